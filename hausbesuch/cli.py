@@ -1,0 +1,39 @@
+"""The ``hausbesuch`` command line (typer). Each sub-command lives in ``hausbesuch.commands``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="hausbesuch",
+    help="Offline-Planung aufsuchender Hausbesuche für Jobcenter (§16k SGB II).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Every sub-command module; each defines ``register(app)``.
+COMMAND_MODULES = (
+    "network",
+    "districts",
+    "geocode",
+    "matrix",
+    "solve",
+    "plan",
+    "demo",
+)
+
+for _name in COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"hausbesuch.commands.{_name}")
+    except ModuleNotFoundError as _exc:  # a command still being built
+        if _exc.name != f"hausbesuch.commands.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()

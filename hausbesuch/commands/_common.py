@@ -1,0 +1,61 @@
+"""Options and error handling shared by all CLI commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from geodata.errors import GeodataError
+from hausbesuch.errors import UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CityOption = Annotated[
+    str | None,
+    typer.Option(
+        "--city",
+        help="Stadtprofil: Kurzname (kassel, bad-hersfeld, lauf) oder Pfad zu einer TOML-Datei.",
+    ),
+]
+OsmOption = Annotated[
+    Path | None,
+    typer.Option("--osm", help="OSM-Auszug (.osm.pbf, .osm, .osm.gz, .osm.bz2); ersetzt die Quelle des Profils."),
+]
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    types: list[type[BaseException]] = [GeodataError, UserError]
+    try:  # the routing package defines its own input error
+        from routing.errors import RoutingInputError
+
+        types.append(RoutingInputError)
+    except ImportError:  # pragma: no cover - routing not yet importable
+        pass
+    return tuple(types)
+
+
+def user_errors(func: F) -> F:
+    """Turn expected errors into a German message on stderr and exit code 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _user_error_types() as exc:
+            typer.echo(f"Fehler: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+        except FileNotFoundError as exc:
+            typer.echo(f"Fehler: Datei nicht gefunden: {exc.filename or exc}", err=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def progress_enabled() -> bool:
+    """Show progress displays only on an interactive terminal."""
+    return sys.stderr.isatty()

@@ -1,0 +1,151 @@
+"""The application's plan data: what planning produces and what storage, maps and pages consume.
+
+Plain frozen dataclasses, no behaviour beyond small derived values. Coordinates are
+``(lon, lat)`` in WGS84. Times are naive local datetimes (Europe/Berlin wall clock).
+Names of clients never appear here except in :attr:`Client.name`, which only the
+store keeps; everything rendered uses the pseudonymous ``Client.id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+#: Status values of ``report.csv`` (German, user-facing).
+STATUS_PLANNED = "geplant"
+STATUS_UNASSIGNED = "nicht_eingeplant"
+STATUS_REJECTED = "abgelehnt"
+
+#: District label for points outside every district polygon.
+OUTSIDE = "außerhalb"
+
+
+@dataclass(frozen=True)
+class TimeSlot:
+    """A recurring window: on these weekdays (0 = Monday) from ``start_min`` to ``end_min``."""
+
+    weekdays: frozenset[int]
+    start_min: int
+    end_min: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Client:
+    """One validated row of the client list."""
+
+    row: int  # line number in the input file (header is line 1) or XLSX row number
+    id: str  # Kundennummer / pseudonym: the only identifier shown anywhere
+    address: str  # the address as given, joined into one line
+    name: str | None = None  # kept in the database only
+    street: str | None = None
+    housenumber: str | None = None
+    postcode: str | None = None
+    town: str | None = None
+    kontakt_abbruch_seit: date | None = None
+    sprache: tuple[str, ...] = ()
+    zeitfenster: tuple[TimeSlot, ...] = ()
+    angekuendigt_ab: date | None = None
+    besuchsdauer_min: int | None = None
+    notiz: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input row that could not be used, with the field and a German reason."""
+
+    row: int
+    id: str | None
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Geocode:
+    """Where a client's address was found (see ``geodata.geocode``)."""
+
+    client_id: str
+    lon: float | None
+    lat: float | None
+    quality: str  # exact | interpolated | street | unresolved
+    score: float
+    match: str
+    reason: str
+    district: str
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    """A visit in a team-day route."""
+
+    client_id: str
+    position: int  # 1-based order in the route
+    arrival: datetime
+    start: datetime  # service starts (after waiting for the time window)
+    end: datetime  # service ends
+    lon: float
+    lat: float
+    address: str
+    district: str
+    window_text: str = ""  # e.g. "Di 10-12" as given, or ""
+    notiz: str = ""
+
+
+@dataclass(frozen=True)
+class TeamDayRoute:
+    """One team's route on one day."""
+
+    team_id: str
+    team_label: str  # display names of the members, e.g. "A. Schmidt / B. Yilmaz"
+    day: date
+    mode: str  # walk | bike | drive
+    start_lonlat: tuple[float, float]
+    end_lonlat: tuple[float, float]
+    start_label: str
+    depart: datetime
+    return_: datetime
+    stops: tuple[PlannedStop, ...]
+    travel_s: int
+    distance_m: int
+    service_s: int
+    waiting_s: int
+    lunch: tuple[datetime, datetime] | None = None
+    #: street-following geometry, one polyline of (lon, lat) per leg (depot→1, 1→2, …, n→depot)
+    legs: tuple[tuple[tuple[float, float], ...], ...] = ()
+
+    @property
+    def slug(self) -> str:
+        """File-name stem: team id and ISO date (no names)."""
+        return f"{self.team_id}_{self.day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class UnassignedVisit:
+    """A valid client that the week could not hold, with a reason code and German text."""
+
+    client_id: str
+    code: str
+    reason: str
+    lon: float | None
+    lat: float | None
+    address: str
+    district: str
+
+
+@dataclass
+class Plan:
+    """A complete plan for a city and a span of days."""
+
+    id: str
+    city: str
+    created_at: datetime
+    start: date
+    days: int
+    routes: list[TeamDayRoute] = field(default_factory=list)
+    unassigned: list[UnassignedVisit] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    clients: list[Client] = field(default_factory=list)
+    geocodes: list[Geocode] = field(default_factory=list)
+    #: the solver's VROOM-compatible output (what ``plan.json`` holds)
+    solution: dict = field(default_factory=dict)

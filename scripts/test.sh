@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The test command (README and .ci/run): installs what the tests need, starts a
+# throw-away PostgreSQL server on loopback, runs ruff and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+
+SHARED="${HAUSBESUCH_SHARED_DATA:-$REPO/../shared/data}"
+if [ ! -d "$SHARED/osm" ]; then
+  echo "ERROR: shared test data not found at $SHARED (expected ../shared/data beside the repository)." >&2
+  exit 1
+fi
+export HAUSBESUCH_SHARED_DATA="$(cd "$SHARED" && pwd)"
+
+# System packages: Debian's Chromium for the browser tests, PostgreSQL for the store tests.
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v pg_ctlcluster >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  fi
+fi
+
+python3 -m pip install -q -e ".[test,bench]"
+
+# A throw-away PostgreSQL cluster on a loopback port, for the store tests.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+PGDIR=$(mktemp -d /tmp/hausbesuch-pg.XXXXXX)
+PGPORT=${HAUSBESUCH_TEST_PG_PORT:-55432}
+RUNAS=()
+if [ "$(id -u)" = 0 ]; then
+  chown postgres "$PGDIR"
+  RUNAS=(runuser -u postgres --)
+fi
+"${RUNAS[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U hausbesuch -A trust >/dev/null
+"${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1" -l "$PGDIR/log" -w start >/dev/null
+cleanup() { "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+trap cleanup EXIT
+"${RUNAS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U hausbesuch hausbesuch_test
+export HAUSBESUCH_TEST_PG_URL="postgresql+psycopg://hausbesuch@127.0.0.1:$PGPORT/hausbesuch_test"
+
+export HAUSBESUCH_TEST_CACHE=$(mktemp -d /tmp/hausbesuch-test-cache.XXXXXX)
+
+python3 -m ruff check geodata routing hausbesuch tests bench
+python3 -m pytest -n 2 --dist loadfile "$@"

@@ -1,0 +1,70 @@
+"""Shared fixtures: paths to the real OSM extracts in ../shared/data, a test cache dir.
+
+The shared data is read from ``../shared/data`` beside the repository (or from
+``HAUSBESUCH_SHARED_DATA``). It is never copied into the project. When it is
+missing, every test that needs it fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("HAUSBESUCH_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+BAD_HERSFELD_PBF = SHARED_DATA / "osm" / "bad-hersfeld_2021-10-27.osm.pbf"
+BAD_HERSFELD_XML = SHARED_DATA / "osm" / "bad-hersfeld_2021-10-27.osm.xml.gz"
+LAUF_PBF = SHARED_DATA / "osm" / "lauf-an-der-pegnitz_2020-01-15.osm.pbf"
+SOLOMON_DIR = SHARED_DATA / "vrp" / "solomon"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(
+            f"Shared test data missing: {path} (expected ../shared/data beside the "
+            "repository, or set HAUSBESUCH_SHARED_DATA)",
+            pytrace=False,
+        )
+    return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One cache for the whole run, shared by xdist workers; never the user's real cache.
+    if "HAUSBESUCH_CACHE_DIR" not in os.environ or os.environ.get("HAUSBESUCH_TEST_KEEP_ENV") != "1":
+        base = Path(os.environ.get("HAUSBESUCH_TEST_CACHE", "/tmp/hausbesuch-test-cache"))
+        base.mkdir(parents=True, exist_ok=True)
+        os.environ["HAUSBESUCH_CACHE_DIR"] = str(base)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return _require(SHARED_DATA)
+
+
+@pytest.fixture(scope="session")
+def bad_hersfeld_pbf() -> Path:
+    return _require(BAD_HERSFELD_PBF)
+
+
+@pytest.fixture(scope="session")
+def bad_hersfeld_xml() -> Path:
+    return _require(BAD_HERSFELD_XML)
+
+
+@pytest.fixture(scope="session")
+def lauf_pbf() -> Path:
+    return _require(LAUF_PBF)
+
+
+@pytest.fixture(scope="session")
+def solomon_dir() -> Path:
+    return _require(SOLOMON_DIR)
+
+
+@pytest.fixture(scope="session", params=["bad-hersfeld", "lauf"])
+def extract(request: pytest.FixtureRequest) -> Path:
+    """Each real extract in turn."""
+    return _require(BAD_HERSFELD_PBF if request.param == "bad-hersfeld" else LAUF_PBF)
