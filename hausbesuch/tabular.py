@@ -1,0 +1,532 @@
+"""Read a user's table (CSV or XLSX) robustly, and find address and id columns in it.
+
+Coordinators export their lists from case-management software or type them in a
+spreadsheet, so the reader accepts what those tools write:
+
+* CSV in UTF-8, UTF-8 with BOM, UTF-16 with BOM (Excel "Unicode-Text") or Windows-1252;
+  the delimiter (``;``, ``,`` or tab) is sniffed from the header, an Excel ``sep=;`` line
+  is honoured;
+* XLSX (the active sheet, or the first sheet with data); dates and numbers become the text
+  the user sees in the cell (``31.01.2024``, ``34117``, ``12,5``).
+
+Row numbers are those a spreadsheet shows: the header is row 1, the first data row 2. A
+quoted CSV field spanning several text lines is one row, as in a spreadsheet; empty rows
+are skipped but still counted, so every number points at the right row.
+
+Header matching (:func:`find_column`) ignores case, whitespace, punctuation and umlaut
+spelling; :data:`ADDRESS_SYNONYMS` and :data:`ID_SYNONYMS` hold the accepted names.
+
+Address roles and their accepted headers (after normalisation, see :func:`normalize_header`):
+
+=============  ===============================================================
+role           accepted headers (examples)
+=============  ===============================================================
+``adresse``    Adresse, Anschrift, Address, Wohnanschrift, Straße und Hausnummer
+``strasse``    Straße, Strasse, Str., Street, Straßenname
+``hausnummer`` Hausnummer, Hausnr., HNr, Nr., Nummer, Housenumber
+``zusatz``     Hausnummerzusatz, HNr-Zusatz (a separate letter such as ``a``)
+``plz``        PLZ, Postleitzahl, Postcode, ZIP
+``ort``        Ort, Stadt, Wohnort, Gemeinde, City, Town
+``plz_ort``    PLZ Ort, PLZ/Ort (one column ``34117 Kassel``)
+=============  ===============================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from hausbesuch.errors import UserError
+
+__all__ = [
+    "ADDRESS_SYNONYMS",
+    "ID_SYNONYMS",
+    "Table",
+    "address_columns",
+    "address_from_row",
+    "find_column",
+    "normalize_header",
+    "read_table",
+]
+
+#: Accepted header names per address role (compared after :func:`normalize_header`).
+ADDRESS_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "adresse": (
+        "adresse", "anschrift", "address", "addr", "adr", "wohnadresse", "wohnanschrift",
+        "meldeadresse", "meldeanschrift", "postanschrift", "postadresse", "kundenadresse",
+        "kundenanschrift", "besuchsadresse", "besuchsanschrift", "strasse und hausnummer",
+        "strasse hausnummer", "strasse/hausnummer", "strasse/hausnr", "strasse hausnr",
+        "strasse/nr", "strasse nr", "strasse und nr", "strasse, hausnummer", "strasse, nr",
+        "street address", "full address", "adresszeile", "anschrift zeile 1",
+    ),
+    "strasse": (
+        "strasse", "straße", "str", "street", "strassenname", "street name", "streetname",
+        "road",
+    ),
+    "hausnummer": (
+        "hausnummer", "hausnr", "haus nr", "hnr", "hsnr", "nr", "nummer", "housenumber",
+        "house number", "house no", "number", "no",
+    ),
+    "zusatz": (
+        "hausnummerzusatz", "hausnummernzusatz", "hausnrzusatz", "hnr zusatz", "hnrzusatz",
+        "nr zusatz", "nummernzusatz", "housenumber suffix", "house number suffix",
+    ),
+    "plz": ("plz", "postleitzahl", "postcode", "post code", "zip", "zipcode", "zip code",
+            "postal code", "postalcode"),
+    "ort": ("ort", "stadt", "wohnort", "gemeinde", "ortschaft", "city", "town", "place",
+            "municipality", "locality"),
+    "plz_ort": ("plz ort", "plz/ort", "plz und ort", "plz wohnort", "plz stadt",
+                "postleitzahl ort", "postleitzahl und ort", "zip city", "postcode city"),
+}
+
+#: Accepted header names of the client id column (Kundennummer, pseudonym, ...).
+ID_SYNONYMS: tuple[str, ...] = (
+    "id", "kundennummer", "kundennr", "kunden_nr", "kunden-nr", "kdnr", "kd-nr", "fallnummer",
+    "fallnr", "fall-nr", "fall_id", "pseudonym", "case_id", "caseid", "case", "client_id",
+    "clientid", "kunden_id", "kundenid", "bg-nummer", "bg-nr", "bgnummer", "kennung",
+    "aktenzeichen", "az",
+)
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_header(name: str) -> str:
+    """Normalise a header for comparison: ``" Straße/Haus-Nr. "`` -> ``"strassehausnr"``.
+
+    Lower case, umlauts transliterated (ä -> ae, ß -> ss), accents dropped, and every
+    character that is not a letter or digit (space, ``-``, ``_``, ``.``, ``/``) removed.
+    """
+    text = unicodedata.normalize("NFC", str(name)).casefold().translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NON_ALNUM.sub("", text)
+
+
+def find_column(columns: Iterable[str], synonyms: Iterable[str]) -> str | None:
+    """Return the first of ``columns`` whose header matches one of ``synonyms``, else None.
+
+    Synonyms are tried in their order (the first synonym has priority), so with the
+    columns ``["Nr.", "Hausnummer"]`` and the ``hausnummer`` synonyms, ``"Hausnummer"``
+    wins. Matching uses :func:`normalize_header` on both sides.
+    """
+    cols = list(columns)
+    normalized = [normalize_header(c) for c in cols]
+    for syn in synonyms:
+        key = normalize_header(syn)
+        if not key:
+            continue
+        for col, norm in zip(cols, normalized, strict=True):
+            if norm == key:
+                return col
+    return None
+
+
+@lru_cache(maxsize=256)
+def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    used: set[str] = set()
+    # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
+    for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
+        col = find_column([c for c in columns if c not in used], ADDRESS_SYNONYMS[role])
+        if col is not None:
+            found.append((role, col))
+            used.add(col)
+    return tuple(found)
+
+
+def address_columns(columns: Sequence[str], *, source: str | None = None) -> dict[str, str]:
+    """Map address roles (``adresse``, ``strasse``, ``hausnummer``, ``zusatz``, ``plz``,
+    ``ort``, ``plz_ort``) to the header names present in ``columns``.
+
+    Raises
+    ------
+    UserError
+        If there is neither an address column nor a street column; the German message
+        names the file (``source``), the accepted headers and the columns found.
+    """
+    found = dict(_address_columns_cached(tuple(columns)))
+    if "adresse" not in found and "strasse" not in found:
+        where = f" in {source}" if source else ""
+        have = ", ".join(f"„{c}“" for c in columns) or "keine"
+        raise UserError(
+            f"Keine Adressspalte gefunden{where}. Erwartet wird eine Spalte „Adresse“ "
+            "(oder „Anschrift“, „Address“) oder getrennte Spalten „Straße“, „Hausnummer“, "
+            f"„PLZ“ und „Ort“. Vorhandene Spalten: {have}."
+        )
+    return found
+
+
+def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:
+    """Join a row's address cells into one line, e.g. ``"Hauptstraße 5a, 36251 Bad Hersfeld"``.
+
+    ``columns`` is either the table's header list (roles are looked up with
+    :func:`address_columns`) or a ready role -> header mapping. Works with one address
+    column, split columns, or a mix (``Adresse`` + ``PLZ`` + ``Ort``); a part already
+    contained in the address cell is not repeated.
+    """
+    roles = dict(columns) if isinstance(columns, Mapping) else address_columns(columns)
+
+    def cell(role: str) -> str:
+        col = roles.get(role)
+        return str(row.get(col, "") or "").strip() if col else ""
+
+    street = cell("adresse") or cell("strasse")
+    both = roles.get("adresse") and roles.get("strasse") and cell("strasse")
+    if both and cell("strasse").casefold() not in street.casefold():
+        # Both present: the address cell may hold only the remainder; keep what is new.
+        street = f"{cell('strasse')} {street}".strip()
+    number = cell("hausnummer")
+    suffix = cell("zusatz")
+    if number and suffix and not number[-1:].isalpha():
+        number = f"{number}{suffix}" if len(suffix) <= 2 else f"{number} {suffix}"
+    elif suffix and not number:
+        number = suffix
+    head = street
+    if number and not re.search(rf"(?<![0-9]){re.escape(number)}\s*$", street, re.IGNORECASE):
+        head = f"{street} {number}".strip()
+    tail_parts: list[str] = []
+    plz_ort = cell("plz_ort")
+    if plz_ort and plz_ort.casefold() not in head.casefold():
+        tail_parts.append(plz_ort)
+    plz, ort = cell("plz"), cell("ort")
+    if plz and ort and plz.isdigit() and len(plz) == 4:
+        plz = "0" + plz  # a postcode stored as a number lost its leading zero
+    for part in (plz, ort):
+        if part and part.casefold() not in head.casefold() and not any(
+            part.casefold() in t.casefold() for t in tail_parts
+        ):
+            tail_parts.append(part)
+    tail = " ".join(tail_parts)
+    if head and tail:
+        return f"{head}, {tail}"
+    return head or tail
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class Table:
+    """A read table: header names, rows as stripped strings, and spreadsheet row numbers."""
+
+    columns: list[str]
+    rows: list[dict[str, str]]
+    row_numbers: list[int]
+    source: str
+    #: "xlsx" or the detected CSV text encoding ("utf-8", "utf-8-sig", "cp1252", ...).
+    encoding: str = ""
+    #: The sniffed CSV delimiter ("" for XLSX or a single-column CSV).
+    delimiter: str = ""
+    #: For CSV: the text line on which each row starts (differs from ``row_numbers`` when
+    #: a quoted field spans several lines); for XLSX the same as ``row_numbers``.
+    line_numbers: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+_XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DELIMITERS = (";", "\t", ",")
+_NO_DELIMITER = "\x1f"  # a single-column CSV: a delimiter that never occurs
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a CSV or XLSX file into a :class:`Table`.
+
+    Raises
+    ------
+    UserError
+        If the file does not exist, cannot be read or decoded, is empty, is an
+        unsupported format (old ``.xls``, ``.ods``) or has no header row. The German
+        message names the file and the problem.
+    """
+    p = Path(path)
+    name = str(p)
+    if not p.exists():
+        raise UserError(f"Datei nicht gefunden: {name}")
+    if p.is_dir():
+        raise UserError(f"{name} ist ein Ordner, keine Tabellendatei (CSV oder XLSX).")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise UserError(f"Die Datei {name} kann nicht gelesen werden: {exc.strerror or exc}.") from None
+    if not data.strip():
+        raise UserError(f"Die Datei {name} ist leer.")
+    if data.startswith(_XLSX_MAGIC):
+        return _read_xlsx(data, name)
+    if data.startswith(_OLE_MAGIC):
+        raise UserError(
+            f"Die Datei {name} ist im alten Excel-Format (.xls). Bitte in Excel als .xlsx "
+            "oder als CSV speichern."
+        )
+    if p.suffix.lower() in {".xlsx", ".xlsm", ".ods", ".xls"}:
+        raise UserError(
+            f"Die Datei {name} ist keine gültige {p.suffix.lower()}-Datei (beschädigt oder "
+            "falsches Format). Bitte als .xlsx oder CSV speichern."
+        )
+    text, encoding = _decode(data, name)
+    return _read_csv_text(text, name, encoding)
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise UserError(f"Die Datei {name} ist kein lesbarer Text (UTF-16 fehlerhaft).") from None
+    if b"\x00" in data[:4096]:
+        raise UserError(
+            f"Die Datei {name} ist keine Text- oder Tabellendatei (Binärdaten). "
+            "Erwartet wird CSV oder XLSX."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+        return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
+        return data.decode("latin-1"), "latin-1"
+
+
+def _records(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:
+    """Yield (first text line, fields) per CSV record, blank lines included as []."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        doublequote=True, skipinitialspace=False, strict=False)
+    last = 0
+    try:
+        for rec in reader:
+            yield last + 1, rec
+            last = reader.line_num
+    except csv.Error as exc:
+        raise UserError(f"Die CSV-Datei ist fehlerhaft (Zeile {last + 1}): {exc}.") from None
+
+
+def _sniff(text: str) -> str:
+    best: tuple[float, int, int] | None = None
+    best_d = _NO_DELIMITER
+    blank_d: str | None = None  # a delimiter under which every record is empty
+    for prio, d in enumerate(_DELIMITERS):
+        header: list[str] | None = None
+        counts: list[int] = []
+        try:
+            for n, (_, rec) in enumerate(_records(text, d)):
+                if n > 300:
+                    break
+                if not any(c.strip() for c in rec):
+                    continue
+                if header is None:
+                    header = rec
+                    continue
+                counts.append(len(rec))
+        except UserError:
+            continue
+        if header is None and blank_d is None:
+            blank_d = d
+        if header is None or len(header) < 2:
+            continue
+        width = len(header)
+        fits = sum(1 for c in counts if c == width or (c < width and c > 1)) / len(counts) if counts else 1.0
+        score = (fits, width, -prio)
+        if best is None or score > best:
+            best, best_d = score, d
+    if best is None and blank_d is not None:
+        return blank_d
+    return best_d
+
+
+def _read_csv_text(text: str, name: str, encoding: str) -> Table:
+    lines_offset = 0
+    first_line, _, rest = text.partition("\n")
+    m = re.fullmatch(r"\s*sep=(.)\s*", first_line.rstrip("\r"))
+    delimiter: str | None = None
+    if m:  # Excel's delimiter hint; Excel hides this line, so it is not a row
+        delimiter = m.group(1)
+        text = rest
+        lines_offset = 1
+    if delimiter is None:
+        delimiter = _sniff(text)
+    header: list[str] | None = None
+    columns: list[str] = []
+    rows: list[dict[str, str]] = []
+    row_numbers: list[int] = []
+    line_numbers: list[int] = []
+    try:
+        records = list(_records(text, delimiter))
+    except UserError as exc:
+        raise UserError(f"{name}: {exc}") from None
+    for rownum, (line, rec) in enumerate(records, start=1):
+        cells = [c.strip() for c in rec]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            columns = _clean_header(header, name)
+            continue
+        if len(cells) > len(columns):
+            extra = cells[len(columns):]
+            if any(extra):
+                columns = _extend_columns(columns, len(cells), rows)
+        rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
+        row_numbers.append(rownum)
+        line_numbers.append(line + lines_offset)
+    if header is None:
+        raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
+    return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
+                 encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
+                 line_numbers=line_numbers)
+
+
+_NUMERICISH = re.compile(r"[\d\s.,:/+-]+")
+
+
+def _clean_header(header: list[str], name: str) -> list[str]:
+    while header and not header[-1]:
+        header = header[:-1]
+    if not header:
+        raise UserError(f"Die Datei {name} hat keine Kopfzeile (die erste Zeile ist leer).")
+    nonempty = [h for h in header if h]
+    if nonempty and all(_NUMERICISH.fullmatch(h) for h in nonempty):
+        raise UserError(
+            f"Die Datei {name} hat keine Kopfzeile: die erste Zeile enthält nur Zahlen "
+            f"({'; '.join(nonempty[:4])}). Bitte eine Zeile mit Spaltennamen (z. B. "
+            "„Kundennummer;Adresse“) voranstellen."
+        )
+    columns: list[str] = []
+    seen: set[str] = set()
+    for i, h in enumerate(header, start=1):
+        col = h or f"Spalte {i}"
+        base, k = col, 2
+        while col in seen:
+            col = f"{base} ({k})"
+            k += 1
+        seen.add(col)
+        columns.append(col)
+    return columns
+
+
+def _extend_columns(columns: list[str], width: int, rows: list[dict[str, str]]) -> list[str]:
+    cols = list(columns)
+    for i in range(len(cols) + 1, width + 1):
+        col = f"Spalte {i}"
+        while col in cols:
+            col += "_"
+        cols.append(col)
+    for r in rows:
+        for c in cols[len(columns):]:
+            r.setdefault(c, "")
+    return cols
+
+
+# --------------------------------------------------------------------------------------
+# XLSX
+
+
+def _read_xlsx(data: bytes, name: str) -> Table:
+    import openpyxl  # imported lazily: CSV users do not pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise UserError(
+            f"Die Datei {name} ist keine lesbare XLSX-Datei ({type(exc).__name__}). "
+            "Bitte in Excel oder LibreOffice als .xlsx oder CSV neu speichern."
+        ) from None
+    try:
+        sheets = [wb.active] + [ws for ws in wb.worksheets if ws is not wb.active]
+        grid: list[tuple[int, list[str]]] = []
+        for ws in sheets:
+            if ws is None:
+                continue
+            grid = _sheet_rows(ws)
+            if any(any(cells) for _, cells in grid):
+                break
+    finally:
+        wb.close()
+    header: list[str] | None = None
+    columns: list[str] = []
+    rows: list[dict[str, str]] = []
+    row_numbers: list[int] = []
+    for rownum, cells in grid:
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            columns = _clean_header(header, name)
+            continue
+        if len(cells) > len(columns) and any(cells[len(columns):]):
+            columns = _extend_columns(columns, len(cells), rows)
+        rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
+        row_numbers.append(rownum)
+    if header is None:
+        raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
+    return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
+                 encoding="xlsx", delimiter="", line_numbers=list(row_numbers))
+
+
+def _sheet_rows(ws: object) -> list[tuple[int, list[str]]]:
+    out: list[tuple[int, list[str]]] = []
+    # Some writers store a wrong sheet dimension; read what is actually there.
+    reset = getattr(ws, "reset_dimensions", None)
+    if reset is not None:
+        reset()
+    for i, row in enumerate(ws.iter_rows(min_row=1), start=1):  # type: ignore[attr-defined]
+        rownum = i
+        cells: list[str] = []
+        for cell in row:
+            r = getattr(cell, "row", None)
+            if r is not None:
+                rownum = r
+            cells.append(_cell_text(getattr(cell, "value", None),
+                                    getattr(cell, "number_format", "General")))
+        while cells and not cells[-1]:
+            cells.pop()
+        out.append((rownum, cells))
+    return out
+
+
+def _cell_text(value: object, number_format: str | None) -> str:
+    """The text a German spreadsheet shows for a cell value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "WAHR" if value else "FALSCH"
+    if isinstance(value, _dt.datetime):
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.strftime("%d.%m.%Y")
+        if (value.year, value.month, value.day) in ((1899, 12, 30), (1899, 12, 31), (1900, 1, 1)):
+            return value.strftime("%H:%M")
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, _dt.date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, _dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, _dt.timedelta):
+        total = int(value.total_seconds())
+        return f"{total // 3600}:{total % 3600 // 60:02d}"
+    if isinstance(value, int | float):
+        fmt = (number_format or "").strip()
+        if isinstance(value, float) and not value.is_integer():
+            if fmt.endswith("%"):
+                return f"{value * 100:g}".replace(".", ",") + " %"
+            return repr(value).replace(".", ",") if abs(value) < 1e15 else str(value)
+        if isinstance(value, float) and abs(value) >= 1e16:
+            return str(value)
+        as_int = int(value)
+        if re.fullmatch(r"0+", fmt):  # e.g. "00000": postcode with a leading zero
+            return str(as_int).zfill(len(fmt))
+        return str(as_int)
+    return str(value).strip()

@@ -1,0 +1,244 @@
+"""Reading user tables: encodings, delimiters, XLSX cell text, row numbers, header synonyms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hausbesuch.errors import UserError
+from hausbesuch.tabular import (
+    ADDRESS_SYNONYMS,
+    ID_SYNONYMS,
+    address_columns,
+    address_from_row,
+    find_column,
+    read_table,
+)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp1252", b""), ("utf-16-le", b"\xff\xfe")],
+)
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_encodings_and_delimiters(tmp_path: Path, encoding: str, bom: bytes, delimiter: str) -> None:
+    """Every supported encoding and delimiter gives the same table with umlauts intact."""
+    text = delimiter.join(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"]) + "\r\n"
+    text += delimiter.join(["K-1", "Weißenbörner Weg", "12a", "36251", "Bad Hersfeld"]) + "\r\n"
+    text += delimiter.join(["K-2", "Am Grün", "3", "91207", "Lauf a.d. Pegnitz"]) + "\r\n"
+    p = _write(tmp_path, "liste.csv", bom + text.encode(encoding))
+    t = read_table(p)
+    assert t.columns == ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"]
+    assert t.rows[0]["Straße"] == "Weißenbörner Weg"
+    assert t.rows[1]["Ort"] == "Lauf a.d. Pegnitz"
+    assert t.row_numbers == [2, 3]
+    assert t.delimiter == delimiter
+    assert t.source == str(p)
+    assert "\ufeff" not in t.columns[0]
+
+
+def test_cp1252_detected(tmp_path: Path) -> None:
+    p = _write(tmp_path, "a.csv", "Adresse\nMüllerstraße 5\n".encode("cp1252"))
+    t = read_table(p)
+    assert t.encoding == "cp1252"
+    assert t.rows == [{"Adresse": "Müllerstraße 5"}]
+
+
+def test_single_column_with_commas_is_not_split(tmp_path: Path) -> None:
+    """A one-column list whose addresses contain commas stays one column."""
+    p = _write(tmp_path, "a.csv", b"Adresse\nHauptstr. 5, 36251 Bad Hersfeld\nWeg 1, Lauf\n")
+    t = read_table(p)
+    assert t.columns == ["Adresse"]
+    assert [r["Adresse"] for r in t.rows] == ["Hauptstr. 5, 36251 Bad Hersfeld", "Weg 1, Lauf"]
+
+
+def test_semicolon_wins_over_commas_inside_cells(tmp_path: Path) -> None:
+    p = _write(tmp_path, "a.csv", b"Name, Vorname;Adresse\nMeier, Eva;Hauptstr. 5, Kassel\n")
+    t = read_table(p)
+    assert t.columns == ["Name, Vorname", "Adresse"]
+    assert t.rows[0]["Adresse"] == "Hauptstr. 5, Kassel"
+
+
+def test_quoted_multiline_field_and_empty_rows_keep_row_numbers(tmp_path: Path) -> None:
+    """Row numbers are spreadsheet rows: a multi-line cell is one row, empty rows count."""
+    data = (
+        b'id;adresse;notiz\n'
+        b'1;"Hauptstr. 5";"erste Zeile\nzweite Zeile"\n'
+        b'\n'
+        b';;\n'
+        b'2;"Weg 7";kurz\n'
+    )
+    t = read_table(_write(tmp_path, "a.csv", data))
+    assert [r["id"] for r in t.rows] == ["1", "2"]
+    assert t.rows[0]["notiz"] == "erste Zeile\nzweite Zeile"
+    assert t.row_numbers == [2, 5]
+    assert t.line_numbers == [2, 6]
+
+
+def test_excel_sep_hint_and_short_and_long_rows(tmp_path: Path) -> None:
+    data = b"sep=,\nid,adresse\n1\n2,Weg 1,extra\n"
+    t = read_table(_write(tmp_path, "a.csv", data))
+    assert t.columns == ["id", "adresse", "Spalte 3"]
+    assert t.rows[0] == {"id": "1", "adresse": "", "Spalte 3": ""}
+    assert t.rows[1]["Spalte 3"] == "extra"
+    assert t.row_numbers == [2, 3]
+
+
+def test_duplicate_and_empty_headers_are_made_unique(tmp_path: Path) -> None:
+    t = read_table(_write(tmp_path, "a.csv", b"Ort;;Ort\nA;B;C\n"))
+    assert t.columns == ["Ort", "Spalte 2", "Ort (2)"]
+    assert t.rows[0] == {"Ort": "A", "Spalte 2": "B", "Ort (2)": "C"}
+
+
+def test_cells_are_stripped(tmp_path: Path) -> None:
+    t = read_table(_write(tmp_path, "a.csv", " Adresse ;  PLZ\n  Weg 1\u00a0 ; 36251 \n".encode()))
+    assert t.columns == ["Adresse", "PLZ"]
+    assert t.rows[0] == {"Adresse": "Weg 1", "PLZ": "36251"}
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"", "leer"),
+        (b"\n\n  \n", "leer"),
+        (b";;;\n;;\n", "leer"),
+        (b"1;2;3\n4;5;6\n", "keine Kopfzeile"),
+        (b"\x00\x01\x02binary\x00", "Binärdaten"),
+    ],
+)
+def test_bad_files_raise_german_user_error(tmp_path: Path, data: bytes, fragment: str) -> None:
+    p = _write(tmp_path, "kaputt.csv", data)
+    with pytest.raises(UserError) as exc:
+        read_table(p)
+    assert fragment in str(exc.value)
+    assert "kaputt.csv" in str(exc.value)
+
+
+def test_missing_file_and_fake_xlsx(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="nicht gefunden.*fehlt.csv"):
+        read_table(tmp_path / "fehlt.csv")
+    with pytest.raises(UserError, match="keine gültige .xlsx"):
+        read_table(_write(tmp_path, "x.xlsx", b"das ist kein excel"))
+    with pytest.raises(UserError, match="keine lesbare XLSX"):
+        read_table(_write(tmp_path, "y.xlsx", b"PK\x03\x04kaputt"))
+    with pytest.raises(UserError, match="alten Excel-Format"):
+        read_table(_write(tmp_path, "z.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100))
+
+
+def test_xlsx_cells_become_visible_text(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Straße", "PLZ", "Seit", "Dauer", "Anteil"])
+    ws.append([1001, "Hauptstr. 5", 36251, dt.date(2024, 1, 31), 12.5, True])
+    ws.append([])
+    ws.append([1002, "Weg 2", 1067, dt.datetime(2024, 2, 1, 10, 30), 45.0, False])
+    ws.cell(row=4, column=3).number_format = "00000"
+    p = tmp_path / "liste.xlsx"
+    wb.save(p)
+    t = read_table(p)
+    assert t.encoding == "xlsx"
+    assert t.row_numbers == [2, 4]
+    assert t.rows[0] == {
+        "Kundennummer": "1001", "Straße": "Hauptstr. 5", "PLZ": "36251", "Seit": "31.01.2024",
+        "Dauer": "12,5", "Anteil": "WAHR",
+    }
+    assert t.rows[1]["PLZ"] == "01067"
+    assert t.rows[1]["Seit"] == "01.02.2024 10:30"
+    assert t.rows[1]["Dauer"] == "45"
+
+
+def test_xlsx_header_not_in_first_row(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.cell(row=3, column=2).value = "Adresse"
+    ws.cell(row=4, column=2).value = "Weg 1"
+    p = tmp_path / "l.xlsx"
+    wb.save(p)
+    t = read_table(p)
+    assert t.columns[-1] == "Adresse"
+    assert t.rows[-1]["Adresse"] == "Weg 1"
+    assert t.row_numbers == [4]
+
+
+@pytest.mark.parametrize(
+    ("columns", "role", "expected"),
+    [
+        (["ID", " Straße ", "Haus-Nr.", "P.L.Z.", "ORT"], "strasse", " Straße "),
+        (["ID", "Strasse", "Haus-Nr.", "P.L.Z.", "ORT"], "hausnummer", "Haus-Nr."),
+        (["Nr.", "Hausnummer"], "hausnummer", "Hausnummer"),
+        (["postal_code"], "plz", "postal_code"),
+        (["Anschrift"], "adresse", "Anschrift"),
+        (["Straße/Hausnummer"], "adresse", "Straße/Hausnummer"),
+        (["Wohnort"], "ort", "Wohnort"),
+        (["Name"], "ort", None),
+    ],
+)
+def test_find_column_synonyms(columns: list[str], role: str, expected: str | None) -> None:
+    assert find_column(columns, ADDRESS_SYNONYMS[role]) == expected
+
+
+def test_find_column_id() -> None:
+    assert find_column(["Name", "Kunden_Nr", "Adresse"], ID_SYNONYMS) == "Kunden_Nr"
+    assert find_column(["Fall-Nummer"], ID_SYNONYMS) == "Fall-Nummer"
+    assert find_column(["case id"], ID_SYNONYMS) == "case id"
+    assert find_column(["Adresse"], ID_SYNONYMS) is None
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ({"Adresse": "Hauptstr. 5, 36251 Bad Hersfeld"}, "Hauptstr. 5, 36251 Bad Hersfeld"),
+        ({"Straße": "Hauptstr.", "Hausnummer": "5", "PLZ": "36251", "Ort": "Bad Hersfeld"},
+         "Hauptstr. 5, 36251 Bad Hersfeld"),
+        ({"Straße": "Hauptstr.", "Hausnummer": "5", "Zusatz-Nr": "", "PLZ": "", "Ort": "Lauf"},
+         "Hauptstr. 5, Lauf"),
+        ({"Straße": "Hauptstr. 5", "Hausnummer": "5", "PLZ": "36251"}, "Hauptstr. 5, 36251"),
+        ({"Straße": "Straße des 17. Juni", "Hausnummer": "17"}, "Straße des 17. Juni 17"),
+        ({"Adresse": "Weg 1", "PLZ": "1067", "Ort": "Dresden"}, "Weg 1, 01067 Dresden"),
+        ({"Straße": "Weg", "Hausnummer": "1", "Hausnummerzusatz": "b"}, "Weg 1b"),
+        ({"Straße": "Weg", "HNr": "1", "PLZ Ort": "36251 Bad Hersfeld"}, "Weg 1, 36251 Bad Hersfeld"),
+        ({"Straße": "", "Hausnummer": "", "PLZ": "", "Ort": ""}, ""),
+    ],
+)
+def test_address_from_row(row: dict[str, str], expected: str) -> None:
+    assert address_from_row(row, list(row)) == expected
+
+
+def test_missing_address_column_error_names_columns() -> None:
+    with pytest.raises(UserError) as exc:
+        address_columns(["Kundennummer", "Name"], source="liste.csv")
+    msg = str(exc.value)
+    assert "Keine Adressspalte" in msg and "liste.csv" in msg and "„Name“" in msg
+
+
+_cell = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.lists(_cell, min_size=3, max_size=3), min_size=1, max_size=8))
+def test_roundtrip_row_count(tmp_path: Path, cells: list[list[str]]) -> None:
+    """Whatever the cells hold, every non-empty written row is read back, in order."""
+    import csv
+
+    p = tmp_path / "h.csv"
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Adresse", "Notiz"])
+        w.writerows(cells)
+    t = read_table(p)
+    expected = [[c.strip() for c in r] for r in cells if any(c.strip() for c in r)]
+    got = [[r[c] for c in ["Kundennummer", "Adresse", "Notiz"]] for r in t.rows]
+    assert got == expected
+    assert len(t.row_numbers) == len(expected)
+    assert t.row_numbers == sorted(t.row_numbers)
