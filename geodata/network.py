@@ -152,9 +152,16 @@ class NetworkSettings:
                     "eine Geschwindigkeit in km/h größer als 0 und höchstens 200."
                 )
 
-    def key(self) -> dict[str, Any]:
+    def key(self, mode: str | None = None) -> dict[str, Any]:
+        """The settings as plain data; with ``mode``, only those that shape that mode's network."""
         d = asdict(self)
         d["drive_default_kmh"] = sorted(self.drive_default_kmh.items())
+        if mode == "walk":
+            return {"walk_kmh": d["walk_kmh"]}
+        if mode == "bike":
+            return {"bike_kmh": d["bike_kmh"]}
+        if mode == "drive":
+            return {k: d[k] for k in ("drive_default_kmh", "drive_fallback_kmh")}
         return d
 
 
@@ -581,7 +588,7 @@ def build_network(
 def network_cache_path(path: str | Path, mode: str, settings: NetworkSettings | None = None) -> Path:
     """Where the cached network for (extract content, mode, settings) lives."""
     settings = settings or NetworkSettings()
-    key = cache_key("network", CACHE_VERSION, file_digest(path), mode, settings.key())
+    key = cache_key("network", CACHE_VERSION, file_digest(path), mode, settings.key(mode))
     return cache_dir("networks") / f"{mode}-{key}.npz"
 
 
@@ -610,6 +617,7 @@ def load_network(
         try:
             net = StreetNetwork.load(target)
             net.cache = "hit"
+            net.settings = settings.key()  # settings of other modes may differ from the build's
             return net
         except (OSError, ValueError, KeyError):
             target.unlink(missing_ok=True)  # a damaged entry: rebuild it

@@ -14,6 +14,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    """Offline-Planung aufsuchender Hausbesuche für Jobcenter (§16k SGB II)."""
+
+
 #: Every sub-command module; each defines ``register(app)``.
 COMMAND_MODULES = (
     "network",

@@ -1,0 +1,297 @@
+"""City profiles: which city, which OSM data, where the teams start, how days look.
+
+A profile is a TOML file. Shipped profiles (``hausbesuch/profiles/*.toml``) are
+named by their short name (``--city kassel``, ``--city bad-hersfeld``,
+``--city lauf``); any other profile is named by its path. ``kassel`` is the
+default. Validation errors are German and name the file and the field.
+
+Relative paths inside a profile (``osm.file``, ``districts.file``) are resolved
+against the profile's folder, the current folder, and the shared data folder
+(``HAUSBESUCH_DATA_DIR``, or a ``shared/data`` folder beside a parent of the
+current folder or of the installed package), in that order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hausbesuch.errors import ProfileError
+
+PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
+DEFAULT_PROFILE = "kassel"
+WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_clock(value: str) -> time:
+    """Parse ``"8:00"``/``"08:00"`` into a :class:`datetime.time` (German error on failure)."""
+    m = _TIME_RE.match(str(value).strip())
+    if not m:
+        raise ValueError(f"keine Uhrzeit im Format HH:MM: {value!r}")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OsmSource(_Strict):
+    """Where the OSM data comes from: a local file, or a place name to download once."""
+
+    file: str | None = None
+    place: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OsmSource:
+        if not self.file and not self.place:
+            raise ValueError("weder 'file' noch 'place' angegeben")
+        return self
+
+
+class Depot(_Strict):
+    """A site where teams start and end (the Jobcenter)."""
+
+    name: str
+    address: str
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+
+
+class DistrictSettings(_Strict):
+    """Where district polygons come from (see ``geodata.districts``)."""
+
+    source: Literal["osm", "file", "auto"] = "auto"
+    admin_level: int = Field(default=10, ge=2, le=12)
+    file: str | None = None
+    name_column: str | None = None
+    #: Known district names in OSM spelling (other spellings are mapped onto them).
+    names: list[str] = Field(default_factory=list)
+
+
+class Workday(_Strict):
+    """The default working day of a team."""
+
+    start: str = "08:00"
+    end: str = "16:00"
+    lunch_start: str = "12:00"
+    lunch_end: str = "13:30"
+    lunch_minutes: Annotated[int, Field(ge=0, le=180)] = 30
+    visit_minutes: Annotated[int, Field(ge=5, le=480)] = 45
+    weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]))
+
+    @field_validator("start", "end", "lunch_start", "lunch_end")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        parse_clock(v)
+        return v
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days(cls, v: list[str]) -> list[str]:
+        bad = [d for d in v if d not in WEEKDAYS_DE]
+        if bad:
+            raise ValueError(f"unbekannte Wochentage {bad}; erlaubt: {', '.join(WEEKDAYS_DE)}")
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> Workday:
+        if parse_clock(self.end) <= parse_clock(self.start):
+            raise ValueError("das Ende des Arbeitstags liegt nicht nach dem Beginn")
+        if parse_clock(self.lunch_end) <= parse_clock(self.lunch_start):
+            raise ValueError("das Ende des Mittagspausen-Fensters liegt nicht nach dem Beginn")
+        return self
+
+
+class TeamDefault(_Strict):
+    """A default team of the profile (used when ``--teams`` is not given)."""
+
+    id: str
+    members: list[str] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
+    mode: Literal["walk", "bike", "drive"] | None = None
+    max_visits_per_day: int | None = Field(default=None, ge=1, le=50)
+
+
+class MapSettings(_Strict):
+    """Map tiles and navigation links."""
+
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    attribution: str = "© OpenStreetMap-Mitwirkende"
+    max_zoom: int = Field(default=19, ge=1, le=22)
+    google_maps_links: bool = False
+
+
+class Profile(_Strict):
+    """A validated city profile."""
+
+    name: str
+    osm: OsmSource
+    depots: list[Depot] = Field(min_length=1)
+    districts: DistrictSettings = Field(default_factory=DistrictSettings)
+    default_mode: Literal["walk", "bike", "drive"] = "walk"
+    workday: Workday = Field(default_factory=Workday)
+    teams: list[TeamDefault] = Field(default_factory=list)
+    map: MapSettings = Field(default_factory=MapSettings)
+    #: the profile's short name or file stem, and the folder it was read from
+    slug: str = ""
+    origin: str = ""
+
+    @property
+    def depot(self) -> Depot:
+        return self.depots[0]
+
+
+def available_profiles() -> list[str]:
+    """Short names of the shipped profiles."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def _profile_path(name_or_path: str | os.PathLike[str]) -> Path:
+    text = str(name_or_path)
+    if text in available_profiles():
+        return PROFILE_DIR / f"{text}.toml"
+    p = Path(text).expanduser()
+    if p.suffix.lower() == ".toml" or p.exists() or "/" in text:
+        if not p.exists():
+            raise ProfileError(f"Profildatei nicht gefunden: {p}")
+        return p
+    raise ProfileError(
+        f"Unbekanntes Stadtprofil {text!r}. Verfügbar: {', '.join(available_profiles())}; "
+        "oder der Pfad zu einer TOML-Datei."
+    )
+
+
+_GERMAN_ERRORS = {
+    "missing": "fehlt",
+    "extra_forbidden": "ist kein bekanntes Feld",
+    "string_type": "muss ein Text sein",
+    "int_type": "muss eine ganze Zahl sein",
+    "int_parsing": "muss eine ganze Zahl sein",
+    "float_type": "muss eine Zahl sein",
+    "float_parsing": "muss eine Zahl sein",
+    "bool_type": "muss true oder false sein",
+    "bool_parsing": "muss true oder false sein",
+    "list_type": "muss eine Liste sein",
+    "too_short": "darf nicht leer sein",
+}
+
+
+def _german(err: dict[str, Any]) -> str:
+    loc = ".".join(str(x) for x in err["loc"]) or "(Profil)"
+    kind = err["type"]
+    if kind in _GERMAN_ERRORS:
+        msg = _GERMAN_ERRORS[kind]
+    elif kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        msg = f"muss einer dieser Werte sein: {expected}"
+    elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        ctx = err.get("ctx", {})
+        bound = next(iter(ctx.values()), "")
+        word = {"greater_than_equal": "mindestens", "less_than_equal": "höchstens"}.get(kind, "Grenze")
+        msg = f"muss {word} {bound} sein"
+    elif kind == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+    else:
+        msg = err["msg"]
+    value = err.get("input")
+    shown = "" if kind == "missing" or isinstance(value, dict) else f" (Wert: {value!r})"
+    return f"Feld '{loc}' {msg}{shown}"
+
+
+def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
+    """Load and validate a profile by short name or path (default: Kassel)."""
+    path = _profile_path(name_or_path or DEFAULT_PROFILE)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"Profil {path.name} ist kein gültiges TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
+    raw.setdefault("slug", path.stem)
+    raw["origin"] = str(path.resolve().parent)
+    try:
+        return Profile.model_validate(raw)
+    except ValidationError as exc:
+        details = "; ".join(_german(e) for e in exc.errors())
+        raise ProfileError(f"Ungültiges Profil {path.name}: {details}") from None
+
+
+def shared_data_dirs() -> list[Path]:
+    """Candidate shared data folders (for the sample towns' extracts)."""
+    out: list[Path] = []
+    env = os.environ.get("HAUSBESUCH_DATA_DIR") or os.environ.get("HAUSBESUCH_SHARED_DATA")
+    if env:
+        out.append(Path(env))
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for parent in (start, *start.parents):
+            cand = parent / "shared" / "data"
+            if cand.is_dir() and cand not in out:
+                out.append(cand)
+    return out
+
+
+def resolve_data_file(profile: Profile, name: str) -> Path | None:
+    """Find a profile-relative data file; ``None`` when it exists nowhere."""
+    p = Path(name).expanduser()
+    if p.is_absolute():
+        return p if p.exists() else None
+    bases = [Path(profile.origin), Path.cwd(), *shared_data_dirs()]
+    for base in bases:
+        cand = base / p
+        if cand.exists():
+            return cand
+    return None
+
+
+def resolve_osm(
+    profile: Profile,
+    osm_override: str | os.PathLike[str] | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """The OSM extract to use: ``--osm`` if given, else the profile's file, else a download.
+
+    A download happens only when the profile names a place and no local file is
+    configured or found; it is cached (``geodata.download``), so it happens once.
+    """
+    from geodata.osm import check_extract
+
+    if osm_override:
+        return check_extract(osm_override)
+    if profile.osm.file:
+        found = resolve_data_file(profile, profile.osm.file)
+        if found is not None:
+            return check_extract(found)
+        if not profile.osm.place:
+            raise ProfileError(
+                f"Die OSM-Datei des Profils {profile.slug!r} wurde nicht gefunden: "
+                f"{profile.osm.file}. Mit --osm DATEI eine andere angeben."
+            )
+    from geodata.download import download_place
+
+    assert profile.osm.place is not None
+    return download_place(profile.osm.place, progress=progress)
+
+
+def resolve_districts_file(profile: Profile, override: str | os.PathLike[str] | None = None) -> Path | None:
+    """The user district file to use, if any (``--districts`` wins over the profile)."""
+    if override:
+        return Path(override)
+    if profile.districts.file and profile.districts.source in {"file", "auto"}:
+        found = resolve_data_file(profile, profile.districts.file)
+        if found is None:
+            raise ProfileError(
+                f"Die Stadtteil-Datei des Profils {profile.slug!r} wurde nicht gefunden: "
+                f"{profile.districts.file}"
+            )
+        return found
+    return None
