@@ -1,0 +1,391 @@
+"""Client list reading: field parsers, row validation, CSV and XLSX inputs."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hausbesuch.clients import (
+    DEFAULT_PRIORITY,
+    MAX_DURATION_MIN,
+    ClientList,
+    FieldError,
+    clean_text,
+    client_priority,
+    months_between,
+    parse_date,
+    parse_duration,
+    parse_skills,
+    parse_time_windows,
+    priority_from_months,
+    read_clients,
+)
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import Client, TimeSlot
+
+TODAY = date(2026, 11, 28)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], delimiter: str = ";",
+              encoding: str = "utf-8") -> Path:
+    with path.open("w", newline="", encoding=encoding) as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def by_id(result: ClientList) -> dict[str, Client]:
+    return {c.id: c for c in result.clients}
+
+
+def rejected_rows(result: ClientList) -> dict[int, tuple[str | None, str, str]]:
+    return {r.row: (r.id, r.field, r.reason) for r in result.rejected}
+
+
+# ------------------------------------------------------------------ dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7.12.2026", date(2026, 12, 7)),
+        ("07.12.2026", date(2026, 12, 7)),
+        ("07.12.26", date(2026, 12, 7)),
+        ("1.2.99", date(1999, 2, 1)),
+        ("2026-12-07", date(2026, 12, 7)),
+        ("07.12.2026 00:00", date(2026, 12, 7)),
+        ("2026-12-07 00:00:00", date(2026, 12, 7)),
+        ("2026-12-07T08:30:00", date(2026, 12, 7)),
+        (" 7. 12. 2026 ", date(2026, 12, 7)),
+        ("7. Dezember 2026", date(2026, 12, 7)),
+        ("März 2025", date(2025, 3, 1)),
+        ("03.2025", date(2025, 3, 1)),
+    ],
+)
+def test_parse_date_accepts_german_and_iso(text: str, expected: date) -> None:
+    assert parse_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("31.02.2026", "kein gültiges Datum"),
+        ("2026-13-01", "kein gültiges Datum"),
+        ("7/12/2026", "kein lesbares Datum"),
+        ("gestern", "kein lesbares Datum"),
+        ("12.12.1812", "unplausibel"),
+        ("45", "kein lesbares Datum"),
+    ],
+)
+def test_parse_date_rejects_with_german_reason(text: str, fragment: str) -> None:
+    with pytest.raises(FieldError, match=fragment) as err:
+        parse_date(text, today=TODAY)
+    assert text.strip() in str(err.value)
+
+
+# ------------------------------------------------------------------ numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("45", 45), ("45,0", 45), ("45.0", 45), ("45 min", 45), ("45 Minuten", 45),
+     ("1,5 h", 90), ("2 Std.", 120), ("1:30", 90), ("30,4", 30), ("240", 240)],
+)
+def test_parse_duration(text: str, minutes: int) -> None:
+    assert parse_duration(text) == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("0", "größer als 0"), ("-10", "größer als 0"), ("0,2", "größer als 0"),
+     ("1.234", "unplausibel"), (str(MAX_DURATION_MIN + 1), "unplausibel"),
+     ("10 h", "unplausibel"), ("eine Stunde", "nicht lesbar"), ("45 kg", "nicht lesbar")],
+)
+def test_parse_duration_rejects(text: str, fragment: str) -> None:
+    with pytest.raises(FieldError, match=fragment):
+        parse_duration(text)
+
+
+# ------------------------------------------------------------------ time windows
+
+
+def slots(text: str) -> list[tuple[list[int], int, int]]:
+    return [(sorted(s.weekdays), s.start_min, s.end_min) for s in parse_time_windows(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Di 10-12", [([1], 600, 720)]),
+        ("Mo-Fr 14-16", [([0, 1, 2, 3, 4], 840, 960)]),
+        ("Mo, Mi 9:30-11", [([0, 2], 570, 660)]),
+        ("Do 14:00–16:30", [([3], 840, 990)]),
+        ("Mo 9-11; Mi 14-16", [([0], 540, 660), ([2], 840, 960)]),
+        ("Mo 9-11, 14-16", [([0], 540, 660), ([0], 840, 960)]),
+        ("Mo 9-11, Do 14-16", [([0], 540, 660), ([3], 840, 960)]),
+        ("Dienstag 10 bis 12 Uhr", [([1], 600, 720)]),
+        ("Montag und Mittwoch 10:00 - 12:00 Uhr", [([0, 2], 600, 720)]),
+        ("Mo.-Fr. 8.30-12", [([0, 1, 2, 3, 4], 510, 720)]),
+        ("werktags ab 14", [([0, 1, 2, 3, 4], 840, 1440)]),
+        ("Mi vormittags", [([2], 480, 720)]),
+        ("10-12", [([0, 1, 2, 3, 4, 5, 6], 600, 720)]),
+        ("Fr-Mo 9-10", [([0, 4, 5, 6], 540, 600)]),
+        ("MO 10-12;;", [([0], 600, 720)]),
+    ],
+)
+def test_parse_time_windows(text: str, expected: list[tuple[list[int], int, int]]) -> None:
+    assert slots(text) == expected
+
+
+def test_time_window_keeps_segment_text() -> None:
+    result = parse_time_windows("Di 10-12; Mo-Fr 14-16")
+    assert [s.text for s in result] == ["Di 10-12", "Mo-Fr 14-16"]
+    assert result[0] == TimeSlot(frozenset({1}), 600, 720, "Di 10-12")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("Di 12-10", "Ende vor Beginn"),
+        ("Di 10-10", "Ende gleich Beginn"),
+        ("Di 10", "ohne Ende"),
+        ("Xy 10-12", "„Xy“ nicht verstanden"),
+        ("Di", "ohne Uhrzeit"),
+        ("Di 25-26", "ungültige Uhrzeit"),
+        ("Mo 10:70-11", "ungültige Uhrzeit"),
+        ("Mo 10-12, Di", "ohne Uhrzeit"),
+        ("immer", "nicht verstanden"),
+        ("Mo- 10-12", "Tagesbereich ohne Ende"),
+    ],
+)
+def test_parse_time_windows_rejects(text: str, fragment: str) -> None:
+    with pytest.raises(FieldError, match=fragment):
+        parse_time_windows(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_time_window_parser_never_crashes(text: str) -> None:
+    """Any text either parses into valid slots or raises FieldError, nothing else."""
+    try:
+        result = parse_time_windows(text)
+    except FieldError:
+        return
+    for slot in result:
+        assert 0 <= slot.start_min < slot.end_min <= 24 * 60
+        assert slot.weekdays and slot.weekdays <= set(range(7))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_date_and_duration_parsers_never_crash(text: str) -> None:
+    for parse in (lambda t: parse_date(t, today=TODAY), parse_duration):
+        with contextlib.suppress(FieldError):
+            parse(text)
+
+
+# ------------------------------------------------------------------ text, skills, priority
+
+
+def test_clean_text_strips_controls_but_keeps_markup() -> None:
+    assert clean_text("a\tb\x00c\u202e<script>alert(1)</script>\r\nx") == (
+        "a bc<script>alert(1)</script> x"
+    )
+    assert clean_text("  Müller\x07  ") == "Müller"
+    assert clean_text(None) == ""
+
+
+def test_parse_skills_splits_normalises_and_drops_german() -> None:
+    assert parse_skills("arabisch, Türkisch/ deutsch; ARABISCH") == ("Arabisch", "Türkisch")
+    assert parse_skills("Russisch und Ukrainisch") == ("Russisch", "Ukrainisch")
+    assert parse_skills("") == ()
+
+
+def test_priority_grows_with_months_and_is_bounded() -> None:
+    values = [priority_from_months(m) for m in range(0, 121)]
+    assert values[0] == 0
+    assert all(a <= b for a, b in zip(values, values[1:], strict=False))
+    assert values[12] < values[24] < values[36]
+    assert values[-1] <= 100 and priority_from_months(10_000) == 100
+    assert priority_from_months(None) == DEFAULT_PRIORITY
+    assert priority_from_months(-5) == 0
+    assert 0 < DEFAULT_PRIORITY < 100
+
+
+def test_client_priority_uses_contact_date() -> None:
+    old = Client(row=2, id="a", address="x", kontakt_abbruch_seit=date(2024, 11, 28))
+    new = Client(row=3, id="b", address="x", kontakt_abbruch_seit=date(2026, 10, 28))
+    none = Client(row=4, id="c", address="x")
+    assert client_priority(old, TODAY) > client_priority(new, TODAY)
+    assert client_priority(none, TODAY) == DEFAULT_PRIORITY
+    assert round(months_between(date(2025, 11, 28), TODAY)) == 12
+
+
+# ------------------------------------------------------------------ whole lists
+
+HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
+          "Sprache", "Zeitfenster", "Angekündigt ab", "Besuchsdauer", "Notiz", "Sachbearbeitung"]
+
+
+def good_row(i: int, **overrides: str) -> list[str]:
+    row = {
+        "Kundennummer": f"K{i:04d}", "Name": f"Person {i}", "Straße": "Breitenstraße",
+        "Hausnummer": str(i), "PLZ": "36251", "Ort": "Bad Hersfeld",
+        "Kontaktabbruch seit": "01.03.2025", "Sprache": "", "Zeitfenster": "",
+        "Angekündigt ab": "", "Besuchsdauer": "", "Notiz": "", "Sachbearbeitung": "Team Nord",
+    }
+    row.update(overrides)
+    return [row[h] for h in HEADER]
+
+
+def test_read_clients_csv_valid_and_bad_rows(tmp_path: Path) -> None:
+    rows = [
+        good_row(1, Sprache="Arabisch; Französisch", Zeitfenster="Di 10-12; Do 14-16",
+                 Besuchsdauer="45,0", **{"Angekündigt ab": "07.12.26"}),
+        good_row(2, Kundennummer=""),                                 # row 3: missing id
+        good_row(3, Kundennummer="K0001"),                            # row 4: duplicate of row 2
+        good_row(4, Straße="", Hausnummer="", PLZ="", Ort=""),        # row 5: no address
+        good_row(5, **{"Kontaktabbruch seit": "32.01.2025"}),         # row 6: bad date
+        good_row(6, **{"Kontaktabbruch seit": "01.01.2027"}),         # row 7: future
+        good_row(7, Zeitfenster="Di 12-10"),                          # row 8: end before start
+        good_row(8, Zeitfenster="irgendwann"),                        # row 9: unparseable
+        good_row(9, Besuchsdauer="0"),                                # row 10: not positive
+        good_row(10, Besuchsdauer="900"),                             # row 11: absurd
+        good_row(11, Notiz="<script>alert('x')</script>\x1b"),        # row 12: fine, kept
+        good_row(12, Kundennummer="K0001"),                           # row 13: duplicate again
+        good_row(13, **{"Kontaktabbruch seit": ""}, Besuchsdauer="60 min"),  # row 14: fine
+        good_row(14, Straße="", Hausnummer=""),                      # row 15: town only
+    ]
+    path = write_csv(tmp_path / "kunden.csv", HEADER, rows)
+    result = read_clients(path, default_duration_min=50, today=TODAY)
+
+    assert result.total_rows == 14
+    assert len(result.clients) + len(result.rejected) == result.total_rows
+    assert [c.row for c in result.clients] == [2, 12, 14]
+    rej = rejected_rows(result)
+    assert sorted(rej) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15]
+    assert rej[3] == (None, "id", "Kundennummer fehlt")
+    assert rej[4][:2] == ("K0001", "id") and "doppelt" in rej[4][2] and "Zeile 2" in rej[4][2]
+    assert rej[13][:2] == ("K0001", "id") and "Zeile 2" in rej[13][2]
+    assert rej[5][1] == "adresse" and "Adresse fehlt" in rej[5][2]
+    assert rej[6][1] == "kontakt_abbruch_seit" and "32.01.2025" in rej[6][2]
+    assert rej[7][1] == "kontakt_abbruch_seit" and "Zukunft" in rej[7][2]
+    assert rej[8][1] == "zeitfenster" and "Ende vor Beginn" in rej[8][2]
+    assert rej[9][1] == "zeitfenster" and "irgendwann" in rej[9][2]
+    assert rej[10][1] == "besuchsdauer" and "größer als 0" in rej[10][2]
+    assert rej[11][1] == "besuchsdauer" and "unplausibel" in rej[11][2]
+    assert rej[15][1] == "adresse" and "Straße fehlt" in rej[15][2]
+
+    clients = by_id(result)
+    c1 = clients["K0001"]
+    assert c1.name == "Person 1"
+    assert c1.address == "Breitenstraße 1, 36251 Bad Hersfeld"
+    assert (c1.street, c1.housenumber, c1.postcode, c1.town) == (
+        "Breitenstraße", "1", "36251", "Bad Hersfeld")
+    assert c1.kontakt_abbruch_seit == date(2025, 3, 1)
+    assert c1.angekuendigt_ab == date(2026, 12, 7)
+    assert c1.sprache == ("Arabisch", "Französisch")
+    assert [(sorted(s.weekdays), s.start_min, s.end_min) for s in c1.zeitfenster] == [
+        ([1], 600, 720), ([3], 840, 960)]
+    assert c1.besuchsdauer_min == 45
+    assert c1.extra == (("Sachbearbeitung", "Team Nord"),)
+    assert clients["K0011"].notiz == "<script>alert('x')</script>"
+    assert clients["K0011"].besuchsdauer_min == 50  # default applied
+    assert clients["K0013"].kontakt_abbruch_seit is None
+    assert clients["K0013"].besuchsdauer_min == 60
+    assert result.columns["kontakt_abbruch_seit"] == "Kontaktabbruch seit"
+
+
+def test_row_with_several_problems_names_them_all(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "k.csv", HEADER, [
+        good_row(1, **{"Kontaktabbruch seit": "morgen"}, Besuchsdauer="-3", Zeitfenster="Di 9")])
+    result = read_clients(path, today=TODAY)
+    (rej,) = result.rejected
+    assert rej.row == 2 and rej.id == "K0001" and rej.field == "kontakt_abbruch_seit"
+    assert "morgen" in rej.reason and "größer als 0" in rej.reason and "Di 9" in rej.reason
+
+
+def test_english_headers_single_address_column_cp1252_comma(tmp_path: Path) -> None:
+    header = ["CLIENT_ID", "Address", "Contact lost since", "Languages", "Time window",
+              "Announced", "Duration", "Notes"]
+    rows = [
+        ["a-1", "Weinstraße 7, 36251 Bad Hersfeld", "2025-06-30", "Polnisch/Russisch",
+         "Mo, Mi 9:30-11", "2026-12-01", "30", "Hund im Haus"],
+        ["a-2", "Am Markt 1", "", "", "", "", "", ""],
+    ]
+    path = write_csv(tmp_path / "clients.csv", header, rows, delimiter=",", encoding="cp1252")
+    result = read_clients(path, today=TODAY)
+    assert not result.rejected
+    a1, a2 = result.clients
+    assert a1.address == "Weinstraße 7, 36251 Bad Hersfeld"
+    assert a1.street is None and a1.kontakt_abbruch_seit == date(2025, 6, 30)
+    assert a1.sprache == ("Polnisch", "Russisch")
+    assert a1.zeitfenster[0].weekdays == frozenset({0, 2})
+    assert a1.angekuendigt_ab == date(2026, 12, 1) and a1.besuchsdauer_min == 30
+    assert a1.notiz == "Hund im Haus"
+    assert a2.besuchsdauer_min is None and a2.notiz is None and a2.name is None
+
+
+def test_xlsx_with_real_dates_and_numbers(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["ID", "Anschrift", "kontakt_abbruch_seit", "zeitfenster", "angekuendigt_ab",
+               "besuchsdauer", "notiz"])
+    ws.append([1001, "Klausstraße 10, Bad Hersfeld", datetime(2025, 1, 15), "Di 10-12",
+               date(2026, 12, 3), 45, "erste"])
+    ws.append([1002, "Klausstraße 12, Bad Hersfeld", "15.01.2025", "Mo-Fr 14-16", None,
+               45.0, None])
+    ws.append([None, None, None, None, None, None, None])  # empty row: skipped, still counted
+    ws.append([1003, "Klausstraße 14, Bad Hersfeld", datetime(2030, 1, 1), None, None,
+               -5, None])
+    ws.append([1001, "Klausstraße 16", None, None, None, None, None])
+    path = tmp_path / "kunden.xlsx"
+    wb.save(path)
+
+    result = read_clients(path, today=TODAY)
+    assert result.total_rows == 4
+    assert [c.id for c in result.clients] == ["1001", "1002"]
+    c1, c2 = result.clients
+    assert c1.kontakt_abbruch_seit == date(2025, 1, 15) == c2.kontakt_abbruch_seit
+    assert c1.angekuendigt_ab == date(2026, 12, 3)
+    assert c1.besuchsdauer_min == 45 == c2.besuchsdauer_min
+    rej = rejected_rows(result)
+    assert sorted(rej) == [5, 6]  # the empty sheet row 4 keeps its number
+    assert rej[5][0] == "1003" and "Zukunft" in rej[5][2] and "größer als 0" in rej[5][2]
+    assert rej[6][1] == "id" and "Zeile 2" in rej[6][2]
+
+
+def test_missing_required_columns_raise_user_error(tmp_path: Path) -> None:
+    no_id = write_csv(tmp_path / "a.csv", ["Name", "Adresse"], [["X", "Weg 1"]])
+    with pytest.raises(UserError, match="Kundennummer"):
+        read_clients(no_id)
+    no_addr = write_csv(tmp_path / "b.csv", ["Kundennummer", "Name"], [["1", "X"]])
+    with pytest.raises(UserError, match="Adress"):
+        read_clients(no_addr)
+    with pytest.raises(UserError, match="nicht gefunden"):
+        read_clients(tmp_path / "fehlt.csv")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=12), min_size=4, max_size=4), max_size=15))
+def test_every_row_is_accounted_for(tmp_path_factory: pytest.TempPathFactory,
+                                    rows: list[list[str]]) -> None:
+    """Whatever the cells hold, each data row ends up as a client or as a rejected row."""
+    path = tmp_path_factory.mktemp("h") / "k.csv"
+    header = ["id", "adresse", "zeitfenster", "besuchsdauer"]
+    clean_rows = [[c.replace("\x00", "") for c in r] for r in rows]
+    write_csv(path, header, clean_rows)
+    result = read_clients(path, today=TODAY)
+    assert len(result.clients) + len(result.rejected) == result.total_rows
+    seen = [c.row for c in result.clients] + [r.row for r in result.rejected]
+    assert len(seen) == len(set(seen))
+    ids = [c.id for c in result.clients]
+    assert len(ids) == len(set(ids))
