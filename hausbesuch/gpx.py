@@ -1,0 +1,142 @@
+"""GPX 1.1 export of a team-day route: stop waypoints, the stop order as a route, and the
+street-following track.
+
+Waypoints are named by position and pseudonymous client id only (no names, no notes):
+GPX files end up in navigation apps that may sync them elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from hausbesuch.maps import check_lonlat, fmt_date, fmt_time
+from hausbesuch.plandata import TeamDayRoute
+
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+GPX_SCHEMA = "http://www.topografix.com/GPX/1/1/gpx.xsd"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+LOCAL_TZ = ZoneInfo("Europe/Berlin")
+
+
+def _utc(t: datetime) -> str:
+    """Naive local wall-clock time (Europe/Berlin) -> ISO 8601 UTC with ``Z``."""
+    aware = t.replace(tzinfo=LOCAL_TZ) if t.tzinfo is None else t
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Characters that XML 1.0 does not allow at all (even escaped).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = _XML_INVALID.sub("\ufffd", text)
+    return el
+
+
+def _pt(parent: ET.Element, tag: str, lon: float, lat: float) -> ET.Element:
+    return _sub(parent, tag, lat=f"{lat:.6f}", lon=f"{lon:.6f}")
+
+
+def track_points(route: TeamDayRoute) -> list[tuple[float, float]]:
+    """The route as one (lon, lat) line: the legs joined (duplicate joints dropped), or
+    straight segments between depot and stops where a leg has no geometry."""
+    way = [route.start_lonlat, *((s.lon, s.lat) for s in route.stops), route.end_lonlat]
+    out: list[tuple[float, float]] = []
+    for i in range(len(way) - 1):
+        leg: Sequence[tuple[float, float]] = (
+            route.legs[i] if i < len(route.legs) and len(route.legs[i]) >= 2 else (way[i], way[i + 1])
+        )
+        for p in leg:
+            p = (float(p[0]), float(p[1]))
+            if not out or out[-1] != p:
+                out.append(p)
+    return out
+
+
+def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
+    """GPX 1.1 document (UTF-8 text with XML declaration) for one team-day.
+
+    Contents, in schema order: ``metadata``; waypoints ``Start`` and one per stop
+    (name ``"03 K-1001"``, planned times and window in ``desc``); a ``rte`` through
+    start, stops and end (apps such as OsmAnd navigate it point by point); a ``trk``
+    with the street-following line.
+
+    Raises
+    ------
+    ValueError
+        If a stop or the depot has no valid WGS84 position.
+    """
+    what = f"Route {route.slug}"
+    for s in route.stops:
+        check_lonlat(s.lon, s.lat, f"{what}, Stopp {s.position} ({s.client_id})")
+    start = check_lonlat(*route.start_lonlat, f"{what}, Start")
+    end = check_lonlat(*route.end_lonlat, f"{what}, Ziel")
+
+    # Namespaces declared literally: ElementTree cannot combine a default namespace with
+    # unqualified attributes (lat, lon).
+    root = ET.Element(
+        "gpx",
+        {
+            "version": "1.1",
+            "creator": creator,
+            "xmlns": GPX_NS,
+            "xmlns:xsi": XSI_NS,
+            "xsi:schemaLocation": f"{GPX_NS} {GPX_SCHEMA}",
+        },
+    )
+    title = f"Route {route.team_id}, {fmt_date(route.day)}"
+    meta = _sub(root, "metadata")
+    _sub(meta, "name", title)
+    _sub(
+        meta,
+        "desc",
+        f"{len(route.stops)} Besuche, Start {fmt_time(route.depart)}, "
+        f"Rückkehr {fmt_time(route.return_)}",
+    )
+    _sub(meta, "time", _utc(route.depart))
+
+    w = _pt(root, "wpt", *start)
+    _sub(w, "time", _utc(route.depart))
+    _sub(w, "name", "Start")
+    _sub(w, "desc", f"Abfahrt {fmt_time(route.depart)}")
+    _sub(w, "type", "Start")
+    for s in route.stops:
+        w = _pt(root, "wpt", s.lon, s.lat)
+        _sub(w, "time", _utc(s.arrival))
+        _sub(w, "name", f"{s.position:02d} {s.client_id}")
+        desc = f"Ankunft {fmt_time(s.arrival)}, Besuch {fmt_time(s.start)}–{fmt_time(s.end)}"
+        if s.window_text:
+            desc += f", Zeitfenster {s.window_text}"
+        _sub(w, "desc", desc)
+        _sub(w, "type", "Besuch")
+    if end != start:
+        w = _pt(root, "wpt", *end)
+        _sub(w, "time", _utc(route.return_))
+        _sub(w, "name", "Ziel")
+        _sub(w, "type", "Ziel")
+
+    rte = _sub(root, "rte")
+    _sub(rte, "name", title)
+    p = _pt(rte, "rtept", *start)
+    _sub(p, "name", "Start")
+    for s in route.stops:
+        p = _pt(rte, "rtept", s.lon, s.lat)
+        _sub(p, "name", f"{s.position:02d} {s.client_id}")
+    p = _pt(rte, "rtept", *end)
+    _sub(p, "name", "Ziel")
+
+    trk = _sub(root, "trk")
+    _sub(trk, "name", title)
+    seg = _sub(trk, "trkseg")
+    for lon, lat in track_points(route):
+        _pt(seg, "trkpt", lon, lat)
+
+    ET.indent(root, space=" ")
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

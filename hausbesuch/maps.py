@@ -1,0 +1,729 @@
+"""Folium maps of a plan that work offline: the overview map and one route map per team-day.
+
+Leaflet and its plugins are served from local copies (``hausbesuch/static/vendor``, copied
+into the output directory by :func:`hausbesuch.output.write_outputs`); the only thing the
+browser fetches from outside is the tile server named in :class:`MapSettings`.
+
+Every text that comes from the client list goes through :func:`escape_map_text` before it
+is handed to Folium, because Folium inserts popup and tooltip HTML unescaped into JavaScript
+template literals. Client names never appear: markers carry the pseudonymous client id.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import folium
+from branca.element import Figure, MacroElement
+from folium.plugins import Fullscreen, LocateControl
+from folium.template import Template
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_ATTRIBUTION = "© OpenStreetMap-Mitwirkende"
+OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
+
+#: Sub-directory of an output directory that holds the vendored front-end assets.
+ASSETS_DIRNAME = "assets"
+
+# Local copies of what Folium would otherwise pull from CDNs (paths below static/vendor).
+_MAP_JS = [("leaflet", "leaflet/leaflet.js"), ("jquery", "jquery/jquery.min.js")]
+_MAP_CSS = [("leaflet_css", "leaflet/leaflet.css")]
+_FULLSCREEN_JS = [("Control.Fullscreen.js", "leaflet.fullscreen/Control.FullScreen.js")]
+_FULLSCREEN_CSS = [("Control.FullScreen.css", "leaflet.fullscreen/Control.FullScreen.css")]
+_LOCATE_JS = [("Control_locate_min_js", "leaflet.locatecontrol/L.Control.Locate.min.js")]
+_LOCATE_CSS = [("Control_locate_min_css", "leaflet.locatecontrol/L.Control.Locate.min.css")]
+
+#: Colours for districts (cycled when there are more districts than colours).
+DISTRICT_PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#17becf", "#bcbd22", "#393b79", "#ad494a", "#637939",
+    "#3182bd", "#e6550d", "#31a354", "#756bb1",
+)  # fmt: skip
+OUTSIDE_COLOUR = "#7f7f7f"
+#: Colours for route lines on the overview map.
+ROUTE_PALETTE = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e")
+ROUTE_COLOUR = "#1565c0"
+
+WEEKDAYS_SHORT = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+MODE_LABELS = {"walk": "zu Fuß", "bike": "Fahrrad", "drive": "Auto"}
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """How maps and pages are drawn; usually taken from the city profile.
+
+    Parameters
+    ----------
+    city : str, default ""
+        City name shown in titles.
+    tile_url : str, default the OSM tile server
+        Leaflet tile URL template with ``{z}``, ``{x}`` and ``{y}`` (``{s}`` optional).
+        The tile server is the only host the browser contacts.
+    attribution : str, default "© OpenStreetMap-Mitwirkende"
+        Plain text shown on every map (escaped).
+    attribution_url : str or None, default the OSM copyright page
+        If given, the attribution links there.
+    max_zoom : int, default 19
+        Highest zoom level of the tile layer.
+    google_maps_links : bool, default False
+        Offer a Google Maps link next to the OSM links on route pages (the city profile
+        decides; off by default because it sends the stop coordinates to Google when used).
+
+    Raises
+    ------
+    UserError
+        On a tile URL without ``{z}/{x}/{y}`` or not http(s), or a zoom outside 1..22.
+    """
+
+    city: str = ""
+    tile_url: str = DEFAULT_TILE_URL
+    attribution: str = DEFAULT_ATTRIBUTION
+    attribution_url: str | None = OSM_COPYRIGHT_URL
+    max_zoom: int = 19
+    google_maps_links: bool = False
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.tile_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UserError(
+                f"Kachel-URL {self.tile_url!r} ist ungültig: sie muss mit https:// beginnen."
+            )
+        missing = [p for p in ("{z}", "{x}", "{y}") if p not in self.tile_url]
+        if missing:
+            raise UserError(
+                f"Kachel-URL {self.tile_url!r} ist ungültig: es fehlt {', '.join(missing)}."
+            )
+        if not isinstance(self.max_zoom, int) or not 1 <= self.max_zoom <= 22:
+            raise UserError(f"max_zoom {self.max_zoom!r} ist ungültig: erlaubt ist 1 bis 22.")
+        if not self.attribution.strip():
+            raise UserError("Die Kartenquelle (attribution) darf nicht leer sein.")
+
+    @property
+    def tile_host(self) -> str:
+        """Host name of the tile server (may contain ``{s}``)."""
+        return urlsplit(self.tile_url).hostname or ""
+
+    def attribution_html(self) -> str:
+        """The attribution as safe HTML (escaped text, optional link)."""
+        text = html.escape(self.attribution)
+        if self.attribution_url:
+            url = html.escape(self.attribution_url, quote=True)
+            return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{text}</a>'
+        return text
+
+
+@dataclass(frozen=True)
+class Districts:
+    """District polygons in WGS84 with their names (same order)."""
+
+    names: tuple[str, ...] = ()
+    geometries: tuple[BaseGeometry, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.names) != len(self.geometries):
+            raise ValueError(
+                f"Districts: {len(self.names)} names but {len(self.geometries)} geometries"
+            )
+
+    @classmethod
+    def from_geojson(cls, fc: Mapping[str, Any], *, name_field: str | None = None) -> Districts:
+        """Read a GeoJSON FeatureCollection (WGS84); the name is ``name_field`` or a guess."""
+        names: list[str] = []
+        geoms: list[BaseGeometry] = []
+        for i, feat in enumerate(fc.get("features", [])):
+            props = feat.get("properties") or {}
+            name = None
+            for key in [name_field] if name_field else ("name", "Name", "NAME", "bezirk", "Bezirk"):
+                if key and props.get(key) not in (None, ""):
+                    name = str(props[key])
+                    break
+            if feat.get("geometry") is None:
+                continue
+            names.append(name if name is not None else f"Bezirk {i + 1}")
+            geoms.append(shape(feat["geometry"]))
+        return cls(tuple(names), tuple(geoms))
+
+
+def as_districts(obj: Any) -> Districts:
+    """Normalise district input: ``None``, :class:`Districts`, a GeoJSON FeatureCollection,
+    a GeoDataFrame in EPSG:4326 with a ``name`` column, or ``(names, geometries)``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown type or a GeoDataFrame not in WGS84 (never reprojected silently).
+    """
+    if obj is None:
+        return Districts()
+    if isinstance(obj, Districts):
+        return obj
+    if isinstance(obj, Mapping):
+        if obj.get("type") != "FeatureCollection":
+            raise ValueError("district GeoJSON must be a FeatureCollection")
+        return Districts.from_geojson(obj)
+    if hasattr(obj, "geometry") and hasattr(obj, "columns"):  # GeoDataFrame
+        crs = getattr(obj, "crs", None)
+        if crs is not None and crs.to_epsg() != 4326:
+            raise ValueError(f"district GeoDataFrame must be in EPSG:4326, got {crs}")
+        col = next((c for c in ("name", "Name", "NAME", "bezirk") if c in obj.columns), None)
+        names = [str(v) for v in obj[col]] if col else [f"Bezirk {i + 1}" for i in range(len(obj))]
+        return Districts(tuple(names), tuple(obj.geometry))
+    if isinstance(obj, tuple | list) and len(obj) == 2:
+        names, geoms = obj
+        return Districts(tuple(str(n) for n in names), tuple(geoms))
+    raise ValueError(f"unsupported district input of type {type(obj).__name__}")
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def escape_map_text(text: object) -> str:
+    """Escape text for Folium popups/tooltips/HTML snippets.
+
+    HTML-escapes, and also turns backslash, backtick and ``$`` into entities: Folium
+    places popup and tooltip HTML inside JavaScript template literals, where ``${...}``
+    would run and ``\\x3c`` would become ``<`` before the HTML is parsed.
+    """
+    s = html.escape("" if text is None else str(text), quote=True)
+    return s.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def fmt_time(t: datetime) -> str:
+    return t.strftime("%H:%M")
+
+
+def fmt_date(d: date, *, long: bool = False) -> str:
+    """German date with weekday, e.g. ``Mo, 07.12.2026`` (long: ``Montag, 07.12.2026``)."""
+    names = WEEKDAYS_LONG if long else WEEKDAYS_SHORT
+    return f"{names[d.weekday()]}, {d.strftime('%d.%m.%Y')}"
+
+
+def fmt_duration(seconds: float) -> str:
+    """``35 min`` or ``1 h 05 min``."""
+    minutes = int(round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def fmt_km(metres: float) -> str:
+    """German decimal comma: ``12,3 km``."""
+    return f"{metres / 1000:.1f}".replace(".", ",") + " km"
+
+
+def mode_label(mode: str) -> str:
+    return MODE_LABELS.get(mode, mode)
+
+
+def check_lonlat(lon: float | None, lat: float | None, what: str) -> tuple[float, float]:
+    """Validate a WGS84 position at the rendering boundary and return ``(lon, lat)``."""
+    try:
+        lo, la = float(lon), float(lat)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what}: position ({lon!r}, {lat!r}) is not numeric") from exc
+    if not (math.isfinite(lo) and math.isfinite(la) and -180 <= lo <= 180 and -90 <= la <= 90):
+        raise ValueError(f"{what}: position ({lon!r}, {lat!r}) is not a WGS84 lon/lat")
+    return lo, la
+
+
+def geo_uri(lon: float, lat: float, label: str) -> str:
+    """``geo:`` URI that OsmAnd and Organic Maps open; carries coordinates and the id only."""
+    return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(label, safe='')})"
+
+
+def _path_points(route: TeamDayRoute) -> list[tuple[float, float]]:
+    pts = [route.start_lonlat, *((s.lon, s.lat) for s in route.stops), route.end_lonlat]
+    for leg in route.legs:
+        pts.extend(leg)
+    return pts
+
+
+# --------------------------------------------------------------------------- folium pieces
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding trusted, pre-escaped HTML (a collapsible legend)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .hb-legend { background: rgba(255,255,255,.94); padding: 6px 10px; border-radius: 6px;
+            box-shadow: 0 1px 5px rgba(0,0,0,.4); font: 14px/1.35 system-ui, sans-serif;
+            max-width: 18rem; max-height: 45vh; overflow: auto; }
+        .hb-legend summary { font-weight: 600; cursor: pointer; }
+        .hb-legend ul { list-style: none; margin: 4px 0 0; padding: 0; }
+        .hb-legend li { margin: 2px 0; white-space: nowrap; }
+        .hb-legend a { color: #0b57d0; }
+        .hb-sw { display: inline-block; width: 14px; height: 14px; vertical-align: -2px;
+            margin-right: 6px; border: 1px solid #333; border-radius: 50%; }
+        .hb-sw-line { display: inline-block; width: 22px; height: 0; border-top: 4px solid;
+            vertical-align: 3px; margin-right: 6px; }
+        .hb-stop-pin { background: #1565c0; color: #fff; border: 2px solid #fff;
+            border-radius: 50%; box-shadow: 0 0 0 1px #1565c0, 0 1px 4px rgba(0,0,0,.5);
+            font: 700 13px/24px system-ui, sans-serif; text-align: center; width: 24px;
+            height: 24px; box-sizing: content-box; }
+        .hb-depot-pin { background: #222; color: #fff; border: 2px solid #fff; border-radius: 4px;
+            font: 700 12px/22px system-ui, sans-serif; text-align: center; width: 22px;
+            height: 22px; box-shadow: 0 1px 4px rgba(0,0,0,.5); }
+        .hb-unassigned-pin { width: 12px; height: 12px; background: #fff; border: 3px solid;
+            transform: rotate(45deg); box-shadow: 0 1px 3px rgba(0,0,0,.5); }
+        .leaflet-div-icon.hb-plain { background: none; border: none; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: {{ this.position|tojson }}});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "hb-legend");
+                div.innerHTML = {{ this.content|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, content_html: str, position: str = "bottomleft") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.content = content_html
+        self.position = position
+
+
+def _local(pairs: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
+    return [(name, f"{prefix}/{path}") for name, path in pairs]
+
+
+def _base_map(settings: MapSettings, assets: str, title: str) -> folium.Map:
+    fig = Figure(title=title)
+    m = folium.Map(
+        location=[50.0, 10.0],
+        zoom_start=14,
+        tiles=None,
+        max_zoom=settings.max_zoom,
+        control_scale=True,
+        zoom_control=True,
+    )
+    # Instance-level asset lists: local copies instead of Folium's CDN defaults.
+    m.default_js = _local(_MAP_JS, assets)
+    m.default_css = _local(_MAP_CSS, assets)
+    fig.add_child(m)
+    folium.TileLayer(
+        tiles=settings.tile_url,
+        attr=settings.attribution_html(),
+        name="Stadtplan",
+        max_zoom=settings.max_zoom,
+        max_native_zoom=min(settings.max_zoom, 19),
+        overlay=False,
+        control=True,
+    ).add_to(m)
+    fs = Fullscreen(position="topleft", title="Vollbild", title_cancel="Vollbild beenden")
+    fs.default_js = _local(_FULLSCREEN_JS, assets)
+    fs.default_css = _local(_FULLSCREEN_CSS, assets)
+    fs.add_to(m)
+    loc = LocateControl(
+        position="topleft",
+        flyTo=False,
+        keepCurrentZoomLevel=True,
+        strings={
+            "title": "Meinen Standort zeigen",
+            "metersUnit": "Meter",
+            "feetUnit": "Fuß",
+            "popup": "Ihr Standort (± {distance} {unit})",
+            "outsideMapBoundsMsg": "Sie sind außerhalb des Kartenausschnitts",
+        },
+    )
+    loc.default_js = _local(_LOCATE_JS, assets)
+    loc.default_css = _local(_LOCATE_CSS, assets)
+    loc.add_to(m)
+    return m
+
+
+def _fit(m: folium.Map, points: Iterable[tuple[float, float]]) -> None:
+    pts = [(lat, lon) for lon, lat in points]
+    if not pts:
+        return
+    lats = [p[0] for p in pts]
+    lons = [p[1] for p in pts]
+    m.location = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2]
+    if len(pts) > 1 and (max(lats) > min(lats) or max(lons) > min(lons)):
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(24, 24))
+
+
+def _latlon(line: Sequence[tuple[float, float]]) -> list[list[float]]:
+    return [[lat, lon] for lon, lat in line]
+
+
+def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None) -> str:
+    e = escape_map_text
+    parts = [
+        f"<b>{stop.position}. {e(stop.client_id)}</b>",
+        f"Ankunft {fmt_time(stop.arrival)} · Besuch {fmt_time(stop.start)}–{fmt_time(stop.end)}",
+        f"Zeitfenster: {e(stop.window_text) if stop.window_text else 'ganztägig'}",
+        e(stop.address),
+    ]
+    if stop.district:
+        parts.append(f"Bezirk: {e(stop.district)}")
+    if stop.notiz:
+        parts.append(f"Notiz: {e(stop.notiz)}")
+    links = [f'<a href="{e(geo_uri(stop.lon, stop.lat, stop.client_id))}">Navigation starten</a>']
+    if page_href:
+        links.append(f'<a href="{e(page_href)}#stopp-{stop.position}" target="_top">Routenliste</a>')
+    parts.append(" · ".join(links))
+    return '<div class="hb-popup">' + "<br>".join(parts) + "</div>"
+
+
+def _depot_marker(lonlat: tuple[float, float], letter: str, label: str, tip: str) -> folium.Marker:
+    lon, lat = lonlat
+    icon = folium.DivIcon(
+        html=f'<div class="hb-depot-pin">{letter}</div>',
+        class_name="hb-plain hb-depot",
+        icon_size=(26, 26),
+        icon_anchor=(13, 13),
+    )
+    return folium.Marker(
+        [lat, lon],
+        icon=icon,
+        tooltip=folium.Tooltip(escape_map_text(tip)),
+        popup=folium.Popup(f"<b>{escape_map_text(tip)}</b><br>{escape_map_text(label)}"),
+    )
+
+
+def route_map(
+    route: TeamDayRoute,
+    settings: MapSettings,
+    *,
+    districts: Districts | None = None,
+    assets: str = f"../{ASSETS_DIRNAME}",
+    links: Sequence[tuple[str, str]] = (),
+    page_href: str | None = None,
+) -> folium.Map:
+    """Folium map of one team-day: street-following legs, numbered stops, depot.
+
+    Parameters
+    ----------
+    route : TeamDayRoute
+        The route; ``legs`` are drawn as lines (a leg without geometry as a dashed
+        straight line, labelled as such in the legend).
+    settings : MapSettings
+        Tiles and attribution.
+    districts : Districts, optional
+        Drawn as a hidden, switchable layer.
+    assets : str
+        Relative URL of the assets directory as seen from the map file.
+    links : sequence of (label, href)
+        Navigation links shown in the legend (e.g. back to the overview).
+    page_href : str, optional
+        Relative URL of the mobile route page; popups link to the stop there.
+
+    Raises
+    ------
+    ValueError
+        If a stop or depot has no valid WGS84 position (names the client / team-day).
+    """
+    what = f"Route {route.slug}"
+    for s in route.stops:
+        check_lonlat(s.lon, s.lat, f"{what}, Stopp {s.position} ({s.client_id})")
+    check_lonlat(*route.start_lonlat, f"{what}, Start")
+    check_lonlat(*route.end_lonlat, f"{what}, Ziel")
+
+    title = f"Karte {route.team_id}, {fmt_date(route.day)}"
+    m = _base_map(settings, assets, title)
+
+    if districts is not None and districts.names:
+        _add_districts(m, districts, _district_colours(districts.names), show=False)
+
+    lines = folium.FeatureGroup(name="Weg", show=True).add_to(m)
+    straight = False
+    waypoints = [route.start_lonlat, *((s.lon, s.lat) for s in route.stops), route.end_lonlat]
+    for i in range(len(waypoints) - 1):
+        leg = route.legs[i] if i < len(route.legs) and len(route.legs[i]) >= 2 else None
+        to = f"Stopp {i + 1}" if i < len(route.stops) else "Ziel"
+        if leg is None:
+            if waypoints[i] == waypoints[i + 1]:
+                continue
+            straight = True
+            folium.PolyLine(
+                _latlon([waypoints[i], waypoints[i + 1]]),
+                color=ROUTE_COLOUR, weight=3, opacity=0.8, dash_array="6 6",
+                tooltip=f"Luftlinie zu {to}",
+            ).add_to(lines)  # fmt: skip
+            continue
+        pts = _latlon(leg)
+        folium.PolyLine(pts, color="#ffffff", weight=8, opacity=0.9).add_to(lines)
+        folium.PolyLine(
+            pts, color=ROUTE_COLOUR, weight=5, opacity=0.9, tooltip=f"Weg zu {to}"
+        ).add_to(lines)
+
+    stops_fg = folium.FeatureGroup(name="Besuche", show=True).add_to(m)
+    for s in route.stops:
+        icon = folium.DivIcon(
+            html=f'<div class="hb-stop-pin">{s.position}</div>',
+            class_name="hb-plain hb-stop",
+            icon_size=(28, 28),
+            icon_anchor=(14, 14),
+        )
+        folium.Marker(
+            [s.lat, s.lon],
+            icon=icon,
+            popup=folium.Popup(_stop_popup(s, route, page_href=page_href), max_width=300),
+            tooltip=folium.Tooltip(
+                f"{s.position}. {escape_map_text(s.client_id)} · {fmt_time(s.start)}"
+            ),
+        ).add_to(stops_fg)
+
+    depot_fg = folium.FeatureGroup(name="Start und Ziel", show=True).add_to(m)
+    same_end = route.end_lonlat == route.start_lonlat
+    _depot_marker(
+        route.start_lonlat, "S", route.start_label,
+        f"Start {fmt_time(route.depart)}" + (f", Rückkehr {fmt_time(route.return_)}" if same_end else ""),
+    ).add_to(depot_fg)  # fmt: skip
+    if not same_end:
+        _depot_marker(
+            route.end_lonlat, "Z", route.start_label, f"Ziel {fmt_time(route.return_)}"
+        ).add_to(depot_fg)
+
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+
+    e = escape_map_text
+    rows = [
+        "<li><span class=\"hb-stop-pin\" style=\"display:inline-block;width:18px;height:18px;"
+        "line-height:18px;font-size:11px;margin-right:6px\">1</span>Besuch (Reihenfolge)</li>",
+        "<li><span class=\"hb-depot-pin\" style=\"display:inline-block;width:16px;height:16px;"
+        "line-height:16px;font-size:10px;margin-right:6px\">S</span>Start / Ziel</li>",
+        f'<li><span class="hb-sw-line" style="border-color:{ROUTE_COLOUR}"></span>Weg</li>',
+    ]
+    if straight:
+        rows.append(
+            f'<li><span class="hb-sw-line" style="border-top-style:dashed;'
+            f'border-color:{ROUTE_COLOUR}"></span>Luftlinie (ohne Wegführung)</li>'
+        )
+    link_html = " · ".join(f'<a href="{e(href)}" target="_top">{e(lbl)}</a>' for lbl, href in links)
+    summary = (
+        f"{len(route.stops)} Besuche · {fmt_time(route.depart)}–{fmt_time(route.return_)} · "
+        f"{mode_label(route.mode)} · {fmt_km(route.distance_m)}"
+    )
+    legend = (
+        f"<details open><summary>{e(route.team_id)} · {fmt_date(route.day)}</summary>"
+        f"<div>{e(summary)}</div><ul>{''.join(rows)}</ul>"
+        + (f"<div>{link_html}</div>" if link_html else "")
+        + "</details>"
+    )
+    _Legend(legend).add_to(m)
+    _fit(m, _path_points(route))
+    return m
+
+
+def _district_colours(names: Iterable[str]) -> dict[str, str]:
+    uniq = sorted({n for n in names if n and n != OUTSIDE})
+    colours = {n: DISTRICT_PALETTE[i % len(DISTRICT_PALETTE)] for i, n in enumerate(uniq)}
+    colours[OUTSIDE] = OUTSIDE_COLOUR
+    return colours
+
+
+def _add_districts(
+    m: folium.Map, districts: Districts, colours: Mapping[str, str], *, show: bool
+) -> None:
+    fg = folium.FeatureGroup(name="Bezirke", show=show).add_to(m)
+    for name, geom in zip(districts.names, districts.geometries, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        simple = geom.simplify(0.00005, preserve_topology=True)  # ~5 m: small pages
+        colour = colours.get(name, OUTSIDE_COLOUR)
+        folium.GeoJson(
+            mapping(simple),
+            style_function=lambda _f, c=colour: {
+                "color": c, "weight": 2, "fillColor": c, "fillOpacity": 0.07,
+            },  # fmt: skip
+            tooltip=folium.Tooltip(escape_map_text(name)),
+            highlight_function=None,
+        ).add_to(fg)
+
+
+def overview_map(
+    plan: Plan,
+    settings: MapSettings,
+    *,
+    districts: Districts | None = None,
+    assets: str = ASSETS_DIRNAME,
+    route_pages: Mapping[str, str] | None = None,
+) -> folium.Map:
+    """Overview of a plan: clients coloured by district, district outlines, planned visits
+    (filled circles) and unassigned ones (open diamonds), depots, and switchable routes.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan; unassigned visits without a position are only listed, not drawn.
+    settings : MapSettings
+        Tiles and attribution.
+    districts : Districts, optional
+        District polygons (outlines and legend).
+    assets : str
+        Relative URL of the assets directory as seen from the map file.
+    route_pages : mapping of route slug to relative href, optional
+        Popups of planned visits link to that team-day's route page.
+    """
+    districts = districts or Districts()
+    route_pages = route_pages or {}
+    labels = list(districts.names)
+    labels += [s.district for r in plan.routes for s in r.stops]
+    labels += [u.district for u in plan.unassigned]
+    colours = _district_colours(labels)
+    e = escape_map_text
+
+    title = f"Übersicht {plan.city}".strip() if plan.city else "Übersicht"
+    m = _base_map(settings, assets, title)
+    if districts.names:
+        _add_districts(m, districts, colours, show=True)
+
+    routes_sorted = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+    for i, r in enumerate(routes_sorted):
+        colour = ROUTE_PALETTE[i % len(ROUTE_PALETTE)]
+        fg = folium.FeatureGroup(
+            name=f"Weg {e(r.team_id)}, {fmt_date(r.day)}", show=False
+        ).add_to(m)
+        for leg in r.legs:
+            if len(leg) >= 2:
+                folium.PolyLine(_latlon(leg), color=colour, weight=4, opacity=0.85).add_to(fg)
+
+    planned = folium.FeatureGroup(name="Geplante Besuche", show=True).add_to(m)
+    points: list[tuple[float, float]] = []
+    for r in routes_sorted:
+        href = route_pages.get(r.slug)
+        for s in r.stops:
+            lon, lat = check_lonlat(s.lon, s.lat, f"Route {r.slug}, Stopp {s.client_id}")
+            points.append((lon, lat))
+            colour = colours.get(s.district or OUTSIDE, OUTSIDE_COLOUR)
+            body = [
+                f"<b>{e(s.client_id)}</b> · geplant",
+                f"{e(r.team_id)}, {fmt_date(r.day)}, Nr. {s.position}, {fmt_time(s.start)} Uhr",
+                f"Zeitfenster: {e(s.window_text) if s.window_text else 'ganztägig'}",
+                e(s.address),
+                f"Bezirk: {e(s.district or OUTSIDE)}",
+            ]
+            if href:
+                body.append(f'<a href="{e(href)}#stopp-{s.position}" target="_top">Routenliste</a>')
+            folium.CircleMarker(
+                [lat, lon], radius=6, color="#222", weight=1, fill=True,
+                fill_color=colour, fill_opacity=0.95,
+                popup=folium.Popup("<br>".join(body), max_width=300),
+                tooltip=folium.Tooltip(f"{e(s.client_id)} · {e(r.team_id)} {fmt_date(r.day)}"),
+            ).add_to(planned)  # fmt: skip
+
+    unassigned = folium.FeatureGroup(name="Nicht eingeplant", show=True).add_to(m)
+    for u in plan.unassigned:
+        if u.lon is None or u.lat is None:
+            continue
+        lon, lat = check_lonlat(u.lon, u.lat, f"nicht eingeplant {u.client_id}")
+        points.append((lon, lat))
+        colour = colours.get(u.district or OUTSIDE, OUTSIDE_COLOUR)
+        icon = folium.DivIcon(
+            html=f'<div class="hb-unassigned-pin" style="border-color:{colour}"></div>',
+            class_name="hb-plain hb-unassigned",
+            icon_size=(18, 18),
+            icon_anchor=(9, 9),
+        )
+        body = [
+            f"<b>{e(u.client_id)}</b> · nicht eingeplant",
+            f"Grund: {e(u.reason)}",
+            e(u.address),
+            f"Bezirk: {e(u.district or OUTSIDE)}",
+        ]
+        folium.Marker(
+            [lat, lon], icon=icon,
+            popup=folium.Popup("<br>".join(body), max_width=300),
+            tooltip=folium.Tooltip(f"{e(u.client_id)} · nicht eingeplant"),
+        ).add_to(unassigned)  # fmt: skip
+
+    depots = folium.FeatureGroup(name="Start und Ziel", show=True).add_to(m)
+    seen: set[tuple[float, float]] = set()
+    for r in routes_sorted:
+        for lonlat in (r.start_lonlat, r.end_lonlat):
+            if lonlat in seen:
+                continue
+            seen.add(lonlat)
+            check_lonlat(*lonlat, f"Route {r.slug}, Start/Ziel")
+            points.append(lonlat)
+            _depot_marker(lonlat, "S", r.start_label, "Start / Ziel").add_to(depots)
+
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+
+    used = sorted(
+        {n for n in labels if n} | ({OUTSIDE} if OUTSIDE in labels else set()),
+        key=lambda n: (n == OUTSIDE, n),
+    )
+    rows = [
+        '<li><span class="hb-sw" style="background:#bbb"></span>geplant (Füllung: Bezirk)</li>',
+        '<li><span class="hb-unassigned-pin" style="display:inline-block;width:8px;height:8px;'
+        'border-color:#555;margin:0 8px 0 3px"></span>nicht eingeplant</li>',
+        '<li><span class="hb-depot-pin" style="display:inline-block;width:16px;height:16px;'
+        'line-height:16px;font-size:10px;margin-right:6px">S</span>Start / Ziel</li>',
+    ]
+    rows += [
+        f'<li><span class="hb-sw" style="background:{colours.get(n, OUTSIDE_COLOUR)}"></span>'
+        f"{e(n)}</li>"
+        for n in used
+    ]
+    n_planned = sum(len(r.stops) for r in plan.routes)
+    legend = (
+        f"<details open><summary>Legende</summary>"
+        f"<div>{n_planned} geplant · {len(plan.unassigned)} nicht eingeplant</div>"
+        f"<ul>{''.join(rows)}</ul></details>"
+    )
+    _Legend(legend).add_to(m)
+
+    if not points:
+        for g in districts.geometries:
+            if g is not None and not g.is_empty:
+                minx, miny, maxx, maxy = g.bounds
+                points += [(minx, miny), (maxx, maxy)]
+    _fit(m, points)
+    return m
+
+
+_ASSET_REF = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*\"([^\"]*)\"", re.I)
+
+
+def render_map(m: folium.Map) -> str:
+    """Render a map built here into a complete German HTML page.
+
+    Raises
+    ------
+    RuntimeError
+        If any script or stylesheet would be loaded from another host (a CDN):
+        the pages must work offline.
+    """
+    page = m.get_root().render()
+    page = page.replace("<html>", '<html lang="de">', 1)
+    remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
+    if remote:
+        raise RuntimeError(f"map would load remote assets: {remote}")
+    return page
+
+
+def vendor_dir() -> Path:
+    """Directory of the vendored front-end assets shipped with the package."""
+    return Path(str(resources.files("hausbesuch") / "static" / "vendor"))

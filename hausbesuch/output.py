@@ -1,0 +1,214 @@
+"""Write the files of a plan into an output directory.
+
+Layout of ``out_dir`` (all links relative, works from ``file://`` and any static server)::
+
+    index.html             overview, team-day table, unassigned and rejected rows
+    uebersicht.html        overview map (embedded in index.html)
+    karten/<slug>.html     route map per team-day
+    routen/<slug>.html     mobile route page per team-day
+    druck/<slug>.html      printable A4 route sheet per team-day
+    gpx/<slug>.gpx         GPX 1.1 per team-day
+    assets/                Leaflet and plugins (local copies, with licences)
+    plan.json, report.csv  written by the planning code; linked from index.html if present
+
+``<slug>`` is :attr:`TeamDayRoute.slug` (team id + ISO date), reduced to characters that
+are safe in file names and URLs. No file name or URL contains a client name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hausbesuch.gpx import route_gpx
+from hausbesuch.maps import (
+    ASSETS_DIRNAME,
+    MapSettings,
+    as_districts,
+    overview_map,
+    render_map,
+    route_map,
+    vendor_dir,
+)
+from hausbesuch.pages import IndexRoute, RouteLinks, index_page, print_sheet, route_page
+from hausbesuch.plandata import Plan
+
+MAPS_DIR = "karten"
+PAGES_DIR = "routen"
+SHEETS_DIR = "druck"
+GPX_DIR = "gpx"
+OVERVIEW_FILE = "uebersicht.html"
+INDEX_FILE = "index.html"
+#: Files written by the planning code that index.html links when they exist.
+DOWNLOADS = {"plan.json": "Plan (plan.json, VROOM-Format)", "report.csv": "Bericht (report.csv)"}
+
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
+@dataclass(frozen=True)
+class RouteFiles:
+    """The files of one team-day."""
+
+    slug: str  # TeamDayRoute.slug as given
+    stem: str  # the file-name stem actually used (safe characters only)
+    map: Path
+    page: Path
+    sheet: Path
+    gpx: Path
+
+
+@dataclass(frozen=True)
+class OutputFiles:
+    """Everything :func:`write_outputs` wrote."""
+
+    out_dir: Path
+    index: Path
+    overview_map: Path
+    assets: Path
+    routes: tuple[RouteFiles, ...]
+
+    def by_slug(self, slug: str) -> RouteFiles:
+        for rf in self.routes:
+            if rf.slug == slug:
+                return rf
+        raise KeyError(slug)
+
+    def all_files(self) -> list[Path]:
+        """The HTML and GPX files (not the assets)."""
+        files = [self.index, self.overview_map]
+        for rf in self.routes:
+            files += [rf.map, rf.page, rf.sheet, rf.gpx]
+        return files
+
+
+def safe_stem(slug: str) -> str:
+    """File-name stem for a slug: ASCII letters, digits, ``.``, ``_``, ``-`` only."""
+    s = unicodedata.normalize("NFKD", slug.translate(_TRANSLIT))
+    s = s.encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", s).strip("-.")
+    return s or "route"
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically (temp file in the same directory, then replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def copy_assets(out_dir: Path) -> Path:
+    """Copy the vendored Leaflet assets (with licences) to ``out_dir/assets``."""
+    dest = out_dir / ASSETS_DIRNAME
+    shutil.copytree(vendor_dir(), dest, dirs_exist_ok=True)
+    return dest
+
+
+def write_outputs(
+    plan: Plan,
+    out_dir: str | os.PathLike[str],
+    *,
+    districts: Any = None,
+    settings: MapSettings | None = None,
+) -> OutputFiles:
+    """Write the overview, maps, route pages, print sheets and GPX files of a plan.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to show. Client names are never written.
+    out_dir : path
+        Output directory (created if missing). Existing ``plan.json`` / ``report.csv``
+        there are linked from ``index.html``, so write them first.
+    districts : Districts, GeoJSON FeatureCollection, GeoDataFrame (EPSG:4326) or
+        ``(names, geometries)``, optional
+        District polygons for outlines and colours.
+    settings : MapSettings, optional
+        Tiles, attribution, Google links; defaults to the OSM tile server.
+
+    Returns
+    -------
+    OutputFiles
+        Paths of everything written.
+    """
+    settings = settings or MapSettings(city=plan.city)
+    dist = as_districts(districts)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    assets = copy_assets(out)
+    up = f"../{ASSETS_DIRNAME}"
+
+    used: set[str] = set()
+    route_files: list[RouteFiles] = []
+    index_routes: list[IndexRoute] = []
+    for route in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
+        stem = base = safe_stem(route.slug)
+        n = 2
+        while stem.lower() in used:  # case-insensitive file systems
+            stem = f"{base}-{n}"
+            n += 1
+        used.add(stem.lower())
+        rf = RouteFiles(
+            slug=route.slug,
+            stem=stem,
+            map=out / MAPS_DIR / f"{stem}.html",
+            page=out / PAGES_DIR / f"{stem}.html",
+            sheet=out / SHEETS_DIR / f"{stem}.html",
+            gpx=out / GPX_DIR / f"{stem}.gpx",
+        )
+        links = RouteLinks(
+            map=f"../{MAPS_DIR}/{stem}.html",
+            page=f"../{PAGES_DIR}/{stem}.html",
+            sheet=f"../{SHEETS_DIR}/{stem}.html",
+            gpx=f"../{GPX_DIR}/{stem}.gpx",
+            index=f"../{INDEX_FILE}",
+        )
+        m = route_map(
+            route,
+            settings,
+            districts=dist,
+            assets=up,
+            links=[("Routenliste", links.page), ("Übersicht", links.index)],  # type: ignore[list-item]
+            page_href=links.page,
+        )
+        _write(rf.map, render_map(m))
+        _write(rf.page, route_page(route, settings, links=links))
+        _write(rf.sheet, print_sheet(route, settings, links=links))
+        _write(rf.gpx, route_gpx(route))
+        route_files.append(rf)
+        index_routes.append(
+            IndexRoute(
+                route=route,
+                map=f"{MAPS_DIR}/{stem}.html",
+                page=f"{PAGES_DIR}/{stem}.html",
+                sheet=f"{SHEETS_DIR}/{stem}.html",
+                gpx=f"{GPX_DIR}/{stem}.gpx",
+            )
+        )
+
+    overview = out / OVERVIEW_FILE
+    pages_by_slug = {ir.route.slug: ir.page for ir in index_routes}
+    om = overview_map(plan, settings, districts=dist, assets=ASSETS_DIRNAME, route_pages=pages_by_slug)
+    _write(overview, render_map(om))
+
+    downloads = {label: name for name, label in DOWNLOADS.items() if (out / name).is_file()}
+    index = out / INDEX_FILE
+    _write(
+        index,
+        index_page(plan, settings, routes=index_routes, overview_href=OVERVIEW_FILE, downloads=downloads),
+    )
+    return OutputFiles(
+        out_dir=out, index=index, overview_map=overview, assets=assets, routes=tuple(route_files)
+    )

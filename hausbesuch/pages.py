@@ -1,0 +1,218 @@
+"""HTML pages of a plan (Jinja2, autoescaped): the index, the mobile route page and the
+printable route sheet of each team-day, plus the navigation links they carry.
+
+Pages are self-contained (inline CSS, no scripts, no external requests) and carry a
+Content-Security-Policy that forbids scripts, so they open fast on a phone, work as a
+single file, and cannot run anything that slipped into a client note. Links to map
+services carry coordinates and the pseudonymous client id only, never names or addresses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from hausbesuch.maps import (
+    MapSettings,
+    check_lonlat,
+    fmt_date,
+    fmt_duration,
+    fmt_km,
+    fmt_time,
+    geo_uri,
+    mode_label,
+)
+from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
+
+log = logging.getLogger(__name__)
+
+#: openstreetmap.org routing engines per travel mode (aliases accepted).
+OSM_ENGINES = {
+    "walk": "fossgis_osrm_foot",
+    "foot": "fossgis_osrm_foot",
+    "bike": "fossgis_osrm_bike",
+    "bicycle": "fossgis_osrm_bike",
+    "drive": "fossgis_osrm_car",
+    "car": "fossgis_osrm_car",
+}
+GOOGLE_MODES = {
+    "walk": "walking",
+    "foot": "walking",
+    "bike": "bicycling",
+    "bicycle": "bicycling",
+    "drive": "driving",
+    "car": "driving",
+}
+
+
+def _ll(lon: float, lat: float) -> str:
+    return f"{lat:.6f},{lon:.6f}"
+
+
+def osm_directions_url(
+    origin: tuple[float, float], dest: tuple[float, float], mode: str
+) -> str:
+    """openstreetmap.org directions from ``origin`` to ``dest`` (both ``(lon, lat)``)."""
+    engine = OSM_ENGINES.get(mode)
+    if engine is None:
+        log.warning("unknown travel mode %r: OSM directions link uses walking", mode)
+        engine = OSM_ENGINES["walk"]
+    query = urlencode({"engine": engine, "route": f"{_ll(*origin)};{_ll(*dest)}"}, safe=",;")
+    return f"https://www.openstreetmap.org/directions?{query}"
+
+
+def google_maps_url(
+    origin: tuple[float, float] | None, dest: tuple[float, float], mode: str
+) -> str:
+    """Google Maps directions URL (coordinates only)."""
+    params = {"api": "1"}
+    if origin is not None:
+        params["origin"] = _ll(*origin)
+    params["destination"] = _ll(*dest)
+    params["travelmode"] = GOOGLE_MODES.get(mode, "walking")
+    return "https://www.google.com/maps/dir/?" + urlencode(params, safe=",")
+
+
+@dataclass(frozen=True)
+class NavLinks:
+    """Navigation links for one stop."""
+
+    geo: str
+    osm: str
+    google: str | None
+
+
+def nav_links(
+    origin: tuple[float, float], stop: PlannedStop, mode: str, settings: MapSettings
+) -> NavLinks:
+    """Links to start navigation to ``stop`` coming from ``origin`` (``(lon, lat)``)."""
+    dest = (stop.lon, stop.lat)
+    return NavLinks(
+        geo=geo_uri(stop.lon, stop.lat, stop.client_id),
+        osm=osm_directions_url(origin, dest, mode),
+        google=google_maps_url(origin, dest, mode) if settings.google_maps_links else None,
+    )
+
+
+@dataclass(frozen=True)
+class RouteLinks:
+    """Relative links between the files of one team-day (as seen from the page)."""
+
+    map: str | None = None
+    page: str | None = None
+    sheet: str | None = None
+    gpx: str | None = None
+    index: str | None = None
+
+
+_ENV = Environment(
+    loader=PackageLoader("hausbesuch", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENV.filters.update(
+    time=fmt_time,
+    date_de=fmt_date,
+    date_long=lambda d: fmt_date(d, long=True),
+    duration=fmt_duration,
+    km=fmt_km,
+    mode=mode_label,
+)
+
+
+def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
+    """Stops with their navigation links, and the lunch break at its place in the day."""
+    items: list[dict] = []
+    prev = route.start_lonlat
+    lunch = route.lunch
+    for s in route.stops:
+        check_lonlat(s.lon, s.lat, f"Route {route.slug}, Stopp {s.position} ({s.client_id})")
+        if lunch is not None and lunch[0] <= s.arrival:
+            items.append({"kind": "lunch", "start": lunch[0], "end": lunch[1]})
+            lunch = None
+        wait = s.start - s.arrival
+        items.append(
+            {
+                "kind": "stop",
+                "stop": s,
+                "nav": nav_links(prev, s, route.mode, settings),
+                "wait": wait if wait >= timedelta(minutes=1) else None,
+            }
+        )
+        prev = (s.lon, s.lat)
+    if lunch is not None:
+        items.append({"kind": "lunch", "start": lunch[0], "end": lunch[1]})
+    return items
+
+
+def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks) -> dict:
+    return {
+        "route": route,
+        "settings": settings,
+        "links": links,
+        "items": _timeline(route, settings),
+        "same_end": route.end_lonlat == route.start_lonlat,
+        "home_osm": osm_directions_url(
+            (route.stops[-1].lon, route.stops[-1].lat) if route.stops else route.start_lonlat,
+            route.end_lonlat,
+            route.mode,
+        ),
+    }
+
+
+def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks) -> str:
+    """Mobile route page: ordered stops with times, address, window, note and
+    "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps)."""
+    return _ENV.get_template("route.html.j2").render(**_common(route, settings, links))
+
+
+def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks) -> str:
+    """Printable A4 route sheet with outcome tick boxes per stop."""
+    return _ENV.get_template("sheet.html.j2").render(**_common(route, settings, links))
+
+
+@dataclass(frozen=True)
+class IndexRoute:
+    """One team-day as listed on the index page (relative links)."""
+
+    route: TeamDayRoute
+    map: str
+    page: str
+    sheet: str
+    gpx: str
+
+
+def index_page(
+    plan: Plan,
+    settings: MapSettings,
+    *,
+    routes: Sequence[IndexRoute],
+    overview_href: str,
+    downloads: Mapping[str, str] | None = None,
+) -> str:
+    """Index page: overview map (embedded), team-days with their files, unassigned and
+    rejected rows with reasons, downloads (``plan.json``, ``report.csv``) if present."""
+    days: dict = {}
+    for ir in sorted(routes, key=lambda x: (x.route.day, x.route.team_id)):
+        days.setdefault(ir.route.day, []).append(ir)
+    end = plan.start + timedelta(days=max(plan.days, 1) - 1)
+    n_planned = sum(len(r.stops) for r in plan.routes)
+    return _ENV.get_template("index.html.j2").render(
+        plan=plan,
+        settings=settings,
+        days=days,
+        end=end,
+        n_planned=n_planned,
+        overview_href=overview_href,
+        downloads=dict(downloads or {}),
+        outside=OUTSIDE,
+        generated=plan.created_at,
+    )
