@@ -1,0 +1,5 @@
+"""``python -m hausbesuch``."""
+
+from hausbesuch.cli import app
+
+app()

@@ -1,0 +1,85 @@
+"""City profiles: shipped ones load, bad ones get German messages naming the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hausbesuch.config import available_profiles, load_profile, resolve_osm
+from hausbesuch.errors import ProfileError
+
+
+def test_shipped_profiles():
+    assert {"kassel", "bad-hersfeld", "lauf"} <= set(available_profiles())
+    kassel = load_profile("kassel")
+    assert kassel.osm.place == "Kassel, Germany"
+    assert kassel.depot.address == "Lewinskistraße 4, 34127 Kassel"
+    assert kassel.districts.admin_level == 10
+    assert len(kassel.districts.names) == 23
+    assert load_profile(None).slug == "kassel"  # the default city
+
+
+def test_sample_towns_resolve_to_shared_extracts(bad_hersfeld_pbf, lauf_pbf):
+    assert resolve_osm(load_profile("bad-hersfeld")).resolve() == bad_hersfeld_pbf.resolve()
+    assert resolve_osm(load_profile("lauf")).resolve() == lauf_pbf.resolve()
+
+
+def test_osm_override_wins(lauf_pbf):
+    assert resolve_osm(load_profile("bad-hersfeld"), lauf_pbf) == lauf_pbf
+
+
+def test_profile_by_path(tmp_path: Path, lauf_pbf):
+    p = tmp_path / "meine-stadt.toml"
+    p.write_text(
+        f'name = "Meine Stadt"\n[osm]\nfile = "{lauf_pbf}"\n'
+        '[[depots]]\nname = "JC"\naddress = "Marktplatz 1, 91207 Lauf"\n',
+        encoding="utf-8",
+    )
+    prof = load_profile(p)
+    assert prof.slug == "meine-stadt" and prof.workday.start == "08:00"
+    assert resolve_osm(prof) == lauf_pbf
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('name = "X"\n[osm]\nfile = "a.pbf"\n', "Feld 'depots' fehlt"),
+        ('name = "X"\n[osm]\n[[depots]]\nname="a"\naddress="b"\n', "weder 'file' noch 'place'"),
+        ('name = "X"\ndefault_mode = "fly"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n',
+         "Feld 'default_mode' muss einer dieser Werte sein"),
+        ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n[workday]\nstart = "8 Uhr"\n',
+         "Feld 'workday.start'"),
+        ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n[workday]\nstart="17:00"\n',
+         "Ende des Arbeitstags"),
+        ('name = "X"\ncolour = 1\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n',
+         "Feld 'colour' ist kein bekanntes Feld"),
+        ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\nlat = 123\n',
+         "Feld 'depots.0.lat' muss höchstens 90"),
+        ("name = \n", "kein gültiges TOML"),
+    ],
+)
+def test_invalid_profiles(tmp_path: Path, body: str, message: str):
+    p = tmp_path / "bad.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message) as info:
+        load_profile(p)
+    assert "bad.toml" in str(info.value)
+
+
+def test_unknown_profile_name():
+    with pytest.raises(ProfileError, match="Unbekanntes Stadtprofil 'atlantis'.*kassel"):
+        load_profile("atlantis")
+
+
+def test_missing_profile_file(tmp_path):
+    with pytest.raises(ProfileError, match="nicht gefunden"):
+        load_profile(tmp_path / "nope.toml")
+
+
+def test_missing_local_extract_without_place(tmp_path):
+    p = tmp_path / "x.toml"
+    p.write_text('name = "X"\n[osm]\nfile = "gibt-es-nicht.osm.pbf"\n'
+                 '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="gibt-es-nicht.osm.pbf.*--osm"):
+        resolve_osm(load_profile(p))
