@@ -1,0 +1,678 @@
+"""Teams: who visits, when, from where, how, with which skills.
+
+Teams come from a TOML or CSV (or XLSX) file, or from the city profile's defaults when
+``--teams`` is not given. Every problem is reported in German, naming the team and the field;
+all problems of a file are reported at once.
+
+TOML
+----
+::
+
+    [defaults]                 # optional: applies to every team below
+    schicht = "8:00-16:00"
+    mittag = "12:00-13:30"     # window of the lunch break
+    mittag_dauer = 30          # minutes; 0 or mittag = "keine": no lunch break
+    modus = "walk"             # walk | bike | drive (zu Fuß, Fahrrad, Auto)
+
+    [[team]]
+    id = "nord"
+    mitglieder = ["A. Schmidt", "B. Yilmaz"]
+    sprachen = ["Arabisch", "Türkisch"]
+    start = "Am Markt 16, 36251 Bad Hersfeld"     # or [lon, lat] or {lon = .., lat = ..}
+    ende = [9.7068, 50.8683]                       # default: the start (default: the depot)
+    max_besuche = 6
+    tage = "Mo-Fr"
+
+CSV / XLSX
+----------
+One row per team, headers as the TOML keys: ``id;mitglieder;sprachen;schicht;mittag;
+mittag_dauer;start;start_lon;start_lat;ende;ende_lon;ende_lat;modus;max_besuche;tage``.
+Members and skills are separated by ``,`` ``;`` ``/`` ``|`` or ``+``.
+
+English keys (``members``, ``skills``, ``shift``, ``lunch``, ``lunch_minutes``, ``end``,
+``mode``, ``max_visits``, ``days``) work as well. Unknown keys are an error (a typo must not
+vanish silently). Times are minutes after midnight in :class:`TeamConfig`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hausbesuch.clients import _DAY_NAMES, clean_text, normalize_skill
+from hausbesuch.errors import UserError
+from hausbesuch.tabular import normalize_header
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hausbesuch.config import Profile
+
+__all__ = [
+    "MODES",
+    "TeamConfig",
+    "TeamError",
+    "default_teams",
+    "format_clock",
+    "load_teams",
+    "parse_teams",
+    "teams_for_profile",
+]
+
+MODES = ("walk", "bike", "drive")
+_MODE_WORDS = {
+    "walk": "walk", "zu fuss": "walk", "zufuss": "walk", "fuss": "walk", "fussweg": "walk",
+    "gehen": "walk", "laufen": "walk", "foot": "walk", "walking": "walk",
+    "bike": "bike", "rad": "bike", "fahrrad": "bike", "velo": "bike", "cycling": "bike",
+    "bicycle": "bike", "pedelec": "bike", "ebike": "bike", "e bike": "bike",
+    "drive": "drive", "auto": "drive", "pkw": "drive", "kfz": "drive", "dienstwagen": "drive",
+    "car": "drive", "driving": "drive", "wagen": "drive",
+}
+#: Most visits one team can do in a day (more is a typo).
+MAX_VISITS_LIMIT = 50
+_ID_RE = re.compile(r"[A-Za-z0-9ÄÖÜäöüß][A-Za-z0-9ÄÖÜäöüß_-]{0,39}")
+_WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+
+class TeamError(UserError):
+    """An invalid team definition (German message naming team and field)."""
+
+
+def format_clock(minutes: int) -> str:
+    """``510`` -> ``"08:30"``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    """One team: members, skills, shift, lunch break, start/end, mode, visit limit.
+
+    Times are minutes after midnight (local wall clock). ``start_*``/``end_*`` left empty
+    mean the profile's depot (see :meth:`with_depot`). ``lunch_window`` ``None`` or
+    ``lunch_min`` 0 means no lunch break.
+
+    Raises
+    ------
+    TeamError
+        On construction, when a field is invalid (message names the team and the field).
+    """
+
+    id: str
+    members: tuple[str, ...] = ()
+    skills: frozenset[str] = frozenset()
+    shift_start_min: int = 8 * 60
+    shift_end_min: int = 16 * 60
+    lunch_window: tuple[int, int] | None = (12 * 60, 13 * 60 + 30)
+    lunch_min: int = 30
+    start_address: str | None = None
+    start_lonlat: tuple[float, float] | None = None
+    end_address: str | None = None
+    end_lonlat: tuple[float, float] | None = None
+    mode: str = "walk"
+    max_visits_per_day: int | None = None
+    weekdays: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
+
+    def __post_init__(self) -> None:
+        errors = _validate(self)
+        if errors:
+            raise TeamError(f"Team „{self.id}“: " + "; ".join(errors))
+
+    @property
+    def label(self) -> str:
+        """Display label: the members' names joined by " / ", or "Team <id>"."""
+        return " / ".join(self.members) if self.members else f"Team {self.id}"
+
+    @property
+    def has_lunch(self) -> bool:
+        return self.lunch_window is not None and self.lunch_min > 0
+
+    @property
+    def uses_depot(self) -> bool:
+        """True when start or end is left to the profile's depot."""
+        return (self.start_address is None and self.start_lonlat is None) or (
+            self.end_address is None and self.end_lonlat is None
+        )
+
+    def with_depot(
+        self, address: str | None, lonlat: tuple[float, float] | None = None
+    ) -> TeamConfig:
+        """This team with an empty start (and end) filled in: end defaults to start,
+        start defaults to the depot (``address``/``lonlat``)."""
+        start_a, start_ll = self.start_address, self.start_lonlat
+        if start_a is None and start_ll is None:
+            start_a, start_ll = address, lonlat
+        end_a, end_ll = self.end_address, self.end_lonlat
+        if end_a is None and end_ll is None:
+            end_a, end_ll = start_a, start_ll
+        return replace(self, start_address=start_a, start_lonlat=start_ll,
+                       end_address=end_a, end_lonlat=end_ll)
+
+
+def _validate(t: TeamConfig) -> list[str]:
+    errs: list[str] = []
+    if not isinstance(t.id, str) or not _ID_RE.fullmatch(t.id):
+        errs.append(
+            "Feld „id“: nur Buchstaben, Ziffern, „-“ und „_“, höchstens 40 Zeichen "
+            "(die ID steht in Dateinamen)"
+        )
+    if not 0 <= t.shift_start_min < t.shift_end_min <= 24 * 60:
+        errs.append(
+            f"Feld „schicht“: Ende ({format_clock(t.shift_end_min)}) muss nach dem Beginn "
+            f"({format_clock(t.shift_start_min)}) liegen, innerhalb eines Tages"
+        )
+    if t.lunch_window is not None:
+        ls, le = t.lunch_window
+        if not ls < le:
+            errs.append(
+                f"Feld „mittag“: Ende ({format_clock(le)}) muss nach dem Beginn "
+                f"({format_clock(ls)}) liegen"
+            )
+        elif not (t.shift_start_min <= ls and le <= t.shift_end_min):
+            errs.append(
+                f"Feld „mittag“: das Fenster {format_clock(ls)}–{format_clock(le)} liegt nicht "
+                f"in der Schicht {format_clock(t.shift_start_min)}–{format_clock(t.shift_end_min)}"
+            )
+        elif t.lunch_min > le - ls:
+            errs.append(
+                f"Feld „mittag_dauer“: {t.lunch_min} Minuten passen nicht in das Fenster "
+                f"{format_clock(ls)}–{format_clock(le)}"
+            )
+    if not 0 <= t.lunch_min <= 180:
+        errs.append(f"Feld „mittag_dauer“: {t.lunch_min} Minuten (erlaubt 0 bis 180)")
+    if t.mode not in MODES:
+        errs.append(f"Feld „modus“: „{t.mode}“ unbekannt (erlaubt: walk, bike, drive)")
+    if t.max_visits_per_day is not None and not 1 <= t.max_visits_per_day <= MAX_VISITS_LIMIT:
+        errs.append(
+            f"Feld „max_besuche“: {t.max_visits_per_day} (erlaubt 1 bis {MAX_VISITS_LIMIT})"
+        )
+    if not t.weekdays or not t.weekdays <= set(range(7)):
+        errs.append("Feld „tage“: keine gültigen Wochentage")
+    for fname, ll in (("start", t.start_lonlat), ("ende", t.end_lonlat)):
+        if ll is not None:
+            msg = _lonlat_problem(ll)
+            if msg:
+                errs.append(f"Feld „{fname}“: {msg}")
+    return errs
+
+
+def _lonlat_problem(ll: tuple[float, float]) -> str | None:
+    lon, lat = ll
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return f"Koordinaten außerhalb des gültigen Bereichs: [{lon}, {lat}] (erwartet [lon, lat])"
+    if 47.0 <= lon <= 55.2 and 5.5 <= lat <= 15.5:
+        return (
+            f"Koordinaten [{lon}, {lat}] sehen vertauscht aus: erwartet wird [Länge, Breite] "
+            "(lon, lat), in Deutschland etwa [10, 51]"
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- value parsers
+
+_KEYS: dict[str, str] = {}
+for _canon, _syns in {
+    "id": ("id", "team", "teamid", "team id", "kennung", "kürzel", "kuerzel"),
+    "members": ("mitglieder", "members", "personen", "namen", "besetzung", "names"),
+    "skills": ("sprachen", "skills", "sprache", "fähigkeiten", "faehigkeiten",
+               "kenntnisse", "languages"),
+    "shift": ("schicht", "arbeitszeit", "dienstzeit", "shift", "hours", "working hours"),
+    "shift_start": ("schicht beginn", "beginn", "arbeitsbeginn", "dienstbeginn", "shift start",
+                    "von"),
+    "shift_end": ("schicht ende", "arbeitsende", "dienstende", "feierabend", "shift end",
+                  "bis"),
+    "lunch": ("mittag", "mittagspause", "pause", "lunch", "lunch window", "mittag fenster",
+              "mittagspause fenster"),
+    "lunch_min": ("mittag dauer", "mittagspause dauer", "pause dauer", "pausendauer",
+                  "mittag minuten", "lunch minutes", "lunch min", "lunch duration"),
+    "start": ("start", "startadresse", "start adresse", "start address", "abfahrt"),
+    "start_lon": ("start lon", "start laenge", "start länge", "start lng"),
+    "start_lat": ("start lat", "start breite"),
+    "end": ("ende", "end", "ziel", "zieladresse", "ende adresse", "end address", "rueckkehr",
+            "rückkehr"),
+    "end_lon": ("ende lon", "end lon", "ziel lon", "ende laenge", "ende länge"),
+    "end_lat": ("ende lat", "end lat", "ziel lat", "ende breite"),
+    "mode": ("modus", "mode", "verkehrsmittel", "fortbewegung", "profil"),
+    "max_visits": ("max besuche", "max besuche pro tag", "maximale besuche", "besuche pro tag",
+                   "max visits", "max visits per day", "max_visits_per_day"),
+    "weekdays": ("tage", "arbeitstage", "wochentage", "days", "weekdays", "workdays"),
+}.items():
+    for _s in _syns:
+        _KEYS[normalize_header(_s)] = _canon
+
+_FIELD_DE = {
+    "id": "id", "members": "mitglieder", "skills": "sprachen", "shift": "schicht",
+    "shift_start": "schicht_beginn", "shift_end": "schicht_ende", "lunch": "mittag",
+    "lunch_min": "mittag_dauer", "start": "start", "start_lon": "start_lon",
+    "start_lat": "start_lat", "end": "ende", "end_lon": "ende_lon", "end_lat": "ende_lat",
+    "mode": "modus", "max_visits": "max_besuche", "weekdays": "tage",
+}
+
+
+def _key(name: str) -> str | None:
+    return _KEYS.get(normalize_header(name))
+
+
+_CLOCK_RE = re.compile(r"\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:uhr|h)?", re.IGNORECASE)
+
+
+class _FieldProblem(ValueError):
+    pass
+
+
+def _clock(value: Any) -> int:
+    if isinstance(value, time):
+        return value.hour * 60 + value.minute
+    if isinstance(value, bool):
+        raise _FieldProblem(f"keine Uhrzeit: {value!r}")
+    if isinstance(value, int) and 0 <= value <= 24:
+        return value * 60
+    text = clean_text(str(value)).lower().removesuffix("uhr").strip()
+    m = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*h?", text)
+    if not m:
+        raise _FieldProblem(f"keine Uhrzeit: „{value}“ (erwartet z. B. 8:00)")
+    h, mi = int(m[1]), int(m[2] or 0)
+    if h > 24 or mi > 59 or (h == 24 and mi):
+        raise _FieldProblem(f"ungültige Uhrzeit: „{value}“")
+    return h * 60 + mi
+
+
+def _clock_range(value: Any) -> tuple[int, int]:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return _clock(value[0]), _clock(value[1])
+    text = clean_text(str(value))
+    parts = re.split(r"\s*(?:-|–|—|bis)\s*", text)
+    if len(parts) != 2 or not all(parts):
+        raise _FieldProblem(f"kein Zeitraum: „{value}“ (erwartet z. B. 8:00-16:00)")
+    return _clock(parts[0]), _clock(parts[1])
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool):
+        raise _FieldProblem(f"keine ganze Zahl: {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = clean_text(str(value)).lower()
+    text = re.sub(rf"\s*(min|minuten|{what})\.?$", "", text)
+    text = re.sub(r"[.,]0+$", "", text)
+    if not re.fullmatch(r"-?\d+", text):
+        raise _FieldProblem(f"keine ganze Zahl: „{value}“")
+    return int(text)
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise _FieldProblem(f"keine Zahl: {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    text = clean_text(str(value)).replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise _FieldProblem(f"keine Zahl: „{value}“") from None
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        items = [clean_text(str(v)) for v in value]
+    else:
+        items = [clean_text(p) for p in re.split(r"[,;/|+]", str(value))]
+    return [i for i in items if i]
+
+
+def _mode(value: Any) -> str:
+    text = clean_text(str(value)).lower().replace("ß", "ss").replace("-", " ")
+    mode = _MODE_WORDS.get(text) or _MODE_WORDS.get(normalize_header(text))
+    if mode is None:
+        raise _FieldProblem(
+            f"„{value}“ unbekannt (erlaubt: walk/zu Fuß, bike/Fahrrad, drive/Auto)"
+        )
+    return mode
+
+
+def _weekdays(value: Any) -> frozenset[int]:
+    items = value if isinstance(value, list | tuple) else re.split(r"[,;/+ ]+", str(value))
+    days: set[int] = set()
+    for item in items:
+        text = clean_text(str(item)).lower().replace(".", "")
+        if not text:
+            continue
+        if text in {"werktags", "wochentags"}:
+            days |= set(range(5))
+            continue
+        m = re.fullmatch(r"([a-zäöü]+)\s*(?:-|–|bis)\s*([a-zäöü]+)", text)
+        if m and m[1] in _DAY_NAMES and m[2] in _DAY_NAMES:
+            a, b = _DAY_NAMES[m[1]], _DAY_NAMES[m[2]]
+            days |= set(range(a, b + 1)) if a <= b else {*range(a, 7), *range(0, b + 1)}
+        elif text in _DAY_NAMES:
+            days.add(_DAY_NAMES[text])
+        else:
+            raise _FieldProblem(f"„{item}“ ist kein Wochentag (erwartet z. B. Mo-Fr)")
+    if not days:
+        raise _FieldProblem("keine Wochentage angegeben")
+    return frozenset(days)
+
+
+def _place(value: Any) -> tuple[str | None, tuple[float, float] | None]:
+    """An address string, ``[lon, lat]`` or ``{lon, lat[, adresse]}``."""
+    if isinstance(value, Mapping):
+        keys = {k.lower(): v for k, v in value.items()}
+        unknown = set(keys) - {"lon", "lat", "adresse", "address", "name"}
+        if unknown:
+            raise _FieldProblem(f"unbekannte Schlüssel {sorted(unknown)} (erlaubt: lon, lat, adresse)")
+        addr = keys.get("adresse") or keys.get("address") or keys.get("name")
+        if ("lon" in keys) != ("lat" in keys):
+            raise _FieldProblem("lon und lat gehören zusammen")
+        ll = (_float(keys["lon"]), _float(keys["lat"])) if "lon" in keys else None
+        if addr is None and ll is None:
+            raise _FieldProblem("weder Adresse noch lon/lat angegeben")
+        return (clean_text(str(addr)) or None if addr is not None else None), ll
+    if isinstance(value, list | tuple):
+        if len(value) != 2:
+            raise _FieldProblem(f"erwartet [lon, lat], nicht {list(value)!r}")
+        return None, (_float(value[0]), _float(value[1]))
+    text = clean_text(str(value))
+    if not text:
+        return None, None
+    return text, None
+
+
+# --------------------------------------------------------------------------- building
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    shift: tuple[int, int] = (8 * 60, 16 * 60)
+    lunch: tuple[int, int] | None = (12 * 60, 13 * 60 + 30)
+    lunch_min: int = 30
+    mode: str = "walk"
+    weekdays: frozenset[int] = frozenset(range(5))
+    max_visits: int | None = None
+
+
+def _defaults_from_profile(profile: Profile | None) -> _Defaults:
+    if profile is None:
+        return _Defaults()
+    wd = profile.workday
+    days = frozenset(_WEEKDAYS_DE.index(d) for d in wd.weekdays) or frozenset(range(5))
+    return _Defaults(
+        shift=(_clock(wd.start), _clock(wd.end)),
+        lunch=(_clock(wd.lunch_start), _clock(wd.lunch_end)) if wd.lunch_minutes else None,
+        lunch_min=wd.lunch_minutes,
+        mode=profile.default_mode,
+        weekdays=days,
+    )
+
+
+def _build(
+    raw: Mapping[str, Any], defaults: _Defaults, label: str, errors: list[str]
+) -> TeamConfig | None:
+    """One team from a mapping of (user) keys to values; problems go into ``errors``."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for k, v in raw.items():
+        canon = _key(str(k))
+        if canon is None:
+            problems.append(
+                f"Feld „{k}“ unbekannt (erlaubt: {', '.join(dict.fromkeys(_FIELD_DE.values()))})"
+            )
+            continue
+        if v is None or (isinstance(v, str) and not clean_text(v)):
+            continue
+        values[canon] = v
+    tid = clean_text(str(values.get("id", ""))) or None
+    who = f"Team „{tid}“" if tid else label
+    if tid is None:
+        problems.append("Feld „id“ fehlt")
+
+    def get(canon: str, parse: Any, default: Any) -> Any:
+        if canon not in values:
+            return default
+        try:
+            return parse(values[canon])
+        except _FieldProblem as exc:
+            problems.append(f"Feld „{_FIELD_DE[canon]}“: {exc}")
+            return default
+
+    for place_key, clock_key in (("start", "shift_start"), ("end", "shift_end")):
+        # "Beginn;Ende" / "start = 8:00": a clock time is the shift, never an address
+        v = values.get(place_key)
+        is_clock = isinstance(v, time) or (isinstance(v, str) and _CLOCK_RE.fullmatch(v.strip()))
+        if is_clock and clock_key not in values:
+            values[clock_key] = values.pop(place_key)
+    shift = get("shift", _clock_range, defaults.shift)
+    shift = (get("shift_start", _clock, shift[0]), get("shift_end", _clock, shift[1]))
+    lunch: tuple[int, int] | None = defaults.lunch
+    lunch_min = defaults.lunch_min
+    if "lunch" in values:
+        v = values["lunch"]
+        if v is False or (isinstance(v, str) and clean_text(v).lower() in {"keine", "nein", "none", "no", "0"}):
+            lunch, lunch_min = None, 0
+        else:
+            lunch = get("lunch", _clock_range, defaults.lunch)
+    lunch_min = get("lunch_min", lambda x: _int(x, "minuten"), lunch_min)
+    if "lunch" not in values and lunch is not None:
+        # An inherited lunch window is clipped to this team's shift; a short shift that
+        # leaves no room for it has no lunch break.
+        clipped = (max(lunch[0], shift[0]), min(lunch[1], shift[1]))
+        if "lunch_min" in values:  # an explicit duration is checked against the window
+            lunch = clipped if clipped[0] < clipped[1] else lunch
+        elif clipped[1] - clipped[0] >= max(lunch_min, 1):
+            lunch = clipped
+        else:
+            lunch, lunch_min = None, 0
+    if lunch_min == 0:
+        lunch = None
+    elif lunch is None and "lunch_min" in values:
+        problems.append("Feld „mittag_dauer“ ohne Fenster „mittag“ (z. B. 12:00-13:30)")
+    start_a, start_ll = get("start", _place, (None, None))
+    end_a, end_ll = get("end", _place, (None, None))
+    for prefix, canon_lon, canon_lat in (("start", "start_lon", "start_lat"),
+                                         ("end", "end_lon", "end_lat")):
+        if (canon_lon in values) != (canon_lat in values):
+            problems.append(
+                f"Feld „{_FIELD_DE[canon_lon]}“/„{_FIELD_DE[canon_lat]}“: beide angeben"
+            )
+        elif canon_lon in values:
+            ll = (get(canon_lon, _float, None), get(canon_lat, _float, None))
+            if None not in ll:
+                if prefix == "start":
+                    start_ll = ll
+                else:
+                    end_ll = ll
+    members = tuple(get("members", _names, []))
+    skills = frozenset(normalize_skill(s) for s in get("skills", _names, []))
+    mode = get("mode", _mode, defaults.mode)
+    max_visits = get("max_visits", lambda x: _int(x, "besuche"), defaults.max_visits)
+    weekdays = get("weekdays", _weekdays, defaults.weekdays)
+    if problems:
+        errors.append(f"{who}: " + "; ".join(problems))
+        return None
+    try:
+        return TeamConfig(
+            id=tid or "",
+            members=members,
+            skills=skills,
+            shift_start_min=shift[0],
+            shift_end_min=shift[1],
+            lunch_window=lunch,
+            lunch_min=lunch_min,
+            start_address=start_a,
+            start_lonlat=start_ll,
+            end_address=end_a,
+            end_lonlat=end_ll,
+            mode=mode,
+            max_visits_per_day=max_visits,
+            weekdays=weekdays,
+        )
+    except TeamError as exc:
+        errors.append(str(exc))
+        return None
+
+
+def parse_teams(
+    data: Mapping[str, Any], *, source: str = "Teams", profile: Profile | None = None
+) -> list[TeamConfig]:
+    """Teams from parsed TOML data (``[[team]]``/``[[teams]]`` tables, optional ``[defaults]``).
+
+    ``[teams.<id>]`` tables keyed by team id work too. Missing shift, lunch, mode and weekdays
+    come from ``[defaults]``, else from the profile's workday, else 8:00–16:00 with lunch
+    12:00–13:30 for 30 minutes, on foot, Monday to Friday.
+
+    Raises
+    ------
+    TeamError
+        Listing every problem, each naming the team and the field.
+    """
+    base = _defaults_from_profile(profile)
+    errors: list[str] = []
+    unknown_top = [k for k in data if k not in {"team", "teams", "defaults", "standard"}]
+    if unknown_top:
+        errors.append(
+            f"unbekannte Abschnitte {unknown_top} (erwartet [[team]] und optional [defaults])"
+        )
+    raw_defaults = data.get("defaults", data.get("standard", {}))
+    if raw_defaults:
+        probe = _build({"id": "defaults", **raw_defaults}, base, "[defaults]", errors)
+        if probe is not None:
+            base = _Defaults(
+                shift=(probe.shift_start_min, probe.shift_end_min),
+                lunch=probe.lunch_window,
+                lunch_min=probe.lunch_min,
+                mode=probe.mode,
+                weekdays=probe.weekdays,
+                max_visits=probe.max_visits_per_day,
+            )
+            base_raw = dict(raw_defaults)
+        else:
+            base_raw = {}
+    else:
+        base_raw = {}
+    entries: list[Mapping[str, Any]] = []
+    for key in ("team", "teams"):
+        block = data.get(key)
+        if block is None:
+            continue
+        if isinstance(block, list):
+            entries.extend(block)
+        elif isinstance(block, Mapping):
+            for tid, body in block.items():
+                if not isinstance(body, Mapping):
+                    errors.append(f"[{key}.{tid}] ist keine Tabelle")
+                    continue
+                entries.append({"id": tid, **body})
+    if not entries and not errors:
+        errors.append("keine Teams gefunden (erwartet Abschnitte [[team]] mit id = …)")
+    # Place-like defaults (start/end/members/skills) are merged per team.
+    place_defaults = {k: v for k, v in base_raw.items() if _key(str(k)) in {
+        "start", "end", "start_lon", "start_lat", "end_lon", "end_lat", "skills"}}
+    teams = _collect(
+        ({**place_defaults, **e} if isinstance(e, Mapping) else e for e in entries),
+        base, errors,
+    )
+    if errors:
+        raise TeamError(f"Ungültige Teams in {source}: " + " | ".join(errors))
+    return teams
+
+
+def _collect(entries: Iterable[Any], base: _Defaults, errors: list[str],
+             labels: list[str] | None = None) -> list[TeamConfig]:
+    teams: list[TeamConfig] = []
+    seen: dict[str, str] = {}
+    for i, entry in enumerate(entries, start=1):
+        label = labels[i - 1] if labels else f"Team Nr. {i}"
+        if not isinstance(entry, Mapping):
+            errors.append(f"{label}: ist keine Tabelle")
+            continue
+        team = _build(entry, base, label, errors)
+        if team is None:
+            continue
+        key = team.id.casefold()
+        if key in seen:
+            errors.append(f"Team „{team.id}“ ({label}): Feld „id“ doppelt (schon {seen[key]})")
+            continue
+        seen[key] = label
+        teams.append(team)
+    return teams
+
+
+def load_teams(path: str | Path, *, profile: Profile | None = None) -> list[TeamConfig]:
+    """Load teams from a TOML, CSV or XLSX file.
+
+    Parameters
+    ----------
+    path
+        ``.toml`` is read as TOML; anything else as a table (CSV/XLSX, one team per row).
+    profile
+        Supplies defaults for shift, lunch, mode and weekdays (see :func:`parse_teams`).
+
+    Raises
+    ------
+    TeamError
+        When the file is unreadable or a team is invalid; the German message names the
+        file, the team (or row) and the field.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise TeamError(f"Teams-Datei nicht gefunden: {p}")
+    if p.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        except tomllib.TOMLDecodeError as exc:
+            raise TeamError(f"Teams-Datei {p.name} ist kein gültiges TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TeamError(f"Teams-Datei {p} kann nicht gelesen werden: {exc}") from None
+        return parse_teams(data, source=p.name, profile=profile)
+    from hausbesuch.tabular import read_table
+
+    table = read_table(p)
+    errors: list[str] = []
+    labels = [f"Zeile {n}" for n in table.row_numbers]
+    rows = [{k: v for k, v in row.items() if not (k.startswith("Spalte ") and not v)}
+            for row in table.rows]
+    teams = _collect(rows, _defaults_from_profile(profile), errors, labels)
+    if not rows:
+        errors.append("keine Teams (nur eine Kopfzeile)")
+    if errors:
+        raise TeamError(f"Ungültige Teams in {p.name}: " + " | ".join(errors))
+    return teams
+
+
+def default_teams(profile: Profile | None = None) -> list[TeamConfig]:
+    """The teams used when no ``--teams`` file is given.
+
+    Without a profile: two teams (``team-1``, ``team-2``), 8:00–16:00, lunch break of
+    30 minutes between 12:00 and 13:30, on foot, Monday to Friday, starting and ending at
+    the depot. With a profile: its ``[[teams]]`` (or those two) with its workday and mode.
+    """
+    base = _defaults_from_profile(profile)
+    specs: list[dict[str, Any]] = []
+    if profile is not None and profile.teams:
+        for t in profile.teams:
+            spec: dict[str, Any] = {"id": t.id, "members": list(t.members),
+                                    "skills": list(t.skills)}
+            if t.mode:
+                spec["mode"] = t.mode
+            if t.max_visits_per_day:
+                spec["max_visits"] = t.max_visits_per_day
+            specs.append(spec)
+    else:
+        specs = [{"id": "team-1"}, {"id": "team-2"}]
+    errors: list[str] = []
+    teams = _collect(specs, base, errors)
+    if errors:
+        raise TeamError("Ungültige Standard-Teams im Profil: " + " | ".join(errors))
+    return teams
+
+
+def teams_for_profile(profile: Profile, path: str | Path | None = None) -> list[TeamConfig]:
+    """The teams of a run: from ``path`` if given, else the profile's defaults; every empty
+    start/end is set to the profile's depot."""
+    teams = load_teams(path, profile=profile) if path else default_teams(profile)
+    depot = profile.depot
+    ll = (depot.lon, depot.lat) if depot.lon is not None and depot.lat is not None else None
+    return [t.with_depot(depot.address, ll) for t in teams]
