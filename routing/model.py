@@ -1,0 +1,559 @@
+"""The visit-routing problem and its solution as frozen, validated dataclasses.
+
+Units and conventions
+---------------------
+- **Times** are integer seconds, absolute since the start of day 0: clock time ``t``
+  on day ``d`` is ``d * 86400 + t`` (see :func:`at`). This is VROOM's "absolute
+  values" convention, so a weekday window ("Tuesday 10-12") is a plain window.
+- A visit's :class:`TimeWindow` bounds the **start of service** (as in VROOM).
+- A :class:`Break` lies **entirely inside** its window (start >= window.start,
+  start + duration <= window.end); VROOM's break windows bound the start, the
+  JSON layer converts.
+- **Matrices** are square integer arrays indexed by location index, one duration
+  matrix (seconds) and optionally one distance matrix (metres) per travel mode.
+  A travel time that is negative or ``>= UNREACHABLE`` means "no path": the solver
+  never uses such a leg. Non-finite floats (``inf``, ``nan``) are read as
+  unreachable too.
+- Every team works in shifts; each :class:`Shift` (a team on one day) becomes one
+  vehicle of the solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from routing.errors import RoutingInputError
+
+#: Seconds per day; day ``d`` starts at ``d * DAY``.
+DAY = 86_400
+#: Matrix values at or above this (or negative) mark an unreachable pair (≈ 31.7 years).
+UNREACHABLE = 1_000_000_000
+#: Highest allowed priority (as in VROOM).
+MAX_PRIORITY = 100
+
+
+def at(day: int, hours: float, minutes: float = 0) -> int:
+    """Absolute time in seconds for a clock time on a day: ``at(1, 10)`` is Tuesday 10:00.
+
+    Day 0 is the first planning day.
+    """
+    return int(round(day * DAY + hours * 3600 + minutes * 60))
+
+
+def _err(msg: str) -> RoutingInputError:
+    return RoutingInputError(msg)
+
+
+def _int(value: Any, where: str, field_name: str, *, minimum: int | None = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise _err(f"{where}, Feld '{field_name}': ganze Zahl erwartet, erhalten {value!r}.")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise _err(f"{where}, Feld '{field_name}': Wert {value} ist kleiner als {minimum}.")
+    return value
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """An interval ``[start, end]`` of absolute seconds (both ends included)."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        s = _int(self.start, "Zeitfenster", "start")
+        e = _int(self.end, "Zeitfenster", "end")
+        if e < s:
+            raise _err(f"Zeitfenster [{s}, {e}]: das Ende liegt vor dem Beginn.")
+        object.__setattr__(self, "start", s)
+        object.__setattr__(self, "end", e)
+
+    def contains(self, t: int) -> bool:
+        return self.start <= t <= self.end
+
+
+@dataclass(frozen=True)
+class Break:
+    """A break of ``duration`` seconds that lies entirely inside ``window``."""
+
+    window: TimeWindow
+    duration: int
+
+    def __post_init__(self) -> None:
+        d = _int(self.duration, "Pause", "duration")
+        if d > self.window.end - self.window.start:
+            raise _err(
+                f"Pause: Dauer {d} s passt nicht in das Fenster "
+                f"[{self.window.start}, {self.window.end}]."
+            )
+        object.__setattr__(self, "duration", d)
+
+    @property
+    def latest_start(self) -> int:
+        return self.window.end - self.duration
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A team's working time on one day, with its breaks (usually one lunch break)."""
+
+    day: int
+    window: TimeWindow
+    breaks: tuple[Break, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
+        object.__setattr__(self, "breaks", tuple(self.breaks))
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Fix a visit to a team, a day and/or a 1-based position in that route."""
+
+    team: str | None = None
+    day: int | None = None
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One home visit (a VROOM job).
+
+    Parameters
+    ----------
+    id : str
+        Unique identifier (the client's pseudonymous id).
+    location : int
+        Row/column of the visit's place in the matrices.
+    service : int
+        Seconds spent at the visit.
+    time_windows : tuple of TimeWindow
+        Allowed starts of service; empty means any time.
+    priority : int
+        0-100; higher priorities are served first when not everything fits.
+    skills : frozenset of str
+        Every one of them must be among the team's skills (e.g. a language).
+    earliest_day, latest_day : int, int or None
+        The visit may only be planned on days in this range.
+    pin : Pin or None
+        Keep the visit with this team / day / position.
+    amount : tuple of int
+        Quantities per capacity dimension (VROOM ``delivery``); empty for none.
+    """
+
+    id: str
+    location: int
+    service: int = 0
+    time_windows: tuple[TimeWindow, ...] = ()
+    priority: int = 0
+    skills: frozenset[str] = frozenset()
+    earliest_day: int = 0
+    latest_day: int | None = None
+    pin: Pin | None = None
+    amount: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise _err(f"Besuch {self.id!r}, Feld 'id': nicht leere Zeichenkette erwartet.")
+        where = f"Besuch {self.id}"
+        object.__setattr__(self, "location", _int(self.location, where, "location"))
+        object.__setattr__(self, "service", _int(self.service, where, "service"))
+        pr = _int(self.priority, where, "priority")
+        if pr > MAX_PRIORITY:
+            raise _err(f"{where}, Feld 'priority': {pr} liegt nicht zwischen 0 und 100.")
+        object.__setattr__(self, "priority", pr)
+        tws = tuple(sorted(self.time_windows, key=lambda w: (w.start, w.end)))
+        for a, b in zip(tws, tws[1:], strict=False):
+            if b.start <= a.end:
+                raise _err(
+                    f"{where}, Feld 'time_windows': die Zeitfenster [{a.start}, {a.end}] und "
+                    f"[{b.start}, {b.end}] überschneiden sich."
+                )
+        object.__setattr__(self, "time_windows", tws)
+        object.__setattr__(self, "skills", frozenset(str(s) for s in self.skills))
+        object.__setattr__(self, "earliest_day", _int(self.earliest_day, where, "earliest_day"))
+        if self.latest_day is not None:
+            object.__setattr__(self, "latest_day", _int(self.latest_day, where, "latest_day"))
+            if self.latest_day < self.earliest_day:
+                raise _err(
+                    f"{where}, Feld 'latest_day': Tag {self.latest_day} liegt vor "
+                    f"'earliest_day' {self.earliest_day}."
+                )
+        object.__setattr__(
+            self, "amount", tuple(_int(a, where, "amount") for a in self.amount)
+        )
+        if self.pin is not None:
+            if self.pin.day is not None:
+                _int(self.pin.day, where, "pin.day")
+            if self.pin.position is not None:
+                _int(self.pin.position, where, "pin.position", minimum=1)
+
+    def day_allowed(self, day: int) -> bool:
+        if day < self.earliest_day:
+            return False
+        return not (self.latest_day is not None and day > self.latest_day)
+
+    def window_index(self, t: int) -> int | None:
+        """Index of the time window containing ``t`` (0 when there are none), else None."""
+        if not self.time_windows:
+            return 0
+        for i, w in enumerate(self.time_windows):
+            if w.start <= t <= w.end:
+                return i
+        return None
+
+    def earliest_start(self, t: int) -> int | None:
+        """Earliest service start at or after ``t``, or None when every window has closed."""
+        if not self.time_windows:
+            return t
+        for w in self.time_windows:
+            if t <= w.end:
+                return max(t, w.start)
+        return None
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team (two caseworkers travelling together) with its shifts on the planning days.
+
+    ``start``/``end`` are location indices (None: the route starts/ends at its first/last
+    visit, as in VROOM). ``max_visits`` bounds the visits per shift.
+    """
+
+    id: str
+    shifts: tuple[Shift, ...]
+    start: int | None = None
+    end: int | None = None
+    skills: frozenset[str] = frozenset()
+    max_visits: int | None = None
+    mode: str = "car"
+    capacity: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise _err(f"Team {self.id!r}, Feld 'id': nicht leere Zeichenkette erwartet.")
+        where = f"Team {self.id}"
+        object.__setattr__(self, "shifts", tuple(self.shifts))
+        if self.start is None and self.end is None:
+            raise _err(f"{where}: 'start' oder 'end' muss angegeben sein.")
+        for name in ("start", "end"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, _int(v, where, name))
+        if self.max_visits is not None:
+            object.__setattr__(self, "max_visits", _int(self.max_visits, where, "max_visits"))
+        object.__setattr__(self, "skills", frozenset(str(s) for s in self.skills))
+        object.__setattr__(
+            self, "capacity", tuple(_int(c, where, "capacity") for c in self.capacity)
+        )
+        days = [s.day for s in self.shifts]
+        if len(set(days)) != len(days):
+            raise _err(f"{where}, Feld 'shifts': mehr als eine Schicht am selben Tag.")
+        for s in self.shifts:
+            for k, b in enumerate(s.breaks):
+                if b.window.start < s.window.start or b.window.end > s.window.end:
+                    raise _err(
+                        f"{where}, Tag {s.day}, Pause {k + 1}: das Pausenfenster liegt nicht "
+                        f"in der Schicht [{s.window.start}, {s.window.end}]."
+                    )
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One team on one day: what the solver routes (derived, see :meth:`Problem.vehicles`)."""
+
+    index: int
+    team_index: int
+    team: Team
+    shift: Shift
+
+    @property
+    def day(self) -> int:
+        return self.shift.day
+
+
+def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise _err(f"Matrix '{kind}' für Verkehrsmittel '{mode}': keine Zahlenmatrix.") from None
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise _err(
+            f"Matrix '{kind}' für Verkehrsmittel '{mode}': quadratische Matrix erwartet, "
+            f"Form {arr.shape}."
+        )
+    if n is not None and arr.shape[0] != n:
+        raise _err(
+            f"Matrix '{kind}' für Verkehrsmittel '{mode}': {arr.shape[0]} Zeilen, die "
+            f"Dauermatrix hat {n}."
+        )
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr >= UNREACHABLE)
+    fin = np.where(bad, 0.0, arr)
+    if not np.all(fin == np.round(fin)):
+        i, j = np.argwhere(fin != np.round(fin))[0]
+        raise _err(
+            f"Matrix '{kind}' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: ganze Zahl "
+            f"erwartet, erhalten {arr[i, j]}."
+        )
+    out = np.where(bad, UNREACHABLE, fin).astype(np.int64)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Visits, teams, days and the matrices per travel mode.
+
+    Parameters
+    ----------
+    visits, teams : sequences of Visit and Team
+    days : int
+        Number of planning days (day indices 0 .. days-1).
+    durations : mapping mode -> square int matrix (seconds)
+    distances : mapping mode -> square int matrix (metres), optional per mode
+    balance : int
+        Optional weight for balancing visits across team-days: each visit above the
+        even share ``ceil(visits / team-days)`` in a route costs ``balance`` (in units
+        of travel seconds). 0 switches balancing off.
+
+    Raises
+    ------
+    RoutingInputError
+        On duplicate ids, indices outside the matrices, unknown modes, shifts outside
+        the days, pins to unknown teams or two pins on the same route position.
+    """
+
+    visits: tuple[Visit, ...]
+    teams: tuple[Team, ...]
+    days: int
+    durations: Mapping[str, np.ndarray]
+    distances: Mapping[str, np.ndarray] = field(default_factory=dict)
+    balance: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "visits", tuple(self.visits))
+        object.__setattr__(self, "teams", tuple(self.teams))
+        object.__setattr__(self, "days", _int(self.days, "Problem", "days", minimum=1))
+        object.__setattr__(self, "balance", _int(self.balance, "Problem", "balance"))
+        if not self.durations:
+            raise _err("Problem: es fehlt eine Dauermatrix ('durations').")
+        dur: dict[str, np.ndarray] = {}
+        for mode, m in self.durations.items():
+            dur[str(mode)] = _matrix(m, str(mode), "durations", None)
+        dist: dict[str, np.ndarray] = {}
+        for mode, m in (self.distances or {}).items():
+            if str(mode) not in dur:
+                raise _err(f"Distanzmatrix für '{mode}', aber keine Dauermatrix dafür.")
+            dist[str(mode)] = _matrix(m, str(mode), "distances", dur[str(mode)].shape[0])
+        object.__setattr__(self, "durations", dur)
+        object.__setattr__(self, "distances", dist)
+
+        ids: set[str] = set()
+        for v in self.visits:
+            if v.id in ids:
+                raise _err(f"Besuch {v.id}, Feld 'id': die Kennung ist doppelt vergeben.")
+            ids.add(v.id)
+        tids: set[str] = set()
+        for t in self.teams:
+            if t.id in tids:
+                raise _err(f"Team {t.id}, Feld 'id': die Kennung ist doppelt vergeben.")
+            tids.add(t.id)
+            if t.mode not in dur:
+                raise _err(
+                    f"Team {t.id}, Feld 'mode': keine Matrix für das Verkehrsmittel '{t.mode}' "
+                    f"(vorhanden: {', '.join(sorted(dur))})."
+                )
+            n = dur[t.mode].shape[0]
+            for name in ("start", "end"):
+                loc = getattr(t, name)
+                if loc is not None and loc >= n:
+                    raise _err(
+                        f"Team {t.id}, Feld '{name}': Ort {loc} liegt außerhalb der Matrix "
+                        f"({n} Orte)."
+                    )
+            for s in t.shifts:
+                if s.day >= self.days:
+                    raise _err(
+                        f"Team {t.id}, Schicht an Tag {s.day}: es gibt nur {self.days} Tage "
+                        f"(0 bis {self.days - 1})."
+                    )
+        n_min = min(m.shape[0] for m in dur.values())
+        dims = {len(t.capacity) for t in self.teams}
+        positions: set[tuple[str | None, int | None, int]] = set()
+        for v in self.visits:
+            if v.location >= n_min:
+                raise _err(
+                    f"Besuch {v.id}, Feld 'location': Ort {v.location} liegt außerhalb der "
+                    f"Matrix ({n_min} Orte)."
+                )
+            if v.amount and any(len(v.amount) > d for d in dims):
+                raise _err(
+                    f"Besuch {v.id}, Feld 'amount': {len(v.amount)} Mengen, aber die Teams "
+                    f"haben {min(dims)} Kapazitäten."
+                )
+            if v.pin is not None:
+                if v.pin.team is not None and v.pin.team not in tids:
+                    raise _err(f"Besuch {v.id}, Feld 'pin.team': unbekanntes Team {v.pin.team}.")
+                if v.pin.day is not None and v.pin.day >= self.days:
+                    raise _err(
+                        f"Besuch {v.id}, Feld 'pin.day': Tag {v.pin.day} liegt außerhalb der "
+                        f"{self.days} Planungstage."
+                    )
+                if v.pin.position is not None and v.pin.team and v.pin.day is not None:
+                    key = (v.pin.team, v.pin.day, v.pin.position)
+                    if key in positions:
+                        raise _err(
+                            f"Besuch {v.id}, Feld 'pin.position': Position {v.pin.position} "
+                            f"bei Team {v.pin.team} an Tag {v.pin.day} ist schon vergeben."
+                        )
+                    positions.add(key)
+        if len(dims) > 1:
+            raise _err("Teams, Feld 'capacity': alle Teams brauchen gleich viele Kapazitäten.")
+
+    # -- derived ---------------------------------------------------------------------------
+    def vehicles(self) -> list[Vehicle]:
+        """One vehicle per team and shift, ordered by team, then day."""
+        out: list[Vehicle] = []
+        for ti, t in enumerate(self.teams):
+            for s in sorted(t.shifts, key=lambda s: s.day):
+                out.append(Vehicle(len(out), ti, t, s))
+        return out
+
+    def visit_index(self) -> dict[str, int]:
+        return {v.id: i for i, v in enumerate(self.visits)}
+
+    def duration(self, mode: str, a: int | None, b: int | None) -> int:
+        """Travel time from location ``a`` to ``b`` (0 when either is None: open routes)."""
+        if a is None or b is None:
+            return 0
+        return int(self.durations[mode][a, b])
+
+    def distance(self, mode: str, a: int | None, b: int | None) -> int:
+        """Distance from ``a`` to ``b``; 0 without a distance matrix for the mode."""
+        if a is None or b is None or mode not in self.distances:
+            return 0
+        return int(self.distances[mode][a, b])
+
+    def compatible(self, visit: Visit, vehicle: Vehicle, *, use_pin: bool = True) -> bool:
+        """Skills, day range, pin (team/day) and capacity allow this vehicle for the visit."""
+        t = vehicle.team
+        if not visit.skills <= t.skills:
+            return False
+        if not visit.day_allowed(vehicle.day):
+            return False
+        if visit.amount and any(
+            a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)
+        ):
+            return False
+        if use_pin and visit.pin is not None:
+            if visit.pin.team is not None and visit.pin.team != t.id:
+                return False
+            if visit.pin.day is not None and visit.pin.day != vehicle.day:
+                return False
+            if visit.pin.position is not None and t.max_visits is not None and (
+                visit.pin.position > t.max_visits
+            ):
+                return False
+        return True
+
+
+def reachable(value: int) -> bool:
+    """Whether a matrix value is a usable travel time / distance."""
+    return 0 <= value < UNREACHABLE
+
+
+# -- solution -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a route: ``start``, ``job``, ``break`` or ``end`` (as in VROOM's output).
+
+    ``arrival`` is when the team gets there; ``service_start`` = arrival + waiting (for a
+    break: when it begins). ``visit`` is the visit id for jobs, ``break_index`` the index
+    into the shift's breaks for breaks.
+    """
+
+    kind: str
+    arrival: int
+    service_start: int
+    service: int = 0
+    location: int | None = None
+    visit: str | None = None
+    break_index: int | None = None
+
+    @property
+    def waiting(self) -> int:
+        return self.service_start - self.arrival
+
+
+@dataclass(frozen=True)
+class Route:
+    """The plan of one vehicle (team-day): its steps, travel time and distance."""
+
+    vehicle: int
+    team: str
+    day: int
+    steps: tuple[Step, ...]
+    travel: int
+    distance: int
+
+    @property
+    def visits(self) -> tuple[str, ...]:
+        return tuple(s.visit for s in self.steps if s.kind == "job" and s.visit is not None)
+
+    @property
+    def service(self) -> int:
+        return sum(s.service for s in self.steps if s.kind == "job")
+
+    @property
+    def waiting(self) -> int:
+        return sum(s.waiting for s in self.steps if s.kind == "job")
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """A visit that is not in the plan, with a reason code and a German sentence."""
+
+    visit: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Routes (only team-days with visits), unassigned visits and solver statistics."""
+
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...]
+    objective: int = 0
+    stats: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def travel(self) -> int:
+        return sum(r.travel for r in self.routes)
+
+    @property
+    def distance(self) -> int:
+        return sum(r.distance for r in self.routes)
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        return tuple(v for r in self.routes for v in r.visits)
+
+    def route_of(self, visit_id: str) -> Route | None:
+        for r in self.routes:
+            if visit_id in r.visits:
+                return r
+        return None
+
+
+def visits_by_id(visits: Iterable[Visit]) -> dict[str, Visit]:
+    return {v.id: v for v in visits}

@@ -1,0 +1,157 @@
+"""Why was a visit left out? Reasons derived by checking the constraints one by one.
+
+Codes (checked in this order; the first that holds is reported):
+
+``skill``
+    No team has all the skills the visit needs.
+``capacity``
+    The visit's amount exceeds every team's capacity.
+``no_shift``
+    No team that has the skills works on a day the visit is allowed on.
+``pin``
+    The pin (team/day/position) allows no shift that could take the visit.
+``unreachable``
+    The place cannot be reached from (or left back to) the start/end of any shift that
+    could take the visit (the matrix marks the leg unreachable).
+``time_window``
+    Even alone on a route, the visit cannot be served in any of its time windows: the
+    way there and back, the service and the break do not fit into any shift.
+``days_full``
+    The visit fits a shift on its own, but it was tried at every position of every route
+    that could take it and fits none without leaving out a planned visit; planned visits
+    of lower priority were tried as swaps as well.
+``not_checked``
+    The time limit ran out before the visit could be tried in every route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from routing.model import Problem, Route, Unassigned, Visit, reachable
+from routing.schedule import schedule
+
+
+def _days_text(v: Visit, days: int) -> str:
+    last = v.latest_day if v.latest_day is not None else days - 1
+    last = min(last, days - 1)
+    if v.earliest_day == last:
+        return f"Tag {v.earliest_day + 1}"
+    return f"Tag {v.earliest_day + 1} bis {last + 1}"
+
+
+def explain(
+    problem: Problem, routes: Sequence[Route], visit: Visit, *, checked: bool = True
+) -> tuple[str, str]:
+    """Reason code and German sentence for one unassigned visit."""
+    vehicles = problem.vehicles()
+    teams = problem.teams
+    if not any(visit.skills <= t.skills for t in teams):
+        have = set().union(*(t.skills for t in teams)) if teams else set()
+        missing = sorted(visit.skills - have) or sorted(visit.skills)
+        return (
+            "skill",
+            "Kein Team hat die nötige Fähigkeit ("
+            + ", ".join(missing)
+            + "), daher kann der Besuch nicht eingeplant werden.",
+        )
+    skilled = [veh for veh in vehicles if visit.skills <= veh.team.skills]
+    if visit.amount and not any(
+        all(a <= (veh.team.capacity[k] if k < len(veh.team.capacity) else 0)
+            for k, a in enumerate(visit.amount))
+        for veh in skilled
+    ):
+        return ("capacity", "Die Menge des Besuchs übersteigt die Kapazität jedes Teams.")
+    in_days = [
+        veh for veh in skilled if problem.compatible(visit, veh, use_pin=False)
+    ]
+    if not in_days:
+        return (
+            "no_shift",
+            f"Im erlaubten Zeitraum ({_days_text(visit, problem.days)}) hat kein Team mit "
+            "den nötigen Fähigkeiten eine Schicht.",
+        )
+    allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
+    if not allowed:
+        pin = visit.pin
+        parts = []
+        if pin is not None and pin.team is not None:
+            parts.append(f"Team {pin.team}")
+        if pin is not None and pin.day is not None:
+            parts.append(f"Tag {pin.day + 1}")
+        if pin is not None and pin.position is not None:
+            parts.append(f"Position {pin.position}")
+        return (
+            "pin",
+            "Die feste Zuordnung (" + ", ".join(parts) + ") passt zu keiner Schicht, die "
+            "den Besuch übernehmen kann (Fähigkeiten, erlaubte Tage).",
+        )
+
+    def leg_ok(veh) -> bool:
+        mode = veh.team.mode
+        to = problem.duration(mode, veh.team.start, visit.location)
+        back = problem.duration(mode, visit.location, veh.team.end)
+        return reachable(to) and reachable(back)
+
+    reach = [veh for veh in allowed if leg_ok(veh)]
+    if not reach:
+        return (
+            "unreachable",
+            "Der Ort ist über das Wegenetz nicht erreichbar: es gibt keinen Weg vom "
+            "Startpunkt der Teams dorthin oder von dort zurück.",
+        )
+    alone_ok = False
+    for veh in reach:
+        # alone on the route; a position pin cannot be met alone unless it is 1
+        if schedule(problem, veh, [visit], check_static=False) is not None:
+            alone_ok = True
+            break
+    if not alone_ok:
+        if visit.time_windows:
+            return (
+                "time_window",
+                "Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und Rückweg, "
+                "Besuchsdauer und Pause passen nicht in die Arbeitszeit.",
+            )
+        return (
+            "time_window",
+            "Der Besuch passt mit Hin- und Rückweg, Besuchsdauer und Pause in keine "
+            "Schicht.",
+        )
+    if not checked:
+        return (
+            "not_checked",
+            "Der Besuch wurde in der verfügbaren Rechenzeit nicht eingeplant.",
+        )
+    allowed_ids = {veh.index for veh in reach}
+    in_routes = [r for r in routes if r.vehicle in allowed_ids]
+    idx = problem.visit_index()
+    prios = [problem.visits[idx[x]].priority for r in in_routes for x in r.visits]
+    if prios and min(prios) >= visit.priority:
+        return (
+            "days_full",
+            f"Die Tage sind voll: der Besuch (Priorität {visit.priority}) passt in keine "
+            "Tour mehr; die eingeplanten Besuche der passenden Teams haben gleiche oder "
+            "höhere Priorität.",
+        )
+    return (
+        "days_full",
+        f"Die Tage sind voll: der Besuch (Priorität {visit.priority}) passt in keine Tour, "
+        "ohne einen anderen eingeplanten Besuch zu verdrängen.",
+    )
+
+
+def explain_all(
+    problem: Problem,
+    routes: Sequence[Route],
+    unassigned: Iterable[int],
+    checked: Iterable[int] | None = None,
+) -> list[Unassigned]:
+    """Reasons for all unassigned visit indices (``checked``: proven not to fit)."""
+    chk = set(checked) if checked is not None else None
+    out = []
+    for i in unassigned:
+        v = problem.visits[i]
+        code, text = explain(problem, routes, v, checked=chk is None or i in chk)
+        out.append(Unassigned(v.id, code, text))
+    return out

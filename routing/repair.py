@@ -1,0 +1,146 @@
+"""Repair a plan: insert left-out visits where they still fit, swap out lower priorities.
+
+After the search, every unassigned visit is tried at every position of every route it
+is compatible with (cheapest feasible insertion). A visit that fits nowhere may take the
+place of one planned visit of *lower* priority (never a pinned one) when that makes it
+fit; the displaced visit is then tried elsewhere. Every move strictly improves the
+lexicographic objective (pins, priority sum, visit count), so the loop ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from routing.model import Problem, Route, Vehicle, Visit
+from routing.schedule import _timed, schedule, static_ok
+
+
+def _gaps_of(route: Route | None) -> list[int] | None:
+    if route is None:
+        return None
+    gaps = []
+    k = 0
+    order: list[tuple[int, int]] = []
+    for s in route.steps:
+        if s.kind == "job":
+            k += 1
+        elif s.kind == "break" and s.break_index is not None:
+            order.append((s.break_index, k))
+    if not order:
+        return None
+    gaps = [0] * (max(b for b, _ in order) + 1)
+    for b, g in order:
+        gaps[b] = g
+    return gaps
+
+
+def try_insert(
+    problem: Problem,
+    vehicle: Vehicle,
+    seq: Sequence[Visit],
+    route: Route | None,
+    visit: Visit,
+) -> tuple[int, Route] | None:
+    """Cheapest feasible insertion of ``visit`` into ``seq`` on ``vehicle``: (delta, route)."""
+    if not problem.compatible(visit, vehicle):
+        return None
+    old_travel = route.travel if route is not None else 0
+    hint = _gaps_of(route)
+    best: tuple[int, Route] | None = None
+    for p in range(len(seq) + 1):
+        new = list(seq[:p]) + [visit] + list(seq[p:])
+        if not static_ok(problem, vehicle, new):
+            continue
+        if _timed(problem, vehicle, new, []) is None:  # infeasible even without breaks
+            continue
+        gaps = None
+        if hint is not None:
+            gaps = [g + 1 if g > p else g for g in hint]
+        r = schedule(problem, vehicle, new, gaps, check_static=False)
+        if r is None:
+            continue
+        delta = r.travel - old_travel
+        if best is None or delta < best[0]:
+            best = (delta, r)
+    return best
+
+
+def repair(
+    problem: Problem,
+    routes: list[Route],
+    unassigned: list[int],
+    *,
+    deadline: float | None = None,
+) -> tuple[list[Route], list[int], int, set[int]]:
+    """Insert / swap unassigned visits (indices) into ``routes``.
+
+    Returns the new routes, the still unassigned visit indices, the number of moves and
+    the set of unassigned indices proven not to fit by single insertion (``checked``).
+    """
+    vehicles = problem.vehicles()
+    by_vehicle: dict[int, Route] = {r.vehicle: r for r in routes}
+    idx = problem.visit_index()
+    seqs: dict[int, list[Visit]] = {
+        v.index: [problem.visits[idx[i]] for i in by_vehicle[v.index].visits]
+        if v.index in by_vehicle
+        else []
+        for v in vehicles
+    }
+    moves = 0
+    checked: set[int] = set()
+
+    def key(i: int) -> tuple[int, int, int]:
+        v = problem.visits[i]
+        return (-(v.pin is not None), -v.priority, i)
+
+    queue = sorted(unassigned, key=key)
+    left: list[int] = []
+    while queue:
+        i = queue.pop(0)
+        if deadline is not None and time.monotonic() > deadline:
+            left.append(i)
+            continue
+        visit = problem.visits[i]
+        best: tuple[int, int, Route] | None = None
+        for veh in vehicles:
+            res = try_insert(problem, veh, seqs[veh.index], by_vehicle.get(veh.index), visit)
+            if res is not None and (best is None or res[0] < best[0]):
+                best = (res[0], veh.index, res[1])
+        if best is not None:
+            _, vi, r = best
+            by_vehicle[vi] = r
+            seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+            moves += 1
+            continue
+        # Swap: replace one planned visit of lower priority.
+        swap: tuple[tuple[int, int], int, int, Route] | None = None
+        for veh in vehicles:
+            seq = seqs[veh.index]
+            if not seq or not problem.compatible(visit, veh):
+                continue
+            for k, w in enumerate(seq):
+                if w.pin is not None:
+                    continue
+                if visit.pin is None and w.priority >= visit.priority:
+                    continue
+                rest = seq[:k] + seq[k + 1 :]
+                base = schedule(problem, veh, rest) if rest else None
+                res = try_insert(problem, veh, rest, base, visit)
+                if res is None:
+                    continue
+                rank = (w.priority, res[0])
+                if swap is None or rank < swap[0]:
+                    swap = (rank, veh.index, idx[w.id], res[1])
+        if swap is not None:
+            _, vi, wi, r = swap
+            by_vehicle[vi] = r
+            seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+            moves += 1
+            queue.append(wi)
+            queue.sort(key=key)
+            continue
+        checked.add(i)
+        left.append(i)
+    out = [r for r in by_vehicle.values() if r.visits]
+    return sorted(out, key=lambda r: r.vehicle), sorted(left), moves, checked

@@ -1,0 +1,164 @@
+"""Timing of one route: given the order of its visits, when does each step happen?
+
+Used after the solver (to report clean times), to repair a plan by inserting left-out
+visits, and to derive reasons. The feasibility checker in :mod:`routing.check` does
+not use this module: it verifies reported times with its own code.
+
+Semantics (the checker uses the same rules)
+-------------------------------------------
+Between the end of one service (or the departure from the start) and the start of the
+next service (or the arrival at the end) lies a *gap*. Breaks assigned to a gap are
+taken inside it, one after the other, each entirely inside its window; travel may be
+split around them, so the gap must hold the travel time plus all its breaks. The
+schedule is the earliest one; then the departure is moved as late as possible
+without delaying the first visit (no needless waiting at the first door).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from routing.model import Problem, Route, Step, Vehicle, Visit, reachable
+
+#: Largest number of break-to-gap assignments tried when searching placements.
+MAX_BREAK_COMBINATIONS = 2_000
+
+
+def _gap_breaks(n_gaps: int, gaps: Sequence[int]) -> list[list[int]]:
+    out: list[list[int]] = [[] for _ in range(n_gaps)]
+    for b, g in enumerate(gaps):
+        out[g].append(b)
+    return out
+
+
+def static_ok(problem: Problem, vehicle: Vehicle, visits: Sequence[Visit]) -> bool:
+    """Compatibility, capacity, max visits and position pins of a visit order (no times)."""
+    team = vehicle.team
+    if team.max_visits is not None and len(visits) > team.max_visits:
+        return False
+    load = [0] * len(team.capacity)
+    for pos, v in enumerate(visits, start=1):
+        if not problem.compatible(v, vehicle):
+            return False
+        if v.pin is not None and v.pin.position is not None and v.pin.position != pos:
+            return False
+        for k, a in enumerate(v.amount):
+            load[k] += a
+    return all(load[k] <= c for k, c in enumerate(team.capacity))
+
+
+def schedule(
+    problem: Problem,
+    vehicle: Vehicle,
+    visits: Sequence[Visit],
+    break_gaps: Sequence[int] | None = None,
+    *,
+    check_static: bool = True,
+) -> Route | None:
+    """Earliest feasible timing of ``visits`` in this order on ``vehicle``, or None.
+
+    ``break_gaps[b]`` is the gap (0 = before the first visit, ``len(visits)`` = before
+    the end) that the shift's break ``b`` is taken in. Without it (or when that
+    assignment is infeasible) every assignment is tried and the one that ends earliest
+    wins.
+    """
+    if check_static and not static_ok(problem, vehicle, visits):
+        return None
+    breaks = vehicle.shift.breaks
+    n_gaps = len(visits) + 1
+    if not breaks:
+        return _timed(problem, vehicle, visits, [])
+    if break_gaps is not None and len(break_gaps) == len(breaks):
+        r = _timed(problem, vehicle, visits, list(break_gaps))
+        if r is not None:
+            return r
+    best: Route | None = None
+    for i, combo in enumerate(itertools.combinations_with_replacement(range(n_gaps), len(breaks))):
+        if i >= MAX_BREAK_COMBINATIONS:
+            break
+        # breaks sorted by window start are taken in that order
+        order = sorted(range(len(breaks)), key=lambda b: (breaks[b].window.start, b))
+        gaps = [0] * len(breaks)
+        for b, g in zip(order, combo, strict=True):
+            gaps[b] = g
+        r = _timed(problem, vehicle, visits, gaps)
+        if r is not None and (best is None or r.steps[-1].arrival < best.steps[-1].arrival):
+            best = r
+    return best
+
+
+def _timed(
+    problem: Problem, vehicle: Vehicle, visits: Sequence[Visit], gaps: list[int]
+) -> Route | None:
+    team, shift = vehicle.team, vehicle.shift
+    mode = team.mode
+    n_gaps = len(visits) + 1
+    in_gap = _gap_breaks(n_gaps, gaps)
+    for lst in in_gap:
+        lst.sort(key=lambda b: (shift.breaks[b].window.start, b))
+    locs: list[int | None] = [team.start] + [v.location for v in visits] + [team.end]
+    travel = []
+    dist = 0
+    for k in range(n_gaps):
+        t = problem.duration(mode, locs[k], locs[k + 1])
+        if not reachable(t):
+            return None
+        travel.append(t)
+        d = problem.distance(mode, locs[k], locs[k + 1])
+        dist += d if reachable(d) else 0
+
+    def run(depart: int) -> list[Step] | None:
+        steps = [Step("start", depart, depart, 0, team.start)]
+        e = depart
+        for k in range(n_gaps):
+            tb = e
+            arrival = e + travel[k]
+            brk_steps = []
+            for b in in_gap[k]:
+                br = shift.breaks[b]
+                bs = max(tb, br.window.start)
+                if bs > br.latest_start:
+                    return None
+                if bs < arrival:  # the break delays the arrival (taken before or on the way)
+                    arrival += br.duration
+                tb = bs + br.duration
+                brk_steps.append(Step("break", bs, bs, br.duration, None, None, b))
+            ready = max(arrival, tb)
+            steps.extend(brk_steps)
+            if k < len(visits):
+                v = visits[k]
+                s = v.earliest_start(ready)
+                if s is None:
+                    return None
+                steps.append(Step("job", ready, s, v.service, v.location, v.id))
+                e = s + v.service
+            else:
+                if ready > shift.window.end:
+                    return None
+                steps.append(Step("end", ready, ready, 0, team.end))
+        return steps
+
+    steps = run(shift.window.start)
+    if steps is None:
+        return None
+    # Leave as late as possible without delaying the first service.
+    if visits:
+        first = next(s for s in steps if s.kind == "job")
+        if not in_gap[0]:
+            later = max(shift.window.start, first.service_start - travel[0])
+        elif len(in_gap[0]) == 1:
+            br = shift.breaks[in_gap[0][0]]
+            later = max(
+                shift.window.start,
+                min(first.service_start - travel[0] - br.duration, br.latest_start),
+            )
+        else:
+            later = shift.window.start
+        if later > shift.window.start:
+            moved = run(later)
+            if moved is not None and [s.service_start for s in moved if s.kind == "job"] == [
+                s.service_start for s in steps if s.kind == "job"
+            ]:
+                steps = moved
+    return Route(vehicle.index, team.id, vehicle.day, tuple(steps), sum(travel), dist)

@@ -1,0 +1,443 @@
+"""Solve a :class:`~routing.model.Problem` with OR-Tools: always a plan, with reasons.
+
+Model
+-----
+Every team-day (shift) is one OR-Tools vehicle. Every visit is optional (a disjunction)
+with a drop penalty built in three layers, so that the objective is lexicographic like
+VROOM's: first the pinned visits, then the sum of priorities of the served visits, then
+the number of served visits, and only then the travel time (plus the optional balance
+cost). The matrices are registered with ``RegisterTransitMatrix`` (no Python callbacks
+in the search). Time windows (several per visit), service times, shift windows, breaks
+(``SetBreakIntervalsOfVehicle``), skills and day ranges (allowed vehicles), max visits
+and position pins (a visit-counter dimension) and capacities are hard constraints.
+
+Search
+------
+``PARALLEL_CHEAPEST_INSERTION`` builds the first solution, ``GUIDED_LOCAL_SEARCH``
+improves it. With ``threads > 1`` independent workers run in separate processes, each
+on a differently numbered copy of the model (the numbering changes the search path)
+and with its own first-solution strategy; the best plan wins (ties: lowest worker).
+
+Afterwards the plan is re-timed (:mod:`routing.schedule`), left-out visits are
+inserted where they still fit (or swapped for a lower-priority visit), and each
+visit that stays out gets a reason (:mod:`routing.reasons`).
+
+Determinism
+-----------
+- ``seed=None`` (default): every worker searches until the time limit. Best quality,
+  but the result depends on how far the search got, i.e. on machine load.
+- ``seed=N``: every worker stops after a fixed amount of search work (a solution
+  limit of ``work_per_second * time_limit`` accepted local-search moves; the rate is a
+  fixed constant, not measured). Same problem + seed + time limit + threads => same
+  plan, on any machine, *as long as the time limit is not hit first*; it remains a
+  hard cap. ``Solution.stats["deterministic"]`` says whether that held.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from routing.model import Problem, Route, Solution, Unassigned, Vehicle, Visit, reachable
+
+#: Accepted local-search moves per second of time limit in seeded (deterministic) mode.
+WORK_PER_SECOND = 400
+#: Seconds kept back from the time limit for building the model and post-processing.
+OVERHEAD_S = 0.25
+#: First-solution strategies of the workers, in order (worker i uses entry i mod len).
+STRATEGIES = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS")
+
+ProgressCallback = Callable[[float, int], None]
+
+
+@dataclass
+class _WorkerResult:
+    worker: int
+    objective: int
+    routes: list[list[int]]  # per vehicle: visit indices in order
+    break_starts: list[list[int]]  # per vehicle: start time of each break
+    solutions: int
+    hit_time_limit: bool
+    status: int
+    events: list[tuple[float, int]] = field(default_factory=list)
+
+
+def penalties(problem: Problem) -> list[int]:
+    """Drop penalty per visit: pins >> priority sum >> visit count >> travel cost.
+
+    ``unit`` exceeds any possible travel cost (every route leg at the longest finite
+    travel time, plus the largest possible balance cost), so serving one more visit
+    always beats any saving in travel time.
+    """
+    n = len(problem.visits)
+    vehicles = problem.vehicles()
+    max_leg = 0
+    for m in problem.durations.values():
+        fin = m[(m >= 0) & (m < 10**9)]
+        if fin.size:
+            max_leg = max(max_leg, int(fin.max()))
+    unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + problem.balance * n + 1
+    prio_unit = (n + 1) * unit
+    pin_unit = (sum(v.priority for v in problem.visits) + 1) * prio_unit + (n + 1) * unit
+    out = []
+    for v in problem.visits:
+        p = unit + v.priority * prio_unit
+        if v.pin is not None:
+            p += pin_unit
+        out.append(p)
+    if sum(out) >= 2**62:
+        raise OverflowError("penalties overflow int64; reduce the matrix values")
+    return out
+
+
+def _node_layout(problem: Problem, vehicles: list[Vehicle]):
+    """Nodes: visits first (in ``order``), then one node per distinct depot location."""
+    n = len(problem.visits)
+    depot_of: dict[int | None, int] = {}
+    starts, ends = [], []
+    for veh in vehicles:
+        for loc, lst in ((veh.team.start, starts), (veh.team.end, ends)):
+            if loc not in depot_of:
+                depot_of[loc] = n + len(depot_of)
+            lst.append(depot_of[loc])
+    depot_locs = list(depot_of)
+    return starts, ends, depot_locs
+
+
+def _solve_worker(
+    problem: Problem,
+    worker: int,
+    seed: int | None,
+    deadline: float,
+    solution_limit: int | None,
+    progress: ProgressCallback | None,
+    t0: float,
+) -> _WorkerResult:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    vehicles = problem.vehicles()
+    n = len(problem.visits)
+    # Worker-specific numbering of the visits: node i is visit perm[i].
+    if worker == 0 and seed is None:
+        perm = np.arange(n)
+    else:
+        rng = np.random.default_rng([seed or 0, worker])
+        perm = rng.permutation(n) if worker > 0 or seed is not None else np.arange(n)
+    visits = [problem.visits[i] for i in perm]
+    starts, ends, depot_locs = _node_layout(problem, vehicles)
+    n_nodes = n + len(depot_locs)
+    node_loc: list[int | None] = [v.location for v in visits] + depot_locs
+    service = [v.service for v in visits] + [0] * len(depot_locs)
+
+    horizon = max(veh.shift.window.end for veh in vehicles) + 1 if vehicles else 1
+    pen_all = penalties(problem)
+    pen = [pen_all[i] for i in perm]
+
+    manager = pywrapcp.RoutingIndexManager(n_nodes, len(vehicles), starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+
+    # Matrices over nodes, one transit (service + travel) and one cost matrix per mode.
+    transit_idx: dict[str, int] = {}
+    cost_idx: dict[str, int] = {}
+    loc_arr = np.array([-1 if x is None else x for x in node_loc], dtype=np.int64)
+    free = loc_arr < 0
+    for mode in sorted({veh.team.mode for veh in vehicles}):
+        dm = problem.durations[mode]
+        li = np.where(free, 0, loc_arr)
+        sub = dm[np.ix_(li, li)].astype(np.int64)
+        sub[free, :] = 0
+        sub[:, free] = 0
+        bad = (sub < 0) | (sub >= 10**9)
+        cost = np.where(bad, horizon, sub)
+        tr = np.where(bad, horizon + 1, sub + np.array(service, dtype=np.int64)[:, None])
+        np.fill_diagonal(cost, 0)
+        np.fill_diagonal(tr, 0)
+        transit_idx[mode] = routing.RegisterTransitMatrix(tr.tolist())
+        cost_idx[mode] = routing.RegisterTransitMatrix(cost.tolist())
+    for vi, veh in enumerate(vehicles):
+        routing.SetArcCostEvaluatorOfVehicle(cost_idx[veh.team.mode], vi)
+
+    routing.AddDimensionWithVehicleTransits(
+        [transit_idx[veh.team.mode] for veh in vehicles], horizon, horizon, False, "Time"
+    )
+    time_dim = routing.GetDimensionOrDie("Time")
+    solver = routing.solver()
+
+    # Visit counter: positions (pins), max visits, balance.
+    count_idx = routing.RegisterUnaryTransitVector([1] * n + [0] * len(depot_locs))
+    caps = [veh.team.max_visits if veh.team.max_visits is not None else n for veh in vehicles]
+    routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "Visits")
+    count_dim = routing.GetDimensionOrDie("Visits")
+
+    # Capacities (VROOM delivery amounts).
+    n_cap = len(vehicles[0].team.capacity) if vehicles else 0
+    for k in range(n_cap):
+        amounts = [v.amount[k] if k < len(v.amount) else 0 for v in visits]
+        ci = routing.RegisterUnaryTransitVector(amounts + [0] * len(depot_locs))
+        routing.AddDimensionWithVehicleCapacity(
+            ci, 0, [veh.team.capacity[k] for veh in vehicles], True, f"Load{k}"
+        )
+
+    for vi, veh in enumerate(vehicles):
+        w = veh.shift.window
+        time_dim.CumulVar(routing.Start(vi)).SetRange(w.start, w.end)
+        time_dim.CumulVar(routing.End(vi)).SetRange(w.start, w.end)
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(vi)))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(vi)))
+
+    all_vehicles = list(range(len(vehicles)))
+    for node, v in enumerate(visits):
+        idx = manager.NodeToIndex(node)
+        cum = time_dim.CumulVar(idx)
+        if v.time_windows:
+            lo, hi = v.time_windows[0].start, v.time_windows[-1].end
+            cum.SetRange(lo, min(hi, horizon))
+            for a, b in zip(v.time_windows, v.time_windows[1:], strict=False):
+                if b.start - 1 >= a.end + 1:
+                    cum.RemoveInterval(a.end + 1, b.start - 1)
+        allowed = [vi for vi, veh in enumerate(vehicles) if problem.compatible(v, veh)]
+        if not allowed:
+            routing.ActiveVar(idx).SetValue(0)
+        elif len(allowed) < len(all_vehicles):
+            routing.SetAllowedVehiclesForIndex(allowed, idx)
+        if v.pin is not None and v.pin.position is not None:
+            count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
+        routing.AddDisjunction([idx], pen[node])
+        routing.AddVariableMinimizedByFinalizer(cum)
+
+    # Breaks: may not overlap a service; travel may be split around them.
+    node_visit_transit = [0] * routing.Size()
+    for index in range(routing.Size()):
+        node_visit_transit[index] = service[manager.IndexToNode(index)]
+    break_vars: list[list[Any]] = []
+    for vi, veh in enumerate(vehicles):
+        ivs = []
+        for bi, br in enumerate(veh.shift.breaks):
+            ivs.append(
+                solver.FixedDurationIntervalVar(
+                    br.window.start, br.latest_start, br.duration, False, f"break_{vi}_{bi}"
+                )
+            )
+        break_vars.append(ivs)
+        if ivs:
+            time_dim.SetBreakIntervalsOfVehicle(ivs, vi, node_visit_transit)
+
+    if problem.balance > 0 and vehicles:
+        servable = sum(
+            1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
+        )
+        target = math.ceil(servable / len(vehicles))
+        for vi in range(len(vehicles)):
+            count_dim.SetCumulVarSoftUpperBound(routing.End(vi), target, problem.balance)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    strategy = STRATEGIES[worker % len(STRATEGIES)]
+    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    remaining = max(0.05, deadline - time.monotonic())
+    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    if solution_limit is not None:
+        params.solution_limit = max(1, solution_limit)
+    params.log_search = False
+
+    events: list[tuple[float, int]] = []
+    best = [None]
+
+    def on_solution() -> None:
+        obj = routing.CostVar().Value()
+        if best[0] is None or obj < best[0]:
+            best[0] = obj
+            el = time.monotonic() - t0
+            events.append((el, obj))
+            if progress is not None:
+                progress(el, obj)
+
+    routing.AddAtSolutionCallback(on_solution)
+    sol = routing.SolveWithParameters(params)
+    status = routing.status()
+    hit_time = time.monotonic() >= deadline - 0.01
+    routes: list[list[int]] = [[] for _ in vehicles]
+    bstarts: list[list[int]] = [[] for _ in vehicles]
+    objective = -1
+    if sol is not None:
+        objective = sol.ObjectiveValue()
+        for vi in range(len(vehicles)):
+            idx = sol.Value(routing.NextVar(routing.Start(vi)))
+            while not routing.IsEnd(idx):
+                routes[vi].append(int(perm[manager.IndexToNode(idx)]))
+                idx = sol.Value(routing.NextVar(idx))
+        intervals = sol.IntervalVarContainer()
+        starts_by_name: dict[str, int] = {}
+        for i in range(intervals.Size()):
+            el = intervals.Element(i)
+            starts_by_name[el.Var().Name()] = el.StartValue()
+        for vi, ivs in enumerate(break_vars):
+            bstarts[vi] = [starts_by_name.get(iv.Name(), iv.StartMin()) for iv in ivs]
+        if solution_limit is not None:
+            hit_time = hit_time and status != 1  # 1 = ROUTING_SUCCESS
+    return _WorkerResult(
+        worker, objective, routes, bstarts, len(events), hit_time, int(status), events
+    )
+
+
+def _gaps_from_break_starts(
+    problem: Problem, veh: Vehicle, seq: list[Visit], bstarts: list[int]
+) -> list[int]:
+    """Rough gap of each break from OR-Tools' start times (exact gaps are re-checked)."""
+    from routing.schedule import schedule
+
+    base = schedule(problem, veh, seq, [len(seq)] * len(veh.shift.breaks), check_static=False)
+    gaps = []
+    for bs in bstarts:
+        g = 0
+        if base is not None:
+            jobs = [s for s in base.steps if s.kind == "job"]
+            for k, s in enumerate(jobs):
+                if s.service_start < bs:
+                    g = k + 1
+        gaps.append(g)
+    return gaps
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    seed: int | None = None,
+    threads: int = 1,
+    progress: ProgressCallback | None = None,
+    work_per_second: int = WORK_PER_SECOND,
+) -> Solution:
+    """Plan the visits: routes per team-day and unassigned visits with reasons.
+
+    Parameters
+    ----------
+    problem : Problem
+    time_limit : float
+        Wall-clock seconds for the whole call (model, search, post-processing).
+    seed : int or None
+        None: search until the time limit. An int: deterministic mode (see module doc).
+    threads : int
+        Independent search workers (processes); 1 runs in this process.
+    progress : callable(elapsed_s, objective) or None
+        Called whenever the in-process worker improves its objective.
+
+    Returns
+    -------
+    Solution
+        Never "no solution": visits that do not fit come back in ``unassigned``.
+    """
+    from routing.reasons import explain_all
+    from routing.repair import repair
+
+    t0 = time.monotonic()
+    if time_limit <= 0:
+        raise ValueError("time_limit must be positive")
+    threads = max(1, int(threads))
+    deadline = t0 + max(0.1, time_limit - OVERHEAD_S - 0.02 * len(problem.visits) / 10)
+    solution_limit = None if seed is None else max(1, int(work_per_second * time_limit))
+    vehicles = problem.vehicles()
+    results: list[_WorkerResult] = []
+    if vehicles and problem.visits:
+        futures = []
+        pool = None
+        if threads > 1:
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            pool = ProcessPoolExecutor(max_workers=threads - 1, mp_context=ctx)
+            for w in range(1, threads):
+                futures.append(
+                    pool.submit(
+                        _solve_worker, problem, w, seed, deadline, solution_limit, None, t0
+                    )
+                )
+        try:
+            results.append(
+                _solve_worker(problem, 0, seed, deadline, solution_limit, progress, t0)
+            )
+            for f in futures:
+                results.append(f.result())
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+    valid = [r for r in results if r.objective >= 0]
+    best = min(valid, key=lambda r: (r.objective, r.worker)) if valid else None
+
+    routes: list[Route] = []
+    used: set[int] = set()
+    if best is not None:
+        for vi, veh in enumerate(vehicles):
+            seq = [problem.visits[i] for i in best.routes[vi]]
+            if not seq:
+                continue
+            from routing.schedule import schedule
+
+            gaps = _gaps_from_break_starts(problem, veh, seq, best.break_starts[vi])
+            r = schedule(problem, veh, seq, gaps)
+            if r is None:  # should not happen: OR-Tools found it feasible
+                continue
+            routes.append(r)
+            used.update(best.routes[vi])
+    unassigned_idx = [i for i in range(len(problem.visits)) if i not in used]
+    routes, unassigned_idx, moves, checked = repair(
+        problem, routes, unassigned_idx, deadline=t0 + time_limit - 0.05
+    )
+    unassigned = explain_all(problem, routes, unassigned_idx, checked)
+    elapsed = time.monotonic() - t0
+    stats: dict[str, Any] = {
+        "seed": seed,
+        "threads": threads,
+        "time_limit": time_limit,
+        "elapsed": round(elapsed, 3),
+        "workers": [
+            {
+                "worker": r.worker,
+                "strategy": STRATEGIES[r.worker % len(STRATEGIES)],
+                "objective": r.objective,
+                "improvements": r.solutions,
+                "hit_time_limit": r.hit_time_limit,
+            }
+            for r in results
+        ],
+        "best_worker": best.worker if best else None,
+        "repair_moves": moves,
+        "deterministic": seed is not None and not any(r.hit_time_limit for r in results),
+        "events": best.events if best else [],
+    }
+    sol = Solution(tuple(sorted(routes, key=lambda r: r.vehicle)), tuple(unassigned), 0, stats)
+    return Solution(sol.routes, sol.unassigned, objective(problem, sol), stats)
+
+
+def objective(problem: Problem, solution: Solution) -> int:
+    """The solver's objective for a solution: drop penalties + travel + balance cost."""
+    pen = penalties(problem)
+    idx = problem.visit_index()
+    total = sum(pen[idx[u.visit]] for u in solution.unassigned)
+    total += solution.travel
+    if problem.balance > 0:
+        vehicles = problem.vehicles()
+        if vehicles:
+            servable = sum(
+                1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
+            )
+            target = math.ceil(servable / len(vehicles))
+            for r in solution.routes:
+                total += problem.balance * max(0, len(r.visits) - target)
+    return total
+
+
+def default_threads() -> int:
+    """Both cores where available (the solver's workers are processes)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+__all__ = ["solve", "objective", "penalties", "default_threads", "Visit", "Unassigned", "reachable"]
