@@ -1,0 +1,429 @@
+"""Download the OSM data of a place once (via osmnx: Nominatim + Overpass) into the cache.
+
+When a city profile names a place (``"Kassel, Germany"``) and no local extract
+exists, :func:`download_place` fetches, for the place's polygon:
+
+- every way with a ``highway`` tag (osmnx's ``"all"`` network filter) with its nodes,
+- address points: nodes, ways and relations with ``addr:housenumber`` (with their nodes),
+- place nodes (``suburb``, ``quarter``, ``neighbourhood``, ``village``, ``hamlet``,
+  ``town``, ``city``) and administrative boundary relations at admin levels 9 and 10
+  (with all member ways and nodes, so they are complete),
+
+and writes them as ONE ``.osm.pbf`` file into ``cache_dir("downloads")``, keyed by
+the place name and :data:`FORMAT_VERSION`. Later calls return that file without
+any request; everything else (networks, geocoder, districts) reads it through
+the normal local path. A sidecar ``<file>.json`` keeps the place's polygon and
+name (see :func:`download_info`), which :func:`geodata.districts.load_districts`
+uses to keep only the town's own districts.
+
+The endpoints are osmnx's ``settings.overpass_url`` and ``settings.nominatim_url``
+(or the ``HAUSBESUCH_OVERPASS_URL`` / ``HAUSBESUCH_NOMINATIM_URL`` environment
+variables, or the arguments of :func:`download_place`). This is the only part of
+the project that talks to a server, and only with a place name, never client data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import tempfile
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from geodata.cache import cache_dir, cache_key
+from geodata.errors import DownloadError
+
+#: Bump when the downloaded content or file layout changes (old files are not reused).
+FORMAT_VERSION = 1
+
+#: Admin levels of district boundaries downloaded with the place.
+ADMIN_LEVELS = (9, 10)
+
+#: Place node types downloaded (seeds of the fallback districts, see geodata.districts).
+PLACE_TYPES = ("suburb", "quarter", "neighbourhood", "village", "hamlet", "town", "city")
+
+OVERPASS_ENV = "HAUSBESUCH_OVERPASS_URL"
+NOMINATIM_ENV = "HAUSBESUCH_NOMINATIM_URL"
+
+#: ``progress(message)``: receives one German status line per step
+#: (``"Schritt 3/5: Lade das Straßennetz …"``).
+ProgressCallback = Callable[[str], None]
+
+_STEPS = 5
+
+
+def _normalise_place(place: str) -> str:
+    return " ".join(str(place).split())
+
+
+def _slug(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    s = s.encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")[:60] or "ort"
+
+
+def download_path(place: str, admin_levels: Sequence[int] = ADMIN_LEVELS) -> Path:
+    """Where the download of ``place`` lives in the cache (it need not exist yet)."""
+    norm = _normalise_place(place)
+    levels = sorted({int(x) for x in admin_levels})
+    key = cache_key("download", FORMAT_VERSION, norm.casefold(), levels)
+    return cache_dir("downloads") / f"{_slug(norm)}-{key[:16]}.osm.pbf"
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """Metadata of a file made by :func:`download_place`, or None for any other file.
+
+    Keys: ``place`` (as asked), ``name`` (the place's own name), ``display_name``,
+    ``polygon`` (shapely geometry, WGS84), ``osm_base`` (data timestamp),
+    ``downloaded_at``, ``elements`` (counts per type), ``format_version``.
+    """
+    side = _sidecar(Path(path))
+    if not side.is_file():
+        return None
+    try:
+        info = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or info.get("hausbesuch_download") != FORMAT_VERSION:
+        return None
+    if info.get("polygon"):
+        import shapely
+
+        info["polygon"] = shapely.from_geojson(json.dumps(info["polygon"]))
+    return info
+
+
+# --------------------------------------------------------------------------- osmnx plumbing
+
+
+@contextlib.contextmanager
+def _osmnx_settings(
+    http_cache: Path,
+    overpass_url: str | None,
+    nominatim_url: str | None,
+    timeout: float | None,
+) -> Iterator[Any]:
+    """osmnx with its HTTP cache in our cache dir; every changed global is restored after."""
+    import osmnx as ox
+
+    s = ox.settings
+    names = (
+        "use_cache",
+        "cache_folder",
+        "overpass_url",
+        "nominatim_url",
+        "requests_timeout",
+        "doh_url_template",
+        "log_console",
+    )
+    saved = {n: getattr(s, n) for n in names}
+    saved_getaddrinfo = socket.getaddrinfo  # osmnx's _config_dns replaces it globally
+    try:
+        s.use_cache = True
+        s.cache_folder = str(http_cache)
+        s.log_console = False
+        s.doh_url_template = None  # never resolve names through a third party (8.8.8.8)
+        if overpass_url or os.environ.get(OVERPASS_ENV):
+            s.overpass_url = overpass_url or os.environ[OVERPASS_ENV]
+        if nominatim_url or os.environ.get(NOMINATIM_ENV):
+            s.nominatim_url = nominatim_url or os.environ[NOMINATIM_ENV]
+        if timeout is not None:
+            s.requests_timeout = timeout
+        yield ox
+    finally:
+        for n, v in saved.items():
+            setattr(s, n, v)
+        socket.getaddrinfo = saved_getaddrinfo
+
+
+def _translate(exc: BaseException, what: str, url: str) -> DownloadError:
+    """A German :class:`DownloadError` for an exception raised while talking to ``url``."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.Timeout):
+        return DownloadError(f"{what}: Zeitüberschreitung beim Server {url} ({exc.__class__.__name__}).")
+    if isinstance(exc, requests.exceptions.ConnectionError | OSError):
+        return DownloadError(
+            f"{what}: der Server {url} ist nicht erreichbar. Ohne Internetzugang bitte einen "
+            "lokalen OSM-Auszug mit --osm angeben."
+        )
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    return DownloadError(f"{what}: der Server {url} lieferte keine brauchbare Antwort ({text}).")
+
+
+def _check_reachable(url: str, timeout: float) -> None:
+    """Fail fast when the Overpass server cannot be reached (osmnx would wait 60 s first)."""
+    import requests
+
+    status = url.rstrip("/") + "/status"
+    try:
+        requests.get(status, timeout=min(timeout, 30.0))
+    except requests.exceptions.RequestException as exc:
+        raise _translate(exc, "Overpass", url) from exc
+
+
+def _check_response(resp: Any, url: str) -> dict[str, Any]:
+    if not isinstance(resp, dict) or not isinstance(resp.get("elements"), list):
+        raise DownloadError(f"Overpass: der Server {url} lieferte keine OSM-Daten.")
+    remark = str(resp.get("remark") or "")
+    if "error" in remark.lower():
+        raise DownloadError(
+            f"Overpass meldet einen Fehler (Antwort unvollständig): {remark[:300]}. "
+            "Bitte später erneut versuchen oder einen lokalen OSM-Auszug mit --osm angeben."
+        )
+    return resp
+
+
+def _features_query(settings_str: str, poly: str, admin_levels: Sequence[int]) -> str:
+    places = "|".join(PLACE_TYPES)
+    levels = "|".join(str(int(x)) for x in sorted(set(admin_levels)))
+    return (
+        f"{settings_str};("
+        f"node[\"place\"~\"^({places})$\"](poly:'{poly}');"
+        f"relation[\"boundary\"=\"administrative\"][\"admin_level\"~\"^({levels})$\"]"
+        f"(poly:'{poly}');"
+        ");(._;>;);out;"
+    )
+
+
+def _address_query(settings_str: str, poly: str) -> str:
+    return (
+        f"{settings_str};("
+        f"node[\"addr:housenumber\"](poly:'{poly}');"
+        f"way[\"addr:housenumber\"](poly:'{poly}');"
+        f"relation[\"addr:housenumber\"](poly:'{poly}');"
+        ");(._;>;);out;"
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _write_pbf(
+    elements: dict[tuple[str, int], dict[str, Any]],
+    target: Path,
+    osm_base: str | None,
+    bounds: tuple[float, float, float, float],
+) -> dict[str, int]:
+    """Write merged Overpass elements as a sorted ``.osm.pbf`` (atomically); return counts."""
+    import osmium
+    from osmium.osm import mutable
+
+    header = osmium.io.Header()
+    header.set("generator", "hausbesuch (osmnx/Overpass download)")
+    if osm_base:
+        header.set("osmosis_replication_timestamp", osm_base)
+    header.add_box(
+        osmium.osm.Box(osmium.osm.Location(bounds[0], bounds[1]), osmium.osm.Location(bounds[2], bounds[3]))
+    )
+    counts = {"node": 0, "way": 0, "relation": 0}
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp.osm.pbf")
+    os.close(fd)
+    try:
+        writer = osmium.SimpleWriter(tmp, header=header, overwrite=True)
+        try:
+            for kind in ("node", "way", "relation"):
+                ids = sorted(i for k, i in elements if k == kind)
+                for i in ids:
+                    el = elements[(kind, i)]
+                    tags = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
+                    if kind == "node":
+                        if "lat" not in el or "lon" not in el:
+                            continue
+                        writer.add_node(
+                            mutable.Node(id=i, location=(float(el["lon"]), float(el["lat"])), tags=tags)
+                        )
+                    elif kind == "way":
+                        writer.add_way(mutable.Way(id=i, nodes=[int(n) for n in el.get("nodes", [])], tags=tags))
+                    else:
+                        members = [
+                            (m["type"][0], int(m["ref"]), str(m.get("role", "")))
+                            for m in el.get("members", [])
+                            if m.get("type") in ("node", "way", "relation")
+                        ]
+                        writer.add_relation(mutable.Relation(id=i, members=members, tags=tags))
+                    counts[kind] += 1
+        finally:
+            writer.close()
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return counts
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def download_place(
+    place: str,
+    *,
+    progress: ProgressCallback | None = None,
+    admin_levels: Sequence[int] = ADMIN_LEVELS,
+    overpass_url: str | None = None,
+    nominatim_url: str | None = None,
+    timeout: float | None = None,
+) -> Path:
+    """Download a place's streets, addresses, places and districts once; return the local file.
+
+    Parameters
+    ----------
+    place
+        A place name Nominatim resolves to a polygon, e.g. ``"Kassel, Germany"``.
+    progress
+        Called with one German status line per step (``"Schritt 1/5: Suche den Ort …"``).
+    admin_levels
+        Admin levels of the district boundaries to include (default 9 and 10).
+    overpass_url, nominatim_url
+        Endpoints; default: ``HAUSBESUCH_OVERPASS_URL`` / ``HAUSBESUCH_NOMINATIM_URL``,
+        else osmnx's ``settings.overpass_url`` / ``settings.nominatim_url``.
+    timeout
+        Seconds per request (default: osmnx's ``settings.requests_timeout``).
+
+    Returns
+    -------
+    pathlib.Path
+        The ``.osm.pbf`` file in ``cache_dir("downloads")``. When it exists
+        already, it is returned at once, without any request.
+
+    Raises
+    ------
+    DownloadError
+        Server unreachable, place not found (or not an area), empty or failed answer.
+    """
+    norm = _normalise_place(place)
+    if not norm:
+        raise DownloadError("Kein Ortsname für den Download angegeben.")
+    target = download_path(norm, admin_levels)
+    if target.is_file() and _sidecar(target).is_file():
+        return target
+
+    def report(message: str, step: int) -> None:
+        if progress is not None:
+            progress(f"Schritt {step}/{_STEPS}: {message}")
+
+    http_cache = cache_dir("downloads", f".http-{target.stem.split('.')[0]}")
+    with _osmnx_settings(http_cache, overpass_url, nominatim_url, timeout) as ox:
+        from osmnx import _overpass
+        from osmnx._errors import InsufficientResponseError
+
+        s = ox.settings
+        report(f"Suche den Ort {norm!r} (Nominatim) …", 1)
+        try:
+            gdf = ox.geocode_to_gdf(norm)
+        except InsufficientResponseError as exc:
+            raise DownloadError(
+                f"Ort nicht gefunden: {norm!r}. Bitte den Namen prüfen (z. B. \"Kassel, Germany\")."
+            ) from exc
+        except TypeError as exc:
+            raise DownloadError(
+                f"Für {norm!r} liefert Nominatim keine Fläche, nur einen Punkt. Bitte einen "
+                "Gemeinde- oder Stadtnamen angeben."
+            ) from exc
+        except Exception as exc:  # requests/JSON errors from the geocoder
+            raise _translate(exc, "Nominatim", str(s.nominatim_url)) from exc
+        row = gdf.iloc[0]
+        polygon = row.geometry
+        if polygon is None or polygon.is_empty or polygon.geom_type not in ("Polygon", "MultiPolygon"):
+            raise DownloadError(f"Für {norm!r} liefert Nominatim keine Fläche.")
+        display_name = str(row.get("display_name", norm))
+        name = str(row.get("name") or display_name.split(",")[0]).strip()
+
+        timeout_s = float(s.requests_timeout)
+        overpass = str(s.overpass_url)
+        report("Prüfe die Verbindung zum Overpass-Server …", 2)
+        _check_reachable(overpass, timeout_s)
+
+        elements: dict[tuple[str, int], dict[str, Any]] = {}
+        osm_base: str | None = None
+
+        def collect(responses: Iterator[dict[str, Any]]) -> int:
+            nonlocal osm_base
+            n = 0
+            for resp in responses:
+                resp = _check_response(resp, overpass)
+                osm_base = osm_base or (resp.get("osm3s") or {}).get("timestamp_osm_base")
+                for el in resp["elements"]:
+                    kind, i = el.get("type"), el.get("id")
+                    if kind in ("node", "way", "relation") and isinstance(i, int):
+                        elements[(kind, i)] = el
+                        n += 1
+            return n
+
+        try:
+            report(f"Lade das Straßennetz von {name} (Overpass) …", 3)
+            collect(_overpass._download_overpass_network(polygon, "all", None))
+            n_streets = sum(
+                1 for (k, _), el in elements.items() if k == "way" and "highway" in (el.get("tags") or {})
+            )
+            if n_streets == 0:
+                raise DownloadError(
+                    f"Overpass lieferte für {name!r} keine Straßen: die Antwort ist leer."
+                )
+            settings_str = _overpass._make_overpass_settings()
+            polys = _overpass._make_overpass_polygon_coord_strs(polygon)
+            report(f"Lade Adressen von {name} (Overpass) …", 4)
+            collect(
+                _overpass._overpass_request(OrderedDict(data=_address_query(settings_str, p)))
+                for p in polys
+            )
+            report(f"Lade Ortsteile und Bezirksgrenzen von {name} (Overpass) …", 5)
+            collect(
+                _overpass._overpass_request(
+                    OrderedDict(data=_features_query(settings_str, p, admin_levels))
+                )
+                for p in polys
+            )
+        except DownloadError:
+            raise
+        except Exception as exc:  # requests errors, InsufficientResponseError, bad JSON
+            raise _translate(exc, "Overpass", overpass) from exc
+
+    bounds = tuple(float(v) for v in polygon.bounds)
+    counts = {kind: sum(1 for k, _ in elements if k == kind) for kind in ("node", "way", "relation")}
+    info = {
+        "hausbesuch_download": FORMAT_VERSION,
+        "place": norm,
+        "name": name,
+        "display_name": display_name,
+        "polygon": json.loads(_to_geojson(polygon)),
+        "osm_base": osm_base,
+        "downloaded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "overpass_url": overpass,
+        "elements": counts,
+        "admin_levels": sorted({int(x) for x in admin_levels}),
+    }
+    # the sidecar first: the download counts as done once the .osm.pbf appears
+    _write_json_atomic(_sidecar(target), info)
+    _write_pbf(elements, target, osm_base, bounds)  # type: ignore[arg-type]
+    shutil.rmtree(http_cache, ignore_errors=True)
+    return target
+
+
+def _to_geojson(geom: Any) -> str:
+    import shapely
+
+    return shapely.to_geojson(geom)
