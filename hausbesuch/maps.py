@@ -259,8 +259,16 @@ def _path_points(route: TeamDayRoute) -> list[tuple[float, float]]:
 # --------------------------------------------------------------------------- folium pieces
 
 
-class _Legend(MacroElement):
-    """A Leaflet control holding trusted, pre-escaped HTML (a collapsible legend)."""
+_LOCATE_SVG = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24' "
+    "fill='none' stroke='%23333' stroke-width='2'%3E%3Ccircle cx='12' cy='12' r='7'/%3E"
+    "%3Ccircle cx='12' cy='12' r='2' fill='%23333'/%3E%3Cpath d='M12 1v4M12 19v4M1 12h4M19 12h4'/%3E"
+    "%3C/svg%3E"
+)
+
+
+class _MapExtras(MacroElement):
+    """Page CSS for markers, legend and the locate icon (no icon font), metric scale bar."""
 
     _template = Template(
         """
@@ -287,14 +295,38 @@ class _Legend(MacroElement):
         .hb-unassigned-pin { width: 12px; height: 12px; background: #fff; border: 3px solid;
             transform: rotate(45deg); box-shadow: 0 1px 3px rgba(0,0,0,.5); }
         .leaflet-div-icon.hb-plain { background: none; border: none; }
+        .hb-popup { font: 14px/1.4 system-ui, sans-serif; overflow-wrap: anywhere; }
+        .hb-locate-icon { display: inline-block; width: 18px; height: 18px; vertical-align: -4px;
+            background: url("{{ this.locate_svg }}") no-repeat center / 18px 18px; }
+        .hb-locate-loading { animation: hb-spin 1s linear infinite; }
+        @keyframes hb-spin { to { transform: rotate(360deg); } }
         </style>
         {% endmacro %}
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapExtras"
+        self.locate_svg = _LOCATE_SVG
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding trusted, pre-escaped HTML (a collapsible legend)."""
+
+    _template = Template(
+        """
         {% macro script(this, kwargs) %}
         (function () {
             var legend = L.control({position: {{ this.position|tojson }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "hb-legend");
                 div.innerHTML = {{ this.content|tojson }};
+                var details = div.querySelector("details");
+                if (details && window.innerWidth < 600) { details.removeAttribute("open"); }
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -323,13 +355,14 @@ def _base_map(settings: MapSettings, assets: str, title: str) -> folium.Map:
         zoom_start=14,
         tiles=None,
         max_zoom=settings.max_zoom,
-        control_scale=True,
+        control_scale=False,
         zoom_control=True,
     )
     # Instance-level asset lists: local copies instead of Folium's CDN defaults.
     m.default_js = _local(_MAP_JS, assets)
     m.default_css = _local(_MAP_CSS, assets)
     fig.add_child(m)
+    _MapExtras().add_to(m)
     folium.TileLayer(
         tiles=settings.tile_url,
         attr=settings.attribution_html(),
@@ -347,6 +380,8 @@ def _base_map(settings: MapSettings, assets: str, title: str) -> folium.Map:
         position="topleft",
         flyTo=False,
         keepCurrentZoomLevel=True,
+        icon="hb-locate-icon",
+        iconLoading="hb-locate-icon hb-locate-loading",
         strings={
             "title": "Meinen Standort zeigen",
             "metersUnit": "Meter",

@@ -1,0 +1,167 @@
+"""Drive Debian's Chromium (``/usr/bin/chromium``) headless through Playwright, offline.
+
+- :func:`require_chromium` fails (``CI`` set) or skips when Chromium is missing.
+- :func:`serve_directory` serves a directory on a loopback port.
+- :class:`Recorder` intercepts every request of a browser context: the tile server is
+  answered with a small generated PNG (no internet needed), loopback/file/data requests
+  pass, anything else is aborted and recorded as a violation. It also collects console
+  errors and uncaught page errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import struct
+import tempfile
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("HAUSBESUCH_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def require_chromium() -> Path:
+    """Path to Chromium; fail with a clear message under ``CI``, skip elsewhere."""
+    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    msg = (
+        f"Chromium not found at {CHROMIUM}: install Debian's package "
+        "(apt-get install chromium; scripts/test.sh does this)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(msg, pytrace=False)
+    pytest.skip(msg)
+
+
+def png_tile(size: int = 256, rgb: tuple[int, int, int] = (232, 228, 218)) -> bytes:
+    """A plain opaque PNG tile, built without any imaging library."""
+    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """Serve ``root`` on ``http://127.0.0.1:<free port>``; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class Recorder:
+    """Requests, violations and errors seen by one browser context."""
+
+    tile_host: str
+    requests: list[str] = field(default_factory=list)
+    tiles: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    _tile: bytes = field(default_factory=png_tile, repr=False)
+
+    def hosts(self) -> set[str]:
+        return {urlsplit(u).hostname or "" for u in self.requests if urlsplit(u).hostname}
+
+    def handle_route(self, route, request) -> None:  # playwright Route/Request
+        url = request.url
+        self.requests.append(url)
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.scheme in ("file", "data", "blob", "about") or host in LOOPBACK_HOSTS:
+            route.continue_()
+        elif host == self.tile_host:
+            self.tiles.append(url)
+            route.fulfill(status=200, content_type="image/png", body=self._tile)
+        else:
+            self.violations.append(url)
+            route.abort("blockedbyclient")
+
+    def attach_page(self, page) -> None:
+        page.on(
+            "console",
+            lambda msg: self.console_errors.append(f"{msg.text} @ {msg.location}")
+            if msg.type == "error"
+            else None,
+        )
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+
+    def reset(self) -> None:
+        for lst in (self.requests, self.tiles, self.violations, self.console_errors, self.page_errors):
+            lst.clear()
+
+
+@contextmanager
+def chromium_context(tile_host: str, *, viewport: tuple[int, int] = (420, 860)) -> Iterator[tuple[object, Recorder]]:
+    """A fresh headless Chromium context (new user-data-dir) with a :class:`Recorder`.
+
+    Yields ``(context, recorder)``; every new page gets the console/page-error hooks.
+    """
+    exe = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    user_data = tempfile.mkdtemp(prefix="hausbesuch-chromium-")
+    rec = Recorder(tile_host=tile_host)
+    try:
+        with sync_playwright() as pw:
+            ctx = pw.chromium.launch_persistent_context(
+                user_data,
+                executable_path=str(exe),
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport={"width": viewport[0], "height": viewport[1]},
+                locale="de-DE",
+                timezone_id="Europe/Berlin",
+                service_workers="block",
+            )
+            try:
+                ctx.route("**/*", rec.handle_route)
+                ctx.on("page", rec.attach_page)
+                for p in ctx.pages:
+                    rec.attach_page(p)
+                yield ctx, rec
+            finally:
+                ctx.close()
+    finally:
+        shutil.rmtree(user_data, ignore_errors=True)

@@ -1,0 +1,259 @@
+"""Route pages, print sheets, index page and write_outputs (links, escaping, no names)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from hausbesuch.maps import MapSettings
+from hausbesuch.output import safe_stem, write_outputs
+from hausbesuch.pages import RouteLinks, osm_directions_url, print_sheet, route_page
+from tests.test_maps import CLIENT_NAMES, DEPOT, XSS_NOTES, sample_districts, sample_plan
+
+
+class _Links(HTMLParser):
+    """Collects href/src attributes and the visible text of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []  # (tag, attr, value)
+        self.text: list[str] = []
+        self.metas: list[dict[str, str | None]] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        d = dict(attrs)
+        for a in ("href", "src"):
+            if d.get(a) is not None:
+                self.refs.append((tag, a, d[a] or ""))
+        if tag == "meta":
+            self.metas.append(d)
+        if tag in ("style", "script"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def _parse(html: str) -> _Links:
+    p = _Links()
+    p.feed(html)
+    return p
+
+
+LINKS = RouteLinks(map="../karten/x.html", page="../routen/x.html", sheet="../druck/x.html",
+                   gpx="../gpx/x.gpx", index="../index.html")  # fmt: skip
+
+
+def _external(refs: list[tuple[str, str, str]]) -> list[str]:
+    return [v for _, _, v in refs if urlsplit(v).scheme in ("http", "https", "geo")]
+
+
+def test_route_page_lists_stops_in_order_with_navigation_links() -> None:
+    plan = sample_plan()
+    route = plan.routes[0]
+    html = route_page(route, MapSettings(), links=LINKS)
+    p = _parse(html)
+    text = "".join(p.text)
+    assert '<html lang="de">' in html
+    ids = re.findall(r'<li class="stop" id="stopp-(\d+)">', html)
+    assert ids == [str(s.position) for s in route.stops]
+    pos = [text.index(s.client_id) for s in route.stops]
+    assert pos == sorted(pos)
+    for s in route.stops:
+        assert f"{s.start:%H:%M} Uhr" in text and f"Ankunft {s.arrival:%H:%M}" in text
+        assert s.address in text
+    assert "Zeitfenster: Di 10-12" in text and "Zeitfenster: ganztägig" in text
+    assert html.count('">Navigation starten</a>') == len(route.stops)
+    # Lunch break sits after stop 3 and before stop 4.
+    assert text.index("K-1003") < text.index("Pause") < text.index("K-1004")
+
+    geo = [v for _, _, v in p.refs if v.startswith("geo:")]
+    assert len(geo) == len(route.stops)
+    for uri, s in zip(geo, route.stops, strict=True):
+        ll = f"{s.lat:.6f},{s.lon:.6f}"
+        m = re.fullmatch(r"geo:([^?]+)\?q=([^()]+)\((.*)\)", uri)
+        assert m and m.group(1) == ll and m.group(2) == ll
+        assert unquote(m.group(3)) == s.client_id
+    osm = [v for _, _, v in p.refs if v.startswith("https://www.openstreetmap.org/directions")]
+    assert len(osm) == len(route.stops) + 1  # one per stop plus the way back
+    prev = DEPOT
+    for url, s in zip(osm, route.stops, strict=False):
+        q = parse_qs(urlsplit(url).query)
+        assert q["engine"] == ["fossgis_osrm_foot"]
+        assert q["route"] == [f"{prev[1]:.6f},{prev[0]:.6f};{s.lat:.6f},{s.lon:.6f}"]
+        prev = (s.lon, s.lat)
+    assert not [v for v in _external(p.refs) if "google" in v]  # off by default
+    # The view links of this team-day.
+    hrefs = {v for _, _, v in p.refs}
+    assert {LINKS.map, LINKS.sheet, LINKS.gpx, LINKS.index} <= hrefs
+
+
+def test_links_carry_coordinates_and_ids_only() -> None:
+    plan = sample_plan()
+    settings = MapSettings(google_maps_links=True)
+    for route in plan.routes[:2]:
+        p = _parse(route_page(route, settings, links=LINKS))
+        ext = _external(p.refs)
+        google = [v for v in ext if v.startswith("https://www.google.com/maps/dir/")]
+        assert len(google) == len(route.stops)
+        for url in ext:
+            decoded = unquote(url)
+            for s in route.stops:
+                assert s.address not in decoded
+                assert "Breitenstraße" not in decoded
+            for name in CLIENT_NAMES:
+                assert name not in decoded
+            if url.startswith("http"):
+                # only coordinates, engine/mode words and punctuation
+                query = urlsplit(url).query
+                assert re.fullmatch(r"[a-z_]+=[A-Za-z0-9_.,;%-]+(&[a-z_]+=[A-Za-z0-9_.,;%-]+)*", query), url
+
+
+@pytest.mark.parametrize(
+    ("mode", "engine"),
+    [("walk", "fossgis_osrm_foot"), ("bike", "fossgis_osrm_bike"), ("drive", "fossgis_osrm_car")],
+)
+def test_osm_link_engine_follows_mode(mode: str, engine: str) -> None:
+    url = osm_directions_url((9.70, 50.86), (9.71, 50.87), mode)
+    assert url == (
+        f"https://www.openstreetmap.org/directions?engine={engine}"
+        "&route=50.860000,9.700000;50.870000,9.710000"
+    )
+
+
+def test_pages_escape_client_text_and_forbid_scripts() -> None:
+    route = sample_plan().routes[0]
+    for html in (route_page(route, MapSettings(), links=LINKS),
+                 print_sheet(route, MapSettings(), links=LINKS)):  # fmt: skip
+        for note in XSS_NOTES:
+            if "<" in note:  # ${…} and \x3c are plain text in HTML (not in JS, see maps)
+                assert note not in html
+        assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in html
+        assert "&lt;img src=x onerror=&#34;window.__xss_img = 1&#34;&gt;" in html
+        assert "<script" not in html.lower()
+        assert "Klingel &#34;Meyer &amp; Co&#34; defekt" in html
+        p = _parse(html)
+        csp = [m.get("content") for m in p.metas if m.get("http-equiv") == "Content-Security-Policy"]
+        assert csp and "default-src 'none'" in csp[0] and "script-src" not in csp[0]
+        assert any(m.get("name") == "referrer" and m.get("content") == "no-referrer" for m in p.metas)
+        for name in CLIENT_NAMES:
+            assert name not in html
+
+
+def test_print_sheet_is_a4_with_outcome_boxes() -> None:
+    route = sample_plan().routes[0]
+    html = print_sheet(route, MapSettings(), links=LINKS)
+    assert "@page { size: A4 portrait" in html and "@media print" in html
+    text = "".join(_parse(html).text)
+    for label in ("angetroffen", "nicht angetroffen", "Nachricht hinterlassen", "Wiederholungsbesuch"):
+        assert html.count(f'<span class="box"></span>{label}') == len(route.stops), label
+    assert html.count('<tr class="stopp">') == len(route.stops)
+    assert "Laufzettel T1 · Dienstag, 08.12.2026" in text
+    assert "Pause" in text and "Datum, Unterschrift" in text
+
+
+def test_empty_day_pages() -> None:
+    route = sample_plan().routes[2]
+    assert "keine Besuche geplant" in route_page(route, MapSettings(), links=LINKS)
+    assert "keine Besuche geplant" in print_sheet(route, MapSettings(), links=LINKS)
+
+
+def test_safe_stem() -> None:
+    assert safe_stem("T1_2026-12-08") == "T1_2026-12-08"
+    assert safe_stem("Süd 2_2026-12-08") == "Sued-2_2026-12-08"
+    assert safe_stem("../../etc/passwd_2026-12-08") == "etc-passwd_2026-12-08"
+    assert safe_stem("///") == "route"
+
+
+def _all_refs(out: Path) -> list[tuple[Path, str]]:
+    refs = []
+    for f in out.rglob("*.html"):
+        if "assets" in f.parts:
+            continue
+        html = f.read_text(encoding="utf-8")
+        for _, _, v in _parse(html).refs:
+            refs.append((f, v))
+        # Folium maps reference assets and links inside scripts/legend JSON too.
+        for v in re.findall(r'(?:src|href)=\\?"([^"\\]+)\\?"', html):
+            refs.append((f, v))
+    return refs
+
+
+def test_write_outputs_layout_links_and_privacy(tmp_path: Path) -> None:
+    plan = sample_plan()
+    out = tmp_path / "woche"
+    out.mkdir()
+    (out / "plan.json").write_text("{}", encoding="utf-8")  # written by planning beforehand
+    files = write_outputs(plan, out, districts=sample_districts(), settings=MapSettings(city="Bad Hersfeld"))
+
+    assert files.index == out / "index.html" and files.index.is_file()
+    assert len(files.routes) == len(plan.routes)
+    stems = sorted(rf.stem for rf in files.routes)
+    assert stems == ["Sued-2_2026-12-08", "T1_2026-12-08", "T1_2026-12-09"]
+    for rf in files.routes:
+        for p in (rf.map, rf.page, rf.sheet, rf.gpx):
+            assert p.is_file() and p.stat().st_size > 200, p
+            assert p.stem == rf.stem
+    assert files.by_slug("Süd 2_2026-12-08").stem == "Sued-2_2026-12-08"
+    assert (out / "assets" / "leaflet" / "leaflet.js").is_file()
+    assert (out / "assets" / "leaflet" / "LICENSE").is_file()
+
+    # Every relative link and asset reference in every page resolves to a file.
+    checked = 0
+    for page, ref in _all_refs(out):
+        parts = urlsplit(ref)
+        if parts.scheme or ref.startswith(("#", "//")):
+            assert parts.scheme in ("https", "geo"), (page, ref)
+            continue
+        target = (page.parent / unquote(parts.path)).resolve()
+        assert target.is_file(), f"{page.name}: broken link {ref}"
+        assert out.resolve() in target.parents
+        checked += 1
+    assert checked > 60
+
+    # Index: links to each team-day's four files, unassigned and rejected with reasons.
+    index = files.index.read_text(encoding="utf-8")
+    for rf in files.routes:
+        for p in (rf.map, rf.page, rf.sheet, rf.gpx):
+            assert f'href="{p.relative_to(out).as_posix()}"' in index
+    assert 'src="uebersicht.html"' in index
+    assert 'href="plan.json"' in index and 'href="report.csv"' not in index
+    text = "".join(_parse(index).text)
+    assert "Woche ausgelastet <b>fett</b>" in text  # shown as text, escaped in the source
+    assert "<b>fett</b>" not in index
+    assert "Adresse nicht gefunden" in text and "K-1010" in text
+    for r in plan.rejected:
+        assert r.reason in text and r.field in text
+    assert re.search(r">\s*12\s*</td><td>–</td><td>id</td><td>Kundennummer fehlt<", index)
+
+    # No client name anywhere: file names, pages, maps, GPX.
+    for f in out.rglob("*"):
+        if f.is_file() and "assets" not in f.parts:
+            content = f.read_text(encoding="utf-8")
+            for name in CLIENT_NAMES:
+                assert name not in f.name and name not in content, (f, name)
+
+    # Re-running into the same directory works and picks up report.csv now present.
+    (out / "report.csv").write_text("zeile;status\n", encoding="utf-8")
+    write_outputs(plan, out, districts=sample_districts())
+    assert 'href="report.csv"' in files.index.read_text(encoding="utf-8")
+
+
+def test_write_outputs_disambiguates_colliding_stems(tmp_path: Path) -> None:
+    plan = sample_plan()
+    r = plan.routes[1]
+    twin = dataclasses.replace(r, team_id="Süd-2")  # same safe stem as "Süd 2"
+    plan.routes = [r, twin]
+    files = write_outputs(plan, tmp_path)
+    assert sorted(rf.stem for rf in files.routes) == ["Sued-2_2026-12-08", "Sued-2_2026-12-08-2"]
