@@ -1,0 +1,932 @@
+"""Storage of clients, districts and plans: SQLAlchemy 2 ORM with Alembic migrations.
+
+The database is a SQLite file in the user data directory by default
+(``platformdirs.user_data_dir("hausbesuch")/hausbesuch.sqlite``). ``--db URL`` or the
+environment variable ``HAUSBESUCH_DB`` choose another: a SQLite URL or file path, or a
+PostgreSQL URL (``postgresql+psycopg://user@host/db``; ``postgresql://`` is read the same).
+:meth:`Store.open` brings the schema to the newest migration, so a new or old database is
+always ready to use; running it again changes nothing.
+
+Tables
+------
+``clients``         master data per (city, Kundennummer); re-importing updates by id
+``districts``       district polygons per city (GeoJSON text)
+``plans``           one row per plan, with the solver's VROOM-compatible output (JSON)
+``plan_clients``    the clients as they were when the plan was made (snapshot)
+``geocodes``        where each client of a plan was found
+``plan_routes``     team-day routes of a plan (with the leg geometry as JSON)
+``visits``          the planned stops of each route
+``unassigned``      valid clients the plan could not hold, with reasons
+``rejected_rows``   input rows rejected at import, with reasons
+
+A plan read back with :meth:`Store.load_plan` equals the plan saved: dates, naive datetimes,
+floats (stored as double precision), tuples and the solution JSON (tuples inside the
+solution survive too). Client names live only in ``clients`` and ``plan_clients``; the
+notebook views (:meth:`Store.visits_frame` and friends) never contain them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Double,
+    Engine,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import (
+    Client,
+    Geocode,
+    Plan,
+    PlannedStop,
+    Rejected,
+    TeamDayRoute,
+    TimeSlot,
+    UnassignedVisit,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "DB_ENV",
+    "Base",
+    "PlanInfo",
+    "Store",
+    "StoreError",
+    "UpsertResult",
+    "default_db_path",
+    "resolve_db_url",
+]
+
+#: Environment variable that selects the database (URL or SQLite file path).
+DB_ENV = "HAUSBESUCH_DB"
+#: Folder of the Alembic environment and revisions, shipped inside the package.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_PG_LOCK_KEY = 0x4B5542  # advisory lock id serialising concurrent migrations on PostgreSQL
+
+
+class StoreError(UserError):
+    """The database cannot be opened or used (German message, URL without password)."""
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def default_db_path() -> Path:
+    """``<user data dir>/hausbesuch.sqlite`` (e.g. ``~/.local/share/hausbesuch`` on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("hausbesuch")) / "hausbesuch.sqlite"
+
+
+def resolve_db_url(url: str | os.PathLike[str] | None = None) -> str:
+    """The database URL to use: ``url``, else ``$HAUSBESUCH_DB``, else the default file.
+
+    A value without ``://`` is a SQLite file path. ``postgresql://`` and ``postgres://`` are
+    read as ``postgresql+psycopg://`` (psycopg 3 is the installed driver).
+    """
+    value = str(url) if url else os.environ.get(DB_ENV, "").strip()
+    if not value:
+        return f"sqlite:///{default_db_path()}"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def _safe(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+# --------------------------------------------------------------------------- JSON helpers
+
+
+def _tag(obj: Any) -> Any:
+    """JSON-ready form that keeps tuples and non-string dict keys distinguishable."""
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_tag(v) for v in obj]}
+    if isinstance(obj, list):
+        return [_tag(v) for v in obj]
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj) and not (
+            len(obj) == 1 and next(iter(obj)) in ("__tuple__", "__items__")
+        ):
+            return {k: _tag(v) for k, v in obj.items()}
+        return {"__items__": [[_tag(k), _tag(v)] for k, v in obj.items()]}
+    return obj
+
+
+def _untag(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return [_untag(v) for v in obj]
+    if isinstance(obj, dict):
+        if len(obj) == 1 and "__tuple__" in obj:
+            return tuple(_untag(v) for v in obj["__tuple__"])
+        if len(obj) == 1 and "__items__" in obj:
+            return {_untag(k): _untag(v) for k, v in obj["__items__"]}
+        return {k: _untag(v) for k, v in obj.items()}
+    return obj
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(_tag(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(textval: str | None) -> Any:
+    return _untag(json.loads(textval)) if textval else None
+
+
+# --------------------------------------------------------------------------- ORM model
+
+_NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base; the naming convention keeps constraint names stable for Alembic."""
+
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+class _ClientColumns:
+    """Columns of a client row (shared by the master table and plan snapshots)."""
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    input_row: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    street: Mapped[str | None] = mapped_column(Text)
+    housenumber: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)
+    town: Mapped[str | None] = mapped_column(Text)
+    kontakt_abbruch_seit: Mapped[date | None] = mapped_column(Date)
+    sprache: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    zeitfenster: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of slots
+    angekuendigt_ab: Mapped[date | None] = mapped_column(Date)
+    besuchsdauer_min: Mapped[int | None] = mapped_column(Integer)
+    notiz: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of [column, value]
+
+
+class ClientRow(_ClientColumns, Base):
+    __tablename__ = "clients"
+
+    city: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DistrictRow(Base):
+    __tablename__ = "districts"
+    __table_args__ = (UniqueConstraint("city", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    city: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    geometry: Mapped[str] = mapped_column(Text)  # GeoJSON geometry, WGS84 (lon, lat)
+    source: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    city: Mapped[str] = mapped_column(String(120), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    start: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    solution: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    saved_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def _plan_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["plan_id"], ["plans.id"], ondelete="CASCADE")
+
+
+class PlanClientRow(_ClientColumns, Base):
+    __tablename__ = "plan_clients"
+    __table_args__ = (_plan_fk(),)
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+
+
+class GeocodeRow(Base):
+    __tablename__ = "geocodes"
+    __table_args__ = (_plan_fk(),)
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    lon: Mapped[float | None] = mapped_column(Double)
+    lat: Mapped[float | None] = mapped_column(Double)
+    quality: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Double)
+    match_text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(Text)
+
+
+class RouteRow(Base):
+    __tablename__ = "plan_routes"
+    __table_args__ = (_plan_fk(),)
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    team_label: Mapped[str] = mapped_column(Text)
+    day: Mapped[date] = mapped_column(Date)
+    mode: Mapped[str] = mapped_column(String(10))
+    start_lon: Mapped[float] = mapped_column(Double)
+    start_lat: Mapped[float] = mapped_column(Double)
+    end_lon: Mapped[float] = mapped_column(Double)
+    end_lat: Mapped[float] = mapped_column(Double)
+    start_label: Mapped[str] = mapped_column(Text)
+    depart: Mapped[datetime] = mapped_column(DateTime)
+    return_at: Mapped[datetime] = mapped_column(DateTime)
+    travel_s: Mapped[int] = mapped_column(Integer)
+    distance_m: Mapped[int] = mapped_column(Integer)
+    service_s: Mapped[int] = mapped_column(Integer)
+    waiting_s: Mapped[int] = mapped_column(Integer)
+    lunch_start: Mapped[datetime | None] = mapped_column(DateTime)
+    lunch_end: Mapped[datetime | None] = mapped_column(DateTime)
+    legs: Mapped[str] = mapped_column(Text, default="[]")  # JSON: per leg a list of [lon, lat]
+
+
+class VisitRow(Base):
+    __tablename__ = "visits"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["plan_id", "route_seq"], ["plan_routes.plan_id", "plan_routes.seq"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    route_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    arrival: Mapped[datetime] = mapped_column(DateTime)
+    start_at: Mapped[datetime] = mapped_column(DateTime)
+    end_at: Mapped[datetime] = mapped_column(DateTime)
+    lon: Mapped[float] = mapped_column(Double)
+    lat: Mapped[float] = mapped_column(Double)
+    address: Mapped[str] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(Text)
+    window_text: Mapped[str] = mapped_column(Text, default="")
+    notiz: Mapped[str] = mapped_column(Text, default="")
+
+
+class UnassignedRow(Base):
+    __tablename__ = "unassigned"
+    __table_args__ = (_plan_fk(),)
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    lon: Mapped[float | None] = mapped_column(Double)
+    lat: Mapped[float | None] = mapped_column(Double)
+    address: Mapped[str] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(Text)
+
+
+class RejectedRow(Base):
+    __tablename__ = "rejected_rows"
+    __table_args__ = (_plan_fk(),)
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    input_row: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    field_name: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+#: Child tables of a plan, in deletion order.
+_PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, PlanClientRow)
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def _client_values(c: Client) -> dict[str, Any]:
+    return {
+        "client_id": c.id,
+        "input_row": c.row,
+        "name": c.name,
+        "address": c.address,
+        "street": c.street,
+        "housenumber": c.housenumber,
+        "postcode": c.postcode,
+        "town": c.town,
+        "kontakt_abbruch_seit": c.kontakt_abbruch_seit,
+        "sprache": _dumps(list(c.sprache)),
+        "zeitfenster": _dumps(
+            [[sorted(s.weekdays), s.start_min, s.end_min, s.text] for s in c.zeitfenster]
+        ),
+        "angekuendigt_ab": c.angekuendigt_ab,
+        "besuchsdauer_min": c.besuchsdauer_min,
+        "notiz": c.notiz,
+        "extra": _dumps([list(p) for p in c.extra]),
+    }
+
+
+def _client_from(r: _ClientColumns) -> Client:
+    return Client(
+        row=r.input_row,
+        id=r.client_id,
+        address=r.address,
+        name=r.name,
+        street=r.street,
+        housenumber=r.housenumber,
+        postcode=r.postcode,
+        town=r.town,
+        kontakt_abbruch_seit=r.kontakt_abbruch_seit,
+        sprache=tuple(_loads(r.sprache) or ()),
+        zeitfenster=tuple(
+            TimeSlot(weekdays=frozenset(w), start_min=s, end_min=e, text=t)
+            for w, s, e, t in (_loads(r.zeitfenster) or ())
+        ),
+        angekuendigt_ab=r.angekuendigt_ab,
+        besuchsdauer_min=r.besuchsdauer_min,
+        notiz=r.notiz,
+        extra=tuple((k, v) for k, v in (_loads(r.extra) or ())),
+    )
+
+
+def _check_naive(plan: Plan) -> None:
+    def bad(dt: datetime | None) -> bool:
+        return dt is not None and dt.tzinfo is not None
+
+    stamps: list[datetime | None] = [plan.created_at]
+    for r in plan.routes:
+        stamps += [r.depart, r.return_, *(r.lunch or ())]
+        for s in r.stops:
+            stamps += [s.arrival, s.start, s.end]
+    if any(bad(dt) for dt in stamps):
+        raise ValueError("plan datetimes must be naive local times (see hausbesuch.plandata)")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What :meth:`Store.upsert_clients` did."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """One stored plan, for listings."""
+
+    id: str
+    city: str
+    created_at: datetime
+    start: date
+    days: int
+    routes: int
+    visits: int
+    unassigned: int
+    rejected: int
+
+
+# --------------------------------------------------------------------------- the store
+
+
+_SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+class Store:
+    """A database of clients, districts and plans. Create with :meth:`open`."""
+
+    def __init__(self, engine: Engine, *, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    # ---- opening
+
+    @classmethod
+    def open(
+        cls, url: str | os.PathLike[str] | None = None, *, schema: str | None = None
+    ) -> Store:
+        """Open (and create or upgrade) the database.
+
+        Parameters
+        ----------
+        url
+            SQLAlchemy URL or SQLite file path; default ``$HAUSBESUCH_DB``, else the SQLite
+            file in the user data directory (see :func:`resolve_db_url`).
+        schema
+            PostgreSQL only: use (and create) this schema instead of ``public``; for
+            separate data sets in one database, and for tests.
+
+        Raises
+        ------
+        StoreError
+            When the URL is invalid, the server is unreachable, or the database was written
+            by a newer version of hausbesuch.
+        """
+        resolved = resolve_db_url(url)
+        try:
+            parsed = make_url(resolved)
+        except (ArgumentError, ValueError):
+            raise StoreError(
+                f"Ungültige Datenbank-Adresse: {resolved!r} (erwartet z. B. "
+                "sqlite:///pfad/datei.sqlite oder postgresql+psycopg://user@host/datenbank)"
+            ) from None
+        backend = parsed.get_backend_name()
+        if backend not in {"sqlite", "postgresql"}:
+            raise StoreError(
+                f"Datenbank {backend!r} wird nicht unterstützt (nur SQLite und PostgreSQL): "
+                f"{_safe(parsed)}"
+            )
+        if schema is not None and (backend != "postgresql" or not _SCHEMA_RE.fullmatch(schema)):
+            raise StoreError(f"Ungültiges Schema {schema!r} (nur für PostgreSQL, a-z0-9_)")
+        try:
+            engine = _make_engine(parsed, schema)
+        except (ArgumentError, ImportError) as exc:  # e.g. an unknown driver "sqlite+xyz"
+            raise StoreError(f"Datenbank-Adresse {_safe(parsed)} nicht nutzbar: {exc}") from None
+        store = cls(engine, url=_safe(parsed))
+        try:
+            if schema is not None:
+                with engine.begin() as conn:
+                    conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            store.migrate()
+        except (OperationalError, DBAPIError) as exc:
+            engine.dispose()
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StoreError(f"Datenbank nicht erreichbar: {_safe(parsed)} ({reason})") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (a no-op when it is already there)."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.util.exc import CommandError
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_immediate=True)
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+                cfg.attributes["connection"] = conn
+                try:
+                    command.upgrade(cfg, "head")
+                except CommandError as exc:
+                    raise StoreError(
+                        f"Die Datenbank {self.url} hat einen unbekannten Stand ({exc}); "
+                        "vermutlich stammt sie von einer neueren hausbesuch-Version."
+                    ) from None
+
+    def current_revision(self) -> str | None:
+        """The Alembic revision the database is at."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def close(self) -> None:
+        """Release all connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction (committed on success, rolled back on error)."""
+        with self._session.begin() as s:
+            if self.engine.dialect.name == "sqlite":
+                s.connection(execution_options={"sqlite_immediate": True})
+            yield s
+
+    # ---- clients
+
+    def upsert_clients(self, clients: Iterable[Client], city: str) -> UpsertResult:
+        """Insert new clients and update known ones by (city, id); nothing is duplicated.
+
+        ``updated_at`` changes only for clients whose data changed.
+        """
+        items = list(clients)
+        now = datetime.now()
+        inserted = updated = unchanged = 0
+        with self.session() as s:
+            for chunk_start in range(0, len(items), 500):
+                chunk = items[chunk_start : chunk_start + 500]
+                ids = [c.id for c in chunk]
+                existing = {
+                    r.client_id: r
+                    for r in s.scalars(
+                        select(ClientRow).where(ClientRow.city == city,
+                                                ClientRow.client_id.in_(ids))
+                    )
+                }
+                for c in chunk:
+                    values = _client_values(c)
+                    row = existing.get(c.id)
+                    if row is None:
+                        row = ClientRow(city=city, created_at=now, updated_at=now, **values)
+                        s.add(row)
+                        existing[c.id] = row
+                        inserted += 1
+                    elif any(getattr(row, k) != v for k, v in values.items()):
+                        for k, v in values.items():
+                            setattr(row, k, v)
+                        row.updated_at = now
+                        updated += 1
+                    else:
+                        unchanged += 1
+        return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
+
+    def load_clients(self, city: str) -> list[Client]:
+        """All stored clients of a city, ordered by id."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(ClientRow).where(ClientRow.city == city).order_by(ClientRow.client_id)
+            )
+            return [_client_from(r) for r in rows]
+
+    def client_updated_at(self, city: str) -> dict[str, datetime]:
+        """``{client id: last change}`` of a city's clients."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ClientRow.client_id, ClientRow.updated_at).where(ClientRow.city == city)
+            )
+            return {cid: ts for cid, ts in rows}
+
+    def count_clients(self, city: str | None = None) -> int:
+        with self.session() as s:
+            q = select(func.count()).select_from(ClientRow)
+            if city is not None:
+                q = q.where(ClientRow.city == city)
+            return int(s.scalar(q) or 0)
+
+    # ---- districts
+
+    def save_districts(
+        self, city: str, districts: Iterable[tuple[str, Any]], *, source: str = ""
+    ) -> int:
+        """Replace a city's districts. Each item is ``(name, geometry)``: a GeoJSON geometry
+        dict or text, or any object with ``__geo_interface__`` (e.g. shapely), in WGS84."""
+        now = datetime.now()
+        rows = []
+        for name, geom in districts:
+            if hasattr(geom, "__geo_interface__"):
+                geom = geom.__geo_interface__
+            geojson = geom if isinstance(geom, str) else json.dumps(_plain(geom))
+            rows.append(DistrictRow(city=city, name=str(name), geometry=geojson,
+                                    source=source, updated_at=now))
+        with self.session() as s:
+            s.execute(delete(DistrictRow).where(DistrictRow.city == city))
+            s.flush()
+            s.add_all(rows)
+        return len(rows)
+
+    def load_districts(self, city: str) -> list[tuple[str, dict[str, Any]]]:
+        """``[(name, GeoJSON geometry dict)]`` of a city, ordered by name."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(DistrictRow).where(DistrictRow.city == city).order_by(DistrictRow.name)
+            )
+            return [(r.name, json.loads(r.geometry)) for r in rows]
+
+    # ---- plans
+
+    def save_plan(self, plan: Plan) -> str:
+        """Store a plan (replacing a stored plan with the same id); returns its id.
+
+        A plan without an id gets a new one (``YYYYMMDD-HHMMSS-xxxxxx``); the ``plan`` object
+        itself is not changed.
+        """
+        _check_naive(plan)
+        plan_id = plan.id or f"{plan.created_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        with self.session() as s:
+            self._delete_plan(s, plan_id)
+            s.add(PlanRow(id=plan_id, city=plan.city, created_at=plan.created_at,
+                          start=plan.start, days=plan.days, solution=_dumps(plan.solution),
+                          saved_at=datetime.now()))
+            s.flush()
+            for i, c in enumerate(plan.clients):
+                s.add(PlanClientRow(plan_id=plan_id, seq=i, **_client_values(c)))
+            for i, g in enumerate(plan.geocodes):
+                s.add(GeocodeRow(plan_id=plan_id, seq=i, client_id=g.client_id, lon=g.lon,
+                                 lat=g.lat, quality=g.quality, score=g.score,
+                                 match_text=g.match, reason=g.reason, district=g.district))
+            for i, r in enumerate(plan.routes):
+                s.add(RouteRow(
+                    plan_id=plan_id, seq=i, team_id=r.team_id, team_label=r.team_label,
+                    day=r.day, mode=r.mode, start_lon=r.start_lonlat[0],
+                    start_lat=r.start_lonlat[1], end_lon=r.end_lonlat[0],
+                    end_lat=r.end_lonlat[1], start_label=r.start_label, depart=r.depart,
+                    return_at=r.return_, travel_s=r.travel_s, distance_m=r.distance_m,
+                    service_s=r.service_s, waiting_s=r.waiting_s,
+                    lunch_start=r.lunch[0] if r.lunch else None,
+                    lunch_end=r.lunch[1] if r.lunch else None,
+                    legs=json.dumps([[list(p) for p in leg] for leg in r.legs],
+                                    separators=(",", ":")),
+                ))
+            s.flush()
+            for i, r in enumerate(plan.routes):
+                for j, st in enumerate(r.stops):
+                    s.add(VisitRow(
+                        plan_id=plan_id, route_seq=i, seq=j, team_id=r.team_id, day=r.day,
+                        client_id=st.client_id, position=st.position, arrival=st.arrival,
+                        start_at=st.start, end_at=st.end, lon=st.lon, lat=st.lat,
+                        address=st.address, district=st.district, window_text=st.window_text,
+                        notiz=st.notiz,
+                    ))
+            for i, u in enumerate(plan.unassigned):
+                s.add(UnassignedRow(plan_id=plan_id, seq=i, client_id=u.client_id, code=u.code,
+                                    reason=u.reason, lon=u.lon, lat=u.lat, address=u.address,
+                                    district=u.district))
+            for i, rj in enumerate(plan.rejected):
+                s.add(RejectedRow(plan_id=plan_id, seq=i, input_row=rj.row, client_id=rj.id,
+                                  field_name=rj.field, reason=rj.reason))
+        return plan_id
+
+    def load_plan(self, plan_id: str) -> Plan:
+        """Read a stored plan back (equal to the plan saved).
+
+        Raises
+        ------
+        StoreError
+            When no plan has this id.
+        """
+        with self.session() as s:
+            p = s.get(PlanRow, plan_id)
+            if p is None:
+                raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
+
+            def rows(model: Any, *order: Any) -> Sequence[Any]:
+                return s.scalars(
+                    select(model).where(model.plan_id == plan_id).order_by(*order)
+                ).all()
+
+            visits: dict[int, list[PlannedStop]] = {}
+            for v in rows(VisitRow, VisitRow.route_seq, VisitRow.seq):
+                visits.setdefault(v.route_seq, []).append(PlannedStop(
+                    client_id=v.client_id, position=v.position, arrival=v.arrival,
+                    start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat, address=v.address,
+                    district=v.district, window_text=v.window_text, notiz=v.notiz,
+                ))
+            routes = [
+                TeamDayRoute(
+                    team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
+                    start_lonlat=(r.start_lon, r.start_lat), end_lonlat=(r.end_lon, r.end_lat),
+                    start_label=r.start_label, depart=r.depart, return_=r.return_at,
+                    stops=tuple(visits.get(r.seq, ())), travel_s=r.travel_s,
+                    distance_m=r.distance_m, service_s=r.service_s, waiting_s=r.waiting_s,
+                    lunch=(r.lunch_start, r.lunch_end)
+                    if r.lunch_start is not None and r.lunch_end is not None else None,
+                    legs=tuple(tuple((pt[0], pt[1]) for pt in leg) for leg in json.loads(r.legs)),
+                )
+                for r in rows(RouteRow, RouteRow.seq)
+            ]
+            return Plan(
+                id=p.id, city=p.city, created_at=p.created_at, start=p.start, days=p.days,
+                routes=routes,
+                unassigned=[
+                    UnassignedVisit(client_id=u.client_id, code=u.code, reason=u.reason,
+                                    lon=u.lon, lat=u.lat, address=u.address,
+                                    district=u.district)
+                    for u in rows(UnassignedRow, UnassignedRow.seq)
+                ],
+                rejected=[
+                    Rejected(row=r.input_row, id=r.client_id, field=r.field_name,
+                             reason=r.reason)
+                    for r in rows(RejectedRow, RejectedRow.seq)
+                ],
+                clients=[_client_from(c) for c in rows(PlanClientRow, PlanClientRow.seq)],
+                geocodes=[
+                    Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat, quality=g.quality,
+                            score=g.score, match=g.match_text, reason=g.reason,
+                            district=g.district)
+                    for g in rows(GeocodeRow, GeocodeRow.seq)
+                ],
+                solution=_loads(p.solution) or {},
+            )
+
+    def list_plans(self, city: str | None = None) -> list[PlanInfo]:
+        """Stored plans, newest first (by ``created_at``)."""
+        with self.session() as s:
+            def count(model: Any) -> Any:
+                return (
+                    select(func.count()).select_from(model)
+                    .where(model.plan_id == PlanRow.id).scalar_subquery()
+                )
+
+            q = select(PlanRow.id, PlanRow.city, PlanRow.created_at, PlanRow.start, PlanRow.days,
+                       count(RouteRow), count(VisitRow), count(UnassignedRow),
+                       count(RejectedRow))
+            if city is not None:
+                q = q.where(PlanRow.city == city)
+            q = q.order_by(PlanRow.created_at.desc(), PlanRow.saved_at.desc(), PlanRow.id)
+            return [PlanInfo(*row) for row in s.execute(q)]
+
+    def latest_plan(self, city: str | None = None) -> Plan | None:
+        """The newest stored plan (optionally of one city), or None."""
+        plans = self.list_plans(city)
+        return self.load_plan(plans[0].id) if plans else None
+
+    def delete_plan(self, plan_id: str) -> bool:
+        """Delete a plan and everything belonging to it; False when there was none."""
+        with self.session() as s:
+            return self._delete_plan(s, plan_id)
+
+    @staticmethod
+    def _delete_plan(s: Session, plan_id: str) -> bool:
+        for model in _PLAN_CHILDREN:
+            s.execute(delete(model).where(model.plan_id == plan_id))
+        return bool(s.execute(delete(PlanRow).where(PlanRow.id == plan_id)).rowcount)
+
+    # ---- pandas views for the notebook
+
+    def _resolve_plan_id(self, plan_id: str | None) -> str:
+        if plan_id is not None:
+            return plan_id
+        plans = self.list_plans()
+        if not plans:
+            raise StoreError("Es ist noch kein Plan gespeichert.")
+        return plans[0].id
+
+    def visits_frame(self, plan_id: str | None = None) -> pd.DataFrame:
+        """One row per planned visit (no client names): team, day, position, times,
+        district, coordinates and visit minutes. Default: the newest plan."""
+        import pandas as pd
+
+        pid = self._resolve_plan_id(plan_id)
+        cols = ["plan_id", "team_id", "team_label", "day", "position", "client_id", "arrival",
+                "start", "end", "visit_min", "district", "address", "lon", "lat"]
+        with self.session() as s:
+            q = (
+                select(VisitRow, RouteRow.team_label)
+                .join(RouteRow, (RouteRow.plan_id == VisitRow.plan_id)
+                      & (RouteRow.seq == VisitRow.route_seq))
+                .where(VisitRow.plan_id == pid)
+                .order_by(VisitRow.day, VisitRow.team_id, VisitRow.route_seq, VisitRow.seq)
+            )
+            records = [
+                (v.plan_id, v.team_id, label, v.day, v.position, v.client_id, v.arrival,
+                 v.start_at, v.end_at, (v.end_at - v.start_at).total_seconds() / 60.0,
+                 v.district, v.address, v.lon, v.lat)
+                for v, label in s.execute(q)
+            ]
+        return pd.DataFrame.from_records(records, columns=cols)
+
+    def unassigned_frame(self, plan_id: str | None = None) -> pd.DataFrame:
+        """One row per unassigned visit: client id, code, German reason, district."""
+        import pandas as pd
+
+        pid = self._resolve_plan_id(plan_id)
+        with self.session() as s:
+            rows = s.scalars(select(UnassignedRow).where(UnassignedRow.plan_id == pid)
+                             .order_by(UnassignedRow.seq))
+            records = [(u.client_id, u.code, u.reason, u.district, u.lon, u.lat) for u in rows]
+        return pd.DataFrame.from_records(
+            records, columns=["client_id", "code", "reason", "district", "lon", "lat"])
+
+    def visits_per_district(self, plan_id: str | None = None) -> pd.DataFrame:
+        """Per district: ``geplant`` (planned visits), ``nicht_eingeplant`` and ``gesamt``;
+        sorted by ``gesamt`` descending, then name."""
+        import pandas as pd
+
+        planned = self.visits_frame(plan_id).groupby("district").size()
+        unassigned = self.unassigned_frame(plan_id).groupby("district").size()
+        df = pd.DataFrame({"geplant": planned, "nicht_eingeplant": unassigned}).fillna(0)
+        df = df.astype(int)
+        df["gesamt"] = df["geplant"] + df["nicht_eingeplant"]
+        df.index.name = "district"
+        return df.reset_index().sort_values(["gesamt", "district"], ascending=[False, True],
+                                            ignore_index=True)
+
+    def team_day_summary(self, plan_id: str | None = None) -> pd.DataFrame:
+        """Per team-day: visits, travel, visit, waiting and working minutes, distance in km,
+        departure and return. Sorted by day, then team."""
+        import pandas as pd
+
+        pid = self._resolve_plan_id(plan_id)
+        with self.session() as s:
+            visits = dict(
+                s.execute(
+                    select(VisitRow.route_seq, func.count())
+                    .where(VisitRow.plan_id == pid).group_by(VisitRow.route_seq)
+                ).all()
+            )
+            routes = s.scalars(select(RouteRow).where(RouteRow.plan_id == pid)
+                               .order_by(RouteRow.day, RouteRow.team_id, RouteRow.seq)).all()
+            records = [
+                (r.team_id, r.team_label, r.day, r.mode, int(visits.get(r.seq, 0)),
+                 r.travel_s / 60.0, r.service_s / 60.0, r.waiting_s / 60.0,
+                 (r.return_at - r.depart).total_seconds() / 60.0, r.distance_m / 1000.0,
+                 r.depart, r.return_at)
+                for r in routes
+            ]
+        return pd.DataFrame.from_records(records, columns=[
+            "team_id", "team_label", "day", "mode", "visits", "travel_min", "visit_min",
+            "waiting_min", "work_min", "distance_km", "depart", "return"])
+
+
+def _plain(obj: Any) -> Any:
+    """GeoJSON-ready: tuples -> lists (shapely's __geo_interface__ uses tuples)."""
+    if isinstance(obj, tuple | list):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    return obj
+
+
+def _make_engine(url: URL, schema: str | None) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        db = url.database or ""
+        kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}}
+        if db in ("", ":memory:") or db.startswith("file::memory:"):
+            kwargs["poolclass"] = StaticPool
+            kwargs["connect_args"]["check_same_thread"] = False
+        else:
+            try:
+                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"Ordner für die Datenbank kann nicht angelegt werden: {db} ({exc.strerror})"
+                ) from None
+        engine = create_engine(url, **kwargs)
+        _sqlite_pragmas(engine)
+        return engine
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    if schema is not None:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """Foreign keys on; transactions (and DDL) under SQLAlchemy's control, so that writers
+    take the lock up front (``BEGIN IMMEDIATE``) and concurrent openers do not collide."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
