@@ -1,0 +1,220 @@
+"""An evaluation set for the geocoder, generated from the real address objects of an extract.
+
+Used by the tests (``tests/test_geocode_accuracy.py``) and ``bench/geocode.py``. The OSM
+addresses are read here independently of :mod:`geodata.geocode` (own pyosmium pass; the
+reference geometry of a building is its polygon), then written the ways people type them:
+abbreviations (``Str.``), umlauts as ``ae``/``ss``, lower/upper case, hyphens as spaces,
+suffix spacing (``12 A``), missing postcode or town, ``D-`` postcodes, stray punctuation,
+``c/o`` lines, districts (``OT``), and typos in long street names.
+
+Addresses that do not exist are generated too: numbers past the end of a street, real
+addresses with a town or postcode of another city, and garbage.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["OsmAddress", "TypedCase", "distance_m", "nonexistent_cases", "read_osm_addresses", "typed_cases"]
+
+
+@dataclass(frozen=True)
+class OsmAddress:
+    street: str
+    housenumber: str
+    postcode: str
+    city: str
+    suburb: str
+    lon: float
+    lat: float
+    polygon: object | None  # shapely polygon of a building, else None
+    osm: str
+
+
+@dataclass(frozen=True)
+class TypedCase:
+    text: str
+    variant: str
+    truth: OsmAddress | None  # None for addresses that do not exist
+
+
+def read_osm_addresses(path: str | Path) -> list[OsmAddress]:
+    """Every OSM object with ``addr:street`` and ``addr:housenumber`` (nodes and ways)."""
+    import osmium
+    import shapely
+
+    out: list[OsmAddress] = []
+    fp = osmium.FileProcessor(str(path)).with_locations()
+    for obj in fp:
+        if obj.is_relation():
+            continue
+        t = obj.tags
+        if "addr:street" not in t or "addr:housenumber" not in t:
+            continue
+        common = dict(street=t["addr:street"], housenumber=t["addr:housenumber"],
+                      postcode=t.get("addr:postcode", ""), city=t.get("addr:city", ""),
+                      suburb=t.get("addr:suburb", ""))
+        if obj.is_node():
+            if obj.location.valid():
+                out.append(OsmAddress(**common, lon=obj.location.lon, lat=obj.location.lat,
+                                      polygon=None, osm=f"n{obj.id}"))
+            continue
+        pts = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+        if not pts:
+            continue
+        poly = None
+        if len(pts) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref:
+            poly = shapely.make_valid(shapely.Polygon(pts))
+        c = np.mean(np.array(pts), axis=0)
+        out.append(OsmAddress(**common, lon=float(c[0]), lat=float(c[1]), polygon=poly,
+                              osm=f"w{obj.id}"))
+    return out
+
+
+def distance_m(a: OsmAddress, lon: float, lat: float) -> float:
+    """Metres from a result point to the OSM object (0 inside its building polygon)."""
+    import shapely
+
+    k = 111_320.0 * np.cos(np.radians(a.lat))
+    if a.polygon is not None:
+        d_deg = shapely.distance(a.polygon, shapely.Point(lon, lat))
+        if d_deg == 0:
+            return 0.0
+        # nearest point on the polygon boundary, then metric distance
+        q = shapely.shortest_line(a.polygon, shapely.Point(lon, lat)).coords[0]
+        q = shapely.Point(q)
+        return float(np.hypot((q.x - lon) * k, (q.y - lat) * 110_574.0))
+    return float(np.hypot((a.lon - lon) * k, (a.lat - lat) * 110_574.0))
+
+
+_UML = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
+def _abbrev(street: str, rng: random.Random) -> str:
+    form = rng.choice(["Str.", "str.", "Str", "Strasse", "strasse"])
+    s = re.sub(r"([Ss])traße\b", lambda m: ("S" if m.group(1) == "S" else "s") + form[1:]
+               if form[0] in "Ss" else form, street)
+    if s == street:
+        s = re.sub(r"straße\b", form.lower(), street)
+    return s
+
+
+def _typo(street: str, rng: random.Random) -> str:
+    letters = [i for i, ch in enumerate(street) if ch.isalpha()]
+    if len(letters) < 8:
+        return street
+    i = rng.choice(letters[2:-2])
+    op = rng.choice(["swap", "drop", "double", "replace"])
+    if op == "swap" and street[i + 1].isalpha():
+        return street[:i] + street[i + 1] + street[i] + street[i + 2:]
+    if op == "drop":
+        return street[:i] + street[i + 1:]
+    if op == "double":
+        return street[:i] + street[i] + street[i:]
+    vowels = "aeiou"
+    ch = street[i]
+    if ch.lower() in vowels:
+        new = rng.choice([v for v in vowels if v != ch.lower()])
+        return street[:i] + new + street[i + 1:]
+    return street[:i] + street[i] + street[i:]
+
+
+def _number(hn: str, rng: random.Random) -> str:
+    m = re.fullmatch(r"(\d+)\s*([a-zA-Z])", hn)
+    if m:
+        return rng.choice([f"{m.group(1)}{m.group(2).lower()}", f"{m.group(1)} {m.group(2).upper()}",
+                           f"{m.group(1)}{m.group(2).upper()}", f"{m.group(1)} {m.group(2).lower()}"])
+    return hn
+
+
+VARIANTS = (
+    "canonical", "lower", "upper", "abbrev", "umlaut", "spaces", "no_postcode", "no_town",
+    "street_only", "typo", "d_prefix", "noise", "co_line", "district", "no_comma", "mixed",
+)
+
+
+def typed_cases(addresses: list[OsmAddress], *, per_address: int = 3, seed: int = 7
+                ) -> list[TypedCase]:
+    """Typed variants of real addresses (``per_address`` random variants each)."""
+    rng = random.Random(seed)
+    cases: list[TypedCase] = []
+    for a in addresses:
+        for variant in rng.sample(VARIANTS, per_address):
+            text = _render(a, variant, rng)
+            cases.append(TypedCase(text, variant, a))
+    return cases
+
+
+def _render(a: OsmAddress, variant: str, rng: random.Random) -> str:
+    street, hn = a.street, _number(a.housenumber, rng)
+    pc, town = a.postcode, a.city
+    sep = ", "
+    if variant == "lower":
+        return f"{street} {hn}, {pc} {town}".lower().strip(", ")
+    if variant == "upper":
+        return f"{street} {hn}, {pc} {town}".upper().strip(", ")
+    if variant == "abbrev":
+        street = _abbrev(street, rng)
+    elif variant == "umlaut":
+        street, town = street.translate(_UML), town.translate(_UML)
+    elif variant == "spaces":
+        street = street.replace("-", " ")
+    elif variant == "no_postcode":
+        pc = ""
+    elif variant == "no_town":
+        town = ""
+    elif variant == "street_only":
+        pc = town = ""
+    elif variant == "typo":
+        street = _typo(street, rng)
+    elif variant == "d_prefix":
+        pc = f"D-{pc}" if pc else ""
+    elif variant == "noise":
+        return f"  {street}  {hn} ,, {pc}  {town}. ".replace(" ,,  ", " ,, ")
+    elif variant == "co_line":
+        return f"c/o Familie Muster, {street} {hn}, {pc} {town}".strip(", ")
+    elif variant == "district":
+        if a.suburb and town and a.suburb != town:
+            town = rng.choice([f"{town} OT {a.suburb}", f"{town}-{a.suburb}"])
+    elif variant == "no_comma":
+        sep = " "
+    elif variant == "mixed":
+        street = _abbrev(street, rng).translate(_UML).replace("-", " ").lower()
+        town = town.lower()
+    tail = " ".join(p for p in (pc, town) if p)
+    head = f"{street} {hn}"
+    return f"{head}{sep}{tail}" if tail else head
+
+
+def nonexistent_cases(addresses: list[OsmAddress], *, other_city: tuple[str, str],
+                      seed: int = 11, n: int = 300) -> list[TypedCase]:
+    """Addresses that do not exist in the extract: numbers past a street's end, real
+    streets in another city (``other_city`` = (postcode, town)), and garbage."""
+    rng = random.Random(seed)
+    by_street: dict[tuple[str, str], list[int]] = {}
+    for a in addresses:
+        m = re.match(r"\d+", a.housenumber)
+        if m:
+            by_street.setdefault((a.street, a.postcode or a.city), []).append(int(m.group()))
+    cases: list[TypedCase] = []
+    streets = sorted(by_street)
+    for street, where in rng.sample(streets, min(n, len(streets))):
+        top = max(by_street[(street, where)])
+        num = top + rng.choice([40, 75, 150, 400, 999])
+        tail = " ".join(p for p in (where,) if p)
+        cases.append(TypedCase(f"{street} {num}, {tail}".strip(", "), "past_range", None))
+    pc, town = other_city
+    for a in rng.sample(addresses, min(n, len(addresses))):
+        form = rng.choice(["both", "town", "postcode"])
+        tail = {"both": f"{pc} {town}", "town": town, "postcode": pc}[form]
+        cases.append(TypedCase(f"{a.street} {a.housenumber}, {tail}", f"other_city_{form}", None))
+    alphabet = "abcdefghijklmnopqrstuvwxyzäöüß0123456789 ,.-/"
+    for _ in range(n):
+        k = rng.randint(1, 40)
+        cases.append(TypedCase("".join(rng.choice(alphabet) for _ in range(k)), "garbage", None))
+    return cases

@@ -1,0 +1,396 @@
+"""Parse and normalise German address strings as people type them.
+
+A client list holds addresses such as ``"Friedrich-Ebert-Str. 12a"``, ``"friedrich ebert
+strasse 12 A, 34117 kassel"``, ``"c/o Meier, Hauptstr. 5, 36251 Bad Hersfeld OT Petersberg"``
+or ``"Wilhelmshoeher Allee 73"``. :func:`parse_address` splits such a string into a
+:class:`ParsedAddress` (street, house number, postcode, town, district); the key functions
+:func:`street_key`, :func:`housenumber_key` and :func:`town_key` give spellings that compare
+equal across the usual variants:
+
+* ``Straße``/``Strasse``/``Str.``/``str`` and compounds (``Hauptstr.`` = ``Hauptstraße``);
+* umlauts and ``ß`` written as ``ae``/``oe``/``ue``/``ss``; case; accents;
+* hyphens, spaces and dots (``Friedrich Ebert Str`` = ``Friedrich-Ebert-Straße``);
+* house numbers with suffix letters and spacing (``12 A`` = ``12a``), ranges (``12-14``) and
+  slashes (``12/1``).
+
+The parser never raises on any string; an address it cannot read comes back with empty
+fields (``street == ""``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = [
+    "ParsedAddress",
+    "expand_housenumber",
+    "housenumber_key",
+    "normalize_text",
+    "parse_address",
+    "split_housenumber",
+    "street_fuzzy_key",
+    "street_key",
+    "town_key",
+    "town_tokens",
+]
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+
+
+def normalize_text(text: str) -> str:
+    """Lower case, umlauts as ``ae``/``oe``/``ue``, ``ß`` as ``ss``, accents removed."""
+    s = unicodedata.normalize("NFC", str(text)).casefold().translate(_UMLAUTS)
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(ch for ch in s if not unicodedata.combining(ch))
+
+
+_STRASSE = re.compile(r"stra(?:ss|s)e|strsse")
+_SANKT = re.compile(r"(^|[\s\-(])st\.[\s\-]*(?=[a-z])")
+_PLATZ = re.compile(r"(?<=[a-z])pl\.(?=\s|$|-|,)|\bpl\.(?=\s|$|-|,)")
+_VON = re.compile(r"(^|[\s\-])v\.\s*(?=[a-z\-\s])")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def street_key(name: str) -> str:
+    """A comparison key for street names: ``"Friedrich Ebert Strasse"`` -> ``"friedrichebertstr"``.
+
+    Case, umlaut spelling, ``Straße``/``Strasse``/``Str.``, ``St.``/``Sankt``, ``Pl.``/``Platz``,
+    ``v.``/``von``, hyphens, spaces and punctuation do not change the key.
+    """
+    s = normalize_text(name)
+    s = _STRASSE.sub("str", s)
+    s = _SANKT.sub(lambda m: m.group(1) + "sankt ", s)
+    s = _PLATZ.sub("platz", s)
+    s = _VON.sub(lambda m: m.group(1) + "von ", s)
+    return _NON_ALNUM.sub("", s)
+
+
+_STR_ABBR = re.compile(r"str\b\.?")
+
+
+@lru_cache(maxsize=65536)
+def street_fuzzy_key(name: str) -> str:
+    """A key for fuzzy comparison: like :func:`street_key` but with ``Str.`` written out as
+    ``strasse``, so that a typo inside "Straße" (``Staße``, ``Strasse``) still scores high."""
+    s = normalize_text(name)
+    s = _STRASSE.sub("str", s)
+    s = _STR_ABBR.sub("strasse", s)
+    s = _SANKT.sub(lambda m: m.group(1) + "sankt ", s)
+    s = _PLATZ.sub("platz", s)
+    s = _VON.sub(lambda m: m.group(1) + "von ", s)
+    return _NON_ALNUM.sub("", s)
+
+
+_TOWN_STOP = frozenset(
+    {"a", "d", "i", "an", "der", "den", "dem", "am", "im", "in", "bei", "ob", "vor", "v",
+     "ot", "ortsteil", "stadt", "gemeinde", "markt", "st", "sankt", "bad", "kreis", "landkreis"}
+)
+
+
+@lru_cache(maxsize=8192)
+def town_key(name: str) -> str:
+    """A compact comparison key for a town: ``"Lauf a.d. Pegnitz"`` -> ``"laufadpegnitz"``."""
+    return _NON_ALNUM.sub("", normalize_text(name))
+
+
+@lru_cache(maxsize=8192)
+def town_tokens(name: str) -> frozenset[str]:
+    """The significant words of a town name (``{"lauf", "pegnitz"}``), without ``a.d.``, ``Bad``."""
+    words = re.findall(r"[a-z0-9]+", normalize_text(name))
+    return frozenset(w for w in words if w not in _TOWN_STOP and len(w) > 2)
+
+
+_HN_RE = re.compile(r"^(\d+)\s*([a-z]?)$")
+
+
+def housenumber_key(number: str) -> str:
+    """A comparison key for a house number: ``"12 A"`` -> ``"12a"``, ``"12 - 14"`` -> ``"12-14"``."""
+    s = normalize_text(number)
+    s = re.sub(r"^(?:nr|no|hausnummer|hnr)\.?\s*", "", s.strip())
+    s = re.sub(r"\s*([-/])\s*", r"\1", s)
+    s = re.sub(r"\s*bis\s*", "-", s)
+    s = re.sub(r"(\d)\s+([a-z])\b", r"\1\2", s)
+    return re.sub(r"[^0-9a-z/\-;,]", "", s)
+
+
+def split_housenumber(number: str) -> tuple[int | None, str]:
+    """``"12a"`` -> ``(12, "a")``; ``"12/1"`` -> ``(12, "/1")``; ``"x"`` -> ``(None, "x")``."""
+    key = housenumber_key(number)
+    m = re.match(r"(\d+)(.*)$", key)
+    if not m:
+        return None, key
+    return int(m.group(1)), m.group(2)
+
+
+def expand_housenumber(number: str) -> tuple[str, tuple[str, ...]]:
+    """The key of an OSM house number and the further keys it covers.
+
+    ``"19-21"`` -> ``("19-21", ("19", "21"))``; ``"10a-d"`` -> ``("10a-d", ("10a", "10b", "10c",
+    "10d"))``; ``"8;10"`` -> ``("8;10", ("8", "10"))``; ``"12a"`` -> ``("12a", ())``.
+    """
+    key = housenumber_key(number)
+    more: list[str] = []
+    if ";" in key or "," in key:
+        for piece in re.split(r"[;,]", key):
+            if piece:
+                p_key, p_more = expand_housenumber(piece)
+                more.append(p_key)
+                more.extend(p_more)
+        return key, tuple(dict.fromkeys(more))
+    m = re.fullmatch(r"(\d+)([a-z]?)-(\d+)([a-z]?)", key)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(3))
+        if m.group(2) or m.group(4):
+            more += [f"{m.group(1)}{m.group(2)}", f"{m.group(3)}{m.group(4)}"]
+        elif 0 < hi - lo <= 20:
+            step = 2 if (hi - lo) % 2 == 0 and hi - lo > 1 else 1
+            more += [str(n) for n in range(lo, hi + 1, step)]
+        else:
+            more += [str(lo), str(hi)]
+        return key, tuple(dict.fromkeys(k for k in more if k != key))
+    m = re.fullmatch(r"(\d+)([a-z])-([a-z])", key)  # 10a-d
+    if m and m.group(2) < m.group(3):
+        more = [f"{m.group(1)}{chr(c)}" for c in range(ord(m.group(2)), ord(m.group(3)) + 1)]
+        return key, tuple(more)
+    return key, ()
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    """A parsed address. Empty strings for parts that were not found."""
+
+    raw: str
+    street: str = ""
+    housenumber: str = ""
+    postcode: str = ""
+    town: str = ""
+    district: str = ""
+    #: Lines or words that were dropped: ``c/o``/``bei`` lines, flat numbers, country.
+    extra: tuple[str, ...] = field(default=())
+
+    @property
+    def street_key(self) -> str:
+        return street_key(self.street)
+
+    @property
+    def number_key(self) -> str:
+        return housenumber_key(self.housenumber)
+
+    @property
+    def town_names(self) -> tuple[str, ...]:
+        """The town as typed and each of its parts (``"Kassel-Wehlheiden"``, ``"Kassel"``, ...)."""
+        names = [self.town] if self.town else []
+        if self.town:
+            names += [p for p in re.split(r"\s*-\s*|\s*/\s*|\s+OT\s+", self.town) if p]
+        if self.district:
+            names.append(self.district)
+        return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+    def one_line(self) -> str:
+        """The parsed parts as one normalised line (for messages)."""
+        head = " ".join(p for p in (self.street, self.housenumber) if p)
+        town = self.town + (f" OT {self.district}" if self.district else "")
+        tail = " ".join(p for p in (self.postcode, town) if p)
+        return ", ".join(p for p in (head, tail) if p)
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing
+
+_CO_RE = re.compile(
+    r"^(?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|z\.\s*h(?:d|än|aen)\.?|zu\s+h(?:ä|ae)nden|"
+    r"wohnhaft\s+bei|p\.\s*a(?:dr)?\.?|per\s+adresse|postfach|pf\.)(?=[\s.:]|$)",
+    re.IGNORECASE,
+)
+_COUNTRY_RE = re.compile(r"^(?:deutschland|germany|bundesrepublik deutschland|brd|de|d)$", re.I)
+_FLAT_RE = re.compile(
+    r"\b(?:whg|wohnung|app|apt|appartement|apartment|zi|zimmer|etage|stock|zimmernr)\b\.?\s*"
+    r"(?:nr\.?\s*)?[\w/-]*"
+    r"|\b\d{1,2}\s*\.\s*(?:og|obergeschoss|etage|stock)\b"
+    r"|\b(?:eg|og|ug|dg|erdgeschoss|obergeschoss|untergeschoss|dachgeschoss|souterrain|"
+    r"hinterhaus|vorderhaus|seitenflügel|seitenfluegel|hh|vh|rückgebäude|rueckgebaeude|"
+    r"links|rechts|li|re|mitte|gartenhaus|hof)\b\.?",
+    re.IGNORECASE,
+)
+_POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-])", re.IGNORECASE)
+_POSTCODE4_RE = re.compile(r"^(?:(?:D|DE)\s?-\s?)?(\d{4})\s+(?=[^\W\d_])", re.IGNORECASE)
+# A house number: digits, an optional single suffix letter, an optional range/slash part.
+_NUMBER_RE = re.compile(
+    r"(?P<num>\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
+    r"(?:\s*(?:-|–|/|\bbis\b|\+|&|\bu\.?|\bund\b)\s*\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
+    r"|\s*-\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?)"
+    r"(?![\d])"
+)
+_NR_PREFIX_RE = re.compile(r"\s*(?:nr|no|hausnr|hausnummer|hnr)\s*\.?\s*$", re.IGNORECASE)
+_STRAY = " \t.,;:-_/\\|*#+~'\"`´()[]{}<>!?"
+
+
+def _clean(text: str) -> str:
+    s = unicodedata.normalize("NFC", text)
+    s = s.replace("\u00a0", " ").replace("–", "-").replace("—", "-").replace("‐", "-")
+    s = re.sub(r"[\"“”„«»]", " ", s)
+    s = re.sub(r"\s+", " ", s)
+    return s.strip(_STRAY)
+
+
+def _split_town(town: str) -> tuple[str, str]:
+    """``"Bad Hersfeld OT Petersberg"`` -> ``("Bad Hersfeld", "Petersberg")``."""
+    t = _clean(town)
+    m = re.search(r"(?:^|[\s,\-])(?:OT|Ortsteil|Stadtteil|St\.?-?Teil)\.?[\s:\-]+(.+)$", t,
+                  re.IGNORECASE)
+    if m:
+        return _clean(t[: m.start()]), _clean(m.group(1))
+    m = re.fullmatch(r"(.+?)\s*\((.+?)\)?", t)  # "Petersberg (Bad Hersfeld)"
+    if m:
+        return _clean(m.group(1)), _clean(m.group(2))
+    return t, ""
+
+
+def _find_number(part: str) -> re.Match[str] | None:
+    """The house number in a street part: the first number after the street name that is
+    not an ordinal (``"Straße des 17. Juni 5"`` -> ``5``)."""
+    for m in _NUMBER_RE.finditer(part):
+        start = m.start("num")
+        before = part[:start]
+        if not re.search(r"[^\W\d_]", before):
+            continue  # no street name before the number
+        if start > 0 and before[-1].isdigit():
+            continue
+        if start > 0 and before[-1].isalpha():
+            word = re.search(r"[^\W\d_]+$", before)
+            if word is None or len(word.group()) <= 3:
+                continue  # inside a road number such as "B27" or "L3172"
+        after = part[m.end("num"):]
+        if re.match(r"\.\s*[^\W\d_]", after) and not re.match(r"\.\s*(?:og|eg|stock)\b", after, re.I):
+            continue  # an ordinal: "17. Juni"
+        return m
+    return None
+
+
+@lru_cache(maxsize=65536)
+def parse_address(text: str) -> ParsedAddress:
+    """Parse one address line. Never raises; unreadable parts stay empty.
+
+    >>> parse_address("Friedrich Ebert Str 12 A, 34117 Kassel-Wehlheiden")
+    ParsedAddress(raw='Friedrich Ebert Str 12 A, 34117 Kassel-Wehlheiden', street='Friedrich Ebert Str', \
+housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlheiden', extra=())
+    """
+    raw = text if isinstance(text, str) else str(text)
+    s = unicodedata.normalize("NFC", raw)
+    s = re.sub(r"[\r\n\t;|]+", ",", s)
+    parts = [_clean(p) for p in s.split(",")]
+    parts = [p for p in parts if p]
+    extra: list[str] = []
+    kept: list[str] = []
+    for p in parts:
+        co_line = _CO_RE.match(p) and not (_find_number(_CO_RE.sub("", p)) and len(parts) == 1)
+        if co_line or _COUNTRY_RE.match(p):
+            extra.append(p)
+        else:
+            kept.append(p)
+    if not kept and parts:  # only a c/o line: keep it, the matcher may find a street in it
+        kept = [_CO_RE.sub("", parts[0]).strip()]
+    parts = kept
+
+    postcode = town = district = ""
+    # Postcode (5 digits, optionally "D-"), with the town after it in the same part.
+    for i in range(len(parts) - 1, -1, -1):
+        m = _POSTCODE_RE.search(parts[i])
+        m4 = None if m else _POSTCODE4_RE.match(parts[i]) if i > 0 else None
+        if not m and not m4:
+            continue
+        mm = m or m4
+        assert mm is not None
+        postcode = mm.group(1).zfill(5)
+        before, after = _clean(parts[i][: mm.start()]), _clean(parts[i][mm.end():])
+        if after:
+            town = after
+        elif i + 1 < len(parts) and not re.search(r"\d", parts[i + 1]):
+            town = parts.pop(i + 1)
+        elif before and i > 0 and not re.search(r"\d", before):
+            town, before = before, ""
+        if before:
+            parts[i] = before
+        else:
+            parts.pop(i)
+        break
+    # Without a postcode, a trailing part without digits is the town ("Weg 1, Lauf").
+    if not town and len(parts) >= 2:
+        for i in range(len(parts) - 1, 0, -1):
+            if not re.search(r"\d", parts[i]) and any(re.search(r"\d", q) for q in parts[:i]):
+                town = parts.pop(i)
+                break
+    # A district part: "..., OT Petersberg" or a part after the town.
+    for i, p in enumerate(list(parts)):
+        if re.match(r"(?:OT|Ortsteil|Stadtteil)\b\.?\s*", p, re.IGNORECASE):
+            district = re.sub(r"^(?:OT|Ortsteil|Stadtteil)\b\.?\s*", "", p, flags=re.IGNORECASE)
+            parts.pop(i)
+            break
+
+    street = number = ""
+    # The street part: the first part with a house number after a name, else the first part.
+    street_idx = None
+    for i, p in enumerate(parts):
+        if _find_number(_FLAT_RE.sub(" ", p).strip()) is not None:
+            street_idx = i
+            break
+    if street_idx is None and parts:
+        street_idx = 0
+        # "Hauptstraße, 5": a lone number in the next part.
+        if len(parts) > 1 and re.fullmatch(r"(?:nr\.?\s*)?\d{1,4}\s*[a-zA-Z]?", parts[1], re.I):
+            number = parts.pop(1)
+    if street_idx is not None:
+        p = parts[street_idx]
+        m = _find_number(p)
+        if m is None:
+            flat_free = _clean(_FLAT_RE.sub(" ", p))
+            m = _find_number(flat_free)
+            p = flat_free if m else p
+        if m is not None:
+            street = p[: m.start("num")]
+            number = m.group("num")
+            rest = _clean(p[m.end("num"):])
+            rest_clean = _clean(_FLAT_RE.sub(" ", rest))
+            if rest != rest_clean:
+                extra.append(rest)
+                rest = rest_clean
+            if rest:
+                if not town and not re.search(r"\d", rest):
+                    town = rest
+                elif rest not in extra:
+                    extra.append(rest)
+        else:
+            street = p
+        for j, q in enumerate(parts):
+            if j == street_idx:
+                continue
+            if not town and not re.search(r"\d", q) and not _FLAT_RE.fullmatch(q):
+                town = q  # "Kassel-Wehlheiden, Wilhelmshöher Allee 73"
+            else:
+                extra.append(q)
+    street = _clean(_NR_PREFIX_RE.sub("", street))
+    m_co = _CO_RE.match(street)
+    if m_co and street[m_co.end():].strip():  # "bei Müller Hauptstr. 5" (one line)
+        extra.append(street[: m_co.end()])
+        street = _clean(street[m_co.end():])
+    if town:
+        town, district2 = _split_town(town)
+        district = district or district2
+        if not district and "-" in town:
+            left, _, right = town.partition("-")
+            if len(left.strip()) > 2 and len(right.strip()) > 2:
+                district = right.strip()
+    hn = housenumber_key(number) if number else ""
+    return ParsedAddress(
+        raw=raw,
+        street=street,
+        housenumber=hn,
+        postcode=postcode,
+        town=_clean(town),
+        district=_clean(district),
+        extra=tuple(e for e in extra if e),
+    )

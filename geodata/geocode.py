@@ -1,0 +1,1116 @@
+"""Offline geocoding of German addresses against the address data of a local OSM extract.
+
+Client addresses are social data (§35 SGB I), so they never go to an online service: the
+index is built from the extract with pyosmium and cached on disk (see
+:func:`load_index`). It holds
+
+* address points: nodes with ``addr:housenumber``, buildings and other areas with
+  addresses (a point inside the polygon), and ``addr:place`` addresses of villages without
+  street names;
+* ``addr:interpolation`` ways with the numbers of their end nodes;
+* named streets (``highway=*`` ways with ``name``), grouped into *street clusters*: all
+  pieces of one street name that lie together (two ``Hauptstraße`` in two villages are two
+  clusters), each with the postcodes, towns and place names around it.
+
+:meth:`AddressIndex.geocode` answers with one of four quality levels (``geo_quality``):
+
+``exact``
+    street and house number found (the point of that OSM address);
+``interpolated``
+    the number is not in OSM but lies between known numbers on that side of the street
+    (or on an ``addr:interpolation`` way, or is a sub-number such as ``12a`` of a known
+    ``12``);
+``street``
+    the street is found, the number is not: a point on the street near where the number
+    would be. Never ``exact``;
+``unresolved``
+    nothing trustworthy (unknown street, another town, ambiguous): no coordinates, up to
+    three suggestions.
+
+Street names are compared by :func:`geodata.addresses.street_key`; a typo is matched
+with rapidfuzz only when one street clearly wins. Postcode and town break ties between
+same-named streets and reject matches in another town.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import pickle
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from scipy.spatial import cKDTree
+
+from geodata.addresses import (
+    ParsedAddress,
+    expand_housenumber,
+    housenumber_key,
+    parse_address,
+    split_housenumber,
+    street_fuzzy_key,
+    street_key,
+    town_key,
+    town_tokens,
+)
+from geodata.cache import cache_dir, cache_key, file_digest
+from geodata.errors import EmptyAreaError
+
+__all__ = [
+    "EXACT",
+    "INTERPOLATED",
+    "QUALITIES",
+    "STREET",
+    "UNRESOLVED",
+    "AddressIndex",
+    "GeocodeResult",
+    "geocode_table",
+    "index_cache_path",
+    "load_index",
+]
+
+log = logging.getLogger(__name__)
+
+EXACT = "exact"
+INTERPOLATED = "interpolated"
+STREET = "street"
+UNRESOLVED = "unresolved"
+#: The quality levels from best to worst.
+QUALITIES = (EXACT, INTERPOLATED, STREET, UNRESOLVED)
+
+#: Bump when the index layout or the build rules change (invalidates caches).
+INDEX_VERSION = 3
+
+_CLUSTER_RADIUS_M = 300.0  # pieces of one street name closer than this are one street
+_DUPLICATE_RADIUS_M = 120.0  # equal addresses closer than this are one address
+_NEIGHBOUR_MAX_GAP = 24  # interpolate between known numbers at most this far apart
+_NEIGHBOUR_MAX_DIST_M = 600.0
+_FUZZY_MIN = 85.0  # rapidfuzz ratio needed for a fuzzy street match
+_FUZZY_MARGIN = 6.0  # ... and this lead over the next different street
+_PLACE_RADIUS_M = {
+    "city": 8000.0, "town": 4000.0, "village": 1500.0, "suburb": 1500.0, "borough": 2500.0,
+    "quarter": 1000.0, "hamlet": 800.0, "neighbourhood": 600.0, "locality": 600.0,
+    "isolated_dwelling": 400.0, "farm": 400.0, "allotments": 300.0,
+}
+
+_HIGHWAY_SKIP = frozenset({"proposed", "construction", "abandoned", "razed", "platform",
+                           "bus_stop", "elevator", "services", "rest_area"})
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """The answer for one address. ``lon``/``lat`` are None when ``quality == "unresolved"``."""
+
+    lon: float | None
+    lat: float | None
+    quality: str
+    score: float
+    match: str = ""
+    reason: str = ""
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        return self.quality != UNRESOLVED
+
+
+# ---------------------------------------------------------------------------------------
+# Local metric coordinates (equirectangular around the extract's centre: < 0.1 % error
+# over a town)
+
+
+class _Proj:
+    def __init__(self, lon0: float, lat0: float) -> None:
+        self.lon0, self.lat0 = lon0, lat0
+        self.kx = 111_320.0 * math.cos(math.radians(lat0))
+        self.ky = 110_574.0
+
+    def xy(self, lon: Any, lat: Any) -> tuple[Any, Any]:
+        return (np.asarray(lon) - self.lon0) * self.kx, (np.asarray(lat) - self.lat0) * self.ky
+
+    def lonlat(self, x: float, y: float) -> tuple[float, float]:
+        return float(x / self.kx + self.lon0), float(y / self.ky + self.lat0)
+
+
+# ---------------------------------------------------------------------------------------
+# Index data
+
+
+@dataclass
+class _Cluster:
+    """One street: all pieces of one street name lying together."""
+
+    key: str
+    name: str  # the name as written in OSM (most common spelling)
+    lines: list[np.ndarray] = field(default_factory=list)  # metric (n, 2) arrays
+    entries: list[int] = field(default_factory=list)
+    postcodes: frozenset[str] = frozenset()
+    towns: tuple[str, ...] = ()  # cities, suburbs and nearby place names (as written)
+    town_keys: frozenset[str] = frozenset()
+    town_toks: frozenset[str] = frozenset()
+    main_town: str = ""
+    main_postcode: str = ""
+    # per parity (0 even, 1 odd): sorted (number, entry) of plain numbered entries
+    numbers: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    # interpolation ways: (a, b, step, metric coords)
+    interpolations: list[tuple[int, int, int, np.ndarray]] = field(default_factory=list)
+    centre: tuple[float, float] = (0.0, 0.0)  # metric, a point on the street
+
+
+class AddressIndex:
+    """Address points, interpolation ways and named streets of one OSM extract.
+
+    Build with :meth:`build` (or, cached, :func:`load_index`) and query with
+    :meth:`geocode` / :meth:`geocode_many`.
+    """
+
+    def __init__(self) -> None:
+        self.source: str = ""
+        self.digest: str = ""
+        self.proj = _Proj(0.0, 0.0)
+        # entries (one per OSM address object)
+        self.e_street: list[str] = []
+        self.e_hn: list[str] = []
+        self.e_postcode: list[str] = []
+        self.e_city: list[str] = []
+        self.e_suburb: list[str] = []
+        self.e_xy: np.ndarray = np.zeros((0, 2))
+        self.e_cluster: list[int] = []
+        self.e_osm: list[str] = []  # "n123", "w45", "r6"
+        # look-ups
+        self.exact: dict[tuple[str, str], list[int]] = {}
+        self.covered: dict[tuple[str, str], list[int]] = {}  # by ranges such as 19-21
+        self.clusters: list[_Cluster] = []
+        self.by_key: dict[str, list[int]] = {}
+        self.keys: list[str] = []
+        self.fuzzy_keys: dict[str, set[str]] = {}  # fuzzy key -> street keys
+        self.postcodes: frozenset[str] = frozenset()
+        self.town_keys: frozenset[str] = frozenset()
+        self.town_toks: frozenset[str] = frozenset()
+        self.town_names: tuple[str, ...] = ()
+        self.stats: dict[str, Any] = {}
+        self._memo: dict[Any, GeocodeResult] = {}
+        self._pool_memo: dict[Any, dict[str, list[str]]] = {}
+
+    # -----------------------------------------------------------------------------------
+    # Building
+
+    @classmethod
+    def build(cls, osm_path: str | os.PathLike[str]) -> AddressIndex:
+        """Read an extract and build the index (no cache; see :func:`load_index`).
+
+        Raises
+        ------
+        geodata.errors.ExtractError
+            If the file is missing or not an OSM extract.
+        geodata.errors.EmptyAreaError
+            If the extract holds no address and no named street.
+        """
+        from geodata.osm import check_extract
+
+        path = check_extract(osm_path)
+        t0 = time.perf_counter()
+        raw = _read_osm(path)
+        idx = cls()
+        idx.source = str(path)
+        idx.digest = file_digest(path)
+        idx._assemble(raw)
+        idx.stats["build_s"] = round(time.perf_counter() - t0, 3)
+        if not idx.e_street and not idx.clusters:
+            raise EmptyAreaError(
+                f"Der OSM-Auszug {path.name} enthält weder Adressen noch benannte Straßen; "
+                "Geokodierung ist damit nicht möglich."
+            )
+        return idx
+
+    def _assemble(self, raw: _RawOsm) -> None:
+        coords = np.array([(e["lon"], e["lat"]) for e in raw.entries]
+                          + [c for seg in raw.streets for c in seg[1][:1]], dtype=float)
+        if len(coords):
+            lon0, lat0 = float(np.median(coords[:, 0])), float(np.median(coords[:, 1]))
+        else:
+            lon0, lat0 = 10.0, 51.0
+        self.proj = proj = _Proj(lon0, lat0)
+
+        ents = raw.entries
+        n = len(ents)
+        self.e_street = [e["street"] for e in ents]
+        self.e_hn = [e["hn"] for e in ents]
+        self.e_postcode = [e["postcode"] for e in ents]
+        self.e_city = [e["city"] for e in ents]
+        self.e_suburb = [e["suburb"] for e in ents]
+        self.e_osm = [e["osm"] for e in ents]
+        ex, ey = proj.xy([e["lon"] for e in ents], [e["lat"] for e in ents])
+        self.e_xy = np.column_stack([ex, ey]) if n else np.zeros((0, 2))
+        e_key = [street_key(s) for s in self.e_street]
+
+        # Fill a missing postcode/city from the nearest address that has it (same street
+        # first): about a quarter of the Bad Hersfeld addresses carry no addr:city.
+        inferred = 0
+        for attr in ("e_postcode", "e_city"):
+            vals: list[str] = getattr(self, attr)
+            have = [i for i in range(n) if vals[i]]
+            if not have or len(have) == n:
+                continue
+            tree = cKDTree(self.e_xy[have])
+            by_key_have: dict[str, list[int]] = defaultdict(list)
+            for i in have:
+                by_key_have[e_key[i]].append(i)
+            for i in range(n):
+                if vals[i]:
+                    continue
+                same = by_key_have.get(e_key[i])
+                if same:
+                    d = np.hypot(*(self.e_xy[same] - self.e_xy[i]).T)
+                    j = int(np.argmin(d))
+                    if d[j] < 800:
+                        vals[i] = vals[same[j]]
+                        inferred += 1
+                        continue
+                dist, j = tree.query(self.e_xy[i])
+                if dist < 1500:
+                    vals[i] = vals[have[int(j)]]
+                    inferred += 1
+
+        # Place names (villages, suburbs) with their reach.
+        places: list[tuple[str, float, float, float]] = []
+        for name, kind, lon, lat in raw.places:
+            px, py = proj.xy(lon, lat)
+            places.append((name, float(px), float(py), _PLACE_RADIUS_M.get(kind, 0.0)))
+
+        # Street clusters per key: street pieces and address entries lying together.
+        pieces: dict[str, list[tuple[str, np.ndarray]]] = defaultdict(list)
+        for name, pts in raw.streets:
+            x, y = proj.xy(pts[:, 0], pts[:, 1])
+            pieces[street_key(name)].append((name, np.column_stack([x, y])))
+        ent_by_key: dict[str, list[int]] = defaultdict(list)
+        for i, k in enumerate(e_key):
+            if k:
+                ent_by_key[k].append(i)
+        self.e_cluster = [-1] * n
+        for key in sorted(set(pieces) | set(ent_by_key)):
+            if not key:
+                continue
+            self._cluster_key(key, pieces.get(key, []), ent_by_key.get(key, []), places)
+
+        # Exact and covered look-ups.
+        for i in range(n):
+            k = e_key[i]
+            if not k:
+                continue
+            primary, more = expand_housenumber(self.e_hn[i])
+            self.exact.setdefault((k, primary), []).append(i)
+            for m in more:
+                self.covered.setdefault((k, m), []).append(i)
+        for key_pair in list(self.covered):
+            if key_pair in self.exact:
+                del self.covered[key_pair]
+
+        # Numbers per cluster and parity (plain numbers and numbers with a suffix letter).
+        for i in range(n):
+            c = self.e_cluster[i]
+            num, suffix = split_housenumber(self.e_hn[i])
+            if c < 0 or num is None or (suffix and not (len(suffix) == 1 and suffix.isalpha())):
+                continue
+            self.clusters[c].numbers.setdefault(num % 2, []).append((num, i))
+        for cl in self.clusters:
+            for par in cl.numbers:
+                cl.numbers[par].sort()
+
+        # Interpolation ways.
+        n_interp = 0
+        for skey, a, b, step, pts in raw.interpolations:
+            x, y = proj.xy(pts[:, 0], pts[:, 1])
+            xy = np.column_stack([x, y])
+            cands = self.by_key.get(skey, [])
+            if not cands:
+                continue
+            mid = xy[len(xy) // 2]
+            best = min(cands, key=lambda c: _dist_to_cluster(self.clusters[c], mid))
+            self.clusters[best].interpolations.append((a, b, step, xy))
+            n_interp += 1
+
+        self.keys = list(self.by_key)
+        self.fuzzy_keys = {}
+        for k, cids in self.by_key.items():
+            for c in cids:
+                self.fuzzy_keys.setdefault(street_fuzzy_key(self.clusters[c].name), set()).add(k)
+        pcs = {p for p in self.e_postcode if p}
+        for cl in self.clusters:
+            pcs |= cl.postcodes
+        self.postcodes = frozenset(pcs)
+        names = {x for x in self.e_city + self.e_suburb if x} | {p[0] for p in places}
+        self.town_names = tuple(sorted(names))
+        self.town_keys = frozenset(town_key(x) for x in names)
+        self.town_toks = frozenset(t for x in names for t in town_tokens(x))
+        self.stats.update(
+            addresses=n, streets=len(self.clusters), interpolation_ways=n_interp,
+            inferred_fields=inferred, skipped_without_street=raw.skipped,
+            postcodes=sorted(self.postcodes), towns=sorted({c for c in self.e_city if c}),
+        )
+
+    def _cluster_key(self, key: str, pcs: list[tuple[str, np.ndarray]], ents: list[int],
+                     places: list[tuple[str, float, float, float]]) -> None:
+        # Items: street pieces (densified) and entries; union items closer than the radius.
+        pts: list[np.ndarray] = []
+        owner: list[np.ndarray] = []
+        for j, (_, xy) in enumerate(pcs):
+            dense = _densify(xy, 50.0)
+            pts.append(dense)
+            owner.append(np.full(len(dense), j))
+        for j, i in enumerate(ents):
+            pts.append(self.e_xy[i][None, :])
+            owner.append(np.array([len(pcs) + j]))
+        allpts = np.vstack(pts)
+        own = np.concatenate(owner)
+        parent = list(range(len(pcs) + len(ents)))
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        if len(parent) > 1:
+            tree = cKDTree(allpts)
+            for a, b in tree.query_pairs(_CLUSTER_RADIUS_M, output_type="ndarray"):
+                ra, rb = find(int(own[a])), find(int(own[b]))
+                if ra != rb:
+                    parent[ra] = rb
+        groups: dict[int, list[int]] = defaultdict(list)
+        for item in range(len(parent)):
+            groups[find(item)].append(item)
+        for items in groups.values():
+            cl = _Cluster(key=key, name="")
+            names: Counter[str] = Counter()
+            for item in items:
+                if item < len(pcs):
+                    names[pcs[item][0]] += 3
+                    cl.lines.append(pcs[item][1])
+                else:
+                    e = ents[item - len(pcs)]
+                    cl.entries.append(e)
+                    names[self.e_street[e]] += 1
+            cl.name = names.most_common(1)[0][0]
+            cid = len(self.clusters)
+            for e in cl.entries:
+                self.e_cluster[e] = cid
+            self._describe_cluster(cl, places)
+            self.clusters.append(cl)
+            self.by_key.setdefault(key, []).append(cid)
+
+    def _describe_cluster(self, cl: _Cluster, places: list[tuple[str, float, float, float]]) -> None:
+        if cl.lines:
+            longest = max(cl.lines, key=_line_length)
+            cl.centre = _point_along(longest, 0.5)
+        else:
+            xy = self.e_xy[cl.entries]
+            med = np.median(xy, axis=0)
+            cl.centre = tuple(xy[int(np.argmin(np.hypot(*(xy - med).T)))])
+        pcs = Counter(self.e_postcode[e] for e in cl.entries if self.e_postcode[e])
+        cities = Counter(self.e_city[e] for e in cl.entries if self.e_city[e])
+        subs = Counter(self.e_suburb[e] for e in cl.entries if self.e_suburb[e])
+        if (not pcs or not cities) and len(self.e_xy):
+            # No addresses on this street: take the towns of the nearest addresses.
+            probe = np.vstack(cl.lines) if cl.lines else np.array([cl.centre])
+            probe = probe[:: max(1, len(probe) // 20)]
+            dist, idx = _entry_tree(self).query(probe, k=min(5, len(self.e_xy)))
+            near_e = {int(i) for d, i in zip(np.ravel(dist), np.ravel(idx), strict=True)
+                      if d < 1500}
+            if not pcs:
+                pcs = Counter(self.e_postcode[i] for i in near_e if self.e_postcode[i])
+            if not cities:
+                cities = Counter(self.e_city[i] for i in near_e if self.e_city[i])
+        near: list[str] = []
+        probe = np.vstack(cl.lines + ([self.e_xy[cl.entries]] if cl.entries else []))
+        probe = probe[:: max(1, len(probe) // 40)]
+        for name, px, py, radius in places:
+            if radius and float(np.min(np.hypot(probe[:, 0] - px, probe[:, 1] - py))) <= radius:
+                near.append(name)
+        cl.postcodes = frozenset(pcs)
+        cl.main_postcode = pcs.most_common(1)[0][0] if pcs else ""
+        cl.main_town = cities.most_common(1)[0][0] if cities else (near[0] if near else "")
+        towns = list(dict.fromkeys(list(cities) + list(subs) + near))
+        cl.towns = tuple(towns)
+        cl.town_keys = frozenset(town_key(t) for t in towns)
+        cl.town_toks = frozenset(tok for t in towns for tok in town_tokens(t))
+
+    # -----------------------------------------------------------------------------------
+    # Querying
+
+    def geocode(self, address: str | ParsedAddress | Mapping[str, str]) -> GeocodeResult:
+        """Geocode one address: a one-line string, a :class:`ParsedAddress`, or a mapping
+        with ``street``/``strasse``, ``housenumber``/``hausnummer``, ``postcode``/``plz``,
+        ``town``/``ort`` keys."""
+        if isinstance(address, str):
+            memo = self._memo.get(address)
+            if memo is not None:
+                return memo
+            result = self._geocode_parsed(parse_address(address))
+            if len(self._memo) < 200_000:
+                self._memo[address] = result
+            return result
+        if isinstance(address, ParsedAddress):
+            return self._geocode_parsed(address)
+        return self._geocode_parsed(_parsed_from_mapping(address))
+
+    def geocode_many(self, addresses: Iterable[str | ParsedAddress | Mapping[str, str]]
+                     ) -> list[GeocodeResult]:
+        """Geocode many addresses (equal strings are resolved once)."""
+        return [self.geocode(a) for a in addresses]
+
+    def _geocode_parsed(self, q: ParsedAddress) -> GeocodeResult:
+        try:
+            return self._resolve(q)
+        except Exception:  # pragma: no cover - a bug must not lose the row
+            log.exception("geocoding failed for %r", q.raw)
+            return GeocodeResult(None, None, UNRESOLVED, 0.0,
+                                 reason="Interner Fehler bei dieser Adresse; bitte melden.")
+
+    def _resolve(self, q: ParsedAddress) -> GeocodeResult:
+        if not q.street_key or not any(ch.isalpha() for ch in q.street):
+            what = "leer" if not q.raw.strip() else "keine Straße erkannt"
+            return GeocodeResult(None, None, UNRESOLVED, 0.0,
+                                 reason=f"Adresse {what}.", suggestions=())
+        # The town and postcode must belong to this extract.
+        q_towns = [t for t in q.town_names if t]
+        town_known = not q_towns or any(self._town_known(t) for t in q_towns)
+        pc_known = not q.postcode or q.postcode in self.postcodes
+        if not town_known and not (pc_known and q.postcode):
+            return self._unresolved(
+                q, f"Ort „{q.town}“ liegt nicht im Gebiet des Kartenauszugs.")
+        if q.postcode and not pc_known and not (q_towns and town_known):
+            return self._unresolved(
+                q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.")
+
+        # Street candidates: exact key, then the key without leading words, then fuzzy.
+        notes: list[str] = []
+        factor = 1.0
+        clusters, rejected = self._clusters_for(q.street_key, q)
+        if not clusters and not rejected:
+            words = q.street.replace("-", " ").split()
+            for k in range(1, min(4, len(words))):
+                tail = street_key(" ".join(words[k:]))
+                if len(tail) >= 4:
+                    clusters, rejected = self._clusters_for(tail, q)
+                    if clusters:
+                        notes.append(f"Zusatz „{' '.join(words[:k])}“ vor dem Straßennamen "
+                                     "ignoriert.")
+                        factor *= 0.95
+                        break
+        if not clusters and not rejected:
+            clusters, ratio, fuzzy_name = self._fuzzy_clusters(q)
+            if clusters:
+                notes.append(f"Straßenname unscharf erkannt: „{q.street}“ ≈ „{fuzzy_name}“.")
+                factor *= 0.8 + 0.2 * (ratio - _FUZZY_MIN) / (100 - _FUZZY_MIN)
+        if not clusters:
+            if rejected:
+                where = ", ".join(sorted({self._cluster_town(c) for c in rejected} - {""}))
+                return self._unresolved(
+                    q, f"Straße „{q.street}“ gibt es im Kartenauszug nur in {where or 'einem anderen Ort'}"
+                    ", nicht in "
+                    f"{' '.join(p for p in (q.postcode, q.town) if p)}.",
+                    prefer=rejected)
+            return self._unresolved(q, f"Straße „{q.street}“ nicht gefunden.")
+        pen_notes: list[str] = []
+        for c in clusters:
+            _, pen, note = self._town_fit(q, self.clusters[c])
+            if pen < 1.0 and note:
+                pen_notes.append(note)
+        if pen_notes and len(clusters) == 1:
+            notes.append(pen_notes[0])
+            factor *= 0.9
+        return self._with_number(q, clusters, factor, notes)
+
+    def _with_number(self, q: ParsedAddress, clusters: list[int], factor: float,
+                     notes: list[str]) -> GeocodeResult:
+        key = self.clusters[clusters[0]].key
+        hn = q.number_key
+        cset = set(clusters)
+        if hn:
+            # 1. exact, 2. covered by a range ("19-21"), 3. a range typed by the user
+            tries: list[tuple[str, float, str]] = [(hn, 1.0, "")]
+            m = _range_parts(hn)
+            if m:
+                tries += [(p, 0.97, "") for p in m]
+            for h, f, _ in tries:
+                ents = [e for e in self.exact.get((key, h), []) if self.e_cluster[e] in cset]
+                src = "exact"
+                if not ents:
+                    ents = [e for e in self.covered.get((key, h), []) if self.e_cluster[e] in cset]
+                    src = "covered"
+                if ents:
+                    return self._exact(q, ents, factor * f * (0.97 if src == "covered" else 1.0),
+                                       notes, clusters)
+        if len(clusters) > 1:
+            towns = sorted({self._cluster_town(c) for c in clusters} - {""})
+            return self._unresolved(
+                q, f"Straße „{q.street}“ gibt es mehrfach ({', '.join(towns) or 'mehrere Orte'});"
+                " bitte PLZ oder Ort angeben.", prefer=clusters)
+        cl = self.clusters[clusters[0]]
+        if not hn:
+            x, y = cl.centre
+            return self._result(x, y, STREET, 0.35 * factor, self._fmt_street(cl),
+                                notes + ["Keine Hausnummer angegeben: Punkt auf der Straße."])
+        num, suffix = split_housenumber(hn)
+        if num is None:
+            x, y = self._street_point(cl, None)
+            return self._result(x, y, STREET, 0.3 * factor, self._fmt_street(cl),
+                                notes + [f"Hausnummer „{q.housenumber}“ nicht lesbar: Punkt auf "
+                                         "der Straße."])
+        # 4. a sub-number ("12a", "12/1") of a known base number
+        if suffix:
+            ents = [e for e in self.exact.get((key, str(num)), []) if self.e_cluster[e] == clusters[0]]
+            if ents:
+                e = ents[0]
+                x, y = self.e_xy[e]
+                return self._result(x, y, INTERPOLATED, 0.75 * factor, self._fmt_entry(e, hn),
+                                    notes + [f"Hausnummer {hn} nicht im Kartenauszug; Position "
+                                             f"von Nr. {self.e_hn[e]}."])
+        # 5. addr:interpolation ways
+        for a, b, step, xy in cl.interpolations:
+            lo, hi = min(a, b), max(a, b)
+            if lo < num < hi and (step == 1 or (num - a) % step == 0):
+                t = (num - a) / (b - a)
+                x, y = _point_along(xy, t)
+                return self._result(x, y, INTERPOLATED, 0.75 * factor, self._fmt_cluster(cl, hn),
+                                    notes + [f"Hausnummer {hn} interpoliert zwischen Nr. {lo} und "
+                                             f"{hi} (OSM-Interpolationslinie)."])
+        # 6. between known numbers on the same side of the street
+        side = cl.numbers.get(num % 2, [])
+        lower = [(n_, e) for n_, e in side if n_ < num]
+        upper = [(n_, e) for n_, e in side if n_ > num]
+        if lower and upper:
+            (n1, e1), (n2, e2) = lower[-1], upper[0]
+            d = float(np.hypot(*(self.e_xy[e2] - self.e_xy[e1])))
+            if n2 - n1 <= _NEIGHBOUR_MAX_GAP and d <= _NEIGHBOUR_MAX_DIST_M:
+                t = (num - n1) / (n2 - n1)
+                x, y = self.e_xy[e1] + t * (self.e_xy[e2] - self.e_xy[e1])
+                return self._result(x, y, INTERPOLATED, 0.65 * factor, self._fmt_cluster(cl, hn),
+                                    notes + [f"Hausnummer {hn} nicht im Kartenauszug; "
+                                             f"interpoliert zwischen Nr. {self.e_hn[e1]} und "
+                                             f"{self.e_hn[e2]}."])
+        # 7. the street only
+        x, y = self._street_point(cl, num)
+        known = [n_ for par in cl.numbers.values() for n_, _ in par]
+        span = f" (bekannt: Nr. {min(known)}–{max(known)})" if known else ""
+        return self._result(x, y, STREET, 0.4 * factor, self._fmt_street(cl),
+                            notes + [f"Hausnummer {hn} nicht gefunden{span}: Punkt auf der "
+                                     "Straße."])
+
+    def _exact(self, q: ParsedAddress, ents: list[int], factor: float, notes: list[str],
+               clusters: list[int]) -> GeocodeResult:
+        xy = self.e_xy[ents]
+        spread = float(np.max(np.hypot(*(xy - xy[0]).T))) if len(ents) > 1 else 0.0
+        if spread > _DUPLICATE_RADIUS_M:
+            # Prefer the entries whose own town/postcode fit the query.
+            fit = [e for e in ents if self._entry_fits(q, e)]
+            if fit and len(fit) < len(ents):
+                return self._exact(q, fit, factor, notes, clusters)
+            sugg = tuple(dict.fromkeys(self._fmt_entry(e) for e in ents))[:3]
+            return GeocodeResult(
+                None, None, UNRESOLVED, 0.0,
+                reason=f"Adresse mehrdeutig: {len(ents)} Orte mit „{q.street} {q.housenumber}“ "
+                f"im Kartenauszug ({round(spread)} m auseinander); bitte PLZ/Ort angeben.",
+                suggestions=sugg)
+        # One address drawn more than once (a node inside its building, or several
+        # buildings): the centre of the points, so that it is close to each.
+        e = ents[0]
+        x, y = self.e_xy[ents].mean(axis=0)
+        return self._result(x, y, EXACT, round(min(1.0, factor), 3), self._fmt_entry(e), notes)
+
+    def _result(self, x: float, y: float, quality: str, score: float, match: str,
+                notes: list[str]) -> GeocodeResult:
+        lon, lat = self.proj.lonlat(float(x), float(y))
+        return GeocodeResult(round(lon, 7), round(lat, 7), quality, round(max(0.0, min(1.0, score)), 3),
+                             match, " ".join(notes))
+
+    def _unresolved(self, q: ParsedAddress, reason: str, prefer: Sequence[int] = ()) -> GeocodeResult:
+        return GeocodeResult(None, None, UNRESOLVED, 0.0, reason=reason,
+                             suggestions=self._suggest(q, prefer))
+
+    def _suggest(self, q: ParsedAddress, prefer: Sequence[int] = ()) -> tuple[str, ...]:
+        out: list[str] = []
+        cands = list(prefer)
+        if q.street_key and self.fuzzy_keys:
+            for fk, _score, _ in process.extract(street_fuzzy_key(q.street), list(self.fuzzy_keys),
+                                                 scorer=fuzz.ratio, limit=5, score_cutoff=60):
+                for k in sorted(self.fuzzy_keys[fk]):
+                    cands.extend(self.by_key[k])
+        hn = q.number_key
+        for c in cands:
+            cl = self.clusters[c]
+            ents = [e for e in self.exact.get((cl.key, hn), []) if self.e_cluster[e] == c] if hn else []
+            text = self._fmt_entry(ents[0]) if ents else self._fmt_street(cl)
+            if text not in out:
+                out.append(text)
+            if len(out) == 3:
+                break
+        return tuple(out)
+
+    # --- towns ----------------------------------------------------------------------------
+
+    def _town_known(self, town: str) -> bool:
+        k = town_key(town)
+        if not k:
+            return True
+        if k in self.town_keys or (town_tokens(town) & self.town_toks):
+            return True
+        if any(len(k) >= 4 and (tk.startswith(k) or k.startswith(tk)) for tk in self.town_keys):
+            return True
+        best = process.extractOne(k, list(self.town_keys), scorer=fuzz.ratio, score_cutoff=85)
+        return best is not None
+
+    @staticmethod
+    def _town_matches(town: str, keys: frozenset[str], toks: frozenset[str]) -> bool:
+        k = town_key(town)
+        if not k:
+            return True
+        if k in keys or (town_tokens(town) & toks):
+            return True
+        if any(len(k) >= 4 and (tk.startswith(k) or k.startswith(tk)) for tk in keys):
+            return True
+        return process.extractOne(k, list(keys), scorer=fuzz.ratio, score_cutoff=85) is not None
+
+    def _town_fit(self, q: ParsedAddress, cl: _Cluster) -> tuple[bool, float, str]:
+        """Does a street cluster fit the query's postcode and town? (ok, factor, note)"""
+        towns = q.town_names
+        town_ok = None
+        if towns and (cl.town_keys or cl.town_toks):
+            town_ok = any(self._town_matches(t, cl.town_keys, cl.town_toks) for t in towns)
+        pc_ok = None
+        if q.postcode and cl.postcodes:
+            pc_ok = q.postcode in cl.postcodes
+        if town_ok is False:
+            return False, 0.0, ""
+        if pc_ok is False:
+            if town_ok:
+                return True, 0.9, (f"PLZ {q.postcode} passt nicht zum Ort "
+                                   f"(OSM: {', '.join(sorted(cl.postcodes))}).")
+            return False, 0.0, ""
+        return True, 1.0, ""
+
+    def _entry_fits(self, q: ParsedAddress, e: int) -> bool:
+        if q.postcode and self.e_postcode[e] and q.postcode != self.e_postcode[e]:
+            return False
+        towns = q.town_names
+        names = [x for x in (self.e_city[e], self.e_suburb[e]) if x]
+        if towns and names:
+            keys = frozenset(town_key(x) for x in names)
+            toks = frozenset(t for x in names for t in town_tokens(x))
+            return any(self._town_matches(t, keys, toks) for t in towns)
+        return True
+
+    def _clusters_for(self, key: str, q: ParsedAddress) -> tuple[list[int], list[int]]:
+        ok, rejected = [], []
+        for c in self.by_key.get(key, []):
+            fits, _, _ = self._town_fit(q, self.clusters[c])
+            (ok if fits else rejected).append(c)
+        return ok, rejected
+
+    def _fuzzy_clusters(self, q: ParsedAddress) -> tuple[list[int], float, str]:
+        """Fuzzy street match, restricted to streets fitting postcode/town; only when one
+        street name clearly wins."""
+        if len(q.street_key) < 4 or not self.keys:
+            return [], 0.0, ""
+        memo_key = ("pool", q.postcode, q.town_names)
+        pool = self._pool_memo.get(memo_key)
+        if pool is None:
+            pool = {}
+            for fk, keys in self.fuzzy_keys.items():
+                ok = [k for k in keys
+                      if any(self._town_fit(q, self.clusters[c])[0] for c in self.by_key[k])]
+                if ok:
+                    pool[fk] = ok
+            if len(self._pool_memo) > 1000:
+                self._pool_memo.clear()
+            self._pool_memo[memo_key] = pool
+        hits = process.extract(street_fuzzy_key(q.street), list(pool), scorer=fuzz.ratio,
+                               limit=3, score_cutoff=_FUZZY_MIN - _FUZZY_MARGIN)
+        if not hits or hits[0][1] < _FUZZY_MIN:
+            return [], 0.0, ""
+        best_fk, best_score, _ = hits[0]
+        best_keys = pool[best_fk]
+        if len(best_keys) > 1:
+            return [], 0.0, ""
+        if len(hits) > 1 and hits[1][1] > best_score - _FUZZY_MARGIN:
+            return [], 0.0, ""  # two streets about equally close: not unambiguous
+        cl = [c for c in self.by_key[best_keys[0]] if self._town_fit(q, self.clusters[c])[0]]
+        return cl, float(best_score), self.clusters[cl[0]].name if cl else ""
+
+    # --- formatting and geometry ----------------------------------------------------------
+
+    def _cluster_town(self, c: int) -> str:
+        cl = self.clusters[c]
+        return " ".join(p for p in (cl.main_postcode, cl.main_town) if p)
+
+    def _fmt_entry(self, e: int, number: str | None = None) -> str:
+        head = f"{self.e_street[e]} {number or self.e_hn[e]}".strip()
+        town = self.e_city[e]
+        if self.e_suburb[e] and self.e_suburb[e] != town:
+            town = f"{town} ({self.e_suburb[e]})" if town else self.e_suburb[e]
+        tail = " ".join(p for p in (self.e_postcode[e], town) if p)
+        return f"{head}, {tail}" if tail else head
+
+    def _fmt_cluster(self, cl: _Cluster, number: str) -> str:
+        tail = " ".join(p for p in (cl.main_postcode, cl.main_town) if p)
+        return f"{cl.name} {number}" + (f", {tail}" if tail else "")
+
+    def _fmt_street(self, cl: _Cluster) -> str:
+        tail = " ".join(p for p in (cl.main_postcode, cl.main_town) if p)
+        return cl.name + (f", {tail}" if tail else "")
+
+    def _street_point(self, cl: _Cluster, num: int | None) -> tuple[float, float]:
+        """A point on the street: near the known number closest to ``num``, else the middle."""
+        target: np.ndarray | None = None
+        if num is not None:
+            known = [(abs(n_ - num) + (0 if n_ % 2 == num % 2 else 0.5), e)
+                     for par in cl.numbers.values() for n_, e in par]
+            if known:
+                target = self.e_xy[min(known)[1]]
+        if target is None:
+            return cl.centre
+        if not cl.lines:
+            return float(target[0]), float(target[1])
+        best: tuple[float, float, float] | None = None
+        for line in cl.lines:
+            px, py, d = _project(line, target)
+            if best is None or d < best[2]:
+                best = (px, py, d)
+        assert best is not None
+        return best[0], best[1]
+
+    # -----------------------------------------------------------------------------------
+    # Persistence
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the index atomically (temp file in the same folder, then ``os.replace``)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_memo", "_pool_memo")}
+        fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump((INDEX_VERSION, state), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, p)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> AddressIndex:
+        """Read an index written by :meth:`save` (ValueError if from another version)."""
+        with open(path, "rb") as fh:
+            version, state = pickle.load(fh)
+        if version != INDEX_VERSION:
+            raise ValueError(f"index version {version} != {INDEX_VERSION}")
+        idx = cls.__new__(cls)
+        idx.__dict__.update(state)
+        idx._memo = {}
+        idx._pool_memo = {}
+        return idx
+
+
+# ---------------------------------------------------------------------------------------
+# Cache
+
+
+def index_cache_path(osm_path: str | os.PathLike[str]) -> Path:
+    """Where the index of this extract is cached (keyed by the extract's content)."""
+    key = cache_key("geocode-index", INDEX_VERSION, file_digest(osm_path))
+    return cache_dir("geocode") / f"addresses-{key}.pickle"
+
+
+_LOADED: dict[str, AddressIndex] = {}
+
+
+def load_index(osm_path: str | os.PathLike[str], *, rebuild: bool = False) -> AddressIndex:
+    """The address index of an extract: from memory, from the disk cache, or built.
+
+    The cache file is keyed by the extract's SHA-256, so an edited extract gets a new
+    index; it is written atomically, so parallel processes may build at the same time.
+    """
+    from geodata.osm import check_extract
+
+    path = check_extract(osm_path)
+    cpath = index_cache_path(path)
+    if not rebuild:
+        hit = _LOADED.get(str(cpath))
+        if hit is not None:
+            return hit
+        if cpath.exists():
+            try:
+                idx = AddressIndex.load(cpath)
+                idx.source = str(path)
+                _LOADED[str(cpath)] = idx
+                return idx
+            except Exception as exc:  # a broken or outdated cache file: rebuild it
+                log.warning("rebuilding geocoder index (%s)", exc)
+    idx = AddressIndex.build(path)
+    idx.save(cpath)
+    _LOADED[str(cpath)] = idx
+    return idx
+
+
+# ---------------------------------------------------------------------------------------
+# Tables
+
+
+def geocode_table(
+    index: AddressIndex,
+    addresses: Sequence[str | ParsedAddress | Mapping[str, str]],
+) -> list[GeocodeResult]:
+    """Geocode a column of addresses; returns exactly one result per input, in order.
+
+    Equal address strings are resolved once; an empty address gives an ``unresolved``
+    result, never an exception.
+    """
+    out: list[GeocodeResult] = []
+    seen: dict[str, GeocodeResult] = {}
+    for a in addresses:
+        if isinstance(a, str):
+            r = seen.get(a)
+            if r is None:
+                r = index.geocode(a)
+                seen[a] = r
+            out.append(r)
+        else:
+            out.append(index.geocode(a))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+
+
+def _parsed_from_mapping(m: Mapping[str, str]) -> ParsedAddress:
+    def get(*names: str) -> str:
+        for n in names:
+            v = m.get(n)
+            if v:
+                return str(v).strip()
+        return ""
+
+    street = get("street", "strasse", "straße", "adresse", "address")
+    number = get("housenumber", "hausnummer", "number")
+    postcode = get("postcode", "plz")
+    town = get("town", "ort", "city")
+    line = ", ".join(p for p in (f"{street} {number}".strip(), f"{postcode} {town}".strip()) if p)
+    parsed = parse_address(line)
+    if street and number and not parsed.housenumber:
+        parsed = ParsedAddress(raw=line, street=street, housenumber=housenumber_key(number),
+                               postcode=parsed.postcode, town=parsed.town,
+                               district=parsed.district)
+    return parsed
+
+
+def _range_parts(hn: str) -> list[str]:
+    import re
+
+    m = re.fullmatch(r"(\d+[a-z]?)[-/+&](\d+[a-z]?)", hn)
+    if m and "/" not in hn:
+        return [m.group(1), m.group(2)]
+    return []
+
+
+def _line_length(xy: np.ndarray) -> float:
+    return float(np.sum(np.hypot(*np.diff(xy, axis=0).T))) if len(xy) > 1 else 0.0
+
+
+def _point_along(xy: np.ndarray, t: float) -> tuple[float, float]:
+    if len(xy) == 1:
+        return float(xy[0, 0]), float(xy[0, 1])
+    seg = np.hypot(*np.diff(xy, axis=0).T)
+    total = float(seg.sum())
+    if total == 0:
+        return float(xy[0, 0]), float(xy[0, 1])
+    target = min(max(t, 0.0), 1.0) * total
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    i = int(min(np.searchsorted(cum, target, side="right") - 1, len(seg) - 1))
+    f = (target - cum[i]) / seg[i] if seg[i] else 0.0
+    p = xy[i] + f * (xy[i + 1] - xy[i])
+    return float(p[0]), float(p[1])
+
+
+def _project(line: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
+    """Nearest point on a polyline to ``p``: (x, y, distance)."""
+    if len(line) == 1:
+        d = float(np.hypot(*(line[0] - p)))
+        return float(line[0, 0]), float(line[0, 1]), d
+    a, b = line[:-1], line[1:]
+    ab = b - a
+    denom = np.einsum("ij,ij->i", ab, ab)
+    t = np.where(denom > 0, np.einsum("ij,ij->i", p - a, ab) / np.where(denom > 0, denom, 1), 0)
+    t = np.clip(t, 0, 1)
+    proj = a + t[:, None] * ab
+    d = np.hypot(*(proj - p).T)
+    i = int(np.argmin(d))
+    return float(proj[i, 0]), float(proj[i, 1]), float(d[i])
+
+
+def _densify(xy: np.ndarray, step: float) -> np.ndarray:
+    if len(xy) < 2:
+        return xy
+    out = [xy[:1]]
+    for a, b in zip(xy[:-1], xy[1:], strict=True):
+        d = float(np.hypot(*(b - a)))
+        k = max(1, int(math.ceil(d / step)))
+        t = np.arange(1, k + 1)[:, None] / k
+        out.append(a + t * (b - a))
+    return np.vstack(out)
+
+
+def _dist_to_cluster(cl: _Cluster, p: np.ndarray) -> float:
+    best = math.inf
+    for line in cl.lines:
+        best = min(best, _project(line, p)[2])
+    return best if best < math.inf else float(np.hypot(cl.centre[0] - p[0], cl.centre[1] - p[1]))
+
+
+_TREE_MEMO: dict[int, cKDTree] = {}
+
+
+def _entry_tree(idx: AddressIndex) -> cKDTree:
+    tree = _TREE_MEMO.get(id(idx))
+    if tree is None or tree.n != len(idx.e_xy):
+        tree = cKDTree(idx.e_xy)
+        _TREE_MEMO.clear()
+        _TREE_MEMO[id(idx)] = tree
+    return tree
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the extract
+
+
+@dataclass
+class _RawOsm:
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    streets: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    interpolations: list[tuple[str, int, int, int, np.ndarray]] = field(default_factory=list)
+    places: list[tuple[str, str, float, float]] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _entry(tags: Any, lon: float, lat: float, osm: str) -> dict[str, Any] | None:
+    street = tags.get("addr:street") or tags.get("addr:place") or ""
+    hn = tags.get("addr:housenumber") or ""
+    if not street or not hn:
+        return None
+    suburb = tags.get("addr:suburb") or tags.get("addr:hamlet") or ""
+    if tags.get("addr:street") and tags.get("addr:place"):
+        suburb = suburb or tags.get("addr:place")
+    return {
+        "street": street.strip(), "hn": hn.strip(), "postcode": (tags.get("addr:postcode") or "").strip(),
+        "city": (tags.get("addr:city") or "").strip(), "suburb": suburb.strip(),
+        "lon": lon, "lat": lat, "osm": osm,
+    }
+
+
+def _read_osm(path: Path) -> _RawOsm:
+    import osmium
+    import shapely
+
+    raw = _RawOsm()
+    addr_nodes: dict[int, dict[str, Any]] = {}
+    interp_ways: list[tuple[dict[str, str], list[tuple[int, float, float]]]] = []
+    wkb = osmium.geom.WKBFactory()
+    fp = osmium.FileProcessor(str(path)).with_locations().with_areas()
+    for obj in fp:
+        tags = obj.tags
+        if obj.is_node():
+            if "addr:housenumber" in tags or "place" in tags:
+                loc = obj.location
+                if not loc.valid():
+                    continue
+                if "addr:housenumber" in tags:
+                    e = _entry(tags, loc.lon, loc.lat, f"n{obj.id}")
+                    if e is None:
+                        raw.skipped += 1
+                    else:
+                        raw.entries.append(e)
+                        addr_nodes[obj.id] = e
+                if "place" in tags and tags.get("name"):
+                    raw.places.append((tags["name"], tags["place"], loc.lon, loc.lat))
+        elif obj.is_way():
+            has_addr = "addr:housenumber" in tags
+            is_street = "highway" in tags and "name" in tags and tags["highway"] not in _HIGHWAY_SKIP
+            is_interp = "addr:interpolation" in tags
+            if not (has_addr or is_street or is_interp):
+                continue
+            nodes = [(n.ref, n.lon, n.lat) if n.location.valid() else (n.ref, None, None)
+                     for n in obj.nodes]
+            if is_street:
+                run: list[tuple[float, float]] = []
+                for _, lon, lat in nodes + [(0, None, None)]:
+                    if lon is None:
+                        if len(run) >= 2:
+                            raw.streets.append((tags["name"], np.array(run)))
+                        run = []
+                    else:
+                        run.append((lon, lat))
+            if is_interp:
+                interp_ways.append(({k: v for k, v in tags}, nodes))
+            if has_addr:
+                valid = [(lon, lat) for _, lon, lat in nodes if lon is not None]
+                if not valid:
+                    continue
+                closed = len(nodes) >= 4 and nodes[0][0] == nodes[-1][0]
+                if closed and len(valid) >= 3:
+                    geom = shapely.Polygon(valid)
+                    if not geom.is_valid:
+                        geom = shapely.make_valid(geom)
+                    pt = geom.point_on_surface() if not geom.is_empty else shapely.Point(valid[0])
+                else:
+                    line = shapely.LineString(valid) if len(valid) >= 2 else shapely.Point(valid[0])
+                    pt = line.interpolate(0.5, normalized=True) if len(valid) >= 2 else line
+                e = _entry(tags, pt.x, pt.y, f"w{obj.id}")
+                if e is None:
+                    raw.skipped += 1
+                else:
+                    raw.entries.append(e)
+        elif obj.is_area():
+            if obj.from_way() or "addr:housenumber" not in tags:
+                continue
+            try:
+                geom = shapely.from_wkb(bytes.fromhex(wkb.create_multipolygon(obj)))
+            except Exception:  # an incomplete multipolygon of a clipped extract
+                continue
+            if geom.is_empty:
+                continue
+            pt = geom.point_on_surface()
+            e = _entry(tags, pt.x, pt.y, f"r{obj.orig_id()}")
+            if e is None:
+                raw.skipped += 1
+            else:
+                raw.entries.append(e)
+
+    # Interpolation ways: split at every node that carries a number.
+    for tags, nodes in interp_ways:
+        kind = tags.get("addr:interpolation", "")
+        step = {"odd": 2, "even": 2, "all": 1}.get(kind)
+        if step is None and kind.isdigit():
+            step = int(kind)
+        if not step:
+            continue
+        marks = [(i, addr_nodes[ref]) for i, (ref, _, _) in enumerate(nodes) if ref in addr_nodes]
+        for (i1, e1), (i2, e2) in zip(marks[:-1], marks[1:], strict=True):
+            n1, s1 = split_housenumber(e1["hn"])
+            n2, s2 = split_housenumber(e2["hn"])
+            if n1 is None or n2 is None or s1 or s2 or abs(n2 - n1) < 2:
+                continue
+            pts = [(lon, lat) for _, lon, lat in nodes[i1 : i2 + 1] if lon is not None]
+            if len(pts) < 2:
+                continue
+            street = tags.get("addr:street") or e1["street"] or e2["street"]
+            raw.interpolations.append((street_key(street), n1, n2, step, np.array(pts)))
+    return raw
