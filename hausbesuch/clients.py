@@ -105,6 +105,12 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Split name columns, joined as "Nachname, Vorname" into ``name`` (surname first).
+NAME_PART_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("nachname", "familienname", "last name", "lastname", "surname", "family name"),
+    ("vorname", "vornamen", "first name", "firstname", "given name", "given names"),
+)
+
 #: German labels of the fields, for messages.
 FIELD_LABELS: dict[str, str] = {
     "id": "Kundennummer",
@@ -583,7 +589,14 @@ def read_clients(
         col = _find([c for c in columns if c not in used.values()], syns)
         if col is not None:
             used[fname] = col
-    extra_cols = [c for c in columns if c not in used.values()]
+    # Split name columns (Nachname + Vorname) form the name; they never go into ``extra``.
+    name_parts = [
+        col for syns in NAME_PART_SYNONYMS
+        if (col := _find([c for c in columns if c not in used.values()], syns)) is not None
+    ]
+    if name_parts:
+        used["name_parts"] = name_parts[0]  # marks the columns as used in ``columns``
+    extra_cols = [c for c in columns if c not in used.values() and c not in name_parts]
 
     result = ClientList(total_rows=len(table.rows), source=table.source, columns=dict(used))
     first_row: dict[str, int] = {}
@@ -661,7 +674,7 @@ def read_clients(
                 row=rownum,
                 id=cid,
                 address=address,
-                name=cell("name") or None,
+                name=_name(cell("name"), [clean_text(row.get(c, "")) for c in name_parts]),
                 **_address_parts(cell),
                 kontakt_abbruch_seit=kontakt,
                 sprache=parse_skills(cell("sprache")),
@@ -673,6 +686,13 @@ def read_clients(
             )
         )
     return result
+
+
+def _name(full: str, parts: list[str]) -> str | None:
+    joined = ", ".join(p for p in parts if p)
+    if full and joined:
+        return f"{full} ({joined})" if joined.casefold() not in full.casefold() else full
+    return full or joined or None
 
 
 def _address_parts(cell: Callable[[str], str]) -> dict[str, str | None]:

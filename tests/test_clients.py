@@ -389,3 +389,94 @@ def test_every_row_is_accounted_for(tmp_path_factory: pytest.TempPathFactory,
     assert len(seen) == len(set(seen))
     ids = [c.id for c in result.clients]
     assert len(ids) == len(set(ids))
+
+
+def test_split_name_columns_form_the_name_and_stay_out_of_extra(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "k.csv", ["Fallnummer", "Nachname", "Vorname", "Adresse", "Team"],
+                     [["F1", "Yılmaz", "Ayşe", "Am Markt 1, Bad Hersfeld", "Nord"]])
+    (client,) = read_clients(path, today=TODAY).clients
+    assert client.name == "Yılmaz, Ayşe"
+    assert client.extra == (("Team", "Nord"),)
+    assert all("Yılmaz" not in v for _, v in client.extra)
+
+
+def _real_addresses(pbf: Path) -> list[tuple[str, str, str, str]]:
+    import osmium
+
+    out = []
+    nodes = osmium.FileProcessor(str(pbf), osmium.osm.NODE).with_filter(
+        osmium.filter.KeyFilter("addr:housenumber"))
+    for o in nodes:
+        t = o.tags
+        if "addr:street" in t:
+            out.append((t["addr:street"], t["addr:housenumber"], t.get("addr:postcode", ""),
+                        t.get("addr:city", "")))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_200_rows_from_real_addresses_reject_exactly_the_bad_ones(
+        tmp_path: Path, bad_hersfeld_pbf: Path, fmt: str) -> None:
+    """A realistic export (real Bad Hersfeld address points, mixed spellings) with 10 bad
+    rows: exactly those are rejected, with the right field; everything else is kept."""
+    import random
+
+    rnd = random.Random(6)
+    addresses = _real_addresses(bad_hersfeld_pbf)
+    assert len(addresses) >= 200
+    windows = ["", "", "Di 10-12", "Mo-Fr 14-16", "Mo, Mi 9:30-11", "Do 14:00–16:30",
+               "Mo 9-11; Fr 13-15", "werktags ab 14"]
+    dates = ["07.03.2025", "7.3.25", "2025-03-07", "", "15.11.2024"]
+    header = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+              "Kontaktabbruch seit", "Sprache", "Zeitfenster", "Angekündigt ab",
+              "Besuchsdauer", "Notiz"]
+    rows: list[list[object]] = []
+    for i, (street, number, postcode, town) in enumerate(rnd.sample(addresses, 200)):
+        rows.append([f"P{i:05d}", f"Person {i}", street, number, postcode or "36251",
+                     town or "Bad Hersfeld", rnd.choice(dates),
+                     rnd.choice(["", "", "Arabisch", "Türkisch, Russisch"]),
+                     rnd.choice(windows), rnd.choice(["", "01.12.2026"]),
+                     rnd.choice(["", "45", "45,0", "60 min"]), ""])
+    bad = {  # index -> (expected field, change)
+        10: ("adresse", {2: "", 3: "", 4: "", 5: ""}),
+        11: ("adresse", {2: "", 3: ""}),
+        20: ("kontakt_abbruch_seit", {6: "31.02.2025"}),
+        21: ("kontakt_abbruch_seit", {6: "gestern"}),
+        22: ("kontakt_abbruch_seit", {6: "01.01.2027"}),
+        30: ("id", {0: "P00003"}),
+        31: ("id", {0: "P00004"}),
+        40: ("id", {0: ""}),
+        50: ("zeitfenster", {8: "Di 16-10"}),
+        60: ("besuchsdauer", {10: "0"}),
+    }
+    for idx, (_, change) in bad.items():
+        for col, value in change.items():
+            rows[idx][col] = value
+    rows[70][11] = "<script>alert('x')</script>"
+    rows[71][2] = "Gibtesnichtstraße"  # unknown street: the geocoder's job, not the reader's
+
+    if fmt == "csv":
+        path = write_csv(tmp_path / "kunden.csv", header, [[str(c) for c in r] for r in rows],
+                         encoding="utf-8-sig")
+    else:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(header)
+        for r in rows:
+            ws.append([c if c != "" else None for c in r])
+        path = tmp_path / "kunden.xlsx"
+        wb.save(path)
+
+    result = read_clients(path, default_duration_min=45, today=TODAY)
+    assert result.total_rows == 200
+    assert len(result.clients) == 190
+    rejected = {r.row - 2: r for r in result.rejected}
+    assert set(rejected) == set(bad)
+    for idx, (fname, _) in bad.items():
+        assert rejected[idx].field == fname, (idx, rejected[idx])
+        assert rejected[idx].reason
+    assert "Zeile 5" in rejected[30].reason  # P00003 first stood in row 5
+    ok = by_id(result)
+    assert ok["P00070"].notiz == "<script>alert('x')</script>"
+    assert ok["P00071"].street == "Gibtesnichtstraße"
+    assert all(c.besuchsdauer_min in (45, 60) for c in result.clients)
