@@ -174,7 +174,10 @@ def _solve_worker(
     # Visit counter: positions (pins), max visits, balance.
     count_idx = routing.RegisterUnaryTransitVector([1] * n + [0] * len(depot_locs))
     caps = [veh.team.max_visits if veh.team.max_visits is not None else n for veh in vehicles]
-    routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "Visits")
+    if not os.environ.get("HB_NOCOUNT"):
+        routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "Visits")
+    else:
+        routing.AddDimensionWithVehicleCapacity(count_idx, 0, [n]*len(caps), True, "Visits")
     count_dim = routing.GetDimensionOrDie("Visits")
 
     # Capacities (VROOM delivery amounts).
@@ -190,8 +193,6 @@ def _solve_worker(
         w = veh.shift.window
         time_dim.CumulVar(routing.Start(vi)).SetRange(w.start, w.end)
         time_dim.CumulVar(routing.End(vi)).SetRange(w.start, w.end)
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(vi)))
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(vi)))
 
     all_vehicles = list(range(len(vehicles)))
     for node, v in enumerate(visits):
@@ -207,11 +208,11 @@ def _solve_worker(
         if not allowed:
             routing.ActiveVar(idx).SetValue(0)
         elif len(allowed) < len(all_vehicles):
-            routing.SetAllowedVehiclesForIndex(allowed, idx)
+            routing.VehicleVar(idx).SetValues([-1, *allowed])
         if v.pin is not None and v.pin.position is not None:
             count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
-        routing.AddDisjunction([idx], pen[node])
-        routing.AddVariableMinimizedByFinalizer(cum)
+        if not os.environ.get("HB_NODISJ"):
+            routing.AddDisjunction([idx], pen[node])
 
     # Breaks: may not overlap a service; travel may be split around them.
     node_visit_transit = [0] * routing.Size()
@@ -249,6 +250,22 @@ def _solve_worker(
     if solution_limit is not None:
         params.solution_limit = max(1, solution_limit)
     params.log_search = False
+    import os as _os
+    if _os.environ.get("HB_LAMBDA"):
+        params.guided_local_search_lambda_coefficient = float(_os.environ["HB_LAMBDA"])
+    if _os.environ.get("HB_OPS"):
+        for op in _os.environ["HB_OPS"].split(","):
+            name, val = op.split("=")
+            setattr(params.local_search_operators, name, val == "1" and 3 or 2)
+    if _os.environ.get("HB_STRAT"):
+        params.first_solution_strategy = getattr(
+            routing_enums_pb2.FirstSolutionStrategy, _os.environ["HB_STRAT"].split(",")[worker]
+        )
+    if _os.environ.get("HB_SET"):
+        from google.protobuf import text_format
+        text_format.Merge(_os.environ["HB_SET"], params)
+    if _os.environ.get("HB_LOG"):
+        params.log_search = True
 
     events: list[tuple[float, int]] = []
     best = [None]

@@ -1,0 +1,714 @@
+"""VROOM-compatible JSON: read VROOM input, write VROOM input and output.
+
+Input
+-----
+A plain VROOM input with custom matrices runs unchanged: ``jobs`` (``id``,
+``location_index``, ``service``, ``setup``, ``delivery``/``pickup``/``amount``,
+``skills``, ``priority``, ``time_windows``, ``description``), ``vehicles`` (``id``,
+``profile``, ``start_index``, ``end_index``, ``capacity``, ``skills``, ``time_window``,
+``breaks``, ``max_tasks``, ``description``) and ``matrices`` per profile with
+``durations`` and optionally ``distances`` (or the legacy top-level ``matrix``). Each
+vehicle becomes a team with one shift on day 0; absolute VROOM times are kept as they
+are. Notes: ``setup`` is added to the service time; ``costs`` (vehicle costs and
+cost matrices) are ignored: the objective is travel time, as in VROOM's default.
+Features that would change the meaning of a plan and are not modelled are refused
+with an input error naming the job/vehicle and the key: ``shipments``, jobs with both
+``pickup`` and ``delivery``, ``max_travel_time``, ``max_distance``, ``speed_factor``
+other than 1, ``steps``, break ``max_load``, several windows for one break.
+
+What the project writes (:func:`problem_to_json`) is such a VROOM input, one vehicle
+per team-day, plus one extra top-level key ``"hausbesuch"`` that VROOM ignores and that
+holds the full model (teams, days, skill names, day ranges, pins). When it is present
+it is authoritative; the VROOM keys are a view of it for VROOM: day ranges and day pins
+become job time windows, team pins an extra skill per team, skill names integers.
+Position pins and ``balance`` have no VROOM equivalent. ``pure=True`` omits the
+extra key.
+
+Output
+------
+VROOM's output (``code``, ``summary``, ``unassigned``, ``routes`` with ``steps`` of
+type start/job/break/end with ``arrival``, ``duration``, ``service``,
+``waiting_time``, ``location_index``). Unassigned entries also carry ``reason_code``
+and ``reason`` (German); routes carry ``team`` and ``day``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from routing.errors import RoutingInputError
+from routing.model import (
+    DAY,
+    Break,
+    Pin,
+    Problem,
+    Route,
+    Shift,
+    Solution,
+    Step,
+    Team,
+    TimeWindow,
+    Visit,
+    reachable,
+)
+
+FORMAT = 1
+_DEC = re.compile(r"^(0|[1-9][0-9]{0,17})$")
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _e(where: str, key: str, what: str) -> RoutingInputError:
+    return RoutingInputError(f"{where}, Feld '{key}': {what}")
+
+
+def _uint(obj: Mapping[str, Any], key: str, where: str, default: int | None = None) -> int:
+    if key not in obj or obj[key] is None:
+        if default is None:
+            raise _e(where, key, "fehlt.")
+        return default
+    v = obj[key]
+    if isinstance(v, bool) or not isinstance(v, int):
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        else:
+            raise _e(where, key, f"nicht negative ganze Zahl erwartet, erhalten {v!r}.")
+    if v < 0:
+        raise _e(where, key, f"nicht negative ganze Zahl erwartet, erhalten {v}.")
+    return int(v)
+
+
+def _ints(obj: Mapping[str, Any], key: str, where: str) -> list[int]:
+    v = obj.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise _e(where, key, f"Liste ganzer Zahlen erwartet, erhalten {v!r}.")
+    out = []
+    for k, x in enumerate(v):
+        if isinstance(x, bool) or not isinstance(x, int) or x < 0:
+            raise _e(where, f"{key}[{k}]", f"nicht negative ganze Zahl erwartet, erhalten {x!r}.")
+        out.append(int(x))
+    return out
+
+
+def _window(v: Any, where: str, key: str) -> TimeWindow:
+    if (
+        not isinstance(v, list | tuple)
+        or len(v) != 2
+        or any(isinstance(x, bool) or not isinstance(x, int) for x in v)
+    ):
+        raise _e(where, key, f"Zeitfenster [Beginn, Ende] aus ganzen Zahlen erwartet, erhalten {v!r}.")
+    if v[0] < 0 or v[1] < v[0]:
+        raise _e(where, key, f"ungültiges Zeitfenster {list(v)} (Ende vor Beginn oder negativ).")
+    return TimeWindow(int(v[0]), int(v[1]))
+
+
+def _windows(obj: Mapping[str, Any], key: str, where: str) -> tuple[TimeWindow, ...]:
+    v = obj.get(key)
+    if v is None:
+        return ()
+    if not isinstance(v, list):
+        raise _e(where, key, f"Liste von Zeitfenstern erwartet, erhalten {v!r}.")
+    tws = [_window(x, where, f"{key}[{k}]") for k, x in enumerate(v)]
+    tws.sort(key=lambda w: (w.start, w.end))
+    merged: list[TimeWindow] = []
+    for w in tws:  # VROOM accepts overlapping windows: merge them
+        if merged and w.start <= merged[-1].end:
+            merged[-1] = TimeWindow(merged[-1].start, max(merged[-1].end, w.end))
+        else:
+            merged.append(w)
+    return tuple(merged)
+
+
+def _matrices(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    dur: dict[str, Any] = {}
+    dist: dict[str, Any] = {}
+    mats = data.get("matrices")
+    if mats is not None:
+        if not isinstance(mats, dict) or not mats:
+            raise _e("Eingabe", "matrices", "Objekt mit einer Matrix je Profil erwartet.")
+        for prof, m in mats.items():
+            where = f"Matrizen, Profil '{prof}'"
+            if not isinstance(m, dict):
+                raise _e(where, "durations", "Objekt mit 'durations' erwartet.")
+            if "durations" not in m:
+                raise _e(where, "durations", "fehlt (eigene Matrizen brauchen 'durations').")
+            dur[str(prof)] = _matrix_value(m["durations"], where, "durations")
+            if m.get("distances") is not None:
+                dist[str(prof)] = _matrix_value(m["distances"], where, "distances")
+    elif data.get("matrix") is not None:
+        dur["car"] = _matrix_value(data["matrix"], "Eingabe", "matrix")
+    else:
+        raise _e(
+            "Eingabe",
+            "matrices",
+            "fehlt: ohne Netz-Server braucht die Eingabe eigene Matrizen ('matrices').",
+        )
+    return dur, dist
+
+
+def _matrix_value(v: Any, where: str, key: str) -> np.ndarray:
+    if not isinstance(v, list) or not v or not all(isinstance(r, list) for r in v):
+        raise _e(where, key, "quadratische Matrix (Liste von Zeilen) erwartet.")
+    n = len(v)
+    for i, r in enumerate(v):
+        if len(r) != n:
+            raise _e(where, f"{key}[{i}]", f"Zeile hat {len(r)} Werte, erwartet {n}.")
+    arr = np.full((n, n), -1, dtype=np.int64)
+    for i, r in enumerate(v):
+        for j, x in enumerate(r):
+            if x is None:
+                continue  # unreachable
+            if isinstance(x, bool) or not isinstance(x, int | float):
+                raise _e(where, f"{key}[{i}][{j}]", f"Zahl erwartet, erhalten {x!r}.")
+            if isinstance(x, float) and not x.is_integer():
+                raise _e(where, f"{key}[{i}][{j}]", f"ganze Zahl erwartet, erhalten {x!r}.")
+            arr[i, j] = int(x)
+    return arr
+
+
+# -- ids ------------------------------------------------------------------------------------
+
+
+def job_ids(problem: Problem) -> dict[str, int]:
+    """VROOM job id per visit: the visit id itself when all ids are decimal integers."""
+    if all(_DEC.match(v.id) for v in problem.visits):
+        return {v.id: int(v.id) for v in problem.visits}
+    return {v.id: i + 1 for i, v in enumerate(problem.visits)}
+
+
+def vehicle_ids(problem: Problem) -> dict[int, int]:
+    """VROOM vehicle id per vehicle index: the team id for one-shift numeric teams."""
+    vehicles = problem.vehicles()
+    if all(len(t.shifts) <= 1 and _DEC.match(t.id) for t in problem.teams):
+        return {v.index: int(v.team.id) for v in vehicles}
+    return {v.index: v.index + 1 for v in vehicles}
+
+
+def skill_ids(problem: Problem) -> dict[str, int]:
+    names = sorted(set().union(*(t.skills for t in problem.teams), *(v.skills for v in problem.visits)))
+    if all(_DEC.match(s) for s in names):
+        return {s: int(s) for s in names}
+    return {s: i + 1 for i, s in enumerate(names)}
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def problem_from_json(data: Any) -> Problem:
+    """Build a :class:`Problem` from VROOM input (or the project's extended input)."""
+    if not isinstance(data, dict):
+        raise RoutingInputError("Eingabe: JSON-Objekt mit 'jobs' und 'vehicles' erwartet.")
+    dur, dist = _matrices(data)
+    if isinstance(data.get("hausbesuch"), dict):
+        return _from_ext(data["hausbesuch"], dur, dist)
+    if data.get("shipments"):
+        raise _e("Eingabe", "shipments", "Sendungen (Abholung + Lieferung) werden nicht unterstützt.")
+    jobs = data.get("jobs") or []
+    vehicles = data.get("vehicles")
+    if not isinstance(jobs, list):
+        raise _e("Eingabe", "jobs", "Liste erwartet.")
+    if not isinstance(vehicles, list) or not vehicles:
+        raise _e("Eingabe", "vehicles", "mindestens ein Fahrzeug erwartet.")
+
+    kinds = set()
+    max_t = 0
+    total_service = 0
+    raw_jobs = []
+    for k, j in enumerate(jobs):
+        if not isinstance(j, dict):
+            raise _e(f"Job #{k + 1}", "id", "Objekt erwartet.")
+        where = f"Job {j.get('id', f'#{k + 1}')}"
+        jid = _uint(j, "id", where)
+        where = f"Job {jid}"
+        if "location_index" not in j:
+            raise _e(where, "location_index", "fehlt (eigene Matrizen brauchen einen Index je Job).")
+        loc = _uint(j, "location_index", where)
+        service = _uint(j, "service", where, 0) + _uint(j, "setup", where, 0)
+        prio = _uint(j, "priority", where, 0)
+        if prio > 100:
+            raise _e(where, "priority", f"{prio} liegt nicht zwischen 0 und 100.")
+        deliv, pick = _ints(j, "delivery", where), _ints(j, "pickup", where)
+        amount = _ints(j, "amount", where)
+        if deliv and any(deliv) and pick and any(pick):
+            raise _e(where, "pickup", "'pickup' und 'delivery' am selben Job werden nicht unterstützt.")
+        if any(deliv):
+            kinds.add("delivery")
+        if any(pick):
+            kinds.add("pickup")
+        amount = deliv or pick or amount
+        tws = _windows(j, "time_windows", where)
+        max_t = max([max_t] + [w.end for w in tws])
+        total_service += service
+        skills = frozenset(str(s) for s in _ints(j, "skills", where))
+        raw_jobs.append((str(jid), loc, service, tws, prio, skills, tuple(amount)))
+    if len(kinds) > 1:
+        raise _e("Eingabe", "pickup", "Jobs mit 'pickup' und Jobs mit 'delivery' zugleich werden nicht unterstützt.")
+
+    raw_veh = []
+    for k, v in enumerate(vehicles):
+        if not isinstance(v, dict):
+            raise _e(f"Fahrzeug #{k + 1}", "id", "Objekt erwartet.")
+        where = f"Fahrzeug {v.get('id', f'#{k + 1}')}"
+        vid = _uint(v, "id", where)
+        where = f"Fahrzeug {vid}"
+        for key in ("max_travel_time", "max_distance", "steps"):
+            if v.get(key) is not None:
+                raise _e(where, key, "wird nicht unterstützt.")
+        if v.get("speed_factor") not in (None, 1, 1.0):
+            raise _e(where, "speed_factor", "nur 1 wird unterstützt.")
+        prof = v.get("profile", "car")
+        if not isinstance(prof, str) or prof not in dur:
+            raise _e(where, "profile", f"keine Matrix für das Profil {prof!r}.")
+        start = _uint(v, "start_index", where) if v.get("start_index") is not None else None
+        end = _uint(v, "end_index", where) if v.get("end_index") is not None else None
+        if start is None and end is None:
+            raise _e(where, "start_index", "'start_index' oder 'end_index' muss angegeben sein.")
+        tw = _window(v["time_window"], where, "time_window") if v.get("time_window") is not None else None
+        if tw is not None:
+            max_t = max(max_t, tw.end)
+        brks = v.get("breaks") or []
+        if not isinstance(brks, list):
+            raise _e(where, "breaks", "Liste erwartet.")
+        raw_b = []
+        for bk, b in enumerate(brks):
+            bw = f"{where}, Pause {b.get('id', bk + 1) if isinstance(b, dict) else bk + 1}"
+            if not isinstance(b, dict):
+                raise _e(bw, "id", "Objekt erwartet.")
+            if b.get("max_load") is not None:
+                raise _e(bw, "max_load", "wird nicht unterstützt.")
+            btws = _windows(b, "time_windows", bw)
+            if len(btws) > 1:
+                raise _e(bw, "time_windows", "mehr als ein Zeitfenster je Pause wird nicht unterstützt.")
+            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0)))
+            if btws:
+                max_t = max(max_t, btws[0].end + raw_b[-1][2])
+        max_tasks = _uint(v, "max_tasks", where) if v.get("max_tasks") is not None else None
+        skills = frozenset(str(s) for s in _ints(v, "skills", where))
+        cap = tuple(_ints(v, "capacity", where))
+        raw_veh.append((vid, prof, start, end, tw, raw_b, max_tasks, skills, cap))
+
+    # A horizon for missing vehicle windows: long enough for any route.
+    n_legs = len(raw_jobs) + 2 * len(raw_veh)
+    max_leg = max(
+        (int(m[(m >= 0) & (m < 10**9)].max()) for m in dur.values() if ((m >= 0) & (m < 10**9)).any()),
+        default=0,
+    )
+    brk_total = max((sum(b[2] for b in rv[5]) for rv in raw_veh), default=0)
+    horizon = max_t + total_service + n_legs * max_leg + brk_total + 1
+
+    visits = tuple(
+        Visit(id=i, location=loc, service=s, time_windows=tws, priority=p, skills=sk, amount=a)
+        for i, loc, s, tws, p, sk, a in raw_jobs
+    )
+    ncap = max((len(rv[8]) for rv in raw_veh), default=0)
+    teams = []
+    seen: set[int] = set()
+    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap in raw_veh:
+        if vid in seen:
+            raise _e(f"Fahrzeug {vid}", "id", "die Kennung ist doppelt vergeben.")
+        seen.add(vid)
+        window = tw if tw is not None else TimeWindow(0, horizon)
+        breaks = []
+        for bw, btw, dur_b in raw_b:
+            if btw is None:
+                btw = TimeWindow(window.start, max(window.start, window.end - dur_b))
+            w = TimeWindow(max(btw.start, window.start), min(btw.end + dur_b, window.end))
+            if w.end < w.start or w.end - w.start < dur_b:
+                raise _e(bw, "time_windows", "die Pause passt nicht in die Arbeitszeit des Fahrzeugs.")
+            breaks.append(Break(w, dur_b))
+        cap = cap + (0,) * (ncap - len(cap)) if ncap else cap
+        teams.append(
+            Team(
+                id=str(vid), shifts=(Shift(0, window, tuple(breaks)),), start=start, end=end,
+                skills=skills, max_visits=max_tasks, mode=prof, capacity=cap,
+            )
+        )
+    return Problem(visits, tuple(teams), 1, dur, dist)
+
+
+def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any]) -> Problem:
+    days = _uint(ext, "days", "hausbesuch", 1)
+    visits = []
+    for k, v in enumerate(ext.get("visits") or []):
+        where = f"Besuch {v.get('id', f'#{k + 1}')}" if isinstance(v, dict) else f"Besuch #{k + 1}"
+        if not isinstance(v, dict) or not isinstance(v.get("id"), str):
+            raise _e(where, "id", "Zeichenkette erwartet.")
+        pin = None
+        if isinstance(v.get("pin"), dict):
+            p = v["pin"]
+            pin = Pin(
+                team=str(p["team"]) if p.get("team") is not None else None,
+                day=_uint(p, "day", where) if p.get("day") is not None else None,
+                position=_uint(p, "position", where) if p.get("position") is not None else None,
+            )
+        skills = v.get("skills") or []
+        if not isinstance(skills, list):
+            raise _e(where, "skills", "Liste erwartet.")
+        visits.append(
+            Visit(
+                id=v["id"],
+                location=_uint(v, "location_index", where),
+                service=_uint(v, "service", where, 0),
+                time_windows=_windows(v, "time_windows", where),
+                priority=_uint(v, "priority", where, 0),
+                skills=frozenset(str(s) for s in skills),
+                earliest_day=_uint(v, "earliest_day", where, 0),
+                latest_day=_uint(v, "latest_day", where) if v.get("latest_day") is not None else None,
+                pin=pin,
+                amount=tuple(_ints(v, "amount", where)),
+            )
+        )
+    teams = []
+    for k, t in enumerate(ext.get("teams") or []):
+        where = f"Team {t.get('id', f'#{k + 1}')}" if isinstance(t, dict) else f"Team #{k + 1}"
+        if not isinstance(t, dict) or not isinstance(t.get("id"), str):
+            raise _e(where, "id", "Zeichenkette erwartet.")
+        shifts = []
+        for sk, s in enumerate(t.get("shifts") or []):
+            sw = f"{where}, Schicht {sk + 1}"
+            if not isinstance(s, dict):
+                raise _e(sw, "day", "Objekt erwartet.")
+            breaks = []
+            for bk, b in enumerate(s.get("breaks") or []):
+                bw = f"{sw}, Pause {bk + 1}"
+                breaks.append(Break(_window(b.get("window"), bw, "window"), _uint(b, "duration", bw)))
+            shifts.append(
+                Shift(_uint(s, "day", sw), _window(s.get("time_window"), sw, "time_window"), tuple(breaks))
+            )
+        skills = t.get("skills") or []
+        teams.append(
+            Team(
+                id=t["id"],
+                shifts=tuple(shifts),
+                start=_uint(t, "start_index", where) if t.get("start_index") is not None else None,
+                end=_uint(t, "end_index", where) if t.get("end_index") is not None else None,
+                skills=frozenset(str(s) for s in skills),
+                max_visits=_uint(t, "max_visits", where) if t.get("max_visits") is not None else None,
+                mode=str(t.get("mode", "car")),
+                capacity=tuple(_ints(t, "capacity", where)),
+            )
+        )
+    return Problem(tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0))
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read a problem file (VROOM JSON); German :class:`RoutingInputError` on bad input."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RoutingInputError(f"{path}: die Datei ist kein UTF-8-Text.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RoutingInputError(
+            f"{path}: kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}: {exc.msg})."
+        ) from None
+    return problem_from_json(data)
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def _tw(w: TimeWindow) -> list[int]:
+    return [w.start, w.end]
+
+
+def _matrix_json(m: np.ndarray) -> list[list[int]]:
+    return m.tolist()
+
+
+def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
+    """VROOM input for the problem (one vehicle per team-day); see the module doc."""
+    jids = job_ids(problem)
+    vids = vehicle_ids(problem)
+    sids = skill_ids(problem)
+    pinned_teams = {v.pin.team for v in problem.visits if v.pin is not None and v.pin.team}
+    base = max(sids.values(), default=0) + 1
+    team_skill = {t.id: base + i for i, t in enumerate(problem.teams) if t.id in pinned_teams}
+    jobs = []
+    for v in problem.visits:
+        lo = v.earliest_day
+        hi = v.latest_day if v.latest_day is not None else problem.days - 1
+        if v.pin is not None and v.pin.day is not None:
+            lo, hi = max(lo, v.pin.day), min(hi, v.pin.day)
+        tws = list(v.time_windows)
+        if lo > 0 or hi < problem.days - 1:
+            span = TimeWindow(lo * DAY, (hi + 1) * DAY - 1) if hi >= lo else TimeWindow(0, 0)
+            base_tws = tws or [span]
+            tws = [
+                TimeWindow(max(w.start, span.start), min(w.end, span.end))
+                for w in base_tws
+                if max(w.start, span.start) <= min(w.end, span.end)
+            ] or [TimeWindow(0, 0)]
+        job: dict[str, Any] = {
+            "id": jids[v.id],
+            "description": v.id,
+            "location_index": v.location,
+            "service": v.service,
+        }
+        if v.amount:
+            job["delivery"] = list(v.amount)
+        skills = sorted(sids[s] for s in v.skills)
+        if v.pin is not None and v.pin.team:
+            skills.append(team_skill[v.pin.team])
+        if skills:
+            job["skills"] = skills
+        if v.priority:
+            job["priority"] = v.priority
+        if tws:
+            job["time_windows"] = [_tw(w) for w in tws]
+        jobs.append(job)
+    vehicles = []
+    for veh in problem.vehicles():
+        t, s = veh.team, veh.shift
+        out: dict[str, Any] = {
+            "id": vids[veh.index],
+            "description": f"Team {t.id}, Tag {s.day + 1}",
+            "profile": t.mode,
+        }
+        if t.start is not None:
+            out["start_index"] = t.start
+        if t.end is not None:
+            out["end_index"] = t.end
+        if t.capacity:
+            out["capacity"] = list(t.capacity)
+        skills = sorted(sids[x] for x in t.skills)
+        if t.id in team_skill:
+            skills.append(team_skill[t.id])
+        if skills:
+            out["skills"] = skills
+        out["time_window"] = _tw(s.window)
+        if s.breaks:
+            out["breaks"] = [
+                {
+                    "id": k + 1,
+                    "description": "Pause",
+                    "time_windows": [[b.window.start, b.latest_start]],
+                    "service": b.duration,
+                }
+                for k, b in enumerate(s.breaks)
+            ]
+        if t.max_visits is not None:
+            out["max_tasks"] = t.max_visits
+        vehicles.append(out)
+    mats: dict[str, Any] = {}
+    for mode, m in problem.durations.items():
+        mats[mode] = {"durations": _matrix_json(m)}
+        if mode in problem.distances:
+            mats[mode]["distances"] = _matrix_json(problem.distances[mode])
+    data: dict[str, Any] = {"vehicles": vehicles, "jobs": jobs, "matrices": mats}
+    if not pure:
+        data["hausbesuch"] = _ext(problem)
+    return data
+
+
+def _ext(problem: Problem) -> dict[str, Any]:
+    vids = vehicle_ids(problem)
+    veh_of = {(v.team.id, v.day): vids[v.index] for v in problem.vehicles()}
+    jids = job_ids(problem)
+    return {
+        "format": FORMAT,
+        "days": problem.days,
+        "balance": problem.balance,
+        "visits": [
+            {
+                "id": v.id,
+                "job": jids[v.id],
+                "location_index": v.location,
+                "service": v.service,
+                "time_windows": [_tw(w) for w in v.time_windows],
+                "priority": v.priority,
+                "skills": sorted(v.skills),
+                "earliest_day": v.earliest_day,
+                "latest_day": v.latest_day,
+                "pin": None
+                if v.pin is None
+                else {"team": v.pin.team, "day": v.pin.day, "position": v.pin.position},
+                "amount": list(v.amount),
+            }
+            for v in problem.visits
+        ],
+        "teams": [
+            {
+                "id": t.id,
+                "mode": t.mode,
+                "start_index": t.start,
+                "end_index": t.end,
+                "skills": sorted(t.skills),
+                "max_visits": t.max_visits,
+                "capacity": list(t.capacity),
+                "shifts": [
+                    {
+                        "day": s.day,
+                        "vehicle": veh_of[(t.id, s.day)],
+                        "time_window": _tw(s.window),
+                        "breaks": [{"window": _tw(b.window), "duration": b.duration} for b in s.breaks],
+                    }
+                    for s in t.shifts
+                ],
+            }
+            for t in problem.teams
+        ],
+    }
+
+
+def solution_to_json(
+    problem: Problem, solution: Solution, *, loading_ms: int = 0, solving_ms: int | None = None
+) -> dict[str, Any]:
+    """VROOM output for a solution, with reasons for unassigned visits."""
+    jids = job_ids(problem)
+    vids = vehicle_ids(problem)
+    visits = {v.id: v for v in problem.visits}
+    vehicles = problem.vehicles()
+    routes_out = []
+    for r in solution.routes:
+        veh = vehicles[r.vehicle]
+        mode = veh.team.mode
+        steps = []
+        travel = dist = 0
+        prev_loc: int | None = veh.team.start
+        load = (
+            sum(visits[x].amount[0] for x in r.visits if visits[x].amount)
+            if veh.team.capacity
+            else None
+        )
+        for s in r.steps:
+            if s.kind in ("job", "end"):
+                t = problem.duration(mode, prev_loc, s.location)
+                d = problem.distance(mode, prev_loc, s.location)
+                travel += t if reachable(t) else 0
+                dist += d if reachable(d) else 0
+                if s.location is not None:
+                    prev_loc = s.location
+            step: dict[str, Any] = {
+                "type": s.kind,
+                "arrival": s.arrival,
+                "duration": travel,
+                "setup": 0,
+                "service": s.service,
+                "waiting_time": s.waiting,
+                "violations": [],
+                "distance": dist,
+            }
+            if s.location is not None:
+                step["location_index"] = s.location
+            if s.kind == "job" and s.visit is not None:
+                step["id"] = jids[s.visit]
+                step["description"] = s.visit
+                if load is not None:
+                    load -= visits[s.visit].amount[0] if visits[s.visit].amount else 0
+            elif s.kind == "break":
+                step["id"] = (s.break_index or 0) + 1
+                step["description"] = "Pause"
+            if load is not None:
+                step["load"] = [load]
+            steps.append(step)
+        routes_out.append(
+            {
+                "vehicle": vids[r.vehicle],
+                "cost": r.travel,
+                "description": f"Team {r.team}, Tag {r.day + 1}",
+                "team": r.team,
+                "day": r.day,
+                "setup": 0,
+                "service": r.service,
+                "duration": r.travel,
+                "waiting_time": r.waiting,
+                "priority": sum(visits[x].priority for x in r.visits),
+                "distance": r.distance,
+                "violations": [],
+                "steps": steps,
+            }
+        )
+    unassigned = [
+        {
+            "id": jids[u.visit],
+            "type": "job",
+            "description": u.visit,
+            "location_index": visits[u.visit].location,
+            "reason_code": u.code,
+            "reason": u.reason,
+        }
+        for u in solution.unassigned
+    ]
+    elapsed_ms = int(round(1000 * float(solution.stats.get("elapsed", 0))))
+    summary = {
+        "cost": solution.travel,
+        "routes": len(solution.routes),
+        "unassigned": len(solution.unassigned),
+        "setup": 0,
+        "service": sum(r.service for r in solution.routes),
+        "duration": solution.travel,
+        "waiting_time": sum(r.waiting for r in solution.routes),
+        "priority": sum(visits[x].priority for r in solution.routes for x in r.visits),
+        "distance": solution.distance,
+        "violations": [],
+        "computing_times": {
+            "loading": loading_ms,
+            "solving": elapsed_ms if solving_ms is None else solving_ms,
+            "routing": 0,
+        },
+    }
+    stats = {k: v for k, v in solution.stats.items() if k != "events"}
+    return {
+        "code": 0,
+        "summary": summary,
+        "unassigned": unassigned,
+        "routes": routes_out,
+        "hausbesuch": {"objective": solution.objective, **stats},
+    }
+
+
+def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
+    """Read a VROOM output (ours, VROOM's or pyvroom's) back into a :class:`Solution`."""
+    jinv = {j: v for v, j in job_ids(problem).items()}
+    vinv = {j: i for i, j in vehicle_ids(problem).items()}
+    vehicles = problem.vehicles()
+    routes = []
+    for r in data.get("routes", []):
+        vi = vinv[int(r["vehicle"])]
+        veh = vehicles[vi]
+        steps = []
+        nbreak = 0
+        order = sorted(range(len(veh.shift.breaks)), key=lambda b: veh.shift.breaks[b].window.start)
+        for s in r["steps"]:
+            kind = s["type"]
+            arr = int(s.get("arrival", 0))
+            wait = int(s.get("waiting_time", 0) or 0)
+            serv = int(s.get("service", 0) or 0)
+            loc = s.get("location_index")
+            if kind == "job":
+                jid = int(s.get("id", s.get("job")))
+                v = jinv[jid]
+                steps.append(Step("job", arr, arr + wait, serv, loc, v))
+            elif kind == "break":
+                bid = int(s.get("id", 0))
+                bi = bid - 1 if 0 < bid <= len(veh.shift.breaks) else order[min(nbreak, len(order) - 1)]
+                nbreak += 1
+                steps.append(Step("break", arr, arr + wait, serv, None, None, bi))
+            else:
+                steps.append(Step(kind, arr, arr, 0, loc))
+        seq = [s.location for s in steps if s.kind == "job"]
+        locs = ([veh.team.start] if veh.team.start is not None else []) + seq + (
+            [veh.team.end] if veh.team.end is not None else []
+        )
+        mode = veh.team.mode
+        travel = sum(problem.duration(mode, a, b) for a, b in zip(locs, locs[1:], strict=False))
+        dist = sum(problem.distance(mode, a, b) for a, b in zip(locs, locs[1:], strict=False))
+        routes.append(Route(vi, veh.team.id, veh.day, tuple(steps), travel, dist))
+    from routing.model import Unassigned
+
+    un = [
+        Unassigned(jinv[int(u["id"])], str(u.get("reason_code", "")), str(u.get("reason", "")))
+        for u in data.get("unassigned", [])
+    ]
+    return Solution(tuple(sorted(routes, key=lambda r: r.vehicle)), tuple(un))
