@@ -219,6 +219,7 @@ def problem_from_json(data: Any) -> Problem:
     if not isinstance(vehicles, list) or not vehicles:
         raise _e("Eingabe", "vehicles", "mindestens ein Fahrzeug erwartet.")
 
+    n_loc = min(m.shape[0] for m in dur.values())
     kinds = set()
     max_t = 0
     total_service = 0
@@ -232,6 +233,8 @@ def problem_from_json(data: Any) -> Problem:
         if "location_index" not in j:
             raise _e(where, "location_index", "fehlt (eigene Matrizen brauchen einen Index je Job).")
         loc = _uint(j, "location_index", where)
+        if loc >= n_loc:
+            raise _e(where, "location_index", f"{loc} liegt außerhalb der Matrix ({n_loc} Orte).")
         service = _uint(j, "service", where, 0) + _uint(j, "setup", where, 0)
         prio = _uint(j, "priority", where, 0)
         if prio > 100:
@@ -272,6 +275,9 @@ def problem_from_json(data: Any) -> Problem:
         end = _uint(v, "end_index", where) if v.get("end_index") is not None else None
         if start is None and end is None:
             raise _e(where, "start_index", "'start_index' oder 'end_index' muss angegeben sein.")
+        for key, val in (("start_index", start), ("end_index", end)):
+            if val is not None and val >= dur[prof].shape[0]:
+                raise _e(where, key, f"{val} liegt außerhalb der Matrix ({dur[prof].shape[0]} Orte).")
         tw = _window(v["time_window"], where, "time_window") if v.get("time_window") is not None else None
         if tw is not None:
             max_t = max(max_t, tw.end)
