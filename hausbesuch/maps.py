@@ -163,7 +163,8 @@ class Districts:
 
 
 def as_districts(obj: Any) -> Districts:
-    """Normalise district input: ``None``, :class:`Districts`, a GeoJSON FeatureCollection,
+    """Normalise district input: ``None``, :class:`Districts`, any object with ``names`` and
+    ``geometries`` (such as ``geodata.districts.Districts``), a GeoJSON FeatureCollection,
     a GeoDataFrame in EPSG:4326 with a ``name`` column, or ``(names, geometries)``.
 
     Raises
@@ -186,6 +187,8 @@ def as_districts(obj: Any) -> Districts:
         col = next((c for c in ("name", "Name", "NAME", "bezirk") if c in obj.columns), None)
         names = [str(v) for v in obj[col]] if col else [f"Bezirk {i + 1}" for i in range(len(obj))]
         return Districts(tuple(names), tuple(obj.geometry))
+    if hasattr(obj, "names") and hasattr(obj, "geometries"):  # e.g. geodata.districts.Districts
+        return Districts(tuple(str(n) for n in obj.names), tuple(obj.geometries))
     if isinstance(obj, tuple | list) and len(obj) == 2:
         names, geoms = obj
         return Districts(tuple(str(n) for n in names), tuple(geoms))

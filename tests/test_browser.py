@@ -222,6 +222,18 @@ def test_pages_work_from_file_urls(browser, written: OutputFiles) -> None:
     page.close()
 
 
+def test_missing_chromium_fails_under_ci_and_skips_otherwise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tests.browser as tb
+
+    monkeypatch.setattr(tb, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
+        tb.require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="Chromium not found"):
+        tb.require_chromium()
+
+
 def test_harness_detects_script_foreign_hosts_and_errors(browser, base_url: str, written: OutputFiles) -> None:
     """Control: the checks above would fail if escaping or the offline setup broke."""
     ctx, rec = browser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -273,7 +274,7 @@ def test_overview_marks_planned_and_unassigned_differently_by_district() -> None
     assert "Johannes&lt;berg&gt;" in page and "Johannes<berg>" not in page
     legend = re.search(r'div\.innerHTML = ("(?:[^"\\]|\\.)*")', page)
     assert legend is not None
-    colours = re.findall(r"background:(#[0-9a-f]{6})", legend.group(1))
+    colours = re.findall(r"background:(#[0-9a-f]{6})", json.loads(legend.group(1)))
     assert len(set(colours)) >= 4  # Innenstadt, Hohe Luft, Johannesberg, Johannes<berg>, …
     assert "Woche ausgelastet &lt;b&gt;fett&lt;/b&gt;" in page
     for c in plan.clients:
@@ -323,3 +324,35 @@ def test_folium_defaults_still_point_to_cdns() -> None:
     names = {n for n, _ in folium.Map.default_js}
     assert {"leaflet", "jquery"} <= names
     assert Path(folium.__file__).is_file()
+
+
+@pytest.mark.slow
+def test_overview_with_real_bad_hersfeld_districts(bad_hersfeld_pbf: Path) -> None:
+    """The districts the planning code loads from the real extract render as outlines,
+    and clients take the colour of the district they are assigned to."""
+    import numpy as np
+
+    from geodata.districts import load_districts
+
+    real = load_districts(bad_hersfeld_pbf)
+    assert len(real.names) >= 3
+    plan = sample_plan()
+    stops = [s for r in plan.routes for s in r.stops]
+    names = real.assign(np.array([s.lon for s in stops]), np.array([s.lat for s in stops]))
+    by_id = dict(zip([s.client_id for s in stops], names, strict=True))
+    plan.routes = [
+        dataclasses.replace(
+            r, stops=tuple(dataclasses.replace(s, district=str(by_id[s.client_id])) for s in r.stops)
+        )
+        for r in plan.routes
+    ]
+    page = render_map(overview_map(plan, MapSettings(), districts=as_districts(real)))
+    assert page.count("L.geoJson(") == len(real.names)
+    for n in real.names:
+        assert escape_map_text(n) in page
+    assert len(page) < 3_000_000  # outlines are simplified
+    legend = re.search(r'div\.innerHTML = ("(?:[^"\\]|\\.)*")', page)
+    assert legend is not None
+    legend_html = json.loads(legend.group(1))
+    for n in set(names):
+        assert f"{escape_map_text(n)}</li>" in legend_html

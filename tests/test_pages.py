@@ -257,3 +257,12 @@ def test_write_outputs_disambiguates_colliding_stems(tmp_path: Path) -> None:
     plan.routes = [r, twin]
     files = write_outputs(plan, tmp_path)
     assert sorted(rf.stem for rf in files.routes) == ["Sued-2_2026-12-08", "Sued-2_2026-12-08-2"]
+
+
+def test_write_outputs_opens_no_network_connection(tmp_path: Path) -> None:
+    from tests.netguard import deny_network
+
+    with deny_network() as attempts:
+        files = write_outputs(sample_plan(), tmp_path, districts=sample_districts())
+    assert attempts == []
+    assert files.index.is_file()
