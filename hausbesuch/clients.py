@@ -21,7 +21,19 @@ address                       one column (``adresse``) or split columns
 ============================  ========================================================
 
 Text is kept as given (escaping is the renderers' job); control characters are removed.
-Columns that are not recognised are kept in :attr:`Client.extra`.
+Columns that are not recognised are kept in :attr:`Client.extra`; split name columns
+(``Nachname``/``Vorname``) form ``name`` and never go into ``extra``.
+
+A row is rejected (one :class:`Rejected` per row; ``field`` is the first bad field, the
+reason lists every problem) when: the ID is missing, too long, or repeats an earlier row's ID
+(the later rows are rejected and the reason names the first row); the address or its street
+is missing; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
+lies after ``today``; ``angekuendigt_ab`` lies more than a year ahead; a time window cannot be
+read, has an invalid time or ends before it starts; the duration is unreadable, not positive
+or longer than :data:`MAX_DURATION_MIN`. The ID, address and unknown-street checks beyond
+"missing" belong to the geocoder.
+
+The visit priority is :func:`priority_from_months` of the months since contact broke off.
 """
 
 from __future__ import annotations
@@ -60,6 +72,8 @@ __all__ = [
 MAX_DURATION_MIN = 240
 #: Earliest plausible date in the list (the Jobcenters of SGB II began in 2005).
 EARLIEST_DATE = date(1990, 1, 1)
+#: An announcement letter dated further ahead than this (days) is taken for a typo.
+MAX_ANNOUNCE_AHEAD_DAYS = 366
 #: Longest ID accepted (pseudonyms and case numbers are short).
 MAX_ID_LENGTH = 64
 #: Priority of a client without a ``kontakt_abbruch_seit`` date (the middle of the scale).
@@ -644,6 +658,12 @@ def read_clients(
         if text := cell("angekuendigt_ab"):
             try:
                 angekuendigt = parse_date(text, today=today)
+                if (angekuendigt - today).days > MAX_ANNOUNCE_AHEAD_DAYS:
+                    fail(
+                        "angekuendigt_ab",
+                        f"Angekündigt ab {angekuendigt:%d.%m.%Y}: liegt mehr als ein Jahr "
+                        "in der Zukunft (Tippfehler?)",
+                    )
             except FieldError as exc:
                 fail("angekuendigt_ab", f"Angekündigt ab: {exc}")
         windows: tuple[TimeSlot, ...] = ()

@@ -263,15 +263,16 @@ def test_read_clients_csv_valid_and_bad_rows(tmp_path: Path) -> None:
         good_row(12, Kundennummer="K0001"),                           # row 13: duplicate again
         good_row(13, **{"Kontaktabbruch seit": ""}, Besuchsdauer="60 min"),  # row 14: fine
         good_row(14, Straße="", Hausnummer=""),                      # row 15: town only
+        good_row(15, **{"Angekündigt ab": "01.12.2062"}),            # row 16: typo
     ]
     path = write_csv(tmp_path / "kunden.csv", HEADER, rows)
     result = read_clients(path, default_duration_min=50, today=TODAY)
 
-    assert result.total_rows == 14
+    assert result.total_rows == 15
     assert len(result.clients) + len(result.rejected) == result.total_rows
     assert [c.row for c in result.clients] == [2, 12, 14]
     rej = rejected_rows(result)
-    assert sorted(rej) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15]
+    assert sorted(rej) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 16]
     assert rej[3] == (None, "id", "Kundennummer fehlt")
     assert rej[4][:2] == ("K0001", "id") and "doppelt" in rej[4][2] and "Zeile 2" in rej[4][2]
     assert rej[13][:2] == ("K0001", "id") and "Zeile 2" in rej[13][2]
@@ -283,6 +284,7 @@ def test_read_clients_csv_valid_and_bad_rows(tmp_path: Path) -> None:
     assert rej[10][1] == "besuchsdauer" and "größer als 0" in rej[10][2]
     assert rej[11][1] == "besuchsdauer" and "unplausibel" in rej[11][2]
     assert rej[15][1] == "adresse" and "Straße fehlt" in rej[15][2]
+    assert rej[16][1] == "angekuendigt_ab" and "mehr als ein Jahr" in rej[16][2]
 
     clients = by_id(result)
     c1 = clients["K0001"]
