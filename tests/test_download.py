@@ -1,0 +1,232 @@
+"""The download path (osmnx → Nominatim + Overpass) against a loopback server with real data.
+
+The server (``tests/overpass_server.py``) answers osmnx's real HTTP requests with
+data from ``../shared/data/osm/bad-hersfeld_2021-10-27.osm.pbf``; osmnx's endpoint
+settings point at it. ``deny_network()`` proves nothing else is contacted.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import numpy as np
+import osmium
+import osmnx as ox
+import pytest
+import shapely
+from pyproj import Transformer
+
+from geodata.cache import cache_dir
+from geodata.districts import OUTSIDE, load_districts
+from geodata.download import PLACE_TYPES, download_info, download_path, download_place
+from geodata.errors import DownloadError, GeodataError
+from geodata.network import load_network
+from geodata.osm import check_extract, osm_timestamp
+from tests.netguard import OutboundConnection, deny_network
+from tests.overpass_server import OverpassServer, answer_query, load_osm, parse_query
+
+PLACE = "Bad Hersfeld, Germany"
+TOWN_NODE = (9.7068, 50.8681)  # place=town "Bad Hersfeld" in the extract
+
+
+def town_polygon(radius_m: float = 2500.0) -> shapely.Polygon:
+    """A 2.5 km disc around Bad Hersfeld's town node, as Nominatim's place polygon."""
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    to_wgs = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
+    x, y = to_utm.transform(*TOWN_NODE)
+    disc = shapely.Point(x, y).buffer(radius_m, quad_segs=8)
+    return shapely.transform(disc, lambda c: np.column_stack(to_wgs.transform(c[:, 0], c[:, 1])))
+
+
+@pytest.fixture(scope="module")
+def polygon() -> shapely.Polygon:
+    return town_polygon()
+
+
+@pytest.fixture(scope="module")
+def server(bad_hersfeld_pbf, polygon):
+    with OverpassServer(bad_hersfeld_pbf, {PLACE: polygon}) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch) -> Path:
+    """A cache of its own, so that a download really happens."""
+    monkeypatch.setenv("HAUSBESUCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.delenv("HAUSBESUCH_OVERPASS_URL", raising=False)
+    monkeypatch.delenv("HAUSBESUCH_NOMINATIM_URL", raising=False)
+    return tmp_path / "cache"
+
+
+def point_osmnx_at(monkeypatch, srv: OverpassServer) -> None:
+    monkeypatch.setattr(ox.settings, "overpass_url", srv.overpass_url)
+    monkeypatch.setattr(ox.settings, "nominatim_url", srv.nominatim_url)
+
+
+def _objects_in(path: Path, polygon, key: str) -> set[tuple[str, int]]:
+    """(type, id) of nodes/ways with ``key`` that have a node inside ``polygon``."""
+    out: set[tuple[str, int]] = set()
+    fp = osmium.FileProcessor(str(path)).with_locations().with_filter(osmium.filter.KeyFilter(key))
+    for obj in fp:
+        if isinstance(obj, osmium.osm.Node):
+            if shapely.contains_xy(polygon, obj.location.lon, obj.location.lat):
+                out.add(("n", obj.id))
+        elif isinstance(obj, osmium.osm.Way):
+            locs = [n.location for n in obj.nodes if n.location.valid()]
+            if any(shapely.contains_xy(polygon, loc.lon, loc.lat) for loc in locs):
+                out.add(("w", obj.id))
+    return out
+
+
+def _place_nodes_in(path: Path, polygon) -> set[str]:
+    """Names of the place nodes (of the downloaded types) inside ``polygon``."""
+    out = set()
+    for n in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
+        osmium.filter.KeyFilter("place")
+    ):
+        if n.tags["place"] in PLACE_TYPES and shapely.contains_xy(polygon, n.location.lon, n.location.lat):
+            out.add(n.tags.get("name", str(n.id)))
+    return out
+
+
+def test_download_place_end_to_end(server, polygon, fresh_cache, monkeypatch, bad_hersfeld_pbf):
+    point_osmnx_at(monkeypatch, server)
+    saved_cache_folder = ox.settings.cache_folder
+    before = server.count()
+    messages: list[str] = []
+    with deny_network() as attempts:
+        path = download_place(PLACE, progress=messages.append)
+        assert attempts == []  # not one connection beyond loopback during the download
+        with pytest.raises(OutboundConnection):  # … and the guard was really on
+            socket.create_connection(("192.0.2.1", 80), timeout=1)
+        assert len(attempts) == 1
+    # osmnx really asked the loopback server: geocoding, then the Overpass queries
+    assert server.count("/nominatim/search") == 1
+    assert server.count("/api/interpreter") >= 3
+    assert server.count() > before
+    assert len(messages) == 5 and messages[0].startswith("Schritt 1/5")
+    assert any("Straßennetz" in m for m in messages)
+    # globals osmnx mutates are restored
+    assert ox.settings.cache_folder == saved_cache_folder
+    assert socket.getaddrinfo.__module__ == "socket"
+
+    # one local OSM file in our cache, read through the normal local path
+    assert path == download_path(PLACE)
+    assert path.parent == cache_dir("downloads") and path.is_relative_to(fresh_cache)
+    assert path.name.endswith(".osm.pbf")
+    check_extract(path)
+    assert osm_timestamp(path) == "2021-10-27T14:42:29Z"
+    info = download_info(path)
+    assert info is not None and info["name"] == "Bad Hersfeld" and info["place"] == PLACE
+    assert info["polygon"].symmetric_difference(polygon).area < 1e-9
+
+    # the network inside the place polygon matches the local extract's
+    for mode in ("walk", "drive"):
+        got = load_network(path, mode)
+        ref = load_network(bad_hersfeld_pbf, mode)
+        n_got = int(shapely.contains_xy(polygon, got.node_lon, got.node_lat).sum())
+        n_ref = int(shapely.contains_xy(polygon, ref.node_lon, ref.node_lat).sum())
+        assert n_ref > 500
+        assert 0.97 * n_ref <= n_got <= 1.03 * n_ref, (mode, n_got, n_ref)
+    # every address object and place node of the town is in the download
+    ref_addr = _objects_in(bad_hersfeld_pbf, polygon, "addr:housenumber")
+    got_addr = _objects_in(path, polygon, "addr:housenumber")
+    assert len(ref_addr) > 1000
+    assert ref_addr <= got_addr
+    ref_places = _place_nodes_in(bad_hersfeld_pbf, polygon)
+    assert len(ref_places) >= 5 and ref_places <= _place_nodes_in(path, polygon)
+
+    # a second call makes no request at all
+    count = server.count()
+    with deny_network() as attempts:
+        again = download_place(PLACE)
+    assert again == path and server.count() == count and attempts == []
+
+    # districts of the download: the fallback, clipped to the place polygon
+    d = load_districts(path)
+    assert d.source == "fallback" and "Bad Hersfeld" in d.names
+    union = shapely.union_all(d.geometries)
+    assert polygon.buffer(0.003).contains(union)
+    lon, lat = TOWN_NODE
+    assert d.assign([lon, 9.4], [lat, 50.8]).tolist() == ["Bad Hersfeld", OUTSIDE]
+
+
+def test_place_not_found(server, fresh_cache, monkeypatch):
+    point_osmnx_at(monkeypatch, server)
+    with pytest.raises(DownloadError, match="Ort nicht gefunden: 'Atlantis, Germany'"):
+        download_place("Atlantis, Germany")
+    assert not download_path("Atlantis, Germany").exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_overpass_unreachable(server, fresh_cache, monkeypatch):
+    point_osmnx_at(monkeypatch, server)
+    monkeypatch.setattr(ox.settings, "overpass_url", f"http://127.0.0.1:{_closed_port()}/api")
+    with deny_network() as attempts, pytest.raises(DownloadError, match="Overpass.*nicht erreichbar"):
+        download_place(PLACE)
+    assert attempts == []
+    assert not download_path(PLACE).exists()
+
+
+def test_nominatim_unreachable_via_env(fresh_cache, monkeypatch):
+    """The HAUSBESUCH_NOMINATIM_URL variable overrides osmnx's setting."""
+    monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", f"http://127.0.0.1:{_closed_port()}/")
+    with pytest.raises(DownloadError, match="Nominatim.*nicht erreichbar") as exc:
+        download_place(PLACE)
+    assert isinstance(exc.value, GeodataError)
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("empty", "keine Straßen"),
+        ("remark", "Overpass meldet einen Fehler"),
+        ("broken", "keine brauchbare Antwort"),
+    ],
+)
+def test_bad_overpass_answers(bad_hersfeld_pbf, polygon, fresh_cache, monkeypatch, mode, message):
+    with OverpassServer(bad_hersfeld_pbf, {PLACE: polygon}, mode=mode) as srv:
+        point_osmnx_at(monkeypatch, srv)
+        with pytest.raises(DownloadError, match=message):
+            download_place(PLACE)
+        assert srv.count("/api/interpreter") >= 1
+    assert not download_path(PLACE).exists()
+
+
+def test_empty_place_name(fresh_cache):
+    with pytest.raises(DownloadError, match="Kein Ortsname"):
+        download_place("   ")
+
+
+def test_download_path_is_keyed_by_place(fresh_cache):
+    a = download_path("Kassel, Germany")
+    assert a == download_path("  Kassel,   Germany ")
+    assert a != download_path("Bad Hersfeld, Germany")
+    assert a != download_path("Kassel, Germany", admin_levels=(10,))
+    assert a.name.startswith("kassel-germany-")
+
+
+def test_server_answers_overpass_ql_like_overpass(bad_hersfeld_pbf, polygon):
+    """The loopback server's query subset itself: filters, areas and recursion."""
+    data = load_osm(str(bad_hersfeld_pbf))
+    poly = " ".join(f"{y:.6f} {x:.6f}" for x, y in polygon.exterior.coords)
+    q = parse_query(
+        f"[out:json][timeout:180];(way[\"highway\"][\"highway\"!~\"footway|path\"]"
+        f"(poly:'{poly}');>;);out;"
+    )
+    assert not q.selections[0].filters[1].match({"highway": "footway"})
+    assert q.recurse_down and len(q.selections) == 1
+    els = answer_query(data, q)
+    ways = [e for e in els if e["type"] == "way"]
+    nodes = {e["id"] for e in els if e["type"] == "node"}
+    assert ways and all(e["tags"]["highway"] not in ("footway", "path") for e in ways)
+    assert all(set(w["nodes"]) <= nodes for w in ways)  # recursion gave the ways' nodes
+    bbox = answer_query(data, parse_query('node["place"="town"](50.86,9.70,50.87,9.71);out;'))
+    assert [e["tags"]["name"] for e in bbox] == ["Bad Hersfeld"]
