@@ -198,14 +198,18 @@ def _solve_worker(
     for node, v in enumerate(visits):
         idx = manager.NodeToIndex(node)
         cum = time_dim.CumulVar(idx)
+        inactive = False
         if v.time_windows:
-            lo, hi = v.time_windows[0].start, v.time_windows[-1].end
-            cum.SetRange(lo, min(hi, horizon))
-            for a, b in zip(v.time_windows, v.time_windows[1:], strict=False):
-                if b.start - 1 >= a.end + 1:
-                    cum.RemoveInterval(a.end + 1, b.start - 1)
+            tws = [(w.start, min(w.end, horizon)) for w in v.time_windows if w.start <= horizon]
+            if not tws:
+                inactive = True
+            else:
+                cum.SetRange(tws[0][0], tws[-1][1])
+                for (_, a_end), (b_start, _) in zip(tws, tws[1:], strict=False):
+                    if b_start - 1 >= a_end + 1:
+                        cum.RemoveInterval(a_end + 1, b_start - 1)
         allowed = [vi for vi, veh in enumerate(vehicles) if problem.compatible(v, veh)]
-        if not allowed:
+        if not allowed or inactive:
             routing.ActiveVar(idx).SetValue(0)
         elif len(allowed) < len(all_vehicles):
             routing.VehicleVar(idx).SetValues([-1, *allowed])
