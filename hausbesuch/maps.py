@@ -352,7 +352,7 @@ def _local(pairs: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
 
 
 def _base_map(settings: MapSettings, assets: str, title: str) -> folium.Map:
-    fig = Figure(title=title)
+    fig = Figure(title=html.escape(title))  # branca does not escape the title
     m = folium.Map(
         location=[50.0, 10.0],
         zoom_start=14,

@@ -356,3 +356,16 @@ def test_overview_with_real_bad_hersfeld_districts(bad_hersfeld_pbf: Path) -> No
     legend_html = json.loads(legend.group(1))
     for n in set(names):
         assert f"{escape_map_text(n)}</li>" in legend_html
+
+
+def test_team_and_city_text_is_escaped_too() -> None:
+    """Team ids come from a user file and the city from a profile: escaped like client text."""
+    plan = sample_plan()
+    plan.city = "Bad <b>Hersfeld</b>"
+    plan.routes = [dataclasses.replace(r, team_id="<i>T</i>", start_label="<u>JC</u>")
+                   for r in plan.routes]  # fmt: skip
+    for page in (render_map(route_map(plan.routes[0], MapSettings())),
+                 render_map(overview_map(plan, MapSettings()))):  # fmt: skip
+        for raw in ("<i>T</i>", "<u>JC</u>", "<b>Hersfeld</b>"):
+            assert raw not in page
+        assert "<title>" in page and "&lt;" in page.split("<title>", 1)[1].split("</title>", 1)[0]
