@@ -87,9 +87,10 @@ UNRESOLVED = "unresolved"
 QUALITIES = (EXACT, INTERPOLATED, STREET, UNRESOLVED)
 
 #: Bump when the index layout or the build rules change (invalidates caches).
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 _CLUSTER_RADIUS_M = 300.0  # pieces of one street name closer than this are one street
+_SAME_TOWN_MERGE_M = 1500.0  # ... or this, when postcode and town agree
 _DUPLICATE_RADIUS_M = 120.0  # equal addresses closer than this are one address
 _NEIGHBOUR_MAX_GAP = 24  # interpolate between known numbers at most this far apart
 _NEIGHBOUR_MAX_DIST_M = 600.0
@@ -156,6 +157,9 @@ class _Cluster:
     towns: tuple[str, ...] = ()  # cities, suburbs and nearby place names (as written)
     town_keys: frozenset[str] = frozenset()
     town_toks: frozenset[str] = frozenset()
+    # cities and suburbs of the street's own addresses (not nearby place names)
+    strong_keys: frozenset[str] = frozenset()
+    strong_toks: frozenset[str] = frozenset()
     main_town: str = ""
     main_postcode: str = ""
     # per parity (0 even, 1 odd): sorted (number, entry) of plain numbered entries
@@ -371,24 +375,24 @@ class AddressIndex:
             owner.append(np.array([len(pcs) + j]))
         allpts = np.vstack(pts)
         own = np.concatenate(owner)
-        parent = list(range(len(pcs) + len(ents)))
+        n_items = len(pcs) + len(ents)
+        labels = np.zeros(n_items, dtype=int)
+        if n_items > 1:
+            from scipy.sparse import coo_matrix
+            from scipy.sparse.csgraph import connected_components
 
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        if len(parent) > 1:
-            tree = cKDTree(allpts)
-            for a, b in tree.query_pairs(_CLUSTER_RADIUS_M, output_type="ndarray"):
-                ra, rb = find(int(own[a])), find(int(own[b]))
-                if ra != rb:
-                    parent[ra] = rb
+            pairs = cKDTree(allpts).query_pairs(_CLUSTER_RADIUS_M, output_type="ndarray")
+            op = own[pairs] if len(pairs) else np.zeros((0, 2), dtype=int)
+            op = np.unique(op[op[:, 0] != op[:, 1]], axis=0) if len(op) else op
+            graph = coo_matrix((np.ones(len(op)), (op[:, 0], op[:, 1])) if len(op) else
+                               (np.zeros(0), (np.zeros(0, dtype=int), np.zeros(0, dtype=int))),
+                               shape=(n_items, n_items))
+            _, labels = connected_components(graph, directed=False)
         groups: dict[int, list[int]] = defaultdict(list)
-        for item in range(len(parent)):
-            groups[find(item)].append(item)
-        for items in groups.values():
+        for item in range(n_items):
+            groups[int(labels[item])].append(item)
+
+        def make(items: list[int]) -> _Cluster:
             cl = _Cluster(key=key, name="")
             names: Counter[str] = Counter()
             for item in items:
@@ -400,10 +404,45 @@ class AddressIndex:
                     cl.entries.append(e)
                     names[self.e_street[e]] += 1
             cl.name = names.most_common(1)[0][0]
+            self._describe_cluster(cl, places)
+            return cl
+
+        item_groups = list(groups.values())
+        made = [make(items) for items in item_groups]
+        if len(made) > 1:
+            # Pieces of one street in one town further apart than the radius (a gap in
+            # the mapped way, a pedestrian zone): one street if postcode and town agree.
+            gparent = list(range(len(made)))
+
+            def gfind(a: int) -> int:
+                while gparent[a] != a:
+                    a = gparent[a]
+                return a
+
+            def pts_of(i: int) -> np.ndarray:
+                own_i = np.isin(own, item_groups[i])
+                return allpts[own_i]
+
+            for a in range(len(made)):
+                for b in range(a + 1, len(made)):
+                    ca, cb = made[a], made[b]
+                    if not (ca.main_town and ca.main_postcode) or (
+                            (ca.main_town, ca.main_postcode) != (cb.main_town, cb.main_postcode)):
+                        continue
+                    dist, _ = cKDTree(pts_of(a)).query(pts_of(b), k=1)
+                    if float(np.min(dist)) <= _SAME_TOWN_MERGE_M:
+                        gparent[gfind(a)] = gfind(b)
+            merged: dict[int, list[int]] = defaultdict(list)
+            for g in range(len(made)):
+                merged[gfind(g)].append(g)
+            if len(merged) < len(made):
+                made = [made[gs[0]] if len(gs) == 1
+                        else make([it for g in gs for it in item_groups[g]])
+                        for gs in merged.values()]
+        for cl in made:
             cid = len(self.clusters)
             for e in cl.entries:
                 self.e_cluster[e] = cid
-            self._describe_cluster(cl, places)
             self.clusters.append(cl)
             self.by_key.setdefault(key, []).append(cid)
 
@@ -442,6 +481,9 @@ class AddressIndex:
         cl.towns = tuple(towns)
         cl.town_keys = frozenset(town_key(t) for t in towns)
         cl.town_toks = frozenset(tok for t in towns for tok in town_tokens(t))
+        strong = list(cities) + list(subs)
+        cl.strong_keys = frozenset(town_key(t) for t in strong)
+        cl.strong_toks = frozenset(tok for t in strong for tok in town_tokens(t))
 
     # -----------------------------------------------------------------------------------
     # Querying
@@ -714,7 +756,25 @@ class AddressIndex:
         for c in self.by_key.get(key, []):
             fits, _, _ = self._town_fit(q, self.clusters[c])
             (ok if fits else rejected).append(c)
-        return ok, rejected
+        return self._prefer_strong(q, ok), rejected
+
+    def _prefer_strong(self, q: ParsedAddress, cands: list[int]) -> list[int]:
+        """Among fitting streets keep those whose own addresses carry the query's
+        postcode / town (a nearby village name alone is a weaker hint)."""
+        if len(cands) < 2:
+            return cands
+        if q.postcode:
+            by_pc = [c for c in cands if q.postcode in self.clusters[c].postcodes]
+            if by_pc:
+                cands = by_pc
+        if q.town_names and len(cands) > 1:
+            strong = [c for c in cands
+                      if any(self._town_matches(t, self.clusters[c].strong_keys,
+                                                self.clusters[c].strong_toks)
+                             for t in q.town_names)]
+            if strong:
+                cands = strong
+        return cands
 
     def _fuzzy_clusters(self, q: ParsedAddress) -> tuple[list[int], float, str]:
         """Fuzzy street match, restricted to streets fitting postcode/town; only when one
@@ -744,6 +804,7 @@ class AddressIndex:
         if len(hits) > 1 and hits[1][1] > best_score - _FUZZY_MARGIN:
             return [], 0.0, ""  # two streets about equally close: not unambiguous
         cl = [c for c in self.by_key[best_keys[0]] if self._town_fit(q, self.clusters[c])[0]]
+        cl = self._prefer_strong(q, cl)
         return cl, float(best_score), self.clusters[cl[0]].name if cl else ""
 
     # --- formatting and geometry ----------------------------------------------------------
@@ -1024,7 +1085,9 @@ def _read_osm(path: Path) -> _RawOsm:
     addr_nodes: dict[int, dict[str, Any]] = {}
     interp_ways: list[tuple[dict[str, str], list[tuple[int, float, float]]]] = []
     wkb = osmium.geom.WKBFactory()
-    fp = osmium.FileProcessor(str(path)).with_locations().with_areas()
+    fp = (osmium.FileProcessor(str(path)).with_locations().with_areas()
+          .with_filter(osmium.filter.KeyFilter("addr:housenumber", "highway",
+                                               "addr:interpolation", "place")))
     for obj in fp:
         tags = obj.tags
         if obj.is_node():

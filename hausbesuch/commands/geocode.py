@@ -1,0 +1,174 @@
+"""``hausbesuch geocode``: find every address of a CSV/XLSX list in the local OSM extract.
+
+The output has every input row, in input order, with all its columns and seven more:
+``lat``, ``lon``, ``geo_quality`` (exact / interpolated / street / unresolved),
+``geo_score`` (0-1), ``geo_match`` (the address as written in OSM), ``geo_reason`` (German,
+why it is not ``exact``; suggestions for unresolved rows) and ``district``. It is written
+as UTF-8 with BOM and ``;`` as delimiter, so German Excel opens it directly. No address
+leaves the machine: the index is built from the extract.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.errors import UserError
+
+#: Columns added to the input, in this order.
+GEO_COLUMNS = ("lat", "lon", "geo_quality", "geo_score", "geo_match", "geo_reason", "district")
+
+
+def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
+                       ) -> tuple[list[str], list[dict[str, str]]]:
+    """Geocode a :class:`hausbesuch.tabular.Table`; returns (columns, rows) for the output.
+
+    Raises :class:`UserError` when the table has no address column. Every input row gives
+    exactly one output row, in order.
+    """
+    from geodata.geocode import geocode_table
+    from hausbesuch.tabular import address_columns, address_from_row
+
+    roles = address_columns(table.columns, source=table.source)
+    lines = [address_from_row(row, roles) for row in table.rows]
+    results = geocode_table(index, lines)
+    names = [""] * len(results)
+    if districts is not None and results:
+        import numpy as np
+
+        found = [i for i, r in enumerate(results) if r.lon is not None]
+        if found:
+            lons = np.array([results[i].lon for i in found], dtype=float)
+            lats = np.array([results[i].lat for i in found], dtype=float)
+            for i, name in zip(found, districts.assign(lons, lats), strict=True):
+                names[i] = str(name)
+    columns = list(table.columns) + [c for c in GEO_COLUMNS if c not in table.columns]
+    rows: list[dict[str, str]] = []
+    for row, line, r, district in zip(table.rows, lines, results, names, strict=True):
+        reason = r.reason
+        if not line:
+            reason = "Keine Adresse in dieser Zeile."
+        if r.suggestions:
+            reason = (reason + " Vorschläge: " + " | ".join(r.suggestions)).strip()
+        out = dict(row)
+        out.update(
+            lat="" if r.lat is None else f"{r.lat:.7f}",
+            lon="" if r.lon is None else f"{r.lon:.7f}",
+            geo_quality=r.quality,
+            geo_score=f"{r.score:.2f}",
+            geo_match=r.match,
+            geo_reason=reason,
+            district=district,
+        )
+        rows.append(out)
+    return columns, rows
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Path:
+    """Write rows as ``;``-separated UTF-8 (with BOM) atomically."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise UserError(f"Der Ausgabeordner existiert nicht: {path.parent}")
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=columns, delimiter=";", extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("geocode")
+    @user_errors
+    def geocode(
+        input: Annotated[
+            Path, typer.Argument(help="Adressliste (CSV oder XLSX) mit Spalte „Adresse“ oder "
+                                 "„Straße“, „Hausnummer“, „PLZ“, „Ort“.")
+        ],
+        out: Annotated[Path, typer.Option("--out", help="Ausgabedatei (CSV).")],
+        osm: OsmOption = None,
+        city: CityOption = None,
+        districts_file: Annotated[
+            Path | None,
+            typer.Option("--districts",
+                         help="Bezirksdatei (GeoJSON, GeoPackage, Shapefile) für die Spalte "
+                              "„district“."),
+        ] = None,
+    ) -> None:
+        """Adressen offline geokodieren (ohne Internet: nur der lokale OSM-Auszug).
+
+        Jede Eingabezeile erscheint in der Ausgabe, in derselben Reihenfolge, mit allen
+        Spalten plus lat, lon, geo_quality, geo_score, geo_match, geo_reason und district.
+        """
+        from geodata.errors import GeodataError
+        from geodata.geocode import load_index
+        from hausbesuch.tabular import read_table
+
+        table = read_table(input)  # fail on a bad input before the slow steps
+        from hausbesuch.tabular import address_columns
+
+        address_columns(table.columns, source=table.source)
+
+        profile = None
+        if city is not None or osm is None:
+            from hausbesuch.config import load_profile, resolve_osm
+
+            profile = load_profile(city)
+            osm_path = resolve_osm(profile, osm)
+        else:
+            from geodata.osm import check_extract
+
+            osm_path = check_extract(osm)
+        index = load_index(osm_path)
+
+        districts = None
+        try:
+            from geodata.districts import load_districts
+
+            kwargs: dict[str, Any] = {"districts_file": districts_file}
+            if profile is not None:
+                from hausbesuch.config import resolve_districts_file
+
+                s = profile.districts
+                kwargs.update(
+                    districts_file=resolve_districts_file(profile, districts_file),
+                    admin_level=s.admin_level, name_column=s.name_column,
+                    source="file" if districts_file is not None else s.source,
+                    known_names=list(s.names),
+                )
+            districts = load_districts(osm_path, **kwargs)
+            for note in getattr(districts, "notes", []) or []:
+                typer.echo(f"Hinweis: {note}", err=True)
+        except GeodataError as exc:
+            if districts_file is not None:
+                raise
+            typer.echo(f"Hinweis: keine Bezirke ({exc}); Spalte „district“ bleibt leer.",
+                       err=True)
+
+        columns, rows = geocode_table_rows(table, index, districts)
+        write_csv(out, columns, rows)
+        counts = Counter(r["geo_quality"] for r in rows)
+        summary = {"rows": len(rows), **{q: counts.get(q, 0) for q in
+                                         ("exact", "interpolated", "street", "unresolved")},
+                   "osm": str(osm_path), "out": str(out)}
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        typer.echo(
+            f"{len(rows)} Zeilen geokodiert: {counts.get('exact', 0)} exakt, "
+            f"{counts.get('interpolated', 0)} interpoliert, {counts.get('street', 0)} nur "
+            f"Straße, {counts.get('unresolved', 0)} nicht gefunden. Ergebnis: {out}",
+            err=True,
+        )

@@ -1,0 +1,154 @@
+"""Parsing and normalising German address strings (geodata.addresses)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geodata.addresses import (
+    ParsedAddress,
+    expand_housenumber,
+    housenumber_key,
+    parse_address,
+    split_housenumber,
+    street_fuzzy_key,
+    street_key,
+    town_tokens,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "street", "number", "postcode", "town", "district"),
+    [
+        ("Friedrich-Ebert-Str. 12a", "Friedrich-Ebert-Str", "12a", "", "", ""),
+        ("friedrich ebert strasse 12 A, 34117 kassel", "friedrich ebert strasse", "12a", "34117",
+         "kassel", ""),
+        ("Wilhelmshoeher Allee 73", "Wilhelmshoeher Allee", "73", "", "", ""),
+        ("Hauptstraße 12-14, D-36251 Bad Hersfeld", "Hauptstraße", "12-14", "36251",
+         "Bad Hersfeld", ""),
+        ("Am Markt 12/1", "Am Markt", "12/1", "", "", ""),
+        ("Straße des 17. Juni 5, 10623 Berlin", "Straße des 17. Juni", "5", "10623", "Berlin", ""),
+        ("Hauptstr 5 Bad Hersfeld", "Hauptstr", "5", "", "Bad Hersfeld", ""),
+        ("Hauptstr. 5, 36251 Bad Hersfeld OT Petersberg", "Hauptstr", "5", "36251",
+         "Bad Hersfeld", "Petersberg"),
+        ("Wilhelmshöher Allee 73, 34117 Kassel-Wehlheiden", "Wilhelmshöher Allee", "73", "34117",
+         "Kassel-Wehlheiden", "Wehlheiden"),
+        ("Kassel-Wehlheiden, Wilhelmshöher Allee 73", "Wilhelmshöher Allee", "73", "",
+         "Kassel-Wehlheiden", "Wehlheiden"),
+        ("c/o Meier, Hauptstr. 5, 36251 Bad Hersfeld", "Hauptstr", "5", "36251",
+         "Bad Hersfeld", ""),
+        ("bei Müller, Weg 1, Lauf", "Weg", "1", "", "Lauf", ""),
+        ("Hauptstr. 5, Whg. 3, 2. OG, 36251 Bad Hersfeld", "Hauptstr", "5", "36251",
+         "Bad Hersfeld", ""),
+        ("  Hauptstr.  5 ,, 36251  Bad Hersfeld. ", "Hauptstr", "5", "36251", "Bad Hersfeld", ""),
+        ("Hauptstr.12a", "Hauptstr", "12a", "", "", ""),
+        ("Hauptstraße5", "Hauptstraße", "5", "", "", ""),
+        ("Hauptstr. Nr. 5", "Hauptstr", "5", "", "", ""),
+        ("Röthenbacher Straße 4 d 91207 Lauf a.d.Pegnitz", "Röthenbacher Straße", "4d", "91207",
+         "Lauf a.d.Pegnitz", ""),
+        ("Hauptstraße, 5", "Hauptstraße", "5", "", "", ""),
+        ("Petersberger Str. 10, Petersberg (Bad Hersfeld)", "Petersberger Str", "10", "",
+         "Petersberg", "Bad Hersfeld"),
+        ("Unterhaun 12, 36282 Hauneck", "Unterhaun", "12", "36282", "Hauneck", ""),
+        ("Hauptstr. 5, 36251, Bad Hersfeld, Deutschland", "Hauptstr", "5", "36251",
+         "Bad Hersfeld", ""),
+        ("Dorfstr. 3, 1067 Dresden", "Dorfstr", "3", "01067", "Dresden", ""),
+    ],
+)
+def test_parse_variants(text: str, street: str, number: str, postcode: str, town: str,
+                        district: str) -> None:
+    p = parse_address(text)
+    assert (p.street, p.housenumber, p.postcode, p.town, p.district) == (
+        street, number, postcode, town, district)
+
+
+def test_co_and_flat_lines_are_kept_as_extra() -> None:
+    p = parse_address("c/o Meier, Hauptstr. 5, Whg. 3, 36251 Bad Hersfeld")
+    assert "c/o Meier" in p.extra
+    assert any("Whg" in e for e in p.extra)
+    one_line = parse_address("bei Müller Hauptstr. 5 36251 Bad Hersfeld")
+    assert one_line.street == "Müller Hauptstr"  # the matcher drops the leading name word
+    assert one_line.postcode == "36251"
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ["Friedrich-Ebert-Straße", "Friedrich Ebert Str", "friedrich-ebert-str.",
+         "FRIEDRICH EBERT STRASSE", "Friedrich-Ebert Strasse"],
+        ["Wilhelmshöher Allee", "Wilhelmshoeher Allee", "wilhelmshöher allee"],
+        ["Weißdornweg", "Weissdornweg", "Weiß-Dorn-Weg"],
+        ["St.-Martin-Weg", "Sankt-Martin-Weg", "St. Martin Weg"],
+        ["Konrad-von-Hauck-Platz", "Konrad-v.-Hauck-Pl."],
+        ["Straße des 17. Juni", "Strasse des 17 Juni"],
+    ],
+)
+def test_street_key_variants_agree(variants: list[str]) -> None:
+    assert len({street_key(v) for v in variants}) == 1
+
+
+def test_street_keys_of_different_streets_differ() -> None:
+    assert street_key("Hauptstraße") != street_key("Hauptweg")
+    assert street_key("Am Berg") != street_key("Bergstraße")
+
+
+def test_fuzzy_key_keeps_a_typo_in_strasse_close() -> None:
+    from rapidfuzz import fuzz
+
+    assert fuzz.ratio(street_fuzzy_key("Danziger Staße"), street_fuzzy_key("Danziger Str.")) > 90
+    assert street_fuzzy_key("Hauptstr") == street_fuzzy_key("Hauptstraße")
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [("12 A", "12a"), ("12a", "12a"), ("12 - 14", "12-14"), ("12 / 1", "12/1"),
+     ("Nr. 7", "7"), ("3 bis 5", "3-5")],
+)
+def test_housenumber_key(raw: str, key: str) -> None:
+    assert housenumber_key(raw) == key
+
+
+def test_expand_and_split_housenumber() -> None:
+    assert expand_housenumber("19-21") == ("19-21", ("19", "21"))
+    assert expand_housenumber("21-25") == ("21-25", ("21", "23", "25"))
+    assert expand_housenumber("10a-d") == ("10a-d", ("10a", "10b", "10c", "10d"))
+    assert expand_housenumber("8;10") == ("8;10", ("8", "10"))
+    assert expand_housenumber("15 A") == ("15a", ())
+    assert split_housenumber("12a") == (12, "a")
+    assert split_housenumber("12/1") == (12, "/1")
+    assert split_housenumber("x") == (None, "x")
+
+
+def test_town_tokens_ignore_particles() -> None:
+    assert town_tokens("Lauf a.d.Pegnitz") == town_tokens("Lauf an der Pegnitz")
+    assert "hersfeld" in town_tokens("Bad Hersfeld")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_parser_never_crashes(text: str) -> None:
+    p = parse_address(text)
+    assert isinstance(p, ParsedAddress)
+    assert p.raw == text
+    assert isinstance(street_key(p.street), str)
+    assert p.postcode == "" or (len(p.postcode) == 5 and p.postcode.isdigit())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    street=st.sampled_from(["Hauptstraße", "Friedrich-Ebert-Str.", "Am Markt", "Weg"]),
+    number=st.integers(1, 999),
+    suffix=st.sampled_from(["", "a", " B", "-3"]),
+    postcode=st.sampled_from(["", "36251", "91207"]),
+    town=st.sampled_from(["", "Bad Hersfeld", "Lauf a.d. Pegnitz"]),
+)
+def test_parser_roundtrip(street: str, number: int, suffix: str, postcode: str, town: str) -> None:
+    """Generated well-formed addresses are split back into their parts."""
+    tail = " ".join(p for p in (postcode, town) if p)
+    text = f"{street} {number}{suffix}" + (f", {tail}" if tail else "")
+    p = parse_address(text)
+    assert street_key(p.street) == street_key(street)
+    assert p.housenumber == housenumber_key(f"{number}{suffix}")
+    assert p.postcode == postcode
+    assert p.town == town

@@ -1,0 +1,252 @@
+"""The offline geocoder on the real extracts: match levels, towns, cache, no network."""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geodata.geocode import (
+    EXACT,
+    INTERPOLATED,
+    STREET,
+    UNRESOLVED,
+    AddressIndex,
+    geocode_table,
+    index_cache_path,
+    load_index,
+)
+from tests.netguard import deny_network
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    k = 111_320.0 * math.cos(math.radians(lat1))
+    return math.hypot((lon2 - lon1) * k, (lat2 - lat1) * 110_574.0)
+
+
+@pytest.fixture(scope="module")
+def bh(bad_hersfeld_pbf: Path) -> AddressIndex:
+    return load_index(bad_hersfeld_pbf)
+
+
+@pytest.fixture(scope="module")
+def lauf(lauf_pbf: Path) -> AddressIndex:
+    return load_index(lauf_pbf)
+
+
+def test_index_content(bh: AddressIndex, lauf: AddressIndex) -> None:
+    """Both extracts give thousands of addresses, hundreds of streets, their postcodes."""
+    assert bh.stats["addresses"] > 2400 and lauf.stats["addresses"] > 5000
+    assert bh.stats["streets"] > 300 and lauf.stats["streets"] > 250
+    assert {"36251", "36282"} <= set(bh.postcodes)
+    assert {"91207", "90607"} <= set(lauf.postcodes)
+    assert lauf.stats["interpolation_ways"] > 10  # Lauf maps addr:interpolation ways
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Breitenstraße 24, 36251 Bad Hersfeld",
+        "breitenstrasse 24, 36251 bad hersfeld",
+        "Breitenstr. 24",
+        "BREITENSTR 24 36251 BAD HERSFELD",
+        "c/o Familie Muster, Breitenstraße 24, D-36251 Bad Hersfeld",
+        "Breitenstrase 24, Bad Hersfeld",
+        "Brietenstraße 24, 36251 Bad Hersfeld",
+    ],
+)
+def test_exact_variants(bh: AddressIndex, text: str) -> None:
+    ref = bh.geocode("Breitenstraße 24, 36251 Bad Hersfeld")
+    assert ref.quality == EXACT and ref.match.startswith("Breitenstraße 24")
+    r = bh.geocode(text)
+    assert r.quality == EXACT, r
+    assert _metres(ref.lon, ref.lat, r.lon, r.lat) < 1
+    assert 0.7 <= r.score <= 1.0
+
+
+def test_typo_is_named_in_the_reason(bh: AddressIndex) -> None:
+    r = bh.geocode("Brietenstraße 24, 36251 Bad Hersfeld")
+    assert "unscharf" in r.reason and r.score < 1.0
+
+
+def test_number_past_the_street_is_street_level(bh: AddressIndex) -> None:
+    r = bh.geocode("Breitenstraße 999, 36251 Bad Hersfeld")
+    assert r.quality == STREET
+    assert r.lon is not None and r.score < 0.5
+    assert "999" in r.reason and "Straße" in r.reason
+    assert r.match.startswith("Breitenstraße")
+
+
+def test_missing_number_between_neighbours_is_interpolated(bh: AddressIndex) -> None:
+    r = bh.geocode("Breitenstraße 10, 36251 Bad Hersfeld")
+    assert r.quality == INTERPOLATED
+    lo = bh.geocode("Breitenstraße 4, 36251 Bad Hersfeld")
+    hi = bh.geocode("Breitenstraße 24, 36251 Bad Hersfeld")
+    assert lo.quality == hi.quality == EXACT
+    # on the segment between its neighbours
+    d = _metres(lo.lon, lo.lat, hi.lon, hi.lat)
+    assert _metres(lo.lon, lo.lat, r.lon, r.lat) + _metres(r.lon, r.lat, hi.lon, hi.lat) < d + 1
+    assert "interpoliert" in r.reason
+
+
+def test_interpolation_ways_are_used(lauf: AddressIndex) -> None:
+    """A number on an addr:interpolation way of Lauf comes back interpolated, on the way."""
+    checked = 0
+    for cl in lauf.clusters:
+        for a, b, step, _xy in cl.interpolations:
+            lo, hi = min(a, b), max(a, b)
+            for num in range(lo + step, hi, step):
+                if (cl.key, str(num)) in lauf.exact or (cl.key, str(num)) in lauf.covered:
+                    continue
+                r = lauf.geocode(f"{cl.name} {num}, {cl.main_postcode} {cl.main_town}")
+                assert r.quality == INTERPOLATED, r
+                checked += 1
+                break
+    assert checked >= 5
+
+
+def test_suffix_of_known_number_is_interpolated(bh: AddressIndex) -> None:
+    r = bh.geocode("Breitenstraße 24z, 36251 Bad Hersfeld")
+    assert r.quality == INTERPOLATED and "24" in r.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Breitenstraße 24, 34117 Kassel",
+        "Breitenstraße 24, Kassel",
+        "Breitenstraße 24, 34117",
+        "Breitenstraße 24, 91207 Lauf a.d.Pegnitz",
+        "Wilhelmshöher Allee 73, 34117 Kassel",
+        "asdf qwertz 12",
+        "",
+        "12345",
+        ",,,;;",
+    ],
+)
+def test_other_city_and_garbage_are_unresolved(bh: AddressIndex, text: str) -> None:
+    r = bh.geocode(text)
+    assert r.quality == UNRESOLVED
+    assert r.lon is None and r.lat is None and r.score == 0.0
+    assert r.reason
+    assert len(r.suggestions) <= 3
+
+
+def test_unresolved_gives_suggestions(bh: AddressIndex) -> None:
+    r = bh.geocode("Breitenstraße 24, 34117 Kassel")
+    assert "Kassel" in r.reason
+    assert any(s.startswith("Breitenstraße") for s in r.suggestions)
+
+
+def test_same_street_in_two_towns(bh: AddressIndex) -> None:
+    """'Hauptstraße' exists in Bad Hersfeld and in Hauneck: town and postcode decide."""
+    amb = bh.geocode("Hauptstraße 40")
+    a = bh.geocode("Hauptstraße 40, 36282 Hauneck")
+    b = bh.geocode("Hauptstraße 40, Unterhaun")
+    assert a.quality == EXACT and "36282" in a.match
+    assert b.quality == EXACT and (b.lon, b.lat) == (a.lon, a.lat)
+    c = bh.geocode("Hauptstraße 40, 36251 Bad Hersfeld")
+    assert c.quality != EXACT or "36251" in c.match
+    # Without a town the street-level answer would be a guess between two towns.
+    no_number = bh.geocode("Hauptstraße")
+    assert no_number.quality == UNRESOLVED and len(no_number.suggestions) >= 2
+    assert amb.quality in (EXACT, UNRESOLVED)
+
+
+def test_wrong_postcode_with_right_town_is_flagged(bh: AddressIndex) -> None:
+    r = bh.geocode("Breitenstraße 24, 36999 Bad Hersfeld")
+    assert r.quality == EXACT and "PLZ 36999" in r.reason and r.score < 1.0
+
+
+def test_parts_mapping_input(bh: AddressIndex) -> None:
+    r = bh.geocode({"strasse": "Breitenstr.", "hausnummer": "24", "plz": "36251",
+                    "ort": "Bad Hersfeld"})
+    assert r.quality == EXACT
+
+
+def test_geocode_opens_no_network_connection(bad_hersfeld_pbf: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building the index and geocoding run with every outbound connection refused."""
+    monkeypatch.setenv("HAUSBESUCH_CACHE_DIR", str(tmp_path))
+    with deny_network() as attempts:
+        idx = load_index(bad_hersfeld_pbf, rebuild=True)
+        results = geocode_table(idx, ["Breitenstraße 24, 36251 Bad Hersfeld", "Foo 1, Kassel"])
+    assert attempts == []
+    assert [r.quality for r in results] == [EXACT, UNRESOLVED]
+
+
+def test_cache_is_keyed_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index is cached under the extract's digest, written atomically, rebuilt when the
+    cache file is broken or the extract changes."""
+    from geodata import geocode as gmod
+
+    monkeypatch.setenv("HAUSBESUCH_CACHE_DIR", str(tmp_path / "cache"))
+    osm = tmp_path / "klein.osm.gz"
+    osm.write_bytes(gzip.compress(_PLACE_OSM.encode()))
+    path = index_cache_path(osm)
+    assert str(path).startswith(str(tmp_path / "cache"))
+    idx = load_index(osm)
+    assert path.exists() and not list(path.parent.glob("*.tmp"))
+    q = "Kleinhausen 3, 36251 Bad Hersfeld"
+    assert AddressIndex.load(path).geocode(q) == idx.geocode(q)
+    path.write_bytes(b"kaputt")  # a corrupt cache file is rebuilt, not fatal
+    gmod._LOADED.clear()
+    assert load_index(osm).geocode(q).quality == EXACT
+    osm.write_bytes(gzip.compress(_PLACE_OSM.replace('v="3"', 'v="4"').encode()))
+    assert index_cache_path(osm) != path
+    assert load_index(osm).geocode(q).quality != EXACT
+
+
+def test_xml_extract_gives_same_addresses(bad_hersfeld_xml: Path, bh: AddressIndex) -> None:
+    idx = load_index(bad_hersfeld_xml)
+    assert idx.stats["addresses"] == bh.stats["addresses"]
+
+
+_PLACE_OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="50.9000" lon="9.7000"><tag k="place" v="hamlet"/><tag k="name" v="Kleinhausen"/></node>
+  <node id="2" lat="50.9001" lon="9.7001">
+    <tag k="addr:place" v="Kleinhausen"/><tag k="addr:housenumber" v="3"/>
+    <tag k="addr:postcode" v="36251"/><tag k="addr:city" v="Bad Hersfeld"/></node>
+  <node id="3" lat="50.9004" lon="9.7006">
+    <tag k="addr:place" v="Kleinhausen"/><tag k="addr:housenumber" v="7"/>
+    <tag k="addr:postcode" v="36251"/><tag k="addr:city" v="Bad Hersfeld"/></node>
+  <node id="10" lat="50.8990" lon="9.6990"/>
+  <node id="11" lat="50.9010" lon="9.7010"/>
+  <node id="12" lat="50.9020" lon="9.7030"/>
+  <way id="20"><nd ref="10"/><nd ref="11"/><tag k="highway" v="residential"/>
+    <tag k="name" v="Lindenweg"/></way>
+  <way id="21"><nd ref="11"/><nd ref="12"/><nd ref="99"/><tag k="highway" v="residential"/>
+    <tag k="name" v="Lindenweg"/></way>
+</osm>
+"""
+
+
+def test_addr_place_and_clipped_ways(tmp_path: Path) -> None:
+    """Villages without streets (addr:place) are found; a way naming a missing node (as in
+    a clipped extract) does not break the build."""
+    p = tmp_path / "klein.osm.gz"
+    p.write_bytes(gzip.compress(_PLACE_OSM.encode()))
+    idx = AddressIndex.build(p)
+    r = idx.geocode("Kleinhausen 3, 36251 Bad Hersfeld")
+    assert r.quality == EXACT and abs(r.lat - 50.9001) < 1e-6
+    assert idx.geocode("Kleinhausen 5").quality == INTERPOLATED
+    assert idx.geocode("Lindenweg 4, Bad Hersfeld").quality == STREET
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=30),
+                          st.sampled_from(["Breitenstraße 24", "Hauptstraße 40, Hauneck", ""])),
+                max_size=25))
+def test_one_result_per_input_in_order(bad_hersfeld_pbf: Path, texts: list[str]) -> None:
+    idx = load_index(bad_hersfeld_pbf)
+    out = geocode_table(idx, texts)
+    assert len(out) == len(texts)
+    for t, r in zip(texts, out, strict=True):
+        assert r == idx.geocode(t)
+        assert (r.lon is None) == (r.quality == UNRESOLVED)
+        assert 0.0 <= r.score <= 1.0
