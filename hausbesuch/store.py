@@ -57,7 +57,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -495,15 +495,30 @@ class Store:
         except (ArgumentError, ImportError) as exc:  # e.g. an unknown driver "sqlite+xyz"
             raise StoreError(f"Datenbank-Adresse {_safe(parsed)} nicht nutzbar: {exc}") from None
         store = cls(engine, url=_safe(parsed))
+
+        def reason(exc: BaseException) -> str:
+            lines = str(getattr(exc, "orig", exc)).strip().splitlines()
+            return lines[0] if lines else type(exc).__name__
+
         try:
+            try:
+                conn = engine.connect()
+            except DBAPIError as exc:
+                raise StoreError(
+                    f"Datenbank nicht erreichbar: {_safe(parsed)} ({reason(exc)})"
+                ) from None
+            conn.close()
             if schema is not None:
                 with engine.begin() as conn:
+                    # serialised: concurrent CREATE SCHEMA IF NOT EXISTS can collide
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
                     conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             store.migrate()
-        except (OperationalError, DBAPIError) as exc:
+        except DBAPIError as exc:
             engine.dispose()
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            raise StoreError(f"Datenbank nicht erreichbar: {_safe(parsed)} ({reason})") from None
+            raise StoreError(
+                f"Datenbankfehler beim Öffnen von {_safe(parsed)}: {reason(exc)}"
+            ) from None
         except BaseException:
             engine.dispose()
             raise
@@ -735,7 +750,7 @@ class Store:
                     distance_m=r.distance_m, service_s=r.service_s, waiting_s=r.waiting_s,
                     lunch=(r.lunch_start, r.lunch_end)
                     if r.lunch_start is not None and r.lunch_end is not None else None,
-                    legs=tuple(tuple((pt[0], pt[1]) for pt in leg) for leg in json.loads(r.legs)),
+                    legs=tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
                 )
                 for r in rows(RouteRow, RouteRow.seq)
             ]

@@ -306,7 +306,7 @@ def test_concurrent_first_open_on_postgresql(pg_schema: tuple[str, str]) -> None
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(3)]
+    threads = [threading.Thread(target=worker) for _ in range(4)]
     for th in threads:
         th.start()
     for th in threads:
