@@ -52,8 +52,13 @@ from routing.model import Problem, Route, Solution, Unassigned, Vehicle, Visit, 
 WORK_PER_SECOND = 400
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.25
-#: First-solution strategies of the workers, in order (worker i uses entry i mod len).
-STRATEGIES = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS")
+#: (first-solution strategy, guided-local-search lambda) of the workers; worker i uses
+#: entry i mod len. Different starts and penalty strengths diversify the workers.
+STRATEGIES = (
+    ("PARALLEL_CHEAPEST_INSERTION", 0.1),
+    ("LOCAL_CHEAPEST_INSERTION", 0.5),
+    ("SAVINGS", 0.3),
+)
 
 ProgressCallback = Callable[[float, int], None]
 
@@ -174,10 +179,7 @@ def _solve_worker(
     # Visit counter: positions (pins), max visits, balance.
     count_idx = routing.RegisterUnaryTransitVector([1] * n + [0] * len(depot_locs))
     caps = [veh.team.max_visits if veh.team.max_visits is not None else n for veh in vehicles]
-    if not os.environ.get("HB_NOCOUNT"):
-        routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "Visits")
-    else:
-        routing.AddDimensionWithVehicleCapacity(count_idx, 0, [n]*len(caps), True, "Visits")
+    routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "Visits")
     count_dim = routing.GetDimensionOrDie("Visits")
 
     # Capacities (VROOM delivery amounts).
@@ -215,8 +217,7 @@ def _solve_worker(
             routing.VehicleVar(idx).SetValues([-1, *allowed])
         if v.pin is not None and v.pin.position is not None:
             count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
-        if not os.environ.get("HB_NODISJ"):
-            routing.AddDisjunction([idx], pen[node])
+        routing.AddDisjunction([idx], pen[node])
 
     # Breaks: may not overlap a service; travel may be split around them.
     node_visit_transit = [0] * routing.Size()
@@ -244,8 +245,9 @@ def _solve_worker(
             count_dim.SetCumulVarSoftUpperBound(routing.End(vi), target, problem.balance)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    strategy = STRATEGIES[worker % len(STRATEGIES)]
+    strategy, lam = STRATEGIES[worker % len(STRATEGIES)]
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+    params.guided_local_search_lambda_coefficient = lam
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
@@ -254,23 +256,6 @@ def _solve_worker(
     if solution_limit is not None:
         params.solution_limit = max(1, solution_limit)
     params.log_search = False
-    import os as _os
-    if _os.environ.get("HB_LAMBDA"):
-        params.guided_local_search_lambda_coefficient = float(_os.environ["HB_LAMBDA"])
-    if _os.environ.get("HB_OPS"):
-        for op in _os.environ["HB_OPS"].split(","):
-            name, val = op.split("=")
-            setattr(params.local_search_operators, name, val == "1" and 3 or 2)
-    if _os.environ.get("HB_STRAT"):
-        params.first_solution_strategy = getattr(
-            routing_enums_pb2.FirstSolutionStrategy, _os.environ["HB_STRAT"].split(",")[worker]
-        )
-    if _os.environ.get("HB_SET"):
-        from google.protobuf import text_format
-        text_format.Merge(_os.environ["HB_SET"], params)
-    if _os.environ.get("HB_LOG"):
-        params.log_search = True
-
     events: list[tuple[float, int]] = []
     best = [None]
 
@@ -422,7 +407,7 @@ def solve(
         "workers": [
             {
                 "worker": r.worker,
-                "strategy": STRATEGIES[r.worker % len(STRATEGIES)],
+                "strategy": STRATEGIES[r.worker % len(STRATEGIES)][0],
                 "objective": r.objective,
                 "improvements": r.solutions,
                 "hit_time_limit": r.hit_time_limit,
