@@ -1,0 +1,72 @@
+"""Tables of a plan for analysis (pandas): what the notebook and reports show.
+
+Pure functions over :class:`hausbesuch.plandata.Plan`; they work the same on a plan
+fresh from the planner or read back from the store. Column names are German, as
+these tables are shown to coordinators.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hausbesuch.plandata import Plan
+
+
+def visits_per_district(plan: Plan) -> pd.DataFrame:
+    """Per district: planned, unassigned and total visits (rejected rows have no district).
+
+    Columns: ``stadtteil``, ``geplant``, ``nicht_eingeplant``, ``gesamt``; sorted by
+    ``gesamt`` descending, then name.
+    """
+    planned = [s.district for r in plan.routes for s in r.stops]
+    unassigned = [u.district for u in plan.unassigned]
+    df = pd.DataFrame(
+        {
+            "stadtteil": planned + unassigned,
+            "status": ["geplant"] * len(planned) + ["nicht_eingeplant"] * len(unassigned),
+        }
+    )
+    if df.empty:
+        return pd.DataFrame(columns=["stadtteil", "geplant", "nicht_eingeplant", "gesamt"])
+    table = (
+        df.groupby(["stadtteil", "status"]).size().unstack(fill_value=0)
+        .reindex(columns=["geplant", "nicht_eingeplant"], fill_value=0)
+    )
+    table["gesamt"] = table["geplant"] + table["nicht_eingeplant"]
+    table = table.reset_index().sort_values(["gesamt", "stadtteil"], ascending=[False, True])
+    table.columns.name = None
+    return table.reset_index(drop=True)
+
+
+def time_per_team_day(plan: Plan) -> pd.DataFrame:
+    """Per team-day: visits, travel, visit (service), waiting and total minutes, and km.
+
+    Columns: ``team``, ``datum``, ``besuche``, ``fahrt_min``, ``besuch_min``,
+    ``warten_min``, ``arbeitszeit_min`` (from leaving to returning), ``km``.
+    """
+    rows = []
+    for r in sorted(plan.routes, key=lambda r: (r.team_id, r.day)):
+        rows.append(
+            {
+                "team": r.team_id,
+                "datum": r.day,
+                "besuche": len(r.stops),
+                "fahrt_min": round(r.travel_s / 60, 1),
+                "besuch_min": round(r.service_s / 60, 1),
+                "warten_min": round(r.waiting_s / 60, 1),
+                "arbeitszeit_min": round((r.return_ - r.depart).total_seconds() / 60, 1),
+                "km": round(r.distance_m / 1000, 2),
+            }
+        )
+    cols = ["team", "datum", "besuche", "fahrt_min", "besuch_min", "warten_min",
+            "arbeitszeit_min", "km"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def unassigned_reasons(plan: Plan) -> pd.DataFrame:
+    """Counts of unassigned visits per reason code, with one example sentence each."""
+    rows: dict[str, dict[str, object]] = {}
+    for u in plan.unassigned:
+        entry = rows.setdefault(u.code, {"grund": u.code, "anzahl": 0, "beispiel": u.reason})
+        entry["anzahl"] = int(entry["anzahl"]) + 1  # type: ignore[call-overload]
+    return pd.DataFrame(list(rows.values()), columns=["grund", "anzahl", "beispiel"])

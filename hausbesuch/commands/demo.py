@@ -1,0 +1,66 @@
+"""``hausbesuch demo``: plan a realistic week from real address points of the city's extract."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+
+
+def next_monday(today: date | None = None) -> date:
+    """The Monday after ``today`` (a week's plan starts on a Monday)."""
+    today = today or date.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    @user_errors
+    def demo(
+        city: CityOption = None,
+        osm: OsmOption = None,
+        out: Annotated[Path, typer.Option("--out", help="Ausgabeordner.")] = Path("hausbesuch-demo"),
+        clients: Annotated[int, typer.Option("--clients", help="Anzahl gültiger Kundenzeilen.")] = 80,
+        start: Annotated[str, typer.Option("--start", help="Erster Tag (Standard: nächster Montag).")] = "",
+        days: Annotated[int, typer.Option("--days", help="Anzahl Kalendertage.")] = 5,
+        db: Annotated[str | None, typer.Option("--db", help="Datenbank-URL.")] = None,
+        time_limit: Annotated[float, typer.Option("--time-limit", help="Rechenzeit in Sekunden.")] = 30.0,
+        seed: Annotated[int, typer.Option("--seed", help="Zufallsstartwert für Liste und Planung.")] = 7,
+    ) -> None:
+        """Demo: Kundenliste aus echten Adressen des OSM-Auszugs erzeugen und eine Woche planen.
+
+        Ohne lokalen Auszug lädt das Kassel-Profil die Stadt einmalig herunter; offline geht es
+        mit einer Beispielstadt: hausbesuch demo --city bad-hersfeld
+        """
+        from geodata.geocode import load_index
+        from hausbesuch.commands.plan import _parse_start, run_plan, summary_lines
+        from hausbesuch.config import load_profile, resolve_osm
+        from hausbesuch.demo import make_demo_files
+
+        profile = load_profile(city)
+        first = _parse_start(start) if start else next_monday()
+        osm_path = resolve_osm(profile, osm, progress=lambda msg: typer.echo(msg, err=True))
+        typer.echo(f"Stadt: {profile.name}; OSM-Daten: {osm_path}", err=True)
+        index = load_index(osm_path)
+        from hausbesuch.planning import _depot_lonlat
+
+        files = make_demo_files(index, out / "eingabe", start=first, n_clients=clients,
+                                seed=seed, town=profile.name, near=_depot_lonlat(profile, index))
+        typer.echo(f"Demo-Kundenliste: {files.clients} ({files.n_rows} Zeilen, davon "
+                   f"{files.n_bad} fehlerhaft); Teams: {files.teams}", err=True)
+        result, plan_id = run_plan(
+            files.clients, city=city, osm=osm_path, teams=files.teams, districts=None,
+            start=first, days=days, out=out, db=db, time_limit=time_limit, seed=seed,
+            threads=2, mode=None,
+        )
+        for line in summary_lines(result, plan_id, out):
+            typer.echo(line)
+        routes = sorted(result.plan.routes, key=lambda r: (r.day, r.team_id))  # type: ignore[attr-defined]
+        if routes:
+            r = routes[0]
+            typer.echo(f"Erste Route ({r.team_id}, {r.day:%d.%m.%Y}): "
+                       f"{(out / 'routen' / (r.slug + '.html')).resolve()}")

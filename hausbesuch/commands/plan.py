@@ -1,0 +1,129 @@
+"""``hausbesuch plan``: a client list in, a week of routes, maps and field links out."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.errors import UserError
+
+
+def _parse_start(text: str) -> date:
+    from hausbesuch.clients import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UserError(f"--start: kein gültiges Datum: {text!r} ({exc})") from None
+
+
+def run_plan(
+    clients: Path,
+    *,
+    city: str | None,
+    osm: Path | None,
+    teams: Path | None,
+    districts: Path | None,
+    start: date,
+    days: int,
+    out: Path,
+    db: str | None,
+    time_limit: float,
+    seed: int | None,
+    threads: int,
+    mode: str | None,
+    quiet: bool = False,
+) -> tuple[object, str]:
+    """Run the whole plan workflow with a progress display; return (result, plan id)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week, write_plan_files
+    from hausbesuch.store import Store
+    from hausbesuch.teams import teams_for_profile
+
+    profile = load_profile(city)
+    team_list = teams_for_profile(profile, teams)
+    options = PlanOptions(start=start, days=days, time_limit=time_limit, seed=seed,
+                          threads=threads, mode=mode)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("Planung", total=1.0)
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.update(task, description=stage, completed=fraction)
+
+        result = plan_week(clients, profile=profile, options=options, teams=team_list, osm=osm,
+                           districts_file=districts, progress=progress)
+        bar.update(task, description="Dateien schreiben")
+        write_plan_files(result, out, profile)
+        bar.update(task, description="Plan speichern")
+        store = Store.open(db)
+        store.upsert_clients(result.plan.clients, city=profile.name)
+        plan_id = store.save_plan(result.plan)
+    return result, plan_id
+
+
+def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
+    from hausbesuch.plandata import STATUS_PLANNED, STATUS_REJECTED, STATUS_UNASSIGNED
+
+    rows = result.report_rows  # type: ignore[attr-defined]
+    counts = {s: sum(1 for r in rows if r["status"] == s)
+              for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
+    plan = result.plan  # type: ignore[attr-defined]
+    lines = [
+        f"Plan {plan_id}: {len(rows)} Zeilen: {counts[STATUS_PLANNED]} geplant, "
+        f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
+        f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
+        f"Bericht: {(out / 'report.csv').resolve()}",
+    ]
+    return lines
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("plan")
+    @user_errors
+    def plan(
+        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX).")],
+        city: CityOption = None,
+        osm: OsmOption = None,
+        teams: Annotated[Path | None, typer.Option("--teams", help="Teams (TOML oder CSV).")] = None,
+        districts: Annotated[
+            Path | None, typer.Option("--districts", help="Stadtteil-Datei (GeoJSON, GPKG, SHP).")
+        ] = None,
+        start: Annotated[str, typer.Option("--start", help="Erster Planungstag, z. B. 2026-12-07.")] = "",
+        days: Annotated[int, typer.Option("--days", help="Anzahl Kalendertage.")] = 5,
+        out: Annotated[Path, typer.Option("--out", help="Ausgabeordner.")] = Path("plan"),
+        db: Annotated[
+            str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
+        ] = None,
+        time_limit: Annotated[float, typer.Option("--time-limit", help="Rechenzeit in Sekunden.")] = 30.0,
+        seed: Annotated[int, typer.Option("--seed", help="Zufallsstartwert (gleicher Wert, gleicher Plan).")] = 1,
+        threads: Annotated[int, typer.Option("--threads", help="Parallele Suchprozesse.")] = 2,
+        mode: Annotated[
+            str | None, typer.Option("--mode", help="Fortbewegungsart aller Teams: walk, bike, drive.")
+        ] = None,
+    ) -> None:
+        """Besuche eines Zeitraums planen: Touren je Team und Tag, Karten, Routenseiten, Bericht."""
+        if not start:
+            raise UserError("--start fehlt: erster Planungstag, z. B. --start 2026-12-07.")
+        if mode is not None:
+            from geodata.network import check_mode
+
+            check_mode(mode)
+        result, plan_id = run_plan(
+            clients, city=city, osm=osm, teams=teams, districts=districts,
+            start=_parse_start(start), days=days, out=out, db=db, time_limit=time_limit,
+            seed=seed, threads=threads, mode=mode,
+        )
+        for line in summary_lines(result, plan_id, out):
+            typer.echo(line)
