@@ -30,8 +30,8 @@ reason lists every problem) when: the ID is missing, too long, or repeats an ear
 is missing; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
 lies after ``today``; ``angekuendigt_ab`` lies more than a year ahead; a time window cannot be
 read, has an invalid time or ends before it starts; the duration is unreadable, not positive
-or longer than :data:`MAX_DURATION_MIN`. The ID, address and unknown-street checks beyond
-"missing" belong to the geocoder.
+or longer than :data:`MAX_DURATION_MIN`. Whether an address exists (an unknown street) is
+the geocoder's check, not the reader's.
 
 The visit priority is :func:`priority_from_months` of the months since contact broke off.
 """
