@@ -1,0 +1,134 @@
+"""VROOM-compatible JSON: round trip, pyvroom accepts what we write, VROOM input runs as is."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from routing import Break, Pin, Problem, Shift, Team, TimeWindow, Visit, at
+from routing.check import check
+from routing.errors import RoutingInputError
+from routing.solve import solve
+from routing.vroom_json import (
+    problem_from_json,
+    problem_to_json,
+    solution_from_json,
+    solution_to_json,
+)
+
+
+def week_problem(n: int = 24, seed: int = 4) -> Problem:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 4000, (n + 1, 2))
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    walk = np.rint(d / 1.3).astype(int)
+    visits = []
+    for i in range(1, n + 1):
+        tws = ()
+        if i % 6 == 0:
+            day = i % 3
+            tws = (TimeWindow(at(day, 10), at(day, 12)),)
+        visits.append(
+            Visit(
+                f"K-{i:03d}", i, service=2700, priority=int(rng.integers(0, 100)),
+                skills=frozenset({"türkisch"}) if i % 5 == 0 else frozenset(),
+                time_windows=tws,
+                earliest_day=1 if i % 7 == 0 else 0,
+                pin=Pin(team="Nord") if i == 3 else None,
+            )
+        )
+    teams = [
+        Team(
+            name,
+            tuple(
+                Shift(d_, TimeWindow(at(d_, 8), at(d_, 15)),
+                      (Break(TimeWindow(at(d_, 11, 30), at(d_, 13, 30)), 1800),))
+                for d_ in range(3)
+            ),
+            start=0, end=0, skills=sk, max_visits=5, mode="walk",
+        )
+        for name, sk in (("Nord", frozenset({"türkisch"})), ("Süd", frozenset()))
+    ]
+    return Problem(visits, teams, 3, {"walk": walk}, {"walk": np.rint(d).astype(int)})
+
+
+def test_round_trip_keeps_the_model():
+    p = week_problem()
+    q = problem_from_json(json.loads(json.dumps(problem_to_json(p))))
+    assert q.visits == p.visits
+    assert q.teams == p.teams
+    assert q.days == p.days
+    assert np.array_equal(q.durations["walk"], p.durations["walk"])
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_pyvroom_accepts_what_we_write_and_its_plan_passes_our_checker(tmp_path, pure):
+    """pyvroom loads our JSON (with and without the extra key); VROOM's plan respects the
+    skills, breaks, day ranges and team pins (they are encoded as VROOM sees them)."""
+    import vroom
+
+    p = week_problem()
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(problem_to_json(p, pure=pure)))
+    inp = vroom.Input.from_json(path)
+    out = inp.solve(exploration_level=3, nb_threads=1).to_dict()
+    assert out["code"] == 0
+    sol = solution_from_json(p, out)
+    assert check(p, sol) == []
+    assert len(sol.served) > 0
+
+
+def test_our_output_reads_back_and_checks():
+    p = week_problem()
+    sol = solve(p, time_limit=2, seed=1)
+    out = json.loads(json.dumps(solution_to_json(p, sol)))
+    assert out["code"] == 0
+    assert out["summary"]["unassigned"] == len(out["unassigned"])
+    for u in out["unassigned"]:
+        assert u["reason_code"] and u["reason"]
+    for r in out["routes"]:
+        assert [s["type"] for s in r["steps"]][0] == "start"
+        assert r["steps"][-1]["type"] == "end"
+        for s in r["steps"]:
+            assert {"arrival", "duration", "service", "waiting_time"} <= s.keys()
+    back = solution_from_json(p, out)
+    assert check(p, back) == []
+    assert back.travel == sol.travel
+
+
+def test_null_in_a_matrix_means_unreachable():
+    data = {
+        "vehicles": [{"id": 1, "start_index": 0, "end_index": 0}],
+        "jobs": [{"id": 1, "location_index": 1}, {"id": 2, "location_index": 2}],
+        "matrices": {"car": {"durations": [[0, 5, None], [5, 0, None], [None, None, 0]]}},
+    }
+    p = problem_from_json(data)
+    sol = solve(p, time_limit=1, seed=1)
+    assert sol.served == ("1",)
+    assert [(u.visit, u.code) for u in sol.unassigned] == [("2", "unreachable")]
+
+
+@pytest.mark.parametrize(
+    "patch, words",
+    [
+        ({"jobs": [{"id": 3, "location_index": 1, "priority": 200}]}, ["Job 3", "'priority'"]),
+        ({"jobs": [{"id": 4, "location_index": 7}]}, ["Job 4", "'location_index'"]),
+        ({"jobs": [{"id": 5, "location_index": 1, "time_windows": [[10, 5]]}]}, ["Job 5", "time_windows"]),
+        ({"vehicles": [{"id": 9, "start_index": 0, "profile": "bike"}]}, ["Fahrzeug 9", "'profile'"]),
+        ({"vehicles": [{"id": 8, "start_index": 0, "max_travel_time": 5}]}, ["Fahrzeug 8", "max_travel_time"]),
+        ({"matrices": None}, ["'matrices'"]),
+    ],
+)
+def test_invalid_input_names_the_job_or_vehicle_and_field(patch, words):
+    data = {
+        "vehicles": [{"id": 1, "start_index": 0}],
+        "jobs": [{"id": 1, "location_index": 1}],
+        "matrices": {"car": {"durations": [[0, 1], [1, 0]]}},
+    }
+    data.update(patch)
+    with pytest.raises(RoutingInputError) as exc:
+        problem_from_json(data)
+    for w in words:
+        assert w in str(exc.value)
