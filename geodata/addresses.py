@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 __all__ = [
     "ParsedAddress",
@@ -107,14 +107,22 @@ def town_tokens(name: str) -> frozenset[str]:
 _HN_RE = re.compile(r"^(\d+)\s*([a-z]?)$")
 
 
+_HN_PREFIX = re.compile(r"^(?:nr|no|hausnummer|hnr)\.?\s*")
+_HN_SEP = re.compile(r"\s*([-/])\s*")
+_HN_BIS = re.compile(r"\s*bis\s*")
+_HN_SUFFIX = re.compile(r"(\d)\s+([a-z])\b")
+_HN_DROP = re.compile(r"[^0-9a-z/\-;,]")
+
+
+@lru_cache(maxsize=65536)
 def housenumber_key(number: str) -> str:
     """A comparison key for a house number: ``"12 A"`` -> ``"12a"``, ``"12 - 14"`` -> ``"12-14"``."""
     s = normalize_text(number)
-    s = re.sub(r"^(?:nr|no|hausnummer|hnr)\.?\s*", "", s.strip())
-    s = re.sub(r"\s*([-/])\s*", r"\1", s)
-    s = re.sub(r"\s*bis\s*", "-", s)
-    s = re.sub(r"(\d)\s+([a-z])\b", r"\1\2", s)
-    return re.sub(r"[^0-9a-z/\-;,]", "", s)
+    s = _HN_PREFIX.sub("", s.strip())
+    s = _HN_SEP.sub(r"\1", s)
+    s = _HN_BIS.sub("-", s)
+    s = _HN_SUFFIX.sub(r"\1\2", s)
+    return _HN_DROP.sub("", s)
 
 
 def split_housenumber(number: str) -> tuple[int | None, str]:
@@ -180,7 +188,7 @@ class ParsedAddress:
     def number_key(self) -> str:
         return housenumber_key(self.housenumber)
 
-    @property
+    @cached_property
     def town_names(self) -> tuple[str, ...]:
         """The town as typed and each of its parts (``"Kassel-Wehlheiden"``, ``"Kassel"``, ...)."""
         names = [self.town] if self.town else []
@@ -229,12 +237,21 @@ _NR_PREFIX_RE = re.compile(r"\s*(?:nr|no|hausnr|hausnummer|hnr)\s*\.?\s*$", re.I
 _STRAY = " \t.,;:-_/\\|*#+~'\"`´()[]{}<>!?"
 
 
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_TRAILING_WORD = re.compile(r"[^\W\d_]+$")
+_ORDINAL = re.compile(r"\.\s*[^\W\d_]")
+_FLOOR = re.compile(r"\.\s*(?:og|eg|stock)\b", re.IGNORECASE)
+_LINEBREAKS = re.compile(r"[\r\n\t;|]+")
+_DIGIT = re.compile(r"\d")
+
+
+_CLEAN_TABLE = str.maketrans({"\u00a0": " ", "–": "-", "—": "-", "‐": "-", '"': " ", "“": " ",
+                              "”": " ", "„": " ", "«": " ", "»": " "})
+
+
 def _clean(text: str) -> str:
-    s = unicodedata.normalize("NFC", text)
-    s = s.replace("\u00a0", " ").replace("–", "-").replace("—", "-").replace("‐", "-")
-    s = re.sub(r"[\"“”„«»]", " ", s)
-    s = re.sub(r"\s+", " ", s)
-    return s.strip(_STRAY)
+    s = unicodedata.normalize("NFC", text).translate(_CLEAN_TABLE)
+    return " ".join(s.split()).strip(_STRAY)
 
 
 def _split_town(town: str) -> tuple[str, str]:
@@ -256,16 +273,16 @@ def _find_number(part: str) -> re.Match[str] | None:
     for m in _NUMBER_RE.finditer(part):
         start = m.start("num")
         before = part[:start]
-        if not re.search(r"[^\W\d_]", before):
+        if not _HAS_LETTER.search(before):
             continue  # no street name before the number
         if start > 0 and before[-1].isdigit():
             continue
         if start > 0 and before[-1].isalpha():
-            word = re.search(r"[^\W\d_]+$", before)
+            word = _TRAILING_WORD.search(before)
             if word is None or len(word.group()) <= 3:
                 continue  # inside a road number such as "B27" or "L3172"
         after = part[m.end("num"):]
-        if re.match(r"\.\s*[^\W\d_]", after) and not re.match(r"\.\s*(?:og|eg|stock)\b", after, re.I):
+        if _ORDINAL.match(after) and not _FLOOR.match(after):
             continue  # an ordinal: "17. Juni"
         return m
     return None
@@ -281,7 +298,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     """
     raw = text if isinstance(text, str) else str(text)
     s = unicodedata.normalize("NFC", raw)
-    s = re.sub(r"[\r\n\t;|]+", ",", s)
+    s = _LINEBREAKS.sub(",", s)
     parts = [_clean(p) for p in s.split(",")]
     parts = [p for p in parts if p]
     extra: list[str] = []
@@ -309,9 +326,9 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         before, after = _clean(parts[i][: mm.start()]), _clean(parts[i][mm.end():])
         if after:
             town = after
-        elif i + 1 < len(parts) and not re.search(r"\d", parts[i + 1]):
+        elif i + 1 < len(parts) and not _DIGIT.search(parts[i + 1]):
             town = parts.pop(i + 1)
-        elif before and i > 0 and not re.search(r"\d", before):
+        elif before and i > 0 and not _DIGIT.search(before):
             town, before = before, ""
         if before:
             parts[i] = before
@@ -321,7 +338,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     # Without a postcode, a trailing part without digits is the town ("Weg 1, Lauf").
     if not town and len(parts) >= 2:
         for i in range(len(parts) - 1, 0, -1):
-            if not re.search(r"\d", parts[i]) and any(re.search(r"\d", q) for q in parts[:i]):
+            if not _DIGIT.search(parts[i]) and any(_DIGIT.search(q) for q in parts[:i]):
                 town = parts.pop(i)
                 break
     # A district part: "..., OT Petersberg" or a part after the town.
@@ -359,7 +376,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
                 extra.append(rest)
                 rest = rest_clean
             if rest:
-                if not town and not re.search(r"\d", rest):
+                if not town and not _DIGIT.search(rest):
                     town = rest
                 elif rest not in extra:
                     extra.append(rest)
@@ -368,7 +385,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         for j, q in enumerate(parts):
             if j == street_idx:
                 continue
-            if not town and not re.search(r"\d", q) and not _FLAT_RE.fullmatch(q):
+            if not town and not _DIGIT.search(q) and not _FLAT_RE.fullmatch(q):
                 town = q  # "Kassel-Wehlheiden, Wilhelmshöher Allee 73"
             else:
                 extra.append(q)

@@ -43,6 +43,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -650,8 +651,12 @@ class AddressIndex:
 
     def _exact(self, q: ParsedAddress, ents: list[int], factor: float, notes: list[str],
                clusters: list[int]) -> GeocodeResult:
+        if len(ents) == 1:
+            x, y = self.e_xy[ents[0]]
+            return self._result(x, y, EXACT, round(min(1.0, factor), 3), self._fmt_entry(ents[0]),
+                                notes)
         xy = self.e_xy[ents]
-        spread = float(np.max(np.hypot(*(xy - xy[0]).T))) if len(ents) > 1 else 0.0
+        spread = float(np.max(np.hypot(*(xy - xy[0]).T)))
         if spread > _DUPLICATE_RADIUS_M:
             # Prefer the entries whose own town/postcode fit the query.
             fit = [e for e in ents if self._entry_fits(q, e)]
@@ -701,26 +706,11 @@ class AddressIndex:
     # --- towns ----------------------------------------------------------------------------
 
     def _town_known(self, town: str) -> bool:
-        k = town_key(town)
-        if not k:
-            return True
-        if k in self.town_keys or (town_tokens(town) & self.town_toks):
-            return True
-        if any(len(k) >= 4 and (tk.startswith(k) or k.startswith(tk)) for tk in self.town_keys):
-            return True
-        best = process.extractOne(k, list(self.town_keys), scorer=fuzz.ratio, score_cutoff=85)
-        return best is not None
+        return _town_matches(town, self.town_keys, self.town_toks)
 
     @staticmethod
     def _town_matches(town: str, keys: frozenset[str], toks: frozenset[str]) -> bool:
-        k = town_key(town)
-        if not k:
-            return True
-        if k in keys or (town_tokens(town) & toks):
-            return True
-        if any(len(k) >= 4 and (tk.startswith(k) or k.startswith(tk)) for tk in keys):
-            return True
-        return process.extractOne(k, list(keys), scorer=fuzz.ratio, score_cutoff=85) is not None
+        return _town_matches(town, keys, toks)
 
     def _town_fit(self, q: ParsedAddress, cl: _Cluster) -> tuple[bool, float, str]:
         """Does a street cluster fit the query's postcode and town? (ok, factor, note)"""
@@ -951,6 +941,23 @@ def geocode_table(
 
 # ---------------------------------------------------------------------------------------
 # Helpers
+
+
+@lru_cache(maxsize=100_000)
+def _town_matches(town: str, keys: frozenset[str], toks: frozenset[str]) -> bool:
+    """Does a typed town name match one of the known names (keys/tokens)?
+
+    Equal keys, a shared significant word (``Lauf`` ~ ``Lauf a.d.Pegnitz``), a prefix of at
+    least four letters, or a close spelling (rapidfuzz ratio >= 85, for typos).
+    """
+    k = town_key(town)
+    if not k:
+        return True
+    if k in keys or (town_tokens(town) & toks):
+        return True
+    if any(len(k) >= 4 and (tk.startswith(k) or k.startswith(tk)) for tk in keys):
+        return True
+    return process.extractOne(k, list(keys), scorer=fuzz.ratio, score_cutoff=85) is not None
 
 
 def _parsed_from_mapping(m: Mapping[str, str]) -> ParsedAddress:
