@@ -1,0 +1,108 @@
+"""``hausbesuch geocode``: CSV/XLSX in, every row out in order with the geo columns."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app
+from hausbesuch.commands.geocode import GEO_COLUMNS
+from hausbesuch.tabular import read_table
+from tests.netguard import deny_network
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> object:
+    return runner.invoke(app, ["geocode", *map(str, args)])
+
+
+def _read_out(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+def test_split_columns_cp1252_all_rows_in_order(tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    src = tmp_path / "liste.csv"
+    text = (
+        "Kundennummer;Straße;Hausnr.;PLZ;Ort;Notiz\r\n"
+        "K-1;Breitenstraße;24;36251;Bad Hersfeld;erste\r\n"
+        "K-2;Breitenstr.;999;36251;Bad Hersfeld;\r\n"
+        ";;;;;\r\n"
+        "K-3;Wilhelmshöher Allee;73;34117;Kassel;\r\n"
+        "K-4;;;;;keine Adresse\r\n"
+        "K-5;breitenstrasse;10;;bad hersfeld;\"mit ; Semikolon\"\r\n"
+    )
+    src.write_bytes(text.encode("cp1252"))
+    out = tmp_path / "out.csv"
+    with deny_network() as attempts:
+        res = _run(src, "--osm", bad_hersfeld_pbf, "--out", out)
+    assert res.exit_code == 0, res.output
+    assert attempts == []
+    rows = _read_out(out)
+    assert [r["Kundennummer"] for r in rows] == ["K-1", "K-2", "K-3", "K-4", "K-5"]
+    assert list(rows[0])[:6] == ["Kundennummer", "Straße", "Hausnr.", "PLZ", "Ort", "Notiz"]
+    assert list(rows[0])[6:] == list(GEO_COLUMNS)
+    q = [r["geo_quality"] for r in rows]
+    assert q == ["exact", "street", "unresolved", "unresolved", "interpolated"]
+    assert rows[0]["geo_match"].startswith("Breitenstraße 24")
+    assert 50.8 < float(rows[0]["lat"]) < 50.9 and 9.6 < float(rows[0]["lon"]) < 9.8
+    assert rows[0]["geo_score"] == "1.00" and rows[0]["geo_reason"] == ""
+    assert rows[1]["geo_reason"] and rows[2]["geo_reason"].startswith("Ort „Kassel“")
+    assert rows[2]["lat"] == "" and "Vorschläge" in rows[2]["geo_reason"]
+    assert rows[3]["geo_reason"] == "Keine Adresse in dieser Zeile."
+    assert rows[4]["Notiz"] == "mit ; Semikolon"
+    assert rows[0]["district"] != "" and rows[2]["district"] == ""
+    # the output reads back with the project's own reader
+    assert read_table(out).columns == list(rows[0])
+
+
+def test_xlsx_single_address_column(tmp_path: Path, lauf_pbf: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["ID", "Anschrift"])
+    ws.append([1001, "Hardtstraße 11a, 91207 Lauf a.d. Pegnitz"])
+    ws.append([1002, "Gibtsnichtweg 3, 91207 Lauf"])
+    ws.append([None, None])
+    ws.append([1003, None])
+    src = tmp_path / "liste.xlsx"
+    wb.save(src)
+    out = tmp_path / "out.csv"
+    res = _run(src, "--osm", lauf_pbf, "--out", out)
+    assert res.exit_code == 0, res.output
+    rows = _read_out(out)
+    assert [r["ID"] for r in rows] == ["1001", "1002", "1003"]  # the empty row is skipped
+    assert [r["geo_quality"] for r in rows] == ["exact", "unresolved", "unresolved"]
+    assert rows[2]["geo_reason"] == "Keine Adresse in dieser Zeile."
+
+
+def test_missing_address_column_is_a_german_error(tmp_path: Path, lauf_pbf: Path) -> None:
+    src = tmp_path / "liste.csv"
+    src.write_text("Kundennummer;Name\nK-1;Meier\n", encoding="utf-8")
+    res = _run(src, "--osm", lauf_pbf, "--out", tmp_path / "o.csv")
+    assert res.exit_code == 2
+    assert "Keine Adressspalte" in res.output and "Kundennummer" in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(("content", "fragment"), [(b"", "leer"), (b"\x00\x01\x02", "Binär")])
+def test_unreadable_input_is_a_german_error(tmp_path: Path, lauf_pbf: Path, content: bytes,
+                                            fragment: str) -> None:
+    src = tmp_path / "liste.csv"
+    src.write_bytes(content)
+    res = _run(src, "--osm", lauf_pbf, "--out", tmp_path / "o.csv")
+    assert res.exit_code == 2 and fragment in res.output and "liste.csv" in res.output
+
+
+def test_missing_input_and_bad_osm(tmp_path: Path, lauf_pbf: Path) -> None:
+    res = _run(tmp_path / "fehlt.csv", "--osm", lauf_pbf, "--out", tmp_path / "o.csv")
+    assert res.exit_code == 2 and "fehlt.csv" in res.output
+    src = tmp_path / "l.csv"
+    src.write_text("adresse\nWeg 1\n", encoding="utf-8")
+    res = _run(src, "--osm", tmp_path / "nichtda.osm.pbf", "--out", tmp_path / "o.csv")
+    assert res.exit_code == 2 and "nichtda.osm.pbf" in res.output
