@@ -380,6 +380,8 @@ def download_place(
                 1 for (k, _), el in elements.items() if k == "way" and "highway" in (el.get("tags") or {})
             )
             if n_streets == 0:
+                # osmnx cached this empty answer: drop it, so that a retry asks again
+                shutil.rmtree(http_cache, ignore_errors=True)
                 raise DownloadError(
                     f"Overpass lieferte für {name!r} keine Straßen: die Antwort ist leer."
                 )

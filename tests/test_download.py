@@ -65,30 +65,31 @@ def point_osmnx_at(monkeypatch, srv: OverpassServer) -> None:
     monkeypatch.setattr(ox.settings, "nominatim_url", srv.nominatim_url)
 
 
-def _objects_in(path: Path, polygon, key: str) -> set[tuple[str, int]]:
-    """(type, id) of nodes/ways with ``key`` that have a node inside ``polygon``."""
-    out: set[tuple[str, int]] = set()
-    fp = osmium.FileProcessor(str(path)).with_locations().with_filter(osmium.filter.KeyFilter(key))
+def _town_objects(path: Path, polygon) -> tuple[set[tuple[str, int]], set[str]]:
+    """Address objects (type, id) with a node inside ``polygon``, and names of place nodes there.
+
+    Place nodes count when their type is one :func:`download_place` fetches.
+    """
+    addresses: set[tuple[str, int]] = set()
+    places: set[str] = set()
+    fp = (
+        osmium.FileProcessor(str(path))
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("addr:housenumber", "place"))
+    )
     for obj in fp:
         if isinstance(obj, osmium.osm.Node):
-            if shapely.contains_xy(polygon, obj.location.lon, obj.location.lat):
-                out.add(("n", obj.id))
-        elif isinstance(obj, osmium.osm.Way):
+            if not shapely.contains_xy(polygon, obj.location.lon, obj.location.lat):
+                continue
+            if "addr:housenumber" in obj.tags:
+                addresses.add(("n", obj.id))
+            if obj.tags.get("place") in PLACE_TYPES:
+                places.add(obj.tags.get("name", str(obj.id)))
+        elif isinstance(obj, osmium.osm.Way) and "addr:housenumber" in obj.tags:
             locs = [n.location for n in obj.nodes if n.location.valid()]
             if any(shapely.contains_xy(polygon, loc.lon, loc.lat) for loc in locs):
-                out.add(("w", obj.id))
-    return out
-
-
-def _place_nodes_in(path: Path, polygon) -> set[str]:
-    """Names of the place nodes (of the downloaded types) inside ``polygon``."""
-    out = set()
-    for n in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
-        osmium.filter.KeyFilter("place")
-    ):
-        if n.tags["place"] in PLACE_TYPES and shapely.contains_xy(polygon, n.location.lon, n.location.lat):
-            out.add(n.tags.get("name", str(n.id)))
-    return out
+                addresses.add(("w", obj.id))
+    return addresses, places
 
 
 def test_download_place_end_to_end(server, polygon, fresh_cache, monkeypatch, bad_hersfeld_pbf):
@@ -122,21 +123,19 @@ def test_download_place_end_to_end(server, polygon, fresh_cache, monkeypatch, ba
     assert info is not None and info["name"] == "Bad Hersfeld" and info["place"] == PLACE
     assert info["polygon"].symmetric_difference(polygon).area < 1e-9
 
-    # the network inside the place polygon matches the local extract's
-    for mode in ("walk", "drive"):
-        got = load_network(path, mode)
-        ref = load_network(bad_hersfeld_pbf, mode)
-        n_got = int(shapely.contains_xy(polygon, got.node_lon, got.node_lat).sum())
-        n_ref = int(shapely.contains_xy(polygon, ref.node_lon, ref.node_lat).sum())
-        assert n_ref > 500
-        assert 0.97 * n_ref <= n_got <= 1.03 * n_ref, (mode, n_got, n_ref)
+    # the walk network inside the place polygon matches the local extract's
+    got = load_network(path, "walk")
+    ref = load_network(bad_hersfeld_pbf, "walk")
+    n_got = int(shapely.contains_xy(polygon, got.node_lon, got.node_lat).sum())
+    n_ref = int(shapely.contains_xy(polygon, ref.node_lon, ref.node_lat).sum())
+    assert n_ref > 1000
+    assert 0.97 * n_ref <= n_got <= 1.03 * n_ref, (n_got, n_ref)
+    assert got.n_nodes < ref.n_nodes  # … and the download is the town, not the whole extract
     # every address object and place node of the town is in the download
-    ref_addr = _objects_in(bad_hersfeld_pbf, polygon, "addr:housenumber")
-    got_addr = _objects_in(path, polygon, "addr:housenumber")
-    assert len(ref_addr) > 1000
-    assert ref_addr <= got_addr
-    ref_places = _place_nodes_in(bad_hersfeld_pbf, polygon)
-    assert len(ref_places) >= 5 and ref_places <= _place_nodes_in(path, polygon)
+    ref_addr, ref_places = _town_objects(bad_hersfeld_pbf, polygon)
+    got_addr, got_places = _town_objects(path, polygon)
+    assert len(ref_addr) > 1000 and ref_addr <= got_addr
+    assert len(ref_places) >= 5 and ref_places <= got_places
 
     # a second call makes no request at all
     count = server.count()
@@ -183,21 +182,35 @@ def test_nominatim_unreachable_via_env(fresh_cache, monkeypatch):
     assert isinstance(exc.value, GeodataError)
 
 
-@pytest.mark.parametrize(
-    ("mode", "message"),
-    [
-        ("empty", "keine Straßen"),
+def test_bad_overpass_answers(server, fresh_cache, monkeypatch):
+    """Empty answers, runtime-error remarks and HTTP 500 pages each give a German error.
+
+    The attempts share one cache: the place polygon found by the first attempt is
+    reused from osmnx's HTTP cache (a retry after a failure resumes), but no failed
+    Overpass answer is kept.
+    """
+    point_osmnx_at(monkeypatch, server)
+    cases = [
         ("remark", "Overpass meldet einen Fehler"),
         ("broken", "keine brauchbare Antwort"),
-    ],
-)
-def test_bad_overpass_answers(bad_hersfeld_pbf, polygon, fresh_cache, monkeypatch, mode, message):
-    with OverpassServer(bad_hersfeld_pbf, {PLACE: polygon}, mode=mode) as srv:
-        point_osmnx_at(monkeypatch, srv)
-        with pytest.raises(DownloadError, match=message):
-            download_place(PLACE)
-        assert srv.count("/api/interpreter") >= 1
-    assert not download_path(PLACE).exists()
+        ("empty", "keine Straßen"),
+    ]
+    nominatim = server.count("/nominatim/search")
+    try:
+        for mode, message in cases:
+            server.mode = mode
+            before = server.count("/api/interpreter")
+            with pytest.raises(DownloadError, match=message):
+                download_place(PLACE)
+            assert server.count("/api/interpreter") > before
+            assert not download_path(PLACE).exists()
+    finally:
+        server.mode = "ok"
+    assert server.count("/nominatim/search") == nominatim + 1
+    # no failed answer stays cached: a retry with a working server succeeds
+    interpreter = server.count("/api/interpreter")
+    path = download_place(PLACE)
+    assert path.is_file() and server.count("/api/interpreter") >= interpreter + 3
 
 
 def test_empty_place_name(fresh_cache):

@@ -1,0 +1,132 @@
+"""The ``hausbesuch districts`` command: local extracts, user files, profiles and the download."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app
+from tests.overpass_server import OverpassServer
+from tests.test_download import PLACE, town_polygon
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def summary(result) -> dict:
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_districts_from_extract_writes_geojson(bad_hersfeld_pbf, tmp_path):
+    out = tmp_path / "bezirke" / "districts.geojson"
+    res = invoke("districts", "--osm", str(bad_hersfeld_pbf), "--out", str(out))
+    s = summary(res)
+    assert s["source"] == "fallback" and s["districts"] == len(s["names"]) >= 5
+    assert "Bad Hersfeld" in s["names"] and s["out"] == str(out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["properties"]["name"] for f in data["features"]] == s["names"]
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in data["features"])
+    assert "Ersatzbezirke" in res.stderr  # the user learns which source was used
+
+
+def test_districts_admin_level_note(lauf_pbf, tmp_path):
+    res = invoke("districts", "--osm", str(lauf_pbf), "--admin-level", "8", "--out", str(tmp_path / "d.geojson"))
+    summary(res)
+    assert "admin_level 8" in res.stderr and "Lauf an der Pegnitz" in res.stderr
+
+
+def test_districts_from_user_file(bad_hersfeld_pbf, tmp_path):
+    cells = [shapely.box(9.68 + 0.02 * i, 50.85, 9.70 + 0.02 * i, 50.88) for i in range(3)]
+    src = tmp_path / "teile.gpkg"
+    gpd.GeoDataFrame({"kennung": ["W", "M", "O"], "txt": ["West", "Mitte", "Ost"]},
+                     geometry=cells, crs="EPSG:4326").to_file(src)  # fmt: skip
+    out = tmp_path / "d.geojson"
+    s = summary(invoke("districts", "--osm", str(bad_hersfeld_pbf), "--districts", str(src),
+                       "--name-column", "txt", "--out", str(out)))  # fmt: skip
+    assert s["source"] == "file" and s["names"] == ["West", "Mitte", "Ost"]
+    res = invoke("districts", "--osm", str(bad_hersfeld_pbf), "--districts", str(src), "--out", str(out))
+    assert res.exit_code == 2
+    assert "Keine Namensspalte" in res.stderr and "kennung, txt" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--osm", "/nirgends/stadt.osm.pbf"], "OSM-Datei nicht gefunden"),
+        (["--city", "bad-hersfeld", "--districts", "/nirgends/teile.geojson"], "Bezirksdatei nicht gefunden"),
+        (["--city", "atlantis"], "Unbekanntes Stadtprofil"),
+    ],
+)
+def test_districts_errors_are_german_without_traceback(tmp_path, args, message):
+    res = invoke("districts", *args, "--out", str(tmp_path / "d.geojson"))
+    assert res.exit_code == 2
+    assert message in res.stderr and res.stderr.startswith("Fehler:")
+    assert "Traceback" not in res.stderr + res.stdout
+    assert not (tmp_path / "d.geojson").exists()
+
+
+def test_districts_by_city_as_a_user_runs_it(bad_hersfeld_pbf, tmp_path):
+    """The installed entry point (a subprocess) with a shipped profile."""
+    out = tmp_path / "d.geojson"
+    res = subprocess.run(
+        [sys.executable, "-m", "hausbesuch", "districts", "--city", "bad-hersfeld", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert s["osm"].endswith(bad_hersfeld_pbf.name) and s["source"] == "fallback"
+    assert out.exists()
+
+
+def test_districts_profile_with_place_downloads_once(bad_hersfeld_pbf, tmp_path, monkeypatch):
+    """A profile naming a place and no local file: downloaded via the loopback server, once."""
+    polygon = town_polygon()
+    profile = tmp_path / "hersfeld-download.toml"
+    profile.write_text(
+        'name = "Bad Hersfeld (Download)"\n'
+        "[osm]\n"
+        f'place = "{PLACE}"\n'
+        "[[depots]]\n"
+        'name = "Rathaus"\n'
+        'address = "Am Markt 16, 36251 Bad Hersfeld"\n'
+        "[districts]\n"
+        'source = "osm"\n'
+        "admin_level = 10\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HAUSBESUCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with OverpassServer(bad_hersfeld_pbf, {PLACE: polygon}) as srv:
+        # the profile path uses the environment variables (as a user or a test would)
+        monkeypatch.setenv("HAUSBESUCH_OVERPASS_URL", srv.overpass_url)
+        monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", srv.nominatim_url)
+        out = tmp_path / "d.geojson"
+        first = invoke("districts", "--city", str(profile), "--out", str(out))
+        s = summary(first)
+        assert srv.count("/api/interpreter") >= 3 and srv.count("/nominatim/search") == 1
+        assert "Schritt 1/5" in first.stderr and "Schritt 5/5" in first.stderr
+        assert s["source"] == "fallback" and "Bad Hersfeld" in s["names"]
+        assert "Keine vollständigen OSM-Bezirksgrenzen" in first.stderr
+        assert str(tmp_path / "cache" / "downloads") in s["osm"]
+        # districts are clipped to the downloaded place polygon
+        union = shapely.union_all(
+            [shapely.geometry.shape(f["geometry"]) for f in json.loads(out.read_text())["features"]]
+        )
+        assert polygon.buffer(0.003).contains(union) and union.area > 0.5 * polygon.area
+        count = srv.count()
+        second = summary(invoke("districts", "--city", str(profile), "--out", str(out)))
+        assert srv.count() == count and second["osm"] == s["osm"]
+        net = summary(invoke("network", "--city", str(profile), "--mode", "walk"))
+        assert srv.count() == count and net["osm"] == s["osm"] and net["nodes"] > 1000
+    assert np.isfinite(net["bbox"]).all()
