@@ -51,7 +51,7 @@ from routing.model import Problem, Route, Solution, Unassigned, Vehicle, Visit, 
 #: Accepted local-search moves per second of time limit in seeded (deterministic) mode.
 WORK_PER_SECOND = 400
 #: Seconds kept back from the time limit for building the model and post-processing.
-OVERHEAD_S = 0.25
+OVERHEAD_S = 0.4
 #: (first-solution strategy, guided-local-search lambda) of the workers; worker i uses
 #: entry i mod len. Different starts and penalty strengths diversify the workers.
 STRATEGIES = (
@@ -350,7 +350,8 @@ def solve(
     if time_limit <= 0:
         raise ValueError("time_limit must be positive")
     threads = max(1, int(threads))
-    deadline = t0 + max(0.1, time_limit - OVERHEAD_S - 0.02 * len(problem.visits) / 10)
+    reserve = OVERHEAD_S + 0.003 * len(problem.visits) + (0.25 if threads > 1 else 0.0)
+    deadline = t0 + max(0.1, time_limit - reserve)
     solution_limit = None if seed is None else max(1, int(work_per_second * time_limit))
     vehicles = problem.vehicles()
     results: list[_WorkerResult] = []
@@ -375,6 +376,7 @@ def solve(
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+    t_search = time.monotonic() - t0
     valid = [r for r in results if r.objective >= 0]
     best = min(valid, key=lambda r: (r.objective, r.worker)) if valid else None
 
@@ -404,6 +406,7 @@ def solve(
         "threads": threads,
         "time_limit": time_limit,
         "elapsed": round(elapsed, 3),
+        "search_elapsed": round(t_search, 3),
         "workers": [
             {
                 "worker": r.worker,

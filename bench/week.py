@@ -1,0 +1,234 @@
+"""A realistic planning week on a real street matrix: ours vs. pyvroom vs. PyVRP.
+
+150 visits at random real street-network nodes of Bad Hersfeld (drive network from the
+shared OSM extract, travel times by Dijkstra on the network), 3 teams x 5 days, shifts
+8:00-16:00 with a 30-minute lunch break between 11:30 and 14:00, 30-60 minutes per visit,
+a quarter of the visits announced for a 2-hour window on one weekday, some needing a
+language (team skills), priorities 0-100, at most 6 visits per team-day. More clients
+than the week holds, as in practice.
+
+All three solvers get the same JSON / matrix and time limit:
+
+- ours: ``routing.solve.solve`` (``--threads`` workers);
+- pyvroom: the project's JSON (``problem_to_json(pure=True)``) via ``vroom.Input.from_json``;
+- PyVRP: it has no skills and no breaks, so it solves the *relaxed* week (skills and
+  breaks dropped; max visits as a capacity; day ranges and windows as its single time
+  window, priorities as prizes). Its plan is checked against the relaxed week and then
+  against the real one (violations are counted, not hidden).
+
+Prints travel time, visits served, priority served, violations and time for each.
+
+Usage::
+
+    nice python bench/week.py [--time-limit 30] [--seed 1] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from routing.check import check  # noqa: E402
+from routing.model import (  # noqa: E402
+    DAY,
+    Break,
+    Problem,
+    Route,
+    Shift,
+    Solution,
+    Team,
+    TimeWindow,
+    Unassigned,
+    Visit,
+    at,
+)
+from routing.schedule import schedule  # noqa: E402
+from routing.solve import solve  # noqa: E402
+from routing.vroom_json import problem_to_json, solution_from_json  # noqa: E402
+
+EXTRACT = REPO.parent / "shared" / "data" / "osm" / "bad-hersfeld_2021-10-27.osm.pbf"
+
+
+def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
+    """Travel times and lengths between random real network nodes (office = node 0)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from geodata.network import haversine_m, load_network
+
+    net = load_network(EXTRACT, "drive")
+    lon0, lat0 = float(np.median(net.node_lon)), float(np.median(net.node_lat))
+    dist0 = haversine_m(net.node_lon, net.node_lat, lon0, lat0)
+    near = np.flatnonzero(dist0 < radius_m)
+    rng = np.random.default_rng(seed)
+    office = int(near[np.argmin(dist0[near])])
+    chosen = rng.choice(near[near != office], size=n_points - 1, replace=False)
+    nodes = np.concatenate([[office], chosen])
+    t = dijkstra(net.csr("time"), indices=nodes)[:, nodes]
+    d = dijkstra(net.csr("length"), indices=nodes)[:, nodes]
+    t = np.where(np.isfinite(t), np.ceil(t), -1).astype(np.int64)
+    d = np.where(np.isfinite(d), np.rint(d), -1).astype(np.int64)
+    return t, d
+
+
+def week_problem(seed: int = 1, n_visits: int = 150) -> Problem:
+    dur, dist = street_matrix(n_visits + 1, seed)
+    rng = np.random.default_rng(seed)
+    visits = []
+    for i in range(1, n_visits + 1):
+        tws: tuple[TimeWindow, ...] = ()
+        if rng.random() < 0.25:  # announced by letter: "Tuesday 10-12"
+            day = int(rng.integers(0, 5))
+            h = int(rng.choice([9, 10, 13]))
+            tws = (TimeWindow(at(day, h), at(day, h + 2)),)
+        r = rng.random()
+        skills = frozenset({"türkisch"}) if r < 0.15 else frozenset({"arabisch"}) if r < 0.25 else frozenset()
+        visits.append(
+            Visit(
+                f"K{i:04d}", i, service=int(rng.choice([1800, 2700, 3600])),
+                time_windows=tws, priority=int(rng.integers(0, 101)), skills=skills,
+            )
+        )
+    lunch = [Break(TimeWindow(at(d, 11, 30), at(d, 14)), 1800) for d in range(5)]
+    teams = [
+        Team(
+            name,
+            tuple(Shift(d, TimeWindow(at(d, 8), at(d, 16)), (lunch[d],)) for d in range(5)),
+            start=0, end=0, skills=sk, max_visits=6, mode="drive",
+        )
+        for name, sk in (
+            ("A", frozenset({"türkisch"})),
+            ("B", frozenset({"arabisch"})),
+            ("C", frozenset()),
+        )
+    ]
+    return Problem(tuple(visits), tuple(teams), 5, {"drive": dur}, {"drive": dist})
+
+
+def run_vroom(problem: Problem, tl: float, threads: int) -> Solution:
+    import vroom
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(problem_to_json(problem, pure=True), fh)
+        path = fh.name
+    inp = vroom.Input.from_json(path)
+    Path(path).unlink()
+    out = inp.solve(exploration_level=5, nb_threads=threads, timeout=timedelta(seconds=tl))
+    return solution_from_json(problem, out.to_dict())
+
+
+def relaxed(problem: Problem) -> Problem:
+    """The week without skills and breaks (what PyVRP can model)."""
+    visits = tuple(dataclasses.replace(v, skills=frozenset()) for v in problem.visits)
+    teams = tuple(
+        dataclasses.replace(
+            t, skills=frozenset(), shifts=tuple(dataclasses.replace(s, breaks=()) for s in t.shifts)
+        )
+        for t in problem.teams
+    )
+    return dataclasses.replace(problem, visits=visits, teams=teams)
+
+
+def run_pyvrp(problem: Problem, tl: float) -> Solution:
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    (mode,) = problem.durations
+    dur = problem.durations[mode]
+    n_loc = dur.shape[0]
+    big = 10**7
+    model = pyvrp.Model()
+    locs = [model.add_location(x=0, y=0) for _ in range(n_loc)]
+    vehicles = problem.vehicles()
+    depot_loc = vehicles[0].team.start
+    depot = model.add_depot(locs[depot_loc])
+    # Prizes on PyVRP's scale (lexicographic penalties would swamp its penalty manager):
+    # an hour of travel per served visit plus 100 s per priority point.
+    for v in problem.visits:
+        p = 3600 + 100 * v.priority
+        lo, hi = (v.time_windows[0].start, v.time_windows[0].end) if v.time_windows else (0, problem.days * DAY)
+        lo = max(lo, v.earliest_day * DAY)
+        if v.latest_day is not None:
+            hi = min(hi, (v.latest_day + 1) * DAY - 1)
+        model.add_client(locs[v.location], delivery=[1], service_duration=v.service,
+                         tw_early=lo, tw_late=hi, prize=int(p), required=False)
+    for veh in vehicles:
+        w = veh.shift.window
+        model.add_vehicle_type(num_available=1, capacity=[veh.team.max_visits or 1000],
+                               start_depot=depot, end_depot=depot, tw_early=w.start,
+                               tw_late=w.end, start_late=w.end, unit_distance_cost=1)
+    for i, a in enumerate(locs):
+        for j, b in enumerate(locs):
+            t = int(dur[i, j]) if 0 <= dur[i, j] < 10**9 else big
+            model.add_edge(a, b, distance=t, duration=t)
+    res = model.solve(stop=MaxRuntime(tl), seed=1, display=False)
+    if not res.is_feasible():
+        print("  (PyVRP: best solution is infeasible)")
+    routes = []
+    served: set[str] = set()
+    for r in res.best.routes():
+        veh = vehicles[r.vehicle_type()]
+        seq = [problem.visits[a.idx] for a in r if a.is_client()]
+        timed = schedule(problem, veh, seq, check_static=False)
+        if timed is None:
+            timed = Route(veh.index, veh.team.id, veh.day, (), 0, 0)
+        routes.append(timed)
+        served.update(v.id for v in seq)
+    un = tuple(Unassigned(v.id, "", "") for v in problem.visits if v.id not in served)
+    return Solution(tuple(sorted(routes, key=lambda r: r.vehicle)), un)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--solvers", default="ours,vroom,pyvrp")
+    args = ap.parse_args(argv)
+    t0 = time.monotonic()
+    problem = week_problem(args.seed)
+    print(
+        f"week: {len(problem.visits)} visits, {len(problem.teams)} teams x {problem.days} days, "
+        f"matrix {problem.durations['drive'].shape[0]} points ({time.monotonic() - t0:.1f} s)"
+    )
+    prio_total = sum(v.priority for v in problem.visits)
+    print(f"{'solver':10} {'served':>7} {'prio':>11} {'travel h':>9} {'violations':>11} {'time s':>7}")
+    for s in [x.strip() for x in args.solvers.split(",") if x.strip()]:
+        t = time.monotonic()
+        if s == "ours":
+            sol, target = solve(problem, time_limit=args.time_limit, threads=args.threads), problem
+        elif s == "vroom":
+            sol, target = run_vroom(problem, args.time_limit, args.threads), problem
+        else:
+            target = relaxed(problem)
+            sol = run_pyvrp(target, args.time_limit)
+        el = time.monotonic() - t
+        errs = check(target, sol)
+        prio = sum(v.priority for v in problem.visits if v.id in set(sol.served))
+        note = ""
+        if s == "pyvrp":
+            real = check(problem, dataclasses.replace(sol, routes=tuple(
+                schedule(problem, problem.vehicles()[r.vehicle],
+                         [next(v for v in problem.visits if v.id == x) for x in r.visits])
+                or r for r in sol.routes)))
+            note = f" (relaxed: no skills/breaks; {len(real)} violations in the real week)"
+        print(
+            f"{s:10} {len(sol.served):>7} {prio:>5}/{prio_total:<5} {sol.travel / 3600:>9.2f} "
+            f"{len(errs):>11} {el:>7.1f}{note}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
