@@ -54,26 +54,28 @@ def _typed_street(street: str, rng: random.Random) -> str:
 def real_addresses(
     index: Any, near: tuple[float, float] | None = None, at_least: int = 0
 ) -> list[tuple[str, str, str, str]]:
-    """Distinct (street, number, postcode, town) of the index's OSM address objects.
+    """Distinct, unambiguous (street, number, postcode, town) of the index's address objects.
 
     With ``near`` (lon, lat): only the ``at_least`` addresses closest to that point (a
     compact area that walking teams can cover, as a real team's district is).
     """
-    seen: set[tuple[str, str]] = set()
+    first: dict[tuple[str, str], int] = {}
+    ambiguous: set[tuple[str, str]] = set()
+    for k, (street, hn) in enumerate(zip(index.e_street, index.e_hn, strict=True)):
+        key = (street, hn)
+        if key not in first:
+            first[key] = k
+        elif math.dist(index.e_xy[first[key]], index.e_xy[k]) > 30.0:
+            ambiguous.add(key)  # the same address on two OSM objects far apart: skip it
     out = []
     dist = []
     if near is not None:
         x0, y0 = index.proj.xy(near[0], near[1])
-    for k, (street, hn, pc, city) in enumerate(
-        zip(index.e_street, index.e_hn, index.e_postcode, index.e_city, strict=True)
-    ):
-        if not street or not hn or not any(ch.isdigit() for ch in hn):
+    for key, k in first.items():
+        street, hn = key
+        if not street or not hn or not any(ch.isdigit() for ch in hn) or key in ambiguous:
             continue
-        key = (street, hn)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append((street, hn, pc, city))
+        out.append((street, hn, index.e_postcode[k], index.e_city[k]))
         if near is not None:
             x, y = index.e_xy[k]
             dist.append(math.hypot(x - x0, y - y0))

@@ -68,3 +68,11 @@ def solomon_dir() -> Path:
 def extract(request: pytest.FixtureRequest) -> Path:
     """Each real extract in turn."""
     return _require(BAD_HERSFELD_PBF if request.param == "bad-hersfeld" else LAUF_PBF)
+
+
+@pytest.fixture(scope="session")
+def planned_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path):
+    """A real week planned on Bad Hersfeld from a 200-row list (see tests/planning_fixtures.py)."""
+    from tests.planning_fixtures import plan_real_week
+
+    return plan_real_week(tmp_path_factory.mktemp("week"), bad_hersfeld_pbf)

@@ -1,0 +1,116 @@
+"""A real planned week on Bad Hersfeld, shared by the planning, store and notebook tests.
+
+The client list has 200 rows: 190 valid clients at real address points of the
+extract (typed as people type them) and 10 bad rows: two each of missing address,
+unknown street, wrong date, duplicate id; plus two valid rows whose note carries
+script (``<script>``, ``<img onerror>``): those are planned, and must be shown as
+text and never run.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+START = date(2026, 12, 7)  # a Monday
+
+HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
+          "Sprache", "Zeitfenster", "Angekündigt ab", "Besuchsdauer", "Notiz"]
+
+#: row index (0-based data row) -> (kind, field expected in the report's reason)
+BAD_ROWS = {
+    17: ("missing address", "adresse"),
+    41: ("missing address", "adresse"),
+    58: ("unknown street", "adresse"),
+    77: ("unknown street", "adresse"),
+    96: ("wrong date", "kontakt_abbruch_seit"),
+    115: ("wrong date", "kontakt_abbruch_seit"),
+    134: ("duplicate id", "id"),
+    153: ("duplicate id", "id"),
+}
+SCRIPT_ROWS = {160: "<script>window.__xss = 1</script>Bitte klingeln",
+               171: '<img src=x onerror="window.__xss_img = 1">Hinterhaus'}
+NAMES_PREFIX = "Geheimname"
+
+
+@dataclass
+class PlannedWeek:
+    clients_csv: Path
+    out_dir: Path
+    result: object
+    db_url: str
+    plan_id: str
+    names: list[str]
+
+
+def real_addresses(index) -> list[tuple[str, str, str, str]]:
+    from hausbesuch.demo import real_addresses as demo_addresses
+
+    return demo_addresses(index)
+
+
+def write_client_list(path: Path, index, seed: int = 11) -> list[str]:
+    """Write the 200-row list; returns the client names (which must never leave the DB)."""
+    rng = random.Random(seed)
+    addrs = rng.sample(real_addresses(index), 200)
+    rows, names = [], []
+    for i, (street, hn, pc, city) in enumerate(addrs):
+        name = f"{NAMES_PREFIX} {chr(65 + i % 26)}{i:03d}"
+        names.append(name)
+        typed = street
+        if i % 5 == 1 and street.endswith("straße"):
+            typed = street[:-6] + "str."
+        elif i % 7 == 2:
+            typed = street.lower()
+        rows.append([
+            f"C{i:04d}", name, typed, hn, pc if i % 6 else "", city or "Bad Hersfeld",
+            f"{1 + i % 27:02d}.{1 + i % 12:02d}.{2023 + i % 3}",
+            rng.choice(["", "", "", "", "Türkisch", "Arabisch"]),
+            rng.choice(["", "", "", "", "Di 10-12", "Mo-Fr 14-16", "Mi 9:30-11:30"]),
+            rng.choice(["", "", "01.12.2026", "08.12.2026"]),
+            rng.choice(["", "30", "60"]),
+            rng.choice(["", "", "Brief verschickt", "Hund im Haus"]),
+        ])
+    for idx, (kind, _) in BAD_ROWS.items():
+        r = rows[idx]
+        if kind == "missing address":
+            r[2] = r[3] = r[4] = ""
+        elif kind == "unknown street":
+            r[2] = "Gibtesnichtweg" if idx % 2 else "Zzyzx-Allee"
+        elif kind == "wrong date":
+            r[6] = "31.02.2025" if idx % 2 else "irgendwann"
+        elif kind == "duplicate id":
+            r[0] = rows[idx - 100][0]
+    for idx, note in SCRIPT_ROWS.items():
+        rows[idx][11] = note
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return names
+
+
+def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> PlannedWeek:
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week, write_plan_files
+    from hausbesuch.store import Store
+
+    profile = load_profile("bad-hersfeld")
+    index = load_index(osm)
+    clients = base / "kunden.csv"
+    names = write_client_list(clients, index)
+    result = plan_week(clients, profile=profile, osm=osm,
+                       options=PlanOptions(start=START, days=5, time_limit=time_limit, seed=3,
+                                           threads=1))
+    out = base / "plan"
+    write_plan_files(result, out, profile)
+    db_url = f"sqlite:///{base / 'plan.db'}"
+    store = Store.open(db_url)
+    store.upsert_clients(result.plan.clients, city=profile.name)
+    plan_id = store.save_plan(result.plan)
+    store.close()
+    return PlannedWeek(clients, out, result, db_url, plan_id, names)

@@ -1,0 +1,254 @@
+"""The main job end to end on the real Bad Hersfeld extract (hausbesuch.planning).
+
+The shared fixture ``planned_week`` (tests/planning_fixtures.py) plans a 200-row list with
+10 bad rows once; the tests here check what a coordinator relies on: every row is
+accounted for, exactly the bad rows are rejected with a reason naming the field, routes
+respect shifts, lunch breaks, time windows and skills, names never leave the database,
+and planning opens no outbound connection.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hausbesuch.plandata import STATUS_PLANNED, STATUS_REJECTED, STATUS_UNASSIGNED
+from tests.planning_fixtures import BAD_ROWS, SCRIPT_ROWS, START
+
+
+def _report(week) -> list[dict[str, str]]:
+    with open(week.out_dir / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+def test_report_accounts_for_every_row(planned_week):
+    rows = _report(planned_week)
+    assert [int(r["zeile"]) for r in rows] == list(range(2, 202))  # 200 rows, input order
+    assert {r["status"] for r in rows} <= {STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED}
+    assert all(r["status"] != STATUS_UNASSIGNED or r["grund"] for r in rows)
+
+
+def test_exactly_the_bad_rows_are_rejected_with_reasons(planned_week):
+    rows = {int(r["zeile"]) - 2: r for r in _report(planned_week)}
+    rejected = {i for i, r in rows.items() if r["status"] == STATUS_REJECTED}
+    assert rejected == set(BAD_ROWS)
+    for i, (_kind, field) in BAD_ROWS.items():
+        assert rows[i]["grund"].startswith(f"{field}:"), rows[i]
+        assert len(rows[i]["grund"]) > len(field) + 10
+    # an unknown street says so and offers suggestions where there are any
+    assert "nicht gefunden" in rows[58]["grund"]
+    # a note with markup is no reason to reject a client: planned (or unassigned), shown as text
+    for i in SCRIPT_ROWS:
+        assert rows[i]["status"] != STATUS_REJECTED
+
+
+def test_the_rest_is_planned_as_far_as_the_week_holds(planned_week):
+    plan = planned_week.result.plan
+    rows = _report(planned_week)
+    planned = [r for r in rows if r["status"] == STATUS_PLANNED]
+    unassigned = [r for r in rows if r["status"] == STATUS_UNASSIGNED]
+    assert len(planned) + len(unassigned) == 192
+    assert len(planned) >= 40  # two walking teams, five days
+    assert len(plan.routes) == 10  # every team-day is used when the week is over-full
+    codes = {u.code for u in plan.unassigned}
+    assert codes, "an over-full week leaves visits unassigned, each with a reason code"
+    # visits left out for lack of room are never higher priority than everything planned
+    from hausbesuch.clients import client_priority
+
+    by_id = {c.id: c for c in plan.clients}
+    full = [u for u in plan.unassigned if u.code == "days_full"]
+    if full:
+        top_left_out = max(client_priority(by_id[u.client_id], START) for u in full)
+        planned_prios = sorted(client_priority(by_id[s.client_id], START)
+                               for r in plan.routes for s in r.stops)
+        assert top_left_out <= planned_prios[-1]
+
+
+def test_routes_respect_shift_lunch_windows_and_skills(planned_week):
+    plan = planned_week.result.plan
+    clients = {c.id: c for c in plan.clients}
+    teams = {"team-1": set(), "team-2": set()}  # the profile's default teams speak German only
+    for r in plan.routes:
+        day0 = datetime(r.day.year, r.day.month, r.day.day)
+        assert day0 + timedelta(hours=8) <= r.depart
+        assert r.return_ <= day0 + timedelta(hours=16)
+        assert r.lunch is not None
+        a, b = r.lunch
+        assert day0 + timedelta(hours=12) <= a and b <= day0 + timedelta(hours=13, minutes=30)
+        assert b - a == timedelta(minutes=30)
+        prev_end = r.depart
+        for s in r.stops:
+            assert prev_end <= s.arrival <= s.start < s.end
+            assert not (a < s.end and s.start < b), "no visit during the lunch break"
+            prev_end = s.end
+            c = clients[s.client_id]
+            assert set(c.sprache) <= teams[r.team_id]
+            if c.angekuendigt_ab:
+                assert r.day >= c.angekuendigt_ab
+            if c.zeitfenster:
+                wd = r.day.weekday()
+                assert any(
+                    wd in slot.weekdays
+                    and day0 + timedelta(minutes=slot.start_min) <= s.start
+                    and s.end <= day0 + timedelta(minutes=slot.end_min)
+                    for slot in c.zeitfenster
+                ), (s, c.zeitfenster)
+        assert len(r.legs) == len(r.stops) + 1
+        assert all(len(leg) >= 2 for leg in r.legs)
+    # clients needing a language no default team speaks are unassigned with that reason
+    lang = [u for u in plan.unassigned if clients[u.client_id].sprache]
+    assert lang and all(u.code == "skill" for u in lang)
+    assert all("Sprache" in u.reason or "Fähigkeit" in u.reason for u in lang)
+
+
+def test_names_never_leave_the_database(planned_week):
+    files = [p for p in planned_week.out_dir.rglob("*") if p.is_file()]
+    assert len(files) > 30
+    for p in files:
+        assert not any(n in p.name for n in planned_week.names)
+        if p.suffix in {".html", ".gpx", ".json", ".csv"}:
+            text = p.read_text(encoding="utf-8-sig")
+            leaked = [n for n in planned_week.names if n in text]
+            assert not leaked, f"{p}: {leaked[:3]}"
+    # ...but the database keeps them
+    from hausbesuch.store import Store
+
+    with Store.open(planned_week.db_url) as store:
+        stored = {c.name for c in store.load_clients("Bad Hersfeld")}
+    assert set(planned_week.names) & stored
+
+
+def test_plan_json_is_vroom_output(planned_week):
+    data = json.loads((planned_week.out_dir / "plan.json").read_text(encoding="utf-8"))
+    assert data["code"] == 0
+    assert data["summary"]["routes"] == len(data["routes"]) == 10
+    assert len(data["unassigned"]) == len(planned_week.result.plan.unassigned) - sum(
+        1 for u in planned_week.result.plan.unassigned
+        if u.code in ("announced_after_span", "window_outside_span")
+    )
+    for route in data["routes"]:
+        kinds = [s["type"] for s in route["steps"]]
+        assert kinds[0] == "start" and kinds[-1] == "end" and "job" in kinds
+        assert all({"arrival", "service", "waiting_time"} <= s.keys() for s in route["steps"])
+    assert all("reason" in u for u in data["unassigned"])
+
+
+def test_stored_plan_reads_back_identically_from_sqlite(planned_week):
+    from hausbesuch.store import Store
+
+    with Store.open(planned_week.db_url) as store:
+        back = store.load_plan(planned_week.plan_id)
+    assert back == planned_week.result.plan
+
+
+def test_stored_plan_reads_back_identically_from_postgresql(planned_week):
+    url = os.environ.get("HAUSBESUCH_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing (scripts/test.sh "
+                        "starts PostgreSQL)")
+        pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from hausbesuch.store import Store
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with Store.open(url, schema=schema) as store:
+            plan_id = store.save_plan(planned_week.result.plan)
+        with Store.open(url, schema=schema) as store:
+            back = store.load_plan(plan_id)
+        with Store.open(planned_week.db_url) as lite:
+            from_sqlite = lite.load_plan(planned_week.plan_id)
+        assert back == planned_week.result.plan == from_sqlite
+    finally:
+        eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                            if url.startswith("postgresql://") else url)
+        with eng.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        eng.dispose()
+
+
+def test_analysis_tables(planned_week):
+    from hausbesuch.analysis import time_per_team_day, unassigned_reasons, visits_per_district
+
+    plan = planned_week.result.plan
+    per_d = visits_per_district(plan)
+    assert per_d["geplant"].sum() == sum(len(r.stops) for r in plan.routes)
+    assert per_d["nicht_eingeplant"].sum() == len(plan.unassigned)
+    per_td = time_per_team_day(plan)
+    assert len(per_td) == len(plan.routes)
+    assert (per_td["fahrt_min"] > 0).all()
+    assert (per_td["arbeitszeit_min"] <= 8 * 60).all()
+    assert unassigned_reasons(plan)["anzahl"].sum() == len(plan.unassigned)
+
+
+def test_planning_opens_no_outbound_connection(tmp_path, bad_hersfeld_pbf):
+    """A second, smaller plan with warm caches, entirely under the network guard."""
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week, write_plan_files
+    from tests.netguard import deny_network
+    from tests.planning_fixtures import write_client_list
+
+    profile = load_profile("bad-hersfeld")
+    clients = tmp_path / "kunden.csv"
+    write_client_list(clients, load_index(bad_hersfeld_pbf), seed=5)
+    with deny_network() as attempts:
+        result = plan_week(clients, profile=profile, osm=bad_hersfeld_pbf,
+                           options=PlanOptions(start=START, days=2, time_limit=3, threads=1))
+        write_plan_files(result, tmp_path / "out", profile)
+        from hausbesuch.store import Store
+
+        with Store.open(f"sqlite:///{tmp_path / 'p.db'}") as store:
+            store.save_plan(result.plan)
+    assert attempts == []
+    assert len(result.report_rows) == 200
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hausbesuch", *args], capture_output=True,
+                          text=True, timeout=600, cwd=cwd)
+
+
+def test_plan_command(tmp_path, planned_week):
+    out = tmp_path / "out"
+    res = _run("plan", str(planned_week.clients_csv), "--city", "bad-hersfeld", "--start",
+               "07.12.2026", "--days", "1", "--out", str(out), "--db",
+               f"sqlite:///{tmp_path / 'x.db'}", "--time-limit", "3", "--threads", "1")
+    assert res.returncode == 0, res.stderr
+    assert "200 Zeilen" in res.stdout and "abgelehnt" in res.stdout
+    assert (out / "index.html").exists() and (out / "report.csv").exists()
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "/nirgends/kunden.csv", "--city", "bad-hersfeld", "--start", "2026-12-07"],
+         "nicht gefunden"),
+        (["plan", "{clients}", "--city", "bad-hersfeld"], "--start fehlt"),
+        (["plan", "{clients}", "--city", "bad-hersfeld", "--start", "31.02.2026"], "--start"),
+        (["plan", "{clients}", "--city", "bad-hersfeld", "--start", "2026-12-07", "--mode", "ufo"],
+         "Unbekannte Fortbewegungsart"),
+        (["plan", "{clients}", "--city", "bad-hersfeld", "--start", "2026-12-07", "--teams",
+          "{teams}"], "Team"),
+    ],
+)
+def test_plan_command_errors(tmp_path, planned_week, args, message):
+    teams = tmp_path / "teams.toml"
+    teams.write_text('[[team]]\nid = "a b c"\nschicht = "16:00-08:00"\n', encoding="utf-8")
+    args = [a.format(clients=planned_week.clients_csv, teams=teams) for a in args]
+    res = _run(*args, "--out", str(tmp_path / "o"), "--db", f"sqlite:///{tmp_path / 'e.db'}")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
