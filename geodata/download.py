@@ -59,6 +59,14 @@ ProgressCallback = Callable[[str], None]
 
 _STEPS = 5
 
+#: osmnx internals used for raw Overpass JSON (osmnx 2.0 and 2.1; pinned in pyproject).
+_OSMNX_INTERNALS = (
+    "_download_overpass_network",
+    "_make_overpass_settings",
+    "_make_overpass_polygon_coord_strs",
+    "_overpass_request",
+)
+
 
 def _normalise_place(place: str) -> str:
     return " ".join(str(place).split())
@@ -163,13 +171,13 @@ def _translate(exc: BaseException, what: str, url: str) -> DownloadError:
     return DownloadError(f"{what}: der Server {url} lieferte keine brauchbare Antwort ({text}).")
 
 
-def _check_reachable(url: str, timeout: float) -> None:
+def _check_reachable(url: str, timeout: float, requests_kwargs: dict[str, Any]) -> None:
     """Fail fast when the Overpass server cannot be reached (osmnx would wait 60 s first)."""
     import requests
 
     status = url.rstrip("/") + "/status"
     try:
-        requests.get(status, timeout=min(timeout, 30.0))
+        requests.get(status, timeout=min(timeout, 30.0), **requests_kwargs)
     except requests.exceptions.RequestException as exc:
         raise _translate(exc, "Overpass", url) from exc
 
@@ -330,6 +338,12 @@ def download_place(
         from osmnx import _overpass
         from osmnx._errors import InsufficientResponseError
 
+        missing = [f for f in _OSMNX_INTERNALS if not hasattr(_overpass, f)]
+        if missing:
+            raise DownloadError(
+                f"Die installierte osmnx-Version {ox.__version__} wird nicht unterstützt "
+                f"(es fehlt {', '.join(missing)}); erwartet wird osmnx 2.0 oder 2.1."
+            )
         s = ox.settings
         report(f"Suche den Ort {norm!r} (Nominatim) …", 1)
         try:
@@ -349,13 +363,15 @@ def download_place(
         polygon = row.geometry
         if polygon is None or polygon.is_empty or polygon.geom_type not in ("Polygon", "MultiPolygon"):
             raise DownloadError(f"Für {norm!r} liefert Nominatim keine Fläche.")
-        display_name = str(row.get("display_name", norm))
-        name = str(row.get("name") or display_name.split(",")[0]).strip()
+        display_name = row.get("display_name")
+        display_name = display_name if isinstance(display_name, str) and display_name else norm
+        name = row.get("name")
+        name = name.strip() if isinstance(name, str) and name.strip() else display_name.split(",")[0]
 
         timeout_s = float(s.requests_timeout)
         overpass = str(s.overpass_url)
         report("Prüfe die Verbindung zum Overpass-Server …", 2)
-        _check_reachable(overpass, timeout_s)
+        _check_reachable(overpass, timeout_s, dict(s.requests_kwargs))
 
         elements: dict[tuple[str, int], dict[str, Any]] = {}
         osm_base: str | None = None
