@@ -250,18 +250,24 @@ _CLEAN_TABLE = str.maketrans({"\u00a0": " ", "–": "-", "—": "-", "‐": "-",
 
 
 def _clean(text: str) -> str:
-    s = unicodedata.normalize("NFC", text).translate(_CLEAN_TABLE)
-    return " ".join(s.split()).strip(_STRAY)
+    """Collapse whitespace and strip stray punctuation (the input is already NFC and
+    translated with ``_CLEAN_TABLE`` by :func:`parse_address`)."""
+    return " ".join(text.split()).strip(_STRAY)
+
+
+_OT_RE = re.compile(r"(?:^|[\s,\-])(?:OT|Ortsteil|Stadtteil|St\.?-?Teil)\.?[\s:\-]+(.+)$",
+                    re.IGNORECASE)
+_PAREN_RE = re.compile(r"(.+?)\s*\((.+?)\)?")
+_OT_PART_RE = re.compile(r"(?:OT|Ortsteil|Stadtteil)\b\.?\s*", re.IGNORECASE)
 
 
 def _split_town(town: str) -> tuple[str, str]:
     """``"Bad Hersfeld OT Petersberg"`` -> ``("Bad Hersfeld", "Petersberg")``."""
     t = _clean(town)
-    m = re.search(r"(?:^|[\s,\-])(?:OT|Ortsteil|Stadtteil|St\.?-?Teil)\.?[\s:\-]+(.+)$", t,
-                  re.IGNORECASE)
+    m = _OT_RE.search(t)
     if m:
         return _clean(t[: m.start()]), _clean(m.group(1))
-    m = re.fullmatch(r"(.+?)\s*\((.+?)\)?", t)  # "Petersberg (Bad Hersfeld)"
+    m = _PAREN_RE.fullmatch(t)  # "Petersberg (Bad Hersfeld)"
     if m:
         return _clean(m.group(1)), _clean(m.group(2))
     return t, ""
@@ -297,7 +303,7 @@ def parse_address(text: str) -> ParsedAddress:
 housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlheiden', extra=())
     """
     raw = text if isinstance(text, str) else str(text)
-    s = unicodedata.normalize("NFC", raw)
+    s = unicodedata.normalize("NFC", raw).translate(_CLEAN_TABLE)
     s = _LINEBREAKS.sub(",", s)
     parts = [_clean(p) for p in s.split(",")]
     parts = [p for p in parts if p]
@@ -343,8 +349,9 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
                 break
     # A district part: "..., OT Petersberg" or a part after the town.
     for i, p in enumerate(list(parts)):
-        if re.match(r"(?:OT|Ortsteil|Stadtteil)\b\.?\s*", p, re.IGNORECASE):
-            district = re.sub(r"^(?:OT|Ortsteil|Stadtteil)\b\.?\s*", "", p, flags=re.IGNORECASE)
+        m_ot = _OT_PART_RE.match(p)
+        if m_ot:
+            district = p[m_ot.end():]
             parts.pop(i)
             break
 

@@ -106,3 +106,14 @@ def test_missing_input_and_bad_osm(tmp_path: Path, lauf_pbf: Path) -> None:
     src.write_text("adresse\nWeg 1\n", encoding="utf-8")
     res = _run(src, "--osm", tmp_path / "nichtda.osm.pbf", "--out", tmp_path / "o.csv")
     assert res.exit_code == 2 and "nichtda.osm.pbf" in res.output
+
+
+def test_city_profile_selects_the_extract(tmp_path: Path) -> None:
+    """``--city lauf`` finds the profile's extract in the shared data (no --osm)."""
+    src = tmp_path / "l.csv"
+    src.write_text("id,adresse\n7,\"Hardtstraße 11a, 91207 Lauf\"\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    res = _run(src, "--city", "lauf", "--out", out)
+    assert res.exit_code == 0, res.output
+    rows = _read_out(out)
+    assert rows[0]["id"] == "7" and rows[0]["geo_quality"] == "exact"
