@@ -109,8 +109,10 @@ def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> Planned
     out = base / "plan"
     write_plan_files(result, out, profile)
     db_url = f"sqlite:///{base / 'plan.db'}"
-    store = Store.open(db_url)
-    store.upsert_clients(result.plan.clients, city=profile.name)
-    plan_id = store.save_plan(result.plan)
-    store.close()
+    with Store.open(db_url) as store:
+        store.upsert_clients(result.plan.clients, city=profile.name)
+        d = result.districts
+        store.save_districts(profile.name, zip(d.names, d.geometries, strict=True),
+                             source=d.source)
+        plan_id = store.save_plan(result.plan)
     return PlannedWeek(clients, out, result, db_url, plan_id, names)

@@ -67,9 +67,12 @@ def run_plan(
         bar.update(task, description="Dateien schreiben")
         write_plan_files(result, out, profile)
         bar.update(task, description="Plan speichern")
-        store = Store.open(db)
-        store.upsert_clients(result.plan.clients, city=profile.name)
-        plan_id = store.save_plan(result.plan)
+        with Store.open(db) as store:
+            store.upsert_clients(result.plan.clients, city=profile.name)
+            d = result.districts
+            store.save_districts(profile.name, zip(d.names, d.geometries, strict=True),
+                                 source=d.source)
+            plan_id = store.save_plan(result.plan)
     return result, plan_id
 
 
