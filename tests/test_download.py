@@ -50,6 +50,12 @@ def server(bad_hersfeld_pbf, polygon):
         yield srv
 
 
+@pytest.fixture(scope="module")
+def reference_walk(bad_hersfeld_pbf):
+    """The local extract's walk network, from the run's shared test cache."""
+    return load_network(bad_hersfeld_pbf, "walk")
+
+
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch) -> Path:
     """A cache of its own, so that a download really happens."""
@@ -92,7 +98,9 @@ def _town_objects(path: Path, polygon) -> tuple[set[tuple[str, int]], set[str]]:
     return addresses, places
 
 
-def test_download_place_end_to_end(server, polygon, fresh_cache, monkeypatch, bad_hersfeld_pbf):
+def test_download_place_end_to_end(
+    server, polygon, reference_walk, fresh_cache, monkeypatch, bad_hersfeld_pbf
+):
     point_osmnx_at(monkeypatch, server)
     saved_cache_folder = ox.settings.cache_folder
     before = server.count()
@@ -125,7 +133,7 @@ def test_download_place_end_to_end(server, polygon, fresh_cache, monkeypatch, ba
 
     # the walk network inside the place polygon matches the local extract's
     got = load_network(path, "walk")
-    ref = load_network(bad_hersfeld_pbf, "walk")
+    ref = reference_walk
     n_got = int(shapely.contains_xy(polygon, got.node_lon, got.node_lat).sum())
     n_ref = int(shapely.contains_xy(polygon, ref.node_lon, ref.node_lat).sum())
     assert n_ref > 1000
