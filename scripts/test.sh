@@ -26,7 +26,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-python3 -m pip install -q -e ".[test,bench]"
+PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q -e ".[test,bench]"
 
 # A throw-away PostgreSQL cluster on a loopback port, for the store tests.
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -46,5 +46,7 @@ export HAUSBESUCH_TEST_PG_URL="postgresql+psycopg://hausbesuch@127.0.0.1:$PGPORT
 
 export HAUSBESUCH_TEST_CACHE=$(mktemp -d /tmp/hausbesuch-test-cache.XXXXXX)
 
-python3 -m ruff check geodata routing hausbesuch tests bench
-python3 -m pytest -n 2 --dist loadfile "$@"
+status=0
+python3 -m ruff check geodata routing hausbesuch tests bench || status=1
+python3 -m pytest -n 2 --dist loadfile "$@" || status=$?
+exit $status

@@ -8,16 +8,14 @@ from tests.netguard import OutboundConnection, deny_network
 
 
 def test_guard_blocks_and_records_outbound():
-    with deny_network() as attempts:
-        with pytest.raises(OutboundConnection):
-            socket.create_connection(("192.0.2.1", 80), timeout=0.5)
+    with deny_network() as attempts, pytest.raises(OutboundConnection):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.5)
     assert attempts, "the guard must record the blocked attempt"
 
 
 def test_guard_blocks_dns():
-    with deny_network() as attempts:
-        with pytest.raises(OutboundConnection):
-            socket.getaddrinfo("example.org", 443)
+    with deny_network() as attempts, pytest.raises(OutboundConnection):
+        socket.getaddrinfo("example.org", 443)
     assert attempts == ["dns:'example.org'"]
 
 
