@@ -25,7 +25,7 @@ def download_progress() -> Iterator[Callable[[str], None]]:
         return
     from rich.console import Console
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, log_path=False)
     with console.status("OSM-Daten werden geladen …") as status:
 
         def update(msg: str) -> None:
