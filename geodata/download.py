@@ -6,8 +6,11 @@ exists, :func:`download_place` fetches, for the place's polygon:
 - every way with a ``highway`` tag (osmnx's ``"all"`` network filter) with its nodes,
 - address points: nodes, ways and relations with ``addr:housenumber`` (with their nodes),
 - place nodes (``suburb``, ``quarter``, ``neighbourhood``, ``village``, ``hamlet``,
-  ``town``, ``city``) and administrative boundary relations at admin levels 9 and 10
-  (with all member ways and nodes, so they are complete),
+  ``town``, ``city``) and boundary relations at admin levels 9 and 10 (with all
+  member ways and nodes, so they are complete),
+
+each with osmnx's own Overpass queries (``_download_overpass_network`` with the
+``"all"`` filter, which keeps the raw way node lists, and ``_download_overpass_features``),
 
 and writes them as ONE ``.osm.pbf`` file into ``cache_dir("downloads")``, keyed by
 the place name and :data:`FORMAT_VERSION`. Later calls return that file without
@@ -32,7 +35,6 @@ import shutil
 import socket
 import tempfile
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,12 +62,7 @@ ProgressCallback = Callable[[str], None]
 _STEPS = 5
 
 #: osmnx internals used for raw Overpass JSON (osmnx 2.0 and 2.1; pinned in pyproject).
-_OSMNX_INTERNALS = (
-    "_download_overpass_network",
-    "_make_overpass_settings",
-    "_make_overpass_polygon_coord_strs",
-    "_overpass_request",
-)
+_OSMNX_INTERNALS = ("_download_overpass_network", "_download_overpass_features")
 
 
 def _normalise_place(place: str) -> str:
@@ -194,26 +191,24 @@ def _check_response(resp: Any, url: str) -> dict[str, Any]:
     return resp
 
 
-def _features_query(settings_str: str, poly: str, admin_levels: Sequence[int]) -> str:
-    places = "|".join(PLACE_TYPES)
-    levels = "|".join(str(int(x)) for x in sorted(set(admin_levels)))
-    return (
-        f"{settings_str};("
-        f"node[\"place\"~\"^({places})$\"](poly:'{poly}');"
-        f"relation[\"boundary\"=\"administrative\"][\"admin_level\"~\"^({levels})$\"]"
-        f"(poly:'{poly}');"
-        ");(._;>;);out;"
-    )
+def _feature_tags(admin_levels: Sequence[int]) -> list[tuple[str, dict[str, Any]]]:
+    """The osmnx feature queries after the network: (progress text, osmnx ``tags``).
 
-
-def _address_query(settings_str: str, poly: str) -> str:
-    return (
-        f"{settings_str};("
-        f"node[\"addr:housenumber\"](poly:'{poly}');"
-        f"way[\"addr:housenumber\"](poly:'{poly}');"
-        f"relation[\"addr:housenumber\"](poly:'{poly}');"
-        ");(._;>;);out;"
-    )
+    osmnx ORs the tags of one query. Boundaries are selected by ``admin_level``
+    alone (never ``boundary=administrative`` alone, which would pull the
+    boundaries of the state and the country with every member way);
+    :mod:`geodata.districts` keeps the ``boundary=administrative`` ones.
+    """
+    return [
+        ("Adressen", {"addr:housenumber": True}),
+        (
+            "Ortsteile und Bezirksgrenzen",
+            {
+                "place": list(PLACE_TYPES),
+                "admin_level": [str(int(x)) for x in sorted(set(admin_levels))],
+            },
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------- writing
@@ -401,20 +396,9 @@ def download_place(
                 raise DownloadError(
                     f"Overpass lieferte für {name!r} keine Straßen: die Antwort ist leer."
                 )
-            settings_str = _overpass._make_overpass_settings()
-            polys = _overpass._make_overpass_polygon_coord_strs(polygon)
-            report(f"Lade Adressen von {name} (Overpass) …", 4)
-            collect(
-                _overpass._overpass_request(OrderedDict(data=_address_query(settings_str, p)))
-                for p in polys
-            )
-            report(f"Lade Ortsteile und Bezirksgrenzen von {name} (Overpass) …", 5)
-            collect(
-                _overpass._overpass_request(
-                    OrderedDict(data=_features_query(settings_str, p, admin_levels))
-                )
-                for p in polys
-            )
+            for step, (what, tags) in enumerate(_feature_tags(admin_levels), start=4):
+                report(f"Lade {what} von {name} (Overpass) …", step)
+                collect(_overpass._download_overpass_features(polygon, tags))
         except DownloadError:
             raise
         except Exception as exc:  # requests errors, InsufficientResponseError, bad JSON

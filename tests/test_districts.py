@@ -171,15 +171,21 @@ def _nearest_node(ids, lon, lat, x, y):
     return int(ids[i]), float(lon[i]), float(lat[i])
 
 
-@pytest.fixture(scope="module")
-def boundary_extract(tmp_path_factory, bad_hersfeld_pbf):
-    """The real Bad Hersfeld extract plus admin_level 10 relations over real nodes.
+def write_boundary_extract(source: Path, dst: Path) -> tuple[Path, shapely.Polygon, shapely.Polygon]:
+    """Write the real extract ``source`` plus admin_level 10 relations over real nodes to ``dst``.
 
-    A rectangle around the town centre is split in "Nord" and "Süd" along ways that
-    join real OSM nodes; a third relation names a way the file lacks (cut off); a
-    level 9 relation covers both halves.
+    A rectangle around Bad Hersfeld's centre is split in "Nord" and "Süd" along ways
+    that join real OSM nodes; a third relation names a way the file lacks (cut off); a
+    level 9 relation "Kernstadt" covers both halves. Returns the file and the two
+    halves' polygons (from the real nodes' coordinates).
     """
-    src = str(bad_hersfeld_pbf)
+    src = str(source)
+    reader = osmium.io.Reader(src, osmium.osm.osm_entity_bits.NOTHING)
+    header = osmium.io.Header()
+    for key in ("osmosis_replication_timestamp", "timestamp"):
+        if reader.header().get(key):
+            header.set(key, reader.header().get(key))
+    reader.close()
     ids, lon, lat = [], [], []
     for n in osmium.FileProcessor(src, osmium.osm.NODE):
         ids.append(n.id)
@@ -206,8 +212,7 @@ def boundary_extract(tmp_path_factory, bad_hersfeld_pbf):
         (max_rel + 3, [w_mid, max_way + 99], {**admin, "admin_level": "10", "name": "Abgeschnitten"}),
         (max_rel + 4, [w_south, w_north], {**admin, "admin_level": "9", "name": "Kernstadt"}),
     ]
-    dst = tmp_path_factory.mktemp("boundaries") / "bad-hersfeld-boundaries.osm.pbf"
-    with osmium.SimpleWriter(str(dst)) as w:
+    with osmium.SimpleWriter(str(dst), header=header) as w:
         for obj in osmium.FileProcessor(src, osmium.osm.NODE):
             w.add_node(obj)
         for obj in osmium.FileProcessor(src, osmium.osm.WAY):
@@ -222,6 +227,13 @@ def boundary_extract(tmp_path_factory, bad_hersfeld_pbf):
     sued = shapely.Polygon([ring[k] for k in ("W", "SW", "SE", "E")])
     nord = shapely.Polygon([ring[k] for k in ("E", "NE", "NW", "W")])
     return dst, sued, nord
+
+
+@pytest.fixture(scope="module")
+def boundary_extract(tmp_path_factory, bad_hersfeld_pbf):
+    """The real Bad Hersfeld extract plus boundary relations (see write_boundary_extract)."""
+    dst = tmp_path_factory.mktemp("boundaries") / "bad-hersfeld-boundaries.osm.pbf"
+    return write_boundary_extract(bad_hersfeld_pbf, dst)
 
 
 def test_osm_boundaries_from_a_real_file(boundary_extract, bad_hersfeld_pbf):

@@ -25,6 +25,7 @@ from geodata.network import load_network
 from geodata.osm import check_extract, osm_timestamp
 from tests.netguard import OutboundConnection, deny_network
 from tests.overpass_server import OverpassServer, answer_query, load_osm, parse_query
+from tests.test_districts import write_boundary_extract
 
 PLACE = "Bad Hersfeld, Germany"
 TOWN_NODE = (9.7068, 50.8681)  # place=town "Bad Hersfeld" in the extract
@@ -45,8 +46,16 @@ def polygon() -> shapely.Polygon:
 
 
 @pytest.fixture(scope="module")
-def server(bad_hersfeld_pbf, polygon):
-    with OverpassServer(bad_hersfeld_pbf, {PLACE: polygon}) as srv:
+def served(tmp_path_factory, bad_hersfeld_pbf):
+    """What the server serves: the real extract plus complete admin_level 10 relations
+    "Nord" and "Süd" (and a cut-off one) over real nodes (tests/test_districts.py)."""
+    dst = tmp_path_factory.mktemp("served") / "bad-hersfeld-boundaries.osm.pbf"
+    return write_boundary_extract(bad_hersfeld_pbf, dst)
+
+
+@pytest.fixture(scope="module")
+def server(served, polygon):
+    with OverpassServer(served[0], {PLACE: polygon}) as srv:
         yield srv
 
 
@@ -99,7 +108,7 @@ def _town_objects(path: Path, polygon) -> tuple[set[tuple[str, int]], set[str]]:
 
 
 def test_download_place_end_to_end(
-    server, polygon, reference_walk, fresh_cache, monkeypatch, bad_hersfeld_pbf
+    server, served, polygon, reference_walk, fresh_cache, monkeypatch, bad_hersfeld_pbf
 ):
     point_osmnx_at(monkeypatch, server)
     saved_cache_folder = ox.settings.cache_folder
@@ -151,13 +160,16 @@ def test_download_place_end_to_end(
         again = download_place(PLACE)
     assert again == path and server.count() == count and attempts == []
 
-    # districts of the download: the fallback, clipped to the place polygon
+    # districts of the download: the boundary relations came complete with their members
+    _, sued, nord = served
     d = load_districts(path)
-    assert d.source == "fallback" and "Bad Hersfeld" in d.names
-    union = shapely.union_all(d.geometries)
-    assert polygon.buffer(0.003).contains(union)
-    lon, lat = TOWN_NODE
-    assert d.assign([lon, 9.4], [lat, 50.8]).tolist() == ["Bad Hersfeld", OUTSIDE]
+    assert d.source == "osm" and sorted(d.names) == ["Nord", "Süd"]
+    got_geoms = dict(zip(d.names, d.geometries, strict=True))
+    assert got_geoms["Süd"].symmetric_difference(sued).area < 1e-9
+    assert got_geoms["Nord"].symmetric_difference(nord).area < 1e-9
+    assert any("Abgeschnitten" in n for n in d.notes)  # still incomplete: skipped
+    assert d.assign([9.71, 9.71, 9.4], [50.858, 50.877, 50.8]).tolist() == ["Süd", "Nord", OUTSIDE]
+    assert load_districts(path, admin_level=9).names == ["Kernstadt"]
 
 
 def test_place_not_found(server, fresh_cache, monkeypatch):
