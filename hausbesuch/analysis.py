@@ -7,9 +7,18 @@ these tables are shown to coordinators.
 
 from __future__ import annotations
 
+import base64
+import mimetypes
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from hausbesuch.plandata import Plan
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
 
 
 def visits_per_district(plan: Plan) -> pd.DataFrame:
@@ -70,3 +79,59 @@ def unassigned_reasons(plan: Plan) -> pd.DataFrame:
         entry = rows.setdefault(u.code, {"grund": u.code, "anzahl": 0, "beispiel": u.reason})
         entry["anzahl"] = int(entry["anzahl"]) + 1  # type: ignore[call-overload]
     return pd.DataFrame(list(rows.values()), columns=["grund", "anzahl", "beispiel"])
+
+
+_CSS_URL = re.compile(r"url\((['\"]?)([^'\")#:]+)\1\)")
+
+
+def _data_url(path: Path, mime: str | None = None) -> str:
+    mime = mime or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    data = path.read_bytes()
+    if path.suffix == ".css":  # images referenced by the stylesheet, relative to it
+        css = path.read_text(encoding="utf-8")
+        css = _CSS_URL.sub(
+            lambda m: f"url({_data_url(path.parent / m.group(2))})"
+            if (path.parent / m.group(2)).is_file() else m.group(0),
+            css,
+        )
+        data = css.encode("utf-8")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def embed_map_assets(m: folium.Map, *, assets: str = "assets") -> folium.Map:
+    """Make a map from :mod:`hausbesuch.maps` self-contained for inline display (notebook).
+
+    The maps reference the vendored Leaflet files under ``assets`` (a relative URL), which
+    a notebook cannot resolve. This replaces every such script and stylesheet reference
+    (and the images a stylesheet uses) by a ``data:`` URL read from the package's vendored
+    copies, so the map shows without any file next to it and without a CDN; the browser
+    then fetches only map tiles. The map is changed in place and returned.
+
+    Raises
+    ------
+    RuntimeError
+        If a script or stylesheet is referenced that is neither vendored nor inline.
+    """
+    from hausbesuch.maps import vendor_dir
+
+    root = vendor_dir()
+    prefix = assets.rstrip("/") + "/"
+    pending = [m.get_root()]
+    while pending:
+        el = pending.pop()
+        pending.extend(getattr(el, "_children", {}).values())
+        for attr, mime in (("default_js", "text/javascript"), ("default_css", "text/css")):
+            links = getattr(el, attr, None)
+            if not links:
+                continue
+            new = []
+            for name, url in links:
+                if url.startswith("data:"):
+                    new.append((name, url))
+                    continue
+                rel = url[len(prefix):] if url.startswith(prefix) else None
+                if rel is None or not (root / rel).is_file():
+                    raise RuntimeError(f"map asset {name!r} is not vendored: {url}")
+                new.append((name, _data_url(root / rel, mime)))
+            setattr(el, attr, new)  # instance attribute: class defaults stay untouched
+    return m
