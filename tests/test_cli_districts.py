@@ -130,3 +130,22 @@ def test_districts_profile_with_place_downloads_once(bad_hersfeld_pbf, tmp_path,
         net = summary(invoke("network", "--city", str(profile), "--mode", "walk"))
         assert srv.count() == count and net["osm"] == s["osm"] and net["nodes"] > 1000
     assert np.isfinite(net["bbox"]).all()
+
+
+def test_kassel_profile_with_user_file_needs_no_download(tmp_path, monkeypatch):
+    """Kassel's profile has no local extract; a district file alone needs no download,
+    and its historic spellings become the profile's OSM names."""
+    from tests.netguard import deny_network
+
+    src = tmp_path / "stadtteile.geojson"
+    gpd.GeoDataFrame(
+        {"Stadtteil": ["Nord (Holland)", "Wolfsanger/Hasenhecke"]},
+        geometry=[shapely.box(9.49, 51.32, 9.51, 51.33), shapely.box(9.51, 51.33, 9.53, 51.34)],
+        crs="EPSG:4326",
+    ).to_file(src)
+    monkeypatch.setenv("HAUSBESUCH_CACHE_DIR", str(tmp_path / "cache"))
+    with deny_network() as attempts:
+        res = invoke("districts", "--city", "kassel", "--districts", str(src), "--out", str(tmp_path / "k.geojson"))
+    s = summary(res)
+    assert attempts == [] and s["osm"] is None and "Schritt" not in res.stderr
+    assert s["source"] == "file" and s["names"] == ["Nord-Holland", "Wolfsanger-Hasenhecke"]

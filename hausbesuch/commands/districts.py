@@ -71,16 +71,25 @@ def register(app: typer.Typer) -> None:
         sonst Ersatzbezirke um die Ortsteil-Knoten des OSM-Auszugs.
         """
         from geodata.districts import load_districts
-        from hausbesuch.config import load_profile, resolve_districts_file, resolve_osm
+        from hausbesuch.config import (
+            load_profile,
+            resolve_data_file,
+            resolve_districts_file,
+            resolve_osm,
+        )
 
         # --osm without --city: the default profile's district settings (Kassel's
         # names and source) do not belong to another town's extract.
         use_profile = city is not None or osm is None
         profile = load_profile(city) if use_profile else None
         if profile is not None:
-            with download_progress() as progress:
-                osm_path = resolve_osm(profile, osm, progress=progress)
             file = resolve_districts_file(profile, districts_file)
+            local = profile.osm.file and resolve_data_file(profile, profile.osm.file) is not None
+            if file is not None and osm is None and not local:
+                osm_path = None  # a district file needs no download of the town's OSM data
+            else:
+                with download_progress() as progress:
+                    osm_path = resolve_osm(profile, osm, progress=progress)
             settings = profile.districts
             level = admin_level if admin_level is not None else settings.admin_level
             column = name_column or settings.name_column
@@ -110,7 +119,7 @@ def register(app: typer.Typer) -> None:
             "source": result.source,
             "districts": len(result),
             "names": result.names,
-            "osm": str(osm_path),
+            "osm": str(osm_path) if osm_path is not None else None,
             "out": str(written),
         }
         typer.echo(json.dumps(summary, ensure_ascii=False))
