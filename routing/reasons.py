@@ -46,6 +46,8 @@ def explain(
     """Reason code and German sentence for one unassigned visit."""
     vehicles = problem.vehicles()
     teams = problem.teams
+    if not vehicles:
+        return ("no_shift", "Im Planungszeitraum hat kein Team eine Schicht.")
     if not any(visit.skills <= t.skills for t in teams):
         have = set().union(*(t.skills for t in teams)) if teams else set()
         missing = sorted(visit.skills - have) or sorted(visit.skills)
