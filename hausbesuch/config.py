@@ -279,7 +279,8 @@ def resolve_osm(
     from geodata.download import download_place
 
     assert profile.osm.place is not None
-    return download_place(profile.osm.place, progress=progress)
+    levels = tuple(sorted({9, 10, profile.districts.admin_level}))
+    return download_place(profile.osm.place, progress=progress, admin_levels=levels)
 
 
 def resolve_districts_file(profile: Profile, override: str | os.PathLike[str] | None = None) -> Path | None:
