@@ -51,7 +51,9 @@ class PointLegs:
     ``entry_nodes[i]``/``entry_cost[i]``: the (up to two) nodes the point can leave
     towards, with the cost from the point to them (access leg + rest of the edge);
     ``exit_nodes``/``exit_cost``: the nodes it is reached from, with the cost from them to
-    the point. Slot 0 uses the snapped edge, slot 1 its twin (-1 when unused).
+    the point. Slot 0 uses the snapped edge, slot 1 its twin, slot 2 the node itself when
+    the point snapped exactly onto an end of the edge (fraction 0 or 1: it is then at the
+    junction, reachable from every street into it); -1 when unused.
     ``fwd``/``bwd``: cost from the tail of the edge / of the twin to the point along it;
     ``access``: the access leg (``INF`` when the point is not usable).
     """
@@ -94,10 +96,10 @@ def point_legs(net: StreetNetwork, snap: SnapResult) -> PointLegs:
     bwd = _ch.pack(b_t, b_l)  # v -> point
     rest_w = _ch.pack(t_w - b_t, l_w - b_l)  # point -> u
 
-    entry_nodes = np.full((n, 2), -1, dtype=np.int32)
-    exit_nodes = np.full((n, 2), -1, dtype=np.int32)
-    entry_cost = np.full((n, 2), _ch.INF, dtype=np.int64)
-    exit_cost = np.full((n, 2), _ch.INF, dtype=np.int64)
+    entry_nodes = np.full((n, 3), -1, dtype=np.int32)
+    exit_nodes = np.full((n, 3), -1, dtype=np.int32)
+    entry_cost = np.full((n, 3), _ch.INF, dtype=np.int64)
+    exit_cost = np.full((n, 3), _ch.INF, dtype=np.int64)
     u_node = net.edge_u[e]
     v_node = net.edge_v[e]
     entry_nodes[ok, 0] = v_node[ok]
@@ -109,6 +111,14 @@ def point_legs(net: StreetNetwork, snap: SnapResult) -> PointLegs:
     entry_cost[has_twin, 1] = (acc + rest_w)[has_twin]
     exit_nodes[has_twin, 1] = net.edge_u[tw][has_twin]
     exit_cost[has_twin, 1] = (bwd + acc)[has_twin]
+    # exactly at a junction: leave and arrive through the node itself
+    at_u = ok & (f <= 0.0)
+    at_v = ok & (f >= 1.0) & ~at_u
+    for mask, node in ((at_u, u_node), (at_v, v_node)):
+        entry_nodes[mask, 2] = node[mask]
+        exit_nodes[mask, 2] = node[mask]
+        entry_cost[mask, 2] = acc[mask]
+        exit_cost[mask, 2] = acc[mask]
     access = np.where(ok, acc, _ch.INF).astype(np.int64)
     return PointLegs(
         entry_nodes=entry_nodes,
@@ -131,7 +141,8 @@ class TravelMatrix:
     not requested. ``snap``/``target_snap`` say where the points joined the network (the
     same object for a square matrix); ``timings`` holds seconds per phase (``snap``,
     ``hierarchy``, ``matrix``) and ``hierarchy_cache`` whether the contraction hierarchy
-    came from ``"memory"``, the disk cache (``"hit"``) or was built (``"miss"``).
+    came from ``"memory"``, the disk cache (``"hit"``) or was built (``"miss"``);
+    ``timings["compile"]`` is numba's one-off load or compile of the kernels in this process.
     """
 
     source_ids: list[Any]
@@ -240,11 +251,12 @@ def travel_matrix(
     ch = _ch.hierarchy(net, use_cache=use_cache)
     timings["hierarchy"] = time.perf_counter() - t0
 
+    timings["compile"] = _ch.warm_up()
     t0 = time.perf_counter()
     keys = _query(net, ch, snap, tsnap)
     timings["matrix"] = time.perf_counter() - t0
-    dur = _ch.unpack_seconds(keys).astype(np.int32)
-    dist = _ch.unpack_metres(keys, ch.unit_dm).astype(np.int32) if distances else None
+    dur, dist_ = _ch.unpack(keys, ch.unit_dm, distances)
+    dist = dist_ if distances else None
     return TravelMatrix(
         source_ids=list(snap.ids),
         target_ids=list(tsnap.ids),
@@ -270,7 +282,6 @@ def _query(
     _, r_index, r_ptr, r_src, r_w = _ch.select_targets(
         ch.n, ch.rank, ch.bwd_ptr, ch.bwd_to, ch.bwd_w, tgt.exit_nodes.ravel()
     )
-    n_chunks = max(1, min(ns, 4 * numba.get_num_threads()))
     keys = _ch.many_to_many(
         ch.n,
         ch.fwd_ptr,
@@ -284,7 +295,7 @@ def _query(
         src.entry_cost,
         tgt.exit_nodes,
         tgt.exit_cost,
-        n_chunks,
+        numba.get_num_threads(),
     )
     _ch.same_edge_and_identical(
         keys,

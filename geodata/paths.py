@@ -124,14 +124,21 @@ def _solve(
         coords.extend(direct)
         edge_ids: tuple[int, ...] = ()
     else:
-        first = es if entry == 0 else int(snap.twin[i])
-        f0 = fs if entry == 0 else 1.0 - fs
-        coords.extend(edge_piece(net, first, f0, 1.0))
+        # slot 0: along the snapped edge, 1: along its twin, 2: the point is at the node
+        if entry == 2:
+            coords.append((float(snap.snap_lon[i]), float(snap.snap_lat[i])))
+        else:
+            first = es if entry == 0 else int(snap.twin[i])
+            f0 = fs if entry == 0 else 1.0 - fs
+            coords.extend(edge_piece(net, first, f0, 1.0))
         for e in edges:
             coords.extend(net.edge_geometry(int(e)).tolist())
-        last = et if exit_ == 0 else int(snap.twin[j])
-        f1 = ft if exit_ == 0 else 1.0 - ft
-        coords.extend(edge_piece(net, last, 0.0, f1))
+        if exit_ == 2:
+            coords.append((float(snap.snap_lon[j]), float(snap.snap_lat[j])))
+        else:
+            last = et if exit_ == 0 else int(snap.twin[j])
+            f1 = ft if exit_ == 0 else 1.0 - ft
+            coords.extend(edge_piece(net, last, 0.0, f1))
         edge_ids = tuple(int(e) for e in edges)
     if include_access:
         coords.append((float(snap.lon[j]), float(snap.lat[j])))

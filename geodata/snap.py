@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely
-from shapely import STRtree
+from scipy.spatial import cKDTree
 
 from geodata.network import EARTH_RADIUS_M, StreetNetwork, haversine_m
 
@@ -129,12 +128,25 @@ def edge_twins(net: StreetNetwork) -> np.ndarray:
 class _SnapIndex:
     proj: _Projection
     twin: np.ndarray
-    candidates: np.ndarray  # edge ids in the tree
-    lines: np.ndarray  # shapely LineStrings (projected) for the candidates
-    line_len: np.ndarray  # projected lengths of all edges (m)
+    candidates: np.ndarray  # edge ids that points may snap to
+    seg_edge: np.ndarray  # per segment of a candidate edge: its edge id
+    seg_ax: np.ndarray
+    seg_ay: np.ndarray
+    seg_dx: np.ndarray
+    seg_dy: np.ndarray
+    seg_len: np.ndarray
+    seg_cum0: np.ndarray  # projected distance along the edge at the segment's start
+    piece_seg: np.ndarray  # per piece (<= PIECE_M long): its segment
+    edge_len: np.ndarray  # projected length of every edge (m)
     cum: list[np.ndarray | None]  # lazily filled cumulative vertex distances per edge
-    tree: STRtree
+    tree: cKDTree
 
+
+#: A snapped position this close (m) to an edge's end is at that junction.
+SNAP_EPS_M = 1e-3
+
+#: Segments are cut into pieces of at most this length (m) for the KD-tree of midpoints.
+PIECE_M = 20.0
 
 _indexes: weakref.WeakKeyDictionary[StreetNetwork, _SnapIndex] = weakref.WeakKeyDictionary()
 
@@ -179,29 +191,81 @@ def _index(net: StreetNetwork) -> _SnapIndex:
         if (canonical & allowed).any():
             canonical &= allowed
     x, y = proj.forward(net.geom_lon, net.geom_lat)
-    seg = np.hypot(np.diff(x), np.diff(y))
-    # per-edge projected length: sum of the segments inside each edge's vertex range
-    cs = np.concatenate([[0.0], np.cumsum(seg)])
     off = net.geom_offsets
-    line_len = cs[off[1:] - 1] - cs[off[:-1]]
+    seg_all = np.hypot(np.diff(x), np.diff(y))
+    cs = np.concatenate([[0.0], np.cumsum(seg_all)])
+    edge_len = cs[off[1:] - 1] - cs[off[:-1]]
     cand = edges[canonical]
-    coords = np.column_stack([x, y])
-    # one LineString per candidate edge, built from the vertex ranges
-    sizes = np.diff(off)[cand]
-    take = np.concatenate([np.arange(off[e], off[e + 1]) for e in cand])
-    line_ids = np.repeat(np.arange(cand.shape[0]), sizes)
-    lines = shapely.linestrings(coords[take], indices=line_ids)
+    # segments of the candidate edges: vertex k -> k + 1 inside each edge's range
+    starts = np.concatenate([np.arange(off[e], off[e + 1] - 1) for e in cand])
+    seg_edge = np.repeat(cand, np.diff(off)[cand] - 1)
+    first_vertex = off[seg_edge]
+    seg_len = seg_all[starts]
+    n_pieces = np.maximum(1, np.ceil(seg_len / PIECE_M).astype(np.int64))
+    piece_seg = np.repeat(np.arange(starts.shape[0]), n_pieces)
+    k = np.arange(piece_seg.shape[0]) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+    t = (k + 0.5) / n_pieces[piece_seg]
+    ax, ay = x[starts], y[starts]
+    dx, dy = x[starts + 1] - ax, y[starts + 1] - ay
+    mid = np.column_stack([ax[piece_seg] + t * dx[piece_seg], ay[piece_seg] + t * dy[piece_seg]])
     idx = _SnapIndex(
         proj=proj,
         twin=twin,
         candidates=cand,
-        lines=lines,
-        line_len=line_len,
+        seg_edge=seg_edge,
+        seg_ax=ax,
+        seg_ay=ay,
+        seg_dx=dx,
+        seg_dy=dy,
+        seg_len=seg_len,
+        seg_cum0=cs[starts] - cs[first_vertex],
+        piece_seg=piece_seg,
+        edge_len=edge_len,
         cum=[None] * net.n_edges,
-        tree=STRtree(lines),
+        tree=cKDTree(mid),
     )
     _indexes[net] = idx
     return idx
+
+
+def _nearest(idx: _SnapIndex, x: np.ndarray, y: np.ndarray):
+    """Exact nearest position on the candidate edges for projected points.
+
+    Any piece holding the nearest position has its midpoint within ``d0 + PIECE_M / 2``
+    of the point, where ``d0`` is the distance to the nearest midpoint (itself a point on
+    an edge): those pieces are the candidates, projected onto exactly.
+    """
+    pts = np.column_stack([x, y])
+    d0, _ = idx.tree.query(pts)
+    balls = idx.tree.query_ball_point(pts, d0 + PIECE_M / 2 + 1e-6)
+    counts = np.fromiter((len(b) for b in balls), dtype=np.int64, count=len(balls))
+    flat = np.fromiter((k for b in balls for k in b), dtype=np.int64, count=int(counts.sum()))
+    who = np.repeat(np.arange(len(balls)), counts)
+    seg = idx.piece_seg[flat]
+    # one row per (point, segment)
+    pair = np.unique(who * (idx.seg_len.shape[0] + 1) + seg)
+    who, seg = pair // (idx.seg_len.shape[0] + 1), pair % (idx.seg_len.shape[0] + 1)
+    px, py = x[who] - idx.seg_ax[seg], y[who] - idx.seg_ay[seg]
+    dx, dy = idx.seg_dx[seg], idx.seg_dy[seg]
+    ll = dx * dx + dy * dy
+    t = np.where(ll > 0, (px * dx + py * dy) / np.where(ll > 0, ll, 1.0), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    qx, qy = t * dx, t * dy
+    d = np.hypot(px - qx, py - qy)
+    e = idx.seg_edge[seg]
+    # nearest first; ties: lowest edge id, then earliest segment
+    order = np.lexsort((seg, e, np.round(d, 6), who))
+    first = np.ones(order.shape[0], dtype=bool)
+    first[1:] = who[order][1:] != who[order][:-1]
+    best = order[first]
+    e_b, s_b = e[best], seg[best]
+    along = idx.seg_cum0[s_b] + t[best] * idx.seg_len[s_b]
+    total = idx.edge_len[e_b]
+    f = np.clip(np.where(total > 0, along / np.where(total > 0, total, 1.0), 0.0), 0.0, 1.0)
+    # within a millimetre of an end: exactly at the junction (rounding must not hide that)
+    f[along <= SNAP_EPS_M] = 0.0
+    f[(total - along <= SNAP_EPS_M) & (along > SNAP_EPS_M)] = 1.0
+    return who[best], e_b, f, idx.seg_ax[s_b] + qx[best], idx.seg_ay[s_b] + qy[best]
 
 
 def access_speed_mps(net: StreetNetwork) -> float:
@@ -250,25 +314,10 @@ def snap_points(
     dist = np.full(n, np.nan)
     vi = np.flatnonzero(valid)
     if vi.size:
-        x, y = idx.proj.forward(lon[vi], lat[vi])
-        pts = shapely.points(x, y)
-        q_in, q_tree = idx.tree.query_nearest(pts, all_matches=True)
-        # ties (equidistant edges): take the lowest edge id, deterministically
-        cand_edges = idx.candidates[q_tree]
-        order = np.lexsort((cand_edges, q_in))
-        q_in, q_tree = q_in[order], q_tree[order]
-        first = np.ones(q_in.shape[0], dtype=bool)
-        first[1:] = q_in[1:] != q_in[:-1]
-        q_in, q_tree = q_in[first], q_tree[first]
-        lines = idx.lines[q_tree]
-        along = shapely.line_locate_point(lines, pts[q_in])
-        length = shapely.length(lines)
-        f = np.where(length > 0, along / np.where(length > 0, length, 1.0), 0.0)
-        f = np.clip(f, 0.0, 1.0)
-        sp = shapely.line_interpolate_point(lines, along)
-        slon, slat = idx.proj.inverse(shapely.get_x(sp), shapely.get_y(sp))
-        rows = vi[q_in]
-        edge[rows] = idx.candidates[q_tree]
+        rows, e_sel, f, sx, sy = _nearest(idx, *idx.proj.forward(lon[vi], lat[vi]))
+        rows = vi[rows]
+        slon, slat = idx.proj.inverse(sx, sy)
+        edge[rows] = e_sel
         frac[rows] = f
         snap_lon[rows] = slon
         snap_lat[rows] = slat
