@@ -663,10 +663,15 @@ class AddressIndex:
             if fit and len(fit) < len(ents):
                 return self._exact(q, fit, factor, notes, clusters)
             sugg = tuple(dict.fromkeys(self._fmt_entry(e) for e in ents))[:3]
+            hint = (
+                "bitte PLZ/Ort angeben"
+                if not (q.postcode and q.town)
+                else "die OSM-Daten führen die Adresse mehrfach; bitte Lage prüfen"
+            )
             return GeocodeResult(
                 None, None, UNRESOLVED, 0.0,
                 reason=f"Adresse mehrdeutig: {len(ents)} Orte mit „{q.street} {q.housenumber}“ "
-                f"im Kartenauszug ({round(spread)} m auseinander); bitte PLZ/Ort angeben.",
+                f"im Kartenauszug ({round(spread)} m auseinander); {hint}.",
                 suggestions=sugg)
         # One address drawn more than once (a node inside its building, or several
         # buildings): the centre of the points, so that it is close to each.

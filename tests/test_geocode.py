@@ -250,3 +250,14 @@ def test_one_result_per_input_in_order(bad_hersfeld_pbf: Path, texts: list[str])
         assert r == idx.geocode(t)
         assert (r.lon is None) == (r.quality == UNRESOLVED)
         assert 0.0 <= r.score <= 1.0
+
+
+def test_ambiguous_address_with_town_does_not_ask_for_the_town(bh: AddressIndex) -> None:
+    """OSM holds 'Im Stift 5' twice, 127 m apart: unresolved with both as suggestions; the
+    reason asks for PLZ/Ort only when they are missing."""
+    full = bh.geocode("Im Stift 5, 36251 Bad Hersfeld")
+    bare = bh.geocode("Im Stift 5")
+    assert full.quality == bare.quality == "unresolved"
+    assert "mehrdeutig" in full.reason and "PLZ/Ort angeben" not in full.reason
+    assert "PLZ/Ort angeben" in bare.reason
+    assert full.suggestions
