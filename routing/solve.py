@@ -50,7 +50,7 @@ import numpy as np
 from routing.model import Problem, Route, Solution, Unassigned, Vehicle, Visit, reachable
 
 #: Accepted local-search moves per second of time limit in seeded (deterministic) mode.
-WORK_PER_SECOND = 400
+WORK_PER_SECOND = 100
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
 #: (first-solution strategy, guided-local-search lambda) per worker; worker i uses entry
