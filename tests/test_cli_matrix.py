@@ -1,0 +1,138 @@
+"""``hausbesuch matrix`` on the real Bad Hersfeld extract."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from geodata.matrix import travel_matrix
+from geodata.network import load_network
+from hausbesuch.cli import app
+
+runner = CliRunner()
+
+POINTS = [
+    ("a", 50.8680, 9.7070),
+    ("b", 50.8720, 9.7110),
+    ("c", 50.8600, 9.7200),
+    ("d", 50.8655, 9.7301),
+]
+
+
+def write_points(path, rows, header="id,lat,lon", sep=","):
+    path.write_text(
+        "\n".join([header] + [sep.join(str(x) for x in r) for r in rows]) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def read_matrix(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_writes_durations_equal_to_the_api(tmp_path, bad_hersfeld_pbf, mode):
+    pts = write_points(tmp_path / "p.csv", POINTS)
+    out = tmp_path / "m.csv"
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", mode, "--out", out)
+    assert res.exit_code == 0, res.output
+    header, rows = read_matrix(out)
+    assert header == ["id", "a", "b", "c", "d"]
+    assert [r[0] for r in rows] == ["a", "b", "c", "d"]
+    got = np.array([[int(x) for x in r[1:]] for r in rows])
+    net = load_network(bad_hersfeld_pbf, mode)
+    tm = travel_matrix(net, [p[2] for p in POINTS], [p[1] for p in POINTS])
+    np.testing.assert_array_equal(got, tm.durations)
+
+
+def test_distances_and_stats(tmp_path, bad_hersfeld_pbf):
+    pts = write_points(tmp_path / "p.csv", POINTS + [("weit", 50.95, 9.95)])
+    out = tmp_path / "m.csv"
+    res = run(
+        "matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", out,
+        "--distances", "--stats",
+    )
+    assert res.exit_code == 0, res.output
+    stats = json.loads(res.stdout.strip().splitlines()[-1])
+    assert stats["points"] == 5
+    assert stats["graph_nodes"] == load_network(bad_hersfeld_pbf, "walk").n_nodes
+    assert 0 <= stats["matrix_seconds"] < 30
+    assert [w["id"] for w in stats["snap_warnings"]] == ["weit"]
+    assert stats["snap_warnings"][0]["distance_m"] > 300
+    assert "Punkt weit liegt" in res.stderr
+    _, rows = read_matrix(out)
+    net = load_network(bad_hersfeld_pbf, "walk")
+    lats = [p[1] for p in POINTS] + [50.95]
+    lons = [p[2] for p in POINTS] + [9.95]
+    tm = travel_matrix(net, lons, lats)
+    got = np.array([[int(x) for x in r[1:]] for r in rows])
+    np.testing.assert_array_equal(got, tm.distances)
+
+
+def test_semicolon_and_decimal_comma(tmp_path, bad_hersfeld_pbf):
+    rows = [(i, str(lat).replace(".", ","), str(lon).replace(".", ",")) for i, lat, lon in POINTS]
+    pts = write_points(tmp_path / "p.csv", rows, header="ID;Lat;Lon", sep=";")
+    out = tmp_path / "m.csv"
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", out)
+    assert res.exit_code == 0, res.output
+    header, body = read_matrix(out)
+    assert header == ["id", "a", "b", "c", "d"] and len(body) == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("id,lat\na,50.86\n", "lon"),
+        ("id,lat,lon\na,50.86,9.70\nb,abc,9.71\n", "Zeile 3"),
+        ("id,lat,lon\na,50.86,9.70\nb,,9.71\n", "Feld lat"),
+        ("id,lat,lon\na,50.86,9.70\na,50.87,9.71\n", "Zeile 2"),
+        ("id,lat,lon\na,150,9.70\n", "Feld lat"),
+        ("id,lat,lon\n", "keine Datenzeilen"),
+    ],
+)
+def test_bad_input_is_a_german_error(tmp_path, bad_hersfeld_pbf, content, expected):
+    pts = tmp_path / "p.csv"
+    pts.write_text(content, encoding="utf-8")
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--out", tmp_path / "m.csv")
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith("Fehler:")
+    assert expected in res.stderr
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_non_numeric_names_row_and_field(tmp_path, bad_hersfeld_pbf):
+    pts = write_points(tmp_path / "p.csv", [("a", 50.86, 9.70), ("b", "x1", 9.71)])
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--out", tmp_path / "m.csv")
+    assert res.exit_code == 2
+    assert "Zeile 3" in res.stderr and "Feld lat" in res.stderr and "'x1'" in res.stderr
+
+
+def test_unknown_mode(tmp_path, bad_hersfeld_pbf):
+    pts = write_points(tmp_path / "p.csv", POINTS)
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "fly", "--out", tmp_path / "m.csv")
+    assert res.exit_code == 2
+    assert "Fortbewegungsart" in res.stderr and "fly" in res.stderr
+
+
+def test_missing_points_file(tmp_path, bad_hersfeld_pbf):
+    res = run("matrix", tmp_path / "nope.csv", "--osm", bad_hersfeld_pbf, "--out", tmp_path / "m.csv")
+    assert res.exit_code == 2
+    assert "nicht gefunden" in res.stderr
+
+
+def test_help_documents_units_and_choice():
+    res = run("matrix", "--help")
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    assert "Sekunden" in text and "Metern" in text and "leer" in text
