@@ -136,3 +136,16 @@ def test_help_documents_units_and_choice():
     assert res.exit_code == 0
     text = " ".join(res.output.split())
     assert "Sekunden" in text and "Metern" in text and "leer" in text
+
+
+def test_city_profile_gives_the_same_matrix(tmp_path, bad_hersfeld_pbf):
+    """``--city bad-hersfeld`` uses the profile's extract and default mode (walk)."""
+    pts = write_points(tmp_path / "p.csv", POINTS)
+    by_city = tmp_path / "city.csv"
+    by_osm = tmp_path / "osm.csv"
+    res = run("matrix", pts, "--city", "bad-hersfeld", "--out", by_city)
+    if res.exit_code != 0 and "nicht gefunden" in res.stderr:
+        pytest.skip(f"profile extract not available here: {res.stderr}")
+    assert res.exit_code == 0, res.output
+    assert run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", by_osm).exit_code == 0
+    assert by_city.read_text(encoding="utf-8") == by_osm.read_text(encoding="utf-8")
