@@ -20,7 +20,7 @@ paths between all sources and targets:
 The method is a contraction hierarchy (built once per network and cached on disk, see
 :mod:`geodata._ch`) queried with RPHAST: one upward search per source and a linear sweep
 over the targets' search spaces, sources in parallel on all cores. For 1,000 points on the
-Bad Hersfeld walking network that is more than 10x faster than SciPy's Dijkstra from the
+Bad Hersfeld walking network that is about 7-9x faster than SciPy's Dijkstra from the
 sources (``bench/matrix.py``; numbers in ``bench/RESULTS-matrix.md``).
 """
 
