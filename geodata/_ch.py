@@ -21,8 +21,6 @@ on disk by numba (``cache=True``).
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import time
 import weakref
 from dataclasses import dataclass
@@ -31,6 +29,8 @@ from typing import Any
 
 import numpy as np
 from numba import njit, prange
+
+from geodata.cache import atomic_write
 
 #: Bits of the packed key that hold the length; the time (ms) sits above them.
 SHIFT = 26
@@ -667,14 +667,8 @@ class ContractionHierarchy:
     def save(self, path: Path) -> None:
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
         meta = np.array([self.n, self.unit_dm, self.shortcuts], dtype=np.int64)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, meta=meta, build_seconds=np.array(self.build_seconds), **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as fh:
+            np.savez(fh, meta=meta, build_seconds=np.array(self.build_seconds), **arrays)
 
     @classmethod
     def load(cls, path: Path) -> ContractionHierarchy:

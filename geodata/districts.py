@@ -33,7 +33,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ import osmium
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geodata.cache import atomic_write
 from geodata.errors import EmptyAreaError, GeodataError
 
 log = logging.getLogger(__name__)
@@ -238,15 +238,8 @@ class Districts:
     def to_geojson(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_geojson_dict` to ``path`` (UTF-8, atomically) and return the path."""
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_geojson_dict(), fh, ensure_ascii=False)
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(p, "w", encoding="utf-8") as fh:
+            json.dump(self.to_geojson_dict(), fh, ensure_ascii=False)
         return p
 
 

@@ -33,14 +33,13 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geodata.cache import cache_dir, cache_key
+from geodata.cache import atomic_path, atomic_write, cache_dir, cache_key
 from geodata.errors import DownloadError
 
 #: Bump when the downloaded content or file layout changes (old files are not reused).
@@ -232,10 +231,8 @@ def _write_pbf(
         osmium.osm.Box(osmium.osm.Location(bounds[0], bounds[1]), osmium.osm.Location(bounds[2], bounds[3]))
     )
     counts = {"node": 0, "way": 0, "relation": 0}
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp.osm.pbf")
-    os.close(fd)
-    try:
-        writer = osmium.SimpleWriter(tmp, header=header, overwrite=True)
+    with atomic_path(target, suffix=".tmp.osm.pbf") as tmp:
+        writer = osmium.SimpleWriter(str(tmp), header=header, overwrite=True)
         try:
             for kind in ("node", "way", "relation"):
                 ids = sorted(i for k, i in elements if k == kind)
@@ -260,22 +257,12 @@ def _write_pbf(
                     counts[kind] += 1
         finally:
             writer.close()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return counts
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- entry point

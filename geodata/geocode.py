@@ -38,7 +38,6 @@ import logging
 import math
 import os
 import pickle
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -62,7 +61,7 @@ from geodata.addresses import (
     town_key,
     town_tokens,
 )
-from geodata.cache import cache_dir, cache_key, file_digest
+from geodata.cache import atomic_write, cache_dir, cache_key, file_digest
 from geodata.errors import EmptyAreaError
 
 __all__ = [
@@ -852,15 +851,8 @@ class AddressIndex:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         state = {k: v for k, v in self.__dict__.items() if k not in ("_memo", "_pool_memo")}
-        fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump((INDEX_VERSION, state), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, p)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_write(p) as fh:
+            pickle.dump((INDEX_VERSION, state), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AddressIndex:

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -37,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from geodata.cache import cache_dir, cache_key, file_digest
+from geodata.cache import atomic_write, cache_dir, cache_key, file_digest
 from geodata.errors import EmptyAreaError, SettingsError
 from geodata.osm import check_extract, iter_ways, osm_timestamp
 
@@ -452,15 +450,8 @@ class StreetNetwork:
         }
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
         arrays["meta"] = np.array(json.dumps(meta))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as fh:
+            np.savez(fh, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> StreetNetwork:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geodata.cache import atomic_write
 from hausbesuch.gpx import route_gpx
 from hausbesuch.maps import (
     ASSETS_DIRNAME,
@@ -97,16 +97,8 @@ def safe_stem(slug: str) -> str:
 
 def _write(path: Path, text: str) -> None:
     """Write atomically (temp file in the same directory, then replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
 
 
 def copy_assets(out_dir: Path) -> Path:

@@ -24,7 +24,6 @@ import io
 import json
 import logging
 import os
-import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from geodata.cache import atomic_write
 from hausbesuch.config import Profile, resolve_districts_file, resolve_osm
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
@@ -672,11 +672,8 @@ def write_report(rows: list[dict[str, str]], path: Path) -> None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
-    os.replace(tmp, path)
 
 
 def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profile: Profile) -> Any:

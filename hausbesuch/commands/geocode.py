@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from geodata.cache import atomic_write
 from hausbesuch.commands._common import CityOption, OsmOption, user_errors
 from hausbesuch.errors import UserError
 
@@ -77,17 +76,10 @@ def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Pat
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise UserError(f"Der Ausgabeordner existiert nicht: {path.parent}")
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=columns, delimiter=";", extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns, delimiter=";", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
     return path
 
 

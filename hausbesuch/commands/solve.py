@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from geodata.cache import atomic_write
 from hausbesuch.commands._common import progress_enabled, user_errors
 from routing.errors import RoutingInputError
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
-    os.replace(tmp, path)
 
 
 def register(app: typer.Typer) -> None:
