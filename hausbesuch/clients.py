@@ -717,12 +717,9 @@ def _name(full: str, parts: list[str]) -> str | None:
 
 def _address_parts(cell: Callable[[str], str]) -> dict[str, str | None]:
     """Street, number, postcode and town from split address columns (None where absent)."""
-    number = cell("hausnummer")
-    suffix = cell("zusatz")
-    if number and suffix and not number[-1:].isalpha():
-        number = f"{number}{suffix}" if len(suffix) <= 2 else f"{number} {suffix}"
-    elif suffix and not number:
-        number = suffix
+    from hausbesuch.tabular import join_housenumber
+
+    number = join_housenumber(cell("hausnummer"), cell("zusatz"))
     postcode, town = cell("plz"), cell("ort")
     if postcode.isdigit() and len(postcode) == 4:
         postcode = "0" + postcode  # stored as a number, the leading zero was lost

@@ -695,3 +695,16 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
     result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings)
     result.out_dir = out
     return result.files
+
+
+def store_result(result: PlanResult, profile: Profile, db: str | os.PathLike[str] | None) -> str:
+    """Store a plan with its clients (updated by id) and the city's districts; return its id."""
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        store.upsert_clients(result.plan.clients, city=profile.name)
+        d = result.districts
+        store.save_districts(profile.name, zip(d.names, d.geometries, strict=True),
+                             source=d.source)
+        result.plan_id = store.save_plan(result.plan)
+    return result.plan_id

@@ -164,6 +164,15 @@ def address_columns(columns: Sequence[str], *, source: str | None = None) -> dic
     return found
 
 
+def join_housenumber(number: str, suffix: str) -> str:
+    """A house number with the content of a separate suffix column (``12`` + ``a`` -> ``12a``)."""
+    if number and suffix and not number[-1:].isalpha():
+        return f"{number}{suffix}" if len(suffix) <= 2 else f"{number} {suffix}"
+    if suffix and not number:
+        return suffix
+    return number
+
+
 def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:
     """Join a row's address cells into one line, e.g. ``"Hauptstraße 5a, 36251 Bad Hersfeld"``.
 
@@ -183,12 +192,7 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     if both and cell("strasse").casefold() not in street.casefold():
         # Both present: the address cell may hold only the remainder; keep what is new.
         street = f"{cell('strasse')} {street}".strip()
-    number = cell("hausnummer")
-    suffix = cell("zusatz")
-    if number and suffix and not number[-1:].isalpha():
-        number = f"{number}{suffix}" if len(suffix) <= 2 else f"{number} {suffix}"
-    elif suffix and not number:
-        number = suffix
+    number = join_housenumber(cell("hausnummer"), cell("zusatz"))
     head = street
     if number and not re.search(rf"(?<![0-9]){re.escape(number)}\s*$", street, re.IGNORECASE):
         head = f"{street} {number}".strip()

@@ -96,8 +96,7 @@ def write_client_list(path: Path, index, seed: int = 11) -> list[str]:
 def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> PlannedWeek:
     from geodata.geocode import load_index
     from hausbesuch.config import load_profile
-    from hausbesuch.planning import PlanOptions, plan_week, write_plan_files
-    from hausbesuch.store import Store
+    from hausbesuch.planning import PlanOptions, plan_week, store_result, write_plan_files
 
     profile = load_profile("bad-hersfeld")
     index = load_index(osm)
@@ -109,10 +108,5 @@ def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> Planned
     out = base / "plan"
     write_plan_files(result, out, profile)
     db_url = f"sqlite:///{base / 'plan.db'}"
-    with Store.open(db_url) as store:
-        store.upsert_clients(result.plan.clients, city=profile.name)
-        d = result.districts
-        store.save_districts(profile.name, zip(d.names, d.geometries, strict=True),
-                             source=d.source)
-        plan_id = store.save_plan(result.plan)
+    plan_id = store_result(result, profile, db_url)
     return PlannedWeek(clients, out, result, db_url, plan_id, names)

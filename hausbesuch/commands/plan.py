@@ -42,8 +42,7 @@ def run_plan(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hausbesuch.config import load_profile
-    from hausbesuch.planning import PlanOptions, plan_week, write_plan_files
-    from hausbesuch.store import Store
+    from hausbesuch.planning import PlanOptions, plan_week, store_result, write_plan_files
     from hausbesuch.teams import teams_for_profile
 
     profile = load_profile(city)
@@ -67,12 +66,7 @@ def run_plan(
         bar.update(task, description="Dateien schreiben")
         write_plan_files(result, out, profile)
         bar.update(task, description="Plan speichern")
-        with Store.open(db) as store:
-            store.upsert_clients(result.plan.clients, city=profile.name)
-            d = result.districts
-            store.save_districts(profile.name, zip(d.names, d.geometries, strict=True),
-                                 source=d.source)
-            plan_id = store.save_plan(result.plan)
+        plan_id = store_result(result, profile, db)
     return result, plan_id
 
 
