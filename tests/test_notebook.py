@@ -250,7 +250,9 @@ def test_overview_map_is_inline_and_offline(executed, planned_week) -> None:
     assert srcs, "no Leaflet assets referenced"
     remote = [s[:60] for s in srcs if not s.startswith("data:")]
     assert remote == [], remote
-    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in doc  # the profile's tile server
+    from hausbesuch.config import load_profile
+
+    assert load_profile("bad-hersfeld").map.tile_url in doc  # the profile's tile server
     n_planned = sum(len(r.stops) for r in plan.routes)
     assert doc.count("L.circleMarker(") == n_planned
     # district outlines come from the store (saved with the plan), one GeoJSON layer each
