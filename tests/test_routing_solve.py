@@ -288,3 +288,14 @@ def test_solomon_instances_are_feasible_and_time_limit_respected(solomon_dir, na
     assert check(p, sol) == []
     assert sol.unassigned == ()
     assert 800 < euclidean_length(inst, sol) < 1.15 * {"C101": 828.94, "R101": 1642.88}[name]
+
+
+def test_capacity_splits_the_visits():
+    """Capacity 2 per team (VROOM delivery amounts): four visits of 1 need both teams."""
+    m = line([0, 1, 2, 3, 4])
+    vs = [Visit(str(i), i, amount=(1,)) for i in (1, 2, 3, 4)]
+    teams = [team(t, capacity=(2,)) for t in "AB"]
+    sol = run(Problem(vs, teams, 1, {"car": m}))
+    assert sol.unassigned == ()
+    assert sorted(len(r.visits) for r in sol.routes) == [2, 2]
+    assert sol.travel == 2 * 2 + 2 * 4  # nearest pair and farthest pair, out and back
