@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         g = gaps[s]
         bad = sum(1 for x in g if math.isnan(x))
         mean = sum(x for x in g if not math.isnan(x)) / max(1, len(g) - bad)
-        summary.append(f"**{mean:+.2f} %**" + (f" ({bad} infeasible)" if bad else ""))
+        summary += ["", f"**{mean:+.2f} %**" + (f" ({bad} infeasible)" if bad else ""), ""]
     print(" | ".join(summary), flush=True)
     if args.markdown:
         lines = [
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             "Distance = true Euclidean length; gap against the distance-only BKS.",
             "",
             "| " + " | ".join(header) + " |",
-            "|" + "---|" * len(header),
+            "|" + "---|" * (2 + 3 * len(solvers)),
         ]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         lines.append("| " + " | ".join(summary) + " |")

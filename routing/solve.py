@@ -363,6 +363,7 @@ def solve(
         raise ValueError("time_limit must be positive")
     threads = max(1, int(threads))
     reserve = OVERHEAD_S + 0.003 * len(problem.visits) + (0.25 if threads > 1 else 0.0)
+    reserve = min(reserve, 0.35 * time_limit)
     deadline = t0 + max(0.1, time_limit - reserve)
     solution_limit = None if seed is None else max(1, int(work_per_second * time_limit))
     vehicles = problem.vehicles()
