@@ -16,7 +16,10 @@ Search
 ``PARALLEL_CHEAPEST_INSERTION`` builds the first solution, ``GUIDED_LOCAL_SEARCH``
 improves it. With ``threads > 1`` independent workers run in separate processes, each
 on a differently numbered copy of the model (the numbering changes the search path)
-and with its own first-solution strategy; the best plan wins (ties: lowest worker).
+and with its own guided-local-search lambda (from the third worker on also another
+first-solution strategy); the best plan wins (ties: lowest worker). A worker that has not
+reported by the time limit is dropped. The progress callback follows the worker that runs
+in the calling process.
 
 Afterwards the plan is re-timed (:mod:`routing.schedule`), left-out visits are
 inserted where they still fit (or swapped for a lower-priority visit), and each
@@ -368,10 +371,10 @@ def solve(
     solution_limit = None if seed is None else max(1, int(work_per_second * time_limit))
     vehicles = problem.vehicles()
     results: list[_WorkerResult] = []
+    late = False
     if vehicles and problem.visits:
         futures = []
         pool = None
-        late = False
         if threads > 1:
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
             pool = ProcessPoolExecutor(max_workers=threads - 1, mp_context=ctx)
@@ -388,7 +391,6 @@ def solve(
                     problem, 0, seed, deadline, solution_limit, progress, t0, search_params
                 )
             )
-            late = False
             for f in futures:
                 try:
                     wait_s = max(0.05, t0 + time_limit - OVERHEAD_S / 2 - time.monotonic())
@@ -444,7 +446,9 @@ def solve(
         ],
         "best_worker": best.worker if best else None,
         "repair_moves": moves,
-        "deterministic": seed is not None and not any(r.hit_time_limit for r in results),
+        "deterministic": seed is not None
+        and not late
+        and not any(r.hit_time_limit for r in results),
         "events": best.events if best else [],
     }
     sol = Solution(tuple(sorted(routes, key=lambda r: r.vehicle)), tuple(unassigned), 0, stats)
