@@ -76,7 +76,8 @@ def repair(
     """Insert / swap unassigned visits (indices) into ``routes``.
 
     Returns the new routes, the still unassigned visit indices, the number of moves and
-    the set of unassigned indices proven not to fit by single insertion (``checked``).
+    the set of unassigned indices proven not to fit by single insertion (``checked``):
+    after the final insertion pass that is every one of them.
     """
     vehicles = problem.vehicles()
     by_vehicle: dict[int, Route] = {r.vehicle: r for r in routes}
@@ -88,32 +89,28 @@ def repair(
         for v in vehicles
     }
     moves = 0
-    checked: set[int] = set()
 
     def key(i: int) -> tuple[int, int, int]:
         v = problem.visits[i]
         return (-(v.pin is not None), -v.priority, i)
 
-    queue = sorted(unassigned, key=key)
-    left: list[int] = []
-    while queue:
-        i = queue.pop(0)
-        if deadline is not None and time.monotonic() > deadline:
-            left.append(i)
-            continue
+    def insert(i: int) -> bool:
         visit = problem.visits[i]
         best: tuple[int, int, Route] | None = None
         for veh in vehicles:
             res = try_insert(problem, veh, seqs[veh.index], by_vehicle.get(veh.index), visit)
             if res is not None and (best is None or res[0] < best[0]):
                 best = (res[0], veh.index, res[1])
-        if best is not None:
-            _, vi, r = best
-            by_vehicle[vi] = r
-            seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
-            moves += 1
-            continue
-        # Swap: replace one planned visit of lower priority.
+        if best is None:
+            return False
+        _, vi, r = best
+        by_vehicle[vi] = r
+        seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+        return True
+
+    def swap_in(i: int) -> int | None:
+        """Put visit i in place of one planned visit of lower priority; return that one."""
+        visit = problem.visits[i]
         swap: tuple[tuple[int, int], int, int, Route] | None = None
         for veh in vehicles:
             seq = seqs[veh.index]
@@ -132,15 +129,42 @@ def repair(
                 rank = (w.priority, res[0])
                 if swap is None or rank < swap[0]:
                     swap = (rank, veh.index, idx[w.id], res[1])
-        if swap is not None:
-            _, vi, wi, r = swap
-            by_vehicle[vi] = r
-            seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+        if swap is None:
+            return None
+        _, vi, wi, r = swap
+        by_vehicle[vi] = r
+        seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+        return wi
+
+    # Single insertions first, for every left-out visit (highest priority first): cheap,
+    # and it is what proves a visit does not fit (its reason). Repeated after swaps, since
+    # a swap changes routes; the insertion passes ignore the deadline (they are bounded:
+    # one try per visit, vehicle and position), the swaps stop at it.
+    left = sorted(unassigned, key=key)
+    while True:
+        still = []
+        for i in left:
+            if insert(i):
+                moves += 1
+            else:
+                still.append(i)
+        left = still
+        swapped = False
+        for i in list(left):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            if i not in left:
+                continue
+            out_i = swap_in(i)
+            if out_i is None:
+                continue
             moves += 1
-            queue.append(wi)
-            queue.sort(key=key)
-            continue
-        checked.add(i)
-        left.append(i)
+            swapped = True
+            left.remove(i)
+            left.append(out_i)
+            left.sort(key=key)
+        if not swapped:
+            break
+    checked = set(left)
     out = [r for r in by_vehicle.values() if r.visits]
     return sorted(out, key=lambda r: r.vehicle), sorted(left), moves, checked

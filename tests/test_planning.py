@@ -59,6 +59,9 @@ def test_the_rest_is_planned_as_far_as_the_week_holds(planned_week):
     assert len(plan.routes) == 10  # every team-day is used when the week is over-full
     codes = {u.code for u in plan.unassigned}
     assert codes, "an over-full week leaves visits unassigned, each with a reason code"
+    # every reason is derived by checking: no visit is left out merely for lack of time
+    assert "not_checked" not in codes
+    assert "days_full" in codes
     # visits left out for lack of room are never higher priority than everything planned
     from hausbesuch.clients import client_priority
 
