@@ -24,6 +24,7 @@ import io
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -644,6 +645,10 @@ def report_rows(
             row.update(status=STATUS_UNASSIGNED, grund=unassigned[c.id].reason)
         else:  # pragma: no cover - would be a bug: every valid client is planned or unassigned
             raise RuntimeError(f"client {c.id} neither planned nor unassigned")
+        if c.notiz and _MARKUP.search(c.notiz):
+            # Not a reason to reject the client: the note is only ever shown as text.
+            warn = "Hinweis: Notiz enthält HTML-/Skript-Code; sie wird nur als Text angezeigt"
+            row["grund"] = f"{row['grund']}; {warn}" if row["grund"] else warn
         rows.append(row)
     for rej in plan.rejected:
         row = dict.fromkeys(REPORT_COLUMNS, "")
@@ -658,6 +663,8 @@ def report_rows(
         raise RuntimeError(f"report has {len(rows)} rows for {total_rows} input rows")
     return rows
 
+
+_MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
 
 _QUALITY_DE = {"interpolated": "interpoliert", "street": "auf Straßenebene", "exact": "exakt"}
 

@@ -47,6 +47,7 @@ def test_exactly_the_bad_rows_are_rejected_with_reasons(planned_week):
     # a note with markup is no reason to reject a client: planned (or unassigned), shown as text
     for i in SCRIPT_ROWS:
         assert rows[i]["status"] != STATUS_REJECTED
+        assert "Notiz enthält HTML-/Skript-Code" in rows[i]["grund"]
 
 
 def test_the_rest_is_planned_as_far_as_the_week_holds(planned_week):
