@@ -296,3 +296,22 @@ def resolve_districts_file(profile: Profile, override: str | os.PathLike[str] | 
             )
         return found
     return None
+
+
+def district_options(
+    profile: Profile, override_file: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for ``geodata.districts.load_districts`` from a profile.
+
+    ``override_file`` (``--districts``) wins over the profile's file and forces the
+    ``file`` source; otherwise the profile's source, admin level, name column and known
+    names (for the historic spellings) apply.
+    """
+    s = profile.districts
+    return {
+        "districts_file": resolve_districts_file(profile, override_file),
+        "admin_level": s.admin_level,
+        "name_column": s.name_column,
+        "source": "file" if override_file is not None else s.source,
+        "known_names": list(s.names),
+    }

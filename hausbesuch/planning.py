@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from geodata.cache import atomic_write
-from hausbesuch.config import Profile, resolve_districts_file, resolve_osm
+from hausbesuch.config import Profile, district_options, resolve_osm
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
     OUTSIDE,
@@ -328,13 +328,7 @@ def plan_week(
     results, index = _geocode_clients(osm_path, clist.clients)
 
     say("Stadtteile zuordnen", 0.25)
-    dfile = resolve_districts_file(profile, districts_file)
-    districts = load_districts(
-        osm_path,
-        districts_file=dfile,
-        admin_level=profile.districts.admin_level,
-        name_column=profile.districts.name_column,
-    )
+    districts = load_districts(osm_path, **district_options(profile, districts_file))
     lons = np.array([r.lon if r.lon is not None else np.nan for r in results], dtype=float)
     lats = np.array([r.lat if r.lat is not None else np.nan for r in results], dtype=float)
     names = districts.assign(lons, lats) if len(results) else np.array([], dtype=str)

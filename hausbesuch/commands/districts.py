@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
         """
         from geodata.districts import load_districts
         from hausbesuch.config import (
+            district_options,
             load_profile,
             resolve_data_file,
             resolve_districts_file,
@@ -90,11 +91,11 @@ def register(app: typer.Typer) -> None:
             else:
                 with download_progress() as progress:
                     osm_path = resolve_osm(profile, osm, progress=progress)
-            settings = profile.districts
-            level = admin_level if admin_level is not None else settings.admin_level
-            column = name_column or settings.name_column
-            source = "file" if districts_file is not None else settings.source
-            known = list(settings.names)
+            opts = district_options(profile, districts_file)
+            level = admin_level if admin_level is not None else opts["admin_level"]
+            column = name_column or opts["name_column"]
+            source = opts["source"]
+            known = opts["known_names"]
         else:
             from geodata.osm import check_extract
 

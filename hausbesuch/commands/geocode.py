@@ -133,15 +133,9 @@ def register(app: typer.Typer) -> None:
 
             kwargs: dict[str, Any] = {"districts_file": districts_file}
             if profile is not None:
-                from hausbesuch.config import resolve_districts_file
+                from hausbesuch.config import district_options
 
-                s = profile.districts
-                kwargs.update(
-                    districts_file=resolve_districts_file(profile, districts_file),
-                    admin_level=s.admin_level, name_column=s.name_column,
-                    source="file" if districts_file is not None else s.source,
-                    known_names=list(s.names),
-                )
+                kwargs = district_options(profile, districts_file)
             districts = load_districts(osm_path, **kwargs)
             for note in getattr(districts, "notes", []) or []:
                 typer.echo(f"Hinweis: {note}", err=True)
