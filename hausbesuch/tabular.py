@@ -362,35 +362,44 @@ def _read_csv_text(text: str, name: str, encoding: str) -> Table:
         lines_offset = 1
     if delimiter is None:
         delimiter = _sniff(text)
-    header: list[str] | None = None
-    columns: list[str] = []
-    rows: list[dict[str, str]] = []
-    row_numbers: list[int] = []
-    line_numbers: list[int] = []
     try:
         records = list(_records(text, delimiter))
     except UserError as exc:
         raise UserError(f"{name}: {exc}") from None
-    for rownum, (line, rec) in enumerate(records, start=1):
-        cells = [c.strip() for c in rec]
+    grid = [(rownum, [c.strip() for c in rec]) for rownum, (_, rec) in enumerate(records, 1)]
+    columns, rows, row_numbers = _rows_from_grid(grid, name)
+    line_of = {rownum: line + lines_offset for rownum, (line, _) in enumerate(records, 1)}
+    return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
+                 encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
+                 line_numbers=[line_of[r] for r in row_numbers])
+
+
+def _rows_from_grid(
+    grid: Sequence[tuple[int, list[str]]], name: str
+) -> tuple[list[str], list[dict[str, str]], list[int]]:
+    """Header, rows and row numbers from (row number, cells) pairs; empty rows skipped.
+
+    The first non-empty row is the header; a row with more non-empty cells than there are
+    columns widens the table (see :func:`_extend_columns`).
+    """
+    header: list[str] | None = None
+    columns: list[str] = []
+    rows: list[dict[str, str]] = []
+    row_numbers: list[int] = []
+    for rownum, cells in grid:
         if not any(cells):
             continue
         if header is None:
             header = cells
             columns = _clean_header(header, name)
             continue
-        if len(cells) > len(columns):
-            extra = cells[len(columns):]
-            if any(extra):
-                columns = _extend_columns(columns, len(cells), rows)
+        if len(cells) > len(columns) and any(cells[len(columns):]):
+            columns = _extend_columns(columns, len(cells), rows)
         rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
         row_numbers.append(rownum)
-        line_numbers.append(line + lines_offset)
     if header is None:
         raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
-    return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
-                 encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
-                 line_numbers=line_numbers)
+    return columns, rows, row_numbers
 
 
 _NUMERICISH = re.compile(r"[\d\s.,:/+-]+")
@@ -460,23 +469,7 @@ def _read_xlsx(data: bytes, name: str) -> Table:
                 break
     finally:
         wb.close()
-    header: list[str] | None = None
-    columns: list[str] = []
-    rows: list[dict[str, str]] = []
-    row_numbers: list[int] = []
-    for rownum, cells in grid:
-        if not any(cells):
-            continue
-        if header is None:
-            header = cells
-            columns = _clean_header(header, name)
-            continue
-        if len(cells) > len(columns) and any(cells[len(columns):]):
-            columns = _extend_columns(columns, len(cells), rows)
-        rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
-        row_numbers.append(rownum)
-    if header is None:
-        raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
+    columns, rows, row_numbers = _rows_from_grid(grid, name)
     return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
                  encoding="xlsx", delimiter="", line_numbers=list(row_numbers))
 
