@@ -686,13 +686,7 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write(out / "plan.json", json.dumps(result.plan.solution, ensure_ascii=False, indent=1))
     write_report(result.report_rows, out / "report.csv")
-    settings = MapSettings(
-        city=profile.name,
-        tile_url=profile.map.tile_url,
-        attribution=profile.map.attribution,
-        max_zoom=profile.map.max_zoom,
-        google_maps_links=profile.map.google_maps_links,
-    )
+    settings = MapSettings(city=profile.name, **profile.map.model_dump())
     result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings)
     result.out_dir = out
     return result.files
