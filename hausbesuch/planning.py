@@ -436,14 +436,19 @@ def plan_week(
         balance=options.balance,
     )
 
-    say("Touren optimieren (OR-Tools)", 0.5)
+    from routing._lns import ready, warm_up
+
+    if not ready():  # once per installation: compile the improvement phase (~20 s)
+        say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)
+        warm_up()
+    say("Touren optimieren", 0.5)
     solution = solve(
         problem,
         time_limit=options.time_limit,
         seed=options.seed,
         threads=options.threads,
         progress=lambda elapsed, obj: say(
-            f"Touren optimieren (OR-Tools): Zielwert {obj}",
+            f"Touren optimieren: Zielwert {obj}",
             0.5 + 0.4 * min(1.0, elapsed / options.time_limit),
         ),
     )

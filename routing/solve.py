@@ -54,6 +54,10 @@ from routing.model import Problem, Route, Solution, Unassigned, Vehicle, Visit, 
 
 #: Accepted local-search moves per second of time limit in seeded (deterministic) mode.
 WORK_PER_SECOND = 100
+#: Ruin-and-recreate iterations per second of time limit in seeded (deterministic) mode.
+LNS_ITERATIONS_PER_SECOND = 2_000
+#: Share of each worker's search time given to ruin-and-recreate after OR-Tools.
+LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
 #: (first-solution strategy, guided-local-search lambda) per worker; worker i uses entry
@@ -78,6 +82,9 @@ class _WorkerResult:
     hit_time_limit: bool
     status: int
     events: list[tuple[float, int]] = field(default_factory=list)
+    break_gaps: list[list[int] | None] | None = None  # per vehicle, set by the LNS phase
+    ortools_routes: list[list[int]] | None = None  # OR-Tools' plan when the LNS changed it
+    lns: dict[str, Any] | None = None
 
 
 def penalties(problem: Problem) -> list[int]:
@@ -131,6 +138,8 @@ def _solve_worker(
     progress: ProgressCallback | None,
     t0: float,
     extra_params: str | None = None,
+    lns_share: float = LNS_SHARE,
+    lns_iterations: int | None = None,
 ) -> _WorkerResult:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -259,6 +268,8 @@ def _solve_worker(
     )
     # OR-Tools checks its limit between moves; keep a margin for long moves under load.
     remaining = max(0.05, 0.95 * (deadline - time.monotonic()))
+    if lns_share > 0 and solution_limit is None:  # seeded: the work limits end each phase
+        remaining *= 1.0 - lns_share
     params.time_limit.FromMilliseconds(int(remaining * 1000))
     if solution_limit is not None:
         params.solution_limit = max(1, solution_limit)
@@ -302,9 +313,65 @@ def _solve_worker(
             bstarts[vi] = [starts_by_name.get(iv.Name(), iv.StartMin()) for iv in ivs]
         if solution_limit is not None:
             hit_time = hit_time and status != 1  # 1 = ROUTING_SUCCESS
-    return _WorkerResult(
+    result = _WorkerResult(
         worker, objective, routes, bstarts, len(events), hit_time, int(status), events
     )
+    if sol is not None and lns_share > 0 and (lns_iterations is None or lns_iterations > 0):
+        _improve_result(problem, vehicles, result, seed, deadline, lns_iterations, t0, progress)
+    return result
+
+
+def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, progress):
+    """Run the ruin-and-recreate phase on a worker's plan (in place)."""
+    from routing._lns import improve
+
+    bal_coef, bal_target = _balance_terms(problem, vehicles)
+    routes, gaps, st = improve(
+        problem, vehicles, result.routes, penalties(problem), bal_coef=bal_coef,
+        bal_target=bal_target, deadline=deadline, iterations=iterations,
+        seed=(seed or 0) * 1009 + result.worker,
+    )
+    result.lns = st
+    if st["objective"] < result.objective:
+        result.ortools_routes = result.routes
+        result.objective = st["objective"]
+        result.routes = routes
+        result.break_gaps = gaps
+        el = time.monotonic() - t0
+        result.events.append((el, st["objective"]))
+        if progress is not None:
+            progress(el, st["objective"])
+    if iterations is not None and st.get("hit_time_limit"):
+        result.hit_time_limit = True
+
+
+def _balance_terms(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, int]:
+    """(cost per visit over the target, target visits per team-day) of the balance option."""
+    if problem.balance <= 0 or not vehicles:
+        return 0, 0
+    servable = sum(
+        1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
+    )
+    return problem.balance, math.ceil(servable / len(vehicles))
+
+
+def _timed_routes(problem, vehicles, routes, break_gaps, break_starts):
+    """Re-time every route (``schedule``): (routes, all re-timed); None for a failed one."""
+    from routing.schedule import schedule
+
+    out: list[Route | None] = []
+    for vi, veh in enumerate(vehicles):
+        seq = [problem.visits[i] for i in routes[vi]]
+        if not seq:
+            out.append(None)
+            continue
+        if break_gaps is not None and break_gaps[vi] is not None:
+            gaps = break_gaps[vi]
+        else:
+            gaps = _gaps_from_break_starts(problem, veh, seq, break_starts[vi])
+        out.append(schedule(problem, veh, seq, gaps))
+    ok = all(r is not None for vi, r in enumerate(out) if routes[vi])
+    return out, ok
 
 
 def _gaps_from_break_starts(
@@ -335,6 +402,7 @@ def solve(
     progress: ProgressCallback | None = None,
     work_per_second: int = WORK_PER_SECOND,
     search_params: str | None = None,
+    improve: bool = True,
 ) -> Solution:
     """Plan the visits: routes per team-day and unassigned visits with reasons.
 
@@ -352,6 +420,11 @@ def solve(
     search_params : str or None
         Extra OR-Tools ``RoutingSearchParameters`` in protobuf text format, merged over
         the defaults of every worker (for experiments and benchmarks).
+    improve : bool
+        Run the ruin-and-recreate phase (:mod:`routing._lns`) after OR-Tools. It needs
+        numba's compiled code: when that is not in the disk cache yet (first run after
+        installing), this call plans with OR-Tools alone and a background process
+        compiles for the next call; :func:`routing._lns.warm_up` compiles up front.
 
     Returns
     -------
@@ -370,6 +443,18 @@ def solve(
     deadline = t0 + max(0.1, time_limit - reserve)
     solution_limit = None if seed is None else max(1, int(work_per_second * time_limit))
     vehicles = problem.vehicles()
+    lns_share = LNS_SHARE if improve else 0.0
+    lns_ready = None
+    if lns_share > 0 and vehicles and problem.visits:
+        from routing import _lns
+
+        lns_ready = _lns.ready()
+        if not lns_ready:  # first run after installing: compile for the next solve
+            _lns.compile_in_background()
+            lns_share = 0.0
+    lns_iterations = (
+        None if seed is None else max(1, int(LNS_ITERATIONS_PER_SECOND * time_limit * lns_share))
+    )
     results: list[_WorkerResult] = []
     late = False
     if vehicles and problem.visits:
@@ -382,13 +467,14 @@ def solve(
                 futures.append(
                     pool.submit(
                         _solve_worker, problem, w, seed, deadline, solution_limit, None, t0,
-                        search_params,
+                        search_params, lns_share, lns_iterations,
                     )
                 )
         try:
             results.append(
                 _solve_worker(
-                    problem, 0, seed, deadline, solution_limit, progress, t0, search_params
+                    problem, 0, seed, deadline, solution_limit, progress, t0, search_params,
+                    lns_share, lns_iterations,
                 )
             )
             for f in futures:
@@ -409,19 +495,20 @@ def solve(
 
     routes: list[Route] = []
     used: set[int] = set()
+    fallback = False
     if best is not None:
-        for vi, veh in enumerate(vehicles):
-            seq = [problem.visits[i] for i in best.routes[vi]]
-            if not seq:
-                continue
-            from routing.schedule import schedule
-
-            gaps = _gaps_from_break_starts(problem, veh, seq, best.break_starts[vi])
-            r = schedule(problem, veh, seq, gaps)
-            if r is None:  # should not happen: OR-Tools found it feasible
-                continue
-            routes.append(r)
-            used.update(best.routes[vi])
+        plan = best.routes
+        timed, ok = _timed_routes(problem, vehicles, plan, best.break_gaps, best.break_starts)
+        if not ok and best.ortools_routes is not None:
+            # the improvement phase produced a route that does not re-time (should not
+            # happen): fall back to the plan OR-Tools proved feasible
+            plan = best.ortools_routes
+            timed, ok = _timed_routes(problem, vehicles, plan, None, best.break_starts)
+            fallback = True
+        for vi, r in enumerate(timed):
+            if r is not None:  # OR-Tools' routes always re-time; a failure leaves them out
+                routes.append(r)
+                used.update(plan[vi])
     unassigned_idx = [i for i in range(len(problem.visits)) if i not in used]
     routes, unassigned_idx, moves, checked = repair(
         problem, routes, unassigned_idx, deadline=t0 + time_limit - 0.05
@@ -446,6 +533,9 @@ def solve(
         ],
         "best_worker": best.worker if best else None,
         "repair_moves": moves,
+        "lns": best.lns if best else None,
+        "lns_ready": lns_ready,
+        "lns_fallback": fallback,
         "deterministic": seed is not None
         and not late
         and not any(r.hit_time_limit for r in results),

@@ -48,5 +48,7 @@ export HAUSBESUCH_TEST_CACHE=$(mktemp -d /tmp/hausbesuch-test-cache.XXXXXX)
 
 status=0
 python3 -m ruff check geodata routing hausbesuch tests bench || status=1
+# Compile the solver's numba code once (~20 s in a fresh clone) before the parallel workers start.
+python3 -c "import routing._lns as m; print(f'solver code ready in {m.warm_up():.1f} s')" || status=1
 python3 -m pytest -n 2 --dist loadfile "$@" || status=$?
 exit $status

@@ -39,6 +39,18 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["HAUSBESUCH_CACHE_DIR"] = str(base)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def solver_compiled() -> None:
+    """The solver's numba code is compiled (or loaded from the disk cache) before tests run.
+
+    Without it, a solve in a fresh clone plans with OR-Tools alone while the code compiles
+    in the background, and the tests would not exercise the improvement phase.
+    """
+    from routing._lns import warm_up
+
+    warm_up()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     return _require(SHARED_DATA)

@@ -61,6 +61,11 @@ def register(app: typer.Typer) -> None:
             if show:
                 typer.echo(f"  {elapsed:6.1f} s  Zielwert {objective}", err=True)
 
+        from routing._lns import ready, warm_up
+
+        if not ready():  # once per installation; not part of the time limit
+            typer.echo("Optimierer wird einmalig übersetzt (ca. 20 s) ...", err=True)
+            warm_up()
         sol = solve(
             prob,
             time_limit=time_limit,
