@@ -590,12 +590,15 @@ def improve(
     deadline: float | None = None,
     iterations: int | None = None,
     seed: int = 0,
+    on_improve=None,
 ) -> tuple[list[list[int]], list[list[int] | None], dict]:
     """Improve ``routes`` (visit indices per vehicle) until ``deadline`` or ``iterations``.
 
     Returns the best routes, per vehicle the gap of each break (in the vehicle's break
     order; None for vehicles without breaks) and stats. With ``iterations`` the run is
     deterministic for a given ``seed`` (the deadline stays a hard cap).
+    ``on_improve(objective)`` is called (between chunks of iterations) when the best
+    objective has improved.
     """
     n = len(problem.visits)
     m = len(vehicles)
@@ -655,6 +658,8 @@ def improve(
             best_obj, *st, A.amt, A.cap, A.maxv, A.allowed, frozen, A.pen, A.bal_coef,
             A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, *bufs,
         )
+        if imp and on_improve is not None:
+            on_improve(int(best_obj))
         stats["iterations"] += k
         stats["accepted"] += acc
         stats["improvements"] += imp

@@ -1,4 +1,4 @@
-"""Solve a :class:`~routing.model.Problem` with OR-Tools: always a plan, with reasons.
+"""Solve a :class:`~routing.model.Problem` with OR-Tools and ruin-and-recreate: always a plan.
 
 Model
 -----
@@ -14,14 +14,17 @@ and position pins (a visit-counter dimension) and capacities are hard constraint
 Search
 ------
 ``PARALLEL_CHEAPEST_INSERTION`` builds the first solution, ``GUIDED_LOCAL_SEARCH``
-improves it. With ``threads > 1`` independent workers run in separate processes, each
-on a differently numbered copy of the model (the numbering changes the search path)
-and with its own guided-local-search lambda (from the third worker on also another
-first-solution strategy); the best plan wins (ties: lowest worker). A worker that has not
-reported by the time limit is dropped. The progress callback follows the worker that runs
-in the calling process.
+improves it for the first ``1 - LNS_SHARE`` of the search time; then the
+ruin-and-recreate phase (:mod:`routing._lns`, SISR) improves that plan for the rest.
+With ``threads > 1`` independent workers run in separate processes, each on a
+differently numbered copy of the model (the numbering changes the search path), with
+its own guided-local-search lambda (from the third worker on also another
+first-solution strategy) and its own random stream in the second phase; the best plan
+wins (ties: lowest worker). A worker that has not reported by the time limit is
+dropped. The progress callback follows the worker that runs in the calling process.
 
-Afterwards the plan is re-timed (:mod:`routing.schedule`), left-out visits are
+Afterwards the plan is re-timed (:mod:`routing.schedule`; if a route of the second
+phase would not re-time, the worker's OR-Tools plan is used), left-out visits are
 inserted where they still fit (or swapped for a lower-priority visit), and each
 visit that stays out gets a reason (:mod:`routing.reasons`).
 
@@ -30,10 +33,11 @@ Determinism
 - ``seed=None`` (default): every worker searches until the time limit. Best quality,
   but the result depends on how far the search got, i.e. on machine load.
 - ``seed=N``: every worker stops after a fixed amount of search work (a solution
-  limit of ``work_per_second * time_limit`` accepted local-search moves; the rate is a
-  fixed constant, not measured). Same problem + seed + time limit + threads => same
-  plan, on any machine, *as long as the time limit is not hit first*; it remains a
-  hard cap. ``Solution.stats["deterministic"]`` says whether that held.
+  limit of ``work_per_second * time_limit`` accepted local-search moves in OR-Tools,
+  then ``LNS_ITERATIONS_PER_SECOND * LNS_SHARE * time_limit`` ruin-and-recreate
+  iterations; the rates are fixed constants, not measured). Same problem + seed +
+  time limit + threads => same plan, on any machine, *as long as the time limit is not
+  hit first*; it remains a hard cap. ``Solution.stats["deterministic"]`` says whether that held.
 """
 
 from __future__ import annotations
@@ -326,21 +330,25 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
     from routing._lns import improve
 
     bal_coef, bal_target = _balance_terms(problem, vehicles)
+    def on_improve(obj: int) -> None:
+        if obj < result.objective:
+            el = time.monotonic() - t0
+            result.events.append((el, obj))
+            if progress is not None:
+                progress(el, obj)
+
+    start_objective = result.objective
     routes, gaps, st = improve(
         problem, vehicles, result.routes, penalties(problem), bal_coef=bal_coef,
         bal_target=bal_target, deadline=deadline, iterations=iterations,
-        seed=(seed or 0) * 1009 + result.worker,
+        seed=(seed or 0) * 1009 + result.worker, on_improve=on_improve,
     )
     result.lns = st
-    if st["objective"] < result.objective:
+    if st["objective"] < start_objective:
         result.ortools_routes = result.routes
         result.objective = st["objective"]
         result.routes = routes
         result.break_gaps = gaps
-        el = time.monotonic() - t0
-        result.events.append((el, st["objective"]))
-        if progress is not None:
-            progress(el, st["objective"])
     if iterations is not None and st.get("hit_time_limit"):
         result.hit_time_limit = True
 
