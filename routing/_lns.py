@@ -476,6 +476,59 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
     return cur_obj, best_obj, accepted, improved
 
 
+@njit(cache=True, nogil=True)
+def _fit_matrix(cands, R, rl, est, lst, load, frozen, T, vmode, vs, ve, sh_s, sh_e, svc,
+                tw_n, tw_s, tw_e, amt, cap, maxv, allowed, nbk, bk_ws, bk_ls, bk_d):
+    """out[q, v]: visit cands[q] may fit somewhere into route v as it stands.
+
+    Exact (same rules as ``routing.schedule``) for a vehicle with at most one break;
+    True ("try it") for a frozen vehicle or one with several breaks.
+    """
+    m = R.shape[0]
+    out = np.zeros((cands.shape[0], m), np.bool_)
+    tmp = np.empty(R.shape[1] + 1, np.int64)
+    gapbuf = np.zeros(max(1, bk_ws.shape[1]), np.int64)
+    for q in range(cands.shape[0]):
+        c = cands[q]
+        for v in range(m):
+            if frozen[v] or nbk[v] > 1:
+                out[q, v] = True
+                continue
+            if not allowed[c, v] or rl[v] + 1 > maxv[v]:
+                continue
+            fits = True
+            for k in range(load.shape[1]):
+                if load[v, k] + amt[c, k] > cap[v, k]:
+                    fits = False
+            if not fits:
+                continue
+            md = vmode[v]
+            L = rl[v]
+            for p in range(L + 1):
+                prv = R[v, p - 1] if p > 0 else vs[v]
+                nxt = R[v, p] if p < L else ve[v]
+                t1 = T[md, prv, c]
+                t2 = T[md, c, nxt]
+                if t1 >= INF or t2 >= INF:
+                    continue
+                e = est[v, p - 1] + svc[prv] if p > 0 else sh_s[v]
+                s = _earliest(tw_n, tw_s, tw_e, c, e + t1)
+                if s < 0 or s + svc[c] + t2 > lst[v, p]:
+                    continue
+                if nbk[v] > 0:
+                    for x in range(p):
+                        tmp[x] = R[v, x]
+                    tmp[p] = c
+                    for x in range(p, L):
+                        tmp[x + 1] = R[v, x]
+                    if not _sim_breaks(v, tmp, L + 1, gapbuf, T, vmode, vs, ve, sh_s, sh_e,
+                                       svc, tw_n, tw_s, tw_e, nbk, bk_ws, bk_ls, bk_d):
+                        continue
+                out[q, v] = True
+                break
+    return out
+
+
 class _Arrays:
     """The problem as flat arrays over OR-Tools' node layout (visits, then depots)."""
 
@@ -577,6 +630,48 @@ class _Arrays:
     def static(self):
         return (self.T, self.vmode, self.vs, self.ve, self.sh_s, self.sh_e, self.svc,
                 self.tw_n, self.tw_s, self.tw_e)
+
+
+def fit_matrix(problem, vehicles, routes: list[list[int]], candidates: list[int]) -> np.ndarray:
+    """For each candidate visit and vehicle: may the visit fit into that route as it is?
+
+    False is a proof that no position of the route takes the visit (the same rules as
+    :mod:`routing.schedule`: compatibility, max visits, capacity, time windows, shift,
+    one break); True means "fits, or not decided here" (a route with a position pin or
+    several breaks, a position-pinned visit). Used to skip hopeless insertion tries.
+    """
+    n = len(problem.visits)
+    m = len(vehicles)
+    A = _Arrays(problem, vehicles, [0] * n, 0, 0)
+    st = A.static()
+    R = np.zeros((m, n + 1), np.int64)
+    rl = np.zeros(m, np.int64)
+    for v, r in enumerate(routes):
+        rl[v] = len(r)
+        R[v, : len(r)] = r
+    est = np.zeros((m, n + 1), np.int64)
+    lst = np.zeros((m, n + 2), np.int64)
+    rcost = np.zeros(m, np.int64)
+    load = np.zeros((m, A.amt.shape[1]), np.int64)
+    posof = np.zeros(n, np.int64)
+    where = np.full(n, -1, np.int64)
+    frozen = np.zeros(m, np.bool_)
+    gapbuf = np.zeros(A.bk_ws.shape[1], np.int64)
+    for v in range(m):
+        if any(problem.visits[c].pin is not None and problem.visits[c].pin.position is not None
+               for c in routes[v]):
+            frozen[v] = True
+        if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *st, A.amt, A.nbk,
+                        A.bk_ws, A.bk_ls, A.bk_d, gapbuf):
+            frozen[v] = True
+    cands = np.array(candidates, dtype=np.int64)
+    out = _fit_matrix(cands, R, rl, est, lst, load, frozen, *st, A.amt, A.cap, A.maxv,
+                      A.allowed, A.nbk, A.bk_ws, A.bk_ls, A.bk_d)
+    for q, c in enumerate(candidates):
+        pin = problem.visits[c].pin
+        if pin is not None and pin.position is not None:
+            out[q, :] = True
+    return out
 
 
 def improve(
@@ -718,8 +813,9 @@ def _seed_numba(s):
 
 # -- compilation ---------------------------------------------------------------------------
 
-_JITTED = (_run, _refresh, _sim_breaks, _sim_gaps, _seed_numba)
 _background_started = False
+#: The functions called from Python (each has its own disk cache entry).
+_TOP_LEVEL = (_run, _refresh, _sim_breaks, _seed_numba, _fit_matrix)
 
 
 def ready() -> bool:
@@ -727,7 +823,7 @@ def ready() -> bool:
     if _run.signatures:
         return True
     try:
-        return all(f._cache._cache_file._load_index() for f in (_run, _sim_breaks, _seed_numba))
+        return all(f._cache._cache_file._load_index() for f in _TOP_LEVEL)
     except Exception:  # numba internals changed: assume a compile is needed
         return False
 
@@ -752,6 +848,7 @@ def warm_up() -> float:
     problem = Problem(visits, teams, 1, {"car": d})
     vehicles = problem.vehicles()
     improve(problem, vehicles, [[0], [1]], [10**6, 10**6], iterations=50, seed=1)
+    fit_matrix(problem, vehicles, [[0], []], [1])
     return time.monotonic() - t
 
 

@@ -72,8 +72,14 @@ def repair(
     unassigned: list[int],
     *,
     deadline: float | None = None,
+    may_fit=None,
 ) -> tuple[list[Route], list[int], int, set[int]]:
     """Insert / swap unassigned visits (indices) into ``routes``.
+
+    ``may_fit(visits) -> bool array (len(visits), vehicles)`` may be given to skip
+    insertion tries that cannot succeed (``routing._lns.fit_matrix``: False is a proof);
+    it is asked once, about the routes as given, and a route that a move changed is
+    always tried again.
 
     Returns the new routes, the still unassigned visit indices, the number of moves and
     the set of unassigned indices proven not to fit by single insertion (``checked``):
@@ -94,10 +100,21 @@ def repair(
         v = problem.visits[i]
         return (-(v.pin is not None), -v.priority, i)
 
+    hopeless: set[tuple[int, int]] = set()  # (visit, vehicle) proven not to fit
+    changed: set[int] = set()  # vehicles whose route a move has changed since then
+    if may_fit is not None and unassigned:
+        fits = may_fit(list(unassigned))
+        for q, i in enumerate(unassigned):
+            for vi in range(len(vehicles)):
+                if not fits[q, vi]:
+                    hopeless.add((i, vi))
+
     def insert(i: int) -> bool:
         visit = problem.visits[i]
         best: tuple[int, int, Route] | None = None
         for veh in vehicles:
+            if (i, veh.index) in hopeless and veh.index not in changed:
+                continue
             res = try_insert(problem, veh, seqs[veh.index], by_vehicle.get(veh.index), visit)
             if res is not None and (best is None or res[0] < best[0]):
                 best = (res[0], veh.index, res[1])
@@ -106,6 +123,7 @@ def repair(
         _, vi, r = best
         by_vehicle[vi] = r
         seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+        changed.add(vi)
         return True
 
     def swap_in(i: int) -> int | None:
@@ -113,6 +131,8 @@ def repair(
         visit = problem.visits[i]
         swap: tuple[tuple[int, int], int, int, Route] | None = None
         for veh in vehicles:
+            if deadline is not None and time.monotonic() > deadline:
+                return None  # out of time: no swap (the visit keeps its 'days_full' proof)
             seq = seqs[veh.index]
             if not seq or not problem.compatible(visit, veh):
                 continue
@@ -134,6 +154,7 @@ def repair(
         _, vi, wi, r = swap
         by_vehicle[vi] = r
         seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+        changed.add(vi)
         return wi
 
     # Single insertions first, for every left-out visit (highest priority first): cheap,

@@ -518,8 +518,22 @@ def solve(
                 routes.append(r)
                 used.update(plan[vi])
     unassigned_idx = [i for i in range(len(problem.visits)) if i not in used]
+    vidx = problem.visit_index()
+    may_fit = None
+    if lns_ready and unassigned_idx:
+        from routing._lns import fit_matrix
+
+        seqs = [[] for _ in vehicles]
+        for r in routes:
+            seqs[r.vehicle] = [vidx[v] for v in r.visits]
+
+        def may_fit(cands: list[int]):
+            return fit_matrix(problem, vehicles, seqs, cands)
+
     routes, unassigned_idx, moves, checked = repair(
-        problem, routes, unassigned_idx, deadline=t0 + time_limit - 0.05
+        problem, routes, unassigned_idx, may_fit=may_fit,
+        # leave time for the reasons (about 1 ms per left-out visit)
+        deadline=t0 + time_limit - 0.1 - 0.001 * len(unassigned_idx),
     )
     unassigned = explain_all(problem, routes, unassigned_idx, checked)
     elapsed = time.monotonic() - t0

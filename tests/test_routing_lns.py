@@ -209,3 +209,37 @@ def test_without_compiled_code_solve_plans_with_ortools_alone(monkeypatch):
     assert check(p, sol) == []
     assert started == [1]
     assert sol.stats["lns_ready"] is False and sol.stats["lns"] is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fit_matrix_agrees_with_the_python_insertion(seed):
+    """The compiled fit test says exactly what ``repair.try_insert`` finds, place by place."""
+    from routing.repair import try_insert
+
+    p = _random_problem(seed)
+    base = solve(p, time_limit=1.0, seed=seed, threads=1, improve=False)
+    vehicles = p.vehicles()
+    # candidates: the left-out visits and one visit taken out of each route (it fits back
+    # at least where it was; the routes are re-timed without it)
+    full = _routes_of(p, base)
+    cands = [i for i in range(len(p.visits)) if not any(i in r for r in full)]
+    routes = []
+    by_vehicle = {}
+    for vi, r in enumerate(full):
+        if r:
+            cands.append(r[len(r) // 2])
+            r = r[: len(r) // 2] + r[len(r) // 2 + 1 :]
+        routes.append(r)
+        if r:
+            by_vehicle[vi] = schedule(p, vehicles[vi], [p.visits[x] for x in r])
+    fits = _lns.fit_matrix(p, vehicles, routes, cands)
+    seen = set()
+    for q, i in enumerate(cands):
+        for vi, veh in enumerate(vehicles):
+            seq = [p.visits[x] for x in routes[vi] if x != i]
+            if len(seq) != len(routes[vi]):
+                continue  # the visit is in this route already
+            found = try_insert(p, veh, seq, by_vehicle.get(vi), p.visits[i]) is not None
+            assert bool(fits[q, vi]) == found, (p.visits[i].id, vi)
+            seen.add(found)
+    assert seen == {True, False}  # both answers were put to the test
