@@ -33,7 +33,7 @@ Determinism
 - ``seed=None`` (default): every worker searches until the time limit. Best quality,
   but the result depends on how far the search got, i.e. on machine load.
 - ``seed=N``: every worker stops after a fixed amount of search work (a solution
-  limit of ``work_per_second * time_limit`` accepted local-search moves in OR-Tools,
+  limit of ``work_per_second * (1 - LNS_SHARE) * time_limit`` accepted moves in OR-Tools,
   then ``LNS_ITERATIONS_PER_SECOND * LNS_SHARE * time_limit`` ruin-and-recreate
   iterations; the rates are fixed constants, not measured). Same problem + seed +
   time limit + threads => same plan, on any machine, *as long as the time limit is not
@@ -57,7 +57,7 @@ import numpy as np
 from routing.model import Problem, Route, Solution, Unassigned, Vehicle, Visit, reachable
 
 #: Accepted local-search moves per second of time limit in seeded (deterministic) mode.
-WORK_PER_SECOND = 100
+WORK_PER_SECOND = 50
 #: Ruin-and-recreate iterations per second of time limit in seeded (deterministic) mode.
 LNS_ITERATIONS_PER_SECOND = 2_000
 #: Share of each worker's search time given to ruin-and-recreate after OR-Tools.
@@ -449,7 +449,6 @@ def solve(
     reserve = OVERHEAD_S + 0.003 * len(problem.visits) + (0.25 if threads > 1 else 0.0)
     reserve = min(reserve, 0.35 * time_limit)
     deadline = t0 + max(0.1, time_limit - reserve)
-    solution_limit = None if seed is None else max(1, int(work_per_second * time_limit))
     vehicles = problem.vehicles()
     lns_share = LNS_SHARE if improve else 0.0
     lns_ready = None
@@ -460,6 +459,9 @@ def solve(
         if not lns_ready:  # first run after installing: compile for the next solve
             _lns.compile_in_background()
             lns_share = 0.0
+    solution_limit = (
+        None if seed is None else max(1, int(work_per_second * time_limit * (1 - lns_share)))
+    )
     lns_iterations = (
         None if seed is None else max(1, int(LNS_ITERATIONS_PER_SECOND * time_limit * lns_share))
     )

@@ -251,7 +251,8 @@ def test_same_seed_same_plan():
     teams = [team(t, shift=(at(0, 8), at(0, 13)), breaks=(Break(TimeWindow(at(0, 11), at(0, 13)), 1800),))
              for t in "AB"]
     p = Problem(vs, teams, 1, {"car": m})
-    # a generous time cap: the fixed work budget (300 accepted moves) ends the search
+    # a generous time cap: the fixed work budget (60 accepted OR-Tools moves, then 16,000
+    # ruin-and-recreate iterations) ends the search
     a = solve(p, time_limit=10, seed=3, work_per_second=30)
     b = solve(p, time_limit=10, seed=3, work_per_second=30)
     assert a.stats["deterministic"] and b.stats["deterministic"]
