@@ -172,6 +172,18 @@ def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh
     md = vmode[v]
     L = rl[v]
     seq = R[v]
+    for k in range(load.shape[1]):
+        load[v, k] = 0
+    for p in range(L):
+        c = seq[p]
+        posof[c] = p
+        where[c] = v
+        for k in range(load.shape[1]):
+            load[v, k] += amt[c, k]
+    if L == 0:  # an unused team-day costs nothing (as in OR-Tools) and takes no break
+        rcost[v] = 0
+        lst[v, 0] = sh_e[v]
+        return True
     cost = 0
     prev = vs[v]
     for p in range(L + 1):
@@ -182,14 +194,6 @@ def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh
         cost += t
         prev = nxt
     rcost[v] = cost
-    for k in range(load.shape[1]):
-        load[v, k] = 0
-    for p in range(L):
-        c = seq[p]
-        posof[c] = p
-        where[c] = v
-        for k in range(load.shape[1]):
-            load[v, k] += amt[c, k]
     # Times without the breaks: exact for a vehicle without breaks, a relaxation (breaks
     # only delay) that filters insertion places cheaply for one with breaks.
     # forward: earliest service starts
@@ -388,8 +392,10 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                         t2 = T[md, c, nxt]
                         if t1 >= INF or t2 >= INF:
                             continue
-                        delta = t1 + t2 - T[md, prv, nxt] + bal
-                        if delta >= best_delta:
+                        delta = t1 + t2 + bal
+                        if L > 0:  # an empty route was charged nothing
+                            delta -= T[md, prv, nxt]
+                        if best_v >= 0 and delta >= best_delta:
                             continue
                         e = est[v, p - 1] + svc[prv] if p > 0 else sh_s[v]
                         s = _earliest(tw_n, tw_s, tw_e, c, e + t1)
@@ -741,7 +747,6 @@ def improve(
     best_obj = obj
     bufs = (np.zeros_like(R), np.zeros_like(rl), np.zeros_like(est), np.zeros_like(lst),
             np.zeros_like(rcost), np.zeros_like(load))
-    np.random.seed(seed)  # numpy's generator only feeds the seed below
     _seed_numba(int(seed) & 0x7FFFFFFF)
 
     def run(k: int, f0: float, f1: float) -> None:
@@ -823,7 +828,14 @@ def ready() -> bool:
     if _run.signatures:
         return True
     try:
-        return all(f._cache._cache_file._load_index() for f in _TOP_LEVEL)
+        from numba.core.registry import cpu_target
+
+        magic = cpu_target.target_context.codegen().magic_tuple()
+        # an entry counts only if it was compiled for this CPU
+        return all(
+            any(key[1] == magic for key in f._cache._cache_file._load_index())
+            for f in _TOP_LEVEL
+        )
     except Exception:  # numba internals changed: assume a compile is needed
         return False
 

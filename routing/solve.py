@@ -453,11 +453,14 @@ def solve(
     lns_share = LNS_SHARE if improve else 0.0
     lns_ready = None
     if lns_share > 0 and vehicles and problem.visits:
-        from routing import _lns
-
-        lns_ready = _lns.ready()
+        try:
+            from routing import _lns
+        except Exception:  # numba cannot cache here (no writable cache dir): OR-Tools only
+            _lns = None
+        lns_ready = _lns is not None and _lns.ready()
         if not lns_ready:  # first run after installing: compile for the next solve
-            _lns.compile_in_background()
+            if _lns is not None:
+                _lns.compile_in_background()
             lns_share = 0.0
     solution_limit = (
         None if seed is None else max(1, int(work_per_second * time_limit * (1 - lns_share)))
@@ -561,6 +564,7 @@ def solve(
         "lns_ready": lns_ready,
         "lns_fallback": fallback,
         "deterministic": seed is not None
+        and lns_ready is not False  # without the second phase the same seed plans otherwise
         and not late
         and not any(r.hit_time_limit for r in results),
         "events": best.events if best else [],

@@ -243,3 +243,20 @@ def test_fit_matrix_agrees_with_the_python_insertion(seed):
             assert bool(fits[q, vi]) == found, (p.visits[i].id, vi)
             seen.add(found)
     assert seen == {True, False}  # both answers were put to the test
+
+
+def test_an_unused_team_day_costs_nothing_even_with_a_different_end():
+    """Team B would have to drive 1000 s to its end: serving from A (cost 25) stays best."""
+    m = np.array(
+        [[0, 10, 10, 1000], [10, 0, 5, 1000], [10, 5, 0, 1000], [1000, 1000, 1000, 0]],
+        dtype=np.int64,
+    )
+    visits = (Visit("a", 1), Visit("b", 2))
+    day = (Shift(0, TimeWindow(0, 10**5)),)
+    teams = (Team("A", day, start=0, end=0), Team("B", day, start=0, end=3))
+    p = Problem(visits, teams, 1, {"car": m})
+    routes, gaps, st = _lns.improve(p, p.vehicles(), [[0, 1], []], penalties(p), iterations=500)
+    sol = _as_solution(p, routes, gaps)
+    assert st["start_objective"] == 25
+    assert sol.travel == 25 and routes[1] == []
+    assert st["objective"] == objective(p, sol)
