@@ -638,18 +638,14 @@ class _Arrays:
                 self.tw_n, self.tw_s, self.tw_e)
 
 
-def fit_matrix(problem, vehicles, routes: list[list[int]], candidates: list[int]) -> np.ndarray:
-    """For each candidate visit and vehicle: may the visit fit into that route as it is?
+def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
+    """The search state of ``routes``: arrays, cached times and the frozen vehicles.
 
-    False is a proof that no position of the route takes the visit (the same rules as
-    :mod:`routing.schedule`: compatibility, max visits, capacity, time windows, shift,
-    one break); True means "fits, or not decided here" (a route with a position pin or
-    several breaks, a position-pinned visit). Used to skip hopeless insertion tries.
+    A route is frozen (never changed, never inserted into) when it holds a visit pinned to
+    a position, or when it does not pass our own time check (not ours to judge).
     """
     n = len(problem.visits)
-    m = len(vehicles)
-    A = _Arrays(problem, vehicles, [0] * n, 0, 0)
-    st = A.static()
+    m = len(routes)
     R = np.zeros((m, n + 1), np.int64)
     rl = np.zeros(m, np.int64)
     for v, r in enumerate(routes):
@@ -664,12 +660,28 @@ def fit_matrix(problem, vehicles, routes: list[list[int]], candidates: list[int]
     frozen = np.zeros(m, np.bool_)
     gapbuf = np.zeros(A.bk_ws.shape[1], np.int64)
     for v in range(m):
-        if any(problem.visits[c].pin is not None and problem.visits[c].pin.position is not None
-               for c in routes[v]):
+        if any(
+            problem.visits[c].pin is not None and problem.visits[c].pin.position is not None
+            for c in routes[v]
+        ):
             frozen[v] = True
-        if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *st, A.amt, A.nbk,
-                        A.bk_ws, A.bk_ls, A.bk_d, gapbuf):
+        if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *A.static(), A.amt,
+                        A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf):
             frozen[v] = True
+    return R, rl, est, lst, rcost, load, posof, where, frozen
+
+
+def fit_matrix(problem, vehicles, routes: list[list[int]], candidates: list[int]) -> np.ndarray:
+    """For each candidate visit and vehicle: may the visit fit into that route as it is?
+
+    False is a proof that no position of the route takes the visit (the same rules as
+    :mod:`routing.schedule`: compatibility, max visits, capacity, time windows, shift,
+    one break); True means "fits, or not decided here" (a route with a position pin or
+    several breaks, a position-pinned visit). Used to skip hopeless insertion tries.
+    """
+    A = _Arrays(problem, vehicles, [0] * len(problem.visits), 0, 0)
+    st = A.static()
+    R, rl, est, lst, rcost, load, posof, where, frozen = _load_routes(problem, A, routes)
     cands = np.array(candidates, dtype=np.int64)
     out = _fit_matrix(cands, R, rl, est, lst, load, frozen, *st, A.amt, A.cap, A.maxv,
                       A.allowed, A.nbk, A.bk_ws, A.bk_ls, A.bk_d)
@@ -705,28 +717,8 @@ def improve(
     m = len(vehicles)
     A = _Arrays(problem, vehicles, penalties, bal_coef, bal_target)
     st = A.static()
-    R = np.zeros((m, n + 1), np.int64)
-    rl = np.zeros(m, np.int64)
-    for v, r in enumerate(routes):
-        rl[v] = len(r)
-        R[v, : len(r)] = r
-    est = np.zeros((m, n + 1), np.int64)
-    lst = np.zeros((m, n + 2), np.int64)
-    rcost = np.zeros(m, np.int64)
-    load = np.zeros((m, A.amt.shape[1]), np.int64)
-    posof = np.zeros(n, np.int64)
-    where = np.full(n, -1, np.int64)
-    frozen = np.zeros(m, np.bool_)
-    gapbuf = np.zeros(A.bk_ws.shape[1], np.int64)
+    R, rl, est, lst, rcost, load, posof, where, frozen = _load_routes(problem, A, routes)
     stats = {"iterations": 0, "accepted": 0, "improvements": 0}
-    for v in range(m):
-        for c in routes[v]:
-            pin = problem.visits[c].pin
-            if pin is not None and pin.position is not None:
-                frozen[v] = True
-        if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *st, A.amt, A.nbk,
-                        A.bk_ws, A.bk_ls, A.bk_d, gapbuf):
-            frozen[v] = True  # not ours to judge: leave it as it came
     for i in range(n):
         if problem.visits[i].pin is not None and problem.visits[i].pin.position is not None:
             A.allowed[i, :] = False  # position pins stay where OR-Tools put them
