@@ -19,7 +19,6 @@ the client can be met: the whole visit must fit inside it.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -669,11 +668,14 @@ _QUALITY_DE = {"interpolated": "interpoliert", "street": "auf Straßenebene", "e
 
 
 def write_report(rows: list[dict[str, str]], path: Path) -> None:
-    """``report.csv``: ``;``-separated UTF-8 with BOM, as German spreadsheets expect."""
+    """``report.csv``: ``;``-separated UTF-8 with BOM, as German spreadsheets expect.
+
+    Every cell goes through :func:`hausbesuch.safe_cells.safe_cell`: no formula start,
+    no cell longer than 2,000 characters."""
+    from hausbesuch.safe_cells import write_csv
+
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(REPORT_COLUMNS), delimiter=";", lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
+    write_csv(buf, list(REPORT_COLUMNS), rows, delimiter=";", lineterminator="\n")
     _atomic_write(path, "\ufeff" + buf.getvalue())
 
 

@@ -10,7 +10,6 @@ leaves the machine: the index is built from the extract.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from pathlib import Path
@@ -21,6 +20,7 @@ import typer
 from geodata.cache import atomic_write
 from hausbesuch.commands._common import CityOption, OsmOption, user_errors
 from hausbesuch.errors import UserError
+from hausbesuch.safe_cells import write_csv as safe_write_csv
 
 #: Columns added to the input, in this order.
 GEO_COLUMNS = ("lat", "lon", "geo_quality", "geo_score", "geo_match", "geo_reason", "district")
@@ -72,14 +72,13 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Path:
-    """Write rows as ``;``-separated UTF-8 (with BOM) atomically."""
+    """Write rows as ``;``-separated UTF-8 (with BOM) atomically; cells made safe for Excel
+    (:mod:`hausbesuch.safe_cells`)."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise UserError(f"Der Ausgabeordner existiert nicht: {path.parent}")
     with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=columns, delimiter=";", extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+        safe_write_csv(fh, columns, rows, delimiter=";")
     return path
 
 
