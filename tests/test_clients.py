@@ -105,7 +105,7 @@ def test_parse_duration(text: str, minutes: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("0", "größer als 0"), ("-10", "größer als 0"), ("0,2", "größer als 0"),
+    [("0", "größer als 0"), ("-10", "größer als 0"), ("0,2", "mehrdeutig"),
      ("1.234", "unplausibel"), (str(MAX_DURATION_MIN + 1), "unplausibel"),
      ("10 h", "unplausibel"), ("eine Stunde", "nicht lesbar"), ("45 kg", "nicht lesbar")],
 )
