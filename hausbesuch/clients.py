@@ -20,14 +20,17 @@ address                       one column (``adresse``) or split columns
 ``notiz``                     free text
 ============================  ========================================================
 
-Text is kept as given (escaping is the renderers' job); control characters are removed.
+Text is kept as given (escaping is the renderers' job); control characters are removed;
+a note longer than :data:`MAX_NOTE_LENGTH` characters is cut with a visible marker. A list
+without data rows is an error (:class:`UserError`, exit code 2 in the CLI).
 Columns that are not recognised are kept in :attr:`Client.extra`; split name columns
 (``Nachname``/``Vorname``) form ``name`` and never go into ``extra``.
 
 A row is rejected (one :class:`Rejected` per row; ``field`` is the first bad field, the
-reason lists every problem) when: the ID is missing, too long, or repeats an earlier row's ID
-(the later rows are rejected and the reason names the first row); the address or its street
-is missing; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
+reason lists every problem) when: the ID is missing, too long, a boolean cell of a workbook,
+or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
+``K-100004``; the later rows are rejected and the reason names both rows); the address or its
+street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
 lies after ``today``; ``angekuendigt_ab`` lies more than a year ahead; a time window cannot be
 read, has an invalid time or ends before it starts; the duration is unreadable, not positive
 or longer than :data:`MAX_DURATION_MIN`. Whether an address exists (an unknown street) is
@@ -56,6 +59,7 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     parse_time_windows,
 )
 from hausbesuch.plandata import Client, Rejected, TimeSlot
+from hausbesuch.safe_cells import shorten
 
 __all__ = [
     "ClientList",
@@ -81,6 +85,10 @@ __all__ = [
 MAX_ANNOUNCE_AHEAD_DAYS = 366
 #: Longest ID accepted (pseudonyms and case numbers are short).
 MAX_ID_LENGTH = 64
+#: Longest address accepted (a real German address line has well under 100 characters).
+MAX_ADDRESS_LENGTH = 300
+#: Notes longer than this are cut (with a visible marker): they are read on a phone.
+MAX_NOTE_LENGTH = 2_000
 #: Priority of a client without a ``kontakt_abbruch_seit`` date (the middle of the scale).
 DEFAULT_PRIORITY = 50
 #: Months after which the priority reaches about 63 % of its range (see priority_from_months).
@@ -223,9 +231,29 @@ class ClientList:
     source: str = ""
     #: which input column was used for which field (field -> header as written)
     columns: dict[str, str] = field(default_factory=dict)
+    #: German notes for the coordinator (e.g. which sheet of a workbook was read)
+    warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.clients)
+
+
+#: An id exported in scientific notation (``1.234567890123457e+19``, ``1,23457E+19``).
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+
+
+def _has_required_columns(columns: list[str]) -> bool:
+    """Whether a sheet's header has an id column and an address (or street) column."""
+    from hausbesuch.tabular import ID_SYNONYMS, address_columns
+
+    id_col = _find(columns, ID_SYNONYMS)
+    if id_col is None:
+        return False
+    try:
+        address_columns([c for c in columns if c != id_col])
+    except UserError:
+        return False
+    return True
 
 
 def _find(columns: Sequence[str], synonyms: Iterable[str]) -> str | None:
@@ -239,6 +267,7 @@ def read_clients(
     *,
     default_duration_min: int | None = None,
     today: date | None = None,
+    allow_empty: bool = False,
 ) -> ClientList:
     """Read and validate a client list (CSV or XLSX).
 
@@ -251,6 +280,8 @@ def read_clients(
         so that the planner applies the profile default).
     today
         Reference date for "in the future" checks (default: today).
+    allow_empty
+        Accept a list without data rows (header only); by default that is a UserError.
 
     Returns
     -------
@@ -263,12 +294,13 @@ def read_clients(
     Raises
     ------
     UserError
-        When the file cannot be read or the ID or address column is missing.
+        When the file cannot be read, the ID or address column is missing, or the list
+        has no data rows (unless ``allow_empty``).
     """
     from hausbesuch.tabular import ID_SYNONYMS, address_columns, address_from_row, read_table
 
     today = today or date.today()
-    table = read_table(path)
+    table = read_table(path, required=_has_required_columns)
     columns = list(table.columns)
     id_col = _find(columns, ID_SYNONYMS)
     if id_col is None:
@@ -293,7 +325,15 @@ def read_clients(
     extra_cols = [c for c in columns if c not in used.values() and c not in name_parts]
 
     result = ClientList(total_rows=len(table.rows), source=table.source, columns=dict(used))
-    first_row: dict[str, int] = {}
+    if note := table.sheet_note():
+        result.warnings.append(note)
+    if not table.rows and not allow_empty:
+        raise UserError(
+            f"Die Kundenliste {table.source} enthält keine Datenzeilen (nur die Kopfzeile"
+            f"{' im Arbeitsblatt „' + table.sheet + '“' if table.sheet else ''}). "
+            "Es gibt nichts zu planen."
+        )
+    first_row: dict[str, tuple[int, str]] = {}  # casefolded id -> (row, id as written)
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = clean_text(row.get(id_col, ""))  # type: ignore[arg-type]
         errors: list[tuple[str, str]] = []
@@ -301,16 +341,33 @@ def read_clients(
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:
             _errors.append((fname, reason))
 
-        if not cid:
+        if (rownum, id_col) in table.booleans:
+            fail("id", "Kundennummer ist ein Wahrheitswert (ja/nein-Zelle), keine Nummer: "
+                       "bitte die Kundennummer als Text oder Zahl eintragen")
+            cid = ""
+        elif (rownum, id_col) in table.lossy_numbers or _SCIENTIFIC.fullmatch(cid):
+            fail("id", f"Kundennummer „{shorten(cid, 40)}“ ist eine Zahl mit mehr als 15 Stellen: "
+                       "die Tabellenkalkulation hat die hinteren Ziffern schon verloren. Bitte "
+                       "die Spalte als Text formatieren und die Nummern neu eintragen")
+        elif not cid:
             fail("id", "Kundennummer fehlt")
         elif len(cid) > MAX_ID_LENGTH:
             fail("id", f"Kundennummer zu lang ({len(cid)} Zeichen, höchstens {MAX_ID_LENGTH})")
-        elif cid in first_row:
-            fail("id", f"Kundennummer „{cid}“ doppelt (schon in Zeile {first_row[cid]})")
+            cid = shorten(cid, MAX_ID_LENGTH)
+        elif (key := cid.casefold()) in first_row:
+            first, written = first_row[key]
+            same = "" if written == cid else (
+                f" (als „{written}“; Groß-/Kleinschreibung wird nicht unterschieden)")
+            fail("id", f"Kundennummer „{cid}“ in Zeile {rownum} doppelt: schon in Zeile "
+                       f"{first}{same}")
         else:
-            first_row[cid] = rownum
+            first_row[key] = (rownum, cid)
 
         address = clean_text(address_from_row(row, roles))
+        if len(address) > MAX_ADDRESS_LENGTH:
+            fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
+                            f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")
+            address = shorten(address, MAX_ADDRESS_LENGTH)
         street_part = "".join(
             clean_text(row.get(roles[r], "")) for r in ("adresse", "strasse") if r in roles
         )
@@ -381,7 +438,7 @@ def read_clients(
                 zeitfenster=windows,
                 angekuendigt_ab=angekuendigt,
                 besuchsdauer_min=duration,
-                notiz=cell("notiz") or None,
+                notiz=shorten(cell("notiz"), MAX_NOTE_LENGTH) or None,
                 extra=tuple((c, clean_text(row.get(c, ""))) for c in extra_cols),
             )
         )

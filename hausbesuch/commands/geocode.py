@@ -107,12 +107,23 @@ def register(app: typer.Typer) -> None:
         """
         from geodata.errors import GeodataError
         from geodata.geocode import load_index
-        from hausbesuch.tabular import read_table
+        from hausbesuch.tabular import address_columns, read_table
 
-        table = read_table(input)  # fail on a bad input before the slow steps
-        from hausbesuch.tabular import address_columns
+        def has_address(columns: list[str]) -> bool:
+            try:
+                address_columns(columns)
+            except UserError:
+                return False
+            return True
 
+        # fail on a bad input before the slow steps
+        table = read_table(input, required=has_address)
         address_columns(table.columns, source=table.source)
+        if note := table.sheet_note():
+            typer.echo(f"Hinweis: {note}", err=True)
+        if not table.rows:
+            typer.echo(f"Hinweis: {table.source} enthält keine Datenzeilen (nur die Kopfzeile).",
+                       err=True)
 
         profile = None
         if city is not None or osm is None:
