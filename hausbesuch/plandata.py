@@ -149,3 +149,6 @@ class Plan:
     geocodes: list[Geocode] = field(default_factory=list)
     #: the solver's VROOM-compatible output (what ``plan.json`` holds)
     solution: dict = field(default_factory=dict)
+    #: German notes for the coordinator (sheet read, teams that cannot visit, visits left
+    #: out over the capacity); shown in the CLI output and on index.html
+    warnings: list[str] = field(default_factory=list)

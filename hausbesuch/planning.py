@@ -376,6 +376,8 @@ def plan_week(
 
     unassigned: list[UnassignedVisit] = []
     prep = _prepare_visits(plannable, geo_by_id, profile, options, unassigned)
+    prep, warnings = _bound_size(prep, clist.warnings, team_list, depot, profile, options,
+                                 mode_of, geo_by_id, unassigned)
 
     # Locations: each team's start and end, then the visits.
     places: list[tuple[float, float]] = []
@@ -466,6 +468,7 @@ def plan_week(
         clients=list(clist.clients),
         geocodes=geocodes,
         solution=solution_to_json(problem, solution),
+        warnings=warnings,
     )
     by_id = {c.id: c for c in prep.clients}
     team_by_id = {t.id: t for t in team_list}
@@ -478,11 +481,52 @@ def plan_week(
         c = by_id[u.visit]
         g = geo_by_id[c.id]
         unassigned.append(UnassignedVisit(c.id, u.code, u.reason, g.lon, g.lat, c.address, g.district))
-    plan.unassigned = sorted(unassigned, key=lambda u: _row_of(plan, u.client_id))
+    row_of = {c.id: c.row for c in plan.clients}  # a dict: 50,000 rows must not be quadratic
+    plan.unassigned = sorted(unassigned, key=lambda u: row_of.get(u.client_id, 0))
     say("Fertig", 1.0)
     result = PlanResult(plan=plan, districts=districts)
     result.report_rows = report_rows(plan, total_rows=clist.total_rows, snap_far=snap_far)
     return result
+
+
+def _bound_size(
+    prep: _Prepared,
+    notes: Sequence[str],
+    team_list: Sequence[Any],
+    depot: tuple[float, float],
+    profile: Profile,
+    options: PlanOptions,
+    mode_of: dict[str, str],
+    geo_by_id: dict[str, Geocode],
+    unassigned: list[UnassignedVisit],
+) -> tuple[_Prepared, list[str]]:
+    """Warnings for the coordinator, and the candidates cut to what the span can hold
+    before any matrix is allocated (see :mod:`hausbesuch.capacity`)."""
+    from hausbesuch import capacity as cap
+
+    warnings = list(notes)
+    shortest = min((s // 60 for s in prep.service_s), default=None)
+    warnings += cap.team_warnings(team_list, profile.workday.visit_minutes, shortest)
+    anchors = [depot, *(t.start_lonlat for t in team_list if t.start_lonlat is not None)]
+    bound = cap.visit_capacity(team_list, options.start, options.days,
+                               [s / 60 for s in prep.service_s])
+    sel = cap.preselect(prep.priority, prep.lonlat, anchors, bound)
+    if sel.drop:
+        reason = cap.over_capacity_reason(sel, options.days)
+        for i in sel.drop:
+            c = prep.clients[i]
+            g = geo_by_id[c.id]
+            unassigned.append(UnassignedVisit(c.id, cap.OVER_CAPACITY, reason, g.lon, g.lat,
+                                              c.address, g.district))
+        prep = _Prepared(*([getattr(prep, f)[i] for i in sel.keep] for f in (
+            "clients", "lonlat", "service_s", "windows", "earliest_day", "priority")))
+        warnings.append(
+            f"{len(sel.drop)} Kunden über der Wochenkapazität nicht vorausgewählt: die Teams "
+            f"schaffen im Zeitraum höchstens {bound} Besuche; geplant wurde unter den "
+            f"{len(sel.keep)} dringendsten."
+        )
+    cap.check_matrix_memory(len(prep.clients) + 2 * len(team_list), len(set(mode_of.values())))
+    return prep, warnings
 
 
 def _suggestion_text(s: Any) -> str:

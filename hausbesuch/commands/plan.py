@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -37,13 +38,22 @@ def run_plan(
     threads: int,
     mode: str | None,
     quiet: bool = False,
+    inputs: Path | None = None,
 ) -> tuple[object, str]:
-    """Run the whole plan workflow with a progress display; return (result, plan id)."""
+    """Run the whole plan workflow with a progress display; return (result, plan id).
+
+    The files are written into a fresh folder beside ``out`` that replaces ``out`` only
+    after the plan is stored (:func:`hausbesuch.output.plan_folder`); ``inputs`` (the
+    demo's generated list) is copied into its ``eingabe/`` folder.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hausbesuch.config import load_profile
+    from hausbesuch.output import check_plan_folder, plan_folder, relocate
     from hausbesuch.planning import PlanOptions, plan_week, store_result, write_plan_files
     from hausbesuch.teams import teams_for_profile
+
+    check_plan_folder(out)  # refuse a foreign folder before the long work
 
     profile = load_profile(city)
     team_list = teams_for_profile(profile, teams)
@@ -63,10 +73,17 @@ def run_plan(
 
         result = plan_week(clients, profile=profile, options=options, teams=team_list, osm=osm,
                            districts_file=districts, progress=progress)
-        bar.update(task, description="Dateien schreiben")
-        write_plan_files(result, out, profile)
-        bar.update(task, description="Plan speichern")
-        plan_id = store_result(result, profile, db)
+        with plan_folder(out) as folder:
+            bar.update(task, description="Dateien schreiben")
+            write_plan_files(result, folder.path, profile)
+            if inputs is not None:
+                shutil.copytree(inputs, folder.path / "eingabe")
+            bar.update(task, description="Plan speichern")
+            plan_id = store_result(result, profile, db)
+            folder.commit(plan_id)
+        result.out_dir = out
+        if result.files is not None:
+            result.files = relocate(result.files, out)
     return result, plan_id
 
 
@@ -83,6 +100,7 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
         f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
         f"Bericht: {(out / 'report.csv').resolve()}",
     ]
+    lines += [f"Warnung: {w}" for w in getattr(plan, "warnings", [])]
     return lines
 
 
