@@ -191,13 +191,11 @@ def preselect(
 
 
 def over_capacity_reason(selection: Selection, days: int) -> str:
-    """The German reason of a visit left out by :func:`preselect`."""
-    span = "der Woche" if days == 5 else f"der {days} Tage"
+    """The German reason of a visit left out by :func:`preselect` (short: it is repeated
+    on every such row of the report)."""
     return (
-        f"Nicht vorausgewählt: über der Wochenkapazität. Die Teams schaffen in {span} "
-        f"höchstens {selection.capacity} Besuche; geplant wurde unter den "
-        f"{len(selection.keep)} dringendsten Kunden (höchste Priorität, dann Nähe zum "
-        "Standort)."
+        f"über der Wochenkapazität: höchstens {selection.capacity} Besuche in {days} Tagen "
+        f"möglich; geplant wurde unter den {len(selection.keep)} dringendsten Kunden"
     )
 
 
