@@ -72,7 +72,7 @@ def test_corpus_is_complete():
 @pytest.fixture(scope="module")
 def formula_plan(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile-plan")
-    res, seconds, out = plan("formulas.csv", tmp)
+    res, seconds, out = plan("formulas.csv", tmp, "--teams", str(CORPUS / "teams-short.toml"))
     return res, seconds, out
 
 
@@ -107,6 +107,16 @@ def test_formula_list_pages_show_ids_as_text(formula_plan):
     assert any(str(escape("@SUM(1+1)")) in p or "=1+1" in p for p in pages)
     # file names never carry a client id, hostile or not
     assert not any(c in p.name for p in out.rglob("*") for c in "=@|'")
+
+
+def test_a_team_that_cannot_visit_is_a_warning_in_output_and_index(formula_plan):
+    res, _, out = formula_plan
+    warnings = [line for line in res.stdout.splitlines() if line.startswith("Warnung: ")]
+    assert any("„kurz“" in w and "keinen einzigen Besuch" in w for w in warnings), res.stdout
+    assert any("„knapp“" in w and "kürzere Besuche" in w for w in warnings)
+    assert not any("„normal“" in w for w in warnings)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="hinweise"' in index and "keinen einzigen Besuch" in index
 
 
 def test_geocode_output_of_the_formula_list_is_safe(tmp_path):
