@@ -27,8 +27,9 @@ folders carrying our marker) are removed by the next run.
 
 A plan folder carries the marker file :data:`MARKER_FILE` (JSON: plan id, creation time
 and the list of files). A folder that exists, is not empty and is neither marked nor laid
-out like one of our plan folders (only the names of :data:`PLAN_ENTRIES`) is never
-touched: :func:`check_plan_folder` refuses it with a German message.
+out like one of our plan folders (index, overview, plan.json and report.csv, and nothing
+but the names of :data:`PLAN_ENTRIES`) is never touched: :func:`check_plan_folder`
+refuses it with a German message.
 """
 
 from __future__ import annotations
@@ -239,6 +240,8 @@ PLAN_ENTRIES = frozenset({
     INDEX_FILE, OVERVIEW_FILE, MAPS_DIR, PAGES_DIR, SHEETS_DIR, GPX_DIR, ASSETS_DIRNAME,
     *DOWNLOADS, "eingabe", MARKER_FILE,
 })
+#: What every plan folder written before the marker existed holds.
+_LEGACY_CORE = frozenset({INDEX_FILE, OVERVIEW_FILE, *DOWNLOADS})
 _NEW = ".neu-"
 _OLD = ".alt-"
 
@@ -247,7 +250,7 @@ def _is_ours(folder: Path) -> bool:
     if (folder / MARKER_FILE).is_file():
         return True
     names = {p.name for p in folder.iterdir()}
-    return bool(names) and names <= PLAN_ENTRIES and INDEX_FILE in names
+    return names <= PLAN_ENTRIES and _LEGACY_CORE <= names
 
 
 def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:

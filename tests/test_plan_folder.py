@@ -69,6 +69,11 @@ def test_a_foreign_folder_is_refused_and_left_alone(tmp_path):
     with pytest.raises(UserError, match="wird nicht gelöscht"), plan_folder(out):
         pass
     assert _tree(out) == {"Steuer.pdf", "index.html"}
+    web = tmp_path / "homepage"  # only an index.html is no plan folder
+    web.mkdir()
+    (web / "index.html").write_text("<h1>Hallo</h1>", encoding="utf-8")
+    with pytest.raises(UserError, match="kein Planordner"):
+        check_plan_folder(web)
     afile = tmp_path / "datei.txt"
     afile.write_text("x", encoding="utf-8")
     with pytest.raises(UserError, match="kein Ordner"):
