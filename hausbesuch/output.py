@@ -250,7 +250,7 @@ def _is_ours(folder: Path) -> bool:
     if (folder / MARKER_FILE).is_file():
         return True
     names = {p.name for p in folder.iterdir()}
-    return names <= PLAN_ENTRIES and _LEGACY_CORE <= names
+    return names <= PLAN_ENTRIES and names >= _LEGACY_CORE
 
 
 def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:
