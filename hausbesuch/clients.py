@@ -297,7 +297,13 @@ def read_clients(
         When the file cannot be read, the ID or address column is missing, or the list
         has no data rows (unless ``allow_empty``).
     """
-    from hausbesuch.tabular import ID_SYNONYMS, address_columns, address_from_row, read_table
+    from hausbesuch.tabular import (
+        ID_SYNONYMS,
+        MIXED_ENCODING,
+        address_columns,
+        address_from_row,
+        read_table,
+    )
 
     today = today or date.today()
     table = read_table(path, required=_has_required_columns)
@@ -327,6 +333,12 @@ def read_clients(
     result = ClientList(total_rows=len(table.rows), source=table.source, columns=dict(used))
     if note := table.sheet_note():
         result.warnings.append(note)
+    if table.encoding == MIXED_ENCODING:
+        result.warnings.append(
+            f"{table.source}: die Datei mischt die Kodierungen UTF-8 und Windows-1252 (aus "
+            "zwei Exporten zusammengesetzt?); jede Zeile wurde für sich gelesen. Bitte "
+            "Umlaute im Bericht prüfen."
+        )
     if not table.rows and not allow_empty:
         raise UserError(
             f"Die Kundenliste {table.source} enthält keine Datenzeilen (nur die Kopfzeile"

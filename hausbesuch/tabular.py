@@ -323,27 +323,63 @@ def read_table(
     return _read_csv_text(text, name, encoding)
 
 
+#: Encoding label of a file whose lines are partly UTF-8, partly Windows-1252.
+MIXED_ENCODING = "gemischt (UTF-8 und Windows-1252)"
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Text and encoding label of a CSV file's bytes.
+
+    UTF-16 with BOM, or without BOM when every other byte of the start is NUL; UTF-8 (with
+    or without BOM); else line by line UTF-8 or Windows-1252 (a list pasted together from
+    two exports), Latin-1 for the five bytes Windows-1252 leaves undefined. A file that
+    is mostly NUL bytes or other control bytes is refused as binary; a few NUL bytes in a
+    text (a broken export) are removed.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise UserError(f"Die Datei {name} ist kein lesbarer Text (UTF-16 fehlerhaft).") from None
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head.count(0) > len(head) // 8:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        codec = "utf-16-le" if odd > 0.9 * len(head[1::2]) and not even else (
+            "utf-16-be" if even > 0.9 * len(head[0::2]) and not odd else None)
+        if codec is not None:
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                pass
         raise UserError(
             f"Die Datei {name} ist keine Text- oder Tabellendatei (Binärdaten). "
             "Erwartet wird CSV oder XLSX."
         )
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"")  # stray NUL bytes of a broken export
     try:
         text = data.decode("utf-8-sig")
         return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
-        return data.decode("latin-1"), "latin-1"
+    lines = data.splitlines(keepends=True)
+    out: list[str] = []
+    utf8 = 0
+    for i, line in enumerate(lines):
+        if i == 0 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        try:
+            out.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            out.append(line.decode("cp1252"))
+        except UnicodeDecodeError:
+            # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
+            out.append(line.decode("latin-1"))
+    return "".join(out), (MIXED_ENCODING if utf8 else "cp1252")
 
 
 def _records(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:

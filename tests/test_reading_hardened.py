@@ -167,3 +167,35 @@ def test_id_of_100000_characters_is_cut_in_the_rejection(tmp_path):
     p.write_text(f"Kundennummer;Adresse\n{'=' * 100_000};Am Markt 16\n", encoding="utf-8")
     (rej,) = read_clients(p, today=TODAY).rejected
     assert rej.field == "id" and len(rej.id) <= 64 and len(rej.reason) < 200
+
+
+def test_mixed_encodings_are_read_line_by_line_with_a_warning(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_bytes("Kundennummer;Straße;Hausnummer;Notiz\r\n".encode()
+                  + "M-1;Breitenstraße;3;Grüße\r\n".encode()
+                  + "M-2;Breitenstraße;3;Grüße\r\n".encode("cp1252")
+                  + "M-3;Am Markt;16;\u20ac\r\n".encode("cp1252"))
+    result = read_clients(p, today=TODAY)
+    assert [c.notiz for c in result.clients] == ["Grüße", "Grüße", "\u20ac"]
+    assert all(c.street == "Breitenstraße" for c in result.clients[:2])
+    assert any("Kodierungen" in w for w in result.warnings)
+
+
+def test_stray_nul_bytes_are_removed_but_binary_files_refused(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_bytes(b"Kundennummer;Adresse\r\nN-\x001;Am Markt 16\x00\r\n")
+    (client,) = read_clients(p, today=TODAY).clients
+    assert (client.id, client.address) == ("N-1", "Am Markt 16")
+    b = tmp_path / "b.csv"
+    b.write_bytes(b"\x00\x01\x02\x03" * 200)
+    with pytest.raises(UserError, match="Binärdaten"):
+        read_table(b)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom(tmp_path, codec):
+    p = tmp_path / "k.csv"
+    p.write_bytes("Kundennummer\tAdresse\r\nU-1\tAm Markt 16\r\n".encode(codec))
+    table = read_table(p)
+    assert table.encoding == codec and table.rows == [{"Kundennummer": "U-1",
+                                                       "Adresse": "Am Markt 16"}]

@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
         """
         from geodata.errors import GeodataError
         from geodata.geocode import load_index
-        from hausbesuch.tabular import address_columns, read_table
+        from hausbesuch.tabular import MIXED_ENCODING, address_columns, read_table
 
         def has_address(columns: list[str]) -> bool:
             try:
@@ -121,6 +121,9 @@ def register(app: typer.Typer) -> None:
         address_columns(table.columns, source=table.source)
         if note := table.sheet_note():
             typer.echo(f"Hinweis: {note}", err=True)
+        if table.encoding == MIXED_ENCODING:
+            typer.echo(f"Hinweis: {table.source} mischt UTF-8 und Windows-1252; jede Zeile "
+                       "wurde für sich gelesen.", err=True)
         if not table.rows:
             typer.echo(f"Hinweis: {table.source} enthält keine Datenzeilen (nur die Kopfzeile).",
                        err=True)

@@ -103,6 +103,9 @@ def main() -> None:
     (HERE / "mixed-encoding.csv").write_bytes(mixed.getvalue())
     # NUL bytes: early (binary) and late (inside a cell)
     (HERE / "nul-early.csv").write_bytes(b"Kundennummer;Adresse\r\nN\x00-1;Am Markt 16\r\n")
+    # a binary file with a .csv name (an image, a database): many NUL and control bytes
+    (HERE / "binary.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+                                      + b"\x00" * 512)
     late = io.BytesIO()
     late.write(";".join(HEADER).encode() + b"\r\n")
     for r in rows(60, "N"):
