@@ -214,6 +214,8 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"Profil {path.name} ist kein gültiges TOML: {exc}") from exc
+    except RecursionError:
+        raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
     raw.setdefault("slug", path.stem)

@@ -374,7 +374,11 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
                         f"({exc.strerror or exc}).") from None
     for stale in _leftovers(out):  # a run killed before: its hidden folders are ours
         shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW}", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW}", dir=parent))
+    except OSError as exc:
+        raise UserError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
+                        f"({exc.strerror or exc}).") from None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # as a folder made with mkdir (mkdtemp makes it 0700)

@@ -586,6 +586,8 @@ def load_teams(path: str | Path, *, profile: Profile | None = None) -> list[Team
             data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise TeamError(f"Teams-Datei {p.name} ist kein gültiges TOML: {exc}") from None
+        except RecursionError:
+            raise TeamError(f"Teams-Datei {p.name} ist zu tief verschachtelt.") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise TeamError(f"Teams-Datei {p} kann nicht gelesen werden: {exc}") from None
         return parse_teams(data, source=p.name, profile=profile)

@@ -41,8 +41,11 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.commands.plan import _parse_start, run_plan, summary_lines
         from hausbesuch.config import load_profile, resolve_osm
         from hausbesuch.demo import make_demo_files
+        from hausbesuch.errors import UserError
         from hausbesuch.output import check_plan_folder
 
+        if not 1 <= clients <= 5_000:
+            raise UserError(f"--clients: zwischen 1 und 5000 Kundenzeilen, erhalten {clients}.")
         profile = load_profile(city)
         check_plan_folder(out)  # a foreign folder is refused before any work
         first = _parse_start(start) if start else next_monday()

@@ -77,8 +77,15 @@ def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Pat
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise UserError(f"Der Ausgabeordner existiert nicht: {path.parent}")
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
-        safe_write_csv(fh, columns, rows, delimiter=";")
+    if path.is_dir():
+        raise UserError(f"--out {path}: das ist ein Ordner; bitte einen Dateinamen angeben "
+                        "(z. B. geokodiert.csv).")
+    try:
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
+            safe_write_csv(fh, columns, rows, delimiter=";")
+    except OSError as exc:
+        raise UserError(f"--out {path}: die Datei kann nicht geschrieben werden "
+                        f"({exc.strerror or exc}).") from None
     return path
 
 
