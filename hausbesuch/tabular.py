@@ -467,10 +467,20 @@ def _rows_from_grid(
         if not any(cells):
             continue
         if header is None:
+            if len(cells) > MAX_COLUMNS:
+                raise UserError(
+                    f"Die Datei {name} hat {len(cells)} Spalten in der Kopfzeile (höchstens "
+                    f"{MAX_COLUMNS}, so viele wie Excel). Ist das Trennzeichen richtig?"
+                )
             header = cells
             columns = _clean_header(header, name)
             continue
         if len(cells) > len(columns) and any(cells[len(columns):]):
+            if len(cells) > MAX_COLUMNS:
+                raise UserError(
+                    f"Die Datei {name} hat in Zeile {rownum} {len(cells)} Spalten (höchstens "
+                    f"{MAX_COLUMNS}, so viele wie Excel). Ist das Trennzeichen richtig?"
+                )
             columns = _extend_columns(columns, len(cells), rows)
         rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
         row_numbers.append(rownum)
@@ -479,6 +489,8 @@ def _rows_from_grid(
     return columns, rows, row_numbers
 
 
+#: Most columns a table may have (Excel's limit).
+MAX_COLUMNS = 16_384
 _NUMERICISH = re.compile(r"[\d\s.,:/+-]+")
 
 
@@ -496,12 +508,14 @@ def _clean_header(header: list[str], name: str) -> list[str]:
         )
     columns: list[str] = []
     seen: set[str] = set()
+    next_k: dict[str, int] = {}  # per repeated name: 16,384 equal headers stay linear
     for i, h in enumerate(header, start=1):
         col = h or f"Spalte {i}"
-        base, k = col, 2
+        base, k = col, next_k.get(col, 2)
         while col in seen:
             col = f"{base} ({k})"
             k += 1
+        next_k[base] = k
         seen.add(col)
         columns.append(col)
     return columns
@@ -509,11 +523,13 @@ def _clean_header(header: list[str], name: str) -> list[str]:
 
 def _extend_columns(columns: list[str], width: int, rows: list[dict[str, str]]) -> list[str]:
     cols = list(columns)
+    taken = set(cols)  # a set: a row of 100,000 cells must not take quadratic time
     for i in range(len(cols) + 1, width + 1):
         col = f"Spalte {i}"
-        while col in cols:
+        while col in taken:
             col += "_"
         cols.append(col)
+        taken.add(col)
     for r in rows:
         for c in cols[len(columns):]:
             r.setdefault(c, "")

@@ -199,3 +199,21 @@ def test_utf16_without_bom(tmp_path, codec):
     table = read_table(p)
     assert table.encoding == codec and table.rows == [{"Kundennummer": "U-1",
                                                        "Adresse": "Am Markt 16"}]
+
+
+def test_more_columns_than_excel_are_refused_and_equal_headers_stay_linear(tmp_path):
+    import time
+
+    wide = tmp_path / "w.csv"
+    wide.write_text("Kundennummer;Adresse\nW-1;Am Markt 16;" + "x;" * 20_000 + "\n",
+                    encoding="utf-8")
+    with pytest.raises(UserError, match="20003 Spalten.*16384"):
+        read_table(wide)
+    same = tmp_path / "s.csv"
+    same.write_text("Kundennummer;Adresse;" + ";".join(["Notiz"] * 16_000) + "\nW-1;Am Markt 16\n",
+                    encoding="utf-8")
+    t0 = time.process_time()
+    table = read_table(same)
+    assert len(set(table.columns)) == len(table.columns) == 16_002
+    assert table.columns[-1] == "Notiz (16000)"
+    assert time.process_time() - t0 < 30  # quadratic naming took minutes

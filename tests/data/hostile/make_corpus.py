@@ -124,6 +124,11 @@ def main() -> None:
     (HERE / "broken-quotes.csv").write_bytes(
         b'sep=;\r\nKundennummer;Adresse;Notiz\r\nQ-1;"Am Markt 16;"offen\r\nQ-2;Am Markt 16;"a""b\r\n'
         b"Q-3;Am Markt 16;x;y;z;w\r\n")
+    # a row of 20,000 cells (more columns than Excel has) and 3,000 equal header names
+    (HERE / "long-row.csv").write_bytes(
+        b"Kundennummer;Adresse;Notiz\r\nW-1;Am Markt 16;" + b"x;" * 20_000 + b"\r\n")
+    write_csv("same-headers.csv", ["Kundennummer", "Adresse"] + ["Notiz"] * 3_000,
+              [[f"W-{i}", "Am Markt 16, Bad Hersfeld"] + ["=1"] * 3_000 for i in range(5)])
     # every row bad
     write_csv("all-rejected.csv", HEADER, [["", "", "", "", "", "", "", "", "", ""],
                                            ["R-1", "", "", "", "", "", "31.02.2025", "", "", ""],
