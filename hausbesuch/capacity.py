@@ -58,6 +58,8 @@ MIN_KEEP = 300
 #: Bytes per matrix cell and travel mode: durations and distances as computed (float64),
 #: reachability, the solver's integer copies and the copies inside the solver processes.
 BYTES_PER_CELL_AND_MODE = 96
+#: Bytes per cell of ``hausbesuch matrix`` (durations, distances, reachability, the CSV rows).
+MATRIX_BYTES_PER_CELL = 32
 #: Memory the matrices of one plan may take (the rest of the process needs about 1 GB).
 MEMORY_BUDGET_BYTES = 2_500 * 1024 * 1024
 
@@ -199,27 +201,32 @@ def over_capacity_reason(selection: Selection, days: int) -> str:
     )
 
 
-def matrix_bytes(n_places: int, n_modes: int = 1) -> int:
+def matrix_bytes(n_places: int, n_modes: int = 1, *,
+                 bytes_per_cell: int = BYTES_PER_CELL_AND_MODE) -> int:
     """Estimated peak memory (bytes) of the travel-time matrices of ``n_places`` places."""
-    return int(n_places) ** 2 * BYTES_PER_CELL_AND_MODE * max(1, int(n_modes))
+    return int(n_places) ** 2 * int(bytes_per_cell) * max(1, int(n_modes))
 
 
-def check_matrix_memory(n_places: int, n_modes: int = 1, *, budget: int | None = None) -> None:
-    """Refuse a plan whose matrices would not fit into the memory budget.
+def check_matrix_memory(n_places: int, n_modes: int = 1, *, budget: int | None = None,
+                        bytes_per_cell: int = BYTES_PER_CELL_AND_MODE) -> None:
+    """Refuse a plan (or a matrix) whose matrices would not fit into the memory budget.
+
+    ``bytes_per_cell`` is what one cell costs per travel mode: the planner's default
+    counts the solver's copies; ``hausbesuch matrix`` needs only :data:`MATRIX_BYTES_PER_CELL`.
 
     Raises
     ------
     UserError
         German message with the estimate, the budget and what to do.
     """
-    need = matrix_bytes(n_places, n_modes)
+    need = matrix_bytes(n_places, n_modes, bytes_per_cell=bytes_per_cell)
     limit = _budget() if budget is None else budget
     if need > limit:
         raise UserError(
-            f"Zu viele Orte für eine Planung: {n_places} Orte brauchen für die Fahrzeit-"
-            f"Matrizen etwa {need / 2**30:.1f} GB Arbeitsspeicher, erlaubt sind "
-            f"{limit / 2**30:.1f} GB. Bitte weniger Teams oder Tage auf einmal planen oder "
-            "die Liste aufteilen (HAUSBESUCH_MEMORY_BUDGET_MB erhöht die Grenze)."
+            f"Zu viele Orte: {n_places} Orte brauchen für die Fahrzeit-Matrizen etwa "
+            f"{need / 2**30:.1f} GB Arbeitsspeicher, erlaubt sind {limit / 2**30:.1f} GB. "
+            "Bitte weniger Orte auf einmal berechnen (beim Planen: weniger Teams oder Tage, "
+            "oder die Liste aufteilen); HAUSBESUCH_MEMORY_BUDGET_MB erhöht die Grenze."
         )
 
 

@@ -70,3 +70,18 @@ def test_a_nan_time_limit_from_the_command_line(tmp_path):
     assert res.returncode == 2 and "--time-limit" in res.stderr
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_matrix_too_large_for_memory_is_refused_before_allocating(tmp_path):
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+
+    pts = tmp_path / "p.csv"
+    pts.write_text("id,lat,lon\n" + "".join(f"P{i},50.86{i % 100:02d},9.70{i % 97:02d}\n"
+                                            for i in range(20_000)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["matrix", str(pts), "--city", "bad-hersfeld", "--out",
+                                   str(tmp_path / "m.csv")])
+    assert res.exit_code == 2, res.output
+    assert "Zu viele Orte" in res.stderr and "GB" in res.stderr
+    assert not (tmp_path / "m.csv").exists()

@@ -204,6 +204,9 @@ def register(app: typer.Typer) -> None:
         if mode is not None:
             check_mode(mode)
         pts = read_points(points)
+        from hausbesuch.capacity import MATRIX_BYTES_PER_CELL, check_matrix_memory
+
+        check_matrix_memory(len(pts.ids), bytes_per_cell=MATRIX_BYTES_PER_CELL)
         profile = load_profile(city)
         chosen_mode = check_mode(mode or profile.default_mode)
         settings = NetworkSettings(walk_kmh=walk_kmh, bike_kmh=bike_kmh)
