@@ -358,9 +358,11 @@ def read_clients(
                        "bitte die Kundennummer als Text oder Zahl eintragen")
             cid = ""
         elif (rownum, id_col) in table.lossy_numbers or _SCIENTIFIC.fullmatch(cid):
-            fail("id", f"Kundennummer „{shorten(cid, 40)}“ ist eine Zahl mit mehr als 15 Stellen: "
+            shown = f" „{shorten(cid, 40)}“" if _SCIENTIFIC.fullmatch(cid) else ""
+            fail("id", f"Kundennummer{shown} ist als Zahl mit mehr als 15 Stellen gespeichert: "
                        "die Tabellenkalkulation hat die hinteren Ziffern schon verloren. Bitte "
                        "die Spalte als Text formatieren und die Nummern neu eintragen")
+            cid = ""  # the digits left are not the client's id
         elif not cid:
             fail("id", "Kundennummer fehlt")
         elif len(cid) > MAX_ID_LENGTH:

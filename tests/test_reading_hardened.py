@@ -101,6 +101,7 @@ def test_ids_keep_every_digit_and_booleans_are_refused(tmp_path):
     rejected = {r.row: r for r in result.rejected}
     assert set(rejected) == {4, 5, 6}
     assert "15 Stellen" in rejected[4].reason and "Ziffern" in rejected[4].reason
+    assert rejected[4].id is None and "12345678901234567168" not in rejected[4].reason
     for row in (5, 6):
         r = rejected[row]
         assert r.field == "id" and r.id is None and "Wahrheitswert" in r.reason
