@@ -289,9 +289,27 @@ def _leftovers(out: Path) -> list[Path]:
     found = []
     for p in parent.iterdir():
         if p.name.startswith((f".{out.name}{_NEW}", f".{out.name}{_OLD}")) and p.is_dir() \
-                and not p.is_symlink() and _is_ours(p):
+                and not p.is_symlink() and _is_ours(p) and not _writer_alive(p):
             found.append(p)
     return found
+
+
+def _writer_alive(folder: Path) -> bool:
+    """Whether the run that is writing ``folder`` still runs (its pid is in the marker):
+    a second run into the same folder must not delete the first one's work."""
+    try:
+        pid = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
 
 
 @dataclass
@@ -383,7 +401,8 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # as a folder made with mkdir (mkdtemp makes it 0700)
     # marked at once, so that a killed run's folder is recognised and cleaned up later
-    (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None}), encoding="utf-8")
+    (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None,
+                                               "pid": os.getpid()}), encoding="utf-8")
     folder = PlanFolder(out=out, path=tmp)
     try:
         yield folder

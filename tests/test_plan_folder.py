@@ -99,9 +99,21 @@ def test_leftovers_of_a_killed_run_are_cleaned_up_but_foreign_ones_kept(tmp_path
     foreign = tmp_path / ".plan.neu-fremd"
     foreign.mkdir()
     (foreign / "brief.docx").write_bytes(b"x")
-    with plan_folder(out) as folder:
-        folder.commit("p")
-    assert not stale.exists() and (foreign / "brief.docx").exists()
+    busy = tmp_path / ".plan.neu-laeuft"  # another run, still writing: left alone
+    busy.mkdir()
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (busy / MARKER_FILE).write_text(json.dumps({"pid": writer.pid}), encoding="utf-8")
+        with plan_folder(out) as folder:
+            folder.commit("p")
+        assert not stale.exists() and (foreign / "brief.docx").exists()
+        assert busy.exists()
+    finally:
+        writer.kill()
+        writer.wait()
+    with plan_folder(out) as folder:  # its writer is gone: now it is a leftover
+        folder.commit("q")
+    assert not busy.exists()
 
 
 # --------------------------------------------------------------------------- the command
