@@ -66,14 +66,12 @@ EARLIEST_DATE = date(1990, 1, 1)
 #: German short weekday names, Monday first (``date.weekday()`` order).
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
+
 class FieldError(ValueError):
     """A single field could not be used; the message is German and shown to the user."""
 
 
 # --------------------------------------------------------------------------- text
-
-
-
 
 _SPACE_LIKE = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
 _DROPPED = re.compile(
@@ -410,7 +408,6 @@ def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
             if slot not in slots:
                 slots.append(slot)
     return tuple(slots)
-
 
 
 #: Accepted spellings of weekdays (lower case) -> 0 (Monday) .. 6 (Sunday).
