@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "solve",
     "plan",
     "demo",
+    "letters",
+    "export",
 )
 
 for _name in COMMAND_MODULES:

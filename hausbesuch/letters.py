@@ -74,7 +74,11 @@ def _round_half_hour(minutes: float) -> int:
 
 
 def promised_window(
-    start: datetime, *, minutes: int = 120, slots: Sequence[TimeSlot] = ()
+    start: datetime,
+    *,
+    minutes: int = 120,
+    slots: Sequence[TimeSlot] = (),
+    bounds: tuple[datetime, datetime] | None = None,
 ) -> tuple[datetime, datetime]:
     """The window a letter promises for a visit planned to start at ``start``.
 
@@ -90,6 +94,9 @@ def promised_window(
         Length of the window: a multiple of 30 between 30 and 480.
     slots : sequence of TimeSlot
         The client's own windows (``Client.zeitfenster``).
+    bounds : (datetime, datetime), optional
+        The team's day (departure and return): the window is kept inside it as well, after
+        widening both ends to full half hours.
     """
     if minutes % 30 or not 30 <= minutes <= 480:
         raise LetterError(
@@ -100,15 +107,21 @@ def promised_window(
     a = _round_half_hour(s - minutes / 2)
     b = a + minutes
     wd = start.weekday()
+    lo, hi = 0.0, 24 * 60 - 1.0
     slot = next((sl for sl in slots
                  if wd in sl.weekdays and sl.start_min <= s <= sl.end_min), None)
     if slot is not None:
-        if a < slot.start_min:
-            a, b = slot.start_min, min(slot.start_min + minutes, slot.end_min)
-        elif b > slot.end_min:
-            a, b = max(slot.end_min - minutes, slot.start_min), slot.end_min
-    a, b = max(a, 0), min(b, 24 * 60 - 1)
-    return day0 + timedelta(minutes=a), day0 + timedelta(minutes=b)
+        lo, hi = slot.start_min, slot.end_min
+    if bounds is not None:
+        b_lo = 30 * ((bounds[0] - day0).total_seconds() // 1800)
+        b_hi = -30 * (-(bounds[1] - day0).total_seconds() // 1800)
+        if b_lo <= s <= b_hi:
+            lo, hi = max(lo, b_lo), min(hi, b_hi)
+    if a < lo:
+        a, b = lo, min(lo + minutes, hi)
+    elif b > hi:
+        a, b = max(hi - minutes, lo), hi
+    return day0 + timedelta(minutes=int(a)), day0 + timedelta(minutes=int(b))
 
 
 # --------------------------------------------------------------------------- content
@@ -148,7 +161,8 @@ def announcements(
                 continue
             c = by_id.get(st.client_id)
             window = promised_window(st.start, minutes=window_minutes,
-                                     slots=c.zeitfenster if c else ())
+                                     slots=c.zeitfenster if c else (),
+                                     bounds=(r.depart, r.return_))
             out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window))
     if wanted is not None:
         missing = [cid for cid in wanted if cid not in {a.client_id for a in out}]
@@ -429,3 +443,196 @@ def stop_of(plan: Plan, client_id: str) -> tuple[TeamDayRoute, PlannedStop] | No
             if s.client_id == client_id:
                 return r, s
     return None
+
+
+# --------------------------------------------------------------------------- the store
+
+#: Audit actions of letter runs (rows carry case id, visit id, plan id; never a name).
+AUDIT_LETTER = "brief_erstellt"
+AUDIT_CORRECTION = "korrekturbrief_erstellt"
+
+
+def _visit_rows(s: Any, city: str, client_ids: Iterable[str]) -> dict[str, list[Any]]:
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    ids = list(dict.fromkeys(client_ids))
+    out: dict[str, list[Any]] = {}
+    for k in range(0, len(ids), 500):
+        q = select(CaseVisitRow).where(CaseVisitRow.city == city,
+                                       CaseVisitRow.client_id.in_(ids[k:k + 500]))
+        for row in s.scalars(q):
+            out.setdefault(row.client_id, []).append(row)
+    return out
+
+
+def _match_visit(rows: list[Any], a: Announcement, plan: Plan) -> Any | None:
+    stop = stop_of(plan, a.client_id)
+    vid = stop[1].visit_id if stop else ""
+    for row in rows:
+        if vid and row.visit_id == vid:
+            return row
+    cands = [r for r in rows if r.day == a.day and r.status == "geplant"]
+    return max(cands, key=lambda r: r.updated_at) if cands else None
+
+
+def bind_announcements(
+    store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *, actor: str,
+    now: datetime,
+) -> list[Announcement]:
+    """Record in session ``s`` that these visits are announced, with the promised windows;
+    return them as recorded (with ``visit_id``).
+
+    A visit announced before keeps its first promise: its stored window is returned (and
+    printed again), not a new one around today's plan. A visit that has no row in
+    ``case_visits`` yet (a plan stored before visits were kept there) gets one. Every
+    letter is audited (case id, visit id, plan id, day and window; never a name).
+    """
+    import uuid
+
+    from hausbesuch.store import CaseVisitRow
+
+    out: list[Announcement] = []
+    rows = _visit_rows(s, plan.city, (a.client_id for a in items))
+    for a in items:
+        client_rows = rows.setdefault(a.client_id, [])
+        row = _match_visit(client_rows, a, plan)
+        stop = stop_of(plan, a.client_id)
+        if row is None:
+            end = stop[1].end if stop else a.window[1]
+            row = CaseVisitRow(
+                visit_id=uuid.uuid4().hex[:16], city=plan.city, client_id=a.client_id,
+                try_no=1 + sum(1 for r in client_rows if r.status == "erledigt"),
+                plan_id=plan.id, team_id=a.team_id, day=a.day,
+                start_at=a.planned_start or a.window[0], end_at=end, status="geplant",
+                pinned=False, created_at=now, updated_at=now)
+            s.add(row)
+            client_rows.append(row)
+        if row.announced_at is not None and row.promised_start and row.promised_end:
+            window = (row.promised_start, row.promised_end)
+            first = False
+        else:
+            window = a.window
+            row.announced_at = now
+            row.promised_start, row.promised_end = window
+            row.updated_at = now
+            first = True
+        out.append(Announcement(a.client_id, a.team_id, a.day, a.planned_start, window,
+                                visit_id=row.visit_id))
+        store.audit(actor, AUDIT_LETTER, city=plan.city, client_id=a.client_id,
+                    plan_id=plan.id, visit_id=row.visit_id, session=s,
+                    details={"tag": a.day.isoformat(), "von": _fmt_time(window[0]),
+                             "bis": _fmt_time(window[1]), "team": a.team_id,
+                             "erstmals": first})
+    return out
+
+
+def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
+    """Announced visits in the plan's span that the plan does not keep inside their window.
+
+    These are what the planning reports as "angekündigt, aber nicht mehr einplanbar": the
+    client is not planned on the promised day with a start inside the promised window.
+    Each comes back with ``announced_on`` set, for a correction letter.
+    """
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    first, last = plan.start, plan.start + timedelta(days=plan.days - 1)
+    kept: dict[str, tuple[date, datetime]] = {}
+    for r in plan.routes:
+        for st in r.stops:
+            kept[st.client_id] = (r.day, st.start)
+    out = []
+    with store.session() as s:
+        q = (select(CaseVisitRow)
+             .where(CaseVisitRow.city == plan.city, CaseVisitRow.status == "geplant",
+                    CaseVisitRow.announced_at.is_not(None),
+                    CaseVisitRow.promised_start.is_not(None),
+                    CaseVisitRow.promised_start >= datetime.combine(first, datetime.min.time()),
+                    CaseVisitRow.promised_start < datetime.combine(last + timedelta(days=1),
+                                                                    datetime.min.time()))
+             .order_by(CaseVisitRow.promised_start, CaseVisitRow.team_id))
+        for row in s.scalars(q):
+            hit = kept.get(row.client_id)
+            if hit and row.promised_start <= hit[1] <= row.promised_end:
+                continue
+            out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(), None,
+                                    (row.promised_start, row.promised_end),
+                                    visit_id=row.visit_id,
+                                    announced_on=row.announced_at.date()))
+    return out
+
+
+def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *,
+                       actor: str, now: datetime) -> None:
+    """In session ``s``, after correction letters: the promised visits are called off
+    (``entfallen``), so that later plans no longer hold them to the old window; each letter
+    is audited."""
+    from hausbesuch.store import CaseVisitRow
+
+    for a in items:
+        row = s.get(CaseVisitRow, a.visit_id)
+        if row is None:  # pragma: no cover - ids come from the store just before
+            continue
+        row.status = "entfallen"
+        row.updated_at = now
+        store.audit(actor, AUDIT_CORRECTION, city=plan.city, client_id=a.client_id,
+                    plan_id=plan.id, visit_id=a.visit_id, session=s,
+                    details={"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
+                             "bis": _fmt_time(a.window[1]), "team": a.team_id})
+
+
+def run_letters(
+    store: Any,
+    plan: Plan,
+    profile: Profile,
+    out_dir: Path,
+    *,
+    actor: str,
+    clients: Sequence[str] | None = None,
+    window_minutes: int = 120,
+    correction: bool = False,
+    letter_date: date | None = None,
+) -> LetterRun:
+    """The whole letter run of ``hausbesuch letters``: choose the visits, record them in the
+    store and write the PDFs, in one transaction (a failure records nothing).
+
+    Without ``correction``: a letter per planned visit (or per visit of ``clients``), each
+    recorded as announced with its promised window. With ``correction``: a correction
+    letter per announced visit that ``plan`` no longer keeps in its window
+    (:func:`broken_promises`); those visits are then called off.
+    """
+    if window_minutes % 30 or not 30 <= window_minutes <= 480:
+        raise LetterError(
+            f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
+        )
+    check_out_dir(out_dir)
+    master = {c.id: c for c in store.load_clients(plan.city)}
+    if correction:
+        items = broken_promises(store, plan)
+        if clients is not None:
+            wanted = set(clients)
+            items = [a for a in items if a.client_id in wanted]
+    else:
+        items = announcements(plan, clients=clients, window_minutes=window_minutes)
+    snapshot = {c.id: c for c in plan.clients}
+    named, skipped = [], []
+    for a in items:
+        c = master.get(a.client_id) or snapshot.get(a.client_id)
+        if c is None or not (c.name or "").strip():
+            skipped.append((a.client_id, "kein Name gespeichert"))
+        else:
+            named.append(a)
+    now = datetime.now().replace(microsecond=0)
+    with store.session() as s:
+        if correction:
+            recorded = named
+            record_corrections(store, s, plan, recorded, actor=actor, now=now)
+        else:
+            recorded = bind_announcements(store, s, plan, named, actor=actor, now=now)
+        run = write_letters(plan, recorded, profile, out_dir, master=master,
+                            letter_date=letter_date)
+    run.skipped = skipped + run.skipped
+    return run
