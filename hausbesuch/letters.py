@@ -180,16 +180,18 @@ _HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
 def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     """The postal address of a client as the letter's address field shows it (no name).
 
-    A street found in the OSM data (exact or interpolated) is written as OSM spells it; a
-    missing postcode or town is taken from there too. Otherwise the address as given.
+    An address found in the OSM data (exact or interpolated) is written as OSM spells it;
+    a missing postcode or town is taken from the geocoder's match (also at street level).
+    Otherwise the address as given.
     """
     street = " ".join(p for p in (client.street, client.housenumber) if p)
     postcode, town = client.postcode or "", client.town or ""
-    if geocode is not None and geocode.quality in {"exact", "interpolated"} and geocode.match:
+    if geocode is not None and geocode.quality != "unresolved" and geocode.match:
         m = _HEAD_TAIL.match(geocode.match)
         head, tail = (m["head"], m["tail"]) if m else (geocode.match, "")
         tail = re.sub(r"\s*\(.*\)\s*$", "", tail)
-        street = head
+        if geocode.quality in {"exact", "interpolated"}:
+            street = head
         tm = re.match(r"^(\d{5})\s+(.*)$", tail)
         if tm:
             postcode = postcode or tm[1]
