@@ -40,6 +40,7 @@ __all__ = [
     "LetterRun",
     "announcements",
     "check_out_dir",
+    "letter_content",
     "letter_fields",
     "postal_lines",
     "promised_window",
@@ -270,7 +271,7 @@ def _sender(profile: Profile) -> dict[str, Any]:
     }
 
 
-def _letter_json(
+def letter_content(
     profile: Profile,
     announcement: Announcement,
     *,
@@ -309,7 +310,7 @@ def _letter_json(
 def render_pdf(
     profile: Profile, letters: Sequence[dict[str, Any]], *, title: str, logo: Path | None = None
 ) -> bytes:
-    """Typeset letters (each from :func:`_letter_json`) into one PDF, one letter per page."""
+    """Typeset letters (each from :func:`letter_content`) into one PDF, one letter per page."""
     import typst
 
     data: dict[str, Any] = {"sender": _sender(profile), "letters": list(letters),
@@ -420,7 +421,7 @@ def write_letters(
         if client is None or not (client.name or "").strip():
             run.skipped.append((a.client_id, "kein Name gespeichert"))
             continue
-        body = _letter_json(profile, a, name=client.name.strip(),
+        body = letter_content(profile, a, name=client.name.strip(),
                             address=postal_lines(client, geocodes.get(a.client_id)),
                             letter_date=when)
         pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo)
