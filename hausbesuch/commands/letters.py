@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,20 +9,6 @@ import typer
 
 from hausbesuch.commands._common import CityOption, user_errors
 from hausbesuch.errors import UserError
-
-#: Who is recorded in the audit log as the author of a letter run.
-ACTOR_ENV = "HAUSBESUCH_USER"
-
-
-def current_actor() -> str:
-    """``$HAUSBESUCH_USER``, else the login name."""
-    name = os.environ.get(ACTOR_ENV, "").strip()
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no passwd entry (containers)
-        return "unbekannt"
 
 
 def profile_for_plan(city: str | None, plan_city: str):
@@ -83,6 +67,7 @@ def register(app: typer.Typer) -> None:
         """Ankündigungsbriefe (PDF, DIN 5008) schreiben: einer je Besuch und ein Sammel-PDF je
         Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten für jeden
         späteren Plan."""
+        from hausbesuch.casework import cli_actor
         from hausbesuch.letters import run_letters
         from hausbesuch.store import Store
 
@@ -92,7 +77,7 @@ def register(app: typer.Typer) -> None:
         with Store.open(db) as store:
             stored = store.load_plan(plan)
             profile = profile_for_plan(city, stored.city)
-            run = run_letters(store, stored, profile, out, actor=current_actor(), clients=wanted,
+            run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
                               window_minutes=window_minutes, correction=correction)
         what = "Korrekturbriefe" if correction else "Briefe"
         typer.echo(f"{len(run.letters)} {what} und {len(run.team_days)} Sammel-PDFs (je Team und "
