@@ -317,3 +317,41 @@ def test_promised_window(start, minutes, slots, bounds, expected):
     )
     assert got == (at(expected[0]), at(expected[1]))
     assert got[0] <= at(start) <= got[1]
+
+
+def _png(path: Path, w: int = 40, h: int = 20) -> None:
+    """A small red PNG (written by hand: no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xcc\x00\x00" * w for _ in range(h))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_logo_from_the_profile(planned_week, letters_db):
+    """A profile's logo is placed in the letterhead; the sender's block stays above the
+    information block."""
+    from hausbesuch.config import PROFILE_DIR
+
+    url, base = letters_db
+    prof = base / "profil"
+    prof.mkdir()
+    _png(prof / "logo.png")
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    (prof / "bh.toml").write_text(text.replace("[brief]\n", '[brief]\nlogo = "logo.png"\n'),
+                                  encoding="utf-8")
+    cid = planned_week.result.plan.routes[0].stops[1].client_id
+    out = base / "mit_logo"
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(out), "--clients",
+                  cid, "--city", str(prof / "bh.toml"))
+    assert res.exit_code == 0, res.output
+    page = PdfReader(out / f"brief_{cid}.pdf").pages[0]
+    assert len(page.images) == 1 and page.images[0].image.size == (40, 20)
+    sender = [y for t, x, y in _positions(out / f"brief_{cid}.pdf")
+              if x > 120 and ("Bad Hersfeld" in t or "Am Markt" in t)]
+    assert sender and max(sender) < 45
