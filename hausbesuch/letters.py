@@ -535,12 +535,14 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     """Announced visits in the plan's span that the plan does not keep inside their window.
 
     These are what the planning reports as "angekündigt, aber nicht mehr einplanbar": the
-    client is not planned on the promised day with a start inside the promised window.
-    Each comes back with ``announced_on`` set, for a correction letter.
+    client is not planned with a start inside the promised window. A re-plan marks such a
+    visit ``entfallen``; both ``geplant`` and ``entfallen`` visits count, except those that
+    already had their correction letter (audit action :data:`AUDIT_CORRECTION`). Each
+    comes back with ``announced_on`` set, for a correction letter.
     """
     from sqlalchemy import select
 
-    from hausbesuch.store import CaseVisitRow
+    from hausbesuch.store import AuditRow, CaseVisitRow
 
     first, last = plan.start, plan.start + timedelta(days=plan.days - 1)
     kept: dict[str, tuple[date, datetime]] = {}
@@ -549,8 +551,11 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
             kept[st.client_id] = (r.day, st.start)
     out = []
     with store.session() as s:
+        corrected = set(s.scalars(select(AuditRow.visit_id).where(
+            AuditRow.city == plan.city, AuditRow.action == AUDIT_CORRECTION)))
         q = (select(CaseVisitRow)
-             .where(CaseVisitRow.city == plan.city, CaseVisitRow.status == "geplant",
+             .where(CaseVisitRow.city == plan.city,
+                    CaseVisitRow.status.in_(("geplant", "entfallen")),
                     CaseVisitRow.announced_at.is_not(None),
                     CaseVisitRow.promised_start.is_not(None),
                     CaseVisitRow.promised_start >= datetime.combine(first, datetime.min.time()),
@@ -559,7 +564,8 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
              .order_by(CaseVisitRow.promised_start, CaseVisitRow.team_id))
         for row in s.scalars(q):
             hit = kept.get(row.client_id)
-            if hit and row.promised_start <= hit[1] <= row.promised_end:
+            if row.visit_id in corrected or (
+                    hit and row.promised_start <= hit[1] <= row.promised_end):
                 continue
             out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(), None,
                                     (row.promised_start, row.promised_end),

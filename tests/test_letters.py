@@ -355,3 +355,65 @@ def test_logo_from_the_profile(planned_week, letters_db):
     sender = [y for t, x, y in _positions(out / f"brief_{cid}.pdf")
               if x > 120 and ("Bad Hersfeld" in t or "Am Markt" in t)]
     assert sender and max(sender) < 45
+
+
+@pytest.fixture(scope="module")
+def replanned(planned_week, tmp_path_factory):
+    """Letters for the whole week, then a re-plan from Monday 6:00 without team-2 that day."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import replan
+    from hausbesuch.store import Store
+
+    base = tmp_path_factory.mktemp("replan")
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), base / "plan.db")
+    url = f"sqlite:///{base / 'plan.db'}"
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "briefe"))
+    assert res.exit_code == 0, res.output
+    start = planned_week.result.plan.start
+    with Store.open(url) as store:
+        result = replan(store, planned_week.plan_id, load_profile("bad-hersfeld"),
+                        moment=datetime.combine(start, datetime.min.time()) + timedelta(hours=6),
+                        actor="test", without_teams=["team-2"], time_limit=3.0)
+    return url, base, result.plan
+
+
+def test_replan_keeps_every_announced_visit_in_its_window_or_reports_it(planned_week, replanned):
+    """Never silently outside: each announced visit is planned with its start inside the
+    promised window, or unassigned as "angekündigt, aber nicht mehr einplanbar"."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, _, plan = replanned
+    with Store.open(url) as store, store.session() as s:
+        promised = {v.client_id: (v.promised_start, v.promised_end)
+                    for v in s.query(CaseVisitRow).filter(CaseVisitRow.announced_at.is_not(None))}
+    assert len(promised) == sum(len(r.stops) for r in planned_week.result.plan.routes)
+    planned = {st.client_id: (r, st) for r in plan.routes for st in r.stops}
+    unassigned = {u.client_id: u for u in plan.unassigned}
+    kept, reported = set(), set()
+    for cid, (a, b) in promised.items():
+        if cid in planned:
+            r, st = planned[cid]
+            assert r.day == a.date() and a <= st.start <= b, (cid, a, b, st.start)
+            kept.add(cid)
+        else:
+            u = unassigned[cid]
+            assert u.reason.startswith("angekündigt") and "nicht mehr einplanbar" in u.reason
+            reported.add(cid)
+    monday_team2 = {st.client_id for r in planned_week.result.plan.routes
+                    if r.team_id == "team-2" and r.day == plan.start for st in r.stops}
+    assert monday_team2 and reported  # team-1's Monday is full of its own promises
+    assert reported <= monday_team2 | {cid for cid, (a, _) in promised.items()
+                                       if a.date() == plan.start}
+    assert not any(r.team_id == "team-2" and r.day == plan.start for r in plan.routes)
+    assert len(kept) > len(reported)
+
+
+def test_correction_letters_after_the_replan(planned_week, replanned):
+    url, base, plan = replanned
+    reported = {u.client_id for u in plan.unassigned if u.reason.startswith("angekündigt")}
+    out = base / "korrektur"
+    res = _invoke("letters", plan.id, "--db", url, "--out", str(out), "--correction")
+    assert res.exit_code == 0, res.output
+    got = {p.name.removeprefix("korrektur_").removesuffix(".pdf")
+           for p in out.glob("korrektur_*.pdf")}
+    assert got == reported
