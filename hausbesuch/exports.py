@@ -250,6 +250,56 @@ def _team_day_title(r: TeamDayRoute, used: set[str]) -> str:
     return title
 
 
+def _clock(text: str) -> time | str:
+    try:
+        return time.fromisoformat(text) if text else ""
+    except ValueError:
+        return text
+
+
+def _day(text: str) -> date | str:
+    try:
+        return date.fromisoformat(text) if text else ""
+    except ValueError:
+        return text
+
+
+def _number(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+#: Columns of report.csv -> (German header, cell value, width) in the workbook.
+_REPORT_COLUMNS = {
+    "zeile": ("Zeile", _number, 7),
+    "id": ("Kundennummer", str, 14),
+    "status": ("Status", str, 16),
+    "team": ("Team", str, 12),
+    "datum": ("Datum", _day, 12),
+    "position": ("Position", _number, 9),
+    "ankunft": ("Ankunft", _clock, 9),
+    "beginn": ("Beginn", _clock, 9),
+    "ende": ("Ende", _clock, 9),
+    "zeitfenster": ("Zeitfenster", str, 18),
+    "stadtteil": ("Stadtteil", str, 20),
+    "geo_qualitaet": ("Geokodierung", str, 16),
+    "versuche_bisher": ("Versuche bisher", _number, 14),
+    "grund": ("Grund", str, 60),
+}
+
+
+def _report_table(
+    report: Sequence[dict[str, str]],
+) -> tuple[list[str], list[list[Any]], list[int]]:
+    """Header, rows and widths of the report sheet; columns the workbook does not know yet
+    are kept, under their own name."""
+    keys = list(report[0]) if report else list(_REPORT_COLUMNS)
+    known = [k for k in _REPORT_COLUMNS if k in keys] + [k for k in keys if k not in _REPORT_COLUMNS]
+    spec = [_REPORT_COLUMNS.get(k, (k, str, 16)) for k in known]
+    rows = [[conv(r.get(k, "") or "") for k, (_, conv, _) in zip(known, spec, strict=True)]
+            for r in report]
+    return [h for h, _, _ in spec], rows, [w for _, _, w in spec]
+
+
 def _minutes(seconds: float) -> int:
     return round(seconds / 60)
 
@@ -266,7 +316,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     if report is None:
         from hausbesuch.planning import report_rows
 
-        report = report_rows(plan)
+        report = report_rows(plan, snap_far=(plan.params or {}).get("snap_far"))
     wb = Workbook()
     wb.remove(wb.active)
     routes = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
@@ -301,24 +351,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     summary.column_dimensions["L"].width = 18
     summary.column_dimensions["M"].width = 26
 
-    def clock(text: str) -> time | str:
-        return time.fromisoformat(text) if text else ""
-
-    def day(text: str) -> date | str:
-        return date.fromisoformat(text) if text else ""
-
-    def number(text: str) -> int | str:
-        return int(text) if text.isdigit() else text
-
-    _sheet(
-        wb, "Bericht",
-        ["Zeile", "Kundennummer", "Status", "Team", "Datum", "Position", "Ankunft", "Beginn",
-         "Ende", "Zeitfenster", "Stadtteil", "Geokodierung", "Grund"],
-        [[number(r["zeile"]), r["id"], r["status"], r["team"], day(r["datum"]),
-          number(r["position"]), clock(r["ankunft"]), clock(r["beginn"]), clock(r["ende"]),
-          r["zeitfenster"], r["stadtteil"], r["geo_qualitaet"], r["grund"]] for r in report],
-        [7, 14, 16, 12, 12, 9, 9, 9, 9, 18, 20, 14, 60],
-    )
+    _sheet(wb, "Bericht", *_report_table(report))
     used = {"übersicht", "bericht"}
     for r in routes:
         _sheet(
