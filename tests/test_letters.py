@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from hausbesuch.cli import app
 from hausbesuch.letters import MONTHS, WEEKDAYS_LONG, postal_lines, promised_window
 from hausbesuch.plandata import TimeSlot
+from tests.test_store import pg_schema  # noqa: F401  (fixture: a fresh PostgreSQL schema)
 
 MM = 72 / 25.4
 UMLAUT_NAME = "Jürgen Weiß-Öztürk"
@@ -417,3 +418,30 @@ def test_correction_letters_after_the_replan(planned_week, replanned):
     got = {p.name.removeprefix("korrektur_").removesuffix(".pdf")
            for p in out.glob("korrektur_*.pdf")}
     assert got == reported
+
+
+@pytest.mark.postgres
+def test_letters_on_postgresql(planned_week, request, tmp_path):
+    """The letter run records announcements and audit rows on PostgreSQL as on SQLite."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import AUDIT_LETTER, run_letters
+    from hausbesuch.planning import save_plan_and_visits
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, schema = request.getfixturevalue("pg_schema")
+    plan = planned_week.result.plan
+    ids = [s.client_id for s in plan.routes[0].stops[:3]]
+    with Store.open(url, schema=schema) as store:
+        store.upsert_clients(plan.clients, plan.city)
+        save_plan_and_visits(store, plan, actor="test")
+        run = run_letters(store, plan, load_profile("bad-hersfeld"), tmp_path / "briefe",
+                          actor="test", clients=ids)
+        with store.session() as s:
+            rows = {v.client_id: v for v in s.query(CaseVisitRow).filter(
+                CaseVisitRow.announced_at.is_not(None))}
+        audit = store.audit_rows(action=AUDIT_LETTER)
+    assert sorted(run.letters) == sorted(ids) == sorted(rows)
+    assert [a.window for a in run.announcements] == [
+        (rows[a.client_id].promised_start, rows[a.client_id].promised_end)
+        for a in run.announcements]
+    assert sorted(r["client_id"] for r in audit) == sorted(ids)
