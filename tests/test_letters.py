@@ -445,3 +445,28 @@ def test_letters_on_postgresql(planned_week, request, tmp_path):
         (rows[a.client_id].promised_start, rows[a.client_id].promised_end)
         for a in run.announcements]
     assert sorted(r["client_id"] for r in audit) == sorted(ids)
+
+
+def test_nothing_in_the_data_is_read_as_markup(planned_week, tmp_path):
+    """Names and addresses with Typst markup are printed literally; no name in the PDF's
+    metadata."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import announcements, write_letters
+    from hausbesuch.plandata import Client
+
+    plan = planned_week.result.plan
+    cid = plan.routes[0].stops[0].client_id
+    evil = '#set page(width: 2cm) *fett* $x^2$ <lbl> @ref _k_ \\ #"}]) //'
+    master = {cid: Client(row=2, id=cid, address="Am Markt 1, 36251 Bad Hersfeld", name=evil,
+                          street="Am Markt", housenumber="1", postcode="36251",
+                          town="#pagebreak() Bad Hersfeld")}
+    items = [a for a in announcements(plan) if a.client_id == cid]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=master)
+    reader = PdfReader(run.letters[cid])
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1
+    assert " ".join(evil.split()) in " ".join(text.split())
+    assert "36251 #pagebreak() Bad Hersfeld" in text
+    assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) \
+        == pytest.approx(A4, abs=0.5)
+    assert evil not in str(reader.metadata) and cid in str(reader.metadata.title)
