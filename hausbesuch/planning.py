@@ -436,7 +436,8 @@ def plan_week(
         balance=options.balance,
     )
 
-    from routing._lns import ready, warm_up
+    from routing import prepare as warm_up
+    from routing import ready
 
     if not ready():  # once per installation: compile the improvement phase (~20 s)
         say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)

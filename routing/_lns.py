@@ -545,7 +545,7 @@ class _Arrays:
         vs = np.empty(m, np.int64)
         ve = np.empty(m, np.int64)
         for vi, veh in enumerate(vehicles):
-            for loc, arr in ((veh.team.start, vs), (veh.team.end, ve)):
+            for loc, arr in ((veh.start, vs), (veh.end, ve)):
                 if loc not in depot_of:
                     depot_of[loc] = n + len(depot_of)
                 arr[vi] = depot_of[loc]

@@ -11,9 +11,11 @@ Units and conventions
   JSON layer converts.
 - **Matrices** are square integer arrays indexed by location index, one duration
   matrix (seconds) and optionally one distance matrix (metres) per travel mode.
-  A travel time that is negative or ``>= UNREACHABLE`` means "no path": the solver
-  never uses such a leg. Non-finite floats (``inf``, ``nan``) are read as
-  unreachable too.
+  A travel time ``>= UNREACHABLE`` (``inf`` included) means "no path": the solver
+  never uses such a leg. Negative values and NaN are refused (:class:`Problem` raises
+  :class:`RoutingInputError` naming the mode, row and column): the app converts its own
+  "no path" marker (``geodata.matrix.UNREACHABLE = -1``) to this one before building
+  a problem.
 - Every team works in shifts; each :class:`Shift` (a team on one day) becomes one
   vehicle of the solver.
 """
@@ -30,7 +32,7 @@ from routing.errors import RoutingInputError
 
 #: Seconds per day; day ``d`` starts at ``d * DAY``.
 DAY = 86_400
-#: Matrix values at or above this (or negative) mark an unreachable pair (≈ 31.7 years).
+#: Matrix values at or above this mark an unreachable pair (≈ 31.7 years); negative ones are refused.
 UNREACHABLE = 1_000_000_000
 #: Highest allowed priority (as in VROOM).
 MAX_PRIORITY = 100
@@ -102,15 +104,27 @@ class Break:
 
 @dataclass(frozen=True)
 class Shift:
-    """A team's working time on one day, with its breaks (usually one lunch break)."""
+    """A team's working time on one day, with its breaks (usually one lunch break).
+
+    ``start``/``end`` (location indices) replace the team's start/end for this shift
+    only, e.g. a re-plan from 11:30 that starts the team where its last done visit was.
+    None keeps the team's.
+    """
 
     day: int
     window: TimeWindow
     breaks: tuple[Break, ...] = ()
+    start: int | None = None
+    end: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        where = f"Schicht an Tag {self.day}"
+        for name in ("start", "end"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, _int(v, where, name))
 
 
 @dataclass(frozen=True)
@@ -278,6 +292,16 @@ class Vehicle:
     def day(self) -> int:
         return self.shift.day
 
+    @property
+    def start(self) -> int | None:
+        """Start location of this team-day: the shift's override, else the team's."""
+        return self.shift.start if self.shift.start is not None else self.team.start
+
+    @property
+    def end(self) -> int | None:
+        """End location of this team-day: the shift's override, else the team's."""
+        return self.shift.end if self.shift.end is not None else self.team.end
+
 
 def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
     try:
@@ -294,7 +318,19 @@ def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
             f"Matrix '{kind}' für Verkehrsmittel '{mode}': {arr.shape[0]} Zeilen, die "
             f"Dauermatrix hat {n}."
         )
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr >= UNREACHABLE)
+    if np.isnan(arr).any():
+        i, j = np.argwhere(np.isnan(arr))[0]
+        raise _err(
+            f"Matrix '{kind}' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: keine Zahl "
+            f"(NaN); unerreichbar ist {UNREACHABLE} oder mehr."
+        )
+    if (arr < 0).any():
+        i, j = np.argwhere(arr < 0)[0]
+        raise _err(
+            f"Matrix '{kind}' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: negativer "
+            f"Wert {arr[i, j]:g}; unerreichbar ist {UNREACHABLE} oder mehr."
+        )
+    bad = arr >= UNREACHABLE  # includes +inf
     fin = np.where(bad, 0.0, arr)
     if not np.all(fin == np.round(fin)):
         i, j = np.argwhere(fin != np.round(fin))[0]
@@ -384,6 +420,13 @@ class Problem:
                         f"Team {t.id}, Schicht an Tag {s.day}: es gibt nur {self.days} Tage "
                         f"(0 bis {self.days - 1})."
                     )
+                for name in ("start", "end"):
+                    loc = getattr(s, name)
+                    if loc is not None and loc >= n:
+                        raise _err(
+                            f"Team {t.id}, Schicht an Tag {s.day}, Feld '{name}': Ort {loc} "
+                            f"liegt außerhalb der Matrix ({n} Orte)."
+                        )
         n_min = min(m.shape[0] for m in dur.values())
         dims = {len(t.capacity) for t in self.teams}
         positions: set[tuple[str | None, int | None, int]] = set()

@@ -91,8 +91,8 @@ def explain(
 
     def leg_ok(veh) -> bool:
         mode = veh.team.mode
-        to = problem.duration(mode, veh.team.start, visit.location)
-        back = problem.duration(mode, visit.location, veh.team.end)
+        to = problem.duration(mode, veh.start, visit.location)
+        back = problem.duration(mode, visit.location, veh.end)
         return reachable(to) and reachable(back)
 
     reach = [veh for veh in allowed if leg_ok(veh)]

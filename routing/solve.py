@@ -125,7 +125,7 @@ def _node_layout(problem: Problem, vehicles: list[Vehicle]):
     depot_of: dict[int | None, int] = {}
     starts, ends = [], []
     for veh in vehicles:
-        for loc, lst in ((veh.team.start, starts), (veh.team.end, ends)):
+        for loc, lst in ((veh.start, starts), (veh.end, ends)):
             if loc not in depot_of:
                 depot_of[loc] = n + len(depot_of)
             lst.append(depot_of[loc])

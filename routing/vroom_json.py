@@ -45,6 +45,7 @@ import numpy as np
 from routing.errors import RoutingInputError
 from routing.model import (
     DAY,
+    UNREACHABLE,
     Break,
     Pin,
     Problem,
@@ -162,7 +163,7 @@ def _matrix_value(v: Any, where: str, key: str) -> np.ndarray:
     for i, r in enumerate(v):
         if len(r) != n:
             raise _e(where, f"{key}[{i}]", f"Zeile hat {len(r)} Werte, erwartet {n}.")
-    arr = np.full((n, n), -1, dtype=np.int64)
+    arr = np.full((n, n), UNREACHABLE, dtype=np.int64)
     for i, r in enumerate(v):
         for j, x in enumerate(r):
             if x is None:
@@ -388,7 +389,13 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 bw = f"{sw}, Pause {bk + 1}"
                 breaks.append(Break(_window(b.get("window"), bw, "window"), _uint(b, "duration", bw)))
             shifts.append(
-                Shift(_uint(s, "day", sw), _window(s.get("time_window"), sw, "time_window"), tuple(breaks))
+                Shift(
+                    _uint(s, "day", sw),
+                    _window(s.get("time_window"), sw, "time_window"),
+                    tuple(breaks),
+                    start=_uint(s, "start_index", sw) if s.get("start_index") is not None else None,
+                    end=_uint(s, "end_index", sw) if s.get("end_index") is not None else None,
+                )
             )
         skills = t.get("skills") or []
         teams.append(
@@ -481,10 +488,10 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
             "description": f"Team {t.id}, Tag {s.day + 1}",
             "profile": t.mode,
         }
-        if t.start is not None:
-            out["start_index"] = t.start
-        if t.end is not None:
-            out["end_index"] = t.end
+        if veh.start is not None:
+            out["start_index"] = veh.start
+        if veh.end is not None:
+            out["end_index"] = veh.end
         if t.capacity:
             out["capacity"] = list(t.capacity)
         skills = sorted(sids[x] for x in t.skills)
@@ -558,6 +565,8 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         "vehicle": veh_of[(t.id, s.day)],
                         "time_window": _tw(s.window),
                         "breaks": [{"window": _tw(b.window), "duration": b.duration} for b in s.breaks],
+                        **({"start_index": s.start} if s.start is not None else {}),
+                        **({"end_index": s.end} if s.end is not None else {}),
                     }
                     for s in t.shifts
                 ],
@@ -581,7 +590,7 @@ def solution_to_json(
         mode = veh.team.mode
         steps = []
         travel = dist = 0
-        prev_loc: int | None = veh.team.start
+        prev_loc: int | None = veh.start
         load = (
             sum(visits[x].amount[0] for x in r.visits if visits[x].amount)
             if veh.team.capacity
@@ -704,8 +713,8 @@ def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
             else:
                 steps.append(Step(kind, arr, arr, 0, loc))
         seq = [s.location for s in steps if s.kind == "job"]
-        locs = ([veh.team.start] if veh.team.start is not None else []) + seq + (
-            [veh.team.end] if veh.team.end is not None else []
+        locs = ([veh.start] if veh.start is not None else []) + seq + (
+            [veh.end] if veh.end is not None else []
         )
         mode = veh.team.mode
         travel = sum(problem.duration(mode, a, b) for a, b in zip(locs, locs[1:], strict=False))

@@ -61,7 +61,8 @@ def register(app: typer.Typer) -> None:
             if show:
                 typer.echo(f"  {elapsed:6.1f} s  Zielwert {objective}", err=True)
 
-        from routing._lns import ready, warm_up
+        from routing import prepare as warm_up
+        from routing import ready
 
         if not ready():  # once per installation; not part of the time limit
             typer.echo("Optimierer wird einmalig übersetzt (ca. 20 s) ...", err=True)
