@@ -36,6 +36,9 @@ DAY = 86_400
 UNREACHABLE = 1_000_000_000
 #: Highest allowed priority (as in VROOM).
 MAX_PRIORITY = 100
+#: Largest time, duration, amount or capacity accepted (seconds: about 31,700 years);
+#: keeps every sum the solver forms far inside int64.
+MAX_VALUE = 10**12
 
 
 def at(day: int, hours: float, minutes: float = 0) -> int:
@@ -59,7 +62,20 @@ def _int(value: Any, where: str, field_name: str, *, minimum: int | None = 0) ->
     value = int(value)
     if minimum is not None and value < minimum:
         raise _err(f"{where}, Feld '{field_name}': Wert {value} ist kleiner als {minimum}.")
+    if value > MAX_VALUE:
+        raise _err(
+            f"{where}, Feld '{field_name}': Wert {value} ist größer als {MAX_VALUE} "
+            "(höchstens 10^12)."
+        )
     return value
+
+
+class MatrixRangeError(RoutingInputError):
+    """A matrix value too large for the solver's objective; knows its mode and cell."""
+
+    def __init__(self, msg: str, mode: str, kind: str, row: int, col: int) -> None:
+        super().__init__(msg)
+        self.mode, self.kind, self.row, self.col = mode, kind, row, col
 
 
 @dataclass(frozen=True)
@@ -304,6 +320,19 @@ class Vehicle:
 
 
 def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
+    raw = value if isinstance(value, np.ndarray) else None
+    if raw is not None and raw.dtype.kind in "iu" and raw.ndim == 2 and (
+        raw.shape[0] == raw.shape[1] and (n is None or raw.shape[0] == n)
+    ):  # integers already: one pass (large matrices)
+        if raw.dtype.kind == "i" and raw.size and raw.min() < 0:
+            i, j = np.argwhere(raw < 0)[0]
+            raise _err(
+                f"Matrix '{kind}' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: negativer "
+                f"Wert {raw[i, j]}; unerreichbar ist {UNREACHABLE} oder mehr."
+            )
+        out = np.minimum(raw, UNREACHABLE).astype(np.int64)
+        out.flags.writeable = False
+        return out
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -459,6 +488,44 @@ class Problem:
                     positions.add(key)
         if len(dims) > 1:
             raise _err("Teams, Feld 'capacity': alle Teams brauchen gleich viele Kapazitäten.")
+        self._check_objective_range()
+
+    def _check_objective_range(self) -> None:
+        """The layered drop penalties of the solver must fit int64 (see ``penalties``).
+
+        They grow with the longest reachable travel time; a matrix with travel times of
+        years would overflow them: refused, naming the longest leg.
+        """
+        n = len(self.visits)
+        n_veh = sum(len(t.shifts) for t in self.teams)
+        max_leg, where = 0, None
+        for mode, m in self.durations.items():
+            fin = np.where(m < UNREACHABLE, m, -1)
+            if fin.size and fin.max() > max_leg:
+                max_leg = int(fin.max())
+                i, j = np.unravel_index(int(fin.argmax()), fin.shape)
+                where = (mode, int(i), int(j))
+        unit = (n + 2 * n_veh) * max(max_leg, 1) + self.balance * n + 1
+        prio_unit = (n + 1) * unit
+        pin_unit = (sum(v.priority for v in self.visits) + 1) * prio_unit + (n + 1) * unit
+        total = sum(
+            unit + v.priority * prio_unit + (pin_unit if v.pin is not None else 0)
+            for v in self.visits
+        )
+        if total >= 2**62:
+            if where is None:
+                raise _err(
+                    f"Problem: {n} Besuche mit dieser Prioritätssumme sind zu viele für die "
+                    "Zielfunktion (64 Bit)."
+                )
+            mode, i, j = where
+            raise MatrixRangeError(
+                f"Matrix 'durations' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: die "
+                f"Fahrzeit {max_leg} s ist für {n} Besuche zu groß (die Zielfunktion "
+                f"überschreitet 64 Bit); unerreichbare Wege mit {UNREACHABLE} oder mehr "
+                "markieren.",
+                mode, "durations", i, j,
+            )
 
     # -- derived ---------------------------------------------------------------------------
     def vehicles(self) -> list[Vehicle]:

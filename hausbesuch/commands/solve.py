@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
 
         if not ready():  # once per installation; not part of the time limit
             typer.echo("Optimierer wird einmalig übersetzt (ca. 20 s) ...", err=True)
-            warm_up()
+        warm_up()  # else loads the compiled code (about 1 s), also off the clock
         sol = solve(
             prob,
             time_limit=time_limit,
