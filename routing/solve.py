@@ -65,7 +65,7 @@ LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
 #: Time cap of the OR-Tools phase for small problems: base + per visit (stop when done).
-ORTOOLS_BASE_S = 0.2
+ORTOOLS_BASE_S = 0.1
 ORTOOLS_S_PER_VISIT = 0.05
 #: OR-Tools' model costs about this many seconds per matrix entry to build (measured:
 #: 0.35 s per 1,500 x 1,500 matrix); when building would take more than BUILD_SHARE of
