@@ -117,7 +117,8 @@ def assemble_unassigned(built: Built, solution: Any) -> list[UnassignedVisit]:
     out = []
     for u in solution.unassigned:
         c = built.candidates[u.visit]
-        out.append(UnassignedVisit(c.id, u.code, u.reason, c.geocode.lon, c.geocode.lat,
+        reason = f"{c.pin_note} nicht einplanbar: {u.reason}" if c.pin_note else u.reason
+        out.append(UnassignedVisit(c.id, u.code, reason, c.geocode.lon, c.geocode.lat,
                                    c.client.address, c.geocode.district,
                                    tries_before=c.tries_before))
     return out

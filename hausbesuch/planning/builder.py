@@ -126,6 +126,8 @@ class Candidate:
     visit_id: str | None = None
     #: a window promised by an announcement letter (binding): (start, end)
     promise: tuple[datetime, datetime] | None = None
+    #: what the pin is, for reasons ("Vereinbarter Termin am …"); "" when not pinned
+    pin_note: str = ""
 
     @property
     def id(self) -> str:
@@ -237,12 +239,15 @@ def make_candidate(
             "no_working_day", f"Kein Arbeitstag im Planungszeitraum ({span.describe()}).")
         return unassigned(code, reason)
 
+    # an agreed time (appointment, or a time pinned in the list) overrides the client's
+    # usual windows and the revisit half-day rule: the client said when
+    agreed = pin_day is not None and pin_time_min is not None
     windows: list[tuple[int, int]] = []
     restricted = False
     for k in days:
         wd = span.date(k).weekday()
         iv = [(0, DAY_S - 1)]
-        if client.zeitfenster:
+        if client.zeitfenster and not agreed:
             restricted = True
             iv = _intersect(iv, [(s.start_min * 60, s.end_min * 60 - service_s)
                                  for s in client.zeitfenster
@@ -253,10 +258,10 @@ def make_candidate(
         if promise is not None:
             restricted = True
             iv = _intersect(iv, [promised_starts(promise)])
-        if (wd, HALF_DAYS[0]) in d.avoid:
+        if (wd, HALF_DAYS[0]) in d.avoid and not agreed:
             restricted = True
             iv = _intersect(iv, [(noon, DAY_S - 1)])
-        if (wd, HALF_DAYS[1]) in d.avoid:
+        if (wd, HALF_DAYS[1]) in d.avoid and not agreed:
             restricted = True
             iv = _intersect(iv, [(0, noon - 1)])
         if not_before is not None and span.date(k) == not_before.date():
@@ -279,8 +284,20 @@ def make_candidate(
         return unassigned("revisit_rules",
                           f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
                           "bleibt kein anderer Wochentag oder keine andere Tageszeit.")
+    note = ""
+    if d.appointment is not None:
+        note = f"Vereinbarter Termin am {fmt_date(d.appointment.date())}, " \
+               f"{d.appointment:%H:%M} Uhr"
+    elif promise is not None:
+        note = f"Angekündigter Besuch am {fmt_date(promise[0].date())}, " \
+               f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
+    elif pin_day is not None or pin_team:
+        note = "Festlegung laut Liste (" + ", ".join(
+            x for x in (pin_team and f"Team {pin_team}", pin_day and fmt_date(pin_day),
+                        pin_time_min is not None and f"{pin_time_min // 60:02d}:"
+                        f"{pin_time_min % 60:02d} Uhr") if x) + ")"
     return Candidate(
-        client=client, geocode=geocode, service_s=service_s,
+        client=client, geocode=geocode, service_s=service_s, pin_note=note,
         windows=tuple(windows) if restricted else (),
         earliest_day=min(days), latest_day=max(days),
         priority=client_priority(client, span.start),

@@ -50,10 +50,10 @@ QUALITY_DE = {
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
 
 
-def _field(name: str) -> str:
-    from hausbesuch.clients import FIELD_LABELS
+def _field_reason(name: str, reason: str) -> str:
+    from hausbesuch.clients import field_reason
 
-    return FIELD_LABELS.get(name, name)
+    return field_reason(name, reason)
 
 
 def report_rows(
@@ -112,7 +112,7 @@ def report_rows(
     for rej in plan.rejected:
         row = dict.fromkeys(REPORT_COLUMNS, "")
         row.update(zeile=str(rej.row) if rej.row else "", id=rej.id or "",
-                   status=STATUS_REJECTED, grund=f"{_field(rej.field)}: {rej.reason}")
+                   status=STATUS_REJECTED, grund=_field_reason(rej.field, rej.reason))
         g = geo.get(rej.id or "")
         if g is not None and rej.field == "adresse":
             row["geo_qualitaet"] = g.quality

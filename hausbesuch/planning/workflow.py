@@ -56,13 +56,8 @@ def _suggestion_text(s: Any) -> str:
 
 def _run_solver(problem: Any, options: PlanOptions, say: Progress) -> Any:
     """Solve with the compiled improvement phase ready (compiled once per installation)."""
-    import routing
+    from routing import prepare, ready
 
-    prepare = getattr(routing, "prepare", None)
-    ready = getattr(routing, "ready", None)
-    if prepare is None or ready is None:  # older routing without the public entry points
-        from routing._lns import ready  # noqa: F811
-        from routing._lns import warm_up as prepare
     if not ready():
         say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)
         prepare()
