@@ -35,16 +35,23 @@ from hausbesuch.errors import UserError
 from hausbesuch.plandata import Client, Geocode, Plan, PlannedStop, TeamDayRoute, TimeSlot
 
 __all__ = [
+    "AUDIT_CORRECTION",
+    "AUDIT_LETTER",
     "Announcement",
     "LetterError",
     "LetterRun",
     "announcements",
+    "bind_announcements",
+    "broken_promises",
     "check_out_dir",
     "letter_content",
     "letter_fields",
     "postal_lines",
     "promised_window",
+    "record_corrections",
     "render_pdf",
+    "run_letters",
+    "write_letters",
 ]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "letter.typ"
@@ -308,9 +315,18 @@ def letter_content(
 
 
 def render_pdf(
-    profile: Profile, letters: Sequence[dict[str, Any]], *, title: str, logo: Path | None = None
+    profile: Profile,
+    letters: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    logo: Path | None = None,
+    created: datetime | None = None,
 ) -> bytes:
-    """Typeset letters (each from :func:`letter_content`) into one PDF, one letter per page."""
+    """Typeset letters (each from :func:`letter_content`) into one PDF, one letter per page.
+
+    ``created`` is the PDF's creation date (default: now); the same inputs give the same
+    bytes.
+    """
     import typst
 
     data: dict[str, Any] = {"sender": _sender(profile), "letters": list(letters),
@@ -323,8 +339,9 @@ def render_pdf(
             shutil.copyfile(logo, target)
             data["logo"] = target.name
         try:
+            stamp = int((created or datetime.now()).timestamp())
             return typst.compile(str(src), root=tmp, sys_inputs={"data": json.dumps(data)},
-                                 ignore_system_fonts=True, timestamp=0)
+                                 ignore_system_fonts=True, timestamp=stamp)
         except typst.TypstError as exc:  # a bad logo file, typically
             raise LetterError(f"Brief kann nicht gesetzt werden: {exc}") from None
 
@@ -411,6 +428,7 @@ def write_letters(
     (out / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
     logo = _logo(profile)
     when = letter_date or date.today()
+    created = datetime.now().replace(microsecond=0)
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
     run = LetterRun(out_dir=out)
@@ -424,7 +442,8 @@ def write_letters(
         body = letter_content(profile, a, name=client.name.strip(),
                             address=postal_lines(client, geocodes.get(a.client_id)),
                             letter_date=when)
-        pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo)
+        pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
+                         created=created)
         path = out / f"{kind}_{_stem(a.client_id)}.pdf"
         _write(path, pdf)
         run.letters[a.client_id] = path
@@ -432,7 +451,7 @@ def write_letters(
         groups.setdefault((a.team_id, a.day), []).append(body)
     for (team, day), bodies in sorted(groups.items()):
         pdf = render_pdf(profile, bodies, title=f"Hausbesuche {team} {day.isoformat()}",
-                         logo=logo)
+                         logo=logo, created=created)
         path = out / f"sammel_{kind}_{_stem(team)}_{day.isoformat()}.pdf"
         _write(path, pdf)
         run.team_days[(team, day)] = path
