@@ -246,6 +246,14 @@ def test_refusals(planned_week, letters_db):
     res = _invoke("letters", pid, "--db", url, "--out", str(base / "x"), "--city", "kassel")
     assert res.exit_code == 2 and "Bad Hersfeld" in res.output
     assert not any((base / "x").glob("*.pdf"))
+    # a profile without a telephone number (Kassel ships so) writes no letter
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import LetterError, announcements, write_letters
+
+    plan = planned_week.result.plan
+    with pytest.raises(LetterError, match="telefon"):
+        write_letters(plan, announcements(plan)[:1], load_profile("kassel"), base / "k")
+    assert not (base / "k").exists()
 
 
 def test_correction_letters_for_exactly_the_broken_promises(planned_week, letters_db, letter_run):
