@@ -745,6 +745,20 @@ def overview_map(
 _ASSET_REF = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*\"([^\"]*)\"", re.I)
 
 
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
+
+
+def _stable_ids(page: str) -> str:
+    """Folium names every element ``<kind>_<random uuid>``; number them in order of first
+    appearance instead, so that the same plan always gives the same file."""
+    ids: dict[str, str] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        return ids.setdefault(m[0], f"{len(ids) + 1:032x}")
+
+    return _ELEMENT_ID.sub(sub, page)
+
+
 def render_map(m: folium.Map) -> str:
     """Render a map built here into a complete German HTML page.
 
@@ -754,7 +768,7 @@ def render_map(m: folium.Map) -> str:
         If any script or stylesheet would be loaded from another host (a CDN):
         the pages must work offline.
     """
-    page = m.get_root().render()
+    page = _stable_ids(m.get_root().render())
     page = page.replace("<html>", '<html lang="de">', 1)
     remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
     if remote:
