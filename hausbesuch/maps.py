@@ -35,9 +35,11 @@ from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_ATTRIBUTION = "© OpenStreetMap-Mitwirkende"
-OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
+from hausbesuch.config import (  # noqa: E402 - the one definition of the map defaults
+    DEFAULT_ATTRIBUTION,
+    DEFAULT_TILE_URL,
+    OSM_COPYRIGHT_URL,
+)
 
 #: Sub-directory of an output directory that holds the vendored front-end assets.
 ASSETS_DIRNAME = "assets"
@@ -115,6 +117,11 @@ class MapSettings:
             raise UserError(f"max_zoom {self.max_zoom!r} ist ungültig: erlaubt ist 1 bis 22.")
         if not self.attribution.strip():
             raise UserError("Die Kartenquelle (attribution) darf nicht leer sein.")
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> MapSettings:
+        """The map settings of a city profile (its ``[map]`` section and name)."""
+        return cls(city=profile.name, **profile.map.model_dump())
 
     @property
     def tile_host(self) -> str:

@@ -329,7 +329,7 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
     with atomic_write(out / "plan.json", "w", encoding="utf-8", newline="") as fh:
         fh.write(json.dumps(result.plan.solution, ensure_ascii=False, indent=1))
     write_report(result.report_rows, out / "report.csv")
-    settings = MapSettings(city=profile.name, **profile.map.model_dump())
+    settings = MapSettings.from_profile(profile)
     result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings)
     result.out_dir = out
     return result.files
