@@ -121,11 +121,18 @@ class TeamDefault(_Strict):
     max_visits_per_day: int | None = Field(default=None, ge=1, le=50)
 
 
+#: Map defaults: the OSM tile server and the ODbL attribution (one definition; the map
+#: renderer in ``hausbesuch.maps`` uses these too).
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_ATTRIBUTION = "© OpenStreetMap-Mitwirkende"
+OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
+
+
 class MapSettings(_Strict):
     """Map tiles and navigation links."""
 
-    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    attribution: str = "© OpenStreetMap-Mitwirkende"
+    tile_url: str = DEFAULT_TILE_URL
+    attribution: str = DEFAULT_ATTRIBUTION
     max_zoom: int = Field(default=19, ge=1, le=22)
     google_maps_links: bool = False
 
@@ -422,7 +429,8 @@ def resolve_osm(
             )
     from geodata.download import download_place
 
-    assert profile.osm.place is not None
+    if not profile.osm.place:
+        raise ProfileError(f"Das Profil {profile.slug!r} nennt weder eine OSM-Datei noch einen Ort.")
     levels = tuple(sorted({9, 10, profile.districts.admin_level}))
     return download_place(profile.osm.place, progress=progress, admin_levels=levels)
 
