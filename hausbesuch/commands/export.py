@@ -31,11 +31,13 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     @user_errors
     def export(
-        plan: Annotated[str, typer.Argument(help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
-        fmt: Annotated[
-            str, typer.Option("--format", help="gpkg (GeoPackage für QGIS) oder xlsx (Excel-Arbeitsmappe). Pflichtangabe.")
-        ] = "",
-        out: Annotated[Path | None, typer.Option("--out", help="Zieldatei (.gpkg oder .xlsx). Pflichtangabe.")] = None,
+        plan: Annotated[str, typer.Argument(
+            metavar="PLAN", help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
+        fmt: Annotated[str, typer.Option(
+            "--format", help="gpkg (GeoPackage für QGIS) oder xlsx (Excel-Arbeitsmappe).")
+        ] = ...,  # type: ignore[assignment]
+        out: Annotated[Path, typer.Option(
+            "--out", help="Zieldatei (.gpkg oder .xlsx).")] = ...,  # type: ignore[assignment]
         db: Annotated[
             str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
         ] = None,
@@ -43,9 +45,5 @@ def register(app: typer.Typer) -> None:
         """Einen gespeicherten Plan exportieren: GeoPackage (Besuche, Touren, Stadtteile, nicht
         Eingeplante; EPSG:4326) oder Excel-Arbeitsmappe (Übersicht, Bericht, ein Blatt je
         Team und Tag). Ohne Namen."""
-        if not fmt:
-            raise UserError("--format fehlt: gpkg oder xlsx.")
-        if out is None:
-            raise UserError("--out fehlt: die Zieldatei, z. B. --out plan.gpkg.")
         path = run_export(plan, fmt=fmt.lower(), out=out, db=db)
         typer.echo(f"Export geschrieben: {path.resolve()}")

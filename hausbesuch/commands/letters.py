@@ -42,18 +42,17 @@ def register(app: typer.Typer) -> None:
     @app.command("letters")
     @user_errors
     def letters(
-        plan: Annotated[str, typer.Argument(help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", help="Ordner für die Briefe (Pflichtangabe; nicht der Ordner eines Plans). "
-                         "Er enthält Namen und Anschriften: Sozialdaten."),
-        ] = None,
+        plan: Annotated[str, typer.Argument(
+            metavar="PLAN", help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
+        out: Annotated[Path, typer.Option(
+            "--out", help="Ordner für die Briefe (nicht der Ordner eines Plans). Er enthält "
+            "Namen und Anschriften: Sozialdaten.")] = ...,  # type: ignore[assignment]
         clients: Annotated[
             str | None, typer.Option("--clients", help="Nur diese Kundennummern, mit Komma getrennt.")
         ] = None,
         window_minutes: Annotated[
             int, typer.Option("--window-minutes", help="Länge des angekündigten Zeitfensters in Minuten "
-                              "(volle halbe Stunden, 30 bis 480).")
+                              "(volle halbe Stunden, 30 bis 480; Standard: 120).")
         ] = 120,
         correction: Annotated[
             bool, typer.Option("--correction", help="Korrekturbriefe für angekündigte Besuche, die der Plan "
@@ -71,8 +70,6 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.letters import run_letters
         from hausbesuch.store import Store
 
-        if out is None:
-            raise UserError("--out fehlt: der Ordner für die Briefe, z. B. --out briefe/.")
         wanted = _client_list(clients)
         with Store.open(db) as store:
             stored = store.load_plan(plan)
