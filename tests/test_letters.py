@@ -368,9 +368,8 @@ def test_logo_from_the_profile(planned_week, letters_db):
 
 @pytest.fixture(scope="module")
 def replanned(planned_week, tmp_path_factory):
-    """Letters for the whole week, then a re-plan from Monday 6:00 without team-2 that day."""
-    from hausbesuch.config import load_profile
-    from hausbesuch.planning import replan
+    """Letters for the whole week, then a re-plan from Monday 6:00 without team-2 that day
+    (both through the commands)."""
     from hausbesuch.store import Store
 
     base = tmp_path_factory.mktemp("replan")
@@ -379,11 +378,14 @@ def replanned(planned_week, tmp_path_factory):
     res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "briefe"))
     assert res.exit_code == 0, res.output
     start = planned_week.result.plan.start
+    res = _invoke("replan", planned_week.plan_id, "--db", url, "--from", f"{start} 06:00",
+                  "--without-team", "team-2", "--time-limit", "3", "--out", str(base / "v2"))
+    assert res.exit_code == 0, res.output
+    new_id = re.search(r"^Plan (\S+):", res.output, re.MULTILINE)[1]
     with Store.open(url) as store:
-        result = replan(store, planned_week.plan_id, load_profile("bad-hersfeld"),
-                        moment=datetime.combine(start, datetime.min.time()) + timedelta(hours=6),
-                        actor="test", without_teams=["team-2"], time_limit=3.0)
-    return url, base, result.plan
+        plan = store.load_plan(new_id)
+    assert plan.predecessor_id == planned_week.plan_id
+    return url, base, plan
 
 
 def test_replan_keeps_every_announced_visit_in_its_window_or_reports_it(planned_week, replanned):
