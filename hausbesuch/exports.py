@@ -6,7 +6,8 @@ visit address, which field workers need on paper anyway.
 
 GeoPackage layers (EPSG:4326, lon/lat):
 
-``besuche``           points: one per planned visit (case id, team, day, position, times)
+``besuche``           points: one per planned visit (case id, team, day, position, times,
+                      the window announced by letter)
 ``touren``            lines: one per team-day, the street-following path of its legs
 ``stadtteile``        (multi)polygons: the city's districts with planned/unassigned counts
 ``nicht_eingeplant``  points (empty geometry when the address was not found): case id, reason
@@ -38,6 +39,7 @@ from hausbesuch.plandata import (
 __all__ = [
     "GPKG_LAYERS",
     "ExportError",
+    "promises_of",
     "write_gpkg",
     "write_xlsx",
     "xlsx_value",
@@ -86,11 +88,34 @@ def _route_line(route: TeamDayRoute) -> list[tuple[float, float]]:
 # --------------------------------------------------------------------------- GeoPackage
 
 
-def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out: Path) -> Path:
+def promises_of(store: Any, plan: Plan) -> Promises:
+    """The windows announcement letters promised for the visits of a plan, per case id."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    ids = [s.visit_id for r in plan.routes for s in r.stops if s.visit_id]
+    out: Promises = {}
+    with store.session() as sess:
+        for k in range(0, len(ids), 500):
+            q = select(CaseVisitRow).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]),
+                                           CaseVisitRow.promised_start.is_not(None))
+            for v in sess.scalars(q):
+                out[v.client_id] = (v.promised_start, v.promised_end)
+    return out
+
+
+Promises = dict[str, tuple[datetime, datetime]]
+
+
+def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out: Path, *,
+               promises: Promises | None = None) -> Path:
     """Write the plan's GeoPackage (see the module docstring); replaces an existing file.
 
-    ``districts`` is the store's ``[(name, GeoJSON geometry)]`` of the plan's city.
+    ``districts`` is the store's ``[(name, GeoJSON geometry)]`` of the plan's city;
+    ``promises`` the windows announced by letter, per case id (:func:`promises_of`).
     """
+    promises = promises or {}
     import geopandas as gpd
     import pandas as pd
     from shapely.geometry import LineString, MultiPolygon, Point, shape
@@ -118,6 +143,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                 "ankunft": s.arrival, "beginn": s.start, "ende": s.end,
                 "besuch_min": round((s.end - s.start).total_seconds() / 60),
                 "zeitfenster": s.window_text, "stadtteil": s.district,
+                "angekuendigt_von": promises.get(s.client_id, (None, None))[0],
+                "angekuendigt_bis": promises.get(s.client_id, (None, None))[1],
             })
             visit_geoms.append(Point(s.lon, s.lat))
             planned_by_district[s.district] = planned_by_district.get(s.district, 0) + 1
@@ -150,10 +177,13 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     layers = {
         "besuche": frame(visits, visit_geoms,
                          ["plan_id", "kundennummer", "besuch_id", "team", "datum", "position",
-                          "ankunft", "beginn", "ende", "besuch_min", "zeitfenster", "stadtteil"],
+                          "ankunft", "beginn", "ende", "besuch_min", "zeitfenster", "stadtteil",
+                          "angekuendigt_von", "angekuendigt_bis"],
                          {"datum": "datetime64[ms]", "ankunft": "datetime64[ms]",
                           "beginn": "datetime64[ms]", "ende": "datetime64[ms]",
-                          "position": "int32", "besuch_min": "int32"}),
+                          "position": "int32", "besuch_min": "int32",
+                          "angekuendigt_von": "datetime64[ms]",
+                          "angekuendigt_bis": "datetime64[ms]"}),
         "touren": frame(routes, route_geoms,
                         ["plan_id", "team", "datum", "modus", "besuche", "abfahrt", "rueckkehr",
                          "wegezeit_min", "besuchszeit_min", "wartezeit_min", "strecke_km"],
@@ -300,16 +330,22 @@ def _report_table(
     return [h for h, _, _ in spec], rows, [w for _, _, w in spec]
 
 
+def _promise_cells(p: tuple[datetime, datetime] | None) -> tuple[time | str, time | str]:
+    return (p[0].time(), p[1].time()) if p else ("", "")
+
+
 def _minutes(seconds: float) -> int:
     return round(seconds / 60)
 
 
-def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None = None) -> Path:
+def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None = None,
+               promises: Promises | None = None) -> Path:
     """Write the plan's workbook (see the module docstring); replaces an existing file.
 
     ``report`` is the plan's report (``hausbesuch.planning.report_rows``); default: derived
-    from the plan.
+    from the plan. ``promises``: the windows announced by letter, per case id.
     """
+    promises = promises or {}
     from openpyxl import Workbook
 
     out = _check_target(Path(out), ".xlsx")
@@ -357,11 +393,14 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         _sheet(
             wb, _team_day_title(r, used),
             ["Position", "Kundennummer", "Datum", "Ankunft", "Beginn", "Ende", "Besuch (min)",
-             "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher"],
+             "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
+             "Angekündigt bis"],
             [[s.position, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text, s.address,
-              s.district, s.tries_before] for s in r.stops],
-            [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14],
+              s.district, s.tries_before,
+              *_promise_cells(promises.get(s.client_id))]
+             for s in r.stops],
+            [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15],
         )
     tmp = out.with_name(f".{out.name}.tmp")
     try:

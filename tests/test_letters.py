@@ -480,3 +480,35 @@ def test_nothing_in_the_data_is_read_as_markup(planned_week, tmp_path):
     assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) \
         == pytest.approx(A4, abs=0.5)
     assert evil not in str(reader.metadata) and cid in str(reader.metadata.title)
+
+
+def test_exports_show_the_promised_windows(planned_week, letters_db, letter_run):
+    """After letters, the workbook's team-day sheets and the GeoPackage's visits carry the
+    announced window of each visit."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, base = letters_db
+    for fmt in ("xlsx", "gpkg"):
+        res = _invoke("export", planned_week.plan_id, "--db", url, "--format", fmt, "--out",
+                      str(base / f"export.{fmt}"))
+        assert res.exit_code == 0, res.output
+    with Store.open(url) as store, store.session() as s:
+        promised = {v.client_id: (v.promised_start, v.promised_end)
+                    for v in s.query(CaseVisitRow).filter(CaseVisitRow.plan_id
+                                                          == planned_week.plan_id)}
+    wb = load_workbook(base / "export.xlsx")
+    seen = 0
+    for ws in wb.worksheets[2:]:
+        header = [c.value for c in ws[1]]
+        k, a, b = (header.index(h) for h in ("Kundennummer", "Angekündigt von", "Angekündigt bis"))
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            ps, pe = promised[row[k]]
+            assert (row[a], row[b]) == (ps.time(), pe.time())
+            seen += 1
+    assert seen == len(promised)
+    visits = gpd.read_file(base / "export.gpkg", layer="besuche")
+    for row in visits.itertuples():
+        assert (row.angekuendigt_von, row.angekuendigt_bis) == promised[row.kundennummer]

@@ -15,16 +15,17 @@ FORMATS = ("gpkg", "xlsx")
 
 def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
     """Write the export of a stored plan; returns the file written."""
-    from hausbesuch.exports import write_gpkg, write_xlsx
+    from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.store import Store
 
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: erlaubt sind {', '.join(FORMATS)}.")
     with Store.open(db) as store:
         plan = store.load_plan(plan_id)
+        promises = promises_of(store, plan)
         if fmt == "gpkg":
-            return write_gpkg(plan, store.load_districts(plan.city), out)
-        return write_xlsx(plan, out)
+            return write_gpkg(plan, store.load_districts(plan.city), out, promises=promises)
+        return write_xlsx(plan, out, promises=promises)
 
 
 def register(app: typer.Typer) -> None:
