@@ -427,12 +427,21 @@ def resolve_osm(
                 f"Die OSM-Datei des Profils {profile.slug!r} wurde nicht gefunden: "
                 f"{profile.osm.file}. Mit --osm DATEI eine andere angeben."
             )
-    from geodata.download import download_place
+    from geodata.download import DownloadError, download_place
 
     if not profile.osm.place:
         raise ProfileError(f"Das Profil {profile.slug!r} nennt weder eine OSM-Datei noch einen Ort.")
     levels = tuple(sorted({9, 10, profile.districts.admin_level}))
-    return download_place(profile.osm.place, progress=progress, admin_levels=levels)
+    try:
+        return download_place(profile.osm.place, progress=progress, admin_levels=levels)
+    except DownloadError as exc:
+        raise ProfileError(
+            f"{exc} Das Profil {profile.slug or profile.name!r} lädt {profile.osm.place} beim "
+            "ersten Mal einmalig aus OpenStreetMap herunter (nur der Ortsname wird gesendet, "
+            "nie Kundendaten). Ohne Internetzugang: einen lokalen Auszug mit --osm DATEI "
+            "angeben (z. B. einen Geofabrik-Auszug, auf die Stadt zugeschnitten) oder eine "
+            "Beispielstadt nutzen: --city bad-hersfeld oder --city lauf."
+        ) from None
 
 
 def resolve_districts_file(profile: Profile, override: str | os.PathLike[str] | None = None) -> Path | None:
