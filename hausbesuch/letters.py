@@ -612,6 +612,35 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
                              "bis": _fmt_time(a.window[1]), "team": a.team_id})
 
 
+def _check_newest(store: Any, plan: Plan) -> None:
+    """Refuse a plan that a re-plan has replaced: its times are no longer the plan."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import PlanRow
+
+    with store.session() as s:
+        newer = s.scalar(select(PlanRow.id).where(PlanRow.predecessor_id == plan.id))
+    if newer:
+        raise LetterError(f"Plan {plan.id} wurde durch Plan {newer} ersetzt: Briefe bitte "
+                          f"für {newer} schreiben (hausbesuch letters {newer} …).")
+
+
+def _visit_status(store: Any, plan: Plan) -> dict[str, str]:
+    """``{case id: status}`` of the case visits of the plan's stops."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    ids = [s.visit_id for r in plan.routes for s in r.stops if s.visit_id]
+    out: dict[str, str] = {}
+    with store.session() as sess:
+        for k in range(0, len(ids), 500):
+            q = select(CaseVisitRow.client_id, CaseVisitRow.status).where(
+                CaseVisitRow.visit_id.in_(ids[k:k + 500]))
+            out.update(dict(sess.execute(q).all()))
+    return out
+
+
 def run_letters(
     store: Any,
     plan: Plan,
@@ -637,6 +666,7 @@ def run_letters(
             f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
         )
     check_out_dir(out_dir)
+    _check_newest(store, plan)
     master = {c.id: c for c in store.load_clients(plan.city)}
     if correction:
         items = broken_promises(store, plan)
@@ -646,10 +676,13 @@ def run_letters(
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
     snapshot = {c.id: c for c in plan.clients}
+    done = {} if correction else _visit_status(store, plan)
     named, skipped = [], []
     for a in items:
         c = master.get(a.client_id) or snapshot.get(a.client_id)
-        if c is None or not (c.name or "").strip():
+        if done.get(a.client_id) in {"erledigt", "entfallen"}:
+            skipped.append((a.client_id, f"Besuch bereits {done[a.client_id]}"))
+        elif c is None or not (c.name or "").strip():
             skipped.append((a.client_id, "kein Name gespeichert"))
         else:
             named.append(a)

@@ -263,7 +263,11 @@ def test_correction_letters_for_exactly_the_broken_promises(planned_week, letter
     from hausbesuch.plandata import UnassignedVisit
     from hausbesuch.store import CaseVisitRow, Store
 
-    url, base = letters_db
+    url0, base0 = letters_db
+    base = base0 / "korrekturfall"
+    base.mkdir()
+    shutil.copyfile(base0 / "plan.db", base / "plan.db")  # announced, as letter_run left it
+    url = f"sqlite:///{base / 'plan.db'}"
     plan = planned_week.result.plan
     dropped = next(r for r in plan.routes if r.team_id == "team-2" and r.day == plan.start)
     broken = {s.client_id for s in dropped.stops}
@@ -295,6 +299,31 @@ def test_correction_letters_for_exactly_the_broken_promises(planned_week, letter
     # called off: a second correction run finds nothing more to correct
     res = _invoke("letters", newer.id, "--db", url, "--out", str(base / "k2"), "--correction")
     assert res.exit_code == 0 and "Keine angekündigten Besuche" in res.output
+    # the replaced version gets no letters any more
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "alt"))
+    assert res.exit_code == 2 and f"durch Plan {newer.id} ersetzt" in res.output
+    assert not (base / "alt").exists()
+
+
+def test_no_letter_for_a_visit_with_an_outcome(planned_week, letters_db, letter_run):
+    """A visit whose outcome is recorded (hausbesuch outcomes) gets no letter any more."""
+    url0, base0 = letters_db
+    base = base0 / "ergebnisfall"
+    base.mkdir()
+    shutil.copyfile(base0 / "plan.db", base / "plan.db")
+    url = f"sqlite:///{base / 'plan.db'}"
+    route = planned_week.result.plan.routes[0]
+    done, other = route.stops[0].client_id, route.stops[1].client_id
+    (base / "ergebnisse.csv").write_text(
+        f"Kundennummer;Datum;Ergebnis\n{done};{route.day:%d.%m.%Y};angetroffen\n",
+        encoding="utf-8")
+    res = _invoke("outcomes", str(base / "ergebnisse.csv"), "--db", url, "--city", "bad-hersfeld")
+    assert res.exit_code == 0, res.output
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "b"),
+                  "--clients", f"{done},{other}")
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in (base / "b").glob("brief_*.pdf")] == [f"brief_{other}.pdf"]
+    assert f"Kein Brief für {done}: Besuch bereits erledigt" in res.output
 
 
 @pytest.mark.parametrize(
