@@ -541,3 +541,31 @@ def test_exports_show_the_promised_windows(planned_week, letters_db, letter_run)
     visits = gpd.read_file(base / "export.gpkg", layer="besuche")
     for row in visits.itertuples():
         assert (row.angekuendigt_von, row.angekuendigt_bis) == promised[row.kundennummer]
+
+
+def test_a_plan_stored_without_case_visits_gets_them(planned_week, tmp_path):
+    """A plan saved before visits were kept in ``case_visits`` (or by other code): the letter
+    run creates the case visit and records the promise on it."""
+    from dataclasses import replace as dc_replace
+
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import run_letters
+    from hausbesuch.store import CaseVisitRow, Store
+
+    plan = planned_week.result.plan
+    bare = dc_replace(plan, id="ohne-besuche", routes=[
+        dc_replace(r, stops=tuple(dc_replace(s, visit_id="") for s in r.stops))
+        for r in plan.routes[:1]])
+    ids = [s.client_id for s in bare.routes[0].stops[:2]]
+    with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        store.upsert_clients(plan.clients, plan.city)
+        store.save_plan(bare)
+        run = run_letters(store, bare, load_profile("bad-hersfeld"), tmp_path / "b",
+                          actor="test", clients=ids)
+        with store.session() as s:
+            rows = {v.client_id: v for v in s.query(CaseVisitRow)}
+    assert sorted(rows) == sorted(ids) == sorted(run.letters)
+    for a in run.announcements:
+        v = rows[a.client_id]
+        assert (v.plan_id, v.day, v.status, v.try_no) == ("ohne-besuche", a.day, "geplant", 1)
+        assert (v.promised_start, v.promised_end) == a.window and v.visit_id == a.visit_id
