@@ -190,11 +190,13 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
 
     An address found in the OSM data (exact or interpolated) is written as OSM spells it;
     a missing postcode or town is taken from the geocoder's match (also at street level).
-    Otherwise the address as given.
+    Otherwise (not found, a point set by hand, a coordinate from the list) the address as
+    given.
     """
     street = " ".join(p for p in (client.street, client.housenumber) if p)
     postcode, town = client.postcode or "", client.town or ""
-    if geocode is not None and geocode.quality != "unresolved" and geocode.match:
+    if geocode is not None and geocode.quality in {"exact", "interpolated", "street"} \
+            and geocode.match:
         m = _HEAD_TAIL.match(geocode.match)
         head, tail = (m["head"], m["tail"]) if m else (geocode.match, "")
         tail = re.sub(r"\s*\(.*\)\s*$", "", tail)
