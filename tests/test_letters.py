@@ -569,3 +569,20 @@ def test_a_plan_stored_without_case_visits_gets_them(planned_week, tmp_path):
         v = rows[a.client_id]
         assert (v.plan_id, v.day, v.status, v.try_no) == ("ohne-besuche", a.day, "geplant", 1)
         assert (v.promised_start, v.promised_end) == a.window and v.visit_id == a.visit_id
+
+
+@pytest.mark.parametrize(("quality", "match", "expected"), [
+    ("exact", "Hauptstraße 5, 36251 Bad Hersfeld (Zentrum)", ["Hauptstraße 5", "36251 Bad Hersfeld"]),
+    ("street", "Hauptstraße, 36251 Bad Hersfeld", ["Hauptstr. 5", "36251 Bad Hersfeld"]),
+    ("given", "Koordinate aus der Liste", ["Hauptstr. 5", "Bad Hersfeld"]),
+    ("manual", "Punkt von Hand gesetzt", ["Hauptstr. 5", "Bad Hersfeld"]),
+    ("unresolved", "", ["Hauptstr. 5", "Bad Hersfeld"]),
+])
+def test_postal_lines(quality, match, expected):
+    from hausbesuch.plandata import Client, Geocode
+
+    c = Client(row=2, id="X", address="Hauptstr. 5, Bad Hersfeld", street="Hauptstr.",
+               housenumber="5", town="Bad Hersfeld")
+    assert postal_lines(c, Geocode("X", 9.7, 50.8, quality, 1.0, match, "", "Mitte")) == expected
+    assert postal_lines(Client(row=2, id="Y", address="Am Markt 1, 36251 Bad Hersfeld")) \
+        == ["Am Markt 1", "36251 Bad Hersfeld"]
