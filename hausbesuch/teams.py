@@ -70,7 +70,8 @@ __all__ = [
     "teams_for_profile",
 ]
 
-MODES = ("walk", "bike", "drive")
+from geodata.network import MODES  # noqa: E402 - the one definition of travel modes
+
 _MODE_WORDS = {
     "walk": "walk", "zu fuss": "walk", "zufuss": "walk", "fuss": "walk", "fussweg": "walk",
     "gehen": "walk", "laufen": "walk", "foot": "walk", "walking": "walk",

@@ -52,13 +52,13 @@ def register(app: typer.Typer) -> None:
         osm_path = resolve_osm(profile, osm, progress=lambda msg: typer.echo(msg, err=True))
         typer.echo(f"Stadt: {profile.name}; OSM-Daten: {osm_path}", err=True)
         index = load_index(osm_path)
-        from hausbesuch.planning import _depot_lonlat
+        from hausbesuch.planning import depot_lonlat
 
         with tempfile.TemporaryDirectory(prefix="hausbesuch-demo-") as tmp:
             # generated beside, copied into the plan folder's eingabe/ when it is swapped in
             files = make_demo_files(index, Path(tmp) / "eingabe", start=first,
                                     n_clients=clients, seed=seed, town=profile.name,
-                                    near=_depot_lonlat(profile, index))
+                                    near=depot_lonlat(profile, index))
             typer.echo(f"Demo-Kundenliste: {out / 'eingabe' / files.clients.name} "
                        f"({files.n_rows} Zeilen, davon {files.n_bad} fehlerhaft); Teams: "
                        f"{out / 'eingabe' / files.teams.name}", err=True)

@@ -23,7 +23,7 @@ def _parse_start(text: str) -> date:
 
 
 def run_plan(
-    clients: Path,
+    clients: Path | None,
     *,
     city: str | None,
     osm: Path | None,
@@ -40,17 +40,20 @@ def run_plan(
     quiet: bool = False,
     inputs: Path | None = None,
 ) -> tuple[object, str]:
-    """Run the whole plan workflow with a progress display; return (result, plan id).
+    """Plan the span on the store (importing ``clients`` first, if given) with a progress
+    display, then write the plan's files; return (result, plan id).
 
-    The files are written into a fresh folder beside ``out`` that replaces ``out`` only
-    after the plan is stored (:func:`hausbesuch.output.plan_folder`); ``inputs`` (the
+    The plan is stored first; its files are written into a fresh folder beside ``out`` that
+    replaces ``out`` only then (:func:`hausbesuch.output.plan_folder`); ``inputs`` (the
     demo's generated list) is copied into its ``eingabe/`` folder.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from hausbesuch.casework import cli_actor
     from hausbesuch.config import load_profile
     from hausbesuch.output import check_plan_folder, plan_folder, relocate
-    from hausbesuch.planning import PlanOptions, plan_week, store_result, write_plan_files
+    from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
+    from hausbesuch.store import Store
     from hausbesuch.teams import teams_for_profile
 
     check_plan_folder(out)  # refuse a foreign folder before the long work
@@ -59,7 +62,7 @@ def run_plan(
     team_list = teams_for_profile(profile, teams)
     options = PlanOptions(start=start, days=days, time_limit=time_limit, seed=seed,
                           threads=threads, mode=mode)
-    with Progress(
+    with Store.open(db) as store, Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
@@ -71,20 +74,20 @@ def run_plan(
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, description=stage, completed=fraction)
 
-        result = plan_week(clients, profile=profile, options=options, teams=team_list, osm=osm,
-                           districts_file=districts, progress=progress)
+        result = plan_span(store, profile, options, actor=cli_actor(), teams=team_list,
+                           clients_path=clients, osm=osm, districts_file=districts,
+                           progress=progress)
+        plan_id = result.plan_id
         with plan_folder(out) as folder:
             bar.update(task, description="Dateien schreiben")
             write_plan_files(result, folder.path, profile)
             if inputs is not None:
                 shutil.copytree(inputs, folder.path / "eingabe")
-            bar.update(task, description="Plan speichern")
-            plan_id = store_result(result, profile, db)
             folder.commit(plan_id)
         result.out_dir = out
         if result.files is not None:
             result.files = relocate(result.files, out)
-    return result, plan_id
+    return result, plan_id  # type: ignore[return-value]
 
 
 def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
@@ -94,8 +97,11 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
     counts = {s: sum(1 for r in rows if r["status"] == s)
               for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
     plan = result.plan  # type: ignore[attr-defined]
+    listed = sum(1 for r in rows if r["zeile"])
+    what = f"{len(rows)} Zeilen" if listed == len(rows) else (
+        f"{len(rows)} Fälle ({listed} aus der Liste)" if listed else f"{len(rows)} offene Fälle")
     lines = [
-        f"Plan {plan_id}: {len(rows)} Zeilen: {counts[STATUS_PLANNED]} geplant, "
+        f"Plan {plan_id}: {what}: {counts[STATUS_PLANNED]} geplant, "
         f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
         f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
         f"Bericht: {(out / 'report.csv').resolve()}",
@@ -108,7 +114,11 @@ def register(app: typer.Typer) -> None:
     @app.command("plan")
     @user_errors
     def plan(
-        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX).")],
+        clients: Annotated[
+            Path | None,
+            typer.Argument(help="Kundenliste (CSV oder XLSX); wird zuerst eingelesen. Ohne "
+                           "Liste wird der offene Bestand der Datenbank geplant."),
+        ] = None,
         city: CityOption = None,
         osm: OsmOption = None,
         teams: Annotated[Path | None, typer.Option("--teams", help="Teams (TOML oder CSV).")] = None,
