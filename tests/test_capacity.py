@@ -94,3 +94,36 @@ def test_team_that_cannot_hold_a_visit_is_named():
     # all visits of the list are long: a 50-minute shift can do none of them
     (w,) = team_warnings([team("x", shift=(8 * 60, 8 * 60 + 50), lunch=0)], 45, 60)
     assert "keinen einzigen Besuch" in w
+
+
+def test_a_long_list_is_preselected_but_pinned_visits_are_kept(tmp_path, bad_hersfeld_pbf):
+    """330 clients for one day of two teams: the pre-selection keeps 300 by priority,
+    reports the rest as over the capacity, and never drops a visit pinned in the list."""
+    import csv
+    import random
+
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week
+    from tests.planning_fixtures import real_addresses
+
+    rng = random.Random(4)
+    addresses = rng.sample(real_addresses(load_index(bad_hersfeld_pbf)), 330)
+    path = tmp_path / "k.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort",
+                    "Kontaktabbruch seit", "Team", "Datum"])
+        for i, (street, hn, pc, town) in enumerate(addresses):
+            since = "01.11.2026" if i == 329 else f"01.{1 + i % 12:02d}.{2020 + i % 5}"
+            pin = ["team-1", "07.12.2026"] if i == 329 else ["", ""]
+            w.writerow([f"P{i:03d}", street, hn, pc, town or "Bad Hersfeld", since, *pin])
+    result = plan_week(path, profile=load_profile("bad-hersfeld"), osm=bad_hersfeld_pbf,
+                       options=PlanOptions(start=MONDAY, days=1, time_limit=1, threads=1))
+    over = [u for u in result.plan.unassigned if u.code == "over_capacity"]
+    assert len(over) == 330 - MIN_KEEP - 1  # 300 free candidates kept, plus the pinned one
+    assert "P329" not in {u.client_id for u in over}  # lowest priority, but pinned
+    assert all("über der Wochenkapazität" in u.reason for u in over)
+    assert any("über der Wochenkapazität" in w for w in result.plan.warnings)
+    rows = {r["id"]: r for r in result.report_rows}
+    assert len(rows) == 330 and rows[over[0].client_id]["status"] == "nicht_eingeplant"

@@ -118,16 +118,22 @@ def _bound_size(candidates: list[Candidate], team_list: Sequence[Any], span: Spa
     anchors = [t.start_lonlat for t in team_list if t.start_lonlat is not None]
     bound = cap.visit_capacity(team_list, span.start, span.days,
                                [c.service_s / 60 for c in candidates])
-    lonlat = [(float(c.geocode.lon), float(c.geocode.lat)) for c in candidates]  # type: ignore[arg-type]
-    sel = cap.preselect([c.priority for c in candidates], lonlat, anchors, bound)
+    # Pinned visits (a Team/Datum from the list, an agreed appointment) are always kept;
+    # the pre-selection chooses among the others for the room they leave.
+    pinned = [c for c in candidates if c.pinned]
+    free = [c for c in candidates if not c.pinned]
+    lonlat = [(float(c.geocode.lon), float(c.geocode.lat)) for c in free]  # type: ignore[arg-type]
+    sel = cap.preselect([c.priority for c in free], lonlat, anchors,
+                        max(0, bound - len(pinned)))
     if sel.drop:
         reason = cap.over_capacity_reason(sel, span.days)
         for i in sel.drop:
-            c = candidates[i]
+            c = free[i]
             unassigned.append(UnassignedVisit(c.id, cap.OVER_CAPACITY, reason, c.geocode.lon,
                                               c.geocode.lat, c.client.address,
                                               c.geocode.district, tries_before=c.tries_before))
-        candidates = [candidates[i] for i in sel.keep]
+        keep = {id(free[i]) for i in sel.keep} | {id(c) for c in pinned}
+        candidates = [c for c in candidates if id(c) in keep]  # input order kept
         warnings.append(
             f"{len(sel.drop)} Kunden über der Wochenkapazität nicht vorausgewählt: die Teams "
             f"schaffen im Zeitraum höchstens {bound} Besuche; geplant wurde unter den "
