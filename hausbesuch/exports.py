@@ -35,6 +35,7 @@ from hausbesuch.plandata import (
     Plan,
     TeamDayRoute,
 )
+from hausbesuch.safe_cells import safe_cell
 
 __all__ = [
     "GPKG_LAYERS",
@@ -208,26 +209,24 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
 
 # --------------------------------------------------------------------------- XLSX
 
-#: A text cell starting with one of these would be read as a formula (or DDE) by a
-#: spreadsheet program. Note for unification: the ``harden`` branch builds a shared helper
-#: for CSV and XLSX; this is the exports' own, kept in :func:`xlsx_value` alone.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
 def xlsx_value(cell: Any, value: Any) -> None:
     """Set a cell so that it can never be a formula.
 
-    Every string is stored as a text cell (type ``s``) whatever it starts with, and a
-    string starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets Excel's quote prefix
-    as well, so that editing the cell keeps it text. Characters XML cannot hold are
-    dropped. Other values (numbers, dates, times) are stored as they are.
+    Every string is stored as a text cell (type ``s``), cut and neutralised by
+    :func:`hausbesuch.safe_cells.safe_cell` like every CSV cell of the project: a string
+    starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'`` (and Excel's
+    quote prefix, so that editing the cell keeps it text), and no cell is longer than
+    2,000 characters. Characters XML cannot hold are dropped. Other values (numbers,
+    dates, times) are stored as they are: a negative number we write is a number.
     """
     if isinstance(value, str):
-        text = _ILLEGAL_XML.sub("", value)
+        text = safe_cell(_ILLEGAL_XML.sub("", value))
         cell.value = text
         cell.data_type = "s"
-        if text.startswith(_FORMULA_START):
+        if text != value and text.startswith("'"):
             cell.quotePrefix = True
     else:
         cell.value = value

@@ -363,7 +363,10 @@ def _logo(profile: Profile) -> Path | None:
 
 
 def _is_plan_folder(p: Path) -> bool:
-    return ((p / "plan.json").exists() and (p / "report.csv").exists()) or (
+    from hausbesuch.output import MARKER_FILE
+
+    return (p / MARKER_FILE).exists() or (
+        (p / "plan.json").exists() and (p / "report.csv").exists()) or (
         (p / "index.html").exists() and (p / "karten").is_dir())
 
 
