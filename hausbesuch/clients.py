@@ -54,10 +54,12 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     MAX_DURATION_MIN,
     FieldError,
     clean_text,
+    parse_coordinate,
     parse_date,
     parse_duration,
     parse_time_windows,
 )
+from hausbesuch.fields import parse_clock_minutes as _clock_minutes_of
 from hausbesuch.plandata import Client, Rejected, TimeSlot
 from hausbesuch.safe_cells import shorten
 
@@ -516,31 +518,11 @@ def read_clients(
     return result
 
 
-def parse_coordinate(text: str, what: str) -> float:
-    """A decimal degree as typed (``51,3127`` or ``51.3127``)."""
-    t = text.strip().replace(" ", "")
-    if not t:
-        raise FieldError(f"{what} fehlt (Breite und Länge gehören zusammen)")
-    if t.count(",") == 1 and "." not in t:
-        t = t.replace(",", ".")
-    try:
-        value = float(t)
-    except ValueError:
-        raise FieldError(f"{what} „{text}“ ist keine Zahl (erwartet z. B. 50,8675)") from None
-    if not math.isfinite(value):
-        raise FieldError(f"{what} „{text}“ ist keine Zahl")
-    return value
-
-
 def parse_clock_minutes(text: str) -> int:
-    """A clock time (``14:30``, ``14.30``, ``14 Uhr``, ``9``) as minutes after midnight."""
-    m = re.fullmatch(r"\s*(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?\s*(?:uhr)?\s*", text.casefold())
-    if not m:
-        raise FieldError(f"„{text}“ ist keine Uhrzeit (erwartet z. B. 14:30)")
-    h, mi = int(m[1]), int(m[2] or 0)
-    if h > 23 or mi > 59:
-        raise FieldError(f"„{text}“ ist keine gültige Uhrzeit")
-    return h * 60 + mi
+    """A clock time of the day (``14:30``, ``14.30``, ``14h30``, ``14 Uhr``, ``9``) as
+    minutes after midnight; ``24:00`` is refused (:func:`hausbesuch.fields.parse_clock_minutes`
+    without ``end_of_day``)."""
+    return _clock_minutes_of(text, end_of_day=False)
 
 
 def _name(full: str, parts: list[str]) -> str | None:

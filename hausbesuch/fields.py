@@ -32,6 +32,7 @@ read in that unit; ``h:mm`` is hours and minutes.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, time
@@ -50,6 +51,7 @@ __all__ = [
     "parse_clock",
     "parse_clock_minutes",
     "parse_clock_range",
+    "parse_coordinate",
     "parse_date",
     "parse_datetime",
     "parse_duration",
@@ -448,7 +450,7 @@ def parse_weekdays(value: Any) -> frozenset[int]:
 
 # --------------------------------------------------------------------------- clock times
 
-_RE_CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*(?:h|uhr)?")
+_RE_CLOCK = re.compile(r"(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?(?::\d{2})?\s*(?:h|uhr)?")
 
 
 def _quote(text: str, limit: int = 60) -> str:
@@ -457,8 +459,9 @@ def _quote(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def parse_clock_minutes(value: Any) -> int:
-    """Minutes after midnight from ``14:30``, ``14.30``, ``14 Uhr``, ``8h``, ``24:00``.
+def parse_clock_minutes(value: Any, *, end_of_day: bool = True) -> int:
+    """Minutes after midnight from ``14:30``, ``14.30``, ``14h30``, ``14 Uhr``, ``8h``,
+    ``24:00`` (``24:00`` only with ``end_of_day``, as the end of a shift).
 
     A :class:`datetime.time` is taken as it is; an ``int`` from 0 to 24 is a full hour
     (TOML ``schicht_beginn = 8``).
@@ -468,6 +471,13 @@ def parse_clock_minutes(value: Any) -> int:
     FieldError
         When the value is no clock time, or an impossible one (``25:00``, ``10:70``).
     """
+    minutes = _clock_minutes(value)
+    if minutes >= 24 * 60 and not end_of_day:
+        raise FieldError(f"ungültige Uhrzeit: „{_quote(str(value))}“ (höchstens 23:59)")
+    return minutes
+
+
+def _clock_minutes(value: Any) -> int:
     if isinstance(value, time):
         return value.hour * 60 + value.minute
     if isinstance(value, bool):
@@ -492,9 +502,7 @@ def parse_clock(value: Any) -> time:
     FieldError
         As :func:`parse_clock_minutes`, and for ``24:00``.
     """
-    minutes = parse_clock_minutes(value)
-    if minutes >= 24 * 60:
-        raise FieldError(f"ungültige Uhrzeit: „{_quote(str(value))}“ (höchstens 23:59)")
+    minutes = parse_clock_minutes(value, end_of_day=False)
     return time(minutes // 60, minutes % 60)
 
 
@@ -543,3 +551,29 @@ def parse_datetime(text: Any, *, today: date | None = None) -> datetime:
     day = parse_date(m["date"], today=today)
     clock = parse_clock(m["clock"])
     return datetime.combine(day, clock)
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def parse_coordinate(text: str, what: str) -> float:
+    """A decimal degree as typed (``51,3127`` or ``51.3127``); ``what`` names it
+    (``Breite``/``Länge``) in the message.
+
+    Raises
+    ------
+    FieldError
+        When it is empty or no finite number.
+    """
+    t = str(text).strip().replace(" ", "")
+    if not t:
+        raise FieldError(f"{what} fehlt (Breite und Länge gehören zusammen)")
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
+    try:
+        value = float(t) if len(t) <= 40 else float("nan")
+    except ValueError:
+        raise FieldError(f"{what} „{_quote(text)}“ ist keine Zahl (erwartet z. B. 50,8675)") from None
+    if not math.isfinite(value):
+        raise FieldError(f"{what} „{_quote(text)}“ ist keine Zahl")
+    return value

@@ -114,3 +114,15 @@ def test_messages_never_echo_a_huge_value_in_full():
         with pytest.raises(FieldError) as err:
             parse(huge)
         assert len(str(err.value)) < 400, parse
+
+
+def test_pins_and_coordinates_use_the_same_parsers():
+    """The list's Uhrzeit (a time of day: no 24:00) and lat/lon come from fields as well."""
+    assert clients.parse_coordinate is fields.parse_coordinate
+    assert clients.parse_clock_minutes("14h30") == 870 == parse_clock_minutes("14h30")
+    assert clients.parse_clock_minutes("9") == 540
+    with pytest.raises(FieldError, match="23:59"):
+        clients.parse_clock_minutes("24:00")
+    assert fields.parse_coordinate("50,8675", "Breite") == 50.8675
+    with pytest.raises(FieldError, match="keine Zahl"):
+        fields.parse_coordinate("1e999", "Länge")
