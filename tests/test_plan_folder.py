@@ -242,7 +242,7 @@ def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path
             res = subprocess.run(_plan_args(a, out, db, 2), capture_output=True, text=True,
                                  timeout=300)
             assert res.returncode == 0
-    assert "old" in outcomes  # at least one kill hit before the swap
+    assert "old" in outcomes, outcomes  # at least one kill hit before the swap
     # the next run cleans up whatever the killed ones left beside the folder
     res = subprocess.run(_plan_args(b, out, db, 1), capture_output=True, text=True, timeout=300)
     assert res.returncode == 0
