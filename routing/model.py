@@ -23,7 +23,7 @@ Units and conventions
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -124,7 +124,9 @@ class Shift:
 
     ``start``/``end`` (location indices) replace the team's start/end for this shift
     only, e.g. a re-plan from 11:30 that starts the team where its last done visit was.
-    None keeps the team's.
+    None keeps the team's. ``fixed`` is a frozen route prefix: visit ids that open this
+    team-day's route in this order (visits already done or announced); the problem turns
+    them into position pins 1, 2, ...
     """
 
     day: int
@@ -132,10 +134,12 @@ class Shift:
     breaks: tuple[Break, ...] = ()
     start: int | None = None
     end: int | None = None
+    fixed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        object.__setattr__(self, "fixed", tuple(str(x) for x in self.fixed))
         where = f"Schicht an Tag {self.day}"
         for name in ("start", "end"):
             v = getattr(self, name)
@@ -145,11 +149,18 @@ class Shift:
 
 @dataclass(frozen=True)
 class Pin:
-    """Fix a visit to a team, a day and/or a 1-based position in that route."""
+    """Fix a visit to a team, a day, a 1-based position in that route and/or a time.
+
+    ``window`` bounds the start of service (an appointment agreed on the doorstep: the
+    visit's own windows are narrowed to it). Pins that contradict each other or the
+    model do not raise: the visit is reported unassigned with code ``pin`` or
+    ``pin_conflict`` and a German reason (see :attr:`Problem.conflicts`).
+    """
 
     team: str | None = None
     day: int | None = None
     position: int | None = None
+    window: TimeWindow | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +235,8 @@ class Visit:
                 _int(self.pin.day, where, "pin.day")
             if self.pin.position is not None:
                 _int(self.pin.position, where, "pin.position", minimum=1)
+            if self.pin.window is not None and not isinstance(self.pin.window, TimeWindow):
+                raise _err(f"{where}, Feld 'pin.window': Zeitfenster erwartet.")
 
     def day_allowed(self, day: int) -> bool:
         if day < self.earliest_day:
@@ -392,7 +405,9 @@ class Problem:
     ------
     RoutingInputError
         On duplicate ids, indices outside the matrices, unknown modes, shifts outside
-        the days, pins to unknown teams or two pins on the same route position.
+        the days, unknown visits in a frozen prefix (``Shift.fixed``) and values too
+        large for the objective. Pins that cannot hold are no error: see
+        :attr:`conflicts`.
     """
 
     visits: tuple[Visit, ...]
@@ -458,7 +473,6 @@ class Problem:
                         )
         n_min = min(m.shape[0] for m in dur.values())
         dims = {len(t.capacity) for t in self.teams}
-        positions: set[tuple[str | None, int | None, int]] = set()
         for v in self.visits:
             if v.location >= n_min:
                 raise _err(
@@ -470,25 +484,105 @@ class Problem:
                     f"Besuch {v.id}, Feld 'amount': {len(v.amount)} Mengen, aber die Teams "
                     f"haben {min(dims)} Kapazitäten."
                 )
-            if v.pin is not None:
-                if v.pin.team is not None and v.pin.team not in tids:
-                    raise _err(f"Besuch {v.id}, Feld 'pin.team': unbekanntes Team {v.pin.team}.")
-                if v.pin.day is not None and v.pin.day >= self.days:
-                    raise _err(
-                        f"Besuch {v.id}, Feld 'pin.day': Tag {v.pin.day} liegt außerhalb der "
-                        f"{self.days} Planungstage."
-                    )
-                if v.pin.position is not None and v.pin.team and v.pin.day is not None:
-                    key = (v.pin.team, v.pin.day, v.pin.position)
-                    if key in positions:
-                        raise _err(
-                            f"Besuch {v.id}, Feld 'pin.position': Position {v.pin.position} "
-                            f"bei Team {v.pin.team} an Tag {v.pin.day} ist schon vergeben."
-                        )
-                    positions.add(key)
         if len(dims) > 1:
             raise _err("Teams, Feld 'capacity': alle Teams brauchen gleich viele Kapazitäten.")
+        self._normalise_pins(ids, tids)
         self._check_objective_range()
+
+    def _normalise_pins(self, ids: set[str], tids: set[str]) -> None:
+        """Frozen prefixes become position pins, time pins narrow the windows; collect
+        the pins that cannot hold (:attr:`conflicts`) instead of raising."""
+        conflicts: dict[str, tuple[str, str]] = {}
+        fixed_of: dict[str, tuple[str, int, int]] = {}
+        for t in self.teams:
+            for s in t.shifts:
+                for k, vid in enumerate(s.fixed):
+                    if vid not in ids:
+                        raise _err(
+                            f"Team {t.id}, Schicht an Tag {s.day}, Feld 'fixed': unbekannter "
+                            f"Besuch {vid}."
+                        )
+                    if vid in fixed_of:
+                        a, d, _ = fixed_of[vid]
+                        conflicts[vid] = (
+                            "pin_conflict",
+                            f"Der Besuch steht in zwei festen Tourfolgen (Team {a}, Tag {d + 1} "
+                            f"und Team {t.id}, Tag {s.day + 1}).",
+                        )
+                    else:
+                        fixed_of[vid] = (t.id, s.day, k + 1)
+        visits = []
+        for v in self.visits:
+            pin, tws = v.pin, v.time_windows
+            if v.id in fixed_of and v.id not in conflicts:
+                team, day, pos = fixed_of[v.id]
+                if pin is not None and (
+                    pin.team not in (None, team) or pin.day not in (None, day)
+                    or pin.position not in (None, pos)
+                ):
+                    conflicts[v.id] = (
+                        "pin_conflict",
+                        f"Die feste Zuordnung ({_pin_text(pin)}) widerspricht der festen "
+                        f"Tourfolge von Team {team} an Tag {day + 1} (Position {pos}).",
+                    )
+                pin = Pin(team, day, pos, pin.window if pin is not None else None)
+            if pin is not None and pin.team is not None and pin.team not in tids:
+                conflicts.setdefault(
+                    v.id, ("pin", f"Der Besuch ist fest Team {pin.team} zugeordnet, das es "
+                                  "im Plan nicht (mehr) gibt."))
+            if pin is not None and pin.day is not None and pin.day >= self.days:
+                conflicts.setdefault(
+                    v.id, ("pin", f"Der Besuch ist fest Tag {pin.day + 1} zugeordnet; geplant "
+                                  f"werden nur {self.days} Tage."))
+            if pin is not None and pin.position is not None and pin.position > len(self.visits):
+                conflicts.setdefault(
+                    v.id, ("pin", f"Die feste Position {pin.position} ist nicht erreichbar: es "
+                                  f"gibt nur {len(self.visits)} Besuche."))
+            if pin is not None and pin.window is not None:
+                w = pin.window
+                inter = tuple(
+                    TimeWindow(max(a.start, w.start), min(a.end, w.end))
+                    for a in (tws or (w,))
+                    if max(a.start, w.start) <= min(a.end, w.end)
+                )
+                if not inter:
+                    conflicts.setdefault(
+                        v.id, ("pin", f"Die feste Uhrzeit ({_clock(w.start)} bis "
+                                      f"{_clock(w.end)}) liegt in keinem Zeitfenster des Besuchs."))
+                else:
+                    tws = inter
+            if pin is not v.pin or tws is not v.time_windows:
+                v = replace(v, pin=pin, time_windows=tws)
+            visits.append(v)
+        # one visit per fixed position: fixed prefixes first, then by priority
+        owner: dict[tuple[str, int, int], str] = {}
+        order = sorted(
+            range(len(visits)),
+            key=lambda i: (visits[i].id not in fixed_of, -visits[i].priority, i),
+        )
+        for i in order:
+            v = visits[i]
+            p = v.pin
+            if v.id in conflicts or p is None or p.position is None:
+                continue
+            if p.team is None or p.day is None:
+                continue
+            key = (p.team, p.day, p.position)
+            if key in owner:
+                conflicts[v.id] = (
+                    "pin_conflict",
+                    f"Position {p.position} bei Team {p.team} an Tag {p.day + 1} ist schon fest "
+                    f"durch Besuch {owner[key]} belegt.",
+                )
+            else:
+                owner[key] = v.id
+        object.__setattr__(self, "visits", tuple(visits))
+        object.__setattr__(self, "_conflicts", conflicts)
+
+    @property
+    def conflicts(self) -> Mapping[str, tuple[str, str]]:
+        """Visits whose pins cannot hold: id -> (code, German reason); never planned."""
+        return self._conflicts
 
     def _check_objective_range(self) -> None:
         """The layered drop penalties of the solver must fit int64 (see ``penalties``).
@@ -562,6 +656,8 @@ class Problem:
             a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)
         ):
             return False
+        if use_pin and visit.id in self._conflicts:
+            return False
         if use_pin and visit.pin is not None:
             if visit.pin.team is not None and visit.pin.team != t.id:
                 return False
@@ -572,6 +668,24 @@ class Problem:
             ):
                 return False
         return True
+
+
+def _clock(t: int) -> str:
+    d, r = divmod(int(t), DAY)
+    return f"Tag {d + 1}, {r // 3600:02d}:{r % 3600 // 60:02d}"
+
+
+def _pin_text(pin: Pin) -> str:
+    parts = []
+    if pin.team is not None:
+        parts.append(f"Team {pin.team}")
+    if pin.day is not None:
+        parts.append(f"Tag {pin.day + 1}")
+    if pin.position is not None:
+        parts.append(f"Position {pin.position}")
+    if pin.window is not None:
+        parts.append(f"{_clock(pin.window.start)} bis {_clock(pin.window.end)}")
+    return ", ".join(parts)
 
 
 def reachable(value: int) -> bool:

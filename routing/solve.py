@@ -260,8 +260,11 @@ def _solve_worker(
             routing.ActiveVar(idx).SetValue(0)
         elif len(allowed) < len(all_vehicles):
             routing.VehicleVar(idx).SetValues([-1, *allowed])
-        if v.pin is not None and v.pin.position is not None:
-            count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
+        if v.pin is not None and v.pin.position is not None and allowed and not inactive:
+            if v.pin.position - 1 <= max(caps[vi] for vi in allowed):
+                count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
+            else:  # more visits before it than any allowed route may hold
+                routing.ActiveVar(idx).SetValue(0)
         routing.AddDisjunction([idx], pen[node])
 
     # Breaks: may not overlap a service; travel may be split around them.

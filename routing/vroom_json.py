@@ -102,6 +102,15 @@ def _ints(obj: Mapping[str, Any], key: str, where: str) -> list[int]:
     return out
 
 
+def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
+    v = obj.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise _e(where, key, "Liste von Besuchskennungen (Zeichenketten) erwartet.")
+    return v
+
+
 def _window(v: Any, where: str, key: str) -> TimeWindow:
     if (
         not isinstance(v, list | tuple)
@@ -478,6 +487,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 team=str(p["team"]) if p.get("team") is not None else None,
                 day=_uint(p, "day", where) if p.get("day") is not None else None,
                 position=_uint(p, "position", where) if p.get("position") is not None else None,
+                window=_window(p["window"], where, "pin.window") if p.get("window") is not None else None,
             )
         skills = v.get("skills") or []
         if not isinstance(skills, list):
@@ -517,6 +527,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                     tuple(breaks),
                     start=_uint(s, "start_index", sw) if s.get("start_index") is not None else None,
                     end=_uint(s, "end_index", sw) if s.get("end_index") is not None else None,
+                    fixed=tuple(str(x) for x in _strs(s, "fixed", sw)),
                 )
             )
         skills = t.get("skills") or []
@@ -626,7 +637,7 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
         if v.amount:
             job["delivery"] = list(v.amount)
         skills = sorted(sids[s] for s in v.skills)
-        if v.pin is not None and v.pin.team:
+        if v.pin is not None and v.pin.team in team_skill:
             skills.append(team_skill[v.pin.team])
         if skills:
             job["skills"] = skills
@@ -700,7 +711,10 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 "latest_day": v.latest_day,
                 "pin": None
                 if v.pin is None
-                else {"team": v.pin.team, "day": v.pin.day, "position": v.pin.position},
+                else {
+                    "team": v.pin.team, "day": v.pin.day, "position": v.pin.position,
+                    **({"window": _tw(v.pin.window)} if v.pin.window is not None else {}),
+                },
                 "amount": list(v.amount),
             }
             for v in problem.visits
@@ -721,6 +735,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         "time_window": _tw(s.window),
                         "breaks": [{"window": _tw(b.window), "duration": b.duration} for b in s.breaks],
                         **({"start_index": s.start} if s.start is not None else {}),
+                        **({"fixed": list(s.fixed)} if s.fixed else {}),
                         **({"end_index": s.end} if s.end is not None else {}),
                     }
                     for s in t.shifts
