@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO))
 from routing.check import check  # noqa: E402
 from routing.model import (  # noqa: E402
     DAY,
+    UNREACHABLE,
     Break,
     Problem,
     Route,
@@ -76,8 +77,8 @@ def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
     nodes = np.concatenate([[office], chosen])
     t = dijkstra(net.csr("time"), indices=nodes)[:, nodes]
     d = dijkstra(net.csr("length"), indices=nodes)[:, nodes]
-    t = np.where(np.isfinite(t), np.ceil(t), -1).astype(np.int64)
-    d = np.where(np.isfinite(d), np.rint(d), -1).astype(np.int64)
+    t = np.where(np.isfinite(t), np.ceil(t), UNREACHABLE).astype(np.int64)
+    d = np.where(np.isfinite(d), np.rint(d), UNREACHABLE).astype(np.int64)
     return t, d
 
 

@@ -177,7 +177,7 @@ def _sim_breaks(v, seq, L, gaps, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, 
 
 @njit(cache=True, nogil=True)
 def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh_s, sh_e,
-             svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws, bk_ls, bk_d, gapbuf):
+             svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws, bk_ls, bk_d, gapbuf, mv):
     """Recompute the cached times, cost, load and positions of route v. False: infeasible."""
     md = vmode[v]
     L = rl[v]
@@ -203,6 +203,8 @@ def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh
             return False
         cost += t
         prev = nxt
+        if p < L:
+            cost += mv[nxt, v]  # moved away from its team-day of an earlier plan
     rcost[v] = cost
     # Times without the breaks: exact for a vehicle without breaks, a relaxation (breaks
     # only delay) that filters insertion places cheaply for one with breaks.
@@ -243,7 +245,7 @@ def _balance_cost(L, bal_coef, bal_target):
 def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_obj,
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
          cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
-         bk_d, adj, dem, dd, bR, brl, best_, blst, brcost, bload):
+         bk_d, adj, dem, dd, mv, bR, brl, best_, blst, brcost, bload):
     """``n_iter`` ruin-and-recreate iterations; temperature log-linear from t_from to t_to.
 
     Returns (current objective, best objective, accepted moves, improvements of best).
@@ -342,7 +344,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 new_obj -= brcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf):
+                                bk_ls, bk_d, gapbuf, mv):
                     ok = False
                 new_obj += rcost[v] + _balance_cost(w, bal_coef, bal_target)
                 n_cut += 1
@@ -404,7 +406,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                         t2 = T[md, c, nxt]
                         if t1 >= INF or t2 >= INF:
                             continue
-                        delta = t1 + t2 + bal
+                        delta = t1 + t2 + bal + mv[c, v]
                         if L > 0:  # an empty route was charged nothing
                             delta -= T[md, prv, nxt]
                         if best_v >= 0 and delta >= best_delta:
@@ -451,7 +453,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 old = rcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf):
+                                bk_ls, bk_d, gapbuf, mv):
                     ok = False  # cannot happen: the place was checked
                 new_obj += rcost[v] + _balance_cost(L + 1, bal_coef, bal_target) - old
                 new_obj -= pen[c]
@@ -622,7 +624,7 @@ class _Arrays:
             for k in range(C):
                 self.cap[vi, k] = veh.team.capacity[k]
         self.maxv = np.array(
-            [n if veh.team.max_visits is None else veh.team.max_visits for veh in vehicles],
+            [n if veh.max_visits is None else veh.max_visits for veh in vehicles],
             np.int64,
         )
         self.allowed = np.zeros((n, m), np.bool_)
@@ -630,6 +632,16 @@ class _Arrays:
             for vi, veh in enumerate(vehicles):
                 self.allowed[i, vi] = problem.compatible(v, veh)
         self.pen = np.array(penalties, np.int64)
+        # cost of serving a visit on another team-day than its ``home`` (min. disruption)
+        self.mv = np.zeros((N, max(m, 1)), np.int64)
+        if problem.move_cost > 0:
+            vid = {(veh.team.id, veh.day): vi for vi, veh in enumerate(vehicles)}
+            for i, v in enumerate(problem.visits):
+                if v.home is not None:
+                    self.mv[i, :] = problem.move_cost
+                    home = vid.get(tuple(v.home))
+                    if home is not None:
+                        self.mv[i, home] = 0
         self.bal_coef = int(bal_coef)
         self.bal_target = int(bal_target)
         B = max([1] + [len(veh.shift.breaks) for veh in vehicles])
@@ -706,7 +718,7 @@ def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
         elif pos:
             frozen[v] = True
         if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *A.static(), A.amt,
-                        A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf):
+                        A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf, A.mv):
             frozen[v] = True
     return R, rl, est, lst, rcost, load, posof, where, frozen, fixlen
 
@@ -807,7 +819,7 @@ def improve(
         obj, best_obj, acc, imp = _run(
             k, a, b, R, rl, est, lst, rcost, load, posof, where, obj, bestR, bestrl,
             best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, fixlen, A.pen, A.bal_coef,
-            A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, *bufs,
+            A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, *bufs,
         )
         if imp and on_improve is not None:
             on_improve(int(best_obj))

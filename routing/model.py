@@ -126,7 +126,8 @@ class Shift:
     only, e.g. a re-plan from 11:30 that starts the team where its last done visit was.
     None keeps the team's. ``fixed`` is a frozen route prefix: visit ids that open this
     team-day's route in this order (visits already done or announced); the problem turns
-    them into position pins 1, 2, ...
+    them into position pins 1, 2, ... ``max_visits`` replaces the team's for this shift
+    (a re-plan: what is left of the day's visits).
     """
 
     day: int
@@ -135,12 +136,15 @@ class Shift:
     start: int | None = None
     end: int | None = None
     fixed: tuple[str, ...] = ()
+    max_visits: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
         object.__setattr__(self, "breaks", tuple(self.breaks))
         object.__setattr__(self, "fixed", tuple(str(x) for x in self.fixed))
         where = f"Schicht an Tag {self.day}"
+        if self.max_visits is not None:
+            object.__setattr__(self, "max_visits", _int(self.max_visits, where, "max_visits"))
         for name in ("start", "end"):
             v = getattr(self, name)
             if v is not None:
@@ -187,6 +191,9 @@ class Visit:
         Keep the visit with this team / day / position.
     amount : tuple of int
         Quantities per capacity dimension (VROOM ``delivery``); empty for none.
+    home : (team id, day) or None
+        The team-day of an earlier plan: serving the visit on another one costs
+        :attr:`Problem.move_cost` (minimal disruption when re-planning).
     """
 
     id: str
@@ -199,6 +206,7 @@ class Visit:
     latest_day: int | None = None
     pin: Pin | None = None
     amount: tuple[int, ...] = ()
+    home: tuple[str, int] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -230,6 +238,12 @@ class Visit:
         object.__setattr__(
             self, "amount", tuple(_int(a, where, "amount") for a in self.amount)
         )
+        if self.home is not None:
+            if not isinstance(self.home, tuple | list) or len(self.home) != 2:
+                raise _err(f"{where}, Feld 'home': (Team, Tag) erwartet.")
+            object.__setattr__(
+                self, "home", (str(self.home[0]), _int(self.home[1], where, "home"))
+            )
         if self.pin is not None:
             if self.pin.day is not None:
                 _int(self.pin.day, where, "pin.day")
@@ -331,6 +345,12 @@ class Vehicle:
         """End location of this team-day: the shift's override, else the team's."""
         return self.shift.end if self.shift.end is not None else self.team.end
 
+    @property
+    def max_visits(self) -> int | None:
+        """Most visits on this team-day: the shift's override, else the team's."""
+        s = self.shift.max_visits
+        return s if s is not None else self.team.max_visits
+
 
 def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
     raw = value if isinstance(value, np.ndarray) else None
@@ -400,6 +420,9 @@ class Problem:
         Optional weight for balancing visits across team-days: each visit above the
         even share ``ceil(visits / team-days)`` in a route costs ``balance`` (in units
         of travel seconds). 0 switches balancing off.
+    move_cost : int
+        Minimal disruption: a visit with a ``home`` team-day served on another one costs
+        this much (travel seconds); moving it must gain more than that. 0: off.
 
     Raises
     ------
@@ -416,9 +439,11 @@ class Problem:
     durations: Mapping[str, np.ndarray]
     distances: Mapping[str, np.ndarray] = field(default_factory=dict)
     balance: int = 0
+    move_cost: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
+        object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
         object.__setattr__(self, "teams", tuple(self.teams))
         object.__setattr__(self, "days", _int(self.days, "Problem", "days", minimum=1))
         object.__setattr__(self, "balance", _int(self.balance, "Problem", "balance"))
@@ -599,7 +624,7 @@ class Problem:
                 max_leg = int(fin.max())
                 i, j = np.unravel_index(int(fin.argmax()), fin.shape)
                 where = (mode, int(i), int(j))
-        unit = (n + 2 * n_veh) * max(max_leg, 1) + self.balance * n + 1
+        unit = (n + 2 * n_veh) * max(max_leg, 1) + (self.balance + self.move_cost) * n + 1
         prio_unit = (n + 1) * unit
         pin_unit = (sum(v.priority for v in self.visits) + 1) * prio_unit + (n + 1) * unit
         total = sum(
@@ -663,8 +688,8 @@ class Problem:
                 return False
             if visit.pin.day is not None and visit.pin.day != vehicle.day:
                 return False
-            if visit.pin.position is not None and t.max_visits is not None and (
-                visit.pin.position > t.max_visits
+            if visit.pin.position is not None and vehicle.max_visits is not None and (
+                visit.pin.position > vehicle.max_visits
             ):
                 return False
         return True

@@ -118,7 +118,7 @@ def penalties(problem: Problem) -> list[int]:
         fin = m[(m >= 0) & (m < 10**9)]
         if fin.size:
             max_leg = max(max_leg, int(fin.max()))
-    unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + problem.balance * n + 1
+    unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + (problem.balance + problem.move_cost) * n + 1
     prio_unit = (n + 1) * unit
     pin_unit = (sum(v.priority for v in problem.visits) + 1) * prio_unit + (n + 1) * unit
     out = []
@@ -197,6 +197,7 @@ def _solve_worker(
     # Matrices over nodes, one transit (service + travel) and one cost matrix per mode.
     transit_idx: dict[str, int] = {}
     cost_idx: dict[str, int] = {}
+    base_cost: dict[str, np.ndarray] = {}
     loc_arr = np.array([-1 if x is None else x for x in node_loc], dtype=np.int64)
     free = loc_arr < 0
     for mode in sorted({veh.team.mode for veh in vehicles}):
@@ -212,8 +213,17 @@ def _solve_worker(
         np.fill_diagonal(tr, 0)
         transit_idx[mode] = routing.RegisterTransitMatrix(tr.tolist())
         cost_idx[mode] = routing.RegisterTransitMatrix(cost.tolist())
+        base_cost[mode] = cost
+    moves = _move_costs(problem, vehicles, perm, n_nodes)
     for vi, veh in enumerate(vehicles):
-        routing.SetArcCostEvaluatorOfVehicle(cost_idx[veh.team.mode], vi)
+        if moves is not None and moves[:, vi].any():  # minimal disruption: own matrix
+            cost_v = base_cost[veh.team.mode] + moves[:, vi][None, :]
+            np.fill_diagonal(cost_v, 0)
+            routing.SetArcCostEvaluatorOfVehicle(
+                routing.RegisterTransitMatrix(cost_v.tolist()), vi
+            )
+        else:
+            routing.SetArcCostEvaluatorOfVehicle(cost_idx[veh.team.mode], vi)
 
     routing.AddDimensionWithVehicleTransits(
         [transit_idx[veh.team.mode] for veh in vehicles], horizon, horizon, False, "Time"
@@ -223,7 +233,7 @@ def _solve_worker(
 
     # Visit counter: positions (pins), max visits, balance.
     count_idx = routing.RegisterUnaryTransitVector([1] * n + [0] * len(depot_locs))
-    caps = [veh.team.max_visits if veh.team.max_visits is not None else n for veh in vehicles]
+    caps = [veh.max_visits if veh.max_visits is not None else n for veh in vehicles]
     routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "Visits")
     count_dim = routing.GetDimensionOrDie("Visits")
 
@@ -387,13 +397,38 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
     )
     result.arrays = arrays[0] if arrays else None
     result.lns = st
-    if st["objective"] < start_objective:
+    # compare in the phase's own terms (OR-Tools' objective may lack the move costs)
+    if st["objective"] < st["start_objective"] or start_objective < 0:
         result.ortools_routes = result.routes
         result.objective = st["objective"]
         result.routes = routes
         result.break_gaps = gaps
+    else:
+        result.objective = st["start_objective"]
     if iterations is not None and st.get("hit_time_limit"):
         result.hit_time_limit = True
+
+
+#: Largest OR-Tools model with one cost matrix per vehicle (minimal disruption); above
+#: it only the ruin-and-recreate phase sees the move costs.
+MAX_VEHICLE_MATRIX_ENTRIES = 20_000_000
+
+
+def _move_costs(problem: Problem, vehicles: list[Vehicle], perm, n_nodes: int):
+    """Per node and vehicle the cost of serving it there (``move_cost`` away from home)."""
+    if problem.move_cost <= 0 or not any(v.home is not None for v in problem.visits):
+        return None
+    if n_nodes * n_nodes * len(vehicles) > MAX_VEHICLE_MATRIX_ENTRIES:
+        return None
+    vid = {(veh.team.id, veh.day): vi for vi, veh in enumerate(vehicles)}
+    out = np.zeros((n_nodes, len(vehicles)), np.int64)
+    for node, i in enumerate(perm):
+        home = problem.visits[i].home
+        if home is not None:
+            out[node, :] = problem.move_cost
+            if tuple(home) in vid:
+                out[node, vid[tuple(home)]] = 0
+    return out
 
 
 def _balance_terms(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, int]:
@@ -636,6 +671,12 @@ def objective(problem: Problem, solution: Solution) -> int:
     idx = problem.visit_index()
     total = sum(pen[idx[u.visit]] for u in solution.unassigned)
     total += solution.travel
+    if problem.move_cost > 0:
+        for r in solution.routes:
+            for x in r.visits:
+                home = problem.visits[idx[x]].home
+                if home is not None and tuple(home) != (r.team, r.day):
+                    total += problem.move_cost
     if problem.balance > 0:
         vehicles = problem.vehicles()
         if vehicles:

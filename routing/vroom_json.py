@@ -102,6 +102,22 @@ def _ints(obj: Mapping[str, Any], key: str, where: str) -> list[int]:
     return out
 
 
+def _home(v: Mapping[str, Any], where: str) -> tuple[str, int] | None:
+    h = v.get("home")
+    if h is None:
+        return None
+    if not isinstance(h, list) or len(h) != 2 or not isinstance(h[0], str):
+        raise _e(where, "home", "[Team, Tag] erwartet.")
+    return (h[0], _uint({"home": h[1]}, "home", where))
+
+
+def _str_or_none(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+    v = obj.get(key)
+    if v is not None and not isinstance(v, str):
+        raise _e(where, f"pin.{key}", f"Zeichenkette erwartet, erhalten {_short(v)}.")
+    return v
+
+
 def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
     v = obj.get(key)
     if v is None:
@@ -484,7 +500,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         if isinstance(v.get("pin"), dict):
             p = v["pin"]
             pin = Pin(
-                team=str(p["team"]) if p.get("team") is not None else None,
+                team=_str_or_none(p, "team", where),
                 day=_uint(p, "day", where) if p.get("day") is not None else None,
                 position=_uint(p, "position", where) if p.get("position") is not None else None,
                 window=_window(p["window"], where, "pin.window") if p.get("window") is not None else None,
@@ -504,6 +520,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 latest_day=_uint(v, "latest_day", where) if v.get("latest_day") is not None else None,
                 pin=pin,
                 amount=tuple(_ints(v, "amount", where)),
+                home=_home(v, where),
             )
         )
     teams = []
@@ -528,6 +545,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                     start=_uint(s, "start_index", sw) if s.get("start_index") is not None else None,
                     end=_uint(s, "end_index", sw) if s.get("end_index") is not None else None,
                     fixed=tuple(str(x) for x in _strs(s, "fixed", sw)),
+                    max_visits=_uint(s, "max_visits", sw) if s.get("max_visits") is not None else None,
                 )
             )
         skills = t.get("skills") or []
@@ -543,7 +561,10 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 capacity=tuple(_ints(t, "capacity", where)),
             )
         )
-    return Problem(tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0))
+    return Problem(
+        tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0),
+        _uint(ext, "move_cost", "hausbesuch", 0),
+    )
 
 
 def load_problem(path: str | Path) -> Problem:
@@ -676,8 +697,8 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
                 }
                 for k, b in enumerate(s.breaks)
             ]
-        if t.max_visits is not None:
-            out["max_tasks"] = t.max_visits
+        if veh.max_visits is not None:
+            out["max_tasks"] = veh.max_visits
         vehicles.append(out)
     mats: dict[str, Any] = {}
     for mode, m in problem.durations.items():
@@ -698,6 +719,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
         "format": FORMAT,
         "days": problem.days,
         "balance": problem.balance,
+        **({"move_cost": problem.move_cost} if problem.move_cost else {}),
         "visits": [
             {
                 "id": v.id,
@@ -716,6 +738,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                     **({"window": _tw(v.pin.window)} if v.pin.window is not None else {}),
                 },
                 "amount": list(v.amount),
+                **({"home": list(v.home)} if v.home is not None else {}),
             }
             for v in problem.visits
         ],
@@ -736,6 +759,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         "breaks": [{"window": _tw(b.window), "duration": b.duration} for b in s.breaks],
                         **({"start_index": s.start} if s.start is not None else {}),
                         **({"fixed": list(s.fixed)} if s.fixed else {}),
+                        **({"max_visits": s.max_visits} if s.max_visits is not None else {}),
                         **({"end_index": s.end} if s.end is not None else {}),
                     }
                     for s in t.shifts
