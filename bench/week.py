@@ -82,7 +82,7 @@ def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
     return t, d
 
 
-def week_problem(seed: int = 1, n_visits: int = 150) -> Problem:
+def week_problem(seed: int = 1, n_visits: int = 150, teams: str = "ABC") -> Problem:
     dur, dist = street_matrix(n_visits + 1, seed)
     rng = np.random.default_rng(seed)
     visits = []
@@ -101,19 +101,16 @@ def week_problem(seed: int = 1, n_visits: int = 150) -> Problem:
             )
         )
     lunch = [Break(TimeWindow(at(d, 11, 30), at(d, 14)), 1800) for d in range(5)]
-    teams = [
+    langs = [frozenset({"türkisch"}), frozenset({"arabisch"}), frozenset()]
+    team_list = [
         Team(
             name,
             tuple(Shift(d, TimeWindow(at(d, 8), at(d, 16)), (lunch[d],)) for d in range(5)),
-            start=0, end=0, skills=sk, max_visits=6, mode="drive",
+            start=0, end=0, skills=langs[k % 3], max_visits=6, mode="drive",
         )
-        for name, sk in (
-            ("A", frozenset({"türkisch"})),
-            ("B", frozenset({"arabisch"})),
-            ("C", frozenset()),
-        )
+        for k, name in enumerate(teams)
     ]
-    return Problem(tuple(visits), tuple(teams), 5, {"drive": dur}, {"drive": dist})
+    return Problem(tuple(visits), tuple(team_list), 5, {"drive": dur}, {"drive": dist})
 
 
 def run_vroom(problem: Problem, tl: float, threads: int) -> Solution:
@@ -196,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--solvers", default="ours,vroom,pyvrp")
     args = ap.parse_args(argv)
-    from routing._lns import warm_up
+    import routing
 
-    warm_up()  # compile/load the solver's numba code outside the timed runs
+    routing.prepare()  # compile/load the solver's numba code outside the timed runs
     t0 = time.monotonic()
     problem = week_problem(args.seed)
     print(

@@ -99,10 +99,14 @@ class TimeWindow:
 
 @dataclass(frozen=True)
 class Break:
-    """A break of ``duration`` seconds that lies entirely inside ``window``."""
+    """A break of ``duration`` seconds that lies entirely inside ``window``.
+
+    ``id`` is the break's VROOM id (kept in the JSON output); None numbers them 1, 2, ...
+    """
 
     window: TimeWindow
     duration: int
+    id: int | None = None
 
     def __post_init__(self) -> None:
         d = _int(self.duration, "Pause", "duration")
@@ -420,6 +424,9 @@ class Problem:
         Optional weight for balancing visits across team-days: each visit above the
         even share ``ceil(visits / team-days)`` in a route costs ``balance`` (in units
         of travel seconds). 0 switches balancing off.
+    amounts : str
+        "delivery" or "pickup": how the visits' amounts read in VROOM's output (load
+        falling from the start or rising from zero); the limit is the same.
     move_cost : int
         Minimal disruption: a visit with a ``home`` team-day served on another one costs
         this much (travel seconds); moving it must gain more than that. 0: off.
@@ -440,10 +447,13 @@ class Problem:
     distances: Mapping[str, np.ndarray] = field(default_factory=dict)
     balance: int = 0
     move_cost: int = 0
+    amounts: str = "delivery"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
         object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
+        if self.amounts not in ("delivery", "pickup"):
+            raise _err(f"Problem, Feld 'amounts': 'delivery' oder 'pickup', nicht {self.amounts!r}.")
         object.__setattr__(self, "teams", tuple(self.teams))
         object.__setattr__(self, "days", _int(self.days, "Problem", "days", minimum=1))
         object.__setattr__(self, "balance", _int(self.balance, "Problem", "balance"))

@@ -442,7 +442,8 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
             btws = _windows(b, "time_windows", bw)
             if len(btws) > 1:
                 raise _e(bw, "time_windows", "mehr als ein Zeitfenster je Pause wird nicht unterstützt.")
-            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0)))
+            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0),
+                          _uint(b, "id", bw) if b.get("id") is not None else None))
             if btws:
                 max_t = max(max_t, btws[0].end + raw_b[-1][2])
         max_tasks = _uint(v, "max_tasks", where) if v.get("max_tasks") is not None else None
@@ -472,13 +473,13 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         seen.add(vid)
         window = tw if tw is not None else TimeWindow(0, horizon)
         breaks = []
-        for bw, btw, dur_b in raw_b:
+        for bw, btw, dur_b, bid in raw_b:
             if btw is None:
                 btw = TimeWindow(window.start, max(window.start, window.end - dur_b))
             w = TimeWindow(max(btw.start, window.start), min(btw.end + dur_b, window.end))
             if w.end < w.start or w.end - w.start < dur_b:
                 raise _e(bw, "time_windows", "die Pause passt nicht in die Arbeitszeit des Fahrzeugs.")
-            breaks.append(Break(w, dur_b))
+            breaks.append(Break(w, dur_b, bid))
         cap = cap + (0,) * (ncap - len(cap)) if ncap else cap
         teams.append(
             Team(
@@ -486,7 +487,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
                 skills=skills, max_visits=max_tasks, mode=prof, capacity=cap,
             )
         )
-    return Problem(visits, tuple(teams), 1, dur, dist)
+    return Problem(visits, tuple(teams), 1, dur, dist, amounts=next(iter(kinds), "delivery"))
 
 
 def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any]) -> Problem:
@@ -536,7 +537,10 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
             breaks = []
             for bk, b in enumerate(s.get("breaks") or []):
                 bw = f"{sw}, Pause {bk + 1}"
-                breaks.append(Break(_window(b.get("window"), bw, "window"), _uint(b, "duration", bw)))
+                breaks.append(Break(
+                    _window(b.get("window"), bw, "window"), _uint(b, "duration", bw),
+                    _uint(b, "id", bw) if b.get("id") is not None else None,
+                ))
             shifts.append(
                 Shift(
                     _uint(s, "day", sw),
@@ -564,6 +568,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
     return Problem(
         tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0),
         _uint(ext, "move_cost", "hausbesuch", 0),
+        "pickup" if ext.get("amounts") == "pickup" else "delivery",
     )
 
 
@@ -656,7 +661,7 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
             "service": v.service,
         }
         if v.amount:
-            job["delivery"] = list(v.amount)
+            job[problem.amounts] = list(v.amount)
         skills = sorted(sids[s] for s in v.skills)
         if v.pin is not None and v.pin.team in team_skill:
             skills.append(team_skill[v.pin.team])
@@ -690,7 +695,7 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
         if s.breaks:
             out["breaks"] = [
                 {
-                    "id": k + 1,
+                    "id": b.id if b.id is not None else k + 1,
                     "description": "Pause",
                     "time_windows": [[b.window.start, b.latest_start]],
                     "service": b.duration,
@@ -720,6 +725,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
         "days": problem.days,
         "balance": problem.balance,
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
+        **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
         "visits": [
             {
                 "id": v.id,
@@ -756,7 +762,11 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         "day": s.day,
                         "vehicle": veh_of[(t.id, s.day)],
                         "time_window": _tw(s.window),
-                        "breaks": [{"window": _tw(b.window), "duration": b.duration} for b in s.breaks],
+                        "breaks": [
+                            {"window": _tw(b.window), "duration": b.duration,
+                             **({"id": b.id} if b.id is not None else {})}
+                            for b in s.breaks
+                        ],
                         **({"start_index": s.start} if s.start is not None else {}),
                         **({"fixed": list(s.fixed)} if s.fixed else {}),
                         **({"max_visits": s.max_visits} if s.max_visits is not None else {}),
@@ -778,6 +788,23 @@ def solution_to_json(
     vids = vehicle_ids(problem)
     visits = {v.id: v for v in problem.visits}
     vehicles = problem.vehicles()
+    ncap = max((len(t.capacity) for t in problem.teams), default=0)
+    pickup = problem.amounts == "pickup"
+
+    def amounts(ids) -> list[int]:
+        tot = [0] * ncap
+        for x in ids:
+            for k, a in enumerate(visits[x].amount):
+                tot[k] += a
+        return tot
+
+    def kinds(ids) -> dict[str, list[int]]:
+        if not ncap:
+            return {}
+        tot, zero = amounts(ids), [0] * ncap
+        deliv, pick = (zero, tot) if pickup else (tot, zero)
+        return {"delivery": deliv, "amount": list(deliv), "pickup": pick}
+
     routes_out = []
     for r in solution.routes:
         veh = vehicles[r.vehicle]
@@ -785,11 +812,12 @@ def solution_to_json(
         steps = []
         travel = dist = 0
         prev_loc: int | None = veh.start
-        load = (
-            sum(visits[x].amount[0] for x in r.visits if visits[x].amount)
-            if veh.team.capacity
-            else None
-        )
+        jobs = [s for s in r.steps if s.kind == "job"]
+        # VROOM reports the first/last job's place for an open start/end
+        first_loc = jobs[0].location if jobs else None
+        last_loc = jobs[-1].location if jobs else None
+        load = (amounts(r.visits) if not pickup else [0] * ncap) if ncap else None
+        breaks = veh.shift.breaks
         for s in r.steps:
             if s.kind in ("job", "end"):
                 t = problem.duration(mode, prev_loc, s.location)
@@ -798,44 +826,51 @@ def solution_to_json(
                 dist += d if reachable(d) else 0
                 if s.location is not None:
                     prev_loc = s.location
-            step: dict[str, Any] = {
-                "type": s.kind,
-                "arrival": s.arrival,
-                "duration": travel,
-                "setup": 0,
-                "service": s.service,
-                "waiting_time": s.waiting,
-                "violations": [],
-                "distance": dist,
-            }
-            if s.location is not None:
-                step["location_index"] = s.location
+            step: dict[str, Any] = {"type": s.kind}
+            if s.kind == "job" and s.visit is not None:
+                step["description"] = s.visit
+            loc = s.location
+            if loc is None and s.kind == "start":
+                loc = first_loc
+            elif loc is None and s.kind == "end":
+                loc = last_loc
+            if loc is not None and s.kind != "break":
+                step["location_index"] = loc
             if s.kind == "job" and s.visit is not None:
                 step["id"] = jids[s.visit]
-                step["description"] = s.visit
-                if load is not None:
-                    load -= visits[s.visit].amount[0] if visits[s.visit].amount else 0
             elif s.kind == "break":
-                step["id"] = (s.break_index or 0) + 1
+                bi = s.break_index or 0
+                bid = breaks[bi].id if bi < len(breaks) else None
+                step["id"] = bid if bid is not None else bi + 1
                 step["description"] = "Pause"
+            step.update(setup=0, service=s.service, waiting_time=s.waiting)
+            if s.kind == "job" and s.visit is not None:
+                step["job"] = jids[s.visit]  # VROOM's older name of the id
+                if load is not None:
+                    sign = 1 if pickup else -1
+                    for k, a in enumerate(visits[s.visit].amount):
+                        load[k] += sign * a
             if load is not None:
-                step["load"] = [load]
+                step["load"] = list(load)
+            step.update(arrival=s.arrival, duration=travel, violations=[], distance=dist)
             steps.append(step)
+        service = sum(s.service for s in r.steps if s.kind in ("job", "break"))
         routes_out.append(
             {
                 "vehicle": vids[r.vehicle],
                 "cost": r.travel,
+                **kinds(r.visits),
                 "description": f"Team {r.team}, Tag {r.day + 1}",
                 "team": r.team,
                 "day": r.day,
                 "setup": 0,
-                "service": r.service,
+                "service": service,
                 "duration": r.travel,
                 "waiting_time": r.waiting,
                 "priority": sum(visits[x].priority for x in r.visits),
                 "distance": r.distance,
-                "violations": [],
                 "steps": steps,
+                "violations": [],
             }
         )
     unassigned = [
@@ -854,8 +889,9 @@ def solution_to_json(
         "cost": solution.travel,
         "routes": len(solution.routes),
         "unassigned": len(solution.unassigned),
+        **kinds([x for r in solution.routes for x in r.visits]),
         "setup": 0,
-        "service": sum(r.service for r in solution.routes),
+        "service": sum(ro["service"] for ro in routes_out),
         "duration": solution.travel,
         "waiting_time": sum(r.waiting for r in solution.routes),
         "priority": sum(visits[x].priority for r in solution.routes for x in r.visits),
@@ -901,7 +937,8 @@ def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
                 steps.append(Step("job", arr, arr + wait, serv, loc, v))
             elif kind == "break":
                 bid = int(s.get("id", 0))
-                bi = bid - 1 if 0 < bid <= len(veh.shift.breaks) else order[min(nbreak, len(order) - 1)]
+                ids = [b.id if b.id is not None else k + 1 for k, b in enumerate(veh.shift.breaks)]
+                bi = ids.index(bid) if bid in ids else order[min(nbreak, len(order) - 1)]
                 nbreak += 1
                 steps.append(Step("break", arr, arr + wait, serv, None, None, bi))
             else:
