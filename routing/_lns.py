@@ -177,7 +177,8 @@ def _sim_breaks(v, seq, L, gaps, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, 
 
 @njit(cache=True, nogil=True)
 def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh_s, sh_e,
-             svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws, bk_ls, bk_d, gapbuf, mv):
+             svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws, bk_ls, bk_d, gapbuf, mv, did, dcost,
+             n_dist):
     """Recompute the cached times, cost, load and positions of route v. False: infeasible."""
     md = vmode[v]
     L = rl[v]
@@ -204,7 +205,17 @@ def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh
         cost += t
         prev = nxt
         if p < L:
-            cost += mv[nxt, v]  # moved away from its team-day of an earlier plan
+            cost += mv[nxt, v]  # moved from its home team-day, or outside its districts
+    if dcost > 0:  # each district beyond the first
+        seen = np.zeros(n_dist, np.bool_)
+        k = 0
+        for p in range(L):
+            d = did[seq[p]]
+            if d >= 0 and not seen[d]:
+                seen[d] = True
+                k += 1
+        if k > 1:
+            cost += dcost * (k - 1)
     rcost[v] = cost
     # Times without the breaks: exact for a vehicle without breaks, a relaxation (breaks
     # only delay) that filters insertion places cheaply for one with breaks.
@@ -245,7 +256,7 @@ def _balance_cost(L, bal_coef, bal_target):
 def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_obj,
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
          cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
-         bk_d, adj, dem, dd, mv, bR, brl, best_, blst, brcost, bload):
+         bk_d, adj, dem, dd, mv, did, dcost, n_dist, bR, brl, best_, blst, brcost, bload):
     """``n_iter`` ruin-and-recreate iterations; temperature log-linear from t_from to t_to.
 
     Returns (current objective, best objective, accepted moves, improvements of best).
@@ -344,7 +355,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 new_obj -= brcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf, mv):
+                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist):
                     ok = False
                 new_obj += rcost[v] + _balance_cost(w, bal_coef, bal_target)
                 n_cut += 1
@@ -397,6 +408,18 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                     L = rl[v]
                     bal = _balance_cost(L + 1, bal_coef, bal_target) - _balance_cost(
                         L, bal_coef, bal_target)
+                    if dcost > 0 and did[c] >= 0 and L > 0:  # a new district here?
+                        any_d = False
+                        same = False
+                        for x in range(L):
+                            dx = did[R[v, x]]
+                            if dx >= 0:
+                                any_d = True
+                                if dx == did[c]:
+                                    same = True
+                                    break
+                        if any_d and not same:
+                            bal += dcost
                     for p in range(fixlen[v], L + 1):
                         if np.random.random() < BLINK_RATE:
                             continue
@@ -453,7 +476,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 old = rcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf, mv):
+                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist):
                     ok = False  # cannot happen: the place was checked
                 new_obj += rcost[v] + _balance_cost(L + 1, bal_coef, bal_target) - old
                 new_obj -= pen[c]
@@ -633,15 +656,21 @@ class _Arrays:
                 self.allowed[i, vi] = problem.compatible(v, veh)
         self.pen = np.array(penalties, np.int64)
         # cost of serving a visit on another team-day than its ``home`` (min. disruption)
+        # and outside the team's districts (soft responsibility): see solve.visit_costs
+        from routing.solve import visit_costs
+
         self.mv = np.zeros((N, max(m, 1)), np.int64)
-        if problem.move_cost > 0:
-            vid = {(veh.team.id, veh.day): vi for vi, veh in enumerate(vehicles)}
-            for i, v in enumerate(problem.visits):
-                if v.home is not None:
-                    self.mv[i, :] = problem.move_cost
-                    home = vid.get(tuple(v.home))
-                    if home is not None:
-                        self.mv[i, home] = 0
+        vc = visit_costs(problem, vehicles)
+        if vc is not None:
+            self.mv[:n, :m] = vc
+        # districts: index per node (-1: none) and the cost per extra district a route
+        names = sorted({v.district for v in problem.visits if v.district is not None})
+        self.did = np.full(N, -1, np.int64)
+        for i, v in enumerate(problem.visits):
+            if v.district is not None:
+                self.did[i] = names.index(v.district)
+        self.dcost = int(problem.district_cost) if names else 0
+        self.n_dist = max(1, len(names))
         self.bal_coef = int(bal_coef)
         self.bal_target = int(bal_target)
         B = max([1] + [len(veh.shift.breaks) for veh in vehicles])
@@ -718,7 +747,8 @@ def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
         elif pos:
             frozen[v] = True
         if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *A.static(), A.amt,
-                        A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf, A.mv):
+                        A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf, A.mv, A.did, A.dcost,
+                        A.n_dist):
             frozen[v] = True
     return R, rl, est, lst, rcost, load, posof, where, frozen, fixlen
 
@@ -819,7 +849,8 @@ def improve(
         obj, best_obj, acc, imp = _run(
             k, a, b, R, rl, est, lst, rcost, load, posof, where, obj, bestR, bestrl,
             best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, fixlen, A.pen, A.bal_coef,
-            A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, *bufs,
+            A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, A.did,
+            A.dcost, A.n_dist, *bufs,
         )
         if imp and on_improve is not None:
             on_improve(int(best_obj))

@@ -195,6 +195,9 @@ class Visit:
         Keep the visit with this team / day / position.
     amount : tuple of int
         Quantities per capacity dimension (VROOM ``delivery``); empty for none.
+    district : str or None
+        The district (Stadtteil) of the visit's place: see :attr:`Team.districts` and
+        :attr:`Problem.district_cost`.
     home : (team id, day) or None
         The team-day of an earlier plan: serving the visit on another one costs
         :attr:`Problem.move_cost` (minimal disruption when re-planning).
@@ -211,6 +214,7 @@ class Visit:
     pin: Pin | None = None
     amount: tuple[int, ...] = ()
     home: tuple[str, int] | None = None
+    district: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -285,7 +289,8 @@ class Team:
     """A team (two caseworkers travelling together) with its shifts on the planning days.
 
     ``start``/``end`` are location indices (None: the route starts/ends at its first/last
-    visit, as in VROOM). ``max_visits`` bounds the visits per shift.
+    visit, as in VROOM). ``max_visits`` bounds the visits per shift. ``districts``: the
+    districts the team is responsible for (empty: all); see :attr:`Problem.responsibility`.
     """
 
     id: str
@@ -296,8 +301,10 @@ class Team:
     max_visits: int | None = None
     mode: str = "car"
     capacity: tuple[int, ...] = ()
+    districts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "districts", frozenset(str(d) for d in self.districts))
         if not isinstance(self.id, str) or not self.id:
             raise _err(f"Team {self.id!r}, Feld 'id': nicht leere Zeichenkette erwartet.")
         where = f"Team {self.id}"
@@ -424,6 +431,14 @@ class Problem:
         Optional weight for balancing visits across team-days: each visit above the
         even share ``ceil(visits / team-days)`` in a route costs ``balance`` (in units
         of travel seconds). 0 switches balancing off.
+    responsibility : str
+        "hard": a team with ``districts`` serves visits of those districts only;
+        "soft": it may serve others at ``outside_cost`` each (travel seconds).
+    outside_cost : int
+        See ``responsibility``.
+    district_cost : int
+        Cost of each district beyond the first in one team-day (travel seconds): keeps
+        routes inside few districts. 0: off.
     amounts : str
         "delivery" or "pickup": how the visits' amounts read in VROOM's output (load
         falling from the start or rising from zero); the limit is the same.
@@ -448,10 +463,21 @@ class Problem:
     balance: int = 0
     move_cost: int = 0
     amounts: str = "delivery"
+    responsibility: str = "hard"
+    outside_cost: int = 0
+    district_cost: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
         object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
+        object.__setattr__(self, "outside_cost", _int(self.outside_cost, "Problem", "outside_cost"))
+        object.__setattr__(
+            self, "district_cost", _int(self.district_cost, "Problem", "district_cost")
+        )
+        if self.responsibility not in ("hard", "soft"):
+            raise _err(
+                f"Problem, Feld 'responsibility': 'hard' oder 'soft', nicht {self.responsibility!r}."
+            )
         if self.amounts not in ("delivery", "pickup"):
             raise _err(f"Problem, Feld 'amounts': 'delivery' oder 'pickup', nicht {self.amounts!r}.")
         object.__setattr__(self, "teams", tuple(self.teams))
@@ -614,6 +640,16 @@ class Problem:
         object.__setattr__(self, "visits", tuple(visits))
         object.__setattr__(self, "_conflicts", conflicts)
 
+    def extra_per_visit(self) -> int:
+        """Largest non-travel cost one visit can add (balance, moves, districts)."""
+        return self.balance + self.move_cost + self.outside_cost + self.district_cost
+
+    def outside(self, visit: Visit, team: Team) -> bool:
+        """The visit's district is not among the team's (a team without districts: never)."""
+        return bool(team.districts) and visit.district is not None and (
+            visit.district not in team.districts
+        )
+
     @property
     def conflicts(self) -> Mapping[str, tuple[str, str]]:
         """Visits whose pins cannot hold: id -> (code, German reason); never planned."""
@@ -634,7 +670,7 @@ class Problem:
                 max_leg = int(fin.max())
                 i, j = np.unravel_index(int(fin.argmax()), fin.shape)
                 where = (mode, int(i), int(j))
-        unit = (n + 2 * n_veh) * max(max_leg, 1) + (self.balance + self.move_cost) * n + 1
+        unit = (n + 2 * n_veh) * max(max_leg, 1) + self.extra_per_visit() * n + 1
         prio_unit = (n + 1) * unit
         pin_unit = (sum(v.priority for v in self.visits) + 1) * prio_unit + (n + 1) * unit
         total = sum(
@@ -686,6 +722,8 @@ class Problem:
         if not visit.skills <= t.skills:
             return False
         if not visit.day_allowed(vehicle.day):
+            return False
+        if self.responsibility == "hard" and self.outside(visit, t):
             return False
         if visit.amount and any(
             a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)

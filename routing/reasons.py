@@ -4,6 +4,8 @@ Codes (checked in this order; the first that holds is reported):
 
 ``skill``
     No team has all the skills the visit needs.
+``district``
+    No team (with the skills) is responsible for the visit's district (hard rule).
 ``capacity``
     The visit's amount exceeds every team's capacity.
 ``no_shift``
@@ -80,6 +82,14 @@ def explain(
             + "), daher kann der Besuch nicht eingeplant werden.",
         )
     skilled = [veh for veh in vehicles if visit.skills <= veh.team.skills]
+    if problem.responsibility == "hard" and skilled and all(
+        problem.outside(visit, veh.team) for veh in skilled
+    ):
+        return (
+            "district",
+            f"Kein Team mit den nötigen Fähigkeiten ist für den Stadtteil {visit.district} "
+            "zuständig.",
+        )
     if visit.amount and not any(
         all(a <= (veh.team.capacity[k] if k < len(veh.team.capacity) else 0)
             for k, a in enumerate(visit.amount))

@@ -118,7 +118,7 @@ def penalties(problem: Problem) -> list[int]:
         fin = m[(m >= 0) & (m < 10**9)]
         if fin.size:
             max_leg = max(max_leg, int(fin.max()))
-    unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + (problem.balance + problem.move_cost) * n + 1
+    unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + problem.extra_per_visit() * n + 1
     prio_unit = (n + 1) * unit
     pin_unit = (sum(v.priority for v in problem.visits) + 1) * prio_unit + (n + 1) * unit
     out = []
@@ -414,20 +414,38 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
 MAX_VEHICLE_MATRIX_ENTRIES = 20_000_000
 
 
-def _move_costs(problem: Problem, vehicles: list[Vehicle], perm, n_nodes: int):
-    """Per node and vehicle the cost of serving it there (``move_cost`` away from home)."""
-    if problem.move_cost <= 0 or not any(v.home is not None for v in problem.visits):
-        return None
-    if n_nodes * n_nodes * len(vehicles) > MAX_VEHICLE_MATRIX_ENTRIES:
+def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
+    """Per visit and vehicle the cost of serving it there, beyond travel: ``move_cost``
+    away from its home team-day, ``outside_cost`` outside the team's districts (soft)."""
+    moving = problem.move_cost > 0 and any(v.home is not None for v in problem.visits)
+    outside = problem.responsibility == "soft" and problem.outside_cost > 0 and any(
+        t.districts for t in problem.teams
+    )
+    if not (moving or outside):
         return None
     vid = {(veh.team.id, veh.day): vi for vi, veh in enumerate(vehicles)}
+    out = np.zeros((len(problem.visits), len(vehicles)), np.int64)
+    for i, v in enumerate(problem.visits):
+        if moving and v.home is not None:
+            out[i, :] = problem.move_cost
+            if tuple(v.home) in vid:
+                out[i, vid[tuple(v.home)]] = 0
+        if outside and v.district is not None:
+            for vi, veh in enumerate(vehicles):
+                if problem.outside(v, veh.team):
+                    out[i, vi] += problem.outside_cost
+    return out
+
+
+def _move_costs(problem: Problem, vehicles: list[Vehicle], perm, n_nodes: int):
+    """:func:`visit_costs` over OR-Tools' nodes (None when off or too large to register)."""
+    if n_nodes * n_nodes * len(vehicles) > MAX_VEHICLE_MATRIX_ENTRIES:
+        return None
+    vc = visit_costs(problem, vehicles)
+    if vc is None:
+        return None
     out = np.zeros((n_nodes, len(vehicles)), np.int64)
-    for node, i in enumerate(perm):
-        home = problem.visits[i].home
-        if home is not None:
-            out[node, :] = problem.move_cost
-            if tuple(home) in vid:
-                out[node, vid[tuple(home)]] = 0
+    out[: len(perm)] = vc[np.asarray(perm, dtype=np.int64)]
     return out
 
 
@@ -671,12 +689,14 @@ def objective(problem: Problem, solution: Solution) -> int:
     idx = problem.visit_index()
     total = sum(pen[idx[u.visit]] for u in solution.unassigned)
     total += solution.travel
-    if problem.move_cost > 0:
-        for r in solution.routes:
-            for x in r.visits:
-                home = problem.visits[idx[x]].home
-                if home is not None and tuple(home) != (r.team, r.day):
-                    total += problem.move_cost
+    vehicles_all = problem.vehicles()
+    vc = visit_costs(problem, vehicles_all)
+    for r in solution.routes:
+        if vc is not None:
+            total += sum(int(vc[idx[x], r.vehicle]) for x in r.visits)
+        if problem.district_cost > 0:
+            ds = {problem.visits[idx[x]].district for x in r.visits} - {None}
+            total += problem.district_cost * max(0, len(ds) - 1)
     if problem.balance > 0:
         vehicles = problem.vehicles()
         if vehicles:

@@ -111,10 +111,12 @@ def _home(v: Mapping[str, Any], where: str) -> tuple[str, int] | None:
     return (h[0], _uint({"home": h[1]}, "home", where))
 
 
-def _str_or_none(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+def _str_or_none(
+    obj: Mapping[str, Any], key: str, where: str, label: str | None = None
+) -> str | None:
     v = obj.get(key)
     if v is not None and not isinstance(v, str):
-        raise _e(where, f"pin.{key}", f"Zeichenkette erwartet, erhalten {_short(v)}.")
+        raise _e(where, label or f"pin.{key}", f"Zeichenkette erwartet, erhalten {_short(v)}.")
     return v
 
 
@@ -123,7 +125,7 @@ def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
     if v is None:
         return []
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise _e(where, key, "Liste von Besuchskennungen (Zeichenketten) erwartet.")
+        raise _e(where, key, "Liste von Zeichenketten erwartet.")
     return v
 
 
@@ -522,6 +524,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 pin=pin,
                 amount=tuple(_ints(v, "amount", where)),
                 home=_home(v, where),
+                district=_str_or_none(v, "district", where, "district"),
             )
         )
     teams = []
@@ -563,12 +566,16 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 max_visits=_uint(t, "max_visits", where) if t.get("max_visits") is not None else None,
                 mode=str(t.get("mode", "car")),
                 capacity=tuple(_ints(t, "capacity", where)),
+                districts=frozenset(_strs(t, "districts", where)),
             )
         )
     return Problem(
         tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0),
         _uint(ext, "move_cost", "hausbesuch", 0),
         "pickup" if ext.get("amounts") == "pickup" else "delivery",
+        "soft" if ext.get("responsibility") == "soft" else "hard",
+        _uint(ext, "outside_cost", "hausbesuch", 0),
+        _uint(ext, "district_cost", "hausbesuch", 0),
     )
 
 
@@ -726,6 +733,9 @@ def _ext(problem: Problem) -> dict[str, Any]:
         "balance": problem.balance,
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
+        **({"responsibility": problem.responsibility, "outside_cost": problem.outside_cost,
+            "district_cost": problem.district_cost}
+           if any(t.districts for t in problem.teams) or problem.district_cost else {}),
         "visits": [
             {
                 "id": v.id,
@@ -745,6 +755,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 },
                 "amount": list(v.amount),
                 **({"home": list(v.home)} if v.home is not None else {}),
+                **({"district": v.district} if v.district is not None else {}),
             }
             for v in problem.visits
         ],
@@ -757,6 +768,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 "skills": sorted(t.skills),
                 "max_visits": t.max_visits,
                 "capacity": list(t.capacity),
+                **({"districts": sorted(t.districts)} if t.districts else {}),
                 "shifts": [
                     {
                         "day": s.day,
