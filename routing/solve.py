@@ -65,7 +65,9 @@ LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
 #: Time cap of the OR-Tools phase for small problems: base + per visit (stop when done).
-ORTOOLS_BASE_S = 0.1
+ORTOOLS_BASE_S = 0.05
+#: Below this many visits the search runs in one process whatever ``threads`` says.
+MIN_VISITS_PER_WORKER = 10
 ORTOOLS_S_PER_VISIT = 0.05
 #: OR-Tools' model costs about this many seconds per matrix entry to build (measured:
 #: 0.35 s per 1,500 x 1,500 matrix); when building would take more than BUILD_SHARE of
@@ -518,7 +520,8 @@ def solve(
     seed : int or None
         None: search until the time limit. An int: deterministic mode (see module doc).
     threads : int
-        Independent search workers (processes); 1 runs in this process.
+        Independent search workers (processes); 1 runs in this process. At most one per
+        core (and one for fewer than ``MIN_VISITS_PER_WORKER`` visits).
     progress : callable(elapsed_s, objective) or None
         Called whenever the in-process worker improves its objective.
     search_params : str or None
@@ -541,7 +544,10 @@ def solve(
     t0 = time.monotonic()
     if time_limit <= 0:
         raise ValueError("time_limit must be positive")
-    threads = max(1, int(threads))
+    # never more search processes than cores: '--threads 1000' would fork 999 processes
+    threads = max(1, min(int(threads), os.cpu_count() or 1))
+    if len(problem.visits) < MIN_VISITS_PER_WORKER:
+        threads = 1  # a second search process cannot help a tiny problem, only cost
     reserve = OVERHEAD_S + 0.003 * len(problem.visits) + (0.25 if threads > 1 else 0.0)
     reserve = min(reserve, 0.5 * time_limit)
     deadline = t0 + max(0.1, time_limit - reserve)
