@@ -63,11 +63,17 @@ EXTRACT = REPO.parent / "shared" / "data" / "osm" / "bad-hersfeld_2021-10-27.osm
 
 def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
     """Travel times and lengths between random real network nodes (office = node 0)."""
+    t, d, _, _ = street_points(n_points, seed, radius_m)
+    return t, d
+
+
+def street_points(n_points: int, seed: int, radius_m: float = 4000.0, mode: str = "drive"):
+    """:func:`street_matrix` plus the points' longitudes and latitudes."""
     from scipy.sparse.csgraph import dijkstra
 
     from geodata.network import haversine_m, load_network
 
-    net = load_network(EXTRACT, "drive")
+    net = load_network(EXTRACT, mode)
     lon0, lat0 = float(np.median(net.node_lon)), float(np.median(net.node_lat))
     dist0 = haversine_m(net.node_lon, net.node_lat, lon0, lat0)
     near = np.flatnonzero(dist0 < radius_m)
@@ -79,7 +85,7 @@ def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
     d = dijkstra(net.csr("length"), indices=nodes)[:, nodes]
     t = np.where(np.isfinite(t), np.ceil(t), UNREACHABLE).astype(np.int64)
     d = np.where(np.isfinite(d), np.rint(d), UNREACHABLE).astype(np.int64)
-    return t, d
+    return t, d, net.node_lon[nodes], net.node_lat[nodes]
 
 
 def week_problem(seed: int = 1, n_visits: int = 150, teams: str = "ABC") -> Problem:
