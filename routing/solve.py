@@ -317,8 +317,10 @@ def _solve_worker(
         remaining *= 1.0 - lns_share
     # Stop when done: guided local search never ends by itself; a small plan gets at
     # most ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT per visit (the second phase stops on
-    # its own when it stalls).
-    remaining = min(remaining, ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT * n)
+    # its own when it stalls). Seeded runs end by their work limit instead (a time cap
+    # would make them depend on the machine's load).
+    if solution_limit is None:
+        remaining = min(remaining, ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT * n)
     params.time_limit.FromMilliseconds(int(remaining * 1000))
     if solution_limit is not None:
         params.solution_limit = max(1, solution_limit)
