@@ -53,7 +53,7 @@ def test_two_visits_with_30_s_stop_well_before_the_limit():
     assert sol.unassigned == () and sol.travel == 600 + 400 + 900
     assert sol.stats["lns"]["stop"] == "stall"
     assert spent < 1.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-    assert sol.stats["elapsed"] <= spent
+    assert sol.stats["elapsed"] <= spent + 0.001  # reported, rounded to ms
 
 
 def test_a_larger_problem_is_not_stopped_by_the_stall_rule():
