@@ -66,9 +66,9 @@ LNS_SHARE = 0.8
 OVERHEAD_S = 0.4
 #: Time cap of the OR-Tools phase for small problems: base + per visit (stop when done).
 ORTOOLS_BASE_S = 0.05
+ORTOOLS_S_PER_VISIT = 0.05
 #: Below this many visits the search runs in one process whatever ``threads`` says.
 MIN_VISITS_PER_WORKER = 10
-ORTOOLS_S_PER_VISIT = 0.05
 #: OR-Tools' model costs about this many seconds per matrix entry to build (measured:
 #: 0.35 s per 1,500 x 1,500 matrix); when building would take more than BUILD_SHARE of
 #: the search time, the plan is built by the ruin-and-recreate phase alone.
