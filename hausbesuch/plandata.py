@@ -49,6 +49,13 @@ class Client:
     besuchsdauer_min: int | None = None
     notiz: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    #: a coordinate given in the list (``lat``/``lon`` or ``Breite``/``Länge``), WGS84
+    lon: float | None = None
+    lat: float | None = None
+    #: a pin of the visit from the list: ``Team``, ``Datum`` (and ``Uhrzeit``, minutes)
+    pin_team: str | None = None
+    pin_day: date | None = None
+    pin_time_min: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ class PlannedStop:
     district: str
     window_text: str = ""  # e.g. "Di 10-12" as given, or ""
     notiz: str = ""
+    visit_id: str = ""  # stable id of the case visit (store table ``case_visits``)
+    tries_before: int = 0  # failed tries of this client before this visit
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,7 @@ class UnassignedVisit:
     lat: float | None
     address: str
     district: str
+    tries_before: int = 0  # failed tries of this client so far
 
 
 @dataclass
@@ -149,3 +159,8 @@ class Plan:
     geocodes: list[Geocode] = field(default_factory=list)
     #: the solver's VROOM-compatible output (what ``plan.json`` holds)
     solution: dict = field(default_factory=dict)
+    #: plan versions: 1 for a new plan, predecessor's + 1 for a re-plan
+    version: int = 1
+    predecessor_id: str | None = None
+    #: what is needed to plan again (span, options, teams, re-plan moment); JSON-ready
+    params: dict = field(default_factory=dict)
