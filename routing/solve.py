@@ -64,6 +64,9 @@ LNS_ITERATIONS_PER_SECOND = 2_000
 LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
+#: Seconds per visit kept back for re-timing, proofs and reasons (repair and reasons stop
+#: at the deadline themselves; capped at half the time limit).
+RESERVE_PER_VISIT_S = 0.001
 #: Time cap of the OR-Tools phase for small problems: base + per visit (stop when done).
 ORTOOLS_BASE_S = 0.05
 ORTOOLS_S_PER_VISIT = 0.05
@@ -550,7 +553,7 @@ def solve(
     threads = max(1, min(int(threads), os.cpu_count() or 1))
     if len(problem.visits) < MIN_VISITS_PER_WORKER:
         threads = 1  # a second search process cannot help a tiny problem, only cost
-    reserve = OVERHEAD_S + 0.003 * len(problem.visits) + (0.25 if threads > 1 else 0.0)
+    reserve = OVERHEAD_S + RESERVE_PER_VISIT_S * len(problem.visits) + (0.25 if threads > 1 else 0.0)
     reserve = min(reserve, 0.5 * time_limit)
     deadline = t0 + max(0.1, time_limit - reserve)
     vehicles = problem.vehicles()
