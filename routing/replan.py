@@ -55,6 +55,17 @@ class Replan:
     done_visits: frozenset[str]
     past: tuple[Route, ...] = ()
 
+    @property
+    def initial(self) -> dict[tuple[str, int], list[str]]:
+        """The rest of the previous plan per team-day: a warm start for ``solve``."""
+        left = {v.id for v in self.problem.visits}
+        out: dict[tuple[str, int], list[str]] = {}
+        for r in self.previous.routes:
+            seq = [x for x in r.visits if x in left]
+            if seq:
+                out[(r.team, r.day)] = seq
+        return out
+
     def merge(self, rest: Solution) -> Solution:
         """History + the solution of :attr:`problem` as one solution of the original."""
         orig_veh = {(v.team.id, v.day): v for v in self.original.vehicles()}

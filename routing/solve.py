@@ -46,7 +46,7 @@ import math
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
@@ -162,6 +162,7 @@ def _solve_worker(
     extra_params: str | None = None,
     lns_share: float = LNS_SHARE,
     lns_iterations: int | None = None,
+    initial: list[list[int]] | None = None,
 ) -> _WorkerResult:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -345,7 +346,18 @@ def _solve_worker(
                 progress(el, obj)
 
     routing.AddAtSolutionCallback(on_solution)
-    sol = routing.SolveWithParameters(params)
+    sol = None
+    if initial is not None:  # warm start: the given routes (already checked feasible)
+        inv = np.empty(n, np.int64)
+        inv[perm] = np.arange(n)
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes(
+            [[int(inv[i]) for i in r] for r in initial], True
+        )
+        if start is not None:
+            sol = routing.SolveFromAssignmentWithParameters(start, params)
+    if sol is None:
+        sol = routing.SolveWithParameters(params)
     status = routing.status()
     hit_time = time.monotonic() >= deadline - 0.01
     routes: list[list[int]] = [[] for _ in vehicles]
@@ -456,6 +468,25 @@ def _move_costs(problem: Problem, vehicles: list[Vehicle], perm, n_nodes: int):
     return out
 
 
+def _start_routes(
+    problem: Problem, vehicles: list[Vehicle], initial: Mapping[tuple[str, int], Sequence[str]]
+) -> list[list[int]] | None:
+    """Visit indices per vehicle of a start plan, each cut to its longest feasible prefix."""
+    from routing.schedule import schedule
+
+    idx = problem.visit_index()
+    used: set[int] = set()
+    out: list[list[int]] = []
+    for veh in vehicles:
+        seq = [idx[x] for x in initial.get((veh.team.id, veh.day), ()) if x in idx]
+        seq = [i for i in seq if i not in used]
+        while seq and schedule(problem, veh, [problem.visits[i] for i in seq]) is None:
+            seq = seq[:-1]  # the longest prefix that still fits (a later start, ...)
+        used.update(seq)
+        out.append(seq)
+    return out if any(out) else None
+
+
 def _balance_terms(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, int]:
     """(cost per visit over the target, target visits per team-day) of the balance option."""
     if problem.balance <= 0 or not vehicles:
@@ -514,6 +545,7 @@ def solve(
     work_per_second: int = WORK_PER_SECOND,
     search_params: str | None = None,
     improve: bool = True,
+    initial: Mapping[tuple[str, int], Sequence[str]] | None = None,
 ) -> Solution:
     """Plan the visits: routes per team-day and unassigned visits with reasons.
 
@@ -537,6 +569,10 @@ def solve(
         numba's compiled code: when that is not in the disk cache yet (first run after
         installing), this call plans with OR-Tools alone and a background process
         compiles for the next call; :func:`routing._lns.warm_up` compiles up front.
+
+    initial : mapping (team id, day) -> visit ids, optional
+        A start plan (warm start, e.g. :attr:`routing.replan.Replan.initial`): each route
+        cut to its longest feasible prefix seeds OR-Tools' search.
 
     Returns
     -------
@@ -575,6 +611,7 @@ def solve(
     lns_iterations = (
         None if seed is None else max(1, int(LNS_ITERATIONS_PER_SECOND * time_limit * lns_share))
     )
+    start_routes = _start_routes(problem, vehicles, initial) if initial else None
     results: list[_WorkerResult] = []
     late = False
     if vehicles and problem.visits:
@@ -587,14 +624,14 @@ def solve(
                 futures.append(
                     pool.submit(
                         _solve_worker, problem, w, seed, deadline, solution_limit, None, t0,
-                        search_params, lns_share, lns_iterations,
+                        search_params, lns_share, lns_iterations, start_routes,
                     )
                 )
         try:
             results.append(
                 _solve_worker(
                     problem, 0, seed, deadline, solution_limit, progress, t0, search_params,
-                    lns_share, lns_iterations,
+                    lns_share, lns_iterations, start_routes,
                 )
             )
             for f in futures:

@@ -89,7 +89,7 @@ def test_replan_from_1130_with_a_team_removed(week):
             assert veh.team.id != "C"
             assert veh.shift.window.start >= t
         assert veh.day >= 2
-    rest = solve(rp.problem, time_limit=4, seed=1, threads=1)
+    rest = solve(rp.problem, time_limit=4, seed=1, threads=1, initial=rp.initial)
     assert check(rp.problem, rest) == []
     merged = rp.merge(rest)
     assert check(p, merged) == []  # one valid plan of the whole week
@@ -161,3 +161,17 @@ def test_a_visit_moves_only_when_that_gains_more_than_the_move_cost(move_cost, t
     sol = solve(p, time_limit=1, seed=1, threads=1)
     assert check(p, sol) == []
     assert sol.route_of("x").team == team
+
+
+def test_warm_start_from_the_previous_plan(week):
+    """The rest of the old plan seeds the search: at least as much priority served."""
+    p, sol = week
+    rp = replan(p, sol, at(2, 11, 30))
+    init = rp.initial
+    assert init and all(x in {v.id for v in rp.problem.visits} for r in init.values() for x in r)
+    warm = solve(rp.problem, time_limit=1.5, seed=1, threads=1, initial=init)
+    assert check(rp.problem, warm) == []
+    prio = {v.id: v.priority for v in rp.problem.visits}
+    kept = sum(prio[x] for r in init.values() for x in r)
+    # nothing of the old plan is lost unless a higher priority takes its place
+    assert sum(prio[x] for x in warm.served) >= kept - max(prio.values())
