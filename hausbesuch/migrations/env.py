@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from hausbesuch.store import Base
+import hausbesuch.web.models  # noqa: F401,E402  (registers the web app's tables)
 
 config = context.config
 target_metadata = Base.metadata

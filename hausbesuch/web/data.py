@@ -1,0 +1,47 @@
+"""Narrow reads of the store for the pages (one team-day, plan lists) without loading
+whole plans where a page needs only a part."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from hausbesuch.plandata import PlannedStop, TeamDayRoute
+from hausbesuch.store import PlanRow, RouteRow, Store, VisitRow
+
+
+def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRoute | None:
+    """One team-day route of a plan (with its stops), or None."""
+    with store.session() as s:
+        r = s.scalars(select(RouteRow).where(RouteRow.plan_id == plan_id,
+                                             RouteRow.team_id == team_id,
+                                             RouteRow.day == day)).first()
+        if r is None:
+            return None
+        stops = tuple(
+            PlannedStop(client_id=v.client_id, position=v.position, arrival=v.arrival,
+                        start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat,
+                        address=v.address, district=v.district, window_text=v.window_text,
+                        notiz=v.notiz)
+            for v in s.scalars(select(VisitRow).where(VisitRow.plan_id == plan_id,
+                                                      VisitRow.route_seq == r.seq)
+                               .order_by(VisitRow.seq))
+        )
+        return TeamDayRoute(
+            team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
+            start_lonlat=(r.start_lon, r.start_lat), end_lonlat=(r.end_lon, r.end_lat),
+            start_label=r.start_label, depart=r.depart, return_=r.return_at, stops=stops,
+            travel_s=r.travel_s, distance_m=r.distance_m, service_s=r.service_s,
+            waiting_s=r.waiting_s,
+            lunch=(r.lunch_start, r.lunch_end)
+            if r.lunch_start is not None and r.lunch_end is not None else None,
+            legs=tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
+        )
+
+
+def plan_city(store: Store, plan_id: str) -> str | None:
+    """The city of a stored plan, or None when there is no such plan."""
+    with store.session() as s:
+        return s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
