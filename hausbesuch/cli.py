@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "solve",
     "plan",
     "demo",
+    "web",
 )
 
 for _name in COMMAND_MODULES:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from hausbesuch.store import Base
 import hausbesuch.web.models  # noqa: F401,E402  (registers the web app's tables)
+from hausbesuch.store import Base
 
 config = context.config
 target_metadata = Base.metadata

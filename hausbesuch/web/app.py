@@ -79,11 +79,11 @@ def secure_request(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the user, CSRF token and city list available to the template."""
     user = getattr(request.state, "user", None)
     web = ctx(request)
-    return web.templates.TemplateResponse(request, name, {
+    return web.templates.TemplateResponse(request, template, {
         "user": user,
         "csrf": getattr(request.state, "csrf_expected", None),
         "cities": web.cities_for(user) if user else [],
@@ -139,12 +139,16 @@ def create_app(
 
     store = Store.open(db_url, schema=schema)
     profiles: dict[str, Profile] = {}
+    refs: dict[str, str | None] = {}
     for name in cities or [None]:
         p = load_profile(name)
         profiles[p.name] = p
+        refs[p.name] = str(name) if name is not None else None
     web = WebContext(store=store, limits=limits or Limits(), secret=_secret(store, "csrf-links"),
                      templates=_templates(), profiles=profiles, secure_cookies=secure_cookies,
-                     plan_time_limit=plan_time_limit)
+                     plan_time_limit=plan_time_limit, extra={"profile_refs": refs})
+    from hausbesuch.web import planjobs  # noqa: F401  (registers the job handlers)
+
     if run_jobs:
         from hausbesuch.web.jobs import JobRunner
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time
-from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -150,7 +150,7 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
         raise HTTPException(status_code=400, detail=str(exc)) from None
     if wants_json:
         return JSONResponse({"ok": True, "doppelt": duplicate})
-    return RedirectResponse(f"./?gespeichert={kundennummer}#stopp-{kundennummer}",
+    return RedirectResponse(f"./?gespeichert={quote(kundennummer, safe='')}",
                             status_code=303)
 
 
