@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from hausbesuch.casework import Casework
+from hausbesuch.config import Profile
 from hausbesuch.store import OutcomeRow, Store
 
 
@@ -81,61 +83,44 @@ def outcomes_of_plan(store: Store, city: str, pairs: Sequence[tuple[str, date]]
 # --------------------------------------------------------------------------- clients
 
 
-def import_clients(store: Store, city: str, path: str, actor: str) -> dict[str, Any]:
-    """Import or update a client list; the per-row report (no names)."""
-    from hausbesuch.clients import read_clients
+def casework(store: Store, profile: Profile, actor: str) -> Casework:
+    return Casework(store, profile, actor=actor)
 
-    clist = read_clients(path)
-    res = store.upsert_clients(clist.clients, city, actor=actor)
+
+def import_clients(store: Store, profile: Profile, path: str, actor: str) -> dict[str, Any]:
+    """Import or update a client list (casework rules: fixes, pins, coordinates); the
+    per-row report (ids, fields and reasons; no names)."""
+    res = casework(store, profile, actor).import_clients(path)
     return {
-        "total": clist.total_rows, "new": res.inserted, "updated": res.updated,
-        "unchanged": res.unchanged,
-        "rejected": [{"row": r.row, "id": r.id or "", "field": r.field, "reason": r.reason}
-                     for r in clist.rejected],
+        "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
+        "unchanged": len(res.unchanged), "warnings": list(res.warnings),
+        "stale": list(res.stale_fixes),
+        "rejected": [row for row in res.report_rows() if row["status"] == "abgelehnt"],
     }
 
 
-def unresolved(store: Store, city: str) -> list[dict[str, Any]]:
-    """Clients whose address was not found or only at street level in the city's newest
-    plan, with the geocoder's reason (which names its suggestions) and the point found."""
-    from hausbesuch.store import AddressFixRow, GeocodeRow
-
-    plans = store.list_plans(city)
-    if not plans:
+def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any]]:
+    """Clients whose address is unresolved, street-level or whose fix went stale, with the
+    geocoder's suggestions and the point found (if any) to start the map at."""
+    cw = casework(store, profile, actor)
+    problems = cw.address_problems()
+    if not problems:
         return []
-    plan_id = plans[0].id
-    with store.session() as s:
-        fixed = {r.client_id: r for r in s.scalars(select(AddressFixRow).where(
-            AddressFixRow.city == city))}
-        rows = s.scalars(select(GeocodeRow).where(
-            GeocodeRow.plan_id == plan_id,
-            GeocodeRow.quality.in_(["unresolved", "street"])).order_by(GeocodeRow.seq))
-        out = []
-        for g in rows:
-            fix = fixed.get(g.client_id)
-            out.append({"client_id": g.client_id, "quality": g.quality, "reason": g.reason,
-                        "match": g.match_text, "lon": g.lon, "lat": g.lat,
-                        "fixed": fix is not None and not fix.stale,
-                        "fix_lon": fix.lon if fix else None, "fix_lat": fix.lat if fix else None})
-        return out
+    clients = {st.client.id: st.client for st in cw.states([p.client_id for p in problems])}
+    located = cw.locate([clients[p.client_id] for p in problems if p.client_id in clients])
+    out = []
+    for p in problems:
+        loc = located.get(p.client_id)
+        out.append({"client_id": p.client_id, "address": p.address, "quality": p.quality,
+                    "reason": p.reason, "suggestions": list(p.suggestions),
+                    "stale": p.stale_fix,
+                    "lon": loc.lon if loc else None, "lat": loc.lat if loc else None})
+    return out
 
 
-def fix_address(store: Store, city: str, actor: str, client_id: str,
-                point: tuple[float, float]) -> None:
-    """Store a coordinate set by hand (lon, lat) for a client's address."""
-    from hausbesuch.errors import UserError
-    from hausbesuch.store import AddressFixRow, ClientRow
-
-    with store.session() as s:
-        client = s.get(ClientRow, {"city": city, "client_id": client_id})
-        if client is None:
-            raise UserError(f"Kundennummer {client_id} ist nicht bekannt.")
-        row = s.get(AddressFixRow, {"city": city, "client_id": client_id})
-        if row is None:
-            row = AddressFixRow(city=city, client_id=client_id)
-            s.add(row)
-        row.source_address, row.address = client.address, None
-        row.lon, row.lat = point
-        row.fixed_by, row.fixed_at, row.stale = actor, datetime.now(), False
-        store.audit(actor, "address_fixed", city=city, client_id=client_id,
-                    details={"kind": "point"}, session=s)
+def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
+                point: tuple[float, float] | None = None, address: str | None = None,
+                suggestion: int | None = None) -> None:
+    """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion."""
+    casework(store, profile, actor).fix_address(client_id, point=point, address=address,
+                                                suggestion=suggestion)

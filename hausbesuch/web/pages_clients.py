@@ -45,7 +45,8 @@ async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
         path = Path(tmp) / f"liste{suffix}"
         path.write_bytes(data)
         try:
-            report = casework_api.import_clients(web.store, city, str(path), user.name)
+            report = casework_api.import_clients(web.store, web.profile(city), str(path),
+                                                  user.name)
         except UserError as exc:
             return render(request, "upload.html.j2", status=400, city=city, report=None,
                           error=str(exc))
@@ -58,7 +59,7 @@ def addresses(request: Request, stadt: str | None = None,
     web = ctx(request)
     city = _city_of(request, user, stadt)
     profile = web.profile(city)
-    rows = casework_api.unresolved(web.store, city)
+    rows = casework_api.unresolved(web.store, profile, user.name)
     return render(request, "addresses.html.j2", city=city, rows=rows,
                   tile_url=profile.map.tile_url, attribution=profile.map.attribution,
                   depot=[profile.depot.lat, profile.depot.lon]
@@ -67,15 +68,26 @@ def addresses(request: Request, stadt: str | None = None,
 
 
 @router.post("/adressen/{client_id}")
-def fix(request: Request, client_id: str, breite: float = Form(...), laenge: float = Form(...),
-        stadt: str = Form(""), user: User = Depends(require_user)) -> Response:
+def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
+        adresse: str = Form(""), vorschlag: str = Form(""), stadt: str = Form(""),
+        user: User = Depends(require_user)) -> Response:
+    """Store a fix: a suggestion (its number), an address text, or the point of the map."""
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
-    if not (-90 <= breite <= 90 and -180 <= laenge <= 180):
-        raise HTTPException(status_code=400, detail="Koordinaten außerhalb des gültigen Bereichs.")
     try:
-        casework_api.fix_address(web.store, city, user.name, client_id, (laenge, breite))
-    except UserError as exc:
+        if vorschlag.strip():
+            kwargs: dict = {"suggestion": int(vorschlag)}
+        elif adresse.strip():
+            kwargs = {"address": adresse.strip()}
+        else:
+            try:
+                lat, lon = float(breite.replace(",", ".")), float(laenge.replace(",", "."))
+            except ValueError:
+                raise UserError("Breite und Länge als Zahlen angeben (z. B. 50.8675 und "
+                                "9.7071), eine Adresse oder einen Vorschlag wählen.") from None
+            kwargs = {"point": (lon, lat)}
+        casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
+    except (UserError, ValueError) as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     return RedirectResponse(f"/adressen?gespeichert={quote(client_id, safe='')}",
                             status_code=303)
