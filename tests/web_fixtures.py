@@ -75,7 +75,7 @@ def live_server(app) -> Iterator[LiveServer]:  # noqa: ANN001
     port = sock.getsockname()[1]
     sock.close()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+                            lifespan="on", server_header=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -89,3 +89,48 @@ def live_server(app) -> Iterator[LiveServer]:  # noqa: ANN001
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+@dataclass
+class Site:
+    """A running web app over a database with a planned week of Bad Hersfeld."""
+
+    kind: str  # sqlite | postgresql
+    url: str
+    app: object
+    store: object
+    plan_id: str
+    names: list[str]
+    clients_csv: Path
+    tmp: Path
+
+
+def login(client, name: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
+    """Log ``client`` (httpx) in; returns the login POST response."""
+    import re
+
+    page = client.get("/anmelden")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post("/anmelden", data={"name": name, "passwort": password,
+                                           "csrf_token": token})
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def run_jobs_now(store) -> list[str]:  # noqa: ANN001
+    """Run every waiting job in this thread; returns the plan ids made."""
+    from hausbesuch.web.jobs import JobRunner, get
+
+    runner = JobRunner(store)
+    made = []
+    while (job := runner.claim()) is not None:
+        runner.run(job)
+        done = get(store, job.id)
+        if done.status != "fertig":
+            raise RuntimeError(f"job failed: {done.error}")
+        made.append(done.plan_id)
+    return made

@@ -21,6 +21,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hausbesuch.config import Profile, load_profile
@@ -103,7 +104,9 @@ def load_session(request: Request) -> None:
 def _templates() -> Jinja2Templates:
     from hausbesuch.pages import _ENV as PAGES_ENV
 
-    t = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    env = Environment(loader=FileSystemLoader(str(WEB_DIR / "templates")), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    t = Jinja2Templates(env=env)
     t.env.filters.update(PAGES_ENV.filters)
     t.env.globals["q"] = lambda s: quote(str(s), safe="")
     return t

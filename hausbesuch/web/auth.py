@@ -138,9 +138,13 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
             ok = _HASHER.verify(stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        if row is None or row.disabled or not ok:
+        refused = row is None or row.disabled or not ok
+        if refused:
             s.add(LoginAttemptRow(at=now, user_name=name, address=address[:64]))
-            raise LoginRefused()
+    if refused:
+        raise LoginRefused()
+    with store.session() as s:
+        row = s.get(UserRow, name)
         if _HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == name))
