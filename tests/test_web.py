@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -369,10 +368,11 @@ def test_outcome_is_recorded_once_per_key(site: Site) -> None:
     token, link = _make_link(site)
     page = httpx.get(site.url + f"/w/{token}/")
     csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
-    cid = re.findall(r'name="kundennummer" value="([^"]+)"', page.text)[-1]
     import html as html_mod
 
-    cid = html_mod.unescape(cid)
+    ids = [html_mod.unescape(x) for x in re.findall(r'name="kundennummer" value="([^"]+)"',
+                                                     page.text)]
+    cid, other = ids[-1], ids[-2]
     data = {"kundennummer": cid, "ergebnis": "nicht_angetroffen", "zeit": f"{link.day}T09:41",
             "schluessel": "einmal-1", "notiz": "Briefkasten voll"}
     hdr = {"X-CSRF-Token": csrf, "Accept": "application/json"}
@@ -384,8 +384,13 @@ def test_outcome_is_recorded_once_per_key(site: Site) -> None:
     assert len(rows) == 1 and rows[0]["time_min"] == 9 * 60 + 41
     # without JavaScript: a plain form post comes back to the page
     r = httpx.post(site.url + f"/w/{token}/ergebnis",
-                   data={**data, "schluessel": "einmal-2", "csrf_token": csrf})
+                   data={**data, "kundennummer": other, "schluessel": "einmal-2",
+                         "csrf_token": csrf})
     assert r.status_code == 303 and r.headers["location"].startswith("./?gespeichert=")
+    # a second, different outcome for the same visit is refused with the casework's reason
+    r = httpx.post(site.url + f"/w/{token}/ergebnis", headers=hdr,
+                   data={**data, "schluessel": "einmal-4", "ergebnis": "angetroffen"})
+    assert r.status_code == 400 and "bereits" in r.json()["fehler"]
     bad = httpx.post(site.url + f"/w/{token}/ergebnis", headers=hdr,
                      data={**data, "schluessel": "einmal-3", "ergebnis": "termin_vereinbart"})
     assert bad.status_code == 400 and "Datum" in bad.json()["fehler"]

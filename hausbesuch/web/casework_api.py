@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from hausbesuch.casework import Casework
 from hausbesuch.config import Profile
@@ -23,27 +22,18 @@ def audit(store: Store, actor: str, action: str, **kwargs: Any) -> None:
     store.audit(actor, action, **kwargs)
 
 
-def record_outcome(store: Store, city: str, actor: str, client_id: str, day: date, result: str,
-                   *, time_min: int | None, appointment: datetime | None, note: str | None,
-                   idempotency_key: str) -> bool:
-    """Record an outcome from a phone once per ``idempotency_key``; True for a repeat."""
-    with store.session() as s:
-        if s.scalar(select(OutcomeRow.id).where(OutcomeRow.idempotency_key == idempotency_key)):
-            return True
-    try:
-        with store.session() as s:
-            row = OutcomeRow(visit_id=None, city=city, client_id=client_id, day=day,
-                             time_min=time_min, result=result, appointment_at=appointment,
-                             note=note, recorded_by=actor, recorded_at=datetime.now(),
-                             source="web", idempotency_key=idempotency_key)
-            s.add(row)
-            s.flush()
-            store.audit(actor, "outcome_recorded", city=city, client_id=client_id,
-                        details={"result": result, "day": day.isoformat(),
-                                 "outcome_id": row.id, "source": "web"}, session=s)
-    except IntegrityError:  # the same key arrived twice at once
-        return True
-    return False
+def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, day: date,
+                   result: str, *, time_min: int | None, appointment: datetime | None,
+                   note: str | None, idempotency_key: str) -> bool:
+    """Record an outcome from a phone once per ``idempotency_key``; True for a repeat.
+
+    Raises :class:`hausbesuch.casework.CaseworkError` (German) for an outcome the casework
+    refuses (e.g. a second one for the same visit, an appointment before the visit).
+    """
+    _row, new = casework(store, profile, actor).record_outcome(
+        client_id, day, result, time_min=time_min, appointment=appointment, note=note,
+        source="web", idempotency_key=idempotency_key)
+    return not new
 
 
 def outcomes_of_day(store: Store, city: str, day: date,

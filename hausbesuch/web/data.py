@@ -24,7 +24,8 @@ def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRo
             PlannedStop(client_id=v.client_id, position=v.position, arrival=v.arrival,
                         start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat,
                         address=v.address, district=v.district, window_text=v.window_text,
-                        notiz=v.notiz)
+                        notiz=v.notiz, visit_id=v.visit_id or "",
+                        tries_before=v.tries_before)
             for v in s.scalars(select(VisitRow).where(VisitRow.plan_id == plan_id,
                                                       VisitRow.route_seq == r.seq)
                                .order_by(VisitRow.seq))
@@ -45,3 +46,17 @@ def plan_city(store: Store, plan_id: str) -> str | None:
     """The city of a stored plan, or None when there is no such plan."""
     with store.session() as s:
         return s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
+
+
+def newest_version(store: Store, plan_id: str) -> str:
+    """The newest re-plan of ``plan_id`` (following successors), or ``plan_id`` itself."""
+    seen = {plan_id}
+    current = plan_id
+    with store.session() as s:
+        while True:
+            nxt = s.scalars(select(PlanRow.id).where(PlanRow.predecessor_id == current)
+                            .order_by(PlanRow.created_at.desc())).first()
+            if nxt is None or nxt in seen:
+                return current
+            seen.add(nxt)
+            current = nxt

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, render
-from hausbesuch.web.data import load_route
+from hausbesuch.web.data import load_route, newest_version
 from hausbesuch.web.links import WorkerLink, resolve
 from hausbesuch.web.security import csrf_protect, derived_token, new_token
 
@@ -70,8 +70,9 @@ def _actor(link: WorkerLink) -> str:
 def worker_page(request: Request, token: str) -> Response:
     web = ctx(request)
     link: WorkerLink = request.state.link
-    route = load_route(web.store, link.plan_id, link.team_id, link.day)
-    if route is None:  # the plan was deleted under the link
+    plan_id = newest_version(web.store, link.plan_id)  # a re-plan replaces the day's route
+    route = load_route(web.store, plan_id, link.team_id, link.day)
+    if route is None:  # the plan was deleted under the link, or the team-day dropped
         raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
     from hausbesuch.maps import MapSettings
     from hausbesuch.pages import RouteLinks, _common
@@ -82,7 +83,7 @@ def worker_page(request: Request, token: str) -> Response:
     recorded = casework_api.outcomes_of_day(web.store, link.city, link.day,
                                             [s.client_id for s in route.stops])
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
-                       plan_id=link.plan_id,
+                       plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
                   labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
@@ -129,7 +130,8 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
     web = ctx(request)
     link: WorkerLink = request.state.link
     wants_json = "application/json" in request.headers.get("accept", "")
-    route = load_route(web.store, link.plan_id, link.team_id, link.day)
+    route = load_route(web.store, newest_version(web.store, link.plan_id), link.team_id,
+                       link.day)
     if route is None or kundennummer not in {s.client_id for s in route.stops}:
         raise HTTPException(status_code=404, detail="Dieser Besuch gehört nicht zu diesem Link.")
     try:
@@ -141,10 +143,10 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
         if not key:
             raise UserError("Schlüssel der Meldung fehlt.")
         duplicate = casework_api.record_outcome(
-            web.store, link.city, _actor(link), kundennummer, link.day, ergebnis,
+            web.store, web.profile(link.city), _actor(link), kundennummer, link.day, ergebnis,
             time_min=_visit_time(zeit, link.day), appointment=appointment,
             note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
-    except UserError as exc:
+    except UserError as exc:  # CaseworkError is one too
         if wants_json:
             return JSONResponse({"fehler": str(exc)}, status_code=400)
         raise HTTPException(status_code=400, detail=str(exc)) from None
