@@ -485,3 +485,215 @@ def test_cli_user_and_link(site: Site) -> None:
     r = runner.invoke(cli, ["link", site.plan_id, route.team_id, "2026-13-45", "--db", db])
     assert r.exit_code == 2
     assert any(a["action"] == "worker_link_revoked" for a in site.store.audit_rows())
+
+
+# --------------------------------------------------------------------------- Chromium
+
+FLOW_START = "2026-12-14"  # the week after the fixture's plan
+
+
+class _Watch:
+    """Requests, console errors (CSP violations land there) and page errors of a context."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+
+    def attach(self, page) -> None:  # noqa: ANN001
+        page.on("request", lambda req: self.requests.append(req.url))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def foreign(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        return [u for u in self.requests if urlsplit(u).scheme in ("http", "https")
+                and urlsplit(u).hostname not in ("127.0.0.1", "localhost")]
+
+
+def _clean(page, site: Site) -> None:  # noqa: ANN001
+    """No payload ran, no name on the page."""
+    assert page.evaluate("() => window.__xss === undefined"), page.url
+    html = page.content()
+    assert NAME_MARK not in html, page.url
+
+
+@pytest.mark.browser
+def test_whole_flow_in_chromium(site: Site) -> None:
+    """Log in, upload, fix an address on the map, plan, move a visit, re-plan, send a
+    team-day to a phone, record outcomes offline, reconnect, see them at the coordinator."""
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch.store import AddressFixRow
+    from tests.browser import CHROMIUM_ARGS, Recorder, require_chromium
+
+    exe = require_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(exe), headless=True,
+                                     args=CHROMIUM_ARGS)
+        desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",
+                                   timezone_id="Europe/Berlin", service_workers="block")
+        tiles = Recorder(tile_host="tile.openstreetmap.org")
+        desk.route("**/*", tiles.handle_route)
+        watch = _Watch()
+        page = desk.new_page()
+        watch.attach(page)
+        page.set_default_timeout(30_000)
+
+        # log in
+        page.goto(site.url + "/plaene")
+        assert "/anmelden" in page.url
+        page.fill("input[name=name]", "kora")
+        page.fill("input[name=passwort]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/plaene")
+
+        # upload the list
+        page.goto(site.url + "/kunden/import")
+        page.set_input_files("input[name=datei]", str(site.clients_csv))
+        page.click("form[enctype] button[type=submit]")
+        report = page.inner_text("#bericht")
+        assert "40 Zeilen" in report and "abgelehnt" in report
+        _clean(page, site)
+
+        # fix an address on the map: show it, click into the map, save
+        page.goto(site.url + "/adressen")
+        row = page.locator("#adressen tbody tr").first
+        client_id = row.locator("td").first.inner_text()
+        row.locator("button.show-on-map").click()
+        box = page.locator("#adresskarte").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
+        lat = float(row.locator("input[name=breite]").input_value())
+        lon = float(row.locator("input[name=laenge]").input_value())
+        row.locator("button.primary").click()
+        page.wait_for_selector("p.ok")
+        assert tiles.tiles, "the map loaded no tiles"
+        with site.store.session() as s:
+            fix = s.get(AddressFixRow, {"city": CITY, "client_id": client_id})
+            assert fix is not None and abs(fix.lat - lat) < 1e-6 and abs(fix.lon - lon) < 1e-6
+        _clean(page, site)
+
+        # plan the next week in the background
+        page.goto(site.url + "/plaene")
+        page.fill("input[name=start]", FLOW_START)
+        page.click("form[action='/plaene/neu'] button[type=submit]")
+        page.wait_for_selector('#auftrag[data-status="fertig"]', timeout=240_000)
+        page.click("text=Zum Plan")
+        plan_id = page.url.rstrip("/").split("/")[-1]
+        page.wait_for_selector("#karte .leaflet-interactive")
+        _clean(page, site)
+        plan = site.store.load_plan(plan_id)
+        assert plan.start.isoformat() == FLOW_START and plan.routes
+        fixed_client = {s.client_id for r in plan.routes for s in r.stops} | {
+            u.client_id for u in plan.unassigned}
+        assert client_id in fixed_client
+
+        # move a visit to another team-day, then re-plan
+        busy = [r for r in plan.routes if r.stops]
+        source = busy[0]
+        target = next(r for r in plan.routes if (r.team_id, r.day) != (source.team_id,
+                                                                        source.day))
+        moved = source.stops[-1].client_id
+        page.select_option("select[name=kundennummer]", moved)
+        page.select_option("form[action$='/verschieben'] select[name=ziel]",
+                           f"{target.team_id}|{target.day.isoformat()}")
+        page.click("form[action$='/verschieben'] button[type=submit]")
+        page.wait_for_selector("p.ok")
+        page.click("form[action$='/neu-planen'] button[type=submit]")
+        page.wait_for_selector('#auftrag[data-status="fertig"]', timeout=240_000)
+        page.click("text=Zum Plan")
+        new_id = page.url.rstrip("/").split("/")[-1]
+        assert new_id != plan_id
+        new_plan = site.store.load_plan(new_id)
+        assert new_plan.predecessor_id == plan_id
+        where = {s.client_id: (r.team_id, r.day) for r in new_plan.routes for s in r.stops}
+        assert where.get(moved) == (target.team_id, target.day)
+
+        # send a team-day to the field: QR code and link
+        route = next(r for r in new_plan.routes if len(r.stops) >= 2)
+        page.click(f"form:has(input[name=ziel][value='{route.team_id}|{route.day.isoformat()}'])"
+                   " button")
+        page.wait_for_selector(".qr svg")
+        link_url = page.inner_text("#link-text").strip()
+        assert link_url.startswith(site.url + "/w/")
+        _clean(page, site)
+
+        # the phone: open the link, let the service worker take the page
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                    has_touch=True, locale="de-DE",
+                                    timezone_id="Europe/Berlin", service_workers="allow")
+        pwatch = _Watch()
+        mobile = phone.new_page()
+        pwatch.attach(mobile)
+        mobile.set_default_timeout(30_000)
+        mobile.goto(link_url)
+        mobile.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        assert mobile.evaluate(
+            "() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        _clean(mobile, site)
+
+        # no signal: the page still opens (service worker), outcomes stay on the phone
+        phone.set_offline(True)
+        mobile.reload()
+        mobile.wait_for_selector("li.stop")
+        first, second = route.stops[0].client_id, route.stops[1].client_id
+        stop1 = mobile.locator("li.stop").nth(0)
+        stop1.locator("textarea[name=notiz]").fill("Nachbarin sagt: verreist")
+        stop1.locator("button[value=nicht_angetroffen]").click()
+        stop2 = mobile.locator("li.stop").nth(1)
+        appt = route.day + timedelta(days=3)
+        stop2.locator("input[name=termin_datum]").fill(appt.isoformat())
+        stop2.locator("input[name=termin_zeit]").fill("10:30")
+        stop2.locator("button[value=termin_vereinbart]").click()
+        clicked_at = datetime.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+        assert mobile.evaluate("() => JSON.parse(localStorage.getItem("
+                               "'hausbesuch-warteschlange:' + location.pathname)).length") == 2
+        assert "wartet" in stop1.inner_text() or "gesendet" in stop1.inner_text()
+        mobile.wait_for_timeout(1500)
+        assert [o for o in _outcomes(site) if o["day"] == route.day] == []
+
+        # back online: each outcome arrives exactly once
+        phone.set_offline(False)
+        mobile.wait_for_function(
+            "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + "
+            "location.pathname) || '[]').length === 0", timeout=30_000)
+        got = [o for o in _outcomes(site) if o["day"] == route.day]
+        assert sorted((o["client_id"], o["result"]) for o in got) == sorted(
+            [(first, "nicht_angetroffen"), (second, "termin_vereinbart")])
+        assert all(o["source"] == "web" and o["key"] for o in got)
+        for o in got:  # the phone's time of the visit
+            phone_time = datetime.combine(clicked_at.date(), datetime.min.time()) + timedelta(
+                minutes=o["time_min"])
+            assert abs((phone_time - clicked_at).total_seconds()) < 180
+        # sending the same outcome again (a retry after a lost answer) changes nothing
+        key = got[0]["key"][len(link_url.split("/w/")[1][:8]) + 1:]  # "<link prefix>-<key>"
+        again = mobile.evaluate(
+            """async ([kunde, key, csrf]) => {
+                 const body = new URLSearchParams({kundennummer: kunde, ergebnis:
+                   'nicht_angetroffen', schluessel: key, zeit: '2026-12-14T09:00'});
+                 const r = await fetch('ergebnis', {method: 'POST', body, headers:
+                   {'X-CSRF-Token': csrf, 'Accept': 'application/json'}});
+                 return await r.json(); }""",
+            [got[0]["client_id"], key, mobile.get_attribute("body", "data-csrf")])
+        assert again == {"ok": True, "doppelt": True}
+        assert len([o for o in _outcomes(site) if o["day"] == route.day]) == 2
+        mobile.reload()
+        assert "Erfasst: Nicht angetroffen" in mobile.locator("li.stop").nth(0).inner_text()
+        _clean(mobile, site)
+
+        # the coordinator sees them
+        page.goto(site.url + f"/plaene/{new_id}/ergebnisse")
+        table = page.inner_text("#ergebnisse")
+        assert "Nicht angetroffen" in table and "Termin vereinbart" in table
+        assert "verreist" in table
+        _clean(page, site)
+
+        offline = [e for e in pwatch.errors if "ERR_INTERNET_DISCONNECTED" in e]
+        assert watch.errors == [] and [e for e in pwatch.errors if e not in offline] == [], (
+            watch.errors, pwatch.errors)
+        assert tiles.violations == [] and pwatch.foreign() == []
+        phone.close()
+        desk.close()
+        browser.close()

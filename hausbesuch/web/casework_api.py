@@ -89,6 +89,15 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str) -> dic
     }
 
 
+def map_center(store: Store, profile: Profile, actor: str) -> tuple[float, float] | None:
+    """(lat, lon) to open the address map at: the profile's depot."""
+    depot = profile.depot
+    if depot.lat is not None and depot.lon is not None:
+        return depot.lat, depot.lon
+    r = casework(store, profile, actor).index.geocode(depot.address)
+    return (r.lat, r.lon) if r.lat is not None and r.lon is not None else None
+
+
 def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any]]:
     """Clients whose address is unresolved, street-level or whose fix went stale, with the
     geocoder's suggestions and the point found (if any) to start the map at."""

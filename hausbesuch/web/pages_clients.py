@@ -62,8 +62,7 @@ def addresses(request: Request, stadt: str | None = None,
     rows = casework_api.unresolved(web.store, profile, user.name)
     return render(request, "addresses.html.j2", city=city, rows=rows,
                   tile_url=profile.map.tile_url, attribution=profile.map.attribution,
-                  depot=[profile.depot.lat, profile.depot.lon]
-                  if profile.depot.lat is not None else None,
+                  depot=casework_api.map_center(web.store, profile, user.name),
                   saved=request.query_params.get("gespeichert"))
 
 
