@@ -518,6 +518,14 @@ def _clean(page, site: Site) -> None:  # noqa: ANN001
     assert NAME_MARK not in html, page.url
 
 
+def _wait_job(page) -> None:  # noqa: ANN001
+    """Wait on the job page (it reloads itself) until the job ended; it must have succeeded."""
+    page.wait_for_selector('#auftrag[data-status="fertig"], '
+                           '#auftrag[data-status="fehlgeschlagen"]', timeout=240_000)
+    status = page.get_attribute("#auftrag", "data-status")
+    assert status == "fertig", page.inner_text("#auftrag")
+
+
 @pytest.mark.browser
 def test_whole_flow_in_chromium(site: Site) -> None:
     """Log in, upload, fix an address on the map, plan, move a visit, re-plan, send a
@@ -579,7 +587,7 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         page.goto(site.url + "/plaene")
         page.fill("input[name=start]", FLOW_START)
         page.click("form[action='/plaene/neu'] button[type=submit]")
-        page.wait_for_selector('#auftrag[data-status="fertig"]', timeout=240_000)
+        _wait_job(page)
         page.click("text=Zum Plan")
         plan_id = page.url.rstrip("/").split("/")[-1]
         page.wait_for_selector("#karte .leaflet-interactive")
@@ -602,7 +610,7 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         page.click("form[action$='/verschieben'] button[type=submit]")
         page.wait_for_selector("p.ok")
         page.click("form[action$='/neu-planen'] button[type=submit]")
-        page.wait_for_selector('#auftrag[data-status="fertig"]', timeout=240_000)
+        _wait_job(page)
         page.click("text=Zum Plan")
         new_id = page.url.rstrip("/").split("/")[-1]
         assert new_id != plan_id

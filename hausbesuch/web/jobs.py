@@ -173,7 +173,10 @@ class JobRunner:
                 self._wake.wait(self.poll)
                 self._wake.clear()
                 continue
-            self.run(job)
+            try:
+                self.run(job)
+            except Exception:  # e.g. the database went away while writing the result
+                log.exception("job %s: could not record its end", job.id)
 
     def claim(self) -> Job | None:
         """Take the oldest waiting job (or None)."""
