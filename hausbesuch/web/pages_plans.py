@@ -22,7 +22,7 @@ from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import User, check_city, require_user
-from hausbesuch.web.data import plan_city
+from hausbesuch.web.data import newest_version, plan_city, plan_overview
 from hausbesuch.web.links import create_link, link_path, links_of_plan, revoke
 from hausbesuch.web.security import csrf_protect
 
@@ -49,14 +49,18 @@ def _city_of(request: Request, user: User, stadt: str | None) -> str:
     return cities[0]
 
 
-def _plan_for(request: Request, user: User, plan_id: str):  # noqa: ANN202
-    """The stored plan if the user may see it (404 otherwise, also for other cities)."""
+def _plan_for(request: Request, user: User, plan_id: str, *, full: bool = False):  # noqa: ANN202
+    """The stored plan if the user may see it (404 otherwise, also for other cities);
+    without ``full`` the light form of :func:`plan_overview` (no geometry, no snapshot)."""
     web = ctx(request)
     city = plan_city(web.store, plan_id)
     if city is None:
         raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
     check_city(user, city)
-    return web.store.load_plan(plan_id)
+    plan = web.store.load_plan(plan_id) if full else plan_overview(web.store, plan_id)
+    if plan is None:
+        raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
+    return plan
 
 
 @router.get("/")
@@ -152,6 +156,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         team_days=[(r.team_id, r.day) for r in sorted(plan.routes,
                                                        key=lambda r: (r.day, r.team_id))],
         client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
+        newest=newest_version(web.store, plan_id),
     )
 
 
@@ -288,7 +293,7 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
     from hausbesuch.planning import report_rows, write_report
 
     web = ctx(request)
-    plan = _plan_for(request, user, plan_id)
+    plan = _plan_for(request, user, plan_id, full=True)
     profile = web.profile(plan.city)
     settings = MapSettings(city=profile.name, **profile.map.model_dump())
     stored = web.store.load_districts(plan.city)
