@@ -76,6 +76,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"hausbesuch läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
         uvicorn.run(application, host=host, port=port, proxy_headers=proxy,
                     forwarded_allow_ips="127.0.0.1" if proxy else None, log_level="warning",
+                    access_log=False,
                     server_header=False)
 
     @app.command("worker")
