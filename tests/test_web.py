@@ -175,12 +175,12 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
     # Secure over https (the app decides by the request's scheme, e.g. behind a TLS proxy)
     from fastapi.testclient import TestClient
 
-    with TestClient(site.app, base_url="https://testserver") as tc:
-        page = tc.get("/anmelden")
-        r = tc.post("/anmelden", data={"name": "kora", "passwort": PASSWORD,
-                                       "csrf_token": csrf_of(page.text)},
-                    follow_redirects=False)
-        assert "Secure" in r.headers["set-cookie"]
+    # (no ``with``: the lifespan of the app, which the live server runs, must not end here)
+    tc = TestClient(site.app, base_url="https://testserver")
+    page = tc.get("/anmelden")
+    r = tc.post("/anmelden", data={"name": "kora", "passwort": PASSWORD,
+                                   "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert "Secure" in r.headers["set-cookie"]
 
 
 def test_login_is_limited_per_account_and_per_address(site: Site) -> None:
