@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -705,3 +706,81 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         phone.close()
         desk.close()
         browser.close()
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def test_two_coordinators_planning_at_once_both_get_their_plan(site: Site) -> None:
+    """Two plans started at the same moment are both made (the page stays usable)."""
+    import threading
+
+    results: dict[str, str] = {}
+
+    def start(user: str, day: str) -> None:
+        with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
+            login(c, user)
+            page = c.get("/plaene")
+            r = c.post("/plaene/neu", data={"csrf_token": csrf_of(page.text), "start": day,
+                                            "tage": "1", "stadt": CITY})
+            assert r.status_code == 303
+            results[user] = r.headers["location"]
+
+    threads = [threading.Thread(target=start, args=a)
+               for a in (("kora", "2026-12-21"), ("ada", "2026-12-22"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    from hausbesuch.web import jobs
+
+    ids = [loc.rsplit("/", 1)[1] for loc in results.values()]
+    assert len(set(ids)) == 2
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
+        login(c, "kora")
+        assert c.get("/plaene").status_code == 200  # usable while the jobs run
+        deadline = time.monotonic() + 240
+        while any(jobs.get(site.store, i).active for i in ids):
+            assert time.monotonic() < deadline, [jobs.get(site.store, i) for i in ids]
+            time.sleep(0.5)
+        done = [jobs.get(site.store, i) for i in ids]
+        assert [j.status for j in done] == ["fertig", "fertig"], [j.error for j in done]
+        plans = {j.plan_id for j in done}
+        assert len(plans) == 2 and all(site.store.load_plan(p).city == CITY for p in plans)
+        page = c.get(f"/auftraege/{ids[0]}")
+        assert "fertig" in page.text and done[0].plan_id in page.text
+
+
+def test_failed_and_dead_jobs_are_marked_failed_with_their_reason(site: Site) -> None:
+    from hausbesuch.web import jobs
+    from hausbesuch.web.models import JobRow
+
+    site.app.state.web.runner.stop()  # this test runs the queue itself
+    runner = jobs.JobRunner(site.store)
+    try:
+        while (other := runner.claim()) is not None:  # finish what other tests queued
+            runner.run(other)
+        before = {p.id for p in site.store.list_plans()}
+        # a job that raises: the span has no working day (a Saturday and a Sunday)
+        job_id = jobs.submit(site.store, "plan", CITY, {"start": "2026-12-26", "days": 2,
+                                                        "time_limit": 1.0,
+                                                        "profile": CITY_PROFILE}, "kora")
+        claimed = runner.claim()
+        assert claimed is not None and claimed.id == job_id
+        runner.run(claimed)
+        failed = jobs.get(site.store, job_id)
+        assert failed.status == "fehlgeschlagen" and failed.error
+        assert "arbeitstag" in failed.error.lower(), failed.error
+        assert {p.id for p in site.store.list_plans()} == before  # nothing half-written
+        # a job whose process died (no heartbeat for long) is marked failed by the next runner
+        dead = jobs.submit(site.store, "plan", CITY, {"start": START_ISO, "days": 1,
+                                                      "profile": CITY_PROFILE}, "kora")
+        with site.store.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == dead).values(
+                status="laeuft", heartbeat=datetime.now() - timedelta(hours=1)))
+        assert runner.reap() == 1
+        gone = jobs.get(site.store, dead)
+        assert gone.status == "fehlgeschlagen" and "beendet" in gone.error
+    finally:
+        site.app.state.web.runner = jobs.JobRunner(site.store)
+        site.app.state.web.runner.start()
