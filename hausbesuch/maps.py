@@ -35,9 +35,11 @@ from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_ATTRIBUTION = "© OpenStreetMap-Mitwirkende"
-OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
+from hausbesuch.config import (  # noqa: E402 - the one definition of the map defaults
+    DEFAULT_ATTRIBUTION,
+    DEFAULT_TILE_URL,
+    OSM_COPYRIGHT_URL,
+)
 
 #: Sub-directory of an output directory that holds the vendored front-end assets.
 ASSETS_DIRNAME = "assets"
@@ -115,6 +117,11 @@ class MapSettings:
             raise UserError(f"max_zoom {self.max_zoom!r} ist ungültig: erlaubt ist 1 bis 22.")
         if not self.attribution.strip():
             raise UserError("Die Kartenquelle (attribution) darf nicht leer sein.")
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> MapSettings:
+        """The map settings of a city profile (its ``[map]`` section and name)."""
+        return cls(city=profile.name, **profile.map.model_dump())
 
     @property
     def tile_host(self) -> str:
@@ -745,6 +752,20 @@ def overview_map(
 _ASSET_REF = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*\"([^\"]*)\"", re.I)
 
 
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
+
+
+def _stable_ids(page: str) -> str:
+    """Folium names every element ``<kind>_<random uuid>``; number them in order of first
+    appearance instead, so that the same plan always gives the same file."""
+    ids: dict[str, str] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        return ids.setdefault(m[0], f"{len(ids) + 1:032x}")
+
+    return _ELEMENT_ID.sub(sub, page)
+
+
 def render_map(m: folium.Map) -> str:
     """Render a map built here into a complete German HTML page.
 
@@ -754,7 +775,7 @@ def render_map(m: folium.Map) -> str:
         If any script or stylesheet would be loaded from another host (a CDN):
         the pages must work offline.
     """
-    page = m.get_root().render()
+    page = _stable_ids(m.get_root().render())
     page = page.replace("<html>", '<html lang="de">', 1)
     remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
     if remote:

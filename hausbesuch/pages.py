@@ -125,7 +125,14 @@ _ENV.filters.update(
     duration=fmt_duration,
     km=fmt_km,
     mode=mode_label,
+    field_label=lambda name: _field_label(name),
 )
+
+
+def _field_label(name: str) -> str:
+    from hausbesuch.clients import FIELD_LABELS
+
+    return FIELD_LABELS.get(name, name)
 
 
 def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
@@ -214,5 +221,6 @@ def index_page(
         overview_href=overview_href,
         downloads=dict(downloads or {}),
         outside=OUTSIDE,
+        visit_count=n_planned,
         generated=plan.created_at,
     )

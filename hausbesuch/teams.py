@@ -62,7 +62,8 @@ __all__ = [
     "teams_for_profile",
 ]
 
-MODES = ("walk", "bike", "drive")
+from geodata.network import MODES  # noqa: E402 - the one definition of travel modes
+
 _MODE_WORDS = {
     "walk": "walk", "zu fuss": "walk", "zufuss": "walk", "fuss": "walk", "fussweg": "walk",
     "gehen": "walk", "laufen": "walk", "foot": "walk", "walking": "walk",
@@ -74,7 +75,7 @@ _MODE_WORDS = {
 #: Most visits one team can do in a day (more is a typo).
 MAX_VISITS_LIMIT = 50
 _ID_RE = re.compile(r"[A-Za-z0-9ÄÖÜäöüß][A-Za-z0-9ÄÖÜäöüß_-]{0,39}")
-_WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+from hausbesuch.config import WEEKDAYS_DE as _WEEKDAYS_DE  # noqa: E402
 
 
 class TeamError(UserError):

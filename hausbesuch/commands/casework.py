@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @app.command("import")
     @user_errors
     def import_cmd(
-        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX). [Pflicht]")],
+        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX).")],
         city: CityOption = None,
         osm: OsmOption = None,
         db: DbOption = None,
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @user_errors
     def address_cmd(
         client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
-                                                 help="Kundennummer des Falls. [Pflicht]")],
+                                                 help="Kundennummer des Falls.")],
         set_address: Annotated[str | None, typer.Option(
             "--set-address", help="Korrigierte Adresse, z. B. \"Am Markt 1, 36251 Bad "
             "Hersfeld\".")] = None,
@@ -182,7 +182,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     def outcomes_cmd(
         file: Annotated[Path, typer.Argument(help="Ergebnisse als CSV oder XLSX: Kundennummer; "
                                              "Datum; Uhrzeit (optional); Ergebnis; Termin "
-                                             "(optional); Notiz (optional). [Pflicht]")],
+                                             "(optional); Notiz (optional).")],
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
@@ -198,7 +198,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @user_errors
     def status_cmd(
         client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
-                                                 help="Kundennummer des Falls. [Pflicht]")],
+                                                 help="Kundennummer des Falls.")],
         set_status: Annotated[str | None, typer.Option(
             "--set", help="Neuer Status: offen, erreicht, in_klaerung, abgeschlossen.")] = None,
         reason: Annotated[str, typer.Option("--reason", help="Grund der Änderung.")] = "",
@@ -265,8 +265,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @user_errors
     def show_cmd(
         plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans "
-                                               "(siehe hausbesuch plans). [Pflicht]")],
-        out: Annotated[Path, typer.Option("--out", help="Ausgabeordner. [Pflicht]")] = ...,  # type: ignore[assignment]
+                                               "(siehe hausbesuch plans).")],
+        out: Annotated[Path, typer.Option("--out", help="Ausgabeordner.")] = ...,  # type: ignore[assignment]
         city: CityOption = None,
         osm: OsmOption = None,
         db: DbOption = None,
@@ -287,11 +287,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @app.command("replan")
     @user_errors
     def replan_cmd(
-        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans. "
-                                               "[Pflicht]")],
+        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans.")],
         moment: Annotated[str, typer.Option(
             "--from", help="Ab wann neu planen, z. B. \"2026-12-08 11:30\"; alles davor "
-            "bleibt. [Pflicht]")] = ...,  # type: ignore[assignment]
+            "bleibt.")] = ...,  # type: ignore[assignment]
         without_team: Annotated[list[str] | None, typer.Option(
             "--without-team", help="Team fällt für den Rest des Tages aus (mehrfach "
             "möglich).")] = None,

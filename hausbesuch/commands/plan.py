@@ -79,9 +79,12 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
     counts = {s: sum(1 for r in rows if r["status"] == s)
               for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
     plan = result.plan  # type: ignore[attr-defined]
-    lines = [*getattr(result, "warnings", [])]
+    lines = [f"Hinweis: {w}" for w in getattr(result, "warnings", [])]
+    listed = sum(1 for r in rows if r["zeile"])
+    what = f"{len(rows)} Zeilen" if listed == len(rows) else (
+        f"{len(rows)} Fälle ({listed} aus der Liste)" if listed else f"{len(rows)} offene Fälle")
     lines += [
-        f"Plan {plan_id}: {len(rows)} Zeilen: {counts[STATUS_PLANNED]} geplant, "
+        f"Plan {plan_id}: {what}: {counts[STATUS_PLANNED]} geplant, "
         f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
         f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
         f"Bericht: {(out / 'report.csv').resolve()}",

@@ -329,7 +329,7 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
     with atomic_write(out / "plan.json", "w", encoding="utf-8", newline="") as fh:
         fh.write(json.dumps(result.plan.solution, ensure_ascii=False, indent=1))
     write_report(result.report_rows, out / "report.csv")
-    settings = MapSettings(city=profile.name, **profile.map.model_dump())
+    settings = MapSettings.from_profile(profile)
     result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings)
     result.out_dir = out
     return result.files
@@ -377,10 +377,6 @@ def replan(
     if old.city != profile.name:
         raise UserError(f"Plan {plan_id} gehört zu {old.city}, nicht zu {profile.name} "
                         "(--city angeben).")
-    newer = [p for p in store.list_plans(old.city) if _predecessor(store, p.id) == plan_id]
-    if newer:
-        raise UserError(f"Plan {plan_id} wurde bereits durch Plan {newer[0].id} ersetzt; "
-                        f"bitte diesen neu planen.")
     params = dict(old.params or {})
     if "options" not in params or "teams" not in params:
         raise UserError(f"Plan {plan_id} enthält nicht die Angaben zum Neuplanen (er stammt "
@@ -399,6 +395,10 @@ def replan(
     if unknown:
         raise UserError(f"--without-team: Team „{unknown[0]}“ gibt es in Plan {plan_id} nicht "
                         f"(Teams: {', '.join(sorted(ids))}).")
+    newer = [p for p in store.list_plans(old.city) if _predecessor(store, p.id) == plan_id]
+    if newer:
+        raise UserError(f"Plan {plan_id} wurde bereits durch Plan {newer[0].id} ersetzt; "
+                        f"bitte diesen neu planen.")
     say("Plan laden", 0.0)
     osm_path = resolve_osm(profile, osm or params.get("osm"))
     cw = Casework(store, profile, actor=actor, osm=osm_path)
