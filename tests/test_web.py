@@ -338,7 +338,8 @@ def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> No
         s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token2))
                   .values(valid_until=datetime.now() - timedelta(seconds=1)))
     assert httpx.get(site.url + f"/w/{token2}/").status_code == 410
-    assert httpx.get(site.url + f"/w/{token2[:-1]}A/").status_code == 404
+    other = "A" if token2[-1] != "A" else "B"
+    assert httpx.get(site.url + f"/w/{token2[:-1]}{other}/").status_code == 404
     assert httpx.get(site.url + "/w/" + "A" * 43 + "/").status_code == 404
     with site.store.session() as s:  # only the hash is stored
         rows = s.scalars(select(WorkerLinkRow)).all()
