@@ -78,8 +78,10 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     plan_id = run_jobs_now(store)[0]
     try:
         with live_server(app) as live:
+            # the same database for the command line (a PostgreSQL schema via search_path)
+            db_cli = db if schema is None else f"{db}?options=-csearch_path%3D{schema}"
             yield Site(request.param, live.url, app, store, plan_id, names,
-                       tmp / "kunden.csv", tmp)
+                       tmp / "kunden.csv", tmp, db_cli)
     finally:
         if schema is not None:
             engine = create_engine(db)
@@ -447,9 +449,7 @@ def test_cli_user_and_link(site: Site) -> None:
 
     from hausbesuch.cli import app as cli
 
-    if site.kind != "sqlite":
-        pytest.skip("the CLI is the same for both backends; run once")
-    db = site.store.url
+    db = site.db_cli
     runner = CliRunner()
     r = runner.invoke(cli, ["user", "add", "cli-nutzer", "--role", "koordination",
                             "--city", CITY_PROFILE, "--password-stdin", "--db", db],
@@ -785,3 +785,103 @@ def test_failed_and_dead_jobs_are_marked_failed_with_their_reason(site: Site) ->
     finally:
         site.app.state.web.runner = jobs.JobRunner(site.store)
         site.app.state.web.runner.start()
+
+
+def test_concurrent_claims_take_different_jobs(site: Site) -> None:
+    """Two workers claiming at the same moment never take the same job."""
+    import threading
+
+    from hausbesuch.web import jobs
+    from hausbesuch.web.models import JobRow
+
+    site.app.state.web.runner.stop()
+    try:
+        ids = [jobs.submit(site.store, "plan", CITY, {"start": START_ISO, "days": 1,
+                                                      "profile": CITY_PROFILE}, "kora")
+               for _ in range(2)]
+        runners = [jobs.JobRunner(site.store) for _ in range(2)]
+        barrier = threading.Barrier(2)
+        got: list[object] = []
+
+        def claim(r: jobs.JobRunner) -> None:
+            barrier.wait()
+            got.append(r.claim())
+
+        threads = [threading.Thread(target=claim, args=(r,)) for r in runners]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(j.id for j in got if j is not None) == sorted(ids)
+    finally:
+        with site.store.session() as s:  # leave nothing running for other tests
+            s.execute(update(JobRow).where(JobRow.status.in_(["wartet", "laeuft"]))
+                      .values(status="fehlgeschlagen", error="Test"))
+        site.app.state.web.runner = jobs.JobRunner(site.store)
+        site.app.state.web.runner.start()
+
+
+def test_worker_command_runs_queued_jobs(site: Site) -> None:
+    """``hausbesuch worker`` (another process) takes a job queued by the web app."""
+    import signal
+    import subprocess
+    import sys
+
+    from hausbesuch.web import jobs
+
+    if site.kind != "postgresql":
+        pytest.skip("separate worker processes are the PostgreSQL set-up")
+    site.app.state.web.runner.stop()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = None
+    try:
+        job_id = jobs.submit(site.store, "plan", CITY, {"start": "2026-12-29", "days": 1,
+                                                        "time_limit": 1.0,
+                                                        "profile": CITY_PROFILE}, "kora")
+        proc = subprocess.Popen([sys.executable, "-m", "hausbesuch", "worker", "--db",
+                                 site.db_cli], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 240
+        while jobs.get(site.store, job_id).active:
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        job = jobs.get(site.store, job_id)
+        assert job.status == "fertig", job.error
+        assert site.store.load_plan(job.plan_id).start == date(2026, 12, 29)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        site.app.state.web.runner = jobs.JobRunner(site.store)
+        site.app.state.web.runner.start()
+
+
+@pytest.mark.browser
+def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> None:
+    """The client whose note carries script: shown as text on the worker page, never run."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, require_chromium
+
+    plan = site.store.load_plan(site.plan_id)
+    route = next(r for r in plan.routes for st in r.stops if "<script>" in st.notiz)
+    token, _ = _make_link(site, route.team_id, route.day)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
+                                     args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  service_workers="block")
+        watch = _Watch()
+        page = ctx.new_page()
+        watch.attach(page)
+        page.goto(site.url + f"/w/{token}/")
+        notes = page.locator(".stopnote").all_inner_texts()
+        assert any("<script>window.__xss=1</script>" in n for n in notes)
+        _clean(page, site)
+        assert page.locator(".stopnote img").count() == 0
+        assert watch.errors == [] and watch.foreign() == []
+        browser.close()

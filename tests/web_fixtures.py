@@ -103,6 +103,7 @@ class Site:
     names: list[str]
     clients_csv: Path
     tmp: Path
+    db_cli: str  # the database URL as the command line takes it
 
 
 def login(client, name: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
