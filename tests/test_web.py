@@ -727,7 +727,15 @@ def test_two_coordinators_planning_at_once_both_get_their_plan(site: Site) -> No
             assert r.status_code == 303
             results[user] = r.headers["location"]
 
-    threads = [threading.Thread(target=start, args=a)
+    errors: list[BaseException] = []
+
+    def guarded(user: str, day: str) -> None:
+        try:
+            start(user, day)
+        except BaseException as exc:  # reported below: a thread's assert does not fail a test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=a)
                for a in (("kora", "2026-12-21"), ("ada", "2026-12-22"))]
     for t in threads:
         t.start()
@@ -735,6 +743,7 @@ def test_two_coordinators_planning_at_once_both_get_their_plan(site: Site) -> No
         t.join(60)
     from hausbesuch.web import jobs
 
+    assert errors == []
     ids = [loc.rsplit("/", 1)[1] for loc in results.values()]
     assert len(set(ids)) == 2
     with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
@@ -822,7 +831,7 @@ def test_concurrent_claims_take_different_jobs(site: Site) -> None:
 
 
 def test_worker_command_runs_queued_jobs(site: Site) -> None:
-    """``hausbesuch worker`` (another process) takes a job queued by the web app."""
+    """``hausbesuch worker`` (another process, Procrastinate) runs a job the app queued."""
     import signal
     import subprocess
     import sys
@@ -835,12 +844,17 @@ def test_worker_command_runs_queued_jobs(site: Site) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = None
     try:
-        job_id = jobs.submit(site.store, "plan", CITY, {"start": "2026-12-29", "days": 1,
-                                                        "time_limit": 1.0,
-                                                        "profile": CITY_PROFILE}, "kora")
         proc = subprocess.Popen([sys.executable, "-m", "hausbesuch", "worker", "--db",
-                                 site.db_cli], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                 site.db_cli], env={**env, "PYTHONUNBUFFERED": "1"},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 120
+        while "Bereit" not in (line := proc.stdout.readline()):
+            assert line or proc.poll() is None, "worker ended"
+            assert time.monotonic() < deadline
+        # queued through Procrastinate only: this process runs no jobs now
+        job_id = site.app.state.web.enqueue("plan", CITY, {
+            "start": "2026-12-29", "days": 1, "time_limit": 1.0, "profile": CITY_PROFILE},
+            "kora")
         deadline = time.monotonic() + 240
         while jobs.get(site.store, job_id).active:
             assert proc.poll() is None, proc.stdout.read()
@@ -849,6 +863,11 @@ def test_worker_command_runs_queued_jobs(site: Site) -> None:
         job = jobs.get(site.store, job_id)
         assert job.status == "fertig", job.error
         assert site.store.load_plan(job.plan_id).start == date(2026, 12, 29)
+        with site.store.engine.connect() as conn:
+            states = conn.execute(text(
+                "SELECT status FROM procrastinate_jobs WHERE task_name = "
+                "'hausbesuch.run_web_job' AND args->>'job_id' = :j"), {"j": job_id}).all()
+        assert [s for (s,) in states] == ["succeeded"]
     finally:
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGINT)

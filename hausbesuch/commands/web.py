@@ -85,14 +85,20 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         threads: Annotated[int, typer.Option("--threads", help="Gleichzeitige Planungen.")] = 1,
     ) -> None:
-        """Planungsaufträge aus der Datenbank abarbeiten (für „serve --no-worker“, z. B. auf einem Rechenserver)."""
+        """Planungsaufträge abarbeiten (für „serve --no-worker“; mit PostgreSQL über Procrastinate, auch auf anderen Rechnern)."""
         from hausbesuch.web import planjobs  # noqa: F401  (registers the job handlers)
         from hausbesuch.web.jobs import JobRunner
 
         store = _open(db)
         typer.echo(f"Warte auf Planungsaufträge in {store.url} (Beenden mit Strg+C)")
         try:
-            JobRunner(store, workers=threads).run_forever()
+            if store.engine.dialect.name == "postgresql":
+                from hausbesuch.web.pgqueue import run_worker
+
+                run_worker(store, concurrency=threads,
+                           ready=lambda: typer.echo("Bereit (Procrastinate).", nl=True))
+            else:
+                JobRunner(store, workers=threads).run_forever()
         except KeyboardInterrupt:
             pass
         finally:

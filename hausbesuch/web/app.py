@@ -47,6 +47,7 @@ class WebContext:
     profiles: dict[str, Profile]  # by city name (Profile.name)
     secure_cookies: bool | None = None  # None: Secure when the request came over https
     runner: Any = None
+    pg_app: Any = None  # Procrastinate app (PostgreSQL only)
     plan_time_limit: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -58,6 +59,20 @@ class WebContext:
 
     def cities_for(self, user: User) -> list[str]:
         return [c for c in self.profiles if user.sees(c)]
+
+    def enqueue(self, kind: str, city: str, params: dict[str, Any], actor: str) -> str:
+        """Queue a job: the ``web_jobs`` row, the runner of this process woken, and with
+        PostgreSQL a Procrastinate job for ``hausbesuch worker`` processes."""
+        from hausbesuch.web import jobs
+
+        job_id = jobs.submit(self.store, kind, city, params, actor)
+        if self.runner is not None:
+            self.runner.wake()
+        if self.pg_app is not None:
+            from hausbesuch.web import pgqueue
+
+            pgqueue.defer(self.pg_app, job_id)
+        return job_id
 
 
 def ctx(request: Request) -> WebContext:
@@ -156,6 +171,10 @@ def create_app(
         from hausbesuch.web.jobs import JobRunner
 
         web.runner = JobRunner(store, workers=job_workers)
+    if store.engine.dialect.name == "postgresql":
+        from hausbesuch.web import pgqueue
+
+        web.pg_app = pgqueue.make_app(store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

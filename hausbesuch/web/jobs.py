@@ -178,11 +178,13 @@ class JobRunner:
             except Exception:  # e.g. the database went away while writing the result
                 log.exception("job %s: could not record its end", job.id)
 
-    def claim(self) -> Job | None:
-        """Take the oldest waiting job (or None)."""
+    def claim(self, job_id: str | None = None) -> Job | None:
+        """Take the oldest waiting job, or the job ``job_id`` if it still waits (or None)."""
         now = datetime.now()
         with self.store.session() as s:
             q = select(JobRow).where(JobRow.status == WAITING).order_by(JobRow.created_at)
+            if job_id is not None:
+                q = q.where(JobRow.id == job_id)
             if s.bind.dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)
             row = s.scalars(q.limit(1)).first()

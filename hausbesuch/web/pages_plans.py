@@ -92,14 +92,12 @@ def start_plan(request: Request, start: str = Form(...), tage: int = Form(5),
             from None
     if not 1 <= tage <= 31:
         raise HTTPException(status_code=400, detail="Zwischen 1 und 31 Tagen planen.")
-    job_id = jobs.submit(web.store, "plan", city, {
+    job_id = web.enqueue("plan", city, {
         "start": first.isoformat(), "days": tage, "time_limit": web.plan_time_limit,
         "profile": web.extra["profile_refs"].get(city),
     }, user.name)
     casework_api.audit(web.store, user.name, "plan_job_started", city=city,
                        details={"job": job_id, "start": first.isoformat(), "days": tage})
-    if web.runner is not None:
-        web.runner.wake()
     return RedirectResponse(f"/auftraege/{job_id}", status_code=303)
 
 
@@ -202,14 +200,12 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
 def replan(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
-    job_id = jobs.submit(web.store, "replan", plan.city, {
+    job_id = web.enqueue("replan", plan.city, {
         "plan_id": plan_id, "start": plan.start.isoformat(), "days": plan.days,
         "time_limit": web.plan_time_limit,
         "profile": web.extra["profile_refs"].get(plan.city)}, user.name)
     casework_api.audit(web.store, user.name, "replan_job_started", city=plan.city,
                        plan_id=plan_id, details={"job": job_id})
-    if web.runner is not None:
-        web.runner.wake()
     return RedirectResponse(f"/auftraege/{job_id}", status_code=303)
 
 
