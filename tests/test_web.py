@@ -904,3 +904,37 @@ def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> Non
         assert page.locator(".stopnote img").count() == 0
         assert watch.errors == [] and watch.foreign() == []
         browser.close()
+
+
+@pytest.mark.browser
+def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
+        site: Site) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch.web.links import revoke
+    from tests.browser import CHROMIUM_ARGS, require_chromium
+
+    plan = site.store.load_plan(site.plan_id)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route = next(r for r in plan.routes
+                 if r.stops and all((s.client_id, r.day) not in done for s in r.stops))
+    token, link = _make_link(site, route.team_id, route.day)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
+                                     args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  service_workers="block")
+        page = ctx.new_page()
+        page.goto(site.url + f"/w/{token}/")
+        ctx.set_offline(True)
+        page.locator("li.stop").nth(0).locator("button[value=verzogen]").click()
+        revoke(site.store, link.prefix, actor="test")
+        ctx.set_offline(False)
+        page.wait_for_function("() => document.querySelector('li.stop').innerText"
+                               ".includes('Nicht gesendet')", timeout=30_000)
+        queued = page.evaluate("() => JSON.parse(localStorage.getItem("
+                               "'hausbesuch-warteschlange:' + location.pathname))")
+        assert len(queued) == 1 and queued[0]["blocked"] is True
+        assert (route.stops[0].client_id, route.day) not in {
+            (o["client_id"], o["day"]) for o in _outcomes(site)}
+        browser.close()

@@ -33,7 +33,7 @@
     var st = li.querySelector("[data-state]"); if (st) st.textContent = text;
   }
   function status() {
-    var n = load().length;
+    var n = load().filter(function (x) { return !x.blocked; }).length;
     var el = document.getElementById("warteschlange");
     if (el) el.textContent = n ? n + " Ergebnis(se) warten auf Netz." : "";
     var banner = document.getElementById("netz");
@@ -42,7 +42,7 @@
 
   function flush() {
     if (sending) return;
-    var q = load();
+    var q = load().filter(function (x) { return !x.blocked; });
     if (!q.length) { status(); return; }
     sending = true;
     var item = q[0];
@@ -54,6 +54,17 @@
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
         var rest = load().filter(function (x) { return x.fields.schluessel !== item.fields.schluessel; });
+        if (resp.status === 410 || resp.status === 404) {
+          // link expired or revoked, or the visit moved: keep the outcome on the phone
+          save(load().map(function (x) {
+            if (x.fields.schluessel === item.fields.schluessel) x.blocked = true;
+            return x;
+          }));
+          show(item.fields.kundennummer, "Nicht gesendet: " + (data.fehler || "Link ungültig") +
+            " Das Ergebnis bleibt auf diesem Telefon; bitte der Koordination melden.", "pending");
+          sending = false; status(); flush();
+          return;
+        }
         if (resp.ok) {
           save(rest);
           show(item.fields.kundennummer, "Übermittelt: " + LABELS[item.fields.ergebnis] +
