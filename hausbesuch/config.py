@@ -24,10 +24,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hausbesuch.errors import ProfileError
+from hausbesuch.fields import WEEKDAYS_DE
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
-WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -365,6 +365,8 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"Profil {path.name} ist kein gültiges TOML: {exc}") from exc
+    except RecursionError:
+        raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
     raw.setdefault("slug", path.stem)

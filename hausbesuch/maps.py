@@ -607,6 +607,10 @@ def _add_districts(
         ).add_to(fg)
 
 
+#: Most unassigned visits drawn on the overview map (the rest is listed in report.csv).
+MAX_UNASSIGNED_MARKERS = 2_000
+
+
 def overview_map(
     plan: Plan,
     settings: MapSettings,
@@ -678,10 +682,16 @@ def overview_map(
                 tooltip=folium.Tooltip(f"{e(s.client_id)} · {e(r.team_id)} {fmt_date(r.day)}"),
             ).add_to(planned)  # fmt: skip
 
-    unassigned = folium.FeatureGroup(name="Nicht eingeplant", show=True).add_to(m)
-    for u in plan.unassigned:
-        if u.lon is None or u.lat is None:
-            continue
+    # Visits left out by the pre-selection of a very large list are not drawn (they are
+    # in report.csv), and at most MAX_UNASSIGNED_MARKERS others: the map must stay usable.
+    drawable = [u for u in plan.unassigned
+                if u.lon is not None and u.lat is not None and u.code != "over_capacity"]
+    shown = drawable[:MAX_UNASSIGNED_MARKERS]
+    name = "Nicht eingeplant"
+    if len(shown) < len(plan.unassigned):
+        name += f" ({len(shown)} von {len(plan.unassigned)} gezeigt, alle in report.csv)"
+    unassigned = folium.FeatureGroup(name=name, show=True).add_to(m)
+    for u in shown:
         lon, lat = check_lonlat(u.lon, u.lat, f"nicht eingeplant {u.client_id}")
         points.append((lon, lat))
         colour = colours.get(u.district or OUTSIDE, OUTSIDE_COLOUR)

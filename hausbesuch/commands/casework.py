@@ -273,15 +273,19 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     ) -> None:
         """Dateien eines gespeicherten Plans erneut schreiben (Karten, Routenseiten, Bericht)."""
         from hausbesuch.config import load_profile
+        from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import show_plan, write_plan_files
         from hausbesuch.store import Store
 
+        check_plan_folder(out)
         with Store.open(db) as store:
             profile = load_profile(city) if city else _profile_of(store, plan_id)
             result = show_plan(store, plan_id, profile, osm=osm)
-            store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
-                        details={"ausgabe": "dateien"})
-        write_plan_files(result, out, profile)
+            with plan_folder(out) as folder:
+                write_plan_files(result, folder.path, profile)
+                store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
+                            details={"ausgabe": "dateien"})
+                folder.commit(plan_id)
         typer.echo(f"Plan {plan_id} geschrieben: {(out / 'index.html').resolve()}")
 
     @app.command("replan")
@@ -307,6 +311,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.casework import cli_actor, parse_datetime
         from hausbesuch.commands.plan import summary_lines
         from hausbesuch.config import load_profile
+        from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import replan, write_plan_files
         from hausbesuch.store import Store
 
@@ -316,12 +321,16 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             raise UserError(f"--from: {exc}") from None
         if time_limit is not None and not time_limit > 0:
             raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
+        if out is not None:
+            check_plan_folder(out)
         with Store.open(db) as store:
             profile = load_profile(city) if city else _profile_of(store, plan_id)
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), time_limit=time_limit, osm=osm)
         target = out or Path(f"plan-{result.plan_id}")
-        write_plan_files(result, target, profile)
+        with plan_folder(target) as folder:
+            write_plan_files(result, folder.path, profile)
+            folder.commit(result.plan_id)
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
         for line in summary_lines(result, result.plan_id or "", target):
             typer.echo(line)
