@@ -194,7 +194,7 @@ def create_app(
 
     tiles = []
     for p in profiles.values():
-        settings = MapSettings(city=p.name, **p.map.model_dump())
+        settings = MapSettings.from_profile(p)
         scheme = settings.tile_url.split("://", 1)[0]
         tiles.append(f"{scheme}://{settings.tile_host.replace('{s}', '*')}")
     app.add_middleware(SecurityHeaders, csp=content_security_policy(tiles))

@@ -5,7 +5,6 @@ and planning jobs with their progress."""
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -18,22 +17,18 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from hausbesuch.errors import UserError
+from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import User, check_city, require_user
 from hausbesuch.web.data import newest_version, plan_city, plan_overview
 from hausbesuch.web.links import create_link, link_path, links_of_plan, revoke
+from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
-ROUTE_COLOURS = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e")
-OUTCOME_LABELS = {
-    "angetroffen": "Angetroffen", "nicht_angetroffen": "Nicht angetroffen",
-    "nachricht_hinterlassen": "Nachricht hinterlassen", "verzogen": "Verzogen",
-    "verweigert": "Verweigert", "termin_vereinbart": "Termin vereinbart",
-}
 
 
 def _city_of(request: Request, user: User, stadt: str | None) -> str:
@@ -115,7 +110,7 @@ def _map_data(plan, unassigned_points: bool = True) -> dict:  # noqa: ANN001
     routes = []
     keys = sorted({r.team_id for r in plan.routes})
     for r in plan.routes:
-        colour = ROUTE_COLOURS[keys.index(r.team_id) % len(ROUTE_COLOURS)]
+        colour = ROUTE_PALETTE[keys.index(r.team_id) % len(ROUTE_PALETTE)]
         routes.append({
             "team": r.team_id, "day": r.day.isoformat(), "colour": colour,
             "stops": [[s.lat, s.lon, s.position, s.client_id] for s in r.stops],
@@ -281,26 +276,17 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
 
 @router.get("/plaene/{plan_id}/dateien.zip")
 def download_zip(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
-    """The plan's files (overview, maps, route pages, sheets, GPX, plan.json, report.csv)."""
-    from shapely.geometry import shape
-
-    from hausbesuch.maps import MapSettings
-    from hausbesuch.output import write_outputs
-    from hausbesuch.planning import report_rows, write_report
+    """The plan's files, the same as ``hausbesuch show`` writes (overview, maps, route
+    pages, sheets, GPX, plan.json, report.csv)."""
+    from hausbesuch.planning.workflow import show_plan, write_plan_files
 
     web = ctx(request)
-    plan = _plan_for(request, user, plan_id, full=True)
+    plan = _plan_for(request, user, plan_id)
     profile = web.profile(plan.city)
-    settings = MapSettings(city=profile.name, **profile.map.model_dump())
-    stored = web.store.load_districts(plan.city)
-    districts = ([n for n, _ in stored], [shape(g) for _, g in stored])
     buf = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="hausbesuch-zip-") as tmp:
         out = Path(tmp)
-        (out / "plan.json").write_text(json.dumps(plan.solution, ensure_ascii=False, indent=1),
-                                       encoding="utf-8")
-        write_report(report_rows(plan), out / "report.csv")
-        write_outputs(plan, out, districts=districts, settings=settings)
+        write_plan_files(show_plan(web.store, plan_id, profile), out, profile)
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(out.rglob("*")):
                 if path.is_file():

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from hausbesuch.casework import RESULT_LABELS, RESULTS
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, render
@@ -30,14 +31,8 @@ from hausbesuch.web.security import csrf_protect, derived_token, new_token
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = (
-    ("angetroffen", "Angetroffen"),
-    ("nicht_angetroffen", "Nicht angetroffen"),
-    ("nachricht_hinterlassen", "Nachricht hinterlassen"),
-    ("verzogen", "Verzogen"),
-    ("verweigert", "Verweigert"),
-    ("termin_vereinbart", "Termin vereinbart"),
-)
+#: The six outcomes of the casework store, labelled as buttons (capitalised).
+OUTCOMES = tuple((r, RESULT_LABELS[r][:1].upper() + RESULT_LABELS[r][1:]) for r in RESULTS)
 OUTCOME_LABELS = dict(OUTCOMES)
 #: Static files the service worker keeps for use without signal.
 WORKER_ASSETS = ("/static/web/app.css", "/static/web/worker.js")
@@ -78,7 +73,7 @@ def worker_page(request: Request, token: str) -> Response:
     from hausbesuch.pages import RouteLinks, _common
 
     profile = web.profile(link.city)
-    settings = MapSettings(city=profile.name, **profile.map.model_dump())
+    settings = MapSettings.from_profile(profile)
     data = _common(route, settings, RouteLinks())
     recorded = casework_api.outcomes_of_day(web.store, link.city, link.day,
                                             [s.client_id for s in route.stops])

@@ -5,11 +5,6 @@
   var csrf = body.getAttribute("data-csrf");
   var queueKey = "hausbesuch-warteschlange:" + location.pathname;
   var endpoint = new URL("ergebnis", location.href).toString();
-  var LABELS = {
-    angetroffen: "Angetroffen", nicht_angetroffen: "Nicht angetroffen",
-    nachricht_hinterlassen: "Nachricht hinterlassen", verzogen: "Verzogen",
-    verweigert: "Verweigert", termin_vereinbart: "Termin vereinbart"
-  };
   var sending = false;
 
   function load() {
@@ -67,7 +62,7 @@
         }
         if (resp.ok) {
           save(rest);
-          show(item.fields.kundennummer, "Übermittelt: " + LABELS[item.fields.ergebnis] +
+          show(item.fields.kundennummer, "Übermittelt: " + item.label +
             " (" + item.fields.zeit.slice(11) + " Uhr)", "done");
         } else if (resp.status >= 400 && resp.status < 500 && resp.status !== 408 && resp.status !== 429) {
           save(rest);  // refused for good (e.g. link expired): do not retry forever
@@ -96,8 +91,9 @@
         notiz: f.notiz.value, termin_datum: f.termin_datum.value, termin_zeit: f.termin_zeit.value,
         schluessel: newKey(), csrf_token: csrf
       };
-      var q = load(); q.push({ fields: fields }); save(q);
-      show(fields.kundennummer, "Gespeichert: " + LABELS[result] + " (" + fields.zeit.slice(11) +
+      var label = button.textContent.trim();
+      var q = load(); q.push({ fields: fields, label: label }); save(q);
+      show(fields.kundennummer, "Gespeichert: " + label + " (" + fields.zeit.slice(11) +
         " Uhr), wird gesendet …", "pending");
       f.notiz.value = "";
       flush();
@@ -105,7 +101,7 @@
   });
 
   load().forEach(function (item) {
-    show(item.fields.kundennummer, "Gespeichert: " + LABELS[item.fields.ergebnis] +
+    show(item.fields.kundennummer, "Gespeichert: " + item.label +
       ", wartet auf Netz", "pending");
   });
   window.addEventListener("online", function () { status(); flush(); });
