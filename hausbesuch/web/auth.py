@@ -204,13 +204,6 @@ def require_user(request: Request) -> User:
     return user
 
 
-def require_admin(request: Request) -> User:
-    user = require_user(request)
-    if not user.is_admin:
-        raise HTTPException(status_code=403, detail="Nur für Administratoren.")
-    return user
-
-
 def check_city(user: User, city: str) -> None:
     """404 when ``user`` may not see ``city`` (objects of other cities do not 'exist')."""
     if not user.sees(city):
