@@ -796,6 +796,7 @@ def improve(
     stall: bool = True,
     min_iterations: int = 0,
     arrays_out: list | None = None,
+    temp_start: float | None = None,
 ) -> tuple[list[list[int]], list[list[int] | None], dict]:
     """Improve ``routes`` (visit indices per vehicle) until ``deadline`` or ``iterations``.
 
@@ -809,6 +810,7 @@ def improve(
     ``min_iterations`` are run even after the deadline (1 builds a plan from empty
     routes: every left-out visit is inserted where it fits). ``arrays_out`` (a list)
     receives the problem's arrays, for :func:`fit_matrix` in the same process.
+    ``temp_start`` (mean legs) replaces ``TEMP_START``: lower keeps a good start plan.
     """
     n = len(problem.visits)
     m = len(vehicles)
@@ -828,7 +830,7 @@ def improve(
     # Temperatures relative to the mean leg of the start plan. The paper's T0 = 100,
     # Tf = 1 are about 10 and 0.1 mean legs on Solomon, for millions of iterations; with
     # the ~10^5 of a 10 s run, 3 and 0.01 mean legs did best on R1/R2/RC1/RC2 samples.
-    t_hi, t_lo = TEMP_START * avg_leg, TEMP_END * avg_leg
+    t_hi, t_lo = (TEMP_START if temp_start is None else temp_start) * avg_leg, TEMP_END * avg_leg
     stats["start_objective"] = start_obj
     if n == 0 or m == 0 or avg_leg <= 0:
         t_hi = t_lo = 0.0

@@ -64,6 +64,9 @@ LNS_ITERATIONS_PER_SECOND = 2_000
 LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
+#: Start temperature (mean legs) of the second phase after a warm start: a good start plan
+#: is refined, not shaken up (the default TEMP_START = 3 forgets it quickly).
+WARM_TEMP_START = 0.3
 #: Seconds per visit kept back for re-timing, proofs and reasons (repair and reasons stop
 #: at the deadline themselves; capped at half the time limit).
 RESERVE_PER_VISIT_S = 0.001
@@ -107,6 +110,7 @@ class _WorkerResult:
     lns: dict[str, Any] | None = None
     from_scratch: bool = False  # OR-Tools found nothing; the LNS phase built the plan
     arrays: Any = None  # the LNS arrays of the in-process worker (reused by fit_matrix)
+    warm: bool = False  # OR-Tools started from a given plan
 
 
 def penalties(problem: Problem) -> list[int]:
@@ -347,6 +351,7 @@ def _solve_worker(
 
     routing.AddAtSolutionCallback(on_solution)
     sol = None
+    warm = False
     if initial is not None:  # warm start: the given routes (already checked feasible)
         inv = np.empty(n, np.int64)
         inv[perm] = np.arange(n)
@@ -356,6 +361,7 @@ def _solve_worker(
         )
         if start is not None:
             sol = routing.SolveFromAssignmentWithParameters(start, params)
+            warm = sol is not None
     if sol is None:
         sol = routing.SolveWithParameters(params)
     status = routing.status()
@@ -382,6 +388,7 @@ def _solve_worker(
     result = _WorkerResult(
         worker, objective, routes, bstarts, len(events), hit_time, int(status), events
     )
+    result.warm = warm
     if sol is None and lns_share > 0:
         # OR-Tools found no first plan in time (a large problem on a short limit): the
         # ruin-and-recreate phase builds one from nothing (every visit left out)
@@ -413,6 +420,7 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
         seed=(seed or 0) * 1009 + result.worker, on_improve=on_improve,
         min_iterations=1 if result.from_scratch else 0,
         arrays_out=arrays if result.worker == 0 else None,  # worker 0 runs in this process
+        temp_start=WARM_TEMP_START if result.warm else None,
     )
     result.arrays = arrays[0] if arrays else None
     result.lns = st
