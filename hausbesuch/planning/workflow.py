@@ -60,7 +60,7 @@ def _run_solver(problem: Any, options: PlanOptions, say: Progress) -> Any:
 
     if not ready():
         say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)
-        prepare()
+    prepare()  # load (or compile) the compiled search before the solver's clock starts
     say("Touren optimieren", 0.5)
     from routing.solve import solve
 
