@@ -209,9 +209,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
 # --------------------------------------------------------------------------- XLSX
 
 #: A text cell starting with one of these would be read as a formula (or DDE) by a
-#: spreadsheet program. Note for unification: the ``harden`` branch builds a shared helper
-#: for CSV and XLSX; this is the exports' own, kept in :func:`xlsx_value` alone.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: spreadsheet program; what counts as a formula start is
+#: :func:`hausbesuch.safe_cells.is_formula_like`, as for every CSV.
 _ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
@@ -223,11 +222,13 @@ def xlsx_value(cell: Any, value: Any) -> None:
     as well, so that editing the cell keeps it text. Characters XML cannot hold are
     dropped. Other values (numbers, dates, times) are stored as they are.
     """
+    from hausbesuch.safe_cells import is_formula_like
+
     if isinstance(value, str):
         text = _ILLEGAL_XML.sub("", value)
         cell.value = text
         cell.data_type = "s"
-        if text.startswith(_FORMULA_START):
+        if is_formula_like(text):  # the one definition (hausbesuch.safe_cells)
             cell.quotePrefix = True
     else:
         cell.value = value
