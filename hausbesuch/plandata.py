@@ -90,6 +90,8 @@ class PlannedStop:
     district: str
     window_text: str = ""  # e.g. "Di 10-12" as given, or ""
     notiz: str = ""
+    visit_id: str = ""  # stable id of the case visit (store table ``case_visits``)
+    tries_before: int = 0  # failed tries of this client before this visit
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class UnassignedVisit:
     lat: float | None
     address: str
     district: str
+    tries_before: int = 0  # failed tries of this client so far
 
 
 @dataclass
@@ -149,3 +152,8 @@ class Plan:
     geocodes: list[Geocode] = field(default_factory=list)
     #: the solver's VROOM-compatible output (what ``plan.json`` holds)
     solution: dict = field(default_factory=dict)
+    #: plan versions: 1 for a new plan, predecessor's + 1 for a re-plan
+    version: int = 1
+    predecessor_id: str | None = None
+    #: what is needed to plan again (span, options, teams, re-plan moment); JSON-ready
+    params: dict = field(default_factory=dict)

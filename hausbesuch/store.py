@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Double,
@@ -91,6 +92,8 @@ __all__ = [
 DB_ENV = "HAUSBESUCH_DB"
 #: Folder of the Alembic environment and revisions, shipped inside the package.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: The actor of writes that no person made (e.g. a test or a migration of data).
+SYSTEM_ACTOR = "system"
 _PG_LOCK_KEY = 0x4B5542  # advisory lock id serialising concurrent migrations on PostgreSQL
 
 
@@ -210,6 +213,18 @@ class ClientRow(_ClientColumns, Base):
     city: Mapped[str] = mapped_column(String(120), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # case state (see hausbesuch.casework): offen | erreicht | in_klaerung | abgeschlossen
+    status: Mapped[str] = mapped_column(String(20), server_default="offen", default="offen")
+    status_since: Mapped[datetime | None] = mapped_column(DateTime)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    # a pin of the client's next visit: from the list (Team/Datum/Uhrzeit) or an appointment
+    pin_team: Mapped[str | None] = mapped_column(String(64))
+    pin_day: Mapped[date | None] = mapped_column(Date)
+    pin_time_min: Mapped[int | None] = mapped_column(Integer)
+    pin_source: Mapped[str | None] = mapped_column(String(20))
+    # a coordinate given in the client list (lat/lon columns), WGS84
+    given_lon: Mapped[float | None] = mapped_column(Double)
+    given_lat: Mapped[float | None] = mapped_column(Double)
 
 
 class DistrictRow(Base):
@@ -234,6 +249,15 @@ class PlanRow(Base):
     days: Mapped[int] = mapped_column(Integer)
     solution: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     saved_at: Mapped[datetime] = mapped_column(DateTime)
+    # plan versions: a re-plan is a new plan pointing to its predecessor
+    version: Mapped[int] = mapped_column(Integer, server_default="1", default=1)
+    predecessor_id: Mapped[str | None] = mapped_column(String(64))
+    # laeuft | fertig | fehlgeschlagen (a plan job that died keeps its reason in ``error``)
+    status: Mapped[str] = mapped_column(String(20), server_default="fertig", default="fertig")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    # JSON: what is needed to plan again (span, options, teams, replan moment)
+    params: Mapped[str] = mapped_column(Text, server_default="{}", default="{}")
 
 
 def _plan_fk() -> ForeignKeyConstraint:
@@ -316,6 +340,8 @@ class VisitRow(Base):
     district: Mapped[str] = mapped_column(Text)
     window_text: Mapped[str] = mapped_column(Text, default="")
     notiz: Mapped[str] = mapped_column(Text, default="")
+    visit_id: Mapped[str | None] = mapped_column(String(64))  # case_visits.visit_id
+    tries_before: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 
 class UnassignedRow(Base):
@@ -331,6 +357,7 @@ class UnassignedRow(Base):
     lat: Mapped[float | None] = mapped_column(Double)
     address: Mapped[str] = mapped_column(Text)
     district: Mapped[str] = mapped_column(Text)
+    tries_before: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 
 class RejectedRow(Base):
@@ -343,6 +370,97 @@ class RejectedRow(Base):
     client_id: Mapped[str | None] = mapped_column(String(200))
     field_name: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class StatusHistoryRow(Base):
+    """Every change of a client's case status, with date and reason."""
+
+    __tablename__ = "case_status_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    city: Mapped[str] = mapped_column(String(120))
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    changed_by: Mapped[str] = mapped_column(String(120))
+
+
+class AddressFixRow(Base):
+    """A coordinator's correction of a client's address (text or point); survives re-import
+    while the source address stays what it was when the fix was made."""
+
+    __tablename__ = "address_fixes"
+
+    city: Mapped[str] = mapped_column(String(120), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_address: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    lon: Mapped[float | None] = mapped_column(Double)
+    lat: Mapped[float | None] = mapped_column(Double)
+    fixed_by: Mapped[str] = mapped_column(String(120))
+    fixed_at: Mapped[datetime] = mapped_column(DateTime)
+    stale: Mapped[bool] = mapped_column(Boolean, server_default="0", default=False)
+
+
+class CaseVisitRow(Base):
+    """A visit of a client with an id that stays the same across plan versions."""
+
+    __tablename__ = "case_visits"
+
+    visit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    city: Mapped[str] = mapped_column(String(120))
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    try_no: Mapped[int] = mapped_column(Integer)  # 1 = first try
+    plan_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    start_at: Mapped[datetime] = mapped_column(DateTime)
+    end_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # geplant | erledigt | entfallen
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default="0", default=False)
+    announced_at: Mapped[datetime | None] = mapped_column(DateTime)
+    promised_start: Mapped[datetime | None] = mapped_column(DateTime)
+    promised_end: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutcomeRow(Base):
+    """What happened at a visit."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    visit_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    city: Mapped[str] = mapped_column(String(120))
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    time_min: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(String(30))
+    appointment_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class AuditRow(Base):
+    """Append-only log of every change (and every view of a worker link): who, when, what,
+    which case id. Never a name: ``details`` holds ids, counts and codes only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    city: Mapped[str | None] = mapped_column(String(120))
+    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    plan_id: Mapped[str | None] = mapped_column(String(64))
+    visit_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text, default="{}")
 
 
 #: Child tables of a plan, in deletion order.
@@ -572,12 +690,54 @@ class Store:
                 s.connection(execution_options={"sqlite_immediate": True})
             yield s
 
+    # ---- audit
+
+    def audit(self, actor: str, action: str, *, city: str | None = None,
+              client_id: str | None = None, plan_id: str | None = None,
+              visit_id: str | None = None, details: dict[str, Any] | None = None,
+              session: Session | None = None) -> None:
+        """Append one row to the audit log: who, when, what, which case id.
+
+        Never pass a name or an address in ``details``: ids, counts, codes and dates only.
+        With ``session`` the row is written in that transaction (it commits or rolls back
+        with the change it records).
+        """
+        row = AuditRow(at=datetime.now(), actor=actor[:120], action=action, city=city,
+                       client_id=client_id, plan_id=plan_id, visit_id=visit_id,
+                       details=json.dumps(details or {}, ensure_ascii=False, default=str,
+                                          separators=(",", ":")))
+        if session is not None:
+            session.add(row)
+        else:
+            with self.session() as s:
+                s.add(row)
+
+    def audit_rows(self, *, city: str | None = None, client_id: str | None = None,
+                   action: str | None = None) -> list[dict[str, Any]]:
+        """The audit log (oldest first), optionally filtered, as plain dicts."""
+        with self.session() as s:
+            q = select(AuditRow).order_by(AuditRow.id)
+            if city is not None:
+                q = q.where(AuditRow.city == city)
+            if client_id is not None:
+                q = q.where(AuditRow.client_id == client_id)
+            if action is not None:
+                q = q.where(AuditRow.action == action)
+            return [
+                {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "city": r.city,
+                 "client_id": r.client_id, "plan_id": r.plan_id, "visit_id": r.visit_id,
+                 "details": json.loads(r.details or "{}")}
+                for r in s.scalars(q)
+            ]
+
     # ---- clients
 
-    def upsert_clients(self, clients: Iterable[Client], city: str) -> UpsertResult:
+    def upsert_clients(self, clients: Iterable[Client], city: str, *,
+                       actor: str = SYSTEM_ACTOR) -> UpsertResult:
         """Insert new clients and update known ones by (city, id); nothing is duplicated.
 
-        ``updated_at`` changes only for clients whose data changed.
+        ``updated_at`` changes only for clients whose data changed. Each insert and update
+        is audited (the changed field names, never their values).
         """
         items = list(clients)
         now = datetime.now()
@@ -601,11 +761,14 @@ class Store:
                         s.add(row)
                         existing[c.id] = row
                         inserted += 1
-                    elif any(getattr(row, k) != v for k, v in values.items()):
-                        for k, v in values.items():
-                            setattr(row, k, v)
+                        self.audit(actor, "klient_neu", city=city, client_id=c.id, session=s)
+                    elif changed := [k for k, v in values.items() if getattr(row, k) != v]:
+                        for k in changed:
+                            setattr(row, k, values[k])
                         row.updated_at = now
                         updated += 1
+                        self.audit(actor, "klient_geaendert", city=city, client_id=c.id,
+                                   details={"felder": sorted(changed)}, session=s)
                     else:
                         unchanged += 1
         return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
@@ -636,7 +799,8 @@ class Store:
     # ---- districts
 
     def save_districts(
-        self, city: str, districts: Iterable[tuple[str, Any]], *, source: str = ""
+        self, city: str, districts: Iterable[tuple[str, Any]], *, source: str = "",
+        actor: str = SYSTEM_ACTOR,
     ) -> int:
         """Replace a city's districts. Each item is ``(name, geometry)``: a GeoJSON geometry
         dict or text, or any object with ``__geo_interface__`` (e.g. shapely), in WGS84."""
@@ -652,6 +816,8 @@ class Store:
             s.execute(delete(DistrictRow).where(DistrictRow.city == city))
             s.flush()
             s.add_all(rows)
+            self.audit(actor, "stadtteile_gespeichert", city=city,
+                       details={"anzahl": len(rows), "quelle": source}, session=s)
         return len(rows)
 
     def load_districts(self, city: str) -> list[tuple[str, dict[str, Any]]]:
@@ -664,57 +830,76 @@ class Store:
 
     # ---- plans
 
-    def save_plan(self, plan: Plan) -> str:
+    def save_plan(self, plan: Plan, *, actor: str = SYSTEM_ACTOR,
+                  session: Session | None = None) -> str:
         """Store a plan (replacing a stored plan with the same id); returns its id.
 
         A plan without an id gets a new one (``YYYYMMDD-HHMMSS-xxxxxx``); the ``plan`` object
-        itself is not changed.
+        itself is not changed. ``session``: write within that transaction (e.g. together
+        with the casework rows of the plan).
         """
         _check_naive(plan)
         plan_id = plan.id or f"{plan.created_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-        with self.session() as s:
-            self._delete_plan(s, plan_id)
-            s.add(PlanRow(id=plan_id, city=plan.city, created_at=plan.created_at,
-                          start=plan.start, days=plan.days, solution=_dumps(plan.solution),
-                          saved_at=datetime.now()))
-            s.flush()
-            for i, c in enumerate(plan.clients):
-                s.add(PlanClientRow(plan_id=plan_id, seq=i, **_client_values(c)))
-            for i, g in enumerate(plan.geocodes):
-                s.add(GeocodeRow(plan_id=plan_id, seq=i, client_id=g.client_id, lon=g.lon,
-                                 lat=g.lat, quality=g.quality, score=g.score,
-                                 match_text=g.match, reason=g.reason, district=g.district))
-            for i, r in enumerate(plan.routes):
-                s.add(RouteRow(
-                    plan_id=plan_id, seq=i, team_id=r.team_id, team_label=r.team_label,
-                    day=r.day, mode=r.mode, start_lon=r.start_lonlat[0],
-                    start_lat=r.start_lonlat[1], end_lon=r.end_lonlat[0],
-                    end_lat=r.end_lonlat[1], start_label=r.start_label, depart=r.depart,
-                    return_at=r.return_, travel_s=r.travel_s, distance_m=r.distance_m,
-                    service_s=r.service_s, waiting_s=r.waiting_s,
-                    lunch_start=r.lunch[0] if r.lunch else None,
-                    lunch_end=r.lunch[1] if r.lunch else None,
-                    legs=json.dumps([[list(p) for p in leg] for leg in r.legs],
-                                    separators=(",", ":")),
-                ))
-            s.flush()
-            for i, r in enumerate(plan.routes):
-                for j, st in enumerate(r.stops):
-                    s.add(VisitRow(
-                        plan_id=plan_id, route_seq=i, seq=j, team_id=r.team_id, day=r.day,
-                        client_id=st.client_id, position=st.position, arrival=st.arrival,
-                        start_at=st.start, end_at=st.end, lon=st.lon, lat=st.lat,
-                        address=st.address, district=st.district, window_text=st.window_text,
-                        notiz=st.notiz,
-                    ))
-            for i, u in enumerate(plan.unassigned):
-                s.add(UnassignedRow(plan_id=plan_id, seq=i, client_id=u.client_id, code=u.code,
-                                    reason=u.reason, lon=u.lon, lat=u.lat, address=u.address,
-                                    district=u.district))
-            for i, rj in enumerate(plan.rejected):
-                s.add(RejectedRow(plan_id=plan_id, seq=i, input_row=rj.row, client_id=rj.id,
-                                  field_name=rj.field, reason=rj.reason))
+        if session is None:
+            with self.session() as s:
+                self._save_plan(s, plan, plan_id, actor)
+        else:
+            self._save_plan(session, plan, plan_id, actor)
         return plan_id
+
+    def _save_plan(self, s: Session, plan: Plan, plan_id: str, actor: str) -> None:
+        replaced = self._delete_plan(s, plan_id)
+        s.add(PlanRow(id=plan_id, city=plan.city, created_at=plan.created_at,
+                      start=plan.start, days=plan.days, solution=_dumps(plan.solution),
+                      saved_at=datetime.now(), version=plan.version,
+                      predecessor_id=plan.predecessor_id, params=_dumps(plan.params),
+                      created_by=actor, status="fertig"))
+        self.audit(actor, "plan_ersetzt" if replaced else "plan_gespeichert",
+                   city=plan.city, plan_id=plan_id,
+                   details={"version": plan.version, "vorgaenger": plan.predecessor_id,
+                            "touren": len(plan.routes),
+                            "besuche": sum(len(r.stops) for r in plan.routes),
+                            "nicht_eingeplant": len(plan.unassigned),
+                            "abgelehnt": len(plan.rejected)},
+                   session=s)
+        s.flush()
+        for i, c in enumerate(plan.clients):
+            s.add(PlanClientRow(plan_id=plan_id, seq=i, **_client_values(c)))
+        for i, g in enumerate(plan.geocodes):
+            s.add(GeocodeRow(plan_id=plan_id, seq=i, client_id=g.client_id, lon=g.lon,
+                             lat=g.lat, quality=g.quality, score=g.score,
+                             match_text=g.match, reason=g.reason, district=g.district))
+        for i, r in enumerate(plan.routes):
+            s.add(RouteRow(
+                plan_id=plan_id, seq=i, team_id=r.team_id, team_label=r.team_label,
+                day=r.day, mode=r.mode, start_lon=r.start_lonlat[0],
+                start_lat=r.start_lonlat[1], end_lon=r.end_lonlat[0],
+                end_lat=r.end_lonlat[1], start_label=r.start_label, depart=r.depart,
+                return_at=r.return_, travel_s=r.travel_s, distance_m=r.distance_m,
+                service_s=r.service_s, waiting_s=r.waiting_s,
+                lunch_start=r.lunch[0] if r.lunch else None,
+                lunch_end=r.lunch[1] if r.lunch else None,
+                legs=json.dumps([[list(p) for p in leg] for leg in r.legs],
+                                separators=(",", ":")),
+            ))
+        s.flush()
+        for i, r in enumerate(plan.routes):
+            for j, st in enumerate(r.stops):
+                s.add(VisitRow(
+                    plan_id=plan_id, route_seq=i, seq=j, team_id=r.team_id, day=r.day,
+                    client_id=st.client_id, position=st.position, arrival=st.arrival,
+                    start_at=st.start, end_at=st.end, lon=st.lon, lat=st.lat,
+                    address=st.address, district=st.district, window_text=st.window_text,
+                    notiz=st.notiz, visit_id=st.visit_id or None,
+                    tries_before=st.tries_before,
+                ))
+        for i, u in enumerate(plan.unassigned):
+            s.add(UnassignedRow(plan_id=plan_id, seq=i, client_id=u.client_id, code=u.code,
+                                reason=u.reason, lon=u.lon, lat=u.lat, address=u.address,
+                                district=u.district, tries_before=u.tries_before))
+        for i, rj in enumerate(plan.rejected):
+            s.add(RejectedRow(plan_id=plan_id, seq=i, input_row=rj.row, client_id=rj.id,
+                              field_name=rj.field, reason=rj.reason))
 
     def load_plan(self, plan_id: str) -> Plan:
         """Read a stored plan back (equal to the plan saved).
@@ -740,6 +925,7 @@ class Store:
                     client_id=v.client_id, position=v.position, arrival=v.arrival,
                     start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat, address=v.address,
                     district=v.district, window_text=v.window_text, notiz=v.notiz,
+                    visit_id=v.visit_id or "", tries_before=v.tries_before,
                 ))
             routes = [
                 TeamDayRoute(
@@ -760,7 +946,7 @@ class Store:
                 unassigned=[
                     UnassignedVisit(client_id=u.client_id, code=u.code, reason=u.reason,
                                     lon=u.lon, lat=u.lat, address=u.address,
-                                    district=u.district)
+                                    district=u.district, tries_before=u.tries_before)
                     for u in rows(UnassignedRow, UnassignedRow.seq)
                 ],
                 rejected=[
@@ -776,6 +962,8 @@ class Store:
                     for g in rows(GeocodeRow, GeocodeRow.seq)
                 ],
                 solution=_loads(p.solution) or {},
+                version=p.version, predecessor_id=p.predecessor_id,
+                params=_loads(p.params) or {},
             )
 
     def list_plans(self, city: str | None = None) -> list[PlanInfo]:
@@ -800,10 +988,14 @@ class Store:
         plans = self.list_plans(city)
         return self.load_plan(plans[0].id) if plans else None
 
-    def delete_plan(self, plan_id: str) -> bool:
+    def delete_plan(self, plan_id: str, *, actor: str = SYSTEM_ACTOR) -> bool:
         """Delete a plan and everything belonging to it; False when there was none."""
         with self.session() as s:
-            return self._delete_plan(s, plan_id)
+            city = s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
+            done = self._delete_plan(s, plan_id)
+            if done:
+                self.audit(actor, "plan_geloescht", city=city, plan_id=plan_id, session=s)
+            return done
 
     @staticmethod
     def _delete_plan(s: Session, plan_id: str) -> bool:
