@@ -79,7 +79,7 @@ class ModelSettings:
     weekday_weight: float = 0.5
     neighbour_weight: float = 0.25
     district_strength: tuple[float, float] = (4.0, 60.0)
-    client_strength: tuple[float, float] = (1.0, 6.0)
+    client_strength: tuple[float, float] = (0.5, 3.0)
 
 
 def band_label(band: tuple[int, int]) -> str:
@@ -367,6 +367,56 @@ def records_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[ContactRecord]:
         out.append(ContactRecord(str(r["client_id"]), str(r.get("district") or ""), d,
                                  None if t is None else int(t), str(r["result"])))
     return out
+
+
+def records_from_store(store: Any, city: str) -> list[ContactRecord]:
+    """The city's outcomes as model records (reads no name, no address; only this city).
+
+    The minute of day is the outcome's ``time_min``, else the start of the visit it was
+    recorded for; the district is the one the newest plan of the city gave the client.
+    """
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow, GeocodeRow, OutcomeRow, PlanRow
+
+    with store.session() as s:
+        rows = s.execute(
+            select(OutcomeRow.client_id, OutcomeRow.day, OutcomeRow.time_min,
+                   OutcomeRow.result, CaseVisitRow.start_at)
+            .outerjoin(CaseVisitRow, (CaseVisitRow.visit_id == OutcomeRow.visit_id)
+                       & (CaseVisitRow.city == city))
+            .where(OutcomeRow.city == city)
+            .order_by(OutcomeRow.day, OutcomeRow.id)
+        ).all()
+        if not rows:
+            return []
+        geo = s.execute(
+            select(GeocodeRow.client_id, GeocodeRow.district)
+            .join(PlanRow, PlanRow.id == GeocodeRow.plan_id)
+            .where(PlanRow.city == city)
+            .order_by(PlanRow.created_at, PlanRow.id)
+        ).all()
+    district = {c: d for c, d in geo}  # newest plan wins
+    out = []
+    for client_id, day, time_min, result, start_at in rows:
+        minute = time_min
+        if minute is None and start_at is not None:
+            minute = start_at.hour * 60 + start_at.minute
+        out.append(ContactRecord(client_id, district.get(client_id, ""), day, minute, result))
+    return out
+
+
+def settings_from_profile(profile: Any) -> ModelSettings:
+    """:class:`ModelSettings` from a profile's ``[erreichbarkeit]`` section."""
+    r = profile.erreichbarkeit
+    return ModelSettings(prior_rate=r.prior_rate, prior_strength=r.prior_strength,
+                         weekday_weight=r.weekday_weight, neighbour_weight=r.neighbour_weight)
+
+
+def model_for_city(store: Any, profile: Any) -> ContactModel:
+    """The fitted model of the profile's city from the store's outcomes of that city."""
+    return ContactModel.fit(records_from_store(store, profile.name),
+                            profile.erreichbarkeit.band_minutes(), settings_from_profile(profile))
 
 
 # --------------------------------------------------------------------------- planning
