@@ -292,6 +292,17 @@ class ContactModel:
         """
         from hausbesuch.config import WEEKDAYS_DE
 
+        parts = self.reasons(client_id, district, band)
+        if not parts:
+            return (f"Noch keine Erfahrungswerte; geschätzt {_pct(self.settings.prior_rate)} "
+                    "(neutral)")
+        p = self.chance(client_id, district, weekday, band)
+        return f"{WEEKDAYS_DE[weekday]} {band_label(self.bands[band])}: Chance {_pct(p)}. " \
+            + "; ".join(parts)
+
+    def reasons(self, client_id: str, district: str | None, band: int) -> list[str]:
+        """The evidence behind a chance, as short German phrases: the client's own tries
+        by time of day, and the contact rate in the band in the district (else the city)."""
         parts: list[str] = []
         if client_id in self.client_tries:
             n, x = self.client_tries[client_id], self.client_counts[client_id]
@@ -310,7 +321,6 @@ class ContactModel:
                 else:
                     parts.append(f"{tries} {noun} {word}, {hits}-mal angetroffen")
         label = band_label(self.bands[band])
-        day = WEEKDAYS_DE[weekday]
         if district and district in self.district_tries:
             n_b = int(self.district_tries[district][:, band].sum())
             x_b = int(self.district_counts[district][:, band].sum())
@@ -323,11 +333,7 @@ class ContactModel:
                 x_c = int(self.city_counts[:, band].sum())
                 parts.append(f"in der Stadt {label} {_pct(x_c / n_c)} angetroffen "
                              f"({n_c} {'Besuch' if n_c == 1 else 'Besuche'})")
-        if not parts:
-            return (f"Noch keine Erfahrungswerte; geschätzt {_pct(self.settings.prior_rate)} "
-                    "(neutral)")
-        p = self.chance(client_id, district, weekday, band)
-        return f"{day} {label}: Chance {_pct(p)}. " + "; ".join(parts)
+        return parts
 
     def explain_at(self, client_id: str, district: str | None, when: datetime) -> str:
         """:meth:`explain` for a visit starting at ``when``."""
@@ -417,6 +423,39 @@ def model_for_city(store: Any, profile: Any) -> ContactModel:
     """The fitted model of the profile's city from the store's outcomes of that city."""
     return ContactModel.fit(records_from_store(store, profile.name),
                             profile.erreichbarkeit.band_minutes(), settings_from_profile(profile))
+
+
+# --------------------------------------------------------------------------- display
+
+
+@dataclass(frozen=True)
+class VisitChance:
+    """The estimated chance of contact of a planned visit and why (German, no names)."""
+
+    chance: float
+    text: str
+
+    @property
+    def percent(self) -> str:
+        return _pct(self.chance)
+
+
+def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> dict[str, VisitChance]:
+    """Chance and explanation per planned stop (keyed by client id) for pages and views.
+
+    ``stops`` are objects with ``client_id``, ``district`` and ``start`` (a datetime), as
+    :class:`hausbesuch.plandata.PlannedStop`. Empty when the model has learned nothing
+    yet (a neutral guess is no information for a worker).
+    """
+    if model is None or model.n_records == 0:
+        return {}
+    out = {}
+    for s in stops:
+        band = band_of(s.start.hour * 60 + s.start.minute, model.bands)
+        p = model.chance(s.client_id, s.district, s.start.weekday(), band)
+        text = "; ".join(model.reasons(s.client_id, s.district, band))
+        out[s.client_id] = VisitChance(p, text or "noch keine Erfahrungswerte")
+    return out
 
 
 # --------------------------------------------------------------------------- planning

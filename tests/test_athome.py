@@ -213,3 +213,35 @@ def test_learned_rates_converge_to_hidden_rates(places) -> None:
     # the population really differs by district and person (else the test proves nothing)
     spread = np.std([truth[k][:5].mean() for k in truth if weight[k] >= 10])
     assert spread > 0.03
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_route_page_and_sheet_show_chance_and_reason() -> None:
+    from hausbesuch.athome import visit_chances
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import RouteLinks, print_sheet, route_page
+    from tests.test_maps import CLIENT_NAMES, sample_plan
+
+    plan = sample_plan()
+    route = next(r for r in plan.routes if r.stops)
+    stop = route.stops[0]
+    links = RouteLinks()
+    plain = route_page(route, MapSettings(), links=links)
+    # nothing learned yet: the pages are exactly as without the model
+    assert visit_chances(ContactModel.fit([]), route.stops) == {}
+    assert route_page(route, MapSettings(), links=links, chances={}) == plain
+    recs = [rec(stop.client_id, stop.district, stop.start.date() - timedelta(days=7),
+                stop.start.hour * 60, "nicht_angetroffen"),
+            rec("X1", stop.district, stop.start.date(), stop.start.hour * 60, "angetroffen")]
+    chances = visit_chances(ContactModel.fit(recs), route.stops)
+    assert set(chances) == {s.client_id for s in route.stops}
+    page = route_page(route, MapSettings(), links=links, chances=chances)
+    sheet = print_sheet(route, MapSettings(), links=links, chances=chances)
+    c = chances[stop.client_id]
+    assert c.text.startswith("1 Versuch ") and "ohne Erfolg" in c.text
+    for html_text in (page, sheet):
+        assert "Chance auf Kontakt" in html_text and c.percent in html_text
+        assert "ohne Erfolg" in html_text
+        assert not any(name in html_text for name in CLIENT_NAMES)
