@@ -428,6 +428,27 @@ def model_for_city(store: Any, profile: Any) -> ContactModel:
 # --------------------------------------------------------------------------- display
 
 
+def rate_frame(model: ContactModel, weekdays: int = 5) -> Any:
+    """Learned rates as a long table (pandas): one row per district × weekday × band with
+    ``bezirk``, ``wochentag``, ``zeitband``, ``quote`` (estimated contact rate), ``besuche``
+    and ``angetroffen`` (the raw counts of that cell)."""
+    import pandas as pd
+
+    from hausbesuch.config import WEEKDAYS_DE
+
+    rows = []
+    for d in sorted(model.district_tries):
+        rate = model.district_rate(d)
+        for w in range(weekdays):
+            for b, band in enumerate(model.bands):
+                rows.append((d, WEEKDAYS_DE[w], band_label(band), float(rate[w, b]),
+                             int(model.district_tries[d][w, b]),
+                             int(model.district_counts[d][w, b])))
+    return pd.DataFrame(rows, columns=["bezirk", "wochentag", "zeitband", "quote", "besuche",
+                                       "angetroffen"])
+
+
+
 @dataclass(frozen=True)
 class VisitChance:
     """The estimated chance of contact of a planned visit and why (German, no names)."""
@@ -617,3 +638,27 @@ def _random_bands(
         out.append(replace(v, time_windows=_merge_windows([(s, e)], tw_cls)))
         adj[v.id] = Adjustment(v.id, math.nan, ((d, b),), v.priority, v.priority)
     return out, adj
+
+
+def adjust_candidates(
+    visits: Sequence[Any],
+    *,
+    profile: Any,
+    store: Any,
+    start: date,
+    days: int,
+    district_of: Mapping[str, str],
+    revisits: Iterable[str] = (),
+    seed: int = 0,
+) -> tuple[list[Any], dict[str, Adjustment], ContactModel]:
+    """The planning builder's single hook: fit the city's model from the store and apply
+    :func:`adjust_visits` as the profile's ``[erreichbarkeit]`` section says.
+
+    Returns the visits to solve, what was changed, and the model (for the pages).
+    """
+    r = profile.erreichbarkeit
+    model = model_for_city(store, profile)
+    out, adj = adjust_visits(visits, model, start=start, days=days, district_of=district_of,
+                             keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits),
+                             seed=seed, bands=r.band_minutes())
+    return out, adj, model
