@@ -60,6 +60,8 @@ __all__ = [
     "clean_text",
     "months_between",
     "normalize_skill",
+    "parse_clock_minutes",
+    "parse_coordinate",
     "parse_date",
     "parse_duration",
     "parse_skills",
@@ -117,6 +119,11 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
         "notiz", "notizen", "bemerkung", "bemerkungen", "hinweis", "hinweise", "kommentar",
         "anmerkung", "anmerkungen", "note", "notes", "comment", "comments", "remark",
     ),
+    "lat": ("lat", "breite", "breitengrad", "latitude", "geo breite"),
+    "lon": ("lon", "lng", "laenge", "laengengrad", "longitude", "geo laenge"),
+    "team": ("team", "team id", "teamid", "besuchsteam"),
+    "datum": ("datum", "besuchsdatum", "termin datum", "visit date", "date"),
+    "uhrzeit": ("uhrzeit", "besuchszeit uhrzeit", "zeit", "termin uhrzeit", "time", "visit time"),
 }
 
 #: Split name columns, joined as "Nachname, Vorname" into ``name`` (surname first).
@@ -136,6 +143,11 @@ FIELD_LABELS: dict[str, str] = {
     "angekuendigt_ab": "Angekündigt ab",
     "besuchsdauer": "Besuchsdauer",
     "notiz": "Notiz",
+    "lat": "Breite",
+    "lon": "Länge",
+    "team": "Team",
+    "datum": "Datum",
+    "uhrzeit": "Uhrzeit",
 }
 
 
@@ -543,6 +555,8 @@ class ClientList:
     source: str = ""
     #: which input column was used for which field (field -> header as written)
     columns: dict[str, str] = field(default_factory=dict)
+    #: German warnings about the list as a whole (e.g. columns that are not evaluated)
+    warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.clients)
@@ -613,6 +627,11 @@ def read_clients(
     extra_cols = [c for c in columns if c not in used.values() and c not in name_parts]
 
     result = ClientList(total_rows=len(table.rows), source=table.source, columns=dict(used))
+    if extra_cols:
+        result.warnings.append(
+            "Spalten ohne Auswertung (werden gespeichert, aber nicht für die Planung "
+            f"genutzt): {', '.join(f'„{c}“' for c in extra_cols)}."
+        )
     first_row: dict[str, int] = {}
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = clean_text(row.get(id_col, ""))  # type: ignore[arg-type]
@@ -679,6 +698,34 @@ def read_clients(
             except FieldError as exc:
                 fail("besuchsdauer", str(exc))
 
+        lon = lat = None
+        if cell("lat") or cell("lon"):
+            coords: dict[str, float] = {}
+            for fname, label, limit in (("lat", "Breite", 90), ("lon", "Länge", 180)):
+                try:
+                    coords[fname] = value = parse_coordinate(cell(fname), label)
+                    if not -limit <= value <= limit:
+                        raise FieldError(f"{label} {value} liegt nicht zwischen -{limit} und {limit}")
+                except FieldError as exc:
+                    fail(fname, str(exc))
+            if len(coords) == 2:
+                lat, lon = coords["lat"], coords["lon"]
+        pin_team = cell("team") or None
+        pin_day: date | None = None
+        pin_time: int | None = None
+        if text := cell("datum"):
+            try:
+                pin_day = parse_date(text, today=today)
+            except FieldError as exc:
+                fail("datum", f"Datum: {exc}")
+        if text := cell("uhrzeit"):
+            try:
+                pin_time = parse_clock_minutes(text)
+            except FieldError as exc:
+                fail("uhrzeit", f"Uhrzeit: {exc}")
+            if pin_day is None and "datum" not in [f for f, _ in errors]:
+                fail("uhrzeit", "Uhrzeit ohne Datum: bitte auch die Spalte „Datum“ füllen")
+
         if errors:
             result.rejected.append(
                 Rejected(
@@ -703,9 +750,41 @@ def read_clients(
                 besuchsdauer_min=duration,
                 notiz=cell("notiz") or None,
                 extra=tuple((c, clean_text(row.get(c, ""))) for c in extra_cols),
+                lon=lon,
+                lat=lat,
+                pin_team=pin_team,
+                pin_day=pin_day,
+                pin_time_min=pin_time,
             )
         )
     return result
+
+
+def parse_coordinate(text: str, what: str) -> float:
+    """A decimal degree as typed (``51,3127`` or ``51.3127``)."""
+    t = text.strip().replace(" ", "")
+    if not t:
+        raise FieldError(f"{what} fehlt (Breite und Länge gehören zusammen)")
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
+    try:
+        value = float(t)
+    except ValueError:
+        raise FieldError(f"{what} „{text}“ ist keine Zahl (erwartet z. B. 50,8675)") from None
+    if not math.isfinite(value):
+        raise FieldError(f"{what} „{text}“ ist keine Zahl")
+    return value
+
+
+def parse_clock_minutes(text: str) -> int:
+    """A clock time (``14:30``, ``14.30``, ``14 Uhr``, ``9``) as minutes after midnight."""
+    m = re.fullmatch(r"\s*(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?\s*(?:uhr)?\s*", text.casefold())
+    if not m:
+        raise FieldError(f"„{text}“ ist keine Uhrzeit (erwartet z. B. 14:30)")
+    h, mi = int(m[1]), int(m[2] or 0)
+    if h > 23 or mi > 59:
+        raise FieldError(f"„{text}“ ist keine gültige Uhrzeit")
+    return h * 60 + mi
 
 
 def _name(full: str, parts: list[str]) -> str | None:

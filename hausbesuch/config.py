@@ -130,6 +130,46 @@ class MapSettings(_Strict):
     google_maps_links: bool = False
 
 
+class CaseRules(_Strict):
+    """How visit outcomes drive the next plan (see :mod:`hausbesuch.casework.rules`)."""
+
+    #: German Land for public holidays (ISO 3166-2 code without "DE-": HE, BY, NW, ...)
+    land: str = "HE"
+    #: ``nicht_angetroffen``: next try not before this many working days later
+    after_miss_working_days: int = Field(default=2, ge=0, le=60)
+    #: ``nachricht_hinterlassen``: next try after this many working days
+    after_message_working_days: int = Field(default=5, ge=0, le=60)
+    #: failed tries (since the last contact) after which the client goes to ``in_klaerung``
+    max_failed_tries: int = Field(default=3, ge=1, le=20)
+    #: boundary between morning and afternoon for "another time of day"
+    noon: str = "12:00"
+    #: status after an outcome (outcome -> status); ``fehlversuche``: after too many failures
+    status_after: dict[str, Literal["offen", "erreicht", "in_klaerung", "abgeschlossen"]] = Field(
+        default_factory=lambda: {"angetroffen": "erreicht", "verweigert": "abgeschlossen",
+                                 "verzogen": "in_klaerung", "fehlversuche": "in_klaerung"})
+
+    @field_validator("noon")
+    @classmethod
+    def _noon(cls, v: str) -> str:
+        parse_clock(v)
+        return v
+
+    @field_validator("land")
+    @classmethod
+    def _land(cls, v: str) -> str:
+        import holidays
+
+        v = v.upper().removeprefix("DE-")
+        if v and v not in holidays.country_holidays("DE").subdivisions:
+            raise ValueError(f"unbekanntes Bundesland {v!r} (erwartet z. B. HE, BY, NW)")
+        return v
+
+    @property
+    def noon_min(self) -> int:
+        t = parse_clock(self.noon)
+        return t.hour * 60 + t.minute
+
+
 def parse_band(value: str) -> tuple[int, int]:
     """``"8:00-10:00"`` → ``(480, 600)`` minutes of the day (German error on failure)."""
     text = str(value).replace("–", "-").strip()
@@ -189,6 +229,9 @@ class Profile(_Strict):
     workday: Workday = Field(default_factory=Workday)
     teams: list[TeamDefault] = Field(default_factory=list)
     map: MapSettings = Field(default_factory=MapSettings)
+    casework: CaseRules = Field(default_factory=CaseRules)
+
+
     erreichbarkeit: Reachability = Field(default_factory=Reachability)
     #: the profile's short name or file stem, and the folder it was read from
     slug: str = ""

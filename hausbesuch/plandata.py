@@ -49,6 +49,13 @@ class Client:
     besuchsdauer_min: int | None = None
     notiz: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    #: a coordinate given in the list (``lat``/``lon`` or ``Breite``/``Länge``), WGS84
+    lon: float | None = None
+    lat: float | None = None
+    #: a pin of the visit from the list: ``Team``, ``Datum`` (and ``Uhrzeit``, minutes)
+    pin_team: str | None = None
+    pin_day: date | None = None
+    pin_time_min: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,294 @@
+"""Revisit rules: what the recorded outcomes of a client mean for its next visit.
+
+Pure functions over plain values (no database): the store's casework service and the
+planner's builder both call :func:`directive`. Defaults come from the profile's
+``[casework]`` section (:class:`hausbesuch.config.CaseRules`):
+
+==========================  =====================================================
+outcome                     effect
+==========================  =====================================================
+``angetroffen``             status ``erreicht``: never planned again
+``verweigert``              status ``abgeschlossen``
+``verzogen``                status ``in_klaerung``: listed for the coordinator, not planned
+``nicht_angetroffen``       planned again, not before 2 working days later, and not on
+                            the weekday *and* time of day (morning/afternoon) of a failed try
+``nachricht_hinterlassen``  planned again after 5 working days unless the client got
+                            in touch (a later outcome); same weekday/time-of-day rule
+``termin_vereinbart``       a visit pinned to the agreed date and time
+==========================  =====================================================
+
+After ``max_failed_tries`` failed tries (``nicht_angetroffen`` or
+``nachricht_hinterlassen`` since the last contact) the client goes to ``in_klaerung``.
+Public holidays of the profile's Land (the ``holidays`` package) and weekends are no
+working days.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+__all__ = [
+    "CONTACT",
+    "FAILED",
+    "HALF_DAYS",
+    "RESULTS",
+    "RESULT_LABELS",
+    "STATUSES",
+    "STATUS_LABELS",
+    "Directive",
+    "PastOutcome",
+    "WorkCalendar",
+    "directive",
+    "half_of_day",
+    "parse_result",
+    "parse_status",
+]
+
+#: Case statuses of a client.
+STATUSES = ("offen", "erreicht", "in_klaerung", "abgeschlossen")
+STATUS_LABELS = {
+    "offen": "offen (zu besuchen)",
+    "erreicht": "erreicht (Kontakt hergestellt)",
+    "in_klaerung": "in Klärung (Adresse prüfen)",
+    "abgeschlossen": "abgeschlossen",
+}
+#: Outcomes of a visit, as stored.
+RESULTS = (
+    "angetroffen",
+    "nicht_angetroffen",
+    "nachricht_hinterlassen",
+    "verzogen",
+    "verweigert",
+    "termin_vereinbart",
+)
+RESULT_LABELS = {
+    "angetroffen": "angetroffen",
+    "nicht_angetroffen": "nicht angetroffen",
+    "nachricht_hinterlassen": "Nachricht hinterlassen",
+    "verzogen": "verzogen",
+    "verweigert": "verweigert",
+    "termin_vereinbart": "Termin vereinbart",
+}
+#: Failed tries: nobody was met.
+FAILED = frozenset({"nicht_angetroffen", "nachricht_hinterlassen"})
+#: Someone was met (the client answered the door).
+CONTACT = frozenset({"angetroffen", "verweigert", "termin_vereinbart"})
+#: Times of day for the "another weekday or another time of day" rule.
+HALF_DAYS = ("vormittag", "nachmittag")
+_WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+                  "Sonntag")
+
+_RESULT_SYNONYMS = {
+    "angetroffen": "angetroffen",
+    "kontakt": "angetroffen",
+    "erreicht": "angetroffen",
+    "nicht_angetroffen": "nicht_angetroffen",
+    "nichtangetroffen": "nicht_angetroffen",
+    "niemand_angetroffen": "nicht_angetroffen",
+    "nicht_da": "nicht_angetroffen",
+    "nachricht_hinterlassen": "nachricht_hinterlassen",
+    "nachricht": "nachricht_hinterlassen",
+    "karte_hinterlassen": "nachricht_hinterlassen",
+    "benachrichtigung_hinterlassen": "nachricht_hinterlassen",
+    "verzogen": "verzogen",
+    "unbekannt_verzogen": "verzogen",
+    "weggezogen": "verzogen",
+    "verweigert": "verweigert",
+    "abgelehnt": "verweigert",
+    "termin_vereinbart": "termin_vereinbart",
+    "termin": "termin_vereinbart",
+}
+
+
+def _key(text: str) -> str:
+    t = unicodedata.normalize("NFKD", text.strip().casefold())
+    t = t.replace("ß", "ss")
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    return re.sub(r"[\s\-_./]+", "_", t).strip("_")
+
+
+def parse_result(text: str) -> str:
+    """The stored outcome for a German spelling (``Nicht angetroffen``, ``termin-vereinbart``).
+
+    Raises
+    ------
+    ValueError
+        With a German message listing the accepted values.
+    """
+    value = _RESULT_SYNONYMS.get(_key(text))
+    if value is None:
+        raise ValueError(
+            f"unbekanntes Ergebnis „{text}“; erlaubt: "
+            + ", ".join(RESULT_LABELS[r] for r in RESULTS)
+        )
+    return value
+
+
+def parse_status(text: str) -> str:
+    """A case status as typed (``in Klärung``, ``Offen``)."""
+    key = _key(text).replace("ae", "a")
+    for s in STATUSES:
+        if key == s.replace("ae", "a"):
+            return s
+    raise ValueError(
+        f"unbekannter Status „{text}“; erlaubt: {', '.join(STATUSES)}"
+    )
+
+
+def half_of_day(minutes: int, noon_min: int = 12 * 60) -> str:
+    """``vormittag`` for a visit starting before ``noon_min``, else ``nachmittag``."""
+    return HALF_DAYS[0] if minutes < noon_min else HALF_DAYS[1]
+
+
+@lru_cache(maxsize=32)
+def _holidays(land: str, year: int) -> frozenset[date]:
+    import holidays
+
+    return frozenset(holidays.country_holidays("DE", subdiv=land or None, years=year))
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days: Monday to Friday except the public holidays of a German Land.
+
+    ``land`` is the ISO 3166-2 subdivision code without ``DE-`` (``HE`` Hessen, ``BY``
+    Bayern, ...); empty: nationwide holidays only.
+    """
+
+    land: str = "HE"
+
+    def is_holiday(self, d: date) -> bool:
+        return d in _holidays(self.land, d.year)
+
+    def holiday_name(self, d: date) -> str | None:
+        import holidays
+
+        if not self.is_holiday(d):
+            return None
+        return holidays.country_holidays("DE", subdiv=self.land or None, years=d.year,
+                                         language="de").get(d)
+
+    def is_working_day(self, d: date) -> bool:
+        return d.weekday() < 5 and not self.is_holiday(d)
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """The ``n``-th working day after ``d`` (``n`` = 0: ``d`` itself)."""
+        out = d
+        while n > 0:
+            out += timedelta(days=1)
+            if self.is_working_day(out):
+                n -= 1
+        return out
+
+    def working_days(self, start: date, days: int) -> list[date]:
+        return [start + timedelta(days=k) for k in range(days)
+                if self.is_working_day(start + timedelta(days=k))]
+
+
+@dataclass(frozen=True)
+class PastOutcome:
+    """One recorded outcome of a client (``time_min``: when the visit took place)."""
+
+    day: date
+    result: str
+    time_min: int | None = None
+    appointment_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Directive:
+    """What the outcomes mean for the client's next visit."""
+
+    status: str
+    reason: str = ""
+    #: no visit before this day
+    earliest: date | None = None
+    #: (weekday 0-6, half of day) combinations of failed tries: not again
+    avoid: frozenset[tuple[int, str]] = frozenset()
+    #: a visit pinned to this moment (an agreed appointment)
+    appointment: datetime | None = None
+    #: failed tries since the last contact
+    failed_tries: int = 0
+    #: every try so far (any outcome)
+    tries: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def plannable(self) -> bool:
+        return self.status == "offen"
+
+
+def _fmt(d: date) -> str:
+    return f"{_WEEKDAY_NAMES[d.weekday()][:2]}, {d:%d.%m.%Y}"
+
+
+def directive(
+    outcomes: Iterable[PastOutcome],
+    *,
+    status: str = "offen",
+    calendar: WorkCalendar | None = None,
+    after_miss_days: int = 2,
+    after_message_days: int = 5,
+    max_failed_tries: int = 3,
+    noon_min: int = 12 * 60,
+    status_after: dict[str, str] | None = None,
+) -> Directive:
+    """The next-visit directive of a client from its outcomes (any order) and status.
+
+    ``status`` is the client's stored status before these outcomes are applied; a status
+    set by hand (``in_klaerung``, ``abgeschlossen``) stays unless a later outcome changes it.
+    """
+    cal = calendar or WorkCalendar()
+    mapping = {"angetroffen": "erreicht", "verweigert": "abgeschlossen",
+               "verzogen": "in_klaerung", **(status_after or {})}
+    seq: Sequence[PastOutcome] = sorted(outcomes, key=lambda o: (o.day, o.time_min or 0))
+    if not seq:
+        return Directive(status=status)
+    last = seq[-1]
+    since_contact: list[PastOutcome] = []
+    for o in seq:
+        if o.result in CONTACT:
+            since_contact = []
+        elif o.result in FAILED:
+            since_contact.append(o)
+    failed = len(since_contact)
+    avoid = frozenset(
+        (o.day.weekday(), half_of_day(o.time_min, noon_min))
+        for o in since_contact if o.time_min is not None
+    )
+    base = {"failed_tries": failed, "tries": len(seq), "avoid": avoid}
+    if last.result in mapping and last.result not in FAILED and last.result != "termin_vereinbart":
+        new = mapping[last.result]
+        return Directive(status=new, reason=f"{RESULT_LABELS[last.result]} am {_fmt(last.day)}",
+                         **base)
+    if last.result == "termin_vereinbart":
+        if last.appointment_at is None:
+            return Directive(status="offen", reason="Termin vereinbart, aber ohne Datum",
+                             **base)
+        return Directive(
+            status="offen", appointment=last.appointment_at,
+            reason=f"Termin vereinbart für {_fmt(last.appointment_at.date())}, "
+            f"{last.appointment_at:%H:%M} Uhr", **base)
+    # a failed try
+    if failed >= max_failed_tries:
+        return Directive(
+            status=mapping.get("fehlversuche", "in_klaerung"),
+            reason=f"{failed} Versuche ohne Kontakt (zuletzt {_fmt(last.day)}): "
+            "bitte Adresse und Kontaktweg klären", **base)
+    wait = after_message_days if last.result == "nachricht_hinterlassen" else after_miss_days
+    earliest = cal.add_working_days(last.day, wait)
+    tried = "; ".join(
+        f"{_WEEKDAY_NAMES[o.day.weekday()]} {half_of_day(o.time_min, noon_min)}"
+        for o in since_contact if o.time_min is not None
+    )
+    reason = (f"{failed}. Versuch ohne Kontakt am {_fmt(last.day)} "
+              f"({RESULT_LABELS[last.result]}): frühestens wieder am {_fmt(earliest)}")
+    if tried:
+        reason += f", nicht erneut {tried}"
+    return Directive(status="offen" if status in ("offen", "erreicht") else status,
+                     earliest=earliest, reason=reason, **base)

@@ -1,0 +1,777 @@
+"""The casework service: clients and their case status, address fixes, outcomes.
+
+:class:`Casework` works on a :class:`~hausbesuch.store.Store` for one city profile and one
+actor (who is acting: ``cli:<user>`` on the command line, the login name in the web app).
+Every change it makes is written together with its audit row in one transaction; audit
+rows carry case ids, codes and dates, never names or addresses.
+
+What it owns:
+
+- importing client lists into the store (new / updated / unchanged / rejected per row), with
+  optional coordinates and pins from the list;
+- where a client is: an address fix (point or text) by a coordinator, else a coordinate
+  from the list, else the offline geocoder on the source address; a fix survives re-import
+  until the source address itself changes (then it is marked stale and listed again);
+- recording outcomes of visits and the case status they imply
+  (:mod:`hausbesuch.casework.rules`), with the history of every status change;
+- the directives the planner needs (earliest day, half-days to avoid, appointments).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hausbesuch.casework.rules import (
+    RESULT_LABELS,
+    STATUSES,
+    Directive,
+    PastOutcome,
+    WorkCalendar,
+    directive,
+    parse_result,
+)
+from hausbesuch.config import Profile
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import Client, Geocode, Rejected
+from hausbesuch.store import (
+    AddressFixRow,
+    CaseVisitRow,
+    ClientRow,
+    OutcomeRow,
+    StatusHistoryRow,
+    Store,
+    _client_from,
+)
+
+__all__ = [
+    "ACTOR_ENV",
+    "AddressProblem",
+    "CaseState",
+    "Casework",
+    "ImportResult",
+    "Located",
+    "OutcomeResult",
+    "cli_actor",
+    "parse_datetime",
+]
+
+#: Environment variable naming the person at the command line (default: the OS user).
+ACTOR_ENV = "HAUSBESUCH_USER"
+
+#: Geocoder qualities that can be planned; ``manual`` = a point set by a coordinator,
+#: ``given`` = a coordinate from the client list.
+PLANNABLE_QUALITIES = ("exact", "interpolated", "street", "manual", "given")
+#: Qualities that the coordinator should look at (``hausbesuch addresses``).
+REVIEW_QUALITIES = ("unresolved", "street")
+#: A point set by hand or given in the list may lie this far outside the extract's
+#: address points (metres) and still be accepted.
+EXTRACT_MARGIN_M = 1_000.0
+
+
+def cli_actor() -> str:
+    """``cli:<name>``: ``$HAUSBESUCH_USER`` or the operating-system user."""
+    try:
+        user = os.environ.get(ACTOR_ENV) or getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        user = "unbekannt"
+    return f"cli:{user}"
+
+
+_RE_DATETIME = re.compile(
+    r"\s*(?P<date>\S+?)(?:[ T,]+(?P<time>\d{1,2}(?:[:.]\d{2})?)\s*(?:uhr)?)?\s*", re.IGNORECASE
+)
+
+
+def parse_datetime(text: str) -> datetime:
+    """``2026-12-08 11:30``, ``08.12.2026 11:30``, ``8.12.2026, 11 Uhr`` (time required)."""
+    from hausbesuch.clients import FieldError, parse_clock_minutes, parse_date
+
+    m = _RE_DATETIME.fullmatch(text or "")
+    if not m or not m["time"]:
+        raise ValueError(
+            f"„{text}“ ist kein Zeitpunkt (erwartet Datum und Uhrzeit, z. B. 2026-12-08 11:30)"
+        )
+    try:
+        d = parse_date(m["date"])
+        minutes = parse_clock_minutes(m["time"])
+    except FieldError as exc:
+        raise ValueError(f"„{text}“: {exc}") from None
+    return datetime(d.year, d.month, d.day) + timedelta(minutes=minutes)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class ImportResult:
+    """What :meth:`Casework.import_clients` did, row by row."""
+
+    source: str
+    total_rows: int
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: clients whose address fix no longer applies (the source address changed)
+    stale_fixes: list[str] = field(default_factory=list)
+    #: the valid clients of the list, in input order
+    clients: list[Client] = field(default_factory=list)
+
+    def report_rows(self) -> list[dict[str, str]]:
+        """One row per input row: ``neu`` / ``aktualisiert`` / ``unverändert`` / ``abgelehnt``."""
+        status = {cid: "neu" for cid in self.new}
+        status.update({cid: "aktualisiert" for cid in self.updated})
+        status.update({cid: "unverändert" for cid in self.unchanged})
+        rows = [
+            {"zeile": str(c.row), "id": c.id, "status": status[c.id],
+             "grund": ("Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"
+                       if c.id in self.stale_fixes else "")}
+            for c in self.clients if c.id in status
+        ]
+        rows += [
+            {"zeile": str(r.row), "id": r.id or "", "status": "abgelehnt",
+             "grund": f"{_field_label(r.field)}: {r.reason}"}
+            for r in self.rejected
+        ]
+        rows.sort(key=lambda r: int(r["zeile"]))
+        return rows
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a client is, and how we know (``source``)."""
+
+    client_id: str
+    lon: float | None
+    lat: float | None
+    quality: str
+    score: float
+    match: str
+    reason: str
+    suggestions: tuple[str, ...] = ()
+    #: korrektur_punkt | korrektur_adresse | liste_koordinate | geokodiert
+    source: str = "geokodiert"
+
+    @property
+    def plannable(self) -> bool:
+        return self.quality in PLANNABLE_QUALITIES and self.lon is not None
+
+    def geocode(self, district: str) -> Geocode:
+        return Geocode(client_id=self.client_id, lon=self.lon, lat=self.lat,
+                       quality=self.quality, score=self.score, match=self.match,
+                       reason=self.reason, district=district)
+
+
+@dataclass(frozen=True)
+class AddressProblem:
+    """A client whose address needs a coordinator (``hausbesuch addresses``)."""
+
+    client_id: str
+    address: str
+    quality: str
+    reason: str
+    suggestions: tuple[str, ...]
+    stale_fix: bool
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """A client with its case status, pins and the directive of its outcomes."""
+
+    client: Client
+    status: str
+    directive: Directive
+    pin_team: str | None = None
+    pin_day: date | None = None
+    pin_time_min: int | None = None
+    pin_source: str | None = None
+
+
+@dataclass
+class OutcomeResult:
+    """What :meth:`Casework.record_outcomes_file` did."""
+
+    source: str
+    total_rows: int = 0
+    recorded: list[tuple[int, str, str]] = field(default_factory=list)  # (row, id, result)
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _field_label(name: str) -> str:
+    from hausbesuch.clients import FIELD_LABELS
+
+    return FIELD_LABELS.get(name, _OUTCOME_LABELS.get(name, name))
+
+
+_OUTCOME_LABELS = {"ergebnis": "Ergebnis", "termin": "Termin", "notiz": "Notiz"}
+
+
+class CaseworkError(UserError):
+    """A casework action that cannot be done (German message; exit code 2 on the CLI)."""
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class Casework:
+    """Casework of one city on a store, acting as ``actor``."""
+
+    def __init__(self, store: Store, profile: Profile, *, actor: str,
+                 osm: str | os.PathLike[str] | None = None) -> None:
+        self.store = store
+        self.profile = profile
+        self.city = profile.name
+        self.actor = actor
+        self._osm_override = osm
+        rules = profile.casework
+        self.calendar = WorkCalendar(rules.land)
+
+    # ---- geodata (offline)
+
+    @cached_property
+    def osm_path(self) -> Path:
+        from hausbesuch.config import resolve_osm
+
+        return resolve_osm(self.profile, self._osm_override)
+
+    @cached_property
+    def index(self) -> Any:
+        from geodata.geocode import load_index
+
+        return load_index(self.osm_path)
+
+    @cached_property
+    def _extract_box(self) -> tuple[float, float, float, float]:
+        xy = self.index.e_xy
+        if len(xy) == 0:
+            return (-1e12, -1e12, 1e12, 1e12)
+        x0, y0 = xy.min(axis=0)
+        x1, y1 = xy.max(axis=0)
+        m = EXTRACT_MARGIN_M
+        return (float(x0) - m, float(y0) - m, float(x1) + m, float(y1) + m)
+
+    def inside_extract(self, lon: float, lat: float) -> bool:
+        """Whether a point lies within the extract (its address points plus a margin)."""
+        x, y = self.index.proj.xy(lon, lat)
+        x0, y0, x1, y1 = self._extract_box
+        return bool(x0 <= x <= x1 and y0 <= y <= y1)
+
+    # ---- directives
+
+    def rules_kwargs(self) -> dict[str, Any]:
+        r = self.profile.casework
+        return {"calendar": self.calendar, "after_miss_days": r.after_miss_working_days,
+                "after_message_days": r.after_message_working_days,
+                "max_failed_tries": r.max_failed_tries, "noon_min": r.noon_min,
+                "status_after": dict(r.status_after)}
+
+    def _outcomes_of(self, s: Session, ids: Sequence[str] | None = None
+                     ) -> dict[str, list[PastOutcome]]:
+        q = select(OutcomeRow).where(OutcomeRow.city == self.city)
+        if ids is not None:
+            q = q.where(OutcomeRow.client_id.in_(list(ids)))
+        out: dict[str, list[PastOutcome]] = {}
+        for o in s.scalars(q.order_by(OutcomeRow.id)):
+            out.setdefault(o.client_id, []).append(
+                PastOutcome(day=o.day, result=o.result, time_min=o.time_min,
+                            appointment_at=o.appointment_at))
+        return out
+
+    def states(self, ids: Sequence[str] | None = None) -> list[CaseState]:
+        """Every client of the city (or those ids) with status, pins and directive."""
+        with self.store.session() as s:
+            q = select(ClientRow).where(ClientRow.city == self.city)
+            if ids is not None:
+                q = q.where(ClientRow.client_id.in_(list(ids)))
+            rows = list(s.scalars(q.order_by(ClientRow.client_id)))
+            outcomes = self._outcomes_of(s, None if ids is None else [r.client_id for r in rows])
+            kw = self.rules_kwargs()
+            return [
+                CaseState(
+                    client=self._client(r), status=r.status,
+                    directive=directive(outcomes.get(r.client_id, ()), status=r.status, **kw),
+                    pin_team=r.pin_team, pin_day=r.pin_day, pin_time_min=r.pin_time_min,
+                    pin_source=r.pin_source,
+                )
+                for r in rows
+            ]
+
+    @staticmethod
+    def _client(r: ClientRow) -> Client:
+        c = _client_from(r)
+        from dataclasses import replace
+
+        return replace(c, lon=r.given_lon, lat=r.given_lat, pin_team=r.pin_team,
+                       pin_day=r.pin_day, pin_time_min=r.pin_time_min)
+
+    def _set_status(self, s: Session, row: ClientRow, status: str, reason: str,
+                    at: datetime | None = None) -> bool:
+        if row.status == status:
+            return False
+        at = at or datetime.now()
+        old = row.status
+        row.status, row.status_since, row.status_reason = status, at, reason
+        s.add(StatusHistoryRow(city=self.city, client_id=row.client_id, status=status,
+                               reason=reason, changed_at=at, changed_by=self.actor))
+        self.store.audit(self.actor, "status_geaendert", city=self.city,
+                         client_id=row.client_id, details={"von": old, "nach": status},
+                         session=s)
+        return True
+
+    def set_status(self, client_id: str, status: str, reason: str = "") -> bool:
+        """Set a client's case status by hand (with history and audit)."""
+        if status not in STATUSES:
+            raise CaseworkError(f"Unbekannter Status „{status}“; erlaubt: {', '.join(STATUSES)}.")
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            return self._set_status(s, row, status, reason or "von Hand gesetzt")
+
+    def status_history(self, client_id: str) -> list[tuple[datetime, str, str, str]]:
+        with self.store.session() as s:
+            return [
+                (h.changed_at, h.status, h.reason, h.changed_by)
+                for h in s.scalars(
+                    select(StatusHistoryRow)
+                    .where(StatusHistoryRow.city == self.city,
+                           StatusHistoryRow.client_id == client_id)
+                    .order_by(StatusHistoryRow.id))
+            ]
+
+    def _row(self, s: Session, client_id: str) -> ClientRow:
+        row = s.get(ClientRow, {"city": self.city, "client_id": client_id})
+        if row is None:
+            row = self._row_ci(s, client_id)
+        if row is None:
+            raise CaseworkError(
+                f"Kundennummer „{client_id}“ ist in {self.city} nicht bekannt "
+                "(zuerst mit „hausbesuch import“ einlesen)."
+            )
+        return row
+
+    def _row_ci(self, s: Session, client_id: str) -> ClientRow | None:
+        """Case-insensitive look-up (ids are compared without case)."""
+        from sqlalchemy import func
+
+        rows = list(s.scalars(select(ClientRow).where(
+            ClientRow.city == self.city,
+            func.lower(ClientRow.client_id) == client_id.casefold())))
+        return rows[0] if len(rows) == 1 else None
+
+    # ---- import
+
+    def import_clients(self, path: str | os.PathLike[str], *, today: date | None = None
+                       ) -> ImportResult:
+        """Import or update the clients of a list; nothing is planned.
+
+        Rows are validated one by one (:func:`hausbesuch.clients.read_clients`); a given
+        coordinate must lie inside the extract, else the row is rejected. New clients start
+        in status ``offen``. A stored address fix is kept while the source address is the
+        one it was made for; when the source changed, the fix is marked stale and the
+        client is listed by ``hausbesuch addresses`` again.
+        """
+        from hausbesuch.clients import read_clients
+        from hausbesuch.store import _client_values
+
+        clist = read_clients(path, today=today)
+        result = ImportResult(source=clist.source, total_rows=clist.total_rows,
+                              rejected=list(clist.rejected), warnings=list(clist.warnings))
+        valid: list[Client] = []
+        for c in clist.clients:
+            if c.lon is not None and c.lat is not None and not self.inside_extract(c.lon, c.lat):
+                result.rejected.append(Rejected(
+                    row=c.row, id=c.id, field="lat",
+                    reason=f"Koordinate {c.lat:.5f}, {c.lon:.5f} liegt außerhalb des "
+                    f"Kartenausschnitts von {self.city} (Breite/Länge vertauscht?)"))
+                continue
+            valid.append(c)
+        result.rejected.sort(key=lambda r: r.row)
+        result.clients = valid
+        now = datetime.now()
+        with self.store.session() as s:
+            existing = {
+                r.client_id: r for r in s.scalars(
+                    select(ClientRow).where(ClientRow.city == self.city))
+            }
+            folded = {k.casefold(): k for k in existing}
+            fixes = {
+                f.client_id: f for f in s.scalars(
+                    select(AddressFixRow).where(AddressFixRow.city == self.city))
+            }
+            for c in valid:
+                key = c.id if c.id in existing else folded.get(c.id.casefold(), c.id)
+                row = existing.get(key)
+                values = _client_values(c)
+                values["client_id"] = key
+                values.update(given_lon=c.lon, given_lat=c.lat)
+                if c.pin_team or c.pin_day:
+                    values.update(pin_team=c.pin_team, pin_day=c.pin_day,
+                                  pin_time_min=c.pin_time_min, pin_source="liste")
+                elif row is not None and row.pin_source == "liste":
+                    values.update(pin_team=None, pin_day=None, pin_time_min=None, pin_source=None)
+                if row is None:
+                    row = ClientRow(city=self.city, created_at=now, updated_at=now,
+                                    status="offen", status_since=now,
+                                    status_reason="neu eingelesen", **values)
+                    s.add(row)
+                    existing[key] = row
+                    s.add(StatusHistoryRow(city=self.city, client_id=key, status="offen",
+                                           reason="neu eingelesen", changed_at=now,
+                                           changed_by=self.actor))
+                    self.store.audit(self.actor, "klient_neu", city=self.city, client_id=key,
+                                     details={"zeile": c.row}, session=s)
+                    result.new.append(c.id)
+                    continue
+                changed = [k for k, v in values.items() if getattr(row, k) != v]
+                if not changed:
+                    result.unchanged.append(c.id)
+                    continue
+                for k in changed:
+                    setattr(row, k, values[k])
+                row.updated_at = now
+                result.updated.append(c.id)
+                self.store.audit(self.actor, "klient_geaendert", city=self.city,
+                                 client_id=key, details={"felder": sorted(changed)}, session=s)
+                fix = fixes.get(key)
+                if fix is not None and not fix.stale and fix.source_address != c.address:
+                    fix.stale = True
+                    result.stale_fixes.append(c.id)
+                    self.store.audit(self.actor, "korrektur_veraltet", city=self.city,
+                                     client_id=key, session=s)
+            self.store.audit(self.actor, "import", city=self.city, details={
+                "zeilen": result.total_rows, "neu": len(result.new),
+                "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
+                "abgelehnt": len(result.rejected)}, session=s)
+        return result
+
+    # ---- where clients are
+
+    def locate(self, clients: Sequence[Client]) -> dict[str, Located]:
+        """Where each client is: a fix, a coordinate from the list, or the geocoder."""
+        with self.store.session() as s:
+            fixes = {
+                f.client_id: (f.address, f.lon, f.lat, f.stale, f.source_address)
+                for f in s.scalars(select(AddressFixRow).where(AddressFixRow.city == self.city))
+            }
+        out: dict[str, Located] = {}
+        for c in clients:
+            fix = fixes.get(c.id)
+            if fix is not None and not fix[3] and fix[4] == c.address:
+                address, lon, lat = fix[0], fix[1], fix[2]
+                if lon is not None and lat is not None:
+                    out[c.id] = Located(c.id, lon, lat, "manual", 1.0,
+                                        address or "Punkt von Hand gesetzt",
+                                        "von Hand gesetzt", source="korrektur_punkt")
+                    continue
+                if address:
+                    r = self.index.geocode(address)
+                    out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score),
+                                        r.match or "", r.reason or "",
+                                        tuple(r.suggestions), source="korrektur_adresse")
+                    continue
+            if c.lon is not None and c.lat is not None:
+                out[c.id] = Located(c.id, c.lon, c.lat, "given", 1.0, "Koordinate aus der Liste",
+                                    "Koordinate aus der Liste", source="liste_koordinate")
+                continue
+            r = self.index.geocode(c.address)
+            out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score), r.match or "",
+                                r.reason or "", tuple(r.suggestions))
+        return out
+
+    def address_problems(self, *, statuses: Sequence[str] = ("offen", "in_klaerung")
+                         ) -> list[AddressProblem]:
+        """Clients (of these statuses) whose address is unresolved, street-level, or whose
+        fix went stale, with the geocoder's suggestions."""
+        states = [st for st in self.states() if st.status in statuses]
+        with self.store.session() as s:
+            stale = {
+                f.client_id for f in s.scalars(select(AddressFixRow).where(
+                    AddressFixRow.city == self.city, AddressFixRow.stale.is_(True)))
+            }
+        located = self.locate([st.client for st in states])
+        out = []
+        for st in states:
+            loc = located[st.client.id]
+            if loc.quality in REVIEW_QUALITIES or st.client.id in stale:
+                reason = loc.reason or ("nur die Straße gefunden" if loc.quality == "street"
+                                        else "nicht gefunden")
+                if st.client.id in stale:
+                    reason = "Adresse in der Quelle geändert, frühere Korrektur gilt nicht " \
+                             "mehr; " + reason
+                out.append(AddressProblem(st.client.id, st.client.address, loc.quality,
+                                          reason, loc.suggestions, st.client.id in stale))
+        return out
+
+    def fix_address(self, client_id: str, *, address: str | None = None,
+                    point: tuple[float, float] | None = None,
+                    suggestion: int | None = None) -> Located:
+        """Store a coordinator's fix for a client: an address text, a point ``(lon, lat)``
+        or the ``suggestion``-th (1-based) suggestion of the geocoder.
+
+        Raises
+        ------
+        CaseworkError
+            Unknown client, a point outside the extract, an address that cannot be found,
+            or a suggestion number that does not exist. Nothing is changed then.
+        """
+        given = sum(x is not None for x in (address, point, suggestion))
+        if given != 1:
+            raise CaseworkError("Genau eine Korrektur angeben: --set-address, --set-point "
+                                "oder --suggestion.")
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            client = self._client(row)
+        if suggestion is not None:
+            loc = self.locate([client])[client.id]
+            if not loc.suggestions:
+                raise CaseworkError(f"Für Kundennummer „{client.id}“ gibt es keine Vorschläge "
+                                    "(Adresse mit --set-address oder Punkt mit --set-point setzen).")
+            if not 1 <= suggestion <= len(loc.suggestions):
+                raise CaseworkError(f"--suggestion: Nummer {suggestion} gibt es nicht; "
+                                    f"Vorschläge 1 bis {len(loc.suggestions)}.")
+            address = loc.suggestions[suggestion - 1]
+        lon = lat = None
+        if point is not None:
+            lon, lat = point
+            if not self.inside_extract(lon, lat):
+                raise CaseworkError(
+                    f"--set-point: {lat:.5f},{lon:.5f} liegt außerhalb des Kartenausschnitts von "
+                    f"{self.city} (Reihenfolge: BREITE,LÄNGE, z. B. 50.8675,9.7071).")
+        elif address is not None:
+            address = address.strip()
+            r = self.index.geocode(address)
+            if r.quality not in PLANNABLE_QUALITIES or r.lon is None:
+                hint = f" Vorschläge: {'; '.join(r.suggestions)}" if r.suggestions else ""
+                raise CaseworkError(f"--set-address: „{address}“ wurde nicht gefunden "
+                                    f"({(r.reason or 'keine Übereinstimmung').rstrip('.')}).{hint}")
+        now = datetime.now()
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            fix = s.get(AddressFixRow, {"city": self.city, "client_id": row.client_id})
+            if fix is None:
+                fix = AddressFixRow(city=self.city, client_id=row.client_id)
+                s.add(fix)
+            fix.source_address = row.address
+            fix.address = address if point is None else None
+            fix.lon, fix.lat = lon, lat
+            fix.fixed_by, fix.fixed_at, fix.stale = self.actor, now, False
+            self.store.audit(self.actor, "adresse_korrigiert", city=self.city,
+                             client_id=row.client_id,
+                             details={"art": "punkt" if point is not None else "adresse"},
+                             session=s)
+        return self.locate([client])[client.id]
+
+    # ---- outcomes
+
+    def record_outcome(
+        self,
+        client_id: str,
+        day: date,
+        result: str,
+        *,
+        time_min: int | None = None,
+        appointment: datetime | None = None,
+        note: str | None = None,
+        source: str = "csv",
+        idempotency_key: str | None = None,
+        visit_id: str | None = None,
+    ) -> tuple[OutcomeRow, bool]:
+        """Record the outcome of the client's visit on ``day``; returns (row, new).
+
+        ``new`` is False when an outcome with the same ``idempotency_key`` was recorded
+        before (a phone sending again): nothing changes then.
+
+        Raises
+        ------
+        CaseworkError
+            Unknown client or result, no planned visit of the client on that day, an outcome
+            already recorded for that visit, or an appointment without date or in the past.
+        """
+        result = self._result(result)
+        with self.store.session() as s:
+            if idempotency_key:
+                prev = s.scalar(select(OutcomeRow).where(
+                    OutcomeRow.idempotency_key == idempotency_key))
+                if prev is not None:
+                    return prev, False
+            row = self._row(s, client_id)
+            visit = self._visit_on(s, row.client_id, day, visit_id)
+            if s.scalar(select(OutcomeRow).where(OutcomeRow.visit_id == visit.visit_id)):
+                raise CaseworkError(
+                    f"Für den Besuch von „{row.client_id}“ am {day:%d.%m.%Y} ist bereits ein "
+                    "Ergebnis erfasst.")
+            if result == "termin_vereinbart":
+                if appointment is None:
+                    raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen "
+                                        "(Spalte „Termin“, z. B. 2026-12-15 10:00).")
+                if appointment.date() <= day:
+                    raise CaseworkError(f"Termin {appointment:%d.%m.%Y %H:%M} liegt nicht nach "
+                                        f"dem Besuchstag {day:%d.%m.%Y}.")
+            elif appointment is not None:
+                raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.")
+            if time_min is None:
+                time_min = visit.start_at.hour * 60 + visit.start_at.minute
+            now = datetime.now()
+            out = OutcomeRow(visit_id=visit.visit_id, city=self.city, client_id=row.client_id,
+                             day=day, time_min=time_min, result=result,
+                             appointment_at=appointment, note=note or None,
+                             recorded_by=self.actor, recorded_at=now, source=source,
+                             idempotency_key=idempotency_key or None)
+            s.add(out)
+            visit.status, visit.updated_at = "erledigt", now
+            self.store.audit(self.actor, "ergebnis_erfasst", city=self.city,
+                             client_id=row.client_id, visit_id=visit.visit_id,
+                             plan_id=visit.plan_id,
+                             details={"ergebnis": result, "tag": day.isoformat(),
+                                      "quelle": source}, session=s)
+            s.flush()
+            self._apply_outcomes(s, row, now)
+            return out, True
+
+    def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime) -> Directive:
+        outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])
+        d = directive(outcomes, status=row.status, **self.rules_kwargs())
+        self._set_status(s, row, d.status, d.reason, now)
+        last = max(outcomes, key=lambda o: (o.day, o.time_min or 0))
+        if d.appointment is not None:
+            row.pin_team, row.pin_source = None, "termin"
+            row.pin_day = d.appointment.date()
+            row.pin_time_min = d.appointment.hour * 60 + d.appointment.minute
+        elif row.pin_day is not None and row.pin_day <= last.day:
+            row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+        return d
+
+    def _result(self, text: str) -> str:
+        try:
+            return parse_result(text)
+        except ValueError as exc:
+            raise CaseworkError(f"Ergebnis: {exc}") from None
+
+    def _visit_on(self, s: Session, client_id: str, day: date,
+                  visit_id: str | None) -> CaseVisitRow:
+        q = select(CaseVisitRow).where(CaseVisitRow.city == self.city,
+                                       CaseVisitRow.client_id == client_id,
+                                       CaseVisitRow.status.in_(("geplant", "erledigt")))
+        visits = list(s.scalars(q.order_by(CaseVisitRow.day)))
+        hit = [v for v in visits if v.day == day and (visit_id is None or v.visit_id == visit_id)]
+        if hit:
+            return hit[-1]
+        days = ", ".join(f"{v.day:%d.%m.%Y}" for v in visits[-3:])
+        raise CaseworkError(
+            f"Kundennummer „{client_id}“ hat am {day:%d.%m.%Y} keinen geplanten Besuch"
+            + (f" (geplant: {days})." if days else " (noch in keinem Plan).")
+        )
+
+    def record_outcomes_file(self, path: str | os.PathLike[str], *,
+                             source: str = "csv") -> OutcomeResult:
+        """Record the outcomes of a CSV/XLSX file, row by row; bad rows are rejected with
+        row, field and reason, the good rows are recorded."""
+        from hausbesuch.clients import FieldError, clean_text, parse_clock_minutes, parse_date
+        from hausbesuch.tabular import ID_SYNONYMS, find_column, read_table
+
+        table = read_table(path)
+        cols = list(table.columns)
+        found = {
+            "id": find_column(cols, ID_SYNONYMS),
+            "datum": find_column(cols, ("datum", "besuchsdatum", "tag", "date")),
+            "uhrzeit": find_column(cols, ("uhrzeit", "zeit", "time")),
+            "ergebnis": find_column(cols, ("ergebnis", "ausgang", "result", "outcome")),
+            "termin": find_column(cols, ("termin", "neuer termin", "termin am",
+                                         "appointment")),
+            "notiz": find_column(cols, ("notiz", "bemerkung", "hinweis", "note")),
+        }
+        missing = [label for key, label in (("id", "Kundennummer"), ("datum", "Datum"),
+                                            ("ergebnis", "Ergebnis")) if found[key] is None]
+        if missing:
+            raise CaseworkError(
+                f"In {table.source} fehlen die Spalten {', '.join(missing)}. Erwartet: "
+                "Kundennummer; Datum; optional Uhrzeit; Ergebnis; optional Termin; optional "
+                f"Notiz. Vorhanden: {', '.join(cols) or 'keine'}.")
+        res = OutcomeResult(source=table.source, total_rows=len(table.rows))
+        for rownum, row in zip(table.row_numbers, table.rows, strict=True):
+            def cell(key: str, _row: dict[str, str] = row) -> str:
+                col = found[key]
+                return clean_text(_row.get(col, "")) if col else ""
+
+            cid = cell("id")
+            try:
+                if not cid:
+                    raise _RowError("id", "Kundennummer fehlt")
+                try:
+                    day = parse_date(cell("datum"))
+                except FieldError as exc:
+                    raise _RowError("datum", f"Datum: {exc}") from None
+                time_min = None
+                if cell("uhrzeit"):
+                    try:
+                        time_min = parse_clock_minutes(cell("uhrzeit"))
+                    except FieldError as exc:
+                        raise _RowError("uhrzeit", f"Uhrzeit: {exc}") from None
+                try:
+                    result = parse_result(cell("ergebnis"))
+                except ValueError as exc:
+                    raise _RowError("ergebnis", str(exc)) from None
+                appointment = None
+                if cell("termin"):
+                    try:
+                        appointment = parse_datetime(cell("termin"))
+                    except ValueError as exc:
+                        raise _RowError("termin", f"Termin: {exc}") from None
+                key = f"{source}:{self.city}:{cid.casefold()}:{day.isoformat()}:{result}"
+                try:
+                    _, new = self.record_outcome(cid, day, result, time_min=time_min,
+                                                 appointment=appointment,
+                                                 note=cell("notiz") or None, source=source,
+                                                 idempotency_key=_digest(key))
+                except CaseworkError as exc:
+                    fieldname = ("id" if "nicht bekannt" in str(exc)
+                                 else "termin" if "Termin" in str(exc)
+                                 else "datum")
+                    raise _RowError(fieldname, str(exc).rstrip(".")) from None
+                if new:
+                    res.recorded.append((rownum, cid, result))
+                else:
+                    res.duplicates.append((rownum, cid))
+            except _RowError as exc:
+                res.rejected.append(Rejected(row=rownum, id=cid or None, field=exc.field,
+                                             reason=exc.reason))
+        self.store.audit(self.actor, "ergebnisse_eingelesen", city=self.city, details={
+            "zeilen": res.total_rows, "erfasst": len(res.recorded),
+            "schon_erfasst": len(res.duplicates), "abgelehnt": len(res.rejected)})
+        return res
+
+    def outcome_rows(self) -> list[dict[str, Any]]:
+        """Every recorded outcome of the city (oldest first), without notes' authorship."""
+        with self.store.session() as s:
+            return [
+                {"client_id": o.client_id, "visit_id": o.visit_id, "day": o.day,
+                 "time_min": o.time_min, "result": o.result, "label": RESULT_LABELS[o.result],
+                 "appointment_at": o.appointment_at, "note": o.note, "source": o.source,
+                 "recorded_at": o.recorded_at, "recorded_by": o.recorded_by}
+                for o in s.scalars(select(OutcomeRow).where(OutcomeRow.city == self.city)
+                                   .order_by(OutcomeRow.id))
+            ]
+
+
+class _RowError(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.reason = field, reason
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
