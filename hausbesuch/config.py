@@ -230,8 +230,6 @@ class Profile(_Strict):
     teams: list[TeamDefault] = Field(default_factory=list)
     map: MapSettings = Field(default_factory=MapSettings)
     casework: CaseRules = Field(default_factory=CaseRules)
-
-
     erreichbarkeit: Reachability = Field(default_factory=Reachability)
     #: the profile's short name or file stem, and the folder it was read from
     slug: str = ""
