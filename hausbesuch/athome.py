@@ -529,6 +529,8 @@ def adjust_visits(
     revisits: frozenset[str] | set[str] = frozenset(),
     seed: int = 0,
     bands: Sequence[tuple[int, int]] | None = None,
+    capacity: Mapping[tuple[int, int], float] | None = None,
+    scale_priority: bool = True,
 ) -> tuple[list[Any], dict[str, Adjustment]]:
     """Narrow each visit's windows to its good bands and scale its priority by its chance.
 
@@ -554,6 +556,9 @@ def adjust_visits(
         Seed of the ``"zufall"`` baseline.
     bands : sequence of (start, end) minutes, optional
         The bands of ``"zufall"`` (default: the model's, else the default bands).
+    capacity : mapping (day, band) -> visits, optional
+        How many visits can start in each cell (:func:`band_capacity`); with it, good
+        cells that are already full are not given to visits of lower value.
 
     Returns
     -------
@@ -571,37 +576,163 @@ def adjust_visits(
     if not 0 < keep_factor <= 1:
         raise ValueError(f"keep_factor must lie in (0, 1]: {keep_factor}")
     bands = model.bands
-    plans: list[tuple[Any, float, list[tuple[int, int, int, int]], list[float]]] = []
+    plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]] = []
     for v in visits:
         if v.pin is not None:
-            plans.append((v, math.nan, [], []))
+            plans.append((v, [], []))
             continue
         cells = _candidate_cells(v, days, bands)
         rate = model.client_rate(v.id, district_of.get(v.id))
         ch = [float(rate[(start + timedelta(days=d)).weekday(), b]) for d, b, _, _ in cells]
-        best = max(ch) if ch else math.nan
-        plans.append((v, best, cells, ch))
-    bests = [b for _, b, _, _ in plans if not math.isnan(b)]
+        plans.append((v, cells, ch))
+    chosen = _choose_cells(plans, keep_factor, capacity)
+    bests = [max(p for _, p in c) for c in chosen.values() if c]
     ref = max(bests) if bests else 1.0
     out: list[Any] = []
     adj: dict[str, Adjustment] = {}
-    for v, best, cells, ch in plans:
-        if math.isnan(best):
+    for v, cells, _ in plans:
+        pick = chosen.get(v.id)
+        if not pick:
             out.append(v)
             continue
-        keep = [c for c, p in zip(cells, ch, strict=True) if p >= keep_factor * best - 1e-12]
-        prio = v.priority if v.priority == 0 else max(1, round(v.priority * best / ref))
+        keys = {k for k, _ in pick}
+        best = max(p for _, p in pick)
+        keep = [c for c in cells if (c[0], c[1]) in keys]
+        prio = v.priority
+        if scale_priority and prio > 0:
+            prio = max(1, round(v.priority * best / ref))
         windows = v.time_windows
         if len(keep) < len(cells):
-            windows = _merge_windows([(s, e) for _, _, s, e in keep], type(v.time_windows[0])
+            windows = _merge_windows([(a, e) for _, _, a, e in keep], type(v.time_windows[0])
                                      if v.time_windows else None)
         if windows == v.time_windows and prio == v.priority:
             out.append(v)
             continue
         out.append(replace(v, time_windows=windows, priority=prio))
-        adj[v.id] = Adjustment(v.id, best, tuple((d, b) for d, b, _, _ in keep),
-                               v.priority, prio)
+        adj[v.id] = Adjustment(v.id, best, tuple(sorted(keys)), v.priority, prio)
     return out, adj
+
+
+def _choose_cells(
+    plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]],
+    keep_factor: float,
+    capacity: Mapping[tuple[int, int], float] | None,
+) -> dict[str, list[tuple[tuple[int, int], float]]]:
+    """The (day, band) cells each visit may use, with their chances.
+
+    Without ``capacity``: the cells whose chance is at least ``keep_factor`` × the best.
+    With it, cells are priced by their scarcity (:func:`_priced_cells`), so that a
+    district whose people are all at home in the afternoon does not pile its visits into
+    the few afternoon hours of the week.
+    """
+    out: dict[str, list[tuple[tuple[int, int], float]]] = {}
+    items = []
+    for v, cells, ch in plans:
+        if not cells:
+            continue
+        best: dict[tuple[int, int], float] = {}
+        for (d, b, _, _), p in zip(cells, ch, strict=True):
+            best[(d, b)] = max(best.get((d, b), 0.0), p)
+        items.append((v, best))
+    if capacity is None:
+        for v, best in items:
+            top = max(best.values())
+            out[v.id] = [(k, p) for k, p in best.items() if p >= keep_factor * top - 1e-12]
+        return out
+    return _priced_cells(items, keep_factor, capacity)
+
+
+def _priced_cells(
+    items: list[tuple[Any, dict[tuple[int, int], float]]],
+    keep_factor: float,
+    capacity: Mapping[tuple[int, int], float],
+) -> dict[str, list[tuple[tuple[int, int], float]]]:
+    """Cells by price: the linear relaxation of "give each visit one cell, at most
+    ``capacity`` visits per cell, maximise Σ priority × chance" prices every cell (the
+    dual of its capacity). A visit may use the cells whose price-adjusted chance
+    ``chance - price / priority`` is within ``(1 - keep_factor) ×`` its best chance of the
+    best price-adjusted chance. Without scarcity all prices are 0 and this is the plain
+    rule (chance at least ``keep_factor`` × the best); where everybody prefers the same
+    afternoon, its price sends the visits that lose least to other times.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    keys = sorted({k for _, best in items for k in best})
+    col = {k: j for j, k in enumerate(keys)}
+    rows, cols, cost, var = [], [], [], []
+    for i, (v, best) in enumerate(items):
+        w = max(float(v.priority), 0.5)
+        for k, p in best.items():
+            n = len(var)
+            var.append((i, k))
+            cost.append(-w * p)
+            rows += [i, len(items) + col[k]]
+            cols += [n, n]
+    if not var:
+        return {}
+    a = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(items) + len(keys), len(var)))
+    b = np.concatenate([np.ones(len(items)), [max(capacity.get(k, 0.0), 0.0) for k in keys]])
+    res = linprog(np.array(cost), A_ub=a.tocsr(), b_ub=b, bounds=(0, 1), method="highs")
+    price = np.zeros(len(keys))
+    if res.status == 0 and res.ineqlin is not None:
+        price = np.maximum(0.0, -np.asarray(res.ineqlin.marginals[len(items):], dtype=float))
+    out: dict[str, list[tuple[tuple[int, int], float]]] = {}
+    for v, best in items:
+        w = max(float(v.priority), 0.5)
+        top = max(best.values())
+        net = {k: p - price[col[k]] / w for k, p in best.items()}
+        top_net = max(net.values())
+        out[v.id] = [(k, best[k]) for k in best
+                     if net[k] >= top_net - (1 - keep_factor) * top - 1e-12]
+    return out
+
+
+def band_capacity(
+    problem: Any, bands: Sequence[tuple[int, int]], *, minutes_per_visit: float | None = None
+) -> dict[tuple[int, int], float]:
+    """How many visits can start in each (day, band) of a routing problem.
+
+    Sums over the teams' shifts the minutes of the band inside the shift (less the share
+    of a break that falls into it), divided by the minutes a visit takes: the mean service
+    plus a typical leg (the median travel time from a visit to its nearest other visit).
+    As in :func:`_candidate_cells`, the first band reaches back to midnight and the last
+    one to the end of the day.
+    """
+    if minutes_per_visit is None:
+        vs = problem.visits
+        service = float(np.mean([v.service for v in vs])) / 60 if vs else 45.0
+        leg = 10.0
+        if len(vs) > 1:
+            mode = next(iter(problem.durations))
+            m = np.asarray(problem.durations[mode], dtype=float)
+            idx = np.array([v.location for v in vs])
+            sub = m[np.ix_(idx, idx)]
+            sub[(sub < 0) | (sub >= 10**9)] = np.inf
+            np.fill_diagonal(sub, np.inf)
+            nn = sub.min(axis=1)
+            nn = nn[np.isfinite(nn)]
+            if nn.size:
+                leg = float(np.median(nn)) / 60
+        minutes_per_visit = max(service + leg, 1.0)
+    cap: dict[tuple[int, int], float] = {}
+    last = len(bands) - 1
+    for team in problem.teams:
+        for shift in team.shifts:
+            d = shift.day
+            for b, (a_min, e_min) in enumerate(bands):
+                lo = d * DAY_S + (0 if b == 0 else a_min * 60)
+                hi = d * DAY_S + (DAY_S if b == last else e_min * 60)
+                s, e = max(lo, shift.window.start), min(hi, shift.window.end)
+                if e <= s:
+                    continue
+                minutes = (e - s) / 60
+                for br in shift.breaks:
+                    w = br.window
+                    share = max(0, min(e, w.end) - max(s, w.start)) / max(w.end - w.start, 1)
+                    minutes -= share * br.duration / 60
+                cap[(d, b)] = cap.get((d, b), 0.0) + max(0.0, minutes) / minutes_per_visit
+    return cap
 
 
 def _merge_windows(pieces: list[tuple[int, int]], tw_cls: Any) -> tuple[Any, ...]:
@@ -640,25 +771,30 @@ def _random_bands(
     return out, adj
 
 
-def adjust_candidates(
-    visits: Sequence[Any],
+def adjust_problem(
+    problem: Any,
     *,
     profile: Any,
     store: Any,
     start: date,
-    days: int,
     district_of: Mapping[str, str],
     revisits: Iterable[str] = (),
     seed: int = 0,
-) -> tuple[list[Any], dict[str, Adjustment], ContactModel]:
+) -> tuple[Any, dict[str, Adjustment], ContactModel]:
     """The planning builder's single hook: fit the city's model from the store and apply
-    :func:`adjust_visits` as the profile's ``[erreichbarkeit]`` section says.
+    :func:`adjust_visits` to the problem's visits as the profile's ``[erreichbarkeit]``
+    section says, with the band capacity of the problem's shifts.
 
-    Returns the visits to solve, what was changed, and the model (for the pages).
+    Returns the problem to solve (the same object when nothing changed), what was
+    changed per visit, and the model (for the pages: :func:`visit_chances`).
     """
     r = profile.erreichbarkeit
+    bands = r.band_minutes()
     model = model_for_city(store, profile)
-    out, adj = adjust_visits(visits, model, start=start, days=days, district_of=district_of,
-                             keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits),
-                             seed=seed, bands=r.band_minutes())
-    return out, adj, model
+    visits, adj = adjust_visits(
+        problem.visits, model, start=start, days=problem.days, district_of=district_of,
+        keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits), seed=seed, bands=bands,
+        capacity=band_capacity(problem, bands) if model.n_records else None)
+    if not adj:
+        return problem, adj, model
+    return replace(problem, visits=tuple(visits)), adj, model
