@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "matrix",
     "solve",
     "plan",
+    "casework",
     "demo",
 )
 

@@ -58,6 +58,7 @@ __all__ = [
     "FieldError",
     "client_priority",
     "clean_text",
+    "field_reason",
     "months_between",
     "normalize_skill",
     "parse_clock_minutes",
@@ -149,6 +150,12 @@ FIELD_LABELS: dict[str, str] = {
     "datum": "Datum",
     "uhrzeit": "Uhrzeit",
 }
+
+
+def field_reason(field: str, reason: str) -> str:
+    """``<German field label>: <reason>`` (once, also when the reason names the field)."""
+    label = FIELD_LABELS.get(field, field)
+    return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
 
 
 class FieldError(ValueError):

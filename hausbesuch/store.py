@@ -983,6 +983,24 @@ class Store:
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.saved_at.desc(), PlanRow.id)
             return [PlanInfo(*row) for row in s.execute(q)]
 
+    def plan_city(self, plan_id: str) -> str:
+        """The city of a stored plan (StoreError when there is no such plan)."""
+        with self.session() as s:
+            city = s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
+        if city is None:
+            raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ "
+                             "(siehe hausbesuch plans).")
+        return city
+
+    def plan_version(self, plan_id: str) -> tuple[int, str | None]:
+        """(version, predecessor id) of a stored plan."""
+        with self.session() as s:
+            row = s.execute(select(PlanRow.version, PlanRow.predecessor_id)
+                            .where(PlanRow.id == plan_id)).first()
+        if row is None:
+            raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
+        return int(row[0]), row[1]
+
     def latest_plan(self, city: str | None = None) -> Plan | None:
         """The newest stored plan (optionally of one city), or None."""
         plans = self.list_plans(city)

@@ -3,6 +3,8 @@
 Never imports ``geodata`` or ``osmnx``: it works on integer matrices only.
 """
 
+import time
+
 from routing.errors import RoutingInputError
 from routing.model import (
     DAY,
@@ -21,6 +23,39 @@ from routing.model import (
     at,
 )
 
+
+def ready() -> bool:
+    """Whether the compiled improvement phase is available without compiling.
+
+    False means :func:`prepare` would compile (once per installation, about 20 s);
+    a :func:`routing.solve.solve` without it plans with OR-Tools alone.
+    """
+    try:
+        from routing import _lns
+    except Exception:  # numba cannot cache here (no writable cache dir)
+        return False
+    return _lns.ready()
+
+
+def prepare() -> float:
+    """Compile (or load from numba's disk cache) the improvement phase; seconds spent.
+
+    Call it before starting the solver's clock: the first call after installing takes
+    15-20 s, later processes load the cache in about a second. OR-Tools is imported
+    too. When the compiled code cannot be used here, the solver plans with OR-Tools
+    alone.
+    """
+    t = time.monotonic()
+    from ortools.constraint_solver import pywrapcp  # noqa: F401  (loaded once, off the clock)
+
+    try:
+        from routing import _lns
+    except Exception:
+        return time.monotonic() - t
+    _lns.warm_up()
+    return time.monotonic() - t
+
+
 __all__ = [
     "DAY",
     "UNREACHABLE",
@@ -37,4 +72,6 @@ __all__ = [
     "Unassigned",
     "Visit",
     "at",
+    "prepare",
+    "ready",
 ]

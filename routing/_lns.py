@@ -36,6 +36,8 @@ from numba import njit
 
 #: Travel time marking a leg that cannot be used.
 INF = 1 << 40
+#: "No limit" for a window end or a capacity (far above any valid time or load sum).
+OPEN = 1 << 62
 #: SISR parameters (the paper's values; the temperatures are ours, see ``improve``).
 AVG_REMOVED = 10.0
 MAX_STRING = 10.0
@@ -45,6 +47,13 @@ BLINK_RATE = 0.01
 #: Annealing temperatures at the start and the end, in mean legs of the start plan.
 TEMP_START = 3.0
 TEMP_END = 0.01
+#: Neighbours kept per visit for the ruin step (the paper walks them in order).
+MAX_NEIGHBOURS = 200
+#: Stop criterion: no better plan for STALL_BASE + STALL_PER_VISIT * visits iterations.
+#: Far beyond what a 10 s Solomon run (10^5 iterations) or a week plan reaches; it ends
+#: small problems (a 2-visit plan after ~20,000 iterations, a few milliseconds) early.
+STALL_BASE = 20_000
+STALL_PER_VISIT = 2_000
 
 
 @njit(cache=True, nogil=True)
@@ -535,17 +544,34 @@ def _fit_matrix(cands, R, rl, est, lst, load, frozen, T, vmode, vs, ve, sh_s, sh
     return out
 
 
+@njit(cache=True, nogil=True)
+def _neighbours(T, n, k):
+    """Per visit the k nearest other visits by min(T[i, j], T[j, i]), ties by index."""
+    adj = np.empty((n, k), np.int64)
+    row = np.empty(n, np.int64)
+    for i in range(n):
+        for j in range(n):
+            a = T[i, j]
+            b = T[j, i]
+            row[j] = a if a < b else b
+        row[i] = INF + 1
+        order = np.argsort(row, kind="mergesort")
+        for q in range(k):
+            adj[i, q] = order[q]
+    return adj
+
+
 class _Arrays:
     """The problem as flat arrays over OR-Tools' node layout (visits, then depots)."""
 
-    def __init__(self, problem, vehicles, penalties, bal_coef, bal_target):
+    def __init__(self, problem, vehicles, penalties, bal_coef, bal_target, neighbours=True):
         n = len(problem.visits)
         m = len(vehicles)
         depot_of: dict = {}
         vs = np.empty(m, np.int64)
         ve = np.empty(m, np.int64)
         for vi, veh in enumerate(vehicles):
-            for loc, arr in ((veh.team.start, vs), (veh.team.end, ve)):
+            for loc, arr in ((veh.start, vs), (veh.end, ve)):
                 if loc not in depot_of:
                     depot_of[loc] = n + len(depot_of)
                 arr[vi] = depot_of[loc]
@@ -576,7 +602,7 @@ class _Arrays:
         K = max([1] + [len(v.time_windows) for v in problem.visits])
         self.tw_n = np.ones(n, np.int64)
         self.tw_s = np.zeros((n, K), np.int64)
-        self.tw_e = np.full((n, K), INF, np.int64)
+        self.tw_e = np.full((n, K), OPEN, np.int64)
         for i, v in enumerate(problem.visits):
             if v.time_windows:
                 self.tw_n[i] = len(v.time_windows)
@@ -585,7 +611,7 @@ class _Arrays:
                     self.tw_e[i, j] = w.end
         C = len(vehicles[0].team.capacity) if vehicles else 0
         self.amt = np.zeros((N, max(C, 1)), np.int64)
-        self.cap = np.full((m, max(C, 1)), INF, np.int64)
+        self.cap = np.full((m, max(C, 1)), OPEN, np.int64)
         for i, v in enumerate(problem.visits):
             for k in range(min(C, len(v.amount))):
                 self.amt[i, k] = v.amount[k]
@@ -618,11 +644,13 @@ class _Arrays:
                 self.bk_ws[vi, j] = brs[b].window.start
                 self.bk_ls[vi, j] = brs[b].latest_start
                 self.bk_d[vi, j] = brs[b].duration
-        # neighbours (by the first mode's travel time, both directions) and sort keys
-        Tv = self.T[0, :n, :n].astype(np.float64)
-        sym = np.minimum(Tv, Tv.T)
-        np.fill_diagonal(sym, np.inf)
-        self.adj = np.argsort(sym, axis=1, kind="stable")[:, : max(0, n - 1)].astype(np.int64)
+        # neighbours (by the first mode's travel time, both directions; the nearest
+        # MAX_NEIGHBOURS, enough for every ruin) and sort keys
+        k = max(0, min(n - 1, MAX_NEIGHBOURS))
+        if neighbours and n > 1:
+            self.adj = _neighbours(self.T[0], n, k)
+        else:
+            self.adj = np.zeros((n, k), np.int64)
         self.dem = np.array(
             [float(sum(v.amount)) if v.amount else float(v.service) for v in problem.visits]
         )
@@ -671,7 +699,14 @@ def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
     return R, rl, est, lst, rcost, load, posof, where, frozen
 
 
-def fit_matrix(problem, vehicles, routes: list[list[int]], candidates: list[int]) -> np.ndarray:
+def fit_arrays(problem, vehicles) -> _Arrays:
+    """The arrays :func:`fit_matrix` needs (build once, ask several times)."""
+    return _Arrays(problem, vehicles, [0] * len(problem.visits), 0, 0, neighbours=False)
+
+
+def fit_matrix(
+    problem, vehicles, routes: list[list[int]], candidates: list[int], arrays=None
+) -> np.ndarray:
     """For each candidate visit and vehicle: may the visit fit into that route as it is?
 
     False is a proof that no position of the route takes the visit (the same rules as
@@ -679,7 +714,7 @@ def fit_matrix(problem, vehicles, routes: list[list[int]], candidates: list[int]
     one break); True means "fits, or not decided here" (a route with a position pin or
     several breaks, a position-pinned visit). Used to skip hopeless insertion tries.
     """
-    A = _Arrays(problem, vehicles, [0] * len(problem.visits), 0, 0)
+    A = arrays if arrays is not None else fit_arrays(problem, vehicles)
     st = A.static()
     R, rl, est, lst, rcost, load, posof, where, frozen = _load_routes(problem, A, routes)
     cands = np.array(candidates, dtype=np.int64)
@@ -704,6 +739,9 @@ def improve(
     iterations: int | None = None,
     seed: int = 0,
     on_improve=None,
+    stall: bool = True,
+    min_iterations: int = 0,
+    arrays_out: list | None = None,
 ) -> tuple[list[list[int]], list[list[int] | None], dict]:
     """Improve ``routes`` (visit indices per vehicle) until ``deadline`` or ``iterations``.
 
@@ -711,7 +749,12 @@ def improve(
     order; None for vehicles without breaks) and stats. With ``iterations`` the run is
     deterministic for a given ``seed`` (the deadline stays a hard cap).
     ``on_improve(objective)`` is called (between chunks of iterations) when the best
-    objective has improved.
+    objective has improved. With ``stall`` the run also ends when the best plan has not
+    improved for ``STALL_BASE + STALL_PER_VISIT * visits`` iterations (``stats["stop"]``
+    says which criterion ended it: ``time_limit``, ``iterations`` or ``stall``).
+    ``min_iterations`` are run even after the deadline (1 builds a plan from empty
+    routes: every left-out visit is inserted where it fits). ``arrays_out`` (a list)
+    receives the problem's arrays, for :func:`fit_matrix` in the same process.
     """
     n = len(problem.visits)
     m = len(vehicles)
@@ -719,9 +762,10 @@ def improve(
     st = A.static()
     R, rl, est, lst, rcost, load, posof, where, frozen = _load_routes(problem, A, routes)
     stats = {"iterations": 0, "accepted": 0, "improvements": 0}
+    allowed = A.allowed.copy()  # A stays valid for fit_matrix (see ``arrays_out``)
     for i in range(n):
         if problem.visits[i].pin is not None and problem.visits[i].pin.position is not None:
-            A.allowed[i, :] = False  # position pins stay where OR-Tools put them
+            allowed[i, :] = False  # position pins stay where OR-Tools put them
     obj = int(rcost.sum()) + int(A.pen[where < 0].sum())
     obj += sum(_balance_cost(int(rl[v]), A.bal_coef, A.bal_target) for v in range(m))
     start_obj = obj
@@ -741,13 +785,16 @@ def improve(
             np.zeros_like(rcost), np.zeros_like(load))
     _seed_numba(int(seed) & 0x7FFFFFFF)
 
+    stall_limit = STALL_BASE + STALL_PER_VISIT * n if stall else None
+    last_gain = 0  # iteration count at the last improvement of the best plan
+
     def run(k: int, f0: float, f1: float) -> None:
-        nonlocal obj, best_obj
+        nonlocal obj, best_obj, last_gain
         a = t_hi * (t_lo / t_hi) ** f0 if t_hi > 0 else 0.0
         b = t_hi * (t_lo / t_hi) ** f1 if t_hi > 0 else 0.0
         obj, best_obj, acc, imp = _run(
             k, a, b, R, rl, est, lst, rcost, load, posof, where, obj, bestR, bestrl,
-            best_obj, *st, A.amt, A.cap, A.maxv, A.allowed, frozen, A.pen, A.bal_coef,
+            best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, A.pen, A.bal_coef,
             A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, *bufs,
         )
         if imp and on_improve is not None:
@@ -755,13 +802,25 @@ def improve(
         stats["iterations"] += k
         stats["accepted"] += acc
         stats["improvements"] += imp
+        if imp:
+            last_gain = stats["iterations"]
 
+    def stalled() -> bool:
+        if stall_limit is not None and stats["iterations"] - last_gain >= stall_limit:
+            stats["stop"] = "stall"
+            return True
+        return False
+
+    stats["stop"] = "iterations" if iterations is not None else "time_limit"
     if iterations is not None:
         done = 0
         chunk = 200
         while done < iterations:
-            if deadline is not None and time.monotonic() >= deadline:
+            if deadline is not None and time.monotonic() >= deadline and done >= min_iterations:
                 stats["hit_time_limit"] = True
+                stats["stop"] = "time_limit"
+                break
+            if stalled():
                 break
             k = min(chunk, iterations - done)
             run(k, done / iterations, (done + k) / iterations)
@@ -769,10 +828,10 @@ def improve(
     elif deadline is not None:
         t_start = time.monotonic()
         total = max(1e-3, deadline - t_start)
-        chunk = 20
+        chunk = 1  # the first iteration of a large plan from scratch inserts everything
         while True:
             now = time.monotonic()
-            if now >= deadline:
+            if (now >= deadline and stats["iterations"] >= min_iterations) or stalled():
                 break
             t0 = now
             f0 = (now - t_start) / total
@@ -800,6 +859,8 @@ def improve(
             gaps.append(orig)
         else:
             gaps.append(None)
+    if arrays_out is not None:
+        arrays_out.append(A)
     return out, gaps, stats
 
 
@@ -812,7 +873,7 @@ def _seed_numba(s):
 
 _background_started = False
 #: The functions called from Python (each has its own disk cache entry).
-_TOP_LEVEL = (_run, _refresh, _sim_breaks, _seed_numba, _fit_matrix)
+_TOP_LEVEL = (_run, _refresh, _sim_breaks, _seed_numba, _fit_matrix, _neighbours)
 
 
 def ready() -> bool:

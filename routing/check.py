@@ -59,7 +59,9 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
         mode = team.mode
         dur = problem.durations[mode]
         dist = problem.distances.get(mode)
-        loc = team.start
+        start_loc = shift.start if shift.start is not None else team.start
+        end_loc = shift.end if shift.end is not None else team.end
+        loc = start_loc
         free_t = steps[0].service_start  # end of last service / departure
         pending_breaks: list[tuple[int, int]] = []
         travel = 0
@@ -100,7 +102,7 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
                 if st.location is not None and st.location != v.location:
                     errs.append(f"{tag}: visit {v.id} reported at {st.location}, not {v.location}")
             else:
-                new_loc = team.end
+                new_loc = end_loc
             t_leg = 0 if loc is None or new_loc is None else int(dur[loc, new_loc])
             d_leg = 0 if loc is None or new_loc is None or dist is None else int(dist[loc, new_loc])
             if _unreach(t_leg):

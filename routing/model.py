@@ -11,9 +11,11 @@ Units and conventions
   JSON layer converts.
 - **Matrices** are square integer arrays indexed by location index, one duration
   matrix (seconds) and optionally one distance matrix (metres) per travel mode.
-  A travel time that is negative or ``>= UNREACHABLE`` means "no path": the solver
-  never uses such a leg. Non-finite floats (``inf``, ``nan``) are read as
-  unreachable too.
+  A travel time ``>= UNREACHABLE`` (``inf`` included) means "no path": the solver
+  never uses such a leg. Negative values and NaN are refused (:class:`Problem` raises
+  :class:`RoutingInputError` naming the mode, row and column): the app converts its own
+  "no path" marker (``geodata.matrix.UNREACHABLE = -1``) to this one before building
+  a problem.
 - Every team works in shifts; each :class:`Shift` (a team on one day) becomes one
   vehicle of the solver.
 """
@@ -30,10 +32,13 @@ from routing.errors import RoutingInputError
 
 #: Seconds per day; day ``d`` starts at ``d * DAY``.
 DAY = 86_400
-#: Matrix values at or above this (or negative) mark an unreachable pair (≈ 31.7 years).
+#: Matrix values at or above this mark an unreachable pair (≈ 31.7 years); negative ones are refused.
 UNREACHABLE = 1_000_000_000
 #: Highest allowed priority (as in VROOM).
 MAX_PRIORITY = 100
+#: Largest time, duration, amount or capacity accepted (seconds: about 31,700 years);
+#: keeps every sum the solver forms far inside int64.
+MAX_VALUE = 10**12
 
 
 def at(day: int, hours: float, minutes: float = 0) -> int:
@@ -57,7 +62,20 @@ def _int(value: Any, where: str, field_name: str, *, minimum: int | None = 0) ->
     value = int(value)
     if minimum is not None and value < minimum:
         raise _err(f"{where}, Feld '{field_name}': Wert {value} ist kleiner als {minimum}.")
+    if value > MAX_VALUE:
+        raise _err(
+            f"{where}, Feld '{field_name}': Wert {value} ist größer als {MAX_VALUE} "
+            "(höchstens 10^12)."
+        )
     return value
+
+
+class MatrixRangeError(RoutingInputError):
+    """A matrix value too large for the solver's objective; knows its mode and cell."""
+
+    def __init__(self, msg: str, mode: str, kind: str, row: int, col: int) -> None:
+        super().__init__(msg)
+        self.mode, self.kind, self.row, self.col = mode, kind, row, col
 
 
 @dataclass(frozen=True)
@@ -102,15 +120,27 @@ class Break:
 
 @dataclass(frozen=True)
 class Shift:
-    """A team's working time on one day, with its breaks (usually one lunch break)."""
+    """A team's working time on one day, with its breaks (usually one lunch break).
+
+    ``start``/``end`` (location indices) replace the team's start/end for this shift
+    only, e.g. a re-plan from 11:30 that starts the team where its last done visit was.
+    None keeps the team's.
+    """
 
     day: int
     window: TimeWindow
     breaks: tuple[Break, ...] = ()
+    start: int | None = None
+    end: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        where = f"Schicht an Tag {self.day}"
+        for name in ("start", "end"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, _int(v, where, name))
 
 
 @dataclass(frozen=True)
@@ -278,8 +308,31 @@ class Vehicle:
     def day(self) -> int:
         return self.shift.day
 
+    @property
+    def start(self) -> int | None:
+        """Start location of this team-day: the shift's override, else the team's."""
+        return self.shift.start if self.shift.start is not None else self.team.start
+
+    @property
+    def end(self) -> int | None:
+        """End location of this team-day: the shift's override, else the team's."""
+        return self.shift.end if self.shift.end is not None else self.team.end
+
 
 def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
+    raw = value if isinstance(value, np.ndarray) else None
+    if raw is not None and raw.dtype.kind in "iu" and raw.ndim == 2 and (
+        raw.shape[0] == raw.shape[1] and (n is None or raw.shape[0] == n)
+    ):  # integers already: one pass (large matrices)
+        if raw.dtype.kind == "i" and raw.size and raw.min() < 0:
+            i, j = np.argwhere(raw < 0)[0]
+            raise _err(
+                f"Matrix '{kind}' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: negativer "
+                f"Wert {raw[i, j]}; unerreichbar ist {UNREACHABLE} oder mehr."
+            )
+        out = np.minimum(raw, UNREACHABLE).astype(np.int64)
+        out.flags.writeable = False
+        return out
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -294,7 +347,19 @@ def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
             f"Matrix '{kind}' für Verkehrsmittel '{mode}': {arr.shape[0]} Zeilen, die "
             f"Dauermatrix hat {n}."
         )
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr >= UNREACHABLE)
+    if np.isnan(arr).any():
+        i, j = np.argwhere(np.isnan(arr))[0]
+        raise _err(
+            f"Matrix '{kind}' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: keine Zahl "
+            f"(NaN); unerreichbar ist {UNREACHABLE} oder mehr."
+        )
+    if (arr < 0).any():
+        i, j = np.argwhere(arr < 0)[0]
+        raise _err(
+            f"Matrix '{kind}' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: negativer "
+            f"Wert {arr[i, j]:g}; unerreichbar ist {UNREACHABLE} oder mehr."
+        )
+    bad = arr >= UNREACHABLE  # includes +inf
     fin = np.where(bad, 0.0, arr)
     if not np.all(fin == np.round(fin)):
         i, j = np.argwhere(fin != np.round(fin))[0]
@@ -384,6 +449,13 @@ class Problem:
                         f"Team {t.id}, Schicht an Tag {s.day}: es gibt nur {self.days} Tage "
                         f"(0 bis {self.days - 1})."
                     )
+                for name in ("start", "end"):
+                    loc = getattr(s, name)
+                    if loc is not None and loc >= n:
+                        raise _err(
+                            f"Team {t.id}, Schicht an Tag {s.day}, Feld '{name}': Ort {loc} "
+                            f"liegt außerhalb der Matrix ({n} Orte)."
+                        )
         n_min = min(m.shape[0] for m in dur.values())
         dims = {len(t.capacity) for t in self.teams}
         positions: set[tuple[str | None, int | None, int]] = set()
@@ -416,6 +488,44 @@ class Problem:
                     positions.add(key)
         if len(dims) > 1:
             raise _err("Teams, Feld 'capacity': alle Teams brauchen gleich viele Kapazitäten.")
+        self._check_objective_range()
+
+    def _check_objective_range(self) -> None:
+        """The layered drop penalties of the solver must fit int64 (see ``penalties``).
+
+        They grow with the longest reachable travel time; a matrix with travel times of
+        years would overflow them: refused, naming the longest leg.
+        """
+        n = len(self.visits)
+        n_veh = sum(len(t.shifts) for t in self.teams)
+        max_leg, where = 0, None
+        for mode, m in self.durations.items():
+            fin = np.where(m < UNREACHABLE, m, -1)
+            if fin.size and fin.max() > max_leg:
+                max_leg = int(fin.max())
+                i, j = np.unravel_index(int(fin.argmax()), fin.shape)
+                where = (mode, int(i), int(j))
+        unit = (n + 2 * n_veh) * max(max_leg, 1) + self.balance * n + 1
+        prio_unit = (n + 1) * unit
+        pin_unit = (sum(v.priority for v in self.visits) + 1) * prio_unit + (n + 1) * unit
+        total = sum(
+            unit + v.priority * prio_unit + (pin_unit if v.pin is not None else 0)
+            for v in self.visits
+        )
+        if total >= 2**62:
+            if where is None:
+                raise _err(
+                    f"Problem: {n} Besuche mit dieser Prioritätssumme sind zu viele für die "
+                    "Zielfunktion (64 Bit)."
+                )
+            mode, i, j = where
+            raise MatrixRangeError(
+                f"Matrix 'durations' für Verkehrsmittel '{mode}', Zeile {i}, Spalte {j}: die "
+                f"Fahrzeit {max_leg} s ist für {n} Besuche zu groß (die Zielfunktion "
+                f"überschreitet 64 Bit); unerreichbare Wege mit {UNREACHABLE} oder mehr "
+                "markieren.",
+                mode, "durations", i, j,
+            )
 
     # -- derived ---------------------------------------------------------------------------
     def vehicles(self) -> list[Vehicle]:

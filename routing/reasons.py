@@ -26,9 +26,11 @@ Codes (checked in this order; the first that holds is reported):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from routing.model import Problem, Route, Unassigned, Visit, reachable
+from routing.model import Problem, Route, Unassigned, Vehicle, Visit, reachable
 from routing.schedule import schedule
 
 
@@ -41,10 +43,23 @@ def _days_text(v: Visit, days: int) -> str:
 
 
 def explain(
-    problem: Problem, routes: Sequence[Route], visit: Visit, *, checked: bool = True
+    problem: Problem,
+    routes: Sequence[Route],
+    visit: Visit,
+    *,
+    checked: bool = True,
+    alone: Sequence[bool] | None = None,
+    quick: bool = False,
+    _vehicles: Sequence[Vehicle] | None = None,
+    _index: dict[str, int] | None = None,
 ) -> tuple[str, str]:
-    """Reason code and German sentence for one unassigned visit."""
-    vehicles = problem.vehicles()
+    """Reason code and German sentence for one unassigned visit.
+
+    ``alone[v]`` False proves the visit does not fit vehicle ``v`` even on an empty route
+    (from ``routing._lns.fit_matrix``); it spares the schedule. ``quick`` skips the
+    checks that simulate a route (out of time): such a visit is ``not_checked``.
+    """
+    vehicles = problem.vehicles() if _vehicles is None else _vehicles
     teams = problem.teams
     if not vehicles:
         return ("no_shift", "Im Planungszeitraum hat kein Team eine Schicht.")
@@ -91,8 +106,8 @@ def explain(
 
     def leg_ok(veh) -> bool:
         mode = veh.team.mode
-        to = problem.duration(mode, veh.team.start, visit.location)
-        back = problem.duration(mode, visit.location, veh.team.end)
+        to = problem.duration(mode, veh.start, visit.location)
+        back = problem.duration(mode, visit.location, veh.end)
         return reachable(to) and reachable(back)
 
     reach = [veh for veh in allowed if leg_ok(veh)]
@@ -102,8 +117,15 @@ def explain(
             "Der Ort ist über das Wegenetz nicht erreichbar: es gibt keinen Weg vom "
             "Startpunkt der Teams dorthin oder von dort zurück.",
         )
+    if quick:
+        return (
+            "not_checked",
+            "Der Besuch wurde in der verfügbaren Rechenzeit nicht eingeplant.",
+        )
     alone_ok = False
     for veh in reach:
+        if alone is not None and not alone[veh.index]:
+            continue
         # alone on the route; a position pin cannot be met alone unless it is 1
         if schedule(problem, veh, [visit], check_static=False) is not None:
             alone_ok = True
@@ -127,7 +149,7 @@ def explain(
         )
     allowed_ids = {veh.index for veh in reach}
     in_routes = [r for r in routes if r.vehicle in allowed_ids]
-    idx = problem.visit_index()
+    idx = problem.visit_index() if _index is None else _index
     prios = [problem.visits[idx[x]].priority for r in in_routes for x in r.visits]
     if prios and min(prios) >= visit.priority:
         return (
@@ -148,12 +170,27 @@ def explain_all(
     routes: Sequence[Route],
     unassigned: Iterable[int],
     checked: Iterable[int] | None = None,
+    *,
+    alone: Any = None,
+    deadline: float | None = None,
 ) -> list[Unassigned]:
-    """Reasons for all unassigned visit indices (``checked``: proven not to fit)."""
+    """Reasons for all unassigned visit indices (``checked``: proven not to fit).
+
+    ``alone``: optional bool matrix (unassigned visit in the given order x vehicle),
+    False where the visit provably does not fit the vehicle alone. After ``deadline``
+    (``time.monotonic()``) only the checks without route simulation are made.
+    """
     chk = set(checked) if checked is not None else None
+    vehicles = problem.vehicles()
+    index = problem.visit_index()
     out = []
-    for i in unassigned:
+    for q, i in enumerate(unassigned):
         v = problem.visits[i]
-        code, text = explain(problem, routes, v, checked=chk is None or i in chk)
+        code, text = explain(
+            problem, routes, v, checked=chk is None or i in chk,
+            alone=None if alone is None else alone[q],
+            quick=deadline is not None and time.monotonic() > deadline,
+            _vehicles=vehicles, _index=index,
+        )
         out.append(Unassigned(v.id, code, text))
     return out

@@ -159,17 +159,27 @@ def repair(
 
     # Single insertions first, for every left-out visit (highest priority first): cheap,
     # and it is what proves a visit does not fit (its reason). Repeated after swaps, since
-    # a swap changes routes; the insertion passes ignore the deadline (they are bounded:
-    # one try per visit, vehicle and position), the swaps stop at it.
+    # a swap changes routes. Both stop at the deadline; a visit not tried in the last
+    # insertion pass is not proven (its reason says "not checked").
     left = sorted(unassigned, key=key)
+    untried: set[int] = set()
     while True:
         still = []
-        for i in left:
+        for k, i in enumerate(left):
+            if deadline is not None and time.monotonic() > deadline:
+                # out of time: what fit_matrix proved hopeless everywhere stays proven
+                for j in left[k:]:
+                    if changed or any((j, vi) not in hopeless for vi in range(len(vehicles))):
+                        untried.add(j)
+                    still.append(j)
+                break
             if insert(i):
                 moves += 1
             else:
                 still.append(i)
         left = still
+        if untried:
+            break
         swapped = False
         for i in list(left):
             if deadline is not None and time.monotonic() > deadline:
@@ -186,6 +196,6 @@ def repair(
             left.sort(key=key)
         if not swapped:
             break
-    checked = set(left)
+    checked = set(left) - untried
     out = [r for r in by_vehicle.values() if r.visits]
     return sorted(out, key=lambda r: r.vehicle), sorted(left), moves, checked

@@ -97,7 +97,7 @@ def _timed(
     in_gap = _gap_breaks(n_gaps, gaps)
     for lst in in_gap:
         lst.sort(key=lambda b: (shift.breaks[b].window.start, b))
-    locs: list[int | None] = [team.start] + [v.location for v in visits] + [team.end]
+    locs: list[int | None] = [vehicle.start] + [v.location for v in visits] + [vehicle.end]
     travel = []
     dist = 0
     for k in range(n_gaps):
@@ -109,7 +109,7 @@ def _timed(
         dist += d if reachable(d) else 0
 
     def run(depart: int) -> list[Step] | None:
-        steps = [Step("start", depart, depart, 0, team.start)]
+        steps = [Step("start", depart, depart, 0, vehicle.start)]
         e = depart
         for k in range(n_gaps):
             tb = e
@@ -136,7 +136,7 @@ def _timed(
             else:
                 if ready > shift.window.end:
                     return None
-                steps.append(Step("end", ready, ready, 0, team.end))
+                steps.append(Step("end", ready, ready, 0, vehicle.end))
         return steps
 
     steps = run(shift.window.start)

@@ -64,6 +64,17 @@ LNS_ITERATIONS_PER_SECOND = 2_000
 LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
+#: Time cap of the OR-Tools phase for small problems: base + per visit (stop when done).
+ORTOOLS_BASE_S = 0.1
+ORTOOLS_S_PER_VISIT = 0.05
+#: OR-Tools' model costs about this many seconds per matrix entry to build (measured:
+#: 0.35 s per 1,500 x 1,500 matrix); when building would take more than BUILD_SHARE of
+#: the search time, the plan is built by the ruin-and-recreate phase alone.
+BUILD_S_PER_ENTRY = 1.5e-7
+BUILD_SHARE = 0.25
+#: The whole :func:`solve` returns by ``time_limit + MARGIN_S`` (every stage after the
+#: search checks the deadline; only work linear in the input size is not interruptible).
+MARGIN_S = 0.5
 #: (first-solution strategy, guided-local-search lambda) per worker; worker i uses entry
 #: i mod len. Different numberings and penalty strengths diversify the workers (lambda 0.1,
 #: OR-Tools' default, left C101/C109 stuck 3 % above the optimum in our runs).
@@ -89,6 +100,8 @@ class _WorkerResult:
     break_gaps: list[list[int] | None] | None = None  # per vehicle, set by the LNS phase
     ortools_routes: list[list[int]] | None = None  # OR-Tools' plan when the LNS changed it
     lns: dict[str, Any] | None = None
+    from_scratch: bool = False  # OR-Tools found nothing; the LNS phase built the plan
+    arrays: Any = None  # the LNS arrays of the in-process worker (reused by fit_matrix)
 
 
 def penalties(problem: Problem) -> list[int]:
@@ -125,7 +138,7 @@ def _node_layout(problem: Problem, vehicles: list[Vehicle]):
     depot_of: dict[int | None, int] = {}
     starts, ends = [], []
     for veh in vehicles:
-        for loc, lst in ((veh.team.start, starts), (veh.team.end, ends)):
+        for loc, lst in ((veh.start, starts), (veh.end, ends)):
             if loc not in depot_of:
                 depot_of[loc] = n + len(depot_of)
             lst.append(depot_of[loc])
@@ -164,6 +177,19 @@ def _solve_worker(
     horizon = max(veh.shift.window.end for veh in vehicles) + 1 if vehicles else 1
     pen_all = penalties(problem)
     pen = [pen_all[i] for i in perm]
+
+    n_mats = 2 * len({veh.team.mode for veh in vehicles})
+    if lns_share > 0 and BUILD_S_PER_ENTRY * n_nodes**2 * n_mats > BUILD_SHARE * (deadline - t0):
+        # Too large for the time limit: building OR-Tools' model alone would eat the
+        # search time. The ruin-and-recreate phase builds the plan from nothing.
+        result = _WorkerResult(
+            worker, sum(pen_all), [[] for _ in vehicles],
+            [[br.window.start for br in veh.shift.breaks] for veh in vehicles],
+            0, False, -1, [],
+        )
+        result.from_scratch = True
+        _improve_result(problem, vehicles, result, seed, deadline, lns_iterations, t0, progress)
+        return result
 
     manager = pywrapcp.RoutingIndexManager(n_nodes, len(vehicles), starts, ends)
     routing = pywrapcp.RoutingModel(manager)
@@ -274,6 +300,10 @@ def _solve_worker(
     remaining = max(0.05, 0.95 * (deadline - time.monotonic()))
     if lns_share > 0 and solution_limit is None:  # seeded: the work limits end each phase
         remaining *= 1.0 - lns_share
+    # Stop when done: guided local search never ends by itself; a small plan gets at
+    # most ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT per visit (the second phase stops on
+    # its own when it stalls).
+    remaining = min(remaining, ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT * n)
     params.time_limit.FromMilliseconds(int(remaining * 1000))
     if solution_limit is not None:
         params.solution_limit = max(1, solution_limit)
@@ -320,7 +350,13 @@ def _solve_worker(
     result = _WorkerResult(
         worker, objective, routes, bstarts, len(events), hit_time, int(status), events
     )
-    if sol is not None and lns_share > 0 and (lns_iterations is None or lns_iterations > 0):
+    if sol is None and lns_share > 0:
+        # OR-Tools found no first plan in time (a large problem on a short limit): the
+        # ruin-and-recreate phase builds one from nothing (every visit left out)
+        result.objective = sum(pen_all)
+        result.break_starts = [[br.window.start for br in veh.shift.breaks] for veh in vehicles]
+        result.from_scratch = True
+    if lns_share > 0 and (lns_iterations is None or lns_iterations > 0):
         _improve_result(problem, vehicles, result, seed, deadline, lns_iterations, t0, progress)
     return result
 
@@ -338,11 +374,15 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
                 progress(el, obj)
 
     start_objective = result.objective
+    arrays: list = []
     routes, gaps, st = improve(
         problem, vehicles, result.routes, penalties(problem), bal_coef=bal_coef,
         bal_target=bal_target, deadline=deadline, iterations=iterations,
         seed=(seed or 0) * 1009 + result.worker, on_improve=on_improve,
+        min_iterations=1 if result.from_scratch else 0,
+        arrays_out=arrays if result.worker == 0 else None,  # worker 0 runs in this process
     )
+    result.arrays = arrays[0] if arrays else None
     result.lns = st
     if st["objective"] < start_objective:
         result.ortools_routes = result.routes
@@ -447,7 +487,7 @@ def solve(
         raise ValueError("time_limit must be positive")
     threads = max(1, int(threads))
     reserve = OVERHEAD_S + 0.003 * len(problem.visits) + (0.25 if threads > 1 else 0.0)
-    reserve = min(reserve, 0.35 * time_limit)
+    reserve = min(reserve, 0.5 * time_limit)
     deadline = t0 + max(0.1, time_limit - reserve)
     vehicles = problem.vehicles()
     lns_share = LNS_SHARE if improve else 0.0
@@ -525,22 +565,36 @@ def solve(
     unassigned_idx = [i for i in range(len(problem.visits)) if i not in used]
     vidx = problem.visit_index()
     may_fit = None
+    arrays = None
     if lns_ready and unassigned_idx:
-        from routing._lns import fit_matrix
+        from routing._lns import fit_arrays, fit_matrix
 
+        arrays = next((r.arrays for r in results if r.arrays is not None), None)
+        if arrays is None:
+            arrays = fit_arrays(problem, vehicles)
         seqs = [[] for _ in vehicles]
         for r in routes:
             seqs[r.vehicle] = [vidx[v] for v in r.visits]
 
         def may_fit(cands: list[int]):
-            return fit_matrix(problem, vehicles, seqs, cands)
+            return fit_matrix(problem, vehicles, seqs, cands, arrays)
 
+    hard = t0 + time_limit
     routes, unassigned_idx, moves, checked = repair(
         problem, routes, unassigned_idx, may_fit=may_fit,
-        # leave time for the reasons (about 1 ms per left-out visit)
-        deadline=t0 + time_limit - 0.1 - 0.001 * len(unassigned_idx),
+        # leave time for the reasons (about 0.2 ms per left-out visit with the proofs)
+        deadline=hard - 0.1 - 0.0002 * len(unassigned_idx),
     )
-    unassigned = explain_all(problem, routes, unassigned_idx, checked)
+    alone = None
+    if lns_ready and unassigned_idx:
+        from routing._lns import fit_arrays, fit_matrix
+
+        if arrays is None:
+            arrays = fit_arrays(problem, vehicles)
+        alone = fit_matrix(problem, vehicles, [[] for _ in vehicles], unassigned_idx, arrays)
+    unassigned = explain_all(
+        problem, routes, unassigned_idx, checked, alone=alone, deadline=hard + MARGIN_S / 2
+    )
     elapsed = time.monotonic() - t0
     stats: dict[str, Any] = {
         "seed": seed,

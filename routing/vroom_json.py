@@ -35,6 +35,7 @@ and ``reason`` (German); routes carry ``team`` and ``day``.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,7 +46,9 @@ import numpy as np
 from routing.errors import RoutingInputError
 from routing.model import (
     DAY,
+    UNREACHABLE,
     Break,
+    MatrixRangeError,
     Pin,
     Problem,
     Route,
@@ -141,11 +144,15 @@ def _matrices(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
                 raise _e(where, "durations", "Objekt mit 'durations' erwartet.")
             if "durations" not in m:
                 raise _e(where, "durations", "fehlt (eigene Matrizen brauchen 'durations').")
-            dur[str(prof)] = _matrix_value(m["durations"], where, "durations")
+            dur[str(prof)] = _matrix_value(
+                m["durations"], where, "durations", f"matrices.{prof}.durations"
+            )
             if m.get("distances") is not None:
-                dist[str(prof)] = _matrix_value(m["distances"], where, "distances")
+                dist[str(prof)] = _matrix_value(
+                    m["distances"], where, "distances", f"matrices.{prof}.distances"
+                )
     elif data.get("matrix") is not None:
-        dur["car"] = _matrix_value(data["matrix"], "Eingabe", "matrix")
+        dur["car"] = _matrix_value(data["matrix"], "Eingabe", "matrix", "matrix")
     else:
         raise _e(
             "Eingabe",
@@ -155,24 +162,123 @@ def _matrices(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return dur, dist
 
 
-def _matrix_value(v: Any, where: str, key: str) -> np.ndarray:
+def _matrix_value(v: Any, where: str, key: str, path: str = "") -> np.ndarray:
+    """A square matrix of non-negative integers; ``None`` or >= UNREACHABLE: no path.
+
+    ``path`` is the JSON path of the matrix (e.g. ``matrices.car.durations``): a bad
+    value is named by its path (``matrices.car.durations[3][5]``).
+    """
+    path = path or key
     if not isinstance(v, list) or not v or not all(isinstance(r, list) for r in v):
-        raise _e(where, key, "quadratische Matrix (Liste von Zeilen) erwartet.")
+        raise RoutingInputError(f"{path}: quadratische Matrix (Liste von Zeilen) erwartet.")
     n = len(v)
     for i, r in enumerate(v):
         if len(r) != n:
-            raise _e(where, f"{key}[{i}]", f"Zeile hat {len(r)} Werte, erwartet {n}.")
-    arr = np.full((n, n), -1, dtype=np.int64)
+            raise RoutingInputError(f"{path}[{i}]: Zeile hat {len(r)} Werte, erwartet {n}.")
+    try:  # fast path: numbers only
+        arr = np.array(v)
+    except (ValueError, TypeError, OverflowError):
+        arr = None
+    if arr is not None and any(bool in set(map(type, r)) for r in v):
+        arr = None  # numpy reads true/false as 1/0: find and name it below
+    if arr is not None and arr.shape == (n, n) and arr.dtype.kind in "iuf":
+        vals = arr.astype(np.float64) if arr.dtype.kind == "f" else arr
+        bad = None
+        if arr.dtype.kind == "f":
+            wrong = ~np.isfinite(vals) | (vals != np.round(vals)) | (vals < 0) | (vals >= 2.0**63)
+        elif arr.dtype.kind == "u":
+            wrong = vals > np.iinfo(np.int64).max
+        else:
+            wrong = vals < 0
+        if wrong.any():
+            bad = tuple(int(x) for x in np.argwhere(wrong)[0])
+        if bad is None:
+            out = np.where(vals >= UNREACHABLE, UNREACHABLE, vals).astype(np.int64)
+            return out
+    # slow path: find the first bad value and name it
+    out = np.full((n, n), UNREACHABLE, dtype=np.int64)
     for i, r in enumerate(v):
         for j, x in enumerate(r):
+            at_ = f"{path}[{i}][{j}]"
             if x is None:
                 continue  # unreachable
             if isinstance(x, bool) or not isinstance(x, int | float):
-                raise _e(where, f"{key}[{i}][{j}]", f"Zahl erwartet, erhalten {x!r}.")
+                raise RoutingInputError(f"{at_}: Zahl erwartet, erhalten {_short(x)}.")
+            if isinstance(x, float) and not math.isfinite(x):
+                raise RoutingInputError(f"{at_}: endliche Zahl erwartet, erhalten {x!r}.")
             if isinstance(x, float) and not x.is_integer():
-                raise _e(where, f"{key}[{i}][{j}]", f"ganze Zahl erwartet, erhalten {x!r}.")
-            arr[i, j] = int(x)
-    return arr
+                raise RoutingInputError(f"{at_}: ganze Zahl erwartet, erhalten {x!r}.")
+            if x < 0:
+                raise RoutingInputError(
+                    f"{at_}: negativer Wert {x!r}; unerreichbar ist {UNREACHABLE} oder mehr "
+                    "(oder null)."
+                )
+            if x >= 2**63:
+                raise RoutingInputError(
+                    f"{at_}: Wert {_short(x)} ist zu groß (höchstens 2^63 - 1; unerreichbar ist "
+                    f"{UNREACHABLE} oder mehr)."
+                )
+            out[i, j] = min(int(x), UNREACHABLE)
+    return out
+
+
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+#: Deepest nesting accepted (VROOM's input nests 5 levels: matrices.car.durations[i][j]).
+MAX_DEPTH = 16
+#: Keys whose numbers are coordinates or factors (may be negative or fractional).
+_FREE_NUMBERS = frozenset({"location", "start", "end", "speed_factor", "coordinates"})
+#: Keys of whole matrices (checked by ``_matrix_value`` with numpy).
+_MATRIX_KEYS = frozenset({"durations", "distances", "costs"})
+
+
+def check_tree(data: Any) -> None:
+    """Check nesting depth and every number of a parsed input; errors name the JSON path.
+
+    Numbers must be finite; outside coordinates (``location``, ``start``, ``end``) and
+    ``speed_factor`` also non-negative integers up to ``MAX_VALUE`` (ids up to 2^64 - 1,
+    as VROOM's). Matrices are checked by :func:`_matrix_value`.
+    """
+    from routing.model import MAX_VALUE
+
+    stack: list[tuple[Any, str, int, str]] = [(data, "", 0, "")]
+    while stack:
+        obj, path, depth, key = stack.pop()
+        if depth > MAX_DEPTH:
+            raise RoutingInputError(
+                f"{path or 'Eingabe'}: zu tief verschachtelt (mehr als {MAX_DEPTH} Ebenen)."
+            )
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                p = f"{path}.{k}" if path else str(k)
+                if k in _MATRIX_KEYS and (path.startswith("matrices") or path == ""):
+                    continue
+                if k == "matrix" and path == "":
+                    continue
+                stack.append((v, p, depth + 1, str(k)))
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                stack.append((v, f"{path}[{i}]", depth + 1, key))
+        elif isinstance(obj, bool) or obj is None or isinstance(obj, str):
+            continue
+        elif isinstance(obj, int | float):
+            where = path or "Eingabe"
+            if isinstance(obj, float) and not math.isfinite(obj):
+                raise RoutingInputError(f"{where}: endliche Zahl erwartet, erhalten {obj!r}.")
+            if key in _FREE_NUMBERS or ".costs" in path:
+                continue
+            if obj < 0:
+                raise RoutingInputError(
+                    f"{where}: nicht negative Zahl erwartet, erhalten {_short(obj)}."
+                )
+            limit = 2**64 - 1 if key == "id" else MAX_VALUE
+            if obj > limit:
+                raise RoutingInputError(
+                    f"{where}: Wert {_short(obj)} ist zu groß (höchstens {limit})."
+                )
 
 
 # -- ids ------------------------------------------------------------------------------------
@@ -204,9 +310,26 @@ def skill_ids(problem: Problem) -> dict[str, int]:
 
 
 def problem_from_json(data: Any) -> Problem:
-    """Build a :class:`Problem` from VROOM input (or the project's extended input)."""
+    """Build a :class:`Problem` from VROOM input (or the project's extended input).
+
+    Raises
+    ------
+    RoutingInputError
+        German, naming the JSON path or the job/vehicle and key: numbers that are not
+        finite, negative or too large (see :func:`check_tree`), nesting deeper than
+        ``MAX_DEPTH``, unsupported keys, inconsistent references.
+    """
     if not isinstance(data, dict):
         raise RoutingInputError("Eingabe: JSON-Objekt mit 'jobs' und 'vehicles' erwartet.")
+    check_tree(data)
+    try:
+        return _problem_from_json(data)
+    except MatrixRangeError as exc:
+        key = "matrix" if data.get("matrices") is None else f"matrices.{exc.mode}.{exc.kind}"
+        raise RoutingInputError(f"{key}[{exc.row}][{exc.col}]: {exc}") from None
+
+
+def _problem_from_json(data: dict[str, Any]) -> Problem:
     dur, dist = _matrices(data)
     if isinstance(data.get("hausbesuch"), dict):
         return _from_ext(data["hausbesuch"], dur, dist)
@@ -388,7 +511,13 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 bw = f"{sw}, Pause {bk + 1}"
                 breaks.append(Break(_window(b.get("window"), bw, "window"), _uint(b, "duration", bw)))
             shifts.append(
-                Shift(_uint(s, "day", sw), _window(s.get("time_window"), sw, "time_window"), tuple(breaks))
+                Shift(
+                    _uint(s, "day", sw),
+                    _window(s.get("time_window"), sw, "time_window"),
+                    tuple(breaks),
+                    start=_uint(s, "start_index", sw) if s.get("start_index") is not None else None,
+                    end=_uint(s, "end_index", sw) if s.get("end_index") is not None else None,
+                )
             )
         skills = t.get("skills") or []
         teams.append(
@@ -409,16 +538,49 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
 def load_problem(path: str | Path) -> Problem:
     """Read a problem file (VROOM JSON); German :class:`RoutingInputError` on bad input."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM is no reason to refuse
     except UnicodeDecodeError:
         raise RoutingInputError(f"{path}: die Datei ist kein UTF-8-Text.") from None
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # a folder, no permission, ...
+        raise RoutingInputError(f"{path}: die Datei kann nicht gelesen werden ({exc.strerror}).") from None
+    return problem_from_text(text, str(path))
+
+
+def _no_constant(name: str) -> Any:
+    raise RoutingInputError(f"'{name}' ist keine gültige JSON-Zahl (endliche Zahl erwartet).")
+
+
+def problem_from_text(text: str, name: str = "Eingabe") -> Problem:
+    """Parse and build a problem from JSON text; only :class:`RoutingInputError` escapes.
+
+    NaN/Infinity literals, nesting too deep for the parser, numbers with thousands of
+    digits and any input the builder does not expect end as a German input error.
+    """
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise RoutingInputError(
-            f"{path}: kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}: {exc.msg})."
+            f"{name}: kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}: {exc.msg})."
         ) from None
-    return problem_from_json(data)
+    except RecursionError:
+        raise RoutingInputError(
+            f"{name}: zu tief verschachtelt (mehr als {MAX_DEPTH} Ebenen)."
+        ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        if isinstance(exc, RoutingInputError):
+            raise
+        raise RoutingInputError(f"{name}: ungültige Zahl im JSON ({exc}).") from None
+    try:
+        return problem_from_json(data)
+    except RoutingInputError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
+            RecursionError) as exc:  # a shape no check above foresaw: still an input error
+        raise RoutingInputError(
+            f"{name}: unerwarteter Aufbau der Eingabe ({type(exc).__name__}: {exc})."
+        ) from None
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -481,10 +643,10 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
             "description": f"Team {t.id}, Tag {s.day + 1}",
             "profile": t.mode,
         }
-        if t.start is not None:
-            out["start_index"] = t.start
-        if t.end is not None:
-            out["end_index"] = t.end
+        if veh.start is not None:
+            out["start_index"] = veh.start
+        if veh.end is not None:
+            out["end_index"] = veh.end
         if t.capacity:
             out["capacity"] = list(t.capacity)
         skills = sorted(sids[x] for x in t.skills)
@@ -558,6 +720,8 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         "vehicle": veh_of[(t.id, s.day)],
                         "time_window": _tw(s.window),
                         "breaks": [{"window": _tw(b.window), "duration": b.duration} for b in s.breaks],
+                        **({"start_index": s.start} if s.start is not None else {}),
+                        **({"end_index": s.end} if s.end is not None else {}),
                     }
                     for s in t.shifts
                 ],
@@ -581,7 +745,7 @@ def solution_to_json(
         mode = veh.team.mode
         steps = []
         travel = dist = 0
-        prev_loc: int | None = veh.team.start
+        prev_loc: int | None = veh.start
         load = (
             sum(visits[x].amount[0] for x in r.visits if visits[x].amount)
             if veh.team.capacity
@@ -704,8 +868,8 @@ def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
             else:
                 steps.append(Step(kind, arr, arr, 0, loc))
         seq = [s.location for s in steps if s.kind == "job"]
-        locs = ([veh.team.start] if veh.team.start is not None else []) + seq + (
-            [veh.team.end] if veh.team.end is not None else []
+        locs = ([veh.start] if veh.start is not None else []) + seq + (
+            [veh.end] if veh.end is not None else []
         )
         mode = veh.team.mode
         travel = sum(problem.duration(mode, a, b) for a, b in zip(locs, locs[1:], strict=False))

@@ -39,9 +39,12 @@ def test_exactly_the_bad_rows_are_rejected_with_reasons(planned_week):
     rows = {int(r["zeile"]) - 2: r for r in _report(planned_week)}
     rejected = {i for i, r in rows.items() if r["status"] == STATUS_REJECTED}
     assert rejected == set(BAD_ROWS)
+    from hausbesuch.clients import FIELD_LABELS
+
     for i, (_kind, field) in BAD_ROWS.items():
-        assert rows[i]["grund"].startswith(f"{field}:"), rows[i]
-        assert len(rows[i]["grund"]) > len(field) + 10
+        label = FIELD_LABELS[field]  # German field labels, not internal names
+        assert rows[i]["grund"].startswith(f"{label}:"), rows[i]
+        assert len(rows[i]["grund"]) > len(label) + 10
     # an unknown street says so and offers suggestions where there are any
     assert "nicht gefunden" in rows[58]["grund"]
     # a note with markup is no reason to reject a client: planned (or unassigned), shown as text

@@ -7,7 +7,19 @@ import dataclasses
 import numpy as np
 import pytest
 
-from routing import Break, Pin, Problem, Route, Shift, Solution, Step, Team, TimeWindow, Visit
+from routing import (
+    UNREACHABLE,
+    Break,
+    Pin,
+    Problem,
+    Route,
+    Shift,
+    Solution,
+    Step,
+    Team,
+    TimeWindow,
+    Visit,
+)
 from routing.check import check
 
 
@@ -110,7 +122,7 @@ def test_rejects_skill_pin_and_max_visits(problem):
 
 def test_rejects_unreachable_legs(problem):
     m = problem.durations["car"].copy()
-    m[0, 1] = -1
+    m[0, 1] = UNREACHABLE
     p2 = dataclasses.replace(problem, durations={"car": m}, distances={})
     assert any("unreachable" in e for e in check(p2, Solution((good_route(),), ())))
 

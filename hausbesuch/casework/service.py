@@ -142,7 +142,7 @@ class ImportResult:
         ]
         rows += [
             {"zeile": str(r.row), "id": r.id or "", "status": "abgelehnt",
-             "grund": f"{_field_label(r.field)}: {r.reason}"}
+             "grund": field_reason(r.field, r.reason)}
             for r in self.rejected
         ]
         rows.sort(key=lambda r: int(r["zeile"]))
@@ -197,6 +197,8 @@ class CaseState:
     pin_day: date | None = None
     pin_time_min: int | None = None
     pin_source: str | None = None
+    #: why the status is what it is (e.g. "verzogen am …")
+    client_status_reason: str = ""
 
 
 @dataclass
@@ -210,13 +212,17 @@ class OutcomeResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def _field_label(name: str) -> str:
-    from hausbesuch.clients import FIELD_LABELS
+def field_reason(name: str, reason: str) -> str:
+    """German ``field: reason`` for client-list and outcome-file fields."""
+    from hausbesuch.clients import field_reason as client_field_reason
 
-    return FIELD_LABELS.get(name, _OUTCOME_LABELS.get(name, name))
+    if name in _OUTCOME_LABELS:
+        label = _OUTCOME_LABELS[name]
+        return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
+    return client_field_reason(name, reason)
 
 
-_OUTCOME_LABELS = {"ergebnis": "Ergebnis", "termin": "Termin", "notiz": "Notiz"}
+_OUTCOME_LABELS = {"ergebnis": "Ergebnis", "termin": "Termin"}
 
 
 class CaseworkError(UserError):
@@ -304,7 +310,7 @@ class Casework:
                     client=self._client(r), status=r.status,
                     directive=directive(outcomes.get(r.client_id, ()), status=r.status, **kw),
                     pin_team=r.pin_team, pin_day=r.pin_day, pin_time_min=r.pin_time_min,
-                    pin_source=r.pin_source,
+                    pin_source=r.pin_source, client_status_reason=r.status_reason or "",
                 )
                 for r in rows
             ]
@@ -504,7 +510,13 @@ class Casework:
         out = []
         for st in states:
             loc = located[st.client.id]
-            if loc.quality in REVIEW_QUALITIES or st.client.id in stale:
+            if st.status == "in_klaerung":
+                out.append(AddressProblem(st.client.id, st.client.address, loc.quality,
+                                          f"in Klärung: {st.client_status_reason}",
+                                          loc.suggestions, st.client.id in stale))
+            elif st.client.id in stale or (loc.quality in REVIEW_QUALITIES
+                                           and not loc.source.startswith("korrektur")):
+                # a coordinator's own fix counts as reviewed, also when street-level
                 reason = loc.reason or ("nur die Straße gefunden" if loc.quality == "street"
                                         else "nicht gefunden")
                 if st.client.id in stale:

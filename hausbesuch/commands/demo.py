@@ -46,10 +46,10 @@ def register(app: typer.Typer) -> None:
         osm_path = resolve_osm(profile, osm, progress=lambda msg: typer.echo(msg, err=True))
         typer.echo(f"Stadt: {profile.name}; OSM-Daten: {osm_path}", err=True)
         index = load_index(osm_path)
-        from hausbesuch.planning import _depot_lonlat
+        from hausbesuch.planning import depot_lonlat
 
         files = make_demo_files(index, out / "eingabe", start=first, n_clients=clients,
-                                seed=seed, town=profile.name, near=_depot_lonlat(profile, index))
+                                seed=seed, town=profile.name, near=depot_lonlat(profile, index))
         typer.echo(f"Demo-Kundenliste: {files.clients} ({files.n_rows} Zeilen, davon "
                    f"{files.n_bad} fehlerhaft); Teams: {files.teams}", err=True)
         result, plan_id = run_plan(

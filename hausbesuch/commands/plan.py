@@ -22,7 +22,7 @@ def _parse_start(text: str) -> date:
 
 
 def run_plan(
-    clients: Path,
+    clients: Path | None,
     *,
     city: str | None,
     osm: Path | None,
@@ -38,18 +38,21 @@ def run_plan(
     mode: str | None,
     quiet: bool = False,
 ) -> tuple[object, str]:
-    """Run the whole plan workflow with a progress display; return (result, plan id)."""
+    """Plan the span on the store (importing ``clients`` first, if given) with a progress
+    display, then write the plan's files; return (result, plan id)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from hausbesuch.casework import cli_actor
     from hausbesuch.config import load_profile
-    from hausbesuch.planning import PlanOptions, plan_week, store_result, write_plan_files
+    from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
+    from hausbesuch.store import Store
     from hausbesuch.teams import teams_for_profile
 
     profile = load_profile(city)
     team_list = teams_for_profile(profile, teams)
     options = PlanOptions(start=start, days=days, time_limit=time_limit, seed=seed,
                           threads=threads, mode=mode)
-    with Progress(
+    with Store.open(db) as store, Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TimeElapsedColumn(),
@@ -61,13 +64,12 @@ def run_plan(
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, description=stage, completed=fraction)
 
-        result = plan_week(clients, profile=profile, options=options, teams=team_list, osm=osm,
-                           districts_file=districts, progress=progress)
+        result = plan_span(store, profile, options, actor=cli_actor(), teams=team_list,
+                           clients_path=clients, osm=osm, districts_file=districts,
+                           progress=progress)
         bar.update(task, description="Dateien schreiben")
         write_plan_files(result, out, profile)
-        bar.update(task, description="Plan speichern")
-        plan_id = store_result(result, profile, db)
-    return result, plan_id
+    return result, result.plan_id  # type: ignore[return-value]
 
 
 def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
@@ -77,7 +79,8 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
     counts = {s: sum(1 for r in rows if r["status"] == s)
               for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
     plan = result.plan  # type: ignore[attr-defined]
-    lines = [
+    lines = [*getattr(result, "warnings", [])]
+    lines += [
         f"Plan {plan_id}: {len(rows)} Zeilen: {counts[STATUS_PLANNED]} geplant, "
         f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
         f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
@@ -90,7 +93,11 @@ def register(app: typer.Typer) -> None:
     @app.command("plan")
     @user_errors
     def plan(
-        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX).")],
+        clients: Annotated[
+            Path | None,
+            typer.Argument(help="Kundenliste (CSV oder XLSX); wird zuerst eingelesen. Ohne "
+                           "Liste wird der offene Bestand der Datenbank geplant."),
+        ] = None,
         city: CityOption = None,
         osm: OsmOption = None,
         teams: Annotated[Path | None, typer.Option("--teams", help="Teams (TOML oder CSV).")] = None,

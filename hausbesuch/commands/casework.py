@@ -1,0 +1,346 @@
+"""The weekly casework cycle on the store: ``import``, ``addresses``, ``address``,
+``outcomes``, ``status``, ``plans``, ``show`` and ``replan``.
+
+All of them work on the database (``--db``, default: SQLite in the user data directory)
+for one city profile (``--city``); every change is audited with the acting person
+(``$HAUSBESUCH_USER`` or the login name), never with a client's name.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.errors import UserError
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Datenbank-URL oder SQLite-Datei (Standard: SQLite im "
+                 "Benutzerordner, oder $HAUSBESUCH_DB)."),
+]
+#: how many rejected rows are printed before "…"
+MAX_LINES = 30
+
+
+@contextmanager
+def _casework(db: str | None, city: str | None, osm: Path | None = None):  # type: ignore[no-untyped-def]
+    from hausbesuch.casework import Casework, cli_actor
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    profile = load_profile(city)
+    with Store.open(db) as store:
+        yield Casework(store, profile, actor=cli_actor(), osm=osm)
+
+
+def _echo_rejected(rejected: list, what: str = "abgelehnt") -> None:  # type: ignore[type-arg]
+    from hausbesuch.casework.service import field_reason
+
+    for r in rejected[:MAX_LINES]:
+        typer.echo(f"  Zeile {r.row}" + (f" ({r.id})" if r.id else "")
+                   + f", {field_reason(r.field, r.reason)}")
+    if len(rejected) > MAX_LINES:
+        typer.echo(f"  … und {len(rejected) - MAX_LINES} weitere {what}e Zeilen (siehe --report).")
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    from hausbesuch.commands.geocode import write_csv
+
+    write_csv(path, columns, rows)
+
+
+def _parse_point(text: str) -> tuple[float, float]:
+    """``LAT,LON`` (as map apps copy it) -> (lon, lat)."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",")]
+    if len(parts) == 4:  # decimal commas: "50,8675,9,7071"
+        parts = [f"{parts[0]}.{parts[1]}", f"{parts[2]}.{parts[3]}"]
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise UserError(f"--set-point: „{text}“ ist keine Koordinate (erwartet BREITE,LÄNGE, "
+                        "z. B. 50.8675,9.7071).") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UserError(f"--set-point: „{text}“ liegt außerhalb gültiger Koordinaten.")
+    return lon, lat
+
+
+def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per command
+    @app.command("import")
+    @user_errors
+    def import_cmd(
+        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX). [Pflicht]")],
+        city: CityOption = None,
+        osm: OsmOption = None,
+        db: DbOption = None,
+        report: Annotated[Path | None, typer.Option(
+            "--report", help="Bericht je Zeile als CSV schreiben (neu, aktualisiert, "
+            "unverändert, abgelehnt mit Grund).")] = None,
+    ) -> None:
+        """Kundenliste in die Datenbank einlesen oder aktualisieren (ohne zu planen).
+
+        Optionale Spalten: lat/lon (oder Breite/Länge) setzen den Punkt; Team, Datum und
+        Uhrzeit legen den Besuch fest. Unbekannte Spalten werden gemeldet.
+        """
+        if report is not None and not report.parent.exists():
+            raise UserError(f"--report: der Ordner {report.parent} existiert nicht.")
+        with _casework(db, city, osm) as cw:
+            res = cw.import_clients(clients)
+            problems = cw.address_problems(statuses=("offen",))
+        for w in res.warnings:
+            typer.echo(f"Hinweis: {w}")
+        typer.echo(f"{res.total_rows} Zeilen aus {res.source}: {len(res.new)} neu, "
+                   f"{len(res.updated)} aktualisiert, {len(res.unchanged)} unverändert, "
+                   f"{len(res.rejected)} abgelehnt.")
+        _echo_rejected(res.rejected)
+        if res.stale_fixes:
+            typer.echo(f"{len(res.stale_fixes)} Adresskorrekturen gelten nicht mehr, weil sich "
+                       "die Adresse in der Liste geändert hat.")
+        if problems:
+            typer.echo(f"{len(problems)} offene Fälle mit ungeklärter Adresse: "
+                       "hausbesuch addresses zeigt sie mit Vorschlägen.")
+        if report is not None:
+            _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows())
+            typer.echo(f"Bericht: {report.resolve()}")
+
+    @app.command("addresses")
+    @user_errors
+    def addresses_cmd(
+        city: CityOption = None,
+        osm: OsmOption = None,
+        db: DbOption = None,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Liste als CSV schreiben (mit Vorschlägen).")] = None,
+    ) -> None:
+        """Offene Fälle mit nicht gefundener oder nur straßengenauer Adresse, mit Vorschlägen."""
+        from hausbesuch.planning.report import QUALITY_DE
+
+        with _casework(db, city, osm) as cw:
+            problems = cw.address_problems()
+        rows = []
+        for p in problems:
+            row = {"kundennummer": p.client_id, "adresse": p.address,
+                   "qualitaet": QUALITY_DE.get(p.quality, p.quality), "grund": p.reason}
+            for k in range(3):
+                row[f"vorschlag_{k + 1}"] = p.suggestions[k] if k < len(p.suggestions) else ""
+            rows.append(row)
+        if out is not None:
+            if not out.parent.exists():
+                raise UserError(f"--out: der Ordner {out.parent} existiert nicht.")
+            cols = ["kundennummer", "adresse", "qualitaet", "grund",
+                    "vorschlag_1", "vorschlag_2", "vorschlag_3"]
+            _write_csv(out, cols, rows)
+            typer.echo(f"{len(rows)} Adressen zu prüfen: {out.resolve()}")
+            return
+        if not rows:
+            typer.echo("Alle Adressen offener Fälle sind gefunden.")
+            return
+        typer.echo(f"{len(rows)} Adressen zu prüfen:")
+        for p in problems:
+            typer.echo(f"{p.client_id}: {p.address} ({QUALITY_DE.get(p.quality, p.quality)}): "
+                       f"{p.reason}")
+            for k, s in enumerate(p.suggestions, start=1):
+                typer.echo(f"    Vorschlag {k}: {s}")
+        typer.echo("Korrigieren: hausbesuch address KUNDENNUMMER --suggestion N | "
+                   "--set-address \"…\" | --set-point BREITE,LÄNGE")
+
+    @app.command("address")
+    @user_errors
+    def address_cmd(
+        client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
+                                                 help="Kundennummer des Falls. [Pflicht]")],
+        set_address: Annotated[str | None, typer.Option(
+            "--set-address", help="Korrigierte Adresse, z. B. \"Am Markt 1, 36251 Bad "
+            "Hersfeld\".")] = None,
+        set_point: Annotated[str | None, typer.Option(
+            "--set-point", help="Punkt als BREITE,LÄNGE, z. B. 50.8675,9.7071.")] = None,
+        suggestion: Annotated[int | None, typer.Option(
+            "--suggestion", help="Nummer des Vorschlags aus „hausbesuch addresses“.")] = None,
+        city: CityOption = None,
+        osm: OsmOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Adresse eines Falls korrigieren (bleibt beim nächsten Einlesen erhalten).
+
+        Genau eine der Optionen --set-address, --set-point oder --suggestion angeben.
+        """
+        point = _parse_point(set_point) if set_point is not None else None
+        if sum(x is not None for x in (set_address, point, suggestion)) != 1:
+            raise UserError("Genau eine Korrektur angeben: --set-address, --set-point oder "
+                            "--suggestion.")
+        with _casework(db, city, osm) as cw:
+            loc = cw.fix_address(client_id, address=set_address, point=point,
+                                 suggestion=suggestion)
+        typer.echo(f"Gespeichert: {client_id} liegt jetzt bei {loc.lat:.6f}, {loc.lon:.6f} "
+                   f"({loc.match}).")
+
+    @app.command("outcomes")
+    @user_errors
+    def outcomes_cmd(
+        file: Annotated[Path, typer.Argument(help="Ergebnisse als CSV oder XLSX: Kundennummer; "
+                                             "Datum; Uhrzeit (optional); Ergebnis; Termin "
+                                             "(optional); Notiz (optional). [Pflicht]")],
+        city: CityOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Besuchsergebnisse erfassen (angetroffen, nicht angetroffen, Nachricht hinterlassen,
+        verzogen, verweigert, Termin vereinbart)."""
+        with _casework(db, city) as cw:
+            res = cw.record_outcomes_file(file)
+        typer.echo(f"{res.total_rows} Zeilen aus {res.source}: {len(res.recorded)} erfasst, "
+                   f"{len(res.duplicates)} schon erfasst, {len(res.rejected)} abgelehnt.")
+        _echo_rejected(res.rejected)
+
+    @app.command("status")
+    @user_errors
+    def status_cmd(
+        client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
+                                                 help="Kundennummer des Falls. [Pflicht]")],
+        set_status: Annotated[str | None, typer.Option(
+            "--set", help="Neuer Status: offen, erreicht, in_klaerung, abgeschlossen.")] = None,
+        reason: Annotated[str, typer.Option("--reason", help="Grund der Änderung.")] = "",
+        city: CityOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Status eines Falls zeigen (mit Verlauf und Ergebnissen) oder von Hand setzen."""
+        from hausbesuch.casework.rules import STATUS_LABELS, parse_status
+
+        with _casework(db, city) as cw:
+            if set_status is not None:
+                try:
+                    new = parse_status(set_status)
+                except ValueError as exc:
+                    raise UserError(f"--set: {exc}") from None
+                cw.set_status(client_id, new, reason)
+            state = cw.states([client_id]) or cw.states()
+            state = [s for s in state if s.client.id.casefold() == client_id.casefold()]
+            if not state:
+                raise UserError(f"Kundennummer „{client_id}“ ist nicht bekannt.")
+            st = state[0]
+            history = cw.status_history(st.client.id)
+            outcomes = [o for o in cw.outcome_rows() if o["client_id"] == st.client.id]
+        typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}"
+                   + (f"; {st.directive.reason}" if st.directive.reason else ""))
+        if st.pin_day or st.pin_team:
+            typer.echo(f"  festgelegt ({st.pin_source}): "
+                       + ", ".join(x for x in (st.pin_team and f"Team {st.pin_team}",
+                                               st.pin_day and f"{st.pin_day:%d.%m.%Y}") if x))
+        for at, status, why, who in history:
+            typer.echo(f"  {at:%d.%m.%Y %H:%M} {status}: {why} ({who})")
+        for o in outcomes:
+            typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
+
+    @app.command("plans")
+    @user_errors
+    def plans_cmd(city: CityOption = None, db: DbOption = None,
+                  all_cities: Annotated[bool, typer.Option(
+                      "--all", help="Pläne aller Städte zeigen.")] = False) -> None:
+        """Gespeicherte Pläne auflisten (Kennung, Stadt, Zeitraum, Version, Zahlen)."""
+        from datetime import timedelta
+
+        from hausbesuch.config import load_profile
+        from hausbesuch.store import Store
+
+        name = None if all_cities else load_profile(city).name
+        with Store.open(db) as store:
+            plans = store.list_plans(name)
+            versions = {p.id: store.plan_version(p.id) for p in plans}
+        if not plans:
+            typer.echo("Keine gespeicherten Pläne" + (f" für {name}." if name else "."))
+            return
+        typer.echo("Kennung | Stadt | Zeitraum | Version | Team-Tage | Besuche | nicht "
+                   "eingeplant | abgelehnt | erstellt")
+        for p in plans:
+            version, pred = versions[p.id]
+            last = p.start + timedelta(days=p.days - 1)
+            typer.echo(f"{p.id} | {p.city} | {p.start:%d.%m.%Y}–{last:%d.%m.%Y} | "
+                       f"{version}" + (f" (ersetzt {pred})" if pred else "")
+                       + f" | {p.routes} | {p.visits} | {p.unassigned} | {p.rejected} | "
+                       f"{p.created_at:%d.%m.%Y %H:%M}")
+
+    @app.command("show")
+    @user_errors
+    def show_cmd(
+        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans "
+                                               "(siehe hausbesuch plans). [Pflicht]")],
+        out: Annotated[Path, typer.Option("--out", help="Ausgabeordner. [Pflicht]")] = ...,  # type: ignore[assignment]
+        city: CityOption = None,
+        osm: OsmOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Dateien eines gespeicherten Plans erneut schreiben (Karten, Routenseiten, Bericht)."""
+        from hausbesuch.config import load_profile
+        from hausbesuch.planning import show_plan, write_plan_files
+        from hausbesuch.store import Store
+
+        with Store.open(db) as store:
+            profile = load_profile(city) if city else _profile_of(store, plan_id)
+            result = show_plan(store, plan_id, profile, osm=osm)
+            store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
+                        details={"ausgabe": "dateien"})
+        write_plan_files(result, out, profile)
+        typer.echo(f"Plan {plan_id} geschrieben: {(out / 'index.html').resolve()}")
+
+    @app.command("replan")
+    @user_errors
+    def replan_cmd(
+        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans. "
+                                               "[Pflicht]")],
+        moment: Annotated[str, typer.Option(
+            "--from", help="Ab wann neu planen, z. B. \"2026-12-08 11:30\"; alles davor "
+            "bleibt. [Pflicht]")] = ...,  # type: ignore[assignment]
+        without_team: Annotated[list[str] | None, typer.Option(
+            "--without-team", help="Team fällt für den Rest des Tages aus (mehrfach "
+            "möglich).")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Ausgabeordner für die "
+                                                 "Dateien der neuen Version.")] = None,
+        time_limit: Annotated[float | None, typer.Option(
+            "--time-limit", help="Rechenzeit in Sekunden (Standard: wie der Plan).")] = None,
+        city: CityOption = None,
+        osm: OsmOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Rest eines Plans ab einem Zeitpunkt neu planen (neue Version; Besuche davor,
+        erfasste Ergebnisse und Festlegungen bleiben)."""
+        from hausbesuch.casework import cli_actor, parse_datetime
+        from hausbesuch.commands.plan import summary_lines
+        from hausbesuch.config import load_profile
+        from hausbesuch.planning import replan, write_plan_files
+        from hausbesuch.store import Store
+
+        try:
+            at = parse_datetime(moment)
+        except ValueError as exc:
+            raise UserError(f"--from: {exc}") from None
+        if time_limit is not None and not time_limit > 0:
+            raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
+        with Store.open(db) as store:
+            profile = load_profile(city) if city else _profile_of(store, plan_id)
+            result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
+                            without_teams=without_team or (), time_limit=time_limit, osm=osm)
+        target = out or Path(f"plan-{result.plan_id}")
+        write_plan_files(result, target, profile)
+        typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
+        for line in summary_lines(result, result.plan_id or "", target):
+            typer.echo(line)
+
+
+def _actor() -> str:
+    from hausbesuch.casework import cli_actor
+
+    return cli_actor()
+
+
+def _profile_of(store, plan_id: str):  # type: ignore[no-untyped-def]
+    """The profile of a stored plan's city (when --city is not given)."""
+    from hausbesuch.config import available_profiles, load_profile
+
+    city = store.plan_city(plan_id)
+    for name in available_profiles():
+        p = load_profile(name)
+        if p.name == city:
+            return p
+    raise UserError(f"Kein Profil für die Stadt {city!r} des Plans {plan_id}; --city angeben.")

@@ -1,0 +1,130 @@
+"""Solution -> plan: team-day routes with times and street geometry, unassigned visits.
+
+The solver speaks absolute seconds over the span and location indices; this module turns
+that back into dates, wall-clock times, places and case ids (:mod:`hausbesuch.plandata`).
+Street-following geometry of each leg is computed here, once, and stored with the plan, so
+that every view (maps, GPX, pages, exports) can be written again from the store alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from hausbesuch.plandata import PlannedStop, TeamDayRoute, UnassignedVisit
+from hausbesuch.planning.builder import Built, Span, window_text
+from hausbesuch.planning.options import DAY_S
+
+__all__ = ["assemble_routes", "assemble_unassigned", "new_visit_id", "route_geometry"]
+
+
+def new_visit_id() -> str:
+    """A new stable case-visit id (no client data in it)."""
+    return "B" + uuid.uuid4().hex[:15]
+
+
+def route_geometry(net: Any, points: Sequence[tuple[float, float]]
+                   ) -> tuple[tuple[tuple[float, float], ...], ...]:
+    """Street-following polylines (lon, lat) of each leg between consecutive points."""
+    from geodata.paths import route_legs
+
+    return tuple(
+        tuple((float(x), float(y)) for x, y in leg.coords) for leg in route_legs(net, list(points))
+    )
+
+
+def _clock(span: Span, day_index: int):  # type: ignore[no-untyped-def]
+    day = span.date(day_index)
+    midnight = datetime(day.year, day.month, day.day)
+
+    def at(t: int) -> datetime:
+        return midnight + timedelta(seconds=int(t) - day_index * DAY_S)
+
+    return day, at
+
+
+def assemble_routes(
+    built: Built,
+    solution: Any,
+    span: Span,
+    *,
+    visit_ids: dict[str, str] | None = None,
+    kept: dict[tuple[str, date], TeamDayRoute] | None = None,
+) -> list[TeamDayRoute]:
+    """Team-day routes of the solution, in the solver's order.
+
+    ``visit_ids``: case-visit ids to keep (a re-plan); other visits get new ids.
+    ``kept``: per (team, day), the part of an earlier route that stays as it was (visits
+    before a re-plan's moment): the new stops follow it and the route is re-drawn.
+    """
+    visit_ids = dict(visit_ids or {})
+    kept = dict(kept or {})
+    team_by_id = {t.id: t for t in built.teams}
+    ti_of = {t.id: i for i, t in enumerate(built.teams)}
+    routes: list[TeamDayRoute] = []
+    for route in solution.routes:
+        team = team_by_id[route.team]
+        day, at = _clock(span, route.day)
+        ti = ti_of[team.id]
+        start_loc = built.shift_start_loc.get((team.id, route.day), built.depot_loc[2 * ti])
+        end_loc = built.depot_loc[2 * ti + 1]
+        before = kept.pop((team.id, day), None)
+        stops: list[PlannedStop] = list(before.stops) if before else []
+        lunch = before.lunch if before else None
+        for st in route.steps:
+            if st.kind == "job":
+                c = built.candidates[st.visit]
+                vid = visit_ids.get(c.id) or c.visit_id or new_visit_id()
+                stops.append(PlannedStop(
+                    client_id=c.id, position=len(stops) + 1, arrival=at(st.arrival),
+                    start=at(st.service_start), end=at(st.service_start + st.service),
+                    lon=float(c.geocode.lon), lat=float(c.geocode.lat),  # type: ignore[arg-type]
+                    address=c.client.address, district=c.geocode.district,
+                    window_text=window_text(c.client), notiz=c.client.notiz or "",
+                    visit_id=vid, tries_before=c.tries_before,
+                ))
+            elif st.kind == "break":
+                lunch = (at(st.service_start), at(st.service_start + st.service))
+        net = built.nets[built.mode_of[team.id]]
+        first = before.start_lonlat if before else built.places[start_loc]
+        pts = [first, *[(s.lon, s.lat) for s in stops], built.places[end_loc]]
+        travel, distance = int(route.travel), int(route.distance)
+        if before:
+            travel += before.travel_s
+            distance += before.distance_m
+        routes.append(TeamDayRoute(
+            team_id=team.id, team_label=team.label, day=day, mode=net.mode,
+            start_lonlat=first, end_lonlat=built.places[end_loc],
+            start_label=before.start_label if before else built.labels[start_loc],
+            depart=before.depart if before else at(route.steps[0].service_start),
+            return_=at(route.steps[-1].arrival),
+            stops=tuple(stops), travel_s=travel, distance_m=distance,
+            service_s=int(route.service) + (before.service_s if before else 0),
+            waiting_s=int(route.waiting) + (before.waiting_s if before else 0),
+            lunch=lunch, legs=route_geometry(net, pts),
+        ))
+    for before in kept.values():  # kept parts the solver gave nothing more to do
+        if before.stops:
+            routes.append(before)
+    return routes
+
+
+def assemble_unassigned(built: Built, solution: Any) -> list[UnassignedVisit]:
+    """The solver's unassigned visits with their reasons (German)."""
+    out = []
+    for u in solution.unassigned:
+        c = built.candidates[u.visit]
+        reason = f"{c.pin_note} nicht einplanbar: {u.reason}" if c.pin_note else u.reason
+        out.append(UnassignedVisit(c.id, u.code, reason, c.geocode.lon, c.geocode.lat,
+                                   c.client.address, c.geocode.district,
+                                   tries_before=c.tries_before))
+    return out
+
+
+def renumber(route: TeamDayRoute) -> TeamDayRoute:
+    """Positions 1..n in the order of the stops."""
+    return replace(route, stops=tuple(replace(s, position=i + 1)
+                                      for i, s in enumerate(route.stops)))

@@ -1,0 +1,508 @@
+"""Store state -> routing problem: candidates with their windows, teams with their shifts.
+
+Like PyVRP's ``Model``: the builder collects what the store knows (clients in status
+``offen`` with their places, pins, outcomes' directives, announced windows) and the teams,
+checks what can possibly be planned in the span (everything else becomes an unassigned
+visit with a German reason), and emits an immutable :class:`routing.Problem` over the
+street-network matrices.
+
+Time model: day ``d`` of the span is ``start + d`` (calendar days). Within the solver,
+clock time ``t`` on day ``d`` is ``d * 86400 + t`` seconds. Weekends and the public
+holidays of the profile's Land have no shifts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from hausbesuch.casework.rules import HALF_DAYS, Directive, WorkCalendar
+from hausbesuch.config import WEEKDAYS_DE, Profile
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import Client, Geocode, TimeSlot, UnassignedVisit
+from hausbesuch.planning.options import DAY_S, PlanOptions, Progress
+
+__all__ = [
+    "Built",
+    "Candidate",
+    "ShiftOverride",
+    "Span",
+    "build_problem",
+    "depot_lonlat",
+    "make_candidate",
+    "slot_text",
+    "team_from_dict",
+    "team_to_dict",
+    "window_text",
+]
+
+
+def fmt_date(d: date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+def slot_text(slot: TimeSlot) -> str:
+    days = ",".join(WEEKDAYS_DE[d] for d in sorted(slot.weekdays))
+    return f"{days} {slot.start_min // 60:02d}:{slot.start_min % 60:02d}-" \
+        f"{slot.end_min // 60:02d}:{slot.end_min % 60:02d}"
+
+
+def window_text(client: Client) -> str:
+    return "; ".join(s.text or slot_text(s) for s in client.zeitfenster)
+
+
+# --------------------------------------------------------------------------- the span
+
+
+@dataclass(frozen=True)
+class Span:
+    """The planning days and which of them are working days."""
+
+    start: date
+    days: int
+    calendar: WorkCalendar
+
+    @property
+    def last(self) -> date:
+        return self.start + timedelta(days=self.days - 1)
+
+    def date(self, d: int) -> date:
+        return self.start + timedelta(days=d)
+
+    def index(self, day: date) -> int | None:
+        k = (day - self.start).days
+        return k if 0 <= k < self.days else None
+
+    def is_work(self, d: int) -> bool:
+        return self.calendar.is_working_day(self.date(d))
+
+    @property
+    def work_days(self) -> list[int]:
+        return [d for d in range(self.days) if self.is_work(d)]
+
+    def describe(self) -> str:
+        return f"{fmt_date(self.start)}–{fmt_date(self.last)}"
+
+    def require_work_days(self) -> None:
+        """Raise a German error when the span has no working day at all."""
+        if self.work_days:
+            return
+        free = []
+        for d in range(self.days):
+            day = self.date(d)
+            name = self.calendar.holiday_name(day)
+            free.append(f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)}"
+                        + (f" ({name})" if name else ""))
+        raise UserError(
+            f"Der Zeitraum {self.describe()} enthält keinen Arbeitstag (nur Wochenende oder "
+            f"Feiertage in {self.calendar.land or 'Deutschland'}: {', '.join(free)}). "
+            "Bitte --start oder --days ändern."
+        )
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A client that reaches the solver, with its place, windows, priority and pins."""
+
+    client: Client
+    geocode: Geocode
+    service_s: int
+    #: absolute service-start windows over the span; () means any time on the allowed days
+    windows: tuple[tuple[int, int], ...]
+    earliest_day: int
+    latest_day: int | None
+    priority: int
+    pin_team: str | None = None
+    pin_day: int | None = None
+    tries_before: int = 0
+    #: the case visit this candidate continues (a re-plan keeps visit ids)
+    visit_id: str | None = None
+    #: a window promised by an announcement letter (binding): (start, end)
+    promise: tuple[datetime, datetime] | None = None
+    #: what the pin is, for reasons ("Vereinbarter Termin am …"); "" when not pinned
+    pin_note: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.client.id
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.pin_team or self.pin_day is not None or self.promise)
+
+
+def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for x0, x1 in a:
+        for y0, y1 in b:
+            lo, hi = max(x0, y0), min(x1, y1)
+            if lo <= hi:
+                out.append((lo, hi))
+    return out
+
+
+def _merge(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(iv):
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def make_candidate(
+    client: Client,
+    geocode: Geocode,
+    *,
+    span: Span,
+    profile: Profile,
+    directive: Directive | None = None,
+    pin_team: str | None = None,
+    pin_day: date | None = None,
+    pin_time_min: int | None = None,
+    promise: tuple[datetime, datetime] | None = None,
+    visit_id: str | None = None,
+    not_before: datetime | None = None,
+) -> Candidate | UnassignedVisit:
+    """The client as a solver candidate, or an unassigned visit saying why it cannot be
+    planned in the span (German reason).
+
+    Restrictions combined: working days, the client's time windows (the whole visit fits),
+    ``angekuendigt_ab``, the directive of its outcomes (earliest day, half-days to avoid,
+    an agreed appointment), a pin to a day (and time) and a promised window; ``not_before``
+    (a re-plan's moment) excludes earlier times.
+    """
+    from hausbesuch.clients import client_priority
+
+    d = directive or Directive(status="offen")
+    service_s = int((client.besuchsdauer_min or profile.workday.visit_minutes) * 60)
+    noon = profile.casework.noon_min * 60
+    tries = d.tries
+
+    def unassigned(code: str, reason: str) -> UnassignedVisit:
+        return UnassignedVisit(client.id, code, reason, geocode.lon, geocode.lat,
+                               client.address, geocode.district, tries_before=tries)
+
+    days = span.work_days
+    if d.appointment is not None:
+        pin_day, pin_time_min = d.appointment.date(), d.appointment.hour * 60 + \
+            d.appointment.minute
+    if promise is not None:
+        pin_day = promise[0].date()
+    limits: list[tuple[str, str]] = []  # (code, reason) of each restriction that removed days
+    if pin_day is not None:
+        k = span.index(pin_day)
+        what = ("Vereinbarter Termin" if d.appointment is not None
+                else "Angekündigter Besuch" if promise is not None else "Datum laut Liste")
+        if k is None:
+            return unassigned("pin_outside_span",
+                              f"{what} am {fmt_date(pin_day)} liegt außerhalb des "
+                              f"Planungszeitraums ({span.describe()}).")
+        if k not in days:
+            return unassigned("pin_not_working_day",
+                              f"{what} am {fmt_date(pin_day)} ist kein Arbeitstag.")
+        days = [k]
+    if client.angekuendigt_ab is not None:
+        first = (client.angekuendigt_ab - span.start).days
+        days = [x for x in days if x >= first]
+        limits.append(("announced_after_span",
+                       f"Angekündigt erst ab {fmt_date(client.angekuendigt_ab)}, nach dem "
+                       f"Planungszeitraum (bis {fmt_date(span.last)})."))
+    if d.earliest is not None:
+        first = (d.earliest - span.start).days
+        days = [x for x in days if x >= first]
+        limits.append(("revisit_after_span", f"{d.reason}; das liegt nach dem "
+                       f"Planungszeitraum (bis {fmt_date(span.last)})."))
+    if not_before is not None:
+        first = (not_before.date() - span.start).days
+        days = [x for x in days if x >= first]
+    if not days:
+        code, reason = limits[-1] if limits else (
+            "no_working_day", f"Kein Arbeitstag im Planungszeitraum ({span.describe()}).")
+        return unassigned(code, reason)
+
+    # an agreed time (appointment, or a time pinned in the list) overrides the client's
+    # usual windows and the revisit half-day rule: the client said when
+    agreed = pin_day is not None and pin_time_min is not None
+    windows: list[tuple[int, int]] = []
+    restricted = False
+    for k in days:
+        wd = span.date(k).weekday()
+        iv = [(0, DAY_S - 1)]
+        if client.zeitfenster and not agreed:
+            restricted = True
+            iv = _intersect(iv, [(s.start_min * 60, s.end_min * 60 - service_s)
+                                 for s in client.zeitfenster
+                                 if wd in s.weekdays and s.end_min * 60 - service_s >= s.start_min * 60])
+        if pin_day is not None and pin_time_min is not None:
+            restricted = True
+            iv = _intersect(iv, [(pin_time_min * 60, pin_time_min * 60)])
+        if promise is not None:
+            restricted = True
+            a = promise[0].hour * 3600 + promise[0].minute * 60
+            b = promise[1].hour * 3600 + promise[1].minute * 60 - service_s
+            iv = _intersect(iv, [(a, b)])
+        if (wd, HALF_DAYS[0]) in d.avoid and not agreed:
+            restricted = True
+            iv = _intersect(iv, [(noon, DAY_S - 1)])
+        if (wd, HALF_DAYS[1]) in d.avoid and not agreed:
+            restricted = True
+            iv = _intersect(iv, [(0, noon - 1)])
+        if not_before is not None and span.date(k) == not_before.date():
+            restricted = True
+            t = not_before.hour * 3600 + not_before.minute * 60
+            iv = _intersect(iv, [(t, DAY_S - 1)])
+        windows += [(k * DAY_S + a, k * DAY_S + b) for a, b in iv]
+    windows = _merge(windows)
+    if not windows:
+        if promise is not None:
+            return unassigned("announced_window_impossible",
+                              f"angekündigt ({promise[0]:%d.%m.%Y %H:%M}–{promise[1]:%H:%M}), "
+                              "aber nicht mehr einplanbar: das Fenster passt nicht (mehr).")
+        if client.zeitfenster:
+            return unassigned(
+                "window_outside_span",
+                f"Das Zeitfenster „{window_text(client)}“ liegt an keinem möglichen Tag des "
+                f"Planungszeitraums ({span.describe()}) oder ist kürzer als die Besuchsdauer "
+                f"({service_s // 60} Min.)" + (f"; {d.reason}" if d.reason else "") + ".")
+        return unassigned("revisit_rules",
+                          f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
+                          "bleibt kein anderer Wochentag oder keine andere Tageszeit.")
+    note = ""
+    if d.appointment is not None:
+        note = f"Vereinbarter Termin am {fmt_date(d.appointment.date())}, " \
+               f"{d.appointment:%H:%M} Uhr"
+    elif promise is not None:
+        note = f"Angekündigter Besuch am {fmt_date(promise[0].date())}, " \
+               f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
+    elif pin_day is not None or pin_team:
+        note = "Festlegung laut Liste (" + ", ".join(
+            x for x in (pin_team and f"Team {pin_team}", pin_day and fmt_date(pin_day),
+                        pin_time_min is not None and f"{pin_time_min // 60:02d}:"
+                        f"{pin_time_min % 60:02d} Uhr") if x) + ")"
+    return Candidate(
+        client=client, geocode=geocode, service_s=service_s, pin_note=note,
+        windows=tuple(windows) if restricted else (),
+        earliest_day=min(days), latest_day=max(days),
+        priority=client_priority(client, span.start),
+        pin_team=pin_team, pin_day=span.index(pin_day) if pin_day is not None else None,
+        tries_before=tries, visit_id=visit_id, promise=promise,
+    )
+
+
+# --------------------------------------------------------------------------- teams
+
+
+def team_to_dict(t: Any) -> dict[str, Any]:
+    """A TeamConfig as JSON-ready dict (stored with a plan, for re-plans)."""
+    d = asdict(t)
+    d["members"] = list(t.members)
+    d["skills"] = sorted(t.skills)
+    d["weekdays"] = sorted(t.weekdays)
+    for k in ("lunch_window", "start_lonlat", "end_lonlat"):
+        d[k] = list(d[k]) if d[k] is not None else None
+    return d
+
+
+def team_from_dict(d: dict[str, Any]) -> Any:
+    from hausbesuch.teams import TeamConfig
+
+    kw = dict(d)
+    kw["members"] = tuple(kw.get("members", ()))
+    kw["skills"] = frozenset(kw.get("skills", ()))
+    kw["weekdays"] = frozenset(kw.get("weekdays", range(5)))
+    for k in ("lunch_window", "start_lonlat", "end_lonlat"):
+        if kw.get(k) is not None:
+            kw[k] = tuple(kw[k])
+    return TeamConfig(**kw)
+
+
+def depot_lonlat(profile: Profile, index: Any) -> tuple[float, float]:
+    d = profile.depot
+    if d.lon is not None and d.lat is not None:
+        return (d.lon, d.lat)
+    res = index.geocode(d.address)
+    if res.quality in ("exact", "interpolated") and res.lon is not None:
+        return (float(res.lon), float(res.lat))
+    raise UserError(
+        f"Der Standort {d.name!r} ({d.address}) wurde in den OSM-Daten nicht gefunden "
+        f"(Ergebnis: {res.quality}). Bitte lon/lat für den Standort im Profil angeben."
+    )
+
+
+def _team_place(index: Any, address: str | None, lonlat: tuple[float, float] | None,
+                what: str) -> tuple[float, float]:
+    if lonlat is not None:
+        return (float(lonlat[0]), float(lonlat[1]))
+    if address is None:
+        raise UserError(f"{what}: weder Adresse noch Koordinate angegeben.")
+    res = index.geocode(address)
+    if res.quality in ("exact", "interpolated") and res.lon is not None:
+        return (float(res.lon), float(res.lat))
+    raise UserError(f"{what}: die Adresse {address!r} wurde nicht gefunden ({res.quality}).")
+
+
+@dataclass(frozen=True)
+class ShiftOverride:
+    """A re-plan's change to one team-day: start at ``place`` at ``start_s`` (seconds of
+    the day), with or without the lunch break still to take; ``removed``: no shift."""
+
+    place: tuple[float, float] | None = None
+    start_s: int | None = None
+    lunch: bool = True
+    removed: bool = False
+
+
+# --------------------------------------------------------------------------- the problem
+
+
+@dataclass
+class Built:
+    """The routing problem and the bookkeeping to turn its solution back into a plan."""
+
+    problem: Any
+    candidates: dict[str, Candidate]
+    teams: list[Any]  # TeamConfig, with depots filled in
+    places: list[tuple[float, float]]
+    labels: list[str]
+    depot_loc: dict[int, int]  # 2*team_index (+1 for the end) -> location
+    shift_start_loc: dict[tuple[str, int], int] = field(default_factory=dict)
+    nets: dict[str, Any] = field(default_factory=dict)
+    mode_of: dict[str, str] = field(default_factory=dict)
+    snap_far: dict[str, float] = field(default_factory=dict)
+
+
+def _solver_matrices(tm: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer duration and distance matrices with the solver's unreachable sentinel
+    (``geodata.matrix.UNREACHABLE`` -> ``routing.UNREACHABLE``: the one conversion)."""
+    from routing.model import UNREACHABLE
+
+    bad = ~tm.reachable
+    dur = np.where(bad, UNREACHABLE, np.asarray(tm.durations)).astype(np.int64)
+    dist = np.where(bad, UNREACHABLE, np.asarray(tm.distances)).astype(np.int64)
+    return dur, dist
+
+
+def build_problem(
+    candidates: Sequence[Candidate],
+    teams: Sequence[Any],
+    *,
+    span: Span,
+    options: PlanOptions,
+    osm_path: Any,
+    index: Any,
+    overrides: dict[tuple[str, int], ShiftOverride] | None = None,
+    progress: Progress | None = None,
+) -> Built:
+    """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
+    travel matrices per mode over the street network, visits and team shifts."""
+    from geodata.matrix import travel_matrix
+    from geodata.network import load_network
+    from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
+
+    overrides = overrides or {}
+    mode_of = {t.id: options.mode or t.mode for t in teams}
+    places: list[tuple[float, float]] = []
+    labels: list[str] = []
+
+    def place(p: tuple[float, float], label: str) -> int:
+        if p in places:
+            return places.index(p)
+        places.append(p)
+        labels.append(label)
+        return len(places) - 1
+
+    depot_loc: dict[int, int] = {}
+    for ti, t in enumerate(teams):
+        for k, (addr, ll) in enumerate(((t.start_address, t.start_lonlat),
+                                        (t.end_address, t.end_lonlat))):
+            p = _team_place(index, addr, ll, f"Team {t.id}, {'Start' if k == 0 else 'Ende'}")
+            depot_loc[2 * ti + k] = place(p, addr or f"{p[1]:.5f}, {p[0]:.5f}")
+    shift_start_loc: dict[tuple[str, int], int] = {}
+    for key, ov in sorted(overrides.items()):
+        if ov.place is not None and not ov.removed:
+            shift_start_loc[key] = place(ov.place, "Standort beim Neuplanen")
+    first_visit = len(places)
+    cands = list(candidates)
+    places.extend((float(c.geocode.lon), float(c.geocode.lat))  # type: ignore[arg-type]
+                  for c in cands)
+    labels.extend(c.client.address for c in cands)
+    ids = [f"_ort{i}" for i in range(first_visit)] + [c.id for c in cands]
+
+    if progress:
+        progress("Fahrzeiten über das Straßennetz berechnen", 0.35)
+    nets: dict[str, Any] = {}
+    durations: dict[str, np.ndarray] = {}
+    distances: dict[str, np.ndarray] = {}
+    lon = np.array([p[0] for p in places], dtype=float)
+    lat = np.array([p[1] for p in places], dtype=float)
+    snap_far: dict[str, float] = {}
+    for mode in sorted(set(mode_of.values())):
+        net = load_network(osm_path, mode)
+        nets[mode] = net
+        tm = travel_matrix(net, lon, lat, ids=ids)
+        durations[mode], distances[mode] = _solver_matrices(tm)
+        for w in tm.snap_warnings:  # points far from every street
+            if w.distance_m is not None:
+                snap_far[str(w.id)] = float(w.distance_m)
+
+    visits = [
+        Visit(
+            id=c.id,
+            location=first_visit + k,
+            service=c.service_s,
+            time_windows=tuple(TimeWindow(a, b) for a, b in c.windows),
+            priority=c.priority,
+            skills=frozenset(c.client.sprache),
+            earliest_day=c.earliest_day,
+            latest_day=c.latest_day,
+            pin=Pin(team=c.pin_team, day=c.pin_day)
+            if (c.pin_team or c.pin_day is not None) else None,
+        )
+        for k, c in enumerate(cands)
+    ]
+    rteams = []
+    work = set(span.work_days)
+    for ti, t in enumerate(teams):
+        shifts = []
+        for d in range(span.days):
+            if d not in work or span.date(d).weekday() not in t.weekdays:
+                continue
+            ov = overrides.get((t.id, d))
+            if ov is not None and ov.removed:
+                continue
+            base = d * DAY_S
+            begin = base + t.shift_start_min * 60
+            end = base + t.shift_end_min * 60
+            if ov is not None and ov.start_s is not None:
+                begin = max(begin, base + ov.start_s)
+            if begin >= end:
+                continue
+            breaks: tuple[Any, ...] = ()
+            if t.has_lunch and (ov is None or ov.lunch):
+                lw0, lw1 = base + t.lunch_window[0] * 60, base + t.lunch_window[1] * 60
+                lw0 = max(lw0, begin)
+                if lw1 - lw0 >= 0 and lw1 <= end:
+                    breaks = (Break(TimeWindow(lw0, lw1), t.lunch_min * 60),)
+            kw: dict[str, Any] = {}
+            if (t.id, d) in shift_start_loc:
+                kw["start"] = shift_start_loc[(t.id, d)]
+            shifts.append(Shift(day=d, window=TimeWindow(begin, end), breaks=breaks, **kw))
+        rteams.append(Team(
+            id=t.id, shifts=tuple(shifts), start=depot_loc[2 * ti], end=depot_loc[2 * ti + 1],
+            skills=frozenset(t.skills), max_visits=t.max_visits_per_day, mode=mode_of[t.id],
+        ))
+    problem = Problem(visits=tuple(visits), teams=tuple(rteams), days=span.days,
+                      durations=durations, distances=distances, balance=options.balance)
+    return Built(problem=problem, candidates={c.id: c for c in cands}, teams=list(teams),
+                 places=places, labels=labels, depot_loc=depot_loc,
+                 shift_start_loc=shift_start_loc, nets=nets, mode_of=mode_of,
+                 snap_far=snap_far)

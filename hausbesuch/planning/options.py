@@ -1,0 +1,66 @@
+"""What a plan run is asked for (:class:`PlanOptions`) and what it gives (:class:`PlanResult`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import Plan
+
+#: ``progress(stage, fraction)``: a German stage description and the overall fraction done.
+Progress = Callable[[str, float], None]
+
+DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan: the span, the solver budget and an optional travel-mode override."""
+
+    start: date
+    days: int = 5
+    time_limit: float = 30.0
+    seed: int | None = 1
+    threads: int = 2
+    mode: str | None = None
+    balance: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.days <= 31:
+            raise UserError(f"--days: zwischen 1 und 31 Tagen erlaubt, erhalten {self.days}.")
+        if not self.time_limit > 0:
+            raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {self.time_limit}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "days": self.days,
+                "time_limit": self.time_limit, "seed": self.seed, "threads": self.threads,
+                "mode": self.mode, "balance": self.balance}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PlanOptions:
+        return cls(start=date.fromisoformat(d["start"]), days=int(d["days"]),
+                   time_limit=float(d["time_limit"]), seed=d.get("seed"),
+                   threads=int(d.get("threads", 2)), mode=d.get("mode"),
+                   balance=int(d.get("balance", 0)))
+
+
+@dataclass
+class PlanResult:
+    """A finished plan plus what was needed to draw it."""
+
+    plan: Plan
+    districts: Any
+    report_rows: list[dict[str, str]] = field(default_factory=list)
+    out_dir: Path | None = None
+    files: Any = None
+    plan_id: str | None = None
+    #: German warnings for the coordinator (e.g. a team that cannot do a single visit)
+    warnings: list[str] = field(default_factory=list)
+
+
+def noop_progress(stage: str, fraction: float) -> None:  # pragma: no cover - default callback
+    return None

@@ -1,0 +1,135 @@
+"""``report.csv``: one line per client of a plan (and per input row of its list)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from geodata.cache import atomic_write
+from hausbesuch.plandata import (
+    STATUS_PLANNED,
+    STATUS_REJECTED,
+    STATUS_UNASSIGNED,
+    Plan,
+    PlannedStop,
+    TeamDayRoute,
+)
+from hausbesuch.planning.builder import window_text
+
+__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "report_rows", "write_report"]
+
+REPORT_COLUMNS = (
+    "zeile",
+    "id",
+    "status",
+    "team",
+    "datum",
+    "position",
+    "ankunft",
+    "beginn",
+    "ende",
+    "zeitfenster",
+    "stadtteil",
+    "geo_qualitaet",
+    "versuche_bisher",
+    "grund",
+)
+
+#: German names of the geocoding qualities (report and pages).
+QUALITY_DE = {
+    "exact": "exakt",
+    "interpolated": "interpoliert",
+    "street": "auf Straßenebene",
+    "manual": "von Hand gesetzt",
+    "given": "Koordinate aus der Liste",
+    "unresolved": "nicht gefunden",
+}
+
+_MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
+
+
+def _field_reason(name: str, reason: str) -> str:
+    from hausbesuch.clients import field_reason
+
+    return field_reason(name, reason)
+
+
+def report_rows(
+    plan: Plan, *, total_rows: int | None = None, snap_far: dict[str, float] | None = None
+) -> list[dict[str, str]]:
+    """One row per client of the plan: planned, unassigned (reason) or rejected (reason).
+
+    Clients read from this plan's list carry their input row (``zeile``); clients from the
+    store's backlog have none. With ``total_rows`` (a list run), the rows of the list must
+    all be there, each exactly once.
+    """
+    snap_far = snap_far or {}
+    geo = {g.client_id: g for g in plan.geocodes}
+    planned: dict[str, tuple[TeamDayRoute, PlannedStop]] = {}
+    for r in plan.routes:
+        for s in r.stops:
+            planned[s.client_id] = (r, s)
+    unassigned = {u.client_id: u for u in plan.unassigned}
+    rows: list[dict[str, str]] = []
+    rejected_ids = {r.id for r in plan.rejected if r.id}
+    rejected_rows = {r.row for r in plan.rejected if r.row}
+    for c in plan.clients:
+        if c.id in rejected_ids and (c.row in rejected_rows or not c.row):
+            continue  # rejected later (address not found): reported below
+        g = geo.get(c.id)
+        row = dict.fromkeys(REPORT_COLUMNS, "")
+        row.update(zeile=str(c.row) if c.row else "", id=c.id, zeitfenster=window_text(c))
+        if g is not None:
+            row.update(stadtteil=g.district, geo_qualitaet=g.quality)
+        if c.id in planned:
+            r, s = planned[c.id]
+            row.update(
+                status=STATUS_PLANNED, team=r.team_id, datum=r.day.isoformat(),
+                position=str(s.position), ankunft=s.arrival.strftime("%H:%M"),
+                beginn=s.start.strftime("%H:%M"), ende=s.end.strftime("%H:%M"),
+                versuche_bisher=str(s.tries_before),
+            )
+            notes = []
+            if g is not None and g.quality not in ("exact", "manual", "given"):
+                notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden: "
+                             f"{g.reason}")
+            if c.id in snap_far:
+                notes.append(f"Adresse {snap_far[c.id]:.0f} m vom nächsten Weg entfernt")
+            row["grund"] = "; ".join(n for n in notes if n)
+        elif c.id in unassigned:
+            u = unassigned[c.id]
+            row.update(status=STATUS_UNASSIGNED, grund=u.reason,
+                       versuche_bisher=str(u.tries_before))
+        else:
+            raise RuntimeError(f"client {c.id} neither planned nor unassigned")
+        if c.notiz and _MARKUP.search(c.notiz):
+            # Not a reason to reject the client: the note is only ever shown as text.
+            warn = "Hinweis: Notiz enthält HTML-/Skript-Code; sie wird nur als Text angezeigt"
+            row["grund"] = f"{row['grund']}; {warn}" if row["grund"] else warn
+        rows.append(row)
+    for rej in plan.rejected:
+        row = dict.fromkeys(REPORT_COLUMNS, "")
+        row.update(zeile=str(rej.row) if rej.row else "", id=rej.id or "",
+                   status=STATUS_REJECTED, grund=_field_reason(rej.field, rej.reason))
+        g = geo.get(rej.id or "")
+        if g is not None and rej.field == "adresse":
+            row["geo_qualitaet"] = g.quality
+        rows.append(row)
+    rows.sort(key=lambda r: (r["zeile"] == "", int(r["zeile"] or 0), r["id"]))
+    if total_rows is not None:
+        listed = sum(1 for r in rows if r["zeile"])
+        if listed != total_rows:
+            raise RuntimeError(f"report has {listed} list rows for {total_rows} input rows")
+    return rows
+
+
+def write_report(rows: list[dict[str, str]], path: Path) -> None:
+    """``report.csv``: ``;``-separated UTF-8 with BOM, as German spreadsheets expect."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(REPORT_COLUMNS), delimiter=";", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("\ufeff" + buf.getvalue())

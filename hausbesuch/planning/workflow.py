@@ -1,0 +1,517 @@
+"""Plans as runs over the store: plan a span, re-plan from a moment, show a stored plan.
+
+:func:`plan_span` is what ``hausbesuch plan`` runs: optionally import a list first, then plan
+the open backlog of the store (clients in status ``offen`` with no visit already planned
+in the span; pins kept; the directives of recorded outcomes applied). Every client
+considered ends up in exactly one of three places, so nothing is lost:
+
+- ``geplant``: in a team-day route (team, day, position, times);
+- ``nicht_eingeplant``: a client the span could not hold, with a German reason;
+- ``abgelehnt``: a row that cannot be planned as it is (bad field, address not found).
+
+The plan, its case visits (stable ids) and the audit rows are written in one transaction;
+the files are views of the stored plan (:func:`write_plan_files`, ``hausbesuch show``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from hausbesuch.casework import CaseState, Casework
+from hausbesuch.casework.rules import STATUS_LABELS
+from hausbesuch.config import Profile, district_options, resolve_osm
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import OUTSIDE, Plan, Rejected, TeamDayRoute, UnassignedVisit
+from hausbesuch.planning.assemble import assemble_routes, assemble_unassigned
+from hausbesuch.planning.builder import (
+    Candidate,
+    ShiftOverride,
+    Span,
+    build_problem,
+    depot_lonlat,
+    fmt_date,
+    make_candidate,
+    team_from_dict,
+    team_to_dict,
+)
+from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
+from hausbesuch.planning.report import report_rows, write_report
+from hausbesuch.store import CaseVisitRow, Store
+
+__all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
+
+
+def _suggestion_text(s: Any) -> str:
+    return s if isinstance(s, str) else str(getattr(s, "match", None) or s)
+
+
+def _run_solver(problem: Any, options: PlanOptions, say: Progress) -> Any:
+    """Solve with the compiled improvement phase ready (compiled once per installation)."""
+    from routing import prepare, ready
+
+    if not ready():
+        say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)
+        prepare()
+    say("Touren optimieren", 0.5)
+    from routing.solve import solve
+
+    return solve(problem, time_limit=options.time_limit, seed=options.seed,
+                 threads=options.threads,
+                 progress=lambda elapsed, _obj: say(
+                     f"Touren optimieren ({elapsed:.0f} von {options.time_limit:.0f} s)",
+                     0.5 + 0.4 * min(1.0, elapsed / options.time_limit)))
+
+
+def _districts(osm_path: Path, profile: Profile, districts_file: Any) -> Any:
+    from geodata.districts import load_districts
+
+    return load_districts(osm_path, **district_options(profile, districts_file))
+
+
+def _assign(districts: Any, located: dict[str, Any]) -> dict[str, str]:
+    import numpy as np
+
+    ids = [k for k, loc in located.items() if loc.plannable]
+    if not ids:
+        return {}
+    lons = np.array([located[k].lon for k in ids], dtype=float)
+    lats = np.array([located[k].lat for k in ids], dtype=float)
+    return {k: str(n) for k, n in zip(ids, districts.assign(lons, lats), strict=True)}
+
+
+def _pending_in_span(store: Store, city: str, span: Span) -> dict[str, CaseVisitRow]:
+    """Case visits still to do (``geplant``) within the span, by client."""
+    with store.session() as s:
+        rows = s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.city == city, CaseVisitRow.status == "geplant",
+            CaseVisitRow.day >= span.start, CaseVisitRow.day <= span.last))
+        return {r.client_id: r for r in rows}
+
+
+def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any) -> list[Any]:
+    if teams is None:
+        from hausbesuch.teams import teams_for_profile
+
+        teams = teams_for_profile(profile)
+    depot = depot_lonlat(profile, index)
+    return [t.with_depot(profile.depot.address, depot) for t in teams]
+
+
+def _team_warnings(team_list: Sequence[Any], profile: Profile) -> list[str]:
+    out = []
+    shortest = profile.workday.visit_minutes
+    for t in team_list:
+        if t.shift_end_min - t.shift_start_min - (t.lunch_min if t.has_lunch else 0) < shortest:
+            out.append(f"Team „{t.id}“: die Schicht ist kürzer als ein Besuch ({shortest} Min.); "
+                       "das Team bekommt keine Besuche.")
+    return out
+
+
+def _pin_check(c: Candidate, team_ids: set[str]) -> UnassignedVisit | None:
+    if c.pin_team and c.pin_team not in team_ids:
+        return UnassignedVisit(
+            c.id, "pin_unknown_team",
+            f"Team „{c.pin_team}“ laut Liste gibt es nicht (Teams: {', '.join(sorted(team_ids))}).",
+            c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
+            tries_before=c.tries_before)
+    return None
+
+
+def _new_plan_id(created: datetime) -> str:
+    return f"{created:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def plan_span(
+    store: Store,
+    profile: Profile,
+    options: PlanOptions,
+    *,
+    actor: str,
+    teams: Sequence[Any] | None = None,
+    clients_path: str | os.PathLike[str] | None = None,
+    osm: str | os.PathLike[str] | None = None,
+    districts_file: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Plan the span from the store (after importing ``clients_path`` if given) and store
+    the plan with its case visits. Returns the result, with ``plan_id`` set."""
+    say = progress or noop_progress
+    say("Kundenliste lesen", 0.0)
+    osm_path = resolve_osm(profile, osm, progress=lambda msg: say(msg, 0.0))
+    cw = Casework(store, profile, actor=actor, osm=osm_path)
+    span = Span(options.start, options.days, cw.calendar)
+    span.require_work_days()
+    imported = cw.import_clients(clients_path, today=options.start) if clients_path else None
+    states = cw.states()
+    busy = _pending_in_span(store, profile.name, span)
+    list_ids = {c.id for c in imported.clients} if imported else set()
+    row_of = {c.id: c.row for c in imported.clients} if imported else {}
+    pool = [st for st in states if st.status == "offen" and st.client.id not in busy]
+    others = [st for st in states if st.client.id in list_ids
+              and not (st.status == "offen" and st.client.id not in busy)]
+    say("Adressen geokodieren (offline)", 0.1)
+    located = cw.locate([st.client for st in pool + others])
+    say("Stadtteile zuordnen", 0.25)
+    districts = _districts(osm_path, profile, districts_file)
+    district_of = _assign(districts, located)
+
+    rejected: list[Rejected] = list(imported.rejected) if imported else []
+    unassigned: list[UnassignedVisit] = []
+    snapshot = []
+    geocodes = []
+    candidates: list[Candidate] = []
+    other_ids = {st.client.id for st in others}
+    for st in pool + others:
+        c = replace(st.client, row=row_of.get(st.client.id, 0))
+        snapshot.append(c)
+        loc = located[c.id]
+        g = loc.geocode(district_of.get(c.id, OUTSIDE))
+        geocodes.append(g)
+        if c.id in other_ids:
+            if c.id in busy:
+                v = busy[c.id]
+                reason = (f"Bereits in Plan {v.plan_id} am {fmt_date(v.day)} eingeplant "
+                          "(zum Ändern: hausbesuch replan).")
+                code = "already_planned"
+            else:
+                reason = f"Status „{STATUS_LABELS[st.status]}“: wird nicht geplant"
+                reason += f" ({st.directive.reason})." if st.directive.reason else "."
+                code = f"status_{st.status}"
+            unassigned.append(UnassignedVisit(c.id, code, reason, g.lon, g.lat, c.address,
+                                              g.district, tries_before=st.directive.tries))
+            continue
+        if not loc.plannable:
+            hint = ""
+            if loc.suggestions:
+                hint = " Vorschläge: " + "; ".join(_suggestion_text(s) for s in loc.suggestions[:3])
+            rejected.append(Rejected(
+                row=c.row, id=c.id, field="adresse",
+                reason=f"Adresse „{c.address}“ nicht gefunden: "
+                f"{(loc.reason or 'keine Übereinstimmung').rstrip('.')}. Korrigieren mit "
+                f"„hausbesuch address {c.id} --set-address …“." + hint))
+            continue
+        cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
+                              pin_team=st.pin_team, pin_day=st.pin_day,
+                              pin_time_min=st.pin_time_min)
+        if isinstance(cand, UnassignedVisit):
+            unassigned.append(cand)
+        else:
+            candidates.append(cand)
+
+    team_list = _teams(profile, teams, cw.index)
+    team_ids = {t.id for t in team_list}
+    kept_cands = []
+    for cand in candidates:
+        bad = _pin_check(cand, team_ids)
+        (unassigned.append(bad) if bad else kept_cands.append(cand))
+    params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
+              "osm": str(osm_path),
+              "districts_file": str(districts_file) if districts_file else None,
+              "total_rows": imported.total_rows if imported else None,
+              "list": imported.source if imported else None,
+              "warnings": (imported.warnings if imported else []) + _team_warnings(team_list,
+                                                                                profile)}
+    result = _solve_and_assemble(
+        kept_cands, team_list, span=span, options=options, osm_path=osm_path, index=cw.index,
+        profile=profile, say=say, districts=districts, unassigned=unassigned,
+        rejected=rejected, clients=snapshot, geocodes=geocodes, params=params)
+    say("Plan speichern", 0.95)
+    save_plan_and_visits(store, result.plan, actor=actor)
+    result.plan_id = result.plan.id
+    say("Fertig", 1.0)
+    return result
+
+
+def _solve_and_assemble(
+    candidates: list[Candidate], team_list: list[Any], *, span: Span, options: PlanOptions,
+    osm_path: Path, index: Any, profile: Profile, say: Progress, districts: Any,
+    unassigned: list[UnassignedVisit], rejected: list[Rejected], clients: list[Any],
+    geocodes: list[Any], params: dict[str, Any],
+    overrides: dict[tuple[str, int], ShiftOverride] | None = None,
+    kept: dict[tuple[str, date], TeamDayRoute] | None = None,
+    version: int = 1, predecessor_id: str | None = None,
+) -> PlanResult:
+    from routing.vroom_json import solution_to_json
+
+    routes: list[TeamDayRoute] = []
+    solution_json: dict[str, Any] = {}
+    snap_far: dict[str, float] = {}
+    built = build_problem(candidates, team_list, span=span, options=options,
+                          osm_path=osm_path, index=index, overrides=overrides, progress=say)
+    solution = _run_solver(built.problem, options, say)
+    say("Wege für die Karten berechnen", 0.9)
+    solution_json = solution_to_json(built.problem, solution)
+    routes = assemble_routes(built, solution, span, kept=kept)
+    unassigned = unassigned + assemble_unassigned(built, solution)
+    snap_far = built.snap_far
+    params["snap_far"] = snap_far
+    created = datetime.now().replace(microsecond=0)
+    row_of = {c.id: (c.row or 10**9, i) for i, c in enumerate(clients)}
+    plan = Plan(
+        id=_new_plan_id(created), city=profile.name, created_at=created, start=span.start,
+        days=span.days, routes=routes,
+        unassigned=sorted(unassigned, key=lambda u: row_of.get(u.client_id, (10**9, 0))),
+        rejected=sorted(rejected, key=lambda r: (r.row or 10**9, r.id or "")),
+        clients=clients, geocodes=geocodes, solution=solution_json,
+        version=version, predecessor_id=predecessor_id, params=params,
+    )
+    result = PlanResult(plan=plan, districts=districts,
+                        warnings=list(params.get("warnings") or []))
+    result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
+                                     snap_far=snap_far)
+    return result
+
+
+def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
+                         keep_ids: Sequence[str] = ()) -> str:
+    """Store a plan and its case visits in one transaction (every visit audited).
+
+    Case visits of the plan's stops are created or, for ids that exist (a re-plan), moved
+    to this plan version. A case visit of ``keep_ids`` that the plan no longer holds is
+    marked ``entfallen``.
+    """
+    now = datetime.now()
+    with store.session() as s:
+        store.save_plan(plan, actor=actor, session=s)
+        seen = set()
+        for r in plan.routes:
+            for st in r.stops:
+                seen.add(st.visit_id)
+                v = s.get(CaseVisitRow, st.visit_id)
+                if v is None:
+                    v = CaseVisitRow(visit_id=st.visit_id, city=plan.city, client_id=st.client_id,
+                                     try_no=st.tries_before + 1, created_at=now, status="geplant")
+                    s.add(v)
+                    action = "besuch_geplant"
+                elif v.status == "erledigt":
+                    continue  # a visit with an outcome stays as it was recorded
+                else:
+                    action = "besuch_verschoben" if (v.team_id, v.day, v.start_at) != (
+                        r.team_id, r.day, st.start) else "besuch_unveraendert"
+                v.plan_id, v.team_id, v.day = plan.id, r.team_id, r.day
+                v.start_at, v.end_at, v.updated_at, v.status = st.start, st.end, now, "geplant"
+                if action != "besuch_unveraendert":
+                    store.audit(actor, action, city=plan.city, client_id=st.client_id,
+                                plan_id=plan.id, visit_id=st.visit_id,
+                                details={"team": r.team_id, "tag": r.day.isoformat(),
+                                         "beginn": st.start.strftime("%H:%M")}, session=s)
+        for vid in keep_ids:
+            if vid in seen:
+                continue
+            v = s.get(CaseVisitRow, vid)
+            if v is not None and v.status == "geplant":
+                v.status, v.updated_at, v.plan_id = "entfallen", now, plan.id
+                store.audit(actor, "besuch_entfallen", city=plan.city, client_id=v.client_id,
+                            plan_id=plan.id, visit_id=vid, session=s)
+    return plan.id
+
+
+# --------------------------------------------------------------------------- files
+
+
+def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profile: Profile) -> Any:
+    """Write plan.json, report.csv and the maps/pages/GPX/print sheets into ``out_dir``."""
+    from geodata.cache import atomic_write
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import write_outputs
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out / "plan.json", "w", encoding="utf-8", newline="") as fh:
+        fh.write(json.dumps(result.plan.solution, ensure_ascii=False, indent=1))
+    write_report(result.report_rows, out / "report.csv")
+    settings = MapSettings(city=profile.name, **profile.map.model_dump())
+    result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings)
+    result.out_dir = out
+    return result.files
+
+
+def show_plan(store: Store, plan_id: str, profile: Profile, *,
+              osm: str | os.PathLike[str] | None = None) -> PlanResult:
+    """A stored plan as a result ready for :func:`write_plan_files` (the same files the
+    ``plan`` run wrote, apart from the creation time)."""
+    plan = store.load_plan(plan_id)
+    if plan.city != profile.name:
+        raise UserError(f"Plan {plan_id} gehört zu {plan.city}, nicht zu {profile.name} "
+                        f"(--city angeben).")
+    params = plan.params or {}
+    osm_path = resolve_osm(profile, osm or params.get("osm"))
+    districts = _districts(osm_path, profile, params.get("districts_file"))
+    result = PlanResult(plan=plan, districts=districts, plan_id=plan.id,
+                        warnings=list(params.get("warnings") or []))
+    result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
+                                     snap_far=params.get("snap_far") or {})
+    return result
+
+
+# --------------------------------------------------------------------------- re-plan
+
+
+def replan(
+    store: Store,
+    plan_id: str,
+    profile: Profile,
+    *,
+    moment: datetime,
+    actor: str,
+    without_teams: Sequence[str] = (),
+    time_limit: float | None = None,
+    osm: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """A new version of a plan: every visit before ``moment`` (and every visit with an
+    outcome) stays as it was; the rest of the span is re-optimized from where each team is
+    at that moment, pins kept, ``without_teams`` removed for the rest of that day.
+    """
+    say = progress or noop_progress
+    old = store.load_plan(plan_id)
+    if old.city != profile.name:
+        raise UserError(f"Plan {plan_id} gehört zu {old.city}, nicht zu {profile.name} "
+                        "(--city angeben).")
+    newer = [p for p in store.list_plans(old.city) if _predecessor(store, p.id) == plan_id]
+    if newer:
+        raise UserError(f"Plan {plan_id} wurde bereits durch Plan {newer[0].id} ersetzt; "
+                        f"bitte diesen neu planen.")
+    params = dict(old.params or {})
+    if "options" not in params or "teams" not in params:
+        raise UserError(f"Plan {plan_id} enthält nicht die Angaben zum Neuplanen (er stammt "
+                        "von einer älteren Version); bitte neu planen mit hausbesuch plan.")
+    options = PlanOptions.from_dict(params["options"])
+    if time_limit is not None:
+        options = replace(options, time_limit=time_limit)
+    span_end = datetime.combine(old.start + timedelta(days=old.days), datetime.min.time())
+    span_start = datetime.combine(old.start, datetime.min.time())
+    if not span_start <= moment < span_end:
+        raise UserError(f"--from {moment:%d.%m.%Y %H:%M} liegt nicht im Zeitraum des Plans "
+                        f"({fmt_date(old.start)}–{fmt_date(old.start + timedelta(days=old.days - 1))}).")
+    team_list = [team_from_dict(d) for d in params["teams"]]
+    ids = {t.id for t in team_list}
+    unknown = [t for t in without_teams if t not in ids]
+    if unknown:
+        raise UserError(f"--without-team: Team „{unknown[0]}“ gibt es in Plan {plan_id} nicht "
+                        f"(Teams: {', '.join(sorted(ids))}).")
+    say("Plan laden", 0.0)
+    osm_path = resolve_osm(profile, osm or params.get("osm"))
+    cw = Casework(store, profile, actor=actor, osm=osm_path)
+    span = Span(old.start, old.days, cw.calendar)
+    with store.session() as s:
+        recorded = {v.visit_id for v in s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.plan_id == plan_id, CaseVisitRow.status == "erledigt"))}
+    day_index = (moment.date() - old.start).days
+    kept: dict[tuple[str, date], TeamDayRoute] = {}
+    overrides: dict[tuple[str, int], ShiftOverride] = {}
+    moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
+    for r in old.routes:
+        if r.day < moment.date():
+            kept[(r.team_id, r.day)] = r  # earlier days stay whole
+            continue
+        stay = [st for st in r.stops if st.start < moment or st.visit_id in recorded]
+        go = [st for st in r.stops if st not in stay]
+        moving += [(st.client_id, st.visit_id) for st in go]
+        if r.day == moment.date():
+            if stay:
+                kept[(r.team_id, r.day)] = replace(
+                    r, stops=tuple(stay), return_=stay[-1].end,
+                    lunch=r.lunch if r.lunch and r.lunch[0] < moment else None)
+        elif stay:  # recorded visits on later days stay where they are
+            kept[(r.team_id, r.day)] = replace(r, stops=tuple(stay))
+    for t in team_list:
+        before = kept.get((t.id, moment.date()))
+        if t.id in without_teams:
+            overrides[(t.id, day_index)] = ShiftOverride(removed=True)
+            continue
+        if before is not None and before.stops:
+            last = before.stops[-1]
+            start_s = max(moment, last.end) - datetime.combine(moment.date(), datetime.min.time())
+            overrides[(t.id, day_index)] = ShiftOverride(
+                place=(last.lon, last.lat), start_s=int(start_s.total_seconds()),
+                lunch=before.lunch is None)
+        else:
+            start_s = moment - datetime.combine(moment.date(), datetime.min.time())
+            overrides[(t.id, day_index)] = ShiftOverride(start_s=int(start_s.total_seconds()))
+    for key in [k for k in kept if k[1] > moment.date()]:
+        # later days with recorded visits: their remaining capacity is not re-planned
+        ti = key[0]
+        overrides[(ti, (key[1] - old.start).days)] = ShiftOverride(removed=True)
+    # the candidates: the moving visits plus what the old plan could not hold
+    moving_ids = {cid for cid, _ in moving}
+    visit_of = dict(moving)
+    pool_ids = list(moving_ids | {u.client_id for u in old.unassigned})
+    states = {st.client.id: st for st in cw.states(pool_ids)}
+    with store.session() as s:
+        promises = {
+            v.client_id: (v.promised_start, v.promised_end)
+            for v in s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.visit_id.in_(list(visit_of.values())),
+                CaseVisitRow.promised_start.is_not(None)))
+        }
+    say("Adressen geokodieren (offline)", 0.1)
+    pool: list[CaseState] = [states[c] for c in pool_ids if c in states
+                             and (states[c].status == "offen" or c in moving_ids)]
+    located = cw.locate([st.client for st in pool])
+    districts = _districts(osm_path, profile, params.get("districts_file"))
+    district_of = _assign(districts, located)
+    geo_old = {g.client_id: g for g in old.geocodes}
+    candidates: list[Candidate] = []
+    unassigned: list[UnassignedVisit] = []
+    for st in sorted(pool, key=lambda x: x.client.id):
+        c = st.client
+        loc = located[c.id]
+        g = loc.geocode(district_of.get(c.id, OUTSIDE)) if loc.plannable else geo_old.get(c.id)
+        if g is None or g.lon is None:
+            continue
+        cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
+                              pin_team=st.pin_team, pin_day=st.pin_day,
+                              pin_time_min=st.pin_time_min, promise=promises.get(c.id),
+                              visit_id=visit_of.get(c.id), not_before=moment)
+        if isinstance(cand, UnassignedVisit):
+            unassigned.append(cand)
+        elif (bad := _pin_check(cand, ids)) is not None:
+            unassigned.append(bad)
+        else:
+            candidates.append(cand)
+    handled = {c.id for c in candidates} | {u.client_id for u in unassigned}
+    for u in old.unassigned:  # clients no longer open keep their old reason
+        if u.client_id not in handled:
+            unassigned.append(u)
+    params.update(replan_from=moment.isoformat(timespec="minutes"),
+                  without_teams=list(without_teams))
+    params["options"] = options.to_dict()
+    result = _solve_and_assemble(
+        candidates, team_list, span=span, options=options, osm_path=osm_path,
+        index=cw.index, profile=profile, say=say, districts=districts,
+        unassigned=unassigned, rejected=list(old.rejected), clients=list(old.clients),
+        geocodes=list(old.geocodes), params=params, overrides=overrides, kept=kept,
+        version=old.version + 1, predecessor_id=old.id)
+    # announced visits that cannot be kept get the reason the letters issue asks for
+    for i, u in enumerate(result.plan.unassigned):
+        if u.client_id in promises and not u.reason.startswith("angekündigt"):
+            ps, pe = promises[u.client_id]
+            result.plan.unassigned[i] = replace(
+                u, code="announced_unplannable",
+                reason=f"angekündigt ({ps:%d.%m.%Y %H:%M}–{pe:%H:%M}), aber nicht mehr "
+                f"einplanbar: {u.reason}")
+    result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
+                                     snap_far=result.plan.params.get("snap_far"))
+    say("Plan speichern", 0.95)
+    save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving])
+    result.plan_id = result.plan.id
+    say("Fertig", 1.0)
+    return result
+
+
+def _predecessor(store: Store, plan_id: str) -> str | None:
+    from hausbesuch.store import PlanRow
+
+    with store.session() as s:
+        return s.scalar(select(PlanRow.predecessor_id).where(PlanRow.id == plan_id))
+
