@@ -300,10 +300,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", type=Path, help="write the per-week figures here")
     args = ap.parse_args(argv)
 
+    from geodata.geocode import load_index
     from hausbesuch.config import load_profile, resolve_osm
+    from hausbesuch.planning.builder import depot_lonlat
 
     profile = load_profile(args.town)
-    places = town_places(resolve_osm(profile), profile)
+    osm = resolve_osm(profile)
+    n_all = args.clients + args.new_per_week * args.weeks
+    # a compact area around the depot that walking teams can cover (as the demo does)
+    places = town_places(osm, profile, near=depot_lonlat(profile, load_index(osm)),
+                         at_least=6 * n_all)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = args.out / stamp
     runs = []

@@ -375,11 +375,13 @@ def records_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[ContactRecord]:
     return out
 
 
-def records_from_store(store: Any, city: str) -> list[ContactRecord]:
+def records_from_store(store: Any, city: str, *, until: datetime | None = None
+                       ) -> list[ContactRecord]:
     """The city's outcomes as model records (reads no name, no address; only this city).
 
     The minute of day is the outcome's ``time_min``, else the start of the visit it was
     recorded for; the district is the one the newest plan of the city gave the client.
+    ``until``: only outcomes recorded up to that moment (what a plan made then knew).
     """
     from sqlalchemy import select
 
@@ -391,7 +393,8 @@ def records_from_store(store: Any, city: str) -> list[ContactRecord]:
                    OutcomeRow.result, CaseVisitRow.start_at)
             .outerjoin(CaseVisitRow, (CaseVisitRow.visit_id == OutcomeRow.visit_id)
                        & (CaseVisitRow.city == city))
-            .where(OutcomeRow.city == city)
+            .where(OutcomeRow.city == city,
+                   *(() if until is None else (OutcomeRow.recorded_at <= until,)))
             .order_by(OutcomeRow.day, OutcomeRow.id)
         ).all()
         if not rows:
@@ -419,9 +422,10 @@ def settings_from_profile(profile: Any) -> ModelSettings:
                          weekday_weight=r.weekday_weight, neighbour_weight=r.neighbour_weight)
 
 
-def model_for_city(store: Any, profile: Any) -> ContactModel:
-    """The fitted model of the profile's city from the store's outcomes of that city."""
-    return ContactModel.fit(records_from_store(store, profile.name),
+def model_for_city(store: Any, profile: Any, *, until: datetime | None = None) -> ContactModel:
+    """The fitted model of the profile's city from the store's outcomes of that city
+    (``until``: recorded up to that moment)."""
+    return ContactModel.fit(records_from_store(store, profile.name, until=until),
                             profile.erreichbarkeit.band_minutes(), settings_from_profile(profile))
 
 
@@ -477,6 +481,19 @@ def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> dict[str,
         text = "; ".join(model.reasons(s.client_id, s.district, band))
         out[s.client_id] = VisitChance(p, text or "noch keine Erfahrungswerte")
     return out
+
+
+def plan_chances(store: Any, profile: Any, plan: Any) -> dict[str, VisitChance]:
+    """Chance and reasons per planned visit of a stored plan, for its pages and views.
+
+    The model is fitted on the outcomes recorded up to the plan's creation, so a plan's
+    pages say what the planner knew when it planned, and writing them again later
+    (``hausbesuch show``, the web app) gives the same text.
+    """
+    if profile.erreichbarkeit.mode != "modell":
+        return {}
+    model = model_for_city(store, profile, until=plan.created_at)
+    return visit_chances(model, (s for r in plan.routes for s in r.stops))
 
 
 # --------------------------------------------------------------------------- planning
@@ -798,3 +815,16 @@ def adjust_problem(
     if not adj:
         return problem, adj, model
     return replace(problem, visits=tuple(visits)), adj, model
+
+
+def adjust_built(built: Any, *, store: Any, profile: Any, start: date, seed: int = 0) -> Any:
+    """:func:`adjust_problem` for the planning builder's ``Built`` (hausbesuch.planning.
+    builder): districts from its candidates' geocodes, revisits = candidates with tries
+    before. Returns ``built`` itself when nothing changes (no outcomes: the plan is exactly
+    the plan without the model)."""
+    cands = built.candidates
+    problem, adj, _ = adjust_problem(
+        built.problem, profile=profile, store=store, start=start,
+        district_of={k: c.geocode.district for k, c in cands.items()},
+        revisits={k for k, c in cands.items() if c.tries_before > 0}, seed=seed)
+    return built if problem is built.problem else replace(built, problem=problem)
