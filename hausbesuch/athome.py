@@ -638,9 +638,9 @@ def _choose_cells(
     """The (day, band) cells each visit may use, with their chances.
 
     Without ``capacity``: the cells whose chance is at least ``keep_factor`` × the best.
-    With it, cells are priced by their scarcity (:func:`_priced_cells`), so that a
-    district whose people are all at home in the afternoon does not pile its visits into
-    the few afternoon hours of the week.
+    With it, the cells' scarcity decides which chance each visit can aim for
+    (:func:`_priced_cells`), so that a district whose people are all at home in the
+    afternoon does not pile its visits into the few afternoon hours of the week.
     """
     out: dict[str, list[tuple[tuple[int, int], float]]] = {}
     items = []
@@ -664,13 +664,15 @@ def _priced_cells(
     keep_factor: float,
     capacity: Mapping[tuple[int, int], float],
 ) -> dict[str, list[tuple[tuple[int, int], float]]]:
-    """Cells by price: the linear relaxation of "give each visit one cell, at most
-    ``capacity`` visits per cell, maximise Σ priority × chance" prices every cell (the
-    dual of its capacity). A visit may use the cells whose price-adjusted chance
-    ``chance - price / priority`` is within ``(1 - keep_factor) ×`` its best chance of the
-    best price-adjusted chance. Without scarcity all prices are 0 and this is the plain
-    rule (chance at least ``keep_factor`` × the best); where everybody prefers the same
-    afternoon, its price sends the visits that lose least to other times.
+    """Cells under scarcity: the linear relaxation of "give each visit one cell, at most
+    ``capacity`` visits per cell, maximise Σ priority × chance" (HiGHS) says which level
+    of chance each visit can aim for: the best chance among the cells it is given. A
+    visit may then use every cell whose chance is at least ``keep_factor`` × that level.
+
+    Without scarcity every visit is given its best cell and this is the plain rule. Where
+    everybody prefers the same afternoon, the afternoon goes to the visits that lose most
+    elsewhere; the others aim lower and keep more cells (so their windows stay wide).
+    A visit the relaxation leaves out entirely (no room anywhere) keeps the plain rule.
     """
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
@@ -691,17 +693,15 @@ def _priced_cells(
     a = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(items) + len(keys), len(var)))
     b = np.concatenate([np.ones(len(items)), [max(capacity.get(k, 0.0), 0.0) for k in keys]])
     res = linprog(np.array(cost), A_ub=a.tocsr(), b_ub=b, bounds=(0, 1), method="highs")
-    price = np.zeros(len(keys))
-    if res.status == 0 and res.ineqlin is not None:
-        price = np.maximum(0.0, -np.asarray(res.ineqlin.marginals[len(items):], dtype=float))
+    level: dict[int, float] = {}
+    if res.status == 0:
+        for (i, k), x in zip(var, res.x, strict=True):
+            if x > 1e-6:
+                level[i] = max(level.get(i, 0.0), items[i][1][k])
     out: dict[str, list[tuple[tuple[int, int], float]]] = {}
-    for v, best in items:
-        w = max(float(v.priority), 0.5)
-        top = max(best.values())
-        net = {k: p - price[col[k]] / w for k, p in best.items()}
-        top_net = max(net.values())
-        out[v.id] = [(k, best[k]) for k in best
-                     if net[k] >= top_net - (1 - keep_factor) * top - 1e-12]
+    for i, (v, best) in enumerate(items):
+        aim = level.get(i, max(best.values()))
+        out[v.id] = [(k, p) for k, p in best.items() if p >= keep_factor * aim - 1e-12]
     return out
 
 

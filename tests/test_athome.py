@@ -245,3 +245,35 @@ def test_route_page_and_sheet_show_chance_and_reason() -> None:
         assert "Chance auf Kontakt" in html_text and c.percent in html_text
         assert "ohne Erfolg" in html_text
         assert not any(name in html_text for name in CLIENT_NAMES)
+
+
+def test_scarce_afternoons_go_to_those_who_lose_most_elsewhere() -> None:
+    """Everybody is likelier at home in the afternoon, but the week has few afternoon
+    slots: they are kept for the district where mornings fail; the visits of the district
+    where mornings are nearly as good may go either way (their windows stay wide)."""
+    recs = []
+    for i in range(40):
+        day = MONDAY + timedelta(days=i % 5)
+        recs.append(rec(f"A{i}", "Schicht", day, 500, "angetroffen" if i % 10 == 0 else
+                        "nicht_angetroffen"))
+        recs.append(rec(f"A{i}", "Schicht", day, 900, "angetroffen" if i % 10 else
+                        "nicht_angetroffen"))
+        recs.append(rec(f"B{i}", "Ruhig", day, 500, "angetroffen" if i % 5 < 2 else
+                        "nicht_angetroffen"))
+        recs.append(rec(f"B{i}", "Ruhig", day, 900, "angetroffen" if i % 5 < 3 else
+                        "nicht_angetroffen"))
+    model = ContactModel.fit(recs, ((480, 720), (720, 960)))  # mornings and afternoons
+    visits = [Visit(id=f"a{i}", location=i, service=2700, priority=50) for i in range(5)]
+    visits += [Visit(id=f"b{i}", location=10 + i, service=2700, priority=50) for i in range(5)]
+    district_of = {v.id: ("Schicht" if v.id[0] == "a" else "Ruhig") for v in visits}
+    capacity = {(d, b): (1.0 if b == 1 else 10.0) for d in range(5) for b in range(2)}
+    _, plain = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of)
+    _, priced = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of,
+                              capacity=capacity)
+    # without capacity both districts would be sent to the afternoon only
+    assert all({b for _, b in plain[v.id].kept_bands} == {1} for v in visits)
+    for v in visits:
+        if v.id[0] == "a":
+            assert {b for _, b in priced[v.id].kept_bands} == {1}
+        else:
+            assert v.id not in priced or {b for _, b in priced[v.id].kept_bands} == {0, 1}
