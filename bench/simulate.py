@@ -20,7 +20,11 @@ working hour (from leaving to returning, lunch included), travel minutes per vis
 ratios to baseline (a); plus the error of the learned district rates against the hidden ones
 week by week (arm ``modell``).
 
-    python bench/simulate.py --town bad-hersfeld --weeks 6 --seeds 5 --time-limit 3
+    python bench/simulate.py --town bad-hersfeld --weeks 6 --seeds 5 --clients 100 \
+        --new-per-week 25 --time-limit 8
+
+(about an hour on the shared 2-core machine. With a few seconds only, OR-Tools may not
+find a first solution for the many narrowed windows of the model arm on a loaded machine.)
 """
 
 from __future__ import annotations
@@ -292,9 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--weeks", type=int, default=6)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--first-seed", type=int, default=1)
-    ap.add_argument("--clients", type=int, default=120, help="initial list")
-    ap.add_argument("--new-per-week", type=int, default=30)
-    ap.add_argument("--time-limit", type=float, default=3.0, help="solver seconds per plan")
+    ap.add_argument("--clients", type=int, default=100, help="initial list")
+    ap.add_argument("--new-per-week", type=int, default=25)
+    ap.add_argument("--time-limit", type=float, default=8.0, help="solver seconds per plan")
     ap.add_argument("--arms", default=",".join(ARMS))
     ap.add_argument("--out", type=Path, default=Path("/tmp/hausbesuch-simulation"))
     ap.add_argument("--json", type=Path, help="write the per-week figures here")
