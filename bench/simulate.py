@@ -246,6 +246,50 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base: Path) -
     return run
 
 
+def collect(folder: Path, weeks: int, truth: dict[str, np.ndarray] | None = None,
+            weight: dict[str, int] | None = None) -> ArmRun | None:
+    """Read a finished arm-seed folder back from its database (None when incomplete):
+    the figures come from the stored plans and outcomes, as a coordinator would see them."""
+    from sqlalchemy import select
+
+    from hausbesuch.athome import DEFAULT_BANDS, ContactModel, records_from_store
+    from hausbesuch.store import OutcomeRow, Store
+
+    arm, seed = folder.name.rsplit("-", 1)
+    db = folder / "faelle.db"
+    if arm not in ARMS or not db.exists():
+        return None
+    run = ArmRun(arm, int(seed))
+    with Store.open(f"sqlite:///{db}") as store:
+        infos = sorted(store.list_plans(), key=lambda i: i.created_at)
+        plans = [store.load_plan(i.id) for i in infos]
+        with store.session() as s:
+            result_of = {o.visit_id: o.result for o in s.scalars(select(OutcomeRow))}
+        if len(plans) < weeks:
+            return None
+        for k, plan in enumerate(plans[:weeks]):
+            w = WeekStats()
+            for r in plan.routes:
+                if not r.stops:
+                    continue
+                w.travel_s += r.travel_s
+                w.work_s += int((r.return_ - r.depart).total_seconds())
+                for st in r.stops:
+                    if st.visit_id not in result_of:
+                        return None  # outcomes of this week were not recorded
+                    w.visits += 1
+                    w.contacts += result_of[st.visit_id] in CONTACT
+            run.weeks.append(w)
+            if truth is not None and weight is not None and arm == "modell":
+                until = plans[k + 1].created_at if k + 1 < len(plans) else None
+                model = ContactModel.fit(records_from_store(store, plan.city, until=until),
+                                         DEFAULT_BANDS)
+                run.district_mae.append(sum(
+                    weight[d] * float(np.abs(model.district_rate(d)[:5] - truth[d][:5]).mean())
+                    for d in truth) / sum(weight.values()))
+    return run
+
+
 def _ms(values: list[float], fmt: str = "{:.3f}") -> str:
     m = statistics.mean(values)
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
@@ -302,6 +346,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--arms", default=",".join(ARMS))
     ap.add_argument("--out", type=Path, default=Path("/tmp/hausbesuch-simulation"))
     ap.add_argument("--json", type=Path, help="write the per-week figures here")
+    ap.add_argument("--collect", type=Path, nargs="*",
+                    help="no simulation: read finished runs (folders of earlier --out runs) "
+                    "back from their databases and print the table")
     args = ap.parse_args(argv)
 
     from geodata.geocode import load_index
@@ -318,7 +365,22 @@ def main(argv: list[str] | None = None) -> None:
     base = args.out / stamp
     runs = []
     t0 = time.perf_counter()
+    if args.collect is not None:
+        from hausbesuch.athome import DEFAULT_BANDS
+
+        seen = set()
+        for folder in sorted(f for top in args.collect for f in top.glob("*-*") if f.is_dir()):
+            pop, _, _ = make_population(places, n_all, int(folder.name.rsplit("-", 1)[1]))
+            truth = district_truth(pop, DEFAULT_BANDS, START)
+            weight = {d: sum(h.district == d for h in pop) for d in truth}
+            run = collect(folder, args.weeks, truth, weight)
+            if run is not None and (run.arm, run.seed) not in seen:
+                seen.add((run.arm, run.seed))
+                runs.append(run)
+        args.seeds = len({r.seed for r in runs})
     for seed in range(args.first_seed, args.first_seed + args.seeds):
+        if args.collect is not None:
+            break
         for arm in args.arms.split(","):
             runs.append(run_arm(arm, seed, args, places, base))
     print()
