@@ -23,13 +23,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from geodata import addresses  # noqa: E402
-from geodata._geocode_testset import (  # noqa: E402
+from geodata.geocode import AddressIndex, load_index  # noqa: E402
+from tests.geocode_testset import (  # noqa: E402
     distance_m,
     nonexistent_cases,
     read_osm_addresses,
     typed_cases,
 )
-from geodata.geocode import AddressIndex, load_index  # noqa: E402
 
 SHARED = Path(os.environ.get("HAUSBESUCH_SHARED_DATA", REPO.parent / "shared" / "data"))
 EXTRACTS = {

@@ -294,6 +294,31 @@ def _find_number(part: str) -> re.Match[str] | None:
     return None
 
 
+#: A c/o marker inside a part, after other text ("Am Markt 16 c/o Meier",
+#: "36251 Bad Hersfeld c/o Meier"); "bei" only right after a house number, since town
+#: names may hold it ("Neustadt bei Coburg").
+_CO_INNER_RE = re.compile(
+    r"\s+(?=(?:c\s*/\s*o|c\.\s*o\.|z\.\s*h(?:d|än|aen)\.?|zu\s+h(?:ä|ae)nden|"
+    r"wohnhaft\s+bei)(?:[\s.:]|$))|(?<=\d)(?:\s*[a-z])?\s+(?=bei\s)",
+    re.IGNORECASE,
+)
+
+
+#: Words that start a street name after "Bei"/"Beim": "Bei der Kirche", "Bei den Linden".
+_STREET_ARTICLE = re.compile(r"\s*(?:der|den|dem|die|das|st\.|sankt)\s", re.IGNORECASE)
+
+
+def _split_inner_co(part: str) -> list[str]:
+    """``"Am Markt 16 c/o Meier"`` -> ``["Am Markt 16", "c/o Meier"]``: a c/o line that
+    follows other text in the same comma part becomes its own part (and is dropped as a
+    c/o line), so that it is never read as the town or as a house-number suffix."""
+    m = _CO_INNER_RE.search(part)
+    if not m or m.start() == 0:
+        return [part]
+    head = part[: m.end()] if m.group(0).strip() else part[: m.start()]
+    return [_clean(head), _clean(part[m.end():])]
+
+
 @lru_cache(maxsize=65536)
 def parse_address(text: str) -> ParsedAddress:
     """Parse one address line. Never raises; unreadable parts stay empty.
@@ -305,12 +330,18 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     raw = text if isinstance(text, str) else str(text)
     s = unicodedata.normalize("NFC", raw).translate(_CLEAN_TABLE)
     s = _LINEBREAKS.sub(",", s)
-    parts = [_clean(p) for p in s.split(",")]
+    parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
     extra: list[str] = []
     kept: list[str] = []
     for p in parts:
-        co_line = _CO_RE.match(p) and not (_find_number(_CO_RE.sub("", p)) and len(parts) == 1)
+        m_co = _CO_RE.match(p)
+        has_number = m_co is not None and _find_number(_CO_RE.sub("", p)) is not None
+        # "Bei der Kirche 3" is a street (a c/o line "bei Meier" has no house number)
+        street_like = has_number and m_co is not None and m_co.group(0).lower().startswith("b")
+        only_number = has_number and not any(
+            _find_number(q) for q in parts if q is not p)
+        co_line = m_co and not street_like and not only_number
         if co_line or _COUNTRY_RE.match(p):
             extra.append(p)
         else:
@@ -398,7 +429,10 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
                 extra.append(q)
     street = _clean(_NR_PREFIX_RE.sub("", street))
     m_co = _CO_RE.match(street)
-    if m_co and street[m_co.end():].strip():  # "bei Müller Hauptstr. 5" (one line)
+    article = _STREET_ARTICLE.match(street[m_co.end():]) if m_co else None
+    if m_co and street[m_co.end():].strip() and not (
+        article and m_co.group(0).lower().startswith("b")
+    ):  # "bei Müller Hauptstr. 5" (one line); "Bei der Kirche" is a street name
         extra.append(street[: m_co.end()])
         street = _clean(street[m_co.end():])
     if town:

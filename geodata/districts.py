@@ -425,6 +425,12 @@ def _file_districts(
             f"Die Bezirksdatei kann nicht gelesen werden: {path} ({msg}). Erwartet wird "
             "GeoJSON, GeoPackage oder Shapefile mit Polygonen und einer Namensspalte."
         ) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
+        # a table without geometry (a CSV, a spreadsheet) reads as a plain DataFrame
+        raise DistrictsError(
+            f"Die Bezirksdatei {path.name} enthält keine Geometrien (eine Tabelle?). Erwartet "
+            "wird GeoJSON, GeoPackage oder Shapefile mit Polygonen und einer Namensspalte."
+        )
     columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     if len(gdf) == 0:
         raise DistrictsError(f"Die Bezirksdatei enthält keine Objekte: {path}")

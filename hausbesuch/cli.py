@@ -6,6 +6,10 @@ import importlib
 
 import typer
 
+from hausbesuch.commands._german import install as _german_cli
+
+_german_cli()
+
 app = typer.Typer(
     name="hausbesuch",
     help="Offline-Planung aufsuchender Hausbesuche für Jobcenter (§16k SGB II).",
@@ -30,6 +34,9 @@ COMMAND_MODULES = (
     "plan",
     "casework",
     "demo",
+    "letters",
+    "export",
+    "web",
 )
 
 for _name in COMMAND_MODULES:

@@ -20,14 +20,17 @@ address                       one column (``adresse``) or split columns
 ``notiz``                     free text
 ============================  ========================================================
 
-Text is kept as given (escaping is the renderers' job); control characters are removed.
+Text is kept as given (escaping is the renderers' job); control characters are removed;
+a note longer than :data:`MAX_NOTE_LENGTH` characters is cut with a visible marker. A list
+without data rows is an error (:class:`UserError`, exit code 2 in the CLI).
 Columns that are not recognised are kept in :attr:`Client.extra`; split name columns
 (``Nachname``/``Vorname``) form ``name`` and never go into ``extra``.
 
 A row is rejected (one :class:`Rejected` per row; ``field`` is the first bad field, the
-reason lists every problem) when: the ID is missing, too long, or repeats an earlier row's ID
-(the later rows are rejected and the reason names the first row); the address or its street
-is missing; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
+reason lists every problem) when: the ID is missing, too long, a boolean cell of a workbook,
+or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
+``K-100004``; the later rows are rejected and the reason names both rows); the address or its
+street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
 lies after ``today``; ``angekuendigt_ab`` lies more than a year ahead; a time window cannot be
 read, has an invalid time or ends before it starts; the duration is unreadable, not positive
 or longer than :data:`MAX_DURATION_MIN`. Whether an address exists (an unknown street) is
@@ -40,17 +43,27 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from hausbesuch.errors import UserError
+from hausbesuch.fields import (  # re-exported: the parsers used to live here
+    EARLIEST_DATE,
+    MAX_DURATION_MIN,
+    FieldError,
+    clean_text,
+    parse_date,
+    parse_duration,
+    parse_time_windows,
+)
 from hausbesuch.plandata import Client, Rejected, TimeSlot
+from hausbesuch.safe_cells import shorten
 
 __all__ = [
     "ClientList",
+    "EARLIEST_DATE",
     "DEFAULT_PRIORITY",
     "FIELD_LABELS",
     "FIELD_SYNONYMS",
@@ -71,14 +84,14 @@ __all__ = [
     "read_clients",
 ]
 
-#: Longest plausible home visit in minutes; longer durations are rejected as a typo.
-MAX_DURATION_MIN = 240
-#: Earliest plausible date in the list (the Jobcenters of SGB II began in 2005).
-EARLIEST_DATE = date(1990, 1, 1)
 #: An announcement letter dated further ahead than this (days) is taken for a typo.
 MAX_ANNOUNCE_AHEAD_DAYS = 366
 #: Longest ID accepted (pseudonyms and case numbers are short).
 MAX_ID_LENGTH = 64
+#: Longest address accepted (a real German address line has well under 100 characters).
+MAX_ADDRESS_LENGTH = 300
+#: Notes longer than this are cut (with a visible marker): they are read on a phone.
+MAX_NOTE_LENGTH = 2_000
 #: Priority of a client without a ``kontakt_abbruch_seit`` date (the middle of the scale).
 DEFAULT_PRIORITY = 50
 #: Months after which the priority reaches about 63 % of its range (see priority_from_months).
@@ -158,110 +171,6 @@ def field_reason(field: str, reason: str) -> str:
     return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
 
 
-class FieldError(ValueError):
-    """A single field could not be used; the message is German and shown to the user."""
-
-
-# --------------------------------------------------------------------------- text
-
-
-_BIDI_CONTROLS = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-
-
-def clean_text(value: str | None) -> str:
-    """Strip control characters (and bidi overrides) from a cell; keep everything else as is.
-
-    Tabs and line breaks become a single space, other control characters are removed,
-    the result is NFC-normalised and stripped. Markup such as ``<script>`` is kept:
-    escaping is the renderers' job.
-    """
-    if not value:
-        return ""
-    out: list[str] = []
-    for ch in str(value):
-        if ch in "\t\n\r\v\f\x85\u2028\u2029":
-            out.append(" ")
-        elif unicodedata.category(ch) == "Cc" or ord(ch) in _BIDI_CONTROLS:
-            continue
-        else:
-            out.append(ch)
-    text = unicodedata.normalize("NFC", "".join(out))
-    text = re.sub(r" {2,}", " ", text)
-    return text.strip()
-
-
-# --------------------------------------------------------------------------- dates
-
-_MONTHS = {
-    "jan": 1, "januar": 1, "jänner": 1, "january": 1,
-    "feb": 2, "februar": 2, "february": 2,
-    "mär": 3, "mar": 3, "märz": 3, "maerz": 3, "march": 3,
-    "apr": 4, "april": 4,
-    "mai": 5, "may": 5,
-    "jun": 6, "juni": 6, "june": 6,
-    "jul": 7, "juli": 7, "july": 7,
-    "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9,
-    "okt": 10, "oct": 10, "oktober": 10, "october": 10,
-    "nov": 11, "november": 11,
-    "dez": 12, "dec": 12, "dezember": 12, "december": 12,
-}
-
-_TIME_SUFFIX = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_RE_DMY = re.compile(r"(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{2}|\d{4})" + _TIME_SUFFIX)
-_RE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME_SUFFIX)
-_RE_MY = re.compile(r"(\d{1,2})\s*[./]\s*(\d{4})")
-_RE_DAY_MONTHNAME = re.compile(r"(\d{1,2})\s*\.?\s*([a-zäöü]+)\.?\s*(\d{4})")
-_RE_MONTHNAME = re.compile(r"([a-zäöü]+)\.?\s*(\d{4})")
-
-
-def _two_digit_year(yy: int, today: date) -> int:
-    year = 2000 + yy
-    return year if year <= today.year + 20 else year - 100
-
-
-def parse_date(text: str, *, today: date | None = None) -> date:
-    """Parse a German or ISO date.
-
-    Accepted: ``7.12.2026``, ``07.12.26`` (two-digit years: 20xx unless that is more than
-    20 years ahead), ``2026-12-07``, with an optional time part (``07.12.2026 00:00``, as a
-    spreadsheet may export it), ``7. Dezember 2026``, and a month alone (``12.2026``,
-    ``Dezember 2026``: the first of that month). Slashes (``7/12/2026``) are ambiguous
-    between German and US order and are rejected.
-
-    Raises
-    ------
-    FieldError
-        With a German reason when the text is not a valid date.
-    """
-    today = today or date.today()
-    raw = text.strip()
-    s = raw.lower()
-    day: int
-    month: int
-    year: int
-    if m := _RE_DMY.fullmatch(s):
-        day, month = int(m[1]), int(m[2])
-        year = int(m[3]) if len(m[3]) == 4 else _two_digit_year(int(m[3]), today)
-    elif m := _RE_ISO.fullmatch(s):
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-    elif m := _RE_MY.fullmatch(s):
-        day, month, year = 1, int(m[1]), int(m[2])
-    elif (m := _RE_DAY_MONTHNAME.fullmatch(s)) and m[2] in _MONTHS:
-        day, month, year = int(m[1]), _MONTHS[m[2]], int(m[3])
-    elif (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS:
-        day, month, year = 1, _MONTHS[m[1]], int(m[2])
-    else:
-        raise FieldError(f"kein lesbares Datum: „{raw}“ (erwartet z. B. 07.12.2026)")
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        raise FieldError(f"kein gültiges Datum: „{raw}“") from None
-    if value < EARLIEST_DATE:
-        raise FieldError(f"Datum unplausibel (vor {EARLIEST_DATE:%d.%m.%Y}): „{raw}“")
-    return value
-
-
 def months_between(since: date, today: date) -> float:
     """Months (average length, 30.44 days) from ``since`` to ``today``; never negative."""
     return max(0.0, (today - since).days / 30.436875)
@@ -296,59 +205,6 @@ def client_priority(client: Client, today: date | None = None) -> int:
     return priority_from_months(months_between(client.kontakt_abbruch_seit, today or date.today()))
 
 
-# --------------------------------------------------------------------------- numbers
-
-_RE_NUMBER = re.compile(
-    r"(?P<num>\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?)\s*(?P<unit>[a-zäöü.]*)"
-)
-_MINUTE_UNITS = {"", "min", "min.", "minute", "minuten", "mins", "minutes", "m"}
-_HOUR_UNITS = {"h", "h.", "std", "std.", "stunde", "stunden", "hour", "hours", "hrs"}
-
-
-def _german_number(text: str) -> float:
-    """``45`` / ``45,0`` / ``45.5`` / ``1.234`` (thousands) / ``1.234,5`` → float."""
-    if "," in text:
-        return float(text.replace(".", "").replace(",", "."))
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text):
-        return float(text.replace(".", ""))
-    return float(text)
-
-
-def parse_duration(text: str) -> int:
-    """Visit duration in whole minutes.
-
-    Accepted: ``45``, ``45,0``, ``45.0``, ``45 min``, ``1,5 h``, ``1:30`` (hours:minutes).
-    German thousands separators (``1.234``) are read as such and then fail the range check.
-
-    Raises
-    ------
-    FieldError
-        Unreadable, not positive, or longer than :data:`MAX_DURATION_MIN` minutes.
-    """
-    raw = text.strip()
-    s = raw.lower()
-    minutes: float
-    if m := re.fullmatch(r"(\d{1,2}):(\d{2})\s*(?:h|std\.?|stunden?)?", s):
-        minutes = int(m[1]) * 60 + int(m[2])
-    elif s.startswith("-") and _RE_NUMBER.fullmatch(s[1:].strip()):
-        raise FieldError(f"Besuchsdauer muss größer als 0 sein: „{raw}“")
-    elif (m := _RE_NUMBER.fullmatch(s)) and (
-        m["unit"] in _MINUTE_UNITS or m["unit"] in _HOUR_UNITS
-    ):
-        value = _german_number(m["num"])
-        minutes = value * 60 if m["unit"] in _HOUR_UNITS else value
-    else:
-        raise FieldError(f"Besuchsdauer nicht lesbar: „{raw}“ (erwartet Minuten, z. B. 45)")
-    result = round(minutes)
-    if result <= 0:
-        raise FieldError(f"Besuchsdauer muss größer als 0 sein: „{raw}“")
-    if result > MAX_DURATION_MIN:
-        raise FieldError(
-            f"Besuchsdauer unplausibel: „{raw}“ ({result} Minuten; höchstens {MAX_DURATION_MIN})"
-        )
-    return result
-
-
 # --------------------------------------------------------------------------- skills
 
 
@@ -381,174 +237,6 @@ def parse_skills(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-# --------------------------------------------------------------------------- time windows
-
-_DAY_NAMES: dict[str, int] = {}
-for _i, _names in enumerate(
-    (
-        ("mo", "mon", "montag", "montags", "monday"),
-        ("di", "die", "tu", "tue", "dienstag", "dienstags", "tuesday"),
-        ("mi", "mit", "we", "wed", "mittwoch", "mittwochs", "wednesday"),
-        ("do", "don", "th", "thu", "donnerstag", "donnerstags", "thursday"),
-        ("fr", "fri", "freitag", "freitags", "friday"),
-        ("sa", "sat", "samstag", "samstags", "sonnabend", "saturday"),
-        ("so", "su", "sun", "sonntag", "sonntags", "sunday"),
-    )
-):
-    for _n in _names:
-        _DAY_NAMES[_n] = _i
-_DAY_GROUPS = {
-    "werktags": frozenset(range(5)),
-    "wochentags": frozenset(range(5)),
-    "werktag": frozenset(range(5)),
-    "weekdays": frozenset(range(5)),
-    "täglich": frozenset(range(7)),
-    "taeglich": frozenset(range(7)),
-    "daily": frozenset(range(7)),
-}
-_NAMED_TIMES = {
-    "vormittags": (8 * 60, 12 * 60),
-    "vormittag": (8 * 60, 12 * 60),
-    "morgens": (8 * 60, 11 * 60),
-    "mittags": (11 * 60, 14 * 60),
-    "nachmittags": (12 * 60, 18 * 60),
-    "nachmittag": (12 * 60, 18 * 60),
-    "abends": (17 * 60, 20 * 60),
-    "ganztags": (0, 24 * 60),
-    "ganztägig": (0, 24 * 60),
-}
-
-_T = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
-_RE_TIME_RANGE = re.compile(_T + r"\s*(?:-|–|—|bis|to)\s*" + _T)
-_RE_FROM = re.compile(r"ab\s+" + _T)
-_RE_UNTIL = re.compile(r"bis\s+" + _T)
-_RE_WORD = re.compile(r"[a-zäöüß]+\.?")
-_RE_DAY_RANGE_SEP = re.compile(r"\s*(?:-|–|—|bis)\s*")
-
-
-def _minutes(h: str, m: str | None, raw: str) -> int:
-    hour, minute = int(h), int(m) if m else 0
-    if hour > 24 or minute > 59 or (hour == 24 and minute):
-        raise FieldError(f"Zeitfenster „{raw}“: ungültige Uhrzeit")
-    return hour * 60 + minute
-
-
-def _day_set(start: int, end: int) -> frozenset[int]:
-    if end >= start:
-        return frozenset(range(start, end + 1))
-    return frozenset([*range(start, 7), *range(0, end + 1)])  # Fr-Mo wraps the weekend
-
-
-def _parse_window_segment(seg: str) -> list[TimeSlot]:
-    """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``."""
-    raw = seg.strip()
-    s = raw.lower()
-    pos = 0
-    days: set[int] = set()
-    last_day: int | None = None
-    pending_range = False
-    slots: list[TimeSlot] = []
-    had_time_since_days = False
-
-    def emit(start: int, end: int) -> None:
-        nonlocal had_time_since_days
-        if end <= start:
-            what = "Ende vor Beginn" if end < start else "Ende gleich Beginn"
-            raise FieldError(f"Zeitfenster „{raw}“: {what}")
-        weekdays = frozenset(days) if days else frozenset(range(7))
-        slots.append(TimeSlot(weekdays=weekdays, start_min=start, end_min=end, text=raw))
-        had_time_since_days = True
-
-    while pos < len(s):
-        ch = s[pos]
-        if ch.isspace() or ch in ",&+":
-            pos += 1
-            continue
-        if s.startswith("und", pos) and not s[pos + 3 : pos + 4].isalpha():
-            pos += 3
-            continue
-        if ch.isdigit():
-            if pending_range:
-                raise FieldError(f"Zeitfenster „{raw}“: Tagesbereich ohne Ende")
-            if m := _RE_TIME_RANGE.match(s, pos):
-                emit(_minutes(m[1], m[2], raw), _minutes(m[3], m[4], raw))
-                pos = m.end()
-                continue
-            raise FieldError(f"Zeitfenster „{raw}“: Uhrzeit ohne Ende (erwartet z. B. 10-12)")
-        if m := _RE_FROM.match(s, pos):
-            emit(_minutes(m[1], m[2], raw), 24 * 60)
-            pos = m.end()
-            continue
-        if m := _RE_UNTIL.match(s, pos):
-            emit(0, _minutes(m[1], m[2], raw))
-            pos = m.end()
-            continue
-        if ch in "-–—" or (s.startswith("bis", pos) and not s[pos + 3 : pos + 4].isalpha()):
-            if last_day is None or pending_range:
-                raise FieldError(f"Zeitfenster „{raw}“ nicht verstanden")
-            pending_range = True
-            pos = _RE_DAY_RANGE_SEP.match(s, pos).end()  # type: ignore[union-attr]
-            continue
-        if m := _RE_WORD.match(s, pos):
-            word = m[0].rstrip(".")
-            pos = m.end()
-            if word == "uhr":
-                continue
-            if had_time_since_days:  # a new day group starts: "Mo 9-11, Do 14-16"
-                days = set()
-                had_time_since_days = False
-            if word in _DAY_NAMES:
-                day = _DAY_NAMES[word]
-                if pending_range and last_day is not None:
-                    days |= _day_set(last_day, day)
-                    pending_range = False
-                else:
-                    days.add(day)
-                last_day = day
-                continue
-            if word in _DAY_GROUPS and not pending_range:
-                days |= _DAY_GROUPS[word]
-                last_day = None
-                continue
-            if word in _NAMED_TIMES and not pending_range:
-                emit(*_NAMED_TIMES[word])
-                continue
-            raise FieldError(f"Zeitfenster „{raw}“: „{raw[m.start():m.end()]}“ nicht verstanden")
-        raise FieldError(f"Zeitfenster „{raw}“: Zeichen „{ch}“ nicht verstanden")
-    if pending_range:
-        raise FieldError(f"Zeitfenster „{raw}“: Tagesbereich ohne Ende")
-    if not slots:
-        raise FieldError(f"Zeitfenster „{raw}“ ohne Uhrzeit (erwartet z. B. Di 10-12)")
-    if not had_time_since_days and days:
-        raise FieldError(f"Zeitfenster „{raw}“: Wochentag am Ende ohne Uhrzeit")
-    return slots
-
-
-def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
-    """Parse a ``zeitfenster`` cell into :class:`TimeSlot` values.
-
-    Segments are separated by ``;`` (or line breaks). A segment holds weekdays and one or
-    more time ranges: ``Di 10-12``, ``Mo-Fr 14-16``, ``Mo, Mi 9:30-11``,
-    ``Do 14:00–16:30``, ``Mo 9-11, 14-16``, ``Mo 9-11, Do 14-16``, ``Di 10 bis 12 Uhr``,
-    ``werktags ab 14``, ``Mi vormittags``. Day names may be short or long, German or
-    English; day ranges may wrap (``Fr-Mo``). Without weekdays the window holds every day.
-    Each slot's ``text`` is its segment as given.
-
-    Raises
-    ------
-    FieldError
-        When a segment is not understood, a time is invalid or a window ends before it starts.
-    """
-    cleaned = clean_text(text.replace("\n", ";"))
-    segments = [seg for seg in re.split(r"[;|]", cleaned) if seg.strip()]
-    slots: list[TimeSlot] = []
-    for seg in segments:
-        for slot in _parse_window_segment(seg):
-            if slot not in slots:
-                slots.append(slot)
-    return tuple(slots)
-
-
 # --------------------------------------------------------------------------- the list
 
 
@@ -562,11 +250,29 @@ class ClientList:
     source: str = ""
     #: which input column was used for which field (field -> header as written)
     columns: dict[str, str] = field(default_factory=dict)
-    #: German warnings about the list as a whole (e.g. columns that are not evaluated)
+    #: German notes for the coordinator (which sheet was read, columns not evaluated, ...)
     warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.clients)
+
+
+#: An id exported in scientific notation (``1.234567890123457e+19``, ``1,23457E+19``).
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+
+
+def _has_required_columns(columns: list[str]) -> bool:
+    """Whether a sheet's header has an id column and an address (or street) column."""
+    from hausbesuch.tabular import ID_SYNONYMS, address_columns
+
+    id_col = _find(columns, ID_SYNONYMS)
+    if id_col is None:
+        return False
+    try:
+        address_columns([c for c in columns if c != id_col])
+    except UserError:
+        return False
+    return True
 
 
 def _find(columns: Sequence[str], synonyms: Iterable[str]) -> str | None:
@@ -580,6 +286,7 @@ def read_clients(
     *,
     default_duration_min: int | None = None,
     today: date | None = None,
+    allow_empty: bool = False,
 ) -> ClientList:
     """Read and validate a client list (CSV or XLSX).
 
@@ -592,6 +299,8 @@ def read_clients(
         so that the planner applies the profile default).
     today
         Reference date for "in the future" checks (default: today).
+    allow_empty
+        Accept a list without data rows (header only); by default that is a UserError.
 
     Returns
     -------
@@ -604,12 +313,19 @@ def read_clients(
     Raises
     ------
     UserError
-        When the file cannot be read or the ID or address column is missing.
+        When the file cannot be read, the ID or address column is missing, or the list
+        has no data rows (unless ``allow_empty``).
     """
-    from hausbesuch.tabular import ID_SYNONYMS, address_columns, address_from_row, read_table
+    from hausbesuch.tabular import (
+        ID_SYNONYMS,
+        MIXED_ENCODING,
+        address_columns,
+        address_from_row,
+        read_table,
+    )
 
     today = today or date.today()
-    table = read_table(path)
+    table = read_table(path, required=_has_required_columns)
     columns = list(table.columns)
     id_col = _find(columns, ID_SYNONYMS)
     if id_col is None:
@@ -639,7 +355,21 @@ def read_clients(
             "Spalten ohne Auswertung (werden gespeichert, aber nicht für die Planung "
             f"genutzt): {', '.join(f'„{c}“' for c in extra_cols)}."
         )
-    first_row: dict[str, int] = {}
+    if note := table.sheet_note():
+        result.warnings.append(note)
+    if table.encoding == MIXED_ENCODING:
+        result.warnings.append(
+            f"{table.source}: die Datei mischt die Kodierungen UTF-8 und Windows-1252 (aus "
+            "zwei Exporten zusammengesetzt?); jede Zeile wurde für sich gelesen. Bitte "
+            "Umlaute im Bericht prüfen."
+        )
+    if not table.rows and not allow_empty:
+        raise UserError(
+            f"Die Kundenliste {table.source} enthält keine Datenzeilen (nur die Kopfzeile"
+            f"{' im Arbeitsblatt „' + table.sheet + '“' if table.sheet else ''}). "
+            "Es gibt nichts zu planen."
+        )
+    first_row: dict[str, tuple[int, str]] = {}  # casefolded id -> (row, id as written)
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = clean_text(row.get(id_col, ""))  # type: ignore[arg-type]
         errors: list[tuple[str, str]] = []
@@ -647,16 +377,33 @@ def read_clients(
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:
             _errors.append((fname, reason))
 
-        if not cid:
+        if (rownum, id_col) in table.booleans:
+            fail("id", "Kundennummer ist ein Wahrheitswert (ja/nein-Zelle), keine Nummer: "
+                       "bitte die Kundennummer als Text oder Zahl eintragen")
+            cid = ""
+        elif (rownum, id_col) in table.lossy_numbers or _SCIENTIFIC.fullmatch(cid):
+            fail("id", f"Kundennummer „{shorten(cid, 40)}“ ist eine Zahl mit mehr als 15 Stellen: "
+                       "die Tabellenkalkulation hat die hinteren Ziffern schon verloren. Bitte "
+                       "die Spalte als Text formatieren und die Nummern neu eintragen")
+        elif not cid:
             fail("id", "Kundennummer fehlt")
         elif len(cid) > MAX_ID_LENGTH:
             fail("id", f"Kundennummer zu lang ({len(cid)} Zeichen, höchstens {MAX_ID_LENGTH})")
-        elif cid in first_row:
-            fail("id", f"Kundennummer „{cid}“ doppelt (schon in Zeile {first_row[cid]})")
+            cid = shorten(cid, MAX_ID_LENGTH)
+        elif (key := cid.casefold()) in first_row:
+            first, written = first_row[key]
+            same = "" if written == cid else (
+                f" (als „{written}“; Groß-/Kleinschreibung wird nicht unterschieden)")
+            fail("id", f"Kundennummer „{cid}“ in Zeile {rownum} doppelt: schon in Zeile "
+                       f"{first}{same}")
         else:
-            first_row[cid] = rownum
+            first_row[key] = (rownum, cid)
 
         address = clean_text(address_from_row(row, roles))
+        if len(address) > MAX_ADDRESS_LENGTH:
+            fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
+                            f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")
+            address = shorten(address, MAX_ADDRESS_LENGTH)
         street_part = "".join(
             clean_text(row.get(roles[r], "")) for r in ("adresse", "strasse") if r in roles
         )
@@ -755,7 +502,7 @@ def read_clients(
                 zeitfenster=windows,
                 angekuendigt_ab=angekuendigt,
                 besuchsdauer_min=duration,
-                notiz=cell("notiz") or None,
+                notiz=shorten(cell("notiz"), MAX_NOTE_LENGTH) or None,
                 extra=tuple((c, clean_text(row.get(c, ""))) for c in extra_cols),
                 lon=lon,
                 lat=lat,

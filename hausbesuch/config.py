@@ -24,10 +24,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hausbesuch.errors import ProfileError
+from hausbesuch.fields import WEEKDAYS_DE
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
-WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -121,13 +121,122 @@ class TeamDefault(_Strict):
     max_visits_per_day: int | None = Field(default=None, ge=1, le=50)
 
 
+#: Map defaults: the OSM tile server and the ODbL attribution (one definition; the map
+#: renderer in ``hausbesuch.maps`` uses these too).
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_ATTRIBUTION = "© OpenStreetMap-Mitwirkende"
+OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
+
+
 class MapSettings(_Strict):
     """Map tiles and navigation links."""
 
-    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    attribution: str = "© OpenStreetMap-Mitwirkende"
+    tile_url: str = DEFAULT_TILE_URL
+    attribution: str = DEFAULT_ATTRIBUTION
     max_zoom: int = Field(default=19, ge=1, le=22)
     google_maps_links: bool = False
+
+
+#: Placeholders a letter text may use (see :class:`LetterSettings`).
+LETTER_PLACEHOLDERS = {
+    "name": "Name der Kundin / des Kunden",
+    "kundennummer": "Kundennummer",
+    "wochentag": "Wochentag des Besuchs, z. B. Dienstag",
+    "datum": "Datum des Besuchs, z. B. 08.12.2026",
+    "datum_lang": "Datum ausgeschrieben, z. B. 8. Dezember 2026",
+    "von": "Beginn des angekündigten Zeitfensters, z. B. 10:00",
+    "bis": "Ende des angekündigten Zeitfensters, z. B. 12:00",
+    "absender": "Absender (Name der Stelle)",
+    "ansprechpartner": "Ansprechperson",
+    "telefon": "Telefonnummer",
+    "telefonzeiten": "Telefonzeiten",
+    "email": "E-Mail-Adresse",
+    "angekuendigt_am": "Datum des ersten Briefs (nur im Korrekturbrief)",
+}
+
+DEFAULT_LETTER_TEXT = """\
+wir möchten Sie gern persönlich kennenlernen und besuchen Sie deshalb zu Hause:
+
+**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
+
+Es kommen zwei Mitarbeiterinnen oder Mitarbeiter der Aufsuchenden Beratung; sie können sich \
+mit ihrem Dienstausweis ausweisen. Wir möchten mit Ihnen besprechen, wie es Ihnen geht und \
+wobei wir Sie unterstützen können.
+
+Der Besuch ist freiwillig. Wenn Sie nicht zu Hause sind oder uns nicht hereinbitten möchten, \
+entstehen Ihnen dadurch keine Nachteile.
+
+Passt Ihnen der Termin nicht? Dann rufen Sie uns bitte an: {telefon} ({telefonzeiten}). Wir \
+vereinbaren gern einen anderen Termin, auf Wunsch auch im Jobcenter oder an einem anderen Ort.
+
+Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
+für die Beratung und geben sie nicht an Dritte weiter. Auskunft über Ihre gespeicherten Daten \
+erhalten Sie bei Ihrer Ansprechperson.
+"""
+
+DEFAULT_CORRECTION_TEXT = """\
+mit unserem Schreiben vom {angekuendigt_am} haben wir Ihnen einen Hausbesuch angekündigt:
+
+**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
+
+Diesen Termin können wir leider nicht einhalten. Bitte entschuldigen Sie. Sie müssen an diesem \
+Tag nicht auf uns warten. Wir schlagen Ihnen einen neuen Termin vor.
+
+Wenn Sie vorher mit uns sprechen möchten, erreichen Sie uns unter {telefon} \
+({telefonzeiten}).
+
+Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
+für die Beratung und geben sie nicht an Dritte weiter.
+"""
+
+
+def _check_placeholders(text: str) -> str:
+    import string
+
+    try:
+        names = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"Platzhalter nicht lesbar ({exc}); geschweifte Klammern als {{{{ }}}}") from None
+    bad = sorted({n for n in names if n not in LETTER_PLACEHOLDERS})
+    if bad:
+        raise ValueError(
+            f"unbekannte Platzhalter {', '.join('{' + b + '}' for b in bad)}; erlaubt: "
+            + ", ".join("{" + k + "}" for k in LETTER_PLACEHOLDERS)
+        )
+    return text
+
+
+class LetterSettings(_Strict):
+    """Announcement letters (``[brief]``): sender, contact and the texts with placeholders.
+
+    Empty sender fields fall back to the profile's first depot. ``telefon`` has no default:
+    a letter run refuses to start without it (a letter must say how to reschedule). Texts
+    are plain text: paragraphs separated by a blank line, ``**…**`` for bold, placeholders
+    in braces (:data:`LETTER_PLACEHOLDERS`).
+    """
+
+    absender: str = ""
+    abteilung: str = "Aufsuchende Beratung"
+    anschrift: list[str] = Field(default_factory=list)  # lines below the sender's name
+    ruecksendeangabe: str = ""
+    ansprechpartner: str = "Team Aufsuchende Beratung"
+    telefon: str = ""
+    telefonzeiten: str = "Mo–Fr 8–12 Uhr"
+    email: str = ""
+    logo: str | None = None  # PNG, JPEG or SVG file, profile-relative
+    betreff: str = "Ihr Hausbesuch am {wochentag}, {datum}"
+    anrede: str = "Guten Tag {name},"
+    text: str = DEFAULT_LETTER_TEXT
+    korrektur_betreff: str = "Absage: Ihr Hausbesuch am {wochentag}, {datum}"
+    korrektur_text: str = DEFAULT_CORRECTION_TEXT
+    gruss: str = "Mit freundlichen Grüßen"
+    unterschrift: list[str] = Field(default_factory=lambda: ["Ihr Team der Aufsuchenden Beratung"])
+    fusszeile: str = ""
+
+    @field_validator("betreff", "anrede", "text", "korrektur_betreff", "korrektur_text")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        return _check_placeholders(v)
 
 
 class CaseRules(_Strict):
@@ -229,6 +338,7 @@ class Profile(_Strict):
     workday: Workday = Field(default_factory=Workday)
     teams: list[TeamDefault] = Field(default_factory=list)
     map: MapSettings = Field(default_factory=MapSettings)
+    brief: LetterSettings = Field(default_factory=LetterSettings)
     casework: CaseRules = Field(default_factory=CaseRules)
     erreichbarkeit: Reachability = Field(default_factory=Reachability)
     #: the profile's short name or file stem, and the folder it was read from
@@ -304,6 +414,8 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"Profil {path.name} ist kein gültiges TOML: {exc}") from exc
+    except RecursionError:
+        raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
     raw.setdefault("slug", path.stem)
@@ -366,11 +478,21 @@ def resolve_osm(
                 f"Die OSM-Datei des Profils {profile.slug!r} wurde nicht gefunden: "
                 f"{profile.osm.file}. Mit --osm DATEI eine andere angeben."
             )
-    from geodata.download import download_place
+    from geodata.download import DownloadError, download_place
 
-    assert profile.osm.place is not None
+    if not profile.osm.place:
+        raise ProfileError(f"Das Profil {profile.slug!r} nennt weder eine OSM-Datei noch einen Ort.")
     levels = tuple(sorted({9, 10, profile.districts.admin_level}))
-    return download_place(profile.osm.place, progress=progress, admin_levels=levels)
+    try:
+        return download_place(profile.osm.place, progress=progress, admin_levels=levels)
+    except DownloadError as exc:
+        raise ProfileError(
+            f"{exc} Das Profil {profile.slug or profile.name!r} lädt {profile.osm.place} beim "
+            "ersten Mal einmalig aus OpenStreetMap herunter (nur der Ortsname wird gesendet, "
+            "nie Kundendaten). Ohne Internetzugang: einen lokalen Auszug mit --osm DATEI "
+            "angeben (z. B. einen Geofabrik-Auszug, auf die Stadt zugeschnitten) oder eine "
+            "Beispielstadt nutzen: --city bad-hersfeld oder --city lauf."
+        ) from None
 
 
 def resolve_districts_file(profile: Profile, override: str | os.PathLike[str] | None = None) -> Path | None:

@@ -9,13 +9,14 @@ Teams get language skills, so that skills matter in the plan.
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from hausbesuch.safe_cells import write_csv
 
 FIRST = ["Anna", "Mehmet", "Olga", "Jonas", "Fatma", "Lukas", "Svetlana", "Ali", "Marie",
          "Ahmad", "Laura", "Dmitri", "Sophie", "Yusuf", "Elena", "Paul", "Aylin", "Felix",
@@ -151,9 +152,7 @@ def make_demo_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     clients = out_dir / "kunden.csv"
     with open(clients, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(HEADER)
-        w.writerows(rows)
+        write_csv(fh, HEADER, rows, delimiter=";")
     teams = out_dir / "teams.toml"
     teams.write_text(
         "# Demo-Teams: je zwei Fachkräfte, zu Fuß, 8-16 Uhr, 30 Min. Mittagspause zwischen\n"

@@ -35,9 +35,11 @@ from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_ATTRIBUTION = "© OpenStreetMap-Mitwirkende"
-OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
+from hausbesuch.config import (  # noqa: E402 - the one definition of the map defaults
+    DEFAULT_ATTRIBUTION,
+    DEFAULT_TILE_URL,
+    OSM_COPYRIGHT_URL,
+)
 
 #: Sub-directory of an output directory that holds the vendored front-end assets.
 ASSETS_DIRNAME = "assets"
@@ -115,6 +117,11 @@ class MapSettings:
             raise UserError(f"max_zoom {self.max_zoom!r} ist ungültig: erlaubt ist 1 bis 22.")
         if not self.attribution.strip():
             raise UserError("Die Kartenquelle (attribution) darf nicht leer sein.")
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> MapSettings:
+        """The map settings of a city profile (its ``[map]`` section and name)."""
+        return cls(city=profile.name, **profile.map.model_dump())
 
     @property
     def tile_host(self) -> str:
@@ -600,6 +607,10 @@ def _add_districts(
         ).add_to(fg)
 
 
+#: Most unassigned visits drawn on the overview map (the rest is listed in report.csv).
+MAX_UNASSIGNED_MARKERS = 2_000
+
+
 def overview_map(
     plan: Plan,
     settings: MapSettings,
@@ -671,10 +682,16 @@ def overview_map(
                 tooltip=folium.Tooltip(f"{e(s.client_id)} · {e(r.team_id)} {fmt_date(r.day)}"),
             ).add_to(planned)  # fmt: skip
 
-    unassigned = folium.FeatureGroup(name="Nicht eingeplant", show=True).add_to(m)
-    for u in plan.unassigned:
-        if u.lon is None or u.lat is None:
-            continue
+    # Visits left out by the pre-selection of a very large list are not drawn (they are
+    # in report.csv), and at most MAX_UNASSIGNED_MARKERS others: the map must stay usable.
+    drawable = [u for u in plan.unassigned
+                if u.lon is not None and u.lat is not None and u.code != "over_capacity"]
+    shown = drawable[:MAX_UNASSIGNED_MARKERS]
+    name = "Nicht eingeplant"
+    if len(shown) < len(plan.unassigned):
+        name += f" ({len(shown)} von {len(plan.unassigned)} gezeigt, alle in report.csv)"
+    unassigned = folium.FeatureGroup(name=name, show=True).add_to(m)
+    for u in shown:
         lon, lat = check_lonlat(u.lon, u.lat, f"nicht eingeplant {u.client_id}")
         points.append((lon, lat))
         colour = colours.get(u.district or OUTSIDE, OUTSIDE_COLOUR)
@@ -745,6 +762,20 @@ def overview_map(
 _ASSET_REF = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*\"([^\"]*)\"", re.I)
 
 
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-z])")
+
+
+def _stable_ids(page: str) -> str:
+    """Folium names every element ``<kind>_<random uuid>``; number them in order of first
+    appearance instead, so that the same plan always gives the same file."""
+    ids: dict[str, str] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        return ids.setdefault(m[0], f"{len(ids) + 1:032x}")
+
+    return _ELEMENT_ID.sub(sub, page)
+
+
 def render_map(m: folium.Map) -> str:
     """Render a map built here into a complete German HTML page.
 
@@ -754,7 +785,7 @@ def render_map(m: folium.Map) -> str:
         If any script or stylesheet would be loaded from another host (a CDN):
         the pages must work offline.
     """
-    page = m.get_root().render()
+    page = _stable_ids(m.get_root().render())
     page = page.replace("<html>", '<html lang="de">', 1)
     remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
     if remote:

@@ -13,20 +13,42 @@ Layout of ``out_dir`` (all links relative, works from ``file://`` and any static
 
 ``<slug>`` is :attr:`TeamDayRoute.slug` (team id + ISO date), reduced to characters that
 are safe in file names and URLs. No file name or URL contains a client name.
+
+One folder, one plan
+--------------------
+:func:`plan_folder` gives the plan command a fresh hidden folder beside ``out_dir``
+(``.<name>.neu-…``); the files are written there, the plan is stored, and only then
+:meth:`PlanFolder.commit` swaps it in: the previous folder is renamed away
+(``.<name>.alt-…``), the new one renamed to ``out_dir``, and the previous one removed.
+Killing the run at any moment therefore leaves either the previous complete folder, or
+(between the two renames) none, or the new complete one; never a mix of two plans, never
+a half-written folder under the name. Leftovers of a killed run (hidden ``.neu-``/``.alt-``
+folders carrying our marker) are removed by the next run.
+
+A plan folder carries the marker file :data:`MARKER_FILE` (JSON: plan id, creation time
+and the list of files). A folder that exists, is not empty and is neither marked nor laid
+out like one of our plan folders (index, overview, plan.json and report.csv, and nothing
+but the names of :data:`PLAN_ENTRIES`) is never touched: :func:`check_plan_folder`
+refuses it with a German message.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import tempfile
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from geodata.cache import atomic_write
+from hausbesuch.errors import UserError
 from hausbesuch.gpx import route_gpx
 from hausbesuch.maps import (
     ASSETS_DIRNAME,
@@ -209,3 +231,180 @@ def write_outputs(
     return OutputFiles(
         out_dir=out, index=index, overview_map=overview, assets=assets, routes=tuple(route_files)
     )
+
+
+# --------------------------------------------------------------------------------------
+# One folder, one plan
+
+#: Marks a folder as a plan folder of ours (JSON: plan id, created, files).
+MARKER_FILE = ".hausbesuch-plan.json"
+#: Everything a plan folder of ours may hold (a folder holding only these is ours even
+#: without a marker, as written before the marker existed).
+PLAN_ENTRIES = frozenset({
+    INDEX_FILE, OVERVIEW_FILE, MAPS_DIR, PAGES_DIR, SHEETS_DIR, GPX_DIR, ASSETS_DIRNAME,
+    *DOWNLOADS, "eingabe", MARKER_FILE,
+})
+#: What every plan folder written before the marker existed holds.
+_LEGACY_CORE = frozenset({INDEX_FILE, OVERVIEW_FILE, *DOWNLOADS})
+_NEW = ".neu-"
+_OLD = ".alt-"
+
+
+def _is_ours(folder: Path) -> bool:
+    if (folder / MARKER_FILE).is_file():
+        return True
+    names = {p.name for p in folder.iterdir()}
+    return names <= PLAN_ENTRIES and names >= _LEGACY_CORE
+
+
+def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:
+    """Check that ``out_dir`` may receive a plan: missing, empty, or a plan folder of ours.
+
+    Raises
+    ------
+    UserError
+        When ``out_dir`` is a file, or a non-empty folder that is not a plan folder (its
+        content is never deleted), or its parent cannot be written.
+    """
+    out = Path(out_dir)
+    if out.exists() or out.is_symlink():
+        if out.is_symlink() or not out.is_dir():
+            raise UserError(f"--out {out}: das ist eine Datei (oder ein Verweis), kein Ordner. "
+                            "Bitte einen neuen oder leeren Ordner angeben.")
+        try:
+            empty = not any(out.iterdir())
+        except OSError as exc:
+            raise UserError(f"--out {out}: Ordner nicht lesbar ({exc.strerror or exc}).") from None
+        if not empty and not _is_ours(out):
+            raise UserError(
+                f"--out {out}: der Ordner ist nicht leer und kein Planordner von hausbesuch. "
+                "Sein Inhalt wird nicht gelöscht; bitte einen neuen oder leeren Ordner angeben."
+            )
+    parent = out.absolute().parent
+    if parent.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"--out {out}: in {parent} darf nicht geschrieben werden.")
+    return out
+
+
+def _leftovers(out: Path) -> list[Path]:
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        return []
+    found = []
+    for p in parent.iterdir():
+        if p.name.startswith((f".{out.name}{_NEW}", f".{out.name}{_OLD}")) and p.is_dir() \
+                and not p.is_symlink() and _is_ours(p):
+            found.append(p)
+    return found
+
+
+@dataclass
+class PlanFolder:
+    """The hidden folder a plan is written into, and the swap into place."""
+
+    out: Path
+    path: Path
+    committed: bool = False
+    files: list[str] = field(default_factory=list)
+
+    def commit(self, plan_id: str | None = None) -> Path:
+        """Swap the written folder in for ``out`` (call after the plan is stored).
+
+        The marker lists every file written; the previous folder is removed.
+        """
+        if self.committed:
+            return self.out
+        files = sorted(str(p.relative_to(self.path)) for p in self.path.rglob("*")
+                       if p.is_file() and p.name != MARKER_FILE)
+        self.files = files
+        marker = {"plan_id": plan_id, "created": datetime.now().isoformat(timespec="seconds"),
+                  "files": files}
+        with open(self.path / MARKER_FILE, "w", encoding="utf-8") as fh:
+            json.dump(marker, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        check_plan_folder(self.out)  # nobody put foreign files there meanwhile
+        old: Path | None = None
+        if self.out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}{_OLD}", dir=self.path.parent))
+            os.rmdir(old)
+            os.replace(self.out, old)
+        os.replace(self.path, self.out)
+        self.committed = True
+        _fsync_dir(self.out.absolute().parent)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.out
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
+    """Write a plan into a fresh folder beside ``out_dir``; swap it in on ``commit()``.
+
+    Usage::
+
+        with plan_folder(out) as folder:
+            write_plan_files(result, folder.path, profile)
+            plan_id = store_result(result, profile, db)
+            folder.commit(plan_id)
+
+    Without ``commit()`` (an error, Ctrl-C) the new folder is removed and ``out_dir`` is
+    left as it was.
+
+    Raises
+    ------
+    UserError
+        See :func:`check_plan_folder`.
+    """
+    out = check_plan_folder(out_dir)
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: Ordner kann nicht angelegt werden "
+                        f"({exc.strerror or exc}).") from None
+    for stale in _leftovers(out):  # a run killed before: its hidden folders are ours
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW}", dir=parent))
+    except OSError as exc:
+        raise UserError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
+                        f"({exc.strerror or exc}).") from None
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # as a folder made with mkdir (mkdtemp makes it 0700)
+    # marked at once, so that a killed run's folder is recognised and cleaned up later
+    (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None}), encoding="utf-8")
+    folder = PlanFolder(out=out, path=tmp)
+    try:
+        yield folder
+    finally:
+        if not folder.committed:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def relocate(files: OutputFiles, new_dir: str | os.PathLike[str]) -> OutputFiles:
+    """The same :class:`OutputFiles` with every path moved from ``files.out_dir`` to ``new_dir``."""
+    new = Path(new_dir)
+
+    def move(p: Path) -> Path:
+        return new / p.relative_to(files.out_dir)
+
+    routes = tuple(replace(rf, map=move(rf.map), page=move(rf.page), sheet=move(rf.sheet),
+                           gpx=move(rf.gpx)) for rf in files.routes)
+    return OutputFiles(out_dir=new, index=move(files.index),
+                       overview_map=move(files.overview_map), assets=move(files.assets),
+                       routes=routes)

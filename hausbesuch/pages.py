@@ -125,7 +125,14 @@ _ENV.filters.update(
     duration=fmt_duration,
     km=fmt_km,
     mode=mode_label,
+    field_label=lambda name: _field_label(name),
 )
+
+
+def _field_label(name: str) -> str:
+    from hausbesuch.clients import FIELD_LABELS
+
+    return FIELD_LABELS.get(name, name)
 
 
 def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
@@ -199,6 +206,10 @@ class IndexRoute:
     gpx: str
 
 
+#: Most rows of each table on index.html (unassigned, rejected); report.csv has every row.
+MAX_INDEX_ROWS = 1_000
+
+
 def index_page(
     plan: Plan,
     settings: MapSettings,
@@ -214,7 +225,15 @@ def index_page(
         days.setdefault(ir.route.day, []).append(ir)
     end = plan.start + timedelta(days=max(plan.days, 1) - 1)
     n_planned = sum(len(r.stops) for r in plan.routes)
+    # At most MAX_INDEX_ROWS rows per table (a list of 50,000 must not give a page of
+    # 50,000 rows); visits left out over the capacity come last. report.csv has them all.
+    unassigned = sorted(plan.unassigned, key=lambda u: (u.code == "over_capacity", u.client_id))
+    rejected = sorted(plan.rejected, key=lambda r: r.row)
     return _ENV.get_template("index.html.j2").render(
+        unassigned_rows=unassigned[:MAX_INDEX_ROWS],
+        unassigned_more=max(0, len(unassigned) - MAX_INDEX_ROWS),
+        rejected_rows=rejected[:MAX_INDEX_ROWS],
+        rejected_more=max(0, len(rejected) - MAX_INDEX_ROWS),
         plan=plan,
         settings=settings,
         days=days,
@@ -223,5 +242,6 @@ def index_page(
         overview_href=overview_href,
         downloads=dict(downloads or {}),
         outside=OUTSIDE,
+        visit_count=n_planned,
         generated=plan.created_at,
     )

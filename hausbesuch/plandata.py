@@ -164,3 +164,6 @@ class Plan:
     predecessor_id: str | None = None
     #: what is needed to plan again (span, options, teams, re-plan moment); JSON-ready
     params: dict = field(default_factory=dict)
+    #: German notes for the coordinator (sheet read, teams that cannot visit, visits left
+    #: out over the capacity); shown in the CLI output and on index.html
+    warnings: list[str] = field(default_factory=list)

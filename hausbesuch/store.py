@@ -964,6 +964,7 @@ class Store:
                 solution=_loads(p.solution) or {},
                 version=p.version, predecessor_id=p.predecessor_id,
                 params=_loads(p.params) or {},
+                warnings=list((_loads(p.params) or {}).get("warnings") or []),
             )
 
     def list_plans(self, city: str | None = None) -> list[PlanInfo]:

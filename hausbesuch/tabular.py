@@ -6,8 +6,15 @@ spreadsheet, so the reader accepts what those tools write:
 * CSV in UTF-8, UTF-8 with BOM, UTF-16 with BOM (Excel "Unicode-Text") or Windows-1252;
   the delimiter (``;``, ``,`` or tab) is sniffed from the header, an Excel ``sep=;`` line
   is honoured;
-* XLSX (the active sheet, or the first sheet with data); dates and numbers become the text
-  the user sees in the cell (``31.01.2024``, ``34117``, ``12,5``).
+* XLSX: with several sheets, the reader takes the sheet named like a client list
+  (``Kunden``, ``Klienten``, ``Liste``, …, see :data:`SHEET_NAMES`) that has the required
+  columns, else the first sheet (in workbook order, the active one first) that has them,
+  else the active sheet or the first with data; :attr:`Table.sheet` and
+  :attr:`Table.ignored_sheets` say which was read and which were not. Dates and numbers
+  become the text the user sees in the cell (``31.01.2024``, ``34117``, ``12,5``);
+  whole numbers keep every digit (``12345678901234567890``, never ``1.2e+19``); a
+  boolean cell reads as ``WAHR``/``FALSCH`` and is recorded in :attr:`Table.booleans`
+  (an id must not be a boolean).
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first data row 2. A
 quoted CSV field spanning several text lines is one row, as in a spreadsheet; empty rows
@@ -36,13 +43,15 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from hausbesuch.errors import UserError
 
@@ -233,6 +242,24 @@ class Table:
     #: For CSV: the text line on which each row starts (differs from ``row_numbers`` when
     #: a quoted field spans several lines); for XLSX the same as ``row_numbers``.
     line_numbers: list[int] = field(default_factory=list)
+    #: XLSX: the name of the sheet read ("" for CSV).
+    sheet: str = ""
+    #: XLSX: the names of the other sheets, not read.
+    ignored_sheets: list[str] = field(default_factory=list)
+    #: XLSX: (row number, column) of the cells that held a boolean (WAHR/FALSCH).
+    booleans: set[tuple[int, str]] = field(default_factory=set)
+    #: XLSX: (row number, column) of numbers with more than 15 digits stored as floating
+    #: point: the spreadsheet has already lost their last digits (an id there is unsafe).
+    lossy_numbers: set[tuple[int, str]] = field(default_factory=set)
+
+    def sheet_note(self) -> str | None:
+        """A German sentence naming the sheet read and those ignored (None for one sheet)."""
+        if not self.ignored_sheets:
+            return None
+        ignored = ", ".join(f"„{n}“" for n in self.ignored_sheets)
+        return (
+            f"{self.source}: Arbeitsblatt „{self.sheet}“ gelesen; nicht gelesen: {ignored}."
+        )
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -244,8 +271,22 @@ _DELIMITERS = (";", "\t", ",")
 _NO_DELIMITER = "\x1f"  # a single-column CSV: a delimiter that never occurs
 
 
-def read_table(path: str | Path) -> Table:
+#: Sheet names (normalised) that mark a client list in a workbook with several sheets.
+SHEET_NAMES: tuple[str, ...] = (
+    "kunden", "kundenliste", "klienten", "klientenliste", "liste", "besuchsliste",
+    "hausbesuche", "besuche", "faelle", "fallliste", "clients", "customers", "list",
+    "adressen", "adressliste",
+)
+
+
+def read_table(
+    path: str | Path, *, required: Callable[[list[str]], bool] | None = None
+) -> Table:
     """Read a CSV or XLSX file into a :class:`Table`.
+
+    ``required`` tells a workbook's client-list sheet from the others: it gets a sheet's
+    header names and says whether the sheet has the columns needed (see the module
+    docstring for the order in which sheets are tried).
 
     Raises
     ------
@@ -267,7 +308,7 @@ def read_table(path: str | Path) -> Table:
     if not data.strip():
         raise UserError(f"Die Datei {name} ist leer.")
     if data.startswith(_XLSX_MAGIC):
-        return _read_xlsx(data, name)
+        return _read_xlsx(data, name, required)
     if data.startswith(_OLE_MAGIC):
         raise UserError(
             f"Die Datei {name} ist im alten Excel-Format (.xls). Bitte in Excel als .xlsx "
@@ -282,27 +323,63 @@ def read_table(path: str | Path) -> Table:
     return _read_csv_text(text, name, encoding)
 
 
+#: Encoding label of a file whose lines are partly UTF-8, partly Windows-1252.
+MIXED_ENCODING = "gemischt (UTF-8 und Windows-1252)"
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Text and encoding label of a CSV file's bytes.
+
+    UTF-16 with BOM, or without BOM when every other byte of the start is NUL; UTF-8 (with
+    or without BOM); else line by line UTF-8 or Windows-1252 (a list pasted together from
+    two exports), Latin-1 for the five bytes Windows-1252 leaves undefined. A file that
+    is mostly NUL bytes or other control bytes is refused as binary; a few NUL bytes in a
+    text (a broken export) are removed.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise UserError(f"Die Datei {name} ist kein lesbarer Text (UTF-16 fehlerhaft).") from None
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head.count(0) > len(head) // 8:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        codec = "utf-16-le" if odd > 0.9 * len(head[1::2]) and not even else (
+            "utf-16-be" if even > 0.9 * len(head[0::2]) and not odd else None)
+        if codec is not None:
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                pass
         raise UserError(
             f"Die Datei {name} ist keine Text- oder Tabellendatei (Binärdaten). "
             "Erwartet wird CSV oder XLSX."
         )
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"")  # stray NUL bytes of a broken export
     try:
         text = data.decode("utf-8-sig")
         return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
-        return data.decode("latin-1"), "latin-1"
+    lines = data.splitlines(keepends=True)
+    out: list[str] = []
+    utf8 = 0
+    for i, line in enumerate(lines):
+        if i == 0 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        try:
+            out.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            out.append(line.decode("cp1252"))
+        except UnicodeDecodeError:
+            # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
+            out.append(line.decode("latin-1"))
+    return "".join(out), (MIXED_ENCODING if utf8 else "cp1252")
 
 
 def _records(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:
@@ -447,35 +524,90 @@ def _extend_columns(columns: list[str], width: int, rows: list[dict[str, str]]) 
 # XLSX
 
 
-def _read_xlsx(data: bytes, name: str) -> Table:
+def _read_xlsx(data: bytes, name: str,
+               required: Callable[[list[str]], bool] | None = None) -> Table:
     import openpyxl  # imported lazily: CSV users do not pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
+            AttributeError, IndexError, EOFError) as exc:  # a broken file is the user's to fix
         raise UserError(
             f"Die Datei {name} ist keine lesbare XLSX-Datei ({type(exc).__name__}). "
             "Bitte in Excel oder LibreOffice als .xlsx oder CSV neu speichern."
         ) from None
     try:
-        sheets = [wb.active] + [ws for ws in wb.worksheets if ws is not wb.active]
-        grid: list[tuple[int, list[str]]] = []
-        for ws in sheets:
-            if ws is None:
-                continue
-            grid = _sheet_rows(ws)
-            if any(any(cells) for _, cells in grid):
-                break
+        try:
+            ws, grid, marks = _pick_sheet(wb, required)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
+                IndexError, EOFError) as exc:
+            raise UserError(
+                f"Die Datei {name} ist beschädigt: ein Arbeitsblatt kann nicht gelesen werden "
+                f"({type(exc).__name__}). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
+                "neu speichern."
+            ) from None
+        sheet_names = [w.title for w in wb.worksheets]
     finally:
         wb.close()
     columns, rows, row_numbers = _rows_from_grid(grid, name)
+    chosen = ws.title if ws is not None else ""
+    def cells(kind: str) -> set[tuple[int, str]]:
+        return {(r, columns[i]) for r, i, k in marks if k == kind and i < len(columns)}
+
     return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
-                 encoding="xlsx", delimiter="", line_numbers=list(row_numbers))
+                 encoding="xlsx", delimiter="", line_numbers=list(row_numbers),
+                 sheet=chosen, ignored_sheets=[n for n in sheet_names if n != chosen],
+                 booleans=cells("bool"), lossy_numbers=cells("lossy"))
 
 
-def _sheet_rows(ws: object) -> list[tuple[int, list[str]]]:
+def _pick_sheet(
+    wb: Any, required: Callable[[list[str]], bool] | None
+) -> tuple[Any, list[tuple[int, list[str]]], set[tuple[int, int, str]]]:
+    """The sheet to read, its grid and its marked cells (row number, column index, kind:
+    ``bool`` or ``lossy``)."""
+    sheets = [wb.active] if wb.active is not None and wb.active in wb.worksheets else []
+    sheets += [ws for ws in wb.worksheets if ws not in sheets]
+    if required is not None and len(sheets) > 1:
+        with_columns = []
+        for ws in sheets:
+            header = _header_of(ws)
+            if header and required(header):
+                with_columns.append(ws)
+        named = [ws for ws in with_columns if normalize_header(ws.title) in SHEET_NAMES
+                 or any(normalize_header(ws.title).startswith(k) for k in ("kunden", "klient"))]
+        for ws in named + with_columns:
+            grid, booleans = _sheet_rows(ws)
+            if any(any(cells) for _, cells in grid):
+                return ws, grid, booleans
+    first: tuple[Any, list[tuple[int, list[str]]], set[tuple[int, int, str]]] | None = None
+    for ws in sheets:
+        grid, booleans = _sheet_rows(ws)
+        if first is None:
+            first = (ws, grid, booleans)
+        if any(any(cells) for _, cells in grid):
+            return ws, grid, booleans
+    return first if first is not None else (None, [], set())
+
+
+def _header_of(ws: Any, look: int = 20) -> list[str]:
+    """The first non-empty row of a sheet (within ``look`` rows), as header texts."""
+    reset = getattr(ws, "reset_dimensions", None)
+    if reset is not None:
+        reset()
+    for i, row in enumerate(ws.iter_rows(min_row=1, max_row=look)):
+        cells = [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "General"))
+                 for c in row]
+        if any(cells):
+            return [c for c in cells if c]
+        if i >= look:
+            break
+    return []
+
+
+def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int, int, str]]]:
     out: list[tuple[int, list[str]]] = []
+    booleans: set[tuple[int, int, str]] = set()
     # Some writers store a wrong sheet dimension; read what is actually there.
     reset = getattr(ws, "reset_dimensions", None)
     if reset is not None:
@@ -487,12 +619,16 @@ def _sheet_rows(ws: object) -> list[tuple[int, list[str]]]:
             r = getattr(cell, "row", None)
             if r is not None:
                 rownum = r
-            cells.append(_cell_text(getattr(cell, "value", None),
-                                    getattr(cell, "number_format", "General")))
+            value = getattr(cell, "value", None)
+            if isinstance(value, bool):
+                booleans.add((rownum, len(cells), "bool"))
+            elif isinstance(value, float) and value.is_integer() and abs(value) >= 1e15:
+                booleans.add((rownum, len(cells), "lossy"))
+            cells.append(_cell_text(value, getattr(cell, "number_format", "General")))
         while cells and not cells[-1]:
             cells.pop()
         out.append((rownum, cells))
-    return out
+    return out, booleans
 
 
 def _cell_text(value: object, number_format: str | None) -> str:
@@ -520,9 +656,9 @@ def _cell_text(value: object, number_format: str | None) -> str:
             if fmt.endswith("%"):
                 return f"{value * 100:g}".replace(".", ",") + " %"
             return repr(value).replace(".", ",") if abs(value) < 1e15 else str(value)
-        if isinstance(value, float) and abs(value) >= 1e16:
+        if isinstance(value, float) and not math.isfinite(value):
             return str(value)
-        as_int = int(value)
+        as_int = int(value)  # exact: every digit of a whole number, never "1.2e+19"
         if re.fullmatch(r"0+", fmt):  # e.g. "00000": postcode with a leading zero
             return str(as_int).zfill(len(fmt))
         return str(as_int)

@@ -44,8 +44,16 @@ from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hausbesuch.clients import _DAY_NAMES, clean_text, normalize_skill
+from hausbesuch.clients import normalize_skill
 from hausbesuch.errors import UserError
+from hausbesuch.fields import (
+    WEEKDAYS_DE,
+    FieldError,
+    clean_text,
+    parse_clock_minutes,
+    parse_clock_range,
+    parse_weekdays,
+)
 from hausbesuch.tabular import normalize_header
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +70,8 @@ __all__ = [
     "teams_for_profile",
 ]
 
-MODES = ("walk", "bike", "drive")
+from geodata.network import MODES  # noqa: E402 - the one definition of travel modes
+
 _MODE_WORDS = {
     "walk": "walk", "zu fuss": "walk", "zufuss": "walk", "fuss": "walk", "fussweg": "walk",
     "gehen": "walk", "laufen": "walk", "foot": "walk", "walking": "walk",
@@ -74,7 +83,6 @@ _MODE_WORDS = {
 #: Most visits one team can do in a day (more is a typo).
 MAX_VISITS_LIMIT = 50
 _ID_RE = re.compile(r"[A-Za-z0-9ÄÖÜäöüß][A-Za-z0-9ÄÖÜäöüß_-]{0,39}")
-_WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
 class TeamError(UserError):
@@ -258,35 +266,10 @@ def _key(name: str) -> str | None:
 _CLOCK_RE = re.compile(r"\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:uhr|h)?", re.IGNORECASE)
 
 
-class _FieldProblem(ValueError):
-    pass
-
-
-def _clock(value: Any) -> int:
-    if isinstance(value, time):
-        return value.hour * 60 + value.minute
-    if isinstance(value, bool):
-        raise _FieldProblem(f"keine Uhrzeit: {value!r}")
-    if isinstance(value, int) and 0 <= value <= 24:
-        return value * 60
-    text = clean_text(str(value)).lower().removesuffix("uhr").strip()
-    m = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*h?", text)
-    if not m:
-        raise _FieldProblem(f"keine Uhrzeit: „{value}“ (erwartet z. B. 8:00)")
-    h, mi = int(m[1]), int(m[2] or 0)
-    if h > 24 or mi > 59 or (h == 24 and mi):
-        raise _FieldProblem(f"ungültige Uhrzeit: „{value}“")
-    return h * 60 + mi
-
-
-def _clock_range(value: Any) -> tuple[int, int]:
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return _clock(value[0]), _clock(value[1])
-    text = clean_text(str(value))
-    parts = re.split(r"\s*(?:-|–|—|bis)\s*", text)
-    if len(parts) != 2 or not all(parts):
-        raise _FieldProblem(f"kein Zeitraum: „{value}“ (erwartet z. B. 8:00-16:00)")
-    return _clock(parts[0]), _clock(parts[1])
+#: A field that cannot be read (the German parsers of :mod:`hausbesuch.fields`).
+_FieldProblem = FieldError
+_clock = parse_clock_minutes
+_clock_range = parse_clock_range
 
 
 def _int(value: Any, what: str) -> int:
@@ -334,27 +317,7 @@ def _mode(value: Any) -> str:
     return mode
 
 
-def _weekdays(value: Any) -> frozenset[int]:
-    items = value if isinstance(value, list | tuple) else re.split(r"[,;/+ ]+", str(value))
-    days: set[int] = set()
-    for item in items:
-        text = clean_text(str(item)).lower().replace(".", "")
-        if not text:
-            continue
-        if text in {"werktags", "wochentags"}:
-            days |= set(range(5))
-            continue
-        m = re.fullmatch(r"([a-zäöü]+)\s*(?:-|–|bis)\s*([a-zäöü]+)", text)
-        if m and m[1] in _DAY_NAMES and m[2] in _DAY_NAMES:
-            a, b = _DAY_NAMES[m[1]], _DAY_NAMES[m[2]]
-            days |= set(range(a, b + 1)) if a <= b else {*range(a, 7), *range(0, b + 1)}
-        elif text in _DAY_NAMES:
-            days.add(_DAY_NAMES[text])
-        else:
-            raise _FieldProblem(f"„{item}“ ist kein Wochentag (erwartet z. B. Mo-Fr)")
-    if not days:
-        raise _FieldProblem("keine Wochentage angegeben")
-    return frozenset(days)
+_weekdays = parse_weekdays
 
 
 def _place(value: Any) -> tuple[str | None, tuple[float, float] | None]:
@@ -398,7 +361,7 @@ def _defaults_from_profile(profile: Profile | None) -> _Defaults:
     if profile is None:
         return _Defaults()
     wd = profile.workday
-    days = frozenset(_WEEKDAYS_DE.index(d) for d in wd.weekdays) or frozenset(range(5))
+    days = frozenset(WEEKDAYS_DE.index(d) for d in wd.weekdays) or frozenset(range(5))
     return _Defaults(
         shift=(_clock(wd.start), _clock(wd.end)),
         lunch=(_clock(wd.lunch_start), _clock(wd.lunch_end)) if wd.lunch_minutes else None,
@@ -624,6 +587,8 @@ def load_teams(path: str | Path, *, profile: Profile | None = None) -> list[Team
             data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise TeamError(f"Teams-Datei {p.name} ist kein gültiges TOML: {exc}") from None
+        except RecursionError:
+            raise TeamError(f"Teams-Datei {p.name} ist zu tief verschachtelt.") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise TeamError(f"Teams-Datei {p} kann nicht gelesen werden: {exc}") from None
         return parse_teams(data, source=p.name, profile=profile)

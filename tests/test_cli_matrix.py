@@ -149,3 +149,21 @@ def test_city_profile_gives_the_same_matrix(tmp_path, bad_hersfeld_pbf):
     assert res.exit_code == 0, res.output
     assert run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", by_osm).exit_code == 0
     assert by_city.read_text(encoding="utf-8") == by_osm.read_text(encoding="utf-8")
+
+
+def test_hostile_ids_are_written_as_text_not_formulas(tmp_path, bad_hersfeld_pbf):
+    """Ids from the user never start a formula in the matrix CSV (hausbesuch.safe_cells)."""
+    from tests.cells import formula_cells
+
+    hostile = ["=1+1", "@SUM(A1)", "-5", "+49"]
+    pts = write_points(tmp_path / "p.csv",
+                       [(h, lat, lon) for h, (_, lat, lon) in zip(hostile, POINTS, strict=True)],
+                       header="id;lat;lon", sep=";")
+    out = tmp_path / "m.csv"
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", out)
+    assert res.exit_code == 0, res.output
+    header, rows = read_matrix(out)
+    assert header == ["id", *("'" + h for h in hostile)]
+    assert [r[0] for r in rows] == ["'" + h for h in hostile]
+    assert formula_cells(out) == []
+    assert all(int(x) >= 0 for r in rows for x in r[1:])  # the values stay plain numbers

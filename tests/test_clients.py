@@ -105,7 +105,7 @@ def test_parse_duration(text: str, minutes: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("0", "größer als 0"), ("-10", "größer als 0"), ("0,2", "größer als 0"),
+    [("0", "größer als 0"), ("-10", "größer als 0"), ("0,2", "mehrdeutig"),
      ("1.234", "unplausibel"), (str(MAX_DURATION_MIN + 1), "unplausibel"),
      ("10 h", "unplausibel"), ("eine Stunde", "nicht lesbar"), ("45 kg", "nicht lesbar")],
 )
@@ -385,21 +385,44 @@ def test_every_row_is_accounted_for(tmp_path_factory: pytest.TempPathFactory,
     header = ["id", "adresse", "zeitfenster", "besuchsdauer"]
     clean_rows = [[c.replace("\x00", "") for c in r] for r in rows]
     write_csv(path, header, clean_rows)
-    result = read_clients(path, today=TODAY)
+    result = read_clients(path, today=TODAY, allow_empty=True)
     assert len(result.clients) + len(result.rejected) == result.total_rows
     seen = [c.row for c in result.clients] + [r.row for r in result.rejected]
     assert len(seen) == len(set(seen))
-    ids = [c.id for c in result.clients]
+    ids = [c.id.casefold() for c in result.clients]
     assert len(ids) == len(set(ids))
 
 
 def test_split_name_columns_form_the_name_and_stay_out_of_extra(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "k.csv", ["Fallnummer", "Nachname", "Vorname", "Adresse", "Team"],
+    path = write_csv(tmp_path / "k.csv",
+                     ["Fallnummer", "Nachname", "Vorname", "Adresse", "Sachbearbeitung"],
                      [["F1", "Yılmaz", "Ayşe", "Am Markt 1, Bad Hersfeld", "Nord"]])
-    (client,) = read_clients(path, today=TODAY).clients
+    result = read_clients(path, today=TODAY)
+    (client,) = result.clients
     assert client.name == "Yılmaz, Ayşe"
-    assert client.extra == (("Team", "Nord"),)
+    assert client.extra == (("Sachbearbeitung", "Nord"),)
     assert all("Yılmaz" not in v for _, v in client.extra)
+    # a column that is not evaluated is named in one warning, never silently dropped
+    assert len(result.warnings) == 1 and "„Sachbearbeitung“" in result.warnings[0]
+
+
+def test_pin_and_coordinate_columns(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "k.csv",
+                     ["id", "Adresse", "Team", "Datum", "Uhrzeit", "Breite", "Länge"],
+                     [["A1", "Am Markt 1, Bad Hersfeld", "nord", "08.12.2026", "14:30",
+                       "50,8675", "9,7071"],
+                      ["A2", "Am Markt 2, Bad Hersfeld", "", "", "14:30", "", ""],
+                      ["A3", "Am Markt 3, Bad Hersfeld", "", "", "", "50.1", ""],
+                      ["A4", "Am Markt 4, Bad Hersfeld", "", "31.02.2026", "", "", ""]])
+    result = read_clients(path, today=TODAY)
+    (a1,) = result.clients
+    assert (a1.pin_team, a1.pin_day, a1.pin_time_min) == ("nord", date(2026, 12, 8), 14 * 60 + 30)
+    assert (a1.lat, a1.lon) == (50.8675, 9.7071)
+    reasons = {r.id: (r.field, r.reason) for r in result.rejected}
+    assert reasons["A2"][0] == "uhrzeit" and "ohne Datum" in reasons["A2"][1]
+    assert reasons["A3"][0] == "lon" and "Länge fehlt" in reasons["A3"][1]
+    assert reasons["A4"][0] == "datum"
+    assert result.warnings == []
 
 
 def _real_addresses(pbf: Path) -> list[tuple[str, str, str, str]]:

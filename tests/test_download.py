@@ -263,3 +263,17 @@ def test_server_answers_overpass_ql_like_overpass(bad_hersfeld_pbf, polygon):
     assert all(set(w["nodes"]) <= nodes for w in ways)  # recursion gave the ways' nodes
     bbox = answer_query(data, parse_query('node["place"="town"](50.86,9.70,50.87,9.71);out;'))
     assert [e["tags"]["name"] for e in bbox] == ["Bad Hersfeld"]
+
+
+def test_kassel_default_offline_explains_how_to_work_offline(fresh_cache, monkeypatch):
+    """The default profile downloads Kassel once; offline, the message says what to do."""
+    from hausbesuch.config import load_profile, resolve_osm
+    from hausbesuch.errors import ProfileError
+
+    monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", f"http://127.0.0.1:{_closed_port()}/")
+    with deny_network() as attempts, pytest.raises(ProfileError) as exc:
+        resolve_osm(load_profile("kassel"))
+    assert attempts == []
+    text = str(exc.value)
+    assert "nicht erreichbar" in text and "--osm DATEI" in text and "--city bad-hersfeld" in text
+    assert "nie Kundendaten" in text

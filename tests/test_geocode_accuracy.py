@@ -1,6 +1,6 @@
 """Acceptance: real OSM addresses of both extracts, typed the ways people type them.
 
-The set comes from :mod:`geodata._geocode_testset` (its own pyosmium pass, independent of
+The set comes from :mod:`tests.geocode_testset` (its own pyosmium pass, independent of
 the index). Required: >= 98 % ``exact`` within 40 m of the OSM object; addresses that do
 not exist (numbers past a street's end, another city, garbage) are never ``exact``.
 """
@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from geodata._geocode_testset import (
+from geodata.geocode import EXACT, load_index
+from tests.geocode_testset import (
     distance_m,
     nonexistent_cases,
     read_osm_addresses,
     typed_cases,
 )
-from geodata.geocode import EXACT, load_index
 
 OTHER_CITY = {"bad-hersfeld": ("34117", "Kassel"), "lauf": ("36251", "Bad Hersfeld")}
 

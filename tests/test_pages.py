@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from hausbesuch.clients import FIELD_LABELS
 from hausbesuch.maps import MapSettings
 from hausbesuch.output import safe_stem, write_outputs
 from hausbesuch.pages import RouteLinks, osm_directions_url, print_sheet, route_page
@@ -234,8 +235,8 @@ def test_write_outputs_layout_links_and_privacy(tmp_path: Path) -> None:
     assert "<b>fett</b>" not in index
     assert "Adresse nicht gefunden" in text and "K-1010" in text
     for r in plan.rejected:
-        assert r.reason in text and r.field in text
-    assert re.search(r">\s*12\s*</td><td>–</td><td>id</td><td>Kundennummer fehlt<", index)
+        assert r.reason in text and FIELD_LABELS.get(r.field, r.field) in text  # German label
+    assert re.search(r">\s*12\s*</td><td>–</td><td>Kundennummer</td><td>Kundennummer fehlt<", index)
 
     # No client name anywhere: file names, pages, maps, GPX.
     for f in out.rglob("*"):

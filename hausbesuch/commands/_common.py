@@ -12,8 +12,12 @@ import typer
 
 from geodata.errors import GeodataError
 from hausbesuch.errors import UserError
+from hausbesuch.safe_cells import shorten
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Longest error message printed (longer ones are cut with a marker).
+MAX_MESSAGE_CHARS = 4_000
 
 CityOption = Annotated[
     str | None,
@@ -47,7 +51,8 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except _user_error_types() as exc:
-            typer.echo(f"Fehler: {exc}", err=True)
+            # a message quoting a huge input is cut: the terminal is no place for 100 kB
+            typer.echo(f"Fehler: {shorten(str(exc), MAX_MESSAGE_CHARS)}", err=True)
             raise typer.Exit(code=2) from None
         except FileNotFoundError as exc:
             typer.echo(f"Fehler: Datei nicht gefunden: {exc.filename or exc}", err=True)

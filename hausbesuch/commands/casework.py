@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @app.command("import")
     @user_errors
     def import_cmd(
-        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX). [Pflicht]")],
+        clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX).")],
         city: CityOption = None,
         osm: OsmOption = None,
         db: DbOption = None,
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @user_errors
     def address_cmd(
         client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
-                                                 help="Kundennummer des Falls. [Pflicht]")],
+                                                 help="Kundennummer des Falls.")],
         set_address: Annotated[str | None, typer.Option(
             "--set-address", help="Korrigierte Adresse, z. B. \"Am Markt 1, 36251 Bad "
             "Hersfeld\".")] = None,
@@ -182,7 +182,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     def outcomes_cmd(
         file: Annotated[Path, typer.Argument(help="Ergebnisse als CSV oder XLSX: Kundennummer; "
                                              "Datum; Uhrzeit (optional); Ergebnis; Termin "
-                                             "(optional); Notiz (optional). [Pflicht]")],
+                                             "(optional); Notiz (optional).")],
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
@@ -198,7 +198,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @user_errors
     def status_cmd(
         client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
-                                                 help="Kundennummer des Falls. [Pflicht]")],
+                                                 help="Kundennummer des Falls.")],
         set_status: Annotated[str | None, typer.Option(
             "--set", help="Neuer Status: offen, erreicht, in_klaerung, abgeschlossen.")] = None,
         reason: Annotated[str, typer.Option("--reason", help="Grund der Änderung.")] = "",
@@ -265,33 +265,36 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @user_errors
     def show_cmd(
         plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans "
-                                               "(siehe hausbesuch plans). [Pflicht]")],
-        out: Annotated[Path, typer.Option("--out", help="Ausgabeordner. [Pflicht]")] = ...,  # type: ignore[assignment]
+                                               "(siehe hausbesuch plans).")],
+        out: Annotated[Path, typer.Option("--out", help="Ausgabeordner.")] = ...,  # type: ignore[assignment]
         city: CityOption = None,
         osm: OsmOption = None,
         db: DbOption = None,
     ) -> None:
         """Dateien eines gespeicherten Plans erneut schreiben (Karten, Routenseiten, Bericht)."""
         from hausbesuch.config import load_profile
+        from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import show_plan, write_plan_files
         from hausbesuch.store import Store
 
+        check_plan_folder(out)
         with Store.open(db) as store:
             profile = load_profile(city) if city else _profile_of(store, plan_id)
             result = show_plan(store, plan_id, profile, osm=osm)
-            store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
-                        details={"ausgabe": "dateien"})
-        write_plan_files(result, out, profile)
+            with plan_folder(out) as folder:
+                write_plan_files(result, folder.path, profile)
+                store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
+                            details={"ausgabe": "dateien"})
+                folder.commit(plan_id)
         typer.echo(f"Plan {plan_id} geschrieben: {(out / 'index.html').resolve()}")
 
     @app.command("replan")
     @user_errors
     def replan_cmd(
-        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans. "
-                                               "[Pflicht]")],
+        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans.")],
         moment: Annotated[str, typer.Option(
             "--from", help="Ab wann neu planen, z. B. \"2026-12-08 11:30\"; alles davor "
-            "bleibt. [Pflicht]")] = ...,  # type: ignore[assignment]
+            "bleibt.")] = ...,  # type: ignore[assignment]
         without_team: Annotated[list[str] | None, typer.Option(
             "--without-team", help="Team fällt für den Rest des Tages aus (mehrfach "
             "möglich).")] = None,
@@ -308,6 +311,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.casework import cli_actor, parse_datetime
         from hausbesuch.commands.plan import summary_lines
         from hausbesuch.config import load_profile
+        from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import replan, write_plan_files
         from hausbesuch.store import Store
 
@@ -317,12 +321,16 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             raise UserError(f"--from: {exc}") from None
         if time_limit is not None and not time_limit > 0:
             raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
+        if out is not None:
+            check_plan_folder(out)
         with Store.open(db) as store:
             profile = load_profile(city) if city else _profile_of(store, plan_id)
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), time_limit=time_limit, osm=osm)
         target = out or Path(f"plan-{result.plan_id}")
-        write_plan_files(result, target, profile)
+        with plan_folder(target) as folder:
+            write_plan_files(result, folder.path, profile)
+            folder.commit(result.plan_id)
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
         for line in summary_lines(result, result.plan_id or "", target):
             typer.echo(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -40,23 +41,32 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.commands.plan import _parse_start, run_plan, summary_lines
         from hausbesuch.config import load_profile, resolve_osm
         from hausbesuch.demo import make_demo_files
+        from hausbesuch.errors import UserError
+        from hausbesuch.output import check_plan_folder
 
+        if not 1 <= clients <= 5_000:
+            raise UserError(f"--clients: zwischen 1 und 5000 Kundenzeilen, erhalten {clients}.")
         profile = load_profile(city)
+        check_plan_folder(out)  # a foreign folder is refused before any work
         first = _parse_start(start) if start else next_monday()
         osm_path = resolve_osm(profile, osm, progress=lambda msg: typer.echo(msg, err=True))
         typer.echo(f"Stadt: {profile.name}; OSM-Daten: {osm_path}", err=True)
         index = load_index(osm_path)
         from hausbesuch.planning import depot_lonlat
 
-        files = make_demo_files(index, out / "eingabe", start=first, n_clients=clients,
-                                seed=seed, town=profile.name, near=depot_lonlat(profile, index))
-        typer.echo(f"Demo-Kundenliste: {files.clients} ({files.n_rows} Zeilen, davon "
-                   f"{files.n_bad} fehlerhaft); Teams: {files.teams}", err=True)
-        result, plan_id = run_plan(
-            files.clients, city=city, osm=osm_path, teams=files.teams, districts=None,
-            start=first, days=days, out=out, db=db, time_limit=time_limit, seed=seed,
-            threads=2, mode=None,
-        )
+        with tempfile.TemporaryDirectory(prefix="hausbesuch-demo-") as tmp:
+            # generated beside, copied into the plan folder's eingabe/ when it is swapped in
+            files = make_demo_files(index, Path(tmp) / "eingabe", start=first,
+                                    n_clients=clients, seed=seed, town=profile.name,
+                                    near=depot_lonlat(profile, index))
+            typer.echo(f"Demo-Kundenliste: {out / 'eingabe' / files.clients.name} "
+                       f"({files.n_rows} Zeilen, davon {files.n_bad} fehlerhaft); Teams: "
+                       f"{out / 'eingabe' / files.teams.name}", err=True)
+            result, plan_id = run_plan(
+                files.clients, city=city, osm=osm_path, teams=files.teams, districts=None,
+                start=first, days=days, out=out, db=db, time_limit=time_limit, seed=seed,
+                threads=2, mode=None, inputs=Path(tmp) / "eingabe",
+            )
         for line in summary_lines(result, plan_id, out):
             typer.echo(line)
         routes = sorted(result.plan.routes, key=lambda r: (r.day, r.team_id))  # type: ignore[attr-defined]

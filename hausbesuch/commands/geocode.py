@@ -10,7 +10,6 @@ leaves the machine: the index is built from the extract.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from pathlib import Path
@@ -21,6 +20,7 @@ import typer
 from geodata.cache import atomic_write
 from hausbesuch.commands._common import CityOption, OsmOption, user_errors
 from hausbesuch.errors import UserError
+from hausbesuch.safe_cells import write_csv as safe_write_csv
 
 #: Columns added to the input, in this order.
 GEO_COLUMNS = ("lat", "lon", "geo_quality", "geo_score", "geo_match", "geo_reason", "district")
@@ -72,14 +72,20 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Path:
-    """Write rows as ``;``-separated UTF-8 (with BOM) atomically."""
+    """Write rows as ``;``-separated UTF-8 (with BOM) atomically; cells made safe for Excel
+    (:mod:`hausbesuch.safe_cells`)."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise UserError(f"Der Ausgabeordner existiert nicht: {path.parent}")
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=columns, delimiter=";", extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    if path.is_dir():
+        raise UserError(f"--out {path}: das ist ein Ordner; bitte einen Dateinamen angeben "
+                        "(z. B. geokodiert.csv).")
+    try:
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
+            safe_write_csv(fh, columns, rows, delimiter=";")
+    except OSError as exc:
+        raise UserError(f"--out {path}: die Datei kann nicht geschrieben werden "
+                        f"({exc.strerror or exc}).") from None
     return path
 
 
@@ -108,12 +114,26 @@ def register(app: typer.Typer) -> None:
         """
         from geodata.errors import GeodataError
         from geodata.geocode import load_index
-        from hausbesuch.tabular import read_table
+        from hausbesuch.tabular import MIXED_ENCODING, address_columns, read_table
 
-        table = read_table(input)  # fail on a bad input before the slow steps
-        from hausbesuch.tabular import address_columns
+        def has_address(columns: list[str]) -> bool:
+            try:
+                address_columns(columns)
+            except UserError:
+                return False
+            return True
 
+        # fail on a bad input before the slow steps
+        table = read_table(input, required=has_address)
         address_columns(table.columns, source=table.source)
+        if note := table.sheet_note():
+            typer.echo(f"Hinweis: {note}", err=True)
+        if table.encoding == MIXED_ENCODING:
+            typer.echo(f"Hinweis: {table.source} mischt UTF-8 und Windows-1252; jede Zeile "
+                       "wurde für sich gelesen.", err=True)
+        if not table.rows:
+            typer.echo(f"Hinweis: {table.source} enthält keine Datenzeilen (nur die Kopfzeile).",
+                       err=True)
 
         profile = None
         if city is not None or osm is None:

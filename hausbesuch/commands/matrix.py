@@ -15,6 +15,7 @@ import typer
 
 from hausbesuch.commands._common import CityOption, OsmOption, user_errors
 from hausbesuch.errors import UserError
+from hausbesuch.safe_cells import write_csv
 
 _ALIASES = {
     "id": {"id", "nr", "kennung", "punkt", "name"},
@@ -125,16 +126,19 @@ def read_points(path: Path) -> Points:
 
 
 def write_matrix(path: Path, ids: list[str], values: object) -> None:
-    """Write the matrix as CSV: header ``id,<id1>,<id2>…``, unreachable cells empty."""
+    """Write the matrix as CSV: header ``id,<id1>,<id2>…``, unreachable cells empty; ids
+    made safe for spreadsheets (:mod:`hausbesuch.safe_cells`)."""
     import numpy as np
 
     arr = np.asarray(values)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", *ids])
-        for pid, row in zip(ids, arr, strict=True):
-            w.writerow([pid, *("" if v < 0 else str(int(v)) for v in row)])
+        write_csv(
+            fh, None,
+            [["id", *ids],
+             *([pid, *("" if v < 0 else int(v) for v in row)] for pid, row in zip(ids, arr, strict=True))],
+            delimiter=",",
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -37,16 +38,25 @@ def run_plan(
     threads: int,
     mode: str | None,
     quiet: bool = False,
+    inputs: Path | None = None,
 ) -> tuple[object, str]:
     """Plan the span on the store (importing ``clients`` first, if given) with a progress
-    display, then write the plan's files; return (result, plan id)."""
+    display, then write the plan's files; return (result, plan id).
+
+    The plan is stored first; its files are written into a fresh folder beside ``out`` that
+    replaces ``out`` only then (:func:`hausbesuch.output.plan_folder`); ``inputs`` (the
+    demo's generated list) is copied into its ``eingabe/`` folder.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hausbesuch.casework import cli_actor
     from hausbesuch.config import load_profile
+    from hausbesuch.output import check_plan_folder, plan_folder, relocate
     from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
     from hausbesuch.store import Store
     from hausbesuch.teams import teams_for_profile
+
+    check_plan_folder(out)  # refuse a foreign folder before the long work
 
     profile = load_profile(city)
     team_list = teams_for_profile(profile, teams)
@@ -67,9 +77,17 @@ def run_plan(
         result = plan_span(store, profile, options, actor=cli_actor(), teams=team_list,
                            clients_path=clients, osm=osm, districts_file=districts,
                            progress=progress)
-        bar.update(task, description="Dateien schreiben")
-        write_plan_files(result, out, profile)
-    return result, result.plan_id  # type: ignore[return-value]
+        plan_id = result.plan_id
+        with plan_folder(out) as folder:
+            bar.update(task, description="Dateien schreiben")
+            write_plan_files(result, folder.path, profile)
+            if inputs is not None:
+                shutil.copytree(inputs, folder.path / "eingabe")
+            folder.commit(plan_id)
+        result.out_dir = out
+        if result.files is not None:
+            result.files = relocate(result.files, out)
+    return result, plan_id  # type: ignore[return-value]
 
 
 def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
@@ -79,13 +97,16 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
     counts = {s: sum(1 for r in rows if r["status"] == s)
               for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
     plan = result.plan  # type: ignore[attr-defined]
-    lines = [*getattr(result, "warnings", [])]
-    lines += [
-        f"Plan {plan_id}: {len(rows)} Zeilen: {counts[STATUS_PLANNED]} geplant, "
+    listed = sum(1 for r in rows if r["zeile"])
+    what = f"{len(rows)} Zeilen" if listed == len(rows) else (
+        f"{len(rows)} Fälle ({listed} aus der Liste)" if listed else f"{len(rows)} offene Fälle")
+    lines = [
+        f"Plan {plan_id}: {what}: {counts[STATUS_PLANNED]} geplant, "
         f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
         f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
         f"Bericht: {(out / 'report.csv').resolve()}",
     ]
+    lines += [f"Warnung: {w}" for w in getattr(plan, "warnings", [])]
     return lines
 
 

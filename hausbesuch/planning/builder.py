@@ -158,6 +158,16 @@ def _merge(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def promised_starts(promise: tuple[datetime, datetime]) -> tuple[int, int]:
+    """The service starts (seconds of the day) an announcement letter allows.
+
+    A letter says "zwischen 10:00 und 12:00 Uhr": the team rings the bell inside that
+    window, so the visit starts in it (it may end later); see ``hausbesuch.letters``.
+    """
+    a, b = promise
+    return a.hour * 3600 + a.minute * 60, b.hour * 3600 + b.minute * 60
+
+
 def make_candidate(
     client: Client,
     geocode: Geocode,
@@ -247,9 +257,7 @@ def make_candidate(
             iv = _intersect(iv, [(pin_time_min * 60, pin_time_min * 60)])
         if promise is not None:
             restricted = True
-            a = promise[0].hour * 3600 + promise[0].minute * 60
-            b = promise[1].hour * 3600 + promise[1].minute * 60 - service_s
-            iv = _intersect(iv, [(a, b)])
+            iv = _intersect(iv, [promised_starts(promise)])
         if (wd, HALF_DAYS[0]) in d.avoid and not agreed:
             restricted = True
             iv = _intersect(iv, [(noon, DAY_S - 1)])

@@ -16,6 +16,12 @@ Progress = Callable[[str, float], None]
 
 DAY_S = 86_400
 
+#: Bounds of the plan options (checked in PlanOptions; a bad value is a German message).
+MAX_TIME_LIMIT_S = 86_400
+MAX_THREADS = 16
+EARLIEST_START = date(2000, 1, 1)
+LATEST_START = date(2199, 12, 31)
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -32,8 +38,20 @@ class PlanOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.days <= 31:
             raise UserError(f"--days: zwischen 1 und 31 Tagen erlaubt, erhalten {self.days}.")
-        if not self.time_limit > 0:
-            raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {self.time_limit}.")
+        if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:  # also NaN and infinity
+            raise UserError(
+                f"--time-limit: mehr als 0 und höchstens {MAX_TIME_LIMIT_S} Sekunden, "
+                f"erhalten {self.time_limit}."
+            )
+        if not 1 <= self.threads <= MAX_THREADS:
+            raise UserError(f"--threads: zwischen 1 und {MAX_THREADS}, erhalten {self.threads}.")
+        if self.seed is not None and not 0 <= self.seed < 2**32:
+            raise UserError(f"--seed: eine ganze Zahl von 0 bis {2**32 - 1}, erhalten {self.seed}.")
+        if not EARLIEST_START <= self.start <= LATEST_START:
+            raise UserError(
+                f"--start: {self.start:%d.%m.%Y} liegt nicht zwischen "
+                f"{EARLIEST_START:%d.%m.%Y} und {LATEST_START:%d.%m.%Y}."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(), "days": self.days,

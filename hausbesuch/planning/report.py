@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from pathlib import Path
@@ -126,10 +125,13 @@ def report_rows(
 
 
 def write_report(rows: list[dict[str, str]], path: Path) -> None:
-    """``report.csv``: ``;``-separated UTF-8 with BOM, as German spreadsheets expect."""
+    """``report.csv``: ``;``-separated UTF-8 with BOM, as German spreadsheets expect.
+
+    Every cell goes through :func:`hausbesuch.safe_cells.safe_cell`: no formula start,
+    no cell longer than 2,000 characters."""
+    from hausbesuch.safe_cells import write_csv
+
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(REPORT_COLUMNS), delimiter=";", lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
+    write_csv(buf, list(REPORT_COLUMNS), rows, delimiter=";", lineterminator="\n")
     with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
         fh.write("\ufeff" + buf.getvalue())

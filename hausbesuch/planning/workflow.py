@@ -61,7 +61,7 @@ def _run_solver(problem: Any, options: PlanOptions, say: Progress) -> Any:
 
     if not ready():
         say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)
-        prepare()
+    prepare()  # load (or compile) the compiled search before the solver's clock starts
     say("Touren optimieren", 0.5)
     from routing.solve import solve
 
@@ -107,14 +107,36 @@ def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any) -> list[An
     return [t.with_depot(profile.depot.address, depot) for t in teams]
 
 
-def _team_warnings(team_list: Sequence[Any], profile: Profile) -> list[str]:
-    out = []
-    shortest = profile.workday.visit_minutes
-    for t in team_list:
-        if t.shift_end_min - t.shift_start_min - (t.lunch_min if t.has_lunch else 0) < shortest:
-            out.append(f"Team „{t.id}“: die Schicht ist kürzer als ein Besuch ({shortest} Min.); "
-                       "das Team bekommt keine Besuche.")
-    return out
+def _bound_size(candidates: list[Candidate], team_list: Sequence[Any], span: Span,
+                profile: Profile, options: PlanOptions, unassigned: list[UnassignedVisit],
+                warnings: list[str]) -> list[Candidate]:
+    """Warnings for the coordinator, and the candidates cut to what the span can hold
+    before any matrix is allocated (see :mod:`hausbesuch.capacity`)."""
+    from hausbesuch import capacity as cap
+
+    shortest = min((c.service_s // 60 for c in candidates), default=None)
+    warnings += cap.team_warnings(team_list, profile.workday.visit_minutes, shortest)
+    anchors = [t.start_lonlat for t in team_list if t.start_lonlat is not None]
+    bound = cap.visit_capacity(team_list, span.start, span.days,
+                               [c.service_s / 60 for c in candidates])
+    lonlat = [(float(c.geocode.lon), float(c.geocode.lat)) for c in candidates]  # type: ignore[arg-type]
+    sel = cap.preselect([c.priority for c in candidates], lonlat, anchors, bound)
+    if sel.drop:
+        reason = cap.over_capacity_reason(sel, span.days)
+        for i in sel.drop:
+            c = candidates[i]
+            unassigned.append(UnassignedVisit(c.id, cap.OVER_CAPACITY, reason, c.geocode.lon,
+                                              c.geocode.lat, c.client.address,
+                                              c.geocode.district, tries_before=c.tries_before))
+        candidates = [candidates[i] for i in sel.keep]
+        warnings.append(
+            f"{len(sel.drop)} Kunden über der Wochenkapazität nicht vorausgewählt: die Teams "
+            f"schaffen im Zeitraum höchstens {bound} Besuche; geplant wurde unter den "
+            f"{len(sel.keep)} dringendsten."
+        )
+    modes = {options.mode or t.mode for t in team_list}
+    cap.check_matrix_memory(len(candidates) + 2 * len(team_list), len(modes))
+    return candidates
 
 
 def _pin_check(c: Candidate, team_ids: set[str]) -> UnassignedVisit | None:
@@ -219,8 +241,9 @@ def plan_span(
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
-              "warnings": (imported.warnings if imported else []) + _team_warnings(team_list,
-                                                                                profile)}
+              "warnings": list(imported.warnings) if imported else []}
+    kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
+                             params["warnings"])
     result = _solve_and_assemble(
         kept_cands, team_list, span=span, options=options, osm_path=osm_path, index=cw.index,
         profile=profile, say=say, districts=districts, unassigned=unassigned,
@@ -268,6 +291,7 @@ def _solve_and_assemble(
         rejected=sorted(rejected, key=lambda r: (r.row or 10**9, r.id or "")),
         clients=clients, geocodes=geocodes, solution=solution_json,
         version=version, predecessor_id=predecessor_id, params=params,
+        warnings=list(params.get("warnings") or []),
     )
     result = PlanResult(plan=plan, districts=districts,
                         warnings=list(params.get("warnings") or []))
@@ -334,7 +358,7 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
     with atomic_write(out / "plan.json", "w", encoding="utf-8", newline="") as fh:
         fh.write(json.dumps(result.plan.solution, ensure_ascii=False, indent=1))
     write_report(result.report_rows, out / "report.csv")
-    settings = MapSettings(city=profile.name, **profile.map.model_dump())
+    settings = MapSettings.from_profile(profile)
     result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings,
                                  chances=result.chances)
     result.out_dir = out
@@ -384,10 +408,6 @@ def replan(
     if old.city != profile.name:
         raise UserError(f"Plan {plan_id} gehört zu {old.city}, nicht zu {profile.name} "
                         "(--city angeben).")
-    newer = [p for p in store.list_plans(old.city) if _predecessor(store, p.id) == plan_id]
-    if newer:
-        raise UserError(f"Plan {plan_id} wurde bereits durch Plan {newer[0].id} ersetzt; "
-                        f"bitte diesen neu planen.")
     params = dict(old.params or {})
     if "options" not in params or "teams" not in params:
         raise UserError(f"Plan {plan_id} enthält nicht die Angaben zum Neuplanen (er stammt "
@@ -406,6 +426,10 @@ def replan(
     if unknown:
         raise UserError(f"--without-team: Team „{unknown[0]}“ gibt es in Plan {plan_id} nicht "
                         f"(Teams: {', '.join(sorted(ids))}).")
+    newer = [p for p in store.list_plans(old.city) if _predecessor(store, p.id) == plan_id]
+    if newer:
+        raise UserError(f"Plan {plan_id} wurde bereits durch Plan {newer[0].id} ersetzt; "
+                        f"bitte diesen neu planen.")
     say("Plan laden", 0.0)
     osm_path = resolve_osm(profile, osm or params.get("osm"))
     cw = Casework(store, profile, actor=actor, osm=osm_path)

@@ -1,0 +1,50 @@
+"""``hausbesuch export``: a stored plan as a GeoPackage (QGIS) or an XLSX workbook (Excel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import user_errors
+from hausbesuch.errors import UserError
+
+FORMATS = ("gpkg", "xlsx")
+
+
+def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
+    """Write the export of a stored plan; returns the file written."""
+    from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
+    from hausbesuch.store import Store
+
+    if fmt not in FORMATS:
+        raise UserError(f"--format {fmt!r}: erlaubt sind {', '.join(FORMATS)}.")
+    with Store.open(db) as store:
+        plan = store.load_plan(plan_id)
+        promises = promises_of(store, plan)
+        if fmt == "gpkg":
+            return write_gpkg(plan, store.load_districts(plan.city), out, promises=promises)
+        return write_xlsx(plan, out, promises=promises)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("export")
+    @user_errors
+    def export(
+        plan: Annotated[str, typer.Argument(
+            metavar="PLAN", help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
+        fmt: Annotated[str, typer.Option(
+            "--format", help="gpkg (GeoPackage für QGIS) oder xlsx (Excel-Arbeitsmappe).")
+        ] = ...,  # type: ignore[assignment]
+        out: Annotated[Path, typer.Option(
+            "--out", help="Zieldatei (.gpkg oder .xlsx).")] = ...,  # type: ignore[assignment]
+        db: Annotated[
+            str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
+        ] = None,
+    ) -> None:
+        """Einen gespeicherten Plan exportieren: GeoPackage (Besuche, Touren, Stadtteile, nicht
+        Eingeplante; EPSG:4326) oder Excel-Arbeitsmappe (Übersicht, Bericht, ein Blatt je
+        Team und Tag). Ohne Namen."""
+        path = run_export(plan, fmt=fmt.lower(), out=out, db=db)
+        typer.echo(f"Export geschrieben: {path.resolve()}")

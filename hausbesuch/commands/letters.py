@@ -1,0 +1,87 @@
+"""``hausbesuch letters``: announcement letters (PDF, DIN 5008) for the visits of a stored plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import CityOption, user_errors
+from hausbesuch.errors import UserError
+
+
+def profile_for_plan(city: str | None, plan_city: str):
+    """The profile named with ``--city``, else the shipped profile of the plan's city."""
+    from hausbesuch.config import available_profiles, load_profile
+
+    if city:
+        profile = load_profile(city)
+        if profile.name != plan_city:
+            raise UserError(
+                f"--city {city}: das Profil gehört zu {profile.name}, der Plan zu {plan_city}."
+            )
+        return profile
+    for slug in available_profiles():
+        profile = load_profile(slug)
+        if profile.name == plan_city:
+            return profile
+    raise UserError(f"Kein Stadtprofil für {plan_city} gefunden: mit --city PROFIL angeben.")
+
+
+def _client_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    ids = [t.strip() for t in text.split(",") if t.strip()]
+    if not ids:
+        raise UserError("--clients: keine Kundennummer angegeben (z. B. --clients C0001,C0002).")
+    return ids
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("letters")
+    @user_errors
+    def letters(
+        plan: Annotated[str, typer.Argument(
+            metavar="PLAN", help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
+        out: Annotated[Path, typer.Option(
+            "--out", help="Ordner für die Briefe (nicht der Ordner eines Plans). Er enthält "
+            "Namen und Anschriften: Sozialdaten.")] = ...,  # type: ignore[assignment]
+        clients: Annotated[
+            str | None, typer.Option("--clients", help="Nur diese Kundennummern, mit Komma getrennt.")
+        ] = None,
+        window_minutes: Annotated[
+            int, typer.Option("--window-minutes", help="Länge des angekündigten Zeitfensters in Minuten "
+                              "(volle halbe Stunden, 30 bis 480; Standard: 120).")
+        ] = 120,
+        correction: Annotated[
+            bool, typer.Option("--correction", help="Korrekturbriefe für angekündigte Besuche, die der Plan "
+                               "nicht mehr im angekündigten Zeitfenster hält.")
+        ] = False,
+        city: CityOption = None,
+        db: Annotated[
+            str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
+        ] = None,
+    ) -> None:
+        """Ankündigungsbriefe (PDF, DIN 5008) schreiben: einer je Besuch und ein Sammel-PDF je
+        Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten für jeden
+        späteren Plan."""
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.letters import run_letters
+        from hausbesuch.store import Store
+
+        wanted = _client_list(clients)
+        with Store.open(db) as store:
+            stored = store.load_plan(plan)
+            profile = profile_for_plan(city, stored.city)
+            run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
+                              window_minutes=window_minutes, correction=correction)
+        what = "Korrekturbriefe" if correction else "Briefe"
+        typer.echo(f"{len(run.letters)} {what} und {len(run.team_days)} Sammel-PDFs (je Team und "
+                   f"Tag) in {run.out_dir}")
+        if correction and not run.letters:
+            typer.echo("Keine angekündigten Besuche, die der Plan nicht mehr hält.")
+        for cid, reason in run.skipped:
+            typer.echo(f"Kein Brief für {cid}: {reason}", err=True)
+        if run.letters:
+            typer.echo("Der Ordner enthält Namen und Anschriften (Sozialdaten): nach dem Versand löschen.")

@@ -1,0 +1,412 @@
+"""Exports of a stored plan for colleagues: a GeoPackage for QGIS, an XLSX workbook for Excel.
+
+Neither holds a client name, an address note or any free text a coordinator typed about a
+person: case ids, times, districts, reasons and (in the workbook's team-day sheets) the
+visit address, which field workers need on paper anyway.
+
+GeoPackage layers (EPSG:4326, lon/lat):
+
+``besuche``           points: one per planned visit (case id, team, day, position, times,
+                      the window announced by letter)
+``touren``            lines: one per team-day, the street-following path of its legs
+``stadtteile``        (multi)polygons: the city's districts with planned/unassigned counts
+``nicht_eingeplant``  points (empty geometry when the address was not found): case id, reason
+
+Workbook sheets: ``Übersicht`` (the plan and one line per team-day), ``Bericht`` (the report,
+one line per input row) and one sheet per team-day. Dates and times are real date/time
+cells; every sheet has widths, a frozen header and an autofilter. No cell is ever a formula:
+see :func:`xlsx_value`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import (
+    STATUS_PLANNED,
+    STATUS_REJECTED,
+    STATUS_UNASSIGNED,
+    Plan,
+    TeamDayRoute,
+)
+
+__all__ = [
+    "GPKG_LAYERS",
+    "ExportError",
+    "promises_of",
+    "write_gpkg",
+    "write_xlsx",
+    "xlsx_value",
+]
+
+#: Layer names of the GeoPackage and their geometry types.
+GPKG_LAYERS = {
+    "besuche": "Point",
+    "touren": "LineString",
+    "stadtteile": "MultiPolygon",
+    "nicht_eingeplant": "Point",
+}
+CRS = "EPSG:4326"
+
+
+class ExportError(UserError):
+    """An export cannot be written (German message)."""
+
+
+def _check_target(path: Path, suffix: str) -> Path:
+    path = path.expanduser()
+    if path.suffix.lower() != suffix:
+        raise ExportError(f"--out {path}: die Datei muss auf {suffix} enden.")
+    if path.is_dir():
+        raise ExportError(f"--out {path}: ist ein Ordner, erwartet wird eine Datei.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _route_line(route: TeamDayRoute) -> list[tuple[float, float]]:
+    """The route's street-following path: its legs joined (straight lines without legs)."""
+    pts: list[tuple[float, float]] = []
+    if route.legs:
+        for leg in route.legs:
+            for p in leg:
+                q = (float(p[0]), float(p[1]))
+                if not pts or pts[-1] != q:
+                    pts.append(q)
+    else:
+        pts = [route.start_lonlat, *((s.lon, s.lat) for s in route.stops), route.end_lonlat]
+    if len(pts) == 1:
+        pts.append(pts[0])
+    return pts
+
+
+# --------------------------------------------------------------------------- GeoPackage
+
+
+def promises_of(store: Any, plan: Plan) -> Promises:
+    """The windows announcement letters promised for the visits of a plan, per case id."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    ids = [s.visit_id for r in plan.routes for s in r.stops if s.visit_id]
+    out: Promises = {}
+    with store.session() as sess:
+        for k in range(0, len(ids), 500):
+            q = select(CaseVisitRow).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]),
+                                           CaseVisitRow.promised_start.is_not(None))
+            for v in sess.scalars(q):
+                out[v.client_id] = (v.promised_start, v.promised_end)
+    return out
+
+
+Promises = dict[str, tuple[datetime, datetime]]
+
+
+def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out: Path, *,
+               promises: Promises | None = None) -> Path:
+    """Write the plan's GeoPackage (see the module docstring); replaces an existing file.
+
+    ``districts`` is the store's ``[(name, GeoJSON geometry)]`` of the plan's city;
+    ``promises`` the windows announced by letter, per case id (:func:`promises_of`).
+    """
+    promises = promises or {}
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import LineString, MultiPolygon, Point, shape
+
+    out = _check_target(Path(out), ".gpkg")
+    tmp = out.with_name(f".{out.name}.tmp.gpkg")
+    if tmp.exists():
+        tmp.unlink()
+
+    def frame(records: list[dict[str, Any]], geoms: list[Any], columns: list[str],
+              dtypes: dict[str, str]) -> gpd.GeoDataFrame:
+        df = pd.DataFrame.from_records(records, columns=columns)
+        for col, dt in dtypes.items():
+            df[col] = df[col].astype(dt)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
+
+    visits, visit_geoms = [], []
+    routes, route_geoms = [], []
+    planned_by_district: dict[str, int] = {}
+    for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
+        for s in r.stops:
+            visits.append({
+                "plan_id": plan.id, "kundennummer": s.client_id, "besuch_id": s.visit_id,
+                "team": r.team_id, "datum": pd.Timestamp(r.day), "position": s.position,
+                "ankunft": s.arrival, "beginn": s.start, "ende": s.end,
+                "besuch_min": round((s.end - s.start).total_seconds() / 60),
+                "zeitfenster": s.window_text, "stadtteil": s.district,
+                "angekuendigt_von": promises.get(s.client_id, (None, None))[0],
+                "angekuendigt_bis": promises.get(s.client_id, (None, None))[1],
+            })
+            visit_geoms.append(Point(s.lon, s.lat))
+            planned_by_district[s.district] = planned_by_district.get(s.district, 0) + 1
+        routes.append({
+            "plan_id": plan.id, "team": r.team_id, "datum": pd.Timestamp(r.day),
+            "modus": r.mode, "besuche": len(r.stops), "abfahrt": r.depart,
+            "rueckkehr": r.return_, "wegezeit_min": round(r.travel_s / 60),
+            "besuchszeit_min": round(r.service_s / 60), "wartezeit_min": round(r.waiting_s / 60),
+            "strecke_km": round(r.distance_m / 1000, 2),
+        })
+        route_geoms.append(LineString(_route_line(r)))
+    unassigned, un_geoms = [], []
+    un_by_district: dict[str, int] = {}
+    for u in plan.unassigned:
+        unassigned.append({"plan_id": plan.id, "kundennummer": u.client_id, "grund_code": u.code,
+                           "grund": u.reason, "stadtteil": u.district})
+        un_geoms.append(Point(u.lon, u.lat) if u.lon is not None and u.lat is not None else None)
+        un_by_district[u.district] = un_by_district.get(u.district, 0) + 1
+    dist, dist_geoms = [], []
+    for name, geom in districts:
+        g = shape(geom)
+        if g.geom_type == "Polygon":
+            g = MultiPolygon([g])
+        elif g.geom_type != "MultiPolygon":
+            continue
+        dist.append({"name": name, "geplant": planned_by_district.get(name, 0),
+                     "nicht_eingeplant": un_by_district.get(name, 0)})
+        dist_geoms.append(g)
+
+    layers = {
+        "besuche": frame(visits, visit_geoms,
+                         ["plan_id", "kundennummer", "besuch_id", "team", "datum", "position",
+                          "ankunft", "beginn", "ende", "besuch_min", "zeitfenster", "stadtteil",
+                          "angekuendigt_von", "angekuendigt_bis"],
+                         {"datum": "datetime64[ms]", "ankunft": "datetime64[ms]",
+                          "beginn": "datetime64[ms]", "ende": "datetime64[ms]",
+                          "position": "int32", "besuch_min": "int32",
+                          "angekuendigt_von": "datetime64[ms]",
+                          "angekuendigt_bis": "datetime64[ms]"}),
+        "touren": frame(routes, route_geoms,
+                        ["plan_id", "team", "datum", "modus", "besuche", "abfahrt", "rueckkehr",
+                         "wegezeit_min", "besuchszeit_min", "wartezeit_min", "strecke_km"],
+                        {"datum": "datetime64[ms]", "abfahrt": "datetime64[ms]",
+                         "rueckkehr": "datetime64[ms]", "besuche": "int32"}),
+        "stadtteile": frame(dist, dist_geoms, ["name", "geplant", "nicht_eingeplant"],
+                            {"geplant": "int32", "nicht_eingeplant": "int32"}),
+        "nicht_eingeplant": frame(unassigned, un_geoms,
+                                  ["plan_id", "kundennummer", "grund_code", "grund", "stadtteil"],
+                                  {}),
+    }
+    try:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                        geometry_type=GPKG_LAYERS[name])
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+# --------------------------------------------------------------------------- XLSX
+
+#: A text cell starting with one of these would be read as a formula (or DDE) by a
+#: spreadsheet program. Note for unification: the ``harden`` branch builds a shared helper
+#: for CSV and XLSX; this is the exports' own, kept in :func:`xlsx_value` alone.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+def xlsx_value(cell: Any, value: Any) -> None:
+    """Set a cell so that it can never be a formula.
+
+    Every string is stored as a text cell (type ``s``) whatever it starts with, and a
+    string starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets Excel's quote prefix
+    as well, so that editing the cell keeps it text. Characters XML cannot hold are
+    dropped. Other values (numbers, dates, times) are stored as they are.
+    """
+    if isinstance(value, str):
+        text = _ILLEGAL_XML.sub("", value)
+        cell.value = text
+        cell.data_type = "s"
+        if text.startswith(_FORMULA_START):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+_DATE_FMT = "DD.MM.YYYY"
+_TIME_FMT = "HH:MM"
+_DATETIME_FMT = "DD.MM.YYYY HH:MM"
+
+
+def _sheet(wb: Any, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+           widths: Sequence[int]) -> Any:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title=title)
+    for j, h in enumerate(header, start=1):
+        c = ws.cell(row=1, column=j)
+        xlsx_value(c, h)
+        c.font = Font(bold=True)
+    n = 1
+    for i, row in enumerate(rows, start=2):
+        n = i
+        for j, v in enumerate(row, start=1):
+            c = ws.cell(row=i, column=j)
+            xlsx_value(c, v)
+            if isinstance(v, datetime):
+                c.number_format = _DATETIME_FMT
+            elif isinstance(v, date):
+                c.number_format = _DATE_FMT
+            elif isinstance(v, time):
+                c.number_format = _TIME_FMT
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(n, 1)}"
+    return ws
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _team_day_title(r: TeamDayRoute, used: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", f"{r.team_id} {r.day:%d.%m.%Y}")[:31].strip("'") or "Tour"
+    title, k = base, 2
+    while title.lower() in used:
+        suffix = f" ({k})"
+        title, k = base[: 31 - len(suffix)] + suffix, k + 1
+    used.add(title.lower())
+    return title
+
+
+def _clock(text: str) -> time | str:
+    try:
+        return time.fromisoformat(text) if text else ""
+    except ValueError:
+        return text
+
+
+def _day(text: str) -> date | str:
+    try:
+        return date.fromisoformat(text) if text else ""
+    except ValueError:
+        return text
+
+
+def _number(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+#: Columns of report.csv -> (German header, cell value, width) in the workbook.
+_REPORT_COLUMNS = {
+    "zeile": ("Zeile", _number, 7),
+    "id": ("Kundennummer", str, 14),
+    "status": ("Status", str, 16),
+    "team": ("Team", str, 12),
+    "datum": ("Datum", _day, 12),
+    "position": ("Position", _number, 9),
+    "ankunft": ("Ankunft", _clock, 9),
+    "beginn": ("Beginn", _clock, 9),
+    "ende": ("Ende", _clock, 9),
+    "zeitfenster": ("Zeitfenster", str, 18),
+    "stadtteil": ("Stadtteil", str, 20),
+    "geo_qualitaet": ("Geokodierung", str, 16),
+    "versuche_bisher": ("Versuche bisher", _number, 14),
+    "grund": ("Grund", str, 60),
+}
+
+
+def _report_table(
+    report: Sequence[dict[str, str]],
+) -> tuple[list[str], list[list[Any]], list[int]]:
+    """Header, rows and widths of the report sheet; columns the workbook does not know yet
+    are kept, under their own name."""
+    keys = list(report[0]) if report else list(_REPORT_COLUMNS)
+    known = [k for k in _REPORT_COLUMNS if k in keys] + [k for k in keys if k not in _REPORT_COLUMNS]
+    spec = [_REPORT_COLUMNS.get(k, (k, str, 16)) for k in known]
+    rows = [[conv(r.get(k, "") or "") for k, (_, conv, _) in zip(known, spec, strict=True)]
+            for r in report]
+    return [h for h, _, _ in spec], rows, [w for _, _, w in spec]
+
+
+def _promise_cells(p: tuple[datetime, datetime] | None) -> tuple[time | str, time | str]:
+    return (p[0].time(), p[1].time()) if p else ("", "")
+
+
+def _minutes(seconds: float) -> int:
+    return round(seconds / 60)
+
+
+def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None = None,
+               promises: Promises | None = None) -> Path:
+    """Write the plan's workbook (see the module docstring); replaces an existing file.
+
+    ``report`` is the plan's report (``hausbesuch.planning.report_rows``); default: derived
+    from the plan. ``promises``: the windows announced by letter, per case id.
+    """
+    promises = promises or {}
+    from openpyxl import Workbook
+
+    out = _check_target(Path(out), ".xlsx")
+    if report is None:
+        from hausbesuch.planning import report_rows
+
+        report = report_rows(plan, snap_far=(plan.params or {}).get("snap_far"))
+    wb = Workbook()
+    wb.remove(wb.active)
+    routes = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+    counts = {s: sum(1 for r in report if r["status"] == s)
+              for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
+    last = plan.start.toordinal() + plan.days - 1
+    summary = _sheet(
+        wb, "Übersicht",
+        ["Team", "Datum", "Besuche", "Abfahrt", "Rückkehr", "Wegezeit (min)",
+         "Besuchszeit (min)", "Wartezeit (min)", "Strecke (km)", "Verkehrsmittel"],
+        [[r.team_id, r.day, len(r.stops), r.depart.time(), r.return_.time(),
+          _minutes(r.travel_s), _minutes(r.service_s), _minutes(r.waiting_s),
+          round(r.distance_m / 1000, 2), r.mode] for r in routes],
+        [14, 12, 9, 9, 9, 14, 16, 14, 12, 14],
+    )
+    # the plan's key figures to the right of the team-day table
+    facts: list[tuple[str, Any]] = [
+        ("Plan", plan.id), ("Stadt", plan.city), ("Erstellt", plan.created_at),
+        ("Erster Tag", plan.start), ("Letzter Tag", date.fromordinal(last)),
+        ("Version", plan.version), ("Team-Tage", len(routes)),
+        ("Geplant", counts[STATUS_PLANNED]), ("Nicht eingeplant", counts[STATUS_UNASSIGNED]),
+        ("Abgelehnt", counts[STATUS_REJECTED]),
+    ]
+    for i, (k, v) in enumerate(facts, start=1):
+        xlsx_value(summary.cell(row=i, column=12), k)
+        c = summary.cell(row=i, column=13)
+        xlsx_value(c, v)
+        if isinstance(v, datetime):
+            c.number_format = _DATETIME_FMT
+        elif isinstance(v, date):
+            c.number_format = _DATE_FMT
+    summary.column_dimensions["L"].width = 18
+    summary.column_dimensions["M"].width = 26
+
+    _sheet(wb, "Bericht", *_report_table(report))
+    used = {"übersicht", "bericht"}
+    for r in routes:
+        _sheet(
+            wb, _team_day_title(r, used),
+            ["Position", "Kundennummer", "Datum", "Ankunft", "Beginn", "Ende", "Besuch (min)",
+             "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
+             "Angekündigt bis"],
+            [[s.position, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
+              _minutes((s.end - s.start).total_seconds()), s.window_text, s.address,
+              s.district, s.tries_before,
+              *_promise_cells(promises.get(s.client_id))]
+             for s in r.stops],
+            [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15],
+        )
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out

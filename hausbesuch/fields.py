@@ -1,0 +1,548 @@
+"""German values as coordinators type them: one parser each, used by every reader.
+
+Client lists (:mod:`hausbesuch.clients`), team files (:mod:`hausbesuch.teams`) and later
+imports (outcomes, pins) read dates, clock times, durations, weekdays and time windows
+with the functions here, so that ``Di 10-12``, ``14.30 Uhr`` or ``1,5 h`` mean the same
+everywhere. Every parser raises :class:`FieldError` with a German reason that quotes the
+value; callers add the row and the field.
+
+=========================  =======================================================
+function                   accepts (examples)
+=========================  =======================================================
+:func:`parse_date`         ``7.12.2026``, ``07.12.26``, ``2026-12-07``, ``7. Dezember 2026``,
+                           ``12.2026``
+:func:`parse_clock`        ``14:30``, ``14.30``, ``14 Uhr``, ``14:30 Uhr``, ``8h`` ->
+                           :class:`datetime.time`
+:func:`parse_clock_minutes`  the same, as minutes after midnight; ``24:00`` allowed
+:func:`parse_clock_range`  ``8:00-16:00``, ``8 bis 16 Uhr``
+:func:`parse_datetime`     ``2026-12-08 11:30``, ``08.12.2026 11:30``, ``8.12.2026, 11.30 Uhr``
+:func:`parse_duration`     ``45``, ``45 min``, ``1,5 h``, ``1,5 Std.``, ``1:30`` -> minutes
+:func:`parse_weekdays`     ``Mo-Fr``, ``Mo, Mi``, ``werktags``, ``Fr-Mo``
+:func:`parse_time_windows` ``Di 10-12``, ``Mo-Fr 14-16``, ``Mo, Mi 9:30-11``, ``werktags ab 14``
+=========================  =======================================================
+
+Durations
+---------
+A number without unit is minutes (``90`` = 90 minutes, ``45,0`` = 45). A number without
+unit below :data:`MIN_DURATION_MIN` minutes is refused: ``1,5`` is no visit of one and a
+half minutes, and whether hours were meant cannot be known, so the message asks for
+``1,5 h`` or ``90``. With a unit (``h``, ``Std.``, ``Stunden``, ``min``) the value is
+read in that unit; ``h:mm`` is hours and minutes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time
+from typing import Any
+
+from hausbesuch.plandata import TimeSlot
+
+__all__ = [
+    "EARLIEST_DATE",
+    "MAX_DURATION_MIN",
+    "MIN_DURATION_MIN",
+    "WEEKDAYS_DE",
+    "WEEKDAY_NAMES",
+    "FieldError",
+    "clean_text",
+    "parse_clock",
+    "parse_clock_minutes",
+    "parse_clock_range",
+    "parse_date",
+    "parse_datetime",
+    "parse_duration",
+    "parse_time_windows",
+    "parse_weekdays",
+]
+
+#: Longest plausible home visit in minutes; longer durations are rejected as a typo.
+MAX_DURATION_MIN = 240
+#: Shortest plausible visit in minutes; a unit-less number below it is refused as ambiguous.
+MIN_DURATION_MIN = 5
+#: Earliest plausible date in a list (the Jobcenters of SGB II began in 2005).
+EARLIEST_DATE = date(1990, 1, 1)
+#: German short weekday names, Monday first (``date.weekday()`` order).
+WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+class FieldError(ValueError):
+    """A single field could not be used; the message is German and shown to the user."""
+
+
+# --------------------------------------------------------------------------- text
+
+
+
+
+_SPACE_LIKE = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
+_DROPPED = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_SPACES = re.compile(r" {2,}")
+
+
+def clean_text(value: str | None) -> str:
+    """Strip control characters (and bidi overrides) from a cell; keep everything else as is.
+
+    Tabs and line breaks become a single space, other control characters are removed,
+    the result is NFC-normalised and stripped. Markup such as ``<script>`` is kept:
+    escaping is the renderers' job. (Regular expressions, not a loop per character: a
+    list of 50,000 rows passes every cell through here several times.)
+    """
+    if not value:
+        return ""
+    text = _DROPPED.sub("", _SPACE_LIKE.sub(" ", str(value)))
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    "jan": 1, "januar": 1, "jänner": 1, "january": 1,
+    "feb": 2, "februar": 2, "february": 2,
+    "mär": 3, "mar": 3, "märz": 3, "maerz": 3, "march": 3,
+    "apr": 4, "april": 4,
+    "mai": 5, "may": 5,
+    "jun": 6, "juni": 6, "june": 6,
+    "jul": 7, "juli": 7, "july": 7,
+    "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9,
+    "okt": 10, "oct": 10, "oktober": 10, "october": 10,
+    "nov": 11, "november": 11,
+    "dez": 12, "dec": 12, "dezember": 12, "december": 12,
+}
+
+_TIME_SUFFIX = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_RE_DMY = re.compile(r"(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{2}|\d{4})" + _TIME_SUFFIX)
+_RE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME_SUFFIX)
+_RE_MY = re.compile(r"(\d{1,2})\s*[./]\s*(\d{4})")
+_RE_DAY_MONTHNAME = re.compile(r"(\d{1,2})\s*\.?\s*([a-zäöü]+)\.?\s*(\d{4})")
+_RE_MONTHNAME = re.compile(r"([a-zäöü]+)\.?\s*(\d{4})")
+
+
+def _two_digit_year(yy: int, today: date) -> int:
+    year = 2000 + yy
+    return year if year <= today.year + 20 else year - 100
+
+
+def parse_date(text: str, *, today: date | None = None) -> date:
+    """Parse a German or ISO date.
+
+    Accepted: ``7.12.2026``, ``07.12.26`` (two-digit years: 20xx unless that is more than
+    20 years ahead), ``2026-12-07``, with an optional time part (``07.12.2026 00:00``, as a
+    spreadsheet may export it), ``7. Dezember 2026``, and a month alone (``12.2026``,
+    ``Dezember 2026``: the first of that month). Slashes (``7/12/2026``) are ambiguous
+    between German and US order and are rejected.
+
+    Raises
+    ------
+    FieldError
+        With a German reason when the text is not a valid date.
+    """
+    today = today or date.today()
+    raw = text.strip()
+    s = raw.lower()
+    day: int
+    month: int
+    year: int
+    if m := _RE_DMY.fullmatch(s):
+        day, month = int(m[1]), int(m[2])
+        year = int(m[3]) if len(m[3]) == 4 else _two_digit_year(int(m[3]), today)
+    elif m := _RE_ISO.fullmatch(s):
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    elif m := _RE_MY.fullmatch(s):
+        day, month, year = 1, int(m[1]), int(m[2])
+    elif (m := _RE_DAY_MONTHNAME.fullmatch(s)) and m[2] in _MONTHS:
+        day, month, year = int(m[1]), _MONTHS[m[2]], int(m[3])
+    elif (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS:
+        day, month, year = 1, _MONTHS[m[1]], int(m[2])
+    else:
+        raise FieldError(f"kein lesbares Datum: „{_quote(raw)}“ (erwartet z. B. 07.12.2026)")
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        raise FieldError(f"kein gültiges Datum: „{_quote(raw)}“") from None
+    if value < EARLIEST_DATE:
+        raise FieldError(f"Datum unplausibel (vor {EARLIEST_DATE:%d.%m.%Y}): „{_quote(raw)}“")
+    return value
+
+
+# --------------------------------------------------------------------------- numbers
+
+_RE_NUMBER = re.compile(
+    r"(?P<num>\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?)\s*(?P<unit>[a-zäöü.]*)"
+)
+_MINUTE_UNITS = {"", "min", "min.", "minute", "minuten", "mins", "minutes", "m"}
+_HOUR_UNITS = {"h", "h.", "std", "std.", "stunde", "stunden", "hour", "hours", "hrs"}
+
+
+def _german_number(text: str) -> float:
+    """``45`` / ``45,0`` / ``45.5`` / ``1.234`` (thousands) / ``1.234,5`` → float."""
+    if "," in text:
+        return float(text.replace(".", "").replace(",", "."))
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text):
+        return float(text.replace(".", ""))
+    return float(text)
+
+
+def parse_duration(text: str) -> int:
+    """Visit duration in whole minutes (the rule is in the module docstring).
+
+    Accepted: ``45``, ``45,0``, ``45.0``, ``45 min``, ``1,5 h``, ``1,5 Std.``, ``1:30``
+    (hours:minutes). German thousands separators (``1.234``) are read as such and then
+    fail the range check. A number without unit below :data:`MIN_DURATION_MIN` (``1,5``,
+    ``2``) is refused as ambiguous: minutes that short are no visit, hours were perhaps
+    meant.
+
+    Raises
+    ------
+    FieldError
+        Unreadable, not positive, ambiguous, too short, or longer than
+        :data:`MAX_DURATION_MIN` minutes.
+    """
+    raw = text.strip()
+    shown = _quote(raw)
+    s = raw.lower()
+    minutes: float
+    unitless = False
+    if len(s) > 40:
+        raise FieldError(f"Besuchsdauer nicht lesbar: „{shown}“ (erwartet Minuten, z. B. 45)")
+    if m := re.fullmatch(r"(\d{1,2}):(\d{2})\s*(?:h|std\.?|stunden?)?", s):
+        minutes = int(m[1]) * 60 + int(m[2])
+    elif s.startswith("-") and _RE_NUMBER.fullmatch(s[1:].strip()):
+        raise FieldError(f"Besuchsdauer muss größer als 0 sein: „{shown}“")
+    elif (m := _RE_NUMBER.fullmatch(s)) and (
+        m["unit"] in _MINUTE_UNITS or m["unit"] in _HOUR_UNITS
+    ):
+        value = _german_number(m["num"])
+        minutes = value * 60 if m["unit"] in _HOUR_UNITS else value
+        unitless = m["unit"] == ""
+    else:
+        raise FieldError(f"Besuchsdauer nicht lesbar: „{shown}“ (erwartet Minuten, z. B. 45)")
+    if minutes <= 0:
+        raise FieldError(f"Besuchsdauer muss größer als 0 sein: „{shown}“")
+    if minutes > MAX_DURATION_MIN:
+        raise FieldError(
+            f"Besuchsdauer unplausibel: „{shown}“ ({round(minutes)} Minuten; höchstens "
+            f"{MAX_DURATION_MIN})"
+        )
+    if minutes < MIN_DURATION_MIN:
+        if unitless:
+            raise FieldError(
+                f"Besuchsdauer „{shown}“ ist mehrdeutig: ohne Einheit sind es Minuten, und "
+                f"{shown} Minuten sind kein Besuch. Bitte mit Einheit angeben, z. B. "
+                f"„{shown} h“ für Stunden oder die Minuten als ganze Zahl (90)"
+            )
+        raise FieldError(
+            f"Besuchsdauer zu kurz: „{shown}“ (mindestens {MIN_DURATION_MIN} Minuten)"
+        )
+    return round(minutes)
+
+
+# --------------------------------------------------------------------------- time windows
+
+_DAY_NAMES: dict[str, int] = {}
+for _i, _names in enumerate(
+    (
+        ("mo", "mon", "montag", "montags", "monday"),
+        ("di", "die", "tu", "tue", "dienstag", "dienstags", "tuesday"),
+        ("mi", "mit", "we", "wed", "mittwoch", "mittwochs", "wednesday"),
+        ("do", "don", "th", "thu", "donnerstag", "donnerstags", "thursday"),
+        ("fr", "fri", "freitag", "freitags", "friday"),
+        ("sa", "sat", "samstag", "samstags", "sonnabend", "saturday"),
+        ("so", "su", "sun", "sonntag", "sonntags", "sunday"),
+    )
+):
+    for _n in _names:
+        _DAY_NAMES[_n] = _i
+_DAY_GROUPS = {
+    "werktags": frozenset(range(5)),
+    "wochentags": frozenset(range(5)),
+    "werktag": frozenset(range(5)),
+    "weekdays": frozenset(range(5)),
+    "täglich": frozenset(range(7)),
+    "taeglich": frozenset(range(7)),
+    "daily": frozenset(range(7)),
+}
+_NAMED_TIMES = {
+    "vormittags": (8 * 60, 12 * 60),
+    "vormittag": (8 * 60, 12 * 60),
+    "morgens": (8 * 60, 11 * 60),
+    "mittags": (11 * 60, 14 * 60),
+    "nachmittags": (12 * 60, 18 * 60),
+    "nachmittag": (12 * 60, 18 * 60),
+    "abends": (17 * 60, 20 * 60),
+    "ganztags": (0, 24 * 60),
+    "ganztägig": (0, 24 * 60),
+}
+
+_T = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
+_RE_TIME_RANGE = re.compile(_T + r"\s*(?:-|–|—|bis|to)\s*" + _T)
+_RE_FROM = re.compile(r"ab\s+" + _T)
+_RE_UNTIL = re.compile(r"bis\s+" + _T)
+_RE_WORD = re.compile(r"[a-zäöüß]+\.?")
+_RE_DAY_RANGE_SEP = re.compile(r"\s*(?:-|–|—|bis)\s*")
+
+
+def _minutes(h: str, m: str | None, raw: str) -> int:
+    hour, minute = int(h), int(m) if m else 0
+    if hour > 24 or minute > 59 or (hour == 24 and minute):
+        raise FieldError(f"Zeitfenster „{_quote(raw)}“: ungültige Uhrzeit")
+    return hour * 60 + minute
+
+
+def _day_set(start: int, end: int) -> frozenset[int]:
+    if end >= start:
+        return frozenset(range(start, end + 1))
+    return frozenset([*range(start, 7), *range(0, end + 1)])  # Fr-Mo wraps the weekend
+
+
+def _parse_window_segment(seg: str) -> list[TimeSlot]:
+    """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``."""
+    raw = seg.strip()
+    s = raw.lower()
+    pos = 0
+    days: set[int] = set()
+    last_day: int | None = None
+    pending_range = False
+    slots: list[TimeSlot] = []
+    had_time_since_days = False
+
+    def emit(start: int, end: int) -> None:
+        nonlocal had_time_since_days
+        if end <= start:
+            what = "Ende vor Beginn" if end < start else "Ende gleich Beginn"
+            raise FieldError(f"Zeitfenster „{_quote(raw)}“: {what}")
+        weekdays = frozenset(days) if days else frozenset(range(7))
+        slots.append(TimeSlot(weekdays=weekdays, start_min=start, end_min=end, text=raw))
+        had_time_since_days = True
+
+    while pos < len(s):
+        ch = s[pos]
+        if ch.isspace() or ch in ",&+":
+            pos += 1
+            continue
+        if s.startswith("und", pos) and not s[pos + 3 : pos + 4].isalpha():
+            pos += 3
+            continue
+        if ch.isdigit():
+            if pending_range:
+                raise FieldError(f"Zeitfenster „{_quote(raw)}“: Tagesbereich ohne Ende")
+            if m := _RE_TIME_RANGE.match(s, pos):
+                emit(_minutes(m[1], m[2], raw), _minutes(m[3], m[4], raw))
+                pos = m.end()
+                continue
+            raise FieldError(f"Zeitfenster „{_quote(raw)}“: Uhrzeit ohne Ende (erwartet z. B. 10-12)")
+        if m := _RE_FROM.match(s, pos):
+            emit(_minutes(m[1], m[2], raw), 24 * 60)
+            pos = m.end()
+            continue
+        if m := _RE_UNTIL.match(s, pos):
+            emit(0, _minutes(m[1], m[2], raw))
+            pos = m.end()
+            continue
+        if ch in "-–—" or (s.startswith("bis", pos) and not s[pos + 3 : pos + 4].isalpha()):
+            if last_day is None or pending_range:
+                raise FieldError(f"Zeitfenster „{_quote(raw)}“ nicht verstanden")
+            pending_range = True
+            pos = _RE_DAY_RANGE_SEP.match(s, pos).end()  # type: ignore[union-attr]
+            continue
+        if m := _RE_WORD.match(s, pos):
+            word = m[0].rstrip(".")
+            pos = m.end()
+            if word == "uhr":
+                continue
+            if had_time_since_days:  # a new day group starts: "Mo 9-11, Do 14-16"
+                days = set()
+                had_time_since_days = False
+            if word in _DAY_NAMES:
+                day = _DAY_NAMES[word]
+                if pending_range and last_day is not None:
+                    days |= _day_set(last_day, day)
+                    pending_range = False
+                else:
+                    days.add(day)
+                last_day = day
+                continue
+            if word in _DAY_GROUPS and not pending_range:
+                days |= _DAY_GROUPS[word]
+                last_day = None
+                continue
+            if word in _NAMED_TIMES and not pending_range:
+                emit(*_NAMED_TIMES[word])
+                continue
+            raise FieldError(f"Zeitfenster „{_quote(raw)}“: „{_quote(raw[m.start():m.end()])}“ nicht verstanden")
+        raise FieldError(f"Zeitfenster „{_quote(raw)}“: Zeichen „{ch}“ nicht verstanden")
+    if pending_range:
+        raise FieldError(f"Zeitfenster „{_quote(raw)}“: Tagesbereich ohne Ende")
+    if not slots:
+        raise FieldError(f"Zeitfenster „{_quote(raw)}“ ohne Uhrzeit (erwartet z. B. Di 10-12)")
+    if not had_time_since_days and days:
+        raise FieldError(f"Zeitfenster „{_quote(raw)}“: Wochentag am Ende ohne Uhrzeit")
+    return slots
+
+
+def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
+    """Parse a ``zeitfenster`` cell into :class:`TimeSlot` values.
+
+    Segments are separated by ``;`` (or line breaks). A segment holds weekdays and one or
+    more time ranges: ``Di 10-12``, ``Mo-Fr 14-16``, ``Mo, Mi 9:30-11``,
+    ``Do 14:00–16:30``, ``Mo 9-11, 14-16``, ``Mo 9-11, Do 14-16``, ``Di 10 bis 12 Uhr``,
+    ``werktags ab 14``, ``Mi vormittags``. Day names may be short or long, German or
+    English; day ranges may wrap (``Fr-Mo``). Without weekdays the window holds every day.
+    Each slot's ``text`` is its segment as given.
+
+    Raises
+    ------
+    FieldError
+        When a segment is not understood, a time is invalid or a window ends before it starts.
+    """
+    cleaned = clean_text(text.replace("\n", ";"))
+    segments = [seg for seg in re.split(r"[;|]", cleaned) if seg.strip()]
+    slots: list[TimeSlot] = []
+    for seg in segments:
+        for slot in _parse_window_segment(seg):
+            if slot not in slots:
+                slots.append(slot)
+    return tuple(slots)
+
+
+
+#: Accepted spellings of weekdays (lower case) -> 0 (Monday) .. 6 (Sunday).
+WEEKDAY_NAMES: dict[str, int] = dict(_DAY_NAMES)
+
+
+# --------------------------------------------------------------------------- weekdays
+
+
+def parse_weekdays(value: Any) -> frozenset[int]:
+    """Weekdays from ``Mo-Fr``, ``Mo, Mi``, ``werktags``, ``Fr-Mo`` or a list of names.
+
+    Raises
+    ------
+    FieldError
+        When an item is no weekday, or nothing is given.
+    """
+    items = value if isinstance(value, list | tuple) else re.split(r"[,;/+ ]+", str(value))
+    days: set[int] = set()
+    for item in items:
+        text = clean_text(str(item)).lower().replace(".", "")
+        if not text:
+            continue
+        if text in {"werktags", "wochentags"}:
+            days |= set(range(5))
+            continue
+        m = re.fullmatch(r"([a-zäöü]+)\s*(?:-|–|bis)\s*([a-zäöü]+)", text)
+        if m and m[1] in _DAY_NAMES and m[2] in _DAY_NAMES:
+            days |= _day_set(_DAY_NAMES[m[1]], _DAY_NAMES[m[2]])
+        elif text in _DAY_NAMES:
+            days.add(_DAY_NAMES[text])
+        else:
+            raise FieldError(f"„{_quote(str(item))}“ ist kein Wochentag (erwartet z. B. Mo-Fr)")
+    if not days:
+        raise FieldError("keine Wochentage angegeben")
+    return frozenset(days)
+
+
+# --------------------------------------------------------------------------- clock times
+
+_RE_CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*(?:h|uhr)?")
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A user value shortened for a message (a 100,000-character cell is not echoed)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_clock_minutes(value: Any) -> int:
+    """Minutes after midnight from ``14:30``, ``14.30``, ``14 Uhr``, ``8h``, ``24:00``.
+
+    A :class:`datetime.time` is taken as it is; an ``int`` from 0 to 24 is a full hour
+    (TOML ``schicht_beginn = 8``).
+
+    Raises
+    ------
+    FieldError
+        When the value is no clock time, or an impossible one (``25:00``, ``10:70``).
+    """
+    if isinstance(value, time):
+        return value.hour * 60 + value.minute
+    if isinstance(value, bool):
+        raise FieldError(f"keine Uhrzeit: {value!r}")
+    if isinstance(value, int) and 0 <= value <= 24:
+        return value * 60
+    raw = clean_text(str(value))
+    m = _RE_CLOCK.fullmatch(raw.lower())
+    if not m:
+        raise FieldError(f"keine Uhrzeit: „{_quote(raw)}“ (erwartet z. B. 8:00)")
+    h, mi = int(m[1]), int(m[2] or 0)
+    if h > 24 or mi > 59 or (h == 24 and mi):
+        raise FieldError(f"ungültige Uhrzeit: „{_quote(raw)}“")
+    return h * 60 + mi
+
+
+def parse_clock(value: Any) -> time:
+    """A :class:`datetime.time` from ``14:30``, ``14.30``, ``14 Uhr`` (``24:00`` refused).
+
+    Raises
+    ------
+    FieldError
+        As :func:`parse_clock_minutes`, and for ``24:00``.
+    """
+    minutes = parse_clock_minutes(value)
+    if minutes >= 24 * 60:
+        raise FieldError(f"ungültige Uhrzeit: „{_quote(str(value))}“ (höchstens 23:59)")
+    return time(minutes // 60, minutes % 60)
+
+
+def parse_clock_range(value: Any) -> tuple[int, int]:
+    """``8:00-16:00`` / ``8 bis 16 Uhr`` / ``[8:00, 16:00]`` -> (start, end) in minutes.
+
+    Raises
+    ------
+    FieldError
+        When it is no range of two clock times. (Whether the end lies after the start is
+        the caller's check: it names the field.)
+    """
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return parse_clock_minutes(value[0]), parse_clock_minutes(value[1])
+    text = clean_text(str(value))
+    parts = re.split(r"\s*(?:-|–|—|bis)\s*", text)
+    if len(parts) != 2 or not all(parts):
+        raise FieldError(f"kein Zeitraum: „{_quote(text)}“ (erwartet z. B. 8:00-16:00)")
+    return parse_clock_minutes(parts[0]), parse_clock_minutes(parts[1])
+
+
+_RE_DATETIME = re.compile(
+    r"(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s*\.\s*\d{1,2}\s*\.\s*\d{2,4})"
+    r"(?:\s*,\s*|\s+um\s+|\s+|t)(?P<clock>\d{1,2}(?:[:.]\d{2}){0,2}\s*(?:h|uhr)?)"
+)
+
+
+def parse_datetime(text: Any, *, today: date | None = None) -> datetime:
+    """A date with a clock time: ``2026-12-08 11:30``, ``08.12.2026 11:30``,
+    ``2026-12-08T11:30``, ``8.12.2026, 11.30 Uhr``, ``08.12.2026 um 11 Uhr``.
+
+    Raises
+    ------
+    FieldError
+        When date or time is missing or invalid (the reason says which).
+    """
+    if isinstance(text, datetime):
+        return text
+    raw = clean_text(str(text))
+    m = _RE_DATETIME.fullmatch(raw.lower())
+    if not m:
+        raise FieldError(
+            f"kein Zeitpunkt: „{_quote(raw)}“ (erwartet z. B. 08.12.2026 11:30 oder "
+            "2026-12-08 11:30)"
+        )
+    day = parse_date(m["date"], today=today)
+    clock = parse_clock(m["clock"])
+    return datetime.combine(day, clock)

@@ -1,0 +1,701 @@
+"""Announcement letters: one DIN 5008 (form B) PDF per planned visit, and one per team-day.
+
+A letter tells a client when the outreach team comes: "am Dienstag, 8. Dezember 2026,
+zwischen 10:00 und 12:00 Uhr". The promised window is centred on the planned start of the
+visit, rounded to full half hours and kept inside the client's own time window
+(:func:`promised_window`); it is recorded in the store and binds every later plan.
+
+The PDF is typeset by Typst (the ``typst`` package: a self-contained wheel, no browser,
+no system library) from ``templates/letter.typ``. The template receives all content as
+JSON and shows it as plain text, so nothing a profile or a client row contains is read as
+markup. The only font used is Libertinus Serif, which ships inside the ``typst`` package
+(SIL Open Font License 1.1; system fonts are ignored, so a letter looks the same on every
+machine and renders umlauts and ß).
+
+Letters carry the client's name and postal address: they are written only into the folder
+the coordinator names, never into a plan's output folder; file names carry the case id
+only, and nothing here logs a name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hausbesuch.config import LetterSettings, Profile, resolve_data_file
+from hausbesuch.errors import UserError
+from hausbesuch.plandata import Client, Geocode, Plan, PlannedStop, TeamDayRoute, TimeSlot
+
+__all__ = [
+    "AUDIT_CORRECTION",
+    "AUDIT_LETTER",
+    "Announcement",
+    "LetterError",
+    "LetterRun",
+    "announcements",
+    "bind_announcements",
+    "broken_promises",
+    "check_out_dir",
+    "letter_content",
+    "letter_fields",
+    "postal_lines",
+    "promised_window",
+    "record_corrections",
+    "render_pdf",
+    "run_letters",
+    "write_letters",
+]
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "letter.typ"
+FONT = "Libertinus Serif"
+WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember")
+#: Text file written beside the letters: the folder holds social data.
+NOTICE_FILE = "LIESMICH.txt"
+NOTICE = """\
+Dieser Ordner enthält Briefe an Kundinnen und Kunden mit Namen und Anschrift.
+Das sind Sozialdaten (§ 35 SGB I): nur auf Dienstrechnern speichern, nicht per E-Mail
+oder Cloud weitergeben, nach dem Druck und Versand löschen.
+"""
+
+
+class LetterError(UserError):
+    """Letters cannot be written (German message)."""
+
+
+# --------------------------------------------------------------------------- windows
+
+
+def _round_half_hour(minutes: float) -> int:
+    """Nearest full half hour (ties go down), in minutes of the day."""
+    q, r = divmod(minutes, 30)
+    return int(30 * (q + (1 if r > 15 else 0)))
+
+
+def promised_window(
+    start: datetime,
+    *,
+    minutes: int = 120,
+    slots: Sequence[TimeSlot] = (),
+    bounds: tuple[datetime, datetime] | None = None,
+) -> tuple[datetime, datetime]:
+    """The window a letter promises for a visit planned to start at ``start``.
+
+    Centred on ``start`` and rounded to full half hours; if the client has a time window
+    on that weekday that holds ``start``, the promised window is moved (and if need be
+    shortened) to lie inside it. The result always contains ``start``.
+
+    Parameters
+    ----------
+    start : datetime
+        The planned start of the visit (naive local time).
+    minutes : int
+        Length of the window: a multiple of 30 between 30 and 480.
+    slots : sequence of TimeSlot
+        The client's own windows (``Client.zeitfenster``).
+    bounds : (datetime, datetime), optional
+        The team's day (departure and return): the window is kept inside it as well, after
+        widening both ends to full half hours.
+    """
+    if minutes % 30 or not 30 <= minutes <= 480:
+        raise LetterError(
+            f"--window-minutes: {minutes} ist keine volle halbe Stunde zwischen 30 und 480."
+        )
+    day0 = datetime(start.year, start.month, start.day)
+    s = (start - day0).total_seconds() / 60.0
+    a = _round_half_hour(s - minutes / 2)
+    b = a + minutes
+    wd = start.weekday()
+    lo, hi = 0.0, 24 * 60 - 1.0
+    slot = next((sl for sl in slots
+                 if wd in sl.weekdays and sl.start_min <= s <= sl.end_min), None)
+    if slot is not None:
+        lo, hi = slot.start_min, slot.end_min
+    if bounds is not None:
+        b_lo = 30 * ((bounds[0] - day0).total_seconds() // 1800)
+        b_hi = -30 * (-(bounds[1] - day0).total_seconds() // 1800)
+        if b_lo <= s <= b_hi:
+            lo, hi = max(lo, b_lo), min(hi, b_hi)
+    if a < lo:
+        a, b = lo, min(lo + minutes, hi)
+    elif b > hi:
+        a, b = max(hi - minutes, lo), hi
+    return day0 + timedelta(minutes=int(a)), day0 + timedelta(minutes=int(b))
+
+
+# --------------------------------------------------------------------------- content
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One visit to announce (or, with ``announced_on``, to call off)."""
+
+    client_id: str
+    team_id: str
+    day: date
+    planned_start: datetime | None
+    window: tuple[datetime, datetime]
+    visit_id: str | None = None
+    announced_on: date | None = None  # set for correction letters: date of the first letter
+
+
+def announcements(
+    plan: Plan,
+    *,
+    clients: Iterable[str] | None = None,
+    window_minutes: int = 120,
+) -> list[Announcement]:
+    """The announcements of a plan's visits, ordered by day, team and position.
+
+    ``clients`` restricts them to these case ids; an id that the plan does not visit is an
+    error naming it.
+    """
+    by_id = {c.id: c for c in plan.clients}
+    wanted = None if clients is None else list(dict.fromkeys(clients))
+    out: list[Announcement] = []
+    routes: list[TeamDayRoute] = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+    for r in routes:
+        for st in r.stops:
+            if wanted is not None and st.client_id not in wanted:
+                continue
+            c = by_id.get(st.client_id)
+            window = promised_window(st.start, minutes=window_minutes,
+                                     slots=c.zeitfenster if c else (),
+                                     bounds=(r.depart, r.return_))
+            out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window))
+    if wanted is not None:
+        missing = [cid for cid in wanted if cid not in {a.client_id for a in out}]
+        if missing:
+            raise LetterError(
+                "--clients: nicht im Plan eingeplant: " + ", ".join(missing[:10])
+                + (" …" if len(missing) > 10 else "")
+            )
+    return out
+
+
+_HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
+
+
+def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
+    """The postal address of a client as the letter's address field shows it (no name).
+
+    An address found in the OSM data (exact or interpolated) is written as OSM spells it;
+    a missing postcode or town is taken from the geocoder's match (also at street level).
+    Otherwise (not found, a point set by hand, a coordinate from the list) the address as
+    given.
+    """
+    street = " ".join(p for p in (client.street, client.housenumber) if p)
+    postcode, town = client.postcode or "", client.town or ""
+    if geocode is not None and geocode.quality in {"exact", "interpolated", "street"} \
+            and geocode.match:
+        m = _HEAD_TAIL.match(geocode.match)
+        head, tail = (m["head"], m["tail"]) if m else (geocode.match, "")
+        tail = re.sub(r"\s*\(.*\)\s*$", "", tail)
+        if geocode.quality in {"exact", "interpolated"}:
+            street = head
+        tm = re.match(r"^(\d{5})\s+(.*)$", tail)
+        if tm:
+            postcode = postcode or tm[1]
+            town = town or tm[2]
+        elif tail:
+            town = town or tail
+    if not street:
+        parts = [p.strip() for p in client.address.split(",") if p.strip()]
+        if len(parts) >= 2 and not (postcode or town):
+            return parts
+        street = parts[0] if parts else client.address
+    last = " ".join(p for p in (postcode, town) if p)
+    return [street, last] if last else [street]
+
+
+def _fmt_time(t: datetime) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def letter_fields(
+    settings: LetterSettings, announcement: Announcement, *, name: str, sender: str
+) -> dict[str, str]:
+    """The values of the placeholders (:data:`hausbesuch.config.LETTER_PLACEHOLDERS`)."""
+    d, (a, b) = announcement.day, announcement.window
+    return {
+        "name": name,
+        "kundennummer": announcement.client_id,
+        "wochentag": WEEKDAYS_LONG[d.weekday()],
+        "datum": d.strftime("%d.%m.%Y"),
+        "datum_lang": f"{d.day}. {MONTHS[d.month - 1]} {d.year}",
+        "von": _fmt_time(a),
+        "bis": _fmt_time(b),
+        "absender": sender,
+        "ansprechpartner": settings.ansprechpartner,
+        "telefon": settings.telefon,
+        "telefonzeiten": settings.telefonzeiten,
+        "email": settings.email,
+        "angekuendigt_am": announcement.announced_on.strftime("%d.%m.%Y")
+        if announcement.announced_on else "",
+    }
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+
+def _paragraphs(template: str, values: dict[str, str]) -> list[list[dict[str, Any]]]:
+    """Split a text template into paragraphs of (text, bold) segments, then fill it in.
+
+    ``**`` is read in the template only, before the values are filled in: a value can
+    never switch bold on or off.
+    """
+    out = []
+    for para in re.split(r"\n\s*\n", template.strip()):
+        para = " ".join(para.split())
+        segs, pos = [], 0
+        for m in _BOLD.finditer(para):
+            if m.start() > pos:
+                segs.append((para[pos:m.start()], False))
+            segs.append((m[1], True))
+            pos = m.end()
+        if pos < len(para):
+            segs.append((para[pos:], False))
+        out.append([{"text": t.format_map(values), "bold": bold} for t, bold in segs])
+    return out
+
+
+def _sender(profile: Profile) -> dict[str, Any]:
+    s = profile.brief
+    name = s.absender or profile.depot.name
+    lines = list(s.anschrift) or [p.strip() for p in profile.depot.address.split(",")]
+    head = [s.abteilung] if s.abteilung else []
+    return {
+        "name": name,
+        "lines": head + lines,
+        "return_line": s.ruecksendeangabe or " · ".join([name, *lines]),
+    }
+
+
+def letter_content(
+    profile: Profile,
+    announcement: Announcement,
+    *,
+    name: str,
+    address: list[str],
+    letter_date: date,
+) -> dict[str, Any]:
+    s = profile.brief
+    sender = _sender(profile)
+    values = letter_fields(s, announcement, name=name, sender=sender["name"])
+    correction = announcement.announced_on is not None
+    info = [["Kundennummer", announcement.client_id],
+            ["Ansprechperson", s.ansprechpartner],
+            ["Telefon", s.telefon]]
+    if s.telefonzeiten:
+        info.append(["Telefonzeiten", s.telefonzeiten])
+    if s.email:
+        info.append(["E-Mail", s.email])
+    info.append(["Datum", letter_date.strftime("%d.%m.%Y")])
+    return {
+        "recipient": [name, *address],
+        "remarks": [],
+        "info": info,
+        "subject": (s.korrektur_betreff if correction else s.betreff).format_map(values),
+        "salutation": s.anrede.format_map(values),
+        "paragraphs": _paragraphs(s.korrektur_text if correction else s.text, values),
+        "closing": s.gruss,
+        "signature": list(s.unterschrift),
+        "footnote": s.fusszeile,
+    }
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def render_pdf(
+    profile: Profile,
+    letters: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    logo: Path | None = None,
+    created: datetime | None = None,
+) -> bytes:
+    """Typeset letters (each from :func:`letter_content`) into one PDF, one letter per page.
+
+    ``created`` is the PDF's creation date (default: now); the same inputs give the same
+    bytes.
+    """
+    import typst
+
+    data: dict[str, Any] = {"sender": _sender(profile), "letters": list(letters),
+                            "title": title, "font": FONT}
+    with tempfile.TemporaryDirectory(prefix="hausbesuch-brief-") as tmp:
+        src = Path(tmp) / "letter.typ"
+        shutil.copyfile(TEMPLATE, src)
+        if logo is not None:
+            target = Path(tmp) / f"logo{logo.suffix.lower()}"
+            shutil.copyfile(logo, target)
+            data["logo"] = target.name
+        try:
+            stamp = int((created or datetime.now()).timestamp())
+            return typst.compile(str(src), root=tmp, sys_inputs={"data": json.dumps(data)},
+                                 ignore_system_fonts=True, timestamp=stamp)
+        except typst.TypstError as exc:  # a bad logo file, typically
+            raise LetterError(f"Brief kann nicht gesetzt werden: {exc}") from None
+
+
+def _logo(profile: Profile) -> Path | None:
+    if not profile.brief.logo:
+        return None
+    found = resolve_data_file(profile, profile.brief.logo)
+    if found is None:
+        raise LetterError(f"Profil {profile.slug}: [brief] logo nicht gefunden: {profile.brief.logo}")
+    if found.suffix.lower() not in {".png", ".jpg", ".jpeg", ".svg", ".gif"}:
+        raise LetterError(f"Profil {profile.slug}: [brief] logo muss PNG, JPEG, GIF oder SVG sein.")
+    return found
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _is_plan_folder(p: Path) -> bool:
+    return ((p / "plan.json").exists() and (p / "report.csv").exists()) or (
+        (p / "index.html").exists() and (p / "karten").is_dir())
+
+
+def check_out_dir(out: Path) -> Path:
+    """Refuse a plan's output folder (or a folder inside one) as the letters' folder."""
+    resolved = out.expanduser().resolve()
+    for p in (resolved, *resolved.parents):
+        if _is_plan_folder(p):
+            raise LetterError(
+                f"--out {out}: das ist (oder liegt in) ein Plan-Ausgabeordner ({p}). Briefe "
+                "enthalten Namen und Anschriften und gehören in einen eigenen Ordner."
+            )
+    if resolved.exists() and not resolved.is_dir():
+        raise LetterError(f"--out {out}: ist eine Datei, kein Ordner.")
+    return resolved
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _stem(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip("._") or "x"
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+@dataclass
+class LetterRun:
+    """What a letter run wrote."""
+
+    out_dir: Path
+    letters: dict[str, Path] = field(default_factory=dict)  # client id -> PDF
+    team_days: dict[tuple[str, date], Path] = field(default_factory=dict)
+    announcements: list[Announcement] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (client id, German reason)
+
+
+def write_letters(
+    plan: Plan,
+    items: Sequence[Announcement],
+    profile: Profile,
+    out_dir: Path,
+    *,
+    master: dict[str, Client] | None = None,
+    letter_date: date | None = None,
+) -> LetterRun:
+    """Write one PDF per announcement and one merged PDF per team-day into ``out_dir``.
+
+    Names and addresses come from ``master`` (the store's clients table) where it holds the
+    client, else from the plan's snapshot. A client without a name gets no letter: it is
+    listed in :attr:`LetterRun.skipped` with the reason.
+    """
+    if not profile.brief.telefon.strip():
+        raise LetterError(
+            f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
+            "Termin verschieben kann: die Telefonnummer im Profil eintragen."
+        )
+    out = check_out_dir(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
+    logo = _logo(profile)
+    when = letter_date or date.today()
+    created = datetime.now().replace(microsecond=0)
+    snapshot = {c.id: c for c in plan.clients}
+    geocodes = {g.client_id: g for g in plan.geocodes}
+    run = LetterRun(out_dir=out)
+    kind = "korrektur" if any(a.announced_on for a in items) else "brief"
+    groups: dict[tuple[str, date], list[dict[str, Any]]] = {}
+    for a in items:
+        client = (master or {}).get(a.client_id) or snapshot.get(a.client_id)
+        if client is None or not (client.name or "").strip():
+            run.skipped.append((a.client_id, "kein Name gespeichert"))
+            continue
+        body = letter_content(profile, a, name=client.name.strip(),
+                            address=postal_lines(client, geocodes.get(a.client_id)),
+                            letter_date=when)
+        pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
+                         created=created)
+        path = out / f"{kind}_{_stem(a.client_id)}.pdf"
+        _write(path, pdf)
+        run.letters[a.client_id] = path
+        run.announcements.append(a)
+        groups.setdefault((a.team_id, a.day), []).append(body)
+    for (team, day), bodies in sorted(groups.items()):
+        pdf = render_pdf(profile, bodies, title=f"Hausbesuche {team} {day.isoformat()}",
+                         logo=logo, created=created)
+        path = out / f"sammel_{kind}_{_stem(team)}_{day.isoformat()}.pdf"
+        _write(path, pdf)
+        run.team_days[(team, day)] = path
+    return run
+
+
+def stop_of(plan: Plan, client_id: str) -> tuple[TeamDayRoute, PlannedStop] | None:
+    """The route and stop of a client in a plan, or None."""
+    for r in plan.routes:
+        for s in r.stops:
+            if s.client_id == client_id:
+                return r, s
+    return None
+
+
+# --------------------------------------------------------------------------- the store
+
+#: Audit actions of letter runs (rows carry case id, visit id, plan id; never a name).
+AUDIT_LETTER = "brief_erstellt"
+AUDIT_CORRECTION = "korrekturbrief_erstellt"
+
+
+def _visit_rows(s: Any, city: str, client_ids: Iterable[str]) -> dict[str, list[Any]]:
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    ids = list(dict.fromkeys(client_ids))
+    out: dict[str, list[Any]] = {}
+    for k in range(0, len(ids), 500):
+        q = select(CaseVisitRow).where(CaseVisitRow.city == city,
+                                       CaseVisitRow.client_id.in_(ids[k:k + 500]))
+        for row in s.scalars(q):
+            out.setdefault(row.client_id, []).append(row)
+    return out
+
+
+def _match_visit(rows: list[Any], a: Announcement, plan: Plan) -> Any | None:
+    stop = stop_of(plan, a.client_id)
+    vid = stop[1].visit_id if stop else ""
+    for row in rows:
+        if vid and row.visit_id == vid:
+            return row
+    cands = [r for r in rows if r.day == a.day and r.status == "geplant"]
+    return max(cands, key=lambda r: r.updated_at) if cands else None
+
+
+def bind_announcements(
+    store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *, actor: str,
+    now: datetime,
+) -> list[Announcement]:
+    """Record in session ``s`` that these visits are announced, with the promised windows;
+    return them as recorded (with ``visit_id``).
+
+    A visit announced before keeps its first promise: its stored window is returned (and
+    printed again), not a new one around today's plan. A visit that has no row in
+    ``case_visits`` yet (a plan stored before visits were kept there) gets one. Every
+    letter is audited (case id, visit id, plan id, day and window; never a name).
+    """
+    import uuid
+
+    from hausbesuch.store import CaseVisitRow
+
+    out: list[Announcement] = []
+    rows = _visit_rows(s, plan.city, (a.client_id for a in items))
+    for a in items:
+        client_rows = rows.setdefault(a.client_id, [])
+        row = _match_visit(client_rows, a, plan)
+        stop = stop_of(plan, a.client_id)
+        if row is None:
+            end = stop[1].end if stop else a.window[1]
+            row = CaseVisitRow(
+                visit_id=uuid.uuid4().hex[:16], city=plan.city, client_id=a.client_id,
+                try_no=1 + sum(1 for r in client_rows if r.status == "erledigt"),
+                plan_id=plan.id, team_id=a.team_id, day=a.day,
+                start_at=a.planned_start or a.window[0], end_at=end, status="geplant",
+                pinned=False, created_at=now, updated_at=now)
+            s.add(row)
+            client_rows.append(row)
+        if row.announced_at is not None and row.promised_start and row.promised_end:
+            window = (row.promised_start, row.promised_end)
+            first = False
+        else:
+            window = a.window
+            row.announced_at = now
+            row.promised_start, row.promised_end = window
+            row.updated_at = now
+            first = True
+        out.append(Announcement(a.client_id, a.team_id, a.day, a.planned_start, window,
+                                visit_id=row.visit_id))
+        store.audit(actor, AUDIT_LETTER, city=plan.city, client_id=a.client_id,
+                    plan_id=plan.id, visit_id=row.visit_id, session=s,
+                    details={"tag": a.day.isoformat(), "von": _fmt_time(window[0]),
+                             "bis": _fmt_time(window[1]), "team": a.team_id,
+                             "erstmals": first})
+    return out
+
+
+def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
+    """Announced visits in the plan's span that the plan does not keep inside their window.
+
+    These are what the planning reports as "angekündigt, aber nicht mehr einplanbar": the
+    client is not planned with a start inside the promised window. A re-plan marks such a
+    visit ``entfallen``; both ``geplant`` and ``entfallen`` visits count, except those that
+    already had their correction letter (audit action :data:`AUDIT_CORRECTION`). Each
+    comes back with ``announced_on`` set, for a correction letter.
+    """
+    from sqlalchemy import select
+
+    from hausbesuch.store import AuditRow, CaseVisitRow
+
+    first, last = plan.start, plan.start + timedelta(days=plan.days - 1)
+    kept: dict[str, tuple[date, datetime]] = {}
+    for r in plan.routes:
+        for st in r.stops:
+            kept[st.client_id] = (r.day, st.start)
+    out = []
+    with store.session() as s:
+        corrected = set(s.scalars(select(AuditRow.visit_id).where(
+            AuditRow.city == plan.city, AuditRow.action == AUDIT_CORRECTION)))
+        q = (select(CaseVisitRow)
+             .where(CaseVisitRow.city == plan.city,
+                    CaseVisitRow.status.in_(("geplant", "entfallen")),
+                    CaseVisitRow.announced_at.is_not(None),
+                    CaseVisitRow.promised_start.is_not(None),
+                    CaseVisitRow.promised_start >= datetime.combine(first, datetime.min.time()),
+                    CaseVisitRow.promised_start < datetime.combine(last + timedelta(days=1),
+                                                                    datetime.min.time()))
+             .order_by(CaseVisitRow.promised_start, CaseVisitRow.team_id))
+        for row in s.scalars(q):
+            hit = kept.get(row.client_id)
+            if row.visit_id in corrected or (
+                    hit and row.promised_start <= hit[1] <= row.promised_end):
+                continue
+            out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(), None,
+                                    (row.promised_start, row.promised_end),
+                                    visit_id=row.visit_id,
+                                    announced_on=row.announced_at.date()))
+    return out
+
+
+def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *,
+                       actor: str, now: datetime) -> None:
+    """In session ``s``, after correction letters: the promised visits are called off
+    (``entfallen``), so that later plans no longer hold them to the old window; each letter
+    is audited."""
+    from hausbesuch.store import CaseVisitRow
+
+    for a in items:
+        row = s.get(CaseVisitRow, a.visit_id)
+        if row is None:  # pragma: no cover - ids come from the store just before
+            continue
+        row.status = "entfallen"
+        row.updated_at = now
+        store.audit(actor, AUDIT_CORRECTION, city=plan.city, client_id=a.client_id,
+                    plan_id=plan.id, visit_id=a.visit_id, session=s,
+                    details={"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
+                             "bis": _fmt_time(a.window[1]), "team": a.team_id})
+
+
+def _check_newest(store: Any, plan: Plan) -> None:
+    """Refuse a plan that a re-plan has replaced: its times are no longer the plan."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import PlanRow
+
+    with store.session() as s:
+        newer = s.scalar(select(PlanRow.id).where(PlanRow.predecessor_id == plan.id))
+    if newer:
+        raise LetterError(f"Plan {plan.id} wurde durch Plan {newer} ersetzt: Briefe bitte "
+                          f"für {newer} schreiben (hausbesuch letters {newer} …).")
+
+
+def _visit_status(store: Any, plan: Plan) -> dict[str, str]:
+    """``{case id: status}`` of the case visits of the plan's stops."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    ids = [s.visit_id for r in plan.routes for s in r.stops if s.visit_id]
+    out: dict[str, str] = {}
+    with store.session() as sess:
+        for k in range(0, len(ids), 500):
+            q = select(CaseVisitRow.client_id, CaseVisitRow.status).where(
+                CaseVisitRow.visit_id.in_(ids[k:k + 500]))
+            out.update(dict(sess.execute(q).all()))
+    return out
+
+
+def run_letters(
+    store: Any,
+    plan: Plan,
+    profile: Profile,
+    out_dir: Path,
+    *,
+    actor: str,
+    clients: Sequence[str] | None = None,
+    window_minutes: int = 120,
+    correction: bool = False,
+    letter_date: date | None = None,
+) -> LetterRun:
+    """The whole letter run of ``hausbesuch letters``: choose the visits, record them in the
+    store and write the PDFs, in one transaction (a failure records nothing).
+
+    Without ``correction``: a letter per planned visit (or per visit of ``clients``), each
+    recorded as announced with its promised window. With ``correction``: a correction
+    letter per announced visit that ``plan`` no longer keeps in its window
+    (:func:`broken_promises`); those visits are then called off.
+    """
+    if window_minutes % 30 or not 30 <= window_minutes <= 480:
+        raise LetterError(
+            f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
+        )
+    check_out_dir(out_dir)
+    _check_newest(store, plan)
+    master = {c.id: c for c in store.load_clients(plan.city)}
+    if correction:
+        items = broken_promises(store, plan)
+        if clients is not None:
+            wanted = set(clients)
+            items = [a for a in items if a.client_id in wanted]
+    else:
+        items = announcements(plan, clients=clients, window_minutes=window_minutes)
+    snapshot = {c.id: c for c in plan.clients}
+    done = {} if correction else _visit_status(store, plan)
+    named, skipped = [], []
+    for a in items:
+        c = master.get(a.client_id) or snapshot.get(a.client_id)
+        if done.get(a.client_id) in {"erledigt", "entfallen"}:
+            skipped.append((a.client_id, f"Besuch bereits {done[a.client_id]}"))
+        elif c is None or not (c.name or "").strip():
+            skipped.append((a.client_id, "kein Name gespeichert"))
+        else:
+            named.append(a)
+    now = datetime.now().replace(microsecond=0)
+    with store.session() as s:
+        if correction:
+            recorded = named
+            record_corrections(store, s, plan, recorded, actor=actor, now=now)
+        else:
+            recorded = bind_announcements(store, s, plan, named, actor=actor, now=now)
+        run = write_letters(plan, recorded, profile, out_dir, master=master,
+                            letter_date=letter_date)
+    run.skipped = skipped + run.skipped
+    return run

@@ -1,0 +1,272 @@
+"""The casework store through the commands: corrections that survive re-import, pins from
+the list and from appointments kept by ``plan`` and ``replan``, ``replan --from`` leaving
+earlier visits untouched, ``show`` writing the plan's files again (SQLite and PostgreSQL),
+and bad arguments that exit with code 2 and change nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import os
+import random
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app
+from tests.planning_fixtures import real_addresses
+
+pytestmark = pytest.mark.slow
+
+START = date(2026, 12, 7)
+MOMENT = datetime(2026, 12, 8, 11, 30)
+runner = CliRunner()
+HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
+          "Zeitfenster", "Team", "Datum", "Uhrzeit", "lat", "lon", "Aktenzeichen"]
+#: pins from the list: id -> (team, day, time)
+PINS = {"P001": ("team-2", "08.12.2026", "14:00"), "P002": ("team-1", "09.12.2026", ""),
+        "P003": ("", "10.12.2026", "10:15")}
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    res = runner.invoke(app, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def ok(*args: str) -> str:
+    code, out = invoke(*args)
+    assert code == 0, out
+    return out
+
+
+def write_list(path: Path, addrs, *, moved: dict[str, str] | None = None) -> None:
+    moved = moved or {}
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            cid = f"P{i:03d}"
+            team, day, time = PINS.get(cid, ("", "", ""))
+            lat = lon = ""
+            if cid == "P004":  # a point given in the list
+                lat, lon = "50,8702", "9,7089"
+            if cid == "P005":  # latitude and longitude swapped: outside the extract
+                lat, lon = "9.7089", "50.8702"
+            w.writerow([cid, f"Geheim {cid}", moved.get(cid, street), hn, pc, town or "Bad Hersfeld",
+                        "01.03.2025", "", team, day, time, lat, lon, "AZ-7"])
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, bad_hersfeld_pbf):
+    from geodata.geocode import load_index
+
+    d = tmp_path_factory.mktemp("casework")
+    addrs = random.Random(5).sample(real_addresses(load_index(bad_hersfeld_pbf)), 60)
+    write_list(d / "kunden.csv", addrs)
+    return d, addrs
+
+
+def _common(db: str) -> list[str]:
+    return ["--city", "bad-hersfeld", "--db", db]
+
+
+@pytest.fixture(scope="module")
+def planned(base):
+    d, _ = base
+    db = str(d / "store.sqlite")
+    out = ok("import", str(d / "kunden.csv"), *_common(db))
+    assert "59 neu" in out and "1 abgelehnt" in out
+    assert "Zeile 7 (P005), Breite:" in out and "außerhalb des Kartenausschnitts" in out
+    assert "Aktenzeichen" in out  # an unknown column is named, not silently dropped
+    ok("plan", *_common(db), "--start", START.isoformat(), "--days", "5", "--out",
+       str(d / "v1"), "--time-limit", "4", "--threads", "1")
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    return db, plan
+
+
+def _stops(plan):
+    return {s.client_id: (r.team_id, r.day, s) for r in plan.routes for s in r.stops}
+
+
+def test_pins_from_the_list_are_kept_by_plan(planned):
+    _, plan = planned
+    stops = _stops(plan)
+    team, day, s = stops["P001"]
+    assert (team, day, s.start) == ("team-2", date(2026, 12, 8), datetime(2026, 12, 8, 14, 0))
+    assert stops["P002"][:2] == ("team-1", date(2026, 12, 9))
+    assert stops["P003"][1] == date(2026, 12, 10)
+    assert stops["P003"][2].start == datetime(2026, 12, 10, 10, 15)
+
+
+def test_given_coordinate_is_used(planned):
+    _, plan = planned
+    geo = {g.client_id: g for g in plan.geocodes}
+    assert geo["P004"].quality == "given"
+    assert (round(geo["P004"].lat, 4), round(geo["P004"].lon, 4)) == (50.8702, 9.7089)
+
+
+def test_replan_from_a_moment_without_a_team(planned, tmp_path):
+    from hausbesuch.store import Store
+
+    db, old = planned
+    # an outcome recorded for a visit after the moment stays where it was
+    later = sorted((s for r in old.routes for s in r.stops if s.start > MOMENT
+                    and s.client_id not in PINS), key=lambda s: s.start)[0]
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Ergebnis\n"
+                    f"{later.client_id};{later.start:%d.%m.%Y};nicht angetroffen\n",
+                    encoding="utf-8")
+    assert "1 erfasst" in ok("outcomes", str(rows), *_common(db))
+    with Store.open(db) as store:
+        audit_before = len(store.audit_rows())
+    out = ok("replan", old.id, "--from", "2026-12-08 11:30", "--without-team", "team-1",
+             "--out", str(tmp_path / "v2"), "--time-limit", "4", *_common(db))
+    assert "Neue Version 2" in out
+    with Store.open(db) as store:
+        new = store.latest_plan("Bad Hersfeld")
+        assert len(store.audit_rows()) > audit_before
+        assert store.plan_version(new.id) == (2, old.id)
+    old_stops, new_stops = _stops(old), _stops(new)
+    # every visit before the moment is untouched: same team, day, times, visit id
+    for cid, (team, day, s) in old_stops.items():
+        if s.start < MOMENT or cid == later.client_id:
+            assert cid in new_stops, cid
+            t2, d2, s2 = new_stops[cid]
+            assert (t2, d2, s2.start, s2.end, s2.visit_id) == (team, day, s.start, s.end,
+                                                              s.visit_id)
+    # the removed team does nothing more that day
+    for cid, (team, day, s) in new_stops.items():
+        if team == "team-1" and day == MOMENT.date() and cid != later.client_id:
+            assert s.start < MOMENT, cid
+        if s.start >= MOMENT and cid in old_stops and cid != later.client_id:
+            assert s.visit_id == old_stops[cid][2].visit_id  # stable ids across versions
+    # pins are kept (P001 is pinned to team-2 on the 8th at 14:00)
+    assert new_stops["P001"][0] == "team-2"
+    assert new_stops["P001"][2].start == datetime(2026, 12, 8, 14, 0)
+    assert new_stops["P002"][:2] == ("team-1", date(2026, 12, 9))
+    # nothing is lost: every client of the old plan is planned or unassigned with a reason
+    unassigned = {u.client_id: u for u in new.unassigned}
+    for cid in set(old_stops) | {u.client_id for u in old.unassigned}:
+        assert cid in new_stops or (cid in unassigned and unassigned[cid].reason), cid
+    # the old version cannot be re-planned again
+    code, msg = invoke("replan", old.id, "--from", "2026-12-08 12:00", *_common(db))
+    assert code == 2 and "bereits durch Plan" in msg
+
+
+def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    d, addrs = base
+    db = str(tmp_path / "fix.sqlite")
+    ok("import", str(d / "kunden.csv"), *_common(db))
+    ok("address", "P010", "--set-point", "50.8690,9.7050", *_common(db))
+    ok("address", "P011", "--set-address", f"{addrs[12][0]} {addrs[12][1]}, Bad Hersfeld",
+       *_common(db))
+    assert "0 neu" in ok("import", str(d / "kunden.csv"), *_common(db))  # the same list again
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        states = {s.client.id: s.client for s in cw.states()}
+        loc = cw.locate([states["P010"], states["P011"]])
+    assert loc["P010"].source == "korrektur_punkt" and loc["P010"].lat == 50.869
+    assert loc["P011"].source == "korrektur_adresse"
+    # the source address of P010 changes: the fix no longer applies, the coordinator is asked
+    write_list(tmp_path / "neu.csv", addrs, moved={"P010": addrs[20][0]})
+    out = ok("import", str(tmp_path / "neu.csv"), *_common(db))
+    assert "1 aktualisiert" in out and "Adresskorrekturen gelten nicht mehr" in out
+    listed = ok("addresses", *_common(db))
+    assert "P010" in listed and "Adresse in der Quelle geändert" in listed
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        c = next(s.client for s in cw.states() if s.client.id == "P010")
+        assert cw.locate([c])["P010"].source == "geokodiert"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["show", "20991231-000000-nope", "--out", "{tmp}/x"], "Kein gespeicherter Plan"),
+    (["replan", "20991231-000000-nope", "--from", "2026-12-08 11:30"], "Kein gespeicherter Plan"),
+    (["replan", "{plan}", "--from", "08.12.2026"], "--from:"),
+    (["replan", "{plan}", "--from", "2027-03-01 10:00"], "liegt nicht im Zeitraum"),
+    (["replan", "{plan}", "--from", "2026-12-08 11:30", "--without-team", "x"], "--without-team"),
+    (["address", "P020", "--set-point", "48.1,11.5"], "außerhalb des Kartenausschnitts"),
+    (["address", "P020", "--set-point", "abc"], "--set-point"),
+    (["address", "NIEMAND", "--set-point", "50.8690,9.7050"], "nicht bekannt"),
+    (["address", "P020"], "Genau eine Korrektur"),
+    (["status", "P020", "--set", "vielleicht"], "--set:"),
+    (["plan", "--start", "2026-12-26", "--days", "2", "--out", "{tmp}/y"], "keinen Arbeitstag"),
+])
+def test_bad_arguments_exit_2_and_change_nothing(planned, tmp_path, args, needle):
+    from hausbesuch.store import Store
+
+    db, plan = planned
+    with Store.open(db) as store:
+        before = (store.audit_rows(), [p.id for p in store.list_plans()])
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{plan}", plan.id) for a in args]
+    res = runner.invoke(app, [*args, *_common(db)])
+    assert res.exit_code == 2, res.output
+    assert needle in res.output
+    assert "Traceback" not in res.output
+    with Store.open(db) as store:
+        assert (store.audit_rows(), [p.id for p in store.list_plans()]) == before
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def _same_tree(a: Path, b: Path) -> None:
+    fa = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    fb = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert fa == fb
+    stamp = re.compile(rb"\d{2}\.\d{2}\.\d{4},? \d{2}:\d{2}(:\d{2})?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+    for rel in fa:
+        if filecmp.cmp(a / rel, b / rel, shallow=False):
+            continue
+        # only the creation time may differ
+        assert stamp.sub(b"T", (a / rel).read_bytes()) == stamp.sub(b"T", (b / rel).read_bytes()), rel
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_show_writes_the_files_of_the_plan_run_again(base, tmp_path, backend, request):
+    d, _ = base
+    if backend == "sqlite":
+        db = str(tmp_path / "show.sqlite")
+    else:
+        url = os.environ.get("HAUSBESUCH_TEST_PG_URL")
+        if not url:
+            if os.environ.get("CI"):
+                pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing")
+            pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
+        schema = f"t_show_{os.getpid()}"
+        db = _pg_schema_url(url, schema, request)
+    ok("plan", str(d / "kunden.csv"), *_common(db), "--start", START.isoformat(), "--days", "3",
+       "--out", str(tmp_path / "plan"), "--time-limit", "3", "--threads", "1")
+    plans = ok("plans", *_common(db))
+    plan_id = re.search(r"^(\d{8}-\d{6}-[0-9a-f]{6}) ", plans, re.M)[1]
+    ok("show", plan_id, "--out", str(tmp_path / "shown"), "--db", db)  # city from the plan
+    _same_tree(tmp_path / "plan", tmp_path / "shown")
+
+
+def _pg_schema_url(url: str, schema: str, request) -> str:
+    """A PostgreSQL URL whose connections use their own schema (dropped afterwards)."""
+    from sqlalchemy import create_engine, text
+
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    eng = create_engine(url)
+    with eng.begin() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with eng.begin() as c:
+            c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        eng.dispose()
+
+    request.addfinalizer(drop)
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"

@@ -1,0 +1,154 @@
+"""``hausbesuch export``: GeoPackage and XLSX of the real planned week, read back with
+GeoPandas/pyogrio and openpyxl; no names; no formula in any cell."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app
+from hausbesuch.exports import GPKG_LAYERS, write_xlsx
+
+
+@pytest.fixture(scope="module")
+def exported(planned_week, tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("export")
+    out = {}
+    for fmt in ("gpkg", "xlsx"):
+        path = base / f"plan.{fmt}"
+        res = CliRunner().invoke(app, ["export", planned_week.plan_id, "--db", planned_week.db_url,
+                                       "--format", fmt, "--out", str(path)])
+        assert res.exit_code == 0, res.output
+        out[fmt] = path
+    return out
+
+
+def test_geopackage_layers_types_and_crs(planned_week, exported):
+    import geopandas as gpd
+    import pyogrio
+
+    plan = planned_week.result.plan
+    path = exported["gpkg"]
+    assert {name: kind for name, kind in pyogrio.list_layers(path)} == GPKG_LAYERS
+    layers = {name: gpd.read_file(path, layer=name, engine="pyogrio") for name in GPKG_LAYERS}
+    for name, gdf in layers.items():
+        assert gdf.crs.to_epsg() == 4326, name
+        assert set(gdf.geom_type.dropna()) == {GPKG_LAYERS[name]}, name
+
+    visits = layers["besuche"]
+    stops = {s.client_id: (r, s) for r in plan.routes for s in r.stops}
+    assert sorted(visits["kundennummer"]) == sorted(stops)
+    for row in visits.itertuples():
+        r, s = stops[row.kundennummer]
+        assert (row.team, row.datum.date(), row.position) == (r.team_id, r.day, s.position)
+        assert row.beginn.to_pydatetime() == s.start.replace(microsecond=0)
+        assert (row.geometry.x, row.geometry.y) == pytest.approx((s.lon, s.lat))
+
+    routes = layers["touren"]
+    assert len(routes) == len(plan.routes)
+    for row in routes.itertuples():
+        r = next(r for r in plan.routes if (r.team_id, r.day) == (row.team, row.datum.date()))
+        coords = list(row.geometry.coords)
+        # the street-following path: every leg's points, from the depot back to the depot
+        assert len(coords) >= sum(len(leg) for leg in r.legs) - len(r.legs)
+        assert coords[0] == pytest.approx(r.legs[0][0]) and coords[-1] == pytest.approx(r.legs[-1][-1])
+        assert row.besuche == len(r.stops)
+
+    assert sorted(layers["nicht_eingeplant"]["kundennummer"]) == sorted(
+        u.client_id for u in plan.unassigned)
+    districts = layers["stadtteile"]
+    assert len(districts) >= 5 and districts["geplant"].sum() == len(stops)
+
+
+def test_workbook_sheets_dates_and_layout(planned_week, exported):
+    from openpyxl import load_workbook
+
+    plan = planned_week.result.plan
+    wb = load_workbook(exported["xlsx"])
+    assert wb.sheetnames[:2] == ["Übersicht", "Bericht"]
+    assert len(wb.sheetnames) == 2 + len(plan.routes)
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+        assert ws.column_dimensions["A"].width > 5
+    report = wb["Bericht"]
+    header = [c.value for c in report[1]]
+    assert header[:5] == ["Zeile", "Kundennummer", "Status", "Team", "Datum"]
+    rows = list(report.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 200
+    planned = [r for r in rows if r[2] == "geplant"]
+    assert len(planned) == sum(len(r.stops) for r in plan.routes)
+    for r in planned:
+        assert isinstance(r[4], datetime) and r[4].date() >= plan.start  # a real date cell
+        assert isinstance(r[7], time)
+    date_cells = [c for c in report["E"][1:] if c.value is not None]
+    assert date_cells and all(c.is_date and c.number_format == "DD.MM.YYYY" for c in date_cells)
+    first = sorted(plan.routes, key=lambda r: (r.day, r.team_id))[0]
+    sheet = wb[wb.sheetnames[2]]
+    assert sheet.title == f"{first.team_id} {first.day:%d.%m.%Y}"
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [v[1] for v in values] == [s.client_id for s in first.stops]
+    assert values[0][2].date() == first.day and isinstance(values[0][4], time)
+    summary = wb["Übersicht"]
+    assert summary["A1"].value == "Team" and summary["B2"].is_date
+
+
+def test_no_names_in_either_export(planned_week, exported):
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    names = planned_week.names
+    for path in exported.values():
+        raw = path.read_bytes()
+        assert not any(n.encode() in raw for n in names)
+    for layer in GPKG_LAYERS:
+        gdf = gpd.read_file(exported["gpkg"], layer=layer)
+        text = gdf.drop(columns="geometry").astype(str).to_csv()
+        assert not any(n in text for n in names)
+    wb = load_workbook(exported["xlsx"])
+    cells = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    assert "Geheimname" not in cells and not any(n in cells for n in names)
+
+
+def test_no_formula_can_get_into_the_workbook(planned_week, tmp_path):
+    """Cells from user data starting with =, +, -, @, tab or CR are stored as text."""
+    from openpyxl import load_workbook
+
+    plan = planned_week.result.plan
+    evil = ["=HYPERLINK(\"http://x\",\"klick\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+    route = plan.routes[0]
+    stops = tuple(replace(s, address=evil[i % len(evil)], window_text=evil[-1 - i % len(evil)])
+                  for i, s in enumerate(route.stops))
+    hacked = replace(plan, routes=[replace(route, stops=stops, team_id="=cmd|' /C calc'!A0"),
+                                   *plan.routes[1:]])
+    path = write_xlsx(hacked, tmp_path / "x.xlsx")
+    wb = load_workbook(path)
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                # (XML reads a stored CR back as LF)
+                if isinstance(c.value, str) and c.value[:1] in "=+-@\t\r\n":
+                    assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate)
+                    seen.add(c.value)
+    assert {e.replace("\r", "\n") for e in evil} <= seen and "=cmd|' /C calc'!A0" in seen
+
+
+def test_bad_arguments(planned_week, tmp_path):
+    def run(*args):
+        return CliRunner().invoke(app, ["export", planned_week.plan_id, "--db",
+                                        planned_week.db_url, *args])
+
+    res = run("--format", "csv", "--out", str(tmp_path / "a.csv"))
+    assert res.exit_code == 2 and "gpkg, xlsx" in res.output
+    res = run("--format", "gpkg", "--out", str(tmp_path / "a.xlsx"))
+    assert res.exit_code == 2 and ".gpkg" in res.output
+    res = run("--format", "xlsx")
+    assert res.exit_code == 2 and "--out" in res.output
+    assert not list(tmp_path.iterdir())
+    assert date(2026, 12, 7) == planned_week.result.plan.start

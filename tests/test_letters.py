@@ -1,0 +1,588 @@
+"""Announcement letters (hausbesuch.letters, ``hausbesuch letters``) on the real planned week.
+
+The letters are written by the command from a copy of the shared planned week's database;
+the tests read the PDFs back with pypdf: text, page size and text positions.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app
+from hausbesuch.letters import MONTHS, WEEKDAYS_LONG, postal_lines, promised_window
+from hausbesuch.plandata import TimeSlot
+from tests.test_store import pg_schema  # noqa: F401  (fixture: a fresh PostgreSQL schema)
+
+MM = 72 / 25.4
+UMLAUT_NAME = "Jürgen Weiß-Öztürk"
+A4 = (595.28, 841.89)
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def letters_db(planned_week, tmp_path_factory) -> tuple[str, Path]:
+    """A copy of the planned week's database (letters write to it), one name with umlauts."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow, Store
+
+    base = tmp_path_factory.mktemp("letters")
+    src = Path(planned_week.db_url.removeprefix("sqlite:///"))
+    shutil.copyfile(src, base / "plan.db")
+    url = f"sqlite:///{base / 'plan.db'}"
+    first = planned_week.result.plan.routes[0].stops[0].client_id
+    with Store.open(url) as store, store.session() as s:
+        s.execute(update(ClientRow).where(ClientRow.client_id == first).values(name=UMLAUT_NAME))
+    return url, base
+
+
+@pytest.fixture(scope="module")
+def letter_run(planned_week, letters_db):
+    url, base = letters_db
+    out = base / "briefe"
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(out))
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def _text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+def _window(text: str) -> tuple[date, datetime, datetime]:
+    m = re.search(r"am (\w+), (\d+)\. (\w+) (\d{4}), zwischen (\d\d):(\d\d) und (\d\d):(\d\d) Uhr",
+                  " ".join(text.split()))
+    assert m, text
+    wd, d, mon, y, h1, m1, h2, m2 = m.groups()
+    day = date(int(y), MONTHS.index(mon) + 1, int(d))
+    assert WEEKDAYS_LONG[day.weekday()] == wd
+    return (day, datetime(day.year, day.month, day.day, int(h1), int(m1)),
+            datetime(day.year, day.month, day.day, int(h2), int(m2)))
+
+
+def test_every_planned_client_gets_exactly_one_letter(planned_week, letter_run):
+    """One PDF per planned visit with the name, the address and a window holding the visit."""
+    out, output = letter_run
+    plan = planned_week.result.plan
+    clients = {c.id: c for c in plan.clients}
+    geo = {g.client_id: g for g in plan.geocodes}
+    stops = [(r, s) for r in plan.routes for s in r.stops]
+    pdfs = sorted(out.glob("brief_*.pdf"))
+    assert len(pdfs) == len(stops) > 40
+    assert f"{len(stops)} Briefe" in output
+    for r, s in stops:
+        text = _text(out / f"brief_{s.client_id}.pdf")
+        flat = " ".join(text.split())
+        c = clients[s.client_id]
+        name = UMLAUT_NAME if s is plan.routes[0].stops[0] else c.name
+        assert name in text
+        for line in postal_lines(c, geo.get(s.client_id)):
+            assert line in text, (line, text)
+        assert c.housenumber in flat and re.search(r"\b36\d{3}\b", flat)
+        assert s.client_id in flat  # information block: Kundennummer
+        day, a, b = _window(text)
+        assert day == r.day and a <= s.start <= b
+        assert timedelta(minutes=30) <= b - a <= timedelta(minutes=120)
+        if not c.zeitfenster:  # only a client's own window can cut it off a half hour
+            assert a.minute in (0, 30) and b.minute in (0, 30)
+        else:
+            assert any(r.day.weekday() in sl.weekdays
+                       and sl.start_min <= a.hour * 60 + a.minute
+                       and b.hour * 60 + b.minute <= sl.end_min for sl in c.zeitfenster)
+
+
+def test_team_day_pdfs_hold_each_letter_once(planned_week, letter_run):
+    out, _ = letter_run
+    plan = planned_week.result.plan
+    merged = sorted(out.glob("sammel_brief_*.pdf"))
+    assert len(merged) == len(plan.routes)
+    for r in plan.routes:
+        reader = PdfReader(out / f"sammel_brief_{r.team_id}_{r.day.isoformat()}.pdf")
+        assert len(reader.pages) == len(r.stops)
+        for page, s in zip(reader.pages, sorted(r.stops, key=lambda s: s.start), strict=True):
+            assert s.client_id in page.extract_text()
+
+
+def _positions(path: Path) -> list[tuple[str, float, float]]:
+    """(text, x from the left edge in mm, baseline from the top edge in mm) of page 1."""
+    page = PdfReader(path).pages[0]
+    height = float(page.mediabox.height)
+    out = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            out.append((text.strip(), x / MM, (height - y) / MM))
+
+    page.extract_text(visitor_text=visit)
+    return out
+
+
+def test_a4_and_din5008_form_b_positions(planned_week, letter_run):
+    """A4; recipient in the address zone of form B (x 20-105 mm, y 62.7-90 mm), the return
+    address above it in the remarks zone, the information block at x 125 mm, y >= 50 mm."""
+    out, _ = letter_run
+    plan = planned_week.result.plan
+    clients = {c.id: c for c in plan.clients}
+    geo = {g.client_id: g for g in plan.geocodes}
+    for s in [st for r in plan.routes for st in r.stops][1:6]:
+        path = out / f"brief_{s.client_id}.pdf"
+        box = PdfReader(path).pages[0].mediabox
+        assert (float(box.width), float(box.height)) == pytest.approx(A4, abs=0.5)
+        pos = _positions(path)
+
+        def where(needle: str, left: bool = True, pos=pos) -> tuple[float, float]:
+            hits = [(x, y) for t, x, y in pos if t == needle and (x < 105) == left]
+            assert len(hits) == 1, (needle, pos)
+            return hits[0]
+
+        lines = [clients[s.client_id].name, *postal_lines(clients[s.client_id],
+                                                            geo.get(s.client_id))]
+        ys = []
+        for line in lines:
+            x, y = where(line)
+            assert 20 <= x <= 26 and 62.7 < y < 90, (line, x, y)
+            ys.append(y)
+        assert ys == sorted(ys)
+        ret = [(x, y) for t, x, y in pos if "Am Markt 16" in t and "·" in t]
+        assert len(ret) == 1 and 20 <= ret[0][0] <= 26 and 45 < ret[0][1] < 62.7
+        x, y = where("Datum", left=False)
+        assert x == pytest.approx(125, abs=0.5) and 50 <= y < 98
+        subject = [(x, y) for t, x, y in pos if t.startswith("Ihr Hausbesuch am")]
+        assert subject and subject[0][0] == pytest.approx(25, abs=0.5)
+        assert 95 < subject[0][1] < 105
+
+
+def test_umlauts_and_sharp_s_render(planned_week, letter_run):
+    out, _ = letter_run
+    first = planned_week.result.plan.routes[0].stops[0].client_id
+    text = _text(out / f"brief_{first}.pdf")
+    assert UMLAUT_NAME in text
+    assert f"Guten Tag {UMLAUT_NAME}," in text
+    for word in ("Grüßen", "möchten", "für", "Beispiel-Jobcenter Bad Hersfeld"):
+        assert word in text
+
+
+def test_letters_are_recorded_and_audited_without_names(planned_week, letters_db, letter_run):
+    """Each visit is announced in case_visits with the window its letter shows; each letter
+    has an audit row naming the case and visit ids, never the name."""
+    from hausbesuch.letters import AUDIT_LETTER
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, _ = letters_db
+    out, _ = letter_run
+    plan = planned_week.result.plan
+    with Store.open(url) as store:
+        with store.session() as s:
+            rows = {r.client_id: r for r in s.query(CaseVisitRow).filter(
+                CaseVisitRow.announced_at.is_not(None))}
+        audit = store.audit_rows(action=AUDIT_LETTER)
+    stops = {s.client_id: (r, s) for r in plan.routes for s in r.stops}
+    assert set(rows) == set(stops)
+    for cid, row in rows.items():
+        day, a, b = _window(_text(out / f"brief_{cid}.pdf"))
+        assert (row.promised_start, row.promised_end) == (a, b)
+        assert row.day == day == stops[cid][0].day
+    assert sorted(r["client_id"] for r in audit) == sorted(stops)
+    assert {r["visit_id"] for r in audit} == {r.visit_id for r in rows.values()}
+    blob = repr(audit)
+    assert not any(n in blob for n in [*planned_week.names, UMLAUT_NAME])
+
+
+def test_names_only_inside_the_letters(planned_week, letter_run):
+    out, output = letter_run
+    names = [*planned_week.names, UMLAUT_NAME]
+    assert not any(n in output for n in names)
+    for p in out.iterdir():
+        assert not any(n in p.name for n in names)
+        assert re.fullmatch(r"(brief_C\d{4}|sammel_brief_team-\d_2026-12-\d\d)\.pdf|LIESMICH\.txt",
+                            p.name), p.name
+    assert "Sozialdaten" in (out / "LIESMICH.txt").read_text(encoding="utf-8")
+
+
+def test_second_run_keeps_the_first_promise(planned_week, letters_db, letter_run):
+    """Letters printed again (one client) show the stored window, not a new one."""
+    from hausbesuch.letters import AUDIT_LETTER
+    from hausbesuch.store import Store
+
+    url, base = letters_db
+    out, _ = letter_run
+    cid = planned_week.result.plan.routes[1].stops[0].client_id
+    again = base / "nochmal"
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(again),
+                  "--clients", cid, "--window-minutes", "60")
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in again.glob("brief_*.pdf")] == [f"brief_{cid}.pdf"]
+    assert _window(_text(again / f"brief_{cid}.pdf")) == _window(_text(out / f"brief_{cid}.pdf"))
+    with Store.open(url) as store:
+        last = store.audit_rows(action=AUDIT_LETTER, client_id=cid)[-1]
+    assert last["details"]["erstmals"] is False
+
+
+def test_refusals(planned_week, letters_db):
+    url, base = letters_db
+    pid = planned_week.plan_id
+    res = _invoke("letters", pid, "--db", url, "--out", str(planned_week.out_dir / "briefe"))
+    assert res.exit_code == 2 and "Plan-Ausgabeordner" in res.output
+    assert not (planned_week.out_dir / "briefe").exists()
+    res = _invoke("letters", pid, "--db", url, "--out", str(base / "x"), "--clients", "C9999")
+    assert res.exit_code == 2 and "C9999" in res.output
+    res = _invoke("letters", pid, "--db", url, "--out", str(base / "x"), "--window-minutes", "45")
+    assert res.exit_code == 2 and "--window-minutes" in res.output
+    res = _invoke("letters", "gibt-es-nicht", "--db", url, "--out", str(base / "x"))
+    assert res.exit_code == 2 and "gibt-es-nicht" in res.output
+    res = _invoke("letters", pid, "--db", url, "--out", str(base / "x"), "--city", "kassel")
+    assert res.exit_code == 2 and "Bad Hersfeld" in res.output
+    assert not any((base / "x").glob("*.pdf"))
+    # a profile without a telephone number (Kassel ships so) writes no letter
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import LetterError, announcements, write_letters
+
+    plan = planned_week.result.plan
+    with pytest.raises(LetterError, match="telefon"):
+        write_letters(plan, announcements(plan)[:1], load_profile("kassel"), base / "k")
+    assert not (base / "k").exists()
+
+
+def test_correction_letters_for_exactly_the_broken_promises(planned_week, letters_db, letter_run):
+    """A plan version without team-2 on the first day breaks those promises: correction
+    letters go to exactly those clients, and their visits are called off."""
+    from hausbesuch.letters import AUDIT_CORRECTION
+    from hausbesuch.plandata import UnassignedVisit
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url0, base0 = letters_db
+    base = base0 / "korrekturfall"
+    base.mkdir()
+    shutil.copyfile(base0 / "plan.db", base / "plan.db")  # announced, as letter_run left it
+    url = f"sqlite:///{base / 'plan.db'}"
+    plan = planned_week.result.plan
+    dropped = next(r for r in plan.routes if r.team_id == "team-2" and r.day == plan.start)
+    broken = {s.client_id for s in dropped.stops}
+    newer = replace(
+        plan, id=f"{planned_week.plan_id}-v2", version=2, predecessor_id=planned_week.plan_id,
+        routes=[r for r in plan.routes if r is not dropped],
+        unassigned=[*plan.unassigned, *(UnassignedVisit(s.client_id, "announced", "angekündigt, "
+                    "aber nicht mehr einplanbar", s.lon, s.lat, s.address, s.district)
+                    for s in dropped.stops)],
+    )
+    with Store.open(url) as store:
+        store.save_plan(newer)
+    out = base / "korrektur"
+    res = _invoke("letters", newer.id, "--db", url, "--out", str(out), "--correction")
+    assert res.exit_code == 0, res.output
+    assert {p.name.removeprefix("korrektur_").removesuffix(".pdf")
+            for p in out.glob("korrektur_*.pdf")} == broken
+    assert len(list(out.glob("sammel_korrektur_*.pdf"))) == 1
+    cid = sorted(broken)[0]
+    text = _text(out / f"korrektur_{cid}.pdf")
+    assert "nicht einhalten" in text and "Absage" in text
+    assert _window(text)[0] == dropped.day
+    with Store.open(url) as store:
+        with store.session() as s:
+            status = {r.client_id: r.status for r in s.query(CaseVisitRow)}
+        assert {c for c, st in status.items() if st == "entfallen"} == broken
+        assert sorted(r["client_id"] for r in store.audit_rows(action=AUDIT_CORRECTION)) \
+            == sorted(broken)
+    # called off: a second correction run finds nothing more to correct
+    res = _invoke("letters", newer.id, "--db", url, "--out", str(base / "k2"), "--correction")
+    assert res.exit_code == 0 and "Keine angekündigten Besuche" in res.output
+    # the replaced version gets no letters any more
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "alt"))
+    assert res.exit_code == 2 and f"durch Plan {newer.id} ersetzt" in res.output
+    assert not (base / "alt").exists()
+
+
+def test_no_letter_for_a_visit_with_an_outcome(planned_week, letters_db, letter_run):
+    """A visit whose outcome is recorded (hausbesuch outcomes) gets no letter any more."""
+    url0, base0 = letters_db
+    base = base0 / "ergebnisfall"
+    base.mkdir()
+    shutil.copyfile(base0 / "plan.db", base / "plan.db")
+    url = f"sqlite:///{base / 'plan.db'}"
+    route = planned_week.result.plan.routes[0]
+    done, other = route.stops[0].client_id, route.stops[1].client_id
+    (base / "ergebnisse.csv").write_text(
+        f"Kundennummer;Datum;Ergebnis\n{done};{route.day:%d.%m.%Y};angetroffen\n",
+        encoding="utf-8")
+    res = _invoke("outcomes", str(base / "ergebnisse.csv"), "--db", url, "--city", "bad-hersfeld")
+    assert res.exit_code == 0, res.output
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "b"),
+                  "--clients", f"{done},{other}")
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in (base / "b").glob("brief_*.pdf")] == [f"brief_{other}.pdf"]
+    assert f"Kein Brief für {done}: Besuch bereits erledigt" in res.output
+
+
+@pytest.mark.parametrize(
+    ("start", "minutes", "slots", "bounds", "expected"),
+    [
+        ("10:20", 120, (), None, ("09:30", "11:30")),  # centred, rounded to half hours
+        ("10:45", 120, (), None, ("09:30", "11:30")),  # 9:45 rounds down on a tie
+        ("10:46", 120, (), None, ("10:00", "12:00")),
+        ("10:20", 120, ((0, 600, 720),), None, ("10:00", "12:00")),  # moved into Mo 10-12
+        ("11:50", 120, ((0, 585, 730),), None, ("10:10", "12:10")),  # slot end 12:10
+        ("09:50", 120, ((0, 585, 650),), None, ("09:45", "10:50")),  # shortened to the slot
+        ("10:20", 120, ((1, 600, 720),), None, ("09:30", "11:30")),  # Tuesday slot: not today
+        ("08:10", 120, (), ("07:55", "15:40"), ("07:30", "09:30")),
+        ("08:35", 120, (), ("08:05", "15:40"), ("08:00", "10:00")),  # not before the team starts
+        ("15:20", 60, (), ("08:00", "15:35"), ("15:00", "16:00")),
+        ("15:20", 30, (), None, ("15:00", "15:30")),
+    ],
+)
+def test_promised_window(start, minutes, slots, bounds, expected):
+    day = date(2026, 12, 7)  # a Monday
+
+    def at(text: str) -> datetime:
+        return datetime.combine(day, datetime.strptime(text, "%H:%M").time())
+
+    got = promised_window(
+        at(start), minutes=minutes,
+        slots=[TimeSlot(frozenset({d}), a, b) for d, a, b in slots],
+        bounds=(at(bounds[0]), at(bounds[1])) if bounds else None,
+    )
+    assert got == (at(expected[0]), at(expected[1]))
+    assert got[0] <= at(start) <= got[1]
+
+
+def _png(path: Path, w: int = 40, h: int = 20) -> None:
+    """A small red PNG (written by hand: no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xcc\x00\x00" * w for _ in range(h))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_logo_from_the_profile(planned_week, letters_db):
+    """A profile's logo is placed in the letterhead; the sender's block stays above the
+    information block."""
+    from hausbesuch.config import PROFILE_DIR
+
+    url, base = letters_db
+    prof = base / "profil"
+    prof.mkdir()
+    _png(prof / "logo.png")
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    (prof / "bh.toml").write_text(text.replace("[brief]\n", '[brief]\nlogo = "logo.png"\n'),
+                                  encoding="utf-8")
+    cid = planned_week.result.plan.routes[0].stops[1].client_id
+    out = base / "mit_logo"
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(out), "--clients",
+                  cid, "--city", str(prof / "bh.toml"))
+    assert res.exit_code == 0, res.output
+    page = PdfReader(out / f"brief_{cid}.pdf").pages[0]
+    assert len(page.images) == 1 and page.images[0].image.size == (40, 20)
+    sender = [y for t, x, y in _positions(out / f"brief_{cid}.pdf")
+              if x > 120 and ("Bad Hersfeld" in t or "Am Markt" in t)]
+    assert sender and max(sender) < 45
+
+
+@pytest.fixture(scope="module")
+def replanned(planned_week, tmp_path_factory):
+    """Letters for the whole week, then a re-plan from Monday 6:00 without team-2 that day
+    (both through the commands)."""
+    from hausbesuch.store import Store
+
+    base = tmp_path_factory.mktemp("replan")
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), base / "plan.db")
+    url = f"sqlite:///{base / 'plan.db'}"
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "briefe"))
+    assert res.exit_code == 0, res.output
+    start = planned_week.result.plan.start
+    res = _invoke("replan", planned_week.plan_id, "--db", url, "--from", f"{start} 06:00",
+                  "--without-team", "team-2", "--time-limit", "3", "--out", str(base / "v2"))
+    assert res.exit_code == 0, res.output
+    new_id = re.search(r"^Plan (\S+):", res.output, re.MULTILINE)[1]
+    with Store.open(url) as store:
+        plan = store.load_plan(new_id)
+    assert plan.predecessor_id == planned_week.plan_id
+    return url, base, plan
+
+
+def test_replan_keeps_every_announced_visit_in_its_window_or_reports_it(planned_week, replanned):
+    """Never silently outside: each announced visit is planned with its start inside the
+    promised window, or unassigned as "angekündigt, aber nicht mehr einplanbar"."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, _, plan = replanned
+    with Store.open(url) as store, store.session() as s:
+        promised = {v.client_id: (v.promised_start, v.promised_end)
+                    for v in s.query(CaseVisitRow).filter(CaseVisitRow.announced_at.is_not(None))}
+    assert len(promised) == sum(len(r.stops) for r in planned_week.result.plan.routes)
+    planned = {st.client_id: (r, st) for r in plan.routes for st in r.stops}
+    unassigned = {u.client_id: u for u in plan.unassigned}
+    kept, reported = set(), set()
+    for cid, (a, b) in promised.items():
+        if cid in planned:
+            r, st = planned[cid]
+            assert r.day == a.date() and a <= st.start <= b, (cid, a, b, st.start)
+            kept.add(cid)
+        else:
+            u = unassigned[cid]
+            assert u.reason.startswith("angekündigt") and "nicht mehr einplanbar" in u.reason
+            reported.add(cid)
+    monday_team2 = {st.client_id for r in planned_week.result.plan.routes
+                    if r.team_id == "team-2" and r.day == plan.start for st in r.stops}
+    assert monday_team2 and reported  # team-1's Monday is full of its own promises
+    assert reported <= monday_team2 | {cid for cid, (a, _) in promised.items()
+                                       if a.date() == plan.start}
+    assert not any(r.team_id == "team-2" and r.day == plan.start for r in plan.routes)
+    assert len(kept) > len(reported)
+
+
+def test_correction_letters_after_the_replan(planned_week, replanned):
+    url, base, plan = replanned
+    reported = {u.client_id for u in plan.unassigned if u.reason.startswith("angekündigt")}
+    out = base / "korrektur"
+    res = _invoke("letters", plan.id, "--db", url, "--out", str(out), "--correction")
+    assert res.exit_code == 0, res.output
+    got = {p.name.removeprefix("korrektur_").removesuffix(".pdf")
+           for p in out.glob("korrektur_*.pdf")}
+    assert got == reported
+
+
+@pytest.mark.postgres
+def test_letters_on_postgresql(planned_week, request, tmp_path):
+    """The letter run records announcements and audit rows on PostgreSQL as on SQLite."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import AUDIT_LETTER, run_letters
+    from hausbesuch.planning import save_plan_and_visits
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, schema = request.getfixturevalue("pg_schema")
+    plan = planned_week.result.plan
+    ids = [s.client_id for s in plan.routes[0].stops[:3]]
+    with Store.open(url, schema=schema) as store:
+        store.upsert_clients(plan.clients, plan.city)
+        save_plan_and_visits(store, plan, actor="test")
+        run = run_letters(store, plan, load_profile("bad-hersfeld"), tmp_path / "briefe",
+                          actor="test", clients=ids)
+        with store.session() as s:
+            rows = {v.client_id: v for v in s.query(CaseVisitRow).filter(
+                CaseVisitRow.announced_at.is_not(None))}
+        audit = store.audit_rows(action=AUDIT_LETTER)
+    assert sorted(run.letters) == sorted(ids) == sorted(rows)
+    assert [a.window for a in run.announcements] == [
+        (rows[a.client_id].promised_start, rows[a.client_id].promised_end)
+        for a in run.announcements]
+    assert sorted(r["client_id"] for r in audit) == sorted(ids)
+
+
+def test_nothing_in_the_data_is_read_as_markup(planned_week, tmp_path):
+    """Names and addresses with Typst markup are printed literally; no name in the PDF's
+    metadata."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import announcements, write_letters
+    from hausbesuch.plandata import Client
+
+    plan = planned_week.result.plan
+    cid = plan.routes[0].stops[0].client_id
+    evil = '#set page(width: 2cm) *fett* $x^2$ <lbl> @ref _k_ \\ #"}]) //'
+    master = {cid: Client(row=2, id=cid, address="Am Markt 1, 36251 Bad Hersfeld", name=evil,
+                          street="Am Markt", housenumber="1", postcode="36251",
+                          town="#pagebreak() Bad Hersfeld")}
+    items = [a for a in announcements(plan) if a.client_id == cid]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=master)
+    reader = PdfReader(run.letters[cid])
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1
+    assert " ".join(evil.split()) in " ".join(text.split())
+    assert "36251 #pagebreak() Bad Hersfeld" in text
+    assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) \
+        == pytest.approx(A4, abs=0.5)
+    assert evil not in str(reader.metadata) and cid in str(reader.metadata.title)
+
+
+def test_exports_show_the_promised_windows(planned_week, letters_db, letter_run):
+    """After letters, the workbook's team-day sheets and the GeoPackage's visits carry the
+    announced window of each visit."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, base = letters_db
+    for fmt in ("xlsx", "gpkg"):
+        res = _invoke("export", planned_week.plan_id, "--db", url, "--format", fmt, "--out",
+                      str(base / f"export.{fmt}"))
+        assert res.exit_code == 0, res.output
+    with Store.open(url) as store, store.session() as s:
+        promised = {v.client_id: (v.promised_start, v.promised_end)
+                    for v in s.query(CaseVisitRow).filter(CaseVisitRow.plan_id
+                                                          == planned_week.plan_id)}
+    wb = load_workbook(base / "export.xlsx")
+    seen = 0
+    for ws in wb.worksheets[2:]:
+        header = [c.value for c in ws[1]]
+        k, a, b = (header.index(h) for h in ("Kundennummer", "Angekündigt von", "Angekündigt bis"))
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            ps, pe = promised[row[k]]
+            assert (row[a], row[b]) == (ps.time(), pe.time())
+            seen += 1
+    assert seen == len(promised)
+    visits = gpd.read_file(base / "export.gpkg", layer="besuche")
+    for row in visits.itertuples():
+        assert (row.angekuendigt_von, row.angekuendigt_bis) == promised[row.kundennummer]
+
+
+def test_a_plan_stored_without_case_visits_gets_them(planned_week, tmp_path):
+    """A plan saved before visits were kept in ``case_visits`` (or by other code): the letter
+    run creates the case visit and records the promise on it."""
+    from dataclasses import replace as dc_replace
+
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import run_letters
+    from hausbesuch.store import CaseVisitRow, Store
+
+    plan = planned_week.result.plan
+    bare = dc_replace(plan, id="ohne-besuche", routes=[
+        dc_replace(r, stops=tuple(dc_replace(s, visit_id="") for s in r.stops))
+        for r in plan.routes[:1]])
+    ids = [s.client_id for s in bare.routes[0].stops[:2]]
+    with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        store.upsert_clients(plan.clients, plan.city)
+        store.save_plan(bare)
+        run = run_letters(store, bare, load_profile("bad-hersfeld"), tmp_path / "b",
+                          actor="test", clients=ids)
+        with store.session() as s:
+            rows = {v.client_id: v for v in s.query(CaseVisitRow)}
+    assert sorted(rows) == sorted(ids) == sorted(run.letters)
+    for a in run.announcements:
+        v = rows[a.client_id]
+        assert (v.plan_id, v.day, v.status, v.try_no) == ("ohne-besuche", a.day, "geplant", 1)
+        assert (v.promised_start, v.promised_end) == a.window and v.visit_id == a.visit_id
+
+
+@pytest.mark.parametrize(("quality", "match", "expected"), [
+    ("exact", "Hauptstraße 5, 36251 Bad Hersfeld (Zentrum)", ["Hauptstraße 5", "36251 Bad Hersfeld"]),
+    ("street", "Hauptstraße, 36251 Bad Hersfeld", ["Hauptstr. 5", "36251 Bad Hersfeld"]),
+    ("given", "Koordinate aus der Liste", ["Hauptstr. 5", "Bad Hersfeld"]),
+    ("manual", "Punkt von Hand gesetzt", ["Hauptstr. 5", "Bad Hersfeld"]),
+    ("unresolved", "", ["Hauptstr. 5", "Bad Hersfeld"]),
+])
+def test_postal_lines(quality, match, expected):
+    from hausbesuch.plandata import Client, Geocode
+
+    c = Client(row=2, id="X", address="Hauptstr. 5, Bad Hersfeld", street="Hauptstr.",
+               housenumber="5", town="Bad Hersfeld")
+    assert postal_lines(c, Geocode("X", 9.7, 50.8, quality, 1.0, match, "", "Mitte")) == expected
+    assert postal_lines(Client(row=2, id="Y", address="Am Markt 1, 36251 Bad Hersfeld")) \
+        == ["Am Markt 1", "36251 Bad Hersfeld"]

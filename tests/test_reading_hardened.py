@@ -1,0 +1,201 @@
+"""Reading lists robustly: sheets of a workbook, ids with every digit, no boolean ids,
+case-insensitive duplicates, empty lists, huge cells (issue: hardening)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hausbesuch.clients import MAX_ADDRESS_LENGTH, MAX_NOTE_LENGTH, read_clients
+from hausbesuch.errors import UserError
+from hausbesuch.tabular import read_table
+
+TODAY = date(2026, 11, 28)
+HEADER = ["Kundennummer", "Adresse", "Besuchsdauer"]
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]], active: int = 0) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    wb.active = active
+    wb.save(path)
+    return path
+
+
+def test_sheet_named_like_a_client_list_is_read_and_the_others_named(tmp_path):
+    p = workbook(tmp_path / "k.xlsx", {
+        "Deckblatt": [["Stand", "01.12.2026"], ["Erstellt von", "Team"]],
+        "Statistik": [["Kundennummer", "Adresse"], ["S1", "Am Markt 1"]],
+        "Kunden": [HEADER, ["K1", "Am Markt 16, Bad Hersfeld", "45"]],
+    })
+    result = read_clients(p, today=TODAY)
+    assert [c.id for c in result.clients] == ["K1"]
+    assert len(result.warnings) == 1
+    note = result.warnings[0]
+    assert "„Kunden“ gelesen" in note and "„Deckblatt“" in note and "„Statistik“" in note
+
+
+def test_first_sheet_with_the_required_columns_when_none_is_named(tmp_path):
+    p = workbook(tmp_path / "k.xlsx", {
+        "Hinweise": [["Bitte Blatt 2 verwenden"]],
+        "Tabelle2": [HEADER, ["K7", "Am Markt 16", ""]],
+        "Tabelle3": [HEADER, ["K8", "Am Markt 16", ""]],
+    })
+    result = read_clients(p, today=TODAY)
+    assert [c.id for c in result.clients] == ["K7"]
+    assert "„Tabelle2“ gelesen" in result.warnings[0]
+
+
+def test_a_single_sheet_gives_no_note(tmp_path):
+    p = workbook(tmp_path / "k.xlsx", {"Tabelle1": [HEADER, ["K1", "Am Markt 16", ""]]})
+    assert read_clients(p, today=TODAY).warnings == []
+
+
+def test_twenty_sheets(tmp_path):
+    sheets = {f"Blatt{i}": [["x", "y"], [i, i]] for i in range(19)}
+    sheets["Liste"] = [HEADER, ["K1", "Am Markt 16", ""]]
+    p = workbook(tmp_path / "k.xlsx", sheets)
+    table = read_table(p, required=lambda cols: "Kundennummer" in cols)
+    assert table.sheet == "Liste" and len(table.ignored_sheets) == 19
+
+
+def _with_integer_literal(path: Path, placeholder: str, digits: str) -> Path:
+    """Write ``digits`` as an integer literal into the sheet XML (as some exporters do;
+    openpyxl itself writes floats)."""
+    import zipfile
+
+    src = zipfile.ZipFile(path)
+    out = path.with_name("exact.xlsx")
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(f"<v>{placeholder}</v>".encode(), f"<v>{digits}</v>".encode())
+            dst.writestr(item, data)
+    return out
+
+
+def test_ids_keep_every_digit_and_booleans_are_refused(tmp_path):
+    p = workbook(tmp_path / "k.xlsx", {"Kunden": [
+        HEADER,
+        [4242, "Am Markt 16", ""],
+        [100004, "Am Markt 16", ""],
+        [1.2345678901234567e19, "Am Markt 16", ""],
+        [True, "Am Markt 16", ""],
+        [False, "Am Markt 16", ""],
+        [12.5, "Am Markt 16", ""],
+        ["00123456789012345678901", "Am Markt 16", ""],
+    ]})
+    p = _with_integer_literal(p, "4242", "12345678901234567890")
+    result = read_clients(p, today=TODAY)
+    ids = [c.id for c in result.clients]
+    assert ids == ["12345678901234567890", "100004", "12,5", "00123456789012345678901"]
+    rejected = {r.row: r for r in result.rejected}
+    assert set(rejected) == {4, 5, 6}
+    assert "15 Stellen" in rejected[4].reason and "Ziffern" in rejected[4].reason
+    for row in (5, 6):
+        r = rejected[row]
+        assert r.field == "id" and r.id is None and "Wahrheitswert" in r.reason
+        assert "WAHR" not in r.reason and "FALSCH" not in r.reason
+
+
+def test_an_id_in_scientific_notation_from_a_csv_is_refused(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_text("Kundennummer;Adresse\n1,23457E+19;Am Markt 16\n1.234567890123457e+19;Am Markt 1\n",
+                 encoding="utf-8")
+    result = read_clients(p, today=TODAY)
+    assert result.clients == [] and len(result.rejected) == 2
+    assert all("15 Stellen" in r.reason for r in result.rejected)
+
+
+def test_ids_are_compared_without_case_and_the_message_names_both_rows(tmp_path):
+    p = tmp_path / "k.csv"
+    with p.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerow(["K-100004", "Am Markt 16", ""])
+        w.writerow(["K-100005", "Am Markt 16", ""])
+        w.writerow(["k-100004", "Am Markt 16", ""])
+    result = read_clients(p, today=TODAY)
+    assert [c.id for c in result.clients] == ["K-100004", "K-100005"]
+    (rej,) = result.rejected
+    assert rej.row == 4 and rej.id == "k-100004" and rej.field == "id"
+    assert "Zeile 4" in rej.reason and "Zeile 2" in rej.reason and "„K-100004“" in rej.reason
+
+
+@pytest.mark.parametrize("content", [
+    "Kundennummer;Adresse\n",
+    "\ufeffKundennummer;Adresse\n\n;\n",
+])
+def test_header_only_list_is_an_error_that_says_so(tmp_path, content):
+    p = tmp_path / "k.csv"
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(UserError, match="keine Datenzeilen"):
+        read_clients(p, today=TODAY)
+    assert read_clients(p, today=TODAY, allow_empty=True).total_rows == 0
+
+
+def test_header_only_workbook_names_the_sheet(tmp_path):
+    p = workbook(tmp_path / "k.xlsx", {"Kunden": [HEADER]})
+    with pytest.raises(UserError, match="keine Datenzeilen.*„Kunden“"):
+        read_clients(p, today=TODAY)
+
+
+def test_huge_address_is_rejected_and_not_echoed_in_full(tmp_path):
+    p = tmp_path / "k.csv"
+    huge = "Am Markt " + "9" * 100_000
+    p.write_text(f"Kundennummer;Adresse;Notiz\nK1;{huge};\nK2;Am Markt 16;{'n' * 50_000}\n",
+                 encoding="utf-8")
+    result = read_clients(p, today=TODAY)
+    (rej,) = result.rejected
+    assert rej.field == "adresse" and "zu lang" in rej.reason and len(rej.reason) < 300
+    (client,) = result.clients
+    assert len(client.notiz) == MAX_NOTE_LENGTH and client.notiz.endswith("gekürzt]")
+    assert MAX_ADDRESS_LENGTH < 1000
+
+
+def test_id_of_100000_characters_is_cut_in_the_rejection(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_text(f"Kundennummer;Adresse\n{'=' * 100_000};Am Markt 16\n", encoding="utf-8")
+    (rej,) = read_clients(p, today=TODAY).rejected
+    assert rej.field == "id" and len(rej.id) <= 64 and len(rej.reason) < 200
+
+
+def test_mixed_encodings_are_read_line_by_line_with_a_warning(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_bytes("Kundennummer;Straße;Hausnummer;Notiz\r\n".encode()
+                  + "M-1;Breitenstraße;3;Grüße\r\n".encode()
+                  + "M-2;Breitenstraße;3;Grüße\r\n".encode("cp1252")
+                  + "M-3;Am Markt;16;\u20ac\r\n".encode("cp1252"))
+    result = read_clients(p, today=TODAY)
+    assert [c.notiz for c in result.clients] == ["Grüße", "Grüße", "\u20ac"]
+    assert all(c.street == "Breitenstraße" for c in result.clients[:2])
+    assert any("Kodierungen" in w for w in result.warnings)
+
+
+def test_stray_nul_bytes_are_removed_but_binary_files_refused(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_bytes(b"Kundennummer;Adresse\r\nN-\x001;Am Markt 16\x00\r\n")
+    (client,) = read_clients(p, today=TODAY).clients
+    assert (client.id, client.address) == ("N-1", "Am Markt 16")
+    b = tmp_path / "b.csv"
+    b.write_bytes(b"\x00\x01\x02\x03" * 200)
+    with pytest.raises(UserError, match="Binärdaten"):
+        read_table(b)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom(tmp_path, codec):
+    p = tmp_path / "k.csv"
+    p.write_bytes("Kundennummer\tAdresse\r\nU-1\tAm Markt 16\r\n".encode(codec))
+    table = read_table(p)
+    assert table.encoding == codec and table.rows == [{"Kundennummer": "U-1",
+                                                       "Adresse": "Am Markt 16"}]
