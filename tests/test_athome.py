@@ -24,6 +24,7 @@ from hausbesuch.athome import (
     records_from_store,
 )
 from routing.model import DAY, Pin, TimeWindow, Visit
+from tests.test_store import pg_schema  # noqa: F401 - fixture
 
 MONDAY = date(2026, 12, 7)
 
@@ -131,10 +132,18 @@ def test_random_baseline_gives_revisits_one_band() -> None:
 # --------------------------------------------------------------------------- store
 
 
-def _store(path: Path):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    """A freshly migrated store on each backend (as in tests/test_store.py)."""
     from hausbesuch.store import Store
 
-    return Store.open(f"sqlite:///{path}")
+    if request.param == "sqlite":
+        s = Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    else:
+        url, schema = request.getfixturevalue("pg_schema")
+        s = Store.open(url, schema=schema)
+    yield s
+    s.close()
 
 
 def _add_outcomes(store, city: str, rows: list[tuple[str, date, int, str]]) -> None:
@@ -147,11 +156,10 @@ def _add_outcomes(store, city: str, rows: list[tuple[str, date, int, str]]) -> N
                              source="csv"))
 
 
-def test_other_cities_never_influence_a_city(tmp_path: Path) -> None:
+def test_other_cities_never_influence_a_city(store) -> None:
     from hausbesuch.config import load_profile
 
     profile = load_profile("bad-hersfeld")
-    store = _store(tmp_path / "a.sqlite")
     _add_outcomes(store, profile.name, [("C1", MONDAY, 500, "nicht_angetroffen"),
                                         ("C2", MONDAY, 900, "angetroffen")])
     before = model_for_city(store, profile)
@@ -164,7 +172,9 @@ def test_other_cities_never_influence_a_city(tmp_path: Path) -> None:
     for cid in ("C1", "C2", "C3"):
         assert np.array_equal(after.client_rate(cid, ""), before.client_rate(cid, ""))
     assert records_from_store(store, "Lauf a.d. Pegnitz")[0].case_id == "C1"
-    store.close()
+    # what a plan made before the other outcomes knew
+    cut = datetime(2026, 11, 30)
+    assert records_from_store(store, profile.name, until=cut) == []
 
 
 # --------------------------------------------------------------------------- simulator truth
