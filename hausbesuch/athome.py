@@ -490,7 +490,7 @@ def plan_chances(store: Any, profile: Any, plan: Any) -> dict[str, VisitChance]:
     pages say what the planner knew when it planned, and writing them again later
     (``hausbesuch show``, the web app) gives the same text.
     """
-    if profile.erreichbarkeit.mode != "modell":
+    if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
         return {}
     model = model_for_city(store, profile, until=plan.created_at)
     return visit_chances(model, (s for r in plan.routes for s in r.stops))
@@ -564,8 +564,8 @@ def adjust_visits(
         Client id → district.
     keep_factor : float
         Bands whose chance is at least ``keep_factor`` × the client's best are kept.
-    mode : ``"modell"`` | ``"aus"`` | ``"zufall"``
-        ``"aus"`` returns the visits unchanged; ``"zufall"`` (a baseline for the
+    mode : ``"modell"`` | ``"anzeigen"`` | ``"aus"`` | ``"zufall"``
+        ``"aus"`` and ``"anzeigen"`` return the visits unchanged; ``"zufall"`` (a baseline for the
         simulator) keeps one random band-day for every revisit and leaves priorities.
     revisits : set of str
         Visit ids that are revisits (used by ``"zufall"``).
@@ -583,7 +583,7 @@ def adjust_visits(
         The new visits (unchanged objects where nothing changed) and per changed visit
         an :class:`Adjustment`.
     """
-    if mode == "aus":
+    if mode in ("aus", "anzeigen"):  # "anzeigen": chances on the pages, the plan unchanged
         return list(visits), {}
     if mode == "zufall":
         use = tuple(bands or (model.bands if model is not None else DEFAULT_BANDS))

@@ -294,11 +294,14 @@ def parse_band(value: str) -> tuple[int, int]:
 class Reachability(_Strict):
     """When people are at home: the contact model learned from outcomes (``hausbesuch.athome``).
 
-    ``mode``: ``"modell"`` (plan revisits where contact is likely), ``"aus"`` (ignore the
-    outcomes' timing), ``"zufall"`` (revisits at a random band: a baseline for comparisons).
+    ``mode``: ``"anzeigen"`` (the default: show the estimated chance of contact on pages,
+    plan as without the model), ``"modell"`` (plan revisits where contact is likely),
+    ``"aus"`` (no model at all), ``"zufall"`` (revisits at a random band: a baseline for
+    comparisons). ``"modell"`` is not the default because the simulator has not shown a
+    gain yet (README, "When people are at home").
     """
 
-    mode: Literal["modell", "aus", "zufall"] = "modell"
+    mode: Literal["anzeigen", "modell", "aus", "zufall"] = "anzeigen"
     #: time bands of the day (service start), ordered and disjoint
     bands: list[str] = Field(
         default_factory=lambda: ["08:00-10:00", "10:00-12:00", "12:00-14:00", "14:00-16:00"],
