@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO))
 from routing.check import check  # noqa: E402
 from routing.model import (  # noqa: E402
     DAY,
+    UNREACHABLE,
     Break,
     Problem,
     Route,
@@ -62,11 +63,17 @@ EXTRACT = REPO.parent / "shared" / "data" / "osm" / "bad-hersfeld_2021-10-27.osm
 
 def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
     """Travel times and lengths between random real network nodes (office = node 0)."""
+    t, d, _, _ = street_points(n_points, seed, radius_m)
+    return t, d
+
+
+def street_points(n_points: int, seed: int, radius_m: float = 4000.0, mode: str = "drive"):
+    """:func:`street_matrix` plus the points' longitudes and latitudes."""
     from scipy.sparse.csgraph import dijkstra
 
     from geodata.network import haversine_m, load_network
 
-    net = load_network(EXTRACT, "drive")
+    net = load_network(EXTRACT, mode)
     lon0, lat0 = float(np.median(net.node_lon)), float(np.median(net.node_lat))
     dist0 = haversine_m(net.node_lon, net.node_lat, lon0, lat0)
     near = np.flatnonzero(dist0 < radius_m)
@@ -76,12 +83,12 @@ def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
     nodes = np.concatenate([[office], chosen])
     t = dijkstra(net.csr("time"), indices=nodes)[:, nodes]
     d = dijkstra(net.csr("length"), indices=nodes)[:, nodes]
-    t = np.where(np.isfinite(t), np.ceil(t), -1).astype(np.int64)
-    d = np.where(np.isfinite(d), np.rint(d), -1).astype(np.int64)
-    return t, d
+    t = np.where(np.isfinite(t), np.ceil(t), UNREACHABLE).astype(np.int64)
+    d = np.where(np.isfinite(d), np.rint(d), UNREACHABLE).astype(np.int64)
+    return t, d, net.node_lon[nodes], net.node_lat[nodes]
 
 
-def week_problem(seed: int = 1, n_visits: int = 150) -> Problem:
+def week_problem(seed: int = 1, n_visits: int = 150, teams: str = "ABC") -> Problem:
     dur, dist = street_matrix(n_visits + 1, seed)
     rng = np.random.default_rng(seed)
     visits = []
@@ -100,19 +107,16 @@ def week_problem(seed: int = 1, n_visits: int = 150) -> Problem:
             )
         )
     lunch = [Break(TimeWindow(at(d, 11, 30), at(d, 14)), 1800) for d in range(5)]
-    teams = [
+    langs = [frozenset({"türkisch"}), frozenset({"arabisch"}), frozenset()]
+    team_list = [
         Team(
             name,
             tuple(Shift(d, TimeWindow(at(d, 8), at(d, 16)), (lunch[d],)) for d in range(5)),
-            start=0, end=0, skills=sk, max_visits=6, mode="drive",
+            start=0, end=0, skills=langs[k % 3], max_visits=6, mode="drive",
         )
-        for name, sk in (
-            ("A", frozenset({"türkisch"})),
-            ("B", frozenset({"arabisch"})),
-            ("C", frozenset()),
-        )
+        for k, name in enumerate(teams)
     ]
-    return Problem(tuple(visits), tuple(teams), 5, {"drive": dur}, {"drive": dist})
+    return Problem(tuple(visits), tuple(team_list), 5, {"drive": dur}, {"drive": dist})
 
 
 def run_vroom(problem: Problem, tl: float, threads: int) -> Solution:
@@ -195,9 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--solvers", default="ours,vroom,pyvrp")
     args = ap.parse_args(argv)
-    from routing._lns import warm_up
+    import routing
 
-    warm_up()  # compile/load the solver's numba code outside the timed runs
+    routing.prepare()  # compile/load the solver's numba code outside the timed runs
     t0 = time.monotonic()
     problem = week_problem(args.seed)
     print(

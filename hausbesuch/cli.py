@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "demo",
     "letters",
     "export",
+    "web",
 )
 
 for _name in COMMAND_MODULES:

@@ -279,6 +279,57 @@ class CaseRules(_Strict):
         return t.hour * 60 + t.minute
 
 
+def parse_band(value: str) -> tuple[int, int]:
+    """``"8:00-10:00"`` → ``(480, 600)`` minutes of the day (German error on failure)."""
+    text = str(value).replace("–", "-").strip()
+    if text.count("-") != 1:
+        raise ValueError(f"kein Zeitband im Format HH:MM-HH:MM: {value!r}")
+    a, b = (parse_clock(x) for x in text.split("-"))
+    start, end = a.hour * 60 + a.minute, b.hour * 60 + b.minute
+    if end <= start:
+        raise ValueError(f"das Zeitband {value!r} endet nicht nach seinem Beginn")
+    return start, end
+
+
+class Reachability(_Strict):
+    """When people are at home: the contact model learned from outcomes (``hausbesuch.athome``).
+
+    ``mode``: ``"anzeigen"`` (the default: show the estimated chance of contact on pages,
+    plan as without the model), ``"modell"`` (plan revisits where contact is likely),
+    ``"aus"`` (no model at all), ``"zufall"`` (revisits at a random band: a baseline for
+    comparisons). ``"modell"`` is not the default because the simulator has not shown a
+    gain yet (README, "When people are at home").
+    """
+
+    mode: Literal["anzeigen", "modell", "aus", "zufall"] = "anzeigen"
+    #: time bands of the day (service start), ordered and disjoint
+    bands: list[str] = Field(
+        default_factory=lambda: ["08:00-10:00", "10:00-12:00", "12:00-14:00", "14:00-16:00"],
+        min_length=1,
+    )
+    #: neutral contact rate of a city without outcomes, and its weight in tries
+    prior_rate: float = Field(default=0.5, gt=0, lt=1)
+    prior_strength: float = Field(default=4.0, gt=0)
+    #: how much a try counts for the same band on other weekdays / for the neighbour band
+    weekday_weight: float = Field(default=0.5, ge=0, le=1)
+    neighbour_weight: float = Field(default=0.25, ge=0, le=1)
+    #: keep the bands whose chance is at least this share of the client's best
+    keep_factor: float = Field(default=0.8, gt=0, le=1)
+
+    @field_validator("bands")
+    @classmethod
+    def _bands(cls, v: list[str]) -> list[str]:
+        parsed = [parse_band(b) for b in v]
+        for (_, e), (s, _) in zip(parsed, parsed[1:], strict=False):
+            if s < e:
+                raise ValueError("die Zeitbänder müssen aufsteigend sein und dürfen sich "
+                                 "nicht überschneiden")
+        return v
+
+    def band_minutes(self) -> list[tuple[int, int]]:
+        return [parse_band(b) for b in self.bands]
+
+
 class Profile(_Strict):
     """A validated city profile."""
 
@@ -292,6 +343,7 @@ class Profile(_Strict):
     map: MapSettings = Field(default_factory=MapSettings)
     brief: LetterSettings = Field(default_factory=LetterSettings)
     casework: CaseRules = Field(default_factory=CaseRules)
+    erreichbarkeit: Reachability = Field(default_factory=Reachability)
     #: the profile's short name or file stem, and the folder it was read from
     slug: str = ""
     origin: str = ""

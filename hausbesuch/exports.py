@@ -35,7 +35,7 @@ from hausbesuch.plandata import (
     Plan,
     TeamDayRoute,
 )
-from hausbesuch.safe_cells import safe_cell
+from hausbesuch.safe_cells import is_formula_like, safe_cell
 
 __all__ = [
     "GPKG_LAYERS",
@@ -209,6 +209,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
 
 # --------------------------------------------------------------------------- XLSX
 
+#: What counts as a formula start is :func:`hausbesuch.safe_cells.is_formula_like`, as
+#: for every CSV; :func:`hausbesuch.safe_cells.safe_cell` neutralises it.
 _ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
@@ -223,10 +225,11 @@ def xlsx_value(cell: Any, value: Any) -> None:
     dates, times) are stored as they are: a negative number we write is a number.
     """
     if isinstance(value, str):
-        text = safe_cell(_ILLEGAL_XML.sub("", value))
+        raw = _ILLEGAL_XML.sub("", value)
+        text = safe_cell(raw)
         cell.value = text
         cell.data_type = "s"
-        if text != value and text.startswith("'"):
+        if is_formula_like(raw):  # neutralised with "'" (the one definition, safe_cells)
             cell.quotePrefix = True
     else:
         cell.value = value

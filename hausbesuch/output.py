@@ -40,7 +40,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -137,6 +137,7 @@ def write_outputs(
     *,
     districts: Any = None,
     settings: MapSettings | None = None,
+    chances: Mapping[str, Any] | None = None,
 ) -> OutputFiles:
     """Write the overview, maps, route pages, print sheets and GPX files of a plan.
 
@@ -152,6 +153,9 @@ def write_outputs(
         District polygons for outlines and colours.
     settings : MapSettings, optional
         Tiles, attribution, Google links; defaults to the OSM tile server.
+    chances : mapping, optional
+        Client id -> estimated chance of contact and why (:func:`hausbesuch.athome.
+        plan_chances`), shown on the route pages and print sheets.
 
     Returns
     -------
@@ -199,8 +203,8 @@ def write_outputs(
             page_href=links.page,
         )
         _write(rf.map, render_map(m))
-        _write(rf.page, route_page(route, settings, links=links))
-        _write(rf.sheet, print_sheet(route, settings, links=links))
+        _write(rf.page, route_page(route, settings, links=links, chances=chances))
+        _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances))
         _write(rf.gpx, route_gpx(route))
         route_files.append(rf)
         index_routes.append(

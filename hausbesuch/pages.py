@@ -160,8 +160,10 @@ def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
     return items
 
 
-def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks) -> dict:
+def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
+            chances: Mapping[str, object] | None = None) -> dict:
     return {
+        "chances": dict(chances or {}),
         "route": route,
         "settings": settings,
         "links": links,
@@ -175,15 +177,22 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks) -> di
     }
 
 
-def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks) -> str:
+def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
+               chances: Mapping[str, object] | None = None) -> str:
     """Mobile route page: ordered stops with times, address, window, note and
-    "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps)."""
-    return _ENV.get_template("route.html.j2").render(**_common(route, settings, links))
+    "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps).
+
+    ``chances``: client id → :class:`hausbesuch.athome.VisitChance` (the estimated chance
+    of contact at the planned time and why; see :func:`hausbesuch.athome.visit_chances`).
+    """
+    return _ENV.get_template("route.html.j2").render(**_common(route, settings, links, chances))
 
 
-def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks) -> str:
-    """Printable A4 route sheet with outcome tick boxes per stop."""
-    return _ENV.get_template("sheet.html.j2").render(**_common(route, settings, links))
+def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
+                chances: Mapping[str, object] | None = None) -> str:
+    """Printable A4 route sheet with outcome tick boxes per stop (``chances`` as for
+    :func:`route_page`)."""
+    return _ENV.get_template("sheet.html.j2").render(**_common(route, settings, links, chances))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from routing.model import (
     Visit,
     at,
 )
+from routing.replan import Replan, replan  # noqa: E402
 
 
 def ready() -> bool:
@@ -62,6 +63,7 @@ __all__ = [
     "Break",
     "Pin",
     "Problem",
+    "Replan",
     "Route",
     "RoutingInputError",
     "Shift",
@@ -74,4 +76,5 @@ __all__ = [
     "at",
     "prepare",
     "ready",
+    "replan",
 ]

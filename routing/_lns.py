@@ -16,7 +16,8 @@ per visit, service times, shift windows, breaks (taken in the gaps between servi
 in :mod:`routing.schedule`), capacities, max visits, skills, day ranges and team/day pins
 (an allowed vehicle per visit), drop penalties (a left-out visit costs its penalty, so a
 plan that serves fewer or lower-priority visits is never preferred) and the balance
-cost. Routes holding a visit pinned to a *position* are left as OR-Tools built them.
+cost. A prefix of position-pinned visits (1, 2, ..., k) stays in front, the rest of its
+route is searched; routes with other position pins are left as OR-Tools built them.
 
 Time checks of a route without breaks are O(1) per insertion place (earliest service
 start forward, latest feasible start backward, as in Savelsbergh 1992). A route with
@@ -176,7 +177,8 @@ def _sim_breaks(v, seq, L, gaps, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, 
 
 @njit(cache=True, nogil=True)
 def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh_s, sh_e,
-             svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws, bk_ls, bk_d, gapbuf):
+             svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws, bk_ls, bk_d, gapbuf, mv, did, dcost,
+             n_dist):
     """Recompute the cached times, cost, load and positions of route v. False: infeasible."""
     md = vmode[v]
     L = rl[v]
@@ -202,6 +204,18 @@ def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh
             return False
         cost += t
         prev = nxt
+        if p < L:
+            cost += mv[nxt, v]  # moved from its home team-day, or outside its districts
+    if dcost > 0:  # each district beyond the first
+        seen = np.zeros(n_dist, np.bool_)
+        k = 0
+        for p in range(L):
+            d = did[seq[p]]
+            if d >= 0 and not seen[d]:
+                seen[d] = True
+                k += 1
+        if k > 1:
+            cost += dcost * (k - 1)
     rcost[v] = cost
     # Times without the breaks: exact for a vehicle without breaks, a relaxation (breaks
     # only delay) that filters insertion places cheaply for one with breaks.
@@ -241,8 +255,8 @@ def _balance_cost(L, bal_coef, bal_target):
 @njit(cache=True, nogil=True)
 def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_obj,
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
-         cap, maxv, allowed, frozen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls, bk_d,
-         adj, dem, dd, bR, brl, best_, blst, brcost, bload):
+         cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
+         bk_d, adj, dem, dd, mv, did, dcost, n_dist, bR, brl, best_, blst, brcost, bload):
     """``n_iter`` ruin-and-recreate iterations; temperature log-linear from t_from to t_to.
 
     Returns (current objective, best objective, accepted moves, improvements of best).
@@ -270,8 +284,8 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
         n_assigned = 0
         n_routes = 0
         for v in range(m):
-            if rl[v] > 0 and not frozen[v]:
-                n_assigned += rl[v]
+            if rl[v] > fixlen[v] and not frozen[v]:
+                n_assigned += rl[v] - fixlen[v]
                 n_routes += 1
         if n_routes > 0:
             avg_card = n_assigned / n_routes
@@ -285,12 +299,14 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                     break
                 c = seed if j < 0 else adj[seed, j]
                 v = where[c]
-                if v < 0 or frozen[v] or touched[v]:
+                if v < 0 or frozen[v] or touched[v] or posof[c] < fixlen[v]:
                     continue
                 L = rl[v]
-                lt_max = min(float(L), ls_max)
+                F = fixlen[v]  # the frozen prefix R[v, :F] is never cut
+                Lf = L - F
+                lt_max = min(float(Lf), ls_max)
                 lt = int(np.random.uniform(1.0, lt_max + 1.0))
-                lt = max(1, min(lt, L))
+                lt = max(1, min(lt, Lf))
                 # back the route up before the first change
                 touched[v] = True
                 tlist[nt] = v
@@ -307,15 +323,15 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 pos = posof[c]
                 keep_from = -1
                 keep_len = 0
-                if lt == L or np.random.random() < SPLIT_RATE:
+                if lt == Lf or np.random.random() < SPLIT_RATE:
                     total = lt
                 else:
                     keep_len = 1
-                    while keep_len < L - lt and np.random.random() < SPLIT_DEPTH:
+                    while keep_len < Lf - lt and np.random.random() < SPLIT_DEPTH:
                         keep_len += 1
-                    total = min(L, lt + keep_len)
+                    total = min(Lf, lt + keep_len)
                     keep_len = total - lt
-                lo = max(0, pos - total + 1)
+                lo = max(F, pos - total + 1)
                 hi = min(pos, L - total)
                 st = np.random.randint(lo, hi + 1)
                 if keep_len > 0:
@@ -339,7 +355,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 new_obj -= brcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf):
+                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist):
                     ok = False
                 new_obj += rcost[v] + _balance_cost(w, bal_coef, bal_target)
                 n_cut += 1
@@ -392,7 +408,19 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                     L = rl[v]
                     bal = _balance_cost(L + 1, bal_coef, bal_target) - _balance_cost(
                         L, bal_coef, bal_target)
-                    for p in range(L + 1):
+                    if dcost > 0 and did[c] >= 0 and L > 0:  # a new district here?
+                        any_d = False
+                        same = False
+                        for x in range(L):
+                            dx = did[R[v, x]]
+                            if dx >= 0:
+                                any_d = True
+                                if dx == did[c]:
+                                    same = True
+                                    break
+                        if any_d and not same:
+                            bal += dcost
+                    for p in range(fixlen[v], L + 1):
                         if np.random.random() < BLINK_RATE:
                             continue
                         prv = R[v, p - 1] if p > 0 else vs[v]
@@ -401,7 +429,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                         t2 = T[md, c, nxt]
                         if t1 >= INF or t2 >= INF:
                             continue
-                        delta = t1 + t2 + bal
+                        delta = t1 + t2 + bal + mv[c, v]
                         if L > 0:  # an empty route was charged nothing
                             delta -= T[md, prv, nxt]
                         if best_v >= 0 and delta >= best_delta:
@@ -448,7 +476,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 old = rcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf):
+                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist):
                     ok = False  # cannot happen: the place was checked
                 new_obj += rcost[v] + _balance_cost(L + 1, bal_coef, bal_target) - old
                 new_obj -= pen[c]
@@ -492,8 +520,8 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
 
 
 @njit(cache=True, nogil=True)
-def _fit_matrix(cands, R, rl, est, lst, load, frozen, T, vmode, vs, ve, sh_s, sh_e, svc,
-                tw_n, tw_s, tw_e, amt, cap, maxv, allowed, nbk, bk_ws, bk_ls, bk_d):
+def _fit_matrix(cands, R, rl, est, lst, load, frozen, fixlen, T, vmode, vs, ve, sh_s, sh_e,
+                svc, tw_n, tw_s, tw_e, amt, cap, maxv, allowed, nbk, bk_ws, bk_ls, bk_d):
     """out[q, v]: visit cands[q] may fit somewhere into route v as it stands.
 
     Exact (same rules as ``routing.schedule``) for a vehicle with at most one break;
@@ -519,7 +547,7 @@ def _fit_matrix(cands, R, rl, est, lst, load, frozen, T, vmode, vs, ve, sh_s, sh
                 continue
             md = vmode[v]
             L = rl[v]
-            for p in range(L + 1):
+            for p in range(fixlen[v], L + 1):
                 prv = R[v, p - 1] if p > 0 else vs[v]
                 nxt = R[v, p] if p < L else ve[v]
                 t1 = T[md, prv, c]
@@ -619,7 +647,7 @@ class _Arrays:
             for k in range(C):
                 self.cap[vi, k] = veh.team.capacity[k]
         self.maxv = np.array(
-            [n if veh.team.max_visits is None else veh.team.max_visits for veh in vehicles],
+            [n if veh.max_visits is None else veh.max_visits for veh in vehicles],
             np.int64,
         )
         self.allowed = np.zeros((n, m), np.bool_)
@@ -627,6 +655,22 @@ class _Arrays:
             for vi, veh in enumerate(vehicles):
                 self.allowed[i, vi] = problem.compatible(v, veh)
         self.pen = np.array(penalties, np.int64)
+        # cost of serving a visit on another team-day than its ``home`` (min. disruption)
+        # and outside the team's districts (soft responsibility): see solve.visit_costs
+        from routing.solve import visit_costs
+
+        self.mv = np.zeros((N, max(m, 1)), np.int64)
+        vc = visit_costs(problem, vehicles)
+        if vc is not None:
+            self.mv[:n, :m] = vc
+        # districts: index per node (-1: none) and the cost per extra district a route
+        names = sorted({v.district for v in problem.visits if v.district is not None})
+        self.did = np.full(N, -1, np.int64)
+        for i, v in enumerate(problem.visits):
+            if v.district is not None:
+                self.did[i] = names.index(v.district)
+        self.dcost = int(problem.district_cost) if names else 0
+        self.n_dist = max(1, len(names))
         self.bal_coef = int(bal_coef)
         self.bal_target = int(bal_target)
         B = max([1] + [len(veh.shift.breaks) for veh in vehicles])
@@ -669,8 +713,11 @@ class _Arrays:
 def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
     """The search state of ``routes``: arrays, cached times and the frozen vehicles.
 
-    A route is frozen (never changed, never inserted into) when it holds a visit pinned to
-    a position, or when it does not pass our own time check (not ours to judge).
+    Position pins that form a prefix (positions 1..k at the route's first k places, e.g.
+    a frozen prefix of visits already done) stay where they are: ``fixlen[v] = k`` and
+    only the rest of the route is ruined and recreated. A route is frozen (never changed,
+    never inserted into) when it holds other position pins, or when it does not pass
+    our own time check (not ours to judge).
     """
     n = len(problem.visits)
     m = len(routes)
@@ -686,17 +733,24 @@ def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
     posof = np.zeros(n, np.int64)
     where = np.full(n, -1, np.int64)
     frozen = np.zeros(m, np.bool_)
+    fixlen = np.zeros(m, np.int64)
     gapbuf = np.zeros(A.bk_ws.shape[1], np.int64)
     for v in range(m):
-        if any(
-            problem.visits[c].pin is not None and problem.visits[c].pin.position is not None
-            for c in routes[v]
+        pos = [
+            p for p, c in enumerate(routes[v])
+            if problem.visits[c].pin is not None and problem.visits[c].pin.position is not None
+        ]
+        if pos and pos == list(range(len(pos))) and all(
+            problem.visits[routes[v][p]].pin.position == p + 1 for p in pos
         ):
+            fixlen[v] = len(pos)  # a frozen prefix: the rest of the route stays open
+        elif pos:
             frozen[v] = True
         if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *A.static(), A.amt,
-                        A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf):
+                        A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf, A.mv, A.did, A.dcost,
+                        A.n_dist):
             frozen[v] = True
-    return R, rl, est, lst, rcost, load, posof, where, frozen
+    return R, rl, est, lst, rcost, load, posof, where, frozen, fixlen
 
 
 def fit_arrays(problem, vehicles) -> _Arrays:
@@ -716,9 +770,9 @@ def fit_matrix(
     """
     A = arrays if arrays is not None else fit_arrays(problem, vehicles)
     st = A.static()
-    R, rl, est, lst, rcost, load, posof, where, frozen = _load_routes(problem, A, routes)
+    R, rl, est, lst, rcost, load, posof, where, frozen, fixlen = _load_routes(problem, A, routes)
     cands = np.array(candidates, dtype=np.int64)
-    out = _fit_matrix(cands, R, rl, est, lst, load, frozen, *st, A.amt, A.cap, A.maxv,
+    out = _fit_matrix(cands, R, rl, est, lst, load, frozen, fixlen, *st, A.amt, A.cap, A.maxv,
                       A.allowed, A.nbk, A.bk_ws, A.bk_ls, A.bk_d)
     for q, c in enumerate(candidates):
         pin = problem.visits[c].pin
@@ -742,6 +796,7 @@ def improve(
     stall: bool = True,
     min_iterations: int = 0,
     arrays_out: list | None = None,
+    temp_start: float | None = None,
 ) -> tuple[list[list[int]], list[list[int] | None], dict]:
     """Improve ``routes`` (visit indices per vehicle) until ``deadline`` or ``iterations``.
 
@@ -755,12 +810,13 @@ def improve(
     ``min_iterations`` are run even after the deadline (1 builds a plan from empty
     routes: every left-out visit is inserted where it fits). ``arrays_out`` (a list)
     receives the problem's arrays, for :func:`fit_matrix` in the same process.
+    ``temp_start`` (mean legs) replaces ``TEMP_START``: lower keeps a good start plan.
     """
     n = len(problem.visits)
     m = len(vehicles)
     A = _Arrays(problem, vehicles, penalties, bal_coef, bal_target)
     st = A.static()
-    R, rl, est, lst, rcost, load, posof, where, frozen = _load_routes(problem, A, routes)
+    R, rl, est, lst, rcost, load, posof, where, frozen, fixlen = _load_routes(problem, A, routes)
     stats = {"iterations": 0, "accepted": 0, "improvements": 0}
     allowed = A.allowed.copy()  # A stays valid for fit_matrix (see ``arrays_out``)
     for i in range(n):
@@ -774,7 +830,7 @@ def improve(
     # Temperatures relative to the mean leg of the start plan. The paper's T0 = 100,
     # Tf = 1 are about 10 and 0.1 mean legs on Solomon, for millions of iterations; with
     # the ~10^5 of a 10 s run, 3 and 0.01 mean legs did best on R1/R2/RC1/RC2 samples.
-    t_hi, t_lo = TEMP_START * avg_leg, TEMP_END * avg_leg
+    t_hi, t_lo = (TEMP_START if temp_start is None else temp_start) * avg_leg, TEMP_END * avg_leg
     stats["start_objective"] = start_obj
     if n == 0 or m == 0 or avg_leg <= 0:
         t_hi = t_lo = 0.0
@@ -794,8 +850,9 @@ def improve(
         b = t_hi * (t_lo / t_hi) ** f1 if t_hi > 0 else 0.0
         obj, best_obj, acc, imp = _run(
             k, a, b, R, rl, est, lst, rcost, load, posof, where, obj, bestR, bestrl,
-            best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, A.pen, A.bal_coef,
-            A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, *bufs,
+            best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, fixlen, A.pen, A.bal_coef,
+            A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, A.did,
+            A.dcost, A.n_dist, *bufs,
         )
         if imp and on_improve is not None:
             on_improve(int(best_obj))

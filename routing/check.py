@@ -162,8 +162,9 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
                     load[k] += a
             busy.append((st.service_start, st.service_start + v.service, f"visit {v.id}"))
             free_t = st.service_start + st.service
-        if team.max_visits is not None and position > team.max_visits:
-            errs.append(f"{tag}: {position} visits > max {team.max_visits}")
+        max_v = shift.max_visits if shift.max_visits is not None else team.max_visits
+        if max_v is not None and position > max_v:
+            errs.append(f"{tag}: {position} visits > max {max_v}")
         for k, c in enumerate(team.capacity):
             if load[k] > c:
                 errs.append(f"{tag}: load {load[k]} > capacity {c} (dimension {k})")

@@ -23,7 +23,7 @@ Units and conventions
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -99,10 +99,14 @@ class TimeWindow:
 
 @dataclass(frozen=True)
 class Break:
-    """A break of ``duration`` seconds that lies entirely inside ``window``."""
+    """A break of ``duration`` seconds that lies entirely inside ``window``.
+
+    ``id`` is the break's VROOM id (kept in the JSON output); None numbers them 1, 2, ...
+    """
 
     window: TimeWindow
     duration: int
+    id: int | None = None
 
     def __post_init__(self) -> None:
         d = _int(self.duration, "Pause", "duration")
@@ -124,7 +128,10 @@ class Shift:
 
     ``start``/``end`` (location indices) replace the team's start/end for this shift
     only, e.g. a re-plan from 11:30 that starts the team where its last done visit was.
-    None keeps the team's.
+    None keeps the team's. ``fixed`` is a frozen route prefix: visit ids that open this
+    team-day's route in this order (visits already done or announced); the problem turns
+    them into position pins 1, 2, ... ``max_visits`` replaces the team's for this shift
+    (a re-plan: what is left of the day's visits).
     """
 
     day: int
@@ -132,11 +139,16 @@ class Shift:
     breaks: tuple[Break, ...] = ()
     start: int | None = None
     end: int | None = None
+    fixed: tuple[str, ...] = ()
+    max_visits: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        object.__setattr__(self, "fixed", tuple(str(x) for x in self.fixed))
         where = f"Schicht an Tag {self.day}"
+        if self.max_visits is not None:
+            object.__setattr__(self, "max_visits", _int(self.max_visits, where, "max_visits"))
         for name in ("start", "end"):
             v = getattr(self, name)
             if v is not None:
@@ -145,11 +157,18 @@ class Shift:
 
 @dataclass(frozen=True)
 class Pin:
-    """Fix a visit to a team, a day and/or a 1-based position in that route."""
+    """Fix a visit to a team, a day, a 1-based position in that route and/or a time.
+
+    ``window`` bounds the start of service (an appointment agreed on the doorstep: the
+    visit's own windows are narrowed to it). Pins that contradict each other or the
+    model do not raise: the visit is reported unassigned with code ``pin`` or
+    ``pin_conflict`` and a German reason (see :attr:`Problem.conflicts`).
+    """
 
     team: str | None = None
     day: int | None = None
     position: int | None = None
+    window: TimeWindow | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +195,12 @@ class Visit:
         Keep the visit with this team / day / position.
     amount : tuple of int
         Quantities per capacity dimension (VROOM ``delivery``); empty for none.
+    district : str or None
+        The district (Stadtteil) of the visit's place: see :attr:`Team.districts` and
+        :attr:`Problem.district_cost`.
+    home : (team id, day) or None
+        The team-day of an earlier plan: serving the visit on another one costs
+        :attr:`Problem.move_cost` (minimal disruption when re-planning).
     """
 
     id: str
@@ -188,6 +213,8 @@ class Visit:
     latest_day: int | None = None
     pin: Pin | None = None
     amount: tuple[int, ...] = ()
+    home: tuple[str, int] | None = None
+    district: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -219,11 +246,19 @@ class Visit:
         object.__setattr__(
             self, "amount", tuple(_int(a, where, "amount") for a in self.amount)
         )
+        if self.home is not None:
+            if not isinstance(self.home, tuple | list) or len(self.home) != 2:
+                raise _err(f"{where}, Feld 'home': (Team, Tag) erwartet.")
+            object.__setattr__(
+                self, "home", (str(self.home[0]), _int(self.home[1], where, "home"))
+            )
         if self.pin is not None:
             if self.pin.day is not None:
                 _int(self.pin.day, where, "pin.day")
             if self.pin.position is not None:
                 _int(self.pin.position, where, "pin.position", minimum=1)
+            if self.pin.window is not None and not isinstance(self.pin.window, TimeWindow):
+                raise _err(f"{where}, Feld 'pin.window': Zeitfenster erwartet.")
 
     def day_allowed(self, day: int) -> bool:
         if day < self.earliest_day:
@@ -254,7 +289,8 @@ class Team:
     """A team (two caseworkers travelling together) with its shifts on the planning days.
 
     ``start``/``end`` are location indices (None: the route starts/ends at its first/last
-    visit, as in VROOM). ``max_visits`` bounds the visits per shift.
+    visit, as in VROOM). ``max_visits`` bounds the visits per shift. ``districts``: the
+    districts the team is responsible for (empty: all); see :attr:`Problem.responsibility`.
     """
 
     id: str
@@ -265,8 +301,10 @@ class Team:
     max_visits: int | None = None
     mode: str = "car"
     capacity: tuple[int, ...] = ()
+    districts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "districts", frozenset(str(d) for d in self.districts))
         if not isinstance(self.id, str) or not self.id:
             raise _err(f"Team {self.id!r}, Feld 'id': nicht leere Zeichenkette erwartet.")
         where = f"Team {self.id}"
@@ -317,6 +355,12 @@ class Vehicle:
     def end(self) -> int | None:
         """End location of this team-day: the shift's override, else the team's."""
         return self.shift.end if self.shift.end is not None else self.team.end
+
+    @property
+    def max_visits(self) -> int | None:
+        """Most visits on this team-day: the shift's override, else the team's."""
+        s = self.shift.max_visits
+        return s if s is not None else self.team.max_visits
 
 
 def _matrix(value: Any, mode: str, kind: str, n: int | None) -> np.ndarray:
@@ -387,12 +431,28 @@ class Problem:
         Optional weight for balancing visits across team-days: each visit above the
         even share ``ceil(visits / team-days)`` in a route costs ``balance`` (in units
         of travel seconds). 0 switches balancing off.
+    responsibility : str
+        "hard": a team with ``districts`` serves visits of those districts only;
+        "soft": it may serve others at ``outside_cost`` each (travel seconds).
+    outside_cost : int
+        See ``responsibility``.
+    district_cost : int
+        Cost of each district beyond the first in one team-day (travel seconds): keeps
+        routes inside few districts. 0: off.
+    amounts : str
+        "delivery" or "pickup": how the visits' amounts read in VROOM's output (load
+        falling from the start or rising from zero); the limit is the same.
+    move_cost : int
+        Minimal disruption: a visit with a ``home`` team-day served on another one costs
+        this much (travel seconds); moving it must gain more than that. 0: off.
 
     Raises
     ------
     RoutingInputError
         On duplicate ids, indices outside the matrices, unknown modes, shifts outside
-        the days, pins to unknown teams or two pins on the same route position.
+        the days, unknown visits in a frozen prefix (``Shift.fixed``) and values too
+        large for the objective. Pins that cannot hold are no error: see
+        :attr:`conflicts`.
     """
 
     visits: tuple[Visit, ...]
@@ -401,9 +461,25 @@ class Problem:
     durations: Mapping[str, np.ndarray]
     distances: Mapping[str, np.ndarray] = field(default_factory=dict)
     balance: int = 0
+    move_cost: int = 0
+    amounts: str = "delivery"
+    responsibility: str = "hard"
+    outside_cost: int = 0
+    district_cost: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
+        object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
+        object.__setattr__(self, "outside_cost", _int(self.outside_cost, "Problem", "outside_cost"))
+        object.__setattr__(
+            self, "district_cost", _int(self.district_cost, "Problem", "district_cost")
+        )
+        if self.responsibility not in ("hard", "soft"):
+            raise _err(
+                f"Problem, Feld 'responsibility': 'hard' oder 'soft', nicht {self.responsibility!r}."
+            )
+        if self.amounts not in ("delivery", "pickup"):
+            raise _err(f"Problem, Feld 'amounts': 'delivery' oder 'pickup', nicht {self.amounts!r}.")
         object.__setattr__(self, "teams", tuple(self.teams))
         object.__setattr__(self, "days", _int(self.days, "Problem", "days", minimum=1))
         object.__setattr__(self, "balance", _int(self.balance, "Problem", "balance"))
@@ -458,7 +534,6 @@ class Problem:
                         )
         n_min = min(m.shape[0] for m in dur.values())
         dims = {len(t.capacity) for t in self.teams}
-        positions: set[tuple[str | None, int | None, int]] = set()
         for v in self.visits:
             if v.location >= n_min:
                 raise _err(
@@ -470,25 +545,115 @@ class Problem:
                     f"Besuch {v.id}, Feld 'amount': {len(v.amount)} Mengen, aber die Teams "
                     f"haben {min(dims)} Kapazitäten."
                 )
-            if v.pin is not None:
-                if v.pin.team is not None and v.pin.team not in tids:
-                    raise _err(f"Besuch {v.id}, Feld 'pin.team': unbekanntes Team {v.pin.team}.")
-                if v.pin.day is not None and v.pin.day >= self.days:
-                    raise _err(
-                        f"Besuch {v.id}, Feld 'pin.day': Tag {v.pin.day} liegt außerhalb der "
-                        f"{self.days} Planungstage."
-                    )
-                if v.pin.position is not None and v.pin.team and v.pin.day is not None:
-                    key = (v.pin.team, v.pin.day, v.pin.position)
-                    if key in positions:
-                        raise _err(
-                            f"Besuch {v.id}, Feld 'pin.position': Position {v.pin.position} "
-                            f"bei Team {v.pin.team} an Tag {v.pin.day} ist schon vergeben."
-                        )
-                    positions.add(key)
         if len(dims) > 1:
             raise _err("Teams, Feld 'capacity': alle Teams brauchen gleich viele Kapazitäten.")
+        self._normalise_pins(ids, tids)
         self._check_objective_range()
+
+    def _normalise_pins(self, ids: set[str], tids: set[str]) -> None:
+        """Frozen prefixes become position pins, time pins narrow the windows; collect
+        the pins that cannot hold (:attr:`conflicts`) instead of raising."""
+        conflicts: dict[str, tuple[str, str]] = {}
+        fixed_of: dict[str, tuple[str, int, int]] = {}
+        for t in self.teams:
+            for s in t.shifts:
+                for k, vid in enumerate(s.fixed):
+                    if vid not in ids:
+                        raise _err(
+                            f"Team {t.id}, Schicht an Tag {s.day}, Feld 'fixed': unbekannter "
+                            f"Besuch {vid}."
+                        )
+                    if vid in fixed_of:
+                        a, d, _ = fixed_of[vid]
+                        conflicts[vid] = (
+                            "pin_conflict",
+                            f"Der Besuch steht in zwei festen Tourfolgen (Team {a}, Tag {d + 1} "
+                            f"und Team {t.id}, Tag {s.day + 1}).",
+                        )
+                    else:
+                        fixed_of[vid] = (t.id, s.day, k + 1)
+        visits = []
+        for v in self.visits:
+            pin, tws = v.pin, v.time_windows
+            if v.id in fixed_of and v.id not in conflicts:
+                team, day, pos = fixed_of[v.id]
+                if pin is not None and (
+                    pin.team not in (None, team) or pin.day not in (None, day)
+                    or pin.position not in (None, pos)
+                ):
+                    conflicts[v.id] = (
+                        "pin_conflict",
+                        f"Die feste Zuordnung ({_pin_text(pin)}) widerspricht der festen "
+                        f"Tourfolge von Team {team} an Tag {day + 1} (Position {pos}).",
+                    )
+                pin = Pin(team, day, pos, pin.window if pin is not None else None)
+            if pin is not None and pin.team is not None and pin.team not in tids:
+                conflicts.setdefault(
+                    v.id, ("pin", f"Der Besuch ist fest Team {pin.team} zugeordnet, das es "
+                                  "im Plan nicht (mehr) gibt."))
+            if pin is not None and pin.day is not None and pin.day >= self.days:
+                conflicts.setdefault(
+                    v.id, ("pin", f"Der Besuch ist fest Tag {pin.day + 1} zugeordnet; geplant "
+                                  f"werden nur {self.days} Tage."))
+            if pin is not None and pin.position is not None and pin.position > len(self.visits):
+                conflicts.setdefault(
+                    v.id, ("pin", f"Die feste Position {pin.position} ist nicht erreichbar: es "
+                                  f"gibt nur {len(self.visits)} Besuche."))
+            if pin is not None and pin.window is not None:
+                w = pin.window
+                inter = tuple(
+                    TimeWindow(max(a.start, w.start), min(a.end, w.end))
+                    for a in (tws or (w,))
+                    if max(a.start, w.start) <= min(a.end, w.end)
+                )
+                if not inter:
+                    conflicts.setdefault(
+                        v.id, ("pin", f"Die feste Uhrzeit ({_clock(w.start)} bis "
+                                      f"{_clock(w.end)}) liegt in keinem Zeitfenster des Besuchs."))
+                else:
+                    tws = inter
+            if pin is not v.pin or tws is not v.time_windows:
+                v = replace(v, pin=pin, time_windows=tws)
+            visits.append(v)
+        # one visit per fixed position: fixed prefixes first, then by priority
+        owner: dict[tuple[str, int, int], str] = {}
+        order = sorted(
+            range(len(visits)),
+            key=lambda i: (visits[i].id not in fixed_of, -visits[i].priority, i),
+        )
+        for i in order:
+            v = visits[i]
+            p = v.pin
+            if v.id in conflicts or p is None or p.position is None:
+                continue
+            if p.team is None or p.day is None:
+                continue
+            key = (p.team, p.day, p.position)
+            if key in owner:
+                conflicts[v.id] = (
+                    "pin_conflict",
+                    f"Position {p.position} bei Team {p.team} an Tag {p.day + 1} ist schon fest "
+                    f"durch Besuch {owner[key]} belegt.",
+                )
+            else:
+                owner[key] = v.id
+        object.__setattr__(self, "visits", tuple(visits))
+        object.__setattr__(self, "_conflicts", conflicts)
+
+    def extra_per_visit(self) -> int:
+        """Largest non-travel cost one visit can add (balance, moves, districts)."""
+        return self.balance + self.move_cost + self.outside_cost + self.district_cost
+
+    def outside(self, visit: Visit, team: Team) -> bool:
+        """The visit's district is not among the team's (a team without districts: never)."""
+        return bool(team.districts) and visit.district is not None and (
+            visit.district not in team.districts
+        )
+
+    @property
+    def conflicts(self) -> Mapping[str, tuple[str, str]]:
+        """Visits whose pins cannot hold: id -> (code, German reason); never planned."""
+        return self._conflicts
 
     def _check_objective_range(self) -> None:
         """The layered drop penalties of the solver must fit int64 (see ``penalties``).
@@ -505,7 +670,7 @@ class Problem:
                 max_leg = int(fin.max())
                 i, j = np.unravel_index(int(fin.argmax()), fin.shape)
                 where = (mode, int(i), int(j))
-        unit = (n + 2 * n_veh) * max(max_leg, 1) + self.balance * n + 1
+        unit = (n + 2 * n_veh) * max(max_leg, 1) + self.extra_per_visit() * n + 1
         prio_unit = (n + 1) * unit
         pin_unit = (sum(v.priority for v in self.visits) + 1) * prio_unit + (n + 1) * unit
         total = sum(
@@ -558,20 +723,42 @@ class Problem:
             return False
         if not visit.day_allowed(vehicle.day):
             return False
+        if self.responsibility == "hard" and self.outside(visit, t):
+            return False
         if visit.amount and any(
             a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)
         ):
+            return False
+        if use_pin and visit.id in self._conflicts:
             return False
         if use_pin and visit.pin is not None:
             if visit.pin.team is not None and visit.pin.team != t.id:
                 return False
             if visit.pin.day is not None and visit.pin.day != vehicle.day:
                 return False
-            if visit.pin.position is not None and t.max_visits is not None and (
-                visit.pin.position > t.max_visits
+            if visit.pin.position is not None and vehicle.max_visits is not None and (
+                visit.pin.position > vehicle.max_visits
             ):
                 return False
         return True
+
+
+def _clock(t: int) -> str:
+    d, r = divmod(int(t), DAY)
+    return f"Tag {d + 1}, {r // 3600:02d}:{r % 3600 // 60:02d}"
+
+
+def _pin_text(pin: Pin) -> str:
+    parts = []
+    if pin.team is not None:
+        parts.append(f"Team {pin.team}")
+    if pin.day is not None:
+        parts.append(f"Tag {pin.day + 1}")
+    if pin.position is not None:
+        parts.append(f"Position {pin.position}")
+    if pin.window is not None:
+        parts.append(f"{_clock(pin.window.start)} bis {_clock(pin.window.end)}")
+    return ", ".join(parts)
 
 
 def reachable(value: int) -> bool:

@@ -4,12 +4,19 @@ Codes (checked in this order; the first that holds is reported):
 
 ``skill``
     No team has all the skills the visit needs.
+``district``
+    No team (with the skills) is responsible for the visit's district (hard rule).
 ``capacity``
     The visit's amount exceeds every team's capacity.
 ``no_shift``
     No team that has the skills works on a day the visit is allowed on.
+``pin_conflict``
+    Two pins contradict each other (two visits fixed to one route position, a visit in
+    two frozen prefixes, a pin against the frozen prefix it is in).
 ``pin``
-    The pin (team/day/position) allows no shift that could take the visit.
+    The pin (team/day/position/time) cannot hold: the team does not exist, lacks a skill
+    or does not work that day, the day lies outside the visit's range, the time outside
+    its windows, or the pinned visit does not fit there with the other pins.
 ``unreachable``
     The place cannot be reached from (or left back to) the start/end of any shift that
     could take the visit (the matrix marks the leg unreachable).
@@ -30,7 +37,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from routing.model import Problem, Route, Unassigned, Vehicle, Visit, reachable
+from routing.model import Problem, Route, Unassigned, Vehicle, Visit, _pin_text, reachable
 from routing.schedule import schedule
 
 
@@ -61,6 +68,8 @@ def explain(
     """
     vehicles = problem.vehicles() if _vehicles is None else _vehicles
     teams = problem.teams
+    if visit.id in problem.conflicts:
+        return problem.conflicts[visit.id]
     if not vehicles:
         return ("no_shift", "Im Planungszeitraum hat kein Team eine Schicht.")
     if not any(visit.skills <= t.skills for t in teams):
@@ -73,6 +82,14 @@ def explain(
             + "), daher kann der Besuch nicht eingeplant werden.",
         )
     skilled = [veh for veh in vehicles if visit.skills <= veh.team.skills]
+    if problem.responsibility == "hard" and skilled and all(
+        problem.outside(visit, veh.team) for veh in skilled
+    ):
+        return (
+            "district",
+            f"Kein Team mit den nötigen Fähigkeiten ist für den Stadtteil {visit.district} "
+            "zuständig.",
+        )
     if visit.amount and not any(
         all(a <= (veh.team.capacity[k] if k < len(veh.team.capacity) else 0)
             for k, a in enumerate(visit.amount))
@@ -90,19 +107,7 @@ def explain(
         )
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
     if not allowed:
-        pin = visit.pin
-        parts = []
-        if pin is not None and pin.team is not None:
-            parts.append(f"Team {pin.team}")
-        if pin is not None and pin.day is not None:
-            parts.append(f"Tag {pin.day + 1}")
-        if pin is not None and pin.position is not None:
-            parts.append(f"Position {pin.position}")
-        return (
-            "pin",
-            "Die feste Zuordnung (" + ", ".join(parts) + ") passt zu keiner Schicht, die "
-            "den Besuch übernehmen kann (Fähigkeiten, erlaubte Tage).",
-        )
+        return ("pin", _pin_reason(problem, visit))
 
     def leg_ok(veh) -> bool:
         mode = veh.team.mode
@@ -131,6 +136,13 @@ def explain(
             alone_ok = True
             break
     if not alone_ok:
+        if visit.pin is not None:
+            return (
+                "pin",
+                f"Die feste Zuordnung ({_pin_text(visit.pin)}) lässt sich nicht einhalten: "
+                "Hin- und Rückweg, Besuchsdauer, Zeitfenster und Pause passen so in keine "
+                "Schicht.",
+            )
         if visit.time_windows:
             return (
                 "time_window",
@@ -141,6 +153,19 @@ def explain(
             "time_window",
             "Der Besuch passt mit Hin- und Rückweg, Besuchsdauer und Pause in keine "
             "Schicht.",
+        )
+    if visit.pin is not None and visit.pin.position is not None:
+        p = visit.pin.position
+        return (
+            "pin",
+            f"Die feste Position {p} ({_pin_text(visit.pin)}) lässt sich mit den übrigen "
+            f"Vorgaben nicht einhalten: davor müssten {p - 1} andere Besuche passen.",
+        )
+    if visit.pin is not None:
+        return (
+            "pin",
+            f"Die feste Zuordnung ({_pin_text(visit.pin)}) lässt sich zusammen mit den "
+            "anderen festen Besuchen nicht einhalten (Zeit, Arbeitszeit, Pause).",
         )
     if not checked:
         return (
@@ -163,6 +188,28 @@ def explain(
         f"Die Tage sind voll: der Besuch (Priorität {visit.priority}) passt in keine Tour, "
         "ohne einen anderen eingeplanten Besuch zu verdrängen.",
     )
+
+
+def _pin_reason(problem: Problem, visit: Visit) -> str:
+    """Which part of a pin rules out every shift (team, day range, skills, max visits)."""
+    pin = visit.pin
+    assert pin is not None
+    text = f"Die feste Zuordnung ({_pin_text(pin)}) ist nicht möglich: "
+    team = next((t for t in problem.teams if t.id == pin.team), None)
+    if pin.day is not None and not visit.day_allowed(pin.day):
+        return text + f"Tag {pin.day + 1} liegt außerhalb des erlaubten Zeitraums " + (
+            f"({_days_text(visit, problem.days)})."
+        )
+    if team is not None and not visit.skills <= team.skills:
+        missing = ", ".join(sorted(visit.skills - team.skills))
+        return text + f"Team {team.id} hat die nötige Fähigkeit nicht ({missing})."
+    if team is not None and pin.day is not None and all(s.day != pin.day for s in team.shifts):
+        return text + f"Team {team.id} arbeitet an Tag {pin.day + 1} nicht."
+    if team is not None and pin.position is not None and team.max_visits is not None and (
+        pin.position > team.max_visits
+    ):
+        return text + f"Team {team.id} macht höchstens {team.max_visits} Besuche am Tag."
+    return text + "keine Schicht passt (Team, Tag, Fähigkeiten, erlaubte Tage, Kapazität)."
 
 
 def explain_all(

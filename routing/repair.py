@@ -169,7 +169,8 @@ def repair(
             if deadline is not None and time.monotonic() > deadline:
                 # out of time: what fit_matrix proved hopeless everywhere stays proven
                 for j in left[k:]:
-                    if changed or any((j, vi) not in hopeless for vi in range(len(vehicles))):
+                    if any((j, vi) not in hopeless or vi in changed
+                           for vi in range(len(vehicles))):
                         untried.add(j)
                     still.append(j)
                 break

@@ -35,7 +35,7 @@ def _gap_breaks(n_gaps: int, gaps: Sequence[int]) -> list[list[int]]:
 def static_ok(problem: Problem, vehicle: Vehicle, visits: Sequence[Visit]) -> bool:
     """Compatibility, capacity, max visits and position pins of a visit order (no times)."""
     team = vehicle.team
-    if team.max_visits is not None and len(visits) > team.max_visits:
+    if vehicle.max_visits is not None and len(visits) > vehicle.max_visits:
         return False
     load = [0] * len(team.capacity)
     for pos, v in enumerate(visits, start=1):

@@ -46,7 +46,7 @@ import math
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
@@ -64,9 +64,17 @@ LNS_ITERATIONS_PER_SECOND = 2_000
 LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
 OVERHEAD_S = 0.4
+#: Start temperature (mean legs) of the second phase after a warm start: a good start plan
+#: is refined, not shaken up (the default TEMP_START = 3 forgets it quickly).
+WARM_TEMP_START = 0.3
+#: Seconds per visit kept back for re-timing, proofs and reasons (repair and reasons stop
+#: at the deadline themselves; capped at half the time limit).
+RESERVE_PER_VISIT_S = 0.001
 #: Time cap of the OR-Tools phase for small problems: base + per visit (stop when done).
-ORTOOLS_BASE_S = 0.1
+ORTOOLS_BASE_S = 0.05
 ORTOOLS_S_PER_VISIT = 0.05
+#: Below this many visits the search runs in one process whatever ``threads`` says.
+MIN_VISITS_PER_WORKER = 10
 #: OR-Tools' model costs about this many seconds per matrix entry to build (measured:
 #: 0.35 s per 1,500 x 1,500 matrix); when building would take more than BUILD_SHARE of
 #: the search time, the plan is built by the ruin-and-recreate phase alone.
@@ -102,6 +110,7 @@ class _WorkerResult:
     lns: dict[str, Any] | None = None
     from_scratch: bool = False  # OR-Tools found nothing; the LNS phase built the plan
     arrays: Any = None  # the LNS arrays of the in-process worker (reused by fit_matrix)
+    warm: bool = False  # OR-Tools started from a given plan
 
 
 def penalties(problem: Problem) -> list[int]:
@@ -118,7 +127,7 @@ def penalties(problem: Problem) -> list[int]:
         fin = m[(m >= 0) & (m < 10**9)]
         if fin.size:
             max_leg = max(max_leg, int(fin.max()))
-    unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + problem.balance * n + 1
+    unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + problem.extra_per_visit() * n + 1
     prio_unit = (n + 1) * unit
     pin_unit = (sum(v.priority for v in problem.visits) + 1) * prio_unit + (n + 1) * unit
     out = []
@@ -157,6 +166,7 @@ def _solve_worker(
     extra_params: str | None = None,
     lns_share: float = LNS_SHARE,
     lns_iterations: int | None = None,
+    initial: list[list[int]] | None = None,
 ) -> _WorkerResult:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -197,6 +207,7 @@ def _solve_worker(
     # Matrices over nodes, one transit (service + travel) and one cost matrix per mode.
     transit_idx: dict[str, int] = {}
     cost_idx: dict[str, int] = {}
+    base_cost: dict[str, np.ndarray] = {}
     loc_arr = np.array([-1 if x is None else x for x in node_loc], dtype=np.int64)
     free = loc_arr < 0
     for mode in sorted({veh.team.mode for veh in vehicles}):
@@ -212,8 +223,17 @@ def _solve_worker(
         np.fill_diagonal(tr, 0)
         transit_idx[mode] = routing.RegisterTransitMatrix(tr.tolist())
         cost_idx[mode] = routing.RegisterTransitMatrix(cost.tolist())
+        base_cost[mode] = cost
+    moves = _move_costs(problem, vehicles, perm, n_nodes)
     for vi, veh in enumerate(vehicles):
-        routing.SetArcCostEvaluatorOfVehicle(cost_idx[veh.team.mode], vi)
+        if moves is not None and moves[:, vi].any():  # minimal disruption: own matrix
+            cost_v = base_cost[veh.team.mode] + moves[:, vi][None, :]
+            np.fill_diagonal(cost_v, 0)
+            routing.SetArcCostEvaluatorOfVehicle(
+                routing.RegisterTransitMatrix(cost_v.tolist()), vi
+            )
+        else:
+            routing.SetArcCostEvaluatorOfVehicle(cost_idx[veh.team.mode], vi)
 
     routing.AddDimensionWithVehicleTransits(
         [transit_idx[veh.team.mode] for veh in vehicles], horizon, horizon, False, "Time"
@@ -223,7 +243,7 @@ def _solve_worker(
 
     # Visit counter: positions (pins), max visits, balance.
     count_idx = routing.RegisterUnaryTransitVector([1] * n + [0] * len(depot_locs))
-    caps = [veh.team.max_visits if veh.team.max_visits is not None else n for veh in vehicles]
+    caps = [veh.max_visits if veh.max_visits is not None else n for veh in vehicles]
     routing.AddDimensionWithVehicleCapacity(count_idx, 0, caps, True, "Visits")
     count_dim = routing.GetDimensionOrDie("Visits")
 
@@ -260,8 +280,11 @@ def _solve_worker(
             routing.ActiveVar(idx).SetValue(0)
         elif len(allowed) < len(all_vehicles):
             routing.VehicleVar(idx).SetValues([-1, *allowed])
-        if v.pin is not None and v.pin.position is not None:
-            count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
+        if v.pin is not None and v.pin.position is not None and allowed and not inactive:
+            if v.pin.position - 1 <= max(caps[vi] for vi in allowed):
+                count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
+            else:  # more visits before it than any allowed route may hold
+                routing.ActiveVar(idx).SetValue(0)
         routing.AddDisjunction([idx], pen[node])
 
     # Breaks: may not overlap a service; travel may be split around them.
@@ -302,8 +325,10 @@ def _solve_worker(
         remaining *= 1.0 - lns_share
     # Stop when done: guided local search never ends by itself; a small plan gets at
     # most ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT per visit (the second phase stops on
-    # its own when it stalls).
-    remaining = min(remaining, ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT * n)
+    # its own when it stalls). Seeded runs end by their work limit instead (a time cap
+    # would make them depend on the machine's load).
+    if solution_limit is None:
+        remaining = min(remaining, ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT * n)
     params.time_limit.FromMilliseconds(int(remaining * 1000))
     if solution_limit is not None:
         params.solution_limit = max(1, solution_limit)
@@ -325,7 +350,20 @@ def _solve_worker(
                 progress(el, obj)
 
     routing.AddAtSolutionCallback(on_solution)
-    sol = routing.SolveWithParameters(params)
+    sol = None
+    warm = False
+    if initial is not None:  # warm start: the given routes (already checked feasible)
+        inv = np.empty(n, np.int64)
+        inv[perm] = np.arange(n)
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes(
+            [[int(inv[i]) for i in r] for r in initial], True
+        )
+        if start is not None:
+            sol = routing.SolveFromAssignmentWithParameters(start, params)
+            warm = sol is not None
+    if sol is None:
+        sol = routing.SolveWithParameters(params)
     status = routing.status()
     hit_time = time.monotonic() >= deadline - 0.01
     routes: list[list[int]] = [[] for _ in vehicles]
@@ -350,6 +388,7 @@ def _solve_worker(
     result = _WorkerResult(
         worker, objective, routes, bstarts, len(events), hit_time, int(status), events
     )
+    result.warm = warm
     if sol is None and lns_share > 0:
         # OR-Tools found no first plan in time (a large problem on a short limit): the
         # ruin-and-recreate phase builds one from nothing (every visit left out)
@@ -381,16 +420,79 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
         seed=(seed or 0) * 1009 + result.worker, on_improve=on_improve,
         min_iterations=1 if result.from_scratch else 0,
         arrays_out=arrays if result.worker == 0 else None,  # worker 0 runs in this process
+        temp_start=WARM_TEMP_START if result.warm else None,
     )
     result.arrays = arrays[0] if arrays else None
     result.lns = st
-    if st["objective"] < start_objective:
+    # compare in the phase's own terms (OR-Tools' objective may lack the move costs)
+    if st["objective"] < st["start_objective"] or start_objective < 0:
         result.ortools_routes = result.routes
         result.objective = st["objective"]
         result.routes = routes
         result.break_gaps = gaps
+    else:
+        result.objective = st["start_objective"]
     if iterations is not None and st.get("hit_time_limit"):
         result.hit_time_limit = True
+
+
+#: Largest OR-Tools model with one cost matrix per vehicle (minimal disruption); above
+#: it only the ruin-and-recreate phase sees the move costs.
+MAX_VEHICLE_MATRIX_ENTRIES = 20_000_000
+
+
+def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
+    """Per visit and vehicle the cost of serving it there, beyond travel: ``move_cost``
+    away from its home team-day, ``outside_cost`` outside the team's districts (soft)."""
+    moving = problem.move_cost > 0 and any(v.home is not None for v in problem.visits)
+    outside = problem.responsibility == "soft" and problem.outside_cost > 0 and any(
+        t.districts for t in problem.teams
+    )
+    if not (moving or outside):
+        return None
+    vid = {(veh.team.id, veh.day): vi for vi, veh in enumerate(vehicles)}
+    out = np.zeros((len(problem.visits), len(vehicles)), np.int64)
+    for i, v in enumerate(problem.visits):
+        if moving and v.home is not None:
+            out[i, :] = problem.move_cost
+            if tuple(v.home) in vid:
+                out[i, vid[tuple(v.home)]] = 0
+        if outside and v.district is not None:
+            for vi, veh in enumerate(vehicles):
+                if problem.outside(v, veh.team):
+                    out[i, vi] += problem.outside_cost
+    return out
+
+
+def _move_costs(problem: Problem, vehicles: list[Vehicle], perm, n_nodes: int):
+    """:func:`visit_costs` over OR-Tools' nodes (None when off or too large to register)."""
+    if n_nodes * n_nodes * len(vehicles) > MAX_VEHICLE_MATRIX_ENTRIES:
+        return None
+    vc = visit_costs(problem, vehicles)
+    if vc is None:
+        return None
+    out = np.zeros((n_nodes, len(vehicles)), np.int64)
+    out[: len(perm)] = vc[np.asarray(perm, dtype=np.int64)]
+    return out
+
+
+def _start_routes(
+    problem: Problem, vehicles: list[Vehicle], initial: Mapping[tuple[str, int], Sequence[str]]
+) -> list[list[int]] | None:
+    """Visit indices per vehicle of a start plan, each cut to its longest feasible prefix."""
+    from routing.schedule import schedule
+
+    idx = problem.visit_index()
+    used: set[int] = set()
+    out: list[list[int]] = []
+    for veh in vehicles:
+        seq = [idx[x] for x in initial.get((veh.team.id, veh.day), ()) if x in idx]
+        seq = [i for i in seq if i not in used]
+        while seq and schedule(problem, veh, [problem.visits[i] for i in seq]) is None:
+            seq = seq[:-1]  # the longest prefix that still fits (a later start, ...)
+        used.update(seq)
+        out.append(seq)
+    return out if any(out) else None
 
 
 def _balance_terms(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, int]:
@@ -451,6 +553,7 @@ def solve(
     work_per_second: int = WORK_PER_SECOND,
     search_params: str | None = None,
     improve: bool = True,
+    initial: Mapping[tuple[str, int], Sequence[str]] | None = None,
 ) -> Solution:
     """Plan the visits: routes per team-day and unassigned visits with reasons.
 
@@ -462,7 +565,8 @@ def solve(
     seed : int or None
         None: search until the time limit. An int: deterministic mode (see module doc).
     threads : int
-        Independent search workers (processes); 1 runs in this process.
+        Independent search workers (processes); 1 runs in this process. At most one per
+        core (and one for fewer than ``MIN_VISITS_PER_WORKER`` visits).
     progress : callable(elapsed_s, objective) or None
         Called whenever the in-process worker improves its objective.
     search_params : str or None
@@ -473,6 +577,10 @@ def solve(
         numba's compiled code: when that is not in the disk cache yet (first run after
         installing), this call plans with OR-Tools alone and a background process
         compiles for the next call; :func:`routing._lns.warm_up` compiles up front.
+
+    initial : mapping (team id, day) -> visit ids, optional
+        A start plan (warm start, e.g. :attr:`routing.replan.Replan.initial`): each route
+        cut to its longest feasible prefix seeds OR-Tools' search.
 
     Returns
     -------
@@ -485,8 +593,11 @@ def solve(
     t0 = time.monotonic()
     if time_limit <= 0:
         raise ValueError("time_limit must be positive")
-    threads = max(1, int(threads))
-    reserve = OVERHEAD_S + 0.003 * len(problem.visits) + (0.25 if threads > 1 else 0.0)
+    # never more search processes than cores: '--threads 1000' would fork 999 processes
+    threads = max(1, min(int(threads), os.cpu_count() or 1))
+    if len(problem.visits) < MIN_VISITS_PER_WORKER:
+        threads = 1  # a second search process cannot help a tiny problem, only cost
+    reserve = OVERHEAD_S + RESERVE_PER_VISIT_S * len(problem.visits) + (0.25 if threads > 1 else 0.0)
     reserve = min(reserve, 0.5 * time_limit)
     deadline = t0 + max(0.1, time_limit - reserve)
     vehicles = problem.vehicles()
@@ -508,6 +619,7 @@ def solve(
     lns_iterations = (
         None if seed is None else max(1, int(LNS_ITERATIONS_PER_SECOND * time_limit * lns_share))
     )
+    start_routes = _start_routes(problem, vehicles, initial) if initial else None
     results: list[_WorkerResult] = []
     late = False
     if vehicles and problem.visits:
@@ -520,14 +632,14 @@ def solve(
                 futures.append(
                     pool.submit(
                         _solve_worker, problem, w, seed, deadline, solution_limit, None, t0,
-                        search_params, lns_share, lns_iterations,
+                        search_params, lns_share, lns_iterations, start_routes,
                     )
                 )
         try:
             results.append(
                 _solve_worker(
                     problem, 0, seed, deadline, solution_limit, progress, t0, search_params,
-                    lns_share, lns_iterations,
+                    lns_share, lns_iterations, start_routes,
                 )
             )
             for f in futures:
@@ -633,6 +745,14 @@ def objective(problem: Problem, solution: Solution) -> int:
     idx = problem.visit_index()
     total = sum(pen[idx[u.visit]] for u in solution.unassigned)
     total += solution.travel
+    vehicles_all = problem.vehicles()
+    vc = visit_costs(problem, vehicles_all)
+    for r in solution.routes:
+        if vc is not None:
+            total += sum(int(vc[idx[x], r.vehicle]) for x in r.visits)
+        if problem.district_cost > 0:
+            ds = {problem.visits[idx[x]].district for x in r.visits} - {None}
+            total += problem.district_cost * max(0, len(ds) - 1)
     if problem.balance > 0:
         vehicles = problem.vehicles()
         if vehicles:

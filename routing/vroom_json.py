@@ -102,6 +102,33 @@ def _ints(obj: Mapping[str, Any], key: str, where: str) -> list[int]:
     return out
 
 
+def _home(v: Mapping[str, Any], where: str) -> tuple[str, int] | None:
+    h = v.get("home")
+    if h is None:
+        return None
+    if not isinstance(h, list) or len(h) != 2 or not isinstance(h[0], str):
+        raise _e(where, "home", "[Team, Tag] erwartet.")
+    return (h[0], _uint({"home": h[1]}, "home", where))
+
+
+def _str_or_none(
+    obj: Mapping[str, Any], key: str, where: str, label: str | None = None
+) -> str | None:
+    v = obj.get(key)
+    if v is not None and not isinstance(v, str):
+        raise _e(where, label or f"pin.{key}", f"Zeichenkette erwartet, erhalten {_short(v)}.")
+    return v
+
+
+def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
+    v = obj.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise _e(where, key, "Liste von Zeichenketten erwartet.")
+    return v
+
+
 def _window(v: Any, where: str, key: str) -> TimeWindow:
     if (
         not isinstance(v, list | tuple)
@@ -417,7 +444,8 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
             btws = _windows(b, "time_windows", bw)
             if len(btws) > 1:
                 raise _e(bw, "time_windows", "mehr als ein Zeitfenster je Pause wird nicht unterstützt.")
-            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0)))
+            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0),
+                          _uint(b, "id", bw) if b.get("id") is not None else None))
             if btws:
                 max_t = max(max_t, btws[0].end + raw_b[-1][2])
         max_tasks = _uint(v, "max_tasks", where) if v.get("max_tasks") is not None else None
@@ -447,13 +475,13 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         seen.add(vid)
         window = tw if tw is not None else TimeWindow(0, horizon)
         breaks = []
-        for bw, btw, dur_b in raw_b:
+        for bw, btw, dur_b, bid in raw_b:
             if btw is None:
                 btw = TimeWindow(window.start, max(window.start, window.end - dur_b))
             w = TimeWindow(max(btw.start, window.start), min(btw.end + dur_b, window.end))
             if w.end < w.start or w.end - w.start < dur_b:
                 raise _e(bw, "time_windows", "die Pause passt nicht in die Arbeitszeit des Fahrzeugs.")
-            breaks.append(Break(w, dur_b))
+            breaks.append(Break(w, dur_b, bid))
         cap = cap + (0,) * (ncap - len(cap)) if ncap else cap
         teams.append(
             Team(
@@ -461,7 +489,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
                 skills=skills, max_visits=max_tasks, mode=prof, capacity=cap,
             )
         )
-    return Problem(visits, tuple(teams), 1, dur, dist)
+    return Problem(visits, tuple(teams), 1, dur, dist, amounts=next(iter(kinds), "delivery"))
 
 
 def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any]) -> Problem:
@@ -475,9 +503,10 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         if isinstance(v.get("pin"), dict):
             p = v["pin"]
             pin = Pin(
-                team=str(p["team"]) if p.get("team") is not None else None,
+                team=_str_or_none(p, "team", where),
                 day=_uint(p, "day", where) if p.get("day") is not None else None,
                 position=_uint(p, "position", where) if p.get("position") is not None else None,
+                window=_window(p["window"], where, "pin.window") if p.get("window") is not None else None,
             )
         skills = v.get("skills") or []
         if not isinstance(skills, list):
@@ -494,6 +523,8 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 latest_day=_uint(v, "latest_day", where) if v.get("latest_day") is not None else None,
                 pin=pin,
                 amount=tuple(_ints(v, "amount", where)),
+                home=_home(v, where),
+                district=_str_or_none(v, "district", where, "district"),
             )
         )
     teams = []
@@ -509,7 +540,10 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
             breaks = []
             for bk, b in enumerate(s.get("breaks") or []):
                 bw = f"{sw}, Pause {bk + 1}"
-                breaks.append(Break(_window(b.get("window"), bw, "window"), _uint(b, "duration", bw)))
+                breaks.append(Break(
+                    _window(b.get("window"), bw, "window"), _uint(b, "duration", bw),
+                    _uint(b, "id", bw) if b.get("id") is not None else None,
+                ))
             shifts.append(
                 Shift(
                     _uint(s, "day", sw),
@@ -517,6 +551,8 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                     tuple(breaks),
                     start=_uint(s, "start_index", sw) if s.get("start_index") is not None else None,
                     end=_uint(s, "end_index", sw) if s.get("end_index") is not None else None,
+                    fixed=tuple(str(x) for x in _strs(s, "fixed", sw)),
+                    max_visits=_uint(s, "max_visits", sw) if s.get("max_visits") is not None else None,
                 )
             )
         skills = t.get("skills") or []
@@ -530,9 +566,17 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 max_visits=_uint(t, "max_visits", where) if t.get("max_visits") is not None else None,
                 mode=str(t.get("mode", "car")),
                 capacity=tuple(_ints(t, "capacity", where)),
+                districts=frozenset(_strs(t, "districts", where)),
             )
         )
-    return Problem(tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0))
+    return Problem(
+        tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0),
+        _uint(ext, "move_cost", "hausbesuch", 0),
+        "pickup" if ext.get("amounts") == "pickup" else "delivery",
+        "soft" if ext.get("responsibility") == "soft" else "hard",
+        _uint(ext, "outside_cost", "hausbesuch", 0),
+        _uint(ext, "district_cost", "hausbesuch", 0),
+    )
 
 
 def load_problem(path: str | Path) -> Problem:
@@ -624,9 +668,9 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
             "service": v.service,
         }
         if v.amount:
-            job["delivery"] = list(v.amount)
+            job[problem.amounts] = list(v.amount)
         skills = sorted(sids[s] for s in v.skills)
-        if v.pin is not None and v.pin.team:
+        if v.pin is not None and v.pin.team in team_skill:
             skills.append(team_skill[v.pin.team])
         if skills:
             job["skills"] = skills
@@ -658,15 +702,15 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
         if s.breaks:
             out["breaks"] = [
                 {
-                    "id": k + 1,
+                    "id": b.id if b.id is not None else k + 1,
                     "description": "Pause",
                     "time_windows": [[b.window.start, b.latest_start]],
                     "service": b.duration,
                 }
                 for k, b in enumerate(s.breaks)
             ]
-        if t.max_visits is not None:
-            out["max_tasks"] = t.max_visits
+        if veh.max_visits is not None:
+            out["max_tasks"] = veh.max_visits
         vehicles.append(out)
     mats: dict[str, Any] = {}
     for mode, m in problem.durations.items():
@@ -687,6 +731,11 @@ def _ext(problem: Problem) -> dict[str, Any]:
         "format": FORMAT,
         "days": problem.days,
         "balance": problem.balance,
+        **({"move_cost": problem.move_cost} if problem.move_cost else {}),
+        **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
+        **({"responsibility": problem.responsibility, "outside_cost": problem.outside_cost,
+            "district_cost": problem.district_cost}
+           if any(t.districts for t in problem.teams) or problem.district_cost else {}),
         "visits": [
             {
                 "id": v.id,
@@ -700,8 +749,13 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 "latest_day": v.latest_day,
                 "pin": None
                 if v.pin is None
-                else {"team": v.pin.team, "day": v.pin.day, "position": v.pin.position},
+                else {
+                    "team": v.pin.team, "day": v.pin.day, "position": v.pin.position,
+                    **({"window": _tw(v.pin.window)} if v.pin.window is not None else {}),
+                },
                 "amount": list(v.amount),
+                **({"home": list(v.home)} if v.home is not None else {}),
+                **({"district": v.district} if v.district is not None else {}),
             }
             for v in problem.visits
         ],
@@ -714,13 +768,20 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 "skills": sorted(t.skills),
                 "max_visits": t.max_visits,
                 "capacity": list(t.capacity),
+                **({"districts": sorted(t.districts)} if t.districts else {}),
                 "shifts": [
                     {
                         "day": s.day,
                         "vehicle": veh_of[(t.id, s.day)],
                         "time_window": _tw(s.window),
-                        "breaks": [{"window": _tw(b.window), "duration": b.duration} for b in s.breaks],
+                        "breaks": [
+                            {"window": _tw(b.window), "duration": b.duration,
+                             **({"id": b.id} if b.id is not None else {})}
+                            for b in s.breaks
+                        ],
                         **({"start_index": s.start} if s.start is not None else {}),
+                        **({"fixed": list(s.fixed)} if s.fixed else {}),
+                        **({"max_visits": s.max_visits} if s.max_visits is not None else {}),
                         **({"end_index": s.end} if s.end is not None else {}),
                     }
                     for s in t.shifts
@@ -739,6 +800,23 @@ def solution_to_json(
     vids = vehicle_ids(problem)
     visits = {v.id: v for v in problem.visits}
     vehicles = problem.vehicles()
+    ncap = max((len(t.capacity) for t in problem.teams), default=0)
+    pickup = problem.amounts == "pickup"
+
+    def amounts(ids) -> list[int]:
+        tot = [0] * ncap
+        for x in ids:
+            for k, a in enumerate(visits[x].amount):
+                tot[k] += a
+        return tot
+
+    def kinds(ids) -> dict[str, list[int]]:
+        if not ncap:
+            return {}
+        tot, zero = amounts(ids), [0] * ncap
+        deliv, pick = (zero, tot) if pickup else (tot, zero)
+        return {"delivery": deliv, "amount": list(deliv), "pickup": pick}
+
     routes_out = []
     for r in solution.routes:
         veh = vehicles[r.vehicle]
@@ -746,11 +824,12 @@ def solution_to_json(
         steps = []
         travel = dist = 0
         prev_loc: int | None = veh.start
-        load = (
-            sum(visits[x].amount[0] for x in r.visits if visits[x].amount)
-            if veh.team.capacity
-            else None
-        )
+        jobs = [s for s in r.steps if s.kind == "job"]
+        # VROOM reports the first/last job's place for an open start/end
+        first_loc = jobs[0].location if jobs else None
+        last_loc = jobs[-1].location if jobs else None
+        load = (amounts(r.visits) if not pickup else [0] * ncap) if ncap else None
+        breaks = veh.shift.breaks
         for s in r.steps:
             if s.kind in ("job", "end"):
                 t = problem.duration(mode, prev_loc, s.location)
@@ -759,44 +838,51 @@ def solution_to_json(
                 dist += d if reachable(d) else 0
                 if s.location is not None:
                     prev_loc = s.location
-            step: dict[str, Any] = {
-                "type": s.kind,
-                "arrival": s.arrival,
-                "duration": travel,
-                "setup": 0,
-                "service": s.service,
-                "waiting_time": s.waiting,
-                "violations": [],
-                "distance": dist,
-            }
-            if s.location is not None:
-                step["location_index"] = s.location
+            step: dict[str, Any] = {"type": s.kind}
+            if s.kind == "job" and s.visit is not None:
+                step["description"] = s.visit
+            loc = s.location
+            if loc is None and s.kind == "start":
+                loc = first_loc
+            elif loc is None and s.kind == "end":
+                loc = last_loc
+            if loc is not None and s.kind != "break":
+                step["location_index"] = loc
             if s.kind == "job" and s.visit is not None:
                 step["id"] = jids[s.visit]
-                step["description"] = s.visit
-                if load is not None:
-                    load -= visits[s.visit].amount[0] if visits[s.visit].amount else 0
             elif s.kind == "break":
-                step["id"] = (s.break_index or 0) + 1
+                bi = s.break_index or 0
+                bid = breaks[bi].id if bi < len(breaks) else None
+                step["id"] = bid if bid is not None else bi + 1
                 step["description"] = "Pause"
+            step.update(setup=0, service=s.service, waiting_time=s.waiting)
+            if s.kind == "job" and s.visit is not None:
+                step["job"] = jids[s.visit]  # VROOM's older name of the id
+                if load is not None:
+                    sign = 1 if pickup else -1
+                    for k, a in enumerate(visits[s.visit].amount):
+                        load[k] += sign * a
             if load is not None:
-                step["load"] = [load]
+                step["load"] = list(load)
+            step.update(arrival=s.arrival, duration=travel, violations=[], distance=dist)
             steps.append(step)
+        service = sum(s.service for s in r.steps if s.kind in ("job", "break"))
         routes_out.append(
             {
                 "vehicle": vids[r.vehicle],
                 "cost": r.travel,
+                **kinds(r.visits),
                 "description": f"Team {r.team}, Tag {r.day + 1}",
                 "team": r.team,
                 "day": r.day,
                 "setup": 0,
-                "service": r.service,
+                "service": service,
                 "duration": r.travel,
                 "waiting_time": r.waiting,
                 "priority": sum(visits[x].priority for x in r.visits),
                 "distance": r.distance,
-                "violations": [],
                 "steps": steps,
+                "violations": [],
             }
         )
     unassigned = [
@@ -815,8 +901,9 @@ def solution_to_json(
         "cost": solution.travel,
         "routes": len(solution.routes),
         "unassigned": len(solution.unassigned),
+        **kinds([x for r in solution.routes for x in r.visits]),
         "setup": 0,
-        "service": sum(r.service for r in solution.routes),
+        "service": sum(ro["service"] for ro in routes_out),
         "duration": solution.travel,
         "waiting_time": sum(r.waiting for r in solution.routes),
         "priority": sum(visits[x].priority for r in solution.routes for x in r.visits),
@@ -862,7 +949,8 @@ def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
                 steps.append(Step("job", arr, arr + wait, serv, loc, v))
             elif kind == "break":
                 bid = int(s.get("id", 0))
-                bi = bid - 1 if 0 < bid <= len(veh.shift.breaks) else order[min(nbreak, len(order) - 1)]
+                ids = [b.id if b.id is not None else k + 1 for k, b in enumerate(veh.shift.breaks)]
+                bi = ids.index(bid) if bid in ids else order[min(nbreak, len(order) - 1)]
                 nbreak += 1
                 steps.append(Step("break", arr, arr + wait, serv, None, None, bi))
             else:

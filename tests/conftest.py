@@ -46,9 +46,9 @@ def solver_compiled() -> None:
     Without it, a solve in a fresh clone plans with OR-Tools alone while the code compiles
     in the background, and the tests would not exercise the improvement phase.
     """
-    from routing._lns import warm_up
+    import routing
 
-    warm_up()
+    routing.prepare()
 
 
 @pytest.fixture(scope="session")

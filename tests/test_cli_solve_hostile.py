@@ -118,9 +118,9 @@ def test_1500_jobs_on_one_vehicle_with_one_second_returns_within_5_s(tmp_path):
         1 for r in data["routes"] for s in r["steps"] if s["type"] == "job"
     ) == 1500
     assert data["summary"]["unassigned"] < 1500  # something was planned
-    assert data["hausbesuch"]["elapsed"] <= 1.0 + MARGIN_S
     # 5 s on an idle 2-core machine (about 3.5 s measured: start 0.5, loading the compiled
     # code 1.2, parsing 0.6, solving 1.2); on a machine busier than its cores the fixed
-    # costs stretch with the load, and so does the bound
+    # costs (and the work after the search) stretch with the load, and so do the bounds
     busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    assert data["hausbesuch"]["elapsed"] <= 1.0 + MARGIN_S * busy
     assert elapsed < 5.0 * busy

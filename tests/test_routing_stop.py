@@ -53,7 +53,7 @@ def test_two_visits_with_30_s_stop_well_before_the_limit():
     assert sol.unassigned == () and sol.travel == 600 + 400 + 900
     assert sol.stats["lns"]["stop"] == "stall"
     assert spent < 1.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-    assert sol.stats["elapsed"] <= spent
+    assert sol.stats["elapsed"] <= spent + 0.001  # reported, rounded to ms
 
 
 def test_a_larger_problem_is_not_stopped_by_the_stall_rule():
@@ -84,8 +84,8 @@ def test_cli_two_visits_30_s_limit_ends_within_3_s(tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert data["summary"]["unassigned"] == 0
-    assert 0 < data["summary"]["computing_times"]["solving"] < 1000
-    # 3 s on an idle 2-core machine (about 2.2 s measured); the fixed costs (start,
-    # loading compiled code) stretch with the load when the machine is busier than its cores
+    # 3 s on an idle 2-core machine (about 2.2 s measured, 0.3 s of it solving); the
+    # costs stretch with the load when the machine is busier than its cores
     busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    assert 0 < data["summary"]["computing_times"]["solving"] < 1000 * busy
     assert elapsed < 3.0 * busy

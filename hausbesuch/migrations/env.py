@@ -9,16 +9,23 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import hausbesuch.web.models  # noqa: F401,E402  (registers the web app's tables)
 from hausbesuch.store import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def _include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """Procrastinate's own tables (PostgreSQL job queue) are not ours to migrate."""
+    return not (type_ == "table" and str(name).startswith("procrastinate_"))
+
+
 def _configure(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hausbesuch import athome
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import Profile, district_options, resolve_osm
@@ -60,7 +61,7 @@ def _run_solver(problem: Any, options: PlanOptions, say: Progress) -> Any:
 
     if not ready():
         say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)
-        prepare()
+    prepare()  # load (or compile) the compiled search before the solver's clock starts
     say("Touren optimieren", 0.5)
     from routing.solve import solve
 
@@ -252,7 +253,8 @@ def plan_span(
     result = _solve_and_assemble(
         kept_cands, team_list, span=span, options=options, osm_path=osm_path, index=cw.index,
         profile=profile, say=say, districts=districts, unassigned=unassigned,
-        rejected=rejected, clients=snapshot, geocodes=geocodes, params=params)
+        rejected=rejected, clients=snapshot, geocodes=geocodes, params=params, store=store)
+    result.chances = athome.plan_chances(store, profile, result.plan)
     say("Plan speichern", 0.95)
     save_plan_and_visits(store, result.plan, actor=actor)
     result.plan_id = result.plan.id
@@ -267,7 +269,7 @@ def _solve_and_assemble(
     geocodes: list[Any], params: dict[str, Any],
     overrides: dict[tuple[str, int], ShiftOverride] | None = None,
     kept: dict[tuple[str, date], TeamDayRoute] | None = None,
-    version: int = 1, predecessor_id: str | None = None,
+    version: int = 1, predecessor_id: str | None = None, store: Store | None = None,
 ) -> PlanResult:
     from routing.vroom_json import solution_to_json
 
@@ -276,6 +278,9 @@ def _solve_and_assemble(
     snap_far: dict[str, float] = {}
     built = build_problem(candidates, team_list, span=span, options=options,
                           osm_path=osm_path, index=index, overrides=overrides, progress=say)
+    if store is not None:  # when people are at home, learned from the outcomes
+        built = athome.adjust_built(built, store=store, profile=profile, start=span.start,
+                                    seed=options.seed)
     solution = _run_solver(built.problem, options, say)
     say("Wege für die Karten berechnen", 0.9)
     solution_json = solution_to_json(built.problem, solution)
@@ -360,7 +365,8 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
         fh.write(json.dumps(result.plan.solution, ensure_ascii=False, indent=1))
     write_report(result.report_rows, out / "report.csv")
     settings = MapSettings.from_profile(profile)
-    result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings)
+    result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings,
+                                 chances=result.chances)
     result.out_dir = out
     return result.files
 
@@ -377,7 +383,8 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     osm_path = resolve_osm(profile, osm or params.get("osm"))
     districts = _districts(osm_path, profile, params.get("districts_file"))
     result = PlanResult(plan=plan, districts=districts, plan_id=plan.id,
-                        warnings=list(params.get("warnings") or []))
+                        warnings=list(params.get("warnings") or []),
+                        chances=athome.plan_chances(store, profile, plan))
     result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
                                      snap_far=params.get("snap_far") or {})
     return result
@@ -521,7 +528,8 @@ def replan(
         index=cw.index, profile=profile, say=say, districts=districts,
         unassigned=unassigned, rejected=list(old.rejected), clients=list(old.clients),
         geocodes=list(old.geocodes), params=params, overrides=overrides, kept=kept,
-        version=old.version + 1, predecessor_id=old.id)
+        version=old.version + 1, predecessor_id=old.id, store=store)
+    result.chances = athome.plan_chances(store, profile, result.plan)
     # announced visits that cannot be kept get the reason the letters issue asks for
     for i, u in enumerate(result.plan.unassigned):
         if u.client_id in promises and not u.reason.startswith("angekündigt"):

@@ -1,0 +1,830 @@
+"""When are people at home? The chance that a visit makes contact, learned from outcomes.
+
+The model estimates, for every client, the probability that somebody opens the door
+on a weekday in a time band (the profile's ``[erreichbarkeit]`` bands, by default
+8–10, 10–12, 12–14 and 14–16 Uhr). It pools evidence in three levels, each a
+Beta–Binomial update whose prior mean is the level above:
+
+    city cell      ← neutral prior (``prior_rate``, strength ``prior_strength``)
+    district cell  ← city cell        (strength estimated from the data, empirical Bayes)
+    client cell    ← district cell    (strength estimated from the data, empirical Bayes)
+
+Evidence is shared across the time grid with fixed weights: a try counts fully for its
+own weekday and band, ``weekday_weight`` for the same band on other weekdays (people keep
+daily routines) and ``neighbour_weight`` for the neighbouring band of the same weekday.
+A client has few tries, and the client level is the last and usually weakest-held
+prior, so a client's own failed tries move that client's estimate most.
+
+Only plain records enter the model: a case id, a district, the visit's date and minute
+of day, the outcome. A city's model is fitted from that city's records only (the caller
+passes them; :func:`records_from_store` reads one city).
+
+Contact means someone opened: ``angetroffen``, ``verweigert``, ``termin_vereinbart``.
+No contact: ``nicht_angetroffen``, ``nachricht_hinterlassen``. ``verzogen`` says nothing
+about presence at that time and is ignored.
+
+Planning uses the model through :func:`adjust_visits`: a visit's windows are narrowed to
+the bands whose chance is close to the client's best (``keep_factor``), and its priority
+is scaled by that best chance, so the solver values ``priority × chance`` while still
+choosing the time among the good bands. With no outcomes the visits are returned as they
+are (the plan is exactly the plan without the model).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+#: Outcomes in which somebody opened the door.
+CONTACT = frozenset({"angetroffen", "verweigert", "termin_vereinbart"})
+#: Outcomes in which nobody opened.
+NO_CONTACT = frozenset({"nicht_angetroffen", "nachricht_hinterlassen"})
+#: Outcomes that say nothing about presence at the time of the visit.
+IGNORED = frozenset({"verzogen"})
+
+N_WEEKDAYS = 7
+DAY_S = 86_400
+
+DEFAULT_BANDS: tuple[tuple[int, int], ...] = ((480, 600), (600, 720), (720, 840), (840, 960))
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """One visit's outcome as the model sees it: no name, no address.
+
+    ``minute`` is the minute of the day the visit started (``None``: unknown, the record
+    is then ignored, as its band is unknown).
+    """
+
+    case_id: str
+    district: str
+    day: date
+    minute: int | None
+    result: str
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Tuning of :class:`ContactModel` (the profile's ``[erreichbarkeit]`` section)."""
+
+    prior_rate: float = 0.5
+    prior_strength: float = 4.0
+    weekday_weight: float = 0.5
+    neighbour_weight: float = 0.25
+    district_strength: tuple[float, float] = (4.0, 60.0)
+    client_strength: tuple[float, float] = (0.5, 3.0)
+
+
+def band_label(band: tuple[int, int]) -> str:
+    """``(480, 600)`` → ``"8–10 Uhr"`` (minutes shown only when not whole hours)."""
+
+    def clock(m: int) -> str:
+        return f"{m // 60}" if m % 60 == 0 else f"{m // 60}:{m % 60:02d}"
+
+    return f"{clock(band[0])}–{clock(band[1])} Uhr"
+
+
+def part_of_day(band: tuple[int, int]) -> str:
+    """German word for the time of day a band falls in (by its middle)."""
+    mid = (band[0] + band[1]) / 2
+    if mid < 12 * 60:
+        return "vormittags"
+    if mid < 14 * 60:
+        return "mittags"
+    return "nachmittags"
+
+
+def band_of(minute: int, bands: Sequence[tuple[int, int]]) -> int:
+    """Index of the band holding ``minute``; before the first band: 0, after the last: last."""
+    for i, (_, end) in enumerate(bands):
+        if minute < end:
+            return i  # a minute in a gap between bands counts for the next band
+    return len(bands) - 1
+
+
+def outcome_contact(result: str) -> bool | None:
+    """``True`` (someone opened), ``False`` (nobody), ``None`` (no evidence)."""
+    r = result.strip().lower()
+    if r in CONTACT:
+        return True
+    if r in NO_CONTACT:
+        return False
+    return None
+
+
+def _smooth(counts: np.ndarray, wd: float, nb: float) -> np.ndarray:
+    """Share counts over the (…, weekday, band) grid: other weekdays ``wd``, neighbour bands ``nb``."""
+    out = counts.copy()
+    if wd:
+        total = counts.sum(axis=-2, keepdims=True)
+        out = out + wd * (total - counts)
+    if nb and counts.shape[-1] > 1:
+        out[..., 1:] += nb * counts[..., :-1]
+        out[..., :-1] += nb * counts[..., 1:]
+    return out
+
+
+def _eb_strength(x: np.ndarray, n: np.ndarray, p: np.ndarray, bounds: tuple[float, float]) -> float:
+    """Beta–Binomial prior strength by the method of moments.
+
+    ``x``/``n`` are successes/trials of groups whose prior means are ``p``. The excess
+    of the observed dispersion over binomial noise estimates the between-group variance
+    ``tau² = p(1-p)/(k+1)``; ``k`` is clamped to ``bounds`` (few groups, little data:
+    the upper bound, i.e. strong pooling).
+    """
+    lo, hi = bounds
+    mask = n >= 1
+    if mask.sum() < 3:
+        return hi
+    x, n, p = x[mask], n[mask], np.clip(p[mask], 1e-3, 1 - 1e-3)
+    var = p * (1 - p)
+    resid = (x / n - p) ** 2 - var / n
+    w = n  # larger groups measure their rate better
+    denom = float(np.sum(w * (1 - 1 / n) * var))
+    if denom <= 0:
+        return hi
+    ratio = float(np.sum(w * resid)) / denom  # estimates 1/(k+1)
+    if ratio <= 0:
+        return hi
+    return float(min(hi, max(lo, 1 / ratio - 1)))
+
+
+@dataclass
+class ContactModel:
+    """The fitted model of one city. Build it with :meth:`fit`."""
+
+    bands: tuple[tuple[int, int], ...]
+    settings: ModelSettings
+    #: raw contact / try counts: city [7, B], per district and client [7, B]
+    city_counts: np.ndarray
+    city_tries: np.ndarray
+    district_counts: dict[str, np.ndarray]
+    district_tries: dict[str, np.ndarray]
+    client_counts: dict[str, np.ndarray]
+    client_tries: dict[str, np.ndarray]
+    client_district: dict[str, str]
+    district_strength: float
+    client_strength: float
+    city_rate: np.ndarray = field(repr=False)
+    _district_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _client_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ fitting
+
+    @classmethod
+    def fit(
+        cls,
+        records: Iterable[ContactRecord],
+        bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
+        settings: ModelSettings | None = None,
+    ) -> ContactModel:
+        """Fit the model from one city's records (records without evidence are skipped)."""
+        s = settings or ModelSettings()
+        bands = tuple((int(a), int(b)) for a, b in bands)
+        if not bands or any(b <= a for a, b in bands) or any(
+            bands[i][1] > bands[i + 1][0] for i in range(len(bands) - 1)
+        ):
+            raise ValueError(f"bands must be ordered, non-empty and disjoint: {bands}")
+        nb = len(bands)
+        zeros = lambda: np.zeros((N_WEEKDAYS, nb))  # noqa: E731
+        city_x, city_n = zeros(), zeros()
+        dx: dict[str, np.ndarray] = {}
+        dn: dict[str, np.ndarray] = {}
+        cx: dict[str, np.ndarray] = {}
+        cn: dict[str, np.ndarray] = {}
+        c_district: dict[str, str] = {}
+        for r in records:
+            hit = outcome_contact(r.result)
+            if hit is None or r.minute is None:
+                continue
+            w, b = r.day.weekday(), band_of(int(r.minute), bands)
+            district = r.district or ""
+            c_district[r.case_id] = district  # the latest record's district wins
+            for x, n, key in ((dx, dn, district), (cx, cn, r.case_id)):
+                if key not in x:
+                    x[key], n[key] = zeros(), zeros()
+                x[key][w, b] += hit
+                n[key][w, b] += 1
+            city_x[w, b] += hit
+            city_n[w, b] += 1
+        # city level: neutral prior
+        sx, sn = (_smooth(a, s.weekday_weight, s.neighbour_weight) for a in (city_x, city_n))
+        city_rate = (s.prior_strength * s.prior_rate + sx) / (s.prior_strength + sn)
+        # district level: empirical-Bayes strength from district × band dispersion
+        d_keys = sorted(dx)
+        if d_keys:
+            X = np.stack([dx[k].sum(axis=0) for k in d_keys])
+            N = np.stack([dn[k].sum(axis=0) for k in d_keys])
+            P = np.broadcast_to(_band_mean(city_rate, city_n), X.shape)
+            k_d = _eb_strength(X.ravel(), N.ravel(), P.ravel(), s.district_strength)
+        else:
+            k_d = s.district_strength[1]
+        model = cls(bands, s, city_x, city_n, dx, dn, cx, cn, c_district, k_d,
+                    s.client_strength[1], city_rate)
+        # client level: strength from the dispersion of clients around their district
+        # (over all of a client's tries: few clients have two tries in one band)
+        c_keys = sorted(cx)
+        if c_keys:
+            X = np.array([cx[k].sum() for k in c_keys])
+            N = np.array([cn[k].sum() for k in c_keys])
+            P = np.array([float((model.district_rate(c_district[k]) * cn[k]).sum() / cn[k].sum())
+                          for k in c_keys])
+            model.client_strength = _eb_strength(X, N, P, s.client_strength)
+        return model
+
+    # ------------------------------------------------------------------ rates
+
+    @property
+    def n_records(self) -> int:
+        """Number of tries with evidence the model was fitted on."""
+        return int(self.city_tries.sum())
+
+    def district_rate(self, district: str | None) -> np.ndarray:
+        """The district's estimated contact rates, ``[weekday, band]`` (city's when unknown)."""
+        if district is None or district not in self.district_tries:
+            return self.city_rate
+        if district not in self._district_rate:
+            s = self.settings
+            x = _smooth(self.district_counts[district], s.weekday_weight, s.neighbour_weight)
+            n = _smooth(self.district_tries[district], s.weekday_weight, s.neighbour_weight)
+            k = self.district_strength
+            self._district_rate[district] = (k * self.city_rate + x) / (k + n)
+        return self._district_rate[district]
+
+    def client_rate(self, client_id: str, district: str | None) -> np.ndarray:
+        """The client's estimated contact rates, ``[weekday, band]``."""
+        base = self.district_rate(district)
+        if client_id not in self.client_tries:
+            return base
+        key = (client_id, district)
+        if key not in self._client_rate:
+            s = self.settings
+            x = _smooth(self.client_counts[client_id], s.weekday_weight, s.neighbour_weight)
+            n = _smooth(self.client_tries[client_id], s.weekday_weight, s.neighbour_weight)
+            k = self.client_strength
+            self._client_rate[key] = (k * base + x) / (k + n)  # type: ignore[index]
+        return self._client_rate[key]  # type: ignore[index]
+
+    def chance(self, client_id: str, district: str | None, weekday: int, band: int) -> float:
+        """Probability that a visit of the client on ``weekday`` (0 = Monday) in ``band``
+        (index into :attr:`bands`) makes contact."""
+        return float(self.client_rate(client_id, district)[weekday, band])
+
+    def chance_at(self, client_id: str, district: str | None, when: datetime) -> float:
+        """:meth:`chance` for a visit starting at ``when``."""
+        return self.chance(client_id, district, when.weekday(),
+                           band_of(when.hour * 60 + when.minute, self.bands))
+
+    # ------------------------------------------------------------------ explanation
+
+    def explain(self, client_id: str, district: str | None, weekday: int, band: int) -> str:
+        """Why the model gives this chance, in German, for a coordinator or a worker.
+
+        Example: ``"2 Versuche vormittags ohne Erfolg; im Bezirk 14–16 Uhr 64 % angetroffen
+        (11 Besuche)"``.
+        """
+        from hausbesuch.config import WEEKDAYS_DE
+
+        parts = self.reasons(client_id, district, band)
+        if not parts:
+            return (f"Noch keine Erfahrungswerte; geschätzt {_pct(self.settings.prior_rate)} "
+                    "(neutral)")
+        p = self.chance(client_id, district, weekday, band)
+        return f"{WEEKDAYS_DE[weekday]} {band_label(self.bands[band])}: Chance {_pct(p)}. " \
+            + "; ".join(parts)
+
+    def reasons(self, client_id: str, district: str | None, band: int) -> list[str]:
+        """The evidence behind a chance, as short German phrases: the client's own tries
+        by time of day, and the contact rate in the band in the district (else the city)."""
+        parts: list[str] = []
+        if client_id in self.client_tries:
+            n, x = self.client_tries[client_id], self.client_counts[client_id]
+            by_part: dict[str, list[int]] = {}
+            for b, band_ in enumerate(self.bands):
+                word = part_of_day(band_)
+                acc = by_part.setdefault(word, [0, 0])
+                acc[0] += int(n[:, b].sum())
+                acc[1] += int(x[:, b].sum())
+            for word, (tries, hits) in by_part.items():
+                if tries == 0:
+                    continue
+                noun = "Versuch" if tries == 1 else "Versuche"
+                if hits == 0:
+                    parts.append(f"{tries} {noun} {word} ohne Erfolg")
+                else:
+                    parts.append(f"{tries} {noun} {word}, {hits}-mal angetroffen")
+        label = band_label(self.bands[band])
+        if district and district in self.district_tries:
+            n_b = int(self.district_tries[district][:, band].sum())
+            x_b = int(self.district_counts[district][:, band].sum())
+            if n_b:
+                parts.append(f"im Bezirk {label} {_pct(x_b / n_b)} angetroffen "
+                             f"({n_b} {'Besuch' if n_b == 1 else 'Besuche'})")
+        if not any(p.startswith("im Bezirk") for p in parts):
+            n_c = int(self.city_tries[:, band].sum())
+            if n_c:
+                x_c = int(self.city_counts[:, band].sum())
+                parts.append(f"in der Stadt {label} {_pct(x_c / n_c)} angetroffen "
+                             f"({n_c} {'Besuch' if n_c == 1 else 'Besuche'})")
+        return parts
+
+    def explain_at(self, client_id: str, district: str | None, when: datetime) -> str:
+        """:meth:`explain` for a visit starting at ``when``."""
+        return self.explain(client_id, district, when.weekday(),
+                            band_of(when.hour * 60 + when.minute, self.bands))
+
+
+def _band_mean(rate: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per-band rate averaged over weekdays, weighted by where the tries were (workdays
+    when there are none)."""
+    w = weights.sum(axis=1) if weights.ndim == 2 else weights
+    wd = np.where(w > 0, w, 0.0)
+    if wd.sum() == 0:
+        wd = np.array([1.0] * 5 + [0.0] * (rate.shape[0] - 5))
+    wd = wd / wd.sum()
+    return (wd[:, None] * rate).sum(axis=0)
+
+
+def _pct(p: float) -> str:
+    return f"{round(100 * p)} %"
+
+
+# --------------------------------------------------------------------------- store
+
+
+def records_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[ContactRecord]:
+    """Records from plain rows with ``client_id``, ``district``, ``day``, ``time_min``,
+    ``result`` (e.g. a query over the store's outcomes)."""
+    out = []
+    for r in rows:
+        d = r["day"]
+        if isinstance(d, datetime):
+            d = d.date()
+        elif isinstance(d, str):
+            d = date.fromisoformat(d[:10])
+        t = r.get("time_min")
+        out.append(ContactRecord(str(r["client_id"]), str(r.get("district") or ""), d,
+                                 None if t is None else int(t), str(r["result"])))
+    return out
+
+
+def records_from_store(store: Any, city: str, *, until: datetime | None = None
+                       ) -> list[ContactRecord]:
+    """The city's outcomes as model records (reads no name, no address; only this city).
+
+    The minute of day is the outcome's ``time_min``, else the start of the visit it was
+    recorded for; the district is the one the newest plan of the city gave the client.
+    ``until``: only outcomes recorded up to that moment (what a plan made then knew).
+    """
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow, GeocodeRow, OutcomeRow, PlanRow
+
+    with store.session() as s:
+        rows = s.execute(
+            select(OutcomeRow.client_id, OutcomeRow.day, OutcomeRow.time_min,
+                   OutcomeRow.result, CaseVisitRow.start_at)
+            .outerjoin(CaseVisitRow, (CaseVisitRow.visit_id == OutcomeRow.visit_id)
+                       & (CaseVisitRow.city == city))
+            .where(OutcomeRow.city == city,
+                   *(() if until is None else (OutcomeRow.recorded_at <= until,)))
+            .order_by(OutcomeRow.day, OutcomeRow.id)
+        ).all()
+        if not rows:
+            return []
+        geo = s.execute(
+            select(GeocodeRow.client_id, GeocodeRow.district)
+            .join(PlanRow, PlanRow.id == GeocodeRow.plan_id)
+            .where(PlanRow.city == city)
+            .order_by(PlanRow.created_at, PlanRow.id)
+        ).all()
+    district = {c: d for c, d in geo}  # newest plan wins
+    out = []
+    for client_id, day, time_min, result, start_at in rows:
+        minute = time_min
+        if minute is None and start_at is not None:
+            minute = start_at.hour * 60 + start_at.minute
+        out.append(ContactRecord(client_id, district.get(client_id, ""), day, minute, result))
+    return out
+
+
+def settings_from_profile(profile: Any) -> ModelSettings:
+    """:class:`ModelSettings` from a profile's ``[erreichbarkeit]`` section."""
+    r = profile.erreichbarkeit
+    return ModelSettings(prior_rate=r.prior_rate, prior_strength=r.prior_strength,
+                         weekday_weight=r.weekday_weight, neighbour_weight=r.neighbour_weight)
+
+
+def model_for_city(store: Any, profile: Any, *, until: datetime | None = None) -> ContactModel:
+    """The fitted model of the profile's city from the store's outcomes of that city
+    (``until``: recorded up to that moment)."""
+    return ContactModel.fit(records_from_store(store, profile.name, until=until),
+                            profile.erreichbarkeit.band_minutes(), settings_from_profile(profile))
+
+
+# --------------------------------------------------------------------------- display
+
+
+def rate_frame(model: ContactModel, weekdays: int = 5) -> Any:
+    """Learned rates as a long table (pandas): one row per district × weekday × band with
+    ``bezirk``, ``wochentag``, ``zeitband``, ``quote`` (estimated contact rate), ``besuche``
+    and ``angetroffen`` (the raw counts of that cell)."""
+    import pandas as pd
+
+    from hausbesuch.config import WEEKDAYS_DE
+
+    rows = []
+    for d in sorted(model.district_tries):
+        rate = model.district_rate(d)
+        for w in range(weekdays):
+            for b, band in enumerate(model.bands):
+                rows.append((d, WEEKDAYS_DE[w], band_label(band), float(rate[w, b]),
+                             int(model.district_tries[d][w, b]),
+                             int(model.district_counts[d][w, b])))
+    return pd.DataFrame(rows, columns=["bezirk", "wochentag", "zeitband", "quote", "besuche",
+                                       "angetroffen"])
+
+
+
+@dataclass(frozen=True)
+class VisitChance:
+    """The estimated chance of contact of a planned visit and why (German, no names)."""
+
+    chance: float
+    text: str
+
+    @property
+    def percent(self) -> str:
+        return _pct(self.chance)
+
+
+def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> dict[str, VisitChance]:
+    """Chance and explanation per planned stop (keyed by client id) for pages and views.
+
+    ``stops`` are objects with ``client_id``, ``district`` and ``start`` (a datetime), as
+    :class:`hausbesuch.plandata.PlannedStop`. Empty when the model has learned nothing
+    yet (a neutral guess is no information for a worker).
+    """
+    if model is None or model.n_records == 0:
+        return {}
+    out = {}
+    for s in stops:
+        band = band_of(s.start.hour * 60 + s.start.minute, model.bands)
+        p = model.chance(s.client_id, s.district, s.start.weekday(), band)
+        text = "; ".join(model.reasons(s.client_id, s.district, band))
+        out[s.client_id] = VisitChance(p, text or "noch keine Erfahrungswerte")
+    return out
+
+
+def plan_chances(store: Any, profile: Any, plan: Any) -> dict[str, VisitChance]:
+    """Chance and reasons per planned visit of a stored plan, for its pages and views.
+
+    The model is fitted on the outcomes recorded up to the plan's creation, so a plan's
+    pages say what the planner knew when it planned, and writing them again later
+    (``hausbesuch show``, the web app) gives the same text.
+    """
+    if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
+        return {}
+    model = model_for_city(store, profile, until=plan.created_at)
+    return visit_chances(model, (s for r in plan.routes for s in r.stops))
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What :func:`adjust_visits` did to one visit (for reports and tests)."""
+
+    visit_id: str
+    best_chance: float
+    kept_bands: tuple[tuple[int, int], ...]  # (day, band) pairs kept
+    priority_before: int
+    priority_after: int
+
+
+def _candidate_cells(
+    visit: Any, days: int, bands: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """(day, band, window start, window end) pieces where the visit may start: the band's
+    service-start interval intersected with the visit's windows and allowed days.
+
+    The first band reaches back to midnight and the last one to the end of the day, so
+    that the pieces of a day together cover all of it."""
+    last = days - 1 if visit.latest_day is None else min(days - 1, visit.latest_day)
+    out = []
+    for d in range(visit.earliest_day, last + 1):
+        for b, (a_min, b_min) in enumerate(bands):
+            lo = d * DAY_S + (0 if b == 0 else a_min * 60)
+            hi = d * DAY_S + (DAY_S - 1 if b == len(bands) - 1 else b_min * 60 - 1)
+            if visit.time_windows:
+                for tw in visit.time_windows:
+                    s, e = max(lo, tw.start), min(hi, tw.end)
+                    if s <= e:
+                        out.append((d, b, s, e))
+            else:
+                out.append((d, b, lo, hi))
+    return out
+
+
+def adjust_visits(
+    visits: Sequence[Any],
+    model: ContactModel | None,
+    *,
+    start: date,
+    days: int,
+    district_of: Mapping[str, str],
+    keep_factor: float = 0.8,
+    mode: str = "modell",
+    revisits: frozenset[str] | set[str] = frozenset(),
+    seed: int = 0,
+    bands: Sequence[tuple[int, int]] | None = None,
+    capacity: Mapping[tuple[int, int], float] | None = None,
+    scale_priority: bool = True,
+) -> tuple[list[Any], dict[str, Adjustment]]:
+    """Narrow each visit's windows to its good bands and scale its priority by its chance.
+
+    Parameters
+    ----------
+    visits : sequence of routing.Visit
+        The builder's visits (windows already hold the client's own windows and the
+        revisit rules). Pinned visits are left alone.
+    model : ContactModel or None
+        The city's fitted model; ``None`` or a model without records changes nothing.
+    start, days : date, int
+        The planning span (day 0 of the solver is ``start``).
+    district_of : mapping
+        Client id → district.
+    keep_factor : float
+        Bands whose chance is at least ``keep_factor`` × the client's best are kept.
+    mode : ``"modell"`` | ``"anzeigen"`` | ``"aus"`` | ``"zufall"``
+        ``"aus"`` and ``"anzeigen"`` return the visits unchanged; ``"zufall"`` (a baseline for the
+        simulator) keeps one random band-day for every revisit and leaves priorities.
+    revisits : set of str
+        Visit ids that are revisits (used by ``"zufall"``).
+    seed : int
+        Seed of the ``"zufall"`` baseline.
+    bands : sequence of (start, end) minutes, optional
+        The bands of ``"zufall"`` (default: the model's, else the default bands).
+    capacity : mapping (day, band) -> visits, optional
+        How many visits can start in each cell (:func:`band_capacity`); with it, good
+        cells that are already full are not given to visits of lower value.
+
+    Returns
+    -------
+    visits, adjustments
+        The new visits (unchanged objects where nothing changed) and per changed visit
+        an :class:`Adjustment`.
+    """
+    if mode in ("aus", "anzeigen"):  # "anzeigen": chances on the pages, the plan unchanged
+        return list(visits), {}
+    if mode == "zufall":
+        use = tuple(bands or (model.bands if model is not None else DEFAULT_BANDS))
+        return _random_bands(visits, start, days, revisits, seed, use)
+    if model is None or model.n_records == 0:
+        return list(visits), {}
+    if not 0 < keep_factor <= 1:
+        raise ValueError(f"keep_factor must lie in (0, 1]: {keep_factor}")
+    bands = model.bands
+    plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]] = []
+    for v in visits:
+        if v.pin is not None:
+            plans.append((v, [], []))
+            continue
+        cells = _candidate_cells(v, days, bands)
+        rate = model.client_rate(v.id, district_of.get(v.id))
+        ch = [float(rate[(start + timedelta(days=d)).weekday(), b]) for d, b, _, _ in cells]
+        plans.append((v, cells, ch))
+    chosen = _choose_cells(plans, keep_factor, capacity)
+    bests = [max(p for _, p in c) for c in chosen.values() if c]
+    ref = max(bests) if bests else 1.0
+    out: list[Any] = []
+    adj: dict[str, Adjustment] = {}
+    for v, cells, _ in plans:
+        pick = chosen.get(v.id)
+        if not pick:
+            out.append(v)
+            continue
+        keys = {k for k, _ in pick}
+        best = max(p for _, p in pick)
+        keep = [c for c in cells if (c[0], c[1]) in keys]
+        prio = v.priority
+        if scale_priority and prio > 0:
+            prio = max(1, round(v.priority * best / ref))
+        windows = v.time_windows
+        if len(keep) < len(cells):
+            windows = _merge_windows([(a, e) for _, _, a, e in keep], type(v.time_windows[0])
+                                     if v.time_windows else None)
+        if windows == v.time_windows and prio == v.priority:
+            out.append(v)
+            continue
+        out.append(replace(v, time_windows=windows, priority=prio))
+        adj[v.id] = Adjustment(v.id, best, tuple(sorted(keys)), v.priority, prio)
+    return out, adj
+
+
+def _choose_cells(
+    plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]],
+    keep_factor: float,
+    capacity: Mapping[tuple[int, int], float] | None,
+) -> dict[str, list[tuple[tuple[int, int], float]]]:
+    """The (day, band) cells each visit may use, with their chances.
+
+    Without ``capacity``: the cells whose chance is at least ``keep_factor`` × the best.
+    With it, the cells' scarcity decides which chance each visit can aim for
+    (:func:`_priced_cells`), so that a district whose people are all at home in the
+    afternoon does not pile its visits into the few afternoon hours of the week.
+    """
+    out: dict[str, list[tuple[tuple[int, int], float]]] = {}
+    items = []
+    for v, cells, ch in plans:
+        if not cells:
+            continue
+        best: dict[tuple[int, int], float] = {}
+        for (d, b, _, _), p in zip(cells, ch, strict=True):
+            best[(d, b)] = max(best.get((d, b), 0.0), p)
+        items.append((v, best))
+    if capacity is None:
+        for v, best in items:
+            top = max(best.values())
+            out[v.id] = [(k, p) for k, p in best.items() if p >= keep_factor * top - 1e-12]
+        return out
+    return _priced_cells(items, keep_factor, capacity)
+
+
+def _priced_cells(
+    items: list[tuple[Any, dict[tuple[int, int], float]]],
+    keep_factor: float,
+    capacity: Mapping[tuple[int, int], float],
+) -> dict[str, list[tuple[tuple[int, int], float]]]:
+    """Cells under scarcity: the linear relaxation of "give each visit one cell, at most
+    ``capacity`` visits per cell, maximise Σ priority × chance" (HiGHS) says which level
+    of chance each visit can aim for: the best chance among the cells it is given. A
+    visit may then use every cell whose chance is at least ``keep_factor`` × that level.
+
+    Without scarcity every visit is given its best cell and this is the plain rule. Where
+    everybody prefers the same afternoon, the afternoon goes to the visits that lose most
+    elsewhere; the others aim lower and keep more cells (so their windows stay wide).
+    A visit the relaxation leaves out entirely (no room anywhere) keeps the plain rule.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    keys = sorted({k for _, best in items for k in best})
+    col = {k: j for j, k in enumerate(keys)}
+    rows, cols, cost, var = [], [], [], []
+    for i, (v, best) in enumerate(items):
+        w = max(float(v.priority), 0.5)
+        for k, p in best.items():
+            n = len(var)
+            var.append((i, k))
+            cost.append(-w * p)
+            rows += [i, len(items) + col[k]]
+            cols += [n, n]
+    if not var:
+        return {}
+    a = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(items) + len(keys), len(var)))
+    b = np.concatenate([np.ones(len(items)), [max(capacity.get(k, 0.0), 0.0) for k in keys]])
+    res = linprog(np.array(cost), A_ub=a.tocsr(), b_ub=b, bounds=(0, 1), method="highs")
+    level: dict[int, float] = {}
+    if res.status == 0:
+        for (i, k), x in zip(var, res.x, strict=True):
+            if x > 1e-6:
+                level[i] = max(level.get(i, 0.0), items[i][1][k])
+    out: dict[str, list[tuple[tuple[int, int], float]]] = {}
+    for i, (v, best) in enumerate(items):
+        aim = level.get(i, max(best.values()))
+        out[v.id] = [(k, p) for k, p in best.items() if p >= keep_factor * aim - 1e-12]
+    return out
+
+
+def band_capacity(
+    problem: Any, bands: Sequence[tuple[int, int]], *, minutes_per_visit: float | None = None
+) -> dict[tuple[int, int], float]:
+    """How many visits can start in each (day, band) of a routing problem.
+
+    Sums over the teams' shifts the minutes of the band inside the shift (less the share
+    of a break that falls into it), divided by the minutes a visit takes: the mean service
+    plus a typical leg (the median travel time from a visit to its nearest other visit).
+    As in :func:`_candidate_cells`, the first band reaches back to midnight and the last
+    one to the end of the day.
+    """
+    if minutes_per_visit is None:
+        vs = problem.visits
+        service = float(np.mean([v.service for v in vs])) / 60 if vs else 45.0
+        leg = 10.0
+        if len(vs) > 1:
+            mode = next(iter(problem.durations))
+            m = np.asarray(problem.durations[mode], dtype=float)
+            idx = np.array([v.location for v in vs])
+            sub = m[np.ix_(idx, idx)]
+            sub[(sub < 0) | (sub >= 10**9)] = np.inf
+            np.fill_diagonal(sub, np.inf)
+            nn = sub.min(axis=1)
+            nn = nn[np.isfinite(nn)]
+            if nn.size:
+                leg = float(np.median(nn)) / 60
+        minutes_per_visit = max(service + leg, 1.0)
+    cap: dict[tuple[int, int], float] = {}
+    last = len(bands) - 1
+    for team in problem.teams:
+        for shift in team.shifts:
+            d = shift.day
+            for b, (a_min, e_min) in enumerate(bands):
+                lo = d * DAY_S + (0 if b == 0 else a_min * 60)
+                hi = d * DAY_S + (DAY_S if b == last else e_min * 60)
+                s, e = max(lo, shift.window.start), min(hi, shift.window.end)
+                if e <= s:
+                    continue
+                minutes = (e - s) / 60
+                for br in shift.breaks:
+                    w = br.window
+                    share = max(0, min(e, w.end) - max(s, w.start)) / max(w.end - w.start, 1)
+                    minutes -= share * br.duration / 60
+                cap[(d, b)] = cap.get((d, b), 0.0) + max(0.0, minutes) / minutes_per_visit
+    return cap
+
+
+def _merge_windows(pieces: list[tuple[int, int]], tw_cls: Any) -> tuple[Any, ...]:
+    if tw_cls is None:
+        from routing.model import TimeWindow as tw_cls
+    pieces.sort()
+    merged: list[list[int]] = []
+    for s, e in pieces:
+        if merged and s <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return tuple(tw_cls(s, e) for s, e in merged)
+
+
+def _random_bands(
+    visits: Sequence[Any], start: date, days: int, revisits: Iterable[str], seed: int,
+    bands: Sequence[tuple[int, int]],
+) -> tuple[list[Any], dict[str, Adjustment]]:
+    """Baseline: every revisit gets one band-day drawn at random from its candidates."""
+    rev = set(revisits)
+    out, adj = [], {}
+    for v in visits:
+        if v.pin is not None or v.id not in rev:
+            out.append(v)
+            continue
+        cells = _candidate_cells(v, days, bands)
+        if not cells:
+            out.append(v)
+            continue
+        rng = random.Random(zlib.crc32(f"{seed}:{start}:{v.id}".encode()))
+        d, b, s, e = rng.choice(cells)
+        tw_cls = type(v.time_windows[0]) if v.time_windows else None
+        out.append(replace(v, time_windows=_merge_windows([(s, e)], tw_cls)))
+        adj[v.id] = Adjustment(v.id, math.nan, ((d, b),), v.priority, v.priority)
+    return out, adj
+
+
+def adjust_problem(
+    problem: Any,
+    *,
+    profile: Any,
+    store: Any,
+    start: date,
+    district_of: Mapping[str, str],
+    revisits: Iterable[str] = (),
+    seed: int = 0,
+) -> tuple[Any, dict[str, Adjustment], ContactModel]:
+    """The planning builder's single hook: fit the city's model from the store and apply
+    :func:`adjust_visits` to the problem's visits as the profile's ``[erreichbarkeit]``
+    section says, with the band capacity of the problem's shifts.
+
+    Returns the problem to solve (the same object when nothing changed), what was
+    changed per visit, and the model (for the pages: :func:`visit_chances`).
+    """
+    r = profile.erreichbarkeit
+    bands = r.band_minutes()
+    model = model_for_city(store, profile)
+    visits, adj = adjust_visits(
+        problem.visits, model, start=start, days=problem.days, district_of=district_of,
+        keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits), seed=seed, bands=bands,
+        capacity=band_capacity(problem, bands) if model.n_records else None)
+    if not adj:
+        return problem, adj, model
+    return replace(problem, visits=tuple(visits)), adj, model
+
+
+def adjust_built(built: Any, *, store: Any, profile: Any, start: date, seed: int = 0) -> Any:
+    """:func:`adjust_problem` for the planning builder's ``Built`` (hausbesuch.planning.
+    builder): districts from its candidates' geocodes, revisits = candidates with tries
+    before. Returns ``built`` itself when nothing changes (no outcomes: the plan is exactly
+    the plan without the model)."""
+    cands = built.candidates
+    problem, adj, _ = adjust_problem(
+        built.problem, profile=profile, store=store, start=start,
+        district_of={k: c.geocode.district for k, c in cands.items()},
+        revisits={k for k, c in cands.items() if c.tries_before > 0}, seed=seed)
+    return built if problem is built.problem else replace(built, problem=problem)

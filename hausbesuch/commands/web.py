@@ -1,0 +1,188 @@
+"""``hausbesuch serve``, ``worker``, ``user`` and ``link``: the web app and its administration."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import user_errors
+from hausbesuch.errors import UserError
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
+]
+
+
+def _open(db: str | None):  # noqa: ANN202
+    from hausbesuch.store import Store
+
+    return Store.open(db)
+
+
+def _read_password(stdin: bool) -> str:
+    if stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = typer.prompt("Passwort", hide_input=True)
+    second = typer.prompt("Passwort wiederholen", hide_input=True)
+    if first != second:
+        raise UserError("Die beiden Passwörter stimmen nicht überein.")
+    return first
+
+
+def _parse_day(text: str) -> date:
+    from hausbesuch.clients import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise UserError(f"DATE: kein gültiges Datum: {text!r} (z. B. 2026-12-08).") from None
+
+
+def _parse_moment(text: str) -> datetime:
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M"):
+        try:
+            return datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    raise UserError(f"--valid-until: kein gültiger Zeitpunkt: {text!r} (z. B. \"2026-12-08 20:00\").")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    @user_errors
+    def serve(
+        db: DbOption = None,
+        host: Annotated[str, typer.Option("--host", help="Adresse, an der der Server lauscht.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+        city: Annotated[list[str] | None, typer.Option(
+            "--city", help="Stadtprofil(e), die der Server anbietet (mehrfach möglich; Standard: kassel).")] = None,
+        no_worker: Annotated[bool, typer.Option(
+            "--no-worker", help="Planungen nicht im Server rechnen (dafür läuft „hausbesuch worker“).")] = False,
+        time_limit: Annotated[float, typer.Option("--time-limit", help="Rechenzeit je Planung in Sekunden.")] = 30.0,
+        proxy: Annotated[bool, typer.Option(
+            "--proxy", help="Hinter einem TLS-Reverse-Proxy: X-Forwarded-Proto/-For von 127.0.0.1 übernehmen.")] = False,
+    ) -> None:
+        """Web-Oberfläche starten: Koordination im Browser, Tageslinks für den Außendienst."""
+        import uvicorn
+
+        from hausbesuch.web.app import create_app
+
+        application = create_app(db, cities=city or None, run_jobs=not no_worker,
+                                 plan_time_limit=time_limit)
+        typer.echo(f"hausbesuch läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
+        uvicorn.run(application, host=host, port=port, proxy_headers=proxy,
+                    forwarded_allow_ips="127.0.0.1" if proxy else None, log_level="warning",
+                    access_log=False,
+                    server_header=False)
+
+    @app.command("worker")
+    @user_errors
+    def worker(
+        db: DbOption = None,
+        threads: Annotated[int, typer.Option("--threads", help="Gleichzeitige Planungen.")] = 1,
+    ) -> None:
+        """Planungsaufträge abarbeiten (für „serve --no-worker“; mit PostgreSQL über Procrastinate, auch auf anderen Rechnern)."""
+        from hausbesuch.web import planjobs  # noqa: F401  (registers the job handlers)
+        from hausbesuch.web.jobs import JobRunner
+
+        store = _open(db)
+        typer.echo(f"Warte auf Planungsaufträge in {store.url} (Beenden mit Strg+C)")
+        try:
+            if store.engine.dialect.name == "postgresql":
+                from hausbesuch.web.pgqueue import run_worker
+
+                run_worker(store, concurrency=threads,
+                           ready=lambda: typer.echo("Bereit (Procrastinate).", nl=True))
+            else:
+                JobRunner(store, workers=threads).run_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            store.close()
+
+    user_app = typer.Typer(help="Benutzerkonten der Web-Oberfläche verwalten.", no_args_is_help=True)
+    app.add_typer(user_app, name="user")
+
+    @user_app.command("add")
+    @user_errors
+    def user_add(
+        name: Annotated[str, typer.Argument(help="Benutzername (ohne Leerzeichen).")],
+        role: Annotated[str, typer.Option("--role", help="Rolle: admin oder koordination (Pflicht).")] = "",
+        city: Annotated[str | None, typer.Option(
+            "--city", help="Stadtprofil des Kontos (Pflicht für koordination), z. B. bad-hersfeld.")] = None,
+        password_stdin: Annotated[bool, typer.Option(
+            "--password-stdin", help="Passwort aus der Standardeingabe lesen statt abzufragen.")] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Ein Konto anlegen (Passwort mit mindestens 10 Zeichen)."""
+        from hausbesuch.config import load_profile
+        from hausbesuch.web.auth import add_user
+
+        if not role:
+            raise UserError("--role fehlt: admin oder koordination.")
+        city_name = load_profile(city).name if city else None
+        password = _read_password(password_stdin)
+        with _open(db) as store:
+            add_user(store, name, password, role=role, city=city_name)
+            store.audit("cli", "user_added", city=city_name, details={"user": name, "role": role})
+        typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt.")
+
+    @user_app.command("disable")
+    @user_errors
+    def user_disable(
+        name: Annotated[str, typer.Argument(help="Benutzername.")],
+        db: DbOption = None,
+    ) -> None:
+        """Ein Konto sperren und seine Sitzungen beenden."""
+        from hausbesuch.web.auth import disable_user
+
+        with _open(db) as store:
+            disable_user(store, name)
+            store.audit("cli", "user_disabled", details={"user": name})
+        typer.echo(f"Konto „{name}“ gesperrt.")
+
+    @app.command("link")
+    @user_errors
+    def link(
+        plan: Annotated[str | None, typer.Argument(help="Plan-Kennung (siehe „hausbesuch plans“).")] = None,
+        team: Annotated[str | None, typer.Argument(help="Team-Kennung.")] = None,
+        day: Annotated[str | None, typer.Argument(metavar="DATE", help="Tag, z. B. 2026-12-08.")] = None,
+        valid_until: Annotated[str | None, typer.Option(
+            "--valid-until", help="Gültig bis, z. B. \"2026-12-08 20:00\" (Standard: Ende des Tages).")] = None,
+        revoke: Annotated[str | None, typer.Option(
+            "--revoke", help="Den Link widerrufen, der mit diesen Zeichen beginnt (mindestens 6).")] = None,
+        base_url: Annotated[str, typer.Option(
+            "--base-url", help="Adresse des Servers für den vollständigen Link.")] = "http://127.0.0.1:8000",
+        db: DbOption = None,
+    ) -> None:
+        """Tageslink für den Außendienst erzeugen (Pfad und vollständige Adresse) oder widerrufen."""
+        from hausbesuch.web.links import create_link, link_path
+        from hausbesuch.web.links import revoke as revoke_link
+
+        with _open(db) as store:
+            if revoke:
+                if plan or team or day:
+                    raise UserError("--revoke nimmt keine weiteren Argumente.")
+                found = revoke_link(store, revoke, actor="cli")
+                store.audit("cli", "worker_link_revoked", city=found.city, plan_id=found.plan_id,
+                            details={"link": found.prefix, "team": found.team_id,
+                                     "day": found.day.isoformat()})
+                typer.echo(f"Link {found.prefix}… ({found.team_id}, {found.day:%d.%m.%Y}) widerrufen.")
+                return
+            if not (plan and team and day):
+                raise UserError("PLAN, TEAM und DATE fehlen (oder --revoke PRÄFIX).")
+            until = _parse_moment(valid_until) if valid_until else None
+            token, made = create_link(store, plan, team, _parse_day(day), actor="cli",
+                                      valid_until=until)
+            store.audit("cli", "worker_link_created", city=made.city, plan_id=plan,
+                        details={"link": made.prefix, "team": team, "day": made.day.isoformat(),
+                                 "valid_until": made.valid_until.isoformat()})
+        path = link_path(token)
+        typer.echo(f"Pfad: {path}")
+        typer.echo(f"Link: {base_url.rstrip('/')}{path}")
+        typer.echo(f"Gültig bis {made.valid_until:%d.%m.%Y %H:%M} Uhr; widerrufen mit: "
+                   f"hausbesuch link --revoke {made.prefix}")

@@ -1,0 +1,1 @@
+"""The web app (FastAPI): see :mod:`hausbesuch.web.app`."""

@@ -1,0 +1,231 @@
+"""The web app: coordinators plan in the browser, field workers open their day by link.
+
+:func:`create_app` builds the FastAPI application over one database. Pages are rendered on
+the server (Jinja2, autoescaped); scripts and styles are files of this server only (the
+CSP forbids inline script); Leaflet is the vendored copy in ``hausbesuch/static/vendor``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hausbesuch.config import Profile, load_profile
+from hausbesuch.store import Store
+from hausbesuch.web.auth import SESSION_COOKIE, Limits, LoginRequired, User, lookup_session
+from hausbesuch.web.models import SecretRow
+from hausbesuch.web.security import SecurityHeaders, content_security_policy
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent
+VENDOR_DIR = WEB_DIR.parent / "static" / "vendor"
+
+
+@dataclass
+class WebContext:
+    """What every handler needs; ``request.app.state.web``."""
+
+    store: Store
+    limits: Limits
+    secret: str
+    templates: Jinja2Templates
+    profiles: dict[str, Profile]  # by city name (Profile.name)
+    secure_cookies: bool | None = None  # None: Secure when the request came over https
+    runner: Any = None
+    pg_app: Any = None  # Procrastinate app (PostgreSQL only)
+    plan_time_limit: float = 30.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def profile(self, city: str) -> Profile:
+        try:
+            return self.profiles[city]
+        except KeyError:
+            raise HTTPException(status_code=404, detail="Stadt nicht eingerichtet.") from None
+
+    def cities_for(self, user: User) -> list[str]:
+        return [c for c in self.profiles if user.sees(c)]
+
+    def enqueue(self, kind: str, city: str, params: dict[str, Any], actor: str) -> str:
+        """Queue a job: the ``web_jobs`` row, the runner of this process woken, and with
+        PostgreSQL a Procrastinate job for ``hausbesuch worker`` processes."""
+        from hausbesuch.web import jobs
+
+        job_id = jobs.submit(self.store, kind, city, params, actor)
+        if self.runner is not None:
+            self.runner.wake()
+        if self.pg_app is not None:
+            from hausbesuch.web import pgqueue
+
+            pgqueue.defer(self.pg_app, job_id)
+        return job_id
+
+
+def ctx(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+def _secret(store: Store, name: str) -> str:
+    with store.session() as s:
+        row = s.get(SecretRow, name)
+        if row is None:
+            row = SecretRow(name=name, value=secrets.token_urlsafe(32), created_at=datetime.now())
+            s.add(row)
+        return row.value
+
+
+def secure_request(request: Request) -> bool:
+    web = ctx(request)
+    if web.secure_cookies is not None:
+        return web.secure_cookies
+    return request.url.scheme == "https"
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the user, CSRF token and city list available to the template."""
+    user = getattr(request.state, "user", None)
+    web = ctx(request)
+    return web.templates.TemplateResponse(request, template, {
+        "user": user,
+        "csrf": getattr(request.state, "csrf_expected", None),
+        "cities": web.cities_for(user) if user else [],
+        **context,
+    }, status_code=status)
+
+
+def load_session(request: Request) -> None:
+    """Dependency of every coordinator page: put the session's user and CSRF token on state."""
+    web = ctx(request)
+    found = lookup_session(web.store, request.cookies.get(SESSION_COOKIE), web.limits)
+    request.state.user = found[0] if found else None
+    if found:
+        request.state.csrf_expected = found[1]
+
+
+def _templates() -> Jinja2Templates:
+    from hausbesuch.pages import _ENV as PAGES_ENV
+
+    env = Environment(loader=FileSystemLoader(str(WEB_DIR / "templates")), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    t = Jinja2Templates(env=env)
+    t.env.filters.update(PAGES_ENV.filters)
+    t.env.globals["q"] = lambda s: quote(str(s), safe="")
+    return t
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    schema: str | None = None,
+    cities: list[str] | None = None,
+    run_jobs: bool = True,
+    job_workers: int = 1,
+    limits: Limits | None = None,
+    secure_cookies: bool | None = None,
+    plan_time_limit: float = 30.0,
+) -> FastAPI:
+    """Build the app over the database ``db_url`` (default: the user's SQLite file).
+
+    Parameters
+    ----------
+    cities
+        Profiles (short names or paths) served; default: the default profile (Kassel).
+    run_jobs
+        Run planning jobs in this process (threads). With PostgreSQL, jobs can instead run
+        in ``hausbesuch worker`` processes (then pass False).
+    secure_cookies
+        Force the ``Secure`` cookie flag on or off; default: on for https requests
+        (behind a reverse proxy, start uvicorn with ``--proxy-headers``).
+    plan_time_limit
+        Solver seconds per planning job.
+    """
+    from hausbesuch.web import pages_clients, pages_login, pages_plans, pages_worker
+
+    store = Store.open(db_url, schema=schema)
+    profiles: dict[str, Profile] = {}
+    refs: dict[str, str | None] = {}
+    for name in cities or [None]:
+        p = load_profile(name)
+        profiles[p.name] = p
+        refs[p.name] = str(name) if name is not None else None
+    web = WebContext(store=store, limits=limits or Limits(), secret=_secret(store, "csrf-links"),
+                     templates=_templates(), profiles=profiles, secure_cookies=secure_cookies,
+                     plan_time_limit=plan_time_limit, extra={"profile_refs": refs})
+    from hausbesuch.web import planjobs  # noqa: F401  (registers the job handlers)
+
+    if run_jobs:
+        from hausbesuch.web.jobs import JobRunner
+
+        web.runner = JobRunner(store, workers=job_workers)
+    if store.engine.dialect.name == "postgresql":
+        from hausbesuch.web import pgqueue
+
+        web.pg_app = pgqueue.make_app(store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if web.runner is not None:
+            web.runner.start()
+        try:
+            yield
+        finally:
+            if web.runner is not None:
+                web.runner.stop()
+            store.close()
+
+    app = FastAPI(title="hausbesuch", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
+    app.state.web = web
+    from hausbesuch.maps import MapSettings
+
+    tiles = []
+    for p in profiles.values():
+        settings = MapSettings.from_profile(p)
+        scheme = settings.tile_url.split("://", 1)[0]
+        tiles.append(f"{scheme}://{settings.tile_host.replace('{s}', '*')}")
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(tiles))
+    app.mount("/static/vendor", StaticFiles(directory=str(VENDOR_DIR)), name="vendor")
+    app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
+
+    for module in (pages_login, pages_plans, pages_clients, pages_worker):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"/anmelden?weiter={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/w/") and "application/json" in request.headers.get(
+                "accept", ""):
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"fehler": str(exc.detail)}, status_code=exc.status_code)
+        if not hasattr(request.state, "user"):
+            request.state.user = None
+        detail = exc.detail if isinstance(exc.detail, str) else "Fehler"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "Diese Seite gibt es nicht."
+        if exc.status_code == 405:
+            detail = "Diese Anfrage ist hier nicht erlaubt."
+        return render(request, "error.html.j2", status=exc.status_code, message=detail,
+                      code=exc.status_code)
+
+    return app

@@ -1,0 +1,210 @@
+"""Accounts, passwords (argon2id), server-side sessions, login limits and role checks.
+
+- Passwords are hashed with argon2id (``argon2-cffi``'s defaults: 64 MiB, 3 passes).
+  Unknown accounts are checked against a dummy hash, so that the answer time does not
+  tell which accounts exist.
+- A session is a random 256-bit token in an HttpOnly cookie (``SameSite=Lax``, ``Secure``
+  when served over https); the table keeps its SHA-256 only. Login always makes a new
+  session (no fixation), logout deletes it, and it ends after ``idle`` minutes without a
+  request or ``absolute`` hours after login, and when the account is disabled.
+- Failed logins are counted per account name and per peer address over a window; at the
+  limit (10 by default) further tries are refused with 429 before the password is checked,
+  also a correct one, until the window has passed (lockout).
+- Roles: ``admin`` sees every city; ``koordination`` the city of her account only. Objects
+  of another city answer 404, as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import HTTPException, Request
+from sqlalchemy import delete, func, select
+
+from hausbesuch.errors import UserError
+from hausbesuch.store import Store
+from hausbesuch.web.models import (
+    ROLE_ADMIN,
+    ROLES,
+    LoginAttemptRow,
+    SessionRow,
+    UserRow,
+)
+from hausbesuch.web.security import new_token, token_hash
+
+SESSION_COOKIE = "hb_session"
+_HASHER = PasswordHasher()  # argon2id
+_DUMMY_HASH = _HASHER.hash("kein-konto-" + new_token(8))
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class User:
+    """The logged-in account as the pages see it."""
+
+    name: str
+    role: str
+    city: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+    def sees(self, city: str) -> bool:
+        """May this account see data of ``city``?"""
+        return self.is_admin or self.city == city
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Session and login limits."""
+
+    idle_minutes: int = 30
+    absolute_hours: int = 12
+    max_failures: int = 10
+    window_minutes: int = 15
+
+
+class LoginRefused(Exception):
+    """Wrong account or password (the message does not say which)."""
+
+
+class LoginLimited(Exception):
+    """Too many failed logins for this account or address: try later."""
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def add_user(store: Store, name: str, password: str, *, role: str, city: str | None) -> None:
+    """Create an account (German :class:`UserError` on bad input or a taken name)."""
+    name = name.strip()
+    if not name or len(name) > 120 or any(c.isspace() for c in name):
+        raise UserError("Benutzername: 1 bis 120 Zeichen ohne Leerzeichen.")
+    if role not in ROLES:
+        raise UserError(f"--role: erlaubt sind {', '.join(ROLES)}, erhalten {role!r}.")
+    if role != ROLE_ADMIN and not city:
+        raise UserError("--city fehlt: ein Konto der Koordination gehört zu einer Stadt.")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
+    now = datetime.now()
+    with store.session() as s:
+        if s.get(UserRow, name) is not None:
+            raise UserError(f"Den Benutzer „{name}“ gibt es schon.")
+        s.add(UserRow(name=name, password_hash=hash_password(password), role=role,
+                      city=None if role == ROLE_ADMIN else city, disabled=False,
+                      created_at=now, password_changed_at=now))
+
+
+def disable_user(store: Store, name: str) -> None:
+    """Disable an account and end its sessions."""
+    with store.session() as s:
+        row = s.get(UserRow, name)
+        if row is None:
+            raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+        row.disabled = True
+        s.execute(delete(SessionRow).where(SessionRow.user_name == name))
+
+
+def _failures(store: Store, name: str, address: str, since: datetime) -> tuple[int, int]:
+    with store.session() as s:
+        per_account = s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
+            LoginAttemptRow.user_name == name, LoginAttemptRow.at >= since)) or 0
+        per_address = s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
+            LoginAttemptRow.address == address, LoginAttemptRow.at >= since)) or 0
+    return int(per_account), int(per_address)
+
+
+def check_login(store: Store, name: str, password: str, address: str, limits: Limits) -> User:
+    """The account for a correct login; raises :class:`LoginLimited` or :class:`LoginRefused`."""
+    name = name.strip()[:120]
+    now = datetime.now()
+    since = now - timedelta(minutes=limits.window_minutes)
+    per_account, per_address = _failures(store, name, address, since)
+    if per_account >= limits.max_failures or per_address >= limits.max_failures:
+        raise LoginLimited()
+    with store.session() as s:
+        row = s.get(UserRow, name)
+        stored = row.password_hash if row is not None else _DUMMY_HASH
+        ok = False
+        try:
+            ok = _HASHER.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        refused = row is None or row.disabled or not ok
+        if refused:
+            s.add(LoginAttemptRow(at=now, user_name=name, address=address[:64]))
+    if refused:
+        raise LoginRefused()
+    with store.session() as s:
+        row = s.get(UserRow, name)
+        if _HASHER.check_needs_rehash(row.password_hash):
+            row.password_hash = hash_password(password)
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == name))
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < since))
+        return User(name=row.name, role=row.role, city=row.city)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def start_session(store: Store, user: User) -> tuple[str, str]:
+    """A new session for ``user``: returns (cookie token, CSRF token)."""
+    token, csrf = new_token(32), new_token(32)
+    now = datetime.now()
+    with store.session() as s:
+        s.add(SessionRow(id_hash=token_hash(token), user_name=user.name, csrf_token=csrf,
+                         created_at=now, last_seen=now))
+    return token, csrf
+
+
+def end_session(store: Store, token: str | None) -> None:
+    if token:
+        with store.session() as s:
+            s.execute(delete(SessionRow).where(SessionRow.id_hash == token_hash(token)))
+
+
+def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[User, str] | None:
+    """(user, CSRF token) of a live session; expired or orphaned sessions are deleted."""
+    if not token or len(token) > 200:
+        return None
+    key = token_hash(token)
+    now = datetime.now()
+    with store.session() as s:
+        row = s.get(SessionRow, key)
+        if row is None:
+            return None
+        user = s.get(UserRow, row.user_name)
+        idle = now - row.last_seen > timedelta(minutes=limits.idle_minutes)
+        old = now - row.created_at > timedelta(hours=limits.absolute_hours)
+        if user is None or user.disabled or idle or old:
+            s.delete(row)
+            return None
+        if now - row.last_seen > timedelta(seconds=30):
+            row.last_seen = now
+        return User(name=user.name, role=user.role, city=user.city), row.csrf_token
+
+
+class LoginRequired(Exception):
+    """Raised by :func:`require_user`; the app answers with a redirect to the login."""
+
+
+def require_user(request: Request) -> User:
+    """Dependency: the logged-in user (else redirect to the login page)."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def check_city(user: User, city: str) -> None:
+    """404 when ``user`` may not see ``city`` (objects of other cities do not 'exist')."""
+    if not user.sees(city):
+        raise HTTPException(status_code=404, detail="Nicht gefunden.")

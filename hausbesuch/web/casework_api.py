@@ -1,0 +1,125 @@
+"""The web app's calls into the casework store (outcomes, audit), in one place.
+
+Pages call these functions, never the tables of the casework store directly; when the
+casework API changes, only this module follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from hausbesuch.casework import Casework
+from hausbesuch.config import Profile
+from hausbesuch.store import OutcomeRow, Store
+
+
+def audit(store: Store, actor: str, action: str, **kwargs: Any) -> None:
+    """One row of the append-only audit log (never a name: ids, codes, dates)."""
+    store.audit(actor, action, **kwargs)
+
+
+def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, day: date,
+                   result: str, *, time_min: int | None, appointment: datetime | None,
+                   note: str | None, idempotency_key: str) -> bool:
+    """Record an outcome from a phone once per ``idempotency_key``; True for a repeat.
+
+    Raises :class:`hausbesuch.casework.CaseworkError` (German) for an outcome the casework
+    refuses (e.g. a second one for the same visit, an appointment before the visit).
+    """
+    _row, new = casework(store, profile, actor).record_outcome(
+        client_id, day, result, time_min=time_min, appointment=appointment, note=note,
+        source="web", idempotency_key=idempotency_key)
+    return not new
+
+
+def outcomes_of_day(store: Store, city: str, day: date,
+                    client_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The newest outcome per client on ``day`` (result, time, note)."""
+    if not client_ids:
+        return {}
+    with store.session() as s:
+        rows = s.scalars(select(OutcomeRow).where(
+            OutcomeRow.city == city, OutcomeRow.day == day,
+            OutcomeRow.client_id.in_(list(client_ids))).order_by(OutcomeRow.recorded_at,
+                                                                  OutcomeRow.id))
+        return {r.client_id: {"result": r.result, "time_min": r.time_min, "note": r.note,
+                              "appointment_at": r.appointment_at, "recorded_at": r.recorded_at,
+                              "source": r.source}
+                for r in rows}
+
+
+def outcomes_of_plan(store: Store, city: str, pairs: Sequence[tuple[str, date]]
+                     ) -> list[dict[str, Any]]:
+    """Outcomes recorded for the (client id, day) visits of a plan, newest first."""
+    if not pairs:
+        return []
+    ids = sorted({c for c, _ in pairs})
+    days = {d for _, d in pairs}
+    wanted = set(pairs)
+    with store.session() as s:
+        rows = s.scalars(select(OutcomeRow).where(
+            OutcomeRow.city == city, OutcomeRow.client_id.in_(ids),
+            OutcomeRow.day.in_(sorted(days))).order_by(OutcomeRow.recorded_at.desc()))
+        return [{"client_id": r.client_id, "day": r.day, "result": r.result,
+                 "time_min": r.time_min, "note": r.note, "appointment_at": r.appointment_at,
+                 "recorded_by": r.recorded_by, "recorded_at": r.recorded_at, "source": r.source}
+                for r in rows if (r.client_id, r.day) in wanted]
+
+
+# --------------------------------------------------------------------------- clients
+
+
+def casework(store: Store, profile: Profile, actor: str) -> Casework:
+    return Casework(store, profile, actor=actor)
+
+
+def import_clients(store: Store, profile: Profile, path: str, actor: str) -> dict[str, Any]:
+    """Import or update a client list (casework rules: fixes, pins, coordinates); the
+    per-row report (ids, fields and reasons; no names)."""
+    res = casework(store, profile, actor).import_clients(path)
+    return {
+        "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
+        "unchanged": len(res.unchanged), "warnings": list(res.warnings),
+        "stale": list(res.stale_fixes),
+        "rejected": [row for row in res.report_rows() if row["status"] == "abgelehnt"],
+    }
+
+
+def map_center(store: Store, profile: Profile, actor: str) -> tuple[float, float] | None:
+    """(lat, lon) to open the address map at: the profile's depot."""
+    depot = profile.depot
+    if depot.lat is not None and depot.lon is not None:
+        return depot.lat, depot.lon
+    r = casework(store, profile, actor).index.geocode(depot.address)
+    return (r.lat, r.lon) if r.lat is not None and r.lon is not None else None
+
+
+def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any]]:
+    """Clients whose address is unresolved, street-level or whose fix went stale, with the
+    geocoder's suggestions and the point found (if any) to start the map at."""
+    cw = casework(store, profile, actor)
+    problems = cw.address_problems()
+    if not problems:
+        return []
+    clients = {st.client.id: st.client for st in cw.states([p.client_id for p in problems])}
+    located = cw.locate([clients[p.client_id] for p in problems if p.client_id in clients])
+    out = []
+    for p in problems:
+        loc = located.get(p.client_id)
+        out.append({"client_id": p.client_id, "address": p.address, "quality": p.quality,
+                    "reason": p.reason, "suggestions": list(p.suggestions),
+                    "stale": p.stale_fix,
+                    "lon": loc.lon if loc else None, "lat": loc.lat if loc else None})
+    return out
+
+
+def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
+                point: tuple[float, float] | None = None, address: str | None = None,
+                suggestion: int | None = None) -> None:
+    """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion."""
+    casework(store, profile, actor).fix_address(client_id, point=point, address=address,
+                                                suggestion=suggestion)

@@ -1,0 +1,233 @@
+"""Background jobs (planning, re-planning) outside the request.
+
+The queue is the ``web_jobs`` table of the app's own database: a request inserts a row
+(``wartet``) and answers at once; a runner claims the oldest waiting job (PostgreSQL:
+``SELECT … FOR UPDATE SKIP LOCKED``, so several workers on several machines never take
+the same job; SQLite: the claim runs in a ``BEGIN IMMEDIATE`` transaction), runs it and
+writes progress, the resulting plan id, or the reason it failed. With SQLite the runner
+lives in the server process (threads); with PostgreSQL, ``hausbesuch worker`` runs the
+same loop in other processes or on other machines, and ``hausbesuch serve`` also runs one
+unless told not to (``--no-worker``).
+
+A job that raises is marked ``fehlgeschlagen`` with its reason; a job whose process died
+(no heartbeat for :attr:`JobRunner.stale_after` seconds) is marked failed by the next
+runner that starts or polls. The planning code writes a plan in one transaction, so a
+failed job never leaves a half-written plan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from hausbesuch.errors import UserError
+from hausbesuch.store import Store
+from hausbesuch.web.models import JobRow
+
+log = logging.getLogger(__name__)
+
+WAITING, RUNNING, DONE, FAILED = "wartet", "laeuft", "fertig", "fehlgeschlagen"
+STATUS_LABELS = {WAITING: "wartet", RUNNING: "läuft", DONE: "fertig", FAILED: "fehlgeschlagen"}
+
+#: A job handler: (store, job, progress) -> id of the plan it made (or None).
+Handler = Callable[[Store, "Job", Callable[[str, float], None]], str | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind``."""
+
+    def deco(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return deco
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str
+    city: str
+    params: dict[str, Any]
+    status: str
+    stage: str
+    progress: float
+    plan_id: str | None
+    error: str | None
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def active(self) -> bool:
+        return self.status in (WAITING, RUNNING)
+
+
+def _job(row: JobRow) -> Job:
+    return Job(id=row.id, kind=row.kind, city=row.city, params=json.loads(row.params or "{}"),
+               status=row.status, stage=row.stage, progress=row.progress, plan_id=row.plan_id,
+               error=row.error, created_by=row.created_by, created_at=row.created_at,
+               finished_at=row.finished_at)
+
+
+def submit(store: Store, kind: str, city: str, params: dict[str, Any], actor: str) -> str:
+    """Queue a job; returns its id."""
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job_id = uuid.uuid4().hex
+    with store.session() as s:
+        s.add(JobRow(id=job_id, kind=kind, city=city, params=json.dumps(params), status=WAITING,
+                     stage="wartet auf einen freien Rechenplatz", progress=0.0,
+                     created_by=actor, created_at=datetime.now()))
+    return job_id
+
+
+def get(store: Store, job_id: str) -> Job | None:
+    with store.session() as s:
+        row = s.get(JobRow, job_id)
+        return _job(row) if row is not None else None
+
+
+def recent(store: Store, city: str | None, limit: int = 20) -> list[Job]:
+    with store.session() as s:
+        q = select(JobRow).order_by(JobRow.created_at.desc()).limit(limit)
+        if city is not None:
+            q = q.where(JobRow.city == city)
+        return [_job(r) for r in s.scalars(q)]
+
+
+class JobRunner:
+    """Claims and runs queued jobs in ``workers`` threads until :meth:`stop`."""
+
+    def __init__(self, store: Store, *, workers: int = 1, poll: float = 1.0,
+                 stale_after: float = 300.0) -> None:
+        self.store = store
+        self.workers = max(1, workers)
+        self.poll = poll
+        self.stale_after = stale_after
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # ---- lifecycle
+
+    def start(self) -> None:
+        self.reap()
+        for i in range(self.workers):
+            t = threading.Thread(target=self._loop, name=f"hausbesuch-job-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()
+
+    def wake(self) -> None:
+        """A job was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def run_forever(self) -> None:
+        """Run in the foreground (``hausbesuch worker``) until interrupted."""
+        self.start()
+        try:
+            while not self._stop.is_set():
+                time.sleep(0.5)
+        finally:
+            self.stop()
+
+    # ---- the loop
+
+    def _loop(self) -> None:
+        last_reap = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() - last_reap > 30:
+                    self.reap()
+                    last_reap = time.monotonic()
+                job = self.claim()
+            except Exception:  # database briefly unreachable: try again later
+                log.exception("job queue: claim failed")
+                job = None
+            if job is None:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+                continue
+            try:
+                self.run(job)
+            except Exception:  # e.g. the database went away while writing the result
+                log.exception("job %s: could not record its end", job.id)
+
+    def claim(self, job_id: str | None = None) -> Job | None:
+        """Take the oldest waiting job, or the job ``job_id`` if it still waits (or None)."""
+        now = datetime.now()
+        with self.store.session() as s:
+            q = select(JobRow).where(JobRow.status == WAITING).order_by(JobRow.created_at)
+            if job_id is not None:
+                q = q.where(JobRow.id == job_id)
+            if s.bind.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            row = s.scalars(q.limit(1)).first()
+            if row is None:
+                return None
+            row.status, row.started_at, row.heartbeat = RUNNING, now, now
+            row.worker, row.stage = self.name, "startet"
+            return _job(row)
+
+    def run(self, job: Job) -> None:
+        """Run one claimed job to its end (done or failed)."""
+        last = [0.0]
+
+        def progress(stage: str, fraction: float) -> None:
+            if time.monotonic() - last[0] < 0.5 and fraction < 1.0:
+                return
+            last[0] = time.monotonic()
+            self._set(job.id, stage=stage[:500], progress=max(0.0, min(1.0, float(fraction))),
+                      heartbeat=datetime.now())
+
+        try:
+            plan_id = HANDLERS[job.kind](self.store, job, progress)
+        except UserError as exc:
+            self._set(job.id, status=FAILED, error=str(exc), finished_at=datetime.now())
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
+            log.error("job %s (%s) failed:\n%s", job.id, job.kind, traceback.format_exc())
+            self._set(job.id, status=FAILED, finished_at=datetime.now(),
+                      error=f"Interner Fehler ({type(exc).__name__}); Details im Server-Protokoll.")
+        else:
+            self._set(job.id, status=DONE, plan_id=plan_id, progress=1.0, stage="fertig",
+                      finished_at=datetime.now())
+
+    def reap(self) -> int:
+        """Mark running jobs without a recent heartbeat as failed; returns how many."""
+        limit = datetime.now() - timedelta(seconds=self.stale_after)
+        with self.store.session() as s:
+            res = s.execute(
+                update(JobRow).where(JobRow.status == RUNNING, JobRow.heartbeat < limit)
+                .values(status=FAILED, finished_at=datetime.now(),
+                        error="Abgebrochen: der rechnende Prozess wurde beendet.")
+            )
+            return int(res.rowcount or 0)
+
+    def _set(self, job_id: str, **values: Any) -> None:
+        with self.store.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == job_id).values(**values))

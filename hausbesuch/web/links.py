@@ -1,0 +1,123 @@
+"""Worker links: one random token opens one team-day of one plan, until it expires.
+
+The token has 256 random bits (43 URL-safe characters); the table keeps its SHA-256 and
+its first :data:`PREFIX_LEN` characters (to name it when revoking; the rest stays secret).
+A link is valid until the end of its day (23:59:59 local time) unless another moment is
+given, and can be revoked at any time. It gives access to nothing but its team-day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from urllib.parse import quote
+
+from fastapi import HTTPException
+from sqlalchemy import select
+
+from hausbesuch.errors import UserError
+from hausbesuch.store import PlanRow, RouteRow, Store
+from hausbesuch.web.models import WorkerLinkRow
+from hausbesuch.web.security import new_token, token_hash
+
+PREFIX_LEN = 8
+MIN_REVOKE_PREFIX = 6
+
+
+@dataclass(frozen=True)
+class WorkerLink:
+    token_hash: str
+    prefix: str
+    city: str
+    plan_id: str
+    team_id: str
+    day: date
+    valid_until: datetime
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "widerrufen"
+        return "abgelaufen" if datetime.now() > self.valid_until else "gültig"
+
+
+def _link(r: WorkerLinkRow) -> WorkerLink:
+    return WorkerLink(token_hash=r.token_hash, prefix=r.prefix, city=r.city, plan_id=r.plan_id,
+                      team_id=r.team_id, day=r.day, valid_until=r.valid_until,
+                      created_by=r.created_by, created_at=r.created_at, revoked_at=r.revoked_at)
+
+
+def link_path(token: str) -> str:
+    """The path a worker opens (trailing slash: the service worker's scope)."""
+    return f"/w/{quote(token, safe='')}/"
+
+
+def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: str,
+                valid_until: datetime | None = None) -> tuple[str, WorkerLink]:
+    """Make a link for a team-day of a plan; returns (token, link). The token is shown once."""
+    with store.session() as s:
+        plan = s.get(PlanRow, plan_id)
+        if plan is None:
+            raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
+        route = s.scalars(select(RouteRow.seq).where(
+            RouteRow.plan_id == plan_id, RouteRow.team_id == team_id, RouteRow.day == day)).first()
+        if route is None:
+            raise UserError(f"Plan {plan_id} hat keine Route für Team „{team_id}“ am "
+                            f"{day:%d.%m.%Y}.")
+        until = valid_until or datetime.combine(day, time(23, 59, 59))
+        if until <= datetime.now():
+            raise UserError(f"Gültig bis {until:%d.%m.%Y %H:%M} liegt in der Vergangenheit.")
+        token = new_token(32)
+        row = WorkerLinkRow(token_hash=token_hash(token), prefix=token[:PREFIX_LEN],
+                            city=plan.city, plan_id=plan_id, team_id=team_id, day=day,
+                            valid_until=until, created_by=actor, created_at=datetime.now())
+        s.add(row)
+        s.flush()
+        return token, _link(row)
+
+
+def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None) -> WorkerLink:
+    """Revoke the one link whose token starts with ``prefix`` (at least 6 characters)."""
+    prefix = prefix.strip()
+    if len(prefix) < MIN_REVOKE_PREFIX:
+        raise UserError(f"Bitte mindestens {MIN_REVOKE_PREFIX} Zeichen des Links angeben.")
+    with store.session() as s:
+        q = select(WorkerLinkRow).where(WorkerLinkRow.prefix == prefix[:PREFIX_LEN])
+        if city is not None:
+            q = q.where(WorkerLinkRow.city == city)
+        rows = [r for r in s.scalars(q) if (r.prefix + "").startswith(prefix[:PREFIX_LEN])]
+        if not rows:
+            raise UserError(f"Kein Link beginnt mit „{prefix}“.")
+        if len(rows) > 1:
+            raise UserError(f"Mehrere Links beginnen mit „{prefix}“: bitte mehr Zeichen angeben.")
+        row = rows[0]
+        if row.revoked_at is None:
+            row.revoked_at, row.revoked_by = datetime.now(), actor
+        return _link(row)
+
+
+def links_of_plan(store: Store, plan_id: str) -> list[WorkerLink]:
+    with store.session() as s:
+        rows = s.scalars(select(WorkerLinkRow).where(WorkerLinkRow.plan_id == plan_id)
+                         .order_by(WorkerLinkRow.day, WorkerLinkRow.team_id,
+                                   WorkerLinkRow.created_at))
+        return [_link(r) for r in rows]
+
+
+def resolve(store: Store, token: str) -> WorkerLink:
+    """The link of ``token``: 404 when unknown, 410 when revoked or expired."""
+    if not token or len(token) > 100:
+        raise HTTPException(status_code=404, detail="Link unbekannt.")
+    with store.session() as s:
+        row = s.get(WorkerLinkRow, token_hash(token))
+        if row is None:
+            raise HTTPException(status_code=404, detail="Link unbekannt.")
+        link = _link(row)
+    if link.revoked_at is not None:
+        raise HTTPException(status_code=410, detail="Dieser Link wurde widerrufen.")
+    if datetime.now() > link.valid_until:
+        raise HTTPException(status_code=410, detail="Dieser Link ist abgelaufen.")
+    return link

@@ -1,0 +1,103 @@
+"""Coordinator pages of clients: upload a list (import report), unresolved and
+street-level addresses with a map to set the point, the teams of the city."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from hausbesuch.errors import UserError
+from hausbesuch.web import casework_api
+from hausbesuch.web.app import ctx, load_session, render
+from hausbesuch.web.auth import User, require_user
+from hausbesuch.web.pages_plans import _city_of
+from hausbesuch.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
+
+MAX_UPLOAD = 20 * 1024 * 1024
+SUFFIXES = (".csv", ".txt", ".xlsx")
+
+
+@router.get("/kunden/import")
+def upload_form(request: Request, stadt: str | None = None,
+                user: User = Depends(require_user)) -> Response:
+    return render(request, "upload.html.j2", city=_city_of(request, user, stadt), report=None)
+
+
+@router.post("/kunden/import")
+async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
+                 user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    suffix = Path(datei.filename or "").suffix.lower()
+    if suffix not in SUFFIXES:
+        raise HTTPException(status_code=400, detail="Bitte eine CSV- oder XLSX-Datei hochladen.")
+    data = await datei.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise HTTPException(status_code=413, detail="Die Datei ist größer als 20 MB.")
+    # the upload holds names: it lives only in a private temporary folder, deleted at once
+    with tempfile.TemporaryDirectory(prefix="hausbesuch-upload-") as tmp:
+        path = Path(tmp) / f"liste{suffix}"
+        path.write_bytes(data)
+        try:
+            report = casework_api.import_clients(web.store, web.profile(city), str(path),
+                                                  user.name)
+        except UserError as exc:
+            return render(request, "upload.html.j2", status=400, city=city, report=None,
+                          error=str(exc))
+    return render(request, "upload.html.j2", city=city, report=report)
+
+
+@router.get("/adressen")
+def addresses(request: Request, stadt: str | None = None,
+              user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    city = _city_of(request, user, stadt)
+    profile = web.profile(city)
+    rows = casework_api.unresolved(web.store, profile, user.name)
+    return render(request, "addresses.html.j2", city=city, rows=rows,
+                  tile_url=profile.map.tile_url, attribution=profile.map.attribution,
+                  depot=casework_api.map_center(web.store, profile, user.name),
+                  saved=request.query_params.get("gespeichert"))
+
+
+@router.post("/adressen/{client_id}")
+def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
+        adresse: str = Form(""), vorschlag: str = Form(""), stadt: str = Form(""),
+        user: User = Depends(require_user)) -> Response:
+    """Store a fix: a suggestion (its number), an address text, or the point of the map."""
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    try:
+        if vorschlag.strip():
+            kwargs: dict = {"suggestion": int(vorschlag)}
+        elif adresse.strip():
+            kwargs = {"address": adresse.strip()}
+        else:
+            try:
+                lat, lon = float(breite.replace(",", ".")), float(laenge.replace(",", "."))
+            except ValueError:
+                raise UserError("Breite und Länge als Zahlen angeben (z. B. 50.8675 und "
+                                "9.7071), eine Adresse oder einen Vorschlag wählen.") from None
+            kwargs = {"point": (lon, lat)}
+        casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
+    except (UserError, ValueError) as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    return RedirectResponse(f"/adressen?gespeichert={quote(client_id, safe='')}",
+                            status_code=303)
+
+
+@router.get("/teams")
+def teams(request: Request, stadt: str | None = None,
+          user: User = Depends(require_user)) -> Response:
+    from hausbesuch.teams import format_clock, teams_for_profile
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt)
+    team_list = teams_for_profile(web.profile(city))
+    return render(request, "teams.html.j2", city=city, teams=team_list, clock=format_clock)

@@ -1,0 +1,296 @@
+"""Coordinator pages of plans: list, plan view (map, team-days, unassigned), moving and
+pinning visits, re-planning, worker links with QR codes, outcomes, the files as ZIP,
+and planning jobs with their progress."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+
+from hausbesuch.errors import UserError
+from hausbesuch.maps import ROUTE_PALETTE
+from hausbesuch.store import ClientRow, Store, StoreError
+from hausbesuch.web import casework_api, jobs
+from hausbesuch.web.app import ctx, load_session, render
+from hausbesuch.web.auth import User, check_city, require_user
+from hausbesuch.web.data import newest_version, plan_city, plan_overview
+from hausbesuch.web.links import create_link, link_path, links_of_plan, revoke
+from hausbesuch.web.pages_worker import OUTCOME_LABELS
+from hausbesuch.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
+
+
+
+def _city_of(request: Request, user: User, stadt: str | None) -> str:
+    """The city a page works on: the coordinator's own; an admin's choice (or the first)."""
+    web = ctx(request)
+    if user.city:
+        return user.city
+    cities = web.cities_for(user)
+    if stadt and stadt in cities:
+        return stadt
+    if not cities:
+        raise HTTPException(status_code=404, detail="Keine Stadt eingerichtet.")
+    return cities[0]
+
+
+def _plan_for(request: Request, user: User, plan_id: str, *, full: bool = False):  # noqa: ANN202
+    """The stored plan if the user may see it (404 otherwise, also for other cities);
+    without ``full`` the light form of :func:`plan_overview` (no geometry, no snapshot)."""
+    web = ctx(request)
+    city = plan_city(web.store, plan_id)
+    if city is None:
+        raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
+    check_city(user, city)
+    plan = web.store.load_plan(plan_id) if full else plan_overview(web.store, plan_id)
+    if plan is None:
+        raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
+    return plan
+
+
+@router.get("/")
+def home(user: User = Depends(require_user)) -> Response:
+    return RedirectResponse("/plaene", status_code=303)
+
+
+@router.get("/plaene")
+def plan_list(request: Request, stadt: str | None = None,
+              user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    city = _city_of(request, user, stadt)
+    plans = web.store.list_plans(city)
+    today = date.today()
+    start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    return render(request, "plans.html.j2", plans=plans, city=city,
+                  jobs=jobs.recent(web.store, city), default_start=start.isoformat())
+
+
+@router.post("/plaene/neu")
+def start_plan(request: Request, start: str = Form(...), tage: int = Form(5),
+               stadt: str = Form(""), user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise HTTPException(status_code=400, detail=f"Startdatum {start!r} ist ungültig.") \
+            from None
+    if not 1 <= tage <= 31:
+        raise HTTPException(status_code=400, detail="Zwischen 1 und 31 Tagen planen.")
+    job_id = web.enqueue("plan", city, {
+        "start": first.isoformat(), "days": tage, "time_limit": web.plan_time_limit,
+        "profile": web.extra["profile_refs"].get(city),
+    }, user.name)
+    casework_api.audit(web.store, user.name, "plan_job_started", city=city,
+                       details={"job": job_id, "start": first.isoformat(), "days": tage})
+    return RedirectResponse(f"/auftraege/{job_id}", status_code=303)
+
+
+@router.get("/auftraege/{job_id}")
+def job_page(request: Request, job_id: str, user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    job = jobs.get(web.store, job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
+    check_city(user, job.city)
+    return render(request, "job.html.j2", job=job)
+
+
+def _map_data(plan, unassigned_points: bool = True) -> dict:  # noqa: ANN001
+    routes = []
+    keys = sorted({r.team_id for r in plan.routes})
+    for r in plan.routes:
+        colour = ROUTE_PALETTE[keys.index(r.team_id) % len(ROUTE_PALETTE)]
+        routes.append({
+            "team": r.team_id, "day": r.day.isoformat(), "colour": colour,
+            "stops": [[s.lat, s.lon, s.position, s.client_id] for s in r.stops],
+        })
+    unassigned = [[u.lat, u.lon, u.client_id] for u in plan.unassigned
+                  if u.lat is not None and u.lon is not None] if unassigned_points else []
+    return {"routes": routes, "unassigned": unassigned}
+
+
+def _pins(store: Store, city: str, ids: list[str]) -> dict[str, tuple[str | None, date | None]]:
+    if not ids:
+        return {}
+    with store.session() as s:
+        rows = s.execute(select(ClientRow.client_id, ClientRow.pin_team, ClientRow.pin_day)
+                         .where(ClientRow.city == city, ClientRow.client_id.in_(ids),
+                                ClientRow.pin_day.is_not(None)))
+        return {cid: (team, day) for cid, team, day in rows}
+
+
+@router.get("/plaene/{plan_id}")
+def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    profile = web.profile(plan.city)
+    days: dict[date, list] = {}
+    for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
+        days.setdefault(r.day, []).append(r)
+    ids = [s.client_id for r in plan.routes for s in r.stops] + [u.client_id
+                                                                  for u in plan.unassigned]
+    return render(
+        request, "plan.html.j2", plan=plan, days=days,
+        end=plan.start + timedelta(days=max(plan.days, 1) - 1),
+        n_planned=sum(len(r.stops) for r in plan.routes),
+        map_data=_map_data(plan), tile_url=profile.map.tile_url,
+        attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
+        team_days=[(r.team_id, r.day) for r in sorted(plan.routes,
+                                                       key=lambda r: (r.day, r.team_id))],
+        client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
+        newest=newest_version(web.store, plan_id),
+    )
+
+
+@router.post("/plaene/{plan_id}/verschieben")
+def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
+               ziel: str = Form(...), uhrzeit: str = Form(""),
+               user: User = Depends(require_user)) -> Response:
+    """Pin a client's visit to a team-day (optionally a time); the next re-plan keeps it."""
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    try:
+        team, day_text = ziel.split("|", 1)
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="Ziel-Team-Tag ist ungültig.") from None
+    if (team, day) not in {(r.team_id, r.day) for r in plan.routes}:
+        raise HTTPException(status_code=400, detail="Diesen Team-Tag hat der Plan nicht.")
+    in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
+        u.client_id for u in plan.unassigned}
+    if kundennummer not in in_plan:
+        raise HTTPException(status_code=400, detail="Diese Kundennummer gehört nicht zum Plan.")
+    minutes = None
+    if uhrzeit.strip():
+        try:
+            t = time.fromisoformat(uhrzeit.strip())
+        except ValueError:
+            raise HTTPException(status_code=400, detail="Uhrzeit ist ungültig (HH:MM).") from None
+        minutes = t.hour * 60 + t.minute
+    with web.store.session() as s:
+        row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
+        if row is None:
+            raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.")
+        row.pin_team, row.pin_day, row.pin_time_min, row.pin_source = team, day, minutes, "web"
+        web.store.audit(user.name, "visit_pinned", city=plan.city, client_id=kundennummer,
+                        plan_id=plan_id, details={"team": team, "day": day.isoformat(),
+                                                  "time_min": minutes}, session=s)
+    return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
+                            "#verschieben",
+                            status_code=303)
+
+
+@router.post("/plaene/{plan_id}/neu-planen")
+def replan(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    job_id = web.enqueue("replan", plan.city, {
+        "plan_id": plan_id, "start": plan.start.isoformat(), "days": plan.days,
+        "time_limit": web.plan_time_limit,
+        "profile": web.extra["profile_refs"].get(plan.city)}, user.name)
+    casework_api.audit(web.store, user.name, "replan_job_started", city=plan.city,
+                       plan_id=plan_id, details={"job": job_id})
+    return RedirectResponse(f"/auftraege/{job_id}", status_code=303)
+
+
+def _qr_svg(url: str) -> Markup:
+    import segno
+
+    svg = segno.make(url, error="m").svg_inline(scale=4, title="Tageslink als QR-Code")
+    return Markup(svg)  # noqa: S704 - segno's own SVG of a URL this server made
+
+
+@router.get("/plaene/{plan_id}/links")
+def link_list(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan_id),
+                  new=None, team_days=[(r.team_id, r.day) for r in sorted(
+                      plan.routes, key=lambda r: (r.day, r.team_id))])
+
+
+@router.post("/plaene/{plan_id}/links")
+def make_link(request: Request, plan_id: str, ziel: str = Form(...),
+              gueltig_bis: str = Form(""), user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    try:
+        team, day_text = ziel.split("|", 1)
+        day = date.fromisoformat(day_text)
+        until = datetime.fromisoformat(gueltig_bis) if gueltig_bis.strip() else None
+        token, link = create_link(web.store, plan_id, team, day, actor=user.name,
+                                  valid_until=until)
+    except (ValueError, UserError, StoreError) as exc:
+        msg = str(exc) if isinstance(exc, UserError) else "Team-Tag oder Zeitpunkt ungültig."
+        raise HTTPException(status_code=400, detail=msg) from None
+    casework_api.audit(web.store, user.name, "worker_link_created", city=plan.city,
+                       plan_id=plan_id, details={"link": link.prefix, "team": team,
+                                                 "day": day.isoformat(),
+                                                 "valid_until": link.valid_until.isoformat()})
+    url = str(request.base_url).rstrip("/") + link_path(token)
+    return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan_id),
+                  new={"url": url, "link": link, "qr": _qr_svg(url)},
+                  team_days=[(r.team_id, r.day) for r in sorted(
+                      plan.routes, key=lambda r: (r.day, r.team_id))])
+
+
+@router.post("/plaene/{plan_id}/links/widerrufen")
+def revoke_link(request: Request, plan_id: str, praefix: str = Form(...),
+                user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    try:
+        link = revoke(web.store, praefix, actor=user.name, city=plan.city)
+    except UserError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    if link.plan_id != plan_id:
+        raise HTTPException(status_code=404, detail="Dieser Link gehört nicht zu diesem Plan.")
+    casework_api.audit(web.store, user.name, "worker_link_revoked", city=plan.city,
+                       plan_id=plan_id, details={"link": link.prefix})
+    return RedirectResponse(f"/plaene/{plan_id}/links", status_code=303)
+
+
+@router.get("/plaene/{plan_id}/ergebnisse")
+def outcomes(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    pairs = [(s.client_id, r.day) for r in plan.routes for s in r.stops]
+    where = {(s.client_id, r.day): (r.team_id, s.position) for r in plan.routes for s in r.stops}
+    rows = casework_api.outcomes_of_plan(web.store, plan.city, pairs)
+    for row in rows:
+        row["team"], row["position"] = where[(row["client_id"], row["day"])]
+        row["label"] = OUTCOME_LABELS.get(row["result"], row["result"])
+    return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=len(pairs))
+
+
+@router.get("/plaene/{plan_id}/dateien.zip")
+def download_zip(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    """The plan's files, the same as ``hausbesuch show`` writes (overview, maps, route
+    pages, sheets, GPX, plan.json, report.csv)."""
+    from hausbesuch.planning.workflow import show_plan, write_plan_files
+
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    profile = web.profile(plan.city)
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="hausbesuch-zip-") as tmp:
+        out = Path(tmp)
+        write_plan_files(show_plan(web.store, plan_id, profile), out, profile)
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    zf.write(path, path.relative_to(out).as_posix())
+    web.store.audit(user.name, "plan_files_downloaded", city=plan.city, plan_id=plan_id)
+    return Response(buf.getvalue(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="plan-{plan_id}.zip"'})

@@ -1,0 +1,153 @@
+"""The field worker's page: one team-day by link, outcomes per stop, usable offline.
+
+``GET /w/{token}/`` is the mobile route page of the link's team-day with, per stop, a
+form of outcome buttons and a note field. Without JavaScript the form posts and the page
+comes back. With JavaScript (``worker.js``) an outcome is first written to the phone
+(``localStorage``) with its own idempotency key and the phone's time of the visit, then
+sent; without signal it stays queued and is sent when the connection is back. The server
+records each key once, so a retry never doubles an outcome. ``sw.js`` (a service worker
+whose scope is the link) caches the page and its assets for use without signal.
+
+No response of these routes carries a client name: the pages show the pseudonymous
+Kundennummer, the address and the coordinator's note, as the route pages always did.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from hausbesuch.casework import RESULT_LABELS, RESULTS
+from hausbesuch.errors import UserError
+from hausbesuch.web import casework_api
+from hausbesuch.web.app import ctx, render
+from hausbesuch.web.data import load_route, newest_version
+from hausbesuch.web.links import WorkerLink, resolve
+from hausbesuch.web.security import csrf_protect, derived_token, new_token
+
+log = logging.getLogger(__name__)
+
+#: The six outcomes of the casework store, labelled as buttons (capitalised).
+OUTCOMES = tuple((r, RESULT_LABELS[r][:1].upper() + RESULT_LABELS[r][1:]) for r in RESULTS)
+OUTCOME_LABELS = dict(OUTCOMES)
+#: Static files the service worker keeps for use without signal.
+WORKER_ASSETS = ("/static/web/app.css", "/static/web/worker.js")
+
+
+def link_csrf(secret: str, link: WorkerLink) -> str:
+    """The CSRF token of a worker link's forms (derived, so it needs no session)."""
+    return derived_token(secret, "worker-link:" + link.token_hash)
+
+
+def worker_link(request: Request, token: str) -> WorkerLink:
+    """Dependency: the valid link of the path (404/410 otherwise); sets the CSRF token."""
+    web = ctx(request)
+    link = resolve(web.store, token)
+    request.state.user = None
+    request.state.link = link
+    request.state.csrf_expected = link_csrf(web.secret, link)
+    return link
+
+
+router = APIRouter(prefix="/w/{token}", dependencies=[Depends(worker_link),
+                                                      Depends(csrf_protect)])
+
+
+def _actor(link: WorkerLink) -> str:
+    return f"link:{link.prefix}"
+
+
+@router.get("/")
+def worker_page(request: Request, token: str) -> Response:
+    web = ctx(request)
+    link: WorkerLink = request.state.link
+    plan_id = newest_version(web.store, link.plan_id)  # a re-plan replaces the day's route
+    route = load_route(web.store, plan_id, link.team_id, link.day)
+    if route is None:  # the plan was deleted under the link, or the team-day dropped
+        raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import RouteLinks, _common
+
+    profile = web.profile(link.city)
+    settings = MapSettings.from_profile(profile)
+    data = _common(route, settings, RouteLinks())
+    recorded = casework_api.outcomes_of_day(web.store, link.city, link.day,
+                                            [s.client_id for s in route.stops])
+    casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
+                       plan_id=plan_id,
+                       details={"team": link.team_id, "day": link.day.isoformat()})
+    return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
+                  labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
+                  saved=request.query_params.get("gespeichert"), **data)
+
+
+@router.get("/sw.js")
+def service_worker(request: Request, token: str) -> Response:
+    web = ctx(request)
+    body = web.templates.get_template("sw.js.j2").render(assets=list(WORKER_ASSETS),
+                                                         version=web.extra.get("asset_version",
+                                                                               "1"))
+    return Response(body, media_type="application/javascript",
+                    headers={"Cache-Control": "no-cache"})
+
+
+def _visit_time(text: str, day: date) -> int | None:
+    """Minutes after midnight of the phone's visit time (``HH:MM`` or ``YYYY-MM-DDTHH:MM``)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        t = datetime.fromisoformat(text).time() if "T" in text else time.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"Uhrzeit {text!r} ist ungültig (erwartet HH:MM).") from None
+    return t.hour * 60 + t.minute
+
+
+def _appointment(day_text: str, time_text: str) -> datetime:
+    try:
+        d = date.fromisoformat(day_text.strip())
+        t = time.fromisoformat(time_text.strip())
+    except ValueError:
+        raise UserError("Für „Termin vereinbart“ bitte Datum und Uhrzeit des Termins angeben.") \
+            from None
+    return datetime.combine(d, t)
+
+
+@router.post("/ergebnis")
+def record(request: Request, token: str, kundennummer: str = Form(...),
+           ergebnis: str = Form(...), zeit: str = Form(""), termin_datum: str = Form(""),
+           termin_zeit: str = Form(""), notiz: str = Form(""),
+           schluessel: str = Form("")) -> Response:
+    web = ctx(request)
+    link: WorkerLink = request.state.link
+    wants_json = "application/json" in request.headers.get("accept", "")
+    route = load_route(web.store, newest_version(web.store, link.plan_id), link.team_id,
+                       link.day)
+    if route is None or kundennummer not in {s.client_id for s in route.stops}:
+        raise HTTPException(status_code=404, detail="Dieser Besuch gehört nicht zu diesem Link.")
+    try:
+        if ergebnis not in OUTCOME_LABELS:
+            raise UserError(f"Unbekanntes Ergebnis {ergebnis!r}.")
+        appointment = (_appointment(termin_datum, termin_zeit)
+                       if ergebnis == "termin_vereinbart" else None)
+        key = "".join(ch for ch in schluessel if ch.isalnum() or ch in "-_")[:40]
+        if not key:
+            raise UserError("Schlüssel der Meldung fehlt.")
+        duplicate = casework_api.record_outcome(
+            web.store, web.profile(link.city), _actor(link), kundennummer, link.day, ergebnis,
+            time_min=_visit_time(zeit, link.day), appointment=appointment,
+            note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
+    except UserError as exc:  # CaseworkError is one too
+        if wants_json:
+            return JSONResponse({"fehler": str(exc)}, status_code=400)
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    if wants_json:
+        return JSONResponse({"ok": True, "doppelt": duplicate})
+    return RedirectResponse(f"./?gespeichert={quote(kundennummer, safe='')}",
+                            status_code=303)
+
+

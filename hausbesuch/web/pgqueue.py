@@ -1,0 +1,100 @@
+"""Procrastinate on PostgreSQL: planning jobs handed to ``hausbesuch worker`` processes.
+
+With PostgreSQL, :func:`defer` puts a Procrastinate job next to the ``web_jobs`` row;
+``hausbesuch worker`` runs a Procrastinate worker that is woken by PostgreSQL's
+LISTEN/NOTIFY and runs the job (:func:`run_web_job`). The ``web_jobs`` row stays the one
+record of the job's state: a job runs only after it was claimed there (``wartet`` →
+``laeuft`` in one statement), so a job is never run twice, also when the server's own
+runner (:class:`hausbesuch.web.jobs.JobRunner`) polls the same table.
+
+Procrastinate's tables and functions live in the database's search path (the same schema
+as the app's tables); :func:`make_app` creates them on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from hausbesuch.store import Store
+
+QUEUE = "hausbesuch"
+_LOCK_KEY = 0x4B5543  # advisory lock serialising the first creation of the schema
+
+_STORE: Store | None = None
+_DEFER_LOCK = threading.Lock()
+
+
+def _conn_kwargs(store: Store) -> dict[str, Any]:
+    """psycopg connection parameters of the store (host, db, user, options, password)."""
+    raw = store.engine.raw_connection()
+    try:
+        info = raw.driver_connection.info  # type: ignore[union-attr]
+        params = dict(info.get_parameters())
+        if info.password:
+            params["password"] = info.password
+        return params
+    finally:
+        raw.close()
+
+
+def make_app(store: Store):  # noqa: ANN201
+    """A Procrastinate app on the store's PostgreSQL database (schema created if missing)."""
+    import procrastinate
+
+    global _STORE
+    _STORE = store
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(
+        kwargs=_conn_kwargs(store)))
+    app.task(name="hausbesuch.run_web_job", queue=QUEUE, pass_context=False)(run_web_job)
+    raw = store.engine.raw_connection()  # the schema script is run as it is (no parameters)
+    try:
+        with raw.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            cur.execute("SELECT to_regclass('procrastinate_jobs')")
+            if cur.fetchone()[0] is None:
+                cur.execute(app.schema_manager.get_schema())
+        raw.commit()
+    finally:
+        raw.close()
+    return app
+
+
+def defer(app: Any, job_id: str) -> None:
+    """Hand a queued ``web_jobs`` row to the Procrastinate workers."""
+    with _DEFER_LOCK, app.open():  # one opening of the app's pool at a time
+        app.tasks["hausbesuch.run_web_job"].defer(job_id=job_id)
+
+
+def run_web_job(job_id: str) -> None:
+    """The Procrastinate task: claim the ``web_jobs`` row and run it (if still waiting)."""
+    from hausbesuch.web.jobs import JobRunner
+
+    if _STORE is None:  # pragma: no cover - make_app sets it in every worker process
+        raise RuntimeError("pgqueue.make_app was not called")
+    runner = JobRunner(_STORE)
+    job = runner.claim(job_id)
+    if job is not None:
+        runner.run(job)
+
+
+def run_worker(store: Store, *, concurrency: int = 1,
+               ready: Callable[[], None] | None = None) -> None:
+    """``hausbesuch worker`` on PostgreSQL: run Procrastinate jobs until interrupted.
+
+    Rows queued before the worker started (or while no worker ran) are taken first by the
+    table runner, so nothing waits for a notification that was sent before.
+    """
+    from hausbesuch.web.jobs import JobRunner
+
+    backlog = JobRunner(store)
+    while (job := backlog.claim()) is not None:
+        backlog.run(job)
+    backlog.reap()
+    app = make_app(store)
+    if ready is not None:
+        ready()
+    with app.open():
+        app.run_worker(queues=[QUEUE], concurrency=concurrency, wait=True,
+                       install_signal_handlers=True)

@@ -1,0 +1,53 @@
+"""The planning jobs the web app queues (``plan`` and ``replan``).
+
+Both run the planning workflow of :mod:`hausbesuch.planning` over the store: ``plan``
+plans the city's open backlog for a span, ``replan`` makes a new version of a plan from
+the moment the job runs (or from the start of the span, when it lies ahead), keeping
+visits with outcomes and every pin. The workflow stores a plan and its case visits in one
+transaction, so a job that fails leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from hausbesuch.config import Profile, load_profile
+from hausbesuch.errors import UserError
+from hausbesuch.store import Store
+from hausbesuch.web.jobs import Job, handler
+
+
+def profile_for(job: Job) -> Profile:
+    """The city profile the job was queued with (short name or path)."""
+    profile = load_profile(job.params.get("profile"))
+    if profile.name != job.city:
+        raise UserError(f"Das Stadtprofil {job.params.get('profile')!r} gehört nicht zu "
+                        f"„{job.city}“.")
+    return profile
+
+
+@handler("plan")
+def plan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -> str:
+    from hausbesuch.planning import PlanOptions
+    from hausbesuch.planning.workflow import plan_span
+
+    p = job.params
+    options = PlanOptions(start=date.fromisoformat(p["start"]), days=int(p["days"]),
+                          time_limit=float(p.get("time_limit", 30.0)), seed=1, threads=1)
+    result = plan_span(store, profile_for(job), options, actor=job.created_by,
+                       progress=progress)
+    return result.plan_id
+
+
+@handler("replan")
+def replan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -> str:
+    from hausbesuch.planning.workflow import replan
+
+    p = job.params
+    start = datetime.combine(date.fromisoformat(p["start"]), datetime.min.time())
+    moment = max(datetime.now().replace(second=0, microsecond=0), start)
+    result = replan(store, p["plan_id"], profile_for(job), moment=moment,
+                    actor=job.created_by, time_limit=float(p.get("time_limit", 30.0)),
+                    progress=progress)
+    return result.plan_id

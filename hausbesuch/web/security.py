@@ -1,0 +1,128 @@
+"""Tokens, hashes, CSRF checks and the security headers of every response.
+
+CSRF: a synchronizer token per login session (``web_sessions.csrf_token``), sent back in the
+form field ``csrf_token`` or the header ``X-CSRF-Token`` and compared in constant time by
+:func:`csrf_protect`, a dependency on every router. Before login, the login form uses a
+double-submit token (a random HttpOnly cookie, ``SameSite=Strict``, echoed in the form).
+Worker links carry no cookie at all; their POSTs carry a token derived from the link
+(HMAC of the server secret and the link's hash), so a page from another site cannot post
+outcomes for a link it does not know either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+#: Form field and header that carry the CSRF token.
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+#: Cookie of the login form's double-submit token (before a session exists).
+PRE_LOGIN_COOKIE = "hb_pre"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def new_token(nbytes: int = 32) -> str:
+    """A random URL-safe token of ``nbytes`` bytes (32 bytes = 256 bit)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 hex digest: how session ids and link tokens are stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def derived_token(secret: str, purpose: str) -> str:
+    """HMAC-SHA256 of ``purpose`` under ``secret`` (hex)."""
+    return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def same(a: str | None, b: str | None) -> bool:
+    """Constant-time comparison; False when either is missing."""
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a request carries (header, else form field)."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse (403) an unsafe request whose CSRF token is missing or wrong.
+
+    The expected token is put on ``request.state.csrf_expected`` by the session lookup
+    (coordinator pages) or by the worker-link lookup; the login form uses its own cookie.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    expected = getattr(request.state, "csrf_expected", None)
+    if expected is None:
+        expected = request.cookies.get(PRE_LOGIN_COOKIE)
+    if not same(await submitted_csrf(request), expected):
+        raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "
+                            "(CSRF). Bitte die Seite neu laden und noch einmal senden.")
+
+
+def content_security_policy(tile_hosts: Iterable[str] = ()) -> str:
+    """The CSP of every page: scripts and styles from this server only, no inline script."""
+    tiles = " ".join(sorted({h for h in tile_hosts if h}))
+    img = f"'self' data: {tiles}".strip()
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src {img}; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+class SecurityHeaders:
+    """ASGI middleware: security headers on every response; ``no-store`` on all but static.
+
+    Headers a handler set itself win (e.g. a static file's own ``Cache-Control``).
+    """
+
+    def __init__(self, app: Any, *, csp: str, static_prefix: str = "/static/") -> None:
+        self.app = app
+        self.static_prefix = static_prefix
+        self.headers = [
+            (b"content-security-policy", csp.encode("latin-1")),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
+        ]
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope.get("path", "").startswith(self.static_prefix)
+
+        async def wrapped(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for k, v in self.headers:
+                    if k not in present:
+                        headers.append((k, v))
+                if b"cache-control" not in present:
+                    headers.append((b"cache-control",
+                                    b"public, max-age=3600" if static else b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)

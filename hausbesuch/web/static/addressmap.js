@@ -1,0 +1,48 @@
+// Address fixes: show a client's point on the map; click or drag to move it into the form.
+(function () {
+  "use strict";
+  var el = document.getElementById("adresskarte");
+  if (!el || !window.L) return;
+  var map = L.map(el);
+  L.tileLayer(el.getAttribute("data-tiles"), {
+    maxZoom: 19, attribution: el.getAttribute("data-attribution")
+  }).addTo(map);
+  var center = (el.getAttribute("data-center") || "").split(",").map(parseFloat);
+  var forms = Array.prototype.slice.call(document.querySelectorAll("form.fix-form"));
+  var first = forms.map(point).filter(Boolean)[0];
+  map.setView(first || (center.length === 2 && !isNaN(center[0]) ? center : [51, 10]), first ? 16 : 14);
+  var marker = null, active = null;
+
+  function point(f) {
+    var lat = parseFloat(f.breite.value), lon = parseFloat(f.laenge.value);
+    return isNaN(lat) || isNaN(lon) ? null : [lat, lon];
+  }
+  function put(latlng) {
+    if (!active) return;
+    active.breite.value = latlng.lat.toFixed(6);
+    active.laenge.value = latlng.lng.toFixed(6);
+  }
+  function activate(f) {
+    forms.forEach(function (x) { x.closest("tr").classList.remove("aktiv"); });
+    active = f;
+    f.closest("tr").classList.add("aktiv");
+    var p = point(f) || [map.getCenter().lat, map.getCenter().lng];
+    if (!marker) {
+      marker = L.marker(p, { draggable: true, title: "Punkt der Adresse" }).addTo(map);
+      marker.on("dragend", function () { put(marker.getLatLng()); });
+    } else {
+      marker.setLatLng(p);
+    }
+    if (!point(f)) put(marker.getLatLng());
+    map.setView(p, Math.max(map.getZoom(), 16));
+    el.scrollIntoView({ behavior: "smooth", block: "center" });
+  }
+  forms.forEach(function (f) {
+    f.querySelector(".show-on-map").addEventListener("click", function () { activate(f); });
+  });
+  map.on("click", function (ev) {
+    if (!active) return;
+    marker.setLatLng(ev.latlng);
+    put(ev.latlng);
+  });
+})();

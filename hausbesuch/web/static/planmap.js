@@ -1,0 +1,41 @@
+// Overview map of a plan: one colour per team, numbered stops, unassigned in grey.
+(function () {
+  "use strict";
+  var el = document.getElementById("karte");
+  var dataEl = document.getElementById("plandaten");
+  if (!el || !dataEl || !window.L) return;
+  var data = JSON.parse(dataEl.textContent);
+  var map = L.map(el);
+  L.tileLayer(el.getAttribute("data-tiles"), {
+    maxZoom: 19, attribution: el.getAttribute("data-attribution")
+  }).addTo(map);
+  var bounds = [];
+  var layers = {};
+  data.routes.forEach(function (r) {
+    var name = r.team + " · " + r.day;
+    var group = L.layerGroup();
+    var line = r.stops.map(function (s) { return [s[0], s[1]]; });
+    if (line.length > 1) L.polyline(line, { color: r.colour, weight: 3, opacity: .7 }).addTo(group);
+    r.stops.forEach(function (s) {
+      var m = L.circleMarker([s[0], s[1]], { radius: 7, color: r.colour, fillOpacity: .85 });
+      m.bindTooltip(document.createTextNode(s[2] + ". " + s[3] + " (" + name + ")"));
+      m.addTo(group);
+      bounds.push([s[0], s[1]]);
+    });
+    group.addTo(map);
+    layers[name] = group;
+  });
+  if (data.unassigned.length) {
+    var un = L.layerGroup();
+    data.unassigned.forEach(function (u) {
+      var m = L.circleMarker([u[0], u[1]], { radius: 6, color: "#5f6368", dashArray: "2 3" });
+      m.bindTooltip(document.createTextNode(u[2] + " (nicht eingeplant)"));
+      m.addTo(un);
+      bounds.push([u[0], u[1]]);
+    });
+    un.addTo(map);
+    layers["Nicht eingeplant"] = un;
+  }
+  L.control.layers(null, layers, { collapsed: true }).addTo(map);
+  if (bounds.length) map.fitBounds(bounds, { padding: [20, 20] }); else map.setView([51, 10], 6);
+})();

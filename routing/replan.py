@@ -1,0 +1,268 @@
+"""Re-plan from a moment: the rest of the span, from where the teams are.
+
+At time ``at`` (absolute seconds, day ``at // DAY``) part of a plan is history: every
+visit whose service has begun (done or in progress), every break taken, every route of
+an earlier day. :func:`replan` builds the problem of what is left:
+
+- the visits not yet begun (planned or not) are candidates again, with their pins;
+- today each team starts where it is: at its position (``positions``) or else at the
+  place of its last begun visit, not before that visit ends (nor before ``at``); a
+  shift override (:attr:`Shift.start`) carries the place, the shift window starts then;
+  breaks already taken are dropped, the others keep what is left of their window;
+  ``max_visits`` counts the begun visits (capacities are not reduced: the app does not
+  use them);
+- teams in ``remove`` do no more visits today (ill, car broken down); later days stay;
+- shifts of earlier days drop out;
+- with ``move_cost`` every visit planned earlier keeps its team-day as its ``home``:
+  moving it costs ``move_cost`` (minimal disruption).
+
+:meth:`Replan.merge` puts the history and a solution of the rest together into one
+solution of the original problem (which :func:`routing.check.check` accepts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from routing.errors import RoutingInputError
+from routing.model import (
+    DAY,
+    Break,
+    Pin,
+    Problem,
+    Route,
+    Shift,
+    Solution,
+    Step,
+    TimeWindow,
+)
+
+
+@dataclass(frozen=True)
+class Replan:
+    """The problem of the rest of the span and the history it continues.
+
+    ``done`` maps (team, day) to the steps already behind that team-day (start, begun
+    visits, taken breaks; break indices of the original shift).
+    """
+
+    original: Problem
+    previous: Solution
+    problem: Problem
+    at: int
+    done: Mapping[tuple[str, int], tuple[Step, ...]]
+    done_visits: frozenset[str]
+    past: tuple[Route, ...] = ()
+
+    @property
+    def initial(self) -> dict[tuple[str, int], list[str]]:
+        """The rest of the previous plan per team-day: a warm start for ``solve``."""
+        left = {v.id for v in self.problem.visits}
+        out: dict[tuple[str, int], list[str]] = {}
+        for r in self.previous.routes:
+            seq = [x for x in r.visits if x in left]
+            if seq:
+                out[(r.team, r.day)] = seq
+        return out
+
+    def merge(self, rest: Solution) -> Solution:
+        """History + the solution of :attr:`problem` as one solution of the original."""
+        orig_veh = {(v.team.id, v.day): v for v in self.original.vehicles()}
+        new_veh = self.problem.vehicles()
+        by_key: dict[tuple[str, int], Route] = {}
+        for r in rest.routes:
+            by_key[(r.team, r.day)] = r
+        routes = list(self.past)
+        for key in sorted(set(by_key) | set(self.done), key=lambda k: orig_veh[k].index):
+            veh = orig_veh[key]
+            head = list(self.done.get(key, ()))
+            tail = by_key.get(key)
+            steps: list[Step] = list(head)
+            if tail is not None:
+                nveh = new_veh[tail.vehicle]
+                bmap = _break_map(veh.shift, nveh.shift)
+                body = [s for s in tail.steps if s.kind != "start"]
+                if not head:
+                    steps.append(tail.steps[0])
+                for s in body:
+                    if s.kind == "break" and s.break_index is not None:
+                        s = replace(s, break_index=bmap[s.break_index])
+                    steps.append(s)
+            else:  # nothing more today: breaks still due, then to the end
+                last = next((s for s in reversed(head) if s.kind != "break"), head[0])
+                e = max(
+                    [s.service_start + s.service for s in head if s.kind == "job"]
+                    + [head[0].service_start]
+                )
+                tb = max([e] + [s.service_start + s.service for s in head if s.kind == "break"])
+                taken = {s.break_index for s in head if s.kind == "break"}
+                brk = 0
+                sh = veh.shift
+                for j in sorted(range(len(sh.breaks)), key=lambda j: sh.breaks[j].window.start):
+                    if j in taken:
+                        continue
+                    b = sh.breaks[j]
+                    bs = max(tb, b.window.start)
+                    steps.append(Step("break", bs, bs, b.duration, None, None, j))
+                    tb = bs + b.duration
+                    brk += b.duration
+                loc = last.location if last.kind == "job" else veh.start
+                arrive = max(e + self.original.duration(veh.team.mode, loc, veh.end) + brk, tb)
+                steps.append(Step("end", arrive, arrive, 0, veh.end))
+            if not any(s.kind == "job" for s in steps):
+                continue
+            locs = [s.location for s in steps if s.kind in ("start", "job", "end")]
+            mode = veh.team.mode
+            legs = list(zip(locs, locs[1:], strict=False))
+            travel = sum(self.original.duration(mode, a, b) for a, b in legs)
+            dist = sum(self.original.distance(mode, a, b) for a, b in legs)
+            routes.append(Route(veh.index, veh.team.id, veh.day, tuple(steps), travel, dist))
+        stats = dict(rest.stats)
+        stats["replan"] = {"at": self.at, "done": sorted(self.done_visits)}
+        routes.sort(key=lambda r: r.vehicle)
+        return Solution(tuple(routes), rest.unassigned, rest.objective, stats)
+
+
+def _break_map(orig: Shift, new: Shift) -> dict[int, int]:
+    """Index of each break of the re-planned shift in the original shift."""
+    out = {}
+    used: set[int] = set()
+    for k, b in enumerate(new.breaks):
+        for j, ob in enumerate(orig.breaks):
+            if j not in used and ob.duration == b.duration and ob.window.end == b.window.end:
+                out[k] = j
+                used.add(j)
+                break
+    return out
+
+
+def replan(
+    problem: Problem,
+    previous: Solution,
+    at: int,
+    *,
+    positions: Mapping[str, tuple[int, int]] | None = None,
+    remove: Iterable[str] = (),
+    move_cost: int = 0,
+) -> Replan:
+    """Build the problem of the rest of the span from ``at`` (see the module doc).
+
+    Parameters
+    ----------
+    problem, previous : Problem and a Solution of it (the plan being carried out)
+    at : int
+        Absolute time of the re-plan (e.g. ``routing.at(2, 11, 30)``).
+    positions : mapping team id -> (location index, until)
+        Where a team is and until when it is busy there; overrides what the plan says.
+    remove : team ids
+        Teams that do no further visits today.
+    move_cost : int
+        Minimal disruption: cost (travel seconds) of moving a visit planned earlier to
+        another team-day. 0: re-optimise freely.
+    """
+    today = at // DAY
+    positions = dict(positions or {})
+    removed = set(remove)
+    tids = {t.id for t in problem.teams}
+    for name in list(positions) + list(removed):
+        if name not in tids:
+            raise RoutingInputError(f"Neuplanung: unbekanntes Team {name}.")
+    vehicles = {(v.team.id, v.day): v for v in problem.vehicles()}
+    route_of = {(r.team, r.day): r for r in previous.routes}
+
+    done: dict[tuple[str, int], tuple[Step, ...]] = {}
+    done_visits: set[str] = set()
+    home: dict[str, tuple[str, int]] = {}
+    where_now: dict[str, tuple[int | None, int, set[int]]] = {}
+    past: list[Route] = []
+    for key, r in route_of.items():
+        team, day = key
+        if day < today:
+            past.append(r)
+            done_visits.update(r.visits)
+            continue
+        if day > today:
+            for x in r.visits:
+                home[x] = key
+            continue
+        head: list[Step] = [r.steps[0]]
+        taken: set[int] = set()
+        last_loc, free = None, None
+        for s in r.steps[1:]:
+            if s.kind == "job" and s.service_start < at:
+                head.append(s)
+                done_visits.add(s.visit or "")
+                last_loc, free = s.location, s.service_start + s.service
+            elif s.kind == "break" and s.service_start < at:
+                head.append(s)
+                taken.add(s.break_index if s.break_index is not None else -1)
+                free = max(free or 0, s.service_start + s.service)
+            elif s.kind == "job":
+                home[s.visit or ""] = key
+        if len(head) > 1:
+            done[key] = tuple(head)
+        where_now[team] = (last_loc, max(at, free or at), taken)
+
+    teams = []
+    for t in problem.teams:
+        shifts = []
+        for s in t.shifts:
+            if s.day < today:
+                continue
+            if s.day > today:
+                shifts.append(s)
+                continue
+            if t.id in removed:
+                continue
+            loc, until, taken = where_now.get(t.id, (None, at, set()))
+            if t.id in positions:
+                loc, until = positions[t.id][0], max(at, int(positions[t.id][1]))
+            start = max(s.window.start, until)
+            if start > s.window.end:
+                continue  # the shift is over
+            breaks = []
+            for k, b in enumerate(s.breaks):
+                if k in taken:
+                    continue
+                w0 = max(b.window.start, start)
+                if b.window.end - w0 >= b.duration:
+                    breaks.append(Break(TimeWindow(w0, b.window.end), b.duration))
+            veh = vehicles[(t.id, s.day)]
+            n_begun = sum(1 for x in done.get((t.id, s.day), ()) if x.kind == "job")
+            left = None if veh.max_visits is None else max(0, veh.max_visits - n_begun)
+            shifts.append(
+                Shift(
+                    s.day, TimeWindow(start, s.window.end), tuple(breaks),
+                    start=loc if loc is not None else veh.start, end=veh.end,
+                    fixed=tuple(x for x in s.fixed if x not in done_visits),
+                    max_visits=left,
+                )
+            )
+        teams.append(replace(t, shifts=tuple(shifts)))
+
+    # Positions count from the route's start: today's begun visits no longer count.
+    # Pins that came from frozen prefixes are rebuilt from the new prefixes.
+    in_prefix = {x for t in problem.teams for s in t.shifts for x in s.fixed}
+    n_done = {key: sum(1 for s in steps if s.kind == "job") for key, steps in done.items()}
+    visits = []
+    for v in problem.visits:
+        if v.id in done_visits:
+            continue
+        pin = v.pin
+        if pin is not None and v.id in in_prefix:
+            pin = Pin(window=pin.window) if pin.window is not None else None
+        elif pin is not None and pin.position is not None and pin.day == today:
+            k = n_done.get((pin.team or "", today), 0)
+            pin = replace(pin, position=pin.position - k if pin.position > k else None)
+        if pin is not v.pin or (move_cost > 0 and v.id in home):
+            v = replace(v, pin=pin, home=home.get(v.id) if move_cost > 0 else v.home)
+        visits.append(v)
+    new = Problem(
+        tuple(visits), tuple(teams), problem.days,
+        problem.durations, problem.distances, problem.balance, move_cost,
+    )
+    return Replan(problem, previous, new, at, done, frozenset(done_visits), tuple(past))
+
+
+__all__ = ["Replan", "replan"]

@@ -1,0 +1,289 @@
+"""The at-home model (``hausbesuch.athome``): pooling, explanations, city isolation, the
+visit adjustment, and convergence to the simulator's hidden rates.
+
+The population is drawn at real address points of Bad Hersfeld with the districts the
+planner assigns (``bench/population.py``); outcomes are drawn from its hidden truth.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hausbesuch.athome import (
+    DEFAULT_BANDS,
+    ContactModel,
+    ContactRecord,
+    adjust_visits,
+    band_of,
+    model_for_city,
+    outcome_contact,
+    records_from_store,
+)
+from routing.model import DAY, Pin, TimeWindow, Visit
+from tests.test_store import pg_schema  # noqa: F401 - fixture
+
+MONDAY = date(2026, 12, 7)
+
+
+def rec(case: str, district: str, day: date, minute: int, result: str) -> ContactRecord:
+    return ContactRecord(case, district, day, minute, result)
+
+
+def test_outcome_classes_and_bands() -> None:
+    assert [outcome_contact(r) for r in ("angetroffen", "Verweigert", "termin_vereinbart")] == [True] * 3
+    assert [outcome_contact(r) for r in ("nicht_angetroffen", "nachricht_hinterlassen")] == [False] * 2
+    assert outcome_contact("verzogen") is None
+    assert [band_of(m, DEFAULT_BANDS) for m in (420, 480, 599, 600, 959, 1000)] == [0, 0, 0, 1, 3, 3]
+
+
+def test_no_outcomes_is_neutral_and_changes_no_visit() -> None:
+    model = ContactModel.fit([])
+    assert model.n_records == 0
+    assert np.allclose(model.client_rate("C1", "Mitte"), 0.5)
+    assert "Noch keine Erfahrungswerte" in model.explain("C1", "Mitte", 0, 0)
+    visits = [Visit(id="C1", location=1, service=2700, priority=40),
+              Visit(id="C2", location=2, service=2700, priority=7,
+                    time_windows=(TimeWindow(DAY + 36000, DAY + 43200),))]
+    out, adj = adjust_visits(visits, model, start=MONDAY, days=5, district_of={})
+    assert adj == {} and all(a is b for a, b in zip(out, visits, strict=True))
+    # verzogen is no evidence: still nothing to learn
+    model = ContactModel.fit([rec("C1", "Mitte", MONDAY, 500, "verzogen")])
+    assert model.n_records == 0
+
+
+def test_own_failed_tries_weigh_most_and_are_explained() -> None:
+    # the district opens well in the morning (8 of 10), the client failed twice there
+    recs = [rec(f"N{i}", "Mitte", MONDAY + timedelta(days=i % 5), 500,
+                "angetroffen" if i < 8 else "nicht_angetroffen") for i in range(10)]
+    recs += [rec(f"M{i}", "Mitte", MONDAY + timedelta(days=i % 5), 900,
+                 "angetroffen" if i < 6 else "nicht_angetroffen") for i in range(10)]
+    recs += [rec("C1", "Mitte", MONDAY, 490, "nicht_angetroffen"),
+             rec("C1", "Mitte", MONDAY + timedelta(days=1), 530, "nachricht_hinterlassen")]
+    model = ContactModel.fit(recs)
+    district_morning = model.district_rate("Mitte")[0, 0]
+    assert district_morning > 0.6
+    # two own failures outweigh the district's good mornings, on the day of the try and
+    # (less) on other weekdays; the afternoon is now the better bet
+    assert model.chance("C1", "Mitte", 0, 0) < district_morning - 0.2
+    assert model.chance("C1", "Mitte", 2, 0) < model.district_rate("Mitte")[2, 0] - 0.1
+    assert model.chance("C1", "Mitte", 2, 3) > model.chance("C1", "Mitte", 2, 0)
+    text = model.explain("C1", "Mitte", 2, 3)
+    assert "2 Versuche vormittags ohne Erfolg" in text
+    assert "im Bezirk 14–16 Uhr 60 % angetroffen (10 Besuche)" in text
+    assert text.startswith("Mi 14–16 Uhr: Chance ")
+    # an unknown client of the district gets the district's rate, an unknown district the city's
+    assert model.chance("NEU", "Mitte", 0, 0) == pytest.approx(district_morning)
+    assert model.chance("NEU", "Anderswo", 2, 0) == pytest.approx(model.city_rate[2, 0])
+
+
+def test_adjust_keeps_good_bands_and_scales_priority() -> None:
+    recs = [rec(f"N{i}", "Mitte", MONDAY + timedelta(days=i % 5), 500, "nicht_angetroffen")
+            for i in range(12)]
+    recs += [rec(f"M{i}", "Mitte", MONDAY + timedelta(days=i % 5), 900, "angetroffen")
+             for i in range(12)]
+    recs += [rec(f"K{i}", "Ost", MONDAY + timedelta(days=i % 5), m, "nicht_angetroffen")
+             for i in range(12) for m in (500, 900)]
+    model = ContactModel.fit(recs)
+    visits = [
+        Visit(id="A", location=1, service=2700, priority=50),
+        Visit(id="B", location=2, service=2700, priority=50, earliest_day=2),
+        Visit(id="P", location=3, service=2700, priority=50, pin=Pin(day=1)),
+        Visit(id="O", location=4, service=2700, priority=50),
+    ]
+    district_of = {"A": "Mitte", "B": "Mitte", "P": "Mitte", "O": "Ost"}
+    out, adj = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of,
+                             keep_factor=0.8)
+    a, b, p, o = out
+    assert p is visits[2]  # pinned visits are left alone
+    for v in (a, b):
+        starts = [(w.start % DAY) // 60 for w in v.time_windows]
+        ends = [(w.end % DAY) // 60 for w in v.time_windows]
+        assert min(starts) >= 12 * 60 and max(ends) <= 24 * 60  # only afternoon bands kept
+        assert all(w.start // DAY == (w.end // DAY) for w in v.time_windows)
+    assert min(w.start // DAY for w in b.time_windows) >= 2  # allowed days respected
+    assert a.priority == 50  # the best client keeps its priority
+    assert 0 < o.priority < 50  # a district where nobody opens: lower value
+    assert adj["O"].best_chance < adj["A"].best_chance
+    # a client window inside the morning stays (it is all the client allows)
+    narrow = Visit(id="W", location=5, service=2700, priority=10,
+                   time_windows=(TimeWindow(36000, 39600),))
+    (w,), _ = adjust_visits([narrow], model, start=MONDAY, days=5, district_of={"W": "Mitte"})
+    assert w.time_windows == narrow.time_windows
+    # mode "aus" ignores the model
+    out2, adj2 = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of,
+                               mode="aus")
+    assert adj2 == {} and out2 == visits
+
+
+def test_random_baseline_gives_revisits_one_band() -> None:
+    visits = [Visit(id="R", location=1, service=2700, priority=5),
+              Visit(id="F", location=2, service=2700, priority=5)]
+    out, adj = adjust_visits(visits, None, start=MONDAY, days=5, district_of={}, mode="zufall",
+                             revisits={"R"}, seed=3)
+    assert out[1] is visits[1]
+    (w,) = out[0].time_windows
+    assert w.start // DAY == w.end // DAY and list(adj) == ["R"]
+
+
+# --------------------------------------------------------------------------- store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    """A freshly migrated store on each backend (as in tests/test_store.py)."""
+    from hausbesuch.store import Store
+
+    if request.param == "sqlite":
+        s = Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    else:
+        url, schema = request.getfixturevalue("pg_schema")
+        s = Store.open(url, schema=schema)
+    yield s
+    s.close()
+
+
+def _add_outcomes(store, city: str, rows: list[tuple[str, date, int, str]]) -> None:
+    from hausbesuch.store import OutcomeRow
+
+    with store.session() as s:
+        for client_id, day, minute, result in rows:
+            s.add(OutcomeRow(city=city, client_id=client_id, day=day, time_min=minute,
+                             result=result, recorded_by="test", recorded_at=datetime(2026, 12, 1),
+                             source="csv"))
+
+
+def test_other_cities_never_influence_a_city(store) -> None:
+    from hausbesuch.config import load_profile
+
+    profile = load_profile("bad-hersfeld")
+    _add_outcomes(store, profile.name, [("C1", MONDAY, 500, "nicht_angetroffen"),
+                                        ("C2", MONDAY, 900, "angetroffen")])
+    before = model_for_city(store, profile)
+    # many outcomes of another city, even for the same case ids
+    _add_outcomes(store, "Lauf a.d. Pegnitz", [
+        ("C1", MONDAY + timedelta(days=d), m, "angetroffen") for d in range(5)
+        for m in (490, 620, 750, 880)] + [("C3", MONDAY, 500, "verweigert")])
+    after = model_for_city(store, profile)
+    assert after.n_records == before.n_records == 2
+    for cid in ("C1", "C2", "C3"):
+        assert np.array_equal(after.client_rate(cid, ""), before.client_rate(cid, ""))
+    assert records_from_store(store, "Lauf a.d. Pegnitz")[0].case_id == "C1"
+    # what a plan made before the other outcomes knew
+    cut = datetime(2026, 11, 30)
+    assert records_from_store(store, profile.name, until=cut) == []
+
+
+# --------------------------------------------------------------------------- simulator truth
+
+
+@pytest.fixture(scope="module")
+def places(bad_hersfeld_pbf):
+    from bench.population import town_places
+    from hausbesuch.config import load_profile
+
+    return town_places(bad_hersfeld_pbf, load_profile("bad-hersfeld"))
+
+
+def test_learned_rates_converge_to_hidden_rates(places) -> None:
+    """Visits at random times for 8 weeks: the mean absolute error of the learned district
+    rates (weighted by households) and of the client rates falls as weeks go by."""
+    from bench.population import band_rates, district_truth, draw_outcome, make_population
+
+    pop, _, _ = make_population(places, 300, seed=4)
+    truth = district_truth(pop, DEFAULT_BANDS, MONDAY)
+    weight = {d: sum(h.district == d for h in pop) for d in truth}
+    own = {h.case_id: band_rates(h, DEFAULT_BANDS, MONDAY) for h in pop}
+    rng = np.random.default_rng(9)
+    recs: list[ContactRecord] = []
+    d_err, c_err = [], []
+
+    def errors(model: ContactModel) -> tuple[float, float]:
+        d = sum(weight[k] * np.abs(model.district_rate(k)[:5] - truth[k][:5]).mean()
+                for k in truth) / sum(weight.values())
+        c = float(np.mean([np.abs(model.client_rate(h.case_id, h.district)[:5]
+                                  - own[h.case_id][:5]).mean() for h in pop]))
+        return d, c
+
+    for e, lst in zip(errors(ContactModel.fit([])), (d_err, c_err), strict=True):
+        lst.append(e)
+    for week in range(8):
+        for _ in range(150):
+            h = pop[int(rng.integers(len(pop)))]
+            day = MONDAY + timedelta(days=7 * week + int(rng.integers(5)))
+            minute = int(rng.integers(480, 960))
+            recs.append(rec(h.case_id, h.district, day, minute, draw_outcome(h, day, minute, rng)))
+        for e, lst in zip(errors(ContactModel.fit(recs)), (d_err, c_err), strict=True):
+            lst.append(e)
+    assert d_err[8] < 0.8 * d_err[0] and d_err[8] < d_err[2] < d_err[0], d_err
+    assert c_err[8] < c_err[4] < c_err[0], c_err
+    # the population really differs by district and person (else the test proves nothing)
+    spread = np.std([truth[k][:5].mean() for k in truth if weight[k] >= 10])
+    assert spread > 0.03
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_route_page_and_sheet_show_chance_and_reason() -> None:
+    from hausbesuch.athome import visit_chances
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import RouteLinks, print_sheet, route_page
+    from tests.test_maps import CLIENT_NAMES, sample_plan
+
+    plan = sample_plan()
+    route = next(r for r in plan.routes if r.stops)
+    stop = route.stops[0]
+    links = RouteLinks()
+    plain = route_page(route, MapSettings(), links=links)
+    # nothing learned yet: the pages are exactly as without the model
+    assert visit_chances(ContactModel.fit([]), route.stops) == {}
+    assert route_page(route, MapSettings(), links=links, chances={}) == plain
+    recs = [rec(stop.client_id, stop.district, stop.start.date() - timedelta(days=7),
+                stop.start.hour * 60, "nicht_angetroffen"),
+            rec("X1", stop.district, stop.start.date(), stop.start.hour * 60, "angetroffen")]
+    chances = visit_chances(ContactModel.fit(recs), route.stops)
+    assert set(chances) == {s.client_id for s in route.stops}
+    page = route_page(route, MapSettings(), links=links, chances=chances)
+    sheet = print_sheet(route, MapSettings(), links=links, chances=chances)
+    c = chances[stop.client_id]
+    assert c.text.startswith("1 Versuch ") and "ohne Erfolg" in c.text
+    for html_text in (page, sheet):
+        assert "Chance auf Kontakt" in html_text and c.percent in html_text
+        assert "ohne Erfolg" in html_text
+        assert not any(name in html_text for name in CLIENT_NAMES)
+
+
+def test_scarce_afternoons_go_to_those_who_lose_most_elsewhere() -> None:
+    """Everybody is likelier at home in the afternoon, but the week has few afternoon
+    slots: they are kept for the district where mornings fail; the visits of the district
+    where mornings are nearly as good may go either way (their windows stay wide)."""
+    recs = []
+    for i in range(40):
+        day = MONDAY + timedelta(days=i % 5)
+        recs.append(rec(f"A{i}", "Schicht", day, 500, "angetroffen" if i % 10 == 0 else
+                        "nicht_angetroffen"))
+        recs.append(rec(f"A{i}", "Schicht", day, 900, "angetroffen" if i % 10 else
+                        "nicht_angetroffen"))
+        recs.append(rec(f"B{i}", "Ruhig", day, 500, "angetroffen" if i % 5 < 2 else
+                        "nicht_angetroffen"))
+        recs.append(rec(f"B{i}", "Ruhig", day, 900, "angetroffen" if i % 5 < 3 else
+                        "nicht_angetroffen"))
+    model = ContactModel.fit(recs, ((480, 720), (720, 960)))  # mornings and afternoons
+    visits = [Visit(id=f"a{i}", location=i, service=2700, priority=50) for i in range(5)]
+    visits += [Visit(id=f"b{i}", location=10 + i, service=2700, priority=50) for i in range(5)]
+    district_of = {v.id: ("Schicht" if v.id[0] == "a" else "Ruhig") for v in visits}
+    capacity = {(d, b): (1.0 if b == 1 else 10.0) for d in range(5) for b in range(2)}
+    _, plain = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of)
+    _, priced = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of,
+                              capacity=capacity)
+    # without capacity both districts would be sent to the afternoon only
+    assert all({b for _, b in plain[v.id].kept_bands} == {1} for v in visits)
+    for v in visits:
+        if v.id[0] == "a":
+            assert {b for _, b in priced[v.id].kept_bands} == {1}
+        else:
+            assert v.id not in priced or {b for _, b in priced[v.id].kept_bands} == {0, 1}

@@ -1,0 +1,181 @@
+"""The at-home model in planning, through the coordinator's commands on Bad Hersfeld.
+
+Clients live at real address points around the depot (``bench/population.py``); outcomes
+are drawn from the simulator's hidden truth. Checked: with no outcomes in the store the
+plan is exactly the plan without the model; with outcomes the model changes the plan, the
+route pages and sheets show the chance and its reasons (and ``show`` writes them again
+identically); the model reads no name.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app
+
+pytestmark = pytest.mark.slow
+
+START = date(2027, 1, 11)
+runner = CliRunner()
+
+
+def cli(*args: str) -> str:
+    res = runner.invoke(app, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def _profile(folder: Path, mode: str) -> Path:
+    from bench.simulate import arm_profile
+
+    return arm_profile("bad-hersfeld", mode, folder)
+
+
+def _stops(db: str) -> list[tuple]:
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    return [(r.team_id, r.day, s.position, s.client_id, s.start) for r in plan.routes
+            for s in r.stops]
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory, bad_hersfeld_pbf):
+    """60 clients with names, their hidden at-home patterns, profiles for both modes."""
+    from bench.population import make_population, town_places
+    from bench.simulate import client_rows
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning.builder import depot_lonlat
+
+    base = tmp_path_factory.mktemp("athome-plan")
+    profile = load_profile("bad-hersfeld")
+    places = town_places(bad_hersfeld_pbf, profile,
+                         near=depot_lonlat(profile, load_index(bad_hersfeld_pbf)), at_least=400)
+    pop, _, _ = make_population(places, 60, seed=5)
+    names = [f"Geheimname Athome {i:03d}" for i in range(len(pop))]
+    path = base / "kunden.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+                    "Kontaktabbruch seit"])
+        for name, row in zip(names, client_rows(pop, 5, START), strict=True):
+            w.writerow([row[0], name, *row[1:]])
+    return {"base": base, "pop": pop, "names": names, "list": path,
+            "modell": _profile(base, "modell"), "aus": _profile(base, "aus")}
+
+
+def _plan(profile: Path, db: str, out: Path, start: date = START) -> str:
+    return cli("plan", "--city", str(profile), "--db", db, "--start", start.isoformat(),
+               "--days", "5", "--out", str(out), "--time-limit", "2", "--threads", "1",
+               "--seed", "3")
+
+
+def test_no_outcomes_same_plan_and_the_builder_is_untouched(town, tmp_path) -> None:
+    from hausbesuch import athome
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    plans = {}
+    for mode in ("modell", "aus"):
+        db = str(tmp_path / f"{mode}.sqlite")
+        cli("import", str(town["list"]), "--city", str(town[mode]), "--db", db)
+        _plan(town[mode], db, tmp_path / f"plan-{mode}")
+        plans[mode] = _stops(db)
+        # the hook returns the very object it was given when the store has no outcomes
+        with Store.open(db) as store:
+            sentinel = SimpleNamespace(candidates={},
+                                       problem=SimpleNamespace(visits=(), days=5, teams=()))
+            assert athome.adjust_built(sentinel, store=store, profile=load_profile(
+                town["modell"]), start=START) is sentinel
+    assert len(plans["modell"]) > 10
+    assert plans["modell"] == plans["aus"]
+    for name in ("routen", "druck"):
+        for page in (tmp_path / "plan-modell" / name).glob("*.html"):
+            assert "Chance auf Kontakt" not in page.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def second_week(town):
+    """Week 1 planned with the model (no outcomes yet), outcomes drawn from the hidden
+    truth and recorded, then week 2 planned on copies of the database with each mode."""
+    from bench.simulate import draw, write_csv
+
+    base = town["base"]
+    db = str(base / "woche1.sqlite")
+    cli("import", str(town["list"]), "--city", str(town["modell"]), "--db", db)
+    _plan(town["modell"], db, base / "plan1")
+    by_id = {h.case_id: h for h in town["pop"]}
+    rows = []
+    for _, day, _, cid, start in _stops(db):
+        minute = start.hour * 60 + start.minute
+        result = draw(5, by_id[cid], day, minute, False)
+        if result == "termin_vereinbart":
+            result = "angetroffen"
+        rows.append([cid, day.isoformat(), f"{minute // 60:02d}:{minute % 60:02d}", result])
+    write_csv(base / "ergebnisse.csv", ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis"], rows)
+    cli("outcomes", str(base / "ergebnisse.csv"), "--city", str(town["modell"]), "--db", db)
+    out = {}
+    for mode in ("modell", "aus"):
+        copy = base / f"woche2-{mode}.sqlite"
+        shutil.copy(db, copy)
+        _plan(town[mode], str(copy), base / f"plan2-{mode}", START.replace(day=18))
+        out[mode] = (str(copy), base / f"plan2-{mode}")
+    return out
+
+
+def test_outcomes_change_the_plan_and_pages_explain_the_chance(town, second_week,
+                                                               tmp_path) -> None:
+    stops = {m: _stops(db) for m, (db, _) in second_week.items()}
+    assert stops["modell"] != stops["aus"]
+    folder = second_week["modell"][1]
+    pages = sorted((folder / "routen").glob("*.html"))
+    assert pages
+    text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
+    n_stops = len(stops["modell"])
+    assert text.count("Chance auf Kontakt: <strong>") == n_stops
+    assert re.search(r"im Bezirk \d+–\d+ Uhr \d+ % angetroffen \(\d+ Besuche?\)", text)
+    sheets = "\n".join(p.read_text(encoding="utf-8")
+                       for p in sorted((folder / "druck").glob("*.html")))
+    assert sheets.count("Chance auf Kontakt ") == n_stops
+    for name in town["names"]:
+        assert name not in text and name not in sheets
+    # without the model the pages say nothing about chances
+    plain = "\n".join(p.read_text(encoding="utf-8")
+                      for p in (second_week["aus"][1] / "routen").glob("*.html"))
+    assert "Chance auf Kontakt" not in plain
+    # show writes the same pages again (the chances are those the planner knew)
+    from hausbesuch.store import Store
+
+    with Store.open(second_week["modell"][0]) as store:
+        plan_id = store.latest_plan("Bad Hersfeld").id
+    cli("show", plan_id, "--city", str(town["modell"]), "--db", second_week["modell"][0],
+        "--out", str(tmp_path / "show"))
+    for p in pages:
+        assert (tmp_path / "show" / "routen" / p.name).read_text(encoding="utf-8") == \
+            p.read_text(encoding="utf-8")
+
+
+def test_the_model_reads_no_name(town, second_week) -> None:
+    from hausbesuch.athome import model_for_city, records_from_store
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    with Store.open(second_week["modell"][0]) as store:
+        recs = records_from_store(store, "Bad Hersfeld")
+        model = model_for_city(store, load_profile(town["modell"]))
+    assert recs and model.n_records > 0
+    dump = repr(recs) + repr(model.__dict__)
+    dump += "".join(model.explain(c, d, 0, b) for c, d in model.client_district.items()
+                    for b in range(len(model.bands)))
+    assert "Geheimname" not in dump
+    assert not any(name in dump for name in town["names"])

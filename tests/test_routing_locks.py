@@ -1,0 +1,172 @@
+"""Locks: pins to a team, a day, a time, a route position, and frozen route prefixes.
+
+Pins that contradict each other or the model are reported per visit (code ``pin`` or
+``pin_conflict`` and a German reason), never an exception and never "no solution".
+Problems live on a line: travel time = distance between positions; depot at 0.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import routing
+from routing import Pin, Problem, Shift, Team, TimeWindow, Visit, _lns
+from routing.check import check
+from routing.solve import penalties, solve
+from routing.vroom_json import problem_from_json, problem_to_json
+
+POS = [0, 10, 20, 30, 40, 50, 60]
+M = np.abs(np.subtract.outer(POS, POS)).astype(np.int64)
+
+
+def team(tid: str, days=(0,), **kw) -> Team:
+    fixed = kw.pop("fixed", {})
+    return Team(
+        tid,
+        tuple(Shift(d, TimeWindow(0, 10_000), fixed=fixed.get(d, ())) for d in days),
+        start=0, end=0, **kw,
+    )
+
+
+def run(visits, teams, days=1) -> tuple[Problem, routing.Solution]:
+    p = Problem(visits, teams, days, {"car": M})
+    sol = solve(p, time_limit=2, seed=1, threads=1)
+    assert check(p, sol) == []
+    assert len(sol.served) + len(sol.unassigned) == len(visits)
+    return p, sol
+
+
+def codes(sol) -> dict[str, str]:
+    return {u.visit: u.code for u in sol.unassigned}
+
+
+# -- each lock holds -----------------------------------------------------------------------
+
+
+def test_pin_to_a_team_holds_against_travel():
+    """B starts at 60; the visit at 10 is next to A's depot but pinned to B."""
+    vs = [Visit("x", 1, pin=Pin(team="B"))]
+    teams = [team("A"), Team("B", (Shift(0, TimeWindow(0, 10_000)),), start=6, end=6)]
+    _, sol = run(vs, teams)
+    assert sol.route_of("x").team == "B"
+
+
+def test_pin_to_a_day_holds():
+    vs = [Visit("x", 1, pin=Pin(day=2)), Visit("y", 1)]
+    _, sol = run(vs, [team("A", days=(0, 1, 2))], days=3)
+    assert sol.route_of("x").day == 2
+
+
+def test_pin_to_a_time_narrows_the_window():
+    """Agreed on the doorstep: 'x' starts between 500 and 520, though 10 would be possible."""
+    vs = [Visit("x", 1, service=30, pin=Pin(window=TimeWindow(500, 520))), Visit("y", 2)]
+    p, sol = run(vs, [team("A")])
+    (s,) = [s for s in sol.route_of("x").steps if s.visit == "x"]
+    assert 500 <= s.service_start <= 520
+    assert p.visits[0].time_windows == (TimeWindow(500, 520),)
+
+
+def test_pin_to_an_exact_position_holds():
+    """'far' at 60 pinned to position 1: the route goes out first, then comes back."""
+    vs = [Visit("far", 6, pin=Pin(team="A", day=0, position=1))] + [
+        Visit(f"v{i}", i) for i in (1, 2, 3)
+    ]
+    _, sol = run(vs, [team("A")])
+    (r,) = sol.routes
+    assert r.visits[0] == "far" and len(r.visits) == 4
+
+
+def test_frozen_prefix_stays_in_front_and_in_order():
+    """Done: c (30) then a (10); the rest (20, 40, 50) is planned after them."""
+    vs = [Visit(x, i) for x, i in (("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5))]
+    p, sol = run(vs, [team("A", fixed={0: ("c", "a")})])
+    (r,) = sol.routes
+    assert r.visits[:2] == ("c", "a")
+    assert sorted(r.visits[2:]) == ["b", "d", "e"]
+    assert r.travel == 30 + 20 + 10 + 20 + 10 + 50  # 0-30-10-20-40-50-0
+    assert p.visits[2].pin == Pin("A", 0, 1)
+
+
+@pytest.mark.skipif(not routing.ready(), reason="numba code not compiled (routing.prepare)")
+def test_ruin_and_recreate_searches_behind_a_frozen_prefix():
+    """Start from a bad tail behind the prefix (c, a): the phase fixes the tail only."""
+    vs = [Visit(x, i) for x, i in (("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5))]
+    p = Problem(vs, [team("A", fixed={0: ("c", "a")})], 1, {"car": M})
+    vehicles = p.vehicles()
+    start = [[2, 0, 4, 1, 3]]  # c a e b d
+    routes, _, st = _lns.improve(p, vehicles, start, penalties(p), iterations=2000, seed=3)
+    assert routes[0][:2] == [2, 0]
+    assert sorted(routes[0][2:]) == [1, 3, 4]
+    assert st["objective"] == 140  # 0-30-10-20-40-50-0 (or -50-40-, as long)
+    assert st["start_objective"] == 180
+
+
+# -- contradictions are reported, not raised -----------------------------------------------
+
+
+def test_two_visits_on_one_position():
+    vs = [
+        Visit("first", 1, priority=10, pin=Pin(team="A", day=0, position=1)),
+        Visit("second", 2, pin=Pin(team="A", day=0, position=1)),
+        Visit("free", 3),
+    ]
+    _, sol = run(vs, [team("A")])
+    assert sol.routes[0].visits[0] == "first"
+    assert codes(sol) == {"second": "pin_conflict"}
+    (u,) = sol.unassigned
+    assert "Position 1 bei Team A an Tag 1" in u.reason and "first" in u.reason
+
+
+@pytest.mark.parametrize(
+    ("pin", "visit_kw", "team_kw", "code", "words"),
+    [
+        (Pin(team="Z"), {}, {}, "pin", "Team Z"),
+        (Pin(day=5), {}, {}, "pin", "Tag 6"),
+        (Pin(day=1), {"latest_day": 0}, {}, "pin", "außerhalb des erlaubten Zeitraums"),
+        (Pin(team="A"), {"skills": frozenset({"arabisch"})}, {}, "pin", "Fähigkeit"),
+        (Pin(window=TimeWindow(9000, 9100)), {"time_windows": (TimeWindow(0, 100),)}, {},
+         "pin", "Uhrzeit"),
+        (Pin(team="A", day=0, position=5), {}, {}, "pin", "Position 5"),
+        (Pin(team="A", day=0, position=2), {}, {"max_visits": 1}, "pin", "höchstens 1"),
+        (Pin(team="A", day=1), {}, {}, "pin", "arbeitet an Tag 2 nicht"),
+    ],
+)
+def test_impossible_pins_are_reported_with_a_reason(pin, visit_kw, team_kw, code, words):
+    vs = [Visit("p", 1, pin=pin, **visit_kw), Visit("q", 2)]
+    teams = [team("A", **team_kw), Team("B", (Shift(0, TimeWindow(0, 10_000)), Shift(
+        1, TimeWindow(0, 10_000))), start=0, end=0, skills=frozenset({"arabisch"}))]
+    _, sol = run(vs, teams, days=2)
+    assert codes(sol) == {"p": code}
+    (u,) = sol.unassigned
+    assert words in u.reason, u.reason
+    assert "q" in sol.served
+
+
+def test_prefix_against_a_pin_and_a_visit_in_two_prefixes():
+    vs = [
+        Visit("a", 1, pin=Pin(team="B")),  # in A's prefix but pinned to B
+        Visit("b", 2),                       # in two prefixes
+        Visit("c", 3),
+    ]
+    teams = [team("A", fixed={0: ("a", "b")}), team("B", fixed={0: ("b",)})]
+    p, sol = run(vs, teams)
+    assert codes(sol) == {"a": "pin_conflict", "b": "pin_conflict"}
+    assert "zwei festen Tourfolgen" in p.conflicts["b"][1]
+    assert "widerspricht der festen Tourfolge von Team A" in p.conflicts["a"][1]
+    assert sol.served == ("c",)
+
+
+def test_unknown_visit_in_a_prefix_is_an_input_error():
+    with pytest.raises(routing.RoutingInputError, match="unbekannter Besuch zz"):
+        Problem([Visit("a", 1)], [team("A", fixed={0: ("zz",)})], 1, {"car": M})
+
+
+def test_locks_survive_the_json_round_trip():
+    vs = [Visit("a", 1), Visit("b", 2, pin=Pin(team="A", window=TimeWindow(100, 900)))]
+    p = Problem(vs, [team("A", fixed={0: ("a",)})], 1, {"car": M})
+    back = problem_from_json(json.loads(json.dumps(problem_to_json(p))))
+    assert back.visits == p.visits
+    assert back.teams[0].shifts[0].fixed == ("a",)

@@ -1,0 +1,177 @@
+"""Re-plan from a moment (``routing.replan``) on a real Bad Hersfeld week.
+
+A 5-team week (real drive-network travel times between real street nodes of the shared
+extract) is planned; on Wednesday at 11:30 team C falls ill. The re-plan keeps every
+visit already begun and every pin, starts the other teams where they are, and puts
+the rest back into the plan or reports it with a reason.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from routing import (
+    DAY,
+    UNREACHABLE,
+    Break,
+    Pin,
+    Problem,
+    Shift,
+    Team,
+    TimeWindow,
+    Visit,
+    at,
+    replan,
+)
+from routing.check import check
+from routing.solve import solve
+
+TEAMS = "ABCDE"
+
+
+def street_matrix(pbf, n_points: int, seed: int) -> np.ndarray:
+    """Drive times between random real network nodes near the centre (office = 0)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from geodata.network import haversine_m, load_network
+
+    net = load_network(pbf, "drive")
+    lon0, lat0 = float(np.median(net.node_lon)), float(np.median(net.node_lat))
+    d0 = haversine_m(net.node_lon, net.node_lat, lon0, lat0)
+    near = np.flatnonzero(d0 < 3000)
+    office = int(near[np.argmin(d0[near])])
+    rng = np.random.default_rng(seed)
+    nodes = np.concatenate([[office], rng.choice(near[near != office], n_points - 1, False)])
+    t = dijkstra(net.csr("time"), indices=nodes)[:, nodes]
+    return np.where(np.isfinite(t), np.ceil(t), UNREACHABLE).astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def week(bad_hersfeld_pbf):
+    n = 120
+    m = street_matrix(bad_hersfeld_pbf, n + 1, seed=7)
+    rng = np.random.default_rng(7)
+    visits = []
+    for i in range(1, n + 1):
+        tws = ()
+        if rng.random() < 0.2:
+            d = int(rng.integers(0, 5))
+            tws = (TimeWindow(at(d, 9), at(d, 12)),)
+        visits.append(Visit(f"K{i:03d}", i, service=int(rng.choice([1800, 2700])),
+                            time_windows=tws, priority=int(rng.integers(0, 101))))
+    # two pins: one to team A on Wednesday afternoon, one to team C on Thursday
+    visits[0] = Visit("K001", 1, service=1800, pin=Pin(team="A", day=2,
+                                                       window=TimeWindow(at(2, 14), at(2, 15))))
+    visits[1] = Visit("K002", 2, service=1800, pin=Pin(team="C", day=3))
+    lunch = [Break(TimeWindow(at(d, 11, 30), at(d, 14)), 1800) for d in range(5)]
+    teams = [
+        Team(t, tuple(Shift(d, TimeWindow(at(d, 8), at(d, 16)), (lunch[d],)) for d in range(5)),
+             start=0, end=0, max_visits=5, mode="drive")
+        for t in TEAMS
+    ]
+    p = Problem(visits, teams, 5, {"drive": m})
+    sol = solve(p, time_limit=6, seed=1, threads=1)
+    assert check(p, sol) == []
+    return p, sol
+
+
+def test_replan_from_1130_with_a_team_removed(week):
+    p, sol = week
+    t = at(2, 11, 30)
+    rp = replan(p, sol, t, remove=["C"])
+    begun = {s.visit for r in sol.routes for s in r.steps
+             if s.kind == "job" and (r.day < 2 or s.service_start < t)}
+    assert rp.done_visits == begun and begun
+    # today the other teams start where they are, not before their visit ends
+    for veh in rp.problem.vehicles():
+        if veh.day == 2:
+            assert veh.team.id != "C"
+            assert veh.shift.window.start >= t
+        assert veh.day >= 2
+    rest = solve(rp.problem, time_limit=4, seed=1, threads=1, initial=rp.initial)
+    assert check(rp.problem, rest) == []
+    merged = rp.merge(rest)
+    assert check(p, merged) == []  # one valid plan of the whole week
+    # every begun visit is kept, at its time and team-day
+    before = {s.visit: (r.team, r.day, s.service_start) for r in sol.routes for s in r.steps
+              if s.kind == "job"}
+    after = {s.visit: (r.team, r.day, s.service_start) for r in merged.routes for s in r.steps
+             if s.kind == "job"}
+    for v in begun:
+        assert after[v] == before[v]
+    # team C does nothing more on Wednesday after 11:30
+    assert all(s.service_start < t for r in merged.routes if (r.team, r.day) == ("C", 2)
+               for s in r.steps if s.kind == "job")
+    # pins hold (the checker checks them too) or are reported
+    assert merged.route_of("K001") is not None
+    assert merged.route_of("K001").team == "A" and merged.route_of("K001").day == 2
+    assert merged.route_of("K002") is not None and merged.route_of("K002").team == "C"
+    # nothing lost: every visit is planned or has a reason
+    reasons = {u.visit: u.code for u in merged.unassigned}
+    assert set(merged.served) | set(reasons) == {v.id for v in p.visits}
+    assert all(reasons.values())
+    # the visits C would have done today go to others or get a reason
+    c_today = [x for r in sol.routes if (r.team, r.day) == ("C", 2) for x in r.visits
+               if x not in begun]
+    for x in c_today:
+        r = merged.route_of(x)
+        assert (r is not None and r.team != "C") or x in reasons or (r.day != 2)
+
+
+def test_minimal_disruption_keeps_team_days(week):
+    """With a move cost, visits keep their team-day unless a move gains more than it."""
+    p, sol = week
+    t = at(2, 11, 30)
+    free = solve(replan(p, sol, t).problem, time_limit=3, seed=1, threads=1)
+    rp = replan(p, sol, t, move_cost=3600)
+    calm = solve(rp.problem, time_limit=3, seed=1, threads=1)
+    assert check(rp.problem, calm) == []
+
+    def moved(s):
+        home = {v.id: v.home for v in rp.problem.visits if v.home is not None}
+        return sum(1 for r in s.routes for x in r.visits
+                   if x in home and home[x] != (r.team, r.day))
+
+    assert moved(calm) <= moved(free)
+    assert moved(calm) == 0  # nothing changed today: no move gains an hour of travel
+    assert len(calm.served) >= len(free.served) - 1  # serving beats staying home
+
+
+def test_replan_rejects_unknown_teams(week):
+    p, sol = week
+    from routing import RoutingInputError
+
+    with pytest.raises(RoutingInputError, match="unbekanntes Team Z"):
+        replan(p, sol, at(2, 11), remove=["Z"])
+    assert DAY == 86_400
+
+
+@pytest.mark.parametrize(("move_cost", "team"), [(0, "B"), (50, "B"), (150, "A"), (1000, "A")])
+def test_a_visit_moves_only_when_that_gains_more_than_the_move_cost(move_cost, team):
+    """'x' at 10, home A. A (at 60): 60 -> 10 -> 60 is 100 s; B (starts at 10, ends at 0):
+    10 -> 10 -> 0 is 10 s. Moving gains 90 s: worth it below a move cost of 90."""
+    pos = [0, 10, 60]
+    m = np.abs(np.subtract.outer(pos, pos)).astype(np.int64)
+    teams = [
+        Team("A", (Shift(0, TimeWindow(0, 1000)),), start=2, end=2),
+        Team("B", (Shift(0, TimeWindow(0, 1000)),), start=1, end=0),
+    ]
+    p = Problem([Visit("x", 1, home=("A", 0))], teams, 1, {"car": m}, move_cost=move_cost)
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    assert sol.route_of("x").team == team
+
+
+def test_warm_start_from_the_previous_plan(week):
+    """The rest of the old plan seeds the search: at least as much priority served."""
+    p, sol = week
+    rp = replan(p, sol, at(2, 11, 30))
+    init = rp.initial
+    assert init and all(x in {v.id for v in rp.problem.visits} for r in init.values() for x in r)
+    warm = solve(rp.problem, time_limit=1.5, seed=1, threads=1, initial=init)
+    assert check(rp.problem, warm) == []
+    prio = {v.id: v.priority for v in rp.problem.visits}
+    kept = sum(prio[x] for r in init.values() for x in r)
+    # nothing of the old plan is lost unless a higher priority takes its place
+    assert sum(prio[x] for x in warm.served) >= kept - max(prio.values())

@@ -1,0 +1,217 @@
+"""VROOM parity: our output has the keys, ids and units pyvroom gives for the same input.
+
+Each input is solved by ``hausbesuch``'s solver (through the VROOM JSON layer, as
+``hausbesuch solve`` does) and by pyvroom (``import vroom``). The outputs are compared
+key by key (summary, routes, steps per type, unassigned); our extra keys are a fixed,
+documented set. On these small inputs both reach the optimum: served priority, number
+served and cost must be equal.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from routing.check import check
+from routing.solve import solve
+from routing.vroom_json import problem_from_json, solution_from_json, solution_to_json
+
+vroom = pytest.importorskip("vroom")
+
+#: Keys we add to VROOM's output (German reasons, team and day, distances, our stats).
+EXTRA = {"distance", "description", "team", "day", "reason_code", "reason", "hausbesuch"}
+
+XY = [(0, 0), (300, 100), (600, 500), (-200, 400), (100, -500), (-400, -300), (700, -200),
+      (200, 700)]
+DUR = np.rint(np.hypot(*(np.array(XY)[:, None, :] - np.array(XY)[None, :, :]).transpose(
+    2, 0, 1))).astype(int).tolist()
+
+
+def base(n_jobs: int = 6, **veh) -> dict:
+    v = {"id": 1, "start_index": 0, "end_index": 0, "time_window": [0, 20_000], **veh}
+    return {
+        "vehicles": [v],
+        "jobs": [{"id": i, "location_index": i, "service": 300} for i in range(1, n_jobs + 1)],
+        "matrices": {"car": {"durations": DUR}},
+    }
+
+
+def _tsp():
+    return base(7)
+
+
+def _two_vehicles_skills():
+    d = base(6)
+    d["vehicles"].append({"id": 2, "start_index": 0, "end_index": 0,
+                          "time_window": [0, 20_000], "skills": [5]})
+    d["vehicles"][0]["skills"] = [1]
+    for j in d["jobs"]:
+        j["skills"] = [5] if j["id"] % 2 else [1]
+    return d
+
+
+def _priorities_short_shift():
+    d = base(7, time_window=[0, 3000])
+    for j in d["jobs"]:
+        j["priority"] = 10 * j["id"]
+    return d
+
+
+def _several_windows():
+    d = base(5)
+    d["jobs"][0]["time_windows"] = [[0, 100], [4000, 4500]]
+    d["jobs"][1]["time_windows"] = [[1000, 1500], [6000, 7000]]
+    d["jobs"][2]["time_windows"] = [[2500, 3000]]
+    return d
+
+
+def _breaks_with_ids():
+    d = base(6)
+    d["vehicles"][0]["breaks"] = [
+        {"id": 17, "service": 600, "time_windows": [[1500, 2500]]},
+        {"id": 4, "service": 300, "time_windows": [[3500, 6000]]},
+    ]
+    return d
+
+
+def _two_dim_delivery():
+    d = base(6, capacity=[4, 3])
+    d["vehicles"].append({"id": 2, "start_index": 0, "end_index": 0,
+                          "time_window": [0, 20_000], "capacity": [4, 3]})
+    for j in d["jobs"]:
+        j["delivery"] = [1, j["id"] % 2]
+    return d
+
+
+def _two_dim_pickup():
+    d = base(5, capacity=[3, 2])
+    for j in d["jobs"]:
+        j["pickup"] = [1, 1 if j["id"] < 3 else 0]
+    return d
+
+
+def _max_tasks_unassigned():
+    d = base(6, max_tasks=3)
+    for j in d["jobs"]:
+        j["priority"] = j["id"]
+    return d
+
+
+def _open_end():
+    d = base(5)
+    del d["vehicles"][0]["end_index"]
+    return d
+
+
+def _open_start():
+    d = base(5)
+    del d["vehicles"][0]["start_index"]
+    return d
+
+
+def _impossible_skill():
+    d = base(4)
+    d["jobs"].append({"id": 9, "location_index": 7, "service": 300, "skills": [42]})
+    return d
+
+
+def _everything():
+    d = _two_dim_delivery()
+    d["vehicles"][0]["breaks"] = [{"id": 3, "service": 900, "time_windows": [[2000, 4000]]}]
+    d["vehicles"][1]["skills"] = [7]
+    d["jobs"][0]["skills"] = [7]
+    d["jobs"][1]["time_windows"] = [[0, 500], [3000, 3500]]
+    d["jobs"][2]["priority"] = 50
+    d["jobs"].append({"id": 20, "location_index": 7, "service": 300, "skills": [99]})
+    return d
+
+
+CASES = {f.__name__[1:]: f for f in (
+    _tsp, _two_vehicles_skills, _priorities_short_shift, _several_windows, _breaks_with_ids,
+    _two_dim_delivery, _two_dim_pickup, _max_tasks_unassigned, _open_end, _open_start,
+    _impossible_skill, _everything,
+)}
+
+
+#: Inputs where pyvroom (exploration level 5) ends above the cost we reach; both plans
+#: pass our checker.
+KNOWN_BETTER = {"two_dim_pickup"}
+
+
+def _ours(data: dict) -> tuple[dict, object]:
+    problem = problem_from_json(copy.deepcopy(data))
+    sol = solve(problem, time_limit=1.5, seed=1, threads=1)
+    assert check(problem, sol) == []
+    return json.loads(json.dumps(solution_to_json(problem, sol))), problem
+
+
+def _theirs(data: dict, tmp_path) -> dict:
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(data))
+    out = vroom.Input.from_json(str(src)).solve(exploration_level=5, nb_threads=1)
+    return json.loads(json.dumps(out.to_dict()))
+
+
+def _same_keys(ours: dict, theirs: dict, where: str) -> None:
+    missing = set(theirs) - set(ours)
+    extra = set(ours) - set(theirs) - EXTRA
+    assert not missing, f"{where}: keys missing {sorted(missing)}"
+    assert not extra, f"{where}: keys VROOM does not have {sorted(extra)}"
+    for k, v in theirs.items():
+        o = ours[k]
+        assert type(o) is type(v) or {type(o), type(v)} <= {int, float}, f"{where}.{k}"
+        if isinstance(v, list) and v and not isinstance(v[0], dict):
+            assert len(o) == len(v), f"{where}.{k}: {o} vs {v}"  # dimensions of loads
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_output_keys_ids_and_cost_match_pyvroom(name, tmp_path):
+    data = CASES[name]()
+    ours, problem = _ours(data)
+    theirs = _theirs(data, tmp_path)
+    assert ours["code"] == theirs["code"] == 0
+    _same_keys(ours, theirs, "output")
+    _same_keys(ours["summary"], theirs["summary"], "summary")
+    _same_keys(ours["summary"]["computing_times"], theirs["summary"]["computing_times"],
+               "computing_times")
+    theirs_steps = {s["type"]: s for r in theirs["routes"] for s in r["steps"]}
+    for r in ours["routes"]:
+        for t in theirs["routes"][:1]:
+            _same_keys(r, t, "route")
+        for s in r["steps"]:
+            if s["type"] in theirs_steps:
+                _same_keys(s, theirs_steps[s["type"]], f"step {s['type']}")
+            assert s["violations"] == []
+        assert r["violations"] == []
+    for u, t in zip(ours["unassigned"], theirs["unassigned"], strict=False):
+        _same_keys(u, t, "unassigned")
+    # ids: jobs keep their ids, breaks their ids, vehicles theirs
+    job_ids = {j["id"] for j in data["jobs"]}
+    break_ids = {b["id"] for v in data["vehicles"] for b in v.get("breaks", [])}
+    for out in (ours, theirs):
+        for r in out["routes"]:
+            for s in r["steps"]:
+                if s["type"] == "job":
+                    assert s["id"] in job_ids and s["job"] == s["id"]
+                if s["type"] == "break":
+                    assert s["id"] in break_ids
+    # units: service as VROOM computes it (jobs and breaks), duration = travel
+    for out in (ours, theirs):
+        for r in out["routes"]:
+            assert r["service"] == sum(s["service"] for s in r["steps"])
+            assert r["duration"] == r["steps"][-1]["duration"]
+        assert out["summary"]["service"] == sum(r["service"] for r in out["routes"])
+    # the same optimum (small inputs): priority, served count and cost; where pyvroom
+    # stops above it (the pickup case: 2,069 against our 1,987) ours must be the lower
+    assert ours["summary"]["priority"] == theirs["summary"]["priority"]
+    assert ours["summary"]["unassigned"] == theirs["summary"]["unassigned"]
+    if name in KNOWN_BETTER:
+        assert ours["summary"]["cost"] < theirs["summary"]["cost"]
+    else:
+        assert ours["summary"]["cost"] == theirs["summary"]["cost"], (
+            ours["summary"], theirs["summary"])
+    # pyvroom's plan reads back into our model and passes our checker
+    assert check(problem, solution_from_json(problem, theirs)) == []

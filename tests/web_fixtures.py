@@ -1,0 +1,137 @@
+"""A planned Bad Hersfeld week for the web tests, and a live server on loopback.
+
+The client list has 40 rows at real address points of the extract; every client field of
+some rows carries an XSS payload (the name, the note, the language, the time window, the
+id itself), and two addresses do not exist (so the address page has rows). Names start
+with :data:`NAME_MARK`: no response to a worker link, and no page at all, may contain one.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+START_ISO = "2026-12-07"  # a Monday
+NAME_MARK = "Geheimname"
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
+CITY_PROFILE = "bad-hersfeld"
+PASSWORD = "richtig-langes-passwort"
+
+HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
+          "Sprache", "Zeitfenster", "Angekündigt ab", "Besuchsdauer", "Notiz"]
+
+
+def write_web_client_list(path: Path, index, n: int = 40, seed: int = 5) -> list[str]:  # noqa: ANN001
+    """Write the list; returns the names (which must never leave the database)."""
+    from hausbesuch.demo import real_addresses
+
+    rng = random.Random(seed)
+    addrs = rng.sample(real_addresses(index), n)
+    rows, names = [], []
+    for i, (street, hn, pc, town) in enumerate(addrs):
+        name = f"{NAME_MARK} {chr(65 + i % 26)}{i:03d}"
+        if i % 10 == 3:
+            name += XSS
+        names.append(name)
+        rows.append([f"W{i:03d}", name, street, hn, pc, town or "Bad Hersfeld",
+                     f"{1 + i % 27:02d}.{1 + i % 12:02d}.2024", "", "", "", "30",
+                     "Hund im Haus" if i % 4 == 0 else ""])
+    rows[5][11] = XSS + " Bitte klingeln"  # note (planned, shown as text)
+    rows[6][0] = 'X<img src=x onerror="window.__xss=1">'  # the id itself
+    rows[7][7] = XSS  # language no team speaks: unassigned with a reason
+    rows[8][8] = XSS  # unreadable window: rejected with a reason
+    rows[9][2], rows[9][3] = "Gibtesnichtweg" + XSS, "3"  # unknown address
+    rows[10][2], rows[10][3] = "Zzyzx-Allee", "12"  # unknown address
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return names
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    server: object
+    thread: threading.Thread
+
+
+@contextmanager
+def live_server(app) -> Iterator[LiveServer]:  # noqa: ANN001
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on", server_header=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", app, server, thread)
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+@dataclass
+class Site:
+    """A running web app over a database with a planned week of Bad Hersfeld."""
+
+    kind: str  # sqlite | postgresql
+    url: str
+    app: object
+    store: object
+    plan_id: str
+    names: list[str]
+    clients_csv: Path
+    tmp: Path
+    db_cli: str  # the database URL as the command line takes it
+
+
+def login(client, name: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
+    """Log ``client`` (httpx) in; returns the login POST response."""
+    import re
+
+    page = client.get("/anmelden")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post("/anmelden", data={"name": name, "passwort": password,
+                                           "csrf_token": token})
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def run_jobs_now(store) -> list[str]:  # noqa: ANN001
+    """Run every waiting job in this thread; returns the plan ids made."""
+    from hausbesuch.web.jobs import JobRunner, get
+
+    runner = JobRunner(store)
+    made = []
+    while (job := runner.claim()) is not None:
+        runner.run(job)
+        done = get(store, job.id)
+        if done.status != "fertig":
+            raise RuntimeError(f"job failed: {done.error}")
+        made.append(done.plan_id)
+    return made
