@@ -18,6 +18,17 @@ def next_monday(today: date | None = None) -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
+def _fresh_demo_db(slug: str) -> Path:
+    """``<user data dir>/demo-<city>.sqlite``, emptied: each demo run starts from scratch."""
+    from hausbesuch.store import default_db_path
+
+    path = default_db_path().parent / f"demo-{slug}.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     @user_errors
@@ -28,7 +39,9 @@ def register(app: typer.Typer) -> None:
         clients: Annotated[int, typer.Option("--clients", help="Anzahl gültiger Kundenzeilen.")] = 80,
         start: Annotated[str, typer.Option("--start", help="Erster Tag (Standard: nächster Montag).")] = "",
         days: Annotated[int, typer.Option("--days", help="Anzahl Kalendertage.")] = 5,
-        db: Annotated[str | None, typer.Option("--db", help="Datenbank-URL.")] = None,
+        db: Annotated[str | None, typer.Option(
+            "--db", help="Datenbank-URL (Standard: eine eigene Demo-Datenbank, die bei jedem "
+            "Lauf neu angelegt wird; die echte Fall-Datenbank bleibt unberührt).")] = None,
         time_limit: Annotated[float, typer.Option("--time-limit", help="Rechenzeit in Sekunden.")] = 30.0,
         seed: Annotated[int, typer.Option("--seed", help="Zufallsstartwert für Liste und Planung.")] = 7,
     ) -> None:
@@ -62,6 +75,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"Demo-Kundenliste: {out / 'eingabe' / files.clients.name} "
                        f"({files.n_rows} Zeilen, davon {files.n_bad} fehlerhaft); Teams: "
                        f"{out / 'eingabe' / files.teams.name}", err=True)
+            if db is None:  # the demo never mixes its made-up clients into real casework
+                db = str(_fresh_demo_db(profile.slug or "stadt"))
+                typer.echo(f"Demo-Datenbank: {db}", err=True)
             result, plan_id = run_plan(
                 files.clients, city=city, osm=osm_path, teams=files.teams, districts=None,
                 start=first, days=days, out=out, db=db, time_limit=time_limit, seed=seed,
