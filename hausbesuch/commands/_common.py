@@ -26,6 +26,11 @@ CityOption = Annotated[
         help="Stadtprofil: Kurzname (kassel, bad-hersfeld, lauf) oder Pfad zu einer TOML-Datei.",
     ),
 ]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Datenbank-URL oder SQLite-Datei (Standard: SQLite im "
+                 "Benutzerordner, oder $HAUSBESUCH_DB)."),
+]
 OsmOption = Annotated[
     Path | None,
     typer.Option("--osm", help="OSM-Auszug (.osm.pbf, .osm, .osm.gz, .osm.bz2); ersetzt die Quelle des Profils."),
@@ -64,3 +69,21 @@ def user_errors(func: F) -> F:
 def progress_enabled() -> bool:
     """Show progress displays only on an interactive terminal."""
     return sys.stderr.isatty()
+
+
+def profile_for_plan(city: str | None, plan_city: str):
+    """The profile named with ``--city``, else the shipped profile of the plan's city."""
+    from hausbesuch.config import available_profiles, load_profile
+
+    if city:
+        profile = load_profile(city)
+        if profile.name != plan_city:
+            raise UserError(
+                f"--city {city}: das Profil gehört zu {profile.name}, der Plan zu {plan_city}."
+            )
+        return profile
+    for slug in available_profiles():
+        profile = load_profile(slug)
+        if profile.name == plan_city:
+            return profile
+    raise UserError(f"Kein Stadtprofil für {plan_city} gefunden: mit --city PROFIL angeben.")

@@ -14,14 +14,15 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.commands._common import (
+    CityOption,
+    DbOption,
+    OsmOption,
+    profile_for_plan,
+    user_errors,
+)
 from hausbesuch.errors import UserError
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Datenbank-URL oder SQLite-Datei (Standard: SQLite im "
-                 "Benutzerordner, oder $HAUSBESUCH_DB)."),
-]
 #: how many rejected rows are printed before "…"
 MAX_LINES = 30
 
@@ -272,14 +273,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         db: DbOption = None,
     ) -> None:
         """Dateien eines gespeicherten Plans erneut schreiben (Karten, Routenseiten, Bericht)."""
-        from hausbesuch.config import load_profile
         from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import show_plan, write_plan_files
         from hausbesuch.store import Store
 
         check_plan_folder(out)
         with Store.open(db) as store:
-            profile = load_profile(city) if city else _profile_of(store, plan_id)
+            profile = profile_for_plan(city, store.plan_city(plan_id))
             result = show_plan(store, plan_id, profile, osm=osm)
             with plan_folder(out) as folder:
                 write_plan_files(result, folder.path, profile)
@@ -310,7 +310,6 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         erfasste Ergebnisse und Festlegungen bleiben)."""
         from hausbesuch.casework import cli_actor, parse_datetime
         from hausbesuch.commands.plan import summary_lines
-        from hausbesuch.config import load_profile
         from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import replan, write_plan_files
         from hausbesuch.store import Store
@@ -324,7 +323,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if out is not None:
             check_plan_folder(out)
         with Store.open(db) as store:
-            profile = load_profile(city) if city else _profile_of(store, plan_id)
+            profile = profile_for_plan(city, store.plan_city(plan_id))
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), time_limit=time_limit, osm=osm)
         target = out or Path(f"plan-{result.plan_id}")
@@ -340,15 +339,3 @@ def _actor() -> str:
     from hausbesuch.casework import cli_actor
 
     return cli_actor()
-
-
-def _profile_of(store, plan_id: str):  # type: ignore[no-untyped-def]
-    """The profile of a stored plan's city (when --city is not given)."""
-    from hausbesuch.config import available_profiles, load_profile
-
-    city = store.plan_city(plan_id)
-    for name in available_profiles():
-        p = load_profile(name)
-        if p.name == city:
-            return p
-    raise UserError(f"Kein Profil für die Stadt {city!r} des Plans {plan_id}; --city angeben.")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import user_errors
+from hausbesuch.commands._common import DbOption, user_errors
 from hausbesuch.errors import UserError
 
 FORMATS = ("gpkg", "xlsx")
@@ -39,9 +39,7 @@ def register(app: typer.Typer) -> None:
         ] = ...,  # type: ignore[assignment]
         out: Annotated[Path, typer.Option(
             "--out", help="Zieldatei (.gpkg oder .xlsx).")] = ...,  # type: ignore[assignment]
-        db: Annotated[
-            str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
-        ] = None,
+        db: DbOption = None,
     ) -> None:
         """Einen gespeicherten Plan exportieren: GeoPackage (Besuche, Touren, Stadtteile, nicht
         Eingeplante; EPSG:4326) oder Excel-Arbeitsmappe (Übersicht, Bericht, ein Blatt je

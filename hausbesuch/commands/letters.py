@@ -7,26 +7,8 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, user_errors
+from hausbesuch.commands._common import CityOption, DbOption, profile_for_plan, user_errors
 from hausbesuch.errors import UserError
-
-
-def profile_for_plan(city: str | None, plan_city: str):
-    """The profile named with ``--city``, else the shipped profile of the plan's city."""
-    from hausbesuch.config import available_profiles, load_profile
-
-    if city:
-        profile = load_profile(city)
-        if profile.name != plan_city:
-            raise UserError(
-                f"--city {city}: das Profil gehört zu {profile.name}, der Plan zu {plan_city}."
-            )
-        return profile
-    for slug in available_profiles():
-        profile = load_profile(slug)
-        if profile.name == plan_city:
-            return profile
-    raise UserError(f"Kein Stadtprofil für {plan_city} gefunden: mit --city PROFIL angeben.")
 
 
 def _client_list(text: str | None) -> list[str] | None:
@@ -59,9 +41,7 @@ def register(app: typer.Typer) -> None:
                                "nicht mehr im angekündigten Zeitfenster hält.")
         ] = False,
         city: CityOption = None,
-        db: Annotated[
-            str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
-        ] = None,
+        db: DbOption = None,
     ) -> None:
         """Ankündigungsbriefe (PDF, DIN 5008) schreiben: einer je Besuch und ein Sammel-PDF je
         Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten für jeden

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.commands._common import CityOption, DbOption, OsmOption, user_errors
 from hausbesuch.errors import UserError
 
 
@@ -128,9 +128,7 @@ def register(app: typer.Typer) -> None:
         start: Annotated[str, typer.Option("--start", help="Erster Planungstag, z. B. 2026-12-07.")] = "",
         days: Annotated[int, typer.Option("--days", help="Anzahl Kalendertage.")] = 5,
         out: Annotated[Path, typer.Option("--out", help="Ausgabeordner.")] = Path("plan"),
-        db: Annotated[
-            str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
-        ] = None,
+        db: DbOption = None,
         time_limit: Annotated[float, typer.Option("--time-limit", help="Rechenzeit in Sekunden.")] = 30.0,
         seed: Annotated[int, typer.Option("--seed", help="Zufallsstartwert (gleicher Wert, gleicher Plan).")] = 1,
         threads: Annotated[int, typer.Option("--threads", help="Parallele Suchprozesse.")] = 2,
