@@ -901,8 +901,12 @@ class Store:
             s.add(RejectedRow(plan_id=plan_id, seq=i, input_row=rj.row, client_id=rj.id,
                               field_name=rj.field, reason=rj.reason))
 
-    def load_plan(self, plan_id: str) -> Plan:
+    def load_plan(self, plan_id: str, *, overview: bool = False) -> Plan:
         """Read a stored plan back (equal to the plan saved).
+
+        ``overview=True`` reads only what a plan view shows: routes with their stops (no
+        leg geometry) and the unassigned visits; no client snapshot, geocodes, rejected
+        rows or solver output (faster for large plans).
 
         Raises
         ------
@@ -912,7 +916,8 @@ class Store:
         with self.session() as s:
             p = s.get(PlanRow, plan_id)
             if p is None:
-                raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
+                raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ "
+                                 "(siehe hausbesuch plans).")
 
             def rows(model: Any, *order: Any) -> Sequence[Any]:
                 return s.scalars(
@@ -927,6 +932,8 @@ class Store:
                     district=v.district, window_text=v.window_text, notiz=v.notiz,
                     visit_id=v.visit_id or "", tries_before=v.tries_before,
                 ))
+            route_cols = [c for c in RouteRow.__table__.columns
+                          if not (overview and c.name == "legs")]
             routes = [
                 TeamDayRoute(
                     team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
@@ -936,19 +943,27 @@ class Store:
                     distance_m=r.distance_m, service_s=r.service_s, waiting_s=r.waiting_s,
                     lunch=(r.lunch_start, r.lunch_end)
                     if r.lunch_start is not None and r.lunch_end is not None else None,
-                    legs=tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
+                    legs=() if overview else
+                    tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
                 )
-                for r in rows(RouteRow, RouteRow.seq)
+                for r in s.execute(select(*route_cols).where(RouteRow.plan_id == plan_id)
+                                   .order_by(RouteRow.seq))
             ]
+            unassigned = [
+                UnassignedVisit(client_id=u.client_id, code=u.code, reason=u.reason,
+                                lon=u.lon, lat=u.lat, address=u.address,
+                                district=u.district, tries_before=u.tries_before)
+                for u in rows(UnassignedRow, UnassignedRow.seq)
+            ]
+            if overview:
+                return Plan(id=p.id, city=p.city, created_at=p.created_at, start=p.start,
+                            days=p.days, routes=routes, unassigned=unassigned,
+                            version=p.version, predecessor_id=p.predecessor_id)
+            params = _loads(p.params) or {}
             return Plan(
                 id=p.id, city=p.city, created_at=p.created_at, start=p.start, days=p.days,
                 routes=routes,
-                unassigned=[
-                    UnassignedVisit(client_id=u.client_id, code=u.code, reason=u.reason,
-                                    lon=u.lon, lat=u.lat, address=u.address,
-                                    district=u.district, tries_before=u.tries_before)
-                    for u in rows(UnassignedRow, UnassignedRow.seq)
-                ],
+                unassigned=unassigned,
                 rejected=[
                     Rejected(row=r.input_row, id=r.client_id, field=r.field_name,
                              reason=r.reason)
@@ -963,8 +978,8 @@ class Store:
                 ],
                 solution=_loads(p.solution) or {},
                 version=p.version, predecessor_id=p.predecessor_id,
-                params=_loads(p.params) or {},
-                warnings=list((_loads(p.params) or {}).get("warnings") or []),
+                params=params,
+                warnings=list(params.get("warnings") or []),
             )
 
     def list_plans(self, city: str | None = None) -> list[PlanInfo]:

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute, UnassignedVisit
+from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
 from hausbesuch.store import PlanRow, RouteRow, Store, VisitRow
 
 
@@ -65,40 +65,9 @@ def newest_version(store: Store, plan_id: str) -> str:
 def plan_overview(store: Store, plan_id: str) -> Plan | None:
     """A stored plan for the plan view: routes with stops (no leg geometry), unassigned;
     no client snapshot, geocodes or solver output (the view shows none of them)."""
-    from hausbesuch.store import UnassignedRow
+    from hausbesuch.store import StoreError
 
-    with store.session() as s:
-        p = s.get(PlanRow, plan_id)
-        if p is None:
-            return None
-        cols = [c for c in RouteRow.__table__.columns if c.name != "legs"]
-        stops: dict[int, list[PlannedStop]] = {}
-        for v in s.scalars(select(VisitRow).where(VisitRow.plan_id == plan_id)
-                           .order_by(VisitRow.route_seq, VisitRow.seq)):
-            stops.setdefault(v.route_seq, []).append(PlannedStop(
-                client_id=v.client_id, position=v.position, arrival=v.arrival,
-                start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat, address=v.address,
-                district=v.district, window_text=v.window_text, notiz=v.notiz,
-                visit_id=v.visit_id or "", tries_before=v.tries_before))
-        routes = [
-            TeamDayRoute(
-                team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
-                start_lonlat=(r.start_lon, r.start_lat), end_lonlat=(r.end_lon, r.end_lat),
-                start_label=r.start_label, depart=r.depart, return_=r.return_at,
-                stops=tuple(stops.get(r.seq, ())), travel_s=r.travel_s,
-                distance_m=r.distance_m, service_s=r.service_s, waiting_s=r.waiting_s,
-                lunch=(r.lunch_start, r.lunch_end)
-                if r.lunch_start is not None and r.lunch_end is not None else None)
-            for r in s.execute(select(*cols).where(RouteRow.plan_id == plan_id)
-                               .order_by(RouteRow.seq))
-        ]
-        unassigned = [
-            UnassignedVisit(client_id=u.client_id, code=u.code, reason=u.reason, lon=u.lon,
-                            lat=u.lat, address=u.address, district=u.district,
-                            tries_before=u.tries_before)
-            for u in s.scalars(select(UnassignedRow).where(UnassignedRow.plan_id == plan_id)
-                               .order_by(UnassignedRow.seq))
-        ]
-        return Plan(id=p.id, city=p.city, created_at=p.created_at, start=p.start, days=p.days,
-                    routes=routes, unassigned=unassigned, version=p.version,
-                    predecessor_id=p.predecessor_id)
+    try:
+        return store.load_plan(plan_id, overview=True)
+    except StoreError:
+        return None
