@@ -105,6 +105,21 @@ def test_pins_from_the_list_are_kept_by_plan(planned):
     assert stops["P003"][2].start == datetime(2026, 12, 10, 10, 15)
 
 
+def test_planning_a_span_that_a_plan_covers_warns(planned, tmp_path):
+    """The clients of the first plan are not planned again, and the coordinator is told
+    that the teams may now be booked twice (re-plan instead)."""
+    db, plan = planned
+    out = ok("plan", *_common(db), "--start", START.isoformat(), "--days", "2", "--out",
+             str(tmp_path / "noch"), "--time-limit", "2", "--threads", "1")
+    assert f"in Plan {plan.id} eingeplant" in out and "doppelt verplant" in out
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        again = store.latest_plan("Bad Hersfeld")
+    first = {s.client_id for r in plan.routes for s in r.stops if r.day < date(2026, 12, 9)}
+    assert not first & {s.client_id for r in again.routes for s in r.stops}
+
+
 def test_given_coordinate_is_used(planned):
     _, plan = planned
     geo = {g.client_id: g for g in plan.geocodes}

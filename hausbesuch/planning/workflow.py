@@ -248,6 +248,14 @@ def plan_span(
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
               "warnings": list(imported.warnings) if imported else []}
+    others_in_span: dict[str, int] = {}
+    for v in busy.values():
+        others_in_span[v.plan_id or "?"] = others_in_span.get(v.plan_id or "?", 0) + 1
+    for pid, n in sorted(others_in_span.items()):
+        params["warnings"].append(
+            f"Im Zeitraum sind schon {n} Besuche in Plan {pid} eingeplant; dieser Plan kommt "
+            "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan besser "
+            f"mit „hausbesuch replan {pid} --from …“.")
     kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
                              params["warnings"])
     result = _solve_and_assemble(
