@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from hausbesuch.casework.rules import (
 )
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
+from hausbesuch.fields import parse_datetime  # re-exported: one parser for all
 from hausbesuch.plandata import Client, Geocode, Rejected
 from hausbesuch.store import (
     AddressFixRow,
@@ -86,28 +86,6 @@ def cli_actor() -> str:
     except Exception:  # no user database entry (containers)
         user = "unbekannt"
     return f"cli:{user}"
-
-
-_RE_DATETIME = re.compile(
-    r"\s*(?P<date>\S+?)(?:[ T,]+(?P<time>\d{1,2}(?:[:.]\d{2})?)\s*(?:uhr)?)?\s*", re.IGNORECASE
-)
-
-
-def parse_datetime(text: str) -> datetime:
-    """``2026-12-08 11:30``, ``08.12.2026 11:30``, ``8.12.2026, 11 Uhr`` (time required)."""
-    from hausbesuch.clients import FieldError, parse_clock_minutes, parse_date
-
-    m = _RE_DATETIME.fullmatch(text or "")
-    if not m or not m["time"]:
-        raise ValueError(
-            f"„{text}“ ist kein Zeitpunkt (erwartet Datum und Uhrzeit, z. B. 2026-12-08 11:30)"
-        )
-    try:
-        d = parse_date(m["date"])
-        minutes = parse_clock_minutes(m["time"])
-    except FieldError as exc:
-        raise ValueError(f"„{text}“: {exc}") from None
-    return datetime(d.year, d.month, d.day) + timedelta(minutes=minutes)
 
 
 # --------------------------------------------------------------------------- results
