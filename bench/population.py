@@ -116,13 +116,18 @@ def make_population(
     first_number: int = 1,
     district_mix: dict[str, np.ndarray] | None = None,
     district_offset: dict[str, float] | None = None,
+    concentration: float = 0.5,
+    district_sd: float = 0.45,
+    personal_sd: float = 0.35,
 ) -> tuple[list[Household], dict[str, np.ndarray], dict[str, float]]:
     """Draw ``n`` households at distinct ``places`` (street, number, postcode, town, lon,
     lat, district).
 
-    Districts get a family mixture (Dirichlet, concentration 0.5: districts differ a lot)
-    and a log-odds offset (normal, sd 0.45); pass the returned ``district_mix`` and
-    ``district_offset`` back in to draw newcomers to the same town.
+    Districts get a family mixture (Dirichlet with ``concentration``; 0.5: districts
+    differ a lot, smaller: nearly one family per district) and a log-odds offset (normal,
+    sd ``district_sd``); each person adds a personal offset (sd ``personal_sd``). Pass the
+    returned ``district_mix`` and ``district_offset`` back in to draw newcomers to the
+    same town.
     """
     rng = np.random.default_rng(seed)
     districts = sorted({p[6] for p in places})
@@ -130,8 +135,8 @@ def make_population(
     off = dict(district_offset or {})
     for d in districts:
         if d not in mix:
-            mix[d] = rng.dirichlet(np.full(len(FAMILIES), 0.5))
-            off[d] = float(rng.normal(0, 0.45))
+            mix[d] = rng.dirichlet(np.full(len(FAMILIES), concentration))
+            off[d] = float(rng.normal(0, district_sd))
     picks = rng.choice(len(places), size=n, replace=False)
     out = []
     for i, k in enumerate(picks):
@@ -143,7 +148,7 @@ def make_population(
             case_id=f"{id_prefix}{first_number + i:05d}",
             street=street, number=hn, postcode=pc, town=town, lon=lon, lat=lat,
             district=dist, family=fam,
-            offset=off[dist] + float(rng.normal(0, 0.35)),
+            offset=off[dist] + float(rng.normal(0, personal_sd)),
             switch_min=int(rng.integers(12 * 60 + 30, 14 * 60 + 31)),
             workdays=wd_away,
             slot=(int(rng.integers(0, 5)), int(rng.choice([480, 600, 720, 840]))),

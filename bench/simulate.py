@@ -91,6 +91,12 @@ def client_rows(households: list[Household], seed: int, today: date) -> list[lis
     return rows
 
 
+def population_options(args: argparse.Namespace) -> dict[str, float]:
+    """How strongly districts and persons differ (``bench.population.make_population``)."""
+    return {"concentration": args.concentration, "district_sd": args.district_sd,
+            "personal_sd": args.personal_sd}
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
@@ -192,7 +198,7 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base: Path) -
     db_url = f"sqlite:///{folder / 'faelle.db'}"
     coord = Coordinator(db_url, profile_path, folder, time_limit=args.time_limit, seed=seed)
     pop, mix, off = make_population(places, args.clients + args.new_per_week * args.weeks,
-                                    seed)
+                                    seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
     truth = district_truth(pop, DEFAULT_BANDS, START)
     weight = {d: sum(h.district == d for h in pop) for d in truth}
@@ -344,6 +350,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=8.0, help="solver seconds per plan")
     ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--concentration", type=float, default=0.5,
+                    help="Dirichlet concentration of the districts' pattern mixtures "
+                    "(smaller: districts nearer to one pattern each)")
+    ap.add_argument("--district-sd", type=float, default=0.45,
+                    help="sd of the districts' log-odds offsets")
+    ap.add_argument("--personal-sd", type=float, default=0.35,
+                    help="sd of the persons' log-odds offsets")
     ap.add_argument("--out", type=Path, default=Path("/tmp/hausbesuch-simulation"))
     ap.add_argument("--json", type=Path, help="write the per-week figures here")
     ap.add_argument("--collect", type=Path, nargs="*",
@@ -370,7 +383,8 @@ def main(argv: list[str] | None = None) -> None:
 
         seen = set()
         for folder in sorted(f for top in args.collect for f in top.glob("*-*") if f.is_dir()):
-            pop, _, _ = make_population(places, n_all, int(folder.name.rsplit("-", 1)[1]))
+            pop, _, _ = make_population(places, n_all, int(folder.name.rsplit("-", 1)[1]),
+                                        **population_options(args))
             truth = district_truth(pop, DEFAULT_BANDS, START)
             weight = {d: sum(h.district == d for h in pop) for d in truth}
             run = collect(folder, args.weeks, truth, weight)

@@ -78,8 +78,17 @@ class ModelSettings:
     prior_strength: float = 4.0
     weekday_weight: float = 0.5
     neighbour_weight: float = 0.25
-    district_strength: tuple[float, float] = (4.0, 60.0)
-    client_strength: tuple[float, float] = (0.5, 3.0)
+    #: a client's own try counts this much for the same band on other weekdays (people
+    #: keep routines: who is out on Monday morning is likely out on Tuesday morning too)
+    client_weekday_weight: float = 1.0
+    #: ... and this much for the other bands of the same half of the day (vormittags:
+    #: bands that end by 12:00; nachmittags: the rest), nothing for the other half
+    client_halfday_weight: float = 0.5
+    #: bounds and fallback of the empirical-Bayes strengths (in tries)
+    district_strength: tuple[float, float] = (2.0, 60.0)
+    client_strength: tuple[float, float] = (0.3, 6.0)
+    district_strength_default: float = 15.0
+    client_strength_default: float = 1.0
 
 
 def band_label(band: tuple[int, int]) -> str:
@@ -131,29 +140,51 @@ def _smooth(counts: np.ndarray, wd: float, nb: float) -> np.ndarray:
     return out
 
 
-def _eb_strength(x: np.ndarray, n: np.ndarray, p: np.ndarray, bounds: tuple[float, float]) -> float:
-    """Beta–Binomial prior strength by the method of moments.
+def half_of_band(band: tuple[int, int]) -> int:
+    """0 for a band of the morning (it ends by 12:00), 1 otherwise."""
+    return 0 if band[1] <= 12 * 60 else 1
 
-    ``x``/``n`` are successes/trials of groups whose prior means are ``p``. The excess
-    of the observed dispersion over binomial noise estimates the between-group variance
-    ``tau² = p(1-p)/(k+1)``; ``k`` is clamped to ``bounds`` (few groups, little data:
-    the upper bound, i.e. strong pooling).
+
+def _smooth_client(counts: np.ndarray, wd: float, hd: float, halves: Sequence[int]) -> np.ndarray:
+    """A client's routine: a try counts ``wd`` for the same band on other weekdays and
+    ``hd`` for the other bands of the same half of the day (on its weekday and, times
+    ``wd``, on the others); nothing for the other half."""
+    total = counts.sum(axis=-2, keepdims=True)
+    t = counts + wd * (total - counts)
+    if not hd:
+        return t
+    out = t.copy()
+    h = np.asarray(halves)
+    for b in range(counts.shape[-1]):
+        same = (h == h[b])
+        same[b] = False
+        if same.any():
+            out[..., b] += hd * t[..., same].sum(axis=-1)
+    return out
+
+
+def _ml_strength(x: np.ndarray, n: np.ndarray, p: np.ndarray, bounds: tuple[float, float],
+                 default: float, min_groups: int = 6) -> float:
+    """Beta–Binomial prior strength by maximum marginal likelihood (empirical Bayes).
+
+    ``x``/``n`` are the contacts/tries of groups whose prior means are ``p``; a group's
+    rate is taken to be Beta(k·p, k·(1-p)) and ``k`` is chosen on a grid within
+    ``bounds`` to make the observed counts most likely. Groups with fewer than two tries
+    say nothing about ``k``; with fewer than ``min_groups`` informative groups the
+    ``default`` is used. A small ``k``: groups differ much (their own counts decide); the
+    upper bound: no difference beyond chance (strong pooling).
     """
-    lo, hi = bounds
-    mask = n >= 1
-    if mask.sum() < 3:
-        return hi
-    x, n, p = x[mask], n[mask], np.clip(p[mask], 1e-3, 1 - 1e-3)
-    var = p * (1 - p)
-    resid = (x / n - p) ** 2 - var / n
-    w = n  # larger groups measure their rate better
-    denom = float(np.sum(w * (1 - 1 / n) * var))
-    if denom <= 0:
-        return hi
-    ratio = float(np.sum(w * resid)) / denom  # estimates 1/(k+1)
-    if ratio <= 0:
-        return hi
-    return float(min(hi, max(lo, 1 / ratio - 1)))
+    from scipy.special import betaln
+
+    mask = n >= 2
+    if int(mask.sum()) < min_groups:
+        return float(default)
+    x, n = x[mask], n[mask]
+    p = np.clip(p[mask], 1e-3, 1 - 1e-3)
+    grid = np.geomspace(bounds[0], bounds[1], 64)
+    a, b = grid[:, None] * p[None, :], grid[:, None] * (1 - p[None, :])
+    ll = (betaln(a + x[None, :], b + (n - x)[None, :]) - betaln(a, b)).sum(axis=1)
+    return float(grid[int(np.argmax(ll))])
 
 
 @dataclass
@@ -217,26 +248,35 @@ class ContactModel:
         # city level: neutral prior
         sx, sn = (_smooth(a, s.weekday_weight, s.neighbour_weight) for a in (city_x, city_n))
         city_rate = (s.prior_strength * s.prior_rate + sx) / (s.prior_strength + sn)
-        # district level: empirical-Bayes strength from district × band dispersion
+        # district level: empirical-Bayes strength from how districts differ per band
         d_keys = sorted(dx)
         if d_keys:
             X = np.stack([dx[k].sum(axis=0) for k in d_keys])
             N = np.stack([dn[k].sum(axis=0) for k in d_keys])
             P = np.broadcast_to(_band_mean(city_rate, city_n), X.shape)
-            k_d = _eb_strength(X.ravel(), N.ravel(), P.ravel(), s.district_strength)
+            k_d = _ml_strength(X.ravel(), N.ravel(), P.ravel(), s.district_strength,
+                               s.district_strength_default)
         else:
-            k_d = s.district_strength[1]
+            k_d = s.district_strength_default
         model = cls(bands, s, city_x, city_n, dx, dn, cx, cn, c_district, k_d,
-                    s.client_strength[1], city_rate)
-        # client level: strength from the dispersion of clients around their district
-        # (over all of a client's tries: few clients have two tries in one band)
+                    s.client_strength_default, city_rate)
+        # client level: strength from how clients differ from their district within a
+        # half of the day (the unit of a routine)
         c_keys = sorted(cx)
         if c_keys:
-            X = np.array([cx[k].sum() for k in c_keys])
-            N = np.array([cn[k].sum() for k in c_keys])
-            P = np.array([float((model.district_rate(c_district[k]) * cn[k]).sum() / cn[k].sum())
-                          for k in c_keys])
-            model.client_strength = _eb_strength(X, N, P, s.client_strength)
+            halves = np.array([half_of_band(b) for b in bands])
+            xs, ns, ps = [], [], []
+            for k in c_keys:
+                base = model.district_rate(c_district[k])
+                for h in (0, 1):
+                    n_h = cn[k][:, halves == h]
+                    if n_h.sum() == 0:
+                        continue
+                    xs.append(cx[k][:, halves == h].sum())
+                    ns.append(n_h.sum())
+                    ps.append(float((base[:, halves == h] * n_h).sum() / n_h.sum()))
+            model.client_strength = _ml_strength(np.array(xs), np.array(ns), np.array(ps),
+                                                 s.client_strength, s.client_strength_default)
         return model
 
     # ------------------------------------------------------------------ rates
@@ -266,8 +306,11 @@ class ContactModel:
         key = (client_id, district)
         if key not in self._client_rate:
             s = self.settings
-            x = _smooth(self.client_counts[client_id], s.weekday_weight, s.neighbour_weight)
-            n = _smooth(self.client_tries[client_id], s.weekday_weight, s.neighbour_weight)
+            halves = [half_of_band(b) for b in self.bands]
+            x = _smooth_client(self.client_counts[client_id], s.client_weekday_weight,
+                               s.client_halfday_weight, halves)
+            n = _smooth_client(self.client_tries[client_id], s.client_weekday_weight,
+                               s.client_halfday_weight, halves)
             k = self.client_strength
             self._client_rate[key] = (k * base + x) / (k + n)  # type: ignore[index]
         return self._client_rate[key]  # type: ignore[index]
@@ -490,10 +533,18 @@ def plan_chances(store: Any, profile: Any, plan: Any) -> dict[str, VisitChance]:
     pages say what the planner knew when it planned, and writing them again later
     (``hausbesuch show``, the web app) gives the same text.
     """
+    return stop_chances(store, profile, plan.created_at,
+                        (s for r in plan.routes for s in r.stops))
+
+
+def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable[Any]
+                 ) -> dict[str, VisitChance]:
+    """:func:`plan_chances` for some stops of a plan made at ``created_at`` (one team-day
+    of a worker's page)."""
     if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
         return {}
-    model = model_for_city(store, profile, until=plan.created_at)
-    return visit_chances(model, (s for r in plan.routes for s in r.stops))
+    model = model_for_city(store, profile, until=created_at)
+    return visit_chances(model, stops)
 
 
 # --------------------------------------------------------------------------- planning
@@ -504,7 +555,7 @@ class Adjustment:
     """What :func:`adjust_visits` did to one visit (for reports and tests)."""
 
     visit_id: str
-    best_chance: float
+    best_chance: float  # the chance the visit can expect in the cells it keeps (their mean)
     kept_bands: tuple[tuple[int, int], ...]  # (day, band) pairs kept
     priority_before: int
     priority_after: int
@@ -541,13 +592,14 @@ def adjust_visits(
     start: date,
     days: int,
     district_of: Mapping[str, str],
-    keep_factor: float = 0.8,
+    keep_factor: float = 0.6,
     mode: str = "modell",
     revisits: frozenset[str] | set[str] = frozenset(),
     seed: int = 0,
     bands: Sequence[tuple[int, int]] | None = None,
     capacity: Mapping[tuple[int, int], float] | None = None,
     scale_priority: bool = True,
+    unit: str = "band",
 ) -> tuple[list[Any], dict[str, Adjustment]]:
     """Narrow each visit's windows to its good bands and scale its priority by its chance.
 
@@ -576,6 +628,11 @@ def adjust_visits(
     capacity : mapping (day, band) -> visits, optional
         How many visits can start in each cell (:func:`band_capacity`); with it, good
         cells that are already full are not given to visits of lower value.
+    unit : ``"band"`` | ``"halbtag"``
+        What a kept cell is: a band of a day, or a half of a day (the bands ending by
+        12:00, the others) whose chance is the mean of its bands' chances. Half-days leave
+        the solver more room to keep the walks short; ``kept_bands`` then holds
+        (day, half) pairs.
 
     Returns
     -------
@@ -592,19 +649,31 @@ def adjust_visits(
         return list(visits), {}
     if not 0 < keep_factor <= 1:
         raise ValueError(f"keep_factor must lie in (0, 1]: {keep_factor}")
+    if unit not in ("band", "halbtag"):
+        raise ValueError(f"unit must be 'band' or 'halbtag': {unit!r}")
     bands = model.bands
+    group = list(range(len(bands))) if unit == "band" else [half_of_band(b) for b in bands]
     plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]] = []
     for v in visits:
         if v.pin is not None:
             plans.append((v, [], []))
             continue
-        cells = _candidate_cells(v, days, bands)
+        cells = [(d, group[b], a, e) for d, b, a, e in _candidate_cells(v, days, bands)]
         rate = model.client_rate(v.id, district_of.get(v.id))
-        ch = [float(rate[(start + timedelta(days=d)).weekday(), b]) for d, b, _, _ in cells]
+        ch = [float(np.mean([rate[(start + timedelta(days=d)).weekday(), b]
+                             for b in range(len(bands)) if group[b] == g]))
+              for d, g, _, _ in cells]
         plans.append((v, cells, ch))
+    if capacity is not None and unit != "band":
+        grouped: dict[tuple[int, int], float] = {}
+        for (d, b), c in capacity.items():
+            grouped[(d, group[b])] = grouped.get((d, group[b]), 0.0) + c
+        capacity = grouped
     chosen = _choose_cells(plans, keep_factor, capacity)
-    bests = [max(p for _, p in c) for c in chosen.values() if c]
-    ref = max(bests) if bests else 1.0
+    # the value of a visit is its priority times the chance it can expect: the mean over
+    # the cells it keeps (the solver may start it in any of them)
+    expect = {vid: float(np.mean([p for _, p in c])) for vid, c in chosen.items() if c}
+    ref = max(expect.values()) if expect else 1.0
     out: list[Any] = []
     adj: dict[str, Adjustment] = {}
     for v, cells, _ in plans:
@@ -613,7 +682,7 @@ def adjust_visits(
             out.append(v)
             continue
         keys = {k for k, _ in pick}
-        best = max(p for _, p in pick)
+        best = expect[v.id]
         keep = [c for c in cells if (c[0], c[1]) in keys]
         prio = v.priority
         if scale_priority and prio > 0:
@@ -811,7 +880,8 @@ def adjust_problem(
     visits, adj = adjust_visits(
         problem.visits, model, start=start, days=problem.days, district_of=district_of,
         keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits), seed=seed, bands=bands,
-        capacity=band_capacity(problem, bands) if model.n_records else None)
+        capacity=band_capacity(problem, bands) if model.n_records else None,
+        unit=r.planning_unit)
     if not adj:
         return problem, adj, model
     return replace(problem, visits=tuple(visits)), adj, model
@@ -828,3 +898,35 @@ def adjust_built(built: Any, *, store: Any, profile: Any, start: date, seed: int
         district_of={k: c.geocode.district for k, c in cands.items()},
         revisits={k for k, c in cands.items() if c.tries_before > 0}, seed=seed)
     return built if problem is built.problem else replace(built, problem=problem)
+
+
+def improve_solution(built: Any, solution: Any, *, store: Any, profile: Any, start: date) -> Any:
+    """Reorder each route of a solved plan so that visits start when contact is likely
+    (:func:`routing.retime.reorder_for_value`): value = priority × chance at the start
+    time, at most ``reorder_extra_travel`` more travel per route, the same visits on the
+    same team-days. Only with ``mode = "modell"`` and outcomes in the store; otherwise
+    the solution itself is returned."""
+    r = profile.erreichbarkeit
+    if r.mode != "modell" or r.reorder_extra_travel <= 0:
+        return solution
+    model = model_for_city(store, profile)
+    if model.n_records == 0:
+        return solution
+    from routing.retime import reorder_for_value
+
+    cands = built.candidates
+    weekday = [(start + timedelta(days=d)).weekday() for d in range(built.problem.days)]
+    rates: dict[str, np.ndarray] = {}
+
+    def value(visit_id: str, t: int) -> float:
+        c = cands.get(visit_id)
+        if c is None:
+            return 0.0
+        if visit_id not in rates:
+            rates[visit_id] = model.client_rate(visit_id, c.geocode.district)
+        d, sec = divmod(int(t), DAY_S)
+        wd = weekday[min(d, len(weekday) - 1)]
+        return max(c.priority, 1) * float(rates[visit_id][wd, band_of(sec // 60, model.bands)])
+
+    return reorder_for_value(built.problem, solution, value,
+                             max_extra_travel=r.reorder_extra_travel)

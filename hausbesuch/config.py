@@ -314,7 +314,12 @@ class Reachability(_Strict):
     weekday_weight: float = Field(default=0.5, ge=0, le=1)
     neighbour_weight: float = Field(default=0.25, ge=0, le=1)
     #: keep the bands whose chance is at least this share of the client's best
-    keep_factor: float = Field(default=0.8, gt=0, le=1)
+    keep_factor: float = Field(default=0.6, gt=0, le=1)
+    #: what planning narrows a visit to: half-days ("halbtag") or single bands ("band")
+    planning_unit: Literal["halbtag", "band"] = "halbtag"
+    #: after solving, routes are reordered so that visits start when contact is likely,
+    #: with at most this share of extra travel per route (0: not reordered)
+    reorder_extra_travel: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("bands")
     @classmethod

@@ -277,9 +277,10 @@ def test_scarce_afternoons_go_to_those_who_lose_most_elsewhere() -> None:
     visits += [Visit(id=f"b{i}", location=10 + i, service=2700, priority=50) for i in range(5)]
     district_of = {v.id: ("Schicht" if v.id[0] == "a" else "Ruhig") for v in visits}
     capacity = {(d, b): (1.0 if b == 1 else 10.0) for d in range(5) for b in range(2)}
-    _, plain = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of)
+    _, plain = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of,
+                             keep_factor=0.8)
     _, priced = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of,
-                              capacity=capacity)
+                              capacity=capacity, keep_factor=0.8)
     # without capacity both districts would be sent to the afternoon only
     assert all({b for _, b in plain[v.id].kept_bands} == {1} for v in visits)
     for v in visits:
@@ -287,3 +288,56 @@ def test_scarce_afternoons_go_to_those_who_lose_most_elsewhere() -> None:
             assert {b for _, b in priced[v.id].kept_bands} == {1}
         else:
             assert v.id not in priced or {b for _, b in priced[v.id].kept_bands} == {0, 1}
+
+
+def test_a_failed_try_counts_for_the_same_time_of_day_on_other_weekdays() -> None:
+    """Routines: a client out on Monday morning is likely out on Thursday morning too;
+    the afternoon is not touched by it."""
+    recs = [rec(f"N{i}", "Mitte", MONDAY + timedelta(days=i % 5), 480 + 60 * (i % 8),
+                "angetroffen" if i % 2 else "nicht_angetroffen") for i in range(40)]
+    recs.append(rec("C1", "Mitte", MONDAY, 500, "nicht_angetroffen"))
+    model = ContactModel.fit(recs)
+    base, own = model.district_rate("Mitte"), model.client_rate("C1", "Mitte")
+    thursday = 3
+    # 8-10 Uhr: lowered as much on Thursday as on the Monday of the try
+    ratio = own / base
+    assert ratio[thursday, 0] == pytest.approx(ratio[0, 0]) and ratio[thursday, 0] < 0.8
+    # 10-12 Uhr (same half of the day): lowered, less; 14-16 Uhr: unchanged
+    assert own[thursday, 0] < own[thursday, 1] < base[thursday, 1]
+    assert own[thursday, 3] == pytest.approx(base[thursday, 3])
+
+
+def test_pooling_strength_is_learned_from_how_groups_differ() -> None:
+    from hausbesuch.athome import _ml_strength
+
+    rng = np.random.default_rng(1)
+    n = np.full(40, 12)
+    p = np.full(40, 0.4)
+    same = rng.binomial(12, 0.4, size=40)  # every group at the same rate
+    apart = rng.binomial(12, rng.choice([0.05, 0.8], size=40))  # groups far apart
+    bounds = (0.5, 60.0)
+    k_same = _ml_strength(same, n, p, bounds, default=10.0)
+    k_apart = _ml_strength(apart, n, p, bounds, default=10.0)
+    assert k_same > 20 and k_apart < 2
+    # groups with one try say nothing: the default
+    assert _ml_strength(same[:5], n[:5], p[:5], bounds, default=10.0) == 10.0
+    assert _ml_strength(np.ones(40), np.ones(40), p, bounds, default=7.0) == 7.0
+
+
+def test_half_day_unit_keeps_whole_half_days() -> None:
+    """With unit="halbtag" a visit keeps whole halves of days (the solver picks the time
+    within), chosen by the mean chance of their bands."""
+    # the district opens in the afternoon, not in the morning
+    recs = [rec(f"N{i}", "Mitte", MONDAY + timedelta(days=i % 5), 500 if i % 2 else 850,
+                "nicht_angetroffen" if i % 2 else "angetroffen") for i in range(60)]
+    model = ContactModel.fit(recs)
+    visits = [Visit(id=f"V{i}", location=i + 1, service=2700, priority=50) for i in range(3)]
+    district_of = {v.id: "Mitte" for v in visits}
+    out, adj = adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of,
+                             unit="halbtag")
+    for v in out:
+        assert {h for _, h in adj[v.id].kept_bands} == {1}
+        # afternoons of all five days, from 12:00 to the end of the day
+        assert [(w.start % DAY, w.end % DAY) for w in v.time_windows] == [(12 * 3600, DAY - 1)] * 5
+    with pytest.raises(ValueError, match="unit"):
+        adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of, unit="x")

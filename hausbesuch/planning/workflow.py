@@ -290,6 +290,9 @@ def _solve_and_assemble(
         built = athome.adjust_built(built, store=store, profile=profile, start=span.start,
                                     seed=options.seed)
     solution = _run_solver(built.problem, options, say)
+    if store is not None:  # visits of a route in the order that finds people at home
+        solution = athome.improve_solution(built, solution, store=store, profile=profile,
+                                           start=span.start)
     say("Wege für die Karten berechnen", 0.9)
     solution_json = solution_to_json(built.problem, solution)
     routes = assemble_routes(built, solution, span, kept=kept)
