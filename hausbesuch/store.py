@@ -1008,6 +1008,15 @@ class Store:
                              "(siehe hausbesuch plans).")
         return city
 
+    def plan_created_at(self, plan_id: str) -> datetime:
+        """When a stored plan was made (StoreError when there is no such plan)."""
+        with self.session() as s:
+            created = s.scalar(select(PlanRow.created_at).where(PlanRow.id == plan_id))
+        if created is None:
+            raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ "
+                             "(siehe hausbesuch plans).")
+        return created
+
     def plan_version(self, plan_id: str) -> tuple[int, str | None]:
         """(version, predecessor id) of a stored plan."""
         with self.session() as s:

@@ -179,3 +179,36 @@ def test_the_model_reads_no_name(town, second_week) -> None:
                     for b in range(len(model.bands)))
     assert "Geheimname" not in dump
     assert not any(name in dump for name in town["names"])
+
+
+def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
+    """The coordinator's plan view and a worker's day page in the web app show the
+    estimated chance and why for every planned visit (and no name)."""
+    import httpx
+
+    from hausbesuch.store import Store
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from hausbesuch.web.links import create_link
+    from tests.web_fixtures import PASSWORD, live_server, login
+
+    db = second_week["modell"][0]
+    app = create_app(f"sqlite:///{db}", cities=[str(town["modell"])], plan_time_limit=2.0)
+    store = app.state.web.store
+    add_user(store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
+    with Store.open(db) as s:
+        plan = s.latest_plan("Bad Hersfeld")
+    route = next(r for r in plan.routes if r.stops)
+    token, _ = create_link(store, plan.id, route.team_id, route.day, actor="test")
+    with live_server(app) as live, httpx.Client(base_url=live.url, timeout=60) as c:
+        assert login(c, "kora").status_code == 303
+        view = c.get(f"/plaene/{plan.id}")
+        worker = httpx.get(live.url + f"/w/{token}/", timeout=60)
+    assert view.status_code == 200 and worker.status_code == 200
+    table = view.text.split("<h2>Chance auf Kontakt</h2>", 1)[1].split("</table>", 1)[0]
+    n_stops = sum(len(r.stops) for r in plan.routes)
+    assert table.count("<tr><td>") == n_stops
+    assert re.search(r"<td>\d+ %</td><td>[^<]*(angetroffen|ohne Erfolg)", table)
+    assert worker.text.count("Chance auf Kontakt: <strong>") == len(route.stops)
+    for name in town["names"]:
+        assert name not in view.text and name not in worker.text

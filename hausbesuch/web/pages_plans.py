@@ -140,6 +140,9 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         days.setdefault(r.day, []).append(r)
     ids = [s.client_id for r in plan.routes for s in r.stops] + [u.client_id
                                                                   for u in plan.unassigned]
+    from hausbesuch.athome import plan_chances
+
+    chances = plan_chances(web.store, profile, plan)
     return render(
         request, "plan.html.j2", plan=plan, days=days,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
@@ -149,7 +152,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         team_days=[(r.team_id, r.day) for r in sorted(plan.routes,
                                                        key=lambda r: (r.day, r.team_id))],
         client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
-        newest=newest_version(web.store, plan_id),
+        newest=newest_version(web.store, plan_id), chances=chances,
     )
 
 

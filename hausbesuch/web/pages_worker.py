@@ -74,7 +74,10 @@ def worker_page(request: Request, token: str) -> Response:
 
     profile = web.profile(link.city)
     settings = MapSettings.from_profile(profile)
-    data = _common(route, settings, RouteLinks())
+    from hausbesuch.athome import stop_chances
+
+    chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops)
+    data = _common(route, settings, RouteLinks(), chances)
     recorded = casework_api.outcomes_of_day(web.store, link.city, link.day,
                                             [s.client_id for s in route.stops])
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
