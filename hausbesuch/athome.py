@@ -910,6 +910,15 @@ def improve_solution(built: Any, solution: Any, *, store: Any, profile: Any, sta
     if r.mode != "modell" or r.reorder_extra_travel <= 0:
         return solution
     model = model_for_city(store, profile)
+    return reorder_by_model(built, solution, model, start=start,
+                            max_extra_travel=r.reorder_extra_travel)
+
+
+def reorder_by_model(built: Any, solution: Any, model: ContactModel, *, start: date,
+                     max_extra_travel: float) -> Any:
+    """:func:`routing.retime.reorder_for_value` with value = priority × the model's chance
+    of the client at the visit's start (``built``: the planning builder's ``Built``, its
+    candidates give priority and district). A model without records changes nothing."""
     if model.n_records == 0:
         return solution
     from routing.retime import reorder_for_value
@@ -928,5 +937,4 @@ def improve_solution(built: Any, solution: Any, *, store: Any, profile: Any, sta
         wd = weekday[min(d, len(weekday) - 1)]
         return max(c.priority, 1) * float(rates[visit_id][wd, band_of(sec // 60, model.bands)])
 
-    return reorder_for_value(built.problem, solution, value,
-                             max_extra_travel=r.reorder_extra_travel)
+    return reorder_for_value(built.problem, solution, value, max_extra_travel=max_extra_travel)

@@ -341,3 +341,38 @@ def test_half_day_unit_keeps_whole_half_days() -> None:
         assert [(w.start % DAY, w.end % DAY) for w in v.time_windows] == [(12 * 3600, DAY - 1)] * 5
     with pytest.raises(ValueError, match="unit"):
         adjust_visits(visits, model, start=MONDAY, days=5, district_of=district_of, unit="x")
+
+
+def test_routes_are_reordered_so_that_visits_start_when_people_are_at_home() -> None:
+    """Two visits on one route, the walk the same either way: the client whose district
+    opens in the afternoon is visited second; without outcomes nothing changes."""
+    from types import SimpleNamespace
+
+    from hausbesuch.athome import reorder_by_model
+    from routing import Problem, Shift, Team
+    from routing.schedule import schedule
+
+    recs = []
+    for i in range(30):
+        day = MONDAY + timedelta(days=i % 5)
+        recs.append(rec(f"S{i}", "Spaet", day, 500, "nicht_angetroffen"))
+        recs.append(rec(f"S{i}", "Spaet", day, 900, "angetroffen"))
+        recs.append(rec(f"F{i}", "Frueh", day, 500, "angetroffen"))
+        recs.append(rec(f"F{i}", "Frueh", day, 900, "nicht_angetroffen"))
+    model = ContactModel.fit(recs)
+    pos = np.array([0, 300, 600])  # depot, A, B on a line (seconds)
+    m = np.abs(pos[:, None] - pos[None, :])
+    shift = Shift(0, TimeWindow(8 * 3600, 16 * 3600))
+    problem = Problem([Visit("A", 1, service=4 * 3600), Visit("B", 2, service=2 * 3600)],
+                      [Team(id="T", shifts=(shift,), start=0, end=0)], 1, {"car": m})
+    from routing.model import Solution
+
+    first = schedule(problem, problem.vehicles()[0], list(problem.visits))  # A then B
+    sol = Solution(routes=(first,), unassigned=())
+    built = SimpleNamespace(problem=problem, candidates={
+        "A": SimpleNamespace(priority=50, geocode=SimpleNamespace(district="Spaet")),
+        "B": SimpleNamespace(priority=50, geocode=SimpleNamespace(district="Frueh"))})
+    out = reorder_by_model(built, sol, model, start=MONDAY, max_extra_travel=0.0)
+    assert out.routes[0].visits == ("B", "A") and out.travel == sol.travel
+    assert reorder_by_model(built, sol, ContactModel.fit([]), start=MONDAY,
+                            max_extra_travel=0.5) is sol
