@@ -9,11 +9,15 @@ Beta–Binomial update whose prior mean is the level above:
     district cell  ← city cell        (strength estimated from the data, empirical Bayes)
     client cell    ← district cell    (strength estimated from the data, empirical Bayes)
 
-Evidence is shared across the time grid with fixed weights: a try counts fully for its
-own weekday and band, ``weekday_weight`` for the same band on other weekdays (people keep
-daily routines) and ``neighbour_weight`` for the neighbouring band of the same weekday.
-A client has few tries, and the client level is the last and usually weakest-held
-prior, so a client's own failed tries move that client's estimate most.
+Evidence is shared across the time grid with fixed weights. At the city and district
+levels a try counts fully for its own weekday and band, ``weekday_weight`` for the same
+band on other weekdays and ``neighbour_weight`` for the neighbouring band of the same
+weekday. At the client level it follows routines: a try counts ``client_weekday_weight``
+(default 1) for the same band on every weekday and ``client_halfday_weight`` for the
+other bands of the same half of the day; it says nothing about the other half. The
+strengths of the district and client levels are chosen by maximum marginal likelihood
+of the Beta–Binomial (empirical Bayes; a fallback while too few groups have two tries),
+so a client's own failed tries move that client's estimate most when clients do differ.
 
 Only plain records enter the model: a case id, a district, the visit's date and minute
 of day, the outcome. A city's model is fitted from that city's records only (the caller
@@ -23,11 +27,14 @@ Contact means someone opened: ``angetroffen``, ``verweigert``, ``termin_vereinba
 No contact: ``nicht_angetroffen``, ``nachricht_hinterlassen``. ``verzogen`` says nothing
 about presence at that time and is ignored.
 
-Planning uses the model through :func:`adjust_visits`: a visit's windows are narrowed to
-the bands whose chance is close to the client's best (``keep_factor``), and its priority
-is scaled by that best chance, so the solver values ``priority × chance`` while still
-choosing the time among the good bands. With no outcomes the visits are returned as they
-are (the plan is exactly the plan without the model).
+Planning uses the model in two steps. Before solving, :func:`adjust_visits` narrows a
+visit's windows to the half-days (or bands, ``planning_unit``) whose chance is at least
+``keep_factor`` × the level it can aim for (the teams' hours per half-day are shared out
+by a linear relaxation), and scales its priority by the mean chance of what it keeps, so
+the solver values ``priority × chance``. After solving, :func:`improve_solution` reorders
+each route so that visits start in their better bands, with at most
+``reorder_extra_travel`` more travel per route. With no outcomes both steps change
+nothing (the plan is exactly the plan without the model).
 """
 
 from __future__ import annotations

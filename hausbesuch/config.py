@@ -297,8 +297,8 @@ class Reachability(_Strict):
     ``mode``: ``"anzeigen"`` (the default: show the estimated chance of contact on pages,
     plan as without the model), ``"modell"`` (plan revisits where contact is likely),
     ``"aus"`` (no model at all), ``"zufall"`` (revisits at a random band: a baseline for
-    comparisons). ``"modell"`` is not the default because the simulator has not shown a
-    gain yet (README, "When people are at home").
+    comparisons). ``"modell"`` is not the default because the simulator shows only a
+    small gain for its extra travel (README, "When people are at home").
     """
 
     mode: Literal["anzeigen", "modell", "aus", "zufall"] = "anzeigen"

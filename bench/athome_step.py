@@ -1,0 +1,208 @@
+"""One planning step with and without the at-home model, from the same history.
+
+``bench/simulate.py`` runs each arm for weeks; after the first week the arms visit
+different people on different days, so their contact counts drift apart by chance and the
+difference the model makes is hard to see in a few seeds. This benchmark holds the
+history fixed: the population (``bench/population.py``) is visited for ``k - 1`` weeks by
+the planner without the model (import, plan, outcomes drawn from the hidden truth, all
+through the same code the commands run, on SQLite). Then week ``k`` is planned from copies
+of that database once per arm, and each plan is scored by the **expected** contacts of its
+visits under the hidden truth (the sum of the true chances at the planned start times), so
+no luck of the draw enters the comparison. Arms:
+
+- ``ohne``: the planner ignoring the model (``mode = "aus"``), the baseline;
+- ``modell``: the shipped settings with ``mode = "modell"``;
+- ``wahrheit``: as ``modell``, but the model's chances are replaced by the hidden truth of
+  each client: not learnable, it shows how much timing and choice could give at most
+  with this planner.
+
+    python bench/athome_step.py --seeds 8 --weeks 3,5
+
+prints expected contacts per visit and travel minutes per visit per arm, and the ratios to
+``ohne`` (mean ± standard error over seeds × weeks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.population import band_rates, chance, make_population, town_places  # noqa: E402
+from bench.simulate import START, client_rows, draw, write_csv  # noqa: E402
+
+HEADER = ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
+
+
+def _profile(base, **over):  # noqa: ANN001, ANN202
+    return base.model_copy(update={"erreichbarkeit": base.erreichbarkeit.model_copy(
+        update=over)})
+
+
+def _plan(store, profile, monday, seed, time_limit, osm):  # noqa: ANN001, ANN202
+    from hausbesuch.planning import PlanOptions, plan_span
+    from hausbesuch.teams import teams_for_profile
+
+    return plan_span(store, profile, PlanOptions(start=monday, days=5, time_limit=time_limit,
+                                                 seed=seed, threads=1),
+                     actor="simulator", teams=teams_for_profile(profile, None), osm=osm)
+
+
+def _truth_model(by_id, monday):  # noqa: ANN001, ANN202
+    """model_for_city that answers with the hidden truth of each client."""
+    from hausbesuch import athome
+
+    fit = athome.model_for_city
+    cache: dict[str, object] = {}
+
+    def model_for_city(store, profile, *, until=None):  # noqa: ANN001, ANN202
+        model = fit(store, profile, until=until)
+
+        def client_rate(client_id: str, district: str | None):  # noqa: ANN202
+            if client_id not in cache:
+                cache[client_id] = band_rates(by_id[client_id], model.bands, monday)
+            return cache[client_id]
+
+        model.client_rate = client_rate  # type: ignore[method-assign]
+        if model.n_records == 0:
+            model.city_tries[0, 0] += 1
+        return model
+
+    return model_for_city
+
+
+def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base, osm):  # noqa: ANN001, ANN201
+    from hausbesuch import athome
+    from hausbesuch.casework import Casework
+    from hausbesuch.store import Store
+
+    n = args.clients + args.new_per_week * max(weeks)
+    pop, _, _ = make_population(places, n, seed, concentration=args.concentration,
+                                district_sd=args.district_sd, personal_sd=args.personal_sd)
+    by_id = {h.case_id: h for h in pop}
+    arms = {"ohne": _profile(base, mode="aus"), "modell": _profile(base, mode="modell"),
+            "wahrheit": _profile(base, mode="modell")}
+    out = []
+    tmp = Path(tempfile.mkdtemp(prefix=f"athome-step-{seed}-"))
+    try:
+        with Store.open(f"sqlite:///{tmp / 'verlauf.db'}") as store:
+            cw = Casework(store, arms["ohne"], actor="simulator", osm=osm)
+            for week in range(max(weeks)):
+                monday = START + timedelta(days=7 * week)
+                lo = 0 if week == 0 else args.clients + args.new_per_week * (week - 1)
+                hi = args.clients + args.new_per_week * week
+                path = tmp / f"neu-{week + 1}.csv"
+                write_csv(path, HEADER, client_rows(pop[lo:hi], seed, monday))
+                cw.import_clients(path)
+                if week + 1 in weeks:
+                    for arm, profile in arms.items():
+                        copy = tmp / f"{arm}-{week + 1}.db"
+                        shutil.copy(tmp / "verlauf.db", copy)
+                        fit = athome.model_for_city
+                        if arm == "wahrheit":
+                            athome.model_for_city = _truth_model(by_id, monday)
+                        try:
+                            with Store.open(f"sqlite:///{copy}") as s:
+                                plan = _plan(s, profile, monday, seed, args.time_limit,
+                                             osm).plan
+                        finally:
+                            athome.model_for_city = fit
+                        stops = [st for r in plan.routes for st in r.stops]
+                        expected = sum(chance(by_id[st.client_id], st.start.date(),
+                                              st.start.hour * 60 + st.start.minute)
+                                       for st in stops)
+                        travel = sum(r.travel_s for r in plan.routes)
+                        out.append((arm, seed, week + 1, len(stops), expected, travel))
+                plan = _plan(store, arms["ohne"], monday, seed, args.time_limit, osm).plan
+                rows = []
+                for r in plan.routes:
+                    for st in r.stops:
+                        minute = st.start.hour * 60 + st.start.minute
+                        result = draw(seed, by_id[st.client_id], st.start.date(), minute, False)
+                        if result == "termin_vereinbart":
+                            result = "angetroffen"  # no appointments in the history
+                        rows.append([st.client_id, st.start.date().isoformat(),
+                                     f"{minute // 60:02d}:{minute % 60:02d}", result])
+                path = tmp / f"ergebnisse-{week + 1}.csv"
+                write_csv(path, ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis"], rows)
+                cw.record_outcomes_file(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def report(rows: list[tuple]) -> str:
+    base = {(s, w): (n, e, t) for a, s, w, n, e, t in rows if a == "ohne"}
+    lines = ["| arm | visits | expected contacts per visit | travel min per visit | "
+             "contacts/visit vs ohne | travel/visit vs ohne |", "|---|---:|---:|---:|---:|---:|"]
+    for arm in ("ohne", "modell", "wahrheit"):
+        mine = [(s, w, n, e, t) for a, s, w, n, e, t in rows if a == arm and (s, w) in base]
+        if not mine:
+            continue
+        cpv = [e / max(n, 1) for _, _, n, e, _ in mine]
+        tpv = [t / max(n, 1) / 60 for _, _, n, _, t in mine]
+        rc = [100 * (c / (base[(s, w)][1] / max(base[(s, w)][0], 1)) - 1)
+              for (s, w, *_), c in zip(mine, cpv, strict=True)]
+        rt = [100 * (t / (base[(s, w)][2] / max(base[(s, w)][0], 1) / 60) - 1)
+              for (s, w, *_), t in zip(mine, tpv, strict=True)]
+
+        def ms(x: list[float], fmt: str) -> str:
+            se = statistics.stdev(x) / len(x) ** 0.5 if len(x) > 1 else 0.0
+            return f"{fmt.format(statistics.mean(x))} ± {se:.1f}"
+
+        lines.append(f"| {arm} | {statistics.mean(n for *_, n, _, _ in mine):.1f} | "
+                     f"{statistics.mean(cpv):.3f} | {statistics.mean(tpv):.2f} | "
+                     f"{ms(rc, '{:+.1f}')} % | {ms(rt, '{:+.1f}')} % |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--town", default="bad-hersfeld", choices=["bad-hersfeld", "lauf"])
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument("--weeks", default="3,5", help="weeks planned with every arm")
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--new-per-week", type=int, default=25)
+    ap.add_argument("--time-limit", type=float, default=3.0)
+    ap.add_argument("--concentration", type=float, default=0.5)
+    ap.add_argument("--district-sd", type=float, default=0.45)
+    ap.add_argument("--personal-sd", type=float, default=0.35)
+    args = ap.parse_args(argv)
+
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile, resolve_osm
+    from hausbesuch.planning.builder import depot_lonlat
+
+    base = load_profile(args.town)
+    osm = resolve_osm(base)
+    weeks = sorted({int(w) for w in args.weeks.split(",")})
+    if not weeks or weeks[0] < 2:
+        ap.error("--weeks: weeks from 2 on (week 1 has no history)")
+    n_all = args.clients + args.new_per_week * max(weeks)
+    places = town_places(osm, base, near=depot_lonlat(base, load_index(osm)),
+                         at_least=6 * n_all)
+    t0 = time.perf_counter()
+    rows = []
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        rows += run_seed(seed, weeks, args, places, base, osm)
+        print(f"  seed {seed} done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    print()
+    print(f"{args.town}: weeks {args.weeks} x {args.seeds} seeds, solver {args.time_limit:g} s "
+          f"per plan, population concentration {args.concentration:g}, personal sd "
+          f"{args.personal_sd:g}")
+    print()
+    print(report(rows))
+
+
+if __name__ == "__main__":
+    main()
