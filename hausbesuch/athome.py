@@ -563,7 +563,7 @@ class Adjustment:
 
     visit_id: str
     best_chance: float  # the chance the visit can expect in the cells it keeps (their mean)
-    kept_bands: tuple[tuple[int, int], ...]  # (day, band) pairs kept
+    kept_bands: tuple[tuple[int, int], ...]  # (day, band) or (day, half) pairs kept
     priority_before: int
     priority_after: int
 
