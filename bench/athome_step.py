@@ -12,6 +12,10 @@ no luck of the draw enters the comparison. Arms:
 
 - ``ohne``: the planner ignoring the model (``mode = "aus"``), the baseline;
 - ``modell``: the shipped settings with ``mode = "modell"``;
+- ``bezirk``: as ``modell``, but the district level of the model is the hidden truth (the
+  mean rates of the district's households); the client level still learns from the
+  client's own tries. Not learnable either: it shows what a perfect district estimate
+  would give;
 - ``wahrheit``: as ``modell``, but the model's chances are replaced by the hidden truth of
   each client: not learnable, it shows how much timing and choice could give at most
   with this planner.
@@ -37,7 +41,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.population import band_rates, chance, make_population, town_places  # noqa: E402
+from bench.population import (  # noqa: E402
+    band_rates,
+    chance,
+    district_truth,
+    make_population,
+    town_places,
+)
 from bench.simulate import START, client_rows, draw, write_csv  # noqa: E402
 
 HEADER = ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
@@ -80,6 +90,23 @@ def _truth_model(by_id, monday):  # noqa: ANN001, ANN202
     return model_for_city
 
 
+def _district_truth_model(truth):  # noqa: ANN001, ANN202
+    """model_for_city whose district rates are the hidden district means."""
+    from hausbesuch import athome
+
+    fit = athome.model_for_city
+
+    def model_for_city(store, profile, *, until=None):  # noqa: ANN001, ANN202
+        model = fit(store, profile, until=until)
+        model.district_rate = lambda d: truth.get(d, model.city_rate)  # type: ignore[method-assign]
+        model._client_rate.clear()
+        if model.n_records == 0:
+            model.city_tries[0, 0] += 1
+        return model
+
+    return model_for_city
+
+
 def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base, osm):  # noqa: ANN001, ANN201
     from hausbesuch import athome
     from hausbesuch.casework import Casework
@@ -90,7 +117,7 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
                                 district_sd=args.district_sd, personal_sd=args.personal_sd)
     by_id = {h.case_id: h for h in pop}
     arms = {"ohne": _profile(base, mode="aus"), "modell": _profile(base, mode="modell"),
-            "wahrheit": _profile(base, mode="modell")}
+            "bezirk": _profile(base, mode="modell"), "wahrheit": _profile(base, mode="modell")}
     out = []
     tmp = Path(tempfile.mkdtemp(prefix=f"athome-step-{seed}-"))
     try:
@@ -110,6 +137,9 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
                         fit = athome.model_for_city
                         if arm == "wahrheit":
                             athome.model_for_city = _truth_model(by_id, monday)
+                        elif arm == "bezirk":
+                            athome.model_for_city = _district_truth_model(
+                                district_truth(pop, base.erreichbarkeit.band_minutes(), monday))
                         try:
                             with Store.open(f"sqlite:///{copy}") as s:
                                 plan = _plan(s, profile, monday, seed, args.time_limit,
@@ -144,7 +174,7 @@ def report(rows: list[tuple]) -> str:
     base = {(s, w): (n, e, t) for a, s, w, n, e, t in rows if a == "ohne"}
     lines = ["| arm | visits | expected contacts per visit | travel min per visit | "
              "contacts/visit vs ohne | travel/visit vs ohne |", "|---|---:|---:|---:|---:|---:|"]
-    for arm in ("ohne", "modell", "wahrheit"):
+    for arm in ("ohne", "modell", "bezirk", "wahrheit"):
         mine = [(s, w, n, e, t) for a, s, w, n, e, t in rows if a == arm and (s, w) in base]
         if not mine:
             continue
