@@ -62,20 +62,27 @@ def _neighbours(order: list[Visit]) -> Iterator[list[Visit]]:
 
 def reorder_route(
     problem: Problem, vehicle: Vehicle, route: Route, value: ValueFn, *,
-    max_extra_travel: float = 0.05, max_passes: int = 50,
+    max_extra_travel: float = 0.05, max_passes: int = 50, max_checks: int = 3000,
 ) -> Route:
     """The best order found for one route (first-improvement local search); the route
-    itself when no order of higher value keeps the rules and the travel budget."""
+    itself when no order of higher value keeps the rules and the travel budget.
+
+    ``max_checks`` bounds the orders timed by :func:`schedule` (the expensive step), so
+    that long routes cost a bounded time."""
     by_id = visits_by_id(problem.visits)
     order = [by_id[v] for v in route.visits]
     if len(order) < 2:
         return route
     budget = route.travel + max_extra_travel * max(route.travel, 0)
     best, best_val = route, route_value(route, value)
+    checks = 0
     for _ in range(max_passes):
         for cand in _neighbours(order):
             if _travel(problem, vehicle, cand) > budget:
                 continue
+            if checks >= max_checks:
+                return best
+            checks += 1
             timed = schedule(problem, vehicle, cand)
             if timed is None or timed.travel > budget:
                 continue
