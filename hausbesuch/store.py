@@ -999,23 +999,21 @@ class Store:
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.saved_at.desc(), PlanRow.id)
             return [PlanInfo(*row) for row in s.execute(q)]
 
-    def plan_city(self, plan_id: str) -> str:
-        """The city of a stored plan (StoreError when there is no such plan)."""
+    def _plan_column(self, plan_id: str, column: Any) -> Any:
         with self.session() as s:
-            city = s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
-        if city is None:
+            value = s.scalar(select(column).where(PlanRow.id == plan_id))
+        if value is None:
             raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ "
                              "(siehe hausbesuch plans).")
-        return city
+        return value
+
+    def plan_city(self, plan_id: str) -> str:
+        """The city of a stored plan (StoreError when there is no such plan)."""
+        return self._plan_column(plan_id, PlanRow.city)
 
     def plan_created_at(self, plan_id: str) -> datetime:
         """When a stored plan was made (StoreError when there is no such plan)."""
-        with self.session() as s:
-            created = s.scalar(select(PlanRow.created_at).where(PlanRow.id == plan_id))
-        if created is None:
-            raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ "
-                             "(siehe hausbesuch plans).")
-        return created
+        return self._plan_column(plan_id, PlanRow.created_at)
 
     def plan_version(self, plan_id: str) -> tuple[int, str | None]:
         """(version, predecessor id) of a stored plan."""
