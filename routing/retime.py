@@ -105,15 +105,9 @@ def reorder_for_value(
     if max_extra_travel < 0:
         raise ValueError(f"max_extra_travel must not be negative: {max_extra_travel}")
     vehicles = problem.vehicles()
-    routes = []
-    changed = False
-    for r in solution.routes:
-        new = reorder_route(problem, vehicles[r.vehicle], r, value,
-                            max_extra_travel=max_extra_travel)
-        new = replace(new, vehicle=r.vehicle, team=r.team, day=r.day)
-        changed |= new is not r and new.visits != r.visits
-        routes.append(new if new.visits != r.visits else r)
-    if not changed:
+    routes = tuple(reorder_route(problem, vehicles[r.vehicle], r, value,
+                                 max_extra_travel=max_extra_travel) for r in solution.routes)
+    if all(new is old for new, old in zip(routes, solution.routes, strict=True)):
         return solution
-    out = replace(solution, routes=tuple(routes))
+    out = replace(solution, routes=routes)
     return replace(out, objective=objective(problem, out))
