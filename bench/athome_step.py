@@ -48,9 +48,7 @@ from bench.population import (  # noqa: E402
     make_population,
     town_places,
 )
-from bench.simulate import START, client_rows, draw, write_csv  # noqa: E402
-
-HEADER = ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
+from bench.simulate import START, draw, write_csv, write_week_list  # noqa: E402
 
 
 def _profile(base, **over):  # noqa: ANN001, ANN202
@@ -67,44 +65,45 @@ def _plan(store, profile, monday, seed, time_limit, osm):  # noqa: ANN001, ANN20
                      actor="simulator", teams=teams_for_profile(profile, None), osm=osm)
 
 
-def _truth_model(by_id, monday):  # noqa: ANN001, ANN202
-    """model_for_city that answers with the hidden truth of each client."""
+def _model_with(patch):  # noqa: ANN001, ANN202
+    """model_for_city whose fitted model ``patch`` changes in place (a hidden-truth arm)."""
     from hausbesuch import athome
 
     fit = athome.model_for_city
-    cache: dict[str, object] = {}
 
     def model_for_city(store, profile, *, until=None):  # noqa: ANN001, ANN202
         model = fit(store, profile, until=until)
+        patch(model)
+        if model.n_records == 0:  # the planner acts on the model only when it has records
+            model.city_tries[0, 0] += 1
+        return model
 
+    return model_for_city
+
+
+def _client_truth(by_id, monday):  # noqa: ANN001, ANN202
+    """Patch: each client's chances are its hidden rates."""
+    cache: dict[str, object] = {}
+
+    def patch(model) -> None:  # noqa: ANN001
         def client_rate(client_id: str, district: str | None):  # noqa: ANN202
             if client_id not in cache:
                 cache[client_id] = band_rates(by_id[client_id], model.bands, monday)
             return cache[client_id]
 
-        model.client_rate = client_rate  # type: ignore[method-assign]
-        if model.n_records == 0:
-            model.city_tries[0, 0] += 1
-        return model
+        model.client_rate = client_rate
 
-    return model_for_city
+    return patch
 
 
-def _district_truth_model(truth):  # noqa: ANN001, ANN202
-    """model_for_city whose district rates are the hidden district means."""
-    from hausbesuch import athome
+def _district_truth(truth):  # noqa: ANN001, ANN202
+    """Patch: the district level is the hidden district means (the client level learns)."""
 
-    fit = athome.model_for_city
-
-    def model_for_city(store, profile, *, until=None):  # noqa: ANN001, ANN202
-        model = fit(store, profile, until=until)
-        model.district_rate = lambda d: truth.get(d, model.city_rate)  # type: ignore[method-assign]
+    def patch(model) -> None:  # noqa: ANN001
+        model.district_rate = lambda d: truth.get(d, model.city_rate)
         model._client_rate.clear()
-        if model.n_records == 0:
-            model.city_tries[0, 0] += 1
-        return model
 
-    return model_for_city
+    return patch
 
 
 def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base, osm):  # noqa: ANN001, ANN201
@@ -125,10 +124,8 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
             cw = Casework(store, arms["ohne"], actor="simulator", osm=osm)
             for week in range(max(weeks)):
                 monday = START + timedelta(days=7 * week)
-                lo = 0 if week == 0 else args.clients + args.new_per_week * (week - 1)
-                hi = args.clients + args.new_per_week * week
                 path = tmp / f"neu-{week + 1}.csv"
-                write_csv(path, HEADER, client_rows(pop[lo:hi], seed, monday))
+                write_week_list(path, pop, week, args.clients, args.new_per_week, seed, monday)
                 cw.import_clients(path)
                 if week + 1 in weeks:
                     for arm, profile in arms.items():
@@ -136,10 +133,10 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
                         shutil.copy(tmp / "verlauf.db", copy)
                         fit = athome.model_for_city
                         if arm == "wahrheit":
-                            athome.model_for_city = _truth_model(by_id, monday)
+                            athome.model_for_city = _model_with(_client_truth(by_id, monday))
                         elif arm == "bezirk":
-                            athome.model_for_city = _district_truth_model(
-                                district_truth(pop, base.erreichbarkeit.band_minutes(), monday))
+                            athome.model_for_city = _model_with(_district_truth(
+                                district_truth(pop, base.erreichbarkeit.band_minutes(), monday)))
                         try:
                             with Store.open(f"sqlite:///{copy}") as s:
                                 plan = _plan(s, profile, monday, seed, args.time_limit,

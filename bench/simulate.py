@@ -97,6 +97,18 @@ def population_options(args: argparse.Namespace) -> dict[str, float]:
             "personal_sd": args.personal_sd}
 
 
+CLIENT_HEADER = ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
+
+
+def write_week_list(path: Path, population: list[Household], week: int, clients: int,
+                    new_per_week: int, seed: int, monday: date) -> None:
+    """The client list a coordinator imports in ``week`` (0-based): the first ``clients``
+    households, then ``new_per_week`` newcomers each week."""
+    lo = 0 if week == 0 else clients + new_per_week * (week - 1)
+    hi = clients + new_per_week * week
+    write_csv(path, CLIENT_HEADER, client_rows(population[lo:hi], seed, monday))
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
@@ -203,14 +215,11 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base: Path) -
     truth = district_truth(pop, DEFAULT_BANDS, START)
     weight = {d: sum(h.district == d for h in pop) for d in truth}
     run = ArmRun(arm, seed)
-    header = ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
     appointments: set[tuple[str, date]] = set()
     for week in range(args.weeks):
         monday = START + timedelta(days=7 * week)
-        lo = 0 if week == 0 else args.clients + args.new_per_week * (week - 1)
-        hi = args.clients + args.new_per_week * week
         new_list = folder / f"neu-{week + 1}.csv"
-        write_csv(new_list, header, client_rows(pop[lo:hi], seed, monday))
+        write_week_list(new_list, pop, week, args.clients, args.new_per_week, seed, monday)
         coord.import_list(new_list)
         plan_dir = folder / f"plan-{week + 1}"
         coord.plan(monday, plan_dir)
