@@ -31,6 +31,14 @@ DbOption = Annotated[
     typer.Option("--db", help="Datenbank-URL oder SQLite-Datei (Standard: SQLite im "
                  "Benutzerordner, oder $HAUSBESUCH_DB)."),
 ]
+PlanArgument = Annotated[
+    str,
+    typer.Argument(metavar="PLAN",
+                   help="Kennung des gespeicherten Plans (siehe hausbesuch plans)."),
+]
+ClientArgument = Annotated[
+    str, typer.Argument(metavar="KUNDENNUMMER", help="Kundennummer des Falls."),
+]
 OsmOption = Annotated[
     Path | None,
     typer.Option("--osm", help="OSM-Auszug (.osm.pbf, .osm, .osm.gz, .osm.bz2); ersetzt die Quelle des Profils."),

@@ -16,8 +16,10 @@ import typer
 
 from hausbesuch.commands._common import (
     CityOption,
+    ClientArgument,
     DbOption,
     OsmOption,
+    PlanArgument,
     profile_for_plan,
     user_errors,
 )
@@ -151,8 +153,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @app.command("address")
     @user_errors
     def address_cmd(
-        client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
-                                                 help="Kundennummer des Falls.")],
+        client_id: ClientArgument,
         set_address: Annotated[str | None, typer.Option(
             "--set-address", help="Korrigierte Adresse, z. B. \"Am Markt 1, 36251 Bad "
             "Hersfeld\".")] = None,
@@ -198,8 +199,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @app.command("status")
     @user_errors
     def status_cmd(
-        client_id: Annotated[str, typer.Argument(metavar="KUNDENNUMMER",
-                                                 help="Kundennummer des Falls.")],
+        client_id: ClientArgument,
         set_status: Annotated[str | None, typer.Option(
             "--set", help="Neuer Status: offen, erreicht, in_klaerung, abgeschlossen.")] = None,
         reason: Annotated[str, typer.Option("--reason", help="Grund der Änderung.")] = "",
@@ -265,8 +265,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @app.command("show")
     @user_errors
     def show_cmd(
-        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans "
-                                               "(siehe hausbesuch plans).")],
+        plan_id: PlanArgument,
         out: Annotated[Path, typer.Option("--out", help="Ausgabeordner.")] = ...,  # type: ignore[assignment]
         city: CityOption = None,
         osm: OsmOption = None,
@@ -291,7 +290,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     @app.command("replan")
     @user_errors
     def replan_cmd(
-        plan_id: Annotated[str, typer.Argument(metavar="PLAN", help="Kennung des Plans.")],
+        plan_id: PlanArgument,
         moment: Annotated[str, typer.Option(
             "--from", help="Ab wann neu planen, z. B. \"2026-12-08 11:30\"; alles davor "
             "bleibt.")] = ...,  # type: ignore[assignment]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import DbOption, user_errors
+from hausbesuch.commands._common import DbOption, PlanArgument, user_errors
 from hausbesuch.errors import UserError
 
 FORMATS = ("gpkg", "xlsx")
@@ -32,8 +32,7 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     @user_errors
     def export(
-        plan: Annotated[str, typer.Argument(
-            metavar="PLAN", help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
+        plan: PlanArgument,
         fmt: Annotated[str, typer.Option(
             "--format", help="gpkg (GeoPackage für QGIS) oder xlsx (Excel-Arbeitsmappe).")
         ] = ...,  # type: ignore[assignment]

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, DbOption, profile_for_plan, user_errors
+from hausbesuch.commands._common import (
+    CityOption,
+    DbOption,
+    PlanArgument,
+    profile_for_plan,
+    user_errors,
+)
 from hausbesuch.errors import UserError
 
 
@@ -24,8 +30,7 @@ def register(app: typer.Typer) -> None:
     @app.command("letters")
     @user_errors
     def letters(
-        plan: Annotated[str, typer.Argument(
-            metavar="PLAN", help="Kennung des gespeicherten Plans (siehe hausbesuch plans).")],
+        plan: PlanArgument,
         out: Annotated[Path, typer.Option(
             "--out", help="Ordner für die Briefe (nicht der Ordner eines Plans). Er enthält "
             "Namen und Anschriften: Sozialdaten.")] = ...,  # type: ignore[assignment]
