@@ -285,3 +285,33 @@ def _pg_schema_url(url: str, schema: str, request) -> str:
     request.addfinalizer(drop)
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def test_bad_outcome_rows_name_row_and_field(planned, tmp_path):
+    """Each bad cell of an outcomes file rejects its row with the row number, the field
+    and a German reason; the good row is recorded."""
+    import shutil
+
+    src, plan = planned
+    db = str(tmp_path / "ergebnisse.sqlite")
+    shutil.copy(src, db)
+    stops = [(s.client_id, r.day) for r in plan.routes for s in r.stops]
+    (c1, _), (c2, _), (c3, _), (c4, _), (good, day) = stops[:5]
+    when = day.strftime("%d.%m.%Y")
+    path = tmp_path / "ergebnisse.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin"])
+        w.writerow([c1, "31.02.2026", "", "angetroffen", ""])
+        w.writerow([c2, when, "25:70", "angetroffen", ""])
+        w.writerow([c3, when, "10:00", "vielleicht", ""])
+        w.writerow([c4, when, "10:00", "termin_vereinbart", "irgendwann"])
+        w.writerow(["", when, "10:00", "angetroffen", ""])
+        w.writerow([good, when, "10:00", "nicht_angetroffen", ""])
+    out = ok("outcomes", str(path), *_common(db))
+    assert "6 Zeilen" in out and "1 erfasst" in out and "5 abgelehnt" in out, out
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("Zeile")]
+    assert [line.split(",")[0] for line in lines] == [
+        f"Zeile 2 ({c1})", f"Zeile 3 ({c2})", f"Zeile 4 ({c3})", f"Zeile 5 ({c4})", "Zeile 6"]
+    assert "Datum: " in lines[0] and "Uhrzeit: " in lines[1] and "Termin: " in lines[3]
+    assert "vielleicht" in lines[2] and "Kundennummer fehlt" in lines[4]
