@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,6 +53,8 @@ from hausbesuch.store import (
     Store,
     _client_from,
 )
+
+T = TypeVar("T")
 
 __all__ = [
     "ACTOR_ENV",
@@ -699,26 +701,12 @@ class Casework:
             try:
                 if not cid:
                     raise _RowError("id", "Kundennummer fehlt")
-                try:
-                    day = parse_date(cell("datum"))
-                except FieldError as exc:
-                    raise _RowError("datum", f"Datum: {exc}") from None
-                time_min = None
-                if cell("uhrzeit"):
-                    try:
-                        time_min = parse_clock_minutes(cell("uhrzeit"))
-                    except FieldError as exc:
-                        raise _RowError("uhrzeit", f"Uhrzeit: {exc}") from None
-                try:
-                    result = parse_result(cell("ergebnis"))
-                except ValueError as exc:
-                    raise _RowError("ergebnis", str(exc)) from None
-                appointment = None
-                if cell("termin"):
-                    try:
-                        appointment = parse_datetime(cell("termin"))
-                    except ValueError as exc:
-                        raise _RowError("termin", f"Termin: {exc}") from None
+                day = _parsed("datum", parse_date, cell("datum"), FieldError, "Datum")
+                time_min = (_parsed("uhrzeit", parse_clock_minutes, cell("uhrzeit"),
+                                    FieldError, "Uhrzeit") if cell("uhrzeit") else None)
+                result = _parsed("ergebnis", parse_result, cell("ergebnis"), ValueError)
+                appointment = (_parsed("termin", parse_datetime, cell("termin"), ValueError,
+                                       "Termin") if cell("termin") else None)
                 key = f"{source}:{self.city}:{cid.casefold()}:{day.isoformat()}:{result}"
                 try:
                     _, new = self.record_outcome(cid, day, result, time_min=time_min,
@@ -759,6 +747,16 @@ class _RowError(Exception):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(reason)
         self.field, self.reason = field, reason
+
+
+def _parsed(field: str, parse: Callable[[str], T], text: str,
+            errors: type[Exception], label: str | None = None) -> T:
+    """``parse(text)``; its ``errors`` become a :class:`_RowError` naming ``field``, the
+    reason prefixed with ``label``."""
+    try:
+        return parse(text)
+    except errors as exc:
+        raise _RowError(field, f"{label}: {exc}" if label else str(exc)) from None
 
 
 def _digest(text: str) -> str:
