@@ -120,6 +120,17 @@ def _map_data(plan, unassigned_points: bool = True) -> dict:  # noqa: ANN001
     return {"routes": routes, "unassigned": unassigned}
 
 
+def _team_days(plan) -> list[tuple[str, date]]:  # noqa: ANN001
+    """The plan's (team, day) pairs in the order of the views: by day, then team."""
+    return [(r.team_id, r.day) for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id))]
+
+
+def _team_day(ziel: str) -> tuple[str, date]:
+    """A form's ``team|YYYY-MM-DD`` (ValueError when it is not one)."""
+    team, day_text = ziel.split("|", 1)
+    return team, date.fromisoformat(day_text)
+
+
 def _pins(store: Store, city: str, ids: list[str]) -> dict[str, tuple[str | None, date | None]]:
     if not ids:
         return {}
@@ -149,8 +160,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         n_planned=sum(len(r.stops) for r in plan.routes),
         map_data=_map_data(plan), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
-        team_days=[(r.team_id, r.day) for r in sorted(plan.routes,
-                                                       key=lambda r: (r.day, r.team_id))],
+        team_days=_team_days(plan),
         client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
         newest=newest_version(web.store, plan_id), chances=chances,
     )
@@ -164,8 +174,7 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     try:
-        team, day_text = ziel.split("|", 1)
-        day = date.fromisoformat(day_text)
+        team, day = _team_day(ziel)
     except ValueError:
         raise HTTPException(status_code=400, detail="Ziel-Team-Tag ist ungültig.") from None
     if (team, day) not in {(r.team_id, r.day) for r in plan.routes}:
@@ -219,8 +228,7 @@ def link_list(request: Request, plan_id: str, user: User = Depends(require_user)
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan_id),
-                  new=None, team_days=[(r.team_id, r.day) for r in sorted(
-                      plan.routes, key=lambda r: (r.day, r.team_id))])
+                  new=None, team_days=_team_days(plan))
 
 
 @router.post("/plaene/{plan_id}/links")
@@ -229,8 +237,7 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     try:
-        team, day_text = ziel.split("|", 1)
-        day = date.fromisoformat(day_text)
+        team, day = _team_day(ziel)
         until = datetime.fromisoformat(gueltig_bis) if gueltig_bis.strip() else None
         token, link = create_link(web.store, plan_id, team, day, actor=user.name,
                                   valid_until=until)
@@ -244,8 +251,7 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
     url = str(request.base_url).rstrip("/") + link_path(token)
     return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan_id),
                   new={"url": url, "link": link, "qr": _qr_svg(url)},
-                  team_days=[(r.team_id, r.day) for r in sorted(
-                      plan.routes, key=lambda r: (r.day, r.team_id))])
+                  team_days=_team_days(plan))
 
 
 @router.post("/plaene/{plan_id}/links/widerrufen")
