@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from solomon import run_ours, run_pyvrp, run_vroom  # noqa: E402
+from solomon import run_solver  # noqa: E402
 
 import routing  # noqa: E402
 from routing.check import check  # noqa: E402
@@ -105,12 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             lengths: dict[str, float] = {}
             for s in solvers:
                 t = time.monotonic()
-                if s == "ours":
-                    sol = run_ours(problem, args.time_limit, args.threads)
-                elif s == "vroom":
-                    sol = run_vroom(problem, args.time_limit, args.threads)
-                else:
-                    sol = run_pyvrp(problem, inst, args.time_limit)
+                sol = run_solver(s, problem, inst, args.time_limit, args.threads)
                 ok = not check(problem, sol) and not sol.unassigned
                 lengths[s] = euclidean_length(inst, sol) if ok else math.inf
                 _ = time.monotonic() - t

@@ -101,6 +101,15 @@ def run_pyvrp(problem, inst: SolomonInstance, tl: float) -> Solution:
     return Solution(tuple(routes), un)
 
 
+def run_solver(name: str, problem, inst: SolomonInstance, tl: float, threads: int) -> Solution:
+    """Run one of the compared solvers: ``ours``, ``vroom`` or ``pyvrp``."""
+    if name == "ours":
+        return run_ours(problem, tl, threads)
+    if name == "vroom":
+        return run_vroom(problem, tl, threads)
+    return run_pyvrp(problem, inst, tl)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--time-limit", type=float, default=10.0)
@@ -130,12 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         row = [name, f"{best:.2f}"]
         for s in solvers:
             t0 = time.monotonic()
-            if s == "ours":
-                sol = run_ours(problem, args.time_limit, args.threads)
-            elif s == "vroom":
-                sol = run_vroom(problem, args.time_limit, args.threads)
-            else:
-                sol = run_pyvrp(problem, inst, args.time_limit)
+            sol = run_solver(s, problem, inst, args.time_limit, args.threads)
             el = time.monotonic() - t0
             errs = check(problem, sol)
             length = euclidean_length(inst, sol)
