@@ -864,6 +864,12 @@ def _random_bands(
     return out, adj
 
 
+def planning_model(store: Any, profile: Any) -> ContactModel | None:
+    """The city's model when planning uses it (``mode = "modell"``), else None: fitted
+    once per plan and handed to :func:`adjust_built` and :func:`improve_solution`."""
+    return model_for_city(store, profile) if profile.erreichbarkeit.mode == "modell" else None
+
+
 def adjust_problem(
     problem: Any,
     *,
@@ -873,28 +879,35 @@ def adjust_problem(
     district_of: Mapping[str, str],
     revisits: Iterable[str] = (),
     seed: int = 0,
-) -> tuple[Any, dict[str, Adjustment], ContactModel]:
-    """The planning builder's single hook: fit the city's model from the store and apply
-    :func:`adjust_visits` to the problem's visits as the profile's ``[erreichbarkeit]``
-    section says, with the band capacity of the problem's shifts.
+    model: ContactModel | None = None,
+) -> tuple[Any, dict[str, Adjustment], ContactModel | None]:
+    """The planning builder's single hook: apply :func:`adjust_visits` to the problem's
+    visits as the profile's ``[erreichbarkeit]`` section says, with the band capacity of
+    the problem's shifts. ``model``: the city's fitted model (fitted from the store when
+    None and the mode needs it; ``"aus"`` and ``"anzeigen"`` fit nothing).
 
     Returns the problem to solve (the same object when nothing changed), what was
-    changed per visit, and the model (for the pages: :func:`visit_chances`).
+    changed per visit, and the model used (None when none was needed).
     """
     r = profile.erreichbarkeit
+    if r.mode in ("aus", "anzeigen"):
+        return problem, {}, model
+    if model is None and r.mode == "modell":
+        model = model_for_city(store, profile)
     bands = r.band_minutes()
-    model = model_for_city(store, profile)
     visits, adj = adjust_visits(
         problem.visits, model, start=start, days=problem.days, district_of=district_of,
         keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits), seed=seed, bands=bands,
-        capacity=band_capacity(problem, bands) if model.n_records else None,
+        capacity=band_capacity(problem, bands) if model is not None and model.n_records
+        else None,
         unit=r.planning_unit)
     if not adj:
         return problem, adj, model
     return replace(problem, visits=tuple(visits)), adj, model
 
 
-def adjust_built(built: Any, *, store: Any, profile: Any, start: date, seed: int = 0) -> Any:
+def adjust_built(built: Any, *, store: Any, profile: Any, start: date, seed: int = 0,
+                 model: ContactModel | None = None) -> Any:
     """:func:`adjust_problem` for the planning builder's ``Built`` (hausbesuch.planning.
     builder): districts from its candidates' geocodes, revisits = candidates with tries
     before. Returns ``built`` itself when nothing changes (no outcomes: the plan is exactly
@@ -903,20 +916,23 @@ def adjust_built(built: Any, *, store: Any, profile: Any, start: date, seed: int
     problem, adj, _ = adjust_problem(
         built.problem, profile=profile, store=store, start=start,
         district_of={k: c.geocode.district for k, c in cands.items()},
-        revisits={k for k, c in cands.items() if c.tries_before > 0}, seed=seed)
+        revisits={k for k, c in cands.items() if c.tries_before > 0}, seed=seed, model=model)
     return built if problem is built.problem else replace(built, problem=problem)
 
 
-def improve_solution(built: Any, solution: Any, *, store: Any, profile: Any, start: date) -> Any:
+def improve_solution(built: Any, solution: Any, *, store: Any, profile: Any, start: date,
+                     model: ContactModel | None = None) -> Any:
     """Reorder each route of a solved plan so that visits start when contact is likely
     (:func:`routing.retime.reorder_for_value`): value = priority × chance at the start
     time, at most ``reorder_extra_travel`` more travel per route, the same visits on the
     same team-days. Only with ``mode = "modell"`` and outcomes in the store; otherwise
-    the solution itself is returned."""
+    the solution itself is returned. ``model``: the city's fitted model (fitted from the
+    store when None)."""
     r = profile.erreichbarkeit
     if r.mode != "modell" or r.reorder_extra_travel <= 0:
         return solution
-    model = model_for_city(store, profile)
+    if model is None:
+        model = model_for_city(store, profile)
     return reorder_by_model(built, solution, model, start=start,
                             max_extra_travel=r.reorder_extra_travel)
 

@@ -286,13 +286,14 @@ def _solve_and_assemble(
     snap_far: dict[str, float] = {}
     built = build_problem(candidates, team_list, span=span, options=options,
                           osm_path=osm_path, index=index, overrides=overrides, progress=say)
+    model = athome.planning_model(store, profile) if store is not None else None
     if store is not None:  # when people are at home, learned from the outcomes
         built = athome.adjust_built(built, store=store, profile=profile, start=span.start,
-                                    seed=options.seed)
+                                    seed=options.seed, model=model)
     solution = _run_solver(built.problem, options, say)
     if store is not None:  # visits of a route in the order that finds people at home
         solution = athome.improve_solution(built, solution, store=store, profile=profile,
-                                           start=span.start)
+                                           start=span.start, model=model)
     say("Wege für die Karten berechnen", 0.9)
     solution_json = solution_to_json(built.problem, solution)
     routes = assemble_routes(built, solution, span, kept=kept)
