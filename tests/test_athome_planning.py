@@ -208,7 +208,7 @@ def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
     table = view.text.split("<h2>Chance auf Kontakt</h2>", 1)[1].split("</table>", 1)[0]
     n_stops = sum(len(r.stops) for r in plan.routes)
     assert table.count("<tr><td>") == n_stops
-    assert re.search(r"<td>\d+ %</td><td>[^<]*(angetroffen|ohne Erfolg)", table)
+    assert re.search(r"<td><strong>\d+ %</strong> · [^<]*(angetroffen|ohne Erfolg)", table)
     assert worker.text.count("Chance auf Kontakt: <strong>") == len(route.stops)
     for name in town["names"]:
         assert name not in view.text and name not in worker.text
