@@ -175,6 +175,45 @@ def test_replan_from_a_moment_without_a_team(planned, tmp_path):
     assert code == 2 and "bereits durch Plan" in msg
 
 
+def test_replan_plans_around_a_recorded_visit_of_a_later_day(planned, tmp_path):
+    """A visit of a later day with an outcome already recorded stays at its time, and the
+    rest of its team-day is planned again around it (the team-day is not closed)."""
+    import shutil
+
+    from hausbesuch.store import Store
+
+    db, _ = planned
+    copy = str(tmp_path / "kopie.sqlite")
+    shutil.copy(db, copy)
+    with Store.open(copy) as store:
+        old = store.latest_plan("Bad Hersfeld")
+    route = next(r for r in sorted(old.routes, key=lambda r: (r.day, r.team_id))
+                 if r.day > MOMENT.date() and len(r.stops) >= 3
+                 and r.stops[1].client_id not in PINS)
+    mid = route.stops[1]
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+                    f"{mid.client_id};{mid.start:%d.%m.%Y};{mid.start:%H:%M};nicht angetroffen\n",
+                    encoding="utf-8")
+    assert "1 erfasst" in ok("outcomes", str(rows), *_common(copy))
+    ok("replan", old.id, "--from", f"{MOMENT:%Y-%m-%d %H:%M}", "--out", str(tmp_path / "neu"),
+       "--time-limit", "3", *_common(copy))
+    with Store.open(copy) as store:
+        new = store.latest_plan("Bad Hersfeld")
+    same = next(r for r in new.routes if (r.team_id, r.day) == (route.team_id, route.day))
+    at = {s.client_id: s for s in same.stops}
+    assert mid.client_id in at
+    assert (at[mid.client_id].start, at[mid.client_id].end, at[mid.client_id].visit_id) == (
+        mid.start, mid.end, mid.visit_id)
+    assert len(same.stops) >= 3  # the team-day keeps its capacity for other visits
+    for a, b in zip(same.stops, same.stops[1:], strict=False):
+        assert a.end <= b.arrival <= b.start
+    # nothing is lost
+    new_stops, unassigned = _stops(new), {u.client_id: u for u in new.unassigned}
+    for cid in set(_stops(old)) | {u.client_id for u in old.unassigned}:
+        assert cid in new_stops or (cid in unassigned and unassigned[cid].reason), cid
+
+
 def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
     from hausbesuch.casework import Casework
     from hausbesuch.config import load_profile

@@ -31,7 +31,14 @@ from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import Profile, district_options, resolve_osm
 from hausbesuch.errors import UserError
-from hausbesuch.plandata import OUTSIDE, Plan, Rejected, TeamDayRoute, UnassignedVisit
+from hausbesuch.plandata import (
+    OUTSIDE,
+    Plan,
+    PlannedStop,
+    Rejected,
+    TeamDayRoute,
+    UnassignedVisit,
+)
 from hausbesuch.planning.assemble import assemble_routes, assemble_unassigned
 from hausbesuch.planning.builder import (
     Candidate,
@@ -44,7 +51,7 @@ from hausbesuch.planning.builder import (
     team_from_dict,
     team_to_dict,
 )
-from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
+from hausbesuch.planning.options import DAY_S, PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import report_rows, write_report
 from hausbesuch.store import CaseVisitRow, Store
 
@@ -405,6 +412,28 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
 # --------------------------------------------------------------------------- re-plan
 
 
+def _fixed_candidates(fixed: Sequence[tuple[TeamDayRoute, PlannedStop]], old: Plan,
+                      span: Span) -> list[Candidate]:
+    """Recorded visits after a re-plan's moment as candidates pinned to their team, day
+    and start time (the solver plans the rest of the team-day around them)."""
+    client_of = {c.id: c for c in old.clients}
+    geo_of = {g.client_id: g for g in old.geocodes}
+    out = []
+    for r, st in fixed:
+        k = span.index(r.day)
+        t = k * DAY_S + int((st.start - datetime.combine(r.day, datetime.min.time()))
+                            .total_seconds())
+        geo = geo_of[st.client_id]
+        out.append(Candidate(
+            client=client_of[st.client_id],
+            geocode=replace(geo, lon=st.lon, lat=st.lat, district=st.district),
+            service_s=int((st.end - st.start).total_seconds()), windows=((t, t),),
+            earliest_day=k, latest_day=k, priority=100, pin_team=r.team_id, pin_day=k,
+            tries_before=st.tries_before, visit_id=st.visit_id,
+            pin_note=f"Erfasster Besuch am {fmt_date(r.day)}, {st.start:%H:%M} Uhr"))
+    return out
+
+
 def replan(
     store: Store,
     plan_id: str,
@@ -459,20 +488,25 @@ def replan(
     kept: dict[tuple[str, date], TeamDayRoute] = {}
     overrides: dict[tuple[str, int], ShiftOverride] = {}
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
+    fixed: list[tuple[TeamDayRoute, PlannedStop]] = []  # recorded, after the moment: stay put
     for r in old.routes:
         if r.day < moment.date():
             kept[(r.team_id, r.day)] = r  # earlier days stay whole
             continue
-        stay = [st for st in r.stops if st.start < moment or st.visit_id in recorded]
-        go = [st for st in r.stops if st not in stay]
-        moving += [(st.client_id, st.visit_id) for st in go]
-        if r.day == moment.date():
-            if stay:
-                kept[(r.team_id, r.day)] = replace(
-                    r, stops=tuple(stay), return_=stay[-1].end,
-                    lunch=r.lunch if r.lunch and r.lunch[0] < moment else None)
-        elif stay:  # recorded visits on later days stay where they are
-            kept[(r.team_id, r.day)] = replace(r, stops=tuple(stay))
+        head = [st for st in r.stops if st.start < moment]
+        moving += [(st.client_id, st.visit_id) for st in r.stops
+                   if st.start >= moment and st.visit_id not in recorded]
+        # a recorded visit after the moment stays at its time, and the rest of its team-day
+        # is planned around it (before: the team-day was closed)
+        later = [st for st in r.stops if st.start >= moment and st.visit_id in recorded]
+        if r.day == moment.date() and r.team_id in without_teams:
+            head = sorted(head + later, key=lambda st: st.start)
+            later = []
+        if head:  # only on the moment's day
+            kept[(r.team_id, r.day)] = replace(
+                r, stops=tuple(head), return_=head[-1].end,
+                lunch=r.lunch if r.lunch and r.lunch[0] < moment else None)
+        fixed += [(r, st) for st in later]
     for t in team_list:
         before = kept.get((t.id, moment.date()))
         if t.id in without_teams:
@@ -487,10 +521,6 @@ def replan(
         else:
             start_s = moment - datetime.combine(moment.date(), datetime.min.time())
             overrides[(t.id, day_index)] = ShiftOverride(start_s=int(start_s.total_seconds()))
-    for key in [k for k in kept if k[1] > moment.date()]:
-        # later days with recorded visits: their remaining capacity is not re-planned
-        ti = key[0]
-        overrides[(ti, (key[1] - old.start).days)] = ShiftOverride(removed=True)
     # the candidates: the moving visits plus what the old plan could not hold
     moving_ids = {cid for cid, _ in moving}
     visit_of = dict(moving)
@@ -528,6 +558,7 @@ def replan(
             unassigned.append(bad)
         else:
             candidates.append(cand)
+    candidates += _fixed_candidates(fixed, old, span)
     handled = {c.id for c in candidates} | {u.client_id for u in unassigned}
     for u in old.unassigned:  # clients no longer open keep their old reason
         if u.client_id not in handled:
