@@ -10,6 +10,7 @@ the whole flow (desktop) and the field worker's phone, offline and back online.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import time
@@ -595,6 +596,14 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         page.wait_for_selector("#karte .leaflet-interactive")
         _clean(page, site)
         plan = site.store.load_plan(plan_id)
+        # the map's lines follow the streets: many more points than stops, through each stop
+        drawn = json.loads(page.locator("#plandaten").text_content())
+        for r in (r for r in plan.routes if r.stops):
+            line = next(x for x in drawn["routes"]
+                        if (x["team"], x["day"]) == (r.team_id, r.day.isoformat()))["path"]
+            assert len(line) > len(r.stops) + 2, (r.team_id, r.day)
+            for s in r.stops:
+                assert min(abs(a - s.lat) + abs(b - s.lon) for a, b in line) < 5e-5
         assert plan.start.isoformat() == FLOW_START and plan.routes
         fixed_client = {s.client_id for r in plan.routes for s in r.stops} | {
             u.client_id for u in plan.unassigned}

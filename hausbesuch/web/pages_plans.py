@@ -22,7 +22,7 @@ from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import User, check_city, require_user
-from hausbesuch.web.data import newest_version, plan_city, plan_overview
+from hausbesuch.web.data import newest_version, plan_city, plan_legs, plan_overview
 from hausbesuch.web.links import create_link, link_path, links_of_plan, revoke
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.security import csrf_protect
@@ -106,7 +106,9 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
     return render(request, "job.html.j2", job=job)
 
 
-def _map_data(plan, unassigned_points: bool = True) -> dict:  # noqa: ANN001
+def _map_data(plan, legs: dict) -> dict:  # noqa: ANN001
+    """The plan view's map: per team-day its stops and its path along the streets (from
+    the stored legs; a leg without geometry as a straight line), unassigned points."""
     routes = []
     keys = sorted({r.team_id for r in plan.routes})
     for r in plan.routes:
@@ -114,10 +116,26 @@ def _map_data(plan, unassigned_points: bool = True) -> dict:  # noqa: ANN001
         routes.append({
             "team": r.team_id, "day": r.day.isoformat(), "colour": colour,
             "stops": [[s.lat, s.lon, s.position, s.client_id] for s in r.stops],
+            "path": _path(r, legs.get((r.team_id, r.day), [])),
         })
     unassigned = [[u.lat, u.lon, u.client_id] for u in plan.unassigned
-                  if u.lat is not None and u.lon is not None] if unassigned_points else []
+                  if u.lat is not None and u.lon is not None]
     return {"routes": routes, "unassigned": unassigned}
+
+
+def _path(route, legs: list) -> list[list[float]]:  # noqa: ANN001
+    """The route from its start over the stops to its end as [lat, lon] points, thinned
+    to about a metre (shapely's Douglas-Peucker) so that the page stays small."""
+    from shapely import LineString
+
+    ends = [route.start_lonlat, *[(s.lon, s.lat) for s in route.stops], route.end_lonlat]
+    pts: list[tuple[float, float]] = []
+    for i in range(len(ends) - 1):
+        leg = legs[i] if i < len(legs) and len(legs[i]) >= 2 else [ends[i], ends[i + 1]]
+        pts += leg if not pts else leg[1:]
+    if len(pts) >= 3:
+        pts = list(LineString(pts).simplify(1e-5).coords)
+    return [[round(lat, 5), round(lon, 5)] for lon, lat in pts]
 
 
 def _team_days(plan) -> list[tuple[str, date]]:  # noqa: ANN001
@@ -158,7 +176,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         request, "plan.html.j2", plan=plan, days=days,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
         n_planned=sum(len(r.stops) for r in plan.routes),
-        map_data=_map_data(plan), tile_url=profile.map.tile_url,
+        map_data=_map_data(plan, plan_legs(web.store, plan_id)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
         team_days=_team_days(plan),
         client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),

@@ -1,4 +1,5 @@
-// Overview map of a plan: one colour per team, numbered stops, unassigned in grey.
+// Overview map of a plan: one colour per team, routes along the streets, numbered stops,
+// unassigned in grey.
 (function () {
   "use strict";
   var el = document.getElementById("karte");
@@ -14,7 +15,9 @@
   data.routes.forEach(function (r) {
     var name = r.team + " · " + r.day;
     var group = L.layerGroup();
-    var line = r.stops.map(function (s) { return [s[0], s[1]]; });
+    // the path along the streets (start, stops, end); straight between stops without it
+    var line = r.path && r.path.length > 1 ? r.path
+      : r.stops.map(function (s) { return [s[0], s[1]]; });
     if (line.length > 1) L.polyline(line, { color: r.colour, weight: 3, opacity: .7 }).addTo(group);
     r.stops.forEach(function (s) {
       var m = L.circleMarker([s[0], s[1]], { radius: 7, color: r.colour, fillOpacity: .85 });
