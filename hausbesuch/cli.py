@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "letters",
     "export",
     "web",
+    "audit",
 )
 
 for _name in COMMAND_MODULES:

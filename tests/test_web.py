@@ -442,6 +442,34 @@ def test_no_name_and_no_raw_payload_in_any_response(site: Site, kora: httpx.Clie
         assert NAME_MARK not in str(row)
 
 
+def test_every_coordinator_view_of_client_data_is_audited(site: Site, kora: httpx.Client
+                                                           ) -> None:
+    """The plan view, its outcomes and the address list each leave an audit row (who,
+    which plan or which case ids); the audit log of a case finds the views of its plan."""
+    from hausbesuch.auditlog import rows_concerning
+
+    def count(action: str) -> int:
+        return len(site.store.audit_rows(action=action))
+
+    before = {a: count(a) for a in ("plan_angezeigt", "ergebnisse_angezeigt",
+                                      "adressen_angezeigt")}
+    for path in (f"/plaene/{site.plan_id}", f"/plaene/{site.plan_id}/ergebnisse", "/adressen"):
+        assert kora.get(path).status_code == 200, path
+    for action, n in before.items():
+        assert count(action) == n + 1, action
+    view = site.store.audit_rows(action="plan_angezeigt")[-1]
+    assert (view["plan_id"], view["details"]) == (site.plan_id, {"ansicht": "web"})
+    assert "kora" in view["actor"]
+    listed = site.store.audit_rows(action="adressen_angezeigt")[-1]["details"]["kundennummern"]
+    assert listed  # the fixture's list has addresses to fix
+    plan = site.store.load_plan(site.plan_id)
+    client = plan.routes[0].stops[0].client_id
+    mine = rows_concerning(site.store, client, city=CITY)
+    assert any(r["id"] == view["id"] for r in mine)
+    for cid in listed:  # the address list is found from each case it showed
+        assert any(r["action"] == "adressen_angezeigt" for r in rows_concerning(site.store, cid))
+
+
 # --------------------------------------------------------------------------- CLI
 
 

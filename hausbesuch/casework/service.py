@@ -336,6 +336,14 @@ class Casework:
                     .order_by(StatusHistoryRow.id))
             ]
 
+    def case_id(self, client_id: str) -> str:
+        """The stored spelling of a case id (ids are compared without case).
+
+        Raises :class:`CaseworkError` (German) when the city has no such case.
+        """
+        with self.store.session() as s:
+            return self._row(s, client_id).client_id
+
     def _row(self, s: Session, client_id: str) -> ClientRow:
         row = s.get(ClientRow, {"city": self.city, "client_id": client_id})
         if row is None:

@@ -119,10 +119,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             "--out", help="Liste als CSV schreiben (mit Vorschlägen).")] = None,
     ) -> None:
         """Offene Fälle mit nicht gefundener oder nur straßengenauer Adresse, mit Vorschlägen."""
+        from hausbesuch.auditlog import SHOWN
         from hausbesuch.planning.report import QUALITY_DE
 
         with _casework(db, city, osm) as cw:
             problems = cw.address_problems()
+            cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
+                "ausgabe": "csv" if out is not None else "anzeige",
+                SHOWN: [p.client_id for p in problems]})
         rows = []
         for p in problems:
             row = {"kundennummer": p.client_id, "adresse": p.address,
@@ -223,6 +227,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             st = state[0]
             history = cw.status_history(st.client.id)
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == st.client.id]
+            cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=st.client.id)
         typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}"
                    + (f"; {st.directive.reason}" if st.directive.reason else ""))
         if st.pin_day or st.pin_team:

@@ -15,6 +15,7 @@ FORMATS = ("gpkg", "xlsx")
 
 def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
     """Write the export of a stored plan; returns the file written."""
+    from hausbesuch.casework import cli_actor
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.store import Store
 
@@ -24,8 +25,12 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
         plan = store.load_plan(plan_id)
         promises = promises_of(store, plan)
         if fmt == "gpkg":
-            return write_gpkg(plan, store.load_districts(plan.city), out, promises=promises)
-        return write_xlsx(plan, out, promises=promises)
+            path = write_gpkg(plan, store.load_districts(plan.city), out, promises=promises)
+        else:
+            path = write_xlsx(plan, out, promises=promises)
+        store.audit(cli_actor(), "plan_exportiert", city=plan.city, plan_id=plan_id,
+                    details={"format": fmt})
+        return path
 
 
 def register(app: typer.Typer) -> None:

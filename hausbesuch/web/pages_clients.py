@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
@@ -60,6 +61,8 @@ def addresses(request: Request, stadt: str | None = None,
     city = _city_of(request, user, stadt)
     profile = web.profile(city)
     rows = casework_api.unresolved(web.store, profile, user.name)
+    casework_api.audit(web.store, user.name, "adressen_angezeigt", city=city, details={
+        "ansicht": "web", SHOWN: [r["client_id"] for r in rows]})
     return render(request, "addresses.html.j2", city=city, rows=rows,
                   tile_url=profile.map.tile_url, attribution=profile.map.attribution,
                   depot=casework_api.map_center(web.store, profile, user.name),

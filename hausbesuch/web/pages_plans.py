@@ -172,6 +172,8 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
     from hausbesuch.athome import plan_chances
 
     chances = plan_chances(web.store, profile, plan)
+    casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
+                       details={"ansicht": "web"})
     return render(
         request, "plan.html.j2", plan=plan, days=days,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
@@ -284,7 +286,8 @@ def revoke_link(request: Request, plan_id: str, praefix: str = Form(...),
     if link.plan_id != plan_id:
         raise HTTPException(status_code=404, detail="Dieser Link gehört nicht zu diesem Plan.")
     casework_api.audit(web.store, user.name, "worker_link_revoked", city=plan.city,
-                       plan_id=plan_id, details={"link": link.prefix})
+                       plan_id=plan_id, details={"link": link.prefix, "team": link.team_id,
+                                                 "day": link.day.isoformat()})
     return RedirectResponse(f"/plaene/{plan_id}/links", status_code=303)
 
 
@@ -298,6 +301,8 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
     for row in rows:
         row["team"], row["position"] = where[(row["client_id"], row["day"])]
         row["label"] = OUTCOME_LABELS.get(row["result"], row["result"])
+    casework_api.audit(web.store, user.name, "ergebnisse_angezeigt", city=plan.city,
+                       plan_id=plan_id, details={"ansicht": "web"})
     return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=len(pairs))
 
 

@@ -1,0 +1,196 @@
+"""Reading the audit log: German labels of its actions and the rows that concern one case.
+
+The log itself is written by :meth:`hausbesuch.store.Store.audit` (who, when, what, which
+case id; never a name). Action codes are stable identifiers (older ones are English);
+people see them through :data:`ACTION_LABELS`.
+
+:func:`rows_concerning` answers the question a data-protection officer is asked ("who has
+seen or changed the data of case X?", Art. 15 GDPR / §83 SGB X): the rows with the case id
+itself, the views of every plan that holds the case (for a worker link only the team-day
+that holds it) and the views of lists that showed the case id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+#: What each action code means, in German (the audit command and its CSV show these).
+ACTION_LABELS: dict[str, str] = {
+    "import": "Kundenliste eingelesen",
+    "klient_neu": "Fall angelegt (Import)",
+    "klient_geaendert": "Falldaten geändert (Import)",
+    "korrektur_veraltet": "Adresskorrektur gilt nicht mehr (Adresse geändert)",
+    "adresse_korrigiert": "Adresse korrigiert",
+    "adressen_angezeigt": "Liste der zu prüfenden Adressen angesehen",
+    "status_geaendert": "Status geändert",
+    "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
+    "ergebnis_erfasst": "Besuchsergebnis erfasst",
+    "ergebnisse_eingelesen": "Ergebnisdatei eingelesen",
+    "ergebnisse_angezeigt": "Ergebnisse eines Plans angesehen",
+    "besuch_geplant": "Besuch geplant",
+    "besuch_verschoben": "Besuch verschoben",
+    "besuch_entfallen": "Besuch entfallen",
+    "visit_pinned": "Besuch auf Team und Tag festgelegt",
+    "plan_gespeichert": "Plan gespeichert",
+    "plan_ersetzt": "Plan überschrieben",
+    "plan_geloescht": "Plan gelöscht",
+    "plan_angezeigt": "Plan angesehen",
+    "plan_files_downloaded": "Plandateien heruntergeladen",
+    "plan_exportiert": "Plan exportiert",
+    "plan_job_started": "Planung gestartet",
+    "replan_job_started": "Neuplanung gestartet",
+    "stadtteile_gespeichert": "Stadtteile gespeichert",
+    "brief_erstellt": "Ankündigungsbrief erstellt",
+    "korrekturbrief_erstellt": "Korrekturbrief erstellt",
+    "worker_link_created": "Link für den Außendienst erstellt",
+    "worker_link_revoked": "Link für den Außendienst widerrufen",
+    "worker_link_view": "Tagesroute über Link angesehen",
+    "user_added": "Benutzerkonto angelegt",
+    "user_disabled": "Benutzerkonto gesperrt",
+    "protokoll_gelesen": "Protokoll gelesen",
+}
+
+#: Actions about a whole plan (no case id of their own): they concern every case in it.
+PLAN_ACTIONS = frozenset({
+    "plan_gespeichert", "plan_ersetzt", "plan_geloescht", "plan_angezeigt",
+    "plan_files_downloaded", "plan_exportiert", "ergebnisse_angezeigt", "replan_job_started",
+})
+#: Actions about one team-day of a plan (details ``team`` and ``day``).
+TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_created", "worker_link_revoked"})
+#: The details key that lists the case ids a list view showed.
+SHOWN = "kundennummern"
+
+
+def label(action: str) -> str:
+    """The German label of an action code (the code itself when it has none)."""
+    return ACTION_LABELS.get(action, action)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What to read: every field None means no restriction."""
+
+    city: str | None = None
+    client_id: str | None = None
+    plan_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+    def details(self) -> dict[str, str]:
+        """The filter as audit details of the reading itself (ids, codes, dates)."""
+        out = {}
+        for key, value in (("plan", self.plan_id), ("person", self.actor),
+                           ("aktion", self.action), ("von", self.since), ("bis", self.until)):
+            if value is not None:
+                out[key] = value.isoformat() if isinstance(value, date) else str(value)
+        return out
+
+
+def read(store: Any, flt: AuditFilter) -> list[dict[str, Any]]:
+    """The rows of the log that ``flt`` selects, oldest first (plain dicts as
+    :meth:`Store.audit_rows` gives them). With a case id: :func:`rows_concerning`."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import AuditRow
+
+    if flt.client_id is not None:
+        rows = rows_concerning(store, flt.client_id, city=flt.city)
+    else:
+        with store.session() as s:
+            q = select(AuditRow).order_by(AuditRow.id)
+            if flt.city is not None:
+                q = q.where(AuditRow.city == flt.city)
+            rows = [_as_dict(r) for r in s.scalars(q)]
+    return [r for r in rows if _keeps(flt, r)]
+
+
+def _keeps(flt: AuditFilter, row: dict[str, Any]) -> bool:
+    at: datetime = row["at"]
+    return ((flt.plan_id is None or row["plan_id"] == flt.plan_id)
+            and (flt.actor is None or row["actor"] == flt.actor)
+            and (flt.action is None or row["action"] == flt.action)
+            and (flt.since is None or at.date() >= flt.since)
+            and (flt.until is None or at.date() <= flt.until))
+
+
+def _as_dict(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "city": r.city,
+            "client_id": r.client_id, "plan_id": r.plan_id, "visit_id": r.visit_id,
+            "details": json.loads(r.details or "{}")}
+
+
+def rows_concerning(store: Any, client_id: str, *, city: str | None = None
+                    ) -> list[dict[str, Any]]:
+    """Every row of the log that concerns the case ``client_id``, oldest first.
+
+    - rows with the case id (import, corrections, outcomes, visits, letters, ...);
+    - rows about a whole plan that holds the case (planned or not planned), e.g. views,
+      downloads and exports of that plan;
+    - rows about a team-day (worker links and their views) whose route holds the case;
+    - list views whose details name the case id (``kundennummern``).
+
+    A deleted plan no longer holds its stops, so views of it are found only by the plan
+    id (``--plan``); its deletion row names the plan.
+    """
+    from sqlalchemy import and_, or_, select
+
+    from hausbesuch.store import AuditRow, UnassignedRow, VisitRow
+
+    with store.session() as s:
+        team_days = {(p, t, d.isoformat()) for p, t, d in s.execute(
+            select(VisitRow.plan_id, VisitRow.team_id, VisitRow.day)
+            .where(VisitRow.client_id == client_id))}
+        plans = {p for p, _, _ in team_days} | set(s.scalars(
+            select(UnassignedRow.plan_id).where(UnassignedRow.client_id == client_id)))
+        q = select(AuditRow).where(or_(
+            AuditRow.client_id == client_id,
+            and_(AuditRow.plan_id.in_(sorted(plans)), AuditRow.client_id.is_(None)),
+            AuditRow.details.contains(json.dumps(client_id, ensure_ascii=False),
+                                      autoescape=True),
+        )).order_by(AuditRow.id)
+        if city is not None:
+            q = q.where(AuditRow.city == city)
+        candidates = [_as_dict(r) for r in s.scalars(q)]
+
+    def concerns(r: dict[str, Any]) -> bool:
+        if r["client_id"] == client_id or client_id in (r["details"].get(SHOWN) or ()):
+            return True
+        if r["client_id"] is not None or r["plan_id"] not in plans:
+            return False
+        if r["action"] in TEAM_DAY_ACTIONS:
+            d = r["details"]
+            return (r["plan_id"], d.get("team"), d.get("day")) in team_days
+        return r["action"] in PLAN_ACTIONS
+
+    return [r for r in candidates if concerns(r)]
+
+
+def describe(details: dict[str, Any]) -> str:
+    """The details of a row as one German line (ids, counts, codes; lists shortened)."""
+    parts = []
+    for key, value in details.items():
+        if isinstance(value, list | tuple):
+            shown = ", ".join(str(x) for x in value[:10])
+            value = shown + (f" … (+{len(value) - 10})" if len(value) > 10 else "")
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)
+
+
+def table_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """Rows for a CSV or the terminal: German column names, German action labels."""
+    return [{
+        "zeit": r["at"].strftime("%d.%m.%Y %H:%M:%S"), "person": r["actor"],
+        "aktion": label(r["action"]), "code": r["action"], "stadt": r["city"] or "",
+        "kundennummer": r["client_id"] or "", "plan": r["plan_id"] or "",
+        "besuch": r["visit_id"] or "", "angaben": describe(r["details"]),
+    } for r in rows]
+
+
+COLUMNS = ["zeit", "person", "aktion", "code", "stadt", "kundennummer", "plan", "besuch",
+           "angaben"]

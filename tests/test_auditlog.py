@@ -1,0 +1,157 @@
+"""Reading the audit log: every action has a German label, views through the commands are
+audited, and ``hausbesuch audit --kundennummer`` finds what concerns one case (its own rows,
+the views and exports of plans that hold it, a worker link of its team-day but not of
+another) and nothing of other cases; reading the log is itself audited; no name anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch.auditlog import ACTION_LABELS, AuditFilter, label, read, rows_concerning
+from hausbesuch.cli import app
+from tests.planning_fixtures import real_addresses
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+START = date(2026, 12, 14)
+
+
+def ok(*args: str) -> str:
+    res = runner.invoke(app, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_every_action_written_has_a_german_label():
+    """Scan the package for the action codes it writes (literal second argument of
+    ``audit(...)``, ``AUDIT_*`` constants, the visit actions of the planning workflow)."""
+    codes: set[str] = set()
+    call = re.compile(r"\baudit\(\s*(?:[\w.]+,\s*)?[^,()]+(?:\([^()]*\))?,\s*\"([a-z_]+)\"")
+    for path in (REPO / "hausbesuch").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        codes |= set(call.findall(text))
+        codes |= set(re.findall(r"^AUDIT_\w+ = \"([a-z_]+)\"", text, re.M))
+        codes |= set(re.findall(r"action = \"([a-z_]+)\"", text))
+    assert {"plan_angezeigt", "worker_link_view", "brief_erstellt", "besuch_geplant",
+            "besuch_verschoben", "ergebnis_erfasst", "protokoll_gelesen"} <= codes  # the scan finds them
+    missing = sorted(c for c in codes if c not in ACTION_LABELS)
+    assert not missing, missing
+    assert label("plan_files_downloaded") == "Plandateien heruntergeladen"
+    assert label("unbekannt_neu") == "unbekannt_neu"
+
+
+@pytest.fixture(scope="module")
+def casework_db(tmp_path_factory, bad_hersfeld_pbf):
+    from geodata.geocode import load_index
+
+    d = tmp_path_factory.mktemp("audit")
+    addrs = random.Random(11).sample(real_addresses(load_index(bad_hersfeld_pbf)), 16)
+    names = []
+    with open(d / "kunden.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+                    "Kontaktabbruch seit"])
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            names.append(f"Vertraulich{i:02d}")
+            w.writerow([f"A{i:03d}", names[-1], street, hn, pc, town or "Bad Hersfeld",
+                        "01.02.2025"])
+        w.writerow(["A099", "Vertraulich99", "Gibtesnichtweg", "1", "36251", "Bad Hersfeld",
+                    "01.02.2025"])
+        names.append("Vertraulich99")
+    db = str(d / "faelle.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    ok("import", str(d / "kunden.csv"), *common)
+    ok("plan", *common, "--start", START.isoformat(), "--days", "2", "--out", str(d / "plan"),
+       "--time-limit", "1", "--threads", "1")
+    return d, db, common, names
+
+
+def test_audit_of_one_case(casework_db, monkeypatch):
+    from hausbesuch.store import Store
+    from hausbesuch.web.links import create_link
+
+    d, db, common, names = casework_db
+    monkeypatch.setenv("HAUSBESUCH_USER", "pruefer")
+    with Store.open(db) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    routes = [r for r in plan.routes if r.stops]
+    assert len(routes) >= 2
+    mine, other = routes[0], routes[1]
+    case = mine.stops[0].client_id
+    stranger = other.stops[0].client_id
+    # views and an export through the commands, a worker link for each of two team-days
+    ok("status", case, *common)
+    ok("status", stranger, *common)
+    ok("addresses", *common)
+    ok("export", plan.id, "--format", "xlsx", "--out", str(d / "plan.xlsx"), "--db", db)
+    with Store.open(db) as store:
+        for r in (mine, other):
+            create_link(store, plan.id, r.team_id, r.day, actor="test",
+                        valid_until=datetime.now() + timedelta(hours=1))
+            store.audit("test", "worker_link_created", city=plan.city, plan_id=plan.id,
+                        details={"team": r.team_id, "day": r.day.isoformat()})
+        found = rows_concerning(store, case, city="Bad Hersfeld")
+    actions = [r["action"] for r in found]
+    for a in ("klient_neu", "besuch_geplant", "plan_gespeichert", "fall_angezeigt",
+              "plan_exportiert"):
+        assert a in actions, (a, actions)
+    assert actions.count("worker_link_created") == 1  # its own team-day's link only
+    link_row = next(r for r in found if r["action"] == "worker_link_created")
+    assert link_row["details"]["team"] == mine.team_id
+    # nothing of the other case: its status view is not listed
+    assert all(r["client_id"] in (None, case) for r in found)
+    # an address list that did not show the case is not listed; one that did would be
+    shown = next(r for r in reversed(read_all(db)) if r["action"] == "adressen_angezeigt")
+    assert "A099" in shown["details"]["kundennummern"]
+    assert (case in shown["details"]["kundennummern"]) == ("adressen_angezeigt" in actions)
+    with Store.open(db) as store:
+        assert "adressen_angezeigt" in [r["action"] for r in rows_concerning(store, "A099")]
+
+    # the command: German labels, a CSV, and a row for the reading itself
+    out = ok("audit", "--kundennummer", case.lower(), *common)
+    assert "Fall angesehen (Status und Verlauf)" in out and "Plan exportiert" in out
+    assert stranger not in out
+    ok("audit", "--kundennummer", case, "--out", str(d / "protokoll.csv"), *common)
+    with open(d / "protokoll.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert {r["kundennummer"] for r in rows} <= {case, ""}
+    assert "Besuch geplant" in {r["aktion"] for r in rows}
+    with Store.open(db) as store:
+        reads = store.audit_rows(action="protokoll_gelesen")
+        assert reads[-1]["client_id"] == case and reads[-1]["actor"].endswith("pruefer")
+        assert reads[-1]["details"]["ausgabe"] == "csv"
+        everything = store.audit_rows()
+    for row in everything:
+        for name in names:
+            assert name not in str(row)
+    # filters: by action and day
+    out = ok("audit", "--aktion", "fall_angezeigt", "--von", date.today().strftime("%d.%m.%Y"),
+             *common)
+    assert case in out and stranger in out and "Plan gespeichert" not in out
+    assert "Keine Einträge" in ok("audit", "--bis", "01.01.2020", *common)
+
+
+def read_all(db: str) -> list[dict]:
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        return read(store, AuditFilter())
+
+
+def test_audit_refuses_bad_arguments(casework_db):
+    _, _, common, _ = casework_db
+    for args, text in ((["--kundennummer", "Z999"], "nicht bekannt"),
+                       (["--aktion", "gelesen"], "gibt es nicht"),
+                       (["--von", "32.13.2026"], "--von"),
+                       (["--von", "02.12.2026", "--bis", "01.12.2026"], "nach --bis")):
+        res = runner.invoke(app, ["audit", *args, *common])
+        assert res.exit_code == 2, (args, res.output)
+        assert text in res.output, (args, res.output)
