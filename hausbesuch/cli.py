@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "export",
     "web",
     "audit",
+    "absence",
 )
 
 for _name in COMMAND_MODULES:

@@ -403,6 +403,21 @@ class AddressFixRow(Base):
     stale: Mapped[bool] = mapped_column(Boolean, server_default="0", default=False)
 
 
+class TeamAbsenceRow(Base):
+    """A day on which a team does no visits (holiday, training, illness): no shift is
+    planned for it. No reason is stored (it could be health data of staff)."""
+
+    __tablename__ = "team_absences"
+    __table_args__ = (UniqueConstraint("city", "team_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    city: Mapped[str] = mapped_column(String(120), index=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class CaseVisitRow(Base):
     """A visit of a client with an id that stays the same across plan versions."""
 

@@ -470,6 +470,38 @@ def test_every_coordinator_view_of_client_data_is_audited(site: Site, kora: http
         assert any(r["action"] == "adressen_angezeigt" for r in rows_concerning(site.store, cid))
 
 
+def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None:
+    """A coordinator enters a team's absence (a range), sees it, is told what is wrong with
+    a bad entry, and deletes it; each change is audited in her city."""
+    from hausbesuch import absences
+
+    page = kora.get("/teams")
+    assert page.status_code == 200 and 'action="/teams/abwesenheit"' in page.text
+    csrf = csrf_of(page.text)
+    r = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, "team": "team-2",
+                                               "von": "2027-03-01", "bis": "2027-03-03"})
+    assert r.status_code == 303
+    assert absences.listed(site.store, CITY, date(2027, 3, 1), date(2027, 3, 31)) == [
+        ("team-2", date(2027, 3, d)) for d in (1, 2, 3)]
+    shown = kora.get("/teams?gespeichert=1").text
+    assert "01.03.2027" in shown and "03.03.2027" in shown and "gespeichert" in shown
+    for data, says in (({"team": "team-9", "von": "2027-03-05"}, "gibt es nicht"),
+                       ({"team": "team-1", "von": "2027-03-05", "bis": "2027-03-04"},
+                        "liegt vor"),
+                       ({"team": "team-1", "von": "gestern"}, "kein Datum"),
+                       ({"team": "team-1", "von": ""}, "ersten Tag")):
+        bad = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, **data})
+        assert bad.status_code == 400 and says in bad.text, data
+    r = kora.post("/teams/abwesenheit/loeschen", data={
+        "csrf_token": csrf, "team": "team-2", "von": "2027-03-01", "bis": "2027-03-03"})
+    assert r.status_code == 303
+    assert absences.listed(site.store, CITY, date(2027, 3, 1), date(2027, 3, 31)) == []
+    rows = [r for r in site.store.audit_rows(city=CITY) if r["action"].startswith("abwesenheit")]
+    assert [r["action"] for r in rows[-2:]] == ["abwesenheit_eingetragen",
+                                                "abwesenheit_geloescht"]
+    assert all("kora" in r["actor"] for r in rows[-2:])
+
+
 # --------------------------------------------------------------------------- CLI
 
 

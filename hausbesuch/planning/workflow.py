@@ -152,14 +152,47 @@ def _bound_size(candidates: list[Candidate], team_list: Sequence[Any], span: Spa
     return candidates
 
 
-def _pin_check(c: Candidate, team_ids: set[str]) -> UnassignedVisit | None:
+def _pin_check(c: Candidate, team_ids: set[str],
+               absent: dict[tuple[str, int], Any] | None = None,
+               span: Span | None = None) -> UnassignedVisit | None:
+    """A candidate pinned to a team that does not exist, or to a team-day on which the team
+    is absent (``absent``: keys (team, day index) of :func:`_absences`)."""
     if c.pin_team and c.pin_team not in team_ids:
         return UnassignedVisit(
             c.id, "pin_unknown_team",
             f"Team „{c.pin_team}“ laut Liste gibt es nicht (Teams: {', '.join(sorted(team_ids))}).",
             c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
             tries_before=c.tries_before)
+    if (absent and span is not None and c.pin_team and c.pin_day is not None
+            and (c.pin_team, c.pin_day) in absent):
+        what = c.pin_note or "Festlegung"
+        return UnassignedVisit(
+            c.id, "pin_team_absent",
+            f"{what}: Team „{c.pin_team}“ ist am {fmt_date(span.date(c.pin_day))} abwesend "
+            "(anderes Team oder anderen Tag festlegen, oder die Abwesenheit löschen).",
+            c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
+            tries_before=c.tries_before)
     return None
+
+
+def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Span,
+              since: date | None = None) -> dict[tuple[str, int], ShiftOverride]:
+    """No shift for the team-days marked absent (:mod:`hausbesuch.absences`) in the span
+    (from ``since`` on)."""
+    from hausbesuch import absences
+
+    ids = {t.id for t in team_list}
+    out: dict[tuple[str, int], ShiftOverride] = {}
+    for team, day in absences.listed(store, profile.name, since or span.start, span.last):
+        k = span.index(day)
+        if team in ids and k is not None and span.is_work(k):
+            out[(team, k)] = ShiftOverride(removed=True)
+    return out
+
+
+def _absence_notes(absent: dict[tuple[str, int], Any], span: Span) -> list[str]:
+    return [f"Team {team} ist am {fmt_date(span.date(k))} abwesend: an dem Tag keine Tour."
+            for team, k in sorted(absent, key=lambda x: (x[1], x[0]))]
 
 
 def _new_plan_id(created: datetime) -> str:
@@ -245,16 +278,18 @@ def plan_span(
 
     team_list = _teams(profile, teams, cw.index)
     team_ids = {t.id for t in team_list}
+    absent = _absences(store, profile, team_list, span)
     kept_cands = []
     for cand in candidates:
-        bad = _pin_check(cand, team_ids)
+        bad = _pin_check(cand, team_ids, absent, span)
         (unassigned.append(bad) if bad else kept_cands.append(cand))
     params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
               "osm": str(osm_path),
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
-              "warnings": list(imported.warnings) if imported else []}
+              "warnings": [*(imported.warnings if imported else []),
+                           *_absence_notes(absent, span)]}
     others_in_span: dict[str, int] = {}
     for v in busy.values():
         others_in_span[v.plan_id or "?"] = others_in_span.get(v.plan_id or "?", 0) + 1
@@ -268,7 +303,8 @@ def plan_span(
     result = _solve_and_assemble(
         kept_cands, team_list, span=span, options=options, osm_path=osm_path, index=cw.index,
         profile=profile, say=say, districts=districts, unassigned=unassigned,
-        rejected=rejected, clients=snapshot, geocodes=geocodes, params=params, store=store)
+        rejected=rejected, clients=snapshot, geocodes=geocodes, params=params, store=store,
+        overrides=absent)
     result.chances = athome.plan_chances(store, profile, result.plan)
     say("Plan speichern", 0.95)
     save_plan_and_visits(store, result.plan, actor=actor)
@@ -489,6 +525,7 @@ def replan(
     overrides: dict[tuple[str, int], ShiftOverride] = {}
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
     fixed: list[tuple[TeamDayRoute, PlannedStop]] = []  # recorded, after the moment: stay put
+    absent = _absences(store, profile, team_list, span, since=moment.date())
     for r in old.routes:
         if r.day < moment.date():
             kept[(r.team_id, r.day)] = r  # earlier days stay whole
@@ -499,17 +536,18 @@ def replan(
         # a recorded visit after the moment stays at its time, and the rest of its team-day
         # is planned around it (before: the team-day was closed)
         later = [st for st in r.stops if st.start >= moment and st.visit_id in recorded]
-        if r.day == moment.date() and r.team_id in without_teams:
+        if ((r.day == moment.date() and r.team_id in without_teams)
+                or (r.team_id, span.index(r.day)) in absent):  # no shift to plan around them
             head = sorted(head + later, key=lambda st: st.start)
             later = []
-        if head:  # only on the moment's day
+        if head:  # the moment's day, or recorded visits of a team-day without a shift
             kept[(r.team_id, r.day)] = replace(
                 r, stops=tuple(head), return_=head[-1].end,
                 lunch=r.lunch if r.lunch and r.lunch[0] < moment else None)
         fixed += [(r, st) for st in later]
     for t in team_list:
         before = kept.get((t.id, moment.date()))
-        if t.id in without_teams:
+        if t.id in without_teams or (t.id, day_index) in absent:
             overrides[(t.id, day_index)] = ShiftOverride(removed=True)
             continue
         if before is not None and before.stops:
@@ -521,6 +559,7 @@ def replan(
         else:
             start_s = moment - datetime.combine(moment.date(), datetime.min.time())
             overrides[(t.id, day_index)] = ShiftOverride(start_s=int(start_s.total_seconds()))
+    overrides.update(absent)
     # the candidates: the moving visits plus what the old plan could not hold
     moving_ids = {cid for cid, _ in moving}
     visit_of = dict(moving)
@@ -554,7 +593,7 @@ def replan(
                               visit_id=visit_of.get(c.id), not_before=moment)
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
-        elif (bad := _pin_check(cand, ids)) is not None:
+        elif (bad := _pin_check(cand, ids, absent, span)) is not None:
             unassigned.append(bad)
         else:
             candidates.append(cand)
@@ -565,6 +604,9 @@ def replan(
             unassigned.append(u)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
                   without_teams=list(without_teams))
+    params["warnings"] = [w for w in params.get("warnings") or []
+                          if " abwesend: an dem Tag keine Tour." not in w]
+    params["warnings"] += _absence_notes(absent, span)
     params["options"] = options.to_dict()
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,

@@ -4,6 +4,7 @@ street-level addresses with a map to set the point, the teams of the city."""
 from __future__ import annotations
 
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -98,9 +99,67 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
 @router.get("/teams")
 def teams(request: Request, stadt: str | None = None,
           user: User = Depends(require_user)) -> Response:
+    return _teams_page(request, user, stadt, saved=request.query_params.get("gespeichert"))
+
+
+def _teams_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
+                error: str | None = None, saved: str | None = None) -> Response:
+    from hausbesuch import absences
     from hausbesuch.teams import format_clock, teams_for_profile
 
     web = ctx(request)
     city = _city_of(request, user, stadt)
     team_list = teams_for_profile(web.profile(city))
-    return render(request, "teams.html.j2", city=city, teams=team_list, clock=format_clock)
+    today = date.today()
+    away = absences.ranges(absences.listed(web.store, city, today - timedelta(days=7)))
+    return render(request, "teams.html.j2", status=status, city=city, teams=team_list,
+                  clock=format_clock, absences=away, today=today, error=error, saved=saved)
+
+
+def _form_day(text: str, what: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{what}: „{text[:20]}“ ist kein Datum.") from None
+
+
+@router.post("/teams/abwesenheit")
+def add_absence(request: Request, team: str = Form(""), von: str = Form(""),
+                bis: str = Form(""), stadt: str = Form(""),
+                user: User = Depends(require_user)) -> Response:
+    """Mark a team absent for a day or a range (the next plans give it no shift then)."""
+    from hausbesuch import absences
+    from hausbesuch.teams import teams_for_profile
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    try:
+        first = _form_day(von, "Von")
+        if first is None:
+            raise UserError("Von: bitte den ersten Tag der Abwesenheit angeben.")
+        ids = [t.id for t in teams_for_profile(web.profile(city))]
+        absences.add(web.store, city, team, first, _form_day(bis, "Bis"), teams=ids,
+                     actor=user.name)
+    except UserError as exc:
+        return _teams_page(request, user, city, status=400, error=str(exc))
+    return RedirectResponse(f"/teams?gespeichert=1&stadt={quote(city)}", status_code=303)
+
+
+@router.post("/teams/abwesenheit/loeschen")
+def remove_absence(request: Request, team: str = Form(""), von: str = Form(""),
+                   bis: str = Form(""), stadt: str = Form(""),
+                   user: User = Depends(require_user)) -> Response:
+    from hausbesuch import absences
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    try:
+        first = _form_day(von, "Von")
+        if first is None:
+            raise UserError("Von: Datum fehlt.")
+        absences.remove(web.store, city, team, first, _form_day(bis, "Bis"), actor=user.name)
+    except UserError as exc:
+        return _teams_page(request, user, city, status=400, error=str(exc))
+    return RedirectResponse(f"/teams?gespeichert=1&stadt={quote(city)}", status_code=303)

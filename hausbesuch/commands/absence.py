@@ -1,0 +1,104 @@
+"""``hausbesuch absence``: days on which a team does no visits (add, remove, list).
+
+Stored in the database (``--db``) per city; ``plan`` and ``replan`` give an absent team no
+shift on those days. Every change is audited. No reason is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import CityOption, DbOption, user_errors
+from hausbesuch.errors import UserError
+
+TeamArgument = Annotated[str, typer.Argument(metavar="TEAM", help="Kennung des Teams.")]
+FromArgument = Annotated[str, typer.Argument(metavar="VON", help="Erster Tag (TT.MM.JJJJ).")]
+UntilOption = Annotated[str | None, typer.Option(
+    "--bis", help="Letzter Tag (einschließlich); ohne: nur der eine Tag.")]
+TeamsOption = Annotated[Path | None, typer.Option(
+    "--teams", help="Teams aus dieser Datei statt aus dem Stadtprofil (wie bei plan).")]
+
+
+def _day(text: str | None, what: str) -> date | None:
+    from hausbesuch.fields import parse_date
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UserError(f"{what}: {exc}") from None
+
+
+def register(app: typer.Typer) -> None:
+    absence_app = typer.Typer(help="Abwesenheiten der Teams (Tage ohne Besuche) verwalten.",
+                              no_args_is_help=True)
+    app.add_typer(absence_app, name="absence")
+
+    @absence_app.command("add")
+    @user_errors
+    def absence_add(team: TeamArgument, first: FromArgument, until: UntilOption = None,
+                    teams: TeamsOption = None, city: CityOption = None,
+                    db: DbOption = None) -> None:
+        """Ein Team für einen Tag oder Zeitraum als abwesend eintragen."""
+        from hausbesuch import absences
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.config import load_profile
+        from hausbesuch.store import Store
+        from hausbesuch.teams import teams_for_profile
+
+        profile = load_profile(city)
+        ids = [t.id for t in teams_for_profile(profile, teams)]
+        start, last = _day(first, "VON"), _day(until, "--bis")
+        with Store.open(db) as store:
+            n = absences.add(store, profile.name, team, start, last, teams=ids,
+                             actor=cli_actor())
+        span = f"am {start:%d.%m.%Y}" if last in (None, start) else \
+            f"vom {start:%d.%m.%Y} bis {last:%d.%m.%Y}"
+        typer.echo(f"Team {team} {span} abwesend ({n} Tage neu eingetragen).")
+
+    @absence_app.command("remove")
+    @user_errors
+    def absence_remove(team: TeamArgument, first: FromArgument, until: UntilOption = None,
+                       city: CityOption = None, db: DbOption = None) -> None:
+        """Eingetragene Abwesenheiten eines Teams löschen."""
+        from hausbesuch import absences
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.config import load_profile
+        from hausbesuch.store import Store
+
+        profile = load_profile(city)
+        start, last = _day(first, "VON"), _day(until, "--bis")
+        with Store.open(db) as store:
+            n = absences.remove(store, profile.name, team, start, last, actor=cli_actor())
+        if n == 0:
+            raise UserError(f"Für Team {team} ist in dem Zeitraum keine Abwesenheit "
+                            "eingetragen.")
+        typer.echo(f"{n} Abwesenheitstage von Team {team} gelöscht.")
+
+    @absence_app.command("list")
+    @user_errors
+    def absence_list(
+        since: Annotated[str | None, typer.Option("--von", help="Ab diesem Tag (Standard: "
+                                                  "heute).")] = None,
+        until: UntilOption = None, city: CityOption = None, db: DbOption = None,
+    ) -> None:
+        """Abwesenheiten der Teams zeigen (Standard: ab heute, ein Jahr)."""
+        from hausbesuch import absences
+        from hausbesuch.config import load_profile
+        from hausbesuch.store import Store
+
+        profile = load_profile(city)
+        start = _day(since, "--von") or date.today()
+        last = _day(until, "--bis") or start + timedelta(days=365)
+        with Store.open(db) as store:
+            found = absences.ranges(absences.listed(store, profile.name, start, last))
+        if not found:
+            typer.echo("Keine Abwesenheiten eingetragen.")
+            return
+        for team, a, b in found:
+            typer.echo(f"{team}: {a:%d.%m.%Y}" + (f"–{b:%d.%m.%Y}" if b != a else ""))

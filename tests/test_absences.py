@@ -1,0 +1,148 @@
+"""Team absences: entered and taken back (audited, team checked, ranges checked), and
+``plan`` and ``replan`` give an absent team no shift on that day; a visit pinned to an
+absent team-day is listed with a reason; nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch import absences
+from hausbesuch.cli import app
+from hausbesuch.errors import UserError
+from tests.planning_fixtures import real_addresses
+
+runner = CliRunner()
+START = date(2026, 12, 14)  # a Monday
+CITY = "Bad Hersfeld"
+
+
+def ok(*args: str) -> str:
+    res = runner.invoke(app, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+@pytest.fixture
+def store(tmp_path):
+    from hausbesuch.store import Store
+
+    with Store.open(tmp_path / "a.sqlite") as s:
+        yield s
+
+
+def test_add_remove_list_and_audit(store):
+    teams = ["team-1", "team-2"]
+    assert absences.add(store, CITY, "Team-2", date(2026, 12, 15), date(2026, 12, 17),
+                        teams=teams, actor="kora") == 3
+    # again, overlapping: only the new day counts; the stored id is the team's own spelling
+    assert absences.add(store, CITY, "team-2", date(2026, 12, 17), date(2026, 12, 18),
+                        teams=teams, actor="kora") == 1
+    assert absences.add(store, CITY, "team-1", date(2026, 12, 16), teams=teams,
+                        actor="kora") == 1
+    assert absences.add(store, "Lauf a.d. Pegnitz", "team-1", date(2026, 12, 16),
+                        teams=teams, actor="lena") == 1
+    got = absences.listed(store, CITY)
+    assert got[0] == ("team-2", date(2026, 12, 15)) and len(got) == 5
+    assert absences.ranges(got) == [("team-2", date(2026, 12, 15), date(2026, 12, 18)),
+                                    ("team-1", date(2026, 12, 16), date(2026, 12, 16))]
+    assert absences.listed(store, CITY, date(2026, 12, 18)) == [("team-2", date(2026, 12, 18))]
+    assert absences.remove(store, CITY, "TEAM-2", date(2026, 12, 16), date(2026, 12, 17),
+                           actor="kora") == 2
+    assert absences.ranges(absences.listed(store, CITY, None, date(2026, 12, 31)))[:2] == [
+        ("team-2", date(2026, 12, 15), date(2026, 12, 15)),
+        ("team-1", date(2026, 12, 16), date(2026, 12, 16))]
+    assert len(absences.listed(store, "Lauf a.d. Pegnitz")) == 1  # cities apart
+    rows = store.audit_rows(city=CITY)
+    assert [r["action"] for r in rows] == ["abwesenheit_eingetragen"] * 3 + [
+        "abwesenheit_geloescht"]
+    assert rows[0]["details"] == {"team": "team-2", "von": "2026-12-15", "bis": "2026-12-17",
+                                  "neu": 3}
+    assert rows[-1]["actor"] == "kora" and rows[-1]["details"]["geloescht"] == 2
+
+
+@pytest.mark.parametrize(("team", "first", "last", "text"), [
+    ("team-9", date(2026, 12, 15), None, "gibt es nicht"),
+    ("team-1", date(2026, 12, 15), date(2026, 12, 14), "liegt vor"),
+    ("team-1", date(2026, 12, 15), date(2027, 12, 15), "zu viele"),
+])
+def test_bad_absences_are_refused(store, team, first, last, text):
+    with pytest.raises(UserError, match=text):
+        absences.add(store, CITY, team, first, last, teams=["team-1", "team-2"], actor="x")
+    assert absences.listed(store, CITY) == []
+
+
+@pytest.fixture(scope="module")
+def listed_db(tmp_path_factory, bad_hersfeld_pbf):
+    """A list of 18 real addresses, one pinned to team-2 on Tuesday 15.12."""
+    from geodata.geocode import load_index
+
+    d = tmp_path_factory.mktemp("absence")
+    addrs = random.Random(3).sample(real_addresses(load_index(bad_hersfeld_pbf)), 18)
+    with open(d / "kunden.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+                    "Kontaktabbruch seit", "Team", "Datum"])
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            team, day = ("team-2", "15.12.2026") if i == 0 else ("", "")
+            w.writerow([f"B{i:03d}", f"Name{i}", street, hn, pc, town or "Bad Hersfeld",
+                        "01.02.2025", team, day])
+    return d
+
+
+def _plan(store_path):
+    from hausbesuch.store import Store
+
+    with Store.open(store_path) as s:
+        return s.latest_plan(CITY)
+
+
+def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
+    db = str(tmp_path / "f.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    ok("import", str(listed_db / "kunden.csv"), *common)
+    out = ok("absence", "add", "team-2", "15.12.2026", *common)
+    assert "1 Tage neu" in out
+    assert "team-2: 15.12.2026" in ok("absence", "list", "--von", "14.12.2026", *common)
+    res = runner.invoke(app, ["absence", "add", "team-7", "15.12.2026", *common])
+    assert res.exit_code == 2 and "gibt es nicht" in res.output
+    out = ok("plan", *common, "--start", START.isoformat(), "--days", "3", "--out",
+             str(tmp_path / "v1"), "--time-limit", "1", "--threads", "1")
+    assert "Team team-2 ist am 15.12.2026 abwesend" in out
+    plan = _plan(db)
+    days = {(r.team_id, r.day) for r in plan.routes if r.stops}
+    assert ("team-2", date(2026, 12, 15)) not in days
+    assert ("team-1", date(2026, 12, 15)) in days  # the other team works
+    pinned = {u.client_id: u for u in plan.unassigned}["B000"]
+    assert pinned.code == "pin_team_absent" and "abwesend" in pinned.reason
+    planned = {s.client_id for r in plan.routes for s in r.stops}
+    assert planned | {u.client_id for u in plan.unassigned} >= {f"B{i:03d}" for i in range(18)}
+
+    # team-1 falls ill on Wednesday: the re-plan from Monday noon moves its visits
+    ok("absence", "add", "team-1", "16.12.2026", *common)
+    ok("replan", plan.id, "--from", "2026-12-14 12:00", "--out", str(tmp_path / "v2"),
+       "--time-limit", "1", *common)
+    new = _plan(db)
+    assert new.id != plan.id
+    busy = {(r.team_id, r.day) for r in new.routes if r.stops}
+    assert ("team-1", date(2026, 12, 16)) not in busy
+    assert ("team-2", date(2026, 12, 15)) not in busy
+    moved = {s.client_id for r in plan.routes for s in r.stops
+             if (r.team_id, r.day) == ("team-1", date(2026, 12, 16))}
+    assert moved  # team-1 had visits that Wednesday
+    now = {s.client_id for r in new.routes for s in r.stops} | {
+        u.client_id for u in new.unassigned if u.reason}
+    assert moved <= now  # nothing lost
+    # the morning before the moment stays as it was
+    before = {s.visit_id: s.start for r in plan.routes for s in r.stops
+              if s.start < datetime(2026, 12, 14, 12)}
+    after = {s.visit_id: s.start for r in new.routes for s in r.stops}
+    assert all(after.get(v) == t for v, t in before.items())
+    assert "gelöscht" in ok("absence", "remove", "team-1", "16.12.2026", *common)
+    res = runner.invoke(app, ["absence", "remove", "team-1", "16.12.2026", *common])
+    assert res.exit_code == 2 and "keine Abwesenheit" in res.output
