@@ -162,6 +162,12 @@ def test_replan_from_a_moment_without_a_team(planned, tmp_path):
             assert s.start < MOMENT, cid
         if s.start >= MOMENT and cid in old_stops and cid != later.client_id:
             assert s.visit_id == old_stops[cid][2].visit_id  # stable ids across versions
+    # minimal disruption: the visits of later days mostly keep their team-day (before the
+    # re-plan moved them too, 5 to 10 of about 30 stayed; now all on two seeds tried)
+    later_days = {cid: (team, day) for cid, (team, day, _) in old_stops.items()
+                  if day > MOMENT.date()}
+    stayed = sum(new_stops.get(cid, (None, None))[:2] == td for cid, td in later_days.items())
+    assert later_days and stayed >= 0.8 * len(later_days), (stayed, len(later_days))
     # pins are kept (P001 is pinned to team-2 on the 8th at 14:00)
     assert new_stops["P001"][0] == "team-2"
     assert new_stops["P001"][2].start == datetime(2026, 12, 8, 14, 0)

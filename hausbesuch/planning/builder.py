@@ -128,6 +128,8 @@ class Candidate:
     promise: tuple[datetime, datetime] | None = None
     #: what the pin is, for reasons ("Vereinbarter Termin am …"); "" when not pinned
     pin_note: str = ""
+    #: a re-plan: the (team, day index) the visit had; moving it costs ``move_cost``
+    home: tuple[str, int] | None = None
 
     @property
     def id(self) -> str:
@@ -409,9 +411,13 @@ def build_problem(
     index: Any,
     overrides: dict[tuple[str, int], ShiftOverride] | None = None,
     progress: Progress | None = None,
+    move_cost: int = 0,
 ) -> Built:
     """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
-    travel matrices per mode over the street network, visits and team shifts."""
+    travel matrices per mode over the street network, visits and team shifts.
+
+    ``move_cost`` (seconds of travel): what serving a candidate with a ``home`` on another
+    team-day costs (minimal disruption of a re-plan)."""
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
@@ -474,6 +480,7 @@ def build_problem(
             latest_day=c.latest_day,
             pin=Pin(team=c.pin_team, day=c.pin_day)
             if (c.pin_team or c.pin_day is not None) else None,
+            home=c.home,
         )
         for k, c in enumerate(cands)
     ]
@@ -509,7 +516,8 @@ def build_problem(
             skills=frozenset(t.skills), max_visits=t.max_visits_per_day, mode=mode_of[t.id],
         ))
     problem = Problem(visits=tuple(visits), teams=tuple(rteams), days=span.days,
-                      durations=durations, distances=distances, balance=options.balance)
+                      durations=durations, distances=distances, balance=options.balance,
+                      move_cost=move_cost if any(c.home for c in cands) else 0)
     return Built(problem=problem, candidates={c.id: c for c in cands}, teams=list(teams),
                  places=places, labels=labels, depot_loc=depot_loc,
                  shift_start_loc=shift_start_loc, nets=nets, mode_of=mode_of,

@@ -62,7 +62,8 @@ def _suggestion_text(s: Any) -> str:
     return s if isinstance(s, str) else str(getattr(s, "match", None) or s)
 
 
-def _run_solver(problem: Any, options: PlanOptions, say: Progress) -> Any:
+def _run_solver(problem: Any, options: PlanOptions, say: Progress,
+                initial: dict[tuple[str, int], list[str]] | None = None) -> Any:
     """Solve with the compiled improvement phase ready (compiled once per installation)."""
     from routing import prepare, ready
 
@@ -73,7 +74,7 @@ def _run_solver(problem: Any, options: PlanOptions, say: Progress) -> Any:
     from routing.solve import solve
 
     return solve(problem, time_limit=options.time_limit, seed=options.seed,
-                 threads=options.threads,
+                 threads=options.threads, initial=initial,
                  progress=lambda elapsed, _obj: say(
                      f"Touren optimieren ({elapsed:.0f} von {options.time_limit:.0f} s)",
                      0.5 + 0.4 * min(1.0, elapsed / options.time_limit)))
@@ -321,6 +322,7 @@ def _solve_and_assemble(
     overrides: dict[tuple[str, int], ShiftOverride] | None = None,
     kept: dict[tuple[str, date], TeamDayRoute] | None = None,
     version: int = 1, predecessor_id: str | None = None, store: Store | None = None,
+    move_cost: int = 0, initial: dict[tuple[str, int], list[str]] | None = None,
 ) -> PlanResult:
     from routing.vroom_json import solution_to_json
 
@@ -328,12 +330,13 @@ def _solve_and_assemble(
     solution_json: dict[str, Any] = {}
     snap_far: dict[str, float] = {}
     built = build_problem(candidates, team_list, span=span, options=options,
-                          osm_path=osm_path, index=index, overrides=overrides, progress=say)
+                          osm_path=osm_path, index=index, overrides=overrides, progress=say,
+                          move_cost=move_cost)
     model = athome.planning_model(store, profile) if store is not None else None
     if store is not None:  # when people are at home, learned from the outcomes
         built = athome.adjust_built(built, store=store, profile=profile, start=span.start,
                                     seed=options.seed, model=model)
-    solution = _run_solver(built.problem, options, say)
+    solution = _run_solver(built.problem, options, say, initial)
     if store is not None:  # visits of a route in the order that finds people at home
         solution = athome.improve_solution(built, solution, store=store, profile=profile,
                                            start=span.start, model=model)
@@ -447,6 +450,10 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
 
 # --------------------------------------------------------------------------- re-plan
 
+#: Minimal disruption: a re-plan moves a visit to another team-day only when that serves
+#: more (or more urgent) visits, or saves more than this much travel (seconds).
+REPLAN_MOVE_COST_S = 15 * 60
+
 
 def _fixed_candidates(fixed: Sequence[tuple[TeamDayRoute, PlannedStop]], old: Plan,
                       span: Span) -> list[Candidate]:
@@ -484,7 +491,10 @@ def replan(
 ) -> PlanResult:
     """A new version of a plan: every visit before ``moment`` (and every visit with an
     outcome) stays as it was; the rest of the span is re-optimized from where each team is
-    at that moment, pins kept, ``without_teams`` removed for the rest of that day.
+    at that moment, pins kept, ``without_teams`` removed for the rest of that day, absent
+    team-days left out. Disruption is minimal: the old plan is the solver's start and a
+    visit moves to another team-day only when that serves more (or more urgent) visits or
+    saves more than :data:`REPLAN_MOVE_COST_S` of travel.
     """
     say = progress or noop_progress
     old = store.load_plan(plan_id)
@@ -525,14 +535,19 @@ def replan(
     overrides: dict[tuple[str, int], ShiftOverride] = {}
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
     fixed: list[tuple[TeamDayRoute, PlannedStop]] = []  # recorded, after the moment: stay put
+    home_of: dict[str, tuple[str, int]] = {}
+    initial: dict[tuple[str, int], list[str]] = {}  # warm start: the old order
     absent = _absences(store, profile, team_list, span, since=moment.date())
     for r in old.routes:
         if r.day < moment.date():
             kept[(r.team_id, r.day)] = r  # earlier days stay whole
             continue
         head = [st for st in r.stops if st.start < moment]
-        moving += [(st.client_id, st.visit_id) for st in r.stops
-                   if st.start >= moment and st.visit_id not in recorded]
+        go = [st for st in r.stops if st.start >= moment and st.visit_id not in recorded]
+        moving += [(st.client_id, st.visit_id) for st in go]
+        for st in go:  # minimal disruption: each visit's team-day is its home
+            home_of[st.client_id] = (r.team_id, span.index(r.day))
+            initial.setdefault((r.team_id, span.index(r.day)), []).append(st.client_id)
         # a recorded visit after the moment stays at its time, and the rest of its team-day
         # is planned around it (before: the team-day was closed)
         later = [st for st in r.stops if st.start >= moment and st.visit_id in recorded]
@@ -596,7 +611,7 @@ def replan(
         elif (bad := _pin_check(cand, ids, absent, span)) is not None:
             unassigned.append(bad)
         else:
-            candidates.append(cand)
+            candidates.append(replace(cand, home=home_of.get(c.id)))
     candidates += _fixed_candidates(fixed, old, span)
     handled = {c.id for c in candidates} | {u.client_id for u in unassigned}
     for u in old.unassigned:  # clients no longer open keep their old reason
@@ -613,7 +628,8 @@ def replan(
         index=cw.index, profile=profile, say=say, districts=districts,
         unassigned=unassigned, rejected=list(old.rejected), clients=list(old.clients),
         geocodes=list(old.geocodes), params=params, overrides=overrides, kept=kept,
-        version=old.version + 1, predecessor_id=old.id, store=store)
+        version=old.version + 1, predecessor_id=old.id, store=store,
+        move_cost=REPLAN_MOVE_COST_S, initial=initial)
     result.chances = athome.plan_chances(store, profile, result.plan)
     # announced visits that cannot be kept get the reason the letters issue asks for
     for i, u in enumerate(result.plan.unassigned):
