@@ -657,13 +657,16 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         _clean(page, site)
         plan = site.store.load_plan(plan_id)
         # the map's lines follow the streets: many more points than stops, through each stop
+        from shapely import LineString, Point
+
         drawn = json.loads(page.locator("#plandaten").text_content())
         for r in (r for r in plan.routes if r.stops):
             line = next(x for x in drawn["routes"]
                         if (x["team"], x["day"]) == (r.team_id, r.day.isoformat()))["path"]
             assert len(line) > len(r.stops) + 2, (r.team_id, r.day)
+            drawn_line = LineString(line)
             for s in r.stops:
-                assert min(abs(a - s.lat) + abs(b - s.lon) for a, b in line) < 5e-5
+                assert drawn_line.distance(Point(s.lat, s.lon)) < 2e-5, s.client_id
         assert plan.start.isoformat() == FLOW_START and plan.routes
         fixed_client = {s.client_id for r in plan.routes for s in r.stops} | {
             u.client_id for u in plan.unassigned}

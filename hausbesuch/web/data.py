@@ -42,14 +42,13 @@ def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRo
         )
 
 
-def plan_legs(store: Store, plan_id: str) -> dict[tuple[str, date], list[list[tuple[float, float]]]]:
+def plan_legs(store: Store, plan_id: str) -> dict[tuple[str, date], list[list[list[float]]]]:
     """The street geometry of a plan's routes, per (team, day): per leg a list of
-    (lon, lat) (a leg the network could not draw has fewer than two points)."""
+    [lon, lat] (a leg the network could not draw has fewer than two points)."""
     with store.session() as s:
         rows = s.execute(select(RouteRow.team_id, RouteRow.day, RouteRow.legs)
                          .where(RouteRow.plan_id == plan_id))
-        return {(team, day): [[(float(x), float(y)) for x, y in leg] for leg in json.loads(legs)]
-                for team, day, legs in rows}
+        return {(team, day): json.loads(legs) for team, day, legs in rows}
 
 
 def plan_city(store: Store, plan_id: str) -> str | None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
 import zipfile
+from collections import OrderedDict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -106,7 +108,31 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
     return render(request, "job.html.j2", job=job)
 
 
-def _map_data(plan, legs: dict) -> dict:  # noqa: ANN001
+#: Street paths of recently viewed plans, per (store, plan id): a stored plan never
+#: changes (a re-plan is a new plan), so its thinned paths are computed once.
+_PATHS: OrderedDict[tuple[int, str], dict] = OrderedDict()
+_PATHS_LOCK = threading.Lock()
+_PATHS_KEEP = 16
+
+
+def _plan_paths(store: Store, plan) -> dict:  # noqa: ANN001
+    """Per (team, day) the thinned street path of a plan's route (see :func:`_path`)."""
+    key = (id(store), plan.id)
+    with _PATHS_LOCK:
+        if key in _PATHS:
+            _PATHS.move_to_end(key)
+            return _PATHS[key]
+    legs = plan_legs(store, plan.id)
+    paths = {(r.team_id, r.day): _path(r, legs.get((r.team_id, r.day), []))
+             for r in plan.routes}
+    with _PATHS_LOCK:
+        _PATHS[key] = paths
+        while len(_PATHS) > _PATHS_KEEP:
+            _PATHS.popitem(last=False)
+    return paths
+
+
+def _map_data(plan, paths: dict) -> dict:  # noqa: ANN001
     """The plan view's map: per team-day its stops and its path along the streets (from
     the stored legs; a leg without geometry as a straight line), unassigned points."""
     routes = []
@@ -116,7 +142,7 @@ def _map_data(plan, legs: dict) -> dict:  # noqa: ANN001
         routes.append({
             "team": r.team_id, "day": r.day.isoformat(), "colour": colour,
             "stops": [[s.lat, s.lon, s.position, s.client_id] for s in r.stops],
-            "path": _path(r, legs.get((r.team_id, r.day), [])),
+            "path": paths.get((r.team_id, r.day), []),
         })
     unassigned = [[u.lat, u.lon, u.client_id] for u in plan.unassigned
                   if u.lat is not None and u.lon is not None]
@@ -126,16 +152,18 @@ def _map_data(plan, legs: dict) -> dict:  # noqa: ANN001
 def _path(route, legs: list) -> list[list[float]]:  # noqa: ANN001
     """The route from its start over the stops to its end as [lat, lon] points, thinned
     to about a metre (shapely's Douglas-Peucker) so that the page stays small."""
-    from shapely import LineString
+    import numpy as np
+    import shapely
 
     ends = [route.start_lonlat, *[(s.lon, s.lat) for s in route.stops], route.end_lonlat]
-    pts: list[tuple[float, float]] = []
+    parts = []
     for i in range(len(ends) - 1):
         leg = legs[i] if i < len(legs) and len(legs[i]) >= 2 else [ends[i], ends[i + 1]]
-        pts += leg if not pts else leg[1:]
+        parts.append(np.asarray(leg, dtype=float)[1 if parts else 0:])
+    pts = np.concatenate(parts)
     if len(pts) >= 3:
-        pts = list(LineString(pts).simplify(1e-5).coords)
-    return [[round(lat, 5), round(lon, 5)] for lon, lat in pts]
+        pts = shapely.get_coordinates(shapely.simplify(shapely.linestrings(pts), 1e-5))
+    return np.round(pts[:, ::-1], 5).tolist()
 
 
 def _team_days(plan) -> list[tuple[str, date]]:  # noqa: ANN001
@@ -178,7 +206,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         request, "plan.html.j2", plan=plan, days=days,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
         n_planned=sum(len(r.stops) for r in plan.routes),
-        map_data=_map_data(plan, plan_legs(web.store, plan_id)), tile_url=profile.map.tile_url,
+        map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
         team_days=_team_days(plan),
         client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
