@@ -95,3 +95,16 @@ def profile_for_plan(city: str | None, plan_city: str):
         if profile.name == plan_city:
             return profile
     raise UserError(f"Kein Stadtprofil für {plan_city} gefunden: mit --city PROFIL angeben.")
+
+
+def parse_day_option(text: str | None, option: str):  # noqa: ANN201
+    """A German date given to ``option`` (``None`` stays ``None``); a wrong one is a
+    :class:`UserError` naming the option."""
+    from hausbesuch.fields import parse_date
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UserError(f"{option}: {exc}") from None

@@ -12,7 +12,12 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, DbOption, user_errors
+from hausbesuch.commands._common import (
+    CityOption,
+    DbOption,
+    parse_day_option,
+    user_errors,
+)
 from hausbesuch.errors import UserError
 
 TeamArgument = Annotated[str, typer.Argument(metavar="TEAM", help="Kennung des Teams.")]
@@ -21,17 +26,6 @@ UntilOption = Annotated[str | None, typer.Option(
     "--bis", help="Letzter Tag (einschließlich); ohne: nur der eine Tag.")]
 TeamsOption = Annotated[Path | None, typer.Option(
     "--teams", help="Teams aus dieser Datei statt aus dem Stadtprofil (wie bei plan).")]
-
-
-def _day(text: str | None, what: str) -> date | None:
-    from hausbesuch.fields import parse_date
-
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise UserError(f"{what}: {exc}") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
         profile = load_profile(city)
         ids = [t.id for t in teams_for_profile(profile, teams)]
-        start, last = _day(first, "VON"), _day(until, "--bis")
+        start, last = parse_day_option(first, "VON"), parse_day_option(until, "--bis")
         with Store.open(db) as store:
             n = absences.add(store, profile.name, team, start, last, teams=ids,
                              actor=cli_actor())
@@ -72,7 +66,7 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.store import Store
 
         profile = load_profile(city)
-        start, last = _day(first, "VON"), _day(until, "--bis")
+        start, last = parse_day_option(first, "VON"), parse_day_option(until, "--bis")
         with Store.open(db) as store:
             n = absences.remove(store, profile.name, team, start, last, actor=cli_actor())
         if n == 0:
@@ -93,8 +87,8 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.store import Store
 
         profile = load_profile(city)
-        start = _day(since, "--von") or date.today()
-        last = _day(until, "--bis") or start + timedelta(days=365)
+        start = parse_day_option(since, "--von") or date.today()
+        last = parse_day_option(until, "--bis") or start + timedelta(days=365)
         with Store.open(db) as store:
             found = absences.ranges(absences.listed(store, profile.name, start, last))
         if not found:

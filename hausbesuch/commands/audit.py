@@ -11,19 +11,13 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, DbOption, user_errors
+from hausbesuch.commands._common import (
+    CityOption,
+    DbOption,
+    parse_day_option,
+    user_errors,
+)
 from hausbesuch.errors import UserError
-
-
-def _date(text: str | None, option: str):  # noqa: ANN202
-    from hausbesuch.fields import parse_date
-
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise UserError(f"{option}: {exc}") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +53,7 @@ def register(app: typer.Typer) -> None:
                             + ", ".join(sorted(auditlog.ACTION_LABELS)[:6]) + ", …).")
         flt = auditlog.AuditFilter(city=profile.name, client_id=client_id, plan_id=plan,
                                    actor=person, action=action,
-                                   since=_date(since, "--von"), until=_date(until, "--bis"))
+                                   since=parse_day_option(since, "--von"), until=parse_day_option(until, "--bis"))
         if flt.since and flt.until and flt.since > flt.until:
             raise UserError("--von liegt nach --bis.")
         with Store.open(db) as store:

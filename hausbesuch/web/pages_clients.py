@@ -125,11 +125,10 @@ def _form_day(text: str, what: str) -> date | None:
         raise UserError(f"{what}: „{text[:20]}“ ist kein Datum.") from None
 
 
-@router.post("/teams/abwesenheit")
-def add_absence(request: Request, team: str = Form(""), von: str = Form(""),
-                bis: str = Form(""), stadt: str = Form(""),
-                user: User = Depends(require_user)) -> Response:
-    """Mark a team absent for a day or a range (the next plans give it no shift then)."""
+def _change_absence(request: Request, user: User, stadt: str, team: str, von: str,
+                    bis: str, *, remove: bool) -> Response:
+    """Enter or take back a team's absence from the teams page's forms; a German error on
+    the page (400) when the entry is wrong."""
     from hausbesuch import absences
     from hausbesuch.teams import teams_for_profile
 
@@ -139,27 +138,27 @@ def add_absence(request: Request, team: str = Form(""), von: str = Form(""),
         first = _form_day(von, "Von")
         if first is None:
             raise UserError("Von: bitte den ersten Tag der Abwesenheit angeben.")
-        ids = [t.id for t in teams_for_profile(web.profile(city))]
-        absences.add(web.store, city, team, first, _form_day(bis, "Bis"), teams=ids,
-                     actor=user.name)
+        last = _form_day(bis, "Bis")
+        if remove:
+            absences.remove(web.store, city, team, first, last, actor=user.name)
+        else:
+            ids = [t.id for t in teams_for_profile(web.profile(city))]
+            absences.add(web.store, city, team, first, last, teams=ids, actor=user.name)
     except UserError as exc:
         return _teams_page(request, user, city, status=400, error=str(exc))
     return RedirectResponse(f"/teams?gespeichert=1&stadt={quote(city)}", status_code=303)
+
+
+@router.post("/teams/abwesenheit")
+def add_absence(request: Request, team: str = Form(""), von: str = Form(""),
+                bis: str = Form(""), stadt: str = Form(""),
+                user: User = Depends(require_user)) -> Response:
+    """Mark a team absent for a day or a range (the next plans give it no shift then)."""
+    return _change_absence(request, user, stadt, team, von, bis, remove=False)
 
 
 @router.post("/teams/abwesenheit/loeschen")
 def remove_absence(request: Request, team: str = Form(""), von: str = Form(""),
                    bis: str = Form(""), stadt: str = Form(""),
                    user: User = Depends(require_user)) -> Response:
-    from hausbesuch import absences
-
-    web = ctx(request)
-    city = _city_of(request, user, stadt or None)
-    try:
-        first = _form_day(von, "Von")
-        if first is None:
-            raise UserError("Von: Datum fehlt.")
-        absences.remove(web.store, city, team, first, _form_day(bis, "Bis"), actor=user.name)
-    except UserError as exc:
-        return _teams_page(request, user, city, status=400, error=str(exc))
-    return RedirectResponse(f"/teams?gespeichert=1&stadt={quote(city)}", status_code=303)
+    return _change_absence(request, user, stadt, team, von, bis, remove=True)
