@@ -1,0 +1,184 @@
+"""How far could knowing when people are at home go? Six simulated weeks per arm, in-process.
+
+``bench/simulate.py`` runs the coordinator's commands and compares the learned model with
+the two baselines. This benchmark runs the same weekly cycle (import, plan, outcomes drawn
+from the hidden truth with the same common random numbers, appointments kept) in one
+process on the casework and planning code the commands call, so that the model can be
+replaced by what no planner can learn:
+
+- ``ohne``: the planner ignoring the model (``mode = "aus"``), baseline (a);
+- ``modell``: the learned model (``mode = "modell"``, the shipped settings);
+- ``bezirk``: the district level of the model is the hidden truth (the mean rates of the
+  district's households; the client level still learns from the client's own tries): a
+  perfect district estimate;
+- ``wahrheit``: each client's chances are its hidden rates: the ceiling of this planner.
+
+    python bench/athome_ceiling.py --seeds 5 --weeks 6 [--concentration 0.1 --personal-sd 0.2]
+
+prints contacts per visit and travel minutes per visit per arm with the ratios to
+``ohne`` (mean ± standard deviation over seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.athome_step import (  # noqa: E402
+    _client_truth,
+    _district_truth,
+    _model_with,
+    _plan,
+    _profile,
+)
+from bench.population import district_truth, make_population, town_places  # noqa: E402
+from bench.simulate import (  # noqa: E402
+    CONTACT,
+    START,
+    WeekStats,
+    draw,
+    write_csv,
+    write_week_list,
+)
+
+ARMS = ("ohne", "modell", "bezirk", "wahrheit")
+
+
+def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) -> WeekStats:  # noqa: ANN001
+    """The arm's six weeks on a fresh database; the totals over the weeks."""
+    from hausbesuch import athome
+    from hausbesuch.casework import Casework
+    from hausbesuch.store import Store
+
+    n = args.clients + args.new_per_week * args.weeks
+    pop, _, _ = make_population(places, n, seed, concentration=args.concentration,
+                                district_sd=args.district_sd, personal_sd=args.personal_sd)
+    by_id = {h.case_id: h for h in pop}
+    profile = _profile(base, mode="aus" if arm == "ohne" else "modell")
+    fit = athome.model_for_city
+    if arm == "wahrheit":
+        athome.model_for_city = _model_with(_client_truth(by_id, START))
+    elif arm == "bezirk":
+        athome.model_for_city = _model_with(_district_truth(
+            district_truth(pop, base.erreichbarkeit.band_minutes(), START)))
+    total = WeekStats()
+    tmp = Path(tempfile.mkdtemp(prefix=f"athome-ceiling-{arm}-{seed}-"))
+    try:
+        with Store.open(f"sqlite:///{tmp / 'faelle.db'}") as store:
+            cw = Casework(store, profile, actor="simulator", osm=osm)
+            appointments = set()
+            for week in range(args.weeks):
+                monday = START + timedelta(days=7 * week)
+                path = tmp / f"neu-{week + 1}.csv"
+                write_week_list(path, pop, week, args.clients, args.new_per_week, seed, monday)
+                cw.import_clients(path)
+                plan = _plan(store, profile, monday, seed, args.time_limit, osm).plan
+                rows = []
+                for r in plan.routes:
+                    if not r.stops:
+                        continue
+                    total.travel_s += r.travel_s
+                    total.work_s += int((r.return_ - r.depart).total_seconds())
+                    for st in r.stops:
+                        h, day = by_id[st.client_id], st.start.date()
+                        minute = st.start.hour * 60 + st.start.minute
+                        result = draw(seed, h, day, minute, (h.case_id, day) in appointments)
+                        termin = ""
+                        if result == "termin_vereinbart":
+                            t = day + timedelta(days=3 if day.weekday() >= 2 else 1)
+                            appointments.add((h.case_id, t))
+                            termin = f"{t.isoformat()} 10:00"
+                        rows.append([h.case_id, day.isoformat(),
+                                     f"{minute // 60:02d}:{minute % 60:02d}", result, termin])
+                        total.visits += 1
+                        total.contacts += result in CONTACT
+                path = tmp / f"ergebnisse-{week + 1}.csv"
+                write_csv(path, ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin"], rows)
+                cw.record_outcomes_file(path)
+    finally:
+        athome.model_for_city = fit
+        shutil.rmtree(tmp, ignore_errors=True)
+    return total
+
+
+def report(totals: dict[tuple[str, int], WeekStats]) -> str:
+    seeds = sorted({s for _, s in totals})
+    lines = ["| arm | visits | contacts per visit | travel min per visit | "
+             "contacts/visit vs ohne | travel/visit vs ohne |", "|---|---:|---:|---:|---:|---:|"]
+
+    def ms(x: list[float], fmt: str) -> str:
+        sd = statistics.stdev(x) if len(x) > 1 else 0.0
+        return f"{fmt.format(statistics.mean(x))} ± {fmt.replace('+', '').format(sd)}"
+
+    for arm in ARMS:
+        mine = [(s, totals[(arm, s)]) for s in seeds if (arm, s) in totals]
+        if not mine:
+            continue
+        cpv = [t.contacts / max(t.visits, 1) for _, t in mine]
+        tpv = [t.travel_s / max(t.visits, 1) / 60 for _, t in mine]
+        rc, rt = [], []
+        for (s, _), c, t in zip(mine, cpv, tpv, strict=True):
+            b = totals.get(("ohne", s))
+            if b is not None:
+                rc.append(100 * (c / (b.contacts / max(b.visits, 1)) - 1))
+                rt.append(100 * (t / (b.travel_s / max(b.visits, 1) / 60) - 1))
+        lines.append(f"| {arm} | {statistics.mean(t.visits for _, t in mine):.0f} | "
+                     f"{ms(cpv, '{:.3f}')} | {ms(tpv, '{:.2f}')} | "
+                     f"{ms(rc, '{:+.1f}') if rc else '–'} % | "
+                     f"{ms(rt, '{:+.1f}') if rt else '–'} % |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--town", default="bad-hersfeld", choices=["bad-hersfeld", "lauf"])
+    ap.add_argument("--weeks", type=int, default=6)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--new-per-week", type=int, default=25)
+    ap.add_argument("--time-limit", type=float, default=3.0)
+    ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--concentration", type=float, default=0.5)
+    ap.add_argument("--district-sd", type=float, default=0.45)
+    ap.add_argument("--personal-sd", type=float, default=0.35)
+    args = ap.parse_args(argv)
+    arms = args.arms.split(",")
+    if unknown := [a for a in arms if a not in ARMS]:
+        ap.error(f"--arms: unknown {unknown} (known: {', '.join(ARMS)})")
+
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile, resolve_osm
+    from hausbesuch.planning.builder import depot_lonlat
+
+    base = load_profile(args.town)
+    osm = resolve_osm(base)
+    n_all = args.clients + args.new_per_week * args.weeks
+    places = town_places(osm, base, near=depot_lonlat(base, load_index(osm)),
+                         at_least=6 * n_all)
+    t0 = time.perf_counter()
+    totals = {}
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        for arm in arms:
+            totals[(arm, seed)] = run_arm(arm, seed, args, places, base, osm)
+        print(f"  seed {seed} done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    print()
+    print(f"{args.town}: {args.weeks} weeks x {args.seeds} seeds, {args.clients} clients + "
+          f"{args.new_per_week} per week, solver {args.time_limit:g} s per plan, population "
+          f"concentration {args.concentration:g}, personal sd {args.personal_sd:g}")
+    print()
+    print(report(totals))
+
+
+if __name__ == "__main__":
+    main()
