@@ -920,8 +920,8 @@ class Store:
         """Read a stored plan back (equal to the plan saved).
 
         ``overview=True`` reads only what a plan view shows: routes with their stops (no
-        leg geometry) and the unassigned visits; no client snapshot, geocodes, rejected
-        rows or solver output (faster for large plans).
+        leg geometry), the unassigned visits and the plan's warnings; no client snapshot,
+        geocodes, rejected rows or solver output (faster for large plans).
 
         Raises
         ------
@@ -970,11 +970,12 @@ class Store:
                                 district=u.district, tries_before=u.tries_before)
                 for u in rows(UnassignedRow, UnassignedRow.seq)
             ]
+            params = _loads(p.params) or {}
             if overview:
                 return Plan(id=p.id, city=p.city, created_at=p.created_at, start=p.start,
                             days=p.days, routes=routes, unassigned=unassigned,
-                            version=p.version, predecessor_id=p.predecessor_id)
-            params = _loads(p.params) or {}
+                            version=p.version, predecessor_id=p.predecessor_id,
+                            warnings=list(params.get("warnings") or []))
             return Plan(
                 id=p.id, city=p.city, created_at=p.created_at, start=p.start, days=p.days,
                 routes=routes,

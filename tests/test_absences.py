@@ -122,6 +122,20 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     assert pinned.code == "pin_team_absent" and "abwesend" in pinned.reason
     planned = {s.client_id for r in plan.routes for s in r.stops}
     assert planned | {u.client_id for u in plan.unassigned} >= {f"B{i:03d}" for i in range(18)}
+    # the coordinator's plan view in the web app shows the plan's notes
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, login
+
+    web_app = create_app(f"sqlite:///{db}", cities=["bad-hersfeld"], run_jobs=False)
+    add_user(web_app.state.web.store, "kora", PASSWORD, role="koordination", city=CITY)
+    with TestClient(web_app) as c:
+        login(c, "kora")
+        page = c.get(f"/plaene/{plan.id}")
+    assert page.status_code == 200 and 'id="hinweise"' in page.text
+    assert "Team team-2 ist am 15.12.2026 abwesend" in page.text
 
     # team-1 falls ill on Wednesday: the re-plan from Monday noon moves its visits
     ok("absence", "add", "team-1", "16.12.2026", *common)
