@@ -55,9 +55,10 @@ def add(store: Any, city: str, team_id: str, first: date, last: date | None = No
         new = [d for d in days if d not in have]
         s.add_all(TeamAbsenceRow(city=city, team_id=team_id, day=d, created_by=actor[:120],
                                  created_at=now) for d in new)
-        store.audit(actor, "abwesenheit_eingetragen", city=city, details={
-            "team": team_id, "von": days[0].isoformat(), "bis": days[-1].isoformat(),
-            "neu": len(new)}, session=s)
+        if new:  # nothing written, nothing to audit
+            store.audit(actor, "abwesenheit_eingetragen", city=city, details={
+                "team": team_id, "von": days[0].isoformat(), "bis": days[-1].isoformat(),
+                "neu": len(new)}, session=s)
     return len(new)
 
 
@@ -76,9 +77,10 @@ def remove(store: Any, city: str, team_id: str, first: date, last: date | None =
         n = s.execute(delete(TeamAbsenceRow).where(
             TeamAbsenceRow.city == city, TeamAbsenceRow.team_id == team_id,
             TeamAbsenceRow.day.in_(days))).rowcount or 0
-        store.audit(actor, "abwesenheit_geloescht", city=city, details={
-            "team": team_id, "von": days[0].isoformat(), "bis": days[-1].isoformat(),
-            "geloescht": n}, session=s)
+        if n:
+            store.audit(actor, "abwesenheit_geloescht", city=city, details={
+                "team": team_id, "von": days[0].isoformat(), "bis": days[-1].isoformat(),
+                "geloescht": n}, session=s)
     return n
 
 

@@ -64,6 +64,11 @@ def test_add_remove_list_and_audit(store):
     assert rows[0]["details"] == {"team": "team-2", "von": "2026-12-15", "bis": "2026-12-17",
                                   "neu": 3}
     assert rows[-1]["actor"] == "kora" and rows[-1]["details"]["geloescht"] == 2
+    # nothing to do: nothing written, no audit row
+    assert absences.add(store, CITY, "team-2", date(2026, 12, 15), teams=teams,
+                        actor="kora") == 0
+    assert absences.remove(store, CITY, "team-2", date(2027, 1, 4), actor="kora") == 0
+    assert len(store.audit_rows(city=CITY)) == len(rows)
 
 
 @pytest.mark.parametrize(("team", "first", "last", "text"), [
