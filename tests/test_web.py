@@ -502,6 +502,37 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
     assert all("kora" in r["actor"] for r in rows[-2:])
 
 
+def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> None:
+    """An administrator reads what concerns one case (German labels, CSV); coordinators
+    get 403; wrong filters are named; every reading is itself logged."""
+    plan = site.store.load_plan(site.plan_id)
+    client = plan.routes[0].stops[0].client_id
+    assert kora.get("/protokoll").status_code == 403
+    assert kora.get("/protokoll.csv").status_code == 403
+    assert "/protokoll" not in kora.get("/plaene").text  # no menu entry either
+    assert kora.get(f"/plaene/{site.plan_id}").status_code == 200  # a view to be found
+    reads = len(site.store.audit_rows(action="protokoll_gelesen"))
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as ada:
+        assert login(ada, "ada").status_code == 303
+        page = ada.get("/protokoll", params={"stadt": CITY, "kundennummer": client.lower()})
+        assert page.status_code == 200, page.text
+        assert "Plan angesehen" in page.text and "kora" in page.text
+        assert "Besuch geplant" in page.text
+        got = ada.get("/protokoll.csv", params={"stadt": CITY, "kundennummer": client})
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+        lines = got.text.lstrip("\ufeff").splitlines()
+        assert lines[0].startswith("zeit;person;aktion") and len(lines) > 3
+        bad = ada.get("/protokoll", params={"von": "gestern"})
+        assert bad.status_code == 400 and "kein Datum" in bad.text
+        unknown = ada.get("/protokoll", params={"stadt": CITY, "kundennummer": "NIEMAND"})
+        assert unknown.status_code == 400 and "nicht bekannt" in unknown.text
+    logged = site.store.audit_rows(action="protokoll_gelesen")
+    assert len(logged) == reads + 2
+    assert logged[-1]["client_id"] == client and logged[-1]["details"]["ausgabe"] == "csv"
+    for name in site.names:
+        assert name not in page.text and name not in got.text
+
+
 # --------------------------------------------------------------------------- CLI
 
 

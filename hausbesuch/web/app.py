@@ -153,7 +153,13 @@ def create_app(
     plan_time_limit
         Solver seconds per planning job.
     """
-    from hausbesuch.web import pages_clients, pages_login, pages_plans, pages_worker
+    from hausbesuch.web import (
+        pages_audit,
+        pages_clients,
+        pages_login,
+        pages_plans,
+        pages_worker,
+    )
 
     store = Store.open(db_url, schema=schema)
     profiles: dict[str, Profile] = {}
@@ -201,7 +207,7 @@ def create_app(
     app.mount("/static/vendor", StaticFiles(directory=str(VENDOR_DIR)), name="vendor")
     app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
 
-    for module in (pages_login, pages_plans, pages_clients, pages_worker):
+    for module in (pages_login, pages_plans, pages_clients, pages_audit, pages_worker):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

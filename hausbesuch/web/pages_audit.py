@@ -1,0 +1,102 @@
+"""The audit log for administrators (``/protokoll``): who saw or changed what, when.
+
+The same reading as ``hausbesuch audit`` (:mod:`hausbesuch.auditlog`): filters by case id,
+days and action, German labels, a CSV download. Coordinators do not see it (403). Every
+reading is itself a row of the log (``protokoll_gelesen``).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from hausbesuch import auditlog
+from hausbesuch.errors import UserError
+from hausbesuch.web import casework_api
+from hausbesuch.web.app import ctx, load_session, render
+from hausbesuch.web.auth import User, require_user
+from hausbesuch.web.pages_plans import _city_of
+from hausbesuch.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
+
+#: Rows shown on the page (newest first); the CSV holds all.
+SHOWN_ROWS = 500
+
+
+def _require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise HTTPException(status_code=403, detail="Das Protokoll sehen nur Administratoren.")
+
+
+def _day(text: str | None, what: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{what}: „{text[:20]}“ ist kein Datum.") from None
+
+
+def _read(request: Request, user: User, stadt: str | None, kundennummer: str | None,
+          von: str | None, bis: str | None, aktion: str | None, output: str):
+    """The filter and the rows it selects; the reading is audited."""
+    from hausbesuch.casework import CaseworkError
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt)
+    if aktion and aktion not in auditlog.ACTION_LABELS:
+        raise UserError(f"Aktion „{aktion[:40]}“ gibt es nicht.")
+    flt = auditlog.AuditFilter(city=city, action=aktion or None, since=_day(von, "Von"),
+                               until=_day(bis, "Bis"))
+    if kundennummer:
+        try:
+            known = casework_api.casework(web.store, web.profile(city), user.name).case_id(
+                kundennummer.strip())
+        except CaseworkError as exc:
+            raise UserError(str(exc)) from None
+        flt = replace(flt, client_id=known)
+    rows = auditlog.read(web.store, flt)
+    casework_api.audit(web.store, user.name, "protokoll_gelesen", city=city,
+                       client_id=flt.client_id,
+                       details={**flt.details(), "zeilen": len(rows), "ausgabe": output})
+    return city, flt, rows
+
+
+@router.get("/protokoll")
+def audit_page(request: Request, stadt: str | None = None, kundennummer: str | None = None,
+               von: str | None = None, bis: str | None = None, aktion: str | None = None,
+               user: User = Depends(require_user)) -> Response:
+    _require_admin(user)
+    form = {"kundennummer": kundennummer or "", "von": von or "", "bis": bis or "",
+            "aktion": aktion or ""}
+    labels = sorted(auditlog.ACTION_LABELS.items(), key=lambda kv: kv[1])
+    try:
+        city, _flt, rows = _read(request, user, stadt, kundennummer, von, bis, aktion, "web")
+    except UserError as exc:
+        return render(request, "audit.html.j2", status=400, city=_city_of(request, user, stadt),
+                      form=form, labels=labels, rows=[], total=0, error=str(exc))
+    shown = auditlog.table_rows(list(reversed(rows[-SHOWN_ROWS:])))
+    return render(request, "audit.html.j2", city=city, form=form, labels=labels, rows=shown,
+                  total=len(rows), error=None)
+
+
+@router.get("/protokoll.csv")
+def audit_csv(request: Request, stadt: str | None = None, kundennummer: str | None = None,
+              von: str | None = None, bis: str | None = None, aktion: str | None = None,
+              user: User = Depends(require_user)) -> Response:
+    from hausbesuch.safe_cells import write_csv
+
+    _require_admin(user)
+    try:
+        _city, _flt, rows = _read(request, user, stadt, kundennummer, von, bis, aktion, "csv")
+    except UserError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    buf = io.StringIO()
+    write_csv(buf, auditlog.COLUMNS, auditlog.table_rows(rows), delimiter=";")
+    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="protokoll.csv"'})
