@@ -43,11 +43,10 @@ from bench.athome_step import (  # noqa: E402
 )
 from bench.population import district_truth, make_population, town_places  # noqa: E402
 from bench.simulate import (  # noqa: E402
-    CONTACT,
     START,
+    ArmRun,
     WeekStats,
-    draw,
-    write_csv,
+    week_outcomes,
     write_week_list,
 )
 
@@ -71,7 +70,7 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
     elif arm == "bezirk":
         athome.model_for_city = _model_with(_district_truth(
             district_truth(pop, base.erreichbarkeit.band_minutes(), START)))
-    total = WeekStats()
+    run = ArmRun(arm, seed)
     tmp = Path(tempfile.mkdtemp(prefix=f"athome-ceiling-{arm}-{seed}-"))
     try:
         with Store.open(f"sqlite:///{tmp / 'faelle.db'}") as store:
@@ -83,32 +82,13 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
                 write_week_list(path, pop, week, args.clients, args.new_per_week, seed, monday)
                 cw.import_clients(path)
                 plan = _plan(store, profile, monday, seed, args.time_limit, osm).plan
-                rows = []
-                for r in plan.routes:
-                    if not r.stops:
-                        continue
-                    total.travel_s += r.travel_s
-                    total.work_s += int((r.return_ - r.depart).total_seconds())
-                    for st in r.stops:
-                        h, day = by_id[st.client_id], st.start.date()
-                        minute = st.start.hour * 60 + st.start.minute
-                        result = draw(seed, h, day, minute, (h.case_id, day) in appointments)
-                        termin = ""
-                        if result == "termin_vereinbart":
-                            t = day + timedelta(days=3 if day.weekday() >= 2 else 1)
-                            appointments.add((h.case_id, t))
-                            termin = f"{t.isoformat()} 10:00"
-                        rows.append([h.case_id, day.isoformat(),
-                                     f"{minute // 60:02d}:{minute % 60:02d}", result, termin])
-                        total.visits += 1
-                        total.contacts += result in CONTACT
                 path = tmp / f"ergebnisse-{week + 1}.csv"
-                write_csv(path, ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin"], rows)
+                run.weeks.append(week_outcomes(plan, by_id, seed, appointments, path))
                 cw.record_outcomes_file(path)
     finally:
         athome.model_for_city = fit
         shutil.rmtree(tmp, ignore_errors=True)
-    return total
+    return run.total()
 
 
 def report(totals: dict[tuple[str, int], WeekStats]) -> str:

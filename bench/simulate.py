@@ -124,6 +124,36 @@ class WeekStats:
     work_s: int = 0
 
 
+def week_outcomes(plan, by_id: dict[str, Household], seed: int,  # noqa: ANN001
+                  appointments: set[tuple[str, date]], path: Path) -> WeekStats:
+    """Draw the outcome of every planned visit from the hidden truth and write them as the
+    outcome file a coordinator imports (``path``); an agreed appointment is kept in
+    ``appointments`` (10:00 one or three days later). Returns the week's figures."""
+    stats = WeekStats()
+    rows = []
+    for r in plan.routes:
+        if not r.stops:
+            continue
+        stats.travel_s += r.travel_s
+        stats.work_s += int((r.return_ - r.depart).total_seconds())
+        for s in r.stops:
+            h = by_id[s.client_id]
+            minute = s.start.hour * 60 + s.start.minute
+            day = s.start.date()
+            result = draw(seed, h, day, minute, (h.case_id, day) in appointments)
+            termin = ""
+            if result == "termin_vereinbart":
+                t = day + timedelta(days=3 if day.weekday() >= 2 else 1)
+                appointments.add((h.case_id, t))
+                termin = f"{t.isoformat()} 10:00"
+            rows.append([h.case_id, day.isoformat(), f"{minute // 60:02d}:{minute % 60:02d}",
+                         result, termin])
+            stats.visits += 1
+            stats.contacts += result in CONTACT
+    write_csv(path, ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin"], rows)
+    return stats
+
+
 @dataclass
 class ArmRun:
     arm: str
@@ -224,29 +254,8 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base: Path) -
         plan_dir = folder / f"plan-{week + 1}"
         coord.plan(monday, plan_dir)
         plan = planned_stops(db_url, profile.name, plan_dir)
-        stats = WeekStats()
-        rows = []
-        for r in plan.routes:
-            if not r.stops:
-                continue
-            stats.travel_s += r.travel_s
-            stats.work_s += int((r.return_ - r.depart).total_seconds())
-            for s in r.stops:
-                h = by_id[s.client_id]
-                minute = s.start.hour * 60 + s.start.minute
-                day = s.start.date()
-                result = draw(seed, h, day, minute, (h.case_id, day) in appointments)
-                termin = ""
-                if result == "termin_vereinbart":
-                    t = day + timedelta(days=3 if day.weekday() >= 2 else 1)
-                    appointments.add((h.case_id, t))
-                    termin = f"{t.isoformat()} 10:00"
-                rows.append([h.case_id, day.isoformat(), f"{minute // 60:02d}:{minute % 60:02d}",
-                             result, termin])
-                stats.visits += 1
-                stats.contacts += result in CONTACT
         out_csv = folder / f"ergebnisse-{week + 1}.csv"
-        write_csv(out_csv, ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin"], rows)
+        stats = week_outcomes(plan, by_id, seed, appointments, out_csv)
         coord.outcomes(out_csv)
         run.weeks.append(stats)
         if arm == "modell":
