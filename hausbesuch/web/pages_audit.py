@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -19,6 +18,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import User, require_user
+from hausbesuch.web.pages_clients import _form_day
 from hausbesuch.web.pages_plans import _city_of
 from hausbesuch.web.security import csrf_protect
 
@@ -33,15 +33,6 @@ def _require_admin(user: User) -> None:
         raise HTTPException(status_code=403, detail="Das Protokoll sehen nur Administratoren.")
 
 
-def _day(text: str | None, what: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{what}: „{text[:20]}“ ist kein Datum.") from None
-
-
 def _read(request: Request, user: User, stadt: str | None, kundennummer: str | None,
           von: str | None, bis: str | None, aktion: str | None, output: str):
     """The filter and the rows it selects; the reading is audited."""
@@ -51,8 +42,8 @@ def _read(request: Request, user: User, stadt: str | None, kundennummer: str | N
     city = _city_of(request, user, stadt)
     if aktion and aktion not in auditlog.ACTION_LABELS:
         raise UserError(f"Aktion „{aktion[:40]}“ gibt es nicht.")
-    flt = auditlog.AuditFilter(city=city, action=aktion or None, since=_day(von, "Von"),
-                               until=_day(bis, "Bis"))
+    flt = auditlog.AuditFilter(city=city, action=aktion or None, since=_form_day(von or "", "Von"),
+                               until=_form_day(bis or "", "Bis"))
     if kundennummer:
         try:
             known = casework_api.casework(web.store, web.profile(city), user.name).case_id(
