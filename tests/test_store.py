@@ -275,6 +275,26 @@ def test_migrations_on_empty_database_and_idempotent(store: Store,
         again.close()
 
 
+def test_audit_log_is_append_only_in_the_database(store: Store) -> None:
+    """Rows of the audit log can be added, never changed or removed (database triggers)."""
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DBAPIError
+
+    from hausbesuch.store import AuditRow
+
+    store.audit("pruefer", "plan_angezeigt", city="Bad Hersfeld", plan_id="p1")
+    for stmt in (update(AuditRow).values(actor="niemand"), delete(AuditRow)):
+        with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+            s.execute(stmt)
+    if store.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+            s.execute(text("TRUNCATE audit_log"))
+    rows = store.audit_rows()
+    assert [r["actor"] for r in rows][-1] == "pruefer"
+    store.audit("pruefer", "plan_angezeigt", city="Bad Hersfeld", plan_id="p2")
+    assert len(store.audit_rows()) == len(rows) + 1
+
+
 def test_models_and_migrations_agree(store: Store) -> None:
     """Autogenerate finds nothing to do: the ORM and the shipped migration match."""
     from alembic.autogenerate import compare_metadata
