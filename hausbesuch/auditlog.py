@@ -104,10 +104,14 @@ def read(store: Any, flt: AuditFilter) -> list[dict[str, Any]]:
     if flt.client_id is not None:
         rows = rows_concerning(store, flt.client_id, city=flt.city)
     else:
+        q = select(AuditRow).order_by(AuditRow.id)
+        for column, value in ((AuditRow.city, flt.city), (AuditRow.plan_id, flt.plan_id),
+                              (AuditRow.actor, flt.actor), (AuditRow.action, flt.action)):
+            if value is not None:
+                q = q.where(column == value)
+        if flt.since is not None:  # a superset by day; _keeps decides
+            q = q.where(AuditRow.at >= datetime.combine(flt.since, datetime.min.time()))
         with store.session() as s:
-            q = select(AuditRow).order_by(AuditRow.id)
-            if flt.city is not None:
-                q = q.where(AuditRow.city == flt.city)
             rows = [_as_dict(r) for r in s.scalars(q)]
     return [r for r in rows if _keeps(flt, r)]
 
