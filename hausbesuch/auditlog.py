@@ -44,6 +44,8 @@ ACTION_LABELS: dict[str, str] = {
     "plan_job_started": "Planung gestartet",
     "replan_job_started": "Neuplanung gestartet",
     "stadtteile_gespeichert": "Stadtteile gespeichert",
+    "teams_gespeichert": "Teams der Stadt gespeichert",
+    "teams_zurueckgesetzt": "Teams der Stadt auf das Stadtprofil zurückgesetzt",
     "abwesenheit_eingetragen": "Abwesenheit eines Teams eingetragen",
     "abwesenheit_geloescht": "Abwesenheit eines Teams gelöscht",
     "brief_erstellt": "Ankündigungsbrief erstellt",

@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "web",
     "audit",
     "absence",
+    "teams",
 )
 
 for _name in COMMAND_MODULES:

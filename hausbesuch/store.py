@@ -418,6 +418,19 @@ class TeamAbsenceRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class CityTeamsRow(Base):
+    """The teams of a city as the coordinators set them (instead of the profile's); one
+    row per city, the teams as JSON (see :mod:`hausbesuch.team_store`)."""
+
+    __tablename__ = "city_teams"
+
+    city: Mapped[str] = mapped_column(String(120), primary_key=True)
+    teams: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class CaseVisitRow(Base):
     """A visit of a client with an id that stays the same across plan versions."""
 

@@ -533,6 +533,40 @@ def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> No
         assert name not in page.text and name not in got.text
 
 
+def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -> None:
+    """The coordinator downloads the teams as CSV, changes a shift, uploads it (checked;
+    a bad file changes nothing and says why), and goes back to the profile's teams."""
+    got = kora.get("/teams.csv")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    text_csv = got.content.decode("utf-8-sig")
+    assert text_csv.startswith("id;mitglieder") and "team-2" in text_csv
+    changed = text_csv.replace("team-2;Team 2 A, Team 2 B;;08:00-16:00",
+                               "team-2;Team 2 A, Team 2 B;;09:00-17:00")
+    assert changed != text_csv
+    page = kora.get("/teams")
+    csrf = csrf_of(page.text)
+    r = kora.post("/teams/hochladen", data={"csrf_token": csrf},
+                  files={"datei": ("teams.csv", changed.encode("utf-8"), "text/csv")})
+    assert r.status_code == 303
+    try:
+        shown = kora.get("/teams?gespeichert=teams").text
+        assert "09:00–17:00" in shown and "Teams gespeichert" in shown
+        assert "teams.csv" in shown  # where they came from
+        bad = kora.post("/teams/hochladen", data={"csrf_token": csrf}, files={
+            "datei": ("teams.csv", b"id;schicht\nwest;16:00-8:00\n", "text/csv")})
+        assert bad.status_code == 400 and "west" in bad.text
+        assert "09:00–17:00" in bad.text  # the stored teams are unchanged
+        wrong = kora.post("/teams/hochladen", data={"csrf_token": csrf},
+                          files={"datei": ("teams.pdf", b"%PDF", "application/pdf")})
+        assert wrong.status_code == 400 and "CSV-, XLSX- oder TOML" in wrong.text
+    finally:
+        r = kora.post("/teams/zuruecksetzen", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    assert "09:00–17:00" not in kora.get("/teams").text
+    actions = [a["action"] for a in site.store.audit_rows(city=CITY)]
+    assert actions[-2:] == ["teams_gespeichert", "teams_zurueckgesetzt"]
+
+
 # --------------------------------------------------------------------------- CLI
 
 

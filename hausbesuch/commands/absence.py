@@ -25,7 +25,8 @@ FromArgument = Annotated[str, typer.Argument(metavar="VON", help="Erster Tag (TT
 UntilOption = Annotated[str | None, typer.Option(
     "--bis", help="Letzter Tag (einschließlich); ohne: nur der eine Tag.")]
 TeamsOption = Annotated[Path | None, typer.Option(
-    "--teams", help="Teams aus dieser Datei statt aus dem Stadtprofil (wie bei plan).")]
+    "--teams", help="Teams aus dieser Datei (wie bei plan) statt der gespeicherten Teams "
+    "der Stadt oder des Stadtprofils.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -43,12 +44,12 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.casework import cli_actor
         from hausbesuch.config import load_profile
         from hausbesuch.store import Store
-        from hausbesuch.teams import teams_for_profile
+        from hausbesuch.team_store import city_teams
 
         profile = load_profile(city)
-        ids = [t.id for t in teams_for_profile(profile, teams)]
         start, last = parse_day_option(first, "VON"), parse_day_option(until, "--bis")
         with Store.open(db) as store:
+            ids = [t.id for t in city_teams(store, profile, teams)]
             n = absences.add(store, profile.name, team, start, last, teams=ids,
                              actor=cli_actor())
         span = f"am {start:%d.%m.%Y}" if last in (None, start) else \

@@ -54,12 +54,12 @@ def run_plan(
     from hausbesuch.output import check_plan_folder, plan_folder, relocate
     from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
     from hausbesuch.store import Store
-    from hausbesuch.teams import teams_for_profile
+    from hausbesuch.teams import load_teams
 
     check_plan_folder(out)  # refuse a foreign folder before the long work
 
     profile = load_profile(city)
-    team_list = teams_for_profile(profile, teams)
+    team_list = load_teams(teams, profile=profile) if teams else None  # checked before the work
     options = PlanOptions(start=start, days=days, time_limit=time_limit, seed=seed,
                           threads=threads, mode=mode)
     with Store.open(db) as store, Progress(

@@ -106,11 +106,15 @@ def _pending_in_span(store: Store, city: str, span: Span) -> dict[str, CaseVisit
         return {r.client_id: r for r in rows}
 
 
-def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any) -> list[Any]:
+def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any,
+           store: Store | None = None) -> list[Any]:
+    """The run's teams (the given ones, else the city's stored ones, else the profile's),
+    every empty start/end at the depot."""
     if teams is None:
-        from hausbesuch.teams import teams_for_profile
+        from hausbesuch.team_store import base_teams
+        from hausbesuch.teams import default_teams
 
-        teams = teams_for_profile(profile)
+        teams = base_teams(store, profile) if store is not None else default_teams(profile)
     depot = depot_lonlat(profile, index)
     return [t.with_depot(profile.depot.address, depot) for t in teams]
 
@@ -277,7 +281,7 @@ def plan_span(
         else:
             candidates.append(cand)
 
-    team_list = _teams(profile, teams, cw.index)
+    team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)
     kept_cands = []

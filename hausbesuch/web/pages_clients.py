@@ -103,17 +103,22 @@ def teams(request: Request, stadt: str | None = None,
 
 
 def _teams_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
-                error: str | None = None, saved: str | None = None) -> Response:
+                error: str | None = None, saved: str | None = None,
+                teams_error: str | None = None) -> Response:
     from hausbesuch import absences
-    from hausbesuch.teams import format_clock, teams_for_profile
+    from hausbesuch.team_store import city_teams, stored_teams
+    from hausbesuch.teams import format_clock
 
     web = ctx(request)
     city = _city_of(request, user, stadt)
-    team_list = teams_for_profile(web.profile(city))
+    profile = web.profile(city)
+    team_list = city_teams(web.store, profile)
+    stored = stored_teams(web.store, profile)
     today = date.today()
     away = absences.ranges(absences.listed(web.store, city, today - timedelta(days=7)))
     return render(request, "teams.html.j2", status=status, city=city, teams=team_list,
-                  clock=format_clock, absences=away, today=today, error=error, saved=saved)
+                  clock=format_clock, absences=away, today=today, error=error, saved=saved,
+                  stored=stored[1:] if stored else None, teams_error=teams_error)
 
 
 def _form_day(text: str, what: str) -> date | None:
@@ -130,7 +135,7 @@ def _change_absence(request: Request, user: User, stadt: str, team: str, von: st
     """Enter or take back a team's absence from the teams page's forms; a German error on
     the page (400) when the entry is wrong."""
     from hausbesuch import absences
-    from hausbesuch.teams import teams_for_profile
+    from hausbesuch.team_store import city_teams
 
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
@@ -142,7 +147,7 @@ def _change_absence(request: Request, user: User, stadt: str, team: str, von: st
         if remove:
             absences.remove(web.store, city, team, first, last, actor=user.name)
         else:
-            ids = [t.id for t in teams_for_profile(web.profile(city))]
+            ids = [t.id for t in city_teams(web.store, web.profile(city))]
             absences.add(web.store, city, team, first, last, teams=ids, actor=user.name)
     except UserError as exc:
         return _teams_page(request, user, city, status=400, error=str(exc))
@@ -162,3 +167,58 @@ def remove_absence(request: Request, team: str = Form(""), von: str = Form(""),
                    bis: str = Form(""), stadt: str = Form(""),
                    user: User = Depends(require_user)) -> Response:
     return _change_absence(request, user, stadt, team, von, bis, remove=True)
+
+
+TEAM_SUFFIXES = (".csv", ".txt", ".xlsx", ".toml")
+
+
+@router.post("/teams/hochladen")
+async def upload_teams(request: Request, datei: UploadFile, stadt: str = Form(""),
+                       user: User = Depends(require_user)) -> Response:
+    """Set the city's teams from a file in the ``--teams`` format (CSV, XLSX or TOML)."""
+    from hausbesuch.team_store import save_teams
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    suffix = Path(datei.filename or "").suffix.lower()
+    if suffix not in TEAM_SUFFIXES:
+        return _teams_page(request, user, city, status=400,
+                           teams_error="Bitte eine CSV-, XLSX- oder TOML-Datei hochladen.")
+    data = await datei.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return _teams_page(request, user, city, status=413,
+                           teams_error="Die Datei ist größer als 20 MB.")
+    with tempfile.TemporaryDirectory(prefix="hausbesuch-teams-") as tmp:
+        path = Path(tmp) / f"teams{suffix}"
+        path.write_bytes(data)
+        try:
+            save_teams(web.store, web.profile(city), path, actor=user.name,
+                       source=(datei.filename or path.name)[:120])
+        except UserError as exc:
+            return _teams_page(request, user, city, status=400, teams_error=str(exc))
+    return RedirectResponse(f"/teams?gespeichert=teams&stadt={quote(city)}", status_code=303)
+
+
+@router.post("/teams/zuruecksetzen")
+def reset_city_teams(request: Request, stadt: str = Form(""),
+                     user: User = Depends(require_user)) -> Response:
+    """Back to the teams of the city's profile."""
+    from hausbesuch.team_store import reset_teams
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    reset_teams(web.store, web.profile(city), actor=user.name)
+    return RedirectResponse(f"/teams?gespeichert=teams&stadt={quote(city)}", status_code=303)
+
+
+@router.get("/teams.csv")
+def download_teams(request: Request, stadt: str | None = None,
+                   user: User = Depends(require_user)) -> Response:
+    """The city's current teams as a CSV in the upload format (to edit and upload)."""
+    from hausbesuch.team_store import base_teams, teams_csv
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt)
+    return Response(teams_csv(base_teams(web.store, web.profile(city))),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="teams.csv"'})

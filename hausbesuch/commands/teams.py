@@ -1,0 +1,71 @@
+"""``hausbesuch teams``: the teams of a city (show, set from a file, back to the profile's).
+
+The teams set here are stored in the database per city and used by every ``plan`` without
+``--teams`` (and by the web app's planning) until they are reset; a ``replan`` keeps the
+teams of the plan it continues.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hausbesuch.commands._common import CityOption, DbOption, user_errors
+from hausbesuch.errors import UserError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("teams")
+    @user_errors
+    def teams_cmd(
+        set_from: Annotated[Path | None, typer.Option(
+            "--set", help="Teams aus dieser Datei (CSV, XLSX oder TOML wie bei plan --teams) "
+            "für die Stadt speichern.")] = None,
+        reset: Annotated[bool, typer.Option(
+            "--reset", help="Gespeicherte Teams löschen: wieder die des Stadtprofils.")] = False,
+        csv_out: Annotated[Path | None, typer.Option(
+            "--csv", help="Die aktuellen Teams als CSV schreiben (zum Ändern und --set).")
+        ] = None,
+        city: CityOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Teams der Stadt zeigen, aus einer Datei speichern oder zurücksetzen."""
+        from hausbesuch import team_store
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.config import load_profile
+        from hausbesuch.maps import MODE_LABELS
+        from hausbesuch.store import Store
+        from hausbesuch.teams import format_clock
+
+        if set_from is not None and reset:
+            raise UserError("--set und --reset schließen sich aus.")
+        profile = load_profile(city)
+        with Store.open(db) as store:
+            if set_from is not None:
+                teams = team_store.save_teams(store, profile, set_from, actor=cli_actor())
+                typer.echo(f"{len(teams)} Teams für {profile.name} gespeichert.")
+            elif reset:
+                if not team_store.reset_teams(store, profile, actor=cli_actor()):
+                    raise UserError(f"Für {profile.name} sind keine Teams gespeichert "
+                                    "(es gelten die des Stadtprofils).")
+                typer.echo(f"{profile.name}: wieder die Teams des Stadtprofils.")
+            stored = team_store.stored_teams(store, profile)
+            teams = team_store.base_teams(store, profile)
+        if csv_out is not None:
+            if not csv_out.parent.exists():
+                raise UserError(f"--csv: der Ordner {csv_out.parent} existiert nicht.")
+            csv_out.write_text(team_store.teams_csv(teams), encoding="utf-8")
+            typer.echo(f"Teams geschrieben: {csv_out.resolve()}")
+            return
+        where = (f"gespeichert aus „{stored[1]}“ am {stored[2]:%d.%m.%Y %H:%M}" if stored
+                 else "aus dem Stadtprofil")
+        typer.echo(f"Teams von {profile.name} ({where}):")
+        for t in teams:
+            lunch = (f"Mittag {t.lunch_min} min zwischen {format_clock(t.lunch_window[0])} und "
+                     f"{format_clock(t.lunch_window[1])}" if t.has_lunch else "ohne Mittag")
+            typer.echo(f"  {t.id}: {format_clock(t.shift_start_min)}–"
+                       f"{format_clock(t.shift_end_min)}, {lunch}, {MODE_LABELS.get(t.mode, t.mode)}"
+                       + (f", höchstens {t.max_visits_per_day} Besuche" if t.max_visits_per_day
+                          else ""))

@@ -1,0 +1,127 @@
+"""The teams of a city in the store: set by the coordinators (a teams file uploaded in the
+web app or given to ``hausbesuch teams --set``), used by every new plan of the city
+instead of the profile's ``[[teams]]`` until they are reset (a re-plan keeps the teams of
+the plan it continues).
+
+Which teams a run uses (:func:`city_teams`): a ``--teams`` file given to the run, else the
+city's stored teams, else the profile's. Every change is audited (team ids, never the
+members' names). The file format is the one of ``--teams`` (:func:`hausbesuch.teams.load_teams`);
+:func:`teams_csv` writes the current teams in it, to edit and upload again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hausbesuch.config import Profile
+from hausbesuch.teams import TeamConfig, default_teams, format_clock, load_teams
+
+WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+#: Columns of :func:`teams_csv` (the German names ``--teams`` files use).
+CSV_COLUMNS = ["id", "mitglieder", "sprachen", "schicht", "mittag", "mittag_dauer", "modus",
+               "max_besuche", "tage", "start", "start_lon", "start_lat", "ende", "ende_lon",
+               "ende_lat"]
+
+
+def stored_teams(store: Any, profile: Profile) -> tuple[list[TeamConfig], str, datetime] | None:
+    """The city's stored teams with their source and time, or None (the profile's apply)."""
+    from hausbesuch.planning.builder import team_from_dict
+    from hausbesuch.store import CityTeamsRow
+
+    with store.session() as s:
+        row = s.get(CityTeamsRow, profile.name)
+        if row is None:
+            return None
+        return ([team_from_dict(d) for d in json.loads(row.teams)], row.source,
+                row.updated_at)
+
+
+def base_teams(store: Any, profile: Profile) -> list[TeamConfig]:
+    """The city's teams before the depot fills empty starts: stored, else the profile's."""
+    got = stored_teams(store, profile)
+    return got[0] if got is not None else default_teams(profile)
+
+
+def city_teams(store: Any, profile: Profile, path: str | Path | None = None
+               ) -> list[TeamConfig]:
+    """The teams of a run: ``path`` if given, else the stored teams, else the profile's;
+    every empty start/end is the profile's depot."""
+    teams = load_teams(path, profile=profile) if path else base_teams(store, profile)
+    depot = profile.depot
+    ll = (depot.lon, depot.lat) if depot.lon is not None and depot.lat is not None else None
+    return [t.with_depot(depot.address, ll) for t in teams]
+
+
+def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
+               source: str | None = None) -> list[TeamConfig]:
+    """Read a teams file (checked as ``--teams`` files are: :class:`TeamError` naming the
+    team and field) and store its teams for the city; audited."""
+    from hausbesuch.planning.builder import team_to_dict
+    from hausbesuch.store import CityTeamsRow
+
+    teams = load_teams(path, profile=profile)
+    now = datetime.now()
+    with store.session() as s:
+        row = s.get(CityTeamsRow, profile.name)
+        if row is None:
+            row = CityTeamsRow(city=profile.name)
+            s.add(row)
+        row.teams = json.dumps([team_to_dict(t) for t in teams], ensure_ascii=False)
+        row.source = (source or Path(path).name)[:200]
+        row.updated_by, row.updated_at = actor[:120], now
+        store.audit(actor, "teams_gespeichert", city=profile.name, details={
+            "teams": [t.id for t in teams], "quelle": row.source}, session=s)
+    return teams
+
+
+def reset_teams(store: Any, profile: Profile, *, actor: str) -> bool:
+    """Drop the city's stored teams (the profile's apply again); False when none were
+    stored (nothing written, nothing audited)."""
+    from hausbesuch.store import CityTeamsRow
+
+    with store.session() as s:
+        row = s.get(CityTeamsRow, profile.name)
+        if row is None:
+            return False
+        s.delete(row)
+        store.audit(actor, "teams_zurueckgesetzt", city=profile.name, session=s)
+    return True
+
+
+def _place(address: str | None, lonlat: tuple[float, float] | None) -> tuple[str, str, str]:
+    if lonlat is not None:
+        return "", f"{lonlat[0]:.6f}", f"{lonlat[1]:.6f}"
+    return address or "", "", ""
+
+
+def teams_csv(teams: list[TeamConfig]) -> str:
+    """The teams as a ``;``-separated CSV in the ``--teams`` format (UTF-8 with BOM for
+    Excel); reading it back gives the same teams."""
+    from hausbesuch.safe_cells import write_csv
+
+    rows = []
+    for t in teams:
+        start, start_lon, start_lat = _place(t.start_address, t.start_lonlat)
+        end, end_lon, end_lat = _place(t.end_address, t.end_lonlat)
+        rows.append({
+            "id": t.id, "mitglieder": ", ".join(t.members), "sprachen": ", ".join(sorted(t.skills)),
+            "schicht": f"{format_clock(t.shift_start_min)}-{format_clock(t.shift_end_min)}",
+            "mittag": (f"{format_clock(t.lunch_window[0])}-{format_clock(t.lunch_window[1])}"
+                       if t.has_lunch else "keine"),
+            "mittag_dauer": str(t.lunch_min) if t.has_lunch else "",
+            "modus": t.mode, "max_besuche": str(t.max_visits_per_day or ""),
+            "tage": ",".join(WEEKDAYS_DE[d] for d in sorted(t.weekdays)),
+            "start": start, "start_lon": start_lon, "start_lat": start_lat,
+            "ende": end, "ende_lon": end_lon, "ende_lat": end_lat,
+        })
+    buf = io.StringIO()
+    write_csv(buf, CSV_COLUMNS, rows, delimiter=";")
+    return "\ufeff" + buf.getvalue()
+
+
+__all__ = ["CSV_COLUMNS", "base_teams", "city_teams", "reset_teams", "save_teams",
+           "stored_teams", "teams_csv"]

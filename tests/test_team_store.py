@@ -1,0 +1,131 @@
+"""The teams of a city in the store: set from a file (checked, audited without names), read
+back equal, written as a CSV that reads back to the same teams, reset to the profile's;
+``plan`` without ``--teams`` uses them; a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch import team_store
+from hausbesuch.cli import app
+from hausbesuch.config import load_profile
+from hausbesuch.errors import UserError
+from hausbesuch.teams import default_teams, load_teams
+from tests.planning_fixtures import real_addresses
+
+runner = CliRunner()
+CITY = "Bad Hersfeld"
+TEAMS_TOML = """
+[defaults]
+schicht = "8:00-16:00"
+mittag = "12:00-13:30"
+mittag_dauer = 30
+
+[[team]]
+id = "nord"
+mitglieder = ["A. Schmidt", "B. Yılmaz"]
+sprachen = ["Arabisch", "Türkisch"]
+max_besuche = 5
+tage = "Mo-Mi"
+
+[[team]]
+id = "sued"
+mitglieder = ["C. Weiß", "D. Öztürk"]
+schicht = "7:30-15:00"
+mittag = "keine"
+modus = "bike"
+ende = [9.7071, 50.8675]
+"""
+
+
+def ok(*args: str) -> str:
+    res = runner.invoke(app, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+@pytest.fixture
+def store(tmp_path):
+    from hausbesuch.store import Store
+
+    with Store.open(tmp_path / "t.sqlite") as s:
+        yield s
+
+
+def test_save_read_csv_round_trip_and_reset(store, tmp_path):
+    profile = load_profile("bad-hersfeld")
+    assert team_store.stored_teams(store, profile) is None
+    assert team_store.base_teams(store, profile) == default_teams(profile)
+    (tmp_path / "teams.toml").write_text(TEAMS_TOML, encoding="utf-8")
+    saved = team_store.save_teams(store, profile, tmp_path / "teams.toml", actor="kora")
+    assert [t.id for t in saved] == ["nord", "sued"]
+    got, source, _at = team_store.stored_teams(store, profile)
+    assert got == saved and source == "teams.toml"
+    assert team_store.stored_teams(store, load_profile("lauf")) is None  # cities apart
+    # the run's teams: stored ones with the depot filled in; a file given to the run wins
+    run = team_store.city_teams(store, profile)
+    assert [t.id for t in run] == ["nord", "sued"] and run[0].start_address
+    assert run[1].end_lonlat == (9.7071, 50.8675)
+    # the CSV reads back to the same teams (the format of --teams and of the upload)
+    (tmp_path / "teams.csv").write_text(team_store.teams_csv(got), encoding="utf-8")
+    assert load_teams(tmp_path / "teams.csv", profile=profile) == got
+    # audited with the team ids, never the members' names
+    row = store.audit_rows(action="teams_gespeichert")[-1]
+    assert row["details"] == {"teams": ["nord", "sued"], "quelle": "teams.toml"}
+    assert "Schmidt" not in str(store.audit_rows())
+    # a bad file changes nothing
+    (tmp_path / "bad.csv").write_text("id;schicht\nwest;16:00-8:00\n", encoding="utf-8")
+    with pytest.raises(UserError, match="west"):
+        team_store.save_teams(store, profile, tmp_path / "bad.csv", actor="kora")
+    assert team_store.stored_teams(store, profile)[0] == saved
+    assert team_store.reset_teams(store, profile, actor="kora")
+    assert not team_store.reset_teams(store, profile, actor="kora")
+    assert team_store.base_teams(store, profile) == default_teams(profile)
+    assert [r["action"] for r in store.audit_rows(city=CITY)] == [
+        "teams_gespeichert", "teams_zurueckgesetzt"]
+
+
+def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+
+    addrs = random.Random(8).sample(real_addresses(load_index(bad_hersfeld_pbf)), 12)
+    with open(tmp_path / "kunden.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+                    "Kontaktabbruch seit"])
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            w.writerow([f"T{i:03d}", f"N{i}", street, hn, pc, town or "Bad Hersfeld",
+                        "01.02.2025"])
+    (tmp_path / "teams.toml").write_text(TEAMS_TOML, encoding="utf-8")
+    db = str(tmp_path / "f.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    assert "2 Teams für Bad Hersfeld gespeichert" in ok("teams", "--set",
+                                                        str(tmp_path / "teams.toml"), *common)
+    shown = ok("teams", *common)
+    assert "gespeichert aus „teams.toml“" in shown and "sued: 07:30–15:00, ohne Mittag" in shown
+    ok("absence", "add", "sued", "15.12.2026", *common)  # stored team ids are known
+    res = runner.invoke(app, ["absence", "add", "team-1", "15.12.2026", *common])
+    assert res.exit_code == 2 and "gibt es nicht" in res.output
+    ok("import", str(tmp_path / "kunden.csv"), *common)
+    ok("plan", *common, "--start", "2026-12-14", "--days", "3", "--out", str(tmp_path / "p"),
+       "--time-limit", "1", "--threads", "1")
+    with Store.open(db) as s:
+        plan = s.latest_plan(CITY)
+    teams = {r.team_id for r in plan.routes}
+    assert teams <= {"nord", "sued"} and teams
+    assert ("sued", date(2026, 12, 15)) not in {(r.team_id, r.day) for r in plan.routes}
+    assert all(r.day.weekday() <= 2 for r in plan.routes if r.team_id == "nord")  # Mo-Mi
+    # the CSV of the stored teams, then back to the profile's
+    ok("teams", "--csv", str(tmp_path / "t.csv"), *common)
+    assert Path(tmp_path / "t.csv").read_text(encoding="utf-8-sig").startswith("id;mitglieder")
+    assert "wieder die Teams des Stadtprofils" in ok("teams", "--reset", *common)
+    res = runner.invoke(app, ["teams", "--reset", *common])
+    assert res.exit_code == 2 and "keine Teams gespeichert" in res.output
