@@ -13,12 +13,20 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hausbesuch.config import Profile
-from hausbesuch.teams import TeamConfig, default_teams, format_clock, load_teams
+from hausbesuch.teams import (
+    TeamConfig,
+    at_profile_depot,
+    default_teams,
+    format_clock,
+    load_teams,
+    teams_for_profile,
+)
 
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 #: Columns of :func:`teams_csv` (the German names ``--teams`` files use).
@@ -40,20 +48,36 @@ def stored_teams(store: Any, profile: Profile) -> tuple[list[TeamConfig], str, d
                 row.updated_at)
 
 
+@dataclass(frozen=True)
+class CurrentTeams:
+    """The teams that apply to a city (before the depot fills empty starts) and where
+    they come from: ``source`` is the stored file's name, None for the profile's."""
+
+    teams: list[TeamConfig]
+    source: str | None = None
+    updated_at: datetime | None = None
+
+
+def current_teams(store: Any, profile: Profile) -> CurrentTeams:
+    """The city's stored teams, else the profile's (one read of the store)."""
+    got = stored_teams(store, profile)
+    if got is None:
+        return CurrentTeams(default_teams(profile))
+    return CurrentTeams(*got)
+
+
 def base_teams(store: Any, profile: Profile) -> list[TeamConfig]:
     """The city's teams before the depot fills empty starts: stored, else the profile's."""
-    got = stored_teams(store, profile)
-    return got[0] if got is not None else default_teams(profile)
+    return current_teams(store, profile).teams
 
 
 def city_teams(store: Any, profile: Profile, path: str | Path | None = None
                ) -> list[TeamConfig]:
     """The teams of a run: ``path`` if given, else the stored teams, else the profile's;
     every empty start/end is the profile's depot."""
-    teams = load_teams(path, profile=profile) if path else base_teams(store, profile)
-    depot = profile.depot
-    ll = (depot.lon, depot.lat) if depot.lon is not None and depot.lat is not None else None
-    return [t.with_depot(depot.address, ll) for t in teams]
+    if path:
+        return teams_for_profile(profile, path)
+    return at_profile_depot(profile, base_teams(store, profile))
 
 
 def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
@@ -123,5 +147,5 @@ def teams_csv(teams: list[TeamConfig]) -> str:
     return "\ufeff" + buf.getvalue()
 
 
-__all__ = ["CSV_COLUMNS", "base_teams", "city_teams", "reset_teams", "save_teams",
-           "stored_teams", "teams_csv"]
+__all__ = ["CSV_COLUMNS", "CurrentTeams", "base_teams", "city_teams", "current_teams",
+           "reset_teams", "save_teams", "stored_teams", "teams_csv"]

@@ -68,6 +68,7 @@ __all__ = [
     "load_teams",
     "parse_teams",
     "teams_for_profile",
+    "at_profile_depot",
 ]
 
 from geodata.network import MODES  # noqa: E402 - the one definition of travel modes
@@ -634,10 +635,15 @@ def default_teams(profile: Profile | None = None) -> list[TeamConfig]:
     return teams
 
 
+def at_profile_depot(profile: Profile, teams: list[TeamConfig]) -> list[TeamConfig]:
+    """``teams`` with every empty start/end set to the profile's depot."""
+    depot = profile.depot
+    ll = (depot.lon, depot.lat) if depot.lon is not None and depot.lat is not None else None
+    return [t.with_depot(depot.address, ll) for t in teams]
+
+
 def teams_for_profile(profile: Profile, path: str | Path | None = None) -> list[TeamConfig]:
     """The teams of a run: from ``path`` if given, else the profile's defaults; every empty
     start/end is set to the profile's depot."""
     teams = load_teams(path, profile=profile) if path else default_teams(profile)
-    depot = profile.depot
-    ll = (depot.lon, depot.lat) if depot.lon is not None and depot.lat is not None else None
-    return [t.with_depot(depot.address, ll) for t in teams]
+    return at_profile_depot(profile, teams)

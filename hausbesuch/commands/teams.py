@@ -51,18 +51,17 @@ def register(app: typer.Typer) -> None:
                     raise UserError(f"Für {profile.name} sind keine Teams gespeichert "
                                     "(es gelten die des Stadtprofils).")
                 typer.echo(f"{profile.name}: wieder die Teams des Stadtprofils.")
-            stored = team_store.stored_teams(store, profile)
-            teams = team_store.base_teams(store, profile)
+            now = team_store.current_teams(store, profile)
         if csv_out is not None:
             if not csv_out.parent.exists():
                 raise UserError(f"--csv: der Ordner {csv_out.parent} existiert nicht.")
-            csv_out.write_text(team_store.teams_csv(teams), encoding="utf-8")
+            csv_out.write_text(team_store.teams_csv(now.teams), encoding="utf-8")
             typer.echo(f"Teams geschrieben: {csv_out.resolve()}")
             return
-        where = (f"gespeichert aus „{stored[1]}“ am {stored[2]:%d.%m.%Y %H:%M}" if stored
-                 else "aus dem Stadtprofil")
+        where = (f"gespeichert aus „{now.source}“ am {now.updated_at:%d.%m.%Y %H:%M}"
+                 if now.source is not None else "aus dem Stadtprofil")
         typer.echo(f"Teams von {profile.name} ({where}):")
-        for t in teams:
+        for t in now.teams:
             lunch = (f"Mittag {t.lunch_min} min zwischen {format_clock(t.lunch_window[0])} und "
                      f"{format_clock(t.lunch_window[1])}" if t.has_lunch else "ohne Mittag")
             typer.echo(f"  {t.id}: {format_clock(t.shift_start_min)}–"

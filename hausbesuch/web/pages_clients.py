@@ -106,19 +106,20 @@ def _teams_page(request: Request, user: User, stadt: str | None, *, status: int 
                 error: str | None = None, saved: str | None = None,
                 teams_error: str | None = None) -> Response:
     from hausbesuch import absences
-    from hausbesuch.team_store import city_teams, stored_teams
-    from hausbesuch.teams import format_clock
+    from hausbesuch.team_store import current_teams
+    from hausbesuch.teams import at_profile_depot, format_clock
 
     web = ctx(request)
     city = _city_of(request, user, stadt)
     profile = web.profile(city)
-    team_list = city_teams(web.store, profile)
-    stored = stored_teams(web.store, profile)
+    now = current_teams(web.store, profile)
+    team_list = at_profile_depot(profile, now.teams)
     today = date.today()
     away = absences.ranges(absences.listed(web.store, city, today - timedelta(days=7)))
     return render(request, "teams.html.j2", status=status, city=city, teams=team_list,
                   clock=format_clock, absences=away, today=today, error=error, saved=saved,
-                  stored=stored[1:] if stored else None, teams_error=teams_error)
+                  stored=(now.source, now.updated_at) if now.source is not None else None,
+                  teams_error=teams_error)
 
 
 def _form_day(text: str, what: str) -> date | None:
