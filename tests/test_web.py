@@ -533,6 +533,19 @@ def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> No
         assert name not in page.text and name not in got.text
 
 
+def test_uploads_refuse_other_types_and_files_over_20_mb(site: Site, kora: httpx.Client
+                                                           ) -> None:
+    csrf = csrf_of(kora.get("/teams").text)
+    big = b"x" * (20 * 1024 * 1024 + 1)
+    for path, name, body, status, says in (
+            ("/kunden/import", "liste.pdf", b"%PDF", 400, "CSV- oder XLSX-Datei"),
+            ("/kunden/import", "liste.csv", big, 413, "größer als 20 MB"),
+            ("/teams/hochladen", "teams.pdf", b"%PDF", 400, "CSV-, XLSX- oder TOML-Datei"),
+            ("/teams/hochladen", "teams.csv", big, 413, "größer als 20 MB")):
+        r = kora.post(path, data={"csrf_token": csrf}, files={"datei": (name, body, "text/csv")})
+        assert r.status_code == status and says in r.text, (path, name, r.status_code)
+
+
 def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -> None:
     """The coordinator downloads the teams as CSV, changes a shift, uploads it (checked;
     a bad file changes nothing and says why), and goes back to the profile's teams."""

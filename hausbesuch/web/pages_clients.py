@@ -4,6 +4,8 @@ street-level addresses with a map to set the point, the teams of the city."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -31,27 +33,47 @@ def upload_form(request: Request, stadt: str | None = None,
     return render(request, "upload.html.j2", city=_city_of(request, user, stadt), report=None)
 
 
+class UploadRefused(Exception):
+    """An upload of the wrong type or size: HTTP status and German message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@asynccontextmanager
+async def _uploaded(datei: UploadFile, suffixes: tuple[str, ...], wrong_type: str,
+                    stem: str) -> AsyncIterator[Path]:
+    """The uploaded file in a private temporary folder, deleted on leaving (an upload may
+    hold names); :class:`UploadRefused` for another type or more than 20 MB."""
+    suffix = Path(datei.filename or "").suffix.lower()
+    if suffix not in suffixes:
+        raise UploadRefused(400, wrong_type)
+    data = await datei.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise UploadRefused(413, "Die Datei ist größer als 20 MB.")
+    with tempfile.TemporaryDirectory(prefix="hausbesuch-upload-") as tmp:
+        path = Path(tmp) / f"{stem}{suffix}"
+        path.write_bytes(data)
+        yield path
+
+
 @router.post("/kunden/import")
 async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
                  user: User = Depends(require_user)) -> Response:
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
-    suffix = Path(datei.filename or "").suffix.lower()
-    if suffix not in SUFFIXES:
-        raise HTTPException(status_code=400, detail="Bitte eine CSV- oder XLSX-Datei hochladen.")
-    data = await datei.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise HTTPException(status_code=413, detail="Die Datei ist größer als 20 MB.")
-    # the upload holds names: it lives only in a private temporary folder, deleted at once
-    with tempfile.TemporaryDirectory(prefix="hausbesuch-upload-") as tmp:
-        path = Path(tmp) / f"liste{suffix}"
-        path.write_bytes(data)
-        try:
-            report = casework_api.import_clients(web.store, web.profile(city), str(path),
-                                                  user.name)
-        except UserError as exc:
-            return render(request, "upload.html.j2", status=400, city=city, report=None,
-                          error=str(exc))
+    try:
+        async with _uploaded(datei, SUFFIXES, "Bitte eine CSV- oder XLSX-Datei hochladen.",
+                             "liste") as path:
+            try:
+                report = casework_api.import_clients(web.store, web.profile(city), str(path),
+                                                      user.name)
+            except UserError as exc:
+                return render(request, "upload.html.j2", status=400, city=city, report=None,
+                              error=str(exc))
+    except UploadRefused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.message) from None
     return render(request, "upload.html.j2", city=city, report=report)
 
 
@@ -181,22 +203,16 @@ async def upload_teams(request: Request, datei: UploadFile, stadt: str = Form(""
 
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
-    suffix = Path(datei.filename or "").suffix.lower()
-    if suffix not in TEAM_SUFFIXES:
-        return _teams_page(request, user, city, status=400,
-                           teams_error="Bitte eine CSV-, XLSX- oder TOML-Datei hochladen.")
-    data = await datei.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return _teams_page(request, user, city, status=413,
-                           teams_error="Die Datei ist größer als 20 MB.")
-    with tempfile.TemporaryDirectory(prefix="hausbesuch-teams-") as tmp:
-        path = Path(tmp) / f"teams{suffix}"
-        path.write_bytes(data)
-        try:
-            save_teams(web.store, web.profile(city), path, actor=user.name,
-                       source=(datei.filename or path.name)[:120])
-        except UserError as exc:
-            return _teams_page(request, user, city, status=400, teams_error=str(exc))
+    try:
+        async with _uploaded(datei, TEAM_SUFFIXES,
+                             "Bitte eine CSV-, XLSX- oder TOML-Datei hochladen.", "teams") as path:
+            try:
+                save_teams(web.store, web.profile(city), path, actor=user.name,
+                           source=(datei.filename or path.name)[:120])
+            except UserError as exc:
+                return _teams_page(request, user, city, status=400, teams_error=str(exc))
+    except UploadRefused as exc:
+        return _teams_page(request, user, city, status=exc.status, teams_error=exc.message)
     return RedirectResponse(f"/teams?gespeichert=teams&stadt={quote(city)}", status_code=303)
 
 
