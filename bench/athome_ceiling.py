@@ -41,11 +41,14 @@ from bench.athome_step import (  # noqa: E402
     _plan,
     _profile,
 )
-from bench.population import district_truth, make_population, town_places  # noqa: E402
+from bench.population import district_truth, make_population  # noqa: E402
 from bench.simulate import (  # noqa: E402
     START,
     ArmRun,
     WeekStats,
+    add_population_arguments,
+    population_options,
+    town_setup,
     week_outcomes,
     write_week_list,
 )
@@ -60,8 +63,7 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
     from hausbesuch.store import Store
 
     n = args.clients + args.new_per_week * args.weeks
-    pop, _, _ = make_population(places, n, seed, concentration=args.concentration,
-                                district_sd=args.district_sd, personal_sd=args.personal_sd)
+    pop, _, _ = make_population(places, n, seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
     profile = _profile(base, mode="aus" if arm == "ohne" else "modell")
     fit = athome.model_for_city
@@ -129,23 +131,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=3.0)
     ap.add_argument("--arms", default=",".join(ARMS))
-    ap.add_argument("--concentration", type=float, default=0.5)
-    ap.add_argument("--district-sd", type=float, default=0.45)
-    ap.add_argument("--personal-sd", type=float, default=0.35)
+    add_population_arguments(ap)
     args = ap.parse_args(argv)
     arms = args.arms.split(",")
     if unknown := [a for a in arms if a not in ARMS]:
         ap.error(f"--arms: unknown {unknown} (known: {', '.join(ARMS)})")
 
-    from geodata.geocode import load_index
-    from hausbesuch.config import load_profile, resolve_osm
-    from hausbesuch.planning.builder import depot_lonlat
-
-    base = load_profile(args.town)
-    osm = resolve_osm(base)
     n_all = args.clients + args.new_per_week * args.weeks
-    places = town_places(osm, base, near=depot_lonlat(base, load_index(osm)),
-                         at_least=6 * n_all)
+    base, osm, places = town_setup(args.town, n_all)
     t0 = time.perf_counter()
     totals = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):

@@ -46,9 +46,16 @@ from bench.population import (  # noqa: E402
     chance,
     district_truth,
     make_population,
-    town_places,
 )
-from bench.simulate import START, draw, write_csv, write_week_list  # noqa: E402
+from bench.simulate import (  # noqa: E402
+    START,
+    add_population_arguments,
+    draw,
+    population_options,
+    town_setup,
+    write_csv,
+    write_week_list,
+)
 
 
 def _profile(base, **over):  # noqa: ANN001, ANN202
@@ -112,8 +119,7 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
     from hausbesuch.store import Store
 
     n = args.clients + args.new_per_week * max(weeks)
-    pop, _, _ = make_population(places, n, seed, concentration=args.concentration,
-                                district_sd=args.district_sd, personal_sd=args.personal_sd)
+    pop, _, _ = make_population(places, n, seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
     arms = {"ohne": _profile(base, mode="aus"), "modell": _profile(base, mode="modell"),
             "bezirk": _profile(base, mode="modell"), "wahrheit": _profile(base, mode="modell")}
@@ -201,23 +207,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=3.0)
-    ap.add_argument("--concentration", type=float, default=0.5)
-    ap.add_argument("--district-sd", type=float, default=0.45)
-    ap.add_argument("--personal-sd", type=float, default=0.35)
+    add_population_arguments(ap)
     args = ap.parse_args(argv)
 
-    from geodata.geocode import load_index
-    from hausbesuch.config import load_profile, resolve_osm
-    from hausbesuch.planning.builder import depot_lonlat
-
-    base = load_profile(args.town)
-    osm = resolve_osm(base)
     weeks = sorted({int(w) for w in args.weeks.split(",")})
     if not weeks or weeks[0] < 2:
         ap.error("--weeks: weeks from 2 on (week 1 has no history)")
     n_all = args.clients + args.new_per_week * max(weeks)
-    places = town_places(osm, base, near=depot_lonlat(base, load_index(osm)),
-                         at_least=6 * n_all)
+    base, osm, places = town_setup(args.town, n_all)
     t0 = time.perf_counter()
     rows = []
     for seed in range(args.first_seed, args.first_seed + args.seeds):

@@ -91,6 +91,31 @@ def client_rows(households: list[Household], seed: int, today: date) -> list[lis
     return rows
 
 
+def add_population_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of how strongly districts and persons differ (every at-home bench)."""
+    ap.add_argument("--concentration", type=float, default=0.5,
+                    help="Dirichlet concentration of the districts' pattern mixtures "
+                    "(smaller: districts nearer to one pattern each)")
+    ap.add_argument("--district-sd", type=float, default=0.45,
+                    help="sd of the districts' log-odds offsets")
+    ap.add_argument("--personal-sd", type=float, default=0.35,
+                    help="sd of the persons' log-odds offsets")
+
+
+def town_setup(town: str, n_all: int):  # noqa: ANN201
+    """(profile, OSM extract, places): real address points of a compact area around the
+    depot that walking teams can cover (as the demo does), six per household."""
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile, resolve_osm
+    from hausbesuch.planning.builder import depot_lonlat
+
+    profile = load_profile(town)
+    osm = resolve_osm(profile)
+    places = town_places(osm, profile, near=depot_lonlat(profile, load_index(osm)),
+                         at_least=6 * n_all)
+    return profile, osm, places
+
+
 def population_options(args: argparse.Namespace) -> dict[str, float]:
     """How strongly districts and persons differ (``bench.population.make_population``)."""
     return {"concentration": args.concentration, "district_sd": args.district_sd,
@@ -368,13 +393,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=8.0, help="solver seconds per plan")
     ap.add_argument("--arms", default=",".join(ARMS))
-    ap.add_argument("--concentration", type=float, default=0.5,
-                    help="Dirichlet concentration of the districts' pattern mixtures "
-                    "(smaller: districts nearer to one pattern each)")
-    ap.add_argument("--district-sd", type=float, default=0.45,
-                    help="sd of the districts' log-odds offsets")
-    ap.add_argument("--personal-sd", type=float, default=0.35,
-                    help="sd of the persons' log-odds offsets")
+    add_population_arguments(ap)
     ap.add_argument("--out", type=Path, default=Path("/tmp/hausbesuch-simulation"))
     ap.add_argument("--json", type=Path, help="write the per-week figures here")
     ap.add_argument("--collect", type=Path, nargs="*",
@@ -382,16 +401,8 @@ def main(argv: list[str] | None = None) -> None:
                     "back from their databases and print the table")
     args = ap.parse_args(argv)
 
-    from geodata.geocode import load_index
-    from hausbesuch.config import load_profile, resolve_osm
-    from hausbesuch.planning.builder import depot_lonlat
-
-    profile = load_profile(args.town)
-    osm = resolve_osm(profile)
     n_all = args.clients + args.new_per_week * args.weeks
-    # a compact area around the depot that walking teams can cover (as the demo does)
-    places = town_places(osm, profile, near=depot_lonlat(profile, load_index(osm)),
-                         at_least=6 * n_all)
+    profile, _osm, places = town_setup(args.town, n_all)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = args.out / stamp
     runs = []
