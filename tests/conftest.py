@@ -88,3 +88,12 @@ def planned_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Pat
     from tests.planning_fixtures import plan_real_week
 
     return plan_real_week(tmp_path_factory.mktemp("week"), bad_hersfeld_pbf)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path):
+    """A fresh store in a SQLite file of the test's own folder."""
+    from hausbesuch.store import Store
+
+    with Store.open(tmp_path / "store.sqlite") as s:
+        yield s

@@ -10,65 +10,51 @@ import random
 from datetime import date, datetime
 
 import pytest
-from typer.testing import CliRunner
 
 from hausbesuch import absences
-from hausbesuch.cli import app
 from hausbesuch.errors import UserError
+from tests.cli_helpers import ok, run
 from tests.planning_fixtures import real_addresses
 
-runner = CliRunner()
 START = date(2026, 12, 14)  # a Monday
 CITY = "Bad Hersfeld"
 
 
-def ok(*args: str) -> str:
-    res = runner.invoke(app, list(args), catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    return res.output
 
 
-@pytest.fixture
-def store(tmp_path):
-    from hausbesuch.store import Store
-
-    with Store.open(tmp_path / "a.sqlite") as s:
-        yield s
-
-
-def test_add_remove_list_and_audit(store):
+def test_add_remove_list_and_audit(sqlite_store):
     teams = ["team-1", "team-2"]
-    assert absences.add(store, CITY, "Team-2", date(2026, 12, 15), date(2026, 12, 17),
+    assert absences.add(sqlite_store, CITY, "Team-2", date(2026, 12, 15), date(2026, 12, 17),
                         teams=teams, actor="kora") == 3
     # again, overlapping: only the new day counts; the stored id is the team's own spelling
-    assert absences.add(store, CITY, "team-2", date(2026, 12, 17), date(2026, 12, 18),
+    assert absences.add(sqlite_store, CITY, "team-2", date(2026, 12, 17), date(2026, 12, 18),
                         teams=teams, actor="kora") == 1
-    assert absences.add(store, CITY, "team-1", date(2026, 12, 16), teams=teams,
+    assert absences.add(sqlite_store, CITY, "team-1", date(2026, 12, 16), teams=teams,
                         actor="kora") == 1
-    assert absences.add(store, "Lauf a.d. Pegnitz", "team-1", date(2026, 12, 16),
+    assert absences.add(sqlite_store, "Lauf a.d. Pegnitz", "team-1", date(2026, 12, 16),
                         teams=teams, actor="lena") == 1
-    got = absences.listed(store, CITY)
+    got = absences.listed(sqlite_store, CITY)
     assert got[0] == ("team-2", date(2026, 12, 15)) and len(got) == 5
     assert absences.ranges(got) == [("team-2", date(2026, 12, 15), date(2026, 12, 18)),
                                     ("team-1", date(2026, 12, 16), date(2026, 12, 16))]
-    assert absences.listed(store, CITY, date(2026, 12, 18)) == [("team-2", date(2026, 12, 18))]
-    assert absences.remove(store, CITY, "TEAM-2", date(2026, 12, 16), date(2026, 12, 17),
+    assert absences.listed(sqlite_store, CITY, date(2026, 12, 18)) == [("team-2", date(2026, 12, 18))]
+    assert absences.remove(sqlite_store, CITY, "TEAM-2", date(2026, 12, 16), date(2026, 12, 17),
                            actor="kora") == 2
-    assert absences.ranges(absences.listed(store, CITY, None, date(2026, 12, 31)))[:2] == [
+    assert absences.ranges(absences.listed(sqlite_store, CITY, None, date(2026, 12, 31)))[:2] == [
         ("team-2", date(2026, 12, 15), date(2026, 12, 15)),
         ("team-1", date(2026, 12, 16), date(2026, 12, 16))]
-    assert len(absences.listed(store, "Lauf a.d. Pegnitz")) == 1  # cities apart
-    rows = store.audit_rows(city=CITY)
+    assert len(absences.listed(sqlite_store, "Lauf a.d. Pegnitz")) == 1  # cities apart
+    rows = sqlite_store.audit_rows(city=CITY)
     assert [r["action"] for r in rows] == ["abwesenheit_eingetragen"] * 3 + [
         "abwesenheit_geloescht"]
     assert rows[0]["details"] == {"team": "team-2", "von": "2026-12-15", "bis": "2026-12-17",
                                   "neu": 3}
     assert rows[-1]["actor"] == "kora" and rows[-1]["details"]["geloescht"] == 2
     # nothing to do: nothing written, no audit row
-    assert absences.add(store, CITY, "team-2", date(2026, 12, 15), teams=teams,
+    assert absences.add(sqlite_store, CITY, "team-2", date(2026, 12, 15), teams=teams,
                         actor="kora") == 0
-    assert absences.remove(store, CITY, "team-2", date(2027, 1, 4), actor="kora") == 0
-    assert len(store.audit_rows(city=CITY)) == len(rows)
+    assert absences.remove(sqlite_store, CITY, "team-2", date(2027, 1, 4), actor="kora") == 0
+    assert len(sqlite_store.audit_rows(city=CITY)) == len(rows)
 
 
 @pytest.mark.parametrize(("team", "first", "last", "text"), [
@@ -76,10 +62,10 @@ def test_add_remove_list_and_audit(store):
     ("team-1", date(2026, 12, 15), date(2026, 12, 14), "liegt vor"),
     ("team-1", date(2026, 12, 15), date(2027, 12, 15), "zu viele"),
 ])
-def test_bad_absences_are_refused(store, team, first, last, text):
+def test_bad_absences_are_refused(sqlite_store, team, first, last, text):
     with pytest.raises(UserError, match=text):
-        absences.add(store, CITY, team, first, last, teams=["team-1", "team-2"], actor="x")
-    assert absences.listed(store, CITY) == []
+        absences.add(sqlite_store, CITY, team, first, last, teams=["team-1", "team-2"], actor="x")
+    assert absences.listed(sqlite_store, CITY) == []
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +100,7 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     out = ok("absence", "add", "team-2", "15.12.2026", *common)
     assert "1 Tage neu" in out
     assert "team-2: 15.12.2026" in ok("absence", "list", "--von", "14.12.2026", *common)
-    res = runner.invoke(app, ["absence", "add", "team-7", "15.12.2026", *common])
+    res = run("absence", "add", "team-7", "15.12.2026", *common)
     assert res.exit_code == 2 and "gibt es nicht" in res.output
     out = ok("plan", *common, "--start", START.isoformat(), "--days", "3", "--out",
              str(tmp_path / "v1"), "--time-limit", "1", "--threads", "1")
@@ -163,5 +149,5 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     after = {s.visit_id: s.start for r in new.routes for s in r.stops}
     assert all(after.get(v) == t for v, t in before.items())
     assert "gelöscht" in ok("absence", "remove", "team-1", "16.12.2026", *common)
-    res = runner.invoke(app, ["absence", "remove", "team-1", "16.12.2026", *common])
+    res = run("absence", "remove", "team-1", "16.12.2026", *common)
     assert res.exit_code == 2 and "keine Abwesenheit" in res.output

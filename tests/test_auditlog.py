@@ -13,21 +13,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from hausbesuch.auditlog import ACTION_LABELS, AuditFilter, label, read, rows_concerning
-from hausbesuch.cli import app
+from tests.cli_helpers import ok, run
 from tests.planning_fixtures import real_addresses
 
 REPO = Path(__file__).resolve().parents[1]
-runner = CliRunner()
 START = date(2026, 12, 14)
 
-
-def ok(*args: str) -> str:
-    res = runner.invoke(app, list(args), catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    return res.output
 
 
 def test_every_action_written_has_a_german_label():
@@ -152,6 +145,6 @@ def test_audit_refuses_bad_arguments(casework_db):
                        (["--aktion", "gelesen"], "gibt es nicht"),
                        (["--von", "32.13.2026"], "--von"),
                        (["--von", "02.12.2026", "--bis", "01.12.2026"], "nach --bis")):
-        res = runner.invoke(app, ["audit", *args, *common])
+        res = run("audit", *args, *common)
         assert res.exit_code == 2, (args, res.output)
         assert text in res.output, (args, res.output)

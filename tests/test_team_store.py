@@ -11,16 +11,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from hausbesuch import team_store
-from hausbesuch.cli import app
 from hausbesuch.config import load_profile
 from hausbesuch.errors import UserError
 from hausbesuch.teams import default_teams, load_teams
+from tests.cli_helpers import ok, run
 from tests.planning_fixtures import real_addresses
 
-runner = CliRunner()
 CITY = "Bad Hersfeld"
 TEAMS_TOML = """
 [defaults]
@@ -45,50 +43,38 @@ ende = [9.7071, 50.8675]
 """
 
 
-def ok(*args: str) -> str:
-    res = runner.invoke(app, list(args), catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    return res.output
 
 
-@pytest.fixture
-def store(tmp_path):
-    from hausbesuch.store import Store
-
-    with Store.open(tmp_path / "t.sqlite") as s:
-        yield s
-
-
-def test_save_read_csv_round_trip_and_reset(store, tmp_path):
+def test_save_read_csv_round_trip_and_reset(sqlite_store, tmp_path):
     profile = load_profile("bad-hersfeld")
-    assert team_store.stored_teams(store, profile) is None
-    assert team_store.base_teams(store, profile) == default_teams(profile)
+    assert team_store.stored_teams(sqlite_store, profile) is None
+    assert team_store.base_teams(sqlite_store, profile) == default_teams(profile)
     (tmp_path / "teams.toml").write_text(TEAMS_TOML, encoding="utf-8")
-    saved = team_store.save_teams(store, profile, tmp_path / "teams.toml", actor="kora")
+    saved = team_store.save_teams(sqlite_store, profile, tmp_path / "teams.toml", actor="kora")
     assert [t.id for t in saved] == ["nord", "sued"]
-    got, source, _at = team_store.stored_teams(store, profile)
+    got, source, _at = team_store.stored_teams(sqlite_store, profile)
     assert got == saved and source == "teams.toml"
-    assert team_store.stored_teams(store, load_profile("lauf")) is None  # cities apart
+    assert team_store.stored_teams(sqlite_store, load_profile("lauf")) is None  # cities apart
     # the run's teams: stored ones with the depot filled in; a file given to the run wins
-    run = team_store.city_teams(store, profile)
+    run = team_store.city_teams(sqlite_store, profile)
     assert [t.id for t in run] == ["nord", "sued"] and run[0].start_address
     assert run[1].end_lonlat == (9.7071, 50.8675)
     # the CSV reads back to the same teams (the format of --teams and of the upload)
     (tmp_path / "teams.csv").write_text(team_store.teams_csv(got), encoding="utf-8")
     assert load_teams(tmp_path / "teams.csv", profile=profile) == got
     # audited with the team ids, never the members' names
-    row = store.audit_rows(action="teams_gespeichert")[-1]
+    row = sqlite_store.audit_rows(action="teams_gespeichert")[-1]
     assert row["details"] == {"teams": ["nord", "sued"], "quelle": "teams.toml"}
-    assert "Schmidt" not in str(store.audit_rows())
+    assert "Schmidt" not in str(sqlite_store.audit_rows())
     # a bad file changes nothing
     (tmp_path / "bad.csv").write_text("id;schicht\nwest;16:00-8:00\n", encoding="utf-8")
     with pytest.raises(UserError, match="west"):
-        team_store.save_teams(store, profile, tmp_path / "bad.csv", actor="kora")
-    assert team_store.stored_teams(store, profile)[0] == saved
-    assert team_store.reset_teams(store, profile, actor="kora")
-    assert not team_store.reset_teams(store, profile, actor="kora")
-    assert team_store.base_teams(store, profile) == default_teams(profile)
-    assert [r["action"] for r in store.audit_rows(city=CITY)] == [
+        team_store.save_teams(sqlite_store, profile, tmp_path / "bad.csv", actor="kora")
+    assert team_store.stored_teams(sqlite_store, profile)[0] == saved
+    assert team_store.reset_teams(sqlite_store, profile, actor="kora")
+    assert not team_store.reset_teams(sqlite_store, profile, actor="kora")
+    assert team_store.base_teams(sqlite_store, profile) == default_teams(profile)
+    assert [r["action"] for r in sqlite_store.audit_rows(city=CITY)] == [
         "teams_gespeichert", "teams_zurueckgesetzt"]
 
 
@@ -112,7 +98,7 @@ def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
     shown = ok("teams", *common)
     assert "gespeichert aus „teams.toml“" in shown and "sued: 07:30–15:00, ohne Mittag" in shown
     ok("absence", "add", "sued", "15.12.2026", *common)  # stored team ids are known
-    res = runner.invoke(app, ["absence", "add", "team-1", "15.12.2026", *common])
+    res = run("absence", "add", "team-1", "15.12.2026", *common)
     assert res.exit_code == 2 and "gibt es nicht" in res.output
     ok("import", str(tmp_path / "kunden.csv"), *common)
     ok("plan", *common, "--start", "2026-12-14", "--days", "3", "--out", str(tmp_path / "p"),
@@ -127,5 +113,5 @@ def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
     ok("teams", "--csv", str(tmp_path / "t.csv"), *common)
     assert Path(tmp_path / "t.csv").read_text(encoding="utf-8-sig").startswith("id;mitglieder")
     assert "wieder die Teams des Stadtprofils" in ok("teams", "--reset", *common)
-    res = runner.invoke(app, ["teams", "--reset", *common])
+    res = run("teams", "--reset", *common)
     assert res.exit_code == 2 and "keine Teams gespeichert" in res.output
