@@ -98,7 +98,7 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     common = ["--city", "bad-hersfeld", "--db", db]
     ok("import", str(listed_db / "kunden.csv"), *common)
     out = ok("absence", "add", "team-2", "15.12.2026", *common)
-    assert "1 Tage neu" in out
+    assert "(1 Tag neu eingetragen)" in out
     assert "team-2: 15.12.2026" in ok("absence", "list", "--von", "14.12.2026", *common)
     res = run("absence", "add", "team-7", "15.12.2026", *common)
     assert res.exit_code == 2 and "gibt es nicht" in res.output
@@ -148,6 +148,7 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
               if s.start < datetime(2026, 12, 14, 12)}
     after = {s.visit_id: s.start for r in new.routes for s in r.stops}
     assert all(after.get(v) == t for v, t in before.items())
-    assert "gelöscht" in ok("absence", "remove", "team-1", "16.12.2026", *common)
+    assert "1 Abwesenheitstag von Team team-1 gelöscht" in ok(
+        "absence", "remove", "team-1", "16.12.2026", *common)
     res = run("absence", "remove", "team-1", "16.12.2026", *common)
     assert res.exit_code == 2 and "keine Abwesenheit" in res.output

@@ -54,7 +54,8 @@ def register(app: typer.Typer) -> None:
                              actor=cli_actor())
         span = f"am {start:%d.%m.%Y}" if last in (None, start) else \
             f"vom {start:%d.%m.%Y} bis {last:%d.%m.%Y}"
-        typer.echo(f"Team {team} {span} abwesend ({n} Tage neu eingetragen).")
+        typer.echo(f"Team {team} {span} abwesend ({n} {'Tag' if n == 1 else 'Tage'} neu "
+                   "eingetragen).")
 
     @absence_app.command("remove")
     @user_errors
@@ -73,7 +74,8 @@ def register(app: typer.Typer) -> None:
         if n == 0:
             raise UserError(f"Für Team {team} ist in dem Zeitraum keine Abwesenheit "
                             "eingetragen.")
-        typer.echo(f"{n} Abwesenheitstage von Team {team} gelöscht.")
+        typer.echo(f"{n} {'Abwesenheitstag' if n == 1 else 'Abwesenheitstage'} von Team "
+                   f"{team} gelöscht.")
 
     @absence_app.command("list")
     @user_errors
