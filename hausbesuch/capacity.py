@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -74,8 +74,10 @@ def _budget() -> int:
     return MEMORY_BUDGET_BYTES
 
 
-def _team_days(team: Any, start: date, days: int) -> int:
-    return sum(1 for d in range(days) if (start + timedelta(days=d)).weekday() in team.weekdays)
+def _team_days(team: Any, start: date, days: int, skip: Container[tuple[str, int]]) -> int:
+    return sum(1 for d in range(days)
+               if (start + timedelta(days=d)).weekday() in team.weekdays
+               and (team.id, d) not in skip)
 
 
 def _working_minutes(team: Any) -> int:
@@ -84,7 +86,8 @@ def _working_minutes(team: Any) -> int:
 
 
 def visit_capacity(
-    teams: Sequence[Any], start: date, days: int, service_min: Sequence[float]
+    teams: Sequence[Any], start: date, days: int, service_min: Sequence[float],
+    *, skip: Container[tuple[str, int]] = (),
 ) -> int:
     """An upper bound on the number of visits the teams can make in the span.
 
@@ -96,6 +99,9 @@ def visit_capacity(
         The span: ``days`` calendar days from ``start``.
     service_min
         Visit durations (minutes) of the candidates.
+    skip
+        Team-days without a shift, as (team id, day index from ``start``): the team's
+        absences and the public holidays of the span.
 
     Returns
     -------
@@ -110,7 +116,7 @@ def visit_capacity(
     by_count = 0
     total_minutes = 0
     for t in teams:
-        n_days = _team_days(t, start, days)
+        n_days = _team_days(t, start, days, skip)
         minutes = _working_minutes(t)
         per_day = int(minutes // shortest)
         if t.max_visits_per_day:

@@ -41,6 +41,18 @@ def test_capacity_is_working_time_over_the_shortest_visits():
     assert visit_capacity(teams, MONDAY, 5, []) == 0
 
 
+def test_capacity_leaves_out_team_days_without_a_shift():
+    """An absent team-day or a public holiday adds nothing to the bound."""
+    teams = [team("a"), team("b")]
+    full = visit_capacity(teams, MONDAY, 5, [45] * 1000)
+    # team b away on Tuesday and Wednesday, nobody works on Friday (a holiday)
+    skip = {("b", 1), ("b", 2), ("a", 4), ("b", 4)}
+    assert visit_capacity(teams, MONDAY, 5, [45] * 1000, skip=skip) == full * 6 // 10
+    # a skipped day outside the team's weekdays changes nothing
+    assert visit_capacity([team("a", weekdays=range(4))], MONDAY, 5, [45] * 1000,
+                          skip={("a", 4)}) == 4 * (450 // 45)
+
+
 def test_capacity_is_never_below_what_a_real_plan_achieves(planned_week):
     """The bound is safe: the real Bad Hersfeld week never plans more than it."""
     from hausbesuch.config import load_profile

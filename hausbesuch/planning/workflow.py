@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -121,16 +121,20 @@ def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any,
 
 def _bound_size(candidates: list[Candidate], team_list: Sequence[Any], span: Span,
                 profile: Profile, options: PlanOptions, unassigned: list[UnassignedVisit],
-                warnings: list[str]) -> list[Candidate]:
+                warnings: list[str], absent: Container[tuple[str, int]] = ()
+                ) -> list[Candidate]:
     """Warnings for the coordinator, and the candidates cut to what the span can hold
-    before any matrix is allocated (see :mod:`hausbesuch.capacity`)."""
+    before any matrix is allocated (see :mod:`hausbesuch.capacity`); public holidays and
+    the team-days in ``absent`` (team id, day index) have no shift."""
     from hausbesuch import capacity as cap
 
     shortest = min((c.service_s // 60 for c in candidates), default=None)
     warnings += cap.team_warnings(team_list, profile.workday.visit_minutes, shortest)
     anchors = [t.start_lonlat for t in team_list if t.start_lonlat is not None]
+    skip = {*absent, *((t.id, k) for t in team_list for k in range(span.days)
+                       if not span.is_work(k))}
     bound = cap.visit_capacity(team_list, span.start, span.days,
-                               [c.service_s / 60 for c in candidates])
+                               [c.service_s / 60 for c in candidates], skip=skip)
     # Pinned visits (a Team/Datum from the list, an agreed appointment) are always kept;
     # the pre-selection chooses among the others for the room they leave.
     pinned = [c for c in candidates if c.pinned]
@@ -304,7 +308,7 @@ def plan_span(
             "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan besser "
             f"mit „hausbesuch replan {pid} --from …“.")
     kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
-                             params["warnings"])
+                             params["warnings"], absent)
     result = _solve_and_assemble(
         kept_cands, team_list, span=span, options=options, osm_path=osm_path, index=cw.index,
         profile=profile, say=say, districts=districts, unassigned=unassigned,
