@@ -11,6 +11,10 @@ replaced by what no planner can learn:
 - ``bezirk``: the district level of the model is the hidden truth (the mean rates of the
   district's households; the client level still learns from the client's own tries): a
   perfect district estimate;
+- ``bayes``: a perfect learner: each client's chances are the exact posterior predictive
+  given the client's own recorded tries, for a learner that knows how the population is
+  drawn (``bench.population.PopulationPosterior``): the most any learning from outcomes
+  could give this planner;
 - ``wahrheit``: each client's chances are its hidden rates: the ceiling of this planner.
 
     python bench/athome_ceiling.py --seeds 5 --weeks 6 [--concentration 0.1 --personal-sd 0.2]
@@ -41,7 +45,11 @@ from bench.athome_step import (  # noqa: E402
     _plan,
     _profile,
 )
-from bench.population import district_truth, make_population  # noqa: E402
+from bench.population import (  # noqa: E402
+    PopulationPosterior,
+    district_truth,
+    make_population,
+)
 from bench.simulate import (  # noqa: E402
     START,
     ArmRun,
@@ -53,7 +61,39 @@ from bench.simulate import (  # noqa: E402
     write_week_list,
 )
 
-ARMS = ("ohne", "modell", "bezirk", "wahrheit")
+ARMS = ("ohne", "modell", "bezirk", "bayes", "wahrheit")
+
+
+def _posterior_model(posterior: PopulationPosterior, by_id, week: dict):  # noqa: ANN001, ANN202
+    """model_for_city whose client and district rates are the perfect learner's, from the
+    records in the store (exact day and minute of each try) for the week being planned."""
+    from hausbesuch import athome
+
+    fit = athome.model_for_city
+
+    def model_for_city(store, profile, *, until=None):  # noqa: ANN001, ANN202
+        model = fit(store, profile, until=until)
+        tries: dict[str, list] = {}
+        for r in athome.records_from_store(store, profile.name, until=until):
+            hit = athome.outcome_contact(r.result)
+            if hit is not None and r.minute is not None:
+                tries.setdefault(r.case_id, []).append((r.day, r.minute, hit))
+        cache: dict[str, object] = {}
+
+        def client_rate(client_id: str, district: str | None):  # noqa: ANN202
+            if client_id not in cache:
+                cache[client_id] = posterior.predict(by_id[client_id].district,
+                                                     tries.get(client_id, []), week["monday"])
+            return cache[client_id]
+
+        model.client_rate = client_rate
+        model.district_rate = lambda d: (posterior.predict(d, [], week["monday"])
+                                         if d in posterior.offset else model.city_rate)
+        if model.n_records == 0:  # the planner acts on the model only when it has records
+            model.city_tries[0, 0] += 1
+        return model
+
+    return model_for_city
 
 
 def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) -> WeekStats:  # noqa: ANN001
@@ -63,11 +103,16 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
     from hausbesuch.store import Store
 
     n = args.clients + args.new_per_week * args.weeks
-    pop, _, _ = make_population(places, n, seed, **population_options(args))
+    pop, mix, off = make_population(places, n, seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
     profile = _profile(base, mode="aus" if arm == "ohne" else "modell")
     fit = athome.model_for_city
-    if arm == "wahrheit":
+    week = {"monday": START}
+    if arm == "bayes":
+        athome.model_for_city = _posterior_model(PopulationPosterior(
+            mix, off, args.personal_sd, base.erreichbarkeit.band_minutes(), START,
+            seed=seed), by_id, week)
+    elif arm == "wahrheit":
         athome.model_for_city = _model_with(_client_truth(by_id, START))
     elif arm == "bezirk":
         athome.model_for_city = _model_with(_district_truth(
@@ -78,13 +123,13 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
         with Store.open(f"sqlite:///{tmp / 'faelle.db'}") as store:
             cw = Casework(store, profile, actor="simulator", osm=osm)
             appointments = set()
-            for week in range(args.weeks):
-                monday = START + timedelta(days=7 * week)
-                path = tmp / f"neu-{week + 1}.csv"
-                write_week_list(path, pop, week, args.clients, args.new_per_week, seed, monday)
+            for k in range(args.weeks):
+                monday = week["monday"] = START + timedelta(days=7 * k)
+                path = tmp / f"neu-{k + 1}.csv"
+                write_week_list(path, pop, k, args.clients, args.new_per_week, seed, monday)
                 cw.import_clients(path)
                 plan = _plan(store, profile, monday, seed, args.time_limit, osm).plan
-                path = tmp / f"ergebnisse-{week + 1}.csv"
+                path = tmp / f"ergebnisse-{k + 1}.csv"
                 run.weeks.append(week_outcomes(plan, by_id, seed, appointments, path))
                 cw.record_outcomes_file(path)
     finally:

@@ -107,6 +107,21 @@ def band_rates(h: Household, bands: Sequence[tuple[int, int]], monday: date) -> 
     return out
 
 
+def _person(rng: np.random.Generator, family: str, district_offset: float, personal_sd: float,
+            **place: object) -> Household:
+    """Draw one person of ``family``: personal offset and own parameters (in this order,
+    which fixes every seed's population)."""
+    wd_away = tuple(sorted(int(x) for x in rng.choice(5, size=int(rng.integers(2, 4)),
+                                                      replace=False)))
+    return Household(
+        **place, family=family,  # type: ignore[arg-type]
+        offset=district_offset + float(rng.normal(0, personal_sd)),
+        switch_min=int(rng.integers(12 * 60 + 30, 14 * 60 + 31)),
+        workdays=wd_away,
+        slot=(int(rng.integers(0, 5)), int(rng.choice([480, 600, 720, 840]))),
+    )
+
+
 def make_population(
     places: Sequence[tuple[str, str, str, str, float, float, str]],
     n: int,
@@ -142,17 +157,9 @@ def make_population(
     for i, k in enumerate(picks):
         street, hn, pc, town, lon, lat, dist = places[int(k)]
         fam = FAMILIES[int(rng.choice(len(FAMILIES), p=mix[dist]))]
-        wd_away = tuple(sorted(int(x) for x in rng.choice(5, size=int(rng.integers(2, 4)),
-                                                          replace=False)))
-        out.append(Household(
-            case_id=f"{id_prefix}{first_number + i:05d}",
-            street=street, number=hn, postcode=pc, town=town, lon=lon, lat=lat,
-            district=dist, family=fam,
-            offset=off[dist] + float(rng.normal(0, personal_sd)),
-            switch_min=int(rng.integers(12 * 60 + 30, 14 * 60 + 31)),
-            workdays=wd_away,
-            slot=(int(rng.integers(0, 5)), int(rng.choice([480, 600, 720, 840]))),
-        ))
+        out.append(_person(rng, fam, off[dist], personal_sd,
+                           case_id=f"{id_prefix}{first_number + i:05d}", street=street,
+                           number=hn, postcode=pc, town=town, lon=lon, lat=lat, district=dist))
     return out, mix, off
 
 
@@ -197,3 +204,61 @@ def town_places(
     names = load_districts(osm_path, **district_options(profile)).assign(lons, lats)
     return [(s, n, pc, town, float(lo), float(la), str(d))
             for (s, n, pc, town), lo, la, d in zip(addrs, lons, lats, names, strict=True)]
+
+
+class PopulationPosterior:
+    """What a perfect learner could know of a client: the exact posterior predictive.
+
+    It knows how the population is drawn (the families, each district's mixture and
+    offset, the spread of the personal offsets and parameters) and sees a client's own
+    tries (day, minute, contact or not). Its estimate of the client's rates is the mean
+    of the hidden rates over persons drawn as the client's district draws them, each
+    weighted by the likelihood of the client's tries (importance sampling over a bank of
+    ``per_family`` persons per family). No learner from outcomes can know more, so a
+    planner fed with it shows the most that learning could buy.
+    """
+
+    def __init__(self, mix: dict[str, np.ndarray], offset: dict[str, float], personal_sd: float,
+                 bands: Sequence[tuple[int, int]], monday: date, *, per_family: int = 300,
+                 seed: int = 0) -> None:
+        rng = np.random.default_rng([seed, 20_270_111])
+        self.bank = [_person(rng, f, 0.0, 1.0, case_id="", street="", number="", postcode="",
+                             town="", lon=0.0, lat=0.0, district="")
+                     for f in FAMILIES for _ in range(per_family)]
+        self.family = np.repeat(np.arange(len(FAMILIES)), per_family)
+        self.z = np.array([h.offset for h in self.bank])  # standard normal personal offsets
+        self.mix, self.offset, self.sd = mix, offset, personal_sd
+        self.monday = monday
+        # base log-odds on the band grid of two consecutive weeks: [person, week, day, band, minute]
+        self._grid = _logit_array(np.array([
+            [[[[base_chance(h, monday + timedelta(days=wd + 7 * k), m) for m in range(a, e, 10)]
+               for a, e in bands] for wd in range(7)] for k in (0, 1)] for h in self.bank]))
+        self._rates: dict[tuple[str, int], np.ndarray] = {}
+
+    def _offsets(self, district: str) -> np.ndarray:
+        return self.offset[district] + self.sd * self.z
+
+    def rates(self, district: str, monday: date) -> np.ndarray:
+        """Hidden rates of every banked person as ``district`` would have it in the week of
+        ``monday``: ``[person, weekday, band]``."""
+        week = int(monday.isocalendar()[1] % 2 != self.monday.isocalendar()[1] % 2)
+        if (district, week) not in self._rates:
+            x = self._grid[:, week] + self._offsets(district)[:, None, None, None]
+            self._rates[(district, week)] = (1 / (1 + np.exp(-x))).mean(axis=-1)
+        return self._rates[(district, week)]
+
+    def predict(self, district: str, tries: Sequence[tuple[date, int, bool]],
+                monday: date) -> np.ndarray:
+        """Posterior predictive rates ``[weekday, band]`` in the week of ``monday`` of a
+        client of ``district`` with these tries (no tries: the district's mean)."""
+        w = np.asarray(self.mix[district])[self.family].astype(float)
+        off = self._offsets(district)
+        for day, minute, hit in tries:
+            base = _logit_array(np.array([base_chance(h, day, minute) for h in self.bank]))
+            p = 1 / (1 + np.exp(-(base + off)))
+            w = w * (p if hit else 1 - p)
+        return np.tensordot(w / w.sum(), self.rates(district, monday), axes=1)
+
+
+def _logit_array(p: np.ndarray) -> np.ndarray:
+    return np.log(p / (1 - p))

@@ -225,6 +225,35 @@ def test_learned_rates_converge_to_hidden_rates(places) -> None:
     assert spread > 0.03
 
 
+def test_perfect_learner_is_the_district_mean_and_learns_from_tries() -> None:
+    """The bench's perfect learner (bench.population.PopulationPosterior): with no tries it
+    gives the district's mean hidden rates; after a person's own tries it is nearer to
+    that person's hidden rates than the district mean is, on average."""
+    from bench.population import PopulationPosterior, band_rates, draw_outcome, make_population
+
+    places = [(f"Weg {i}", str(i), "36251", "Ort", 9.7, 50.8, f"B{i % 3}") for i in range(900)]
+    pop, mix, off = make_population(places, 900, seed=2, personal_sd=0.3)
+    post = PopulationPosterior(mix, off, 0.3, DEFAULT_BANDS, MONDAY, per_family=120, seed=1)
+    own = {h.case_id: band_rates(h, DEFAULT_BANDS, MONDAY) for h in pop}
+    for d in ("B0", "B1", "B2"):
+        mean = np.mean([own[h.case_id] for h in pop if h.district == d], axis=0)
+        assert np.abs(post.predict(d, [], MONDAY)[:5] - mean[:5]).mean() < 0.03
+    rng = np.random.default_rng(3)
+    prior_err, post_err = [], []
+    for h in pop[:150]:
+        tries = []
+        for week in range(4):
+            day = MONDAY + timedelta(days=7 * week + int(rng.integers(5)))
+            minute = int(rng.integers(480, 960))
+            result = draw_outcome(h, day, minute, rng)
+            if result != "verzogen":
+                tries.append((day, minute, outcome_contact(result)))
+        truth = own[h.case_id][:5]
+        prior_err.append(np.abs(post.predict(h.district, [], MONDAY)[:5] - truth).mean())
+        post_err.append(np.abs(post.predict(h.district, tries, MONDAY)[:5] - truth).mean())
+    assert np.mean(post_err) < 0.85 * np.mean(prior_err), (np.mean(post_err), np.mean(prior_err))
+
+
 # --------------------------------------------------------------------------- pages
 
 

@@ -109,9 +109,9 @@ def test_formula_list_pages_show_ids_as_text(formula_plan):
     assert not any(c in p.name for p in out.rglob("*") for c in "=@|'")
 
 
-def test_a_team_that_cannot_visit_is_a_warning_in_output_and_index(formula_plan):
+def test_a_team_that_cannot_visit_is_a_note_in_output_and_index(formula_plan):
     res, _, out = formula_plan
-    warnings = [line for line in res.stdout.splitlines() if line.startswith("Warnung: ")]
+    warnings = [line for line in res.stdout.splitlines() if line.startswith("Hinweis: ")]
     assert any("„kurz“" in w and "keinen einzigen Besuch" in w for w in warnings), res.stdout
     # every visit of this list takes 45 minutes: the 40-minute shift cannot hold one either
     assert any("„knapp“" in w and "keinen einzigen Besuch" in w for w in warnings)

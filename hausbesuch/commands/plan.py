@@ -106,7 +106,8 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
         f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
         f"Bericht: {(out / 'report.csv').resolve()}",
     ]
-    lines += [f"Warnung: {w}" for w in getattr(plan, "warnings", [])]
+    # the plan's notes, as the overview page and the web plan view show them ("Hinweise")
+    lines += [f"Hinweis: {w}" for w in getattr(plan, "warnings", [])]
     return lines
 
 
