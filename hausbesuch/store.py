@@ -54,6 +54,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    insert,
     select,
     text,
 )
@@ -498,6 +499,17 @@ _PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, Pl
 # --------------------------------------------------------------------------- conversions
 
 
+def audit_values(actor: str, action: str, *, city: str | None = None,
+                 client_id: str | None = None, plan_id: str | None = None,
+                 visit_id: str | None = None, details: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """The column values of one audit row, stamped now (see :meth:`Store.audit`)."""
+    return {"at": datetime.now(), "actor": actor[:120], "action": action, "city": city,
+            "client_id": client_id, "plan_id": plan_id, "visit_id": visit_id,
+            "details": json.dumps(details or {}, ensure_ascii=False, default=str,
+                                  separators=(",", ":"))}
+
+
 def _client_values(c: Client) -> dict[str, Any]:
     return {
         "client_id": c.id,
@@ -730,15 +742,20 @@ class Store:
         With ``session`` the row is written in that transaction (it commits or rolls back
         with the change it records).
         """
-        row = AuditRow(at=datetime.now(), actor=actor[:120], action=action, city=city,
-                       client_id=client_id, plan_id=plan_id, visit_id=visit_id,
-                       details=json.dumps(details or {}, ensure_ascii=False, default=str,
-                                          separators=(",", ":")))
+        row = AuditRow(**audit_values(actor, action, city=city, client_id=client_id,
+                                      plan_id=plan_id, visit_id=visit_id, details=details))
         if session is not None:
             session.add(row)
         else:
             with self.session() as s:
                 s.add(row)
+
+    @staticmethod
+    def audit_many(rows: Sequence[dict[str, Any]], *, session: Session) -> None:
+        """Append many audit rows (made by :func:`audit_values`) in one bulk insert, in
+        their order, in ``session``'s transaction."""
+        if rows:  # render_nulls: one statement for rows with and without e.g. a case id
+            session.execute(insert(AuditRow).execution_options(render_nulls=True), list(rows))
 
     def audit_rows(self, *, city: str | None = None, client_id: str | None = None,
                    action: str | None = None) -> list[dict[str, Any]]:

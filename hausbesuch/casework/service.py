@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from hausbesuch.casework.rules import (
@@ -52,6 +52,7 @@ from hausbesuch.store import (
     StatusHistoryRow,
     Store,
     _client_from,
+    audit_values,
 )
 
 T = TypeVar("T")
@@ -394,15 +395,23 @@ class Casework:
         result.rejected.sort(key=lambda r: r.row)
         result.clients = valid
         now = datetime.now()
+        city, actor = self.city, self.actor
+        new_rows: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        stale: list[dict[str, Any]] = []
+        audit: list[dict[str, Any]] = []
         with self.store.session() as s:
+            # the city's stored clients and fixes, each in one query, as plain rows
             existing = {
-                r.client_id: r for r in s.scalars(
-                    select(ClientRow).where(ClientRow.city == self.city))
+                r.client_id: r for r in s.execute(
+                    select(ClientRow.__table__).where(ClientRow.city == city))
             }
             folded = {k.casefold(): k for k in existing}
             fixes = {
-                f.client_id: f for f in s.scalars(
-                    select(AddressFixRow).where(AddressFixRow.city == self.city))
+                f.client_id: f for f in s.execute(
+                    select(AddressFixRow.client_id, AddressFixRow.source_address,
+                           AddressFixRow.stale).where(AddressFixRow.city == city))
             }
             for c in valid:
                 key = c.id if c.id in existing else folded.get(c.id.casefold(), c.id)
@@ -416,38 +425,51 @@ class Casework:
                 elif row is not None and row.pin_source == "liste":
                     values.update(pin_team=None, pin_day=None, pin_time_min=None, pin_source=None)
                 if row is None:
-                    row = ClientRow(city=self.city, created_at=now, updated_at=now,
-                                    status="offen", status_since=now,
-                                    status_reason="neu eingelesen", **values)
-                    s.add(row)
-                    existing[key] = row
-                    s.add(StatusHistoryRow(city=self.city, client_id=key, status="offen",
-                                           reason="neu eingelesen", changed_at=now,
-                                           changed_by=self.actor))
-                    self.store.audit(self.actor, "klient_neu", city=self.city, client_id=key,
-                                     details={"zeile": c.row}, session=s)
+                    new_rows.append({"pin_team": None, "pin_day": None, "pin_time_min": None,
+                                     "pin_source": None, **values, "city": city,
+                                     "created_at": now, "updated_at": now, "status": "offen",
+                                     "status_since": now, "status_reason": "neu eingelesen"})
+                    history.append({"city": city, "client_id": key, "status": "offen",
+                                    "reason": "neu eingelesen", "changed_at": now,
+                                    "changed_by": actor})
+                    audit.append(audit_values(actor, "klient_neu", city=city, client_id=key,
+                                              details={"zeile": c.row}))
                     result.new.append(c.id)
                     continue
                 changed = [k for k, v in values.items() if getattr(row, k) != v]
                 if not changed:
                     result.unchanged.append(c.id)
                     continue
-                for k in changed:
-                    setattr(row, k, values[k])
-                row.updated_at = now
+                updates.append({**{k: values[k] for k in changed}, "city": city,
+                                "client_id": key, "updated_at": now})
                 result.updated.append(c.id)
-                self.store.audit(self.actor, "klient_geaendert", city=self.city,
-                                 client_id=key, details={"felder": sorted(changed)}, session=s)
+                audit.append(audit_values(actor, "klient_geaendert", city=city, client_id=key,
+                                          details={"felder": sorted(changed)}))
                 fix = fixes.get(key)
                 if fix is not None and not fix.stale and fix.source_address != c.address:
-                    fix.stale = True
+                    stale.append({"city": city, "client_id": key, "stale": True})
                     result.stale_fixes.append(c.id)
-                    self.store.audit(self.actor, "korrektur_veraltet", city=self.city,
-                                     client_id=key, session=s)
-            self.store.audit(self.actor, "import", city=self.city, details={
+                    audit.append(audit_values(actor, "korrektur_veraltet", city=city,
+                                              client_id=key))
+            audit.append(audit_values(actor, "import", city=city, details={
                 "zeilen": result.total_rows, "neu": len(result.new),
                 "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
-                "abgelehnt": len(result.rejected)}, session=s)
+                "abgelehnt": len(result.rejected)}))
+            # one bulk statement per table (executemany), instead of one ORM object per row;
+            # render_nulls keeps None columns in the INSERT so that all rows share one
+            # statement (none of these columns has a default that None would replace)
+            if new_rows:
+                s.execute(insert(ClientRow).execution_options(render_nulls=True), new_rows)
+                s.execute(insert(StatusHistoryRow), history)
+            # by primary key (city, client_id); one executemany per set of changed columns
+            by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+            for u in updates:
+                by_columns.setdefault(frozenset(u), []).append(u)
+            for same in by_columns.values():
+                s.execute(update(ClientRow), same)
+            if stale:
+                s.execute(update(AddressFixRow), stale)
+            self.store.audit_many(audit, session=s)
         return result
 
     # ---- where clients are
