@@ -58,7 +58,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -164,10 +164,14 @@ def _untag(obj: Any) -> Any:
 
 
 def _dumps(obj: Any) -> str:
+    if isinstance(obj, list) and not obj:  # the common empty list, as _loads reads it
+        return "[]"
     return json.dumps(_tag(obj), ensure_ascii=False, separators=(",", ":"))
 
 
 def _loads(textval: str | None) -> Any:
+    if textval == "[]":  # the common empty list (no languages, windows, extra columns)
+        return []
     return _untag(json.loads(textval)) if textval else None
 
 
@@ -532,7 +536,9 @@ def _client_values(c: Client) -> dict[str, Any]:
     }
 
 
-def _client_from(r: _ClientColumns) -> Client:
+def _client_from(r: _ClientColumns | Row[Any], **more: Any) -> Client:
+    """The client of a stored row (an ORM row or a plain row with its columns); ``more``:
+    further :class:`Client` fields."""
     return Client(
         row=r.input_row,
         id=r.client_id,
@@ -552,6 +558,7 @@ def _client_from(r: _ClientColumns) -> Client:
         besuchsdauer_min=r.besuchsdauer_min,
         notiz=r.notiz,
         extra=tuple((k, v) for k, v in (_loads(r.extra) or ())),
+        **more,
     )
 
 

@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from hausbesuch.casework.rules import (
@@ -280,10 +280,11 @@ class Casework:
     def states(self, ids: Sequence[str] | None = None) -> list[CaseState]:
         """Every client of the city (or those ids) with status, pins and directive."""
         with self.store.session() as s:
-            q = select(ClientRow).where(ClientRow.city == self.city)
+            # plain rows (no ORM objects): states are read, not changed
+            q = select(ClientRow.__table__).where(ClientRow.city == self.city)
             if ids is not None:
                 q = q.where(ClientRow.client_id.in_(list(ids)))
-            rows = list(s.scalars(q.order_by(ClientRow.client_id)))
+            rows = list(s.execute(q.order_by(ClientRow.client_id)))
             outcomes = self._outcomes_of(s, None if ids is None else [r.client_id for r in rows])
             kw = self.rules_kwargs()
             return [
@@ -297,12 +298,9 @@ class Casework:
             ]
 
     @staticmethod
-    def _client(r: ClientRow) -> Client:
-        c = _client_from(r)
-        from dataclasses import replace
-
-        return replace(c, lon=r.given_lon, lat=r.given_lat, pin_team=r.pin_team,
-                       pin_day=r.pin_day, pin_time_min=r.pin_time_min)
+    def _client(r: ClientRow | Row[Any]) -> Client:
+        return _client_from(r, lon=r.given_lon, lat=r.given_lat, pin_team=r.pin_team,
+                            pin_day=r.pin_day, pin_time_min=r.pin_time_min)
 
     def _set_status(self, s: Session, row: ClientRow, status: str, reason: str,
                     at: datetime | None = None) -> bool:
