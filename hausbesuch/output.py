@@ -257,14 +257,43 @@ def _is_ours(folder: Path) -> bool:
     return names <= PLAN_ENTRIES and names >= _LEGACY_CORE
 
 
+def _foreign_files(folder: Path) -> list[str]:
+    """Files in a plan folder of ours that the plan did not write (the marker lists what
+    it wrote): an export, a note put there by hand. Empty for a folder without a list."""
+    try:
+        listed = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    known = {str(f) for f in listed} | {MARKER_FILE}
+    return sorted(str(q.relative_to(folder)) for q in folder.rglob("*")
+                  if (q.is_file() or q.is_symlink()) and str(q.relative_to(folder)) not in known)
+
+
+def plan_folder_around(path: str | os.PathLike[str]) -> Path | None:
+    """The plan folder of ours that ``path`` is or lies in, else ``None`` (files that do
+    not belong to a plan must not be written there: the next plan would not keep them)."""
+    resolved = Path(path).expanduser().resolve()
+    for q in (resolved, *resolved.parents):
+        try:
+            if q.is_dir() and any(q.iterdir()) and _is_ours(q):
+                return q
+        except OSError:
+            continue
+    return None
+
+
 def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:
-    """Check that ``out_dir`` may receive a plan: missing, empty, or a plan folder of ours.
+    """Check that ``out_dir`` may receive a plan: missing, empty, or a plan folder of ours
+    that holds nothing but what its plan wrote.
 
     Raises
     ------
     UserError
-        When ``out_dir`` is a file, or a non-empty folder that is not a plan folder (its
-        content is never deleted), or its parent cannot be written.
+        When ``out_dir`` is a file, or a non-empty folder that is not a plan folder, or a
+        plan folder holding files its plan did not write (their content is never
+        deleted), or its parent cannot be written.
     """
     out = Path(out_dir)
     if out.exists() or out.is_symlink():
@@ -279,6 +308,14 @@ def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:
             raise UserError(
                 f"--out {out}: der Ordner ist nicht leer und kein Planordner von hausbesuch. "
                 "Sein Inhalt wird nicht gelöscht; bitte einen neuen oder leeren Ordner angeben."
+            )
+        if not empty and (foreign := _foreign_files(out)):
+            shown = ", ".join(foreign[:3]) + (f" und {len(foreign) - 3} weitere"
+                                              if len(foreign) > 3 else "")
+            raise UserError(
+                f"--out {out}: im Planordner liegen Dateien, die nicht zum Plan gehören "
+                f"({shown}). Sie werden nicht gelöscht; bitte verschieben oder einen anderen "
+                "Ordner angeben."
             )
     parent = out.absolute().parent
     if parent.exists() and not os.access(parent, os.W_OK | os.X_OK):

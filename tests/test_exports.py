@@ -157,3 +157,14 @@ def test_bad_arguments(planned_week, tmp_path):
     assert res.exit_code == 2 and "--out" in res.output
     assert not list(tmp_path.iterdir())
     assert date(2026, 12, 7) == planned_week.result.plan.start
+
+
+def test_export_into_a_plan_folder_is_refused(planned_week):
+    """An export written into the plan's folder would block (or, before, be deleted by) the
+    next plan into that folder: it is refused and nothing is written."""
+    target = planned_week.out_dir / "karten" / "plan.xlsx"
+    res = CliRunner().invoke(app, ["export", planned_week.plan_id, "--db", planned_week.db_url,
+                                   "--format", "xlsx", "--out", str(target)])
+    assert res.exit_code == 2, res.output
+    assert "liegt in einem Planordner" in res.output and "Traceback" not in res.output
+    assert not target.exists()

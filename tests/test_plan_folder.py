@@ -80,6 +80,32 @@ def test_a_foreign_folder_is_refused_and_left_alone(tmp_path):
         check_plan_folder(afile)
 
 
+def test_files_put_into_a_plan_folder_are_never_deleted(tmp_path):
+    """A note or an export put into a plan folder after it was written: the next plan into
+    that folder is refused and the files stay (before, the swap deleted them)."""
+    from hausbesuch.output import plan_folder_around
+
+    out = tmp_path / "plan"
+    with plan_folder(out) as folder:
+        (folder.path / "karten").mkdir()
+        (folder.path / "index.html").write_text("eins", encoding="utf-8")
+        (folder.path / "karten" / "a.html").write_text("x", encoding="utf-8")
+        folder.commit("p1")
+    assert check_plan_folder(out) == out  # only what the plan wrote: may be replaced
+    assert plan_folder_around(out / "karten" / "neu.xlsx") == out.resolve()
+    assert plan_folder_around(tmp_path / "anderswo.xlsx") is None
+    (out / "meine_notizen.txt").write_text("wichtig", encoding="utf-8")
+    (out / "karten" / "plan.xlsx").write_bytes(b"PK")
+    with pytest.raises(UserError, match=r"nicht zum Plan gehören \(karten/plan.xlsx, "
+                       r"meine_notizen.txt\)\. Sie werden nicht gelöscht"):
+        check_plan_folder(out)
+    with pytest.raises(UserError, match="nicht gelöscht"), plan_folder(out):
+        pass
+    assert _tree(out) == {"index.html", "karten/a.html", "karten/plan.xlsx",
+                          "meine_notizen.txt", MARKER_FILE}
+    assert _hidden_siblings(out) == []
+
+
 def test_empty_and_unmarked_plan_folders_are_accepted(tmp_path):
     empty = tmp_path / "leer"
     empty.mkdir()

@@ -17,10 +17,14 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
     """Write the export of a stored plan; returns the file written."""
     from hausbesuch.casework import cli_actor
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
+    from hausbesuch.output import plan_folder_around
     from hausbesuch.store import Store
 
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: erlaubt sind {', '.join(FORMATS)}.")
+    if (folder := plan_folder_around(out.parent)) is not None:
+        raise UserError(f"--out {out}: das liegt in einem Planordner ({folder}); der gehört "
+                        "dem Plan allein. Bitte die Datei an einem anderen Ort speichern.")
     with Store.open(db) as store:
         plan = store.load_plan(plan_id)
         promises = promises_of(store, plan)
