@@ -48,6 +48,13 @@ def static_ok(problem: Problem, vehicle: Vehicle, visits: Sequence[Visit]) -> bo
     return all(load[k] <= c for k, c in enumerate(team.capacity))
 
 
+def _lateness(route: Route) -> tuple[int, int]:
+    """How late a timing is: its return, then the sum of its service starts (of two timings
+    that return together, the one that does not wait before its visits is better)."""
+    return (route.steps[-1].arrival,
+            sum(s.service_start for s in route.steps if s.kind == "job"))
+
+
 def schedule(
     problem: Problem,
     vehicle: Vehicle,
@@ -55,13 +62,15 @@ def schedule(
     break_gaps: Sequence[int] | None = None,
     *,
     check_static: bool = True,
+    search: bool = False,
 ) -> Route | None:
     """Earliest feasible timing of ``visits`` in this order on ``vehicle``, or None.
 
     ``break_gaps[b]`` is the gap (0 = before the first visit, ``len(visits)`` = before
     the end) that the shift's break ``b`` is taken in. Without it (or when that
-    assignment is infeasible) every assignment is tried and the one that ends earliest
-    wins.
+    assignment is infeasible, or with ``search``) every assignment is tried and the one
+    that returns earliest wins; of those, the one whose visits start earliest (a lunch
+    break is not put before the first visit when it fits later in the day).
     """
     if check_static and not static_ok(problem, vehicle, visits):
         return None
@@ -69,7 +78,7 @@ def schedule(
     n_gaps = len(visits) + 1
     if not breaks:
         return _timed(problem, vehicle, visits, [])
-    if break_gaps is not None and len(break_gaps) == len(breaks):
+    if not search and break_gaps is not None and len(break_gaps) == len(breaks):
         r = _timed(problem, vehicle, visits, list(break_gaps))
         if r is not None:
             return r
@@ -83,7 +92,7 @@ def schedule(
         for b, g in zip(order, combo, strict=True):
             gaps[b] = g
         r = _timed(problem, vehicle, visits, gaps)
-        if r is not None and (best is None or r.steps[-1].arrival < best.steps[-1].arrival):
+        if r is not None and (best is None or _lateness(r) < _lateness(best)):
             best = r
     return best
 

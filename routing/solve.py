@@ -524,6 +524,22 @@ def _timed_routes(problem, vehicles, routes, break_gaps, break_starts):
     return out, ok
 
 
+def _settle_breaks(problem: Problem, vehicles: list[Vehicle], routes: list[Route]) -> list[Route]:
+    """Each route's final timing: the break where the route returns earliest and its visits
+    start earliest (the search leaves the break wherever it fitted: a lunch break before
+    the first visit made a team start at noon although the morning was free)."""
+    from routing.schedule import schedule
+
+    idx = problem.visit_index()
+    out = []
+    for r in routes:
+        veh = vehicles[r.vehicle]
+        better = schedule(problem, veh, [problem.visits[idx[x]] for x in r.visits],
+                          check_static=False, search=True)
+        out.append(better if better is not None else r)
+    return out
+
+
 def _gaps_from_break_starts(
     problem: Problem, veh: Vehicle, seq: list[Visit], bstarts: list[int]
 ) -> list[int]:
@@ -697,6 +713,7 @@ def solve(
         # leave time for the reasons (about 0.2 ms per left-out visit with the proofs)
         deadline=hard - 0.1 - 0.0002 * len(unassigned_idx),
     )
+    routes = _settle_breaks(problem, vehicles, routes)
     alone = None
     if lns_ready and unassigned_idx:
         from routing._lns import fit_arrays, fit_matrix

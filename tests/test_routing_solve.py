@@ -300,3 +300,28 @@ def test_capacity_splits_the_visits():
     assert sol.unassigned == ()
     assert sorted(len(r.visits) for r in sol.routes) == [2, 2]
     assert sol.travel == 2 * 2 + 2 * 4  # nearest pair and farthest pair, out and back
+
+
+def test_lunch_is_not_put_before_a_free_morning():
+    """Two visits without windows and one from 14:00; lunch 12:00-13:30. Taking lunch first
+    returns as early as taking it later, but makes the team wait until noon: the final
+    timing starts the visits in the morning (seen in a re-plan: a team-day started at 11:55)."""
+    from routing.schedule import schedule
+
+    h = 3600
+    m = line([0, 60, 120, 180])
+    a, b = Visit("A", 1, service=1800), Visit("B", 2, service=1800)
+    c = Visit("C", 3, service=1800, time_windows=(TimeWindow(14 * h, 15 * h),))
+    brk = Break(TimeWindow(12 * h, 13 * h + 1800), 1800)
+    p = Problem([a, b, c], [team("T", shift=(8 * h, 16 * h), breaks=(brk,))], 1, {"car": m})
+    (veh,) = p.vehicles()
+    lunch_first = schedule(p, veh, [a, b, c], [0])
+    starts = [s.service_start for s in lunch_first.steps if s.kind == "job"]
+    assert starts[0] >= 12 * h + 1800  # what a search may hand over: feasible, but idle
+    for timed in (schedule(p, veh, [a, b, c]), schedule(p, veh, [a, b, c], [0], search=True)):
+        assert timed.steps[-1].arrival == lunch_first.steps[-1].arrival
+        assert [s.service_start for s in timed.steps if s.kind == "job"][:2] == [8 * h + 60,
+                                                                                 8 * h + 1920]
+    sol = run(p)
+    first = min(s.service_start for s in sol.routes[0].steps if s.kind == "job")
+    assert first < 9 * h
