@@ -589,7 +589,7 @@ def test_cli_user_and_link(site: Site) -> None:
     from hausbesuch.cli import app as cli
 
     db = site.db_cli
-    runner = CliRunner()
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
     r = runner.invoke(cli, ["user", "add", "cli-nutzer", "--role", "koordination",
                             "--city", CITY_PROFILE, "--password-stdin", "--db", db],
                       input=PASSWORD + "\n")
@@ -625,7 +625,10 @@ def test_cli_user_and_link(site: Site) -> None:
     assert r.exit_code == 2 and "keine Route" in r.output
     r = runner.invoke(cli, ["link", site.plan_id, route.team_id, "2026-13-45", "--db", db])
     assert r.exit_code == 2
-    assert any(a["action"] == "worker_link_revoked" for a in site.store.audit_rows())
+    # who made and revoked links and accounts on the command line is known by name
+    rows = {a["action"]: a for a in site.store.audit_rows()}
+    for action in ("user_added", "user_disabled", "worker_link_created", "worker_link_revoked"):
+        assert rows[action]["actor"] == "cli:tester", (action, rows[action]["actor"])
 
 
 # --------------------------------------------------------------------------- Chromium

@@ -119,6 +119,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Ein Konto anlegen (Passwort mit mindestens 10 Zeichen)."""
+        from hausbesuch.casework import cli_actor
         from hausbesuch.config import load_profile
         from hausbesuch.web.auth import add_user
 
@@ -128,7 +129,7 @@ def register(app: typer.Typer) -> None:
         password = _read_password(password_stdin)
         with _open(db) as store:
             add_user(store, name, password, role=role, city=city_name)
-            store.audit("cli", "user_added", city=city_name, details={"user": name, "role": role})
+            store.audit(cli_actor(), "user_added", city=city_name, details={"user": name, "role": role})
         typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt.")
 
     @user_app.command("disable")
@@ -138,11 +139,12 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Ein Konto sperren und seine Sitzungen beenden."""
+        from hausbesuch.casework import cli_actor
         from hausbesuch.web.auth import disable_user
 
         with _open(db) as store:
             disable_user(store, name)
-            store.audit("cli", "user_disabled", details={"user": name})
+            store.audit(cli_actor(), "user_disabled", details={"user": name})
         typer.echo(f"Konto „{name}“ gesperrt.")
 
     @app.command("link")
@@ -160,6 +162,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Tageslink für den Außendienst erzeugen (Pfad und vollständige Adresse) oder widerrufen."""
+        from hausbesuch.casework import cli_actor
         from hausbesuch.web.links import create_link, link_path
         from hausbesuch.web.links import revoke as revoke_link
 
@@ -167,8 +170,8 @@ def register(app: typer.Typer) -> None:
             if revoke:
                 if plan or team or day:
                     raise UserError("--revoke nimmt keine weiteren Argumente.")
-                found = revoke_link(store, revoke, actor="cli")
-                store.audit("cli", "worker_link_revoked", city=found.city, plan_id=found.plan_id,
+                found = revoke_link(store, revoke, actor=cli_actor())
+                store.audit(cli_actor(), "worker_link_revoked", city=found.city, plan_id=found.plan_id,
                             details={"link": found.prefix, "team": found.team_id,
                                      "day": found.day.isoformat()})
                 typer.echo(f"Link {found.prefix}… ({found.team_id}, {found.day:%d.%m.%Y}) widerrufen.")
@@ -176,9 +179,9 @@ def register(app: typer.Typer) -> None:
             if not (plan and team and day):
                 raise UserError("PLAN, TEAM und DATE fehlen (oder --revoke PRÄFIX).")
             until = _parse_moment(valid_until) if valid_until else None
-            token, made = create_link(store, plan, team, _parse_day(day), actor="cli",
+            token, made = create_link(store, plan, team, _parse_day(day), actor=cli_actor(),
                                       valid_until=until)
-            store.audit("cli", "worker_link_created", city=made.city, plan_id=plan,
+            store.audit(cli_actor(), "worker_link_created", city=made.city, plan_id=plan,
                         details={"link": made.prefix, "team": team, "day": made.day.isoformat(),
                                  "valid_until": made.valid_until.isoformat()})
         path = link_path(token)
