@@ -146,6 +146,8 @@ LETTER_PLACEHOLDERS = {
     "datum_lang": "Datum ausgeschrieben, z. B. 8. Dezember 2026",
     "von": "Beginn des angekündigten Zeitfensters, z. B. 10:00",
     "bis": "Ende des angekündigten Zeitfensters, z. B. 12:00",
+    "wer_kommt": "wer kommt, nach der Größe des Teams, z. B. „kommen zwei Mitarbeiterinnen "
+                 "oder Mitarbeiter“ oder „kommt eine Mitarbeiterin oder ein Mitarbeiter“",
     "absender": "Absender (Name der Stelle)",
     "ansprechpartner": "Ansprechperson",
     "telefon": "Telefonnummer",
@@ -159,9 +161,9 @@ wir möchten Sie gern persönlich kennenlernen und besuchen Sie deshalb zu Hause
 
 **am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
 
-Es kommen zwei Mitarbeiterinnen oder Mitarbeiter der Aufsuchenden Beratung; sie können sich \
-mit ihrem Dienstausweis ausweisen. Wir möchten mit Ihnen besprechen, wie es Ihnen geht und \
-wobei wir Sie unterstützen können.
+Zu Ihnen {wer_kommt} der Aufsuchenden Beratung; den Dienstausweis zeigen wir Ihnen \
+gern. Wir möchten mit Ihnen besprechen, wie es Ihnen geht und wobei wir Sie unterstützen \
+können.
 
 Der Besuch ist freiwillig. Wenn Sie nicht zu Hause sind oder uns nicht hereinbitten möchten, \
 entstehen Ihnen dadurch keine Nachteile.

@@ -146,6 +146,20 @@ class Announcement:
     window: tuple[datetime, datetime]
     visit_id: str | None = None
     announced_on: date | None = None  # set for correction letters: date of the first letter
+    visitors: int | None = None  # members of the visiting team (None: not known)
+
+
+_COUNT_WORDS = ("eine", "zwei", "drei", "vier", "fünf", "sechs")
+
+
+def who_comes(visitors: int | None) -> str:
+    """The ``{wer_kommt}`` of a letter: verb and staff, in number with the team's size."""
+    if visitors == 1:
+        return "kommt eine Mitarbeiterin oder ein Mitarbeiter"
+    if visitors is None or visitors < 1:
+        return "kommen Mitarbeiterinnen oder Mitarbeiter"
+    count = _COUNT_WORDS[visitors - 1] if visitors <= len(_COUNT_WORDS) else str(visitors)
+    return f"kommen {count} Mitarbeiterinnen oder Mitarbeiter"
 
 
 def announcements(
@@ -161,6 +175,8 @@ def announcements(
     """
     by_id = {c.id: c for c in plan.clients}
     wanted = None if clients is None else list(dict.fromkeys(clients))
+    members = {str(t.get("id")): len(t.get("members") or ())
+               for t in (plan.params or {}).get("teams", []) if isinstance(t, dict)}
     out: list[Announcement] = []
     routes: list[TeamDayRoute] = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
     for r in routes:
@@ -171,7 +187,8 @@ def announcements(
             window = promised_window(st.start, minutes=window_minutes,
                                      slots=c.zeitfenster if c else (),
                                      bounds=(r.depart, r.return_))
-            out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window))
+            out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window,
+                                    visitors=members.get(r.team_id) or None))
     if wanted is not None:
         missing = [cid for cid in wanted if cid not in {a.client_id for a in out}]
         if missing:
@@ -234,6 +251,7 @@ def letter_fields(
         "datum_lang": f"{d.day}. {MONTHS[d.month - 1]} {d.year}",
         "von": _fmt_time(a),
         "bis": _fmt_time(b),
+        "wer_kommt": who_comes(announcement.visitors),
         "absender": sender,
         "ansprechpartner": settings.ansprechpartner,
         "telefon": settings.telefon,
@@ -546,7 +564,7 @@ def bind_announcements(
             row.updated_at = now
             first = True
         out.append(Announcement(a.client_id, a.team_id, a.day, a.planned_start, window,
-                                visit_id=row.visit_id))
+                                visit_id=row.visit_id, visitors=a.visitors))
         store.audit(actor, AUDIT_LETTER, city=plan.city, client_id=a.client_id,
                     plan_id=plan.id, visit_id=row.visit_id, session=s,
                     details={"tag": a.day.isoformat(), "von": _fmt_time(window[0]),

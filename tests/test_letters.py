@@ -17,7 +17,14 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from hausbesuch.cli import app
-from hausbesuch.letters import MONTHS, WEEKDAYS_LONG, postal_lines, promised_window
+from hausbesuch.letters import (
+    MONTHS,
+    WEEKDAYS_LONG,
+    announcements,
+    postal_lines,
+    promised_window,
+    who_comes,
+)
 from hausbesuch.plandata import TimeSlot
 from tests.test_store import pg_schema  # noqa: F401  (fixture: a fresh PostgreSQL schema)
 
@@ -80,6 +87,7 @@ def test_every_planned_client_gets_exactly_one_letter(planned_week, letter_run):
     stops = [(r, s) for r in plan.routes for s in r.stops]
     pdfs = sorted(out.glob("brief_*.pdf"))
     assert len(pdfs) == len(stops) > 40
+    members = {t["id"]: len(t["members"]) for t in plan.params["teams"]}
     assert f"{len(stops)} Briefe" in output
     for r, s in stops:
         text = _text(out / f"brief_{s.client_id}.pdf")
@@ -91,6 +99,7 @@ def test_every_planned_client_gets_exactly_one_letter(planned_week, letter_run):
             assert line in text, (line, text)
         assert c.housenumber in flat and re.search(r"\b36\d{3}\b", flat)
         assert s.client_id in flat  # information block: Kundennummer
+        assert f"Zu Ihnen {who_comes(members[r.team_id] or None)} der" in flat
         day, a, b = _window(text)
         assert day == r.day and a <= s.start <= b
         assert timedelta(minutes=30) <= b - a <= timedelta(minutes=120)
@@ -100,6 +109,25 @@ def test_every_planned_client_gets_exactly_one_letter(planned_week, letter_run):
             assert any(r.day.weekday() in sl.weekdays
                        and sl.start_min <= a.hour * 60 + a.minute
                        and b.hour * 60 + b.minute <= sl.end_min for sl in c.zeitfenster)
+
+
+def test_the_letter_says_how_many_come(planned_week):
+    """The default text names as many visitors as the team has members (a team of one is
+    not announced as two)."""
+    from dataclasses import replace
+
+    plan = planned_week.result.plan
+    teams = [dict(t, members=t["members"][:1]) if i == 0 else t
+             for i, t in enumerate(plan.params["teams"])]
+    one = teams[0]["id"]
+    got = announcements(replace(plan, params=dict(plan.params, teams=teams)))
+    assert {a.visitors for a in got if a.team_id == one} == {1}
+    assert {a.visitors for a in got if a.team_id != one} == {2}
+    assert who_comes(1) == "kommt eine Mitarbeiterin oder ein Mitarbeiter"
+    assert who_comes(2) == "kommen zwei Mitarbeiterinnen oder Mitarbeiter"
+    assert who_comes(3) == "kommen drei Mitarbeiterinnen oder Mitarbeiter"
+    assert who_comes(9) == "kommen 9 Mitarbeiterinnen oder Mitarbeiter"
+    assert who_comes(None) == who_comes(0) == "kommen Mitarbeiterinnen oder Mitarbeiter"
 
 
 def test_team_day_pdfs_hold_each_letter_once(planned_week, letter_run):
