@@ -852,10 +852,13 @@ class Store:
 
     def save_districts(
         self, city: str, districts: Iterable[tuple[str, Any]], *, source: str = "",
-        actor: str = SYSTEM_ACTOR,
+        actor: str = SYSTEM_ACTOR, if_changed: bool = False,
     ) -> int:
         """Replace a city's districts. Each item is ``(name, geometry)``: a GeoJSON geometry
-        dict or text, or any object with ``__geo_interface__`` (e.g. shapely), in WGS84."""
+        dict or text, or any object with ``__geo_interface__`` (e.g. shapely), in WGS84.
+
+        ``if_changed``: write (and audit) only when names, geometries or source differ from
+        the stored ones (every plan keeps the store's districts current this way)."""
         now = datetime.now()
         rows = []
         for name, geom in districts:
@@ -864,6 +867,13 @@ class Store:
             geojson = geom if isinstance(geom, str) else json.dumps(_plain(geom))
             rows.append(DistrictRow(city=city, name=str(name), geometry=geojson,
                                     source=source, updated_at=now))
+        if if_changed:
+            with self.session() as s:
+                stored = s.execute(
+                    select(DistrictRow.name, DistrictRow.geometry, DistrictRow.source)
+                    .where(DistrictRow.city == city).order_by(DistrictRow.name)).all()
+            if [tuple(r) for r in stored] == sorted((r.name, r.geometry, r.source) for r in rows):
+                return len(rows)
         with self.session() as s:
             s.execute(delete(DistrictRow).where(DistrictRow.city == city))
             s.flush()

@@ -264,3 +264,21 @@ def test_every_change_is_audited_without_names(cycle):
     text = repr(audit)
     for name in cycle["names"]:
         assert name not in text
+
+
+def test_the_store_keeps_the_districts_the_plans_used(cycle, tmp_path):
+    """Every plan keeps the city's districts in the store (written once while they do not
+    change); the GeoPackage export of a plan shows them (its layer was empty before)."""
+    import geopandas as gpd
+
+    with _store(cycle) as store:
+        districts = store.load_districts("Bad Hersfeld")
+        saved = store.audit_rows(city="Bad Hersfeld", action="stadtteile_gespeichert")
+        plan = store.latest_plan("Bad Hersfeld")
+    names = {n for n, _ in districts}
+    assert len(districts) >= 2 and len(saved) == 1
+    assert {s.district for r in plan.routes for s in r.stops} <= names
+    out = tmp_path / "plan.gpkg"
+    cli("export", plan.id, "--format", "gpkg", "--out", str(out), "--db", cycle["db"])
+    layer = gpd.read_file(out, layer="stadtteile")
+    assert set(layer["name"]) == names and layer["geplant"].sum() > 0

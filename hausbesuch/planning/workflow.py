@@ -86,6 +86,12 @@ def _districts(osm_path: Path, profile: Profile, districts_file: Any) -> Any:
     return load_districts(osm_path, **district_options(profile, districts_file))
 
 
+def _keep_districts(store: Store, profile: Profile, districts: Any, actor: str) -> None:
+    """The city's districts in the store as the plan used them (exports read them there)."""
+    store.save_districts(profile.name, zip(districts.names, districts.geometries, strict=True),
+                         source=districts.source, actor=actor, if_changed=True)
+
+
 def _assign(districts: Any, located: dict[str, Any]) -> dict[str, str]:
     import numpy as np
 
@@ -316,6 +322,7 @@ def plan_span(
         overrides=absent)
     result.chances = athome.plan_chances(store, profile, result.plan)
     say("Plan speichern", 0.95)
+    _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor)
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
@@ -650,6 +657,7 @@ def replan(
     result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
                                      snap_far=result.plan.params.get("snap_far"))
     say("Plan speichern", 0.95)
+    _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving])
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
