@@ -488,6 +488,15 @@ class AddressIndex:
     # -----------------------------------------------------------------------------------
     # Querying
 
+    def covers(self, lon: float, lat: float, margin_m: float = 1_000.0) -> bool:
+        """Whether a point (WGS84) lies within the extract: the box around its address
+        points, widened by ``margin_m`` metres (an index without addresses covers all)."""
+        if len(self.e_xy) == 0:
+            return True
+        x, y = self.proj.xy(lon, lat)
+        (x0, y0), (x1, y1) = self.e_xy.min(axis=0), self.e_xy.max(axis=0)
+        return bool(x0 - margin_m <= x <= x1 + margin_m and y0 - margin_m <= y <= y1 + margin_m)
+
     def geocode(self, address: str | ParsedAddress | Mapping[str, str]) -> GeocodeResult:
         """Geocode one address: a one-line string, a :class:`ParsedAddress`, or a mapping
         with ``street``/``strasse``, ``housenumber``/``hausnummer``, ``postcode``/``plz``,

@@ -21,6 +21,7 @@ from typing import Any
 from hausbesuch.config import Profile
 from hausbesuch.teams import (
     TeamConfig,
+    TeamError,
     at_profile_depot,
     default_teams,
     format_clock,
@@ -88,6 +89,15 @@ def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
     from hausbesuch.store import CityTeamsRow
 
     teams = load_teams(path, profile=profile)
+    if any(t.start_address or t.start_lonlat or t.end_address or t.end_lonlat for t in teams):
+        # an own start or end must be found now, not when the next plan runs
+        from geodata.geocode import load_index
+        from hausbesuch.config import resolve_osm
+        from hausbesuch.planning.builder import team_place_problems
+
+        problems = team_place_problems(teams, load_index(resolve_osm(profile)))
+        if problems:
+            raise TeamError(" ".join(problems))
     now = datetime.now()
     with store.session() as s:
         row = s.get(CityTeamsRow, profile.name)

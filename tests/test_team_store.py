@@ -78,6 +78,31 @@ def test_save_read_csv_round_trip_and_reset(sqlite_store, tmp_path):
         "teams_gespeichert", "teams_zurueckgesetzt"]
 
 
+def test_a_team_start_that_is_not_in_the_map_is_refused_when_saved(sqlite_store, tmp_path,
+                                                                   bad_hersfeld_pbf):
+    """An own start or end outside the extract, or an address it does not hold, is refused
+    when the teams are saved (before: accepted, and the next plan blamed every client)."""
+    profile = load_profile("bad-hersfeld")
+    cases = {
+        "weit.toml": ('start = [9.5, 48.0]', "„west“, Start: der Punkt (Länge 9.50000, "
+                      "Breite 48.00000) liegt außerhalb der Kartendaten"),
+        "adresse.toml": ('ende = "Am Markt 99999, 36251 Bad Hersfeld"',
+                         "„west“, Ende: die Adresse „Am Markt 99999, 36251 Bad Hersfeld“ "
+                         "wurde in den Kartendaten nicht gefunden"),
+    }
+    for name, (line, message) in cases.items():
+        (tmp_path / name).write_text(f'[[team]]\nid = "west"\n{line}\n', encoding="utf-8")
+        with pytest.raises(UserError) as err:
+            team_store.save_teams(sqlite_store, profile, tmp_path / name, actor="kora")
+        assert message in str(err.value) and "unresolved" not in str(err.value)
+    assert team_store.stored_teams(sqlite_store, profile) is None
+    assert sqlite_store.audit_rows(action="teams_gespeichert") == []
+    (tmp_path / "gut.toml").write_text('[[team]]\nid = "west"\nstart = [9.7071, 50.8675]\n',
+                                       encoding="utf-8")
+    assert [t.id for t in team_store.save_teams(sqlite_store, profile, tmp_path / "gut.toml",
+                                                 actor="kora")] == ["west"]
+
+
 def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
     from geodata.geocode import load_index
     from hausbesuch.store import Store

@@ -351,13 +351,37 @@ def depot_lonlat(profile: Profile, index: Any) -> tuple[float, float]:
 def _team_place(index: Any, address: str | None, lonlat: tuple[float, float] | None,
                 what: str) -> tuple[float, float]:
     if lonlat is not None:
-        return (float(lonlat[0]), float(lonlat[1]))
+        lon, lat = float(lonlat[0]), float(lonlat[1])
+        if not index.covers(lon, lat):
+            raise UserError(f"{what}: der Punkt (Länge {lon:.5f}, Breite {lat:.5f}) liegt "
+                            "außerhalb der Kartendaten der Stadt. Bitte den Punkt prüfen "
+                            "(Länge und Breite vertauscht?).")
+        return (lon, lat)
     if address is None:
         raise UserError(f"{what}: weder Adresse noch Koordinate angegeben.")
     res = index.geocode(address)
     if res.quality in ("exact", "interpolated") and res.lon is not None:
         return (float(res.lon), float(res.lat))
-    raise UserError(f"{what}: die Adresse {address!r} wurde nicht gefunden ({res.quality}).")
+    only = f" (gefunden nur die Straße: {res.match})" if res.quality == "street" and res.match \
+        else ""
+    raise UserError(f"{what}: die Adresse „{address}“ wurde in den Kartendaten nicht "
+                    f"gefunden{only}. Bitte die Adresse prüfen oder Länge und Breite angeben.")
+
+
+def team_place_problems(teams: Sequence[Any], index: Any) -> list[str]:
+    """German messages for teams whose own start or end cannot be found in the extract
+    (a team without its own place starts at the depot)."""
+    out = []
+    for t in teams:
+        for what, addr, ll in (("Start", t.start_address, t.start_lonlat),
+                               ("Ende", t.end_address, t.end_lonlat)):
+            if addr is None and ll is None:
+                continue
+            try:
+                _team_place(index, addr, ll, f"Team „{t.id}“, {what}")
+            except UserError as exc:
+                out.append(str(exc))
+    return out
 
 
 @dataclass(frozen=True)
