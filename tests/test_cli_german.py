@@ -40,6 +40,10 @@ def test_help_is_german(command):
     (["plan", "--days", "x"], "Ungültiger Wert für '--days': ganze Zahl erwartet"),
     (["plann"], "Unbekannter Befehl 'plann'"),
     (["plan", "--gibtsnicht"], "Unbekannte Option"),
+    (["plan", "--bogus"], "(Mögliche Optionen: "),
+    (["address", "K-1", "--set-address", "Nirgendwo", "5"],
+     "Unerwartete zusätzliche Angaben (5); Angaben mit Leerzeichen"),
+    (["plan", "--start", "2026-13-01"], "--start: kein gültiges Datum: „2026-13-01“\n"),
 ])
 def test_usage_errors_are_german(args, german):
     res = runner.invoke(app, args, terminal_width=200)

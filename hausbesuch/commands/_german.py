@@ -83,8 +83,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^Missing parameter: ", "Angabe fehlt: "),
     (r"^No such option: (.+)", r"Unbekannte Option: \1"),
     (r"^No such command (.+?)\.", r"Unbekannter Befehl \1."),
-    (r"^Got unexpected extra arguments? \((.+)\)", r"Unerwartete zusätzliche Angaben (\1)"),
+    (r"^Got unexpected extra argument(?:s|\(s\))? \((.+)\)",
+     r"Unerwartete zusätzliche Angaben (\1); Angaben mit Leerzeichen in Anführungszeichen "
+     r"setzen"),
     (r"Did you mean (.+?)\?", r"Meinten Sie \1?"),
+    (r"\(Possible options: (.+?)\)", r"(Mögliche Optionen: \1)"),
     (r"Input should be a valid integer.*$", "ganze Zahl erwartet"),
     (r"Input should be a valid number.*$", "Zahl erwartet"),
     (r"Input should be a valid boolean.*$", "ja/nein erwartet"),

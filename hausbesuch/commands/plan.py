@@ -19,7 +19,7 @@ def _parse_start(text: str) -> date:
     try:
         return parse_date(text)
     except ValueError as exc:
-        raise UserError(f"--start: kein gültiges Datum: {text!r} ({exc})") from None
+        raise UserError(f"--start: {exc}") from None
 
 
 def run_plan(
