@@ -282,3 +282,15 @@ def test_the_store_keeps_the_districts_the_plans_used(cycle, tmp_path):
     cli("export", plan.id, "--format", "gpkg", "--out", str(out), "--db", cycle["db"])
     layer = gpd.read_file(out, layer="stadtteile")
     assert set(layer["name"]) == names and layer["geplant"].sum() > 0
+
+
+def test_the_revisit_reason_names_each_failed_half_day_once():
+    """Two failed Monday mornings and a Tuesday afternoon: each half-day named once, written
+    as one word ("Montagvormittag")."""
+    from hausbesuch.casework.rules import PastOutcome, directive
+
+    d = directive([PastOutcome(date(2026, 12, 7), "nicht_angetroffen", 9 * 60),
+                   PastOutcome(date(2026, 12, 14), "nicht_angetroffen", 10 * 60),
+                   PastOutcome(date(2026, 12, 15), "nachricht_hinterlassen", 14 * 60)],
+                  calendar=CAL, max_failed_tries=5)
+    assert d.reason.endswith(", nicht erneut Montagvormittag; Dienstagnachmittag"), d.reason

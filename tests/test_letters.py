@@ -485,6 +485,10 @@ def test_correction_letters_after_the_replan(planned_week, replanned):
     got = {p.name.removeprefix("korrektur_").removesuffix(".pdf")
            for p in out.glob("korrektur_*.pdf")}
     assert got == reported
+    n, k = len(got), len(list(out.glob("sammel_korrektur_*.pdf")))
+    letters = "1 Korrekturbrief" if n == 1 else f"{n} Korrekturbriefe"
+    pdfs = "1 Sammel-PDF " if k == 1 else f"{k} Sammel-PDFs "
+    assert f"{letters} und {pdfs}(je Team und Tag)" in res.output, res.output
 
 
 @pytest.mark.postgres

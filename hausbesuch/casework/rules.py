@@ -282,10 +282,10 @@ def directive(
             "bitte Adresse und Kontaktweg klären", **base)
     wait = after_message_days if last.result == "nachricht_hinterlassen" else after_miss_days
     earliest = cal.add_working_days(last.day, wait)
-    tried = "; ".join(
-        f"{_WEEKDAY_NAMES[o.day.weekday()]} {half_of_day(o.time_min, noon_min)}"
+    tried = "; ".join(dict.fromkeys(  # "Montagvormittag", each once
+        f"{_WEEKDAY_NAMES[o.day.weekday()]}{half_of_day(o.time_min, noon_min)}"
         for o in since_contact if o.time_min is not None
-    )
+    ))
     reason = (f"{failed}. Versuch ohne Kontakt am {_fmt(last.day)} "
               f"({RESULT_LABELS[last.result]}): frühestens wieder am {_fmt(earliest)}")
     if tried:

@@ -61,9 +61,10 @@ def register(app: typer.Typer) -> None:
             profile = profile_for_plan(city, stored.city)
             run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
                               window_minutes=window_minutes, correction=correction)
-        what = "Korrekturbriefe" if correction else "Briefe"
-        typer.echo(f"{len(run.letters)} {what} und {len(run.team_days)} Sammel-PDFs (je Team und "
-                   f"Tag) in {run.out_dir}")
+        n, k = len(run.letters), len(run.team_days)
+        what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")
+        typer.echo(f"{n} {what} und {k} Sammel-PDF{'' if k == 1 else 's'} (je Team und Tag) "
+                   f"in {run.out_dir}")
         if correction and not run.letters:
             typer.echo("Keine angekündigten Besuche, die der Plan nicht mehr hält.")
         for cid, reason in run.skipped:
