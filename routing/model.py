@@ -22,7 +22,7 @@ Units and conventions
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -445,6 +445,8 @@ class Problem:
     move_cost : int
         Minimal disruption: a visit with a ``home`` team-day served on another one costs
         this much (travel seconds); moving it must gain more than that. 0: off.
+    day_names : sequence of str
+        How reasons name the days (e.g. their dates); empty: "Tag 1", "Tag 2", ...
 
     Raises
     ------
@@ -466,9 +468,11 @@ class Problem:
     responsibility: str = "hard"
     outside_cost: int = 0
     district_cost: int = 0
+    day_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
+        object.__setattr__(self, "day_names", tuple(str(n) for n in self.day_names))
         object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
         object.__setattr__(self, "outside_cost", _int(self.outside_cost, "Problem", "outside_cost"))
         object.__setattr__(
@@ -583,8 +587,9 @@ class Problem:
                 ):
                     conflicts[v.id] = (
                         "pin_conflict",
-                        f"Die feste Zuordnung ({_pin_text(pin)}) widerspricht der festen "
-                        f"Tourfolge von Team {team} an Tag {day + 1} (Position {pos}).",
+                        f"Die feste Zuordnung ({_pin_text(pin, self.day_names)}) widerspricht "
+                        f"der festen Tourfolge von Team {team}, {day_name(day, self.day_names)} "
+                        f"(Position {pos}).",
                     )
                 pin = Pin(team, day, pos, pin.window if pin is not None else None)
             if pin is not None and pin.team is not None and pin.team not in tids:
@@ -608,8 +613,9 @@ class Problem:
                 )
                 if not inter:
                     conflicts.setdefault(
-                        v.id, ("pin", f"Die feste Uhrzeit ({_clock(w.start)} bis "
-                                      f"{_clock(w.end)}) liegt in keinem Zeitfenster des Besuchs."))
+                        v.id, ("pin", f"Die feste Uhrzeit ({_clock(w.start, self.day_names)} "
+                                      f"bis {_clock(w.end, self.day_names)}) liegt in keinem "
+                                      "Zeitfenster des Besuchs."))
                 else:
                     tws = inter
             if pin is not v.pin or tws is not v.time_windows:
@@ -743,21 +749,26 @@ class Problem:
         return True
 
 
-def _clock(t: int) -> str:
+def day_name(d: int, names: Sequence[str] = ()) -> str:
+    """The name of day ``d`` in a reason: ``names[d]`` when given, else "Tag d+1"."""
+    return names[d] if 0 <= d < len(names) else f"Tag {d + 1}"
+
+
+def _clock(t: int, names: Sequence[str] = ()) -> str:
     d, r = divmod(int(t), DAY)
-    return f"Tag {d + 1}, {r // 3600:02d}:{r % 3600 // 60:02d}"
+    return f"{day_name(d, names)}, {r // 3600:02d}:{r % 3600 // 60:02d}"
 
 
-def _pin_text(pin: Pin) -> str:
+def _pin_text(pin: Pin, names: Sequence[str] = ()) -> str:
     parts = []
     if pin.team is not None:
         parts.append(f"Team {pin.team}")
     if pin.day is not None:
-        parts.append(f"Tag {pin.day + 1}")
+        parts.append(day_name(pin.day, names))
     if pin.position is not None:
         parts.append(f"Position {pin.position}")
     if pin.window is not None:
-        parts.append(f"{_clock(pin.window.start)} bis {_clock(pin.window.end)}")
+        parts.append(f"{_clock(pin.window.start, names)} bis {_clock(pin.window.end, names)}")
     return ", ".join(parts)
 
 

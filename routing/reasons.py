@@ -37,16 +37,33 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from routing.model import Problem, Route, Unassigned, Vehicle, Visit, _pin_text, reachable
+from routing.model import (
+    Problem,
+    Route,
+    Unassigned,
+    Vehicle,
+    Visit,
+    _pin_text,
+    day_name,
+    reachable,
+)
 from routing.schedule import schedule
 
 
-def _days_text(v: Visit, days: int) -> str:
+def _days_text(v: Visit, problem: Problem) -> str:
+    days, names = problem.days, problem.day_names
     last = v.latest_day if v.latest_day is not None else days - 1
     last = min(last, days - 1)
     if v.earliest_day == last:
-        return f"Tag {v.earliest_day + 1}"
+        return day_name(v.earliest_day, names)
+    if names:
+        return f"{day_name(v.earliest_day, names)} bis {day_name(last, names)}"
     return f"Tag {v.earliest_day + 1} bis {last + 1}"
+
+
+def _on(d: int, problem: Problem) -> str:
+    """ "an Tag 3" or "am Mi 09.12.2026" (with the problem's day names)."""
+    return f"am {problem.day_names[d]}" if d < len(problem.day_names) else f"an Tag {d + 1}"
 
 
 def explain(
@@ -102,7 +119,7 @@ def explain(
     if not in_days:
         return (
             "no_shift",
-            f"Im erlaubten Zeitraum ({_days_text(visit, problem.days)}) hat kein Team mit "
+            f"Im erlaubten Zeitraum ({_days_text(visit, problem)}) hat kein Team mit "
             "den nötigen Fähigkeiten eine Schicht.",
         )
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
@@ -139,7 +156,7 @@ def explain(
         if visit.pin is not None:
             return (
                 "pin",
-                f"Die feste Zuordnung ({_pin_text(visit.pin)}) lässt sich nicht einhalten: "
+                f"Die feste Zuordnung ({_pin_text(visit.pin, problem.day_names)}) lässt sich nicht einhalten: "
                 "Hin- und Rückweg, Besuchsdauer, Zeitfenster und Pause passen so in keine "
                 "Schicht.",
             )
@@ -158,13 +175,13 @@ def explain(
         p = visit.pin.position
         return (
             "pin",
-            f"Die feste Position {p} ({_pin_text(visit.pin)}) lässt sich mit den übrigen "
+            f"Die feste Position {p} ({_pin_text(visit.pin, problem.day_names)}) lässt sich mit den übrigen "
             f"Vorgaben nicht einhalten: davor müssten {p - 1} andere Besuche passen.",
         )
     if visit.pin is not None:
         return (
             "pin",
-            f"Die feste Zuordnung ({_pin_text(visit.pin)}) lässt sich zusammen mit den "
+            f"Die feste Zuordnung ({_pin_text(visit.pin, problem.day_names)}) lässt sich zusammen mit den "
             "anderen festen Besuchen nicht einhalten (Zeit, Arbeitszeit, Pause).",
         )
     if not checked:
@@ -194,17 +211,17 @@ def _pin_reason(problem: Problem, visit: Visit) -> str:
     """Which part of a pin rules out every shift (team, day range, skills, max visits)."""
     pin = visit.pin
     assert pin is not None
-    text = f"Die feste Zuordnung ({_pin_text(pin)}) ist nicht möglich: "
+    text = f"Die feste Zuordnung ({_pin_text(pin, problem.day_names)}) ist nicht möglich: "
     team = next((t for t in problem.teams if t.id == pin.team), None)
     if pin.day is not None and not visit.day_allowed(pin.day):
-        return text + f"Tag {pin.day + 1} liegt außerhalb des erlaubten Zeitraums " + (
-            f"({_days_text(visit, problem.days)})."
+        return text + f"{day_name(pin.day, problem.day_names)} liegt außerhalb des erlaubten Zeitraums " + (
+            f"({_days_text(visit, problem)})."
         )
     if team is not None and not visit.skills <= team.skills:
         missing = ", ".join(sorted(visit.skills - team.skills))
         return text + f"Team {team.id} hat die nötige Fähigkeit nicht ({missing})."
     if team is not None and pin.day is not None and all(s.day != pin.day for s in team.shifts):
-        return text + f"Team {team.id} arbeitet an Tag {pin.day + 1} nicht."
+        return text + f"Team {team.id} arbeitet {_on(pin.day, problem)} nicht."
     if team is not None and pin.position is not None and team.max_visits is not None and (
         pin.position > team.max_visits
     ):

@@ -259,3 +259,25 @@ def test_plan_command_errors(tmp_path, planned_week, args, message):
     assert res.returncode == 2, res.stdout + res.stderr
     assert message in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_a_window_that_the_rest_of_a_replanned_span_misses_names_that_rest():
+    """A re-plan from Wednesday: a client who can only be seen on Tuesdays is told that no
+    day from Wednesday on fits, not that the whole span (which holds a Tuesday) misses it."""
+    from datetime import date
+
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode, TimeSlot
+    from hausbesuch.planning.builder import Span, make_candidate
+
+    client = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld",
+                    zeitfenster=(TimeSlot(frozenset({1}), 600, 720, "Di 10-12"),))
+    where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")
+    span = Span(date(2026, 12, 7), 5, WorkCalendar("HE"))
+    profile = load_profile("bad-hersfeld")
+    assert not hasattr(make_candidate(client, where, span=span, profile=profile), "reason")
+    u = make_candidate(client, where, span=span, profile=profile,
+                       not_before=datetime(2026, 12, 9, 11, 30))
+    assert u.code == "window_outside_span"
+    assert "liegt an keinem möglichen Tag (09.12.2026–11.12.2026)" in u.reason, u.reason

@@ -200,6 +200,13 @@ def test_reasons_are_derived_from_the_constraints():
     assert sol.served == ("ok",)
     for u in sol.unassigned:
         assert u.reason and u.reason[0].isupper()  # a German sentence
+    reasons = {u.visit: u.reason for u in sol.unassigned}
+    assert "(Tag 2)" in reasons["noday"] and "Tag 2" in reasons["pin"]
+    # the application names the days (dates) instead of their numbers
+    named = run(Problem(vs, teams, 2, {"car": m}, day_names=("Mo 07.12.2026", "Di 08.12.2026")))
+    reasons = {u.visit: u.reason for u in named.unassigned}
+    assert "Im erlaubten Zeitraum (Di 08.12.2026) hat kein Team" in reasons["noday"]
+    assert "Di 08.12.2026" in reasons["pin"] and "Tag 2" not in reasons["pin"]
 
 
 def test_always_a_plan_even_when_nothing_fits():

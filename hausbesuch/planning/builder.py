@@ -278,10 +278,13 @@ def make_candidate(
                               f"angekündigt ({promise[0]:%d.%m.%Y %H:%M}–{promise[1]:%H:%M}), "
                               "aber nicht mehr einplanbar: das Fenster passt nicht (mehr).")
         if client.zeitfenster:
+            first, last = fmt_date(span.date(days[0])), fmt_date(span.date(days[-1]))
+            left = (span.describe() if days == span.work_days  # else what is left of it
+                    else first if first == last else f"{first}–{last}")
             return unassigned(
                 "window_outside_span",
-                f"Das Zeitfenster „{window_text(client)}“ liegt an keinem möglichen Tag des "
-                f"Planungszeitraums ({span.describe()}) oder ist kürzer als die Besuchsdauer "
+                f"Das Zeitfenster „{window_text(client)}“ liegt an keinem möglichen Tag "
+                f"({left}) oder ist kürzer als die Besuchsdauer "
                 f"({service_s // 60} Min.)" + (f"; {d.reason}" if d.reason else "") + ".")
         return unassigned("revisit_rules",
                           f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
@@ -541,7 +544,9 @@ def build_problem(
         ))
     problem = Problem(visits=tuple(visits), teams=tuple(rteams), days=span.days,
                       durations=durations, distances=distances, balance=options.balance,
-                      move_cost=move_cost if any(c.home for c in cands) else 0)
+                      move_cost=move_cost if any(c.home for c in cands) else 0,
+                      day_names=tuple(f"{WEEKDAYS_DE[span.date(d).weekday()]} "
+                                      f"{fmt_date(span.date(d))}" for d in range(span.days)))
     return Built(problem=problem, candidates={c.id: c for c in cands}, teams=list(teams),
                  places=places, labels=labels, depot_loc=depot_loc,
                  shift_start_loc=shift_start_loc, nets=nets, mode_of=mode_of,
