@@ -37,16 +37,33 @@ def _check_team(team_id: str, teams: Collection[str]) -> str:
     return by_fold[team_id.casefold()]
 
 
+_WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+
 def add(store: Any, city: str, team_id: str, first: date, last: date | None = None, *,
-        teams: Collection[str], actor: str) -> int:
+        teams: Collection[Any], actor: str) -> int:
     """Mark ``team_id`` absent from ``first`` to ``last`` (inclusive); returns the number
-    of days newly marked (days already marked stay as they are)."""
+    of days newly marked (days already marked stay as they are).
+
+    ``teams``: the city's team ids, or its teams (objects with ``id`` and ``weekdays``):
+    then only the days the team works are marked, and a range without any is refused.
+    """
     from sqlalchemy import select
 
     from hausbesuch.store import TeamAbsenceRow
 
-    team_id = _check_team(team_id, teams)
+    workdays = {t.id: t.weekdays for t in teams if not isinstance(t, str)}
+    team_id = _check_team(team_id, [t if isinstance(t, str) else t.id for t in teams])
     days = _days(first, last)
+    if team_id in workdays:
+        works = workdays[team_id]
+        days = [d for d in days if d.weekday() in works]
+        if not days:
+            when = f"am {first:%d.%m.%Y}" if last in (None, first) else \
+                f"vom {first:%d.%m.%Y} bis {last:%d.%m.%Y}"
+            raise UserError(f"Team „{team_id}“ arbeitet {when} an keinem Tag (Arbeitstage: "
+                            f"{', '.join(_WEEKDAYS[w] for w in sorted(works))}); nichts "
+                            "eingetragen.")
     now = datetime.now()
     with store.session() as s:
         have = set(s.scalars(select(TeamAbsenceRow.day).where(

@@ -68,6 +68,23 @@ def test_bad_absences_are_refused(sqlite_store, team, first, last, text):
     assert absences.listed(sqlite_store, CITY) == []
 
 
+def test_only_the_days_a_team_works_are_marked(sqlite_store):
+    """A team working Mon/Wed/Fri: a week's absence marks three days; a weekend is refused
+    (before, two days were 'newly marked' for a team that never works then)."""
+    from hausbesuch.teams import TeamConfig
+
+    teams = [TeamConfig(id="mmf", weekdays=frozenset({0, 2, 4})), TeamConfig(id="alle")]
+    assert absences.add(sqlite_store, CITY, "mmf", date(2026, 12, 14), date(2026, 12, 20),
+                        teams=teams, actor="kora") == 3
+    assert [d for _, d in absences.listed(sqlite_store, CITY)] == [
+        date(2026, 12, 14), date(2026, 12, 16), date(2026, 12, 18)]
+    with pytest.raises(UserError, match=r"Team „mmf“ arbeitet vom 19.12.2026 bis 20.12.2026 "
+                       r"an keinem Tag \(Arbeitstage: Mo, Mi, Fr\); nichts eingetragen"):
+        absences.add(sqlite_store, CITY, "mmf", date(2026, 12, 19), date(2026, 12, 20),
+                     teams=teams, actor="kora")
+    assert len(absences.listed(sqlite_store, CITY)) == 3
+
+
 @pytest.fixture(scope="module")
 def listed_db(tmp_path_factory, bad_hersfeld_pbf):
     """A list of 18 real addresses, one pinned to team-2 on Tuesday 15.12."""

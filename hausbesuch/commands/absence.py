@@ -49,9 +49,8 @@ def register(app: typer.Typer) -> None:
         profile = load_profile(city)
         start, last = parse_day_option(first, "VON"), parse_day_option(until, "--bis")
         with Store.open(db) as store:
-            ids = [t.id for t in city_teams(store, profile, teams)]
-            n = absences.add(store, profile.name, team, start, last, teams=ids,
-                             actor=cli_actor())
+            n = absences.add(store, profile.name, team, start, last,
+                             teams=city_teams(store, profile, teams), actor=cli_actor())
         span = f"am {start:%d.%m.%Y}" if last in (None, start) else \
             f"vom {start:%d.%m.%Y} bis {last:%d.%m.%Y}"
         typer.echo(f"Team {team} {span} abwesend ({n} {'Tag' if n == 1 else 'Tage'} neu "
