@@ -129,7 +129,7 @@ def test_audit_of_one_case(casework_db, monkeypatch):
     out = ok("audit", "--aktion", "fall_angezeigt", "--von", date.today().strftime("%d.%m.%Y"),
              *common)
     assert case in out and stranger in out and "Plan gespeichert" not in out
-    assert "Keine Einträge" in ok("audit", "--bis", "01.01.2020", *common)
+    assert "Keine Einträge für Bad Hersfeld." in ok("audit", "--bis", "01.01.2020", *common)
 
 
 def read_all(db: str) -> list[dict]:

@@ -73,8 +73,8 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             typer.echo(f"{len(rows)} Einträge: {out.resolve()}")
             return
-        if not rows:
-            typer.echo("Keine Einträge.")
+        if not rows:  # name the city: without --city it is the default profile's
+            typer.echo(f"Keine Einträge für {profile.name}.")
             return
         typer.echo("Zeit | Person | Aktion | Kundennummer | Plan | Angaben")
         for r in rows:
