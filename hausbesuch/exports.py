@@ -357,6 +357,8 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         report = report_rows(plan, snap_far=(plan.params or {}).get("snap_far"))
     wb = Workbook()
     wb.remove(wb.active)
+    from hausbesuch.maps import mode_label
+
     routes = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
     counts = {s: sum(1 for r in report if r["status"] == s)
               for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
@@ -367,7 +369,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
          "Besuchszeit (min)", "Wartezeit (min)", "Strecke (km)", "Verkehrsmittel"],
         [[r.team_id, r.day, len(r.stops), r.depart.time(), r.return_.time(),
           _minutes(r.travel_s), _minutes(r.service_s), _minutes(r.waiting_s),
-          round(r.distance_m / 1000, 2), r.mode] for r in routes],
+          round(r.distance_m / 1000, 2), mode_label(r.mode)] for r in routes],
         [14, 12, 9, 9, 9, 14, 16, 14, 12, 14],
     )
     # the plan's key figures to the right of the team-day table

@@ -95,6 +95,9 @@ def test_workbook_sheets_dates_and_layout(planned_week, exported):
     assert values[0][2].date() == first.day and isinstance(values[0][4], time)
     summary = wb["Übersicht"]
     assert summary["A1"].value == "Team" and summary["B2"].is_date
+    assert summary["J1"].value == "Verkehrsmittel"
+    assert {summary.cell(row=k, column=10).value for k in range(2, 2 + len(plan.routes))} <= {
+        "zu Fuß", "Fahrrad", "Auto"}  # German, not the codes walk/bike/drive
 
 
 def test_no_names_in_either_export(planned_week, exported):
