@@ -179,14 +179,42 @@ def rows_concerning(store: Any, client_id: str, *, city: str | None = None
     return [r for r in candidates if concerns(r)]
 
 
+#: German names of the detail keys written in English (the keys stay as stored).
+DETAIL_LABELS: dict[str, str] = {
+    "day": "Tag", "days": "Tage", "valid_until": "gültig bis", "user": "Konto",
+    "role": "Rolle", "link": "Link", "job": "Auftrag", "start": "Beginn",
+    "vorgaenger": "Vorgänger", "von": "von", "nach": "nach",
+}
+
+
+def _detail_value(value: Any) -> str:
+    """A detail value for people: German dates and times, "–" for none, ja/nein."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value).strftime("%d.%m.%Y")
+            if 16 <= len(value) <= 26 and value[10] == "T":
+                return datetime.fromisoformat(value).strftime("%d.%m.%Y %H:%M")
+        except ValueError:
+            pass
+    return str(value)
+
+
 def describe(details: dict[str, Any]) -> str:
     """The details of a row as one German line (ids, counts, codes; lists shortened)."""
     parts = []
     for key, value in details.items():
         if isinstance(value, list | tuple):
-            shown = ", ".join(str(x) for x in value[:10])
+            shown = ", ".join(_detail_value(x) for x in value[:10])
             value = shown + (f" … (+{len(value) - 10})" if len(value) > 10 else "")
-        parts.append(f"{key}: {value}")
+        else:
+            value = _detail_value(value)
+        name = DETAIL_LABELS.get(key, key)
+        parts.append(f"{name[:1].upper()}{name[1:]}: {value}")
     return "; ".join(parts)
 
 

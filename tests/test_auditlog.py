@@ -87,8 +87,9 @@ def test_audit_of_one_case(casework_db, monkeypatch):
     ok("export", plan.id, "--format", "xlsx", "--out", str(d / "plan.xlsx"), "--db", db)
     with Store.open(db) as store:
         for r in (mine, other):
+            # made as on the morning of its day (a link ends after its day began)
             create_link(store, plan.id, r.team_id, r.day, actor="test",
-                        valid_until=datetime.now() + timedelta(hours=1))
+                        now=datetime.combine(r.day, datetime.min.time()) + timedelta(hours=6))
             store.audit("test", "worker_link_created", city=plan.city, plan_id=plan.id,
                         details={"team": r.team_id, "day": r.day.isoformat()})
         found = rows_concerning(store, case, city="Bad Hersfeld")
@@ -148,3 +149,15 @@ def test_audit_refuses_bad_arguments(casework_db):
         res = run("audit", *args, *common)
         assert res.exit_code == 2, (args, res.output)
         assert text in res.output, (args, res.output)
+
+
+def test_details_read_in_german():
+    """Detail keys written in English get German names, ISO dates German dates, nothing
+    'None' (found in exploratory testing: 'day: 2026-12-14; vorgaenger: None')."""
+    from hausbesuch.auditlog import describe
+
+    assert describe({"link": "Ab3dEf", "team": "team-1", "day": "2026-12-14",
+                     "valid_until": "2026-12-14T20:00:00", "vorgaenger": None,
+                     "teams": ["nord", "sued"], "neu": 3, "anzeige": True}) == (
+        "Link: Ab3dEf; Team: team-1; Tag: 14.12.2026; Gültig bis: 14.12.2026 20:00; "
+        "Vorgänger: –; Teams: nord, sued; Neu: 3; Anzeige: ja")
