@@ -18,6 +18,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import httpx
@@ -104,18 +105,36 @@ def kora(site: Site) -> Iterator[httpx.Client]:
         yield c
 
 
-def _make_link(site: Site, team: str | None = None, day: date | None = None,
-               valid_until: datetime | None = None) -> tuple[str, object]:
-    from hausbesuch.web.links import create_link
+def _current_plan(site: Site):  # noqa: ANN202
+    """The newest version of the fixture's plan (the browser flow re-plans it)."""
+    from hausbesuch.web.data import newest_version
 
-    plan = site.store.load_plan(site.plan_id)
+    return site.store.load_plan(newest_version(site.store, site.plan_id))
+
+
+def _make_link(site: Site, team: str | None = None, day: date | None = None,
+               valid_until: datetime | None = None,
+               plan_id: str | None = None) -> tuple[str, object]:
+    """A link for a team-day of the plan's newest version (or of ``plan_id``), valid until
+    ``valid_until`` (default: an hour from now)."""
+    from dataclasses import replace
+
+    from hausbesuch.web.links import create_link
+    from hausbesuch.web.models import WorkerLinkRow
+    from hausbesuch.web.security import token_hash
+
+    plan = site.store.load_plan(plan_id) if plan_id else _current_plan(site)
     route = next(r for r in plan.routes if r.stops and (team is None or r.team_id == team)
                  and (day is None or r.day == day))
-    # links of a week in the past would be expired at once: tests give an explicit end
+    # the fixture's week lies before or after today: the link is made as on the morning of
+    # its day, then given the end the test needs (the limits of that end have own tests)
     until = valid_until or datetime.now() + timedelta(hours=1)
-    token, link = create_link(site.store, site.plan_id, route.team_id, route.day,
-                              actor="test", valid_until=until)
-    return token, link
+    token, link = create_link(site.store, plan.id, route.team_id, route.day, actor="test",
+                              now=datetime.combine(route.day, dtime(6, 0)))
+    with site.store.session() as s:
+        s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token))
+                  .values(valid_until=until))
+    return token, replace(link, valid_until=until)
 
 
 def _pages(site: Site) -> list[str]:
@@ -290,7 +309,7 @@ def test_coordinator_of_another_city_gets_404_for_the_plan(site: Site) -> None:
 
 
 def test_worker_link_shows_its_team_day_only(site: Site) -> None:
-    plan = site.store.load_plan(site.plan_id)
+    plan = _current_plan(site)
     token, link = _make_link(site)
     route = next(r for r in plan.routes if (r.team_id, r.day) == (link.team_id, link.day))
     others = {s.client_id for r in plan.routes for s in r.stops} - {
@@ -355,18 +374,128 @@ def test_link_valid_until_end_of_its_day_by_default(site: Site) -> None:
     from hausbesuch.errors import UserError
     from hausbesuch.web.links import create_link
 
-    plan = site.store.load_plan(site.plan_id)
+    plan = _current_plan(site)
     r = plan.routes[-1]
     end_of_day = datetime.combine(r.day, datetime.max.time()).replace(microsecond=0)
     if end_of_day > datetime.now():
-        _, link = create_link(site.store, site.plan_id, r.team_id, r.day, actor="test")
+        _, link = create_link(site.store, plan.id, r.team_id, r.day, actor="test")
         assert link.valid_until == end_of_day
     else:  # the plan's week lies in the past on this machine: no default link then
         with pytest.raises(UserError, match="Vergangenheit"):
-            create_link(site.store, site.plan_id, r.team_id, r.day, actor="test")
-    with pytest.raises(UserError, match="Vergangenheit"):
-        create_link(site.store, site.plan_id, r.team_id, r.day, actor="test",
-                    valid_until=datetime.now() - timedelta(minutes=1))
+            create_link(site.store, plan.id, r.team_id, r.day, actor="test")
+    with pytest.raises(UserError, match="Vergangenheit"):  # as at noon of the day
+        create_link(site.store, plan.id, r.team_id, r.day, actor="test",
+                    valid_until=datetime.combine(r.day, dtime(11, 59)),
+                    now=datetime.combine(r.day, dtime(12, 0)))
+
+
+def _wait_for_job(site: Site, job_id: str) -> str:
+    from hausbesuch.web import jobs
+
+    deadline = time.monotonic() + 240
+    while (job := jobs.get(site.store, job_id)).active:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+    assert job.status == "fertig", job.error
+    return job.plan_id
+
+
+@pytest.fixture(scope="session")
+def versions(site: Site) -> tuple[str, str, str]:
+    """(old, new, token): a one-day plan of its own, a link made for it, then its re-plan."""
+    from hausbesuch.web import jobs
+
+    old = _wait_for_job(site, jobs.submit(site.store, "plan", CITY, {
+        "start": START_ISO, "days": 1, "time_limit": 1.0, "profile": CITY_PROFILE}, "kora"))
+    token, _ = _make_link(site, plan_id=old)
+    new = _wait_for_job(site, jobs.submit(site.store, "replan", CITY, {
+        "plan_id": old, "start": START_ISO, "days": 1, "time_limit": 1.0,
+        "profile": CITY_PROFILE}, "kora"))
+    assert site.store.load_plan(new).predecessor_id == old
+    return old, new, token
+
+
+def test_no_link_for_a_replaced_plan_version(site: Site, kora: httpx.Client,
+                                             versions: tuple[str, str, str]) -> None:
+    """A link for a version a re-plan has replaced is refused, naming the newest version,
+    on the command line and on the web; nothing is stored or audited."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.web.models import WorkerLinkRow
+
+    old, new, _ = versions
+    route = next(r for r in site.store.load_plan(old).routes if r.stops)
+    with site.store.session() as s:
+        n_links = len(s.scalars(select(WorkerLinkRow)).all())
+    n_audit = len(site.store.audit_rows(action="worker_link_created"))
+    r = CliRunner().invoke(cli, ["link", old, route.team_id, route.day.isoformat(),
+                                 "--db", site.db_cli])
+    assert r.exit_code == 2, r.output
+    assert f"aktuell ist Plan {new}" in r.output and "http" not in r.output
+    page = kora.get(f"/plaene/{old}/links")
+    assert f'href="/plaene/{new}/links"' in page.text
+    assert 'name="gueltig_bis"' not in page.text  # no form to make links on the old version
+    assert "In den Außendienst senden" not in kora.get(f"/plaene/{old}").text
+    assert "In den Außendienst senden" in kora.get(f"/plaene/{new}").text
+    r = kora.post(f"/plaene/{old}/links", data={
+        "csrf_token": csrf_of(page.text), "ziel": f"{route.team_id}|{route.day.isoformat()}"})
+    assert r.status_code == 400 and f"aktuell ist Plan {new}" in r.text
+    with site.store.session() as s:
+        assert len(s.scalars(select(WorkerLinkRow)).all()) == n_links
+    assert len(site.store.audit_rows(action="worker_link_created")) == n_audit
+
+
+def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
+        site: Site, kora: httpx.Client) -> None:
+    """--valid-until / Gültig bis: after the start of the day, at most the end of the
+    MAX_VALID_DAYS_AFTER-th day after it; else refused with the option and the range."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.links import MAX_VALID_DAYS_AFTER, create_link
+    from hausbesuch.web.models import WorkerLinkRow
+
+    plan = _current_plan(site)
+    route = next(r for r in plan.routes if r.stops)
+    day = route.day
+    morning = datetime.combine(day, dtime(6, 0))
+    latest = datetime.combine(day + timedelta(days=MAX_VALID_DAYS_AFTER), dtime(23, 59, 59))
+    _, link = create_link(site.store, plan.id, route.team_id, day, actor="test",
+                          valid_until=latest, now=morning)
+    assert link.valid_until == latest
+    too_early = datetime.combine(day, dtime(0, 0)) - timedelta(hours=4)
+    too_late = datetime.combine(day + timedelta(days=182), dtime(12, 0))
+    for until, why in ((too_early, "vor Beginn des Tages"), (datetime.combine(day, dtime(0)),
+                                                            "vor Beginn des Tages"),
+                       (latest + timedelta(seconds=1), f"mehr als {MAX_VALID_DAYS_AFTER} Tage"),
+                       (too_late, f"mehr als {MAX_VALID_DAYS_AFTER} Tage")):
+        with pytest.raises(UserError, match=why) as err:
+            create_link(site.store, plan.id, route.team_id, day, actor="test",
+                        valid_until=until, now=morning)
+        assert f"spätestens {latest:%d.%m.%Y %H:%M} Uhr" in str(err.value)
+    with site.store.session() as s:
+        n_links = len(s.scalars(select(WorkerLinkRow)).all())
+    n_audit = len(site.store.audit_rows(action="worker_link_created"))
+    runner = CliRunner()
+    for until in (too_early, too_late):
+        r = runner.invoke(cli, ["link", plan.id, route.team_id, day.isoformat(), "--valid-until",
+                                until.strftime("%Y-%m-%d %H:%M"), "--db", site.db_cli])
+        assert r.exit_code == 2, r.output
+        assert "--valid-until" in r.output and f"{latest:%d.%m.%Y %H:%M}" in r.output
+        assert "http" not in r.output
+    page = kora.get(f"/plaene/{plan.id}/links")
+    assert f"höchstens {MAX_VALID_DAYS_AFTER} Tage danach" in page.text
+    for until in (too_early, too_late):
+        r = kora.post(f"/plaene/{plan.id}/links", data={
+            "csrf_token": csrf_of(page.text), "ziel": f"{route.team_id}|{day.isoformat()}",
+            "gueltig_bis": until.strftime("%Y-%m-%dT%H:%M")})
+        assert r.status_code == 400
+        assert "Gültig bis" in r.text and f"{latest:%d.%m.%Y %H:%M}" in r.text
+    with site.store.session() as s:
+        assert len(s.scalars(select(WorkerLinkRow)).all()) == n_links
+    assert len(site.store.audit_rows(action="worker_link_created")) == n_audit
 
 
 def test_outcome_is_recorded_once_per_key(site: Site) -> None:
@@ -607,10 +736,12 @@ def test_cli_user_and_link(site: Site) -> None:
     assert runner.invoke(cli, ["user", "disable", "cli-nutzer", "--db", db]).exit_code == 0
     with httpx.Client(base_url=site.url, follow_redirects=False) as c:
         assert login(c, "cli-nutzer").status_code == 401
-    plan = site.store.load_plan(site.plan_id)
+    plan = _current_plan(site)
     route = plan.routes[0]
-    until = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
-    r = runner.invoke(cli, ["link", site.plan_id, route.team_id, route.day.isoformat(),
+    # an end after the start of the route's day, not yet past, at most 3 days after it
+    until = max(datetime.combine(route.day, dtime(20, 0)),
+                datetime.now() + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    r = runner.invoke(cli, ["link", plan.id, route.team_id, route.day.isoformat(),
                             "--valid-until", until, "--base-url", site.url, "--db", db])
     assert r.exit_code == 0, r.output
     path = re.search(r"Pfad: (/w/\S+/)", r.output).group(1)
@@ -620,7 +751,7 @@ def test_cli_user_and_link(site: Site) -> None:
     r = runner.invoke(cli, ["link", "--revoke", path[3:12], "--db", db])
     assert r.exit_code == 0, r.output
     assert httpx.get(url).status_code == 410
-    r = runner.invoke(cli, ["link", site.plan_id, "kein-team", route.day.isoformat(),
+    r = runner.invoke(cli, ["link", plan.id, "kein-team", route.day.isoformat(),
                             "--db", db])
     assert r.exit_code == 2 and "keine Route" in r.output
     r = runner.invoke(cli, ["link", site.plan_id, route.team_id, "2026-13-45", "--db", db])
@@ -1039,7 +1170,7 @@ def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> Non
 
     from tests.browser import CHROMIUM_ARGS, require_chromium
 
-    plan = site.store.load_plan(site.plan_id)
+    plan = _current_plan(site)
     route = next(r for r in plan.routes for st in r.stops if "<script>" in st.notiz)
     token, _ = _make_link(site, route.team_id, route.day)
     with sync_playwright() as pw:
@@ -1067,7 +1198,7 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
     from hausbesuch.web.links import revoke
     from tests.browser import CHROMIUM_ARGS, require_chromium
 
-    plan = site.store.load_plan(site.plan_id)
+    plan = _current_plan(site)
     done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
     route = next(r for r in plan.routes
                  if r.stops and all((s.client_id, r.day) not in done for s in r.stops))

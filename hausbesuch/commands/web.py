@@ -154,7 +154,8 @@ def register(app: typer.Typer) -> None:
         team: Annotated[str | None, typer.Argument(help="Team-Kennung.")] = None,
         day: Annotated[str | None, typer.Argument(metavar="DATE", help="Tag, z. B. 2026-12-08.")] = None,
         valid_until: Annotated[str | None, typer.Option(
-            "--valid-until", help="Gültig bis, z. B. \"2026-12-08 20:00\" (Standard: Ende des Tages).")] = None,
+            "--valid-until", help="Gültig bis, z. B. \"2026-12-08 20:00\" (Standard: Ende des Tages; "
+            "erlaubt: nach Beginn des Tages bis höchstens wenige Tage danach).")] = None,
         revoke: Annotated[str | None, typer.Option(
             "--revoke", help="Den Link widerrufen, der mit diesen Zeichen beginnt (mindestens 6).")] = None,
         base_url: Annotated[str, typer.Option(
@@ -180,7 +181,7 @@ def register(app: typer.Typer) -> None:
                 raise UserError("PLAN, TEAM und DATE fehlen (oder --revoke PRÄFIX).")
             until = _parse_moment(valid_until) if valid_until else None
             token, made = create_link(store, plan, team, _parse_day(day), actor=cli_actor(),
-                                      valid_until=until)
+                                      valid_until=until, option="--valid-until")
             store.audit(cli_actor(), "worker_link_created", city=made.city, plan_id=plan,
                         details={"link": made.prefix, "team": team, "day": made.day.isoformat(),
                                  "valid_until": made.valid_until.isoformat()})

@@ -3,13 +3,18 @@
 The token has 256 random bits (43 URL-safe characters); the table keeps its SHA-256 and
 its first :data:`PREFIX_LEN` characters (to name it when revoking; the rest stays secret).
 A link is valid until the end of its day (23:59:59 local time) unless another moment is
-given, and can be revoked at any time. It gives access to nothing but its team-day.
+given: after the start of its day and at most until the end of the
+:data:`MAX_VALID_DAYS_AFTER`-th day after it. It can be revoked at any time and gives
+access to nothing but its team-day.
+
+A link is made for a team-day of a plan's newest version and follows its re-plans (the
+worker page shows the newest version's route of that team-day).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
 
 from fastapi import HTTPException
@@ -17,11 +22,16 @@ from sqlalchemy import select
 
 from hausbesuch.errors import UserError
 from hausbesuch.store import PlanRow, RouteRow, Store
+from hausbesuch.web.data import newest_version
 from hausbesuch.web.models import WorkerLinkRow
 from hausbesuch.web.security import new_token, token_hash
 
 PREFIX_LEN = 8
 MIN_REVOKE_PREFIX = 6
+#: A link may stay valid at most until the end of this many days after its team-day (a
+#: Friday's link until Monday evening), so that outcomes recorded on the phone without
+#: signal can still be sent; never longer.
+MAX_VALID_DAYS_AFTER = 3
 
 
 @dataclass(frozen=True)
@@ -55,21 +65,57 @@ def link_path(token: str) -> str:
     return f"/w/{quote(token, safe='')}/"
 
 
+def validity_range(day: date) -> tuple[datetime, datetime]:
+    """(start, latest) of a link's end for ``day``: after the start of the day (00:00),
+    at most the end of the :data:`MAX_VALID_DAYS_AFTER`-th day after it (23:59:59)."""
+    return (datetime.combine(day, time(0, 0)),
+            datetime.combine(day + timedelta(days=MAX_VALID_DAYS_AFTER), time(23, 59, 59)))
+
+
+def check_validity(day: date, until: datetime, *, option: str = "Gültig bis",
+                   now: datetime | None = None) -> None:
+    """Refuse an end of validity outside :func:`validity_range` or in the past (UserError
+    naming ``option`` and the allowed range)."""
+    start, latest = validity_range(day)
+    allowed = (f"erlaubt ist ein Zeitpunkt nach {start:%d.%m.%Y %H:%M} bis spätestens "
+               f"{latest:%d.%m.%Y %H:%M} Uhr (Ende des {MAX_VALID_DAYS_AFTER}. Tages danach)")
+    if until <= start:
+        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} endet vor Beginn des Tages "
+                        f"{day:%d.%m.%Y}; {allowed}.")
+    if until > latest:
+        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} liegt mehr als "
+                        f"{MAX_VALID_DAYS_AFTER} Tage nach dem {day:%d.%m.%Y}; {allowed}.")
+    if until <= (now or datetime.now()):
+        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} liegt in der Vergangenheit.")
+
+
 def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: str,
-                valid_until: datetime | None = None) -> tuple[str, WorkerLink]:
-    """Make a link for a team-day of a plan; returns (token, link). The token is shown once."""
+                valid_until: datetime | None = None, option: str = "Gültig bis",
+                now: datetime | None = None) -> tuple[str, WorkerLink]:
+    """Make a link for a team-day of a plan; returns (token, link). The token is shown once.
+
+    Refused (UserError) for a plan a re-plan has replaced (the message names the newest
+    version: links are made there), for a team-day the plan does not have and for an end
+    of validity outside :func:`validity_range` or in the past (``option`` names the field
+    in the message; ``now`` is the moment of that check, by default the clock).
+    """
     with store.session() as s:
         plan = s.get(PlanRow, plan_id)
         if plan is None:
             raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
+    newest = newest_version(store, plan_id)
+    if newest != plan_id:
+        raise UserError(f"Plan {plan_id} wurde neu geplant; aktuell ist Plan {newest}. "
+                        f"Tageslinks bitte für Plan {newest} erzeugen (sie folgen auch "
+                        f"späteren Neuplanungen).")
+    with store.session() as s:
         route = s.scalars(select(RouteRow.seq).where(
             RouteRow.plan_id == plan_id, RouteRow.team_id == team_id, RouteRow.day == day)).first()
         if route is None:
             raise UserError(f"Plan {plan_id} hat keine Route für Team „{team_id}“ am "
                             f"{day:%d.%m.%Y}.")
         until = valid_until or datetime.combine(day, time(23, 59, 59))
-        if until <= datetime.now():
-            raise UserError(f"Gültig bis {until:%d.%m.%Y %H:%M} liegt in der Vergangenheit.")
+        check_validity(day, until, option=option, now=now)
         token = new_token(32)
         row = WorkerLinkRow(token_hash=token_hash(token), prefix=token[:PREFIX_LEN],
                             city=plan.city, plan_id=plan_id, team_id=team_id, day=day,

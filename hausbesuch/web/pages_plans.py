@@ -25,7 +25,13 @@ from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import User, check_city, require_user
 from hausbesuch.web.data import newest_version, plan_city, plan_legs, plan_overview
-from hausbesuch.web.links import create_link, link_path, links_of_plan, revoke
+from hausbesuch.web.links import (
+    MAX_VALID_DAYS_AFTER,
+    create_link,
+    link_path,
+    links_of_plan,
+    revoke,
+)
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.security import csrf_protect
 
@@ -271,12 +277,17 @@ def _qr_svg(url: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno's own SVG of a URL this server made
 
 
+def _links_page(request: Request, plan, new: dict | None = None) -> Response:  # noqa: ANN001
+    """The links page of a plan version; new links are made on the newest version only."""
+    web = ctx(request)
+    return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan.id),
+                  new=new, team_days=_team_days(plan),
+                  newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER)
+
+
 @router.get("/plaene/{plan_id}/links")
 def link_list(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
-    web = ctx(request)
-    plan = _plan_for(request, user, plan_id)
-    return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan_id),
-                  new=None, team_days=_team_days(plan))
+    return _links_page(request, _plan_for(request, user, plan_id))
 
 
 @router.post("/plaene/{plan_id}/links")
@@ -286,10 +297,17 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
     plan = _plan_for(request, user, plan_id)
     try:
         team, day = _team_day(ziel)
-        until = datetime.fromisoformat(gueltig_bis) if gueltig_bis.strip() else None
+    except ValueError:
+        raise HTTPException(status_code=400, detail="Team-Tag ist ungültig.") from None
+    try:
+        until = datetime.fromisoformat(gueltig_bis.strip()) if gueltig_bis.strip() else None
+    except ValueError:
+        raise HTTPException(status_code=400, detail=f"Gültig bis: kein gültiger Zeitpunkt: "
+                                                    f"{gueltig_bis!r}.") from None
+    try:
         token, link = create_link(web.store, plan_id, team, day, actor=user.name,
                                   valid_until=until)
-    except (ValueError, UserError, StoreError) as exc:
+    except (UserError, StoreError) as exc:
         msg = str(exc) if isinstance(exc, UserError) else "Team-Tag oder Zeitpunkt ungültig."
         raise HTTPException(status_code=400, detail=msg) from None
     casework_api.audit(web.store, user.name, "worker_link_created", city=plan.city,
@@ -297,9 +315,7 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
                                                  "day": day.isoformat(),
                                                  "valid_until": link.valid_until.isoformat()})
     url = str(request.base_url).rstrip("/") + link_path(token)
-    return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan_id),
-                  new={"url": url, "link": link, "qr": _qr_svg(url)},
-                  team_days=_team_days(plan))
+    return _links_page(request, plan, {"url": url, "link": link, "qr": _qr_svg(url)})
 
 
 @router.post("/plaene/{plan_id}/links/widerrufen")
