@@ -415,6 +415,39 @@ def versions(site: Site) -> tuple[str, str, str]:
     return old, new, token
 
 
+def test_link_of_an_earlier_version_is_listed_and_revoked_on_the_current_one(
+        site: Site, kora: httpx.Client, versions: tuple[str, str, str]) -> None:
+    """A link made before a re-plan shows the new version's route: the new version's
+    Tageslinks page lists it and revokes it (audited); the old page lists the same links."""
+    old, new, token = versions
+    prefix = token[:8]
+    assert httpx.get(site.url + f"/w/{token}/").status_code == 200
+    other_token, other = _make_link(site)  # a link of another plan of the city
+    page = kora.get(f"/plaene/{new}/links")
+    assert page.status_code == 200
+    assert f'name="praefix" value="{prefix}"' in page.text
+    assert other.prefix not in page.text
+    old_page = kora.get(f"/plaene/{old}/links")
+    assert f'name="praefix" value="{prefix}"' in old_page.text
+    assert other.prefix not in old_page.text
+    # another plan's link is not revoked from this page (nothing changes, nothing audited)
+    before = len(site.store.audit_rows(action="worker_link_revoked"))
+    r = kora.post(f"/plaene/{new}/links/widerrufen",
+                  data={"csrf_token": csrf_of(page.text), "praefix": other.prefix})
+    assert r.status_code == 400
+    assert httpx.get(site.url + f"/w/{other_token}/").status_code == 200
+    assert len(site.store.audit_rows(action="worker_link_revoked")) == before
+    r = kora.post(f"/plaene/{new}/links/widerrufen",
+                  data={"csrf_token": csrf_of(page.text), "praefix": prefix})
+    assert r.status_code == 303
+    assert httpx.get(site.url + f"/w/{token}/").status_code == 410
+    row = site.store.audit_rows(action="worker_link_revoked")[-1]
+    assert row["actor"] == "kora" and row["details"]["link"] == prefix
+    assert row["plan_id"] == old  # the version the link was made for
+    listed = kora.get(f"/plaene/{new}/links").text
+    assert prefix in listed and f'name="praefix" value="{prefix}"' not in listed  # revoked
+
+
 def test_no_link_for_a_replaced_plan_version(site: Site, kora: httpx.Client,
                                              versions: tuple[str, str, str]) -> None:
     """A link for a version a re-plan has replaced is refused, naming the newest version,

@@ -8,7 +8,9 @@ given: after the start of its day and at most until the end of the
 access to nothing but its team-day.
 
 A link is made for a team-day of a plan's newest version and follows its re-plans (the
-worker page shows the newest version's route of that team-day).
+worker page shows the newest version's route of that team-day). The versions of a plan
+whose links show the same routes are its *family* (:func:`plan_family`); every version's
+page lists the links of the whole family.
 """
 
 from __future__ import annotations
@@ -125,8 +127,10 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
         return token, _link(row)
 
 
-def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None) -> WorkerLink:
-    """Revoke the one link whose token starts with ``prefix`` (at least 6 characters)."""
+def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None,
+           plan_ids: set[str] | None = None) -> WorkerLink:
+    """Revoke the one link whose token starts with ``prefix`` (at least 6 characters),
+    only among the links of ``city`` and of the plan versions ``plan_ids`` when given."""
     prefix = prefix.strip()
     if len(prefix) < MIN_REVOKE_PREFIX:
         raise UserError(f"Bitte mindestens {MIN_REVOKE_PREFIX} Zeichen des Links angeben.")
@@ -134,9 +138,12 @@ def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None) ->
         q = select(WorkerLinkRow).where(WorkerLinkRow.prefix == prefix[:PREFIX_LEN])
         if city is not None:
             q = q.where(WorkerLinkRow.city == city)
+        if plan_ids is not None:
+            q = q.where(WorkerLinkRow.plan_id.in_(plan_ids))
         rows = [r for r in s.scalars(q) if (r.prefix + "").startswith(prefix[:PREFIX_LEN])]
         if not rows:
-            raise UserError(f"Kein Link beginnt mit „{prefix}“.")
+            where = " dieses Plans" if plan_ids is not None else ""
+            raise UserError(f"Kein Link{where} beginnt mit „{prefix}“.")
         if len(rows) > 1:
             raise UserError(f"Mehrere Links beginnen mit „{prefix}“: bitte mehr Zeichen angeben.")
         row = rows[0]
@@ -145,9 +152,26 @@ def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None) ->
         return _link(row)
 
 
-def links_of_plan(store: Store, plan_id: str) -> list[WorkerLink]:
+def plan_family(store: Store, plan_id: str) -> set[str]:
+    """The versions whose links show the same routes as links of ``plan_id`` would: the
+    newest re-plan of ``plan_id`` and each earlier version whose newest re-plan it is."""
+    newest = newest_version(store, plan_id)
+    earlier: list[str] = []
     with store.session() as s:
-        rows = s.scalars(select(WorkerLinkRow).where(WorkerLinkRow.plan_id == plan_id)
+        current = s.scalar(select(PlanRow.predecessor_id).where(PlanRow.id == newest))
+        while current is not None and current != newest and current not in earlier:
+            earlier.append(current)
+            current = s.scalar(select(PlanRow.predecessor_id).where(PlanRow.id == current))
+    # an earlier version re-planned twice follows its newer branch, not this one
+    return {newest} | {p for p in earlier if newest_version(store, p) == newest}
+
+
+def links_of_plan(store: Store, plan_id: str) -> list[WorkerLink]:
+    """The links of ``plan_id``'s family (:func:`plan_family`): made on this version or on
+    another one, they all show the routes of the newest version."""
+    family = plan_family(store, plan_id)
+    with store.session() as s:
+        rows = s.scalars(select(WorkerLinkRow).where(WorkerLinkRow.plan_id.in_(family))
                          .order_by(WorkerLinkRow.day, WorkerLinkRow.team_id,
                                    WorkerLinkRow.created_at))
         return [_link(r) for r in rows]

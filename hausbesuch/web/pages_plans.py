@@ -30,6 +30,7 @@ from hausbesuch.web.links import (
     create_link,
     link_path,
     links_of_plan,
+    plan_family,
     revoke,
 )
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
@@ -278,7 +279,8 @@ def _qr_svg(url: str) -> Markup:
 
 
 def _links_page(request: Request, plan, new: dict | None = None) -> Response:  # noqa: ANN001
-    """The links page of a plan version; new links are made on the newest version only."""
+    """The links page of a plan version: the links of its whole family (made on this or
+    another version, they show the newest version's routes); new links on the newest."""
     web = ctx(request)
     return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan.id),
                   new=new, team_days=_team_days(plan),
@@ -321,17 +323,17 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
 @router.post("/plaene/{plan_id}/links/widerrufen")
 def revoke_link(request: Request, plan_id: str, praefix: str = Form(...),
                 user: User = Depends(require_user)) -> Response:
+    """Revoke a link of the plan's family (also one made on an earlier version)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     try:
-        link = revoke(web.store, praefix, actor=user.name, city=plan.city)
+        link = revoke(web.store, praefix, actor=user.name, city=plan.city,
+                      plan_ids=plan_family(web.store, plan_id))
     except UserError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-    if link.plan_id != plan_id:
-        raise HTTPException(status_code=404, detail="Dieser Link gehört nicht zu diesem Plan.")
     casework_api.audit(web.store, user.name, "worker_link_revoked", city=plan.city,
-                       plan_id=plan_id, details={"link": link.prefix, "team": link.team_id,
-                                                 "day": link.day.isoformat()})
+                       plan_id=link.plan_id, details={"link": link.prefix, "team": link.team_id,
+                                                      "day": link.day.isoformat()})
     return RedirectResponse(f"/plaene/{plan_id}/links", status_code=303)
 
 
