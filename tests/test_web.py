@@ -781,9 +781,17 @@ def test_cli_user_and_link(site: Site) -> None:
     url = re.search(r"Link: (\S+)", r.output).group(1)
     assert url == site.url + path
     assert httpx.get(url).status_code == 200
-    r = runner.invoke(cli, ["link", "--revoke", path[3:12], "--db", db])
+    # six characters are enough (as the help says); "_" of a token is no wildcard
+    r = runner.invoke(cli, ["link", "--revoke", path[3:9], "--db", db])
     assert r.exit_code == 0, r.output
     assert httpx.get(url).status_code == 410
+    with site.store.session() as s:
+        from hausbesuch.web.models import WorkerLinkRow
+
+        assert s.scalars(select(WorkerLinkRow.prefix).where(
+            WorkerLinkRow.prefix.startswith(path[3:9]))).all() == [path[3:11]]
+    r = runner.invoke(cli, ["link", "--revoke", path[3:4] + "_" * 5, "--db", db])
+    assert r.exit_code == 2 and "Kein Link" in r.output
     r = runner.invoke(cli, ["link", plan.id, "kein-team", route.day.isoformat(),
                             "--db", db])
     assert r.exit_code == 2 and "keine Route" in r.output

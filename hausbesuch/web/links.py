@@ -135,12 +135,13 @@ def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None,
     if len(prefix) < MIN_REVOKE_PREFIX:
         raise UserError(f"Bitte mindestens {MIN_REVOKE_PREFIX} Zeichen des Links angeben.")
     with store.session() as s:
-        q = select(WorkerLinkRow).where(WorkerLinkRow.prefix == prefix[:PREFIX_LEN])
+        q = select(WorkerLinkRow).where(
+            WorkerLinkRow.prefix.startswith(prefix[:PREFIX_LEN], autoescape=True))
         if city is not None:
             q = q.where(WorkerLinkRow.city == city)
         if plan_ids is not None:
             q = q.where(WorkerLinkRow.plan_id.in_(plan_ids))
-        rows = [r for r in s.scalars(q) if (r.prefix + "").startswith(prefix[:PREFIX_LEN])]
+        rows = [r for r in s.scalars(q) if r.prefix.startswith(prefix[:PREFIX_LEN])]
         if not rows:
             where = " dieses Plans" if plan_ids is not None else ""
             raise UserError(f"Kein Link{where} beginnt mit „{prefix}“.")
