@@ -207,7 +207,20 @@ _OUTCOME_LABELS = {"ergebnis": "Ergebnis", "termin": "Termin"}
 
 
 class CaseworkError(UserError):
-    """A casework action that cannot be done (German message; exit code 2 on the CLI)."""
+    """A casework action that cannot be done (German message; exit code 2 on the CLI).
+
+    When it is about one input of the action, ``field`` names that input (``address``,
+    ``point``, ``suggestion`` for :meth:`Casework.fix_address`) and ``reason`` is the
+    message without naming it: each front names the input its own way (the command line
+    by its option, e.g. ``--set-address: <reason>``). The message itself names the input
+    in plain German (``Adresse …``, ``Punkt …``) and never an option.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.reason = message if reason is None else reason
 
 
 # --------------------------------------------------------------------------- the service
@@ -548,34 +561,40 @@ class Casework:
         """
         given = sum(x is not None for x in (address, point, suggestion))
         if given != 1:
-            raise CaseworkError("Genau eine Korrektur angeben: --set-address, --set-point "
-                                "oder --suggestion.")
+            raise CaseworkError("Genau eine Korrektur angeben: eine Adresse, einen Punkt "
+                                "oder einen Vorschlag.")
         with self.store.session() as s:
             row = self._row(s, client_id)
             client = self._client(row)
         if suggestion is not None:
             loc = self.locate([client])[client.id]
             if not loc.suggestions:
-                raise CaseworkError(f"Für Kundennummer „{client.id}“ gibt es keine Vorschläge "
-                                    "(Adresse mit --set-address oder Punkt mit --set-point setzen).")
+                reason = (f"für Kundennummer „{client.id}“ gibt es keine (stattdessen "
+                          "eine Adresse oder einen Punkt angeben).")
+                raise CaseworkError(f"Vorschläge {reason}", field="suggestion", reason=reason)
             if not 1 <= suggestion <= len(loc.suggestions):
-                raise CaseworkError(f"--suggestion: Nummer {suggestion} gibt es nicht; "
-                                    f"Vorschläge 1 bis {len(loc.suggestions)}.")
+                reason = (f"Nummer {suggestion} gibt es nicht; Vorschläge 1 bis "
+                          f"{len(loc.suggestions)}.")
+                raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
             address = loc.suggestions[suggestion - 1]
         lon = lat = None
         if point is not None:
             lon, lat = point
             if not self.inside_extract(lon, lat):
+                where = f"liegt außerhalb des Kartenausschnitts von {self.city}"
                 raise CaseworkError(
-                    f"--set-point: {lat:.5f},{lon:.5f} liegt außerhalb des Kartenausschnitts von "
-                    f"{self.city} (Reihenfolge: BREITE,LÄNGE, z. B. 50.8675,9.7071).")
+                    f"Punkt (Breite {lat:.5f}, Länge {lon:.5f}) {where}; Breite und Länge "
+                    "vertauscht?", field="point",
+                    reason=f"{lat:.5f},{lon:.5f} {where} (Reihenfolge: BREITE,LÄNGE, z. B. "
+                    "50.8675,9.7071).")
         elif address is not None:
             address = address.strip()
             r = self.index.geocode(address)
             if r.quality not in PLANNABLE_QUALITIES or r.lon is None:
                 hint = f" Vorschläge: {'; '.join(r.suggestions)}" if r.suggestions else ""
-                raise CaseworkError(f"--set-address: „{address}“ wurde nicht gefunden "
-                                    f"({(r.reason or 'keine Übereinstimmung').rstrip('.')}).{hint}")
+                reason = (f"„{address}“ wurde nicht gefunden "
+                          f"({(r.reason or 'keine Übereinstimmung').rstrip('.')}).{hint}")
+                raise CaseworkError(f"Adresse {reason}", field="address", reason=reason)
         now = datetime.now()
         with self.store.session() as s:
             row = self._row(s, client_id)

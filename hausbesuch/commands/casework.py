@@ -27,6 +27,9 @@ from hausbesuch.errors import UserError
 
 #: how many rejected rows are printed before "…"
 MAX_LINES = 30
+#: the option of ``hausbesuch address`` for each input of an address fix (errors name it)
+FIX_OPTIONS = {"address": "--set-address", "point": "--set-point",
+               "suggestion": "--suggestion"}
 
 
 @contextmanager
@@ -177,9 +180,16 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if sum(x is not None for x in (set_address, point, suggestion)) != 1:
             raise UserError("Genau eine Korrektur angeben: --set-address, --set-point oder "
                             "--suggestion.")
+        from hausbesuch.casework import CaseworkError
+
         with _casework(db, city, osm) as cw:
-            loc = cw.fix_address(client_id, address=set_address, point=point,
-                                 suggestion=suggestion)
+            try:
+                loc = cw.fix_address(client_id, address=set_address, point=point,
+                                     suggestion=suggestion)
+            except CaseworkError as exc:
+                if exc.field not in FIX_OPTIONS:
+                    raise
+                raise UserError(f"{FIX_OPTIONS[exc.field]}: {exc.reason}") from None
         typer.echo(f"Gespeichert: {client_id} liegt jetzt bei {loc.lat:.6f}, {loc.lon:.6f} "
                    f"({loc.match}).")
 

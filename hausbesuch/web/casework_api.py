@@ -101,6 +101,8 @@ def map_center(store: Store, profile: Profile, actor: str) -> tuple[float, float
 def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any]]:
     """Clients whose address is unresolved, street-level or whose fix went stale, with the
     geocoder's suggestions and the point found (if any) to start the map at."""
+    from hausbesuch.planning.report import QUALITY_DE
+
     cw = casework(store, profile, actor)
     problems = cw.address_problems()
     if not problems:
@@ -111,6 +113,7 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
     for p in problems:
         loc = located.get(p.client_id)
         out.append({"client_id": p.client_id, "address": p.address, "quality": p.quality,
+                    "quality_label": QUALITY_DE.get(p.quality, "Adresse"),
                     "reason": p.reason, "suggestions": list(p.suggestions),
                     "stale": p.stale_fix,
                     "lon": loc.lon if loc else None, "lat": loc.lat if loc else None})

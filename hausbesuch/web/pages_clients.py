@@ -3,6 +3,7 @@ street-level addresses with a map to set the point, the teams of the city."""
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -80,42 +81,78 @@ async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
 @router.get("/adressen")
 def addresses(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
+    saved = request.query_params.get("gespeichert")
+    what = request.query_params.get("art")
+    return _addresses_page(request, user, stadt,
+                           saved=(saved, SAVED_WHAT.get(what or "", "Korrektur"))
+                           if saved else None)
+
+
+#: what a fix stored, as the page says it (``art`` of the redirect after saving)
+SAVED_WHAT = {"adresse": "Adresse", "punkt": "Punkt", "vorschlag": "Vorgeschlagene Adresse"}
+
+
+def _addresses_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
+                    saved: tuple[str, str] | None = None,
+                    failed: dict[str, str] | None = None) -> Response:
+    """The address page; ``failed`` is a fix that was refused: the client id, the German
+    message and the fields as typed (shown again at that client's form)."""
     web = ctx(request)
     city = _city_of(request, user, stadt)
     profile = web.profile(city)
     rows = casework_api.unresolved(web.store, profile, user.name)
     casework_api.audit(web.store, user.name, "adressen_angezeigt", city=city, details={
         "ansicht": "web", SHOWN: [r["client_id"] for r in rows]})
-    return render(request, "addresses.html.j2", city=city, rows=rows,
+    return render(request, "addresses.html.j2", status=status, city=city, rows=rows,
                   tile_url=profile.map.tile_url, attribution=profile.map.attribution,
                   depot=casework_api.map_center(web.store, profile, user.name),
-                  saved=request.query_params.get("gespeichert"))
+                  saved=saved, failed=failed,
+                  failed_here=failed is not None
+                  and any(r["client_id"] == failed["client_id"] for r in rows))
+
+
+def _form_point(breite: str, laenge: str) -> tuple[float, float]:
+    """(lon, lat) from the form's Breite and Länge (decimal point or comma)."""
+    try:
+        lat, lon = float(breite.replace(",", ".")), float(laenge.replace(",", "."))
+    except ValueError:
+        lat = lon = math.nan
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise UserError("Breite und Länge als Zahlen angeben (z. B. 50.8675 und 9.7071), "
+                        "eine Adresse eingeben oder einen Vorschlag wählen.")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UserError(f"Breite {lat:g} und Länge {lon:g} sind keine Koordinaten (Breite "
+                        "von -90 bis 90, Länge von -180 bis 180).")
+    return lon, lat
 
 
 @router.post("/adressen/{client_id}")
 def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
         adresse: str = Form(""), vorschlag: str = Form(""), stadt: str = Form(""),
         user: User = Depends(require_user)) -> Response:
-    """Store a fix: a suggestion (its number), an address text, or the point of the map."""
+    """Store a fix: a suggestion (its number), an address text, or the point of the map.
+    A refused fix shows the address page again (400) with the message at that client's
+    form and the fields as typed."""
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
     try:
         if vorschlag.strip():
-            kwargs: dict = {"suggestion": int(vorschlag)}
-        elif adresse.strip():
-            kwargs = {"address": adresse.strip()}
-        else:
             try:
-                lat, lon = float(breite.replace(",", ".")), float(laenge.replace(",", "."))
+                kwargs: dict = {"suggestion": int(vorschlag)}
             except ValueError:
-                raise UserError("Breite und Länge als Zahlen angeben (z. B. 50.8675 und "
-                                "9.7071), eine Adresse oder einen Vorschlag wählen.") from None
-            kwargs = {"point": (lon, lat)}
+                raise UserError("Diesen Vorschlag gibt es nicht.") from None
+            what = "vorschlag"
+        elif adresse.strip():
+            kwargs, what = {"address": adresse.strip()}, "adresse"
+        else:
+            kwargs, what = {"point": _form_point(breite, laenge)}, "punkt"
         casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
-    except (UserError, ValueError) as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
-    return RedirectResponse(f"/adressen?gespeichert={quote(client_id, safe='')}",
-                            status_code=303)
+    except UserError as exc:
+        return _addresses_page(request, user, city, status=400, failed={
+            "client_id": client_id, "message": str(exc), "adresse": adresse[:300],
+            "breite": breite[:40], "laenge": laenge[:40]})
+    return RedirectResponse(f"/adressen?gespeichert={quote(client_id, safe='')}&art={what}"
+                            f"&stadt={quote(city, safe='')}", status_code=303)
 
 
 @router.get("/teams")

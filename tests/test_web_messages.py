@@ -1,0 +1,153 @@
+"""What coordinators read in the browser: German messages in the words of the page, never
+a command-line option, a server path or an internal code (found in exploratory testing).
+
+Over real HTTP against the planned Bad Hersfeld week of :mod:`tests.test_web` (its
+``site`` fixture; a site of this module's own). Tests that change data (a stored fix, an
+outcome) come last in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.test_web import CITY, site  # noqa: F401 - the fixture, used by name
+from tests.web_fixtures import CITY_PROFILE, Site, csrf_of, login
+
+#: never in a coordinator's page: option names of the command line, the server's paths
+FORBIDDEN = ("--set-", "--suggestion", "--start", "--days", "--role", "--teams", "/tmp/",
+             "hausbesuch-upload-", "(se)")
+
+
+@pytest.fixture
+def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
+        assert login(c, "kora").status_code == 303
+        yield c
+
+
+def _clean(text: str) -> None:
+    for bad in FORBIDDEN:
+        assert bad not in text, bad
+
+
+def _row(html: str, client_id: str) -> str:
+    """The table row of a client on the address page."""
+    m = re.search(rf'<tr id="adresse-{re.escape(client_id)}">(.*?)</tr>', html, re.S)
+    assert m, f"no row for {client_id}"
+    return m.group(1)
+
+
+def _client_rows(site: Site) -> dict[str, dict[str, str]]:  # noqa: F811
+    with open(site.clients_csv, encoding="utf-8-sig", newline="") as fh:
+        return {r["Kundennummer"]: r for r in csv.DictReader(fh, delimiter=";")}
+
+
+def _address_of(row: dict[str, str]) -> str:
+    return f"{row['Straße']} {row['Hausnummer']}, {row['PLZ']} {row['Ort']}"
+
+
+# --------------------------------------------------------------------------- address fixes
+
+
+def test_address_not_found_is_shown_at_its_form_with_the_input_kept(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    page = kora.get("/adressen")
+    assert page.status_code == 200 and 'id="adresse-W010"' in page.text
+    r = kora.post("/adressen/W010", data={"csrf_token": csrf_of(page.text), "stadt": CITY,
+                                          "adresse": "Gibtsnichtstraße 5"})
+    assert r.status_code == 400
+    assert "Adressen prüfen" in r.text and "Zur Planübersicht" not in r.text
+    row = _row(r.text, "W010")
+    assert 'class="error" role="alert">Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden' in row
+    assert 'value="Gibtsnichtstraße 5"' in row  # typed input kept
+    _clean(r.text)
+
+
+def test_point_outside_is_shown_at_its_form_with_the_input_kept(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    page = kora.get("/adressen")
+    csrf = csrf_of(page.text)
+    # latitude and longitude swapped
+    r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY,
+                                          "breite": "9.7069", "laenge": "50.868"})
+    assert r.status_code == 400
+    row = _row(r.text, "W010")
+    assert "Punkt (Breite 9.70690, Länge 50.86800) liegt außerhalb des Kartenausschnitts " \
+           "von Bad Hersfeld; Breite und Länge vertauscht?" in row
+    assert 'value="9.7069"' in row and 'value="50.868"' in row
+    _clean(r.text)
+    for data, says in (({"breite": "abc", "laenge": "9.7"}, "Breite und Länge als Zahlen"),
+                       ({"breite": "nan", "laenge": "9.7"}, "Breite und Länge als Zahlen"),
+                       ({"breite": "123", "laenge": "9.7"}, "keine Koordinaten"),
+                       ({"vorschlag": "99"}, "Vorschl")):
+        r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY, **data})
+        assert r.status_code == 400 and says in _row(r.text, "W010"), (data, r.text[-600:])
+        _clean(r.text)
+    # a client not on the page: the message stands above the table
+    r = kora.post("/adressen/NIEMAND", data={"csrf_token": csrf, "stadt": CITY,
+                                             "adresse": "Am Markt 1"})
+    assert r.status_code == 400 and "NIEMAND" in r.text and "nicht bekannt" in r.text
+    _clean(r.text)
+
+
+def test_cli_keeps_naming_its_options(site: Site) -> None:  # noqa: F811
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    common = ["--city", CITY_PROFILE, "--db", site.db_cli]
+    r = runner.invoke(cli, ["address", "W010", "--set-address", "Gibtsnichtstraße 5", *common])
+    assert r.exit_code == 2
+    assert "--set-address: „Gibtsnichtstraße 5“ wurde nicht gefunden" in r.output, r.output
+    r = runner.invoke(cli, ["address", "W010", "--set-point", "9.7069,50.868", *common])
+    assert r.exit_code == 2
+    assert "--set-point: 9.70690,50.86800 liegt außerhalb des Kartenausschnitts von Bad " \
+           "Hersfeld (Reihenfolge: BREITE,LÄNGE" in r.output, r.output
+    r = runner.invoke(cli, ["address", "W010", "--suggestion", "99", *common])
+    assert r.exit_code == 2 and r.output.startswith("Fehler: --suggestion: "), r.output
+
+
+def test_address_page_shows_german_qualities_only(site: Site, kora: httpx.Client  # noqa: F811
+                                                  ) -> None:
+    from hausbesuch.casework import Casework
+
+    profile = site.app.state.web.profile(CITY)
+    Casework(site.store, profile, actor="test").set_status(
+        "W001", "in_klaerung", "verzogen am 01.12.2026")
+    page = kora.get("/adressen")
+    assert page.status_code == 200
+    row = _row(page.text, "W001")
+    assert "exakt · in Klärung: verzogen am 01.12.2026" in row
+    for code in ("exact", "interpolated", "unresolved", "street"):
+        assert f"<td>{code}" not in page.text and f"{code}:" not in page.text
+    assert "nicht gefunden" in _row(page.text, "W010")
+
+
+# --------------------------------------------------------------------------- changes data
+
+
+def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    page = kora.get("/adressen")
+    csrf = csrf_of(page.text)
+    real = _address_of(_client_rows(site)["W000"])
+    r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY, "adresse": real})
+    assert r.status_code == 303, r.text[-800:]
+    shown = kora.get(r.headers["location"]).text
+    assert "Adresse für W010 gespeichert." in shown and "Punkt für" not in shown
+    assert 'id="adresse-W010"' not in shown  # fixed: no longer listed
+    row = re.search(r'<tr id="adresse-([^"]+)">', shown)
+    assert row, "another address to fix"
+    other = row.group(1)
+    r = kora.post(f"/adressen/{other}", data={"csrf_token": csrf, "stadt": CITY,
+                                              "breite": "50,8675", "laenge": "9,7071"})
+    assert r.status_code == 303, r.text[-800:]
+    shown = kora.get(r.headers["location"]).text
+    assert f"Punkt für {other} gespeichert." in shown
+    _clean(shown)
+
