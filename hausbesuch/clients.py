@@ -289,6 +289,7 @@ def read_clients(
     default_duration_min: int | None = None,
     today: date | None = None,
     allow_empty: bool = False,
+    name: str | None = None,
 ) -> ClientList:
     """Read and validate a client list (CSV or XLSX).
 
@@ -303,6 +304,8 @@ def read_clients(
         Reference date for "in the future" checks (default: today).
     allow_empty
         Accept a list without data rows (header only); by default that is a UserError.
+    name
+        How messages name the file (default: the path; an upload: the name sent).
 
     Returns
     -------
@@ -327,7 +330,7 @@ def read_clients(
     )
 
     today = today or date.today()
-    table = read_table(path, required=_has_required_columns)
+    table = read_table(path, required=_has_required_columns, name=name)
     columns = list(table.columns)
     id_col = _find(columns, ID_SYNONYMS)
     if id_col is None:

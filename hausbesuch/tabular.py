@@ -280,13 +280,16 @@ SHEET_NAMES: tuple[str, ...] = (
 
 
 def read_table(
-    path: str | Path, *, required: Callable[[list[str]], bool] | None = None
+    path: str | Path, *, required: Callable[[list[str]], bool] | None = None,
+    name: str | None = None,
 ) -> Table:
     """Read a CSV or XLSX file into a :class:`Table`.
 
     ``required`` tells a workbook's client-list sheet from the others: it gets a sheet's
     header names and says whether the sheet has the columns needed (see the module
-    docstring for the order in which sheets are tried).
+    docstring for the order in which sheets are tried). ``name`` is how messages and
+    :attr:`Table.source` name the file (default: the path); an upload gives the name of
+    the file sent, never the server's temporary path.
 
     Raises
     ------
@@ -296,7 +299,7 @@ def read_table(
         message names the file and the problem.
     """
     p = Path(path)
-    name = str(p)
+    name = str(p) if name is None else name
     if not p.exists():
         raise UserError(f"Datei nicht gefunden: {name}")
     if p.is_dir():

@@ -9,6 +9,7 @@ outcome) come last in the file.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator
 
@@ -127,6 +128,74 @@ def test_address_page_shows_german_qualities_only(site: Site, kora: httpx.Client
     for code in ("exact", "interpolated", "unresolved", "street"):
         assert f"<td>{code}" not in page.text and f"{code}:" not in page.text
     assert "nicht gefunden" in _row(page.text, "W010")
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def _xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_import_names_the_uploaded_file_and_splits_field_and_reason(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    from tests.web_fixtures import HEADER
+
+    first = _client_rows(site)["W000"]
+    no_id = ["", "Geheimname Ohne", first["Straße"], first["Hausnummer"], first["PLZ"],
+             first["Ort"], "", "", "", "", "30", ""]
+    bad_window = ["Z001", "Geheimname Fenster", first["Straße"], first["Hausnummer"],
+                  first["PLZ"], first["Ort"], "", "", "montags irgendwann", "", "30", ""]
+    data = _xlsx({"Hinweise": [["Bitte nicht ändern"]],
+                  "Kunden": [HEADER, no_id, bad_window]})
+    csrf = csrf_of(kora.get("/kunden/import").text)
+    r = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY}, files={
+        "datei": ("Kundenliste März.xlsx", data,
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+    assert r.status_code == 200, r.text[-800:]
+    assert ('<p class="hint" role="note">Kundenliste März.xlsx: Arbeitsblatt „Kunden“ '
+            "gelesen; nicht gelesen: „Hinweise“.</p>") in r.text
+    assert 'class="error"' not in r.text
+    cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>"
+                       r"</tr>", r.text)
+    assert len(cells) == 2, r.text
+    by_row = {int(row): (cid, feld, grund) for row, cid, feld, grund in cells}
+    assert by_row[2][1] == "Kundennummer" and by_row[2][2]
+    assert by_row[3][0] == "Z001" and by_row[3][1] == "Zeitfenster" and by_row[3][2]
+    for _cid, feld, grund in by_row.values():
+        assert not grund.startswith(f"{feld}:"), grund
+    _clean(r.text)
+
+
+def test_upload_errors_name_the_uploaded_file(site: Site, kora: httpx.Client  # noqa: F811
+                                              ) -> None:
+    csrf = csrf_of(kora.get("/teams").text)
+    for path, name, body, says in (
+            ("/kunden/import", "meine liste.csv", b"  \n", "Die Datei meine liste.csv ist leer."),
+            ("/kunden/import", "kaputt.xlsx", b"keine Tabelle",
+             "Die Datei kaputt.xlsx ist keine gültige .xlsx-Datei"),
+            ("/kunden/import", "liste.pdf", b"%PDF", "Bitte eine CSV- oder XLSX-Datei"),
+            ("/teams/hochladen", "meine-teams.csv", b"", "Die Datei meine-teams.csv ist leer."),
+            ("/teams/hochladen", "meine-teams.xlsx", b"keine Tabelle",
+             "Die Datei meine-teams.xlsx ist keine gültige .xlsx-Datei"),
+            ("/teams/hochladen", "meine-teams.csv", b"id;schicht\nwest;16:00-8:00\n",
+             "Ungültige Teams in meine-teams.csv")):
+        r = kora.post(path, data={"csrf_token": csrf, "stadt": CITY},
+                      files={"datei": (name, body, "text/csv")})
+        assert r.status_code == 400 and says in r.text, (path, name, r.text[-800:])
+        assert "Zur Planübersicht" not in r.text  # on the page of the form
+        _clean(r.text)
+        assert "in teams.csv" not in r.text and "Datei teams.csv" not in r.text
 
 
 # --------------------------------------------------------------------------- changes data

@@ -378,20 +378,21 @@ class Casework:
 
     # ---- import
 
-    def import_clients(self, path: str | os.PathLike[str], *, today: date | None = None
-                       ) -> ImportResult:
+    def import_clients(self, path: str | os.PathLike[str], *, today: date | None = None,
+                       name: str | None = None) -> ImportResult:
         """Import or update the clients of a list; nothing is planned.
 
         Rows are validated one by one (:func:`hausbesuch.clients.read_clients`); a given
         coordinate must lie inside the extract, else the row is rejected. New clients start
         in status ``offen``. A stored address fix is kept while the source address is the
         one it was made for; when the source changed, the fix is marked stale and the
-        client is listed by ``hausbesuch addresses`` again.
+        client is listed by ``hausbesuch addresses`` again. ``name`` is how messages name
+        the file (default: the path; an upload: the name of the file sent).
         """
         from hausbesuch.clients import read_clients
         from hausbesuch.store import _client_values
 
-        clist = read_clients(path, today=today)
+        clist = read_clients(path, today=today, name=name)
         result = ImportResult(source=clist.source, total_rows=clist.total_rows,
                               rejected=list(clist.rejected), warnings=list(clist.warnings))
         valid: list[Client] = []

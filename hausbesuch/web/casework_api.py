@@ -77,15 +77,25 @@ def casework(store: Store, profile: Profile, actor: str) -> Casework:
     return Casework(store, profile, actor=actor)
 
 
-def import_clients(store: Store, profile: Profile, path: str, actor: str) -> dict[str, Any]:
+def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
+                   name: str | None = None) -> dict[str, Any]:
     """Import or update a client list (casework rules: fixes, pins, coordinates); the
-    per-row report (ids, fields and reasons; no names)."""
-    res = casework(store, profile, actor).import_clients(path)
+    per-row report (ids, fields and reasons; no names). ``name`` is how messages name the
+    file (an upload: the name of the file sent, never the temporary path)."""
+    from hausbesuch.clients import FIELD_LABELS
+
+    res = casework(store, profile, actor).import_clients(path, name=name)
+    rejected = []
+    for r in sorted(res.rejected, key=lambda r: r.row):
+        label = FIELD_LABELS.get(r.field, r.field)
+        # a reason may begin with its field's label ("Kundennummer: …"): said once, in Feld
+        reason = r.reason.removeprefix(f"{label}:").strip()
+        rejected.append({"zeile": str(r.row), "id": r.id or "", "feld": label,
+                         "grund": reason})
     return {
         "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
         "unchanged": len(res.unchanged), "warnings": list(res.warnings),
-        "stale": list(res.stale_fixes),
-        "rejected": [row for row in res.report_rows() if row["status"] == "abgelehnt"],
+        "stale": list(res.stale_fixes), "rejected": rejected,
     }
 
 

@@ -8,10 +8,10 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from hausbesuch.auditlog import SHOWN
@@ -42,11 +42,27 @@ class UploadRefused(Exception):
         self.status, self.message = status, message
 
 
+def upload_name(filename: str | None, stem: str, suffix: str) -> str:
+    """The name of an uploaded file as the coordinator gave it (without any folder the
+    browser sent, without control characters, at most 100 characters), to name it in
+    messages and on the server's disk (at most 200 bytes); ``stem`` + ``suffix`` when
+    nothing of it is left."""
+    base = PureWindowsPath(PurePosixPath(filename or "").name).name
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in "/\\:*?\"<>|")
+    base = base.strip().lstrip(".")
+    while len(base.encode()) > 200 or len(base) > 100:  # file systems allow 255 bytes
+        base = base[:-len(suffix) - 1].rstrip() + base[-len(suffix):]
+    if not base or Path(base).suffix.lower() != suffix:
+        return f"{stem}{suffix}"
+    return base
+
+
 @asynccontextmanager
 async def _uploaded(datei: UploadFile, suffixes: tuple[str, ...], wrong_type: str,
                     stem: str) -> AsyncIterator[Path]:
     """The uploaded file in a private temporary folder, deleted on leaving (an upload may
-    hold names); :class:`UploadRefused` for another type or more than 20 MB."""
+    hold names), under its own name (:func:`upload_name`: what messages about it say);
+    :class:`UploadRefused` for another type or more than 20 MB."""
     suffix = Path(datei.filename or "").suffix.lower()
     if suffix not in suffixes:
         raise UploadRefused(400, wrong_type)
@@ -54,7 +70,7 @@ async def _uploaded(datei: UploadFile, suffixes: tuple[str, ...], wrong_type: st
     if len(data) > MAX_UPLOAD:
         raise UploadRefused(413, "Die Datei ist größer als 20 MB.")
     with tempfile.TemporaryDirectory(prefix="hausbesuch-upload-") as tmp:
-        path = Path(tmp) / f"{stem}{suffix}"
+        path = Path(tmp) / upload_name(datei.filename, stem, suffix)
         path.write_bytes(data)
         yield path
 
@@ -69,12 +85,13 @@ async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
                              "liste") as path:
             try:
                 report = casework_api.import_clients(web.store, web.profile(city), str(path),
-                                                      user.name)
+                                                      user.name, name=path.name)
             except UserError as exc:
                 return render(request, "upload.html.j2", status=400, city=city, report=None,
                               error=str(exc))
     except UploadRefused as exc:
-        raise HTTPException(status_code=exc.status, detail=exc.message) from None
+        return render(request, "upload.html.j2", status=exc.status, city=city, report=None,
+                      error=exc.message)
     return render(request, "upload.html.j2", city=city, report=report)
 
 
@@ -236,6 +253,7 @@ TEAM_SUFFIXES = (".csv", ".txt", ".xlsx", ".toml")
 async def upload_teams(request: Request, datei: UploadFile, stadt: str = Form(""),
                        user: User = Depends(require_user)) -> Response:
     """Set the city's teams from a file in the ``--teams`` format (CSV, XLSX or TOML)."""
+    from hausbesuch.tabular import read_table
     from hausbesuch.team_store import save_teams
 
     web = ctx(request)
@@ -244,8 +262,12 @@ async def upload_teams(request: Request, datei: UploadFile, stadt: str = Form(""
         async with _uploaded(datei, TEAM_SUFFIXES,
                              "Bitte eine CSV-, XLSX- oder TOML-Datei hochladen.", "teams") as path:
             try:
+                if path.suffix.lower() != ".toml":
+                    # read once naming the file as sent: the teams reader names a table it
+                    # cannot read by its path, which is the server's temporary one here
+                    read_table(path, name=path.name)
                 save_teams(web.store, web.profile(city), path, actor=user.name,
-                           source=(datei.filename or path.name)[:120])
+                           source=path.name)
             except UserError as exc:
                 return _teams_page(request, user, city, status=400, teams_error=str(exc))
     except UploadRefused as exc:
