@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -128,6 +129,49 @@ def test_address_page_shows_german_qualities_only(site: Site, kora: httpx.Client
     for code in ("exact", "interpolated", "unresolved", "street"):
         assert f"<td>{code}" not in page.text and f"{code}:" not in page.text
     assert "nicht gefunden" in _row(page.text, "W010")
+
+
+# --------------------------------------------------------------------------- planning jobs
+
+
+def _finished_job_page(kora: httpx.Client, job_url: str) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        page = kora.get(job_url)
+        assert page.status_code == 200
+        if 'data-status="fehlgeschlagen"' in page.text or 'data-status="fertig"' in page.text:
+            return page.text
+        time.sleep(0.3)
+    raise AssertionError("job did not finish")
+
+
+def test_weekend_only_span_names_the_form_fields(site: Site, kora: httpx.Client  # noqa: F811
+                                                 ) -> None:
+    csrf = csrf_of(kora.get("/plaene").text)
+    for start, days, says in (
+            ("2026-12-12", 2, "Bitte „Erster Tag“ oder „Tage“ ändern."),
+            ("2300-01-01", 1, "Erster Tag: 01.01.2300 liegt nicht zwischen")):
+        r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
+                                           "start": start, "tage": str(days)})
+        assert r.status_code == 303
+        text = _finished_job_page(kora, r.headers["location"])
+        assert 'data-status="fehlgeschlagen"' in text and says in text, text
+        _clean(text)
+    text = _finished_job_page(kora, r.headers["location"])
+    assert "Zeitraum ab Mo, 01.01.2300, 1 Tag." in text
+    plans = kora.get("/plaene").text
+    assert "Bitte „Erster Tag“ oder „Tage“ ändern." in plans
+    _clean(plans)
+
+
+def test_job_page_shows_a_german_date(site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    from hausbesuch.web import jobs
+
+    job = next(j for j in jobs.recent(site.store, CITY) if j.plan_id == site.plan_id)
+    page = kora.get(f"/auftraege/{job.id}")
+    assert page.status_code == 200
+    assert "Zeitraum ab Mo, 07.12.2026, 5 Tage." in page.text
+    assert "2026-12-07" not in page.text
 
 
 # --------------------------------------------------------------------------- uploads

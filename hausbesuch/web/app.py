@@ -12,7 +12,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -124,7 +124,18 @@ def _templates() -> Jinja2Templates:
     t = Jinja2Templates(env=env)
     t.env.filters.update(PAGES_ENV.filters)
     t.env.globals["q"] = lambda s: quote(str(s), safe="")
+    t.env.filters["date_iso_de"] = _date_iso_de
     return t
+
+
+def _date_iso_de(text: str) -> str:
+    """A stored ISO day (``2026-12-14``) as pages show days: ``Mo, 14.12.2026``."""
+    from hausbesuch.maps import fmt_date
+
+    try:
+        return fmt_date(date.fromisoformat(str(text)))
+    except ValueError:
+        return str(text)
 
 
 def create_app(

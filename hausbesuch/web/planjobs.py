@@ -27,16 +27,47 @@ def profile_for(job: Job) -> Profile:
     return profile
 
 
+def check_span(profile: Profile, start: date, days: int) -> None:
+    """Refuse a span the planner would refuse, in the words of the form (its fields
+    „Erster Tag“ and „Tage“), not of the command line's options."""
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.fields import WEEKDAYS_DE
+    from hausbesuch.planning.builder import Span, fmt_date
+    from hausbesuch.planning.options import EARLIEST_START, LATEST_START
+
+    if not 1 <= days <= 31:
+        raise UserError(f"Tage: zwischen 1 und 31, erhalten {days}.")
+    if not EARLIEST_START <= start <= LATEST_START:
+        raise UserError(f"Erster Tag: {fmt_date(start)} liegt nicht zwischen "
+                        f"{fmt_date(EARLIEST_START)} und {fmt_date(LATEST_START)}.")
+    calendar = WorkCalendar(profile.casework.land)
+    span = Span(start, days, calendar)
+    if span.work_days:
+        return
+    free = []
+    for d in range(days):
+        day = span.date(d)
+        name = calendar.holiday_name(day)
+        free.append(f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)}"
+                    + (f" ({name})" if name else ""))
+    raise UserError(
+        f"Der Zeitraum {span.describe()} enthält keinen Arbeitstag (nur Wochenende oder "
+        f"Feiertage in {calendar.land or 'Deutschland'}: {', '.join(free)}). Bitte "
+        "„Erster Tag“ oder „Tage“ ändern.")
+
+
 @handler("plan")
 def plan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -> str:
     from hausbesuch.planning import PlanOptions
     from hausbesuch.planning.workflow import plan_span
 
     p = job.params
-    options = PlanOptions(start=date.fromisoformat(p["start"]), days=int(p["days"]),
+    profile = profile_for(job)
+    start, days = date.fromisoformat(p["start"]), int(p["days"])
+    check_span(profile, start, days)
+    options = PlanOptions(start=start, days=days,
                           time_limit=float(p.get("time_limit", 30.0)), seed=1, threads=1)
-    result = plan_span(store, profile_for(job), options, actor=job.created_by,
-                       progress=progress)
+    result = plan_span(store, profile, options, actor=job.created_by, progress=progress)
     return result.plan_id
 
 
