@@ -242,6 +242,18 @@ def test_upload_errors_name_the_uploaded_file(site: Site, kora: httpx.Client  # 
         assert "in teams.csv" not in r.text and "Datei teams.csv" not in r.text
 
 
+def test_no_command_line_text_on_any_coordinator_page(site: Site, kora: httpx.Client  # noqa: F811
+                                                      ) -> None:
+    p = site.plan_id
+    for path in ("/plaene", f"/plaene/{p}", f"/plaene/{p}/links", f"/plaene/{p}/ergebnisse",
+                 "/adressen", "/teams", "/kunden/import"):
+        r = kora.get(path)
+        assert r.status_code == 200, path
+        _clean(r.text)
+    with httpx.Client(base_url=site.url, timeout=60) as anon:
+        _clean(anon.get("/anmelden").text)
+
+
 # --------------------------------------------------------------------------- changes data
 
 
@@ -263,4 +275,25 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
     shown = kora.get(r.headers["location"]).text
     assert f"Punkt für {other} gespeichert." in shown
     _clean(shown)
+
+
+def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client  # noqa: F811
+                                              ) -> None:
+    from hausbesuch.web import casework_api
+
+    plan = site.store.load_plan(p := site.plan_id)
+    stops = [(s.client_id, r.day) for r in plan.routes for s in r.stops]
+    total = len(stops)
+    profile = site.app.state.web.profile(CITY)
+    shown = kora.get(f"/plaene/{p}/ergebnisse").text
+    assert f"0 Ergebnisse zu {total} geplanten Besuchen." in shown
+    for k, (cid, day) in enumerate(stops[:2], start=1):
+        casework_api.record_outcome(site.store, profile, "test", cid, day, "angetroffen",
+                                    time_min=None, appointment=None, note=None,
+                                    idempotency_key=f"messages-{k}")
+        shown = kora.get(f"/plaene/{p}/ergebnisse").text
+        word = "Ergebnis" if k == 1 else "Ergebnisse"
+        assert f"{k} {word} zu {total} geplanten Besuchen." in shown
+        assert "<td>Handy</td>" in shown and "<td>web</td>" not in shown
+        _clean(shown)
 
