@@ -233,7 +233,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             state = cw.states([client_id]) or cw.states()
             state = [s for s in state if s.client.id.casefold() == client_id.casefold()]
             if not state:
-                raise UserError(f"Kundennummer „{client_id}“ ist nicht bekannt.")
+                raise UserError(f"Kundennummer „{client_id}“ ist in {cw.city} nicht bekannt "
+                                "(andere Stadt: --city angeben).")
             st = state[0]
             history = cw.status_history(st.client.id)
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == st.client.id]

@@ -224,8 +224,8 @@ def _change_absence(request: Request, user: User, stadt: str, team: str, von: st
         if remove:
             absences.remove(web.store, city, team, first, last, actor=user.name)
         else:
-            ids = [t.id for t in city_teams(web.store, web.profile(city))]
-            absences.add(web.store, city, team, first, last, teams=ids, actor=user.name)
+            absences.add(web.store, city, team, first, last,
+                         teams=city_teams(web.store, web.profile(city)), actor=user.name)
     except UserError as exc:
         return _teams_page(request, user, city, status=400, error=str(exc))
     return RedirectResponse(f"/teams?gespeichert=1&stadt={quote(city)}", status_code=303)
