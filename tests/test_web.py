@@ -30,6 +30,7 @@ from tests.web_fixtures import (
     NAME_MARK,
     PASSWORD,
     START_ISO,
+    WEEK,
     Site,
     csrf_of,
     live_server,
@@ -113,28 +114,15 @@ def _current_plan(site: Site):  # noqa: ANN202
 
 
 def _make_link(site: Site, team: str | None = None, day: date | None = None,
-               valid_until: datetime | None = None,
                plan_id: str | None = None) -> tuple[str, object]:
-    """A link for a team-day of the plan's newest version (or of ``plan_id``), valid until
-    ``valid_until`` (default: an hour from now)."""
-    from dataclasses import replace
-
+    """A link for a team-day of the plan's newest version (or of ``plan_id``), made with
+    the clock and valid until the end of its day (the fixture's week lies ahead)."""
     from hausbesuch.web.links import create_link
-    from hausbesuch.web.models import WorkerLinkRow
-    from hausbesuch.web.security import token_hash
 
     plan = site.store.load_plan(plan_id) if plan_id else _current_plan(site)
     route = next(r for r in plan.routes if r.stops and (team is None or r.team_id == team)
                  and (day is None or r.day == day))
-    # the fixture's week lies before or after today: the link is made as on the morning of
-    # its day, then given the end the test needs (the limits of that end have own tests)
-    until = valid_until or datetime.now() + timedelta(hours=1)
-    token, link = create_link(site.store, plan.id, route.team_id, route.day, actor="test",
-                              now=datetime.combine(route.day, dtime(6, 0)))
-    with site.store.session() as s:
-        s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token))
-                  .values(valid_until=until))
-    return token, replace(link, valid_until=until)
+    return create_link(site.store, plan.id, route.team_id, route.day, actor="test")
 
 
 def _pages(site: Site) -> list[str]:
@@ -377,12 +365,9 @@ def test_link_valid_until_end_of_its_day_by_default(site: Site) -> None:
     plan = _current_plan(site)
     r = plan.routes[-1]
     end_of_day = datetime.combine(r.day, datetime.max.time()).replace(microsecond=0)
-    if end_of_day > datetime.now():
-        _, link = create_link(site.store, plan.id, r.team_id, r.day, actor="test")
-        assert link.valid_until == end_of_day
-    else:  # the plan's week lies in the past on this machine: no default link then
-        with pytest.raises(UserError, match="Vergangenheit"):
-            create_link(site.store, plan.id, r.team_id, r.day, actor="test")
+    assert end_of_day > datetime.now()  # the fixture's week lies ahead
+    _, link = create_link(site.store, plan.id, r.team_id, r.day, actor="test")
+    assert link.valid_until == end_of_day
     with pytest.raises(UserError, match="Vergangenheit"):  # as at noon of the day
         create_link(site.store, plan.id, r.team_id, r.day, actor="test",
                     valid_until=datetime.combine(r.day, dtime(11, 59)),
@@ -640,24 +625,31 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
     page = kora.get("/teams")
     assert page.status_code == 200 and 'action="/teams/abwesenheit"' in page.text
     csrf = csrf_of(page.text)
+    # Monday to Wednesday twelve weeks after the fixture's week: ahead (the page lists
+    # absences from a week ago on) and far from every plan of the tests
+    first = WEEK + timedelta(weeks=12)
+    days = [first + timedelta(days=k) for k in range(3)]
+    von, bis = days[0].isoformat(), days[-1].isoformat()
     r = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, "team": "team-2",
-                                               "von": "2027-03-01", "bis": "2027-03-03"})
+                                               "von": von, "bis": bis})
     assert r.status_code == 303
-    assert absences.listed(site.store, CITY, date(2027, 3, 1), date(2027, 3, 31)) == [
-        ("team-2", date(2027, 3, d)) for d in (1, 2, 3)]
+    month = (first, first + timedelta(days=30))
+    assert absences.listed(site.store, CITY, *month) == [("team-2", d) for d in days]
     shown = kora.get("/teams?gespeichert=1").text
-    assert "01.03.2027" in shown and "03.03.2027" in shown and "gespeichert" in shown
-    for data, says in (({"team": "team-9", "von": "2027-03-05"}, "gibt es nicht"),
-                       ({"team": "team-1", "von": "2027-03-05", "bis": "2027-03-04"},
-                        "liegt vor"),
+    assert f"{days[0]:%d.%m.%Y}" in shown and f"{days[-1]:%d.%m.%Y}" in shown
+    assert "gespeichert" in shown
+    thursday = (first + timedelta(days=3)).isoformat()
+    friday = (first + timedelta(days=4)).isoformat()
+    for data, says in (({"team": "team-9", "von": friday}, "gibt es nicht"),
+                       ({"team": "team-1", "von": friday, "bis": thursday}, "liegt vor"),
                        ({"team": "team-1", "von": "gestern"}, "kein Datum"),
                        ({"team": "team-1", "von": ""}, "ersten Tag")):
         bad = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, **data})
         assert bad.status_code == 400 and says in bad.text, data
     r = kora.post("/teams/abwesenheit/loeschen", data={
-        "csrf_token": csrf, "team": "team-2", "von": "2027-03-01", "bis": "2027-03-03"})
+        "csrf_token": csrf, "team": "team-2", "von": von, "bis": bis})
     assert r.status_code == 303
-    assert absences.listed(site.store, CITY, date(2027, 3, 1), date(2027, 3, 31)) == []
+    assert absences.listed(site.store, CITY, *month) == []
     rows = [r for r in site.store.audit_rows(city=CITY) if r["action"].startswith("abwesenheit")]
     assert [r["action"] for r in rows[-2:]] == ["abwesenheit_eingetragen",
                                                 "abwesenheit_geloescht"]
@@ -772,8 +764,9 @@ def test_cli_user_and_link(site: Site) -> None:
     plan = _current_plan(site)
     route = plan.routes[0]
     # an end after the start of the route's day, not yet past, at most 3 days after it
-    until = max(datetime.combine(route.day, dtime(20, 0)),
-                datetime.now() + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    evening = datetime.combine(route.day, dtime(20, 0))
+    assert evening > datetime.now()  # the fixture's week lies ahead
+    until = evening.strftime("%Y-%m-%d %H:%M")
     r = runner.invoke(cli, ["link", plan.id, route.team_id, route.day.isoformat(),
                             "--valid-until", until, "--base-url", site.url, "--db", db])
     assert r.exit_code == 0, r.output
@@ -805,7 +798,7 @@ def test_cli_user_and_link(site: Site) -> None:
 
 # --------------------------------------------------------------------------- Chromium
 
-FLOW_START = "2026-12-14"  # the week after the fixture's plan
+FLOW_START = (WEEK + timedelta(weeks=1)).isoformat()  # the week after the fixture's plan
 
 
 class _Watch:
@@ -1005,13 +998,14 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         # sending the same outcome again (a retry after a lost answer) changes nothing
         key = got[0]["key"][len(link_url.split("/w/")[1][:8]) + 1:]  # "<link prefix>-<key>"
         again = mobile.evaluate(
-            """async ([kunde, key, csrf]) => {
+            """async ([kunde, key, csrf, zeit]) => {
                  const body = new URLSearchParams({kundennummer: kunde, ergebnis:
-                   'nicht_angetroffen', schluessel: key, zeit: '2026-12-14T09:00'});
+                   'nicht_angetroffen', schluessel: key, zeit});
                  const r = await fetch('ergebnis', {method: 'POST', body, headers:
                    {'X-CSRF-Token': csrf, 'Accept': 'application/json'}});
                  return await r.json(); }""",
-            [got[0]["client_id"], key, mobile.get_attribute("body", "data-csrf")])
+            [got[0]["client_id"], key, mobile.get_attribute("body", "data-csrf"),
+             f"{route.day.isoformat()}T09:00"])
         assert again == {"ok": True, "doppelt": True}
         assert len([o for o in _outcomes(site) if o["day"] == route.day]) == 2
         mobile.reload()
@@ -1061,7 +1055,8 @@ def test_two_coordinators_planning_at_once_both_get_their_plan(site: Site) -> No
             errors.append(exc)
 
     threads = [threading.Thread(target=guarded, args=a)
-               for a in (("kora", "2026-12-21"), ("ada", "2026-12-22"))]
+               for a in (("kora", (WEEK + timedelta(weeks=2)).isoformat()),
+                         ("ada", (WEEK + timedelta(weeks=2, days=1)).isoformat()))]
     for t in threads:
         t.start()
     for t in threads:
@@ -1097,7 +1092,8 @@ def test_failed_and_dead_jobs_are_marked_failed_with_their_reason(site: Site) ->
             runner.run(other)
         before = {p.id for p in site.store.list_plans()}
         # a job that raises: the span has no working day (a Saturday and a Sunday)
-        job_id = jobs.submit(site.store, "plan", CITY, {"start": "2026-12-26", "days": 2,
+        saturday = (WEEK + timedelta(weeks=2, days=5)).isoformat()
+        job_id = jobs.submit(site.store, "plan", CITY, {"start": saturday, "days": 2,
                                                         "time_limit": 1.0,
                                                         "profile": CITY_PROFILE}, "kora")
         claimed = runner.claim()
@@ -1177,8 +1173,9 @@ def test_worker_command_runs_queued_jobs(site: Site) -> None:
             assert line or proc.poll() is None, "worker ended"
             assert time.monotonic() < deadline
         # queued through Procrastinate only: this process runs no jobs now
+        tuesday = WEEK + timedelta(weeks=3, days=1)
         job_id = site.app.state.web.enqueue("plan", CITY, {
-            "start": "2026-12-29", "days": 1, "time_limit": 1.0, "profile": CITY_PROFILE},
+            "start": tuesday.isoformat(), "days": 1, "time_limit": 1.0, "profile": CITY_PROFILE},
             "kora")
         deadline = time.monotonic() + 240
         while jobs.get(site.store, job_id).active:
@@ -1187,7 +1184,7 @@ def test_worker_command_runs_queued_jobs(site: Site) -> None:
             time.sleep(0.5)
         job = jobs.get(site.store, job_id)
         assert job.status == "fertig", job.error
-        assert site.store.load_plan(job.plan_id).start == date(2026, 12, 29)
+        assert site.store.load_plan(job.plan_id).start == tuesday
         with site.store.engine.connect() as conn:
             states = conn.execute(text(
                 "SELECT status FROM procrastinate_jobs WHERE task_name = "

@@ -13,12 +13,13 @@ import io
 import re
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from tests.test_web import CITY, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import CITY_PROFILE, Site, csrf_of, login
+from tests.web_fixtures import CITY_PROFILE, START_ISO, WEEK, Site, csrf_of, login
 
 #: never in a coordinator's page: option names of the command line, the server's paths
 FORBIDDEN = ("--set-", "--suggestion", "--start", "--days", "--role", "--teams", "/tmp/",
@@ -148,8 +149,9 @@ def _finished_job_page(kora: httpx.Client, job_url: str) -> str:
 def test_weekend_only_span_names_the_form_fields(site: Site, kora: httpx.Client  # noqa: F811
                                                  ) -> None:
     csrf = csrf_of(kora.get("/plaene").text)
+    saturday = (WEEK + timedelta(days=5)).isoformat()  # of the fixture's week
     for start, days, says in (
-            ("2026-12-12", 2, "Bitte „Erster Tag“ oder „Tage“ ändern."),
+            (saturday, 2, "Bitte „Erster Tag“ oder „Tage“ ändern."),
             ("2300-01-01", 1, "Erster Tag: 01.01.2300 liegt nicht zwischen")):
         r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
                                            "start": start, "tage": str(days)})
@@ -170,8 +172,9 @@ def test_job_page_shows_a_german_date(site: Site, kora: httpx.Client) -> None:  
     job = next(j for j in jobs.recent(site.store, CITY) if j.plan_id == site.plan_id)
     page = kora.get(f"/auftraege/{job.id}")
     assert page.status_code == 200
-    assert "Zeitraum ab Mo, 07.12.2026, 5 Tage." in page.text
-    assert "2026-12-07" not in page.text
+    assert WEEK.weekday() == 0
+    assert f"Zeitraum ab Mo, {WEEK:%d.%m.%Y}, 5 Tage." in page.text
+    assert START_ISO not in page.text
 
 
 # --------------------------------------------------------------------------- uploads

@@ -4,20 +4,61 @@ The client list has 40 rows at real address points of the extract; every client 
 some rows carries an XSS payload (the name, the note, the language, the time window, the
 id itself), and two addresses do not exist (so the address page has rows). Names start
 with :data:`NAME_MARK`: no response to a worker link, and no page at all, may contain one.
+
+The planned week is not a fixed date: worker links are valid only from the start of their
+team-day and never in the past, and the command line and the link form use the clock, so
+the week is derived from today (:func:`planning_week`, :data:`WEEK`); tests derive every
+other day from :data:`WEEK`.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import random
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
-START_ISO = "2026-12-07"  # a Monday
+#: Tests only: plan the fixture's week as if today were this ISO day (not before the real
+#: today), e.g. ``HAUSBESUCH_TEST_TODAY=2031-06-02`` to show that no test depends on the
+#: day it runs on. The application never reads it.
+TODAY_OVERRIDE = "HAUSBESUCH_TEST_TODAY"
+
+
+def planning_week(today: date | None = None, *, land: str = "HE", weeks: int = 4) -> date:
+    """The Monday of the web tests' planned week: the first Monday at least 7 days after
+    ``today`` (default: the clock, or :data:`TODAY_OVERRIDE`) such that that week and the
+    ``weeks - 1`` weeks after it have no public holiday on a weekday in ``land`` (Bad
+    Hersfeld lies in Hessen), by the project's own :class:`WorkCalendar`.
+
+    So the week and the days the tests plan after it (up to three weeks later) always
+    lie ahead, links for them can be made with the clock, and every week has 5 working
+    days (a Saturday of them is a Saturday, a Monday a working day).
+    """
+    from hausbesuch.casework.rules import WorkCalendar
+
+    real = date.today()
+    if today is None:
+        forced = os.environ.get(TODAY_OVERRIDE, "").strip()
+        today = date.fromisoformat(forced) if forced else real
+        if today < real:
+            raise ValueError(f"{TODAY_OVERRIDE}={forced} lies before today ({real}): the "
+                             "week must lie ahead, links are never in the past")
+    calendar = WorkCalendar(land)
+    monday = today + timedelta(days=7 + (7 - today.weekday()) % 7)
+    while any(calendar.is_holiday(monday + timedelta(weeks=w, days=d))
+              for w in range(weeks) for d in range(5)):
+        monday += timedelta(weeks=1)
+    return monday
+
+
+WEEK = planning_week()  # a Monday, at least a week ahead
+START_ISO = WEEK.isoformat()
 NAME_MARK = "Geheimname"
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
 CITY_PROFILE = "bad-hersfeld"
