@@ -213,7 +213,7 @@ def describe(details: dict[str, Any]) -> str:
             value = shown + (f" … (+{len(value) - 10})" if len(value) > 10 else "")
         else:
             value = _detail_value(value)
-        name = DETAIL_LABELS.get(key, key)
+        name = DETAIL_LABELS.get(key, key.replace("_", " "))
         parts.append(f"{name[:1].upper()}{name[1:]}: {value}")
     return "; ".join(parts)
 

@@ -158,6 +158,7 @@ def test_details_read_in_german():
 
     assert describe({"link": "Ab3dEf", "team": "team-1", "day": "2026-12-14",
                      "valid_until": "2026-12-14T20:00:00", "vorgaenger": None,
-                     "teams": ["nord", "sued"], "neu": 3, "anzeige": True}) == (
+                     "teams": ["nord", "sued"], "neu": 3, "anzeige": True,
+                     "nicht_eingeplant": 17}) == (
         "Link: Ab3dEf; Team: team-1; Tag: 14.12.2026; Gültig bis: 14.12.2026 20:00; "
-        "Vorgänger: –; Teams: nord, sued; Neu: 3; Anzeige: ja")
+        "Vorgänger: –; Teams: nord, sued; Neu: 3; Anzeige: ja; Nicht eingeplant: 17")
