@@ -493,8 +493,12 @@ class AddressIndex:
         points, widened by ``margin_m`` metres (an index without addresses covers all)."""
         if len(self.e_xy) == 0:
             return True
+        box = getattr(self, "_box", None)
+        if box is None or box[0] is not self.e_xy:  # computed once per index
+            box = (self.e_xy, *self.e_xy.min(axis=0), *self.e_xy.max(axis=0))
+            self._box = box
+        _, x0, y0, x1, y1 = box
         x, y = self.proj.xy(lon, lat)
-        (x0, y0), (x1, y1) = self.e_xy.min(axis=0), self.e_xy.max(axis=0)
         return bool(x0 - margin_m <= x <= x1 + margin_m and y0 - margin_m <= y <= y1 + margin_m)
 
     def geocode(self, address: str | ParsedAddress | Mapping[str, str]) -> GeocodeResult:
@@ -859,7 +863,8 @@ class AddressIndex:
         """Write the index atomically (temp file in the same folder, then ``os.replace``)."""
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_memo", "_pool_memo")}
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_memo", "_pool_memo", "_box")}
         with atomic_write(p) as fh:
             pickle.dump((INDEX_VERSION, state), fh, protocol=pickle.HIGHEST_PROTOCOL)
 

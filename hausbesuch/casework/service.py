@@ -253,21 +253,9 @@ class Casework:
 
         return load_index(self.osm_path)
 
-    @cached_property
-    def _extract_box(self) -> tuple[float, float, float, float]:
-        xy = self.index.e_xy
-        if len(xy) == 0:
-            return (-1e12, -1e12, 1e12, 1e12)
-        x0, y0 = xy.min(axis=0)
-        x1, y1 = xy.max(axis=0)
-        m = EXTRACT_MARGIN_M
-        return (float(x0) - m, float(y0) - m, float(x1) + m, float(y1) + m)
-
     def inside_extract(self, lon: float, lat: float) -> bool:
         """Whether a point lies within the extract (its address points plus a margin)."""
-        x, y = self.index.proj.xy(lon, lat)
-        x0, y0, x1, y1 = self._extract_box
-        return bool(x0 <= x <= x1 and y0 <= y <= y1)
+        return self.index.covers(lon, lat, EXTRACT_MARGIN_M)
 
     # ---- directives
 
