@@ -528,7 +528,7 @@ def _settle_breaks(problem: Problem, vehicles: list[Vehicle], routes: list[Route
     """Each route's final timing: the break where the route returns earliest and its visits
     start earliest (the search leaves the break wherever it fitted: a lunch break before
     the first visit made a team start at noon although the morning was free)."""
-    from routing.schedule import schedule
+    from routing.schedule import _lateness, schedule
 
     idx = problem.visit_index()
     out = []
@@ -536,7 +536,7 @@ def _settle_breaks(problem: Problem, vehicles: list[Vehicle], routes: list[Route
         veh = vehicles[r.vehicle]
         better = schedule(problem, veh, [problem.visits[idx[x]] for x in r.visits],
                           check_static=False, search=True)
-        out.append(better if better is not None else r)
+        out.append(better if better is not None and _lateness(better) <= _lateness(r) else r)
     return out
 
 
