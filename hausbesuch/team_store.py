@@ -88,7 +88,7 @@ def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
     from hausbesuch.planning.builder import team_to_dict
     from hausbesuch.store import CityTeamsRow
 
-    teams = load_teams(path, profile=profile)
+    teams = load_teams(path, profile=profile, name=source)
     if any(t.start_address or t.start_lonlat or t.end_address or t.end_lonlat for t in teams):
         # an own start or end must be found now, not when the next plan runs
         from geodata.geocode import load_index

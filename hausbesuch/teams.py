@@ -564,7 +564,8 @@ def _collect(entries: Iterable[Any], base: _Defaults, errors: list[str],
     return teams
 
 
-def load_teams(path: str | Path, *, profile: Profile | None = None) -> list[TeamConfig]:
+def load_teams(path: str | Path, *, profile: Profile | None = None,
+               name: str | None = None) -> list[TeamConfig]:
     """Load teams from a TOML, CSV or XLSX file.
 
     Parameters
@@ -573,6 +574,9 @@ def load_teams(path: str | Path, *, profile: Profile | None = None) -> list[Team
         ``.toml`` is read as TOML; anything else as a table (CSV/XLSX, one team per row).
     profile
         Supplies defaults for shift, lunch, mode and weekdays (see :func:`parse_teams`).
+    name
+        How messages name the file (default: its path); an upload gives the name of the
+        file sent, never the server's temporary path.
 
     Raises
     ------
@@ -582,7 +586,7 @@ def load_teams(path: str | Path, *, profile: Profile | None = None) -> list[Team
     """
     p = Path(path)
     if not p.exists():
-        raise TeamError(f"Teams-Datei nicht gefunden: {p}")
+        raise TeamError(f"Teams-Datei nicht gefunden: {name or p}")
     if p.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
@@ -591,11 +595,11 @@ def load_teams(path: str | Path, *, profile: Profile | None = None) -> list[Team
         except RecursionError:
             raise TeamError(f"Teams-Datei {p.name} ist zu tief verschachtelt.") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise TeamError(f"Teams-Datei {p} kann nicht gelesen werden: {exc}") from None
+            raise TeamError(f"Teams-Datei {name or p} kann nicht gelesen werden: {exc}") from None
         return parse_teams(data, source=p.name, profile=profile)
     from hausbesuch.tabular import read_table
 
-    table = read_table(p)
+    table = read_table(p, name=name)
     errors: list[str] = []
     labels = [f"Zeile {n}" for n in table.row_numbers]
     rows = [{k: v for k, v in row.items() if not (k.startswith("Spalte ") and not v)}

@@ -253,7 +253,6 @@ TEAM_SUFFIXES = (".csv", ".txt", ".xlsx", ".toml")
 async def upload_teams(request: Request, datei: UploadFile, stadt: str = Form(""),
                        user: User = Depends(require_user)) -> Response:
     """Set the city's teams from a file in the ``--teams`` format (CSV, XLSX or TOML)."""
-    from hausbesuch.tabular import read_table
     from hausbesuch.team_store import save_teams
 
     web = ctx(request)
@@ -262,10 +261,6 @@ async def upload_teams(request: Request, datei: UploadFile, stadt: str = Form(""
         async with _uploaded(datei, TEAM_SUFFIXES,
                              "Bitte eine CSV-, XLSX- oder TOML-Datei hochladen.", "teams") as path:
             try:
-                if path.suffix.lower() != ".toml":
-                    # read once naming the file as sent: the teams reader names a table it
-                    # cannot read by its path, which is the server's temporary one here
-                    read_table(path, name=path.name)
                 save_teams(web.store, web.profile(city), path, actor=user.name,
                            source=path.name)
             except UserError as exc:
