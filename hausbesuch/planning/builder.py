@@ -87,8 +87,9 @@ class Span:
     def describe(self) -> str:
         return f"{fmt_date(self.start)}–{fmt_date(self.last)}"
 
-    def require_work_days(self) -> None:
-        """Raise a German error when the span has no working day at all."""
+    def require_work_days(self, change: str = "Bitte --start oder --days ändern.") -> None:
+        """Raise a German error when the span has no working day at all; ``change`` ends
+        it, saying what to change (the command line names its options, a form its fields)."""
         if self.work_days:
             return
         free = []
@@ -100,7 +101,7 @@ class Span:
         raise UserError(
             f"Der Zeitraum {self.describe()} enthält keinen Arbeitstag (nur Wochenende oder "
             f"Feiertage in {self.calendar.land or 'Deutschland'}: {', '.join(free)}). "
-            "Bitte --start oder --days ändern."
+            f"{change}"
         )
 
 

@@ -21,6 +21,8 @@ MAX_TIME_LIMIT_S = 86_400
 MAX_THREADS = 16
 EARLIEST_START = date(2000, 1, 1)
 LATEST_START = date(2199, 12, 31)
+#: Longest span planned at once (days).
+MAX_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,9 @@ class PlanOptions:
     balance: int = 0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.days <= 31:
-            raise UserError(f"--days: zwischen 1 und 31 Tagen erlaubt, erhalten {self.days}.")
+        if not 1 <= self.days <= MAX_DAYS:
+            raise UserError(f"--days: zwischen 1 und {MAX_DAYS} Tagen erlaubt, erhalten "
+                            f"{self.days}.")
         if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:  # also NaN and infinity
             raise UserError(
                 f"--time-limit: mehr als 0 und höchstens {MAX_TIME_LIMIT_S} Sekunden, "

@@ -31,29 +31,16 @@ def check_span(profile: Profile, start: date, days: int) -> None:
     """Refuse a span the planner would refuse, in the words of the form (its fields
     „Erster Tag“ and „Tage“), not of the command line's options."""
     from hausbesuch.casework.rules import WorkCalendar
-    from hausbesuch.fields import WEEKDAYS_DE
     from hausbesuch.planning.builder import Span, fmt_date
-    from hausbesuch.planning.options import EARLIEST_START, LATEST_START
+    from hausbesuch.planning.options import EARLIEST_START, LATEST_START, MAX_DAYS
 
-    if not 1 <= days <= 31:
-        raise UserError(f"Tage: zwischen 1 und 31, erhalten {days}.")
+    if not 1 <= days <= MAX_DAYS:
+        raise UserError(f"Tage: zwischen 1 und {MAX_DAYS}, erhalten {days}.")
     if not EARLIEST_START <= start <= LATEST_START:
         raise UserError(f"Erster Tag: {fmt_date(start)} liegt nicht zwischen "
                         f"{fmt_date(EARLIEST_START)} und {fmt_date(LATEST_START)}.")
-    calendar = WorkCalendar(profile.casework.land)
-    span = Span(start, days, calendar)
-    if span.work_days:
-        return
-    free = []
-    for d in range(days):
-        day = span.date(d)
-        name = calendar.holiday_name(day)
-        free.append(f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)}"
-                    + (f" ({name})" if name else ""))
-    raise UserError(
-        f"Der Zeitraum {span.describe()} enthält keinen Arbeitstag (nur Wochenende oder "
-        f"Feiertage in {calendar.land or 'Deutschland'}: {', '.join(free)}). Bitte "
-        "„Erster Tag“ oder „Tage“ ändern.")
+    Span(start, days, WorkCalendar(profile.casework.land)).require_work_days(
+        "Bitte „Erster Tag“ oder „Tage“ ändern.")
 
 
 @handler("plan")
