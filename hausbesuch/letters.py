@@ -380,23 +380,16 @@ def _logo(profile: Profile) -> Path | None:
 # --------------------------------------------------------------------------- files
 
 
-def _is_plan_folder(p: Path) -> bool:
-    from hausbesuch.output import MARKER_FILE
-
-    return (p / MARKER_FILE).exists() or (
-        (p / "plan.json").exists() and (p / "report.csv").exists()) or (
-        (p / "index.html").exists() and (p / "karten").is_dir())
-
-
 def check_out_dir(out: Path) -> Path:
     """Refuse a plan's output folder (or a folder inside one) as the letters' folder."""
+    from hausbesuch.output import plan_folder_around
+
     resolved = out.expanduser().resolve()
-    for p in (resolved, *resolved.parents):
-        if _is_plan_folder(p):
-            raise LetterError(
-                f"--out {out}: das ist (oder liegt in) ein Plan-Ausgabeordner ({p}). Briefe "
-                "enthalten Namen und Anschriften und gehören in einen eigenen Ordner."
-            )
+    if (p := plan_folder_around(resolved)) is not None:
+        raise LetterError(
+            f"--out {out}: das ist (oder liegt in) ein Plan-Ausgabeordner ({p}). Briefe "
+            "enthalten Namen und Anschriften und gehören in einen eigenen Ordner."
+        )
     if resolved.exists() and not resolved.is_dir():
         raise LetterError(f"--out {out}: ist eine Datei, kein Ordner.")
     return resolved

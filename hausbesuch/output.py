@@ -271,13 +271,22 @@ def _foreign_files(folder: Path) -> list[str]:
                   if (q.is_file() or q.is_symlink()) and str(q.relative_to(folder)) not in known)
 
 
+def _looks_like_plan(folder: Path) -> bool:
+    """A plan folder of ours, or one that looks like a plan's output (its report and
+    plan.json, or its overview and maps), even with other files in it."""
+    return ((folder / MARKER_FILE).exists()
+            or ((folder / "plan.json").exists() and (folder / "report.csv").exists())
+            or ((folder / INDEX_FILE).exists() and (folder / MAPS_DIR).is_dir()))
+
+
 def plan_folder_around(path: str | os.PathLike[str]) -> Path | None:
-    """The plan folder of ours that ``path`` is or lies in, else ``None`` (files that do
-    not belong to a plan must not be written there: the next plan would not keep them)."""
+    """The plan folder that ``path`` is or lies in, else ``None``: files that do not belong
+    to a plan must not be written there (the next plan would not keep them, and letters
+    with names must never lie beside a plan's pages)."""
     resolved = Path(path).expanduser().resolve()
     for q in (resolved, *resolved.parents):
         try:
-            if q.is_dir() and any(q.iterdir()) and _is_ours(q):
+            if q.is_dir() and _looks_like_plan(q):
                 return q
         except OSError:
             continue
