@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hausbesuch.errors import UserError
+from hausbesuch.fields import WEEKDAYS_DE
 
 #: Longest range entered at once (a typo like 2027 for 2026 would otherwise add a year).
 MAX_DAYS = 92
@@ -37,9 +38,6 @@ def _check_team(team_id: str, teams: Collection[str]) -> str:
     return by_fold[team_id.casefold()]
 
 
-_WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
-
-
 def add(store: Any, city: str, team_id: str, first: date, last: date | None = None, *,
         teams: Collection[Any], actor: str) -> int:
     """Mark ``team_id`` absent from ``first`` to ``last`` (inclusive); returns the number
@@ -62,7 +60,7 @@ def add(store: Any, city: str, team_id: str, first: date, last: date | None = No
             when = f"am {first:%d.%m.%Y}" if last in (None, first) else \
                 f"vom {first:%d.%m.%Y} bis {last:%d.%m.%Y}"
             raise UserError(f"Team „{team_id}“ arbeitet {when} an keinem Tag (Arbeitstage: "
-                            f"{', '.join(_WEEKDAYS[w] for w in sorted(works))}); nichts "
+                            f"{', '.join(WEEKDAYS_DE[w] for w in sorted(works))}); nichts "
                             "eingetragen.")
     now = datetime.now()
     with store.session() as s:

@@ -31,6 +31,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from hausbesuch.errors import UserError
+from hausbesuch.fields import WEEKDAYS_DE
 from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ OUTSIDE_COLOUR = "#7f7f7f"
 ROUTE_PALETTE = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e")
 ROUTE_COLOUR = "#1565c0"
 
-WEEKDAYS_SHORT = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+WEEKDAYS_SHORT = WEEKDAYS_DE
 WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 MODE_LABELS = {"walk": "zu Fuß", "bike": "Fahrrad", "drive": "Auto"}
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hausbesuch.config import Profile
+from hausbesuch.fields import WEEKDAYS_DE
 from hausbesuch.teams import (
     TeamConfig,
     TeamError,
@@ -29,7 +30,6 @@ from hausbesuch.teams import (
     teams_for_profile,
 )
 
-WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 #: Columns of :func:`teams_csv` (the German names ``--teams`` files use).
 CSV_COLUMNS = ["id", "mitglieder", "sprachen", "schicht", "mittag", "mittag_dauer", "modus",
                "max_besuche", "tage", "start", "start_lon", "start_lat", "ende", "ende_lon",
