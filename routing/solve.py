@@ -534,6 +534,9 @@ def _settle_breaks(problem: Problem, vehicles: list[Vehicle], routes: list[Route
     out = []
     for r in routes:
         veh = vehicles[r.vehicle]
+        if not veh.shift.breaks:  # nothing to place: the timing is the earliest already
+            out.append(r)
+            continue
         better = schedule(problem, veh, [problem.visits[idx[x]] for x in r.visits],
                           check_static=False, search=True)
         out.append(better if better is not None and _lateness(better) <= _lateness(r) else r)
