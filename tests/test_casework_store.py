@@ -241,9 +241,11 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
     # the source address of P010 changes: the fix no longer applies, the coordinator is asked
     write_list(tmp_path / "neu.csv", addrs, moved={"P010": addrs[20][0]})
     out = ok("import", str(tmp_path / "neu.csv"), *_common(db))
-    assert "1 aktualisiert" in out and "Adresskorrekturen gelten nicht mehr" in out
+    assert "1 aktualisiert" in out and "1 Adresskorrektur gilt nicht mehr" in out
+    assert "1 offener Fall mit ungeklärter Adresse" in out
     listed = ok("addresses", *_common(db))
     assert "P010" in listed and "Adresse in der Quelle geändert" in listed
+    assert listed.startswith("1 Adresse zu prüfen:")
     with Store.open(db) as store:
         cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
         c = next(s.client for s in cw.states() if s.client.id == "P010")

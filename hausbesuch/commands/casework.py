@@ -25,6 +25,11 @@ from hausbesuch.commands._common import (
 )
 from hausbesuch.errors import UserError
 
+
+def _addresses(n: int) -> str:
+    return f"{n} {'Adresse' if n == 1 else 'Adressen'}"
+
+
 #: how many rejected rows are printed before "…"
 MAX_LINES = 30
 #: the option of ``hausbesuch address`` for each input of an address fix (errors name it)
@@ -103,11 +108,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                    f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected)
         if res.stale_fixes:
-            typer.echo(f"{len(res.stale_fixes)} Adresskorrekturen gelten nicht mehr, weil sich "
-                       "die Adresse in der Liste geändert hat.")
+            n = len(res.stale_fixes)
+            what = "Adresskorrektur gilt" if n == 1 else "Adresskorrekturen gelten"
+            typer.echo(f"{n} {what} nicht mehr, weil sich die Adresse in der Liste geändert "
+                       "hat.")
         if problems:
-            typer.echo(f"{len(problems)} offene Fälle mit ungeklärter Adresse: "
-                       "hausbesuch addresses zeigt sie mit Vorschlägen.")
+            n = len(problems)
+            typer.echo(f"{n} {'offener Fall' if n == 1 else 'offene Fälle'} mit ungeklärter "
+                       "Adresse: hausbesuch addresses zeigt sie mit Vorschlägen.")
         if report is not None:
             _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows())
             typer.echo(f"Bericht: {report.resolve()}")
@@ -143,12 +151,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             cols = ["kundennummer", "adresse", "qualitaet", "grund",
                     "vorschlag_1", "vorschlag_2", "vorschlag_3"]
             _write_csv(out, cols, rows)
-            typer.echo(f"{len(rows)} Adressen zu prüfen: {out.resolve()}")
+            typer.echo(f"{_addresses(len(rows))} zu prüfen: {out.resolve()}")
             return
         if not rows:
             typer.echo("Alle Adressen offener Fälle sind gefunden.")
             return
-        typer.echo(f"{len(rows)} Adressen zu prüfen:")
+        typer.echo(f"{_addresses(len(rows))} zu prüfen:")
         for p in problems:
             typer.echo(f"{p.client_id}: {p.address} ({QUALITY_DE.get(p.quality, p.quality)}): "
                        f"{p.reason}")
