@@ -121,7 +121,9 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
     tmp = Path(tempfile.mkdtemp(prefix=f"athome-ceiling-{arm}-{seed}-"))
     try:
         with Store.open(f"sqlite:///{tmp / 'faelle.db'}") as store:
-            cw = Casework(store, profile, actor="simulator", osm=osm)
+            # outcomes are read on the Saturday of their week (the simulated weeks lie ahead)
+            cw = Casework(store, profile, actor="simulator", osm=osm,
+                          today=lambda: week["monday"] + timedelta(days=5))
             appointments = set()
             for k in range(args.weeks):
                 monday = week["monday"] = START + timedelta(days=7 * k)

@@ -127,9 +127,13 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
     tmp = Path(tempfile.mkdtemp(prefix=f"athome-step-{seed}-"))
     try:
         with Store.open(f"sqlite:///{tmp / 'verlauf.db'}") as store:
-            cw = Casework(store, arms["ohne"], actor="simulator", osm=osm)
+            # outcomes are read on the Saturday of their week (the simulated weeks lie ahead)
+            saturday = [START]
+            cw = Casework(store, arms["ohne"], actor="simulator", osm=osm,
+                          today=lambda: saturday[0])
             for week in range(max(weeks)):
                 monday = START + timedelta(days=7 * week)
+                saturday[0] = monday + timedelta(days=5)
                 path = tmp / f"neu-{week + 1}.csv"
                 write_week_list(path, pop, week, args.clients, args.new_per_week, seed, monday)
                 cw.import_clients(path)

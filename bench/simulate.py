@@ -205,10 +205,12 @@ class Coordinator:
         self.time_limit, self.seed = time_limit, seed
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "HAUSBESUCH_USER": "simulator"}
 
-    def run(self, *args: str) -> str:
+    def run(self, *args: str, today: date | None = None) -> str:
+        """Run a command; ``today``: the day it takes as today (``HAUSBESUCH_HEUTE``)."""
         cmd = [sys.executable, "-m", "hausbesuch", *args, "--city", str(self.profile),
                "--db", self.db_url]
-        p = subprocess.run(cmd, capture_output=True, text=True, env=self.env, cwd=self.workdir)
+        env = {**self.env, "HAUSBESUCH_HEUTE": today.isoformat()} if today else self.env
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=self.workdir)
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:1])} failed ({p.returncode}):\n{p.stdout}\n"
                                f"{p.stderr}")
@@ -222,8 +224,9 @@ class Coordinator:
                         "--time-limit", str(self.time_limit), "--seed", str(self.seed),
                         "--threads", "1")
 
-    def outcomes(self, path: Path) -> str:
-        return self.run("outcomes", str(path))
+    def outcomes(self, path: Path, today: date) -> str:
+        """Record the outcomes of a week as on ``today`` (the simulated weeks lie ahead)."""
+        return self.run("outcomes", str(path), today=today)
 
 
 def arm_profile(town: str, mode: str, folder: Path) -> Path:
@@ -281,7 +284,7 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base: Path) -
         plan = planned_stops(db_url, profile.name, plan_dir)
         out_csv = folder / f"ergebnisse-{week + 1}.csv"
         stats = week_outcomes(plan, by_id, seed, appointments, out_csv)
-        coord.outcomes(out_csv)
+        coord.outcomes(out_csv, today=monday + timedelta(days=5))  # the week's Saturday
         run.weeks.append(stats)
         if arm == "modell":
             with Store.open(db_url) as store:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
+from hausbesuch import clock
 from hausbesuch.casework.rules import WorkCalendar, half_of_day
 from hausbesuch.cli import app
 from tests.planning_fixtures import write_client_list
@@ -36,8 +37,10 @@ def kind_of(client_id: str) -> str:
     return TYPES[int(hashlib.sha256(client_id.encode()).hexdigest(), 16) % len(TYPES)]
 
 
-def cli(*args: str) -> str:
-    res = runner.invoke(app, list(args), catch_exceptions=False)
+def cli(*args: str, today: date | None = None) -> str:
+    """Run a command; ``today``: the day it takes as today (``HAUSBESUCH_HEUTE``)."""
+    env = {clock.ENV: today.isoformat()} if today else None
+    res = runner.invoke(app, list(args), catch_exceptions=False, env=env)
     assert res.exit_code == 0, res.output
     return res.output
 
@@ -96,16 +99,21 @@ def cycle(tmp_path_factory, bad_hersfeld_pbf):
             [stops[1][1].client_id, "32.12.2026", "", "angetroffen", "", ""],  # no such date
             [stops[2][1].client_id, stops[2][0].day.strftime("%d.%m.%Y"), "", "vielleicht",
              "", ""],
+            # a visit of next week: not yet made on the Saturday the outcomes are read
+            [stops[3][1].client_id, (start + timedelta(days=9)).strftime("%d.%m.%Y"), "",
+             "angetroffen", "", ""],
         ]
         path = base / f"ergebnisse{w}.csv"
         with open(path, "w", encoding="utf-8-sig", newline="") as fh:
             wr = csv.writer(fh, delimiter=";")
             wr.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin", "Notiz"])
             wr.writerows(rows[:3] + bad + rows[3:])
-        out = cli("outcomes", str(path), *common)
-        weeks.append({"plan": plan, "outcomes": out, "rows": rows, "bad_lines": [5, 6, 7, 8]})
+        saturday = start + timedelta(days=5)
+        out = cli("outcomes", str(path), *common, today=saturday)
+        weeks.append({"plan": plan, "outcomes": out, "rows": rows,
+                      "bad_lines": [5, 6, 7, 8, 9]})
         # recording the same file again changes nothing
-        again = cli("outcomes", str(path), *common)
+        again = cli("outcomes", str(path), *common, today=saturday)
         assert f"{len(rows)} schon erfasst" in again and " 0 erfasst" in again
     return {"db": db, "weeks": weeks, "names": names, "base": base,
             "appointments": appointments, "common": common}
@@ -120,11 +128,15 @@ def _store(cycle):
 def test_bad_outcome_rows_are_rejected_with_row_field_and_reason(cycle):
     for week in cycle["weeks"]:
         out = week["outcomes"]
-        assert f"{len(week['rows'])} erfasst" in out and "4 abgelehnt" in out
+        assert f"{len(week['rows'])} erfasst" in out and "5 abgelehnt" in out
         assert "Zeile 5 (UNBEKANNT-1), Kundennummer:" in out and "nicht bekannt" in out
         assert "Zeile 6" in out and "keinen geplanten Besuch" in out
         assert "Zeile 7" in out and "Datum:" in out
         assert "Zeile 8" in out and "Ergebnis:" in out and "unbekanntes Ergebnis" in out
+        saturday = week["plan"].start + timedelta(days=5)
+        line = next(x for x in out.splitlines() if x.strip().startswith("Zeile 9 "))
+        assert "Datum:" in line and "in der Zukunft" in line, line
+        assert f"heute ist der {saturday:%d.%m.%Y}" in line, line
 
 
 def test_no_client_is_planned_twice_in_a_span_or_lost(cycle):

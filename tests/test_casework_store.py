@@ -11,12 +11,13 @@ import filecmp
 import os
 import random
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from hausbesuch import clock
 from hausbesuch.cli import app
 from tests.planning_fixtures import real_addresses
 
@@ -24,7 +25,9 @@ pytestmark = pytest.mark.slow
 
 START = date(2026, 12, 7)
 MOMENT = datetime(2026, 12, 8, 11, 30)
-runner = CliRunner()
+#: the planned days lie ahead: the commands run as on a day after them (outcomes after
+#: today are refused)
+runner = CliRunner(env={clock.ENV: (START + timedelta(days=14)).isoformat()})
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
           "Zeitfenster", "Team", "Datum", "Uhrzeit", "lat", "lon", "Aktenzeichen"]
 #: pins from the list: id -> (team, day, time)
@@ -363,3 +366,48 @@ def test_bad_outcome_rows_name_row_and_field(planned, tmp_path):
         f"Zeile 2 ({c1})", f"Zeile 3 ({c2})", f"Zeile 4 ({c3})", f"Zeile 5 ({c4})", "Zeile 6"]
     assert "Datum: " in lines[0] and "Uhrzeit: " in lines[1] and "Termin: " in lines[3]
     assert "vielleicht" in lines[2] and "Kundennummer fehlt" in lines[4]
+
+
+def test_an_outcome_after_today_is_refused_until_the_visit_day(planned, tmp_path):
+    """A row whose day lies after today is rejected naming row and field; on the visit's
+    day the same file is recorded."""
+    import shutil
+
+    from hausbesuch.store import Store
+
+    src, plan = planned
+    db = str(tmp_path / "zukunft.sqlite")
+    shutil.copy(src, db)
+    cid, day = next((s.client_id, r.day) for r in plan.routes for s in r.stops)
+    path = tmp_path / "ergebnisse.csv"
+    path.write_text(f"Kundennummer;Datum;Ergebnis\n{cid};{day:%d.%m.%Y};angetroffen\n",
+                    encoding="utf-8")
+    before = day - timedelta(days=1)
+    res = runner.invoke(app, ["outcomes", str(path), *_common(db)],
+                        env={clock.ENV: before.isoformat()}, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "0 erfasst" in res.output and "1 abgelehnt" in res.output, res.output
+    line = next(x.strip() for x in res.output.splitlines() if x.strip().startswith("Zeile"))
+    assert line.startswith(f"Zeile 2 ({cid}), Datum: Der Besuch am {day:%d.%m.%Y} liegt in "
+                           f"der Zukunft (heute ist der {before:%d.%m.%Y})"), line
+    with Store.open(db) as store:
+        assert not store.audit_rows(client_id=cid, action="ergebnis_erfasst")
+    res = runner.invoke(app, ["outcomes", str(path), *_common(db)],
+                        env={clock.ENV: day.isoformat()}, catch_exceptions=False)
+    assert "1 erfasst" in res.output and "0 abgelehnt" in res.output, res.output
+
+
+def test_a_bad_day_taken_as_today_is_named(planned, tmp_path):
+    import shutil
+
+    src, plan = planned
+    db = str(tmp_path / "heute.sqlite")
+    shutil.copy(src, db)
+    cid, day = next((s.client_id, r.day) for r in plan.routes for s in r.stops)
+    path = tmp_path / "ergebnisse.csv"
+    path.write_text(f"Kundennummer;Datum;Ergebnis\n{cid};{day:%d.%m.%Y};angetroffen\n",
+                    encoding="utf-8")
+    res = runner.invoke(app, ["outcomes", str(path), *_common(db)],
+                        env={clock.ENV: "15.01.2027"})
+    assert res.exit_code == 2, res.output
+    assert "HAUSBESUCH_HEUTE='15.01.2027' ist kein Datum (erwartet JJJJ-MM-TT" in res.output

@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from hausbesuch import clock
 from hausbesuch.cli import app
 from hausbesuch.letters import (
     MONTHS,
@@ -345,8 +346,9 @@ def test_no_letter_for_a_visit_with_an_outcome(planned_week, letters_db, letter_
     (base / "ergebnisse.csv").write_text(
         f"Kundennummer;Datum;Ergebnis\n{done};{route.day:%d.%m.%Y};angetroffen\n",
         encoding="utf-8")
-    res = _invoke("outcomes", str(base / "ergebnisse.csv"), "--db", url, "--city", "bad-hersfeld")
-    assert res.exit_code == 0, res.output
+    res = CliRunner(env={clock.ENV: route.day.isoformat()}).invoke(app, [  # on the visit day
+        "outcomes", str(base / "ergebnisse.csv"), "--db", url, "--city", "bad-hersfeld"])
+    assert res.exit_code == 0 and "1 erfasst" in res.output, res.output
     res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "b"),
                   "--clients", f"{done},{other}")
     assert res.exit_code == 0, res.output

@@ -516,8 +516,11 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
     assert len(site.store.audit_rows(action="worker_link_created")) == n_audit
 
 
-def test_outcome_is_recorded_once_per_key(site: Site) -> None:
+def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hausbesuch import clock
+
     token, link = _make_link(site)
+    monkeypatch.setenv(clock.ENV, (link.day - timedelta(days=1)).isoformat())
     page = httpx.get(site.url + f"/w/{token}/")
     csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
     import html as html_mod
@@ -528,6 +531,17 @@ def test_outcome_is_recorded_once_per_key(site: Site) -> None:
     data = {"kundennummer": cid, "ergebnis": "nicht_angetroffen", "zeit": f"{link.day}T09:41",
             "schluessel": "einmal-1", "notiz": "Briefkasten voll"}
     hdr = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+    # the day before the team-day: the page says so, an outcome is refused
+    assert re.search(r'<p id="vorab" class="hint">Ergebnisse können ab dem Besuchstag', page.text)
+    early = httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr)
+    assert early.status_code == 400, early.text
+    assert early.json()["fehler"].startswith(
+        f"Der Besuch am {link.day:%d.%m.%Y} liegt in der Zukunft"), early.text
+    assert not [r for r in _outcomes(site) if r["client_id"] == cid and r["day"] == link.day]
+    # on the team-day
+    monkeypatch.setenv(clock.ENV, link.day.isoformat())
+    page = httpx.get(site.url + f"/w/{token}/")
+    assert '<p id="vorab" class="hint" hidden>' in page.text
     first = httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr)
     again = httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr)
     assert first.json() == {"ok": True, "doppelt": False}
@@ -836,13 +850,14 @@ def _wait_job(page) -> None:  # noqa: ANN001
 
 
 @pytest.mark.browser
-def test_whole_flow_in_chromium(site: Site) -> None:
+def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """Log in, upload, fix an address on the map, plan, move a visit, re-plan, send a
     team-day to a phone, record outcomes offline, reconnect, see them at the coordinator."""
     from zoneinfo import ZoneInfo
 
     from playwright.sync_api import sync_playwright
 
+    from hausbesuch import clock
     from hausbesuch.store import AddressFixRow
     from tests.browser import CHROMIUM_ARGS, Recorder, require_chromium
 
@@ -961,13 +976,25 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         assert mobile.evaluate(
             "() => document.documentElement.scrollWidth <= window.innerWidth + 1")
         _clean(mobile, site)
+        first, second = route.stops[0].client_id, route.stops[1].client_id
+        stop1 = mobile.locator("li.stop").nth(0)
+
+        # before the team-day the phone says that outcomes come on the day, keeps none
+        assert mobile.is_visible("#vorab") and "ab dem Besuchstag" in mobile.inner_text("#vorab")
+        stop1.locator("button[value=angetroffen]").click()
+        assert "Noch nicht gespeichert" in stop1.inner_text()
+        assert mobile.evaluate("() => localStorage.getItem('hausbesuch-warteschlange:' + "
+                               "location.pathname)") is None
+        # the team-day, 9:41 on the phone; the server takes the same day as today
+        visit_at = datetime.combine(route.day, dtime(9, 41), ZoneInfo("Europe/Berlin"))
+        mobile.clock.set_fixed_time(visit_at.timestamp())
+        monkeypatch.setenv(clock.ENV, route.day.isoformat())
 
         # no signal: the page still opens (service worker), outcomes stay on the phone
         phone.set_offline(True)
         mobile.reload()
         mobile.wait_for_selector("li.stop")
-        first, second = route.stops[0].client_id, route.stops[1].client_id
-        stop1 = mobile.locator("li.stop").nth(0)
+        assert not mobile.is_visible("#vorab")
         stop1.locator("textarea[name=notiz]").fill("Nachbarin sagt: verreist")
         stop1.locator("button[value=nicht_angetroffen]").click()
         stop2 = mobile.locator("li.stop").nth(1)
@@ -975,7 +1002,6 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         stop2.locator("input[name=termin_datum]").fill(appt.isoformat())
         stop2.locator("input[name=termin_zeit]").fill("10:30")
         stop2.locator("button[value=termin_vereinbart]").click()
-        clicked_at = datetime.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
         assert mobile.evaluate("() => JSON.parse(localStorage.getItem("
                                "'hausbesuch-warteschlange:' + location.pathname)).length") == 2
         assert "wartet" in stop1.inner_text() or "gesendet" in stop1.inner_text()
@@ -991,10 +1017,7 @@ def test_whole_flow_in_chromium(site: Site) -> None:
         assert sorted((o["client_id"], o["result"]) for o in got) == sorted(
             [(first, "nicht_angetroffen"), (second, "termin_vereinbart")])
         assert all(o["source"] == "web" and o["key"] for o in got)
-        for o in got:  # the phone's time of the visit
-            phone_time = datetime.combine(clicked_at.date(), datetime.min.time()) + timedelta(
-                minutes=o["time_min"])
-            assert abs((phone_time - clicked_at).total_seconds()) < 180
+        assert [o["time_min"] for o in got] == [9 * 60 + 41] * 2  # the phone's time of the visit
         # sending the same outcome again (a retry after a lost answer) changes nothing
         key = got[0]["key"][len(link_url.split("/w/")[1][:8]) + 1:]  # "<link prefix>-<key>"
         again = mobile.evaluate(
@@ -1231,6 +1254,8 @@ def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> Non
 @pytest.mark.browser
 def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         site: Site) -> None:
+    from zoneinfo import ZoneInfo
+
     from playwright.sync_api import sync_playwright
 
     from hausbesuch.web.links import revoke
@@ -1247,6 +1272,9 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   service_workers="block")
         page = ctx.new_page()
+        # on the team-day (the phone keeps no outcome before it)
+        page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5),
+                                                   ZoneInfo("Europe/Berlin")).timestamp())
         page.goto(site.url + f"/w/{token}/")
         ctx.set_offline(True)
         page.locator("li.stop").nth(0).locator("button[value=verzogen]").click()

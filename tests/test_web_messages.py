@@ -280,8 +280,9 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
     _clean(shown)
 
 
-def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client  # noqa: F811
-                                              ) -> None:
+def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  # noqa: F811
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from hausbesuch import clock
     from hausbesuch.web import casework_api
 
     plan = site.store.load_plan(p := site.plan_id)
@@ -290,6 +291,7 @@ def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client  # 
     profile = site.app.state.web.profile(CITY)
     shown = kora.get(f"/plaene/{p}/ergebnisse").text
     assert f"0 Ergebnisse zu {total} geplanten Besuchen." in shown
+    monkeypatch.setenv(clock.ENV, max(day for _, day in stops).isoformat())  # after the week
     for k, (cid, day) in enumerate(stops[:2], start=1):
         casework_api.record_outcome(site.store, profile, "test", cid, day, "angetroffen",
                                     time_min=None, appointment=None, note=None,

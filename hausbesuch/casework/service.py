@@ -230,8 +230,14 @@ class Casework:
     """Casework of one city on a store, acting as ``actor``."""
 
     def __init__(self, store: Store, profile: Profile, *, actor: str,
-                 osm: str | os.PathLike[str] | None = None) -> None:
+                 osm: str | os.PathLike[str] | None = None,
+                 today: Callable[[], date] | None = None) -> None:
+        """``today`` gives the day outcomes may not lie after and imports check dates
+        against (default: :func:`hausbesuch.clock.today`)."""
+        from hausbesuch import clock
+
         self.store = store
+        self.today = today or clock.today
         self.profile = profile
         self.city = profile.name
         self.actor = actor
@@ -380,7 +386,7 @@ class Casework:
         from hausbesuch.clients import read_clients
         from hausbesuch.store import _client_values
 
-        clist = read_clients(path, today=today, name=name)
+        clist = read_clients(path, today=today or self.today(), name=name)
         result = ImportResult(source=clist.source, total_rows=clist.total_rows,
                               rejected=list(clist.rejected), warnings=list(clist.warnings))
         valid: list[Client] = []
@@ -624,10 +630,12 @@ class Casework:
         Raises
         ------
         CaseworkError
-            Unknown client or result, no planned visit of the client on that day, an outcome
-            already recorded for that visit, or an appointment without date or in the past.
+            Unknown client or result, a day after today, no planned visit of the client on
+            that day, an outcome already recorded for that visit, or an appointment without
+            date or not after the visit's day.
         """
         result = self._result(result)
+        today = self.today()
         with self.store.session() as s:
             if idempotency_key:
                 prev = s.scalar(select(OutcomeRow).where(
@@ -635,6 +643,11 @@ class Casework:
                 if prev is not None:
                     return prev, False
             row = self._row(s, client_id)
+            if day > today:
+                raise CaseworkError(
+                    f"Der Besuch am {day:%d.%m.%Y} liegt in der Zukunft (heute ist der "
+                    f"{today:%d.%m.%Y}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
+                    "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
             if s.scalar(select(OutcomeRow).where(OutcomeRow.visit_id == visit.visit_id)):
                 raise CaseworkError(
@@ -709,6 +722,7 @@ class Casework:
         from hausbesuch.clients import FieldError, clean_text, parse_clock_minutes, parse_date
         from hausbesuch.tabular import ID_SYNONYMS, find_column, read_table
 
+        self.today()  # a bad HAUSBESUCH_HEUTE is named before any row
         table = read_table(path)
         cols = list(table.columns)
         found = {

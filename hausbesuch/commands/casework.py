@@ -211,7 +211,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         db: DbOption = None,
     ) -> None:
         """Besuchsergebnisse erfassen (angetroffen, nicht angetroffen, Nachricht hinterlassen,
-        verzogen, verweigert, Termin vereinbart)."""
+        verzogen, verweigert, Termin vereinbart); erst ab dem Besuchstag."""
         with _casework(db, city) as cw:
             res = cw.record_outcomes_file(file)
         typer.echo(f"{res.total_rows} Zeilen aus {res.source}: {len(res.recorded)} erfasst, "

@@ -83,7 +83,10 @@ def worker_page(request: Request, token: str) -> Response:
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
+    from hausbesuch import clock
+
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
+                  early=route.day > clock.today(),
                   labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
                   saved=request.query_params.get("gespeichert"), **data)
 

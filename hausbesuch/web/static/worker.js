@@ -75,12 +75,23 @@
     }).catch(function () { sending = false; status(); });
   }
 
+  // before the team-day the server refuses outcomes: say so before anything is queued
+  var day = body.getAttribute("data-day") || "";
+  function early() { return localStamp(new Date()).slice(0, 10) < day; }
+  var vorab = document.getElementById("vorab");
+  if (vorab) vorab.hidden = !early();
+
   document.querySelectorAll("form.outcome-form").forEach(function (f) {
     f.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var button = ev.submitter;
       if (!button) return;
       var result = button.value;
+      if (early()) {
+        show(f.kundennummer.value, "Noch nicht gespeichert: Ergebnisse können ab dem " +
+          "Besuchstag erfasst werden.", "");
+        return;
+      }
       if (result === "termin_vereinbart" && (!f.termin_datum.value || !f.termin_zeit.value)) {
         show(f.kundennummer.value, "Bitte Datum und Uhrzeit des Termins angeben.", "");
         f.termin_datum.focus();

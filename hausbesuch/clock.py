@@ -1,0 +1,29 @@
+"""What day it is for casework facts ("an outcome cannot lie after today").
+
+Everything that checks a date against today asks :func:`today`. It is the machine's date,
+unless ``HAUSBESUCH_HEUTE`` (an ISO date) says otherwise: for exercises on a copy of the
+database and for simulations that replay weeks, never needed in normal work. Expiry of
+logins and worker links always uses the real clock.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from hausbesuch.errors import UserError
+
+#: The environment variable that sets the day taken as today (``2027-01-15``).
+ENV = "HAUSBESUCH_HEUTE"
+
+
+def today() -> date:
+    """The day taken as today: ``HAUSBESUCH_HEUTE`` if set, else the machine's date."""
+    text = os.environ.get(ENV, "").strip()
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{ENV}={text!r} ist kein Datum (erwartet JJJJ-MM-TT, "
+                        "z. B. 2027-01-15).") from None
