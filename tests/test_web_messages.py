@@ -9,6 +9,7 @@ outcome) come last in the file.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import time
@@ -146,24 +147,31 @@ def _finished_job_page(kora: httpx.Client, job_url: str) -> str:
     raise AssertionError("job did not finish")
 
 
-def test_weekend_only_span_names_the_form_fields(site: Site, kora: httpx.Client  # noqa: F811
-                                                 ) -> None:
+def test_a_span_the_planner_refuses_is_named_on_the_form(site: Site, kora: httpx.Client  # noqa: F811
+                                                         ) -> None:
+    """The form „Neue Planung“ refuses a span in its own words, on the page, with the values
+    kept; no job is started."""
+    from hausbesuch.web import jobs
+
     csrf = csrf_of(kora.get("/plaene").text)
+    before = [j.id for j in jobs.recent(site.store, CITY)]
     saturday = (WEEK + timedelta(days=5)).isoformat()  # of the fixture's week
     for start, days, says in (
-            (saturday, 2, "Bitte „Erster Tag“ oder „Tage“ ändern."),
-            ("2300-01-01", 1, "Erster Tag: 01.01.2300 liegt nicht zwischen")):
+            (saturday, "2", "Bitte „Erster Tag“ oder „Tage“ ändern."),
+            ("2300-01-01", "1", "Erster Tag: 01.01.2300 liegt nicht zwischen"),
+            ("31.02.2027", "5", "Erster Tag: „31.02.2027“ ist kein Datum."),
+            (WEEK.isoformat(), "32", "Tage: zwischen 1 und 31, erhalten 32."),
+            (WEEK.isoformat(), "fünf", "Tage: „fünf“ ist keine ganze Zahl.")):
         r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
-                                           "start": start, "tage": str(days)})
-        assert r.status_code == 303
-        text = _finished_job_page(kora, r.headers["location"])
-        assert 'data-status="fehlgeschlagen"' in text and says in text, text
-        _clean(text)
-    text = _finished_job_page(kora, r.headers["location"])
-    assert "Zeitraum ab Mo, 01.01.2300, 1 Tag." in text
-    plans = kora.get("/plaene").text
-    assert "Bitte „Erster Tag“ oder „Tage“ ändern." in plans
-    _clean(plans)
+                                           "start": start, "tage": days})
+        assert r.status_code == 400, r.text
+        alert = r.text.split('<p class="error" role="alert">', 1)[1].split("</p>", 1)[0]
+        assert says in html.unescape(alert), alert
+        assert f'name="start" value="{html.escape(start)}"' in r.text
+        assert f'name="tage" value="{html.escape(days)}"' in r.text
+        assert "<h2>Gespeicherte Pläne</h2>" in r.text
+        _clean(r.text)
+    assert [j.id for j in jobs.recent(site.store, CITY)] == before
 
 
 def test_job_page_shows_a_german_date(site: Site, kora: httpx.Client) -> None:  # noqa: F811

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from hausbesuch.errors import UserError
 from hausbesuch.maps import ROUTE_PALETTE
+from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
@@ -34,6 +35,7 @@ from hausbesuch.web.links import (
     revoke,
 )
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
+from hausbesuch.web.planjobs import check_span
 from hausbesuch.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
@@ -75,33 +77,46 @@ def home(user: User = Depends(require_user)) -> Response:
 @router.get("/plaene")
 def plan_list(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
-    web = ctx(request)
     city = _city_of(request, user, stadt)
-    plans = web.store.list_plans(city)
     today = date.today()
     start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
-    return render(request, "plans.html.j2", plans=plans, city=city,
-                  jobs=jobs.recent(web.store, city), default_start=start.isoformat())
+    return _plans_page(request, city, start=start.isoformat(), days="5")
+
+
+def _plans_page(request: Request, city: str, *, start: str, days: str, error: str = "",
+                status: int = 200) -> Response:
+    """The plan list with the form "Neue Planung" (its values kept after a refusal)."""
+    web = ctx(request)
+    return render(request, "plans.html.j2", status, plans=web.store.list_plans(city), city=city,
+                  jobs=jobs.recent(web.store, city), default_start=start, default_days=days,
+                  max_days=MAX_DAYS, error=error)
 
 
 @router.post("/plaene/neu")
-def start_plan(request: Request, start: str = Form(...), tage: int = Form(5),
+def start_plan(request: Request, start: str = Form(...), tage: str = Form("5"),
                stadt: str = Form(""), user: User = Depends(require_user)) -> Response:
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
     try:
-        first = date.fromisoformat(start)
+        first = date.fromisoformat(start.strip())
     except ValueError:
-        raise HTTPException(status_code=400, detail=f"Startdatum {start!r} ist ungültig.") \
-            from None
-    if not 1 <= tage <= 31:
-        raise HTTPException(status_code=400, detail="Zwischen 1 und 31 Tagen planen.")
+        return _plans_page(request, city, start=start, days=tage, status=400,
+                           error=f"Erster Tag: „{start}“ ist kein Datum.")
+    try:
+        days = int(tage.strip())
+    except ValueError:
+        return _plans_page(request, city, start=start, days=tage, status=400,
+                           error=f"Tage: „{tage}“ ist keine ganze Zahl.")
+    try:
+        check_span(web.profile(city), first, days)
+    except UserError as exc:
+        return _plans_page(request, city, start=start, days=tage, status=400, error=str(exc))
     job_id = web.enqueue("plan", city, {
-        "start": first.isoformat(), "days": tage, "time_limit": web.plan_time_limit,
+        "start": first.isoformat(), "days": days, "time_limit": web.plan_time_limit,
         "profile": web.extra["profile_refs"].get(city),
     }, user.name)
     casework_api.audit(web.store, user.name, "plan_job_started", city=city,
-                       details={"job": job_id, "start": first.isoformat(), "days": tage})
+                       details={"job": job_id, "start": first.isoformat(), "days": days})
     return RedirectResponse(f"/auftraege/{job_id}", status_code=303)
 
 
