@@ -115,6 +115,7 @@ def test_planning_a_span_that_a_plan_covers_warns(planned, tmp_path):
     out = ok("plan", *_common(db), "--start", START.isoformat(), "--days", "2", "--out",
              str(tmp_path / "noch"), "--time-limit", "2", "--threads", "1")
     assert f"in Plan {plan.id} eingeplant" in out and "doppelt verplant" in out
+    assert f"„Neu planen“ auf seiner Seite im Web, „replan {plan.id} --from …“" in out
     from hausbesuch.store import Store
 
     with Store.open(db) as store:

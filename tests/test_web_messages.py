@@ -24,7 +24,7 @@ from tests.web_fixtures import CITY_PROFILE, START_ISO, WEEK, Site, csrf_of, log
 
 #: never in a coordinator's page: option names of the command line, the server's paths
 FORBIDDEN = ("--set-", "--suggestion", "--start", "--days", "--role", "--teams", "/tmp/",
-             "hausbesuch-upload-", "(se)")
+             "hausbesuch-upload-", "(se)", "„hausbesuch ")
 
 
 @pytest.fixture

@@ -357,7 +357,7 @@ class Casework:
         if row is None:
             raise CaseworkError(
                 f"Kundennummer „{client_id}“ ist in {self.city} nicht bekannt "
-                "(zuerst mit „hausbesuch import“ einlesen)."
+                "(zuerst die Kundenliste einlesen)."
             )
         return row
 

@@ -312,7 +312,8 @@ def plan_span(
         params["warnings"].append(
             f"Im Zeitraum sind schon {n} Besuche in Plan {pid} eingeplant; dieser Plan kommt "
             "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan besser "
-            f"mit „hausbesuch replan {pid} --from …“.")
+            "als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
+            f"„replan {pid} --from …“ auf der Kommandozeile.")
     kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
                              params["warnings"], absent)
     result = _solve_and_assemble(
