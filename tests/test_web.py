@@ -433,6 +433,42 @@ def test_link_of_an_earlier_version_is_listed_and_revoked_on_the_current_one(
     assert prefix in listed and f'name="praefix" value="{prefix}"' not in listed  # revoked
 
 
+def test_link_whose_team_day_a_replan_dropped_is_listed_so(site: Site,
+                                                          kora: httpx.Client) -> None:
+    """A team falls out for a day (absence) and the plan is re-planned: the link made for
+    that team-day is listed as "Team-Tag nicht mehr im Plan" (not as valid), opening it
+    says the day plan is gone, and it can still be revoked; the other links stay valid."""
+    from hausbesuch import absences
+    from hausbesuch.web import jobs
+    from hausbesuch.web.links import NO_ROUTE
+
+    old = _wait_for_job(site, jobs.submit(site.store, "plan", CITY, {
+        "start": START_ISO, "days": 1, "time_limit": 1.0, "profile": CITY_PROFILE}, "kora"))
+    routes = [r for r in site.store.load_plan(old).routes if r.stops]
+    assert len(routes) >= 2
+    gone, kept = routes[0], routes[1]
+    gone_token, gone_link = _make_link(site, gone.team_id, gone.day, plan_id=old)
+    kept_token, kept_link = _make_link(site, kept.team_id, kept.day, plan_id=old)
+    absences.add(site.store, CITY, gone.team_id, gone.day, teams=[r.team_id for r in routes],
+                 actor="test")
+    try:
+        new = _wait_for_job(site, jobs.submit(site.store, "replan", CITY, {
+            "plan_id": old, "start": START_ISO, "days": 1, "time_limit": 1.0,
+            "profile": CITY_PROFILE}, "kora"))
+    finally:
+        absences.remove(site.store, CITY, gone.team_id, gone.day, actor="test")
+    assert (gone.team_id, gone.day) not in {(r.team_id, r.day)
+                                            for r in site.store.load_plan(new).routes}
+    page = kora.get(f"/plaene/{new}/links").text
+    rows = {p: page.split(f"<code>{p}</code>", 1)[1].split("</tr>", 1)[0]
+            for p in (gone_link.prefix, kept_link.prefix)}
+    assert f"<td>{NO_ROUTE}</td>" in rows[gone_link.prefix]
+    assert 'name="praefix"' in rows[gone_link.prefix]  # still revocable
+    assert "<td>gültig</td>" in rows[kept_link.prefix]
+    assert httpx.get(site.url + f"/w/{gone_token}/").status_code == 410
+    assert httpx.get(site.url + f"/w/{kept_token}/").status_code == 200
+
+
 def test_no_link_for_a_replaced_plan_version(site: Site, kora: httpx.Client,
                                              versions: tuple[str, str, str]) -> None:
     """A link for a version a re-plan has replaced is refused, naming the newest version,

@@ -178,6 +178,22 @@ def links_of_plan(store: Store, plan_id: str) -> list[WorkerLink]:
         return [_link(r) for r in rows]
 
 
+#: The listed state of a valid link whose team-day the newest version no longer has.
+NO_ROUTE = "Team-Tag nicht mehr im Plan"
+
+
+def listed_states(store: Store, plan_id: str, links: list[WorkerLink]) -> dict[str, str]:
+    """The state to list per link prefix: :attr:`WorkerLink.state`, or :data:`NO_ROUTE`
+    when a valid link's team-day has no route in the newest version (opening it says the
+    day plan is gone; a later re-plan that plans the team-day again brings it back)."""
+    newest = newest_version(store, plan_id)
+    with store.session() as s:
+        routes = {(team, day) for team, day in s.execute(
+            select(RouteRow.team_id, RouteRow.day).where(RouteRow.plan_id == newest))}
+    return {k.prefix: NO_ROUTE if k.state == "gültig" and (k.team_id, k.day) not in routes
+            else k.state for k in links}
+
+
 def resolve(store: Store, token: str) -> WorkerLink:
     """The link of ``token``: 404 when unknown, 410 when revoked or expired."""
     if not token or len(token) > 100:

@@ -31,6 +31,7 @@ from hausbesuch.web.links import (
     create_link,
     link_path,
     links_of_plan,
+    listed_states,
     plan_family,
     revoke,
 )
@@ -297,8 +298,10 @@ def _links_page(request: Request, plan, new: dict | None = None) -> Response:  #
     """The links page of a plan version: the links of its whole family (made on this or
     another version, they show the newest version's routes); new links on the newest."""
     web = ctx(request)
-    return render(request, "links.html.j2", plan=plan, links=links_of_plan(web.store, plan.id),
-                  new=new, team_days=_team_days(plan),
+    links = links_of_plan(web.store, plan.id)
+    return render(request, "links.html.j2", plan=plan, links=links,
+                  states=listed_states(web.store, plan.id, links), new=new,
+                  team_days=_team_days(plan),
                   newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER)
 
 
