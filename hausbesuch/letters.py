@@ -179,10 +179,13 @@ def announcements(
                for t in (plan.params or {}).get("teams", []) if isinstance(t, dict)}
     out: list[Announcement] = []
     routes: list[TeamDayRoute] = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+    last = {st.client_id: (r.day, st.start) for r in routes for st in r.stops}
     for r in routes:
         for st in r.stops:
             if wanted is not None and st.client_id not in wanted:
                 continue
+            if last[st.client_id] != (r.day, st.start):
+                continue  # one letter per client: its last visit of the plan
             c = by_id.get(st.client_id)
             window = promised_window(st.start, minutes=window_minutes,
                                      slots=c.zeitfenster if c else (),
@@ -474,13 +477,16 @@ def write_letters(
     return run
 
 
-def stop_of(plan: Plan, client_id: str) -> tuple[TeamDayRoute, PlannedStop] | None:
-    """The route and stop of a client in a plan, or None."""
-    for r in plan.routes:
+def stop_of(plan: Plan, client_id: str, day: date | None = None
+            ) -> tuple[TeamDayRoute, PlannedStop] | None:
+    """The route and stop of a client in a plan on ``day`` (default: its last visit in the
+    plan: a re-plan can hold a visit made and an appointment agreed at it), or None."""
+    found = None
+    for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
         for s in r.stops:
-            if s.client_id == client_id:
-                return r, s
-    return None
+            if s.client_id == client_id and (day is None or r.day == day):
+                found = (r, s)
+    return found
 
 
 # --------------------------------------------------------------------------- the store
@@ -506,7 +512,7 @@ def _visit_rows(s: Any, city: str, client_ids: Iterable[str]) -> dict[str, list[
 
 
 def _match_visit(rows: list[Any], a: Announcement, plan: Plan) -> Any | None:
-    stop = stop_of(plan, a.client_id)
+    stop = stop_of(plan, a.client_id, a.day)
     vid = stop[1].visit_id if stop else ""
     for row in rows:
         if vid and row.visit_id == vid:
@@ -536,7 +542,7 @@ def bind_announcements(
     for a in items:
         client_rows = rows.setdefault(a.client_id, [])
         row = _match_visit(client_rows, a, plan)
-        stop = stop_of(plan, a.client_id)
+        stop = stop_of(plan, a.client_id, a.day)
         if row is None:
             end = stop[1].end if stop else a.window[1]
             row = CaseVisitRow(
@@ -641,8 +647,8 @@ def _check_newest(store: Any, plan: Plan) -> None:
                           f"für {newer} schreiben (hausbesuch letters {newer} …).")
 
 
-def _visit_status(store: Any, plan: Plan) -> dict[str, str]:
-    """``{case id: status}`` of the case visits of the plan's stops."""
+def _visit_status(store: Any, plan: Plan) -> dict[tuple[str, date], str]:
+    """``{(case id, day): status}`` of the case visits of the plan's stops."""
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow
@@ -651,9 +657,9 @@ def _visit_status(store: Any, plan: Plan) -> dict[str, str]:
     out: dict[str, str] = {}
     with store.session() as sess:
         for k in range(0, len(ids), 500):
-            q = select(CaseVisitRow.client_id, CaseVisitRow.status).where(
+            q = select(CaseVisitRow.client_id, CaseVisitRow.day, CaseVisitRow.status).where(
                 CaseVisitRow.visit_id.in_(ids[k:k + 500]))
-            out.update(dict(sess.execute(q).all()))
+            out.update({(cid, day): status for cid, day, status in sess.execute(q)})
     return out
 
 
@@ -696,8 +702,8 @@ def run_letters(
     named, skipped = [], []
     for a in items:
         c = master.get(a.client_id) or snapshot.get(a.client_id)
-        if done.get(a.client_id) in {"erledigt", "entfallen"}:
-            skipped.append((a.client_id, f"Besuch bereits {done[a.client_id]}"))
+        if (status := done.get((a.client_id, a.day))) in {"erledigt", "entfallen"}:
+            skipped.append((a.client_id, f"Besuch bereits {status}"))
         elif c is None or not (c.name or "").strip():
             skipped.append((a.client_id, "kein Name gespeichert"))
         else:

@@ -412,3 +412,84 @@ def test_a_bad_day_taken_as_today_is_named(planned, tmp_path):
                         env={clock.ENV: "15.01.2027"})
     assert res.exit_code == 2, res.output
     assert "HAUSBESUCH_HEUTE='15.01.2027' ist kein Datum (erwartet JJJJ-MM-TT" in res.output
+
+
+def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned, tmp_path):
+    """A visit on the first day ends with 'Termin vereinbart' for a later day of the same
+    plan: the re-plan plans that appointment at its time as a visit of its own (the first
+    visit stays as it was); nothing is lost."""
+    import shutil
+
+    from hausbesuch.store import Store
+
+    db, _ = planned
+    copy = str(tmp_path / "termin.sqlite")
+    shutil.copy(db, copy)
+    with Store.open(copy) as store:
+        old = store.latest_plan("Bad Hersfeld")
+    first = min((s for r in old.routes for s in r.stops if s.client_id not in PINS),
+                key=lambda s: s.start)
+    when = datetime.combine(START + timedelta(days=3), datetime.min.time()).replace(
+        hour=10, minute=30)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n"
+                    f"{first.client_id};{first.start:%d.%m.%Y};{first.start:%H:%M};"
+                    f"Termin vereinbart;{when:%d.%m.%Y %H:%M}\n", encoding="utf-8")
+    code, out = invoke("outcomes", str(rows), *_common(copy))
+    assert code == 0 and "1 erfasst" in out, out
+    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+    ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out", str(tmp_path / "neu"),
+       "--time-limit", "3", *_common(copy))
+    with Store.open(copy) as store:
+        new = store.latest_plan("Bad Hersfeld")
+    visits = sorted(((r.team_id, s) for r in new.routes for s in r.stops
+                     if s.client_id == first.client_id), key=lambda x: x[1].start)
+    assert [s.start for _, s in visits] == [first.start, when], visits
+    assert visits[0][1].visit_id == first.visit_id
+    assert visits[1][1].visit_id and visits[1][1].visit_id != first.visit_id
+    assert first.client_id not in {u.client_id for u in new.unassigned}
+    with Store.open(copy) as store:
+        from hausbesuch.store import CaseVisitRow
+
+        with store.session() as s:
+            from sqlalchemy import select
+
+            states = sorted((v.day, v.status) for v in s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.client_id == first.client_id)))
+    assert (first.start.date(), "erledigt") in states and (when.date(), "geplant") in states
+    # the letter for this client announces the appointment, not the visit made
+    code, out = invoke("letters", new.id, "--clients", first.client_id, "--out",
+                       str(tmp_path / "briefe"), "--db", copy)
+    assert code == 0, out
+    assert len(list((tmp_path / "briefe").glob("brief_*.pdf"))) == 1, out
+    with Store.open(copy) as store:
+        row = store.audit_rows(client_id=first.client_id, action="brief_erstellt")[-1]
+    assert row["visit_id"] == visits[1][1].visit_id, row
+
+
+def test_a_pin_whose_day_passed_no_longer_blocks_the_client(planned, tmp_path):
+    """A pin to a day before the planned span (set in the list, on the web, or an
+    appointment nobody recorded) has passed: the client is planned freely, with a note."""
+    import shutil
+
+    from hausbesuch.store import ClientRow, Store
+
+    db, _ = planned
+    copy = str(tmp_path / "verstrichen.sqlite")
+    shutil.copy(db, copy)
+    with Store.open(copy) as store, store.session() as s:
+        row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": "P002"})
+        assert row.pin_day == date(2026, 12, 9)
+        row.pin_source = "web"
+    nxt = START + timedelta(days=7)
+    out = ok("plan", *_common(copy), "--start", nxt.isoformat(), "--days", "5", "--out",
+             str(tmp_path / "naechste"), "--time-limit", "2", "--threads", "1")
+    assert ("Hinweis: Festgelegter Tag ohne Ergebnis verstrichen, daher frei eingeplant: "
+            "P001 (laut Liste 08.12.2026), P002 (im Web festgelegt 09.12.2026), P003 (laut "
+            "Liste 10.12.2026).") in out, out
+    with Store.open(copy) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    stops = _stops(plan)
+    assert {"P001", "P002", "P003"} <= set(stops), [
+        (u.client_id, u.reason) for u in plan.unassigned]
+    assert all(nxt <= stops[c][1] for c in ("P001", "P002", "P003"))

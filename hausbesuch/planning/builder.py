@@ -171,6 +171,20 @@ def promised_starts(promise: tuple[datetime, datetime]) -> tuple[int, int]:
     return a.hour * 3600 + a.minute * 60, b.hour * 3600 + b.minute * 60
 
 
+def passed_pin(span: Span, directive: Directive | None, pin_day: date | None,
+               pin_source: str | None) -> str | None:
+    """``Kundennummer``-free words for a pin (or agreed appointment) whose day lies before
+    ``span`` and so no longer binds (:func:`make_candidate` plans such a client freely),
+    e.g. ``Termin 10.12.2026``; None when there is no such pin."""
+    appointment = directive.appointment if directive is not None else None
+    day = appointment.date() if appointment is not None else pin_day
+    if day is None or day >= span.start:
+        return None
+    what = ("Termin" if appointment is not None else "im Web festgelegt"
+            if pin_source == "web" else "laut Liste")
+    return f"{what} {fmt_date(day)}"
+
+
 def make_candidate(
     client: Client,
     geocode: Geocode,
@@ -184,6 +198,7 @@ def make_candidate(
     promise: tuple[datetime, datetime] | None = None,
     visit_id: str | None = None,
     not_before: datetime | None = None,
+    pin_source: str | None = None,
 ) -> Candidate | UnassignedVisit:
     """The client as a solver candidate, or an unassigned visit saying why it cannot be
     planned in the span (German reason).
@@ -191,7 +206,10 @@ def make_candidate(
     Restrictions combined: working days, the client's time windows (the whole visit fits),
     ``angekuendigt_ab``, the directive of its outcomes (earliest day, half-days to avoid,
     an agreed appointment), a pin to a day (and time) and a promised window; ``not_before``
-    (a re-plan's moment) excludes earlier times.
+    (a re-plan's moment) excludes earlier times. A pinned day (or appointment) that lies
+    before the span has passed without an outcome: it no longer binds, the visit is
+    planned freely (:func:`passed_pin` words it for the plan's notes). ``pin_source``
+    (``liste``, ``web``, ``termin``) words where a pin came from.
     """
     from hausbesuch.clients import client_priority
 
@@ -205,16 +223,19 @@ def make_candidate(
                                client.address, geocode.district, tries_before=tries)
 
     days = span.work_days
-    if d.appointment is not None:
-        pin_day, pin_time_min = d.appointment.date(), d.appointment.hour * 60 + \
-            d.appointment.minute
+    appointment = d.appointment
+    if appointment is not None:
+        pin_day, pin_time_min = appointment.date(), appointment.hour * 60 + appointment.minute
     if promise is not None:
         pin_day = promise[0].date()
+    what = ("Vereinbarter Termin" if appointment is not None
+            else "Angekündigter Besuch" if promise is not None
+            else "Festlegung im Web" if pin_source == "web" else "Datum laut Liste")
+    if pin_day is not None and promise is None and pin_day < span.start:
+        pin_day = pin_time_min = pin_team = appointment = None  # passed: see passed_pin()
     limits: list[tuple[str, str]] = []  # (code, reason) of each restriction that removed days
     if pin_day is not None:
         k = span.index(pin_day)
-        what = ("Vereinbarter Termin" if d.appointment is not None
-                else "Angekündigter Besuch" if promise is not None else "Datum laut Liste")
         if k is None:
             return unassigned("pin_outside_span",
                               f"{what} am {fmt_date(pin_day)} liegt außerhalb des "
@@ -291,14 +312,15 @@ def make_candidate(
                           f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
                           "bleibt kein anderer Wochentag oder keine andere Tageszeit.")
     note = ""
-    if d.appointment is not None:
-        note = f"Vereinbarter Termin am {fmt_date(d.appointment.date())}, " \
-               f"{d.appointment:%H:%M} Uhr"
+    if appointment is not None:
+        note = f"Vereinbarter Termin am {fmt_date(appointment.date())}, " \
+               f"{appointment:%H:%M} Uhr"
     elif promise is not None:
         note = f"Angekündigter Besuch am {fmt_date(promise[0].date())}, " \
                f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
     elif pin_day is not None or pin_team:
-        note = "Festlegung laut Liste (" + ", ".join(
+        where = "im Web" if pin_source == "web" else "laut Liste"
+        note = f"Festlegung {where} (" + ", ".join(
             x for x in (pin_team and f"Team {pin_team}", pin_day and fmt_date(pin_day),
                         pin_time_min is not None and f"{pin_time_min // 60:02d}:"
                         f"{pin_time_min % 60:02d} Uhr") if x) + ")"

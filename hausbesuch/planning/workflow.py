@@ -48,12 +48,13 @@ from hausbesuch.planning.builder import (
     depot_lonlat,
     fmt_date,
     make_candidate,
+    passed_pin,
     team_from_dict,
     team_to_dict,
 )
 from hausbesuch.planning.options import DAY_S, PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import report_rows, write_report
-from hausbesuch.store import CaseVisitRow, Store
+from hausbesuch.store import CaseVisitRow, ClientRow, Store
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
 
@@ -253,6 +254,7 @@ def plan_span(
     snapshot = []
     geocodes = []
     candidates: list[Candidate] = []
+    passed_pins: list[str] = []
     other_ids = {st.client.id for st in others}
     for st in pool + others:
         c = replace(st.client, row=row_of.get(st.client.id, 0))
@@ -264,7 +266,7 @@ def plan_span(
             if c.id in busy:
                 v = busy[c.id]
                 reason = (f"Bereits in Plan {v.plan_id} am {fmt_date(v.day)} eingeplant "
-                          "(zum Ändern: hausbesuch replan).")
+                          "(zum Ändern: jenen Plan neu planen).")
                 code = "already_planned"
             else:
                 reason = f"Status „{STATUS_LABELS[st.status]}“: wird nicht geplant"
@@ -285,7 +287,9 @@ def plan_span(
             continue
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
                               pin_team=st.pin_team, pin_day=st.pin_day,
-                              pin_time_min=st.pin_time_min)
+                              pin_time_min=st.pin_time_min, pin_source=st.pin_source)
+        if passed := passed_pin(span, st.directive, st.pin_day, st.pin_source):
+            passed_pins.append(f"{c.id} ({passed})")
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
         else:
@@ -305,6 +309,10 @@ def plan_span(
               "list": imported.source if imported else None,
               "warnings": [*(imported.warnings if imported else []),
                            *_absence_notes(absent, span)]}
+    if passed_pins:
+        params["warnings"].append(
+            f"Festgelegter Tag ohne Ergebnis verstrichen, daher frei eingeplant: "
+            f"{', '.join(passed_pins)}.")
     others_in_span: dict[str, int] = {}
     for v in busy.values():
         others_in_span[v.plan_id or "?"] = others_in_span.get(v.plan_id or "?", 0) + 1
@@ -591,10 +599,19 @@ def replan(
             start_s = moment - datetime.combine(moment.date(), datetime.min.time())
             overrides[(t.id, day_index)] = ShiftOverride(start_s=int(start_s.total_seconds()))
     overrides.update(absent)
-    # the candidates: the moving visits plus what the old plan could not hold
+    # the candidates: the moving visits plus what the old plan could not hold, plus open
+    # clients pinned into the rest of the span since (an appointment agreed at the door on
+    # a visit of this plan, a pin set after planning): a visit of their own
     moving_ids = {cid for cid, _ in moving}
     visit_of = dict(moving)
-    pool_ids = list(moving_ids | {u.client_id for u in old.unassigned})
+    with store.session() as s:
+        pinned_since = set(s.scalars(select(ClientRow.client_id).where(
+            ClientRow.city == old.city, ClientRow.status == "offen",
+            ClientRow.pin_day >= moment.date(), ClientRow.pin_day < span_end.date())))
+    waiting = {st.client_id for r in kept.values() for st in r.stops
+               if st.visit_id not in recorded} | {st.client_id for _, st in fixed}
+    pool_ids = list(moving_ids | {u.client_id for u in old.unassigned}
+                    | (pinned_since - waiting))
     states = {st.client.id: st for st in cw.states(pool_ids)}
     with store.session() as s:
         promises = {
@@ -621,7 +638,8 @@ def replan(
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
                               pin_team=st.pin_team, pin_day=st.pin_day,
                               pin_time_min=st.pin_time_min, promise=promises.get(c.id),
-                              visit_id=visit_of.get(c.id), not_before=moment)
+                              visit_id=visit_of.get(c.id), not_before=moment,
+                              pin_source=st.pin_source)
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
         elif (bad := _pin_check(cand, ids, absent, span)) is not None:
