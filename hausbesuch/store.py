@@ -967,7 +967,8 @@ class Store:
         """Read a stored plan back (equal to the plan saved).
 
         ``overview=True`` reads only what a plan view shows: routes with their stops (no
-        leg geometry), the unassigned visits and the plan's warnings; no client snapshot,
+        leg geometry), the unassigned visits, the plan's parameters (teams, options) and
+        warnings; no client snapshot,
         geocodes, rejected rows or solver output (faster for large plans).
 
         Raises
@@ -1022,7 +1023,7 @@ class Store:
                 return Plan(id=p.id, city=p.city, created_at=p.created_at, start=p.start,
                             days=p.days, routes=routes, unassigned=unassigned,
                             version=p.version, predecessor_id=p.predecessor_id,
-                            warnings=list(params.get("warnings") or []))
+                            params=params, warnings=list(params.get("warnings") or []))
             return Plan(
                 id=p.id, city=p.city, created_at=p.created_at, start=p.start, days=p.days,
                 routes=routes,

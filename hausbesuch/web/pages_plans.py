@@ -200,14 +200,35 @@ def _team_day(ziel: str) -> tuple[str, date]:
     return team, date.fromisoformat(day_text)
 
 
-def _pins(store: Store, city: str, ids: list[str]) -> dict[str, tuple[str | None, date | None]]:
+def _pins(store: Store, city: str, ids: list[str]
+          ) -> dict[str, tuple[str | None, date | None, int | None, str | None]]:
+    """``{case id: (team, day, minute, source)}`` of the pinned clients among ``ids``."""
     if not ids:
         return {}
     with store.session() as s:
-        rows = s.execute(select(ClientRow.client_id, ClientRow.pin_team, ClientRow.pin_day)
+        rows = s.execute(select(ClientRow.client_id, ClientRow.pin_team, ClientRow.pin_day,
+                                ClientRow.pin_time_min, ClientRow.pin_source)
                          .where(ClientRow.city == city, ClientRow.client_id.in_(ids),
                                 ClientRow.pin_day.is_not(None)))
-        return {cid: (team, day) for cid, team, day in rows}
+        return {cid: (team, day, minute, source) for cid, team, day, minute, source in rows}
+
+
+def _pin_targets(plan, profile) -> list[tuple[str, date]]:  # noqa: ANN001
+    """The team-days a visit of ``plan`` can be pinned to: every team of the plan on each
+    of its working days in the span (also a team the plan gave no route)."""
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.planning.builder import Span, team_from_dict
+
+    span = Span(plan.start, plan.days, WorkCalendar(profile.casework.land))
+    teams = [team_from_dict(d) for d in (plan.params or {}).get("teams", [])]
+    if not teams:  # a plan stored without its teams: the team-days it has
+        return _team_days(plan)
+    return [(t.id, span.date(k)) for k in span.work_days for t in teams
+            if span.date(k).weekday() in t.weekdays]
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @router.get("/plaene/{plan_id}")
@@ -231,8 +252,9 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         n_planned=sum(len(r.stops) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
-        team_days=_team_days(plan),
+        team_days=_pin_targets(plan, profile), clock=_clock,
         client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
+        unpinned=request.query_params.get("aufgehoben"),
         newest=newest_version(web.store, plan_id), chances=chances,
     )
 
@@ -248,8 +270,9 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         team, day = _team_day(ziel)
     except ValueError:
         raise HTTPException(status_code=400, detail="Ziel-Team-Tag ist ungültig.") from None
-    if (team, day) not in {(r.team_id, r.day) for r in plan.routes}:
-        raise HTTPException(status_code=400, detail="Diesen Team-Tag hat der Plan nicht.")
+    if (team, day) not in set(_pin_targets(plan, web.profile(plan.city))):
+        raise HTTPException(status_code=400, detail="An diesem Tag arbeitet dieses Team im "
+                                                    "Zeitraum des Plans nicht.")
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
         u.client_id for u in plan.unassigned}
     if kundennummer not in in_plan:
@@ -261,6 +284,13 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         except ValueError:
             raise HTTPException(status_code=400, detail="Uhrzeit ist ungültig (HH:MM).") from None
         minutes = t.hour * 60 + t.minute
+        shift = next((d for d in (plan.params or {}).get("teams", []) if d.get("id") == team),
+                     None)
+        if shift is not None and not (shift["shift_start_min"] <= minutes
+                                      < shift["shift_end_min"]):
+            raise HTTPException(status_code=400, detail=(
+                f"Uhrzeit {_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
+                f"({_clock(shift['shift_start_min'])}–{_clock(shift['shift_end_min'])} Uhr)."))
     with web.store.session() as s:
         row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
         if row is None:
@@ -272,6 +302,31 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
                             "#verschieben",
                             status_code=303)
+
+
+@router.post("/plaene/{plan_id}/festlegung-aufheben")
+def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
+                user: User = Depends(require_user)) -> Response:
+    """Take back a client's pin (from the web, the list or an appointment): the next
+    (re-)plan places the visit freely."""
+    web = ctx(request)
+    plan = _plan_for(request, user, plan_id)
+    in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
+        u.client_id for u in plan.unassigned}
+    if kundennummer not in in_plan:
+        raise HTTPException(status_code=400, detail="Diese Kundennummer gehört nicht zum Plan.")
+    with web.store.session() as s:
+        row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
+        if row is None or row.pin_day is None and row.pin_team is None:
+            raise HTTPException(status_code=400,
+                                detail=f"Für {kundennummer} ist nichts festgelegt.")
+        old = {"team": row.pin_team, "day": row.pin_day.isoformat() if row.pin_day else None,
+               "time_min": row.pin_time_min, "quelle": row.pin_source}
+        row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+        web.store.audit(user.name, "festlegung_aufgehoben", city=plan.city,
+                        client_id=kundennummer, plan_id=plan_id, details=old, session=s)
+    return RedirectResponse(f"/plaene/{quote(plan_id)}?aufgehoben={quote(kundennummer, safe='')}"
+                            "#verschieben", status_code=303)
 
 
 @router.post("/plaene/{plan_id}/neu-planen")

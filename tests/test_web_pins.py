@@ -1,0 +1,75 @@
+"""Pins on the plan page: every team's working days are targets, a time outside the
+team's shift is refused, the table shows time and source, and a pin can be taken back
+(audited). Over real HTTP against the planned week of :mod:`tests.test_web`."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
+from tests.web_fixtures import Site, csrf_of, login
+
+
+@pytest.fixture
+def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
+        assert login(c, "kora").status_code == 303
+        yield c
+
+
+def test_pin_targets_shift_check_table_and_unpin(site: Site, kora: httpx.Client  # noqa: F811
+                                                 ) -> None:
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.planning.builder import Span
+
+    plan = _current_plan(site)
+    page = kora.get(f"/plaene/{plan.id}")
+    assert page.status_code == 200
+    csrf = csrf_of(page.text)
+    teams = {d["id"]: d for d in plan.params["teams"]}
+    span = Span(plan.start, plan.days, WorkCalendar("HE"))
+    expected = {f"{t}|{span.date(k).isoformat()}" for k in span.work_days for t in teams
+                if span.date(k).weekday() in teams[t]["weekdays"]}
+    offered = set(re.findall(r'<option value="([^"|]+\|\d{4}-\d\d-\d\d)"', page.text))
+    assert expected <= offered, expected - offered
+    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><button type="submit">'
+                            r"Aufheben", page.text))
+    cid = next(html.unescape(s.client_id) for r in plan.routes for s in r.stops
+               if s.client_id not in pinned and re.fullmatch(r"[A-Z0-9]+", s.client_id))
+    team, d = sorted(teams)[-1], teams[sorted(teams)[-1]]
+    target = f"{team}|{span.date(span.work_days[-1]).isoformat()}"
+    # a time outside the team's shift is refused
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": cid, "ziel": target, "uhrzeit": "03:00"})
+    assert r.status_code == 400
+    assert "Uhrzeit 03:00 liegt außerhalb der Arbeitszeit" in html.unescape(r.text), r.text
+    # a pin inside the shift: listed with time and source
+    at = d["shift_start_min"] + 60
+    clock = f"{at // 60:02d}:{at % 60:02d}"
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": cid, "ziel": target, "uhrzeit": clock})
+    assert r.status_code == 303
+    page = kora.get(f"/plaene/{plan.id}").text
+    row = page.split(f"<tr><td>{cid}</td>", 1)[1].split("</tr>", 1)[0]
+    assert f"<td>{clock} Uhr</td><td>im Web</td>" in row and "Aufheben" in row
+    # taken back: gone from the table, audited with what it was
+    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
+                  data={"csrf_token": csrf, "kundennummer": cid})
+    assert r.status_code == 303
+    page = kora.get(r.headers["location"]).text
+    assert f"Festlegung für {cid} aufgehoben" in page
+    assert f"<tr><td>{cid}</td>" not in page
+    audit = site.store.audit_rows(client_id=cid, action="festlegung_aufgehoben")[-1]
+    assert audit["actor"] == "kora" and audit["details"]["team"] == team
+    assert audit["details"]["quelle"] == "web" and audit["details"]["time_min"] == at
+    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
+                  data={"csrf_token": csrf, "kundennummer": cid})
+    assert r.status_code == 400 and "nichts festgelegt" in r.text
+    # without the token: refused, nothing changes
+    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben", data={"kundennummer": cid})
+    assert r.status_code == 403
