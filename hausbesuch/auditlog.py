@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     "besuch_verschoben": "Besuch verschoben",
     "besuch_entfallen": "Besuch entfallen",
     "visit_pinned": "Besuch auf Team und Tag festgelegt",
+    "festlegung_aufgehoben": "Festlegung eines Besuchs aufgehoben",
     "plan_gespeichert": "Plan gespeichert",
     "plan_ersetzt": "Plan überschrieben",
     "plan_geloescht": "Plan gelöscht",
@@ -55,6 +56,12 @@ ACTION_LABELS: dict[str, str] = {
     "worker_link_view": "Tagesroute über Link angesehen",
     "user_added": "Benutzerkonto angelegt",
     "user_disabled": "Benutzerkonto gesperrt",
+    "anmeldung": "Angemeldet",
+    "anmeldung_fehlgeschlagen": "Anmeldung fehlgeschlagen (Passwort falsch, Konto unbekannt "
+                                "oder gesperrt)",
+    "anmeldung_gesperrt": "Anmeldung abgewiesen: zu viele Fehlversuche (vorübergehend gesperrt)",
+    "abmeldung": "Abgemeldet",
+    "sitzung_abgelaufen": "Sitzung abgelaufen (zu lange inaktiv oder Höchstdauer erreicht)",
     "protokoll_gelesen": "Protokoll gelesen",
 }
 
@@ -67,6 +74,8 @@ PLAN_ACTIONS = frozenset({
 TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_created", "worker_link_revoked"})
 #: The details key that lists the case ids a list view showed.
 SHOWN = "kundennummern"
+#: How the reading of rows without a city is named (details ``stadt``; the web form's value).
+NO_CITY = "ohne"
 
 
 def label(action: str) -> str:
@@ -76,7 +85,11 @@ def label(action: str) -> str:
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """What to read: every field None means no restriction."""
+    """What to read: every field None means no restriction.
+
+    ``without_city`` reads only the rows without a city (accounts, logins of
+    administrators and of unknown names); it excludes ``city``.
+    """
 
     city: str | None = None
     client_id: str | None = None
@@ -85,10 +98,17 @@ class AuditFilter:
     action: str | None = None
     since: date | None = None
     until: date | None = None  # inclusive
+    without_city: bool = False
+
+    def __post_init__(self) -> None:
+        if self.without_city and self.city is not None:
+            raise ValueError("without_city excludes city")
 
     def details(self) -> dict[str, str]:
         """The filter as audit details of the reading itself (ids, codes, dates)."""
         out = {}
+        if self.without_city:
+            out["stadt"] = NO_CITY
         for key, value in (("plan", self.plan_id), ("person", self.actor),
                            ("aktion", self.action), ("von", self.since), ("bis", self.until)):
             if value is not None:
@@ -107,6 +127,8 @@ def read(store: Any, flt: AuditFilter) -> list[dict[str, Any]]:
         rows = rows_concerning(store, flt.client_id, city=flt.city)
     else:
         q = select(AuditRow).order_by(AuditRow.id)
+        if flt.without_city:
+            q = q.where(AuditRow.city.is_(None))
         for column, value in ((AuditRow.city, flt.city), (AuditRow.plan_id, flt.plan_id),
                               (AuditRow.actor, flt.actor), (AuditRow.action, flt.action)):
             if value is not None:
@@ -121,6 +143,7 @@ def read(store: Any, flt: AuditFilter) -> list[dict[str, Any]]:
 def _keeps(flt: AuditFilter, row: dict[str, Any]) -> bool:
     at: datetime = row["at"]
     return ((flt.plan_id is None or row["plan_id"] == flt.plan_id)
+            and (not flt.without_city or row["city"] is None)
             and (flt.actor is None or row["actor"] == flt.actor)
             and (flt.action is None or row["action"] == flt.action)
             and (flt.since is None or at.date() >= flt.since)
@@ -183,7 +206,8 @@ def rows_concerning(store: Any, client_id: str, *, city: str | None = None
 DETAIL_LABELS: dict[str, str] = {
     "day": "Tag", "days": "Tage", "valid_until": "gültig bis", "user": "Konto",
     "role": "Rolle", "link": "Link", "job": "Auftrag", "start": "Beginn",
-    "vorgaenger": "Vorgänger", "von": "von", "nach": "nach",
+    "vorgaenger": "Vorgänger", "von": "von", "nach": "nach", "ip": "IP-Adresse",
+    "grund": "Grund",
 }
 
 

@@ -128,8 +128,8 @@ def register(app: typer.Typer) -> None:
         city_name = load_profile(city).name if city else None
         password = _read_password(password_stdin)
         with _open(db) as store:
-            add_user(store, name, password, role=role, city=city_name)
-            store.audit(cli_actor(), "user_added", city=city_name, details={"user": name, "role": role})
+            # audited with the account's city (none for an admin) in the same transaction
+            add_user(store, name, password, role=role, city=city_name, actor=cli_actor())
         typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt.")
 
     @user_app.command("disable")
@@ -143,8 +143,8 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.web.auth import disable_user
 
         with _open(db) as store:
-            disable_user(store, name)
-            store.audit(cli_actor(), "user_disabled", details={"user": name})
+            # audited with the account's city in the same transaction
+            disable_user(store, name, actor=cli_actor())
         typer.echo(f"Konto „{name}“ gesperrt.")
 
     @app.command("link")

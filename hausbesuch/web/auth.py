@@ -8,8 +8,16 @@
   session (no fixation), logout deletes it, and it ends after ``idle`` minutes without a
   request or ``absolute`` hours after login, and when the account is disabled.
 - Failed logins are counted per account name and per peer address over a window; at the
-  limit (10 by default) further tries are refused with 429 before the password is checked,
-  also a correct one, until the window has passed (lockout).
+  limit (10 per account, 50 per address by default) further tries are refused with 429
+  before the password is checked, also a correct one, until the window has passed
+  (lockout). The address limit is the higher one: many people may share one address (an
+  office behind NAT or a proxy), and one of them must not lock the others out.
+- Every authentication decision is a row of the audit log (:data:`AUTH_ACTIONS`): login,
+  failed login (with a reason code; the person sees the same message for a wrong password
+  and an unknown name), lockout, logout and a session ended by its idle or absolute limit.
+  The actor is the account; an attempt with a name no account has is recorded as
+  :data:`UNKNOWN_ACTOR` with the typed name in ``details["user"]``. ``details`` hold the
+  client's IP address (as the login limits count it) and the reason, never a password.
 - Roles: ``admin`` sees every city; ``koordination`` the city of her account only. Objects
   of another city answer 404, as if they did not exist.
 """
@@ -23,6 +31,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import HTTPException, Request
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
@@ -36,6 +45,18 @@ from hausbesuch.web.models import (
 from hausbesuch.web.security import new_token, token_hash
 
 SESSION_COOKIE = "hb_session"
+
+#: Audit actions of authentication decisions (German labels in hausbesuch.auditlog).
+AUDIT_LOGIN = "anmeldung"
+AUDIT_LOGIN_FAILED = "anmeldung_fehlgeschlagen"
+AUDIT_LOGIN_LOCKED = "anmeldung_gesperrt"
+AUDIT_LOGOUT = "abmeldung"
+AUDIT_SESSION_EXPIRED = "sitzung_abgelaufen"
+AUTH_ACTIONS = (AUDIT_LOGIN, AUDIT_LOGIN_FAILED, AUDIT_LOGIN_LOCKED, AUDIT_LOGOUT,
+                AUDIT_SESSION_EXPIRED)
+#: The actor of login attempts with a name no account has (it holds a space, so it is
+#: never an account name).
+UNKNOWN_ACTOR = "unbekanntes Konto"
 _HASHER = PasswordHasher()  # argon2id
 _DUMMY_HASH = _HASHER.hash("kein-konto-" + new_token(8))
 MIN_PASSWORD = 10
@@ -60,11 +81,17 @@ class User:
 
 @dataclass(frozen=True)
 class Limits:
-    """Session and login limits."""
+    """Session and login limits.
+
+    ``max_failures`` failed logins for one account name, or ``max_failures_per_address``
+    from one client address, within ``window_minutes`` lock further logins (429) until
+    the window has passed.
+    """
 
     idle_minutes: int = 30
     absolute_hours: int = 12
-    max_failures: int = 10
+    max_failures: int = 10  # per account name
+    max_failures_per_address: int = 50  # per client address (offices share one)
     window_minutes: int = 15
 
 
@@ -83,8 +110,13 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def add_user(store: Store, name: str, password: str, *, role: str, city: str | None) -> None:
-    """Create an account (German :class:`UserError` on bad input or a taken name)."""
+def add_user(store: Store, name: str, password: str, *, role: str, city: str | None,
+             actor: str | None = None) -> None:
+    """Create an account (German :class:`UserError` on bad input or a taken name).
+
+    With ``actor`` the creation is audited (``user_added``, with the account's city) in the
+    same transaction.
+    """
     name = name.strip()
     if not name or len(name) > 120 or any(c.isspace() for c in name):
         raise UserError("Benutzername: 1 bis 120 Zeichen ohne Leerzeichen.")
@@ -98,19 +130,61 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
     with store.session() as s:
         if s.get(UserRow, name) is not None:
             raise UserError(f"Den Benutzer „{name}“ gibt es schon.")
+        stored_city = None if role == ROLE_ADMIN else city
         s.add(UserRow(name=name, password_hash=hash_password(password), role=role,
-                      city=None if role == ROLE_ADMIN else city, disabled=False,
+                      city=stored_city, disabled=False,
                       created_at=now, password_changed_at=now))
+        if actor is not None:
+            store.audit(actor, "user_added", city=stored_city,
+                        details={"user": name, "role": role}, session=s)
 
 
-def disable_user(store: Store, name: str) -> None:
-    """Disable an account and end its sessions."""
+def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
+    """Disable an account and end its sessions; returns the account.
+
+    With ``actor`` the change is audited (``user_disabled``, with the account's city, so
+    that the city's Protokoll shows it) in the same transaction.
+    """
     with store.session() as s:
         row = s.get(UserRow, name)
         if row is None:
             raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
         row.disabled = True
         s.execute(delete(SessionRow).where(SessionRow.user_name == name))
+        if actor is not None:
+            store.audit(actor, "user_disabled", city=row.city,
+                        details={"user": name, "role": row.role}, session=s)
+        return User(name=row.name, role=row.role, city=row.city)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit_auth(store: Store, action: str, user: User, *, address: str | None = None,
+               reason: str | None = None, session: Session | None = None) -> None:
+    """One audit row about ``user``'s authentication (login, logout, session end)."""
+    store.audit(user.name, action, city=user.city,
+                details=_auth_details(address, reason), session=session)
+
+
+def _auth_details(address: str | None, reason: str | None) -> dict[str, str]:
+    details = {}
+    if address is not None:
+        details["ip"] = address[:64]
+    if reason is not None:
+        details["grund"] = reason
+    return details
+
+
+def _audit_attempt(store: Store, s: Session, action: str, name: str, row: UserRow | None,
+                   address: str, reason: str) -> None:
+    """The audit row of a refused or limited login (the typed name, never the password)."""
+    if row is None:
+        store.audit(UNKNOWN_ACTOR, action,
+                    details={"user": name, **_auth_details(address, reason)}, session=s)
+    else:
+        store.audit(row.name, action, city=row.city, details=_auth_details(address, reason),
+                    session=s)
 
 
 def _failures(store: Store, name: str, address: str, since: datetime) -> tuple[int, int]:
@@ -123,12 +197,22 @@ def _failures(store: Store, name: str, address: str, since: datetime) -> tuple[i
 
 
 def check_login(store: Store, name: str, password: str, address: str, limits: Limits) -> User:
-    """The account for a correct login; raises :class:`LoginLimited` or :class:`LoginRefused`."""
+    """The account for a correct login; raises :class:`LoginLimited` or :class:`LoginRefused`.
+
+    A refused or limited try is audited here (in the transaction that counts it); the
+    caller audits the login itself once its session exists (:func:`audit_auth`).
+    """
     name = name.strip()[:120]
+    address = address[:64]
     now = datetime.now()
     since = now - timedelta(minutes=limits.window_minutes)
     per_account, per_address = _failures(store, name, address, since)
-    if per_account >= limits.max_failures or per_address >= limits.max_failures:
+    if per_account >= limits.max_failures or per_address >= limits.max_failures_per_address:
+        reason = ("fehlversuche_konto" if per_account >= limits.max_failures
+                  else "fehlversuche_adresse")
+        with store.session() as s:
+            _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, name, s.get(UserRow, name), address,
+                           reason)
         raise LoginLimited()
     with store.session() as s:
         row = s.get(UserRow, name)
@@ -140,7 +224,10 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
             ok = False
         refused = row is None or row.disabled or not ok
         if refused:
-            s.add(LoginAttemptRow(at=now, user_name=name, address=address[:64]))
+            s.add(LoginAttemptRow(at=now, user_name=name, address=address))
+            reason = ("konto_unbekannt" if row is None else "passwort_falsch" if not ok
+                      else "konto_gesperrt")
+            _audit_attempt(store, s, AUDIT_LOGIN_FAILED, name, row, address, reason)
     if refused:
         raise LoginRefused()
     with store.session() as s:
@@ -165,14 +252,22 @@ def start_session(store: Store, user: User) -> tuple[str, str]:
     return token, csrf
 
 
-def end_session(store: Store, token: str | None) -> None:
-    if token:
-        with store.session() as s:
-            s.execute(delete(SessionRow).where(SessionRow.id_hash == token_hash(token)))
+def end_session(store: Store, token: str | None) -> bool:
+    """Delete the session of ``token``; True if there was one."""
+    if not token or len(token) > 200:
+        return False
+    with store.session() as s:
+        result = s.execute(delete(SessionRow).where(SessionRow.id_hash == token_hash(token)))
+        return bool(result.rowcount)
 
 
 def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[User, str] | None:
-    """(user, CSRF token) of a live session; expired or orphaned sessions are deleted."""
+    """(user, CSRF token) of a live session; expired or orphaned sessions are deleted.
+
+    A session that ends here by its idle or absolute limit is audited
+    (:data:`AUDIT_SESSION_EXPIRED`, reason ``leerlauf`` or ``hoechstdauer``), once: of
+    concurrent requests only the one whose delete removed the row writes it.
+    """
     if not token or len(token) > 200:
         return None
     key = token_hash(token)
@@ -185,7 +280,11 @@ def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[Use
         idle = now - row.last_seen > timedelta(minutes=limits.idle_minutes)
         old = now - row.created_at > timedelta(hours=limits.absolute_hours)
         if user is None or user.disabled or idle or old:
-            s.delete(row)
+            gone = s.execute(delete(SessionRow).where(SessionRow.id_hash == key)).rowcount
+            if gone and user is not None and not user.disabled:
+                audit_auth(store, AUDIT_SESSION_EXPIRED,
+                           User(name=user.name, role=user.role, city=user.city),
+                           reason="hoechstdauer" if old else "leerlauf", session=s)
             return None
         if now - row.last_seen > timedelta(seconds=30):
             row.last_seen = now

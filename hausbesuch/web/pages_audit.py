@@ -3,6 +3,10 @@
 The same reading as ``hausbesuch audit`` (:mod:`hausbesuch.auditlog`): filters by case id,
 days and action, German labels, a CSV download. Coordinators do not see it (403). Every
 reading is itself a row of the log (``protokoll_gelesen``).
+
+The page reads one city at a time, or (``stadt=ohne``) the rows without a city: accounts
+and logins of administrators (who belong to no city) and login attempts with unknown
+names. Rows of a coordinator's account (logins, ``user_disabled``) carry her city.
 """
 
 from __future__ import annotations
@@ -26,11 +30,21 @@ router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
 #: Rows shown on the page (newest first); the CSV holds all.
 SHOWN_ROWS = 500
+#: The choice of the rows without a city (value of ``stadt``, and its German label).
+NO_CITY = auditlog.NO_CITY
+NO_CITY_LABEL = "ohne Stadt (Konten, Anmeldungen)"
 
 
 def _require_admin(user: User) -> None:
     if not user.is_admin:
         raise HTTPException(status_code=403, detail="Das Protokoll sehen nur Administratoren.")
+
+
+def _scope(request: Request, user: User, stadt: str | None) -> str | None:
+    """The city the page reads, or None for the rows without a city (``stadt=ohne``)."""
+    if stadt == NO_CITY and user.is_admin and stadt not in ctx(request).cities_for(user):
+        return None
+    return _city_of(request, user, stadt)
 
 
 def _read(request: Request, user: User, stadt: str | None, kundennummer: str | None,
@@ -39,11 +53,13 @@ def _read(request: Request, user: User, stadt: str | None, kundennummer: str | N
     from hausbesuch.casework import CaseworkError
 
     web = ctx(request)
-    city = _city_of(request, user, stadt)
+    city = _scope(request, user, stadt)
     if aktion and aktion not in auditlog.ACTION_LABELS:
         raise UserError(f"Aktion „{aktion[:40]}“ gibt es nicht.")
-    flt = auditlog.AuditFilter(city=city, action=aktion or None, since=_form_day(von or "", "Von"),
-                               until=_form_day(bis or "", "Bis"))
+    flt = auditlog.AuditFilter(city=city, without_city=city is None, action=aktion or None,
+                               since=_form_day(von or "", "Von"), until=_form_day(bis or "", "Bis"))
+    if kundennummer and city is None:
+        raise UserError("Eine Kundennummer gehört zu einer Stadt: bitte die Stadt wählen.")
     if kundennummer:
         try:
             known = casework_api.casework(web.store, web.profile(city), user.name).case_id(
@@ -66,14 +82,15 @@ def audit_page(request: Request, stadt: str | None = None, kundennummer: str | N
     form = {"kundennummer": kundennummer or "", "von": von or "", "bis": bis or "",
             "aktion": aktion or ""}
     labels = sorted(auditlog.ACTION_LABELS.items(), key=lambda kv: kv[1])
+    scope = {"no_city": NO_CITY, "no_city_label": NO_CITY_LABEL}
     try:
         city, _flt, rows = _read(request, user, stadt, kundennummer, von, bis, aktion, "web")
     except UserError as exc:
-        return render(request, "audit.html.j2", status=400, city=_city_of(request, user, stadt),
-                      form=form, labels=labels, rows=[], total=0, error=str(exc))
+        return render(request, "audit.html.j2", status=400, city=_scope(request, user, stadt),
+                      form=form, labels=labels, rows=[], total=0, error=str(exc), **scope)
     shown = auditlog.table_rows(list(reversed(rows[-SHOWN_ROWS:])))
     return render(request, "audit.html.j2", city=city, form=form, labels=labels, rows=shown,
-                  total=len(rows), error=None)
+                  total=len(rows), error=None, **scope)
 
 
 @router.get("/protokoll.csv")

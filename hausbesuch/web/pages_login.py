@@ -1,4 +1,9 @@
-"""Login and logout."""
+"""Login and logout.
+
+Every decision is a row of the audit log (see :mod:`hausbesuch.web.auth`): refused and
+limited tries are written by :func:`check_login`, the login and the logout here. The page
+says the same for a wrong password and an unknown name.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from hausbesuch.web.app import ctx, load_session, render, secure_request
 from hausbesuch.web.auth import (
+    AUDIT_LOGIN,
+    AUDIT_LOGOUT,
     SESSION_COOKIE,
     LoginLimited,
     LoginRefused,
+    audit_auth,
     check_login,
     end_session,
     start_session,
@@ -68,6 +76,7 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
                            error="Benutzername oder Passwort falsch.")
     end_session(web.store, request.cookies.get(SESSION_COOKIE))  # never reuse an old id
     token, _csrf = start_session(web.store, user)
+    audit_auth(web.store, AUDIT_LOGIN, user, address=peer)
     log.info("login: account=%r address=%s", user.name, peer)
     resp = RedirectResponse(_safe_next(weiter), status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
@@ -79,7 +88,9 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
 @router.post("/abmelden")
 def logout(request: Request) -> Response:
     web = ctx(request)
-    end_session(web.store, request.cookies.get(SESSION_COOKIE))
+    user = request.state.user  # the session's account (load_session), if it still lives
+    if end_session(web.store, request.cookies.get(SESSION_COOKIE)) and user is not None:
+        audit_auth(web.store, AUDIT_LOGOUT, user, address=_peer(request))
     resp = RedirectResponse("/anmelden", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp

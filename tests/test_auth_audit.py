@@ -1,0 +1,330 @@
+"""Authentication decisions in the audit log, and the audit rows without a city.
+
+Against a real server (uvicorn on loopback) over SQLite and PostgreSQL: a failed login (wrong
+password or unknown name), a login, a logout, a lockout and a session ended by its idle or
+absolute limit each leave exactly one audit row with the right action, actor and city, and
+never the password; the page says the same for a wrong password and an unknown name. The
+per-address login limit is clearly higher than the per-account one, so that one person
+cannot lock out an office behind one address. ``hausbesuch user disable`` stores the
+account's city, and the administrator sees account changes and logins of accounts without a
+city in the Protokoll ("ohne Stadt").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text, update
+
+from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
+
+PG_URL = os.environ.get("HAUSBESUCH_TEST_PG_URL")
+CITY = "Bad Hersfeld"
+WRONG = "Falsches-Geheimwort-4711"  # must never appear in the log
+REFUSED = "Benutzername oder Passwort falsch."
+AUTH = ("anmeldung", "anmeldung_fehlgeschlagen", "anmeldung_gesperrt", "abmeldung",
+        "sitzung_abgelaufen")
+
+
+@dataclass
+class Server:
+    kind: str
+    url: str
+    app: Any
+    store: Any
+    db_cli: str  # the database URL as the command line takes it
+
+
+def _pg_url() -> str:
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing", pytrace=False)
+        pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
+    return PG_URL
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Accounts of two cities and an administrator; the app (default limits) on loopback."""
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    schema = None
+    if request.param == "sqlite":
+        db = f"sqlite:///{tmp_path_factory.mktemp('auth-audit') / 'web.sqlite'}"
+    else:
+        db, schema = _pg_url(), f"t_auth_{uuid.uuid4().hex[:12]}"
+    app = create_app(db, schema=schema, cities=[CITY_PROFILE, "lauf"], run_jobs=False)
+    store = app.state.web.store
+    for name in ("kora", "kurt", "karl", "kim"):
+        add_user(store, name, PASSWORD, role="koordination", city=CITY)
+    add_user(store, "lena", PASSWORD, role="koordination", city="Lauf a.d. Pegnitz")
+    add_user(store, "ada", PASSWORD, role="admin", city=None)
+    try:
+        with live_server(app) as live:
+            db_cli = db if schema is None else f"{db}?options=-csearch_path%3D{schema}"
+            yield Server(request.param, live.url, app, store, db_cli)
+    finally:
+        if schema is not None:
+            engine = create_engine(db)
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(server: Server) -> Iterator[None]:
+    """Every test starts and ends without counted failures (no lockout carried over)."""
+    from hausbesuch.web.models import LoginAttemptRow
+
+    def clear() -> None:
+        with server.store.session() as s:
+            s.execute(LoginAttemptRow.__table__.delete())
+
+    clear()
+    yield
+    clear()
+
+
+def _client(server: Server) -> httpx.Client:
+    return httpx.Client(base_url=server.url, follow_redirects=False, timeout=60)
+
+
+def _auth_rows(server: Server) -> list[dict[str, Any]]:
+    return [r for r in server.store.audit_rows() if r["action"] in AUTH]
+
+
+def _new_rows(server: Server, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = {r["id"] for r in before}
+    return [r for r in _auth_rows(server) if r["id"] not in seen]
+
+
+def _no_password(rows: list[dict[str, Any]]) -> None:
+    for r in rows:
+        dumped = json.dumps(r, default=str)
+        assert WRONG not in dumped and PASSWORD not in dumped, r
+
+
+def test_every_auth_action_has_a_german_label() -> None:
+    from hausbesuch.auditlog import ACTION_LABELS
+    from hausbesuch.web.auth import AUTH_ACTIONS
+
+    assert set(AUTH_ACTIONS) == set(AUTH)
+    for code in AUTH:
+        assert ACTION_LABELS[code] != code
+
+
+def test_failed_login_wrong_password_and_unknown_name(server: Server) -> None:
+    from hausbesuch.web.auth import UNKNOWN_ACTOR
+
+    with _client(server) as c:
+        before = _auth_rows(server)
+        wrong = login(c, "kora", WRONG)
+        rows = _new_rows(server, before)
+        assert wrong.status_code == 401 and REFUSED in wrong.text
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row["action"], row["actor"], row["city"]) == (
+            "anmeldung_fehlgeschlagen", "kora", CITY)
+        assert row["details"] == {"ip": "127.0.0.1", "grund": "passwort_falsch"}
+        assert row["client_id"] is None and row["plan_id"] is None
+
+        before = _auth_rows(server)
+        unknown = login(c, "niemand-da", WRONG)
+        rows = _new_rows(server, before)
+        # the same answer as for a known name: the page tells no account apart
+        assert unknown.status_code == 401 and REFUSED in unknown.text
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row["action"], row["actor"], row["city"]) == (
+            "anmeldung_fehlgeschlagen", UNKNOWN_ACTOR, None)
+        assert row["details"] == {"user": "niemand-da", "ip": "127.0.0.1",
+                                  "grund": "konto_unbekannt"}
+    _no_password(_auth_rows(server))
+
+
+def test_login_and_logout_leave_one_row_each(server: Server) -> None:
+    with _client(server) as c:
+        before = _auth_rows(server)
+        assert login(c, "kurt").status_code == 303
+        rows = _new_rows(server, before)
+        assert [(r["action"], r["actor"], r["city"]) for r in rows] == [
+            ("anmeldung", "kurt", CITY)]
+        assert rows[0]["details"] == {"ip": "127.0.0.1"}
+
+        csrf = csrf_of(c.get("/plaene").text)  # pages do not log authentication
+        before = _auth_rows(server)
+        assert c.post("/abmelden", data={"csrf_token": csrf}).status_code == 303
+        rows = _new_rows(server, before)
+        assert [(r["action"], r["actor"], r["city"]) for r in rows] == [
+            ("abmeldung", "kurt", CITY)]
+
+    with _client(server) as c:  # an administrator has no city
+        before = _auth_rows(server)
+        assert login(c, "ada").status_code == 303
+        rows = _new_rows(server, before)
+        assert [(r["action"], r["actor"], r["city"]) for r in rows] == [
+            ("anmeldung", "ada", None)]
+    _no_password(_auth_rows(server))
+
+
+def test_lockout_is_audited_once_per_refused_try(server: Server) -> None:
+    limits = server.app.state.web.limits
+    with _client(server) as c:
+        before = _auth_rows(server)
+        for _ in range(limits.max_failures):
+            assert login(c, "karl", WRONG).status_code == 401
+        failed = _new_rows(server, before)
+        assert [(r["action"], r["actor"], r["city"]) for r in failed] == [
+            ("anmeldung_fehlgeschlagen", "karl", CITY)] * limits.max_failures
+
+        before = _auth_rows(server)
+        locked = login(c, "karl", PASSWORD)  # refused before the password is looked at
+        assert locked.status_code == 429 and "Zu viele" in locked.text
+        assert "hb_session" not in c.cookies
+        rows = _new_rows(server, before)
+        assert len(rows) == 1
+        assert (rows[0]["action"], rows[0]["actor"], rows[0]["city"]) == (
+            "anmeldung_gesperrt", "karl", CITY)
+        assert rows[0]["details"] == {"ip": "127.0.0.1", "grund": "fehlversuche_konto"}
+    _no_password(_auth_rows(server))
+
+
+def test_one_person_cannot_lock_out_the_office(server: Server) -> None:
+    """Many people share one address (a Jobcenter behind NAT): ten failures of one of them,
+    and a few on other names, do not refuse a colleague's correct login; the address is
+    locked only at its own, clearly higher limit."""
+    from hausbesuch.web.auth import UNKNOWN_ACTOR
+    from hausbesuch.web.models import LoginAttemptRow
+
+    limits = server.app.state.web.limits
+    assert limits.max_failures_per_address >= 3 * limits.max_failures
+    with _client(server) as c:
+        for _ in range(limits.max_failures):
+            assert login(c, "kim", WRONG).status_code == 401
+        for i in range(5):
+            assert login(c, f"vertippt-{i}", WRONG).status_code == 401
+        assert login(c, "kim", PASSWORD).status_code == 429  # her own account waits
+    with _client(server) as c:
+        assert login(c, "kora").status_code == 303  # the colleague is not locked out
+
+    # up to the address limit (counted failures from 127.0.0.1 on other names)
+    counted = limits.max_failures + 5
+    with server.store.session() as s:
+        now = datetime.now()
+        for i in range(limits.max_failures_per_address - counted):
+            s.add(LoginAttemptRow(at=now, user_name=f"sprueh-{i}", address="127.0.0.1"))
+    with _client(server) as c:
+        before = _auth_rows(server)
+        r = login(c, "lena", PASSWORD)
+        assert r.status_code == 429 and "Zu viele" in r.text
+        rows = _new_rows(server, before)
+        assert [(x["action"], x["actor"], x["city"], x["details"]["grund"]) for x in rows] == [
+            ("anmeldung_gesperrt", "lena", "Lauf a.d. Pegnitz", "fehlversuche_adresse")]
+        before = _auth_rows(server)
+        assert login(c, "keiner", PASSWORD).status_code == 429
+        rows = _new_rows(server, before)
+        assert [(x["action"], x["actor"], x["city"], x["details"]) for x in rows] == [
+            ("anmeldung_gesperrt", UNKNOWN_ACTOR, None,
+             {"user": "keiner", "ip": "127.0.0.1", "grund": "fehlversuche_adresse"})]
+
+
+@pytest.mark.parametrize("column, age, reason", [
+    ("last_seen", timedelta(minutes=31), "leerlauf"),
+    ("created_at", timedelta(hours=13), "hoechstdauer"),
+])
+def test_session_ended_by_its_limit_is_audited_once(server: Server, column: str,
+                                                     age: timedelta, reason: str) -> None:
+    from hausbesuch.web.models import SessionRow
+
+    with _client(server) as c:
+        assert login(c, "kora").status_code == 303
+        with server.store.session() as s:
+            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                      .values({column: datetime.now() - age}))
+        before = _auth_rows(server)
+        assert c.get("/plaene").status_code == 303  # back to the login
+        assert c.get("/plaene").status_code == 303  # the same cookie again: nothing more
+        rows = _new_rows(server, before)
+        assert [(r["action"], r["actor"], r["city"], r["details"]) for r in rows] == [
+            ("sitzung_abgelaufen", "kora", CITY, {"grund": reason})]
+
+
+def test_account_changes_show_in_the_protokoll(server: Server) -> None:
+    """``hausbesuch user add/disable`` store the account's city; the administrator sees a
+    coordinator's account under her city and accounts without a city, her own logins and
+    tries on unknown names under "ohne Stadt"; coordinators still get 403."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    name, admin = f"koro-{server.kind}", f"admin-{server.kind}"
+    for args in (["user", "add", name, "--role", "koordination", "--city", CITY_PROFILE],
+                 ["user", "add", admin, "--role", "admin"]):
+        r = runner.invoke(cli, [*args, "--password-stdin", "--db", server.db_cli],
+                          input=PASSWORD + "\n")
+        assert r.exit_code == 0, r.output
+    for who in (name, admin):
+        r = runner.invoke(cli, ["user", "disable", who, "--db", server.db_cli])
+        assert r.exit_code == 0, r.output
+    rows = [r for r in server.store.audit_rows() if r["details"].get("user") in (name, admin)
+            and r["action"].startswith("user_")]
+    assert [(r["action"], r["actor"], r["city"], r["details"]) for r in rows] == [
+        ("user_added", "cli:tester", CITY, {"user": name, "role": "koordination"}),
+        ("user_added", "cli:tester", None, {"user": admin, "role": "admin"}),
+        ("user_disabled", "cli:tester", CITY, {"user": name, "role": "koordination"}),
+        ("user_disabled", "cli:tester", None, {"user": admin, "role": "admin"}),
+    ]
+    with _client(server) as c:
+        assert login(c, "niemand-sonst", WRONG).status_code == 401
+
+    with _client(server) as kora:
+        assert login(kora, "kora").status_code == 303
+        assert kora.get("/protokoll", params={"stadt": "ohne"}).status_code == 403
+        assert kora.get("/protokoll.csv", params={"stadt": "ohne"}).status_code == 403
+    with _client(server) as ada:
+        assert login(ada, "ada").status_code == 303
+        page = ada.get("/protokoll", params={"stadt": CITY})
+        assert page.status_code == 200, page.text
+        assert "Benutzerkonto gesperrt" in page.text and name in page.text
+        assert "Angemeldet" in page.text  # kora's login, in her city
+        assert admin not in page.text
+        assert ">ohne Stadt (Konten, Anmeldungen)</option>" in page.text
+
+        page = ada.get("/protokoll", params={"stadt": "ohne"})
+        assert page.status_code == 200, page.text
+        assert "Protokoll · ohne Stadt (Konten, Anmeldungen)" in page.text
+        assert "Benutzerkonto gesperrt" in page.text and "Benutzerkonto angelegt" in page.text
+        assert admin in page.text and name not in page.text
+        assert "niemand-sonst" in page.text and "Anmeldung fehlgeschlagen" in page.text
+        assert 'href="/protokoll.csv?stadt=ohne&amp;' in page.text
+        assert WRONG not in page.text
+
+        only = ada.get("/protokoll", params={"stadt": "ohne", "aktion": "user_disabled"})
+        assert only.status_code == 200 and admin in only.text and "niemand-sonst" not in only.text
+
+        got = ada.get("/protokoll.csv", params={"stadt": "ohne"})
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+        csv_rows = got.text.lstrip("\ufeff").splitlines()
+        assert csv_rows[0].startswith("zeit;person;aktion")
+        assert any("user_disabled" in line and admin in line for line in csv_rows)
+        assert all(";Bad Hersfeld;" not in line for line in csv_rows)
+
+        bad = ada.get("/protokoll", params={"stadt": "ohne", "kundennummer": "W001"})
+        assert bad.status_code == 400 and "bitte die Stadt wählen" in bad.text
+    # reading the rows without a city is logged like every reading
+    read = [r for r in server.store.audit_rows(action="protokoll_gelesen")
+            if r["details"].get("stadt") == "ohne"]
+    assert read and all(r["city"] is None and r["actor"] == "ada" for r in read)
+    _no_password(server.store.audit_rows())
