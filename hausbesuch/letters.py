@@ -458,8 +458,10 @@ def write_letters(
         if client is None or not (client.name or "").strip():
             run.skipped.append((a.client_id, "kein Name gespeichert"))
             continue
+        # the address the plan visits (after an address fix: the corrected one)
+        visited = snapshot.get(a.client_id) or client
         body = letter_content(profile, a, name=client.name.strip(),
-                            address=postal_lines(client, geocodes.get(a.client_id)),
+                            address=postal_lines(visited, geocodes.get(a.client_id)),
                             letter_date=when)
         pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
                          created=created)

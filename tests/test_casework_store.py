@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from hausbesuch import clock
@@ -493,3 +494,31 @@ def test_a_pin_whose_day_passed_no_longer_blocks_the_client(planned, tmp_path):
     assert {"P001", "P002", "P003"} <= set(stops), [
         (u.client_id, u.reason) for u in plan.unassigned]
     assert all(nxt <= stops[c][1] for c in ("P001", "P002", "P003"))
+
+
+def test_a_corrected_address_is_the_one_the_field_and_the_letter_get(base, tmp_path):
+    """A list address in the wrong town, fixed by a suggestion: route page, plan data and
+    letter carry the corrected address (street, postcode and town), not the list's."""
+    from hausbesuch.store import Store
+
+    d, addrs = base
+    street, hn = addrs[30][0], addrs[30][1]
+    path = tmp_path / "liste.csv"
+    path.write_text("Kundennummer;Name;Straße;Hausnummer;PLZ;Ort;Kontaktabbruch seit\n"
+                    f"K-1;Test, Anna;{street};{hn};34117;Kassel;01.03.2025\n", encoding="utf-8")
+    db = str(tmp_path / "korrektur.sqlite")
+    ok("import", str(path), *_common(db))
+    out = ok("address", "K-1", "--suggestion", "1", *_common(db))
+    assert "36251 Bad Hersfeld" in out, out
+    ok("plan", *_common(db), "--start", START.isoformat(), "--days", "1", "--out",
+       str(tmp_path / "plan"), "--time-limit", "2", "--threads", "1")
+    with Store.open(db) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    stop = next(s for r in plan.routes for s in r.stops if s.client_id == "K-1")
+    assert "36251 Bad Hersfeld" in stop.address and "Kassel" not in stop.address, stop.address
+    page = next((tmp_path / "plan").rglob("*.html")).read_text(encoding="utf-8")
+    assert "Kassel" not in "".join(p.read_text(encoding="utf-8")
+                                   for p in (tmp_path / "plan").rglob("*.html")), page[:200]
+    ok("letters", plan.id, "--out", str(tmp_path / "briefe"), "--db", db)
+    text = PdfReader(next((tmp_path / "briefe").glob("brief_*.pdf"))).pages[0].extract_text()
+    assert "36251 Bad Hersfeld" in text and "34117" not in text and "Kassel" not in text, text

@@ -530,9 +530,12 @@ def test_nothing_in_the_data_is_read_as_markup(planned_week, tmp_path):
     plan = planned_week.result.plan
     cid = plan.routes[0].stops[0].client_id
     evil = '#set page(width: 2cm) *fett* $x^2$ <lbl> @ref _k_ \\ #"}]) //'
-    master = {cid: Client(row=2, id=cid, address="Am Markt 1, 36251 Bad Hersfeld", name=evil,
-                          street="Am Markt", housenumber="1", postcode="36251",
-                          town="#pagebreak() Bad Hersfeld")}
+    client = Client(row=2, id=cid, address="Am Markt 1, 36251 Bad Hersfeld", name=evil,
+                    street="Am Markt", housenumber="1", postcode="36251",
+                    town="#pagebreak() Bad Hersfeld")
+    master = {cid: client}
+    # the letter goes to the address the plan visits (its snapshot of the client)
+    plan = replace(plan, clients=[client if c.id == cid else c for c in plan.clients])
     items = [a for a in announcements(plan) if a.client_id == cid]
     run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=master)
     reader = PdfReader(run.letters[cid])

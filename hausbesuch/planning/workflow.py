@@ -33,6 +33,7 @@ from hausbesuch.config import Profile, district_options, resolve_osm
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
     OUTSIDE,
+    Client,
     Plan,
     PlannedStop,
     Rejected,
@@ -257,9 +258,9 @@ def plan_span(
     passed_pins: list[str] = []
     other_ids = {st.client.id for st in others}
     for st in pool + others:
-        c = replace(st.client, row=row_of.get(st.client.id, 0))
+        loc = located[st.client.id]
+        c = _as_corrected(replace(st.client, row=row_of.get(st.client.id, 0)), loc)
         snapshot.append(c)
-        loc = located[c.id]
         g = loc.geocode(district_of.get(c.id, OUTSIDE))
         geocodes.append(g)
         if c.id in other_ids:
@@ -479,6 +480,18 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
 REPLAN_MOVE_COST_S = 15 * 60
 
 
+def _as_corrected(client: Client, loc: Any) -> Client:
+    """The client as the field sees it: after an address fix by text that the geocoder
+    found exactly, its address is the corrected one as OSM spells it (route pages, sheets,
+    letters), not the list's; otherwise unchanged (a point set by hand keeps the list's
+    words, the only ones there are)."""
+    if (loc.source == "korrektur_adresse" and loc.plannable and loc.match
+            and loc.quality in {"exact", "interpolated"}):
+        return replace(client, address=loc.match, street=None, housenumber=None,
+                       postcode=None, town=None)
+    return client
+
+
 def _fixed_candidates(fixed: Sequence[tuple[TeamDayRoute, PlannedStop]], old: Plan,
                       span: Span) -> list[Candidate]:
     """Recorded visits after a re-plan's moment as candidates pinned to their team, day
@@ -630,8 +643,8 @@ def replan(
     candidates: list[Candidate] = []
     unassigned: list[UnassignedVisit] = []
     for st in sorted(pool, key=lambda x: x.client.id):
-        c = st.client
-        loc = located[c.id]
+        loc = located[st.client.id]
+        c = _as_corrected(st.client, loc)
         g = loc.geocode(district_of.get(c.id, OUTSIDE)) if loc.plannable else geo_old.get(c.id)
         if g is None or g.lon is None:
             continue
