@@ -181,9 +181,33 @@ def test_replan_from_a_moment_without_a_team(planned, tmp_path):
     unassigned = {u.client_id: u for u in new.unassigned}
     for cid in set(old_stops) | {u.client_id for u in old.unassigned}:
         assert cid in new_stops or (cid in unassigned and unassigned[cid].reason), cid
+    # every route's figures are those of the visits it holds (the part kept of team-1's
+    # day too: before, it kept the figures of its whole old route)
+    for r in new.routes:
+        _figures_match(r)
+    gone = next(r for r in new.routes if (r.team_id, r.day) == ("team-1", MOMENT.date()))
+    whole = next(r for r in old.routes if (r.team_id, r.day) == ("team-1", MOMENT.date()))
+    assert len(gone.stops) < len(whole.stops) and gone.service_s < whole.service_s
+    assert gone.travel_s < whole.travel_s and gone.distance_m < whole.distance_m
     # the old version cannot be re-planned again
     code, msg = invoke("replan", old.id, "--from", "2026-12-08 12:00", *_common(db))
     assert code == 2 and "bereits durch Plan" in msg
+
+
+def _figures_match(r) -> None:  # noqa: ANN001
+    """A route's visit and waiting time agree with its stops' times, and its travel fits in
+    the gaps between leaving one place and arriving at the next (and the way back)."""
+    service = sum((s.end - s.start).total_seconds() for s in r.stops)
+    waiting = sum((s.start - s.arrival).total_seconds() for s in r.stops)
+    ends = [r.depart] + [s.end for s in r.stops]
+    gaps = sum((s.arrival - e).total_seconds() for s, e in zip(r.stops, ends, strict=False))
+    gaps += (r.return_ - r.stops[-1].end).total_seconds() if r.stops else 0
+    if r.lunch is not None:
+        gaps -= (r.lunch[1] - r.lunch[0]).total_seconds()
+    assert r.service_s == service, (r.team_id, r.day, r.service_s, service)
+    assert abs(r.waiting_s - waiting) <= 60, (r.team_id, r.day, r.waiting_s, waiting)
+    # (a route may also stand idle between places, e.g. around its lunch break)
+    assert r.travel_s <= gaps + 60 * (len(r.stops) + 1), (r.team_id, r.day, r.travel_s, gaps)
 
 
 def test_replan_plans_around_a_recorded_visit_of_a_later_day(planned, tmp_path):

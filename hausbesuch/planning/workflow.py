@@ -480,6 +480,34 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
 REPLAN_MOVE_COST_S = 15 * 60
 
 
+def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
+                lunch: tuple[datetime, datetime] | None) -> TeamDayRoute:
+    """The first visits of a route as a route of their own, with its own figures: travel,
+    waiting and visit time of those visits, the distance of their legs, no way back yet
+    (the route ends with the last of them). A re-plan keeps it and plans on from there."""
+    from geodata.network import haversine_m
+
+    travel = waiting = service = 0.0
+    prev = r.depart
+    for st in head:
+        gap = (st.arrival - prev).total_seconds()
+        if lunch is not None and prev <= lunch[0] and lunch[1] <= st.arrival:
+            gap -= (lunch[1] - lunch[0]).total_seconds()
+        travel += max(0.0, gap)
+        waiting += max(0.0, (st.start - st.arrival).total_seconds())
+        service += (st.end - st.start).total_seconds()
+        prev = st.end
+    legs = tuple(r.legs[:len(head)])
+    if len(legs) == len(head):
+        distance = sum(float(haversine_m(a[0], a[1], b[0], b[1]))
+                       for leg in legs for a, b in zip(leg, leg[1:], strict=False))
+    else:  # a route read without its geometry: its distance in the share of its travel
+        distance = r.distance_m * travel / r.travel_s if r.travel_s else 0.0
+    return replace(r, stops=tuple(head), return_=head[-1].end, lunch=lunch,
+                   travel_s=int(round(travel)), waiting_s=int(round(waiting)),
+                   service_s=int(round(service)), distance_m=int(round(distance)), legs=legs)
+
+
 def _as_corrected(client: Client, loc: Any) -> Client:
     """The client as the field sees it: after an address fix by text that the geocoder
     found exactly, its address is the corrected one as OSM spells it (route pages, sheets,
@@ -593,9 +621,8 @@ def replan(
             head = sorted(head + later, key=lambda st: st.start)
             later = []
         if head:  # the moment's day, or recorded visits of a team-day without a shift
-            kept[(r.team_id, r.day)] = replace(
-                r, stops=tuple(head), return_=head[-1].end,
-                lunch=r.lunch if r.lunch and r.lunch[0] < moment else None)
+            kept[(r.team_id, r.day)] = _head_route(
+                r, head, r.lunch if r.lunch and r.lunch[0] < moment else None)
         fixed += [(r, st) for st in later]
     for t in team_list:
         before = kept.get((t.id, moment.date()))
