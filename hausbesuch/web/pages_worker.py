@@ -6,7 +6,12 @@ comes back. With JavaScript (``worker.js``) an outcome is first written to the p
 (``localStorage``) with its own idempotency key and the phone's time of the visit, then
 sent; without signal it stays queued and is sent when the connection is back. The server
 records each key once, so a retry never doubles an outcome. ``sw.js`` (a service worker
-whose scope is the link) caches the page and its assets for use without signal.
+whose scope is the link) caches the page and its assets for use without signal, and
+only while the link is valid: the page and ``sw.js`` carry the link's end
+(``valid_until`` in ms since 1970), after which the copy is deleted and no longer shown;
+a 404/410 from the server (revoked, expired, unknown) deletes it at once and the service
+worker unregisters itself. The cache name holds :func:`asset_version` (a hash of the
+service worker and its assets), so a new version replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
 Kundennummer, the address and the coordinator's note, as the route pages always did.
@@ -14,8 +19,11 @@ Kundennummer, the address and the coordinator's note, as the route pages always 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 from datetime import date, datetime, time
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -36,6 +44,26 @@ OUTCOMES = tuple((r, RESULT_LABELS[r][:1].upper() + RESULT_LABELS[r][1:]) for r 
 OUTCOME_LABELS = dict(OUTCOMES)
 #: Static files the service worker keeps for use without signal.
 WORKER_ASSETS = ("/static/web/app.css", "/static/web/worker.js")
+_WEB_DIR = Path(__file__).resolve().parent
+
+
+@functools.cache
+def asset_version() -> str:
+    """12 hex digits of the SHA-256 of the service worker's template and of
+    :data:`WORKER_ASSETS`: part of the cache name, so that a changed file is fetched anew
+    and the previous version's copies are deleted."""
+    h = hashlib.sha256()
+    files = [_WEB_DIR / "templates" / "sw.js.j2"] + [
+        _WEB_DIR / "static" / a.removeprefix("/static/web/") for a in WORKER_ASSETS]
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def valid_until_ms(link: WorkerLink) -> int:
+    """The link's end as milliseconds since 1970 (``valid_until`` is the server's local
+    time), for the phone's clock."""
+    return int(link.valid_until.timestamp() * 1000)
 
 
 def link_csrf(secret: str, link: WorkerLink) -> str:
@@ -86,7 +114,7 @@ def worker_page(request: Request, token: str) -> Response:
     from hausbesuch import clock
 
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
-                  early=route.day > clock.today(),
+                  early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
                   labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
                   saved=request.query_params.get("gespeichert"), **data)
 
@@ -94,9 +122,11 @@ def worker_page(request: Request, token: str) -> Response:
 @router.get("/sw.js")
 def service_worker(request: Request, token: str) -> Response:
     web = ctx(request)
-    body = web.templates.get_template("sw.js.j2").render(assets=list(WORKER_ASSETS),
-                                                         version=web.extra.get("asset_version",
-                                                                               "1"))
+    link: WorkerLink = request.state.link
+    body = web.templates.get_template("sw.js.j2").render(
+        assets=list(WORKER_ASSETS),
+        version=str(web.extra.get("asset_version") or asset_version()),
+        valid_until_ms=valid_until_ms(link))
     return Response(body, media_type="application/javascript",
                     headers={"Cache-Control": "no-cache"})
 
@@ -109,7 +139,7 @@ def _visit_time(text: str, day: date) -> int | None:
     try:
         t = datetime.fromisoformat(text).time() if "T" in text else time.fromisoformat(text)
     except ValueError:
-        raise UserError(f"Uhrzeit {text!r} ist ungültig (erwartet HH:MM).") from None
+        raise UserError(f"Uhrzeit „{text[:40]}“ ist ungültig (erwartet HH:MM).") from None
     return t.hour * 60 + t.minute
 
 
@@ -137,7 +167,7 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
         raise HTTPException(status_code=404, detail="Dieser Besuch gehört nicht zu diesem Link.")
     try:
         if ergebnis not in OUTCOME_LABELS:
-            raise UserError(f"Unbekanntes Ergebnis {ergebnis!r}.")
+            raise UserError(f"Unbekanntes Ergebnis „{ergebnis[:40]}“.")
         appointment = (_appointment(termin_datum, termin_zeit)
                        if ergebnis == "termin_vereinbart" else None)
         key = "".join(ch for ch in schluessel if ch.isalnum() or ch in "-_")[:40]

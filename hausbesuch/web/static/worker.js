@@ -1,11 +1,21 @@
 // The field worker's page: outcomes are kept on the phone first, then sent, each exactly once.
+// The day's route stays on the phone (service worker, sw.js) only while the link is valid:
+// after the link's end, or once the server says the link is gone (404/410), the stored copy
+// is deleted and the service worker unregistered. Outcomes not sent yet stay on the phone.
 (function () {
   "use strict";
   var body = document.body;
   var csrf = body.getAttribute("data-csrf");
   var queueKey = "hausbesuch-warteschlange:" + location.pathname;
   var endpoint = new URL("ergebnis", location.href).toString();
+  var scope = new URL(".", location.href).toString();  // the service worker's scope
+  var validUntil = Number(body.getAttribute("data-valid-until")) || 0;  // ms since 1970
+  var CACHE_PREFIX = "hausbesuch-";
+  var EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht.";
+  var GONE_TEXT = "Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht " +
+    "und ist ohne Netz nicht mehr abrufbar.";
   var sending = false;
+  var closed = false;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
@@ -35,6 +45,96 @@
     if (banner) banner.classList.toggle("show", !navigator.onLine);
   }
 
+  // ---- what the phone keeps of links: only while they are valid
+
+  function endsWith(text, tail) { return text.slice(-tail.length) === tail; }
+  // {until, scope} of a cache of a link ("hausbesuch-<version>-<until>-<scope>"), else null
+  function parseCache(name) {
+    var m = /^hausbesuch-([0-9a-f]+)-(\d+)-(.+)$/.exec(name);
+    return m ? { until: Number(m[2]), scope: m[3] } : null;
+  }
+  function cacheNames() {
+    if (!window.caches) return Promise.resolve([]);
+    return caches.keys().then(function (names) {
+      return names.filter(function (n) { return n.indexOf(CACHE_PREFIX) === 0; });
+    });
+  }
+  // delete every stored copy of the link with scope ``s`` and unregister its service worker
+  function forgetScope(s) {
+    var jobs = [cacheNames().then(function (names) {
+      return Promise.all(names.filter(function (n) { return endsWith(n, "-" + s); })
+        .map(function (n) { return caches.delete(n); }));
+    })];
+    if ("serviceWorker" in navigator) {
+      jobs.push(navigator.serviceWorker.getRegistrations().then(function (regs) {
+        return Promise.all(regs.filter(function (r) { return r.scope === s; })
+          .map(function (r) { return r.unregister(); }));
+      }));
+    }
+    return Promise.all(jobs).catch(function () { /* nothing stored, nothing to delete */ });
+  }
+  // does the server still know the link with scope ``s``? (false only for 404/410)
+  function linkAlive(s) {
+    return fetch(s + "sw.js", { cache: "no-store", credentials: "omit" }).then(
+      function (resp) { return resp.status !== 404 && resp.status !== 410; },
+      function () { return true; });  // no signal: nothing known
+  }
+  function expiredNow() { return validUntil > 0 && Date.now() > validUntil; }
+
+  // the link's end has passed: delete the copy and show no client data any more
+  function closeExpired() {
+    if (closed) return;
+    closed = true;
+    forgetScope(scope);
+    var unsent = load().length;
+    var main = document.querySelector("main");
+    var head = document.querySelector("header.top");
+    if (head) head.parentNode.removeChild(head);
+    if (main) {
+      main.textContent = "";
+      var p = document.createElement("p");
+      p.id = "abgelaufen"; p.className = "error"; p.setAttribute("role", "alert");
+      p.textContent = EXPIRED_TEXT;
+      main.appendChild(p);
+      if (unsent) {
+        var q = document.createElement("p");
+        q.textContent = unsent + " Ergebnis(se) wurden nicht gesendet und bleiben auf diesem " +
+          "Telefon; bitte der Koordination melden.";
+        main.appendChild(q);
+      }
+    }
+  }
+  // the server says the link is gone (revoked, expired, unknown): delete the copy; the page
+  // stays readable until it is closed (with the outcomes that could not be sent)
+  function linkGone() {
+    forgetScope(scope);
+    var el = document.getElementById("linkende");
+    if (el) { el.textContent = GONE_TEXT; el.hidden = false; }
+  }
+  function checkLink() {
+    if (closed || !navigator.onLine) return;
+    linkAlive(scope).then(function (alive) { if (!alive) linkGone(); });
+  }
+  // links of other days on this phone: their copies go after their end, or once the
+  // server says they are gone
+  function tidyOthers() {
+    cacheNames().then(function (names) {
+      var seen = {};
+      names.forEach(function (n) {
+        var c = parseCache(n);
+        var s = c ? c.scope : n.slice(n.indexOf("-http") + 1);  // an older name: no end known
+        if (s === scope || seen[s] || s.indexOf("http") !== 0) return;
+        seen[s] = true;
+        if (c && c.until < Date.now()) { forgetScope(s); return; }
+        if (navigator.onLine) {
+          linkAlive(s).then(function (alive) { if (!alive) forgetScope(s); });
+        }
+      });
+    }).catch(function () { /* no Cache Storage */ });
+  }
+
+  // ---- outcomes
+
   function flush() {
     if (sending) return;
     var q = load().filter(function (x) { return !x.blocked; });
@@ -57,6 +157,8 @@
           }));
           show(item.fields.kundennummer, "Nicht gesendet: " + (data.fehler || "Link ungültig") +
             " Das Ergebnis bleibt auf diesem Telefon; bitte der Koordination melden.", "pending");
+          // 410: the link is gone; 404: the link, or only this visit (moved by a re-plan)
+          if (resp.status === 410) linkGone(); else checkLink();
           sending = false; status(); flush();
           return;
         }
@@ -82,10 +184,20 @@
   if (vorab) vorab.hidden = !early();
 
   document.querySelectorAll("form.outcome-form").forEach(function (f) {
+    // the button that sent the form: SubmitEvent.submitter is missing in older browsers
+    // (Safari before 15.4), so the click on a button is remembered as well
+    var clicked = null;
+    Array.prototype.forEach.call(f.querySelectorAll("button[name=ergebnis]"), function (b) {
+      b.addEventListener("click", function () {
+        clicked = b;  // the submit event follows at once; a click that sent nothing is forgotten
+        setTimeout(function () { if (clicked === b) clicked = null; }, 0);
+      });
+    });
     f.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var button = ev.submitter;
-      if (!button) return;
+      var button = ev.submitter || clicked;
+      clicked = null;
+      if (!button || button.name !== "ergebnis") return;
       var result = button.value;
       if (early()) {
         show(f.kundennummer.value, "Noch nicht gespeichert: Ergebnisse können ab dem " +
@@ -111,15 +223,29 @@
     });
   });
 
+  if (expiredNow()) {  // opened from the phone's copy after the link's end
+    closeExpired();
+    tidyOthers();
+    return;
+  }
   load().forEach(function (item) {
     show(item.fields.kundennummer, "Gespeichert: " + item.label +
       ", wartet auf Netz", "pending");
   });
   window.addEventListener("online", function () { status(); flush(); });
   window.addEventListener("offline", status);
-  setInterval(flush, 10000);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      if (expiredNow()) closeExpired(); else checkLink();
+    }
+  });
+  setInterval(function () {
+    if (expiredNow()) { closeExpired(); return; }
+    flush();
+  }, 10000);
   status();
   flush();
+  tidyOthers();
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js").catch(function () { /* page works without */ });

@@ -1,0 +1,427 @@
+"""What the field worker's phone keeps of a day link, driven in Debian's Chromium.
+
+The service worker (``sw.js``) keeps the day's page for use without signal, and only while
+the link is valid: a revoked or expired link leaves no copy in Cache Storage and no
+service worker, and its page is not shown without signal any more; after the link's end
+the phone's copy is not shown either, even without any contact to the server. A valid
+link's page still opens without signal and its outcomes are sent once the phone is back
+online. Also: the outcome buttons work without ``SubmitEvent.submitter`` (older Safari),
+and the messages of the outcome route quote with German quotes.
+
+The planned week is the ``site`` fixture of ``tests/test_web.py`` (its own instance here).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from tests import test_web
+from tests.test_web import _current_plan, _outcomes
+from tests.web_fixtures import Site
+
+site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht."
+QUEUE = "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + location.pathname) || '[]')"
+
+# Cache Storage and service workers of the origin, as the page at hand sees them.
+STORED_JS = """async (scope) => {
+  const names = (await caches.keys()).filter((n) => n.startsWith('hausbesuch-'));
+  const urls = [];
+  for (const n of names) {
+    const cache = await caches.open(n);
+    for (const req of await cache.keys()) urls.push(req.url);
+  }
+  const regs = (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope);
+  return {names, mine: names.filter((n) => n.endsWith('-' + scope)), urls, regs};
+}"""
+
+
+def _fresh_route(site: Site, skip: tuple = ()):  # noqa: ANN202
+    """A team-day with stops and no outcome recorded yet (not one of ``skip``)."""
+    plan = _current_plan(site)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    return next(r for r in plan.routes
+                if r.stops and (r.team_id, r.day) not in skip
+                and all((s.client_id, r.day) not in done for s in r.stops))
+
+
+def _link(site: Site, route) -> tuple[str, object, str]:  # noqa: ANN001
+    """(token, link, url) of a new link for ``route``'s team-day, valid until its end."""
+    from hausbesuch.web.links import create_link
+
+    token, link = create_link(site.store, _current_plan(site).id, route.team_id, route.day,
+                              actor="test")
+    return token, link, f"{site.url}/w/{token}/"
+
+
+def _set_valid_until(site: Site, token: str, until: datetime) -> None:
+    from hausbesuch.web.models import WorkerLinkRow
+    from hausbesuch.web.security import token_hash
+
+    with site.store.session() as s:
+        s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token))
+                  .values(valid_until=until))
+
+
+@contextmanager
+def _browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, require_chromium
+
+    exe = require_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(exe), headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _phone(browser, service_workers: str = "allow"):  # noqa: ANN001, ANN202
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                              has_touch=True, locale="de-DE", timezone_id="Europe/Berlin",
+                              service_workers=service_workers)
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return ctx, page, errors
+
+
+def _open_with_worker(page, url: str) -> dict:  # noqa: ANN001
+    """Open the link with signal and wait until the service worker keeps the page."""
+    page.goto(url)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    stored = page.evaluate(STORED_JS, url)
+    assert len(stored["mine"]) == 1 and url in stored["urls"] and url in stored["regs"], stored
+    return stored
+
+
+def _assert_nothing_kept(page, url: str, token: str) -> None:  # noqa: ANN001
+    """No cache and no service worker of the link on the phone (``page``: same origin)."""
+    page.wait_for_function(
+        """async (scope) => {
+             const names = await caches.keys();
+             const regs = await navigator.serviceWorker.getRegistrations();
+             return !names.some((n) => n.endsWith('-' + scope)) &&
+                    !regs.some((r) => r.scope === scope); }""", arg=url, timeout=15_000)
+    stored = page.evaluate(STORED_JS, url)
+    assert stored["mine"] == [] and url not in stored["regs"], stored
+    assert not any(token in u for u in stored["urls"] + stored["names"]), stored
+
+
+def _not_shown_offline(ctx, page, url: str, route) -> None:  # noqa: ANN001
+    """Without signal the link shows no route (the browser's offline error, or a notice)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    ctx.set_offline(True)
+    try:
+        page.goto(url)
+    except PlaywrightError as exc:
+        assert "ERR_INTERNET_DISCONNECTED" in str(exc), exc
+    html = None
+    for _ in range(50):  # the browser's error page may still be on its way
+        try:
+            page.wait_for_load_state()
+            html = page.content()
+            break
+        except PlaywrightError:
+            page.wait_for_timeout(100)
+    assert html is not None
+    assert page.locator("li.stop").count() == 0
+    for stop in route.stops:
+        assert stop.address not in html
+        assert stop.client_id not in html
+    ctx.set_offline(False)
+
+
+# --------------------------------------------------------------------------- revoked
+
+
+@pytest.mark.browser
+def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
+    """Opened with signal after the revocation: the service worker deletes the link's cache
+    and unregisters; without signal the route is not shown any more."""
+    from hausbesuch.web.links import revoke
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        _open_with_worker(page, url)
+        # without signal the valid link still opens
+        ctx.set_offline(True)
+        page.reload()
+        assert page.locator("li.stop").count() == len(route.stops)
+        ctx.set_offline(False)
+
+        revoke(site.store, link.prefix, actor="test")
+        resp = page.reload()
+        assert resp.status == 410 and "widerrufen" in page.inner_text("body")
+        _assert_nothing_kept(page, url, token)
+        _not_shown_offline(ctx, page, url, route)
+        assert errors == []
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outcome(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page is open when the link is revoked: sending an outcome gets 410; the outcome
+    stays on the phone (blocked, 'bitte der Koordination melden'), the route does not."""
+    from hausbesuch import clock
+    from hausbesuch.web.links import revoke
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        _open_with_worker(page, url)
+        page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        revoke(site.store, link.prefix, actor="test")
+        stop = page.locator("li.stop").nth(0)
+        stop.locator("button[value=verzogen]").click()
+        page.wait_for_function("() => document.querySelector('li.stop').innerText"
+                               ".includes('Nicht gesendet')")
+        assert "bitte der Koordination melden" in stop.inner_text()
+        page.wait_for_selector("#linkende:not([hidden])")
+        assert "Route wurde von diesem Telefon gelöscht" in page.inner_text("#linkende")
+        _assert_nothing_kept(page, url, token)
+        queued = page.evaluate(QUEUE)
+        assert len(queued) == 1 and queued[0]["blocked"] is True
+        assert queued[0]["fields"]["kundennummer"] == route.stops[0].client_id
+        _not_shown_offline(ctx, page, url, route)
+        assert (route.stops[0].client_id, route.day) not in {
+            (o["client_id"], o["day"]) for o in _outcomes(site)}
+        assert errors == []
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- expired
+
+
+@pytest.mark.browser
+def test_expired_link_leaves_no_route_on_the_phone(site: Site) -> None:
+    """The link's end moved into the past on the server: the next visit with signal gets
+    410 and deletes everything; without signal the route is not shown any more."""
+    route = _fresh_route(site)
+    token, _, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        _open_with_worker(page, url)
+        _set_valid_until(site, token, datetime.now() - timedelta(seconds=1))
+        resp = page.reload()
+        assert resp.status == 410 and "abgelaufen" in page.inner_text("body")
+        _assert_nothing_kept(page, url, token)
+        _not_shown_offline(ctx, page, url, route)
+        assert errors == []
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_stored_route_is_not_shown_after_the_links_end_without_signal(site: Site) -> None:
+    """No contact to the server after the link's end: the service worker refuses its copy
+    by the phone's clock, deletes it, unregisters and says so."""
+    route = _fresh_route(site)
+    token, _, url = _link(site, route)
+    end = datetime.now().replace(microsecond=0) + timedelta(seconds=20)
+    _set_valid_until(site, token, end)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        _open_with_worker(page, url)
+        expected = int(end.timestamp() * 1000)
+        assert page.get_attribute("body", "data-valid-until") == str(expected)
+        assert page.evaluate(STORED_JS, url)["mine"][0].split("-")[2] == str(expected)
+        ctx.set_offline(True)
+        if datetime.now() < end - timedelta(seconds=3):  # still valid: the copy is shown
+            page.reload()
+            assert page.locator("li.stop").count() == len(route.stops)
+        page.goto("about:blank")  # no page of the link runs its own check meanwhile
+        time.sleep(max(0.0, (end - datetime.now()).total_seconds()) + 1.5)
+        page.goto(url)
+        assert EXPIRED_TEXT in page.inner_text("#hinweis")  # the service worker's notice
+        assert page.locator("li.stop").count() == 0
+        for stop in route.stops:
+            assert stop.address not in page.content()
+        _assert_nothing_kept(page, url, token)
+        ctx.set_offline(False)
+        assert errors == []
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_page_from_the_phones_copy_hides_the_route_after_the_links_end(site: Site) -> None:
+    """The page itself checks the link's end when it opens (from the copy, without
+    signal): after it the route is replaced by the notice and the copy is deleted."""
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        _open_with_worker(page, url)
+        ctx.set_offline(True)
+        page.goto("about:blank")
+        after = link.valid_until + timedelta(minutes=1)
+        page.clock.set_fixed_time(after.timestamp())
+        page.goto(url)
+        page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=EXPIRED_TEXT)
+        assert page.locator("#abgelaufen").count() == 1  # the page said it, not the worker
+        assert page.locator("li.stop").count() == 0
+        for stop in route.stops:
+            assert stop.address not in page.content()
+        _assert_nothing_kept(page, url, token)
+        assert errors == []
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- valid
+
+
+@pytest.mark.browser
+def test_valid_link_works_offline_and_old_copies_are_cleaned(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A valid link opens without signal and its outcome is sent once online. When its
+    service worker starts, the copies of an older version of it and of links whose end
+    has passed are deleted; the page deletes the copy of a link the server no longer
+    knows and keeps the copy of another valid link."""
+    from hausbesuch import clock
+    from hausbesuch.web.pages_worker import asset_version
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    other_route = _fresh_route(site, skip=((route.team_id, route.day),))
+    _, other_link, other_url = _link(site, other_route)
+    version = asset_version()
+    assert re.fullmatch(r"[0-9a-f]{12}", version)
+    now_ms = int(time.time() * 1000)
+    seeded = {
+        "legacy": "hausbesuch-1-" + url,  # the name before: never deleted, no version
+        "old": f"hausbesuch-{'0' * 12}-{int(link.valid_until.timestamp() * 1000)}-{url}",
+        "past": f"hausbesuch-{version}-{now_ms - 3_600_000}-{site.url}/w/{'C' * 43}/",
+        "unknown": f"hausbesuch-{version}-{now_ms + 86_400_000}-{site.url}/w/{'B' * 43}/",
+        "valid": f"hausbesuch-{version}-{int(other_link.valid_until.timestamp() * 1000)}-"
+                 f"{other_url}",
+    }
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.goto(site.url + "/static/web/app.css")  # the origin, before the link was opened
+        page.evaluate("""async (names) => {
+            for (const n of names) {
+              const cache = await caches.open(n);
+              const scope = n.slice(n.indexOf('-http') + 1);
+              await cache.put(scope, new Response('<li class="stop">alte Kopie</li>',
+                {headers: {'Content-Type': 'text/html'}}));
+            } }""", list(seeded.values()))
+        _open_with_worker(page, url)
+        page.wait_for_function(
+            """(gone) => caches.keys().then((names) => gone.every((n) => !names.includes(n)))""",
+            arg=[seeded[k] for k in ("legacy", "old", "past", "unknown")], timeout=15_000)
+        names = page.evaluate(STORED_JS, url)["names"]
+        assert seeded["valid"] in names
+        mine = [n for n in names if n.endswith("-" + url)]
+        assert mine == [f"hausbesuch-{version}-{int(link.valid_until.timestamp() * 1000)}-{url}"]
+
+        # the team-day at 10:05 on the phone; the server takes it as today
+        page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        monkeypatch.setenv(clock.ENV, route.day.isoformat())
+        ctx.set_offline(True)
+        page.reload()
+        assert page.locator("li.stop").count() == len(route.stops)
+        assert "alte Kopie" not in page.content()
+        stop = page.locator("li.stop").nth(0)
+        stop.locator("button[value=nicht_angetroffen]").click()
+        assert len(page.evaluate(QUEUE)) == 1
+        page.wait_for_timeout(500)
+        assert (route.stops[0].client_id, route.day) not in {
+            (o["client_id"], o["day"]) for o in _outcomes(site)}
+        ctx.set_offline(False)
+        page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
+        got = [o for o in _outcomes(site)
+               if (o["client_id"], o["day"]) == (route.stops[0].client_id, route.day)]
+        assert [o["result"] for o in got] == ["nicht_angetroffen"]
+        assert got[0]["time_min"] == 10 * 60 + 5
+        # still kept on the phone while valid
+        stored = page.evaluate(STORED_JS, url)
+        assert len(stored["mine"]) == 1 and url in stored["regs"]
+        assert errors == []
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_outcome_buttons_work_without_submit_event_submitter(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Safari before 15.4 has no ``SubmitEvent.submitter``: the clicked button is used."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    _, _, url = _link(site, route)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser, service_workers="block")
+        page.add_init_script("delete SubmitEvent.prototype.submitter;")
+        page.clock.set_fixed_time(datetime.combine(route.day, dtime(11, 20), BERLIN).timestamp())
+        page.goto(url)
+        assert page.evaluate("() => !('submitter' in SubmitEvent.prototype)")
+        stop = page.locator("li.stop").nth(0)
+        stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
+        stop.locator("button[value=nachricht_hinterlassen]").click()
+        page.wait_for_function("() => document.querySelector('li.stop').innerText"
+                               ".includes('Übermittelt')")
+        got = [o for o in _outcomes(site)
+               if (o["client_id"], o["day"]) == (route.stops[0].client_id, route.day)]
+        assert [o["result"] for o in got] == ["nachricht_hinterlassen"]
+        assert errors == []
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def test_service_worker_carries_the_links_end_and_a_content_version(site: Site) -> None:
+    from hausbesuch.web.pages_worker import asset_version
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    r = httpx.get(url + "sw.js")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-cache"
+    assert f"const VALID_UNTIL = {int(link.valid_until.timestamp() * 1000)};" in r.text
+    assert f'const VERSION = "{asset_version()}";' in r.text
+    page = httpx.get(url)
+    assert f'data-valid-until="{int(link.valid_until.timestamp() * 1000)}"' in page.text
+
+
+def test_outcome_messages_use_german_quotes(site: Site) -> None:
+    route = _fresh_route(site)
+    _, _, url = _link(site, route)
+    page = httpx.get(url)
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    headers = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+    kunde = route.stops[0].client_id
+    r = httpx.post(url + "ergebnis", headers=headers,
+                   data={"kundennummer": kunde, "ergebnis": "xyz", "schluessel": "q1"})
+    assert r.status_code == 400 and r.json()["fehler"] == "Unbekanntes Ergebnis „xyz“."
+    bad = f"{route.day.isoformat()}T25:00"
+    r = httpx.post(url + "ergebnis", headers=headers,
+                   data={"kundennummer": kunde, "ergebnis": "angetroffen", "schluessel": "q2",
+                         "zeit": bad})
+    assert r.status_code == 400
+    assert r.json()["fehler"] == f"Uhrzeit „{bad}“ ist ungültig (erwartet HH:MM)."
+    # without JavaScript: the error page says the same
+    r = httpx.post(url + "ergebnis", data={"kundennummer": kunde, "ergebnis": "xyz",
+                                           "schluessel": "q3", "csrf_token": csrf})
+    assert r.status_code == 400 and "Unbekanntes Ergebnis „xyz“." in r.text
+    assert "'xyz'" not in r.text
