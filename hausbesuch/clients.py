@@ -327,6 +327,7 @@ def read_clients(
         address_columns,
         address_from_row,
         read_table,
+        shown_columns,
     )
 
     today = today or date.today()
@@ -337,7 +338,7 @@ def read_clients(
         raise UserError(
             f"Keine Spalte mit der Kundennummer gefunden in {table.source}. Erwartet wird z. B. "
             "„id“, „Kundennummer“, „Fallnummer“ oder „Pseudonym“. Vorhandene Spalten: "
-            f"{', '.join(f'„{c}“' for c in columns) or 'keine'}."
+            f"{shown_columns(columns)}."
         )
     roles = address_columns([c for c in columns if c != id_col], source=table.source)
     used: dict[str, str] = {"id": id_col, **roles}

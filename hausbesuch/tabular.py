@@ -64,6 +64,8 @@ __all__ = [
     "find_column",
     "normalize_header",
     "read_table",
+    "shown_columns",
+    "shown_header",
 ]
 
 #: Accepted header names per address role (compared after :func:`normalize_header`).
@@ -164,13 +166,39 @@ def address_columns(columns: Sequence[str], *, source: str | None = None) -> dic
     found = dict(_address_columns_cached(tuple(columns)))
     if "adresse" not in found and "strasse" not in found:
         where = f" in {source}" if source else ""
-        have = ", ".join(f"„{c}“" for c in columns) or "keine"
+        have = shown_columns(columns)
         raise UserError(
             f"Keine Adressspalte gefunden{where}. Erwartet wird eine Spalte „Adresse“ "
             "(oder „Anschrift“, „Address“) oder getrennte Spalten „Straße“, „Hausnummer“, "
             f"„PLZ“ und „Ort“. Vorhandene Spalten: {have}."
         )
     return found
+
+
+#: Most characters of one header, and most headers, a message echoes.
+SHOWN_HEADER_CHARS = 60
+SHOWN_HEADERS = 30
+
+
+def shown_header(name: str, limit: int = SHOWN_HEADER_CHARS) -> str:
+    """A header as a message echoes it: whitespace (tab, line break, no-break space) as a
+    space, each run of other non-printable characters (control bytes of a binary file read
+    as text, invisible format characters) as one „�“, at most ``limit`` characters (then
+    „…“)."""
+    marked = "".join(ch if ch.isprintable() else " " if ch.isspace() else "\x00"
+                     for ch in str(name))
+    text = re.sub("\x00+", "\ufffd", marked)
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def shown_columns(columns: Sequence[str], limit: int = SHOWN_HEADERS) -> str:
+    """The headers of a table as messages list them (:func:`shown_header`, at most
+    ``limit`` of them, then how many more): ``„Name“, „Ort“`` or ``keine``."""
+    cols = list(columns)
+    text = ", ".join(f"„{shown_header(c)}“" for c in cols[:limit]) or "keine"
+    if len(cols) > limit:
+        text += f" und {len(cols) - limit} weitere"
+    return text
 
 
 def join_housenumber(number: str, suffix: str) -> str:
@@ -553,7 +581,7 @@ def _read_xlsx(data: bytes, name: str,
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
             AttributeError, IndexError, EOFError) as exc:  # a broken file is the user's to fix
         raise UserError(
-            f"Die Datei {name} ist keine lesbare XLSX-Datei ({type(exc).__name__}). "
+            f"Die Datei {name} ist keine lesbare XLSX-Datei ({_xlsx_problem(exc)}). "
             "Bitte in Excel oder LibreOffice als .xlsx oder CSV neu speichern."
         ) from None
     try:
@@ -563,7 +591,7 @@ def _read_xlsx(data: bytes, name: str,
                 IndexError, EOFError) as exc:
             raise UserError(
                 f"Die Datei {name} ist beschädigt: ein Arbeitsblatt kann nicht gelesen werden "
-                f"({type(exc).__name__}). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
+                f"({_xlsx_problem(exc)}). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
                 "neu speichern."
             ) from None
         sheet_names = [w.title for w in wb.worksheets]
@@ -578,6 +606,23 @@ def _read_xlsx(data: bytes, name: str,
                  encoding="xlsx", delimiter="", line_numbers=list(row_numbers),
                  sheet=chosen, ignored_sheets=[n for n in sheet_names if n != chosen],
                  booleans=cells("bool"), lossy_numbers=cells("lossy"))
+
+
+def _xlsx_problem(exc: BaseException) -> str:
+    """Why a workbook cannot be read, in German words (never an exception's class name)."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if isinstance(exc, zipfile.BadZipFile):
+        return "das ZIP-Archiv der Arbeitsmappe ist beschädigt oder unvollständig"
+    if isinstance(exc, KeyError):
+        return "ein ZIP-Archiv, dem die Teile einer Excel-Arbeitsmappe fehlen"
+    if isinstance(exc, InvalidFileException):
+        return "kein Format einer Excel-Arbeitsmappe"
+    if isinstance(exc, EOFError):
+        return "die Datei endet vorzeitig, sie ist unvollständig"
+    if isinstance(exc, OSError):
+        return "ihr Inhalt kann nicht gelesen werden"
+    return "ihr Inhalt ist beschädigt oder ungültig"
 
 
 def _pick_sheet(

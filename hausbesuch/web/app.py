@@ -3,6 +3,11 @@
 :func:`create_app` builds the FastAPI application over one database. Pages are rendered on
 the server (Jinja2, autoescaped); scripts and styles are files of this server only (the
 CSP forbids inline script); Leaflet is the vendored copy in ``hausbesuch/static/vendor``.
+
+Errors are German pages (``error.html.j2``) with the security headers of every page, and
+``{"fehler": ...}`` for the JSON requests of the worker page: an HTTP error with its
+message, a form without a required field (400, naming the field), an unhandled exception
+(500, logged with a number the page shows; never its text).
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from hausbesuch.config import Profile, load_profile
 from hausbesuch.store import Store
@@ -116,6 +124,119 @@ def load_session(request: Request) -> None:
         request.state.csrf_expected = found[1]
 
 
+#: The page of an unhandled exception (status 500): never the exception's text.
+UNEXPECTED = ("Ein unerwarteter Fehler ist aufgetreten; die Anfrage konnte nicht bearbeitet "
+              "werden. Bitte die Seite neu laden und es noch einmal versuchen.")
+
+#: German labels of the form fields, for the message about a missing or invalid field.
+FIELD_LABELS = {
+    "start": "Erster Tag", "tage": "Tage", "stadt": "Stadt", "datei": "Datei",
+    "kundennummer": "Kundennummer", "ergebnis": "Ergebnis", "ziel": "Team-Tag",
+    "uhrzeit": "Uhrzeit", "gueltig_bis": "Gültig bis", "praefix": "Link",
+    "adresse": "Adresse", "breite": "Breite", "laenge": "Länge", "vorschlag": "Vorschlag",
+    "team": "Team", "von": "Von", "bis": "Bis", "name": "Name", "passwort": "Passwort",
+    "zeit": "Uhrzeit", "termin_datum": "Datum des Termins",
+    "termin_zeit": "Uhrzeit des Termins", "notiz": "Notiz", "schluessel": "Schlüssel",
+}
+
+#: Messages of the form parsers (Starlette, FastAPI) as they are, in English; the
+#: German text that replaces them. A form too big or with too many parts comes first.
+_PARSER_MESSAGES = (
+    (("Too many fields", "Too many files", "Field exceeded", "Part exceeded"),
+     "Das gesendete Formular ist zu groß (zu viele oder zu große Felder)."),
+    (("There was an error parsing the body", "Missing boundary", "Invalid multipart",
+      "The Content-Disposition", "Missing Content-Disposition"),
+     "Die gesendeten Formulardaten sind fehlerhaft und konnten nicht gelesen werden. Bitte "
+     "die Seite neu laden und noch einmal senden."),
+)
+
+
+def field_label(name: str) -> str:
+    """The German label of a form field (its form name when there is none)."""
+    return FIELD_LABELS.get(name, name)
+
+
+def invalid_form_message(errors: Any) -> str:
+    """The German message of a form that misses a required field or has an invalid one
+    (FastAPI's validation errors); never the submitted values."""
+    problems: list[str] = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ()) if not isinstance(part, int)]
+        name = loc[1] if len(loc) > 1 else None
+        if name is None:
+            text = "es wurden keine Formulardaten gesendet"
+        elif name == "datei" or "UploadFile" in str(err.get("msg", "")):
+            text = f"„{field_label(name)}“: keine Datei ausgewählt"
+        elif err.get("type") == "missing":
+            text = f"„{field_label(name)}“ fehlt"
+        else:
+            text = f"„{field_label(name)}“ ist ungültig"
+        if text not in problems:
+            problems.append(text)
+    return ("Das Formular ist unvollständig oder fehlerhaft: " + "; ".join(problems or
+            ["unbekannter Fehler"]) + ". Bitte die Seite neu laden und noch einmal senden.")
+
+
+def _german_detail(status: int, detail: Any) -> str:
+    """The message of an HTTP error: ours as it is (German), the framework's in German."""
+    if not isinstance(detail, str) or not detail:
+        detail = ""
+    if status == 404 and detail in ("", "Not Found"):
+        return "Diese Seite gibt es nicht."
+    if status == 405:
+        return "Diese Anfrage ist hier nicht erlaubt."
+    for prefixes, german in _PARSER_MESSAGES:
+        if detail.startswith(prefixes):
+            return german
+    try:
+        english = HTTPStatus(status).phrase
+    except ValueError:
+        english = None
+    if not detail or detail == english:
+        return "Die Anfrage konnte nicht bearbeitet werden."
+    return detail
+
+
+def wants_json(request: Request) -> bool:
+    """A worker-page request of ``worker.js``: errors come back as ``{"fehler": ...}``."""
+    return request.url.path.startswith("/w/") and "application/json" in request.headers.get(
+        "accept", "")
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """The German error page (``error.html.j2``), or ``{"fehler": message}`` for the JSON
+    requests of the worker page."""
+    if wants_json(request):
+        return JSONResponse({"fehler": message}, status_code=status)
+    if not hasattr(request.state, "user"):
+        request.state.user = None
+    return render(request, "error.html.j2", status=status, message=message, code=status)
+
+
+def _fallback_page(message: str) -> HTMLResponse:
+    """The error page without templates (when rendering the page failed as well)."""
+    from html import escape
+
+    return HTMLResponse(
+        '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Fehler</title>'
+        f'</head><body><h1>Fehler</h1><p role="alert">{escape(message)}</p></body></html>',
+        status_code=500)
+
+
+class _App(FastAPI):
+    """FastAPI with :class:`SecurityHeaders` as the outermost layer of the app.
+
+    Starlette answers an unhandled exception in its ``ServerErrorMiddleware``, which lies
+    outside every middleware added with ``add_middleware``: the headers (CSP, ``nosniff``,
+    ``no-store``) would be missing on that page. Here they wrap it as well.
+    """
+
+    security_csp = ""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), csp=self.security_csp)
+
+
 def _templates() -> Jinja2Templates:
     from hausbesuch.pages import _ENV as PAGES_ENV
 
@@ -204,8 +325,8 @@ def create_app(
                 web.runner.stop()
             store.close()
 
-    app = FastAPI(title="hausbesuch", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = _App(title="hausbesuch", docs_url=None, redoc_url=None, openapi_url=None,
+               lifespan=lifespan)
     app.state.web = web
     from hausbesuch.maps import MapSettings
 
@@ -214,7 +335,7 @@ def create_app(
         settings = MapSettings.from_profile(p)
         scheme = settings.tile_url.split("://", 1)[0]
         tiles.append(f"{scheme}://{settings.tile_host.replace('{s}', '*')}")
-    app.add_middleware(SecurityHeaders, csp=content_security_policy(tiles))
+    app.security_csp = content_security_policy(tiles)  # headers on every response
     app.mount("/static/vendor", StaticFiles(directory=str(VENDOR_DIR)), name="vendor")
     app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
 
@@ -230,19 +351,29 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/w/") and "application/json" in request.headers.get(
-                "accept", ""):
-            from fastapi.responses import JSONResponse
+        resp = error_page(request, exc.status_code, _german_detail(exc.status_code, exc.detail))
+        resp.headers.update(exc.headers or {})  # e.g. the Allow of a 405
+        return resp
 
-            return JSONResponse({"fehler": str(exc.detail)}, status_code=exc.status_code)
-        if not hasattr(request.state, "user"):
-            request.state.user = None
-        detail = exc.detail if isinstance(exc.detail, str) else "Fehler"
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = "Diese Seite gibt es nicht."
-        if exc.status_code == 405:
-            detail = "Diese Anfrage ist hier nicht erlaubt."
-        return render(request, "error.html.j2", status=exc.status_code, message=detail,
-                      code=exc.status_code)
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_form(request: Request, exc: RequestValidationError) -> Response:
+        # a form without a required field (or with a text where a file belongs)
+        return error_page(request, 400, invalid_form_message(exc.errors()))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette calls this in its ServerErrorMiddleware and raises the exception again
+        # afterwards (so the server logs it too); the page never shows it.
+        ref = secrets.token_hex(4)
+        route = request.scope.get("route")  # its template: never a worker link's token
+        where = getattr(route, "path", None) or (
+            "/w/{token}/…" if request.url.path.startswith("/w/") else request.url.path)
+        log.error("unhandled error %s on %s %s", ref, request.method, where, exc_info=exc)
+        message = f"{UNEXPECTED} Fehlernummer: {ref}."
+        try:
+            return error_page(request, 500, message)
+        except Exception:
+            log.exception("error page %s could not be rendered", ref)
+            return _fallback_page(message)
 
     return app

@@ -77,7 +77,16 @@ def validity_range(day: date) -> tuple[datetime, datetime]:
 def check_validity(day: date, until: datetime, *, option: str = "Gültig bis",
                    now: datetime | None = None) -> None:
     """Refuse an end of validity outside :func:`validity_range` or in the past (UserError
-    naming ``option`` and the allowed range)."""
+    naming ``option`` and the allowed range), and one with a time zone: links keep local
+    time without zone (the form's field sends none), so a moment with an offset is refused
+    rather than converted (the offset may not be the server's, and the coordinator sees
+    the time as typed in the list of links)."""
+    if until.tzinfo is not None:
+        offset = until.strftime("%z")
+        shown = f"UTC{offset[:3]}:{offset[3:5]}" if offset else str(until.tzinfo)
+        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} ist mit Zeitzone ({shown}) "
+                        "angegeben; bitte Datum und Uhrzeit ohne Zeitzone angeben (Ortszeit, "
+                        f"z. B. {day:%Y-%m-%d}T20:00).")
     start, latest = validity_range(day)
     allowed = (f"erlaubt ist ein Zeitpunkt nach {start:%d.%m.%Y %H:%M} bis spätestens "
                f"{latest:%d.%m.%Y %H:%M} Uhr (Ende des {MAX_VALID_DAYS_AFTER}. Tages danach)")

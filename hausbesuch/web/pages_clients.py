@@ -4,6 +4,7 @@ street-level addresses with a map to set the point, the teams of the city."""
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -143,6 +144,23 @@ def _form_point(breite: str, laenge: str) -> tuple[float, float]:
     return lon, lat
 
 
+#: Most characters of a typed address a message about it repeats (then „…“).
+ECHO_CHARS = 200
+
+
+def _echo_capped(message: str, typed: str) -> str:
+    """A refused fix's message with the typed text (and every quoted part of it the
+    geocoder names, such as the street) cut to :data:`ECHO_CHARS` characters."""
+    def cut(text: str) -> str:
+        return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS].rstrip() + "…"
+
+    if len(typed) > ECHO_CHARS:
+        message = message.replace(typed, cut(typed))
+    message = re.sub(f"„([^“]{{{ECHO_CHARS + 1},}})“", lambda m: f"„{cut(m.group(1))}“",
+                     message)
+    return message if len(message) <= 6 * ECHO_CHARS else message[:6 * ECHO_CHARS] + "…"
+
+
 @router.post("/adressen/{client_id}")
 def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
         adresse: str = Form(""), vorschlag: str = Form(""), stadt: str = Form(""),
@@ -166,8 +184,8 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
         casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
     except UserError as exc:
         return _addresses_page(request, user, city, status=400, failed={
-            "client_id": client_id, "message": str(exc), "adresse": adresse[:300],
-            "breite": breite[:40], "laenge": laenge[:40]})
+            "client_id": client_id, "message": _echo_capped(str(exc), adresse.strip()),
+            "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40]})
     return RedirectResponse(f"/adressen?gespeichert={quote(client_id, safe='')}&art={what}"
                             f"&stadt={quote(city, safe='')}", status_code=303)
 

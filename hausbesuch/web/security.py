@@ -91,7 +91,9 @@ def content_security_policy(tile_hosts: Iterable[str] = ()) -> str:
 class SecurityHeaders:
     """ASGI middleware: security headers on every response; ``no-store`` on all but static.
 
-    Headers a handler set itself win (e.g. a static file's own ``Cache-Control``).
+    Headers a handler set itself win (e.g. a static file's own ``Cache-Control``). The web
+    app wraps its whole stack in it, Starlette's ``ServerErrorMiddleware`` included, so the
+    page of an unhandled exception has the headers too (``hausbesuch.web.app``).
     """
 
     def __init__(self, app: Any, *, csp: str, static_prefix: str = "/static/") -> None:

@@ -1,0 +1,318 @@
+"""Error pages of the web app, over real HTTP (found in exploratory testing): an unhandled
+exception is a German page with the security headers of every page (status 500, the
+exception logged, never shown); a form without a required field is a German page (400),
+and JSON for the worker page's script; upload and form messages name the problem in
+German without the parser's English text, Python class names or control characters.
+
+A bare app of this module (no plan, a route that raises) serves the 500 and the upload
+messages; the planned Bad Hersfeld week of :mod:`tests.test_web` (its ``site`` fixture)
+serves the link form, the worker page and the address page.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.test_web import CITY, _make_link, site  # noqa: F401 - the fixture, used by name
+from tests.web_fixtures import CITY_PROFILE, Site, csrf_of, live_server, login
+
+#: The text of the exception the test route raises: it must never reach a response.
+SECRET = "Interna-7f3a: /srv/geheim/pfad.py"
+#: What no German page may show: the framework's English texts, exception class names.
+ENGLISH = ("Internal Server Error", "Traceback", "RuntimeError", "Field required",
+           "Value error", "UploadFile", "Expected", "KeyError", "Error)", "at line",
+           "There was an error", '"detail"', "missing")
+#: Characters no page may echo (control bytes of a binary file read as text).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _german(text: str) -> None:
+    for bad in ENGLISH:
+        assert bad not in text, bad
+    assert SECRET not in text
+
+
+def _headers(r: httpx.Response) -> None:
+    """The security headers of every page (as tests.test_web checks them)."""
+    csp = r.headers["content-security-policy"]
+    assert re.search(r"script-src ([^;]+)", csp).group(1).strip() == "'self'"
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["cache-control"] == "no-store"
+
+
+def _alert(text: str) -> str:
+    m = re.search(r'<p class="error" role="alert">(.*?)</p>', text, re.S)
+    assert m, text[-800:]
+    return html.unescape(m.group(1))
+
+
+# --------------------------------------------------------------------------- a bare app
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app with no plan, a user ``kora`` and two test-only routes that raise; its URL."""
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    tmp = tmp_path_factory.mktemp("web-errors")
+    app = create_app(f"sqlite:///{tmp / 'bare.sqlite'}", cities=[CITY_PROFILE],
+                     run_jobs=False)
+    add_user(app.state.web.store, "kora", "richtig-langes-passwort", role="koordination",
+             city=CITY)
+
+    @app.get("/test/absturz")
+    def crash() -> None:
+        raise RuntimeError(SECRET)
+
+    @app.post("/w/{token}/absturz")
+    def crash_worker(token: str) -> None:
+        raise RuntimeError(SECRET)
+
+    with live_server(app) as live:
+        yield live.url
+
+
+@pytest.fixture
+def bare_kora(bare: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=bare, follow_redirects=False, timeout=60) as c:
+        assert login(c, "kora").status_code == 303
+        yield c
+
+
+def test_unhandled_error_is_a_german_page_with_the_security_headers(
+        bare: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="hausbesuch.web.app")
+    r = httpx.get(bare + "/test/absturz")
+    assert r.status_code == 500
+    assert r.headers["content-type"].startswith("text/html")
+    _headers(r)
+    _german(r.text)
+    assert '<html lang="de">' in r.text
+    message = _alert(r.text)
+    assert message.startswith("Ein unerwarteter Fehler ist aufgetreten"), message
+    ref = re.search(r"Fehlernummer: ([0-9a-f]{8})\.", message).group(1)
+    # logged on the server with the exception and the number the page shows
+    logged = [rec for rec in caplog.records if rec.name == "hausbesuch.web.app"
+              and ref in rec.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    assert SECRET in str(logged[0].exc_info[1])
+    assert "/test/absturz" in logged[0].getMessage()
+
+    # the worker page's script gets JSON, with the same headers
+    r = httpx.post(bare + "/w/irgendwas/absturz", headers={"Accept": "application/json"})
+    assert r.status_code == 500 and r.headers["content-type"].startswith("application/json")
+    _headers(r)
+    assert r.json()["fehler"].startswith("Ein unerwarteter Fehler ist aufgetreten")
+    _german(r.text)
+    assert not any("irgendwas" in rec.getMessage() for rec in caplog.records)  # no token
+
+
+def test_teams_page_says_where_the_profile_teams_come_from_in_plain_german(
+        bare_kora: httpx.Client) -> None:
+    page = bare_kora.get("/teams")
+    assert page.status_code == 200
+    assert "Die Teams, wie sie im Stadtprofil eingerichtet sind." in page.text
+    assert "[[teams]]" not in page.text and "Abschnitt" not in page.text
+
+
+def test_broken_toml_teams_file_names_line_and_column_in_german(
+        bare_kora: httpx.Client) -> None:
+    csrf = csrf_of(bare_kora.get("/teams").text)
+    r = bare_kora.post("/teams/hochladen", data={"csrf_token": csrf, "stadt": CITY},
+                       files={"datei": ("teams.toml", b"[[teams]\nid = 1\n", "text/plain")})
+    assert r.status_code == 400
+    message = _alert(r.text.split('id="teams-aendern"', 1)[1])
+    assert message == ("Teams-Datei teams.toml ist kein gültiges TOML. Zeile 1, Spalte 8: "
+                       "„]]“ fehlt am Ende einer Überschrift wie [[team]]."), message
+    _german(r.text)
+
+
+def test_zip_named_xlsx_is_refused_with_a_german_reason(bare_kora: httpx.Client) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("notiz.txt", "keine Arbeitsmappe")
+    csrf = csrf_of(bare_kora.get("/kunden/import").text)
+    r = bare_kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                       files={"datei": ("liste.xlsx", buf.getvalue(), "application/zip")})
+    assert r.status_code == 400
+    message = _alert(r.text)
+    assert message.startswith("Die Datei liste.xlsx ist keine lesbare XLSX-Datei (ein "
+                              "ZIP-Archiv, dem die Teile einer Excel-Arbeitsmappe fehlen)"), message
+    _german(r.text)
+
+
+def test_headers_with_control_characters_are_echoed_printable(bare_kora: httpx.Client) -> None:
+    # an id column, no address column: the message lists the headers found
+    header = "Kundennummer;Na\x01\x02me\x7f;Bin\x00\x1b[31mär" + "x" * 200
+    body = (header + "\nK1;a;b\n").encode("utf-8")
+    csrf = csrf_of(bare_kora.get("/kunden/import").text)
+    r = bare_kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                       files={"datei": ("liste.csv", body, "text/csv")})
+    assert r.status_code == 400
+    message = _alert(r.text)
+    assert "Keine Adressspalte gefunden in liste.csv" in message, message
+    assert "Vorhandene Spalten: „Na\ufffdme\ufffd“, „Bin\ufffd[31märxx" in message
+    assert "x" * 100 not in message and "…“." in message
+    assert not CONTROL.search(r.text)
+
+
+def test_binary_csv_without_id_column_echoes_no_control_characters(
+        bare_kora: httpx.Client) -> None:
+    import random
+
+    rng = random.Random(3)
+    body = bytes(rng.randrange(1, 256) for _ in range(3000))  # no NUL: read as text
+    csrf = csrf_of(bare_kora.get("/kunden/import").text)
+    r = bare_kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                       files={"datei": ("liste.csv", body, "text/csv")})
+    assert r.status_code == 400
+    assert not CONTROL.search(r.text)
+
+
+# --------------------------------------------------------------------------- missing fields
+
+
+def test_missing_or_invalid_form_fields_are_a_german_page(bare_kora: httpx.Client) -> None:
+    csrf = csrf_of(bare_kora.get("/plaene").text)
+    cases = (
+        ("/plaene/neu", {"tage": "5"}, None, "„Erster Tag“ fehlt"),
+        ("/kunden/import", {"stadt": CITY}, None, "„Datei“: keine Datei ausgewählt"),
+        # a part named datei without a file name: a text, not a file
+        ("/kunden/import", {"stadt": CITY, "datei": "liste.csv"},
+         {"leer": ("x.txt", b"x", "text/plain")}, "„Datei“: keine Datei ausgewählt"),
+        ("/teams/hochladen", {"stadt": CITY, "datei": "teams.toml"},
+         {"leer": ("x.txt", b"x", "text/plain")}, "„Datei“: keine Datei ausgewählt"),
+        ("/plaene/P1/links", {}, None, "„Team-Tag“ fehlt"),
+    )
+    for path, data, files, says in cases:
+        r = bare_kora.post(path, data={"csrf_token": csrf, **data}, files=files)
+        assert r.status_code == 400, (path, r.status_code, r.text[-500:])
+        assert r.headers["content-type"].startswith("text/html")
+        _headers(r)
+        message = _alert(r.text)
+        assert message.startswith("Das Formular ist unvollständig oder fehlerhaft: "), message
+        assert says in message, (path, message)
+        assert "Fehler in der Eingabe" in r.text and "Zur Planübersicht" in r.text
+        _german(r.text)
+
+
+def test_unreadable_form_data_is_a_german_page(bare_kora: httpx.Client) -> None:
+    csrf = csrf_of(bare_kora.get("/plaene").text)
+    r = bare_kora.post("/kunden/import", content=b"--x\r\nkaputt",
+                       headers={"content-type": "multipart/form-data", "x-csrf-token": csrf})
+    assert r.status_code == 400
+    _headers(r)
+    assert "Die gesendeten Formulardaten sind fehlerhaft" in _alert(r.text)
+    _german(r.text)
+
+
+def test_framework_errors_keep_their_headers_and_speak_german(bare_kora: httpx.Client
+                                                             ) -> None:
+    r = bare_kora.get("/abmelden")  # a form's address opened as a page
+    assert r.status_code == 405 and "POST" in r.headers["allow"]
+    _headers(r)
+    assert _alert(r.text) == "Diese Anfrage ist hier nicht erlaubt."
+    _german(r.text)
+
+
+def test_login_still_comes_before_the_form_check(bare: str) -> None:
+    r = httpx.post(bare + "/plaene/neu", data={})
+    assert r.status_code in (303, 403), r.status_code  # no session: login or CSRF first
+    assert "Formular ist unvollständig" not in r.text
+
+
+def test_worker_post_without_a_field_answers_json_to_the_script_html_else(
+        site: Site) -> None:  # noqa: F811
+    from hausbesuch.web.pages_worker import link_csrf
+
+    token, link = _make_link(site)
+    csrf = link_csrf(site.app.state.web.secret, link)
+    url = f"{site.url}/w/{token}/ergebnis"
+    r = httpx.post(url, data={"csrf_token": csrf, "ergebnis": "angetroffen"},
+                   headers={"Accept": "application/json"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/json")
+    assert set(r.json()) == {"fehler"}
+    assert "„Kundennummer“ fehlt" in r.json()["fehler"]
+    _german(r.text)
+    r = httpx.post(url, data={"csrf_token": csrf}, headers={"Accept": "application/json"})
+    assert r.status_code == 400
+    assert "„Kundennummer“ fehlt; „Ergebnis“ fehlt" in r.json()["fehler"]
+    r = httpx.post(url, data={"csrf_token": csrf, "ergebnis": "angetroffen"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    _headers(r)
+    assert "„Kundennummer“ fehlt" in _alert(r.text)
+    _german(r.text)
+
+
+# --------------------------------------------------------------------------- the planned week
+
+
+@pytest.fixture
+def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
+        assert login(c, "kora").status_code == 303
+        yield c
+
+
+def test_link_valid_until_with_a_time_zone_is_refused_in_german(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    from hausbesuch.web.data import newest_version
+
+    plan_id = newest_version(site.store, site.plan_id)
+    page = kora.get(f"/plaene/{plan_id}/links")
+    ziel = html.unescape(re.search(r'<select name="ziel"><option value="([^"]+)"',
+                                   page.text).group(1))
+    day = ziel.split("|")[1]
+    for until, zone in ((f"{day}T12:00+01:00", "UTC+01:00"), (f"{day}T12:00Z", "UTC+00:00"),
+                        (f"{day}T12:00-05:30", "UTC-05:30")):
+        r = kora.post(f"/plaene/{plan_id}/links", data={
+            "csrf_token": csrf_of(page.text), "ziel": ziel, "gueltig_bis": until})
+        assert r.status_code == 400, (until, r.status_code)
+        _headers(r)
+        message = _alert(r.text)
+        assert message.startswith("Gültig bis: ") and f"mit Zeitzone ({zone})" in message, message
+        assert "ohne Zeitzone" in message
+        _german(r.text)
+
+
+def test_long_typed_address_is_echoed_cut_in_the_message(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    page = kora.get("/adressen")
+    assert 'id="adresse-W010"' in page.text
+    typed = "Gibtsnichtstraße 5 " + "Zzyzx " * 120
+    r = kora.post("/adressen/W010", data={"csrf_token": csrf_of(page.text), "stadt": CITY,
+                                          "adresse": typed})
+    assert r.status_code == 400
+    row = re.search(r'<tr id="adresse-W010">(.*?)</tr>', r.text, re.S).group(1)
+    message = _alert(row)
+    assert message.startswith("Adresse „Gibtsnichtstraße 5 Zzyzx"), message
+    assert "nicht gefunden" in message
+    quoted = re.findall(r"„([^“]*)“", message)
+    assert quoted and all(len(q) <= 201 for q in quoted), [len(q) for q in quoted]
+    assert quoted[0].endswith("…")
+    assert len(message) < 1300
+    # the field keeps what was typed
+    field = re.search(r'<input name="adresse"[^>]*value="([^"]*)"', row).group(1)
+    assert html.unescape(field) == typed[:300]
+
+
+def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # noqa: F811
+                                            ) -> None:
+    page = kora.get("/adressen")
+    r = kora.post("/adressen/W010", data={"csrf_token": csrf_of(page.text), "stadt": CITY,
+                                          "adresse": "Gibtsnichtstraße 5"})
+    assert r.status_code == 400
+    row = re.search(r'<tr id="adresse-W010">(.*?)</tr>', r.text, re.S).group(1)
+    assert _alert(row).startswith("Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden")
