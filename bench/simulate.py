@@ -153,7 +153,7 @@ def week_outcomes(plan, by_id: dict[str, Household], seed: int,  # noqa: ANN001
                   appointments: set[tuple[str, date]], path: Path) -> WeekStats:
     """Draw the outcome of every planned visit from the hidden truth and write them as the
     outcome file a coordinator imports (``path``); an agreed appointment is kept in
-    ``appointments`` (10:00 one or three days later). Returns the week's figures."""
+    ``appointments`` (10:00 on the next working day). Returns the week's figures."""
     stats = WeekStats()
     rows = []
     for r in plan.routes:
@@ -168,7 +168,7 @@ def week_outcomes(plan, by_id: dict[str, Household], seed: int,  # noqa: ANN001
             result = draw(seed, h, day, minute, (h.case_id, day) in appointments)
             termin = ""
             if result == "termin_vereinbart":
-                t = day + timedelta(days=3 if day.weekday() >= 2 else 1)
+                t = day + timedelta(days=3 if day.weekday() == 4 else 1)  # next working day
                 appointments.add((h.case_id, t))
                 termin = f"{t.isoformat()} 10:00"
             rows.append([h.case_id, day.isoformat(), f"{minute // 60:02d}:{minute % 60:02d}",

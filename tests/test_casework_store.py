@@ -414,7 +414,7 @@ def test_an_outcome_after_today_is_refused_until_the_visit_day(planned, tmp_path
     assert res.exit_code == 0, res.output
     assert "0 erfasst" in res.output and "1 abgelehnt" in res.output, res.output
     line = next(x.strip() for x in res.output.splitlines() if x.strip().startswith("Zeile"))
-    assert line.startswith(f"Zeile 2 ({cid}), Datum: Der Besuch am {day:%d.%m.%Y} liegt in "
+    assert line.startswith(f"Zeile 2 ({cid}), Datum: Der {day:%d.%m.%Y} liegt in "
                            f"der Zukunft (heute ist der {before:%d.%m.%Y})"), line
     with Store.open(db) as store:
         assert not store.audit_rows(client_id=cid, action="ergebnis_erfasst")
@@ -463,13 +463,13 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
     code, out = invoke("outcomes", str(rows), *_common(copy))
     assert code == 0 and "1 erfasst" in out, out
     moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
-    ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out", str(tmp_path / "neu"),
-       "--time-limit", "3", *_common(copy))
+    out = ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out",
+             str(tmp_path / "neu"), "--time-limit", "6", "--threads", "1", *_common(copy))
     with Store.open(copy) as store:
         new = store.latest_plan("Bad Hersfeld")
     visits = sorted(((r.team_id, s) for r in new.routes for s in r.stops
                      if s.client_id == first.client_id), key=lambda x: x[1].start)
-    assert [s.start for _, s in visits] == [first.start, when], visits
+    assert [s.start for _, s in visits] == [first.start, when], (visits, out)
     assert visits[0][1].visit_id == first.visit_id
     assert visits[1][1].visit_id and visits[1][1].visit_id != first.visit_id
     assert first.client_id not in {u.client_id for u in new.unassigned}
@@ -483,9 +483,11 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
                 CaseVisitRow.client_id == first.client_id)))
     assert (first.start.date(), "erledigt") in states and (when.date(), "geplant") in states
     # the letter for this client announces the appointment, not the visit made
-    code, out = invoke("letters", new.id, "--clients", first.client_id, "--out",
-                       str(tmp_path / "briefe"), "--db", copy)
-    assert code == 0, out
+    res = runner.invoke(app, ["letters", new.id, "--clients", first.client_id, "--out",
+                              str(tmp_path / "briefe"), "--db", copy],
+                        env={clock.ENV: first.start.date().isoformat()})  # on the visit's day
+    out = res.output
+    assert res.exit_code == 0, out
     assert len(list((tmp_path / "briefe").glob("brief_*.pdf"))) == 1, out
     with Store.open(copy) as store:
         row = store.audit_rows(client_id=first.client_id, action="brief_erstellt")[-1]
@@ -543,6 +545,34 @@ def test_a_corrected_address_is_the_one_the_field_and_the_letter_get(base, tmp_p
     page = next((tmp_path / "plan").rglob("*.html")).read_text(encoding="utf-8")
     assert "Kassel" not in "".join(p.read_text(encoding="utf-8")
                                    for p in (tmp_path / "plan").rglob("*.html")), page[:200]
-    ok("letters", plan.id, "--out", str(tmp_path / "briefe"), "--db", db)
+    res = runner.invoke(app, ["letters", plan.id, "--out", str(tmp_path / "briefe"), "--db", db],
+                        env={clock.ENV: (START - timedelta(days=3)).isoformat()})  # ahead
+    assert res.exit_code == 0, res.output
     text = PdfReader(next((tmp_path / "briefe").glob("brief_*.pdf"))).pages[0].extract_text()
     assert "36251 Bad Hersfeld" in text and "34117" not in text and "Kassel" not in text, text
+
+
+def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
+    """'Termin vereinbart' on a Sunday, a public holiday, outside the teams' hours or in a
+    mistyped year is rejected naming row and field Termin; a good one is recorded."""
+    import shutil
+
+    src, plan = planned
+    db = str(tmp_path / "termine.sqlite")
+    shutil.copy(src, db)
+    stops = [(s.client_id, r.day) for r in plan.routes for s in r.stops
+             if s.client_id not in PINS][:5]
+    when = ["13.12.2026 10:00", "25.12.2026 10:00", "15.12.2026 22:00", "15.12.2099 10:00",
+            "15.12.2026 10:00"]
+    path = tmp_path / "ergebnisse.csv"
+    path.write_text("Kundennummer;Datum;Ergebnis;Termin\n" + "".join(
+        f"{cid};{day:%d.%m.%Y};Termin vereinbart;{w}\n"
+        for (cid, day), w in zip(stops, when, strict=True)), encoding="utf-8")
+    out = ok("outcomes", str(path), *_common(db))
+    assert "1 erfasst" in out and "4 abgelehnt" in out, out
+    lines = [x.strip() for x in out.splitlines() if x.strip().startswith("Zeile")]
+    assert [x.split(", ", 1)[1].split(":", 1)[0] for x in lines] == ["Termin"] * 4, lines
+    assert "So 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]
+    assert "kein Arbeitstag (Feiertag: Erster Weihnachtstag)" in lines[1]
+    assert "22:00 liegt außerhalb der Arbeitszeit der Teams (08:00–16:00 Uhr)" in lines[2]
+    assert "(Jahr vertippt?)" in lines[3]

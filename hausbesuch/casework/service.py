@@ -226,6 +226,10 @@ class CaseworkError(UserError):
 # --------------------------------------------------------------------------- the service
 
 
+#: An agreed appointment lies at most this many days after the visit it was agreed at.
+MAX_APPOINTMENT_AHEAD_DAYS = 92
+
+
 class Casework:
     """Casework of one city on a store, acting as ``actor``."""
 
@@ -636,6 +640,9 @@ class Casework:
         """
         result = self._result(result)
         today = self.today()
+        if result == "termin_vereinbart" and appointment is not None \
+                and appointment.date() > day:
+            self._check_appointment(appointment, day)  # reads the teams: before writing
         with self.store.session() as s:
             if idempotency_key:
                 prev = s.scalar(select(OutcomeRow).where(
@@ -645,7 +652,7 @@ class Casework:
             row = self._row(s, client_id)
             if day > today:
                 raise CaseworkError(
-                    f"Der Besuch am {day:%d.%m.%Y} liegt in der Zukunft (heute ist der "
+                    f"Der {day:%d.%m.%Y} liegt in der Zukunft (heute ist der "
                     f"{today:%d.%m.%Y}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
                     "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
@@ -680,6 +687,33 @@ class Casework:
             s.flush()
             self._apply_outcomes(s, row, now)
             return out, True
+
+    def _check_appointment(self, at: datetime, day: date) -> None:
+        """An agreed appointment the teams can keep: a working day (no weekend, no public
+        holiday of the Land), within the working hours of a team that works that weekday,
+        at most :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
+        from hausbesuch.fields import WEEKDAYS_DE
+        from hausbesuch.team_store import base_teams
+
+        when = f"Termin {WEEKDAYS_DE[at.weekday()]} {at:%d.%m.%Y %H:%M}"
+        if (at.date() - day).days > MAX_APPOINTMENT_AHEAD_DAYS:
+            raise CaseworkError(f"{when} liegt mehr als {MAX_APPOINTMENT_AHEAD_DAYS} Tage nach "
+                                f"dem Besuch am {day:%d.%m.%Y} (Jahr vertippt?).")
+        if not self.calendar.is_working_day(at.date()):
+            name = self.calendar.holiday_name(at.date())
+            raise CaseworkError(f"{when}: kein Arbeitstag ("
+                                + (f"Feiertag: {name}" if name else "Wochenende") + ").")
+        teams = [t for t in base_teams(self.store, self.profile)
+                 if at.weekday() in t.weekdays]
+        if not teams:
+            raise CaseworkError(f"{when}: an diesem Wochentag arbeitet kein Team.")
+        first = min(t.shift_start_min for t in teams)
+        last = max(t.shift_end_min for t in teams)
+        minute = at.hour * 60 + at.minute
+        if not first <= minute < last:
+            raise CaseworkError(
+                f"{when} liegt außerhalb der Arbeitszeit der Teams ({first // 60:02d}:"
+                f"{first % 60:02d}–{last // 60:02d}:{last % 60:02d} Uhr).")
 
     def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime) -> Directive:
         outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])
