@@ -114,6 +114,19 @@ def _pending_in_span(store: Store, city: str, span: Span) -> dict[str, CaseVisit
         return {r.client_id: r for r in rows}
 
 
+def _pending_before(store: Store, city: str, span: Span, today: date
+                    ) -> tuple[dict[str, CaseVisitRow], list[CaseVisitRow]]:
+    """Case visits still to do (``geplant``) before the span: (those from ``today`` on, by
+    client: not yet due, their clients are not planned again; those before ``today``:
+    overdue, no outcome recorded yet)."""
+    with store.session() as s:
+        rows = list(s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.city == city, CaseVisitRow.status == "geplant",
+            CaseVisitRow.day < span.start).order_by(CaseVisitRow.day)))
+    return ({r.client_id: r for r in rows if r.day >= today},
+            [r for r in rows if r.day < today])
+
+
 def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any,
            store: Store | None = None) -> list[Any]:
     """The run's teams (the given ones, else the city's stored ones, else the profile's),
@@ -238,7 +251,9 @@ def plan_span(
     span.require_work_days()
     imported = cw.import_clients(clients_path, today=options.start) if clients_path else None
     states = cw.states()
-    busy = _pending_in_span(store, profile.name, span)
+    in_span = _pending_in_span(store, profile.name, span)
+    ahead, overdue = _pending_before(store, profile.name, span, cw.today())
+    busy = {**ahead, **in_span}
     list_ids = {c.id for c in imported.clients} if imported else set()
     row_of = {c.id: c.row for c in imported.clients} if imported else {}
     pool = [st for st in states if st.status == "offen" and st.client.id not in busy]
@@ -314,8 +329,26 @@ def plan_span(
         params["warnings"].append(
             f"Festgelegter Tag ohne Ergebnis verstrichen, daher frei eingeplant: "
             f"{', '.join(passed_pins)}.")
+    pool_ids = {st.client.id for st in pool}
+    overdue = [v for v in overdue if v.client_id in pool_ids]
+    if overdue:
+        shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in overdue[:5])
+        params["warnings"].append(
+            f"{len(overdue)} {'Besuch' if len(overdue) == 1 else 'Besuche'} vor heute ohne "
+            f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
+            f"{'dieser Fall wird' if len(overdue) == 1 else 'diese Fälle werden'} erneut "
+            "eingeplant. Ergebnisse besser zuerst erfassen.")
+    ahead_by_plan: dict[str, int] = {}
+    for v in ahead.values():
+        if v.client_id not in in_span:
+            ahead_by_plan[v.plan_id or "?"] = ahead_by_plan.get(v.plan_id or "?", 0) + 1
+    for pid, n in sorted(ahead_by_plan.items()):
+        params["warnings"].append(
+            f"{n} {'Fall hat' if n == 1 else 'Fälle haben'} in Plan {pid} schon einen "
+            "geplanten Besuch vor diesem Zeitraum und "
+            f"{'wird' if n == 1 else 'werden'} hier nicht eingeplant.")
     others_in_span: dict[str, int] = {}
-    for v in busy.values():
+    for v in in_span.values():
         others_in_span[v.plan_id or "?"] = others_in_span.get(v.plan_id or "?", 0) + 1
     for pid, n in sorted(others_in_span.items()):
         params["warnings"].append(
