@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hausbesuch import clock
 from hausbesuch.config import LetterSettings, Profile, resolve_data_file
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import Client, Geocode, Plan, PlannedStop, TeamDayRoute, TimeSlot
@@ -46,6 +47,7 @@ __all__ = [
     "check_out_dir",
     "letter_content",
     "letter_fields",
+    "letter_name",
     "postal_lines",
     "promised_window",
     "record_corrections",
@@ -162,6 +164,15 @@ def who_comes(visitors: int | None) -> str:
     return f"kommen {count} Mitarbeiterinnen oder Mitarbeiter"
 
 
+def _folded(clients: Iterable[str]) -> dict[str, str]:
+    """``{case id folded: case id as given}`` (first spelling wins): case ids are compared
+    without regard to case, as everywhere else."""
+    out: dict[str, str] = {}
+    for cid in clients:
+        out.setdefault(cid.strip().casefold(), cid.strip())
+    return out
+
+
 def announcements(
     plan: Plan,
     *,
@@ -170,11 +181,13 @@ def announcements(
 ) -> list[Announcement]:
     """The announcements of a plan's visits, ordered by day, team and position.
 
-    ``clients`` restricts them to these case ids; an id that the plan does not visit is an
-    error naming it.
+    A client the plan visits twice (a visit made and an appointment agreed at it) gets one
+    announcement: its last visit of the plan. ``clients`` restricts them to these case ids,
+    compared without regard to case (the announcements carry the plan's spelling); an id
+    that the plan does not visit is an error naming it.
     """
     by_id = {c.id: c for c in plan.clients}
-    wanted = None if clients is None else list(dict.fromkeys(clients))
+    wanted = None if clients is None else _folded(clients)
     members = {str(t.get("id")): len(t.get("members") or ())
                for t in (plan.params or {}).get("teams", []) if isinstance(t, dict)}
     out: list[Announcement] = []
@@ -182,7 +195,7 @@ def announcements(
     last = {st.client_id: (r.day, st.start) for r in routes for st in r.stops}
     for r in routes:
         for st in r.stops:
-            if wanted is not None and st.client_id not in wanted:
+            if wanted is not None and st.client_id.casefold() not in wanted:
                 continue
             if last[st.client_id] != (r.day, st.start):
                 continue  # one letter per client: its last visit of the plan
@@ -193,13 +206,29 @@ def announcements(
             out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window,
                                     visitors=members.get(r.team_id) or None))
     if wanted is not None:
-        missing = [cid for cid in wanted if cid not in {a.client_id for a in out}]
+        got = {a.client_id.casefold() for a in out}
+        missing = [cid for key, cid in wanted.items() if key not in got]
         if missing:
             raise LetterError(
                 "--clients: nicht im Plan eingeplant: " + ", ".join(missing[:10])
                 + (" …" if len(missing) > 10 else "")
             )
     return out
+
+
+def letter_name(name: str) -> str:
+    """The client's name as a letter writes it (address field and salutation).
+
+    Client lists often give the name as "Nachname, Vorname" (and joined split name
+    columns so): a name with exactly one comma is turned round, "Weiß, Anna" becomes
+    "Anna Weiß" (a side left empty is dropped with the comma). Any other name is written
+    as stored; nothing is guessed from it (no gender, no title).
+    """
+    text = name.strip()
+    if text.count(",") != 1:
+        return text
+    last, first = (" ".join(p.split()) for p in text.split(","))
+    return " ".join(p for p in (first, last) if p)
 
 
 _HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
@@ -446,7 +475,7 @@ def write_letters(
     out.mkdir(parents=True, exist_ok=True)
     (out / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
     logo = _logo(profile)
-    when = letter_date or date.today()
+    when = letter_date or clock.today()
     created = datetime.now().replace(microsecond=0)
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
@@ -455,12 +484,12 @@ def write_letters(
     groups: dict[tuple[str, date], list[dict[str, Any]]] = {}
     for a in items:
         client = (master or {}).get(a.client_id) or snapshot.get(a.client_id)
-        if client is None or not (client.name or "").strip():
+        if client is None or not letter_name(client.name or ""):
             run.skipped.append((a.client_id, "kein Name gespeichert"))
             continue
         # the address the plan visits (after an address fix: the corrected one)
         visited = snapshot.get(a.client_id) or client
-        body = letter_content(profile, a, name=client.name.strip(),
+        body = letter_content(profile, a, name=letter_name(client.name),
                             address=postal_lines(visited, geocodes.get(a.client_id)),
                             letter_date=when)
         pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
@@ -684,6 +713,11 @@ def run_letters(
     recorded as announced with its promised window. With ``correction``: a correction
     letter per announced visit that ``plan`` no longer keeps in its window
     (:func:`broken_promises`); those visits are then called off.
+
+    Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
+    earlier day, one whose outcome is recorded and a client without a name are listed in
+    :attr:`LetterRun.skipped` with the reason, and nothing is recorded for them.
+    ``clients`` are compared without regard to case.
     """
     if window_minutes % 30 or not 30 <= window_minutes <= 480:
         raise LetterError(
@@ -695,18 +729,21 @@ def run_letters(
     if correction:
         items = broken_promises(store, plan)
         if clients is not None:
-            wanted = set(clients)
-            items = [a for a in items if a.client_id in wanted]
+            wanted = _folded(clients)
+            items = [a for a in items if a.client_id.casefold() in wanted]
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
     snapshot = {c.id: c for c in plan.clients}
     done = {} if correction else _visit_status(store, plan)
+    today = clock.today()
     named, skipped = [], []
     for a in items:
         c = master.get(a.client_id) or snapshot.get(a.client_id)
         if (status := done.get((a.client_id, a.day))) in {"erledigt", "entfallen"}:
             skipped.append((a.client_id, f"Besuch bereits {status}"))
-        elif c is None or not (c.name or "").strip():
+        elif a.day < today:
+            skipped.append((a.client_id, f"Besuch am {a.day:%d.%m.%Y} liegt vor heute"))
+        elif c is None or not letter_name(c.name or ""):
             skipped.append((a.client_id, "kein Name gespeichert"))
         else:
             named.append(a)

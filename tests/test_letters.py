@@ -34,6 +34,15 @@ UMLAUT_NAME = "Jürgen Weiß-Öztürk"
 A4 = (595.28, 841.89)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _before_the_week():
+    """The planned week (7.12.2026) lies ahead: letters are written as on 1.12.2026 (no
+    letter for a visit before today), whatever the machine's date."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(clock.ENV, "2026-12-01")
+        yield
+
+
 def _invoke(*args: str):
     return CliRunner().invoke(app, list(args))
 

@@ -48,9 +48,9 @@ def register(app: typer.Typer) -> None:
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
-        """Ankündigungsbriefe (PDF, DIN 5008) schreiben: einer je Besuch und ein Sammel-PDF je
-        Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten für jeden
-        späteren Plan."""
+        """Ankündigungsbriefe (PDF, DIN 5008) schreiben: einer je Besuch ab heute und ein
+        Sammel-PDF je Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten
+        für jeden späteren Plan."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.letters import run_letters
         from hausbesuch.store import Store
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")
         typer.echo(f"{n} {what} und {k} Sammel-PDF{'' if k == 1 else 's'} (je Team und Tag) "
                    f"in {run.out_dir}")
-        if correction and not run.letters:
+        if correction and not run.letters and not run.skipped:
             typer.echo("Keine angekündigten Besuche, die der Plan nicht mehr hält.")
         for cid, reason in run.skipped:
             typer.echo(f"Kein Brief für {cid}: {reason}", err=True)

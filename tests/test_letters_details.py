@@ -1,0 +1,407 @@
+"""Details of the announcement letters found in exploratory testing of ``hausbesuch letters``:
+
+- no letter (and no correction letter) for a visit whose day lies before today, and the
+  letter's date is today as :func:`hausbesuch.clock.today` says (``HAUSBESUCH_HEUTE``);
+- a name stored as "Nachname, Vorname" is written "Vorname Nachname";
+- ``--clients`` compares case ids without regard to case;
+- a client the plan visits twice gets one letter, for its last visit;
+- and letters for the normal case are as before.
+
+Each test writes into its own copy of the planned week's SQLite database (a letter run
+records its announcements there); the PDFs are read back with pypdf.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from hausbesuch import clock
+from hausbesuch.cli import app
+from hausbesuch.letters import (
+    AUDIT_CORRECTION,
+    AUDIT_LETTER,
+    MONTHS,
+    WEEKDAYS_LONG,
+    announcements,
+    letter_name,
+)
+
+MM = 72 / 25.4
+MONDAY = date(2026, 12, 7)  # the planned week's first day (tests/planning_fixtures.py)
+BEFORE = date(2026, 12, 1)  # a day before the planned week
+
+
+@pytest.fixture(autouse=True)
+def _today_before_the_week(monkeypatch):
+    """Every test says which day is today: by default one before the planned week (the
+    tests do not depend on the machine's date)."""
+    monkeypatch.setenv(clock.ENV, BEFORE.isoformat())
+
+
+@pytest.fixture
+def db(planned_week, tmp_path) -> str:
+    """A fresh copy of the planned week's database."""
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "plan.db")
+    return f"sqlite:///{tmp_path / 'plan.db'}"
+
+
+def _letters(plan_id: str, url: str, out: Path, *args: str, today: date = BEFORE):
+    return CliRunner(env={clock.ENV: today.isoformat()}).invoke(
+        app, ["letters", plan_id, "--db", url, "--out", str(out), *args])
+
+
+def _text(path: Path) -> str:
+    return " ".join("\n".join(p.extract_text() for p in PdfReader(path).pages).split())
+
+
+def _announced_day(text: str) -> date:
+    m = re.search(r"am (\w+), (\d+)\. (\w+) (\d{4}), zwischen \d\d:\d\d und \d\d:\d\d Uhr", text)
+    assert m, text
+    wd, d, mon, y = m.groups()
+    day = date(int(y), MONTHS.index(mon) + 1, int(d))
+    assert WEEKDAYS_LONG[day.weekday()] == wd
+    return day
+
+
+def _letter_date(text: str) -> str:
+    m = re.search(r"Datum:? (\d\d\.\d\d\.\d{4})", text)
+    assert m, text
+    return m[1]
+
+
+def _address_lines(path: Path) -> list[str]:
+    """The text lines of page 1 inside the address zone of form B (x 20-105 mm,
+    y 62.7-90 mm from the top)."""
+    page = PdfReader(path).pages[0]
+    height = float(page.mediabox.height)
+    out = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = (tm[4] * cm[0] + tm[5] * cm[2] + cm[4]) / MM
+            y = (height - (tm[4] * cm[1] + tm[5] * cm[3] + cm[5])) / MM
+            if 20 <= x <= 105 and 62.7 < y < 90:
+                out.append(text.strip())
+
+    page.extract_text(visitor_text=visit)
+    return out
+
+
+def _set_names(url: str, names: dict[str, str]) -> None:
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow, Store
+
+    with Store.open(url) as store, store.session() as s:
+        for cid, name in names.items():
+            s.execute(update(ClientRow).where(ClientRow.client_id == cid).values(name=name))
+
+
+def _announced(url: str) -> dict[str, object]:
+    from hausbesuch.store import CaseVisitRow, Store
+
+    with Store.open(url) as store, store.session() as s:
+        return {v.client_id: v for v in s.query(CaseVisitRow).filter(
+            CaseVisitRow.announced_at.is_not(None))}
+
+
+# --------------------------------------------------------------------------- past visits
+
+
+def test_no_letter_for_a_visit_before_today(planned_week, db, tmp_path):
+    """On Tuesday of the planned week: Monday's visits get no letter (each listed with the
+    reason, nothing recorded); Tuesday's (today) and later ones do, dated Tuesday."""
+    from hausbesuch.store import Store
+
+    plan = planned_week.result.plan
+    tuesday = MONDAY + timedelta(days=1)
+    stops = {s.client_id: r for r in plan.routes for s in r.stops}
+    past = {cid for cid, r in stops.items() if r.day < tuesday}
+    ahead = set(stops) - past
+    assert past and ahead and any(r.day == tuesday for r in stops.values())
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, today=tuesday)
+    assert res.exit_code == 0, res.output
+    got = {p.name.removeprefix("brief_").removesuffix(".pdf") for p in out.glob("brief_*.pdf")}
+    assert got == ahead
+    for cid in past:
+        assert f"Kein Brief für {cid}: Besuch am 07.12.2026 liegt vor heute" in res.output
+    assert res.output.count("liegt vor heute") == len(past)
+    routes_ahead = [r for r in plan.routes if r.day >= tuesday]
+    assert {p.name for p in out.glob("sammel_brief_*.pdf")} == {
+        f"sammel_brief_{r.team_id}_{r.day.isoformat()}.pdf" for r in routes_ahead}
+    assert f"{len(ahead)} Briefe und {len(routes_ahead)} Sammel-PDFs" in res.output
+    for cid in list(ahead)[:5]:
+        text = _text(out / f"brief_{cid}.pdf")
+        assert _announced_day(text) == stops[cid].day >= tuesday
+        assert _letter_date(text) == "08.12.2026"  # clock.today(), not the machine's date
+    assert set(_announced(db)) == ahead
+    with Store.open(db) as store:
+        assert {r["client_id"] for r in store.audit_rows(action=AUDIT_LETTER)} == ahead
+
+
+def test_no_letter_at_all_after_the_week(planned_week, db, tmp_path):
+    """After the planned week, a letter for one client (case as typed) is refused with the
+    reason; the command still ends normally and records nothing."""
+    plan = planned_week.result.plan
+    r = plan.routes[-1]
+    cid = r.stops[0].client_id
+    after = max(x.day for x in plan.routes) + timedelta(days=1)
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", cid.lower(), today=after)
+    assert res.exit_code == 0, res.output
+    assert "0 Briefe und 0 Sammel-PDFs" in res.output
+    assert f"Kein Brief für {cid}: Besuch am {r.day:%d.%m.%Y} liegt vor heute" in res.output
+    assert not list(out.glob("*.pdf"))
+    assert not _announced(db)
+
+
+def test_correction_letters_only_for_visits_not_yet_past(planned_week, db, tmp_path):
+    """Two announced visits the plan no longer keeps in their windows, one on Monday and one
+    on Wednesday; on Tuesday only Wednesday's gets a correction letter (dated Tuesday) and is
+    called off; Monday's is listed as past and left as it was."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    plan = planned_week.result.plan
+    res = _letters(planned_week.plan_id, db, tmp_path / "briefe")
+    assert res.exit_code == 0, res.output
+    monday = next(r for r in plan.routes if r.day == MONDAY).stops[0].client_id
+    wednesday = next(r for r in plan.routes
+                     if r.day == MONDAY + timedelta(days=2)).stops[0].client_id
+    # the promise moved off the planned start: the plan no longer keeps it
+    with Store.open(db) as store, store.session() as s:
+        for v in s.query(CaseVisitRow).filter(CaseVisitRow.client_id.in_([monday, wednesday])):
+            v.promised_start = v.promised_start.replace(hour=5, minute=0)
+            v.promised_end = v.promised_start.replace(hour=5, minute=30)
+    out = tmp_path / "korrektur"
+    res = _letters(planned_week.plan_id, db, out, "--correction", today=MONDAY + timedelta(days=1))
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in out.glob("korrektur_*.pdf")] == [f"korrektur_{wednesday}.pdf"]
+    assert "1 Korrekturbrief und 1 Sammel-PDF " in res.output
+    assert f"Kein Brief für {monday}: Besuch am 07.12.2026 liegt vor heute" in res.output
+    assert "Keine angekündigten Besuche" not in res.output
+    text = _text(out / f"korrektur_{wednesday}.pdf")
+    assert _letter_date(text) == "08.12.2026"
+    with Store.open(db) as store:
+        with store.session() as s:
+            rows = {v.client_id: v.status for v in s.query(CaseVisitRow).filter(
+                CaseVisitRow.client_id.in_([monday, wednesday]))}
+        corrected = [r["client_id"] for r in store.audit_rows(action=AUDIT_CORRECTION)]
+    assert rows == {monday: "geplant", wednesday: "entfallen"}
+    assert corrected == [wednesday]
+
+
+def test_the_letter_date_is_todays_by_the_clock(planned_week, tmp_path, monkeypatch):
+    """``write_letters`` without a date prints the day :func:`clock.today` gives."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import write_letters
+
+    plan = planned_week.result.plan
+    cid = plan.routes[0].stops[0].client_id
+    monkeypatch.setenv(clock.ENV, "2026-11-30")
+    items = [a for a in announcements(plan) if a.client_id == cid]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path)
+    assert _letter_date(_text(run.letters[cid])) == "30.11.2026"
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(("stored", "written"), [
+    ("Weiß, Anna", "Anna Weiß"),
+    ("  Weiß ,  Anna  Maria ", "Anna Maria Weiß"),
+    ("Öztürk-Weiß, Dr. Jürgen", "Dr. Jürgen Öztürk-Weiß"),
+    ("Anna Weiß", "Anna Weiß"),  # no comma: as stored
+    ("Müller, Hans, Jr.", "Müller, Hans, Jr."),  # two commas: as stored
+    ("Weiß,", "Weiß"),  # one side empty: no dangling comma
+    (", Anna", "Anna"),
+    (",", ""),
+])
+def test_letter_name(stored, written):
+    assert letter_name(stored) == written
+
+
+def test_surname_first_names_are_turned_round(planned_week, db, tmp_path):
+    """A name stored as "Nachname, Vorname" is written "Vorname Nachname" in the address
+    field and the salutation; other names as stored; no name in the audit or the output."""
+    from hausbesuch.store import Store
+
+    stops = [s.client_id for s in planned_week.result.plan.routes[0].stops[:4]]
+    names = dict(zip(stops, ["Weiß, Anna", "Müller, Hans, Jr.", "Jürgen Weiß-Öztürk",
+                             "Yılmaz ,  Ayşe"], strict=True))
+    _set_names(db, names)
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ",".join(stops))
+    assert res.exit_code == 0, res.output
+    expected = dict(zip(stops, ["Anna Weiß", "Müller, Hans, Jr.", "Jürgen Weiß-Öztürk",
+                                "Ayşe Yılmaz"], strict=True))
+    for cid, written in expected.items():
+        path = out / f"brief_{cid}.pdf"
+        text = _text(path)
+        assert f"Guten Tag {written}," in text, text
+        assert _address_lines(path)[0] == written
+    for cid in (stops[0], stops[3]):
+        assert names[cid] not in _text(out / f"brief_{cid}.pdf")
+    team_day = out / f"sammel_brief_{planned_week.result.plan.routes[0].team_id}_2026-12-07.pdf"
+    assert "Guten Tag Anna Weiß," in _text(team_day)
+    with Store.open(db) as store:
+        blob = repr(store.audit_rows(action=AUDIT_LETTER))
+    shown = [*names.values(), *expected.values(), "Weiß", "Yılmaz"]
+    assert not any(n in blob or n in res.output for n in shown)
+
+
+# --------------------------------------------------------------------------- case ids
+
+
+def test_clients_compared_without_regard_to_case(planned_week, db, tmp_path):
+    """``--clients c0005`` writes the letter of C0005 (file, letter, audit and messages
+    with the stored spelling); the same id twice in different case is one letter; an id
+    the plan does not visit is named as typed."""
+    from hausbesuch.store import Store
+
+    plan = planned_week.result.plan
+    a, b = plan.routes[0].stops[0].client_id, plan.routes[1].stops[0].client_id
+    assert a != a.lower()
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", f"{a.lower()},{b},{b.lower()}")
+    assert res.exit_code == 0, res.output
+    assert "2 Briefe" in res.output
+    assert sorted(p.name for p in out.glob("brief_*.pdf")) == sorted(
+        [f"brief_{a}.pdf", f"brief_{b}.pdf"])
+    text = _text(out / f"brief_{a}.pdf")
+    assert f"Kundennummer {a}" in text and a.lower() not in text
+    with Store.open(db) as store:
+        audited = sorted(r["client_id"] for r in store.audit_rows(action=AUDIT_LETTER))
+    assert audited == sorted([a, b]) and sorted(_announced(db)) == sorted([a, b])
+    res = _letters(planned_week.plan_id, db, tmp_path / "x", "--clients", f"{a.lower()},c9999")
+    assert res.exit_code == 2 and "nicht im Plan eingeplant: c9999" in res.output, res.output
+    assert a not in res.output.split("eingeplant:")[1]
+
+
+def test_announcements_match_ids_in_any_case(planned_week):
+    plan = planned_week.result.plan
+    cid = plan.routes[0].stops[0].client_id
+    got = announcements(plan, clients=[cid.lower(), f" {cid.upper()} "])
+    assert [x.client_id for x in got] == [cid]
+    assert got == announcements(plan, clients=[cid])
+
+
+def test_correction_clients_without_regard_to_case(planned_week, db, tmp_path):
+    from hausbesuch.store import CaseVisitRow, Store
+
+    plan = planned_week.result.plan
+    assert _letters(planned_week.plan_id, db, tmp_path / "briefe").exit_code == 0
+    cids = [r.stops[0].client_id for r in plan.routes if r.day > MONDAY][:2]
+    with Store.open(db) as store, store.session() as s:
+        for v in s.query(CaseVisitRow).filter(CaseVisitRow.client_id.in_(cids)):
+            v.promised_start = v.promised_start.replace(hour=5, minute=0)
+            v.promised_end = v.promised_start.replace(hour=5, minute=30)
+    out = tmp_path / "korrektur"
+    res = _letters(planned_week.plan_id, db, out, "--correction", "--clients", cids[0].lower())
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in out.glob("korrektur_*.pdf")] == [f"korrektur_{cids[0]}.pdf"]
+
+
+# --------------------------------------------------------------------------- twice in a plan
+
+
+@pytest.fixture
+def twice(planned_week, tmp_path):
+    """A plan (stored with its case visits) that visits one client twice: on Monday (the
+    visit made: ``erledigt``) and, as agreed there, on Thursday at the end of a route."""
+    from hausbesuch.planning import save_plan_and_visits
+    from hausbesuch.store import CaseVisitRow, Store
+
+    plan = planned_week.result.plan
+    first = plan.routes[0]
+    assert first.day == MONDAY
+    cid = first.stops[0].client_id
+    k, thursday = next((i, r) for i, r in enumerate(plan.routes)
+                       if r.day == MONDAY + timedelta(days=3))
+    last = thursday.stops[-1]
+    start = last.end + timedelta(minutes=20)
+    extra = replace(first.stops[0], position=len(thursday.stops) + 1,
+                    arrival=start, start=start, end=start + timedelta(minutes=30),
+                    visit_id="termin-donnerstag")
+    routes = list(plan.routes)
+    routes[k] = replace(thursday, stops=(*thursday.stops, extra),
+                        return_=max(thursday.return_, extra.end + timedelta(minutes=20)))
+    both = replace(plan, id="zweimal", routes=routes)
+    url = f"sqlite:///{tmp_path / 'zweimal.db'}"
+    with Store.open(url) as store:
+        store.upsert_clients(plan.clients, plan.city)
+        save_plan_and_visits(store, both, actor="test")
+        with store.session() as s:
+            s.get(CaseVisitRow, first.stops[0].visit_id).status = "erledigt"
+    return url, both, cid, thursday.day, start
+
+
+@pytest.mark.parametrize("today", [BEFORE, MONDAY, MONDAY + timedelta(days=1),
+                                   MONDAY + timedelta(days=3)])
+def test_a_client_visited_twice_gets_one_letter_for_its_last_visit(twice, tmp_path, today):
+    """Before the week, on the day of the visit made and after it: one letter, for the
+    appointment on Thursday (its case visit is the one announced); never one for Monday."""
+    from hausbesuch.store import Store
+
+    url, plan, cid, thursday, start = twice
+    assert [a.day for a in announcements(plan, clients=[cid])] == [thursday]
+    out = tmp_path / "briefe"
+    res = _letters(plan.id, url, out, "--clients", cid.lower(), today=today)
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in out.glob("brief_*.pdf")] == [f"brief_{cid}.pdf"]
+    assert "Kein Brief" not in res.output
+    text = _text(out / f"brief_{cid}.pdf")
+    assert _announced_day(text) == thursday
+    assert _letter_date(text) == f"{today:%d.%m.%Y}"
+    with Store.open(url) as store:
+        audit = store.audit_rows(action=AUDIT_LETTER, client_id=cid)
+    assert [r["visit_id"] for r in audit] == ["termin-donnerstag"]
+    assert [v.visit_id for v in _announced(url).values()] == ["termin-donnerstag"]
+
+
+def test_a_client_visited_twice_gets_none_after_its_last_visit(twice, tmp_path):
+    url, plan, cid, thursday, _ = twice
+    out = tmp_path / "briefe"
+    res = _letters(plan.id, url, out, "--clients", cid, today=thursday + timedelta(days=1))
+    assert res.exit_code == 0, res.output
+    assert not list(out.glob("brief_*.pdf"))
+    assert res.output.count(f"Kein Brief für {cid}") == 1
+    assert f"Kein Brief für {cid}: Besuch am {thursday:%d.%m.%Y} liegt vor heute" in res.output
+
+
+# --------------------------------------------------------------------------- normal letters
+
+
+def test_normal_letters_unchanged(planned_week, db, tmp_path):
+    """Before the week, with names without a comma: a letter per visit and a PDF per
+    team-day, nothing skipped, the stored name in the address field and the salutation,
+    dated today, announcing the planned day; the output as before."""
+    plan = planned_week.result.plan
+    stops = {s.client_id: r for r in plan.routes for s in r.stops}
+    clients = {c.id: c for c in plan.clients}
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out)
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == (
+        f"{len(stops)} Briefe und {len(plan.routes)} Sammel-PDFs (je Team und Tag) in {out}")
+    assert "Kein Brief" not in res.output and "Sozialdaten" in res.output
+    assert len(list(out.glob("brief_*.pdf"))) == len(stops)
+    assert len(list(out.glob("sammel_brief_*.pdf"))) == len(plan.routes)
+    for cid in list(stops)[::10]:
+        name = clients[cid].name
+        assert "," not in name
+        path = out / f"brief_{cid}.pdf"
+        text = _text(path)
+        assert f"Guten Tag {name}," in text
+        assert _address_lines(path)[0] == name
+        assert _announced_day(text) == stops[cid].day
+        assert _letter_date(text) == "01.12.2026"
+    assert set(_announced(db)) == set(stops)
