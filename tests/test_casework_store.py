@@ -609,3 +609,23 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_pat
             assert planned_before <= again
             assert (f"{len(planned_before)} Besuche vor heute ohne erfasstes Ergebnis"
                     in res.output), res.output
+
+
+def test_a_client_only_moved_in_the_list_is_unchanged(base, tmp_path):
+    """Re-importing the list with one row removed: the rows after it only move up; they
+    count as unchanged (no audit of a change), only the real change is 'aktualisiert'."""
+    from hausbesuch.store import Store
+
+    d, addrs = base
+    db = str(tmp_path / "umsortiert.sqlite")
+    ok("import", str(d / "kunden.csv"), *_common(db))
+    lines = (d / "kunden.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, rows = lines[0], lines[1:]
+    rows = [r for r in rows if not r.startswith("P020;")]  # removed: later rows move up
+    rows = [r.replace("Geheim P030", "Geheim P030 neu") for r in rows]  # a real change
+    (tmp_path / "neu.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out = ok("import", str(tmp_path / "neu.csv"), *_common(db))
+    assert "0 neu" in out and "1 aktualisiert" in out, out
+    with Store.open(db) as store:
+        changed = [r["client_id"] for r in store.audit_rows(action="klient_geaendert")]
+    assert changed == ["P030"], changed

@@ -447,14 +447,17 @@ class Casework:
                     result.new.append(c.id)
                     continue
                 changed = [k for k, v in values.items() if getattr(row, k) != v]
-                if not changed:
+                if changed == ["input_row"]:  # only moved in the list: not a change of data
+                    updates.append({"input_row": c.row, "city": city, "client_id": key})
+                if changed in ([], ["input_row"]):
                     result.unchanged.append(c.id)
                     continue
                 updates.append({**{k: values[k] for k in changed}, "city": city,
                                 "client_id": key, "updated_at": now})
                 result.updated.append(c.id)
                 audit.append(audit_values(actor, "klient_geaendert", city=city, client_id=key,
-                                          details={"felder": sorted(changed)}))
+                                          details={"felder": sorted(set(changed)
+                                                                    - {"input_row"})}))
                 fix = fixes.get(key)
                 if fix is not None and not fix.stale and fix.source_address != c.address:
                     stale.append({"city": city, "client_id": key, "stale": True})
