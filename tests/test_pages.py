@@ -157,7 +157,8 @@ def test_print_sheet_is_a4_with_outcome_boxes() -> None:
     html = print_sheet(route, MapSettings(), links=LINKS)
     assert "@page { size: A4 portrait" in html and "@media print" in html
     text = "".join(_parse(html).text)
-    for label in ("angetroffen", "nicht angetroffen", "Nachricht hinterlassen", "Wiederholungsbesuch"):
+    for label in ("angetroffen", "nicht angetroffen", "Nachricht hinterlassen", "verzogen",
+                  "verweigert", "Termin vereinbart"):
         assert html.count(f'<span class="box"></span>{label}') == len(route.stops), label
     assert html.count('<tr class="stopp">') == len(route.stops)
     assert "Laufzettel T1 · Dienstag, 08.12.2026" in text

@@ -5,12 +5,15 @@ and planning jobs with their progress."""
 from __future__ import annotations
 
 import io
+import secrets
 import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -18,16 +21,18 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
-from hausbesuch.web.auth import User, check_city, require_user
+from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
 from hausbesuch.web.data import newest_version, plan_city, plan_legs, plan_overview
 from hausbesuch.web.links import (
     MAX_VALID_DAYS_AFTER,
+    WorkerLink,
     create_link,
     link_path,
     links_of_plan,
@@ -37,7 +42,7 @@ from hausbesuch.web.links import (
 )
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.planjobs import check_span
-from hausbesuch.web.security import csrf_protect
+from hausbesuch.web.security import csrf_protect, same, token_hash
 
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
@@ -79,7 +84,7 @@ def home(user: User = Depends(require_user)) -> Response:
 def plan_list(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
     city = _city_of(request, user, stadt)
-    today = date.today()
+    today = clock.today()
     start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     return _plans_page(request, city, start=start.isoformat(), days="5")
 
@@ -90,7 +95,19 @@ def _plans_page(request: Request, city: str, *, start: str, days: str, error: st
     web = ctx(request)
     return render(request, "plans.html.j2", status, plans=web.store.list_plans(city), city=city,
                   jobs=jobs.recent(web.store, city), default_start=start, default_days=days,
-                  max_days=MAX_DAYS, error=error)
+                  max_days=MAX_DAYS, error=error, earliest_start=clock.today().isoformat())
+
+
+def _check_not_past(first: date) -> None:
+    """Refuse a span that begins before today (:func:`hausbesuch.clock.today`; today
+    itself is allowed), in the words of the form."""
+    from hausbesuch.planning.builder import fmt_date
+
+    today = clock.today()
+    if first < today:
+        raise UserError(f"Erster Tag: {fmt_date(first)} liegt in der Vergangenheit (heute ist "
+                        f"{fmt_date(today)}). Bitte als „Erster Tag“ heute oder einen späteren "
+                        "Tag wählen.")
 
 
 @router.post("/plaene/neu")
@@ -109,6 +126,7 @@ def start_plan(request: Request, start: str = Form(...), tage: str = Form("5"),
         return _plans_page(request, city, start=start, days=tage, status=400,
                            error=f"Tage: „{tage}“ ist keine ganze Zahl.")
     try:
+        _check_not_past(first)
         check_span(web.profile(city), first, days)
     except UserError as exc:
         return _plans_page(request, city, start=start, days=tage, status=400, error=str(exc))
@@ -231,6 +249,17 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def _require_newest(store: Store, plan_id: str, what: str) -> None:
+    """Refuse (400) a change on a plan version a re-plan has replaced, naming the newest
+    version and where ``what`` is done instead: a re-plan of an old version would fail
+    in its job, and a pin set there belongs to the current version."""
+    newest = newest_version(store, plan_id)
+    if newest != plan_id:
+        raise HTTPException(status_code=400, detail=(
+            f"Plan {plan_id} wurde bereits neu geplant; aktuell ist Plan {newest}. "
+            f"{what.format(newest=newest)}"))
+
+
 @router.get("/plaene/{plan_id}")
 def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     web = ctx(request)
@@ -263,9 +292,12 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                ziel: str = Form(...), uhrzeit: str = Form(""),
                user: User = Depends(require_user)) -> Response:
-    """Pin a client's visit to a team-day (optionally a time); the next re-plan keeps it."""
+    """Pin a client's visit to a team-day (optionally a time); the next re-plan keeps it.
+    Only on the newest version of a plan (400 on a replaced one)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
+    _require_newest(web.store, plan_id,
+                    "Besuche bitte in Plan {newest} verschieben oder festlegen.")
     try:
         team, day = _team_day(ziel)
     except ValueError:
@@ -308,9 +340,10 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
 def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                 user: User = Depends(require_user)) -> Response:
     """Take back a client's pin (from the web, the list or an appointment): the next
-    (re-)plan places the visit freely."""
+    (re-)plan places the visit freely. Only on the newest version of a plan."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
+    _require_newest(web.store, plan_id, "Festlegungen bitte in Plan {newest} aufheben.")
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
         u.client_id for u in plan.unassigned}
     if kundennummer not in in_plan:
@@ -331,8 +364,11 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
 
 @router.post("/plaene/{plan_id}/neu-planen")
 def replan(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    """Queue a re-plan of the newest version of a plan (400 on a replaced version: its
+    job would fail)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
+    _require_newest(web.store, plan_id, "Bitte Plan {newest} öffnen und dort neu planen.")
     job_id = web.enqueue("replan", plan.city, {
         "plan_id": plan_id, "start": plan.start.isoformat(), "days": plan.days,
         "time_limit": web.plan_time_limit,
@@ -349,25 +385,117 @@ def _qr_svg(url: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno's own SVG of a URL this server made
 
 
-def _links_page(request: Request, plan, new: dict | None = None) -> Response:  # noqa: ANN001
+#: Seconds a new worker link waits for its one display after "Link erzeugen".
+NEW_LINK_SECONDS = 300
+#: At most this many new links wait at once (beyond it the oldest are dropped).
+_NEW_LINKS_KEEP = 200
+
+
+@dataclass(frozen=True)
+class _NewLink:
+    session: str  # SHA-256 of the login session that made the link
+    plan_id: str
+    url: str  # the link with its token
+    link: WorkerLink
+    expires: float  # time.monotonic()
+
+
+class NewLinks:
+    """New worker links waiting for their one display: Post/Redirect/Get without the
+    token in a URL.
+
+    "Link erzeugen" makes the link, keeps its URL here under a random id and redirects to
+    the links page with that id (``?neu=<id>``); that page takes the entry out and shows
+    the link once (text and QR code). The entry lives in this server process's memory
+    only (never in the database, a URL, a log or a Referer), belongs to the login session
+    that made the link and ends after :data:`NEW_LINK_SECONDS`. Reloading the page finds
+    nothing: the link is not shown again and no other link is made.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, _NewLink] = OrderedDict()
+
+    def _drop_expired(self, now: float) -> None:
+        for key in [k for k, item in self._items.items() if item.expires <= now]:
+            del self._items[key]
+
+    def put(self, session: str, plan_id: str, url: str, link: WorkerLink) -> str:
+        """Keep a new link for its display; returns the random id of the entry."""
+        key = secrets.token_urlsafe(16)
+        now = monotonic()
+        with self._lock:
+            self._drop_expired(now)
+            self._items[key] = _NewLink(session, plan_id, url, link, now + NEW_LINK_SECONDS)
+            while len(self._items) > _NEW_LINKS_KEEP:
+                self._items.popitem(last=False)
+        return key
+
+    def take(self, key: str, session: str, plan_id: str) -> _NewLink | None:
+        """The entry ``key`` of this session and plan, removed; None when there is none
+        (already shown, expired, or another session's)."""
+        with self._lock:
+            self._drop_expired(monotonic())
+            item = self._items.get(key)
+            if item is None or item.plan_id != plan_id or not same(item.session, session):
+                return None
+            del self._items[key]
+            return item
+
+
+_NEW_LINKS_LOCK = threading.Lock()
+
+
+def _new_links(request: Request) -> NewLinks:
+    """The :class:`NewLinks` of this app (one per app and process)."""
+    web = ctx(request)
+    with _NEW_LINKS_LOCK:
+        found = web.extra.get("new_links")
+        if found is None:
+            found = web.extra["new_links"] = NewLinks()
+        return found
+
+
+def _session_key(request: Request) -> str:
+    """SHA-256 of the request's login session (a new link belongs to it)."""
+    return token_hash(request.cookies.get(SESSION_COOKIE) or "")
+
+
+def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
+                gone: bool = False) -> Response:
     """The links page of a plan version: the links of its whole family (made on this or
-    another version, they show the newest version's routes); new links on the newest."""
+    another version, they show the newest version's routes); new links on the newest.
+    ``new`` is a link just made (shown once); ``gone`` says that the new link asked for
+    has been shown already (or waited too long)."""
     web = ctx(request)
     links = links_of_plan(web.store, plan.id)
     return render(request, "links.html.j2", plan=plan, links=links,
-                  states=listed_states(web.store, plan.id, links), new=new,
+                  states=listed_states(web.store, plan.id, links), new=new, gone=gone,
                   team_days=_team_days(plan),
-                  newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER)
+                  newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER,
+                  new_link_minutes=NEW_LINK_SECONDS // 60)
 
 
 @router.get("/plaene/{plan_id}/links")
-def link_list(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
-    return _links_page(request, _plan_for(request, user, plan_id))
+def link_list(request: Request, plan_id: str, neu: str = "",
+              user: User = Depends(require_user)) -> Response:
+    """The links page; with ``neu`` (the id :func:`make_link` redirected with) it shows
+    the new link once."""
+    plan = _plan_for(request, user, plan_id)
+    if not neu:
+        return _links_page(request, plan)
+    item = _new_links(request).take(neu[:64], _session_key(request), plan_id)
+    if item is None:
+        return _links_page(request, plan, gone=True)
+    return _links_page(request, plan, {"url": item.url, "link": item.link,
+                                       "qr": _qr_svg(item.url)})
 
 
 @router.post("/plaene/{plan_id}/links")
 def make_link(request: Request, plan_id: str, ziel: str = Form(...),
               gueltig_bis: str = Form(""), user: User = Depends(require_user)) -> Response:
+    """Make a worker link and redirect (303) to the links page that shows it once; the
+    token stays on the server (:class:`NewLinks`), never in the redirect's URL."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     try:
@@ -390,7 +518,9 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
                                                  "day": day.isoformat(),
                                                  "valid_until": link.valid_until.isoformat()})
     url = str(request.base_url).rstrip("/") + link_path(token)
-    return _links_page(request, plan, {"url": url, "link": link, "qr": _qr_svg(url)})
+    key = _new_links(request).put(_session_key(request), plan_id, url, link)
+    return RedirectResponse(f"/plaene/{quote(plan_id)}/links?neu={key}#neuer-link",
+                            status_code=303)
 
 
 @router.post("/plaene/{plan_id}/links/widerrufen")

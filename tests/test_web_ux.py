@@ -1,0 +1,347 @@
+"""Coordinator pages found wanting in exploratory testing, over real HTTP and in Chromium
+against the planned Bad Hersfeld week of :mod:`tests.test_web` (its ``site`` fixture: a
+site of this module's own, SQLite and PostgreSQL):
+
+- a plan version a re-plan has replaced offers neither „Neu planen“ nor pinning, and the
+  server refuses both at once, naming the newest version;
+- „Link erzeugen“ is Post/Redirect/Get: the new link is shown once, its token is in no
+  URL, and reloading the page neither shows it again nor makes another link;
+- the address page stays within a phone's width when an address has a long word;
+- the plan form refuses a span that began before today.
+
+Tests that change the site's data (an imported client, a started plan) come last.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
+from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
+from tests.web_fixtures import HEADER, NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
+
+#: A real German word of 63 letters (a law of Mecklenburg-Vorpommern, 1999-2013), as a street.
+LONG_WORD = "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz"
+LONG_STREET = LONG_WORD + "straße"
+LONG_ID = "W999"
+
+
+def _alert(text: str) -> str:
+    found = re.search(r'<p class="error" role="alert">(.*?)</p>', text, re.S)
+    assert found, text[-800:]
+    return html.unescape(found.group(1))
+
+
+def _link_count(site: Site) -> int:  # noqa: F811
+    from hausbesuch.web.models import WorkerLinkRow
+
+    with site.store.session() as s:
+        return s.scalar(select(func.count()).select_from(WorkerLinkRow))
+
+
+def _pin(site: Site, client_id: str) -> tuple:  # noqa: F811
+    from hausbesuch.store import ClientRow
+
+    with site.store.session() as s:
+        row = s.get(ClientRow, {"city": CITY, "client_id": client_id})
+        return row.pin_team, row.pin_day, row.pin_time_min, row.pin_source
+
+
+# --------------------------------------------------------------------------- replaced versions
+
+
+def test_a_replaced_version_offers_no_replan_and_no_pinning(
+        site: Site, kora: httpx.Client, versions: tuple[str, str, str]) -> None:  # noqa: F811
+    """The old version's page names the current one (link) and has no form to pin, unpin
+    or re-plan; the current version has them. POSTs to the old version are refused at
+    once (400, naming the newest version); no job is queued, no pin or audit row made."""
+    from hausbesuch.web import jobs
+
+    old, new, _ = versions
+    page = kora.get(f"/plaene/{old}")
+    assert page.status_code == 200
+    assert f'aktuell ist <a href="/plaene/{new}">{new}</a>' in page.text
+    for form in ("/neu-planen", "/verschieben", "/festlegung-aufheben"):
+        assert f'action="/plaene/{old}{form}"' not in page.text, form
+    assert "Festlegen</button>" not in page.text and "Neu planen (" not in page.text
+    assert f'href="/plaene/{new}#verschieben"' in page.text
+    current = kora.get(f"/plaene/{new}").text
+    for form in ("/neu-planen", "/verschieben"):
+        assert f'action="/plaene/{new}{form}"' in current, form
+    assert 'id="ersetzt"' in page.text and 'id="ersetzt"' not in current
+
+    csrf = csrf_of(current)
+    plan = site.store.load_plan(old)
+    route = next(r for r in plan.routes if r.stops)
+    cid = next(s.client_id for r in plan.routes for s in r.stops
+               if re.fullmatch(r"[A-Z0-9]+", s.client_id))
+    ziel = f"{route.team_id}|{route.day.isoformat()}"
+    queued = [j.id for j in jobs.recent(site.store, CITY)]
+    pin = _pin(site, cid)
+    audited = len(site.store.audit_rows())
+    for path, data, says in (
+            ("neu-planen", {}, f"Bitte Plan {new} öffnen und dort neu planen."),
+            ("verschieben", {"kundennummer": cid, "ziel": ziel, "uhrzeit": ""},
+             f"Besuche bitte in Plan {new} verschieben oder festlegen."),
+            ("verschieben", {"kundennummer": cid, "ziel": "kaputt"},  # refused before checks
+             f"Besuche bitte in Plan {new} verschieben oder festlegen."),
+            ("festlegung-aufheben", {"kundennummer": cid},
+             f"Festlegungen bitte in Plan {new} aufheben.")):
+        r = kora.post(f"/plaene/{old}/{path}", data={"csrf_token": csrf, **data})
+        assert r.status_code == 400, (path, r.status_code)
+        message = html.unescape(r.text)
+        assert f"Plan {old} wurde bereits neu geplant; aktuell ist Plan {new}. {says}" in \
+            message, (path, message[-600:])
+    assert [j.id for j in jobs.recent(site.store, CITY)] == queued
+    assert _pin(site, cid) == pin
+    assert len(site.store.audit_rows()) == audited
+
+
+# --------------------------------------------------------------------------- links: PRG
+
+
+def _made(kora: httpx.Client, site: Site, plan_id: str, ziel: str) -> httpx.Response:  # noqa: F811
+    page = kora.get(f"/plaene/{plan_id}/links")
+    assert page.status_code == 200
+    return kora.post(f"/plaene/{plan_id}/links",
+                     data={"csrf_token": csrf_of(page.text), "ziel": ziel})
+
+
+def _shown_url(text: str) -> str | None:
+    found = re.search(r'<code class="link" id="link-text">([^<]+)</code>', text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_new_link_is_shown_once_after_a_redirect_without_its_token_in_a_url(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    plan = _current_plan(site)
+    route = next(r for r in plan.routes if r.stops)
+    ziel = f"{route.team_id}|{route.day.isoformat()}"
+    before = _link_count(site)
+    r = _made(kora, site, plan.id, ziel)
+    assert r.status_code == 303
+    location = r.headers["location"]
+    assert re.fullmatch(rf"/plaene/{re.escape(plan.id)}/links\?neu=[A-Za-z0-9_-]{{16,}}"
+                        r"#neuer-link", location), location
+    assert _link_count(site) == before + 1
+    shown = kora.get(location)
+    assert shown.status_code == 200
+    url = _shown_url(shown.text)
+    assert url and url.startswith(site.url + "/w/"), shown.text[-1500:]
+    token = url.split("/w/", 1)[1].strip("/")
+    assert len(token) >= 43
+    assert '<div class="qr"><svg' in shown.text
+    assert token not in location and token not in r.text and token not in str(r.headers)
+    assert httpx.get(url).status_code == 200  # the link works
+    # nothing the server keeps or logs holds the token
+    assert token not in json.dumps(site.store.audit_rows(), default=str)
+    # reloading the page: not shown again, no other link
+    again = kora.get(location)
+    assert again.status_code == 200
+    assert _shown_url(again.text) is None and token not in again.text
+    assert 'id="link-schon-angezeigt"' in again.text
+    assert "nur einmal angezeigt" in again.text
+    assert _link_count(site) == before + 1
+    assert token[:8] in again.text  # listed by its prefix, revocable
+    # a made-up id shows nothing either
+    assert _shown_url(kora.get(f"/plaene/{plan.id}/links?neu=erfunden").text) is None
+
+
+def test_a_new_link_is_shown_to_the_session_that_made_it_only(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    plan = _current_plan(site)
+    route = next(r for r in plan.routes if r.stops)
+    r = _made(kora, site, plan.id, f"{route.team_id}|{route.day.isoformat()}")
+    location = r.headers["location"]
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as other:
+        assert login(other, "kora").status_code == 303  # same account, another login
+        page = other.get(location)
+        assert page.status_code == 200 and _shown_url(page.text) is None
+        with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as ada:
+            assert login(ada, "ada").status_code == 303
+            assert _shown_url(ada.get(location).text) is None
+        # another plan's page with the same id shows nothing
+        for other_plan in [p.id for p in site.store.list_plans(CITY) if p.id != plan.id][:1]:
+            assert _shown_url(kora.get(location.replace(plan.id, other_plan)).text) is None
+    # the session that made it still gets it, once
+    assert _shown_url(kora.get(location).text)
+    assert _shown_url(kora.get(location).text) is None
+
+
+# --------------------------------------------------------------------------- plan form
+
+
+def test_plan_form_refuses_a_span_that_began_before_today(
+        site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """„Erster Tag“ before today is refused on the form (values kept, no job); today is
+    taken. The form's default and its earliest day follow the clock (HAUSBESUCH_HEUTE)."""
+    from hausbesuch import clock
+    from hausbesuch.web import jobs
+
+    page = kora.get("/plaene")
+    csrf = csrf_of(page.text)
+    today = clock.today()
+    assert f'name="start" value="{today + timedelta(days=7 - today.weekday())}"' in page.text
+    assert f'min="{today.isoformat()}"' in page.text
+    queued = [j.id for j in jobs.recent(site.store, CITY)]
+    for start in ("2020-01-06", (today - timedelta(days=1)).isoformat()):
+        r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY, "start": start,
+                                           "tage": "5"})
+        assert r.status_code == 400, start
+        message = _alert(r.text)
+        assert message.startswith("Erster Tag: ") and "liegt in der Vergangenheit" in message
+        assert "„Erster Tag“" in message and f"heute ist {today:%d.%m.%Y}" in message
+        assert f'name="start" value="{start}"' in r.text and 'name="tage" value="5"' in r.text
+        assert "<h2>Gespeicherte Pläne</h2>" in r.text
+    assert [j.id for j in jobs.recent(site.store, CITY)] == queued
+
+    # today as the machine does not know it: a Monday three weeks after the site's week
+    monday = WEEK + timedelta(weeks=3)
+    monkeypatch.setenv(clock.ENV, monday.isoformat())
+    page = kora.get("/plaene")
+    assert f'name="start" value="{monday + timedelta(days=7)}"' in page.text
+    assert f'min="{monday.isoformat()}"' in page.text
+    friday = monday - timedelta(days=3)  # a working day, but past
+    r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
+                                       "start": friday.isoformat(), "tage": "1"})
+    assert r.status_code == 400
+    assert f"Erster Tag: {friday:%d.%m.%Y} liegt in der Vergangenheit" in _alert(r.text)
+    r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
+                                       "start": monday.isoformat(), "tage": "1"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/auftraege/")
+    job_id = r.headers["location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 240
+    while (job := jobs.get(site.store, job_id)).active:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+    assert job.status == "fertig", job.error
+    assert site.store.load_plan(job.plan_id).start == monday
+
+
+# --------------------------------------------------------------------------- Chromium
+
+
+def _browser(pw):  # noqa: ANN001, ANN202
+    from tests.browser import CHROMIUM_ARGS, require_chromium
+
+    return pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
+                              args=CHROMIUM_ARGS)
+
+
+def _log_in(page, site: Site) -> None:  # noqa: ANN001, F811
+    page.goto(site.url + "/anmelden")
+    page.fill("input[name=name]", "kora")
+    page.fill("input[name=passwort]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/plaene")
+
+
+@pytest.mark.browser
+def test_reloading_the_new_link_page_in_chromium_makes_no_link(site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import Recorder
+
+    plan = _current_plan(site)
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                          locale="de-DE", service_workers="block")
+            rec = Recorder(tile_host="tile.openstreetmap.org")
+            context.route("**/*", rec.handle_route)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            sent: list[tuple[str, str]] = []
+            page.on("request", lambda req: sent.append(
+                (req.url, req.headers.get("referer", ""))))
+            _log_in(page, site)
+            page.goto(site.url + f"/plaene/{plan.id}/links")
+            before = _link_count(site)
+            page.click("form[action$='/links'] button.primary")
+            page.wait_for_selector(".qr svg")
+            url = page.inner_text("#link-text").strip()
+            token = url.split("/w/", 1)[1].strip("/")
+            assert _link_count(site) == before + 1
+            assert "neu=" in page.url and token not in page.url
+            page.reload()
+            page.wait_for_selector("#link-schon-angezeigt")
+            assert page.locator(".qr svg").count() == 0
+            assert page.locator("#link-text").count() == 0
+            assert _link_count(site) == before + 1
+            page.go_back()  # back to the form's page: still no second link
+            page.wait_for_load_state()
+            assert _link_count(site) == before + 1
+            assert all(token not in u and token not in ref for u, ref in sent), sent
+            assert rec.violations == []
+        finally:
+            browser.close()
+
+
+def _import_long_address(site: Site, tmp: Path) -> None:  # noqa: F811
+    """A client whose street is one long word (not in the extract: the address page lists
+    it)."""
+    from hausbesuch.web import casework_api
+
+    path = tmp / "lang.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerow([LONG_ID, f"{NAME_MARK} Lang", LONG_STREET, "7", "36251", "Bad Hersfeld",
+                    "01.02.2024", "", "", "", "30", ""])
+    report = casework_api.import_clients(site.store, site.app.state.web.profile(CITY),
+                                         str(path), "test")
+    assert report["rejected"] == [], report
+
+
+@pytest.mark.browser
+def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    """At 390 px (a phone) the address page has no horizontal overflow although an address
+    is one word of 69 letters, also after a refused fix that echoes a long typed word."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import Recorder
+
+    _import_long_address(site, tmp_path)
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                        has_touch=True, locale="de-DE",
+                                        service_workers="block")
+            rec = Recorder(tile_host="tile.openstreetmap.org")
+            phone.route("**/*", rec.handle_route)
+            page = phone.new_page()
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            page.goto(site.url + "/adressen")
+            row = page.locator(f"#adresse-{LONG_ID}")
+            assert LONG_STREET in row.inner_text()
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
+            assert page.evaluate("() => window.innerWidth") == 390  # not zoomed out
+            box = row.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            # a refused fix: the long typed word in the message and in the field
+            row.locator("input[name=adresse]").fill(LONG_WORD + "weg 12")
+            row.locator("button.primary").click()
+            page.wait_for_selector(f"#adresse-{LONG_ID} p.error")
+            message = page.locator(f"#adresse-{LONG_ID} p.error").inner_text()
+            assert LONG_WORD in message
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390 and page.evaluate(fits), \
+                f"page with the message is {width} px wide at 390 px"
+            assert rec.violations == []
+        finally:
+            browser.close()
