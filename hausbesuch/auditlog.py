@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 #: What each action code means, in German (the audit command and its CSV show these).
@@ -211,6 +212,44 @@ DETAIL_LABELS: dict[str, str] = {
 }
 
 
+#: German words for coded detail values, per details key (the stored value stays the code;
+#: a value not listed is shown as it is). Outcomes and case statuses: :func:`_value_labels`.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "grund": {  # why a login was refused or a session ended (hausbesuch.web.auth)
+        "konto_unbekannt": "Konto unbekannt", "passwort_falsch": "Passwort falsch",
+        "konto_gesperrt": "Konto gesperrt",
+        "fehlversuche_konto": "zu viele Fehlversuche für das Konto",
+        "fehlversuche_adresse": "zu viele Fehlversuche von der IP-Adresse",
+        "hoechstdauer": "Höchstdauer erreicht", "leerlauf": "zu lange inaktiv",
+    },
+    "role": {"admin": "Administration", "koordination": "Koordination"},
+    "quelle": {"csv": "Datei", "web": "Web", "liste": "Kundenliste",
+               "termin": "vereinbarter Termin"},
+    "aktion": ACTION_LABELS,
+    "ausgabe": {"anzeige": "Anzeige", "csv": "CSV-Datei", "dateien": "Dateien", "web": "Web"},
+    "art": {"punkt": "Punkt", "adresse": "Adresse"},
+    "felder": {  # columns of a client changed by an import (hausbesuch.store)
+        "input_row": "Zeile", "name": "Name", "address": "Adresse", "street": "Straße",
+        "housenumber": "Hausnummer", "postcode": "PLZ", "town": "Ort",
+        "kontakt_abbruch_seit": "Kontaktabbruch seit", "sprache": "Sprache",
+        "zeitfenster": "Zeitfenster", "angekuendigt_ab": "Angekündigt ab",
+        "besuchsdauer_min": "Besuchsdauer", "notiz": "Notiz", "extra": "weitere Spalten",
+        "given_lat": "Breite", "given_lon": "Länge", "pin_team": "Team", "pin_day": "Datum",
+        "pin_time_min": "Uhrzeit", "pin_source": "Festlegung",
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def _value_labels() -> dict[str, dict[str, str]]:
+    """:data:`VALUE_LABELS` with the outcomes (``ergebnis``) and case statuses (``von``,
+    ``nach``) of the casework rules, read when first needed (they import the casework)."""
+    from hausbesuch.casework.rules import RESULT_LABELS, STATUS_LABELS
+
+    statuses = {code: text.split(" (")[0] for code, text in STATUS_LABELS.items()}
+    return {**VALUE_LABELS, "ergebnis": RESULT_LABELS, "von": statuses, "nach": statuses}
+
+
 def _detail_value(value: Any) -> str:
     """A detail value for people: German dates and times, "–" for none, ja/nein."""
     if value is None:
@@ -232,7 +271,11 @@ def describe(details: dict[str, Any]) -> str:
     """The details of a row as one German line (ids, counts, codes; lists shortened)."""
     parts = []
     for key, value in details.items():
+        words = _value_labels().get(key, {})
+        if isinstance(value, str):
+            value = words.get(value, value)
         if isinstance(value, list | tuple):
+            value = [words.get(x, x) if isinstance(x, str) else x for x in value]
             shown = ", ".join(_detail_value(x) for x in value[:10])
             value = shown + (f" … (+{len(value) - 10})" if len(value) > 10 else "")
         else:

@@ -45,6 +45,18 @@ OsmOption = Annotated[
 ]
 
 
+def count(n: int, one: str, many: str) -> str:
+    """``n`` with the German noun in its number: ``count(1, "Zeile", "Zeilen")`` is
+    "1 Zeile", ``count(0, "Zeile", "Zeilen")`` "0 Zeilen"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def unknown_case(client_id: str, city: str) -> UserError:
+    """The error for a case id the city does not know (the same for every command)."""
+    return UserError(f"Kundennummer „{client_id}“ ist in {city} nicht bekannt "
+                     "(andere Stadt: --city angeben).")
+
+
 def _user_error_types() -> tuple[type[BaseException], ...]:
     types: list[type[BaseException]] = [GeodataError, UserError]
     try:  # the routing package defines its own input error

@@ -1,6 +1,9 @@
 """``hausbesuch audit``: read the audit log (who saw or changed what, when; never a name).
 
-Reading the log is itself a row of the log (``protokoll_gelesen``).
+One city at a time (``--city``, else the default profile; the output names it) or, with
+``--ohne-stadt``, the rows without a city (logins and account changes of administrators,
+tries with unknown user names). Reading the log is itself a row of the log
+(``protokoll_gelesen``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import typer
 from hausbesuch.commands._common import (
     CityOption,
     DbOption,
+    count,
     parse_day_option,
+    unknown_case,
     user_errors,
 )
 from hausbesuch.errors import UserError
@@ -37,6 +42,9 @@ def register(app: typer.Typer) -> None:
                                                   "diesem Tag.")] = None,
         out: Annotated[Path | None, typer.Option(
             "--out", help="Als CSV schreiben statt anzeigen.")] = None,
+        without_city: Annotated[bool, typer.Option(
+            "--ohne-stadt", help="Nur die Einträge ohne Stadt: Anmeldungen und Konten von "
+            "Administratoren, Versuche mit unbekanntem Namen (statt einer Stadt).")] = False,
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
@@ -47,35 +55,46 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.config import load_profile
         from hausbesuch.store import Store
 
-        profile = load_profile(city)
+        if without_city and city is not None:
+            raise UserError("--ohne-stadt und --city schließen sich aus: entweder eine Stadt "
+                            "oder die Einträge ohne Stadt.")
+        if without_city and client_id is not None:
+            raise UserError("--ohne-stadt und --kundennummer schließen sich aus: eine "
+                            "Kundennummer gehört zu einer Stadt (--city).")
         if action is not None and action not in auditlog.ACTION_LABELS:
             raise UserError(f"--aktion: „{action}“ gibt es nicht (z. B. "
                             + ", ".join(sorted(auditlog.ACTION_LABELS)[:6]) + ", …).")
-        flt = auditlog.AuditFilter(city=profile.name, client_id=client_id, plan_id=plan,
-                                   actor=person, action=action,
-                                   since=parse_day_option(since, "--von"), until=parse_day_option(until, "--bis"))
+        profile = None if without_city else load_profile(city)
+        where = "ohne Stadt" if profile is None else f"für {profile.name}"
+        flt = auditlog.AuditFilter(city=profile.name if profile else None,
+                                   without_city=without_city, client_id=client_id,
+                                   plan_id=plan, actor=person, action=action,
+                                   since=parse_day_option(since, "--von"),
+                                   until=parse_day_option(until, "--bis"))
         if flt.since and flt.until and flt.since > flt.until:
             raise UserError("--von liegt nach --bis.")
         with Store.open(db) as store:
-            if client_id is not None:
+            if client_id is not None and profile is not None:
                 try:
                     known = Casework(store, profile, actor=cli_actor()).case_id(client_id)
-                except CaseworkError as exc:
-                    raise UserError(f"--kundennummer: {exc}") from None
+                except CaseworkError:
+                    raise unknown_case(client_id, profile.name) from None
                 flt = replace(flt, client_id=known)
             rows = auditlog.table_rows(auditlog.read(store, flt))
             if out is not None:
                 write_csv(out, auditlog.COLUMNS, rows)
-            store.audit(cli_actor(), "protokoll_gelesen", city=profile.name,
+            store.audit(cli_actor(), "protokoll_gelesen", city=flt.city,
                         client_id=flt.client_id,
                         details={**flt.details(), "zeilen": len(rows),
                                  "ausgabe": "csv" if out is not None else "anzeige"})
+        # the city is always named: without --city it is the default profile's
         if out is not None:
-            typer.echo(f"{len(rows)} Einträge: {out.resolve()}")
+            typer.echo(f"{count(len(rows), 'Eintrag', 'Einträge')} {where}: {out.resolve()}")
             return
-        if not rows:  # name the city: without --city it is the default profile's
-            typer.echo(f"Keine Einträge für {profile.name}.")
+        if not rows:
+            typer.echo(f"Keine Einträge {where}.")
             return
+        typer.echo(f"Protokoll {where}: {count(len(rows), 'Eintrag', 'Einträge')}")
         typer.echo("Zeit | Person | Aktion | Kundennummer | Plan | Angaben")
         for r in rows:
             typer.echo(f"{r['zeit']} | {r['person']} | {r['aktion']} | {r['kundennummer']} | "

@@ -20,14 +20,27 @@ from hausbesuch.commands._common import (
     DbOption,
     OsmOption,
     PlanArgument,
+    count,
     profile_for_plan,
+    unknown_case,
     user_errors,
 )
 from hausbesuch.errors import UserError
 
 
 def _addresses(n: int) -> str:
-    return f"{n} {'Adresse' if n == 1 else 'Adressen'}"
+    return count(n, "Adresse", "Adressen")
+
+
+#: where a pinned visit's team or day comes from (``pin_source``), as ``status`` says it
+PIN_SOURCES = {"liste": "laut Liste", "web": "im Web", "termin": "durch vereinbarten Termin"}
+
+
+def _status_word(status: str) -> str:
+    """A case status in German without its explanation ("in Klärung")."""
+    from hausbesuch.casework.rules import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status).split(" (")[0]
 
 
 #: how many rejected rows are printed before "…"
@@ -48,14 +61,18 @@ def _casework(db: str | None, city: str | None, osm: Path | None = None):  # typ
         yield Casework(store, profile, actor=cli_actor(), osm=osm)
 
 
-def _echo_rejected(rejected: list, what: str = "abgelehnt") -> None:  # type: ignore[type-arg]
+def _echo_rejected(rejected: list, what: str = "abgelehnt",  # type: ignore[type-arg]
+                   rest: str = " (siehe --report)") -> None:
+    """The first :data:`MAX_LINES` rejected rows; ``rest`` says where the others are."""
     from hausbesuch.casework.service import field_reason
 
     for r in rejected[:MAX_LINES]:
         typer.echo(f"  Zeile {r.row}" + (f" ({r.id})" if r.id else "")
                    + f", {field_reason(r.field, r.reason)}")
     if len(rejected) > MAX_LINES:
-        typer.echo(f"  … und {len(rejected) - MAX_LINES} weitere {what}e Zeilen (siehe --report).")
+        more = count(len(rejected) - MAX_LINES, f"weitere {what}e Zeile",
+                     f"weitere {what}e Zeilen")
+        typer.echo(f"  … und {more}{rest}.")
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
@@ -103,7 +120,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             problems = cw.address_problems(statuses=("offen",))
         for w in res.warnings:
             typer.echo(f"Hinweis: {w}")
-        typer.echo(f"{res.total_rows} Zeilen aus {res.source}: {len(res.new)} neu, "
+        typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source}: "
+                   f"{len(res.new)} neu, "
                    f"{len(res.updated)} aktualisiert, {len(res.unchanged)} unverändert, "
                    f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected)
@@ -114,8 +132,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        "hat.")
         if problems:
             n = len(problems)
-            typer.echo(f"{n} {'offener Fall' if n == 1 else 'offene Fälle'} mit ungeklärter "
-                       "Adresse: hausbesuch addresses zeigt sie mit Vorschlägen.")
+            typer.echo(f"{count(n, 'offener Fall', 'offene Fälle')} mit ungeklärter Adresse: "
+                       f"hausbesuch addresses zeigt {'ihn' if n == 1 else 'sie'} mit "
+                       "Vorschlägen.")
         if report is not None:
             _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows())
             typer.echo(f"Bericht: {report.resolve()}")
@@ -131,7 +150,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     ) -> None:
         """Offene Fälle mit nicht gefundener oder nur straßengenauer Adresse, mit Vorschlägen."""
         from hausbesuch.auditlog import SHOWN
-        from hausbesuch.planning.report import QUALITY_DE
+        from hausbesuch.planning.report import quality_label
 
         with _casework(db, city, osm) as cw:
             problems = cw.address_problems()
@@ -141,7 +160,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         rows = []
         for p in problems:
             row = {"kundennummer": p.client_id, "adresse": p.address,
-                   "qualitaet": QUALITY_DE.get(p.quality, p.quality), "grund": p.reason}
+                   "qualitaet": quality_label(p.quality), "grund": p.reason}
             for k in range(3):
                 row[f"vorschlag_{k + 1}"] = p.suggestions[k] if k < len(p.suggestions) else ""
             rows.append(row)
@@ -158,7 +177,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             return
         typer.echo(f"{_addresses(len(rows))} zu prüfen:")
         for p in problems:
-            typer.echo(f"{p.client_id}: {p.address} ({QUALITY_DE.get(p.quality, p.quality)}): "
+            typer.echo(f"{p.client_id}: {p.address} ({quality_label(p.quality)}): "
                        f"{p.reason}")
             for k, s in enumerate(p.suggestions, start=1):
                 typer.echo(f"    Vorschlag {k}: {s}")
@@ -211,12 +230,25 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         db: DbOption = None,
     ) -> None:
         """Besuchsergebnisse erfassen (angetroffen, nicht angetroffen, Nachricht hinterlassen,
-        verzogen, verweigert, Termin vereinbart); erst ab dem Besuchstag."""
+        verzogen, verweigert, Termin vereinbart); erst ab dem Besuchstag.
+
+        Wird keine Zeile erfasst und ist mindestens eine abgelehnt, endet der Befehl mit
+        Fehler (Rückgabewert 2).
+        """
         with _casework(db, city) as cw:
             res = cw.record_outcomes_file(file)
-        typer.echo(f"{res.total_rows} Zeilen aus {res.source}: {len(res.recorded)} erfasst, "
-                   f"{len(res.duplicates)} schon erfasst, {len(res.rejected)} abgelehnt.")
-        _echo_rejected(res.rejected)
+            where = cw.city
+        typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source}: "
+                   f"{len(res.recorded)} erfasst, {len(res.duplicates)} schon erfasst, "
+                   f"{len(res.rejected)} abgelehnt.")
+        _echo_rejected(res.rejected, rest="")
+        if res.rejected and not res.recorded and not res.duplicates:
+            # nothing recorded: a script must not take the file for done
+            n = len(res.rejected)
+            raise UserError("Keine Zeile erfasst: " + ("die Zeile ist" if n == 1 else
+                                                         f"alle {n} Zeilen sind")
+                            + f" abgelehnt (Gründe oben; gelesen für {where}, andere Stadt: "
+                            "--city angeben).")
 
     @app.command("status")
     @user_errors
@@ -229,32 +261,41 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         db: DbOption = None,
     ) -> None:
         """Status eines Falls zeigen (mit Verlauf und Ergebnissen) oder von Hand setzen."""
+        from hausbesuch.casework import CaseworkError
         from hausbesuch.casework.rules import STATUS_LABELS, parse_status
 
+        if reason and set_status is None:
+            raise UserError("--reason gehört zu --set: den neuen Status mit --set angeben, "
+                            "z. B. --set erreicht --reason \"hat angerufen\".")
+        new = None
+        if set_status is not None:
+            try:
+                new = parse_status(set_status)
+            except ValueError as exc:
+                raise UserError(f"--set: {exc}") from None
         with _casework(db, city) as cw:
-            if set_status is not None:
-                try:
-                    new = parse_status(set_status)
-                except ValueError as exc:
-                    raise UserError(f"--set: {exc}") from None
-                cw.set_status(client_id, new, reason)
-            state = cw.states([client_id]) or cw.states()
-            state = [s for s in state if s.client.id.casefold() == client_id.casefold()]
-            if not state:
-                raise UserError(f"Kundennummer „{client_id}“ ist in {cw.city} nicht bekannt "
-                                "(andere Stadt: --city angeben).")
-            st = state[0]
-            history = cw.status_history(st.client.id)
-            outcomes = [o for o in cw.outcome_rows() if o["client_id"] == st.client.id]
-            cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=st.client.id)
-        typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}"
-                   + (f"; {st.directive.reason}" if st.directive.reason else ""))
+            try:
+                known = cw.case_id(client_id)
+            except CaseworkError:
+                raise unknown_case(client_id, cw.city) from None
+            unchanged = new is not None and not cw.set_status(known, new, reason)
+            st = cw.states([known])[0]
+            history = cw.status_history(known)
+            outcomes = [o for o in cw.outcome_rows() if o["client_id"] == known]
+            cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
+        # an open case shows what its outcomes mean for the next visit; any other status is
+        # not planned again and shows why it is what it is (an outcome or a reason given)
+        why = st.directive.reason if st.status == "offen" else st.client_status_reason
+        if unchanged:
+            typer.echo(f"Der Status war schon „{_status_word(st.status)}“; nichts geändert.")
+        typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}" + (f"; {why}" if why else ""))
         if st.pin_day or st.pin_team:
-            typer.echo(f"  festgelegt ({st.pin_source}): "
+            source = PIN_SOURCES.get(st.pin_source or "", "")
+            typer.echo(f"  festgelegt{' ' + source if source else ''}: "
                        + ", ".join(x for x in (st.pin_team and f"Team {st.pin_team}",
                                                st.pin_day and f"{st.pin_day:%d.%m.%Y}") if x))
         for at, status, why, who in history:
-            typer.echo(f"  {at:%d.%m.%Y %H:%M} {status}: {why} ({who})")
+            typer.echo(f"  {at:%d.%m.%Y %H:%M} {_status_word(status)}: {why} ({who})")
         for o in outcomes:
             typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
 

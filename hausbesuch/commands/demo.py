@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
 
 
 def next_monday(today: date | None = None) -> date:
@@ -73,7 +73,8 @@ def register(app: typer.Typer) -> None:
                                     n_clients=clients, seed=seed, town=profile.name,
                                     near=depot_lonlat(profile, index))
             typer.echo(f"Demo-Kundenliste: {out / 'eingabe' / files.clients.name} "
-                       f"({files.n_rows} Zeilen, davon {files.n_bad} fehlerhaft); Teams: "
+                       f"({count(files.n_rows, 'Zeile', 'Zeilen')}, davon {files.n_bad} "
+                       "fehlerhaft); Teams: "
                        f"{out / 'eingabe' / files.teams.name}", err=True)
             if db is None:  # the demo never mixes its made-up clients into real casework
                 db = str(_fresh_demo_db(profile.slug or "stadt"))

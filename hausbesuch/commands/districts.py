@@ -10,7 +10,13 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, OsmOption, progress_enabled, user_errors
+from hausbesuch.commands._common import (
+    CityOption,
+    OsmOption,
+    count,
+    progress_enabled,
+    user_errors,
+)
 
 
 @contextmanager
@@ -124,4 +130,5 @@ def register(app: typer.Typer) -> None:
             "out": str(written),
         }
         typer.echo(json.dumps(summary, ensure_ascii=False))
-        typer.echo(f"{len(result)} Bezirke nach {written} geschrieben.", err=True)
+        typer.echo(f"{count(len(result), 'Bezirk', 'Bezirke')} nach {written} geschrieben.",
+                   err=True)

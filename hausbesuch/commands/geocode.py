@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from geodata.cache import atomic_write
-from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
 from hausbesuch.errors import UserError
 from hausbesuch.safe_cells import write_csv as safe_write_csv
 
@@ -173,7 +173,7 @@ def register(app: typer.Typer) -> None:
                    "osm": str(osm_path), "out": str(out)}
         typer.echo(json.dumps(summary, ensure_ascii=False))
         typer.echo(
-            f"{len(rows)} Zeilen geokodiert: {counts.get('exact', 0)} exakt, "
+            f"{count(len(rows), 'Zeile', 'Zeilen')} geokodiert: {counts.get('exact', 0)} exakt, "
             f"{counts.get('interpolated', 0)} interpoliert, {counts.get('street', 0)} nur "
             f"Straße, {counts.get('unresolved', 0)} nicht gefunden. Ergebnis: {out}",
             err=True,

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
 from hausbesuch.errors import UserError
 from hausbesuch.safe_cells import write_csv
 
@@ -224,7 +224,8 @@ def register(app: typer.Typer) -> None:
         unreachable = int((~tm.reachable).sum())
         if unreachable:
             typer.echo(
-                f"Warnung: {unreachable} Paare sind nicht erreichbar (leere Zellen).", err=True
+                f"Warnung: {count(unreachable, 'Paar ist', 'Paare sind')} nicht erreichbar "
+                f"(leere Zellen).", err=True
             )
         if stats:
             info = {

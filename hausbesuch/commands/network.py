@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, OsmOption, user_errors
+from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +45,8 @@ def register(app: typer.Typer) -> None:
         )
         typer.echo(json.dumps(out, ensure_ascii=False))
         typer.echo(
-            f"{net.n_nodes} Knoten, {net.n_edges} Kanten; {net.dropped_nodes} Knoten außerhalb "
+            f"{net.n_nodes} Knoten, {count(net.n_edges, 'Kante', 'Kanten')}; "
+            f"{net.dropped_nodes} Knoten außerhalb "
             "der größten stark zusammenhängenden Komponente entfernt.",
             err=True,
         )

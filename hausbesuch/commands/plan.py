@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, DbOption, OsmOption, user_errors
+from hausbesuch.commands._common import CityOption, DbOption, OsmOption, count, user_errors
 from hausbesuch.errors import UserError
 
 
@@ -98,12 +98,15 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
               for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
     plan = result.plan  # type: ignore[attr-defined]
     listed = sum(1 for r in rows if r["zeile"])
-    what = f"{len(rows)} Zeilen" if listed == len(rows) else (
-        f"{len(rows)} Fälle ({listed} aus der Liste)" if listed else f"{len(rows)} offene Fälle")
+    n = len(rows)
+    what = count(n, "Zeile", "Zeilen") if listed == n else (
+        f"{count(n, 'Fall', 'Fälle')} ({listed} aus der Liste)" if listed
+        else count(n, "offener Fall", "offene Fälle"))
     lines = [
         f"Plan {plan_id}: {what}: {counts[STATUS_PLANNED]} geplant, "
         f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
-        f"{len(plan.routes)} Team-Tage. Übersicht: {(out / 'index.html').resolve()}",
+        f"{count(len(plan.routes), 'Team-Tag', 'Team-Tage')}. Übersicht: "
+        f"{(out / 'index.html').resolve()}",
         f"Bericht: {(out / 'report.csv').resolve()}",
     ]
     # the plan's notes, as the overview page and the web plan view show them ("Hinweise")
@@ -122,7 +125,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         city: CityOption = None,
         osm: OsmOption = None,
-        teams: Annotated[Path | None, typer.Option("--teams", help="Teams (TOML oder CSV).")] = None,
+        teams: Annotated[Path | None, typer.Option("--teams", help="Teams (TOML, CSV oder XLSX).")] = None,
         districts: Annotated[
             Path | None, typer.Option("--districts", help="Stadtteil-Datei (GeoJSON, GPKG, SHP).")
         ] = None,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from geodata.cache import atomic_write
-from hausbesuch.commands._common import progress_enabled, user_errors
+from hausbesuch.commands._common import count, progress_enabled, user_errors
 from routing.errors import RoutingInputError
 
 
@@ -81,7 +81,8 @@ def register(app: typer.Typer) -> None:
             _write_json(out, result)
         n = len(prob.visits)
         typer.echo(
-            f"{n - len(sol.unassigned)} von {n} Besuchen eingeplant in {len(sol.routes)} Touren, "
+            f"{n - len(sol.unassigned)} von {count(n, 'Besuch', 'Besuchen')} eingeplant in "
+            f"{count(len(sol.routes), 'Tour', 'Touren')}, "
             f"Fahrzeit gesamt {sol.travel} s, nicht eingeplant: {len(sol.unassigned)}.",
             err=True,
         )

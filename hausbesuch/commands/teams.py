@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, DbOption, user_errors
+from hausbesuch.commands._common import CityOption, DbOption, count, user_errors
 from hausbesuch.errors import UserError
 
 
@@ -45,7 +45,8 @@ def register(app: typer.Typer) -> None:
         with Store.open(db) as store:
             if set_from is not None:
                 teams = team_store.save_teams(store, profile, set_from, actor=cli_actor())
-                typer.echo(f"{len(teams)} Teams für {profile.name} gespeichert.")
+                typer.echo(f"{count(len(teams), 'Team', 'Teams')} für {profile.name} "
+                           "gespeichert.")
             elif reset:
                 if not team_store.reset_teams(store, profile, actor=cli_actor()):
                     raise UserError(f"Für {profile.name} sind keine Teams gespeichert "
@@ -66,5 +67,6 @@ def register(app: typer.Typer) -> None:
                      f"{format_clock(t.lunch_window[1])}" if t.has_lunch else "ohne Mittag")
             typer.echo(f"  {t.id}: {format_clock(t.shift_start_min)}–"
                        f"{format_clock(t.shift_end_min)}, {lunch}, {MODE_LABELS.get(t.mode, t.mode)}"
-                       + (f", höchstens {t.max_visits_per_day} Besuche" if t.max_visits_per_day
+                       + (f", höchstens {count(t.max_visits_per_day, 'Besuch', 'Besuche')}"
+                          if t.max_visits_per_day
                           else ""))

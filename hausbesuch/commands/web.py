@@ -39,7 +39,7 @@ def _parse_day(text: str) -> date:
     try:
         return parse_date(text)
     except ValueError:
-        raise UserError(f"DATE: kein gültiges Datum: {text!r} (z. B. 2026-12-08).") from None
+        raise UserError(f"TAG: kein gültiges Datum: „{text}“ (z. B. 2026-12-08).") from None
 
 
 def _parse_moment(text: str) -> datetime:
@@ -150,9 +150,10 @@ def register(app: typer.Typer) -> None:
     @app.command("link")
     @user_errors
     def link(
-        plan: Annotated[str | None, typer.Argument(help="Plan-Kennung (siehe „hausbesuch plans“).")] = None,
-        team: Annotated[str | None, typer.Argument(help="Team-Kennung.")] = None,
-        day: Annotated[str | None, typer.Argument(metavar="DATE", help="Tag, z. B. 2026-12-08.")] = None,
+        plan: Annotated[str | None, typer.Argument(
+            metavar="PLAN", help="Plan-Kennung (siehe „hausbesuch plans“).")] = None,
+        team: Annotated[str | None, typer.Argument(metavar="TEAM", help="Team-Kennung.")] = None,
+        day: Annotated[str | None, typer.Argument(metavar="TAG", help="Tag, z. B. 2026-12-08.")] = None,
         valid_until: Annotated[str | None, typer.Option(
             "--valid-until", help="Gültig bis, z. B. \"2026-12-08 20:00\" (Standard: Ende des Tages; "
             "erlaubt: nach Beginn des Tages bis höchstens wenige Tage danach).")] = None,
@@ -178,7 +179,11 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"Link {found.prefix}… ({found.team_id}, {found.day:%d.%m.%Y}) widerrufen.")
                 return
             if not (plan and team and day):
-                raise UserError("PLAN, TEAM und DATE fehlen (oder --revoke PRÄFIX).")
+                missing = [n for n, v in (("PLAN", plan), ("TEAM", team), ("TAG", day)) if not v]
+                names = " und ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1
+                                     else missing)
+                raise UserError(f"{names} {'fehlt' if len(missing) == 1 else 'fehlen'}: "
+                                "hausbesuch link PLAN TEAM TAG (oder --revoke PRÄFIX).")
             until = _parse_moment(valid_until) if valid_until else None
             token, made = create_link(store, plan, team, _parse_day(day), actor=cli_actor(),
                                       valid_until=until, option="--valid-until")

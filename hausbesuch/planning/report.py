@@ -17,7 +17,7 @@ from hausbesuch.plandata import (
 )
 from hausbesuch.planning.builder import window_text
 
-__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "report_rows", "write_report"]
+__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "quality_label", "report_rows", "write_report"]
 
 REPORT_COLUMNS = (
     "zeile",
@@ -46,6 +46,13 @@ QUALITY_DE = {
     "unresolved": "nicht gefunden",
 }
 
+
+def quality_label(quality: str) -> str:
+    """The German name of a geocoding quality (the report's ``geo_qualitaet``); an unknown
+    code is shown as it is."""
+    return QUALITY_DE.get(quality, quality)
+
+
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
 
 
@@ -59,6 +66,9 @@ def report_rows(
     plan: Plan, *, total_rows: int | None = None, snap_far: dict[str, float] | None = None
 ) -> list[dict[str, str]]:
     """One row per client of the plan: planned, unassigned (reason) or rejected (reason).
+
+    ``geo_qualitaet`` is the German name of the geocoding quality (``exakt``, ``von Hand
+    gesetzt``, …; :data:`QUALITY_DE`), as people read it in the CSV and the workbook.
 
     Clients read from this plan's list carry their input row (``zeile``); clients from the
     store's backlog have none. With ``total_rows`` (a list run), the rows of the list must
@@ -81,7 +91,7 @@ def report_rows(
         row = dict.fromkeys(REPORT_COLUMNS, "")
         row.update(zeile=str(c.row) if c.row else "", id=c.id, zeitfenster=window_text(c))
         if g is not None:
-            row.update(stadtteil=g.district, geo_qualitaet=g.quality)
+            row.update(stadtteil=g.district, geo_qualitaet=quality_label(g.quality))
         if c.id in planned:
             r, s = planned[c.id]
             row.update(
@@ -114,7 +124,7 @@ def report_rows(
                    status=STATUS_REJECTED, grund=_field_reason(rej.field, rej.reason))
         g = geo.get(rej.id or "")
         if g is not None and rej.field == "adresse":
-            row["geo_qualitaet"] = g.quality
+            row["geo_qualitaet"] = quality_label(g.quality)
         rows.append(row)
     rows.sort(key=lambda r: (r["zeile"] == "", int(r["zeile"] or 0), r["id"]))
     if total_rows is not None:

@@ -1,0 +1,275 @@
+"""What the command line says, in German that is right for one and for many, without
+technical codes (found in exploratory testing): "1 Zeile", "1 Team-Tag", "zeigt ihn";
+German outcome and status words in ``audit`` and ``status``; ``audit`` names the city it
+read, gives the same hint as ``status`` for an unknown case id and reads the rows without a
+city with ``--ohne-stadt``; ``status --reason`` needs ``--set``; ``outcomes`` exits with
+code 2 when no row is recorded and rows are rejected; the report's geocoding quality in
+words; ``link`` names its arguments as its help does.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch import clock
+from hausbesuch.cli import app
+from hausbesuch.commands._common import count
+
+START = date(2026, 12, 7)  # a Monday
+#: outcomes can be recorded from the visit's day on: the commands run as two weeks later
+runner = CliRunner(env={clock.ENV: (START + timedelta(days=14)).isoformat()})
+HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
+GOOD = ["Breitenstraße", "1", "36251", "Bad Hersfeld"]
+UNKNOWN_STREET = ["Gibtesnichtweg", "1", "36251", "Bad Hersfeld"]
+CODES = ("nicht_angetroffen", "in_klaerung", "nachricht_hinterlassen", "termin_vereinbart")
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    res = runner.invoke(app, list(args), catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def ok(*args: str) -> str:
+    code, out = invoke(*args)
+    assert code == 0, out
+    return out
+
+
+def fails(*args: str) -> str:
+    """Run a command that must end with a German error and exit code 2."""
+    code, out = invoke(*args)
+    assert code == 2, out
+    assert "Fehler:" in out and "Traceback" not in out, out
+    return out
+
+
+def write_list(path: Path, rows: list[tuple[str, list[str]]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        for cid, address in rows:
+            w.writerow([cid, f"Name {cid}", *address, "01.03.2025"])
+    return path
+
+
+def write_outcomes(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis"])
+        w.writerows(rows)
+    return path
+
+
+# ------------------------------------------------------------------ without a plan (fast)
+
+
+def test_count_says_one_and_many():
+    assert count(1, "Zeile", "Zeilen") == "1 Zeile"
+    assert count(0, "Zeile", "Zeilen") == "0 Zeilen"
+    assert count(2, "Team-Tag", "Team-Tage") == "2 Team-Tage"
+
+
+def test_plan_summary_in_singular_and_plural(tmp_path):
+    from types import SimpleNamespace
+
+    from hausbesuch.commands.plan import summary_lines
+
+    def summary(rows: list[tuple[str, str]], routes: int) -> str:
+        result = SimpleNamespace(
+            report_rows=[{"zeile": z, "status": s} for z, s in rows],
+            plan=SimpleNamespace(routes=[object()] * routes, warnings=[]))
+        return "\n".join(summary_lines(result, "P1", tmp_path))
+
+    one = summary([("", "geplant")], 1)
+    assert "Plan P1: 1 offener Fall: 1 geplant, 0 nicht eingeplant, 0 abgelehnt." in one
+    assert "\n1 Team-Tag. Übersicht:" in one
+    assert "Plan P1: 1 Zeile: " in summary([("2", "geplant")], 1)
+    mixed = summary([("2", "geplant"), ("", "nicht_eingeplant")], 2)
+    assert "2 Fälle (1 aus der Liste)" in mixed and "\n2 Team-Tage." in mixed
+    assert "1 Fall (" not in summary([("2", "geplant")], 0)
+    assert "\n0 Team-Tage." in summary([("", "abgelehnt"), ("", "abgelehnt")], 0)
+
+
+def test_plan_help_names_every_teams_format():
+    res = runner.invoke(app, ["plan", "--help"], terminal_width=200)
+    assert res.exit_code == 0
+    assert "TOML, CSV oder XLSX" in res.output
+
+
+def test_link_names_its_arguments_as_the_help_does(tmp_path):
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    res = runner.invoke(app, ["link", "--help"], terminal_width=200)
+    assert "[PLAN] [TEAM] [TAG]" in res.output and "DATE" not in res.output
+    assert "PLAN, TEAM und TAG fehlen" in fails("link", "--db", db)
+    assert "Fehler: TEAM und TAG fehlen" in fails("link", "P1", "--db", db)
+    assert "Fehler: TAG fehlt" in fails("link", "P1", "team-1", "--db", db)
+    assert "TAG: kein gültiges Datum" in fails("link", "P1", "team-1", "2026-13-01",
+                                               "--db", db)
+
+
+def test_status_reason_needs_set(tmp_path):
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    out = fails("status", "K-1", "--reason", "hat angerufen", "--city", "bad-hersfeld",
+                "--db", db)
+    assert "--reason gehört zu --set" in out
+
+
+def test_audit_names_the_city_it_read_and_hints_at_another(tmp_path):
+    from hausbesuch.config import load_profile
+
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    default = load_profile(None).name
+    assert f"Keine Einträge für {default}." in ok("audit", "--db", db)
+    out = fails("audit", "--kundennummer", "K-1019", "--db", db)
+    assert f"„K-1019“ ist in {default} nicht bekannt (andere Stadt: --city angeben)" in out
+    # the same words as status gives
+    out = fails("status", "K-1019", "--db", db)
+    assert f"„K-1019“ ist in {default} nicht bekannt (andere Stadt: --city angeben)" in out
+    out = fails("status", "K-1019", "--set", "erreicht", "--db", db)
+    assert "(andere Stadt: --city angeben)" in out
+    out = ok("audit", "--db", db)  # the reading was logged: now there is a row to show
+    assert out.startswith(f"Protokoll für {default}: 1 Eintrag\n"), out
+
+
+def test_audit_reads_the_rows_without_a_city(tmp_path):
+    from hausbesuch.store import Store
+
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    with Store.open(db) as store:
+        store.audit("admin", "anmeldung_fehlgeschlagen", city=None,
+                    details={"user": "niemand", "ip": "10.0.0.1", "grund": "konto_unbekannt"})
+        store.audit("admin", "user_added", city=None, details={"user": "kora", "role": "admin"})
+        store.audit("cli:meier", "ergebnis_erfasst", city="Bad Hersfeld", client_id="K-1",
+                    details={"ergebnis": "nicht_angetroffen", "tag": "2026-12-07",
+                             "quelle": "csv"})
+        store.audit("cli:meier", "status_geaendert", city="Bad Hersfeld", client_id="K-1",
+                    details={"von": "offen", "nach": "in_klaerung"})
+    out = ok("audit", "--ohne-stadt", "--db", db)
+    assert out.startswith("Protokoll ohne Stadt: 2 Einträge\n"), out
+    assert "Grund: Konto unbekannt" in out and "Rolle: Administration" in out
+    assert "K-1" not in out and "konto_unbekannt" not in out
+    # the city's rows, with German words for the outcome and the statuses
+    out = ok("audit", "--city", "bad-hersfeld", "--db", db)
+    assert "Ergebnis: nicht angetroffen; Tag: 07.12.2026; Quelle: Datei" in out
+    assert "Von: offen; Nach: in Klärung" in out
+    assert not any(code in out for code in CODES), out
+    assert "Anmeldung fehlgeschlagen" not in out
+    # the CSV keeps the action code in its own column, the details in German
+    ok("audit", "--city", "bad-hersfeld", "--db", db, "--out", str(tmp_path / "p.csv"))
+    with open(tmp_path / "p.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    row = next(r for r in rows if r["code"] == "ergebnis_erfasst")
+    assert row["aktion"] == "Besuchsergebnis erfasst"
+    assert "nicht angetroffen" in row["angaben"] and "nicht_angetroffen" not in row["angaben"]
+    # without a city there is no case id and no other city
+    assert "schließen sich aus" in fails("audit", "--ohne-stadt", "--city", "kassel",
+                                         "--db", db)
+    assert "schließen sich aus" in fails("audit", "--ohne-stadt", "--kundennummer", "K-1",
+                                         "--db", db)
+    with Store.open(db) as store:
+        read = store.audit_rows(action="protokoll_gelesen")
+    assert read[0]["city"] is None and read[0]["details"]["stadt"] == "ohne"
+
+
+def test_audit_details_in_german_words():
+    from hausbesuch.auditlog import describe
+
+    assert describe({"felder": ["street", "pin_day"], "aktion": "plan_angezeigt",
+                     "grund": "leerlauf", "ausgabe": "anzeige"}) == (
+        "Felder: Straße, Datum; Aktion: Plan angesehen; Grund: zu lange inaktiv; "
+        "Ausgabe: Anzeige")
+    # a value that is no code stays as it is (a window's "von" is a time)
+    assert describe({"von": "10:00", "nach": "erreicht", "grund": "hat angerufen"}) == (
+        "Von: 10:00; Nach: erreicht; Grund: hat angerufen")
+
+
+def test_outcomes_of_which_none_is_recorded_exit_2(tmp_path, monkeypatch):
+    from hausbesuch.commands import casework
+
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    one = write_outcomes(tmp_path / "eins.csv", [["X-1", "07.12.2026", "", "angetroffen"]])
+    out = fails("outcomes", str(one), "--city", "bad-hersfeld", "--db", db)
+    assert "1 Zeile aus" in out and "0 erfasst, 0 schon erfasst, 1 abgelehnt." in out
+    assert "Zeile 2 (X-1)" in out
+    assert "Keine Zeile erfasst: die Zeile ist abgelehnt" in out
+    assert "gelesen für Bad Hersfeld, andere Stadt: --city angeben" in out
+    # the rows not listed: one more, without a --report that outcomes does not have
+    monkeypatch.setattr(casework, "MAX_LINES", 1)
+    two = write_outcomes(tmp_path / "zwei.csv", [["X-1", "07.12.2026", "", "angetroffen"],
+                                                 ["X-2", "07.12.2026", "", "verzogen"]])
+    out = fails("outcomes", str(two), "--city", "bad-hersfeld", "--db", db)
+    assert "2 Zeilen aus" in out and "alle 2 Zeilen sind abgelehnt" in out
+    assert "  … und 1 weitere abgelehnte Zeile.\n" in out and "--report" not in out
+
+
+# ------------------------------------------------------------------ with a small plan
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, bad_hersfeld_pbf):
+    """A store with two cases (one address not found) and a one-day plan of the other."""
+    d = tmp_path_factory.mktemp("wording")
+    db = f"sqlite:///{d / 'f.sqlite'}"
+    common = ["--city", "bad-hersfeld", "--db", db]  # the profile's extract: bad_hersfeld_pbf
+    out = ok("import", str(write_list(d / "kunden.csv", [("K-1", GOOD),
+                                                         ("K-2", UNKNOWN_STREET)])), *common)
+    plan = ok("plan", *common, "--start", START.isoformat(), "--days", "1", "--out",
+              str(d / "plan"), "--time-limit", "1", "--threads", "1")
+    return d, db, common, out, plan
+
+
+@pytest.mark.slow
+def test_import_and_plan_summaries_in_singular(small):
+    d, _, common, imported, plan = small
+    assert "2 Zeilen aus" in imported
+    assert ("1 offener Fall mit ungeklärter Adresse: hausbesuch addresses zeigt ihn mit "
+            "Vorschlägen.") in imported
+    # one row again: "1 Zeile", unchanged
+    again = ok("import", str(write_list(d / "eins.csv", [("K-1", GOOD)])), *common)
+    assert again.startswith("1 Zeile aus ") and "1 unverändert" in again
+    assert "2 offene Fälle: 1 geplant, 0 nicht eingeplant, 1 abgelehnt." in plan, plan
+    assert "\n1 Team-Tag. Übersicht:" in plan, plan
+
+
+@pytest.mark.slow
+def test_report_shows_the_geocoding_quality_in_words(small):
+    from hausbesuch.planning.report import QUALITY_DE
+
+    d = small[0]
+    with open(d / "plan" / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert rows["K-1"]["geo_qualitaet"] == "exakt", rows["K-1"]
+    for r in rows.values():
+        assert r["geo_qualitaet"] not in QUALITY_DE, r  # never a code
+
+
+@pytest.mark.slow
+def test_status_of_a_final_case_shows_no_revisit_rule(small):
+    d, db, common, _, _ = small
+    outcomes = write_outcomes(d / "ergebnisse.csv",
+                              [["K-1", "07.12.2026", "09:00", "nicht angetroffen"]])
+    out = ok("outcomes", str(outcomes), *common)
+    assert out.startswith("1 Zeile aus ") and "1 erfasst" in out
+    # recorded before: nothing new, nothing wrong
+    assert "1 schon erfasst" in ok("outcomes", str(outcomes), *common)
+    assert "frühestens wieder" in ok("status", "K-1", *common)
+    out = ok("status", "k-1", "--set", "erreicht", "--reason", "hat angerufen", *common)
+    headline = out.splitlines()[0]
+    assert headline == "K-1: erreicht (Kontakt hergestellt); hat angerufen", out
+    assert "Besuch 07.12.2026: nicht angetroffen" in out
+    out = ok("status", "K-1", "--set", "Erreicht", "--reason", "nochmal", *common)
+    assert out.startswith("Der Status war schon „erreicht“; nichts geändert.\n"), out
+    assert "nochmal" not in out
+    out = ok("status", "K-1", "--set", "in_klaerung", *common)
+    assert "frühestens" not in out.splitlines()[0], out
+    assert "in Klärung: von Hand gesetzt" in out and "in_klaerung" not in out, out
+    out = ok("status", "K-1", "--set", "offen", *common)
+    assert "frühestens wieder" in out.splitlines()[0], out  # open: the rule applies again
+    audit = ok("audit", "--kundennummer", "K-1", *common)
+    assert "Ergebnis: nicht angetroffen" in audit and "Nach: in Klärung" in audit
+    assert not any(code in audit for code in CODES), audit
