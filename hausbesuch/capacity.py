@@ -202,7 +202,9 @@ def over_capacity_reason(selection: Selection, days: int) -> str:
     """The German reason of a visit left out by :func:`preselect` (short: it is repeated
     on every such row of the report)."""
     return (
-        f"über der Wochenkapazität: höchstens {selection.capacity} Besuche in {days} Tagen "
+        f"über der Wochenkapazität: höchstens {selection.capacity} "
+        f"{'Besuch' if selection.capacity == 1 else 'Besuche'} in "
+        f"{'1 Tag' if days == 1 else f'{days} Tagen'} "
         f"möglich; geplant wurde unter den {len(selection.keep)} dringendsten Kunden"
     )
 

@@ -96,7 +96,7 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     _sub(
         meta,
         "desc",
-        f"{len(route.stops)} Besuche, Start {fmt_time(route.depart)}, "
+        f"{len(route.stops)} {'Besuch' if len(route.stops) == 1 else 'Besuche'}, Start {fmt_time(route.depart)}, "
         f"Rückkehr {fmt_time(route.return_)}",
     )
     _sub(meta, "time", _utc(route.depart))

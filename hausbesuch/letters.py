@@ -419,7 +419,7 @@ def check_out_dir(out: Path) -> Path:
     resolved = out.expanduser().resolve()
     if (p := plan_folder_around(resolved)) is not None:
         raise LetterError(
-            f"--out {out}: das ist (oder liegt in) ein Plan-Ausgabeordner ({p}). Briefe "
+            f"--out {out}: das ist ein Plan-Ausgabeordner oder liegt in einem ({p}). Briefe "
             "enthalten Namen und Anschriften und gehören in einen eigenen Ordner."
         )
     if resolved.exists() and not resolved.is_dir():

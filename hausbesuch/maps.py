@@ -568,7 +568,7 @@ def route_map(
         )
     link_html = " · ".join(f'<a href="{e(href)}" target="_top">{e(lbl)}</a>' for lbl, href in links)
     summary = (
-        f"{len(route.stops)} Besuche · {fmt_time(route.depart)}–{fmt_time(route.return_)} · "
+        f"{len(route.stops)} {'Besuch' if len(route.stops) == 1 else 'Besuche'} · {fmt_time(route.depart)}–{fmt_time(route.return_)} · "
         f"{mode_label(route.mode)} · {fmt_km(route.distance_m)}"
     )
     legend = (

@@ -85,6 +85,9 @@ class Span:
         return [d for d in range(self.days) if self.is_work(d)]
 
     def describe(self) -> str:
+        """``07.12.2026–11.12.2026``; one day: ``26.12.2026``."""
+        if self.days == 1:
+            return fmt_date(self.start)
         return f"{fmt_date(self.start)}–{fmt_date(self.last)}"
 
     def require_work_days(self, change: str = "Bitte --start oder --days ändern.") -> None:
@@ -98,10 +101,11 @@ class Span:
             name = self.calendar.holiday_name(day)
             free.append(f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)}"
                         + (f" ({name})" if name else ""))
+        what = (f"Der {self.describe()} ist kein Arbeitstag" if self.days == 1 else
+                f"Der Zeitraum {self.describe()} enthält keinen Arbeitstag")
         raise UserError(
-            f"Der Zeitraum {self.describe()} enthält keinen Arbeitstag (nur Wochenende oder "
-            f"Feiertage in {self.calendar.land or 'Deutschland'}: {', '.join(free)}). "
-            f"{change}"
+            f"{what} (nur Wochenende oder Feiertage in "
+            f"{self.calendar.land or 'Deutschland'}: {', '.join(free)}). {change}"
         )
 
 

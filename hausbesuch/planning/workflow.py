@@ -173,7 +173,7 @@ def _bound_size(candidates: list[Candidate], team_list: Sequence[Any], span: Spa
         keep = {id(free[i]) for i in sel.keep} | {id(c) for c in pinned}
         candidates = [c for c in candidates if id(c) in keep]  # input order kept
         warnings.append(
-            f"{len(sel.drop)} Kunden über der Wochenkapazität nicht vorausgewählt: die Teams "
+            f"{len(sel.drop)} {'Kunde' if len(sel.drop) == 1 else 'Kunden'} über der Wochenkapazität nicht vorausgewählt: die Teams "
             f"schaffen im Zeitraum höchstens {bound} Besuche; geplant wurde unter den "
             f"{len(sel.keep)} dringendsten."
         )
@@ -352,7 +352,7 @@ def plan_span(
         others_in_span[v.plan_id or "?"] = others_in_span.get(v.plan_id or "?", 0) + 1
     for pid, n in sorted(others_in_span.items()):
         params["warnings"].append(
-            f"Im Zeitraum sind schon {n} Besuche in Plan {pid} eingeplant; dieser Plan kommt "
+            f"Im Zeitraum {'ist' if n == 1 else 'sind'} schon {n} {'Besuch' if n == 1 else 'Besuche'} in Plan {pid} eingeplant; dieser Plan kommt "
             "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan besser "
             "als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
             f"„replan {pid} --from …“ auf der Kommandozeile.")
