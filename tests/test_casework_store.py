@@ -635,3 +635,19 @@ def test_a_client_only_moved_in_the_list_is_unchanged(base, tmp_path):
     with Store.open(db) as store:
         changed = [r["client_id"] for r in store.audit_rows(action="klient_geaendert")]
     assert changed == ["P030"], changed
+
+
+def test_a_list_whose_every_row_is_rejected_exits_2(tmp_path):
+    """Nothing read in: the rows are listed with their reasons, the report is written and
+    the command fails (exit 2), so that a script does not take the list for done."""
+    path = tmp_path / "liste.csv"
+    path.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Kontaktabbruch seit\n"
+                    "K-1;Am Markt;1;36251;Bad Hersfeld;31.02.2025\n"
+                    "K-2;;;;;01.03.2025\n", encoding="utf-8")
+    report = tmp_path / "bericht.csv"
+    code, out = invoke("import", str(path), *_common(str(tmp_path / "f.sqlite")), "--report",
+                       str(report))
+    assert code == 2, out
+    assert "0 neu" in out and "2 abgelehnt" in out and "Zeile 2 (K-1)" in out, out
+    assert "Keine Zeile eingelesen: alle 2 Zeilen sind abgelehnt" in out, out
+    assert report.exists()

@@ -138,6 +138,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if report is not None:
             _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows())
             typer.echo(f"Bericht: {report.resolve()}")
+        if res.rejected and not (res.new or res.updated or res.unchanged):
+            # nothing read in: a script must not take the list for done (as outcomes)
+            n = len(res.rejected)
+            raise UserError("Keine Zeile eingelesen: " + ("die Zeile ist" if n == 1 else
+                                                            f"alle {n} Zeilen sind")
+                            + " abgelehnt (Gründe oben).")
 
     @app.command("addresses")
     @user_errors
