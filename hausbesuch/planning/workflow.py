@@ -681,8 +681,13 @@ def replan(
         pinned_since = set(s.scalars(select(ClientRow.client_id).where(
             ClientRow.city == old.city, ClientRow.status == "offen",
             ClientRow.pin_day >= moment.date(), ClientRow.pin_day < span_end.date())))
+        # a visit still to do in another plan: that plan has the client
+        elsewhere = set(s.scalars(select(CaseVisitRow.client_id).where(
+            CaseVisitRow.city == old.city, CaseVisitRow.status == "geplant",
+            CaseVisitRow.plan_id != old.id,
+            CaseVisitRow.client_id.in_(sorted(pinned_since))))) if pinned_since else set()
     waiting = {st.client_id for r in kept.values() for st in r.stops
-               if st.visit_id not in recorded} | {st.client_id for _, st in fixed}
+               if st.visit_id not in recorded} | {st.client_id for _, st in fixed} | elsewhere
     pool_ids = list(moving_ids | {u.client_id for u in old.unassigned}
                     | (pinned_since - waiting))
     states = {st.client.id: st for st in cw.states(pool_ids)}
