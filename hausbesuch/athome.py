@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from hausbesuch.fields import count
+
 #: Outcomes in which somebody opened the door.
 CONTACT = frozenset({"angetroffen", "verweigert", "termin_vereinbart"})
 #: Outcomes in which nobody opened.
@@ -376,13 +378,13 @@ class ContactModel:
             x_b = int(self.district_counts[district][:, band].sum())
             if n_b:
                 parts.append(f"im Bezirk {label} {_pct(x_b / n_b)} angetroffen "
-                             f"({n_b} {'Besuch' if n_b == 1 else 'Besuche'})")
+                             f"({count(n_b, 'Besuch', 'Besuche')})")
         if not any(p.startswith("im Bezirk") for p in parts):
             n_c = int(self.city_tries[:, band].sum())
             if n_c:
                 x_c = int(self.city_counts[:, band].sum())
                 parts.append(f"in der Stadt {label} {_pct(x_c / n_c)} angetroffen "
-                             f"({n_c} {'Besuch' if n_c == 1 else 'Besuche'})")
+                             f"({count(n_c, 'Besuch', 'Besuche')})")
         return parts
 
     def explain_at(self, client_id: str, district: str | None, when: datetime) -> str:

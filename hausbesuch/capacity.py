@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hausbesuch.errors import UserError
+from hausbesuch.fields import count
 
 __all__ = [
     "MEMORY_BUDGET_BYTES",
@@ -202,9 +203,8 @@ def over_capacity_reason(selection: Selection, days: int) -> str:
     """The German reason of a visit left out by :func:`preselect` (short: it is repeated
     on every such row of the report)."""
     return (
-        f"über der Wochenkapazität: höchstens {selection.capacity} "
-        f"{'Besuch' if selection.capacity == 1 else 'Besuche'} in "
-        f"{'1 Tag' if days == 1 else f'{days} Tagen'} "
+        f"über der Wochenkapazität: höchstens {count(selection.capacity, 'Besuch', 'Besuche')} "
+        f"in {count(days, 'Tag', 'Tagen')} "
         f"möglich; geplant wurde unter den {len(selection.keep)} dringendsten Kunden"
     )
 

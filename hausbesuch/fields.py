@@ -69,6 +69,12 @@ EARLIEST_DATE = date(1990, 1, 1)
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
+def count(n: int, one: str, many: str) -> str:
+    """``n`` with the German noun in its number: ``count(1, "Zeile", "Zeilen")`` is
+    "1 Zeile", ``count(0, "Zeile", "Zeilen")`` "0 Zeilen"."""
+    return f"{n} {one if n == 1 else many}"
+
+
 class FieldError(ValueError):
     """A single field could not be used; the message is German and shown to the user."""
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from hausbesuch.fields import count
 from hausbesuch.maps import check_lonlat, fmt_date, fmt_time
 from hausbesuch.plandata import TeamDayRoute
 
@@ -96,7 +97,7 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     _sub(
         meta,
         "desc",
-        f"{len(route.stops)} {'Besuch' if len(route.stops) == 1 else 'Besuche'}, Start {fmt_time(route.depart)}, "
+        f"{count(len(route.stops), 'Besuch', 'Besuche')}, Start {fmt_time(route.depart)}, "
         f"Rückkehr {fmt_time(route.return_)}",
     )
     _sub(meta, "time", _utc(route.depart))

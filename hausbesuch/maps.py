@@ -31,7 +31,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from hausbesuch.errors import UserError
-from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.fields import WEEKDAYS_DE, count
 from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
@@ -568,7 +568,8 @@ def route_map(
         )
     link_html = " · ".join(f'<a href="{e(href)}" target="_top">{e(lbl)}</a>' for lbl, href in links)
     summary = (
-        f"{len(route.stops)} {'Besuch' if len(route.stops) == 1 else 'Besuche'} · {fmt_time(route.depart)}–{fmt_time(route.return_)} · "
+        f"{count(len(route.stops), 'Besuch', 'Besuche')} · "
+        f"{fmt_time(route.depart)}–{fmt_time(route.return_)} · "
         f"{mode_label(route.mode)} · {fmt_km(route.distance_m)}"
     )
     legend = (

@@ -12,6 +12,7 @@ import typer
 
 from geodata.errors import GeodataError
 from hausbesuch.errors import UserError
+from hausbesuch.fields import count  # noqa: F401  (the commands' helper)
 from hausbesuch.safe_cells import shorten
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,12 +44,6 @@ OsmOption = Annotated[
     Path | None,
     typer.Option("--osm", help="OSM-Auszug (.osm.pbf, .osm, .osm.gz, .osm.bz2); ersetzt die Quelle des Profils."),
 ]
-
-
-def count(n: int, one: str, many: str) -> str:
-    """``n`` with the German noun in its number: ``count(1, "Zeile", "Zeilen")`` is
-    "1 Zeile", ``count(0, "Zeile", "Zeilen")`` "0 Zeilen"."""
-    return f"{n} {one if n == 1 else many}"
 
 
 def unknown_case(client_id: str, city: str) -> UserError:

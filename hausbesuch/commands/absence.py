@@ -15,6 +15,7 @@ import typer
 from hausbesuch.commands._common import (
     CityOption,
     DbOption,
+    count,
     parse_day_option,
     user_errors,
 )
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
                              teams=city_teams(store, profile, teams), actor=cli_actor())
         span = f"am {start:%d.%m.%Y}" if last in (None, start) else \
             f"vom {start:%d.%m.%Y} bis {last:%d.%m.%Y}"
-        typer.echo(f"Team {team} {span} abwesend ({n} {'Tag' if n == 1 else 'Tage'} neu "
+        typer.echo(f"Team {team} {span} abwesend ({count(n, 'Tag', 'Tage')} neu "
                    "eingetragen).")
 
     @absence_app.command("remove")
@@ -73,7 +74,7 @@ def register(app: typer.Typer) -> None:
         if n == 0:
             raise UserError(f"Für Team {team} ist in dem Zeitraum keine Abwesenheit "
                             "eingetragen.")
-        typer.echo(f"{n} {'Abwesenheitstag' if n == 1 else 'Abwesenheitstage'} von Team "
+        typer.echo(f"{count(n, 'Abwesenheitstag', 'Abwesenheitstage')} von Team "
                    f"{team} gelöscht.")
 
     @absence_app.command("list")

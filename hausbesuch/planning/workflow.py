@@ -31,6 +31,7 @@ from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import Profile, district_options, resolve_osm
 from hausbesuch.errors import UserError
+from hausbesuch.fields import count
 from hausbesuch.plandata import (
     OUTSIDE,
     Client,
@@ -173,7 +174,8 @@ def _bound_size(candidates: list[Candidate], team_list: Sequence[Any], span: Spa
         keep = {id(free[i]) for i in sel.keep} | {id(c) for c in pinned}
         candidates = [c for c in candidates if id(c) in keep]  # input order kept
         warnings.append(
-            f"{len(sel.drop)} {'Kunde' if len(sel.drop) == 1 else 'Kunden'} über der Wochenkapazität nicht vorausgewählt: die Teams "
+            f"{count(len(sel.drop), 'Kunde', 'Kunden')} über der Wochenkapazität nicht "
+            "vorausgewählt: die Teams "
             f"schaffen im Zeitraum höchstens {bound} Besuche; geplant wurde unter den "
             f"{len(sel.keep)} dringendsten."
         )
@@ -334,7 +336,7 @@ def plan_span(
     if overdue:
         shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in overdue[:5])
         params["warnings"].append(
-            f"{len(overdue)} {'Besuch' if len(overdue) == 1 else 'Besuche'} vor heute ohne "
+            f"{count(len(overdue), 'Besuch', 'Besuche')} vor heute ohne "
             f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
             f"{'dieser Fall wird' if len(overdue) == 1 else 'diese Fälle werden'} erneut "
             "eingeplant. Ergebnisse besser zuerst erfassen.")
@@ -352,7 +354,8 @@ def plan_span(
         others_in_span[v.plan_id or "?"] = others_in_span.get(v.plan_id or "?", 0) + 1
     for pid, n in sorted(others_in_span.items()):
         params["warnings"].append(
-            f"Im Zeitraum {'ist' if n == 1 else 'sind'} schon {n} {'Besuch' if n == 1 else 'Besuche'} in Plan {pid} eingeplant; dieser Plan kommt "
+            f"Im Zeitraum {'ist' if n == 1 else 'sind'} schon {count(n, 'Besuch', 'Besuche')} "
+            f"in Plan {pid} eingeplant; dieser Plan kommt "
             "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan besser "
             "als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
             f"„replan {pid} --from …“ auf der Kommandozeile.")
