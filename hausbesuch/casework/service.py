@@ -697,6 +697,7 @@ class Casework:
         at most :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
         from hausbesuch.fields import WEEKDAYS_DE
         from hausbesuch.team_store import base_teams
+        from hausbesuch.teams import format_clock
 
         when = f"Termin {WEEKDAYS_DE[at.weekday()]} {at:%d.%m.%Y %H:%M}"
         if (at.date() - day).days > MAX_APPOINTMENT_AHEAD_DAYS:
@@ -715,8 +716,8 @@ class Casework:
         minute = at.hour * 60 + at.minute
         if not first <= minute < last:
             raise CaseworkError(
-                f"{when} liegt außerhalb der Arbeitszeit der Teams ({first // 60:02d}:"
-                f"{first % 60:02d}–{last // 60:02d}:{last % 60:02d} Uhr).")
+                f"{when} liegt außerhalb der Arbeitszeit der Teams ({format_clock(first)}–"
+                f"{format_clock(last)} Uhr).")
 
     def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime) -> Directive:
         outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])

@@ -26,6 +26,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
+from hausbesuch.teams import format_clock
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
@@ -245,10 +246,6 @@ def _pin_targets(plan, profile) -> list[tuple[str, date]]:  # noqa: ANN001
             if span.date(k).weekday() in t.weekdays]
 
 
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _require_newest(store: Store, plan_id: str, what: str) -> None:
     """Refuse (400) a change on a plan version a re-plan has replaced, naming the newest
     version and where ``what`` is done instead: a re-plan of an old version would fail
@@ -281,7 +278,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         n_planned=sum(len(r.stops) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
-        team_days=_pin_targets(plan, profile), clock=_clock,
+        team_days=_pin_targets(plan, profile), clock=format_clock,
         client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
         unpinned=request.query_params.get("aufgehoben"),
         newest=newest_version(web.store, plan_id), chances=chances,
@@ -321,8 +318,8 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         if shift is not None and not (shift["shift_start_min"] <= minutes
                                       < shift["shift_end_min"]):
             raise HTTPException(status_code=400, detail=(
-                f"Uhrzeit {_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
-                f"({_clock(shift['shift_start_min'])}–{_clock(shift['shift_end_min'])} Uhr)."))
+                f"Uhrzeit {format_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
+                f"({format_clock(shift['shift_start_min'])}–{format_clock(shift['shift_end_min'])} Uhr)."))
     with web.store.session() as s:
         row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
         if row is None:
