@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -106,26 +107,19 @@ def _assign(districts: Any, located: dict[str, Any]) -> dict[str, str]:
     return {k: str(n) for k, n in zip(ids, districts.assign(lons, lats), strict=True)}
 
 
-def _pending_in_span(store: Store, city: str, span: Span) -> dict[str, CaseVisitRow]:
-    """Case visits still to do (``geplant``) within the span, by client."""
-    with store.session() as s:
-        rows = s.scalars(select(CaseVisitRow).where(
-            CaseVisitRow.city == city, CaseVisitRow.status == "geplant",
-            CaseVisitRow.day >= span.start, CaseVisitRow.day <= span.last))
-        return {r.client_id: r for r in rows}
-
-
-def _pending_before(store: Store, city: str, span: Span, today: date
-                    ) -> tuple[dict[str, CaseVisitRow], list[CaseVisitRow]]:
-    """Case visits still to do (``geplant``) before the span: (those from ``today`` on, by
-    client: not yet due, their clients are not planned again; those before ``today``:
-    overdue, no outcome recorded yet)."""
+def _pending(store: Store, city: str, span: Span, today: date
+             ) -> tuple[dict[str, CaseVisitRow], dict[str, CaseVisitRow], list[CaseVisitRow]]:
+    """Case visits still to do (``geplant``) up to the span's end, in one read: (those in
+    the span, by client; those before it from ``today`` on, by client: not yet due, their
+    clients are not planned again; those before ``today``: overdue, no outcome recorded
+    yet)."""
     with store.session() as s:
         rows = list(s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.city == city, CaseVisitRow.status == "geplant",
-            CaseVisitRow.day < span.start).order_by(CaseVisitRow.day)))
-    return ({r.client_id: r for r in rows if r.day >= today},
-            [r for r in rows if r.day < today])
+            CaseVisitRow.day <= span.last).order_by(CaseVisitRow.day)))
+    return ({r.client_id: r for r in rows if r.day >= span.start},
+            {r.client_id: r for r in rows if today <= r.day < span.start},
+            [r for r in rows if r.day < min(today, span.start)])
 
 
 def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any,
@@ -253,8 +247,7 @@ def plan_span(
     span.require_work_days()
     imported = cw.import_clients(clients_path, today=options.start) if clients_path else None
     states = cw.states()
-    in_span = _pending_in_span(store, profile.name, span)
-    ahead, overdue = _pending_before(store, profile.name, span, cw.today())
+    in_span, ahead, overdue = _pending(store, profile.name, span, cw.today())
     busy = {**ahead, **in_span}
     list_ids = {c.id for c in imported.clients} if imported else set()
     row_of = {c.id: c.row for c in imported.clients} if imported else {}
@@ -340,18 +333,14 @@ def plan_span(
             f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
             f"{'dieser Fall wird' if len(overdue) == 1 else 'diese Fälle werden'} erneut "
             "eingeplant. Ergebnisse besser zuerst erfassen.")
-    ahead_by_plan: dict[str, int] = {}
-    for v in ahead.values():
-        if v.client_id not in in_span:
-            ahead_by_plan[v.plan_id or "?"] = ahead_by_plan.get(v.plan_id or "?", 0) + 1
+    ahead_by_plan = Counter(v.plan_id or "?" for v in ahead.values()
+                            if v.client_id not in in_span)
     for pid, n in sorted(ahead_by_plan.items()):
         params["warnings"].append(
             f"{n} {'Fall hat' if n == 1 else 'Fälle haben'} in Plan {pid} schon einen "
             "geplanten Besuch vor diesem Zeitraum und "
             f"{'wird' if n == 1 else 'werden'} hier nicht eingeplant.")
-    others_in_span: dict[str, int] = {}
-    for v in in_span.values():
-        others_in_span[v.plan_id or "?"] = others_in_span.get(v.plan_id or "?", 0) + 1
+    others_in_span = Counter(v.plan_id or "?" for v in in_span.values())
     for pid, n in sorted(others_in_span.items()):
         params["warnings"].append(
             f"Im Zeitraum {'ist' if n == 1 else 'sind'} schon {count(n, 'Besuch', 'Besuche')} "
