@@ -57,6 +57,17 @@ def plan_city(store: Store, plan_id: str) -> str | None:
         return s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
 
 
+def replaced_by(store: Store, plan_id: str, what: str) -> str | None:
+    """None for a plan's newest version; for a version a re-plan has replaced, the German
+    reason a change there is refused: it names the newest version and, with ``what``
+    (``{newest}`` is filled in), where the change is done instead."""
+    newest = newest_version(store, plan_id)
+    if newest == plan_id:
+        return None
+    return (f"Plan {plan_id} wurde bereits neu geplant; aktuell ist Plan {newest}. "
+            + what.format(newest=newest))
+
+
 def newest_version(store: Store, plan_id: str) -> str:
     """The newest re-plan of ``plan_id`` (following successors), or ``plan_id`` itself."""
     seen = {plan_id}

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from hausbesuch.errors import UserError
 from hausbesuch.store import PlanRow, RouteRow, Store
-from hausbesuch.web.data import newest_version
+from hausbesuch.web.data import newest_version, replaced_by
 from hausbesuch.web.models import WorkerLinkRow
 from hausbesuch.web.security import new_token, token_hash
 
@@ -114,11 +114,9 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
         plan = s.get(PlanRow, plan_id)
         if plan is None:
             raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
-    newest = newest_version(store, plan_id)
-    if newest != plan_id:
-        raise UserError(f"Plan {plan_id} wurde neu geplant; aktuell ist Plan {newest}. "
-                        f"Tageslinks bitte für Plan {newest} erzeugen (sie folgen auch "
-                        f"späteren Neuplanungen).")
+    if reason := replaced_by(store, plan_id, "Tageslinks bitte für Plan {newest} erzeugen "
+                             "(sie folgen auch späteren Neuplanungen)."):
+        raise UserError(reason)
     with store.session() as s:
         route = s.scalars(select(RouteRow.seq).where(
             RouteRow.plan_id == plan_id, RouteRow.team_id == team_id, RouteRow.day == day)).first()

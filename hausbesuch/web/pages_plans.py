@@ -30,7 +30,13 @@ from hausbesuch.teams import format_clock
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
-from hausbesuch.web.data import newest_version, plan_city, plan_legs, plan_overview
+from hausbesuch.web.data import (
+    newest_version,
+    plan_city,
+    plan_legs,
+    plan_overview,
+    replaced_by,
+)
 from hausbesuch.web.links import (
     MAX_VALID_DAYS_AFTER,
     WorkerLink,
@@ -250,11 +256,8 @@ def _require_newest(store: Store, plan_id: str, what: str) -> None:
     """Refuse (400) a change on a plan version a re-plan has replaced, naming the newest
     version and where ``what`` is done instead: a re-plan of an old version would fail
     in its job, and a pin set there belongs to the current version."""
-    newest = newest_version(store, plan_id)
-    if newest != plan_id:
-        raise HTTPException(status_code=400, detail=(
-            f"Plan {plan_id} wurde bereits neu geplant; aktuell ist Plan {newest}. "
-            f"{what.format(newest=newest)}"))
+    if reason := replaced_by(store, plan_id, what):
+        raise HTTPException(status_code=400, detail=reason)
 
 
 @router.get("/plaene/{plan_id}")
