@@ -13,7 +13,6 @@ city in the Protokoll ("ohne Stadt").
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,9 +23,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text, update
 
-from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
+from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login, pg_url
 
-PG_URL = os.environ.get("HAUSBESUCH_TEST_PG_URL")
 CITY = "Bad Hersfeld"
 WRONG = "Falsches-Geheimwort-4711"  # must never appear in the log
 REFUSED = "Benutzername oder Passwort falsch."
@@ -43,14 +41,6 @@ class Server:
     db_cli: str  # the database URL as the command line takes it
 
 
-def _pg_url() -> str:
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing", pytrace=False)
-        pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
-    return PG_URL
-
-
 @pytest.fixture(scope="module",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest,
@@ -63,7 +53,7 @@ def server(request: pytest.FixtureRequest,
     if request.param == "sqlite":
         db = f"sqlite:///{tmp_path_factory.mktemp('auth-audit') / 'web.sqlite'}"
     else:
-        db, schema = _pg_url(), f"t_auth_{uuid.uuid4().hex[:12]}"
+        db, schema = pg_url(), f"t_auth_{uuid.uuid4().hex[:12]}"
     app = create_app(db, schema=schema, cities=[CITY_PROFILE, "lauf"], run_jobs=False)
     store = app.state.web.store
     for name in ("kora", "kurt", "karl", "kim"):

@@ -35,21 +35,13 @@ from tests.web_fixtures import (
     csrf_of,
     live_server,
     login,
+    pg_url,
     run_jobs_now,
     write_web_client_list,
 )
 
-PG_URL = os.environ.get("HAUSBESUCH_TEST_PG_URL")
 CITY = "Bad Hersfeld"
 RAW_PAYLOADS = ("<script>window.__xss", "<img src=x onerror")
-
-
-def _pg_url() -> str:
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing", pytrace=False)
-        pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
-    return PG_URL
 
 
 @pytest.fixture(scope="session",
@@ -67,7 +59,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     if request.param == "sqlite":
         db = f"sqlite:///{tmp / 'web.sqlite'}"
     else:
-        db, schema = _pg_url(), f"t_web_{uuid.uuid4().hex[:12]}"
+        db, schema = pg_url(), f"t_web_{uuid.uuid4().hex[:12]}"
     app = create_app(db, schema=schema, cities=[CITY_PROFILE, "lauf"], plan_time_limit=2.0)
     store = app.state.web.store
     names = write_web_client_list(tmp / "kunden.csv", load_index(bad_hersfeld_pbf))
