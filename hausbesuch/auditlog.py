@@ -208,7 +208,7 @@ DETAIL_LABELS: dict[str, str] = {
     "day": "Tag", "days": "Tage", "valid_until": "gültig bis", "user": "Konto",
     "role": "Rolle", "link": "Link", "job": "Auftrag", "start": "Beginn",
     "vorgaenger": "Vorgänger", "von": "von", "nach": "nach", "ip": "IP-Adresse",
-    "grund": "Grund",
+    "grund": "Grund", "weitere_versuche": "weitere Versuche (nicht einzeln protokolliert)",
 }
 
 

@@ -75,11 +75,13 @@ def server(request: pytest.FixtureRequest,
 @pytest.fixture(autouse=True)
 def _fresh_limits(server: Server) -> Iterator[None]:
     """Every test starts and ends without counted failures (no lockout carried over)."""
+    from hausbesuch.web.auth import _LOCKED
     from hausbesuch.web.models import LoginAttemptRow
 
     def clear() -> None:
         with server.store.session() as s:
             s.execute(LoginAttemptRow.__table__.delete())
+        _LOCKED.clear()
 
     clear()
     yield
@@ -138,8 +140,9 @@ def test_failed_login_wrong_password_and_unknown_name(server: Server) -> None:
         row = rows[0]
         assert (row["action"], row["actor"], row["city"]) == (
             "anmeldung_fehlgeschlagen", UNKNOWN_ACTOR, None)
-        assert row["details"] == {"user": "niemand-da", "ip": "127.0.0.1",
-                                  "grund": "konto_unbekannt"}
+        # the typed name is not kept: it may be a password typed into the wrong field
+        assert row["details"] == {"ip": "127.0.0.1", "grund": "konto_unbekannt"}
+        assert "niemand-da" not in json.dumps(rows, default=str)
     _no_password(_auth_rows(server))
 
 
@@ -168,7 +171,7 @@ def test_login_and_logout_leave_one_row_each(server: Server) -> None:
     _no_password(_auth_rows(server))
 
 
-def test_lockout_is_audited_once_per_refused_try(server: Server) -> None:
+def test_lockout_is_audited_and_hammering_does_not_grow_the_log(server: Server) -> None:
     limits = server.app.state.web.limits
     with _client(server) as c:
         before = _auth_rows(server)
@@ -187,7 +190,31 @@ def test_lockout_is_audited_once_per_refused_try(server: Server) -> None:
         assert (rows[0]["action"], rows[0]["actor"], rows[0]["city"]) == (
             "anmeldung_gesperrt", "karl", CITY)
         assert rows[0]["details"] == {"ip": "127.0.0.1", "grund": "fehlversuche_konto"}
+
+        # a script hammering the locked login: refused every time, one row per minute
+        before = _auth_rows(server)
+        for _ in range(20):
+            assert login(c, "karl", WRONG).status_code == 429
+        assert _new_rows(server, before) == []
     _no_password(_auth_rows(server))
+
+
+def test_locked_tries_held_back_are_counted_in_the_next_row() -> None:
+    from hausbesuch.web.auth import LOCKED_AUDIT_EVERY, _LockedTries
+
+    t0, window = datetime(2026, 12, 2, 9, 0), timedelta(minutes=15)
+    tries = _LockedTries()
+    key, other = ("karl", "10.0.0.1"), ("karl", "10.0.0.2")
+    assert tries.take(key, t0, window) == 0  # the first locked try is audited
+    for k in range(1, 6):
+        assert tries.take(key, t0 + timedelta(seconds=k), window) is None
+    assert tries.take(other, t0 + timedelta(seconds=6), window) == 0  # another address
+    later = t0 + LOCKED_AUDIT_EVERY
+    assert tries.take(key, later, window) == 5  # the next row names the five held back
+    assert tries.take(key, later + timedelta(seconds=1), window) is None
+    # after the window the pair is forgotten (the table does not grow)
+    assert tries.take(("x", "y"), later + window + timedelta(minutes=2), window) == 0
+    assert set(tries._seen) == {("x", "y")}
 
 
 def test_one_person_cannot_lock_out_the_office(server: Server) -> None:
@@ -226,7 +253,7 @@ def test_one_person_cannot_lock_out_the_office(server: Server) -> None:
         rows = _new_rows(server, before)
         assert [(x["action"], x["actor"], x["city"], x["details"]) for x in rows] == [
             ("anmeldung_gesperrt", UNKNOWN_ACTOR, None,
-             {"user": "keiner", "ip": "127.0.0.1", "grund": "fehlversuche_adresse"})]
+             {"ip": "127.0.0.1", "grund": "fehlversuche_adresse"})]
 
 
 @pytest.mark.parametrize("column, age, reason", [
@@ -297,7 +324,8 @@ def test_account_changes_show_in_the_protokoll(server: Server) -> None:
         assert "Protokoll · ohne Stadt (Konten, Anmeldungen)" in page.text
         assert "Benutzerkonto gesperrt" in page.text and "Benutzerkonto angelegt" in page.text
         assert admin in page.text and name not in page.text
-        assert "niemand-sonst" in page.text and "Anmeldung fehlgeschlagen" in page.text
+        assert "Anmeldung fehlgeschlagen" in page.text and "Konto unbekannt" in page.text
+        assert "niemand-sonst" not in page.text  # a typed name no account has is not kept
         assert 'href="/protokoll.csv?stadt=ohne&amp;' in page.text
         assert WRONG not in page.text
 

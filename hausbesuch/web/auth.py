@@ -16,14 +16,20 @@
   failed login (with a reason code; the person sees the same message for a wrong password
   and an unknown name), lockout, logout and a session ended by its idle or absolute limit.
   The actor is the account; an attempt with a name no account has is recorded as
-  :data:`UNKNOWN_ACTOR` with the typed name in ``details["user"]``. ``details`` hold the
-  client's IP address (as the login limits count it) and the reason, never a password.
+  :data:`UNKNOWN_ACTOR`, without the typed name (a password typed into the wrong field
+  must not land in the log). ``details`` hold the client's IP address (as the login
+  limits count it) and the reason, never a password.
+- While a lockout lasts, refused tries of one account name from one address are audited
+  at most once per :data:`LOCKED_AUDIT_EVERY` (the next row counts the tries held back in
+  ``details["weitere_versuche"]``), so that a script hammering the login cannot grow the
+  log without bound. The count lives in the server process.
 - Roles: ``admin`` sees every city; ``koordination`` the city of her account only. Objects
   of another city answer 404, as if they did not exist.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,6 +63,8 @@ AUTH_ACTIONS = (AUDIT_LOGIN, AUDIT_LOGIN_FAILED, AUDIT_LOGIN_LOCKED, AUDIT_LOGOU
 #: The actor of login attempts with a name no account has (it holds a space, so it is
 #: never an account name).
 UNKNOWN_ACTOR = "unbekanntes Konto"
+#: A locked-out (name, address) pair writes at most one audit row per this interval.
+LOCKED_AUDIT_EVERY = timedelta(minutes=1)
 _HASHER = PasswordHasher()  # argon2id
 _DUMMY_HASH = _HASHER.hash("kein-konto-" + new_token(8))
 MIN_PASSWORD = 10
@@ -176,15 +184,46 @@ def _auth_details(address: str | None, reason: str | None) -> dict[str, str]:
     return details
 
 
-def _audit_attempt(store: Store, s: Session, action: str, name: str, row: UserRow | None,
-                   address: str, reason: str) -> None:
-    """The audit row of a refused or limited login (the typed name, never the password)."""
+def _audit_attempt(store: Store, s: Session, action: str, row: UserRow | None,
+                   address: str, reason: str, extra: dict[str, str] | None = None) -> None:
+    """The audit row of a refused or limited login (never the password, and for a name no
+    account has not the typed name either)."""
+    details = _auth_details(address, reason)
+    if extra:
+        details.update(extra)
     if row is None:
-        store.audit(UNKNOWN_ACTOR, action,
-                    details={"user": name, **_auth_details(address, reason)}, session=s)
+        store.audit(UNKNOWN_ACTOR, action, details=details, session=s)
     else:
-        store.audit(row.name, action, city=row.city, details=_auth_details(address, reason),
-                    session=s)
+        store.audit(row.name, action, city=row.city, details=details, session=s)
+
+
+class _LockedTries:
+    """Which locked-out (name, address) pairs were audited when, and the tries held back
+    since (:data:`LOCKED_AUDIT_EVERY`). Entries older than the lockout window are dropped,
+    so the table stays as small as the set of pairs locked out right now."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], tuple[datetime, int]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[str, str], now: datetime, window: timedelta) -> int | None:
+        """``None`` if this try is held back, else the number of tries held back before it."""
+        with self._lock:
+            for k in [k for k, (t, _) in self._seen.items() if now - t > window]:
+                del self._seen[k]
+            last = self._seen.get(key)
+            if last is not None and now - last[0] < LOCKED_AUDIT_EVERY:
+                self._seen[key] = (last[0], last[1] + 1)
+                return None
+            self._seen[key] = (now, 0)
+            return last[1] if last is not None else 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+_LOCKED = _LockedTries()
 
 
 def _failures(store: Store, name: str, address: str, since: datetime) -> tuple[int, int]:
@@ -210,9 +249,11 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     if per_account >= limits.max_failures or per_address >= limits.max_failures_per_address:
         reason = ("fehlversuche_konto" if per_account >= limits.max_failures
                   else "fehlversuche_adresse")
-        with store.session() as s:
-            _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, name, s.get(UserRow, name), address,
-                           reason)
+        held = _LOCKED.take((name, address), now, timedelta(minutes=limits.window_minutes))
+        if held is not None:
+            with store.session() as s:
+                _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, s.get(UserRow, name), address,
+                               reason, {"weitere_versuche": str(held)} if held else None)
         raise LoginLimited()
     with store.session() as s:
         row = s.get(UserRow, name)
@@ -227,7 +268,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
             s.add(LoginAttemptRow(at=now, user_name=name, address=address))
             reason = ("konto_unbekannt" if row is None else "passwort_falsch" if not ok
                       else "konto_gesperrt")
-            _audit_attempt(store, s, AUDIT_LOGIN_FAILED, name, row, address, reason)
+            _audit_attempt(store, s, AUDIT_LOGIN_FAILED, row, address, reason)
     if refused:
         raise LoginRefused()
     with store.session() as s:

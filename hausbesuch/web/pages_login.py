@@ -66,12 +66,14 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
     try:
         user = check_login(web.store, name, passwort, peer, web.limits)
     except LoginLimited:
-        log.warning("login limited: account=%r address=%s", name[:120], peer)
+        # no typed name in the log: it may be a password typed into the wrong field (the
+        # audit row names the account when it exists)
+        log.warning("login limited: address=%s", peer)
         return _login_page(request, status=429, weiter=weiter, name=name, error=(
             "Zu viele fehlgeschlagene Anmeldungen für dieses Konto oder diesen Rechner. "
             f"Bitte in {web.limits.window_minutes} Minuten noch einmal versuchen."))
     except LoginRefused:
-        log.info("login failed: account=%r address=%s", name[:120], peer)
+        log.info("login failed: address=%s", peer)
         return _login_page(request, status=401, weiter=weiter, name=name,
                            error="Benutzername oder Passwort falsch.")
     end_session(web.store, request.cookies.get(SESSION_COOKIE))  # never reuse an old id
