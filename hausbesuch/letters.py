@@ -554,10 +554,13 @@ def _match_visit(rows: list[Any], a: Announcement, plan: Plan) -> Any | None:
 
 def bind_announcements(
     store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *, actor: str,
-    now: datetime,
+    now: datetime, dated: date | None = None,
 ) -> list[Announcement]:
     """Record in session ``s`` that these visits are announced, with the promised windows;
     return them as recorded (with ``visit_id``).
+
+    ``announced_at`` is the letter's date (``dated``, default the day of ``now``) at the
+    time of ``now``: a correction letter names that date as the first letter's.
 
     A visit announced before keeps its first promise: its stored window is returned (and
     printed again), not a new one around today's plan. A visit that has no row in
@@ -569,6 +572,7 @@ def bind_announcements(
     from hausbesuch.store import CaseVisitRow
 
     out: list[Announcement] = []
+    announced = datetime.combine(dated or now.date(), now.time())
     rows = _visit_rows(s, plan.city, (a.client_id for a in items))
     for a in items:
         client_rows = rows.setdefault(a.client_id, [])
@@ -589,7 +593,7 @@ def bind_announcements(
             first = False
         else:
             window = a.window
-            row.announced_at = now
+            row.announced_at = announced
             row.promised_start, row.promised_end = window
             row.updated_at = now
             first = True
@@ -753,7 +757,8 @@ def run_letters(
             recorded = named
             record_corrections(store, s, plan, recorded, actor=actor, now=now)
         else:
-            recorded = bind_announcements(store, s, plan, named, actor=actor, now=now)
+            recorded = bind_announcements(store, s, plan, named, actor=actor, now=now,
+                                          dated=letter_date or today)
         run = write_letters(plan, recorded, profile, out_dir, master=master,
                             letter_date=letter_date)
     run.skipped = skipped + run.skipped

@@ -328,6 +328,9 @@ def test_correction_letters_for_exactly_the_broken_promises(planned_week, letter
     text = _text(out / f"korrektur_{cid}.pdf")
     assert "nicht einhalten" in text and "Absage" in text
     assert _window(text)[0] == dropped.day
+    # the first letter's date is the date printed on it (today of the exercise, 1.12.2026),
+    # not the machine's date when it was written
+    assert "Schreiben vom 01.12.2026" in " ".join(text.split())
     with Store.open(url) as store:
         with store.session() as s:
             status = {r.client_id: r.status for r in s.query(CaseVisitRow)}
