@@ -23,7 +23,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text, update
 
-from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login, pg_url
+from tests.pg import pg_url
+from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
 
 CITY = "Bad Hersfeld"
 WRONG = "Falsches-Geheimwort-4711"  # must never appear in the log

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
+from tests.pg import pg_url
 from tests.planning_fixtures import real_addresses
 
 pytestmark = pytest.mark.slow
@@ -329,11 +330,7 @@ def test_show_writes_the_files_of_the_plan_run_again(base, tmp_path, backend, re
     if backend == "sqlite":
         db = str(tmp_path / "show.sqlite")
     else:
-        url = os.environ.get("HAUSBESUCH_TEST_PG_URL")
-        if not url:
-            if os.environ.get("CI"):
-                pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing")
-            pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
+        url = pg_url()
         schema = f"t_show_{os.getpid()}"
         db = _pg_schema_url(url, schema, request)
     ok("plan", str(d / "kunden.csv"), *_common(db), "--start", START.isoformat(), "--days", "3",

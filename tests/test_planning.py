@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from hausbesuch.plandata import STATUS_PLANNED, STATUS_REJECTED, STATUS_UNASSIGNED
+from tests.pg import pg_url
 from tests.planning_fixtures import BAD_ROWS, SCRIPT_ROWS, START
 
 
@@ -156,12 +156,7 @@ def test_stored_plan_reads_back_identically_from_sqlite(planned_week):
 
 
 def test_stored_plan_reads_back_identically_from_postgresql(planned_week):
-    url = os.environ.get("HAUSBESUCH_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing (scripts/test.sh "
-                        "starts PostgreSQL)")
-        pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
+    url = pg_url()
     import uuid
 
     from sqlalchemy import create_engine, text

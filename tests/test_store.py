@@ -40,27 +40,16 @@ from hausbesuch.store import (
     default_db_path,
     resolve_db_url,
 )
+from tests.pg import pg_url
 
-PG_URL = os.environ.get("HAUSBESUCH_TEST_PG_URL")
 TABLES = {"alembic_version", "clients", "districts", "plans", "plan_clients", "geocodes",
           "plan_routes", "visits", "unassigned", "rejected_rows"}
-
-
-def _require_pg() -> str:
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing: the PostgreSQL "
-                        "tests must run in CI (scripts/test.sh starts the server)",
-                        pytrace=False)
-        pytest.skip("HAUSBESUCH_TEST_PG_URL not set (scripts/test.sh starts a PostgreSQL "
-                    "server on loopback and sets it)")
-    return PG_URL
 
 
 @pytest.fixture
 def pg_schema() -> Iterator[tuple[str, str]]:
     """(url, schema): a fresh schema in the test server, dropped after the test."""
-    url = _require_pg()
+    url = pg_url()
     schema = f"t_{uuid.uuid4().hex[:16]}"
     yield url, schema
     admin_engine = create_engine(url)

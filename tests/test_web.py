@@ -25,6 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select, text, update
 
+from tests.pg import pg_url
 from tests.web_fixtures import (
     CITY_PROFILE,
     NAME_MARK,
@@ -35,7 +36,6 @@ from tests.web_fixtures import (
     csrf_of,
     live_server,
     login,
-    pg_url,
     run_jobs_now,
     write_web_client_list,
 )

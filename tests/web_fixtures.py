@@ -30,19 +30,6 @@ from pathlib import Path
 TODAY_OVERRIDE = "HAUSBESUCH_TEST_TODAY"
 
 
-def pg_url() -> str:
-    """The PostgreSQL URL of the web tests (``HAUSBESUCH_TEST_PG_URL``): skip without it,
-    fail without it on CI."""
-    import pytest
-
-    url = os.environ.get("HAUSBESUCH_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing", pytrace=False)
-        pytest.skip("HAUSBESUCH_TEST_PG_URL not set")
-    return url
-
-
 def planning_week(today: date | None = None, *, land: str = "HE", weeks: int = 4) -> date:
     """The Monday of the web tests' planned week: the first Monday at least 7 days after
     ``today`` (default: the clock, or :data:`TODAY_OVERRIDE`) such that that week and the

@@ -25,6 +25,7 @@ from hausbesuch.config import WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import Client, Geocode, TimeSlot, UnassignedVisit
 from hausbesuch.planning.options import DAY_S, PlanOptions, Progress
+from hausbesuch.teams import format_clock
 
 __all__ = [
     "Built",
@@ -47,8 +48,7 @@ def fmt_date(d: date) -> str:
 
 def slot_text(slot: TimeSlot) -> str:
     days = ",".join(WEEKDAYS_DE[d] for d in sorted(slot.weekdays))
-    return f"{days} {slot.start_min // 60:02d}:{slot.start_min % 60:02d}-" \
-        f"{slot.end_min // 60:02d}:{slot.end_min % 60:02d}"
+    return f"{days} {format_clock(slot.start_min)}-{format_clock(slot.end_min)}"
 
 
 def window_text(client: Client) -> str:
@@ -326,8 +326,8 @@ def make_candidate(
         where = "im Web" if pin_source == "web" else "laut Liste"
         note = f"Festlegung {where} (" + ", ".join(
             x for x in (pin_team and f"Team {pin_team}", pin_day and fmt_date(pin_day),
-                        pin_time_min is not None and f"{pin_time_min // 60:02d}:"
-                        f"{pin_time_min % 60:02d} Uhr") if x) + ")"
+                        pin_time_min is not None and f"{format_clock(pin_time_min)} Uhr")
+            if x) + ")"
     return Candidate(
         client=client, geocode=geocode, service_s=service_s, pin_note=note,
         windows=tuple(windows) if restricted else (),

@@ -1,0 +1,22 @@
+"""The test PostgreSQL server: its URL, or a skip (a failure on CI)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pg_url() -> str:
+    """``HAUSBESUCH_TEST_PG_URL``: skip without it, fail without it on CI (``CI`` set), where
+    the PostgreSQL tests must run (``scripts/test.sh`` starts a server on loopback and sets
+    it)."""
+    url = os.environ.get("HAUSBESUCH_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but HAUSBESUCH_TEST_PG_URL is missing: the PostgreSQL "
+                        "tests must run in CI (scripts/test.sh starts the server)",
+                        pytrace=False)
+        pytest.skip("HAUSBESUCH_TEST_PG_URL not set (scripts/test.sh starts a PostgreSQL "
+                    "server on loopback and sets it)")
+    return url
