@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import create_engine, select, text, update
 
 from tests.pg import pg_url
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
@@ -198,6 +198,31 @@ def test_lockout_is_audited_and_hammering_does_not_grow_the_log(server: Server) 
             assert login(c, "karl", WRONG).status_code == 429
         assert _new_rows(server, before) == []
     _no_password(_auth_rows(server))
+
+
+def test_parallel_tries_get_no_more_password_checks_than_the_limit(server: Server) -> None:
+    """Thirty wrong passwords at once for one account: at most the limit are checked (401),
+    the rest are refused at the limit (429); the counting table keeps no typed name."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hausbesuch.web.models import LoginAttemptRow
+
+    limits = server.app.state.web.limits
+    before = _auth_rows(server)
+
+    def attempt(_: int) -> int:
+        with _client(server) as c:
+            return login(c, "karl", WRONG).status_code
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        codes = list(pool.map(attempt, range(30)))
+    assert set(codes) <= {401, 429}, codes
+    assert 1 <= codes.count(401) <= limits.max_failures, codes
+    failed = [r for r in _new_rows(server, before) if r["action"] == "anmeldung_fehlgeschlagen"]
+    assert len(failed) == codes.count(401)
+    with server.store.session() as s:
+        names = set(s.scalars(select(LoginAttemptRow.user_name)))
+    assert names and "karl" not in names and all(len(n) == 64 for n in names)
 
 
 def test_locked_tries_held_back_are_counted_in_the_next_row() -> None:

@@ -226,35 +226,57 @@ class _LockedTries:
 _LOCKED = _LockedTries()
 
 
-def _failures(store: Store, name: str, address: str, since: datetime) -> tuple[int, int]:
+def _failures(store: Store, key: str, address: str, since: datetime) -> tuple[int, int]:
     with store.session() as s:
         per_account = s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
-            LoginAttemptRow.user_name == name, LoginAttemptRow.at >= since)) or 0
+            LoginAttemptRow.user_name == key, LoginAttemptRow.at >= since)) or 0
         per_address = s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
             LoginAttemptRow.address == address, LoginAttemptRow.at >= since)) or 0
     return int(per_account), int(per_address)
 
 
+def _limited(store: Store, name: str, key: str, address: str, over_account: bool,
+             now: datetime, limits: Limits) -> LoginLimited:
+    """Audit a try refused at the limit (throttled, see :class:`_LockedTries`)."""
+    reason = "fehlversuche_konto" if over_account else "fehlversuche_adresse"
+    held = _LOCKED.take((key, address), now, timedelta(minutes=limits.window_minutes))
+    if held is not None:
+        with store.session() as s:
+            _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, s.get(UserRow, name), address,
+                           reason, {"weitere_versuche": str(held)} if held else None)
+    return LoginLimited()
+
+
 def check_login(store: Store, name: str, password: str, address: str, limits: Limits) -> User:
     """The account for a correct login; raises :class:`LoginLimited` or :class:`LoginRefused`.
 
-    A refused or limited try is audited here (in the transaction that counts it); the
-    caller audits the login itself once its session exists (:func:`audit_auth`).
+    The try is counted (a row of ``web_login_attempts``) before the password is checked, and
+    the count is read again after it: of tries that arrive at the same time, at most the
+    limit get their password checked, however many threads serve them. A correct login
+    removes the rows of its account. The rows keep the SHA-256 of the typed name, never
+    the name. A refused or limited try is audited here; the caller audits the login
+    itself once its session exists (:func:`audit_auth`).
     """
     name = name.strip()[:120]
+    key = token_hash(name)
     address = address[:64]
     now = datetime.now()
     since = now - timedelta(minutes=limits.window_minutes)
-    per_account, per_address = _failures(store, name, address, since)
+    per_account, per_address = _failures(store, key, address, since)
     if per_account >= limits.max_failures or per_address >= limits.max_failures_per_address:
-        reason = ("fehlversuche_konto" if per_account >= limits.max_failures
-                  else "fehlversuche_adresse")
-        held = _LOCKED.take((name, address), now, timedelta(minutes=limits.window_minutes))
-        if held is not None:
-            with store.session() as s:
-                _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, s.get(UserRow, name), address,
-                               reason, {"weitere_versuche": str(held)} if held else None)
-        raise LoginLimited()
+        raise _limited(store, name, key, address, per_account >= limits.max_failures, now,
+                       limits)
+    with store.session() as s:  # claim the try, committed before the slow hash check
+        claim = LoginAttemptRow(at=now, user_name=key, address=address)
+        s.add(claim)
+        s.flush()
+        claim_id = claim.id
+    per_account, per_address = _failures(store, key, address, since)
+    if per_account > limits.max_failures or per_address > limits.max_failures_per_address:
+        with store.session() as s:  # others came first: this one is not checked
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == claim_id))
+        raise _limited(store, name, key, address, per_account > limits.max_failures, now,
+                       limits)
     with store.session() as s:
         row = s.get(UserRow, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
@@ -264,8 +286,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         refused = row is None or row.disabled or not ok
-        if refused:
-            s.add(LoginAttemptRow(at=now, user_name=name, address=address))
+        if refused:  # the claimed row stays: it is the failure
             reason = ("konto_unbekannt" if row is None else "passwort_falsch" if not ok
                       else "konto_gesperrt")
             _audit_attempt(store, s, AUDIT_LOGIN_FAILED, row, address, reason)
@@ -275,7 +296,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         row = s.get(UserRow, name)
         if _HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
-        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == name))
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == key))
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < since))
         return User(name=row.name, role=row.role, city=row.city)
 
