@@ -19,6 +19,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from hausbesuch.fields import format_clock
+
 #: What each action code means, in German (the audit command and its CSV show these).
 ACTION_LABELS: dict[str, str] = {
     "import": "Kundenliste eingelesen",
@@ -208,8 +210,12 @@ DETAIL_LABELS: dict[str, str] = {
     "day": "Tag", "days": "Tage", "valid_until": "gültig bis", "user": "Konto",
     "role": "Rolle", "link": "Link", "job": "Auftrag", "start": "Beginn",
     "vorgaenger": "Vorgänger", "von": "von", "nach": "nach", "ip": "IP-Adresse",
-    "grund": "Grund", "weitere_versuche": "weitere Versuche (nicht einzeln protokolliert)",
+    "grund": "Grund", "time_min": "Uhrzeit", "weitere_versuche": "weitere Versuche (nicht einzeln protokolliert)",
 }
+
+
+#: Detail keys whose value is minutes after midnight (shown as a clock time, "11:00").
+CLOCK_KEYS = frozenset({"time_min"})
 
 
 #: German words for coded detail values, per details key (the stored value stays the code;
@@ -272,6 +278,8 @@ def describe(details: dict[str, Any]) -> str:
     parts = []
     for key, value in details.items():
         words = _value_labels().get(key, {})
+        if key in CLOCK_KEYS and isinstance(value, int) and not isinstance(value, bool):
+            value = format_clock(value)  # minutes after midnight
         if isinstance(value, str):
             value = words.get(value, value)
         if isinstance(value, list | tuple):

@@ -69,6 +69,11 @@ EARLIEST_DATE = date(1990, 1, 1)
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
+def format_clock(minutes: int) -> str:
+    """Minutes after midnight as a clock time: ``510`` -> ``"08:30"``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def count(n: int, one: str, many: str) -> str:
     """``n`` with the German noun in its number: ``count(1, "Zeile", "Zeilen")`` is
     "1 Zeile", ``count(0, "Zeile", "Zeilen")`` "0 Zeilen"."""

@@ -50,6 +50,7 @@ from hausbesuch.fields import (
     WEEKDAYS_DE,
     FieldError,
     clean_text,
+    format_clock,
     parse_clock_minutes,
     parse_clock_range,
     parse_weekdays,
@@ -64,7 +65,6 @@ __all__ = [
     "TeamConfig",
     "TeamError",
     "default_teams",
-    "format_clock",
     "load_teams",
     "parse_teams",
     "teams_for_profile",
@@ -88,11 +88,6 @@ _ID_RE = re.compile(r"[A-Za-z0-9ÄÖÜäöüß][A-Za-z0-9ÄÖÜäöüß_-]{0,39}
 
 class TeamError(UserError):
     """An invalid team definition (German message naming team and field)."""
-
-
-def format_clock(minutes: int) -> str:
-    """``510`` -> ``"08:30"``."""
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)

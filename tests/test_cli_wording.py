@@ -149,6 +149,8 @@ def test_audit_reads_the_rows_without_a_city(tmp_path):
                              "quelle": "csv"})
         store.audit("cli:meier", "status_geaendert", city="Bad Hersfeld", client_id="K-1",
                     details={"von": "offen", "nach": "in_klaerung"})
+        store.audit("kora", "visit_pinned", city="Bad Hersfeld", client_id="K-2",
+                    details={"team": "team-2", "day": "2026-12-08", "time_min": 660})
     out = ok("audit", "--ohne-stadt", "--db", db)
     assert out.startswith("Protokoll ohne Stadt: 2 Einträge\n"), out
     assert "Grund: Konto unbekannt" in out and "Rolle: Administration" in out
@@ -157,6 +159,7 @@ def test_audit_reads_the_rows_without_a_city(tmp_path):
     out = ok("audit", "--city", "bad-hersfeld", "--db", db)
     assert "Ergebnis: nicht angetroffen; Tag: 07.12.2026; Quelle: Datei" in out
     assert "Von: offen; Nach: in Klärung" in out
+    assert "Team: team-2; Tag: 08.12.2026; Uhrzeit: 11:00" in out  # minutes as a clock time
     assert not any(code in out for code in CODES), out
     assert "Anmeldung fehlgeschlagen" not in out
     # the CSV keeps the action code in its own column, the details in German

@@ -695,9 +695,8 @@ class Casework:
         """An agreed appointment the teams can keep: a working day (no weekend, no public
         holiday of the Land), within the working hours of a team that works that weekday,
         at most :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
-        from hausbesuch.fields import WEEKDAYS_DE
+        from hausbesuch.fields import WEEKDAYS_DE, format_clock
         from hausbesuch.team_store import base_teams
-        from hausbesuch.teams import format_clock
 
         when = f"Termin {WEEKDAYS_DE[at.weekday()]} {at:%d.%m.%Y %H:%M}"
         if (at.date() - day).days > MAX_APPOINTMENT_AHEAD_DAYS:

@@ -35,9 +35,9 @@ def register(app: typer.Typer) -> None:
         from hausbesuch import team_store
         from hausbesuch.casework import cli_actor
         from hausbesuch.config import load_profile
+        from hausbesuch.fields import format_clock
         from hausbesuch.maps import MODE_LABELS
         from hausbesuch.store import Store
-        from hausbesuch.teams import format_clock
 
         if set_from is not None and reset:
             raise UserError("--set und --reset schließen sich aus.")

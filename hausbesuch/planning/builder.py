@@ -23,9 +23,9 @@ import numpy as np
 from hausbesuch.casework.rules import HALF_DAYS, Directive, WorkCalendar
 from hausbesuch.config import WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_clock
 from hausbesuch.plandata import Client, Geocode, TimeSlot, UnassignedVisit
 from hausbesuch.planning.options import DAY_S, PlanOptions, Progress
-from hausbesuch.teams import format_clock
 
 __all__ = [
     "Built",

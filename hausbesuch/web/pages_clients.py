@@ -200,8 +200,9 @@ def _teams_page(request: Request, user: User, stadt: str | None, *, status: int 
                 error: str | None = None, saved: str | None = None,
                 teams_error: str | None = None) -> Response:
     from hausbesuch import absences
+    from hausbesuch.fields import format_clock
     from hausbesuch.team_store import current_teams
-    from hausbesuch.teams import at_profile_depot, format_clock
+    from hausbesuch.teams import at_profile_depot
 
     web = ctx(request)
     city = _city_of(request, user, stadt)

@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_clock
 from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
-from hausbesuch.teams import format_clock
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
