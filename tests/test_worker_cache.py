@@ -345,6 +345,7 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
         stop = page.locator("li.stop").nth(0)
         stop.locator("button[value=nicht_angetroffen]").click()
         assert len(page.evaluate(QUEUE)) == 1
+        assert page.inner_text("#warteschlange") == "1 Ergebnis wartet auf Netz."
         page.wait_for_timeout(500)
         assert (route.stops[0].client_id, route.day) not in {
             (o["client_id"], o["day"]) for o in _outcomes(site)}

@@ -40,7 +40,8 @@
   function status() {
     var n = load().filter(function (x) { return !x.blocked; }).length;
     var el = document.getElementById("warteschlange");
-    if (el) el.textContent = n ? n + " Ergebnis(se) warten auf Netz." : "";
+    if (el) el.textContent = !n ? "" : n === 1 ? "1 Ergebnis wartet auf Netz."
+      : n + " Ergebnisse warten auf Netz.";
     var banner = document.getElementById("netz");
     if (banner) banner.classList.toggle("show", !navigator.onLine);
   }
@@ -98,8 +99,9 @@
       main.appendChild(p);
       if (unsent) {
         var q = document.createElement("p");
-        q.textContent = unsent + " Ergebnis(se) wurden nicht gesendet und bleiben auf diesem " +
-          "Telefon; bitte der Koordination melden.";
+        q.textContent = (unsent === 1 ? "1 Ergebnis wurde nicht gesendet und bleibt"
+          : unsent + " Ergebnisse wurden nicht gesendet und bleiben") +
+          " auf diesem Telefon; bitte der Koordination melden.";
         main.appendChild(q);
       }
     }
