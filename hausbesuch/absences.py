@@ -99,6 +99,11 @@ def remove(store: Any, city: str, team_id: str, first: date, last: date | None =
     return n
 
 
+def nothing_to_remove(team_id: str) -> str:
+    """The message when :func:`remove` found no absence to take back."""
+    return f"Für Team {team_id} ist in dem Zeitraum keine Abwesenheit eingetragen."
+
+
 def listed(store: Any, city: str, first: date | None = None, last: date | None = None
            ) -> list[tuple[str, date]]:
     """The city's absences ``(team, day)`` in the range (inclusive), by day then team."""

@@ -699,6 +699,12 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
     assert [r["action"] for r in rows[-2:]] == ["abwesenheit_eingetragen",
                                                 "abwesenheit_geloescht"]
     assert all("kora" in r["actor"] for r in rows[-2:])
+    # taking back what is not there says so (as the command line does), saves nothing
+    r = kora.post("/teams/abwesenheit/loeschen", data={
+        "csrf_token": csrf, "team": "team-2", "von": von, "bis": bis})
+    assert r.status_code == 400
+    assert "Für Team team-2 ist in dem Zeitraum keine Abwesenheit eingetragen." in r.text
+    assert "Abwesenheiten gespeichert" not in r.text
 
 
 def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> None:

@@ -72,8 +72,7 @@ def register(app: typer.Typer) -> None:
         with Store.open(db) as store:
             n = absences.remove(store, profile.name, team, start, last, actor=cli_actor())
         if n == 0:
-            raise UserError(f"Für Team {team} ist in dem Zeitraum keine Abwesenheit "
-                            "eingetragen.")
+            raise UserError(absences.nothing_to_remove(team))
         typer.echo(f"{count(n, 'Abwesenheitstag', 'Abwesenheitstage')} von Team "
                    f"{team} gelöscht.")
 

@@ -241,7 +241,8 @@ def _change_absence(request: Request, user: User, stadt: str, team: str, von: st
             raise UserError("Von: bitte den ersten Tag der Abwesenheit angeben.")
         last = _form_day(bis, "Bis")
         if remove:
-            absences.remove(web.store, city, team, first, last, actor=user.name)
+            if not absences.remove(web.store, city, team, first, last, actor=user.name):
+                raise UserError(absences.nothing_to_remove(team))
         else:
             absences.add(web.store, city, team, first, last,
                          teams=city_teams(web.store, web.profile(city)), actor=user.name)
