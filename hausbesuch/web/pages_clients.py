@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
@@ -85,8 +86,11 @@ async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
         async with _uploaded(datei, SUFFIXES, "Bitte eine CSV- oder XLSX-Datei hochladen.",
                              "liste") as path:
             try:
-                report = casework_api.import_clients(web.store, web.profile(city), str(path),
-                                                      user.name, name=path.name)
+                # geocoding and storing a long list takes seconds: in a worker thread,
+                # so that the server answers everyone else meanwhile
+                report = await run_in_threadpool(
+                    casework_api.import_clients, web.store, web.profile(city), str(path),
+                    user.name, name=path.name)
             except UserError as exc:
                 return render(request, "upload.html.j2", status=400, city=city, report=None,
                               error=str(exc))
@@ -281,8 +285,8 @@ async def upload_teams(request: Request, datei: UploadFile, stadt: str = Form(""
         async with _uploaded(datei, TEAM_SUFFIXES,
                              "Bitte eine CSV-, XLSX- oder TOML-Datei hochladen.", "teams") as path:
             try:
-                save_teams(web.store, web.profile(city), path, actor=user.name,
-                           source=path.name)
+                await run_in_threadpool(save_teams, web.store, web.profile(city), path,
+                                        actor=user.name, source=path.name)
             except UserError as exc:
                 return _teams_page(request, user, city, status=400, teams_error=str(exc))
     except UploadRefused as exc:
