@@ -287,6 +287,22 @@ def test_link_valid_until_with_a_time_zone_is_refused_in_german(
         _german(r.text)
 
 
+def test_link_end_that_is_no_time_is_named_in_german(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    from hausbesuch.web.data import newest_version
+
+    plan_id = newest_version(site.store, site.plan_id)
+    page = kora.get(f"/plaene/{plan_id}/links")
+    ziel = html.unescape(re.search(r'<select name="ziel"><option value="([^"]+)"',
+                                   page.text).group(1))
+    r = kora.post(f"/plaene/{plan_id}/links", data={
+        "csrf_token": csrf_of(page.text), "ziel": ziel, "gueltig_bis": "morgen 'früh'"})
+    assert r.status_code == 400
+    assert _alert(r.text) == ("Gültig bis: „morgen 'früh'“ ist kein Zeitpunkt "
+                              "(erwartet z. B. 2026-12-08T20:00).")
+    _german(r.text)
+
+
 def test_long_typed_address_is_echoed_cut_in_the_message(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     page = kora.get("/adressen")

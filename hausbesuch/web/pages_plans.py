@@ -505,8 +505,10 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
     try:
         until = datetime.fromisoformat(gueltig_bis.strip()) if gueltig_bis.strip() else None
     except ValueError:
-        raise HTTPException(status_code=400, detail=f"Gültig bis: kein gültiger Zeitpunkt: "
-                                                    f"{gueltig_bis!r}.") from None
+        shown = gueltig_bis.strip()[:40]
+        raise HTTPException(status_code=400, detail=(
+            f"Gültig bis: „{shown}“ ist kein Zeitpunkt (erwartet z. B. 2026-12-08T20:00)."
+        )) from None
     try:
         token, link = create_link(web.store, plan_id, team, day, actor=user.name,
                                   valid_until=until)
