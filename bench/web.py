@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +35,7 @@ def _week(tmp: Path):  # noqa: ANN202
     from hausbesuch.web import casework_api
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
-    from tests.web_fixtures import write_web_client_list
+    from tests.web_fixtures import planning_week, write_web_client_list
 
     app = create_app(f"sqlite:///{tmp / 'bench.sqlite'}", cities=["bad-hersfeld"],
                      run_jobs=False)
@@ -50,7 +49,7 @@ def _week(tmp: Path):  # noqa: ANN202
              for i in range(1, 6)]
     t0 = time.perf_counter()
     result = plan_span(web.store, profile,
-                       PlanOptions(start=date(2026, 12, 7), days=5, time_limit=20.0, seed=1,
+                       PlanOptions(start=planning_week(), days=5, time_limit=20.0, seed=1,
                                    threads=2),
                        actor="bench", teams=teams)
     plan_s = time.perf_counter() - t0
@@ -83,8 +82,10 @@ def main() -> None:
         visits = sum(len(r.stops) for r in plan.routes)
         teams = len({r.team_id for r in plan.routes})
         busiest = max(plan.routes, key=lambda r: len(r.stops))
+        # valid until the end of its team-day (the default; an end before the day's start
+        # is refused)
         token, _ = create_link(app.state.web.store, plan.id, busiest.team_id, busiest.day,
-                               actor="bench", valid_until=datetime.now() + timedelta(hours=2))
+                               actor="bench")
         print(f"week: 5 teams available, {teams} used, {len(plan.routes)} team-days, {visits} planned visits, "
               f"{len(plan.unassigned)} unassigned (planned in {plan_s:.1f} s)")
         with live_server(app) as live, httpx.Client(base_url=live.url) as c:
