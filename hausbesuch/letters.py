@@ -19,6 +19,7 @@ only, and nothing here logs a name.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -434,6 +435,19 @@ def _stem(text: str) -> str:
     return _UNSAFE.sub("_", text).strip("._") or "x"
 
 
+def letter_stem(client_id: str) -> str:
+    """The file-name part of a client's letter: the case id itself when it is a safe file
+    name, else its ASCII form (``Ä`` -> ``Ae``) with a short hash of the id, so that ids
+    like ``K/1`` and ``K_1`` or ``Ä-7`` and ``Ö-7`` never share a file."""
+    from hausbesuch.output import safe_stem
+
+    if _UNSAFE.search(client_id) is None and client_id.strip("._") == client_id and client_id:
+        return client_id
+    digest = hashlib.sha256(client_id.encode("utf-8")).hexdigest()[:8]
+    stem = safe_stem(client_id)
+    return digest if stem == "route" else f"{stem}-{digest}"  # "route": nothing was left
+
+
 def _write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
@@ -494,7 +508,9 @@ def write_letters(
                             letter_date=when)
         pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
                          created=created)
-        path = out / f"{kind}_{_stem(a.client_id)}.pdf"
+        path = out / f"{kind}_{letter_stem(a.client_id)}.pdf"
+        if a.client_id in run.letters or path in run.letters.values():  # never overwrite
+            raise LetterError(f"Zwei Briefe hätten dieselbe Datei {path.name}: bitte melden.")
         _write(path, pdf)
         run.letters[a.client_id] = path
         run.announcements.append(a)

@@ -532,6 +532,29 @@ def test_letters_on_postgresql(planned_week, request, tmp_path):
     assert sorted(r["client_id"] for r in audit) == sorted(ids)
 
 
+def test_case_ids_that_are_no_safe_file_names_get_a_letter_each(planned_week, tmp_path):
+    """Ids like K/1 and K_1, or Ä-7 and Ö-7, must not share a file: each letter is written,
+    none overwrites another's, and safe ids keep their plain name."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import announcements, letter_stem, write_letters
+    from hausbesuch.plandata import Client
+
+    plan = planned_week.result.plan
+    ids = ["K/1", "K_1", "Ä-7", "Ö-7", "12345/678", "12345_678"]
+    items = [replace(a, client_id=cid) for a, cid in zip(announcements(plan), ids, strict=False)]
+    assert len(items) == len(ids)
+    master = {cid: Client(row=2 + k, id=cid, address="Am Markt 1, 36251 Bad Hersfeld",
+                          name=f"Person {k}", street="Am Markt", housenumber="1",
+                          postcode="36251", town="Bad Hersfeld") for k, cid in enumerate(ids)}
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=master)
+    assert sorted(run.letters) == sorted(ids)
+    files = sorted(p.name for p in tmp_path.glob("brief_*.pdf"))
+    assert len(files) == len(ids) and files == sorted(p.name for p in run.letters.values())
+    for k, cid in enumerate(ids):
+        assert f"Person {k}" in PdfReader(run.letters[cid]).pages[0].extract_text()
+    assert letter_stem("K_1") == "K_1" and letter_stem("Ä-7").startswith("Ae-7-")
+
+
 def test_nothing_in_the_data_is_read_as_markup(planned_week, tmp_path):
     """Names and addresses with Typst markup are printed literally; no name in the PDF's
     metadata."""
