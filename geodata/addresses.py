@@ -181,6 +181,17 @@ class ParsedAddress:
     extra: tuple[str, ...] = field(default=())
 
     @property
+    def care_of(self) -> tuple[str, ...]:
+        """The ``c/o``/``bei``/``z. Hd.`` lines of :attr:`extra` (for a letter's address)."""
+        return tuple(x for x in self.extra if _CO_RE.match(x))
+
+    @property
+    def additions(self) -> tuple[str, ...]:
+        """The rest of :attr:`extra` a letter needs (flat, "Hinterhaus"): no c/o line, no
+        country."""
+        return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x))
+
+    @property
     def street_key(self) -> str:
         return street_key(self.street)
 

@@ -241,8 +241,15 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     An address found in the OSM data (exact or interpolated) is written as OSM spells it;
     a missing postcode or town is taken from the geocoder's match (also at street level).
     Otherwise (not found, a point set by hand, a coordinate from the list) the address as
-    given.
+    given. A ``c/o``/``bei`` line of the address as given comes first (DIN 5008: above the
+    street), an addition like a flat or "Hinterhaus" follows the street; a country is left
+    out (letters go within Germany).
     """
+    from geodata.addresses import parse_address
+
+    parsed = parse_address(client.address) if client.address else None
+    care_of = list(parsed.care_of) if parsed else []
+    more = list(parsed.additions) if parsed else []
     street = " ".join(p for p in (client.street, client.housenumber) if p)
     postcode, town = client.postcode or "", client.town or ""
     if geocode is not None and geocode.quality in {"exact", "interpolated", "street"} \
@@ -261,10 +268,19 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     if not street:
         parts = [p.strip() for p in client.address.split(",") if p.strip()]
         if len(parts) >= 2 and not (postcode or town):
-            return parts
-        street = parts[0] if parts else client.address
+            return parts  # as typed, c/o lines included
+        lines = [p for p in parts if p not in care_of and p not in more]
+        street = lines[0] if lines else client.address
+    if more and not any(m in street for m in more):
+        street = ", ".join([street, *more])
     last = " ".join(p for p in (postcode, town) if p)
-    return [street, last] if last else [street]
+    return [*care_of, street, last] if last else [*care_of, street]
+
+
+def complete_address(lines: Sequence[str]) -> bool:
+    """Has the address field a last line with a postcode and a town (``36251 Bad
+    Hersfeld``)? Without one the post cannot deliver the letter."""
+    return bool(lines) and re.fullmatch(r"\d{5}\s+\S.*", lines[-1]) is not None
 
 
 def _fmt_time(t: datetime) -> str:
@@ -754,6 +770,7 @@ def run_letters(
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
     snapshot = {c.id: c for c in plan.clients}
+    geocodes = {g.client_id: g for g in plan.geocodes}
     done = {} if correction else _visit_status(store, plan)
     today = clock.today()
     named, skipped = [], []
@@ -765,6 +782,10 @@ def run_letters(
             skipped.append((a.client_id, f"Besuch am {a.day:%d.%m.%Y} liegt vor heute"))
         elif c is None or not letter_name(c.name or ""):
             skipped.append((a.client_id, "kein Name gespeichert"))
+        elif not complete_address(postal_lines(snapshot.get(a.client_id) or c,
+                                               geocodes.get(a.client_id))):
+            skipped.append((a.client_id, "Anschrift ohne Postleitzahl und Ort: bitte die "
+                                         "Adresse ergänzen"))
         else:
             named.append(a)
     now = datetime.now().replace(microsecond=0)

@@ -643,6 +643,61 @@ def test_a_plan_stored_without_case_visits_gets_them(planned_week, tmp_path):
         assert (v.promised_start, v.promised_end) == a.window and v.visit_id == a.visit_id
 
 
+@pytest.mark.parametrize(("address", "match", "expected"), [
+    ("c/o Schmidt, Burggasse 4b, Bad Hersfeld", "Burggasse 4b, 36251 Bad Hersfeld (Zentrum)",
+     ["c/o Schmidt", "Burggasse 4b", "36251 Bad Hersfeld"]),
+    ("Am Markt 16 c/o Meier, 36251 Bad Hersfeld", "Am Markt 16, 36251 Bad Hersfeld",
+     ["c/o Meier", "Am Markt 16", "36251 Bad Hersfeld"]),
+    ("bei Müller, Hauptstr. 5, 36251 Bad Hersfeld, Deutschland", "Hauptstraße 5, 36251 Bad Hersfeld",
+     ["bei Müller", "Hauptstraße 5", "36251 Bad Hersfeld"]),
+    ("Bärengasse 1, Hinterhaus, 36251 Bad Hersfeld", "Bärengasse 1, 36251 Bad Hersfeld",
+     ["Bärengasse 1, Hinterhaus", "36251 Bad Hersfeld"]),
+])
+def test_postal_lines_keep_care_of_and_additions(address, match, expected):
+    """A found address is written as OSM spells it, but the post needs the c/o line (above
+    the street) and an addition like "Hinterhaus" as typed."""
+    from hausbesuch.plandata import Client, Geocode
+
+    c = Client(row=2, id="X", address=address)
+    assert postal_lines(c, Geocode("X", 9.7, 50.8, "exact", 1.0, match, "", "Mitte")) == expected
+
+
+def test_complete_address():
+    from hausbesuch.letters import complete_address
+
+    assert complete_address(["Am Markt 1", "36251 Bad Hersfeld"])
+    assert not complete_address(["Hinter dem Rathaus"])
+    assert not complete_address(["Hauptstr. 5", "Bad Hersfeld"])
+    assert not complete_address([])
+
+
+def test_no_letter_without_postcode_and_town(planned_week, letters_db, letter_run, tmp_path):
+    """A client located by a coordinate from the list, whose address has no postcode and
+    town, gets no letter (it could not be delivered): skipped with the reason, nothing
+    recorded for it."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import run_letters
+    from hausbesuch.plandata import Client, Geocode
+    from hausbesuch.store import Store
+
+    url0, base0 = letters_db
+    shutil.copyfile(base0 / "plan.db", tmp_path / "plan.db")
+    plan = planned_week.result.plan
+    cid = plan.routes[-1].stops[-1].client_id
+    bare = Client(row=2, id=cid, address="Hinter dem Rathaus", lon=9.7, lat=50.87)
+    plan = replace(plan, clients=[bare if c.id == cid else c for c in plan.clients],
+                   geocodes=[Geocode(cid, 9.7, 50.87, "given", 1.0, "Koordinate aus der Liste",
+                                     "", g.district) if g.client_id == cid else g
+                             for g in plan.geocodes])
+    with Store.open(f"sqlite:///{tmp_path / 'plan.db'}") as store:
+        run = run_letters(store, plan, load_profile("bad-hersfeld"), tmp_path / "out",
+                          actor="test")
+    assert cid not in run.letters
+    assert (cid, "Anschrift ohne Postleitzahl und Ort: bitte die Adresse ergänzen") \
+        in run.skipped
+    assert len(run.letters) > 0  # the others are written
+
+
 @pytest.mark.parametrize(("quality", "match", "expected"), [
     ("exact", "Hauptstraße 5, 36251 Bad Hersfeld (Zentrum)", ["Hauptstraße 5", "36251 Bad Hersfeld"]),
     ("street", "Hauptstraße, 36251 Bad Hersfeld", ["Hauptstr. 5", "36251 Bad Hersfeld"]),
