@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from hausbesuch.fields import count
 from hausbesuch.maps import (
     MapSettings,
     check_lonlat,
@@ -126,6 +127,7 @@ _ENV.filters.update(
     km=fmt_km,
     mode=mode_label,
     field_label=lambda name: _field_label(name),
+    count=count,  # {{ n|count("Besuch", "Besuche") }}: "1 Besuch", "2 Besuche"
 )
 
 

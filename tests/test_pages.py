@@ -171,6 +171,19 @@ def test_empty_day_pages() -> None:
     assert "keine Besuche geplant" in print_sheet(route, MapSettings(), links=LINKS)
 
 
+def test_visit_count_in_its_number() -> None:
+    """A team-day of one visit says "1 Besuch", of more "n Besuche"."""
+    from dataclasses import replace
+
+    route = sample_plan().routes[0]
+    assert len(route.stops) > 1
+    one = replace(route, stops=route.stops[:1])
+    for render in (route_page, print_sheet):
+        assert f"{len(route.stops)} Besuche ·" in render(route, MapSettings(), links=LINKS)
+        html = render(one, MapSettings(), links=LINKS)
+        assert "1 Besuch ·" in html and "1 Besuche" not in html
+
+
 def test_safe_stem() -> None:
     assert safe_stem("T1_2026-12-08") == "T1_2026-12-08"
     assert safe_stem("Süd 2_2026-12-08") == "Sued-2_2026-12-08"
