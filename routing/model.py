@@ -545,9 +545,11 @@ class Problem:
                     f"Matrix ({n_min} Orte)."
                 )
             if v.amount and any(len(v.amount) > d for d in dims):
+                k, m = len(v.amount), min(dims)
                 raise _err(
-                    f"Besuch {v.id}, Feld 'amount': {len(v.amount)} Mengen, aber die Teams "
-                    f"haben {min(dims)} Kapazitäten."
+                    f"Besuch {v.id}, Feld '{self.amounts}': {k} {'Menge' if k == 1 else 'Mengen'}"
+                    f", aber die Teams haben {'nur ' if m else ''}{m} "
+                    f"{'Kapazität' if m == 1 else 'Kapazitäten'} (Feld 'capacity')."
                 )
         if len(dims) > 1:
             raise _err("Teams, Feld 'capacity': alle Teams brauchen gleich viele Kapazitäten.")

@@ -119,6 +119,11 @@ def test_null_in_a_matrix_means_unreachable():
         ({"vehicles": [{"id": 9, "start_index": 0, "profile": "bike"}]}, ["Fahrzeug 9", "'profile'"]),
         ({"vehicles": [{"id": 8, "start_index": 0, "max_travel_time": 5}]}, ["Fahrzeug 8", "max_travel_time"]),
         ({"matrices": None}, ["'matrices'"]),
+        ({"jobs": [{"id": 6, "location_index": 1, "delivery": [1]}]},
+         ["Besuch 6", "Feld 'delivery': 1 Menge,", "0 Kapazitäten (Feld 'capacity')"]),
+        ({"jobs": [{"id": 7, "location_index": 1, "pickup": [1, 2]}],
+          "vehicles": [{"id": 1, "start_index": 0, "capacity": [4]}]},
+         ["Feld 'pickup': 2 Mengen, aber die Teams haben nur 1 Kapazität"]),
     ],
 )
 def test_invalid_input_names_the_job_or_vehicle_and_field(patch, words):
