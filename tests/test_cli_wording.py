@@ -210,6 +210,18 @@ def test_outcomes_of_which_none_is_recorded_exit_2(tmp_path, monkeypatch):
     assert "  … und 1 weitere abgelehnte Zeile.\n" in out and "--report" not in out
 
 
+def test_outcomes_name_the_missing_column_in_its_number(tmp_path):
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    one = tmp_path / "ohne_ergebnis.csv"
+    one.write_text("Kundennummer;Datum\nX-1;07.12.2026\n", encoding="utf-8")
+    out = fails("outcomes", str(one), "--city", "bad-hersfeld", "--db", db)
+    assert "fehlt die Spalte Ergebnis. Erwartet:" in out
+    two = tmp_path / "nur_id.csv"
+    two.write_text("Kundennummer;Notiz\nX-1;x\n", encoding="utf-8")
+    out = fails("outcomes", str(two), "--city", "bad-hersfeld", "--db", db)
+    assert "fehlen die Spalten Datum, Ergebnis. Erwartet:" in out
+
+
 # ------------------------------------------------------------------ with a small plan
 
 

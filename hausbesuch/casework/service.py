@@ -775,7 +775,9 @@ class Casework:
                                             ("ergebnis", "Ergebnis")) if found[key] is None]
         if missing:
             raise CaseworkError(
-                f"In {table.source} fehlen die Spalten {', '.join(missing)}. Erwartet: "
+                f"In {table.source} "
+                + (f"fehlt die Spalte {missing[0]}" if len(missing) == 1
+                   else f"fehlen die Spalten {', '.join(missing)}") + ". Erwartet: "
                 "Kundennummer; Datum; optional Uhrzeit; Ergebnis; optional Termin; optional "
                 f"Notiz. Vorhanden: {', '.join(cols) or 'keine'}.")
         res = OutcomeResult(source=table.source, total_rows=len(table.rows))
