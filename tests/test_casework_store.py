@@ -606,8 +606,12 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_pat
         if kept_out:
             assert not again & planned_before, again & planned_before
             # (another test of this module may have added a plan over the first days)
-            assert re.search(r"\d+ Fälle haben in Plan \S+ schon einen geplanten "
-                             "Besuch vor diesem Zeitraum", res.output), res.output
+            found = re.search(r"\d+ Fälle haben in Plan \S+ schon einen geplanten "
+                              r"Besuch vor diesem Zeitraum \(([^)]*)\)", res.output)
+            assert found, res.output
+            # the cases are named with their day (at most ten of them)
+            named = set(re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", found[1]))
+            assert named and named <= planned_before, (named, planned_before)
         else:
             assert planned_before <= again
             assert re.search(r"\d+ Besuche vor heute ohne erfasstes Ergebnis",

@@ -333,12 +333,16 @@ def plan_span(
             f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
             f"{'dieser Fall wird' if len(overdue) == 1 else 'diese Fälle werden'} erneut "
             "eingeplant. Ergebnisse besser zuerst erfassen.")
-    ahead_by_plan = Counter(v.plan_id or "?" for v in ahead.values()
-                            if v.client_id not in in_span)
-    for pid, n in sorted(ahead_by_plan.items()):
+    ahead_by_plan: dict[str, list[Any]] = {}
+    for v in sorted(ahead.values(), key=lambda v: (v.day, v.client_id)):
+        if v.client_id not in in_span:
+            ahead_by_plan.setdefault(v.plan_id or "?", []).append(v)
+    for pid, visits in sorted(ahead_by_plan.items()):
+        n = len(visits)
+        shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in visits[:10])
         params["warnings"].append(
             f"{n} {'Fall hat' if n == 1 else 'Fälle haben'} in Plan {pid} schon einen "
-            "geplanten Besuch vor diesem Zeitraum und "
+            f"geplanten Besuch vor diesem Zeitraum ({shown}{' …' if n > 10 else ''}) und "
             f"{'wird' if n == 1 else 'werden'} hier nicht eingeplant.")
     others_in_span = Counter(v.plan_id or "?" for v in in_span.values())
     for pid, n in sorted(others_in_span.items()):
