@@ -97,7 +97,8 @@ def listed_db(tmp_path_factory, bad_hersfeld_pbf):
         w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
                     "Kontaktabbruch seit", "Team", "Datum"])
         for i, (street, hn, pc, town) in enumerate(addrs):
-            team, day = ("team-2", "15.12.2026") if i == 0 else ("", "")
+            # typed in capitals: team ids are compared without regard to case
+            team, day = ("TEAM-2", "15.12.2026") if i == 0 else ("", "")
             w.writerow([f"B{i:03d}", f"Name{i}", street, hn, pc, town or "Bad Hersfeld",
                         "01.02.2025", team, day])
     return d

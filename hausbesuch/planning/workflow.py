@@ -178,6 +178,15 @@ def _bound_size(candidates: list[Candidate], team_list: Sequence[Any], span: Spa
     return candidates
 
 
+def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
+    """The candidate with its pinned team spelled as the team is (a list's ``TEAM-1`` is
+    team ``team-1``: team ids, like case ids, are compared without regard to case)."""
+    if not c.pin_team or c.pin_team in team_ids:
+        return c
+    same = [t for t in team_ids if t.casefold() == c.pin_team.casefold()]
+    return replace(c, pin_team=same[0]) if len(same) == 1 else c
+
+
 def _pin_check(c: Candidate, team_ids: set[str],
                absent: dict[tuple[str, int], Any] | None = None,
                span: Span | None = None) -> UnassignedVisit | None:
@@ -311,6 +320,7 @@ def plan_span(
     absent = _absences(store, profile, team_list, span)
     kept_cands = []
     for cand in candidates:
+        cand = _team_spelling(cand, team_ids)
         bad = _pin_check(cand, team_ids, absent, span)
         (unassigned.append(bad) if bad else kept_cands.append(cand))
     params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
@@ -716,7 +726,8 @@ def replan(
                               pin_source=st.pin_source)
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
-        elif (bad := _pin_check(cand, ids, absent, span)) is not None:
+        elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, absent,
+                                span)) is not None:
             unassigned.append(bad)
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
