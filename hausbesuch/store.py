@@ -967,9 +967,9 @@ class Store:
         """Read a stored plan back (equal to the plan saved).
 
         ``overview=True`` reads only what a plan view shows: routes with their stops (no
-        leg geometry), the unassigned visits, the plan's parameters (teams, options) and
-        warnings; no client snapshot,
-        geocodes, rejected rows or solver output (faster for large plans).
+        leg geometry), the unassigned visits, the rejected rows, the plan's parameters
+        (teams, options) and warnings; no client snapshot, geocodes or solver output
+        (faster for large plans).
 
         Raises
         ------
@@ -1019,20 +1019,20 @@ class Store:
                 for u in rows(UnassignedRow, UnassignedRow.seq)
             ]
             params = _loads(p.params) or {}
+            rejected = [Rejected(row=r.input_row, id=r.client_id, field=r.field_name,
+                                 reason=r.reason)
+                        for r in rows(RejectedRow, RejectedRow.seq)]
             if overview:
                 return Plan(id=p.id, city=p.city, created_at=p.created_at, start=p.start,
                             days=p.days, routes=routes, unassigned=unassigned,
-                            version=p.version, predecessor_id=p.predecessor_id,
-                            params=params, warnings=list(params.get("warnings") or []))
+                            rejected=rejected, version=p.version,
+                            predecessor_id=p.predecessor_id, params=params,
+                            warnings=list(params.get("warnings") or []))
             return Plan(
                 id=p.id, city=p.city, created_at=p.created_at, start=p.start, days=p.days,
                 routes=routes,
                 unassigned=unassigned,
-                rejected=[
-                    Rejected(row=r.input_row, id=r.client_id, field=r.field_name,
-                             reason=r.reason)
-                    for r in rows(RejectedRow, RejectedRow.seq)
-                ],
+                rejected=rejected,
                 clients=[_client_from(c) for c in rows(PlanClientRow, PlanClientRow.seq)],
                 geocodes=[
                     Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat, quality=g.quality,

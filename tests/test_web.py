@@ -707,6 +707,25 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
     assert "Abwesenheiten gespeichert" not in r.text
 
 
+def test_plan_view_lists_the_rejected_cases_with_their_reasons(
+        site: Site, kora: httpx.Client) -> None:
+    """Every case of the plan is on its page: planned, not planned (reason) or rejected
+    (field and reason, e.g. an address not found, with the way to fix it)."""
+    import html as html_lib
+
+    plan = site.store.load_plan(site.plan_id)
+    assert plan.rejected  # the fixture's list has addresses that are not found
+    page = kora.get(f"/plaene/{site.plan_id}")
+    assert page.status_code == 200
+    text = html_lib.unescape(page.text)
+    assert f"{len(plan.rejected)} abgelehnt</a>" in text and 'id="abgelehnt"' in page.text
+    for r in plan.rejected:
+        assert f"<td>{r.id}</td>" in text and r.reason in text
+    assert "<td>Adresse</td>" in text and 'href="/adressen?stadt=' in page.text
+    for payload in RAW_PAYLOADS:  # the typed address comes back escaped
+        assert payload not in page.text
+
+
 def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> None:
     """An administrator reads what concerns one case (German labels, CSV); coordinators
     get 403; wrong filters are named; every reading is itself logged."""

@@ -83,8 +83,8 @@ def newest_version(store: Store, plan_id: str) -> str:
 
 
 def plan_overview(store: Store, plan_id: str) -> Plan | None:
-    """A stored plan for the plan view: routes with stops (no leg geometry), unassigned;
-    no client snapshot, geocodes or solver output (the view shows none of them)."""
+    """A stored plan for the plan view: routes with stops (no leg geometry), unassigned and
+    rejected; no client snapshot, geocodes or solver output (the view shows none of them)."""
     from hausbesuch.store import StoreError
 
     try:
