@@ -508,7 +508,7 @@ def test_a_pin_whose_day_passed_no_longer_blocks_the_client(planned, tmp_path):
     nxt = START + timedelta(days=7)
     out = ok("plan", *_common(copy), "--start", nxt.isoformat(), "--days", "5", "--out",
              str(tmp_path / "naechste"), "--time-limit", "2", "--threads", "1")
-    assert ("Hinweis: Festgelegter Tag ohne Ergebnis verstrichen, daher frei eingeplant: "
+    assert ("Hinweis: Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei eingeplant: "
             "P001 (laut Liste 08.12.2026), P002 (im Web festgelegt 09.12.2026), P003 (laut "
             "Liste 10.12.2026).") in out, out
     with Store.open(copy) as store:
@@ -558,21 +558,23 @@ def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
     db = str(tmp_path / "termine.sqlite")
     shutil.copy(src, db)
     stops = [(s.client_id, r.day) for r in plan.routes for s in r.stops
-             if s.client_id not in PINS][:5]
+             if s.client_id not in PINS][:6]
     when = ["13.12.2026 10:00", "25.12.2026 10:00", "15.12.2026 22:00", "15.12.2099 10:00",
-            "15.12.2026 10:00"]
+            "15.12.2026 08:00", "15.12.2026 10:00"]
     path = tmp_path / "ergebnisse.csv"
     path.write_text("Kundennummer;Datum;Ergebnis;Termin\n" + "".join(
         f"{cid};{day:%d.%m.%Y};Termin vereinbart;{w}\n"
         for (cid, day), w in zip(stops, when, strict=True)), encoding="utf-8")
     out = ok("outcomes", str(path), *_common(db))
-    assert "1 erfasst" in out and "4 abgelehnt" in out, out
+    assert "1 erfasst" in out and "5 abgelehnt" in out, out
     lines = [x.strip() for x in out.splitlines() if x.strip().startswith("Zeile")]
-    assert [x.split(", ", 1)[1].split(":", 1)[0] for x in lines] == ["Termin"] * 4, lines
+    assert [x.split(", ", 1)[1].split(":", 1)[0] for x in lines] == ["Termin"] * 5, lines
     assert "So 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]
     assert "kein Arbeitstag (Feiertag: Erster Weihnachtstag)" in lines[1]
     assert "22:00 liegt außerhalb der Arbeitszeit der Teams (08:00–16:00 Uhr)" in lines[2]
     assert "(Jahr vertippt?)" in lines[3]
+    # at the start of the shift the teams only set out: no door can be reached then
+    assert "08:00 ist der Schichtbeginn der Teams (08:00 Uhr)" in lines[4]
 
 
 def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_path):

@@ -693,8 +693,8 @@ class Casework:
 
     def _check_appointment(self, at: datetime, day: date) -> None:
         """An agreed appointment the teams can keep: a working day (no weekend, no public
-        holiday of the Land), within the working hours of a team that works that weekday,
-        at most :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
+        holiday of the Land), within the working hours of a team that works that weekday
+        and after their start (at it the teams only set out), at most :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
         from hausbesuch.fields import WEEKDAYS_DE, format_clock
         from hausbesuch.team_store import base_teams
 
@@ -717,6 +717,11 @@ class Casework:
             raise CaseworkError(
                 f"{when} liegt außerhalb der Arbeitszeit der Teams ({format_clock(first)}–"
                 f"{format_clock(last)} Uhr).")
+        if minute == first:
+            raise CaseworkError(
+                f"{when} ist der Schichtbeginn der Teams ({format_clock(first)} Uhr): dann "
+                "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
+                "Termin eintragen.")
 
     def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime) -> Directive:
         outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])

@@ -332,7 +332,7 @@ def plan_span(
                            *_absence_notes(absent, span)]}
     if passed_pins:
         params["warnings"].append(
-            f"Festgelegter Tag ohne Ergebnis verstrichen, daher frei eingeplant: "
+            f"Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei eingeplant: "
             f"{', '.join(passed_pins)}.")
     pool_ids = {st.client.id for st in pool}
     overdue = [v for v in overdue if v.client_id in pool_ids]
