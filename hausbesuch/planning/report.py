@@ -76,10 +76,13 @@ def report_rows(
     """
     snap_far = snap_far or {}
     geo = {g.client_id: g for g in plan.geocodes}
-    planned: dict[str, tuple[TeamDayRoute, PlannedStop]] = {}
+    # a client the plan visits twice (a visit made, and an appointment agreed at it, in a
+    # re-plan): the row shows the last visit and names the other
+    visits: dict[str, list[tuple[TeamDayRoute, PlannedStop]]] = {}
     for r in plan.routes:
         for s in r.stops:
-            planned[s.client_id] = (r, s)
+            visits.setdefault(s.client_id, []).append((r, s))
+    planned = {cid: max(v, key=lambda rs: rs[1].start) for cid, v in visits.items()}
     unassigned = {u.client_id: u for u in plan.unassigned}
     rows: list[dict[str, str]] = []
     rejected_ids = {r.id for r in plan.rejected if r.id}
@@ -106,6 +109,10 @@ def report_rows(
                              f"{g.reason}")
             if c.id in snap_far:
                 notes.append(f"Adresse {snap_far[c.id]:.0f} m vom nächsten Weg entfernt")
+            notes += [f"weiterer Besuch im Plan: {r2.day:%d.%m.%Y} {s2.start:%H:%M} "
+                      f"(Team {r2.team_id})"
+                      for r2, s2 in sorted(visits[c.id], key=lambda rs: rs[1].start)
+                      if s2 is not s]
             row["grund"] = "; ".join(n for n in notes if n)
         elif c.id in unassigned:
             u = unassigned[c.id]
