@@ -825,7 +825,13 @@ def test_cli_user_and_link(site: Site) -> None:
     assert r.exit_code == 2 and "gibt es schon" in r.output
     r = runner.invoke(cli, ["user", "add", "kurz", "--role", "admin", "--password-stdin",
                             "--db", db], input="kurz\n")
-    assert r.exit_code == 2 and "mindestens 10" in r.output
+    assert r.exit_code == 2 and "mindestens 12" in r.output
+    r = runner.invoke(cli, ["user", "add", "leer", "--role", "admin", "--password-stdin",
+                            "--db", db], input=" " * 14 + "\n")
+    assert r.exit_code == 2 and "nur aus Leerzeichen" in r.output
+    r = runner.invoke(cli, ["user", "add", "adm", "--role", "admin", "--city", CITY_PROFILE,
+                            "--password-stdin", "--db", db], input=PASSWORD + "\n")
+    assert r.exit_code == 2 and "--city gilt nicht für die Administration" in r.output
     with httpx.Client(base_url=site.url, follow_redirects=False) as c:
         assert login(c, "cli-nutzer").status_code == 303
     assert runner.invoke(cli, ["user", "disable", "cli-nutzer", "--db", db]).exit_code == 0

@@ -118,7 +118,7 @@ def register(app: typer.Typer) -> None:
             "--password-stdin", help="Passwort aus der Standardeingabe lesen statt abzufragen.")] = False,
         db: DbOption = None,
     ) -> None:
-        """Ein Konto anlegen (Passwort mit mindestens 10 Zeichen)."""
+        """Ein Konto anlegen (Passwort mit mindestens 12 Zeichen)."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.config import load_profile
         from hausbesuch.web.auth import add_user

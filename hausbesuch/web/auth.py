@@ -67,7 +67,8 @@ UNKNOWN_ACTOR = "unbekanntes Konto"
 LOCKED_AUDIT_EVERY = timedelta(minutes=1)
 _HASHER = PasswordHasher()  # argon2id
 _DUMMY_HASH = _HASHER.hash("kein-konto-" + new_token(8))
-MIN_PASSWORD = 10
+#: ASVS level 2 (V2.1.1): at least 12 characters; any characters, but not only spaces.
+MIN_PASSWORD = 12
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,13 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
         raise UserError(f"--role: erlaubt sind {', '.join(ROLES)}, erhalten {role!r}.")
     if role != ROLE_ADMIN and not city:
         raise UserError("--city fehlt: ein Konto der Koordination gehört zu einer Stadt.")
+    if role == ROLE_ADMIN and city:
+        raise UserError("--city gilt nicht für die Administration: ein Konto mit Rolle admin "
+                        "sieht alle Städte. --city weglassen.")
     if len(password) < MIN_PASSWORD:
         raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
+    if not password.strip():
+        raise UserError("Das Passwort darf nicht nur aus Leerzeichen bestehen.")
     now = datetime.now()
     with store.session() as s:
         if s.get(UserRow, name) is not None:
