@@ -87,8 +87,12 @@ class FieldError(ValueError):
 # --------------------------------------------------------------------------- text
 
 _SPACE_LIKE = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
+#: Control characters, bidi marks and overrides, and invisible characters that copy and
+#: paste brings along (zero-width space, word joiner, byte order mark, soft hyphen): an id
+#: "K-<zero-width space>7" must be "K-7". (Zero-width (non-)joiners stay: scripts need them.)
 _DROPPED = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060\u2066-\u2069\ufeff]"
 )
 _SPACES = re.compile(r" {2,}")
 

@@ -1205,6 +1205,8 @@ def _plain(obj: Any) -> Any:
 
 
 def _make_engine(url: URL, schema: str | None) -> Engine:
+    """The engine of a store. ``hide_parameters``: an error's message (and so a log line)
+    never carries the values of the statement, which can be names or a worker's note."""
     if url.get_backend_name() == "sqlite":
         db = url.database or ""
         kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}}
@@ -1218,13 +1220,14 @@ def _make_engine(url: URL, schema: str | None) -> Engine:
                 raise StoreError(
                     f"Ordner für die Datenbank kann nicht angelegt werden: {db} ({exc.strerror})"
                 ) from None
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(url, hide_parameters=True, **kwargs)
         _sqlite_pragmas(engine)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if schema is not None:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -201,6 +201,10 @@ def test_clean_text_strips_controls_but_keeps_markup() -> None:
     )
     assert clean_text("  Müller\x07  ") == "Müller"
     assert clean_text(None) == ""
+    # invisible characters of copy and paste: an id that looks like K-7 is K-7
+    for pasted in ("K-\u200b7", "\ufeffK-7", "K-\u20607", "K-\xad7", "K-7\xa0"):
+        assert clean_text(pasted) == "K-7", repr(pasted)
+    assert clean_text("Zo\u200cë") == "Zo\u200cë"  # a joiner that a script needs stays
 
 
 def test_parse_skills_splits_normalises_and_drops_german() -> None:

@@ -284,6 +284,21 @@ def test_audit_log_is_append_only_in_the_database(store: Store) -> None:
     assert len(store.audit_rows()) == len(rows) + 1
 
 
+def test_database_errors_carry_no_values(store: Store) -> None:
+    """An error's message (what a log line shows) names the statement, not its values:
+    they can be a client's name or a worker's note."""
+    from sqlalchemy.exc import IntegrityError
+
+    from hausbesuch.store import AuditRow
+
+    secret = "Geheimname Zwiebelmaier"
+    with pytest.raises(IntegrityError) as exc, store.session() as s:
+        s.add(AuditRow(actor=secret, action=None, at=None))  # NOT NULL columns left empty
+        s.flush()
+    assert secret not in str(exc.value)
+    assert "hidden due to hide_parameters" in str(exc.value)
+
+
 def test_models_and_migrations_agree(store: Store) -> None:
     """Autogenerate finds nothing to do: the ORM and the shipped migration match."""
     from alembic.autogenerate import compare_metadata

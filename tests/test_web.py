@@ -593,12 +593,49 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
     assert bad.status_code == 400 and "Datum" in bad.json()["fehler"]
 
 
+def test_outcome_sent_at_once_from_two_tabs_is_stored_once_and_answered_as_such(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same outcome (one key) sent twenty times at once, with a NUL pasted into its
+    note: every answer is 200, one of them new, the others 'doppelt'; one row is stored,
+    its note without the NUL (PostgreSQL refuses NUL in text; it was a 500 the phone
+    retried for ever)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hausbesuch import clock
+
+    plan = _current_plan(site)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route, stop = next((r, st) for r in reversed(plan.routes) for st in r.stops
+                       if (st.client_id, r.day) not in done)
+    token, link = _make_link(site, route.team_id, route.day)
+    monkeypatch.setenv(clock.ENV, link.day.isoformat())
+    page = httpx.get(site.url + f"/w/{token}/")
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    data = {"kundennummer": stop.client_id, "ergebnis": "nicht_angetroffen",
+            "zeit": f"{link.day}T10:15", "schluessel": "zwei-tabs",
+            "notiz": "Klingel\x00 defekt"}
+    hdr = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+
+    def send(_: int) -> httpx.Response:
+        return httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr,
+                          timeout=60)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(send, range(20)))
+    assert [a.status_code for a in answers] == [200] * 20, [a.text for a in answers]
+    assert sorted(a.json()["doppelt"] for a in answers) == [False] + [True] * 19
+    rows = [o for o in _outcomes(site) if (o["client_id"], o["day"]) == (stop.client_id,
+                                                                         route.day)]
+    assert len(rows) == 1 and rows[0]["note"] == "Klingel defekt"
+
+
 def _outcomes(site: Site) -> list[dict]:
     from hausbesuch.store import OutcomeRow
 
     with site.store.session() as s:
         return [{"client_id": r.client_id, "day": r.day, "result": r.result,
-                 "time_min": r.time_min, "key": r.idempotency_key, "source": r.source}
+                 "time_min": r.time_min, "key": r.idempotency_key, "source": r.source,
+                 "note": r.note}
                 for r in s.scalars(select(OutcomeRow))]
 
 

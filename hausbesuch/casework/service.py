@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hausbesuch.casework.rules import (
@@ -42,7 +43,10 @@ from hausbesuch.casework.rules import (
 )
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
-from hausbesuch.fields import parse_datetime  # re-exported: one parser for all
+from hausbesuch.fields import (  # parse_datetime re-exported: one parser for all
+    clean_text,
+    parse_datetime,
+)
 from hausbesuch.plandata import Client, Geocode, Rejected
 from hausbesuch.store import (
     AddressFixRow,
@@ -642,10 +646,28 @@ class Casework:
             date or not after the visit's day.
         """
         result = self._result(result)
-        today = self.today()
+        note = clean_text(note)[:2000] if note else None  # no NUL or control characters
         if result == "termin_vereinbart" and appointment is not None \
                 and appointment.date() > day:
             self._check_appointment(appointment, day)  # reads the teams: before writing
+        try:
+            return self._record_outcome(client_id, day, result, time_min, appointment, note,
+                                        source, idempotency_key, visit_id)
+        except IntegrityError:
+            # the same outcome sent twice at once (two tabs of a link): the first one won
+            if idempotency_key:
+                with self.store.session() as s:
+                    prev = s.scalar(select(OutcomeRow).where(
+                        OutcomeRow.idempotency_key == idempotency_key))
+                if prev is not None:
+                    return prev, False
+            raise
+
+    def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
+                        appointment: datetime | None, note: str | None, source: str,
+                        idempotency_key: str | None, visit_id: str | None
+                        ) -> tuple[OutcomeRow, bool]:
+        today = self.today()
         with self.store.session() as s:
             if idempotency_key:
                 prev = s.scalar(select(OutcomeRow).where(
@@ -659,7 +681,11 @@ class Casework:
                     f"{today:%d.%m.%Y}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
                     "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
-            if s.scalar(select(OutcomeRow).where(OutcomeRow.visit_id == visit.visit_id)):
+            existing = s.scalar(select(OutcomeRow).where(
+                OutcomeRow.visit_id == visit.visit_id))
+            if existing is not None:
+                if idempotency_key and existing.idempotency_key == idempotency_key:
+                    return existing, False  # sent again while the first was being stored
                 raise CaseworkError(
                     f"Für den Besuch von „{row.client_id}“ am {day:%d.%m.%Y} ist bereits ein "
                     "Ergebnis erfasst.")
@@ -694,7 +720,8 @@ class Casework:
     def _check_appointment(self, at: datetime, day: date) -> None:
         """An agreed appointment the teams can keep: a working day (no weekend, no public
         holiday of the Land), within the working hours of a team that works that weekday
-        and after their start (at it the teams only set out), at most :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
+        and after their start (at it the teams only set out), at most
+        :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
         from hausbesuch.fields import WEEKDAYS_DE, format_clock
         from hausbesuch.team_store import base_teams
 
