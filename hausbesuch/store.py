@@ -1204,9 +1204,28 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
+class DriverError(Exception):
+    """A database driver's error reduced to its first line (see :func:`_without_values`)."""
+
+
+def _without_values(ctx: Any) -> Any:
+    """``handle_error`` hook: the driver's message without its detail lines. PostgreSQL
+    repeats the row's values there ("DETAIL: Failing row contains (…)", "Key (…)=(…)"),
+    and an error's message ends up in the server log. The exception keeps its class."""
+    exc, orig = ctx.sqlalchemy_exception, ctx.original_exception
+    text = str(orig)
+    if exc is None or "\n" not in text.strip():
+        return None
+    first = text.strip().splitlines()[0]
+    return type(exc)(exc.statement, exc.params, DriverError(f"{type(orig).__name__}: {first}"),
+                     hide_parameters=True,
+                     connection_invalidated=exc.connection_invalidated)
+
+
 def _make_engine(url: URL, schema: str | None) -> Engine:
-    """The engine of a store. ``hide_parameters``: an error's message (and so a log line)
-    never carries the values of the statement, which can be names or a worker's note."""
+    """The engine of a store. An error's message (and so a log line) never carries the
+    values of the statement or of the row, which can be names or a worker's note
+    (``hide_parameters``, :func:`_without_values`)."""
     if url.get_backend_name() == "sqlite":
         db = url.database or ""
         kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}}
@@ -1226,8 +1245,10 @@ def _make_engine(url: URL, schema: str | None) -> Engine:
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if schema is not None:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True,
-                         hide_parameters=True)
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True,
+                           hide_parameters=True)
+    event.listen(engine, "handle_error", _without_values, retval=True)
+    return engine
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
