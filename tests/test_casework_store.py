@@ -620,6 +620,41 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_pat
                              res.output), res.output
 
 
+def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned, tmp_path):
+    """The week after is planned first, then the week before it: the clients with a visit
+    in the later plan are not planned again; a 'Hinweis' names them ('nach diesem
+    Zeitraum')."""
+    import shutil
+
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    src, first = planned
+    db = str(tmp_path / "vorher.sqlite")
+    shutil.copy(src, db)
+    with Store.open(db) as store, store.session() as s:
+        later = set(s.scalars(select(CaseVisitRow.client_id).where(
+            CaseVisitRow.status == "geplant", CaseVisitRow.day >= START)))
+    assert later
+    before = START - timedelta(days=7)
+    res = runner.invoke(app, ["plan", *_common(db), "--start", before.isoformat(), "--days",
+                              "5", "--out", str(tmp_path / "vorher"), "--time-limit", "2",
+                              "--threads", "1"],
+                        env={clock.ENV: (before - timedelta(days=3)).isoformat()},
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with Store.open(db) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    assert plan.start == before
+    booked = {s.client_id for r in plan.routes for s in r.stops}
+    assert not booked & later, booked & later
+    found = re.search(r"\d+ Fälle haben in Plan \S+ schon einen geplanten Besuch nach "
+                      r"diesem Zeitraum \(([^)]*)\)", res.output)
+    assert found, res.output
+    assert set(re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", found[1])) <= later
+
+
 def test_a_client_only_moved_in_the_list_is_unchanged(base, tmp_path):
     """Re-importing the list with one row removed: the rows after it only move up; they
     count as unchanged (no audit of a change), only the real change is 'aktualisiert'."""

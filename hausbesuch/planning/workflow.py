@@ -109,17 +109,20 @@ def _assign(districts: Any, located: dict[str, Any]) -> dict[str, str]:
 
 def _pending(store: Store, city: str, span: Span, today: date
              ) -> tuple[dict[str, CaseVisitRow], dict[str, CaseVisitRow], list[CaseVisitRow]]:
-    """Case visits still to do (``geplant``) up to the span's end, in one read: (those in
-    the span, by client; those before it from ``today`` on, by client: not yet due, their
-    clients are not planned again; those before ``today``: overdue, no outcome recorded
-    yet)."""
+    """Case visits still to do (``geplant``), in one read: (those in the span, by client;
+    those before or after it from ``today`` on, by client: not yet due, their clients are
+    not planned again (a week planned after the one that follows it must not book them
+    twice); those before ``today``: overdue, no outcome recorded yet)."""
     with store.session() as s:
         rows = list(s.scalars(select(CaseVisitRow).where(
-            CaseVisitRow.city == city, CaseVisitRow.status == "geplant",
-            CaseVisitRow.day <= span.last).order_by(CaseVisitRow.day)))
-    return ({r.client_id: r for r in rows if r.day >= span.start},
-            {r.client_id: r for r in rows if today <= r.day < span.start},
-            [r for r in rows if r.day < min(today, span.start)])
+            CaseVisitRow.city == city, CaseVisitRow.status == "geplant")
+            .order_by(CaseVisitRow.day)))
+    ahead: dict[str, CaseVisitRow] = {}
+    for r in rows:  # the first one of a client
+        if r.day >= today and not span.start <= r.day <= span.last:
+            ahead.setdefault(r.client_id, r)
+    return ({r.client_id: r for r in rows if span.start <= r.day <= span.last},
+            ahead, [r for r in rows if r.day < min(today, span.start)])
 
 
 def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any,
@@ -348,12 +351,16 @@ def plan_span(
         if v.client_id not in in_span:
             ahead_by_plan.setdefault(v.plan_id or "?", []).append(v)
     for pid, visits in sorted(ahead_by_plan.items()):
-        n = len(visits)
-        shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in visits[:10])
-        params["warnings"].append(
-            f"{n} {'Fall hat' if n == 1 else 'Fälle haben'} in Plan {pid} schon einen "
-            f"geplanten Besuch vor diesem Zeitraum ({shown}{' …' if n > 10 else ''}) und "
-            f"{'wird' if n == 1 else 'werden'} hier nicht eingeplant.")
+        for when, these in (("vor", [v for v in visits if v.day < span.start]),
+                            ("nach", [v for v in visits if v.day > span.last])):
+            if not these:
+                continue
+            n = len(these)
+            shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in these[:10])
+            params["warnings"].append(
+                f"{n} {'Fall hat' if n == 1 else 'Fälle haben'} in Plan {pid} schon einen "
+                f"geplanten Besuch {when} diesem Zeitraum ({shown}{' …' if n > 10 else ''}) "
+                f"und {'wird' if n == 1 else 'werden'} hier nicht eingeplant.")
     others_in_span = Counter(v.plan_id or "?" for v in in_span.values())
     for pid, n in sorted(others_in_span.items()):
         params["warnings"].append(
