@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -730,6 +731,30 @@ class Store:
         self.close()
 
     @contextmanager
+    def planning_lock(self, city: str) -> Iterator[None]:
+        """Plans of one city are made one at a time: a plan reads which clients other plans
+        still visit and must see a plan made at the same moment (two coordinators, two
+        jobs). PostgreSQL: an advisory lock of the schema and city, held by a connection of
+        its own for the time of the block, across processes. SQLite: a lock in this
+        process (the web app's job threads)."""
+        if self.engine.dialect.name != "postgresql":
+            with _LOCAL_LOCKS_GUARD:
+                lock = _LOCAL_LOCKS.setdefault((self.url, city), threading.Lock())
+            with lock:
+                yield
+            return
+        key = text("SELECT hashtextextended(current_schema() || ':plan:' || :city, 0)")
+        with self.engine.connect() as conn:
+            k = conn.execute(key, {"city": city}).scalar_one()
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": k})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": k})
+                conn.commit()
+
+    @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction (committed on success, rolled back on error)."""
         with self._session.begin() as s:
@@ -1202,6 +1227,10 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items()}
     return obj
+
+
+_LOCAL_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LOCAL_LOCKS_GUARD = threading.Lock()
 
 
 class DriverError(Exception):

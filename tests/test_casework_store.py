@@ -655,6 +655,52 @@ def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned
     assert set(re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", found[1])) <= later
 
 
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_two_plans_made_at_the_same_time_book_nobody_twice(base, tmp_path, backend, request,
+                                                           monkeypatch):
+    """Two coordinators plan two weeks at the same moment (two jobs, each with its own
+    connection): the plans are made one after the other, and no client is in both."""
+    import threading
+
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions
+    from hausbesuch.planning.workflow import plan_span
+    from hausbesuch.store import Store
+
+    d, _ = base
+    if backend == "sqlite":
+        db = str(tmp_path / "zugleich.sqlite")
+    else:
+        db = _pg_schema_url(pg_url(), f"t_zugleich_{os.getpid()}", request)
+    ok("import", str(d / "kunden.csv"), *_common(db))
+    monkeypatch.setenv(clock.ENV, (START - timedelta(days=3)).isoformat())
+    profile = load_profile("bad-hersfeld")
+    results: dict[date, object] = {}
+    errors: list[BaseException] = []
+
+    def make(start: date) -> None:
+        try:
+            with Store.open(db) as store:
+                results[start] = plan_span(store, profile, PlanOptions(
+                    start=start, days=5, time_limit=2, threads=1), actor="test")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    weeks = [START, START + timedelta(days=7)]
+    threads = [threading.Thread(target=make, args=(w,)) for w in weeks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    booked = [{s.client_id for r in results[w].plan.routes for s in r.stops} for w in weeks]
+    assert booked[0] | booked[1]  # (whichever came first got the clients)
+    assert not booked[0] & booked[1], booked[0] & booked[1]
+    hints = " ".join(w for res in results.values() for w in res.warnings)
+    assert "schon einen geplanten Besuch" in hints
+
+
 def test_a_client_only_moved_in_the_list_is_unchanged(base, tmp_path):
     """Re-importing the list with one row removed: the rows after it only move up; they
     count as unchanged (no audit of a change), only the real change is 'aktualisiert'."""

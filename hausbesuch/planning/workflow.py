@@ -250,7 +250,28 @@ def plan_span(
     progress: Progress | None = None,
 ) -> PlanResult:
     """Plan the span from the store (after importing ``clients_path`` if given) and store
-    the plan with its case visits. Returns the result, with ``plan_id`` set."""
+    the plan with its case visits. Returns the result, with ``plan_id`` set.
+
+    Plans of one city are made one at a time (:meth:`Store.planning_lock`): each sees the
+    visits of the plans made before it and books nobody twice."""
+    with store.planning_lock(profile.name):
+        return _plan_span(store, profile, options, actor=actor, teams=teams,
+                          clients_path=clients_path, osm=osm, districts_file=districts_file,
+                          progress=progress)
+
+
+def _plan_span(
+    store: Store,
+    profile: Profile,
+    options: PlanOptions,
+    *,
+    actor: str,
+    teams: Sequence[Any] | None,
+    clients_path: str | os.PathLike[str] | None,
+    osm: str | os.PathLike[str] | None,
+    districts_file: str | os.PathLike[str] | None,
+    progress: Progress | None,
+) -> PlanResult:
     say = progress or noop_progress
     say("Kundenliste lesen", 0.0)
     osm_path = resolve_osm(profile, osm, progress=lambda msg: say(msg, 0.0))
@@ -605,8 +626,27 @@ def replan(
     at that moment, pins kept, ``without_teams`` removed for the rest of that day, absent
     team-days left out. Disruption is minimal: the old plan is the solver's start and a
     visit moves to another team-day only when that serves more (or more urgent) visits or
-    saves more than :data:`REPLAN_MOVE_COST_S` of travel.
+    saves more than :data:`REPLAN_MOVE_COST_S` of travel. One at a time with the city's
+    other plans (:meth:`Store.planning_lock`).
     """
+    with store.planning_lock(profile.name):
+        return _replan(store, plan_id, profile, moment=moment, actor=actor,
+                       without_teams=without_teams, time_limit=time_limit, osm=osm,
+                       progress=progress)
+
+
+def _replan(
+    store: Store,
+    plan_id: str,
+    profile: Profile,
+    *,
+    moment: datetime,
+    actor: str,
+    without_teams: Sequence[str],
+    time_limit: float | None,
+    osm: str | os.PathLike[str] | None,
+    progress: Progress | None,
+) -> PlanResult:
     say = progress or noop_progress
     old = store.load_plan(plan_id)
     if old.city != profile.name:
