@@ -474,6 +474,9 @@ def _read_csv_text(text: str, name: str, encoding: str) -> Table:
         records = list(_records(text, delimiter))
     except UserError as exc:
         raise UserError(f"{name}: {exc}") from None
+    if len(records) > MAX_ROWS + 1 and sum(
+            1 for _, rec in records if any(c.strip() for c in rec)) > MAX_ROWS + 1:
+        raise _too_many_rows(name)
     grid = [(rownum, [c.strip() for c in rec]) for rownum, (_, rec) in enumerate(records, 1)]
     columns, rows, row_numbers = _rows_from_grid(grid, name)
     line_of = {rownum: line + lines_offset for rownum, (line, _) in enumerate(records, 1)}
@@ -522,6 +525,21 @@ def _rows_from_grid(
 
 #: Most columns a table may have (Excel's limit).
 MAX_COLUMNS = 16_384
+#: Most rows with content a table may have: twice the 50,000 rows the planner is measured
+#: with (README, Performance). A bigger file is refused before minutes of work.
+MAX_ROWS = 100_000
+
+
+class _TooManyRows(Exception):
+    """Raised while reading rows: more than :data:`MAX_ROWS` with content."""
+
+
+def _too_many_rows(name: str) -> UserError:
+    return UserError(
+        f"{name}: mehr als {MAX_ROWS:,} Zeilen mit Inhalt; eine Liste darf höchstens "
+        f"{MAX_ROWS:,} haben. Bitte die Liste aufteilen oder leere Zeilen "
+        "löschen.".replace(",", ".")
+    )
 _NUMERICISH = re.compile(r"[\d\s.,:/+-]+")
 
 
@@ -587,6 +605,8 @@ def _read_xlsx(data: bytes, name: str,
     try:
         try:
             ws, grid, marks = _pick_sheet(wb, required)
+        except _TooManyRows:
+            raise _too_many_rows(name) from None
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
                 IndexError, EOFError) as exc:
             raise UserError(
@@ -676,6 +696,7 @@ def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int,
     reset = getattr(ws, "reset_dimensions", None)
     if reset is not None:
         reset()
+    filled = 0
     for i, row in enumerate(ws.iter_rows(min_row=1), start=1):  # type: ignore[attr-defined]
         rownum = i
         cells: list[str] = []
@@ -692,6 +713,10 @@ def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int,
         while cells and not cells[-1]:
             cells.pop()
         out.append((rownum, cells))
+        if cells:
+            filled += 1
+            if filled > MAX_ROWS + 1:  # (+1: the header)
+                raise _TooManyRows()
     return out, booleans
 
 

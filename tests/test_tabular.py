@@ -244,3 +244,31 @@ def test_roundtrip_row_count(tmp_path: Path, cells: list[list[str]]) -> None:
     assert got == expected
     assert len(t.row_numbers) == len(expected)
     assert t.row_numbers == sorted(t.row_numbers)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_list_with_more_rows_than_the_bound_is_refused(tmp_path: Path, suffix: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """More rows with content than MAX_ROWS: a German message before any further work
+    (an 800 KB workbook can unpack to millions of rows). Empty rows do not count."""
+    import hausbesuch.tabular as tabular
+
+    monkeypatch.setattr(tabular, "MAX_ROWS", 5)
+    rows = [["Kundennummer", "Adresse"]] + [[f"K-{i}", "Am Markt 1"] for i in range(6)]
+    fits = [["Kundennummer", "Adresse"]] + [[f"K-{i}", "Am Markt 1"] for i in range(5)] + [[]] * 4
+
+    def write(name: str, data: list[list[str]]) -> Path:
+        path = tmp_path / f"{name}{suffix}"
+        if suffix == ".csv":
+            path.write_text("".join(";".join(r) + "\n" for r in data), encoding="utf-8")
+        else:
+            wb = openpyxl.Workbook()
+            for r in data:
+                wb.active.append(r or [None])
+            wb.save(path)
+        return path
+
+    with pytest.raises(UserError, match=r"mehr als 5 Zeilen mit Inhalt; eine Liste darf "
+                                        r"höchstens 5 haben"):
+        read_table(write("zu_lang", rows))
+    assert len(read_table(write("passt", fits)).rows) == 5
