@@ -621,7 +621,8 @@ class Store:
 
     @classmethod
     def open(
-        cls, url: str | os.PathLike[str] | None = None, *, schema: str | None = None
+        cls, url: str | os.PathLike[str] | None = None, *, schema: str | None = None,
+        create: bool = True,
     ) -> Store:
         """Open (and create or upgrade) the database.
 
@@ -633,6 +634,10 @@ class Store:
         schema
             PostgreSQL only: use (and create) this schema instead of ``public``; for
             separate data sets in one database, and for tests.
+        create
+            False: an SQLite file that does not exist is an error (a command that only
+            reads or changes what is stored must not make an empty database, folders
+            included, from a mistyped ``--db``).
 
         Raises
         ------
@@ -656,6 +661,13 @@ class Store:
             )
         if schema is not None and (backend != "postgresql" or not _SCHEMA_RE.fullmatch(schema)):
             raise StoreError(f"Ungültiges Schema {schema!r} (nur für PostgreSQL, a-z0-9_)")
+        db_file = parsed.database or "" if backend == "sqlite" else ""
+        if not create and db_file and db_file != ":memory:" and not db_file.startswith("file:") \
+                and not Path(db_file).expanduser().exists():
+            raise StoreError(
+                f"Die Datenbank {db_file} gibt es nicht (Tippfehler in --db oder "
+                "HAUSBESUCH_DB?). Eine neue Datenbank legen „hausbesuch import“ und "
+                "„hausbesuch plan“ an.")
         try:
             engine = _make_engine(parsed, schema)
         except (ArgumentError, ImportError) as exc:  # e.g. an unknown driver "sqlite+xyz"

@@ -68,6 +68,27 @@ def write_outcomes(path: Path, rows: list[list[str]]) -> Path:
 # ------------------------------------------------------------------ without a plan (fast)
 
 
+def _new_db(path) -> str:  # noqa: ANN001
+    """An empty store (the commands that read refuse a database that is not there)."""
+    from hausbesuch.store import Store
+
+    db = f"sqlite:///{path}"
+    Store.open(db).close()
+    return db
+
+
+def test_reading_commands_refuse_a_database_that_is_not_there(tmp_path):
+    """A mistyped --db: the commands that read or change what is stored say so (exit 2)
+    and make no file and no folder; import makes the database."""
+    missing = tmp_path / "tippfehler" / "x.sqlite"
+    for args in (["plans"], ["status", "K-1"], ["audit"], ["addresses"],
+                 ["absence", "list"], ["show", "20261207-000000-abcdef", "--out",
+                                       str(tmp_path / "aus")]):
+        out = fails(*args, "--city", "bad-hersfeld", "--db", str(missing))
+        assert f"Die Datenbank {missing} gibt es nicht" in out, (args, out)
+    assert not missing.parent.exists()
+
+
 def test_count_says_one_and_many():
     assert count(1, "Zeile", "Zeilen") == "1 Zeile"
     assert count(0, "Zeile", "Zeilen") == "0 Zeilen"
@@ -102,7 +123,7 @@ def test_plan_help_names_every_teams_format():
 
 
 def test_link_names_its_arguments_as_the_help_does(tmp_path):
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    db = _new_db(tmp_path / "f.sqlite")
     res = runner.invoke(app, ["link", "--help"], terminal_width=200)
     assert "[PLAN] [TEAM] [TAG]" in res.output and "DATE" not in res.output
     assert "PLAN, TEAM und TAG fehlen" in fails("link", "--db", db)
@@ -113,7 +134,7 @@ def test_link_names_its_arguments_as_the_help_does(tmp_path):
 
 
 def test_status_reason_needs_set(tmp_path):
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    db = _new_db(tmp_path / "f.sqlite")
     out = fails("status", "K-1", "--reason", "hat angerufen", "--city", "bad-hersfeld",
                 "--db", db)
     assert "--reason gehört zu --set" in out
@@ -122,7 +143,7 @@ def test_status_reason_needs_set(tmp_path):
 def test_audit_names_the_city_it_read_and_hints_at_another(tmp_path):
     from hausbesuch.config import load_profile
 
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    db = _new_db(tmp_path / "f.sqlite")
     default = load_profile(None).name
     assert f"Keine Einträge für {default}." in ok("audit", "--db", db)
     out = fails("audit", "--kundennummer", "K-1019", "--db", db)
@@ -139,7 +160,7 @@ def test_audit_names_the_city_it_read_and_hints_at_another(tmp_path):
 def test_audit_reads_the_rows_without_a_city(tmp_path):
     from hausbesuch.store import Store
 
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    db = _new_db(tmp_path / "f.sqlite")
     with Store.open(db) as store:
         store.audit("admin", "anmeldung_fehlgeschlagen", city=None,
                     details={"user": "niemand", "ip": "10.0.0.1", "grund": "konto_unbekannt"})
@@ -194,7 +215,7 @@ def test_audit_details_in_german_words():
 def test_outcomes_of_which_none_is_recorded_exit_2(tmp_path, monkeypatch):
     from hausbesuch.commands import casework
 
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    db = _new_db(tmp_path / "f.sqlite")
     one = write_outcomes(tmp_path / "eins.csv", [["X-1", "07.12.2026", "", "angetroffen"]])
     out = fails("outcomes", str(one), "--city", "bad-hersfeld", "--db", db)
     assert "1 Zeile aus" in out and "0 erfasst, 0 schon erfasst, 1 abgelehnt." in out
@@ -211,7 +232,7 @@ def test_outcomes_of_which_none_is_recorded_exit_2(tmp_path, monkeypatch):
 
 
 def test_outcomes_name_the_missing_column_in_its_number(tmp_path):
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    db = _new_db(tmp_path / "f.sqlite")
     one = tmp_path / "ohne_ergebnis.csv"
     one.write_text("Kundennummer;Datum\nX-1;07.12.2026\n", encoding="utf-8")
     out = fails("outcomes", str(one), "--city", "bad-hersfeld", "--db", db)

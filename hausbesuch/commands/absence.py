@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
 
         profile = load_profile(city)
         start, last = parse_day_option(first, "VON"), parse_day_option(until, "--bis")
-        with Store.open(db) as store:
+        with Store.open(db, create=False) as store:
             n = absences.remove(store, profile.name, team, start, last, actor=cli_actor())
         if n == 0:
             raise UserError(absences.nothing_to_remove(team))
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         profile = load_profile(city)
         start = parse_day_option(since, "--von") or date.today()
         last = parse_day_option(until, "--bis") or start + timedelta(days=365)
-        with Store.open(db) as store:
+        with Store.open(db, create=False) as store:
             found = absences.ranges(absences.listed(store, profile.name, start, last))
         if not found:
             typer.echo("Keine Abwesenheiten eingetragen.")

@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
                                    until=parse_day_option(until, "--bis"))
         if flt.since and flt.until and flt.since > flt.until:
             raise UserError("--von liegt nach --bis.")
-        with Store.open(db) as store:
+        with Store.open(db, create=False) as store:
             if client_id is not None and profile is not None:
                 try:
                     known = Casework(store, profile, actor=cli_actor()).case_id(client_id)

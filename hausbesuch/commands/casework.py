@@ -51,13 +51,16 @@ FIX_OPTIONS = {"address": "--set-address", "point": "--set-point",
 
 
 @contextmanager
-def _casework(db: str | None, city: str | None, osm: Path | None = None):  # type: ignore[no-untyped-def]
+def _casework(db: str | None, city: str | None, osm: Path | None = None,  # type: ignore[no-untyped-def]
+              *, create: bool = False):
+    """The casework of the city over the store; only ``import`` may make a new database
+    (``create``), the other commands refuse a database that is not there."""
     from hausbesuch.casework import Casework, cli_actor
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
 
     profile = load_profile(city)
-    with Store.open(db) as store:
+    with Store.open(db, create=create) as store:
         yield Casework(store, profile, actor=cli_actor(), osm=osm)
 
 
@@ -115,7 +118,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         """
         if report is not None and not report.parent.exists():
             raise UserError(f"--report: der Ordner {report.parent} existiert nicht.")
-        with _casework(db, city, osm) as cw:
+        with _casework(db, city, osm, create=True) as cw:
             res = cw.import_clients(clients)
             problems = cw.address_problems(statuses=("offen",))
         for w in res.warnings:
@@ -317,7 +320,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.store import Store
 
         name = None if all_cities else load_profile(city).name
-        with Store.open(db) as store:
+        with Store.open(db, create=False) as store:
             plans = store.list_plans(name)
             versions = {p.id: store.plan_version(p.id) for p in plans}
         if not plans:
@@ -348,7 +351,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.store import Store
 
         check_plan_folder(out)
-        with Store.open(db) as store:
+        with Store.open(db, create=False) as store:
             profile = profile_for_plan(city, store.plan_city(plan_id))
             result = show_plan(store, plan_id, profile, osm=osm)
             with plan_folder(out) as folder:
@@ -392,7 +395,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
         if out is not None:
             check_plan_folder(out)
-        with Store.open(db) as store:
+        with Store.open(db, create=False) as store:
             profile = profile_for_plan(city, store.plan_city(plan_id))
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), time_limit=time_limit, osm=osm)

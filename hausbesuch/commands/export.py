@@ -25,7 +25,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
     if (folder := plan_folder_around(out.parent)) is not None:
         raise UserError(f"--out {out}: das liegt in einem Planordner ({folder}); der gehört "
                         "dem Plan allein. Bitte die Datei an einem anderen Ort speichern.")
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         plan = store.load_plan(plan_id)
         promises = promises_of(store, plan)
         if fmt == "gpkg":

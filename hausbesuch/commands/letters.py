@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.store import Store
 
         wanted = _client_list(clients)
-        with Store.open(db) as store:
+        with Store.open(db, create=False) as store:
             stored = store.load_plan(plan)
             profile = profile_for_plan(city, stored.city)
             run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
