@@ -469,6 +469,11 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
     assert [s.start for _, s in visits] == [first.start, when], (visits, out)
     assert visits[0][1].visit_id == first.visit_id
     assert visits[1][1].visit_id and visits[1][1].visit_id != first.visit_id
+    # the pages show the agreed time as the visit's window (not the client's 'ganztägig')
+    assert visits[1][1].window_text == "Termin vereinbart: 10:30 Uhr"
+    page = (tmp_path / "neu" / "routen").glob("*.html")
+    assert any("Zeitfenster: Termin vereinbart: 10:30 Uhr" in p.read_text(encoding="utf-8")
+               for p in page)
     assert first.client_id not in {u.client_id for u in new.unassigned}
     with Store.open(copy) as store:
         from hausbesuch.store import CaseVisitRow

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hausbesuch.plandata import PlannedStop, TeamDayRoute, UnassignedVisit
-from hausbesuch.planning.builder import Built, Span, window_text
+from hausbesuch.planning.builder import Built, Span
 from hausbesuch.planning.options import DAY_S
 
 __all__ = ["assemble_routes", "assemble_unassigned", "new_visit_id", "route_geometry"]
@@ -83,7 +83,7 @@ def assemble_routes(
                     start=at(st.service_start), end=at(st.service_start + st.service),
                     lon=float(c.geocode.lon), lat=float(c.geocode.lat),  # type: ignore[arg-type]
                     address=c.client.address, district=c.geocode.district,
-                    window_text=window_text(c.client), notiz=c.client.notiz or "",
+                    window_text=c.window_text, notiz=c.client.notiz or "",
                     visit_id=vid, tries_before=c.tries_before,
                 ))
             elif st.kind == "break":

@@ -135,10 +135,18 @@ class Candidate:
     pin_note: str = ""
     #: a re-plan: the (team, day index) the visit had; moving it costs ``move_cost``
     home: tuple[str, int] | None = None
+    #: the time agreed with the client, as the route pages show it instead of the client's
+    #: windows ("Termin vereinbart: 14:00 Uhr", "angekündigt: 10:00–12:00 Uhr"); "" if none
+    agreed: str = ""
 
     @property
     def id(self) -> str:
         return self.client.id
+
+    @property
+    def window_text(self) -> str:
+        """What the pages show as the visit's window: the agreed time, else the client's."""
+        return self.agreed or window_text(self.client)
 
     @property
     def pinned(self) -> bool:
@@ -315,13 +323,15 @@ def make_candidate(
         return unassigned("revisit_rules",
                           f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
                           "bleibt kein anderer Wochentag oder keine andere Tageszeit.")
-    note = ""
+    note = agreed = ""
     if appointment is not None:
         note = f"Vereinbarter Termin am {fmt_date(appointment.date())}, " \
                f"{appointment:%H:%M} Uhr"
+        agreed = f"Termin vereinbart: {appointment:%H:%M} Uhr"
     elif promise is not None:
         note = f"Angekündigter Besuch am {fmt_date(promise[0].date())}, " \
                f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
+        agreed = f"angekündigt: {promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
     elif pin_day is not None or pin_team:
         where = "im Web" if pin_source == "web" else "laut Liste"
         note = f"Festlegung {where} (" + ", ".join(
@@ -334,7 +344,7 @@ def make_candidate(
         earliest_day=min(days), latest_day=max(days),
         priority=client_priority(client, span.start),
         pin_team=pin_team, pin_day=span.index(pin_day) if pin_day is not None else None,
-        tries_before=tries, visit_id=visit_id, promise=promise,
+        tries_before=tries, visit_id=visit_id, promise=promise, agreed=agreed,
     )
 
 
