@@ -781,7 +781,7 @@ class Casework:
         days = ", ".join(f"{v.day:%d.%m.%Y}" for v in visits[-3:])
         raise CaseworkError(
             f"Kundennummer „{client_id}“ hat am {day:%d.%m.%Y} keinen geplanten Besuch"
-            + (f" (geplant: {days})." if days else " (noch in keinem Plan).")
+            + (f" (geplant: {days})." if days else " (zurzeit kein Besuch geplant).")
         )
 
     def record_outcomes_file(self, path: str | os.PathLike[str], *,
