@@ -779,8 +779,11 @@ def test_plan_view_lists_the_rejected_cases_with_their_reasons(
     assert page.status_code == 200
     text = html_lib.unescape(page.text)
     assert f"{len(plan.rejected)} abgelehnt</a>" in text and 'id="abgelehnt"' in page.text
+    from hausbesuch.web.app import web_reason
+
     for r in plan.rejected:
-        assert f"<td>{r.id}</td>" in text and r.reason in text
+        assert f"<td>{r.id}</td>" in text and web_reason(r.reason) in text
+    assert "Korrigieren unter „Adressen“." in text and "--set-address" not in text
     assert "<td>Adresse</td>" in text and 'href="/adressen?stadt=' in page.text
     for payload in RAW_PAYLOADS:  # the typed address comes back escaped
         assert payload not in page.text

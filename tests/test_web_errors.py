@@ -266,19 +266,25 @@ def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
         yield c
 
 
-def test_link_valid_until_with_a_time_zone_is_refused_in_german(
-        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+def _link_form(site: Site, kora: httpx.Client) -> tuple[str, str, str]:  # noqa: F811
+    """(newest plan id, its links page, the first team-day of the form's choice)."""
     from hausbesuch.web.data import newest_version
 
     plan_id = newest_version(site.store, site.plan_id)
     page = kora.get(f"/plaene/{plan_id}/links")
     ziel = html.unescape(re.search(r'<select name="ziel"><option value="([^"]+)"',
                                    page.text).group(1))
+    return plan_id, page.text, ziel
+
+
+def test_link_valid_until_with_a_time_zone_is_refused_in_german(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    plan_id, page, ziel = _link_form(site, kora)
     day = ziel.split("|")[1]
     for until, zone in ((f"{day}T12:00+01:00", "UTC+01:00"), (f"{day}T12:00Z", "UTC+00:00"),
                         (f"{day}T12:00-05:30", "UTC-05:30")):
         r = kora.post(f"/plaene/{plan_id}/links", data={
-            "csrf_token": csrf_of(page.text), "ziel": ziel, "gueltig_bis": until})
+            "csrf_token": csrf_of(page), "ziel": ziel, "gueltig_bis": until})
         assert r.status_code == 400, (until, r.status_code)
         _headers(r)
         message = _alert(r.text)
@@ -289,14 +295,9 @@ def test_link_valid_until_with_a_time_zone_is_refused_in_german(
 
 def test_link_end_that_is_no_time_is_named_in_german(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
-    from hausbesuch.web.data import newest_version
-
-    plan_id = newest_version(site.store, site.plan_id)
-    page = kora.get(f"/plaene/{plan_id}/links")
-    ziel = html.unescape(re.search(r'<select name="ziel"><option value="([^"]+)"',
-                                   page.text).group(1))
+    plan_id, page, ziel = _link_form(site, kora)
     r = kora.post(f"/plaene/{plan_id}/links", data={
-        "csrf_token": csrf_of(page.text), "ziel": ziel, "gueltig_bis": "morgen 'früh'"})
+        "csrf_token": csrf_of(page), "ziel": ziel, "gueltig_bis": "morgen 'früh'"})
     assert r.status_code == 400
     assert _alert(r.text) == ("Gültig bis: „morgen 'früh'“ ist kein Zeitpunkt "
                               "(erwartet z. B. 2026-12-08T20:00).")

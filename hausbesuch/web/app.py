@@ -13,6 +13,7 @@ message, a form without a required field (400, naming the field), an unhandled e
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -246,7 +247,18 @@ def _templates() -> Jinja2Templates:
     t.env.filters.update(PAGES_ENV.filters)
     t.env.globals["q"] = lambda s: quote(str(s), safe="")
     t.env.filters["date_iso_de"] = _date_iso_de
+    t.env.filters["web_reason"] = web_reason
     return t
+
+
+#: The command-line hint of a stored reason ("Korrigieren mit „hausbesuch address K-1
+#: --set-address …“."): the web says where to fix it instead.
+_CLI_FIX = re.compile(r"Korrigieren mit „hausbesuch address [^“]*“\.")
+
+
+def web_reason(text: str) -> str:
+    """A reason stored by the planner as the web shows it: no command line in it."""
+    return _CLI_FIX.sub("Korrigieren unter „Adressen“.", str(text))
 
 
 def _date_iso_de(text: str) -> str:
