@@ -10,7 +10,9 @@ GeoPackage layers (EPSG:4326, lon/lat):
                       the window announced by letter)
 ``touren``            lines: one per team-day, the street-following path of its legs
 ``stadtteile``        (multi)polygons: the city's districts with planned/unassigned counts
-``nicht_eingeplant``  points (empty geometry when the address was not found): case id, reason
+``nicht_eingeplant``  points: the cases not planned, with reason; the cases the plan rejected
+                      (address not found, …) with an empty geometry and ``grund_code``
+                      ``abgelehnt_<field>``
 
 Workbook sheets: ``Übersicht`` (the plan and one line per team-day), ``Bericht`` (the report,
 one line per input row) and one sheet per team-day. Dates and times are real date/time
@@ -164,6 +166,14 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                            "grund": u.reason, "stadtteil": u.district})
         un_geoms.append(Point(u.lon, u.lat) if u.lon is not None and u.lat is not None else None)
         un_by_district[u.district] = un_by_district.get(u.district, 0) + 1
+    listed = {u.client_id for u in plan.unassigned}
+    for rj in plan.rejected:  # a case the plan could not take (address not found, …)
+        if rj.id and rj.id not in listed:
+            listed.add(rj.id)
+            unassigned.append({"plan_id": plan.id, "kundennummer": rj.id,
+                               "grund_code": f"abgelehnt_{rj.field}", "grund": rj.reason,
+                               "stadtteil": ""})
+            un_geoms.append(None)
     dist, dist_geoms = [], []
     for name, geom in districts:
         g = shape(geom)

@@ -58,8 +58,15 @@ def test_geopackage_layers_types_and_crs(planned_week, exported):
         assert coords[0] == pytest.approx(r.legs[0][0]) and coords[-1] == pytest.approx(r.legs[-1][-1])
         assert row.besuche == len(r.stops)
 
-    assert sorted(layers["nicht_eingeplant"]["kundennummer"]) == sorted(
-        u.client_id for u in plan.unassigned)
+    # the unassigned at their points, the rejected cases (address not found …) without one
+    un = layers["nicht_eingeplant"]
+    rejected = {r.id for r in plan.rejected if r.id} - {u.client_id for u in plan.unassigned}
+    assert rejected  # the planned week's list has addresses that are not found
+    assert sorted(un["kundennummer"]) == sorted(
+        [u.client_id for u in plan.unassigned] + list(rejected))
+    for row in un.itertuples():
+        if row.kundennummer in rejected:
+            assert row.geometry is None and row.grund_code.startswith("abgelehnt_")
     districts = layers["stadtteile"]
     assert len(districts) >= 5 and districts["geplant"].sum() == len(stops)
 
