@@ -706,6 +706,32 @@ def test_two_plans_made_at_the_same_time_book_nobody_twice(base, tmp_path, backe
     assert "schon einen geplanten Besuch" in hints
 
 
+def test_a_moved_client_with_a_new_address_is_listed_with_it(planned, tmp_path):
+    """'verzogen' puts a case in Klärung; once the coordinator stores the new address, the
+    address list shows that address and says how to go on (reopen the case)."""
+    import shutil
+
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    src, plan = planned
+    db = str(tmp_path / "umzug.sqlite")
+    shutil.copy(src, db)
+    cid = next(s.client_id for r in plan.routes for s in r.stops if s.client_id not in PINS)
+    new = next(s.address for r in plan.routes for s in r.stops if s.client_id != cid)
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        cw.set_status(cid, "in_klaerung", "verzogen am 07.12.2026")
+        before = {p.client_id: p for p in cw.address_problems()}[cid]
+        assert before.reason == "in Klärung: verzogen am 07.12.2026"
+        cw.fix_address(cid, address=new)
+        after = {p.client_id: p for p in cw.address_problems()}[cid]
+    assert after.address != before.address and after.address.split(",")[0] in new
+    assert after.reason == ("in Klärung: verzogen am 07.12.2026; Adresse korrigiert: ist der "
+                            "Fall geklärt, den Status wieder auf „offen“ setzen")
+
+
 def test_a_client_only_moved_in_the_list_is_unchanged(base, tmp_path):
     """Re-importing the list with one row removed: the rows after it only move up; they
     count as unchanged (no audit of a change), only the real change is 'aktualisiert'."""

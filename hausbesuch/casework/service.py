@@ -538,8 +538,13 @@ class Casework:
         for st in states:
             loc = located[st.client.id]
             if st.status == "in_klaerung":
-                out.append(AddressProblem(st.client.id, st.client.address, loc.quality,
-                                          f"in Klärung: {st.client_status_reason}",
+                shown, reason = st.client.address, f"in Klärung: {st.client_status_reason}"
+                if loc.source.startswith("korrektur"):  # e.g. the new address after a move
+                    if loc.source == "korrektur_adresse" and loc.match:
+                        shown = loc.match
+                    reason += ("; Adresse korrigiert: ist der Fall geklärt, den Status "
+                               "wieder auf „offen“ setzen")
+                out.append(AddressProblem(st.client.id, shown, loc.quality, reason,
                                           loc.suggestions, st.client.id in stale))
             elif st.client.id in stale or (loc.quality in REVIEW_QUALITIES
                                            and not loc.source.startswith("korrektur")):
