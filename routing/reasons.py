@@ -102,11 +102,8 @@ def explain(
     if problem.responsibility == "hard" and skilled and all(
         problem.outside(visit, veh.team) for veh in skilled
     ):
-        return (
-            "district",
-            f"Kein Team mit den nötigen Fähigkeiten ist für den Stadtteil {visit.district} "
-            "zuständig.",
-        )
+        who = "Kein Team mit den nötigen Fähigkeiten ist" if visit.skills else "Kein Team ist"
+        return ("district", f"{who} für den Stadtteil {visit.district} zuständig.")
     if visit.amount and not any(
         all(a <= (veh.team.capacity[k] if k < len(veh.team.capacity) else 0)
             for k, a in enumerate(visit.amount))
@@ -117,11 +114,9 @@ def explain(
         veh for veh in skilled if problem.compatible(visit, veh, use_pin=False)
     ]
     if not in_days:
-        return (
-            "no_shift",
-            f"Im erlaubten Zeitraum ({_days_text(visit, problem)}) hat kein Team mit "
-            "den nötigen Fähigkeiten eine Schicht.",
-        )
+        who = "kein Team mit den nötigen Fähigkeiten" if visit.skills else "kein Team"
+        return ("no_shift",
+                f"Im erlaubten Zeitraum ({_days_text(visit, problem)}) hat {who} eine Schicht.")
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
     if not allowed:
         return ("pin", _pin_reason(problem, visit))

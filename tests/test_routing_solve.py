@@ -6,6 +6,8 @@ distance ``|pos[i] - pos[j]|`` (seconds), the depot is location 0 at position 0.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -205,7 +207,14 @@ def test_reasons_are_derived_from_the_constraints():
     # the application names the days (dates) instead of their numbers
     named = run(Problem(vs, teams, 2, {"car": m}, day_names=("Mo 07.12.2026", "Di 08.12.2026")))
     reasons = {u.visit: u.reason for u in named.unassigned}
-    assert "Im erlaubten Zeitraum (Di 08.12.2026) hat kein Team" in reasons["noday"]
+    assert reasons["noday"] == "Im erlaubten Zeitraum (Di 08.12.2026) hat kein Team eine Schicht."
+    # skills are named only when the visit needs one
+    noday = next(v for v in vs if v.id == "noday")
+    skilled = run(Problem([replace(noday, skills=frozenset({"tr"}))],
+                          [team("A", shift=(0, 10_000), days=(0,), skills=frozenset({"tr"}))], 2,
+                          {"car": m}, day_names=("Mo 07.12.2026", "Di 08.12.2026")))
+    assert skilled.unassigned[0].reason == ("Im erlaubten Zeitraum (Di 08.12.2026) hat kein "
+                                            "Team mit den nötigen Fähigkeiten eine Schicht.")
     assert "Di 08.12.2026" in reasons["pin"] and "Tag 2" not in reasons["pin"]
 
 
