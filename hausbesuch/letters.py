@@ -208,7 +208,8 @@ def announcements(
                                     visitors=members.get(r.team_id) or None))
     if wanted is not None:
         got = {a.client_id.casefold() for a in out}
-        missing = [cid for key, cid in wanted.items() if key not in got]
+        stored = {c.id.casefold(): c.id for c in plan.clients}  # the stored spelling
+        missing = [stored.get(key, cid) for key, cid in wanted.items() if key not in got]
         if missing:
             raise LetterError(
                 "--clients: nicht im Plan eingeplant: " + ", ".join(missing[:10])

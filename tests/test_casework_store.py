@@ -258,7 +258,9 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
     d, addrs = base
     db = str(tmp_path / "fix.sqlite")
     ok("import", str(d / "kunden.csv"), *_common(db))
-    ok("address", "P010", "--set-point", "50.8690,9.7050", *_common(db))
+    # typed in small letters: the message carries the stored spelling
+    assert ok("address", "p010", "--set-point", "50.8690,9.7050", *_common(db)).startswith(
+        "Gespeichert: P010 liegt jetzt bei 50.869000, 9.705000")
     ok("address", "P011", "--set-address", f"{addrs[12][0]} {addrs[12][1]}, Bad Hersfeld",
        *_common(db))
     assert "0 neu" in ok("import", str(d / "kunden.csv"), *_common(db))  # the same list again

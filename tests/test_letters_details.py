@@ -284,6 +284,10 @@ def test_clients_compared_without_regard_to_case(planned_week, db, tmp_path):
     res = _letters(planned_week.plan_id, db, tmp_path / "x", "--clients", f"{a.lower()},c9999")
     assert res.exit_code == 2 and "nicht im Plan eingeplant: c9999" in res.output, res.output
     assert a not in res.output.split("eingeplant:")[1]
+    # a client of the plan that is not planned is named as stored
+    left = next(u.client_id for u in plan.unassigned if u.client_id != u.client_id.lower())
+    res = _letters(planned_week.plan_id, db, tmp_path / "y", "--clients", left.lower())
+    assert res.exit_code == 2 and f"nicht im Plan eingeplant: {left}" in res.output
 
 
 def test_announcements_match_ids_in_any_case(planned_week):

@@ -226,7 +226,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 if exc.field not in FIX_OPTIONS:
                     raise
                 raise UserError(f"{FIX_OPTIONS[exc.field]}: {exc.reason}") from None
-        typer.echo(f"Gespeichert: {client_id} liegt jetzt bei {loc.lat:.6f}, {loc.lon:.6f} "
+        typer.echo(f"Gespeichert: {loc.client_id} liegt jetzt bei {loc.lat:.6f}, {loc.lon:.6f} "
                    f"({loc.match}).")
 
     @app.command("outcomes")
