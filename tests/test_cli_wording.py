@@ -114,6 +114,8 @@ def test_plan_summary_in_singular_and_plural(tmp_path):
     assert "2 Fälle (1 aus der Liste)" in mixed and "\n2 Team-Tage." in mixed
     assert "1 Fall (" not in summary([("2", "geplant")], 0)
     assert "\n0 Team-Tage." in summary([("", "abgelehnt"), ("", "abgelehnt")], 0)
+    # nothing to plan (every open case is in another plan): no "0 Zeilen" of a list
+    assert "Plan P1: 0 offene Fälle: 0 geplant" in summary([], 0)
 
 
 def test_plan_help_names_every_teams_format():

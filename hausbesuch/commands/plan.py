@@ -99,7 +99,7 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
     plan = result.plan  # type: ignore[attr-defined]
     listed = sum(1 for r in rows if r["zeile"])
     n = len(rows)
-    what = count(n, "Zeile", "Zeilen") if listed == n else (
+    what = count(n, "Zeile", "Zeilen") if n and listed == n else (
         f"{count(n, 'Fall', 'Fälle')} ({listed} aus der Liste)" if listed
         else count(n, "offener Fall", "offene Fälle"))
     lines = [
