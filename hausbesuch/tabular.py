@@ -535,10 +535,10 @@ class _TooManyRows(Exception):
 
 
 def _too_many_rows(name: str) -> UserError:
+    limit = f"{MAX_ROWS:,}".replace(",", ".")  # German thousands: 100.000
     return UserError(
-        f"{name}: mehr als {MAX_ROWS:,} Zeilen mit Inhalt; eine Liste darf höchstens "
-        f"{MAX_ROWS:,} haben. Bitte die Liste aufteilen oder leere Zeilen "
-        "löschen.".replace(",", ".")
+        f"{name}: mehr als {limit} Zeilen mit Inhalt; eine Liste darf höchstens {limit} "
+        "haben. Bitte die Liste aufteilen oder leere Zeilen löschen."
     )
 _NUMERICISH = re.compile(r"[\d\s.,:/+-]+")
 

@@ -271,4 +271,8 @@ def test_a_list_with_more_rows_than_the_bound_is_refused(tmp_path: Path, suffix:
     with pytest.raises(UserError, match=r"mehr als 5 Zeilen mit Inhalt; eine Liste darf "
                                         r"höchstens 5 haben"):
         read_table(write("zu_lang", rows))
+    with pytest.raises(UserError, match=r"^\S*liste,2026\.\w+: mehr als 5 Zeilen"):
+        read_table(write("liste,2026", rows))  # the file's name as it is
+    monkeypatch.setattr(tabular, "MAX_ROWS", 100_000)
+    assert "mehr als 100.000 Zeilen" in str(tabular._too_many_rows("x.csv"))
     assert len(read_table(write("passt", fits)).rows) == 5
