@@ -458,7 +458,7 @@ def letter_stem(client_id: str) -> str:
     like ``K/1`` and ``K_1`` or ``Ä-7`` and ``Ö-7`` never share a file."""
     from hausbesuch.output import safe_stem
 
-    if _UNSAFE.search(client_id) is None and client_id.strip("._") == client_id and client_id:
+    if _stem(client_id) == client_id:  # already a safe file name
         return client_id
     digest = hashlib.sha256(client_id.encode("utf-8")).hexdigest()[:8]
     stem = safe_stem(client_id)

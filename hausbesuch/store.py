@@ -661,9 +661,9 @@ class Store:
             )
         if schema is not None and (backend != "postgresql" or not _SCHEMA_RE.fullmatch(schema)):
             raise StoreError(f"Ungültiges Schema {schema!r} (nur für PostgreSQL, a-z0-9_)")
-        db_file = parsed.database or "" if backend == "sqlite" else ""
-        if not create and db_file and db_file != ":memory:" and not db_file.startswith("file:") \
-                and not Path(db_file).expanduser().exists():
+        db_file = (parsed.database or "") if backend == "sqlite" else ""
+        if not create and backend == "sqlite" and not _sqlite_in_memory(db_file) \
+                and not db_file.startswith("file:") and not Path(db_file).expanduser().exists():
             raise StoreError(
                 f"Die Datenbank {db_file} gibt es nicht (Tippfehler in --db oder "
                 "HAUSBESUCH_DB?). Eine neue Datenbank legen „hausbesuch import“ und "
@@ -1245,6 +1245,11 @@ _LOCAL_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _LOCAL_LOCKS_GUARD = threading.Lock()
 
 
+def _sqlite_in_memory(db: str) -> bool:
+    """Is this SQLite database name an in-memory database (no file)?"""
+    return db in ("", ":memory:") or db.startswith("file::memory:")
+
+
 class DriverError(Exception):
     """A database driver's error reduced to its first line (see :func:`_without_values`)."""
 
@@ -1254,10 +1259,10 @@ def _without_values(ctx: Any) -> Any:
     repeats the row's values there ("DETAIL: Failing row contains (…)", "Key (…)=(…)"),
     and an error's message ends up in the server log. The exception keeps its class."""
     exc, orig = ctx.sqlalchemy_exception, ctx.original_exception
-    text = str(orig)
-    if exc is None or "\n" not in text.strip():
+    message = str(orig).strip()
+    if exc is None or "\n" not in message:
         return None
-    first = text.strip().splitlines()[0]
+    first = message.splitlines()[0]
     return type(exc)(exc.statement, exc.params, DriverError(f"{type(orig).__name__}: {first}"),
                      hide_parameters=True,
                      connection_invalidated=exc.connection_invalidated)
@@ -1270,7 +1275,7 @@ def _make_engine(url: URL, schema: str | None) -> Engine:
     if url.get_backend_name() == "sqlite":
         db = url.database or ""
         kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}}
-        if db in ("", ":memory:") or db.startswith("file::memory:"):
+        if _sqlite_in_memory(db):
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"]["check_same_thread"] = False
         else:
