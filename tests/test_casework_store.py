@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import json
 import os
 import random
 import re
@@ -190,6 +191,22 @@ def test_replan_from_a_moment_without_a_team(planned, tmp_path):
     whole = next(r for r in old.routes if (r.team_id, r.day) == ("team-1", MOMENT.date()))
     assert len(gone.stops) < len(whole.stops) and gone.service_s < whole.service_s
     assert gone.travel_s < whole.travel_s and gone.distance_m < whole.distance_m
+    # plan.json holds the whole version: the solver's routes of the rest of the span and
+    # the routes (or first visits) kept from the predecessor, each visit exactly once
+    data = json.loads((tmp_path / "v2" / "plan.json").read_text(encoding="utf-8"))
+    note = data["hausbesuch"]["neuplanung"]
+    assert note["vorgaenger"] == old.id and note["ab"] == "2026-12-08T11:30"
+    solved = [st["description"] for r in data["routes"] for st in r["steps"]
+              if st["type"] == "job"]
+    taken = [st["description"] for r in note["uebernommene_touren"] for st in r["steps"]]
+    assert sorted(solved + taken) == sorted(new_stops)
+    day0 = datetime.combine(new.start, datetime.min.time())
+    for r in note["uebernommene_touren"]:
+        for st in r["steps"]:
+            t, d, s = new_stops[st["description"]]
+            assert (t, (d - new.start).days) == (r["team"], r["day"])
+            assert st["arrival"] == (s.arrival - day0).total_seconds()
+            assert s.start < MOMENT or st["description"] == later.client_id
     # the old version cannot be re-planned again
     code, msg = invoke("replan", old.id, "--from", "2026-12-08 12:00", *_common(db))
     assert code == 2 and "bereits durch Plan" in msg

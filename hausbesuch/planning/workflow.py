@@ -19,7 +19,7 @@ import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -797,6 +797,8 @@ def _replan(
         version=old.version + 1, predecessor_id=old.id, store=store,
         move_cost=REPLAN_MOVE_COST_S, initial=initial)
     result.chances = athome.plan_chances(store, profile, result.plan)
+    result.plan.solution.setdefault("hausbesuch", {})["neuplanung"] = _kept_part(
+        old, moment, kept)
     # announced visits that cannot be kept get the reason the letters issue asks for
     for i, u in enumerate(result.plan.unassigned):
         if u.client_id in promises and not u.reason.startswith("angekündigt"):
@@ -813,6 +815,32 @@ def _replan(
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
     return result
+
+
+def _kept_part(old: Plan, moment: datetime,
+               kept: Mapping[tuple[str, date], TeamDayRoute]) -> dict[str, Any]:
+    """What plan.json says of a re-planned version beyond the solver's output: the
+    solver only saw the rest of the span, so the routes (or their first visits) kept
+    from the predecessor are listed here, in the same units (seconds from the span's
+    first midnight, day = index of the span's day), with case ids only."""
+    day0 = datetime.combine(old.start, datetime.min.time())
+
+    def sec(t: datetime) -> int:
+        return int((t - day0).total_seconds())
+
+    routes = []
+    for (team, day), r in sorted(kept.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        routes.append({
+            "team": team, "day": (day - old.start).days,
+            "description": f"Team {team}, Tag {(day - old.start).days + 1} (übernommen)",
+            "steps": [{"type": "job", "description": st.client_id, "visit_id": st.visit_id,
+                       "arrival": sec(st.arrival),
+                       "waiting_time": int((st.start - st.arrival).total_seconds()),
+                       "service": int((st.end - st.start).total_seconds())}
+                      for st in r.stops],
+        })
+    return {"vorgaenger": old.id, "ab": moment.isoformat(timespec="minutes"),
+            "uebernommene_touren": routes}
 
 
 def _predecessor(store: Store, plan_id: str) -> str | None:
