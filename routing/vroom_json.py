@@ -830,7 +830,9 @@ def solution_to_json(
         last_loc = jobs[-1].location if jobs else None
         load = (amounts(r.visits) if not pickup else [0] * ncap) if ncap else None
         breaks = veh.shift.breaks
-        for s in r.steps:
+        timing = _break_timing(problem, mode, veh.start, r.steps)
+        waiting_total = 0
+        for i, s in enumerate(r.steps):
             if s.kind in ("job", "end"):
                 t = problem.duration(mode, prev_loc, s.location)
                 d = problem.distance(mode, prev_loc, s.location)
@@ -838,6 +840,8 @@ def solution_to_json(
                 dist += d if reachable(d) else 0
                 if s.location is not None:
                     prev_loc = s.location
+            arrival, waiting, on_way = timing.get(i, (s.arrival, s.waiting, 0))
+            waiting_total += waiting if s.kind in ("job", "break") else 0
             step: dict[str, Any] = {"type": s.kind}
             if s.kind == "job" and s.visit is not None:
                 step["description"] = s.visit
@@ -855,7 +859,7 @@ def solution_to_json(
                 bid = breaks[bi].id if bi < len(breaks) else None
                 step["id"] = bid if bid is not None else bi + 1
                 step["description"] = "Pause"
-            step.update(setup=0, service=s.service, waiting_time=s.waiting)
+            step.update(setup=0, service=s.service, waiting_time=waiting)
             if s.kind == "job" and s.visit is not None:
                 step["job"] = jids[s.visit]  # VROOM's older name of the id
                 if load is not None:
@@ -864,7 +868,7 @@ def solution_to_json(
                         load[k] += sign * a
             if load is not None:
                 step["load"] = list(load)
-            step.update(arrival=s.arrival, duration=travel, violations=[], distance=dist)
+            step.update(arrival=arrival, duration=travel + on_way, violations=[], distance=dist)
             steps.append(step)
         service = sum(s.service for s in r.steps if s.kind in ("job", "break"))
         routes_out.append(
@@ -878,7 +882,7 @@ def solution_to_json(
                 "setup": 0,
                 "service": service,
                 "duration": r.travel,
-                "waiting_time": r.waiting,
+                "waiting_time": waiting_total,
                 "priority": sum(visits[x].priority for x in r.visits),
                 "distance": r.distance,
                 "steps": steps,
@@ -905,7 +909,7 @@ def solution_to_json(
         "setup": 0,
         "service": sum(ro["service"] for ro in routes_out),
         "duration": solution.travel,
-        "waiting_time": sum(r.waiting for r in solution.routes),
+        "waiting_time": sum(ro["waiting_time"] for ro in routes_out),
         "priority": sum(visits[x].priority for r in solution.routes for x in r.visits),
         "distance": solution.distance,
         "violations": [],
@@ -923,6 +927,42 @@ def solution_to_json(
         "routes": routes_out,
         "hausbesuch": {"objective": solution.objective, **stats},
     }
+
+
+def _break_timing(problem: Problem, mode: str, start_loc: int | None,
+                  steps: Any) -> dict[int, tuple[int, int, int]]:
+    """Arrival, waiting and travel already done for each break step of a route, so that
+    every step's arrival + waiting_time + service + the travel to the next step gives the
+    next step's arrival (VROOM's reading of its output).
+
+    The solver's timing lets a team take its break on the way (the break begins before
+    it reaches the next place: the leg is split, no idle) or at the next place (it gets
+    there, waits for the break window, takes the break there). In the second case the
+    idle time before the break is the break's waiting time; before, it was in no field.
+    """
+    out: dict[int, tuple[int, int, int]] = {}
+    free = prev_loc = None
+    for i, s in enumerate(steps):
+        if s.kind == "start":
+            free, prev_loc = s.service_start, start_loc if s.location is None else s.location
+            continue
+        if s.kind != "break":
+            if s.kind in ("job", "end"):
+                free = s.service_start + s.service
+                if s.location is not None:
+                    prev_loc = s.location
+            continue
+        nxt = next((x for x in steps[i + 1:] if x.kind != "break"), None)
+        leg = problem.duration(mode, prev_loc, nxt.location) if nxt is not None else 0
+        leg = leg if reachable(leg) else 0
+        done = out[i - 1][2] if i > 0 and steps[i - 1].kind == "break" else 0
+        if free is None:
+            free = s.service_start
+        on_way = min(max(s.service_start - free, 0), leg - done) + done
+        arrival = min(s.service_start, free + on_way - done)
+        out[i] = (arrival, s.service_start - arrival, on_way)
+        free = s.service_start + s.service
+    return out
 
 
 def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:

@@ -137,3 +137,50 @@ def test_invalid_input_names_the_job_or_vehicle_and_field(patch, words):
         problem_from_json(data)
     for w in words:
         assert w in str(exc.value)
+
+
+def _assert_steps_add_up(out: dict) -> None:
+    """VROOM's reading of its output: a step's arrival + waiting_time + service + the
+    travel to the next step (the growth of the cumulative ``duration``) is the next
+    step's arrival; the route's and the summary's waiting_time are the steps' sums."""
+    for r in out["routes"]:
+        steps = r["steps"]
+        for a, b in zip(steps, steps[1:], strict=False):
+            leg = b["duration"] - a["duration"]
+            assert leg >= 0, (a, b)
+            assert a["arrival"] + a["waiting_time"] + a["service"] + leg == b["arrival"], (a, b)
+        assert r["waiting_time"] == sum(s["waiting_time"] for s in steps)
+        assert steps[-1]["duration"] == r["duration"]
+    assert out["summary"]["waiting_time"] == sum(r["waiting_time"] for r in out["routes"])
+
+
+def test_idle_time_before_a_break_is_its_waiting_time():
+    """A team done at 0:06:40 whose break window opens at 1:00 walks on (2:30) and waits
+    at the next place until its break: those 50:50 are the break's waiting time (before,
+    they were in no field and the route's figures did not add up)."""
+    p = Problem(
+        (Visit("A", 1, service=300), Visit("B", 2, service=300,
+                                            time_windows=(TimeWindow(5000, 6000),))),
+        (Team("T", (Shift(0, TimeWindow(0, 20000),
+                          (Break(TimeWindow(3600, 4300), 600),)),), start=0, end=0),),
+        1, {"car": np.array([[0, 100, 200], [100, 0, 150], [200, 150, 0]])})
+    sol = solve(p, time_limit=1, seed=1)
+    out = json.loads(json.dumps(solution_to_json(p, sol)))
+    steps = out["routes"][0]["steps"]
+    assert [s.get("description") for s in steps] == [None, "A", "Pause", "B", None]
+    brk = steps[2]
+    assert (brk["arrival"], brk["waiting_time"], brk["duration"]) == (550, 3050, 250)
+    assert out["summary"]["waiting_time"] == 3050 + 800
+    _assert_steps_add_up(out)
+    back = solution_from_json(p, out)
+    assert check(p, back) == []
+    assert [s.service_start for s in back.routes[0].steps] == [
+        s.service_start for s in sol.routes[0].steps]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_route_of_a_week_adds_up(seed):
+    p = week_problem(seed=seed)
+    out = json.loads(json.dumps(solution_to_json(p, solve(p, time_limit=1, seed=seed))))
+    assert any(s["type"] == "break" for r in out["routes"] for s in r["steps"])
+    _assert_steps_add_up(out)
