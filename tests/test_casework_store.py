@@ -785,3 +785,31 @@ def test_a_list_whose_every_row_is_rejected_exits_2(tmp_path):
     assert "0 neu" in out and "2 abgelehnt" in out and "Zeile 2 (K-1)" in out, out
     assert "Keine Zeile eingelesen: alle 2 Zeilen sind abgelehnt" in out, out
     assert report.exists()
+
+
+def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
+    """'verzogen' puts a case in Klärung; reopened by hand, `status` gives the reason the
+    coordinator gave, not "verzogen am …" (the outcome no longer decides the status), and
+    a case set aside by hand after a failed try gives that reason, not the try's."""
+    import shutil
+
+    src, plan = planned
+    db = str(tmp_path / "wieder.sqlite")
+    shutil.copy(src, db)
+    moved, other = [s for r in plan.routes for s in r.stops if s.client_id not in PINS][:2]
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Ergebnis\n"
+                    f"{moved.client_id};{moved.start:%d.%m.%Y};verzogen\n"
+                    f"{other.client_id};{other.start:%d.%m.%Y};nicht angetroffen\n",
+                    encoding="utf-8")
+    assert "2 erfasst" in ok("outcomes", str(rows), *_common(db))
+    out = ok("status", moved.client_id, *_common(db))
+    assert f"{moved.client_id}: in Klärung (Adresse prüfen); verzogen am" in out, out
+    out = ok("status", moved.client_id, "--set", "offen", "--reason", "neue Anschrift belegt",
+             *_common(db))
+    assert out.splitlines()[0] == f"{moved.client_id}: offen (zu besuchen); neue Anschrift belegt"
+    out = ok("status", other.client_id, *_common(db))
+    assert out.startswith(f"{other.client_id}: offen (zu besuchen); 1. Versuch ohne Kontakt"), out
+    out = ok("status", other.client_id, "--set", "in_klaerung", "--reason", "Betreuer fragen",
+             *_common(db))
+    assert f"{other.client_id}: in Klärung (Adresse prüfen); Betreuer fragen" in out, out

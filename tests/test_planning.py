@@ -276,3 +276,28 @@ def test_a_window_that_the_rest_of_a_replanned_span_misses_names_that_rest():
                        not_before=datetime(2026, 12, 9, 11, 30))
     assert u.code == "window_outside_span"
     assert "liegt an keinem möglichen Tag (09.12.2026–11.12.2026)" in u.reason, u.reason
+
+
+def test_a_pin_to_a_day_before_the_replan_moment_says_so():
+    """A list pin to Monday, re-planned from Wednesday: the reason names the pin and the
+    moment, not "Kein Arbeitstag im Planungszeitraum" (the span has working days)."""
+    from datetime import date
+
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode
+    from hausbesuch.planning.builder import Span, make_candidate
+
+    client = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld")
+    where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")
+    span = Span(date(2026, 12, 7), 5, WorkCalendar("HE"))
+    profile = load_profile("bad-hersfeld")
+    u = make_candidate(client, where, span=span, profile=profile, pin_team="team-9",
+                       pin_day=date(2026, 12, 7), not_before=datetime(2026, 12, 9, 11, 30))
+    assert u.code == "pin_before_replan"
+    assert u.reason == ("Datum laut Liste am 07.12.2026 liegt vor der Neuplanung ab "
+                        "09.12.2026 11:30."), u.reason
+    late = make_candidate(client, where, span=span, profile=profile,
+                          not_before=datetime(2026, 12, 12, 9, 0))
+    assert late.code == "no_day_after_replan", late
+    assert "nach dem 12.12.2026 09:00" in late.reason

@@ -217,6 +217,9 @@ class Directive:
     #: every try so far (any outcome)
     tries: int = 0
     notes: tuple[str, ...] = field(default=())
+    #: the outcomes decide ``status`` (False: the stored status is passed on, e.g. a case
+    #: set aside by hand after a failed try, or no outcomes at all)
+    by_outcomes: bool = True
 
     @property
     def plannable(self) -> bool:
@@ -248,7 +251,7 @@ def directive(
                "verzogen": "in_klaerung", **(status_after or {})}
     seq: Sequence[PastOutcome] = sorted(outcomes, key=lambda o: (o.day, o.time_min or 0))
     if not seq:
-        return Directive(status=status)
+        return Directive(status=status, by_outcomes=False)
     last = seq[-1]
     since_contact: list[PastOutcome] = []
     for o in seq:
@@ -290,5 +293,6 @@ def directive(
               f"({RESULT_LABELS[last.result]}): frühestens wieder am {_fmt(earliest)}")
     if tried:
         reason += f", nicht erneut {tried}"
-    return Directive(status="offen" if status in ("offen", "erreicht") else status,
-                     earliest=earliest, reason=reason, **base)
+    reopened = status in ("offen", "erreicht")
+    return Directive(status="offen" if reopened else status, earliest=earliest, reason=reason,
+                     by_outcomes=reopened, **base)

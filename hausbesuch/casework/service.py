@@ -185,6 +185,17 @@ class CaseState:
     #: why the status is what it is (e.g. "verzogen am …")
     client_status_reason: str = ""
 
+    @property
+    def why(self) -> str:
+        """Why the case stands as it does: the outcomes' reason while they decide the
+        status ("2. Versuch ohne Kontakt …", "verzogen am …"); the stored reason when the
+        status was set by hand after them (a case reopened after "verzogen" is open
+        because the coordinator said so, not "verzogen")."""
+        d = self.directive
+        if d.by_outcomes and d.status == self.status and d.reason:
+            return d.reason
+        return self.client_status_reason
+
 
 @dataclass
 class OutcomeResult:

@@ -292,9 +292,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             history = cw.status_history(known)
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == known]
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
-        # an open case shows what its outcomes mean for the next visit; any other status is
-        # not planned again and shows why it is what it is (an outcome or a reason given)
-        why = st.directive.reason if st.status == "offen" else st.client_status_reason
+        # why the case stands as it does: what its outcomes mean for the next visit, or the
+        # reason given when the status was set by hand after them
+        why = st.why
         if unchanged:
             typer.echo(f"Der Status war schon „{_status_word(st.status)}“; nichts geändert.")
         typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}" + (f"; {why}" if why else ""))

@@ -269,6 +269,13 @@ def make_candidate(
                        f"Planungszeitraum (bis {fmt_date(span.last)})."))
     if not_before is not None:
         first = (not_before.date() - span.start).days
+        if any(x < first for x in days):
+            after = f"vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}"
+            limits.append(
+                ("pin_before_replan", f"{what} am {fmt_date(pin_day)} liegt {after}.")
+                if pin_day is not None else
+                ("no_day_after_replan", f"Kein Arbeitstag im Planungszeitraum liegt nach "
+                 f"dem {not_before:%d.%m.%Y %H:%M} (Neuplanung)."))
         days = [x for x in days if x >= first]
     if not days:
         code, reason = limits[-1] if limits else (

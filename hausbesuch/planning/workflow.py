@@ -314,7 +314,7 @@ def _plan_span(
                 code = "already_planned"
             else:
                 reason = f"Status „{STATUS_LABELS[st.status]}“: wird nicht geplant"
-                reason += f" ({st.directive.reason})." if st.directive.reason else "."
+                reason += f" ({st.why})." if st.why else "."
                 code = f"status_{st.status}"
             unassigned.append(UnassignedVisit(c.id, code, reason, g.lon, g.lat, c.address,
                                               g.district, tries_before=st.directive.tries))

@@ -323,6 +323,11 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
             raise HTTPException(status_code=400, detail=(
                 f"Uhrzeit {format_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
                 f"({format_clock(shift['shift_start_min'])}–{format_clock(shift['shift_end_min'])} Uhr)."))
+        if shift is not None and minutes == shift["shift_start_min"]:
+            raise HTTPException(status_code=400, detail=(
+                f"Uhrzeit {format_clock(minutes)} ist der Schichtbeginn von „{team}“: dann "
+                "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
+                "Uhrzeit eintragen."))
     with web.store.session() as s:
         row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
         if row is None:
