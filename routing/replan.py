@@ -258,10 +258,8 @@ def replan(
         if pin is not v.pin or (move_cost > 0 and v.id in home):
             v = replace(v, pin=pin, home=home.get(v.id) if move_cost > 0 else v.home)
         visits.append(v)
-    new = Problem(
-        tuple(visits), tuple(teams), problem.days,
-        problem.durations, problem.distances, problem.balance, move_cost,
-    )
+    # every other setting of the problem (districts, amounts, day names, ...) carries over
+    new = replace(problem, visits=tuple(visits), teams=tuple(teams), move_cost=move_cost)
     return Replan(problem, previous, new, at, done, frozenset(done_visits), tuple(past))
 
 

@@ -175,3 +175,27 @@ def test_warm_start_from_the_previous_plan(week):
     kept = sum(prio[x] for r in init.values() for x in r)
     # nothing of the old plan is lost unless a higher priority takes its place
     assert sum(prio[x] for x in warm.served) >= kept - max(prio.values())
+
+
+def test_the_rest_of_the_span_keeps_the_problems_settings():
+    """Soft responsibility with its costs, the amounts' reading and the day names carry
+    over to the re-plan's problem: a team responsible for Nord may still serve Sued (as
+    in the first plan), instead of "Kein Team ist für den Stadtteil Sued zuständig"."""
+    rng = np.random.default_rng(1)
+    d = rng.integers(300, 900, size=(7, 7))
+    np.fill_diagonal(d, 0)
+    visits = [Visit(f"V{i}", i, service=1200, district="Nord" if i <= 3 else "Sued")
+              for i in range(1, 7)]
+    teams = [Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 16))),), start=0, end=0,
+                  districts=frozenset({"Nord"}))]
+    p = Problem(visits, teams, 1, {"car": d}, responsibility="soft", outside_cost=600,
+                district_cost=300, amounts="pickup", day_names=("Mo, 07.12.2026",))
+    sol = solve(p, time_limit=1, seed=1)
+    assert len(sol.served) == 6
+    rp = replan(p, sol, at(0, 9))
+    q = rp.problem
+    assert (q.responsibility, q.outside_cost, q.district_cost, q.amounts, q.day_names) == (
+        "soft", 600, 300, "pickup", ("Mo, 07.12.2026",))
+    merged = rp.merge(solve(q, time_limit=1, seed=1, initial=rp.initial))
+    assert sorted(merged.served) == sorted(sol.served)
+    assert check(p, merged) == []
