@@ -62,7 +62,12 @@ from routing.model import (
 )
 
 FORMAT = 1
-_DEC = re.compile(r"^(0|[1-9][0-9]{0,17})$")
+_DEC = re.compile(r"^(0|[1-9][0-9]{0,19})$")
+
+
+def _is_uint64(text: str) -> bool:
+    """An id VROOM keeps as it is: decimal, 0 … 2**64 - 1 (its ids are uint64)."""
+    return bool(_DEC.match(text)) and int(text) <= 2**64 - 1
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -313,7 +318,7 @@ def check_tree(data: Any) -> None:
 
 def job_ids(problem: Problem) -> dict[str, int]:
     """VROOM job id per visit: the visit id itself when all ids are decimal integers."""
-    if all(_DEC.match(v.id) for v in problem.visits):
+    if all(_is_uint64(v.id) for v in problem.visits):
         return {v.id: int(v.id) for v in problem.visits}
     return {v.id: i + 1 for i, v in enumerate(problem.visits)}
 
@@ -321,14 +326,14 @@ def job_ids(problem: Problem) -> dict[str, int]:
 def vehicle_ids(problem: Problem) -> dict[int, int]:
     """VROOM vehicle id per vehicle index: the team id for one-shift numeric teams."""
     vehicles = problem.vehicles()
-    if all(len(t.shifts) <= 1 and _DEC.match(t.id) for t in problem.teams):
+    if all(len(t.shifts) <= 1 and _is_uint64(t.id) for t in problem.teams):
         return {v.index: int(v.team.id) for v in vehicles}
     return {v.index: v.index + 1 for v in vehicles}
 
 
 def skill_ids(problem: Problem) -> dict[str, int]:
     names = sorted(set().union(*(t.skills for t in problem.teams), *(v.skills for v in problem.visits)))
-    if all(_DEC.match(s) for s in names):
+    if all(_is_uint64(s) for s in names):
         return {s: int(s) for s in names}
     return {s: i + 1 for i, s in enumerate(names)}
 

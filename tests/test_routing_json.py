@@ -184,3 +184,22 @@ def test_every_route_of_a_week_adds_up(seed):
     out = json.loads(json.dumps(solution_to_json(p, solve(p, time_limit=1, seed=seed))))
     assert any(s["type"] == "break" for r in out["routes"] for s in r["steps"])
     _assert_steps_add_up(out)
+
+
+def test_ids_up_to_uint64_are_kept():
+    """VROOM's ids are uint64: ids of 19 and 20 digits come back as given (before, one
+    such id renumbered every job 1, 2, 3 and the output named the wrong jobs)."""
+    big, top = 10**18, 2**64 - 1
+    data = {"vehicles": [{"id": top, "start_index": 0, "end_index": 0,
+                          "time_window": [0, 2000]}],
+            "jobs": [{"id": big, "location_index": 3}, {"id": 1, "location_index": 1},
+                     {"id": 2, "location_index": 2}],
+            "matrices": {"car": {"durations": [[0, 600, 900, 1200], [600, 0, 400, 900],
+                                               [900, 400, 0, 300], [1200, 900, 300, 0]]}}}
+    p = problem_from_json(data)
+    out = json.loads(json.dumps(solution_to_json(p, solve(p, time_limit=1, seed=1))))
+    served = {s["id"]: s["location_index"] for r in out["routes"] for s in r["steps"]
+              if s["type"] == "job"}
+    missed = {u["id"]: u["location_index"] for u in out["unassigned"]}
+    assert {**served, **missed} == {big: 3, 1: 1, 2: 2}
+    assert [r["vehicle"] for r in out["routes"]] == [top]
