@@ -107,6 +107,8 @@ class Break:
     window: TimeWindow
     duration: int
     id: int | None = None
+    #: free text kept for VROOM's output (VROOM's ``description``)
+    description: str | None = None
 
     def __post_init__(self) -> None:
         d = _int(self.duration, "Pause", "duration")
@@ -201,6 +203,8 @@ class Visit:
     home : (team id, day) or None
         The team-day of an earlier plan: serving the visit on another one costs
         :attr:`Problem.move_cost` (minimal disruption when re-planning).
+    description : str or None
+        Free text of a VROOM job, given back as it is in the output.
     """
 
     id: str
@@ -215,6 +219,7 @@ class Visit:
     amount: tuple[int, ...] = ()
     home: tuple[str, int] | None = None
     district: str | None = None
+    description: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -291,6 +296,7 @@ class Team:
     ``start``/``end`` are location indices (None: the route starts/ends at its first/last
     visit, as in VROOM). ``max_visits`` bounds the visits per shift. ``districts``: the
     districts the team is responsible for (empty: all); see :attr:`Problem.responsibility`.
+    ``description``: free text of a VROOM vehicle, given back as it is in the output.
     """
 
     id: str
@@ -302,6 +308,7 @@ class Team:
     mode: str = "car"
     capacity: tuple[int, ...] = ()
     districts: frozenset[str] = frozenset()
+    description: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "districts", frozenset(str(d) for d in self.districts))

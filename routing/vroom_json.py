@@ -125,6 +125,16 @@ def _str_or_none(
     return v
 
 
+def _desc(obj: Mapping[str, Any], where: str) -> str | None:
+    """VROOM's free-text ``description`` (kept for the output), or None."""
+    v = obj.get("description")
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise _e(where, "description", f"Zeichenkette erwartet, erhalten {_short(v)}.")
+    return v
+
+
 def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
     v = obj.get(key)
     if v is None:
@@ -146,12 +156,18 @@ def _window(v: Any, where: str, key: str) -> TimeWindow:
     return TimeWindow(int(v[0]), int(v[1]))
 
 
-def _windows(obj: Mapping[str, Any], key: str, where: str) -> tuple[TimeWindow, ...]:
+def _windows(obj: Mapping[str, Any], key: str, where: str, *, vroom: bool = False
+             ) -> tuple[TimeWindow, ...]:
+    """Time windows, overlapping ones merged. ``vroom``: an empty list is refused, as
+    VROOM does (the project's own extension writes ``[]`` for "any time")."""
     v = obj.get(key)
     if v is None:
         return ()
     if not isinstance(v, list):
         raise _e(where, key, f"Liste von Zeitfenstern erwartet, erhalten {v!r}.")
+    if not v and vroom:
+        raise _e(where, key, "leere Liste: mindestens ein Zeitfenster angeben oder das Feld "
+                             "weglassen.")
     tws = [_window(x, where, f"{key}[{k}]") for k, x in enumerate(v)]
     tws.sort(key=lambda w: (w.start, w.end))
     merged: list[TimeWindow] = []
@@ -403,11 +419,12 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         if any(pick):
             kinds.add("pickup")
         amount = deliv or pick or amount
-        tws = _windows(j, "time_windows", where)
+        tws = _windows(j, "time_windows", where, vroom=True)
         max_t = max([max_t] + [w.end for w in tws])
         total_service += service
         skills = frozenset(str(s) for s in _ints(j, "skills", where))
-        raw_jobs.append((str(jid), loc, service, tws, prio, skills, tuple(amount)))
+        raw_jobs.append((str(jid), loc, service, tws, prio, skills, tuple(amount),
+                         _desc(j, where)))
     if len(kinds) > 1:
         raise _e("Eingabe", "pickup", "Jobs mit 'pickup' und Jobs mit 'delivery' zugleich werden nicht unterstützt.")
 
@@ -440,23 +457,31 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         if not isinstance(brks, list):
             raise _e(where, "breaks", "Liste erwartet.")
         raw_b = []
+        break_ids: set[int] = set()
         for bk, b in enumerate(brks):
             bw = f"{where}, Pause {b.get('id', bk + 1) if isinstance(b, dict) else bk + 1}"
             if not isinstance(b, dict):
                 raise _e(bw, "id", "Objekt erwartet.")
+            if b.get("id") is not None:
+                bid = _uint(b, "id", bw)
+                if bid in break_ids:
+                    raise _e(bw, "id", "die Kennung ist doppelt vergeben.")
+                break_ids.add(bid)
             if b.get("max_load") is not None:
                 raise _e(bw, "max_load", "wird nicht unterstützt.")
-            btws = _windows(b, "time_windows", bw)
+            btws = _windows(b, "time_windows", bw, vroom=True)
             if len(btws) > 1:
                 raise _e(bw, "time_windows", "mehr als ein Zeitfenster je Pause wird nicht unterstützt.")
             raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0),
-                          _uint(b, "id", bw) if b.get("id") is not None else None))
+                          _uint(b, "id", bw) if b.get("id") is not None else None,
+                          _desc(b, bw)))
             if btws:
                 max_t = max(max_t, btws[0].end + raw_b[-1][2])
         max_tasks = _uint(v, "max_tasks", where) if v.get("max_tasks") is not None else None
         skills = frozenset(str(s) for s in _ints(v, "skills", where))
         cap = tuple(_ints(v, "capacity", where))
-        raw_veh.append((vid, prof, start, end, tw, raw_b, max_tasks, skills, cap))
+        raw_veh.append((vid, prof, start, end, tw, raw_b, max_tasks, skills, cap,
+                        _desc(v, where)))
 
     # A horizon for missing vehicle windows: long enough for any route.
     n_legs = len(raw_jobs) + 2 * len(raw_veh)
@@ -468,30 +493,33 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     horizon = max_t + total_service + n_legs * max_leg + brk_total + 1
 
     visits = tuple(
-        Visit(id=i, location=loc, service=s, time_windows=tws, priority=p, skills=sk, amount=a)
-        for i, loc, s, tws, p, sk, a in raw_jobs
+        Visit(id=i, location=loc, service=s, time_windows=tws, priority=p, skills=sk, amount=a,
+              description=de)
+        for i, loc, s, tws, p, sk, a, de in raw_jobs
     )
     ncap = max((len(rv[8]) for rv in raw_veh), default=0)
     teams = []
     seen: set[int] = set()
-    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap in raw_veh:
+    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc in raw_veh:
         if vid in seen:
             raise _e(f"Fahrzeug {vid}", "id", "die Kennung ist doppelt vergeben.")
         seen.add(vid)
         window = tw if tw is not None else TimeWindow(0, horizon)
         breaks = []
-        for bw, btw, dur_b, bid in raw_b:
+        for bw, btw, dur_b, bid, bdesc in raw_b:
             if btw is None:
                 btw = TimeWindow(window.start, max(window.start, window.end - dur_b))
-            w = TimeWindow(max(btw.start, window.start), min(btw.end + dur_b, window.end))
-            if w.end < w.start or w.end - w.start < dur_b:
-                raise _e(bw, "time_windows", "die Pause passt nicht in die Arbeitszeit des Fahrzeugs.")
-            breaks.append(Break(w, dur_b, bid))
+            lo, hi = max(btw.start, window.start), min(btw.end + dur_b, window.end)
+            if hi - lo < dur_b:
+                raise _e(bw, "time_windows", "die Pause passt nicht in die Arbeitszeit des "
+                                             f"Fahrzeugs ({window.start}–{window.end}).")
+            breaks.append(Break(TimeWindow(lo, hi), dur_b, bid, bdesc))
         cap = cap + (0,) * (ncap - len(cap)) if ncap else cap
         teams.append(
             Team(
                 id=str(vid), shifts=(Shift(0, window, tuple(breaks)),), start=start, end=end,
                 skills=skills, max_visits=max_tasks, mode=prof, capacity=cap,
+                description=vdesc,
             )
         )
     return Problem(visits, tuple(teams), 1, dur, dist, amounts=next(iter(kinds), "delivery"))
@@ -530,6 +558,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 amount=tuple(_ints(v, "amount", where)),
                 home=_home(v, where),
                 district=_str_or_none(v, "district", where, "district"),
+                description=_desc(v, where),
             )
         )
     teams = []
@@ -547,7 +576,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 bw = f"{sw}, Pause {bk + 1}"
                 breaks.append(Break(
                     _window(b.get("window"), bw, "window"), _uint(b, "duration", bw),
-                    _uint(b, "id", bw) if b.get("id") is not None else None,
+                    _uint(b, "id", bw) if b.get("id") is not None else None, _desc(b, bw),
                 ))
             shifts.append(
                 Shift(
@@ -572,6 +601,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 mode=str(t.get("mode", "car")),
                 capacity=tuple(_ints(t, "capacity", where)),
                 districts=frozenset(_strs(t, "districts", where)),
+                description=_desc(t, where),
             )
         )
     return Problem(
@@ -581,6 +611,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         "soft" if ext.get("responsibility") == "soft" else "hard",
         _uint(ext, "outside_cost", "hausbesuch", 0),
         _uint(ext, "district_cost", "hausbesuch", 0),
+        tuple(_strs(ext, "day_names", "hausbesuch")),
     )
 
 
@@ -668,7 +699,7 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
             ] or [TimeWindow(0, 0)]
         job: dict[str, Any] = {
             "id": jids[v.id],
-            "description": v.id,
+            "description": v.id if v.description is None else v.description,
             "location_index": v.location,
             "service": v.service,
         }
@@ -689,7 +720,8 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
         t, s = veh.team, veh.shift
         out: dict[str, Any] = {
             "id": vids[veh.index],
-            "description": f"Team {t.id}, Tag {s.day + 1}",
+            "description": (f"Team {t.id}, Tag {s.day + 1}" if t.description is None
+                            else t.description),
             "profile": t.mode,
         }
         if veh.start is not None:
@@ -708,7 +740,7 @@ def problem_to_json(problem: Problem, *, pure: bool = False) -> dict[str, Any]:
             out["breaks"] = [
                 {
                     "id": b.id if b.id is not None else k + 1,
-                    "description": "Pause",
+                    "description": "Pause" if b.description is None else b.description,
                     "time_windows": [[b.window.start, b.latest_start]],
                     "service": b.duration,
                 }
@@ -738,6 +770,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
         "balance": problem.balance,
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
+        **({"day_names": list(problem.day_names)} if problem.day_names else {}),
         **({"responsibility": problem.responsibility, "outside_cost": problem.outside_cost,
             "district_cost": problem.district_cost}
            if any(t.districts for t in problem.teams) or problem.district_cost else {}),
@@ -761,6 +794,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 "amount": list(v.amount),
                 **({"home": list(v.home)} if v.home is not None else {}),
                 **({"district": v.district} if v.district is not None else {}),
+                **({"description": v.description} if v.description is not None else {}),
             }
             for v in problem.visits
         ],
@@ -774,6 +808,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 "max_visits": t.max_visits,
                 "capacity": list(t.capacity),
                 **({"districts": sorted(t.districts)} if t.districts else {}),
+                **({"description": t.description} if t.description is not None else {}),
                 "shifts": [
                     {
                         "day": s.day,
@@ -781,7 +816,9 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         "time_window": _tw(s.window),
                         "breaks": [
                             {"window": _tw(b.window), "duration": b.duration,
-                             **({"id": b.id} if b.id is not None else {})}
+                             **({"id": b.id} if b.id is not None else {}),
+                             **({"description": b.description}
+                                if b.description is not None else {})}
                             for b in s.breaks
                         ],
                         **({"start_index": s.start} if s.start is not None else {}),
@@ -800,11 +837,25 @@ def _ext(problem: Problem) -> dict[str, Any]:
 def solution_to_json(
     problem: Problem, solution: Solution, *, loading_ms: int = 0, solving_ms: int | None = None
 ) -> dict[str, Any]:
-    """VROOM output for a solution, with reasons for unassigned visits."""
+    """VROOM output for a solution, with reasons for unassigned visits.
+
+    Descriptions given in the input come back as they are. Where none was given, a VROOM
+    input (its own numeric ids kept) gets none, as from VROOM; the project's own
+    problems, whose ids are numbered, name the visit id, "Team …, Tag …" and "Pause".
+    Distances are written only when the input has distance matrices.
+    """
     jids = job_ids(problem)
     vids = vehicle_ids(problem)
     visits = {v.id: v for v in problem.visits}
     vehicles = problem.vehicles()
+    own_job_ids = all(_is_uint64(v.id) for v in problem.visits)  # as job_ids keeps them
+    own_vehicle_ids = all(_is_uint64(t.id) and len(t.shifts) <= 1 for t in problem.teams)
+    with_distance = bool(problem.distances)
+
+    def job_text(v: Visit) -> dict[str, str]:
+        if v.description is not None:
+            return {"description": v.description}
+        return {} if own_job_ids else {"description": v.id}
     ncap = max((len(t.capacity) for t in problem.teams), default=0)
     pickup = problem.amounts == "pickup"
 
@@ -849,7 +900,7 @@ def solution_to_json(
             waiting_total += waiting if s.kind in ("job", "break") else 0
             step: dict[str, Any] = {"type": s.kind}
             if s.kind == "job" and s.visit is not None:
-                step["description"] = s.visit
+                step.update(job_text(visits[s.visit]))
             loc = s.location
             if loc is None and s.kind == "start":
                 loc = first_loc
@@ -861,9 +912,12 @@ def solution_to_json(
                 step["id"] = jids[s.visit]
             elif s.kind == "break":
                 bi = s.break_index or 0
-                bid = breaks[bi].id if bi < len(breaks) else None
-                step["id"] = bid if bid is not None else bi + 1
-                step["description"] = "Pause"
+                brk = breaks[bi] if bi < len(breaks) else None
+                step["id"] = brk.id if brk is not None and brk.id is not None else bi + 1
+                if brk is not None and brk.description is not None:
+                    step["description"] = brk.description
+                elif not own_vehicle_ids:
+                    step["description"] = "Pause"
             step.update(setup=0, service=s.service, waiting_time=waiting)
             if s.kind == "job" and s.visit is not None:
                 step["job"] = jids[s.visit]  # VROOM's older name of the id
@@ -873,15 +927,21 @@ def solution_to_json(
                         load[k] += sign * a
             if load is not None:
                 step["load"] = list(load)
-            step.update(arrival=arrival, duration=travel + on_way, violations=[], distance=dist)
+            step.update(arrival=arrival, duration=travel + on_way, violations=[])
+            if with_distance:
+                step["distance"] = dist
             steps.append(step)
         service = sum(s.service for s in r.steps if s.kind in ("job", "break"))
+        if veh.team.description is not None:
+            text = {"description": veh.team.description}
+        else:
+            text = {} if own_vehicle_ids else {"description": f"Team {r.team}, Tag {r.day + 1}"}
         routes_out.append(
             {
                 "vehicle": vids[r.vehicle],
                 "cost": r.travel,
                 **kinds(r.visits),
-                "description": f"Team {r.team}, Tag {r.day + 1}",
+                **text,
                 "team": r.team,
                 "day": r.day,
                 "setup": 0,
@@ -889,7 +949,7 @@ def solution_to_json(
                 "duration": r.travel,
                 "waiting_time": waiting_total,
                 "priority": sum(visits[x].priority for x in r.visits),
-                "distance": r.distance,
+                **({"distance": r.distance} if with_distance else {}),
                 "steps": steps,
                 "violations": [],
             }
@@ -898,7 +958,7 @@ def solution_to_json(
         {
             "id": jids[u.visit],
             "type": "job",
-            "description": u.visit,
+            **job_text(visits[u.visit]),
             "location_index": visits[u.visit].location,
             "reason_code": u.code,
             "reason": u.reason,
@@ -916,7 +976,7 @@ def solution_to_json(
         "duration": solution.travel,
         "waiting_time": sum(ro["waiting_time"] for ro in routes_out),
         "priority": sum(visits[x].priority for r in solution.routes for x in r.visits),
-        "distance": solution.distance,
+        **({"distance": solution.distance} if with_distance else {}),
         "violations": [],
         "computing_times": {
             "loading": loading_ms,

@@ -203,3 +203,31 @@ def test_ids_up_to_uint64_are_kept():
     missed = {u["id"]: u["location_index"] for u in out["unassigned"]}
     assert {**served, **missed} == {big: 3, 1: 1, 2: 2}
     assert [r["vehicle"] for r in out["routes"]] == [top]
+
+
+def test_descriptions_come_back_and_distance_only_with_distances():
+    """A VROOM input's descriptions come back as given and none is made up where none
+    was given (as from VROOM); without a distance matrix no distance is written (VROOM
+    writes none: 0 m would be a wrong answer, not an unknown one)."""
+    data = {"vehicles": [{"id": 4, "start_index": 0, "end_index": 0, "description": "Nord",
+                          "breaks": [{"id": 2, "service": 60, "description": "Mittag"}]}],
+            "jobs": [{"id": 1, "location_index": 1, "description": "Kunde A"},
+                     {"id": 2, "location_index": 2}],
+            "matrices": {"car": {"durations": [[0, 60, 90], [60, 0, 40], [90, 40, 0]]}}}
+    p = problem_from_json(data)
+    back = problem_from_json(json.loads(json.dumps(problem_to_json(p))))
+    assert (back.visits, back.teams) == (p.visits, p.teams)
+    out = json.loads(json.dumps(solution_to_json(p, solve(p, time_limit=1, seed=1))))
+    (route,) = out["routes"]
+    assert route["description"] == "Nord"
+    texts = {(s["type"], s.get("id")): s.get("description") for s in route["steps"]}
+    assert texts == {("start", None): None, ("job", 1): "Kunde A", ("job", 2): None,
+                     ("break", 2): "Mittag", ("end", None): None}
+    assert "distance" not in out["summary"] and "distance" not in route
+    assert not any("distance" in s for s in route["steps"])
+    data["matrices"]["car"]["distances"] = [[0, 600, 900], [600, 0, 400], [900, 400, 0]]
+    out = solution_to_json(problem_from_json(data), solve(problem_from_json(data),
+                                                          time_limit=1, seed=1))
+    assert out["summary"]["distance"] == out["routes"][0]["distance"] > 0
+    with pytest.raises(RoutingInputError, match="Job 1, Feld 'description'"):
+        problem_from_json({**data, "jobs": [{"id": 1, "location_index": 1, "description": 7}]})
