@@ -124,6 +124,15 @@ def test_null_in_a_matrix_means_unreachable():
         ({"jobs": [{"id": 7, "location_index": 1, "pickup": [1, 2]}],
           "vehicles": [{"id": 1, "start_index": 0, "capacity": [4]}]},
          ["Feld 'pickup': 2 Mengen, aber die Teams haben nur 1 Kapazität"]),
+        ({"jobs": [{"id": 2, "location_index": 1, "time_windows": []}]},
+         ["Job 2, Feld 'time_windows': leere Liste"]),
+        ({"vehicles": [{"id": 3, "start_index": 0, "breaks": [
+            {"id": 1, "service": 60}, {"id": 1, "service": 60}]}]},
+         ["Fahrzeug 3, Pause 1, Feld 'id': die Kennung ist doppelt vergeben"]),
+        ({"vehicles": [{"id": 4, "start_index": 0, "time_window": [0, 36000], "breaks": [
+            {"id": 5, "service": 600, "time_windows": [[40000, 41000]]}]}]},
+         ["Fahrzeug 4, Pause 5, Feld 'time_windows': die Pause passt nicht",
+          "(0–36000)"]),
     ],
 )
 def test_invalid_input_names_the_job_or_vehicle_and_field(patch, words):
