@@ -562,6 +562,22 @@ def _gaps_from_break_starts(
     return gaps
 
 
+def _load_compiled() -> None:
+    """Load OR-Tools and, when numba's disk cache holds it, the compiled improvement
+    phase into this process (about a second, once per process; what
+    :func:`routing.prepare` does, without compiling). Counted against the time limit,
+    the first solve of a process under load had no time left to explain its
+    unassigned visits."""
+    from ortools.constraint_solver import pywrapcp  # noqa: F401
+
+    try:
+        from routing import _lns
+    except Exception:  # numba cannot cache here: OR-Tools only
+        return
+    if not _lns._run.signatures and _lns.ready():
+        _lns.warm_up()
+
+
 def solve(
     problem: Problem,
     *,
@@ -609,9 +625,11 @@ def solve(
     from routing.reasons import explain_all
     from routing.repair import repair
 
-    t0 = time.monotonic()
     if time_limit <= 0:
         raise ValueError("time_limit must be positive")
+    if improve:
+        _load_compiled()  # off the clock: loading code is no search time
+    t0 = time.monotonic()
     # never more search processes than cores: '--threads 1000' would fork 999 processes
     threads = max(1, min(int(threads), os.cpu_count() or 1))
     if len(problem.visits) < MIN_VISITS_PER_WORKER:

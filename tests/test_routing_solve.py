@@ -341,3 +341,35 @@ def test_lunch_is_not_put_before_a_free_morning():
     sol = run(p)
     first = min(s.service_start for s in sol.routes[0].steps if s.kind == "job")
     assert first < 9 * h
+
+
+FRESH_PROCESS_SOLVE = """
+import json, numpy as np
+from routing import Pin, Problem, Shift, Team, TimeWindow, Visit, at
+from routing.solve import solve
+d = np.array([[0, 600, 900, 1200], [600, 0, 1500, 1500], [900, 1500, 0, 1500],
+              [1200, 1500, 1500, 0]])
+teams = [Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 12))),), start=0, end=0)]
+visits = [Visit("X", 1, 3600, time_windows=(TimeWindow(at(0, 9), at(0, 9, 10)),), priority=100),
+          Visit("Y", 3, 3600, pin=Pin(window=TimeWindow(at(0, 9), at(0, 9, 10)))),
+          Visit("Z", 2, 600, priority=5)]
+sol = solve(Problem(visits, teams, 1, {"car": d}), time_limit=1, seed=1)
+print(json.dumps([[u.visit, u.code] for u in sol.unassigned]))
+"""
+
+
+def test_the_first_solve_of_a_process_explains_its_unassigned_visits():
+    """Loading the compiled improvement phase is not counted against the time limit: the
+    first solve in a new process (no routing.prepare) still has the time to say why a
+    visit stays out (before, under load it said "not_checked")."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, "-c", FRESH_PROCESS_SOLVE], capture_output=True,
+                         text=True, env=env, cwd=root, timeout=300, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == [["X", "days_full"]]
