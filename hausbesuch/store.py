@@ -609,6 +609,35 @@ class PlanInfo:
 _SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
+@contextmanager
+def _file_lock(database: str | None, city: str) -> Iterator[None]:
+    """An exclusive lock between processes for the plans of one city on one SQLite file
+    (``<file>.planung-<hash>.lock``, the hash of the city's name; nothing for an
+    in-memory database or where ``fcntl`` is missing)."""
+    import hashlib
+
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: the lock in this process only
+        yield
+        return
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    tag = hashlib.sha256(city.encode("utf-8")).hexdigest()[:12]
+    path = Path(database).expanduser().resolve().with_name(
+        f"{Path(database).name}.planung-{tag}.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
 class Store:
     """A database of clients, districts and plans. Create with :meth:`open`."""
 
@@ -748,11 +777,13 @@ class Store:
         still visit and must see a plan made at the same moment (two coordinators, two
         jobs). PostgreSQL: an advisory lock of the schema and city, held by a connection of
         its own for the time of the block, across processes. SQLite: a lock in this
-        process (the web app's job threads)."""
+        process (the web app's job threads) and, for a database file, an exclusive lock
+        (``flock``) on a file beside it, so that a plan on the command line waits for one
+        the web app makes, and the other way round."""
         if self.engine.dialect.name != "postgresql":
             with _LOCAL_LOCKS_GUARD:
                 lock = _LOCAL_LOCKS.setdefault((self.url, city), threading.Lock())
-            with lock:
+            with lock, _file_lock(self.engine.url.database, city):
                 yield
             return
         key = text("SELECT hashtextextended(current_schema() || ':plan:' || :city, 0)")

@@ -332,6 +332,48 @@ def test_concurrent_first_open_of_a_new_sqlite_file(tmp_path: Path) -> None:
     assert errors == []
 
 
+HOLD_PLANNING_LOCK = """
+import sys
+from hausbesuch.store import Store
+with Store.open(sys.argv[1]) as store, store.planning_lock("Bad Hersfeld"):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_plans_of_one_city_wait_for_another_process_on_sqlite(tmp_path: Path) -> None:
+    """A plan on the command line and one of the web app (two processes, one SQLite
+    file) are made one at a time: the lock is taken only once the other process has
+    let go of it; another city does not wait."""
+    path = tmp_path / "fall.sqlite"
+    Store.open(path).close()
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_PLANNING_LOCK, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              env=env, cwd=root)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        got = threading.Event()
+
+        def plan() -> None:
+            with Store.open(path) as store, store.planning_lock("Bad Hersfeld"):
+                got.set()
+
+        with Store.open(path) as store, store.planning_lock("Lauf"):
+            pass  # another city: no wait
+        waiting = threading.Thread(target=plan)
+        waiting.start()
+        assert not got.wait(1.0)  # the other process holds the city's lock
+        holder.stdin.write("weiter\n")
+        holder.stdin.flush()
+        assert got.wait(60)
+        waiting.join()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 @pytest.mark.postgres
 def test_concurrent_first_open_on_postgresql(pg_schema: tuple[str, str]) -> None:
     url, schema = pg_schema
