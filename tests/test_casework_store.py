@@ -813,3 +813,52 @@ def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
     out = ok("status", other.client_id, "--set", "in_klaerung", "--reason", "Betreuer fragen",
              *_common(db))
     assert f"{other.client_id}: in Klärung (Adresse prüfen); Betreuer fragen" in out, out
+
+
+def test_a_replan_takes_up_an_appointment_despite_an_overdue_visit_elsewhere(planned,
+                                                                              tmp_path):
+    """An overdue visit of the client in an older plan (before today, no outcome) does not
+    keep the re-plan from planning the appointment agreed at this plan's visit; an
+    appointment the re-plan cannot take up (its visit is recorded after the moment) is
+    named with what to do, not dropped without a word."""
+    import shutil
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    db, _ = planned
+    copy = str(tmp_path / "termin2.sqlite")
+    shutil.copy(db, copy)
+    with Store.open(copy) as store:
+        old = store.latest_plan("Bad Hersfeld")
+        stops = sorted((s for r in old.routes for s in r.stops if s.client_id not in PINS),
+                       key=lambda s: s.start)
+        first = stops[0]
+        moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+        second = next(s for s in stops if s.start > moment
+                      and s.start.date() < (START + timedelta(days=3)))
+        with store.session() as s:  # an older plan's visit, overdue and without an outcome
+            t = datetime.combine(START - timedelta(days=7), datetime.min.time())
+            s.add(CaseVisitRow(visit_id="alt-1", city="Bad Hersfeld", client_id=first.client_id,
+                               try_no=1, plan_id="20261130-080000-alt000", team_id="team-1",
+                               day=t.date(), start_at=t.replace(hour=9),
+                               end_at=t.replace(hour=10), status="geplant", created_at=t,
+                               updated_at=t))
+    when = datetime.combine(START + timedelta(days=3), datetime.min.time()).replace(hour=10,
+                                                                                    minute=30)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n" + "".join(
+        f"{st.client_id};{st.start:%d.%m.%Y};{st.start:%H:%M};Termin vereinbart;"
+        f"{when:%d.%m.%Y} {h}\n" for st, h in ((first, "10:30"), (second, "11:30"))),
+        encoding="utf-8")
+    code, out = invoke("outcomes", str(rows), *_common(copy))
+    assert code == 0 and "2 erfasst" in out, out
+    out = ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out",
+             str(tmp_path / "neu"), "--time-limit", "6", *_common(copy))
+    with Store.open(copy) as store:
+        new = store.latest_plan("Bad Hersfeld")
+    starts = sorted(s.start for r in new.routes for s in r.stops
+                    if s.client_id == first.client_id)
+    assert starts == [first.start, when], (starts, out)
+    assert (f"Vereinbarter Termin für {second.client_id} am {when:%d.%m.%Y}, 11:30 Uhr nicht "
+            f"eingeplant: der erfasste Besuch am {second.start:%d.%m.%Y} um "
+            f"{second.start:%H:%M} Uhr liegt nach dem Zeitpunkt der Neuplanung") in out, out

@@ -32,7 +32,7 @@ from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import Profile, district_options, resolve_osm
 from hausbesuch.errors import UserError
-from hausbesuch.fields import count
+from hausbesuch.fields import count, format_clock
 from hausbesuch.plandata import (
     OUTSIDE,
     Client,
@@ -731,18 +731,26 @@ def _replan(
     moving_ids = {cid for cid, _ in moving}
     visit_of = dict(moving)
     with store.session() as s:
-        pinned_since = set(s.scalars(select(ClientRow.client_id).where(
+        pins = {r.client_id: r for r in s.execute(select(
+            ClientRow.client_id, ClientRow.pin_day, ClientRow.pin_time_min,
+            ClientRow.pin_source).where(
             ClientRow.city == old.city, ClientRow.status == "offen",
-            ClientRow.pin_day >= moment.date(), ClientRow.pin_day < span_end.date())))
-        # a visit still to do in another plan: that plan has the client
-        elsewhere = set(s.scalars(select(CaseVisitRow.client_id).where(
+            ClientRow.pin_day >= moment.date(), ClientRow.pin_day < span_end.date()))}
+        pinned_since = set(pins)
+        # a visit still to do in another plan: that plan has the client (an overdue one,
+        # before today without an outcome, does not: plans take those up again)
+        elsewhere = {v.client_id: v for v in s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.city == old.city, CaseVisitRow.status == "geplant",
-            CaseVisitRow.plan_id != old.id,
-            CaseVisitRow.client_id.in_(sorted(pinned_since))))) if pinned_since else set()
-    waiting = {st.client_id for r in kept.values() for st in r.stops
-               if st.visit_id not in recorded} | {st.client_id for _, st in fixed} | elsewhere
+            CaseVisitRow.plan_id != old.id, CaseVisitRow.day >= cw.today(),
+            CaseVisitRow.client_id.in_(sorted(pinned_since))))} if pinned_since else {}
+    unrecorded = {st.client_id: st for r in kept.values() for st in r.stops
+                  if st.visit_id not in recorded}
+    after_moment = {st.client_id: st for _, st in fixed}
+    waiting = set(unrecorded) | set(after_moment) | set(elsewhere)
     pool_ids = list(moving_ids | {u.client_id for u in old.unassigned}
                     | (pinned_since - waiting))
+    pin_notes = _pins_not_taken(pins, pinned_since & waiting - moving_ids, unrecorded,
+                                after_moment, elsewhere)
     states = {st.client.id: st for st in cw.states(pool_ids)}
     with store.session() as s:
         promises = {
@@ -787,7 +795,7 @@ def _replan(
                   without_teams=list(without_teams))
     params["warnings"] = [w for w in params.get("warnings") or []
                           if " abwesend: an dem Tag keine Tour." not in w]
-    params["warnings"] += _absence_notes(absent, span)
+    params["warnings"] += _absence_notes(absent, span) + pin_notes
     params["options"] = options.to_dict()
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,
@@ -815,6 +823,41 @@ def _replan(
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
     return result
+
+
+def _pins_not_taken(pins: Mapping[str, Any], ids: set[str],
+                    unrecorded: Mapping[str, PlannedStop], after_moment: Mapping[str, PlannedStop],
+                    elsewhere: Mapping[str, CaseVisitRow]) -> list[str]:
+    """Warnings for pins into the rest of a re-planned span (an appointment agreed at the
+    door, a pin from the list or the web) that the re-plan cannot take up, with what to do:
+    the client's visit of this plan still stands (no outcome yet, or recorded after the
+    moment), or another plan has the client."""
+    out = []
+    for cid in sorted(ids):
+        p = pins[cid]
+        standing = after_moment.get(cid) or unrecorded.get(cid)
+        day = standing.start.date() if standing is not None else (
+            elsewhere[cid].day if cid in elsewhere else None)
+        if day == p.pin_day:  # the visit that stands is the pinned one
+            continue
+        what = "Vereinbarter Termin" if p.pin_source == "termin" else "Festlegung"
+        at = fmt_date(p.pin_day) + (f", {format_clock(p.pin_time_min)} Uhr"
+                                    if p.pin_time_min is not None else "")
+        if cid in after_moment:
+            st = after_moment[cid]
+            why = (f"der erfasste Besuch am {fmt_date(st.start.date())} um {st.start:%H:%M} "
+                   "Uhr liegt nach dem Zeitpunkt der Neuplanung; eine Neuplanung ab einem "
+                   "Zeitpunkt nach diesem Besuch nimmt den Termin auf.")
+        elif cid in unrecorded:
+            st = unrecorded[cid]
+            why = (f"der Besuch am {fmt_date(st.start.date())} um {st.start:%H:%M} Uhr hat noch "
+                   "kein Ergebnis; erst das Ergebnis erfassen, dann neu planen.")
+        else:
+            v = elsewhere[cid]
+            why = (f"Plan {v.plan_id} hat am {fmt_date(v.day)} einen Besuch geplant (zum "
+                   "Ändern: jenen Plan neu planen).")
+        out.append(f"{what} für {cid} am {at} nicht eingeplant: {why}")
+    return out
 
 
 def _kept_part(old: Plan, moment: datetime,
