@@ -301,3 +301,32 @@ def test_a_pin_to_a_day_before_the_replan_moment_says_so():
                           not_before=datetime(2026, 12, 12, 9, 0))
     assert late.code == "no_day_after_replan", late
     assert "nach dem 12.12.2026 09:00" in late.reason
+
+
+def test_a_pin_before_the_span_binds_until_its_day_has_passed():
+    """A pin (or appointment) before the span is 'verstrichen' only once its day is before
+    today: then the client is planned freely; while it is still ahead the client is no
+    visit of this span (else it got a second, unplanned visit after the appointment)."""
+    from datetime import date
+
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode
+    from hausbesuch.planning.builder import Span, make_candidate, passed_pin
+
+    client = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld")
+    where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")
+    span = Span(date(2026, 12, 14), 2, WorkCalendar("HE"))
+    profile = load_profile("bad-hersfeld")
+    pin = {"pin_team": "team-1", "pin_day": date(2026, 12, 11)}
+    ahead = make_candidate(client, where, span=span, profile=profile, today=date(2026, 12, 8),
+                           **pin)
+    assert ahead.code == "pin_before_span"
+    assert ahead.reason.startswith("Datum laut Liste am 11.12.2026 liegt vor dem "
+                                   "Planungszeitraum"), ahead.reason
+    assert passed_pin(span, None, date(2026, 12, 11), "liste", date(2026, 12, 8)) is None
+    gone = make_candidate(client, where, span=span, profile=profile, today=date(2026, 12, 12),
+                          **pin)
+    assert not hasattr(gone, "reason") and gone.pin_day is None
+    assert passed_pin(span, None, date(2026, 12, 11), "liste",
+                      date(2026, 12, 12)) == "laut Liste 11.12.2026"

@@ -184,17 +184,23 @@ def promised_starts(promise: tuple[datetime, datetime]) -> tuple[int, int]:
 
 
 def passed_pin(span: Span, directive: Directive | None, pin_day: date | None,
-               pin_source: str | None) -> str | None:
-    """``Kundennummer``-free words for a pin (or agreed appointment) whose day lies before
-    ``span`` and so no longer binds (:func:`make_candidate` plans such a client freely),
-    e.g. ``Termin 10.12.2026``; None when there is no such pin."""
+               pin_source: str | None, today: date | None = None) -> str | None:
+    """``Kundennummer``-free words for a pin (or agreed appointment) whose day has passed
+    (before ``today`` and before ``span``) and so no longer binds (:func:`make_candidate`
+    plans such a client freely), e.g. ``Termin 10.12.2026``; None when there is no such
+    pin. ``today`` None: every day before the span counts as passed."""
     appointment = directive.appointment if directive is not None else None
     day = appointment.date() if appointment is not None else pin_day
-    if day is None or day >= span.start:
+    if day is None or day >= _passed_before(span, today):
         return None
     what = ("Termin" if appointment is not None else "im Web festgelegt"
             if pin_source == "web" else "laut Liste")
     return f"{what} {fmt_date(day)}"
+
+
+def _passed_before(span: Span, today: date | None) -> date:
+    """Pins of days before this one have passed (the span's start, or today if earlier)."""
+    return span.start if today is None else min(span.start, today)
 
 
 def make_candidate(
@@ -211,6 +217,7 @@ def make_candidate(
     visit_id: str | None = None,
     not_before: datetime | None = None,
     pin_source: str | None = None,
+    today: date | None = None,
 ) -> Candidate | UnassignedVisit:
     """The client as a solver candidate, or an unassigned visit saying why it cannot be
     planned in the span (German reason).
@@ -219,9 +226,11 @@ def make_candidate(
     ``angekuendigt_ab``, the directive of its outcomes (earliest day, half-days to avoid,
     an agreed appointment), a pin to a day (and time) and a promised window; ``not_before``
     (a re-plan's moment) excludes earlier times. A pinned day (or appointment) that lies
-    before the span has passed without an outcome: it no longer binds, the visit is
-    planned freely (:func:`passed_pin` words it for the plan's notes). ``pin_source``
-    (``liste``, ``web``, ``termin``) words where a pin came from.
+    before the span and before ``today`` has passed without an outcome: it no longer
+    binds, the visit is planned freely (:func:`passed_pin` words it for the plan's notes);
+    one still ahead of ``today`` but before the span is no visit of this span (the plan of
+    its day takes it). ``pin_source`` (``liste``, ``web``, ``termin``) words where a pin
+    came from.
     """
     from hausbesuch.clients import client_priority
 
@@ -243,8 +252,13 @@ def make_candidate(
     what = ("Vereinbarter Termin" if appointment is not None
             else "Angekündigter Besuch" if promise is not None
             else "Festlegung im Web" if pin_source == "web" else "Datum laut Liste")
-    if pin_day is not None and promise is None and pin_day < span.start:
+    if pin_day is not None and promise is None and pin_day < _passed_before(span, today):
         pin_day = pin_time_min = pin_team = appointment = None  # passed: see passed_pin()
+    elif pin_day is not None and promise is None and pin_day < span.start:
+        return unassigned("pin_before_span",
+                          f"{what} am {fmt_date(pin_day)} liegt vor dem Planungszeitraum "
+                          f"({span.describe()}) und ist noch nicht vorbei: der Plan jenes "
+                          "Tages nimmt den Besuch auf (ihn neu planen).")
     limits: list[tuple[str, str]] = []  # (code, reason) of each restriction that removed days
     if pin_day is not None:
         k = span.index(pin_day)

@@ -280,7 +280,8 @@ def _plan_span(
     span.require_work_days()
     imported = cw.import_clients(clients_path, today=options.start) if clients_path else None
     states = cw.states()
-    in_span, ahead, overdue = _pending(store, profile.name, span, cw.today())
+    today = cw.today()
+    in_span, ahead, overdue = _pending(store, profile.name, span, today)
     busy = {**ahead, **in_span}
     list_ids = {c.id for c in imported.clients} if imported else set()
     row_of = {c.id: c.row for c in imported.clients} if imported else {}
@@ -331,8 +332,9 @@ def _plan_span(
             continue
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
                               pin_team=st.pin_team, pin_day=st.pin_day,
-                              pin_time_min=st.pin_time_min, pin_source=st.pin_source)
-        if passed := passed_pin(span, st.directive, st.pin_day, st.pin_source):
+                              pin_time_min=st.pin_time_min, pin_source=st.pin_source,
+                              today=today)
+        if passed := passed_pin(span, st.directive, st.pin_day, st.pin_source, today):
             passed_pins.append(f"{c.id} ({passed})")
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
