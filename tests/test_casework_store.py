@@ -862,3 +862,40 @@ def test_a_replan_takes_up_an_appointment_despite_an_overdue_visit_elsewhere(pla
     assert (f"Vereinbarter Termin für {second.client_id} am {when:%d.%m.%Y}, 11:30 Uhr nicht "
             f"eingeplant: der erfasste Besuch am {second.start:%d.%m.%Y} um "
             f"{second.start:%H:%M} Uhr liegt nach dem Zeitpunkt der Neuplanung") in out, out
+
+
+def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(planned,
+                                                                             tmp_path):
+    """The same file again changes nothing ("schon erfasst"); a row for the same visit and
+    result that changes the appointment, the time or the note is refused with row and
+    field (before, it counted as "schon erfasst" and the change was lost)."""
+    import shutil
+
+    db, plan = planned
+    copy = str(tmp_path / "korrektur.sqlite")
+    shutil.copy(db, copy)
+    a, b = [s for r in plan.routes for s in r.stops if s.client_id not in PINS][:2]
+    first = tmp_path / "erg1.csv"
+    first.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz\n"
+                     f"{a.client_id};{a.start:%d.%m.%Y};;Termin vereinbart;"
+                     f"{a.start + timedelta(days=2):%d.%m.%Y} 10:00;\n"
+                     f"{b.client_id};{b.start:%d.%m.%Y};{b.start:%H:%M};nicht angetroffen;;"
+                     "Karte eingeworfen\n", encoding="utf-8")
+    assert "2 erfasst" in ok("outcomes", str(first), *_common(copy))
+    assert "0 erfasst, 2 schon erfasst, 0 abgelehnt" in ok("outcomes", str(first),
+                                                           *_common(copy))
+    second = tmp_path / "erg2.csv"
+    second.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz\n"
+                      f"{a.client_id};{a.start:%d.%m.%Y};;Termin vereinbart;"
+                      f"{a.start + timedelta(days=2):%d.%m.%Y} 11:30;\n"
+                      f"{b.client_id};{b.start:%d.%m.%Y};15:45;nicht angetroffen;;\n"
+                      f"{b.client_id};{b.start:%d.%m.%Y};;nicht angetroffen;;zweiter Versuch\n",
+                      encoding="utf-8")
+    code, out = invoke("outcomes", str(second), *_common(copy))
+    assert "0 erfasst, 0 schon erfasst, 3 abgelehnt" in out, out
+    assert f"Zeile 2 ({a.client_id}), Termin: Für den Besuch von „{a.client_id}“" in out, out
+    assert "10:00; der Termin" in out and "11:30 wird nicht übernommen" in out
+    assert f"Zeile 3 ({b.client_id}), Uhrzeit:" in out and "15:45 wird nicht" in out, out
+    assert f"Zeile 4 ({b.client_id}), Notiz:" in out, out
+    out = ok("status", a.client_id, *_common(copy))
+    assert f"{a.start + timedelta(days=2):%d.%m.%Y}, 10:00 Uhr" in out, out

@@ -221,6 +221,30 @@ def field_reason(name: str, reason: str) -> str:
 _OUTCOME_LABELS = {"ergebnis": "Ergebnis", "termin": "Termin"}
 
 
+def _same_as_recorded(prev: OutcomeRow, time_min: int | None, appointment: datetime | None,
+                      note: str | None) -> None:
+    """An outcome sent again must say what the recorded one says: a changed appointment,
+    time or note is refused naming the field (before, it counted as "schon erfasst" and
+    the change was lost without a word). Empty time or note say nothing."""
+    from hausbesuch.fields import format_clock
+
+    was = f"Für den Besuch von „{prev.client_id}“ am {prev.day:%d.%m.%Y} ist schon " \
+          f"„{RESULT_LABELS.get(prev.result, prev.result)}“ erfasst"
+    if appointment is not None and appointment != prev.appointment_at:
+        old = f"{prev.appointment_at:%d.%m.%Y %H:%M}" if prev.appointment_at else "keinem"
+        raise CaseworkError(
+            f"{was}, mit Termin {old}; der Termin {appointment:%d.%m.%Y %H:%M} wird nicht "
+            "übernommen (ein erfasstes Ergebnis bleibt; den neuen Termin im Web unter "
+            "„Verschieben“ festlegen).", field="termin")
+    if time_min is not None and prev.time_min is not None and time_min != prev.time_min:
+        raise CaseworkError(
+            f"{was}, um {format_clock(prev.time_min)} Uhr; die Uhrzeit "
+            f"{format_clock(time_min)} wird nicht übernommen.", field="uhrzeit")
+    if note and note != (prev.note or ""):
+        raise CaseworkError(f"{was}, mit anderer Notiz; die Notiz dieser Zeile wird nicht "
+                            "übernommen.", field="notiz")
+
+
 class CaseworkError(UserError):
     """A casework action that cannot be done (German message; exit code 2 on the CLI).
 
@@ -689,6 +713,7 @@ class Casework:
                 prev = s.scalar(select(OutcomeRow).where(
                     OutcomeRow.idempotency_key == idempotency_key))
                 if prev is not None:
+                    _same_as_recorded(prev, time_min, appointment, note)
                     return prev, False
             row = self._row(s, client_id)
             if day > today:
@@ -851,7 +876,8 @@ class Casework:
                                                  note=cell("notiz") or None, source=source,
                                                  idempotency_key=_digest(key))
                 except CaseworkError as exc:
-                    fieldname = ("id" if "nicht bekannt" in str(exc)
+                    fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz")
+                                 else "id" if "nicht bekannt" in str(exc)
                                  else "termin" if "Termin" in str(exc)
                                  else "datum")
                     raise _RowError(fieldname, str(exc).rstrip(".")) from None
