@@ -899,3 +899,12 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
     assert f"Zeile 4 ({b.client_id}), Notiz:" in out, out
     out = ok("status", a.client_id, *_common(copy))
     assert f"{a.start + timedelta(days=2):%d.%m.%Y}, 10:00 Uhr" in out, out
+    # a typed time outside the teams' day is a typo, not the afternoon of the try
+    c = [s for r in plan.routes for s in r.stops if s.client_id not in PINS][2]
+    third = tmp_path / "erg3.csv"
+    third.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+                     f"{c.client_id};{c.start:%d.%m.%Y};22:00;nicht angetroffen\n",
+                     encoding="utf-8")
+    code, out = invoke("outcomes", str(third), *_common(copy))
+    assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit: Uhrzeit 22:00 liegt außerhalb "
+                          "der Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out

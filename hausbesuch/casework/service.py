@@ -758,13 +758,34 @@ class Casework:
             self._apply_outcomes(s, row, now)
             return out, True
 
+    def _working_hours(self, weekday: int) -> tuple[int, int] | None:
+        """(first start, last end) in minutes of the teams that work this weekday."""
+        from hausbesuch.team_store import base_teams
+
+        teams = [t for t in base_teams(self.store, self.profile) if weekday in t.weekdays]
+        if not teams:
+            return None
+        return min(t.shift_start_min for t in teams), max(t.shift_end_min for t in teams)
+
+    def _check_visit_time(self, minute: int, day: date) -> None:
+        """A visit's time (``Uhrzeit`` of an outcome row) lies in the teams' working hours
+        of its weekday: 22:00 is a typo, and it would pick the wrong half of the day for
+        the revisit rule. (The phone's time of sending is not checked: a visit may end
+        after the shift.)"""
+        from hausbesuch.fields import format_clock
+
+        hours = self._working_hours(day.weekday())
+        if hours is not None and not hours[0] <= minute <= hours[1]:
+            raise CaseworkError(
+                f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit der Teams "
+                f"({format_clock(hours[0])}–{format_clock(hours[1])} Uhr).", field="uhrzeit")
+
     def _check_appointment(self, at: datetime, day: date) -> None:
         """An agreed appointment the teams can keep: a working day (no weekend, no public
         holiday of the Land), within the working hours of a team that works that weekday
         and after their start (at it the teams only set out), at most
         :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
         from hausbesuch.fields import WEEKDAYS_DE, format_clock
-        from hausbesuch.team_store import base_teams
 
         when = f"Termin {WEEKDAYS_DE[at.weekday()]} {at:%d.%m.%Y %H:%M}"
         if (at.date() - day).days > MAX_APPOINTMENT_AHEAD_DAYS:
@@ -774,12 +795,10 @@ class Casework:
             name = self.calendar.holiday_name(at.date())
             raise CaseworkError(f"{when}: kein Arbeitstag ("
                                 + (f"Feiertag: {name}" if name else "Wochenende") + ").")
-        teams = [t for t in base_teams(self.store, self.profile)
-                 if at.weekday() in t.weekdays]
-        if not teams:
+        hours = self._working_hours(at.weekday())
+        if hours is None:
             raise CaseworkError(f"{when}: an diesem Wochentag arbeitet kein Team.")
-        first = min(t.shift_start_min for t in teams)
-        last = max(t.shift_end_min for t in teams)
+        first, last = hours
         minute = at.hour * 60 + at.minute
         if not first <= minute < last:
             raise CaseworkError(
@@ -871,6 +890,8 @@ class Casework:
                                        "Termin") if cell("termin") else None)
                 key = f"{source}:{self.city}:{cid.casefold()}:{day.isoformat()}:{result}"
                 try:
+                    if time_min is not None:  # a typed time (the phone sends its clock's)
+                        self._check_visit_time(time_min, day)
                     _, new = self.record_outcome(cid, day, result, time_min=time_min,
                                                  appointment=appointment,
                                                  note=cell("notiz") or None, source=source,
