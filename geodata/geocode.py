@@ -675,11 +675,14 @@ class AddressIndex:
             if fit and len(fit) < len(ents):
                 return self._exact(q, fit, factor, notes, clusters)
             sugg = tuple(dict.fromkeys(self._fmt_entry(e) for e in ents))[:3]
-            hint = (
-                "bitte PLZ/Ort angeben"
-                if not (q.postcode and q.town)
-                else "die OSM-Daten führen die Adresse mehrfach; bitte Lage prüfen"
-            )
+            if len(sugg) == 1:  # the same postcode and town: a suggestion would not help
+                sugg = ()
+                hint = ("die OSM-Daten führen sie mehrfach mit gleicher PLZ und gleichem Ort; "
+                        "bitte die Lage prüfen und den Punkt von Hand setzen")
+            elif not (q.postcode and q.town):
+                hint = "bitte PLZ/Ort angeben"
+            else:
+                hint = "die OSM-Daten führen die Adresse mehrfach; bitte Lage prüfen"
             return GeocodeResult(
                 None, None, UNRESOLVED, 0.0,
                 reason=f"Adresse mehrdeutig: {len(ents)} Orte mit „{q.street} {q.housenumber}“ "

@@ -623,6 +623,12 @@ class Casework:
                           f"{len(loc.suggestions)}.")
                 raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
             address = loc.suggestions[suggestion - 1]
+            r = self.index.geocode(address)
+            if r.quality not in PLANNABLE_QUALITIES or r.lon is None:
+                reason = (f"Nummer {suggestion} („{address}“) lässt sich nicht eindeutig "
+                          f"finden ({(r.reason or 'keine Übereinstimmung').rstrip('.')}); "
+                          "bitte den Punkt von Hand setzen.")
+                raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
         lon = lat = None
         if point is not None:
             lon, lat = point
