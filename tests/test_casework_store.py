@@ -908,3 +908,31 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
     code, out = invoke("outcomes", str(third), *_common(copy))
     assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit: Uhrzeit 22:00 liegt außerhalb "
                           "der Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out
+
+
+def test_a_bad_output_file_is_refused_before_any_work(base, tmp_path):
+    """import --report and addresses --out name their own option and are checked before
+    anything is read in or audited: a folder, or the list itself (it would be replaced by
+    the report), exits 2 and changes nothing."""
+    import shutil
+
+    from hausbesuch.store import Store
+
+    d, _ = base
+    db = str(tmp_path / "ziel.sqlite")
+    liste = tmp_path / "liste.csv"
+    shutil.copy(d / "kunden.csv", liste)
+    before = liste.read_bytes()
+    code, out = invoke("import", str(liste), *_common(db), "--report", str(tmp_path))
+    assert code == 2 and "--report" in out and "das ist ein Ordner" in out, out
+    assert "--out" not in out and not Path(db).exists()
+    code, out = invoke("import", str(liste), *_common(db), "--report", str(liste))
+    assert code == 2 and "das ist die eingelesene Datei selbst" in out, out
+    assert liste.read_bytes() == before and not Path(db).exists()
+    ok("import", str(liste), *_common(db))
+    with Store.open(db) as store:
+        n = len(store.audit_rows())
+    code, out = invoke("addresses", *_common(db), "--out", str(tmp_path))
+    assert code == 2 and "z. B. adressen.csv" in out, out
+    with Store.open(db) as store:
+        assert len(store.audit_rows()) == n

@@ -51,10 +51,12 @@ def register(app: typer.Typer) -> None:
         """Protokoll lesen: wer wann was gesehen oder geändert hat (ohne Namen)."""
         from hausbesuch import auditlog
         from hausbesuch.casework import Casework, CaseworkError, cli_actor
-        from hausbesuch.commands.geocode import write_csv
+        from hausbesuch.commands.geocode import check_target, write_csv
         from hausbesuch.config import load_profile
         from hausbesuch.store import Store
 
+        if out is not None:
+            check_target(out, "--out", "protokoll.csv")
         if without_city and city is not None:
             raise UserError("--ohne-stadt und --city schließen sich aus: entweder eine Stadt "
                             "oder die Einträge ohne Stadt.")
@@ -82,7 +84,7 @@ def register(app: typer.Typer) -> None:
                 flt = replace(flt, client_id=known)
             rows = auditlog.table_rows(auditlog.read(store, flt))
             if out is not None:
-                write_csv(out, auditlog.COLUMNS, rows)
+                write_csv(out, auditlog.COLUMNS, rows, example="protokoll.csv")
             store.audit(cli_actor(), "protokoll_gelesen", city=flt.city,
                         client_id=flt.client_id,
                         details={**flt.details(), "zeilen": len(rows),

@@ -78,10 +78,11 @@ def _echo_rejected(rejected: list, what: str = "abgelehnt",  # type: ignore[type
         typer.echo(f"  … und {more}{rest}.")
 
 
-def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]], option: str,
+               example: str) -> None:
     from hausbesuch.commands.geocode import write_csv
 
-    write_csv(path, columns, rows)
+    write_csv(path, columns, rows, option=option, example=example)
 
 
 def _parse_point(text: str) -> tuple[float, float]:
@@ -116,8 +117,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         Optionale Spalten: lat/lon (oder Breite/Länge) setzen den Punkt; Team, Datum und
         Uhrzeit legen den Besuch fest. Unbekannte Spalten werden gemeldet.
         """
-        if report is not None and not report.parent.exists():
-            raise UserError(f"--report: der Ordner {report.parent} existiert nicht.")
+        from hausbesuch.commands.geocode import check_target
+
+        if report is not None:  # before anything is read in
+            check_target(report, "--report", "bericht.csv", inputs=[clients])
         with _casework(db, city, osm, create=True) as cw:
             res = cw.import_clients(clients)
             problems = cw.address_problems(statuses=("offen",))
@@ -139,7 +142,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        f"hausbesuch addresses zeigt {'ihn' if n == 1 else 'sie'} mit "
                        "Vorschlägen.")
         if report is not None:
-            _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows())
+            _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows(),
+                       "--report", "bericht.csv")
             typer.echo(f"Bericht: {report.resolve()}")
         if res.rejected and not (res.new or res.updated or res.unchanged):
             # nothing read in: a script must not take the list for done (as outcomes)
@@ -159,8 +163,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     ) -> None:
         """Offene Fälle mit nicht gefundener oder nur straßengenauer Adresse, mit Vorschlägen."""
         from hausbesuch.auditlog import SHOWN
+        from hausbesuch.commands.geocode import check_target
         from hausbesuch.planning.report import quality_label
 
+        if out is not None:  # before the list is read (and its showing audited)
+            check_target(out, "--out", "adressen.csv")
         with _casework(db, city, osm) as cw:
             problems = cw.address_problems()
             cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
@@ -174,11 +181,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 row[f"vorschlag_{k + 1}"] = p.suggestions[k] if k < len(p.suggestions) else ""
             rows.append(row)
         if out is not None:
-            if not out.parent.exists():
-                raise UserError(f"--out: der Ordner {out.parent} existiert nicht.")
             cols = ["kundennummer", "adresse", "qualitaet", "grund",
                     "vorschlag_1", "vorschlag_2", "vorschlag_3"]
-            _write_csv(out, cols, rows)
+            _write_csv(out, cols, rows, "--out", "adressen.csv")
             typer.echo(f"{_addresses(len(rows))} zu prüfen: {out.resolve()}")
             return
         if not rows:

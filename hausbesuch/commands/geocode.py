@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -71,20 +72,34 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     return columns, rows
 
 
-def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Path:
-    """Write rows as ``;``-separated UTF-8 (with BOM) atomically; cells made safe for Excel
-    (:mod:`hausbesuch.safe_cells`)."""
+def check_target(path: Path, option: str = "--out", example: str = "geokodiert.csv",
+                 inputs: Sequence[Path] = ()) -> None:
+    """Refuse an output file before any work is done: its folder is missing, it is a
+    folder, or it is one of the command's ``inputs`` (writing would replace the list)."""
     path = Path(path)
     if path.parent and not path.parent.exists():
-        raise UserError(f"Der Ausgabeordner existiert nicht: {path.parent}")
+        raise UserError(f"{option}: der Ordner {path.parent} existiert nicht.")
     if path.is_dir():
-        raise UserError(f"--out {path}: das ist ein Ordner; bitte einen Dateinamen angeben "
-                        "(z. B. geokodiert.csv).")
+        raise UserError(f"{option} {path}: das ist ein Ordner; bitte einen Dateinamen angeben "
+                        f"(z. B. {example}).")
+    for given in inputs:
+        if path.exists() and Path(given).exists() and path.samefile(given):
+            raise UserError(f"{option} {path}: das ist die eingelesene Datei selbst; sie würde "
+                            f"überschrieben. Bitte einen anderen Dateinamen angeben (z. B. "
+                            f"{example}).")
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]], *,
+              option: str = "--out", example: str = "geokodiert.csv") -> Path:
+    """Write rows as ``;``-separated UTF-8 (with BOM) atomically; cells made safe for Excel
+    (:mod:`hausbesuch.safe_cells`). ``option`` and ``example`` word the messages."""
+    path = Path(path)
+    check_target(path, option, example)
     try:
         with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
             safe_write_csv(fh, columns, rows, delimiter=";")
     except OSError as exc:
-        raise UserError(f"--out {path}: die Datei kann nicht geschrieben werden "
+        raise UserError(f"{option} {path}: die Datei kann nicht geschrieben werden "
                         f"({exc.strerror or exc}).") from None
     return path
 
@@ -123,7 +138,8 @@ def register(app: typer.Typer) -> None:
                 return False
             return True
 
-        # fail on a bad input before the slow steps
+        # fail on a bad input or output before the slow steps
+        check_target(out, inputs=[input])
         table = read_table(input, required=has_address)
         address_columns(table.columns, source=table.source)
         if note := table.sheet_note():
