@@ -530,12 +530,40 @@ MAX_COLUMNS = 16_384
 MAX_ROWS = 100_000
 
 
+#: Most cells of a workbook's sheet that are read (a client list of 100,000 rows has
+#: a few dozen columns): a small file can hold millions of cells, each costing time and
+#: memory to read (a 300 KB file of 600 rows x 16,384 cells took 4 minutes and 1 GB).
+MAX_CELLS = 4_000_000
+#: Most cells with content in one row of a list.
+MAX_FILLED_PER_ROW = 1_000
+
+
 class _TooManyRows(Exception):
-    """Raised while reading rows: more than :data:`MAX_ROWS` with content."""
+    """Raised while reading rows: more than :data:`MAX_ROWS` with content, more than
+    :data:`MAX_CELLS` cells, or a row with more than :data:`MAX_FILLED_PER_ROW` filled
+    cells (``what`` says which)."""
+
+    def __init__(self, what: str = "rows", row: int = 0) -> None:
+        super().__init__(what)
+        self.what, self.row = what, row
 
 
-def _too_many_rows(name: str) -> UserError:
-    limit = f"{MAX_ROWS:,}".replace(",", ".")  # German thousands: 100.000
+def _de(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # German thousands: 100.000
+
+
+def _too_many_rows(name: str, exc: _TooManyRows | None = None) -> UserError:
+    if exc is not None and exc.what == "cells":
+        return UserError(
+            f"{name}: mehr als {_de(MAX_CELLS)} Zellen in einem Arbeitsblatt; eine Liste "
+            "braucht nur ihre Spalten. Bitte die Liste auf die nötigen Spalten und Zeilen "
+            "kürzen (oder als CSV speichern).")
+    if exc is not None and exc.what == "width":
+        return UserError(
+            f"{name}: Zeile {exc.row} hat mehr als {_de(MAX_FILLED_PER_ROW)} gefüllte Zellen; "
+            "eine Kundenliste hat einige Dutzend Spalten. Bitte die überzähligen Spalten "
+            "löschen.")
+    limit = _de(MAX_ROWS)
     return UserError(
         f"{name}: mehr als {limit} Zeilen mit Inhalt; eine Liste darf höchstens {limit} "
         "haben. Bitte die Liste aufteilen oder leere Zeilen löschen."
@@ -589,11 +617,33 @@ def _extend_columns(columns: list[str], width: int, rows: list[dict[str, str]]) 
 # XLSX
 
 
+#: Most bytes a worksheet of a workbook may unpack to. A list of 100,000 rows with a few
+#: dozen columns is well below it; openpyxl reads a sheet without a stored size once
+#: through before the first row (15-30 s for 150 MB), so larger sheets are refused first.
+MAX_SHEET_XML_BYTES = 120 * 1024 * 1024
+
+
+def _check_sheet_sizes(data: bytes, name: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            big = max((i.file_size for i in z.infolist()
+                       if i.filename.startswith("xl/worksheets/")), default=0)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # the reader below says what is wrong with the file
+    if big > MAX_SHEET_XML_BYTES:
+        raise UserError(
+            f"{name}: ein Arbeitsblatt ist entpackt {_de(big // (1024 * 1024))} MB groß (höchstens "
+            f"{_de(MAX_SHEET_XML_BYTES // (1024 * 1024))} MB); eine Kundenliste ist viel "
+            "kleiner. Bitte die Liste auf die nötigen Spalten und Zeilen kürzen (oder als "
+            "CSV speichern).")
+
+
 def _read_xlsx(data: bytes, name: str,
                required: Callable[[list[str]], bool] | None = None) -> Table:
     import openpyxl  # imported lazily: CSV users do not pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_sheet_sizes(data, name)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
@@ -605,8 +655,8 @@ def _read_xlsx(data: bytes, name: str,
     try:
         try:
             ws, grid, marks = _pick_sheet(wb, required)
-        except _TooManyRows:
-            raise _too_many_rows(name) from None
+        except _TooManyRows as exc:
+            raise _too_many_rows(name, exc) from None
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
                 IndexError, EOFError) as exc:
             raise UserError(
@@ -696,10 +746,13 @@ def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int,
     reset = getattr(ws, "reset_dimensions", None)
     if reset is not None:
         reset()
-    filled = 0
+    filled = examined = 0
     for i, row in enumerate(ws.iter_rows(min_row=1), start=1):  # type: ignore[attr-defined]
         rownum = i
         cells: list[str] = []
+        examined += len(row)
+        if examined > MAX_CELLS:
+            raise _TooManyRows("cells")
         for cell in row:
             r = getattr(cell, "row", None)
             if r is not None:
@@ -712,6 +765,8 @@ def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int,
             cells.append(_cell_text(value, getattr(cell, "number_format", "General")))
         while cells and not cells[-1]:
             cells.pop()
+        if len(cells) > MAX_FILLED_PER_ROW and sum(1 for c in cells if c) > MAX_FILLED_PER_ROW:
+            raise _TooManyRows("width", rownum)
         out.append((rownum, cells))
         if cells:
             filled += 1

@@ -276,3 +276,46 @@ def test_a_list_with_more_rows_than_the_bound_is_refused(tmp_path: Path, suffix:
     monkeypatch.setattr(tabular, "MAX_ROWS", 100_000)
     assert "mehr als 100.000 Zeilen" in str(tabular._too_many_rows("x.csv"))
     assert len(read_table(write("passt", fits)).rows) == 5
+
+
+def test_a_workbook_of_millions_of_cells_is_refused_while_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few hundred KB of XLSX can hold millions of cells (rows of 16,384 cells): the
+    reading stops at a row with more than 1,000 filled cells, and after MAX_CELLS cells,
+    with a German message, instead of minutes and a GB for "keine Kopfzeile"."""
+    import hausbesuch.tabular as tabular
+
+    wide = tmp_path / "breit.xlsx"
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(["Kundennummer", "Adresse"])
+    for _ in range(3):
+        ws.append(["1"] * 1_200)
+    wb.save(wide)
+    with pytest.raises(UserError, match=r"breit\.xlsx: Zeile 2 hat mehr als 1\.000 gefüllte "
+                                        r"Zellen"):
+        read_table(wide)
+    monkeypatch.setattr(tabular, "MAX_CELLS", 500)
+    many = tmp_path / "viele.xlsx"
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(["Kundennummer", "Adresse", *(f"x{i}" for i in range(18))])
+    for i in range(30):
+        ws.append([f"K-{i}", "Am Markt 1", *(["1"] * 18)])
+    wb.save(many)
+    with pytest.raises(UserError, match=r"viele\.xlsx: mehr als 500 Zellen in einem "
+                                        r"Arbeitsblatt"):
+        read_table(many)
+    monkeypatch.setattr(tabular, "MAX_CELLS", 4_000_000)
+    assert len(read_table(many).rows) == 30
+    # a sheet that unpacks to more than MAX_SHEET_XML_BYTES is refused before reading
+    monkeypatch.setattr(tabular, "MAX_SHEET_XML_BYTES", 2 * 1024 * 1024)
+    big = tmp_path / "gross.xlsx"
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet()
+    for i in range(6_000):
+        ws.append([f"K-{i}", "Am Markt 1", *(["x" * 20] * 10)])
+    wb.save(big)
+    with pytest.raises(UserError, match=r"gross\.xlsx: ein Arbeitsblatt ist entpackt \d+ MB "
+                                        r"groß \(höchstens 2 MB\)"):
+        read_table(big)
