@@ -333,3 +333,14 @@ def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # n
     assert r.status_code == 400
     row = re.search(r'<tr id="adresse-W010">(.*?)</tr>', r.text, re.S).group(1)
     assert _alert(row).startswith("Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden")
+
+
+def test_a_case_id_with_a_slash_reaches_the_address_fix(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    """Case ids may hold "/" (K/1042); the form posts to /adressen/K%2F1042, which the
+    server decodes before routing: the fix must still reach its case (before: 404)."""
+    page = kora.get("/adressen")
+    r = kora.post("/adressen/K%2F1042", data={"csrf_token": csrf_of(page.text), "stadt": CITY,
+                                              "breite": "50.8675", "laenge": "9.7071"})
+    assert r.status_code == 400, r.text[:300]
+    assert "Kundennummer „K/1042“ ist in" in html.unescape(r.text)

@@ -165,7 +165,7 @@ def _echo_capped(message: str, typed: str) -> str:
     return message if len(message) <= 6 * ECHO_CHARS else message[:6 * ECHO_CHARS] + "…"
 
 
-@router.post("/adressen/{client_id}")
+@router.post("/adressen/{client_id:path}")  # a case id may hold "/"
 def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
         adresse: str = Form(""), vorschlag: str = Form(""), stadt: str = Form(""),
         user: User = Depends(require_user)) -> Response:
