@@ -265,6 +265,31 @@ def test_no_command_line_text_on_any_coordinator_page(site: Site, kora: httpx.Cl
         _clean(anon.get("/anmelden").text)
 
 
+def test_a_confirmation_in_a_link_is_shown_only_for_a_case_of_the_page(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    """The confirmations after a redirect come from the query (?verschoben=K-1): any other
+    text there would show as the app's own message ("… Link abgelaufen! Bitte bei
+    https://… melden … gespeichert.")."""
+    from urllib.parse import quote
+
+    from tests.test_web import _current_plan, _make_link
+
+    bait = "Link abgelaufen! Neuen Link bei https://evil.example holen"
+    plan = _current_plan(site)
+    cid = next(s.client_id for r in plan.routes for s in r.stops)
+    for key, words in (("verschoben", "ist festgelegt"), ("aufgehoben", "aufgehoben;")):
+        page = kora.get(f"/plaene/{plan.id}?{key}={quote(bait)}").text
+        assert "evil.example" not in page and words not in page
+        page = kora.get(f"/plaene/{plan.id}?{key}={quote(cid)}").text
+        assert words in page
+    page = kora.get(f"/adressen?gespeichert={quote(bait)}&art=punkt").text
+    assert "evil.example" not in page and "gespeichert." not in page
+    token, _ = _make_link(site)
+    with httpx.Client(base_url=site.url, timeout=60) as phone:
+        page = phone.get(f"/w/{token}/?gespeichert={quote(bait)}").text
+        assert "evil.example" not in page and "Ergebnis für" not in page
+
+
 # --------------------------------------------------------------------------- changes data
 
 

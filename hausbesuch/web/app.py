@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -254,6 +254,13 @@ def _templates() -> Jinja2Templates:
 #: The command-line hint of a stored reason ("Korrigieren mit „hausbesuch address K-1
 #: --set-address …“."): the web says where to fix it instead.
 _CLI_FIX = re.compile(r"Korrigieren mit „hausbesuch address [^“]*“\.")
+
+
+def own_id(value: str | None, ids: Iterable[str]) -> str | None:
+    """A case id from a page's query (the confirmation after a redirect, e.g.
+    ``?gespeichert=K-1``) only when it is one of the page's cases: else any text in a link
+    would be shown as the app's own message."""
+    return value if value is not None and value in set(ids) else None
 
 
 def web_reason(text: str) -> str:

@@ -130,6 +130,14 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
     return out
 
 
+def has_fix(store: Store, city: str, client_id: str) -> bool:
+    """Whether the city's case has an address fix stored (the page confirms only those)."""
+    from hausbesuch.store import AddressFixRow
+
+    with store.session() as s:
+        return s.get(AddressFixRow, {"city": city, "client_id": client_id}) is not None
+
+
 def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
                 point: tuple[float, float] | None = None, address: str | None = None,
                 suggestion: int | None = None) -> None:

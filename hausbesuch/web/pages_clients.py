@@ -105,6 +105,9 @@ def addresses(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
     saved = request.query_params.get("gespeichert")
     what = request.query_params.get("art")
+    if saved and not casework_api.has_fix(ctx(request).store, _city_of(request, user, stadt),
+                                          saved):
+        saved = None  # any text in a link would show as the app's own confirmation
     return _addresses_page(request, user, stadt,
                            saved=(saved, SAVED_WHAT.get(what or "", "Korrektur"))
                            if saved else None)

@@ -28,7 +28,7 @@ from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.web import casework_api, jobs
-from hausbesuch.web.app import ctx, load_session, render
+from hausbesuch.web.app import ctx, load_session, own_id, render
 from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
 from hausbesuch.web.data import (
     newest_version,
@@ -282,8 +282,8 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
         team_days=_pin_targets(plan, profile), clock=format_clock,
-        client_ids=sorted(set(ids)), moved=request.query_params.get("verschoben"),
-        unpinned=request.query_params.get("aufgehoben"),
+        client_ids=sorted(set(ids)), moved=own_id(request.query_params.get("verschoben"), ids),
+        unpinned=own_id(request.query_params.get("aufgehoben"), ids),
         newest=newest_version(web.store, plan_id), chances=chances,
     )
 

@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from hausbesuch.casework import RESULT_LABELS, RESULTS
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
-from hausbesuch.web.app import ctx, render
+from hausbesuch.web.app import ctx, own_id, render
 from hausbesuch.web.data import load_route, newest_version
 from hausbesuch.web.links import WorkerLink, resolve
 from hausbesuch.web.security import csrf_protect, derived_token, new_token
@@ -116,7 +116,8 @@ def worker_page(request: Request, token: str) -> Response:
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
                   labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
-                  saved=request.query_params.get("gespeichert"), **data)
+                  saved=own_id(request.query_params.get("gespeichert"),
+                             {s.client_id for s in route.stops}), **data)
 
 
 @router.get("/sw.js")
