@@ -257,18 +257,36 @@ def _is_ours(folder: Path) -> bool:
     return names <= PLAN_ENTRIES and names >= _LEGACY_CORE
 
 
+#: What a plan writes into its subfolders, by file ending (for folders without a marker:
+#: written before it existed, or unpacked from a ZIP of an older version).
+_WRITTEN = {MAPS_DIR: (".html",), PAGES_DIR: (".html", ".js", ".json"),
+            SHEETS_DIR: (".html",), GPX_DIR: (".gpx",)}
+
+
+def _written_by_a_plan(rel: Path) -> bool:
+    parts = rel.parts
+    if len(parts) == 1:
+        return parts[0] in PLAN_ENTRIES
+    if parts[0] == ASSETS_DIRNAME:
+        return True
+    if parts[0] == "eingabe":  # the demo's own inputs
+        return len(parts) == 2 and parts[1] in ("kunden.csv", "teams.toml")
+    return len(parts) == 2 and rel.suffix in _WRITTEN.get(parts[0], ())
+
+
 def _foreign_files(folder: Path) -> list[str]:
-    """Files in a plan folder of ours that the plan did not write (the marker lists what
-    it wrote): an export, a note put there by hand. Empty for a folder without a list."""
+    """Files in a plan folder of ours that the plan did not write: an export, a note or a
+    list put there by hand. The marker lists what the plan wrote; a folder without one
+    (an older plan folder, an unpacked download) is judged by what plans write."""
     try:
         listed = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("files")
     except (OSError, ValueError, AttributeError):
-        return []
+        listed = None
+    files = [q.relative_to(folder) for q in folder.rglob("*") if q.is_file() or q.is_symlink()]
     if not isinstance(listed, list):
-        return []
+        return sorted(str(rel) for rel in files if not _written_by_a_plan(rel))
     known = {str(f) for f in listed} | {MARKER_FILE}
-    return sorted(str(q.relative_to(folder)) for q in folder.rglob("*")
-                  if (q.is_file() or q.is_symlink()) and str(q.relative_to(folder)) not in known)
+    return sorted(str(rel) for rel in files if str(rel) not in known)
 
 
 def _looks_like_plan(folder: Path) -> bool:
@@ -362,6 +380,21 @@ def _writer_alive(folder: Path) -> bool:
     return True
 
 
+def write_marker(folder: Path, plan_id: str | None) -> list[str]:
+    """Write the marker of a plan folder (plan id, time, every file in it); returns the
+    files. Also for a plan's download, so that the unpacked folder is a plan folder
+    whose other files are kept."""
+    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                   if p.is_file() and p.name != MARKER_FILE)
+    marker = {"plan_id": plan_id, "created": datetime.now().isoformat(timespec="seconds"),
+              "files": files}
+    with open(folder / MARKER_FILE, "w", encoding="utf-8") as fh:
+        json.dump(marker, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return files
+
+
 @dataclass
 class PlanFolder:
     """The hidden folder a plan is written into, and the swap into place."""
@@ -378,15 +411,7 @@ class PlanFolder:
         """
         if self.committed:
             return self.out
-        files = sorted(str(p.relative_to(self.path)) for p in self.path.rglob("*")
-                       if p.is_file() and p.name != MARKER_FILE)
-        self.files = files
-        marker = {"plan_id": plan_id, "created": datetime.now().isoformat(timespec="seconds"),
-                  "files": files}
-        with open(self.path / MARKER_FILE, "w", encoding="utf-8") as fh:
-            json.dump(marker, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
+        self.files = write_marker(self.path, plan_id)
         check_plan_folder(self.out)  # nobody put foreign files there meanwhile
         old: Path | None = None
         if self.out.exists():

@@ -115,6 +115,18 @@ def test_empty_and_unmarked_plan_folders_are_accepted(tmp_path):
     for name in ("index.html", "report.csv", "plan.json", "uebersicht.html"):
         (legacy / name).write_text("x", encoding="utf-8")
     assert check_plan_folder(legacy) == legacy
+    (legacy / "karten" / "team-1_2026-12-07.html").write_text("x", encoding="utf-8")
+    (legacy / "eingabe").mkdir()
+    (legacy / "eingabe" / "kunden.csv").write_text("x", encoding="utf-8")
+    assert check_plan_folder(legacy) == legacy  # what plans write there
+    # ... but what a coordinator put into the subfolders of an unmarked folder (an
+    # unpacked download, an older plan folder) is named and kept, as in a marked one
+    (legacy / "druck").mkdir()
+    (legacy / "druck" / "notiz.txt").write_text("wichtig", encoding="utf-8")
+    (legacy / "eingabe" / "kundenliste-original.csv").write_text("Namen", encoding="utf-8")
+    with pytest.raises(UserError, match=r"nicht zum Plan gehören \(druck/notiz.txt, "
+                       r"eingabe/kundenliste-original.csv\)"):
+        check_plan_folder(legacy)
 
 
 def test_leftovers_of_a_killed_run_are_cleaned_up_but_foreign_ones_kept(tmp_path):

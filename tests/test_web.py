@@ -676,6 +676,10 @@ def test_no_name_and_no_raw_payload_in_any_response(site: Site, kora: httpx.Clie
     assert z.status_code == 200
     with zipfile.ZipFile(io.BytesIO(z.content)) as zf:
         assert {"index.html", "plan.json", "report.csv"} <= set(zf.namelist())
+        # unpacked, a plan folder: a later plan into it keeps what the coordinator adds
+        marker = json.loads(zf.read(".hausbesuch-plan.json"))
+        assert marker["plan_id"] == site.plan_id
+        assert set(marker["files"]) == set(zf.namelist()) - {".hausbesuch-plan.json"}
         for name in zf.namelist():
             bodies[f"zip:{name}"] = zf.read(name).decode("utf-8", "replace")
     page = kora.get("/kunden/import")

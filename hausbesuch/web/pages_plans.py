@@ -566,6 +566,7 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
 def download_zip(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     """The plan's files, the same as ``hausbesuch show`` writes (overview, maps, route
     pages, sheets, GPX, plan.json, report.csv)."""
+    from hausbesuch.output import write_marker
     from hausbesuch.planning.workflow import show_plan, write_plan_files
 
     web = ctx(request)
@@ -575,6 +576,8 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
     with tempfile.TemporaryDirectory(prefix="hausbesuch-zip-") as tmp:
         out = Path(tmp)
         write_plan_files(show_plan(web.store, plan_id, profile), out, profile)
+        # unpacked, it is a plan folder whose other files a later plan keeps
+        write_marker(out, plan_id)
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(out.rglob("*")):
                 if path.is_file():
