@@ -348,6 +348,29 @@ def _sender(profile: Profile) -> dict[str, Any]:
     }
 
 
+#: A word longer than this gets break opportunities (zero-width spaces) every so many
+#: characters: a name of 80 letters without a space ran across the information block.
+LONG_WORD = 28
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after every :data:`LONG_WORD` characters of a run
+    of letters without a space, hyphen or slash (where the typesetter may break anyway)
+    that is longer, so that it is broken instead of running out of its field; the rest
+    is unchanged."""
+    return re.sub(rf"[^\s/-]{{{LONG_WORD + 1},}}",
+                  lambda m: "\u200b".join(m[0][i:i + LONG_WORD]
+                                           for i in range(0, len(m[0]), LONG_WORD)), text)
+
+
+#: What the template says when even 8 pt does not keep the recipient inside the window.
+_TOO_LONG = "hausbesuch:anschrift-zu-lang"
+
+
+class AddressTooLong(LetterError):
+    """The recipient does not fit the envelope's window (names the client's reason)."""
+
+
 def letter_content(
     profile: Profile,
     announcement: Announcement,
@@ -369,11 +392,11 @@ def letter_content(
         info.append(["E-Mail", s.email])
     info.append(["Datum", letter_date.strftime("%d.%m.%Y")])
     return {
-        "recipient": [name, *address],
+        "recipient": [breakable(x) for x in (name, *address)],
         "remarks": [],
-        "info": info,
+        "info": [[k, breakable(v)] for k, v in info],
         "subject": (s.korrektur_betreff if correction else s.betreff).format_map(values),
-        "salutation": s.anrede.format_map(values),
+        "salutation": breakable(s.anrede.format_map(values)),
         "paragraphs": _paragraphs(s.korrektur_text if correction else s.text, values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
@@ -413,6 +436,10 @@ def render_pdf(
             return typst.compile(str(src), root=tmp, sys_inputs={"data": json.dumps(data)},
                                  ignore_system_fonts=True, timestamp=stamp)
         except typst.TypstError as exc:  # a bad logo file, typically
+            if _TOO_LONG in str(exc):
+                raise AddressTooLong(
+                    "Anschrift passt nicht in das Sichtfenster des Umschlags (auch in 8 pt "
+                    "mehr als 26,3 mm hoch): bitte Name oder Zusätze kürzen") from None
             raise LetterError(f"Brief kann nicht gesetzt werden: {exc}") from None
 
 
@@ -523,8 +550,12 @@ def write_letters(
         body = letter_content(profile, a, name=letter_name(client.name),
                             address=postal_lines(visited, geocodes.get(a.client_id)),
                             letter_date=when)
-        pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
-                         created=created)
+        try:
+            pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
+                             created=created)
+        except AddressTooLong as exc:
+            run.skipped.append((a.client_id, str(exc)))
+            continue
         path = out / f"{kind}_{letter_stem(a.client_id)}.pdf"
         if a.client_id in run.letters or path in run.letters.values():  # never overwrite
             raise LetterError(f"Zwei Briefe hätten dieselbe Datei {path.name}: bitte melden.")

@@ -583,6 +583,48 @@ def test_nothing_in_the_data_is_read_as_markup(planned_week, tmp_path):
     assert evil not in str(reader.metadata) and cid in str(reader.metadata.title)
 
 
+def test_a_long_address_stays_inside_the_window_or_gets_no_letter(planned_week, tmp_path):
+    """A long name with a c/o line and an addition is set smaller so that the postcode
+    and town stay inside the address field (62.7-90 mm, before: 92 mm); a name of 84
+    letters without a space is broken inside the field instead of running across the
+    information block; an address that fits in no size gets no letter but a reason."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import announcements, write_letters
+    from hausbesuch.plandata import Client
+
+    plan = planned_week.result.plan
+    a, b, c = [s.client_id for r in plan.routes for s in r.stops][:3]
+    street = dict(street="Heinrich-von-Stephan-Straße", housenumber="2a", postcode="36251",
+                  town="Bad Hersfeld")
+    long_name = ("Dr. Maximilian Alexander Freiherr von und zu Übermannsdorf-Hohenlohe-"
+                 "Schillingsfürst-Waldenburg-Bartenstein-Langenburg")
+    made = {
+        a: Client(row=2, id=a, name=long_name, address="c/o Familie Schneider-Zimmermann-"
+                  "Oberhuber, Heinrich-von-Stephan-Straße 2a, Hinterhaus 3. OG links "
+                  "Appartement 17, 36251 Bad Hersfeld", **street),
+        b: Client(row=3, id=b, name="X" * 84, address="Heinrich-von-Stephan-Straße 2a, "
+                  "36251 Bad Hersfeld", **street),
+        c: Client(row=4, id=c, name=" ".join(["Maria-Magdalena"] * 24),
+                  address="Heinrich-von-Stephan-Straße 2a, 36251 Bad Hersfeld", **street),
+    }
+    plan = replace(plan, clients=[made.get(x.id, x) for x in plan.clients])
+    items = [x for x in announcements(plan) if x.client_id in made]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=made)
+    for cid in (a, b):
+        pos = _positions(run.letters[cid])
+        town = [y for t, x, y in pos if t.endswith("36251 Bad Hersfeld") and x < 105
+                and y > 62.7]  # (not the return address above the field)
+        assert len(town) == 1 and town[0] < 90, (cid, town, pos)
+        right = [t for t, x, y in pos if 62.7 < y < 98 and x >= 105]
+        assert not any("X" * 5 in t for t in right), right
+    # the 84 letters are broken over lines of the field (before: one line of 200 mm)
+    xs = {round(y, 1) for t, x, y in _positions(run.letters[b]) if "XXXXX" in t and x < 105}
+    assert len(xs) >= 3, xs
+    assert c not in run.letters
+    assert dict(run.skipped)[c].startswith("Anschrift passt nicht in das Sichtfenster")
+    assert c not in {x.client_id for x in run.announcements}
+
+
 def test_exports_show_the_promised_windows(planned_week, letters_db, letter_run):
     """After letters, the workbook's team-day sheets and the GeoPackage's visits carry the
     announced window of each visit."""
