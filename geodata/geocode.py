@@ -679,6 +679,9 @@ class AddressIndex:
                 sugg = ()
                 hint = ("die OSM-Daten führen sie mehrfach mit gleicher PLZ und gleichem Ort; "
                         "bitte die Lage prüfen und den Punkt von Hand setzen")
+            elif q.postcode and q.town and not fit:
+                hint = (f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich (die PLZ "
+                        "gehört zu einem anderen Ort); bitte die richtige Anschrift wählen")
             elif not (q.postcode and q.town):
                 hint = "bitte PLZ/Ort angeben"
             else:
@@ -775,16 +778,24 @@ class AddressIndex:
             return cands
         if q.postcode:
             by_pc = [c for c in cands if q.postcode in self.clusters[c].postcodes]
+            in_town = [c for c in cands if q.town_names and self._strong_town(q, c)]
+            if by_pc and in_town and not set(by_pc) & set(in_town):
+                # the postcode names one street, the town another: a contradiction the
+                # caller must see, not a confident answer in the postcode's town
+                return sorted(set(by_pc) | set(in_town))
             if by_pc:
                 cands = by_pc
         if q.town_names and len(cands) > 1:
-            strong = [c for c in cands
-                      if any(self._town_matches(t, self.clusters[c].strong_keys,
-                                                self.clusters[c].strong_toks)
-                             for t in q.town_names)]
+            strong = [c for c in cands if self._strong_town(q, c)]
             if strong:
                 cands = strong
         return cands
+
+    def _strong_town(self, q: ParsedAddress, c: int) -> bool:
+        """Whether the street's own addresses carry the query's town (not only a nearby
+        place name)."""
+        cl = self.clusters[c]
+        return any(self._town_matches(t, cl.strong_keys, cl.strong_toks) for t in q.town_names)
 
     def _fuzzy_clusters(self, q: ParsedAddress) -> tuple[list[int], float, str]:
         """Fuzzy street match, restricted to streets fitting postcode/town; only when one

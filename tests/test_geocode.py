@@ -262,3 +262,21 @@ def test_ambiguous_address_with_town_does_not_ask_for_the_town(bh: AddressIndex)
     for r in (full, bare):
         assert "mehrdeutig" in r.reason and "PLZ/Ort angeben" not in r.reason
         assert "den Punkt von Hand setzen" in r.reason and r.suggestions == ()
+
+
+def test_a_postcode_of_another_town_is_never_a_silent_match(bh: AddressIndex) -> None:
+    """'Buchenweg 5' is in 36251 Bad Hersfeld and in 36282 Hauneck (Unterhaun): typed with
+    Hauneck's postcode and 'Bad Hersfeld' it is a contradiction, answered as such with
+    both as suggestions (before: exact 1.00 in Hauneck, no reason, and the team went
+    there); each one alone, or with its own postcode, is found."""
+    r = bh.geocode("Buchenweg 5, 36282 Bad Hersfeld")
+    assert r.quality == "unresolved"
+    assert "PLZ 36282 und Ort „Bad Hersfeld“ widersprechen sich" in r.reason
+    assert sorted(r.suggestions) == ["Buchenweg 5, 36251 Bad Hersfeld",
+                                     "Buchenweg 5, 36282 Hauneck (Unterhaun)"]
+    for text, town in (("Buchenweg 5, 36251 Bad Hersfeld", "Bad Hersfeld"),
+                       ("Buchenweg 5, 36282 Hauneck", "Hauneck")):
+        ok = bh.geocode(text)
+        assert ok.quality == "exact" and ok.score == 1.0 and town in ok.match
+    other = bh.geocode("Klausstraße 8, 36282 Bad Hersfeld")  # only one Klausstraße 8
+    assert other.quality == "exact" and "PLZ 36282 passt nicht zum Ort" in other.reason
