@@ -111,7 +111,12 @@ _HN_PREFIX = re.compile(r"^(?:nr|no|hausnummer|hnr)\.?\s*")
 _HN_SEP = re.compile(r"\s*([-/])\s*")
 _HN_BIS = re.compile(r"\s*bis\s*")
 _HN_SUFFIX = re.compile(r"(\d)\s+([a-z])\b")
-_HN_DROP = re.compile(r"[^0-9a-z/\-;,]")
+_HN_DROP = re.compile(r"[^0-9a-z½/\-;,]")
+#: a half house number: "12½" (after NFKD "121⁄2") or "12 1/2" (with a space: "121/2"
+#: is Nr. 121, building 2)
+_HN_HALF = re.compile(r"(\d)(?:\s*1\u20442|\s+1/2)(?!\d)")
+#: two numbers joined by "+", "&", "und", "u.": read as the range they name
+_HN_AND = re.compile(r"(\d[a-z]?)\s*(?:\+|&|\bund\b|\bu\.?)\s*(?=\d)")
 
 
 @lru_cache(maxsize=65536)
@@ -119,6 +124,8 @@ def housenumber_key(number: str) -> str:
     """A comparison key for a house number: ``"12 A"`` -> ``"12a"``, ``"12 - 14"`` -> ``"12-14"``."""
     s = normalize_text(number)
     s = _HN_PREFIX.sub("", s.strip())
+    s = _HN_HALF.sub(r"\1½", s)
+    s = _HN_AND.sub(r"\1-", s)
     s = _HN_SEP.sub(r"\1", s)
     s = _HN_BIS.sub("-", s)
     s = _HN_SUFFIX.sub(r"\1\2", s)
@@ -239,7 +246,7 @@ _POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-
 _POSTCODE4_RE = re.compile(r"^(?:(?:D|DE)\s?-\s?)?(\d{4})\s+(?=[^\W\d_])", re.IGNORECASE)
 # A house number: digits, an optional single suffix letter, an optional range/slash part.
 _NUMBER_RE = re.compile(
-    r"(?P<num>\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
+    r"(?P<num>\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?(?:\s*½|\s+1/2(?!\d))?"
     r"(?:\s*(?:-|–|/|\bbis\b|\+|&|\bu\.?|\bund\b)\s*\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
     r"|\s*-\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?)"
     r"(?![\d])"

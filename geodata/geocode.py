@@ -630,6 +630,15 @@ class AddressIndex:
                 return self._result(x, y, INTERPOLATED, 0.75 * factor, self._fmt_entry(e, hn),
                                     notes + [f"Hausnummer {hn} nicht im Kartenauszug; Position "
                                              f"von Nr. {self.e_hn[e]}."])
+        # 4b. the base number ("3") where only its parts are mapped ("3a", "3b")
+        if not suffix:
+            parts = [e for n_, e in cl.numbers.get(num % 2, []) if n_ == num]
+            if parts:
+                e = min(parts, key=lambda e: self.e_hn[e])
+                x, y = self.e_xy[e]
+                return self._result(x, y, INTERPOLATED, 0.75 * factor, self._fmt_entry(e, hn),
+                                    notes + [f"Hausnummer {hn} nicht im Kartenauszug; Position "
+                                             f"von Nr. {self.e_hn[e]}."])
         # 5. addr:interpolation ways
         for a, b, step, xy in cl.interpolations:
             lo, hi = min(a, b), max(a, b)
@@ -657,6 +666,9 @@ class AddressIndex:
         x, y = self._street_point(cl, num)
         known = [n_ for par in cl.numbers.values() for n_, _ in par]
         span = f" (bekannt: Nr. {min(known)}–{max(known)})" if known else ""
+        if known and min(known) == max(known):  # one number (and its parts): name them
+            shown = sorted({self.e_hn[e] for par in cl.numbers.values() for _, e in par})
+            span = f" (bekannt: Nr. {', '.join(shown[:4])}{' …' if len(shown) > 4 else ''})"
         return self._result(x, y, STREET, 0.4 * factor, self._fmt_street(cl),
                             notes + [f"Hausnummer {hn} nicht gefunden{span}: Punkt auf der "
                                      "Straße."])

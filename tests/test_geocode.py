@@ -280,3 +280,29 @@ def test_a_postcode_of_another_town_is_never_a_silent_match(bh: AddressIndex) ->
         assert ok.quality == "exact" and ok.score == 1.0 and town in ok.match
     other = bh.geocode("Klausstraße 8, 36282 Bad Hersfeld")  # only one Klausstraße 8
     assert other.quality == "exact" and "PLZ 36282 passt nicht zum Ort" in other.reason
+
+
+@pytest.mark.parametrize("typed", ["Dudenstraße 12 1/2, 36251 Bad Hersfeld",
+                                   "Dudenstraße 12½, 36251 Bad Hersfeld", "Dudenstraße 12 ½"])
+def test_a_half_house_number_is_not_the_whole_one(bh: AddressIndex, typed: str) -> None:
+    """'12 1/2', '12½', '12 ½' are a half number: OSM has no 12½ here, so it is placed at
+    Nr. 12 and says so (before: exact 1.00 for Nr. 12, or '½' read as the town)."""
+    r = bh.geocode(typed)
+    assert r.quality == "interpolated" and r.score < 1.0
+    assert r.reason == "Hausnummer 12½ nicht im Kartenauszug; Position von Nr. 12."
+    assert r.match.startswith("Dudenstraße 12½")
+
+
+def test_house_number_texts(bh: AddressIndex) -> None:
+    """'12 + 14' is the range 12-14 (not Nr. 1214); '121/2' stays Nr. 121, building 2; a
+    number mapped only with parts ('3a') places the bare number there and says so
+    (before: 'nicht gefunden (bekannt: Nr. 3–3)')."""
+    from geodata.addresses import housenumber_key
+
+    assert housenumber_key("12 + 14") == housenumber_key("12 & 14") == "12-14"
+    assert housenumber_key("121/2") == "121/2" and housenumber_key("12 1/2") == "12½"
+    r = bh.geocode("Klausstraße 12 + 14")
+    assert r.quality == "exact" and r.match.startswith("Klausstraße 12,")
+    r = bh.geocode("Brückenmüllerstraße 3")
+    assert r.quality == "interpolated"
+    assert r.reason == "Hausnummer 3 nicht im Kartenauszug; Position von Nr. 3a."
