@@ -251,6 +251,17 @@ def test_write_outputs_layout_links_and_privacy(tmp_path: Path) -> None:
     for r in plan.rejected:
         assert r.reason in text and FIELD_LABELS.get(r.field, r.field) in text  # German label
     assert re.search(r">\s*12\s*</td><td>–</td><td>Kundennummer</td><td>Kundennummer fehlt<", index)
+    # a case rejected in a plan of the stored backlog has no row of a list: "–", not 0
+    from dataclasses import replace as _replace
+
+    from hausbesuch.plandata import Rejected
+    backlog = _replace(plan, rejected=[Rejected(None, "K-3003", "adresse", "nicht gefunden")])
+    other = tmp_path / "bestand"
+    other.mkdir()
+    write_outputs(backlog, other, districts=sample_districts(),
+                  settings=MapSettings(city="Bad Hersfeld"))
+    page = (other / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<td class="num">–</td><td>K-3003</td>', page), page[-2000:]
 
     # No client name anywhere: file names, pages, maps, GPX.
     for f in out.rglob("*"):
