@@ -172,9 +172,17 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
         login(c, "kora")
         sid2 = c.cookies.get("hb_session")
         assert sid2 != sid
+        left_open = csrf_of(c.get("/plaene").text)  # a page left open
         with site.store.session() as s:  # idle for 31 minutes
             s.execute(update(SessionRow).values(last_seen=datetime.now() - timedelta(minutes=31)))
         assert c.get("/plaene").status_code == 303
+        # its forms, Abmelden too, lead to the login (not to a "CSRF" error page)
+        for path in ("/abmelden", "/adressen/W010"):
+            r = c.post(path, data={"csrf_token": left_open, "breite": "50.8", "laenge": "9.7"})
+            assert r.status_code == 303, (path, r.status_code, r.text[:200])
+            assert r.headers["location"].startswith("/anmelden"), r.headers["location"]
+        c.cookies.clear()  # without any session cookie a wrong token stays a CSRF refusal
+        assert c.post("/abmelden", data={"csrf_token": "falsch"}).status_code == 403
     # Secure over https (the app decides by the request's scheme, e.g. behind a TLS proxy)
     from fastapi.testclient import TestClient
 
@@ -237,7 +245,7 @@ def _post_routes(site: Site, token: str) -> list[str]:
         if "POST" not in (getattr(route, "methods", None) or set()):
             continue
         path = route.path.replace("{plan_id}", site.plan_id).replace("{token}", token)
-        path = path.replace("{client_id}", "W000")
+        path = path.replace("{client_id}", "W000").replace("{client_id:path}", "W000")
         assert "{" not in path, path
         paths.append(path)
     return paths

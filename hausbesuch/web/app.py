@@ -119,8 +119,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 def load_session(request: Request) -> None:
     """Dependency of every coordinator page: put the session's user and CSRF token on state."""
     web = ctx(request)
-    found = lookup_session(web.store, request.cookies.get(SESSION_COOKIE), web.limits)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = lookup_session(web.store, cookie, web.limits)
     request.state.user = found[0] if found else None
+    # a session cookie whose session has ended (idle, expired, logged out)
+    request.state.session_ended = bool(cookie) and not found
     if found:
         request.state.csrf_expected = found[1]
 

@@ -71,9 +71,16 @@ async def csrf_protect(request: Request) -> None:
     expected = getattr(request.state, "csrf_expected", None)
     if expected is None:
         expected = request.cookies.get(PRE_LOGIN_COOKIE)
-    if not same(await submitted_csrf(request), expected):
-        raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "
-                            "(CSRF). Bitte die Seite neu laden und noch einmal senden.")
+    if same(await submitted_csrf(request), expected):
+        return
+    if getattr(request.state, "session_ended", False):
+        # a form of a page left open past the session's end (idle, logged out elsewhere):
+        # to the login, as a page would be, not "CSRF" (nothing is done either way)
+        from hausbesuch.web.auth import LoginRequired
+
+        raise LoginRequired()
+    raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "
+                        "(CSRF). Bitte die Seite neu laden und noch einmal senden.")
 
 
 def content_security_policy(tile_hosts: Iterable[str] = ()) -> str:
