@@ -366,6 +366,8 @@ def create_app(
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
+        if request.method not in ("GET", "HEAD"):  # a form: after the login, not its action
+            return RedirectResponse("/anmelden", status_code=303)
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
