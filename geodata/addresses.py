@@ -242,6 +242,8 @@ _FLAT_RE = re.compile(
     r"links|rechts|li|re|mitte|gartenhaus|hof)\b\.?",
     re.IGNORECASE,
 )
+#: Words of :data:`_FLAT_RE` that are also names of towns or districts (Hof, Berlin-Mitte).
+_TOWN_LIKE = frozenset({"hof", "mitte"})
 _POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-])", re.IGNORECASE)
 _POSTCODE4_RE = re.compile(r"^(?:(?:D|DE)\s?-\s?)?(\d{4})\s+(?=[^\W\d_])", re.IGNORECASE)
 # A house number: digits, an optional single suffix letter, an optional range/slash part.
@@ -390,10 +392,13 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         else:
             parts.pop(i)
         break
-    # Without a postcode, a trailing part without digits is the town ("Weg 1, Lauf").
+    # Without a postcode, a trailing part without digits is the town ("Weg 1, Lauf"), but
+    # not an addition ("Weg 1, Hinterhaus").
     if not town and len(parts) >= 2:
         for i in range(len(parts) - 1, 0, -1):
-            if not _DIGIT.search(parts[i]) and any(_DIGIT.search(q) for q in parts[:i]):
+            if not _DIGIT.search(parts[i]) and any(_DIGIT.search(q) for q in parts[:i]) \
+                    and not (_FLAT_RE.fullmatch(parts[i])
+                             and parts[i].casefold().rstrip(".") not in _TOWN_LIKE):
                 town = parts.pop(i)
                 break
     # A district part: "..., OT Petersberg" or a part after the town.

@@ -306,3 +306,15 @@ def test_house_number_texts(bh: AddressIndex) -> None:
     r = bh.geocode("Brückenmüllerstraße 3")
     assert r.quality == "interpolated"
     assert r.reason == "Hausnummer 3 nicht im Kartenauszug; Position von Nr. 3a."
+
+
+def test_an_addition_after_the_number_is_no_town(bh: AddressIndex) -> None:
+    """'Ahornweg 36, Hinterhaus' is found like 'Ahornweg 36, Whg. 3' (before: 'Ort
+    „Hinterhaus“ liegt nicht im Gebiet'); a town named like an addition stays a town."""
+    from geodata.addresses import parse_address
+
+    for typed in ("Ahornweg 36, Hinterhaus", "Ahornweg 36; Hinterhaus", "Ahornweg 36, 2. OG"):
+        r = bh.geocode(typed)
+        assert r.quality == "exact" and r.match.startswith("Ahornweg 36"), (typed, r)
+    assert parse_address("Ahornweg 36, Hinterhaus").additions == ("Hinterhaus",)
+    assert parse_address("Weg 1, Hof").town == "Hof"
