@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -283,6 +283,25 @@ def _find(columns: Sequence[str], synonyms: Iterable[str]) -> str | None:
     return find_column(list(columns), tuple(synonyms))
 
 
+
+def _two_addresses(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """A row with a whole address in ``Adresse`` (street and number) and another street in
+    ``Straße``: joining them made "Walkerweg Ahornweg 36 12", found at Ahornweg 36 and
+    shown so to the field worker. The reason names both columns; "" when they agree or
+    one of them is empty."""
+    if "adresse" not in roles or "strasse" not in roles:
+        return ""
+    from geodata.addresses import parse_address
+
+    full = clean_text(row.get(roles["adresse"], ""))
+    street = clean_text(row.get(roles["strasse"], ""))
+    if not full or not street or street.casefold() in full.casefold():
+        return ""
+    parsed = parse_address(full)
+    if not (parsed.street and parsed.housenumber):  # the rest of the address ("5a, 2. OG")
+        return ""
+    return (f"zwei Anschriften: Spalte „{roles['adresse']}“ „{shorten(full, 60)}“ und Spalte "
+            f"„{roles['strasse']}“ „{shorten(street, 60)}“; bitte nur eine ausfüllen")
 def read_clients(
     path: str | Path,
     *,
@@ -419,6 +438,8 @@ def read_clients(
             fail("adresse", "Adresse fehlt")
         elif not street_part:
             fail("adresse", f"Adresse unvollständig: Straße fehlt („{address}“)")
+        elif conflict := _two_addresses(row, roles):
+            fail("adresse", conflict)
 
         def cell(fname: str, _row: dict[str, str] = row) -> str:
             col = used.get(fname)

@@ -509,3 +509,24 @@ def test_200_rows_from_real_addresses_reject_exactly_the_bad_ones(
     assert ok["P00070"].notiz == "<script>alert('x')</script>"
     assert ok["P00071"].street == "Gibtesnichtstraße"
     assert all(c.besuchsdauer_min in (45, 60) for c in result.clients)
+
+
+def test_an_address_column_and_a_street_column_that_disagree_are_named(tmp_path: Path) -> None:
+    """'Adresse' holds a whole address and 'Straße' another street: the row is rejected
+    naming both (before: 'Walkerweg Ahornweg 36 12', geocoded exact at Ahornweg 36); the
+    rest of an address in 'Adresse' ('5a, 2. OG') still joins the street."""
+    header = ["Kundennummer", "Straße", "Hausnummer", "Adresse", "PLZ", "Ort",
+              "Kontaktabbruch seit"]
+    path = write_csv(tmp_path / "zwei.csv", header, [
+        ["K-1", "Walkerweg", "12", "Ahornweg 36", "36251", "Bad Hersfeld", "01.03.2025"],
+        ["K-2", "Walkerweg", "", "12, 2. OG", "36251", "Bad Hersfeld", "01.03.2025"],
+        ["K-3", "Walkerweg", "12", "Walkerweg 12", "36251", "Bad Hersfeld", "01.03.2025"],
+    ])
+    result = read_clients(path, today=TODAY)
+    (rej,) = result.rejected
+    assert rej.id == "K-1" and rej.field == "adresse"
+    assert rej.reason.startswith("zwei Anschriften: Spalte „Adresse“ „Ahornweg 36“ und "
+                                 "Spalte „Straße“ „Walkerweg“"), rej.reason
+    assert {c.id: c.address for c in result.clients} == {
+        "K-2": "Walkerweg 12, 2. OG, 36251 Bad Hersfeld",
+        "K-3": "Walkerweg 12, 36251 Bad Hersfeld"}
