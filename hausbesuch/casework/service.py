@@ -678,11 +678,15 @@ class Casework:
         source: str = "csv",
         idempotency_key: str | None = None,
         visit_id: str | None = None,
+        same_details: bool = False,
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
 
         ``new`` is False when an outcome with the same ``idempotency_key`` was recorded
-        before (a phone sending again): nothing changes then.
+        before (a phone sending again): nothing changes then. ``same_details``: the key
+        is made of the visit and result only (a file's row), so a row with that key whose
+        appointment, time or note differ is another statement and refused (a phone's key
+        names one sending: a retry is the same outcome, whatever its clock says).
 
         Raises
         ------
@@ -698,7 +702,7 @@ class Casework:
             self._check_appointment(appointment, day)  # reads the teams: before writing
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
-                                        source, idempotency_key, visit_id)
+                                        source, idempotency_key, visit_id, same_details)
         except IntegrityError:
             # the same outcome sent twice at once (two tabs of a link): the first one won
             if idempotency_key:
@@ -711,15 +715,16 @@ class Casework:
 
     def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
                         appointment: datetime | None, note: str | None, source: str,
-                        idempotency_key: str | None, visit_id: str | None
-                        ) -> tuple[OutcomeRow, bool]:
+                        idempotency_key: str | None, visit_id: str | None,
+                        same_details: bool = False) -> tuple[OutcomeRow, bool]:
         today = self.today()
         with self.store.session() as s:
             if idempotency_key:
                 prev = s.scalar(select(OutcomeRow).where(
                     OutcomeRow.idempotency_key == idempotency_key))
                 if prev is not None:
-                    _same_as_recorded(prev, time_min, appointment, note)
+                    if same_details:
+                        _same_as_recorded(prev, time_min, appointment, note)
                     return prev, False
             row = self._row(s, client_id)
             if day > today:
@@ -901,7 +906,8 @@ class Casework:
                     _, new = self.record_outcome(cid, day, result, time_min=time_min,
                                                  appointment=appointment,
                                                  note=cell("notiz") or None, source=source,
-                                                 idempotency_key=_digest(key))
+                                                 idempotency_key=_digest(key),
+                                                 same_details=True)
                 except CaseworkError as exc:
                     fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz")
                                  else "id" if "nicht bekannt" in str(exc)
