@@ -87,7 +87,7 @@ UNRESOLVED = "unresolved"
 QUALITIES = (EXACT, INTERPOLATED, STREET, UNRESOLVED)
 
 #: Bump when the index layout or the build rules change (invalidates caches).
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 _CLUSTER_RADIUS_M = 300.0  # pieces of one street name closer than this are one street
 _SAME_TOWN_MERGE_M = 1500.0  # ... or this, when postcode and town agree
@@ -583,6 +583,12 @@ class AddressIndex:
         if pen_notes and len(clusters) == 1:
             notes.append(pen_notes[0])
             factor *= 0.9
+        elif pen_notes and q.postcode and q.town:
+            # the street of the postcode and the street of the town (_prefer_strong): if
+            # the number is found in only one of them, the answer must say so
+            notes.append(f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich (die PLZ "
+                         "gehört zu einem anderen Ort).")
+            factor *= 0.9
         return self._with_number(q, clusters, factor, notes)
 
     def _with_number(self, q: ParsedAddress, clusters: list[int], factor: float,
@@ -607,9 +613,11 @@ class AddressIndex:
                                        notes, clusters)
         if len(clusters) > 1:
             towns = sorted({self._cluster_town(c) for c in clusters} - {""})
+            ask = (f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich; bitte prüfen"
+                   if q.postcode and q.town else "bitte PLZ oder Ort angeben")
             return self._unresolved(
                 q, f"Straße „{q.street}“ gibt es mehrfach ({', '.join(towns) or 'mehrere Orte'});"
-                " bitte PLZ oder Ort angeben.", prefer=clusters)
+                f" {ask}.", prefer=clusters)
         cl = self.clusters[clusters[0]]
         if not hn:
             x, y = cl.centre

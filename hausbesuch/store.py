@@ -627,7 +627,18 @@ def _file_lock(database: str | None, city: str) -> Iterator[None]:
     tag = hashlib.sha256(city.encode("utf-8")).hexdigest()[:12]
     path = Path(database).expanduser().resolve().with_name(
         f"{Path(database).name}.planung-{tag}.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:  # as readable and writable as the database itself (several users may share it)
+        mode = os.stat(database).st_mode & 0o666
+    except OSError:
+        mode = 0o600
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, mode)
+    except OSError:
+        try:  # another user's lock file: a lock works on a file opened for reading too
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            raise UserError(f"Die Sperrdatei {path} kann nicht geöffnet werden "
+                            f"({exc.strerror or exc}); bitte die Rechte prüfen.") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:

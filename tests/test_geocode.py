@@ -280,6 +280,13 @@ def test_a_postcode_of_another_town_is_never_a_silent_match(bh: AddressIndex) ->
         assert ok.quality == "exact" and ok.score == 1.0 and town in ok.match
     other = bh.geocode("Klausstraße 8, 36282 Bad Hersfeld")  # only one Klausstraße 8
     assert other.quality == "exact" and "PLZ 36282 passt nicht zum Ort" in other.reason
+    # the number only in the postcode's town: found there, but never silently
+    r = bh.geocode("Hauptstraße 45, 36282 Bad Hersfeld")
+    assert r.quality == "exact" and r.score < 1.0 and "Hauneck" in r.match
+    assert "PLZ 36282 und Ort „Bad Hersfeld“ widersprechen sich" in r.reason
+    r = bh.geocode("Hauptstraße 99, 36282 Bad Hersfeld")  # in neither
+    assert r.quality == "unresolved" and "widersprechen sich" in r.reason
+    assert bh.geocode("Hauptstraße 45, 36282 Hauneck").score == 1.0
 
 
 @pytest.mark.parametrize("typed", ["Dudenstraße 12 1/2, 36251 Bad Hersfeld",

@@ -231,11 +231,13 @@ def _same_as_recorded(prev: OutcomeRow, time_min: int | None, appointment: datet
     was = f"Für den Besuch von „{prev.client_id}“ am {prev.day:%d.%m.%Y} ist schon " \
           f"„{RESULT_LABELS.get(prev.result, prev.result)}“ erfasst"
     if appointment is not None and appointment != prev.appointment_at:
-        old = f"{prev.appointment_at:%d.%m.%Y %H:%M}" if prev.appointment_at else "keinem"
+        if prev.appointment_at is None:
+            raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.",
+                                field="termin")
         raise CaseworkError(
-            f"{was}, mit Termin {old}; der Termin {appointment:%d.%m.%Y %H:%M} wird nicht "
-            "übernommen (ein erfasstes Ergebnis bleibt; den neuen Termin im Web unter "
-            "„Verschieben“ festlegen).", field="termin")
+            f"{was}, mit Termin {prev.appointment_at:%d.%m.%Y %H:%M}; der Termin "
+            f"{appointment:%d.%m.%Y %H:%M} wird nicht übernommen (ein erfasstes Ergebnis "
+            "bleibt; den neuen Termin im Web unter „Verschieben“ festlegen).", field="termin")
     if time_min is not None and prev.time_min is not None and time_min != prev.time_min:
         raise CaseworkError(
             f"{was}, um {format_clock(prev.time_min)} Uhr; die Uhrzeit "
