@@ -839,9 +839,10 @@ def solution_to_json(
 ) -> dict[str, Any]:
     """VROOM output for a solution, with reasons for unassigned visits.
 
-    Descriptions given in the input come back as they are. Where none was given, a VROOM
-    input (its own numeric ids kept) gets none, as from VROOM; the project's own
-    problems, whose ids are numbered, name the visit id, "Team …, Tag …" and "Pause".
+    Descriptions given in the input come back as they are. Where none was given and the
+    ids are the input's own (decimal ids, as in every VROOM input), none is written, as
+    from VROOM: the id names the job. Where ids had to be numbered (visit ids such as
+    "K-1042"), the visit id, "Team …, Tag …" and "Pause" are written.
     Distances are written only when the input has distance matrices.
     """
     jids = job_ids(problem)

@@ -936,3 +936,40 @@ def test_a_bad_output_file_is_refused_before_any_work(base, tmp_path):
     assert code == 2 and "z. B. adressen.csv" in out, out
     with Store.open(db) as store:
         assert len(store.audit_rows()) == n
+
+
+def test_a_typed_time_is_checked_against_the_visits_own_team(planned, tmp_path):
+    """The Uhrzeit of an outcome row lies in the shift of the team the visit was planned
+    for, as the plan stored it (a plan made with --teams may work longer than the city's
+    stored teams): 16:30 is accepted for a team working until 17:00, refused for one
+    working until 16:00."""
+    import json as _json
+    import shutil
+
+    from sqlalchemy import select
+
+    from hausbesuch.store import PlanRow, Store
+
+    db, plan = planned
+    copy = str(tmp_path / "zeit.sqlite")
+    shutil.copy(db, copy)
+    with Store.open(copy) as store, store.session() as s:
+        row = s.get(PlanRow, plan.id)
+        params = _json.loads(row.params)
+        for t in params["teams"]:
+            if t["id"] == "team-1":
+                t["shift_end_min"] = 17 * 60
+        row.params = _json.dumps(params)
+        assert s.scalar(select(PlanRow.id).where(PlanRow.id == plan.id))
+    stops = [(r.team_id, s) for r in plan.routes for s in r.stops if s.client_id not in PINS]
+    late = next(s for t, s in stops if t == "team-1")
+    other = next(s for t, s in stops if t == "team-2")
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+                    f"{late.client_id};{late.start:%d.%m.%Y};16:30;nicht angetroffen\n"
+                    f"{other.client_id};{other.start:%d.%m.%Y};16:30;nicht angetroffen\n",
+                    encoding="utf-8")
+    code, out = invoke("outcomes", str(rows), *_common(copy))
+    assert "1 erfasst" in out and "1 abgelehnt" in out, out
+    assert (f"Zeile 3 ({other.client_id}), Uhrzeit: Uhrzeit 16:30 liegt außerhalb der "
+            "Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out

@@ -176,11 +176,14 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
         with site.store.session() as s:  # idle for 31 minutes
             s.execute(update(SessionRow).values(last_seen=datetime.now() - timedelta(minutes=31)))
         assert c.get("/plaene").status_code == 303
-        # its forms, Abmelden too, lead to the login (not to a "CSRF" error page)
+        # its forms, Abmelden too, lead to the login (not to a "CSRF" error page), and
+        # nothing is done
+        fixes = len(site.store.audit_rows(action="adresse_korrigiert"))
         for path in ("/abmelden", "/adressen/W010"):
             r = c.post(path, data={"csrf_token": left_open, "breite": "50.8", "laenge": "9.7"})
             assert r.status_code == 303, (path, r.status_code, r.text[:200])
             assert r.headers["location"] == "/anmelden", r.headers["location"]
+        assert len(site.store.audit_rows(action="adresse_korrigiert")) == fixes
         c.cookies.clear()  # without any session cookie a wrong token stays a CSRF refusal
         assert c.post("/abmelden", data={"csrf_token": "falsch"}).status_code == 403
     # Secure over https (the app decides by the request's scheme, e.g. behind a TLS proxy)

@@ -20,6 +20,7 @@ What it owns:
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from hausbesuch.store import (
     CaseVisitRow,
     ClientRow,
     OutcomeRow,
+    PlanRow,
     StatusHistoryRow,
     Store,
     _client_from,
@@ -735,6 +737,8 @@ class Casework:
                     f"{today:%d.%m.%Y}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
                     "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
+            if same_details and time_min is not None:  # a typed time (a phone's is its clock's)
+                self._check_visit_time(s, time_min, visit)
             existing = s.scalar(select(OutcomeRow).where(
                 OutcomeRow.visit_id == visit.visit_id))
             if existing is not None:
@@ -771,6 +775,23 @@ class Casework:
             self._apply_outcomes(s, row, now)
             return out, True
 
+    @staticmethod
+    def _plan_team_hours(s: Session, visit: CaseVisitRow) -> tuple[int, int] | None:
+        """(start, end) in minutes of the shift of the visit's team in the visit's plan."""
+        if not visit.plan_id:
+            return None
+        raw = s.scalar(select(PlanRow.params).where(PlanRow.id == visit.plan_id))
+        try:
+            teams = json.loads(raw or "{}").get("teams") or []
+        except (ValueError, AttributeError):
+            return None
+        for t in teams:
+            if isinstance(t, dict) and t.get("id") == visit.team_id:
+                a, b = t.get("shift_start_min"), t.get("shift_end_min")
+                if isinstance(a, int) and isinstance(b, int):
+                    return a, b
+        return None
+
     def _working_hours(self, weekday: int) -> tuple[int, int] | None:
         """(first start, last end) in minutes of the teams that work this weekday."""
         from hausbesuch.team_store import base_teams
@@ -780,14 +801,15 @@ class Casework:
             return None
         return min(t.shift_start_min for t in teams), max(t.shift_end_min for t in teams)
 
-    def _check_visit_time(self, minute: int, day: date) -> None:
-        """A visit's time (``Uhrzeit`` of an outcome row) lies in the teams' working hours
-        of its weekday: 22:00 is a typo, and it would pick the wrong half of the day for
+    def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow) -> None:
+        """A visit's time (``Uhrzeit`` of an outcome row) lies in the working hours of the
+        team the visit was planned for (its plan's teams; else the city's teams that work
+        that weekday): 22:00 is a typo, and it would pick the wrong half of the day for
         the revisit rule. (The phone's time of sending is not checked: a visit may end
         after the shift.)"""
         from hausbesuch.fields import format_clock
 
-        hours = self._working_hours(day.weekday())
+        hours = self._plan_team_hours(s, visit) or self._working_hours(visit.day.weekday())
         if hours is not None and not hours[0] <= minute <= hours[1]:
             raise CaseworkError(
                 f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit der Teams "
@@ -903,8 +925,6 @@ class Casework:
                                        "Termin") if cell("termin") else None)
                 key = f"{source}:{self.city}:{cid.casefold()}:{day.isoformat()}:{result}"
                 try:
-                    if time_min is not None:  # a typed time (the phone sends its clock's)
-                        self._check_visit_time(time_min, day)
                     _, new = self.record_outcome(cid, day, result, time_min=time_min,
                                                  appointment=appointment,
                                                  note=cell("notiz") or None, source=source,
