@@ -847,9 +847,10 @@ def _pins_not_taken(pins: Mapping[str, Any], ids: set[str],
                                     if p.pin_time_min is not None else "")
         if cid in after_moment:
             st = after_moment[cid]
+            it = "ihn" if p.pin_source == "termin" else "sie"
             why = (f"der erfasste Besuch am {fmt_date(st.start.date())} um {st.start:%H:%M} "
                    "Uhr liegt nach dem Zeitpunkt der Neuplanung; eine Neuplanung ab einem "
-                   "Zeitpunkt nach diesem Besuch nimmt den Termin auf.")
+                   f"Zeitpunkt nach diesem Besuch nimmt {it} auf.")
         elif cid in unrecorded:
             st = unrecorded[cid]
             why = (f"der Besuch am {fmt_date(st.start.date())} um {st.start:%H:%M} Uhr hat noch "
