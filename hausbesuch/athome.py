@@ -433,12 +433,16 @@ def records_from_store(store: Any, city: str, *, until: datetime | None = None
 
     The minute of day is the outcome's ``time_min``, else the start of the visit it was
     recorded for; the district is the one the newest plan of the city gave the client.
-    ``until``: only outcomes recorded up to that moment (what a plan made then knew).
+    ``until``: only outcomes recorded up to that moment (what a plan made then knew). A
+    moment in whole seconds (a plan's creation time) stands for all of its second: an
+    outcome recorded 0.6 s into the second the plan was made in was known to it.
     """
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow, GeocodeRow, OutcomeRow, PlanRow
 
+    if until is not None and until.microsecond == 0:
+        until = until + timedelta(seconds=1) - timedelta(microseconds=1)
     with store.session() as s:
         rows = s.execute(
             select(OutcomeRow.client_id, OutcomeRow.day, OutcomeRow.time_min,

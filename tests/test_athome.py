@@ -175,6 +175,19 @@ def test_other_cities_never_influence_a_city(store) -> None:
     # what a plan made before the other outcomes knew
     cut = datetime(2026, 11, 30)
     assert records_from_store(store, profile.name, until=cut) == []
+    # a plan's time in whole seconds covers its second: an outcome recorded 0.6 s into
+    # the second the plan was made in was known to it (before, on a fast machine, the
+    # pages of such a plan showed no chance at all)
+    from hausbesuch.store import OutcomeRow
+
+    with store.session() as s:
+        s.add(OutcomeRow(city=profile.name, client_id="C9", day=MONDAY, time_min=600,
+                         result="angetroffen", recorded_by="test",
+                         recorded_at=datetime(2026, 12, 2, 9, 0, 0, 600_000), source="csv"))
+    made = datetime(2026, 12, 2, 9, 0, 0)
+    assert "C9" in {r.case_id for r in records_from_store(store, profile.name, until=made)}
+    assert "C9" not in {r.case_id for r in records_from_store(
+        store, profile.name, until=made - timedelta(seconds=1))}
 
 
 # --------------------------------------------------------------------------- simulator truth
