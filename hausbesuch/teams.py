@@ -682,3 +682,14 @@ def teams_for_profile(profile: Profile, path: str | Path | None = None) -> list[
     start/end is set to the profile's depot."""
     teams = load_teams(path, profile=profile) if path else default_teams(profile)
     return at_profile_depot(profile, teams)
+
+
+def plan_shift(params: Mapping[str, Any] | None, team_id: str) -> tuple[int, int] | None:
+    """(start, end) in minutes of the shift of ``team_id`` as a stored plan's ``params``
+    hold its teams (``planning.builder.team_to_dict``); None when the plan does not say."""
+    for t in (params or {}).get("teams") or []:
+        if isinstance(t, Mapping) and t.get("id") == team_id:
+            a, b = t.get("shift_start_min"), t.get("shift_end_min")
+            if isinstance(a, int) and isinstance(b, int):
+                return a, b
+    return None

@@ -627,12 +627,6 @@ class Casework:
                           f"{len(loc.suggestions)}.")
                 raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
             address = loc.suggestions[suggestion - 1]
-            r = self.index.geocode(address)
-            if r.quality not in PLANNABLE_QUALITIES or r.lon is None:
-                reason = (f"Nummer {suggestion} („{address}“) lässt sich nicht eindeutig "
-                          f"finden ({(r.reason or 'keine Übereinstimmung').rstrip('.')}); "
-                          "bitte den Punkt von Hand setzen.")
-                raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
         lon = lat = None
         if point is not None:
             lon, lat = point
@@ -647,9 +641,14 @@ class Casework:
             address = address.strip()
             r = self.index.geocode(address)
             if r.quality not in PLANNABLE_QUALITIES or r.lon is None:
+                why = (r.reason or "keine Übereinstimmung").rstrip(".")
+                if suggestion is not None:  # a suggestion that does not resolve either
+                    reason = (f"Nummer {suggestion} („{address}“) lässt sich nicht eindeutig "
+                              f"finden ({why}); bitte den Punkt von Hand setzen.")
+                    raise CaseworkError(f"Vorschlag {reason}", field="suggestion",
+                                        reason=reason)
                 hint = f" Vorschläge: {'; '.join(r.suggestions)}" if r.suggestions else ""
-                reason = (f"„{address}“ wurde nicht gefunden "
-                          f"({(r.reason or 'keine Übereinstimmung').rstrip('.')}).{hint}")
+                reason = f"„{address}“ wurde nicht gefunden ({why}).{hint}"
                 raise CaseworkError(f"Adresse {reason}", field="address", reason=reason)
         now = datetime.now()
         with self.store.session() as s:
@@ -778,19 +777,16 @@ class Casework:
     @staticmethod
     def _plan_team_hours(s: Session, visit: CaseVisitRow) -> tuple[int, int] | None:
         """(start, end) in minutes of the shift of the visit's team in the visit's plan."""
+        from hausbesuch.teams import plan_shift
+
         if not visit.plan_id:
             return None
         raw = s.scalar(select(PlanRow.params).where(PlanRow.id == visit.plan_id))
         try:
-            teams = json.loads(raw or "{}").get("teams") or []
-        except (ValueError, AttributeError):
+            params = json.loads(raw or "{}")
+        except ValueError:
             return None
-        for t in teams:
-            if isinstance(t, dict) and t.get("id") == visit.team_id:
-                a, b = t.get("shift_start_min"), t.get("shift_end_min")
-                if isinstance(a, int) and isinstance(b, int):
-                    return a, b
-        return None
+        return plan_shift(params if isinstance(params, dict) else None, visit.team_id)
 
     def _working_hours(self, weekday: int) -> tuple[int, int] | None:
         """(first start, last end) in minutes of the teams that work this weekday."""

@@ -27,6 +27,7 @@ from hausbesuch.fields import format_clock
 from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
+from hausbesuch.teams import plan_shift
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ctx, load_session, own_id, render
 from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
@@ -316,14 +317,12 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         except ValueError:
             raise HTTPException(status_code=400, detail="Uhrzeit ist ungültig (HH:MM).") from None
         minutes = t.hour * 60 + t.minute
-        shift = next((d for d in (plan.params or {}).get("teams", []) if d.get("id") == team),
-                     None)
-        if shift is not None and not (shift["shift_start_min"] <= minutes
-                                      < shift["shift_end_min"]):
+        shift = plan_shift(plan.params, team)
+        if shift is not None and not shift[0] <= minutes < shift[1]:
             raise HTTPException(status_code=400, detail=(
                 f"Uhrzeit {format_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
-                f"({format_clock(shift['shift_start_min'])}–{format_clock(shift['shift_end_min'])} Uhr)."))
-        if shift is not None and minutes == shift["shift_start_min"]:
+                f"({format_clock(shift[0])}–{format_clock(shift[1])} Uhr)."))
+        if shift is not None and minutes == shift[0]:
             raise HTTPException(status_code=400, detail=(
                 f"Uhrzeit {format_clock(minutes)} ist der Schichtbeginn von „{team}“: dann "
                 "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
