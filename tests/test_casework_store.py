@@ -787,16 +787,23 @@ def test_a_list_whose_every_row_is_rejected_exits_2(tmp_path):
     assert report.exists()
 
 
+def _copy_of(planned, tmp_path, name: str):  # noqa: ANN001, ANN202
+    """A copy of the module's planned database for a test that changes it: its path, the
+    plan, and the plan's stops that are not pinned."""
+    import shutil
+
+    src, plan = planned
+    db = str(tmp_path / name)
+    shutil.copy(src, db)
+    return db, plan, [s for r in plan.routes for s in r.stops if s.client_id not in PINS]
+
+
 def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
     """'verzogen' puts a case in Klärung; reopened by hand, `status` gives the reason the
     coordinator gave, not "verzogen am …" (the outcome no longer decides the status), and
     a case set aside by hand after a failed try gives that reason, not the try's."""
-    import shutil
-
-    src, plan = planned
-    db = str(tmp_path / "wieder.sqlite")
-    shutil.copy(src, db)
-    moved, other = [s for r in plan.routes for s in r.stops if s.client_id not in PINS][:2]
+    db, _, stops = _copy_of(planned, tmp_path, "wieder.sqlite")
+    moved, other = stops[:2]
     rows = tmp_path / "erg.csv"
     rows.write_text("Kundennummer;Datum;Ergebnis\n"
                     f"{moved.client_id};{moved.start:%d.%m.%Y};verzogen\n"
@@ -869,12 +876,8 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
     """The same file again changes nothing ("schon erfasst"); a row for the same visit and
     result that changes the appointment, the time or the note is refused with row and
     field (before, it counted as "schon erfasst" and the change was lost)."""
-    import shutil
-
-    db, plan = planned
-    copy = str(tmp_path / "korrektur.sqlite")
-    shutil.copy(db, copy)
-    a, b = [s for r in plan.routes for s in r.stops if s.client_id not in PINS][:2]
+    copy, _, stops = _copy_of(planned, tmp_path, "korrektur.sqlite")
+    a, b, c = stops[:3]
     first = tmp_path / "erg1.csv"
     first.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz\n"
                      f"{a.client_id};{a.start:%d.%m.%Y};;Termin vereinbart;"
@@ -900,7 +903,6 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
     out = ok("status", a.client_id, *_common(copy))
     assert f"{a.start + timedelta(days=2):%d.%m.%Y}, 10:00 Uhr" in out, out
     # a typed time outside the teams' day is a typo, not the afternoon of the try
-    c = [s for r in plan.routes for s in r.stops if s.client_id not in PINS][2]
     third = tmp_path / "erg3.csv"
     third.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
                      f"{c.client_id};{c.start:%d.%m.%Y};22:00;nicht angetroffen\n",
@@ -944,15 +946,12 @@ def test_a_typed_time_is_checked_against_the_visits_own_team(planned, tmp_path):
     stored teams): 16:30 is accepted for a team working until 17:00, refused for one
     working until 16:00."""
     import json as _json
-    import shutil
 
     from sqlalchemy import select
 
     from hausbesuch.store import PlanRow, Store
 
-    db, plan = planned
-    copy = str(tmp_path / "zeit.sqlite")
-    shutil.copy(db, copy)
+    copy, plan, _ = _copy_of(planned, tmp_path, "zeit.sqlite")
     with Store.open(copy) as store, store.session() as s:
         # every version (other tests of this module may have re-planned the plan, and its
         # visits then belong to the newest one)
