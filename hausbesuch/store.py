@@ -621,7 +621,7 @@ def _file_lock(database: str | None, city: str) -> Iterator[None]:
     except ImportError:  # not a POSIX system: the lock in this process only
         yield
         return
-    if not database or database == ":memory:" or database.startswith("file:"):
+    if _sqlite_in_memory(database or "") or database.startswith("file:"):
         yield
         return
     tag = hashlib.sha256(city.encode("utf-8")).hexdigest()[:12]

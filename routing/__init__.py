@@ -46,14 +46,10 @@ def prepare() -> float:
     too. When the compiled code cannot be used here, the solver plans with OR-Tools
     alone.
     """
-    t = time.monotonic()
-    from ortools.constraint_solver import pywrapcp  # noqa: F401  (loaded once, off the clock)
+    from routing.solve import _load_compiled
 
-    try:
-        from routing import _lns
-    except Exception:
-        return time.monotonic() - t
-    _lns.warm_up()
+    t = time.monotonic()
+    _load_compiled(compile=True)
     return time.monotonic() - t
 
 

@@ -562,19 +562,20 @@ def _gaps_from_break_starts(
     return gaps
 
 
-def _load_compiled() -> None:
+def _load_compiled(compile: bool = False) -> None:
     """Load OR-Tools and, when numba's disk cache holds it, the compiled improvement
-    phase into this process (about a second, once per process; what
-    :func:`routing.prepare` does, without compiling). Counted against the time limit,
-    the first solve of a process under load had no time left to explain its
-    unassigned visits."""
+    phase into this process (about a second, once per process); ``compile``: also
+    compile it when the cache does not hold it (:func:`routing.prepare`, 15-20 s once
+    per installation). :func:`solve` loads before its clock starts: counted against
+    the time limit, the first solve of a process under load had no time left to explain
+    its unassigned visits."""
     from ortools.constraint_solver import pywrapcp  # noqa: F401
 
     try:
         from routing import _lns
     except Exception:  # numba cannot cache here: OR-Tools only
         return
-    if not _lns._run.signatures and _lns.ready():
+    if compile or (not _lns._run.signatures and _lns.ready()):
         _lns.warm_up()
 
 
