@@ -332,9 +332,19 @@ def check_tree(data: Any) -> None:
 # -- ids ------------------------------------------------------------------------------------
 
 
+def _own_job_ids(problem: Problem) -> bool:
+    """Whether the visits' ids are VROOM job ids (all decimal, as in a VROOM input)."""
+    return all(_is_uint64(v.id) for v in problem.visits)
+
+
+def _own_vehicle_ids(problem: Problem) -> bool:
+    """Whether the teams' ids are VROOM vehicle ids (decimal, one shift each)."""
+    return all(len(t.shifts) <= 1 and _is_uint64(t.id) for t in problem.teams)
+
+
 def job_ids(problem: Problem) -> dict[str, int]:
     """VROOM job id per visit: the visit id itself when all ids are decimal integers."""
-    if all(_is_uint64(v.id) for v in problem.visits):
+    if _own_job_ids(problem):
         return {v.id: int(v.id) for v in problem.visits}
     return {v.id: i + 1 for i, v in enumerate(problem.visits)}
 
@@ -342,7 +352,7 @@ def job_ids(problem: Problem) -> dict[str, int]:
 def vehicle_ids(problem: Problem) -> dict[int, int]:
     """VROOM vehicle id per vehicle index: the team id for one-shift numeric teams."""
     vehicles = problem.vehicles()
-    if all(len(t.shifts) <= 1 and _is_uint64(t.id) for t in problem.teams):
+    if _own_vehicle_ids(problem):
         return {v.index: int(v.team.id) for v in vehicles}
     return {v.index: v.index + 1 for v in vehicles}
 
@@ -849,8 +859,7 @@ def solution_to_json(
     vids = vehicle_ids(problem)
     visits = {v.id: v for v in problem.visits}
     vehicles = problem.vehicles()
-    own_job_ids = all(_is_uint64(v.id) for v in problem.visits)  # as job_ids keeps them
-    own_vehicle_ids = all(_is_uint64(t.id) and len(t.shifts) <= 1 for t in problem.teams)
+    own_job_ids, own_vehicle_ids = _own_job_ids(problem), _own_vehicle_ids(problem)
     with_distance = bool(problem.distances)
 
     def job_text(v: Visit) -> dict[str, str]:
