@@ -583,6 +583,12 @@ class AddressIndex:
         if pen_notes and len(clusters) == 1:
             notes.append(pen_notes[0])
             factor *= 0.9
+        elif len(clusters) == 1 and q.town_names and self._only_near(q, clusters[0]):
+            # the town is only a place nearby (a neighbouring municipality's street): the
+            # answer may be right, but must not look certain
+            notes.append(f"Ort „{q.town}“ passt nicht genau: die Straße liegt in "
+                         f"{self._cluster_town(clusters[0])}.")
+            factor *= 0.9
         elif pen_notes and q.postcode and q.town:
             # the street of the postcode and the street of the town (_prefer_strong): if
             # the number is found in only one of them, the answer must say so
@@ -602,7 +608,12 @@ class AddressIndex:
             m = _range_parts(hn)
             if m:
                 tries += [(p, 0.97, "") for p in m]
-            for h, f, _ in tries:
+                lo, hi = (split_housenumber(p)[0] for p in m)
+                if lo is not None and hi is not None and lo > hi:
+                    # "99-12" is no range: perhaps a flat number, perhaps a typo
+                    tries = tries[:1] + [(p, 0.9, f"Hausnummer „{q.housenumber}“ als Nr. {p} gelesen; "
+                                      "bitte prüfen.") for p in m[:1]]
+            for h, f, why in tries:
                 ents = [e for e in self.exact.get((key, h), []) if self.e_cluster[e] in cset]
                 src = "exact"
                 if not ents:
@@ -610,7 +621,7 @@ class AddressIndex:
                     src = "covered"
                 if ents:
                     return self._exact(q, ents, factor * f * (0.97 if src == "covered" else 1.0),
-                                       notes, clusters)
+                                       notes + ([why] if why else []), clusters)
         if len(clusters) > 1:
             towns = sorted({self._cluster_town(c) for c in clusters} - {""})
             ask = (f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich; bitte prüfen"
@@ -810,6 +821,12 @@ class AddressIndex:
             if strong:
                 cands = strong
         return cands
+
+    def _only_near(self, q: ParsedAddress, c: int) -> bool:
+        """Whether the query's town fits the street only as a place nearby, while the
+        street's own addresses name another town."""
+        cl = self.clusters[c]
+        return bool(cl.strong_keys or cl.strong_toks) and not self._strong_town(q, c)
 
     def _strong_town(self, q: ParsedAddress, c: int) -> bool:
         """Whether the street's own addresses carry the query's town (not only a nearby

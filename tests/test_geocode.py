@@ -325,3 +325,27 @@ def test_an_addition_after_the_number_is_no_town(bh: AddressIndex) -> None:
         assert r.quality == "exact" and r.match.startswith("Ahornweg 36"), (typed, r)
     assert parse_address("Ahornweg 36, Hinterhaus").additions == ("Hinterhaus",)
     assert parse_address("Weg 1, Hof").town == "Hof"
+
+
+def test_a_reversed_range_is_read_as_its_first_number_and_says_so(bh: AddressIndex) -> None:
+    """'71-12' is no range (a flat number? a typo?): Nr. 71 with a note and a lower score
+    (before: exact 0.97 without a word); a real range '12-14' stays as it was."""
+    r = bh.geocode("Birkenstraße 71-12, Hauneck")
+    assert r.quality == "exact" and r.match.startswith("Birkenstraße 71,")
+    assert r.score == 0.9 and r.reason == "Hausnummer „71-12“ als Nr. 71 gelesen; bitte prüfen."
+    r = bh.geocode("Birkenstraße 12-14, Hauneck")
+    assert r.match.startswith("Birkenstraße 12,") and r.score == 0.97 and r.reason == ""
+
+
+def test_a_town_that_is_only_nearby_is_not_certain(bh: AddressIndex) -> None:
+    """The only Birkenstraße of the extract lies in Hauneck (Unterhaun), near Bad
+    Hersfeld: typed with 'Bad Hersfeld' it is found there, but says so with a lower score
+    (before: exact 1.00 without a word); with its own town or without a town it is sure."""
+    r = bh.geocode("Birkenstraße 8, Bad Hersfeld")
+    assert r.quality == "exact" and r.match.startswith("Birkenstraße 8, 36282 Hauneck")
+    assert r.score == 0.9
+    assert r.reason == "Ort „Bad Hersfeld“ passt nicht genau: die Straße liegt in 36282 Hauneck."
+    for typed in ("Birkenstraße 8, Hauneck", "Birkenstraße 8, Unterhaun",
+                  "Birkenstraße 8, 36282 Hauneck", "Birkenstraße 8"):
+        r = bh.geocode(typed)
+        assert r.score == 1.0 and r.reason == "", (typed, r)
