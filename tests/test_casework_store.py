@@ -826,8 +826,8 @@ def test_a_replan_takes_up_an_appointment_despite_an_overdue_visit_elsewhere(pla
                                                                               tmp_path):
     """An overdue visit of the client in an older plan (before today, no outcome) does not
     keep the re-plan from planning the appointment agreed at this plan's visit; an
-    appointment the re-plan cannot take up (its visit is recorded after the moment) is
-    named with what to do, not dropped without a word."""
+    appointment agreed at a visit recorded after the moment is planned as well, the
+    recorded visit staying at its time (before: only named as not taken up)."""
     import shutil
 
     from hausbesuch.store import CaseVisitRow, Store
@@ -863,12 +863,61 @@ def test_a_replan_takes_up_an_appointment_despite_an_overdue_visit_elsewhere(pla
              str(tmp_path / "neu"), "--time-limit", "6", *_common(copy))
     with Store.open(copy) as store:
         new = store.latest_plan("Bad Hersfeld")
-    starts = sorted(s.start for r in new.routes for s in r.stops
-                    if s.client_id == first.client_id)
-    assert starts == [first.start, when], (starts, out)
-    assert (f"Vereinbarter Termin für {second.client_id} am {when:%d.%m.%Y}, 11:30 Uhr nicht "
-            f"eingeplant: der erfasste Besuch am {second.start:%d.%m.%Y} um "
-            f"{second.start:%H:%M} Uhr liegt nach dem Zeitpunkt der Neuplanung") in out, out
+    for st, at in ((first, when), (second, when.replace(hour=11))):
+        starts = sorted(s.start for r in new.routes for s in r.stops
+                        if s.client_id == st.client_id)
+        assert starts == [st.start, at], (starts, out)
+    assert "nicht eingeplant:" not in out, out
+
+
+def test_a_replan_of_a_replan_knows_the_visits_recorded_under_earlier_versions(planned,
+                                                                                tmp_path):
+    """A visit recorded while an earlier version was current stays recorded, at its time
+    and with its visit id, in every later replan, also one from before it; the appointment
+    agreed at it is planned with a visit of its own (before: from v2 on the recorded visit
+    counted as "hat noch kein Ergebnis", was moved away and the appointment took its visit
+    id, or the replan stopped with "die Kennung ist doppelt vergeben"); a replan from a
+    moment just before a recorded visit keeps it (before: it was pinned to its exact
+    minute and dropped as "nicht einplanbar" when the moment left too little time)."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    copy, _, _ = _copy_of(planned, tmp_path, "kette.sqlite")
+
+    def newest():  # noqa: ANN202 - the newest version (plans may share a second)
+        with Store.open(copy) as store:
+            return max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                       key=lambda p: p.version)
+
+    old = newest()
+    stops = sorted((s for r in old.routes for s in r.stops if s.client_id not in PINS),
+                   key=lambda s: s.start)
+    first = stops[0]
+    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+    second = next(s for s in stops if s.start > moment
+                  and s.start.date() < (START + timedelta(days=3)))
+    when = datetime.combine(START + timedelta(days=3), datetime.min.time()).replace(hour=11,
+                                                                                    minute=30)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n"
+                    f"{second.client_id};{second.start:%d.%m.%Y};{second.start:%H:%M};"
+                    f"Termin vereinbart;{when:%d.%m.%Y %H:%M}\n", encoding="utf-8")
+    assert "1 erfasst" in ok("outcomes", str(rows), *_common(copy))
+    after = second.end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    plan_id = old.id
+    for k, at in enumerate((moment, after, moment, second.start - timedelta(minutes=1))):
+        out = ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", "--out",
+                 str(tmp_path / f"v{k + 2}"), "--time-limit", "4", *_common(copy))
+        assert "nicht eingeplant:" not in out and "kein Ergebnis" not in out, (k, out)
+        new = newest()
+        with Store.open(copy) as store, store.session() as s:
+            rec = s.get(CaseVisitRow, second.visit_id)
+            assert (rec.status, rec.start_at) == ("erledigt", second.start)
+        visits = sorted((s.start, s.visit_id) for r in new.routes for s in r.stops
+                        if s.client_id == second.client_id)
+        assert [t for t, _ in visits] == [second.start, when], (k, visits, out)
+        assert visits[0][1] == second.visit_id and visits[1][1] != second.visit_id
+        assert not [u for u in new.unassigned if u.client_id == second.client_id]
+        plan_id = new.id
 
 
 def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(planned,

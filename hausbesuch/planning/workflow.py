@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections import Counter
 from collections.abc import Container, Mapping, Sequence
@@ -55,7 +56,7 @@ from hausbesuch.planning.builder import (
     team_from_dict,
     team_to_dict,
 )
-from hausbesuch.planning.options import DAY_S, PlanOptions, PlanResult, Progress, noop_progress
+from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import report_rows, write_report
 from hausbesuch.store import CaseVisitRow, ClientRow, Store
 
@@ -557,17 +558,19 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
     from geodata.network import haversine_m
 
     travel = waiting = service = 0.0
-    prev = r.depart
-    for st in head:
+    keep = {id(st) for st in head}
+    idx = [i for i, st in enumerate(r.stops) if id(st) in keep]
+    for i in idx:  # each kept visit with the leg that led to it in the route
+        st = r.stops[i]
+        prev = r.stops[i - 1].end if i else r.depart
         gap = (st.arrival - prev).total_seconds()
         if lunch is not None and prev <= lunch[0] and lunch[1] <= st.arrival:
             gap -= (lunch[1] - lunch[0]).total_seconds()
         travel += max(0.0, gap)
         waiting += max(0.0, (st.start - st.arrival).total_seconds())
         service += (st.end - st.start).total_seconds()
-        prev = st.end
-    legs = tuple(r.legs[:len(head)])
-    if len(legs) == len(head):
+    legs = tuple(r.legs[i] for i in idx) if len(r.legs) >= len(r.stops) else ()
+    if legs:
         distance = sum(float(haversine_m(a[0], a[1], b[0], b[1]))
                        for leg in legs for a, b in zip(leg, leg[1:], strict=False))
     else:  # a route read without its geometry: its distance in the share of its travel
@@ -587,28 +590,6 @@ def _as_corrected(client: Client, loc: Any) -> Client:
         return replace(client, address=loc.match, street=None, housenumber=None,
                        postcode=None, town=None)
     return client
-
-
-def _fixed_candidates(fixed: Sequence[tuple[TeamDayRoute, PlannedStop]], old: Plan,
-                      span: Span) -> list[Candidate]:
-    """Recorded visits after a re-plan's moment as candidates pinned to their team, day
-    and start time (the solver plans the rest of the team-day around them)."""
-    client_of = {c.id: c for c in old.clients}
-    geo_of = {g.client_id: g for g in old.geocodes}
-    out = []
-    for r, st in fixed:
-        k = span.index(r.day)
-        t = k * DAY_S + int((st.start - datetime.combine(r.day, datetime.min.time()))
-                            .total_seconds())
-        geo = geo_of[st.client_id]
-        out.append(Candidate(
-            client=client_of[st.client_id],
-            geocode=replace(geo, lon=st.lon, lat=st.lat, district=st.district),
-            service_s=int((st.end - st.start).total_seconds()), windows=((t, t),),
-            earliest_day=k, latest_day=k, priority=100, pin_team=r.team_id, pin_day=k,
-            tries_before=st.tries_before, visit_id=st.visit_id,
-            pin_note=f"Erfasster Besuch am {fmt_date(r.day)}, {st.start:%H:%M} Uhr"))
-    return out
 
 
 def replan(
@@ -680,14 +661,18 @@ def _replan(
     osm_path = resolve_osm(profile, osm or params.get("osm"))
     cw = Casework(store, profile, actor=actor, osm=osm_path)
     span = Span(old.start, old.days, cw.calendar)
+    # the plan's visits with an outcome, whichever version they were recorded under (a
+    # recorded visit keeps the plan id of its version; before, a replan of a replan took
+    # them for visits still to do)
+    old_visit_ids = sorted({st.visit_id for r in old.routes for st in r.stops})
     with store.session() as s:
         recorded = {v.visit_id for v in s.scalars(select(CaseVisitRow).where(
-            CaseVisitRow.plan_id == plan_id, CaseVisitRow.status == "erledigt"))}
+            CaseVisitRow.visit_id.in_(old_visit_ids),
+            CaseVisitRow.status == "erledigt"))} if old_visit_ids else set()
     day_index = (moment.date() - old.start).days
     kept: dict[tuple[str, date], TeamDayRoute] = {}
     overrides: dict[tuple[str, int], ShiftOverride] = {}
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
-    fixed: list[tuple[TeamDayRoute, PlannedStop]] = []  # recorded, after the moment: stay put
     home_of: dict[str, tuple[str, int]] = {}
     initial: dict[tuple[str, int], list[str]] = {}  # warm start: the old order
     absent = _absences(store, profile, team_list, span, since=moment.date())
@@ -701,31 +686,32 @@ def _replan(
         for st in go:  # minimal disruption: each visit's team-day is its home
             home_of[st.client_id] = (r.team_id, span.index(r.day))
             initial.setdefault((r.team_id, span.index(r.day)), []).append(st.client_id)
-        # a recorded visit after the moment stays at its time, and the rest of its team-day
-        # is planned around it (before: the team-day was closed)
+        # a recorded visit after the moment stays at its time, and its team-day is planned
+        # on from the last of them (before: as a visit pinned to its exact time, which the
+        # solver dropped when the moment left too little time to get there)
         later = [st for st in r.stops if st.start >= moment and st.visit_id in recorded]
-        if ((r.day == moment.date() and r.team_id in without_teams)
-                or (r.team_id, span.index(r.day)) in absent):  # no shift to plan around them
-            head = sorted(head + later, key=lambda st: st.start)
-            later = []
-        if head:  # the moment's day, or recorded visits of a team-day without a shift
+        head = [st for st in r.stops if st in head or st in later]
+        if head:  # the moment's day, or recorded visits after the moment
+            end = max(moment, head[-1].end)
             kept[(r.team_id, r.day)] = _head_route(
-                r, head, r.lunch if r.lunch and r.lunch[0] < moment else None)
-        fixed += [(r, st) for st in later]
+                r, head, r.lunch if r.lunch and r.lunch[0] < end else None)
     for t in team_list:
-        before = kept.get((t.id, moment.date()))
-        if t.id in without_teams or (t.id, day_index) in absent:
-            overrides[(t.id, day_index)] = ShiftOverride(removed=True)
-            continue
-        if before is not None and before.stops:
-            last = before.stops[-1]
-            start_s = max(moment, last.end) - datetime.combine(moment.date(), datetime.min.time())
-            overrides[(t.id, day_index)] = ShiftOverride(
-                place=(last.lon, last.lat), start_s=int(start_s.total_seconds()),
-                lunch=before.lunch is None)
-        else:
-            start_s = moment - datetime.combine(moment.date(), datetime.min.time())
-            overrides[(t.id, day_index)] = ShiftOverride(start_s=int(start_s.total_seconds()))
+        for k in range(day_index, span.days):
+            d = span.date(k)
+            before = kept.get((t.id, d))
+            if (k == day_index and t.id in without_teams) or (t.id, k) in absent:
+                overrides[(t.id, k)] = ShiftOverride(removed=True)
+                continue
+            midnight = datetime.combine(d, datetime.min.time())
+            if before is not None and before.stops:
+                last = before.stops[-1]
+                start_s = max(moment, last.end) - midnight
+                overrides[(t.id, k)] = ShiftOverride(
+                    place=(last.lon, last.lat), start_s=int(start_s.total_seconds()),
+                    lunch=before.lunch is None)
+            elif k == day_index:
+                start_s = moment - midnight
+                overrides[(t.id, k)] = ShiftOverride(start_s=int(start_s.total_seconds()))
     overrides.update(absent)
     # the candidates: the moving visits plus what the old plan could not hold, plus open
     # clients pinned into the rest of the span since (an appointment agreed at the door on
@@ -747,12 +733,11 @@ def _replan(
             CaseVisitRow.client_id.in_(sorted(pinned_since))))} if pinned_since else {}
     unrecorded = {st.client_id: st for r in kept.values() for st in r.stops
                   if st.visit_id not in recorded}
-    after_moment = {st.client_id: st for _, st in fixed}
-    waiting = set(unrecorded) | set(after_moment) | set(elsewhere)
+    waiting = set(unrecorded) | set(elsewhere)
     pool_ids = list(moving_ids | {u.client_id for u in old.unassigned}
                     | (pinned_since - waiting))
     pin_notes = _pins_not_taken(pins, pinned_since & waiting - moving_ids, unrecorded,
-                                after_moment, elsewhere)
+                                elsewhere)
     states = {st.client.id: st for st in cw.states(pool_ids)}
     with store.session() as s:
         promises = {
@@ -788,16 +773,19 @@ def _replan(
             unassigned.append(bad)
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
-    candidates += _fixed_candidates(fixed, old, span)
     handled = {c.id for c in candidates} | {u.client_id for u in unassigned}
     for u in old.unassigned:  # clients no longer open keep their old reason
         if u.client_id not in handled:
             unassigned.append(u)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
                   without_teams=list(without_teams))
+    # the notes of absences and of pins not taken up are made again for this version
+    old_pin_notes = set(params.get("pin_notes") or [])
     params["warnings"] = [w for w in params.get("warnings") or []
-                          if " abwesend: an dem Tag keine Tour." not in w]
+                          if " abwesend: an dem Tag keine Tour." not in w
+                          and w not in old_pin_notes and not _PIN_NOTE.match(w)]
     params["warnings"] += _absence_notes(absent, span) + pin_notes
+    params["pin_notes"] = pin_notes
     params["options"] = options.to_dict()
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,
@@ -827,17 +815,22 @@ def _replan(
     return result
 
 
+#: the start of a note of :func:`_pins_not_taken` (plans stored before ``pin_notes``)
+_PIN_NOTE = re.compile(r"(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* "
+                       r"nicht eingeplant: ")
+
+
 def _pins_not_taken(pins: Mapping[str, Any], ids: set[str],
-                    unrecorded: Mapping[str, PlannedStop], after_moment: Mapping[str, PlannedStop],
+                    unrecorded: Mapping[str, PlannedStop],
                     elsewhere: Mapping[str, CaseVisitRow]) -> list[str]:
     """Warnings for pins into the rest of a re-planned span (an appointment agreed at the
     door, a pin from the list or the web) that the re-plan cannot take up, with what to do:
-    the client's visit of this plan still stands (no outcome yet, or recorded after the
-    moment), or another plan has the client."""
+    the client's visit of this plan still stands (no outcome yet), or another plan has the
+    client."""
     out = []
     for cid in sorted(ids):
         p = pins[cid]
-        standing = after_moment.get(cid) or unrecorded.get(cid)
+        standing = unrecorded.get(cid)
         day = standing.start.date() if standing is not None else (
             elsewhere[cid].day if cid in elsewhere else None)
         if day == p.pin_day:  # the visit that stands is the pinned one
@@ -845,13 +838,7 @@ def _pins_not_taken(pins: Mapping[str, Any], ids: set[str],
         what = "Vereinbarter Termin" if p.pin_source == "termin" else "Festlegung"
         at = fmt_date(p.pin_day) + (f", {format_clock(p.pin_time_min)} Uhr"
                                     if p.pin_time_min is not None else "")
-        if cid in after_moment:
-            st = after_moment[cid]
-            it = "ihn" if p.pin_source == "termin" else "sie"
-            why = (f"der erfasste Besuch am {fmt_date(st.start.date())} um {st.start:%H:%M} "
-                   "Uhr liegt nach dem Zeitpunkt der Neuplanung; eine Neuplanung ab einem "
-                   f"Zeitpunkt nach diesem Besuch nimmt {it} auf.")
-        elif cid in unrecorded:
+        if cid in unrecorded:
             st = unrecorded[cid]
             why = (f"der Besuch am {fmt_date(st.start.date())} um {st.start:%H:%M} Uhr hat noch "
                    "kein Ergebnis; erst das Ergebnis erfassen, dann neu planen.")
