@@ -808,6 +808,17 @@ class Store:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": k})
                 conn.commit()
 
+    def one_at_a_time(self, s: Session, city: str, what: str) -> None:
+        """Make the rest of the transaction of ``s`` wait for another transaction doing
+        ``what`` for ``city`` (an import that reads the stored clients and inserts the new
+        ones must not run beside another). PostgreSQL: a transaction-level advisory lock;
+        SQLite: nothing to do, its write transactions already start one at a time
+        (``BEGIN IMMEDIATE``)."""
+        if self.engine.dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(hashtextextended("
+                           "current_schema() || ':' || :what || ':' || :city, 0))"),
+                      {"what": what, "city": city})
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction (committed on success, rolled back on error)."""

@@ -725,6 +725,47 @@ def test_two_plans_made_at_the_same_time_book_nobody_twice(base, tmp_path, backe
     assert "schon einen geplanten Besuch" in hints
 
 
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_an_import_waits_for_another_import_of_the_city(base, tmp_path, backend, request):
+    """Two imports of one city run one after the other: while another import's transaction
+    holds the city, an import waits and then counts the clients that one stored as
+    existing (before, on PostgreSQL both read the same clients and the second insert
+    ended in a UniqueViolation traceback, its whole list lost)."""
+    import threading
+
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    d, _ = base
+    if backend == "sqlite":
+        db = str(tmp_path / "import.sqlite")
+    else:
+        db = _pg_schema_url(pg_url(), f"t_import_{os.getpid()}", request)
+    profile = load_profile("bad-hersfeld")
+    with Store.open(db) as store:
+        Casework(store, profile, actor="test")  # the schema
+    done: list[object] = []
+    with Store.open(db) as holder, holder.session() as s:
+        holder.one_at_a_time(s, profile.name, "import")  # another import, not yet committed
+
+        def other() -> None:
+            with Store.open(db) as store:
+                done.append(Casework(store, profile, actor="test").import_clients(
+                    d / "kunden.csv"))
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(3.0)
+        assert not done, "the import did not wait"
+    t.join(60)
+    assert done and done[0].new, done
+    with Store.open(db) as store:
+        again = Casework(store, profile, actor="test").import_clients(d / "kunden.csv")
+    assert again.new == []
+
+
 def test_a_moved_client_with_a_new_address_is_listed_with_it(planned, tmp_path):
     """'verzogen' puts a case in Klärung; once the coordinator stores the new address, the
     address list shows that address and says how to go on (reopen the case)."""

@@ -455,6 +455,7 @@ class Casework:
         stale: list[dict[str, Any]] = []
         audit: list[dict[str, Any]] = []
         with self.store.session() as s:
+            self.store.one_at_a_time(s, city, "import")  # two imports at once (PostgreSQL)
             # the city's stored clients and fixes, each in one query, as plain rows
             existing = {
                 r.client_id: r for r in s.execute(
