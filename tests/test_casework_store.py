@@ -839,6 +839,42 @@ def _copy_of(planned, tmp_path, name: str):  # noqa: ANN001, ANN202
     return db, plan, [s for r in plan.routes for s in r.stops if s.client_id not in PINS]
 
 
+def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_path):
+    """A re-import that changes the address of a client with a planned visit still to
+    come says so and asks for a replan (before: only "1 aktualisiert", and the route page
+    kept sending the team to the old address)."""
+    copy, plan, stops = _copy_of(planned, tmp_path, "umzug2.sqlite")
+    d, addrs = base
+    st = next(s for s in sorted(stops, key=lambda s: s.start) if s.start.date() > START)
+    other = next(a[0] for a in addrs if a[0] not in st.address)
+    write_list(tmp_path / "neu.csv", addrs, moved={st.client_id: other})
+    today = CliRunner(env={clock.ENV: START.isoformat()})
+    res = today.invoke(app, ["import", str(tmp_path / "neu.csv"), *_common(copy)],
+                       catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert (f"{st.client_id}: Adresse geändert, aber am {st.start:%d.%m.%Y} um "
+            f"{st.start:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan {plan.id}); "
+            f"bitte neu planen (hausbesuch replan {plan.id} --from …).") in res.output, res.output
+    assert res.output.count("Adresse geändert, aber") == 1  # the others did not move
+
+
+def test_a_reimport_does_not_restore_a_list_pin_already_served(planned, base, tmp_path):
+    """A list pin whose day had its visit (an outcome recorded) is not set again when the
+    unchanged list is imported again (before: 'aktualisiert', the pin back, and the next
+    plan said the pinned day had passed without a visit)."""
+    copy, plan, _ = _copy_of(planned, tmp_path, "pin2.sqlite")
+    d, _ = base
+    st = next(s for r in plan.routes for s in r.stops if s.client_id == "P002")
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Ergebnis\n"
+                    f"P002;{st.start:%d.%m.%Y};nicht angetroffen\n", encoding="utf-8")
+    assert "1 erfasst" in ok("outcomes", str(rows), *_common(copy))
+    out = ok("import", str(d / "kunden.csv"), *_common(copy))
+    assert "0 aktualisiert" in out or "aktualisiert" not in out, out
+    assert "festgelegt laut Liste" not in ok("status", "P002", *_common(copy))
+    assert "festgelegt laut Liste" in ok("status", "P003", *_common(copy))
+
+
 def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
     """'verzogen' puts a case in Klärung; reopened by hand, `status` gives the reason the
     coordinator gave, not "verzogen am …" (the outcome no longer decides the status), and

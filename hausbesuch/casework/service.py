@@ -467,13 +467,32 @@ class Casework:
                     select(AddressFixRow.client_id, AddressFixRow.source_address,
                            AddressFixRow.stale).where(AddressFixRow.city == city))
             }
+            # visits still to come and visits done on a pinned day, of the listed clients
+            # that are stored: a moved client's planned visit, a list pin already served
+            keys = sorted({existing[k].client_id for c in valid
+                           if (k := c.id if c.id in existing
+                               else folded.get(c.id.casefold())) is not None})
+            ahead: dict[str, list[CaseVisitRow]] = {}
+            done_on: set[tuple[str, date]] = set()
+            for i in range(0, len(keys), 900):
+                for v in s.scalars(select(CaseVisitRow).where(
+                        CaseVisitRow.city == city, CaseVisitRow.client_id.in_(keys[i:i + 900]),
+                        CaseVisitRow.status.in_(("geplant", "erledigt")))):
+                    if v.status == "erledigt":
+                        done_on.add((v.client_id, v.day))
+                    elif v.day >= (today or self.today()):
+                        ahead.setdefault(v.client_id, []).append(v)
+            moved_ahead: list[str] = []
             for c in valid:
                 key = c.id if c.id in existing else folded.get(c.id.casefold(), c.id)
                 row = existing.get(key)
                 values = _client_values(c)
                 values["client_id"] = key
                 values.update(given_lon=c.lon, given_lat=c.lat)
-                if c.pin_team or c.pin_day:
+                if (c.pin_day and row is not None and row.pin_day is None
+                        and (key, c.pin_day) in done_on):
+                    pass  # the list's pin was served (a visit with an outcome that day)
+                elif c.pin_team or c.pin_day:
                     values.update(pin_team=c.pin_team, pin_day=c.pin_day,
                                   pin_time_min=c.pin_time_min, pin_source="liste")
                 elif row is not None and row.pin_source == "liste":
@@ -502,12 +521,21 @@ class Casework:
                 audit.append(audit_values(actor, "klient_geaendert", city=city, client_id=key,
                                           details={"felder": sorted(set(changed)
                                                                     - {"input_row"})}))
+                if key in ahead and {"address", "given_lon", "given_lat"} & set(changed):
+                    moved_ahead.append(key)
                 fix = fixes.get(key)
                 if fix is not None and not fix.stale and fix.source_address != c.address:
                     stale.append({"city": city, "client_id": key, "stale": True})
                     result.stale_fixes.append(c.id)
                     audit.append(audit_values(actor, "korrektur_veraltet", city=city,
                                               client_id=key))
+            for key in moved_ahead:
+                v = min(ahead[key], key=lambda x: x.start_at)
+                result.warnings.append(
+                    f"{key}: Adresse geändert, aber am {v.day:%d.%m.%Y} um "
+                    f"{v.start_at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan "
+                    f"{v.plan_id}); bitte neu planen (hausbesuch replan {v.plan_id} "
+                    "--from …).")
             audit.append(audit_values(actor, "import", city=city, details={
                 "zeilen": result.total_rows, "neu": len(result.new),
                 "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
