@@ -852,9 +852,14 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
     res = today.invoke(app, ["import", str(tmp_path / "neu.csv"), *_common(copy)],
                        catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    assert (f"{st.client_id}: Adresse geändert, aber am {st.start:%d.%m.%Y} um "
-            f"{st.start:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan {plan.id}); "
-            f"bitte neu planen (hausbesuch replan {plan.id} --from …).") in res.output, res.output
+    from hausbesuch.store import CaseVisitRow, Store
+
+    with Store.open(copy) as store, store.session() as s:
+        v = s.get(CaseVisitRow, st.visit_id)  # as the newest version has it
+        pid, at = v.plan_id, v.start_at
+    assert (f"{st.client_id}: Adresse geändert, aber am {at:%d.%m.%Y} um "
+            f"{at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan {pid}); "
+            f"bitte neu planen (hausbesuch replan {pid} --from …).") in res.output, res.output
     assert res.output.count("Adresse geändert, aber") == 1  # the others did not move
 
 
