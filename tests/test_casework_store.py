@@ -880,6 +880,58 @@ def test_a_reimport_does_not_restore_a_list_pin_already_served(planned, base, tm
     assert "festgelegt laut Liste" in ok("status", "P003", *_common(copy))
 
 
+def test_an_announced_visit_pinned_to_another_day_moves_and_the_letter_is_called_off(
+        planned, tmp_path):
+    """A visit announced by letter and then pinned to another day (the web's
+    „Verschieben“) is planned where the coordinator put it, as a visit of its own; the
+    announced visit is called off, the replan says so and asks for the correction letter,
+    which the letters command then writes (before: the client was visited on neither day,
+    "das Fenster passt nicht (mehr)")."""
+    from hausbesuch.letters import AUDIT_CORRECTION
+    from hausbesuch.store import AuditRow, CaseVisitRow, ClientRow, Store
+
+    copy, _, _ = _copy_of(planned, tmp_path, "brief.sqlite")
+    early = CliRunner(env={clock.ENV: (START - timedelta(days=3)).isoformat()})
+
+    def run(*args: str) -> str:
+        res = early.invoke(app, [*args, *_common(copy)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    with Store.open(copy) as store:
+        plan = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                   key=lambda p: p.version)
+    run("letters", plan.id, "--out", str(tmp_path / "briefe"))
+    with Store.open(copy) as store, store.session() as s:
+        v = next(v for v in s.query(CaseVisitRow).order_by(CaseVisitRow.visit_id)
+                 if v.promised_start is not None and v.client_id not in PINS)
+        cid, vid, promised = v.client_id, v.visit_id, (v.promised_start, v.promised_end)
+        target = next(START + timedelta(days=k) for k in range(1, 5)
+                      if START + timedelta(days=k) != v.day)
+        row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": cid})
+        row.pin_team, row.pin_day, row.pin_time_min, row.pin_source = (
+            None, target, None, "web")
+        for w in s.query(CaseVisitRow).filter(CaseVisitRow.visit_id != vid):
+            # only this client's letter went out (else every visit is fixed, no room left)
+            w.announced_at = w.promised_start = w.promised_end = None
+    out = run("replan", plan.id, "--from", f"{START:%Y-%m-%d} 07:00", "--out",
+              str(tmp_path / "neu"), "--time-limit", "4")
+    assert (f"{cid}: angekündigt für {promised[0]:%d.%m.%Y %H:%M}–{promised[1]:%H:%M} Uhr, "
+            f"nun Festlegung im Web ({target:%d.%m.%Y})") in out, out
+    assert "der angekündigte Besuch entfällt" in out
+    with Store.open(copy) as store:
+        new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                  key=lambda p: p.version)
+        with store.session() as s:
+            assert s.get(CaseVisitRow, vid).status == "entfallen"
+    there = [(r.day, st.visit_id) for r in new.routes for st in r.stops if st.client_id == cid]
+    assert len(there) == 1 and there[0][0] == target and there[0][1] != vid, there
+    assert not [u for u in new.unassigned if u.client_id == cid]
+    run("letters", new.id, "--correction", "--out", str(tmp_path / "korrektur"))
+    with Store.open(copy) as store, store.session() as s:
+        assert s.query(AuditRow).filter_by(action=AUDIT_CORRECTION, visit_id=vid).count() == 1
+
+
 def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
     """'verzogen' puts a case in Klärung; reopened by hand, `status` gives the reason the
     coordinator gave, not "verzogen am …" (the outcome no longer decides the status), and

@@ -138,6 +138,9 @@ class Candidate:
     #: the time agreed with the client, as the route pages show it instead of the client's
     #: windows ("Termin vereinbart: 14:00 Uhr", "angekündigt: 10:00–12:00 Uhr"); "" if none
     agreed: str = ""
+    #: a window an announcement letter promised, given up for a later decision (an
+    #: appointment, a pin to another day or time): the visit needs a correction letter
+    moved_promise: tuple[datetime, datetime] | None = None
 
     @property
     def id(self) -> str:
@@ -247,6 +250,14 @@ def make_candidate(
     appointment = d.appointment
     if appointment is not None:
         pin_day, pin_time_min = appointment.date(), appointment.hour * 60 + appointment.minute
+    moved_promise = None
+    if promise is not None and pin_day is not None and pin_day >= span.start:
+        a, b = promised_starts(promise)
+        if pin_day != promise[0].date() or (pin_time_min is not None
+                                            and not a <= pin_time_min * 60 <= b):
+            # decided after the letter (an appointment, a pin to another day or time): the
+            # decision holds, as a visit of its own; the letter's visit is called off
+            moved_promise, promise, visit_id = promise, None, None
     if promise is not None:
         pin_day = promise[0].date()
     what = ("Vereinbarter Termin" if appointment is not None
@@ -366,6 +377,7 @@ def make_candidate(
         priority=client_priority(client, span.start),
         pin_team=pin_team, pin_day=span.index(pin_day) if pin_day is not None else None,
         tries_before=tries, visit_id=visit_id, promise=promise, agreed=agreed,
+        moved_promise=moved_promise,
     )
 
 

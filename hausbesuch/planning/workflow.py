@@ -755,6 +755,7 @@ def _replan(
     geo_old = {g.client_id: g for g in old.geocodes}
     candidates: list[Candidate] = []
     unassigned: list[UnassignedVisit] = []
+    moved_notes: list[str] = []
     for st in sorted(pool, key=lambda x: x.client.id):
         loc = located[st.client.id]
         c = _as_corrected(st.client, loc)
@@ -773,6 +774,15 @@ def _replan(
             unassigned.append(bad)
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
+    for c in candidates:
+        if c.moved_promise is not None:
+            ps, pe = c.moved_promise
+            moved_notes.append(
+                f"{c.id}: angekündigt für {ps:%d.%m.%Y} {ps:%H:%M}–{pe:%H:%M} Uhr, nun "
+                f"{c.pin_note or 'anders festgelegt'}: der angekündigte Besuch entfällt; "
+                "bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … "
+                "--correction).")
+    moved = {c.id for c in candidates if c.moved_promise is not None}
     handled = {c.id for c in candidates} | {u.client_id for u in unassigned}
     for u in old.unassigned:  # clients no longer open keep their old reason
         if u.client_id not in handled:
@@ -784,8 +794,8 @@ def _replan(
     params["warnings"] = [w for w in params.get("warnings") or []
                           if " abwesend: an dem Tag keine Tour." not in w
                           and w not in old_pin_notes and not _PIN_NOTE.match(w)]
-    params["warnings"] += _absence_notes(absent, span) + pin_notes
-    params["pin_notes"] = pin_notes
+    params["warnings"] += _absence_notes(absent, span) + pin_notes + moved_notes
+    params["pin_notes"] = pin_notes + moved_notes
     params["options"] = options.to_dict()
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,
@@ -799,7 +809,8 @@ def _replan(
         old, moment, kept)
     # announced visits that cannot be kept get the reason the letters issue asks for
     for i, u in enumerate(result.plan.unassigned):
-        if u.client_id in promises and not u.reason.startswith("angekündigt"):
+        if (u.client_id in promises and u.client_id not in moved
+                and not u.reason.startswith("angekündigt")):
             ps, pe = promises[u.client_id]
             result.plan.unassigned[i] = replace(
                 u, code="announced_unplannable",
