@@ -49,6 +49,7 @@ __all__ = [
     "letter_content",
     "letter_fields",
     "letter_name",
+    "plan_lineage",
     "postal_lines",
     "promised_window",
     "record_corrections",
@@ -671,16 +672,38 @@ def bind_announcements(
     return out
 
 
+def plan_lineage(s: Any, plan_id: str) -> list[str]:
+    """The ids of a plan's line of versions: the plan and its predecessors (newest first),
+    following ``PlanRow.predecessor_id`` in session ``s``."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import PlanRow
+
+    chain = [plan_id]
+    while len(chain) < 10_000:  # (a cycle cannot be stored, but never loop for ever)
+        pred = s.scalar(select(PlanRow.predecessor_id).where(PlanRow.id == chain[-1]))
+        if not pred or pred in chain:
+            break
+        chain.append(pred)
+    return chain
+
+
 def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
-    """Announced visits in the plan's span that the plan does not keep inside their window.
+    """Announced visits of this plan's line of versions, in its span, that the plan does not
+    keep inside their window.
 
     These are what the planning reports as "angekündigt, aber nicht mehr einplanbar": the
     client is not planned with a start inside the promised window. A re-plan marks such a
     visit ``entfallen``; both ``geplant`` and ``entfallen`` visits count, except those that
     already had their correction letter (audit action :data:`AUDIT_CORRECTION`). Each
     comes back with ``announced_on`` set, for a correction letter.
+
+    Only visits of the plan and its predecessors count (``case_visits.plan_id`` in
+    :func:`plan_lineage`, or a visit id the plan holds): a re-plan moves the visits it
+    holds, and those it gives up, to its own id, while another plan of the same span (two
+    plans of one week are allowed) keeps its own visits and promises.
     """
-    from sqlalchemy import select
+    from sqlalchemy import or_, select
 
     from hausbesuch.store import AuditRow, CaseVisitRow
 
@@ -689,12 +712,18 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     for r in plan.routes:
         for st in r.stops:
             kept[st.client_id] = (r.day, st.start)
+    held = sorted({st.visit_id for r in plan.routes for st in r.stops if st.visit_id})
     out = []
     with store.session() as s:
+        lineage = plan_lineage(s, plan.id)
+        mine = CaseVisitRow.plan_id.in_(lineage)
+        if held:
+            mine = or_(mine, *(CaseVisitRow.visit_id.in_(held[k:k + 500])
+                               for k in range(0, len(held), 500)))
         corrected = set(s.scalars(select(AuditRow.visit_id).where(
             AuditRow.city == plan.city, AuditRow.action == AUDIT_CORRECTION)))
         q = (select(CaseVisitRow)
-             .where(CaseVisitRow.city == plan.city,
+             .where(CaseVisitRow.city == plan.city, mine,
                     CaseVisitRow.status.in_(("geplant", "entfallen")),
                     CaseVisitRow.announced_at.is_not(None),
                     CaseVisitRow.promised_start.is_not(None),

@@ -755,3 +755,59 @@ def test_postal_lines(quality, match, expected):
     assert postal_lines(c, Geocode("X", 9.7, 50.8, quality, 1.0, match, "", "Mitte")) == expected
     assert postal_lines(Client(row=2, id="Y", address="Am Markt 1, 36251 Bad Hersfeld")) \
         == ["Am Markt 1", "36251 Bad Hersfeld"]
+
+
+def _copy_db(src_url: str, base: Path) -> str:
+    base.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(src_url.removeprefix("sqlite:///")), base / "plan.db")
+    return f"sqlite:///{base / 'plan.db'}"
+
+
+def test_a_correction_for_one_plan_leaves_another_plan_of_the_week_alone(
+        planned_week, letters_db, letter_run, tmp_path):
+    """Two plans for the same week are allowed: correction letters for plan B are for B's
+    own announced visits only. Before, ``letters B --correction`` wrote an "Absage" for
+    every announced visit of plan A that B does not hold, and called them off."""
+    import uuid
+
+    from hausbesuch.letters import AUDIT_CORRECTION, broken_promises
+    from hausbesuch.planning import save_plan_and_visits
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url = _copy_db(letters_db[0], tmp_path)  # plan A announced, as letter_run left it
+    plan = planned_week.result.plan
+    route = plan.routes[0]
+    other = replace(  # plan B: one team-day of the same week, visits of its own
+        plan, id=f"{planned_week.plan_id}-B", version=1, predecessor_id=None, unassigned=[],
+        routes=[replace(route, stops=tuple(replace(s, visit_id=uuid.uuid4().hex[:16])
+                                           for s in route.stops))])
+
+    def visits(store):
+        with store.session() as s:
+            return {v.visit_id: (v.plan_id, v.status, v.announced_at, v.promised_start,
+                                 v.promised_end) for v in s.query(CaseVisitRow)}
+
+    with Store.open(url) as store:
+        save_plan_and_visits(store, other, actor="test")
+        before = visits(store)
+        assert broken_promises(store, other) == []
+        assert broken_promises(store, plan) == []  # A holds each of its promises
+    res = _invoke("letters", other.id, "--db", url, "--out", str(tmp_path / "k"),
+                  "--correction")
+    assert res.exit_code == 0, res.output
+    assert "Keine angekündigten Besuche, die der Plan nicht mehr hält." in res.output
+    assert not list((tmp_path / "k").glob("*korrektur*.pdf"))
+    with Store.open(url) as store:
+        assert visits(store) == before
+        assert store.audit_rows(action=AUDIT_CORRECTION) == []
+    # B's own announced visits are B's to correct, and A's still are A's
+    res = _invoke("letters", other.id, "--db", url, "--out", str(tmp_path / "b"))
+    assert res.exit_code == 0, res.output
+    with Store.open(url) as store:
+        dropped = replace(other, id=f"{other.id}-v2", version=2, predecessor_id=other.id,
+                          routes=[])
+        store.save_plan(dropped)
+        assert {a.visit_id for a in broken_promises(store, dropped)} == {
+            s.visit_id for s in other.routes[0].stops}
+        assert broken_promises(store, plan) == []
+
