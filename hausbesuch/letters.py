@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ __all__ = [
     "bind_announcements",
     "broken_promises",
     "check_out_dir",
+    "first_promises",
     "letter_content",
     "letter_fields",
     "letter_name",
@@ -522,8 +523,10 @@ def write_letters(
     """Write one PDF per announcement and one merged PDF per team-day into ``out_dir``.
 
     Names and addresses come from ``master`` (the store's clients table) where it holds the
-    client, else from the plan's snapshot. A client without a name gets no letter: it is
-    listed in :attr:`LetterRun.skipped` with the reason.
+    client, else from the plan's snapshot. A client without a name and a recipient that
+    does not fit the envelope's window get no letter: they are listed in
+    :attr:`LetterRun.skipped` with the reason, and only the letters written are in
+    :attr:`LetterRun.announcements`.
     """
     if not profile.brief.telefon.strip():
         raise LetterError(
@@ -617,6 +620,26 @@ def _match_visit(rows: list[Any], a: Announcement, plan: Plan) -> Any | None:
     return max(cands, key=lambda r: r.updated_at) if cands else None
 
 
+def _promised_before(row: Any) -> tuple[datetime, datetime] | None:
+    """The window an earlier letter promised for a case visit (None: not announced)."""
+    if row is not None and row.announced_at is not None and row.promised_start \
+            and row.promised_end:
+        return row.promised_start, row.promised_end
+    return None
+
+
+def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announcement]:
+    """``items`` with the window a letter already promised for the same visit, where one
+    did (read only, in session ``s``): a letter printed again shows the first promise, and
+    :func:`bind_announcements` records the same window."""
+    rows = _visit_rows(s, plan.city, (a.client_id for a in items))
+    out = []
+    for a in items:
+        window = _promised_before(_match_visit(rows.get(a.client_id, []), a, plan))
+        out.append(a if window is None else replace(a, window=window))
+    return out
+
+
 def bind_announcements(
     store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *, actor: str,
     now: datetime, dated: date | None = None,
@@ -653,8 +676,8 @@ def bind_announcements(
                 pinned=False, created_at=now, updated_at=now)
             s.add(row)
             client_rows.append(row)
-        if row.announced_at is not None and row.promised_start and row.promised_end:
-            window = (row.promised_start, row.promised_end)
+        if (before := _promised_before(row)) is not None:
+            window = before
             first = False
         else:
             window = a.window
@@ -812,8 +835,10 @@ def run_letters(
     (:func:`broken_promises`); those visits are then called off.
 
     Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
-    earlier day, one whose outcome is recorded and a client without a name are listed in
-    :attr:`LetterRun.skipped` with the reason, and nothing is recorded for them.
+    earlier day, one whose outcome is recorded, a client without a name and a letter that
+    cannot be written (the recipient does not fit the window) are listed in
+    :attr:`LetterRun.skipped` with the reason, and nothing is recorded for them: the
+    letters are written first, then exactly those are recorded.
     ``clients`` are compared without regard to case.
     """
     if window_minutes % 30 or not 30 <= window_minutes <= 480:
@@ -851,13 +876,20 @@ def run_letters(
             named.append(a)
     now = datetime.now().replace(microsecond=0)
     with store.session() as s:
-        if correction:
-            recorded = named
-            record_corrections(store, s, plan, recorded, actor=actor, now=now)
-        else:
-            recorded = bind_announcements(store, s, plan, named, actor=actor, now=now,
-                                          dated=letter_date or today)
-        run = write_letters(plan, recorded, profile, out_dir, master=master,
+        # the letters first, with the window a letter already promised: what is recorded
+        # is what was written (a letter skipped for its address binds and audits nothing)
+        if not correction:
+            named = first_promises(s, plan, named)
+        run = write_letters(plan, named, profile, out_dir, master=master,
                             letter_date=letter_date)
+        if correction:
+            record_corrections(store, s, plan, run.announcements, actor=actor, now=now)
+        else:
+            recorded = bind_announcements(store, s, plan, run.announcements, actor=actor,
+                                          now=now, dated=letter_date or today)
+            if [a.window for a in recorded] != [a.window for a in run.announcements]:
+                raise LetterError("Das angekündigte Zeitfenster hat sich beim Schreiben "
+                                  "geändert: bitte die Briefe noch einmal erstellen.")
+            run.announcements = recorded
     run.skipped = skipped + run.skipped
     return run

@@ -811,3 +811,79 @@ def test_a_correction_for_one_plan_leaves_another_plan_of_the_week_alone(
             s.visit_id for s in other.routes[0].stops}
         assert broken_promises(store, plan) == []
 
+def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
+    """A letter skipped because the recipient does not fit the window (a name of 600
+    characters) is neither recorded as announced nor audited; the same for correction
+    letters (the visit is not called off). Before, the visit was bound to a window no
+    letter had promised."""
+    from sqlalchemy import update
+
+    from hausbesuch.letters import AUDIT_CORRECTION, AUDIT_LETTER
+    from hausbesuch.plandata import UnassignedVisit
+    from hausbesuch.store import CaseVisitRow, ClientRow, Store
+
+    url = _copy_db(planned_week.db_url, tmp_path)
+    plan = planned_week.result.plan
+    route = plan.routes[0]
+    long_, fine = (s.client_id for s in route.stops[:2])
+    long_name = ("Maria-Magdalena Alexandra " * 30)[:600]
+
+    def name(names: dict[str, str]) -> None:
+        with Store.open(url) as store, store.session() as s:
+            for cid, n in names.items():
+                s.execute(update(ClientRow).where(ClientRow.client_id == cid).values(name=n))
+
+    def state():
+        with Store.open(url) as store:
+            with store.session() as s:
+                rows = {v.client_id: v for v in s.query(CaseVisitRow).filter(
+                    CaseVisitRow.plan_id == plan.id)}
+                got = {cid: (v.status, v.announced_at is not None, v.promised_start)
+                       for cid, v in rows.items() if cid in (long_, fine)}
+            audited = {a: sorted(r["client_id"] for r in store.audit_rows(action=a))
+                       for a in (AUDIT_LETTER, AUDIT_CORRECTION)}
+        return got, audited
+
+    originals = {c.id: c.name for c in plan.clients if c.id == long_}
+    name({long_: long_name})
+    out = tmp_path / "briefe"
+    res = _invoke("letters", plan.id, "--db", url, "--out", str(out),
+                  "--clients", f"{long_},{fine}")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.glob("brief_*.pdf")) == [f"brief_{fine}.pdf"]
+    assert f"Kein Brief für {long_}: Anschrift passt nicht in das Sichtfenster" in res.output
+    assert long_name[:20] not in res.output  # no name printed
+    got, audited = state()
+    assert {cid for cid, (_, announced, _) in got.items() if announced} == {fine}
+    assert got[long_] == ("geplant", False, None)
+    assert audited == {AUDIT_LETTER: [fine], AUDIT_CORRECTION: []}
+    # with a name that fits, it is announced; then its letter cannot be corrected
+    name(originals)
+    res = _invoke("letters", plan.id, "--db", url, "--out", str(tmp_path / "b2"),
+                  "--clients", long_)
+    assert res.exit_code == 0 and "1 Brief " in res.output, res.output
+    name({long_: long_name})
+    newer = replace(plan, id=f"{plan.id}-v2", version=2, predecessor_id=plan.id,
+                    routes=[r for r in plan.routes if r is not route],
+                    unassigned=[*plan.unassigned, *(UnassignedVisit(
+                        s.client_id, "announced", "angekündigt, aber nicht mehr einplanbar",
+                        s.lon, s.lat, s.address, s.district) for s in route.stops)])
+    with Store.open(url) as store:
+        store.save_plan(newer)
+    out = tmp_path / "korrektur"
+    res = _invoke("letters", newer.id, "--db", url, "--out", str(out), "--correction")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.glob("korrektur_*.pdf")) == [f"korrektur_{fine}.pdf"]
+    assert f"Kein Brief für {long_}: Anschrift passt nicht" in res.output
+    got, audited = state()
+    assert got[fine][0] == "entfallen"
+    assert got[long_][:2] == ("geplant", True)  # still announced, not called off
+    assert audited[AUDIT_CORRECTION] == [fine]
+    # once the name is fixed, its correction letter is still due
+    name(originals)
+    res = _invoke("letters", newer.id, "--db", url, "--out", str(tmp_path / "k2"),
+                  "--correction")
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in (tmp_path / "k2").glob("korrektur_*.pdf")] == [
+        f"korrektur_{long_}.pdf"]
+
