@@ -10,7 +10,9 @@ no system library) from ``templates/letter.typ``. The template receives all cont
 JSON and shows it as plain text, so nothing a profile or a client row contains is read as
 markup. The only font used is Libertinus Serif, which ships inside the ``typst`` package
 (SIL Open Font License 1.1; system fonts are ignored, so a letter looks the same on every
-machine and renders umlauts and ß).
+machine and renders umlauts and ß). Typst falls back to the other fonts of the package
+(Greek, Cyrillic, Arabic); a recipient with a character no font there has (Chinese,
+Korean) gets no letter instead of empty boxes (:func:`unprintable_reason`).
 
 Letters carry the client's name and postal address: they are written only into the folder
 the coordinator names, never into a plan's output folder; file names carry the case id
@@ -50,12 +52,14 @@ __all__ = [
     "letter_content",
     "letter_fields",
     "letter_name",
+    "missing_glyphs",
     "plan_lineage",
     "postal_lines",
     "promised_window",
     "record_corrections",
     "render_pdf",
     "run_letters",
+    "unprintable_reason",
     "write_letters",
 ]
 
@@ -445,6 +449,85 @@ def render_pdf(
             raise LetterError(f"Brief kann nicht gesetzt werden: {exc}") from None
 
 
+#: A one-character page per probed character, in the letter's font (with Typst's
+#: fallback to the other fonts inside the ``typst`` package, as in the letter).
+_PROBE = """\
+#let cs = json(bytes(sys.inputs.chars))
+#set page(width: 8mm, height: 8mm, margin: 1mm)
+#set text(font: sys.inputs.font, size: 11pt)
+#for (i, c) in cs.enumerate() { if i > 0 { pagebreak() }; c }
+"""
+#: A character no font has (private use, plane 16): it shows the empty box.
+_NO_GLYPH = "\U0010fffd"
+#: Character -> whether the letter can show it (filled by :func:`_probe_glyphs`).
+_SHOWN: dict[str, bool] = {}
+
+
+def _probe_glyphs(chars: Sequence[str]) -> dict[str, bool]:
+    """Whether the letter's font shows each character: Typst sets each on a page of its
+    own (PNG), and a page that looks like the page of a character no font has shows the
+    empty box (``.notdef``).
+
+    The fonts are compiled into the ``typst`` package (no font file whose character map
+    could be read), so this asks Typst itself, with the same fonts and fallback as the
+    letter. Should a Typst set nothing for a missing glyph (the empty box's page blank),
+    nothing can be told apart and every character counts as shown."""
+    import typst
+
+    probe = [_NO_GLYPH, " ", *chars]
+    pages = typst.compile(_PROBE.encode(), format="png", ppi=72, ignore_system_fonts=True,
+                          sys_inputs={"chars": json.dumps(probe), "font": FONT})
+    if not isinstance(pages, list) or len(pages) != len(probe):  # pragma: no cover
+        raise LetterError("Zeichenprüfung der Briefschrift fehlgeschlagen: bitte melden.")
+    box, blank = pages[0], pages[1]
+    return {ch: box == blank or page != box for ch, page in zip(chars, pages[2:], strict=True)}
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of ``text`` that the letter cannot show (no font inside the ``typst``
+    package has them: they would print as empty boxes), in order of first appearance.
+
+    ASCII, spaces and invisible format characters are always fine; every other character
+    is typeset once per process (:func:`_probe_glyphs`) and remembered."""
+    import unicodedata
+
+    chars = [ch for ch in dict.fromkeys(text)
+             if not (" " < ch < "\x7f" or ch.isspace()
+                     or unicodedata.category(ch) in {"Cc", "Cf"})]
+    if unknown := [ch for ch in chars if ch not in _SHOWN]:
+        _SHOWN.update(_probe_glyphs(unknown))
+    return [ch for ch in chars if not _SHOWN[ch]]
+
+
+def _scripts(chars: Sequence[str]) -> str:
+    """What the missing characters are, without the characters themselves (they may be a
+    name, and a Unicode name like ``HANGUL SYLLABLE GIM`` would spell it): the script, as
+    the first word of the Unicode name of a letter (``CJK``, ``HANGUL``), else
+    "Sonderzeichen"."""
+    import unicodedata
+
+    kinds = []
+    for ch in chars:
+        name = unicodedata.name(ch, "")
+        kind = name.split()[0] if name and unicodedata.category(ch)[0] in "LM" else "Sonderzeichen"
+        kinds.append(kind)
+    return ", ".join(dict.fromkeys(kinds))
+
+
+def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
+    """Why a letter cannot be written for this recipient because of its characters (German,
+    without the characters themselves), or None when the letter's font shows all."""
+    in_name, in_address = missing_glyphs(name), missing_glyphs("\n".join(address))
+    if not in_name and not in_address:
+        return None
+    where = ("Name und Anschrift enthalten" if in_name and in_address
+             else "Name enthält" if in_name else "Anschrift enthält")
+    chars = list(dict.fromkeys(in_name + in_address))
+    return (f"{where} Zeichen, die die Briefschrift nicht darstellen kann "
+            f"({len(chars)} verschiedene, Schrift: {_scripts(chars)}): bitte in lateinischer "
+            "Schrift erfassen")
+
+
 def _logo(profile: Profile) -> Path | None:
     if not profile.brief.logo:
         return None
@@ -523,8 +606,9 @@ def write_letters(
     """Write one PDF per announcement and one merged PDF per team-day into ``out_dir``.
 
     Names and addresses come from ``master`` (the store's clients table) where it holds the
-    client, else from the plan's snapshot. A client without a name and a recipient that
-    does not fit the envelope's window get no letter: they are listed in
+    client, else from the plan's snapshot. A client without a name, a recipient with a
+    character the letter's font cannot show (:func:`unprintable_reason`) and one that does
+    not fit the envelope's window get no letter: they are listed in
     :attr:`LetterRun.skipped` with the reason, and only the letters written are in
     :attr:`LetterRun.announcements`.
     """
@@ -551,9 +635,12 @@ def write_letters(
             continue
         # the address the plan visits (after an address fix: the corrected one)
         visited = snapshot.get(a.client_id) or client
-        body = letter_content(profile, a, name=letter_name(client.name),
-                            address=postal_lines(visited, geocodes.get(a.client_id)),
-                            letter_date=when)
+        name = letter_name(client.name)
+        address = postal_lines(visited, geocodes.get(a.client_id))
+        if (why := unprintable_reason(name, address)) is not None:
+            run.skipped.append((a.client_id, why))  # it would print as empty boxes
+            continue
+        body = letter_content(profile, a, name=name, address=address, letter_date=when)
         try:
             pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
                              created=created)
@@ -836,9 +923,9 @@ def run_letters(
 
     Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
     earlier day, one whose outcome is recorded, a client without a name and a letter that
-    cannot be written (the recipient does not fit the window) are listed in
-    :attr:`LetterRun.skipped` with the reason, and nothing is recorded for them: the
-    letters are written first, then exactly those are recorded.
+    cannot be written (the recipient does not fit the window, or has characters the font
+    cannot show) are listed in :attr:`LetterRun.skipped` with the reason, and nothing is
+    recorded for them: the letters are written first, then exactly those are recorded.
     ``clients`` are compared without regard to case.
     """
     if window_minutes % 30 or not 30 <= window_minutes <= 480:

@@ -811,11 +811,12 @@ def test_a_correction_for_one_plan_leaves_another_plan_of_the_week_alone(
             s.visit_id for s in other.routes[0].stops}
         assert broken_promises(store, plan) == []
 
+
 def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
     """A letter skipped because the recipient does not fit the window (a name of 600
-    characters) is neither recorded as announced nor audited; the same for correction
-    letters (the visit is not called off). Before, the visit was bound to a window no
-    letter had promised."""
+    characters) or has characters the font cannot show (Chinese) is neither recorded as
+    announced nor audited; the same for correction letters (the visit is not called off).
+    Before, the visit was bound to a window no letter had promised."""
     from sqlalchemy import update
 
     from hausbesuch.letters import AUDIT_CORRECTION, AUDIT_LETTER
@@ -825,8 +826,9 @@ def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
     url = _copy_db(planned_week.db_url, tmp_path)
     plan = planned_week.result.plan
     route = plan.routes[0]
-    long_, fine = (s.client_id for s in route.stops[:2])
+    long_, chinese, fine = (s.client_id for s in route.stops[:3])
     long_name = ("Maria-Magdalena Alexandra " * 30)[:600]
+    chinese_name = "李小龙"
 
     def name(names: dict[str, str]) -> None:
         with Store.open(url) as store, store.session() as s:
@@ -839,30 +841,32 @@ def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
                 rows = {v.client_id: v for v in s.query(CaseVisitRow).filter(
                     CaseVisitRow.plan_id == plan.id)}
                 got = {cid: (v.status, v.announced_at is not None, v.promised_start)
-                       for cid, v in rows.items() if cid in (long_, fine)}
+                       for cid, v in rows.items() if cid in (long_, chinese, fine)}
             audited = {a: sorted(r["client_id"] for r in store.audit_rows(action=a))
                        for a in (AUDIT_LETTER, AUDIT_CORRECTION)}
         return got, audited
 
-    originals = {c.id: c.name for c in plan.clients if c.id == long_}
-    name({long_: long_name})
+    originals = {c.id: c.name for c in plan.clients if c.id in (long_, chinese)}
+    name({long_: long_name, chinese: chinese_name})
     out = tmp_path / "briefe"
     res = _invoke("letters", plan.id, "--db", url, "--out", str(out),
-                  "--clients", f"{long_},{fine}")
+                  "--clients", f"{long_},{chinese},{fine}")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.glob("brief_*.pdf")) == [f"brief_{fine}.pdf"]
     assert f"Kein Brief für {long_}: Anschrift passt nicht in das Sichtfenster" in res.output
-    assert long_name[:20] not in res.output  # no name printed
+    assert (f"Kein Brief für {chinese}: Name enthält Zeichen, die die Briefschrift nicht "
+            "darstellen kann") in res.output
+    assert "李" not in res.output and long_name[:20] not in res.output  # no name printed
     got, audited = state()
     assert {cid for cid, (_, announced, _) in got.items() if announced} == {fine}
-    assert got[long_] == ("geplant", False, None)
+    assert got[long_] == got[chinese] == ("geplant", False, None)
     assert audited == {AUDIT_LETTER: [fine], AUDIT_CORRECTION: []}
-    # with a name that fits, it is announced; then its letter cannot be corrected
+    # with names that fit, both are announced; then their letters cannot be corrected
     name(originals)
     res = _invoke("letters", plan.id, "--db", url, "--out", str(tmp_path / "b2"),
-                  "--clients", long_)
-    assert res.exit_code == 0 and "1 Brief " in res.output, res.output
-    name({long_: long_name})
+                  "--clients", f"{long_},{chinese}")
+    assert res.exit_code == 0 and "2 Briefe" in res.output, res.output
+    name({long_: long_name, chinese: chinese_name})
     newer = replace(plan, id=f"{plan.id}-v2", version=2, predecessor_id=plan.id,
                     routes=[r for r in plan.routes if r is not route],
                     unassigned=[*plan.unassigned, *(UnassignedVisit(
@@ -875,15 +879,38 @@ def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.glob("korrektur_*.pdf")) == [f"korrektur_{fine}.pdf"]
     assert f"Kein Brief für {long_}: Anschrift passt nicht" in res.output
+    assert f"Kein Brief für {chinese}: Name enthält Zeichen" in res.output
     got, audited = state()
     assert got[fine][0] == "entfallen"
-    assert got[long_][:2] == ("geplant", True)  # still announced, not called off
+    assert got[long_][:2] == got[chinese][:2] == ("geplant", True)  # still announced, not off
     assert audited[AUDIT_CORRECTION] == [fine]
-    # once the name is fixed, its correction letter is still due
+    # once the names are fixed, their correction letters are still due
     name(originals)
     res = _invoke("letters", newer.id, "--db", url, "--out", str(tmp_path / "k2"),
                   "--correction")
     assert res.exit_code == 0, res.output
-    assert [p.name for p in (tmp_path / "k2").glob("korrektur_*.pdf")] == [
-        f"korrektur_{long_}.pdf"]
+    assert sorted(p.name for p in (tmp_path / "k2").glob("korrektur_*.pdf")) == sorted(
+        [f"korrektur_{long_}.pdf", f"korrektur_{chinese}.pdf"])
 
+
+def test_characters_the_letter_font_cannot_show():
+    """Latin with diacritics (also decomposed), Greek, Cyrillic and Arabic are shown by the
+    fonts inside the typst package; Chinese and Korean are not (they printed as empty
+    boxes): the reason names the script, never the characters (they may be a name)."""
+    import unicodedata
+
+    from hausbesuch.letters import missing_glyphs, unprintable_reason
+
+    shown = ["Nguyễn Thị Ánh", unicodedata.normalize("NFD", "Nguyễn Thị Ánh"),
+             "Łukasz Wołoszyński", "Ștefan Țurcanu", "Gülşen Çağlar", "Αλέξανδρος",
+             "Дмитрий Иванов", "محمد الأحمد", "Zoë Ærøskøbing-Đorđević", "Jürgen Weiß",
+             "a\u200bb\u00adc"]
+    for text in shown:
+        assert missing_glyphs(text) == [], text
+        assert unprintable_reason(text, ["Am Markt 1", "36251 Bad Hersfeld"]) is None
+    assert missing_glyphs("李小龙 Li") == ["李", "小", "龙"]
+    why = unprintable_reason("Kim 김정은", ["Am Markt 1", "36251 Bad Hersfeld"])
+    assert why == ("Name enthält Zeichen, die die Briefschrift nicht darstellen kann "
+                   "(3 verschiedene, Schrift: HANGUL): bitte in lateinischer Schrift erfassen")
+    why = unprintable_reason("Li", ["c/o 李", "Am Markt 1", "36251 Bad Hersfeld"])
+    assert why.startswith("Anschrift enthält Zeichen") and "CJK" in why and "李" not in why
