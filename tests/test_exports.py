@@ -178,3 +178,37 @@ def test_export_into_a_plan_folder_is_refused(planned_week):
     assert res.exit_code == 2, res.output
     assert "liegt in einem Planordner" in res.output and "Traceback" not in res.output
     assert not target.exists()
+
+
+def test_an_existing_file_is_replaced_only_with_force(planned_week, tmp_path):
+    """``--out`` naming an existing file (the client list itself, a colleague's workbook)
+    is refused and the file kept; ``--force`` replaces it. Before, it was overwritten
+    without a word."""
+    from openpyxl import Workbook, load_workbook
+
+    def run(fmt, target, *more):
+        return CliRunner().invoke(app, ["export", planned_week.plan_id, "--db",
+                                        planned_week.db_url, "--format", fmt, "--out",
+                                        str(target), *more])
+
+    clients = tmp_path / "kunden.xlsx"
+    wb = Workbook()
+    wb.active.append(["Kundennummer", "Name"])
+    wb.active.append(["K-1", "Erika Mustermann"])
+    wb.save(clients)
+    gpkg = tmp_path / "plan.gpkg"
+    gpkg.write_bytes(b"not a geopackage")
+    for fmt, target in (("xlsx", clients), ("gpkg", gpkg)):
+        before = target.read_bytes()
+        res = run(fmt, target)
+        assert res.exit_code == 2, res.output
+        assert "die Datei gibt es schon" in res.output and "--force" in res.output
+        assert "Traceback" not in res.output
+        assert target.read_bytes() == before
+    assert load_workbook(clients).sheetnames == ["Sheet"]
+    res = run("xlsx", clients, "--force")
+    assert res.exit_code == 0, res.output
+    assert load_workbook(clients).sheetnames[:2] == ["Übersicht", "Bericht"]
+    res = run("gpkg", gpkg, "--force")
+    assert res.exit_code == 0, res.output
+    assert gpkg.read_bytes()[:16] == b"SQLite format 3\x00"
