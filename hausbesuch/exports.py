@@ -2,7 +2,9 @@
 
 Neither holds a client name, an address note or any free text a coordinator typed about a
 person: case ids, times, districts, reasons and (in the workbook's team-day sheets) the
-visit address, which field workers need on paper anyway.
+visit address, which field workers need on paper anyway. A ``c/o``/``bei`` line names a
+third person (the host): it is left out of the address and of every reason that quotes
+the address (:func:`without_care_of`); the worker's route pages and the letters keep it.
 
 GeoPackage layers (EPSG:4326, lon/lat):
 
@@ -43,6 +45,7 @@ __all__ = [
     "GPKG_LAYERS",
     "ExportError",
     "promises_of",
+    "without_care_of",
     "write_gpkg",
     "write_xlsx",
     "xlsx_value",
@@ -70,6 +73,55 @@ def _check_target(path: Path, suffix: str) -> Path:
         raise ExportError(f"--out {path}: ist ein Ordner, erwartet wird eine Datei.")
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _drop(text: str, part: str) -> str:
+    """``text`` without ``part`` and the comma that joined it to its neighbours."""
+    p = re.escape(part)
+    text = re.sub(rf"[,;]\s*{p}(?=\s*[,;\n])", "", text)  # between two parts
+    text = re.sub(rf"(^|[,;\n„])\s*{p}\s*[,;\n]\s*", r"\1", text)  # first of its line
+    text = re.sub(rf"\s+{p}(?=\s*[,;\n])", "", text)  # after the street, before a comma
+    return re.sub(rf"[\s,;]*{p}", "", text)  # last, or alone
+
+
+def without_care_of(address: str) -> str:
+    """The address as given without its ``c/o``, ``bei`` or ``z. Hd.`` line (the name of
+    a third person, the host): what the exports show; the street, an addition like a flat
+    and postcode and town are kept."""
+    from geodata.addresses import parse_address
+
+    if not address or not address.strip():
+        return address
+    out = address
+    for part in parse_address(address).care_of:
+        out = _drop(out, part)
+    return out.strip(" \t\n,;")
+
+
+class _CareOf:
+    """Takes the ``c/o`` lines of the plan's clients out of exported texts."""
+
+    _QUOTED = re.compile(r"„([^“]*)“")
+
+    def __init__(self, plan: Plan) -> None:
+        from geodata.addresses import parse_address
+
+        self.parts: dict[str, tuple[str, ...]] = {}
+        for c in plan.clients:
+            if c.address and (found := parse_address(c.address).care_of):
+                self.parts[c.id] = found
+
+    def address(self, address: str) -> str:
+        return without_care_of(address)
+
+    def text(self, client_id: str | None, text: str) -> str:
+        """A reason without the c/o lines of the client's address, and without that of
+        any address it quotes („…“)."""
+        if not text:
+            return text
+        for part in self.parts.get(client_id or "", ()):
+            text = _drop(text, part)
+        return self._QUOTED.sub(lambda m: f"„{without_care_of(m[1])}“", text)
 
 
 def _route_line(route: TeamDayRoute) -> list[tuple[float, float]]:
@@ -161,9 +213,11 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         route_geoms.append(LineString(_route_line(r)))
     unassigned, un_geoms = [], []
     un_by_district: dict[str, int] = {}
+    care_of = _CareOf(plan)
     for u in plan.unassigned:
         unassigned.append({"plan_id": plan.id, "kundennummer": u.client_id, "grund_code": u.code,
-                           "grund": u.reason, "stadtteil": u.district})
+                           "grund": care_of.text(u.client_id, u.reason),
+                           "stadtteil": u.district})
         un_geoms.append(Point(u.lon, u.lat) if u.lon is not None and u.lat is not None else None)
         un_by_district[u.district] = un_by_district.get(u.district, 0) + 1
     listed = {u.client_id for u in plan.unassigned}
@@ -171,7 +225,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         if rj.id and rj.id not in listed:
             listed.add(rj.id)
             unassigned.append({"plan_id": plan.id, "kundennummer": rj.id,
-                               "grund_code": f"abgelehnt_{rj.field}", "grund": rj.reason,
+                               "grund_code": f"abgelehnt_{rj.field}",
+                               "grund": care_of.text(rj.id, rj.reason),
                                "stadtteil": ""})
             un_geoms.append(None)
     dist, dist_geoms = [], []
@@ -354,6 +409,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
                promises: Promises | None = None) -> Path:
     """Write the plan's workbook (see the module docstring); replaces an existing file.
 
+    Addresses and reasons leave out ``c/o`` lines (:func:`without_care_of`).
     ``report`` is the plan's report (``hausbesuch.planning.report_rows``); default: derived
     from the plan. ``promises``: the windows announced by letter, per case id.
     """
@@ -365,6 +421,9 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         from hausbesuch.planning import report_rows
 
         report = report_rows(plan, snap_far=(plan.params or {}).get("snap_far"))
+    care_of = _CareOf(plan)
+    report = [{**r, "grund": care_of.text(r.get("id"), r.get("grund") or "")}
+              if r.get("grund") else r for r in report]
     wb = Workbook()
     wb.remove(wb.active)
     from hausbesuch.maps import mode_label
@@ -410,7 +469,8 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
              "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
              "Angekündigt bis"],
             [[s.position, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
-              _minutes((s.end - s.start).total_seconds()), s.window_text, s.address,
+              _minutes((s.end - s.start).total_seconds()), s.window_text,
+              care_of.address(s.address),
               s.district, s.tries_before,
               *_promise_cells(promises.get(s.client_id))]
              for s in r.stops],

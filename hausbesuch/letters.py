@@ -10,7 +10,9 @@ no system library) from ``templates/letter.typ``. The template receives all cont
 JSON and shows it as plain text, so nothing a profile or a client row contains is read as
 markup. The only font used is Libertinus Serif, which ships inside the ``typst`` package
 (SIL Open Font License 1.1; system fonts are ignored, so a letter looks the same on every
-machine and renders umlauts and ß).
+machine and renders umlauts and ß). Typst falls back to the other fonts of the package
+(Greek, Cyrillic, Arabic); a recipient with a character no font there has (Chinese,
+Korean) gets no letter instead of empty boxes (:func:`unprintable_reason`).
 
 Letters carry the client's name and postal address: they are written only into the folder
 the coordinator names, never into a plan's output folder; file names carry the case id
@@ -26,7 +28,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,14 +48,18 @@ __all__ = [
     "bind_announcements",
     "broken_promises",
     "check_out_dir",
+    "first_promises",
     "letter_content",
     "letter_fields",
     "letter_name",
+    "missing_glyphs",
+    "plan_lineage",
     "postal_lines",
     "promised_window",
     "record_corrections",
     "render_pdf",
     "run_letters",
+    "unprintable_reason",
     "write_letters",
 ]
 
@@ -443,6 +449,85 @@ def render_pdf(
             raise LetterError(f"Brief kann nicht gesetzt werden: {exc}") from None
 
 
+#: A one-character page per probed character, in the letter's font (with Typst's
+#: fallback to the other fonts inside the ``typst`` package, as in the letter).
+_PROBE = """\
+#let cs = json(bytes(sys.inputs.chars))
+#set page(width: 8mm, height: 8mm, margin: 1mm)
+#set text(font: sys.inputs.font, size: 11pt)
+#for (i, c) in cs.enumerate() { if i > 0 { pagebreak() }; c }
+"""
+#: A character no font has (private use, plane 16): it shows the empty box.
+_NO_GLYPH = "\U0010fffd"
+#: Character -> whether the letter can show it (filled by :func:`_probe_glyphs`).
+_SHOWN: dict[str, bool] = {}
+
+
+def _probe_glyphs(chars: Sequence[str]) -> dict[str, bool]:
+    """Whether the letter's font shows each character: Typst sets each on a page of its
+    own (PNG), and a page that looks like the page of a character no font has shows the
+    empty box (``.notdef``).
+
+    The fonts are compiled into the ``typst`` package (no font file whose character map
+    could be read), so this asks Typst itself, with the same fonts and fallback as the
+    letter. Should a Typst set nothing for a missing glyph (the empty box's page blank),
+    nothing can be told apart and every character counts as shown."""
+    import typst
+
+    probe = [_NO_GLYPH, " ", *chars]
+    pages = typst.compile(_PROBE.encode(), format="png", ppi=72, ignore_system_fonts=True,
+                          sys_inputs={"chars": json.dumps(probe), "font": FONT})
+    if not isinstance(pages, list) or len(pages) != len(probe):  # pragma: no cover
+        raise LetterError("Zeichenprüfung der Briefschrift fehlgeschlagen: bitte melden.")
+    box, blank = pages[0], pages[1]
+    return {ch: box == blank or page != box for ch, page in zip(chars, pages[2:], strict=True)}
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of ``text`` that the letter cannot show (no font inside the ``typst``
+    package has them: they would print as empty boxes), in order of first appearance.
+
+    ASCII, spaces and invisible format characters are always fine; every other character
+    is typeset once per process (:func:`_probe_glyphs`) and remembered."""
+    import unicodedata
+
+    chars = [ch for ch in dict.fromkeys(text)
+             if not (" " < ch < "\x7f" or ch.isspace()
+                     or unicodedata.category(ch) in {"Cc", "Cf"})]
+    if unknown := [ch for ch in chars if ch not in _SHOWN]:
+        _SHOWN.update(_probe_glyphs(unknown))
+    return [ch for ch in chars if not _SHOWN[ch]]
+
+
+def _scripts(chars: Sequence[str]) -> str:
+    """What the missing characters are, without the characters themselves (they may be a
+    name, and a Unicode name like ``HANGUL SYLLABLE GIM`` would spell it): the script, as
+    the first word of the Unicode name of a letter (``CJK``, ``HANGUL``), else
+    "Sonderzeichen"."""
+    import unicodedata
+
+    kinds = []
+    for ch in chars:
+        name = unicodedata.name(ch, "")
+        kind = name.split()[0] if name and unicodedata.category(ch)[0] in "LM" else "Sonderzeichen"
+        kinds.append(kind)
+    return ", ".join(dict.fromkeys(kinds))
+
+
+def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
+    """Why a letter cannot be written for this recipient because of its characters (German,
+    without the characters themselves), or None when the letter's font shows all."""
+    in_name, in_address = missing_glyphs(name), missing_glyphs("\n".join(address))
+    if not in_name and not in_address:
+        return None
+    where = ("Name und Anschrift enthalten" if in_name and in_address
+             else "Name enthält" if in_name else "Anschrift enthält")
+    chars = list(dict.fromkeys(in_name + in_address))
+    return (f"{where} Zeichen, die die Briefschrift nicht darstellen kann "
+            f"({len(chars)} verschiedene, Schrift: {_scripts(chars)}): bitte in lateinischer "
+            "Schrift erfassen")
+
+
 def _logo(profile: Profile) -> Path | None:
     if not profile.brief.logo:
         return None
@@ -521,8 +606,11 @@ def write_letters(
     """Write one PDF per announcement and one merged PDF per team-day into ``out_dir``.
 
     Names and addresses come from ``master`` (the store's clients table) where it holds the
-    client, else from the plan's snapshot. A client without a name gets no letter: it is
-    listed in :attr:`LetterRun.skipped` with the reason.
+    client, else from the plan's snapshot. A client without a name, a recipient with a
+    character the letter's font cannot show (:func:`unprintable_reason`) and one that does
+    not fit the envelope's window get no letter: they are listed in
+    :attr:`LetterRun.skipped` with the reason, and only the letters written are in
+    :attr:`LetterRun.announcements`.
     """
     if not profile.brief.telefon.strip():
         raise LetterError(
@@ -547,9 +635,12 @@ def write_letters(
             continue
         # the address the plan visits (after an address fix: the corrected one)
         visited = snapshot.get(a.client_id) or client
-        body = letter_content(profile, a, name=letter_name(client.name),
-                            address=postal_lines(visited, geocodes.get(a.client_id)),
-                            letter_date=when)
+        name = letter_name(client.name)
+        address = postal_lines(visited, geocodes.get(a.client_id))
+        if (why := unprintable_reason(name, address)) is not None:
+            run.skipped.append((a.client_id, why))  # it would print as empty boxes
+            continue
+        body = letter_content(profile, a, name=name, address=address, letter_date=when)
         try:
             pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
                              created=created)
@@ -616,6 +707,26 @@ def _match_visit(rows: list[Any], a: Announcement, plan: Plan) -> Any | None:
     return max(cands, key=lambda r: r.updated_at) if cands else None
 
 
+def _promised_before(row: Any) -> tuple[datetime, datetime] | None:
+    """The window an earlier letter promised for a case visit (None: not announced)."""
+    if row is not None and row.announced_at is not None and row.promised_start \
+            and row.promised_end:
+        return row.promised_start, row.promised_end
+    return None
+
+
+def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announcement]:
+    """``items`` with the window a letter already promised for the same visit, where one
+    did (read only, in session ``s``): a letter printed again shows the first promise, and
+    :func:`bind_announcements` records the same window."""
+    rows = _visit_rows(s, plan.city, (a.client_id for a in items))
+    out = []
+    for a in items:
+        window = _promised_before(_match_visit(rows.get(a.client_id, []), a, plan))
+        out.append(a if window is None else replace(a, window=window))
+    return out
+
+
 def bind_announcements(
     store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *, actor: str,
     now: datetime, dated: date | None = None,
@@ -652,8 +763,8 @@ def bind_announcements(
                 pinned=False, created_at=now, updated_at=now)
             s.add(row)
             client_rows.append(row)
-        if row.announced_at is not None and row.promised_start and row.promised_end:
-            window = (row.promised_start, row.promised_end)
+        if (before := _promised_before(row)) is not None:
+            window = before
             first = False
         else:
             window = a.window
@@ -671,16 +782,38 @@ def bind_announcements(
     return out
 
 
+def plan_lineage(s: Any, plan_id: str) -> list[str]:
+    """The ids of a plan's line of versions: the plan and its predecessors (newest first),
+    following ``PlanRow.predecessor_id`` in session ``s``."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import PlanRow
+
+    chain = [plan_id]
+    while len(chain) < 10_000:  # (a cycle cannot be stored, but never loop for ever)
+        pred = s.scalar(select(PlanRow.predecessor_id).where(PlanRow.id == chain[-1]))
+        if not pred or pred in chain:
+            break
+        chain.append(pred)
+    return chain
+
+
 def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
-    """Announced visits in the plan's span that the plan does not keep inside their window.
+    """Announced visits of this plan's line of versions, in its span, that the plan does not
+    keep inside their window.
 
     These are what the planning reports as "angekündigt, aber nicht mehr einplanbar": the
     client is not planned with a start inside the promised window. A re-plan marks such a
     visit ``entfallen``; both ``geplant`` and ``entfallen`` visits count, except those that
     already had their correction letter (audit action :data:`AUDIT_CORRECTION`). Each
     comes back with ``announced_on`` set, for a correction letter.
+
+    Only visits of the plan and its predecessors count (``case_visits.plan_id`` in
+    :func:`plan_lineage`, or a visit id the plan holds): a re-plan moves the visits it
+    holds, and those it gives up, to its own id, while another plan of the same span (two
+    plans of one week are allowed) keeps its own visits and promises.
     """
-    from sqlalchemy import select
+    from sqlalchemy import or_, select
 
     from hausbesuch.store import AuditRow, CaseVisitRow
 
@@ -689,12 +822,18 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     for r in plan.routes:
         for st in r.stops:
             kept[st.client_id] = (r.day, st.start)
+    held = sorted({st.visit_id for r in plan.routes for st in r.stops if st.visit_id})
     out = []
     with store.session() as s:
+        lineage = plan_lineage(s, plan.id)
+        mine = CaseVisitRow.plan_id.in_(lineage)
+        if held:
+            mine = or_(mine, *(CaseVisitRow.visit_id.in_(held[k:k + 500])
+                               for k in range(0, len(held), 500)))
         corrected = set(s.scalars(select(AuditRow.visit_id).where(
             AuditRow.city == plan.city, AuditRow.action == AUDIT_CORRECTION)))
         q = (select(CaseVisitRow)
-             .where(CaseVisitRow.city == plan.city,
+             .where(CaseVisitRow.city == plan.city, mine,
                     CaseVisitRow.status.in_(("geplant", "entfallen")),
                     CaseVisitRow.announced_at.is_not(None),
                     CaseVisitRow.promised_start.is_not(None),
@@ -783,8 +922,10 @@ def run_letters(
     (:func:`broken_promises`); those visits are then called off.
 
     Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
-    earlier day, one whose outcome is recorded and a client without a name are listed in
-    :attr:`LetterRun.skipped` with the reason, and nothing is recorded for them.
+    earlier day, one whose outcome is recorded, a client without a name and a letter that
+    cannot be written (the recipient does not fit the window, or has characters the font
+    cannot show) are listed in :attr:`LetterRun.skipped` with the reason, and nothing is
+    recorded for them: the letters are written first, then exactly those are recorded.
     ``clients`` are compared without regard to case.
     """
     if window_minutes % 30 or not 30 <= window_minutes <= 480:
@@ -822,13 +963,20 @@ def run_letters(
             named.append(a)
     now = datetime.now().replace(microsecond=0)
     with store.session() as s:
-        if correction:
-            recorded = named
-            record_corrections(store, s, plan, recorded, actor=actor, now=now)
-        else:
-            recorded = bind_announcements(store, s, plan, named, actor=actor, now=now,
-                                          dated=letter_date or today)
-        run = write_letters(plan, recorded, profile, out_dir, master=master,
+        # the letters first, with the window a letter already promised: what is recorded
+        # is what was written (a letter skipped for its address binds and audits nothing)
+        if not correction:
+            named = first_promises(s, plan, named)
+        run = write_letters(plan, named, profile, out_dir, master=master,
                             letter_date=letter_date)
+        if correction:
+            record_corrections(store, s, plan, run.announcements, actor=actor, now=now)
+        else:
+            recorded = bind_announcements(store, s, plan, run.announcements, actor=actor,
+                                          now=now, dated=letter_date or today)
+            if [a.window for a in recorded] != [a.window for a in run.announcements]:
+                raise LetterError("Das angekündigte Zeitfenster hat sich beim Schreiben "
+                                  "geändert: bitte die Briefe noch einmal erstellen.")
+            run.announcements = recorded
     run.skipped = skipped + run.skipped
     return run

@@ -178,3 +178,118 @@ def test_export_into_a_plan_folder_is_refused(planned_week):
     assert res.exit_code == 2, res.output
     assert "liegt in einem Planordner" in res.output and "Traceback" not in res.output
     assert not target.exists()
+
+
+def test_an_existing_file_is_replaced_only_with_force(planned_week, tmp_path):
+    """``--out`` naming an existing file (the client list itself, a colleague's workbook)
+    is refused and the file kept; ``--force`` replaces it. Before, it was overwritten
+    without a word."""
+    from openpyxl import Workbook, load_workbook
+
+    def run(fmt, target, *more):
+        return CliRunner().invoke(app, ["export", planned_week.plan_id, "--db",
+                                        planned_week.db_url, "--format", fmt, "--out",
+                                        str(target), *more])
+
+    clients = tmp_path / "kunden.xlsx"
+    wb = Workbook()
+    wb.active.append(["Kundennummer", "Name"])
+    wb.active.append(["K-1", "Erika Mustermann"])
+    wb.save(clients)
+    gpkg = tmp_path / "plan.gpkg"
+    gpkg.write_bytes(b"not a geopackage")
+    for fmt, target in (("xlsx", clients), ("gpkg", gpkg)):
+        before = target.read_bytes()
+        res = run(fmt, target)
+        assert res.exit_code == 2, res.output
+        assert "die Datei gibt es schon" in res.output and "--force" in res.output
+        assert "Traceback" not in res.output
+        assert target.read_bytes() == before
+    assert load_workbook(clients).sheetnames == ["Sheet"]
+    res = run("xlsx", clients, "--force")
+    assert res.exit_code == 0, res.output
+    assert load_workbook(clients).sheetnames[:2] == ["Übersicht", "Bericht"]
+    res = run("gpkg", gpkg, "--force")
+    assert res.exit_code == 0, res.output
+    assert gpkg.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("c/o Familie Yilmaz, Nirgendwoweg 7, 36251 Bad Hersfeld", "Nirgendwoweg 7, 36251 Bad Hersfeld"),
+    ("Am Markt 16, c/o Meier, 36251 Bad Hersfeld", "Am Markt 16, 36251 Bad Hersfeld"),
+    ("Am Markt 16 c/o Meier, 36251 Bad Hersfeld", "Am Markt 16, 36251 Bad Hersfeld"),
+    ("Am Markt 16, 36251 Bad Hersfeld, c/o Familie Yılmaz", "Am Markt 16, 36251 Bad Hersfeld"),
+    ("bei Familie Meier-Schulze, Breitenstraße 40, Whg. 12, 36251 Bad Hersfeld",
+     "Breitenstraße 40, Whg. 12, 36251 Bad Hersfeld"),
+    ("z. Hd. Frau Schmidt, Am Markt 1, 36251 Bad Hersfeld", "Am Markt 1, 36251 Bad Hersfeld"),
+    ("Am Markt 1\nbei Schulz\n36251 Bad Hersfeld", "Am Markt 1\n36251 Bad Hersfeld"),
+    # "bei" of a street or town name is no c/o line
+    ("Bei der Kirche 3, 36251 Bad Hersfeld", "Bei der Kirche 3, 36251 Bad Hersfeld"),
+    ("Hauptstr. 5, 96465 Neustadt bei Coburg", "Hauptstr. 5, 96465 Neustadt bei Coburg"),
+    ("bei Meier, Bei der Kirche 3, Bad Hersfeld", "Bei der Kirche 3, Bad Hersfeld"),
+    ("", ""),
+])
+def test_without_care_of(address, expected):
+    from hausbesuch.exports import without_care_of
+
+    assert without_care_of(address) == expected
+
+
+def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
+    """A c/o or "bei" line names a third person (the host): a real plan of Bad Hersfeld
+    with such lines, one of them at a street that does not exist, exported: the workbook's
+    team-day sheet shows the street without the c/o line, and neither the "Bericht" sheet
+    nor the GeoPackage's ``nicht_eingeplant.grund`` quotes it. Before, "c/o Müller" stood
+    in the column "Adresse" and "Yilmaz" in the reasons."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week, store_result
+    from tests.planning_fixtures import START, real_addresses
+
+    index = load_index(bad_hersfeld_pbf)
+    (s1, n1, _, _), (s2, n2, _, _), (s3, n3, _, _) = real_addresses(index)[:3]
+    rows = [
+        ("K-1", "Anna Weber", "c/o Familie Yilmaz, Nirgendwoweg 7, 36251 Bad Hersfeld"),
+        ("K-2", "Ben Otto", f"c/o Familie Grünwald-Okafor, {s1} {n1}, 36251 Bad Hersfeld"),
+        ("K-3", "Cem Aydın", f"bei Sabine Lindqvist, {s2} {n2}, Whg. 12, 36251 Bad Hersfeld"),
+        ("K-4", "Dora Kern", f"{s3} {n3} c/o Przybylski, 36251 Bad Hersfeld"),
+    ]
+    hosts = ["Yilmaz", "Grünwald-Okafor", "Lindqvist", "Przybylski"]
+    clients = tmp_path / "kunden.csv"
+    clients.write_text("Kundennummer;Name;Adresse;Kontaktabbruch seit\n" + "".join(
+        f"{cid};{name};{addr};01.03.2025\n" for cid, name, addr in rows), encoding="utf-8")
+    profile = load_profile("bad-hersfeld")
+    result = plan_week(clients, profile=profile, osm=bad_hersfeld_pbf,
+                       options=PlanOptions(start=START, days=1, time_limit=1, seed=3, threads=1))
+    plan = result.plan
+    planned = {s.client_id: s for r in plan.routes for s in r.stops}
+    assert set(planned) == {"K-2", "K-3", "K-4"}, plan.unassigned
+    assert any("Yilmaz" in r.reason for r in plan.rejected)  # the reason quotes the address
+    db = f"sqlite:///{tmp_path / 'plan.db'}"
+    plan_id = store_result(result, profile, db)
+    for fmt in ("xlsx", "gpkg"):
+        res = CliRunner().invoke(app, ["export", plan_id, "--db", db, "--format", fmt,
+                                       "--out", str(tmp_path / f"plan.{fmt}")])
+        assert res.exit_code == 0, res.output
+    wb = load_workbook(tmp_path / "plan.xlsx")
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None]
+    assert not [c for c in cells if any(h in c for h in hosts)]
+    assert not [c for c in cells if "c/o" in c or "bei " in c]
+    sheet = wb.worksheets[2]
+    header = [c.value for c in sheet[1]]
+    shown = {row[1]: row[header.index("Adresse")]
+             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert shown == {"K-2": f"{s1} {n1}, 36251 Bad Hersfeld",
+                     "K-3": f"{s2} {n2}, Whg. 12, 36251 Bad Hersfeld",
+                     "K-4": f"{s3} {n3}, 36251 Bad Hersfeld"}
+    report = {row[1]: row for row in wb["Bericht"].iter_rows(min_row=2, values_only=True)}
+    assert "„Nirgendwoweg 7, 36251 Bad Hersfeld“ nicht gefunden" in report["K-1"][-1]
+    raw = (tmp_path / "plan.gpkg").read_bytes()
+    assert not any(h.encode() in raw for h in hosts) and b"c/o" not in raw
+    un = gpd.read_file(tmp_path / "plan.gpkg", layer="nicht_eingeplant")
+    grund = dict(zip(un["kundennummer"], un["grund"], strict=True))
+    assert "„Nirgendwoweg 7, 36251 Bad Hersfeld“ nicht gefunden" in grund["K-1"]

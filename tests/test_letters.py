@@ -755,3 +755,162 @@ def test_postal_lines(quality, match, expected):
     assert postal_lines(c, Geocode("X", 9.7, 50.8, quality, 1.0, match, "", "Mitte")) == expected
     assert postal_lines(Client(row=2, id="Y", address="Am Markt 1, 36251 Bad Hersfeld")) \
         == ["Am Markt 1", "36251 Bad Hersfeld"]
+
+
+def _copy_db(src_url: str, base: Path) -> str:
+    base.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(src_url.removeprefix("sqlite:///")), base / "plan.db")
+    return f"sqlite:///{base / 'plan.db'}"
+
+
+def test_a_correction_for_one_plan_leaves_another_plan_of_the_week_alone(
+        planned_week, letters_db, letter_run, tmp_path):
+    """Two plans for the same week are allowed: correction letters for plan B are for B's
+    own announced visits only. Before, ``letters B --correction`` wrote an "Absage" for
+    every announced visit of plan A that B does not hold, and called them off."""
+    import uuid
+
+    from hausbesuch.letters import AUDIT_CORRECTION, broken_promises
+    from hausbesuch.planning import save_plan_and_visits
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url = _copy_db(letters_db[0], tmp_path)  # plan A announced, as letter_run left it
+    plan = planned_week.result.plan
+    route = plan.routes[0]
+    other = replace(  # plan B: one team-day of the same week, visits of its own
+        plan, id=f"{planned_week.plan_id}-B", version=1, predecessor_id=None, unassigned=[],
+        routes=[replace(route, stops=tuple(replace(s, visit_id=uuid.uuid4().hex[:16])
+                                           for s in route.stops))])
+
+    def visits(store):
+        with store.session() as s:
+            return {v.visit_id: (v.plan_id, v.status, v.announced_at, v.promised_start,
+                                 v.promised_end) for v in s.query(CaseVisitRow)}
+
+    with Store.open(url) as store:
+        save_plan_and_visits(store, other, actor="test")
+        before = visits(store)
+        assert broken_promises(store, other) == []
+        assert broken_promises(store, plan) == []  # A holds each of its promises
+    res = _invoke("letters", other.id, "--db", url, "--out", str(tmp_path / "k"),
+                  "--correction")
+    assert res.exit_code == 0, res.output
+    assert "Keine angekündigten Besuche, die der Plan nicht mehr hält." in res.output
+    assert not list((tmp_path / "k").glob("*korrektur*.pdf"))
+    with Store.open(url) as store:
+        assert visits(store) == before
+        assert store.audit_rows(action=AUDIT_CORRECTION) == []
+    # B's own announced visits are B's to correct, and A's still are A's
+    res = _invoke("letters", other.id, "--db", url, "--out", str(tmp_path / "b"))
+    assert res.exit_code == 0, res.output
+    with Store.open(url) as store:
+        dropped = replace(other, id=f"{other.id}-v2", version=2, predecessor_id=other.id,
+                          routes=[])
+        store.save_plan(dropped)
+        assert {a.visit_id for a in broken_promises(store, dropped)} == {
+            s.visit_id for s in other.routes[0].stops}
+        assert broken_promises(store, plan) == []
+
+
+def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
+    """A letter skipped because the recipient does not fit the window (a name of 600
+    characters) or has characters the font cannot show (Chinese) is neither recorded as
+    announced nor audited; the same for correction letters (the visit is not called off).
+    Before, the visit was bound to a window no letter had promised."""
+    from sqlalchemy import update
+
+    from hausbesuch.letters import AUDIT_CORRECTION, AUDIT_LETTER
+    from hausbesuch.plandata import UnassignedVisit
+    from hausbesuch.store import CaseVisitRow, ClientRow, Store
+
+    url = _copy_db(planned_week.db_url, tmp_path)
+    plan = planned_week.result.plan
+    route = plan.routes[0]
+    long_, chinese, fine = (s.client_id for s in route.stops[:3])
+    long_name = ("Maria-Magdalena Alexandra " * 30)[:600]
+    chinese_name = "李小龙"
+
+    def name(names: dict[str, str]) -> None:
+        with Store.open(url) as store, store.session() as s:
+            for cid, n in names.items():
+                s.execute(update(ClientRow).where(ClientRow.client_id == cid).values(name=n))
+
+    def state():
+        with Store.open(url) as store:
+            with store.session() as s:
+                rows = {v.client_id: v for v in s.query(CaseVisitRow).filter(
+                    CaseVisitRow.plan_id == plan.id)}
+                got = {cid: (v.status, v.announced_at is not None, v.promised_start)
+                       for cid, v in rows.items() if cid in (long_, chinese, fine)}
+            audited = {a: sorted(r["client_id"] for r in store.audit_rows(action=a))
+                       for a in (AUDIT_LETTER, AUDIT_CORRECTION)}
+        return got, audited
+
+    originals = {c.id: c.name for c in plan.clients if c.id in (long_, chinese)}
+    name({long_: long_name, chinese: chinese_name})
+    out = tmp_path / "briefe"
+    res = _invoke("letters", plan.id, "--db", url, "--out", str(out),
+                  "--clients", f"{long_},{chinese},{fine}")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.glob("brief_*.pdf")) == [f"brief_{fine}.pdf"]
+    assert f"Kein Brief für {long_}: Anschrift passt nicht in das Sichtfenster" in res.output
+    assert (f"Kein Brief für {chinese}: Name enthält Zeichen, die die Briefschrift nicht "
+            "darstellen kann") in res.output
+    assert "李" not in res.output and long_name[:20] not in res.output  # no name printed
+    got, audited = state()
+    assert {cid for cid, (_, announced, _) in got.items() if announced} == {fine}
+    assert got[long_] == got[chinese] == ("geplant", False, None)
+    assert audited == {AUDIT_LETTER: [fine], AUDIT_CORRECTION: []}
+    # with names that fit, both are announced; then their letters cannot be corrected
+    name(originals)
+    res = _invoke("letters", plan.id, "--db", url, "--out", str(tmp_path / "b2"),
+                  "--clients", f"{long_},{chinese}")
+    assert res.exit_code == 0 and "2 Briefe" in res.output, res.output
+    name({long_: long_name, chinese: chinese_name})
+    newer = replace(plan, id=f"{plan.id}-v2", version=2, predecessor_id=plan.id,
+                    routes=[r for r in plan.routes if r is not route],
+                    unassigned=[*plan.unassigned, *(UnassignedVisit(
+                        s.client_id, "announced", "angekündigt, aber nicht mehr einplanbar",
+                        s.lon, s.lat, s.address, s.district) for s in route.stops)])
+    with Store.open(url) as store:
+        store.save_plan(newer)
+    out = tmp_path / "korrektur"
+    res = _invoke("letters", newer.id, "--db", url, "--out", str(out), "--correction")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.glob("korrektur_*.pdf")) == [f"korrektur_{fine}.pdf"]
+    assert f"Kein Brief für {long_}: Anschrift passt nicht" in res.output
+    assert f"Kein Brief für {chinese}: Name enthält Zeichen" in res.output
+    got, audited = state()
+    assert got[fine][0] == "entfallen"
+    assert got[long_][:2] == got[chinese][:2] == ("geplant", True)  # still announced, not off
+    assert audited[AUDIT_CORRECTION] == [fine]
+    # once the names are fixed, their correction letters are still due
+    name(originals)
+    res = _invoke("letters", newer.id, "--db", url, "--out", str(tmp_path / "k2"),
+                  "--correction")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "k2").glob("korrektur_*.pdf")) == sorted(
+        [f"korrektur_{long_}.pdf", f"korrektur_{chinese}.pdf"])
+
+
+def test_characters_the_letter_font_cannot_show():
+    """Latin with diacritics (also decomposed), Greek, Cyrillic and Arabic are shown by the
+    fonts inside the typst package; Chinese and Korean are not (they printed as empty
+    boxes): the reason names the script, never the characters (they may be a name)."""
+    import unicodedata
+
+    from hausbesuch.letters import missing_glyphs, unprintable_reason
+
+    shown = ["Nguyễn Thị Ánh", unicodedata.normalize("NFD", "Nguyễn Thị Ánh"),
+             "Łukasz Wołoszyński", "Ștefan Țurcanu", "Gülşen Çağlar", "Αλέξανδρος",
+             "Дмитрий Иванов", "محمد الأحمد", "Zoë Ærøskøbing-Đorđević", "Jürgen Weiß",
+             "a\u200bb\u00adc"]
+    for text in shown:
+        assert missing_glyphs(text) == [], text
+        assert unprintable_reason(text, ["Am Markt 1", "36251 Bad Hersfeld"]) is None
+    assert missing_glyphs("李小龙 Li") == ["李", "小", "龙"]
+    why = unprintable_reason("Kim 김정은", ["Am Markt 1", "36251 Bad Hersfeld"])
+    assert why == ("Name enthält Zeichen, die die Briefschrift nicht darstellen kann "
+                   "(3 verschiedene, Schrift: HANGUL): bitte in lateinischer Schrift erfassen")
+    why = unprintable_reason("Li", ["c/o 李", "Am Markt 1", "36251 Bad Hersfeld"])
+    assert why.startswith("Anschrift enthält Zeichen") and "CJK" in why and "李" not in why

@@ -13,8 +13,12 @@ from hausbesuch.errors import UserError
 FORMATS = ("gpkg", "xlsx")
 
 
-def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
-    """Write the export of a stored plan; returns the file written."""
+def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
+               force: bool = False) -> Path:
+    """Write the export of a stored plan; returns the file written.
+
+    An existing file is replaced only with ``force``: ``--out`` could name the client list
+    or a colleague's workbook."""
     from hausbesuch.casework import cli_actor
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.output import plan_folder_around
@@ -25,6 +29,9 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None) -> Path:
     if (folder := plan_folder_around(out.parent)) is not None:
         raise UserError(f"--out {out}: das liegt in einem Planordner ({folder}); der gehört "
                         "dem Plan allein. Bitte die Datei an einem anderen Ort speichern.")
+    if not force and (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise UserError(f"--out {out}: die Datei gibt es schon; sie würde überschrieben. Bitte "
+                        "einen anderen Dateinamen angeben, oder --force, um sie zu ersetzen.")
     with Store.open(db, create=False) as store:
         plan = store.load_plan(plan_id)
         promises = promises_of(store, plan)
@@ -47,10 +54,12 @@ def register(app: typer.Typer) -> None:
         ] = ...,  # type: ignore[assignment]
         out: Annotated[Path, typer.Option(
             "--out", help="Zieldatei (.gpkg oder .xlsx).")] = ...,  # type: ignore[assignment]
+        force: Annotated[bool, typer.Option(
+            "--force", help="Eine vorhandene Zieldatei ersetzen.")] = False,
         db: DbOption = None,
     ) -> None:
         """Einen gespeicherten Plan exportieren: GeoPackage (Besuche, Touren, Stadtteile, nicht
         Eingeplante; EPSG:4326) oder Excel-Arbeitsmappe (Übersicht, Bericht, ein Blatt je
         Team und Tag). Ohne Namen."""
-        path = run_export(plan, fmt=fmt.lower(), out=out, db=db)
+        path = run_export(plan, fmt=fmt.lower(), out=out, db=db, force=force)
         typer.echo(f"Export geschrieben: {path.resolve()}")
