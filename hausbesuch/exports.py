@@ -31,6 +31,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from hausbesuch.care_of import CareOf, without_care_of
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
     STATUS_PLANNED,
@@ -73,55 +74,6 @@ def _check_target(path: Path, suffix: str) -> Path:
         raise ExportError(f"--out {path}: ist ein Ordner, erwartet wird eine Datei.")
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _drop(text: str, part: str) -> str:
-    """``text`` without ``part`` and the comma that joined it to its neighbours."""
-    p = re.escape(part)
-    text = re.sub(rf"[,;]\s*{p}(?=\s*[,;\n])", "", text)  # between two parts
-    text = re.sub(rf"(^|[,;\n„])\s*{p}\s*[,;\n]\s*", r"\1", text)  # first of its line
-    text = re.sub(rf"\s+{p}(?=\s*[,;\n])", "", text)  # after the street, before a comma
-    return re.sub(rf"[\s,;]*{p}", "", text)  # last, or alone
-
-
-def without_care_of(address: str) -> str:
-    """The address as given without its ``c/o``, ``bei`` or ``z. Hd.`` line (the name of
-    a third person, the host): what the exports show; the street, an addition like a flat
-    and postcode and town are kept."""
-    from geodata.addresses import parse_address
-
-    if not address or not address.strip():
-        return address
-    out = address
-    for part in parse_address(address).care_of:
-        out = _drop(out, part)
-    return out.strip(" \t\n,;")
-
-
-class _CareOf:
-    """Takes the ``c/o`` lines of the plan's clients out of exported texts."""
-
-    _QUOTED = re.compile(r"„([^“]*)“")
-
-    def __init__(self, plan: Plan) -> None:
-        from geodata.addresses import parse_address
-
-        self.parts: dict[str, tuple[str, ...]] = {}
-        for c in plan.clients:
-            if c.address and (found := parse_address(c.address).care_of):
-                self.parts[c.id] = found
-
-    def address(self, address: str) -> str:
-        return without_care_of(address)
-
-    def text(self, client_id: str | None, text: str) -> str:
-        """A reason without the c/o lines of the client's address, and without that of
-        any address it quotes („…“)."""
-        if not text:
-            return text
-        for part in self.parts.get(client_id or "", ()):
-            text = _drop(text, part)
-        return self._QUOTED.sub(lambda m: f"„{without_care_of(m[1])}“", text)
 
 
 def _route_line(route: TeamDayRoute) -> list[tuple[float, float]]:
@@ -213,7 +165,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         route_geoms.append(LineString(_route_line(r)))
     unassigned, un_geoms = [], []
     un_by_district: dict[str, int] = {}
-    care_of = _CareOf(plan)
+    care_of = CareOf(plan)
     for u in plan.unassigned:
         unassigned.append({"plan_id": plan.id, "kundennummer": u.client_id, "grund_code": u.code,
                            "grund": care_of.text(u.client_id, u.reason),
@@ -421,7 +373,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         from hausbesuch.planning import report_rows
 
         report = report_rows(plan, snap_far=(plan.params or {}).get("snap_far"))
-    care_of = _CareOf(plan)
+    care_of = CareOf(plan)
     report = [{**r, "grund": care_of.text(r.get("id"), r.get("grund") or "")}
               if r.get("grund") else r for r in report]
     wb = Workbook()

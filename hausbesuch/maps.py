@@ -30,6 +30,7 @@ from folium.template import Template
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from hausbesuch.care_of import CareOf, without_care_of
 from hausbesuch.errors import UserError
 from hausbesuch.fields import WEEKDAYS_DE, count
 from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
@@ -672,7 +673,7 @@ def overview_map(
                 f"<b>{e(s.client_id)}</b> · geplant",
                 f"{e(r.team_id)}, {fmt_date(r.day)}, Nr. {s.position}, {fmt_time(s.start)} Uhr",
                 f"Zeitfenster: {e(s.window_text) if s.window_text else 'ganztägig'}",
-                e(s.address),
+                e(without_care_of(s.address)),  # the overview: no host's name
                 f"Bezirk: {e(s.district or OUTSIDE)}",
             ]
             if href:
@@ -693,6 +694,7 @@ def overview_map(
     if len(shown) < len(plan.unassigned):
         name += f" ({len(shown)} von {len(plan.unassigned)} gezeigt, alle in report.csv)"
     unassigned = folium.FeatureGroup(name=name, show=True).add_to(m)
+    care_of = CareOf(plan)
     for u in shown:
         lon, lat = check_lonlat(u.lon, u.lat, f"nicht eingeplant {u.client_id}")
         points.append((lon, lat))
@@ -705,8 +707,8 @@ def overview_map(
         )
         body = [
             f"<b>{e(u.client_id)}</b> · nicht eingeplant",
-            f"Grund: {e(u.reason)}",
-            e(u.address),
+            f"Grund: {e(care_of.text(u.client_id, u.reason))}",
+            e(without_care_of(u.address)),
             f"Bezirk: {e(u.district or OUTSIDE)}",
         ]
         folium.Marker(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from hausbesuch.care_of import CareOf, without_care_of
 from hausbesuch.fields import count
 from hausbesuch.maps import (
     MapSettings,
@@ -231,6 +232,11 @@ def index_page(
     # 50,000 rows); visits left out over the capacity come last. report.csv has them all.
     unassigned = sorted(plan.unassigned, key=lambda u: (u.code == "over_capacity", u.client_id))
     rejected = sorted(plan.rejected, key=lambda r: r.row)
+    # an overview: addresses and reasons without a c/o line (a third person's name)
+    care_of = CareOf(plan)
+    unassigned = [replace(u, address=without_care_of(u.address),
+                          reason=care_of.text(u.client_id, u.reason)) for u in unassigned]
+    rejected = [replace(r, reason=care_of.text(r.id, r.reason)) for r in rejected]
     return _ENV.get_template("index.html.j2").render(
         unassigned_rows=unassigned[:MAX_INDEX_ROWS],
         unassigned_more=max(0, len(unassigned) - MAX_INDEX_ROWS),

@@ -293,3 +293,14 @@ def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
     un = gpd.read_file(tmp_path / "plan.gpkg", layer="nicht_eingeplant")
     grund = dict(zip(un["kundennummer"], un["grund"], strict=True))
     assert "„Nirgendwoweg 7, 36251 Bad Hersfeld“ nicht gefunden" in grund["K-1"]
+    # the plan folder: the overviews (index, overview map, report) leave the host out, the
+    # worker's route page keeps the line that is on the bell
+    res = CliRunner().invoke(app, ["show", plan_id, "--db", db, "--out", str(tmp_path / "ordner")])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "ordner"
+    for name in ("index.html", "report.csv", "uebersicht.html"):
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        assert not [h for h in hosts if h in text], name
+    assert "Nirgendwoweg 7" in (folder / "report.csv").read_text(encoding="utf-8-sig")
+    pages = " ".join(p.read_text(encoding="utf-8") for p in (folder / "routen").glob("*.html"))
+    assert "Grünwald-Okafor" in pages and "Lindqvist" in pages

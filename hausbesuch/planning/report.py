@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from geodata.cache import atomic_write
+from hausbesuch.care_of import CareOf
 from hausbesuch.plandata import (
     STATUS_PLANNED,
     STATUS_REJECTED,
@@ -138,6 +139,10 @@ def report_rows(
         listed = sum(1 for r in rows if r["zeile"])
         if listed != total_rows:
             raise RuntimeError(f"report has {listed} list rows for {total_rows} input rows")
+    care_of = CareOf(plan)  # a reason quoting an address: without the host's name
+    for row in rows:
+        if row["grund"]:
+            row["grund"] = care_of.text(row["id"], row["grund"])
     return rows
 
 

@@ -1,0 +1,68 @@
+"""Third persons' names in addresses: a ``c/o``, ``bei`` or ``z. Hd.`` line names the host.
+
+The worker's route page, the printed sheet and the letter need that line (it is on the
+bell); the overviews, the report and the exports do not, and leave it out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hausbesuch.plandata import Plan
+
+__all__ = ["CareOf", "without_care_of"]
+
+
+def _drop(text: str, part: str) -> str:
+    """``text`` without ``part`` and the comma that joined it to its neighbours."""
+    p = re.escape(part)
+    text = re.sub(rf"[,;]\s*{p}(?=\s*[,;\n])", "", text)  # between two parts
+    text = re.sub(rf"(^|[,;\n„])\s*{p}\s*[,;\n]\s*", r"\1", text)  # first of its line
+    text = re.sub(rf"\s+{p}(?=\s*[,;\n])", "", text)  # after the street, before a comma
+    return re.sub(rf"[\s,;]*{p}", "", text)  # last, or alone
+
+
+#: A quick test before parsing: text without any of these has no c/o line.
+_MAYBE = re.compile(r"c\s*/\s*o|c\.\s*o\.|\bco\.|\bbei\b|\bb\.|z\.\s*h|zu\s+h|wohnhaft",
+                    re.IGNORECASE)
+
+
+def without_care_of(address: str) -> str:
+    """The address as given without its ``c/o``, ``bei`` or ``z. Hd.`` line (the name of
+    a third person, the host): what the exports show; the street, an addition like a flat
+    and postcode and town are kept."""
+    from geodata.addresses import parse_address
+
+    if not address or not address.strip() or not _MAYBE.search(address):
+        return address
+    out = address
+    for part in parse_address(address).care_of:
+        out = _drop(out, part)
+    return out.strip(" \t\n,;")
+
+
+class CareOf:
+    """Takes the ``c/o`` lines of the plan's clients out of exported texts."""
+
+    _QUOTED = re.compile(r"„([^“]*)“")
+
+    def __init__(self, plan: Plan) -> None:
+        from geodata.addresses import parse_address
+
+        self.parts: dict[str, tuple[str, ...]] = {}
+        for c in plan.clients:
+            if (c.address and _MAYBE.search(c.address)
+                    and (found := parse_address(c.address).care_of)):
+                self.parts[c.id] = found
+
+    def address(self, address: str) -> str:
+        return without_care_of(address)
+
+    def text(self, client_id: str | None, text: str) -> str:
+        """A reason without the c/o lines of the client's address, and without that of
+        any address it quotes („…“)."""
+        if not text or not _MAYBE.search(text):
+            return text
+        for part in self.parts.get(client_id or "", ()):
+            text = _drop(text, part)
+        return self._QUOTED.sub(lambda m: f"„{without_care_of(m[1])}“", text)
