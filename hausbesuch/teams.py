@@ -159,7 +159,8 @@ def _validate(t: TeamConfig) -> list[str]:
     errs: list[str] = []
     if not isinstance(t.id, str) or not _ID_RE.fullmatch(t.id):
         errs.append(
-            "Feld „id“: nur Buchstaben, Ziffern, „-“ und „_“, höchstens 40 Zeichen "
+            "Feld „id“: nur Buchstaben, Ziffern, „-“ und „_“, am Anfang ein Buchstabe oder "
+            "eine Ziffer, höchstens 40 Zeichen "
             "(die ID steht in Dateinamen)"
         )
     if not 0 <= t.shift_start_min < t.shift_end_min <= 24 * 60:

@@ -155,6 +155,7 @@ def test_inherited_lunch_is_clipped_to_the_shift(tmp_path: Path) -> None:
         ('[[team]]\nid = "a"\nstart = [200, 9.70]', ["Team „a“", "start", "außerhalb"]),
         ('[[team]]\nid = "a"\nfarbe = "rot"', ["Team „a“", "farbe", "unbekannt"]),
         ('[[team]]\nid = "a b/c"', ["id", "Dateinamen"]),
+        ('[[team]]\nid = "-EVIL"', ["id", "am Anfang ein Buchstabe oder eine Ziffer"]),
         ('[[team]]\nmitglieder = ["X"]', ["Team Nr. 1", "id", "fehlt"]),
         ('[[team]]\nid = "a"\n[[team]]\nid = "A"', ["doppelt"]),
         ('[[team]]\nid = "a"\ntage = "Mo-Xy"', ["Team „a“", "tage", "Wochentag"]),
