@@ -932,6 +932,21 @@ def test_an_announced_visit_pinned_to_another_day_moves_and_the_letter_is_called
         assert s.query(AuditRow).filter_by(action=AUDIT_CORRECTION, visit_id=vid).count() == 1
 
 
+def test_a_contradicting_outcome_names_the_field_and_what_is_stored(planned, tmp_path):
+    """A second row with another result for the same visit is refused naming Ergebnis and
+    the result already stored (before: field Datum, and not which result)."""
+    copy, _, stops = _copy_of(planned, tmp_path, "widerspruch.sqlite")
+    st = stops[0]
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Ergebnis\n"
+                    f"{st.client_id};{st.start:%d.%m.%Y};nicht angetroffen\n"
+                    f"{st.client_id};{st.start:%d.%m.%Y};angetroffen\n", encoding="utf-8")
+    code, out = invoke("outcomes", str(rows), *_common(copy))
+    assert "1 erfasst" in out and "1 abgelehnt" in out, out
+    assert (f"Zeile 3 ({st.client_id}), Ergebnis: Für den Besuch von „{st.client_id}“ am "
+            f"{st.start:%d.%m.%Y} ist bereits ein Ergebnis erfasst: „nicht angetroffen“") in out
+
+
 def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
     """'verzogen' puts a case in Klärung; reopened by hand, `status` gives the reason the
     coordinator gave, not "verzogen am …" (the outcome no longer decides the status), and

@@ -774,7 +774,8 @@ class Casework:
                     return existing, False  # sent again while the first was being stored
                 raise CaseworkError(
                     f"Für den Besuch von „{row.client_id}“ am {day:%d.%m.%Y} ist bereits ein "
-                    "Ergebnis erfasst.")
+                    f"Ergebnis erfasst: „{RESULT_LABELS.get(existing.result, existing.result)}“.",
+                    field="ergebnis")
             if result == "termin_vereinbart":
                 if appointment is None:
                     raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen "
@@ -956,7 +957,8 @@ class Casework:
                                                  idempotency_key=_digest(key),
                                                  same_details=True)
                 except CaseworkError as exc:
-                    fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz")
+                    fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz",
+                                                            "ergebnis")
                                  else "id" if "nicht bekannt" in str(exc)
                                  else "termin" if "Termin" in str(exc)
                                  else "datum")
