@@ -8,6 +8,11 @@ Errors are German pages (``error.html.j2``) with the security headers of every p
 ``{"fehler": ...}`` for the JSON requests of the worker page: an HTTP error with its
 message, a form without a required field (400, naming the field), an unhandled exception
 (500, logged with a number the page shows; never its text).
+
+Input is checked before any handler or database call: a control character (a NUL byte,
+an escape; in a form field tab and line breaks are allowed) in a path parameter, query
+value or form field is a 400 naming the field (:func:`refuse_control_characters`, a
+dependency of every route).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -158,6 +163,52 @@ _PARSER_MESSAGES = (
 def field_label(name: str) -> str:
     """The German label of a form field (its form name when there is none)."""
     return FIELD_LABELS.get(name, name)
+
+
+#: German labels of the path parameters, for the message about a control character.
+PATH_LABELS = {"client_id": "Kundennummer", "plan_id": "Plan", "job_id": "Auftrag",
+               "token": "Link"}
+#: Control characters refused in path parameters and query values (all of C0), and in
+#: form fields (all but tab, line feed and carriage return: a note has several lines).
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_FORM = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _control_refused(label: str | None, where: str = "") -> HTTPException:
+    named = f"„{label}“{where}" if label else f"Ein Feld{where}"
+    return HTTPException(status_code=400, detail=(
+        f"{named} enthält ein unzulässiges Steuerzeichen (zum Beispiel ein Null-Byte). "
+        "Bitte die Eingabe prüfen und ohne Steuerzeichen noch einmal senden."))
+
+
+def _safe_label(name: str, labels: dict[str, str]) -> str | None:
+    """The German label of a field; its own name only when that is plain text."""
+    if name in labels:
+        return labels[name]
+    return name if name and not _CONTROL.search(name) and len(name) <= 40 else None
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """Dependency of every route (before the session, the link and the CSRF check): refuse
+    (400, naming the field) a control character in a path parameter, a query value or a
+    text field of a form. PostgreSQL cannot store a NUL byte in text (a 500 before), and
+    SQLite would store it; no field of the app needs one."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise _control_refused(PATH_LABELS.get(name), " in der Adresse der Seite")
+    for name, value in request.query_params.multi_items():
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            raise _control_refused(_safe_label(name, FIELD_LABELS),
+                                   " in der Adresse der Seite")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if not request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        return
+    form = await request.form()  # parsed once: the handler and the CSRF check reuse it
+    for name, value in form.multi_items():
+        if _CONTROL.search(name) or (isinstance(value, str) and _CONTROL_FORM.search(value)):
+            raise _control_refused(_safe_label(name, FIELD_LABELS))
 
 
 def invalid_form_message(errors: Any) -> str:
@@ -348,7 +399,7 @@ def create_app(
             store.close()
 
     app = _App(title="hausbesuch", docs_url=None, redoc_url=None, openapi_url=None,
-               lifespan=lifespan)
+               lifespan=lifespan, dependencies=[Depends(refuse_control_characters)])
     app.state.web = web
     from hausbesuch.maps import MapSettings
 

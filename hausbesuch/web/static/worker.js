@@ -31,6 +31,8 @@
     var a = new Uint8Array(16); crypto.getRandomValues(a);
     return Array.prototype.map.call(a, function (b) { return pad(b.toString(16)); }).join("");
   }
+  // the server refuses control characters (a NUL pasted into the note): leave them out
+  function cleanNote(text) { return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ""); }
   function stopEl(kunde) { return document.getElementById("stopp-" + kunde); }
   function show(kunde, text, cls) {
     var li = stopEl(kunde); if (!li) return;
@@ -213,7 +215,7 @@
       }
       var fields = {
         kundennummer: f.kundennummer.value, ergebnis: result, zeit: localStamp(new Date()),
-        notiz: f.notiz.value, termin_datum: f.termin_datum.value, termin_zeit: f.termin_zeit.value,
+        notiz: cleanNote(f.notiz.value), termin_datum: f.termin_datum.value, termin_zeit: f.termin_zeit.value,
         schluessel: newKey(), csrf_token: csrf
       };
       var label = button.textContent.trim();
