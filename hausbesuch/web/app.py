@@ -12,7 +12,8 @@ message, a form without a required field (400, naming the field), an unhandled e
 Input is checked before any handler or database call: a control character (a NUL byte,
 an escape; in a form field tab and line breaks are allowed) in a path parameter, query
 value or form field is a 400 naming the field (:func:`refuse_control_characters`, a
-dependency of every route).
+dependency of every route), and a request body over its limit is a 413 before anything
+reads it (:class:`BodyLimit`, an ASGI middleware).
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hausbesuch.config import Profile, load_profile
 from hausbesuch.store import Store
@@ -278,6 +280,83 @@ def _fallback_page(message: str) -> HTMLResponse:
         status_code=500)
 
 
+#: Most bytes of a request body outside the upload routes (a form, a worker's outcome).
+MAX_BODY = 1024 * 1024
+#: Room for the form around the file on the upload routes (boundaries, the other fields).
+UPLOAD_FORM_ROOM = 64 * 1024
+
+
+class BodyLimit:
+    """ASGI middleware: refuse (413, German) a request body over its limit before anything
+    reads or parses it (the form parser would spool it to a temporary file first, before
+    the login or CSRF check).
+
+    ``uploads`` maps the paths of the upload routes to their limit and message; every other
+    path has ``limit``. A declared ``Content-Length`` over the limit is refused at once; a
+    body without one (chunked) is counted while it is read, kept in memory up to the limit,
+    refused once it goes over, and else handed on as it came.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int = MAX_BODY,
+                 uploads: dict[str, tuple[int, str]] | None = None) -> None:
+        self.app = app
+        self.limit = limit
+        self.uploads = dict(uploads or {})
+
+    def _limit(self, path: str) -> tuple[int, str]:
+        if path in self.uploads:
+            return self.uploads[path]
+        return self.limit, (f"Die gesendeten Daten sind zu groß (höchstens "
+                            f"{self.limit // 1024 // 1024} MB).")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit, message = self._limit(scope.get("path", ""))
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = False  # the server refuses a malformed length itself
+            if too_big:
+                await self._refuse(scope, receive, send, message)
+                return
+            await self.app(scope, receive, send)
+            return
+        kept: list[Message] = []
+        total = 0
+        while True:
+            message_in = await receive()
+            kept.append(message_in)
+            if message_in["type"] != "http.request":
+                break  # the client went away
+            total += len(message_in.get("body", b""))
+            if total > limit:
+                await self._refuse(scope, receive, send, message)
+                return
+            if not message_in.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return kept.pop(0) if kept else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+        request = Request(scope, receive)
+        try:
+            response = error_page(request, 413, message)
+        except Exception:  # the page could not be rendered: the message without templates
+            log.exception("the page of a refused request body could not be rendered")
+            response = _fallback_page(message)
+            response.status_code = 413
+        response.headers["connection"] = "close"  # the rest of the body is not read
+        await response(scope, receive, send)
+
+
 class _App(FastAPI):
     """FastAPI with :class:`SecurityHeaders` as the outermost layer of the app.
 
@@ -400,6 +479,10 @@ def create_app(
 
     app = _App(title="hausbesuch", docs_url=None, redoc_url=None, openapi_url=None,
                lifespan=lifespan, dependencies=[Depends(refuse_control_characters)])
+    upload_refused = (pages_clients.MAX_UPLOAD + UPLOAD_FORM_ROOM,
+                      f"Die Datei ist größer als {pages_clients.MAX_UPLOAD // 1024 // 1024} MB.")
+    app.add_middleware(BodyLimit, limit=MAX_BODY, uploads={
+        path: upload_refused for path in pages_clients.UPLOAD_PATHS})
     app.state.web = web
     from hausbesuch.maps import MapSettings
 

@@ -27,6 +27,9 @@ from hausbesuch.web.security import csrf_protect
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
 MAX_UPLOAD = 20 * 1024 * 1024
+#: The routes that take a file of up to :data:`MAX_UPLOAD` bytes (every other request body
+#: is limited to about 1 MB: ``hausbesuch.web.app.BodyLimit``).
+UPLOAD_PATHS = ("/kunden/import", "/teams/hochladen")
 SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
