@@ -224,3 +224,50 @@ def test_chunked_body_is_counted_and_refused_over_the_limit(bare: tuple[str, obj
     status, page = _raw_post(url, "/anmelden", hdr, iter([b"name=kora&", b"passwort=x"]),
                              chunked=True)
     assert status == 403, page[-400:]
+
+
+# --------------------------------------------------------------------------- plan form, wording
+
+
+def test_plan_form_echoes_a_long_value_cut_and_takes_ascii_digits_only(
+        kora: httpx.Client) -> None:
+    csrf = csrf_of(kora.get("/plaene").text)
+    r = kora.post("/plaene/neu", data={"csrf_token": csrf, "start": "x" * 100_000,
+                                       "tage": "y" * 100_000})
+    assert r.status_code == 400
+    assert len(r.text) < 30_000, len(r.text)
+    assert _alert(r.text) == "Erster Tag: „" + "x" * 40 + "…“ ist kein Datum."
+    assert "x" * 41 not in r.text and "y" * 41 not in r.text
+    start = re.search(r'name="start" value="([^"]*)"', r.text).group(1)
+    assert start == "x" * 40
+    for days in ("1_0", "\u0665", "5.0", "-3", "1" * 100):
+        r = kora.post("/plaene/neu", data={"csrf_token": csrf, "start": "2030-01-07",
+                                           "tage": days})
+        assert r.status_code == 400, days
+        assert _alert(r.text).startswith("Tage: „") and "ist keine ganze Zahl" in r.text, days
+        assert "1" * 41 not in r.text
+
+
+def test_import_report_says_one_row_in_the_singular(kora: httpx.Client) -> None:
+    from tests.web_fixtures import HEADER
+
+    csrf = csrf_of(kora.get("/kunden/import").text)
+    body = (";".join(HEADER) + "\r\n" + "E-1;Einzeln;Am Markt;1;36251;Bad Hersfeld;"
+            "01.01.2024;;;;30;\r\n").encode("utf-8")
+    r = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                  files={"datei": ("eine.csv", body, "text/csv")})
+    assert r.status_code == 200, r.text[-500:]
+    assert "<strong>1 Zeile</strong>:" in r.text and "1 Zeilen" not in r.text
+
+
+def test_error_page_on_a_worker_link_leads_back_to_the_route(bare: tuple[str, object]
+                                                            ) -> None:
+    url = bare[0]
+    r = httpx.post(url + "/w/irgendein-link/ergebnis", data={"notiz": "a\x00b"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert '<a class="btn primary" href="./">Zurück zur Route</a>' in r.text
+    assert "irgendein-link" not in r.text  # relative: the token is not written into it
+    # a link that is unknown (or gone) has no route to go back to; coordinators' pages
+    # have no such link
+    assert "Zurück zur Route" not in httpx.get(url + "/w/irgendein-link/").text
+    assert "Zurück zur Route" not in httpx.get(url + "/plaene/abc%00").text

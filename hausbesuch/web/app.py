@@ -162,6 +162,15 @@ _PARSER_MESSAGES = (
 )
 
 
+#: Most characters of a typed value a message or a form shown again repeats (then „…“).
+ECHO_SHORT = 40
+
+
+def echo(text: str, limit: int = ECHO_SHORT) -> str:
+    """``text`` as a page repeats it: at most ``limit`` characters, then „…“."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
 def field_label(name: str) -> str:
     """The German label of a form field (its form name when there is none)."""
     return FIELD_LABELS.get(name, name)
@@ -267,7 +276,12 @@ def error_page(request: Request, status: int, message: str) -> Response:
         return JSONResponse({"fehler": message}, status_code=status)
     if not hasattr(request.state, "user"):
         request.state.user = None
-    return render(request, "error.html.j2", status=status, message=message, code=status)
+    # on a worker link's page the way back is the route ("./" from /w/<token>/ and from
+    # /w/<token>/ergebnis; the token is not written into the page), unless the link is gone
+    on_link = re.fullmatch(r"/w/[^/]+/[^/]*", request.url.path) is not None
+    back = "./" if on_link and status not in (404, 410) else None
+    return render(request, "error.html.j2", status=status, message=message, code=status,
+                  back=back)
 
 
 def _fallback_page(message: str) -> HTMLResponse:
