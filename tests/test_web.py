@@ -629,10 +629,10 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
 
 def test_outcome_sent_at_once_from_two_tabs_is_stored_once_and_answered_as_such(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same outcome (one key) sent twenty times at once, with a NUL pasted into its
-    note: every answer is 200, one of them new, the others 'doppelt'; one row is stored,
-    its note without the NUL (PostgreSQL refuses NUL in text; it was a 500 the phone
-    retried for ever)."""
+    """The same outcome (one key) sent twenty times at once: every answer is 200, one of
+    them new, the others 'doppelt'; one row is stored. With a NUL pasted into its note it
+    is refused (400, JSON naming the field) before the database (PostgreSQL refuses NUL in
+    text; it was a 500 the phone retried for ever), and nothing is stored."""
     from concurrent.futures import ThreadPoolExecutor
 
     from hausbesuch import clock
@@ -649,6 +649,12 @@ def test_outcome_sent_at_once_from_two_tabs_is_stored_once_and_answered_as_such(
             "zeit": f"{link.day}T10:15", "schluessel": "zwei-tabs",
             "notiz": "Klingel\x00 defekt"}
     hdr = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+    refused = httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr)
+    assert refused.status_code == 400
+    assert refused.json()["fehler"].startswith("„Notiz“ enthält ein unzulässiges Steuerzeichen")
+    assert not [o for o in _outcomes(site) if (o["client_id"], o["day"]) == (stop.client_id,
+                                                                             route.day)]
+    data["notiz"] = "Klingel defekt"
 
     def send(_: int) -> httpx.Response:
         return httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr,

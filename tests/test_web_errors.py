@@ -253,6 +253,8 @@ def test_worker_post_without_a_field_answers_json_to_the_script_html_else(
     assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
     _headers(r)
     assert "„Kundennummer“ fehlt" in _alert(r.text)
+    # without the script: the error page leads back to the route
+    assert '<a class="btn primary" href="./">Zurück zur Route</a>' in r.text
     _german(r.text)
 
 

@@ -300,7 +300,9 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
     r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY, "adresse": real})
     assert r.status_code == 303, r.text[-800:]
     shown = kora.get(r.headers["location"]).text
-    assert "Adresse für W010 gespeichert." in shown and "Punkt für" not in shown
+    # the confirmation names what was stored
+    assert f"Adresse „{real}“ für W010 gespeichert." in html.unescape(shown), shown[-2000:]
+    assert "Punkt " not in shown
     assert 'id="adresse-W010"' not in shown  # fixed: no longer listed
     row = re.search(r'<tr id="adresse-([^"]+)">', shown)
     assert row, "another address to fix"
@@ -309,7 +311,7 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
                                               "breite": "50,8675", "laenge": "9,7071"})
     assert r.status_code == 303, r.text[-800:]
     shown = kora.get(r.headers["location"]).text
-    assert f"Punkt für {other} gespeichert." in shown
+    assert f"Punkt (Breite 50.867500, Länge 9.707100) für {other} gespeichert." in shown
     _clean(shown)
 
 

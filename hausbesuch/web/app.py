@@ -8,6 +8,12 @@ Errors are German pages (``error.html.j2``) with the security headers of every p
 ``{"fehler": ...}`` for the JSON requests of the worker page: an HTTP error with its
 message, a form without a required field (400, naming the field), an unhandled exception
 (500, logged with a number the page shows; never its text).
+
+Input is checked before any handler or database call: a control character (a NUL byte,
+an escape; in a form field tab and line breaks are allowed) in a path parameter, query
+value or form field is a 400 naming the field (:func:`refuse_control_characters`, a
+dependency of every route), and a request body over its limit is a 413 before anything
+reads it (:class:`BodyLimit`, an ASGI middleware).
 """
 
 from __future__ import annotations
@@ -24,14 +30,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hausbesuch.config import Profile, load_profile
 from hausbesuch.store import Store
@@ -155,9 +162,64 @@ _PARSER_MESSAGES = (
 )
 
 
+#: Most characters of a typed value a message or a form shown again repeats (then „…“).
+ECHO_SHORT = 40
+
+
+def echo(text: str, limit: int = ECHO_SHORT) -> str:
+    """``text`` as a page repeats it: at most ``limit`` characters, then „…“."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
 def field_label(name: str) -> str:
     """The German label of a form field (its form name when there is none)."""
     return FIELD_LABELS.get(name, name)
+
+
+#: German labels of the path parameters, for the message about a control character.
+PATH_LABELS = {"client_id": "Kundennummer", "plan_id": "Plan", "job_id": "Auftrag",
+               "token": "Link"}
+#: Control characters refused in path parameters and query values (all of C0), and in
+#: form fields (all but tab, line feed and carriage return: a note has several lines).
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_FORM = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _control_refused(label: str | None, where: str = "") -> HTTPException:
+    named = f"„{label}“{where}" if label else f"Ein Feld{where}"
+    return HTTPException(status_code=400, detail=(
+        f"{named} enthält ein unzulässiges Steuerzeichen (zum Beispiel ein Null-Byte). "
+        "Bitte die Eingabe prüfen und ohne Steuerzeichen noch einmal senden."))
+
+
+def _safe_label(name: str, labels: dict[str, str]) -> str | None:
+    """The German label of a field; its own name only when that is plain text."""
+    if name in labels:
+        return labels[name]
+    return name if name and not _CONTROL.search(name) and len(name) <= 40 else None
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """Dependency of every route (before the session, the link and the CSRF check): refuse
+    (400, naming the field) a control character in a path parameter, a query value or a
+    text field of a form. PostgreSQL cannot store a NUL byte in text (a 500 before), and
+    SQLite would store it; no field of the app needs one."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise _control_refused(PATH_LABELS.get(name), " in der Adresse der Seite")
+    for name, value in request.query_params.multi_items():
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            raise _control_refused(_safe_label(name, FIELD_LABELS),
+                                   " in der Adresse der Seite")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if not request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        return
+    form = await request.form()  # parsed once: the handler and the CSRF check reuse it
+    for name, value in form.multi_items():
+        if _CONTROL.search(name) or (isinstance(value, str) and _CONTROL_FORM.search(value)):
+            raise _control_refused(_safe_label(name, FIELD_LABELS))
 
 
 def invalid_form_message(errors: Any) -> str:
@@ -214,7 +276,12 @@ def error_page(request: Request, status: int, message: str) -> Response:
         return JSONResponse({"fehler": message}, status_code=status)
     if not hasattr(request.state, "user"):
         request.state.user = None
-    return render(request, "error.html.j2", status=status, message=message, code=status)
+    # on a worker link's page the way back is the route ("./" from /w/<token>/ and from
+    # /w/<token>/ergebnis; the token is not written into the page), unless the link is gone
+    on_link = re.fullmatch(r"/w/[^/]+/[^/]*", request.url.path) is not None
+    back = "./" if on_link and status not in (404, 410) else None
+    return render(request, "error.html.j2", status=status, message=message, code=status,
+                  back=back)
 
 
 def _fallback_page(message: str) -> HTMLResponse:
@@ -225,6 +292,83 @@ def _fallback_page(message: str) -> HTMLResponse:
         '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Fehler</title>'
         f'</head><body><h1>Fehler</h1><p role="alert">{escape(message)}</p></body></html>',
         status_code=500)
+
+
+#: Most bytes of a request body outside the upload routes (a form, a worker's outcome).
+MAX_BODY = 1024 * 1024
+#: Room for the form around the file on the upload routes (boundaries, the other fields).
+UPLOAD_FORM_ROOM = 64 * 1024
+
+
+class BodyLimit:
+    """ASGI middleware: refuse (413, German) a request body over its limit before anything
+    reads or parses it (the form parser would spool it to a temporary file first, before
+    the login or CSRF check).
+
+    ``uploads`` maps the paths of the upload routes to their limit and message; every other
+    path has ``limit``. A declared ``Content-Length`` over the limit is refused at once; a
+    body without one (chunked) is counted while it is read, kept in memory up to the limit,
+    refused once it goes over, and else handed on as it came.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int = MAX_BODY,
+                 uploads: dict[str, tuple[int, str]] | None = None) -> None:
+        self.app = app
+        self.limit = limit
+        self.uploads = dict(uploads or {})
+
+    def _limit(self, path: str) -> tuple[int, str]:
+        if path in self.uploads:
+            return self.uploads[path]
+        return self.limit, (f"Die gesendeten Daten sind zu groß (höchstens "
+                            f"{self.limit // 1024 // 1024} MB).")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit, message = self._limit(scope.get("path", ""))
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = False  # the server refuses a malformed length itself
+            if too_big:
+                await self._refuse(scope, receive, send, message)
+                return
+            await self.app(scope, receive, send)
+            return
+        kept: list[Message] = []
+        total = 0
+        while True:
+            message_in = await receive()
+            kept.append(message_in)
+            if message_in["type"] != "http.request":
+                break  # the client went away
+            total += len(message_in.get("body", b""))
+            if total > limit:
+                await self._refuse(scope, receive, send, message)
+                return
+            if not message_in.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return kept.pop(0) if kept else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+        request = Request(scope, receive)
+        try:
+            response = error_page(request, 413, message)
+        except Exception:  # the page could not be rendered: the message without templates
+            log.exception("the page of a refused request body could not be rendered")
+            response = _fallback_page(message)
+            response.status_code = 413
+        response.headers["connection"] = "close"  # the rest of the body is not read
+        await response(scope, receive, send)
 
 
 class _App(FastAPI):
@@ -348,7 +492,11 @@ def create_app(
             store.close()
 
     app = _App(title="hausbesuch", docs_url=None, redoc_url=None, openapi_url=None,
-               lifespan=lifespan)
+               lifespan=lifespan, dependencies=[Depends(refuse_control_characters)])
+    upload_refused = (pages_clients.MAX_UPLOAD + UPLOAD_FORM_ROOM,
+                      f"Die Datei ist größer als {pages_clients.MAX_UPLOAD // 1024 // 1024} MB.")
+    app.add_middleware(BodyLimit, limit=MAX_BODY, uploads={
+        path: upload_refused for path in pages_clients.UPLOAD_PATHS})
     app.state.web = web
     from hausbesuch.maps import MapSettings
 

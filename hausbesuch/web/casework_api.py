@@ -132,10 +132,24 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
 
 def has_fix(store: Store, city: str, client_id: str) -> bool:
     """Whether the city's case has an address fix stored (the page confirms only those)."""
+    return stored_fix(store, city, client_id) is not None
+
+
+def stored_fix(store: Store, city: str, client_id: str) -> str | None:
+    """What the city's case has stored as its address fix, as the page names it: the
+    address („Bahnhofstraße 5, 36251 Bad Hersfeld“) or the point (Breite, Länge); None
+    without a fix."""
     from hausbesuch.store import AddressFixRow
 
     with store.session() as s:
-        return s.get(AddressFixRow, {"city": city, "client_id": client_id}) is not None
+        fix = s.get(AddressFixRow, {"city": city, "client_id": client_id})
+        if fix is None:
+            return None
+        if fix.address:
+            return f"„{fix.address}“"
+        if fix.lat is not None and fix.lon is not None:
+            return f"(Breite {fix.lat:.6f}, Länge {fix.lon:.6f})"
+        return ""
 
 
 def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,

@@ -27,6 +27,9 @@ from hausbesuch.web.security import csrf_protect
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
 MAX_UPLOAD = 20 * 1024 * 1024
+#: The routes that take a file of up to :data:`MAX_UPLOAD` bytes (every other request body
+#: is limited to about 1 MB: ``hausbesuch.web.app.BodyLimit``).
+UPLOAD_PATHS = ("/kunden/import", "/teams/hochladen")
 SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
@@ -105,12 +108,13 @@ def addresses(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
     saved = request.query_params.get("gespeichert")
     what = request.query_params.get("art")
-    if saved and not casework_api.has_fix(ctx(request).store, _city_of(request, user, stadt),
-                                          saved):
-        saved = None  # any text in a link would show as the app's own confirmation
+    # the confirmation names what is stored (read back, not taken from the link: any text
+    # in a link would show as the app's own confirmation)
+    shown = casework_api.stored_fix(ctx(request).store, _city_of(request, user, stadt),
+                                    saved) if saved else None
     return _addresses_page(request, user, stadt,
-                           saved=(saved, SAVED_WHAT.get(what or "", "Korrektur"))
-                           if saved else None)
+                           saved=(saved, SAVED_WHAT.get(what or "", "Korrektur"), shown)
+                           if saved and shown is not None else None)
 
 
 #: what a fix stored, as the page says it (``art`` of the redirect after saving)
@@ -118,7 +122,7 @@ SAVED_WHAT = {"adresse": "Adresse", "punkt": "Punkt", "vorschlag": "Vorgeschlage
 
 
 def _addresses_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
-                    saved: tuple[str, str] | None = None,
+                    saved: tuple[str, str, str] | None = None,
                     failed: dict[str, str] | None = None) -> Response:
     """The address page; ``failed`` is a fix that was refused: the client id, the German
     message and the fields as typed (shown again at that client's form)."""

@@ -5,6 +5,7 @@ and planning jobs with their progress."""
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import tempfile
 import threading
@@ -29,7 +30,7 @@ from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.teams import plan_shift
 from hausbesuch.web import casework_api, jobs
-from hausbesuch.web.app import ctx, load_session, own_id, render
+from hausbesuch.web.app import ECHO_SHORT, ctx, echo, load_session, own_id, render
 from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
 from hausbesuch.web.data import (
     newest_version,
@@ -118,26 +119,32 @@ def _check_not_past(first: date) -> None:
                         "Tag wählen.")
 
 
+#: The number of days of the plan form: ASCII digits, not too many for int().
+_DIGITS = re.compile(r"[0-9]{1,6}")
+
+
 @router.post("/plaene/neu")
 def start_plan(request: Request, start: str = Form(...), tage: str = Form("5"),
                stadt: str = Form(""), user: User = Depends(require_user)) -> Response:
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
+    # a refusal shows the form again with what was typed, cut (as its message is)
+    typed = {"start": start[:ECHO_SHORT], "days": tage[:ECHO_SHORT]}
     try:
         first = date.fromisoformat(start.strip())
     except ValueError:
-        return _plans_page(request, city, start=start, days=tage, status=400,
-                           error=f"Erster Tag: „{start}“ ist kein Datum.")
-    try:
-        days = int(tage.strip())
-    except ValueError:
-        return _plans_page(request, city, start=start, days=tage, status=400,
-                           error=f"Tage: „{tage}“ ist keine ganze Zahl.")
+        return _plans_page(request, city, **typed, status=400,
+                           error=f"Erster Tag: „{echo(start)}“ ist kein Datum.")
+    # ASCII digits only: int() would also take "1_0" and other scripts' digits ("٥")
+    if not _DIGITS.fullmatch(tage.strip()):
+        return _plans_page(request, city, **typed, status=400,
+                           error=f"Tage: „{echo(tage)}“ ist keine ganze Zahl.")
+    days = int(tage.strip())
     try:
         _check_not_past(first)
         check_span(web.profile(city), first, days)
     except UserError as exc:
-        return _plans_page(request, city, start=start, days=tage, status=400, error=str(exc))
+        return _plans_page(request, city, **typed, status=400, error=str(exc))
     job_id = web.enqueue("plan", city, {
         "start": first.isoformat(), "days": days, "time_limit": web.plan_time_limit,
         "profile": web.extra["profile_refs"].get(city),

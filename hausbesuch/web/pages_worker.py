@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 #: The six outcomes of the casework store, labelled as buttons (capitalised).
 OUTCOMES = tuple((r, RESULT_LABELS[r][:1].upper() + RESULT_LABELS[r][1:]) for r in RESULTS)
 OUTCOME_LABELS = dict(OUTCOMES)
+#: The value of the form's default button, out of view: what the browser sends for Enter in
+#: a field (its implicit submission uses the first submit button). No outcome.
+IMPLICIT = "keine-auswahl"
 #: Static files the service worker keeps for use without signal.
 WORKER_ASSETS = ("/static/web/app.css", "/static/web/worker.js")
 _WEB_DIR = Path(__file__).resolve().parent
@@ -112,8 +115,10 @@ def worker_page(request: Request, token: str) -> Response:
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
     from hausbesuch import clock
+    from hausbesuch.casework.service import MAX_APPOINTMENT_AHEAD_DAYS
 
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
+                  implicit=IMPLICIT, appointment_ahead=MAX_APPOINTMENT_AHEAD_DAYS,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
                   labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
                   saved=own_id(request.query_params.get("gespeichert"),
@@ -167,8 +172,15 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
     if route is None or kundennummer not in {s.client_id for s in route.stops}:
         raise HTTPException(status_code=404, detail="Dieser Besuch gehört nicht zu diesem Link.")
     try:
+        if ergebnis == IMPLICIT:
+            raise UserError("Kein Ergebnis gewählt: bitte eine der Schaltflächen antippen "
+                            "(die Eingabetaste speichert kein Ergebnis).")
         if ergebnis not in OUTCOME_LABELS:
             raise UserError(f"Unbekanntes Ergebnis „{ergebnis[:40]}“.")
+        if ergebnis != "termin_vereinbart" and (termin_datum.strip() or termin_zeit.strip()):
+            raise UserError(f"Ein Termin ist eingetragen, aber „{OUTCOME_LABELS[ergebnis]}“ "
+                            "gewählt: bitte „Termin vereinbart“ wählen oder die Felder des "
+                            "Termins leeren.")
         appointment = (_appointment(termin_datum, termin_zeit)
                        if ergebnis == "termin_vereinbart" else None)
         key = "".join(ch for ch in schluessel if ch.isalnum() or ch in "-_")[:40]

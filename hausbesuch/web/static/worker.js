@@ -31,6 +31,8 @@
     var a = new Uint8Array(16); crypto.getRandomValues(a);
     return Array.prototype.map.call(a, function (b) { return pad(b.toString(16)); }).join("");
   }
+  // the server refuses control characters (a NUL pasted into the note): leave them out
+  function cleanNote(text) { return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ""); }
   function stopEl(kunde) { return document.getElementById("stopp-" + kunde); }
   function show(kunde, text, cls) {
     var li = stopEl(kunde); if (!li) return;
@@ -38,10 +40,14 @@
     var st = li.querySelector("[data-state]"); if (st) st.textContent = text;
   }
   function status() {
-    var n = load().filter(function (x) { return !x.blocked; }).length;
+    var q = load();
+    var n = q.filter(function (x) { return !x.blocked && !x.refused; }).length;
+    var r = q.filter(function (x) { return x.refused; }).length;
     var el = document.getElementById("warteschlange");
-    if (el) el.textContent = !n ? "" : n === 1 ? "1 Ergebnis wartet auf Netz."
-      : n + " Ergebnisse warten auf Netz.";
+    if (el) el.textContent = (!n ? "" : n === 1 ? "1 Ergebnis wartet auf Netz. "
+      : n + " Ergebnisse warten auf Netz. ") + (!r ? "" : r === 1
+      ? "1 Ergebnis wurde nicht angenommen: bitte neu erfassen oder verwerfen."
+      : r + " Ergebnisse wurden nicht angenommen: bitte neu erfassen oder verwerfen.");
     var banner = document.getElementById("netz");
     if (banner) banner.classList.toggle("show", !navigator.onLine);
   }
@@ -137,9 +143,65 @@
 
   // ---- outcomes
 
+  function sameKey(a, b) { return a.fields.schluessel === b.fields.schluessel; }
+  function dayDe(iso) { return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4); }
+
+  // an outcome the server refused (400): it stays on the phone with the server's reason
+  // and its note until it is recorded again (corrected) or discarded
+  function showRefused(item) {
+    var kunde = item.fields.kundennummer;
+    show(kunde, "Nicht angenommen: " + item.refused + " „" + item.label + "“ bleibt auf " +
+      "diesem Telefon: bitte korrigieren und neu erfassen oder verwerfen.", "pending");
+    var li = stopEl(kunde); if (!li) return;
+    var boxes = li.querySelectorAll(".refused");
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].getAttribute("data-key") === item.fields.schluessel) return;
+    }
+    var box = document.createElement("div");
+    box.className = "refused";
+    box.setAttribute("data-key", item.fields.schluessel);
+    if (item.fields.notiz) {
+      var note = document.createElement("p");
+      note.className = "note";
+      note.textContent = "Notiz: " + item.fields.notiz;
+      box.appendChild(note);
+    }
+    if (item.fields.termin_datum || item.fields.termin_zeit) {
+      var appt = document.createElement("p");
+      appt.textContent = "Termin: " + (item.fields.termin_datum ? dayDe(item.fields.termin_datum) : "") +
+        " " + item.fields.termin_zeit;
+      box.appendChild(appt);
+    }
+    var drop = document.createElement("button");
+    drop.type = "button"; drop.className = "danger"; drop.textContent = "Verwerfen";
+    drop.addEventListener("click", function () {
+      save(load().filter(function (x) { return !sameKey(x, item); }));
+      if (box.parentNode) box.parentNode.removeChild(box);
+      show(kunde, "Verworfen: " + item.label + " (nicht gespeichert).", "");
+      status();
+    });
+    box.appendChild(drop);
+    var form = li.querySelector("form.outcome-form");
+    li.insertBefore(box, form);
+    // to correct it: the note and the appointment are back in the form
+    if (form) {
+      if (!form.notiz.value) form.notiz.value = item.fields.notiz || "";
+      if (!form.termin_datum.value) form.termin_datum.value = item.fields.termin_datum || "";
+      if (!form.termin_zeit.value) form.termin_zeit.value = item.fields.termin_zeit || "";
+    }
+  }
+  // recorded again at the stop: the refused outcomes there are replaced
+  function dropRefused(kunde) {
+    save(load().filter(function (x) { return !(x.refused && x.fields.kundennummer === kunde); }));
+    var li = stopEl(kunde); if (!li) return;
+    Array.prototype.forEach.call(li.querySelectorAll(".refused"), function (b) {
+      b.parentNode.removeChild(b);
+    });
+  }
+
   function flush() {
     if (sending) return;
-    var q = load().filter(function (x) { return !x.blocked; });
+    var q = load().filter(function (x) { return !x.blocked && !x.refused; });
     if (!q.length) { status(); return; }
     sending = true;
     var item = q[0];
@@ -169,8 +231,15 @@
           show(item.fields.kundennummer, "Übermittelt: " + item.label +
             " (" + item.fields.zeit.slice(11) + " Uhr)", "done");
         } else if (resp.status >= 400 && resp.status < 500 && resp.status !== 408 && resp.status !== 429) {
-          save(rest);  // refused for good (e.g. link expired): do not retry forever
-          show(item.fields.kundennummer, "Nicht angenommen: " + (data.fehler || resp.status), "");
+          // refused (e.g. an appointment the teams cannot keep, already recorded): not sent
+          // again by itself, but kept with its note until corrected or discarded
+          var reason = data.fehler || ("Fehler " + resp.status + ".");
+          save(load().map(function (x) {
+            if (sameKey(x, item)) x.refused = reason;
+            return x;
+          }));
+          item.refused = reason;
+          showRefused(item);
         } else {
           throw new Error("server " + resp.status);
         }
@@ -182,6 +251,22 @@
   // before the team-day the server refuses outcomes: say so before anything is queued
   var day = body.getAttribute("data-day") || "";
   function early() { return localStamp(new Date()).slice(0, 10) < day; }
+  var IMPLICIT = "keine-auswahl";  // the value of the form's default button (Enter)
+  var ahead = Number(body.getAttribute("data-appointment-ahead")) || 92;
+  // the server's rules on the appointment's day that the phone can check before queueing
+  function appointmentProblem(iso) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return "Bitte ein Datum des Termins angeben.";
+    if (iso <= day) {
+      return "Termin " + dayDe(iso) + " liegt nicht nach dem Besuchstag " + dayDe(day) + ".";
+    }
+    var diff = (Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) -
+      Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8, 10))) / 86400000;
+    if (diff > ahead) {
+      return "Termin " + dayDe(iso) + " liegt mehr als " + ahead + " Tage nach dem Besuch am " +
+        dayDe(day) + " (Jahr vertippt?).";
+    }
+    return "";
+  }
   var vorab = document.getElementById("vorab");
   if (vorab) vorab.hidden = !early();
 
@@ -201,6 +286,11 @@
       clicked = null;
       if (!button || button.name !== "ergebnis") return;
       var result = button.value;
+      if (result === IMPLICIT) {  // Enter in a field: no button was chosen
+        show(f.kundennummer.value, "Kein Ergebnis gewählt: bitte eine der Schaltflächen " +
+          "antippen.", "");
+        return;
+      }
       if (early()) {
         show(f.kundennummer.value, "Noch nicht gespeichert: Ergebnisse können ab dem " +
           "Besuchstag erfasst werden.", "");
@@ -211,9 +301,21 @@
         f.termin_datum.focus();
         return;
       }
+      if (result !== "termin_vereinbart" && (f.termin_datum.value || f.termin_zeit.value)) {
+        show(f.kundennummer.value, "Ein Termin ist eingetragen: bitte „Termin vereinbart“ " +
+          "antippen oder die Felder des Termins leeren.", "");
+        return;
+      }
+      var problem = result === "termin_vereinbart" && appointmentProblem(f.termin_datum.value);
+      if (problem) {
+        show(f.kundennummer.value, problem, "");
+        f.termin_datum.focus();
+        return;
+      }
+      dropRefused(f.kundennummer.value);
       var fields = {
         kundennummer: f.kundennummer.value, ergebnis: result, zeit: localStamp(new Date()),
-        notiz: f.notiz.value, termin_datum: f.termin_datum.value, termin_zeit: f.termin_zeit.value,
+        notiz: cleanNote(f.notiz.value), termin_datum: f.termin_datum.value, termin_zeit: f.termin_zeit.value,
         schluessel: newKey(), csrf_token: csrf
       };
       var label = button.textContent.trim();
@@ -231,6 +333,7 @@
     return;
   }
   load().forEach(function (item) {
+    if (item.refused) { showRefused(item); return; }
     show(item.fields.kundennummer, "Gespeichert: " + item.label +
       ", wartet auf Netz", "pending");
   });

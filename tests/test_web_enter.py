@@ -1,0 +1,206 @@
+"""What the Enter key and a refused outcome do in Chromium (found in QA round 10), against
+the planned Bad Hersfeld week of :mod:`tests.test_web` (its ``site`` fixture):
+
+- address page: Enter in the "Adresse" field stores the typed address, not the first of
+  the geocoder's suggestions (the browser's implicit submission used the first submit
+  button of the form), and the confirmation names what was stored;
+- worker page: Enter in the appointment fields records no outcome (it recorded
+  "Angetroffen" and dropped the appointment);
+- worker page: an outcome recorded without signal that the server refuses (400) stays on
+  the phone with the server's reason and its note, until recorded again or discarded
+  (it was deleted from the phone).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from tests import test_web
+from tests.test_web import _outcomes
+from tests.test_web_messages import _address_of, _client_rows
+from tests.test_web_ux import _browser, _log_in
+from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
+from tests.test_worker_cache import _browser as _worker_browser
+from tests.web_fixtures import HEADER, NAME_MARK, Site
+
+site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+CITY = test_web.CITY
+BERLIN = ZoneInfo("Europe/Berlin")
+ENTER_ID = "ENTER-1"
+
+
+def _import_with_suggestions(site: Site, tmp: Path) -> None:  # noqa: F811
+    """A client at „Bahnhof 1“: not found, with suggestions (Bahnhofsplatz, …)."""
+    from hausbesuch.web import casework_api
+
+    path = tmp / "bahnhof.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerow([ENTER_ID, f"{NAME_MARK} Enter", "Bahnhof", "1", "36251", "Bad Hersfeld",
+                    "01.02.2024", "", "", "", "30", ""])
+    report = casework_api.import_clients(site.store, site.app.state.web.profile(CITY),
+                                         str(path), "test")
+    assert report["rejected"] == [], report
+
+
+def _fix_of(site: Site, client_id: str):  # noqa: ANN202, F811
+    from hausbesuch.store import AddressFixRow
+
+    with site.store.session() as s:
+        return s.scalars(select(AddressFixRow).where(AddressFixRow.client_id == client_id)
+                         ).first()
+
+
+@pytest.mark.browser
+def test_enter_in_the_address_field_stores_the_typed_address(site: Site, tmp_path: Path
+                                                             ) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    _import_with_suggestions(site, tmp_path)
+    typed = _address_of(_client_rows(site)["W001"])
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE")
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            page.goto(site.url + "/adressen")
+            row = page.locator(f"#adresse-{ENTER_ID}")
+            assert row.locator("ol.suggestions button").count() >= 1  # the trap is there
+            row.locator("input[name=adresse]").fill(typed)
+            row.locator("input[name=adresse]").press("Enter")
+            page.wait_for_selector("p.ok")
+            assert "art=adresse" in page.url, page.url
+            shown = page.inner_text("p.ok")
+            assert shown.startswith(f"Adresse „{typed}“ für {ENTER_ID} gespeichert."), shown
+            fix = _fix_of(site, ENTER_ID)
+            assert fix is not None and fix.address == typed
+            # the visible "Speichern" is still the one a click uses
+            assert page.locator("form.fix-form button.primary").first.inner_text() == \
+                "Speichern"
+        finally:
+            browser.close()
+
+
+def _worker_page(site: Site, browser, route, at: dtime):  # noqa: ANN001, ANN202, F811
+    _, _, url = _link(site, route)
+    ctx, page, errors = _phone(browser, service_workers="block")
+    page.clock.set_fixed_time(datetime.combine(route.day, at, BERLIN).timestamp())
+    page.goto(url)
+    return ctx, page, errors
+
+
+def _recorded(site: Site, route, client_id: str) -> list[dict]:  # noqa: ANN001, F811
+    return [o for o in _outcomes(site) if (o["client_id"], o["day"]) == (client_id, route.day)]
+
+
+@pytest.mark.browser
+def test_enter_in_the_appointment_fields_records_no_outcome(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import httpx
+
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    client_id = route.stops[0].client_id
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        stop = page.locator("li.stop").nth(0)
+        stop.locator("input[name=termin_datum]").fill((route.day + timedelta(days=7)).isoformat())
+        stop.locator("input[name=termin_zeit]").fill("10:00")
+        stop.locator("input[name=termin_zeit]").press("Enter")
+        page.wait_for_function("() => document.querySelector('li.stop [data-state]')"
+                               ".innerText.includes('Kein Ergebnis gewählt')")
+        stop.locator("input[name=termin_datum]").press("Enter")
+        page.wait_for_timeout(500)
+        assert page.evaluate(QUEUE) == []
+        # a button other than "Termin vereinbart" with the appointment filled in: refused
+        stop.locator("button[value=angetroffen]").click()
+        assert "Ein Termin ist eingetragen" in stop.inner_text()
+        assert page.evaluate(QUEUE) == []
+        page.wait_for_timeout(500)
+        assert _recorded(site, route, client_id) == []
+        csrf = page.get_attribute("body", "data-csrf")
+        ctx.close()
+        assert errors == []
+    # the same without the script: the server refuses both, and records nothing
+    url = page.url
+    for result in ("keine-auswahl", "angetroffen"):
+        r = httpx.post(url + "ergebnis", data={
+            "csrf_token": csrf, "kundennummer": client_id, "ergebnis": result,
+            "schluessel": f"enter-{result}", "termin_datum": (route.day + timedelta(days=7))
+            .isoformat(), "termin_zeit": "10:00"})
+        assert r.status_code == 400, (result, r.status_code)
+        assert "Zurück zur Route" in r.text
+    assert _recorded(site, route, client_id) == []
+
+
+@pytest.mark.browser
+def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    first, second = route.stops[0].client_id, route.stops[1].client_id
+    saturday = route.day + timedelta(days=5 - route.day.weekday())
+    week_later = route.day + timedelta(days=7)
+    note = "Wichtige Notiz: Tochter übersetzt, Termin abends"
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        stop1, stop2 = page.locator("li.stop").nth(0), page.locator("li.stop").nth(1)
+        # checked on the phone before anything is queued: not after the visit day
+        stop2.locator("input[name=termin_datum]").fill(route.day.isoformat())
+        stop2.locator("input[name=termin_zeit]").fill("11:00")
+        stop2.locator("button[value=termin_vereinbart]").click()
+        assert "liegt nicht nach dem Besuchstag" in stop2.inner_text()
+        assert page.evaluate(QUEUE) == []
+
+        ctx.set_offline(True)
+        for stop in (stop1, stop2):  # a Saturday: the phone cannot know, the server refuses
+            stop.locator("textarea[name=notiz]").fill(note)
+            stop.locator("input[name=termin_datum]").fill(saturday.isoformat())
+            stop.locator("input[name=termin_zeit]").fill("10:00")
+            stop.locator("button[value=termin_vereinbart]").click()
+        assert len(page.evaluate(QUEUE)) == 2
+        ctx.set_offline(False)
+        page.wait_for_function(
+            "() => document.querySelectorAll('li.stop .refused').length === 2",
+            timeout=30_000)
+        for stop in (stop1, stop2):
+            text = stop.inner_text()
+            assert "Nicht angenommen:" in text and "kein Arbeitstag" in text, text
+            assert "Notiz: " + note in text
+        queued = page.evaluate(QUEUE)
+        assert len(queued) == 2 and all("kein Arbeitstag" in q["refused"] for q in queued)
+        assert "nicht angenommen" in page.inner_text("#warteschlange")
+        # still there after a reload
+        page.reload()
+        page.wait_for_selector("li.stop .refused")
+        assert page.locator("li.stop .refused").count() == 2
+        assert stop1.locator("textarea[name=notiz]").input_value() == note
+        # corrected: recorded again with a working day, the note comes along
+        stop1.locator("input[name=termin_datum]").fill(week_later.isoformat())
+        stop1.locator("input[name=termin_zeit]").fill("10:30")
+        stop1.locator("button[value=termin_vereinbart]").click()
+        page.wait_for_function("() => document.querySelector('li.stop [data-state]')"
+                               ".innerText.includes('Übermittelt')", timeout=30_000)
+        got = _recorded(site, route, first)
+        assert [(o["result"], o["note"]) for o in got] == [("termin_vereinbart", note)]
+        # discarded explicitly
+        stop2.locator(".refused button").click()
+        assert "Verworfen" in stop2.inner_text()
+        assert page.evaluate(QUEUE) == []
+        assert page.locator("li.stop .refused").count() == 0
+        assert _recorded(site, route, second) == []
+        assert errors == []
+        ctx.close()

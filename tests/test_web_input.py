@@ -1,0 +1,273 @@
+"""Input the web app refuses before any handler or database call (found in QA round 10):
+control characters (a NUL byte) in form fields, path parameters and query values are a
+German 400 naming the field on every route, login included, and JSON for the worker
+page's script (PostgreSQL raised a DataError, a 500, and SQLite stored the NUL); request
+bodies over their limit are a German 413 before anything parses them (a 400 MB POST
+without login was spooled to /tmp before the CSRF check refused it), by ``Content-Length``
+and counted for chunked bodies; the plan form echoes at most a few characters of what
+was typed and takes only ASCII digits as the number of days; the import report counts
+"1 Zeile"; an error page on a worker link leads back to the route.
+
+A bare app of this module (no plan) over SQLite, and over PostgreSQL when
+``HAUSBESUCH_TEST_PG_URL`` is set, serves every test.
+"""
+
+from __future__ import annotations
+
+import html
+import http.client
+import re
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.pg import pg_url
+from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
+
+CITY = "Bad Hersfeld"
+CONTROL_SAYS = "enthält ein unzulässiges Steuerzeichen"
+
+
+def _alert(page: str) -> str:
+    m = re.search(r'<p class="error" role="alert">(.*?)</p>', page, re.S)
+    assert m, page[-800:]
+    return html.unescape(m.group(1))
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def bare(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[tuple[str, object]]:
+    """An app without a plan, users ``kora`` (coordinator) and ``ada`` (admin); its URL
+    and store."""
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    tmp = tmp_path_factory.mktemp(f"web-input-{request.param}")
+    schema = None
+    if request.param == "sqlite":
+        db = f"sqlite:///{tmp / 'input.sqlite'}"
+    else:
+        db, schema = pg_url(), f"t_input_{uuid.uuid4().hex[:12]}"
+    app = create_app(db, schema=schema, cities=[CITY_PROFILE], run_jobs=False)
+    store = app.state.web.store
+    add_user(store, "kora", PASSWORD, role="koordination", city=CITY)
+    add_user(store, "ada", PASSWORD, role="admin", city=None)
+    try:
+        with live_server(app) as live:
+            yield live.url, store
+    finally:
+        if schema is not None:
+            engine = create_engine(db)
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()
+
+
+@pytest.fixture
+def kora(bare: tuple[str, object]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=bare[0], follow_redirects=False, timeout=60) as c:
+        assert login(c, "kora").status_code == 303
+        yield c
+
+
+# --------------------------------------------------------------------------- control characters
+
+
+def test_nul_in_the_login_form_is_a_german_400_naming_the_field(bare: tuple[str, object]
+                                                                ) -> None:
+    with httpx.Client(base_url=bare[0], follow_redirects=False, timeout=60) as c:
+        token = csrf_of(c.get("/anmelden").text)
+        r = c.post("/anmelden", data={"name": "ko\x00ra", "passwort": "x" * 12,
+                                      "csrf_token": token})
+        assert r.status_code == 400, (r.status_code, r.text[-400:])
+        assert r.headers["content-type"].startswith("text/html")
+        message = _alert(r.text)
+        assert message.startswith("„Name“ " + CONTROL_SAYS), message
+        assert "Fehler in der Eingabe" in r.text
+        assert "\x00" not in r.text
+        # the connection is still usable and the login still works
+        assert login(c, "kora").status_code == 303
+
+
+def test_control_characters_anywhere_are_refused_before_the_database(
+        bare: tuple[str, object], kora: httpx.Client) -> None:
+
+    store = bare[1]
+    csrf = csrf_of(kora.get("/plaene").text)
+    posts = (
+        ("/adressen/K-200009", {"adresse": "Am Markt 1\x00, Bad Hersfeld"}, "„Adresse“"),
+        ("/adressen/K-200009", {"adresse": "Am Markt 1\x1b[31m"}, "„Adresse“"),
+        ("/adressen/K-2000%0009", {"breite": "50.87", "laenge": "9.70"},
+         "„Kundennummer“ in der Adresse der Seite"),
+        ("/plaene/P1/links/widerrufen", {"praefix": "abc\x00def"}, "„Link“"),
+        ("/teams/abwesenheit/loeschen", {"team": "team\x00-1", "von": "2026-12-04"},
+         "„Team“"),
+        ("/plaene/neu", {"start": "2030-01-07", "tage": "5\x07"}, "„Tage“"),
+    )
+    for path, data, says in posts:
+        r = kora.post(path, data={"csrf_token": csrf, "stadt": CITY, **data})
+        assert r.status_code == 400, (path, r.status_code, r.text[-400:])
+        message = _alert(r.text)
+        assert message.startswith(says + " " + CONTROL_SAYS), (path, message)
+    for path in ("/plaene/abc%00", "/auftraege/ab%00c", "/adressen?gespeichert=K%00",
+                 "/plaene?stadt=Bad%00Hersfeld"):
+        r = kora.get(path)
+        assert r.status_code == 400, (path, r.status_code, r.text[-400:])
+        assert CONTROL_SAYS in _alert(r.text), path
+    # a field name that is itself a control character is not echoed
+    r = kora.post("/plaene/neu", data={"csrf_token": csrf, "start": "2030-01-07",
+                                       "\x00": "x"})
+    assert r.status_code == 400 and _alert(r.text).startswith("Ein Feld " + CONTROL_SAYS)
+    # a multi-line note or address is no control character: tab and line breaks pass
+    r = kora.post("/adressen/K-200009", data={"csrf_token": csrf, "stadt": CITY,
+                                              "adresse": "Am Markt 1\r\n\tBad Hersfeld"})
+    assert CONTROL_SAYS not in r.text
+    # nothing was stored with a control character
+    from hausbesuch.store import AddressFixRow
+
+    with store.session() as s:
+        assert not [row for row in s.query(AddressFixRow).all() if "\x00" in row.address]
+
+
+def test_control_characters_in_the_protocol_query_are_refused(bare: tuple[str, object]
+                                                              ) -> None:
+    with httpx.Client(base_url=bare[0], follow_redirects=False, timeout=60) as ada:
+        assert login(ada, "ada").status_code == 303
+        for path in ("/protokoll", "/protokoll.csv"):
+            r = ada.get(path, params={"stadt": CITY, "kundennummer": "K\x00"})
+            assert r.status_code == 400, (path, r.status_code, r.text[-400:])
+            assert _alert(r.text).startswith("„Kundennummer“ in der Adresse der Seite "
+                                             + CONTROL_SAYS)
+
+
+def test_control_characters_on_worker_routes_answer_json_to_the_script(
+        bare: tuple[str, object]) -> None:
+    url = bare[0]
+    r = httpx.post(url + "/w/irgendein-link/ergebnis",
+                   data={"kundennummer": "K-1", "ergebnis": "angetroffen",
+                         "notiz": "Klingel\x00 defekt"},
+                   headers={"Accept": "application/json"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/json")
+    assert r.json() == {"fehler": "„Notiz“ " + CONTROL_SAYS + " (zum Beispiel ein "
+                        "Null-Byte). Bitte die Eingabe prüfen und ohne Steuerzeichen noch "
+                        "einmal senden."}
+    r = httpx.get(url + "/w/ab%00c/")
+    assert r.status_code == 400 and "„Link“ in der Adresse der Seite" in _alert(r.text)
+
+
+# --------------------------------------------------------------------------- body size
+
+
+def _raw_post(url: str, path: str, headers: dict[str, str], body=None,  # noqa: ANN001
+              chunked: bool = False) -> tuple[int, str]:
+    """POST with http.client (a declared length without its body, or a chunked body)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        if chunked:
+            conn.request("POST", path, body=body, headers=headers, encode_chunked=True)
+        else:
+            conn.putrequest("POST", path)
+            for k, v in headers.items():
+                conn.putheader(k, v)
+            conn.endheaders()  # the body is never sent
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_body_over_its_declared_limit_is_refused_before_it_is_read(
+        bare: tuple[str, object]) -> None:
+    url = bare[0]
+    form = {"Content-Type": "multipart/form-data; boundary=x"}
+    # no login, no body sent at all: the answer comes from the declared length alone
+    status, page = _raw_post(url, "/kunden/import",
+                             {**form, "Content-Length": str(400 * 1024 * 1024)})
+    assert status == 413, page[-400:]
+    assert _alert(page) == "Die Datei ist größer als 20 MB."
+    status, page = _raw_post(url, "/anmelden", {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": str(2 * 1024 * 1024)})
+    assert status == 413 and _alert(page) == ("Die gesendeten Daten sind zu groß "
+                                              "(höchstens 1 MB).")
+    status, page = _raw_post(url, "/w/irgendein-link/ergebnis", {
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+        "Content-Length": str(2 * 1024 * 1024)})
+    assert status == 413 and '"fehler"' in page and "zu groß" in page
+    # just under the limit: not refused for its size (a 403 for the missing token)
+    r = httpx.post(url + "/anmelden", content=b"a=" + b"x" * (1000 * 1024),
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 403
+
+
+def test_chunked_body_is_counted_and_refused_over_the_limit(bare: tuple[str, object]
+                                                            ) -> None:
+    url = bare[0]
+    hdr = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def chunks(total: int):  # noqa: ANN202
+        piece = b"a=" + b"x" * (64 * 1024 - 2)
+        for _ in range(total // len(piece)):
+            yield piece
+
+    status, page = _raw_post(url, "/anmelden", hdr, chunks(1024 * 1024 + 128 * 1024),
+                             chunked=True)
+    assert status == 413, page[-400:]
+    assert _alert(page) == "Die gesendeten Daten sind zu groß (höchstens 1 MB)."
+    # a small chunked form still reaches the app (the CSRF check refuses it: 403)
+    status, page = _raw_post(url, "/anmelden", hdr, iter([b"name=kora&", b"passwort=x"]),
+                             chunked=True)
+    assert status == 403, page[-400:]
+
+
+# --------------------------------------------------------------------------- plan form, wording
+
+
+def test_plan_form_echoes_a_long_value_cut_and_takes_ascii_digits_only(
+        kora: httpx.Client) -> None:
+    csrf = csrf_of(kora.get("/plaene").text)
+    r = kora.post("/plaene/neu", data={"csrf_token": csrf, "start": "x" * 100_000,
+                                       "tage": "y" * 100_000})
+    assert r.status_code == 400
+    assert len(r.text) < 30_000, len(r.text)
+    assert _alert(r.text) == "Erster Tag: „" + "x" * 40 + "…“ ist kein Datum."
+    assert "x" * 41 not in r.text and "y" * 41 not in r.text
+    start = re.search(r'name="start" value="([^"]*)"', r.text).group(1)
+    assert start == "x" * 40
+    for days in ("1_0", "\u0665", "5.0", "-3", "1" * 100):
+        r = kora.post("/plaene/neu", data={"csrf_token": csrf, "start": "2030-01-07",
+                                           "tage": days})
+        assert r.status_code == 400, days
+        assert _alert(r.text).startswith("Tage: „") and "ist keine ganze Zahl" in r.text, days
+        assert "1" * 41 not in r.text
+
+
+def test_import_report_says_one_row_in_the_singular(kora: httpx.Client) -> None:
+    from tests.web_fixtures import HEADER
+
+    csrf = csrf_of(kora.get("/kunden/import").text)
+    body = (";".join(HEADER) + "\r\n" + "E-1;Einzeln;Am Markt;1;36251;Bad Hersfeld;"
+            "01.01.2024;;;;30;\r\n").encode("utf-8")
+    r = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                  files={"datei": ("eine.csv", body, "text/csv")})
+    assert r.status_code == 200, r.text[-500:]
+    assert "<strong>1 Zeile</strong>:" in r.text and "1 Zeilen" not in r.text
+
+
+def test_error_page_on_a_worker_link_leads_back_to_the_route(bare: tuple[str, object]
+                                                            ) -> None:
+    url = bare[0]
+    r = httpx.post(url + "/w/irgendein-link/ergebnis", data={"notiz": "a\x00b"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert '<a class="btn primary" href="./">Zurück zur Route</a>' in r.text
+    assert "irgendein-link" not in r.text  # relative: the token is not written into it
+    # a link that is unknown (or gone) has no route to go back to; coordinators' pages
+    # have no such link
+    assert "Zurück zur Route" not in httpx.get(url + "/w/irgendein-link/").text
+    assert "Zurück zur Route" not in httpx.get(url + "/plaene/abc%00").text
