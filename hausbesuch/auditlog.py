@@ -59,6 +59,8 @@ ACTION_LABELS: dict[str, str] = {
     "worker_link_view": "Tagesroute über Link angesehen",
     "user_added": "Benutzerkonto angelegt",
     "user_disabled": "Benutzerkonto gesperrt",
+    "user_enabled": "Benutzerkonto entsperrt",
+    "user_password_set": "Passwort neu gesetzt",
     "anmeldung": "Angemeldet",
     "anmeldung_fehlgeschlagen": "Anmeldung fehlgeschlagen (Passwort falsch, Konto unbekannt "
                                 "oder gesperrt)",

@@ -234,6 +234,48 @@ def test_disabled_account_cannot_log_in(site: Site) -> None:
         assert login(c, f"weg{site.kind}").status_code == 401
 
 
+def test_an_account_gets_a_new_password_and_is_enabled_again(site: Site) -> None:
+    """`hausbesuch user password` gives an account a new password and ends its sessions
+    (a leaked one); `user enable` frees a disabled account (before, neither existed: a name
+    once disabled stayed blocked, "gibt es schon"). Both are audited with the city."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.web.auth import add_user
+
+    name, new = f"neu{site.kind}", "ein-ganz-neues-passwort"
+    add_user(site.store, name, PASSWORD, role="koordination", city=CITY)
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        assert login(c, name).status_code == 303
+        r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
+                                site.db_cli], input="zu-kurz\n")
+        assert r.exit_code == 2 and "mindestens 12 Zeichen" in r.output, r.output
+        r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
+                                site.db_cli], input=new + "\n")
+        assert r.exit_code == 0 and "Sitzungen sind beendet" in r.output, r.output
+        assert c.get("/plaene").status_code == 303  # the old session ended
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        assert login(c, name).status_code == 401  # the old password is gone
+        assert login(c, name, new).status_code == 303
+    r = runner.invoke(cli, ["user", "enable", name, "--db", site.db_cli])
+    assert r.exit_code == 2 and "nicht gesperrt" in r.output, r.output
+    assert runner.invoke(cli, ["user", "disable", name, "--db", site.db_cli]).exit_code == 0
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        assert login(c, name, new).status_code == 401
+        r = runner.invoke(cli, ["user", "enable", name, "--db", site.db_cli])
+        assert r.exit_code == 0 and "wieder freigegeben" in r.output, r.output
+        assert login(c, name, new).status_code == 303
+    r = runner.invoke(cli, ["user", "password", "niemand", "--password-stdin", "--db",
+                            site.db_cli], input=new + "\n")
+    assert r.exit_code == 2 and "Keinen Benutzer „niemand“" in r.output, r.output
+    rows = [(r["action"], r["actor"], r["city"]) for r in site.store.audit_rows()
+            if r["details"].get("user") == name and r["action"].startswith("user_")]
+    assert rows == [("user_password_set", "cli:tester", CITY),
+                    ("user_disabled", "cli:tester", CITY),
+                    ("user_enabled", "cli:tester", CITY)], rows
+
+
 # --------------------------------------------------------------------------- CSRF
 
 

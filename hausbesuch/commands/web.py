@@ -147,6 +147,39 @@ def register(app: typer.Typer) -> None:
             disable_user(store, name, actor=cli_actor())
         typer.echo(f"Konto „{name}“ gesperrt.")
 
+    @user_app.command("password")
+    @user_errors
+    def user_password(
+        name: Annotated[str, typer.Argument(help="Benutzername.")],
+        password_stdin: Annotated[bool, typer.Option(
+            "--password-stdin", help="Passwort aus der Standardeingabe lesen statt abzufragen.")] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Einem Konto ein neues Passwort geben (mindestens 12 Zeichen) und alle seine
+        Sitzungen beenden."""
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.web.auth import check_password, set_password
+
+        password = _read_password(password_stdin)
+        check_password(password)
+        with _open(db) as store:
+            set_password(store, name, password, actor=cli_actor())
+        typer.echo(f"Neues Passwort für „{name}“ gesetzt; seine Sitzungen sind beendet.")
+
+    @user_app.command("enable")
+    @user_errors
+    def user_enable(
+        name: Annotated[str, typer.Argument(help="Benutzername.")],
+        db: DbOption = None,
+    ) -> None:
+        """Ein gesperrtes Konto wieder freigeben."""
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.web.auth import enable_user
+
+        with _open(db) as store:
+            enable_user(store, name, actor=cli_actor())
+        typer.echo(f"Konto „{name}“ wieder freigegeben.")
+
     @app.command("link")
     @user_errors
     def link(

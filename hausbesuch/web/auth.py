@@ -136,10 +136,7 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
     if role == ROLE_ADMIN and city:
         raise UserError("--city gilt nicht für die Administration: ein Konto mit Rolle admin "
                         "sieht alle Städte. --city weglassen.")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
-    if not password.strip():
-        raise UserError("Das Passwort darf nicht nur aus Leerzeichen bestehen.")
+    check_password(password)
     now = datetime.now()
     with store.session() as s:
         if s.get(UserRow, name) is not None:
@@ -151,6 +148,46 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
         if actor is not None:
             store.audit(actor, "user_added", city=stored_city,
                         details={"user": name, "role": role}, session=s)
+
+
+def check_password(password: str) -> None:
+    """Refuse (German :class:`UserError`) a password too short or of spaces only."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
+    if not password.strip():
+        raise UserError("Das Passwort darf nicht nur aus Leerzeichen bestehen.")
+
+
+def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
+    """Give an account a new password (a leaked one, a forgotten one) and end all its
+    sessions, audited (``user_password_set``, with the account's city) in the same
+    transaction; returns the account."""
+    check_password(password)
+    with store.session() as s:
+        row = s.get(UserRow, name)
+        if row is None:
+            raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+        row.password_hash = hash_password(password)
+        row.password_changed_at = datetime.now()
+        s.execute(delete(SessionRow).where(SessionRow.user_name == name))
+        store.audit(actor, "user_password_set", city=row.city,
+                    details={"user": name, "role": row.role}, session=s)
+        return User(name=row.name, role=row.role, city=row.city)
+
+
+def enable_user(store: Store, name: str, *, actor: str) -> User:
+    """Enable a disabled account again (its old sessions stay ended), audited
+    (``user_enabled``, with the account's city); returns the account."""
+    with store.session() as s:
+        row = s.get(UserRow, name)
+        if row is None:
+            raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+        if not row.disabled:
+            raise UserError(f"Das Konto „{name}“ ist nicht gesperrt.")
+        row.disabled = False
+        store.audit(actor, "user_enabled", city=row.city,
+                    details={"user": name, "role": row.role}, session=s)
+        return User(name=row.name, role=row.role, city=row.city)
 
 
 def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
