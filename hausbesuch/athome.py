@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from hausbesuch.fields import count
+from hausbesuch.fields import count, format_clock
 
 #: Outcomes in which somebody opened the door.
 CONTACT = frozenset({"angetroffen", "verweigert", "termin_vereinbart"})
@@ -532,10 +532,18 @@ def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> dict[str,
         return {}
     out = {}
     for s in stops:
-        band = band_of(s.start.hour * 60 + s.start.minute, model.bands)
+        minute = s.start.hour * 60 + s.start.minute
+        band = band_of(minute, model.bands)
         p = model.chance(s.client_id, s.district, s.start.weekday(), band)
         text = "; ".join(model.reasons(s.client_id, s.district, band))
-        out[s.client_id] = VisitChance(p, text or "noch keine Erfahrungswerte")
+        text = text or "noch keine Erfahrungswerte"
+        if not model.bands[0][0] <= minute < model.bands[-1][1]:
+            # a shift reaching beyond the profile's bands: the nearest band stands in
+            side = "vor" if minute < model.bands[0][0] else "nach"
+            edge = model.bands[0][0] if side == "vor" else model.bands[-1][1]
+            text = (f"{side} {format_clock(edge)} Uhr geschätzt wie "
+                    f"{band_label(model.bands[band])}; {text}")
+        out[s.client_id] = VisitChance(p, text)
     return out
 
 

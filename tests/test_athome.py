@@ -418,3 +418,25 @@ def test_routes_are_reordered_so_that_visits_start_when_people_are_at_home() -> 
     assert out.routes[0].visits == ("B", "A") and out.travel == sol.travel
     assert reorder_by_model(built, sol, ContactModel.fit([]), start=MONDAY,
                             max_extra_travel=0.5) is sol
+
+
+def test_a_visit_outside_the_bands_says_which_band_stands_in() -> None:
+    """A shift reaching past the profile's bands (a visit at 17:45, at 7:00): the
+    explanation says that the nearest band stands in (before: "14–16 Uhr" for a visit at
+    17:45 without a word); a visit inside a band is explained as before."""
+    from types import SimpleNamespace
+
+    from hausbesuch.athome import visit_chances
+
+    day = date(2026, 12, 7)
+    recs = [rec("A", "Nord", day - timedelta(days=7), 15 * 60, "nicht_angetroffen"),
+            rec("B", "Nord", day - timedelta(days=7), 9 * 60, "angetroffen")]
+    model = ContactModel.fit(recs)
+    stops = [SimpleNamespace(client_id=cid, district="Nord",
+                             start=datetime.combine(day, datetime.min.time()).replace(
+                                 hour=h, minute=m))
+             for cid, h, m in (("A", 17, 45), ("B", 7, 0), ("C", 15, 0))]
+    got = visit_chances(model, stops)
+    assert got["A"].text.startswith("nach 16:00 Uhr geschätzt wie 14–16 Uhr; "), got["A"]
+    assert got["B"].text.startswith("vor 08:00 Uhr geschätzt wie 8–10 Uhr; "), got["B"]
+    assert "geschätzt wie" not in got["C"].text
