@@ -271,3 +271,21 @@ def test_error_page_on_a_worker_link_leads_back_to_the_route(bare: tuple[str, ob
     # have no such link
     assert "Zurück zur Route" not in httpx.get(url + "/w/irgendein-link/").text
     assert "Zurück zur Route" not in httpx.get(url + "/plaene/abc%00").text
+
+
+def test_the_phone_time_of_another_day_or_ahead_of_now_is_not_the_visit_time() -> None:
+    """The phone's moment of recording is the visit's time only on the link's day and not
+    ahead of the server's clock; else the planned time stands in (before: the date was
+    ignored, and a time after now was stored)."""
+    from datetime import date, datetime
+
+    from hausbesuch.web.pages_worker import _visit_time
+
+    day, now = date(2026, 12, 2), datetime(2026, 12, 2, 21, 11)
+    assert _visit_time("2026-12-02T14:05", day, now) == 14 * 60 + 5
+    assert _visit_time("14:05", day, now) == 14 * 60 + 5
+    assert _visit_time("2025-01-01T23:59", day, now) is None  # another day
+    assert _visit_time("2026-12-03T08:10", day, now) is None  # sent the next morning
+    assert _visit_time("2026-12-02T23:59", day, now) is None  # ahead of now
+    assert _visit_time("2026-12-02T21:14", day, now) == 21 * 60 + 14  # a few minutes: a clock
+    assert _visit_time("23:59", date(2026, 12, 1), now) == 23 * 60 + 59  # an earlier day

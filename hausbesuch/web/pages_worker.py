@@ -137,15 +137,25 @@ def service_worker(request: Request, token: str) -> Response:
                     headers={"Cache-Control": "no-cache"})
 
 
-def _visit_time(text: str, day: date) -> int | None:
-    """Minutes after midnight of the phone's visit time (``HH:MM`` or ``YYYY-MM-DDTHH:MM``)."""
+def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None:
+    """Minutes after midnight of the phone's visit time (``HH:MM`` or ``YYYY-MM-DDTHH:MM``).
+
+    The phone's clock says when the button was pressed. A moment on another day than the
+    link's (an outcome recorded the next morning) or one still ahead of the server's clock
+    is no time of the visit: None, and the visit's planned time stands in."""
     text = (text or "").strip()
     if not text:
         return None
     try:
-        t = datetime.fromisoformat(text).time() if "T" in text else time.fromisoformat(text)
+        moment = datetime.fromisoformat(text) if "T" in text else None
+        t = moment.time() if moment is not None else time.fromisoformat(text)
     except ValueError:
         raise UserError(f"Uhrzeit „{text[:40]}“ ist ungültig (erwartet HH:MM).") from None
+    if moment is not None and moment.date() != day:
+        return None
+    now = now or datetime.now()
+    if day == now.date() and t.hour * 60 + t.minute > now.hour * 60 + now.minute + 5:
+        return None  # ahead of now (a phone's clock running fast)
     return t.hour * 60 + t.minute
 
 
