@@ -947,6 +947,28 @@ def test_a_contradicting_outcome_names_the_field_and_what_is_stored(planned, tmp
             f"{st.start:%d.%m.%Y} ist bereits ein Ergebnis erfasst: „nicht angetroffen“") in out
 
 
+def test_a_plan_stored_before_the_casework_store_is_named(planned, tmp_path):
+    """A plan stored by a version before the casework store (its visits without case
+    visits, as migration 0002 left them) is named when a new plan covers its days (before:
+    ignored without a word, and its clients planned a second time)."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import CaseVisitRow, Store, VisitRow
+
+    copy, _, _ = _copy_of(planned, tmp_path, "alt.sqlite")
+    with Store.open(copy) as store, store.session() as s:
+        s.execute(update(VisitRow).values(visit_id=None))
+        s.query(CaseVisitRow).delete()
+        plans = sorted({v.plan_id for v in s.query(VisitRow)
+                        if v.day < START + timedelta(days=2)})
+    assert plans
+    out = ok("plan", *_common(copy), "--start", START.isoformat(), "--days", "2", "--out",
+             str(tmp_path / "neu"), "--time-limit", "2", "--threads", "1")
+    for pid in plans:
+        assert f"Plan {pid} stammt von einer älteren Version und hat" in out, out
+    assert "die die Fallverwaltung nicht kennt" in out
+
+
 def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
     """'verzogen' puts a case in Klärung; reopened by hand, `status` gives the reason the
     coordinator gave, not "verzogen am …" (the outcome no longer decides the status), and

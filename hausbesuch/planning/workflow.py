@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hausbesuch import athome
 from hausbesuch.casework import CaseState, Casework
@@ -58,7 +58,7 @@ from hausbesuch.planning.builder import (
 )
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import report_rows, write_report
-from hausbesuch.store import CaseVisitRow, ClientRow, Store
+from hausbesuch.store import CaseVisitRow, ClientRow, PlanRow, Store, VisitRow
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
 
@@ -393,6 +393,7 @@ def _plan_span(
             "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan besser "
             "als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
             f"„replan {pid} --from …“ auf der Kommandozeile.")
+    params["warnings"] += _older_plans_in_span(store, profile.name, span)
     kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
                              params["warnings"], absent)
     result = _solve_and_assemble(
@@ -829,6 +830,21 @@ def _replan(
 #: the start of a note of :func:`_pins_not_taken` (plans stored before ``pin_notes``)
 _PIN_NOTE = re.compile(r"(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* "
                        r"nicht eingeplant: ")
+
+
+def _older_plans_in_span(store: Store, city: str, span: Span) -> list[str]:
+    """Notes for plans stored by a version before the casework store (their visits have
+    no case visit): the plan cannot see whom they visit, so it says so."""
+    with store.session() as s:
+        rows = s.execute(
+            select(VisitRow.plan_id, func.count()).join(PlanRow, PlanRow.id == VisitRow.plan_id)
+            .where(PlanRow.city == city, VisitRow.visit_id.is_(None),
+                   VisitRow.day >= span.start, VisitRow.day <= span.last)
+            .group_by(VisitRow.plan_id).order_by(VisitRow.plan_id)).all()
+    return [f"Plan {pid} stammt von einer älteren Version und hat {count(n, 'Besuch', 'Besuche')}"
+            " in diesem Zeitraum, die die Fallverwaltung nicht kennt: sie sind hier nicht "
+            "berücksichtigt, Kundinnen und Kunden können doppelt eingeplant sein. Bitte den "
+            "alten Plan prüfen (hausbesuch show …)." for pid, n in rows]
 
 
 def _pins_not_taken(pins: Mapping[str, Any], ids: set[str],
