@@ -57,6 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "worker_link_created": "Link für den Außendienst erstellt",
     "worker_link_revoked": "Link für den Außendienst widerrufen",
     "worker_link_view": "Tagesroute über Link angesehen",
+    "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
     "user_added": "Benutzerkonto angelegt",
     "user_disabled": "Benutzerkonto gesperrt",
     "user_enabled": "Benutzerkonto entsperrt",
@@ -76,7 +77,8 @@ PLAN_ACTIONS = frozenset({
     "plan_files_downloaded", "plan_exportiert", "ergebnisse_angezeigt", "replan_job_started",
 })
 #: Actions about one team-day of a plan (details ``team`` and ``day``).
-TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_created", "worker_link_revoked"})
+TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_created", "worker_link_revoked",
+                              "worker_link_refused"})
 #: The details key that lists the case ids a list view showed.
 SHOWN = "kundennummern"
 #: How the reading of rows without a city is named (details ``stadt``; the web form's value).

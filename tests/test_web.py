@@ -399,6 +399,16 @@ def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> No
     other = "A" if token2[-1] != "A" else "B"
     assert httpx.get(site.url + f"/w/{token2[:-1]}{other}/").status_code == 404
     assert httpx.get(site.url + "/w/" + "A" * 43 + "/").status_code == 404
+    # a revoked or expired link still in use is audited (once per link for a while: a
+    # phone retrying its queue does not fill the log)
+    refused = [(r["actor"], r["details"]) for r in site.store.audit_rows()
+               if r["action"] == "worker_link_refused"
+               and r["actor"] in (f"link:{link.prefix}", f"link:{link2.prefix}")]
+    assert sorted(refused, key=lambda x: x[0]) == sorted([
+        (f"link:{link.prefix}", {"team": link.team_id, "day": link.day.isoformat(),
+                                 "grund": "widerrufen"}),
+        (f"link:{link2.prefix}", {"team": link2.team_id, "day": link2.day.isoformat(),
+                                  "grund": "abgelaufen"})], key=lambda x: x[0]), refused
     with site.store.session() as s:  # only the hash is stored
         rows = s.scalars(select(WorkerLinkRow)).all()
         assert all(token not in (r.token_hash, r.prefix) for r in rows)

@@ -210,8 +210,32 @@ def resolve(store: Store, token: str) -> WorkerLink:
         if row is None:
             raise HTTPException(status_code=404, detail="Link unbekannt.")
         link = _link(row)
-    if link.revoked_at is not None:
-        raise HTTPException(status_code=410, detail="Dieser Link wurde widerrufen.")
-    if datetime.now() > link.valid_until:
-        raise HTTPException(status_code=410, detail="Dieser Link ist abgelaufen.")
+    why = ("widerrufen" if link.revoked_at is not None
+           else "abgelaufen" if datetime.now() > link.valid_until else None)
+    if why is not None:
+        _audit_refused(store, link, why)
+        raise HTTPException(status_code=410, detail=f"Dieser Link wurde {why}."
+                            if why == "widerrufen" else "Dieser Link ist abgelaufen.")
     return link
+
+
+#: A refused use of the same link is audited at most once in this time (a phone retrying
+#: its queue must not fill the log).
+REFUSED_AUDIT_EVERY = timedelta(minutes=10)
+_refused_audited: dict[str, datetime] = {}
+
+
+def _audit_refused(store: Store, link: WorkerLink, why: str) -> None:
+    """Audit the use of a revoked or expired link (a lost phone still in use is what a
+    coordinator must see), at most once per link in :data:`REFUSED_AUDIT_EVERY`."""
+    now = datetime.now()
+    last = _refused_audited.get(link.token_hash)
+    if last is not None and now - last < REFUSED_AUDIT_EVERY:
+        return
+    _refused_audited[link.token_hash] = now
+    if len(_refused_audited) > 10_000:  # forget the oldest half
+        for k in sorted(_refused_audited, key=_refused_audited.get)[:5_000]:
+            del _refused_audited[k]
+    store.audit(f"link:{link.prefix}", "worker_link_refused", city=link.city,
+                plan_id=link.plan_id, details={"team": link.team_id,
+                                               "day": link.day.isoformat(), "grund": why})
