@@ -276,6 +276,50 @@ def test_an_account_gets_a_new_password_and_is_enabled_again(site: Site) -> None
                     ("user_enabled", "cli:tester", CITY)], rows
 
 
+def test_a_coordinator_changes_her_own_password(site: Site) -> None:
+    """"Passwort ändern": the current password is checked as a login is, the new one must
+    be typed twice and have 12 characters; the change ends every session of the account,
+    this one too, and is audited with the account as actor (before, there was no way)."""
+    import html as html_mod
+
+    from hausbesuch.web.auth import add_user
+
+    name, new = f"selbst{site.kind}", "mein-neues-passwort-1"
+    add_user(site.store, name, PASSWORD, role="koordination", city=CITY)
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c, \
+            httpx.Client(base_url=site.url, follow_redirects=False) as other:
+        assert login(c, name).status_code == 303
+        assert login(other, name).status_code == 303
+        page = c.get("/konto/passwort")
+        assert page.status_code == 200 and "Bisheriges Passwort" in page.text
+        assert 'href="/konto/passwort"' in c.get("/plaene").text
+        token = csrf_of(page.text)
+
+        def change(current: str, first: str, second: str) -> httpx.Response:
+            return c.post("/konto/passwort", data={"csrf_token": token, "aktuell": current,
+                                                   "neu": first, "wiederholung": second})
+
+        for (cur, a, b), msg in (
+                (("falsch-falsch-falsch", new, new), "Das bisherige Passwort stimmt nicht."),
+                ((PASSWORD, new, new + "x"), "stimmen nicht überein"),
+                ((PASSWORD, "kurz", "kurz"), "mindestens 12 Zeichen"),
+                ((PASSWORD, PASSWORD, PASSWORD), "vom bisherigen unterscheiden")):
+            r = change(cur, a, b)
+            assert r.status_code == 400 and msg in html_mod.unescape(r.text), (msg, r.text)
+        assert c.post("/konto/passwort", data={"aktuell": PASSWORD, "neu": new,
+                                               "wiederholung": new}).status_code == 403
+        r = change(PASSWORD, new, new)
+        assert r.status_code == 200 and "Passwort geändert" in r.text, r.text
+        assert c.get("/plaene").status_code == 303  # this session ended
+        assert other.get("/plaene").status_code == 303  # and the other one
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        assert login(c, name).status_code == 401
+        assert login(c, name, new).status_code == 303
+    rows = [(r["action"], r["actor"], r["city"]) for r in site.store.audit_rows()
+            if r["details"].get("user") == name and r["action"].startswith("user_")]
+    assert rows == [("user_password_set", name, CITY)], rows
+
+
 # --------------------------------------------------------------------------- CSRF
 
 

@@ -12,6 +12,7 @@ import logging
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hausbesuch.errors import UserError
 from hausbesuch.web.app import ctx, load_session, render, secure_request
 from hausbesuch.web.auth import (
     AUDIT_LOGIN,
@@ -19,9 +20,13 @@ from hausbesuch.web.auth import (
     SESSION_COOKIE,
     LoginLimited,
     LoginRefused,
+    User,
     audit_auth,
     check_login,
+    check_password,
     end_session,
+    require_user,
+    set_password,
     start_session,
 )
 from hausbesuch.web.security import PRE_LOGIN_COOKIE, csrf_protect, new_token
@@ -42,10 +47,10 @@ def _peer(request: Request) -> str:
 
 
 def _login_page(request: Request, *, status: int = 200, error: str | None = None,
-                weiter: str = "/plaene", name: str = "") -> Response:
+                weiter: str = "/plaene", name: str = "", info: str | None = None) -> Response:
     token = new_token(24)
     resp = render(request, "login.html.j2", status=status, error=error, pre_token=token,
-                  weiter=_safe_next(weiter), name=name)
+                  weiter=_safe_next(weiter), name=name, info=info)
     resp.set_cookie(PRE_LOGIN_COOKIE, token, httponly=True, samesite="strict",
                     secure=secure_request(request), path="/anmelden")
     return resp
@@ -94,5 +99,45 @@ def logout(request: Request) -> Response:
     if end_session(web.store, request.cookies.get(SESSION_COOKIE)) and user is not None:
         audit_auth(web.store, AUDIT_LOGOUT, user, address=_peer(request))
     resp = RedirectResponse("/anmelden", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+@router.get("/konto/passwort")
+def password_form(request: Request, user: User = Depends(require_user)) -> Response:
+    return render(request, "password.html.j2", error=None)
+
+
+@router.post("/konto/passwort")
+def change_password(request: Request, aktuell: str = Form(""), neu: str = Form(""),
+                    wiederholung: str = Form(""),
+                    user: User = Depends(require_user)) -> Response:
+    """The account's own password: the current one is checked as a login is (failures
+    count towards the lock), the new one ends every session of the account, this one
+    included; then the login page asks for the new password."""
+    web = ctx(request)
+
+    def again(status: int, message: str) -> Response:
+        return render(request, "password.html.j2", status=status, error=message)
+
+    if neu != wiederholung:
+        return again(400, "Die beiden neuen Passwörter stimmen nicht überein.")
+    try:
+        check_password(neu)
+    except UserError as exc:
+        return again(400, str(exc))
+    if neu == aktuell:
+        return again(400, "Das neue Passwort muss sich vom bisherigen unterscheiden.")
+    try:
+        check_login(web.store, user.name, aktuell, _peer(request), web.limits)
+    except LoginLimited:
+        return again(429, "Zu viele fehlgeschlagene Versuche. Bitte in "
+                     f"{web.limits.window_minutes} Minuten noch einmal versuchen.")
+    except LoginRefused:
+        return again(400, "Das bisherige Passwort stimmt nicht.")
+    set_password(web.store, user.name, neu, actor=user.name)
+    log.info("password changed: account=%r", user.name)
+    resp = _login_page(request, info="Passwort geändert. Bitte mit dem neuen Passwort "
+                       "anmelden.")
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
