@@ -337,6 +337,7 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
             row.locator("input[name=adresse]").fill(LONG_WORD + "weg 12")
             row.locator("button.primary").click()
             page.wait_for_selector(f"#adresse-{LONG_ID} p.error")
+            page.wait_for_load_state("load")  # the style sheet too (CI measured before it)
             message = page.locator(f"#adresse-{LONG_ID} p.error").inner_text()
             assert LONG_WORD in message
             width = page.evaluate("() => document.documentElement.scrollWidth")
