@@ -310,6 +310,7 @@ def test_a_coordinator_changes_her_own_password(site: Site) -> None:
                                                "wiederholung": new}).status_code == 403
         r = change(PASSWORD, new, new)
         assert r.status_code == 200 and "Passwort geändert" in r.text, r.text
+        assert "Abmelden" not in r.text  # the login page, without the account's menu
         assert c.get("/plaene").status_code == 303  # this session ended
         assert other.get("/plaene").status_code == 303  # and the other one
     with httpx.Client(base_url=site.url, follow_redirects=False) as c:

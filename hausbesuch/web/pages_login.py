@@ -137,6 +137,7 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
         return again(400, "Das bisherige Passwort stimmt nicht.")
     set_password(web.store, user.name, neu, actor=user.name)
     log.info("password changed: account=%r", user.name)
+    request.state.user = None  # the session has ended: the page is the login page
     resp = _login_page(request, info="Passwort geändert. Bitte mit dem neuen Passwort "
                        "anmelden.")
     resp.delete_cookie(SESSION_COOKIE, path="/")
