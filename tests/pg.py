@@ -20,3 +20,15 @@ def pg_url() -> str:
         pytest.skip("HAUSBESUCH_TEST_PG_URL not set (scripts/test.sh starts a PostgreSQL "
                     "server on loopback and sets it)")
     return url
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop a test's own PostgreSQL schema with everything in it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        engine.dispose()

@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 
-from tests.pg import pg_url
+from tests.pg import drop_schema, pg_url
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
 
 CITY = "Bad Hersfeld"
@@ -67,10 +67,7 @@ def server(request: pytest.FixtureRequest,
             yield Server(request.param, live.url, app, store, db_cli)
     finally:
         if schema is not None:
-            engine = create_engine(db)
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            engine.dispose()
+            drop_schema(db, schema)
 
 
 @pytest.fixture(autouse=True)

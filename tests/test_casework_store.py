@@ -993,6 +993,18 @@ def test_a_case_reopened_after_verzogen_says_why_it_is_open(planned, tmp_path):
     assert f"{other.client_id}: in Klärung (Adresse prüfen); Betreuer fragen" in out, out
 
 
+def _first_moment_second(plan):  # noqa: ANN001, ANN202
+    """The plan's first unpinned visit, a moment 5 minutes after it, and a later visit of
+    the first three days (for replans "from" that moment)."""
+    stops = sorted((s for r in plan.routes for s in r.stops if s.client_id not in PINS),
+                   key=lambda s: s.start)
+    first = stops[0]
+    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+    second = next(s for s in stops if s.start > moment
+                  and s.start.date() < (START + timedelta(days=3)))
+    return first, moment, second
+
+
 def test_a_replan_takes_up_an_appointment_despite_an_overdue_visit_elsewhere(planned,
                                                                               tmp_path):
     """An overdue visit of the client in an older plan (before today, no outcome) does not
@@ -1008,12 +1020,7 @@ def test_a_replan_takes_up_an_appointment_despite_an_overdue_visit_elsewhere(pla
     shutil.copy(db, copy)
     with Store.open(copy) as store:
         old = store.latest_plan("Bad Hersfeld")
-        stops = sorted((s for r in old.routes for s in r.stops if s.client_id not in PINS),
-                       key=lambda s: s.start)
-        first = stops[0]
-        moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
-        second = next(s for s in stops if s.start > moment
-                      and s.start.date() < (START + timedelta(days=3)))
+        first, moment, second = _first_moment_second(old)
         with store.session() as s:  # an older plan's visit, overdue and without an outcome
             t = datetime.combine(START - timedelta(days=7), datetime.min.time())
             s.add(CaseVisitRow(visit_id="alt-1", city="Bad Hersfeld", client_id=first.client_id,
@@ -1060,12 +1067,7 @@ def test_a_replan_of_a_replan_knows_the_visits_recorded_under_earlier_versions(p
                        key=lambda p: p.version)
 
     old = newest()
-    stops = sorted((s for r in old.routes for s in r.stops if s.client_id not in PINS),
-                   key=lambda s: s.start)
-    first = stops[0]
-    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
-    second = next(s for s in stops if s.start > moment
-                  and s.start.date() < (START + timedelta(days=3)))
+    first, moment, second = _first_moment_second(old)
     when = datetime.combine(START + timedelta(days=3), datetime.min.time()).replace(hour=11,
                                                                                     minute=30)
     rows = tmp_path / "erg.csv"

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, text, update
 
-from tests.pg import pg_url
+from tests.pg import drop_schema, pg_url
 from tests.web_fixtures import (
     CITY_PROFILE,
     NAME_MARK,
@@ -79,10 +79,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                        tmp / "kunden.csv", tmp, db_cli)
     finally:
         if schema is not None:
-            engine = create_engine(db)
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            engine.dispose()
+            drop_schema(db, schema)
 
 
 @pytest.fixture

@@ -23,9 +23,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.pg import pg_url
+from tests.pg import drop_schema, pg_url
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
 
 CITY = "Bad Hersfeld"
@@ -62,10 +61,7 @@ def bare(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             yield live.url, store
     finally:
         if schema is not None:
-            engine = create_engine(db)
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            engine.dispose()
+            drop_schema(db, schema)
 
 
 @pytest.fixture
