@@ -1093,6 +1093,43 @@ def test_a_replan_of_a_replan_knows_the_visits_recorded_under_earlier_versions(p
         plan_id = new.id
 
 
+def test_a_visit_done_before_its_planned_time_does_not_hold_up_the_team(planned, tmp_path):
+    """The team did the last visit of its day early (recorded before the moment); a replan
+    from the moment keeps that visit at the time it took place and plans the rest of the
+    team-day from the moment on (not only after the visit's planned end, which left the
+    day empty)."""
+    from hausbesuch.store import Store
+
+    copy, _, _ = _copy_of(planned, tmp_path, "frueh.sqlite")
+    with Store.open(copy) as store:
+        old = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                  key=lambda p: p.version)
+    route = max((r for r in old.routes if r.day == START and r.team_id == "team-1"),
+                key=lambda r: len(r.stops))
+    stops = [s for s in route.stops if s.client_id not in PINS]
+    first, late = stops[0], stops[-1]
+    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=10)
+    assert late.start > moment + timedelta(hours=2), (late.start, moment)
+    done = moment - timedelta(minutes=5)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+                    f"{late.client_id};{late.start:%d.%m.%Y};{done:%H:%M};nicht angetroffen\n",
+                    encoding="utf-8")
+    assert "1 erfasst" in ok("outcomes", str(rows), *_common(copy))
+    ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out",
+       str(tmp_path / "neu"), "--time-limit", "4", *_common(copy))
+    with Store.open(copy) as store:
+        new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                  key=lambda p: p.version)
+    day = next(r for r in new.routes if (r.team_id, r.day) == ("team-1", START))
+    kept = next(s for s in day.stops if s.client_id == late.client_id)
+    assert kept.start == done and kept.visit_id == late.visit_id, kept
+    between = [s for s in day.stops if moment <= s.start < late.start]
+    assert len(between) >= 2, [(s.client_id, s.start) for s in day.stops]
+    assert [s.position for s in day.stops] == list(range(1, len(day.stops) + 1))
+    assert [s.start for s in day.stops] == sorted(s.start for s in day.stops)
+
+
 def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(planned,
                                                                              tmp_path):
     """The same file again changes nothing ("schon erfasst"); a row for the same visit and

@@ -58,7 +58,7 @@ from hausbesuch.planning.builder import (
 )
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import report_rows, write_report
-from hausbesuch.store import CaseVisitRow, ClientRow, PlanRow, Store, VisitRow
+from hausbesuch.store import CaseVisitRow, ClientRow, OutcomeRow, PlanRow, Store, VisitRow
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
 
@@ -559,11 +559,13 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
     from geodata.network import haversine_m
 
     travel = waiting = service = 0.0
-    keep = {id(st) for st in head}
-    idx = [i for i, st in enumerate(r.stops) if id(st) in keep]
-    for i in idx:  # each kept visit with the leg that led to it in the route
-        st = r.stops[i]
+    where = {st.visit_id or id(st): i for i, st in enumerate(r.stops)}
+    idx = [where[st.visit_id or id(st)] for st in head]
+    head = [replace(st, position=k + 1) for k, st in enumerate(head)]
+    for i, st in zip(idx, head, strict=True):  # each kept visit with the leg to it
         prev = r.stops[i - 1].end if i else r.depart
+        if st.start < prev:  # kept at the time it took place, before its place in the plan
+            prev = st.arrival
         gap = (st.arrival - prev).total_seconds()
         if lunch is not None and prev <= lunch[0] and lunch[1] <= st.arrival:
             gap -= (lunch[1] - lunch[0]).total_seconds()
@@ -670,6 +672,13 @@ def _replan(
         recorded = {v.visit_id for v in s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.visit_id.in_(old_visit_ids),
             CaseVisitRow.status == "erledigt"))} if old_visit_ids else set()
+        # when each recorded visit took place (the time its outcome gives)
+        done_at = {o.visit_id: datetime.combine(o.day, datetime.min.time())
+                   + timedelta(minutes=o.time_min)
+                   for o in s.execute(select(OutcomeRow.visit_id, OutcomeRow.day,
+                                             OutcomeRow.time_min).where(
+                       OutcomeRow.visit_id.in_(sorted(recorded))))
+                   if o.time_min is not None} if recorded else {}
     day_index = (moment.date() - old.start).days
     kept: dict[tuple[str, date], TeamDayRoute] = {}
     overrides: dict[tuple[str, int], ShiftOverride] = {}
@@ -687,11 +696,18 @@ def _replan(
         for st in go:  # minimal disruption: each visit's team-day is its home
             home_of[st.client_id] = (r.team_id, span.index(r.day))
             initial.setdefault((r.team_id, span.index(r.day)), []).append(st.client_id)
-        # a recorded visit after the moment stays at its time, and its team-day is planned
-        # on from the last of them (before: as a visit pinned to its exact time, which the
-        # solver dropped when the moment left too little time to get there)
-        later = [st for st in r.stops if st.start >= moment and st.visit_id in recorded]
-        head = [st for st in r.stops if st in head or st in later]
+        # a recorded visit planned after the moment: done before it (out of the plan's
+        # order) it is kept at the time it took place and does not hold up the team; done
+        # after it (a replan from a past moment) it stays at its time, and its team-day is
+        # planned on from its end (before: pinned to its exact minute, and dropped when the
+        # moment left too little time to get there)
+        for st in r.stops:
+            if st.start >= moment and st.visit_id in recorded:
+                at = done_at.get(st.visit_id)
+                if at is not None and at < moment:
+                    st = replace(st, arrival=at, start=at, end=at + (st.end - st.start))
+                head.append(st)
+        head.sort(key=lambda st: st.start)
         if head:  # the moment's day, or recorded visits after the moment
             end = max(moment, head[-1].end)
             kept[(r.team_id, r.day)] = _head_route(
