@@ -865,19 +865,25 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
 
 def test_a_reimport_does_not_restore_a_list_pin_already_served(planned, base, tmp_path):
     """A list pin whose day had its visit (an outcome recorded) is not set again when the
-    unchanged list is imported again (before: 'aktualisiert', the pin back, and the next
-    plan said the pinned day had passed without a visit)."""
+    unchanged list is imported again, also not over the appointment agreed at it (before:
+    'aktualisiert', the pin back, and the next plan said the pinned day had passed without
+    a visit, or a replan left the appointment out)."""
     copy, plan, _ = _copy_of(planned, tmp_path, "pin2.sqlite")
     d, _ = base
     st = next(s for r in plan.routes for s in r.stops if s.client_id == "P002")
+    st3 = next(s for r in plan.routes for s in r.stops if s.client_id == "P003")
     rows = tmp_path / "erg.csv"
-    rows.write_text("Kundennummer;Datum;Ergebnis\n"
-                    f"P002;{st.start:%d.%m.%Y};nicht angetroffen\n", encoding="utf-8")
-    assert "1 erfasst" in ok("outcomes", str(rows), *_common(copy))
+    rows.write_text("Kundennummer;Datum;Ergebnis;Termin\n"
+                    f"P002;{st.start:%d.%m.%Y};nicht angetroffen;\n"
+                    f"P003;{st3.start:%d.%m.%Y};Termin vereinbart;"
+                    f"{st3.start + timedelta(days=1):%d.%m.%Y} 11:00\n", encoding="utf-8")
+    assert "2 erfasst" in ok("outcomes", str(rows), *_common(copy))
     out = ok("import", str(d / "kunden.csv"), *_common(copy))
     assert "0 aktualisiert" in out or "aktualisiert" not in out, out
     assert "festgelegt laut Liste" not in ok("status", "P002", *_common(copy))
-    assert "festgelegt laut Liste" in ok("status", "P003", *_common(copy))
+    # the appointment agreed at the pinned visit stands (the list's pin does not return)
+    assert "festgelegt durch vereinbarten Termin" in ok("status", "P003", *_common(copy))
+    assert "festgelegt laut Liste" in ok("status", "P001", *_common(copy))
 
 
 def test_an_announced_visit_pinned_to_another_day_moves_and_the_letter_is_called_off(

@@ -489,9 +489,11 @@ class Casework:
                 values = _client_values(c)
                 values["client_id"] = key
                 values.update(given_lon=c.lon, given_lat=c.lat)
-                if (c.pin_day and row is not None and row.pin_day is None
-                        and (key, c.pin_day) in done_on):
-                    pass  # the list's pin was served (a visit with an outcome that day)
+                if c.pin_day and row is not None and (
+                        (key, c.pin_day) in done_on or row.pin_source == "termin"):
+                    # the list's pin was served (a visit with an outcome that day), or an
+                    # appointment agreed with the client since stands: the row keeps its pin
+                    pass
                 elif c.pin_team or c.pin_day:
                     values.update(pin_team=c.pin_team, pin_day=c.pin_day,
                                   pin_time_min=c.pin_time_min, pin_source="liste")
