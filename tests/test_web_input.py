@@ -220,6 +220,11 @@ def test_chunked_body_is_counted_and_refused_over_the_limit(bare: tuple[str, obj
     status, page = _raw_post(url, "/anmelden", hdr, iter([b"name=kora&", b"passwort=x"]),
                              chunked=True)
     assert status == 403, page[-400:]
+    # on an upload route too, a body without a declared length is held in memory only up
+    # to 1 MB (many anonymous 20 MB bodies at once must not fill the memory)
+    status, page = _raw_post(url, "/kunden/import", hdr, chunks(1024 * 1024 + 128 * 1024),
+                             chunked=True)
+    assert status == 413, page[-400:]
 
 
 # --------------------------------------------------------------------------- plan form, wording

@@ -795,8 +795,9 @@ def _replan(
         if c.moved_promise is not None:
             ps, pe = c.moved_promise
             moved_notes.append(
-                f"{c.id}: angekündigt für {ps:%d.%m.%Y} {ps:%H:%M}–{pe:%H:%M} Uhr, nun "
-                f"{c.pin_note or 'anders festgelegt'}: der angekündigte Besuch entfällt; "
+                f"{c.id}: angekündigt für {ps:%d.%m.%Y} {ps:%H:%M}–{pe:%H:%M} Uhr; jetzt "
+                f"gilt: {c.pin_note or 'eine andere Festlegung'}. Der angekündigte Besuch "
+                "entfällt; "
                 "bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … "
                 "--correction).")
     moved = {c.id for c in candidates if c.moved_promise is not None}
@@ -852,12 +853,15 @@ def _older_plans_in_span(store: Store, city: str, span: Span) -> list[str]:
     """Notes for plans stored by a version before the casework store (their visits have
     no case visit): the plan cannot see whom they visit, so it says so."""
     with store.session() as s:
+        replaced = select(PlanRow.predecessor_id).where(PlanRow.predecessor_id.is_not(None))
         rows = s.execute(
             select(VisitRow.plan_id, func.count()).join(PlanRow, PlanRow.id == VisitRow.plan_id)
             .where(PlanRow.city == city, VisitRow.visit_id.is_(None),
-                   VisitRow.day >= span.start, VisitRow.day <= span.last)
+                   VisitRow.day >= span.start, VisitRow.day <= span.last,
+                   VisitRow.plan_id.not_in(replaced))  # the newest version of each line
             .group_by(VisitRow.plan_id).order_by(VisitRow.plan_id)).all()
-    return [f"Plan {pid} stammt von einer älteren Version und hat {count(n, 'Besuch', 'Besuche')}"
+    return [f"Plan {pid} stammt von einer älteren Programmversion und hat "
+            f"{count(n, 'Besuch', 'Besuche')}"
             " in diesem Zeitraum, die die Fallverwaltung nicht kennt: sie sind hier nicht "
             "berücksichtigt, Kundinnen und Kunden können doppelt eingeplant sein. Bitte den "
             "alten Plan prüfen (hausbesuch show …)." for pid, n in rows]

@@ -298,6 +298,9 @@ def _fallback_page(message: str) -> HTMLResponse:
 MAX_BODY = 1024 * 1024
 #: Room for the form around the file on the upload routes (boundaries, the other fields).
 UPLOAD_FORM_ROOM = 64 * 1024
+#: Most bytes of a refused body without a declared length read on (and dropped) before
+#: the 413, so that the client reads the answer instead of a reset connection.
+DRAIN_MAX = 32 * 1024 * 1024
 
 
 class BodyLimit:
@@ -307,8 +310,8 @@ class BodyLimit:
 
     ``uploads`` maps the paths of the upload routes to their limit and message; every other
     path has ``limit``. A declared ``Content-Length`` over the limit is refused at once; a
-    body without one (chunked) is counted while it is read, kept in memory up to the limit,
-    refused once it goes over, and else handed on as it came.
+    body without one (chunked) is counted while it is read, kept in memory up to ``limit``
+    (also on the upload routes), refused once it goes over, and else handed on as it came.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int = MAX_BODY,
@@ -339,6 +342,10 @@ class BodyLimit:
                 return
             await self.app(scope, receive, send)
             return
+        # a body without a declared length is held in memory while counted: at most
+        # ``self.limit`` of it on every route (browsers declare the length of a file
+        # upload; many large anonymous bodies at once must not fill the memory)
+        limit = min(limit, self.limit)
         kept: list[Message] = []
         total = 0
         while True:
@@ -348,6 +355,15 @@ class BodyLimit:
                 break  # the client went away
             total += len(message_in.get("body", b""))
             if total > limit:
+                kept.clear()
+                # read on (and drop) what the client is still sending, up to a bound:
+                # closing with unread data resets the connection before it reads the 413
+                drained = 0
+                while message_in.get("more_body", False) and drained < DRAIN_MAX:
+                    message_in = await receive()
+                    if message_in["type"] != "http.request":
+                        return  # the client went away
+                    drained += len(message_in.get("body", b""))
                 await self._refuse(scope, receive, send, message)
                 return
             if not message_in.get("more_body", False):

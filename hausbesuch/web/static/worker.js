@@ -150,8 +150,8 @@
   // and its note until it is recorded again (corrected) or discarded
   function showRefused(item) {
     var kunde = item.fields.kundennummer;
-    show(kunde, "Nicht angenommen: " + item.refused + " „" + item.label + "“ bleibt auf " +
-      "diesem Telefon: bitte korrigieren und neu erfassen oder verwerfen.", "pending");
+    show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Es bleibt " +
+      "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending");
     var li = stopEl(kunde); if (!li) return;
     var boxes = li.querySelectorAll(".refused");
     for (var i = 0; i < boxes.length; i++) {
