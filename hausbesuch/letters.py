@@ -962,21 +962,30 @@ def run_letters(
         else:
             named.append(a)
     now = datetime.now().replace(microsecond=0)
-    with store.session() as s:
-        # the letters first, with the window a letter already promised: what is recorded
-        # is what was written (a letter skipped for its address binds and audits nothing)
-        if not correction:
-            named = first_promises(s, plan, named)
-        run = write_letters(plan, named, profile, out_dir, master=master,
-                            letter_date=letter_date)
-        if correction:
-            record_corrections(store, s, plan, run.announcements, actor=actor, now=now)
-        else:
-            recorded = bind_announcements(store, s, plan, run.announcements, actor=actor,
-                                          now=now, dated=letter_date or today)
-            if [a.window for a in recorded] != [a.window for a in run.announcements]:
-                raise LetterError("Das angekündigte Zeitfenster hat sich beim Schreiben "
-                                  "geändert: bitte die Briefe noch einmal erstellen.")
-            run.announcements = recorded
+    run: LetterRun | None = None
+    try:
+        with store.session() as s:
+            # the letters first, with the window a letter already promised: what is
+            # recorded is what was written (a letter skipped for its address binds and
+            # audits nothing)
+            if not correction:
+                named = first_promises(s, plan, named)
+            run = write_letters(plan, named, profile, out_dir, master=master,
+                                letter_date=letter_date)
+            if correction:
+                record_corrections(store, s, plan, run.announcements, actor=actor, now=now)
+            else:
+                recorded = bind_announcements(store, s, plan, run.announcements, actor=actor,
+                                              now=now, dated=letter_date or today)
+                if [a.window for a in recorded] != [a.window for a in run.announcements]:
+                    raise LetterError("Das angekündigte Zeitfenster hat sich beim Schreiben "
+                                      "geändert: bitte die Briefe noch einmal erstellen.")
+                run.announcements = recorded
+    except BaseException:
+        # nothing was recorded: no letter of this run may stay to be printed and sent
+        if run is not None:
+            for path in [*run.letters.values(), *run.team_days.values()]:
+                path.unlink(missing_ok=True)
+        raise
     run.skipped = skipped + run.skipped
     return run

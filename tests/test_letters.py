@@ -914,3 +914,26 @@ def test_characters_the_letter_font_cannot_show():
                    "(3 verschiedene, Schrift: HANGUL): bitte in lateinischer Schrift erfassen")
     why = unprintable_reason("Li", ["c/o 李", "Am Markt 1", "36251 Bad Hersfeld"])
     assert why.startswith("Anschrift enthält Zeichen") and "CJK" in why and "李" not in why
+
+
+def test_letters_of_a_run_that_records_nothing_are_removed(planned_week, tmp_path,
+                                                            monkeypatch):
+    """When recording the letters fails (the database refuses), the run records nothing,
+    and its PDFs are removed too: no letter may be sent that the store does not know."""
+    import hausbesuch.letters as letters_mod
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url = _copy_db(planned_week.db_url, tmp_path)
+    plan = planned_week.result.plan
+
+    def refuse(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(letters_mod, "bind_announcements", refuse)
+    out = tmp_path / "briefe"
+    with Store.open(url) as store, pytest.raises(RuntimeError, match="database gone"):
+        letters_mod.run_letters(store, plan, load_profile("bad-hersfeld"), out, actor="test")
+    assert not list(out.glob("*.pdf")), sorted(p.name for p in out.glob("*"))
+    with Store.open(url) as store, store.session() as s:
+        assert not s.query(CaseVisitRow).filter(CaseVisitRow.announced_at.is_not(None)).count()
