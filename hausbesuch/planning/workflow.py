@@ -667,7 +667,7 @@ def _replan(
     # the plan's visits with an outcome, whichever version they were recorded under (a
     # recorded visit keeps the plan id of its version; before, a replan of a replan took
     # them for visits still to do)
-    old_visit_ids = sorted({st.visit_id for r in old.routes for st in r.stops})
+    old_visit_ids = sorted({st.visit_id for r in old.routes for st in r.stops if st.visit_id})
     with store.session() as s:
         recorded = {v.visit_id for v in s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.visit_id.in_(old_visit_ids),
