@@ -345,7 +345,10 @@ class BodyLimit:
         # a body without a declared length is held in memory while counted: at most
         # ``self.limit`` of it on every route (browsers declare the length of a file
         # upload; many large anonymous bodies at once must not fill the memory)
-        limit = min(limit, self.limit)
+        if limit > self.limit:
+            limit = self.limit
+            message = (f"Ohne Längenangabe gesendete Daten dürfen höchstens "
+                       f"{self.limit // 1024 // 1024} MB groß sein.")
         kept: list[Message] = []
         total = 0
         while True:

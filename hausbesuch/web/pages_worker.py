@@ -25,13 +25,13 @@ import logging
 from datetime import date, datetime, time
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hausbesuch.casework import RESULT_LABELS, RESULTS
 from hausbesuch.errors import UserError
-from hausbesuch.gpx import LOCAL_TZ
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, own_id, render
 from hausbesuch.web.data import load_route, newest_version
@@ -156,7 +156,7 @@ def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None
         return None
     # the phone's clock is local time (Europe/Berlin, as every time of a plan), whatever
     # zone the server's clock runs in
-    now = now or datetime.now(LOCAL_TZ).replace(tzinfo=None)
+    now = now or datetime.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
     if day == now.date() and t.hour * 60 + t.minute > now.hour * 60 + now.minute + 5:
         return None  # ahead of now (a phone's clock running fast)
     return t.hour * 60 + t.minute
