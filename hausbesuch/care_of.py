@@ -55,9 +55,6 @@ class CareOf:
                     and (found := parse_address(c.address).care_of)):
                 self.parts[c.id] = found
 
-    def address(self, address: str) -> str:
-        return without_care_of(address)
-
     def text(self, client_id: str | None, text: str) -> str:
         """A reason without the c/o lines of the client's address, and without that of
         any address it quotes („…“)."""

@@ -361,8 +361,9 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
                promises: Promises | None = None) -> Path:
     """Write the plan's workbook (see the module docstring); replaces an existing file.
 
-    Addresses and reasons leave out ``c/o`` lines (:func:`without_care_of`).
-    ``report`` is the plan's report (``hausbesuch.planning.report_rows``); default: derived
+    Addresses leave out ``c/o`` lines (:func:`without_care_of`), and so do the reasons of
+    the report as :func:`hausbesuch.planning.report_rows` gives them. ``report`` is the
+    plan's report (``hausbesuch.planning.report_rows``); default: derived
     from the plan. ``promises``: the windows announced by letter, per case id.
     """
     promises = promises or {}
@@ -373,9 +374,6 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         from hausbesuch.planning import report_rows
 
         report = report_rows(plan, snap_far=(plan.params or {}).get("snap_far"))
-    care_of = CareOf(plan)
-    report = [{**r, "grund": care_of.text(r.get("id"), r.get("grund") or "")}
-              if r.get("grund") else r for r in report]
     wb = Workbook()
     wb.remove(wb.active)
     from hausbesuch.maps import mode_label
@@ -422,7 +420,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
              "Angekündigt bis"],
             [[s.position, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text,
-              care_of.address(s.address),
+              without_care_of(s.address),
               s.district, s.tries_before,
               *_promise_cells(promises.get(s.client_id))]
              for s in r.stops],

@@ -234,13 +234,13 @@ def index_page(
     rejected = sorted(plan.rejected, key=lambda r: r.row)
     # an overview: addresses and reasons without a c/o line (a third person's name)
     care_of = CareOf(plan)
-    unassigned = [replace(u, address=without_care_of(u.address),
-                          reason=care_of.text(u.client_id, u.reason)) for u in unassigned]
-    rejected = [replace(r, reason=care_of.text(r.id, r.reason)) for r in rejected]
     return _ENV.get_template("index.html.j2").render(
-        unassigned_rows=unassigned[:MAX_INDEX_ROWS],
+        unassigned_rows=[replace(u, address=without_care_of(u.address),
+                                 reason=care_of.text(u.client_id, u.reason))
+                         for u in unassigned[:MAX_INDEX_ROWS]],
         unassigned_more=max(0, len(unassigned) - MAX_INDEX_ROWS),
-        rejected_rows=rejected[:MAX_INDEX_ROWS],
+        rejected_rows=[replace(r, reason=care_of.text(r.id, r.reason))
+                       for r in rejected[:MAX_INDEX_ROWS]],
         rejected_more=max(0, len(rejected) - MAX_INDEX_ROWS),
         plan=plan,
         settings=settings,

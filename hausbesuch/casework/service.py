@@ -469,9 +469,8 @@ class Casework:
             }
             # visits still to come and visits done on a pinned day, of the listed clients
             # that are stored: a moved client's planned visit, a list pin already served
-            keys = sorted({existing[k].client_id for c in valid
-                           if (k := c.id if c.id in existing
-                               else folded.get(c.id.casefold())) is not None})
+            keys = sorted({c.id if c.id in existing else folded[c.id.casefold()]
+                           for c in valid if c.id in existing or c.id.casefold() in folded})
             ahead: dict[str, list[CaseVisitRow]] = {}
             done_on: set[tuple[str, date]] = set()
             for i in range(0, len(keys), 900):

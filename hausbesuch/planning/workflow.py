@@ -772,7 +772,6 @@ def _replan(
     geo_old = {g.client_id: g for g in old.geocodes}
     candidates: list[Candidate] = []
     unassigned: list[UnassignedVisit] = []
-    moved_notes: list[str] = []
     for st in sorted(pool, key=lambda x: x.client.id):
         loc = located[st.client.id]
         c = _as_corrected(st.client, loc)
@@ -791,29 +790,19 @@ def _replan(
             unassigned.append(bad)
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
-    for c in candidates:
-        if c.moved_promise is not None:
-            ps, pe = c.moved_promise
-            moved_notes.append(
-                f"{c.id}: angekündigt für {ps:%d.%m.%Y} {ps:%H:%M}–{pe:%H:%M} Uhr; jetzt "
-                f"gilt: {c.pin_note or 'eine andere Festlegung'}. Der angekündigte Besuch "
-                "entfällt; "
-                "bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … "
-                "--correction).")
-    moved = {c.id for c in candidates if c.moved_promise is not None}
+    moved = [c for c in candidates if c.moved_promise is not None]
+    moved_ids = {c.id for c in moved}
     handled = {c.id for c in candidates} | {u.client_id for u in unassigned}
     for u in old.unassigned:  # clients no longer open keep their old reason
         if u.client_id not in handled:
             unassigned.append(u)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
                   without_teams=list(without_teams))
-    # the notes of absences and of pins not taken up are made again for this version
-    old_pin_notes = set(params.get("pin_notes") or [])
-    params["warnings"] = [w for w in params.get("warnings") or []
-                          if " abwesend: an dem Tag keine Tour." not in w
-                          and w not in old_pin_notes and not _PIN_NOTE.match(w)]
-    params["warnings"] += _absence_notes(absent, span) + pin_notes + moved_notes
-    params["pin_notes"] = pin_notes + moved_notes
+    # the notes of absences, of pins not taken up and of moved announcements are made
+    # again for this version
+    params["warnings"] = [w for w in params.get("warnings") or [] if not _REMADE_NOTE.match(w)]
+    params["warnings"] += (_absence_notes(absent, span) + pin_notes
+                           + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,
@@ -827,7 +816,7 @@ def _replan(
         old, moment, kept)
     # announced visits that cannot be kept get the reason the letters issue asks for
     for i, u in enumerate(result.plan.unassigned):
-        if (u.client_id in promises and u.client_id not in moved
+        if (u.client_id in promises and u.client_id not in moved_ids
                 and not u.reason.startswith("angekündigt")):
             ps, pe = promises[u.client_id]
             result.plan.unassigned[i] = replace(
@@ -844,9 +833,21 @@ def _replan(
     return result
 
 
-#: the start of a note of :func:`_pins_not_taken` (plans stored before ``pin_notes``)
-_PIN_NOTE = re.compile(r"(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* "
-                       r"nicht eingeplant: ")
+#: The notes a replan makes again for its version (:func:`_absence_notes`,
+#: :func:`_pins_not_taken`, :func:`_moved_note`): those of the plan it replaces go.
+_REMADE_NOTE = re.compile(
+    r"Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
+    r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
+    r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: ")
+
+
+def _moved_note(c: Candidate) -> str:
+    """The note for an announced visit moved by a later pin or appointment."""
+    ps, pe = c.moved_promise
+    return (f"{c.id}: angekündigt für {ps:%d.%m.%Y} {ps:%H:%M}–{pe:%H:%M} Uhr; jetzt gilt: "
+            f"{c.pin_note or 'eine andere Festlegung'}. Der angekündigte Besuch entfällt; "
+            "bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … "
+            "--correction).")
 
 
 def _older_plans_in_span(store: Store, city: str, span: Span) -> list[str]:

@@ -150,6 +150,14 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
                         details={"user": name, "role": role}, session=s)
 
 
+def _account(s: Session, name: str) -> UserRow:
+    """The account ``name`` in session ``s`` (German :class:`UserError` when there is none)."""
+    row = s.get(UserRow, name)
+    if row is None:
+        raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+    return row
+
+
 def check_password(password: str) -> None:
     """Refuse (German :class:`UserError`) a password too short or of spaces only."""
     if len(password) < MIN_PASSWORD:
@@ -164,9 +172,7 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
     transaction; returns the account."""
     check_password(password)
     with store.session() as s:
-        row = s.get(UserRow, name)
-        if row is None:
-            raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+        row = _account(s, name)
         row.password_hash = hash_password(password)
         row.password_changed_at = datetime.now()
         s.execute(delete(SessionRow).where(SessionRow.user_name == name))
@@ -179,9 +185,7 @@ def enable_user(store: Store, name: str, *, actor: str) -> User:
     """Enable a disabled account again (its old sessions stay ended), audited
     (``user_enabled``, with the account's city); returns the account."""
     with store.session() as s:
-        row = s.get(UserRow, name)
-        if row is None:
-            raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+        row = _account(s, name)
         if not row.disabled:
             raise UserError(f"Das Konto „{name}“ ist nicht gesperrt.")
         row.disabled = False
@@ -197,9 +201,7 @@ def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
     that the city's Protokoll shows it) in the same transaction.
     """
     with store.session() as s:
-        row = s.get(UserRow, name)
-        if row is None:
-            raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+        row = _account(s, name)
         row.disabled = True
         s.execute(delete(SessionRow).where(SessionRow.user_name == name))
         if actor is not None:

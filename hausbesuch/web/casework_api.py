@@ -130,11 +130,6 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
     return out
 
 
-def has_fix(store: Store, city: str, client_id: str) -> bool:
-    """Whether the city's case has an address fix stored (the page confirms only those)."""
-    return stored_fix(store, city, client_id) is not None
-
-
 def stored_fix(store: Store, city: str, client_id: str) -> str | None:
     """What the city's case has stored as its address fix, as the page names it: the
     address („Bahnhofstraße 5, 36251 Bad Hersfeld“) or the point (Breite, Länge); None

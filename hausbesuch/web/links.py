@@ -214,9 +214,12 @@ def resolve(store: Store, token: str) -> WorkerLink:
            else "abgelaufen" if datetime.now() > link.valid_until else None)
     if why is not None:
         _audit_refused(store, link, why)
-        raise HTTPException(status_code=410, detail=f"Dieser Link wurde {why}."
-                            if why == "widerrufen" else "Dieser Link ist abgelaufen.")
+        raise HTTPException(status_code=410, detail=_GONE[why])
     return link
+
+
+#: What a page says of a link that is gone, by the reason the audit row gives.
+_GONE = {"widerrufen": "Dieser Link wurde widerrufen.", "abgelaufen": "Dieser Link ist abgelaufen."}
 
 
 #: A refused use of the same link is audited at most once in this time (a phone retrying
