@@ -32,3 +32,14 @@ def drop_schema(url: str, schema: str) -> None:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     finally:
         engine.dispose()
+
+
+def store_url(kind: str, folder, name: str) -> tuple[str, str | None]:  # noqa: ANN001
+    """The database of a test with both back ends: ``sqlite`` a file ``name``.sqlite in
+    ``folder`` (no schema), ``postgresql`` the test server with a fresh schema ``t_<name>_…``
+    (drop it with :func:`drop_schema`)."""
+    import uuid
+
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'{name}.sqlite'}", None
+    return pg_url(), f"t_{name}_{uuid.uuid4().hex[:12]}"

@@ -13,7 +13,6 @@ city in the Protokoll ("ohne Stadt").
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from tests.pg import drop_schema, pg_url
+from tests.pg import drop_schema, store_url
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
 
 CITY = "Bad Hersfeld"
@@ -50,11 +49,7 @@ def server(request: pytest.FixtureRequest,
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
 
-    schema = None
-    if request.param == "sqlite":
-        db = f"sqlite:///{tmp_path_factory.mktemp('auth-audit') / 'web.sqlite'}"
-    else:
-        db, schema = pg_url(), f"t_auth_{uuid.uuid4().hex[:12]}"
+    db, schema = store_url(request.param, tmp_path_factory.mktemp("auth-audit"), "auth")
     app = create_app(db, schema=schema, cities=[CITY_PROFILE, "lauf"], run_jobs=False)
     store = app.state.web.store
     for name in ("kora", "kurt", "karl", "kim"):

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import time
-import uuid
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -25,7 +24,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text, update
 
-from tests.pg import drop_schema, pg_url
+from tests.pg import drop_schema, store_url
 from tests.web_fixtures import (
     CITY_PROFILE,
     NAME_MARK,
@@ -55,11 +54,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     from hausbesuch.web.auth import add_user
 
     tmp = tmp_path_factory.mktemp(f"web-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        db = f"sqlite:///{tmp / 'web.sqlite'}"
-    else:
-        db, schema = pg_url(), f"t_web_{uuid.uuid4().hex[:12]}"
+    db, schema = store_url(request.param, tmp, "web")
     app = create_app(db, schema=schema, cities=[CITY_PROFILE, "lauf"], plan_time_limit=2.0)
     store = app.state.web.store
     names = write_web_client_list(tmp / "kunden.csv", load_index(bad_hersfeld_pbf))

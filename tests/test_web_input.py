@@ -17,14 +17,13 @@ from __future__ import annotations
 import html
 import http.client
 import re
-import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.pg import drop_schema, pg_url
+from tests.pg import drop_schema, store_url
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
 
 CITY = "Bad Hersfeld"
@@ -46,12 +45,8 @@ def bare(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
 
-    tmp = tmp_path_factory.mktemp(f"web-input-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        db = f"sqlite:///{tmp / 'input.sqlite'}"
-    else:
-        db, schema = pg_url(), f"t_input_{uuid.uuid4().hex[:12]}"
+    db, schema = store_url(request.param, tmp_path_factory.mktemp(f"web-input-{request.param}"),
+                           "input")
     app = create_app(db, schema=schema, cities=[CITY_PROFILE], run_jobs=False)
     store = app.state.web.store
     add_user(store, "kora", PASSWORD, role="koordination", city=CITY)
