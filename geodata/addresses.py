@@ -328,15 +328,64 @@ _CO_INNER_RE = re.compile(
 _STREET_ARTICLE = re.compile(r"\s*(?:der|den|dem|die|das|st\.|sankt)\s", re.IGNORECASE)
 
 
+#: A c/o line in brackets anywhere: "Hauptstr. 5 (bei Meier)", "(c/o Meier) Hauptstr. 5".
+_CO_BRACKETS_RE = re.compile(
+    r"\(\s*((?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|z\.\s*h(?:d|än|aen)\.?|zu\s+h(?:ä|ae)nden|"
+    r"wohnhaft\s+bei|p\.\s*a(?:dr)?\.?|per\s+adresse)(?=[\s.:])[^()]*)\)",
+    re.IGNORECASE,
+)
+#: "bei" after a flat or floor inside a part: "Wohnung bei Meier", "2. OG bei Meier".
+_CO_AFTER_FLAT_RE = re.compile(r"\s+(?=bei\s)", re.IGNORECASE)
+
+
 def _split_inner_co(part: str) -> list[str]:
     """``"Am Markt 16 c/o Meier"`` -> ``["Am Markt 16", "c/o Meier"]``: a c/o line that
     follows other text in the same comma part becomes its own part (and is dropped as a
-    c/o line), so that it is never read as the town or as a house-number suffix."""
+    c/o line), so that it is never read as the town or as a house-number suffix. So does
+    one after a flat (``"Wohnung bei Meier"`` -> ``["Wohnung", "bei Meier"]``)."""
     m = _CO_INNER_RE.search(part)
     if not m or m.start() == 0:
+        m = _CO_AFTER_FLAT_RE.search(part)
+        if m and m.start() > 0 and _FLAT_RE.fullmatch(_clean(part[: m.start()])):
+            return [_clean(part[: m.start()]), _clean(part[m.end():])]
         return [part]
     head = part[: m.end()] if m.group(0).strip() else part[: m.start()]
     return [_clean(head), _clean(part[m.end():])]
+
+
+#: Words that begin a street name: "c/o Meier Am Markt 5" has the street "Am Markt".
+_STREET_START = frozenset(
+    {"am", "an", "auf", "aus", "im", "in", "zum", "zur", "zu", "unter", "unterm", "hinter",
+     "hinterm", "vor", "vorm", "über", "ueber", "ob", "alte", "alter", "altes", "alten",
+     "neue", "neuer", "neues", "neuen", "obere", "oberer", "untere", "unterer", "große",
+     "großer", "grosse", "grosser", "kleine", "kleiner", "hohe", "hoher", "lange", "langer",
+     "st.", "sankt"})
+#: A word that is (or ends in) a street type: "Breitenstraße", "Lindenweg", "Markt".
+_STREET_WORD = re.compile(
+    r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring|damm|ufer|steig|pfad|"
+    r"chaussee|markt|berg|hof|graben|wall|tor|brücke|garten|anger|feld|höhe|grund|tal|"
+    r"wiese|siedlung|park|promenade|stieg|kamp|zeile|winkel|aue|rain|leite|halde|gärten|"
+    r"wiesen|äcker|acker|born|bach|mühle|kirchhof|reihe|hang|blick|hagen|heide|holz|wald|"
+    r"gang|tränke|stiege|lache|teich|see|rondell|passage|hohl)$",
+    re.IGNORECASE,
+)
+#: Street type words that only end a street name ("Friedrich Ebert Straße").
+_STREET_TYPE_ALONE = re.compile(r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring)$",
+                                re.IGNORECASE)
+
+
+def _host_words(words: list[str]) -> int:
+    """How many of ``words`` (the text between a ``c/o``/``bei`` marker and the house
+    number, "Anna Meier Breitenstraße") name the host: up to the first word that begins a
+    street, at least one."""
+    for k in range(1, len(words)):
+        w = words[k]
+        if w.casefold() in _STREET_START or (
+                _STREET_WORD.search(w) and not _STREET_TYPE_ALONE.fullmatch(w)):
+            return k
+        if k == len(words) - 2 and w.endswith("er") and _STREET_TYPE_ALONE.fullmatch(words[-1]):
+            return k  # "Berliner Straße"
+    return 1
 
 
 @lru_cache(maxsize=65536)
@@ -350,6 +399,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     raw = text if isinstance(text, str) else str(text)
     s = unicodedata.normalize("NFC", raw).translate(_CLEAN_TABLE)
     s = _LINEBREAKS.sub(",", s)
+    s = _CO_BRACKETS_RE.sub(r",\1,", s)
     parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
     extra: list[str] = []
@@ -456,8 +506,10 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     if m_co and street[m_co.end():].strip() and not (
         article and m_co.group(0).lower().startswith("b")
     ):  # "bei Müller Hauptstr. 5" (one line); "Bei der Kirche" is a street name
-        extra.append(street[: m_co.end()])
-        street = _clean(street[m_co.end():])
+        words = street[m_co.end():].split()
+        k = _host_words(words) if len(words) > 1 else 0
+        extra.append(_clean(" ".join([street[: m_co.end()], *words[:k]])))
+        street = _clean(" ".join(words[k:]))
     if town:
         town, district2 = _split_town(town)
         district = district or district2

@@ -556,9 +556,9 @@ class AddressIndex:
                 tail = street_key(" ".join(words[k:]))
                 if len(tail) >= 4:
                     clusters, rejected = self._clusters_for(tail, q)
-                    if clusters:
-                        notes.append(f"Zusatz „{' '.join(words[:k])}“ vor dem Straßennamen "
-                                     "ignoriert.")
+                    if clusters:  # after a c/o marker the words may name the host
+                        said = "" if q.care_of else f" „{' '.join(words[:k])}“"
+                        notes.append(f"Zusatz{said} vor dem Straßennamen ignoriert.")
                         factor *= 0.95
                         break
         if not clusters and not rejected:

@@ -16,6 +16,7 @@ __all__ = ["CareOf", "without_care_of"]
 def _drop(text: str, part: str) -> str:
     """``text`` without ``part`` and the comma that joined it to its neighbours."""
     p = re.escape(part)
+    text = re.sub(rf"\s*\(\s*{p}\s*\)", "", text)  # in brackets: "Hauptstr. 5 (bei Meier)"
     text = re.sub(rf"[,;]\s*{p}(?=\s*[,;\n])", "", text)  # between two parts
     text = re.sub(rf"(^|[,;\n„])\s*{p}\s*[,;\n]\s*", r"\1", text)  # first of its line
     text = re.sub(rf"\s+{p}(?=\s*[,;\n])", "", text)  # after the street, before a comma

@@ -51,3 +51,52 @@ def test_c_o_address_is_found_in_the_real_extract(bad_hersfeld_pbf):
         r = index.geocode(text)
         assert r.quality == plain.quality == "exact", (text, r)
         assert (r.lon, r.lat) == (plain.lon, plain.lat)
+
+
+@pytest.mark.parametrize(
+    ("text", "street", "host", "rest"),
+    [
+        # in brackets, before or after the street
+        ("Am Markt 16 (bei Meier), 36251 Bad Hersfeld", "Am Markt", "bei Meier",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        ("(c/o Meier) Am Markt 16, 36251 Bad Hersfeld", "Am Markt", "c/o Meier",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        ("Am Markt 16, 36251 Bad Hersfeld (bei Meier)", "Am Markt", "bei Meier",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        # after a flat or a floor: the flat stays, the host goes
+        ("Am Markt 16, Wohnung bei Meier, 36251 Bad Hersfeld", "Am Markt", "bei Meier",
+         "Am Markt 16, Wohnung, 36251 Bad Hersfeld"),
+        ("Am Markt 16, 2. OG bei Meier, 36251 Bad Hersfeld", "Am Markt", "bei Meier",
+         "Am Markt 16, 2. OG, 36251 Bad Hersfeld"),
+        # one line without a comma: the host's name ends where the street begins
+        ("bei Müller Am Markt 16, 36251 Bad Hersfeld", "Am Markt", "bei Müller",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        ("c/o Anna Meier Breitenstraße 5, 36251 Bad Hersfeld", "Breitenstraße",
+         "c/o Anna Meier", "Breitenstraße 5, 36251 Bad Hersfeld"),
+        ("bei Fam. Meier Friedrich-Ebert-Str. 5", "Friedrich-Ebert-Str", "bei Fam. Meier",
+         "Friedrich-Ebert-Str. 5"),
+        ("c/o Anna Meier Berliner Straße 5", "Berliner Straße", "c/o Anna Meier",
+         "Berliner Straße 5"),
+    ],
+)
+def test_more_shapes_of_c_o_lines(text, street, host, rest):
+    from hausbesuch.care_of import without_care_of
+
+    a = parse_address(text)
+    assert a.street == street, a
+    assert a.care_of == (host,), a
+    assert without_care_of(text) == rest
+
+
+def test_host_before_the_street_is_not_named_in_the_geocoders_note(bad_hersfeld_pbf):
+    """When the name after ``c/o`` ends where the parser cannot tell, the geocoder drops
+    the leading words; its note must not repeat them (reasons reach the report)."""
+    from geodata.geocode import load_index
+
+    index = load_index(bad_hersfeld_pbf)
+    r = index.geocode("bei Anna Meier Vogelsang 5, 36251 Bad Hersfeld")
+    assert r.found and "Vogelsang" in r.match, r
+    assert "Meier" not in r.reason, r.reason
+    assert "vor dem Straßennamen ignoriert" in r.reason
+    plain = index.geocode("Haus Vogelsang 5, 36251 Bad Hersfeld")
+    assert "„Haus“" in plain.reason  # without a c/o marker the words are quoted

@@ -68,7 +68,8 @@ def test_co_and_flat_lines_are_kept_as_extra() -> None:
     assert "c/o Meier" in p.extra
     assert any("Whg" in e for e in p.extra)
     one_line = parse_address("bei Müller Hauptstr. 5 36251 Bad Hersfeld")
-    assert one_line.street == "Müller Hauptstr"  # the matcher drops the leading name word
+    assert one_line.street == "Hauptstr"  # the host's name ends where the street begins
+    assert one_line.care_of == ("bei Müller",)
     assert one_line.postcode == "36251"
 
 
