@@ -7,8 +7,9 @@ bell); the overviews, the report and the exports do not, and leave it out.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from hausbesuch.plandata import Plan
+from hausbesuch.plandata import Plan, Rejected, UnassignedVisit
 
 __all__ = ["CareOf", "without_care_of"]
 
@@ -64,3 +65,12 @@ class CareOf:
         for part in self.parts.get(client_id or "", ()):
             text = _drop(text, part)
         return self._QUOTED.sub(lambda m: f"„{without_care_of(m[1])}“", text)
+
+    def unassigned(self, u: UnassignedVisit) -> UnassignedVisit:
+        """A visit not planned as an overview shows it: address and reason without c/o."""
+        return replace(u, address=without_care_of(u.address),
+                       reason=self.text(u.client_id, u.reason))
+
+    def rejected(self, r: Rejected) -> Rejected:
+        """A rejected row as an overview shows it: its reason without c/o."""
+        return replace(r, reason=self.text(r.id, r.reason))

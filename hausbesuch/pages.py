@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from hausbesuch.care_of import CareOf, without_care_of
+from hausbesuch.care_of import CareOf
 from hausbesuch.fields import count
 from hausbesuch.maps import (
     MapSettings,
@@ -235,12 +235,9 @@ def index_page(
     # an overview: addresses and reasons without a c/o line (a third person's name)
     care_of = CareOf(plan)
     return _ENV.get_template("index.html.j2").render(
-        unassigned_rows=[replace(u, address=without_care_of(u.address),
-                                 reason=care_of.text(u.client_id, u.reason))
-                         for u in unassigned[:MAX_INDEX_ROWS]],
+        unassigned_rows=[care_of.unassigned(u) for u in unassigned[:MAX_INDEX_ROWS]],
         unassigned_more=max(0, len(unassigned) - MAX_INDEX_ROWS),
-        rejected_rows=[replace(r, reason=care_of.text(r.id, r.reason))
-                       for r in rejected[:MAX_INDEX_ROWS]],
+        rejected_rows=[care_of.rejected(r) for r in rejected[:MAX_INDEX_ROWS]],
         rejected_more=max(0, len(rejected) - MAX_INDEX_ROWS),
         plan=plan,
         settings=settings,

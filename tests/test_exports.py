@@ -304,3 +304,18 @@ def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
     assert "Nirgendwoweg 7" in (folder / "report.csv").read_text(encoding="utf-8-sig")
     pages = " ".join(p.read_text(encoding="utf-8") for p in (folder / "routen").glob("*.html"))
     assert "Grünwald-Okafor" in pages and "Lindqvist" in pages
+    # the web app's plan view is an overview too
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, login
+
+    web = create_app(db, cities=["bad-hersfeld"], plan_time_limit=1.0)
+    add_user(web.state.web.store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
+    tc = TestClient(web, base_url="https://testserver")
+    assert login(tc, "kora").status_code in (200, 303)
+    view = tc.get(f"/plaene/{plan_id}")
+    assert view.status_code == 200 and "K-1" in view.text
+    assert "Nirgendwoweg 7, 36251 Bad Hersfeld" in view.text
+    assert not [h for h in hosts if h in view.text]

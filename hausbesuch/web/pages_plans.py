@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from hausbesuch import clock
+from hausbesuch.care_of import CareOf
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
 from hausbesuch.maps import ROUTE_PALETTE
@@ -281,6 +282,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
     from hausbesuch.athome import plan_chances
 
     chances = plan_chances(web.store, profile, plan)
+    care_of = CareOf(plan)  # an overview: reasons without a c/o line (a third person's name)
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
     return render(
@@ -293,6 +295,8 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         client_ids=sorted(set(ids)), moved=own_id(request.query_params.get("verschoben"), ids),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
         newest=newest_version(web.store, plan_id), chances=chances,
+        unassigned=[care_of.unassigned(u) for u in plan.unassigned],
+        rejected=[care_of.rejected(r) for r in plan.rejected[:200]],
     )
 
 
