@@ -58,6 +58,8 @@ ACTION_LABELS: dict[str, str] = {
     "worker_link_revoked": "Link für den Außendienst widerrufen",
     "worker_link_view": "Tagesroute über Link angesehen",
     "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
+    "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren oder "
+                          "Formular-Token fehlt)",
     "user_added": "Benutzerkonto angelegt",
     "user_disabled": "Benutzerkonto gesperrt",
     "user_enabled": "Benutzerkonto entsperrt",

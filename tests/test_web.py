@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 from sqlalchemy import select, text, update
 
+from hausbesuch.auditlog import label
 from tests.pg import drop_schema, store_url
 from tests.web_fixtures import (
     CITY_PROFILE,
@@ -350,8 +352,42 @@ def test_every_post_without_csrf_token_is_refused(site: Site, kora: httpx.Client
         assert r.status_code == 403, path
         r = client.post(path, data=data, headers={"X-CSRF-Token": ""})
         assert r.status_code == 403, path
-    assert site.store.audit_rows()[len(before):] == []  # nothing was changed
+    new = site.store.audit_rows()[len(before):]
+    assert {r["action"] for r in new} <= {"zugriff_verweigert"}  # nothing was changed
     assert kora.get("/plaene").status_code == 200  # still logged in: logout was refused
+
+
+def test_refused_access_is_audited_without_names(site: Site) -> None:
+    """A form without its CSRF token, another city's plan and the audit log for a
+    coordinator are refused and audited (who, the route as declared, the peer): one row
+    per account, reason and route in a minute, the next one counting those held back."""
+    from hausbesuch.web.auth import add_user
+
+    probe = f"probe{site.kind}"
+    add_user(site.store, probe, PASSWORD, role="koordination", city="Lauf a.d. Pegnitz")
+    before = len(site.store.audit_rows())
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        login(c, probe)
+        for _ in range(3):
+            assert c.post(f"/plaene/{site.plan_id}/verschieben",
+                          data={"kundennummer": "W000", "ziel": "x"}).status_code == 403
+        assert c.get(f"/plaene/{site.plan_id}").status_code == 404
+        assert c.get(f"/plaene/{site.plan_id}/dateien.zip").status_code == 404
+        assert c.get("/protokoll").status_code == 403
+        assert c.get(f"/adressen?stadt={quote(CITY)}").status_code == 200  # own city shown
+    rows = [r for r in site.store.audit_rows()[before:] if r["action"] == "zugriff_verweigert"]
+    got = sorted((r["actor"], r["details"]["grund"], r["details"]["weg"],
+                  r["plan_id"], r["city"]) for r in rows)
+    assert got == sorted([
+        (probe, "Formular-Token (CSRF) fehlt oder ist falsch",
+         "POST /plaene/{plan_id}/verschieben", None, None),
+        (probe, "andere Stadt", "GET /plaene/{plan_id}", site.plan_id, CITY),
+        (probe, "andere Stadt", "GET /plaene/{plan_id}/dateien.zip", site.plan_id, CITY),
+        (probe, "nur für Administratoren", "GET /protokoll", None, "Lauf a.d. Pegnitz"),
+        (probe, "andere Stadt", "GET /adressen", None, CITY),
+    ])
+    assert all(r["details"]["ip"] == "127.0.0.1" for r in rows)
+    assert "Zugriff verweigert" in label("zugriff_verweigert")
 
 
 # --------------------------------------------------------------------------- roles

@@ -48,7 +48,7 @@ from hausbesuch.web.models import (
     SessionRow,
     UserRow,
 )
-from hausbesuch.web.security import new_token, token_hash
+from hausbesuch.web.security import OncePer, new_token, token_hash
 
 SESSION_COOKIE = "hb_session"
 
@@ -63,6 +63,8 @@ AUTH_ACTIONS = (AUDIT_LOGIN, AUDIT_LOGIN_FAILED, AUDIT_LOGIN_LOCKED, AUDIT_LOGOU
 #: The actor of login attempts with a name no account has (it holds a space, so it is
 #: never an account name).
 UNKNOWN_ACTOR = "unbekanntes Konto"
+#: The actor of a refused request without a session or link.
+NOT_LOGGED_IN = "nicht angemeldet"
 #: A locked-out (name, address) pair writes at most one audit row per this interval.
 LOCKED_AUDIT_EVERY = timedelta(minutes=1)
 _HASHER = PasswordHasher()  # argon2id
@@ -410,7 +412,42 @@ def require_user(request: Request) -> User:
     return user
 
 
-def check_city(user: User, city: str) -> None:
-    """404 when ``user`` may not see ``city`` (objects of other cities do not 'exist')."""
+def check_city(request: Request, user: User, city: str) -> None:
+    """404 when ``user`` may not see ``city`` (objects of other cities do not 'exist');
+    the refusal is audited."""
     if not user.sees(city):
+        audit_refused(request, "andere Stadt", city=city,
+                      plan_id=request.path_params.get("plan_id"))
         raise HTTPException(status_code=404, detail="Nicht gefunden.")
+
+
+#: The audit action of a refused access: another city's object, a page for
+#: administrators only, a form without its CSRF token.
+AUDIT_ACCESS_REFUSED = "zugriff_verweigert"
+#: The same refusal (actor, reason, route) writes at most one audit row per this interval;
+#: the row after it counts those held back.
+ACCESS_REFUSED_AUDIT_EVERY = timedelta(minutes=1)
+_refusals = OncePer(ACCESS_REFUSED_AUDIT_EVERY)
+
+
+def audit_refused(request: Request, why: str, *, city: str | None = None,
+                  plan_id: str | None = None) -> None:
+    """An audit row for a refused access (ASVS V7.1.3): who (the account, a worker link's
+    prefix, or "nicht angemeldet"), the route as declared (``GET /plaene/{plan_id}``:
+    what the URL held beyond ids is not written) and the peer address. Never a name."""
+    user = getattr(request.state, "user", None)
+    link = getattr(request.state, "link", None)
+    actor = (user.name if user is not None else f"link:{link.prefix}" if link is not None
+             else NOT_LOGGED_IN)
+    route = getattr(request.scope.get("route"), "path", None) or "(unbekannt)"
+    where = f"{request.method} {route}"
+    store = request.app.state.web.store
+    held = _refusals.take((id(store), actor, why, where))
+    if held is None:
+        return
+    details: dict[str, object] = {"grund": why, "weg": where}
+    if request.client is not None:
+        details["ip"] = request.client.host[:64]
+    if held:
+        details["zuvor_nicht_protokolliert"] = held
+    store.audit(actor, AUDIT_ACCESS_REFUSED, city=city, plan_id=plan_id, details=details)

@@ -26,7 +26,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.store import PlanRow, RouteRow, Store
 from hausbesuch.web.data import newest_version, replaced_by
 from hausbesuch.web.models import WorkerLinkRow
-from hausbesuch.web.security import new_token, token_hash
+from hausbesuch.web.security import OncePer, new_token, token_hash
 
 PREFIX_LEN = 8
 MIN_REVOKE_PREFIX = 6
@@ -225,20 +225,14 @@ _GONE = {"widerrufen": "Dieser Link wurde widerrufen.", "abgelaufen": "Dieser Li
 #: A refused use of the same link is audited at most once in this time (a phone retrying
 #: its queue must not fill the log).
 REFUSED_AUDIT_EVERY = timedelta(minutes=10)
-_refused_audited: dict[str, datetime] = {}
+_refused_audited = OncePer(REFUSED_AUDIT_EVERY)
 
 
 def _audit_refused(store: Store, link: WorkerLink, why: str) -> None:
     """Audit the use of a revoked or expired link (a lost phone still in use is what a
     coordinator must see), at most once per link in :data:`REFUSED_AUDIT_EVERY`."""
-    now = datetime.now()
-    last = _refused_audited.get(link.token_hash)
-    if last is not None and now - last < REFUSED_AUDIT_EVERY:
+    if _refused_audited.take(link.token_hash) is None:
         return
-    _refused_audited[link.token_hash] = now
-    if len(_refused_audited) > 10_000:  # forget the oldest half
-        for k in sorted(_refused_audited, key=_refused_audited.get)[:5_000]:
-            del _refused_audited[k]
     store.audit(f"link:{link.prefix}", "worker_link_refused", city=link.city,
                 plan_id=link.plan_id, details={"team": link.team_id,
                                                "day": link.day.isoformat(), "grund": why})

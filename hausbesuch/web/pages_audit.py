@@ -21,7 +21,7 @@ from hausbesuch import auditlog
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
-from hausbesuch.web.auth import User, require_user
+from hausbesuch.web.auth import User, audit_refused, require_user
 from hausbesuch.web.pages_clients import _form_day
 from hausbesuch.web.pages_plans import _city_of
 from hausbesuch.web.security import csrf_protect
@@ -35,8 +35,9 @@ NO_CITY = auditlog.NO_CITY
 NO_CITY_LABEL = "ohne Stadt (Konten, Anmeldungen)"
 
 
-def _require_admin(user: User) -> None:
+def _require_admin(request: Request, user: User) -> None:
     if not user.is_admin:
+        audit_refused(request, "nur für Administratoren", city=user.city)
         raise HTTPException(status_code=403, detail="Das Protokoll sehen nur Administratoren.")
 
 
@@ -78,7 +79,7 @@ def _read(request: Request, user: User, stadt: str | None, kundennummer: str | N
 def audit_page(request: Request, stadt: str | None = None, kundennummer: str | None = None,
                von: str | None = None, bis: str | None = None, aktion: str | None = None,
                user: User = Depends(require_user)) -> Response:
-    _require_admin(user)
+    _require_admin(request, user)
     form = {"kundennummer": kundennummer or "", "von": von or "", "bis": bis or "",
             "aktion": aktion or ""}
     labels = sorted(auditlog.ACTION_LABELS.items(), key=lambda kv: kv[1])
@@ -99,7 +100,7 @@ def audit_csv(request: Request, stadt: str | None = None, kundennummer: str | No
               user: User = Depends(require_user)) -> Response:
     from hausbesuch.safe_cells import write_csv
 
-    _require_admin(user)
+    _require_admin(request, user)
     try:
         _city, _flt, rows = _read(request, user, stadt, kundennummer, von, bis, aktion, "csv")
     except UserError as exc:

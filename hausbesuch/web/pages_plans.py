@@ -32,7 +32,7 @@ from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.teams import plan_shift
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import ECHO_SHORT, ctx, echo, load_session, own_id, render
-from hausbesuch.web.auth import SESSION_COOKIE, User, check_city, require_user
+from hausbesuch.web.auth import SESSION_COOKIE, User, audit_refused, check_city, require_user
 from hausbesuch.web.data import (
     newest_version,
     plan_city,
@@ -62,6 +62,8 @@ def _city_of(request: Request, user: User, stadt: str | None) -> str:
     """The city a page works on: the coordinator's own; an admin's choice (or the first)."""
     web = ctx(request)
     if user.city:
+        if stadt and stadt != user.city:  # another city's page asked for: refused, audited
+            audit_refused(request, "andere Stadt", city=stadt if stadt in web.profiles else None)
         return user.city
     cities = web.cities_for(user)
     if stadt and stadt in cities:
@@ -78,7 +80,7 @@ def _plan_for(request: Request, user: User, plan_id: str, *, full: bool = False)
     city = plan_city(web.store, plan_id)
     if city is None:
         raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
-    check_city(user, city)
+    check_city(request, user, city)
     plan = web.store.load_plan(plan_id) if full else plan_overview(web.store, plan_id)
     if plan is None:
         raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
@@ -161,7 +163,7 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
     job = jobs.get(web.store, job_id)
     if job is None:
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
-    check_city(user, job.city)
+    check_city(request, user, job.city)
     return render(request, "job.html.j2", job=job)
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Hashable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -73,14 +75,41 @@ async def csrf_protect(request: Request) -> None:
         expected = request.cookies.get(PRE_LOGIN_COOKIE)
     if same(await submitted_csrf(request), expected):
         return
+    from hausbesuch.web.auth import LoginRequired, audit_refused
+
     if getattr(request.state, "session_ended", False):
         # a form of a page left open past the session's end (idle, logged out elsewhere):
         # to the login, as a page would be, not "CSRF" (nothing is done either way)
-        from hausbesuch.web.auth import LoginRequired
-
         raise LoginRequired()
+    audit_refused(request, "Formular-Token (CSRF) fehlt oder ist falsch")
     raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "
                         "(CSRF). Bitte die Seite neu laden und noch einmal senden.")
+
+
+class OncePer:
+    """Lets one event per key through in each interval and counts those held back: a
+    refusal repeated by a script or a phone retrying its queue writes one audit row per
+    interval, not thousands. Memory stays bounded (the oldest half is forgotten)."""
+
+    def __init__(self, every: timedelta, limit: int = 10_000) -> None:
+        self.every = every
+        self.limit = limit
+        self._seen: dict[Hashable, tuple[datetime, int]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: Hashable) -> int | None:
+        """``None`` if this event is held back, else how many were held back before it."""
+        now = datetime.now()
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is not None and now - seen[0] < self.every:
+                self._seen[key] = (seen[0], seen[1] + 1)
+                return None
+            self._seen[key] = (now, 0)
+            if len(self._seen) > self.limit:
+                for k in sorted(self._seen, key=lambda k: self._seen[k][0])[: self.limit // 2]:
+                    del self._seen[k]
+            return seen[1] if seen is not None else 0
 
 
 def content_security_policy(tile_hosts: Iterable[str] = ()) -> str:
