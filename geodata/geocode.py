@@ -41,7 +41,7 @@ import pickle
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,12 @@ _HIGHWAY_SKIP = frozenset({"proposed", "construction", "abandoned", "razed", "pl
                            "bus_stop", "elevator", "services", "rest_area"})
 
 
+#: A street found only with a town or postcode that does not fit (factor 0.9) or by a
+#: name that merely resembles the one typed (fuzzy, 0.8-1.0) is in doubt; words dropped
+#: before the street name alone (0.95) or a near-identical typo are not.
+_DOUBT_FACTOR = 0.93
+
+
 @dataclass(frozen=True)
 class GeocodeResult:
     """The answer for one address. ``lon``/``lat`` are None when ``quality == "unresolved"``."""
@@ -117,6 +123,9 @@ class GeocodeResult:
     match: str = ""
     reason: str = ""
     suggestions: tuple[str, ...] = ()
+    #: Found, but a person should look at it: the street name only resembles the one
+    #: typed, or the town or postcode do not fit (the reason says which).
+    doubt: bool = False
 
     @property
     def found(self) -> bool:
@@ -595,7 +604,10 @@ class AddressIndex:
             notes.append(f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich (die PLZ "
                          "gehört zu einem anderen Ort).")
             factor *= 0.9
-        return self._with_number(q, clusters, factor, notes)
+        found = self._with_number(q, clusters, factor, notes)
+        if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED):
+            return replace(found, doubt=True)
+        return found
 
     def _with_number(self, q: ParsedAddress, clusters: list[int], factor: float,
                      notes: list[str]) -> GeocodeResult:

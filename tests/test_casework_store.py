@@ -301,6 +301,36 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
         assert cw.locate([c])["P010"].source == "geokodiert"
 
 
+def test_an_address_found_in_doubt_is_listed_until_confirmed(base, tmp_path):
+    """Found, but with a postcode of another town (or a street name that only resembles
+    one): planned, and listed by ``addresses`` with the match as suggestion 1 until a
+    coordinator takes it; a plain address is not listed."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    _, addrs = base
+    db = str(tmp_path / "doubt.sqlite")
+    write_list(tmp_path / "k.csv", [("Am Markt", "5", "36289", "Bad Hersfeld"),
+                                    ("Brietenstraße", "5", "36251", "Bad Hersfeld"), addrs[1]])
+    ok("import", str(tmp_path / "k.csv"), *_common(db))
+    listed = ok("addresses", *_common(db))
+    assert listed.startswith("2 Adressen zu prüfen:"), listed
+    assert "P000" in listed
+    assert "gefunden als „Am Markt 5, 36251 Bad Hersfeld“, bitte prüfen: PLZ 36289" in listed
+    assert "Vorschlag 1: Am Markt 5, 36251 Bad Hersfeld" in listed
+    assert "„Brietenstraße“ ≈ „Breitenstraße“" in listed and "P002" not in listed
+    out = ok("address", "P000", "--suggestion", "1", *_common(db))
+    assert "Gespeichert: P000" in out
+    listed = ok("addresses", *_common(db))
+    assert listed.startswith("1 Adresse zu prüfen:") and "P000" not in listed
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        loc = cw.locate([s.client for s in cw.states()])
+    assert loc["P000"].source == "korrektur_adresse" and loc["P000"].plannable
+    assert loc["P001"].doubt and loc["P001"].plannable and not loc["P002"].doubt
+
+
 @pytest.mark.parametrize("args, needle", [
     (["show", "20991231-000000-nope", "--out", "{tmp}/x"], "Kein gespeicherter Plan"),
     (["replan", "20991231-000000-nope", "--from", "2026-12-08 11:30"], "Kein gespeicherter Plan"),

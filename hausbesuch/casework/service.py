@@ -150,10 +150,21 @@ class Located:
     suggestions: tuple[str, ...] = ()
     #: korrektur_punkt | korrektur_adresse | liste_koordinate | geokodiert
     source: str = "geokodiert"
+    #: found, but the geocoder is in doubt (street name only similar, town or postcode
+    #: do not fit): listed for review until a coordinator confirms or fixes it
+    doubt: bool = False
 
     @property
     def plannable(self) -> bool:
         return self.quality in PLANNABLE_QUALITIES and self.lon is not None
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """The suggestions a coordinator may take by number: for an address in doubt the
+        match comes first (taking it confirms it)."""
+        if self.doubt and self.match:
+            return (self.match, *(x for x in self.suggestions if x != self.match))
+        return self.suggestions
 
     def geocode(self, district: str) -> Geocode:
         return Geocode(client_id=self.client_id, lon=self.lon, lat=self.lat,
@@ -589,13 +600,14 @@ class Casework:
                 continue
             r = self.index.geocode(c.address)
             out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score), r.match or "",
-                                r.reason or "", tuple(r.suggestions))
+                                r.reason or "", tuple(r.suggestions), doubt=r.doubt)
         return out
 
     def address_problems(self, *, statuses: Sequence[str] = ("offen", "in_klaerung")
                          ) -> list[AddressProblem]:
-        """Clients (of these statuses) whose address is unresolved, street-level, or whose
-        fix went stale, with the geocoder's suggestions."""
+        """Clients (of these statuses) whose address is unresolved, street-level, found in
+        doubt (:attr:`Located.doubt`) or whose fix went stale, with the geocoder's
+        suggestions."""
         states = [st for st in self.states() if st.status in statuses]
         with self.store.session() as s:
             stale = {
@@ -616,15 +628,18 @@ class Casework:
                 out.append(AddressProblem(st.client.id, shown, loc.quality, reason,
                                           loc.suggestions, st.client.id in stale))
             elif st.client.id in stale or (loc.quality in REVIEW_QUALITIES
-                                           and not loc.source.startswith("korrektur")):
+                                           and not loc.source.startswith("korrektur")
+                                           ) or loc.doubt:
                 # a coordinator's own fix counts as reviewed, also when street-level
                 reason = loc.reason or ("nur die Straße gefunden" if loc.quality == "street"
                                         else "nicht gefunden")
+                if loc.doubt:
+                    reason = f"gefunden als „{loc.match}“, bitte prüfen: {reason}"
                 if st.client.id in stale:
                     reason = "Adresse in der Quelle geändert, frühere Korrektur gilt nicht " \
                              "mehr; " + reason
                 out.append(AddressProblem(st.client.id, st.client.address, loc.quality,
-                                          reason, loc.suggestions, st.client.id in stale))
+                                          reason, loc.offered, st.client.id in stale))
         return out
 
     def fix_address(self, client_id: str, *, address: str | None = None,
@@ -648,15 +663,15 @@ class Casework:
             client = self._client(row)
         if suggestion is not None:
             loc = self.locate([client])[client.id]
-            if not loc.suggestions:
+            if not loc.offered:
                 reason = (f"für Kundennummer „{client.id}“ gibt es keine (stattdessen "
                           "eine Adresse oder einen Punkt angeben).")
                 raise CaseworkError(f"Vorschläge {reason}", field="suggestion", reason=reason)
-            if not 1 <= suggestion <= len(loc.suggestions):
+            if not 1 <= suggestion <= len(loc.offered):
                 reason = (f"Nummer {suggestion} gibt es nicht; Vorschläge 1 bis "
-                          f"{len(loc.suggestions)}.")
+                          f"{len(loc.offered)}.")
                 raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
-            address = loc.suggestions[suggestion - 1]
+            address = loc.offered[suggestion - 1]
         lon = lat = None
         if point is not None:
             lon, lat = point

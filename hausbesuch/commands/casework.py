@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         out: Annotated[Path | None, typer.Option(
             "--out", help="Liste als CSV schreiben (mit Vorschlägen).")] = None,
     ) -> None:
-        """Offene Fälle mit nicht gefundener oder nur straßengenauer Adresse, mit Vorschlägen."""
+        """Offene Fälle, deren Adresse nicht, nur straßengenau oder unsicher gefunden ist."""
         from hausbesuch.auditlog import SHOWN
         from hausbesuch.commands.geocode import check_target
         from hausbesuch.planning.report import quality_label
