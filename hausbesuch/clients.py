@@ -230,13 +230,26 @@ def parse_skills(text: str) -> tuple[str, ...]:
     ``Deutsch`` is dropped (see :data:`IMPLICIT_SKILLS`): every team speaks German. Order is
     kept, duplicates are removed.
     """
-    parts = re.split(r"[,;/+|]|\bund\b|\band\b", clean_text(text))
+    text = clean_text(text)
+    if _NO_SKILL.fullmatch(text.strip()):
+        return ()
+    parts = re.split(r"[,;/+|]|\bund\b|\band\b", _SKILL_COMMENT.sub(" ", text))
     out: list[str] = []
     for part in parts:
         skill = normalize_skill(part)
-        if skill and skill not in IMPLICIT_SKILLS and skill not in out:
+        if skill and skill not in IMPLICIT_SKILLS and skill not in out \
+                and not _NO_SKILL.fullmatch(skill):
             out.append(skill)
     return tuple(out)
+
+
+#: What exports write for "no special language": "-", "keine", "k. A.", "n/a", "0", ...
+_NO_SKILL = re.compile(
+    r"[-–—_.x0?]*|(?:keine?|nein|ohne|entf(?:ä|ae)llt|k\.?\s*a\.?|n\.?\s*/?\s*a\.?|none|"
+    r"nicht\s+(?:n(?:ö|oe)tig|erforderlich)|unbekannt)\.?",
+    re.IGNORECASE)
+#: A comment in brackets: "Deutsch (Muttersprache)", "Arabisch (syrisch)".
+_SKILL_COMMENT = re.compile(r"\([^()]*\)")
 
 
 # --------------------------------------------------------------------------- the list

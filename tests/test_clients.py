@@ -213,6 +213,20 @@ def test_parse_skills_splits_normalises_and_drops_german() -> None:
     assert parse_skills("") == ()
 
 
+@pytest.mark.parametrize("cell", ["keine", "-", "—", "k.A.", "K. A.", "nein", "n/a", "N/A",
+                                  "0", "unbekannt", "Deutsch (Muttersprache)", "entfällt"])
+def test_a_placeholder_in_sprache_needs_no_skill(cell) -> None:
+    """Exports write "keine" or "-" for no special language: before, "Keine" became a
+    skill no team has, and the client was never planned ("Kein Team hat die nötige
+    Fähigkeit (Keine)")."""
+    assert parse_skills(cell) == ()
+
+
+def test_a_comment_in_brackets_is_not_part_of_the_language() -> None:
+    assert parse_skills("Arabisch (syrisch), Türkisch") == ("Arabisch", "Türkisch")
+    assert parse_skills("keine; Arabisch") == ("Arabisch",)
+
+
 def test_priority_grows_with_months_and_is_bounded() -> None:
     values = [priority_from_months(m) for m in range(0, 121)]
     assert values[0] == 0
