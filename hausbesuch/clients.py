@@ -61,7 +61,7 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
 )
 from hausbesuch.fields import parse_clock_minutes as _clock_minutes_of
 from hausbesuch.plandata import Client, Rejected, TimeSlot
-from hausbesuch.safe_cells import shorten
+from hausbesuch.safe_cells import read_back, shorten
 
 __all__ = [
     "ClientList",
@@ -409,7 +409,7 @@ def read_clients(
         )
     first_row: dict[str, tuple[int, str]] = {}  # casefolded id -> (row, id as written)
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
-        cid = clean_text(row.get(id_col, ""))  # type: ignore[arg-type]
+        cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
         errors: list[tuple[str, str]] = []
 
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:

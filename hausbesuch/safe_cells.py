@@ -32,6 +32,7 @@ __all__ = [
     "FORMULA_STARTS",
     "MAX_CELL_CHARS",
     "is_formula_like",
+    "read_back",
     "safe_cell",
     "safe_row",
     "shorten",
@@ -82,6 +83,15 @@ def safe_cell(value: Any, *, limit: int = MAX_CELL_CHARS) -> Any:
     text = shorten(str(value), limit)
     if is_formula_like(text):
         text = "'" + text
+    return text
+
+
+def read_back(text: str) -> str:
+    """A cell as :func:`safe_cell` wrote it, or as typed with a spreadsheet's text
+    apostrophe (``'000123``): one leading ``'`` before a formula start or a digit is
+    dropped, so that an id copied from a report is the id again."""
+    if len(text) > 1 and text[0] == "'" and (text[1] in FORMULA_STARTS or text[1].isdigit()):
+        return text[1:]
     return text
 
 

@@ -301,6 +301,35 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
         assert cw.locate([c])["P010"].source == "geokodiert"
 
 
+def test_an_id_that_lost_its_leading_zeros_is_not_a_second_case(base, tmp_path):
+    """A list saved again by a spreadsheet writes "1" for "000001" (or "42" for the
+    formatted "BG000042"): the row is refused naming both ids, not imported as a second
+    case of the same person; an id copied from a report with its protective "'" is the
+    id again (import, status, outcomes)."""
+    _, addrs = base
+    db = str(tmp_path / "ids.sqlite")
+
+    def write(path, ids):
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, delimiter=";")
+            w.writerow(["Kundennummer", "Straße", "Hausnummer", "Ort"])
+            for cid, (street, hn, _pc, _town) in zip(ids, addrs, strict=False):
+                w.writerow([cid, street, hn, "Bad Hersfeld"])
+        return str(path)
+
+    assert "3 neu" in ok("import", write(tmp_path / "a.csv", ["000001", "BG000042", "77"]),
+                         *_common(db))
+    code, out = invoke("import", write(tmp_path / "b.csv", ["1", "42", "'000001", "0077",
+                                                           "5", "005"]), *_common(db))
+    assert code == 0, out
+    assert "Kundennummer „1“ gleicht „000001“ bis auf führende Nullen" in out
+    assert "„42“ gleicht „BG000042“" in out and "„0077“ gleicht „77“" in out
+    assert "„005“ gleicht „5“" in out  # two spellings in one list: the first is kept
+    # "'000001" is 000001 (updated: another address in this list), not a new case
+    assert "1 neu, 1 aktualisiert, 0 unverändert, 4 abgelehnt" in out, out
+    assert "000001" in ok("status", "'000001", *_common(db))
+
+
 def test_an_address_found_in_doubt_is_listed_until_confirmed(base, tmp_path):
     """Found, but with a postcode of another town (or a street name that only resembles
     one): planned, and listed by ``addresses`` with the match as suggestion 1 until a

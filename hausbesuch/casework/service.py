@@ -22,6 +22,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,6 +50,7 @@ from hausbesuch.fields import (  # parse_datetime re-exported: one parser for al
     parse_datetime,
 )
 from hausbesuch.plandata import Client, Geocode, Rejected
+from hausbesuch.safe_cells import read_back
 from hausbesuch.store import (
     AddressFixRow,
     CaseVisitRow,
@@ -134,6 +136,16 @@ class ImportResult:
         ]
         rows.sort(key=lambda r: int(r["zeile"]))
         return rows
+
+
+def _id_number(client_id: str) -> str | None:
+    """The number of an id made of an optional letter prefix and digits, without leading
+    zeros (``"000042"``, ``"BG000042"`` and ``"42"`` give ``"42"``); None for other ids."""
+    m = _ID_NUMBER.fullmatch(client_id)
+    return m[1] if m else None
+
+
+_ID_NUMBER = re.compile(r"[A-Za-z]{0,4}[-/ ]?0*(\d+)")
 
 
 @dataclass(frozen=True)
@@ -412,6 +424,8 @@ class Casework:
         row = s.get(ClientRow, {"city": self.city, "client_id": client_id})
         if row is None:
             row = self._row_ci(s, client_id)
+        if row is None and (plain := read_back(client_id)) != client_id:
+            row = self._row(s, plain)  # "'000123" copied from a report or typed in Excel
         if row is None:
             raise CaseworkError(
                 f"Kundennummer „{client_id}“ ist in {self.city} nicht bekannt "
@@ -493,9 +507,27 @@ class Casework:
                     elif v.day >= (today or self.today()):
                         ahead.setdefault(v.client_id, []).append(v)
             moved_ahead: list[str] = []
+            number_keys: dict[str, str] = {}  # the number of an id (no zeros) -> the id
+            for k in existing:
+                if (n := _id_number(k)) is not None:
+                    number_keys.setdefault(n, k)
             for c in valid:
                 key = c.id if c.id in existing else folded.get(c.id.casefold(), c.id)
                 row = existing.get(key)
+                if row is None and (n := _id_number(c.id)) is not None:
+                    twin = number_keys.get(n)
+                    if twin is not None and (twin.isdigit() or c.id.isdigit()):
+                        # "1" for "000001", "42" for "BG000042": a spreadsheet read the id
+                        # as a number; a second case for one person must not begin
+                        result.rejected.append(Rejected(
+                            row=c.row, id=c.id, field="id", reason=(
+                                f"Kundennummer „{c.id}“ gleicht „{twin}“ bis auf führende "
+                                "Nullen oder Vorsilbe: dieselbe Person? Die Tabellenkalkulation "
+                                "hat die Nummer vermutlich als Zahl gelesen; bitte die Spalte "
+                                "als Text exportieren oder die Nummer wie gespeichert "
+                                "schreiben")))
+                        continue
+                    number_keys[n] = c.id
                 values = _client_values(c)
                 values["client_id"] = key
                 values.update(given_lon=c.lon, given_lat=c.lat)
@@ -548,6 +580,9 @@ class Casework:
                     f"{v.start_at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan "
                     f"{v.plan_id}); bitte neu planen (hausbesuch replan {v.plan_id} "
                     "--from …).")
+            result.rejected.sort(key=lambda r: r.row)
+            result.clients = [c for c in valid if c.id not in {
+                r.id for r in result.rejected if r.field == "id"}]
             audit.append(audit_values(actor, "import", city=city, details={
                 "zeilen": result.total_rows, "neu": len(result.new),
                 "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
