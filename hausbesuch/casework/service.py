@@ -508,6 +508,7 @@ class Casework:
                         ahead.setdefault(v.client_id, []).append(v)
             moved_ahead: list[str] = []
             number_keys: dict[str, str] = {}  # the number of an id (no zeros) -> the id
+            twins: set[int] = set()  # rows refused here: their id equals a stored one
             for k in existing:
                 if (n := _id_number(k)) is not None:
                     number_keys.setdefault(n, k)
@@ -526,6 +527,7 @@ class Casework:
                                 "hat die Nummer vermutlich als Zahl gelesen; bitte die Spalte "
                                 "als Text exportieren oder die Nummer wie gespeichert "
                                 "schreiben")))
+                        twins.add(c.row)
                         continue
                     number_keys[n] = c.id
                 values = _client_values(c)
@@ -581,8 +583,7 @@ class Casework:
                     f"{v.plan_id}); bitte neu planen (hausbesuch replan {v.plan_id} "
                     "--from …).")
             result.rejected.sort(key=lambda r: r.row)
-            result.clients = [c for c in valid if c.id not in {
-                r.id for r in result.rejected if r.field == "id"}]
+            result.clients = [c for c in valid if c.row not in twins]
             audit.append(audit_values(actor, "import", city=city, details={
                 "zeilen": result.total_rows, "neu": len(result.new),
                 "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
