@@ -129,7 +129,12 @@ def housenumber_key(number: str) -> str:
     s = _HN_SEP.sub(r"\1", s)
     s = _HN_BIS.sub("-", s)
     s = _HN_SUFFIX.sub(r"\1\2", s)
+    s = _HN_ZEROS.sub("", s)  # "05" is Nr. 5 (a cell formatted with two digits)
     return _HN_DROP.sub("", s)
+
+
+#: Leading zeros of a number in a house number ("05", "12-014"), not a lone "0".
+_HN_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
 def split_housenumber(number: str) -> tuple[int | None, str]:
@@ -334,6 +339,8 @@ _CO_BRACKETS_RE = re.compile(
     r"wohnhaft\s+bei|p\.\s*a(?:dr)?\.?|per\s+adresse)(?=[\s.:])[^()]*)\)",
     re.IGNORECASE,
 )
+#: A remark in brackets after a house number (and its letter): "5 (Laden)", "12a (HH)".
+_REMARK_AFTER_NUMBER = re.compile(r"(\d(?:\s?[a-zA-Z])?)\s*\(([^()]*)\)(?=\s*(?:,|$))")
 #: "bei" after a flat or floor inside a part: "Wohnung bei Meier", "2. OG bei Meier".
 _CO_AFTER_FLAT_RE = re.compile(r"\s+(?=bei\s)", re.IGNORECASE)
 
@@ -400,9 +407,12 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     s = unicodedata.normalize("NFC", raw).translate(_CLEAN_TABLE)
     s = _LINEBREAKS.sub(",", s)
     s = _CO_BRACKETS_RE.sub(r",\1,", s)
+    extra: list[str] = []
+    # a remark in brackets right after the house number: "Marktplatz 5 (Laden)" (not a
+    # town "Laden")
+    s = _REMARK_AFTER_NUMBER.sub(lambda m: extra.append(_clean(m[2])) or m[1], s)
     parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
-    extra: list[str] = []
     kept: list[str] = []
     for p in parts:
         m_co = _CO_RE.match(p)

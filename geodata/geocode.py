@@ -38,6 +38,7 @@ import logging
 import math
 import os
 import pickle
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +49,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 from scipy.spatial import cKDTree
 
 from geodata.addresses import (
@@ -96,6 +98,41 @@ _NEIGHBOUR_MAX_GAP = 24  # interpolate between known numbers at most this far ap
 _NEIGHBOUR_MAX_DIST_M = 600.0
 _FUZZY_MIN = 85.0  # rapidfuzz ratio needed for a fuzzy street match
 _FUZZY_MARGIN = 6.0  # ... and this lead over the next different street
+#: Street types at the end of a fuzzy key (``street_fuzzy_key``: "Str." is "strasse").
+_STREET_TYPES = ("strasse", "weg", "gasse", "platz", "allee", "ring", "pfad", "steig",
+                 "damm", "ufer", "chaussee", "promenade", "stieg", "graben", "wall", "zeile",
+                 "gang", "winkel")
+_TYPE_AT_END = re.compile(rf"(.*?)({'|'.join(_STREET_TYPES)})")
+
+
+def _name_ratio(typed: str, known: str) -> float:
+    """How alike two fuzzy street keys are without the known street's type: the typed
+    key loses the same type, its own, or (a typo inside the type: "strraße") as many
+    letters as the type has."""
+    stem, kind = _street_type(known)
+    if not kind:
+        return fuzz.ratio(typed, known)
+    if typed.endswith(kind):
+        stems = [typed[: -len(kind)]]
+    else:
+        typed_stem, typed_kind = _street_type(typed)
+        # a typo where name and type meet ("Walsdtraße"): one letter more or less
+        stems = [typed_stem] if typed_kind else [
+            typed[: max(0, len(typed) - len(kind) + d)] for d in (-1, 0, 1)]
+    best = 0.0
+    for typed_stem in stems:
+        ratio = fuzz.ratio(typed_stem, stem)
+        if len(stem) >= 5 and OSA.distance(typed_stem, stem) <= 1:
+            ratio = max(ratio, _FUZZY_MIN)  # one typo (two letters swapped: "Ahonrweg")
+        best = max(best, ratio)
+    return best
+
+
+def _street_type(fuzzy_key: str) -> tuple[str, str]:
+    """A fuzzy street key split into name and street type: ``("hutten", "strasse")``;
+    ``(key, "")`` when it ends in no type ("ammarkt")."""
+    m = _TYPE_AT_END.fullmatch(fuzzy_key)
+    return (m[1], m[2]) if m and m[1] else (fuzzy_key, "")
 _PLACE_RADIUS_M = {
     "city": 8000.0, "town": 4000.0, "village": 1500.0, "suburb": 1500.0, "borough": 2500.0,
     "quarter": 1000.0, "hamlet": 800.0, "neighbourhood": 600.0, "locality": 600.0,
@@ -572,7 +609,10 @@ class AddressIndex:
                         break
         if not clusters and not rejected:
             clusters, ratio, fuzzy_name = self._fuzzy_clusters(q)
-            if clusters:
+            if clusters and ratio < 0:  # the same name with another street type: in doubt
+                notes.append(f"Straßenart weicht ab: „{q.street}“ ≈ „{fuzzy_name}“.")
+                factor *= 0.85
+            elif clusters:
                 notes.append(f"Straßenname unscharf erkannt: „{q.street}“ ≈ „{fuzzy_name}“.")
                 factor *= 0.8 + 0.2 * (ratio - _FUZZY_MIN) / (100 - _FUZZY_MIN)
         if not clusters:
@@ -790,7 +830,12 @@ class AddressIndex:
         if town_ok is False:
             return False, 0.0, ""
         if pc_ok is False:
-            if town_ok:
+            # the postcode says another place: only the street's own town may outweigh it
+            # ("Am Weiler 3a, 91207 Lauf" is not the street of neighbouring Rückersdorf
+            # that Lauf's name reaches only as a place nearby)
+            strong = not (cl.strong_keys or cl.strong_toks) or any(
+                self._town_matches(t, cl.strong_keys, cl.strong_toks) for t in towns)
+            if town_ok and strong:
                 return True, 0.9, (f"PLZ {q.postcode} passt nicht zum Ort "
                                    f"(OSM: {', '.join(sorted(cl.postcodes))}).")
             return False, 0.0, ""
@@ -848,7 +893,12 @@ class AddressIndex:
 
     def _fuzzy_clusters(self, q: ParsedAddress) -> tuple[list[int], float, str]:
         """Fuzzy street match, restricted to streets fitting postcode/town; only when one
-        street name clearly wins."""
+        street name clearly wins: (clusters, score, name).
+
+        First the same name with another street type ("Hüttenstraße" for the only
+        "Hüttenweg"; score -1). Then a typo: names are compared as a whole and without
+        their street type, so that a shared "…straße" does not make "Hüttenstraße" look
+        like "Schützenstraße", nor "Burgstraße" like "Bergstraße"."""
         if len(q.street_key) < 4 or not self.keys:
             return [], 0.0, ""
         memo_key = ("pool", q.postcode, q.town_names)
@@ -863,19 +913,34 @@ class AddressIndex:
             if len(self._pool_memo) > 1000:
                 self._pool_memo.clear()
             self._pool_memo[memo_key] = pool
-        hits = process.extract(street_fuzzy_key(q.street), list(pool), scorer=fuzz.ratio,
-                               limit=3, score_cutoff=_FUZZY_MIN - _FUZZY_MARGIN)
-        if not hits or hits[0][1] < _FUZZY_MIN:
+        qk = street_fuzzy_key(q.street)
+        q_stem, q_type = _street_type(qk)
+        if q_type and len(q_stem) >= 4:
+            other = [fk for fk in pool
+                     if fk != qk and (st := _street_type(fk))[0] == q_stem and st[1]]
+            if len(other) == 1 and len(pool[other[0]]) == 1:
+                cl = self._fitting(q, pool[other[0]][0])
+                if cl:
+                    return cl, -1.0, self.clusters[cl[0]].name
+        hits = process.extract(qk, list(pool), scorer=fuzz.ratio, limit=5,
+                               score_cutoff=_FUZZY_MIN - _FUZZY_MARGIN)
+        scored = sorted(((min(score, _name_ratio(qk, fk)), score, fk)
+                         for fk, score, _ in hits), reverse=True)
+        if not scored or scored[0][0] < _FUZZY_MIN:
             return [], 0.0, ""
-        best_fk, best_score, _ = hits[0]
+        best, best_score, best_fk = scored[0]
         best_keys = pool[best_fk]
         if len(best_keys) > 1:
             return [], 0.0, ""
-        if len(hits) > 1 and hits[1][1] > best_score - _FUZZY_MARGIN:
+        if len(scored) > 1 and scored[1][0] > best - _FUZZY_MARGIN:
             return [], 0.0, ""  # two streets about equally close: not unambiguous
-        cl = [c for c in self.by_key[best_keys[0]] if self._town_fit(q, self.clusters[c])[0]]
-        cl = self._prefer_strong(q, cl)
+        cl = self._fitting(q, best_keys[0])
         return cl, float(best_score), self.clusters[cl[0]].name if cl else ""
+
+    def _fitting(self, q: ParsedAddress, key: str) -> list[int]:
+        """The street clusters of ``key`` that fit the query's postcode and town."""
+        cl = [c for c in self.by_key[key] if self._town_fit(q, self.clusters[c])[0]]
+        return self._prefer_strong(q, cl)
 
     # --- formatting and geometry ----------------------------------------------------------
 
