@@ -54,6 +54,7 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     MAX_DURATION_MIN,
     FieldError,
     clean_text,
+    is_placeholder,
     parse_coordinate,
     parse_date,
     parse_duration,
@@ -220,6 +221,10 @@ def normalize_skill(text: str) -> str:
     return s[:1].upper() + s[1:].lower() if s else ""
 
 
+#: Optional fields where a placeholder ("-", "k. A.", "unbekannt") means empty.
+_BLANKABLE = frozenset({"kontakt_abbruch_seit", "angekuendigt_ab", "zeitfenster",
+                        "besuchsdauer", "sprache"})
+
 #: Languages every team speaks: a client needing only these needs no special skill.
 IMPLICIT_SKILLS = frozenset({"Deutsch", "German", "De"})
 
@@ -231,23 +236,18 @@ def parse_skills(text: str) -> tuple[str, ...]:
     kept, duplicates are removed.
     """
     text = clean_text(text)
-    if _NO_SKILL.fullmatch(text.strip()):
+    if is_placeholder(text) or text.strip().casefold() in {"0", "x"}:
         return ()
     parts = re.split(r"[,;/+|]|\bund\b|\band\b", _SKILL_COMMENT.sub(" ", text))
     out: list[str] = []
     for part in parts:
         skill = normalize_skill(part)
         if skill and skill not in IMPLICIT_SKILLS and skill not in out \
-                and not _NO_SKILL.fullmatch(skill):
+                and not is_placeholder(skill):
             out.append(skill)
     return tuple(out)
 
 
-#: What exports write for "no special language": "-", "keine", "k. A.", "n/a", "0", ...
-_NO_SKILL = re.compile(
-    r"[-–—_.x0?]*|(?:keine?|nein|ohne|entf(?:ä|ae)llt|k\.?\s*a\.?|n\.?\s*/?\s*a\.?|none|"
-    r"nicht\s+(?:n(?:ö|oe)tig|erforderlich)|unbekannt)\.?",
-    re.IGNORECASE)
 #: A comment in brackets: "Deutsch (Muttersprache)", "Arabisch (syrisch)".
 _SKILL_COMMENT = re.compile(r"\([^()]*\)")
 
@@ -456,12 +456,15 @@ def read_clients(
 
         def cell(fname: str, _row: dict[str, str] = row) -> str:
             col = used.get(fname)
-            return clean_text(_row.get(col, "")) if col else ""
+            text = clean_text(_row.get(col, "")) if col else ""
+            # "-", "k. A.", "unbekannt" in an optional field: as if empty
+            return "" if fname in _BLANKABLE and is_placeholder(text) else text
 
         kontakt: date | None = None
         if text := cell("kontakt_abbruch_seit"):
             try:
-                kontakt = parse_date(text, today=today)
+                kontakt = parse_date(re.sub(r"^seit\s+", "", text, flags=re.IGNORECASE),
+                                     today=today)
                 if kontakt > today:
                     fail(
                         "kontakt_abbruch_seit",

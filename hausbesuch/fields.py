@@ -145,6 +145,26 @@ def _two_digit_year(yy: int, today: date) -> int:
     return year if year <= today.year + 20 else year - 100
 
 
+#: What exports write into an optional field for "nothing": "-", "k. A.", "keine",
+#: "unbekannt", "n/a", ... (:func:`is_placeholder`); not "0", which is a number (a
+#: duration of 0 minutes is refused as such).
+_PLACEHOLDER = re.compile(
+    r"[-–—_.?/]*|(?:keine?|nein|ohne|entf(?:ä|ae)llt|k\.?\s*a\.?|n\.?\s*/?\s*a\.?|none|"
+    r"nicht\s+(?:n(?:ö|oe)tig|erforderlich|bekannt)|unbekannt|keine\s+angabe)\.?",
+    re.IGNORECASE)
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether an optional cell says "nothing" in one of the ways exports do."""
+    return _PLACEHOLDER.fullmatch(text.strip()) is not None
+
+
+#: A weekday before a date ("Mo, 15.03.2025", "Montag 15.03.2025").
+_RE_WEEKDAY_PREFIX = re.compile(
+    r"^(?:mo|di|mi|do|fr|sa|so|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
+    r"sonntag)\.?,?\s+(?=\d)")
+
+
 def parse_date(text: str, *, today: date | None = None) -> date:
     """Parse a German or ISO date.
 
@@ -161,7 +181,7 @@ def parse_date(text: str, *, today: date | None = None) -> date:
     """
     today = today or date.today()
     raw = text.strip()
-    s = raw.lower()
+    s = _RE_WEEKDAY_PREFIX.sub("", raw.lower())  # "Mo, 15.03.2025"
     day: int
     month: int
     year: int
@@ -192,6 +212,8 @@ def parse_date(text: str, *, today: date | None = None) -> date:
 _RE_NUMBER = re.compile(
     r"(?P<num>\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?)\s*(?P<unit>[a-zäöü.]*)"
 )
+_RE_HOURS_MINUTES = re.compile(
+    r"(\d{1,2})\s*(?:h|std\.?|stunden?)\s*(?:und\s*)?(\d{1,2})\s*(?:m|min\.?|minuten)?")
 _MINUTE_UNITS = {"", "min", "min.", "minute", "minuten", "mins", "minutes", "m"}
 _HOUR_UNITS = {"h", "h.", "std", "std.", "stunde", "stunden", "hour", "hours", "hrs"}
 
@@ -227,8 +249,10 @@ def parse_duration(text: str) -> int:
     unitless = False
     if len(s) > 40:
         raise FieldError(f"Besuchsdauer nicht lesbar: „{shown}“ (erwartet Minuten, z. B. 45)")
-    if m := re.fullmatch(r"(\d{1,2}):(\d{2})\s*(?:h|std\.?|stunden?)?", s):
-        minutes = int(m[1]) * 60 + int(m[2])
+    if m := re.fullmatch(r"(\d{1,2}):(\d{2})(?::00)?\s*(?:h|std\.?|stunden?)?", s):
+        minutes = int(m[1]) * 60 + int(m[2])  # also "01:30:00" (a time cell as text)
+    elif m := _RE_HOURS_MINUTES.fullmatch(s):
+        minutes = int(m[1]) * 60 + int(m[2])  # "1h30", "1 Std. 30 Min."
     elif s.startswith("-") and _RE_NUMBER.fullmatch(s[1:].strip()):
         raise FieldError(f"Besuchsdauer muss größer als 0 sein: „{shown}“")
     elif (m := _RE_NUMBER.fullmatch(s)) and (
@@ -320,7 +344,7 @@ def _day_set(start: int, end: int) -> frozenset[int]:
 def _parse_window_segment(seg: str) -> list[TimeSlot]:
     """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``."""
     raw = seg.strip()
-    s = raw.lower()
+    s = re.sub(r"\([^()]*\)", " ", raw.lower())  # a remark: "(nach Absprache)"
     pos = 0
     days: set[int] = set()
     last_day: int | None = None
@@ -339,7 +363,7 @@ def _parse_window_segment(seg: str) -> list[TimeSlot]:
 
     while pos < len(s):
         ch = s[pos]
-        if ch.isspace() or ch in ",&+":
+        if ch.isspace() or ch in ",&+/:":  # "Mo/Mi 9-11", "Mo.-Fr.: 9-12"
             pos += 1
             continue
         if s.startswith("und", pos) and not s[pos + 3 : pos + 4].isalpha():
@@ -352,6 +376,9 @@ def _parse_window_segment(seg: str) -> list[TimeSlot]:
                 emit(_minutes(m[1], m[2], raw), _minutes(m[3], m[4], raw))
                 pos = m.end()
                 continue
+            if re.match(r"\d{3,4}\s*-", s[pos:]):
+                raise FieldError(f"Zeitfenster „{_quote(raw)}“: Uhrzeit ohne Doppelpunkt "
+                                 "(erwartet z. B. 10:00-12:00 oder 10-12)")
             raise FieldError(f"Zeitfenster „{_quote(raw)}“: Uhrzeit ohne Ende (erwartet z. B. 10-12)")
         if m := _RE_FROM.match(s, pos):
             emit(_minutes(m[1], m[2], raw), 24 * 60)
@@ -418,6 +445,10 @@ def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
         When a segment is not understood, a time is invalid or a window ends before it starts.
     """
     cleaned = clean_text(text.replace("\n", ";"))
+    if _RE_DMY.fullmatch(cleaned.strip()):
+        raise FieldError(f"Zeitfenster „{_quote(cleaned)}“ ist ein Datum: hat die "
+                         "Tabellenkalkulation „10-12“ in ein Datum umgewandelt? Bitte die "
+                         "Spalte als Text formatieren und das Zeitfenster neu eintragen")
     segments = [seg for seg in re.split(r"[;|]", cleaned) if seg.strip()]
     slots: list[TimeSlot] = []
     for seg in segments:

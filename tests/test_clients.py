@@ -544,3 +544,25 @@ def test_an_address_column_and_a_street_column_that_disagree_are_named(tmp_path:
     assert {c.id: c.address for c in result.clients} == {
         "K-2": "Walkerweg 12, 2. OG, 36251 Bad Hersfeld",
         "K-3": "Walkerweg 12, 36251 Bad Hersfeld"}
+
+
+def test_placeholders_in_optional_fields_read_as_empty(tmp_path: Path) -> None:
+    """"-", "k. A.", "unbekannt" in an optional field mean nothing there; before, the row
+    was rejected (Kontaktabbruch seit: kein lesbares Datum: „-“)."""
+    rows = [
+        good_row(1, **{"Kontaktabbruch seit": "-", "Angekündigt ab": "k. A."}),
+        good_row(2, **{"Kontaktabbruch seit": "unbekannt"}, Zeitfenster="-",
+                 Besuchsdauer="k.A."),
+        good_row(3, **{"Kontaktabbruch seit": "seit 15.03.2025"}, Sprache="keine"),
+        good_row(4, **{"Kontaktabbruch seit": "Mo, 15.03.2025"}, Besuchsdauer="0"),
+    ]
+    result = read_clients(write_csv(tmp_path / "k.csv", HEADER, rows),
+                          default_duration_min=50, today=TODAY)
+    by_id = {c.id: c for c in result.clients}
+    assert sorted(by_id) == ["K0001", "K0002", "K0003"], result.rejected
+    assert by_id["K0001"].kontakt_abbruch_seit is None and by_id["K0001"].angekuendigt_ab is None
+    assert by_id["K0002"].zeitfenster == () and by_id["K0002"].besuchsdauer_min == 50
+    assert by_id["K0003"].kontakt_abbruch_seit == date(2025, 3, 15)
+    assert by_id["K0003"].sprache == ()
+    (rej,) = result.rejected  # a duration of 0 is a number, not a placeholder
+    assert (rej.row, rej.field) == (5, "besuchsdauer")

@@ -9,11 +9,14 @@ import pytest
 from hausbesuch import clients, fields, teams
 from hausbesuch.fields import (
     FieldError,
+    is_placeholder,
     parse_clock,
     parse_clock_minutes,
     parse_clock_range,
+    parse_date,
     parse_datetime,
     parse_duration,
+    parse_time_windows,
     parse_weekdays,
 )
 
@@ -126,3 +129,34 @@ def test_pins_and_coordinates_use_the_same_parsers():
     assert fields.parse_coordinate("50,8675", "Breite") == 50.8675
     with pytest.raises(FieldError, match="keine Zahl"):
         fields.parse_coordinate("1e999", "Länge")
+
+
+@pytest.mark.parametrize("text, minutes", [("01:30:00", 90), ("1h30", 90),
+                                           ("1 Std. 30 Min.", 90), ("1 h 30 min", 90)])
+def test_durations_as_exports_write_them(text, minutes) -> None:
+    assert parse_duration(text) == minutes
+
+
+@pytest.mark.parametrize("text, weekdays, start, end", [
+    ("Mo/Mi 9-11", [0, 2], 540, 660),
+    ("Mo.-Fr.: 09:00-12:00", [0, 1, 2, 3, 4], 540, 720),
+    ("Di 10-12 Uhr (nach Absprache)", [1], 600, 720),
+])
+def test_time_windows_as_exports_write_them(text, weekdays, start, end) -> None:
+    (slot,) = parse_time_windows(text)
+    assert (sorted(slot.weekdays), slot.start_min, slot.end_min) == (weekdays, start, end)
+    two = parse_time_windows("Di 10-12 / Do 14-16")
+    assert [(sorted(s.weekdays), s.start_min) for s in two] == [([1], 600), ([3], 840)]
+
+
+def test_a_window_a_spreadsheet_turned_into_a_date_says_so() -> None:
+    with pytest.raises(FieldError, match="ist ein Datum: hat die Tabellenkalkulation"):
+        parse_time_windows("10.12.2026")
+    with pytest.raises(FieldError, match="ohne Doppelpunkt"):
+        parse_time_windows("Di 1000-1200")
+
+
+def test_placeholders_and_a_weekday_before_a_date() -> None:
+    assert all(is_placeholder(t) for t in ("-", "k. A.", "unbekannt", "keine Angabe", "n/a"))
+    assert not any(is_placeholder(t) for t in ("0", "Arabisch", "15.03.2025"))
+    assert parse_date("Mo, 15.03.2025") == parse_date("Montag 15.03.2025") == date(2025, 3, 15)
