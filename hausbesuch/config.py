@@ -351,7 +351,8 @@ class Profile(_Strict):
     brief: LetterSettings = Field(default_factory=LetterSettings)
     casework: CaseRules = Field(default_factory=CaseRules)
     erreichbarkeit: Reachability = Field(default_factory=Reachability)
-    #: the profile's short name or file stem, and the folder it was read from
+    #: the profile's short name or file stem, and the folder it was read from (set by
+    #: :func:`load_profile` from the path; a profile file that names them is refused)
     slug: str = ""
     origin: str = ""
 
@@ -428,7 +429,13 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
         raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
-    raw.setdefault("slug", path.stem)
+    for key in ("slug", "origin"):  # derived from the path; a file must not set them
+        if key in raw:
+            raise ProfileError(
+                f"Ungültiges Profil {path.name}: Feld '{key}' ist kein bekanntes Feld "
+                "(Kurzname und Ordner eines Profils ergeben sich aus dem Dateipfad)."
+            )
+    raw["slug"] = path.stem
     raw["origin"] = str(path.resolve().parent)
     try:
         return Profile.model_validate(raw)

@@ -83,3 +83,13 @@ def test_missing_local_extract_without_place(tmp_path):
                  '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
     with pytest.raises(ProfileError, match="gibt-es-nicht.osm.pbf.*--osm"):
         resolve_osm(load_profile(p))
+
+
+@pytest.mark.parametrize(("key", "value"), [("slug", "x/../hausbesuch"), ("slug", "bad-hersfeld"),
+                                            ("origin", "/etc")])
+def test_slug_and_origin_come_from_the_path_only(tmp_path, key, value):
+    p = tmp_path / "meine-stadt.toml"
+    p.write_text(f'name = "X"\n{key} = "{value}"\n[osm]\nplace = "X"\n'
+                 '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match=f"meine-stadt.toml: Feld '{key}' ist kein bekanntes Feld"):
+        load_profile(p)
