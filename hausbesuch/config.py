@@ -22,12 +22,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from hausbesuch.errors import ProfileError
 from hausbesuch.fields import WEEKDAYS_DE
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
+
+#: Error type of a model check that names fields of the model: its context holds
+#: ``problems``, a list of (field, German message); :func:`_german` names each field.
+FIELD_PROBLEMS = "field_problems"
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -86,7 +91,7 @@ class Workday(_Strict):
     lunch_end: str = "13:30"
     lunch_minutes: Annotated[int, Field(ge=0, le=180)] = 30
     visit_minutes: Annotated[int, Field(ge=5, le=480)] = 45
-    weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]))
+    weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]), min_length=1)
 
     @field_validator("start", "end", "lunch_start", "lunch_end")
     @classmethod
@@ -104,10 +109,37 @@ class Workday(_Strict):
 
     @model_validator(mode="after")
     def _order(self) -> Workday:
-        if parse_clock(self.end) <= parse_clock(self.start):
-            raise ValueError("das Ende des Arbeitstags liegt nicht nach dem Beginn")
-        if parse_clock(self.lunch_end) <= parse_clock(self.lunch_start):
-            raise ValueError("das Ende des Mittagspausen-Fensters liegt nicht nach dem Beginn")
+        def minutes(v: str) -> int:
+            t = parse_clock(v)
+            return t.hour * 60 + t.minute
+
+        start, end = minutes(self.start), minutes(self.end)
+        ls, le = minutes(self.lunch_start), minutes(self.lunch_end)
+        day, window = f"{self.start}–{self.end}", f"{self.lunch_start}–{self.lunch_end}"
+        problems: list[tuple[str, str]] = []
+        if end <= start:
+            problems.append(("end", f"das Ende des Arbeitstags ({self.end}) liegt nicht nach "
+                                    f"dem Beginn ({self.start})"))
+        if le <= ls:
+            problems.append(("lunch_end", f"das Ende des Mittagspausen-Fensters ({self.lunch_end}) "
+                                          f"liegt nicht nach dem Beginn ({self.lunch_start})"))
+        elif self.lunch_minutes and not problems:  # lunch_minutes = 0: no lunch break
+            if not start <= ls < end:
+                problems.append(("lunch_start", f"das Mittagspausen-Fenster {window} liegt nicht "
+                                                f"im Arbeitstag {day}"))
+            elif le > end:
+                problems.append(("lunch_end", f"das Mittagspausen-Fenster {window} endet nach "
+                                              f"dem Arbeitstag {day}"))
+            if self.lunch_minutes > le - ls:
+                problems.append(("lunch_minutes", f"{self.lunch_minutes} Minuten Pause passen "
+                                                  f"nicht in das Fenster {window} "
+                                                  f"({le - ls} Minuten)"))
+        if not problems and self.visit_minutes > end - start:
+            problems.append(("visit_minutes", f"ein Besuch von {self.visit_minutes} Minuten "
+                                              f"passt nicht in den Arbeitstag {day}"))
+        if problems:
+            raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {
+                "problems": problems, "text": "; ".join(f"{k}: {m}" for k, m in problems)})
         return self
 
 
@@ -399,6 +431,10 @@ _GERMAN_ERRORS = {
 def _german(err: dict[str, Any]) -> str:
     loc = ".".join(str(x) for x in err["loc"]) or "(Profil)"
     kind = err["type"]
+    if kind == FIELD_PROBLEMS:
+        prefix = ".".join(str(x) for x in err["loc"])
+        return "; ".join(f"Feld '{prefix + '.' if prefix else ''}{field}': {msg}"
+                         for field, msg in err["ctx"]["problems"])
     if kind in _GERMAN_ERRORS:
         msg = _GERMAN_ERRORS[kind]
     elif kind == "literal_error":

@@ -93,3 +93,40 @@ def test_slug_and_origin_come_from_the_path_only(tmp_path, key, value):
                  '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
     with pytest.raises(ProfileError, match=f"meine-stadt.toml: Feld '{key}' ist kein bekanntes Feld"):
         load_profile(p)
+
+
+_WORKDAY = 'name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n[workday]\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "messages"),
+    [
+        ('lunch_start = "17:00"\nlunch_end = "18:00"\nlunch_minutes = 120\n',
+         ["Feld 'workday.lunch_start': das Mittagspausen-Fenster 17:00–18:00 liegt nicht im "
+          "Arbeitstag 08:00–16:00",
+          "Feld 'workday.lunch_minutes': 120 Minuten Pause passen nicht in das Fenster "
+          "17:00–18:00 (60 Minuten)"]),
+        ('lunch_start = "12:00"\nlunch_end = "12:30"\nlunch_minutes = 45\n',
+         ["Feld 'workday.lunch_minutes': 45 Minuten"]),
+        ('end = "13:00"\n', ["Feld 'workday.lunch_end': das Mittagspausen-Fenster 12:00–13:30 "
+                             "endet nach dem Arbeitstag 08:00–13:00"]),
+        ('start = "06:00"\nend = "11:00"\n', ["Feld 'workday.lunch_start'"]),
+        ('weekdays = []\n', ["Feld 'workday.weekdays' darf nicht leer sein"]),
+        ('lunch_start = "12:00"\nlunch_end = "11:00"\n', ["Feld 'workday.lunch_end'"]),
+        ('start = "08:00"\nend = "09:00"\nlunch_minutes = 0\nvisit_minutes = 90\n',
+         ["Feld 'workday.visit_minutes': ein Besuch von 90 Minuten"]),
+    ],
+)
+def test_workday_mistakes_are_named(tmp_path, body, messages):
+    p = tmp_path / "bad.toml"
+    p.write_text(_WORKDAY + body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    for m in messages:
+        assert m in str(info.value)
+
+
+def test_workday_without_lunch_needs_no_window_inside(tmp_path):
+    p = tmp_path / "ok.toml"
+    p.write_text(_WORKDAY + 'start = "06:00"\nend = "11:00"\nlunch_minutes = 0\n', encoding="utf-8")
+    assert load_profile(p).workday.lunch_minutes == 0
