@@ -130,3 +130,50 @@ def test_workday_without_lunch_needs_no_window_inside(tmp_path):
     p = tmp_path / "ok.toml"
     p.write_text(_WORKDAY + 'start = "06:00"\nend = "11:00"\nlunch_minutes = 0\n', encoding="utf-8")
     assert load_profile(p).workday.lunch_minutes == 0
+
+
+_BASE = 'name = "X"\n[osm]\nplace = "X"\n'
+_DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes = 45.5\n",
+         "Feld 'workday.visit_minutes' muss eine ganze Zahl sein (Wert: 45.5)"),
+        (_BASE + 'default_mode = "car"\n' + _DEPOT, "ist kein bekanntes Feld (Wert: 'car') – nach "
+         "der Überschrift [osm] gehört in TOML jede Zeile zu dieser Tabelle, 'default_mode' also "
+         "vor die erste Tabelle"),
+        ('name = "X"\ndefault_mode = "car"\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'default_mode' muss einer dieser Werte sein: 'walk', 'bike' oder 'drive' (Wert: 'car')"),
+        (_BASE + _DEPOT + "[workday]\nstart = 2026-12-07\n",
+         "Feld 'workday.start' muss Text in Anführungszeichen sein, z. B. \"08:00\" (Wert: 2026-12-07)"),
+        (_BASE + _DEPOT + "[workday]\nstart = 08:00:30\n",
+         "Feld 'workday.start' muss eine Uhrzeit ohne Sekunden sein, z. B. \"08:00\""),
+        ('name = "   "\n[osm]\nplace = "X"\n' + _DEPOT, "Feld 'name' darf nicht leer sein"),
+        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots.0.address' darf nicht leer"),
+        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots.0.name' darf nicht leer"),
+        ('name = "X"\nosm = 5\n' + _DEPOT, "Feld 'osm' muss eine Tabelle sein (Wert: 5)"),
+        (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
+         "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
+        (_BASE + _DEPOT + "[casework]\nstatus_after = 5\n",
+         "Feld 'casework.status_after' muss eine Tabelle sein"),
+    ],
+)
+def test_profile_messages_are_german(tmp_path, body, message):
+    p = tmp_path / "bad.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert message in str(info.value)
+    assert not any(w in str(info.value) for w in ("Input should", " or ", "datetime."))
+
+
+def test_toml_times_are_read_as_clock_times(tmp_path):
+    p = tmp_path / "ok.toml"
+    p.write_text(_BASE + '[[depots]]\nname = " Rathaus "\naddress = "Markt 1"\n'
+                 "[workday]\nstart = 07:30:00\nend = 15:30:00\n[casework]\nnoon = 12:00:00\n",
+                 encoding="utf-8")
+    prof = load_profile(p)
+    assert (prof.workday.start, prof.workday.end, prof.casework.noon) == ("07:30", "15:30", "12:00")
+    assert prof.depot.name == "Rathaus"
