@@ -17,17 +17,31 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from hausbesuch.errors import ProfileError
 from hausbesuch.fields import WEEKDAYS_DE
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
+
+#: Error type of a model check that names fields of the model: its context holds
+#: ``problems``, a list of (field, German message); :func:`_german` names each field.
+FIELD_PROBLEMS = "field_problems"
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -38,6 +52,28 @@ def parse_clock(value: str) -> time:
     if not m:
         raise ValueError(f"keine Uhrzeit im Format HH:MM: {value!r}")
     return time(int(m.group(1)), int(m.group(2)))
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("darf nicht leer sein")
+    return value
+
+
+def _toml_clock(value: Any) -> Any:
+    """A TOML time (``start = 08:00``, without quotes) as the text ``"08:00"``."""
+    if isinstance(value, time) and not isinstance(value, datetime):
+        if value.second or value.microsecond or value.tzinfo is not None:
+            raise ValueError(f"muss eine Uhrzeit ohne Sekunden sein, z. B. \"{value:%H:%M}\"")
+        return f"{value:%H:%M}"
+    return value
+
+
+#: A name or address: surrounding blanks removed, not empty.
+Text = Annotated[str, AfterValidator(_not_blank)]
+#: A clock time ``"HH:MM"`` (a TOML time value is accepted as well).
+Clock = Annotated[str, BeforeValidator(_toml_clock)]
 
 
 class _Strict(BaseModel):
@@ -60,8 +96,8 @@ class OsmSource(_Strict):
 class Depot(_Strict):
     """A site where teams start and end (the Jobcenter)."""
 
-    name: str
-    address: str
+    name: Text
+    address: Text
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
 
@@ -80,13 +116,13 @@ class DistrictSettings(_Strict):
 class Workday(_Strict):
     """The default working day of a team."""
 
-    start: str = "08:00"
-    end: str = "16:00"
-    lunch_start: str = "12:00"
-    lunch_end: str = "13:30"
+    start: Clock = "08:00"
+    end: Clock = "16:00"
+    lunch_start: Clock = "12:00"
+    lunch_end: Clock = "13:30"
     lunch_minutes: Annotated[int, Field(ge=0, le=180)] = 30
     visit_minutes: Annotated[int, Field(ge=5, le=480)] = 45
-    weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]))
+    weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]), min_length=1)
 
     @field_validator("start", "end", "lunch_start", "lunch_end")
     @classmethod
@@ -104,10 +140,37 @@ class Workday(_Strict):
 
     @model_validator(mode="after")
     def _order(self) -> Workday:
-        if parse_clock(self.end) <= parse_clock(self.start):
-            raise ValueError("das Ende des Arbeitstags liegt nicht nach dem Beginn")
-        if parse_clock(self.lunch_end) <= parse_clock(self.lunch_start):
-            raise ValueError("das Ende des Mittagspausen-Fensters liegt nicht nach dem Beginn")
+        def minutes(v: str) -> int:
+            t = parse_clock(v)
+            return t.hour * 60 + t.minute
+
+        start, end = minutes(self.start), minutes(self.end)
+        ls, le = minutes(self.lunch_start), minutes(self.lunch_end)
+        day, window = f"{self.start}–{self.end}", f"{self.lunch_start}–{self.lunch_end}"
+        problems: list[tuple[str, str]] = []
+        if end <= start:
+            problems.append(("end", f"das Ende des Arbeitstags ({self.end}) liegt nicht nach "
+                                    f"dem Beginn ({self.start})"))
+        if le <= ls:
+            problems.append(("lunch_end", f"das Ende des Mittagspausen-Fensters ({self.lunch_end}) "
+                                          f"liegt nicht nach dem Beginn ({self.lunch_start})"))
+        elif self.lunch_minutes and not problems:  # lunch_minutes = 0: no lunch break
+            if not start <= ls < end:
+                problems.append(("lunch_start", f"das Mittagspausen-Fenster {window} liegt nicht "
+                                                f"im Arbeitstag {day}"))
+            elif le > end:
+                problems.append(("lunch_end", f"das Mittagspausen-Fenster {window} endet nach "
+                                              f"dem Arbeitstag {day}"))
+            if self.lunch_minutes > le - ls:
+                problems.append(("lunch_minutes", f"{self.lunch_minutes} Minuten Pause passen "
+                                                  f"nicht in das Fenster {window} "
+                                                  f"({le - ls} Minuten)"))
+        if not problems and self.visit_minutes > end - start:
+            problems.append(("visit_minutes", f"ein Besuch von {self.visit_minutes} Minuten "
+                                              f"passt nicht in den Arbeitstag {day}"))
+        if problems:
+            raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {
+                "problems": problems, "text": "; ".join(f"{k}: {m}" for k, m in problems)})
         return self
 
 
@@ -253,7 +316,7 @@ class CaseRules(_Strict):
     #: failed tries (since the last contact) after which the client goes to ``in_klaerung``
     max_failed_tries: int = Field(default=3, ge=1, le=20)
     #: boundary between morning and afternoon for "another time of day"
-    noon: str = "12:00"
+    noon: Clock = "12:00"
     #: status after an outcome (outcome -> status); ``fehlversuche``: after too many failures
     status_after: dict[str, Literal["offen", "erreicht", "in_klaerung", "abgeschlossen"]] = Field(
         default_factory=lambda: {"angetroffen": "erreicht", "verweigert": "abgeschlossen",
@@ -340,7 +403,7 @@ class Reachability(_Strict):
 class Profile(_Strict):
     """A validated city profile."""
 
-    name: str
+    name: Text
     osm: OsmSource
     depots: list[Depot] = Field(min_length=1)
     districts: DistrictSettings = Field(default_factory=DistrictSettings)
@@ -351,7 +414,8 @@ class Profile(_Strict):
     brief: LetterSettings = Field(default_factory=LetterSettings)
     casework: CaseRules = Field(default_factory=CaseRules)
     erreichbarkeit: Reachability = Field(default_factory=Reachability)
-    #: the profile's short name or file stem, and the folder it was read from
+    #: the profile's short name or file stem, and the folder it was read from (set by
+    #: :func:`load_profile` from the path; a profile file that names them is refused)
     slug: str = ""
     origin: str = ""
 
@@ -390,31 +454,58 @@ _GERMAN_ERRORS = {
     "float_parsing": "muss eine Zahl sein",
     "bool_type": "muss true oder false sein",
     "bool_parsing": "muss true oder false sein",
+    "int_from_float": "muss eine ganze Zahl sein",
+    "int_parsing_size": "ist zu groß",
+    "finite_number": "muss eine endliche Zahl sein",
     "list_type": "muss eine Liste sein",
+    "dict_type": "muss eine Tabelle sein",
+    "model_type": "muss eine Tabelle sein",
+    "model_attributes_type": "muss eine Tabelle sein",
     "too_short": "darf nicht leer sein",
 }
+
+
+def _misplaced(loc: tuple[Any, ...]) -> str:
+    """A hint for a top-level key written below a table header (TOML scoping)."""
+    if len(loc) < 2 or loc[-1] not in Profile.model_fields or loc[-1] in {"slug", "origin"}:
+        return ""
+    header = f"[[{loc[0]}]]" if loc[0] in {"depots", "teams"} else f"[{loc[0]}]"
+    return (f" – nach der Überschrift {header} gehört in TOML jede Zeile zu dieser Tabelle, "
+            f"'{loc[-1]}' also vor die erste Tabelle")
 
 
 def _german(err: dict[str, Any]) -> str:
     loc = ".".join(str(x) for x in err["loc"]) or "(Profil)"
     kind = err["type"]
+    if kind == FIELD_PROBLEMS:
+        prefix = ".".join(str(x) for x in err["loc"])
+        return "; ".join(f"Feld '{prefix + '.' if prefix else ''}{field}': {msg}"
+                         for field, msg in err["ctx"]["problems"])
     if kind in _GERMAN_ERRORS:
         msg = _GERMAN_ERRORS[kind]
     elif kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        msg = f"muss einer dieser Werte sein: {expected}"
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        head, sep, last = expected.rpartition(" or ")
+        msg = f"muss einer dieser Werte sein: {head + ' oder ' + last if sep else expected}"
     elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         ctx = err.get("ctx", {})
         bound = next(iter(ctx.values()), "")
-        word = {"greater_than_equal": "mindestens", "less_than_equal": "höchstens"}.get(kind, "Grenze")
+        word = {"greater_than_equal": "mindestens", "less_than_equal": "höchstens",
+                "greater_than": "größer als", "less_than": "kleiner als"}[kind]
         msg = f"muss {word} {bound} sein"
     elif kind == "value_error":
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
     else:
         msg = err["msg"]
     value = err.get("input")
-    shown = "" if kind == "missing" or isinstance(value, dict) else f" (Wert: {value!r})"
-    return f"Feld '{loc}' {msg}{shown}"
+    if isinstance(value, time | date):  # a TOML date or time value, without quotes
+        if kind == "string_type":
+            msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
+        shown = f" (Wert: {value.isoformat()})"
+    else:
+        shown = "" if kind == "missing" or isinstance(value, dict) else f" (Wert: {value!r})"
+    hint = _misplaced(tuple(err["loc"])) if kind == "extra_forbidden" else ""
+    return f"Feld '{loc}' {msg}{shown}{hint}"
 
 
 def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
@@ -428,7 +519,13 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
         raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
-    raw.setdefault("slug", path.stem)
+    for key in ("slug", "origin"):  # derived from the path; a file must not set them
+        if key in raw:
+            raise ProfileError(
+                f"Ungültiges Profil {path.name}: Feld '{key}' ist kein bekanntes Feld "
+                "(Kurzname und Ordner eines Profils ergeben sich aus dem Dateipfad)."
+            )
+    raw["slug"] = path.stem
     raw["origin"] = str(path.resolve().parent)
     try:
         return Profile.model_validate(raw)

@@ -358,7 +358,7 @@ def _defaults_from_profile(profile: Profile | None) -> _Defaults:
     if profile is None:
         return _Defaults()
     wd = profile.workday
-    days = frozenset(WEEKDAYS_DE.index(d) for d in wd.weekdays) or frozenset(range(5))
+    days = frozenset(WEEKDAYS_DE.index(d) for d in wd.weekdays)  # not empty (Workday)
     return _Defaults(
         shift=(_clock(wd.start), _clock(wd.end)),
         lunch=(_clock(wd.lunch_start), _clock(wd.lunch_end)) if wd.lunch_minutes else None,

@@ -17,6 +17,9 @@ Codes (checked in this order; the first that holds is reported):
     The pin (team/day/position/time) cannot hold: the team does not exist, lacks a skill
     or does not work that day, the day lies outside the visit's range, the time outside
     its windows, or the pinned visit does not fit there with the other pins.
+``max_visits``
+    Every shift that could take the visit allows no visit at all (``max_visits`` /
+    VROOM's ``max_tasks`` is 0).
 ``unreachable``
     The place cannot be reached from (or left back to) the start/end of any shift that
     could take the visit (the matrix marks the leg unreachable).
@@ -120,6 +123,13 @@ def explain(
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
     if not allowed:
         return ("pin", _pin_reason(problem, visit))
+    allowed = [veh for veh in allowed if veh.max_visits != 0]
+    if not allowed:
+        return (
+            "max_visits",
+            "Die Schichten, die den Besuch übernehmen könnten, erlauben keinen Besuch "
+            "(Höchstzahl der Besuche 0, Feld 'max_tasks' bzw. 'max_visits').",
+        )
 
     def leg_ok(veh) -> bool:
         mode = veh.team.mode

@@ -29,7 +29,13 @@ Output
 VROOM's output (``code``, ``summary``, ``unassigned``, ``routes`` with ``steps`` of
 type start/job/break/end with ``arrival``, ``duration``, ``service``,
 ``waiting_time``, ``location_index``). Unassigned entries also carry ``reason_code``
-and ``reason`` (German); routes carry ``team`` and ``day``.
+and ``reason`` (German); routes carry ``team`` and ``day``. A job's ``setup`` was added
+to its service on reading, so the output has ``setup: 0`` and the sum as ``service``
+(the times are VROOM's; README, "Solver features").
+
+A key twice in one JSON object is refused (VROOM reads the first occurrence, Python's
+``json`` the last), and so is an extension of another ``"format"`` than :data:`FORMAT`
+(a file without it is read as format 1).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -388,9 +395,17 @@ def problem_from_json(data: Any) -> Problem:
 
 
 def _problem_from_json(data: dict[str, Any]) -> Problem:
+    ext = data.get("hausbesuch")
+    if ext is not None:
+        if not isinstance(ext, dict):
+            raise _e("Eingabe", "hausbesuch", "Objekt erwartet.")
+        fmt = ext.get("format", FORMAT)  # files without it are read as format 1
+        if type(fmt) is not int or fmt != FORMAT:
+            raise _e("Eingabe", "hausbesuch.format",
+                     f"Format {fmt!r} ist unbekannt; diese Version liest Format {FORMAT}.")
     dur, dist = _matrices(data)
-    if isinstance(data.get("hausbesuch"), dict):
-        return _from_ext(data["hausbesuch"], dur, dist)
+    if ext is not None:
+        return _from_ext(ext, dur, dist)
     if data.get("shipments"):
         raise _e("Eingabe", "shipments", "Sendungen (Abholung + Lieferung) werden nicht unterstützt.")
     jobs = data.get("jobs") or []
@@ -642,6 +657,22 @@ def _no_constant(name: str) -> Any:
     raise RoutingInputError(f"'{name}' ist keine gültige JSON-Zahl (endliche Zahl erwartet).")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]], name: str = "Eingabe") -> dict[str, Any]:
+    """A JSON object; a key twice in one object is refused (VROOM reads the first, Python
+    the last: a file two programs read differently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            ids = [v for k, v in pairs if k == "id" and isinstance(v, int | str)]
+            where = f" (im Objekt mit id {ids[0]!r})" if ids else ""
+            raise RoutingInputError(
+                f"{name}: der Schlüssel '{key}' steht zweimal im selben Objekt{where}; VROOM liest "
+                "den ersten, andere Programme den letzten. Bitte nur einmal angeben."
+            )
+        out[key] = value
+    return out
+
+
 def problem_from_text(text: str, name: str = "Eingabe") -> Problem:
     """Parse and build a problem from JSON text; only :class:`RoutingInputError` escapes.
 
@@ -649,7 +680,7 @@ def problem_from_text(text: str, name: str = "Eingabe") -> Problem:
     digits and any input the builder does not expect end as a German input error.
     """
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=partial(_unique_keys, name=name))
     except json.JSONDecodeError as exc:
         raise RoutingInputError(
             f"{name}: kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}: {exc.msg})."

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
 from typer.testing import CliRunner
 
 from hausbesuch.cli import app
+from hausbesuch.commands.solve import _write_json
 from routing.check import check
 from routing.vroom_json import load_problem, solution_from_json
 
@@ -100,3 +103,52 @@ def test_broken_json_and_missing_file(tmp_path):
     res = CliRunner().invoke(app, ["solve", str(tmp_path / "nope.json"), "-t", "1"])
     assert res.exit_code == 2
     assert "nicht gefunden" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seed", "-5"], "--seed: eine ganze Zahl von 0 bis 4294967295, erhalten -5."),
+        (["--seed", str(2**32)], "--seed: eine ganze Zahl von 0 bis 4294967295"),
+        (["--time-limit", "inf"], "--time-limit: zwischen 0,1 und 86400 Sekunden, erhalten inf."),
+        (["--time-limit", "nan"], "--time-limit: zwischen 0,1 und 86400 Sekunden"),
+        (["--time-limit", "0"], "--time-limit: zwischen 0,1 und 86400 Sekunden, erhalten 0.0."),
+        (["--time-limit", "1e9"], "--time-limit: zwischen 0,1 und 86400 Sekunden"),
+        (["--threads", "0"], "--threads: zwischen 1 und 16, erhalten 0."),
+        (["--threads", "1000"], "--threads: zwischen 1 und 16, erhalten 1000."),
+    ],
+)
+def test_bad_options_are_refused_in_german(tmp_path, args, message):
+    src = tmp_path / "problem.json"
+    src.write_text(json.dumps(VROOM_INPUT))
+    out = tmp_path / "solution.json"
+    res = CliRunner().invoke(app, ["solve", str(src), "-t", "1", "--out", str(out), *args])
+    assert res.exit_code == 2, res.output
+    assert message in " ".join(res.output.split())
+    assert "Traceback" not in res.output and "greater than" not in res.output
+    assert not out.exists()
+
+
+def test_out_must_be_a_file(tmp_path):
+    src = tmp_path / "problem.json"
+    src.write_text(json.dumps(VROOM_INPUT))
+    folder = tmp_path / "ordner"
+    folder.mkdir()
+    res = CliRunner().invoke(app, ["solve", str(src), "-t", "1", "--out", str(folder)])
+    assert res.exit_code == 2, res.output
+    assert f"--out: {folder} ist ein Ordner" in res.output
+    assert list(folder.iterdir()) == []
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    res = CliRunner().invoke(app, ["solve", str(src), "-t", "1", "--out", str(fifo)])
+    assert res.exit_code == 2, res.output
+    assert "keine gewöhnliche Datei" in res.output and fifo.exists()
+    # the input-error path writes its code to --out too: also refused, not a traceback
+    res = CliRunner().invoke(app, ["solve", str(tmp_path / "nope.json"), "--out", str(folder)])
+    assert res.exit_code == 2 and "ist ein Ordner" in res.output
+
+
+def test_solution_file_is_strict_json(tmp_path):
+    with pytest.raises(ValueError):
+        _write_json(tmp_path / "x.json", {"time_limit": float("inf")})
+    assert list(tmp_path.iterdir()) == []

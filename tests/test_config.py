@@ -83,3 +83,97 @@ def test_missing_local_extract_without_place(tmp_path):
                  '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
     with pytest.raises(ProfileError, match="gibt-es-nicht.osm.pbf.*--osm"):
         resolve_osm(load_profile(p))
+
+
+@pytest.mark.parametrize(("key", "value"), [("slug", "x/../hausbesuch"), ("slug", "bad-hersfeld"),
+                                            ("origin", "/etc")])
+def test_slug_and_origin_come_from_the_path_only(tmp_path, key, value):
+    p = tmp_path / "meine-stadt.toml"
+    p.write_text(f'name = "X"\n{key} = "{value}"\n[osm]\nplace = "X"\n'
+                 '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match=f"meine-stadt.toml: Feld '{key}' ist kein bekanntes Feld"):
+        load_profile(p)
+
+
+_WORKDAY = 'name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n[workday]\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "messages"),
+    [
+        ('lunch_start = "17:00"\nlunch_end = "18:00"\nlunch_minutes = 120\n',
+         ["Feld 'workday.lunch_start': das Mittagspausen-Fenster 17:00–18:00 liegt nicht im "
+          "Arbeitstag 08:00–16:00",
+          "Feld 'workday.lunch_minutes': 120 Minuten Pause passen nicht in das Fenster "
+          "17:00–18:00 (60 Minuten)"]),
+        ('lunch_start = "12:00"\nlunch_end = "12:30"\nlunch_minutes = 45\n',
+         ["Feld 'workday.lunch_minutes': 45 Minuten"]),
+        ('end = "13:00"\n', ["Feld 'workday.lunch_end': das Mittagspausen-Fenster 12:00–13:30 "
+                             "endet nach dem Arbeitstag 08:00–13:00"]),
+        ('start = "06:00"\nend = "11:00"\n', ["Feld 'workday.lunch_start'"]),
+        ('weekdays = []\n', ["Feld 'workday.weekdays' darf nicht leer sein"]),
+        ('lunch_start = "12:00"\nlunch_end = "11:00"\n', ["Feld 'workday.lunch_end'"]),
+        ('start = "08:00"\nend = "09:00"\nlunch_minutes = 0\nvisit_minutes = 90\n',
+         ["Feld 'workday.visit_minutes': ein Besuch von 90 Minuten"]),
+    ],
+)
+def test_workday_mistakes_are_named(tmp_path, body, messages):
+    p = tmp_path / "bad.toml"
+    p.write_text(_WORKDAY + body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    for m in messages:
+        assert m in str(info.value)
+
+
+def test_workday_without_lunch_needs_no_window_inside(tmp_path):
+    p = tmp_path / "ok.toml"
+    p.write_text(_WORKDAY + 'start = "06:00"\nend = "11:00"\nlunch_minutes = 0\n', encoding="utf-8")
+    assert load_profile(p).workday.lunch_minutes == 0
+
+
+_BASE = 'name = "X"\n[osm]\nplace = "X"\n'
+_DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes = 45.5\n",
+         "Feld 'workday.visit_minutes' muss eine ganze Zahl sein (Wert: 45.5)"),
+        (_BASE + 'default_mode = "car"\n' + _DEPOT, "ist kein bekanntes Feld (Wert: 'car') – nach "
+         "der Überschrift [osm] gehört in TOML jede Zeile zu dieser Tabelle, 'default_mode' also "
+         "vor die erste Tabelle"),
+        ('name = "X"\ndefault_mode = "car"\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'default_mode' muss einer dieser Werte sein: 'walk', 'bike' oder 'drive' (Wert: 'car')"),
+        (_BASE + _DEPOT + "[workday]\nstart = 2026-12-07\n",
+         "Feld 'workday.start' muss Text in Anführungszeichen sein, z. B. \"08:00\" (Wert: 2026-12-07)"),
+        (_BASE + _DEPOT + "[workday]\nstart = 08:00:30\n",
+         "Feld 'workday.start' muss eine Uhrzeit ohne Sekunden sein, z. B. \"08:00\""),
+        ('name = "   "\n[osm]\nplace = "X"\n' + _DEPOT, "Feld 'name' darf nicht leer sein"),
+        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots.0.address' darf nicht leer"),
+        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots.0.name' darf nicht leer"),
+        ('name = "X"\nosm = 5\n' + _DEPOT, "Feld 'osm' muss eine Tabelle sein (Wert: 5)"),
+        (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
+         "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
+        (_BASE + _DEPOT + "[casework]\nstatus_after = 5\n",
+         "Feld 'casework.status_after' muss eine Tabelle sein"),
+    ],
+)
+def test_profile_messages_are_german(tmp_path, body, message):
+    p = tmp_path / "bad.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert message in str(info.value)
+    assert not any(w in str(info.value) for w in ("Input should", " or ", "datetime."))
+
+
+def test_toml_times_are_read_as_clock_times(tmp_path):
+    p = tmp_path / "ok.toml"
+    p.write_text(_BASE + '[[depots]]\nname = " Rathaus "\naddress = "Markt 1"\n'
+                 "[workday]\nstart = 07:30:00\nend = 15:30:00\n[casework]\nnoon = 12:00:00\n",
+                 encoding="utf-8")
+    prof = load_profile(p)
+    assert (prof.workday.start, prof.workday.end, prof.casework.noon) == ("07:30", "15:30", "12:00")
+    assert prof.depot.name == "Rathaus"

@@ -13,6 +13,7 @@ from routing.errors import RoutingInputError
 from routing.solve import solve
 from routing.vroom_json import (
     problem_from_json,
+    problem_from_text,
     problem_to_json,
     solution_from_json,
     solution_to_json,
@@ -240,3 +241,37 @@ def test_descriptions_come_back_and_distance_only_with_distances():
     assert out["summary"]["distance"] == out["routes"][0]["distance"] > 0
     with pytest.raises(RoutingInputError, match="Job 1, Feld 'description'"):
         problem_from_json({**data, "jobs": [{"id": 1, "location_index": 1, "description": 7}]})
+
+
+_SMALL = ('"vehicles": [{"id": 1, "start_index": 0, "end_index": 0}], '
+          '"matrices": {"car": {"durations": [[0, 5], [5, 0]]}}')
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"jobs": [{"id": 1, "location_index": 1}], "jobs": [], ' + _SMALL + "}",
+         "probe.json: der Schlüssel 'jobs' steht zweimal im selben Objekt; VROOM liest den "
+         "ersten"),
+        ('{"jobs": [{"id": 7, "location_index": 1, "service": 60, "service": 600}], '
+         + _SMALL + "}", "der Schlüssel 'service' steht zweimal im selben Objekt (im Objekt mit id 7)"),
+    ],
+)
+def test_duplicate_keys_are_refused(text, message):
+    with pytest.raises(RoutingInputError) as info:
+        problem_from_text(text, "probe.json")
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", [2, "1", True, 0])
+def test_unknown_extension_format_is_refused(fmt):
+    data = problem_to_json(week_problem(4))
+    assert data["hausbesuch"]["format"] == 1
+    problem_from_json(json.loads(json.dumps(data)))  # format 1 is read
+    data["hausbesuch"]["format"] = fmt
+    with pytest.raises(RoutingInputError, match=r"Feld 'hausbesuch.format': Format .* ist "
+                                                r"unbekannt; diese Version liest Format 1"):
+        problem_from_json(json.loads(json.dumps(data)))
+    data["hausbesuch"] = [1]
+    with pytest.raises(RoutingInputError, match="Feld 'hausbesuch': Objekt erwartet"):
+        problem_from_json(json.loads(json.dumps(data)))

@@ -178,6 +178,20 @@ def test_over_full_week_leaves_the_lowest_priorities_out_with_reasons():
         assert "voll" in u.reason and "Priorität" in u.reason
 
 
+def test_a_visit_limit_of_zero_is_the_reason_not_the_shift():
+    """max_visits 0 (VROOM's max_tasks: 0) on every shift: the limit is named, not the time."""
+    m = line([0, 100, 200])
+    vs = [Visit("a", 1, service=1800), Visit("b", 2, service=1800)]
+    sol = run(Problem(vs, [team("A", shift=(28_800, 57_600), max_visits=0)], 1, {"car": m}))
+    assert {u.visit: u.code for u in sol.unassigned} == {"a": "max_visits", "b": "max_visits"}
+    assert all("Höchstzahl der Besuche 0" in u.reason for u in sol.unassigned)
+    # a second team without the limit takes them; one with room for one leaves one "days_full"
+    sol = run(Problem(vs, [team("A", shift=(28_800, 57_600), max_visits=0),
+                           team("B", shift=(28_800, 57_600), max_visits=1)], 1, {"car": m}))
+    assert len(sol.served) == 1
+    assert [u.code for u in sol.unassigned] == ["days_full"]
+
+
 def test_reasons_are_derived_from_the_constraints():
     m = line([0, 10, 20, 30, 40, 50]).astype(np.int64)
     m[0, 3] = m[3, 0] = UNREACHABLE  # location 3 cut off from the depot

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -18,11 +20,62 @@ def next_monday(today: date | None = None) -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
-def _fresh_demo_db(slug: str) -> Path:
-    """``<user data dir>/demo-<city>.sqlite``, emptied: each demo run starts from scratch."""
-    from hausbesuch.store import default_db_path
+_SLUG_RE = re.compile(r"[a-z0-9-]+")
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
-    path = default_db_path().parent / f"demo-{slug}.sqlite"
+
+def demo_slug(name: str) -> str:
+    """A profile's short name as the city part of the demo database's file name.
+
+    Shipped short names (``bad-hersfeld``) stay as they are; the stem of another profile
+    file (``Mein Ort.toml``) is reduced to lower-case letters, digits and ``-``.
+    """
+    text = unicodedata.normalize("NFKD", name.lower().translate(_TRANSLIT))
+    text = text.encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-") or "stadt"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (``None`` for other databases or in-memory)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 - an unreadable URL is checked where it is used
+        return None
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database).expanduser().resolve()
+
+
+def _fresh_demo_db(slug: str) -> Path:
+    """``<user data dir>/demo-<city>.sqlite``, emptied: each demo run starts from scratch.
+
+    The file is deleted before the run, so its path is checked first: ``slug`` must be
+    lower-case letters, digits and ``-``, the file must lie directly in the user data
+    directory, must not be a symbolic link and must not be the casework database (the
+    default one or the one ``HAUSBESUCH_DB`` names).
+    """
+    from hausbesuch.errors import UserError
+    from hausbesuch.store import default_db_path, resolve_db_url
+
+    if not _SLUG_RE.fullmatch(slug):
+        raise UserError(f"Demo: ungültiger Kurzname der Stadt {slug!r} (erlaubt: a-z, 0-9, -).")
+    data_dir = default_db_path().parent.resolve()
+    path = data_dir / f"demo-{slug}.sqlite"
+    real = path.resolve()
+    casework = {default_db_path().resolve(), _sqlite_file(resolve_db_url(None))}
+    problem = (
+        "ist die Fall-Datenbank" if path in casework or real in casework
+        else "ist ein Verweis auf eine andere Datei" if real != path
+        else f"liegt nicht im Datenordner {data_dir}" if path.parent != data_dir
+        else None
+    )
+    if problem:
+        raise UserError(
+            f"Demo: {path} {problem}; sie wird nicht gelöscht. Mit --db DATEI eine eigene "
+            "Datenbank für die Demo angeben."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -61,6 +114,9 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--clients: zwischen 1 und 5000 Kundenzeilen, erhalten {clients}.")
         profile = load_profile(city)
         check_plan_folder(out)  # a foreign folder is refused before any work
+        if db is None:  # the demo never mixes its made-up clients into real casework
+            db = str(_fresh_demo_db(demo_slug(profile.slug)))
+            typer.echo(f"Demo-Datenbank: {db}", err=True)
         first = _parse_start(start) if start else next_monday()
         osm_path = resolve_osm(profile, osm, progress=lambda msg: typer.echo(msg, err=True))
         typer.echo(f"Stadt: {profile.name}; OSM-Daten: {osm_path}", err=True)
@@ -76,9 +132,6 @@ def register(app: typer.Typer) -> None:
                        f"({count(files.n_rows, 'Zeile', 'Zeilen')}, davon {files.n_bad} "
                        "fehlerhaft); Teams: "
                        f"{out / 'eingabe' / files.teams.name}", err=True)
-            if db is None:  # the demo never mixes its made-up clients into real casework
-                db = str(_fresh_demo_db(profile.slug or "stadt"))
-                typer.echo(f"Demo-Datenbank: {db}", err=True)
             result, plan_id = run_plan(
                 files.clients, city=city, osm=osm_path, teams=files.teams, districts=None,
                 start=first, days=days, out=out, db=db, time_limit=time_limit, seed=seed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,12 +12,37 @@ import typer
 
 from geodata.cache import atomic_write
 from hausbesuch.commands._common import count, progress_enabled, user_errors
+from hausbesuch.errors import UserError
 from routing.errors import RoutingInputError
+
+#: Option bounds, as for ``plan`` (``hausbesuch.planning.options``; not imported from
+#: there: that module loads the whole planner, which ``solve`` does not need).
+MIN_TIME_LIMIT_S = 0.1
+MAX_TIME_LIMIT_S = 86_400
+MAX_THREADS = 16
+MAX_SEED = 2**32 - 1
+
+
+def _check_options(out: Path | None, time_limit: float, seed: int | None,
+                   threads: int | None) -> None:
+    """German messages for option values the solver cannot take (before any work)."""
+    if not (math.isfinite(time_limit) and MIN_TIME_LIMIT_S <= time_limit <= MAX_TIME_LIMIT_S):
+        raise UserError(f"--time-limit: zwischen 0,1 und {MAX_TIME_LIMIT_S} Sekunden, "
+                        f"erhalten {time_limit}.")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise UserError(f"--seed: eine ganze Zahl von 0 bis {MAX_SEED}, erhalten {seed}.")
+    if threads is not None and not 1 <= threads <= MAX_THREADS:
+        raise UserError(f"--threads: zwischen 1 und {MAX_THREADS}, erhalten {threads}.")
+    if out is not None and out.is_dir():
+        raise UserError(f"--out: {out} ist ein Ordner; bitte einen Dateinamen angeben, "
+                        f"z. B. {out / 'loesung.json'}.")
+    if out is not None and out.exists() and not out.is_file():
+        raise UserError(f"--out: {out} ist keine gewöhnliche Datei und wird nicht ersetzt.")
 
 
 def _write_json(path: Path, data: dict) -> None:
     with atomic_write(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
+        json.dump(data, fh, ensure_ascii=False, indent=1, allow_nan=False)
         fh.write("\n")
 
 
@@ -30,7 +56,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--out", "-o", help="Lösung als VROOM-JSON; ohne: Standardausgabe."),
         ] = None,
         time_limit: Annotated[
-            float, typer.Option("--time-limit", "-t", min=0.1, help="Rechenzeit in Sekunden.")
+            float, typer.Option("--time-limit", "-t", help="Rechenzeit in Sekunden (0,1 bis 86400).")
         ] = 10.0,
         seed: Annotated[
             int | None,
@@ -40,13 +66,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         threads: Annotated[
-            int | None, typer.Option("--threads", min=1, help="Parallele Suchprozesse.")
+            int | None, typer.Option("--threads", help="Parallele Suchprozesse (1 bis 16).")
         ] = None,
     ) -> None:
         """Touren planen: liest ein VROOM-Problem und schreibt VROOMs Lösungsformat."""
         from routing.solve import default_threads, solve
         from routing.vroom_json import load_problem, solution_to_json
 
+        _check_options(out, time_limit, seed, threads)
         t0 = time.monotonic()
         try:
             prob = load_problem(problem)
@@ -76,7 +103,7 @@ def register(app: typer.Typer) -> None:
         )
         result = solution_to_json(prob, sol, loading_ms=loading_ms)
         if out is None:
-            typer.echo(json.dumps(result, ensure_ascii=False))
+            typer.echo(json.dumps(result, ensure_ascii=False, allow_nan=False))
         else:
             _write_json(out, result)
         n = len(prob.visits)
