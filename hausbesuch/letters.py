@@ -617,8 +617,10 @@ def write_letters(
             f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
             "Termin verschieben kann: die Telefonnummer im Profil eintragen."
         )
+    from hausbesuch.store import private_dir
+
     out = check_out_dir(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # letters hold names and addresses: a new folder is the owner's only
     (out / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
     logo = _logo(profile)
     when = letter_date or clock.today()

@@ -33,7 +33,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -128,6 +128,31 @@ def resolve_db_url(url: str | os.PathLike[str] | None = None) -> str:
         if value.startswith(prefix):
             return "postgresql+psycopg://" + value[len(prefix):]
     return value
+
+
+def private_dir(path: Path) -> None:
+    """Make ``path`` (and missing parents) readable by the owner only (0700) when this
+    creates it; an existing folder keeps its mode (a shared folder is the administrator's
+    choice)."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """Create an empty SQLite file readable by the owner only (0600) if there is none, in
+    a private folder: it will hold names, addresses and notes of clients (§35 SGB I), and
+    SQLite gives its journal files the mode of the database. An existing file keeps its
+    mode."""
+    private_dir(path.parent)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _safe(url: URL) -> str:
@@ -1333,7 +1358,7 @@ def _make_engine(url: URL, schema: str | None) -> Engine:
             kwargs["connect_args"]["check_same_thread"] = False
         else:
             try:
-                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                private_file(Path(db).expanduser())
             except OSError as exc:
                 raise StoreError(
                     f"Ordner für die Datenbank kann nicht angelegt werden: {db} ({exc.strerror})"

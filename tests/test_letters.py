@@ -91,6 +91,7 @@ def _window(text: str) -> tuple[date, datetime, datetime]:
 def test_every_planned_client_gets_exactly_one_letter(planned_week, letter_run):
     """One PDF per planned visit with the name, the address and a window holding the visit."""
     out, output = letter_run
+    assert out.stat().st_mode & 0o077 == 0  # names and addresses: the owner's folder only
     plan = planned_week.result.plan
     clients = {c.id: c for c in plan.clients}
     geo = {g.client_id: g for g in plan.geocodes}

@@ -538,3 +538,33 @@ def test_bad_urls_give_german_errors(tmp_path: Path) -> None:
     assert "nicht erreichbar" in str(err.value) and "geheim" not in str(err.value)
     with pytest.raises(StoreError, match="Schema"):
         Store.open(tmp_path / "a.sqlite", schema="x")
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path, monkeypatch) -> None:
+    """The casework database holds names, addresses and notes: a file and folders this
+    creates are 0600/0700 whatever the umask (SQLite's journal files take the file's mode);
+    an existing folder keeps its mode."""
+    import os
+    import stat
+
+    from hausbesuch.store import Store
+
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "neu" / "tiefer" / "fall.sqlite"
+        with Store.open(f"sqlite:///{db}") as store, store.session() as s:
+            s.execute(text("select 1"))
+    finally:
+        os.umask(old)
+    mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in db.parent.iterdir()}
+    assert mode["fall.sqlite"] == 0o600, mode
+    assert all(m == 0o600 for m in mode.values()), mode  # -wal, -shm when present
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "neu").stat().st_mode) == 0o700
+    shared = tmp_path / "geteilt"  # a folder the administrator made: its mode stays
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    with Store.open(f"sqlite:///{shared / 'fall.sqlite'}"):
+        pass
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE((shared / "fall.sqlite").stat().st_mode) == 0o600
