@@ -331,6 +331,25 @@ def test_an_id_that_lost_its_leading_zeros_is_not_a_second_case(base, tmp_path):
     assert "000001" in ok("status", "'000001", *_common(db))
 
 
+def test_import_names_open_cases_the_list_no_longer_holds(base, tmp_path):
+    """A case closed in case management drops out of the export but stays open here and
+    would be visited: the import says which open cases the list does not hold."""
+    d, _ = base
+    db = str(tmp_path / "absent.sqlite")
+    ok("import", str(d / "kunden.csv"), *_common(db))
+    ok("status", "P002", "--set", "abgeschlossen", *_common(db))
+    lines = (d / "kunden.csv").read_text(encoding="utf-8-sig").splitlines()
+    short = tmp_path / "kurz.csv"
+    short.write_text("\n".join(lines[:1] + [ln for ln in lines[1:]
+                                             if not ln.startswith(("P001;", "P002;", "P003;"))]),
+                     encoding="utf-8")
+    out = ok("import", str(short), *_common(db))
+    assert ("2 offene Fälle der Datenbank stehen nicht in dieser Liste (P001, P003) und "
+            "bleiben offen und eingeplant") in out, out
+    assert "hausbesuch status KUNDENNUMMER --set abgeschlossen" in out
+    assert "nicht in dieser Liste" not in ok("import", str(d / "kunden.csv"), *_common(db))
+
+
 def test_an_address_found_in_doubt_is_listed_until_confirmed(base, tmp_path):
     """Found, but with a postcode of another town (or a street name that only resembles
     one): planned, and listed by ``addresses`` with the match as suggestion 1 until a

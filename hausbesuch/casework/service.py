@@ -47,6 +47,7 @@ from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import (  # parse_datetime re-exported: one parser for all
     clean_text,
+    count,
     parse_datetime,
 )
 from hausbesuch.plandata import Client, Geocode, Rejected
@@ -117,6 +118,21 @@ class ImportResult:
     stale_fixes: list[str] = field(default_factory=list)
     #: the valid clients of the list, in input order
     clients: list[Client] = field(default_factory=list)
+    #: open cases of the city that this list does not hold (closed in case management?
+    #: they stay open and are planned until their status is set)
+    absent: list[str] = field(default_factory=list)
+
+    def absent_note(self) -> str | None:
+        """The German note on :attr:`absent` (None when the list read nothing or holds
+        every open case)."""
+        if not self.absent or not (self.new or self.updated or self.unchanged):
+            return None
+        n, shown = len(self.absent), ", ".join(self.absent[:5])
+        return (f"{count(n, 'offener Fall', 'offene Fälle')} der Datenbank "
+                f"{'steht' if n == 1 else 'stehen'} nicht in dieser Liste ({shown}"
+                f"{', …' if n > 5 else ''}) und {'bleibt' if n == 1 else 'bleiben'} "
+                "offen und eingeplant, bis ein in der Fallverwaltung abgeschlossener Fall "
+                "auch hier abgeschlossen wird.")
 
     def report_rows(self) -> list[dict[str, str]]:
         """One row per input row: ``neu`` / ``aktualisiert`` / ``unverändert`` / ``abgelehnt``."""
@@ -584,6 +600,10 @@ class Casework:
                     "--from …).")
             result.rejected.sort(key=lambda r: r.row)
             result.clients = [c for c in valid if c.row not in twins]
+            listed = {k.casefold() for k in [c.id for c in valid]
+                      + [r.id for r in result.rejected if r.id]}
+            result.absent = sorted(k for k, r in existing.items()
+                                   if r.status == "offen" and k.casefold() not in listed)
             audit.append(audit_values(actor, "import", city=city, details={
                 "zeilen": result.total_rows, "neu": len(result.new),
                 "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),

@@ -131,6 +131,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                    f"{len(res.updated)} aktualisiert, {len(res.unchanged)} unverändert, "
                    f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected)
+        if note := res.absent_note():
+            typer.echo(f"{note} Schließen mit „hausbesuch status KUNDENNUMMER --set "
+                       "abgeschlossen“.")
         if res.stale_fixes:
             n = len(res.stale_fixes)
             what = "Adresskorrektur gilt" if n == 1 else "Adresskorrekturen gelten"

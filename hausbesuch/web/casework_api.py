@@ -95,7 +95,7 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     return {
         "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
         "unchanged": len(res.unchanged), "warnings": list(res.warnings),
-        "stale": list(res.stale_fixes), "rejected": rejected,
+        "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
     }
 
 
