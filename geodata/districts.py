@@ -46,6 +46,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata.cache import atomic_write
 from geodata.errors import EmptyAreaError, GeodataError
+from geodata.osm import read_objects
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +331,7 @@ def osm_boundary_names(osm_path: str | os.PathLike[str], admin_level: int = 10) 
     fp = osmium.FileProcessor(str(p), osmium.osm.RELATION).with_filter(
         osmium.filter.TagFilter(("boundary", "administrative"))
     )
-    for rel in fp:
+    for rel in read_objects(p, fp):
         if rel.tags.get("admin_level", "").strip() == level:
             name = rel.tags.get("name") or rel.tags.get("name:de")
             if name:
@@ -354,7 +355,7 @@ def _osm_districts(
     assembled: set[int] = set()
     names: list[str] = []
     geoms: list[BaseGeometry] = []
-    for obj in fp:
+    for obj in read_objects(osm_path, fp):
         if obj.tags.get("admin_level", "").strip() != level:
             continue
         name = obj.tags.get("name") or obj.tags.get("name:de")
@@ -507,7 +508,7 @@ def _place_nodes(osm_path: Path, types: Sequence[str]) -> list[tuple[str, str, f
     fp = osmium.FileProcessor(str(osm_path), osmium.osm.NODE).with_filter(
         osmium.filter.KeyFilter("place")
     )
-    for n in fp:
+    for n in read_objects(osm_path, fp):
         kind = n.tags.get("place")
         name = n.tags.get("name")
         if kind in wanted and name and n.location.valid():

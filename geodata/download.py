@@ -86,6 +86,53 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
+def is_download(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a file made by :func:`download_place` (in the download cache)."""
+    p = Path(path)
+    if _sidecar(p).is_file():
+        return True
+    if p.parent.name != "downloads":
+        return False
+    try:
+        return p.resolve().parent == cache_dir("downloads").resolve()
+    except OSError:
+        return False
+
+
+def redownload_hint(path: str | os.PathLike[str], *, where: bool = False) -> str:
+    """For a downloaded file: a German sentence saying that deleting it downloads it
+    again (with ``where``: also its full path); ``""`` for any other file."""
+    if not is_download(path):
+        return ""
+    if where:
+        return (
+            f"Die Datei wurde heruntergeladen und liegt unter {Path(path).resolve()}; "
+            "wird sie gelöscht, lädt der nächste Aufruf sie neu herunter."
+        )
+    return (
+        "Die Datei wurde heruntergeladen; wird sie gelöscht, lädt der nächste Aufruf "
+        "sie neu herunter."
+    )
+
+
+_DOWNLOAD_NAME = re.compile(r"[a-z0-9-]+-[0-9a-f]{16}\.osm\.pbf")
+
+
+def explain_download_file(message: str) -> str:
+    """``message`` with :func:`redownload_hint` for a downloaded file it names by its bare
+    name only (messages such as "Der OSM-Auszug kassel-germany-….osm.pbf enthält keine
+    Wege …"); other messages are returned unchanged."""
+    if "neu herunter" in message:
+        return message
+    for name in dict.fromkeys(_DOWNLOAD_NAME.findall(message)):
+        candidate = cache_dir("downloads") / name
+        if candidate.is_file():
+            hint = redownload_hint(candidate, where=True)
+            if hint:
+                return f"{message.rstrip()} {hint}"
+    return message
+
+
 def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """Metadata of a file made by :func:`download_place`, or None for any other file.
 
