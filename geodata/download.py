@@ -19,6 +19,11 @@ the normal local path. A sidecar ``<file>.json`` keeps the place's polygon and
 name (see :func:`download_info`), which :func:`geodata.districts.load_districts`
 uses to keep only the town's own districts.
 
+A server that answers "overloaded" (HTTP 429 or 504, the everyday answers of the
+public Overpass servers under load) is asked again :data:`OVERLOAD_RETRIES` times,
+:data:`OVERLOAD_PAUSE_S` seconds apart, then the download ends with a German
+:class:`DownloadError` (osmnx alone would retry every 55 s without end).
+
 The endpoints are osmnx's ``settings.overpass_url`` and ``settings.nominatim_url``
 (or the ``HAUSBESUCH_OVERPASS_URL`` / ``HAUSBESUCH_NOMINATIM_URL`` environment
 variables, or the arguments of :func:`download_place`). This is the only part of
@@ -33,6 +38,7 @@ import os
 import re
 import shutil
 import socket
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -62,6 +68,14 @@ _STEPS = 5
 
 #: osmnx internals used for raw Overpass JSON (osmnx 2.0 and 2.1; pinned in pyproject).
 _OSMNX_INTERNALS = ("_download_overpass_network", "_download_overpass_features")
+
+#: How often a step is asked again after the server answered "overloaded" (HTTP 429/504).
+OVERLOAD_RETRIES = 2
+
+#: Seconds to wait before asking an overloaded server again.
+OVERLOAD_PAUSE_S = 30.0
+
+_OVERLOAD_STATUS = {429: "Too Many Requests", 504: "Gateway Timeout"}
 
 
 def _normalise_place(place: str) -> str:
@@ -159,6 +173,52 @@ def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- osmnx plumbing
 
 
+class _Overloaded(Exception):
+    """A server answered HTTP 429 or 504 (raised by :func:`_overload_hook`)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _overload_hook(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """A ``requests`` response hook: 429/504 end the request at once.
+
+    osmnx would sleep 55 s and ask again, without any limit; :func:`_patiently`
+    asks again a bounded number of times instead.
+    """
+    if response.status_code in _OVERLOAD_STATUS:
+        _ = response.content  # read the short body: the connection then closes cleanly
+        raise _Overloaded(response.status_code)
+    return response
+
+
+def _patiently(
+    fetch: Callable[[], Any],
+    server: str,
+    url: str,
+    retries: int,
+    pause: float,
+    say: Callable[[str], None],
+) -> Any:
+    """``fetch()``, asked again up to ``retries`` times while the server is overloaded."""
+    for attempt in range(retries + 1):
+        try:
+            return fetch()
+        except _Overloaded as exc:
+            status = f"HTTP {exc.status} {_OVERLOAD_STATUS[exc.status]}"
+            if attempt >= retries:
+                tries = "einem Versuch" if attempt == 0 else f"{attempt + 1} Versuchen"
+                raise DownloadError(
+                    f"Der {server}-Server {url} ist überlastet ({status}, nach {tries}). "
+                    "Bitte später erneut versuchen oder einen lokalen OSM-Auszug mit --osm "
+                    "angeben."
+                ) from None
+            say(f"Der {server}-Server ist überlastet ({status}); neuer Versuch in {pause:g} s …")
+            time.sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @contextlib.contextmanager
 def _osmnx_settings(
     http_cache: Path,
@@ -178,6 +238,7 @@ def _osmnx_settings(
         "requests_timeout",
         "doh_url_template",
         "log_console",
+        "requests_kwargs",
     )
     saved = {n: getattr(s, n) for n in names}
     saved_getaddrinfo = socket.getaddrinfo  # osmnx's _config_dns replaces it globally
@@ -186,6 +247,7 @@ def _osmnx_settings(
         s.cache_folder = str(http_cache)
         s.log_console = False
         s.doh_url_template = None  # never resolve names through a third party (8.8.8.8)
+        s.requests_kwargs = {**saved["requests_kwargs"], "hooks": {"response": [_overload_hook]}}
         if overpass_url or os.environ.get(OVERPASS_ENV):
             s.overpass_url = overpass_url or os.environ[OVERPASS_ENV]
         if nominatim_url or os.environ.get(NOMINATIM_ENV):
@@ -323,6 +385,8 @@ def download_place(
     overpass_url: str | None = None,
     nominatim_url: str | None = None,
     timeout: float | None = None,
+    overload_retries: int | None = None,
+    overload_pause: float | None = None,
 ) -> Path:
     """Download a place's streets, addresses, places and districts once; return the local file.
 
@@ -339,6 +403,9 @@ def download_place(
         else osmnx's ``settings.overpass_url`` / ``settings.nominatim_url``.
     timeout
         Seconds per request (default: osmnx's ``settings.requests_timeout``).
+    overload_retries, overload_pause
+        How often a step is asked again when the server answers HTTP 429/504, and the
+        seconds between (default: :data:`OVERLOAD_RETRIES`, :data:`OVERLOAD_PAUSE_S`).
 
     Returns
     -------
@@ -349,7 +416,8 @@ def download_place(
     Raises
     ------
     DownloadError
-        Server unreachable, place not found (or not an area), empty or failed answer.
+        Server unreachable or still overloaded after the retries, place not found
+        (or not an area), empty or failed answer.
     """
     norm = _normalise_place(place)
     if not norm:
@@ -361,6 +429,9 @@ def download_place(
     def report(message: str, step: int) -> None:
         if progress is not None:
             progress(f"Schritt {step}/{_STEPS}: {message}")
+
+    retries = OVERLOAD_RETRIES if overload_retries is None else max(0, int(overload_retries))
+    pause = OVERLOAD_PAUSE_S if overload_pause is None else max(0.0, float(overload_pause))
 
     http_cache = cache_dir("downloads", f".http-{target.stem.split('.')[0]}")
     with _osmnx_settings(http_cache, overpass_url, nominatim_url, timeout) as ox:
@@ -374,9 +445,15 @@ def download_place(
                 f"(es fehlt {', '.join(missing)}); erwartet wird osmnx 2.0 oder 2.1."
             )
         s = ox.settings
+
+        def patiently(fetch: Callable[[], Any], server: str, url: str, step: int) -> Any:
+            return _patiently(fetch, server, url, retries, pause, lambda m: report(m, step))
+
         report(f"Suche den Ort {norm!r} (Nominatim) …", 1)
         try:
-            gdf = ox.geocode_to_gdf(norm)
+            gdf = patiently(lambda: ox.geocode_to_gdf(norm), "Nominatim", str(s.nominatim_url), 1)
+        except DownloadError:
+            raise
         except InsufficientResponseError as exc:
             raise DownloadError(
                 f"Ort nicht gefunden: {norm!r}. Bitte den Namen prüfen (z. B. \"Kassel, Germany\")."
@@ -400,7 +477,8 @@ def download_place(
         timeout_s = float(s.requests_timeout)
         overpass = str(s.overpass_url)
         report("Prüfe die Verbindung zum Overpass-Server …", 2)
-        _check_reachable(overpass, timeout_s, dict(s.requests_kwargs))
+        patiently(lambda: _check_reachable(overpass, timeout_s, dict(s.requests_kwargs)),
+                  "Overpass", overpass, 2)
 
         elements: dict[tuple[str, int], dict[str, Any]] = {}
         osm_base: str | None = None
@@ -420,7 +498,8 @@ def download_place(
 
         try:
             report(f"Lade das Straßennetz von {name} (Overpass) …", 3)
-            collect(_overpass._download_overpass_network(polygon, "all", None))
+            patiently(lambda: collect(_overpass._download_overpass_network(polygon, "all", None)),
+                      "Overpass", overpass, 3)
             n_streets = sum(
                 1 for (k, _), el in elements.items() if k == "way" and "highway" in (el.get("tags") or {})
             )
@@ -432,7 +511,10 @@ def download_place(
                 )
             for step, (what, tags) in enumerate(_feature_tags(admin_levels), start=4):
                 report(f"Lade {what} von {name} (Overpass) …", step)
-                collect(_overpass._download_overpass_features(polygon, tags))
+                patiently(
+                    lambda tags=tags: collect(_overpass._download_overpass_features(polygon, tags)),
+                    "Overpass", overpass, step,
+                )
         except DownloadError:
             raise
         except Exception as exc:  # requests errors, InsufficientResponseError, bad JSON

@@ -304,13 +304,19 @@ class OverpassServer:
         polygon (WGS84) answered by the Nominatim search.
     mode
         ``"ok"``; ``"empty"`` (Overpass answers no elements); ``"remark"`` (an
-        Overpass runtime error remark); ``"broken"`` (HTTP 500 with a text body).
+        Overpass runtime error remark); ``"broken"`` (HTTP 500 with a text body);
+        ``"504"`` / ``"429"`` (every Overpass query answered "Gateway Timeout" /
+        "Too Many Requests", as a busy public server does).
+
+    :attr:`busy` maps a path (``"/api/interpreter"``, ``"/nominatim/search"``) to the
+    HTTP statuses its next requests get, one each, before normal service resumes.
     """
 
     def __init__(self, osm_path: str | Path, places: dict[str, Any], mode: str = "ok") -> None:
         self.data = load_osm(str(osm_path))
         self.places = {_norm(k): (k, v) for k, v in places.items()}
         self.mode = mode
+        self.busy: dict[str, list[int]] = {}
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -394,6 +400,14 @@ class OverpassServer:
     # routes ------------------------------------------------------------------
     def _route(self, path: str, params: dict[str, list[str]]) -> tuple[int, bytes, str]:
         path = path.rstrip("/")
+        with self._lock:
+            queue = self.busy.get(path)
+            status = queue.pop(0) if queue else None
+        if status is None and path == "/api/interpreter" and self.mode in ("504", "429"):
+            status = int(self.mode)
+        if status is not None:
+            reason = {429: "Too Many Requests", 504: "Gateway Timeout"}.get(status, "Error")
+            return status, f"<html><body>{status} {reason}</body></html>".encode(), "text/html"
         if path == "/api/status":
             return 200, STATUS_TEXT.encode(), "text/plain"
         if path == "/api/interpreter":

@@ -277,3 +277,81 @@ def test_kassel_default_offline_explains_how_to_work_offline(fresh_cache, monkey
     text = str(exc.value)
     assert "nicht erreichbar" in text and "--osm DATEI" in text and "--city bad-hersfeld" in text
     assert "nie Kundendaten" in text
+
+
+# --------------------------------------------------------------------------- overloaded servers
+
+
+@pytest.mark.parametrize("status", [504, 429])
+def test_overloaded_overpass_ends_with_german_error(server, fresh_cache, monkeypatch, status):
+    """A server answering 504/429 to every query: a bounded number of attempts, then a
+    German DownloadError (osmnx alone would retry every 55 s forever); nothing is kept."""
+    point_osmnx_at(monkeypatch, server)
+    messages: list[str] = []
+    before = server.count("/api/interpreter")
+    server.mode = str(status)
+    try:
+        with pytest.raises(DownloadError) as exc:
+            download_place(PLACE, progress=messages.append, overload_retries=2, overload_pause=0.01)
+    finally:
+        server.mode = "ok"
+    text = str(exc.value)
+    assert f"Der Overpass-Server {server.overpass_url} ist überlastet (HTTP {status}" in text
+    assert "nach 3 Versuchen" in text
+    assert "später erneut versuchen" in text and "--osm" in text
+    assert server.count("/api/interpreter") - before == 3
+    assert sum("überlastet" in m and "neuer Versuch" in m for m in messages) == 2
+    assert not download_path(PLACE).exists()
+
+
+def test_overloaded_server_recovers(server, fresh_cache, monkeypatch):
+    """Busy answers of Nominatim and Overpass in between: the download waits and succeeds."""
+    point_osmnx_at(monkeypatch, server)
+    server.busy = {"/nominatim/search": [429], "/api/interpreter": [504, 429]}
+    messages: list[str] = []
+    try:
+        path = download_place(PLACE, progress=messages.append, overload_pause=0.01)
+    finally:
+        server.busy = {}
+    assert path.is_file() and download_info(path) is not None
+    assert [m.split(":")[0] for m in messages if "überlastet" in m] == [
+        "Schritt 1/5", "Schritt 3/5", "Schritt 3/5"]
+
+
+def test_overload_pause_and_retries_default(server, fresh_cache, monkeypatch):
+    """The module settings are the defaults (the CLI uses them)."""
+    import geodata.download as dl
+
+    point_osmnx_at(monkeypatch, server)
+    monkeypatch.setattr(dl, "OVERLOAD_RETRIES", 1)
+    monkeypatch.setattr(dl, "OVERLOAD_PAUSE_S", 0.01)
+    server.busy = {"/api/interpreter": [504, 504]}
+    try:
+        with pytest.raises(DownloadError, match="nach 2 Versuchen"):
+            download_place(PLACE)
+    finally:
+        server.busy = {}
+    assert ox.settings.requests_kwargs == {}  # our response hook is gone again
+
+
+def test_kassel_cli_with_overloaded_overpass(server, fresh_cache, monkeypatch):
+    """`hausbesuch network` (default profile Kassel) against a server answering 504:
+    exit 2 with the German message, in seconds instead of never."""
+    from typer.testing import CliRunner
+
+    import geodata.download as dl
+    from hausbesuch.cli import app
+
+    server.places["kassel, germany"] = ("Kassel, Germany", town_polygon())
+    monkeypatch.setenv("HAUSBESUCH_OVERPASS_URL", server.overpass_url)
+    monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", server.nominatim_url)
+    monkeypatch.setattr(dl, "OVERLOAD_PAUSE_S", 0.01)
+    server.mode = "504"
+    try:
+        res = CliRunner().invoke(app, ["network", "--mode", "walk"], catch_exceptions=False)
+    finally:
+        server.mode = "ok"
+        del server.places["kassel, germany"]
+    assert res.exit_code == 2, res.output
+    assert "Der Overpass-Server" in res.stderr and "überlastet (HTTP 504" in res.stderr
+    assert "--osm" in res.stderr and "Traceback" not in res.output
