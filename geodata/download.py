@@ -12,12 +12,16 @@ exists, :func:`download_place` fetches, for the place's polygon:
 each with osmnx's own Overpass queries (``_download_overpass_network`` with the
 ``"all"`` filter, which keeps the raw way node lists, and ``_download_overpass_features``),
 
-and writes them as ONE ``.osm.pbf`` file into ``cache_dir("downloads")``, keyed by
+checks the merged answer (:func:`check_elements`: the ways' nodes are there and
+address objects exist in a number that fits the streets; :func:`check_network`: a
+walk network can be built from it) and writes it as ONE ``.osm.pbf`` file into
+``cache_dir("downloads")``, keyed by
 the place name and :data:`FORMAT_VERSION`. Later calls return that file without
 any request; everything else (networks, geocoder, districts) reads it through
 the normal local path. A sidecar ``<file>.json`` keeps the place's polygon and
 name (see :func:`download_info`), which :func:`geodata.districts.load_districts`
-uses to keep only the town's own districts.
+uses to keep only the town's own districts. An answer that fails a check is not kept
+(:class:`DownloadError`; the next call asks the server again).
 
 A server that answers "overloaded" (HTTP 429 or 504, the everyday answers of the
 public Overpass servers under load) is asked again :data:`OVERLOAD_RETRIES` times,
@@ -76,6 +80,22 @@ OVERLOAD_RETRIES = 2
 OVERLOAD_PAUSE_S = 30.0
 
 _OVERLOAD_STATUS = {429: "Too Many Requests", 504: "Gateway Timeout"}
+
+#: Largest share of way node references whose node may be missing from the answer
+#: (Overpass sends every node of the ways; a cut-off answer lacks them).
+MAX_MISSING_NODE_SHARE = 0.01
+
+#: Fewest address objects per named street way (German towns have 2 to 6; an answer
+#: with far fewer lost its address query).
+MIN_ADDRESSES_PER_STREET = 0.25
+
+#: Fewest edges of the walk network built from the answer.
+MIN_WALK_EDGES = 20
+
+_NOT_KEPT = (
+    "Der Download wurde nicht gespeichert; bitte später erneut versuchen oder einen lokalen "
+    "OSM-Auszug mit --osm angeben."
+)
 
 
 def _normalise_place(place: str) -> str:
@@ -319,16 +339,69 @@ def _feature_tags(admin_levels: Sequence[int]) -> list[tuple[str, dict[str, Any]
     ]
 
 
+# --------------------------------------------------------------------------- checks
+
+
+def check_elements(elements: dict[tuple[str, int], dict[str, Any]], name: str) -> None:
+    """Refuse a merged Overpass answer that lacks the ways' nodes or almost all addresses.
+
+    Raises :class:`DownloadError` when more than :data:`MAX_MISSING_NODE_SHARE` of the
+    ways' node references name a node the answer lacks, or when there are fewer address
+    objects (``addr:housenumber``) than :data:`MIN_ADDRESSES_PER_STREET` per named
+    street way (and at least one).
+    """
+    nodes = {i for (k, i), el in elements.items() if k == "node" and "lat" in el and "lon" in el}
+    refs = missing = named = addresses = 0
+    for (kind, _), el in elements.items():
+        tags = el.get("tags") or {}
+        if "addr:housenumber" in tags:
+            addresses += 1
+        if kind != "way":
+            continue
+        if "highway" in tags and tags.get("name"):
+            named += 1
+        way_refs = el.get("nodes") or []
+        refs += len(way_refs)
+        missing += sum(1 for n in way_refs if n not in nodes)
+    if refs and missing > MAX_MISSING_NODE_SHARE * refs:
+        raise DownloadError(
+            f"Die Antwort des Overpass-Servers für {name!r} ist unvollständig: {missing} von "
+            f"{refs} Knoten der Wege fehlen. {_NOT_KEPT}"
+        )
+    if addresses < max(1.0, MIN_ADDRESSES_PER_STREET * named):
+        raise DownloadError(
+            f"Die Antwort des Overpass-Servers für {name!r} ist vermutlich unvollständig: "
+            f"nur {addresses} Adressen bei {named} benannten Straßenabschnitten. {_NOT_KEPT}"
+        )
+
+
+def check_network(path: Path, name: str) -> None:
+    """Refuse a written download from which no walk network (of :data:`MIN_WALK_EDGES`
+    edges or more) can be built."""
+    from geodata.errors import GeodataError
+    from geodata.network import build_network
+
+    try:
+        edges = build_network(path, "walk").n_edges
+    except GeodataError:
+        edges = 0
+    if edges < MIN_WALK_EDGES:
+        raise DownloadError(
+            f"Aus der Antwort des Overpass-Servers für {name!r} lässt sich kein Fußwegenetz "
+            f"bilden ({edges} Kanten). {_NOT_KEPT}"
+        )
+
+
 # --------------------------------------------------------------------------- writing
 
 
 def _write_pbf(
     elements: dict[tuple[str, int], dict[str, Any]],
-    target: Path,
+    path: Path,
     osm_base: str | None,
     bounds: tuple[float, float, float, float],
 ) -> dict[str, int]:
-    """Write merged Overpass elements as a sorted ``.osm.pbf`` (atomically); return counts."""
+    """Write merged Overpass elements as a sorted ``.osm.pbf`` to ``path``; return counts."""
     import osmium
     from osmium.osm import mutable
 
@@ -340,32 +413,31 @@ def _write_pbf(
         osmium.osm.Box(osmium.osm.Location(bounds[0], bounds[1]), osmium.osm.Location(bounds[2], bounds[3]))
     )
     counts = {"node": 0, "way": 0, "relation": 0}
-    with atomic_path(target, suffix=".tmp.osm.pbf") as tmp:
-        writer = osmium.SimpleWriter(str(tmp), header=header, overwrite=True)
-        try:
-            for kind in ("node", "way", "relation"):
-                ids = sorted(i for k, i in elements if k == kind)
-                for i in ids:
-                    el = elements[(kind, i)]
-                    tags = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
-                    if kind == "node":
-                        if "lat" not in el or "lon" not in el:
-                            continue
-                        writer.add_node(
-                            mutable.Node(id=i, location=(float(el["lon"]), float(el["lat"])), tags=tags)
-                        )
-                    elif kind == "way":
-                        writer.add_way(mutable.Way(id=i, nodes=[int(n) for n in el.get("nodes", [])], tags=tags))
-                    else:
-                        members = [
-                            (m["type"][0], int(m["ref"]), str(m.get("role", "")))
-                            for m in el.get("members", [])
-                            if m.get("type") in ("node", "way", "relation")
-                        ]
-                        writer.add_relation(mutable.Relation(id=i, members=members, tags=tags))
-                    counts[kind] += 1
-        finally:
-            writer.close()
+    writer = osmium.SimpleWriter(str(path), header=header, overwrite=True)
+    try:
+        for kind in ("node", "way", "relation"):
+            ids = sorted(i for k, i in elements if k == kind)
+            for i in ids:
+                el = elements[(kind, i)]
+                tags = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
+                if kind == "node":
+                    if "lat" not in el or "lon" not in el:
+                        continue
+                    writer.add_node(
+                        mutable.Node(id=i, location=(float(el["lon"]), float(el["lat"])), tags=tags)
+                    )
+                elif kind == "way":
+                    writer.add_way(mutable.Way(id=i, nodes=[int(n) for n in el.get("nodes", [])], tags=tags))
+                else:
+                    members = [
+                        (m["type"][0], int(m["ref"]), str(m.get("role", "")))
+                        for m in el.get("members", [])
+                        if m.get("type") in ("node", "way", "relation")
+                    ]
+                    writer.add_relation(mutable.Relation(id=i, members=members, tags=tags))
+                counts[kind] += 1
+    finally:
+        writer.close()
     return counts
 
 
@@ -534,9 +606,19 @@ def download_place(
         "elements": counts,
         "admin_levels": sorted({int(x) for x in admin_levels}),
     }
-    # the sidecar first: the download counts as done once the .osm.pbf appears
-    _write_json_atomic(_sidecar(target), info)
-    _write_pbf(elements, target, osm_base, bounds)  # type: ignore[arg-type]
+    try:
+        check_elements(elements, name)
+        with atomic_path(target, suffix=".tmp.osm.pbf") as tmp:
+            _write_pbf(elements, tmp, osm_base, bounds)  # type: ignore[arg-type]
+            check_network(tmp, name)
+            # the sidecar first: the download counts as done once the .osm.pbf appears
+            _write_json_atomic(_sidecar(target), info)
+    except BaseException:
+        if not target.is_file():
+            _sidecar(target).unlink(missing_ok=True)
+        # the answers osmnx cached are the faulty ones: the next call asks again
+        shutil.rmtree(http_cache, ignore_errors=True)
+        raise
     shutil.rmtree(http_cache, ignore_errors=True)
     return target
 

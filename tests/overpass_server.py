@@ -306,7 +306,9 @@ class OverpassServer:
         ``"ok"``; ``"empty"`` (Overpass answers no elements); ``"remark"`` (an
         Overpass runtime error remark); ``"broken"`` (HTTP 500 with a text body);
         ``"504"`` / ``"429"`` (every Overpass query answered "Gateway Timeout" /
-        "Too Many Requests", as a busy public server does).
+        "Too Many Requests", as a busy public server does); ``"nodes_missing"``
+        (answers without their nodes, as a cut-off answer without a remark looks);
+        ``"few_addresses"`` (at most 5 address objects per answer).
 
     :attr:`busy` maps a path (``"/api/interpreter"``, ``"/nominatim/search"``) to the
     HTTP statuses its next requests get, one each, before normal service resumes.
@@ -426,8 +428,15 @@ class OverpassServer:
             }
             if self.mode == "remark":
                 result["remark"] = 'runtime error: Query timed out in "query" at line 1 after 180 seconds.'
-            elif self.mode == "ok":
-                result["elements"] = answer_query(self.data, parse_query(query))
+            elif self.mode in ("ok", "nodes_missing", "few_addresses"):
+                elements = answer_query(self.data, parse_query(query))
+                if self.mode == "nodes_missing":
+                    elements = [e for e in elements if e["type"] != "node"]
+                elif self.mode == "few_addresses":
+                    addr = [e for e in elements if "addr:housenumber" in e.get("tags", {})]
+                    drop = {id(e) for e in addr[5:]}
+                    elements = [e for e in elements if id(e) not in drop]
+                result["elements"] = elements
             return 200, json.dumps(result).encode(), "application/json"
         if path == "/nominatim/search":
             q = (params.get("q") or [""])[0]
