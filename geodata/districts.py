@@ -13,7 +13,10 @@
     their open-data portals, with a name column. Other coordinate systems are
     reprojected to WGS84. Name spellings are mapped onto known (OSM) names with
     :func:`canonical_district_name` (e.g. ``"Nord (Holland)"`` →
-    ``"Nord-Holland"``).
+    ``"Nord-Holland"``). A file none of whose polygons meets the extract's area
+    (the town polygon of a download, else the extract's bounding box, else the
+    network's) gets a warning in :attr:`Districts.notes`: it belongs to another
+    town, and every address would be ``außerhalb``.
 ``"fallback"``
     When neither exists: Voronoi cells around OSM place nodes
     (``place=suburb|quarter|neighbourhood|village|hamlet``, plus the
@@ -516,6 +519,46 @@ def _place_nodes(osm_path: Path, types: Sequence[str]) -> list[tuple[str, str, f
     return out
 
 
+def _extract_extent(
+    osm_path: Path, area: BaseGeometry | None, mode: str
+) -> BaseGeometry | None:
+    """The area an extract covers (WGS84): ``area``, else the bounding box of its header,
+    else of its ``mode`` network; None when none is known."""
+    if area is not None:
+        return area
+    try:
+        reader = osmium.io.Reader(str(osm_path), osmium.osm.osm_entity_bits.NOTHING)
+        box = reader.header().box()
+        reader.close()
+        if box.valid():
+            a, b = box.bottom_left, box.top_right
+            return shapely.box(a.lon, a.lat, b.lon, b.lat)
+    except RuntimeError:
+        pass
+    from geodata.network import load_network
+
+    try:
+        net = load_network(osm_path, mode)
+    except GeodataError:
+        return None
+    return shapely.box(*net.bbox) if net.n_edges else None
+
+
+def _outside_note(
+    geoms: Sequence[BaseGeometry], districts_file: Path, osm_path: Path, extent: BaseGeometry
+) -> str | None:
+    """A warning when no district polygon meets the extract's area, else None."""
+    if not geoms or any(g.intersects(extent) for g in geoms):
+        return None
+    which = "Der Bezirk" if len(geoms) == 1 else f"Keiner der {len(geoms)} Bezirke"
+    where = "liegt nicht" if len(geoms) == 1 else "liegt"
+    return (
+        f"{which} aus {districts_file.name} {where} im Gebiet des OSM-Auszugs "
+        f"{osm_path.name}. Gehört die Bezirksdatei zu einer anderen Stadt? So erhält jede "
+        f"Adresse den Bezirk „{OUTSIDE}“."
+    )
+
+
 def network_hull(osm_path: str | os.PathLike[str], mode: str = "walk") -> BaseGeometry:
     """Convex hull of the ``mode`` network's geometry, buffered by 100 m (EPSG:25832)."""
     from geodata.network import load_network
@@ -659,8 +702,14 @@ def load_districts(
         known = list(known_names or [])
         if osm_p is not None:
             known += osm_boundary_names(osm_p, admin_level)
-        names, geoms, notes = _file_districts(Path(districts_file).expanduser(), name_column, known)
+        file_path = Path(districts_file).expanduser()
+        names, geoms, notes = _file_districts(file_path, name_column, known)
         names, geoms = _merge_by_name(names, geoms)
+        if osm_p is not None:
+            extent = _extract_extent(osm_p, area, network_mode)
+            warning = None if extent is None else _outside_note(geoms, file_path, osm_p, extent)
+            if warning:
+                notes.append(warning)
         return Districts(names, geoms, "file", notes)
 
     if osm_p is None:
