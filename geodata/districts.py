@@ -13,7 +13,10 @@
     their open-data portals, with a name column. Other coordinate systems are
     reprojected to WGS84. Name spellings are mapped onto known (OSM) names with
     :func:`canonical_district_name` (e.g. ``"Nord (Holland)"`` →
-    ``"Nord-Holland"``).
+    ``"Nord-Holland"``). A file none of whose polygons meets the extract's area
+    (the town polygon of a download, else the extract's bounding box, else the
+    network's) gets a warning in :attr:`Districts.notes`: it belongs to another
+    town, and every address would be ``außerhalb``.
 ``"fallback"``
     When neither exists: Voronoi cells around OSM place nodes
     (``place=suburb|quarter|neighbourhood|village|hamlet``, plus the
@@ -46,6 +49,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata.cache import atomic_write
 from geodata.errors import EmptyAreaError, GeodataError
+from geodata.osm import read_objects
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +334,7 @@ def osm_boundary_names(osm_path: str | os.PathLike[str], admin_level: int = 10) 
     fp = osmium.FileProcessor(str(p), osmium.osm.RELATION).with_filter(
         osmium.filter.TagFilter(("boundary", "administrative"))
     )
-    for rel in fp:
+    for rel in read_objects(p, fp):
         if rel.tags.get("admin_level", "").strip() == level:
             name = rel.tags.get("name") or rel.tags.get("name:de")
             if name:
@@ -354,7 +358,7 @@ def _osm_districts(
     assembled: set[int] = set()
     names: list[str] = []
     geoms: list[BaseGeometry] = []
-    for obj in fp:
+    for obj in read_objects(osm_path, fp):
         if obj.tags.get("admin_level", "").strip() != level:
             continue
         name = obj.tags.get("name") or obj.tags.get("name:de")
@@ -507,12 +511,52 @@ def _place_nodes(osm_path: Path, types: Sequence[str]) -> list[tuple[str, str, f
     fp = osmium.FileProcessor(str(osm_path), osmium.osm.NODE).with_filter(
         osmium.filter.KeyFilter("place")
     )
-    for n in fp:
+    for n in read_objects(osm_path, fp):
         kind = n.tags.get("place")
         name = n.tags.get("name")
         if kind in wanted and name and n.location.valid():
             out.append((name, kind, n.location.lon, n.location.lat))
     return out
+
+
+def _extract_extent(
+    osm_path: Path, area: BaseGeometry | None, mode: str
+) -> BaseGeometry | None:
+    """The area an extract covers (WGS84): ``area``, else the bounding box of its header,
+    else of its ``mode`` network; None when none is known."""
+    if area is not None:
+        return area
+    try:
+        reader = osmium.io.Reader(str(osm_path), osmium.osm.osm_entity_bits.NOTHING)
+        box = reader.header().box()
+        reader.close()
+        if box.valid():
+            a, b = box.bottom_left, box.top_right
+            return shapely.box(a.lon, a.lat, b.lon, b.lat)
+    except RuntimeError:
+        pass
+    from geodata.network import load_network
+
+    try:
+        net = load_network(osm_path, mode)
+    except GeodataError:
+        return None
+    return shapely.box(*net.bbox) if net.n_edges else None
+
+
+def _outside_note(
+    geoms: Sequence[BaseGeometry], districts_file: Path, osm_path: Path, extent: BaseGeometry
+) -> str | None:
+    """A warning when no district polygon meets the extract's area, else None."""
+    if not geoms or any(g.intersects(extent) for g in geoms):
+        return None
+    which = "Der Bezirk" if len(geoms) == 1 else f"Keiner der {len(geoms)} Bezirke"
+    where = "liegt nicht" if len(geoms) == 1 else "liegt"
+    return (
+        f"{which} aus {districts_file.name} {where} im Gebiet des OSM-Auszugs "
+        f"{osm_path.name}. Gehört die Bezirksdatei zu einer anderen Stadt? So erhält jede "
+        f"Adresse den Bezirk „{OUTSIDE}“."
+    )
 
 
 def network_hull(osm_path: str | os.PathLike[str], mode: str = "walk") -> BaseGeometry:
@@ -658,8 +702,14 @@ def load_districts(
         known = list(known_names or [])
         if osm_p is not None:
             known += osm_boundary_names(osm_p, admin_level)
-        names, geoms, notes = _file_districts(Path(districts_file).expanduser(), name_column, known)
+        file_path = Path(districts_file).expanduser()
+        names, geoms, notes = _file_districts(file_path, name_column, known)
         names, geoms = _merge_by_name(names, geoms)
+        if osm_p is not None:
+            extent = _extract_extent(osm_p, area, network_mode)
+            warning = None if extent is None else _outside_note(geoms, file_path, osm_p, extent)
+            if warning:
+                notes.append(warning)
         return Districts(names, geoms, "file", notes)
 
     if osm_p is None:

@@ -12,12 +12,21 @@ exists, :func:`download_place` fetches, for the place's polygon:
 each with osmnx's own Overpass queries (``_download_overpass_network`` with the
 ``"all"`` filter, which keeps the raw way node lists, and ``_download_overpass_features``),
 
-and writes them as ONE ``.osm.pbf`` file into ``cache_dir("downloads")``, keyed by
+checks the merged answer (:func:`check_elements`: the ways' nodes are there and
+address objects exist in a number that fits the streets; :func:`check_network`: a
+walk network can be built from it) and writes it as ONE ``.osm.pbf`` file into
+``cache_dir("downloads")``, keyed by
 the place name and :data:`FORMAT_VERSION`. Later calls return that file without
 any request; everything else (networks, geocoder, districts) reads it through
 the normal local path. A sidecar ``<file>.json`` keeps the place's polygon and
 name (see :func:`download_info`), which :func:`geodata.districts.load_districts`
-uses to keep only the town's own districts.
+uses to keep only the town's own districts. An answer that fails a check is not kept
+(:class:`DownloadError`; the next call asks the server again).
+
+A server that answers "overloaded" (HTTP 429 or 504, the everyday answers of the
+public Overpass servers under load) is asked again :data:`OVERLOAD_RETRIES` times,
+:data:`OVERLOAD_PAUSE_S` seconds apart, then the download ends with a German
+:class:`DownloadError` (osmnx alone would retry every 55 s without end).
 
 The endpoints are osmnx's ``settings.overpass_url`` and ``settings.nominatim_url``
 (or the ``HAUSBESUCH_OVERPASS_URL`` / ``HAUSBESUCH_NOMINATIM_URL`` environment
@@ -33,6 +42,7 @@ import os
 import re
 import shutil
 import socket
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -63,6 +73,30 @@ _STEPS = 5
 #: osmnx internals used for raw Overpass JSON (osmnx 2.0 and 2.1; pinned in pyproject).
 _OSMNX_INTERNALS = ("_download_overpass_network", "_download_overpass_features")
 
+#: How often a step is asked again after the server answered "overloaded" (HTTP 429/504).
+OVERLOAD_RETRIES = 2
+
+#: Seconds to wait before asking an overloaded server again.
+OVERLOAD_PAUSE_S = 30.0
+
+_OVERLOAD_STATUS = {429: "Too Many Requests", 504: "Gateway Timeout"}
+
+#: Largest share of way node references whose node may be missing from the answer
+#: (Overpass sends every node of the ways; a cut-off answer lacks them).
+MAX_MISSING_NODE_SHARE = 0.01
+
+#: Fewest address objects per named street way (German towns have 2 to 6; an answer
+#: with far fewer lost its address query).
+MIN_ADDRESSES_PER_STREET = 0.25
+
+#: Fewest edges of the walk network built from the answer.
+MIN_WALK_EDGES = 20
+
+_NOT_KEPT = (
+    "Der Download wurde nicht gespeichert; bitte später erneut versuchen oder einen lokalen "
+    "OSM-Auszug mit --osm angeben."
+)
+
 
 def _normalise_place(place: str) -> str:
     return " ".join(str(place).split())
@@ -84,6 +118,53 @@ def download_path(place: str, admin_levels: Sequence[int] = ADMIN_LEVELS) -> Pat
 
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
+
+
+def is_download(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a file made by :func:`download_place` (in the download cache)."""
+    p = Path(path)
+    if _sidecar(p).is_file():
+        return True
+    if p.parent.name != "downloads":
+        return False
+    try:
+        return p.resolve().parent == cache_dir("downloads").resolve()
+    except OSError:
+        return False
+
+
+def redownload_hint(path: str | os.PathLike[str], *, where: bool = False) -> str:
+    """For a downloaded file: a German sentence saying that deleting it downloads it
+    again (with ``where``: also its full path); ``""`` for any other file."""
+    if not is_download(path):
+        return ""
+    if where:
+        return (
+            f"Die Datei wurde heruntergeladen und liegt unter {Path(path).resolve()}; "
+            "wird sie gelöscht, lädt der nächste Aufruf sie neu herunter."
+        )
+    return (
+        "Die Datei wurde heruntergeladen; wird sie gelöscht, lädt der nächste Aufruf "
+        "sie neu herunter."
+    )
+
+
+_DOWNLOAD_NAME = re.compile(r"[a-z0-9-]+-[0-9a-f]{16}\.osm\.pbf")
+
+
+def explain_download_file(message: str) -> str:
+    """``message`` with :func:`redownload_hint` for a downloaded file it names by its bare
+    name only (messages such as "Der OSM-Auszug kassel-germany-….osm.pbf enthält keine
+    Wege …"); other messages are returned unchanged."""
+    if "neu herunter" in message:
+        return message
+    for name in dict.fromkeys(_DOWNLOAD_NAME.findall(message)):
+        candidate = cache_dir("downloads") / name
+        if candidate.is_file():
+            hint = redownload_hint(candidate, where=True)
+            if hint:
+                return f"{message.rstrip()} {hint}"
+    return message
 
 
 def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -112,6 +193,52 @@ def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- osmnx plumbing
 
 
+class _Overloaded(Exception):
+    """A server answered HTTP 429 or 504 (raised by :func:`_overload_hook`)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _overload_hook(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """A ``requests`` response hook: 429/504 end the request at once.
+
+    osmnx would sleep 55 s and ask again, without any limit; :func:`_patiently`
+    asks again a bounded number of times instead.
+    """
+    if response.status_code in _OVERLOAD_STATUS:
+        _ = response.content  # read the short body: the connection then closes cleanly
+        raise _Overloaded(response.status_code)
+    return response
+
+
+def _patiently(
+    fetch: Callable[[], Any],
+    server: str,
+    url: str,
+    retries: int,
+    pause: float,
+    say: Callable[[str], None],
+) -> Any:
+    """``fetch()``, asked again up to ``retries`` times while the server is overloaded."""
+    for attempt in range(retries + 1):
+        try:
+            return fetch()
+        except _Overloaded as exc:
+            status = f"HTTP {exc.status} {_OVERLOAD_STATUS[exc.status]}"
+            if attempt >= retries:
+                tries = "einem Versuch" if attempt == 0 else f"{attempt + 1} Versuchen"
+                raise DownloadError(
+                    f"Der {server}-Server {url} ist überlastet ({status}, nach {tries}). "
+                    "Bitte später erneut versuchen oder einen lokalen OSM-Auszug mit --osm "
+                    "angeben."
+                ) from None
+            say(f"Der {server}-Server ist überlastet ({status}); neuer Versuch in {pause:g} s …")
+            time.sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @contextlib.contextmanager
 def _osmnx_settings(
     http_cache: Path,
@@ -131,6 +258,7 @@ def _osmnx_settings(
         "requests_timeout",
         "doh_url_template",
         "log_console",
+        "requests_kwargs",
     )
     saved = {n: getattr(s, n) for n in names}
     saved_getaddrinfo = socket.getaddrinfo  # osmnx's _config_dns replaces it globally
@@ -139,6 +267,7 @@ def _osmnx_settings(
         s.cache_folder = str(http_cache)
         s.log_console = False
         s.doh_url_template = None  # never resolve names through a third party (8.8.8.8)
+        s.requests_kwargs = {**saved["requests_kwargs"], "hooks": {"response": [_overload_hook]}}
         if overpass_url or os.environ.get(OVERPASS_ENV):
             s.overpass_url = overpass_url or os.environ[OVERPASS_ENV]
         if nominatim_url or os.environ.get(NOMINATIM_ENV):
@@ -210,16 +339,69 @@ def _feature_tags(admin_levels: Sequence[int]) -> list[tuple[str, dict[str, Any]
     ]
 
 
+# --------------------------------------------------------------------------- checks
+
+
+def check_elements(elements: dict[tuple[str, int], dict[str, Any]], name: str) -> None:
+    """Refuse a merged Overpass answer that lacks the ways' nodes or almost all addresses.
+
+    Raises :class:`DownloadError` when more than :data:`MAX_MISSING_NODE_SHARE` of the
+    ways' node references name a node the answer lacks, or when there are fewer address
+    objects (``addr:housenumber``) than :data:`MIN_ADDRESSES_PER_STREET` per named
+    street way (and at least one).
+    """
+    nodes = {i for (k, i), el in elements.items() if k == "node" and "lat" in el and "lon" in el}
+    refs = missing = named = addresses = 0
+    for (kind, _), el in elements.items():
+        tags = el.get("tags") or {}
+        if "addr:housenumber" in tags:
+            addresses += 1
+        if kind != "way":
+            continue
+        if "highway" in tags and tags.get("name"):
+            named += 1
+        way_refs = el.get("nodes") or []
+        refs += len(way_refs)
+        missing += sum(1 for n in way_refs if n not in nodes)
+    if refs and missing > MAX_MISSING_NODE_SHARE * refs:
+        raise DownloadError(
+            f"Die Antwort des Overpass-Servers für {name!r} ist unvollständig: {missing} von "
+            f"{refs} Knoten der Wege fehlen. {_NOT_KEPT}"
+        )
+    if addresses < max(1.0, MIN_ADDRESSES_PER_STREET * named):
+        raise DownloadError(
+            f"Die Antwort des Overpass-Servers für {name!r} ist vermutlich unvollständig: "
+            f"nur {addresses} Adressen bei {named} benannten Straßenabschnitten. {_NOT_KEPT}"
+        )
+
+
+def check_network(path: Path, name: str) -> None:
+    """Refuse a written download from which no walk network (of :data:`MIN_WALK_EDGES`
+    edges or more) can be built."""
+    from geodata.errors import GeodataError
+    from geodata.network import build_network
+
+    try:
+        edges = build_network(path, "walk").n_edges
+    except GeodataError:
+        edges = 0
+    if edges < MIN_WALK_EDGES:
+        raise DownloadError(
+            f"Aus der Antwort des Overpass-Servers für {name!r} lässt sich kein Fußwegenetz "
+            f"bilden ({edges} Kanten). {_NOT_KEPT}"
+        )
+
+
 # --------------------------------------------------------------------------- writing
 
 
 def _write_pbf(
     elements: dict[tuple[str, int], dict[str, Any]],
-    target: Path,
+    path: Path,
     osm_base: str | None,
     bounds: tuple[float, float, float, float],
 ) -> dict[str, int]:
-    """Write merged Overpass elements as a sorted ``.osm.pbf`` (atomically); return counts."""
+    """Write merged Overpass elements as a sorted ``.osm.pbf`` to ``path``; return counts."""
     import osmium
     from osmium.osm import mutable
 
@@ -231,32 +413,31 @@ def _write_pbf(
         osmium.osm.Box(osmium.osm.Location(bounds[0], bounds[1]), osmium.osm.Location(bounds[2], bounds[3]))
     )
     counts = {"node": 0, "way": 0, "relation": 0}
-    with atomic_path(target, suffix=".tmp.osm.pbf") as tmp:
-        writer = osmium.SimpleWriter(str(tmp), header=header, overwrite=True)
-        try:
-            for kind in ("node", "way", "relation"):
-                ids = sorted(i for k, i in elements if k == kind)
-                for i in ids:
-                    el = elements[(kind, i)]
-                    tags = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
-                    if kind == "node":
-                        if "lat" not in el or "lon" not in el:
-                            continue
-                        writer.add_node(
-                            mutable.Node(id=i, location=(float(el["lon"]), float(el["lat"])), tags=tags)
-                        )
-                    elif kind == "way":
-                        writer.add_way(mutable.Way(id=i, nodes=[int(n) for n in el.get("nodes", [])], tags=tags))
-                    else:
-                        members = [
-                            (m["type"][0], int(m["ref"]), str(m.get("role", "")))
-                            for m in el.get("members", [])
-                            if m.get("type") in ("node", "way", "relation")
-                        ]
-                        writer.add_relation(mutable.Relation(id=i, members=members, tags=tags))
-                    counts[kind] += 1
-        finally:
-            writer.close()
+    writer = osmium.SimpleWriter(str(path), header=header, overwrite=True)
+    try:
+        for kind in ("node", "way", "relation"):
+            ids = sorted(i for k, i in elements if k == kind)
+            for i in ids:
+                el = elements[(kind, i)]
+                tags = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
+                if kind == "node":
+                    if "lat" not in el or "lon" not in el:
+                        continue
+                    writer.add_node(
+                        mutable.Node(id=i, location=(float(el["lon"]), float(el["lat"])), tags=tags)
+                    )
+                elif kind == "way":
+                    writer.add_way(mutable.Way(id=i, nodes=[int(n) for n in el.get("nodes", [])], tags=tags))
+                else:
+                    members = [
+                        (m["type"][0], int(m["ref"]), str(m.get("role", "")))
+                        for m in el.get("members", [])
+                        if m.get("type") in ("node", "way", "relation")
+                    ]
+                    writer.add_relation(mutable.Relation(id=i, members=members, tags=tags))
+                counts[kind] += 1
+    finally:
+        writer.close()
     return counts
 
 
@@ -276,6 +457,8 @@ def download_place(
     overpass_url: str | None = None,
     nominatim_url: str | None = None,
     timeout: float | None = None,
+    overload_retries: int | None = None,
+    overload_pause: float | None = None,
 ) -> Path:
     """Download a place's streets, addresses, places and districts once; return the local file.
 
@@ -292,6 +475,9 @@ def download_place(
         else osmnx's ``settings.overpass_url`` / ``settings.nominatim_url``.
     timeout
         Seconds per request (default: osmnx's ``settings.requests_timeout``).
+    overload_retries, overload_pause
+        How often a step is asked again when the server answers HTTP 429/504, and the
+        seconds between (default: :data:`OVERLOAD_RETRIES`, :data:`OVERLOAD_PAUSE_S`).
 
     Returns
     -------
@@ -302,7 +488,8 @@ def download_place(
     Raises
     ------
     DownloadError
-        Server unreachable, place not found (or not an area), empty or failed answer.
+        Server unreachable or still overloaded after the retries, place not found
+        (or not an area), empty or failed answer.
     """
     norm = _normalise_place(place)
     if not norm:
@@ -314,6 +501,9 @@ def download_place(
     def report(message: str, step: int) -> None:
         if progress is not None:
             progress(f"Schritt {step}/{_STEPS}: {message}")
+
+    retries = OVERLOAD_RETRIES if overload_retries is None else max(0, int(overload_retries))
+    pause = OVERLOAD_PAUSE_S if overload_pause is None else max(0.0, float(overload_pause))
 
     http_cache = cache_dir("downloads", f".http-{target.stem.split('.')[0]}")
     with _osmnx_settings(http_cache, overpass_url, nominatim_url, timeout) as ox:
@@ -327,9 +517,15 @@ def download_place(
                 f"(es fehlt {', '.join(missing)}); erwartet wird osmnx 2.0 oder 2.1."
             )
         s = ox.settings
+
+        def patiently(fetch: Callable[[], Any], server: str, url: str, step: int) -> Any:
+            return _patiently(fetch, server, url, retries, pause, lambda m: report(m, step))
+
         report(f"Suche den Ort {norm!r} (Nominatim) …", 1)
         try:
-            gdf = ox.geocode_to_gdf(norm)
+            gdf = patiently(lambda: ox.geocode_to_gdf(norm), "Nominatim", str(s.nominatim_url), 1)
+        except DownloadError:
+            raise
         except InsufficientResponseError as exc:
             raise DownloadError(
                 f"Ort nicht gefunden: {norm!r}. Bitte den Namen prüfen (z. B. \"Kassel, Germany\")."
@@ -353,7 +549,8 @@ def download_place(
         timeout_s = float(s.requests_timeout)
         overpass = str(s.overpass_url)
         report("Prüfe die Verbindung zum Overpass-Server …", 2)
-        _check_reachable(overpass, timeout_s, dict(s.requests_kwargs))
+        patiently(lambda: _check_reachable(overpass, timeout_s, dict(s.requests_kwargs)),
+                  "Overpass", overpass, 2)
 
         elements: dict[tuple[str, int], dict[str, Any]] = {}
         osm_base: str | None = None
@@ -373,7 +570,8 @@ def download_place(
 
         try:
             report(f"Lade das Straßennetz von {name} (Overpass) …", 3)
-            collect(_overpass._download_overpass_network(polygon, "all", None))
+            patiently(lambda: collect(_overpass._download_overpass_network(polygon, "all", None)),
+                      "Overpass", overpass, 3)
             n_streets = sum(
                 1 for (k, _), el in elements.items() if k == "way" and "highway" in (el.get("tags") or {})
             )
@@ -385,7 +583,10 @@ def download_place(
                 )
             for step, (what, tags) in enumerate(_feature_tags(admin_levels), start=4):
                 report(f"Lade {what} von {name} (Overpass) …", step)
-                collect(_overpass._download_overpass_features(polygon, tags))
+                patiently(
+                    lambda tags=tags: collect(_overpass._download_overpass_features(polygon, tags)),
+                    "Overpass", overpass, step,
+                )
         except DownloadError:
             raise
         except Exception as exc:  # requests errors, InsufficientResponseError, bad JSON
@@ -405,9 +606,19 @@ def download_place(
         "elements": counts,
         "admin_levels": sorted({int(x) for x in admin_levels}),
     }
-    # the sidecar first: the download counts as done once the .osm.pbf appears
-    _write_json_atomic(_sidecar(target), info)
-    _write_pbf(elements, target, osm_base, bounds)  # type: ignore[arg-type]
+    try:
+        check_elements(elements, name)
+        with atomic_path(target, suffix=".tmp.osm.pbf") as tmp:
+            _write_pbf(elements, tmp, osm_base, bounds)  # type: ignore[arg-type]
+            check_network(tmp, name)
+            # the sidecar first: the download counts as done once the .osm.pbf appears
+            _write_json_atomic(_sidecar(target), info)
+    except BaseException:
+        if not target.is_file():
+            _sidecar(target).unlink(missing_ok=True)
+        # the answers osmnx cached are the faulty ones: the next call asks again
+        shutil.rmtree(http_cache, ignore_errors=True)
+        raise
     shutil.rmtree(http_cache, ignore_errors=True)
     return target
 

@@ -1227,6 +1227,8 @@ def _read_osm(path: Path) -> _RawOsm:
     import osmium
     import shapely
 
+    from geodata.osm import read_objects
+
     raw = _RawOsm()
     addr_nodes: dict[int, dict[str, Any]] = {}
     interp_ways: list[tuple[dict[str, str], list[tuple[int, float, float]]]] = []
@@ -1234,7 +1236,7 @@ def _read_osm(path: Path) -> _RawOsm:
     fp = (osmium.FileProcessor(str(path)).with_locations().with_areas()
           .with_filter(osmium.filter.KeyFilter("addr:housenumber", "highway",
                                                "addr:interpolation", "place")))
-    for obj in fp:
+    for obj in read_objects(path, fp):
         tags = obj.tags
         if obj.is_node():
             if "addr:housenumber" in tags or "place" in tags:

@@ -4,6 +4,11 @@ Extracts cut at a bounding box contain ways that name nodes the file lacks (the
 Lauf extract does). :func:`iter_ways` keeps the parts of such ways whose nodes
 are present: a way is split at every missing node and each run of at least two
 present nodes is yielded as its own segment.
+
+Every pass over a file's objects goes through :func:`read_objects`: a file that
+is cut off or damaged after its header (pyosmium raises ``RuntimeError`` while
+reading on, e.g. "PBF error: unexpected EOF") becomes an :class:`ExtractError`
+naming the file (:func:`damaged_extract`).
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import osmium
 
 from geodata.errors import ExtractError
+
+T = TypeVar("T")
 
 #: File name endings pyosmium reads (compression detected from the ending).
 SUFFIXES = (
@@ -52,7 +60,7 @@ def check_extract(path: str | Path) -> Path:
             "(.osm.pbf, .osm, .osm.gz oder .osm.bz2)."
         )
     if p.stat().st_size == 0:
-        raise ExtractError(f"Die OSM-Datei ist leer: {p}")
+        raise ExtractError(_with_hint(f"Die OSM-Datei ist leer: {p}", p))
     if not name.endswith(".pbf") and not _looks_like_osm_xml(p):
         raise ExtractError(f"Keine OSM-Datei (kein <osm>-Element gefunden): {p}")
     try:
@@ -60,8 +68,54 @@ def check_extract(path: str | Path) -> Path:
         reader.header()
         reader.close()
     except Exception as exc:  # pyosmium raises RuntimeError subclasses of its own
-        raise ExtractError(f"Die OSM-Datei kann nicht gelesen werden: {p} ({exc})") from exc
+        raise ExtractError(
+            _with_hint(f"Die OSM-Datei kann nicht gelesen werden: {p} ({exc})", p)
+        ) from exc
     return p
+
+
+def _with_hint(text: str, p: Path) -> str:
+    """``text`` plus, for a downloaded file, how to download it again."""
+    from geodata.download import redownload_hint
+
+    hint = redownload_hint(p)
+    return f"{text}. {hint}" if hint else text
+
+
+def damaged_extract(path: str | Path, detail: object) -> ExtractError:
+    """The German error for an extract that cannot be read to its end (cut off or damaged).
+
+    Names the file; for a file in the download cache it says that deleting it
+    downloads it again (:func:`geodata.download.redownload_hint`).
+    """
+    from geodata.download import redownload_hint
+
+    p = Path(path)
+    text = f"Die OSM-Datei {p} ist beschädigt oder unvollständig ({detail})."
+    hint = redownload_hint(p) or "Bitte die Datei neu herunterladen oder erneut kopieren."
+    return ExtractError(f"{text} {hint}")
+
+
+def read_objects(path: str | Path, source: Iterable[T]) -> Iterator[T]:
+    """The objects of a pyosmium pass over ``path`` (a ``FileProcessor`` or similar).
+
+    A read error of pyosmium (``RuntimeError``: unexpected end of file, broken
+    compression, invalid XML, …) becomes :func:`damaged_extract`'s
+    :class:`ExtractError`. Only pyosmium's own reading is guarded, never the
+    caller's work on an object.
+    """
+    try:
+        it = iter(source)
+    except RuntimeError as exc:
+        raise damaged_extract(path, exc) from exc
+    while True:
+        try:
+            obj = next(it)
+        except StopIteration:
+            return
+        except RuntimeError as exc:
+            raise damaged_extract(path, exc) from exc
+        yield obj
 
 
 def _open_text_head(p: Path, size: int = 4096) -> str:
@@ -105,7 +159,7 @@ def osm_timestamp(path: str | Path) -> str | None:
         if m:
             return m.group(1)
     newest = None
-    for obj in osmium.FileProcessor(str(p)):
+    for obj in read_objects(p, osmium.FileProcessor(str(p))):
         ts = obj.timestamp
         if ts is not None and ts.year > 1970 and (newest is None or ts > newest):
             newest = ts
@@ -137,7 +191,7 @@ def iter_ways(path: str | Path, keys: Iterable[str] = ("highway",)) -> Iterator[
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
         .with_filter(osmium.filter.KeyFilter(*keys))
     )
-    for way in fp:
+    for way in read_objects(p, fp):
         tags = {t.k: t.v for t in way.tags}
         ids: list[int] = []
         lons: list[float] = []

@@ -304,13 +304,21 @@ class OverpassServer:
         polygon (WGS84) answered by the Nominatim search.
     mode
         ``"ok"``; ``"empty"`` (Overpass answers no elements); ``"remark"`` (an
-        Overpass runtime error remark); ``"broken"`` (HTTP 500 with a text body).
+        Overpass runtime error remark); ``"broken"`` (HTTP 500 with a text body);
+        ``"504"`` / ``"429"`` (every Overpass query answered "Gateway Timeout" /
+        "Too Many Requests", as a busy public server does); ``"nodes_missing"``
+        (answers without their nodes, as a cut-off answer without a remark looks);
+        ``"few_addresses"`` (at most 5 address objects per answer).
+
+    :attr:`busy` maps a path (``"/api/interpreter"``, ``"/nominatim/search"``) to the
+    HTTP statuses its next requests get, one each, before normal service resumes.
     """
 
     def __init__(self, osm_path: str | Path, places: dict[str, Any], mode: str = "ok") -> None:
         self.data = load_osm(str(osm_path))
         self.places = {_norm(k): (k, v) for k, v in places.items()}
         self.mode = mode
+        self.busy: dict[str, list[int]] = {}
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -394,6 +402,14 @@ class OverpassServer:
     # routes ------------------------------------------------------------------
     def _route(self, path: str, params: dict[str, list[str]]) -> tuple[int, bytes, str]:
         path = path.rstrip("/")
+        with self._lock:
+            queue = self.busy.get(path)
+            status = queue.pop(0) if queue else None
+        if status is None and path == "/api/interpreter" and self.mode in ("504", "429"):
+            status = int(self.mode)
+        if status is not None:
+            reason = {429: "Too Many Requests", 504: "Gateway Timeout"}.get(status, "Error")
+            return status, f"<html><body>{status} {reason}</body></html>".encode(), "text/html"
         if path == "/api/status":
             return 200, STATUS_TEXT.encode(), "text/plain"
         if path == "/api/interpreter":
@@ -412,8 +428,15 @@ class OverpassServer:
             }
             if self.mode == "remark":
                 result["remark"] = 'runtime error: Query timed out in "query" at line 1 after 180 seconds.'
-            elif self.mode == "ok":
-                result["elements"] = answer_query(self.data, parse_query(query))
+            elif self.mode in ("ok", "nodes_missing", "few_addresses"):
+                elements = answer_query(self.data, parse_query(query))
+                if self.mode == "nodes_missing":
+                    elements = [e for e in elements if e["type"] != "node"]
+                elif self.mode == "few_addresses":
+                    addr = [e for e in elements if "addr:housenumber" in e.get("tags", {})]
+                    drop = {id(e) for e in addr[5:]}
+                    elements = [e for e in elements if id(e) not in drop]
+                result["elements"] = elements
             return 200, json.dumps(result).encode(), "application/json"
         if path == "/nominatim/search":
             q = (params.get("q") or [""])[0]

@@ -149,3 +149,16 @@ def test_kassel_profile_with_user_file_needs_no_download(tmp_path, monkeypatch):
     s = summary(res)
     assert attempts == [] and s["osm"] is None and "Schritt" not in res.stderr
     assert s["source"] == "file" and s["names"] == ["Nord-Holland", "Wolfsanger-Hasenhecke"]
+
+
+def test_district_file_of_another_town_is_warned(lauf_pbf, tmp_path):
+    """A district file lying entirely outside the extract (copied from another city's
+    profile): written as asked, with a German warning on stderr."""
+    far = tmp_path / "far.geojson"
+    gpd.GeoDataFrame({"name": ["Fern"]}, geometry=[shapely.box(9.40, 51.30, 9.41, 51.31)],
+                     crs="EPSG:4326").to_file(far)
+    res = invoke("districts", "--osm", str(lauf_pbf), "--districts", str(far),
+                 "--out", str(tmp_path / "o.geojson"))
+    assert summary(res)["districts"] == 1
+    assert ("Hinweis: Der Bezirk aus far.geojson liegt nicht im Gebiet des OSM-Auszugs "
+            f"{lauf_pbf.name}. Gehört die Bezirksdatei zu einer anderen Stadt?") in res.stderr

@@ -469,3 +469,50 @@ def test_assign_on_shared_border_and_inputs():
         d.assign([1.0, 2.0], [1.0])
     with pytest.raises(ValueError):
         Districts(["A", "A"], [a, b], "file")
+
+
+# --------------------------------------------------------------------------- a file of another town
+
+
+def _file(tmp_path: Path, name: str, cells: list, names: list[str]) -> Path:
+    path = tmp_path / name
+    gpd.GeoDataFrame({"name": names}, geometry=cells, crs="EPSG:4326").to_file(path)
+    return path
+
+
+KASSEL_CELLS = [shapely.box(9.40 + 0.01 * i, 51.30, 9.409 + 0.01 * i, 51.31) for i in range(3)]
+
+
+def test_district_file_outside_the_extract_is_warned(tmp_path, lauf_pbf, bad_hersfeld_pbf):
+    """Polygons of another town: a German note says so (every address would be
+    'außerhalb'); with the extract's header box (Lauf), the network's box (Bad Hersfeld's
+    header has none) and a download's town polygon (``area``)."""
+    far = _file(tmp_path, "kassel.geojson", KASSEL_CELLS, ["Nord", "Mitte", "Süd"])
+    for extract in (lauf_pbf, bad_hersfeld_pbf):
+        d = load_districts(extract, districts_file=far)
+        warned = [n for n in d.notes if "liegt im Gebiet des OSM-Auszugs" in n]
+        assert warned == [
+            f"Keiner der 3 Bezirke aus kassel.geojson liegt im Gebiet des OSM-Auszugs "
+            f"{extract.name}. Gehört die Bezirksdatei zu einer anderen Stadt? So erhält jede "
+            f"Adresse den Bezirk „{OUTSIDE}“."
+        ], d.notes
+    one = _file(tmp_path, "fern.geojson", KASSEL_CELLS[:1], ["Fern"])
+    assert any(n.startswith("Der Bezirk aus fern.geojson liegt nicht im Gebiet")
+               for n in load_districts(lauf_pbf, districts_file=one).notes)
+    # the town polygon of a download decides when given
+    kassel_area = shapely.box(9.35, 51.25, 9.55, 51.40)
+    assert not any("Gebiet" in n for n in
+                   load_districts(lauf_pbf, districts_file=far, area=kassel_area).notes)
+
+
+def test_district_file_of_the_town_is_not_warned(tmp_path, lauf_pbf, bad_hersfeld_pbf):
+    """One polygon meeting the extract is enough (a file may reach beyond it)."""
+    lauf = [shapely.box(11.27, 49.50, 11.29, 49.52), KASSEL_CELLS[0]]
+    d = load_districts(lauf_pbf, districts_file=_file(tmp_path, "lauf.geojson", lauf, ["A", "B"]))
+    assert not any("Gebiet des OSM-Auszugs" in n for n in d.notes)
+    bh = [shapely.box(9.70, 50.86, 9.72, 50.88)]
+    d = load_districts(bad_hersfeld_pbf, districts_file=_file(tmp_path, "bh.geojson", bh, ["Mitte"]))
+    assert not any("Gebiet des OSM-Auszugs" in n for n in d.notes)
+    # without an extract there is nothing to compare with
+    assert not any("Gebiet" in n for n in load_districts(None, districts_file=_file(
+        tmp_path, "k.geojson", KASSEL_CELLS, ["Nord", "Mitte", "Süd"])).notes)

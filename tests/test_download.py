@@ -277,3 +277,164 @@ def test_kassel_default_offline_explains_how_to_work_offline(fresh_cache, monkey
     text = str(exc.value)
     assert "nicht erreichbar" in text and "--osm DATEI" in text and "--city bad-hersfeld" in text
     assert "nie Kundendaten" in text
+
+
+# --------------------------------------------------------------------------- overloaded servers
+
+
+@pytest.mark.parametrize("status", [504, 429])
+def test_overloaded_overpass_ends_with_german_error(server, fresh_cache, monkeypatch, status):
+    """A server answering 504/429 to every query: a bounded number of attempts, then a
+    German DownloadError (osmnx alone would retry every 55 s forever); nothing is kept."""
+    point_osmnx_at(monkeypatch, server)
+    messages: list[str] = []
+    before = server.count("/api/interpreter")
+    server.mode = str(status)
+    try:
+        with pytest.raises(DownloadError) as exc:
+            download_place(PLACE, progress=messages.append, overload_retries=2, overload_pause=0.01)
+    finally:
+        server.mode = "ok"
+    text = str(exc.value)
+    assert f"Der Overpass-Server {server.overpass_url} ist überlastet (HTTP {status}" in text
+    assert "nach 3 Versuchen" in text
+    assert "später erneut versuchen" in text and "--osm" in text
+    assert server.count("/api/interpreter") - before == 3
+    assert sum("überlastet" in m and "neuer Versuch" in m for m in messages) == 2
+    assert not download_path(PLACE).exists()
+
+
+def test_overloaded_server_recovers(server, fresh_cache, monkeypatch):
+    """Busy answers of Nominatim and Overpass in between: the download waits and succeeds."""
+    point_osmnx_at(monkeypatch, server)
+    server.busy = {"/nominatim/search": [429], "/api/interpreter": [504, 429]}
+    messages: list[str] = []
+    try:
+        path = download_place(PLACE, progress=messages.append, overload_pause=0.01)
+    finally:
+        server.busy = {}
+    assert path.is_file() and download_info(path) is not None
+    assert [m.split(":")[0] for m in messages if "überlastet" in m] == [
+        "Schritt 1/5", "Schritt 3/5", "Schritt 3/5"]
+
+
+def test_overload_pause_and_retries_default(server, fresh_cache, monkeypatch):
+    """The module settings are the defaults (the CLI uses them)."""
+    import geodata.download as dl
+
+    point_osmnx_at(monkeypatch, server)
+    monkeypatch.setattr(dl, "OVERLOAD_RETRIES", 1)
+    monkeypatch.setattr(dl, "OVERLOAD_PAUSE_S", 0.01)
+    server.busy = {"/api/interpreter": [504, 504]}
+    try:
+        with pytest.raises(DownloadError, match="nach 2 Versuchen"):
+            download_place(PLACE)
+    finally:
+        server.busy = {}
+    assert ox.settings.requests_kwargs == {}  # our response hook is gone again
+
+
+def test_kassel_cli_with_overloaded_overpass(server, fresh_cache, monkeypatch):
+    """`hausbesuch network` (default profile Kassel) against a server answering 504:
+    exit 2 with the German message, in seconds instead of never."""
+    from typer.testing import CliRunner
+
+    import geodata.download as dl
+    from hausbesuch.cli import app
+
+    server.places["kassel, germany"] = ("Kassel, Germany", town_polygon())
+    monkeypatch.setenv("HAUSBESUCH_OVERPASS_URL", server.overpass_url)
+    monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", server.nominatim_url)
+    monkeypatch.setattr(dl, "OVERLOAD_PAUSE_S", 0.01)
+    server.mode = "504"
+    try:
+        res = CliRunner().invoke(app, ["network", "--mode", "walk"], catch_exceptions=False)
+    finally:
+        server.mode = "ok"
+        del server.places["kassel, germany"]
+    assert res.exit_code == 2, res.output
+    assert "Der Overpass-Server" in res.stderr and "überlastet (HTTP 504" in res.stderr
+    assert "--osm" in res.stderr and "Traceback" not in res.output
+
+
+# --------------------------------------------------------------------------- inconsistent answers
+
+
+def _kept(fresh_cache: Path) -> list[str]:
+    """What the download left in the cache (hidden files included)."""
+    folder = fresh_cache / "downloads"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("nodes_missing", r"unvollständig: \d+ von \d+ Knoten der Wege fehlen"),
+        ("few_addresses", r"vermutlich unvollständig: nur \d+ Adressen bei \d+ benannten"),
+    ],
+)
+def test_inconsistent_answer_is_not_kept(server, fresh_cache, monkeypatch, mode, message):
+    """Ways without their nodes, or almost no addresses: DownloadError, nothing kept, and
+    the next call asks the server again (and succeeds once the answer is complete)."""
+    point_osmnx_at(monkeypatch, server)
+    server.mode = mode
+    try:
+        with pytest.raises(DownloadError, match=message) as exc:
+            download_place(PLACE)
+    finally:
+        server.mode = "ok"
+    assert "nicht gespeichert" in str(exc.value) and "--osm" in str(exc.value)
+    assert _kept(fresh_cache) == []  # no .osm.pbf, no sidecar, no cached answers
+    before = server.count("/api/interpreter")
+    path = download_place(PLACE)
+    assert server.count("/api/interpreter") >= before + 3
+    assert path.is_file() and download_info(path) is not None
+    assert _kept(fresh_cache) == sorted([path.name, path.name + ".json"])
+
+
+def _el(kind: str, i: int, **kw):
+    return (kind, i), {"type": kind, "id": i, **kw}
+
+
+def _street(i: int, nodes: list[int], name: str | None = "Weg") -> tuple:
+    tags = {"highway": "residential", **({"name": name} if name else {})}
+    return _el("way", i, nodes=nodes, tags=tags)
+
+
+def test_check_elements_thresholds():
+    from geodata.download import check_elements
+
+    nodes = dict(_el("node", n, lat=50.0 + n * 1e-4, lon=9.0) for n in range(1, 201))
+    addrs = dict(_el("node", 1000 + k, lat=50.0, lon=9.0, tags={"addr:housenumber": str(k)})
+                 for k in range(10))
+    ways = dict(_street(w, list(range(1 + 5 * w, 6 + 5 * w))) for w in range(40))
+    check_elements({**nodes, **addrs, **ways}, "Ort")  # 200 refs, 10 addresses for 40 streets
+    # one missing node of 202 refs is tolerated (0.5 %), three of 200 are not
+    check_elements({**nodes, **addrs, **ways, **dict([_street(99, [1, 9999], None)])}, "Ort")
+    gone = {k: v for k, v in nodes.items() if k[1] > 3}
+    with pytest.raises(DownloadError, match="3 von 200 Knoten der Wege fehlen"):
+        check_elements({**gone, **addrs, **ways}, "Ort")
+    few = dict(list(addrs.items())[:9])
+    with pytest.raises(DownloadError, match="nur 9 Adressen bei 40 benannten"):
+        check_elements({**nodes, **few, **ways}, "Ort")
+    unnamed = dict(_street(w, [1, 2], name=None) for w in range(40))
+    check_elements({**nodes, **dict(list(addrs.items())[:1]), **unnamed}, "Ort")
+    with pytest.raises(DownloadError, match="nur 0 Adressen"):
+        check_elements({**nodes, **unnamed}, "Ort")
+
+
+def test_check_network_refuses_answer_without_walk_network(tmp_path):
+    """Streets only a car may use (motorway): no walk network, the download is refused."""
+    from geodata.download import _write_pbf, check_network
+
+    nodes = dict(_el("node", n, lat=50.0 + n * 1e-3, lon=9.0 + (n % 2) * 1e-3) for n in range(1, 60))
+    motorway = dict([_el("way", 1, nodes=list(range(1, 60)), tags={"highway": "motorway"})])
+    path = tmp_path / "motorway.osm.pbf"
+    _write_pbf({**nodes, **motorway}, path, None, (9.0, 50.0, 9.1, 50.1))
+    with pytest.raises(DownloadError, match=r"kein Fußwegenetz bilden \(0 Kanten\)"):
+        check_network(path, "Ort")
+    path.unlink()
+    footway = dict([_el("way", 1, nodes=list(range(1, 60)), tags={"highway": "footway"})])
+    _write_pbf({**nodes, **footway}, path, None, (9.0, 50.0, 9.1, 50.1))
+    with pytest.raises(DownloadError, match=r"\(2 Kanten\)"):  # one way both directions: too small
+        check_network(path, "Ort")

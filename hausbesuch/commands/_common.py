@@ -71,8 +71,15 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except _user_error_types() as exc:
+            message = str(exc)
+            if isinstance(exc, GeodataError):
+                # a downloaded file named by its bare name: say where it is and that
+                # deleting it downloads it again
+                from geodata.download import explain_download_file
+
+                message = explain_download_file(message)
             # a message quoting a huge input is cut: the terminal is no place for 100 kB
-            typer.echo(f"Fehler: {shorten(str(exc), MAX_MESSAGE_CHARS)}", err=True)
+            typer.echo(f"Fehler: {shorten(message, MAX_MESSAGE_CHARS)}", err=True)
             raise typer.Exit(code=2) from None
         except FileNotFoundError as exc:
             typer.echo(f"Fehler: Datei nicht gefunden: {exc.filename or exc}", err=True)
