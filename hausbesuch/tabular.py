@@ -47,7 +47,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -622,17 +622,81 @@ def _extend_columns(columns: list[str], width: int, rows: list[dict[str, str]]) 
 #: a stored size once through before the first row, so larger workbooks are refused
 #: first.
 MAX_SHEET_XML_BYTES = 120 * 1024 * 1024
+#: Most bytes any other part of a workbook may unpack to (the shared strings, the styles,
+#: ...): openpyxl holds the shared strings and the styles in memory, whole, before the
+#: first row. The unique texts of 100,000 rows of a dozen text columns take about 40 MB.
+MAX_PART_BYTES = 64 * 1024 * 1024
+#: Most bytes all parts of a workbook together may unpack to.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Most a part of more than :data:`RATIO_FROM_BYTES` may be compressed (unpacked size
+#: over packed size). Sheets, shared strings and styles written by Excel, LibreOffice or
+#: openpyxl pack 5 to 15 times (measured: 11 for 50,000 rows, 15 for 2 million empty
+#: formatted cells); a zip bomb packs 1,000 times.
+MAX_PART_RATIO = 100
+RATIO_FROM_BYTES = 1024 * 1024
+#: Most parts (files in the ZIP archive) a workbook may have; a list has a dozen or two.
+MAX_PARTS = 10_000
+#: A cell's start tag in a sheet's XML, as any writer may spell it: ``<c r="A1">``,
+#: ``<c/>``, ``<c\n r="A1"/>`` (any XML whitespace after the name) and with a namespace
+#: prefix (``<x:c>``); not ``<col>`` or ``<cfRule>``.
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+#: A tag start longer than this at the end of a block is not carried over to the next:
+#: no cell tag is that long (a bound, so a sheet without ``>`` cannot grow the carry).
+_CARRY = 4096
+
+
+def _mb(size: int) -> str:
+    return _de(max(1, -(-size // (1024 * 1024))))
+
+
+def _part_too_big(name: str, part: str, size: int, limit: int) -> UserError:
+    return UserError(
+        f"{name}: ein Teil der Arbeitsmappe („{shown_header(part)}“) ist entpackt {_mb(size)} MB "
+        f"groß (höchstens {_de(limit // (1024 * 1024))} MB); eine Kundenliste ist viel "
+        "kleiner. Bitte die Liste auf die nötigen Spalten und Zeilen kürzen (oder als CSV "
+        "speichern).")
+
+
+def _count_tags(fh: Any, tag: re.Pattern[bytes]) -> Iterator[int]:
+    """Per block of a ZIP member: how many matches of ``tag`` (which starts with ``<`` and
+    holds no other ``<``). A tag cut by the block boundary is counted with the next."""
+    tail = b""
+    while chunk := fh.read(1 << 20):
+        block = tail + chunk
+        cut = block.rfind(b"<")
+        if cut < 0 or len(block) - cut > _CARRY:
+            cut = len(block)
+        yield sum(1 for _ in tag.finditer(block, 0, cut))
+        tail = block[cut:]
+    if tail:
+        yield sum(1 for _ in tag.finditer(tail))
 
 
 def _check_sheet_sizes(data: bytes, name: str) -> None:
-    """Refuse a workbook before openpyxl reads it when its sheets unpack to more than
-    :data:`MAX_SHEET_XML_BYTES` or hold more than :data:`MAX_CELLS` cells, all sheets
-    together: cells without a value cost time too (a 22 KB file of empty cells took 20 s),
-    and they are counted here in the raw XML, fast."""
+    """Refuse a workbook before openpyxl reads it when it could cost minutes or gigabytes:
+    more than :data:`MAX_PARTS` parts; a part that unpacks to more than
+    :data:`MAX_PART_BYTES` (the sheets: more than :data:`MAX_SHEET_XML_BYTES` together),
+    all parts to more than :data:`MAX_UNPACKED_BYTES`, or a part packed more than
+    :data:`MAX_PART_RATIO` times (a zip bomb, e.g. in the shared strings); or sheets
+    holding more than :data:`MAX_CELLS` cells, all sheets together: cells without a value
+    cost time too (a 22 KB file of empty cells took 20 s), and they are counted here in the
+    raw XML, fast.
+
+    The sizes are those the archive declares: Python's ``zipfile`` (which openpyxl reads
+    with) never unpacks more than that."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            sheets = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/")
+            infos = z.infolist()
+            if len(infos) > MAX_PARTS:
+                raise UserError(
+                    f"{name}: die Arbeitsmappe besteht aus {_de(len(infos))} Teilen (höchstens "
+                    f"{_de(MAX_PARTS)}); eine Kundenliste hat einige Dutzend. Bitte in Excel "
+                    "oder LibreOffice als .xlsx oder CSV neu speichern.")
+            sheets = [i for i in infos if i.filename.startswith("xl/worksheets/")
                       and i.filename.endswith(".xml")]
+            for info in infos:
+                if info not in sheets and info.file_size > MAX_PART_BYTES:
+                    raise _part_too_big(name, info.filename, info.file_size, MAX_PART_BYTES)
             size = sum(i.file_size for i in sheets)
             if size > MAX_SHEET_XML_BYTES:
                 raise UserError(
@@ -640,16 +704,30 @@ def _check_sheet_sizes(data: bytes, name: str) -> None:
                     f"groß (höchstens {_de(MAX_SHEET_XML_BYTES // (1024 * 1024))} MB); eine "
                     "Kundenliste ist viel kleiner. Bitte die Liste auf die nötigen Spalten und "
                     "Zeilen kürzen (oder als CSV speichern).")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNPACKED_BYTES:
+                raise UserError(
+                    f"{name}: die Arbeitsmappe ist entpackt {_mb(total)} MB groß (höchstens "
+                    f"{_de(MAX_UNPACKED_BYTES // (1024 * 1024))} MB); eine Kundenliste ist viel "
+                    "kleiner. Bitte die Liste auf die nötigen Spalten und Zeilen kürzen (oder "
+                    "als CSV speichern).")
+            for info in infos:
+                ratio = info.file_size / max(1, info.compress_size)
+                if info.file_size > RATIO_FROM_BYTES and ratio > MAX_PART_RATIO:
+                    raise UserError(
+                        f"{name}: ein Teil der Arbeitsmappe („{shown_header(info.filename)}“) "
+                        f"ist {_de(int(ratio))}-fach gepackt (entpackt {_mb(info.file_size)} "
+                        f"MB); Tabellen packen sich höchstens etwa {MAX_PART_RATIO}-fach. So "
+                        "eine Datei (eine „ZIP-Bombe“) würde beim Öffnen den Speicher füllen "
+                        "und wird nicht gelesen. Bitte in Excel oder LibreOffice als .xlsx "
+                        "oder CSV neu speichern.")
             cells = 0
             for info in sheets:
                 with z.open(info) as fh:
-                    tail = b""  # a tag cut by the block boundary is counted with the next
-                    while chunk := fh.read(1 << 20):
-                        block = tail + chunk
-                        cells += block.count(b"<c ") + block.count(b"<c>") + block.count(b"<c/")
-                        tail = block[-2:]
-                    if cells > MAX_CELLS:
-                        raise _TooManyRows("cells")
+                    for n in _count_tags(fh, _CELL_TAG):
+                        cells += n
+                        if cells > MAX_CELLS:
+                            raise _TooManyRows("cells")
     except _TooManyRows as exc:
         raise _too_many_rows(name, exc) from None
     except UserError:
