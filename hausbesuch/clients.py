@@ -292,8 +292,9 @@ def _two_addresses(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     if "adresse" not in roles or "strasse" not in roles:
         return ""
     from geodata.addresses import parse_address
+    from hausbesuch.tabular import address_cell
 
-    full = clean_text(row.get(roles["adresse"], ""))
+    full = clean_text(address_cell(row, roles))  # an address block without its name line
     street = clean_text(row.get(roles["strasse"], ""))
     if not full or not street or street.casefold() in full.casefold():
         return ""
@@ -343,6 +344,7 @@ def read_clients(
     from hausbesuch.tabular import (
         ID_SYNONYMS,
         MIXED_ENCODING,
+        address_cell,
         address_columns,
         address_from_row,
         read_table,
@@ -431,9 +433,8 @@ def read_clients(
             fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
                             f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")
             address = shorten(address, MAX_ADDRESS_LENGTH)
-        street_part = "".join(
-            clean_text(row.get(roles[r], "")) for r in ("adresse", "strasse") if r in roles
-        )
+        street_part = clean_text(address_cell(row, roles)) + (
+            clean_text(row.get(roles["strasse"], "")) if "strasse" in roles else "")
         if not address:
             fail("adresse", "Adresse fehlt")
         elif not street_part:

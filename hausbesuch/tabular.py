@@ -35,6 +35,9 @@ role           accepted headers (examples)
 ``plz``        PLZ, Postleitzahl, Postcode, ZIP
 ``ort``        Ort, Stadt, Wohnort, Gemeinde, City, Town
 ``plz_ort``    PLZ Ort, PLZ/Ort (one column ``34117 Kassel``)
+``adresse_2``  the further lines of a postal address block (``Anschrift Zeile 1``
+               ... ``3``, ``Adresszeile 1``, ``Adresse 1``/``Adresse 2``): ``adresse``
+               is line 1; :func:`address_lines` leaves out the addressee's name
 =============  ===============================================================
 """
 
@@ -59,8 +62,10 @@ __all__ = [
     "ADDRESS_SYNONYMS",
     "ID_SYNONYMS",
     "Table",
+    "address_cell",
     "address_columns",
     "address_from_row",
+    "address_lines",
     "find_column",
     "normalize_header",
     "read_table",
@@ -140,12 +145,50 @@ def find_column(columns: Iterable[str], synonyms: Iterable[str]) -> str | None:
     return None
 
 
+#: Headers (normalised) of the lines of a postal address block: "Anschrift Zeile 1",
+#: "Adresszeile 2", "Adresse 1", "Address line 3", a bare "Adresszeile". A bare
+#: "Adresse" or "Anschrift" is the block's first line when a numbered line follows.
+_BLOCK_HEADER = re.compile(
+    r"(?P<stem>adresszeile|adressezeile|anschriftzeile|anschriftszeile|addressline|adressline"
+    r"|adresse|anschrift|address|adr)(?P<n>\d{1,2})?")
+_LINE_STEMS = frozenset(("adresszeile", "adressezeile", "anschriftzeile", "anschriftszeile",
+                         "addressline", "adressline"))
+
+
+def _address_block(columns: Sequence[str]) -> list[str]:
+    """The columns of a postal address block, in line order ([] when there is none)."""
+    lines: list[tuple[int, int, str]] = []
+    bare: list[tuple[int, str]] = []
+    for pos, col in enumerate(columns):
+        m = _BLOCK_HEADER.fullmatch(normalize_header(col))
+        if m is None or re.search(r"\(\d+\)\s*$", col):  # "Adresse (2)": a repeated header
+            continue
+        if m["n"]:
+            lines.append((int(m["n"]), pos, col))
+        elif m["stem"] in _LINE_STEMS:
+            lines.append((0, pos, col))
+        else:
+            bare.append((pos, col))
+    if not lines:
+        return []
+    if bare and not any(n <= 1 for n, _, _ in lines):
+        lines.append((1, *bare[0]))
+    return [c for _, _, c in sorted(lines)]
+
+
 @lru_cache(maxsize=256)
 def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     used: set[str] = set()
+    # A postal address block (line 1 often holds "Herrn" and the name): every line is an
+    # address role, "adresse" the first, "adresse_2", ... the others.
+    for k, col in enumerate(_address_block(columns), start=1):
+        found.append(("adresse" if k == 1 else f"adresse_{k}", col))
+        used.add(col)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
+        if role == "adresse" and found:
+            continue
         col = find_column([c for c in columns if c not in used], ADDRESS_SYNONYMS[role])
         if col is not None:
             found.append((role, col))
@@ -210,6 +253,59 @@ def join_housenumber(number: str, suffix: str) -> str:
     return number
 
 
+#: A line that addresses a person (never part of the address): "Herrn Jürgen Müller",
+#: "Frau", "Familie", "Fam.", "Eheleute", "An Herrn ...", "z. Hd. Frau ...".
+_SALUTATION = re.compile(
+    r"(?:(?:an|z\.?\s*hd\.?|zu\s+h(?:ä|ae)nden)\s+)?(?:herrn|herr|frau|familie|fam\.?|eheleute"
+    r"|ehepaar|firma|mr\.?|mrs\.?|ms\.?)(?=[\s,]|$)", re.IGNORECASE)
+#: A c/o line before the street: it names the host and is kept (it is on the bell; the
+#: exports leave it out, see :mod:`hausbesuch.care_of`).
+_CARE_OF_LINE = re.compile(r"(?:c\s*/\s*o|c\.\s*o\.|bei|wohnhaft\s+bei)(?=[\s.]|$)",
+                           re.IGNORECASE)
+#: A street with a house number somewhere in the line ("Am Markt 16", "Hauptstr.5").
+_STREET_NUMBER = re.compile(r"[^\W\d_]{2,}\.?\s*\d")
+#: A line that begins with a postcode ("36251 Bad Hersfeld", "D-36251 ...").
+_POSTCODE_LINE = re.compile(r"(?:D\s*-?\s*)?\d{5}(?:\s|$)")
+
+
+def address_lines(lines: Sequence[str]) -> list[str]:
+    """The lines of a postal address block that belong to the address.
+
+    A block is written as on an envelope: the addressee (``Herrn Jürgen Müller``), perhaps a
+    c/o line, the street, ``PLZ Ort``. A line starting with a salutation (Herrn, Herr,
+    Frau, Familie, Fam., Eheleute, An Herrn, z. Hd. ...) is left out wherever it stands, and
+    so is every line above the street without a digit (a name without salutation), except
+    a c/o line. The street is the first line with a street name and a number; without one,
+    the line above ``PLZ Ort``, else the last line. A name never becomes part of the
+    address, so no message quoting the address can quote it.
+    """
+    kept = [ln for ln in (str(x).strip() for x in lines) if ln]
+    salut = [bool(_SALUTATION.match(ln)) for ln in kept]
+    street = next((i for i, ln in enumerate(kept) if not salut[i]
+                   and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
+    if street is None:
+        post = next((i for i, ln in enumerate(kept) if _POSTCODE_LINE.match(ln)), None)
+        street = max(0, post - 1) if post is not None else len(kept) - 1
+    return [ln for i, ln in enumerate(kept) if not salut[i] and (
+        i >= street or _CARE_OF_LINE.match(ln) or any(ch.isdigit() for ch in ln))]
+
+
+def address_cell(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """The text of a row's address column, or of its address block joined with ``, ``,
+    without the lines that name a person (see :func:`address_lines`): also for a cell of
+    several lines, and for a one-line cell that begins with a salutation
+    (``Herrn Jürgen Müller, Am Markt 16``)."""
+    keys = ["adresse", *sorted((k for k in roles if k.startswith("adresse_")),
+                               key=lambda k: int(k.rpartition("_")[2]))]
+    texts = [str(row.get(roles[k], "") or "").strip() for k in keys if k in roles]
+    lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
+    if len(lines) > 1:
+        return ", ".join(address_lines(lines))
+    if lines and _SALUTATION.match(lines[0]):
+        return ", ".join(address_lines(lines[0].split(",")))
+    return lines[0].strip() if lines else ""
+
+
 def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:
     """Join a row's address cells into one line, e.g. ``"Hauptstraße 5a, 36251 Bad Hersfeld"``.
 
@@ -224,7 +320,7 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
         col = roles.get(role)
         return str(row.get(col, "") or "").strip() if col else ""
 
-    street = cell("adresse") or cell("strasse")
+    street = address_cell(row, roles) or cell("strasse")
     both = roles.get("adresse") and roles.get("strasse") and cell("strasse")
     if both and cell("strasse").casefold() not in street.casefold():
         # Both present: the address cell may hold only the remainder; keep what is new.
