@@ -164,6 +164,7 @@ FIELD_LABELS: dict[str, str] = {
     "team": "Team",
     "datum": "Datum",
     "uhrzeit": "Uhrzeit",
+    "felder": "Feldanzahl",
 }
 
 
@@ -397,8 +398,14 @@ def read_clients(
             "Es gibt nichts zu planen."
         )
     first_row: dict[str, tuple[int, str]] = {}  # casefolded id -> (row, id as written)
+    id_first = columns.index(id_col) == 0  # the first cell of a shifted row is still the id
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = clean_text(row.get(id_col, ""))  # type: ignore[arg-type]
+        if problem := table.row_problem(rownum):  # more fields than the header: shifted
+            shown = shorten(cid, MAX_ID_LENGTH) if id_first else ""
+            result.rejected.append(Rejected(row=rownum, id=shown or None, field="felder",
+                                            reason=problem))
+            continue
         errors: list[tuple[str, str]] = []
 
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:

@@ -375,6 +375,25 @@ class Table:
     #: XLSX: (row number, column) of numbers with more than 15 digits stored as floating
     #: point: the spreadsheet has already lost their last digits (an id there is unsafe).
     lossy_numbers: set[tuple[int, str]] = field(default_factory=set)
+    #: How many fields (cells) the header row has, empty ones at its end included.
+    header_fields: int = 0
+    #: CSV: rows with more fields than the header while other rows fit (row number ->
+    #: fields): a delimiter inside a field without quotes shifted the row's cells. They are
+    #: in :attr:`rows` as read, not widened; :meth:`row_problem` says why they cannot be
+    #: used. (When every row is wider, the header is short: the table is widened instead.)
+    wide_rows: dict[int, int] = field(default_factory=dict)
+
+    def row_problem(self, rownum: int) -> str | None:
+        """Why row ``rownum`` cannot be read safely (German, never quoting a cell), or
+        None: it has more fields than the header (see :attr:`wide_rows`)."""
+        n = self.wide_rows.get(rownum)
+        if n is None:
+            return None
+        sep = {";": "„;“ ", ",": "„,“ ", "\t": "(Tabulator) "}.get(self.delimiter, "")
+        return (f"Zeile {rownum} hat {n} Felder, die Kopfzeile {self.header_fields}: "
+                f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
+                "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
+                "Anführungszeichen setzen oder das Zeichen entfernen")
 
     def sheet_note(self) -> str | None:
         """A German sentence naming the sheet read and those ignored (None for one sheet)."""
@@ -574,25 +593,46 @@ def _read_csv_text(text: str, name: str, encoding: str) -> Table:
             1 for _, rec in records if any(c.strip() for c in rec)) > MAX_ROWS + 1:
         raise _too_many_rows(name)
     grid = [(rownum, [c.strip() for c in rec]) for rownum, (_, rec) in enumerate(records, 1)]
-    columns, rows, row_numbers = _rows_from_grid(grid, name)
+    g = _rows_from_grid(grid, name, fields=True)
     line_of = {rownum: line + lines_offset for rownum, (line, _) in enumerate(records, 1)}
-    return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
+    return Table(columns=g.columns, rows=g.rows, row_numbers=g.row_numbers, source=name,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
-                 line_numbers=[line_of[r] for r in row_numbers])
+                 line_numbers=[line_of[r] for r in g.row_numbers],
+                 header_fields=g.header_fields, wide_rows=g.wide_rows)
 
 
-def _rows_from_grid(
-    grid: Sequence[tuple[int, list[str]]], name: str
-) -> tuple[list[str], list[dict[str, str]], list[int]]:
+@dataclass
+class _Grid:
+    """What :func:`_rows_from_grid` found (see :class:`Table` for the fields)."""
+
+    columns: list[str]
+    rows: list[dict[str, str]]
+    row_numbers: list[int]
+    header_fields: int = 0
+    wide_rows: dict[int, int] = field(default_factory=dict)
+
+
+def _filled_width(cells: Sequence[str]) -> int:
+    n = len(cells)
+    while n and not cells[n - 1]:
+        n -= 1
+    return n
+
+
+def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
+                    fields: bool = False) -> _Grid:
     """Header, rows and row numbers from (row number, cells) pairs; empty rows skipped.
 
     The first non-empty row is the header; a row with more non-empty cells than there are
-    columns widens the table (see :func:`_extend_columns`).
+    columns widens the table (see :func:`_extend_columns`). With ``fields`` (the records of
+    a CSV file), a row with more fields than the header while other rows fit is not
+    widened but listed in ``wide_rows``: a delimiter in a field without quotes shifted its
+    cells; when every row is wider than the header, the header is short and the table is
+    widened as before.
     """
     header: list[str] | None = None
     columns: list[str] = []
-    rows: list[dict[str, str]] = []
-    row_numbers: list[int] = []
+    data: list[tuple[int, list[str]]] = []
     for rownum, cells in grid:
         if not any(cells):
             continue
@@ -605,7 +645,27 @@ def _rows_from_grid(
             header = cells
             columns = _clean_header(header, name)
             continue
-        if len(cells) > len(columns) and any(cells[len(columns):]):
+        data.append((rownum, cells))
+    if header is None:
+        raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
+    wide: dict[int, int] = {}
+    if fields and data:
+        # The usual number of fields: a row with one more, even an empty one, is shifted
+        # (K-2;Am Markt 1; 2. OG;Name;15.03.2025;), unless most rows end so.
+        counts: dict[int, int] = {}
+        for _, cells in data:
+            counts[len(cells)] = counts.get(len(cells), 0) + 1
+        usual = max(counts, key=lambda n: (counts[n], -n))
+        for rownum, cells in data:
+            n = len(cells)
+            if n > len(header) and (n > usual or _filled_width(cells) > len(columns)):
+                wide[rownum] = n
+        if len(wide) == len(data):  # the header is short for every row
+            wide = {}
+    rows: list[dict[str, str]] = []
+    row_numbers: list[int] = []
+    for rownum, cells in data:
+        if rownum not in wide and len(cells) > len(columns) and any(cells[len(columns):]):
             if len(cells) > MAX_COLUMNS:
                 raise UserError(
                     f"Die Datei {name} hat in Zeile {rownum} {len(cells)} Spalten (höchstens "
@@ -614,9 +674,7 @@ def _rows_from_grid(
             columns = _extend_columns(columns, len(cells), rows)
         rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
         row_numbers.append(rownum)
-    if header is None:
-        raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
-    return columns, rows, row_numbers
+    return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide)
 
 
 #: Most columns a table may have (Excel's limit).
@@ -861,7 +919,8 @@ def _read_xlsx(data: bytes, name: str,
         sheet_names = [w.title for w in wb.worksheets]
     finally:
         wb.close()
-    columns, rows, row_numbers = _rows_from_grid(grid, name)
+    g = _rows_from_grid(grid, name)
+    columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
     def cells(kind: str) -> set[tuple[int, str]]:
         return {(r, columns[i]) for r, i, k in marks if k == kind and i < len(columns)}
