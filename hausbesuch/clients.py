@@ -383,8 +383,7 @@ def read_clients(
             "Spalten ohne Auswertung (werden gespeichert, aber nicht für die Planung "
             f"genutzt): {', '.join(f'„{c}“' for c in extra_cols)}."
         )
-    if note := table.sheet_note():
-        result.warnings.append(note)
+    result.warnings += table.notes()  # the sheet read, hidden rows read
     if table.encoding == MIXED_ENCODING:
         result.warnings.append(
             f"{table.source}: die Datei mischt die Kodierungen UTF-8 und Windows-1252 (aus "

@@ -9,8 +9,9 @@ spreadsheet, so the reader accepts what those tools write:
 * XLSX: with several sheets, the reader takes the sheet named like a client list
   (``Kunden``, ``Klienten``, ``Liste``, …, see :data:`SHEET_NAMES`) that has the required
   columns, else the first sheet (in workbook order, the active one first) that has them,
-  else the active sheet or the first with data; :attr:`Table.sheet` and
-  :attr:`Table.ignored_sheets` say which was read and which were not. Dates and numbers
+  else the active sheet or the first with data, hidden sheets after the visible ones;
+  :attr:`Table.sheet` and :attr:`Table.ignored_sheets` say which was read and which were
+  not, :meth:`Table.notes` also which rows read are hidden (filtered out). Dates and numbers
   become the text the user sees in the cell (``31.01.2024``, ``34117``, ``12,5``);
   whole numbers keep every digit (``12345678901234567890``, never ``1.2e+19``); a
   boolean cell reads as ``WAHR``/``FALSCH`` and is recorded in :attr:`Table.booleans`
@@ -382,6 +383,27 @@ class Table:
     #: in :attr:`rows` as read, not widened; :meth:`row_problem` says why they cannot be
     #: used. (When every row is wider, the header is short: the table is widened instead.)
     wide_rows: dict[int, int] = field(default_factory=dict)
+    #: XLSX: the sheets of the workbook that are hidden (read only when no visible sheet
+    #: has the list).
+    hidden_sheets: list[str] = field(default_factory=list)
+    #: XLSX: the rows read that are hidden in the sheet (filtered out by an autofilter or
+    #: hidden by hand): they are read, and :meth:`notes` names them.
+    hidden_rows: list[int] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """German notes for the coordinator about what was read: the sheet (see
+        :meth:`sheet_note`), hidden rows that were read."""
+        out = [note] if (note := self.sheet_note()) else []
+        if self.hidden_rows:
+            one = len(self.hidden_rows) == 1
+            where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
+            out.append(
+                f"{self.source}: {'Zeile' if one else 'Zeilen'} {_numbers(self.hidden_rows)} "
+                f"{'ist' if one else 'sind'}{where} ausgeblendet (Filter oder ausgeblendete "
+                f"Zeile{'' if one else 'n'}) und {'wurde' if one else 'wurden'} trotzdem "
+                f"eingelesen: bitte prüfen, ob sie geplant werden soll{'' if one else 'en'}; "
+                "sonst aus der Liste löschen.")
+        return out
 
     def row_problem(self, rownum: int) -> str | None:
         """Why row ``rownum`` cannot be read safely (German, never quoting a cell), or
@@ -399,10 +421,12 @@ class Table:
         """A German sentence naming the sheet read and those ignored (None for one sheet)."""
         if not self.ignored_sheets:
             return None
-        ignored = ", ".join(f"„{n}“" for n in self.ignored_sheets)
-        return (
-            f"{self.source}: Arbeitsblatt „{self.sheet}“ gelesen; nicht gelesen: {ignored}."
-        )
+
+        def shown(sheet: str) -> str:
+            return f"„{sheet}“" + (" (ausgeblendet)" if sheet in self.hidden_sheets else "")
+
+        ignored = ", ".join(shown(n) for n in self.ignored_sheets)
+        return f"{self.source}: Arbeitsblatt {shown(self.sheet)} gelesen; nicht gelesen: {ignored}."
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -706,6 +730,13 @@ def _de(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # German thousands: 100.000
 
 
+def _numbers(rows: Sequence[int], limit: int = 20) -> str:
+    """Row numbers as a message lists them: ``3, 8, 9`` (at most ``limit``, then how many
+    more)."""
+    text = ", ".join(str(r) for r in rows[:limit])
+    return text + (f" und {len(rows) - limit} weitere" if len(rows) > limit else "")
+
+
 def _too_many_rows(name: str, exc: _TooManyRows | None = None) -> UserError:
     if exc is not None and exc.what == "cells":
         return UserError(
@@ -811,22 +842,29 @@ def _part_too_big(name: str, part: str, size: int, limit: int) -> UserError:
         "speichern).")
 
 
-def _count_tags(fh: Any, tag: re.Pattern[bytes]) -> Iterator[int]:
-    """Per block of a ZIP member: how many matches of ``tag`` (which starts with ``<`` and
-    holds no other ``<``). A tag cut by the block boundary is counted with the next."""
+def _blocks(fh: Any) -> Iterator[tuple[bytes, int]]:
+    """A ZIP member in blocks of about 1 MB, as (block, end): tags (which start with ``<``
+    and hold no other ``<``) that begin before ``end`` end before it; a tag cut by the
+    block boundary comes with the next block."""
     tail = b""
     while chunk := fh.read(1 << 20):
         block = tail + chunk
         cut = block.rfind(b"<")
         if cut < 0 or len(block) - cut > _CARRY:
             cut = len(block)
-        yield sum(1 for _ in tag.finditer(block, 0, cut))
+        yield block, cut
         tail = block[cut:]
     if tail:
-        yield sum(1 for _ in tag.finditer(tail))
+        yield tail, len(tail)
 
 
-def _check_sheet_sizes(data: bytes, name: str) -> None:
+#: A row's start tag marked hidden (an autofilter's filtered rows, rows hidden by hand;
+#: Excel writes ``hidden="1"``, LibreOffice ``hidden="true"``), and its row number.
+_HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*>")
+_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
+
+
+def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
     """Refuse a workbook before openpyxl reads it when it could cost minutes or gigabytes:
     more than :data:`MAX_PARTS` parts; a part that unpacks to more than
     :data:`MAX_PART_BYTES` (the sheets: more than :data:`MAX_SHEET_XML_BYTES` together),
@@ -837,7 +875,11 @@ def _check_sheet_sizes(data: bytes, name: str) -> None:
     raw XML, fast.
 
     The sizes are those the archive declares: Python's ``zipfile`` (which openpyxl reads
-    with) never unpacks more than that."""
+    with) never unpacks more than that.
+
+    Returns the hidden rows of each sheet (part name -> row numbers), read from the same
+    pass over the XML: openpyxl's read-only mode does not tell them."""
+    hidden: dict[str, set[int]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
@@ -877,17 +919,25 @@ def _check_sheet_sizes(data: bytes, name: str) -> None:
                         "oder CSV neu speichern.")
             cells = 0
             for info in sheets:
+                rows = hidden.setdefault(info.filename, set())
                 with z.open(info) as fh:
-                    for n in _count_tags(fh, _CELL_TAG):
-                        cells += n
+                    for block, end in _blocks(fh):
+                        cells += sum(1 for _ in _CELL_TAG.finditer(block, 0, end))
                         if cells > MAX_CELLS:
                             raise _TooManyRows("cells")
+                        if b"hidden" in block:
+                            for m in _HIDDEN_ROW.finditer(block, 0, end):
+                                # (a row without its number, never written by Excel or
+                                # LibreOffice, is not named)
+                                if r := _ROW_NUMBER.search(m[0]):
+                                    rows.add(int(r[1]))
     except _TooManyRows as exc:
         raise _too_many_rows(name, exc) from None
     except UserError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return  # the reader below says what is wrong with the file
+        return {}  # the reader below says what is wrong with the file
+    return hidden
 
 
 def _read_xlsx(data: bytes, name: str,
@@ -895,7 +945,7 @@ def _read_xlsx(data: bytes, name: str,
     import openpyxl  # imported lazily: CSV users do not pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
-    _check_sheet_sizes(data, name)
+    hidden_rows = _check_sheet_sizes(data, name)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
@@ -917,18 +967,25 @@ def _read_xlsx(data: bytes, name: str,
                 "neu speichern."
             ) from None
         sheet_names = [w.title for w in wb.worksheets]
+        hidden_sheets = [w.title for w in wb.worksheets
+                         if getattr(w, "sheet_state", "visible") != "visible"]
     finally:
         wb.close()
     g = _rows_from_grid(grid, name)
     columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
+    part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
+    hidden = hidden_rows.get(part, set())
+
     def cells(kind: str) -> set[tuple[int, str]]:
         return {(r, columns[i]) for r, i, k in marks if k == kind and i < len(columns)}
 
     return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
                  encoding="xlsx", delimiter="", line_numbers=list(row_numbers),
                  sheet=chosen, ignored_sheets=[n for n in sheet_names if n != chosen],
-                 booleans=cells("bool"), lossy_numbers=cells("lossy"))
+                 booleans=cells("bool"), lossy_numbers=cells("lossy"),
+                 header_fields=g.header_fields, hidden_sheets=hidden_sheets,
+                 hidden_rows=[r for r in row_numbers if r in hidden])
 
 
 def _xlsx_problem(exc: BaseException) -> str:
@@ -955,15 +1012,21 @@ def _pick_sheet(
     ``bool`` or ``lossy``)."""
     sheets = [wb.active] if wb.active is not None and wb.active in wb.worksheets else []
     sheets += [ws for ws in wb.worksheets if ws not in sheets]
+    # a hidden sheet (an old list, a lookup table) never wins over a visible one
+    sheets.sort(key=lambda ws: getattr(ws, "sheet_state", "visible") != "visible")
     if required is not None and len(sheets) > 1:
         with_columns = []
         for ws in sheets:
             header = _header_of(ws)
             if header and required(header):
                 with_columns.append(ws)
-        named = [ws for ws in with_columns if normalize_header(ws.title) in SHEET_NAMES
-                 or any(normalize_header(ws.title).startswith(k) for k in ("kunden", "klient"))]
-        for ws in named + with_columns:
+
+        def rank(ws: Any) -> tuple[bool, bool]:
+            title = normalize_header(ws.title)
+            named = title in SHEET_NAMES or title.startswith(("kunden", "klient"))
+            return getattr(ws, "sheet_state", "visible") != "visible", not named
+
+        for ws in sorted(with_columns, key=rank):
             grid, booleans = _sheet_rows(ws)
             if any(any(cells) for _, cells in grid):
                 return ws, grid, booleans

@@ -127,4 +127,85 @@ def test_the_raw_count_is_exact_across_block_boundaries() -> None:
     data = b"".join(tags[i % len(tags)] + b"." * (i % 7) for i in range(400_000))
     expected = len(tabular._CELL_TAG.findall(data))
     assert expected == sum(1 for i in range(400_000) if i % 6 not in (2, 4))  # <col/>, <cfRule/>
-    assert sum(tabular._count_tags(io.BytesIO(data), tabular._CELL_TAG)) == expected
+    assert sum(sum(1 for _ in tabular._CELL_TAG.finditer(block, 0, end))
+               for block, end in tabular._blocks(io.BytesIO(data))) == expected
+
+
+def _clients_sheet(ws: object, rows: list[list[object]]) -> None:
+    for r in rows:
+        ws.append(r)  # type: ignore[attr-defined]
+
+
+LIST = [["Kundennummer", "Adresse", "Status"], ["H-1", "Am Markt 16", "offen"],
+        ["H-2", "Am Markt 1", "abgeschlossen"], ["H-3", "Breitenstraße 57", "offen"],
+        ["H-4", "Breitenstraße 5", "abgeschlossen"]]
+
+
+def test_hidden_rows_are_read_and_named(tmp_path: Path) -> None:
+    """QA 11b #4a: an autofilter hides closed cases; they were planned without a word."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    _clients_sheet(wb.active, LIST)
+    wb.active.auto_filter.ref = "A1:C5"
+    wb.active.row_dimensions[3].hidden = True
+    wb.active.row_dimensions[5].hidden = True
+    path = tmp_path / "gefiltert.xlsx"
+    wb.save(path)
+    t = read_table(path, name="gefiltert.xlsx")
+    assert t.hidden_rows == [3, 5]
+    assert t.notes() == [
+        "gefiltert.xlsx: Zeilen 3, 5 sind ausgeblendet (Filter oder ausgeblendete Zeilen) und "
+        "wurden trotzdem eingelesen: bitte prüfen, ob sie geplant werden sollen; sonst aus "
+        "der Liste löschen."]
+    res = read_clients(path, today=date(2026, 12, 1), name="gefiltert.xlsx")
+    assert [c.id for c in res.clients] == ["H-1", "H-2", "H-3", "H-4"]
+    assert t.notes()[0] in res.warnings
+
+
+def test_hidden_rows_as_libreoffice_writes_them(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "lo.xlsx", [["Kundennummer", "Adresse"]])
+    body = (b'<x:row r="2" spans="1:2" hidden="true"><x:c r="A2" t="inlineStr"><x:is><x:t>K-1'
+            b'</x:t></x:is></x:c><x:c r="B2" t="inlineStr"><x:is><x:t>Weg 1</x:t></x:is></x:c>'
+            b'</x:row>\n<x:row r="3"\nhidden=\'1\'><x:c r="A3" t="inlineStr"><x:is><x:t>K-2'
+            b'</x:t></x:is></x:c></x:row><x:row r="4" hidden="0"><x:c r="A4" t="inlineStr">'
+            b"<x:is><x:t>K-3</x:t></x:is></x:c></x:row>")
+    _replace_part(path, "xl/worksheets/sheet1.xml",
+                  _SHEET + body + b"</x:sheetData></x:worksheet>")
+    t = read_table(path)
+    assert t.row_numbers == [2, 3, 4]
+    assert t.hidden_rows == [2, 3]
+
+
+def test_a_hidden_sheet_does_not_win_over_the_visible_list(tmp_path: Path) -> None:
+    """QA 11b #4b: the hidden old sheet "Kunden" was read, the visible "Dezember" not."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Dezember"
+    _clients_sheet(wb.active, [["Kundennummer", "Adresse"], ["N-1", "Am Markt 16"]])
+    old = wb.create_sheet("Kunden")
+    _clients_sheet(old, [["Kundennummer", "Adresse"], ["ALT-1", "Am Markt 1"]])
+    old.sheet_state = "hidden"
+    path = tmp_path / "mappe.xlsx"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+    assert [c.id for c in res.clients] == ["N-1"]
+    assert ("mappe.xlsx: Arbeitsblatt „Dezember“ gelesen; nicht gelesen: „Kunden“ "
+            "(ausgeblendet).") in res.warnings
+    # only the hidden sheet has the list: it is read, and called hidden
+    wb = openpyxl.Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["Export vom 01.12.2026"])
+    hidden = wb.create_sheet("Kunden")
+    _clients_sheet(hidden, [["Kundennummer", "Adresse"], ["ALT-1", "Am Markt 1"]])
+    hidden.sheet_state = "veryHidden"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+    assert [c.id for c in res.clients] == ["ALT-1"]
+    assert ("mappe.xlsx: Arbeitsblatt „Kunden“ (ausgeblendet) gelesen; nicht gelesen: "
+            "„Info“.") in res.warnings
