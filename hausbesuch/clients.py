@@ -358,11 +358,11 @@ def read_clients(
     id_col = _find(columns, ID_SYNONYMS)
     if id_col is None:
         raise UserError(
-            f"Keine Spalte mit der Kundennummer gefunden in {table.source}. Erwartet wird z. B. "
+            f"Keine Spalte mit der Kundennummer gefunden in {table.where}. Erwartet wird z. B. "
             "„id“, „Kundennummer“, „Fallnummer“ oder „Pseudonym“. Vorhandene Spalten: "
             f"{shown_columns(columns)}."
         )
-    roles = address_columns([c for c in columns if c != id_col], source=table.source)
+    roles = address_columns([c for c in columns if c != id_col], source=table.where)
     used: dict[str, str] = {"id": id_col, **roles}
     for fname, syns in FIELD_SYNONYMS.items():
         col = _find([c for c in columns if c not in used.values()], syns)

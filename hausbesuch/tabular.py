@@ -389,11 +389,32 @@ class Table:
     #: XLSX: the rows read that are hidden in the sheet (filtered out by an autofilter or
     #: hidden by hand): they are read, and :meth:`notes` names them.
     hidden_rows: list[int] = field(default_factory=list)
+    #: The row number of the header row (1 unless title rows stand above it).
+    header_row: int = 1
+    #: The non-empty rows above the header, taken as titles and not read (only when
+    #: ``read_table``'s ``required`` found the header below them).
+    title_rows: list[int] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        """How messages name what was read: the file, and in a workbook of several sheets
+        the sheet read and the others."""
+        if not self.ignored_sheets:
+            return self.source
+        others = ", ".join(f"„{n}“" for n in self.ignored_sheets)
+        return f"{self.source} (Arbeitsblatt „{self.sheet}“; weitere Blätter: {others})"
 
     def notes(self) -> list[str]:
         """German notes for the coordinator about what was read: the sheet (see
-        :meth:`sheet_note`), hidden rows that were read."""
+        :meth:`sheet_note`), title rows above the header, hidden rows that were read."""
         out = [note] if (note := self.sheet_note()) else []
+        if self.title_rows:
+            one = len(self.title_rows) == 1
+            where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
+            out.append(
+                f"{self.source}: die Kopfzeile steht{where} in Zeile {self.header_row}; "
+                f"{'Zeile' if one else 'Zeilen'} {_numbers(self.title_rows)} darüber "
+                f"{'wurde' if one else 'wurden'} als Titel übersprungen.")
         if self.hidden_rows:
             one = len(self.hidden_rows) == 1
             where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
@@ -490,7 +511,7 @@ def read_table(
             "falsches Format). Bitte als .xlsx oder CSV speichern."
         )
     text, encoding = _decode(data, name)
-    return _read_csv_text(text, name, encoding)
+    return _read_csv_text(text, name, encoding, required)
 
 
 #: Encoding label of a file whose lines are partly UTF-8, partly Windows-1252.
@@ -598,7 +619,8 @@ def _sniff(text: str) -> str:
     return best_d
 
 
-def _read_csv_text(text: str, name: str, encoding: str) -> Table:
+def _read_csv_text(text: str, name: str, encoding: str,
+                   required: Callable[[list[str]], bool] | None = None) -> Table:
     lines_offset = 0
     first_line, _, rest = text.partition("\n")
     m = re.fullmatch(r"\s*sep=(.)\s*", first_line.rstrip("\r"))
@@ -617,12 +639,13 @@ def _read_csv_text(text: str, name: str, encoding: str) -> Table:
             1 for _, rec in records if any(c.strip() for c in rec)) > MAX_ROWS + 1:
         raise _too_many_rows(name)
     grid = [(rownum, [c.strip() for c in rec]) for rownum, (_, rec) in enumerate(records, 1)]
-    g = _rows_from_grid(grid, name, fields=True)
+    g = _rows_from_grid(grid, name, fields=True, required=required)
     line_of = {rownum: line + lines_offset for rownum, (line, _) in enumerate(records, 1)}
     return Table(columns=g.columns, rows=g.rows, row_numbers=g.row_numbers, source=name,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
                  line_numbers=[line_of[r] for r in g.row_numbers],
-                 header_fields=g.header_fields, wide_rows=g.wide_rows)
+                 header_fields=g.header_fields, wide_rows=g.wide_rows,
+                 header_row=g.header_row, title_rows=g.title_rows)
 
 
 @dataclass
@@ -634,6 +657,8 @@ class _Grid:
     row_numbers: list[int]
     header_fields: int = 0
     wide_rows: dict[int, int] = field(default_factory=dict)
+    header_row: int = 1
+    title_rows: list[int] = field(default_factory=list)
 
 
 def _filled_width(cells: Sequence[str]) -> int:
@@ -643,11 +668,40 @@ def _filled_width(cells: Sequence[str]) -> int:
     return n
 
 
+#: How many rows from the top the header is looked for in, below title rows.
+HEADER_SEARCH_ROWS = 20
+
+
+def _header_index(grid: Sequence[tuple[int, list[str]]],
+                  required: Callable[[list[str]], bool] | None) -> int:
+    """Index in ``grid`` of the header row: the first non-empty row, unless ``required``
+    rejects it and accepts one of the next :data:`HEADER_SEARCH_ROWS` rows (a title such
+    as "Fallliste, Stand 01.12.2026" above the header)."""
+    first: int | None = None
+    limit = 0
+    for i, (rownum, cells) in enumerate(grid):
+        if not any(cells):
+            continue
+        if first is None:
+            first, limit = i, rownum + HEADER_SEARCH_ROWS
+            if required is None or required([c for c in cells if c]):
+                return i
+            continue
+        if rownum >= limit:
+            break
+        if required([c for c in cells if c]):  # type: ignore[misc]
+            return i
+    return first if first is not None else 0
+
+
 def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
-                    fields: bool = False) -> _Grid:
+                    fields: bool = False,
+                    required: Callable[[list[str]], bool] | None = None) -> _Grid:
     """Header, rows and row numbers from (row number, cells) pairs; empty rows skipped.
 
-    The first non-empty row is the header; a row with more non-empty cells than there are
+    The first non-empty row is the header, or with ``required`` the first within
+    :data:`HEADER_SEARCH_ROWS` rows that has the required columns (the rows above it are
+    titles, listed in ``title_rows``); a row with more non-empty cells than there are
     columns widens the table (see :func:`_extend_columns`). With ``fields`` (the records of
     a CSV file), a row with more fields than the header while other rows fit is not
     widened but listed in ``wide_rows``: a delimiter in a field without quotes shifted its
@@ -657,10 +711,14 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     header: list[str] | None = None
     columns: list[str] = []
     data: list[tuple[int, list[str]]] = []
-    for rownum, cells in grid:
+    header_row = 0
+    start = _header_index(grid, required)
+    titles = [rownum for rownum, cells in grid[:start] if any(cells)]
+    for rownum, cells in grid[start:]:
         if not any(cells):
             continue
         if header is None:
+            header_row = rownum
             if len(cells) > MAX_COLUMNS:
                 raise UserError(
                     f"Die Datei {name} hat {len(cells)} Spalten in der Kopfzeile (höchstens "
@@ -698,7 +756,8 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
             columns = _extend_columns(columns, len(cells), rows)
         rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
         row_numbers.append(rownum)
-    return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide)
+    return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
+                 header_row=header_row, title_rows=titles)
 
 
 #: Most columns a table may have (Excel's limit).
@@ -971,7 +1030,7 @@ def _read_xlsx(data: bytes, name: str,
                          if getattr(w, "sheet_state", "visible") != "visible"]
     finally:
         wb.close()
-    g = _rows_from_grid(grid, name)
+    g = _rows_from_grid(grid, name, required=required)
     columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
     part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
@@ -985,7 +1044,8 @@ def _read_xlsx(data: bytes, name: str,
                  sheet=chosen, ignored_sheets=[n for n in sheet_names if n != chosen],
                  booleans=cells("bool"), lossy_numbers=cells("lossy"),
                  header_fields=g.header_fields, hidden_sheets=hidden_sheets,
-                 hidden_rows=[r for r in row_numbers if r in hidden])
+                 hidden_rows=[r for r in row_numbers if r in hidden],
+                 header_row=g.header_row, title_rows=g.title_rows)
 
 
 def _xlsx_problem(exc: BaseException) -> str:
@@ -1017,8 +1077,7 @@ def _pick_sheet(
     if required is not None and len(sheets) > 1:
         with_columns = []
         for ws in sheets:
-            header = _header_of(ws)
-            if header and required(header):
+            if any(required(header) for header in _header_rows(ws)):
                 with_columns.append(ws)
 
         def rank(ws: Any) -> tuple[bool, bool]:
@@ -1040,19 +1099,19 @@ def _pick_sheet(
     return first if first is not None else (None, [], set())
 
 
-def _header_of(ws: Any, look: int = 20) -> list[str]:
-    """The first non-empty row of a sheet (within ``look`` rows), as header texts."""
+def _header_rows(ws: Any, look: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
+    """The non-empty rows among the first ``look`` rows of a sheet, as header texts: the
+    header may stand below a title."""
     reset = getattr(ws, "reset_dimensions", None)
     if reset is not None:
         reset()
-    for i, row in enumerate(ws.iter_rows(min_row=1, max_row=look)):
+    out: list[list[str]] = []
+    for row in ws.iter_rows(min_row=1, max_row=look):
         cells = [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "General"))
                  for c in row]
         if any(cells):
-            return [c for c in cells if c]
-        if i >= look:
-            break
-    return []
+            out.append([c for c in cells if c])
+    return out
 
 
 def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int, int, str]]]:

@@ -209,3 +209,67 @@ def test_a_hidden_sheet_does_not_win_over_the_visible_list(tmp_path: Path) -> No
     assert [c.id for c in res.clients] == ["ALT-1"]
     assert ("mappe.xlsx: Arbeitsblatt „Kunden“ (ausgeblendet) gelesen; nicht gelesen: "
             "„Info“.") in res.warnings
+
+
+def _has_list(columns: list[str]) -> bool:
+    return "Kundennummer" in columns and "Adresse" in columns
+
+
+def test_a_title_above_the_header_is_skipped_and_named(tmp_path: Path) -> None:
+    """QA 11b #7: exports put a title (and a blank row) above the header; the title was
+    taken for the header and the list refused."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    csv = tmp_path / "titel.csv"
+    csv.write_text("Fallliste Stand 01.12.2026;;;\nKundennummer;Adresse;PLZ;Ort\n"
+                   "K-1;Am Markt 16;36251;Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(csv, today=date(2026, 12, 1), name="titel.csv")
+    assert [(c.row, c.id) for c in res.clients] == [(3, "K-1")]
+    assert ("titel.csv: die Kopfzeile steht in Zeile 2; Zeile 1 darüber wurde als Titel "
+            "übersprungen.") in res.warnings
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Fallliste Aufsuchende Beratung, Stand 01.12.2026"])
+    ws.merge_cells("A1:D1")
+    ws.append(["Jobcenter Musterstadt"])
+    ws.append([])
+    ws.append(["Kundennummer", "Adresse", "PLZ", "Ort"])
+    ws.append(["K-1", "Am Markt 16", 36251, "Bad Hersfeld"])
+    xlsx = tmp_path / "titel.xlsx"
+    wb.save(xlsx)
+    t = read_table(xlsx, required=_has_list, name="titel.xlsx")
+    assert (t.header_row, t.title_rows, t.row_numbers) == (4, [1, 2], [5])
+    assert t.notes() == ["titel.xlsx: die Kopfzeile steht in Zeile 4; Zeilen 1, 2 darüber "
+                         "wurden als Titel übersprungen."]
+    # without a notion of the required columns the first row is the header, as before
+    assert read_table(xlsx).columns[0] == "Fallliste Aufsuchende Beratung, Stand 01.12.2026"
+
+
+def test_the_sheet_with_a_title_row_is_chosen_and_messages_name_the_sheet(
+        tmp_path: Path) -> None:
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["Export aus OPEN/PROSOZ am 01.12.2026"])
+    ws = wb.create_sheet("Export")
+    ws.append(["Fallliste, Stand 01.12.2026"])
+    ws.append([])
+    ws.append(["Kundennummer", "Adresse"])
+    ws.append(["K-1", "Am Markt 16"])
+    path = tmp_path / "mappe.xlsx"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+    assert [(c.row, c.id) for c in res.clients] == [(4, "K-1")]
+    assert "mappe.xlsx: Arbeitsblatt „Export“ gelesen; nicht gelesen: „Info“." in res.warnings
+    # no sheet has the list: the message says which sheet it looked at
+    ws["A3"].value = "Name"
+    wb.save(path)
+    with pytest.raises(UserError, match=r"Keine Spalte mit der Kundennummer gefunden in "
+                                        r"mappe\.xlsx \(Arbeitsblatt „Info“; weitere Blätter: "
+                                        r"„Export“\)"):
+        read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
