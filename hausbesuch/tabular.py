@@ -394,6 +394,9 @@ class Table:
     #: The non-empty rows above the header, taken as titles and not read (only when
     #: ``read_table``'s ``required`` found the header below them).
     title_rows: list[int] = field(default_factory=list)
+    #: A column without header right of the street column that holds house numbers: (its
+    #: number, the street column, whether it was renamed "Hausnummer" and is read so).
+    house_numbers: tuple[int, str, bool] | None = None
 
     @property
     def where(self) -> str:
@@ -415,6 +418,15 @@ class Table:
                 f"{self.source}: die Kopfzeile steht{where} in Zeile {self.header_row}; "
                 f"{'Zeile' if one else 'Zeilen'} {_numbers(self.title_rows)} darüber "
                 f"{'wurde' if one else 'wurden'} als Titel übersprungen.")
+        if self.house_numbers is not None:
+            k, street, renamed = self.house_numbers
+            out.append(
+                f"{self.source}: Spalte {k} hat keine Überschrift und enthält Hausnummern; sie "
+                f"wird als „Hausnummer“ zu „{shown_header(street)}“ gelesen (eine Überschrift über "
+                "zwei Spalten?)." if renamed else
+                f"{self.source}: Spalte {k} (ohne Überschrift, rechts von "
+                f"„{shown_header(street)}“) enthält Hausnummern? Sie wird nicht ausgewertet; "
+                "bitte die Überschrift „Hausnummer“ eintragen.")
         if self.hidden_rows:
             one = len(self.hidden_rows) == 1
             where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
@@ -645,7 +657,8 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
                  line_numbers=[line_of[r] for r in g.row_numbers],
                  header_fields=g.header_fields, wide_rows=g.wide_rows,
-                 header_row=g.header_row, title_rows=g.title_rows)
+                 header_row=g.header_row, title_rows=g.title_rows,
+                 house_numbers=g.house_numbers)
 
 
 @dataclass
@@ -659,6 +672,47 @@ class _Grid:
     wide_rows: dict[int, int] = field(default_factory=dict)
     header_row: int = 1
     title_rows: list[int] = field(default_factory=list)
+    house_numbers: tuple[int, str, bool] | None = None
+
+
+#: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
+_HOUSE_NUMBER = re.compile(r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-/–]\s?\d{1,4}\s?[a-zA-Z]?)?")
+#: Share of a column's filled cells that must look like house numbers (and of the street
+#: cells beside them that must lack a number) for the column to be read as house numbers.
+HOUSE_NUMBER_SHARE = 0.8
+
+
+def _house_number_column(
+    columns: list[str], rows: list[dict[str, str]], unnamed: Sequence[int]
+) -> tuple[list[str], list[dict[str, str]], tuple[int, str, bool] | None]:
+    """A column without a header right of the street (or address) column that holds house
+    numbers: a header cell merged over street and number ("Anschrift" over two columns)
+    leaves the number's column unnamed. When most of its cells are house numbers and the
+    street cells beside them have no number, it is renamed "Hausnummer"; when only some
+    are, it is left alone and only named. Returns the columns, the rows and (column
+    number, the street column, whether it was renamed) or None."""
+    if not unnamed or find_column(columns, ADDRESS_SYNONYMS["hausnummer"]) is not None:
+        return columns, rows, None
+    streets = {normalize_header(x)
+               for x in ADDRESS_SYNONYMS["strasse"] + ADDRESS_SYNONYMS["adresse"]}
+    for i in unnamed:
+        if i == 0 or normalize_header(columns[i - 1]) not in streets:
+            continue
+        col, left = columns[i], columns[i - 1]
+        pairs = [(r.get(left, ""), v) for r in rows if (v := r.get(col, ""))]
+        if not pairs:
+            continue
+        numbers = sum(1 for _, v in pairs if _HOUSE_NUMBER.fullmatch(v))
+        bare = sum(1 for street, _ in pairs if not any(ch.isdigit() for ch in street))
+        if numbers < 0.5 * len(pairs) or bare < HOUSE_NUMBER_SHARE * len(pairs):
+            continue  # not numbers, or the street cells have theirs (a floor, a flat?)
+        if numbers < HOUSE_NUMBER_SHARE * len(pairs) or "Hausnummer" in columns:
+            return columns, rows, (i + 1, left, False)
+        new = "Hausnummer"
+        renamed = [new if c == col else c for c in columns]
+        rows = [{(new if k == col else k): v for k, v in r.items()} for r in rows]
+        return renamed, rows, (i + 1, left, True)
+    return columns, rows, None
 
 
 def _filled_width(cells: Sequence[str]) -> int:
@@ -756,8 +810,10 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
             columns = _extend_columns(columns, len(cells), rows)
         rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
         row_numbers.append(rownum)
+    unnamed = [i for i in range(len(columns)) if i >= len(header) or not header[i]]
+    columns, rows, numbers = _house_number_column(columns, rows, unnamed)
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
-                 header_row=header_row, title_rows=titles)
+                 header_row=header_row, title_rows=titles, house_numbers=numbers)
 
 
 #: Most columns a table may have (Excel's limit).
@@ -1045,7 +1101,8 @@ def _read_xlsx(data: bytes, name: str,
                  booleans=cells("bool"), lossy_numbers=cells("lossy"),
                  header_fields=g.header_fields, hidden_sheets=hidden_sheets,
                  hidden_rows=[r for r in row_numbers if r in hidden],
-                 header_row=g.header_row, title_rows=g.title_rows)
+                 header_row=g.header_row, title_rows=g.title_rows,
+                 house_numbers=g.house_numbers)
 
 
 def _xlsx_problem(exc: BaseException) -> str:

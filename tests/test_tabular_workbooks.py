@@ -273,3 +273,54 @@ def test_the_sheet_with_a_title_row_is_chosen_and_messages_name_the_sheet(
                                         r"mappe\.xlsx \(Arbeitsblatt „Info“; weitere Blätter: "
                                         r"„Export“\)"):
         read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+
+
+def test_an_unnamed_column_of_house_numbers_beside_the_street_is_the_house_number(
+        tmp_path: Path) -> None:
+    """QA 11b #6: "Anschrift" merged over street and number left the numbers in an
+    unnamed column; every client was planned at street level."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Name", "Anschrift", None, "PLZ", "Ort"])
+    ws.merge_cells("C1:D1")
+    for i, (street, number) in enumerate([("Friedewalder Straße", 33), ("Am Markt", "2a"),
+                                          ("Lindenweg", "65-67"), ("Walkerweg", 47)]):
+        ws.append([f"K-{i}", "Muster, Max", street, number, 36251, "Bad Hersfeld"])
+    path = tmp_path / "kunden.xlsx"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="kunden.xlsx")
+    assert [c.address for c in res.clients] == [
+        "Friedewalder Straße 33, 36251 Bad Hersfeld", "Am Markt 2a, 36251 Bad Hersfeld",
+        "Lindenweg 65-67, 36251 Bad Hersfeld", "Walkerweg 47, 36251 Bad Hersfeld"]
+    assert ("kunden.xlsx: Spalte 4 hat keine Überschrift und enthält Hausnummern; sie wird als "
+            "„Hausnummer“ zu „Anschrift“ gelesen (eine Überschrift über zwei Spalten?)."
+            ) in res.warnings
+    assert not any("Spalten ohne Auswertung" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        # the street already has its number: the unnamed column is something else
+        ("Kundennummer;Straße;;PLZ\nK-1;Am Markt 16;2;36251\nK-2;Lindenweg 3;1;36251\n", None),
+        # not house numbers
+        ("Kundennummer;Straße;;PLZ\nK-1;Am Markt;Hund;36251\nK-2;Lindenweg;;36251\n", None),
+        # a house number column exists
+        ("Kundennummer;Straße;;Nr.\nK-1;Am Markt;5;16\n", None),
+        # some numbers, some not: named, not read
+        ("Kundennummer;Straße;;PLZ\nK-1;Am Markt;16;36251\nK-2;Lindenweg;hinten;36251\n",
+         "l.csv: Spalte 3 (ohne Überschrift, rechts von „Straße“) enthält Hausnummern? Sie "
+         "wird nicht ausgewertet; bitte die Überschrift „Hausnummer“ eintragen."),
+    ],
+)
+def test_an_unnamed_column_is_left_alone_when_in_doubt(tmp_path: Path, text: str,
+                                                       note: str | None) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text(text, encoding="utf-8")
+    t = read_table(path, name="l.csv")
+    assert "Hausnummer" not in t.columns
+    assert [n for n in t.notes() if "Spalte 3" in n] == ([note] if note else [])
