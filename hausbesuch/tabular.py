@@ -183,12 +183,13 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
     used: set[str] = set()
     # A postal address block (line 1 often holds "Herrn" and the name): every line is an
     # address role, "adresse" the first, "adresse_2", ... the others.
-    for k, col in enumerate(_address_block(columns), start=1):
+    block = _address_block(columns)
+    for k, col in enumerate(block, start=1):
         found.append(("adresse" if k == 1 else f"adresse_{k}", col))
         used.add(col)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
-        if role == "adresse" and found:
+        if role == "adresse" and block:
             continue
         col = find_column([c for c in columns if c not in used], ADDRESS_SYNONYMS[role])
         if col is not None:

@@ -32,6 +32,9 @@ NAMES = ("Müllerschön", "Weißgerber", "Yilmazoglu", "Jürgen", "Herrn", "Frau
          {"adresse": "Address line 1", "adresse_2": "Address line 2", "ort": "City"}),
         # no block: one address column, or a repeated header made unique
         (["id", "Adresse", "PLZ"], {"adresse": "Adresse", "plz": "PLZ"}),
+        (["Kd.-Nr.", "Straße / Haus-Nr.", "PLZ/Ort"],
+         {"adresse": "Straße / Haus-Nr.", "plz_ort": "PLZ/Ort"}),
+        (["id", "Adresse", "HNr-Zusatz"], {"adresse": "Adresse", "zusatz": "HNr-Zusatz"}),
         (["id", "Adresse", "Adresse (2)"], {"adresse": "Adresse"}),
     ],
 )
