@@ -27,7 +27,9 @@ Columns that are not recognised are kept in :attr:`Client.extra`; split name col
 (``Nachname``/``Vorname``) form ``name`` and never go into ``extra``.
 
 A row is rejected (one :class:`Rejected` per row; ``field`` is the first bad field, the
-reason lists every problem) when: the ID is missing, too long, a boolean cell of a workbook,
+reason lists every problem) when: a CSV row has more fields than the header while other
+rows fit (``felder``: a delimiter in a field without quotes shifted its cells; the reason
+quotes none of them, see :meth:`hausbesuch.tabular.Table.row_problem`); the ID is missing, too long, a boolean cell of a workbook,
 or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
 ``K-100004``; the later rows are rejected and the reason names both rows); the address or its
 street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
