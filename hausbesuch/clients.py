@@ -27,7 +27,9 @@ Columns that are not recognised are kept in :attr:`Client.extra`; split name col
 (``Nachname``/``Vorname``) form ``name`` and never go into ``extra``.
 
 A row is rejected (one :class:`Rejected` per row; ``field`` is the first bad field, the
-reason lists every problem) when: the ID is missing, too long, a boolean cell of a workbook,
+reason lists every problem) when: a CSV row has more fields than the header while other
+rows fit (``felder``: a delimiter in a field without quotes shifted its cells; the reason
+quotes none of them, see :meth:`hausbesuch.tabular.Table.row_problem`); the ID is missing, too long, a boolean cell of a workbook,
 or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
 ``K-100004``; the later rows are rejected and the reason names both rows); the address or its
 street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
@@ -165,6 +167,7 @@ FIELD_LABELS: dict[str, str] = {
     "team": "Team",
     "datum": "Datum",
     "uhrzeit": "Uhrzeit",
+    "felder": "Feldanzahl",
 }
 
 
@@ -305,8 +308,9 @@ def _two_addresses(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     if "adresse" not in roles or "strasse" not in roles:
         return ""
     from geodata.addresses import parse_address
+    from hausbesuch.tabular import address_cell
 
-    full = clean_text(row.get(roles["adresse"], ""))
+    full = clean_text(address_cell(row, roles))  # an address block without its name line
     street = clean_text(row.get(roles["strasse"], ""))
     if not full or not street or street.casefold() in full.casefold():
         return ""
@@ -356,6 +360,7 @@ def read_clients(
     from hausbesuch.tabular import (
         ID_SYNONYMS,
         MIXED_ENCODING,
+        address_cell,
         address_columns,
         address_from_row,
         read_table,
@@ -368,11 +373,11 @@ def read_clients(
     id_col = _find(columns, ID_SYNONYMS)
     if id_col is None:
         raise UserError(
-            f"Keine Spalte mit der Kundennummer gefunden in {table.source}. Erwartet wird z. B. "
+            f"Keine Spalte mit der Kundennummer gefunden in {table.where}. Erwartet wird z. B. "
             "„id“, „Kundennummer“, „Fallnummer“ oder „Pseudonym“. Vorhandene Spalten: "
             f"{shown_columns(columns)}."
         )
-    roles = address_columns([c for c in columns if c != id_col], source=table.source)
+    roles = address_columns([c for c in columns if c != id_col], source=table.where)
     used: dict[str, str] = {"id": id_col, **roles}
     for fname, syns in FIELD_SYNONYMS.items():
         col = _find([c for c in columns if c not in used.values()], syns)
@@ -393,8 +398,7 @@ def read_clients(
             "Spalten ohne Auswertung (werden gespeichert, aber nicht für die Planung "
             f"genutzt): {', '.join(f'„{c}“' for c in extra_cols)}."
         )
-    if note := table.sheet_note():
-        result.warnings.append(note)
+    result.warnings += table.notes()  # the sheet read, hidden rows read
     if table.encoding == MIXED_ENCODING:
         result.warnings.append(
             f"{table.source}: die Datei mischt die Kodierungen UTF-8 und Windows-1252 (aus "
@@ -408,8 +412,14 @@ def read_clients(
             "Es gibt nichts zu planen."
         )
     first_row: dict[str, tuple[int, str]] = {}  # casefolded id -> (row, id as written)
+    id_first = columns.index(id_col) == 0  # the first cell of a shifted row is still the id
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
+        if problem := table.row_problem(rownum):  # more fields than the header: shifted
+            shown = shorten(cid, MAX_ID_LENGTH) if id_first else ""
+            result.rejected.append(Rejected(row=rownum, id=shown or None, field="felder",
+                                            reason=problem))
+            continue
         errors: list[tuple[str, str]] = []
 
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:
@@ -444,9 +454,8 @@ def read_clients(
             fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
                             f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")
             address = shorten(address, MAX_ADDRESS_LENGTH)
-        street_part = "".join(
-            clean_text(row.get(roles[r], "")) for r in ("adresse", "strasse") if r in roles
-        )
+        street_part = clean_text(address_cell(row, roles)) + (
+            clean_text(row.get(roles["strasse"], "")) if "strasse" in roles else "")
         if not address:
             fail("adresse", "Adresse fehlt")
         elif not street_part:

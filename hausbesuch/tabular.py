@@ -9,8 +9,9 @@ spreadsheet, so the reader accepts what those tools write:
 * XLSX: with several sheets, the reader takes the sheet named like a client list
   (``Kunden``, ``Klienten``, ``Liste``, …, see :data:`SHEET_NAMES`) that has the required
   columns, else the first sheet (in workbook order, the active one first) that has them,
-  else the active sheet or the first with data; :attr:`Table.sheet` and
-  :attr:`Table.ignored_sheets` say which was read and which were not. Dates and numbers
+  else the active sheet or the first with data, hidden sheets after the visible ones;
+  :attr:`Table.sheet` and :attr:`Table.ignored_sheets` say which was read and which were
+  not, :meth:`Table.notes` also which rows read are hidden (filtered out). Dates and numbers
   become the text the user sees in the cell (``31.01.2024``, ``34117``, ``12,5``);
   whole numbers keep every digit (``12345678901234567890``, never ``1.2e+19``); a
   boolean cell reads as ``WAHR``/``FALSCH`` and is recorded in :attr:`Table.booleans`
@@ -35,6 +36,9 @@ role           accepted headers (examples)
 ``plz``        PLZ, Postleitzahl, Postcode, ZIP
 ``ort``        Ort, Stadt, Wohnort, Gemeinde, City, Town
 ``plz_ort``    PLZ Ort, PLZ/Ort (one column ``34117 Kassel``)
+``adresse_2``  the further lines of a postal address block (``Anschrift Zeile 1``
+               ... ``3``, ``Adresszeile 1``, ``Adresse 1``/``Adresse 2``): ``adresse``
+               is line 1; :func:`address_lines` leaves out the addressee's name
 =============  ===============================================================
 """
 
@@ -47,7 +51,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -59,8 +63,10 @@ __all__ = [
     "ADDRESS_SYNONYMS",
     "ID_SYNONYMS",
     "Table",
+    "address_cell",
     "address_columns",
     "address_from_row",
+    "address_lines",
     "find_column",
     "normalize_header",
     "read_table",
@@ -140,12 +146,51 @@ def find_column(columns: Iterable[str], synonyms: Iterable[str]) -> str | None:
     return None
 
 
+#: Headers (normalised) of the lines of a postal address block: "Anschrift Zeile 1",
+#: "Adresszeile 2", "Adresse 1", "Address line 3", a bare "Adresszeile". A bare
+#: "Adresse" or "Anschrift" is the block's first line when a numbered line follows.
+_BLOCK_HEADER = re.compile(
+    r"(?P<stem>adresszeile|adressezeile|anschriftzeile|anschriftszeile|addressline|adressline"
+    r"|adresse|anschrift|address|adr)(?P<n>\d{1,2})?")
+_LINE_STEMS = frozenset(("adresszeile", "adressezeile", "anschriftzeile", "anschriftszeile",
+                         "addressline", "adressline"))
+
+
+def _address_block(columns: Sequence[str]) -> list[str]:
+    """The columns of a postal address block, in line order ([] when there is none)."""
+    lines: list[tuple[int, int, str]] = []
+    bare: list[tuple[int, str]] = []
+    for pos, col in enumerate(columns):
+        m = _BLOCK_HEADER.fullmatch(normalize_header(col))
+        if m is None or re.search(r"\(\d+\)\s*$", col):  # "Adresse (2)": a repeated header
+            continue
+        if m["n"]:
+            lines.append((int(m["n"]), pos, col))
+        elif m["stem"] in _LINE_STEMS:
+            lines.append((0, pos, col))
+        else:
+            bare.append((pos, col))
+    if not lines:
+        return []
+    if bare and not any(n <= 1 for n, _, _ in lines):
+        lines.append((1, *bare[0]))
+    return [c for _, _, c in sorted(lines)]
+
+
 @lru_cache(maxsize=256)
 def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     used: set[str] = set()
+    # A postal address block (line 1 often holds "Herrn" and the name): every line is an
+    # address role, "adresse" the first, "adresse_2", ... the others.
+    block = _address_block(columns)
+    for k, col in enumerate(block, start=1):
+        found.append(("adresse" if k == 1 else f"adresse_{k}", col))
+        used.add(col)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
+        if role == "adresse" and block:
+            continue
         col = find_column([c for c in columns if c not in used], ADDRESS_SYNONYMS[role])
         if col is not None:
             found.append((role, col))
@@ -210,6 +255,59 @@ def join_housenumber(number: str, suffix: str) -> str:
     return number
 
 
+#: A line that addresses a person (never part of the address): "Herrn Jürgen Müller",
+#: "Frau", "Familie", "Fam.", "Eheleute", "An Herrn ...", "z. Hd. Frau ...".
+_SALUTATION = re.compile(
+    r"(?:(?:an|z\.?\s*hd\.?|zu\s+h(?:ä|ae)nden)\s+)?(?:herrn|herr|frau|familie|fam\.?|eheleute"
+    r"|ehepaar|firma|mr\.?|mrs\.?|ms\.?)(?=[\s,]|$)", re.IGNORECASE)
+#: A c/o line before the street: it names the host and is kept (it is on the bell; the
+#: exports leave it out, see :mod:`hausbesuch.care_of`).
+_CARE_OF_LINE = re.compile(r"(?:c\s*/\s*o|c\.\s*o\.|bei|wohnhaft\s+bei)(?=[\s.]|$)",
+                           re.IGNORECASE)
+#: A street with a house number somewhere in the line ("Am Markt 16", "Hauptstr.5").
+_STREET_NUMBER = re.compile(r"[^\W\d_]{2,}\.?\s*\d")
+#: A line that begins with a postcode ("36251 Bad Hersfeld", "D-36251 ...").
+_POSTCODE_LINE = re.compile(r"(?:D\s*-?\s*)?\d{5}(?:\s|$)")
+
+
+def address_lines(lines: Sequence[str]) -> list[str]:
+    """The lines of a postal address block that belong to the address.
+
+    A block is written as on an envelope: the addressee (``Herrn Jürgen Müller``), perhaps a
+    c/o line, the street, ``PLZ Ort``. A line starting with a salutation (Herrn, Herr,
+    Frau, Familie, Fam., Eheleute, An Herrn, z. Hd. ...) is left out wherever it stands, and
+    so is every line above the street without a digit (a name without salutation), except
+    a c/o line. The street is the first line with a street name and a number; without one,
+    the line above ``PLZ Ort``, else the last line. A name never becomes part of the
+    address, so no message quoting the address can quote it.
+    """
+    kept = [ln for ln in (str(x).strip() for x in lines) if ln]
+    salut = [bool(_SALUTATION.match(ln)) for ln in kept]
+    street = next((i for i, ln in enumerate(kept) if not salut[i]
+                   and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
+    if street is None:
+        post = next((i for i, ln in enumerate(kept) if _POSTCODE_LINE.match(ln)), None)
+        street = max(0, post - 1) if post is not None else len(kept) - 1
+    return [ln for i, ln in enumerate(kept) if not salut[i] and (
+        i >= street or _CARE_OF_LINE.match(ln) or any(ch.isdigit() for ch in ln))]
+
+
+def address_cell(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """The text of a row's address column, or of its address block joined with ``, ``,
+    without the lines that name a person (see :func:`address_lines`): also for a cell of
+    several lines, and for a one-line cell that begins with a salutation
+    (``Herrn Jürgen Müller, Am Markt 16``)."""
+    keys = ["adresse", *sorted((k for k in roles if k.startswith("adresse_")),
+                               key=lambda k: int(k.rpartition("_")[2]))]
+    texts = [str(row.get(roles[k], "") or "").strip() for k in keys if k in roles]
+    lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
+    if len(lines) > 1:
+        return ", ".join(address_lines(lines))
+    if lines and _SALUTATION.match(lines[0]):
+        return ", ".join(address_lines(lines[0].split(",")))
+    return lines[0].strip() if lines else ""
+
+
 def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:
     """Join a row's address cells into one line, e.g. ``"Hauptstraße 5a, 36251 Bad Hersfeld"``.
 
@@ -224,7 +322,7 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
         col = roles.get(role)
         return str(row.get(col, "") or "").strip() if col else ""
 
-    street = cell("adresse") or cell("strasse")
+    street = address_cell(row, roles) or cell("strasse")
     both = roles.get("adresse") and roles.get("strasse") and cell("strasse")
     if both and cell("strasse").casefold() not in street.casefold():
         # Both present: the address cell may hold only the remainder; keep what is new.
@@ -279,15 +377,90 @@ class Table:
     #: XLSX: (row number, column) of numbers with more than 15 digits stored as floating
     #: point: the spreadsheet has already lost their last digits (an id there is unsafe).
     lossy_numbers: set[tuple[int, str]] = field(default_factory=set)
+    #: How many fields (cells) the header row has, empty ones at its end included.
+    header_fields: int = 0
+    #: CSV: rows with more fields than the header while other rows fit (row number ->
+    #: fields): a delimiter inside a field without quotes shifted the row's cells. They are
+    #: in :attr:`rows` as read, not widened; :meth:`row_problem` says why they cannot be
+    #: used. (When every row is wider, the header is short: the table is widened instead.)
+    wide_rows: dict[int, int] = field(default_factory=dict)
+    #: XLSX: the sheets of the workbook that are hidden (read only when no visible sheet
+    #: has the list).
+    hidden_sheets: list[str] = field(default_factory=list)
+    #: XLSX: the rows read that are hidden in the sheet (filtered out by an autofilter or
+    #: hidden by hand): they are read, and :meth:`notes` names them.
+    hidden_rows: list[int] = field(default_factory=list)
+    #: The row number of the header row (1 unless title rows stand above it).
+    header_row: int = 1
+    #: The non-empty rows above the header, taken as titles and not read (only when
+    #: ``read_table``'s ``required`` found the header below them).
+    title_rows: list[int] = field(default_factory=list)
+    #: A column without header right of the street column that holds house numbers: (its
+    #: number, the street column, whether it was renamed "Hausnummer" and is read so).
+    house_numbers: tuple[int, str, bool] | None = None
+
+    @property
+    def where(self) -> str:
+        """How messages name what was read: the file, and in a workbook of several sheets
+        the sheet read and the others."""
+        if not self.ignored_sheets:
+            return self.source
+        others = ", ".join(f"„{n}“" for n in self.ignored_sheets)
+        return f"{self.source} (Arbeitsblatt „{self.sheet}“; weitere Blätter: {others})"
+
+    def notes(self) -> list[str]:
+        """German notes for the coordinator about what was read: the sheet (see
+        :meth:`sheet_note`), title rows above the header, hidden rows that were read."""
+        out = [note] if (note := self.sheet_note()) else []
+        if self.title_rows:
+            one = len(self.title_rows) == 1
+            where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
+            out.append(
+                f"{self.source}: die Kopfzeile steht{where} in Zeile {self.header_row}; "
+                f"{'Zeile' if one else 'Zeilen'} {_numbers(self.title_rows)} darüber "
+                f"{'wurde' if one else 'wurden'} als Titel übersprungen.")
+        if self.house_numbers is not None:
+            k, street, renamed = self.house_numbers
+            out.append(
+                f"{self.source}: Spalte {k} hat keine Überschrift und enthält Hausnummern; sie "
+                f"wird als „Hausnummer“ zu „{shown_header(street)}“ gelesen (eine Überschrift über "
+                "zwei Spalten?)." if renamed else
+                f"{self.source}: Spalte {k} (ohne Überschrift, rechts von "
+                f"„{shown_header(street)}“) enthält Hausnummern? Sie wird nicht ausgewertet; "
+                "bitte die Überschrift „Hausnummer“ eintragen.")
+        if self.hidden_rows:
+            one = len(self.hidden_rows) == 1
+            where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
+            out.append(
+                f"{self.source}: {'Zeile' if one else 'Zeilen'} {_numbers(self.hidden_rows)} "
+                f"{'ist' if one else 'sind'}{where} ausgeblendet (Filter oder ausgeblendete "
+                f"Zeile{'' if one else 'n'}) und {'wurde' if one else 'wurden'} trotzdem "
+                f"eingelesen: bitte prüfen, ob sie geplant werden soll{'' if one else 'en'}; "
+                "sonst aus der Liste löschen.")
+        return out
+
+    def row_problem(self, rownum: int) -> str | None:
+        """Why row ``rownum`` cannot be read safely (German, never quoting a cell), or
+        None: it has more fields than the header (see :attr:`wide_rows`)."""
+        n = self.wide_rows.get(rownum)
+        if n is None:
+            return None
+        sep = {";": "„;“ ", ",": "„,“ ", "\t": "(Tabulator) "}.get(self.delimiter, "")
+        return (f"Zeile {rownum} hat {n} Felder, die Kopfzeile {self.header_fields}: "
+                f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
+                "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
+                "Anführungszeichen setzen oder das Zeichen entfernen")
 
     def sheet_note(self) -> str | None:
         """A German sentence naming the sheet read and those ignored (None for one sheet)."""
         if not self.ignored_sheets:
             return None
-        ignored = ", ".join(f"„{n}“" for n in self.ignored_sheets)
-        return (
-            f"{self.source}: Arbeitsblatt „{self.sheet}“ gelesen; nicht gelesen: {ignored}."
-        )
+
+        def shown(sheet: str) -> str:
+            return f"„{sheet}“" + (" (ausgeblendet)" if sheet in self.hidden_sheets else "")
+
+        ignored = ", ".join(shown(n) for n in self.ignored_sheets)
+        return f"{self.source}: Arbeitsblatt {shown(self.sheet)} gelesen; nicht gelesen: {ignored}."
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -351,7 +524,7 @@ def read_table(
             "falsches Format). Bitte als .xlsx oder CSV speichern."
         )
     text, encoding = _decode(data, name)
-    return _read_csv_text(text, name, encoding)
+    return _read_csv_text(text, name, encoding, required)
 
 
 #: Encoding label of a file whose lines are partly UTF-8, partly Windows-1252.
@@ -459,7 +632,8 @@ def _sniff(text: str) -> str:
     return best_d
 
 
-def _read_csv_text(text: str, name: str, encoding: str) -> Table:
+def _read_csv_text(text: str, name: str, encoding: str,
+                   required: Callable[[list[str]], bool] | None = None) -> Table:
     lines_offset = 0
     first_line, _, rest = text.partition("\n")
     m = re.fullmatch(r"\s*sep=(.)\s*", first_line.rstrip("\r"))
@@ -478,29 +652,128 @@ def _read_csv_text(text: str, name: str, encoding: str) -> Table:
             1 for _, rec in records if any(c.strip() for c in rec)) > MAX_ROWS + 1:
         raise _too_many_rows(name)
     grid = [(rownum, [c.strip() for c in rec]) for rownum, (_, rec) in enumerate(records, 1)]
-    columns, rows, row_numbers = _rows_from_grid(grid, name)
+    g = _rows_from_grid(grid, name, fields=True, required=required)
     line_of = {rownum: line + lines_offset for rownum, (line, _) in enumerate(records, 1)}
-    return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
+    return Table(columns=g.columns, rows=g.rows, row_numbers=g.row_numbers, source=name,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
-                 line_numbers=[line_of[r] for r in row_numbers])
+                 line_numbers=[line_of[r] for r in g.row_numbers],
+                 header_fields=g.header_fields, wide_rows=g.wide_rows,
+                 header_row=g.header_row, title_rows=g.title_rows,
+                 house_numbers=g.house_numbers)
 
 
-def _rows_from_grid(
-    grid: Sequence[tuple[int, list[str]]], name: str
-) -> tuple[list[str], list[dict[str, str]], list[int]]:
+@dataclass
+class _Grid:
+    """What :func:`_rows_from_grid` found (see :class:`Table` for the fields)."""
+
+    columns: list[str]
+    rows: list[dict[str, str]]
+    row_numbers: list[int]
+    header_fields: int = 0
+    wide_rows: dict[int, int] = field(default_factory=dict)
+    header_row: int = 1
+    title_rows: list[int] = field(default_factory=list)
+    house_numbers: tuple[int, str, bool] | None = None
+
+
+#: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
+_HOUSE_NUMBER = re.compile(r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-/–]\s?\d{1,4}\s?[a-zA-Z]?)?")
+#: Share of a column's filled cells that must look like house numbers (and of the street
+#: cells beside them that must lack a number) for the column to be read as house numbers.
+HOUSE_NUMBER_SHARE = 0.8
+
+
+def _house_number_column(
+    columns: list[str], rows: list[dict[str, str]], unnamed: Sequence[int]
+) -> tuple[list[str], list[dict[str, str]], tuple[int, str, bool] | None]:
+    """A column without a header right of the street (or address) column that holds house
+    numbers: a header cell merged over street and number ("Anschrift" over two columns)
+    leaves the number's column unnamed. When most of its cells are house numbers and the
+    street cells beside them have no number, it is renamed "Hausnummer"; when only some
+    are, it is left alone and only named. Returns the columns, the rows and (column
+    number, the street column, whether it was renamed) or None."""
+    if not unnamed or find_column(columns, ADDRESS_SYNONYMS["hausnummer"]) is not None:
+        return columns, rows, None
+    streets = {normalize_header(x)
+               for x in ADDRESS_SYNONYMS["strasse"] + ADDRESS_SYNONYMS["adresse"]}
+    for i in unnamed:
+        if i == 0 or normalize_header(columns[i - 1]) not in streets:
+            continue
+        col, left = columns[i], columns[i - 1]
+        pairs = [(r.get(left, ""), v) for r in rows if (v := r.get(col, ""))]
+        if not pairs:
+            continue
+        numbers = sum(1 for _, v in pairs if _HOUSE_NUMBER.fullmatch(v))
+        bare = sum(1 for street, _ in pairs if not any(ch.isdigit() for ch in street))
+        if numbers < 0.5 * len(pairs) or bare < HOUSE_NUMBER_SHARE * len(pairs):
+            continue  # not numbers, or the street cells have theirs (a floor, a flat?)
+        if numbers < HOUSE_NUMBER_SHARE * len(pairs) or "Hausnummer" in columns:
+            return columns, rows, (i + 1, left, False)
+        new = "Hausnummer"
+        renamed = [new if c == col else c for c in columns]
+        rows = [{(new if k == col else k): v for k, v in r.items()} for r in rows]
+        return renamed, rows, (i + 1, left, True)
+    return columns, rows, None
+
+
+def _filled_width(cells: Sequence[str]) -> int:
+    n = len(cells)
+    while n and not cells[n - 1]:
+        n -= 1
+    return n
+
+
+#: How many rows from the top the header is looked for in, below title rows.
+HEADER_SEARCH_ROWS = 20
+
+
+def _header_index(grid: Sequence[tuple[int, list[str]]],
+                  required: Callable[[list[str]], bool] | None) -> int:
+    """Index in ``grid`` of the header row: the first non-empty row, unless ``required``
+    rejects it and accepts one of the next :data:`HEADER_SEARCH_ROWS` rows (a title such
+    as "Fallliste, Stand 01.12.2026" above the header)."""
+    first: int | None = None
+    limit = 0
+    for i, (rownum, cells) in enumerate(grid):
+        if not any(cells):
+            continue
+        if first is None:
+            first, limit = i, rownum + HEADER_SEARCH_ROWS
+            if required is None or required([c for c in cells if c]):
+                return i
+            continue
+        if rownum >= limit:
+            break
+        if required([c for c in cells if c]):  # type: ignore[misc]
+            return i
+    return first if first is not None else 0
+
+
+def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
+                    fields: bool = False,
+                    required: Callable[[list[str]], bool] | None = None) -> _Grid:
     """Header, rows and row numbers from (row number, cells) pairs; empty rows skipped.
 
-    The first non-empty row is the header; a row with more non-empty cells than there are
-    columns widens the table (see :func:`_extend_columns`).
+    The first non-empty row is the header, or with ``required`` the first within
+    :data:`HEADER_SEARCH_ROWS` rows that has the required columns (the rows above it are
+    titles, listed in ``title_rows``); a row with more non-empty cells than there are
+    columns widens the table (see :func:`_extend_columns`). With ``fields`` (the records of
+    a CSV file), a row with more fields than the header while other rows fit is not
+    widened but listed in ``wide_rows``: a delimiter in a field without quotes shifted its
+    cells; when every row is wider than the header, the header is short and the table is
+    widened as before.
     """
     header: list[str] | None = None
     columns: list[str] = []
-    rows: list[dict[str, str]] = []
-    row_numbers: list[int] = []
-    for rownum, cells in grid:
+    data: list[tuple[int, list[str]]] = []
+    header_row = 0
+    start = _header_index(grid, required)
+    titles = [rownum for rownum, cells in grid[:start] if any(cells)]
+    for rownum, cells in grid[start:]:
         if not any(cells):
             continue
         if header is None:
+            header_row = rownum
             if len(cells) > MAX_COLUMNS:
                 raise UserError(
                     f"Die Datei {name} hat {len(cells)} Spalten in der Kopfzeile (höchstens "
@@ -509,7 +782,27 @@ def _rows_from_grid(
             header = cells
             columns = _clean_header(header, name)
             continue
-        if len(cells) > len(columns) and any(cells[len(columns):]):
+        data.append((rownum, cells))
+    if header is None:
+        raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
+    wide: dict[int, int] = {}
+    if fields and data:
+        # The usual number of fields: a row with one more, even an empty one, is shifted
+        # (K-2;Am Markt 1; 2. OG;Name;15.03.2025;), unless most rows end so.
+        counts: dict[int, int] = {}
+        for _, cells in data:
+            counts[len(cells)] = counts.get(len(cells), 0) + 1
+        usual = max(counts, key=lambda n: (counts[n], -n))
+        for rownum, cells in data:
+            n = len(cells)
+            if n > len(header) and (n > usual or _filled_width(cells) > len(columns)):
+                wide[rownum] = n
+        if len(wide) == len(data):  # the header is short for every row
+            wide = {}
+    rows: list[dict[str, str]] = []
+    row_numbers: list[int] = []
+    for rownum, cells in data:
+        if rownum not in wide and len(cells) > len(columns) and any(cells[len(columns):]):
             if len(cells) > MAX_COLUMNS:
                 raise UserError(
                     f"Die Datei {name} hat in Zeile {rownum} {len(cells)} Spalten (höchstens "
@@ -518,9 +811,10 @@ def _rows_from_grid(
             columns = _extend_columns(columns, len(cells), rows)
         rows.append({c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
         row_numbers.append(rownum)
-    if header is None:
-        raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
-    return columns, rows, row_numbers
+    unnamed = [i for i in range(len(columns)) if i >= len(header) or not header[i]]
+    columns, rows, numbers = _house_number_column(columns, rows, unnamed)
+    return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
+                 header_row=header_row, title_rows=titles, house_numbers=numbers)
 
 
 #: Most columns a table may have (Excel's limit).
@@ -550,6 +844,13 @@ class _TooManyRows(Exception):
 
 def _de(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # German thousands: 100.000
+
+
+def _numbers(rows: Sequence[int], limit: int = 20) -> str:
+    """Row numbers as a message lists them: ``3, 8, 9`` (at most ``limit``, then how many
+    more)."""
+    text = ", ".join(str(r) for r in rows[:limit])
+    return text + (f" und {len(rows) - limit} weitere" if len(rows) > limit else "")
 
 
 def _too_many_rows(name: str, exc: _TooManyRows | None = None) -> UserError:
@@ -622,17 +923,92 @@ def _extend_columns(columns: list[str], width: int, rows: list[dict[str, str]]) 
 #: a stored size once through before the first row, so larger workbooks are refused
 #: first.
 MAX_SHEET_XML_BYTES = 120 * 1024 * 1024
+#: Most bytes any other part of a workbook may unpack to (the shared strings, the styles,
+#: ...): openpyxl holds the shared strings and the styles in memory, whole, before the
+#: first row. The unique texts of 100,000 rows of a dozen text columns take about 40 MB.
+MAX_PART_BYTES = 64 * 1024 * 1024
+#: Most bytes all parts of a workbook together may unpack to.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Most a part of more than :data:`RATIO_FROM_BYTES` may be compressed (unpacked size
+#: over packed size). Sheets, shared strings and styles written by Excel, LibreOffice or
+#: openpyxl pack 5 to 15 times (measured: 11 for 50,000 rows, 15 for 2 million empty
+#: formatted cells); a zip bomb packs 1,000 times.
+MAX_PART_RATIO = 100
+RATIO_FROM_BYTES = 1024 * 1024
+#: Most parts (files in the ZIP archive) a workbook may have; a list has a dozen or two.
+MAX_PARTS = 10_000
+#: A cell's start tag in a sheet's XML, as any writer may spell it: ``<c r="A1">``,
+#: ``<c/>``, ``<c\n r="A1"/>`` (any XML whitespace after the name) and with a namespace
+#: prefix (``<x:c>``); not ``<col>`` or ``<cfRule>``.
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+#: A tag start longer than this at the end of a block is not carried over to the next:
+#: no cell tag is that long (a bound, so a sheet without ``>`` cannot grow the carry).
+_CARRY = 4096
 
 
-def _check_sheet_sizes(data: bytes, name: str) -> None:
-    """Refuse a workbook before openpyxl reads it when its sheets unpack to more than
-    :data:`MAX_SHEET_XML_BYTES` or hold more than :data:`MAX_CELLS` cells, all sheets
-    together: cells without a value cost time too (a 22 KB file of empty cells took 20 s),
-    and they are counted here in the raw XML, fast."""
+def _mb(size: int) -> str:
+    return _de(max(1, -(-size // (1024 * 1024))))
+
+
+def _part_too_big(name: str, part: str, size: int, limit: int) -> UserError:
+    return UserError(
+        f"{name}: ein Teil der Arbeitsmappe („{shown_header(part)}“) ist entpackt {_mb(size)} MB "
+        f"groß (höchstens {_de(limit // (1024 * 1024))} MB); eine Kundenliste ist viel "
+        "kleiner. Bitte die Liste auf die nötigen Spalten und Zeilen kürzen (oder als CSV "
+        "speichern).")
+
+
+def _blocks(fh: Any) -> Iterator[tuple[bytes, int]]:
+    """A ZIP member in blocks of about 1 MB, as (block, end): tags (which start with ``<``
+    and hold no other ``<``) that begin before ``end`` end before it; a tag cut by the
+    block boundary comes with the next block."""
+    tail = b""
+    while chunk := fh.read(1 << 20):
+        block = tail + chunk
+        cut = block.rfind(b"<")
+        if cut < 0 or len(block) - cut > _CARRY:
+            cut = len(block)
+        yield block, cut
+        tail = block[cut:]
+    if tail:
+        yield tail, len(tail)
+
+
+#: A row's start tag marked hidden (an autofilter's filtered rows, rows hidden by hand;
+#: Excel writes ``hidden="1"``, LibreOffice ``hidden="true"``), and its row number.
+_HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*>")
+_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
+
+
+def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
+    """Refuse a workbook before openpyxl reads it when it could cost minutes or gigabytes:
+    more than :data:`MAX_PARTS` parts; a part that unpacks to more than
+    :data:`MAX_PART_BYTES` (the sheets: more than :data:`MAX_SHEET_XML_BYTES` together),
+    all parts to more than :data:`MAX_UNPACKED_BYTES`, or a part packed more than
+    :data:`MAX_PART_RATIO` times (a zip bomb, e.g. in the shared strings); or sheets
+    holding more than :data:`MAX_CELLS` cells, all sheets together: cells without a value
+    cost time too (a 22 KB file of empty cells took 20 s), and they are counted here in the
+    raw XML, fast.
+
+    The sizes are those the archive declares: Python's ``zipfile`` (which openpyxl reads
+    with) never unpacks more than that.
+
+    Returns the hidden rows of each sheet (part name -> row numbers), read from the same
+    pass over the XML: openpyxl's read-only mode does not tell them."""
+    hidden: dict[str, set[int]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            sheets = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/")
+            infos = z.infolist()
+            if len(infos) > MAX_PARTS:
+                raise UserError(
+                    f"{name}: die Arbeitsmappe besteht aus {_de(len(infos))} Teilen (höchstens "
+                    f"{_de(MAX_PARTS)}); eine Kundenliste hat einige Dutzend. Bitte in Excel "
+                    "oder LibreOffice als .xlsx oder CSV neu speichern.")
+            sheets = [i for i in infos if i.filename.startswith("xl/worksheets/")
                       and i.filename.endswith(".xml")]
+            for info in infos:
+                if info not in sheets and info.file_size > MAX_PART_BYTES:
+                    raise _part_too_big(name, info.filename, info.file_size, MAX_PART_BYTES)
             size = sum(i.file_size for i in sheets)
             if size > MAX_SHEET_XML_BYTES:
                 raise UserError(
@@ -640,22 +1016,44 @@ def _check_sheet_sizes(data: bytes, name: str) -> None:
                     f"groß (höchstens {_de(MAX_SHEET_XML_BYTES // (1024 * 1024))} MB); eine "
                     "Kundenliste ist viel kleiner. Bitte die Liste auf die nötigen Spalten und "
                     "Zeilen kürzen (oder als CSV speichern).")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNPACKED_BYTES:
+                raise UserError(
+                    f"{name}: die Arbeitsmappe ist entpackt {_mb(total)} MB groß (höchstens "
+                    f"{_de(MAX_UNPACKED_BYTES // (1024 * 1024))} MB); eine Kundenliste ist viel "
+                    "kleiner. Bitte die Liste auf die nötigen Spalten und Zeilen kürzen (oder "
+                    "als CSV speichern).")
+            for info in infos:
+                ratio = info.file_size / max(1, info.compress_size)
+                if info.file_size > RATIO_FROM_BYTES and ratio > MAX_PART_RATIO:
+                    raise UserError(
+                        f"{name}: ein Teil der Arbeitsmappe („{shown_header(info.filename)}“) "
+                        f"ist {_de(int(ratio))}-fach gepackt (entpackt {_mb(info.file_size)} "
+                        f"MB); Tabellen packen sich höchstens etwa {MAX_PART_RATIO}-fach. So "
+                        "eine Datei (eine „ZIP-Bombe“) würde beim Öffnen den Speicher füllen "
+                        "und wird nicht gelesen. Bitte in Excel oder LibreOffice als .xlsx "
+                        "oder CSV neu speichern.")
             cells = 0
             for info in sheets:
+                rows = hidden.setdefault(info.filename, set())
                 with z.open(info) as fh:
-                    tail = b""  # a tag cut by the block boundary is counted with the next
-                    while chunk := fh.read(1 << 20):
-                        block = tail + chunk
-                        cells += block.count(b"<c ") + block.count(b"<c>") + block.count(b"<c/")
-                        tail = block[-2:]
-                    if cells > MAX_CELLS:
-                        raise _TooManyRows("cells")
+                    for block, end in _blocks(fh):
+                        cells += sum(1 for _ in _CELL_TAG.finditer(block, 0, end))
+                        if cells > MAX_CELLS:
+                            raise _TooManyRows("cells")
+                        if b"hidden" in block:
+                            for m in _HIDDEN_ROW.finditer(block, 0, end):
+                                # (a row without its number, never written by Excel or
+                                # LibreOffice, is not named)
+                                if r := _ROW_NUMBER.search(m[0]):
+                                    rows.add(int(r[1]))
     except _TooManyRows as exc:
         raise _too_many_rows(name, exc) from None
     except UserError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return  # the reader below says what is wrong with the file
+        return {}  # the reader below says what is wrong with the file
+    return hidden
 
 
 def _read_xlsx(data: bytes, name: str,
@@ -663,7 +1061,7 @@ def _read_xlsx(data: bytes, name: str,
     import openpyxl  # imported lazily: CSV users do not pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
-    _check_sheet_sizes(data, name)
+    hidden_rows = _check_sheet_sizes(data, name)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
@@ -685,17 +1083,27 @@ def _read_xlsx(data: bytes, name: str,
                 "neu speichern."
             ) from None
         sheet_names = [w.title for w in wb.worksheets]
+        hidden_sheets = [w.title for w in wb.worksheets
+                         if getattr(w, "sheet_state", "visible") != "visible"]
     finally:
         wb.close()
-    columns, rows, row_numbers = _rows_from_grid(grid, name)
+    g = _rows_from_grid(grid, name, required=required)
+    columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
+    part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
+    hidden = hidden_rows.get(part, set())
+
     def cells(kind: str) -> set[tuple[int, str]]:
         return {(r, columns[i]) for r, i, k in marks if k == kind and i < len(columns)}
 
     return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
                  encoding="xlsx", delimiter="", line_numbers=list(row_numbers),
                  sheet=chosen, ignored_sheets=[n for n in sheet_names if n != chosen],
-                 booleans=cells("bool"), lossy_numbers=cells("lossy"))
+                 booleans=cells("bool"), lossy_numbers=cells("lossy"),
+                 header_fields=g.header_fields, hidden_sheets=hidden_sheets,
+                 hidden_rows=[r for r in row_numbers if r in hidden],
+                 header_row=g.header_row, title_rows=g.title_rows,
+                 house_numbers=g.house_numbers)
 
 
 def _xlsx_problem(exc: BaseException) -> str:
@@ -722,15 +1130,20 @@ def _pick_sheet(
     ``bool`` or ``lossy``)."""
     sheets = [wb.active] if wb.active is not None and wb.active in wb.worksheets else []
     sheets += [ws for ws in wb.worksheets if ws not in sheets]
+    # a hidden sheet (an old list, a lookup table) never wins over a visible one
+    sheets.sort(key=lambda ws: getattr(ws, "sheet_state", "visible") != "visible")
     if required is not None and len(sheets) > 1:
         with_columns = []
         for ws in sheets:
-            header = _header_of(ws)
-            if header and required(header):
+            if any(required(header) for header in _header_rows(ws)):
                 with_columns.append(ws)
-        named = [ws for ws in with_columns if normalize_header(ws.title) in SHEET_NAMES
-                 or any(normalize_header(ws.title).startswith(k) for k in ("kunden", "klient"))]
-        for ws in named + with_columns:
+
+        def rank(ws: Any) -> tuple[bool, bool]:
+            title = normalize_header(ws.title)
+            named = title in SHEET_NAMES or title.startswith(("kunden", "klient"))
+            return getattr(ws, "sheet_state", "visible") != "visible", not named
+
+        for ws in sorted(with_columns, key=rank):
             grid, booleans = _sheet_rows(ws)
             if any(any(cells) for _, cells in grid):
                 return ws, grid, booleans
@@ -744,19 +1157,19 @@ def _pick_sheet(
     return first if first is not None else (None, [], set())
 
 
-def _header_of(ws: Any, look: int = 20) -> list[str]:
-    """The first non-empty row of a sheet (within ``look`` rows), as header texts."""
+def _header_rows(ws: Any, look: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
+    """The non-empty rows among the first ``look`` rows of a sheet, as header texts: the
+    header may stand below a title."""
     reset = getattr(ws, "reset_dimensions", None)
     if reset is not None:
         reset()
-    for i, row in enumerate(ws.iter_rows(min_row=1, max_row=look)):
+    out: list[list[str]] = []
+    for row in ws.iter_rows(min_row=1, max_row=look):
         cells = [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "General"))
                  for c in row]
         if any(cells):
-            return [c for c in cells if c]
-        if i >= look:
-            break
-    return []
+            out.append([c for c in cells if c])
+    return out
 
 
 def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int, int, str]]]:

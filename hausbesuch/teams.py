@@ -632,7 +632,8 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
     from hausbesuch.tabular import read_table
 
     table = read_table(p, name=name)
-    errors: list[str] = []
+    # a row with more fields than the header (a delimiter in a field without quotes)
+    errors: list[str] = [why for n in table.row_numbers if (why := table.row_problem(n))]
     labels = [f"Zeile {n}" for n in table.row_numbers]
     rows = [{k: v for k, v in row.items() if not (k.startswith("Spalte ") and not v)}
             for row in table.rows]

@@ -89,10 +89,15 @@ def test_quoted_multiline_field_and_empty_rows_keep_row_numbers(tmp_path: Path) 
 def test_excel_sep_hint_and_short_and_long_rows(tmp_path: Path) -> None:
     data = b"sep=,\nid,adresse\n1\n2,Weg 1,extra\n"
     t = read_table(_write(tmp_path, "a.csv", data))
-    assert t.columns == ["id", "adresse", "Spalte 3"]
-    assert t.rows[0] == {"id": "1", "adresse": "", "Spalte 3": ""}
-    assert t.rows[1]["Spalte 3"] == "extra"
+    assert t.columns == ["id", "adresse"]  # the long row is marked, not widened
+    assert t.rows[0] == {"id": "1", "adresse": ""}
+    assert t.wide_rows == {3: 3}
     assert t.row_numbers == [2, 3]
+    # every row longer than the header: the header is short, the table is widened
+    t = read_table(_write(tmp_path, "b.csv", b"sep=,\nid,adresse\n1,Weg 2,x\n2,Weg 1,extra\n"))
+    assert t.columns == ["id", "adresse", "Spalte 3"]
+    assert t.rows[1]["Spalte 3"] == "extra"
+    assert t.wide_rows == {}
 
 
 def test_duplicate_and_empty_headers_are_made_unique(tmp_path: Path) -> None:

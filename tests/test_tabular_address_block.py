@@ -1,0 +1,121 @@
+"""A postal address block (QA 11b #1): "Anschrift Zeile 1..3" as a Serienbrief export writes
+it, line 1 being "Herrn" and the client's name. The lines form the address, without the
+name line, so that no reason in report.csv or index.html can quote a name."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hausbesuch.clients import read_clients
+from hausbesuch.tabular import address_cell, address_columns, address_from_row, address_lines
+
+NAMES = ("Müllerschön", "Weißgerber", "Yilmazoglu", "Jürgen", "Herrn", "Frau")
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["Kundennummer", "Anschrift Zeile 1", "Anschrift Zeile 2", "Anschrift Zeile 3"],
+         {"adresse": "Anschrift Zeile 1", "adresse_2": "Anschrift Zeile 2",
+          "adresse_3": "Anschrift Zeile 3"}),
+        (["Kundennummer", "Adresszeile", "Adresszeile 2", "PLZ Ort"],
+         {"adresse": "Adresszeile", "adresse_2": "Adresszeile 2", "plz_ort": "PLZ Ort"}),
+        (["id", "Adresszeile 2", "Adresszeile 1"],
+         {"adresse": "Adresszeile 1", "adresse_2": "Adresszeile 2"}),
+        (["id", "Adresse", "Adresse 2", "PLZ", "Ort"],
+         {"adresse": "Adresse", "adresse_2": "Adresse 2", "plz": "PLZ", "ort": "Ort"}),
+        (["id", "Address line 1", "Address line 2", "City"],
+         {"adresse": "Address line 1", "adresse_2": "Address line 2", "ort": "City"}),
+        # no block: one address column, or a repeated header made unique
+        (["id", "Adresse", "PLZ"], {"adresse": "Adresse", "plz": "PLZ"}),
+        (["Kd.-Nr.", "Straße / Haus-Nr.", "PLZ/Ort"],
+         {"adresse": "Straße / Haus-Nr.", "plz_ort": "PLZ/Ort"}),
+        (["id", "Adresse", "HNr-Zusatz"], {"adresse": "Adresse", "zusatz": "HNr-Zusatz"}),
+        (["id", "Adresse", "Adresse (2)"], {"adresse": "Adresse"}),
+    ],
+)
+def test_numbered_address_lines_are_one_block(columns: list[str],
+                                              expected: dict[str, str]) -> None:
+    assert address_columns(columns) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Herrn Jürgen Müllerschön", "Am Markt 16", "36251 Bad Hersfeld"],
+         ["Am Markt 16", "36251 Bad Hersfeld"]),
+        (["An Frau Bärbel Weißgerber", "Breitenstraße 57", ""], ["Breitenstraße 57"]),
+        (["Familie Yilmazoglu", "c/o Meier", "Am Markt 1", "36251 Bad Hersfeld"],
+         ["c/o Meier", "Am Markt 1", "36251 Bad Hersfeld"]),
+        # a name without salutation above the street (no digit), also without a number
+        (["Jürgen Müllerschön", "Am Markt 16"], ["Am Markt 16"]),
+        (["Jürgen Müllerschön", "Am Markt", "36251 Bad Hersfeld"],
+         ["Am Markt", "36251 Bad Hersfeld"]),
+        (["Fam. Yilmazoglu", "Eheleute Müllerschön", "Am Markt"], ["Am Markt"]),
+        # a flat above the street is kept; streets that look like salutations stay
+        (["Herrn Jürgen Müllerschön", "App. 12", "Am Markt 16"], ["App. 12", "Am Markt 16"]),
+        (["An der Mühle 5", "36251 Bad Hersfeld"], ["An der Mühle 5", "36251 Bad Hersfeld"]),
+        (["Frau-Holle-Weg 3"], ["Frau-Holle-Weg 3"]),
+        (["Herrnhuter Weg 2", "2. OG"], ["Herrnhuter Weg 2", "2. OG"]),
+        # only the name: no address at all
+        (["Herrn Jürgen Müllerschön", "", ""], []),
+    ],
+)
+def test_the_name_line_of_a_block_is_left_out(lines: list[str], expected: list[str]) -> None:
+    assert address_lines(lines) == expected
+
+
+def test_a_single_address_cell_with_the_name_loses_the_name() -> None:
+    roles = {"adresse": "Adresse"}
+    assert address_cell({"Adresse": "Herrn Jürgen Müllerschön\nAm Markt 16\n36251 Bad "
+                                    "Hersfeld"}, roles) == "Am Markt 16, 36251 Bad Hersfeld"
+    assert address_cell({"Adresse": "Frau Weißgerber, Am Markt 16"}, roles) == "Am Markt 16"
+    assert address_cell({"Adresse": "Am Markt 16, 36251 Bad Hersfeld"},
+                        roles) == "Am Markt 16, 36251 Bad Hersfeld"
+    row = {"id": "1", "Adresszeile": "Herrn Jürgen Müllerschön", "Adresszeile 2": "Am Markt 16",
+           "PLZ Ort": "36251 Bad Hersfeld"}
+    assert address_from_row(row, list(row)) == "Am Markt 16, 36251 Bad Hersfeld"
+
+
+def _postal_rows() -> list[list[str]]:
+    return [
+        ["Kundennummer", "Anschrift Zeile 1", "Anschrift Zeile 2", "Anschrift Zeile 3",
+         "Straße", "Kontaktabbruch seit"],
+        ["P-1", "Herrn Jürgen Müllerschön", "Am Markt 16", "36251 Bad Hersfeld", "", ""],
+        ["P-2", "Frau Bärbel Weißgerber", "Breitenstraße 57", "36251 Bad Hersfeld", "", ""],
+        # only the name: "Adresse fehlt", without the name
+        ["P-3", "Herrn Jürgen Müllerschön", "", "", "", ""],
+        # another street in "Straße": the conflict names both columns, not the name line
+        ["P-4", "Familie Yilmazoglu", "Am Markt 1", "36251 Bad Hersfeld", "Lindenweg 3", ""],
+        # another rejection of the row: the address is not quoted anyway
+        ["P-5", "Jürgen Müllerschön", "Am Markt 16", "36251 Bad Hersfeld", "", "gestern"],
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_postal_export_is_read_without_names(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"serienbrief{suffix}"
+    if suffix == ".csv":
+        path.write_text("".join(";".join(r) + "\n" for r in _postal_rows()), encoding="utf-8")
+    else:
+        wb = openpyxl.Workbook()
+        for r in _postal_rows():
+            wb.active.append(r)
+        wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("P-1", "Am Markt 16, 36251 Bad Hersfeld"),
+        ("P-2", "Breitenstraße 57, 36251 Bad Hersfeld")]
+    assert {r.id: (r.field, r.reason.split(";")[0].split(" (erwartet")[0])
+            for r in res.rejected} == {
+        "P-3": ("adresse", "Adresse fehlt"),
+        "P-4": ("adresse", "zwei Anschriften: Spalte „Anschrift Zeile 1“ „Am Markt 1, 36251 "
+                           "Bad Hersfeld“ und Spalte „Straße“ „Lindenweg 3“"),
+        "P-5": ("kontakt_abbruch_seit", "Kontaktabbruch seit: kein lesbares Datum: „gestern“"),
+    }
+    text = repr((res.clients, res.rejected, res.warnings))
+    assert not [n for n in NAMES if n in text]

@@ -1,0 +1,96 @@
+"""A CSV row with more fields than the header (QA 11b #2): an unquoted delimiter inside a
+field shifts the row's cells, so a note lands in an ignored column and a name in a date
+field that a reason quotes. Such a row is rejected with its number and a reason that
+quotes no cell; a header that is short for every row still widens the table."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from hausbesuch.clients import read_clients
+from hausbesuch.tabular import read_table
+from hausbesuch.teams import TeamError, load_teams
+
+
+def _csv(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+SHIFTED = ("Kundennummer;Adresse;Name;Kontaktabbruch seit;Sprache\n"
+           "K-1;Am Markt 16;Erika Mustermann;15.03.2025;\n"
+           "K-2;Am Markt 1; 2. OG;Schmidtke, Hildegard;15.03.2025;\n"
+           "K-3;Breitenstraße 57;Ayten Yilmazoglu;;Türkisch\n")
+
+
+def test_a_row_with_one_field_more_is_marked_not_widened(tmp_path: Path) -> None:
+    t = read_table(_csv(tmp_path, "k.csv", SHIFTED))
+    assert t.columns == ["Kundennummer", "Adresse", "Name", "Kontaktabbruch seit", "Sprache"]
+    assert t.wide_rows == {3: 6}  # its last field is empty: still one field too many
+    assert t.row_numbers == [2, 3, 4]
+    why = t.row_problem(3)
+    assert why is not None and why.startswith(
+        "Zeile 3 hat 6 Felder, die Kopfzeile 5: Trennzeichen „;“ in einem Feld ohne "
+        "Anführungszeichen?")
+    assert "Schmidtke" not in why and "OG" not in why
+    assert t.row_problem(2) is None and t.row_problem(4) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        # every data row ends with a delimiter the header lacks
+        ("id;Adresse\n1;Weg 1;\n2;Weg 2;\n", ["id", "Adresse"]),
+        # Excel: a remark in a column without header, every row as wide as the header row
+        ("id;Adresse;\n1;Weg 1;Hund\n2;Weg 2;\n", ["id", "Adresse", "Spalte 3"]),
+        # the header is short for every row
+        ("id;Adresse\n1;Weg 1;Hund\n2;Weg 2;Katze\n", ["id", "Adresse", "Spalte 3"]),
+    ],
+)
+def test_rows_that_all_end_alike_are_not_marked(tmp_path: Path, text: str,
+                                                columns: list[str]) -> None:
+    t = read_table(_csv(tmp_path, "k.csv", text))
+    assert t.wide_rows == {}
+    assert t.columns == columns
+
+
+def test_the_client_list_rejects_the_shifted_row_without_quoting_it(tmp_path: Path) -> None:
+    res = read_clients(_csv(tmp_path, "k.csv", SHIFTED), today=date(2026, 12, 1))
+    assert [c.id for c in res.clients] == ["K-1", "K-3"]
+    assert len(res.clients) + len(res.rejected) == res.total_rows == 3
+    (rej,) = res.rejected
+    assert (rej.row, rej.id, rej.field) == (3, "K-2", "felder")
+    assert "Schmidtke" not in repr(res) and "Hildegard" not in repr(res)
+    assert not any("Spalte 6" in w for w in res.warnings)
+
+
+def test_a_comma_file_loses_no_note_to_a_shifted_column(tmp_path: Path) -> None:
+    text = ("Kundennummer,Adresse,Notiz\n"
+            "C-1,Am Markt 16, 36251 Bad Hersfeld,Hund\n"
+            'C-2,"Breitenstraße 57, 36251 Bad Hersfeld",\n')
+    res = read_clients(_csv(tmp_path, "k.csv", text), today=date(2026, 12, 1))
+    assert [c.id for c in res.clients] == ["C-2"]
+    assert [(r.row, r.id, r.field) for r in res.rejected] == [(2, "C-1", "felder")]
+    assert res.rejected[0].reason.startswith("Zeile 2 hat 4 Felder, die Kopfzeile 3: "
+                                             "Trennzeichen „,“")
+
+
+def test_the_id_is_not_shown_when_it_is_not_the_first_column(tmp_path: Path) -> None:
+    text = ("Name;Kundennummer;Adresse\n"
+            "Erika Mustermann;K-1;Am Markt 16\n"
+            "Schmidtke; Hildegard;K-2;Am Markt 1\n")
+    res = read_clients(_csv(tmp_path, "k.csv", text), today=date(2026, 12, 1))
+    assert [(r.row, r.id, r.field) for r in res.rejected] == [(3, None, "felder")]
+    assert "Hildegard" not in repr(res.rejected)
+
+
+def test_a_team_list_with_a_shifted_row_is_refused(tmp_path: Path) -> None:
+    text = ("Team;Mitglieder;Sprachen;Modus\n"
+            "A;A. Schmidt;Russisch;zu Fuß\n"
+            "B;C. Nowak; D. Berg;Polnisch;Auto\n")
+    with pytest.raises(TeamError, match=r"Zeile 3 hat 5 Felder, die Kopfzeile 4"):
+        load_teams(_csv(tmp_path, "teams.csv", text))

@@ -1,0 +1,326 @@
+"""Workbooks that are hostile or messy: zip bombs in any part, cells the raw count must see,
+hidden rows and sheets, title rows above the header, a merged header over two columns."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import hausbesuch.tabular as tabular
+from hausbesuch.errors import UserError
+from hausbesuch.tabular import read_table
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.save(path)
+    return path
+
+
+def _replace_part(path: Path, part: str, content: bytes, *, stored: bool = False) -> Path:
+    """The workbook at ``path`` with ``part`` replaced (or added), written in place."""
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != part:
+                dst.writestr(info.filename, src.read(info.filename))
+        dst.writestr(part, content,
+                     compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _no_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("openpyxl must not open a refused workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+
+
+def _shared_strings(body: bytes) -> bytes:
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.openxmlformats'
+            b'.org/spreadsheetml/2006/main"><si><t>Kundennummer</t></si><si><t>Adresse</t></si>'
+            b"<si><t>" + body + b"</t></si></sst>")
+
+
+def test_a_zip_bomb_in_the_shared_strings_is_refused_before_openpyxl(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 11c #1: sharedStrings.xml of 3 MB of "A" packs about 1,000 times; openpyxl would
+    hold all of it in memory (a 1.5 MB upload took 3.4 GB). The sheet check alone let it
+    through."""
+    path = _workbook(tmp_path / "bombe.xlsx", [["Kundennummer", "Adresse"], ["K-1", "Weg 1"]])
+    _replace_part(path, "xl/sharedStrings.xml", _shared_strings(b"A" * (3 << 20)))
+    _no_openpyxl(monkeypatch)
+    with pytest.raises(UserError, match=r"^bombe\.xlsx: ein Teil der Arbeitsmappe "
+                                        r"\(„xl/sharedStrings\.xml“\) ist [\d.]+-fach gepackt "
+                                        r"\(entpackt 4 MB\).*ZIP-Bombe.*nicht gelesen"):
+        read_table(path, name="bombe.xlsx")
+
+
+def test_every_part_is_bounded_in_size_and_all_parts_together(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part that packs poorly but is big (styles, shared strings) and the sum of all
+    parts are bounded too, as is the number of parts."""
+    import random
+
+    rnd = random.Random(1)
+    noise = bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(3 << 20))
+    path = _workbook(tmp_path / "gross.xlsx", [["Kundennummer", "Adresse"], ["K-1", "Weg 1"]])
+    _replace_part(path, "xl/styles.xml", noise)  # not a valid style sheet: never opened
+    _no_openpyxl(monkeypatch)
+    monkeypatch.setattr(tabular, "MAX_PART_BYTES", 2 << 20)
+    with pytest.raises(UserError, match=r"^gross\.xlsx: ein Teil der Arbeitsmappe "
+                                        r"\(„xl/styles\.xml“\) ist entpackt 3 MB groß "
+                                        r"\(höchstens 2 MB\)"):
+        read_table(path, name="gross.xlsx")
+    monkeypatch.setattr(tabular, "MAX_PART_BYTES", 64 << 20)
+    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 2 << 20)
+    with pytest.raises(UserError, match=r"^gross\.xlsx: die Arbeitsmappe ist entpackt 4 MB "
+                                        r"groß \(höchstens 2 MB\)"):
+        read_table(path, name="gross.xlsx")
+    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 200 << 20)
+    monkeypatch.setattr(tabular, "MAX_PARTS", 5)
+    with pytest.raises(UserError, match=r"^gross\.xlsx: die Arbeitsmappe besteht aus \d+ "
+                                        r"Teilen \(höchstens 5\)"):
+        read_table(path, name="gross.xlsx")
+
+
+def test_an_ordinary_workbook_passes_the_checks(tmp_path: Path) -> None:
+    rows = [["Kundennummer", "Adresse", "Notiz"]]
+    rows += [[f"K-{i}", f"Am Markt {i % 90 + 1}", "Hund" if i % 3 else ""] for i in range(3000)]
+    path = _workbook(tmp_path / "liste.xlsx", rows)
+    assert len(read_table(path).rows) == 3000
+
+
+_SHEET = (b'<?xml version="1.0" encoding="UTF-8"?>\n<x:worksheet xmlns:x="http://schemas.'
+          b'openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+          b'<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>Kundennummer</x:t></x:is></x:c>'
+          b'<x:c r="B1" t="inlineStr"><x:is><x:t>Adresse</x:t></x:is></x:c></x:row>')
+
+
+@pytest.mark.parametrize("cell", [b"<c\n/>", b"<c\t/>", b"<c\r\n/>", b"<x:c/>", b"<x:c\n/>",
+                                  b'<x:c r="C3"></x:c>'])
+def test_cells_are_counted_however_the_tag_is_spelled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cell: bytes) -> None:
+    """QA 11c #4: ``<c\\n/>`` (whitespace after the name) and ``<x:c>`` (a namespace
+    prefix) are cells too; the raw count missed them, and openpyxl went through 20 million
+    of them (13 s) before the same refusal."""
+    path = _workbook(tmp_path / "zellen.xlsx", [["Kundennummer", "Adresse"]])
+    body = b"".join(b"<x:row>" + cell * 50 + b"</x:row>" for _ in range(40))
+    _replace_part(path, "xl/worksheets/sheet1.xml",
+                  _SHEET + body + b"</x:sheetData></x:worksheet>")
+    monkeypatch.setattr(tabular, "MAX_CELLS", 1_000)
+    _no_openpyxl(monkeypatch)
+    with pytest.raises(UserError, match=r"zellen\.xlsx: mehr als 1\.000 Zellen"):
+        read_table(path)
+
+
+def test_the_raw_count_is_exact_across_block_boundaries() -> None:
+    tags = [b"<c\n/>", b'<x:c r="A1">', b"<col/>", b"<c>", b"<cfRule/>", b"<long_prefix:c/>"]
+    data = b"".join(tags[i % len(tags)] + b"." * (i % 7) for i in range(400_000))
+    expected = len(tabular._CELL_TAG.findall(data))
+    assert expected == sum(1 for i in range(400_000) if i % 6 not in (2, 4))  # <col/>, <cfRule/>
+    assert sum(sum(1 for _ in tabular._CELL_TAG.finditer(block, 0, end))
+               for block, end in tabular._blocks(io.BytesIO(data))) == expected
+
+
+def _clients_sheet(ws: object, rows: list[list[object]]) -> None:
+    for r in rows:
+        ws.append(r)  # type: ignore[attr-defined]
+
+
+LIST = [["Kundennummer", "Adresse", "Status"], ["H-1", "Am Markt 16", "offen"],
+        ["H-2", "Am Markt 1", "abgeschlossen"], ["H-3", "Breitenstraße 57", "offen"],
+        ["H-4", "Breitenstraße 5", "abgeschlossen"]]
+
+
+def test_hidden_rows_are_read_and_named(tmp_path: Path) -> None:
+    """QA 11b #4a: an autofilter hides closed cases; they were planned without a word."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    _clients_sheet(wb.active, LIST)
+    wb.active.auto_filter.ref = "A1:C5"
+    wb.active.row_dimensions[3].hidden = True
+    wb.active.row_dimensions[5].hidden = True
+    path = tmp_path / "gefiltert.xlsx"
+    wb.save(path)
+    t = read_table(path, name="gefiltert.xlsx")
+    assert t.hidden_rows == [3, 5]
+    assert t.notes() == [
+        "gefiltert.xlsx: Zeilen 3, 5 sind ausgeblendet (Filter oder ausgeblendete Zeilen) und "
+        "wurden trotzdem eingelesen: bitte prüfen, ob sie geplant werden sollen; sonst aus "
+        "der Liste löschen."]
+    res = read_clients(path, today=date(2026, 12, 1), name="gefiltert.xlsx")
+    assert [c.id for c in res.clients] == ["H-1", "H-2", "H-3", "H-4"]
+    assert t.notes()[0] in res.warnings
+
+
+def test_hidden_rows_as_libreoffice_writes_them(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "lo.xlsx", [["Kundennummer", "Adresse"]])
+    body = (b'<x:row r="2" spans="1:2" hidden="true"><x:c r="A2" t="inlineStr"><x:is><x:t>K-1'
+            b'</x:t></x:is></x:c><x:c r="B2" t="inlineStr"><x:is><x:t>Weg 1</x:t></x:is></x:c>'
+            b'</x:row>\n<x:row r="3"\nhidden=\'1\'><x:c r="A3" t="inlineStr"><x:is><x:t>K-2'
+            b'</x:t></x:is></x:c></x:row><x:row r="4" hidden="0"><x:c r="A4" t="inlineStr">'
+            b"<x:is><x:t>K-3</x:t></x:is></x:c></x:row>")
+    _replace_part(path, "xl/worksheets/sheet1.xml",
+                  _SHEET + body + b"</x:sheetData></x:worksheet>")
+    t = read_table(path)
+    assert t.row_numbers == [2, 3, 4]
+    assert t.hidden_rows == [2, 3]
+
+
+def test_a_hidden_sheet_does_not_win_over_the_visible_list(tmp_path: Path) -> None:
+    """QA 11b #4b: the hidden old sheet "Kunden" was read, the visible "Dezember" not."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Dezember"
+    _clients_sheet(wb.active, [["Kundennummer", "Adresse"], ["N-1", "Am Markt 16"]])
+    old = wb.create_sheet("Kunden")
+    _clients_sheet(old, [["Kundennummer", "Adresse"], ["ALT-1", "Am Markt 1"]])
+    old.sheet_state = "hidden"
+    path = tmp_path / "mappe.xlsx"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+    assert [c.id for c in res.clients] == ["N-1"]
+    assert ("mappe.xlsx: Arbeitsblatt „Dezember“ gelesen; nicht gelesen: „Kunden“ "
+            "(ausgeblendet).") in res.warnings
+    # only the hidden sheet has the list: it is read, and called hidden
+    wb = openpyxl.Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["Export vom 01.12.2026"])
+    hidden = wb.create_sheet("Kunden")
+    _clients_sheet(hidden, [["Kundennummer", "Adresse"], ["ALT-1", "Am Markt 1"]])
+    hidden.sheet_state = "veryHidden"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+    assert [c.id for c in res.clients] == ["ALT-1"]
+    assert ("mappe.xlsx: Arbeitsblatt „Kunden“ (ausgeblendet) gelesen; nicht gelesen: "
+            "„Info“.") in res.warnings
+
+
+def _has_list(columns: list[str]) -> bool:
+    return "Kundennummer" in columns and "Adresse" in columns
+
+
+def test_a_title_above_the_header_is_skipped_and_named(tmp_path: Path) -> None:
+    """QA 11b #7: exports put a title (and a blank row) above the header; the title was
+    taken for the header and the list refused."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    csv = tmp_path / "titel.csv"
+    csv.write_text("Fallliste Stand 01.12.2026;;;\nKundennummer;Adresse;PLZ;Ort\n"
+                   "K-1;Am Markt 16;36251;Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(csv, today=date(2026, 12, 1), name="titel.csv")
+    assert [(c.row, c.id) for c in res.clients] == [(3, "K-1")]
+    assert ("titel.csv: die Kopfzeile steht in Zeile 2; Zeile 1 darüber wurde als Titel "
+            "übersprungen.") in res.warnings
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Fallliste Aufsuchende Beratung, Stand 01.12.2026"])
+    ws.merge_cells("A1:D1")
+    ws.append(["Jobcenter Musterstadt"])
+    ws.append([])
+    ws.append(["Kundennummer", "Adresse", "PLZ", "Ort"])
+    ws.append(["K-1", "Am Markt 16", 36251, "Bad Hersfeld"])
+    xlsx = tmp_path / "titel.xlsx"
+    wb.save(xlsx)
+    t = read_table(xlsx, required=_has_list, name="titel.xlsx")
+    assert (t.header_row, t.title_rows, t.row_numbers) == (4, [1, 2], [5])
+    assert t.notes() == ["titel.xlsx: die Kopfzeile steht in Zeile 4; Zeilen 1, 2 darüber "
+                         "wurden als Titel übersprungen."]
+    # without a notion of the required columns the first row is the header, as before
+    assert read_table(xlsx).columns[0] == "Fallliste Aufsuchende Beratung, Stand 01.12.2026"
+
+
+def test_the_sheet_with_a_title_row_is_chosen_and_messages_name_the_sheet(
+        tmp_path: Path) -> None:
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Info"
+    wb.active.append(["Export aus OPEN/PROSOZ am 01.12.2026"])
+    ws = wb.create_sheet("Export")
+    ws.append(["Fallliste, Stand 01.12.2026"])
+    ws.append([])
+    ws.append(["Kundennummer", "Adresse"])
+    ws.append(["K-1", "Am Markt 16"])
+    path = tmp_path / "mappe.xlsx"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+    assert [(c.row, c.id) for c in res.clients] == [(4, "K-1")]
+    assert "mappe.xlsx: Arbeitsblatt „Export“ gelesen; nicht gelesen: „Info“." in res.warnings
+    # no sheet has the list: the message says which sheet it looked at
+    ws["A3"].value = "Name"
+    wb.save(path)
+    with pytest.raises(UserError, match=r"Keine Spalte mit der Kundennummer gefunden in "
+                                        r"mappe\.xlsx \(Arbeitsblatt „Info“; weitere Blätter: "
+                                        r"„Export“\)"):
+        read_clients(path, today=date(2026, 12, 1), name="mappe.xlsx")
+
+
+def test_an_unnamed_column_of_house_numbers_beside_the_street_is_the_house_number(
+        tmp_path: Path) -> None:
+    """QA 11b #6: "Anschrift" merged over street and number left the numbers in an
+    unnamed column; every client was planned at street level."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Name", "Anschrift", None, "PLZ", "Ort"])
+    ws.merge_cells("C1:D1")
+    for i, (street, number) in enumerate([("Friedewalder Straße", 33), ("Am Markt", "2a"),
+                                          ("Lindenweg", "65-67"), ("Walkerweg", 47)]):
+        ws.append([f"K-{i}", "Muster, Max", street, number, 36251, "Bad Hersfeld"])
+    path = tmp_path / "kunden.xlsx"
+    wb.save(path)
+    res = read_clients(path, today=date(2026, 12, 1), name="kunden.xlsx")
+    assert [c.address for c in res.clients] == [
+        "Friedewalder Straße 33, 36251 Bad Hersfeld", "Am Markt 2a, 36251 Bad Hersfeld",
+        "Lindenweg 65-67, 36251 Bad Hersfeld", "Walkerweg 47, 36251 Bad Hersfeld"]
+    assert ("kunden.xlsx: Spalte 4 hat keine Überschrift und enthält Hausnummern; sie wird als "
+            "„Hausnummer“ zu „Anschrift“ gelesen (eine Überschrift über zwei Spalten?)."
+            ) in res.warnings
+    assert not any("Spalten ohne Auswertung" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        # the street already has its number: the unnamed column is something else
+        ("Kundennummer;Straße;;PLZ\nK-1;Am Markt 16;2;36251\nK-2;Lindenweg 3;1;36251\n", None),
+        # not house numbers
+        ("Kundennummer;Straße;;PLZ\nK-1;Am Markt;Hund;36251\nK-2;Lindenweg;;36251\n", None),
+        # a house number column exists
+        ("Kundennummer;Straße;;Nr.\nK-1;Am Markt;5;16\n", None),
+        # some numbers, some not: named, not read
+        ("Kundennummer;Straße;;PLZ\nK-1;Am Markt;16;36251\nK-2;Lindenweg;hinten;36251\n",
+         "l.csv: Spalte 3 (ohne Überschrift, rechts von „Straße“) enthält Hausnummern? Sie "
+         "wird nicht ausgewertet; bitte die Überschrift „Hausnummer“ eintragen."),
+    ],
+)
+def test_an_unnamed_column_is_left_alone_when_in_doubt(tmp_path: Path, text: str,
+                                                       note: str | None) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text(text, encoding="utf-8")
+    t = read_table(path, name="l.csv")
+    assert "Hausnummer" not in t.columns
+    assert [n for n in t.notes() if "Spalte 3" in n] == ([note] if note else [])
