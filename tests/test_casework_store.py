@@ -479,14 +479,18 @@ def test_bad_outcome_rows_name_row_and_field(planned, tmp_path):
         w.writerow([c3, when, "10:00", "vielleicht", ""])
         w.writerow([c4, when, "10:00", "termin_vereinbart", "irgendwann"])
         w.writerow(["", when, "10:00", "angetroffen", ""])
+        # an unquoted ";" in a note: one field more than the header, read shifted before
+        w.writerow([stops[5][0], when, "10:00", "angetroffen", "", "Hund", "bellt"])
         w.writerow([good, when, "10:00", "nicht_angetroffen", ""])
     out = ok("outcomes", str(path), *_common(db))
-    assert "6 Zeilen" in out and "1 erfasst" in out and "5 abgelehnt" in out, out
+    assert "7 Zeilen" in out and "1 erfasst" in out and "6 abgelehnt" in out, out
     lines = [line.strip() for line in out.splitlines() if line.strip().startswith("Zeile")]
     assert [line.split(",")[0] for line in lines] == [
-        f"Zeile 2 ({c1})", f"Zeile 3 ({c2})", f"Zeile 4 ({c3})", f"Zeile 5 ({c4})", "Zeile 6"]
+        f"Zeile 2 ({c1})", f"Zeile 3 ({c2})", f"Zeile 4 ({c3})", f"Zeile 5 ({c4})", "Zeile 6",
+        f"Zeile 7 ({stops[5][0]})"]
     assert "Datum: " in lines[0] and "Uhrzeit: " in lines[1] and "Termin: " in lines[3]
     assert "vielleicht" in lines[2] and "Kundennummer fehlt" in lines[4]
+    assert "Zeile 7 hat 7 Felder, die Kopfzeile 5" in lines[5] and "Hund" not in lines[5]
 
 
 def test_an_outcome_after_today_is_refused_until_the_visit_day(planned, tmp_path):

@@ -1013,6 +1013,8 @@ class Casework:
 
             cid = cell("id")
             try:
+                if problem := table.row_problem(rownum):  # more fields than the header
+                    raise _RowError("felder", problem)
                 if not cid:
                     raise _RowError("id", "Kundennummer fehlt")
                 day = _parsed("datum", parse_date, cell("datum"), FieldError, "Datum")
