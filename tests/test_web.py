@@ -452,6 +452,7 @@ def test_worker_link_shows_its_team_day_only(site: Site) -> None:
 
 
 def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> None:
+    from hausbesuch import clock
     from hausbesuch.web.models import WorkerLinkRow
     from hausbesuch.web.security import token_hash
 
@@ -467,7 +468,7 @@ def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> No
     token2, link2 = _make_link(site)
     with site.store.session() as s:
         s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token2))
-                  .values(valid_until=datetime.now() - timedelta(seconds=1)))
+                  .values(valid_until=clock.now() - timedelta(seconds=1)))
     assert httpx.get(site.url + f"/w/{token2}/").status_code == 410
     other = "A" if token2[-1] != "A" else "B"
     assert httpx.get(site.url + f"/w/{token2[:-1]}{other}/").status_code == 404
