@@ -1554,8 +1554,11 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         page.locator("li.stop").nth(0).locator("button[value=verzogen]").click()
         revoke(site.store, link.prefix, actor="test")
         ctx.set_offline(False)
-        page.wait_for_function("() => document.querySelector('li.stop').innerText"
-                               ".includes('Nicht gesendet')", timeout=30_000)
+        # the route leaves the page; the outcome stays, listed with its Kundennummer
+        page.wait_for_selector("#nicht-gesendet li", timeout=30_000)
+        assert page.locator("li.stop").count() == 0
+        assert page.inner_text("#nicht-gesendet li").startswith(
+            f"{route.stops[0].client_id}: Verzogen")
         queued = page.evaluate("() => JSON.parse(localStorage.getItem("
                                "'hausbesuch-warteschlange:' + location.pathname))")
         assert len(queued) == 1 and queued[0]["blocked"] is True

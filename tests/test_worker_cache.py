@@ -36,6 +36,8 @@ site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixtu
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht."
+GONE_TEXT = ("Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht und ist "
+             "ohne Netz nicht mehr abrufbar.")
 QUEUE = "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + location.pathname) || '[]')"
 
 # Cache Storage and service workers of the origin, as the page at hand sees them.
@@ -132,6 +134,17 @@ def _assert_nothing_kept(page, url: str, token: str) -> None:  # noqa: ANN001
     assert not any(token in u for u in stored["urls"] + stored["names"]), stored
 
 
+def _assert_route_off_the_page(page, route) -> None:  # noqa: ANN001
+    """No stop, address, time or coordinator's note of ``route`` on the page any more."""
+    assert page.locator("li.stop, header.top, form.outcome-form").count() == 0
+    html = page.content()
+    for stop in route.stops:
+        assert stop.address not in html
+        if stop.notiz:
+            assert stop.notiz not in html
+    assert f"{route.depart:%H:%M}" not in html
+
+
 def _not_shown_offline(ctx, page, url: str, route) -> None:  # noqa: ANN001
     """Without signal the link shows no route (the browser's offline error, or a notice)."""
     from playwright.sync_api import Error as PlaywrightError
@@ -190,7 +203,8 @@ def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
 def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outcome(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page is open when the link is revoked: sending an outcome gets 410; the outcome
-    stays on the phone (blocked, 'bitte der Koordination melden'), the route does not."""
+    stays on the phone (blocked, listed with its Kundennummer, 'bitte der Koordination
+    melden'), the route does not: neither in Cache Storage nor on the page."""
     from hausbesuch.web.links import revoke
 
     route = _fresh_route(site)
@@ -203,11 +217,13 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         revoke(site.store, link.prefix, actor="test")
         stop = page.locator("li.stop").nth(0)
         stop.locator("button[value=verzogen]").click()
-        page.wait_for_function("() => document.querySelector('li.stop').innerText"
-                               ".includes('Nicht gesendet')")
-        assert "bitte der Koordination melden" in stop.inner_text()
-        page.wait_for_selector("#linkende:not([hidden])")
-        assert "Route wurde von diesem Telefon gelöscht" in page.inner_text("#linkende")
+        page.wait_for_selector("#linkende")
+        assert page.inner_text("#linkende") == GONE_TEXT
+        _assert_route_off_the_page(page, route)
+        unsent = page.inner_text("#nicht-gesendet")
+        assert "1 Ergebnis wurde nicht gesendet" in unsent
+        assert "bitte der Koordination melden" in unsent
+        assert f"{route.stops[0].client_id}: Verzogen ({route.day:%d.%m.%Y} 10:05 Uhr)" in unsent
         _assert_nothing_kept(page, url, token)
         queued = page.evaluate(QUEUE)
         assert len(queued) == 1 and queued[0]["blocked"] is True
@@ -215,6 +231,47 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         _not_shown_offline(ctx, page, url, route)
         assert (route.stops[0].client_id, route.day) not in {
             (o["client_id"], o["day"]) for o in _outcomes(site)}
+        assert errors == []
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> None:
+    """A phone lost with the page open, in view and online: nobody touches it. Within the
+    page's check every minute (the real interval, on the page's clock) it asks the server,
+    learns the link is revoked, deletes its copy and takes the stops off the page; the
+    outcome it could not send stays, with its Kundennummer and note."""
+    from hausbesuch.web.links import revoke
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        _open_with_worker(page, url)
+        # the outcome's POST fails (the connection dropped just then): it stays queued
+        page.route("**/ergebnis", lambda r: r.abort("internetdisconnected"))
+        stop = page.locator("li.stop").nth(0)
+        stop.locator("textarea[name=notiz]").fill("Nachbarin: verreist")
+        stop.locator("button[value=nicht_angetroffen]").click()
+        page.wait_for_function(f"() => ({QUEUE})().length === 1")
+        checks: list[str] = []
+        page.on("request", lambda r: checks.append(r.url) if r.url == url + "sw.js" else None)
+
+        revoke(site.store, link.prefix, actor="test")
+        assert page.evaluate("() => document.visibilityState") == "visible"
+        page.clock.run_for(61_000)  # a minute on the page's clock, nothing done on the phone
+        page.wait_for_selector("#linkende")
+        assert checks, "the page did not ask the server about its link"
+        assert page.inner_text("#linkende") == GONE_TEXT
+        _assert_route_off_the_page(page, route)
+        unsent = page.inner_text("#nicht-gesendet")
+        assert "1 Ergebnis wurde nicht gesendet und bleibt auf diesem Telefon" in unsent
+        assert (f"{route.stops[0].client_id}: Nicht angetroffen ({route.day:%d.%m.%Y} 10:05 "
+                "Uhr), Notiz: Nachbarin: verreist") in unsent
+        assert len(page.evaluate(QUEUE)) == 1
+        _assert_nothing_kept(page, url, token)
+        _not_shown_offline(ctx, page, url, route)
         assert errors == []
         ctx.close()
 

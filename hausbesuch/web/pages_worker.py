@@ -10,7 +10,9 @@ whose scope is the link) caches the page and its assets for use without signal, 
 only while the link is valid: the page and ``sw.js`` carry the link's end
 (``valid_until`` in ms since 1970), after which the copy is deleted and no longer shown;
 a 404/410 from the server (revoked, expired, unknown) deletes it at once and the service
-worker unregisters itself. The cache name holds :func:`asset_version` (a hash of the
+worker unregisters itself. An open page in view asks for ``sw.js`` every minute, so it
+learns of a revocation without any action on the phone, and then takes its stops off the
+screen (only the outcomes not sent stay, with their Kundennummer). The cache name holds :func:`asset_version` (a hash of the
 service worker and its assets), so a new version replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
