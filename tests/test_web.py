@@ -245,6 +245,12 @@ def test_an_account_gets_a_new_password_and_is_enabled_again(site: Site) -> None
         r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
                                 site.db_cli], input="zu-kurz\n")
         assert r.exit_code == 2 and "mindestens 12 Zeichen" in r.output, r.output
+        # checked with the account's name and city (ASVS V2.1.7)
+        for easy, why in ((f"{name}-Kaffee-7", "den Benutzernamen nicht"),
+                          ("Hersfeld-Kaffee-7", "Namen der Stadt („Bad Hersfeld“)")):
+            r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
+                                    site.db_cli], input=easy + "\n")
+            assert r.exit_code == 2 and why in r.output, r.output
         r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
                                 site.db_cli], input=new + "\n")
         assert r.exit_code == 0 and "Sitzungen sind beendet" in r.output, r.output
@@ -297,6 +303,13 @@ def test_a_coordinator_changes_her_own_password(site: Site) -> None:
                 (("falsch-falsch-falsch", new, new), "Das bisherige Passwort stimmt nicht."),
                 ((PASSWORD, new, new + "x"), "stimmen nicht überein"),
                 ((PASSWORD, "kurz", "kurz"), "mindestens 12 Zeichen"),
+                # easy to guess (ASVS V2.1.7): the account's name, its city, a pattern
+                ((PASSWORD, f"{name.upper()}-1234", f"{name.upper()}-1234"),
+                 "den Benutzernamen nicht"),
+                ((PASSWORD, "Bad Hersfeld 2024", "Bad Hersfeld 2024"),
+                 "Namen der Stadt („Bad Hersfeld“)"),
+                ((PASSWORD, "annaannaanna", "annaannaanna"), "wiederholt nur"),
+                ((PASSWORD, "Passwort2024!", "Passwort2024!"), "zu leicht zu erraten"),
                 ((PASSWORD, PASSWORD, PASSWORD), "vom bisherigen unterscheiden")):
             r = change(cur, a, b)
             assert r.status_code == 400 and msg in html_mod.unescape(r.text), (msg, r.text)
@@ -1039,6 +1052,20 @@ def test_cli_user_and_link(site: Site) -> None:
     r = runner.invoke(cli, ["user", "add", "leer", "--role", "admin", "--password-stdin",
                             "--db", db], input=" " * 14 + "\n")
     assert r.exit_code == 2 and "nur aus Leerzeichen" in r.output
+    # easy to guess (ASVS V2.1.7; QA 11c): nothing of these is made
+    for args, easy, why in (
+            (["weakweakweak", "--role", "admin"], "weakweakweak", "den Benutzernamen nicht"),
+            (["weak2", "--role", "koordination", "--city", "lauf"], "bad-hersfeld",
+             "Namen der Stadt („bad-hersfeld“)"),
+            (["weak3", "--role", "koordination", "--city", CITY_PROFILE], "hersfeld-1234",
+             "Namen der Stadt („Bad Hersfeld“)"),
+            (["weak4", "--role", "admin"], "123456789012", "fortlaufende Folge"),
+            (["weak5", "--role", "admin"], "Hausbesuch#2024", "„hausbesuch“ nicht"),
+            (["weak6", "--role", "admin"], "hallo1234567", "zu leicht zu erraten")):
+        r = runner.invoke(cli, ["user", "add", *args, "--password-stdin", "--db", db],
+                          input=easy + "\n")
+        assert r.exit_code == 2 and why in r.output, (easy, r.output)
+        assert "angelegt" not in r.output
     r = runner.invoke(cli, ["user", "add", "adm", "--role", "admin", "--city", CITY_PROFILE,
                             "--password-stdin", "--db", db], input=PASSWORD + "\n")
     assert r.exit_code == 2 and "--city gilt nicht für die Administration" in r.output

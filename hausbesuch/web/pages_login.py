@@ -123,7 +123,7 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
     if neu != wiederholung:
         return again(400, "Die beiden neuen Passwörter stimmen nicht überein.")
     try:
-        check_password(neu)
+        check_password(neu, name=user.name, city=user.city)
     except UserError as exc:
         return again(400, str(exc))
     if neu == aktuell:
