@@ -191,6 +191,68 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
     assert "Secure" in r.headers["set-cookie"]
 
 
+def test_over_https_the_session_cookie_has_the_host_prefix_and_hsts_is_sent(
+        site: Site) -> None:
+    """ASVS V3.4.4 and V14.4.5 (QA 11c #7): over https, directly or behind a TLS proxy
+    (``--proxy``: uvicorn takes ``X-Forwarded-Proto``), the session cookie is
+    ``__Host-hb_session`` (Secure, Path=/, no Domain), set, read and deleted under that
+    name, and every response carries Strict-Transport-Security; over plain http (loopback)
+    the cookie keeps its name and no HSTS is sent."""
+    from fastapi.testclient import TestClient
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    hsts = "max-age=31536000"
+
+    def attributes(set_cookie: str) -> dict[str, str]:
+        return {k.strip().lower(): v for k, _, v in
+                (a.partition("=") for a in set_cookie.split(";")[1:])}
+
+    # (no ``with``: the lifespan of the app, which the live server runs, must not end here)
+    direct = TestClient(site.app, base_url="https://testserver")
+    proxied = TestClient(ProxyHeadersMiddleware(site.app, trusted_hosts="*"),
+                         base_url="http://testserver")
+    for tc, forwarded in ((direct, {}), (proxied, {"X-Forwarded-Proto": "https"})):
+        page = tc.get("/anmelden", headers=forwarded)
+        assert page.headers["strict-transport-security"] == hsts
+        # the login form's own cookie (Secure: the client behind the proxy speaks http)
+        pre = page.headers["set-cookie"].split(";")[0]
+        r = tc.post("/anmelden", headers={**forwarded, "Cookie": pre}, follow_redirects=False,
+                    data={"name": "kora", "passwort": PASSWORD,
+                          "csrf_token": csrf_of(page.text)})
+        assert r.status_code == 303 and r.headers["strict-transport-security"] == hsts
+        cookie = next(c for c in r.headers.get_list("set-cookie")
+                      if c.startswith("__Host-hb_session="))
+        attrs = attributes(cookie)
+        assert "secure" in attrs and "httponly" in attrs and attrs["path"] == "/", cookie
+        assert "domain" not in attrs
+        assert not any(c.startswith("hb_session=") for c in r.headers.get_list("set-cookie"))
+        sid = cookie.split(";")[0].split("=", 1)[1]
+        # read under the same name; a cookie of the plain name is not the session over https
+        own = {**forwarded, "Cookie": f"__Host-hb_session={sid}"}
+        plain = {**forwarded, "Cookie": f"hb_session={sid}"}
+        tc.cookies.clear()
+        overview = tc.get("/plaene", headers=own, follow_redirects=False)
+        assert overview.status_code == 200 and overview.headers["strict-transport-security"] == hsts
+        assert tc.get("/plaene", headers=plain, follow_redirects=False).status_code == 303
+        for path in ("/static/web/app.css", "/gibt-es-nicht", f"/w/{'A' * 43}/"):
+            assert tc.get(path, headers=forwarded).headers["strict-transport-security"] == hsts
+        # logout deletes the cookie with the attributes a __Host- cookie needs
+        out = tc.post("/abmelden", headers=own, follow_redirects=False,
+                      data={"csrf_token": csrf_of(overview.text)})
+        assert out.status_code == 303
+        gone = next(c for c in out.headers.get_list("set-cookie")
+                    if c.startswith("__Host-hb_session="))
+        assert "secure" in attributes(gone) and attributes(gone)["path"] == "/", gone
+        assert tc.get("/plaene", headers=own, follow_redirects=False).status_code == 303
+    # plain http on loopback: the old name, no HSTS
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        r = login(c, "kora")
+        assert r.status_code == 303 and "strict-transport-security" not in r.headers
+        assert r.headers["set-cookie"].startswith("hb_session=")
+        assert "secure" not in attributes(r.headers["set-cookie"])
+        assert c.get("/plaene").status_code == 200
+
+
 def test_login_is_limited_per_account_and_per_address(site: Site) -> None:
     from hausbesuch.web.models import LoginAttemptRow
 

@@ -9,8 +9,10 @@
   as ``123456789012``, and is not on the project's list of common passwords
   (``common_passwords.txt``: whole passwords, and words that with digits and signs only
   make one).
-- A session is a random 256-bit token in an HttpOnly cookie (``SameSite=Lax``, ``Secure``
-  when served over https); the table keeps its SHA-256 only. Login always makes a new
+- A session is a random 256-bit token in an HttpOnly cookie (``SameSite=Lax``; over https
+  ``Secure`` and named :data:`SECURE_SESSION_COOKIE`, whose ``__Host-`` prefix makes the
+  browser refuse it from a sibling subdomain or for another path); the table keeps its
+  SHA-256 only. Login always makes a new
   session (no fixation), logout deletes it, and it ends after ``idle`` minutes without a
   request or ``absolute`` hours after login, and when the account is disabled.
 - Failed logins are counted per account name and per peer address over a window; at the
@@ -60,7 +62,10 @@ from hausbesuch.web.models import (
 )
 from hausbesuch.web.security import OncePer, new_token, token_hash
 
+#: The session cookie over plain http (loopback: ``hausbesuch serve`` without a proxy).
 SESSION_COOKIE = "hb_session"
+#: The session cookie over https (``Secure``, ``Path=/``, no ``Domain``: ASVS V3.4.4).
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 
 #: Audit actions of authentication decisions (German labels in hausbesuch.auditlog).
 AUDIT_LOGIN = "anmeldung"
