@@ -4,17 +4,30 @@ Everything that checks a date against today asks :func:`today`. It is the machin
 unless ``HAUSBESUCH_HEUTE`` (an ISO date) says otherwise: for exercises on a copy of the
 database and for simulations that replay weeks, never needed in normal work. Expiry of
 logins and worker links always uses the real clock.
+
+Times of plans, visits and worker links are wall-clock times in :data:`ZONE` without a
+zone attached; :func:`now` is the real clock's moment in that zone, whatever zone the
+server's own clock runs in (servers and containers often run in UTC).
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from hausbesuch.errors import UserError
 
 #: The environment variable that sets the day taken as today (``2027-01-15``).
 ENV = "HAUSBESUCH_HEUTE"
+#: The zone of every time of a plan, a visit and a worker link (the Jobcenters' clock).
+ZONE = ZoneInfo("Europe/Berlin")
+
+
+def now() -> datetime:
+    """The real clock's moment as wall-clock time in :data:`ZONE`, without a zone (as
+    plans and links store their times); not moved by ``HAUSBESUCH_HEUTE``."""
+    return datetime.now(ZONE).replace(tzinfo=None)
 
 
 def today() -> date:

@@ -210,11 +210,11 @@ def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
     # limits of a link's end have tests of their own in tests/test_web.py).
     morning = datetime.combine(route.day, time(6, 0))
     token, link = create_link(store, plan.id, route.team_id, route.day, actor="test",
-                              now=max(morning, datetime.now()))
-    if link.valid_until <= datetime.now() + timedelta(minutes=10):
+                              now=max(morning, clock.now()))
+    if link.valid_until <= clock.now() + timedelta(minutes=10):
         with store.session() as s:
             s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)
-                      .values(valid_until=datetime.now() + timedelta(hours=1)))
+                      .values(valid_until=clock.now() + timedelta(hours=1)))
     with live_server(app) as live, httpx.Client(base_url=live.url, timeout=60) as c:
         assert login(c, "kora").status_code == 303
         view = c.get(f"/plaene/{plan.id}")

@@ -191,6 +191,68 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
     assert "Secure" in r.headers["set-cookie"]
 
 
+def test_over_https_the_session_cookie_has_the_host_prefix_and_hsts_is_sent(
+        site: Site) -> None:
+    """ASVS V3.4.4 and V14.4.5 (QA 11c #7): over https, directly or behind a TLS proxy
+    (``--proxy``: uvicorn takes ``X-Forwarded-Proto``), the session cookie is
+    ``__Host-hb_session`` (Secure, Path=/, no Domain), set, read and deleted under that
+    name, and every response carries Strict-Transport-Security; over plain http (loopback)
+    the cookie keeps its name and no HSTS is sent."""
+    from fastapi.testclient import TestClient
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    hsts = "max-age=31536000"
+
+    def attributes(set_cookie: str) -> dict[str, str]:
+        return {k.strip().lower(): v for k, _, v in
+                (a.partition("=") for a in set_cookie.split(";")[1:])}
+
+    # (no ``with``: the lifespan of the app, which the live server runs, must not end here)
+    direct = TestClient(site.app, base_url="https://testserver")
+    proxied = TestClient(ProxyHeadersMiddleware(site.app, trusted_hosts="*"),
+                         base_url="http://testserver")
+    for tc, forwarded in ((direct, {}), (proxied, {"X-Forwarded-Proto": "https"})):
+        page = tc.get("/anmelden", headers=forwarded)
+        assert page.headers["strict-transport-security"] == hsts
+        # the login form's own cookie (Secure: the client behind the proxy speaks http)
+        pre = page.headers["set-cookie"].split(";")[0]
+        r = tc.post("/anmelden", headers={**forwarded, "Cookie": pre}, follow_redirects=False,
+                    data={"name": "kora", "passwort": PASSWORD,
+                          "csrf_token": csrf_of(page.text)})
+        assert r.status_code == 303 and r.headers["strict-transport-security"] == hsts
+        cookie = next(c for c in r.headers.get_list("set-cookie")
+                      if c.startswith("__Host-hb_session="))
+        attrs = attributes(cookie)
+        assert "secure" in attrs and "httponly" in attrs and attrs["path"] == "/", cookie
+        assert "domain" not in attrs
+        assert not any(c.startswith("hb_session=") for c in r.headers.get_list("set-cookie"))
+        sid = cookie.split(";")[0].split("=", 1)[1]
+        # read under the same name; a cookie of the plain name is not the session over https
+        own = {**forwarded, "Cookie": f"__Host-hb_session={sid}"}
+        plain = {**forwarded, "Cookie": f"hb_session={sid}"}
+        tc.cookies.clear()
+        overview = tc.get("/plaene", headers=own, follow_redirects=False)
+        assert overview.status_code == 200 and overview.headers["strict-transport-security"] == hsts
+        assert tc.get("/plaene", headers=plain, follow_redirects=False).status_code == 303
+        for path in ("/static/web/app.css", "/gibt-es-nicht", f"/w/{'A' * 43}/"):
+            assert tc.get(path, headers=forwarded).headers["strict-transport-security"] == hsts
+        # logout deletes the cookie with the attributes a __Host- cookie needs
+        out = tc.post("/abmelden", headers=own, follow_redirects=False,
+                      data={"csrf_token": csrf_of(overview.text)})
+        assert out.status_code == 303
+        gone = next(c for c in out.headers.get_list("set-cookie")
+                    if c.startswith("__Host-hb_session="))
+        assert "secure" in attributes(gone) and attributes(gone)["path"] == "/", gone
+        assert tc.get("/plaene", headers=own, follow_redirects=False).status_code == 303
+    # plain http on loopback: the old name, no HSTS
+    with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        r = login(c, "kora")
+        assert r.status_code == 303 and "strict-transport-security" not in r.headers
+        assert r.headers["set-cookie"].startswith("hb_session=")
+        assert "secure" not in attributes(r.headers["set-cookie"])
+        assert c.get("/plaene").status_code == 200
+
+
 def test_login_is_limited_per_account_and_per_address(site: Site) -> None:
     from hausbesuch.web.models import LoginAttemptRow
 
@@ -245,6 +307,12 @@ def test_an_account_gets_a_new_password_and_is_enabled_again(site: Site) -> None
         r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
                                 site.db_cli], input="zu-kurz\n")
         assert r.exit_code == 2 and "mindestens 12 Zeichen" in r.output, r.output
+        # checked with the account's name and city (ASVS V2.1.7)
+        for easy, why in ((f"{name}-Kaffee-7", "den Benutzernamen nicht"),
+                          ("Hersfeld-Kaffee-7", "Namen der Stadt („Bad Hersfeld“)")):
+            r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
+                                    site.db_cli], input=easy + "\n")
+            assert r.exit_code == 2 and why in r.output, r.output
         r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
                                 site.db_cli], input=new + "\n")
         assert r.exit_code == 0 and "Sitzungen sind beendet" in r.output, r.output
@@ -297,6 +365,13 @@ def test_a_coordinator_changes_her_own_password(site: Site) -> None:
                 (("falsch-falsch-falsch", new, new), "Das bisherige Passwort stimmt nicht."),
                 ((PASSWORD, new, new + "x"), "stimmen nicht überein"),
                 ((PASSWORD, "kurz", "kurz"), "mindestens 12 Zeichen"),
+                # easy to guess (ASVS V2.1.7): the account's name, its city, a pattern
+                ((PASSWORD, f"{name.upper()}-1234", f"{name.upper()}-1234"),
+                 "den Benutzernamen nicht"),
+                ((PASSWORD, "Bad Hersfeld 2024", "Bad Hersfeld 2024"),
+                 "Namen der Stadt („Bad Hersfeld“)"),
+                ((PASSWORD, "annaannaanna", "annaannaanna"), "wiederholt nur"),
+                ((PASSWORD, "Passwort2024!", "Passwort2024!"), "zu leicht zu erraten"),
                 ((PASSWORD, PASSWORD, PASSWORD), "vom bisherigen unterscheiden")):
             r = change(cur, a, b)
             assert r.status_code == 400 and msg in html_mod.unescape(r.text), (msg, r.text)
@@ -452,6 +527,7 @@ def test_worker_link_shows_its_team_day_only(site: Site) -> None:
 
 
 def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> None:
+    from hausbesuch import clock
     from hausbesuch.web.models import WorkerLinkRow
     from hausbesuch.web.security import token_hash
 
@@ -467,7 +543,7 @@ def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> No
     token2, link2 = _make_link(site)
     with site.store.session() as s:
         s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token2))
-                  .values(valid_until=datetime.now() - timedelta(seconds=1)))
+                  .values(valid_until=clock.now() - timedelta(seconds=1)))
     assert httpx.get(site.url + f"/w/{token2}/").status_code == 410
     other = "A" if token2[-1] != "A" else "B"
     assert httpx.get(site.url + f"/w/{token2[:-1]}{other}/").status_code == 404
@@ -1038,6 +1114,20 @@ def test_cli_user_and_link(site: Site) -> None:
     r = runner.invoke(cli, ["user", "add", "leer", "--role", "admin", "--password-stdin",
                             "--db", db], input=" " * 14 + "\n")
     assert r.exit_code == 2 and "nur aus Leerzeichen" in r.output
+    # easy to guess (ASVS V2.1.7; QA 11c): nothing of these is made
+    for args, easy, why in (
+            (["weakweakweak", "--role", "admin"], "weakweakweak", "den Benutzernamen nicht"),
+            (["weak2", "--role", "koordination", "--city", "lauf"], "bad-hersfeld",
+             "Namen der Stadt („bad-hersfeld“)"),
+            (["weak3", "--role", "koordination", "--city", CITY_PROFILE], "hersfeld-1234",
+             "Namen der Stadt („Bad Hersfeld“)"),
+            (["weak4", "--role", "admin"], "123456789012", "fortlaufende Folge"),
+            (["weak5", "--role", "admin"], "Hausbesuch#2024", "„hausbesuch“ nicht"),
+            (["weak6", "--role", "admin"], "hallo1234567", "zu leicht zu erraten")):
+        r = runner.invoke(cli, ["user", "add", *args, "--password-stdin", "--db", db],
+                          input=easy + "\n")
+        assert r.exit_code == 2 and why in r.output, (easy, r.output)
+        assert "angelegt" not in r.output
     r = runner.invoke(cli, ["user", "add", "adm", "--role", "admin", "--city", CITY_PROFILE,
                             "--password-stdin", "--db", db], input=PASSWORD + "\n")
     assert r.exit_code == 2 and "--city gilt nicht für die Administration" in r.output
@@ -1553,8 +1643,11 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         page.locator("li.stop").nth(0).locator("button[value=verzogen]").click()
         revoke(site.store, link.prefix, actor="test")
         ctx.set_offline(False)
-        page.wait_for_function("() => document.querySelector('li.stop').innerText"
-                               ".includes('Nicht gesendet')", timeout=30_000)
+        # the route leaves the page; the outcome stays, listed with its Kundennummer
+        page.wait_for_selector("#nicht-gesendet li", timeout=30_000)
+        assert page.locator("li.stop").count() == 0
+        assert page.inner_text("#nicht-gesendet li").startswith(
+            f"{route.stops[0].client_id}: Verzogen")
         queued = page.evaluate("() => JSON.parse(localStorage.getItem("
                                "'hausbesuch-warteschlange:' + location.pathname))")
         assert len(queued) == 1 and queued[0]["blocked"] is True

@@ -13,10 +13,12 @@ The planned week is the ``site`` fixture of ``tests/test_web.py`` (its own insta
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -25,6 +27,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from hausbesuch import clock
 from tests import test_web
 from tests.test_web import _current_plan, _outcomes
 from tests.web_fixtures import Site
@@ -33,6 +36,8 @@ site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixtu
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht."
+GONE_TEXT = ("Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht und ist "
+             "ohne Netz nicht mehr abrufbar.")
 QUEUE = "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + location.pathname) || '[]')"
 
 # Cache Storage and service workers of the origin, as the page at hand sees them.
@@ -46,6 +51,11 @@ STORED_JS = """async (scope) => {
   const regs = (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope);
   return {names, mine: names.filter((n) => n.endsWith('-' + scope)), urls, regs};
 }"""
+
+
+def _ms(moment: datetime) -> int:
+    """Milliseconds since 1970 of a link's end (wall clock in Europe/Berlin)."""
+    return int(moment.replace(tzinfo=BERLIN).timestamp() * 1000)
 
 
 def _fresh_route(site: Site, skip: tuple = ()):  # noqa: ANN202
@@ -124,6 +134,17 @@ def _assert_nothing_kept(page, url: str, token: str) -> None:  # noqa: ANN001
     assert not any(token in u for u in stored["urls"] + stored["names"]), stored
 
 
+def _assert_route_off_the_page(page, route) -> None:  # noqa: ANN001
+    """No stop, address, time or coordinator's note of ``route`` on the page any more."""
+    assert page.locator("li.stop, header.top, form.outcome-form").count() == 0
+    html = page.content()
+    for stop in route.stops:
+        assert stop.address not in html
+        if stop.notiz:
+            assert stop.notiz not in html
+    assert f"{route.depart:%H:%M}" not in html
+
+
 def _not_shown_offline(ctx, page, url: str, route) -> None:  # noqa: ANN001
     """Without signal the link shows no route (the browser's offline error, or a notice)."""
     from playwright.sync_api import Error as PlaywrightError
@@ -182,8 +203,8 @@ def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
 def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outcome(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page is open when the link is revoked: sending an outcome gets 410; the outcome
-    stays on the phone (blocked, 'bitte der Koordination melden'), the route does not."""
-    from hausbesuch import clock
+    stays on the phone (blocked, listed with its Kundennummer, 'bitte der Koordination
+    melden'), the route does not: neither in Cache Storage nor on the page."""
     from hausbesuch.web.links import revoke
 
     route = _fresh_route(site)
@@ -196,11 +217,13 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         revoke(site.store, link.prefix, actor="test")
         stop = page.locator("li.stop").nth(0)
         stop.locator("button[value=verzogen]").click()
-        page.wait_for_function("() => document.querySelector('li.stop').innerText"
-                               ".includes('Nicht gesendet')")
-        assert "bitte der Koordination melden" in stop.inner_text()
-        page.wait_for_selector("#linkende:not([hidden])")
-        assert "Route wurde von diesem Telefon gelöscht" in page.inner_text("#linkende")
+        page.wait_for_selector("#linkende")
+        assert page.inner_text("#linkende") == GONE_TEXT
+        _assert_route_off_the_page(page, route)
+        unsent = page.inner_text("#nicht-gesendet")
+        assert "1 Ergebnis wurde nicht gesendet" in unsent
+        assert "bitte der Koordination melden" in unsent
+        assert f"{route.stops[0].client_id}: Verzogen ({route.day:%d.%m.%Y} 10:05 Uhr)" in unsent
         _assert_nothing_kept(page, url, token)
         queued = page.evaluate(QUEUE)
         assert len(queued) == 1 and queued[0]["blocked"] is True
@@ -208,6 +231,47 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         _not_shown_offline(ctx, page, url, route)
         assert (route.stops[0].client_id, route.day) not in {
             (o["client_id"], o["day"]) for o in _outcomes(site)}
+        assert errors == []
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> None:
+    """A phone lost with the page open, in view and online: nobody touches it. Within the
+    page's check every minute (the real interval, on the page's clock) it asks the server,
+    learns the link is revoked, deletes its copy and takes the stops off the page; the
+    outcome it could not send stays, with its Kundennummer and note."""
+    from hausbesuch.web.links import revoke
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        _open_with_worker(page, url)
+        # the outcome's POST fails (the connection dropped just then): it stays queued
+        page.route("**/ergebnis", lambda r: r.abort("internetdisconnected"))
+        stop = page.locator("li.stop").nth(0)
+        stop.locator("textarea[name=notiz]").fill("Nachbarin: verreist")
+        stop.locator("button[value=nicht_angetroffen]").click()
+        page.wait_for_function(f"() => ({QUEUE})().length === 1")
+        checks: list[str] = []
+        page.on("request", lambda r: checks.append(r.url) if r.url == url + "sw.js" else None)
+
+        revoke(site.store, link.prefix, actor="test")
+        assert page.evaluate("() => document.visibilityState") == "visible"
+        page.clock.run_for(61_000)  # a minute on the page's clock, nothing done on the phone
+        page.wait_for_selector("#linkende")
+        assert checks, "the page did not ask the server about its link"
+        assert page.inner_text("#linkende") == GONE_TEXT
+        _assert_route_off_the_page(page, route)
+        unsent = page.inner_text("#nicht-gesendet")
+        assert "1 Ergebnis wurde nicht gesendet und bleibt auf diesem Telefon" in unsent
+        assert (f"{route.stops[0].client_id}: Nicht angetroffen ({route.day:%d.%m.%Y} 10:05 "
+                "Uhr), Notiz: Nachbarin: verreist") in unsent
+        assert len(page.evaluate(QUEUE)) == 1
+        _assert_nothing_kept(page, url, token)
+        _not_shown_offline(ctx, page, url, route)
         assert errors == []
         ctx.close()
 
@@ -224,7 +288,7 @@ def test_expired_link_leaves_no_route_on_the_phone(site: Site) -> None:
     with _browser() as browser:
         ctx, page, errors = _phone(browser)
         _open_with_worker(page, url)
-        _set_valid_until(site, token, datetime.now() - timedelta(seconds=1))
+        _set_valid_until(site, token, clock.now() - timedelta(seconds=1))
         resp = page.reload()
         assert resp.status == 410 and "abgelaufen" in page.inner_text("body")
         _assert_nothing_kept(page, url, token)
@@ -239,20 +303,20 @@ def test_stored_route_is_not_shown_after_the_links_end_without_signal(site: Site
     by the phone's clock, deletes it, unregisters and says so."""
     route = _fresh_route(site)
     token, _, url = _link(site, route)
-    end = datetime.now().replace(microsecond=0) + timedelta(seconds=20)
+    end = clock.now().replace(microsecond=0) + timedelta(seconds=20)
     _set_valid_until(site, token, end)
     with _browser() as browser:
         ctx, page, errors = _phone(browser)
         _open_with_worker(page, url)
-        expected = int(end.timestamp() * 1000)
+        expected = _ms(end)
         assert page.get_attribute("body", "data-valid-until") == str(expected)
         assert page.evaluate(STORED_JS, url)["mine"][0].split("-")[2] == str(expected)
         ctx.set_offline(True)
-        if datetime.now() < end - timedelta(seconds=3):  # still valid: the copy is shown
+        if clock.now() < end - timedelta(seconds=3):  # still valid: the copy is shown
             page.reload()
             assert page.locator("li.stop").count() == len(route.stops)
         page.goto("about:blank")  # no page of the link runs its own check meanwhile
-        time.sleep(max(0.0, (end - datetime.now()).total_seconds()) + 1.5)
+        time.sleep(max(0.0, (end - clock.now()).total_seconds()) + 1.5)
         page.goto(url)
         assert EXPIRED_TEXT in page.inner_text("#hinweis")  # the service worker's notice
         assert page.locator("li.stop").count() == 0
@@ -276,7 +340,7 @@ def test_page_from_the_phones_copy_hides_the_route_after_the_links_end(site: Sit
         ctx.set_offline(True)
         page.goto("about:blank")
         after = link.valid_until + timedelta(minutes=1)
-        page.clock.set_fixed_time(after.timestamp())
+        page.clock.set_fixed_time(_ms(after) / 1000)
         page.goto(url)
         page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=EXPIRED_TEXT)
         assert page.locator("#abgelaufen").count() == 1  # the page said it, not the worker
@@ -298,7 +362,6 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
     service worker starts, the copies of an older version of it and of links whose end
     has passed are deleted; the page deletes the copy of a link the server no longer
     knows and keeps the copy of another valid link."""
-    from hausbesuch import clock
     from hausbesuch.web.pages_worker import asset_version
 
     route = _fresh_route(site)
@@ -310,10 +373,10 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
     now_ms = int(time.time() * 1000)
     seeded = {
         "legacy": "hausbesuch-1-" + url,  # the name before: never deleted, no version
-        "old": f"hausbesuch-{'0' * 12}-{int(link.valid_until.timestamp() * 1000)}-{url}",
+        "old": f"hausbesuch-{'0' * 12}-{_ms(link.valid_until)}-{url}",
         "past": f"hausbesuch-{version}-{now_ms - 3_600_000}-{site.url}/w/{'C' * 43}/",
         "unknown": f"hausbesuch-{version}-{now_ms + 86_400_000}-{site.url}/w/{'B' * 43}/",
-        "valid": f"hausbesuch-{version}-{int(other_link.valid_until.timestamp() * 1000)}-"
+        "valid": f"hausbesuch-{version}-{_ms(other_link.valid_until)}-"
                  f"{other_url}",
     }
     with _browser() as browser:
@@ -333,7 +396,7 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
         names = page.evaluate(STORED_JS, url)["names"]
         assert seeded["valid"] in names
         mine = [n for n in names if n.endswith("-" + url)]
-        assert mine == [f"hausbesuch-{version}-{int(link.valid_until.timestamp() * 1000)}-{url}"]
+        assert mine == [f"hausbesuch-{version}-{_ms(link.valid_until)}-{url}"]
 
         # the team-day at 10:05 on the phone; the server takes it as today
         page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
@@ -399,10 +462,10 @@ def test_service_worker_carries_the_links_end_and_a_content_version(site: Site) 
     token, link, url = _link(site, route)
     r = httpx.get(url + "sw.js")
     assert r.status_code == 200 and r.headers["cache-control"] == "no-cache"
-    assert f"const VALID_UNTIL = {int(link.valid_until.timestamp() * 1000)};" in r.text
+    assert f"const VALID_UNTIL = {_ms(link.valid_until)};" in r.text
     assert f'const VERSION = "{asset_version()}";' in r.text
     page = httpx.get(url)
-    assert f'data-valid-until="{int(link.valid_until.timestamp() * 1000)}"' in page.text
+    assert f'data-valid-until="{_ms(link.valid_until)}"' in page.text
 
 
 def test_outcome_messages_use_german_quotes(site: Site) -> None:
@@ -426,3 +489,57 @@ def test_outcome_messages_use_german_quotes(site: Site) -> None:
                                            "schluessel": "q3", "csrf_token": csrf})
     assert r.status_code == 400 and "Unbekanntes Ergebnis „xyz“." in r.text
     assert "'xyz'" not in r.text
+
+
+@contextmanager
+def _server_zone(zone: str) -> Iterator[None]:
+    """The process (and so the live server in its thread) runs its clock in ``zone``."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.parametrize("zone", ["Etc/UTC", "America/New_York", "Pacific/Kiritimati"])
+def test_links_end_is_berlin_time_whatever_the_servers_zone(site: Site, zone: str) -> None:
+    """A link's end is wall-clock time in Europe/Berlin: a server whose clock runs in
+    another zone (containers often run in UTC) keeps it neither longer nor shorter, and
+    the phone gets the same moment in ms."""
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.links import check_validity, links_of_plan
+    from hausbesuch.web.pages_worker import valid_until_ms
+
+    route = _current_plan(site).routes[0]
+    token, link, url = _link(site, route)
+    with _server_zone(zone):
+        berlin_now = datetime.now(BERLIN).replace(tzinfo=None)
+        soon, ago = berlin_now + timedelta(minutes=20), berlin_now - timedelta(minutes=20)
+        # a moment 20 minutes ago in Berlin has passed, one in 20 minutes has not
+        _set_valid_until(site, token, ago)
+        r = httpx.get(url)
+        assert r.status_code == 410 and "abgelaufen" in r.text
+        assert httpx.get(url + "sw.js").status_code == 410
+        assert next(k for k in links_of_plan(site.store, link.plan_id)
+                    if k.prefix == link.prefix).state == "abgelaufen"
+        _set_valid_until(site, token, soon)
+        r = httpx.get(url)
+        assert r.status_code == 200
+        assert f'data-valid-until="{_ms(soon)}"' in r.text
+        assert f"const VALID_UNTIL = {_ms(soon)};" in httpx.get(url + "sw.js").text
+        assert next(k for k in links_of_plan(site.store, link.plan_id)
+                    if k.prefix == link.prefix).state == "gültig"
+        with pytest.raises(UserError, match="Vergangenheit"):
+            check_validity(ago.date(), ago)
+        check_validity(soon.date(), soon)
+        # the end of a winter and of a summer day, for the phone's clock
+        for end, utc in ((datetime(2026, 12, 3, 23, 59, 59), "2026-12-03T22:59:59+00:00"),
+                         (datetime(2027, 7, 1, 23, 59, 59), "2027-07-01T21:59:59+00:00")):
+            moved = replace(link, valid_until=end)
+            assert valid_until_ms(moved) == datetime.fromisoformat(utc).timestamp() * 1000

@@ -42,7 +42,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hausbesuch.config import Profile, load_profile
 from hausbesuch.store import Store
-from hausbesuch.web.auth import SESSION_COOKIE, Limits, LoginRequired, User, lookup_session
+from hausbesuch.web.auth import (
+    SECURE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    Limits,
+    LoginRequired,
+    User,
+    lookup_session,
+)
 from hausbesuch.web.models import SecretRow
 from hausbesuch.web.security import SecurityHeaders, content_security_policy
 
@@ -111,6 +118,12 @@ def secure_request(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def session_cookie(request: Request) -> str:
+    """The session cookie's name for this request: ``__Host-hb_session`` when cookies are
+    ``Secure`` (https), else ``hb_session``; set and read under the same name."""
+    return SECURE_SESSION_COOKIE if secure_request(request) else SESSION_COOKIE
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the user, CSRF token and city list available to the template."""
     user = getattr(request.state, "user", None)
@@ -126,7 +139,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 def load_session(request: Request) -> None:
     """Dependency of every coordinator page: put the session's user and CSRF token on state."""
     web = ctx(request)
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(session_cookie(request))
     found = lookup_session(web.store, cookie, web.limits)
     request.state.user = found[0] if found else None
     # a session cookie whose session has ended (idle, expired, logged out)

@@ -3,8 +3,16 @@
 - Passwords are hashed with argon2id (``argon2-cffi``'s defaults: 64 MiB, 3 passes).
   Unknown accounts are checked against a dummy hash, so that the answer time does not
   tell which accounts exist.
-- A session is a random 256-bit token in an HttpOnly cookie (``SameSite=Lax``, ``Secure``
-  when served over https); the table keeps its SHA-256 only. Login always makes a new
+- A new password (an account made, a password set or changed) has at least 12 characters
+  and is not easy to guess (ASVS V2.1.7, :func:`check_password`): it does not contain the
+  account's name, its city (or a shipped profile's) or "hausbesuch", is not one short part repeated or a run such
+  as ``123456789012``, and is not on the project's list of common passwords
+  (``common_passwords.txt``: whole passwords, and words that with digits and signs only
+  make one).
+- A session is a random 256-bit token in an HttpOnly cookie (``SameSite=Lax``; over https
+  ``Secure`` and named :data:`SECURE_SESSION_COOKIE`, whose ``__Host-`` prefix makes the
+  browser refuse it from a sibling subdomain or for another path); the table keeps its
+  SHA-256 only. Login always makes a new
   session (no fixation), logout deletes it, and it ends after ``idle`` minutes without a
   request or ``absolute`` hours after login, and when the account is disabled.
 - Failed logins are counted per account name and per peer address over a window; at the
@@ -29,9 +37,13 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -50,7 +62,10 @@ from hausbesuch.web.models import (
 )
 from hausbesuch.web.security import OncePer, new_token, token_hash
 
+#: The session cookie over plain http (loopback: ``hausbesuch serve`` without a proxy).
 SESSION_COOKIE = "hb_session"
+#: The session cookie over https (``Secure``, ``Path=/``, no ``Domain``: ASVS V3.4.4).
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 
 #: Audit actions of authentication decisions (German labels in hausbesuch.auditlog).
 AUDIT_LOGIN = "anmeldung"
@@ -71,6 +86,11 @@ _HASHER = PasswordHasher()  # argon2id
 _DUMMY_HASH = _HASHER.hash("kein-konto-" + new_token(8))
 #: ASVS level 2 (V2.1.1): at least 12 characters; any characters, but not only spaces.
 MIN_PASSWORD = 12
+#: Common passwords and the words they are made of (format in the file's head).
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "common_passwords.txt"
+#: The product's name: no password may contain it.
+PRODUCT_WORD = "hausbesuch"
+_EASY_TIP = " Tipp: mehrere Wörter, die nichts miteinander zu tun haben."
 
 
 @dataclass(frozen=True)
@@ -138,12 +158,12 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
     if role == ROLE_ADMIN and city:
         raise UserError("--city gilt nicht für die Administration: ein Konto mit Rolle admin "
                         "sieht alle Städte. --city weglassen.")
-    check_password(password)
+    stored_city = None if role == ROLE_ADMIN else city
+    check_password(password, name=name, city=stored_city)
     now = datetime.now()
     with store.session() as s:
         if s.get(UserRow, name) is not None:
             raise UserError(f"Den Benutzer „{name}“ gibt es schon.")
-        stored_city = None if role == ROLE_ADMIN else city
         s.add(UserRow(name=name, password_hash=hash_password(password), role=role,
                       city=stored_city, disabled=False,
                       created_at=now, password_changed_at=now))
@@ -160,21 +180,105 @@ def _account(s: Session, name: str) -> UserRow:
     return row
 
 
-def check_password(password: str) -> None:
-    """Refuse (German :class:`UserError`) a password too short or of spaces only."""
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _fold(text: str) -> str:
+    """Lower case without umlauts (``Fußball`` → ``fussball``), as the list is written."""
+    return text.casefold().translate(_UMLAUTS)
+
+
+def _compact(text: str) -> str:
+    """:func:`_fold` with letters and digits only (``Bad Hersfeld`` → ``badhersfeld``)."""
+    return "".join(ch for ch in _fold(text) if ch.isalnum())
+
+
+@functools.cache
+def common_passwords() -> tuple[frozenset[str], frozenset[str]]:
+    """(words, whole passwords) of :data:`COMMON_PASSWORDS`, folded and compacted."""
+    words: set[str] = set()
+    whole: set[str] = set()
+    for line in COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if entry.isalpha():
+            words.add(_fold(entry))
+        else:
+            whole.add(_compact(entry))
+    return frozenset(words), frozenset(whole)
+
+
+def _few_words(letters: str, words: frozenset[str], most: int = 2) -> bool:
+    """Is ``letters`` one word of ``words``, or (``most`` 2) two of them joined?"""
+    if letters in words:
+        return True
+    return most > 1 and len(letters) <= 80 and any(letters[:i] in words and _few_words(letters[i:], words, most - 1)
+                            for i in range(1, len(letters)))
+
+
+def _step(ch: str, step: int) -> str | None:
+    if "0" <= ch <= "9":
+        return str((int(ch) + step) % 10)
+    if "a" <= ch <= "z":
+        return chr((ord(ch) - ord("a") + step) % 26 + ord("a"))
+    return None
+
+
+def _run(text: str) -> bool:
+    """One run up or down, digits or letters (``123456789012``, ``lkjihgfedcba``)."""
+    return len(text) > 2 and any(all(_step(a, step) == b for a, b in itertools.pairwise(text))
+                                 for step in (1, -1))
+
+
+def check_password(password: str, *, name: str | None = None,
+                   city: str | None = None) -> None:
+    """Refuse (German :class:`UserError`) a new password that is too short, of spaces only
+    or easy to guess (ASVS V2.1.7): one that contains the account's ``name`` (3 or more
+    letters and digits; without case, spaces and signs), the ``city`` or the short name of
+    a shipped city profile (the whole name or a word of 4 or more letters of it) or
+    "hausbesuch"; one that is one short part repeated
+    (``annaannaanna``) or one run (``123456789012``); one on the list of common passwords,
+    or made of one or two of its words with digits and signs only (``Passwort2024!``)."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
     if not password.strip():
         raise UserError("Das Passwort darf nicht nur aus Leerzeichen bestehen.")
+    folded, compact = _fold(password), _compact(password)
+    if name and len(_compact(name)) >= 3 and _compact(name) in compact:
+        raise UserError("Das Passwort darf den Benutzernamen nicht enthalten." + _EASY_TIP)
+    from hausbesuch.config import available_profiles
+
+    for place in ([city] if city else []) + available_profiles():
+        parts = {_compact(place)} | {w for w in re.split(r"[\W_]+", _fold(place))
+                                     if len(w) >= 4 and w.isalpha()}
+        if any(p and p in compact for p in parts):
+            raise UserError(f"Das Passwort darf den Namen der Stadt („{place}“) nicht "
+                            "enthalten." + _EASY_TIP)
+    if PRODUCT_WORD in compact:
+        raise UserError(f"Das Passwort darf „{PRODUCT_WORD}“ nicht enthalten." + _EASY_TIP)
+    if re.fullmatch(rf"(.{{1,{MIN_PASSWORD - 1}}}?)\1+", folded, re.DOTALL):
+        raise UserError("Das Passwort wiederholt nur eine kurze Zeichenfolge (wie "
+                        "„annaannaanna“ oder „123412341234“)." + _EASY_TIP)
+    if _run(compact):
+        raise UserError("Das Passwort ist eine fortlaufende Folge (wie „123456789012“ oder "
+                        "„abcdefghijkl“)." + _EASY_TIP)
+    words, whole = common_passwords()
+    letters = "".join(ch for ch in folded if ch.isalpha())
+    if compact in whole or (letters and _few_words(letters, words)):
+        raise UserError("Das Passwort ist zu leicht zu erraten: es steht auf der Liste "
+                        "häufiger Passwörter oder besteht nur aus einem oder zwei häufigen "
+                        "Wörtern mit Ziffern oder Zeichen (wie „Passwort2024!“)." + _EASY_TIP)
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
     """Give an account a new password (a leaked one, a forgotten one) and end all its
     sessions, audited (``user_password_set``, with the account's city) in the same
-    transaction; returns the account."""
-    check_password(password)
+    transaction; returns the account. The password is checked with the account's name and
+    city (:func:`check_password`)."""
     with store.session() as s:
         row = _account(s, name)
+        check_password(password, name=row.name, city=row.city)
         row.password_hash = hash_password(password)
         row.password_changed_at = datetime.now()
         s.execute(delete(SessionRow).where(SessionRow.user_name == name))

@@ -2,10 +2,12 @@
 
 The token has 256 random bits (43 URL-safe characters); the table keeps its SHA-256 and
 its first :data:`PREFIX_LEN` characters (to name it when revoking; the rest stays secret).
-A link is valid until the end of its day (23:59:59 local time) unless another moment is
-given: after the start of its day and at most until the end of the
+A link is valid until the end of its day (23:59:59 in Europe/Berlin, :data:`clock.ZONE`)
+unless another moment is given: after the start of its day and at most until the end of the
 :data:`MAX_VALID_DAYS_AFTER`-th day after it. It can be revoked at any time and gives
-access to nothing but its team-day.
+access to nothing but its team-day. Its end is wall-clock time in :data:`clock.ZONE`
+without a zone, and it is compared with :func:`clock.now`, so a server whose clock runs in
+UTC keeps a link neither longer nor shorter than it says.
 
 A link is made for a team-day of a plan's newest version and follows its re-plans (the
 worker page shows the newest version's route of that team-day). The versions of a plan
@@ -22,6 +24,7 @@ from urllib.parse import quote
 from fastapi import HTTPException
 from sqlalchemy import select
 
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.store import PlanRow, RouteRow, Store
 from hausbesuch.web.data import newest_version, replaced_by
@@ -53,7 +56,7 @@ class WorkerLink:
     def state(self) -> str:
         if self.revoked_at is not None:
             return "widerrufen"
-        return "abgelaufen" if datetime.now() > self.valid_until else "gültig"
+        return "abgelaufen" if clock.now() > self.valid_until else "gültig"
 
 
 def _link(r: WorkerLinkRow) -> WorkerLink:
@@ -69,7 +72,8 @@ def link_path(token: str) -> str:
 
 def validity_range(day: date) -> tuple[datetime, datetime]:
     """(start, latest) of a link's end for ``day``: after the start of the day (00:00),
-    at most the end of the :data:`MAX_VALID_DAYS_AFTER`-th day after it (23:59:59)."""
+    at most the end of the :data:`MAX_VALID_DAYS_AFTER`-th day after it (23:59:59); wall
+    clock in :data:`clock.ZONE`."""
     return (datetime.combine(day, time(0, 0)),
             datetime.combine(day + timedelta(days=MAX_VALID_DAYS_AFTER), time(23, 59, 59)))
 
@@ -77,8 +81,8 @@ def validity_range(day: date) -> tuple[datetime, datetime]:
 def check_validity(day: date, until: datetime, *, option: str = "Gültig bis",
                    now: datetime | None = None) -> None:
     """Refuse an end of validity outside :func:`validity_range` or in the past (UserError
-    naming ``option`` and the allowed range), and one with a time zone: links keep local
-    time without zone (the form's field sends none), so a moment with an offset is refused
+    naming ``option`` and the allowed range), and one with a time zone: links keep the wall
+    clock of :data:`clock.ZONE` without zone (the form's field sends none), so a moment with an offset is refused
     rather than converted (the offset may not be the server's, and the coordinator sees
     the time as typed in the list of links)."""
     if until.tzinfo is not None:
@@ -96,7 +100,7 @@ def check_validity(day: date, until: datetime, *, option: str = "Gültig bis",
     if until > latest:
         raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} liegt mehr als "
                         f"{MAX_VALID_DAYS_AFTER} Tage nach dem {day:%d.%m.%Y}; {allowed}.")
-    if until <= (now or datetime.now()):
+    if until <= (now or clock.now()):
         raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} liegt in der Vergangenheit.")
 
 
@@ -108,7 +112,7 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
     Refused (UserError) for a plan a re-plan has replaced (the message names the newest
     version: links are made there), for a team-day the plan does not have and for an end
     of validity outside :func:`validity_range` or in the past (``option`` names the field
-    in the message; ``now`` is the moment of that check, by default the clock).
+    in the message; ``now`` is the moment of that check, by default :func:`clock.now`).
     """
     with store.session() as s:
         plan = s.get(PlanRow, plan_id)
@@ -211,7 +215,7 @@ def resolve(store: Store, token: str) -> WorkerLink:
             raise HTTPException(status_code=404, detail="Link unbekannt.")
         link = _link(row)
     why = ("widerrufen" if link.revoked_at is not None
-           else "abgelaufen" if datetime.now() > link.valid_until else None)
+           else "abgelaufen" if clock.now() > link.valid_until else None)
     if why is not None:
         _audit_refused(store, link, why)
         raise HTTPException(status_code=410, detail=_GONE[why])

@@ -13,11 +13,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hausbesuch.errors import UserError
-from hausbesuch.web.app import ctx, load_session, render, secure_request
+from hausbesuch.web.app import ctx, load_session, render, secure_request, session_cookie
 from hausbesuch.web.auth import (
     AUDIT_LOGIN,
     AUDIT_LOGOUT,
-    SESSION_COOKIE,
     LoginLimited,
     LoginRefused,
     User,
@@ -40,6 +39,13 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/plaene"
+
+
+def _drop_session_cookie(request: Request, resp: Response) -> None:
+    """Tell the browser to forget the session cookie (a ``__Host-`` cookie only goes with
+    the attributes it was set with: ``Secure``, ``Path=/``)."""
+    resp.delete_cookie(session_cookie(request), path="/", secure=secure_request(request),
+                       httponly=True, samesite="lax")
 
 
 def _peer(request: Request) -> str:
@@ -81,12 +87,12 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
         log.info("login failed: address=%s", peer)
         return _login_page(request, status=401, weiter=weiter, name=name,
                            error="Benutzername oder Passwort falsch.")
-    end_session(web.store, request.cookies.get(SESSION_COOKIE))  # never reuse an old id
+    end_session(web.store, request.cookies.get(session_cookie(request)))  # never reuse an old id
     token, _csrf = start_session(web.store, user)
     audit_auth(web.store, AUDIT_LOGIN, user, address=peer)
     log.info("login: account=%r address=%s", user.name, peer)
     resp = RedirectResponse(_safe_next(weiter), status_code=303)
-    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+    resp.set_cookie(session_cookie(request), token, httponly=True, samesite="lax",
                     secure=secure_request(request), path="/")
     resp.delete_cookie(PRE_LOGIN_COOKIE, path="/anmelden")
     return resp
@@ -96,10 +102,10 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
 def logout(request: Request) -> Response:
     web = ctx(request)
     user = request.state.user  # the session's account (load_session), if it still lives
-    if end_session(web.store, request.cookies.get(SESSION_COOKIE)) and user is not None:
+    if end_session(web.store, request.cookies.get(session_cookie(request))) and user is not None:
         audit_auth(web.store, AUDIT_LOGOUT, user, address=_peer(request))
     resp = RedirectResponse("/anmelden", status_code=303)
-    resp.delete_cookie(SESSION_COOKIE, path="/")
+    _drop_session_cookie(request, resp)
     return resp
 
 
@@ -123,7 +129,7 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
     if neu != wiederholung:
         return again(400, "Die beiden neuen Passwörter stimmen nicht überein.")
     try:
-        check_password(neu)
+        check_password(neu, name=user.name, city=user.city)
     except UserError as exc:
         return again(400, str(exc))
     if neu == aktuell:
@@ -140,5 +146,5 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
     request.state.user = None  # the session has ended: the page is the login page
     resp = _login_page(request, info="Passwort geändert. Bitte mit dem neuen Passwort "
                        "anmelden.")
-    resp.delete_cookie(SESSION_COOKIE, path="/")
+    _drop_session_cookie(request, resp)
     return resp

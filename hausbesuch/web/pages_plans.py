@@ -31,8 +31,16 @@ from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, Store, StoreError
 from hausbesuch.teams import plan_shift
 from hausbesuch.web import casework_api, jobs
-from hausbesuch.web.app import ECHO_SHORT, ctx, echo, load_session, own_id, render
-from hausbesuch.web.auth import SESSION_COOKIE, User, audit_refused, check_city, require_user
+from hausbesuch.web.app import (
+    ECHO_SHORT,
+    ctx,
+    echo,
+    load_session,
+    own_id,
+    render,
+    session_cookie,
+)
+from hausbesuch.web.auth import User, audit_refused, check_city, require_user
 from hausbesuch.web.data import (
     newest_version,
     plan_city,
@@ -475,7 +483,7 @@ def _new_links(request: Request) -> NewLinks:
 
 def _session_key(request: Request) -> str:
     """SHA-256 of the request's login session (a new link belongs to it)."""
-    return token_hash(request.cookies.get(SESSION_COOKIE) or "")
+    return token_hash(request.cookies.get(session_cookie(request)) or "")
 
 
 def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001

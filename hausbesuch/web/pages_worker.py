@@ -10,7 +10,9 @@ whose scope is the link) caches the page and its assets for use without signal, 
 only while the link is valid: the page and ``sw.js`` carry the link's end
 (``valid_until`` in ms since 1970), after which the copy is deleted and no longer shown;
 a 404/410 from the server (revoked, expired, unknown) deletes it at once and the service
-worker unregisters itself. The cache name holds :func:`asset_version` (a hash of the
+worker unregisters itself. An open page in view asks for ``sw.js`` every minute, so it
+learns of a revocation without any action on the phone, and then takes its stops off the
+screen (only the outcomes not sent stay, with their Kundennummer). The cache name holds :func:`asset_version` (a hash of the
 service worker and its assets), so a new version replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
@@ -25,11 +27,11 @@ import logging
 from datetime import date, datetime, time
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from hausbesuch import clock
 from hausbesuch.casework import RESULT_LABELS, RESULTS
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
@@ -65,9 +67,9 @@ def asset_version() -> str:
 
 
 def valid_until_ms(link: WorkerLink) -> int:
-    """The link's end as milliseconds since 1970 (``valid_until`` is the server's local
-    time), for the phone's clock."""
-    return int(link.valid_until.timestamp() * 1000)
+    """The link's end as milliseconds since 1970, for the phone's clock (``valid_until`` is
+    wall-clock time in Europe/Berlin, :data:`clock.ZONE`, whatever the server's zone)."""
+    return int(link.valid_until.replace(tzinfo=clock.ZONE).timestamp() * 1000)
 
 
 def link_csrf(secret: str, link: WorkerLink) -> str:
@@ -115,7 +117,6 @@ def worker_page(request: Request, token: str) -> Response:
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
-    from hausbesuch import clock
     from hausbesuch.casework.service import MAX_APPOINTMENT_AHEAD_DAYS
 
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
@@ -156,7 +157,7 @@ def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None
         return None
     # the phone's clock is local time (Europe/Berlin, as every time of a plan), whatever
     # zone the server's clock runs in
-    now = now or datetime.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+    now = now or clock.now()
     if day == now.date() and t.hour * 60 + t.minute > now.hour * 60 + now.minute + 5:
         return None  # ahead of now (a phone's clock running fast)
     return t.hour * 60 + t.minute

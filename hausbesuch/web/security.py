@@ -124,8 +124,14 @@ def content_security_policy(tile_hosts: Iterable[str] = ()) -> str:
     )
 
 
+#: HSTS on every response over https (ASVS V14.4.5): a year.
+HSTS = b"max-age=31536000"
+
+
 class SecurityHeaders:
-    """ASGI middleware: security headers on every response; ``no-store`` on all but static.
+    """ASGI middleware: security headers on every response; ``no-store`` on all but static;
+    ``Strict-Transport-Security`` when the request came over https (directly, or behind a
+    TLS proxy whose ``X-Forwarded-Proto`` uvicorn took with ``--proxy``).
 
     Headers a handler set itself win (e.g. a static file's own ``Cache-Control``). The web
     app wraps its whole stack in it, Starlette's ``ServerErrorMiddleware`` included, so the
@@ -149,6 +155,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = scope.get("path", "").startswith(self.static_prefix)
+        https = scope.get("scheme") == "https"
 
         async def wrapped(message: dict) -> None:
             if message["type"] == "http.response.start":
@@ -157,6 +164,8 @@ class SecurityHeaders:
                 for k, v in self.headers:
                     if k not in present:
                         headers.append((k, v))
+                if https and b"strict-transport-security" not in present:
+                    headers.append((b"strict-transport-security", HSTS))
                 if b"cache-control" not in present:
                     headers.append((b"cache-control",
                                     b"public, max-age=3600" if static else b"no-store"))

@@ -1,7 +1,10 @@
 // The field worker's page: outcomes are kept on the phone first, then sent, each exactly once.
 // The day's route stays on the phone (service worker, sw.js) only while the link is valid:
 // after the link's end, or once the server says the link is gone (404/410), the stored copy
-// is deleted and the service worker unregistered. Outcomes not sent yet stay on the phone.
+// is deleted, the service worker unregistered and the stops are taken off the page. While
+// the page is open, online and in view it asks the server about the link every minute
+// (LINK_CHECK_MS), so a revoked link (a lost phone) is noticed without any action on the
+// phone. Outcomes not sent yet stay on the phone and are listed with their Kundennummer.
 (function () {
   "use strict";
   var body = document.body;
@@ -14,8 +17,10 @@
   var EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht.";
   var GONE_TEXT = "Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht " +
     "und ist ohne Netz nicht mehr abrufbar.";
+  //: how often an open page in view asks the server whether its link is still valid
+  var LINK_CHECK_MS = 60000;
   var sending = false;
-  var closed = false;
+  var closed = false;  // the route is off the page (link ended or gone)
 
   function load() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
@@ -50,6 +55,7 @@
       : r + " Ergebnisse wurden nicht angenommen: bitte neu erfassen oder verwerfen.");
     var banner = document.getElementById("netz");
     if (banner) banner.classList.toggle("show", !navigator.onLine);
+    if (closed) showUnsent();
   }
 
   // ---- what the phone keeps of links: only while they are valid
@@ -88,37 +94,56 @@
   }
   function expiredNow() { return validUntil > 0 && Date.now() > validUntil; }
 
-  // the link's end has passed: delete the copy and show no client data any more
-  function closeExpired() {
+  // the outcomes not sent (with Kundennummer, time and note), once the route is off the page
+  function showUnsent() {
+    var box = document.getElementById("nicht-gesendet");
+    if (!box) return;
+    var q = load();
+    box.textContent = "";
+    if (!q.length) return;
+    var p = document.createElement("p");
+    p.textContent = (q.length === 1 ? "1 Ergebnis wurde nicht gesendet und bleibt"
+      : q.length + " Ergebnisse wurden nicht gesendet und bleiben") +
+      " auf diesem Telefon; bitte der Koordination melden:";
+    box.appendChild(p);
+    var list = document.createElement("ul");
+    q.forEach(function (item) {
+      var f = item.fields;
+      var li = document.createElement("li");
+      li.textContent = f.kundennummer + ": " + item.label + " (" + dayDe(f.zeit.slice(0, 10)) +
+        " " + f.zeit.slice(11) + " Uhr)" +
+        (f.termin_datum ? ", Termin " + dayDe(f.termin_datum) + " " + f.termin_zeit : "") +
+        (f.notiz ? ", Notiz: " + f.notiz : "") +
+        (item.refused ? ", nicht angenommen: " + item.refused : "");
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+  // the link has ended or is gone: delete the copy and take every stop (addresses, times,
+  // notes) off the page; only the notice and the outcomes not sent stay
+  function closeRoute(id, text) {
     if (closed) return;
     closed = true;
     forgetScope(scope);
-    var unsent = load().length;
     var main = document.querySelector("main");
     var head = document.querySelector("header.top");
     if (head) head.parentNode.removeChild(head);
     if (main) {
       main.textContent = "";
       var p = document.createElement("p");
-      p.id = "abgelaufen"; p.className = "error"; p.setAttribute("role", "alert");
-      p.textContent = EXPIRED_TEXT;
+      p.id = id; p.className = "error"; p.setAttribute("role", "alert");
+      p.textContent = text;
       main.appendChild(p);
-      if (unsent) {
-        var q = document.createElement("p");
-        q.textContent = (unsent === 1 ? "1 Ergebnis wurde nicht gesendet und bleibt"
-          : unsent + " Ergebnisse wurden nicht gesendet und bleiben") +
-          " auf diesem Telefon; bitte der Koordination melden.";
-        main.appendChild(q);
-      }
+      var box = document.createElement("div");
+      box.id = "nicht-gesendet";
+      main.appendChild(box);
+      showUnsent();
     }
   }
-  // the server says the link is gone (revoked, expired, unknown): delete the copy; the page
-  // stays readable until it is closed (with the outcomes that could not be sent)
-  function linkGone() {
-    forgetScope(scope);
-    var el = document.getElementById("linkende");
-    if (el) { el.textContent = GONE_TEXT; el.hidden = false; }
-  }
+  // the link's end has passed (by the phone's clock)
+  function closeExpired() { closeRoute("abgelaufen", EXPIRED_TEXT); }
+  // the server says the link is gone (revoked, expired, unknown)
+  function linkGone() { closeRoute("linkende", GONE_TEXT); }
   function checkLink() {
     if (closed || !navigator.onLine) return;
     linkAlive(scope).then(function (alive) { if (!alive) linkGone(); });
@@ -348,6 +373,10 @@
     if (expiredNow()) { closeExpired(); return; }
     flush();
   }, 10000);
+  // revoked while the page is open and in view (a lost phone): noticed within a minute
+  setInterval(function () {
+    if (document.visibilityState === "visible") checkLink();
+  }, LINK_CHECK_MS);
   status();
   flush();
   tidyOthers();

@@ -1,0 +1,107 @@
+"""New passwords are not easy to guess (OWASP ASVS 4.0.3 V2.1.7; QA 11c #3).
+
+``check_password`` refuses, in German, a password that contains the account's name, its
+city (or a shipped profile's) or "hausbesuch", one short part repeated, one run, and one on
+the list of common passwords or made of one or two of its words with digits and signs only.
+The account form, ``user add`` and ``user password`` all go through it (tests/test_web.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import pytest
+
+from hausbesuch.errors import UserError
+from hausbesuch.web.auth import COMMON_PASSWORDS, MIN_PASSWORD, check_password, common_passwords
+
+
+@pytest.mark.parametrize(("password", "account", "why"), [
+    # QA 11c: each of these was accepted
+    ("123456789012", {}, "fortlaufende Folge"),
+    ("bad-hersfeld", {"name": "weak2", "city": "Lauf a.d. Pegnitz"},
+     "Namen der Stadt („bad-hersfeld“)"),
+    ("weakweakweak", {"name": "weakweakweak"}, "den Benutzernamen nicht"),
+    ("annaannaanna", {"name": "anna", "city": "Bad Hersfeld"}, "den Benutzernamen nicht"),
+    ("anna-passwort-123", {"name": "anna"}, "den Benutzernamen nicht"),
+    # the name without case, spaces and signs; 3 characters are enough
+    ("Kaffee-ANNA-7!x", {"name": "anna"}, "den Benutzernamen nicht"),
+    ("Kaffee-a.n.n.a-7", {"name": "Anna"}, "den Benutzernamen nicht"),
+    ("sturmBOB-Kaffee", {"name": "bob"}, "den Benutzernamen nicht"),
+    # the account's city: the whole name or a word of 4 or more letters of it
+    ("Bad Hersfeld 2024", {"name": "kora", "city": "Bad Hersfeld"},
+     "Namen der Stadt („Bad Hersfeld“)"),
+    ("Hersfeld-Kaffee-7", {"name": "kora", "city": "Bad Hersfeld"},
+     "Namen der Stadt („Bad Hersfeld“)"),
+    ("Pegnitz-Kaffee-7", {"name": "lena", "city": "Lauf a.d. Pegnitz"},
+     "Namen der Stadt („Lauf a.d. Pegnitz“)"),
+    # a shipped profile's city, also for an admin (no city of her own)
+    ("Kassel-Kaffee-77", {"name": "ada"}, "Namen der Stadt („kassel“)"),
+    ("hausbesuch-Kaffee", {"name": "ada"}, "„hausbesuch“ nicht"),
+    ("Mein.HausBesuch.7", {}, "„hausbesuch“ nicht"),
+    # one short part repeated, one run
+    ("AnnaAnnaAnna", {}, "wiederholt nur"),
+    ("123412341234", {}, "wiederholt nur"),
+    ("abcabcabcabcabc", {}, "wiederholt nur"),
+    ("!!!!!!!!!!!!", {}, "wiederholt nur"),
+    ("x" * 5000, {}, "wiederholt nur"),
+    ("abcdefghijkl", {}, "fortlaufende Folge"),
+    ("987654321098", {}, "fortlaufende Folge"),
+    # the list: whole passwords, and one or two of its words with digits and signs
+    ("1qay-2wsx-3edc", {}, "zu leicht zu erraten"),
+    ("qwertz123456", {}, "zu leicht zu erraten"),
+    ("Passwort2024!", {}, "zu leicht zu erraten"),
+    ("hallo1234567", {}, "zu leicht zu erraten"),
+    ("Sommer-Sonne-12", {}, "zu leicht zu erraten"),
+    ("Schatz 123456", {}, "zu leicht zu erraten"),
+    ("Fußball-1234!", {}, "zu leicht zu erraten"),
+    ("ichliebedich1", {}, "zu leicht zu erraten"),
+    ("JOBCENTER2024", {}, "zu leicht zu erraten"),
+])
+def test_easy_passwords_are_refused_in_german(password: str, account: dict, why: str) -> None:
+    with pytest.raises(UserError) as err:
+        check_password(password, **account)
+    assert why in str(err.value)
+    assert "Tipp: mehrere Wörter" in str(err.value)
+
+
+@pytest.mark.parametrize(("password", "account"), [
+    ("richtig-langes-passwort", {"name": "kora", "city": "Bad Hersfeld"}),  # the tests'
+    ("Kaffeetasse-Blau-7", {"name": "anna", "city": "Lauf a.d. Pegnitz"}),
+    ("Tasse Wolke Fahrrad", {"name": "ada"}),
+    ("839201746583", {}),  # twelve digits, neither a run nor a pattern
+    ("Wolke7-Tasse-bo-Fahrrad", {"name": "bo"}),  # a name under 3 characters
+    ("richtig-langes-passwort" * 2, {}),  # repeated, but the part is long enough
+    ("Sommer-Sonne-Strand-12", {}),  # three words of the list
+])
+def test_passwords_not_easy_to_guess_are_taken(password: str, account: dict) -> None:
+    check_password(password, **account)
+
+
+def test_common_password_list_keeps_its_format() -> None:
+    """Words of 4 or more letters (lower case, no umlauts), whole passwords of 12 or more
+    characters; nothing on it would be taken."""
+    words, whole = common_passwords()
+    assert len(words) > 250 and len(whole) > 30
+    for line in COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        assert entry == entry.lower() and not set(entry) & set("äöüß"), entry
+        if entry.isalpha():
+            assert len(entry) >= 4, entry
+        else:
+            assert len(entry) >= MIN_PASSWORD, entry
+        if len(entry) >= MIN_PASSWORD:
+            with pytest.raises(UserError):
+                check_password(entry)
+
+
+def test_a_long_password_is_checked_quickly() -> None:
+    """A 5,000-character password (the form takes it) costs no noticeable time."""
+    started = time.perf_counter()
+    for password in ("ab" * 2500 + "c", "Kaffee-" * 700, "passwort" * 600 + "1"):
+        with contextlib.suppress(UserError):
+            check_password(password)
+    assert time.perf_counter() - started < 1.0
