@@ -162,3 +162,25 @@ def test_district_file_of_another_town_is_warned(lauf_pbf, tmp_path):
     assert summary(res)["districts"] == 1
     assert ("Hinweis: Der Bezirk aus far.geojson liegt nicht im Gebiet des OSM-Auszugs "
             f"{lauf_pbf.name}. Gehört die Bezirksdatei zu einer anderen Stadt?") in res.stderr
+
+
+def test_a_plan_with_a_district_file_of_another_town_says_so(bad_hersfeld_pbf, tmp_path):
+    """The warning reaches the plan (CLI output, index.html), not only `districts`: the
+    coordinator who plans with a copied profile sees why every client is "außerhalb"."""
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week
+    from tests.planning_fixtures import START, real_addresses
+
+    far = tmp_path / "far.geojson"
+    gpd.GeoDataFrame({"name": ["Fern"]}, geometry=[shapely.box(9.40, 51.30, 9.41, 51.31)],
+                     crs="EPSG:4326").to_file(far)
+    (street, number, _, _), = real_addresses(load_index(bad_hersfeld_pbf))[:1]
+    clients = tmp_path / "kunden.csv"
+    clients.write_text(f"Kundennummer;Adresse\nK-1;{street} {number}, 36251 Bad Hersfeld\n",
+                       encoding="utf-8")
+    result = plan_week(clients, profile=load_profile("bad-hersfeld"), osm=bad_hersfeld_pbf,
+                       districts_file=far,
+                       options=PlanOptions(start=START, days=1, time_limit=1, threads=1))
+    assert any("Der Bezirk aus far.geojson liegt nicht im Gebiet des OSM-Auszugs" in w
+               for w in result.warnings), result.warnings

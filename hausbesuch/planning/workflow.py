@@ -356,6 +356,9 @@ def _plan_span(
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
               "warnings": [*(imported.warnings if imported else []),
+                           # notes on the coordinator's own district file (a file of
+                           # another town: every client "außerhalb")
+                           *(districts.notes if districts.source == "file" else []),
                            *_absence_notes(absent, span)]}
     if passed_pins:
         params["warnings"].append(
