@@ -325,6 +325,7 @@ def test_an_id_that_lost_its_leading_zeros_is_not_a_second_case(base, tmp_path):
     assert "Kundennummer „1“ gleicht „000001“ bis auf führende Nullen" in out
     assert "„42“ gleicht „BG000042“" in out and "„0077“ gleicht „77“" in out
     assert "„005“ gleicht „5“" in out  # two spellings in one list: the first is kept
+    assert "nicht in dieser Liste" not in out  # 000001, BG000042, 77: in it, spelt otherwise
     # "'000001" is 000001 (updated: another address in this list), not a new case
     # (the second "5" is a duplicate row: refused, and the first "5" stays)
     assert "1 neu, 1 aktualisiert, 0 unverändert, 5 abgelehnt" in out, out

@@ -525,6 +525,7 @@ class Casework:
             moved_ahead: list[str] = []
             number_keys: dict[str, str] = {}  # the number of an id (no zeros) -> the id
             twins: set[int] = set()  # rows refused here: their id equals a stored one
+            twin_ids: set[str] = set()  # ... and the ids they equal
             for k in existing:
                 if (n := _id_number(k)) is not None:
                     number_keys.setdefault(n, k)
@@ -544,6 +545,7 @@ class Casework:
                                 "als Text exportieren oder die Nummer wie gespeichert "
                                 "schreiben")))
                         twins.add(c.row)
+                        twin_ids.add(twin)  # the person is in the list, under another id
                         continue
                     number_keys[n] = c.id
                 values = _client_values(c)
@@ -600,8 +602,8 @@ class Casework:
                     "--from …).")
             result.rejected.sort(key=lambda r: r.row)
             result.clients = [c for c in valid if c.row not in twins]
-            listed = {k.casefold() for k in [c.id for c in valid]
-                      + [r.id for r in result.rejected if r.id]}
+            listed = {k.casefold() for k in [*(c.id for c in valid), *twin_ids,
+                                             *(r.id for r in result.rejected if r.id)]}
             result.absent = sorted(k for k, r in existing.items()
                                    if r.status == "offen" and k.casefold() not in listed)
             audit.append(audit_values(actor, "import", city=city, details={
