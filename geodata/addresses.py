@@ -335,8 +335,8 @@ _STREET_ARTICLE = re.compile(r"\s*(?:der|den|dem|die|das|st\.|sankt)\s", re.IGNO
 
 #: A c/o line in brackets anywhere: "Hauptstr. 5 (bei Meier)", "(c/o Meier) Hauptstr. 5".
 _CO_BRACKETS_RE = re.compile(
-    r"\(\s*((?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|z\.\s*h(?:d|än|aen)\.?|zu\s+h(?:ä|ae)nden|"
-    r"wohnhaft\s+bei|p\.\s*a(?:dr)?\.?|per\s+adresse)(?=[\s.:])[^()]*)\)",
+    r"\(\s*((?:[^()]*?,\s*)?(?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|z\.\s*h(?:d|än|aen)\.?|"
+    r"zu\s+h(?:ä|ae)nden|wohnhaft\s+bei|p\.\s*a(?:dr)?\.?|per\s+adresse)(?=[\s.:])[^()]*)\)",
     re.IGNORECASE,
 )
 #: A remark in brackets after a house number (and its letter): "5 (Laden)", "12a (HH)".
@@ -366,7 +366,8 @@ _STREET_START = frozenset(
      "hinterm", "vor", "vorm", "über", "ueber", "ob", "alte", "alter", "altes", "alten",
      "neue", "neuer", "neues", "neuen", "obere", "oberer", "untere", "unterer", "große",
      "großer", "grosse", "grosser", "kleine", "kleiner", "hohe", "hoher", "lange", "langer",
-     "st.", "sankt"})
+     "kurze", "kurzer", "breite", "breiter", "hohle", "krumme", "krummer", "enge", "schmale",
+     "schöne", "schöner", "bad", "st.", "sankt"})
 #: A word that is (or ends in) a street type: "Breitenstraße", "Lindenweg", "Markt".
 _STREET_WORD = re.compile(
     r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring|damm|ufer|steig|pfad|"
@@ -390,8 +391,9 @@ def _host_words(words: list[str]) -> int:
         if w.casefold() in _STREET_START or (
                 _STREET_WORD.search(w) and not _STREET_TYPE_ALONE.fullmatch(w)):
             return k
-        if k == len(words) - 2 and w.endswith("er") and _STREET_TYPE_ALONE.fullmatch(words[-1]):
-            return k  # "Berliner Straße"
+        if k == len(words) - 2 and w.endswith(("er", "e", "en", "es")) \
+                and _STREET_TYPE_ALONE.fullmatch(words[-1]):
+            return k  # "Berliner Straße", "Hohle Gasse"
     return 1
 
 

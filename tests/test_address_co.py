@@ -77,6 +77,14 @@ def test_c_o_address_is_found_in_the_real_extract(bad_hersfeld_pbf):
          "Friedrich-Ebert-Str. 5"),
         ("c/o Anna Meier Berliner Straße 5", "Berliner Straße", "c/o Anna Meier",
          "Berliner Straße 5"),
+        # streets that begin with an adjective or "Bad"
+        ("bei Anna Meier Kurze Straße 5", "Kurze Straße", "bei Anna Meier", "Kurze Straße 5"),
+        ("bei Hans Meier Hohle Gasse 5", "Hohle Gasse", "bei Hans Meier", "Hohle Gasse 5"),
+        ("bei Yilmaz Bad Hersfelder Straße 5", "Bad Hersfelder Straße", "bei Yilmaz",
+         "Bad Hersfelder Straße 5"),
+        # in brackets after a flat
+        ("Am Markt 16 (Whg. 3, bei Meier), 36251 Bad Hersfeld", "Am Markt", "bei Meier",
+         "Am Markt 16 (Whg. 3), 36251 Bad Hersfeld"),
     ],
 )
 def test_more_shapes_of_c_o_lines(text, street, host, rest):
