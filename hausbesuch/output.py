@@ -472,9 +472,8 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
     except OSError as exc:
         raise UserError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
                         f"({exc.strerror or exc}).") from None
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # as a folder made with mkdir (mkdtemp makes it 0700)
+    # mkdtemp makes it 0700, and so it stays: route pages and sheets hold addresses and
+    # notes, report.csv the reasons (the files in it follow the umask; the folder guards)
     # marked at once, so that a killed run's folder is recognised and cleaned up later
     (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None,
                                                "pid": os.getpid()}), encoding="utf-8")

@@ -45,6 +45,8 @@ def test_written_folder_appears_only_on_commit_and_replaces_the_old(tmp_path):
         folder.commit("p2")
     assert _tree(out) == {"index.html", MARKER_FILE}  # nothing of the first plan is left
     assert _hidden_siblings(out) == []
+    # addresses and notes: the folder is its owner's only, whatever the umask
+    assert out.stat().st_mode & 0o077 == 0
 
 
 def test_an_error_before_commit_leaves_the_previous_folder(tmp_path):
