@@ -602,9 +602,10 @@ class AddressIndex:
                 tail = street_key(" ".join(words[k:]))
                 if len(tail) >= 4:
                     clusters, rejected = self._clusters_for(tail, q)
-                    if clusters:  # after a c/o marker the words may name the host
-                        said = "" if q.care_of else f" „{' '.join(words[:k])}“"
-                        notes.append(f"Zusatz{said} vor dem Straßennamen ignoriert.")
+                    if clusters:  # not quoted: the words may be a name (a host's, or
+                        # the client's typed into the address)
+                        notes.append(f"{k} {'Wort' if k == 1 else 'Wörter'} vor dem "
+                                     "Straßennamen ignoriert.")
                         factor *= 0.95
                         break
         if not clusters and not rejected:

@@ -98,13 +98,15 @@ def test_more_shapes_of_c_o_lines(text, street, host, rest):
 
 def test_host_before_the_street_is_not_named_in_the_geocoders_note(bad_hersfeld_pbf):
     """When the name after ``c/o`` ends where the parser cannot tell, the geocoder drops
-    the leading words; its note must not repeat them (reasons reach the report)."""
+    the leading words; its note must not repeat them (reasons reach the report), nor a
+    client's own name typed before the street without a marker."""
     from geodata.geocode import load_index
 
     index = load_index(bad_hersfeld_pbf)
     r = index.geocode("bei Anna Meier Vogelsang 5, 36251 Bad Hersfeld")
     assert r.found and "Vogelsang" in r.match, r
     assert "Meier" not in r.reason, r.reason
-    assert "vor dem Straßennamen ignoriert" in r.reason
-    plain = index.geocode("Haus Vogelsang 5, 36251 Bad Hersfeld")
-    assert "„Haus“" in plain.reason  # without a c/o marker the words are quoted
+    assert "1 Wort vor dem Straßennamen ignoriert" in r.reason
+    plain = index.geocode("Jürgen Müller Vogelsang 5, 36251 Bad Hersfeld")
+    assert plain.found and "2 Wörter vor dem Straßennamen ignoriert" in plain.reason
+    assert "Müller" not in plain.reason and "Jürgen" not in plain.reason

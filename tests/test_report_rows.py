@@ -31,3 +31,22 @@ def test_a_client_visited_twice_shows_its_last_visit_and_names_the_other() -> No
     # a client visited once names no other visit
     other = next(r for r in report_rows(twice) if r["id"] == r1.stops[0].client_id)
     assert "weiterer Besuch" not in other["grund"]
+
+
+def test_an_address_found_with_a_note_says_so_in_the_report() -> None:
+    """An exact result with a note (another street type, a typo, a town that does not fit)
+    is planned; report.csv says to check it, as the addresses list does."""
+    plan = sample_plan()
+    stop = plan.routes[0].stops[0]
+    from hausbesuch.plandata import Geocode
+
+    geocodes = [Geocode(s.client_id, 9.7, 50.87, "exact", 1.0, "Hüttenweg 6", "", "Mitte")
+                for r in plan.routes for s in r.stops]
+    geocodes[0] = replace(geocodes[0], score=0.85, reason="Straßenart weicht ab: "
+                          "„Hüttenstraße“ ≈ „Hüttenweg“.")
+    rows = {r["id"]: r for r in report_rows(replace(plan, geocodes=geocodes))
+            if r["status"] == "geplant"}
+    assert rows[stop.client_id]["grund"].startswith("Adresse gefunden, bitte prüfen: "
+                                                    "Straßenart weicht ab")
+    plain = [r for r in rows.values() if r["id"] != stop.client_id]
+    assert plain and not any("bitte prüfen" in r["grund"] for r in plain)

@@ -108,6 +108,9 @@ def report_rows(
             if g is not None and g.quality not in ("exact", "manual", "given"):
                 notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden: "
                              f"{g.reason}")
+            elif g is not None and g.quality == "exact" and g.reason:
+                # found, with a note: another street type, a typo, a town that does not fit
+                notes.append(f"Adresse gefunden, bitte prüfen: {g.reason}")
             if c.id in snap_far:
                 notes.append(f"Adresse {snap_far[c.id]:.0f} m vom nächsten Weg entfernt")
             notes += [f"weiterer Besuch im Plan: {r2.day:%d.%m.%Y} {s2.start:%H:%M} "
