@@ -1118,7 +1118,7 @@ def test_cli_user_and_link(site: Site) -> None:
     for args, easy, why in (
             (["weakweakweak", "--role", "admin"], "weakweakweak", "den Benutzernamen nicht"),
             (["weak2", "--role", "koordination", "--city", "lauf"], "bad-hersfeld",
-             "Namen der Stadt („bad-hersfeld“)"),
+             "nur aus dem Namen einer Stadt („Bad Hersfeld“)"),
             (["weak3", "--role", "koordination", "--city", CITY_PROFILE], "hersfeld-1234",
              "Namen der Stadt („Bad Hersfeld“)"),
             (["weak4", "--role", "admin"], "123456789012", "fortlaufende Folge"),
