@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.fields import (  # re-exported: the parsers used to live here
     EARLIEST_DATE,
@@ -208,7 +209,7 @@ def client_priority(client: Client, today: date | None = None) -> int:
     """:func:`priority_from_months` of a client's ``kontakt_abbruch_seit`` as of ``today``."""
     if client.kontakt_abbruch_seit is None:
         return DEFAULT_PRIORITY
-    return priority_from_months(months_between(client.kontakt_abbruch_seit, today or date.today()))
+    return priority_from_months(months_between(client.kontakt_abbruch_seit, today or clock.today()))
 
 
 # --------------------------------------------------------------------------- skills
@@ -367,7 +368,7 @@ def read_clients(
         shown_columns,
     )
 
-    today = today or date.today()
+    today = today or clock.today()
     table = read_table(path, required=_has_required_columns, name=name)
     columns = list(table.columns)
     id_col = _find(columns, ID_SYNONYMS)

@@ -1,9 +1,9 @@
 """What day it is for casework facts ("an outcome cannot lie after today").
 
-Everything that checks a date against today asks :func:`today`. It is the machine's date,
-unless ``HAUSBESUCH_HEUTE`` (an ISO date) says otherwise: for exercises on a copy of the
-database and for simulations that replay weeks, never needed in normal work. Expiry of
-logins and worker links always uses the real clock.
+Everything that checks a date against today asks :func:`today`. It is the date in
+:data:`ZONE` (``now().date()``), unless ``HAUSBESUCH_HEUTE`` (an ISO date) says otherwise:
+for exercises on a copy of the database and for simulations that replay weeks, never
+needed in normal work. Expiry of logins and worker links always uses the real clock.
 
 Times of plans, visits and worker links are wall-clock times in :data:`ZONE` without a
 zone attached; :func:`now` is the real clock's moment in that zone, whatever zone the
@@ -31,10 +31,12 @@ def now() -> datetime:
 
 
 def today() -> date:
-    """The day taken as today: ``HAUSBESUCH_HEUTE`` if set, else the machine's date."""
+    """The day taken as today: ``HAUSBESUCH_HEUTE`` if set, else the date in :data:`ZONE`
+    (``now().date()``, not the server's own date: on a server in UTC the German day begins
+    one or two hours earlier)."""
     text = os.environ.get(ENV, "").strip()
     if not text:
-        return date.today()
+        return now().date()
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -25,6 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text, update
 
+from hausbesuch import clock
 from hausbesuch.auditlog import label
 from tests.pg import drop_schema, store_url
 from tests.web_fixtures import (
@@ -572,7 +573,7 @@ def test_link_valid_until_end_of_its_day_by_default(site: Site) -> None:
     plan = _current_plan(site)
     r = plan.routes[-1]
     end_of_day = datetime.combine(r.day, datetime.max.time()).replace(microsecond=0)
-    assert end_of_day > datetime.now()  # the fixture's week lies ahead
+    assert end_of_day > clock.now()  # the fixture's week lies ahead
     _, link = create_link(site.store, plan.id, r.team_id, r.day, actor="test")
     assert link.valid_until == end_of_day
     with pytest.raises(UserError, match="Vergangenheit"):  # as at noon of the day
@@ -1118,7 +1119,7 @@ def test_cli_user_and_link(site: Site) -> None:
     for args, easy, why in (
             (["weakweakweak", "--role", "admin"], "weakweakweak", "den Benutzernamen nicht"),
             (["weak2", "--role", "koordination", "--city", "lauf"], "bad-hersfeld",
-             "Namen der Stadt („bad-hersfeld“)"),
+             "nur aus dem Namen einer Stadt („Bad Hersfeld“)"),
             (["weak3", "--role", "koordination", "--city", CITY_PROFILE], "hersfeld-1234",
              "Namen der Stadt („Bad Hersfeld“)"),
             (["weak4", "--role", "admin"], "123456789012", "fortlaufende Folge"),
@@ -1140,7 +1141,7 @@ def test_cli_user_and_link(site: Site) -> None:
     route = plan.routes[0]
     # an end after the start of the route's day, not yet past, at most 3 days after it
     evening = datetime.combine(route.day, dtime(20, 0))
-    assert evening > datetime.now()  # the fixture's week lies ahead
+    assert evening > clock.now()  # the fixture's week lies ahead
     until = evening.strftime("%Y-%m-%d %H:%M")
     r = runner.invoke(cli, ["link", plan.id, route.team_id, route.day.isoformat(),
                             "--valid-until", until, "--base-url", site.url, "--db", db])

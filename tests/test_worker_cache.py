@@ -240,7 +240,8 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
     """A phone lost with the page open, in view and online: nobody touches it. Within the
     page's check every minute (the real interval, on the page's clock) it asks the server,
     learns the link is revoked, deletes its copy and takes the stops off the page; the
-    outcome it could not send stays, with its Kundennummer and note."""
+    outcome it could not send stays, listed with its Kundennummer, outcome and time, and
+    "mit Notiz" instead of the note's text (a lost phone must not show notes)."""
     from hausbesuch.web.links import revoke
 
     route = _fresh_route(site)
@@ -268,7 +269,9 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
         unsent = page.inner_text("#nicht-gesendet")
         assert "1 Ergebnis wurde nicht gesendet und bleibt auf diesem Telefon" in unsent
         assert (f"{route.stops[0].client_id}: Nicht angetroffen ({route.day:%d.%m.%Y} 10:05 "
-                "Uhr), Notiz: Nachbarin: verreist") in unsent
+                "Uhr), mit Notiz") in unsent
+        assert "verreist" not in page.content()
+        assert page.evaluate(QUEUE)[0]["fields"]["notiz"] == "Nachbarin: verreist"
         assert len(page.evaluate(QUEUE)) == 1
         _assert_nothing_kept(page, url, token)
         _not_shown_offline(ctx, page, url, route)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from hausbesuch import clock
+
 #: Tests only: plan the fixture's week as if today were this ISO day (not before the real
 #: today), e.g. ``HAUSBESUCH_TEST_TODAY=2031-06-02`` to show that no test depends on the
 #: day it runs on. The application never reads it.
@@ -42,7 +44,7 @@ def planning_week(today: date | None = None, *, land: str = "HE", weeks: int = 4
     """
     from hausbesuch.casework.rules import WorkCalendar
 
-    real = date.today()
+    real = clock.now().date()  # the real date in Berlin, as links are checked against
     if today is None:
         forced = os.environ.get(TODAY_OVERRIDE, "").strip()
         today = date.fromisoformat(forced) if forced else real

@@ -6,12 +6,13 @@ shift on those days. Every change is audited. No reason is stored.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from hausbesuch import clock
 from hausbesuch.commands._common import (
     CityOption,
     DbOption,
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.store import Store
 
         profile = load_profile(city)
-        start = parse_day_option(since, "--von") or date.today()
+        start = parse_day_option(since, "--von") or clock.today()
         last = parse_day_option(until, "--bis") or start + timedelta(days=365)
         with Store.open(db, create=False) as store:
             found = absences.ranges(absences.listed(store, profile.name, start, last))

@@ -11,12 +11,13 @@ from typing import Annotated
 
 import typer
 
+from hausbesuch import clock
 from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
 
 
 def next_monday(today: date | None = None) -> date:
     """The Monday after ``today`` (a week's plan starts on a Monday)."""
-    today = today or date.today()
+    today = today or clock.today()
     return today + timedelta(days=7 - today.weekday())
 
 

@@ -231,13 +231,68 @@ def _run(text: str) -> bool:
                                  for step in (1, -1))
 
 
+@functools.cache
+def _shipped_cities() -> dict[str, str]:
+    """Short name → display name of the shipped city profiles (``bad-hersfeld`` →
+    ``Bad Hersfeld``)."""
+    from hausbesuch.config import available_profiles, load_profile
+
+    return {slug: load_profile(slug).name for slug in available_profiles()}
+
+
+def _places(city: str | None) -> list[tuple[str, list[str]]]:
+    """(display name, its names) of the cities a password of an account of ``city`` must not
+    name: the account's own city by its display name and, for a shipped profile, its short
+    name; for an account without a city (admin) every shipped city."""
+    shipped = _shipped_cities()
+    if not city:
+        return [(shown, [shown, slug]) for slug, shown in shipped.items()]
+    names = [city] + [slug for slug, shown in shipped.items() if city in (slug, shown)]
+    shown = shipped.get(city, city)
+    return [(shown, names)]
+
+
+def _letters(text: str) -> str:
+    """The letters of ``text``, folded (``Bad Hersfeld 2024`` → ``badhersfeld``)."""
+    return "".join(ch for ch in _fold(text) if ch.isalpha())
+
+
+def _password_words(password: str) -> list[str]:
+    """The words of a password, folded: runs of letters, split at signs, spaces, digits and
+    at a capital after a small letter (``MeinKassel2024`` → ``mein``, ``kassel``)."""
+    spaced = re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", password)
+    return [w for w in re.split(r"[\W\d_]+", _fold(spaced)) if w]
+
+
+def _names_place(words: list[str], place: str) -> bool:
+    """Is ``place`` (the whole name, or a word of 4 or more letters of it) one word of the
+    password, or the whole name some words in a row (``Bad Hersfeld``, ``bad-hersfeld``,
+    ``BadHersfeld``)? A word that only contains it (``Ablauf``, ``Kasseler``) is not."""
+    whole = _letters(place)
+    parts = {w for w in re.split(r"[\W_]+", _fold(place)) if len(w) >= 4 and w.isalpha()}
+    if any(w in parts for w in words):
+        return True
+    for i in range(len(words)):
+        joined = ""
+        for w in words[i:]:
+            joined += w
+            if len(joined) >= len(whole):
+                break
+        if whole and joined == whole:
+            return True
+    return False
+
+
 def check_password(password: str, *, name: str | None = None,
                    city: str | None = None) -> None:
     """Refuse (German :class:`UserError`) a new password that is too short, of spaces only
     or easy to guess (ASVS V2.1.7): one that contains the account's ``name`` (3 or more
-    letters and digits; without case, spaces and signs), the ``city`` or the short name of
-    a shipped city profile (the whole name or a word of 4 or more letters of it) or
-    "hausbesuch"; one that is one short part repeated
+    letters and digits; without case, spaces and signs); one that names the account's
+    ``city`` (its display name or short name; for an account without a city every shipped
+    city) as a whole word: the whole name, or a word of 4 or more letters of it, as a word of
+    the password (``Hersfeld-2024``, not ``Hersfelder`` or ``Ablauf``); one that is nothing
+    but the name of a shipped city, whosever account it is (``bad-hersfeld``); one that
+    contains "hausbesuch"; one that is one short part repeated
     (``annaannaanna``) or one run (``123456789012``); one on the list of common passwords,
     or made of one or two of its words with digits and signs only (``Passwort2024!``)."""
     if len(password) < MIN_PASSWORD:
@@ -247,14 +302,16 @@ def check_password(password: str, *, name: str | None = None,
     folded, compact = _fold(password), _compact(password)
     if name and len(_compact(name)) >= 3 and _compact(name) in compact:
         raise UserError("Das Passwort darf den Benutzernamen nicht enthalten." + _EASY_TIP)
-    from hausbesuch.config import available_profiles
-
-    for place in ([city] if city else []) + available_profiles():
-        parts = {_compact(place)} | {w for w in re.split(r"[\W_]+", _fold(place))
-                                     if len(w) >= 4 and w.isalpha()}
-        if any(p and p in compact for p in parts):
-            raise UserError(f"Das Passwort darf den Namen der Stadt („{place}“) nicht "
+    own_words = _password_words(password)
+    for shown, names in _places(city):
+        if any(_names_place(own_words, place) for place in names):
+            raise UserError(f"Das Passwort darf den Namen der Stadt („{shown}“) nicht "
                             "enthalten." + _EASY_TIP)
+    letters = _letters(password)
+    for slug, shown in _shipped_cities().items():  # another city's name alone: "bad-hersfeld"
+        if letters in (_letters(slug), _letters(shown)):
+            raise UserError(f"Das Passwort darf nicht nur aus dem Namen einer Stadt "
+                            f"(„{shown}“) bestehen." + _EASY_TIP)
     if PRODUCT_WORD in compact:
         raise UserError(f"Das Passwort darf „{PRODUCT_WORD}“ nicht enthalten." + _EASY_TIP)
     if re.fullmatch(rf"(.{{1,{MIN_PASSWORD - 1}}}?)\1+", folded, re.DOTALL):
@@ -264,7 +321,6 @@ def check_password(password: str, *, name: str | None = None,
         raise UserError("Das Passwort ist eine fortlaufende Folge (wie „123456789012“ oder "
                         "„abcdefghijkl“)." + _EASY_TIP)
     words, whole = common_passwords()
-    letters = "".join(ch for ch in folded if ch.isalpha())
     if compact in whole or (letters and _few_words(letters, words)):
         raise UserError("Das Passwort ist zu leicht zu erraten: es steht auf der Liste "
                         "häufiger Passwörter oder besteht nur aus einem oder zwei häufigen "

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from hausbesuch import clock
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
@@ -220,7 +221,7 @@ def _teams_page(request: Request, user: User, stadt: str | None, *, status: int 
     profile = web.profile(city)
     now = current_teams(web.store, profile)
     team_list = at_profile_depot(profile, now.teams)
-    today = date.today()
+    today = clock.today()
     away = absences.ranges(absences.listed(web.store, city, today - timedelta(days=7)))
     return render(request, "teams.html.j2", status=status, city=city, teams=team_list,
                   clock=format_clock, absences=away, today=today, error=error, saved=saved,

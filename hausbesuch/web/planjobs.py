@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from hausbesuch import clock
 from hausbesuch.config import Profile, load_profile
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
@@ -64,7 +65,9 @@ def replan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -
 
     p = job.params
     start = datetime.combine(date.fromisoformat(p["start"]), datetime.min.time())
-    moment = max(datetime.now().replace(second=0, microsecond=0), start)
+    # "from now" is the wall-clock time in Berlin, as the plan's times, whatever the
+    # server's zone
+    moment = max(clock.now().replace(second=0, microsecond=0), start)
     result = replan(store, p["plan_id"], profile_for(job), moment=moment,
                     actor=job.created_by, time_limit=float(p.get("time_limit", 30.0)),
                     progress=progress)

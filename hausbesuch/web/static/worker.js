@@ -94,7 +94,8 @@
   }
   function expiredNow() { return validUntil > 0 && Date.now() > validUntil; }
 
-  // the outcomes not sent (with Kundennummer, time and note), once the route is off the page
+  // the outcomes not sent (Kundennummer, outcome and time), once the route is off the page;
+  // a note is only mentioned ("mit Notiz"), never shown: a lost phone must not show it
   function showUnsent() {
     var box = document.getElementById("nicht-gesendet");
     if (!box) return;
@@ -113,7 +114,7 @@
       li.textContent = f.kundennummer + ": " + item.label + " (" + dayDe(f.zeit.slice(0, 10)) +
         " " + f.zeit.slice(11) + " Uhr)" +
         (f.termin_datum ? ", Termin " + dayDe(f.termin_datum) + " " + f.termin_zeit : "") +
-        (f.notiz ? ", Notiz: " + f.notiz : "") +
+        (f.notiz ? ", mit Notiz" : "") +
         (item.refused ? ", nicht angenommen: " + item.refused : "");
       list.appendChild(li);
     });

@@ -1,0 +1,66 @@
+"""A server whose own clock runs in another zone than Europe/Berlin, at a chosen moment.
+
+:func:`server_clock` sets the process's zone (``TZ`` and :func:`time.tzset`, so the
+machine's date and time are those of that zone) and lets :mod:`hausbesuch.clock` read a
+machine clock standing at a fixed moment: its ``datetime.now()`` and ``date.today()`` are
+that moment in the server's zone, ``datetime.now(zone)`` that moment in ``zone``. Code that
+asks the machine's date directly (``date.today()`` elsewhere) is not moved, so a test at a
+moment years away from the real one tells whether the code asks :mod:`hausbesuch.clock`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, tzinfo
+
+import pytest
+
+from hausbesuch import clock
+
+#: Moments where the date in UTC and in Berlin differ (00:30 in Berlin, 23:30 or 22:30 UTC
+#: the evening before), in winter (UTC+1) and in summer (UTC+2).
+#: Years away from the real date, so that code asking the machine's date is caught.
+WINTER = datetime.fromisoformat("2031-01-06T23:30:00+00:00")  # Berlin: Tue 07.01. 00:30
+SUMMER = datetime.fromisoformat("2031-07-03T22:30:00+00:00")  # Berlin: Fri 04.07. 00:30
+
+
+@contextmanager
+def server_zone(zone: str) -> Iterator[None]:
+    """The process (and so a live server in its thread) runs its clock in ``zone``."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@contextmanager
+def server_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime,
+                 zone: str = "Etc/UTC") -> Iterator[None]:
+    """:mod:`hausbesuch.clock` on a server in ``zone`` whose clock stands at ``moment``
+    (with a zone); ``HAUSBESUCH_HEUTE`` unset."""
+
+    class _Datetime(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return moment.astimezone(tz) if tz else moment.astimezone().replace(tzinfo=None)
+
+    class _Date(date):
+        @classmethod
+        def today(cls) -> date:  # type: ignore[override]
+            return moment.astimezone().date()
+
+    monkeypatch.delenv(clock.ENV, raising=False)
+    with server_zone(zone), monkeypatch.context() as m:
+        m.setattr(clock, "datetime", _Datetime)
+        m.setattr(clock, "date", _Date)
+        yield
