@@ -26,20 +26,23 @@ spelling; :data:`ADDRESS_SYNONYMS` and :data:`ID_SYNONYMS` hold the accepted nam
 
 Address roles and their accepted headers (after normalisation, see :func:`normalize_header`):
 
-=============  ===============================================================
-role           accepted headers (examples)
-=============  ===============================================================
-``adresse``    Adresse, Anschrift, Address, Wohnanschrift, Straße und Hausnummer
-``strasse``    Straße, Strasse, Str., Street, Straßenname
-``hausnummer`` Hausnummer, Hausnr., HNr, Nr., Nummer, Housenumber
-``zusatz``     Hausnummerzusatz, HNr-Zusatz (a separate letter such as ``a``)
-``plz``        PLZ, Postleitzahl, Postcode, ZIP
-``ort``        Ort, Stadt, Wohnort, Gemeinde, City, Town
-``plz_ort``    PLZ Ort, PLZ/Ort (one column ``34117 Kassel``)
-``adresse_2``  the further lines of a postal address block (``Anschrift Zeile 1``
-               ... ``3``, ``Adresszeile 1``, ``Adresse 1``/``Adresse 2``): ``adresse``
-               is line 1; :func:`address_lines` leaves out the addressee's name
-=============  ===============================================================
+=================  ===============================================================
+role               accepted headers (examples)
+=================  ===============================================================
+``adresse``        Adresse, Anschrift, Address, Wohnanschrift, Straße und Hausnummer
+``strasse``        Straße, Strasse, Str., Street, Straßenname
+``hausnummer``     Hausnummer, Hausnr., HNr, Nr., Nummer, Housenumber
+``zusatz``         Hausnummerzusatz, HNr-Zusatz (a separate letter such as ``a``)
+``plz``            PLZ, Postleitzahl, Postcode, ZIP
+``ort``            Ort, Stadt, Wohnort, Gemeinde, City, Town
+``plz_ort``        PLZ Ort, PLZ/Ort (one column ``34117 Kassel``)
+``adresse_2``      the further lines of a postal address block (``Anschrift Zeile 1``
+                   ... ``3``, ``Adresszeile 1``, ``Adresse 1``/``Adresse 2``): ``adresse``
+                   is line 1; :func:`address_lines` leaves out the addressee's name
+``adresszusatz``   numbered lines without a line 1 (``Adresse 2``, ``Address line 2``
+                   beside ``Straße`` and ``Hausnummer``): an addition (flat, Hinterhaus,
+                   c/o line) written after the house number
+=================  ===============================================================
 """
 
 from __future__ import annotations
@@ -156,8 +159,12 @@ _LINE_STEMS = frozenset(("adresszeile", "adressezeile", "anschriftzeile", "ansch
                          "addressline", "adressline"))
 
 
-def _address_block(columns: Sequence[str]) -> list[str]:
-    """The columns of a postal address block, in line order ([] when there is none)."""
+def _address_block(columns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The columns of a postal address block, in line order, and the numbered address
+    lines that are no block because line 1 is missing (``Straße; Hausnummer; Adresse 2``:
+    "Adresse 2" holds an addition such as a flat, "Hinterhaus" or a c/o line). A block
+    needs its line 1: a "…1" header, a bare "Adresszeile", or a bare "Adresse"/"Anschrift"
+    with a numbered line."""
     lines: list[tuple[int, int, str]] = []
     bare: list[tuple[int, str]] = []
     for pos, col in enumerate(columns):
@@ -171,10 +178,12 @@ def _address_block(columns: Sequence[str]) -> list[str]:
         else:
             bare.append((pos, col))
     if not lines:
-        return []
-    if bare and not any(n <= 1 for n, _, _ in lines):
+        return [], []
+    if not any(n <= 1 for n, _, _ in lines):
+        if not bare:  # no line 1: the numbered lines are additions to the street
+            return [], [c for _, _, c in sorted(lines)]
         lines.append((1, *bare[0]))
-    return [c for _, _, c in sorted(lines)]
+    return [c for _, _, c in sorted(lines)], []
 
 
 @lru_cache(maxsize=256)
@@ -183,9 +192,14 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
     used: set[str] = set()
     # A postal address block (line 1 often holds "Herrn" and the name): every line is an
     # address role, "adresse" the first, "adresse_2", ... the others.
-    block = _address_block(columns)
+    block, additions = _address_block(columns)
     for k, col in enumerate(block, start=1):
         found.append(("adresse" if k == 1 else f"adresse_{k}", col))
+        used.add(col)
+    # Numbered lines without a line 1 ("Adresse 2" beside "Straße", "Hausnummer"): an
+    # addition written after the house number (see :func:`address_from_row`).
+    for k, col in enumerate(additions, start=1):
+        found.append(("adresszusatz" if k == 1 else f"adresszusatz_{k}", col))
         used.add(col)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
@@ -200,7 +214,8 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
 
 def address_columns(columns: Sequence[str], *, source: str | None = None) -> dict[str, str]:
     """Map address roles (``adresse``, ``strasse``, ``hausnummer``, ``zusatz``, ``plz``,
-    ``ort``, ``plz_ort``) to the header names present in ``columns``.
+    ``ort``, ``plz_ort``; ``adresse_2``, … and ``adresszusatz``, …, see the module
+    docstring) to the header names present in ``columns``.
 
     Raises
     ------
@@ -344,9 +359,19 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
         ):
             tail_parts.append(part)
     tail = " ".join(tail_parts)
-    if head and tail:
-        return f"{head}, {tail}"
-    return head or tail
+    return ", ".join(p for p in (head, _addition(row, roles), tail) if p)
+
+
+def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """The addition of a row ("Adresse 2" without a line 1: "Hinterhaus", "2. OG links",
+    "c/o Meier"), its lines joined with ``, ``, a line starting with a salutation left
+    out. It stands after the house number as its own part, where the geocoder reads it as
+    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line."""
+    keys = sorted((k for k in roles if k.startswith("adresszusatz")),
+                  key=lambda k: int(k.rpartition("_")[2]) if "_" in k else 1)
+    lines = [ln.strip() for k in keys
+             for ln in str(row.get(roles[k], "") or "").splitlines() if ln.strip()]
+    return ", ".join(ln for ln in lines if not _SALUTATION.match(ln))
 
 
 # --------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from geodata.addresses import parse_address
+from hausbesuch.care_of import without_care_of
 from hausbesuch.clients import read_clients
 from hausbesuch.tabular import address_cell, address_columns, address_from_row, address_lines
 
@@ -36,6 +38,15 @@ NAMES = ("Müllerschön", "Weißgerber", "Yilmazoglu", "Jürgen", "Herrn", "Frau
          {"adresse": "Straße / Haus-Nr.", "plz_ort": "PLZ/Ort"}),
         (["id", "Adresse", "HNr-Zusatz"], {"adresse": "Adresse", "zusatz": "HNr-Zusatz"}),
         (["id", "Adresse", "Adresse (2)"], {"adresse": "Adresse"}),
+        # a numbered line without line 1 beside the street: an addition, no block
+        (["Kundennummer", "Straße", "Hausnummer", "Adresse 2", "PLZ", "Ort"],
+         {"adresszusatz": "Adresse 2", "strasse": "Straße", "hausnummer": "Hausnummer",
+          "plz": "PLZ", "ort": "Ort"}),
+        (["id", "Street", "House number", "Address line 2", "Address line 3", "City"],
+         {"adresszusatz": "Address line 2", "adresszusatz_2": "Address line 3",
+          "strasse": "Street", "hausnummer": "House number", "ort": "City"}),
+        (["id", "Straße und Hausnummer", "Anschrift 2"],
+         {"adresszusatz": "Anschrift 2", "adresse": "Straße und Hausnummer"}),
     ],
 )
 def test_numbered_address_lines_are_one_block(columns: list[str],
@@ -119,3 +130,43 @@ def test_a_postal_export_is_read_without_names(tmp_path: Path, suffix: str) -> N
     }
     text = repr((res.clients, res.rejected, res.warnings))
     assert not [n for n in NAMES if n in text]
+
+
+@pytest.mark.parametrize("header", ["Adresse 2", "Adresszeile 2", "Address line 2", "Anschrift 2"])
+def test_a_lone_second_line_beside_street_columns_is_an_addition(tmp_path: Path,
+                                                                 header: str) -> None:
+    # review 11 #1: "Adresse 2" alone became the address: "Am Markt 2. OG links 16" was
+    # found exact at Am Markt 2, "Am Markt c/o Meier 16" kept the host's name
+    path = tmp_path / "crm.csv"
+    path.write_text(f"Kundennummer;Straße;Hausnummer;{header};PLZ;Ort\n"
+                    "B-1;Am Markt;16;Hinterhaus;36251;Bad Hersfeld\n"
+                    "B-2;Am Markt;16;c/o Meier;36251;Bad Hersfeld\n"
+                    "B-4;Am Markt;16;2. OG links;36251;Bad Hersfeld\n"
+                    "B-5;Am Markt;16;;36251;Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert not res.rejected
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("B-1", "Am Markt 16, Hinterhaus, 36251 Bad Hersfeld"),
+        ("B-2", "Am Markt 16, c/o Meier, 36251 Bad Hersfeld"),
+        ("B-4", "Am Markt 16, 2. OG links, 36251 Bad Hersfeld"),
+        ("B-5", "Am Markt 16, 36251 Bad Hersfeld")]
+    for c in res.clients:
+        parsed = parse_address(c.address)
+        assert (parsed.street, parsed.housenumber, parsed.postcode) == ("Am Markt", "16",
+                                                                        "36251")
+    assert without_care_of(res.clients[1].address) == "Am Markt 16, 36251 Bad Hersfeld"
+    assert not any(header in w for w in res.warnings)  # the column is read
+
+
+def test_an_addition_is_no_street() -> None:
+    roles = {"strasse": "Straße", "hausnummer": "Nr", "adresszusatz": "Adresse 2",
+             "plz": "PLZ", "ort": "Ort"}
+    row = {"Straße": "", "Nr": "", "Adresse 2": "Hinterhaus", "PLZ": "36251",
+           "Ort": "Bad Hersfeld"}
+    assert address_from_row(row, roles) == "Hinterhaus, 36251 Bad Hersfeld"
+    # a salutation line in the addition is left out; the town is kept even when the
+    # addition names it
+    row = {"Straße": "Am Markt", "Nr": "1", "Adresse 2": "Herrn Jürgen Müller\nc/o Tafel "
+           "Bad Hersfeld", "PLZ": "36251", "Ort": "Bad Hersfeld"}
+    assert address_from_row(row, roles) == ("Am Markt 1, c/o Tafel Bad Hersfeld, 36251 Bad "
+                                            "Hersfeld")
