@@ -360,9 +360,9 @@ def read_clients(
     from hausbesuch.tabular import (
         ID_SYNONYMS,
         MIXED_ENCODING,
-        address_cell,
         address_columns,
         address_from_row,
+        address_street,
         read_table,
         shown_columns,
     )
@@ -454,8 +454,7 @@ def read_clients(
             fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
                             f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")
             address = shorten(address, MAX_ADDRESS_LENGTH)
-        street_part = clean_text(address_cell(row, roles)) + (
-            clean_text(row.get(roles["strasse"], "")) if "strasse" in roles else "")
+        street_part = clean_text(address_street(row, roles))  # not "PLZ Ort" alone
         if not address:
             fail("adresse", "Adresse fehlt")
         elif not street_part:

@@ -60,6 +60,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from geodata.addresses import _STREET_START
 from hausbesuch.errors import UserError
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "address_columns",
     "address_from_row",
     "address_lines",
+    "address_street",
     "find_column",
     "normalize_header",
     "read_table",
@@ -285,42 +287,91 @@ _STREET_NUMBER = re.compile(r"[^\W\d_]{2,}\.?\s*\d")
 _POSTCODE_LINE = re.compile(r"(?:D\s*-?\s*)?\d{5}(?:\s|$)")
 
 
+#: A street type that ends a street name written without a number ("Marktplatz",
+#: "Lindenweg", "Hauptstr."): fewer endings than geodata's street words, since -berg,
+#: -feld, -bach, -hagen, -ring or -damm end many surnames too.
+_STREET_TYPE_END = re.compile(
+    r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|markt|chaussee|promenade|pfad"
+    r"|steig|stieg|passage)$", re.IGNORECASE)
+
+
+def _street_like(line: str) -> bool:
+    """Whether a line without a house number names a street: it begins with a word that
+    begins street names ("Am Markt", "Zum Hof", "Alte Gasse") or ends in a street type
+    ("Marktplatz", "Kurze Straße")."""
+    words = line.split()
+    if not words:
+        return False
+    return (len(words) > 1 and words[0][:1].isupper() and words[0].casefold() in _STREET_START
+            ) or bool(_STREET_TYPE_END.search(words[-1]))
+
+
+def _postcode_only(line: str) -> bool:
+    """A line of postcode and town only ("36251 Bad Hersfeld"), no street after them."""
+    m = _POSTCODE_LINE.match(line)
+    return m is not None and not _STREET_NUMBER.search(line, m.end())
+
+
 def address_lines(lines: Sequence[str]) -> list[str]:
     """The lines of a postal address block that belong to the address.
 
     A block is written as on an envelope: the addressee (``Herrn Jürgen Müller``), perhaps a
-    c/o line, the street, ``PLZ Ort``. A line starting with a salutation (Herrn, Herr,
-    Frau, Familie, Fam., Eheleute, An Herrn, z. Hd. ...) is left out wherever it stands, and
-    so is every line above the street without a digit (a name without salutation), except
-    a c/o line. The street is the first line with a street name and a number; without one,
-    the line above ``PLZ Ort``, else the last line. A name never becomes part of the
-    address, so no message quoting the address can quote it.
+    c/o line, the street, ``PLZ Ort``. Each line is split at its commas (``Müller, Jürgen``).
+    A line starting with a salutation (Herrn, Herr, Frau, Familie, Fam., Eheleute, An
+    Herrn, z. Hd. ...) is left out wherever it stands, and so is every line above the
+    street without a digit (a name without salutation), except a c/o line. The street is
+    the first line with a street name and a number; without one, the first line that looks
+    like a street (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``:
+    then every digit-free line above it is left out, also the only line of a block
+    (``Jürgen Müller`` above an empty street line). A name never becomes part of the
+    address, so no message quoting the address can quote it; a row without its street is
+    rejected as such („Straße fehlt“).
     """
-    kept = [ln for ln in (str(x).strip() for x in lines) if ln]
+    kept = [part for ln in (str(x).strip() for x in lines) if ln
+            for part in (p.strip() for p in ln.split(",")) if part]
     salut = [bool(_SALUTATION.match(ln)) for ln in kept]
     street = next((i for i, ln in enumerate(kept) if not salut[i]
                    and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
     if street is None:
-        post = next((i for i, ln in enumerate(kept) if _POSTCODE_LINE.match(ln)), None)
-        street = max(0, post - 1) if post is not None else len(kept) - 1
+        street = next((i for i, ln in enumerate(kept) if not salut[i]
+                       and not _POSTCODE_LINE.match(ln) and _street_like(ln)), None)
+    if street is None:
+        street = next((i for i, ln in enumerate(kept) if _POSTCODE_LINE.match(ln)), len(kept))
     return [ln for i, ln in enumerate(kept) if not salut[i] and (
         i >= street or _CARE_OF_LINE.match(ln) or any(ch.isdigit() for ch in ln))]
+
+
+def _cell_lines(row: Mapping[str, str], roles: Mapping[str, str]) -> list[str]:
+    """The lines of a row's address column or address block that belong to the address
+    (see :func:`address_cell`)."""
+    keys = ["adresse", *sorted((k for k in roles if k.startswith("adresse_")),
+                               key=lambda k: int(k.rpartition("_")[2]))]
+    texts = [str(row.get(roles[k], "") or "").strip() for k in keys if k in roles]
+    lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
+    if len(lines) > 1 or (lines and "adresse_2" in roles):
+        return address_lines(lines)  # (a block of one filled line: perhaps only the name)
+    if lines and _SALUTATION.match(lines[0]):
+        return address_lines(lines[0].split(","))
+    return [lines[0].strip()] if lines else []
 
 
 def address_cell(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     """The text of a row's address column, or of its address block joined with ``, ``,
     without the lines that name a person (see :func:`address_lines`): also for a cell of
-    several lines, and for a one-line cell that begins with a salutation
-    (``Herrn Jürgen Müller, Am Markt 16``)."""
-    keys = ["adresse", *sorted((k for k in roles if k.startswith("adresse_")),
-                               key=lambda k: int(k.rpartition("_")[2]))]
-    texts = [str(row.get(roles[k], "") or "").strip() for k in keys if k in roles]
-    lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
-    if len(lines) > 1:
-        return ", ".join(address_lines(lines))
-    if lines and _SALUTATION.match(lines[0]):
-        return ", ".join(address_lines(lines[0].split(",")))
-    return lines[0].strip() if lines else ""
+    several lines, for a block of which only one line is filled, and for a one-line cell
+    that begins with a salutation (``Herrn Jürgen Müller, Am Markt 16``)."""
+    return ", ".join(_cell_lines(row, roles))
+
+
+def address_street(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """The part of a row's address that may hold the street: the parts of the address
+    cell (:func:`address_cell`) other than one of postcode and town only, and the street
+    cell. "" when the row has no street: "36251 Bad Hersfeld" alone is no address to
+    plan."""
+    parts = [p.strip() for ln in _cell_lines(row, roles) for p in ln.split(",")]
+    text = ", ".join(p for p in parts if p and not _postcode_only(p))
+    street = str(row.get(roles["strasse"], "") or "").strip() if "strasse" in roles else ""
+    return " ".join(p for p in (text, street) if p)
 
 
 def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:

@@ -170,3 +170,59 @@ def test_an_addition_is_no_street() -> None:
            "Bad Hersfeld", "PLZ": "36251", "Ort": "Bad Hersfeld"}
     assert address_from_row(row, roles) == ("Am Markt 1, c/o Tafel Bad Hersfeld, 36251 Bad "
                                             "Hersfeld")
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # review 11 #2: the street line is empty: the name line became the street
+        (["Jürgen Müllerschön", "", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        (["Jürgen Müllerschön", ""], []),
+        (["Müllerschön, Jürgen", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        # surnames that end like a street name (-berg, -feld, -ring) are no street either
+        (["Jürgen Goldberg", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        (["Anna Hering", "Jürgen Rosenfeld", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        # a street without a number is kept, the name above it is not
+        (["Müllerschön, Jürgen", "Am Markt", "36251 Bad Hersfeld"],
+         ["Am Markt", "36251 Bad Hersfeld"]),
+        (["Jürgen Müllerschön", "Kurze Straße", "36251 Bad Hersfeld"],
+         ["Kurze Straße", "36251 Bad Hersfeld"]),
+        (["Jürgen Müllerschön", "Marktplatz"], ["Marktplatz"]),
+        (["Marktplatz"], ["Marktplatz"]),
+        # a c/o line or a flat above the postcode stays
+        (["Jürgen Müllerschön", "c/o Meier", "36251 Bad Hersfeld"],
+         ["c/o Meier", "36251 Bad Hersfeld"]),
+    ],
+)
+def test_without_a_street_no_name_line_is_kept(lines: list[str], expected: list[str]) -> None:
+    assert address_lines(lines) == expected
+
+
+def test_a_block_without_its_street_is_rejected_without_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "serienbrief.csv"
+    path.write_text("Kundennummer;Anschrift Zeile 1;Anschrift Zeile 2;Anschrift Zeile 3\n"
+                    "P-1;Herrn Jürgen Müllerschön;Am Markt 16;36251 Bad Hersfeld\n"
+                    "P-2;Jürgen Müllerschön;;36251 Bad Hersfeld\n"
+                    "P-3;Bärbel Weißgerber;;\n"
+                    "P-4;Müllerschön, Jürgen;Am Markt;36251 Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("P-1", "Am Markt 16, 36251 Bad Hersfeld"), ("P-4", "Am Markt, 36251 Bad Hersfeld")]
+    assert {r.id: (r.field, r.reason) for r in res.rejected} == {
+        "P-2": ("adresse", "Adresse unvollständig: Straße fehlt („36251 Bad Hersfeld“)"),
+        "P-3": ("adresse", "Adresse fehlt"),
+    }
+    text = repr((res.clients, res.rejected, res.warnings))
+    assert not [n for n in (*NAMES, "Bärbel") if n in text]
+
+
+def test_postcode_and_town_alone_are_no_street(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Adresse\nK-1;36251 Bad Hersfeld\nK-2;D-36251 Bad Hersfeld\n"
+                    "K-3;36251 Bad Hersfeld, Am Markt 16\nK-4;Am Markt 16, 36251 Bad Hersfeld\n",
+                    encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [c.id for c in res.clients] == ["K-3", "K-4"]
+    assert [(r.id, r.reason) for r in res.rejected] == [
+        ("K-1", "Adresse unvollständig: Straße fehlt („36251 Bad Hersfeld“)"),
+        ("K-2", "Adresse unvollständig: Straße fehlt („D-36251 Bad Hersfeld“)")]
