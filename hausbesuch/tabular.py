@@ -60,7 +60,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from geodata.addresses import _STREET_START
+from geodata.addresses import _STREET_START, _STREET_TYPE_ALONE, _STREET_WORD
 from hausbesuch.errors import UserError
 
 __all__ = [
@@ -312,24 +312,52 @@ def _postcode_only(line: str) -> bool:
     return m is not None and not _STREET_NUMBER.search(line, m.end())
 
 
-def address_lines(lines: Sequence[str]) -> list[str]:
-    """The lines of a postal address block that belong to the address.
+#: The words of a line (a number glued to a street, "Hauptstr.5", is part of its word).
+_WORD = re.compile(r"\S+")
 
-    A block is written as on an envelope: the addressee (``Herrn Jürgen Müller``), perhaps a
-    c/o line, the street, ``PLZ Ort``. Each line is split at its commas (``Müller, Jürgen``).
-    A line starting with a salutation (Herrn, Herr, Frau, Familie, Fam., Eheleute, An
-    Herrn, z. Hd. ...) is left out wherever it stands, and so is every line above the
-    street without a digit (a name without salutation), except a c/o line. The street is
-    the first line with a street name and a number; without one, the first line that looks
-    like a street (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``:
-    then every digit-free line above it is left out, also the only line of a block
-    (``Jürgen Müller`` above an empty street line). A name never becomes part of the
-    address, so no message quoting the address can quote it; a row without its street is
-    rejected as such („Straße fehlt“).
-    """
+
+def _street_after_name(line: str) -> str:
+    """The street in a line that begins with a salutation and a name without a comma
+    between them: ``Herrn Jürgen Müller Am Markt 16`` -> ``Am Markt 16``, "" when no street
+    is recognised. The street begins, after the first word of the name, at the first word
+    that begins street names (capitalised: ``Am``, ``Zum``, ``Alte``; not ``zu`` of a
+    name), else at the last word ending in a street type (``Lindenweg``; a surname may end
+    so too: ``Rosenberg Lindenweg 5``), else at ``…er Straße``; the words before the house
+    number are looked at."""
+    m = _SALUTATION.match(line)
+    rest = line[m.end():] if m else line
+    words = list(_WORD.finditer(rest))
+    upto = next((k + 1 for k, w in enumerate(words) if any(ch.isdigit() for ch in w[0])),
+                len(words))
+    names = [re.sub(r"\d.*", "", w[0]) for w in words[:upto]]
+    start = next((k for k in range(1, len(names)) if names[k][:1].isupper()
+                  and names[k].casefold() in _STREET_START), None)
+    if start is None:
+        typed = [k for k in range(1, len(names)) if _STREET_WORD.search(names[k])
+                 and not _STREET_TYPE_ALONE.fullmatch(names[k])]
+        start = typed[-1] if typed else None
+    if start is None:  # "Berliner Straße"
+        start = next((k for k in range(1, len(names) - 1) if names[k].endswith("er")
+                      and _STREET_TYPE_ALONE.fullmatch(names[k + 1])), None)
+    if start is None:
+        return ""
+    street = rest[words[start].start():].strip()
+    return street if _STREET_NUMBER.search(street) or _street_like(street) else ""
+
+
+def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
+    """:func:`address_lines`, and whether a line beginning with a salutation was left out
+    in which no street was recognised (for the reason of a row without a street)."""
     kept = [part for ln in (str(x).strip() for x in lines) if ln
             for part in (p.strip() for p in ln.split(",")) if part]
-    salut = [bool(_SALUTATION.match(ln)) for ln in kept]
+    salut = [False] * len(kept)
+    unread = False
+    for i, ln in enumerate(kept):
+        if _SALUTATION.match(ln):
+            if street := _street_after_name(ln):
+                kept[i] = street
+            else:
+                salut[i] = unread = True
     street = next((i for i, ln in enumerate(kept) if not salut[i]
                    and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
     if street is None:
@@ -338,40 +366,64 @@ def address_lines(lines: Sequence[str]) -> list[str]:
     if street is None:
         street = next((i for i, ln in enumerate(kept) if _POSTCODE_LINE.match(ln)), len(kept))
     return [ln for i, ln in enumerate(kept) if not salut[i] and (
-        i >= street or _CARE_OF_LINE.match(ln) or any(ch.isdigit() for ch in ln))]
+        i >= street or _CARE_OF_LINE.match(ln) or any(ch.isdigit() for ch in ln))], unread
 
 
-def _cell_lines(row: Mapping[str, str], roles: Mapping[str, str]) -> list[str]:
+def address_lines(lines: Sequence[str]) -> list[str]:
+    """The lines of a postal address block that belong to the address.
+
+    A block is written as on an envelope: the addressee (``Herrn Jürgen Müller``), perhaps a
+    c/o line, the street, ``PLZ Ort``. Each line is split at its commas (``Müller, Jürgen``).
+    A line starting with a salutation (Herrn, Herr, Frau, Familie, Fam., Eheleute, An
+    Herrn, z. Hd. ...) is left out wherever it stands, unless a street follows the name in
+    it (``Herrn Jürgen Müller Am Markt 16``: the street is kept, see
+    :func:`_street_after_name`); so is every line above the street without a digit (a name
+    without salutation), except a c/o line. The street is the first line with a street
+    name and a number; without one, the first line that looks like a street
+    (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``: then every
+    digit-free line above it is left out, also the only line of a block (``Jürgen Müller``
+    above an empty street line). A name never becomes part of the address, so no message
+    quoting the address can quote it; a row without its street is rejected as such
+    („Straße fehlt“).
+    """
+    return _address_lines(lines)[0]
+
+
+def _cell_lines(row: Mapping[str, str], roles: Mapping[str, str]) -> tuple[list[str], bool]:
     """The lines of a row's address column or address block that belong to the address
-    (see :func:`address_cell`)."""
+    (see :func:`address_cell`), and whether a salutation line without a recognised street
+    was left out."""
     keys = ["adresse", *sorted((k for k in roles if k.startswith("adresse_")),
                                key=lambda k: int(k.rpartition("_")[2]))]
     texts = [str(row.get(roles[k], "") or "").strip() for k in keys if k in roles]
     lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
-    if len(lines) > 1 or (lines and "adresse_2" in roles):
-        return address_lines(lines)  # (a block of one filled line: perhaps only the name)
-    if lines and _SALUTATION.match(lines[0]):
-        return address_lines(lines[0].split(","))
-    return [lines[0].strip()] if lines else []
+    if len(lines) > 1 or (lines and "adresse_2" in roles) or (
+            lines and _SALUTATION.match(lines[0])):
+        # (a block of one filled line: perhaps only the name)
+        return _address_lines(lines)
+    return ([lines[0].strip()] if lines else []), False
 
 
 def address_cell(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     """The text of a row's address column, or of its address block joined with ``, ``,
     without the lines that name a person (see :func:`address_lines`): also for a cell of
     several lines, for a block of which only one line is filled, and for a one-line cell
-    that begins with a salutation (``Herrn Jürgen Müller, Am Markt 16``)."""
-    return ", ".join(_cell_lines(row, roles))
+    that begins with a salutation (``Herrn Jürgen Müller, Am Markt 16``, also without the
+    comma)."""
+    return ", ".join(_cell_lines(row, roles)[0])
 
 
-def address_street(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+def address_street(row: Mapping[str, str], roles: Mapping[str, str]) -> tuple[str, bool]:
     """The part of a row's address that may hold the street: the parts of the address
     cell (:func:`address_cell`) other than one of postcode and town only, and the street
-    cell. "" when the row has no street: "36251 Bad Hersfeld" alone is no address to
-    plan."""
-    parts = [p.strip() for ln in _cell_lines(row, roles) for p in ln.split(",")]
+    cell ("" when the row has no street: "36251 Bad Hersfeld" alone is no address to
+    plan); and whether a line beginning with a salutation was left out in which no street
+    was recognised (the reason of a row without a street says so)."""
+    lines, unread = _cell_lines(row, roles)
+    parts = [p.strip() for ln in lines for p in ln.split(",")]
     text = ", ".join(p for p in parts if p and not _postcode_only(p))
     street = str(row.get(roles["strasse"], "") or "").strip() if "strasse" in roles else ""
-    return " ".join(p for p in (text, street) if p)
+    return " ".join(p for p in (text, street) if p), unread
 
 
 def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:

@@ -226,3 +226,47 @@ def test_postcode_and_town_alone_are_no_street(tmp_path: Path) -> None:
     assert [(r.id, r.reason) for r in res.rejected] == [
         ("K-1", "Adresse unvollständig: Straße fehlt („36251 Bad Hersfeld“)"),
         ("K-2", "Adresse unvollständig: Straße fehlt („D-36251 Bad Hersfeld“)")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        # review 11 #8: a salutation line without a comma before the street lost the street
+        ("Herrn Jürgen Müllerschön Am Markt 16", "Am Markt 16"),
+        ("Familie Schmidt-Yilmazoglu Am Markt 16, 36251 Bad Hersfeld",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        ("Frau Dr. Weißgerber Breitenstraße 57", "Breitenstraße 57"),
+        ("Frau Weißgerber Hauptstr.5", "Hauptstr.5"),
+        ("Herrn Jürgen Goldberg Lindenweg 5", "Lindenweg 5"),
+        ("Herrn Jürgen Müllerschön Berliner Straße 5", "Berliner Straße 5"),
+        ("Frau Anna zu Weißgerber Am Markt 16", "Am Markt 16"),
+        ("Herrn Jürgen Müllerschön\nAm Markt 16\n36251 Bad Hersfeld",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        # a street that is not recognised: the line is left out whole, never half a name
+        ("Herrn Jürgen Müllerschön Friedrich Ebert Straße 5", ""),
+        ("Herrn Jürgen Goldberg, 36251 Bad Hersfeld", "36251 Bad Hersfeld"),
+        ("Frau Dr. Lindenberg", ""),
+    ],
+)
+def test_a_salutation_line_keeps_the_street_after_the_name(cell: str, expected: str) -> None:
+    assert address_cell({"Adresse": cell}, {"adresse": "Adresse"}) == expected
+
+
+def test_a_salutation_line_without_a_street_is_named_in_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Adresse\n"
+                    "E-3;Herrn Jürgen Müllerschön Am Markt 16\n"
+                    "E-4;Familie Yilmazoglu Am Markt 16, 36251 Bad Hersfeld\n"
+                    "E-6;Herrn Jürgen Müllerschön Friedrich Ebert Straße 5, 36251 Bad Hersfeld\n"
+                    "E-7;Frau Weißgerber\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("E-3", "Am Markt 16"), ("E-4", "Am Markt 16, 36251 Bad Hersfeld")]
+    why = ("eine Zeile beginnt mit einer Anrede und wird nicht gelesen, eine Straße darin "
+           "wurde nicht erkannt: bitte Straße und Hausnummer hinter ein Komma oder in eine "
+           "eigene Zeile schreiben")
+    assert [(r.id, r.reason) for r in res.rejected] == [
+        ("E-6", f"Adresse unvollständig: Straße fehlt („36251 Bad Hersfeld“); {why}"),
+        ("E-7", f"Adresse fehlt; {why}")]
+    text = repr((res.clients, res.rejected, res.warnings))
+    assert not [n for n in NAMES if n in text]
