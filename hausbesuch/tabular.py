@@ -526,6 +526,9 @@ class Table:
     #: A column without header right of the street column that holds house numbers: (its
     #: number, the street column, whether it was renamed "Hausnummer" and is read so).
     house_numbers: tuple[int, str, bool] | None = None
+    #: CSV: rows that end with empty fields beyond the header while other rows do not
+    #: (``K-2;Am Markt 1;;``), but whose cells are not shifted: read, and named in a note.
+    trailing_rows: list[int] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -538,7 +541,8 @@ class Table:
 
     def notes(self) -> list[str]:
         """German notes for the coordinator about what was read: the sheet (see
-        :meth:`sheet_note`), title rows above the header, hidden rows that were read."""
+        :meth:`sheet_note`), title rows above the header, a column read as house numbers, rows
+        read that end with empty fields beyond the header, hidden rows that were read."""
         out = [note] if (note := self.sheet_note()) else []
         if self.title_rows:
             one = len(self.title_rows) == 1
@@ -556,6 +560,13 @@ class Table:
                 f"{self.source}: Spalte {k} (ohne Überschrift, rechts von "
                 f"„{shown_header(street)}“) enthält Hausnummern? Sie wird nicht ausgewertet; "
                 "bitte die Überschrift „Hausnummer“ eintragen.")
+        if self.trailing_rows:
+            one = len(self.trailing_rows) == 1
+            out.append(
+                f"{self.source}: {'Zeile' if one else 'Zeilen'} {_numbers(self.trailing_rows)} "
+                f"{'hat' if one else 'haben'} mehr Felder als die Kopfzeile, die überzähligen "
+                "am Ende sind leer (ein Trennzeichen zu viel am Zeilenende?); "
+                f"{'sie wurde' if one else 'sie wurden'} gelesen.")
         if self.hidden_rows:
             one = len(self.hidden_rows) == 1
             where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
@@ -787,7 +798,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  line_numbers=[line_of[r] for r in g.row_numbers],
                  header_fields=g.header_fields, wide_rows=g.wide_rows,
                  header_row=g.header_row, title_rows=g.title_rows,
-                 house_numbers=g.house_numbers)
+                 house_numbers=g.house_numbers, trailing_rows=g.trailing_rows)
 
 
 @dataclass
@@ -802,6 +813,7 @@ class _Grid:
     header_row: int = 1
     title_rows: list[int] = field(default_factory=list)
     house_numbers: tuple[int, str, bool] | None = None
+    trailing_rows: list[int] = field(default_factory=list)
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -914,9 +926,11 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     if header is None:
         raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
     wide: dict[int, int] = {}
+    trailing: list[int] = []
     if fields and data:
         # The usual number of fields: a row with one more, even an empty one, is shifted
-        # (K-2;Am Markt 1; 2. OG;Name;15.03.2025;), unless most rows end so.
+        # (K-2;Am Markt 1; 2. OG;Name;15.03.2025;), unless most rows end so, or the row
+        # only ends with empty fields and its cells fit their columns (_trailing_fields).
         counts: dict[int, int] = {}
         for _, cells in data:
             counts[len(cells)] = counts.get(len(cells), 0) + 1
@@ -927,6 +941,9 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
                 wide[rownum] = n
         if len(wide) == len(data):  # the header is short for every row
             wide = {}
+        trailing = _trailing_fields(data, wide, len(header), len(columns))
+        for rownum in trailing:
+            del wide[rownum]
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
     for rownum, cells in data:
@@ -942,7 +959,45 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     unnamed = [i for i in range(len(columns)) if i >= len(header) or not header[i]]
     columns, rows, numbers = _house_number_column(columns, rows, unnamed)
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
-                 header_row=header_row, title_rows=titles, house_numbers=numbers)
+                 header_row=header_row, title_rows=titles, house_numbers=numbers,
+                 trailing_rows=trailing)
+
+
+#: What a cell holds, for comparing a row's cells with the other rows' of the column.
+_DATE_CELL = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
+
+
+def _cell_kind(text: str) -> str:
+    if _DATE_CELL.fullmatch(text):
+        return "date"
+    return "number" if text[:1].isdigit() else "text"
+
+
+def _trailing_fields(data: Sequence[tuple[int, list[str]]], wide: Mapping[int, int],
+                     header_fields: int, width: int) -> list[int]:
+    """The rows of ``wide`` that only end with an empty field too many (``K-2;Am Markt
+    1;;`` under ``Kundennummer;Adresse;Notiz``): nothing is shifted, they are read. A row
+    counts so when its fields beyond the header are empty, its last column is empty too
+    (a shifted row has its last column's text there) and each of its cells is of a kind
+    (date, number, text) that other rows have in that column: a shifted row
+    ``K-2;Am Markt 1; 2. OG;Schmidtke, Hildegard;;`` has a floor in the name column and a
+    name in the date column, and stays refused."""
+    if not wide:
+        return []
+    kinds: dict[int, set[str]] = {}
+    for rownum, cells in data:
+        if rownum not in wide:
+            for j, cell in enumerate(cells[:width]):
+                if cell:
+                    kinds.setdefault(j, set()).add(_cell_kind(cell))
+    out = []
+    for rownum, cells in data:
+        if rownum not in wide or any(cells[header_fields:]) or _filled_width(cells) >= width:
+            continue
+        if all(not cell or j not in kinds or _cell_kind(cell) in kinds[j]
+               for j, cell in enumerate(cells[:width])):
+            out.append(rownum)
+    return out
 
 
 #: Most columns a table may have (Excel's limit).
