@@ -361,9 +361,9 @@ def read_clients(
     from hausbesuch.tabular import (
         ID_SYNONYMS,
         MIXED_ENCODING,
-        address_cell,
         address_columns,
         address_from_row,
+        address_street,
         read_table,
         shown_columns,
     )
@@ -455,12 +455,14 @@ def read_clients(
             fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
                             f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")
             address = shorten(address, MAX_ADDRESS_LENGTH)
-        street_part = clean_text(address_cell(row, roles)) + (
-            clean_text(row.get(roles["strasse"], "")) if "strasse" in roles else "")
+        street_part, salutation = address_street(row, roles)  # not "PLZ Ort" alone
+        unread = ("; eine Zeile beginnt mit einer Anrede und wird nicht gelesen, eine Straße "
+                  "darin wurde nicht erkannt: bitte Straße und Hausnummer hinter ein Komma "
+                  "oder in eine eigene Zeile schreiben" if salutation else "")
         if not address:
-            fail("adresse", "Adresse fehlt")
-        elif not street_part:
-            fail("adresse", f"Adresse unvollständig: Straße fehlt („{address}“)")
+            fail("adresse", f"Adresse fehlt{unread}")
+        elif not clean_text(street_part):
+            fail("adresse", f"Adresse unvollständig: Straße fehlt („{address}“){unread}")
         elif conflict := _two_addresses(row, roles):
             fail("adresse", conflict)
 

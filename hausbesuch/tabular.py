@@ -26,20 +26,23 @@ spelling; :data:`ADDRESS_SYNONYMS` and :data:`ID_SYNONYMS` hold the accepted nam
 
 Address roles and their accepted headers (after normalisation, see :func:`normalize_header`):
 
-=============  ===============================================================
-role           accepted headers (examples)
-=============  ===============================================================
-``adresse``    Adresse, Anschrift, Address, Wohnanschrift, Straße und Hausnummer
-``strasse``    Straße, Strasse, Str., Street, Straßenname
-``hausnummer`` Hausnummer, Hausnr., HNr, Nr., Nummer, Housenumber
-``zusatz``     Hausnummerzusatz, HNr-Zusatz (a separate letter such as ``a``)
-``plz``        PLZ, Postleitzahl, Postcode, ZIP
-``ort``        Ort, Stadt, Wohnort, Gemeinde, City, Town
-``plz_ort``    PLZ Ort, PLZ/Ort (one column ``34117 Kassel``)
-``adresse_2``  the further lines of a postal address block (``Anschrift Zeile 1``
-               ... ``3``, ``Adresszeile 1``, ``Adresse 1``/``Adresse 2``): ``adresse``
-               is line 1; :func:`address_lines` leaves out the addressee's name
-=============  ===============================================================
+=================  ===============================================================
+role               accepted headers (examples)
+=================  ===============================================================
+``adresse``        Adresse, Anschrift, Address, Wohnanschrift, Straße und Hausnummer
+``strasse``        Straße, Strasse, Str., Street, Straßenname
+``hausnummer``     Hausnummer, Hausnr., HNr, Nr., Nummer, Housenumber
+``zusatz``         Hausnummerzusatz, HNr-Zusatz (a separate letter such as ``a``)
+``plz``            PLZ, Postleitzahl, Postcode, ZIP
+``ort``            Ort, Stadt, Wohnort, Gemeinde, City, Town
+``plz_ort``        PLZ Ort, PLZ/Ort (one column ``34117 Kassel``)
+``adresse_2``      the further lines of a postal address block (``Anschrift Zeile 1``
+                   ... ``3``, ``Adresszeile 1``, ``Adresse 1``/``Adresse 2``): ``adresse``
+                   is line 1; :func:`address_lines` leaves out the addressee's name
+``adresszusatz``   numbered lines without a line 1 (``Adresse 2``, ``Address line 2``
+                   beside ``Straße`` and ``Hausnummer``): an addition (flat, Hinterhaus,
+                   c/o line) written after the house number
+=================  ===============================================================
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from geodata.addresses import _STREET_START, _STREET_TYPE_ALONE, _STREET_WORD
 from hausbesuch.errors import UserError
 
 __all__ = [
@@ -67,6 +71,7 @@ __all__ = [
     "address_columns",
     "address_from_row",
     "address_lines",
+    "address_street",
     "find_column",
     "normalize_header",
     "read_table",
@@ -156,8 +161,12 @@ _LINE_STEMS = frozenset(("adresszeile", "adressezeile", "anschriftzeile", "ansch
                          "addressline", "adressline"))
 
 
-def _address_block(columns: Sequence[str]) -> list[str]:
-    """The columns of a postal address block, in line order ([] when there is none)."""
+def _address_block(columns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The columns of a postal address block, in line order, and the numbered address
+    lines that are no block because line 1 is missing (``Straße; Hausnummer; Adresse 2``:
+    "Adresse 2" holds an addition such as a flat, "Hinterhaus" or a c/o line). A block
+    needs its line 1: a "…1" header, a bare "Adresszeile", or a bare "Adresse"/"Anschrift"
+    with a numbered line."""
     lines: list[tuple[int, int, str]] = []
     bare: list[tuple[int, str]] = []
     for pos, col in enumerate(columns):
@@ -171,10 +180,12 @@ def _address_block(columns: Sequence[str]) -> list[str]:
         else:
             bare.append((pos, col))
     if not lines:
-        return []
-    if bare and not any(n <= 1 for n, _, _ in lines):
+        return [], []
+    if not any(n <= 1 for n, _, _ in lines):
+        if not bare:  # no line 1: the numbered lines are additions to the street
+            return [], [c for _, _, c in sorted(lines)]
         lines.append((1, *bare[0]))
-    return [c for _, _, c in sorted(lines)]
+    return [c for _, _, c in sorted(lines)], []
 
 
 @lru_cache(maxsize=256)
@@ -183,9 +194,14 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
     used: set[str] = set()
     # A postal address block (line 1 often holds "Herrn" and the name): every line is an
     # address role, "adresse" the first, "adresse_2", ... the others.
-    block = _address_block(columns)
+    block, additions = _address_block(columns)
     for k, col in enumerate(block, start=1):
         found.append(("adresse" if k == 1 else f"adresse_{k}", col))
+        used.add(col)
+    # Numbered lines without a line 1 ("Adresse 2" beside "Straße", "Hausnummer"): an
+    # addition written after the house number (see :func:`address_from_row`).
+    for k, col in enumerate(additions, start=1):
+        found.append(("adresszusatz" if k == 1 else f"adresszusatz_{k}", col))
         used.add(col)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
@@ -200,7 +216,8 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
 
 def address_columns(columns: Sequence[str], *, source: str | None = None) -> dict[str, str]:
     """Map address roles (``adresse``, ``strasse``, ``hausnummer``, ``zusatz``, ``plz``,
-    ``ort``, ``plz_ort``) to the header names present in ``columns``.
+    ``ort``, ``plz_ort``; ``adresse_2``, … and ``adresszusatz``, …, see the module
+    docstring) to the header names present in ``columns``.
 
     Raises
     ------
@@ -270,42 +287,143 @@ _STREET_NUMBER = re.compile(r"[^\W\d_]{2,}\.?\s*\d")
 _POSTCODE_LINE = re.compile(r"(?:D\s*-?\s*)?\d{5}(?:\s|$)")
 
 
+#: A street type that ends a street name written without a number ("Marktplatz",
+#: "Lindenweg", "Hauptstr."): fewer endings than geodata's street words, since -berg,
+#: -feld, -bach, -hagen, -ring or -damm end many surnames too.
+_STREET_TYPE_END = re.compile(
+    r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|markt|chaussee|promenade|pfad"
+    r"|steig|stieg|passage)$", re.IGNORECASE)
+
+
+def _street_like(line: str) -> bool:
+    """Whether a line without a house number names a street: it begins with a word that
+    begins street names ("Am Markt", "Zum Hof", "Alte Gasse") or ends in a street type
+    ("Marktplatz", "Kurze Straße")."""
+    words = line.split()
+    if not words:
+        return False
+    return (len(words) > 1 and words[0][:1].isupper() and words[0].casefold() in _STREET_START
+            ) or bool(_STREET_TYPE_END.search(words[-1]))
+
+
+def _postcode_only(line: str) -> bool:
+    """A line of postcode and town only ("36251 Bad Hersfeld"), no street after them."""
+    m = _POSTCODE_LINE.match(line)
+    return m is not None and not _STREET_NUMBER.search(line, m.end())
+
+
+#: The words of a line (a number glued to a street, "Hauptstr.5", is part of its word).
+_WORD = re.compile(r"\S+")
+
+
+def _street_after_name(line: str) -> str:
+    """The street in a line that begins with a salutation and a name without a comma
+    between them: ``Herrn Jürgen Müller Am Markt 16`` -> ``Am Markt 16``, "" when no street
+    is recognised. The street begins, after the first word of the name, at the first word
+    that begins street names (capitalised: ``Am``, ``Zum``, ``Alte``; not ``zu`` of a
+    name), else at the last word ending in a street type (``Lindenweg``; a surname may end
+    so too: ``Rosenberg Lindenweg 5``), else at ``…er Straße``; the words before the house
+    number are looked at."""
+    m = _SALUTATION.match(line)
+    rest = line[m.end():] if m else line
+    words = list(_WORD.finditer(rest))
+    upto = next((k + 1 for k, w in enumerate(words) if any(ch.isdigit() for ch in w[0])),
+                len(words))
+    names = [re.sub(r"\d.*", "", w[0]) for w in words[:upto]]
+    start = next((k for k in range(1, len(names)) if names[k][:1].isupper()
+                  and names[k].casefold() in _STREET_START), None)
+    if start is None:
+        typed = [k for k in range(1, len(names)) if _STREET_WORD.search(names[k])
+                 and not _STREET_TYPE_ALONE.fullmatch(names[k])]
+        start = typed[-1] if typed else None
+    if start is None:  # "Berliner Straße"
+        start = next((k for k in range(1, len(names) - 1) if names[k].endswith("er")
+                      and _STREET_TYPE_ALONE.fullmatch(names[k + 1])), None)
+    if start is None:
+        return ""
+    street = rest[words[start].start():].strip()
+    return street if _STREET_NUMBER.search(street) or _street_like(street) else ""
+
+
+def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
+    """:func:`address_lines`, and whether a line beginning with a salutation was left out
+    in which no street was recognised (for the reason of a row without a street)."""
+    kept = [part for ln in (str(x).strip() for x in lines) if ln
+            for part in (p.strip() for p in ln.split(",")) if part]
+    salut = [False] * len(kept)
+    unread = False
+    for i, ln in enumerate(kept):
+        if _SALUTATION.match(ln):
+            if street := _street_after_name(ln):
+                kept[i] = street
+            else:
+                salut[i] = unread = True
+    street = next((i for i, ln in enumerate(kept) if not salut[i]
+                   and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
+    if street is None:
+        street = next((i for i, ln in enumerate(kept) if not salut[i]
+                       and not _POSTCODE_LINE.match(ln) and _street_like(ln)), None)
+    if street is None:
+        street = next((i for i, ln in enumerate(kept) if _POSTCODE_LINE.match(ln)), len(kept))
+    return [ln for i, ln in enumerate(kept) if not salut[i] and (
+        i >= street or _CARE_OF_LINE.match(ln) or any(ch.isdigit() for ch in ln))], unread
+
+
 def address_lines(lines: Sequence[str]) -> list[str]:
     """The lines of a postal address block that belong to the address.
 
     A block is written as on an envelope: the addressee (``Herrn Jürgen Müller``), perhaps a
-    c/o line, the street, ``PLZ Ort``. A line starting with a salutation (Herrn, Herr,
-    Frau, Familie, Fam., Eheleute, An Herrn, z. Hd. ...) is left out wherever it stands, and
-    so is every line above the street without a digit (a name without salutation), except
-    a c/o line. The street is the first line with a street name and a number; without one,
-    the line above ``PLZ Ort``, else the last line. A name never becomes part of the
-    address, so no message quoting the address can quote it.
+    c/o line, the street, ``PLZ Ort``. Each line is split at its commas (``Müller, Jürgen``).
+    A line starting with a salutation (Herrn, Herr, Frau, Familie, Fam., Eheleute, An
+    Herrn, z. Hd. ...) is left out wherever it stands, unless a street follows the name in
+    it (``Herrn Jürgen Müller Am Markt 16``: the street is kept, see
+    :func:`_street_after_name`); so is every line above the street without a digit (a name
+    without salutation), except a c/o line. The street is the first line with a street
+    name and a number; without one, the first line that looks like a street
+    (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``: then every
+    digit-free line above it is left out, also the only line of a block (``Jürgen Müller``
+    above an empty street line). A name never becomes part of the address, so no message
+    quoting the address can quote it; a row without its street is rejected as such
+    („Straße fehlt“).
     """
-    kept = [ln for ln in (str(x).strip() for x in lines) if ln]
-    salut = [bool(_SALUTATION.match(ln)) for ln in kept]
-    street = next((i for i, ln in enumerate(kept) if not salut[i]
-                   and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
-    if street is None:
-        post = next((i for i, ln in enumerate(kept) if _POSTCODE_LINE.match(ln)), None)
-        street = max(0, post - 1) if post is not None else len(kept) - 1
-    return [ln for i, ln in enumerate(kept) if not salut[i] and (
-        i >= street or _CARE_OF_LINE.match(ln) or any(ch.isdigit() for ch in ln))]
+    return _address_lines(lines)[0]
+
+
+def _cell_lines(row: Mapping[str, str], roles: Mapping[str, str]) -> tuple[list[str], bool]:
+    """The lines of a row's address column or address block that belong to the address
+    (see :func:`address_cell`), and whether a salutation line without a recognised street
+    was left out."""
+    keys = ["adresse", *sorted((k for k in roles if k.startswith("adresse_")),
+                               key=lambda k: int(k.rpartition("_")[2]))]
+    texts = [str(row.get(roles[k], "") or "").strip() for k in keys if k in roles]
+    lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
+    if len(lines) > 1 or (lines and "adresse_2" in roles) or (
+            lines and _SALUTATION.match(lines[0])):
+        # (a block of one filled line: perhaps only the name)
+        return _address_lines(lines)
+    return ([lines[0].strip()] if lines else []), False
 
 
 def address_cell(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     """The text of a row's address column, or of its address block joined with ``, ``,
     without the lines that name a person (see :func:`address_lines`): also for a cell of
-    several lines, and for a one-line cell that begins with a salutation
-    (``Herrn Jürgen Müller, Am Markt 16``)."""
-    keys = ["adresse", *sorted((k for k in roles if k.startswith("adresse_")),
-                               key=lambda k: int(k.rpartition("_")[2]))]
-    texts = [str(row.get(roles[k], "") or "").strip() for k in keys if k in roles]
-    lines = [ln for t in texts for ln in t.splitlines() if ln.strip()]
-    if len(lines) > 1:
-        return ", ".join(address_lines(lines))
-    if lines and _SALUTATION.match(lines[0]):
-        return ", ".join(address_lines(lines[0].split(",")))
-    return lines[0].strip() if lines else ""
+    several lines, for a block of which only one line is filled, and for a one-line cell
+    that begins with a salutation (``Herrn Jürgen Müller, Am Markt 16``, also without the
+    comma)."""
+    return ", ".join(_cell_lines(row, roles)[0])
+
+
+def address_street(row: Mapping[str, str], roles: Mapping[str, str]) -> tuple[str, bool]:
+    """The part of a row's address that may hold the street: the parts of the address
+    cell (:func:`address_cell`) other than one of postcode and town only, and the street
+    cell ("" when the row has no street: "36251 Bad Hersfeld" alone is no address to
+    plan); and whether a line beginning with a salutation was left out in which no street
+    was recognised (the reason of a row without a street says so)."""
+    lines, unread = _cell_lines(row, roles)
+    parts = [p.strip() for ln in lines for p in ln.split(",")]
+    text = ", ".join(p for p in parts if p and not _postcode_only(p))
+    street = str(row.get(roles["strasse"], "") or "").strip() if "strasse" in roles else ""
+    return " ".join(p for p in (text, street) if p), unread
 
 
 def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:
@@ -344,9 +462,19 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
         ):
             tail_parts.append(part)
     tail = " ".join(tail_parts)
-    if head and tail:
-        return f"{head}, {tail}"
-    return head or tail
+    return ", ".join(p for p in (head, _addition(row, roles), tail) if p)
+
+
+def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+    """The addition of a row ("Adresse 2" without a line 1: "Hinterhaus", "2. OG links",
+    "c/o Meier"), its lines joined with ``, ``, a line starting with a salutation left
+    out. It stands after the house number as its own part, where the geocoder reads it as
+    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line."""
+    keys = sorted((k for k in roles if k.startswith("adresszusatz")),
+                  key=lambda k: int(k.rpartition("_")[2]) if "_" in k else 1)
+    lines = [ln.strip() for k in keys
+             for ln in str(row.get(roles[k], "") or "").splitlines() if ln.strip()]
+    return ", ".join(ln for ln in lines if not _SALUTATION.match(ln))
 
 
 # --------------------------------------------------------------------------------------
@@ -398,6 +526,9 @@ class Table:
     #: A column without header right of the street column that holds house numbers: (its
     #: number, the street column, whether it was renamed "Hausnummer" and is read so).
     house_numbers: tuple[int, str, bool] | None = None
+    #: CSV: rows that end with empty fields beyond the header while other rows do not
+    #: (``K-2;Am Markt 1;;``), but whose cells are not shifted: read, and named in a note.
+    trailing_rows: list[int] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -410,7 +541,8 @@ class Table:
 
     def notes(self) -> list[str]:
         """German notes for the coordinator about what was read: the sheet (see
-        :meth:`sheet_note`), title rows above the header, hidden rows that were read."""
+        :meth:`sheet_note`), title rows above the header, a column read as house numbers, rows
+        read that end with empty fields beyond the header, hidden rows that were read."""
         out = [note] if (note := self.sheet_note()) else []
         if self.title_rows:
             one = len(self.title_rows) == 1
@@ -428,6 +560,13 @@ class Table:
                 f"{self.source}: Spalte {k} (ohne Überschrift, rechts von "
                 f"„{shown_header(street)}“) enthält Hausnummern? Sie wird nicht ausgewertet; "
                 "bitte die Überschrift „Hausnummer“ eintragen.")
+        if self.trailing_rows:
+            one = len(self.trailing_rows) == 1
+            out.append(
+                f"{self.source}: {'Zeile' if one else 'Zeilen'} {_numbers(self.trailing_rows)} "
+                f"{'hat' if one else 'haben'} mehr Felder als die Kopfzeile, die überzähligen "
+                "am Ende sind leer (ein Trennzeichen zu viel am Zeilenende?); "
+                f"{'sie wurde' if one else 'sie wurden'} gelesen.")
         if self.hidden_rows:
             one = len(self.hidden_rows) == 1
             where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
@@ -659,7 +798,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  line_numbers=[line_of[r] for r in g.row_numbers],
                  header_fields=g.header_fields, wide_rows=g.wide_rows,
                  header_row=g.header_row, title_rows=g.title_rows,
-                 house_numbers=g.house_numbers)
+                 house_numbers=g.house_numbers, trailing_rows=g.trailing_rows)
 
 
 @dataclass
@@ -674,6 +813,7 @@ class _Grid:
     header_row: int = 1
     title_rows: list[int] = field(default_factory=list)
     house_numbers: tuple[int, str, bool] | None = None
+    trailing_rows: list[int] = field(default_factory=list)
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -786,9 +926,11 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     if header is None:
         raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
     wide: dict[int, int] = {}
+    trailing: list[int] = []
     if fields and data:
         # The usual number of fields: a row with one more, even an empty one, is shifted
-        # (K-2;Am Markt 1; 2. OG;Name;15.03.2025;), unless most rows end so.
+        # (K-2;Am Markt 1; 2. OG;Name;15.03.2025;), unless most rows end so, or the row
+        # only ends with empty fields and its cells fit their columns (_trailing_fields).
         counts: dict[int, int] = {}
         for _, cells in data:
             counts[len(cells)] = counts.get(len(cells), 0) + 1
@@ -799,6 +941,9 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
                 wide[rownum] = n
         if len(wide) == len(data):  # the header is short for every row
             wide = {}
+        trailing = _trailing_fields(data, wide, len(header), len(columns))
+        for rownum in trailing:
+            del wide[rownum]
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
     for rownum, cells in data:
@@ -814,7 +959,45 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     unnamed = [i for i in range(len(columns)) if i >= len(header) or not header[i]]
     columns, rows, numbers = _house_number_column(columns, rows, unnamed)
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
-                 header_row=header_row, title_rows=titles, house_numbers=numbers)
+                 header_row=header_row, title_rows=titles, house_numbers=numbers,
+                 trailing_rows=trailing)
+
+
+#: What a cell holds, for comparing a row's cells with the other rows' of the column.
+_DATE_CELL = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
+
+
+def _cell_kind(text: str) -> str:
+    if _DATE_CELL.fullmatch(text):
+        return "date"
+    return "number" if text[:1].isdigit() else "text"
+
+
+def _trailing_fields(data: Sequence[tuple[int, list[str]]], wide: Mapping[int, int],
+                     header_fields: int, width: int) -> list[int]:
+    """The rows of ``wide`` that only end with an empty field too many (``K-2;Am Markt
+    1;;`` under ``Kundennummer;Adresse;Notiz``): nothing is shifted, they are read. A row
+    counts so when its fields beyond the header are empty, its last column is empty too
+    (a shifted row has its last column's text there) and each of its cells is of a kind
+    (date, number, text) that other rows have in that column: a shifted row
+    ``K-2;Am Markt 1; 2. OG;Schmidtke, Hildegard;;`` has a floor in the name column and a
+    name in the date column, and stays refused."""
+    if not wide:
+        return []
+    kinds: dict[int, set[str]] = {}
+    for rownum, cells in data:
+        if rownum not in wide:
+            for j, cell in enumerate(cells[:width]):
+                if cell:
+                    kinds.setdefault(j, set()).add(_cell_kind(cell))
+    out = []
+    for rownum, cells in data:
+        if rownum not in wide or any(cells[header_fields:]) or _filled_width(cells) >= width:
+            continue
+        if all(not cell or j not in kinds or _cell_kind(cell) in kinds[j]
+               for j, cell in enumerate(cells[:width])):
+            out.append(rownum)
+    return out
 
 
 #: Most columns a table may have (Excel's limit).

@@ -117,3 +117,28 @@ def test_city_profile_selects_the_extract(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     rows = _read_out(out)
     assert rows[0]["id"] == "7" and rows[0]["geo_quality"] == "exact"
+
+
+def test_every_note_is_printed_and_a_shifted_row_is_not_geocoded(tmp_path: Path,
+                                                                lauf_pbf: Path) -> None:
+    # review 11 #10: only the sheet note was printed; a shifted row was geocoded from the
+    # wrong cells without a word
+    src = tmp_path / "l.csv"
+    src.write_text("Adressliste, Stand 01.12.2026;;\n"  # (Excel pads a title row)
+                   "id;Adresse;Notiz\n"
+                   "1;Hardtstraße 11a, 91207 Lauf;Hund\n"
+                   "2;Hardtstraße 11a; 91207 Lauf;\n"
+                   "3;Hardtstraße 11a, 91207 Lauf;\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    res = _run(src, "--osm", lauf_pbf, "--out", out)
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "die Kopfzeile steht in Zeile 2; Zeile 1 darüber wurde als Titel übersprungen" in text
+    assert ("Zeile 4 hat mehr Felder als die Kopfzeile und wird nicht geokodiert (der Grund "
+            "steht in geo_reason)") in text
+    rows = _read_out(out)
+    assert [r["geo_quality"] for r in rows] == ["exact", "unresolved", "exact"]
+    assert rows[1]["lat"] == rows[1]["lon"] == "" and rows[1]["geo_match"] == ""
+    assert rows[1]["geo_reason"].startswith("Zeile 4 hat 4 Felder, die Kopfzeile 3: "
+                                            "Trennzeichen „;“ in einem Feld ohne "
+                                            "Anführungszeichen?")

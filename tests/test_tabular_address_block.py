@@ -10,6 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from geodata.addresses import parse_address
+from hausbesuch.care_of import without_care_of
 from hausbesuch.clients import read_clients
 from hausbesuch.tabular import address_cell, address_columns, address_from_row, address_lines
 
@@ -36,6 +38,15 @@ NAMES = ("Müllerschön", "Weißgerber", "Yilmazoglu", "Jürgen", "Herrn", "Frau
          {"adresse": "Straße / Haus-Nr.", "plz_ort": "PLZ/Ort"}),
         (["id", "Adresse", "HNr-Zusatz"], {"adresse": "Adresse", "zusatz": "HNr-Zusatz"}),
         (["id", "Adresse", "Adresse (2)"], {"adresse": "Adresse"}),
+        # a numbered line without line 1 beside the street: an addition, no block
+        (["Kundennummer", "Straße", "Hausnummer", "Adresse 2", "PLZ", "Ort"],
+         {"adresszusatz": "Adresse 2", "strasse": "Straße", "hausnummer": "Hausnummer",
+          "plz": "PLZ", "ort": "Ort"}),
+        (["id", "Street", "House number", "Address line 2", "Address line 3", "City"],
+         {"adresszusatz": "Address line 2", "adresszusatz_2": "Address line 3",
+          "strasse": "Street", "hausnummer": "House number", "ort": "City"}),
+        (["id", "Straße und Hausnummer", "Anschrift 2"],
+         {"adresszusatz": "Anschrift 2", "adresse": "Straße und Hausnummer"}),
     ],
 )
 def test_numbered_address_lines_are_one_block(columns: list[str],
@@ -117,5 +128,145 @@ def test_a_postal_export_is_read_without_names(tmp_path: Path, suffix: str) -> N
                            "Bad Hersfeld“ und Spalte „Straße“ „Lindenweg 3“"),
         "P-5": ("kontakt_abbruch_seit", "Kontaktabbruch seit: kein lesbares Datum: „gestern“"),
     }
+    text = repr((res.clients, res.rejected, res.warnings))
+    assert not [n for n in NAMES if n in text]
+
+
+@pytest.mark.parametrize("header", ["Adresse 2", "Adresszeile 2", "Address line 2", "Anschrift 2"])
+def test_a_lone_second_line_beside_street_columns_is_an_addition(tmp_path: Path,
+                                                                 header: str) -> None:
+    # review 11 #1: "Adresse 2" alone became the address: "Am Markt 2. OG links 16" was
+    # found exact at Am Markt 2, "Am Markt c/o Meier 16" kept the host's name
+    path = tmp_path / "crm.csv"
+    path.write_text(f"Kundennummer;Straße;Hausnummer;{header};PLZ;Ort\n"
+                    "B-1;Am Markt;16;Hinterhaus;36251;Bad Hersfeld\n"
+                    "B-2;Am Markt;16;c/o Meier;36251;Bad Hersfeld\n"
+                    "B-4;Am Markt;16;2. OG links;36251;Bad Hersfeld\n"
+                    "B-5;Am Markt;16;;36251;Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert not res.rejected
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("B-1", "Am Markt 16, Hinterhaus, 36251 Bad Hersfeld"),
+        ("B-2", "Am Markt 16, c/o Meier, 36251 Bad Hersfeld"),
+        ("B-4", "Am Markt 16, 2. OG links, 36251 Bad Hersfeld"),
+        ("B-5", "Am Markt 16, 36251 Bad Hersfeld")]
+    for c in res.clients:
+        parsed = parse_address(c.address)
+        assert (parsed.street, parsed.housenumber, parsed.postcode) == ("Am Markt", "16",
+                                                                        "36251")
+    assert without_care_of(res.clients[1].address) == "Am Markt 16, 36251 Bad Hersfeld"
+    assert not any(header in w for w in res.warnings)  # the column is read
+
+
+def test_an_addition_is_no_street() -> None:
+    roles = {"strasse": "Straße", "hausnummer": "Nr", "adresszusatz": "Adresse 2",
+             "plz": "PLZ", "ort": "Ort"}
+    row = {"Straße": "", "Nr": "", "Adresse 2": "Hinterhaus", "PLZ": "36251",
+           "Ort": "Bad Hersfeld"}
+    assert address_from_row(row, roles) == "Hinterhaus, 36251 Bad Hersfeld"
+    # a salutation line in the addition is left out; the town is kept even when the
+    # addition names it
+    row = {"Straße": "Am Markt", "Nr": "1", "Adresse 2": "Herrn Jürgen Müller\nc/o Tafel "
+           "Bad Hersfeld", "PLZ": "36251", "Ort": "Bad Hersfeld"}
+    assert address_from_row(row, roles) == ("Am Markt 1, c/o Tafel Bad Hersfeld, 36251 Bad "
+                                            "Hersfeld")
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # review 11 #2: the street line is empty: the name line became the street
+        (["Jürgen Müllerschön", "", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        (["Jürgen Müllerschön", ""], []),
+        (["Müllerschön, Jürgen", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        # surnames that end like a street name (-berg, -feld, -ring) are no street either
+        (["Jürgen Goldberg", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        (["Anna Hering", "Jürgen Rosenfeld", "36251 Bad Hersfeld"], ["36251 Bad Hersfeld"]),
+        # a street without a number is kept, the name above it is not
+        (["Müllerschön, Jürgen", "Am Markt", "36251 Bad Hersfeld"],
+         ["Am Markt", "36251 Bad Hersfeld"]),
+        (["Jürgen Müllerschön", "Kurze Straße", "36251 Bad Hersfeld"],
+         ["Kurze Straße", "36251 Bad Hersfeld"]),
+        (["Jürgen Müllerschön", "Marktplatz"], ["Marktplatz"]),
+        (["Marktplatz"], ["Marktplatz"]),
+        # a c/o line or a flat above the postcode stays
+        (["Jürgen Müllerschön", "c/o Meier", "36251 Bad Hersfeld"],
+         ["c/o Meier", "36251 Bad Hersfeld"]),
+    ],
+)
+def test_without_a_street_no_name_line_is_kept(lines: list[str], expected: list[str]) -> None:
+    assert address_lines(lines) == expected
+
+
+def test_a_block_without_its_street_is_rejected_without_the_name(tmp_path: Path) -> None:
+    path = tmp_path / "serienbrief.csv"
+    path.write_text("Kundennummer;Anschrift Zeile 1;Anschrift Zeile 2;Anschrift Zeile 3\n"
+                    "P-1;Herrn Jürgen Müllerschön;Am Markt 16;36251 Bad Hersfeld\n"
+                    "P-2;Jürgen Müllerschön;;36251 Bad Hersfeld\n"
+                    "P-3;Bärbel Weißgerber;;\n"
+                    "P-4;Müllerschön, Jürgen;Am Markt;36251 Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("P-1", "Am Markt 16, 36251 Bad Hersfeld"), ("P-4", "Am Markt, 36251 Bad Hersfeld")]
+    assert {r.id: (r.field, r.reason) for r in res.rejected} == {
+        "P-2": ("adresse", "Adresse unvollständig: Straße fehlt („36251 Bad Hersfeld“)"),
+        "P-3": ("adresse", "Adresse fehlt"),
+    }
+    text = repr((res.clients, res.rejected, res.warnings))
+    assert not [n for n in (*NAMES, "Bärbel") if n in text]
+
+
+def test_postcode_and_town_alone_are_no_street(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Adresse\nK-1;36251 Bad Hersfeld\nK-2;D-36251 Bad Hersfeld\n"
+                    "K-3;36251 Bad Hersfeld, Am Markt 16\nK-4;Am Markt 16, 36251 Bad Hersfeld\n",
+                    encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [c.id for c in res.clients] == ["K-3", "K-4"]
+    assert [(r.id, r.reason) for r in res.rejected] == [
+        ("K-1", "Adresse unvollständig: Straße fehlt („36251 Bad Hersfeld“)"),
+        ("K-2", "Adresse unvollständig: Straße fehlt („D-36251 Bad Hersfeld“)")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        # review 11 #8: a salutation line without a comma before the street lost the street
+        ("Herrn Jürgen Müllerschön Am Markt 16", "Am Markt 16"),
+        ("Familie Schmidt-Yilmazoglu Am Markt 16, 36251 Bad Hersfeld",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        ("Frau Dr. Weißgerber Breitenstraße 57", "Breitenstraße 57"),
+        ("Frau Weißgerber Hauptstr.5", "Hauptstr.5"),
+        ("Herrn Jürgen Goldberg Lindenweg 5", "Lindenweg 5"),
+        ("Herrn Jürgen Müllerschön Berliner Straße 5", "Berliner Straße 5"),
+        ("Frau Anna zu Weißgerber Am Markt 16", "Am Markt 16"),
+        ("Herrn Jürgen Müllerschön\nAm Markt 16\n36251 Bad Hersfeld",
+         "Am Markt 16, 36251 Bad Hersfeld"),
+        # a street that is not recognised: the line is left out whole, never half a name
+        ("Herrn Jürgen Müllerschön Friedrich Ebert Straße 5", ""),
+        ("Herrn Jürgen Goldberg, 36251 Bad Hersfeld", "36251 Bad Hersfeld"),
+        ("Frau Dr. Lindenberg", ""),
+    ],
+)
+def test_a_salutation_line_keeps_the_street_after_the_name(cell: str, expected: str) -> None:
+    assert address_cell({"Adresse": cell}, {"adresse": "Adresse"}) == expected
+
+
+def test_a_salutation_line_without_a_street_is_named_in_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Adresse\n"
+                    "E-3;Herrn Jürgen Müllerschön Am Markt 16\n"
+                    "E-4;Familie Yilmazoglu Am Markt 16, 36251 Bad Hersfeld\n"
+                    "E-6;Herrn Jürgen Müllerschön Friedrich Ebert Straße 5, 36251 Bad Hersfeld\n"
+                    "E-7;Frau Weißgerber\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("E-3", "Am Markt 16"), ("E-4", "Am Markt 16, 36251 Bad Hersfeld")]
+    why = ("eine Zeile beginnt mit einer Anrede und wird nicht gelesen, eine Straße darin "
+           "wurde nicht erkannt: bitte Straße und Hausnummer hinter ein Komma oder in eine "
+           "eigene Zeile schreiben")
+    assert [(r.id, r.reason) for r in res.rejected] == [
+        ("E-6", f"Adresse unvollständig: Straße fehlt („36251 Bad Hersfeld“); {why}"),
+        ("E-7", f"Adresse fehlt; {why}")]
     text = repr((res.clients, res.rejected, res.warnings))
     assert not [n for n in NAMES if n in text]

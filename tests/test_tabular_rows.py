@@ -94,3 +94,32 @@ def test_a_team_list_with_a_shifted_row_is_refused(tmp_path: Path) -> None:
             "B;C. Nowak; D. Berg;Polnisch;Auto\n")
     with pytest.raises(TeamError, match=r"Zeile 3 hat 5 Felder, die Kopfzeile 4"):
         load_teams(_csv(tmp_path, "teams.csv", text))
+
+
+def test_a_row_that_only_ends_with_empty_fields_is_read(tmp_path: Path) -> None:
+    # review 11 #9: one ';' too many at the end of a hand-edited row shifts nothing
+    text = ("Kundennummer;Adresse;Notiz\n"
+            "K-1;Am Markt 16, 36251 Bad Hersfeld;Hund\n"
+            "K-2;Breitenstraße 5, 36251 Bad Hersfeld;;\n"
+            "K-3;Linggplatz 11, 36251 Bad Hersfeld;\n"
+            "K-4;Am Markt 1;;;\n")
+    t = read_table(_csv(tmp_path, "k.csv", text))
+    assert t.wide_rows == {} and t.trailing_rows == [3, 5]
+    assert t.rows[1] == {"Kundennummer": "K-2", "Adresse": "Breitenstraße 5, 36251 Bad Hersfeld",
+                         "Notiz": ""}
+    res = read_clients(_csv(tmp_path, "k.csv", text), today=date(2026, 12, 1))
+    assert [c.id for c in res.clients] == ["K-1", "K-2", "K-3", "K-4"] and not res.rejected
+    assert any("Zeilen 3, 5 haben mehr Felder als die Kopfzeile, die überzähligen am Ende "
+               "sind leer" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize("row", [
+    "K-2;Am Markt 1; 2. OG;Schmidtke, Hildegard;;\n",  # a name in the date column
+    "K-2;Am Markt 1; 2. OG;;;\n",  # a floor in the name column
+    "K-2;Am Markt 1;Schmidtke; Hildegard;15.03.2025;\n",  # the last column filled
+])
+def test_a_shifted_row_ending_with_empty_fields_stays_refused(tmp_path: Path,
+                                                               row: str) -> None:
+    text = SHIFTED.replace("K-2;Am Markt 1; 2. OG;Schmidtke, Hildegard;15.03.2025;\n", row)
+    t = read_table(_csv(tmp_path, "k.csv", text))
+    assert list(t.wide_rows) == [3] and t.trailing_rows == []

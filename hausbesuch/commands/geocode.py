@@ -32,13 +32,18 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     """Geocode a :class:`hausbesuch.tabular.Table`; returns (columns, rows) for the output.
 
     Raises :class:`UserError` when the table has no address column. Every input row gives
-    exactly one output row, in order.
+    exactly one output row, in order; a row with more fields than the header (its cells
+    shifted, :meth:`~hausbesuch.tabular.Table.row_problem`) is not geocoded: unresolved,
+    the problem in ``geo_reason``.
     """
     from geodata.geocode import geocode_table
     from hausbesuch.tabular import address_columns, address_from_row
 
     roles = address_columns(table.columns, source=table.source)
-    lines = [address_from_row(row, roles) for row in table.rows]
+    # a row with more fields than the header has its cells shifted: not geocoded
+    problems = [table.row_problem(n) for n in table.row_numbers]
+    lines = ["" if problem else address_from_row(row, roles)
+             for row, problem in zip(table.rows, problems, strict=True)]
     results = geocode_table(index, lines)
     names = [""] * len(results)
     if districts is not None and results:
@@ -52,9 +57,12 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
                 names[i] = str(name)
     columns = list(table.columns) + [c for c in GEO_COLUMNS if c not in table.columns]
     rows: list[dict[str, str]] = []
-    for row, line, r, district in zip(table.rows, lines, results, names, strict=True):
+    for row, line, r, district, problem in zip(table.rows, lines, results, names, problems,
+                                               strict=True):
         reason = r.reason
-        if not line:
+        if problem:
+            reason = problem + "."
+        elif not line:
             reason = "Keine Adresse in dieser Zeile."
         if r.suggestions:
             reason = (reason + " Vorschläge: " + " | ".join(r.suggestions)).strip()
@@ -142,8 +150,14 @@ def register(app: typer.Typer) -> None:
         check_target(out, inputs=[input])
         table = read_table(input, required=has_address)
         address_columns(table.columns, source=table.source)
-        if note := table.sheet_note():
+        for note in table.notes():  # sheet read, title rows, hidden rows, …
             typer.echo(f"Hinweis: {note}", err=True)
+        if wide := ", ".join(map(str, sorted(table.wide_rows))):
+            typer.echo(f"Hinweis: {table.source}: " + (
+                f"Zeile {wide} hat mehr Felder als die Kopfzeile und wird"
+                if len(table.wide_rows) == 1 else
+                f"Zeilen {wide} haben mehr Felder als die Kopfzeile und werden")
+                + " nicht geokodiert (der Grund steht in geo_reason).", err=True)
         if table.encoding == MIXED_ENCODING:
             typer.echo(f"Hinweis: {table.source} mischt UTF-8 und Windows-1252; jede Zeile "
                        "wurde für sich gelesen.", err=True)
