@@ -13,7 +13,6 @@ The planned week is the ``site`` fixture of ``tests/test_web.py`` (its own insta
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from sqlalchemy import update
 
 from hausbesuch import clock
 from tests import test_web
+from tests.fake_clock import server_zone
 from tests.test_web import _current_plan, _outcomes
 from tests.web_fixtures import Site
 
@@ -494,22 +494,6 @@ def test_outcome_messages_use_german_quotes(site: Site) -> None:
     assert "'xyz'" not in r.text
 
 
-@contextmanager
-def _server_zone(zone: str) -> Iterator[None]:
-    """The process (and so the live server in its thread) runs its clock in ``zone``."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = zone
-    time.tzset()
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
-
-
 @pytest.mark.parametrize("zone", ["Etc/UTC", "America/New_York", "Pacific/Kiritimati"])
 def test_links_end_is_berlin_time_whatever_the_servers_zone(site: Site, zone: str) -> None:
     """A link's end is wall-clock time in Europe/Berlin: a server whose clock runs in
@@ -521,7 +505,7 @@ def test_links_end_is_berlin_time_whatever_the_servers_zone(site: Site, zone: st
 
     route = _current_plan(site).routes[0]
     token, link, url = _link(site, route)
-    with _server_zone(zone):
+    with server_zone(zone):
         berlin_now = datetime.now(BERLIN).replace(tzinfo=None)
         soon, ago = berlin_now + timedelta(minutes=20), berlin_now - timedelta(minutes=20)
         # a moment 20 minutes ago in Berlin has passed, one in 20 minutes has not
