@@ -40,8 +40,9 @@ role               accepted headers (examples)
                    ... ``3``, ``Adresszeile 1``, ``Adresse 1``/``Adresse 2``): ``adresse``
                    is line 1; :func:`address_lines` leaves out the addressee's name
 ``adresszusatz``   numbered lines without a line 1 (``Adresse 2``, ``Address line 2``
-                   beside ``Straße`` and ``Hausnummer``): an addition (flat, Hinterhaus,
-                   c/o line) written after the house number
+                   beside ``Straße`` and ``Hausnummer``) and ``Adresszusatz``,
+                   ``Anschriftenzusatz`` (:data:`ADDITION_HEADERS`): an addition (flat,
+                   Hinterhaus, c/o line) written after the house number
 =================  ===============================================================
 """
 
@@ -119,6 +120,13 @@ ID_SYNONYMS: tuple[str, ...] = (
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+#: Headers of an address addition (a flat, "Hinterhaus", a c/o line), written after the
+#: house number like a numbered line without line 1.
+ADDITION_HEADERS = ("adresszusatz", "adressenzusatz", "anschriftzusatz",
+                    "anschriftenzusatz", "zusatz adresse", "adresse zusatz",
+                    "wohnungszusatz", "address addition", "address supplement")
 
 
 def normalize_header(name: str) -> str:
@@ -203,6 +211,12 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
     for k, col in enumerate(additions, start=1):
         found.append(("adresszusatz" if k == 1 else f"adresszusatz_{k}", col))
         used.add(col)
+    # An "Adresszusatz" column: an addition as well (flat, "Hinterhaus", c/o line).
+    named = find_column([c for c in columns if c not in used], ADDITION_HEADERS)
+    if named is not None:
+        found.append((f"adresszusatz_{len(additions) + 1}" if additions else "adresszusatz",
+                      named))
+        used.add(named)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
         if role == "adresse" and block:

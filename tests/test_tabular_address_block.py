@@ -132,7 +132,8 @@ def test_a_postal_export_is_read_without_names(tmp_path: Path, suffix: str) -> N
     assert not [n for n in NAMES if n in text]
 
 
-@pytest.mark.parametrize("header", ["Adresse 2", "Adresszeile 2", "Address line 2", "Anschrift 2"])
+@pytest.mark.parametrize("header", ["Adresse 2", "Adresszeile 2", "Address line 2", "Anschrift 2",
+                                    "Adresszusatz", "Anschriftenzusatz"])
 def test_a_lone_second_line_beside_street_columns_is_an_addition(tmp_path: Path,
                                                                  header: str) -> None:
     # review 11 #1: "Adresse 2" alone became the address: "Am Markt 2. OG links 16" was
