@@ -752,13 +752,17 @@ def _records(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:
         raise UserError(f"Die CSV-Datei ist fehlerhaft (Zeile {last + 1}): {exc}.") from None
 
 
-def _sniff(text: str) -> str:
+def _sniff(text: str, required: Callable[[list[str]], bool] | None = None) -> str:
+    """The delimiter of a CSV text. Its first record is the header; with ``required``
+    (the columns a list must have) a first record of one field may be a title line above
+    the header, which is then the first later record (within 20) that has them."""
     best: tuple[float, int, int] | None = None
     best_d = _NO_DELIMITER
     blank_d: str | None = None  # a delimiter under which every record is empty
     for prio, d in enumerate(_DELIMITERS):
         header: list[str] | None = None
         counts: list[int] = []
+        first: list[str] | None = None  # a first record of one field, passed over
         try:
             for n, (_, rec) in enumerate(_records(text, d)):
                 if n > 300:
@@ -766,11 +770,19 @@ def _sniff(text: str) -> str:
                 if not any(c.strip() for c in rec):
                     continue
                 if header is None:
-                    header = rec
+                    if len(rec) >= 2 and (first is None or (
+                            required is not None and required([c.strip() for c in rec]))):
+                        header = rec
+                        continue
+                    if len(rec) >= 2 or required is None or n >= 20:
+                        header = first or rec  # the first record is the header
+                        break
+                    first = first or rec  # one field: perhaps a title ("Fallliste Stand …")
                     continue
                 counts.append(len(rec))
         except UserError:
             continue
+        header = header or first  # only one-field records: the first is the header
         if header is None and blank_d is None:
             blank_d = d
         if header is None or len(header) < 2:
@@ -796,7 +808,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
         text = rest
         lines_offset = 1
     if delimiter is None:
-        delimiter = _sniff(text)
+        delimiter = _sniff(text, required)
     try:
         records = list(_records(text, delimiter))
     except UserError as exc:

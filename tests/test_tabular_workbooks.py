@@ -229,6 +229,16 @@ def test_a_title_above_the_header_is_skipped_and_named(tmp_path: Path) -> None:
     assert [(c.row, c.id) for c in res.clients] == [(3, "K-1")]
     assert ("titel.csv: die Kopfzeile steht in Zeile 2; Zeile 1 darüber wurde als Titel "
             "übersprungen.") in res.warnings
+    # a title written without any delimiter (not by Excel): the delimiter is still found
+    bare = tmp_path / "titel2.csv"
+    bare.write_text("Fallliste Stand 01.12.2026\n\nKundennummer;Adresse;Kontaktabbruch seit\n"
+                    "K-1;Am Markt 16, 36251 Bad Hersfeld;01.03.2025\n"
+                    "K-2;Am Markt 14, 36251 Bad Hersfeld;01.03.2025\n", encoding="utf-8")
+    res = read_clients(bare, today=date(2026, 12, 1), name="titel2.csv")
+    assert [(c.row, c.id, c.address) for c in res.clients] == [
+        (4, "K-1", "Am Markt 16, 36251 Bad Hersfeld"),
+        (5, "K-2", "Am Markt 14, 36251 Bad Hersfeld")]
+    assert "titel2.csv: die Kopfzeile steht in Zeile 3" in " ".join(res.warnings)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["Fallliste Aufsuchende Beratung, Stand 01.12.2026"])
