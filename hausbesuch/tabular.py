@@ -353,6 +353,10 @@ def _street_after_name(line: str) -> str:
     if start is None:  # "Berliner Straße"
         start = next((k for k in range(1, len(names) - 1) if names[k].endswith("er")
                       and _STREET_TYPE_ALONE.fullmatch(names[k + 1])), None)
+    if start is None and upto <= len(words) and upto - 2 >= 1 \
+            and any(ch.isdigit() for ch in words[upto - 1][0]) \
+            and not _STREET_TYPE_ALONE.fullmatch(names[upto - 2]):
+        start = upto - 2  # a one-word street before the number ("Hirschenau 1f", "Lingg 3")
     if start is None:
         return ""
     street = rest[words[start].start():].strip()

@@ -241,6 +241,9 @@ def test_postcode_and_town_alone_are_no_street(tmp_path: Path) -> None:
         ("Herrn Jürgen Goldberg Lindenweg 5", "Lindenweg 5"),
         ("Herrn Jürgen Müllerschön Berliner Straße 5", "Berliner Straße 5"),
         ("Frau Anna zu Weißgerber Am Markt 16", "Am Markt 16"),
+        # a one-word street without a type: the word before the number (QA 11d #1)
+        ("Herrn Ali Hassan Hirschenau 1f, 90607 Rückersdorf", "Hirschenau 1f, 90607 Rückersdorf"),
+        ("Frau Anna Lingg 3", "Lingg 3"),
         ("Herrn Jürgen Müllerschön\nAm Markt 16\n36251 Bad Hersfeld",
          "Am Markt 16, 36251 Bad Hersfeld"),
         # a street that is not recognised: the line is left out whole, never half a name
