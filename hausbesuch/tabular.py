@@ -63,6 +63,7 @@ from typing import Any
 
 from geodata.addresses import _STREET_START, _STREET_TYPE_ALONE, _STREET_WORD
 from hausbesuch.errors import UserError
+from hausbesuch.fields import is_placeholder
 
 __all__ = [
     "ADDRESS_SYNONYMS",
@@ -492,7 +493,13 @@ def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
                   key=lambda k: int(k.rpartition("_")[2]) if "_" in k else 1)
     lines = [ln.strip() for k in keys
              for ln in str(row.get(roles[k], "") or "").splitlines() if ln.strip()]
-    return ", ".join(ln for ln in lines if not _SALUTATION.match(ln))
+    # not a placeholder ("-", "k. A."), nor the postcode or town again
+    town = {r: str(row.get(roles[r], "") or "").strip() for r in ("plz", "ort", "plz_ort")
+            if r in roles}
+    known = {t.casefold() for t in (*town.values(),
+                                    f"{town.get('plz', '')} {town.get('ort', '')}".strip())}
+    return ", ".join(ln for ln in lines if not _SALUTATION.match(ln)
+                     and not is_placeholder(ln) and ln.casefold() not in known)
 
 
 # --------------------------------------------------------------------------------------

@@ -274,3 +274,17 @@ def test_a_salutation_line_without_a_street_is_named_in_the_reason(tmp_path: Pat
         ("E-7", f"Adresse fehlt; {why}")]
     text = repr((res.clients, res.rejected, res.warnings))
     assert not [n for n in NAMES if n in text]
+
+
+def test_an_addition_drops_placeholders_and_the_town_again() -> None:
+    """QA 11d #3: "-", "k. A." or the postcode and town typed again in the addition column
+    were written into the address ("Marktplatz 5, k. A., 91207 Lauf")."""
+    roles = {"strasse": "Straße", "hausnummer": "Nr", "adresszusatz": "Adresszusatz",
+             "plz": "PLZ", "ort": "Ort"}
+    for extra in ("-", "k. A.", "Lauf", "91207 Lauf", "91207"):
+        row = {"Straße": "Marktplatz", "Nr": "5", "Adresszusatz": extra, "PLZ": "91207",
+               "Ort": "Lauf"}
+        assert address_from_row(row, roles) == "Marktplatz 5, 91207 Lauf", extra
+    row = {"Straße": "Marktplatz", "Nr": "5", "Adresszusatz": "Hinterhaus", "PLZ": "91207",
+           "Ort": "Lauf"}
+    assert address_from_row(row, roles) == "Marktplatz 5, Hinterhaus, 91207 Lauf"
