@@ -105,6 +105,9 @@ _STREET_TYPES = ("strasse", "weg", "gasse", "platz", "allee", "ring", "pfad", "s
 _TYPE_AT_END = re.compile(rf"(.*?)({'|'.join(_STREET_TYPES)})")
 
 
+_SAME_LETTERS = re.compile(r"(.)\1+")
+
+
 def _name_ratio(typed: str, known: str) -> float:
     """How alike two fuzzy street keys are without the known street's type: the typed
     key loses the same type, its own, or (a typo inside the type: "strraße") as many
@@ -121,7 +124,9 @@ def _name_ratio(typed: str, known: str) -> float:
             typed[: max(0, len(typed) - len(kind) + d)] for d in (-1, 0, 1)]
     best = 0.0
     for typed_stem in stems:
-        ratio = fuzz.ratio(typed_stem, stem)
+        # letters typed twice or more ("Klausssstraße") are one typo, not several
+        ratio = max(fuzz.ratio(typed_stem, stem),
+                    fuzz.ratio(_SAME_LETTERS.sub(r"\1", typed_stem), _SAME_LETTERS.sub(r"\1", stem)))
         if len(stem) >= 5 and OSA.distance(typed_stem, stem) <= 1:
             ratio = max(ratio, _FUZZY_MIN)  # one typo (two letters swapped: "Ahonrweg")
         best = max(best, ratio)

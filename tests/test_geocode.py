@@ -393,3 +393,10 @@ def test_a_remark_in_brackets_and_leading_zeros_of_the_number(lauf: AddressIndex
     assert r.quality == EXACT and r.match.startswith("Marktplatz 5,"), r
     r = lauf.geocode("Marktplatz 05, 91207 Lauf")  # a cell formatted with two digits
     assert r.quality == EXACT and r.match.startswith("Marktplatz 5,"), r
+
+
+def test_letters_typed_twice_are_one_typo(bh: AddressIndex) -> None:
+    """QA 11d: judged without its type, "Klausssstraße" lost Klausstraße (a doubled letter
+    counted as several typos); letters typed twice or more are one typo."""
+    r = bh.geocode("Klausssstraße 17, 36251 Bad Hersfeld")
+    assert r.quality == EXACT and r.match.startswith("Klausstraße 17") and r.doubt, r
