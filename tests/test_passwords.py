@@ -21,6 +21,11 @@ from hausbesuch.web.auth import COMMON_PASSWORDS, MIN_PASSWORD, check_password, 
 @pytest.mark.parametrize(("password", "account", "why"), [
     # QA 11c: each of these was accepted
     ("123456789012", {}, "fortlaufende Folge"),
+    # QA 11e: a repeated part with a sign or digit at the end, and letters written as signs
+    ("aaaaaaaaaaa1", {}, "wiederholt nur eine kurze Zeichenfolge"),
+    ("Sommer!Sommer!Sommer", {}, "wiederholt nur eine kurze Zeichenfolge"),
+    ("P@ssw0rd12345", {}, "zu leicht zu erraten"),
+    ("Passw0rt2024!!", {}, "zu leicht zu erraten"),
     # another shipped city's name alone, whosever account it is: its display name is named
     ("bad-hersfeld", {"name": "weak2", "city": "Lauf a.d. Pegnitz"},
      "nur aus dem Namen einer Stadt („Bad Hersfeld“)"),

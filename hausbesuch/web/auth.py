@@ -188,6 +188,17 @@ def _fold(text: str) -> str:
     return text.casefold().translate(_UMLAUTS)
 
 
+_LEET = str.maketrans({"@": "a", "$": "s", "0": "o", "1": "i", "3": "e", "4": "a",
+                       "5": "s", "7": "t"})
+
+
+def _deleet(text: str) -> str:
+    """Signs and digits written for letters inside a word back as letters
+    (``P@ssw0rd12345`` → ``Password12345``: the digits at the end stay)."""
+    return re.sub(r"(?<=[^\W\d_])[@$013457]+(?=[^\W\d_])", lambda m: m[0].translate(_LEET),
+                  text)
+
+
 def _compact(text: str) -> str:
     """:func:`_fold` with letters and digits only (``Bad Hersfeld`` → ``badhersfeld``)."""
     return "".join(ch for ch in _fold(text) if ch.isalnum())
@@ -314,14 +325,18 @@ def check_password(password: str, *, name: str | None = None,
                             f"(„{shown}“) bestehen." + _EASY_TIP)
     if PRODUCT_WORD in compact:
         raise UserError(f"Das Passwort darf „{PRODUCT_WORD}“ nicht enthalten." + _EASY_TIP)
-    if re.fullmatch(rf"(.{{1,{MIN_PASSWORD - 1}}}?)\1+", folded, re.DOTALL):
+    core = re.sub(r"\d+$", "", compact) or compact  # "annaannaanna!", "aaaaaaaaaaa1"
+    if any(re.fullmatch(rf"(.{{1,{MIN_PASSWORD - 1}}}?)\1+", t, re.DOTALL)
+           for t in (folded, compact, core)):
         raise UserError("Das Passwort wiederholt nur eine kurze Zeichenfolge (wie "
                         "„annaannaanna“ oder „123412341234“)." + _EASY_TIP)
     if _run(compact):
         raise UserError("Das Passwort ist eine fortlaufende Folge (wie „123456789012“ oder "
                         "„abcdefghijkl“)." + _EASY_TIP)
     words, whole = common_passwords()
-    if compact in whole or (letters and _few_words(letters, words)):
+    plain = _deleet(password)  # "P@ssw0rd12345" is "Password12345"
+    if compact in whole or _compact(plain) in whole or any(
+            t and _few_words(t, words) for t in (letters, _letters(plain))):
         raise UserError("Das Passwort ist zu leicht zu erraten: es steht auf der Liste "
                         "häufiger Passwörter oder besteht nur aus einem oder zwei häufigen "
                         "Wörtern mit Ziffern oder Zeichen (wie „Passwort2024!“)." + _EASY_TIP)
