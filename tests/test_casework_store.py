@@ -330,6 +330,12 @@ def test_an_id_that_lost_its_leading_zeros_is_not_a_second_case(base, tmp_path):
     # (the second "5" is a duplicate row: refused, and the first "5" stays)
     assert "1 neu, 1 aktualisiert, 0 unverändert, 5 abgelehnt" in out, out
     assert "000001" in ok("status", "'000001", *_common(db))
+    # commands and outcome files point to the stored spelling
+    code, out = invoke("status", "1", *_common(db))
+    assert code == 2 and "Gemeint „000001“? Die Nummer gleicht ihr bis auf führende Nullen" \
+        in out, out
+    code, out = invoke("audit", "--kundennummer", "42", *_common(db))
+    assert code == 2 and "Gemeint „BG000042“?" in out, out
 
 
 def test_import_names_open_cases_the_list_no_longer_holds(base, tmp_path):

@@ -24,6 +24,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -445,9 +446,23 @@ class Casework:
         if row is None:
             raise CaseworkError(
                 f"Kundennummer „{client_id}“ ist in {self.city} nicht bekannt "
-                "(zuerst die Kundenliste einlesen)."
+                f"(zuerst die Kundenliste einlesen).{self.twin_hint(client_id, s)}"
             )
         return row
+
+    def twin_hint(self, client_id: str, s: Session | None = None) -> str:
+        """A German hint when an unknown id equals a stored one but for leading zeros or a
+        short letter prefix ("14" for "000014"), else ""."""
+        n = _id_number(read_back(client_id.strip()))
+        if n is None:
+            return ""
+        with (nullcontext(s) if s is not None else self.store.session()) as sess:
+            ids = list(sess.scalars(select(ClientRow.client_id).where(
+                ClientRow.city == self.city, ClientRow.client_id.like(f"%{n}"))))
+        twins = sorted(k for k in ids if _id_number(k) == n and k != client_id
+                       and (k.isdigit() or client_id.isdigit()))
+        return (f" Gemeint „{twins[0]}“? Die Nummer gleicht ihr bis auf führende Nullen oder "
+                "Vorsilbe." if twins else "")
 
     def _row_ci(self, s: Session, client_id: str) -> ClientRow | None:
         """Case-insensitive look-up (ids are compared without case)."""

@@ -46,10 +46,11 @@ OsmOption = Annotated[
 ]
 
 
-def unknown_case(client_id: str, city: str) -> UserError:
-    """The error for a case id the city does not know (the same for every command)."""
+def unknown_case(client_id: str, city: str, hint: str = "") -> UserError:
+    """The error for a case id the city does not know (the same for every command);
+    ``hint``: :meth:`hausbesuch.casework.Casework.twin_hint`."""
     return UserError(f"Kundennummer „{client_id}“ ist in {city} nicht bekannt "
-                     "(andere Stadt: --city angeben).")
+                     f"(andere Stadt: --city angeben).{hint}")
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:

@@ -77,10 +77,12 @@ def register(app: typer.Typer) -> None:
             raise UserError("--von liegt nach --bis.")
         with Store.open(db, create=False) as store:
             if client_id is not None and profile is not None:
+                cw = Casework(store, profile, actor=cli_actor())
                 try:
-                    known = Casework(store, profile, actor=cli_actor()).case_id(client_id)
+                    known = cw.case_id(client_id)
                 except CaseworkError:
-                    raise unknown_case(client_id, profile.name) from None
+                    raise unknown_case(client_id, profile.name,
+                                       cw.twin_hint(client_id)) from None
                 flt = replace(flt, client_id=known)
             rows = auditlog.table_rows(auditlog.read(store, flt))
             if out is not None:

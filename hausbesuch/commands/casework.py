@@ -294,7 +294,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             try:
                 known = cw.case_id(client_id)
             except CaseworkError:
-                raise unknown_case(client_id, cw.city) from None
+                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id)) from None
             unchanged = new is not None and not cw.set_status(known, new, reason)
             st = cw.states([known])[0]
             history = cw.status_history(known)
