@@ -87,6 +87,7 @@ def test_easy_passwords_are_refused_in_german(password: str, account: dict, why:
     ("richtig-langes-passwort", {"name": "kora", "city": "Bad Hersfeld"}),  # the tests'
     ("Kaffeetasse-Blau-7", {"name": "anna", "city": "Lauf a.d. Pegnitz"}),
     ("Tasse Wolke Fahrrad", {"name": "ada"}),
+    ("aa7364829174", {}),  # a double letter before random digits is no repeated part
     ("839201746583", {}),  # twelve digits, neither a run nor a pattern
     ("Wolke7-Tasse-bo-Fahrrad", {"name": "bo"}),  # a name under 3 characters
     ("richtig-langes-passwort" * 2, {}),  # repeated, but the part is long enough

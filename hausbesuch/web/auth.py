@@ -325,9 +325,9 @@ def check_password(password: str, *, name: str | None = None,
                             f"(„{shown}“) bestehen." + _EASY_TIP)
     if PRODUCT_WORD in compact:
         raise UserError(f"Das Passwort darf „{PRODUCT_WORD}“ nicht enthalten." + _EASY_TIP)
-    core = re.sub(r"\d+$", "", compact) or compact  # "annaannaanna!", "aaaaaaaaaaa1"
+    core = re.sub(r"\d+$", "", compact)  # "annaannaanna!", "aaaaaaaaaaa1"
     if any(re.fullmatch(rf"(.{{1,{MIN_PASSWORD - 1}}}?)\1+", t, re.DOTALL)
-           for t in (folded, compact, core)):
+           for t in (folded, compact, core) if len(t) >= MIN_PASSWORD // 2):
         raise UserError("Das Passwort wiederholt nur eine kurze Zeichenfolge (wie "
                         "„annaannaanna“ oder „123412341234“)." + _EASY_TIP)
     if _run(compact):
