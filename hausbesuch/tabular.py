@@ -569,12 +569,12 @@ class Table:
         :meth:`sheet_note`), title rows above the header, a column read as house numbers, rows
         read that end with empty fields beyond the header, hidden rows that were read."""
         out = [note] if (note := self.sheet_note()) else []
+        where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
         if self.title_rows:
             one = len(self.title_rows) == 1
-            where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
             out.append(
                 f"{self.source}: die Kopfzeile steht{where} in Zeile {self.header_row}; "
-                f"{'Zeile' if one else 'Zeilen'} {_numbers(self.title_rows)} darüber "
+                f"{_row_list(self.title_rows)} darüber "
                 f"{'wurde' if one else 'wurden'} als Titel übersprungen.")
         if self.house_numbers is not None:
             k, street, renamed = self.house_numbers
@@ -588,15 +588,14 @@ class Table:
         if self.trailing_rows:
             one = len(self.trailing_rows) == 1
             out.append(
-                f"{self.source}: {'Zeile' if one else 'Zeilen'} {_numbers(self.trailing_rows)} "
+                f"{self.source}: {_row_list(self.trailing_rows)} "
                 f"{'hat' if one else 'haben'} mehr Felder als die Kopfzeile, die überzähligen "
                 "am Ende sind leer (ein Trennzeichen zu viel am Zeilenende?); "
                 f"{'sie wurde' if one else 'sie wurden'} gelesen.")
         if self.hidden_rows:
             one = len(self.hidden_rows) == 1
-            where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
             out.append(
-                f"{self.source}: {'Zeile' if one else 'Zeilen'} {_numbers(self.hidden_rows)} "
+                f"{self.source}: {_row_list(self.hidden_rows)} "
                 f"{'ist' if one else 'sind'}{where} ausgeblendet (Filter oder ausgeblendete "
                 f"Zeile{'' if one else 'n'}) und {'wurde' if one else 'wurden'} trotzdem "
                 f"eingelesen: bitte prüfen, ob sie geplant werden soll{'' if one else 'en'}; "
@@ -1064,6 +1063,11 @@ class _TooManyRows(Exception):
 
 def _de(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # German thousands: 100.000
+
+
+def _row_list(rows: Sequence[int]) -> str:
+    """``Zeile 3`` or ``Zeilen 3, 8, 9`` (see :func:`_numbers`)."""
+    return f"{'Zeile' if len(rows) == 1 else 'Zeilen'} {_numbers(rows)}"
 
 
 def _numbers(rows: Sequence[int], limit: int = 20) -> str:
