@@ -9,9 +9,10 @@ that day. No reason is stored: it could be health data of staff.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.fields import WEEKDAYS_DE
 
@@ -62,7 +63,7 @@ def add(store: Any, city: str, team_id: str, first: date, last: date | None = No
             raise UserError(f"Team „{team_id}“ arbeitet {when} an keinem Tag (Arbeitstage: "
                             f"{', '.join(WEEKDAYS_DE[w] for w in sorted(works))}); nichts "
                             "eingetragen.")
-    now = datetime.now()
+    now = clock.now()
     with store.session() as s:
         have = set(s.scalars(select(TeamAbsenceRow.day).where(
             TeamAbsenceRow.city == city, TeamAbsenceRow.team_id == team_id,

@@ -7,13 +7,18 @@ needed in normal work. Expiry of logins and worker links always uses the real cl
 
 Times of plans, visits and worker links are wall-clock times in :data:`ZONE` without a
 zone attached; :func:`now` is the real clock's moment in that zone, whatever zone the
-server's own clock runs in (servers and containers often run in UTC).
+server's own clock runs in (servers and containers often run in UTC). Every time the store
+keeps as a record (audit log, status history, outcomes, plans, letters, jobs, links,
+accounts) is :func:`now` too, so that the log says when something happened in German time
+and its date filters cut at German midnight. Only the web server's own bookkeeping that
+measures durations (sessions, login tries, job heartbeats) uses :func:`utc`, which no
+change of the clocks in spring or autumn moves.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from hausbesuch.errors import UserError
@@ -28,6 +33,13 @@ def now() -> datetime:
     """The real clock's moment as wall-clock time in :data:`ZONE`, without a zone (as
     plans and links store their times); not moved by ``HAUSBESUCH_HEUTE``."""
     return datetime.now(ZONE).replace(tzinfo=None)
+
+
+def utc() -> datetime:
+    """The real clock's moment in UTC, without a zone: for stored moments that only serve
+    to measure how long ago something was (session idle time, login tries, a job's
+    heartbeat). A wall clock jumps by an hour twice a year; UTC does not."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def today() -> date:

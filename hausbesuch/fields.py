@@ -38,6 +38,7 @@ import unicodedata
 from datetime import date, datetime, time
 from typing import Any
 
+from hausbesuch import clock
 from hausbesuch.plandata import TimeSlot
 
 __all__ = [
@@ -179,7 +180,7 @@ def parse_date(text: str, *, today: date | None = None) -> date:
     FieldError
         With a German reason when the text is not a valid date.
     """
-    today = today or date.today()
+    today = today or clock.today()
     raw = text.strip()
     s = _RE_WEEKDAY_PREFIX.sub("", raw.lower())  # "Mo, 15.03.2025"
     day: int

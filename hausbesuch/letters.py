@@ -438,7 +438,7 @@ def render_pdf(
             shutil.copyfile(logo, target)
             data["logo"] = target.name
         try:
-            stamp = int((created or datetime.now()).timestamp())
+            stamp = int((created or clock.now()).replace(tzinfo=clock.ZONE).timestamp())
             return typst.compile(str(src), root=tmp, sys_inputs={"data": json.dumps(data)},
                                  ignore_system_fonts=True, timestamp=stamp)
         except typst.TypstError as exc:  # a bad logo file, typically
@@ -624,7 +624,7 @@ def write_letters(
     (out / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
     logo = _logo(profile)
     when = letter_date or clock.today()
-    created = datetime.now().replace(microsecond=0)
+    created = clock.now().replace(microsecond=0)
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
     run = LetterRun(out_dir=out)
@@ -963,7 +963,7 @@ def run_letters(
                                          "Adresse ergänzen"))
         else:
             named.append(a)
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     run: LetterRun | None = None
     try:
         with store.session() as s:

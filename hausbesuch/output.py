@@ -43,11 +43,11 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from geodata.cache import atomic_write
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.gpx import route_gpx
 from hausbesuch.maps import (
@@ -386,7 +386,7 @@ def write_marker(folder: Path, plan_id: str | None) -> list[str]:
     whose other files are kept."""
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                    if p.is_file() and p.name != MARKER_FILE)
-    marker = {"plan_id": plan_id, "created": datetime.now().isoformat(timespec="seconds"),
+    marker = {"plan_id": plan_id, "created": clock.now().isoformat(timespec="seconds"),
               "files": files}
     with open(folder / MARKER_FILE, "w", encoding="utf-8") as fh:
         json.dump(marker, fh, ensure_ascii=False, indent=1)

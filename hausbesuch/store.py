@@ -64,6 +64,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
     Client,
@@ -534,7 +535,7 @@ def audit_values(actor: str, action: str, *, city: str | None = None,
                  visit_id: str | None = None, details: dict[str, Any] | None = None
                  ) -> dict[str, Any]:
     """The column values of one audit row, stamped now (see :meth:`Store.audit`)."""
-    return {"at": datetime.now(), "actor": actor[:120], "action": action, "city": city,
+    return {"at": clock.now(), "actor": actor[:120], "action": action, "city": city,
             "client_id": client_id, "plan_id": plan_id, "visit_id": visit_id,
             "details": json.dumps(details or {}, ensure_ascii=False, default=str,
                                   separators=(",", ":"))}
@@ -907,7 +908,7 @@ class Store:
         is audited (the changed field names, never their values).
         """
         items = list(clients)
-        now = datetime.now()
+        now = clock.now()
         inserted = updated = unchanged = 0
         with self.session() as s:
             for chunk_start in range(0, len(items), 500):
@@ -974,7 +975,7 @@ class Store:
 
         ``if_changed``: write (and audit) only when names, geometries or source differ from
         the stored ones (every plan keeps the store's districts current this way)."""
-        now = datetime.now()
+        now = clock.now()
         rows = []
         for name, geom in districts:
             if hasattr(geom, "__geo_interface__"):
@@ -1028,7 +1029,7 @@ class Store:
         replaced = self._delete_plan(s, plan_id)
         s.add(PlanRow(id=plan_id, city=plan.city, created_at=plan.created_at,
                       start=plan.start, days=plan.days, solution=_dumps(plan.solution),
-                      saved_at=datetime.now(), version=plan.version,
+                      saved_at=clock.now(), version=plan.version,
                       predecessor_id=plan.predecessor_id, params=_dumps(plan.params),
                       created_by=actor, status="fertig"))
         self.audit(actor, "plan_ersetzt" if replaced else "plan_gespeichert",

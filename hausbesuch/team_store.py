@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hausbesuch import clock
 from hausbesuch.config import Profile
 from hausbesuch.fields import WEEKDAYS_DE
 from hausbesuch.teams import (
@@ -98,7 +99,7 @@ def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
         problems = team_place_problems(teams, load_index(resolve_osm(profile)))
         if problems:
             raise TeamError(" ".join(problems))
-    now = datetime.now()
+    now = clock.now()
     with store.session() as s:
         row = s.get(CityTeamsRow, profile.name)
         if row is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from hausbesuch import clock
 from hausbesuch.auditlog import ACTION_LABELS, AuditFilter, label, read, rows_concerning
 from tests.cli_helpers import ok, run
 from tests.planning_fixtures import real_addresses
@@ -127,7 +128,7 @@ def test_audit_of_one_case(casework_db, monkeypatch):
         for name in names:
             assert name not in str(row)
     # filters: by action and day
-    out = ok("audit", "--aktion", "fall_angezeigt", "--von", date.today().strftime("%d.%m.%Y"),
+    out = ok("audit", "--aktion", "fall_angezeigt", "--von", clock.today().strftime("%d.%m.%Y"),
              *common)
     assert case in out and stranger in out and "Plan gespeichert" not in out
     assert "Keine Einträge für Bad Hersfeld." in ok("audit", "--bis", "01.01.2020", *common)

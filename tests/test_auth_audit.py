@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select, update
 
+from hausbesuch import clock
 from tests.pg import drop_schema, store_url
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
 
@@ -218,21 +219,39 @@ def test_parallel_tries_get_no_more_password_checks_than_the_limit(server: Serve
 
 
 def test_locked_tries_held_back_are_counted_in_the_next_row() -> None:
-    from hausbesuch.web.auth import LOCKED_AUDIT_EVERY, _LockedTries
+    from hausbesuch.web.auth import LOCKED_AUDIT_EVERY
+    from hausbesuch.web.security import OncePer
 
-    t0, window = datetime(2026, 12, 2, 9, 0), timedelta(minutes=15)
-    tries = _LockedTries()
+    now = [1000.0]
+    every = LOCKED_AUDIT_EVERY.total_seconds()
+    tries = OncePer(LOCKED_AUDIT_EVERY, clock=lambda: now[0])
     key, other = ("karl", "10.0.0.1"), ("karl", "10.0.0.2")
-    assert tries.take(key, t0, window) == 0  # the first locked try is audited
-    for k in range(1, 6):
-        assert tries.take(key, t0 + timedelta(seconds=k), window) is None
-    assert tries.take(other, t0 + timedelta(seconds=6), window) == 0  # another address
-    later = t0 + LOCKED_AUDIT_EVERY
-    assert tries.take(key, later, window) == 5  # the next row names the five held back
-    assert tries.take(key, later + timedelta(seconds=1), window) is None
-    # after the window the pair is forgotten (the table does not grow)
-    assert tries.take(("x", "y"), later + window + timedelta(minutes=2), window) == 0
+    assert tries.take(key) == 0  # the first locked try is audited
+    for _ in range(5):
+        now[0] += 1
+        assert tries.take(key) is None
+    now[0] += 1
+    assert tries.take(other) == 0  # another address
+    now[0] = 1000.0 + every
+    assert tries.take(key) == 5  # the next row names the five held back
+    now[0] += 1
+    assert tries.take(key) is None
+    # keys not seen for the interval are swept away (the table does not grow)
+    now[0] += 2 * every + 1
+    assert tries.take(("x", "y")) == 0
     assert set(tries._seen) == {("x", "y")}
+
+
+def test_throttles_keep_bounded_memory() -> None:
+    from hausbesuch.web.security import OncePer
+
+    now = [0.0]
+    seen = OncePer(timedelta(hours=1), limit=100, clock=lambda: now[0])
+    for i in range(1000):
+        now[0] += 0.01
+        assert seen.take(i) == 0
+        assert len(seen._seen) <= 100
+    assert 999 in seen._seen
 
 
 def test_one_person_cannot_lock_out_the_office(server: Server) -> None:
@@ -256,7 +275,7 @@ def test_one_person_cannot_lock_out_the_office(server: Server) -> None:
     # up to the address limit (counted failures from 127.0.0.1 on other names)
     counted = limits.max_failures + 5
     with server.store.session() as s:
-        now = datetime.now()
+        now = clock.utc()
         for i in range(limits.max_failures_per_address - counted):
             s.add(LoginAttemptRow(at=now, user_name=f"sprueh-{i}", address="127.0.0.1"))
     with _client(server) as c:
@@ -286,7 +305,7 @@ def test_session_ended_by_its_limit_is_audited_once(server: Server, column: str,
         assert login(c, "kora").status_code == 303
         with server.store.session() as s:
             s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
-                      .values({column: datetime.now() - age}))
+                      .values({column: clock.utc() - age}))
         before = _auth_rows(server)
         assert c.get("/plaene").status_code == 303  # back to the login
         assert c.get("/plaene").status_code == 303  # the same cookie again: nothing more

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
@@ -161,3 +162,65 @@ def test_a_bad_value_is_named_in_german(monkeypatch: pytest.MonkeyPatch, text: s
     monkeypatch.setenv(clock.ENV, text)
     with pytest.raises(UserError, match=rf"HAUSBESUCH_HEUTE='{text}' ist kein Datum"):
         clock.today()
+
+
+# --------------------------------------------------------------------------- stored records
+
+def test_records_are_stamped_in_berlins_time_on_a_server_in_utc(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    """At 00:30 on Tuesday in Berlin (23:30 Monday in UTC) the audit log, an account and a
+    job say Tuesday 00:30: the log answers "who did what on which German day", and its
+    date filter (``audit --von``) cuts at German midnight."""
+    from hausbesuch import absences
+    from hausbesuch.store import Store
+    from hausbesuch.web import jobs
+    from hausbesuch.web.auth import add_user
+    from hausbesuch.web.models import UserRow
+    from tests.cli_helpers import ok
+    from tests.web_fixtures import PASSWORD
+
+    berlin = datetime(2031, 1, 7, 0, 30)
+    url = f"sqlite:///{tmp_path / 'stempel.sqlite'}"
+    with server_clock(monkeypatch, WINTER), Store.open(url) as store:
+        absences.add(store, "Bad Hersfeld", "team-1", date(2031, 1, 8), date(2031, 1, 8),
+                     teams=["team-1"], actor="kora")
+        add_user(store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld",
+                 actor="admin")
+        job_id = jobs.submit(store, "plan", "Bad Hersfeld", {}, "kora")
+        rows = store.audit_rows()
+        with store.session() as s:
+            account = s.get(UserRow, "kora")
+            stamps = (account.created_at, account.password_changed_at)
+        job = jobs.get(store, job_id)
+        same_day = ok("audit", "--city", "bad-hersfeld", "--von", "07.01.2031", "--db", url)
+        day_before = ok("audit", "--city", "bad-hersfeld", "--bis", "06.01.2031", "--db", url)
+    assert rows and {r["at"].replace(microsecond=0) for r in rows} == {berlin}
+    assert {t.replace(microsecond=0) for t in stamps} == {berlin}
+    assert job is not None and job.created_at.replace(microsecond=0) == berlin
+    assert "07.01.2031 00:30" in same_day and "07.01.2031" not in day_before
+
+
+def test_sessions_and_login_tries_measure_time_in_utc(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    """Durations (session idle time, login tries in the window, job heartbeats) are kept in
+    UTC: the hour the clocks go back in October would otherwise keep an idle session alive
+    an hour longer, and the hour skipped in March end sessions and jobs an hour early."""
+    from hausbesuch.store import Store
+    from hausbesuch.web.auth import Limits, LoginRefused, User, add_user, check_login, start_session
+    from hausbesuch.web.models import LoginAttemptRow, SessionRow
+    from tests.web_fixtures import PASSWORD
+
+    url = f"sqlite:///{tmp_path / 'utc.sqlite'}"
+    utc = WINTER.replace(tzinfo=None)
+    with Store.open(url) as store:
+        add_user(store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
+        with server_clock(monkeypatch, WINTER, zone="Europe/Berlin"):
+            assert clock.utc() == utc
+            start_session(store, User(name="kora", role="koordination", city="Bad Hersfeld"))
+            with pytest.raises(LoginRefused):
+                check_login(store, "kora", "falsch", "10.0.0.9", Limits())
+        with store.session() as s:
+            session = s.scalars(select(SessionRow)).one()
+            tries = list(s.scalars(select(LoginAttemptRow.at)))
+    assert session.created_at == session.last_seen == utc
+    assert tries == [utc]

@@ -169,7 +169,7 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
         assert sid2 != sid
         left_open = csrf_of(c.get("/plaene").text)  # a page left open
         with site.store.session() as s:  # idle for 31 minutes
-            s.execute(update(SessionRow).values(last_seen=datetime.now() - timedelta(minutes=31)))
+            s.execute(update(SessionRow).values(last_seen=clock.utc() - timedelta(minutes=31)))
         assert c.get("/plaene").status_code == 303
         # its forms, Abmelden too, lead to the login (not to a "CSRF" error page), and
         # nothing is done
@@ -1495,7 +1495,7 @@ def test_failed_and_dead_jobs_are_marked_failed_with_their_reason(site: Site) ->
                                                       "profile": CITY_PROFILE}, "kora")
         with site.store.session() as s:
             s.execute(update(JobRow).where(JobRow.id == dead).values(
-                status="laeuft", heartbeat=datetime.now() - timedelta(hours=1)))
+                status="laeuft", heartbeat=clock.utc() - timedelta(hours=1)))
         assert runner.reap() == 1
         gone = jobs.get(site.store, dead)
         assert gone.status == "fehlgeschlagen" and "beendet" in gone.error

@@ -35,6 +35,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hausbesuch import clock
 from hausbesuch.casework.rules import (
     RESULT_LABELS,
     STATUSES,
@@ -321,7 +322,6 @@ class Casework:
                  today: Callable[[], date] | None = None) -> None:
         """``today`` gives the day outcomes may not lie after and imports check dates
         against (default: :func:`hausbesuch.clock.today`)."""
-        from hausbesuch import clock
 
         self.store = store
         self.today = today or clock.today
@@ -400,7 +400,7 @@ class Casework:
                     at: datetime | None = None) -> bool:
         if row.status == status:
             return False
-        at = at or datetime.now()
+        at = at or clock.now()
         old = row.status
         row.status, row.status_since, row.status_reason = status, at, reason
         s.add(StatusHistoryRow(city=self.city, client_id=row.client_id, status=status,
@@ -503,7 +503,7 @@ class Casework:
             valid.append(c)
         result.rejected.sort(key=lambda r: r.row)
         result.clients = valid
-        now = datetime.now()
+        now = clock.now()
         city, actor = self.city, self.actor
         new_rows: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
@@ -768,7 +768,7 @@ class Casework:
                 hint = f" Vorschläge: {'; '.join(r.suggestions)}" if r.suggestions else ""
                 reason = f"„{address}“ wurde nicht gefunden ({why}).{hint}"
                 raise CaseworkError(f"Adresse {reason}", field="address", reason=reason)
-        now = datetime.now()
+        now = clock.now()
         with self.store.session() as s:
             row = self._row(s, client_id)
             fix = s.get(AddressFixRow, {"city": self.city, "client_id": row.client_id})
@@ -876,7 +876,7 @@ class Casework:
                 raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.")
             if time_min is None:
                 time_min = visit.start_at.hour * 60 + visit.start_at.minute
-            now = datetime.now()
+            now = clock.now()
             out = OutcomeRow(visit_id=visit.visit_id, city=self.city, client_id=row.client_id,
                              day=day, time_min=time_min, result=result,
                              appointment_at=appointment, note=note or None,

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hausbesuch import athome
+from hausbesuch import athome, clock
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import Profile, district_options, resolve_osm
@@ -445,7 +445,7 @@ def _solve_and_assemble(
     unassigned = unassigned + assemble_unassigned(built, solution)
     snap_far = built.snap_far
     params["snap_far"] = snap_far
-    created = datetime.now().replace(microsecond=0)
+    created = clock.now().replace(microsecond=0)
     row_of = {c.id: (c.row or 10**9, i) for i, c in enumerate(clients)}
     plan = Plan(
         id=_new_plan_id(created), city=profile.name, created_at=created, start=span.start,
@@ -471,7 +471,7 @@ def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
     to this plan version. A case visit of ``keep_ids`` that the plan no longer holds is
     marked ``entfallen``.
     """
-    now = datetime.now()
+    now = clock.now()
     with store.session() as s:
         store.save_plan(plan, actor=actor, session=s)
         seen = set()

@@ -24,7 +24,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hausbesuch import clock
 from hausbesuch.config import Profile, load_profile
 from hausbesuch.store import Store
 from hausbesuch.web.auth import (
@@ -106,7 +107,7 @@ def _secret(store: Store, name: str) -> str:
     with store.session() as s:
         row = s.get(SecretRow, name)
         if row is None:
-            row = SecretRow(name=name, value=secrets.token_urlsafe(32), created_at=datetime.now())
+            row = SecretRow(name=name, value=secrets.token_urlsafe(32), created_at=clock.now())
             s.add(row)
         return row.value
 

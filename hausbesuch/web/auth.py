@@ -40,7 +40,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,6 +50,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.models import (
@@ -160,7 +160,7 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
                         "sieht alle Städte. --city weglassen.")
     stored_city = None if role == ROLE_ADMIN else city
     check_password(password, name=name, city=stored_city)
-    now = datetime.now()
+    now = clock.now()
     with store.session() as s:
         if s.get(UserRow, name) is not None:
             raise UserError(f"Den Benutzer „{name}“ gibt es schon.")
@@ -351,7 +351,7 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
         row = _account(s, name)
         check_password(password, name=row.name, city=row.city)
         row.password_hash = hash_password(password)
-        row.password_changed_at = datetime.now()
+        row.password_changed_at = clock.now()
         s.execute(delete(SessionRow).where(SessionRow.user_name == name))
         store.audit(actor, "user_password_set", city=row.city,
                     details={"user": name, "role": row.role}, session=s)
@@ -419,33 +419,9 @@ def _audit_attempt(store: Store, s: Session, action: str, row: UserRow | None,
         store.audit(row.name, action, city=row.city, details=details, session=s)
 
 
-class _LockedTries:
-    """Which locked-out (name, address) pairs were audited when, and the tries held back
-    since (:data:`LOCKED_AUDIT_EVERY`). Entries older than the lockout window are dropped,
-    so the table stays as small as the set of pairs locked out right now."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], tuple[datetime, int]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: tuple[str, str], now: datetime, window: timedelta) -> int | None:
-        """``None`` if this try is held back, else the number of tries held back before it."""
-        with self._lock:
-            for k in [k for k, (t, _) in self._seen.items() if now - t > window]:
-                del self._seen[k]
-            last = self._seen.get(key)
-            if last is not None and now - last[0] < LOCKED_AUDIT_EVERY:
-                self._seen[key] = (last[0], last[1] + 1)
-                return None
-            self._seen[key] = (now, 0)
-            return last[1] if last is not None else 0
-
-    def clear(self) -> None:
-        with self._lock:
-            self._seen.clear()
-
-
-_LOCKED = _LockedTries()
+#: Locked-out (name, address) pairs: one audit row per :data:`LOCKED_AUDIT_EVERY`, the
+#: next one counting the tries held back in between.
+_LOCKED = OncePer(LOCKED_AUDIT_EVERY)
 
 
 def _failures(store: Store, key: str, address: str, since: datetime) -> tuple[int, int]:
@@ -457,11 +433,11 @@ def _failures(store: Store, key: str, address: str, since: datetime) -> tuple[in
     return int(per_account), int(per_address)
 
 
-def _limited(store: Store, name: str, key: str, address: str, over_account: bool,
-             now: datetime, limits: Limits) -> LoginLimited:
-    """Audit a try refused at the limit (throttled, see :class:`_LockedTries`)."""
+def _limited(store: Store, name: str, key: str, address: str,
+             over_account: bool) -> LoginLimited:
+    """Audit a try refused at the limit (throttled, see :data:`_LOCKED`)."""
     reason = "fehlversuche_konto" if over_account else "fehlversuche_adresse"
-    held = _LOCKED.take((key, address), now, timedelta(minutes=limits.window_minutes))
+    held = _LOCKED.take((key, address))
     if held is not None:
         with store.session() as s:
             _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, s.get(UserRow, name), address,
@@ -482,12 +458,11 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     name = name.strip()[:120]
     key = token_hash(name)
     address = address[:64]
-    now = datetime.now()
+    now = clock.utc()
     since = now - timedelta(minutes=limits.window_minutes)
     per_account, per_address = _failures(store, key, address, since)
     if per_account >= limits.max_failures or per_address >= limits.max_failures_per_address:
-        raise _limited(store, name, key, address, per_account >= limits.max_failures, now,
-                       limits)
+        raise _limited(store, name, key, address, per_account >= limits.max_failures)
     with store.session() as s:  # claim the try, committed before the slow hash check
         claim = LoginAttemptRow(at=now, user_name=key, address=address)
         s.add(claim)
@@ -497,8 +472,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     if per_account > limits.max_failures or per_address > limits.max_failures_per_address:
         with store.session() as s:  # others came first: this one is not checked
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == claim_id))
-        raise _limited(store, name, key, address, per_account > limits.max_failures, now,
-                       limits)
+        raise _limited(store, name, key, address, per_account > limits.max_failures)
     with store.session() as s:
         row = s.get(UserRow, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
@@ -529,7 +503,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
 def start_session(store: Store, user: User) -> tuple[str, str]:
     """A new session for ``user``: returns (cookie token, CSRF token)."""
     token, csrf = new_token(32), new_token(32)
-    now = datetime.now()
+    now = clock.utc()
     with store.session() as s:
         s.add(SessionRow(id_hash=token_hash(token), user_name=user.name, csrf_token=csrf,
                          created_at=now, last_seen=now))
@@ -555,7 +529,7 @@ def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[Use
     if not token or len(token) > 200:
         return None
     key = token_hash(token)
-    now = datetime.now()
+    now = clock.utc()
     with store.session() as s:
         row = s.get(SessionRow, key)
         if row is None:

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.models import JobRow
@@ -95,7 +96,7 @@ def submit(store: Store, kind: str, city: str, params: dict[str, Any], actor: st
     with store.session() as s:
         s.add(JobRow(id=job_id, kind=kind, city=city, params=json.dumps(params), status=WAITING,
                      stage="wartet auf einen freien Rechenplatz", progress=0.0,
-                     created_by=actor, created_at=datetime.now()))
+                     created_by=actor, created_at=clock.now()))
     return job_id
 
 
@@ -180,7 +181,7 @@ class JobRunner:
 
     def claim(self, job_id: str | None = None) -> Job | None:
         """Take the oldest waiting job, or the job ``job_id`` if it still waits (or None)."""
-        now = datetime.now()
+        now, beat = clock.now(), clock.utc()
         with self.store.session() as s:
             q = select(JobRow).where(JobRow.status == WAITING).order_by(JobRow.created_at)
             if job_id is not None:
@@ -190,7 +191,7 @@ class JobRunner:
             row = s.scalars(q.limit(1)).first()
             if row is None:
                 return None
-            row.status, row.started_at, row.heartbeat = RUNNING, now, now
+            row.status, row.started_at, row.heartbeat = RUNNING, now, beat
             row.worker, row.stage = self.name, "startet"
             return _job(row)
 
@@ -203,27 +204,27 @@ class JobRunner:
                 return
             last[0] = time.monotonic()
             self._set(job.id, stage=stage[:500], progress=max(0.0, min(1.0, float(fraction))),
-                      heartbeat=datetime.now())
+                      heartbeat=clock.utc())
 
         try:
             plan_id = HANDLERS[job.kind](self.store, job, progress)
         except UserError as exc:
-            self._set(job.id, status=FAILED, error=str(exc), finished_at=datetime.now())
+            self._set(job.id, status=FAILED, error=str(exc), finished_at=clock.now())
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
             log.error("job %s (%s) failed:\n%s", job.id, job.kind, traceback.format_exc())
-            self._set(job.id, status=FAILED, finished_at=datetime.now(),
+            self._set(job.id, status=FAILED, finished_at=clock.now(),
                       error=f"Interner Fehler ({type(exc).__name__}); Details im Server-Protokoll.")
         else:
             self._set(job.id, status=DONE, plan_id=plan_id, progress=1.0, stage="fertig",
-                      finished_at=datetime.now())
+                      finished_at=clock.now())
 
     def reap(self) -> int:
         """Mark running jobs without a recent heartbeat as failed; returns how many."""
-        limit = datetime.now() - timedelta(seconds=self.stale_after)
+        limit = clock.utc() - timedelta(seconds=self.stale_after)
         with self.store.session() as s:
             res = s.execute(
                 update(JobRow).where(JobRow.status == RUNNING, JobRow.heartbeat < limit)
-                .values(status=FAILED, finished_at=datetime.now(),
+                .values(status=FAILED, finished_at=clock.now(),
                         error="Abgebrochen: der rechnende Prozess wurde beendet.")
             )
             return int(res.rowcount or 0)

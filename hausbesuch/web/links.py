@@ -132,7 +132,7 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
         token = new_token(32)
         row = WorkerLinkRow(token_hash=token_hash(token), prefix=token[:PREFIX_LEN],
                             city=plan.city, plan_id=plan_id, team_id=team_id, day=day,
-                            valid_until=until, created_by=actor, created_at=datetime.now())
+                            valid_until=until, created_by=actor, created_at=clock.now())
         s.add(row)
         s.flush()
         return token, _link(row)
@@ -160,7 +160,7 @@ def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None,
             raise UserError(f"Mehrere Links beginnen mit „{prefix}“: bitte mehr Zeichen angeben.")
         row = rows[0]
         if row.revoked_at is None:
-            row.revoked_at, row.revoked_by = datetime.now(), actor
+            row.revoked_at, row.revoked_by = clock.now(), actor
         return _link(row)
 
 

@@ -15,8 +15,9 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections.abc import Hashable, Iterable
-from datetime import datetime, timedelta
+import time
+from collections.abc import Callable, Hashable, Iterable
+from datetime import timedelta
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -88,28 +89,46 @@ async def csrf_protect(request: Request) -> None:
 
 class OncePer:
     """Lets one event per key through in each interval and counts those held back: a
-    refusal repeated by a script or a phone retrying its queue writes one audit row per
-    interval, not thousands. Memory stays bounded (the oldest half is forgotten)."""
+    refusal repeated by a script, a phone retrying its queue or a locked-out login tried
+    again and again writes one audit row per interval, not thousands; the next row says
+    how many were held back. Keys not seen for ``forget_after`` (default: the interval)
+    are dropped by a sweep once per that period, and at most ``limit`` are kept (beyond
+    it the oldest half is forgotten), so memory stays bounded. Time is read from ``clock`` (monotonic seconds; tests pass their own),
+    which no change of the wall clock moves."""
 
-    def __init__(self, every: timedelta, limit: int = 10_000) -> None:
-        self.every = every
+    def __init__(self, every: timedelta, limit: int = 10_000, *,
+                 forget_after: timedelta | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every.total_seconds()
+        self.forget_after = max(self.every, (forget_after or every).total_seconds())
         self.limit = limit
-        self._seen: dict[Hashable, tuple[datetime, int]] = {}
+        self._clock = clock
+        self._seen: dict[Hashable, tuple[float, int]] = {}
+        self._swept = clock()
         self._lock = threading.Lock()
 
     def take(self, key: Hashable) -> int | None:
         """``None`` if this event is held back, else how many were held back before it."""
-        now = datetime.now()
+        now = self._clock()
         with self._lock:
             seen = self._seen.get(key)
             if seen is not None and now - seen[0] < self.every:
                 self._seen[key] = (seen[0], seen[1] + 1)
                 return None
             self._seen[key] = (now, 0)
+            if now - self._swept > self.forget_after:  # a sweep per period, not per event
+                self._swept = now
+                for k in [k for k, (t, _) in self._seen.items() if now - t > self.forget_after]:
+                    del self._seen[k]
             if len(self._seen) > self.limit:
                 for k in sorted(self._seen, key=lambda k: self._seen[k][0])[: self.limit // 2]:
                     del self._seen[k]
             return seen[1] if seen is not None else 0
+
+    def clear(self) -> None:
+        """Forget every key (tests)."""
+        with self._lock:
+            self._seen.clear()
 
 
 def content_security_policy(tile_hosts: Iterable[str] = ()) -> str:
