@@ -288,3 +288,40 @@ def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path
     assert res.returncode == 0
     _assert_complete(out)
     assert _hidden_siblings(out) == []
+
+
+def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists):
+    """When the city has no open case to plan, `plan` says why (the list's rejected rows
+    with row, field and reason) and exits 2: no empty plan is stored and the folder of the
+    plan before stays as it was."""
+    b = two_lists[2]
+    out, db = tmp_path / "plan", tmp_path / "p.db"
+    first = subprocess.run(_plan_args(b, out, tmp_path / "vorher.db", 1), capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    first_id = _assert_complete(out)
+    before = _tree(out)
+
+    bad = tmp_path / "alle-falsch.csv"
+    bad.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Kontaktabbruch seit\n"
+                   "X-1;;;;;01.01.2025\n"
+                   "X-2;Linggplatz;1;36251;Bad Hersfeld;31.02.2025\n", encoding="utf-8")
+    args = _plan_args(bad, out, db, 2)
+    again = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2, again.stdout + again.stderr
+    err = again.stderr
+    assert err.startswith("Fehler: Nichts zu planen: alle 2 Zeilen der Kundenliste sind "
+                          "abgelehnt, und in Bad Hersfeld gibt es keinen offenen Fall"), err
+    assert "Zeile 2 (X-1), Adresse" in err and "Zeile 3 (X-2), Kontaktabbruch seit" in err
+    assert "Traceback" not in err
+
+    without_list = [x for x in args if x != str(bad)]
+    again = subprocess.run(without_list, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2
+    assert "Nichts zu planen: in Bad Hersfeld gibt es keinen offenen Fall" in again.stderr
+
+    assert _assert_complete(out) == first_id and _tree(out) == before
+    plans = subprocess.run([sys.executable, "-m", "hausbesuch", "plans", "--city",
+                            "bad-hersfeld", "--db", f"sqlite:///{db}"],
+                           capture_output=True, text=True, timeout=120)
+    assert plans.returncode == 0 and "| Bad Hersfeld |" not in plans.stdout, plans.stdout

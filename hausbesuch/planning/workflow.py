@@ -261,6 +261,34 @@ def plan_span(
                           progress=progress)
 
 
+#: how many rejected rows the "nothing to plan" message names before "…"
+NOTHING_TO_PLAN_ROWS = 10
+
+
+def _nothing_to_plan(city: str, imported: Any) -> str:
+    """Why no plan is made: the city has no open case at all (nor a case of the list to
+    report). Names the rejected rows of the list (row, field, reason), so nothing is lost
+    although no plan and no report is written. (When open cases have their visits in other
+    plans, a plan is made: its notes name those plans and cases.)"""
+    from hausbesuch.casework.service import field_reason
+
+    why = f"in {city} gibt es keinen offenen Fall"
+    rejected = list(imported.rejected) if imported is not None else []
+    if not rejected:
+        return f"Nichts zu planen: {why}. Zuerst eine Kundenliste einlesen (hausbesuch import)."
+    n = len(rejected)
+    lines = [f"Nichts zu planen: {'die Zeile' if n == 1 else f'alle {n} Zeilen'} der "
+             f"Kundenliste {'ist' if n == 1 else 'sind'} abgelehnt, und {why}; kein Plan "
+             "gespeichert. Abgelehnt:"]
+    for r in rejected[:NOTHING_TO_PLAN_ROWS]:
+        lines.append(f"  Zeile {r.row}" + (f" ({r.id})" if r.id else "")
+                     + f", {field_reason(r.field, r.reason)}")
+    if n > NOTHING_TO_PLAN_ROWS:
+        lines.append(f"  … und {count(n - NOTHING_TO_PLAN_ROWS, 'weitere Zeile', 'weitere Zeilen')}"
+                     " (alle mit hausbesuch import LISTE --report bericht.csv).")
+    return "\n".join(lines)
+
+
 def _plan_span(
     store: Store,
     profile: Profile,
@@ -289,6 +317,8 @@ def _plan_span(
     pool = [st for st in states if st.status == "offen" and st.client.id not in busy]
     others = [st for st in states if st.client.id in list_ids
               and not (st.status == "offen" and st.client.id not in busy)]
+    if not pool and not others and not busy:
+        raise UserError(_nothing_to_plan(profile.name, imported))
     say("Adressen geokodieren (offline)", 0.1)
     located = cw.locate([st.client for st in pool + others])
     say("Stadtteile zuordnen", 0.25)
