@@ -1329,3 +1329,67 @@ def test_a_typed_time_is_checked_against_the_visits_own_team(planned, tmp_path):
     assert "1 erfasst" in out and "1 abgelehnt" in out, out
     assert (f"Zeile 3 ({other.client_id}), Uhrzeit: Uhrzeit 16:30 liegt außerhalb der "
             "Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out
+
+
+def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, tmp_path):
+    """A client rejected by the first plan (street not found, pinned to Wednesday 10:00)
+    whose address is fixed before the re-plan is planned by the re-plan: report and plan
+    hold it as planned, not as the old rejection; a planned client given a new address is
+    reported at its new point. A list pin of the re-plan's own day whose time has passed
+    says so (before: the revisit rules' reason)."""
+    d, addrs = base
+    db = str(tmp_path / "fix.sqlite")
+    real = [a for a in addrs[:8]]
+    path = tmp_path / "liste.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Team", "Datum",
+                    "Uhrzeit"])
+        for i, (street, hn, pc, town) in enumerate(real):  # F3 on Thursday
+            w.writerow([f"F{i}", street, hn, pc, town or "Bad Hersfeld", "",
+                        "10.12.2026" if i == 3 else "", ""])
+        w.writerow(["F-X", "Gibtsnichtstraße", "3", "36251", "Bad Hersfeld", "team-1",
+                    "09.12.2026", "10:00"])
+        w.writerow(["F-P", *real[0][:2], real[0][2], real[0][3] or "Bad Hersfeld", "team-1",
+                    "08.12.2026", "07:00"])  # before the shift: never planned
+    env = {clock.ENV: (START - timedelta(days=3)).isoformat()}
+    res = runner.invoke(app, ["import", str(path), *_common(db)], env=env)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["plan", *_common(db), "--start", START.isoformat(), "--days",
+                              "5", "--out", str(tmp_path / "v1"), "--time-limit", "2",
+                              "--threads", "1"], env=env)
+    assert res.exit_code == 0, res.output
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        v1 = store.latest_plan("Bad Hersfeld")
+    assert [r.id for r in v1.rejected] == ["F-X"]
+    moved = next(s for r in v1.routes for s in r.stops if s.client_id == "F3")
+    new_street = addrs[20][0]
+    env = {clock.ENV: (START + timedelta(days=1)).isoformat()}
+    for cid, (street, hn, pc, town) in (("F-X", real[1]), (moved.client_id, addrs[20])):
+        res = runner.invoke(app, ["address", cid, "--set-address",
+                                  f"{street} {hn}, {pc} {town or 'Bad Hersfeld'}",
+                                  *_common(db)], env=env)
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["replan", v1.id, "--from", f"{START + timedelta(days=1)} 11:30",
+                              "--out", str(tmp_path / "v2"), "--time-limit", "3",
+                              *_common(db)], env=env)
+    assert res.exit_code == 0, res.output
+    with Store.open(db) as store:
+        v2 = store.latest_plan("Bad Hersfeld")
+    assert v2.version == 2 and v2.rejected == []
+    stops = {s.client_id: (r.team_id, s) for r in v2.routes for s in r.stops}
+    assert stops["F-X"][0] == "team-1" and stops["F-X"][1].start == datetime(2026, 12, 9, 10)
+    with open(tmp_path / "v2" / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert rows["F-X"]["status"] == "geplant", rows["F-X"]
+    assert "0 abgelehnt" in res.output
+    geo = {g.client_id: g for g in v2.geocodes}
+    cid = moved.client_id
+    assert (geo[cid].lon, geo[cid].lat) != (moved.lon, moved.lat)
+    assert new_street in {c.id: c for c in v2.clients}[cid].address
+    assert rows[cid]["stadtteil"] == geo[cid].district
+    assert rows["F-P"]["status"] == "nicht_eingeplant"
+    assert rows["F-P"]["grund"] == ("Datum laut Liste (08.12.2026, 07:00 Uhr) liegt vor "
+                                    "der Neuplanung ab 08.12.2026 11:30."), rows["F-P"]

@@ -310,6 +310,14 @@ def make_candidate(
     # an agreed time (appointment, or a time pinned in the list) overrides the client's
     # usual windows and the revisit half-day rule: the client said when
     agreed = pin_day is not None and pin_time_min is not None
+    if (agreed and promise is None and not_before is not None
+            and pin_day == not_before.date()
+            and pin_time_min * 60 < not_before.hour * 3600 + not_before.minute * 60):
+        # the agreed time of the re-plan's own day has passed (before, the empty window
+        # fell through to the revisit rules' reason)
+        return unassigned("pin_before_replan",
+                          f"{what} ({fmt_date(pin_day)}, {format_clock(pin_time_min)} Uhr) "
+                          f"liegt vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}.")
     windows: list[tuple[int, int]] = []
     restricted = False
     for k in days:

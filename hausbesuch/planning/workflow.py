@@ -20,11 +20,11 @@ import os
 import re
 import uuid
 from collections import Counter
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -37,6 +37,7 @@ from hausbesuch.fields import count, format_clock
 from hausbesuch.plandata import (
     OUTSIDE,
     Client,
+    Geocode,
     Plan,
     PlannedStop,
     Rejected,
@@ -261,6 +262,18 @@ def plan_span(
                           progress=progress)
 
 
+def _address_rejected(c: Client, loc: Any) -> Rejected:
+    """The rejection of a client whose address is not found (with up to three suggestions)."""
+    hint = ""
+    if loc.suggestions:
+        hint = " Vorschläge: " + "; ".join(_suggestion_text(s) for s in loc.suggestions[:3])
+    return Rejected(
+        row=c.row, id=c.id, field="adresse",
+        reason=f"Adresse „{c.address}“ nicht gefunden: "
+        f"{(loc.reason or 'keine Übereinstimmung').rstrip('.')}. Korrigieren mit "
+        f"„hausbesuch address {c.id} --set-address …“." + hint)
+
+
 #: how many rejected rows the "nothing to plan" message names before "…"
 NOTHING_TO_PLAN_ROWS = 10
 
@@ -352,14 +365,7 @@ def _plan_span(
                                               g.district, tries_before=st.directive.tries))
             continue
         if not loc.plannable:
-            hint = ""
-            if loc.suggestions:
-                hint = " Vorschläge: " + "; ".join(_suggestion_text(s) for s in loc.suggestions[:3])
-            rejected.append(Rejected(
-                row=c.row, id=c.id, field="adresse",
-                reason=f"Adresse „{c.address}“ nicht gefunden: "
-                f"{(loc.reason or 'keine Übereinstimmung').rstrip('.')}. Korrigieren mit "
-                f"„hausbesuch address {c.id} --set-address …“." + hint))
+            rejected.append(_address_rejected(c, loc))
             continue
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
                               pin_team=st.pin_team, pin_day=st.pin_day,
@@ -654,6 +660,30 @@ def replan(
                        progress=progress)
 
 
+T = TypeVar("T")
+
+
+def _merge_by_id(old: Sequence[T], fresh: dict[str, T], key: Callable[[T], str]) -> list[T]:
+    """``old`` with the items of ``fresh`` in place of those of the same id, the rest of
+    ``fresh`` appended."""
+    seen = {key(x) for x in old}
+    return [fresh.get(key(x), x) for x in old] + [x for k, x in fresh.items() if k not in seen]
+
+
+def _merge_rejected(old: Sequence[Rejected], fresh: dict[str, Rejected],
+                    handled: set[str]) -> list[Rejected]:
+    """The rejections of a re-plan: the list's rows rejected at import stay; a stored
+    client's address rejection (:func:`_address_rejected`) stays only if the re-plan did
+    not look at that client again, else its rejection of today (or none) takes its place."""
+    def looked_at_again(r: Rejected) -> bool:
+        return (bool(r.id) and r.field == "adresse" and (r.id in handled or r.id in fresh)
+                and f"hausbesuch address {r.id} --set-address" in r.reason)
+
+    kept = [r for r in old if not looked_at_again(r)]
+    rows = kept + list(fresh.values())
+    return sorted(rows, key=lambda r: (r.row or 10**9, r.id or ""))
+
+
 def _replan(
     store: Store,
     plan_id: str,
@@ -803,14 +833,25 @@ def _replan(
     districts = _districts(osm_path, profile, params.get("districts_file"))
     district_of = _assign(districts, located)
     geo_old = {g.client_id: g for g in old.geocodes}
+    row_old = {c.id: c.row for c in old.clients}
     candidates: list[Candidate] = []
     unassigned: list[UnassignedVisit] = []
+    # what this version knows of the clients it plans again: the address as fixed since,
+    # its point and district, or a rejection with today's reason (before, the old plan's
+    # rows were passed on, so a client fixed and planned since was still reported
+    # "abgelehnt" and a moved client kept its old point in the report)
+    fresh_clients: dict[str, Client] = {}
+    fresh_geo: dict[str, Geocode] = {}
+    fresh_rejected: dict[str, Rejected] = {}
     for st in sorted(pool, key=lambda x: x.client.id):
         loc = located[st.client.id]
-        c = _as_corrected(st.client, loc)
+        c = _as_corrected(replace(st.client, row=row_old.get(st.client.id, st.client.row)),
+                          loc)
         g = loc.geocode(district_of.get(c.id, OUTSIDE)) if loc.plannable else geo_old.get(c.id)
         if g is None or g.lon is None:
+            fresh_rejected[c.id] = _address_rejected(c, loc)
             continue
+        fresh_clients[c.id], fresh_geo[c.id] = c, g
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
                               pin_team=st.pin_team, pin_day=st.pin_day,
                               pin_time_min=st.pin_time_min, promise=promises.get(c.id),
@@ -840,8 +881,10 @@ def _replan(
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,
         index=cw.index, profile=profile, say=say, districts=districts,
-        unassigned=unassigned, rejected=list(old.rejected), clients=list(old.clients),
-        geocodes=list(old.geocodes), params=params, overrides=overrides, kept=kept,
+        unassigned=unassigned, rejected=_merge_rejected(old.rejected, fresh_rejected, handled),
+        clients=_merge_by_id(old.clients, fresh_clients, lambda c: c.id),
+        geocodes=_merge_by_id(old.geocodes, fresh_geo, lambda g: g.client_id),
+        params=params, overrides=overrides, kept=kept,
         version=old.version + 1, predecessor_id=old.id, store=store,
         move_cost=REPLAN_MOVE_COST_S, initial=initial)
     result.chances = athome.plan_chances(store, profile, result.plan)
