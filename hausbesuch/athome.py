@@ -120,10 +120,14 @@ def part_of_day(band: tuple[int, int]) -> str:
 
 
 def band_of(minute: int, bands: Sequence[tuple[int, int]]) -> int:
-    """Index of the band holding ``minute``; before the first band: 0, after the last: last."""
-    for i, (_, end) in enumerate(bands):
+    """Index of the band holding ``minute``; before the first band: 0, after the last: last;
+    in a gap between two bands (a profile may leave out the lunch hour): the nearer one, so
+    a visit at 09:27 with bands 8–9 and 13–14 Uhr counts for 8–9, not for the afternoon."""
+    for i, (start, end) in enumerate(bands):
         if minute < end:
-            return i  # a minute in a gap between bands counts for the next band
+            if i and minute < start and minute - bands[i - 1][1] < start - minute:
+                return i - 1
+            return i
     return len(bands) - 1
 
 

@@ -38,6 +38,13 @@ def test_outcome_classes_and_bands() -> None:
     assert [outcome_contact(r) for r in ("nicht_angetroffen", "nachricht_hinterlassen")] == [False] * 2
     assert outcome_contact("verzogen") is None
     assert [band_of(m, DEFAULT_BANDS) for m in (420, 480, 599, 600, 959, 1000)] == [0, 0, 0, 1, 3, 3]
+    # bands with gaps (lunch left out, or far apart): a minute in a gap counts for the
+    # nearer band, not always for the next one
+    gaps = [(480, 540), (780, 840)]  # 8–9, 13–14 Uhr
+    assert [band_of(m, gaps) for m in (479, 539, 540, 567, 659, 660, 661, 779, 900)] == [
+        0, 0, 0, 0, 0, 1, 1, 1, 1]
+    lunch = [(480, 600), (600, 720), (810, 960)]  # 8–10, 10–12, 13:30–16 Uhr
+    assert [band_of(m, lunch) for m in (735, 764, 765, 800)] == [1, 1, 2, 2]
 
 
 def test_no_outcomes_is_neutral_and_changes_no_visit() -> None:
