@@ -68,6 +68,13 @@ class Rejected:
     reason: str
 
 
+def announced_text(start: datetime, end: datetime, letter: datetime | None = None) -> str:
+    """The window a letter promised, as pages and sheets show it instead of the client's
+    own windows: ``angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)``."""
+    text = f"angekündigt: {start:%H:%M}–{end:%H:%M} Uhr"
+    return text + (f" (Brief vom {letter:%d.%m.%Y})" if letter is not None else "")
+
+
 @dataclass(frozen=True)
 class Geocode:
     """Where a client's address was found (see ``geodata.geocode``)."""

@@ -75,6 +75,7 @@ from hausbesuch.plandata import (
     TeamDayRoute,
     TimeSlot,
     UnassignedVisit,
+    announced_text,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -675,6 +676,23 @@ def _file_lock(database: str | None, city: str) -> Iterator[None]:
         os.close(fd)
 
 
+def announced_windows(s: Session, visit_ids: Sequence[str | None]) -> dict[str, str]:
+    """The windows letters promised for these case visits (``visit id -> "angekündigt:
+    08:00–10:00 Uhr (Brief vom …)"``): a letter is written after its plan, so the plan's
+    stops are shown with what was promised since (route page, print sheet, map, the
+    worker's page), not with the client's own windows ("ganztägig")."""
+    ids = sorted({v for v in visit_ids if v})
+    out: dict[str, str] = {}
+    for k in range(0, len(ids), 500):
+        for vid, ps, pe, at in s.execute(select(
+                CaseVisitRow.visit_id, CaseVisitRow.promised_start, CaseVisitRow.promised_end,
+                CaseVisitRow.announced_at).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]),
+                                                 CaseVisitRow.promised_start.is_not(None),
+                                                 CaseVisitRow.promised_end.is_not(None))):
+            out[vid] = announced_text(ps, pe, at)
+    return out
+
+
 class Store:
     """A database of clients, districts and plans. Create with :meth:`open`."""
 
@@ -1104,12 +1122,15 @@ class Store:
                 ).all()
 
             visits: dict[int, list[PlannedStop]] = {}
-            for v in rows(VisitRow, VisitRow.route_seq, VisitRow.seq):
+            visit_rows = rows(VisitRow, VisitRow.route_seq, VisitRow.seq)
+            announced = announced_windows(s, [v.visit_id for v in visit_rows])
+            for v in visit_rows:
                 visits.setdefault(v.route_seq, []).append(PlannedStop(
                     client_id=v.client_id, position=v.position, arrival=v.arrival,
                     start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat, address=v.address,
-                    district=v.district, window_text=v.window_text, notiz=v.notiz,
-                    visit_id=v.visit_id or "", tries_before=v.tries_before,
+                    district=v.district,
+                    window_text=announced.get(v.visit_id or "", v.window_text),
+                    notiz=v.notiz, visit_id=v.visit_id or "", tries_before=v.tries_before,
                 ))
             route_cols = [c for c in RouteRow.__table__.columns
                           if not (overview and c.name == "legs")]

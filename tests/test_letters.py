@@ -658,6 +658,37 @@ def test_exports_show_the_promised_windows(planned_week, letters_db, letter_run)
         assert (row.angekuendigt_von, row.angekuendigt_bis) == promised[row.kundennummer]
 
 
+def test_pages_show_the_promised_window_to_the_field_worker(planned_week, letters_db,
+                                                            letter_run):
+    """A letter is written after its plan: the plan's files written again from the store
+    (route pages, print sheets) and the worker's day page show each announced visit with
+    the window the letter promised and the letter's date, not the client's own window."""
+    from hausbesuch.store import CaseVisitRow, Store
+    from hausbesuch.web.data import load_route
+
+    url, base = letters_db
+    res = _invoke("show", planned_week.plan_id, "--db", url, "--out", str(base / "wieder"))
+    assert res.exit_code == 0, res.output
+    with Store.open(url) as store:
+        with store.session() as s:
+            promised = {v.visit_id: v for v in s.query(CaseVisitRow).filter(
+                CaseVisitRow.plan_id == planned_week.plan_id,
+                CaseVisitRow.promised_start.is_not(None))}
+        plan = store.load_plan(planned_week.plan_id)
+        route = plan.routes[0]
+        day_page = load_route(store, plan.id, route.team_id, route.day)
+    assert promised
+    for stop in (*[st for r in plan.routes for st in r.stops], *day_page.stops):
+        v = promised[stop.visit_id]
+        assert stop.window_text == (f"angekündigt: {v.promised_start:%H:%M}–"
+                                    f"{v.promised_end:%H:%M} Uhr (Brief vom "
+                                    f"{v.announced_at:%d.%m.%Y})"), stop.window_text
+    pages = "".join(p.read_text(encoding="utf-8")
+                    for p in (base / "wieder").rglob("*.html") if "assets" not in p.parts)
+    v = next(iter(promised.values()))
+    assert f"angekündigt: {v.promised_start:%H:%M}–{v.promised_end:%H:%M} Uhr" in pages
+
+
 def test_a_plan_stored_without_case_visits_gets_them(planned_week, tmp_path):
     """A plan saved before visits were kept in ``case_visits`` (or by other code): the letter
     run creates the case visit and records the promise on it."""

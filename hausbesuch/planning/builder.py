@@ -24,7 +24,7 @@ from hausbesuch.casework.rules import HALF_DAYS, Directive, WorkCalendar
 from hausbesuch.config import WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
-from hausbesuch.plandata import Client, Geocode, TimeSlot, UnassignedVisit
+from hausbesuch.plandata import Client, Geocode, TimeSlot, UnassignedVisit, announced_text
 from hausbesuch.planning.options import DAY_S, PlanOptions, Progress
 
 __all__ = [
@@ -371,7 +371,7 @@ def make_candidate(
     elif promise is not None:
         note = f"Angekündigter Besuch am {fmt_date(promise[0].date())}, " \
                f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
-        agreed = f"angekündigt: {promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
+        agreed = announced_text(*promise)
     elif pin_day is not None or pin_team:
         where = "im Web" if pin_source == "web" else "laut Liste"
         note = f"Festlegung {where} (" + ", ".join(
