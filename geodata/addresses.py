@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 __all__ = [
+    "STREET_START",
+    "STREET_TYPE_ALONE",
+    "STREET_WORD",
     "ParsedAddress",
     "expand_housenumber",
     "housenumber_key",
@@ -33,6 +37,7 @@ __all__ = [
     "split_housenumber",
     "street_fuzzy_key",
     "street_key",
+    "street_start",
     "town_key",
     "town_tokens",
 ]
@@ -361,7 +366,7 @@ def _split_inner_co(part: str) -> list[str]:
 
 
 #: Words that begin a street name: "c/o Meier Am Markt 5" has the street "Am Markt".
-_STREET_START = frozenset(
+STREET_START = frozenset(
     {"am", "an", "auf", "aus", "im", "in", "zum", "zur", "zu", "unter", "unterm", "hinter",
      "hinterm", "vor", "vorm", "über", "ueber", "ob", "alte", "alter", "altes", "alten",
      "neue", "neuer", "neues", "neuen", "obere", "oberer", "untere", "unterer", "große",
@@ -369,7 +374,7 @@ _STREET_START = frozenset(
      "kurze", "kurzer", "breite", "breiter", "hohle", "krumme", "krummer", "enge", "schmale",
      "schöne", "schöner", "bad", "st.", "sankt"})
 #: A word that is (or ends in) a street type: "Breitenstraße", "Lindenweg", "Markt".
-_STREET_WORD = re.compile(
+STREET_WORD = re.compile(
     r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring|damm|ufer|steig|pfad|"
     r"chaussee|markt|berg|hof|graben|wall|tor|brücke|garten|anger|feld|höhe|grund|tal|"
     r"wiese|siedlung|park|promenade|stieg|kamp|zeile|winkel|aue|rain|leite|halde|gärten|"
@@ -378,8 +383,34 @@ _STREET_WORD = re.compile(
     re.IGNORECASE,
 )
 #: Street type words that only end a street name ("Friedrich Ebert Straße").
-_STREET_TYPE_ALONE = re.compile(r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring)$",
-                                re.IGNORECASE)
+STREET_TYPE_ALONE = re.compile(r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring)$",
+                               re.IGNORECASE)
+
+
+def street_start(words: Sequence[str]) -> int | None:
+    """Where a street begins in ``words``, the words of one line before its house number
+    in which a name comes first without a comma (after a salutation, "Jürgen Müller Am
+    Markt", or after a ``c/o`` marker, "Anna Meier Breitenstraße"): the index of the
+    street's first word, never 0 (the first word is always the name's), or None when no
+    word marks a street. The street begins
+
+    1. at the first word that begins street names (:data:`STREET_START`: ``Am``, ``Zum``,
+       ``Alte``, ``Bad``), capitalised (``zu`` in "Karl zu Guttenberg" is a name's);
+    2. else at the last word that is or ends in a street type (:data:`STREET_WORD`,
+       ``Lindenweg``; not the first, since a surname may end so too: "Rosenberg
+       Lindenweg");
+    3. else at ``…er`` before a street type on its own ("Berliner Straße").
+    """
+    start = next((k for k in range(1, len(words)) if words[k][:1].isupper()
+                  and words[k].casefold() in STREET_START), None)
+    if start is None:
+        typed = [k for k in range(1, len(words)) if STREET_WORD.search(words[k])
+                 and not STREET_TYPE_ALONE.fullmatch(words[k])]
+        start = typed[-1] if typed else None
+    if start is None:
+        start = next((k for k in range(1, len(words) - 1) if words[k].endswith("er")
+                      and STREET_TYPE_ALONE.fullmatch(words[k + 1])), None)
+    return start
 
 
 def _host_words(words: list[str]) -> int:
@@ -388,11 +419,11 @@ def _host_words(words: list[str]) -> int:
     street, at least one."""
     for k in range(1, len(words)):
         w = words[k]
-        if w.casefold() in _STREET_START or (
-                _STREET_WORD.search(w) and not _STREET_TYPE_ALONE.fullmatch(w)):
+        if w.casefold() in STREET_START or (
+                STREET_WORD.search(w) and not STREET_TYPE_ALONE.fullmatch(w)):
             return k
         if k == len(words) - 2 and w.endswith(("er", "e", "en", "es")) \
-                and _STREET_TYPE_ALONE.fullmatch(words[-1]):
+                and STREET_TYPE_ALONE.fullmatch(words[-1]):
             return k  # "Berliner Straße", "Hohle Gasse"
     return 1
 

@@ -61,7 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from geodata.addresses import _STREET_START, _STREET_TYPE_ALONE, _STREET_WORD
+from geodata.addresses import STREET_START, STREET_TYPE_ALONE, street_start
 from hausbesuch.errors import UserError
 from hausbesuch.fields import is_placeholder
 
@@ -317,7 +317,7 @@ def _street_like(line: str) -> bool:
     words = line.split()
     if not words:
         return False
-    return (len(words) > 1 and words[0][:1].isupper() and words[0].casefold() in _STREET_START
+    return (len(words) > 1 and words[0][:1].isupper() and words[0].casefold() in STREET_START
             ) or bool(_STREET_TYPE_END.search(words[-1]))
 
 
@@ -334,29 +334,20 @@ _WORD = re.compile(r"\S+")
 def _street_after_name(line: str) -> str:
     """The street in a line that begins with a salutation and a name without a comma
     between them: ``Herrn Jürgen Müller Am Markt 16`` -> ``Am Markt 16``, "" when no street
-    is recognised. The street begins, after the first word of the name, at the first word
-    that begins street names (capitalised: ``Am``, ``Zum``, ``Alte``; not ``zu`` of a
-    name), else at the last word ending in a street type (``Lindenweg``; a surname may end
-    so too: ``Rosenberg Lindenweg 5``), else at ``…er Straße``; the words before the house
-    number are looked at."""
+    is recognised. The words before the house number are looked at: the street begins where
+    :func:`geodata.addresses.street_start` says (``Am``, ``Zum``, ``Alte``; the last word
+    ending in a street type, ``Lindenweg``; ``…er Straße``), else, with a house number, at
+    the word before it (a one-word street, ``Hirschenau 1f``)."""
     m = _SALUTATION.match(line)
     rest = line[m.end():] if m else line
     words = list(_WORD.finditer(rest))
     upto = next((k + 1 for k, w in enumerate(words) if any(ch.isdigit() for ch in w[0])),
                 len(words))
     names = [re.sub(r"\d.*", "", w[0]) for w in words[:upto]]
-    start = next((k for k in range(1, len(names)) if names[k][:1].isupper()
-                  and names[k].casefold() in _STREET_START), None)
-    if start is None:
-        typed = [k for k in range(1, len(names)) if _STREET_WORD.search(names[k])
-                 and not _STREET_TYPE_ALONE.fullmatch(names[k])]
-        start = typed[-1] if typed else None
-    if start is None:  # "Berliner Straße"
-        start = next((k for k in range(1, len(names) - 1) if names[k].endswith("er")
-                      and _STREET_TYPE_ALONE.fullmatch(names[k + 1])), None)
+    start = street_start(names)
     if start is None and upto <= len(words) and upto - 2 >= 1 \
             and any(ch.isdigit() for ch in words[upto - 1][0]) \
-            and not _STREET_TYPE_ALONE.fullmatch(names[upto - 2]):
+            and not STREET_TYPE_ALONE.fullmatch(names[upto - 2]):
         start = upto - 2  # a one-word street before the number ("Hirschenau 1f", "Lingg 3")
     if start is None:
         return ""
