@@ -203,6 +203,20 @@ class ParsedAddress:
         return tuple(x for x in self.extra if _CO_RE.match(x))
 
     @property
+    def shown_street(self) -> str:
+        """:attr:`street` as shown where a c/o line is left out: without the words of the
+        host's name that the street keeps for the geocoder when the parser cannot tell
+        where the name ends (``"c/o Anna Meier Vogelsang 5"``: street ``"Meier
+        Vogelsang"``, c/o line ``"c/o Anna Meier"``, shown ``"Vogelsang"``)."""
+        words = self.street.split()
+        for line in self.care_of:
+            name = line.split()[1:]
+            for n in range(min(len(name), len(words) - 1), 0, -1):
+                if words[:n] == name[-n:]:
+                    return " ".join(words[n:])
+        return self.street
+
+    @property
     def additions(self) -> tuple[str, ...]:
         """The rest of :attr:`extra` a letter needs (flat, "Hinterhaus"): no c/o line, no
         country."""
@@ -368,7 +382,7 @@ def _split_inner_co(part: str) -> list[str]:
 #: Words that begin a street name: "c/o Meier Am Markt 5" has the street "Am Markt".
 STREET_START = frozenset(
     {"am", "an", "auf", "aus", "im", "in", "zum", "zur", "zu", "unter", "unterm", "hinter",
-     "hinterm", "vor", "vorm", "über", "ueber", "ob", "alte", "alter", "altes", "alten",
+     "hinterm", "vor", "vorm", "über", "ueber", "überm", "ueberm", "ob", "alte", "alter", "altes", "alten",
      "neue", "neuer", "neues", "neuen", "obere", "oberer", "untere", "unterer", "große",
      "großer", "grosse", "grosser", "kleine", "kleiner", "hohe", "hoher", "lange", "langer",
      "kurze", "kurzer", "breite", "breiter", "hohle", "krumme", "krummer", "enge", "schmale",
@@ -387,6 +401,10 @@ STREET_TYPE_ALONE = re.compile(r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|g
                                re.IGNORECASE)
 
 
+#: Articles between a street's first word and its type word ("An der Lindenmühle").
+_ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
+
+
 def street_start(words: Sequence[str]) -> int | None:
     """Where a street begins in ``words``, the words of one line before its house number
     in which a name comes first without a comma (after a salutation, "Jürgen Müller Am
@@ -395,37 +413,32 @@ def street_start(words: Sequence[str]) -> int | None:
     word marks a street. The street begins
 
     1. at the first word that begins street names (:data:`STREET_START`: ``Am``, ``Zum``,
-       ``Alte``, ``Bad``), capitalised (``zu`` in "Karl zu Guttenberg" is a name's);
+       ``Alte``, ``Bad``), capitalised (``zu`` in "Karl zu Guttenberg" is a name's) unless
+       no word of the line is;
     2. else at the last word that is or ends in a street type (:data:`STREET_WORD`,
        ``Lindenweg``; not the first, since a surname may end so too: "Rosenberg
-       Lindenweg");
-    3. else at ``…er`` before a street type on its own ("Berliner Straße").
+       Lindenweg"), or at ``…er``, ``…e`` before a street type on its own ("Berliner
+       Straße", "Grüne Gasse"); a word that begins street names in small letters and its
+       articles before it belong to the street ("am Markt", "an der Lindenmühle").
     """
-    start = next((k for k in range(1, len(words)) if words[k][:1].isupper()
+    lower = not any(w[:1].isupper() for w in words)
+    start = next((k for k in range(1, len(words)) if (lower or words[k][:1].isupper())
                   and words[k].casefold() in STREET_START), None)
+    if start is not None:
+        return start
+    typed = [k for k in range(1, len(words)) if STREET_WORD.search(words[k])
+             and not STREET_TYPE_ALONE.fullmatch(words[k])]
+    start = typed[-1] if typed else next(
+        (k for k in range(1, len(words) - 1) if words[k].endswith(("er", "e", "en", "es"))
+         and STREET_TYPE_ALONE.fullmatch(words[k + 1])), None)
     if start is None:
-        typed = [k for k in range(1, len(words)) if STREET_WORD.search(words[k])
-                 and not STREET_TYPE_ALONE.fullmatch(words[k])]
-        start = typed[-1] if typed else None
-    if start is None:
-        start = next((k for k in range(1, len(words) - 1) if words[k].endswith("er")
-                      and STREET_TYPE_ALONE.fullmatch(words[k + 1])), None)
+        return None
+    k = start
+    while k > 1 and words[k - 1].casefold() in _ARTICLES:
+        k -= 1
+    if k > 1 and words[k - 1].casefold() in STREET_START:
+        return k - 1
     return start
-
-
-def _host_words(words: list[str]) -> int:
-    """How many of ``words`` (the text between a ``c/o``/``bei`` marker and the house
-    number, "Anna Meier Breitenstraße") name the host: up to the first word that begins a
-    street, at least one."""
-    for k in range(1, len(words)):
-        w = words[k]
-        if w.casefold() in STREET_START or (
-                STREET_WORD.search(w) and not STREET_TYPE_ALONE.fullmatch(w)):
-            return k
-        if k == len(words) - 2 and w.endswith(("er", "e", "en", "es")) \
-                and STREET_TYPE_ALONE.fullmatch(words[-1]):
-            return k  # "Berliner Straße", "Hohle Gasse"
-    return 1
 
 
 @lru_cache(maxsize=65536)
@@ -550,8 +563,15 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         article and m_co.group(0).lower().startswith("b")
     ):  # "bei Müller Hauptstr. 5" (one line); "Bei der Kirche" is a street name
         words = street[m_co.end():].split()
-        k = _host_words(words) if len(words) > 1 else 0
-        extra.append(_clean(" ".join([street[: m_co.end()], *words[:k]])))
+        k = host = street_start(words) if len(words) > 1 else 0
+        if k is None:
+            # Nothing marks where the name ends ("c/o Anna Meier Vogelsang 5"): the c/o
+            # line takes every word but the last, so that no word of the name is left
+            # where the c/o line is not shown; the street keeps the words after the
+            # first, and the geocoder drops those that begin no street of the extract
+            # ("Güldene Kammer" is found too). See ParsedAddress.shown_street.
+            k, host = 1, len(words) - 1
+        extra.append(_clean(" ".join([street[: m_co.end()], *words[:host]])))
         street = _clean(" ".join(words[k:]))
     if town:
         town, district2 = _split_town(town)

@@ -52,14 +52,24 @@ class CareOf:
         from geodata.addresses import parse_address
 
         self.parts: dict[str, tuple[str, ...]] = {}
+        #: per client: the street as the geocoder's reasons quote it („Meier Vogelsang“)
+        #: and as shown („Vogelsang“), when a c/o line's name runs into the street
+        self.streets: dict[str, tuple[str, str]] = {}
         for c in plan.clients:
-            if (c.address and _MAYBE.search(c.address)
-                    and (found := parse_address(c.address).care_of)):
-                self.parts[c.id] = found
+            if not (c.address and _MAYBE.search(c.address)):
+                continue
+            parsed = parse_address(c.address)
+            if parsed.care_of:
+                self.parts[c.id] = parsed.care_of
+            if parsed.shown_street != parsed.street:
+                self.streets[c.id] = (parsed.street, parsed.shown_street)
 
     def text(self, client_id: str | None, text: str) -> str:
         """A reason without the c/o lines of the client's address, and without that of
-        any address it quotes („…“)."""
+        any address it quotes („…“); a street it quotes as the geocoder read it without
+        the words of a host's name (:attr:`geodata.addresses.ParsedAddress.shown_street`)."""
+        if street := self.streets.get(client_id or ""):  # "Straße „Meier Vogelsang“ …"
+            text = text.replace(f"„{street[0]}“", f"„{street[1]}“")
         if not text or not _MAYBE.search(text):
             return text
         for part in self.parts.get(client_id or "", ()):

@@ -110,3 +110,75 @@ def test_host_before_the_street_is_not_named_in_the_geocoders_note(bad_hersfeld_
     plain = index.geocode("Jürgen Müller Vogelsang 5, 36251 Bad Hersfeld")
     assert plain.found and "2 Wörter vor dem Straßennamen ignoriert" in plain.reason
     assert "Müller" not in plain.reason and "Jürgen" not in plain.reason
+
+
+# A c/o line before a street that no word marks as one (no type, no "Am"): real streets
+# of the extracts. The host's name must not stay in front of the street where the c/o
+# line is left out (exports, report, overview), and the geocoder still finds the street.
+_NO_MARK = [
+    ("c/o Anna Meier Vogelsang 1, 36251 Bad Hersfeld", "c/o Anna Meier",
+     "Vogelsang 1, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+    ("bei Anna Meier Vogelsang 1, 36251 Bad Hersfeld", "bei Anna Meier",
+     "Vogelsang 1, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+    ("c/o Ali Hassan Hirschenau 1f, 90607 Rückersdorf", "c/o Ali Hassan",
+     "Hirschenau 1f, 90607 Rückersdorf", "lauf_pbf"),
+    ("z. Hd. Frau Erika Meier Plärrer 11, 91207 Lauf", "z. Hd. Frau Erika Meier",
+     "Plärrer 11, 91207 Lauf", "lauf_pbf"),
+    # a surname that ends like a street: the street begins at the last such word
+    ("bei Anna Rosenberg Lindenweg 45, 36251 Bad Hersfeld", "bei Anna Rosenberg",
+     "Lindenweg 45, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+    # "zu" of a name begins no street
+    ("c/o Karl zu Guttenberg Breitenstraße 57, 36251 Bad Hersfeld", "c/o Karl zu Guttenberg",
+     "Breitenstraße 57, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+]
+
+
+@pytest.mark.parametrize(("text", "host", "rest", "extract"), _NO_MARK)
+def test_c_o_name_before_an_unmarked_street_is_left_out_whole(text, host, rest, extract):
+    from hausbesuch.care_of import without_care_of
+
+    assert parse_address(text).care_of == (host,)
+    assert without_care_of(text) == rest
+    assert "Meier" not in without_care_of(text)
+
+
+@pytest.mark.parametrize(("text", "host", "rest", "extract"), _NO_MARK)
+def test_c_o_name_before_an_unmarked_street_still_geocodes(text, host, rest, extract, request):
+    from geodata.geocode import load_index
+
+    index = load_index(request.getfixturevalue(extract))
+    plain, found = index.geocode(rest), index.geocode(text)
+    assert plain.quality == found.quality == "exact", (found, plain)
+    assert (found.lon, found.lat) == (plain.lon, plain.lat)
+
+
+def test_a_street_of_several_unmarked_words_is_still_found(bad_hersfeld_pbf):
+    """The c/o line takes every word but the last when nothing marks the street; the
+    geocoder still gets the words after the first and finds "Güldene Kammer"."""
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import without_care_of
+
+    index = load_index(bad_hersfeld_pbf)
+    text = "bei Meier Güldene Kammer 26, 36251 Bad Hersfeld"
+    r = index.geocode(text)
+    assert r.quality == "exact" and r.match.startswith("Güldene Kammer 26"), r
+    assert "Meier" not in without_care_of(text)
+    assert "Überm Dorf" in parse_address("bei Anna Meier Überm Dorf 3").street
+
+
+def test_a_reason_quoting_the_street_leaves_the_host_out(lauf_pbf):
+    """Not found: the geocoder quotes the street as it read it („Meier Vogelsang“); the
+    report, the overview and the exports (CareOf) quote it without the host's name."""
+    from datetime import date, datetime
+
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import CareOf
+    from hausbesuch.plandata import Client, Plan
+
+    text = "c/o Anna Meier Vogelsang 5, 91207 Lauf"
+    r = load_index(lauf_pbf).geocode(text)
+    assert r.quality == "unresolved" and "Meier" in r.reason  # (the geocoder's own text)
+    plan = Plan(id="p", city="lauf", created_at=datetime(2026, 12, 1), start=date(2026, 12, 7),
+                days=1, clients=[Client(row=2, id="K-1", address=text)])
+    shown = CareOf(plan).text("K-1", r.reason)
+    assert "Meier" not in shown and "„Vogelsang“" in shown, shown
