@@ -41,8 +41,9 @@ role               accepted headers (examples)
                    is line 1; :func:`address_lines` leaves out the addressee's name
 ``adresszusatz``   numbered lines without a line 1 (``Adresse 2``, ``Address line 2``
                    beside ``Straße`` and ``Hausnummer``) and ``Adresszusatz``,
-                   ``Anschriftenzusatz`` (:data:`ADDITION_HEADERS`): an addition (flat,
-                   Hinterhaus, c/o line) written after the house number
+                   ``Anschriftenzusatz``, ``Zusatz``, ``Adr.-Zusatz``
+                   (:data:`ADDITION_HEADERS`): an addition (flat, Hinterhaus, c/o
+                   line) written after the house number (a lone letter: its suffix)
 =================  ===============================================================
 """
 
@@ -124,10 +125,14 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 #: Headers of an address addition (a flat, "Hinterhaus", a c/o line), written after the
-#: house number like a numbered line without line 1.
+#: house number like a numbered line without line 1. A plain "Zusatz" is one too (a
+#: house-number suffix column is "Hausnummernzusatz", "HNr-Zusatz"; a lone letter in an
+#: addition is read as the suffix all the same, see :func:`address_from_row`).
 ADDITION_HEADERS = ("adresszusatz", "adressenzusatz", "anschriftzusatz",
-                    "anschriftenzusatz", "zusatz adresse", "adresse zusatz",
-                    "wohnungszusatz", "address addition", "address supplement")
+                    "anschriftenzusatz", "anschriftszusatz", "zusatz adresse",
+                    "adresse zusatz", "zusatz anschrift", "adr zusatz", "adressergaenzung",
+                    "anschriftergaenzung", "wohnungszusatz", "zusatz", "address addition",
+                    "address supplement")
 
 
 def normalize_header(name: str) -> str:
@@ -442,7 +447,9 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     ``columns`` is either the table's header list (roles are looked up with
     :func:`address_columns`) or a ready role -> header mapping. Works with one address
     column, split columns, or a mix (``Adresse`` + ``PLZ`` + ``Ort``); a part already
-    contained in the address cell is not repeated.
+    contained in the address cell is not repeated. An addition (:func:`_addition`) stands
+    after the house number as its own part; one that is a lone letter after a number
+    without a letter is the number's suffix (``12`` + ``a`` -> ``12a``).
     """
     roles = dict(columns) if isinstance(columns, Mapping) else address_columns(columns)
 
@@ -472,7 +479,15 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
         ):
             tail_parts.append(part)
     tail = " ".join(tail_parts)
-    return ", ".join(p for p in (head, _addition(row, roles), tail) if p)
+    addition = _addition(row, roles)
+    if _SUFFIX_LETTER.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
+        # a lone letter after a house number without one ("Zusatz" = "a"): its suffix
+        head, addition = join_housenumber(head, addition), ""
+    return ", ".join(p for p in (head, addition, tail) if p)
+
+
+#: An addition that is only a house number's suffix letter ("a", "B").
+_SUFFIX_LETTER = re.compile(r"[a-zA-Z]")
 
 
 def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:

@@ -288,3 +288,29 @@ def test_an_addition_drops_placeholders_and_the_town_again() -> None:
     row = {"Straße": "Marktplatz", "Nr": "5", "Adresszusatz": "Hinterhaus", "PLZ": "91207",
            "Ort": "Lauf"}
     assert address_from_row(row, roles) == "Marktplatz 5, Hinterhaus, 91207 Lauf"
+
+
+@pytest.mark.parametrize("header", ["Zusatz", "Adr.-Zusatz", "Anschrift Zusatz",
+                                    "Adressergänzung"])
+def test_a_plain_zusatz_column_is_the_address_addition(tmp_path: Path, header: str) -> None:
+    """QA 11d #6: a column headed plain "Zusatz" (beside "Hausnummernzusatz") was not read:
+    a c/o line there never reached the bell. A lone letter in it is the number's suffix."""
+    path = tmp_path / "crm.csv"
+    path.write_text(f"Kundennummer;Straße;Hausnummer;Hausnummernzusatz;{header};PLZ;Ort\n"
+                    "Z-1;Frankenstraße;11;;Hinterhaus;91207;Lauf a.d.Pegnitz\n"
+                    "Z-2;Frankenstraße;11;;c/o Meier;91207;Lauf a.d.Pegnitz\n"
+                    "Z-3;Hirschenau;1;f;2. OG links;90607;Rückersdorf\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("Z-1", "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz"),
+        ("Z-2", "Frankenstraße 11, c/o Meier, 91207 Lauf a.d.Pegnitz"),
+        ("Z-3", "Hirschenau 1f, 2. OG links, 90607 Rückersdorf")]
+    assert not any(header in w for w in res.warnings)  # the column is read
+    assert without_care_of(res.clients[1].address) == "Frankenstraße 11, 91207 Lauf a.d.Pegnitz"
+    # without a suffix column, a lone letter in "Zusatz" is the suffix
+    path.write_text("Kundennummer;Straße;Hausnummer;Zusatz;PLZ;Ort\n"
+                    "Z-4;Hirschenau;1;f;90607;Rückersdorf\n"
+                    "Z-5;Hirschenau 1;;F;90607;Rückersdorf\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("Z-4", "Hirschenau 1f, 90607 Rückersdorf"), ("Z-5", "Hirschenau 1F, 90607 Rückersdorf")]
