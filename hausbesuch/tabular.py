@@ -360,6 +360,19 @@ def _street_after_name(line: str) -> str:
     return street if _STREET_NUMBER.search(street) or _street_like(street) else ""
 
 
+#: A line that is only a house number: "1f", "12 a", "3-5", "Nr. 7".
+_LONE_NUMBER = re.compile(r"(?:nr\.?\s*)?\d{1,4}\s?[a-z]?(?:\s?[-/–]\s?\d{1,4}\s?[a-z]?)?",
+                          re.IGNORECASE)
+
+
+def _street_above_number(line: str) -> bool:
+    """Whether a line above a line holding only a house number is its street: it has no
+    digit, is no c/o line and looks like a street (:func:`_street_like`) or is one word
+    ("Hirschenau"; a name above a lone number, "Jürgen Müller" / "5", is not joined)."""
+    return (not any(ch.isdigit() for ch in line) and not _CARE_OF_LINE.match(line)
+            and (_street_like(line) or len(line.split()) == 1))
+
+
 def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
     """:func:`address_lines`, and whether a line beginning with a salutation was left out
     in which no street was recognised (for the reason of a row without a street)."""
@@ -373,6 +386,12 @@ def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
                 kept[i] = street
             else:
                 salut[i] = unread = True
+    # the street alone on one line and its number alone on the next (QA 11d #4)
+    for i in range(len(kept) - 1, 0, -1):
+        if _LONE_NUMBER.fullmatch(kept[i]) and _street_above_number(kept[i - 1]) \
+                and not salut[i - 1]:
+            kept[i - 1] = f"{kept[i - 1]} {kept[i]}"
+            del kept[i], salut[i]
     street = next((i for i, ln in enumerate(kept) if not salut[i]
                    and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
     if street is None:
@@ -393,8 +412,10 @@ def address_lines(lines: Sequence[str]) -> list[str]:
     Herrn, z. Hd. ...) is left out wherever it stands, unless a street follows the name in
     it (``Herrn Jürgen Müller Am Markt 16``: the street is kept, see
     :func:`_street_after_name`); so is every line above the street without a digit (a name
-    without salutation), except a c/o line. The street is the first line with a street
-    name and a number; without one, the first line that looks like a street
+    without salutation), except a c/o line. A line that is only a house number (``1f``)
+    is joined to the line above it when that looks like a street or is one word
+    (``Hirschenau`` / ``1f`` -> ``Hirschenau 1f``, see :func:`_street_above_number`). The
+    street is the first line with a street name and a number; without one, the first line that looks like a street
     (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``: then every
     digit-free line above it is left out, also the only line of a block (``Jürgen Müller``
     above an empty street line). A name never becomes part of the address, so no message
