@@ -581,6 +581,9 @@ class Table:
     #: CSV: rows that end with empty fields beyond the header while other rows do not
     #: (``K-2;Am Markt 1;;``), but whose cells are not shifted: read, and named in a note.
     trailing_rows: list[int] = field(default_factory=list)
+    #: CSV: the fields of each of :attr:`wide_rows` beyond the last column (see
+    #: :meth:`joined_last`).
+    overflow: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -640,6 +643,62 @@ class Table:
                 f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
                 "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
                 "Anführungszeichen setzen oder das Zeichen entfernen")
+
+    def joined_last(self, rownum: int, keep_apart: Sequence[str] = ()) -> str | None:
+        """The last column's text of row ``rownum``, one of :attr:`wide_rows`, with the
+        fields beyond the header joined back to it with the delimiter (``Hund; bitte
+        klingeln``), when only that column can have overflowed; else None (the row stays
+        refused, see :meth:`row_problem`). The caller knows the last column is free text
+        (a note); this says whether the other cells stand where they belong:
+
+        * the delimiter is ``;`` or a tab (in a comma-separated file a comma in an address,
+          "Am Markt 16, 36251 Bad Hersfeld", is as likely as one in the note);
+        * each filled cell, the last column's included, has a shape that other rows have
+          in its column: a date, a number, text with a digit (an address, a window) or
+          text without (a name); a filled cell in a column empty in every other row does
+          not fit (the last column: unless it is plain text);
+        * a shift through a column of ``keep_apart`` (names) would show: the column right of
+          it is not the last one and its cells in other rows are never text without a
+          digit, so a name moved there does not fit. Else a name could land in the note.
+        """
+        extra = self.overflow.get(rownum)
+        if extra is None or self.delimiter not in (";", "\t") or not self.columns \
+                or self.header_fields != len(self.columns):
+            return None
+        row = self.rows[self.row_numbers.index(rownum)]
+        shapes: dict[str, set[str]] = {}
+        for n, other in zip(self.row_numbers, self.rows, strict=True):
+            if n not in self.wide_rows:
+                for col, cell in other.items():
+                    if cell:
+                        shapes.setdefault(col, set()).add(_cell_shape(cell))
+        last = self.columns[-1]
+        for col in self.columns:
+            seen = shapes.get(col) or ({"text"} if col == last else set())
+            if row.get(col) and _cell_shape(row[col]) not in seen:
+                return None
+        for col in keep_apart:
+            if col not in self.columns or col == last:
+                continue
+            right = self.columns[self.columns.index(col) + 1]
+            if right == last or "text" in shapes.get(right, {"text"}):
+                return None
+        fields = [row.get(last, ""), *extra]
+        while fields and not fields[-1]:
+            fields.pop()
+        return ("; " if self.delimiter == ";" else " ").join(fields)
+
+    def joined_note(self, rows: Sequence[int]) -> str:
+        """A German note naming the rows whose extra fields were joined back to the last
+        column (:meth:`joined_last`); it quotes no cell."""
+        one = len(rows) == 1
+        sep = "„;“" if self.delimiter == ";" else "(Tabulator)"
+        return (f"{self.source}: {_row_list(rows)} {'hat' if one else 'haben'} mehr Felder als "
+                f"die Kopfzeile, alle anderen Zellen passen zu ihren Spalten: ein Trennzeichen "
+                f"{sep} in der letzten Spalte „{shown_header(self.columns[-1])}“ ohne "
+                "Anführungszeichen? Die überzähligen Felder wurden ihr wieder angehängt; bitte "
+                f"{'die Zeile' if one else 'die Zeilen'} prüfen und das Feld in "
+                "Anführungszeichen setzen.")
 
     def sheet_note(self) -> str | None:
         """A German sentence naming the sheet read and those ignored (None for one sheet)."""
@@ -861,7 +920,8 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  line_numbers=[line_of[r] for r in g.row_numbers],
                  header_fields=g.header_fields, wide_rows=g.wide_rows,
                  header_row=g.header_row, title_rows=g.title_rows,
-                 house_numbers=g.house_numbers, trailing_rows=g.trailing_rows)
+                 house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
+                 overflow=g.overflow)
 
 
 @dataclass
@@ -877,6 +937,7 @@ class _Grid:
     title_rows: list[int] = field(default_factory=list)
     house_numbers: tuple[int, str, bool] | None = None
     trailing_rows: list[int] = field(default_factory=list)
+    overflow: dict[int, list[str]] = field(default_factory=dict)
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -1009,8 +1070,11 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
             del wide[rownum]
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
+    overflow: dict[int, list[str]] = {}
     for rownum, cells in data:
-        if rownum not in wide and len(cells) > len(columns) and any(cells[len(columns):]):
+        if rownum in wide:
+            overflow[rownum] = cells[len(columns):]
+        elif len(cells) > len(columns) and any(cells[len(columns):]):
             if len(cells) > MAX_COLUMNS:
                 raise UserError(
                     f"Die Datei {name} hat in Zeile {rownum} {len(cells)} Spalten (höchstens "
@@ -1023,7 +1087,7 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     columns, rows, numbers = _house_number_column(columns, rows, unnamed)
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
-                 trailing_rows=trailing)
+                 trailing_rows=trailing, overflow=overflow)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.
@@ -1034,6 +1098,13 @@ def _cell_kind(text: str) -> str:
     if _DATE_CELL.fullmatch(text):
         return "date"
     return "number" if text[:1].isdigit() else "text"
+
+
+def _cell_shape(text: str) -> str:
+    """:func:`_cell_kind`, text told apart by whether it holds a digit (an address, a
+    window: ``text1``) or not (a name, a language: ``text``)."""
+    kind = _cell_kind(text)
+    return "text1" if kind == "text" and any(ch.isdigit() for ch in text) else kind
 
 
 def _trailing_fields(data: Sequence[tuple[int, list[str]]], wide: Mapping[int, int],
