@@ -32,6 +32,7 @@ __all__ = [
     "ParsedAddress",
     "expand_housenumber",
     "housenumber_key",
+    "names_a_person",
     "normalize_text",
     "parse_address",
     "split_housenumber",
@@ -199,8 +200,11 @@ class ParsedAddress:
 
     @property
     def care_of(self) -> tuple[str, ...]:
-        """The ``c/o``/``bei``/``z. Hd.`` lines of :attr:`extra` (for a letter's address)."""
-        return tuple(x for x in self.extra if _CO_RE.match(x))
+        """The ``c/o``/``bei``/``z. Hd.`` lines of :attr:`extra` (for a letter's address),
+        and the parts that name a person without such a word (``Meier``, ``Familie
+        Meier``, ``Anna Meier``; see :func:`names_a_person`): shown only where a c/o line
+        may be."""
+        return tuple(x for x in self.extra if _CO_RE.match(x) or names_a_person(x))
 
     @property
     def shown_street(self) -> str:
@@ -220,7 +224,8 @@ class ParsedAddress:
     def additions(self) -> tuple[str, ...]:
         """The rest of :attr:`extra` a letter needs (flat, "Hinterhaus"): no c/o line, no
         country."""
-        return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x))
+        return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x)
+                     and not names_a_person(x))
 
     @property
     def street_key(self) -> str:
@@ -266,6 +271,87 @@ _FLAT_RE = re.compile(
     r"links|rechts|li|re|mitte|gartenhaus|hof)\b\.?",
     re.IGNORECASE,
 )
+#: Words of an addition that make it a hint for finding the door, never a name: a flat,
+#: a floor, a part of a building, an entrance, a position, a business, a shelter.
+_HINT_WORD = re.compile(
+    r"whg|wohnung|app|apt|appartement|apartment|zi|zimmernr|etage|eg|og|ug|dg"
+    r"|kg|hp|parterre|hochparterre|souterrain|dachboden|mansarde|penthouse|loft|haus"
+    r"|hh|vh|gebäude|gebaeude|anbau|altbau|neubau|flügel|fluegel|trakt|aufgang|hof"
+    r"|eingang|einfahrt|durchgang|tür|tuer|garage|laden|büro|buero|praxis"
+    r"|werkstatt|lager|kiosk|container|wohnwagen|heim|wohnheim|unterkunft|pension|hotel|wg"
+    r"|klingel|briefkasten|postfach|links|rechts|li|re|mitte|oben|unten|vorne|vorn|hinten"
+    r"|nord|süd|sued|ost|west|gegenüber|gegenueber|seite|rückseite|rueckseite|haupthaus"
+    r"|nebenhaus|firma|gmbh|verwaltung",
+    re.IGNORECASE)
+#: Endings of compound hint words ("Seiteneingang", "Dachgeschoss", "Hinterhaus",
+#: "Nebengebäude", "Kellerwohnung"); -haus, -hof, -bau, -heim only after a prefix that
+#: makes a hint of them (Neuhaus, Imhof, Oppenheim are surnames). (Keller, Stock, Block,
+#: Zimmer, Garten alone are surnames too: no hint words.)
+_HINT_END = re.compile(
+    r"\w(?:eingang|gebäude|gebaeude|geschoss|geschoß|wohnung|unterkunft|flügel|fluegel|trakt"
+    r"|treppenhaus|einfahrt|seite|etage|zimmer"
+    r"|(?:hinter|vorder|neben|garten|rück|rueck|seiten|quer|mittel|haupt|wohn|gäste|gaeste"
+    r"|reihen|doppel|eck|frauen|eltern|kinder|jugend|pfarr|gemeinde|miets|hoch)haus"
+    r"|(?:hinter|innen|vorder|quer)hof|(?:an|alt|neu|hinter|quer|seiten)bau"
+    r"|(?:wohn|alten|pflege|kinder|jugend|obdachlosen|asyl|studenten|arbeiter|wohnungslosen"
+    r"|übergangs|uebergangs)heim)$",
+    re.IGNORECASE)
+#: Words of a name that are written small: "von", "de", "zu", "und" ("Anna und Jan Meier").
+_NAME_PARTICLES = frozenset(
+    {"von", "van", "vom", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "zu",
+     "zur", "ten", "ter", "al", "el", "bin", "ibn", "und", "u.", "&"})
+#: A salutation or family word that begins a part naming a person ("Familie Meier").
+_PERSON_WORD = re.compile(
+    r"(?:herrn?|frau|familie|fam\.?|eheleute|ehepaar|geschwister)$", re.IGNORECASE)
+#: A word of a name: letters, with hyphens or apostrophes inside ("Meier-Schulze", "O'Neill").
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def names_a_person(part: str) -> bool:
+    """Whether a part of an address (an addition, written after the street as its own
+    part: a cell of an ``Adresszusatz`` column, a comma part, a remark in brackets) names a
+    person without a ``c/o`` word: ``Meier``, ``Anna Meier``, ``Familie Meier``, ``Fam.
+    Yılmaz``, ``von Bülow``. Such a part is treated like a c/o line: shown on the
+    worker's route page, its map and print sheet and in the letter, left out of the
+    overviews, the report and the exports.
+
+    The rule is deliberately narrow, so that real additions stay visible everywhere: the
+    part has no digit ("2. OG links", "Whg. 12", "App. 3" never name a person) and one to
+    four words (after a salutation or family word such as ``Familie``, ``Frau``, which
+    makes any such part a name); every word is letters (hyphens, apostrophes inside),
+    capitalised or a particle (``von``, ``de``, ``zu``, ``und``), at least one
+    capitalised; it does not begin like a street (``Am``, ``Im``, ``Bad``) and no word is
+    a hint for finding the door: a flat, a floor, a part of a building, an entrance, a
+    position or a business (``Hinterhaus``, ``Seiteneingang``, ``Souterrain``, ``Laden``,
+    ``links``, compounds ending in ``-eingang``, ``-gebäude``, ``-geschoss``, …; see
+    :data:`_HINT_WORD`, :data:`_HINT_END`). A single capitalised word that is neither
+    (``Meier``) counts as a name: erring so hides at worst a hint from the overview (the
+    route page still shows it), never shows a name there.
+    """
+    words = part.split()
+    if not words or any(ch.isdigit() for ch in part) or _CO_RE.match(part) \
+            or _COUNTRY_RE.match(part):
+        return False
+    if _PERSON_WORD.fullmatch(words[0]):
+        words = words[1:]
+        if not words:
+            return False
+    elif words[0].casefold() in STREET_START:
+        return False
+    if len(words) > 4:
+        return False
+    capitalised = False
+    for w in words:
+        if w.casefold() in _NAME_PARTICLES:
+            continue
+        if not _NAME_WORD.fullmatch(w) or w[0].islower():
+            return False
+        if _HINT_WORD.fullmatch(w) or _HINT_END.search(w) or _FLAT_RE.fullmatch(w):
+            return False
+        capitalised = True
+    return capitalised
+
+
 #: Words of :data:`_FLAT_RE` that are also names of towns or districts (Hof, Berlin-Mitte).
 _TOWN_LIKE = frozenset({"hof", "mitte"})
 _POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-])", re.IGNORECASE)
@@ -455,8 +541,9 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     s = _CO_BRACKETS_RE.sub(r",\1,", s)
     extra: list[str] = []
     # a remark in brackets right after the house number: "Marktplatz 5 (Laden)" (not a
-    # town "Laden")
-    s = _REMARK_AFTER_NUMBER.sub(lambda m: extra.append(_clean(m[2])) or m[1], s)
+    # town "Laden"), each of its comma parts by itself ("(Hinterhaus, Meier)")
+    s = _REMARK_AFTER_NUMBER.sub(
+        lambda m: extra.extend(_clean(x) for x in m[2].split(",")) or m[1], s)
     parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
     kept: list[str] = []

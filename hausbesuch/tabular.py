@@ -469,8 +469,10 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     :func:`address_columns`) or a ready role -> header mapping. Works with one address
     column, split columns, or a mix (``Adresse`` + ``PLZ`` + ``Ort``); a part already
     contained in the address cell is not repeated. An addition (:func:`_addition`) stands
-    after the house number as its own part; one that is a lone letter after a number
-    without a letter is the number's suffix (``12`` + ``a`` -> ``12a``).
+    after the house number as its own part (in brackets after the number when no postcode
+    or town follows, so that it is not read as the town: ``Am Markt 16 (Hinterhaus)``); one that is a lone
+    letter after a number without a letter is the number's suffix (``12`` + ``a`` ->
+    ``12a``).
     """
     roles = dict(columns) if isinstance(columns, Mapping) else address_columns(columns)
 
@@ -504,6 +506,10 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     if _SUFFIX_LETTER.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
         # a lone letter after a house number without one ("Zusatz" = "a"): its suffix
         head, addition = join_housenumber(head, addition), ""
+    elif addition and not tail and re.search(r"\d\s?[a-zA-Z]?$", head):
+        # no postcode or town after it: in brackets, else the addition would be read as
+        # the town ("Vogelsang 1, Meier": a town „Meier“ a reason would quote)
+        return f"{head} ({addition})"
     return ", ".join(p for p in (head, addition, tail) if p)
 
 
@@ -515,7 +521,8 @@ def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     """The addition of a row ("Adresse 2" without a line 1: "Hinterhaus", "2. OG links",
     "c/o Meier"), its lines joined with ``, ``, a line starting with a salutation left
     out. It stands after the house number as its own part, where the geocoder reads it as
-    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line."""
+    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line or a bare
+    name (``Meier``, see :func:`geodata.addresses.names_a_person`)."""
     keys = sorted((k for k in roles if k.startswith("adresszusatz")),
                   key=lambda k: int(k.rpartition("_")[2]) if "_" in k else 1)
     lines = [ln.strip() for k in keys

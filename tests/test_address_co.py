@@ -182,3 +182,97 @@ def test_a_reason_quoting_the_street_leaves_the_host_out(lauf_pbf):
                 days=1, clients=[Client(row=2, id="K-1", address=text)])
     shown = CareOf(plan).text("K-1", r.reason)
     assert "Meier" not in shown and "„Vogelsang“" in shown, shown
+
+
+# An addition that names a person without a c/o word (closing 11, QA 11d #3): shown only
+# where a c/o line may be, while real additions stay visible everywhere.
+@pytest.mark.parametrize("part", ["Meier", "Quastenhostai", "Anna Meier", "Familie Meier",
+                                  "Fam. Yılmaz", "von Bülow", "Hans-Peter Meier-Schulze",
+                                  "Anna und Jan Meier", "Keller"])
+def test_a_bare_name_in_an_addition_names_a_person(part):
+    from geodata.addresses import names_a_person
+
+    assert names_a_person(part)
+    a = parse_address(f"Vogelsang 1, {part}, 36251 Bad Hersfeld")
+    assert a.care_of == (part,) and a.additions == ()
+
+
+@pytest.mark.parametrize("part", ["Hinterhaus", "2. OG links", "Whg. 12", "Seiteneingang",
+                                  "App. 3", "Souterrain", "Dachgeschoss", "hinten links",
+                                  "Nebengebäude", "Kellerwohnung", "Laden", "Haus B",
+                                  "Wohnheim", "Am Bahnhof", "Deutschland", "Familie"])
+def test_a_real_addition_is_no_name(part):
+    from geodata.addresses import names_a_person
+
+    assert not names_a_person(part)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Vogelsang 1, Meier, 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+        ("Vogelsang 1, Familie Meier, 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11, Anna Meier, 91207 Lauf", "Frankenstraße 11, 91207 Lauf"),
+        ("Vogelsang 1 Meier, 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11 (Hinterhaus, Meier)", "Frankenstraße 11 (Hinterhaus)"),
+        # the name as a whole word only; the street keeps a name it shares
+        ("Lindenweg 45, Linde, 36251 Bad Hersfeld", "Lindenweg 45, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11, Franken, 91207 Lauf", "Frankenstraße 11, 91207 Lauf"),
+        # real additions stay
+        ("Vogelsang 1, Hinterhaus, 36251 Bad Hersfeld",
+         "Vogelsang 1, Hinterhaus, 36251 Bad Hersfeld"),
+        ("Vogelsang 1, Seiteneingang, 36251 Bad Hersfeld",
+         "Vogelsang 1, Seiteneingang, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11, 2. OG links, 91207 Lauf", "Frankenstraße 11, 2. OG links, 91207 Lauf"),
+        ("Frankenstraße 11, Whg. 12, 91207 Lauf", "Frankenstraße 11, Whg. 12, 91207 Lauf"),
+        ("Frankenstraße 11 (App. 3), 91207 Lauf", "Frankenstraße 11 (App. 3), 91207 Lauf"),
+    ],
+)
+def test_without_care_of_leaves_out_a_bare_name(text, shown):
+    from hausbesuch.care_of import without_care_of
+
+    assert without_care_of(text) == shown
+
+
+def test_an_addition_column_with_a_name_reaches_only_the_route_page(tmp_path, lauf_pbf):
+    """An ``Adresszusatz`` holding a bare name: the client's address keeps it (the route
+    page shows it, it is on the bell), the index page of a plan that could not place the
+    visit and the reasons (report, overview) do not; "Hinterhaus" stays everywhere. Without postcode and town the name is
+    no town either (it stood as „Ort „Meier““ in the reason)."""
+    from datetime import date, datetime
+
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import CareOf
+    from hausbesuch.clients import read_clients
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import index_page
+    from hausbesuch.plandata import Plan, UnassignedVisit
+
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Straße;Hausnummer;Adresszusatz;PLZ;Ort\n"
+                    "A-1;Frankenstraße;11;Quastenhostai;91207;Lauf a.d.Pegnitz\n"
+                    "A-2;Frankenstraße;11;Hinterhaus;91207;Lauf a.d.Pegnitz\n"
+                    "A-3;Frankenstraße;11;Anna Quastenhostbe;;\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [c.address for c in res.clients] == [
+        "Frankenstraße 11, Quastenhostai, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11 (Anna Quastenhostbe)"]
+    index = load_index(lauf_pbf)
+    found = [index.geocode(c.address) for c in res.clients]
+    assert all(r.quality == "exact" for r in found), found
+    assert "Quastenhost" not in repr(found)
+    plan = Plan(id="p", city="lauf", created_at=datetime(2026, 12, 1), start=date(2026, 12, 7),
+                days=1, clients=res.clients, unassigned=[
+                    UnassignedVisit(client_id=c.id, code="no_time", lon=None, lat=None,
+                                    address=c.address, district="",
+                                    reason=f"Adresse „{c.address}“ nicht erreichbar")
+                    for c in res.clients])
+    html = index_page(plan, MapSettings(), routes=[], overview_href="uebersicht.html")
+    assert "Quastenhost" not in html
+    assert "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz" in html
+    care_of = CareOf(plan)
+    assert [care_of.unassigned(u).address for u in plan.unassigned] == [
+        "Frankenstraße 11, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz", "Frankenstraße 11"]
+    assert not any("Quastenhost" in care_of.unassigned(u).reason for u in plan.unassigned)
