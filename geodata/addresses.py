@@ -21,18 +21,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 __all__ = [
+    "STREET_START",
+    "STREET_TYPE_ALONE",
+    "STREET_WORD",
     "ParsedAddress",
     "expand_housenumber",
     "housenumber_key",
+    "names_a_person",
     "normalize_text",
     "parse_address",
     "split_housenumber",
     "street_fuzzy_key",
     "street_key",
+    "street_start",
     "town_key",
     "town_tokens",
 ]
@@ -194,14 +200,32 @@ class ParsedAddress:
 
     @property
     def care_of(self) -> tuple[str, ...]:
-        """The ``c/o``/``bei``/``z. Hd.`` lines of :attr:`extra` (for a letter's address)."""
-        return tuple(x for x in self.extra if _CO_RE.match(x))
+        """The ``c/o``/``bei``/``z. Hd.`` lines of :attr:`extra` (for a letter's address),
+        and the parts that name a person without such a word (``Meier``, ``Familie
+        Meier``, ``Anna Meier``; see :func:`names_a_person`): shown only where a c/o line
+        may be."""
+        return tuple(x for x in self.extra if _CO_RE.match(x) or names_a_person(x))
+
+    @property
+    def shown_street(self) -> str:
+        """:attr:`street` as shown where a c/o line is left out: without the words of the
+        host's name that the street keeps for the geocoder when the parser cannot tell
+        where the name ends (``"c/o Anna Meier Vogelsang 5"``: street ``"Meier
+        Vogelsang"``, c/o line ``"c/o Anna Meier"``, shown ``"Vogelsang"``)."""
+        words = self.street.split()
+        for line in self.care_of:
+            name = line.split()[1:]
+            for n in range(min(len(name), len(words) - 1), 0, -1):
+                if words[:n] == name[-n:]:
+                    return " ".join(words[n:])
+        return self.street
 
     @property
     def additions(self) -> tuple[str, ...]:
         """The rest of :attr:`extra` a letter needs (flat, "Hinterhaus"): no c/o line, no
         country."""
-        return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x))
+        return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x)
+                     and not names_a_person(x))
 
     @property
     def street_key(self) -> str:
@@ -247,6 +271,87 @@ _FLAT_RE = re.compile(
     r"links|rechts|li|re|mitte|gartenhaus|hof)\b\.?",
     re.IGNORECASE,
 )
+#: Words of an addition that make it a hint for finding the door, never a name: a flat,
+#: a floor, a part of a building, an entrance, a position, a business, a shelter.
+_HINT_WORD = re.compile(
+    r"whg|wohnung|app|apt|appartement|apartment|zi|zimmernr|etage|eg|og|ug|dg"
+    r"|kg|hp|parterre|hochparterre|souterrain|dachboden|mansarde|penthouse|loft|haus"
+    r"|hh|vh|gebäude|gebaeude|anbau|altbau|neubau|flügel|fluegel|trakt|aufgang|hof"
+    r"|eingang|einfahrt|durchgang|tür|tuer|garage|laden|büro|buero|praxis"
+    r"|werkstatt|lager|kiosk|container|wohnwagen|heim|wohnheim|unterkunft|pension|hotel|wg"
+    r"|klingel|briefkasten|postfach|links|rechts|li|re|mitte|oben|unten|vorne|vorn|hinten"
+    r"|nord|süd|sued|ost|west|gegenüber|gegenueber|seite|rückseite|rueckseite|haupthaus"
+    r"|nebenhaus|firma|gmbh|verwaltung",
+    re.IGNORECASE)
+#: Endings of compound hint words ("Seiteneingang", "Dachgeschoss", "Hinterhaus",
+#: "Nebengebäude", "Kellerwohnung"); -haus, -hof, -bau, -heim only after a prefix that
+#: makes a hint of them (Neuhaus, Imhof, Oppenheim are surnames). (Keller, Stock, Block,
+#: Zimmer, Garten alone are surnames too: no hint words.)
+_HINT_END = re.compile(
+    r"\w(?:eingang|gebäude|gebaeude|geschoss|geschoß|wohnung|unterkunft|flügel|fluegel|trakt"
+    r"|treppenhaus|einfahrt|seite|etage|zimmer"
+    r"|(?:hinter|vorder|neben|garten|rück|rueck|seiten|quer|mittel|haupt|wohn|gäste|gaeste"
+    r"|reihen|doppel|eck|frauen|eltern|kinder|jugend|pfarr|gemeinde|miets|hoch)haus"
+    r"|(?:hinter|innen|vorder|quer)hof|(?:an|alt|neu|hinter|quer|seiten)bau"
+    r"|(?:wohn|alten|pflege|kinder|jugend|obdachlosen|asyl|studenten|arbeiter|wohnungslosen"
+    r"|übergangs|uebergangs)heim)$",
+    re.IGNORECASE)
+#: Words of a name that are written small: "von", "de", "zu", "und" ("Anna und Jan Meier").
+_NAME_PARTICLES = frozenset(
+    {"von", "van", "vom", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "zu",
+     "zur", "ten", "ter", "al", "el", "bin", "ibn", "und", "u.", "&"})
+#: A salutation or family word that begins a part naming a person ("Familie Meier").
+_PERSON_WORD = re.compile(
+    r"(?:herrn?|frau|familie|fam\.?|eheleute|ehepaar|geschwister)$", re.IGNORECASE)
+#: A word of a name: letters, with hyphens or apostrophes inside ("Meier-Schulze", "O'Neill").
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def names_a_person(part: str) -> bool:
+    """Whether a part of an address (an addition, written after the street as its own
+    part: a cell of an ``Adresszusatz`` column, a comma part, a remark in brackets) names a
+    person without a ``c/o`` word: ``Meier``, ``Anna Meier``, ``Familie Meier``, ``Fam.
+    Yılmaz``, ``von Bülow``. Such a part is treated like a c/o line: shown on the
+    worker's route page, its map and print sheet and in the letter, left out of the
+    overviews, the report and the exports.
+
+    The rule is deliberately narrow, so that real additions stay visible everywhere: the
+    part has no digit ("2. OG links", "Whg. 12", "App. 3" never name a person) and one to
+    four words (after a salutation or family word such as ``Familie``, ``Frau``, which
+    makes any such part a name); every word is letters (hyphens, apostrophes inside),
+    capitalised or a particle (``von``, ``de``, ``zu``, ``und``), at least one
+    capitalised; it does not begin like a street (``Am``, ``Im``, ``Bad``) and no word is
+    a hint for finding the door: a flat, a floor, a part of a building, an entrance, a
+    position or a business (``Hinterhaus``, ``Seiteneingang``, ``Souterrain``, ``Laden``,
+    ``links``, compounds ending in ``-eingang``, ``-gebäude``, ``-geschoss``, …; see
+    :data:`_HINT_WORD`, :data:`_HINT_END`). A single capitalised word that is neither
+    (``Meier``) counts as a name: erring so hides at worst a hint from the overview (the
+    route page still shows it), never shows a name there.
+    """
+    words = part.split()
+    if not words or any(ch.isdigit() for ch in part) or _CO_RE.match(part) \
+            or _COUNTRY_RE.match(part):
+        return False
+    if _PERSON_WORD.fullmatch(words[0]):
+        words = words[1:]
+        if not words:
+            return False
+    elif words[0].casefold() in STREET_START:
+        return False
+    if len(words) > 4:
+        return False
+    capitalised = False
+    for w in words:
+        if w.casefold() in _NAME_PARTICLES:
+            continue
+        if not _NAME_WORD.fullmatch(w) or w[0].islower():
+            return False
+        if _HINT_WORD.fullmatch(w) or _HINT_END.search(w) or _FLAT_RE.fullmatch(w):
+            return False
+        capitalised = True
+    return capitalised
+
+
 #: Words of :data:`_FLAT_RE` that are also names of towns or districts (Hof, Berlin-Mitte).
 _TOWN_LIKE = frozenset({"hof", "mitte"})
 _POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-])", re.IGNORECASE)
@@ -361,15 +466,15 @@ def _split_inner_co(part: str) -> list[str]:
 
 
 #: Words that begin a street name: "c/o Meier Am Markt 5" has the street "Am Markt".
-_STREET_START = frozenset(
+STREET_START = frozenset(
     {"am", "an", "auf", "aus", "im", "in", "zum", "zur", "zu", "unter", "unterm", "hinter",
-     "hinterm", "vor", "vorm", "über", "ueber", "ob", "alte", "alter", "altes", "alten",
+     "hinterm", "vor", "vorm", "über", "ueber", "überm", "ueberm", "ob", "alte", "alter", "altes", "alten",
      "neue", "neuer", "neues", "neuen", "obere", "oberer", "untere", "unterer", "große",
      "großer", "grosse", "grosser", "kleine", "kleiner", "hohe", "hoher", "lange", "langer",
      "kurze", "kurzer", "breite", "breiter", "hohle", "krumme", "krummer", "enge", "schmale",
      "schöne", "schöner", "bad", "st.", "sankt"})
 #: A word that is (or ends in) a street type: "Breitenstraße", "Lindenweg", "Markt".
-_STREET_WORD = re.compile(
+STREET_WORD = re.compile(
     r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring|damm|ufer|steig|pfad|"
     r"chaussee|markt|berg|hof|graben|wall|tor|brücke|garten|anger|feld|höhe|grund|tal|"
     r"wiese|siedlung|park|promenade|stieg|kamp|zeile|winkel|aue|rain|leite|halde|gärten|"
@@ -378,23 +483,48 @@ _STREET_WORD = re.compile(
     re.IGNORECASE,
 )
 #: Street type words that only end a street name ("Friedrich Ebert Straße").
-_STREET_TYPE_ALONE = re.compile(r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring)$",
-                                re.IGNORECASE)
+STREET_TYPE_ALONE = re.compile(r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring)$",
+                               re.IGNORECASE)
 
 
-def _host_words(words: list[str]) -> int:
-    """How many of ``words`` (the text between a ``c/o``/``bei`` marker and the house
-    number, "Anna Meier Breitenstraße") name the host: up to the first word that begins a
-    street, at least one."""
-    for k in range(1, len(words)):
-        w = words[k]
-        if w.casefold() in _STREET_START or (
-                _STREET_WORD.search(w) and not _STREET_TYPE_ALONE.fullmatch(w)):
-            return k
-        if k == len(words) - 2 and w.endswith(("er", "e", "en", "es")) \
-                and _STREET_TYPE_ALONE.fullmatch(words[-1]):
-            return k  # "Berliner Straße", "Hohle Gasse"
-    return 1
+#: Articles between a street's first word and its type word ("An der Lindenmühle").
+_ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
+
+
+def street_start(words: Sequence[str]) -> int | None:
+    """Where a street begins in ``words``, the words of one line before its house number
+    in which a name comes first without a comma (after a salutation, "Jürgen Müller Am
+    Markt", or after a ``c/o`` marker, "Anna Meier Breitenstraße"): the index of the
+    street's first word, never 0 (the first word is always the name's), or None when no
+    word marks a street. The street begins
+
+    1. at the first word that begins street names (:data:`STREET_START`: ``Am``, ``Zum``,
+       ``Alte``, ``Bad``), capitalised (``zu`` in "Karl zu Guttenberg" is a name's) unless
+       no word of the line is;
+    2. else at the last word that is or ends in a street type (:data:`STREET_WORD`,
+       ``Lindenweg``; not the first, since a surname may end so too: "Rosenberg
+       Lindenweg"), or at ``…er``, ``…e`` before a street type on its own ("Berliner
+       Straße", "Grüne Gasse"); a word that begins street names in small letters and its
+       articles before it belong to the street ("am Markt", "an der Lindenmühle").
+    """
+    lower = not any(w[:1].isupper() for w in words)
+    start = next((k for k in range(1, len(words)) if (lower or words[k][:1].isupper())
+                  and words[k].casefold() in STREET_START), None)
+    if start is not None:
+        return start
+    typed = [k for k in range(1, len(words)) if STREET_WORD.search(words[k])
+             and not STREET_TYPE_ALONE.fullmatch(words[k])]
+    start = typed[-1] if typed else next(
+        (k for k in range(1, len(words) - 1) if words[k].endswith(("er", "e", "en", "es"))
+         and STREET_TYPE_ALONE.fullmatch(words[k + 1])), None)
+    if start is None:
+        return None
+    k = start
+    while k > 1 and words[k - 1].casefold() in _ARTICLES:
+        k -= 1
+    if k > 1 and words[k - 1].casefold() in STREET_START:
+        return k - 1
+    return start
 
 
 @lru_cache(maxsize=65536)
@@ -411,8 +541,9 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     s = _CO_BRACKETS_RE.sub(r",\1,", s)
     extra: list[str] = []
     # a remark in brackets right after the house number: "Marktplatz 5 (Laden)" (not a
-    # town "Laden")
-    s = _REMARK_AFTER_NUMBER.sub(lambda m: extra.append(_clean(m[2])) or m[1], s)
+    # town "Laden"), each of its comma parts by itself ("(Hinterhaus, Meier)")
+    s = _REMARK_AFTER_NUMBER.sub(
+        lambda m: extra.extend(_clean(x) for x in m[2].split(",")) or m[1], s)
     parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
     kept: list[str] = []
@@ -519,8 +650,15 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         article and m_co.group(0).lower().startswith("b")
     ):  # "bei Müller Hauptstr. 5" (one line); "Bei der Kirche" is a street name
         words = street[m_co.end():].split()
-        k = _host_words(words) if len(words) > 1 else 0
-        extra.append(_clean(" ".join([street[: m_co.end()], *words[:k]])))
+        k = host = street_start(words) if len(words) > 1 else 0
+        if k is None:
+            # Nothing marks where the name ends ("c/o Anna Meier Vogelsang 5"): the c/o
+            # line takes every word but the last, so that no word of the name is left
+            # where the c/o line is not shown; the street keeps the words after the
+            # first, and the geocoder drops those that begin no street of the extract
+            # ("Güldene Kammer" is found too). See ParsedAddress.shown_street.
+            k, host = 1, len(words) - 1
+        extra.append(_clean(" ".join([street[: m_co.end()], *words[:host]])))
         street = _clean(" ".join(words[k:]))
     if town:
         town, district2 = _split_town(town)

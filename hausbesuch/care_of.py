@@ -1,7 +1,10 @@
 """Third persons' names in addresses: a ``c/o``, ``bei`` or ``z. Hd.`` line names the host.
 
 The worker's route page, the printed sheet and the letter need that line (it is on the
-bell); the overviews, the report and the exports do not, and leave it out.
+bell); the overviews, the report and the exports do not, and leave it out. So it is with
+an addition that names a person without such a word (``Meier``, ``Familie Meier``, as an
+``Adresszusatz`` column or a part of a one-line address writes it; the rule is
+:func:`geodata.addresses.names_a_person`).
 """
 
 from __future__ import annotations
@@ -15,24 +18,38 @@ __all__ = ["CareOf", "without_care_of"]
 
 
 def _drop(text: str, part: str) -> str:
-    """``text`` without ``part`` and the comma that joined it to its neighbours."""
-    p = re.escape(part)
-    text = re.sub(rf"\s*\(\s*{p}\s*\)", "", text)  # in brackets: "Hauptstr. 5 (bei Meier)"
-    text = re.sub(rf"[,;]\s*{p}(?=\s*[,;\n])", "", text)  # between two parts
-    text = re.sub(rf"(^|[,;\n„])\s*{p}\s*[,;\n]\s*", r"\1", text)  # first of its line
-    text = re.sub(rf"\s+{p}(?=\s*[,;\n])", "", text)  # after the street, before a comma
-    return re.sub(rf"[\s,;]*{p}", "", text)  # last, or alone
+    """``text`` without ``part`` and the comma that joined it to its neighbours: the first
+    of these shapes that holds it, the part as whole words (a part "Meier" leaves
+    "Meierstraße" alone)."""
+    p = rf"(?<!\w){re.escape(part)}(?!\w)"
+    for shape, by in (
+        (rf"\s*\(\s*{p}\s*\)", ""),  # in brackets: "Hauptstr. 5 (bei Meier)"
+        (rf"[,;]\s*{p}(?=\s*[,;\n])", ""),  # between two parts
+        (rf"(^|[,;\n„])\s*{p}\s*[,;\n]\s*", r"\1"),  # first of its line
+        (rf"\s+{p}(?=\s*[,;\n])", ""),  # after the street, before a comma
+        (rf"[\s,;]*{p}", ""),  # last, or alone
+    ):
+        dropped = re.sub(shape, by, text)
+        if dropped != text:
+            return dropped
+    return text
 
 
-#: A quick test before parsing: text without any of these has no c/o line.
-_MAYBE = re.compile(r"c\s*/\s*o|c\.\s*o\.|\bco\.|\bbei\b|\bb\.|z\.\s*h|zu\s+h|wohnhaft",
+#: A quick test before parsing: text without any of these has no c/o line, ...
+_MAYBE = re.compile(r"c\s*/\s*o|c\.\s*o\.|\bco\.|\bbei\b|\bb\.|z\.\s*h|zu\s+h|wohnhaft"
+                    # ... and no part naming a person: one without a digit before another
+                    # part or in brackets ("Am Markt 16, Meier, 36251 …"), or words after a
+                    # house number before a comma or a postcode ("Am Markt 16 Meier, …")
+                    r"|(?:^|[,;\n(|])[^\d,;\n()|]*[^\W\d_][^\d,;\n()|]*[,;\n)|]"
+                    r"|(?<!\d)\d{1,4}\s?[a-z]?\s+[^\W\d_][^\d,;\n]*(?:[,;\n]|\d{5})",
                     re.IGNORECASE)
 
 
 def without_care_of(address: str) -> str:
     """The address as given without its ``c/o``, ``bei`` or ``z. Hd.`` line (the name of
-    a third person, the host): what the exports show; the street, an addition like a flat
-    and postcode and town are kept."""
+    a third person, the host) and without a part that names a person (``Meier``,
+    ``Familie Meier``): what the exports show; the street, an addition like a flat or
+    "Hinterhaus" and postcode and town are kept."""
     from geodata.addresses import parse_address
 
     if not address or not address.strip() or not _MAYBE.search(address):
@@ -52,14 +69,24 @@ class CareOf:
         from geodata.addresses import parse_address
 
         self.parts: dict[str, tuple[str, ...]] = {}
+        #: per client: the street as the geocoder's reasons quote it („Meier Vogelsang“)
+        #: and as shown („Vogelsang“), when a c/o line's name runs into the street
+        self.streets: dict[str, tuple[str, str]] = {}
         for c in plan.clients:
-            if (c.address and _MAYBE.search(c.address)
-                    and (found := parse_address(c.address).care_of)):
-                self.parts[c.id] = found
+            if not (c.address and _MAYBE.search(c.address)):
+                continue
+            parsed = parse_address(c.address)
+            if parsed.care_of:
+                self.parts[c.id] = parsed.care_of
+            if parsed.shown_street != parsed.street:
+                self.streets[c.id] = (parsed.street, parsed.shown_street)
 
     def text(self, client_id: str | None, text: str) -> str:
         """A reason without the c/o lines of the client's address, and without that of
-        any address it quotes („…“)."""
+        any address it quotes („…“); a street it quotes as the geocoder read it without
+        the words of a host's name (:attr:`geodata.addresses.ParsedAddress.shown_street`)."""
+        if street := self.streets.get(client_id or ""):  # "Straße „Meier Vogelsang“ …"
+            text = text.replace(f"„{street[0]}“", f"„{street[1]}“")
         if not text or not _MAYBE.search(text):
             return text
         for part in self.parts.get(client_id or "", ()):

@@ -29,7 +29,10 @@ Columns that are not recognised are kept in :attr:`Client.extra`; split name col
 A row is rejected (one :class:`Rejected` per row; ``field`` is the first bad field, the
 reason lists every problem) when: a CSV row has more fields than the header while other
 rows fit (``felder``: a delimiter in a field without quotes shifted its cells; the reason
-quotes none of them, see :meth:`hausbesuch.tabular.Table.row_problem`); the ID is missing, too long, a boolean cell of a workbook,
+quotes none of them, see :meth:`hausbesuch.tabular.Table.row_problem`; unless the header's
+last column is the note and only it can have overflowed, a ``;`` typed in the note: then
+the extra fields are joined back to the note and a warning names the row, see
+:meth:`hausbesuch.tabular.Table.joined_last`); the ID is missing, too long, a boolean cell of a workbook,
 or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
 ``K-100004``; the later rows are rejected and the reason names both rows); the address or its
 street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
@@ -414,13 +417,21 @@ def read_clients(
         )
     first_row: dict[str, tuple[int, str]] = {}  # casefolded id -> (row, id as written)
     id_first = columns.index(id_col) == 0  # the first cell of a shifted row is still the id
+    # a note as the header's last column: a delimiter typed in it makes the row wider
+    note_last = columns and used.get("notiz") == columns[-1]
+    names = [c for c in (used.get("name"), *name_parts) if c]
+    joined: list[int] = []
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
         if problem := table.row_problem(rownum):  # more fields than the header: shifted
-            shown = shorten(cid, MAX_ID_LENGTH) if id_first else ""
-            result.rejected.append(Rejected(row=rownum, id=shown or None, field="felder",
-                                            reason=problem))
-            continue
+            note = table.joined_last(rownum, keep_apart=names) if note_last else None
+            if note is None:
+                shown = shorten(cid, MAX_ID_LENGTH) if id_first else ""
+                result.rejected.append(Rejected(row=rownum, id=shown or None, field="felder",
+                                                reason=problem))
+                continue
+            row = {**row, used["notiz"]: note}  # only the note overflowed: joined back
+            joined.append(rownum)
         errors: list[tuple[str, str]] = []
 
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:
@@ -568,6 +579,8 @@ def read_clients(
                 pin_time_min=pin_time,
             )
         )
+    if joined:
+        result.warnings.append(table.joined_note(joined))
     return result
 
 

@@ -41,8 +41,9 @@ role               accepted headers (examples)
                    is line 1; :func:`address_lines` leaves out the addressee's name
 ``adresszusatz``   numbered lines without a line 1 (``Adresse 2``, ``Address line 2``
                    beside ``Straße`` and ``Hausnummer``) and ``Adresszusatz``,
-                   ``Anschriftenzusatz`` (:data:`ADDITION_HEADERS`): an addition (flat,
-                   Hinterhaus, c/o line) written after the house number
+                   ``Anschriftenzusatz``, ``Zusatz``, ``Adr.-Zusatz``
+                   (:data:`ADDITION_HEADERS`): an addition (flat, Hinterhaus, c/o
+                   line) written after the house number (a lone letter: its suffix)
 =================  ===============================================================
 """
 
@@ -61,7 +62,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from geodata.addresses import _STREET_START, _STREET_TYPE_ALONE, _STREET_WORD
+from geodata.addresses import STREET_START, STREET_TYPE_ALONE, street_start
 from hausbesuch.errors import UserError
 from hausbesuch.fields import is_placeholder
 
@@ -124,10 +125,14 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 #: Headers of an address addition (a flat, "Hinterhaus", a c/o line), written after the
-#: house number like a numbered line without line 1.
+#: house number like a numbered line without line 1. A plain "Zusatz" is one too (a
+#: house-number suffix column is "Hausnummernzusatz", "HNr-Zusatz"; a lone letter in an
+#: addition is read as the suffix all the same, see :func:`address_from_row`).
 ADDITION_HEADERS = ("adresszusatz", "adressenzusatz", "anschriftzusatz",
-                    "anschriftenzusatz", "zusatz adresse", "adresse zusatz",
-                    "wohnungszusatz", "address addition", "address supplement")
+                    "anschriftenzusatz", "anschriftszusatz", "zusatz adresse",
+                    "adresse zusatz", "zusatz anschrift", "adr zusatz", "adressergaenzung",
+                    "anschriftergaenzung", "wohnungszusatz", "zusatz", "address addition",
+                    "address supplement")
 
 
 def normalize_header(name: str) -> str:
@@ -317,7 +322,7 @@ def _street_like(line: str) -> bool:
     words = line.split()
     if not words:
         return False
-    return (len(words) > 1 and words[0][:1].isupper() and words[0].casefold() in _STREET_START
+    return (len(words) > 1 and words[0][:1].isupper() and words[0].casefold() in STREET_START
             ) or bool(_STREET_TYPE_END.search(words[-1]))
 
 
@@ -334,34 +339,38 @@ _WORD = re.compile(r"\S+")
 def _street_after_name(line: str) -> str:
     """The street in a line that begins with a salutation and a name without a comma
     between them: ``Herrn Jürgen Müller Am Markt 16`` -> ``Am Markt 16``, "" when no street
-    is recognised. The street begins, after the first word of the name, at the first word
-    that begins street names (capitalised: ``Am``, ``Zum``, ``Alte``; not ``zu`` of a
-    name), else at the last word ending in a street type (``Lindenweg``; a surname may end
-    so too: ``Rosenberg Lindenweg 5``), else at ``…er Straße``; the words before the house
-    number are looked at."""
+    is recognised. The words before the house number are looked at: the street begins where
+    :func:`geodata.addresses.street_start` says (``Am``, ``Zum``, ``Alte``; the last word
+    ending in a street type, ``Lindenweg``; ``…er Straße``), else, with a house number, at
+    the word before it (a one-word street, ``Hirschenau 1f``)."""
     m = _SALUTATION.match(line)
     rest = line[m.end():] if m else line
     words = list(_WORD.finditer(rest))
     upto = next((k + 1 for k, w in enumerate(words) if any(ch.isdigit() for ch in w[0])),
                 len(words))
     names = [re.sub(r"\d.*", "", w[0]) for w in words[:upto]]
-    start = next((k for k in range(1, len(names)) if names[k][:1].isupper()
-                  and names[k].casefold() in _STREET_START), None)
-    if start is None:
-        typed = [k for k in range(1, len(names)) if _STREET_WORD.search(names[k])
-                 and not _STREET_TYPE_ALONE.fullmatch(names[k])]
-        start = typed[-1] if typed else None
-    if start is None:  # "Berliner Straße"
-        start = next((k for k in range(1, len(names) - 1) if names[k].endswith("er")
-                      and _STREET_TYPE_ALONE.fullmatch(names[k + 1])), None)
+    start = street_start(names)
     if start is None and upto <= len(words) and upto - 2 >= 1 \
             and any(ch.isdigit() for ch in words[upto - 1][0]) \
-            and not _STREET_TYPE_ALONE.fullmatch(names[upto - 2]):
+            and not STREET_TYPE_ALONE.fullmatch(names[upto - 2]):
         start = upto - 2  # a one-word street before the number ("Hirschenau 1f", "Lingg 3")
     if start is None:
         return ""
     street = rest[words[start].start():].strip()
     return street if _STREET_NUMBER.search(street) or _street_like(street) else ""
+
+
+#: A line that is only a house number: "1f", "12 a", "3-5", "Nr. 7".
+_LONE_NUMBER = re.compile(r"(?:nr\.?\s*)?\d{1,4}\s?[a-z]?(?:\s?[-/–]\s?\d{1,4}\s?[a-z]?)?",
+                          re.IGNORECASE)
+
+
+def _street_above_number(line: str) -> bool:
+    """Whether a line above a line holding only a house number is its street: it has no
+    digit, is no c/o line and looks like a street (:func:`_street_like`) or is one word
+    ("Hirschenau"; a name above a lone number, "Jürgen Müller" / "5", is not joined)."""
+    return (not any(ch.isdigit() for ch in line) and not _CARE_OF_LINE.match(line)
+            and (_street_like(line) or len(line.split()) == 1))
 
 
 def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
@@ -377,6 +386,12 @@ def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
                 kept[i] = street
             else:
                 salut[i] = unread = True
+    # the street alone on one line and its number alone on the next (QA 11d #4)
+    for i in range(len(kept) - 1, 0, -1):
+        if _LONE_NUMBER.fullmatch(kept[i]) and _street_above_number(kept[i - 1]) \
+                and not salut[i - 1]:
+            kept[i - 1] = f"{kept[i - 1]} {kept[i]}"
+            del kept[i], salut[i]
     street = next((i for i, ln in enumerate(kept) if not salut[i]
                    and _STREET_NUMBER.search(ln) and not _POSTCODE_LINE.match(ln)), None)
     if street is None:
@@ -397,8 +412,10 @@ def address_lines(lines: Sequence[str]) -> list[str]:
     Herrn, z. Hd. ...) is left out wherever it stands, unless a street follows the name in
     it (``Herrn Jürgen Müller Am Markt 16``: the street is kept, see
     :func:`_street_after_name`); so is every line above the street without a digit (a name
-    without salutation), except a c/o line. The street is the first line with a street
-    name and a number; without one, the first line that looks like a street
+    without salutation), except a c/o line. A line that is only a house number (``1f``)
+    is joined to the line above it when that looks like a street or is one word
+    (``Hirschenau`` / ``1f`` -> ``Hirschenau 1f``, see :func:`_street_above_number`). The
+    street is the first line with a street name and a number; without one, the first line that looks like a street
     (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``: then every
     digit-free line above it is left out, also the only line of a block (``Jürgen Müller``
     above an empty street line). A name never becomes part of the address, so no message
@@ -451,7 +468,11 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     ``columns`` is either the table's header list (roles are looked up with
     :func:`address_columns`) or a ready role -> header mapping. Works with one address
     column, split columns, or a mix (``Adresse`` + ``PLZ`` + ``Ort``); a part already
-    contained in the address cell is not repeated.
+    contained in the address cell is not repeated. An addition (:func:`_addition`) stands
+    after the house number as its own part (in brackets after the number when no postcode
+    or town follows, so that it is not read as the town: ``Am Markt 16 (Hinterhaus)``); one that is a lone
+    letter after a number without a letter is the number's suffix (``12`` + ``a`` ->
+    ``12a``).
     """
     roles = dict(columns) if isinstance(columns, Mapping) else address_columns(columns)
 
@@ -481,14 +502,27 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
         ):
             tail_parts.append(part)
     tail = " ".join(tail_parts)
-    return ", ".join(p for p in (head, _addition(row, roles), tail) if p)
+    addition = _addition(row, roles)
+    if _SUFFIX_LETTER.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
+        # a lone letter after a house number without one ("Zusatz" = "a"): its suffix
+        head, addition = join_housenumber(head, addition), ""
+    elif addition and not tail and re.search(r"\d\s?[a-zA-Z]?$", head):
+        # no postcode or town after it: in brackets, else the addition would be read as
+        # the town ("Vogelsang 1, Meier": a town „Meier“ a reason would quote)
+        return f"{head} ({addition})"
+    return ", ".join(p for p in (head, addition, tail) if p)
+
+
+#: An addition that is only a house number's suffix letter ("a", "B").
+_SUFFIX_LETTER = re.compile(r"[a-zA-Z]")
 
 
 def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     """The addition of a row ("Adresse 2" without a line 1: "Hinterhaus", "2. OG links",
     "c/o Meier"), its lines joined with ``, ``, a line starting with a salutation left
     out. It stands after the house number as its own part, where the geocoder reads it as
-    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line."""
+    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line or a bare
+    name (``Meier``, see :func:`geodata.addresses.names_a_person`)."""
     keys = sorted((k for k in roles if k.startswith("adresszusatz")),
                   key=lambda k: int(k.rpartition("_")[2]) if "_" in k else 1)
     lines = [ln.strip() for k in keys
@@ -554,6 +588,9 @@ class Table:
     #: CSV: rows that end with empty fields beyond the header while other rows do not
     #: (``K-2;Am Markt 1;;``), but whose cells are not shifted: read, and named in a note.
     trailing_rows: list[int] = field(default_factory=list)
+    #: CSV: the fields of each of :attr:`wide_rows` beyond the last column (see
+    #: :meth:`joined_last`).
+    overflow: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -613,6 +650,62 @@ class Table:
                 f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
                 "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
                 "Anführungszeichen setzen oder das Zeichen entfernen")
+
+    def joined_last(self, rownum: int, keep_apart: Sequence[str] = ()) -> str | None:
+        """The last column's text of row ``rownum``, one of :attr:`wide_rows`, with the
+        fields beyond the header joined back to it with the delimiter (``Hund; bitte
+        klingeln``), when only that column can have overflowed; else None (the row stays
+        refused, see :meth:`row_problem`). The caller knows the last column is free text
+        (a note); this says whether the other cells stand where they belong:
+
+        * the delimiter is ``;`` or a tab (in a comma-separated file a comma in an address,
+          "Am Markt 16, 36251 Bad Hersfeld", is as likely as one in the note);
+        * each filled cell, the last column's included, has a shape that other rows have
+          in its column: a date, a number, text with a digit (an address, a window) or
+          text without (a name); a filled cell in a column empty in every other row does
+          not fit (the last column: unless it is plain text);
+        * a shift through a column of ``keep_apart`` (names) would show: the column right of
+          it is not the last one and its cells in other rows are never text without a
+          digit, so a name moved there does not fit. Else a name could land in the note.
+        """
+        extra = self.overflow.get(rownum)
+        if extra is None or self.delimiter not in (";", "\t") or not self.columns \
+                or self.header_fields != len(self.columns):
+            return None
+        row = self.rows[self.row_numbers.index(rownum)]
+        shapes: dict[str, set[str]] = {}
+        for n, other in zip(self.row_numbers, self.rows, strict=True):
+            if n not in self.wide_rows:
+                for col, cell in other.items():
+                    if cell:
+                        shapes.setdefault(col, set()).add(_cell_shape(cell))
+        last = self.columns[-1]
+        for col in self.columns:
+            seen = shapes.get(col) or ({"text"} if col == last else set())
+            if row.get(col) and _cell_shape(row[col]) not in seen:
+                return None
+        for col in keep_apart:
+            if col not in self.columns or col == last:
+                continue
+            right = self.columns[self.columns.index(col) + 1]
+            if right == last or "text" in shapes.get(right, {"text"}):
+                return None
+        fields = [row.get(last, ""), *extra]
+        while fields and not fields[-1]:
+            fields.pop()
+        return ("; " if self.delimiter == ";" else " ").join(fields)
+
+    def joined_note(self, rows: Sequence[int]) -> str:
+        """A German note naming the rows whose extra fields were joined back to the last
+        column (:meth:`joined_last`); it quotes no cell."""
+        one = len(rows) == 1
+        sep = "„;“" if self.delimiter == ";" else "(Tabulator)"
+        return (f"{self.source}: {_row_list(rows)} {'hat' if one else 'haben'} mehr Felder als "
+                f"die Kopfzeile, alle anderen Zellen passen zu ihren Spalten: ein Trennzeichen "
+                f"{sep} in der letzten Spalte „{shown_header(self.columns[-1])}“ ohne "
+                "Anführungszeichen? Die überzähligen Felder wurden ihr wieder angehängt; bitte "
+                f"{'die Zeile' if one else 'die Zeilen'} prüfen und das Feld in "
+                "Anführungszeichen setzen.")
 
     def sheet_note(self) -> str | None:
         """A German sentence naming the sheet read and those ignored (None for one sheet)."""
@@ -834,7 +927,8 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  line_numbers=[line_of[r] for r in g.row_numbers],
                  header_fields=g.header_fields, wide_rows=g.wide_rows,
                  header_row=g.header_row, title_rows=g.title_rows,
-                 house_numbers=g.house_numbers, trailing_rows=g.trailing_rows)
+                 house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
+                 overflow=g.overflow)
 
 
 @dataclass
@@ -850,6 +944,7 @@ class _Grid:
     title_rows: list[int] = field(default_factory=list)
     house_numbers: tuple[int, str, bool] | None = None
     trailing_rows: list[int] = field(default_factory=list)
+    overflow: dict[int, list[str]] = field(default_factory=dict)
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -982,8 +1077,11 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
             del wide[rownum]
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
+    overflow: dict[int, list[str]] = {}
     for rownum, cells in data:
-        if rownum not in wide and len(cells) > len(columns) and any(cells[len(columns):]):
+        if rownum in wide:
+            overflow[rownum] = cells[len(columns):]
+        elif len(cells) > len(columns) and any(cells[len(columns):]):
             if len(cells) > MAX_COLUMNS:
                 raise UserError(
                     f"Die Datei {name} hat in Zeile {rownum} {len(cells)} Spalten (höchstens "
@@ -996,7 +1094,7 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     columns, rows, numbers = _house_number_column(columns, rows, unnamed)
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
-                 trailing_rows=trailing)
+                 trailing_rows=trailing, overflow=overflow)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.
@@ -1007,6 +1105,13 @@ def _cell_kind(text: str) -> str:
     if _DATE_CELL.fullmatch(text):
         return "date"
     return "number" if text[:1].isdigit() else "text"
+
+
+def _cell_shape(text: str) -> str:
+    """:func:`_cell_kind`, text told apart by whether it holds a digit (an address, a
+    window: ``text1``) or not (a name, a language: ``text``)."""
+    kind = _cell_kind(text)
+    return "text1" if kind == "text" and any(ch.isdigit() for ch in text) else kind
 
 
 def _trailing_fields(data: Sequence[tuple[int, list[str]]], wide: Mapping[int, int],

@@ -110,3 +110,169 @@ def test_host_before_the_street_is_not_named_in_the_geocoders_note(bad_hersfeld_
     plain = index.geocode("Jürgen Müller Vogelsang 5, 36251 Bad Hersfeld")
     assert plain.found and "2 Wörter vor dem Straßennamen ignoriert" in plain.reason
     assert "Müller" not in plain.reason and "Jürgen" not in plain.reason
+
+
+# A c/o line before a street that no word marks as one (no type, no "Am"): real streets
+# of the extracts. The host's name must not stay in front of the street where the c/o
+# line is left out (exports, report, overview), and the geocoder still finds the street.
+_NO_MARK = [
+    ("c/o Anna Meier Vogelsang 1, 36251 Bad Hersfeld", "c/o Anna Meier",
+     "Vogelsang 1, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+    ("bei Anna Meier Vogelsang 1, 36251 Bad Hersfeld", "bei Anna Meier",
+     "Vogelsang 1, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+    ("c/o Ali Hassan Hirschenau 1f, 90607 Rückersdorf", "c/o Ali Hassan",
+     "Hirschenau 1f, 90607 Rückersdorf", "lauf_pbf"),
+    ("z. Hd. Frau Erika Meier Plärrer 11, 91207 Lauf", "z. Hd. Frau Erika Meier",
+     "Plärrer 11, 91207 Lauf", "lauf_pbf"),
+    # a surname that ends like a street: the street begins at the last such word
+    ("bei Anna Rosenberg Lindenweg 45, 36251 Bad Hersfeld", "bei Anna Rosenberg",
+     "Lindenweg 45, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+    # "zu" of a name begins no street
+    ("c/o Karl zu Guttenberg Breitenstraße 57, 36251 Bad Hersfeld", "c/o Karl zu Guttenberg",
+     "Breitenstraße 57, 36251 Bad Hersfeld", "bad_hersfeld_pbf"),
+]
+
+
+@pytest.mark.parametrize(("text", "host", "rest", "extract"), _NO_MARK)
+def test_c_o_name_before_an_unmarked_street_is_left_out_whole(text, host, rest, extract):
+    from hausbesuch.care_of import without_care_of
+
+    assert parse_address(text).care_of == (host,)
+    assert without_care_of(text) == rest
+    assert "Meier" not in without_care_of(text)
+
+
+@pytest.mark.parametrize(("text", "host", "rest", "extract"), _NO_MARK)
+def test_c_o_name_before_an_unmarked_street_still_geocodes(text, host, rest, extract, request):
+    from geodata.geocode import load_index
+
+    index = load_index(request.getfixturevalue(extract))
+    plain, found = index.geocode(rest), index.geocode(text)
+    assert plain.quality == found.quality == "exact", (found, plain)
+    assert (found.lon, found.lat) == (plain.lon, plain.lat)
+
+
+def test_a_street_of_several_unmarked_words_is_still_found(bad_hersfeld_pbf):
+    """The c/o line takes every word but the last when nothing marks the street; the
+    geocoder still gets the words after the first and finds "Güldene Kammer"."""
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import without_care_of
+
+    index = load_index(bad_hersfeld_pbf)
+    text = "bei Meier Güldene Kammer 26, 36251 Bad Hersfeld"
+    r = index.geocode(text)
+    assert r.quality == "exact" and r.match.startswith("Güldene Kammer 26"), r
+    assert "Meier" not in without_care_of(text)
+    assert "Überm Dorf" in parse_address("bei Anna Meier Überm Dorf 3").street
+
+
+def test_a_reason_quoting_the_street_leaves_the_host_out(lauf_pbf):
+    """Not found: the geocoder quotes the street as it read it („Meier Vogelsang“); the
+    report, the overview and the exports (CareOf) quote it without the host's name."""
+    from datetime import date, datetime
+
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import CareOf
+    from hausbesuch.plandata import Client, Plan
+
+    text = "c/o Anna Meier Vogelsang 5, 91207 Lauf"
+    r = load_index(lauf_pbf).geocode(text)
+    assert r.quality == "unresolved" and "Meier" in r.reason  # (the geocoder's own text)
+    plan = Plan(id="p", city="lauf", created_at=datetime(2026, 12, 1), start=date(2026, 12, 7),
+                days=1, clients=[Client(row=2, id="K-1", address=text)])
+    shown = CareOf(plan).text("K-1", r.reason)
+    assert "Meier" not in shown and "„Vogelsang“" in shown, shown
+
+
+# An addition that names a person without a c/o word (closing 11, QA 11d #3): shown only
+# where a c/o line may be, while real additions stay visible everywhere.
+@pytest.mark.parametrize("part", ["Meier", "Quastenhostai", "Anna Meier", "Familie Meier",
+                                  "Fam. Yılmaz", "von Bülow", "Hans-Peter Meier-Schulze",
+                                  "Anna und Jan Meier", "Keller"])
+def test_a_bare_name_in_an_addition_names_a_person(part):
+    from geodata.addresses import names_a_person
+
+    assert names_a_person(part)
+    a = parse_address(f"Vogelsang 1, {part}, 36251 Bad Hersfeld")
+    assert a.care_of == (part,) and a.additions == ()
+
+
+@pytest.mark.parametrize("part", ["Hinterhaus", "2. OG links", "Whg. 12", "Seiteneingang",
+                                  "App. 3", "Souterrain", "Dachgeschoss", "hinten links",
+                                  "Nebengebäude", "Kellerwohnung", "Laden", "Haus B",
+                                  "Wohnheim", "Am Bahnhof", "Deutschland", "Familie"])
+def test_a_real_addition_is_no_name(part):
+    from geodata.addresses import names_a_person
+
+    assert not names_a_person(part)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Vogelsang 1, Meier, 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+        ("Vogelsang 1, Familie Meier, 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11, Anna Meier, 91207 Lauf", "Frankenstraße 11, 91207 Lauf"),
+        ("Vogelsang 1 Meier, 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11 (Hinterhaus, Meier)", "Frankenstraße 11 (Hinterhaus)"),
+        # the name as a whole word only; the street keeps a name it shares
+        ("Lindenweg 45, Linde, 36251 Bad Hersfeld", "Lindenweg 45, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11, Franken, 91207 Lauf", "Frankenstraße 11, 91207 Lauf"),
+        # real additions stay
+        ("Vogelsang 1, Hinterhaus, 36251 Bad Hersfeld",
+         "Vogelsang 1, Hinterhaus, 36251 Bad Hersfeld"),
+        ("Vogelsang 1, Seiteneingang, 36251 Bad Hersfeld",
+         "Vogelsang 1, Seiteneingang, 36251 Bad Hersfeld"),
+        ("Frankenstraße 11, 2. OG links, 91207 Lauf", "Frankenstraße 11, 2. OG links, 91207 Lauf"),
+        ("Frankenstraße 11, Whg. 12, 91207 Lauf", "Frankenstraße 11, Whg. 12, 91207 Lauf"),
+        ("Frankenstraße 11 (App. 3), 91207 Lauf", "Frankenstraße 11 (App. 3), 91207 Lauf"),
+    ],
+)
+def test_without_care_of_leaves_out_a_bare_name(text, shown):
+    from hausbesuch.care_of import without_care_of
+
+    assert without_care_of(text) == shown
+
+
+def test_an_addition_column_with_a_name_reaches_only_the_route_page(tmp_path, lauf_pbf):
+    """An ``Adresszusatz`` holding a bare name: the client's address keeps it (the route
+    page shows it, it is on the bell), the index page of a plan that could not place the
+    visit and the reasons (report, overview) do not; "Hinterhaus" stays everywhere. Without postcode and town the name is
+    no town either (it stood as „Ort „Meier““ in the reason)."""
+    from datetime import date, datetime
+
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import CareOf
+    from hausbesuch.clients import read_clients
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import index_page
+    from hausbesuch.plandata import Plan, UnassignedVisit
+
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Straße;Hausnummer;Adresszusatz;PLZ;Ort\n"
+                    "A-1;Frankenstraße;11;Quastenhostai;91207;Lauf a.d.Pegnitz\n"
+                    "A-2;Frankenstraße;11;Hinterhaus;91207;Lauf a.d.Pegnitz\n"
+                    "A-3;Frankenstraße;11;Anna Quastenhostbe;;\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [c.address for c in res.clients] == [
+        "Frankenstraße 11, Quastenhostai, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11 (Anna Quastenhostbe)"]
+    index = load_index(lauf_pbf)
+    found = [index.geocode(c.address) for c in res.clients]
+    assert all(r.quality == "exact" for r in found), found
+    assert "Quastenhost" not in repr(found)
+    plan = Plan(id="p", city="lauf", created_at=datetime(2026, 12, 1), start=date(2026, 12, 7),
+                days=1, clients=res.clients, unassigned=[
+                    UnassignedVisit(client_id=c.id, code="no_time", lon=None, lat=None,
+                                    address=c.address, district="",
+                                    reason=f"Adresse „{c.address}“ nicht erreichbar")
+                    for c in res.clients])
+    html = index_page(plan, MapSettings(), routes=[], overview_href="uebersicht.html")
+    assert "Quastenhost" not in html
+    assert "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz" in html
+    care_of = CareOf(plan)
+    assert [care_of.unassigned(u).address for u in plan.unassigned] == [
+        "Frankenstraße 11, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz", "Frankenstraße 11"]
+    assert not any("Quastenhost" in care_of.unassigned(u).reason for u in plan.unassigned)

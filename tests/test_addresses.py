@@ -14,6 +14,7 @@ from geodata.addresses import (
     split_housenumber,
     street_fuzzy_key,
     street_key,
+    street_start,
     town_tokens,
 )
 
@@ -153,3 +154,20 @@ def test_parser_roundtrip(street: str, number: int, suffix: str, postcode: str, 
     assert p.housenumber == housenumber_key(f"{number}{suffix}")
     assert p.postcode == postcode
     assert p.town == town
+
+
+@pytest.mark.parametrize(
+    ("words", "start"),
+    [
+        ("Jürgen Müller Am Markt", 2),
+        ("Anna Meier Breitenstraße", 2),
+        ("Anna Rosenberg Lindenweg", 2),  # the last street-type word: a surname may end so
+        ("Anna Meier Berliner Straße", 2),
+        ("Karl zu Guttenberg Am Markt", 3),  # "zu" of a name begins no street
+        ("Anna Meier Vogelsang", None),  # nothing marks the street
+        ("Meier", None),
+    ],
+)
+def test_street_start_finds_where_a_street_follows_a_name(words: str, start: int | None) -> None:
+    """The helper shared by salutation lines (hausbesuch.tabular) and c/o lines (parse_address)."""
+    assert street_start(words.split()) == start

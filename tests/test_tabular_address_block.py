@@ -288,3 +288,67 @@ def test_an_addition_drops_placeholders_and_the_town_again() -> None:
     row = {"Straße": "Marktplatz", "Nr": "5", "Adresszusatz": "Hinterhaus", "PLZ": "91207",
            "Ort": "Lauf"}
     assert address_from_row(row, roles) == "Marktplatz 5, Hinterhaus, 91207 Lauf"
+
+
+@pytest.mark.parametrize("header", ["Zusatz", "Adr.-Zusatz", "Anschrift Zusatz",
+                                    "Adressergänzung"])
+def test_a_plain_zusatz_column_is_the_address_addition(tmp_path: Path, header: str) -> None:
+    """QA 11d #6: a column headed plain "Zusatz" (beside "Hausnummernzusatz") was not read:
+    a c/o line there never reached the bell. A lone letter in it is the number's suffix."""
+    path = tmp_path / "crm.csv"
+    path.write_text(f"Kundennummer;Straße;Hausnummer;Hausnummernzusatz;{header};PLZ;Ort\n"
+                    "Z-1;Frankenstraße;11;;Hinterhaus;91207;Lauf a.d.Pegnitz\n"
+                    "Z-2;Frankenstraße;11;;c/o Meier;91207;Lauf a.d.Pegnitz\n"
+                    "Z-3;Hirschenau;1;f;2. OG links;90607;Rückersdorf\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("Z-1", "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz"),
+        ("Z-2", "Frankenstraße 11, c/o Meier, 91207 Lauf a.d.Pegnitz"),
+        ("Z-3", "Hirschenau 1f, 2. OG links, 90607 Rückersdorf")]
+    assert not any(header in w for w in res.warnings)  # the column is read
+    assert without_care_of(res.clients[1].address) == "Frankenstraße 11, 91207 Lauf a.d.Pegnitz"
+    # without a suffix column, a lone letter in "Zusatz" is the suffix
+    path.write_text("Kundennummer;Straße;Hausnummer;Zusatz;PLZ;Ort\n"
+                    "Z-4;Hirschenau;1;f;90607;Rückersdorf\n"
+                    "Z-5;Hirschenau 1;;F;90607;Rückersdorf\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("Z-4", "Hirschenau 1f, 90607 Rückersdorf"), ("Z-5", "Hirschenau 1F, 90607 Rückersdorf")]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # QA 11d #4: the street alone, its number alone on the next line
+        (["Hirschenau", "1f"], ["Hirschenau 1f"]),
+        (["Herrn Ali Hassan", "Hirschenau", "1f", "90607 Rückersdorf"],
+         ["Hirschenau 1f", "90607 Rückersdorf"]),
+        (["Jürgen Müllerschön", "Am Markt", "16"], ["Am Markt 16"]),
+        (["Frankenstraße", "Nr. 11"], ["Frankenstraße Nr. 11"]),
+        # a name above a lone number is not joined to it
+        (["Jürgen Müllerschön", "5", "36251 Bad Hersfeld"], ["5", "36251 Bad Hersfeld"]),
+        (["c/o Meier", "5"], ["c/o Meier", "5"]),
+    ],
+)
+def test_a_lone_number_line_joins_the_street_above(lines: list[str],
+                                                    expected: list[str]) -> None:
+    assert address_lines(lines) == expected
+
+
+def test_a_block_of_street_and_number_lines_is_found(tmp_path: Path, lauf_pbf: Path) -> None:
+    """QA 11d #4: ``Adresse; Adresse 2; PLZ; Ort`` = ``Hirschenau; 1f; 90607; Rückersdorf``
+    lost the street ("1f, 90607 Rückersdorf", unresolved)."""
+    from geodata.geocode import load_index
+
+    path = tmp_path / "mixed.csv"
+    path.write_text("Kundennummer;Adresse;Adresse 2;PLZ;Ort\n"
+                    "M-1;Hirschenau;1f;90607;Rückersdorf\n"
+                    "M-2;Frankenstraße;11;91207;Lauf a.d.Pegnitz\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [(c.id, c.address) for c in res.clients] == [
+        ("M-1", "Hirschenau 1f, 90607 Rückersdorf"),
+        ("M-2", "Frankenstraße 11, 91207 Lauf a.d.Pegnitz")]
+    index = load_index(lauf_pbf)
+    for c in res.clients:
+        r = index.geocode(c.address)
+        assert r.quality == "exact" and not r.doubt, r

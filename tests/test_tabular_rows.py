@@ -123,3 +123,61 @@ def test_a_shifted_row_ending_with_empty_fields_stays_refused(tmp_path: Path,
     text = SHIFTED.replace("K-2;Am Markt 1; 2. OG;Schmidtke, Hildegard;15.03.2025;\n", row)
     t = read_table(_csv(tmp_path, "k.csv", text))
     assert list(t.wide_rows) == [3] and t.trailing_rows == []
+
+
+# QA 11d #5 / closing 11: a ";" typed in the note, the header's last column, made the row
+# wider than the header and the visit was refused; the note's fields are joined back.
+NOTE_LAST = ("Kundennummer;Adresse;Kontaktabbruch seit;Notiz\n"
+             "N-1;Frankenstraße 11, 91207 Lauf;01.03.2025;Hund; bitte klingeln\n"
+             "N-2;Hirschenau 1f, 90607 Rückersdorf;01.03.2025;Klingel defekt\n"
+             "N-3;Plärrer 11, 91207 Lauf;;nur vormittags;Sohn übersetzt;\n"
+             "N-4;Frankenstraße 1, 91207 Lauf;15.03.2025;\n")
+
+
+def test_a_delimiter_in_the_last_note_column_is_joined_back(tmp_path: Path) -> None:
+    res = read_clients(_csv(tmp_path, "k.csv", NOTE_LAST), today=date(2026, 12, 1))
+    assert not res.rejected
+    assert {c.id: c.notiz for c in res.clients} == {
+        "N-1": "Hund; bitte klingeln", "N-2": "Klingel defekt",
+        "N-3": "nur vormittags; Sohn übersetzt", "N-4": None}
+    assert [c.address for c in res.clients][:1] == ["Frankenstraße 11, 91207 Lauf"]
+    (note,) = [w for w in res.warnings if "mehr Felder" in w]
+    assert "Zeilen 2, 4 haben mehr Felder als die Kopfzeile" in note
+    assert "„Notiz“" in note and "Hund" not in note and "klingeln" not in note
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        # a ";" in the address: the date lands in the note column, the note beyond it
+        ("Kundennummer;Adresse;Kontaktabbruch seit;Notiz\n"
+         "S-1;Frankenstraße 11; 2. OG;01.03.2025;Hund\n"
+         "S-2;Hirschenau 1f, 90607 Rückersdorf;01.03.2025;Klingel defekt\n", "S-1"),
+        # a ";" in the name right before the note: the first name would land in the note
+        ("Kundennummer;Adresse;Name;Notiz\n"
+         "S-3;Frankenstraße 11;Müllerschön; Jürgen;Hund\n"
+         "S-4;Hirschenau 1f;Erika Weißgerber;Klingel defekt\n", "S-3"),
+        # a ";" in the address before a name column: the name would land in the note
+        ("Kundennummer;Adresse;Name;Notiz\n"
+         "S-5;Frankenstraße 11; Hinterhaus;Jürgen Müllerschön;Hund\n"
+         "S-6;Hirschenau 1f;Erika Weißgerber;Klingel defekt\n", "S-5"),
+        # a ";" in the address, its town lands in the note (which starts with text elsewhere)
+        ("Kundennummer;Adresse;Notiz\n"
+         "S-7;Frankenstraße 11; 91207 Lauf;Hund\n"
+         "S-8;Hirschenau 1f, 90607 Rückersdorf;Klingel defekt\n", "S-7"),
+        # the note is not the last column
+        ("Kundennummer;Adresse;Notiz;Sprache\n"
+         "S-9;Frankenstraße 11;Hund; bitte klingeln;Türkisch\n"
+         "S-10;Hirschenau 1f;Klingel defekt;Arabisch\n", "S-9"),
+        # a comma file: a comma in an address is as likely as one in the note
+        ("Kundennummer,Adresse,Notiz\n"
+         "S-11,Frankenstraße 11,Hund, bitte klingeln\n"
+         'S-12,"Hirschenau 1f, 90607 Rückersdorf",Klingel defekt\n', "S-11"),
+    ],
+)
+def test_other_overflows_stay_refused(tmp_path: Path, text: str, bad: str) -> None:
+    res = read_clients(_csv(tmp_path, "k.csv", text), today=date(2026, 12, 1))
+    assert [(r.id, r.field) for r in res.rejected] == [(bad, "felder")]
+    assert not any("angehängt" in w for w in res.warnings)
+    shown = repr((res.clients, res.rejected, res.warnings))
+    assert "Müllerschön" not in shown and "Jürgen" not in shown
