@@ -953,6 +953,80 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
     assert res.output.count("Adresse geändert, aber") == 1  # the others did not move
 
 
+def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(planned,
+                                                                            tmp_path):
+    """QA 11e #5: ``status --set abgeschlossen`` for a case still on a route says so
+    (naming the day, the time and the plan) and asks for a re-plan; the visit itself stays
+    ``geplant`` (it is on the route the team holds). The next plan's note about visits
+    before its span names only open cases, and a closed one apart; the re-plan calls the
+    visit off (``entfallen``, audited) and lists the case with its status."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow, ClientRow, Store
+
+    copy, _, _ = _copy_of(planned, tmp_path, "zu.sqlite")
+    with Store.open(copy) as store, store.session() as s:
+        # (other tests of this module add plans and versions to its database) open cases
+        # with one visit still to do, two days or more after the first day
+        ahead = list(s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.status == "geplant", CaseVisitRow.day >= START)))
+        visits = Counter(v.client_id for v in ahead)
+        still = set(s.scalars(select(ClientRow.client_id).where(ClientRow.status == "offen")))
+        later = sorted((v for v in ahead if visits[v.client_id] == 1 and v.client_id in still
+                        and v.client_id not in PINS and v.day > START + timedelta(days=1)),
+                       key=lambda v: v.start_at)
+        closed, still_open = later[0], later[1]
+        pid, at = closed.plan_id, closed.start_at
+    today = CliRunner(env={clock.ENV: START.isoformat()})
+
+    def run(*args: str) -> str:
+        res = today.invoke(app, [*args, *_common(copy)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    out = run("status", closed.client_id, "--set", "abgeschlossen", "--reason",
+              "in Fallverwaltung abgeschlossen")
+    says = (f"Hinweis: {closed.client_id} ist noch am {at:%d.%m.%Y} um {at:%H:%M} Uhr "
+            f"eingeplant (Plan {pid}); bitte neu planen (hausbesuch replan {pid} --from …).")
+    assert says in out, out
+    assert says in run("status", closed.client_id)  # (shown again while it holds)
+    assert "eingeplant" not in run("status", still_open.client_id)  # an open case: planned
+    with Store.open(copy) as store, store.session() as s:
+        assert s.get(CaseVisitRow, closed.visit_id).status == "geplant"
+
+    nxt = START + timedelta(days=7)
+    out = run("plan", "--start", nxt.isoformat(), "--days", "5", "--out",
+              str(tmp_path / "woche2"), "--time-limit", "2", "--threads", "1")
+    before = re.findall(r"(?:Fall hat|Fälle haben) in Plan \S+ schon einen geplanten Besuch "
+                        r"vor diesem Zeitraum \(([^)]*)\)", out)
+    assert before, out
+    named = {x for note in before for x in re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", note)}
+    assert named and closed.client_id not in named, out
+    apart = re.search(rf"(?:1 Fall ist|\d+ Fälle sind) nicht mehr offen, aber in Plan {pid} "
+                      r"noch eingeplant \(([^)]*)\); bitte jenen Plan neu planen", out)
+    assert apart and f"{closed.client_id} am {at:%d.%m.%Y}" in apart[1], out
+    assert out.count(f"{closed.client_id} am") == 1, out
+
+    out = run("replan", pid, "--from", f"{START.isoformat()} 06:00", "--out",
+              str(tmp_path / "v-neu"), "--time-limit", "2")
+    with Store.open(copy) as store:
+        new = next(store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")
+                   if store.plan_version(p.id)[1] == pid)
+        gone = [r for r in store.audit_rows(action="besuch_entfallen")
+                if r["client_id"] == closed.client_id]
+        with store.session() as s:
+            v = s.get(CaseVisitRow, closed.visit_id)
+    assert "Neue Version" in out and closed.client_id not in _stops(new)
+    listed = {u.client_id: u for u in new.unassigned}[closed.client_id]
+    assert listed.code == "status_abgeschlossen"
+    assert listed.reason == ("Status „abgeschlossen“: wird nicht geplant (in Fallverwaltung "
+                             "abgeschlossen)."), listed.reason
+    assert (v.status, v.plan_id) == ("entfallen", new.id) and gone, (v.status, gone)
+    assert "eingeplant" not in run("status", closed.client_id)
+
+
 def test_a_reimport_does_not_restore_a_list_pin_already_served(planned, base, tmp_path):
     """A list pin whose day had its visit (an outcome recorded) is not set again when the
     unchanged list is imported again, also not over the appointment agreed at it (before:

@@ -429,6 +429,34 @@ class Casework:
                     .order_by(StatusHistoryRow.id))
             ]
 
+    def visits_ahead(self, client_id: str) -> list[tuple[date, datetime, str]]:
+        """The client's visits still to do (``geplant``) from today on: (day, start, plan
+        id of the version that holds them), first first."""
+        with self.store.session() as s:
+            return [
+                (v.day, v.start_at, v.plan_id or "?")
+                for v in s.scalars(select(CaseVisitRow).where(
+                    CaseVisitRow.city == self.city, CaseVisitRow.client_id == client_id,
+                    CaseVisitRow.status == "geplant", CaseVisitRow.day >= self.today())
+                    .order_by(CaseVisitRow.start_at))
+            ]
+
+    def planned_after_close(self, client_id: str) -> list[tuple[str, str]]:
+        """German notes for a case that is no longer open but still has a visit ahead on
+        a team's route: ``(text, plan id)`` per visit, the text without a full stop
+        ("000011 ist noch am 11.12.2026 um 10:30 Uhr eingeplant (Plan …); bitte neu
+        planen"); each front adds how to re-plan. Setting a status calls no visit off:
+        the visit stays on the route the team holds until that plan is re-planned (the
+        re-plan calls it off, ``entfallen``); [] for an open case."""
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            status, cid = row.status, row.client_id
+        if status == "offen":
+            return []
+        return [(f"{cid} ist noch am {day:%d.%m.%Y} um {start:%H:%M} Uhr eingeplant "
+                 f"(Plan {pid}); bitte neu planen", pid)
+                for day, start, pid in self.visits_ahead(cid)]
+
     def case_id(self, client_id: str) -> str:
         """The stored spelling of a case id (ids are compared without case).
 

@@ -299,6 +299,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             st = cw.states([known])[0]
             history = cw.status_history(known)
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == known]
+            # a case no longer open whose visit is still on a route: the team would ring
+            ahead = cw.planned_after_close(known)
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
         # why the case stands as it does: what its outcomes mean for the next visit, or the
         # reason given when the status was set by hand after them
@@ -315,6 +317,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  {at:%d.%m.%Y %H:%M} {_status_word(status)}: {why} ({who})")
         for o in outcomes:
             typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
+        for text, pid in ahead:
+            typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
 
     @app.command("plans")
     @user_errors
