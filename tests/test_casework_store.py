@@ -301,6 +301,37 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
         assert cw.locate([c])["P010"].source == "geokodiert"
 
 
+def test_a_fix_set_aside_whose_new_address_is_found_offers_it_to_confirm(base, tmp_path):
+    """QA 11e #3: when the list's address changes after a fix and the new address is
+    found to its house number, ``addresses`` says so, naming the match (before: „(exakt)
+    … nicht gefunden“ and no suggestion), and offers it as suggestion 1: taking it
+    confirms the address and the case is no longer listed."""
+    _, addrs = base
+    street, hn, pc, town = addrs[20]
+    head = "Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+    db = str(tmp_path / "neu-gefunden.sqlite")
+    (tmp_path / "a.csv").write_text(head + "S-1;Gibtesnichtweg;3;36251;Bad Hersfeld\n",
+                                    encoding="utf-8")
+    (tmp_path / "b.csv").write_text(head + f"S-1;{street};{hn};{pc};{town or 'Bad Hersfeld'}\n",
+                                    encoding="utf-8")
+    ok("import", str(tmp_path / "a.csv"), *_common(db))
+    ok("address", "S-1", "--set-point", "50.8690,9.7050", *_common(db))
+    assert "1 Adresskorrektur gilt nicht mehr" in ok("import", str(tmp_path / "b.csv"),
+                                                     *_common(db))
+    listed = ok("addresses", *_common(db))
+    lines = listed.splitlines()
+    entry = next(x for x in lines if x.startswith("S-1: "))
+    match = re.search(r"die neue Adresse wurde gefunden als „([^“]+)“; Vorschlag 1 "
+                      r"bestätigt sie$", entry)
+    assert match and "(exakt)" in entry and "nicht gefunden" not in entry, listed
+    assert entry.startswith("S-1: ") and "Adresse in der Quelle geändert, frühere Korrektur " \
+        "gilt nicht mehr; die neue Adresse" in entry, entry
+    assert lines[lines.index(entry) + 1] == f"    Vorschlag 1: {match[1]}", listed
+    out = ok("address", "S-1", "--suggestion", "1", *_common(db))
+    assert out.startswith("Gespeichert: S-1 liegt jetzt bei") and match[1] in out, out
+    assert ok("addresses", *_common(db)).startswith("Alle Adressen offener Fälle sind gefunden")
+
+
 def test_an_id_that_lost_its_leading_zeros_is_not_a_second_case(base, tmp_path):
     """A list saved again by a spreadsheet writes "1" for "000001" (or "42" for the
     formatted "BG000042"): the row is refused naming both ids, not imported as a second

@@ -87,6 +87,8 @@ ACTOR_ENV = "HAUSBESUCH_USER"
 PLANNABLE_QUALITIES = ("exact", "interpolated", "street", "manual", "given")
 #: Qualities that the coordinator should look at (``hausbesuch addresses``).
 REVIEW_QUALITIES = ("unresolved", "street")
+#: Qualities of an address found to its house number.
+FOUND_QUALITIES = ("exact", "interpolated")
 #: A point set by hand or given in the list may lie this far outside the extract's
 #: address points (metres) and still be accepted.
 EXTRACT_MARGIN_M = 1_000.0
@@ -182,16 +184,26 @@ class Located:
     #: found, but the geocoder is in doubt (street name only similar, town or postcode
     #: do not fit): listed for review until a coordinator confirms or fixes it
     doubt: bool = False
+    #: the client has an address fix that no longer applies (the list's address changed
+    #: since): located by the list's address, listed until a coordinator confirms it
+    fix_set_aside: bool = False
 
     @property
     def plannable(self) -> bool:
         return self.quality in PLANNABLE_QUALITIES and self.lon is not None
 
     @property
+    def found_anew(self) -> bool:
+        """A fix set aside, and the list's new address found to the house number."""
+        return (self.fix_set_aside and not self.doubt and bool(self.match)
+                and self.quality in FOUND_QUALITIES and self.lon is not None)
+
+    @property
     def offered(self) -> tuple[str, ...]:
-        """The suggestions a coordinator may take by number: for an address in doubt the
-        match comes first (taking it confirms it)."""
-        if self.doubt and self.match:
+        """The suggestions a coordinator may take by number: for an address in doubt,
+        and for the new address of a fix set aside when it is found, the match comes
+        first (taking it confirms it)."""
+        if (self.doubt or self.found_anew) and self.match:
             return (self.match, *(x for x in self.suggestions if x != self.match))
         return self.suggestions
 
@@ -701,7 +713,8 @@ class Casework:
                 continue
             r = self.index.geocode(c.address)
             out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score), r.match or "",
-                                r.reason or "", tuple(r.suggestions), doubt=r.doubt)
+                                r.reason or "", tuple(r.suggestions), doubt=r.doubt,
+                                fix_set_aside=fix is not None)
         return out
 
     def address_problems(self, *, statuses: Sequence[str] = ("offen", "in_klaerung")
@@ -736,6 +749,9 @@ class Casework:
                                         else "nicht gefunden")
                 if loc.doubt:
                     reason = f"gefunden als „{loc.match}“, bitte prüfen: {reason}"
+                elif loc.found_anew:  # nothing wrong with it: to be confirmed (Vorschlag 1)
+                    reason = (f"die neue Adresse wurde gefunden als „{loc.match}“; Vorschlag 1 "
+                              "bestätigt sie")
                 if st.client.id in stale:
                     reason = "Adresse in der Quelle geändert, frühere Korrektur gilt nicht " \
                              "mehr; " + reason
