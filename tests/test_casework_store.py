@@ -1373,6 +1373,49 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
                           "der Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out
 
 
+def test_an_outcome_row_saying_what_the_phone_sent_is_already_recorded(planned, tmp_path):
+    """QA 11e #6: the paper sheet typed after the phone sent the same outcome: a row with
+    the same visit, result and appointment, and the same note or none, counts as "schon
+    erfasst" (before: "abgelehnt", „ist bereits ein Ergebnis erfasst“); a row that says
+    something else (another result, another note, another time) stays rejected."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    copy, _, stops = _copy_of(planned, tmp_path, "handy.sqlite")
+    a, b = stops[:2]
+    termin = datetime.combine(b.start.date() + timedelta(days=7), datetime.min.time()) \
+        + timedelta(hours=10, minutes=30)
+    while termin.weekday() >= 5:
+        termin += timedelta(days=1)
+    with Store.open(copy) as store:  # as the phone page records them
+        phone = Casework(store, load_profile("bad-hersfeld"), actor="link:abcd1234",
+                         today=lambda: START + timedelta(days=14))
+        phone.record_outcome(a.client_id, a.start.date(), "angetroffen",
+                             time_min=a.start.hour * 60 + a.start.minute,
+                             note="Tür geöffnet", source="web", idempotency_key="handy-1")
+        phone.record_outcome(b.client_id, b.start.date(), "termin_vereinbart",
+                             appointment=termin, source="web", idempotency_key="handy-2")
+    sheet = tmp_path / "papier.csv"
+    sheet.write_text(
+        "Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};{a.start:%H:%M};angetroffen;;\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};;Angetroffen;;Tür geöffnet\n"
+        f"{b.client_id};{b.start:%d.%m.%Y};;Termin vereinbart;{termin:%d.%m.%Y %H:%M};\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};;angetroffen;;Hund bellt\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};;verweigert;;\n"
+        f"{b.client_id};{b.start:%d.%m.%Y};;Termin vereinbart;"
+        f"{termin + timedelta(hours=1):%d.%m.%Y %H:%M};\n", encoding="utf-8")
+    code, out = invoke("outcomes", str(sheet), *_common(copy))
+    assert code == 0 and "0 erfasst, 3 schon erfasst, 3 abgelehnt" in out, out
+    assert f"Zeile 5 ({a.client_id}), Notiz: Für den Besuch von „{a.client_id}“" in out, out
+    assert (f"Zeile 6 ({a.client_id}), Ergebnis: Für den Besuch von „{a.client_id}“ am "
+            f"{a.start:%d.%m.%Y} ist bereits ein Ergebnis erfasst: „angetroffen“") in out, out
+    assert f"Zeile 7 ({b.client_id}), Termin:" in out, out
+    for line in out.splitlines():
+        assert not re.match(r"  Zeile [234] ", line), out
+
+
 def test_a_bad_output_file_is_refused_before_any_work(base, tmp_path):
     """import --report and addresses --out name their own option and are checked before
     anything is read in or audited: a folder, or the list itself (it would be replaced by

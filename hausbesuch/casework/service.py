@@ -851,7 +851,10 @@ class Casework:
         before (a phone sending again): nothing changes then. ``same_details``: the key
         is made of the visit and result only (a file's row), so a row with that key whose
         appointment, time or note differ is another statement and refused (a phone's key
-        names one sending: a retry is the same outcome, whatever its clock says).
+        names one sending: a retry is the same outcome, whatever its clock says); and a
+        row that says what the visit's recorded outcome says (same result and
+        appointment; its time and note the same or empty), recorded from the phone or
+        another file, is not new either.
 
         Raises
         ------
@@ -905,6 +908,13 @@ class Casework:
             if existing is not None:
                 if idempotency_key and existing.idempotency_key == idempotency_key:
                     return existing, False  # sent again while the first was being stored
+                if same_details and existing.result == result:
+                    # the outcome recorded from another source (the phone sent it, the
+                    # paper sheet repeats it): the same statement is "schon erfasst", a
+                    # differing appointment, time or note is refused naming that field
+                    _same_as_recorded(existing, time_min, appointment, note)
+                    if appointment == existing.appointment_at:
+                        return existing, False
                 raise CaseworkError(
                     f"Für den Besuch von „{row.client_id}“ am {day:%d.%m.%Y} ist bereits ein "
                     f"Ergebnis erfasst: „{RESULT_LABELS.get(existing.result, existing.result)}“.",
