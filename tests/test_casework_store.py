@@ -291,7 +291,7 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
     write_list(tmp_path / "neu.csv", addrs, moved={"P010": addrs[20][0]})
     out = ok("import", str(tmp_path / "neu.csv"), *_common(db))
     assert "1 aktualisiert" in out and "1 Adresskorrektur gilt nicht mehr" in out
-    assert "1 offener Fall mit ungeklärter Adresse" in out
+    assert "1 Adresse zu prüfen" in out
     listed = ok("addresses", *_common(db))
     assert "P010" in listed and "Adresse in der Quelle geändert" in listed
     assert listed.startswith("1 Adresse zu prüfen:")
@@ -330,6 +330,28 @@ def test_a_fix_set_aside_whose_new_address_is_found_offers_it_to_confirm(base, t
     out = ok("address", "S-1", "--suggestion", "1", *_common(db))
     assert out.startswith("Gespeichert: S-1 liegt jetzt bei") and match[1] in out, out
     assert ok("addresses", *_common(db)).startswith("Alle Adressen offener Fälle sind gefunden")
+
+
+def test_the_import_counts_the_addresses_that_addresses_lists(base, tmp_path):
+    """QA 11e #8: the import's count of addresses to check is the number of entries
+    `addresses` lists right after it, a case in Klärung included (before: "1 offener Fall
+    mit ungeklärter Adresse", then 2 entries)."""
+    _, addrs = base
+    head = "Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+    rows = "".join(f"Z-{i};{street};{hn};{pc};{town or 'Bad Hersfeld'}\n"
+                   for i, (street, hn, pc, town) in enumerate(addrs[:3]))
+    (tmp_path / "z.csv").write_text(head + rows + "Z-9;Gibtesnichtweg;3;36251;Bad Hersfeld\n",
+                                    encoding="utf-8")
+    db = str(tmp_path / "zaehlen.sqlite")
+    assert "1 Adresse zu prüfen (" in ok("import", str(tmp_path / "z.csv"), *_common(db))
+    ok("status", "Z-1", "--set", "in_klaerung", "--reason", "Post kam zurück", *_common(db))
+    out = ok("import", str(tmp_path / "z.csv"), *_common(db))
+    assert ("2 Adressen zu prüfen (nicht, nur straßengenau oder unsicher gefunden, Korrektur "
+            "nicht mehr gültig oder Fall in Klärung): hausbesuch addresses zeigt sie mit "
+            "Vorschlägen.") in out, out
+    listed = ok("addresses", *_common(db))
+    assert listed.startswith("2 Adressen zu prüfen:"), listed
+    assert "\nZ-1: " in listed and "\nZ-9: " in listed, listed
 
 
 def test_an_id_that_lost_its_leading_zeros_is_not_a_second_case(base, tmp_path):

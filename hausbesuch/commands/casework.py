@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             check_target(report, "--report", "bericht.csv", inputs=[clients])
         with _casework(db, city, osm, create=True) as cw:
             res = cw.import_clients(clients)
-            problems = cw.address_problems(statuses=("offen",))
+            problems = cw.address_problems()  # what `addresses` lists right after
         for w in res.warnings:
             typer.echo(f"Hinweis: {w}")
         typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source}: "
@@ -140,10 +140,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"{n} {what} nicht mehr, weil sich die Adresse in der Liste geändert "
                        "hat.")
         if problems:
-            n = len(problems)
-            typer.echo(f"{count(n, 'offener Fall', 'offene Fälle')} mit ungeklärter Adresse: "
-                       f"hausbesuch addresses zeigt {'ihn' if n == 1 else 'sie'} mit "
-                       "Vorschlägen.")
+            typer.echo(f"{_addresses(len(problems))} zu prüfen (nicht, nur straßengenau oder "
+                       "unsicher gefunden, Korrektur nicht mehr gültig oder Fall in Klärung): "
+                       "hausbesuch addresses zeigt sie mit Vorschlägen.")
         if report is not None:
             _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows(),
                        "--report", "bericht.csv")
@@ -164,7 +163,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         out: Annotated[Path | None, typer.Option(
             "--out", help="Liste als CSV schreiben (mit Vorschlägen).")] = None,
     ) -> None:
-        """Offene Fälle, deren Adresse nicht, nur straßengenau oder unsicher gefunden ist."""
+        """Adressen offener Fälle, die nicht, nur straßengenau oder unsicher gefunden sind
+        oder deren Korrektur nicht mehr gilt, und Fälle in Klärung (mit Vorschlägen)."""
         from hausbesuch.auditlog import SHOWN
         from hausbesuch.commands.geocode import check_target
         from hausbesuch.planning.report import quality_label
