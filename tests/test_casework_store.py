@@ -291,7 +291,7 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
     write_list(tmp_path / "neu.csv", addrs, moved={"P010": addrs[20][0]})
     out = ok("import", str(tmp_path / "neu.csv"), *_common(db))
     assert "1 aktualisiert" in out and "1 Adresskorrektur gilt nicht mehr" in out
-    assert "1 offener Fall mit ungeklärter Adresse" in out
+    assert "1 Adresse zu prüfen" in out
     listed = ok("addresses", *_common(db))
     assert "P010" in listed and "Adresse in der Quelle geändert" in listed
     assert listed.startswith("1 Adresse zu prüfen:")
@@ -299,6 +299,59 @@ def test_corrections_survive_reimport_until_the_source_changes(base, tmp_path):
         cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
         c = next(s.client for s in cw.states() if s.client.id == "P010")
         assert cw.locate([c])["P010"].source == "geokodiert"
+
+
+def test_a_fix_set_aside_whose_new_address_is_found_offers_it_to_confirm(base, tmp_path):
+    """QA 11e #3: when the list's address changes after a fix and the new address is
+    found to its house number, ``addresses`` says so, naming the match (before: „(exakt)
+    … nicht gefunden“ and no suggestion), and offers it as suggestion 1: taking it
+    confirms the address and the case is no longer listed."""
+    _, addrs = base
+    street, hn, pc, town = addrs[20]
+    head = "Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+    db = str(tmp_path / "neu-gefunden.sqlite")
+    (tmp_path / "a.csv").write_text(head + "S-1;Gibtesnichtweg;3;36251;Bad Hersfeld\n",
+                                    encoding="utf-8")
+    (tmp_path / "b.csv").write_text(head + f"S-1;{street};{hn};{pc};{town or 'Bad Hersfeld'}\n",
+                                    encoding="utf-8")
+    ok("import", str(tmp_path / "a.csv"), *_common(db))
+    ok("address", "S-1", "--set-point", "50.8690,9.7050", *_common(db))
+    assert "1 Adresskorrektur gilt nicht mehr" in ok("import", str(tmp_path / "b.csv"),
+                                                     *_common(db))
+    listed = ok("addresses", *_common(db))
+    lines = listed.splitlines()
+    entry = next(x for x in lines if x.startswith("S-1: "))
+    match = re.search(r"die neue Adresse wurde gefunden als „([^“]+)“; Vorschlag 1 "
+                      r"bestätigt sie$", entry)
+    assert match and "(exakt)" in entry and "nicht gefunden" not in entry, listed
+    assert entry.startswith("S-1: ") and "Adresse in der Quelle geändert, frühere Korrektur " \
+        "gilt nicht mehr; die neue Adresse" in entry, entry
+    assert lines[lines.index(entry) + 1] == f"    Vorschlag 1: {match[1]}", listed
+    out = ok("address", "S-1", "--suggestion", "1", *_common(db))
+    assert out.startswith("Gespeichert: S-1 liegt jetzt bei") and match[1] in out, out
+    assert ok("addresses", *_common(db)).startswith("Alle Adressen offener Fälle sind gefunden")
+
+
+def test_the_import_counts_the_addresses_that_addresses_lists(base, tmp_path):
+    """QA 11e #8: the import's count of addresses to check is the number of entries
+    `addresses` lists right after it, a case in Klärung included (before: "1 offener Fall
+    mit ungeklärter Adresse", then 2 entries)."""
+    _, addrs = base
+    head = "Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+    rows = "".join(f"Z-{i};{street};{hn};{pc};{town or 'Bad Hersfeld'}\n"
+                   for i, (street, hn, pc, town) in enumerate(addrs[:3]))
+    (tmp_path / "z.csv").write_text(head + rows + "Z-9;Gibtesnichtweg;3;36251;Bad Hersfeld\n",
+                                    encoding="utf-8")
+    db = str(tmp_path / "zaehlen.sqlite")
+    assert "1 Adresse zu prüfen (" in ok("import", str(tmp_path / "z.csv"), *_common(db))
+    ok("status", "Z-1", "--set", "in_klaerung", "--reason", "Post kam zurück", *_common(db))
+    out = ok("import", str(tmp_path / "z.csv"), *_common(db))
+    assert ("2 Adressen zu prüfen (nicht, nur straßengenau oder unsicher gefunden, Korrektur "
+            "nicht mehr gültig oder Fall in Klärung): hausbesuch addresses zeigt sie mit "
+            "Vorschlägen.") in out, out
+    listed = ok("addresses", *_common(db))
+    assert listed.startswith("2 Adressen zu prüfen:"), listed
+    assert "\nZ-1: " in listed and "\nZ-9: " in listed, listed
 
 
 def test_an_id_that_lost_its_leading_zeros_is_not_a_second_case(base, tmp_path):
@@ -953,6 +1006,80 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
     assert res.output.count("Adresse geändert, aber") == 1  # the others did not move
 
 
+def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(planned,
+                                                                            tmp_path):
+    """QA 11e #5: ``status --set abgeschlossen`` for a case still on a route says so
+    (naming the day, the time and the plan) and asks for a re-plan; the visit itself stays
+    ``geplant`` (it is on the route the team holds). The next plan's note about visits
+    before its span names only open cases, and a closed one apart; the re-plan calls the
+    visit off (``entfallen``, audited) and lists the case with its status."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow, ClientRow, Store
+
+    copy, _, _ = _copy_of(planned, tmp_path, "zu.sqlite")
+    with Store.open(copy) as store, store.session() as s:
+        # (other tests of this module add plans and versions to its database) open cases
+        # with one visit still to do, two days or more after the first day
+        ahead = list(s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.status == "geplant", CaseVisitRow.day >= START)))
+        visits = Counter(v.client_id for v in ahead)
+        still = set(s.scalars(select(ClientRow.client_id).where(ClientRow.status == "offen")))
+        later = sorted((v for v in ahead if visits[v.client_id] == 1 and v.client_id in still
+                        and v.client_id not in PINS and v.day > START + timedelta(days=1)),
+                       key=lambda v: v.start_at)
+        closed, still_open = later[0], later[1]
+        pid, at = closed.plan_id, closed.start_at
+    today = CliRunner(env={clock.ENV: START.isoformat()})
+
+    def run(*args: str) -> str:
+        res = today.invoke(app, [*args, *_common(copy)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    out = run("status", closed.client_id, "--set", "abgeschlossen", "--reason",
+              "in Fallverwaltung abgeschlossen")
+    says = (f"Hinweis: {closed.client_id} ist noch am {at:%d.%m.%Y} um {at:%H:%M} Uhr "
+            f"eingeplant (Plan {pid}); bitte neu planen (hausbesuch replan {pid} --from …).")
+    assert says in out, out
+    assert says in run("status", closed.client_id)  # (shown again while it holds)
+    assert "eingeplant" not in run("status", still_open.client_id)  # an open case: planned
+    with Store.open(copy) as store, store.session() as s:
+        assert s.get(CaseVisitRow, closed.visit_id).status == "geplant"
+
+    nxt = START + timedelta(days=7)
+    out = run("plan", "--start", nxt.isoformat(), "--days", "5", "--out",
+              str(tmp_path / "woche2"), "--time-limit", "2", "--threads", "1")
+    before = re.findall(r"(?:Fall hat|Fälle haben) in Plan \S+ schon einen geplanten Besuch "
+                        r"vor diesem Zeitraum \(([^)]*)\)", out)
+    assert before, out
+    named = {x for note in before for x in re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", note)}
+    assert named and closed.client_id not in named, out
+    apart = re.search(rf"(?:1 Fall ist|\d+ Fälle sind) nicht mehr offen, aber in Plan {pid} "
+                      r"noch eingeplant \(([^)]*)\); bitte jenen Plan neu planen", out)
+    assert apart and f"{closed.client_id} am {at:%d.%m.%Y}" in apart[1], out
+    assert out.count(f"{closed.client_id} am") == 1, out
+
+    out = run("replan", pid, "--from", f"{START.isoformat()} 06:00", "--out",
+              str(tmp_path / "v-neu"), "--time-limit", "2")
+    with Store.open(copy) as store:
+        new = next(store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")
+                   if store.plan_version(p.id)[1] == pid)
+        gone = [r for r in store.audit_rows(action="besuch_entfallen")
+                if r["client_id"] == closed.client_id]
+        with store.session() as s:
+            v = s.get(CaseVisitRow, closed.visit_id)
+    assert "Neue Version" in out and closed.client_id not in _stops(new)
+    listed = {u.client_id: u for u in new.unassigned}[closed.client_id]
+    assert listed.code == "status_abgeschlossen"
+    assert listed.reason == ("Status „abgeschlossen“: wird nicht geplant (in Fallverwaltung "
+                             "abgeschlossen)."), listed.reason
+    assert (v.status, v.plan_id) == ("entfallen", new.id) and gone, (v.status, gone)
+    assert "eingeplant" not in run("status", closed.client_id)
+
+
 def test_a_reimport_does_not_restore_a_list_pin_already_served(planned, base, tmp_path):
     """A list pin whose day had its visit (an outcome recorded) is not set again when the
     unchanged list is imported again, also not over the appointment agreed at it (before:
@@ -1266,6 +1393,49 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
     code, out = invoke("outcomes", str(third), *_common(copy))
     assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit: Uhrzeit 22:00 liegt außerhalb "
                           "der Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out
+
+
+def test_an_outcome_row_saying_what_the_phone_sent_is_already_recorded(planned, tmp_path):
+    """QA 11e #6: the paper sheet typed after the phone sent the same outcome: a row with
+    the same visit, result and appointment, and the same note or none, counts as "schon
+    erfasst" (before: "abgelehnt", „ist bereits ein Ergebnis erfasst“); a row that says
+    something else (another result, another note, another time) stays rejected."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    copy, _, stops = _copy_of(planned, tmp_path, "handy.sqlite")
+    a, b = stops[:2]
+    termin = datetime.combine(b.start.date() + timedelta(days=7), datetime.min.time()) \
+        + timedelta(hours=10, minutes=30)
+    while termin.weekday() >= 5:
+        termin += timedelta(days=1)
+    with Store.open(copy) as store:  # as the phone page records them
+        phone = Casework(store, load_profile("bad-hersfeld"), actor="link:abcd1234",
+                         today=lambda: START + timedelta(days=14))
+        phone.record_outcome(a.client_id, a.start.date(), "angetroffen",
+                             time_min=a.start.hour * 60 + a.start.minute,
+                             note="Tür geöffnet", source="web", idempotency_key="handy-1")
+        phone.record_outcome(b.client_id, b.start.date(), "termin_vereinbart",
+                             appointment=termin, source="web", idempotency_key="handy-2")
+    sheet = tmp_path / "papier.csv"
+    sheet.write_text(
+        "Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};{a.start:%H:%M};angetroffen;;\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};;Angetroffen;;Tür geöffnet\n"
+        f"{b.client_id};{b.start:%d.%m.%Y};;Termin vereinbart;{termin:%d.%m.%Y %H:%M};\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};;angetroffen;;Hund bellt\n"
+        f"{a.client_id};{a.start:%d.%m.%Y};;verweigert;;\n"
+        f"{b.client_id};{b.start:%d.%m.%Y};;Termin vereinbart;"
+        f"{termin + timedelta(hours=1):%d.%m.%Y %H:%M};\n", encoding="utf-8")
+    code, out = invoke("outcomes", str(sheet), *_common(copy))
+    assert code == 0 and "0 erfasst, 3 schon erfasst, 3 abgelehnt" in out, out
+    assert f"Zeile 5 ({a.client_id}), Notiz: Für den Besuch von „{a.client_id}“" in out, out
+    assert (f"Zeile 6 ({a.client_id}), Ergebnis: Für den Besuch von „{a.client_id}“ am "
+            f"{a.start:%d.%m.%Y} ist bereits ein Ergebnis erfasst: „angetroffen“") in out, out
+    assert f"Zeile 7 ({b.client_id}), Termin:" in out, out
+    for line in out.splitlines():
+        assert not re.match(r"  Zeile [234] ", line), out
 
 
 def test_a_bad_output_file_is_refused_before_any_work(base, tmp_path):

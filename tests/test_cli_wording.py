@@ -265,7 +265,8 @@ def small(tmp_path_factory, bad_hersfeld_pbf):
 def test_import_and_plan_summaries_in_singular(small):
     d, _, common, imported, plan = small
     assert "2 Zeilen aus" in imported
-    assert ("1 offener Fall mit ungeklärter Adresse: hausbesuch addresses zeigt ihn mit "
+    assert ("1 Adresse zu prüfen (nicht, nur straßengenau oder unsicher gefunden, Korrektur "
+            "nicht mehr gültig oder Fall in Klärung): hausbesuch addresses zeigt sie mit "
             "Vorschlägen.") in imported
     # one row again: "1 Zeile", unchanged
     again = ok("import", str(write_list(d / "eins.csv", [("K-1", GOOD)])), *common)

@@ -88,6 +88,8 @@ ACTOR_ENV = "HAUSBESUCH_USER"
 PLANNABLE_QUALITIES = ("exact", "interpolated", "street", "manual", "given")
 #: Qualities that the coordinator should look at (``hausbesuch addresses``).
 REVIEW_QUALITIES = ("unresolved", "street")
+#: Qualities of an address found to its house number.
+FOUND_QUALITIES = ("exact", "interpolated")
 #: A point set by hand or given in the list may lie this far outside the extract's
 #: address points (metres) and still be accepted.
 EXTRACT_MARGIN_M = 1_000.0
@@ -183,16 +185,26 @@ class Located:
     #: found, but the geocoder is in doubt (street name only similar, town or postcode
     #: do not fit): listed for review until a coordinator confirms or fixes it
     doubt: bool = False
+    #: the client has an address fix that no longer applies (the list's address changed
+    #: since): located by the list's address, listed until a coordinator confirms it
+    fix_set_aside: bool = False
 
     @property
     def plannable(self) -> bool:
         return self.quality in PLANNABLE_QUALITIES and self.lon is not None
 
     @property
+    def found_anew(self) -> bool:
+        """A fix set aside, and the list's new address found to the house number."""
+        return (self.fix_set_aside and not self.doubt and bool(self.match)
+                and self.quality in FOUND_QUALITIES and self.lon is not None)
+
+    @property
     def offered(self) -> tuple[str, ...]:
-        """The suggestions a coordinator may take by number: for an address in doubt the
-        match comes first (taking it confirms it)."""
-        if self.doubt and self.match:
+        """The suggestions a coordinator may take by number: for an address in doubt,
+        and for the new address of a fix set aside when it is found, the match comes
+        first (taking it confirms it)."""
+        if (self.doubt or self.found_anew) and self.match:
             return (self.match, *(x for x in self.suggestions if x != self.match))
         return self.suggestions
 
@@ -428,6 +440,34 @@ class Casework:
                            StatusHistoryRow.client_id == client_id)
                     .order_by(StatusHistoryRow.id))
             ]
+
+    def visits_ahead(self, client_id: str) -> list[tuple[date, datetime, str]]:
+        """The client's visits still to do (``geplant``) from today on: (day, start, plan
+        id of the version that holds them), first first."""
+        with self.store.session() as s:
+            return [
+                (v.day, v.start_at, v.plan_id or "?")
+                for v in s.scalars(select(CaseVisitRow).where(
+                    CaseVisitRow.city == self.city, CaseVisitRow.client_id == client_id,
+                    CaseVisitRow.status == "geplant", CaseVisitRow.day >= self.today())
+                    .order_by(CaseVisitRow.start_at))
+            ]
+
+    def planned_after_close(self, client_id: str) -> list[tuple[str, str]]:
+        """German notes for a case that is no longer open but still has a visit ahead on
+        a team's route: ``(text, plan id)`` per visit, the text without a full stop
+        ("000011 ist noch am 11.12.2026 um 10:30 Uhr eingeplant (Plan …); bitte neu
+        planen"); each front adds how to re-plan. Setting a status calls no visit off:
+        the visit stays on the route the team holds until that plan is re-planned (the
+        re-plan calls it off, ``entfallen``); [] for an open case."""
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            status, cid = row.status, row.client_id
+        if status == "offen":
+            return []
+        return [(f"{cid} ist noch am {day:%d.%m.%Y} um {start:%H:%M} Uhr eingeplant "
+                 f"(Plan {pid}); bitte neu planen", pid)
+                for day, start, pid in self.visits_ahead(cid)]
 
     def case_id(self, client_id: str) -> str:
         """The stored spelling of a case id (ids are compared without case).
@@ -673,7 +713,8 @@ class Casework:
                 continue
             r = self.index.geocode(c.address)
             out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score), r.match or "",
-                                r.reason or "", tuple(r.suggestions), doubt=r.doubt)
+                                r.reason or "", tuple(r.suggestions), doubt=r.doubt,
+                                fix_set_aside=fix is not None)
         return out
 
     def address_problems(self, *, statuses: Sequence[str] = ("offen", "in_klaerung")
@@ -708,6 +749,9 @@ class Casework:
                                         else "nicht gefunden")
                 if loc.doubt:
                     reason = f"gefunden als „{loc.match}“, bitte prüfen: {reason}"
+                elif loc.found_anew:  # nothing wrong with it: to be confirmed (Vorschlag 1)
+                    reason = (f"die neue Adresse wurde gefunden als „{loc.match}“; Vorschlag 1 "
+                              "bestätigt sie")
                 if st.client.id in stale:
                     reason = "Adresse in der Quelle geändert, frühere Korrektur gilt nicht " \
                              "mehr; " + reason
@@ -807,7 +851,10 @@ class Casework:
         before (a phone sending again): nothing changes then. ``same_details``: the key
         is made of the visit and result only (a file's row), so a row with that key whose
         appointment, time or note differ is another statement and refused (a phone's key
-        names one sending: a retry is the same outcome, whatever its clock says).
+        names one sending: a retry is the same outcome, whatever its clock says); and a
+        row that says what the visit's recorded outcome says (same result and
+        appointment; its time and note the same or empty), recorded from the phone or
+        another file, is not new either.
 
         Raises
         ------
@@ -861,6 +908,13 @@ class Casework:
             if existing is not None:
                 if idempotency_key and existing.idempotency_key == idempotency_key:
                     return existing, False  # sent again while the first was being stored
+                if same_details and existing.result == result:
+                    # the outcome recorded from another source (the phone sent it, the
+                    # paper sheet repeats it): the same statement is "schon erfasst", a
+                    # differing appointment, time or note is refused naming that field
+                    _same_as_recorded(existing, time_min, appointment, note)
+                    if appointment == existing.appointment_at:
+                        return existing, False
                 raise CaseworkError(
                     f"Für den Besuch von „{row.client_id}“ am {day:%d.%m.%Y} ist bereits ein "
                     f"Ergebnis erfasst: „{RESULT_LABELS.get(existing.result, existing.result)}“.",

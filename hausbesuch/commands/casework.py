@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             check_target(report, "--report", "bericht.csv", inputs=[clients])
         with _casework(db, city, osm, create=True) as cw:
             res = cw.import_clients(clients)
-            problems = cw.address_problems(statuses=("offen",))
+            problems = cw.address_problems()  # what `addresses` lists right after
         for w in res.warnings:
             typer.echo(f"Hinweis: {w}")
         typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source}: "
@@ -140,10 +140,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"{n} {what} nicht mehr, weil sich die Adresse in der Liste geändert "
                        "hat.")
         if problems:
-            n = len(problems)
-            typer.echo(f"{count(n, 'offener Fall', 'offene Fälle')} mit ungeklärter Adresse: "
-                       f"hausbesuch addresses zeigt {'ihn' if n == 1 else 'sie'} mit "
-                       "Vorschlägen.")
+            typer.echo(f"{_addresses(len(problems))} zu prüfen (nicht, nur straßengenau oder "
+                       "unsicher gefunden, Korrektur nicht mehr gültig oder Fall in Klärung): "
+                       "hausbesuch addresses zeigt sie mit Vorschlägen.")
         if report is not None:
             _write_csv(report, ["zeile", "id", "status", "grund"], res.report_rows(),
                        "--report", "bericht.csv")
@@ -164,7 +163,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         out: Annotated[Path | None, typer.Option(
             "--out", help="Liste als CSV schreiben (mit Vorschlägen).")] = None,
     ) -> None:
-        """Offene Fälle, deren Adresse nicht, nur straßengenau oder unsicher gefunden ist."""
+        """Adressen offener Fälle, die nicht, nur straßengenau oder unsicher gefunden sind
+        oder deren Korrektur nicht mehr gilt, und Fälle in Klärung (mit Vorschlägen)."""
         from hausbesuch.auditlog import SHOWN
         from hausbesuch.commands.geocode import check_target
         from hausbesuch.planning.report import quality_label
@@ -299,6 +299,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             st = cw.states([known])[0]
             history = cw.status_history(known)
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == known]
+            # a case no longer open whose visit is still on a route: the team would ring
+            ahead = cw.planned_after_close(known)
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
         # why the case stands as it does: what its outcomes mean for the next visit, or the
         # reason given when the status was set by hand after them
@@ -315,6 +317,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  {at:%d.%m.%Y %H:%M} {_status_word(status)}: {why} ({who})")
         for o in outcomes:
             typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
+        for text, pid in ahead:
+            typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
 
     @app.command("plans")
     @user_errors

@@ -127,6 +127,12 @@ def _pending(store: Store, city: str, span: Span, today: date
             ahead, [r for r in rows if r.day < min(today, span.start)])
 
 
+def _status_reason(st: CaseState) -> str:
+    """Why a case that is not open is not planned ("Status „abgeschlossen“: …")."""
+    reason = f"Status „{STATUS_LABELS[st.status]}“: wird nicht geplant"
+    return reason + (f" ({st.why})." if st.why else ".")
+
+
 def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any,
            store: Store | None = None) -> list[Any]:
     """The run's teams (the given ones, else the city's stored ones, else the profile's),
@@ -352,15 +358,13 @@ def _plan_span(
         g = loc.geocode(district_of.get(c.id, OUTSIDE))
         geocodes.append(g)
         if c.id in other_ids:
-            if c.id in busy:
+            if c.id in busy and st.status == "offen":  # (a closed one: its status says why)
                 v = busy[c.id]
                 reason = (f"Bereits in Plan {v.plan_id} am {fmt_date(v.day)} eingeplant "
                           "(zum Ändern: jenen Plan neu planen).")
                 code = "already_planned"
             else:
-                reason = f"Status „{STATUS_LABELS[st.status]}“: wird nicht geplant"
-                reason += f" ({st.why})." if st.why else "."
-                code = f"status_{st.status}"
+                reason, code = _status_reason(st), f"status_{st.status}"
             unassigned.append(UnassignedVisit(c.id, code, reason, g.lon, g.lat, c.address,
                                               g.district, tries_before=st.directive.tries))
             continue
@@ -409,10 +413,23 @@ def _plan_span(
             f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
             f"{'dieser Fall wird' if len(overdue) == 1 else 'diese Fälle werden'} erneut "
             "eingeplant. Ergebnisse besser zuerst erfassen.")
+    # a visit ahead keeps an open case out of this plan; a case no longer open is not
+    # planned anyway, but its visit is still on a route: named apart, to re-plan that plan
+    status_of = {st.client.id: st.status for st in states}
     ahead_by_plan: dict[str, list[Any]] = {}
-    for v in sorted(ahead.values(), key=lambda v: (v.day, v.client_id)):
-        if v.client_id not in in_span:
+    closed_by_plan: dict[str, list[Any]] = {}
+    for v in sorted(busy.values(), key=lambda v: (v.day, v.client_id)):
+        if status_of.get(v.client_id, "offen") != "offen":
+            closed_by_plan.setdefault(v.plan_id or "?", []).append(v)
+        elif v.client_id not in in_span:
             ahead_by_plan.setdefault(v.plan_id or "?", []).append(v)
+    for pid, visits in sorted(closed_by_plan.items()):
+        n = len(visits)
+        shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in visits[:10])
+        params["warnings"].append(
+            f"{n} {'Fall ist' if n == 1 else 'Fälle sind'} nicht mehr offen, aber in Plan "
+            f"{pid} noch eingeplant ({shown}{' …' if n > 10 else ''}); bitte jenen Plan "
+            "neu planen, sonst klingeln die Teams dort.")
     for pid, visits in sorted(ahead_by_plan.items()):
         for when, these in (("vor", [v for v in visits if v.day < span.start]),
                             ("nach", [v for v in visits if v.day > span.last])):
@@ -827,8 +844,11 @@ def _replan(
                 CaseVisitRow.promised_start.is_not(None)))
         }
     say("Adressen geokodieren (offline)", 0.1)
-    pool: list[CaseState] = [states[c] for c in pool_ids if c in states
-                             and (states[c].status == "offen" or c in moving_ids)]
+    # only open cases: a visit of a case closed since (by hand, or by an outcome of
+    # another visit) is called off (``entfallen``, as every moving visit this version
+    # does not hold) and listed with its status
+    pool: list[CaseState] = [states[c] for c in pool_ids
+                             if c in states and states[c].status == "offen"]
     located = cw.locate([st.client for st in pool])
     districts = _districts(osm_path, profile, params.get("districts_file"))
     district_of = _assign(districts, located)
@@ -864,6 +884,13 @@ def _replan(
             unassigned.append(bad)
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
+    stop_of = {st.client_id: st for r in old.routes for st in r.stops}
+    for cid in sorted(moving_ids):
+        if (st := states.get(cid)) is not None and st.status != "offen":
+            was = stop_of[cid]
+            unassigned.append(UnassignedVisit(cid, f"status_{st.status}", _status_reason(st),
+                                              was.lon, was.lat, was.address, was.district,
+                                              tries_before=st.directive.tries))
     moved = [c for c in candidates if c.moved_promise is not None]
     moved_ids = {c.id for c in moved}
     handled = {c.id for c in candidates} | {u.client_id for u in unassigned}

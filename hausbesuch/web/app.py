@@ -162,6 +162,7 @@ FIELD_LABELS = {
     "team": "Team", "von": "Von", "bis": "Bis", "name": "Name", "passwort": "Passwort",
     "zeit": "Uhrzeit", "termin_datum": "Datum des Termins",
     "termin_zeit": "Uhrzeit des Termins", "notiz": "Notiz", "schluessel": "Schlüssel",
+    "status": "Status", "grund": "Grund",
 }
 
 #: Messages of the form parsers (Starlette, FastAPI) as they are, in English; the
@@ -486,6 +487,7 @@ def create_app(
     """
     from hausbesuch.web import (
         pages_audit,
+        pages_cases,
         pages_clients,
         pages_login,
         pages_plans,
@@ -542,7 +544,8 @@ def create_app(
     app.mount("/static/vendor", StaticFiles(directory=str(VENDOR_DIR)), name="vendor")
     app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
 
-    for module in (pages_login, pages_plans, pages_clients, pages_audit, pages_worker):
+    for module in (pages_login, pages_plans, pages_clients, pages_cases, pages_audit,
+                   pages_worker):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hausbesuch.casework import Casework
+from hausbesuch.casework import RESULT_LABELS, Casework
 from hausbesuch.config import Profile
 from hausbesuch.store import OutcomeRow, Store
 
@@ -153,3 +153,80 @@ def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
     """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion."""
     casework(store, profile, actor).fix_address(client_id, point=point, address=address,
                                                 suggestion=suggestion)
+
+
+# --------------------------------------------------------------------------- one case
+
+
+def status_word(status: str) -> str:
+    """A case status in German without its explanation ("in Klärung")."""
+    from hausbesuch.casework.rules import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status).split(" (")[0]
+
+
+def status_choices() -> list[tuple[str, str]]:
+    """(code, German label) of every case status, as ``hausbesuch status --set`` takes them."""
+    from hausbesuch.casework.rules import STATUS_LABELS, STATUSES
+
+    return [(s, STATUS_LABELS[s]) for s in STATUSES]
+
+
+def case_id(store: Store, profile: Profile, actor: str, client_id: str) -> str:
+    """The stored spelling of a case id of the city; :class:`CaseworkError` (German, with
+    the hint for an id that lost its leading zeros) when the city has no such case."""
+    return casework(store, profile, actor).case_id(client_id)
+
+
+def case_cities(store: Store, client_id: str) -> set[str]:
+    """The cities that hold a case with this id (as typed, or without regard to case)."""
+    from sqlalchemy import func
+
+    from hausbesuch.store import ClientRow
+
+    with store.session() as s:
+        return set(s.scalars(select(ClientRow.city).where(
+            func.lower(ClientRow.client_id) == client_id.casefold())))
+
+
+def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dict[str, Any]:
+    """One case as ``hausbesuch status`` shows it: status with its reason, pin, history,
+    outcomes, the visits still planned for it, and the notes when a case that is no longer
+    open still has a visit on a route (no name, no address). Raises
+    :class:`CaseworkError` for an id the city does not know."""
+    from hausbesuch.casework.rules import STATUS_LABELS
+    from hausbesuch.fields import format_clock
+
+    cw = casework(store, profile, actor)
+    known = cw.case_id(client_id)
+    st = cw.states([known])[0]
+    with store.session() as s:
+        outcomes = [{"day": o.day, "label": RESULT_LABELS.get(o.result, o.result),
+                     "time": format_clock(o.time_min) if o.time_min is not None else "",
+                     "appointment_at": o.appointment_at}
+                    for o in s.scalars(select(OutcomeRow).where(
+                        OutcomeRow.city == profile.name, OutcomeRow.client_id == known)
+                        .order_by(OutcomeRow.id))]
+    return {
+        "client_id": known, "status": st.status, "status_label": STATUS_LABELS[st.status],
+        "status_word": status_word(st.status), "why": st.why,
+        "pin_team": st.pin_team, "pin_day": st.pin_day,
+        "pin_time": format_clock(st.pin_time_min) if st.pin_time_min is not None else "",
+        "history": [{"at": at, "status": status_word(status), "reason": why, "by": who}
+                    for at, status, why, who in cw.status_history(known)],
+        "outcomes": outcomes,
+        "ahead": [{"day": day, "start": start, "plan_id": pid}
+                  for day, start, pid in cw.visits_ahead(known)],
+        "notes": [{"text": text, "plan_id": pid}
+                  for text, pid in cw.planned_after_close(known)],
+    }
+
+
+def set_status(store: Store, profile: Profile, actor: str, client_id: str, status: str,
+               reason: str) -> tuple[str, bool]:
+    """Set a case's status by hand, as ``hausbesuch status --set`` does (history and the
+    audit row ``status_geaendert`` by the casework service); returns (the stored id,
+    whether the status changed)."""
+    cw = casework(store, profile, actor)
+    known = cw.case_id(client_id)
+    return known, cw.set_status(known, status, reason)

@@ -1,0 +1,132 @@
+"""Coordinator page of one case: its status with the reason, history, outcomes and the
+visits still planned for it, and the form that sets the status by hand, as
+``hausbesuch status KUNDENNUMMER --set STATUS --reason GRUND`` does (the same casework
+service: status history and the audit row ``status_geaendert``; viewing the page is
+audited as ``fall_angezeigt``, as ``status`` is)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hausbesuch.casework import CaseworkError
+from hausbesuch.errors import UserError
+from hausbesuch.web import casework_api
+from hausbesuch.web.app import ctx, echo, load_session, render
+from hausbesuch.web.auth import User, audit_refused, require_user
+from hausbesuch.web.pages_plans import _city_of
+from hausbesuch.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
+
+#: Most characters of the reason given with a status (it goes into the status history).
+MAX_REASON = 500
+
+
+def _case_city(request: Request, user: User, stadt: str | None) -> str:
+    """The city of a case page: the coordinator's own, an admin's choice. A ``stadt`` the
+    account may not see is refused (404, audited), never served for the account's own
+    city instead."""
+    web = ctx(request)
+    if stadt and not user.sees(stadt):
+        audit_refused(request, "andere Stadt", city=stadt if stadt in web.profiles else None)
+        raise HTTPException(status_code=404, detail="Nicht gefunden.")
+    if not user.city and stadt and stadt not in web.profiles:
+        raise HTTPException(status_code=404, detail="Nicht gefunden.")
+    return _city_of(request, user, stadt)
+
+
+def _unknown(request: Request, user: User, client_id: str, exc: CaseworkError) -> str:
+    """The message for a case id the city does not know: the casework's German one (with
+    its hint for lost leading zeros). An id that only another city holds, which the
+    account may not see, gets the same answer and is audited as a refused access
+    (objects of other cities do not exist for her)."""
+    others = sorted(c for c in casework_api.case_cities(ctx(request).store, client_id)
+                    if not user.sees(c))
+    if others:
+        audit_refused(request, "andere Stadt", city=others[0])
+    return str(exc)
+
+
+def _case_url(client_id: str, city: str, **query: str) -> str:
+    extra = "".join(f"&{k}={quote(v, safe='')}" for k, v in query.items())
+    return f"/faelle/{quote(client_id, safe='')}?stadt={quote(city, safe='')}{extra}"
+
+
+@router.get("/faelle")
+def find_case(request: Request, kundennummer: str = "", stadt: str | None = None,
+              user: User = Depends(require_user)) -> Response:
+    """Open a case by its Kundennummer (the form on this page)."""
+    web = ctx(request)
+    city = _case_city(request, user, stadt)
+    typed = kundennummer.strip()
+    if not typed:
+        return render(request, "case.html.j2", city=city, case=None, typed="")
+    try:
+        known = casework_api.case_id(web.store, web.profile(city), user.name, typed)
+    except CaseworkError as exc:
+        return render(request, "case.html.j2", status=404, city=city, case=None,
+                      typed=echo(typed), error=_unknown(request, user, typed, exc))
+    return RedirectResponse(_case_url(known, city), status_code=303)
+
+
+def _case_page(request: Request, user: User, city: str, client_id: str, *,
+               status: int = 200, error: str | None = None, reason: str = "") -> Response:
+    web = ctx(request)
+    try:
+        case = casework_api.case_view(web.store, web.profile(city), user.name, client_id)
+    except CaseworkError as exc:
+        raise HTTPException(status_code=404,
+                            detail=_unknown(request, user, client_id, exc)) from None
+    casework_api.audit(web.store, user.name, "fall_angezeigt", city=city,
+                       client_id=case["client_id"])
+    # the confirmation after setting names what is stored (not text from the link)
+    done = request.query_params.get("gesetzt")
+    saved = (f"Status „{case['status_word']}“ gesetzt." if done == "1"
+             else f"Der Status war schon „{case['status_word']}“; nichts geändert."
+             if done == "0" else None)
+    return render(request, "case.html.j2", status=status, city=city, case=case,
+                  statuses=casework_api.status_choices(), saved=saved, error=error,
+                  reason=reason, max_reason=MAX_REASON)
+
+
+@router.get("/faelle/{client_id:path}")  # a case id may hold "/"
+def case_page(request: Request, client_id: str, stadt: str | None = None,
+              user: User = Depends(require_user)) -> Response:
+    city = _case_city(request, user, stadt)
+    if not client_id.strip():
+        return RedirectResponse(f"/faelle?stadt={quote(city, safe='')}", status_code=303)
+    return _case_page(request, user, city, client_id)
+
+
+@router.post("/faelle/{client_id:path}")
+def set_case_status(request: Request, client_id: str, status: str = Form(""),
+                    grund: str = Form(""), stadt: str = Form(""),
+                    user: User = Depends(require_user)) -> Response:
+    """Set the case's status (``offen``, ``erreicht``, ``in_klaerung``, ``abgeschlossen``)
+    with an optional reason; a refused entry shows the page again (400) with the
+    message and the reason as typed."""
+    from hausbesuch.casework.rules import parse_status
+
+    web = ctx(request)
+    city = _case_city(request, user, stadt or None)
+    reason = grund.strip()
+    try:
+        try:
+            new = parse_status(status)
+        except ValueError as exc:
+            raise UserError(f"Status: {exc}.") from None
+        if len(reason) > MAX_REASON:
+            raise UserError(f"Grund: höchstens {MAX_REASON} Zeichen, erhalten {len(reason)}.")
+        known, changed = casework_api.set_status(web.store, web.profile(city), user.name,
+                                                 client_id, new, reason)
+    except CaseworkError as exc:  # (an unknown case: before anything was changed)
+        raise HTTPException(status_code=404,
+                            detail=_unknown(request, user, client_id, exc)) from None
+    except UserError as exc:
+        return _case_page(request, user, city, client_id, status=400, error=str(exc),
+                          reason=reason[:MAX_REASON])
+    return RedirectResponse(_case_url(known, city, gesetzt="1" if changed else "0"),
+                            status_code=303)

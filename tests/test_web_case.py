@@ -1,0 +1,227 @@
+"""The case page of the web app (``/faelle/<Kundennummer>``): a coordinator sets a case's
+status as ``hausbesuch status --set … --reason …`` does (same casework service, same
+status history and audit rows, no name or reason in the audit), is told when the case
+still has a visit on a route, and cannot reach the cases of another city. Over real HTTP
+and in Chromium at a phone's width, against the planned Bad Hersfeld week of
+:mod:`tests.test_web` (a site of this module's own, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
+from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, login
+
+LAUF = "Lauf a.d. Pegnitz"
+
+
+@pytest.fixture
+def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
+        assert login(c, "kora").status_code == 303
+        yield c
+
+
+@pytest.fixture
+def lena(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
+    """The coordinator of Lauf."""
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
+        assert login(c, "lena").status_code == 303
+        yield c
+
+
+def _planned(site: Site) -> list:  # noqa: F811
+    """The stops of the plan's newest version whose case id is plain (no payload), first
+    first: each has a visit ahead (the planned week lies ahead)."""
+    plan = _current_plan(site)
+    return sorted((s for r in plan.routes for s in r.stops
+                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
+
+
+def _status(site: Site, client_id: str) -> tuple[str, str]:  # noqa: F811
+    from hausbesuch.store import ClientRow
+
+    with site.store.session() as s:
+        row = s.get(ClientRow, {"city": CITY, "client_id": client_id})
+        return row.status, row.status_reason
+
+
+def _text(response: httpx.Response) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", response.text))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def test_a_case_is_found_by_its_number_and_shows_status_and_history(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    stop = _planned(site)[-1]
+    r = kora.get(f"/faelle?kundennummer={stop.client_id.lower()}")  # ids without case
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/faelle/{stop.client_id}?stadt={quote(CITY, safe='')}"
+    shown = len(site.store.audit_rows(client_id=stop.client_id, action="fall_angezeigt"))
+    page = kora.get(r.headers["location"])
+    assert page.status_code == 200
+    text = _text(page)
+    assert f"Fall {stop.client_id} · {CITY}" in text and "offen (zu besuchen)" in text
+    assert "neu eingelesen" in text  # the history
+    assert f"{stop.start:%d.%m.%Y}, {stop.start:%H:%M} Uhr" in text  # the visit ahead
+    assert "noch am" not in text  # an open case: no warning
+    assert NAME_MARK not in page.text
+    rows = site.store.audit_rows(client_id=stop.client_id, action="fall_angezeigt")
+    assert len(rows) == shown + 1 and rows[-1]["actor"] == "kora" and rows[-1]["city"] == CITY
+    # an unknown number: German, with the hint for lost leading zeros' kind of typo
+    r = kora.get("/faelle?kundennummer=gibt-es-nicht")
+    assert r.status_code == 404
+    assert "Kundennummer „gibt-es-nicht“ ist in Bad Hersfeld nicht bekannt" in _text(r)
+    assert kora.get("/faelle/gibt-es-nicht").status_code == 404
+
+
+def test_a_wrong_status_or_a_long_reason_is_refused_and_changes_nothing(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    stop = _planned(site)[-2]
+    url = f"/faelle/{stop.client_id}"
+    csrf = csrf_of(kora.get(url).text)
+    before = _status(site, stop.client_id)
+    changes = len(site.store.audit_rows(action="status_geaendert"))
+    r = kora.post(url, data={"csrf_token": csrf, "status": "erledigt", "grund": "x"})
+    assert r.status_code == 400
+    assert "Status: unbekannter Status „erledigt“; erlaubt: offen, erreicht, in_klaerung, " \
+        "abgeschlossen." in _text(r)
+    r = kora.post(url, data={"csrf_token": csrf, "status": "abgeschlossen", "grund": "x" * 501})
+    assert r.status_code == 400 and "Grund: höchstens 500 Zeichen" in _text(r)
+    r = kora.post(url, data={"status": "abgeschlossen"})  # without the form's token
+    assert r.status_code == 403
+    assert _status(site, stop.client_id) == before
+    assert len(site.store.audit_rows(action="status_geaendert")) == changes
+    # the same status again: nothing changes, and the page says so
+    r = kora.post(url, data={"csrf_token": csrf, "status": "offen"})
+    assert r.status_code == 303
+    assert "Der Status war schon „offen“; nichts geändert." in _text(kora.get(
+        r.headers["location"]))
+    assert len(site.store.audit_rows(action="status_geaendert")) == changes
+
+
+def test_another_citys_coordinator_cannot_see_or_set_a_case(
+        site: Site, lena: httpx.Client, kora: httpx.Client) -> None:  # noqa: F811
+    """The coordinator of Lauf gets 404 for a Bad Hersfeld case, by its number, with
+    ``stadt=Bad Hersfeld`` in the link or in the form: nothing is shown or changed, and
+    the refusals are audited (as for another city's plan)."""
+    stop = _planned(site)[-3]
+    cid = stop.client_id
+    before = _status(site, cid)
+    rows = len(site.store.audit_rows())
+    csrf = csrf_of(lena.get("/faelle").text)
+    assert lena.get(f"/faelle/{cid}").status_code == 404
+    assert lena.get(f"/faelle/{cid}?stadt={quote(CITY)}").status_code == 404
+    assert lena.get(f"/faelle?kundennummer={cid}").status_code == 404
+    for data in ({"csrf_token": csrf, "status": "abgeschlossen", "grund": "fremd"},
+                 {"csrf_token": csrf, "status": "abgeschlossen", "stadt": CITY}):
+        r = lena.post(f"/faelle/{cid}", data=data)
+        assert r.status_code == 404, (data, r.status_code)
+        assert NAME_MARK not in r.text and "fremd" not in r.text
+    assert _status(site, cid) == before
+    new = site.store.audit_rows()[rows:]
+    assert {r["action"] for r in new} == {"zugriff_verweigert"}, new
+    assert all(r["actor"] == "lena" and r["details"]["grund"] == "andere Stadt"
+               and r["city"] == CITY for r in new), new
+    assert {r["details"]["weg"] for r in new} == {
+        "GET /faelle/{client_id:path}", "GET /faelle", "POST /faelle/{client_id:path}"}
+    # the case's own coordinator still can
+    assert kora.get(f"/faelle/{cid}").status_code == 200
+
+
+# --------------------------------------------------------------------------- Chromium
+
+
+def _browser(pw):  # noqa: ANN001, ANN202
+    from tests.browser import CHROMIUM_ARGS, require_chromium
+
+    return pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
+                              args=CHROMIUM_ARGS)
+
+
+@pytest.mark.browser
+def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: F811
+    """In Chromium at 390 px: the case opened from the menu („Fälle“, its number typed),
+    the status set to „abgeschlossen“ with a reason; the page confirms it, shows
+    the status with the reason, the history, and that the case is still on a route (day,
+    time, plan: re-plan), with no horizontal overflow. The audit rows are those of
+    ``hausbesuch status --set``: ``status_geaendert`` (von, nach; no reason, no name) by
+    the account, and ``fall_angezeigt``."""
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch.store import CaseVisitRow
+    from tests.browser import Recorder
+
+    stop = _planned(site)[0]
+    cid = stop.client_id
+    with site.store.session() as s:
+        visit = s.get(CaseVisitRow, stop.visit_id)
+        pid, at = visit.plan_id, visit.start_at
+    rows = len(site.store.audit_rows())
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                        has_touch=True, locale="de-DE",
+                                        service_workers="block")
+            rec = Recorder(tile_host="tile.openstreetmap.org")
+            phone.route("**/*", rec.handle_route)
+            page = phone.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(site.url + "/anmelden")
+            page.fill("input[name=name]", "kora")
+            page.fill("input[name=passwort]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/plaene")
+            page.click("header nav >> text=Fälle")
+            page.wait_for_url("**/faelle")
+            page.fill("input[name=kundennummer]", cid)
+            page.click("#fall-suchen button[type=submit]")
+            page.wait_for_selector("#status-setzen")
+            assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
+            page.select_option("select[name=status]", "abgeschlossen")
+            page.fill("input[name=grund]", "in der Fallverwaltung abgeschlossen")
+            page.click("#status-setzen button[type=submit]")
+            page.wait_for_selector("#gespeichert")
+            page.wait_for_load_state("load")
+            assert page.inner_text("#gespeichert") == "Status „abgeschlossen“ gesetzt."
+            assert page.inner_text("#status-jetzt") == \
+                "abgeschlossen; in der Fallverwaltung abgeschlossen"
+            assert page.locator("select[name=status]").input_value() == "abgeschlossen"
+            history = page.inner_text("#verlauf")
+            assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d abgeschlossen: in der "
+                             r"Fallverwaltung abgeschlossen \(kora\)", history), history
+            note = page.inner_text("p.hint")
+            assert note == (f"{cid} ist noch am {at:%d.%m.%Y} um {at:%H:%M} Uhr eingeplant "
+                            f"(Plan {pid}); bitte neu planen: Plan {pid} öffnen und dort "
+                            "„Neu planen“."), note
+            assert page.get_attribute("p.hint a", "href") == f"/plaene/{pid}"
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
+            assert NAME_MARK not in page.content()
+            assert rec.violations == [] and rec.page_errors == []
+        finally:
+            browser.close()
+    assert _status(site, cid) == ("abgeschlossen", "in der Fallverwaltung abgeschlossen")
+    new = site.store.audit_rows()[rows:]
+    changed = [r for r in new if r["action"] == "status_geaendert"]
+    assert len(changed) == 1, new
+    assert (changed[0]["actor"], changed[0]["city"], changed[0]["client_id"]) == (
+        "kora", CITY, cid)
+    assert changed[0]["details"] == {"von": "offen", "nach": "abgeschlossen"}
+    assert any(r["action"] == "fall_angezeigt" and r["client_id"] == cid for r in new)
+    dumped = json.dumps(new, default=str, ensure_ascii=False)
+    assert "Fallverwaltung" not in dumped and NAME_MARK not in dumped
+    # the visit stays on the route until the plan is re-planned (as on the command line)
+    with site.store.session() as s:
+        assert s.get(CaseVisitRow, stop.visit_id).status == "geplant"
