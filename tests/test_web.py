@@ -450,7 +450,13 @@ def test_refused_access_is_audited_without_names(site: Site) -> None:
         assert c.get(f"/plaene/{site.plan_id}").status_code == 404
         assert c.get(f"/plaene/{site.plan_id}/dateien.zip").status_code == 404
         assert c.get("/protokoll").status_code == 403
-        assert c.get(f"/adressen?stadt={quote(CITY)}").status_code == 200  # own city shown
+        assert c.get(f"/adressen?stadt={quote(CITY)}").status_code == 404  # not own city
+        jobs = len(site.store.audit_rows(action="plan_job_started"))
+        page = c.get("/plaene")
+        r = c.post("/plaene/neu", data={"csrf_token": csrf_of(page.text), "stadt": CITY,
+                                         "start": "2031-01-06", "tage": "5"})
+        assert r.status_code == 404  # refused: no plan job started for the own city
+        assert len(site.store.audit_rows(action="plan_job_started")) == jobs
     rows = [r for r in site.store.audit_rows()[before:] if r["action"] == "zugriff_verweigert"]
     got = sorted((r["actor"], r["details"]["grund"], r["details"]["weg"],
                   r["plan_id"], r["city"]) for r in rows)
@@ -461,6 +467,7 @@ def test_refused_access_is_audited_without_names(site: Site) -> None:
         (probe, "andere Stadt", "GET /plaene/{plan_id}/dateien.zip", site.plan_id, CITY),
         (probe, "nur für Administratoren", "GET /protokoll", None, "Lauf a.d. Pegnitz"),
         (probe, "andere Stadt", "GET /adressen", None, CITY),
+        (probe, "andere Stadt", "POST /plaene/neu", None, CITY),
     ])
     assert all(r["details"]["ip"] == "127.0.0.1" for r in rows)
     assert "Zugriff verweigert" in label("zugriff_verweigert")

@@ -67,11 +67,15 @@ router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
 
 def _city_of(request: Request, user: User, stadt: str | None) -> str:
-    """The city a page works on: the coordinator's own; an admin's choice (or the first)."""
+    """The city a page works on: the coordinator's own; an admin's choice (or the first).
+    A page or form that names a city the account may not see is refused (404, audited),
+    never served or carried out for the account's own city instead (before, a plan job
+    asked for another city ran for the own one)."""
     web = ctx(request)
     if user.city:
         if stadt and stadt != user.city:  # another city's page asked for: refused, audited
             audit_refused(request, "andere Stadt", city=stadt if stadt in web.profiles else None)
+            raise HTTPException(status_code=404, detail="Nicht gefunden.")
         return user.city
     cities = web.cities_for(user)
     if stadt and stadt in cities:
