@@ -70,6 +70,8 @@ ACTION_LABELS: dict[str, str] = {
     "anmeldung_gesperrt": "Anmeldung abgewiesen: zu viele Fehlversuche (vorübergehend gesperrt)",
     "abmeldung": "Abgemeldet",
     "sitzung_abgelaufen": "Sitzung abgelaufen (zu lange inaktiv oder Höchstdauer erreicht)",
+    "passwortwechsel_verlangt": "Neues Passwort verlangt (das bisherige entspricht nicht den "
+                                "Regeln)",
     "protokoll_gelesen": "Protokoll gelesen",
 }
 

@@ -30,7 +30,7 @@ CITY = "Bad Hersfeld"
 WRONG = "Falsches-Geheimwort-4711"  # must never appear in the log
 REFUSED = "Benutzername oder Passwort falsch."
 AUTH = ("anmeldung", "anmeldung_fehlgeschlagen", "anmeldung_gesperrt", "abmeldung",
-        "sitzung_abgelaufen")
+        "sitzung_abgelaufen", "passwortwechsel_verlangt")
 
 
 @dataclass
@@ -383,3 +383,43 @@ def test_account_changes_show_in_the_protokoll(server: Server) -> None:
             if r["details"].get("stadt") == "ohne"]
     assert read and all(r["city"] is None and r["actor"] == "ada" for r in read)
     _no_password(server.store.audit_rows())
+
+
+def test_a_stored_password_that_fails_todays_rules_must_be_changed(server: Server) -> None:
+    """An account whose stored password was set before today's rules (here: written to the
+    database directly, as older versions allowed) logs in, is sent to the password page,
+    and every other page sends it there too until a new password is set; the demand is
+    audited without the password or the reason. A password that passes logs in as ever."""
+    from hausbesuch.web.auth import add_user, hash_password
+    from hausbesuch.web.models import UserRow
+
+    weak = "kassel123"
+    add_user(server.store, "kai", PASSWORD, role="koordination", city=CITY)
+    with server.store.session() as s:
+        s.execute(update(UserRow).where(UserRow.name == "kai")
+                  .values(password_hash=hash_password(weak)))
+    before = len(server.store.audit_rows())
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        r = login(c, "kai", weak)
+        assert r.status_code == 303 and r.headers["location"] == "/konto/passwort"
+        for path in ("/plaene", "/adressen", "/teams", "/faelle"):
+            r = c.get(path)
+            assert (r.status_code, r.headers.get("location")) == (303, "/konto/passwort"), path
+        page = c.get("/konto/passwort")
+        assert page.status_code == 200 and 'id="pflicht"' in page.text
+        assert "entspricht nicht mehr den Regeln" in page.text
+        new = "Gartenzwerg-Ampel-Wolke"
+        r = c.post("/konto/passwort", data={"csrf_token": csrf_of(page.text), "aktuell": weak,
+                                            "neu": new, "wiederholung": new})
+        assert r.status_code == 200 and "Passwort geändert" in r.text
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        r = login(c, "kai", new)
+        assert r.status_code == 303 and r.headers["location"] == "/plaene"
+        assert c.get("/plaene").status_code == 200
+    rows = [r for r in server.store.audit_rows()[before:] if r["actor"] == "kai"]
+    demanded = [r for r in rows if r["action"] == "passwortwechsel_verlangt"]
+    assert [(r["city"], r["details"]) for r in demanded] == [(CITY, {})]
+    assert weak not in json.dumps(rows, default=str) and new not in json.dumps(rows, default=str)
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:  # kora: as ever
+        r = login(c, "kora")
+        assert r.status_code == 303 and r.headers["location"] == "/plaene"

@@ -44,10 +44,12 @@ from hausbesuch import clock
 from hausbesuch.config import Profile, load_profile
 from hausbesuch.store import Store
 from hausbesuch.web.auth import (
+    PASSWORD_PAGE,
     SECURE_SESSION_COOKIE,
     SESSION_COOKIE,
     Limits,
     LoginRequired,
+    PasswordChangeRequired,
     User,
     lookup_session,
 )
@@ -547,6 +549,10 @@ def create_app(
     for module in (pages_login, pages_plans, pages_clients, pages_cases, pages_audit,
                    pages_worker):
         app.include_router(module.router)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _new_password(request: Request, exc: PasswordChangeRequired) -> Response:
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -73,8 +73,9 @@ AUDIT_LOGIN_FAILED = "anmeldung_fehlgeschlagen"
 AUDIT_LOGIN_LOCKED = "anmeldung_gesperrt"
 AUDIT_LOGOUT = "abmeldung"
 AUDIT_SESSION_EXPIRED = "sitzung_abgelaufen"
+AUDIT_PASSWORD_WEAK = "passwortwechsel_verlangt"
 AUTH_ACTIONS = (AUDIT_LOGIN, AUDIT_LOGIN_FAILED, AUDIT_LOGIN_LOCKED, AUDIT_LOGOUT,
-                AUDIT_SESSION_EXPIRED)
+                AUDIT_SESSION_EXPIRED, AUDIT_PASSWORD_WEAK)
 #: The actor of login attempts with a name no account has (it holds a space, so it is
 #: never an account name).
 UNKNOWN_ACTOR = "unbekanntes Konto"
@@ -100,6 +101,8 @@ class User:
     name: str
     role: str
     city: str | None
+    #: the stored password fails today's rules: only the password page until it is changed
+    must_change: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -352,6 +355,7 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
         check_password(password, name=row.name, city=row.city)
         row.password_hash = hash_password(password)
         row.password_changed_at = clock.now()
+        row.must_change_password = False
         s.execute(delete(SessionRow).where(SessionRow.user_name == name))
         store.audit(actor, "user_password_set", city=row.city,
                     details={"user": name, "role": row.role}, session=s)
@@ -546,18 +550,48 @@ def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[Use
             return None
         if now - row.last_seen > timedelta(seconds=30):
             row.last_seen = now
-        return User(name=user.name, role=user.role, city=user.city), row.csrf_token
+        return User(name=user.name, role=user.role, city=user.city,
+                    must_change=bool(user.must_change_password)), row.csrf_token
 
 
 class LoginRequired(Exception):
     """Raised by :func:`require_user`; the app answers with a redirect to the login."""
 
 
+class PasswordChangeRequired(Exception):
+    """Raised by :func:`require_user` for an account that must change its password first;
+    the app answers with a redirect to the password page."""
+
+
+#: The page an account whose password fails today's rules may still open.
+PASSWORD_PAGE = "/konto/passwort"
+
+
 def require_user(request: Request) -> User:
-    """Dependency: the logged-in user (else redirect to the login page)."""
+    """Dependency: the logged-in user (else redirect to the login page; an account whose
+    password must be changed first is sent to the password page)."""
     user = getattr(request.state, "user", None)
     if user is None:
         raise LoginRequired()
+    if user.must_change and request.url.path != PASSWORD_PAGE:
+        raise PasswordChangeRequired()
+    return user
+
+
+def require_new_password_if_weak(store: Store, user: User, password: str) -> User:
+    """At a login (the one moment the password is known): a stored password that fails
+    today's rules (:func:`check_password`; set before they were this strict) must be
+    changed before any other page opens (ASVS V2.1.7). Audited without the reason (it may
+    quote parts of the password). Returns the user as the session will see it."""
+    try:
+        check_password(password, name=user.name, city=user.city)
+    except UserError:
+        with store.session() as s:
+            row = s.get(UserRow, user.name)
+            if row is not None:
+                row.must_change_password = True
+            audit_auth(store, AUDIT_PASSWORD_WEAK, user, session=s)
+        return replace(user, must_change=True)
     return user
 
 

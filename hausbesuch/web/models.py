@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Double, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Double, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hausbesuch.store import Base
@@ -32,6 +32,11 @@ class UserRow(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime)
+    #: the password was set before today's rules and fails them: every page but the
+    #: password page waits until it is changed (set at a login, when the typed password is
+    #: known; cleared by any new password)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
 
 
 class SessionRow(Base):

@@ -17,6 +17,7 @@ from hausbesuch.web.app import ctx, load_session, render, secure_request, sessio
 from hausbesuch.web.auth import (
     AUDIT_LOGIN,
     AUDIT_LOGOUT,
+    PASSWORD_PAGE,
     LoginLimited,
     LoginRefused,
     User,
@@ -24,6 +25,7 @@ from hausbesuch.web.auth import (
     check_login,
     check_password,
     end_session,
+    require_new_password_if_weak,
     require_user,
     set_password,
     start_session,
@@ -91,7 +93,9 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
     token, _csrf = start_session(web.store, user)
     audit_auth(web.store, AUDIT_LOGIN, user, address=peer)
     log.info("login: account=%r address=%s", user.name, peer)
-    resp = RedirectResponse(_safe_next(weiter), status_code=303)
+    user = require_new_password_if_weak(web.store, user, passwort)
+    resp = RedirectResponse(PASSWORD_PAGE if user.must_change else _safe_next(weiter),
+                            status_code=303)
     resp.set_cookie(session_cookie(request), token, httponly=True, samesite="lax",
                     secure=secure_request(request), path="/")
     resp.delete_cookie(PRE_LOGIN_COOKIE, path="/anmelden")
