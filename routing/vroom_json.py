@@ -3,14 +3,19 @@
 Input
 -----
 A plain VROOM input with custom matrices runs unchanged: ``jobs`` (``id``,
-``location_index``, ``service``, ``setup``, ``delivery``/``pickup``/``amount``,
-``skills``, ``priority``, ``time_windows``, ``description``), ``vehicles`` (``id``,
-``profile``, ``start_index``, ``end_index``, ``capacity``, ``skills``, ``time_window``,
-``breaks``, ``max_tasks``, ``description``) and ``matrices`` per profile with
-``durations`` and optionally ``distances`` (or the legacy top-level ``matrix``). Each
-vehicle becomes a team with one shift on day 0; absolute VROOM times are kept as they
-are. Notes: ``setup`` is added to the service time; ``costs`` (vehicle costs and
-cost matrices) are ignored: the objective is travel time, as in VROOM's default.
+``location_index``, ``service``, ``setup``, ``service_per_type``, ``setup_per_type``,
+``delivery``/``pickup``/``amount``, ``skills``, ``priority``, ``time_windows``,
+``description``), ``vehicles`` (``id``, ``profile``, ``type``, ``start_index``,
+``end_index``, ``capacity``, ``skills``, ``time_window``, ``breaks``, ``max_tasks``,
+``description``) and ``matrices`` per profile with ``durations`` and optionally
+``distances`` (or the legacy top-level ``matrix``). Each vehicle becomes a team with one
+shift on day 0; absolute VROOM times are kept as they are. Notes: ``setup`` is added to
+the service time (VROOM leaves it out for a job at the same place as the step before: there
+our plan keeps the setup, a little more time than VROOM's); ``service_per_type`` and
+``setup_per_type`` give the duration for the vehicles' ``type``, and since a visit has one
+duration, a job for which the vehicles that have its skills would need different durations
+is refused (naming the job and the key); ``costs`` (vehicle costs and cost matrices) are
+ignored: the objective is travel time, as in VROOM's default.
 Features that would change the meaning of a plan and are not modelled are refused
 with an input error naming the job/vehicle and the key: ``shipments``, jobs with both
 ``pickup`` and ``delivery``, ``max_travel_time``, ``max_distance``, ``speed_factor``
@@ -394,6 +399,48 @@ def problem_from_json(data: Any) -> Problem:
         raise RoutingInputError(f"{key}[{exc.row}][{exc.col}]: {exc}") from None
 
 
+def _per_type(obj: Mapping[str, Any], key: str, where: str) -> dict[str, int]:
+    """VROOM's ``service_per_type``/``setup_per_type``: vehicle type -> seconds."""
+    v = obj.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise _e(where, key, f"Objekt (Fahrzeugtyp: Sekunden) erwartet, erhalten {_short(v)}.")
+    out = {}
+    for t, x in v.items():
+        if not t:
+            raise _e(where, key, "leerer Fahrzeugtyp.")
+        out[t] = _uint({key: x}, key, f"{where}, Fahrzeugtyp {t!r}")
+    return out
+
+
+def _job_service(jid: str, svc: tuple[int, int, dict[str, int], dict[str, int]],
+                 skills: frozenset[str], raw_veh: list[tuple[Any, ...]]) -> int:
+    """The one visit duration of a job: its service plus its setup, each per the vehicle
+    type where ``service_per_type``/``setup_per_type`` name it (VROOM 1.15).
+
+    The model has one duration per visit: when the vehicles that have the job's skills
+    would need different durations, the input is refused, naming the job and the key.
+    """
+    service, setup, s_type, u_type = svc
+    if not s_type and not u_type:
+        return service + setup
+    vehicles = [rv for rv in raw_veh if skills <= rv[7]] or raw_veh
+    by_type = {rv[10]: (s_type.get(rv[10] or "", service), u_type.get(rv[10] or "", setup))
+               for rv in vehicles}
+    if len({a + b for a, b in by_type.values()}) == 1:
+        a, b = next(iter(by_type.values()))
+        return a + b
+    key = "service_per_type" if len({a for a, _ in by_type.values()}) > 1 else "setup_per_type"
+    each = ", ".join(
+        f"{'Typ ' + repr(t) if t is not None else 'ohne Typ'} {a + b} s"
+        for t, (a, b) in sorted(by_type.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
+    )
+    raise _e(f"Job {jid}", key,
+             f"je Fahrzeugtyp verschiedene Dauern ({each}) werden nicht unterstützt: der "
+             "Besuch hat eine Dauer für alle Fahrzeuge, die ihn übernehmen können.")
+
+
 def _problem_from_json(data: dict[str, Any]) -> Problem:
     ext = data.get("hausbesuch")
     if ext is not None:
@@ -418,7 +465,6 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     n_loc = min(m.shape[0] for m in dur.values())
     kinds = set()
     max_t = 0
-    total_service = 0
     raw_jobs = []
     for k, j in enumerate(jobs):
         if not isinstance(j, dict):
@@ -431,7 +477,8 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         loc = _uint(j, "location_index", where)
         if loc >= n_loc:
             raise _e(where, "location_index", f"{loc} liegt außerhalb der Matrix ({n_loc} Orte).")
-        service = _uint(j, "service", where, 0) + _uint(j, "setup", where, 0)
+        service, setup = _uint(j, "service", where, 0), _uint(j, "setup", where, 0)
+        per_type = (_per_type(j, "service_per_type", where), _per_type(j, "setup_per_type", where))
         prio = _uint(j, "priority", where, 0)
         if prio > 100:
             raise _e(where, "priority", f"{prio} liegt nicht zwischen 0 und 100.")
@@ -446,10 +493,9 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         amount = deliv or pick or amount
         tws = _windows(j, "time_windows", where, vroom=True)
         max_t = max([max_t] + [w.end for w in tws])
-        total_service += service
         skills = frozenset(str(s) for s in _ints(j, "skills", where))
-        raw_jobs.append((str(jid), loc, service, tws, prio, skills, tuple(amount),
-                         _desc(j, where)))
+        raw_jobs.append((str(jid), loc, (service, setup, *per_type), tws, prio, skills,
+                         tuple(amount), _desc(j, where)))
     if len(kinds) > 1:
         raise _e("Eingabe", "pickup", "Jobs mit 'pickup' und Jobs mit 'delivery' zugleich werden nicht unterstützt.")
 
@@ -505,8 +551,16 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         max_tasks = _uint(v, "max_tasks", where) if v.get("max_tasks") is not None else None
         skills = frozenset(str(s) for s in _ints(v, "skills", where))
         cap = tuple(_ints(v, "capacity", where))
+        vtype = v.get("type")
+        if vtype is not None and not isinstance(vtype, str):
+            raise _e(where, "type", f"Zeichenkette erwartet, erhalten {_short(vtype)}.")
         raw_veh.append((vid, prof, start, end, tw, raw_b, max_tasks, skills, cap,
-                        _desc(v, where)))
+                        _desc(v, where), vtype))
+
+    # service and setup per vehicle type: one duration per job (the model has one)
+    raw_jobs = [(i, loc, _job_service(i, svc, sk, raw_veh), tws, p, sk, a, de)
+                for i, loc, svc, tws, p, sk, a, de in raw_jobs]
+    total_service = sum(rj[2] for rj in raw_jobs)
 
     # A horizon for missing vehicle windows: long enough for any route.
     n_legs = len(raw_jobs) + 2 * len(raw_veh)
@@ -525,7 +579,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     ncap = max((len(rv[8]) for rv in raw_veh), default=0)
     teams = []
     seen: set[int] = set()
-    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc in raw_veh:
+    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc, _ in raw_veh:
         if vid in seen:
             raise _e(f"Fahrzeug {vid}", "id", "die Kennung ist doppelt vergeben.")
         seen.add(vid)
@@ -1087,7 +1141,8 @@ def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
             kind = s["type"]
             arr = int(s.get("arrival", 0))
             wait = int(s.get("waiting_time", 0) or 0)
-            serv = int(s.get("service", 0) or 0)
+            # a job's setup belongs to its visit duration (added to the service on reading)
+            serv = int(s.get("service", 0) or 0) + int(s.get("setup", 0) or 0)
             loc = s.get("location_index")
             if kind == "job":
                 jid = int(s.get("id", s.get("job")))

@@ -275,3 +275,50 @@ def test_unknown_extension_format_is_refused(fmt):
     data["hausbesuch"] = [1]
     with pytest.raises(RoutingInputError, match="Feld 'hausbesuch': Objekt erwartet"):
         problem_from_json(json.loads(json.dumps(data)))
+
+
+def _typed(*vehicles: dict, job: dict) -> dict:
+    return {
+        "vehicles": [{"start_index": 0, "end_index": 0, **v} for v in vehicles],
+        "jobs": [{"id": 1, "location_index": 1, "service": 600, **job},
+                 {"id": 2, "location_index": 1, "service": 300}],
+        "matrices": {"car": {"durations": [[0, 60], [60, 0]]}},
+    }
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (_typed({"id": 1, "type": "foot"}, {"id": 2, "type": "car"},
+                job={"service_per_type": {"foot": 1800}}),
+         ["Job 1, Feld 'service_per_type': je Fahrzeugtyp verschiedene Dauern (Typ 'car' "
+          "600 s, Typ 'foot' 1800 s) werden nicht unterstützt"]),
+        (_typed({"id": 1, "type": "foot"}, {"id": 2},
+                job={"setup": 60, "setup_per_type": {"foot": 600}}),
+         ["Job 1, Feld 'setup_per_type'", "(ohne Typ 660 s, Typ 'foot' 1200 s)"]),
+        (_typed({"id": 1, "type": 3}, job={}), ["Fahrzeug 1, Feld 'type': Zeichenkette"]),
+        (_typed({"id": 1}, job={"service_per_type": [600]}),
+         ["Job 1, Feld 'service_per_type': Objekt (Fahrzeugtyp: Sekunden) erwartet"]),
+        (_typed({"id": 1}, job={"setup_per_type": {"": 5}}),
+         ["Job 1, Feld 'setup_per_type': leerer Fahrzeugtyp"]),
+        (_typed({"id": 1}, job={"service_per_type": {"foot": "7"}}),
+         ["Job 1, Fahrzeugtyp 'foot', Feld 'service_per_type': nicht negative ganze Zahl"]),
+    ],
+)
+def test_durations_per_vehicle_type_the_model_cannot_hold_are_refused(data, words):
+    """qa12_f #3: a visit has one duration; VROOM's per-type durations that differ between
+    the vehicles able to take the job are refused (before: silently ignored)."""
+    with pytest.raises(RoutingInputError) as exc:
+        problem_from_json(data)
+    for w in words:
+        assert w in str(exc.value)
+
+
+def test_durations_per_vehicle_type_that_agree_are_the_visit_duration():
+    """Only vehicles with the job's skills count; a type no vehicle has changes nothing."""
+    data = _typed({"id": 1, "type": "foot", "skills": [4]}, {"id": 2, "type": "car"},
+                  job={"skills": [4], "service_per_type": {"foot": 1800, "bike": 5},
+                       "setup": 60, "setup_per_type": {"car": 900}})
+    data["jobs"][1].update(service_per_type={"bike": 99}, setup_per_type={"boat": 7})
+    p = problem_from_json(data)
+    assert [v.service for v in p.visits] == [1860, 300]
