@@ -14,12 +14,16 @@ the service time (VROOM leaves it out for a job at the same place as the step be
 our plan keeps the setup, a little more time than VROOM's); ``service_per_type`` and
 ``setup_per_type`` give the duration for the vehicles' ``type``, and since a visit has one
 duration, a job for which the vehicles that have its skills would need different durations
-is refused (naming the job and the key); ``costs`` (vehicle costs and cost matrices) are
-ignored: the objective is travel time, as in VROOM's default.
+is refused (naming the job and the key). The objective is travel time, as in VROOM's
+default: vehicle ``costs`` are read with their defaults only (``per_hour`` 3600, ``fixed``,
+``per_km`` and ``per_task_hour`` 0; other values change the plan and its ``cost`` and are
+refused, naming the vehicle and the key), cost matrices (``matrices.<profile>.costs``)
+are refused.
 Features that would change the meaning of a plan and are not modelled are refused
 with an input error naming the job/vehicle and the key: ``shipments``, jobs with both
 ``pickup`` and ``delivery``, ``max_travel_time``, ``max_distance``, ``speed_factor``
-other than 1, ``steps``, break ``max_load``, several windows for one break.
+other than 1, ``costs`` other than the defaults, cost matrices, ``steps``, break
+``max_load``, several windows for one break.
 
 What the project writes (:func:`problem_to_json`) is such a VROOM input, one vehicle
 per team-day, plus one extra top-level key ``"hausbesuch"`` that VROOM ignores and that
@@ -207,6 +211,9 @@ def _matrices(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
             dur[str(prof)] = _matrix_value(
                 m["durations"], where, "durations", f"matrices.{prof}.durations"
             )
+            if m.get("costs") is not None:
+                raise _e(where, "costs", "eigene Kostenmatrizen werden nicht unterstützt: das "
+                                         "Ziel ist die Fahrzeit ('durations').")
             if m.get("distances") is not None:
                 dist[str(prof)] = _matrix_value(
                     m["distances"], where, "distances", f"matrices.{prof}.distances"
@@ -414,6 +421,31 @@ def _per_type(obj: Mapping[str, Any], key: str, where: str) -> dict[str, int]:
     return out
 
 
+#: VROOM's vehicle costs the model does not have: key -> what it is (all must be 0).
+_COSTS = {
+    "fixed": "Fixkosten je eingesetztem Fahrzeug",
+    "per_km": "Kosten je Kilometer",
+    "per_task_hour": "Kosten je Stunde Besuchszeit",
+}
+
+
+def _costs(costs: Any, where: str) -> None:
+    """A vehicle's ``costs``: only VROOM's default (travel time, ``per_hour`` 3600) is
+    modelled; anything else would change the plan and the reported ``cost``: refused."""
+    if costs is None:
+        return
+    if not isinstance(costs, dict):
+        raise _e(where, "costs", f"Objekt erwartet, erhalten {_short(costs)}.")
+    vals = {f"costs.{k}": x for k, x in costs.items()}
+    for key, what in _COSTS.items():
+        if _uint(vals, f"costs.{key}", where, 0):
+            raise _e(where, f"costs.{key}", f"{what} werden nicht unterstützt: das Ziel ist "
+                                            "die Fahrzeit.")
+    if _uint(vals, "costs.per_hour", where, 3600) != 3600:
+        raise _e(where, "costs.per_hour", "nur 3600 wird unterstützt (VROOMs Vorgabe: die "
+                                          "Kosten sind die Fahrzeit in Sekunden).")
+
+
 def _job_service(jid: str, svc: tuple[int, int, dict[str, int], dict[str, int]],
                  skills: frozenset[str], raw_veh: list[tuple[Any, ...]]) -> int:
     """The one visit duration of a job: its service plus its setup, each per the vehicle
@@ -511,6 +543,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
                 raise _e(where, key, "wird nicht unterstützt.")
         if v.get("speed_factor") not in (None, 1, 1.0):
             raise _e(where, "speed_factor", "nur 1 wird unterstützt.")
+        _costs(v.get("costs"), where)
         prof = v.get("profile", "car")
         if not isinstance(prof, str) or prof not in dur:
             raise _e(where, "profile", f"keine Matrix für das Profil {prof!r}.")

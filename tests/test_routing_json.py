@@ -322,3 +322,34 @@ def test_durations_per_vehicle_type_that_agree_are_the_visit_duration():
     data["jobs"][1].update(service_per_type={"bike": 99}, setup_per_type={"boat": 7})
     p = problem_from_json(data)
     assert [v.service for v in p.visits] == [1860, 300]
+
+
+@pytest.mark.parametrize(
+    "costs, words",
+    [
+        ({"fixed": 1000}, "Fahrzeug 1, Feld 'costs.fixed': Fixkosten je eingesetztem Fahrzeug "
+                          "werden nicht unterstützt"),
+        ({"per_task_hour": 3600}, "Feld 'costs.per_task_hour': Kosten je Stunde Besuchszeit"),
+        ({"per_km": 5}, "Feld 'costs.per_km': Kosten je Kilometer"),
+        ({"per_hour": 7200}, "Feld 'costs.per_hour': nur 3600 wird unterstützt"),
+        ({"fixed": -1}, "Feld 'costs.fixed': nicht negative ganze Zahl"),
+        ({"per_hour": 3600.5}, "Feld 'costs.per_hour': nicht negative ganze Zahl"),
+        (5, "Fahrzeug 1, Feld 'costs': Objekt erwartet"),
+    ],
+)
+def test_vehicle_costs_other_than_travel_time_are_refused(costs, words):
+    """qa12_f #3: VROOM's vehicle costs change its plan and its cost; they were ignored."""
+    data = _typed({"id": 1, "costs": costs}, job={})
+    with pytest.raises(RoutingInputError) as exc:
+        problem_from_json(data)
+    assert words in str(exc.value)
+
+
+def test_default_vehicle_costs_are_read_and_cost_matrices_refused():
+    data = _typed({"id": 1, "costs": {"fixed": 0, "per_hour": 3600, "per_km": 0,
+                                      "per_task_hour": 0, "other": 9}}, job={})
+    assert len(problem_from_json(data).visits) == 2
+    data["matrices"]["car"]["costs"] = [[0, 1], [1, 0]]
+    with pytest.raises(RoutingInputError, match=r"Profil 'car', Feld 'costs': eigene "
+                                                r"Kostenmatrizen werden nicht unterstützt"):
+        problem_from_json(data)
