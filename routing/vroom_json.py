@@ -23,7 +23,12 @@ Features that would change the meaning of a plan and are not modelled are refuse
 with an input error naming the job/vehicle and the key: ``shipments``, jobs with both
 ``pickup`` and ``delivery``, ``max_travel_time``, ``max_distance``, ``speed_factor``
 other than 1, ``costs`` other than the defaults, cost matrices, ``steps``, break
-``max_load``, several windows for one break.
+``max_load``, several windows for one break. What VROOM refuses is refused too, with a
+German message: an input without jobs, a break without ``id``, two breaks of a vehicle
+with one id, job or break windows that overlap or touch (unsorted ones are sorted), an
+empty ``time_windows`` list. One deviation: two vehicles with the same ``id`` (VROOM
+accepts them) are refused, since the model names a team by its id (pins, routes,
+re-plans) and the output's ``vehicle`` would not say which one drove.
 
 What the project writes (:func:`problem_to_json`) is such a VROOM input, one vehicle
 per team-day, plus one extra top-level key ``"hausbesuch"`` that VROOM ignores and that
@@ -174,8 +179,9 @@ def _window(v: Any, where: str, key: str) -> TimeWindow:
 
 def _windows(obj: Mapping[str, Any], key: str, where: str, *, vroom: bool = False
              ) -> tuple[TimeWindow, ...]:
-    """Time windows, overlapping ones merged. ``vroom``: an empty list is refused, as
-    VROOM does (the project's own extension writes ``[]`` for "any time")."""
+    """Time windows, overlapping ones merged. ``vroom``: an empty list and windows that
+    overlap or touch are refused, as VROOM does (the project's own extension writes ``[]``
+    for "any time")."""
     v = obj.get(key)
     if v is None:
         return ()
@@ -186,8 +192,14 @@ def _windows(obj: Mapping[str, Any], key: str, where: str, *, vroom: bool = Fals
                              "weglassen.")
     tws = [_window(x, where, f"{key}[{k}]") for k, x in enumerate(v)]
     tws.sort(key=lambda w: (w.start, w.end))
+    if vroom:  # VROOM sorts them and refuses windows that overlap or touch
+        for a, b in zip(tws, tws[1:], strict=False):
+            if b.start <= a.end:
+                raise _e(where, key, f"die Zeitfenster [{a.start}, {a.end}] und [{b.start}, "
+                                     f"{b.end}] überschneiden sich; VROOM verlangt getrennte "
+                                     "Zeitfenster.")
     merged: list[TimeWindow] = []
-    for w in tws:  # VROOM accepts overlapping windows: merge them
+    for w in tws:  # the project's own extension: overlapping windows are merged
         if merged and w.start <= merged[-1].end:
             merged[-1] = TimeWindow(merged[-1].start, max(merged[-1].end, w.end))
         else:
@@ -491,6 +503,8 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     vehicles = data.get("vehicles")
     if not isinstance(jobs, list):
         raise _e("Eingabe", "jobs", "Liste erwartet.")
+    if not jobs:  # as VROOM ("No task defined")
+        raise _e("Eingabe", "jobs", "keine Aufträge: mindestens ein Job ist nötig.")
     if not isinstance(vehicles, list) or not vehicles:
         raise _e("Eingabe", "vehicles", "mindestens ein Fahrzeug erwartet.")
 
@@ -563,21 +577,22 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         raw_b = []
         break_ids: set[int] = set()
         for bk, b in enumerate(brks):
-            bw = f"{where}, Pause {b.get('id', bk + 1) if isinstance(b, dict) else bk + 1}"
+            has_id = isinstance(b, dict) and b.get("id") is not None
+            bw = f"{where}, Pause {b['id'] if has_id else f'#{bk + 1}'}"
             if not isinstance(b, dict):
                 raise _e(bw, "id", "Objekt erwartet.")
-            if b.get("id") is not None:
-                bid = _uint(b, "id", bw)
-                if bid in break_ids:
-                    raise _e(bw, "id", "die Kennung ist doppelt vergeben.")
-                break_ids.add(bid)
+            if not has_id:  # as VROOM ("Invalid or missing id for break")
+                raise _e(bw, "id", "fehlt: jede Pause braucht eine Kennung.")
+            bid = _uint(b, "id", bw)
+            if bid in break_ids:
+                raise _e(bw, "id", "die Kennung ist doppelt vergeben.")
+            break_ids.add(bid)
             if b.get("max_load") is not None:
                 raise _e(bw, "max_load", "wird nicht unterstützt.")
             btws = _windows(b, "time_windows", bw, vroom=True)
             if len(btws) > 1:
                 raise _e(bw, "time_windows", "mehr als ein Zeitfenster je Pause wird nicht unterstützt.")
-            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0),
-                          _uint(b, "id", bw) if b.get("id") is not None else None,
+            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0), bid,
                           _desc(b, bw)))
             if btws:
                 max_t = max(max_t, btws[0].end + raw_b[-1][2])

@@ -81,6 +81,11 @@ def test_hostile_input_exit_code_message_and_time(path, tmp_path):
         ("costs_fixed.json", "Fahrzeug 2, Feld 'costs.fixed': Fixkosten"),
         ("costs_per_task_hour.json", "Fahrzeug 1, Feld 'costs.per_task_hour'"),
         ("service_per_type_differs.json", "Job 1, Feld 'service_per_type'"),
+        # qa12_f #6: refused as VROOM refuses them
+        ("no_jobs.json", "Eingabe, Feld 'jobs': keine Aufträge"),
+        ("break_without_id.json", "Fahrzeug 1, Pause #1, Feld 'id': fehlt"),
+        ("windows_overlap.json", "Job 1, Feld 'time_windows': die Zeitfenster [30000, 40000] "
+                                 "und [35000, 45000] überschneiden sich"),
     ],
 )
 def test_bad_values_are_named_by_their_json_path(name, path_text):

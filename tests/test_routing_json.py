@@ -353,3 +353,42 @@ def test_default_vehicle_costs_are_read_and_cost_matrices_refused():
     with pytest.raises(RoutingInputError, match=r"Profil 'car', Feld 'costs': eigene "
                                                 r"Kostenmatrizen werden nicht unterstützt"):
         problem_from_json(data)
+
+
+@pytest.mark.parametrize(
+    "windows, ok",
+    [([[50, 60], [10, 20]], True), ([[10, 20], [20, 30]], False), ([[10, 20], [10, 20]], False),
+     ([[10, 40], [20, 30]], False)],
+)
+def test_job_windows_may_be_unsorted_but_not_overlap_or_touch(windows, ok):
+    """qa12_f #6: as VROOM ("Unsorted or overlapping time-windows"); before, merged."""
+    data = _typed({"id": 1}, job={"time_windows": windows})
+    if ok:
+        assert problem_from_json(data).visits[0].time_windows == (TimeWindow(10, 20),
+                                                                  TimeWindow(50, 60))
+    else:
+        with pytest.raises(RoutingInputError, match=r"Job 1, Feld 'time_windows': die "
+                                                    r"Zeitfenster .* überschneiden sich"):
+            problem_from_json(data)
+
+
+def test_a_break_needs_an_id_and_an_input_a_job():
+    """qa12_f #6: VROOM refuses both ("Invalid or missing id for break", "No task
+    defined"); before, ours accepted them."""
+    data = _typed({"id": 1, "breaks": [{"id": 3, "service": 60}, {"service": 60}]}, job={})
+    with pytest.raises(RoutingInputError, match=r"Fahrzeug 1, Pause #2, Feld 'id': fehlt"):
+        problem_from_json(data)
+    for jobs in ([], None):
+        data = _typed({"id": 1}, job={})
+        data["jobs"] = jobs
+        with pytest.raises(RoutingInputError, match=r"Feld 'jobs': keine Aufträge"):
+            problem_from_json(data)
+
+
+def test_duplicate_vehicle_ids_stay_refused():
+    """VROOM accepts two vehicles with one id; the model names teams by their id (pins,
+    routes, re-plans), so ours refuses it: a documented deviation (module doc, README)."""
+    data = _typed({"id": 1}, {"id": 1}, job={})
+    with pytest.raises(RoutingInputError, match=r"Fahrzeug 1, Feld 'id': die Kennung ist "
+                                                r"doppelt vergeben"):
+        problem_from_json(data)
