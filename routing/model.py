@@ -454,6 +454,10 @@ class Problem:
         this much (travel seconds); moving it must gain more than that. 0: off.
     day_names : sequence of str
         How reasons name the days (e.g. their dates); empty: "Tag 1", "Tag 2", ...
+    absent : mapping (team id, day) -> str
+        Why a team has no shift on a day, as a reason says it after "Team A" (e.g. "fällt
+        an Tag 1 ab 11:30 aus (Neuplanung)", set by :func:`routing.replan`); without an
+        entry a reason says that the team does not work that day.
 
     Raises
     ------
@@ -476,10 +480,15 @@ class Problem:
     outside_cost: int = 0
     district_cost: int = 0
     day_names: tuple[str, ...] = ()
+    absent: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
         object.__setattr__(self, "day_names", tuple(str(n) for n in self.day_names))
+        object.__setattr__(self, "absent", {
+            (str(t), _int(d, "Problem", "absent")): str(text)
+            for (t, d), text in dict(self.absent).items()
+        })
         object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
         object.__setattr__(self, "outside_cost", _int(self.outside_cost, "Problem", "outside_cost"))
         object.__setattr__(
@@ -763,9 +772,14 @@ def day_name(d: int, names: Sequence[str] = ()) -> str:
     return names[d] if 0 <= d < len(names) else f"Tag {d + 1}"
 
 
+def _hm(t: int) -> str:
+    """The clock time of an absolute time: "08:00"."""
+    r = int(t) % DAY
+    return f"{r // 3600:02d}:{r % 3600 // 60:02d}"
+
+
 def _clock(t: int, names: Sequence[str] = ()) -> str:
-    d, r = divmod(int(t), DAY)
-    return f"{day_name(d, names)}, {r // 3600:02d}:{r % 3600 // 60:02d}"
+    return f"{day_name(int(t) // DAY, names)}, {_hm(t)}"
 
 
 def _pin_text(pin: Pin, names: Sequence[str] = ()) -> str:

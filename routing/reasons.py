@@ -226,7 +226,8 @@ def _pin_reason(problem: Problem, visit: Visit) -> str:
         missing = ", ".join(sorted(visit.skills - team.skills))
         return text + f"Team {team.id} hat die nötige Fähigkeit nicht ({missing})."
     if team is not None and pin.day is not None and all(s.day != pin.day for s in team.shifts):
-        return text + f"Team {team.id} arbeitet {_on(pin.day, problem)} nicht."
+        why = problem.absent.get((team.id, pin.day))  # e.g. taken out by a re-plan
+        return text + f"Team {team.id} {why or f'arbeitet {_on(pin.day, problem)} nicht'}."
     if team is not None and pin.position is not None and team.max_visits is not None and (
         pin.position > team.max_visits
     ):

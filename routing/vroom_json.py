@@ -32,7 +32,8 @@ re-plans) and the output's ``vehicle`` would not say which one drove.
 
 What the project writes (:func:`problem_to_json`) is such a VROOM input, one vehicle
 per team-day, plus one extra top-level key ``"hausbesuch"`` that VROOM ignores and that
-holds the full model (teams, days, skill names, day ranges, pins). When it is present
+holds the full model (teams, days, skill names, day ranges, pins, team-days taken out
+with the reason they give, :attr:`Problem.absent`). When it is present
 it is authoritative; the VROOM keys are a view of it for VROOM: day ranges and day pins
 become job time windows, team pins an extra skill per team, skill names integers.
 Position pins and ``balance`` have no VROOM equivalent. ``pure=True`` omits the
@@ -739,7 +740,19 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         _uint(ext, "outside_cost", "hausbesuch", 0),
         _uint(ext, "district_cost", "hausbesuch", 0),
         tuple(_strs(ext, "day_names", "hausbesuch")),
+        _absent(ext),
     )
+
+
+def _absent(ext: Mapping[str, Any]) -> dict[tuple[str, int], str]:
+    """``hausbesuch.absent``: [team, day, why] per team-day without a shift."""
+    out = {}
+    for k, a in enumerate(ext.get("absent") or []):
+        if (not isinstance(a, list) or len(a) != 3 or not isinstance(a[0], str)
+                or not isinstance(a[2], str)):
+            raise _e("hausbesuch", f"absent[{k}]", "[Team, Tag, Text] erwartet.")
+        out[(a[0], _uint({"absent": a[1]}, "absent", "hausbesuch"))] = a[2]
+    return out
 
 
 def load_problem(path: str | Path) -> Problem:
@@ -914,6 +927,8 @@ def _ext(problem: Problem) -> dict[str, Any]:
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
         **({"day_names": list(problem.day_names)} if problem.day_names else {}),
+        **({"absent": [[t, d, text] for (t, d), text in sorted(problem.absent.items())]}
+           if problem.absent else {}),
         **({"responsibility": problem.responsibility, "outside_cost": problem.outside_cost,
             "district_cost": problem.district_cost}
            if any(t.districts for t in problem.teams) or problem.district_cost else {}),
