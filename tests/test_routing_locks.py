@@ -170,3 +170,87 @@ def test_locks_survive_the_json_round_trip():
     back = problem_from_json(json.loads(json.dumps(problem_to_json(p))))
     assert back.visits == p.visits
     assert back.teams[0].shifts[0].fixed == ("a",)
+
+
+# -- reasons derived by checking (qa12_f #4, #5) -------------------------------------------
+
+
+def test_a_pin_to_a_team_outside_its_districts_names_the_district():
+    """qa12_f #4: before, 'keine Schicht passt (Team, Tag, Fähigkeiten, …)', a list of
+    guesses that left out the district."""
+    vs = [Visit("p", 1, district="Sued", pin=Pin(team="A")), Visit("q", 2, district="Sued")]
+    teams = [team("A", districts=frozenset({"Nord"})), team("B", districts=frozenset({"Sued"}))]
+    _, sol = run(vs, teams)
+    (u,) = sol.unassigned
+    assert (u.code, u.reason) == ("pin", "Die feste Zuordnung (Team A) ist nicht möglich: Team "
+                                         "A ist für den Stadtteil Sued nicht zuständig "
+                                         "(Zuständigkeit: hart).")
+
+
+def test_a_pin_to_a_team_too_small_names_the_capacity():
+    vs = [Visit("p", 1, amount=(3,), pin=Pin(team="A", day=0)), Visit("q", 2, amount=(1,))]
+    _, sol = run(vs, [team("A", capacity=(2,)), team("B", capacity=(5,))])
+    (u,) = sol.unassigned
+    assert u.reason.endswith("ist nicht möglich: Die Menge des Besuchs (3) übersteigt die "
+                             "Kapazität von Team A (2)."), u.reason
+
+
+def test_a_pin_to_a_day_names_each_teams_reason():
+    vs = [Visit("p", 1, district="Sued", skills=frozenset({"arabisch"}), pin=Pin(day=0)),
+          Visit("q", 2)]
+    teams = [team("A", days=(0, 1), districts=frozenset({"Nord"}),
+                  skills=frozenset({"arabisch"})),
+             team("B", days=(0,)), team("C", days=(1,), skills=frozenset({"arabisch"}))]
+    _, sol = run(vs, teams, days=2)
+    (u,) = sol.unassigned
+    assert u.reason == ("Die feste Zuordnung (Tag 1) ist nicht möglich: Team A ist für den "
+                        "Stadtteil Sued nicht zuständig (Zuständigkeit: hart). Team B hat die "
+                        "nötige Fähigkeit nicht (arabisch).")
+
+
+def test_teams_working_on_the_allowed_days_but_not_responsible_are_named():
+    """Before: 'Im erlaubten Zeitraum (Tag 1) hat kein Team eine Schicht', though A works."""
+    vs = [Visit("p", 1, district="Sued", latest_day=0), Visit("q", 2, district="Nord")]
+    teams = [team("A", days=(0,), districts=frozenset({"Nord"})),
+             team("B", days=(1,), districts=frozenset({"Sued"}))]
+    _, sol = run(vs, teams, days=2)
+    (u,) = sol.unassigned
+    assert (u.code, u.reason) == (
+        "district", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen: Team A "
+                    "ist für den Stadtteil Sued nicht zuständig (Zuständigkeit: hart).")
+
+
+def test_allowed_days_after_the_span_are_not_clipped_into_nonsense():
+    """qa12_f #5: before, 'Im erlaubten Zeitraum (Tag 6 bis 2) hat kein Team eine Schicht'."""
+    vs = [Visit("p", 1, earliest_day=5, latest_day=6), Visit("r", 1, earliest_day=4),
+          Visit("q", 2)]
+    _, sol = run(vs, [team("A", days=(0, 1))], days=2)
+    reasons = {u.visit: (u.code, u.reason) for u in sol.unassigned}
+    assert reasons == {
+        "p": ("no_shift", "Der erlaubte Zeitraum (Tag 6 bis 7) liegt nach dem Planungszeitraum "
+                          "(Tag 1 bis 2)."),
+        "r": ("no_shift", "Der erlaubte Zeitraum (ab Tag 5) liegt nach dem Planungszeitraum "
+                          "(Tag 1 bis 2)."),
+    }
+
+
+def test_capacity_used_up_is_named_as_capacity_not_as_full_days():
+    """qa12_f #5 (s_pickup_only.json): one route of one visit in a long shift, capacity 1;
+    before, the three others read 'Die Tage sind voll'."""
+    vs = [Visit(f"v{i}", i, service=300, amount=(1,)) for i in (1, 2, 3, 4)]
+    _, sol = run(vs, [team("A", capacity=(1,))])
+    assert len(sol.served) == 1
+    assert {u.code for u in sol.unassigned} == {"capacity"}
+    assert sol.unassigned[0].reason == (
+        "Die Kapazität der passenden Teams ist ausgeschöpft: der Besuch (Menge 1, Priorität 0) "
+        "passt in keine Tour mehr; die eingeplanten Besuche der passenden Teams haben gleiche "
+        "oder höhere Priorität.")
+
+
+def test_the_most_visits_per_route_reached_is_named():
+    vs = [Visit(f"v{i}", i, service=300) for i in (1, 2, 3)]
+    _, sol = run(vs, [team("A", max_visits=2)])
+    (u,) = sol.unassigned
+    assert u.code == "days_full"
+    assert u.reason.startswith("Die Touren der passenden Teams haben die Höchstzahl der "
+                               "Besuche erreicht: der Besuch (Priorität 0) passt in keine Tour")
