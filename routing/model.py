@@ -631,9 +631,8 @@ class Problem:
                 )
                 if not inter:
                     conflicts.setdefault(
-                        v.id, ("pin", f"Die feste Uhrzeit ({_clock(w.start, self.day_names)} "
-                                      f"bis {_clock(w.end, self.day_names)}) liegt in keinem "
-                                      "Zeitfenster des Besuchs."))
+                        v.id, ("pin", f"Die feste Uhrzeit ({_window_text(w, self.day_names)}) "
+                                      "liegt in keinem Zeitfenster des Besuchs."))
                 else:
                     tws = inter
             if pin is not v.pin or tws is not v.time_windows:
@@ -773,13 +772,24 @@ def day_name(d: int, names: Sequence[str] = ()) -> str:
 
 
 def _hm(t: int) -> str:
-    """The clock time of an absolute time: "08:00"."""
+    """The clock time of an absolute time: "08:00" ("08:00:10" off the minute)."""
     r = int(t) % DAY
-    return f"{r // 3600:02d}:{r % 3600 // 60:02d}"
+    hm = f"{r // 3600:02d}:{r % 3600 // 60:02d}"
+    return hm if r % 60 == 0 else f"{hm}:{r % 60:02d}"
 
 
 def _clock(t: int, names: Sequence[str] = ()) -> str:
     return f"{day_name(int(t) // DAY, names)}, {_hm(t)}"
+
+
+def _window_text(w: TimeWindow, names: Sequence[str] = (), day: int | None = None) -> str:
+    """A window as a reason names it: "Tag 1, 06:00 bis 06:30 Uhr", "10:00 Uhr"; the day is
+    left out when it is ``day`` (already named), both days are named when it spans two."""
+    d0, d1 = w.start // DAY, w.end // DAY
+    if d0 != d1:
+        return f"{_clock(w.start, names)} bis {_clock(w.end, names)} Uhr"
+    t = f"{_hm(w.start)} Uhr" if w.start == w.end else f"{_hm(w.start)} bis {_hm(w.end)} Uhr"
+    return t if d0 == day else f"{day_name(d0, names)}, {t}"
 
 
 def _pin_text(pin: Pin, names: Sequence[str] = ()) -> str:
@@ -791,7 +801,9 @@ def _pin_text(pin: Pin, names: Sequence[str] = ()) -> str:
     if pin.position is not None:
         parts.append(f"Position {pin.position}")
     if pin.window is not None:
-        parts.append(f"{_clock(pin.window.start, names)} bis {_clock(pin.window.end, names)}")
+        w = _window_text(pin.window, names, pin.day)
+        other_day = pin.day is not None and not w[:1].isdigit()
+        parts.append(f"Uhrzeit {w}" if other_day else w)
     return ", ".join(parts)
 
 

@@ -46,16 +46,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from routing.model import (
+    DAY,
     Problem,
     Route,
     Team,
+    TimeWindow,
     Unassigned,
     Vehicle,
     Visit,
+    _clock,
+    _hm,
     _pin_text,
+    _window_text,
     day_name,
     reachable,
 )
@@ -110,6 +116,83 @@ def _team_says(problem: Problem, visit: Visit, t: Team) -> tuple[str, str] | Non
         return ("capacity", f"Die Menge des Besuchs ({_amount(visit.amount)}) übersteigt die "
                             f"Kapazität von Team {t.id} ({_amount(t.capacity) or 0}).")
     return None
+
+
+def _alone_why(problem: Problem, visit: Visit, veh: Vehicle) -> str | None:
+    """Why the visit does not fit this team-day even alone, as one German sentence naming
+    the shift's start or end or its break; None when no single cause is found."""
+    t, sh = veh.team, veh.shift
+    mode, names = t.mode, problem.day_names
+    to = problem.duration(mode, veh.start, visit.location)
+    back = problem.duration(mode, visit.location, veh.end)
+    w0, w1 = sh.window.start, sh.window.end
+    on = _on(veh.day, problem)
+
+    def when(x: int) -> str:
+        return f"{_hm(x)} Uhr" if x // DAY == veh.day else f"{_clock(x, names)} Uhr"
+
+    early, late = [], []
+    for w in visit.time_windows or (TimeWindow(w0, max(w0, w1)),):
+        if w.end < w0 and w.end // DAY < veh.day or w.start > w1 and w.start // DAY > veh.day:
+            return (f"Die Uhrzeit liegt {_on(w.start // DAY, problem)}, die Schicht von Team "
+                    f"{t.id} {on}.")
+        first = max(w.start, w0 + to)
+        if first > w.end:
+            early.append(w)
+        elif first + visit.service + back > w1:
+            late.append(first)
+        else:  # the time fits: then the break is what does not
+            bare = replace(veh, shift=replace(sh, breaks=()))
+            if sh.breaks and schedule(problem, bare, [visit], check_static=False) is not None:
+                b = min(sh.breaks, key=lambda b: b.window.start)
+                return (f"Mit der Pause von Team {t.id} ({_window_text(b.window, names, veh.day)}"
+                        f", {_minutes(b.duration)}) passt der Besuch nicht in die Schicht "
+                        f"{on}.")
+            return None
+    out = []
+    if early:
+        if all(w.end < w0 for w in early):
+            out.append(f"Team {t.id} beginnt {on} erst um {_hm(w0)} Uhr.")
+        else:
+            out.append(f"Team {t.id} ist {on} nach Schichtbeginn ({_hm(w0)} Uhr) und "
+                       f"{_minutes(to)} Anfahrt frühestens um {when(w0 + to)} dort.")
+    if late:
+        first = min(late)
+        out.append(f"Team {t.id} arbeitet {on} bis {_hm(w1)} Uhr: Besuch ab {when(first)} "
+                   f"({_minutes(visit.service)}) und Rückweg ({_minutes(back)}) enden erst "
+                   f"um {when(first + visit.service + back)}.")
+    return " ".join(out) or None
+
+
+def _pinned_in(problem: Problem, route: Route, index: dict[str, int]) -> list[Visit]:
+    return [problem.visits[index[x]] for x in route.visits if problem.visits[index[x]].pin]
+
+
+def _blockers(problem: Problem, routes: Sequence[Route], visit: Visit,
+              reach: Sequence[Vehicle], index: dict[str, int]) -> list[str] | None:
+    """The pinned visits that take the visit's time on every team-day it could have: each
+    one with the visit alone in the route fits in neither order. None when some team-day
+    has no such visit (then no single other visit is the cause)."""
+    by_vehicle = {r.vehicle: r for r in routes}
+    names = problem.day_names
+    found: list[str] = []
+    for veh in reach:
+        r = by_vehicle.get(veh.index)
+        if r is None:
+            if schedule(problem, veh, [visit], check_static=False) is not None:
+                return None
+            continue
+        here = []
+        for w in _pinned_in(problem, r, index):
+            if (schedule(problem, veh, [visit, w], check_static=False) is None
+                    and schedule(problem, veh, [w, visit], check_static=False) is None):
+                st = next(s for s in r.steps if s.visit == w.id)
+                span = TimeWindow(st.service_start, st.service_start + st.service)
+                here.append(f"{w.id} (Team {r.team}, {_window_text(span, names)})")
+        if not here and schedule(problem, veh, [visit], check_static=False) is not None:
+            return None
+        found += [h for h in here if h not in found]
+    return found or None
 
 
 def explain(
@@ -214,6 +297,12 @@ def explain(
     pin_text = _pin_text(visit.pin, problem.day_names) if visit.pin is not None else ""
     if not alone_ok:
         if visit.pin is not None:
+            days = {d for w in visit.time_windows for d in range(w.start // DAY, w.end // DAY + 1)}
+            near = [veh for veh in reach if not days or veh.day in days] or reach
+            whys = [_alone_why(problem, visit, veh) for veh in near]
+            if all(whys):
+                return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
+                               + " ".join(dict.fromkeys(w for w in whys if w)))
             return (
                 "pin",
                 f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
@@ -240,11 +329,21 @@ def explain(
             f"Vorgaben nicht einhalten: davor müssten {p - 1} andere Besuche passen.",
         )
     if visit.pin is not None:
-        return (
-            "pin",
-            f"Die feste Zuordnung ({pin_text}) lässt sich zusammen mit den "
-            "anderen festen Besuchen nicht einhalten (Zeit, Arbeitszeit, Pause).",
-        )
+        blockers = _blockers(problem, routes, visit, reach, idx)
+        if blockers:
+            one = len(blockers) == 1
+            return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: zur "
+                           f"selben Zeit {'ist Besuch' if one else 'sind die Besuche'} "
+                           f"{', '.join(blockers)} fest eingeplant.")
+        in_reach = {veh.index for veh in reach}
+        pinned = [w.id for r in routes if r.vehicle in in_reach
+                  for w in _pinned_in(problem, r, idx)]
+        if pinned:
+            return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich zusammen mit den "
+                           f"festen Besuchen {', '.join(pinned)} nicht einhalten (Zeit, "
+                           "Arbeitszeit, Pause).")
+        return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich in den Touren nicht "
+                       "mehr unterbringen (Zeit, Arbeitszeit, Pause).")
     if not checked:
         return (
             "not_checked",
