@@ -454,6 +454,10 @@ class Problem:
         this much (travel seconds); moving it must gain more than that. 0: off.
     day_names : sequence of str
         How reasons name the days (e.g. their dates); empty: "Tag 1", "Tag 2", ...
+    absent : mapping (team id, day) -> str
+        Why a team has no shift on a day, as a reason says it after "Team A" (e.g. "fällt
+        an Tag 1 ab 11:30 aus (Neuplanung)", set by :func:`routing.replan`); without an
+        entry a reason says that the team does not work that day.
 
     Raises
     ------
@@ -476,10 +480,15 @@ class Problem:
     outside_cost: int = 0
     district_cost: int = 0
     day_names: tuple[str, ...] = ()
+    absent: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
         object.__setattr__(self, "day_names", tuple(str(n) for n in self.day_names))
+        object.__setattr__(self, "absent", {
+            (str(t), _int(d, "Problem", "absent")): str(text)
+            for (t, d), text in dict(self.absent).items()
+        })
         object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
         object.__setattr__(self, "outside_cost", _int(self.outside_cost, "Problem", "outside_cost"))
         object.__setattr__(
@@ -622,9 +631,8 @@ class Problem:
                 )
                 if not inter:
                     conflicts.setdefault(
-                        v.id, ("pin", f"Die feste Uhrzeit ({_clock(w.start, self.day_names)} "
-                                      f"bis {_clock(w.end, self.day_names)}) liegt in keinem "
-                                      "Zeitfenster des Besuchs."))
+                        v.id, ("pin", f"Die feste Uhrzeit ({_window_text(w, self.day_names)}) "
+                                      "liegt in keinem Zeitfenster des Besuchs."))
                 else:
                     tws = inter
             if pin is not v.pin or tws is not v.time_windows:
@@ -763,9 +771,25 @@ def day_name(d: int, names: Sequence[str] = ()) -> str:
     return names[d] if 0 <= d < len(names) else f"Tag {d + 1}"
 
 
+def _hm(t: int) -> str:
+    """The clock time of an absolute time: "08:00" ("08:00:10" off the minute)."""
+    r = int(t) % DAY
+    hm = f"{r // 3600:02d}:{r % 3600 // 60:02d}"
+    return hm if r % 60 == 0 else f"{hm}:{r % 60:02d}"
+
+
 def _clock(t: int, names: Sequence[str] = ()) -> str:
-    d, r = divmod(int(t), DAY)
-    return f"{day_name(d, names)}, {r // 3600:02d}:{r % 3600 // 60:02d}"
+    return f"{day_name(int(t) // DAY, names)}, {_hm(t)}"
+
+
+def _window_text(w: TimeWindow, names: Sequence[str] = (), day: int | None = None) -> str:
+    """A window as a reason names it: "Tag 1, 06:00 bis 06:30 Uhr", "10:00 Uhr"; the day is
+    left out when it is ``day`` (already named), both days are named when it spans two."""
+    d0, d1 = w.start // DAY, w.end // DAY
+    if d0 != d1:
+        return f"{_clock(w.start, names)} bis {_clock(w.end, names)} Uhr"
+    t = f"{_hm(w.start)} Uhr" if w.start == w.end else f"{_hm(w.start)} bis {_hm(w.end)} Uhr"
+    return t if d0 == day else f"{day_name(d0, names)}, {t}"
 
 
 def _pin_text(pin: Pin, names: Sequence[str] = ()) -> str:
@@ -777,7 +801,9 @@ def _pin_text(pin: Pin, names: Sequence[str] = ()) -> str:
     if pin.position is not None:
         parts.append(f"Position {pin.position}")
     if pin.window is not None:
-        parts.append(f"{_clock(pin.window.start, names)} bis {_clock(pin.window.end, names)}")
+        w = _window_text(pin.window, names, pin.day)
+        other_day = pin.day is not None and not w[:1].isdigit()
+        parts.append(f"Uhrzeit {w}" if other_day else w)
     return ", ".join(parts)
 
 

@@ -5,18 +5,25 @@ Codes (checked in this order; the first that holds is reported):
 ``skill``
     No team has all the skills the visit needs.
 ``district``
-    No team (with the skills) is responsible for the visit's district (hard rule).
+    No team (with the skills) is responsible for the visit's district (hard rule), or
+    none of the teams working on the allowed days is (their names are given).
 ``capacity``
-    The visit's amount exceeds every team's capacity.
+    The visit's amount exceeds every team's capacity; or the teams working on the
+    allowed days are too small; or (checked last) the load of every route that could
+    take the visit leaves no room for its amount.
 ``no_shift``
-    No team that has the skills works on a day the visit is allowed on.
+    No team that has the skills works on a day the visit is allowed on (or the allowed
+    days lie after the span); when teams do work then, each one's reason is given.
 ``pin_conflict``
     Two pins contradict each other (two visits fixed to one route position, a visit in
     two frozen prefixes, a pin against the frozen prefix it is in).
 ``pin``
-    The pin (team/day/position/time) cannot hold: the team does not exist, lacks a skill
-    or does not work that day, the day lies outside the visit's range, the time outside
-    its windows, or the pinned visit does not fit there with the other pins.
+    The pin (team/day/position/time) cannot hold: the team does not exist; the day lies
+    outside the visit's range; the team lacks a skill, is not responsible for the
+    district (hard rule), is too small for the amount, has no shift that day (or was
+    taken out, :attr:`Problem.absent`) or makes fewer visits than the position; the time
+    lies outside the visit's windows; or the pinned visit does not fit there with the
+    other pins. Each team-day the pin names is checked and its reason given.
 ``max_visits``
     Every shift that could take the visit allows no visit at all (``max_visits`` /
     VROOM's ``max_tasks`` is 0).
@@ -29,7 +36,8 @@ Codes (checked in this order; the first that holds is reported):
 ``days_full``
     The visit fits a shift on its own, but it was tried at every position of every route
     that could take it and fits none without leaving out a planned visit; planned visits
-    of lower priority were tried as swaps as well.
+    of lower priority were tried as swaps as well. The text says whether working time,
+    the most visits per route or (mixed with working time) capacity is used up.
 ``not_checked``
     The time limit ran out before the visit could be tried in every route.
 """
@@ -38,35 +46,153 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from routing.model import (
+    DAY,
     Problem,
     Route,
+    Team,
+    TimeWindow,
     Unassigned,
     Vehicle,
     Visit,
+    _clock,
+    _hm,
     _pin_text,
+    _window_text,
     day_name,
     reachable,
 )
 from routing.schedule import schedule
 
 
-def _days_text(v: Visit, problem: Problem) -> str:
-    days, names = problem.days, problem.day_names
-    last = v.latest_day if v.latest_day is not None else days - 1
-    last = min(last, days - 1)
-    if v.earliest_day == last:
-        return day_name(v.earliest_day, names)
+def _range_text(first: int, last: int, problem: Problem) -> str:
+    names = problem.day_names
+    if first == last:
+        return day_name(first, names)
     if names:
-        return f"{day_name(v.earliest_day, names)} bis {day_name(last, names)}"
-    return f"Tag {v.earliest_day + 1} bis {last + 1}"
+        return f"{day_name(first, names)} bis {day_name(last, names)}"
+    return f"Tag {first + 1} bis {last + 1}"
+
+
+def _days_text(v: Visit, problem: Problem) -> str:
+    """The visit's allowed days, cut to the span where they reach into it."""
+    first, last = v.earliest_day, v.latest_day
+    if first >= problem.days:  # entirely after the span: as given
+        if last is None:
+            return f"ab {day_name(first, problem.day_names)}"
+        return _range_text(first, last, problem)
+    last = problem.days - 1 if last is None else min(last, problem.days - 1)
+    return _range_text(first, last, problem)
 
 
 def _on(d: int, problem: Problem) -> str:
     """ "an Tag 3" or "am Mi 09.12.2026" (with the problem's day names)."""
     return f"am {problem.day_names[d]}" if d < len(problem.day_names) else f"an Tag {d + 1}"
+
+
+def _amount(a: Sequence[int]) -> str:
+    return ", ".join(str(x) for x in a)
+
+
+def _minutes(sec: int) -> str:
+    return f"{sec} s" if sec < 60 else f"{round(sec / 60)} Min."
+
+
+def _team_says(problem: Problem, visit: Visit, t: Team) -> tuple[str, str] | None:
+    """Why this team cannot take the visit on any day (skills, district under hard
+    responsibility, capacity): (code, German sentence), or None."""
+    if not visit.skills <= t.skills:
+        missing = ", ".join(sorted(visit.skills - t.skills))
+        return ("skill", f"Team {t.id} hat die nötige Fähigkeit nicht ({missing}).")
+    if problem.responsibility == "hard" and problem.outside(visit, t):
+        return ("district", f"Team {t.id} ist für den Stadtteil {visit.district} nicht "
+                            "zuständig (Zuständigkeit: hart).")
+    if visit.amount and any(
+        a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)
+    ):
+        return ("capacity", f"Die Menge des Besuchs ({_amount(visit.amount)}) übersteigt die "
+                            f"Kapazität von Team {t.id} ({_amount(t.capacity) or 0}).")
+    return None
+
+
+def _alone_why(problem: Problem, visit: Visit, veh: Vehicle) -> str | None:
+    """Why the visit does not fit this team-day even alone, as one German sentence naming
+    the shift's start or end or its break; None when no single cause is found."""
+    t, sh = veh.team, veh.shift
+    mode, names = t.mode, problem.day_names
+    to = problem.duration(mode, veh.start, visit.location)
+    back = problem.duration(mode, visit.location, veh.end)
+    w0, w1 = sh.window.start, sh.window.end
+    on = _on(veh.day, problem)
+
+    def when(x: int) -> str:
+        return f"{_hm(x)} Uhr" if x // DAY == veh.day else f"{_clock(x, names)} Uhr"
+
+    early, late = [], []
+    for w in visit.time_windows or (TimeWindow(w0, max(w0, w1)),):
+        if w.end < w0 and w.end // DAY < veh.day or w.start > w1 and w.start // DAY > veh.day:
+            return (f"Die Uhrzeit liegt {_on(w.start // DAY, problem)}, die Schicht von Team "
+                    f"{t.id} {on}.")
+        first = max(w.start, w0 + to)
+        if first > w.end:
+            early.append(w)
+        elif first + visit.service + back > w1:
+            late.append(first)
+        else:  # the time fits: then the break is what does not
+            bare = replace(veh, shift=replace(sh, breaks=()))
+            if sh.breaks and schedule(problem, bare, [visit], check_static=False) is not None:
+                b = min(sh.breaks, key=lambda b: b.window.start)
+                return (f"Mit der Pause von Team {t.id} ({_window_text(b.window, names, veh.day)}"
+                        f", {_minutes(b.duration)}) passt der Besuch nicht in die Schicht "
+                        f"{on}.")
+            return None
+    out = []
+    if early:
+        if all(w.end < w0 for w in early):
+            out.append(f"Team {t.id} beginnt {on} erst um {_hm(w0)} Uhr.")
+        else:
+            out.append(f"Team {t.id} ist {on} nach Schichtbeginn ({_hm(w0)} Uhr) und "
+                       f"{_minutes(to)} Anfahrt frühestens um {when(w0 + to)} dort.")
+    if late:
+        first = min(late)
+        out.append(f"Team {t.id} arbeitet {on} bis {_hm(w1)} Uhr: Besuch ab {when(first)} "
+                   f"({_minutes(visit.service)}) und Rückweg ({_minutes(back)}) enden erst "
+                   f"um {when(first + visit.service + back)}.")
+    return " ".join(out) or None
+
+
+def _pinned_in(problem: Problem, route: Route, index: dict[str, int]) -> list[Visit]:
+    return [problem.visits[index[x]] for x in route.visits if problem.visits[index[x]].pin]
+
+
+def _blockers(problem: Problem, routes: Sequence[Route], visit: Visit,
+              reach: Sequence[Vehicle], index: dict[str, int]) -> list[str] | None:
+    """The pinned visits that take the visit's time on every team-day it could have: each
+    one with the visit alone in the route fits in neither order. None when some team-day
+    has no such visit (then no single other visit is the cause)."""
+    by_vehicle = {r.vehicle: r for r in routes}
+    names = problem.day_names
+    found: list[str] = []
+    for veh in reach:
+        r = by_vehicle.get(veh.index)
+        if r is None:
+            if schedule(problem, veh, [visit], check_static=False) is not None:
+                return None
+            continue
+        here = []
+        for w in _pinned_in(problem, r, index):
+            if (schedule(problem, veh, [visit, w], check_static=False) is None
+                    and schedule(problem, veh, [w, visit], check_static=False) is None):
+                st = next(s for s in r.steps if s.visit == w.id)
+                span = TimeWindow(st.service_start, st.service_start + st.service)
+                here.append(f"{w.id} (Team {r.team}, {_window_text(span, names)})")
+        if not here and schedule(problem, veh, [visit], check_static=False) is not None:
+            return None
+        found += [h for h in here if h not in found]
+    return found or None
 
 
 def explain(
@@ -117,9 +243,20 @@ def explain(
         veh for veh in skilled if problem.compatible(visit, veh, use_pin=False)
     ]
     if not in_days:
+        if visit.earliest_day >= problem.days:
+            return ("no_shift",
+                    f"Der erlaubte Zeitraum ({_days_text(visit, problem)}) liegt nach dem "
+                    f"Planungszeitraum ({_range_text(0, problem.days - 1, problem)}).")
+        days = _days_text(visit, problem)
+        day_ok = [veh for veh in skilled if visit.day_allowed(veh.day)]
+        says = [x for veh in day_ok if (x := _team_says(problem, visit, veh.team)) is not None]
+        if says:  # teams work then, but are not responsible or too small
+            code = says[0][0] if len({c for c, _ in says}) == 1 else "no_shift"
+            texts = list(dict.fromkeys(t for _, t in says))
+            return (code, f"Im erlaubten Zeitraum ({days}) kann kein Team den Besuch "
+                          "übernehmen: " + " ".join(texts))
         who = "kein Team mit den nötigen Fähigkeiten" if visit.skills else "kein Team"
-        return ("no_shift",
-                f"Im erlaubten Zeitraum ({_days_text(visit, problem)}) hat {who} eine Schicht.")
+        return ("no_shift", f"Im erlaubten Zeitraum ({days}) hat {who} eine Schicht.")
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
     if not allowed:
         return ("pin", _pin_reason(problem, visit))
@@ -157,11 +294,18 @@ def explain(
         if schedule(problem, veh, [visit], check_static=False) is not None:
             alone_ok = True
             break
+    pin_text = _pin_text(visit.pin, problem.day_names) if visit.pin is not None else ""
     if not alone_ok:
         if visit.pin is not None:
+            days = {d for w in visit.time_windows for d in range(w.start // DAY, w.end // DAY + 1)}
+            near = [veh for veh in reach if not days or veh.day in days] or reach
+            whys = [_alone_why(problem, visit, veh) for veh in near]
+            if all(whys):
+                return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
+                               + " ".join(dict.fromkeys(w for w in whys if w)))
             return (
                 "pin",
-                f"Die feste Zuordnung ({_pin_text(visit.pin, problem.day_names)}) lässt sich nicht einhalten: "
+                f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
                 "Hin- und Rückweg, Besuchsdauer, Zeitfenster und Pause passen so in keine "
                 "Schicht.",
             )
@@ -176,19 +320,30 @@ def explain(
             "Der Besuch passt mit Hin- und Rückweg, Besuchsdauer und Pause in keine "
             "Schicht.",
         )
+    idx = problem.visit_index() if _index is None else _index
     if visit.pin is not None and visit.pin.position is not None:
         p = visit.pin.position
         return (
             "pin",
-            f"Die feste Position {p} ({_pin_text(visit.pin, problem.day_names)}) lässt sich mit den übrigen "
+            f"Die feste Position {p} ({pin_text}) lässt sich mit den übrigen "
             f"Vorgaben nicht einhalten: davor müssten {p - 1} andere Besuche passen.",
         )
     if visit.pin is not None:
-        return (
-            "pin",
-            f"Die feste Zuordnung ({_pin_text(visit.pin, problem.day_names)}) lässt sich zusammen mit den "
-            "anderen festen Besuchen nicht einhalten (Zeit, Arbeitszeit, Pause).",
-        )
+        blockers = _blockers(problem, routes, visit, reach, idx)
+        if blockers:
+            one = len(blockers) == 1
+            return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: zur "
+                           f"selben Zeit {'ist Besuch' if one else 'sind die Besuche'} "
+                           f"{', '.join(blockers)} fest eingeplant.")
+        in_reach = {veh.index for veh in reach}
+        pinned = [w.id for r in routes if r.vehicle in in_reach
+                  for w in _pinned_in(problem, r, idx)]
+        if pinned:
+            return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich zusammen mit den "
+                           f"festen Besuchen {', '.join(pinned)} nicht einhalten (Zeit, "
+                           "Arbeitszeit, Pause).")
+        return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich in den Touren nicht "
+                       "mehr unterbringen (Zeit, Arbeitszeit, Pause).")
     if not checked:
         return (
             "not_checked",
@@ -196,41 +351,95 @@ def explain(
         )
     allowed_ids = {veh.index for veh in reach}
     in_routes = [r for r in routes if r.vehicle in allowed_ids]
-    idx = problem.visit_index() if _index is None else _index
     prios = [problem.visits[idx[x]].priority for r in in_routes for x in r.visits]
     if prios and min(prios) >= visit.priority:
-        return (
-            "days_full",
-            f"Die Tage sind voll: der Besuch (Priorität {visit.priority}) passt in keine "
-            "Tour mehr; die eingeplanten Besuche der passenden Teams haben gleiche oder "
-            "höhere Priorität.",
-        )
-    return (
-        "days_full",
-        f"Die Tage sind voll: der Besuch (Priorität {visit.priority}) passt in keine Tour, "
-        "ohne einen anderen eingeplanten Besuch zu verdrängen.",
-    )
+        rank = ("; die eingeplanten Besuche der passenden Teams haben gleiche oder höhere "
+                "Priorität.")
+        tail = f"(Priorität {visit.priority}) passt in keine Tour mehr{rank}"
+    else:
+        tail = (f"(Priorität {visit.priority}) passt in keine Tour, ohne einen anderen "
+                "eingeplanten Besuch zu verdrängen.")
+    binds = {_what_binds(problem, visit, veh, in_routes, idx) for veh in reach}
+    if binds == {"capacity"}:
+        return ("capacity", "Die Kapazität der passenden Teams ist ausgeschöpft: der Besuch "
+                            f"(Menge {_amount(visit.amount)}, {tail[1:]}")
+    if binds == {"max_visits"}:
+        return ("days_full", "Die Touren der passenden Teams haben die Höchstzahl der Besuche "
+                             f"erreicht: der Besuch {tail}")
+    if "capacity" in binds:
+        return ("days_full", "Die Touren sind voll (Arbeitszeit oder Kapazität): der Besuch "
+                             f"{tail}")
+    return ("days_full", f"Die Tage sind voll: der Besuch {tail}")
+
+
+def _what_binds(problem: Problem, visit: Visit, veh: Vehicle, routes: Sequence[Route],
+                index: dict[str, int]) -> str:
+    """What a team-day has used up for the visit: its capacity ("capacity", the visit's
+    amount no longer fits the load), its number of visits ("max_visits") or else "time"."""
+    r = next((r for r in routes if r.vehicle == veh.index), None)
+    ids = r.visits if r is not None else ()
+    cap = veh.team.capacity
+    if visit.amount and cap:
+        load = [0] * len(cap)
+        for x in ids:
+            for k, a in enumerate(problem.visits[index[x]].amount):
+                load[k] += a
+        if any(load[k] + a > cap[k] for k, a in enumerate(visit.amount) if k < len(cap)):
+            return "capacity"
+    if veh.max_visits is not None and len(ids) >= veh.max_visits:
+        return "max_visits"
+    return "time"
 
 
 def _pin_reason(problem: Problem, visit: Visit) -> str:
-    """Which part of a pin rules out every shift (team, day range, skills, max visits)."""
+    """Which part of a pin rules out every shift, found by checking each team-day the pin
+    names: the day range, the team's shifts (or why it has none: :attr:`Problem.absent`),
+    skills, district (hard responsibility), capacity, the number of visits."""
     pin = visit.pin
     assert pin is not None
-    text = f"Die feste Zuordnung ({_pin_text(pin, problem.day_names)}) ist nicht möglich: "
+    names = problem.day_names
+    text = f"Die feste Zuordnung ({_pin_text(pin, names)}) ist nicht möglich: "
     team = next((t for t in problem.teams if t.id == pin.team), None)
     if pin.day is not None and not visit.day_allowed(pin.day):
-        return text + f"{day_name(pin.day, problem.day_names)} liegt außerhalb des erlaubten Zeitraums " + (
+        return text + f"{day_name(pin.day, names)} liegt außerhalb des erlaubten Zeitraums " + (
             f"({_days_text(visit, problem)})."
         )
-    if team is not None and not visit.skills <= team.skills:
-        missing = ", ".join(sorted(visit.skills - team.skills))
-        return text + f"Team {team.id} hat die nötige Fähigkeit nicht ({missing})."
-    if team is not None and pin.day is not None and all(s.day != pin.day for s in team.shifts):
-        return text + f"Team {team.id} arbeitet {_on(pin.day, problem)} nicht."
-    if team is not None and pin.position is not None and team.max_visits is not None and (
-        pin.position > team.max_visits
-    ):
-        return text + f"Team {team.id} macht höchstens {team.max_visits} Besuche am Tag."
+    said = _team_says(problem, visit, team) if team is not None else None
+    if said is not None:  # on no day, whatever the shifts
+        return text + said[1]
+    named = [veh for veh in problem.vehicles()
+             if (pin.team is None or veh.team.id == pin.team)
+             and (pin.day is None or veh.day == pin.day) and visit.day_allowed(veh.day)]
+    if not named:
+        if pin.day is not None:
+            gone = [(t, problem.absent.get((t, pin.day))) for t in
+                    ([team.id] if team is not None else [t.id for t in problem.teams])]
+            notes = [f"Team {t} {why}." for t, why in gone if why]
+            if team is not None:
+                return text + (notes[0] if notes else
+                               f"Team {team.id} arbeitet {_on(pin.day, problem)} nicht.")
+            return text + " ".join(notes or [f"{_on(pin.day, problem).capitalize()} arbeitet "
+                                             "kein Team."])
+        days = _days_text(visit, problem)
+        last = problem.days - 1 if visit.latest_day is None else visit.latest_day
+        notes = [f"Team {t} {why}." for (t, d), why in sorted(problem.absent.items())
+                 if t == pin.team and visit.earliest_day <= d <= last]
+        return text + (" ".join(notes) if notes else
+                       f"Team {pin.team} hat im erlaubten Zeitraum ({days}) keine Schicht.")
+    sentences: list[str] = []
+    for veh in named:
+        said = _team_says(problem, visit, veh.team)
+        sentence = said[1] if said is not None else None
+        if sentence is None and pin.position is not None and veh.max_visits is not None and (
+            pin.position > veh.max_visits
+        ):
+            n = veh.max_visits
+            sentence = (f"Team {veh.team.id} macht {_on(veh.day, problem)} höchstens {n} "
+                        f"{'Besuch' if n == 1 else 'Besuche'}.")
+        if sentence is not None and sentence not in sentences:
+            sentences.append(sentence)
+    if sentences:
+        return text + " ".join(sentences)
     return text + "keine Schicht passt (Team, Tag, Fähigkeiten, erlaubte Tage, Kapazität)."
 
 

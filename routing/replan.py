@@ -12,6 +12,8 @@ an earlier day. :func:`replan` builds the problem of what is left:
   ``max_visits`` counts the begun visits (capacities are not reduced: the app does not
   use them);
 - teams in ``remove`` do no more visits today (ill, car broken down); later days stay;
+  reasons name the team-days so taken out, and the shifts already over, by
+  :attr:`Problem.absent` ("Team A fällt an Tag 1 ab 11:30 Uhr aus (Neuplanung)");
 - shifts of earlier days drop out;
 - with ``move_cost`` every visit planned earlier keeps its team-day as its ``home``:
   moving it costs ``move_cost`` (minimal disruption).
@@ -22,6 +24,8 @@ solution of the original problem (which :func:`routing.check.check` accepts).
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -36,6 +40,7 @@ from routing.model import (
     Solution,
     Step,
     TimeWindow,
+    _hm,
 )
 
 
@@ -152,7 +157,8 @@ def replan(
     ----------
     problem, previous : Problem and a Solution of it (the plan being carried out)
     at : int
-        Absolute time of the re-plan (e.g. ``routing.at(2, 11, 30)``).
+        Absolute time of the re-plan (e.g. ``routing.at(2, 11, 30)``); a negative time
+        raises :class:`RoutingInputError`.
     positions : mapping team id -> (location index, until)
         Where a team is and until when it is busy there; overrides what the plan says.
     remove : team ids
@@ -161,6 +167,16 @@ def replan(
         Minimal disruption: cost (travel seconds) of moving a visit planned earlier to
         another team-day. 0: re-optimise freely.
     """
+    if (isinstance(at, bool) or not isinstance(at, numbers.Real)
+            or not math.isfinite(at) or at != int(at)):
+        raise RoutingInputError(
+            f"Neuplanung: Zeitpunkt {at!r} ist keine ganze Zahl von Sekunden ab Tag 1, 00:00 "
+            "(z. B. routing.at(0, 11, 30)).")
+    if at < 0:
+        raise RoutingInputError(
+            f"Neuplanung: der Zeitpunkt {at!r} liegt vor dem Planungszeitraum; erwartet sind "
+            "Sekunden ab Tag 1, 00:00 (0 oder mehr, z. B. routing.at(0, 11, 30)).")
+    at = int(at)
     today = at // DAY
     positions = dict(positions or {})
     removed = set(remove)
@@ -205,6 +221,9 @@ def replan(
         where_now[team] = (last_loc, max(at, free or at), taken)
 
     teams = []
+    on = f"am {problem.day_names[today]}" if today < len(problem.day_names) else (
+        f"an Tag {today + 1}")
+    absent = dict(problem.absent)
     for t in problem.teams:
         shifts = []
         for s in t.shifts:
@@ -214,13 +233,17 @@ def replan(
                 shifts.append(s)
                 continue
             if t.id in removed:
+                absent[(t.id, s.day)] = f"fällt {on} ab {_hm(at)} Uhr aus (Neuplanung)"
                 continue
             loc, until, taken = where_now.get(t.id, (None, at, set()))
             if t.id in positions:
                 loc, until = positions[t.id][0], max(at, int(positions[t.id][1]))
             start = max(s.window.start, until)
-            if start > s.window.end:
-                continue  # the shift is over
+            if start > s.window.end:  # the shift is over
+                absent[(t.id, s.day)] = (
+                    f"hat {on} nach der Neuplanung ab {_hm(at)} Uhr keine Arbeitszeit mehr "
+                    f"(Schichtende {_hm(s.window.end)} Uhr)")
+                continue
             breaks = []
             for k, b in enumerate(s.breaks):
                 if k in taken:
@@ -259,7 +282,8 @@ def replan(
             v = replace(v, pin=pin, home=home.get(v.id) if move_cost > 0 else v.home)
         visits.append(v)
     # every other setting of the problem (districts, amounts, day names, ...) carries over
-    new = replace(problem, visits=tuple(visits), teams=tuple(teams), move_cost=move_cost)
+    new = replace(problem, visits=tuple(visits), teams=tuple(teams), move_cost=move_cost,
+                  absent=absent)
     return Replan(problem, previous, new, at, done, frozenset(done_visits), tuple(past))
 
 

@@ -3,22 +3,37 @@
 Input
 -----
 A plain VROOM input with custom matrices runs unchanged: ``jobs`` (``id``,
-``location_index``, ``service``, ``setup``, ``delivery``/``pickup``/``amount``,
-``skills``, ``priority``, ``time_windows``, ``description``), ``vehicles`` (``id``,
-``profile``, ``start_index``, ``end_index``, ``capacity``, ``skills``, ``time_window``,
-``breaks``, ``max_tasks``, ``description``) and ``matrices`` per profile with
-``durations`` and optionally ``distances`` (or the legacy top-level ``matrix``). Each
-vehicle becomes a team with one shift on day 0; absolute VROOM times are kept as they
-are. Notes: ``setup`` is added to the service time; ``costs`` (vehicle costs and
-cost matrices) are ignored: the objective is travel time, as in VROOM's default.
+``location_index``, ``service``, ``setup``, ``service_per_type``, ``setup_per_type``,
+``delivery``/``pickup``/``amount``, ``skills``, ``priority``, ``time_windows``,
+``description``), ``vehicles`` (``id``, ``profile``, ``type``, ``start_index``,
+``end_index``, ``capacity``, ``skills``, ``time_window``, ``breaks``, ``max_tasks``,
+``description``) and ``matrices`` per profile with ``durations`` and optionally
+``distances`` (or the legacy top-level ``matrix``). Each vehicle becomes a team with one
+shift on day 0; absolute VROOM times are kept as they are. Notes: ``setup`` is added to
+the service time (VROOM leaves it out for a job at the same place as the step before: there
+our plan keeps the setup, a little more time than VROOM's); ``service_per_type`` and
+``setup_per_type`` give the duration for the vehicles' ``type``, and since a visit has one
+duration, a job for which the vehicles that have its skills would need different durations
+is refused (naming the job and the key). The objective is travel time, as in VROOM's
+default: vehicle ``costs`` are read with their defaults only (``per_hour`` 3600, ``fixed``,
+``per_km`` and ``per_task_hour`` 0; other values change the plan and its ``cost`` and are
+refused, naming the vehicle and the key), cost matrices (``matrices.<profile>.costs``)
+are refused.
 Features that would change the meaning of a plan and are not modelled are refused
 with an input error naming the job/vehicle and the key: ``shipments``, jobs with both
 ``pickup`` and ``delivery``, ``max_travel_time``, ``max_distance``, ``speed_factor``
-other than 1, ``steps``, break ``max_load``, several windows for one break.
+other than 1, ``costs`` other than the defaults, cost matrices, ``steps``, break
+``max_load``, several windows for one break. What VROOM refuses is refused too, with a
+German message: an input without jobs, a break without ``id``, two breaks of a vehicle
+with one id, job or break windows that overlap or touch (unsorted ones are sorted), an
+empty ``time_windows`` list. One deviation: two vehicles with the same ``id`` (VROOM
+accepts them) are refused, since the model names a team by its id (pins, routes,
+re-plans) and the output's ``vehicle`` would not say which one drove.
 
 What the project writes (:func:`problem_to_json`) is such a VROOM input, one vehicle
 per team-day, plus one extra top-level key ``"hausbesuch"`` that VROOM ignores and that
-holds the full model (teams, days, skill names, day ranges, pins). When it is present
+holds the full model (teams, days, skill names, day ranges, pins, team-days taken out
+with the reason they give, :attr:`Problem.absent`). When it is present
 it is authoritative; the VROOM keys are a view of it for VROOM: day ranges and day pins
 become job time windows, team pins an extra skill per team, skill names integers.
 Position pins and ``balance`` have no VROOM equivalent. ``pure=True`` omits the
@@ -165,8 +180,9 @@ def _window(v: Any, where: str, key: str) -> TimeWindow:
 
 def _windows(obj: Mapping[str, Any], key: str, where: str, *, vroom: bool = False
              ) -> tuple[TimeWindow, ...]:
-    """Time windows, overlapping ones merged. ``vroom``: an empty list is refused, as
-    VROOM does (the project's own extension writes ``[]`` for "any time")."""
+    """Time windows, overlapping ones merged. ``vroom``: an empty list and windows that
+    overlap or touch are refused, as VROOM does (the project's own extension writes ``[]``
+    for "any time")."""
     v = obj.get(key)
     if v is None:
         return ()
@@ -177,8 +193,14 @@ def _windows(obj: Mapping[str, Any], key: str, where: str, *, vroom: bool = Fals
                              "weglassen.")
     tws = [_window(x, where, f"{key}[{k}]") for k, x in enumerate(v)]
     tws.sort(key=lambda w: (w.start, w.end))
+    if vroom:  # VROOM sorts them and refuses windows that overlap or touch
+        for a, b in zip(tws, tws[1:], strict=False):
+            if b.start <= a.end:
+                raise _e(where, key, f"die Zeitfenster [{a.start}, {a.end}] und [{b.start}, "
+                                     f"{b.end}] überschneiden sich; VROOM verlangt getrennte "
+                                     "Zeitfenster.")
     merged: list[TimeWindow] = []
-    for w in tws:  # VROOM accepts overlapping windows: merge them
+    for w in tws:  # the project's own extension: overlapping windows are merged
         if merged and w.start <= merged[-1].end:
             merged[-1] = TimeWindow(merged[-1].start, max(merged[-1].end, w.end))
         else:
@@ -202,6 +224,9 @@ def _matrices(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
             dur[str(prof)] = _matrix_value(
                 m["durations"], where, "durations", f"matrices.{prof}.durations"
             )
+            if m.get("costs") is not None:
+                raise _e(where, "costs", "eigene Kostenmatrizen werden nicht unterstützt: das "
+                                         "Ziel ist die Fahrzeit ('durations').")
             if m.get("distances") is not None:
                 dist[str(prof)] = _matrix_value(
                     m["distances"], where, "distances", f"matrices.{prof}.distances"
@@ -394,6 +419,73 @@ def problem_from_json(data: Any) -> Problem:
         raise RoutingInputError(f"{key}[{exc.row}][{exc.col}]: {exc}") from None
 
 
+def _per_type(obj: Mapping[str, Any], key: str, where: str) -> dict[str, int]:
+    """VROOM's ``service_per_type``/``setup_per_type``: vehicle type -> seconds."""
+    v = obj.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise _e(where, key, f"Objekt (Fahrzeugtyp: Sekunden) erwartet, erhalten {_short(v)}.")
+    out = {}
+    for t, x in v.items():
+        if not t:
+            raise _e(where, key, "leerer Fahrzeugtyp.")
+        out[t] = _uint({key: x}, key, f"{where}, Fahrzeugtyp {t!r}")
+    return out
+
+
+#: VROOM's vehicle costs the model does not have: key -> what it is (all must be 0).
+_COSTS = {
+    "fixed": "Fixkosten je eingesetztem Fahrzeug",
+    "per_km": "Kosten je Kilometer",
+    "per_task_hour": "Kosten je Stunde Besuchszeit",
+}
+
+
+def _costs(costs: Any, where: str) -> None:
+    """A vehicle's ``costs``: only VROOM's default (travel time, ``per_hour`` 3600) is
+    modelled; anything else would change the plan and the reported ``cost``: refused."""
+    if costs is None:
+        return
+    if not isinstance(costs, dict):
+        raise _e(where, "costs", f"Objekt erwartet, erhalten {_short(costs)}.")
+    vals = {f"costs.{k}": x for k, x in costs.items()}
+    for key, what in _COSTS.items():
+        if _uint(vals, f"costs.{key}", where, 0):
+            raise _e(where, f"costs.{key}", f"{what} werden nicht unterstützt: das Ziel ist "
+                                            "die Fahrzeit.")
+    if _uint(vals, "costs.per_hour", where, 3600) != 3600:
+        raise _e(where, "costs.per_hour", "nur 3600 wird unterstützt (VROOMs Vorgabe: die "
+                                          "Kosten sind die Fahrzeit in Sekunden).")
+
+
+def _job_service(jid: str, svc: tuple[int, int, dict[str, int], dict[str, int]],
+                 skills: frozenset[str], raw_veh: list[tuple[Any, ...]]) -> int:
+    """The one visit duration of a job: its service plus its setup, each per the vehicle
+    type where ``service_per_type``/``setup_per_type`` name it (VROOM 1.15).
+
+    The model has one duration per visit: when the vehicles that have the job's skills
+    would need different durations, the input is refused, naming the job and the key.
+    """
+    service, setup, s_type, u_type = svc
+    if not s_type and not u_type:
+        return service + setup
+    vehicles = [rv for rv in raw_veh if skills <= rv[7]] or raw_veh
+    by_type = {rv[10]: (s_type.get(rv[10] or "", service), u_type.get(rv[10] or "", setup))
+               for rv in vehicles}
+    if len({a + b for a, b in by_type.values()}) == 1:
+        a, b = next(iter(by_type.values()))
+        return a + b
+    key = "service_per_type" if len({a for a, _ in by_type.values()}) > 1 else "setup_per_type"
+    each = ", ".join(
+        f"{'Typ ' + repr(t) if t is not None else 'ohne Typ'} {a + b} s"
+        for t, (a, b) in sorted(by_type.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
+    )
+    raise _e(f"Job {jid}", key,
+             f"je Fahrzeugtyp verschiedene Dauern ({each}) werden nicht unterstützt: der "
+             "Besuch hat eine Dauer für alle Fahrzeuge, die ihn übernehmen können.")
+
+
 def _problem_from_json(data: dict[str, Any]) -> Problem:
     ext = data.get("hausbesuch")
     if ext is not None:
@@ -412,13 +504,14 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     vehicles = data.get("vehicles")
     if not isinstance(jobs, list):
         raise _e("Eingabe", "jobs", "Liste erwartet.")
+    if not jobs:  # as VROOM ("No task defined")
+        raise _e("Eingabe", "jobs", "keine Aufträge: mindestens ein Job ist nötig.")
     if not isinstance(vehicles, list) or not vehicles:
         raise _e("Eingabe", "vehicles", "mindestens ein Fahrzeug erwartet.")
 
     n_loc = min(m.shape[0] for m in dur.values())
     kinds = set()
     max_t = 0
-    total_service = 0
     raw_jobs = []
     for k, j in enumerate(jobs):
         if not isinstance(j, dict):
@@ -431,7 +524,8 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         loc = _uint(j, "location_index", where)
         if loc >= n_loc:
             raise _e(where, "location_index", f"{loc} liegt außerhalb der Matrix ({n_loc} Orte).")
-        service = _uint(j, "service", where, 0) + _uint(j, "setup", where, 0)
+        service, setup = _uint(j, "service", where, 0), _uint(j, "setup", where, 0)
+        per_type = (_per_type(j, "service_per_type", where), _per_type(j, "setup_per_type", where))
         prio = _uint(j, "priority", where, 0)
         if prio > 100:
             raise _e(where, "priority", f"{prio} liegt nicht zwischen 0 und 100.")
@@ -446,10 +540,9 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         amount = deliv or pick or amount
         tws = _windows(j, "time_windows", where, vroom=True)
         max_t = max([max_t] + [w.end for w in tws])
-        total_service += service
         skills = frozenset(str(s) for s in _ints(j, "skills", where))
-        raw_jobs.append((str(jid), loc, service, tws, prio, skills, tuple(amount),
-                         _desc(j, where)))
+        raw_jobs.append((str(jid), loc, (service, setup, *per_type), tws, prio, skills,
+                         tuple(amount), _desc(j, where)))
     if len(kinds) > 1:
         raise _e("Eingabe", "pickup", "Jobs mit 'pickup' und Jobs mit 'delivery' zugleich werden nicht unterstützt.")
 
@@ -465,6 +558,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
                 raise _e(where, key, "wird nicht unterstützt.")
         if v.get("speed_factor") not in (None, 1, 1.0):
             raise _e(where, "speed_factor", "nur 1 wird unterstützt.")
+        _costs(v.get("costs"), where)
         prof = v.get("profile", "car")
         if not isinstance(prof, str) or prof not in dur:
             raise _e(where, "profile", f"keine Matrix für das Profil {prof!r}.")
@@ -484,29 +578,38 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         raw_b = []
         break_ids: set[int] = set()
         for bk, b in enumerate(brks):
-            bw = f"{where}, Pause {b.get('id', bk + 1) if isinstance(b, dict) else bk + 1}"
+            has_id = isinstance(b, dict) and b.get("id") is not None
+            bw = f"{where}, Pause {b['id'] if has_id else f'#{bk + 1}'}"
             if not isinstance(b, dict):
                 raise _e(bw, "id", "Objekt erwartet.")
-            if b.get("id") is not None:
-                bid = _uint(b, "id", bw)
-                if bid in break_ids:
-                    raise _e(bw, "id", "die Kennung ist doppelt vergeben.")
-                break_ids.add(bid)
+            if not has_id:  # as VROOM ("Invalid or missing id for break")
+                raise _e(bw, "id", "fehlt: jede Pause braucht eine Kennung.")
+            bid = _uint(b, "id", bw)
+            if bid in break_ids:
+                raise _e(bw, "id", "die Kennung ist doppelt vergeben.")
+            break_ids.add(bid)
             if b.get("max_load") is not None:
                 raise _e(bw, "max_load", "wird nicht unterstützt.")
             btws = _windows(b, "time_windows", bw, vroom=True)
             if len(btws) > 1:
                 raise _e(bw, "time_windows", "mehr als ein Zeitfenster je Pause wird nicht unterstützt.")
-            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0),
-                          _uint(b, "id", bw) if b.get("id") is not None else None,
+            raw_b.append((bw, btws[0] if btws else None, _uint(b, "service", bw, 0), bid,
                           _desc(b, bw)))
             if btws:
                 max_t = max(max_t, btws[0].end + raw_b[-1][2])
         max_tasks = _uint(v, "max_tasks", where) if v.get("max_tasks") is not None else None
         skills = frozenset(str(s) for s in _ints(v, "skills", where))
         cap = tuple(_ints(v, "capacity", where))
+        vtype = v.get("type")
+        if vtype is not None and not isinstance(vtype, str):
+            raise _e(where, "type", f"Zeichenkette erwartet, erhalten {_short(vtype)}.")
         raw_veh.append((vid, prof, start, end, tw, raw_b, max_tasks, skills, cap,
-                        _desc(v, where)))
+                        _desc(v, where), vtype))
+
+    # service and setup per vehicle type: one duration per job (the model has one)
+    raw_jobs = [(i, loc, _job_service(i, svc, sk, raw_veh), tws, p, sk, a, de)
+                for i, loc, svc, tws, p, sk, a, de in raw_jobs]
+    total_service = sum(rj[2] for rj in raw_jobs)
 
     # A horizon for missing vehicle windows: long enough for any route.
     n_legs = len(raw_jobs) + 2 * len(raw_veh)
@@ -525,7 +628,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     ncap = max((len(rv[8]) for rv in raw_veh), default=0)
     teams = []
     seen: set[int] = set()
-    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc in raw_veh:
+    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc, _ in raw_veh:
         if vid in seen:
             raise _e(f"Fahrzeug {vid}", "id", "die Kennung ist doppelt vergeben.")
         seen.add(vid)
@@ -637,7 +740,19 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         _uint(ext, "outside_cost", "hausbesuch", 0),
         _uint(ext, "district_cost", "hausbesuch", 0),
         tuple(_strs(ext, "day_names", "hausbesuch")),
+        _absent(ext),
     )
+
+
+def _absent(ext: Mapping[str, Any]) -> dict[tuple[str, int], str]:
+    """``hausbesuch.absent``: [team, day, why] per team-day without a shift."""
+    out = {}
+    for k, a in enumerate(ext.get("absent") or []):
+        if (not isinstance(a, list) or len(a) != 3 or not isinstance(a[0], str)
+                or not isinstance(a[2], str)):
+            raise _e("hausbesuch", f"absent[{k}]", "[Team, Tag, Text] erwartet.")
+        out[(a[0], _uint({"absent": a[1]}, "absent", "hausbesuch"))] = a[2]
+    return out
 
 
 def load_problem(path: str | Path) -> Problem:
@@ -812,6 +927,8 @@ def _ext(problem: Problem) -> dict[str, Any]:
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
         **({"day_names": list(problem.day_names)} if problem.day_names else {}),
+        **({"absent": [[t, d, text] for (t, d), text in sorted(problem.absent.items())]}
+           if problem.absent else {}),
         **({"responsibility": problem.responsibility, "outside_cost": problem.outside_cost,
             "district_cost": problem.district_cost}
            if any(t.districts for t in problem.teams) or problem.district_cost else {}),
@@ -1087,7 +1204,8 @@ def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
             kind = s["type"]
             arr = int(s.get("arrival", 0))
             wait = int(s.get("waiting_time", 0) or 0)
-            serv = int(s.get("service", 0) or 0)
+            # a job's setup belongs to its visit duration (added to the service on reading)
+            serv = int(s.get("service", 0) or 0) + int(s.get("setup", 0) or 0)
             loc = s.get("location_index")
             if kind == "job":
                 jid = int(s.get("id", s.get("job")))

@@ -77,6 +77,15 @@ def test_hostile_input_exit_code_message_and_time(path, tmp_path):
         ("huge_duration_overflows_objective.json", "matrices.car.durations[0][1]"),
         ("medium_nesting.json", "zu tief verschachtelt"),
         ("deep_nesting.json", "zu tief verschachtelt"),
+        # qa12_f #3: what VROOM models and we do not is refused, never ignored
+        ("costs_fixed.json", "Fahrzeug 2, Feld 'costs.fixed': Fixkosten"),
+        ("costs_per_task_hour.json", "Fahrzeug 1, Feld 'costs.per_task_hour'"),
+        ("service_per_type_differs.json", "Job 1, Feld 'service_per_type'"),
+        # qa12_f #6: refused as VROOM refuses them
+        ("no_jobs.json", "Eingabe, Feld 'jobs': keine Aufträge"),
+        ("break_without_id.json", "Fahrzeug 1, Pause #1, Feld 'id': fehlt"),
+        ("windows_overlap.json", "Job 1, Feld 'time_windows': die Zeitfenster [30000, 40000] "
+                                 "und [35000, 45000] überschneiden sich"),
     ],
 )
 def test_bad_values_are_named_by_their_json_path(name, path_text):

@@ -275,3 +275,120 @@ def test_unknown_extension_format_is_refused(fmt):
     data["hausbesuch"] = [1]
     with pytest.raises(RoutingInputError, match="Feld 'hausbesuch': Objekt erwartet"):
         problem_from_json(json.loads(json.dumps(data)))
+
+
+def _typed(*vehicles: dict, job: dict) -> dict:
+    return {
+        "vehicles": [{"start_index": 0, "end_index": 0, **v} for v in vehicles],
+        "jobs": [{"id": 1, "location_index": 1, "service": 600, **job},
+                 {"id": 2, "location_index": 1, "service": 300}],
+        "matrices": {"car": {"durations": [[0, 60], [60, 0]]}},
+    }
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (_typed({"id": 1, "type": "foot"}, {"id": 2, "type": "car"},
+                job={"service_per_type": {"foot": 1800}}),
+         ["Job 1, Feld 'service_per_type': je Fahrzeugtyp verschiedene Dauern (Typ 'car' "
+          "600 s, Typ 'foot' 1800 s) werden nicht unterstützt"]),
+        (_typed({"id": 1, "type": "foot"}, {"id": 2},
+                job={"setup": 60, "setup_per_type": {"foot": 600}}),
+         ["Job 1, Feld 'setup_per_type'", "(ohne Typ 660 s, Typ 'foot' 1200 s)"]),
+        (_typed({"id": 1, "type": 3}, job={}), ["Fahrzeug 1, Feld 'type': Zeichenkette"]),
+        (_typed({"id": 1}, job={"service_per_type": [600]}),
+         ["Job 1, Feld 'service_per_type': Objekt (Fahrzeugtyp: Sekunden) erwartet"]),
+        (_typed({"id": 1}, job={"setup_per_type": {"": 5}}),
+         ["Job 1, Feld 'setup_per_type': leerer Fahrzeugtyp"]),
+        (_typed({"id": 1}, job={"service_per_type": {"foot": "7"}}),
+         ["Job 1, Fahrzeugtyp 'foot', Feld 'service_per_type': nicht negative ganze Zahl"]),
+    ],
+)
+def test_durations_per_vehicle_type_the_model_cannot_hold_are_refused(data, words):
+    """qa12_f #3: a visit has one duration; VROOM's per-type durations that differ between
+    the vehicles able to take the job are refused (before: silently ignored)."""
+    with pytest.raises(RoutingInputError) as exc:
+        problem_from_json(data)
+    for w in words:
+        assert w in str(exc.value)
+
+
+def test_durations_per_vehicle_type_that_agree_are_the_visit_duration():
+    """Only vehicles with the job's skills count; a type no vehicle has changes nothing."""
+    data = _typed({"id": 1, "type": "foot", "skills": [4]}, {"id": 2, "type": "car"},
+                  job={"skills": [4], "service_per_type": {"foot": 1800, "bike": 5},
+                       "setup": 60, "setup_per_type": {"car": 900}})
+    data["jobs"][1].update(service_per_type={"bike": 99}, setup_per_type={"boat": 7})
+    p = problem_from_json(data)
+    assert [v.service for v in p.visits] == [1860, 300]
+
+
+@pytest.mark.parametrize(
+    "costs, words",
+    [
+        ({"fixed": 1000}, "Fahrzeug 1, Feld 'costs.fixed': Fixkosten je eingesetztem Fahrzeug "
+                          "werden nicht unterstützt"),
+        ({"per_task_hour": 3600}, "Feld 'costs.per_task_hour': Kosten je Stunde Besuchszeit"),
+        ({"per_km": 5}, "Feld 'costs.per_km': Kosten je Kilometer"),
+        ({"per_hour": 7200}, "Feld 'costs.per_hour': nur 3600 wird unterstützt"),
+        ({"fixed": -1}, "Feld 'costs.fixed': nicht negative ganze Zahl"),
+        ({"per_hour": 3600.5}, "Feld 'costs.per_hour': nicht negative ganze Zahl"),
+        (5, "Fahrzeug 1, Feld 'costs': Objekt erwartet"),
+    ],
+)
+def test_vehicle_costs_other_than_travel_time_are_refused(costs, words):
+    """qa12_f #3: VROOM's vehicle costs change its plan and its cost; they were ignored."""
+    data = _typed({"id": 1, "costs": costs}, job={})
+    with pytest.raises(RoutingInputError) as exc:
+        problem_from_json(data)
+    assert words in str(exc.value)
+
+
+def test_default_vehicle_costs_are_read_and_cost_matrices_refused():
+    data = _typed({"id": 1, "costs": {"fixed": 0, "per_hour": 3600, "per_km": 0,
+                                      "per_task_hour": 0, "other": 9}}, job={})
+    assert len(problem_from_json(data).visits) == 2
+    data["matrices"]["car"]["costs"] = [[0, 1], [1, 0]]
+    with pytest.raises(RoutingInputError, match=r"Profil 'car', Feld 'costs': eigene "
+                                                r"Kostenmatrizen werden nicht unterstützt"):
+        problem_from_json(data)
+
+
+@pytest.mark.parametrize(
+    "windows, ok",
+    [([[50, 60], [10, 20]], True), ([[10, 20], [20, 30]], False), ([[10, 20], [10, 20]], False),
+     ([[10, 40], [20, 30]], False)],
+)
+def test_job_windows_may_be_unsorted_but_not_overlap_or_touch(windows, ok):
+    """qa12_f #6: as VROOM ("Unsorted or overlapping time-windows"); before, merged."""
+    data = _typed({"id": 1}, job={"time_windows": windows})
+    if ok:
+        assert problem_from_json(data).visits[0].time_windows == (TimeWindow(10, 20),
+                                                                  TimeWindow(50, 60))
+    else:
+        with pytest.raises(RoutingInputError, match=r"Job 1, Feld 'time_windows': die "
+                                                    r"Zeitfenster .* überschneiden sich"):
+            problem_from_json(data)
+
+
+def test_a_break_needs_an_id_and_an_input_a_job():
+    """qa12_f #6: VROOM refuses both ("Invalid or missing id for break", "No task
+    defined"); before, ours accepted them."""
+    data = _typed({"id": 1, "breaks": [{"id": 3, "service": 60}, {"service": 60}]}, job={})
+    with pytest.raises(RoutingInputError, match=r"Fahrzeug 1, Pause #2, Feld 'id': fehlt"):
+        problem_from_json(data)
+    for jobs in ([], None):
+        data = _typed({"id": 1}, job={})
+        data["jobs"] = jobs
+        with pytest.raises(RoutingInputError, match=r"Feld 'jobs': keine Aufträge"):
+            problem_from_json(data)
+
+
+def test_duplicate_vehicle_ids_stay_refused():
+    """VROOM accepts two vehicles with one id; the model names teams by their id (pins,
+    routes, re-plans), so ours refuses it: a documented deviation (module doc, README)."""
+    data = _typed({"id": 1}, {"id": 1}, job={})
+    with pytest.raises(RoutingInputError, match=r"Fahrzeug 1, Feld 'id': die Kennung ist "
+                                                r"doppelt vergeben"):
+        problem_from_json(data)

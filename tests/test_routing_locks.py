@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import routing
-from routing import Pin, Problem, Shift, Team, TimeWindow, Visit, _lns
+from routing import Break, Pin, Problem, Shift, Team, TimeWindow, Visit, _lns
 from routing.check import check
 from routing.solve import penalties, solve
 from routing.vroom_json import problem_from_json, problem_to_json
@@ -170,3 +170,162 @@ def test_locks_survive_the_json_round_trip():
     back = problem_from_json(json.loads(json.dumps(problem_to_json(p))))
     assert back.visits == p.visits
     assert back.teams[0].shifts[0].fixed == ("a",)
+
+
+# -- reasons derived by checking (qa12_f #4, #5) -------------------------------------------
+
+
+def test_a_pin_to_a_team_outside_its_districts_names_the_district():
+    """qa12_f #4: before, 'keine Schicht passt (Team, Tag, Fähigkeiten, …)', a list of
+    guesses that left out the district."""
+    vs = [Visit("p", 1, district="Sued", pin=Pin(team="A")), Visit("q", 2, district="Sued")]
+    teams = [team("A", districts=frozenset({"Nord"})), team("B", districts=frozenset({"Sued"}))]
+    _, sol = run(vs, teams)
+    (u,) = sol.unassigned
+    assert (u.code, u.reason) == ("pin", "Die feste Zuordnung (Team A) ist nicht möglich: Team "
+                                         "A ist für den Stadtteil Sued nicht zuständig "
+                                         "(Zuständigkeit: hart).")
+
+
+def test_a_pin_to_a_team_too_small_names_the_capacity():
+    vs = [Visit("p", 1, amount=(3,), pin=Pin(team="A", day=0)), Visit("q", 2, amount=(1,))]
+    _, sol = run(vs, [team("A", capacity=(2,)), team("B", capacity=(5,))])
+    (u,) = sol.unassigned
+    assert u.reason.endswith("ist nicht möglich: Die Menge des Besuchs (3) übersteigt die "
+                             "Kapazität von Team A (2)."), u.reason
+
+
+def test_a_pin_to_a_day_names_each_teams_reason():
+    vs = [Visit("p", 1, district="Sued", skills=frozenset({"arabisch"}), pin=Pin(day=0)),
+          Visit("q", 2)]
+    teams = [team("A", days=(0, 1), districts=frozenset({"Nord"}),
+                  skills=frozenset({"arabisch"})),
+             team("B", days=(0,)), team("C", days=(1,), skills=frozenset({"arabisch"}))]
+    _, sol = run(vs, teams, days=2)
+    (u,) = sol.unassigned
+    assert u.reason == ("Die feste Zuordnung (Tag 1) ist nicht möglich: Team A ist für den "
+                        "Stadtteil Sued nicht zuständig (Zuständigkeit: hart). Team B hat die "
+                        "nötige Fähigkeit nicht (arabisch).")
+
+
+def test_teams_working_on_the_allowed_days_but_not_responsible_are_named():
+    """Before: 'Im erlaubten Zeitraum (Tag 1) hat kein Team eine Schicht', though A works."""
+    vs = [Visit("p", 1, district="Sued", latest_day=0), Visit("q", 2, district="Nord")]
+    teams = [team("A", days=(0,), districts=frozenset({"Nord"})),
+             team("B", days=(1,), districts=frozenset({"Sued"}))]
+    _, sol = run(vs, teams, days=2)
+    (u,) = sol.unassigned
+    assert (u.code, u.reason) == (
+        "district", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen: Team A "
+                    "ist für den Stadtteil Sued nicht zuständig (Zuständigkeit: hart).")
+
+
+def test_allowed_days_after_the_span_are_not_clipped_into_nonsense():
+    """qa12_f #5: before, 'Im erlaubten Zeitraum (Tag 6 bis 2) hat kein Team eine Schicht'."""
+    vs = [Visit("p", 1, earliest_day=5, latest_day=6), Visit("r", 1, earliest_day=4),
+          Visit("q", 2)]
+    _, sol = run(vs, [team("A", days=(0, 1))], days=2)
+    reasons = {u.visit: (u.code, u.reason) for u in sol.unassigned}
+    assert reasons == {
+        "p": ("no_shift", "Der erlaubte Zeitraum (Tag 6 bis 7) liegt nach dem Planungszeitraum "
+                          "(Tag 1 bis 2)."),
+        "r": ("no_shift", "Der erlaubte Zeitraum (ab Tag 5) liegt nach dem Planungszeitraum "
+                          "(Tag 1 bis 2)."),
+    }
+
+
+def test_capacity_used_up_is_named_as_capacity_not_as_full_days():
+    """qa12_f #5 (s_pickup_only.json): one route of one visit in a long shift, capacity 1;
+    before, the three others read 'Die Tage sind voll'."""
+    vs = [Visit(f"v{i}", i, service=300, amount=(1,)) for i in (1, 2, 3, 4)]
+    _, sol = run(vs, [team("A", capacity=(1,))])
+    assert len(sol.served) == 1
+    assert {u.code for u in sol.unassigned} == {"capacity"}
+    assert sol.unassigned[0].reason == (
+        "Die Kapazität der passenden Teams ist ausgeschöpft: der Besuch (Menge 1, Priorität 0) "
+        "passt in keine Tour mehr; die eingeplanten Besuche der passenden Teams haben gleiche "
+        "oder höhere Priorität.")
+
+
+def test_the_most_visits_per_route_reached_is_named():
+    vs = [Visit(f"v{i}", i, service=300) for i in (1, 2, 3)]
+    _, sol = run(vs, [team("A", max_visits=2)])
+    (u,) = sol.unassigned
+    assert u.code == "days_full"
+    assert u.reason.startswith("Die Touren der passenden Teams haben die Höchstzahl der "
+                               "Besuche erreicht: der Besuch (Priorität 0) passt in keine Tour")
+
+
+def _day_team(tid: str = "A", breaks=()) -> Team:
+    """A works 08:00-16:00 on day 0; travel 0 -> 1 is 10 s (the line above, in seconds)."""
+    from routing import at
+
+    return Team(tid, (Shift(0, TimeWindow(at(0, 8), at(0, 16)), tuple(breaks)),), start=0,
+                end=0)
+
+
+@pytest.mark.parametrize(
+    ("pin", "service", "breaks", "text"),
+    [
+        # before the shift: the shift's start is named, the day once
+        (Pin(team="A", day=0, window=TimeWindow(6 * 3600, 6 * 3600 + 1800)), 600, (),
+         "Die feste Zuordnung (Team A, Mi 09.12.2026, 06:00 bis 06:30 Uhr) lässt sich nicht "
+         "einhalten: Team A beginnt am Mi 09.12.2026 erst um 08:00 Uhr."),
+        # at the shift's start, but the way there takes 10 s
+        (Pin(team="A", window=TimeWindow(8 * 3600, 8 * 3600)), 600, (),
+         "Die feste Zuordnung (Team A, Mi 09.12.2026, 08:00 Uhr) lässt sich nicht einhalten: "
+         "Team A ist am Mi 09.12.2026 nach Schichtbeginn (08:00 Uhr) und 10 s Anfahrt "
+         "frühestens um 08:00:10 Uhr dort."),
+        # too late: the visit and the way back end after the shift
+        (Pin(team="A", day=0, window=TimeWindow(15 * 3600 + 1800, 15 * 3600 + 1800)), 2700, (),
+         "Die feste Zuordnung (Team A, Mi 09.12.2026, 15:30 Uhr) lässt sich nicht einhalten: "
+         "Team A arbeitet am Mi 09.12.2026 bis 16:00 Uhr: Besuch ab 15:30 Uhr (45 Min.) und "
+         "Rückweg (10 s) enden erst um 16:15:10 Uhr."),
+        # the time fits the shift, the break does not fit around it
+        (Pin(team="A", day=0, window=TimeWindow(12 * 3600, 12 * 3600)), 3600,
+         (Break(TimeWindow(12 * 3600, 13 * 3600), 1800),),
+         "Die feste Zuordnung (Team A, Mi 09.12.2026, 12:00 Uhr) lässt sich nicht einhalten: "
+         "Mit der Pause von Team A (12:00 bis 13:00 Uhr, 30 Min.) passt der Besuch nicht in "
+         "die Schicht am Mi 09.12.2026."),
+    ],
+)
+def test_a_pinned_time_that_does_not_fit_names_the_shift(pin, service, breaks, text):
+    """qa12_f #5: before, '(Team A, Tag 1, Tag 1, 06:00 bis Tag 1, 06:30) … passen so in
+    keine Schicht', the day twice and the shift's start never named."""
+    vs = [Visit("p", 1, service=service, pin=pin), Visit("q", 2, service=600)]
+    p = Problem(vs, [_day_team(breaks=breaks)], 1, {"car": M}, day_names=("Mi 09.12.2026",))
+    sol = solve(p, time_limit=2, seed=1, threads=1)
+    assert check(p, sol) == []
+    (u,) = sol.unassigned
+    assert (u.code, u.reason) == ("pin", text)
+
+
+def test_a_pinned_day_and_a_time_on_another_day():
+    vs = [Visit("p", 1, pin=Pin(day=0, window=TimeWindow(86_400 + 9 * 3600,
+                                                         86_400 + 10 * 3600))),
+          Visit("q", 2)]
+    teams = [Team("A", (Shift(0, TimeWindow(8 * 3600, 16 * 3600)),
+                        Shift(1, TimeWindow(86_400 + 8 * 3600, 86_400 + 16 * 3600))),
+                  start=0, end=0)]
+    _, sol = run(vs, teams, days=2)
+    (u,) = sol.unassigned
+    assert u.reason == ("Die feste Zuordnung (Tag 1, Uhrzeit Tag 2, 09:00 bis 10:00 Uhr) lässt "
+                        "sich nicht einhalten: Die Uhrzeit liegt an Tag 2, die Schicht von "
+                        "Team A an Tag 1.")
+
+
+def test_two_visits_pinned_to_one_time_name_each_other():
+    """qa12_f #5: the loser named no other visit ('… zusammen mit den anderen festen
+    Besuchen'); the pinned visit in the way is named with its time."""
+    ten = TimeWindow(10 * 3600, 10 * 3600)
+    vs = [Visit("V1", 1, service=2700, priority=5, pin=Pin(team="A", day=0, window=ten)),
+          Visit("V3", 3, service=2700, pin=Pin(team="A", day=0, window=ten)),
+          Visit("q", 2, service=600)]
+    p = Problem(vs, [_day_team()], 1, {"car": M})
+    sol = solve(p, time_limit=2, seed=1, threads=1)
+    assert check(p, sol) == []
+    (u,) = sol.unassigned
+    assert (u.visit, u.code, u.reason) == (
+        "V3", "pin", "Die feste Zuordnung (Team A, Tag 1, 10:00 Uhr) lässt sich nicht "
+                     "einhalten: zur selben Zeit ist Besuch V1 (Team A, Tag 1, 10:00 bis 10:45 "
+                     "Uhr) fest eingeplant.")

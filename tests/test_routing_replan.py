@@ -199,3 +199,62 @@ def test_the_rest_of_the_span_keeps_the_problems_settings():
     merged = rp.merge(solve(q, time_limit=1, seed=1, initial=rp.initial))
     assert sorted(merged.served) == sorted(sol.served)
     assert check(p, merged) == []
+
+
+def _small_day() -> Problem:
+    """Two teams, one day on a line (0 .. 60 s apart); 'x' pinned to A at 14:00."""
+    pos = [0, 10, 20, 30, 40, 50, 60]
+    m = np.abs(np.subtract.outer(pos, pos)).astype(np.int64) * 30
+    visits = [Visit("x", 1, service=1800, pin=Pin(team="A", day=0,
+                                                 window=TimeWindow(at(0, 14), at(0, 14))))]
+    visits += [Visit(f"v{i}", i, service=1800) for i in range(2, 7)]
+    teams = [Team(t, (Shift(0, TimeWindow(at(0, 8), at(0, 16))),), start=0, end=0)
+             for t in "AB"]
+    return Problem(visits, teams, 1, {"car": m}, day_names=("Mi 09.12.2026",))
+
+
+def test_a_team_taken_out_by_the_replan_is_named_so_in_the_reason():
+    """qa12_f #5: before, "Team A arbeitet am Mi 09.12.2026 nicht" though A worked until
+    the re-plan took it out; a shift over at the moment is named as such too."""
+    p = _small_day()
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert sol.route_of("x").team == "A"
+    rp = replan(p, sol, at(0, 11, 30), remove=["A"])
+    assert rp.problem.absent == {("A", 0): "fällt am Mi 09.12.2026 ab 11:30 Uhr aus (Neuplanung)"}
+    rest = solve(rp.problem, time_limit=1, seed=1, threads=1)
+    (u,) = [u for u in rest.unassigned if u.visit == "x"]
+    assert u.code == "pin"
+    assert u.reason.endswith("ist nicht möglich: Team A fällt am Mi 09.12.2026 ab 11:30 Uhr "
+                             "aus (Neuplanung)."), u.reason
+    assert check(p, rp.merge(rest)) == []
+    # a team busy beyond its shift's end: its shift of the day is over
+    rp = replan(p, sol, at(0, 15, 50), positions={"A": (0, at(0, 17))})
+    assert rp.problem.absent == {("A", 0): "hat am Mi 09.12.2026 nach der Neuplanung ab "
+                                           "15:50 Uhr keine Arbeitszeit mehr (Schichtende "
+                                           "16:00 Uhr)"}
+
+
+def test_the_absent_team_days_survive_the_json_round_trip():
+    from routing.vroom_json import problem_from_json, problem_to_json
+
+    p = _small_day()
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    q = replan(p, sol, at(0, 11, 30), remove=["B"]).problem
+    import json
+
+    back = problem_from_json(json.loads(json.dumps(problem_to_json(q))))
+    assert back.absent == q.absent == {("B", 0): "fällt am Mi 09.12.2026 ab 11:30 Uhr aus "
+                                                 "(Neuplanung)"}
+
+
+@pytest.mark.parametrize("moment", [-5, -0.5, 3.5, float("nan"), float("inf"), "11:30", None,
+                                    True])
+def test_a_moment_that_is_no_time_of_the_span_is_refused(moment):
+    """qa12_f #5: at=-5 was accepted silently (today = -1, everything in the future)."""
+    from routing import RoutingInputError
+
+    p = _small_day()
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    with pytest.raises(RoutingInputError, match="Neuplanung: "):
+        replan(p, sol, moment)
+    assert replan(p, sol, np.int64(at(0, 9))).at == at(0, 9)  # numpy integers are times

@@ -244,3 +244,48 @@ def test_output_keys_ids_and_cost_match_pyvroom(name, tmp_path):
             ours["summary"], theirs["summary"])
     # pyvroom's plan reads back into our model and passes our checker
     assert check(problem, solution_from_json(problem, theirs)) == []
+
+
+# -- service and setup per vehicle type (VROOM 1.15) ---------------------------------------
+
+#: qa12_f #3: the durations of the QA report's input, a shift too short for all four jobs
+#: once job 1 takes 2 h (``service_per_type``) and job 2 1 h more (``setup_per_type``).
+PER_TYPE_DUR = [[0, 600, 900, 1200, 800], [600, 0, 500, 700, 400], [900, 500, 0, 300, 600],
+                [1200, 700, 300, 0, 500], [800, 400, 600, 500, 0]]
+
+
+def _per_type_input() -> dict:
+    return {
+        "vehicles": [{"id": 1, "start_index": 0, "end_index": 0, "time_window": [28800, 45000],
+                      "type": "foot"}],
+        "jobs": [
+            {"id": 1, "location_index": 1, "service": 1800, "service_per_type": {"foot": 7200}},
+            {"id": 2, "location_index": 2, "service": 1800, "setup_per_type": {"foot": 3600},
+             "priority": 10},
+            {"id": 3, "location_index": 3, "service": 1800},
+            {"id": 4, "location_index": 4, "service": 1800, "service_per_type": {"bike": 9000}},
+        ],
+        "matrices": {"car": {"durations": PER_TYPE_DUR}},
+    }
+
+
+def test_service_and_setup_per_vehicle_type_as_vroom(tmp_path):
+    """Every vehicle that can take a job has one type: its service and setup for that type
+    are the visit's duration. Before, both keys were ignored: all four jobs 'fitted' the
+    shift with 30 minutes each, and the team would have come 90 minutes late."""
+    data = _per_type_input()
+    ours, problem = _ours(data)
+    theirs = _theirs(data, tmp_path)
+    assert {v.id: v.service for v in problem.visits} == {"1": 7200, "2": 5400, "3": 1800,
+                                                         "4": 1800}
+    assert [u["id"] for u in ours["unassigned"]] == [u["id"] for u in theirs["unassigned"]] == [1]
+    assert ours["summary"]["cost"] == theirs["summary"]["cost"]
+    assert ours["summary"]["priority"] == theirs["summary"]["priority"]
+    # VROOM reports the setup apart, we add it to the service (module doc)
+    assert ours["summary"]["service"] == theirs["summary"]["service"] + theirs["summary"]["setup"]
+    ours_end = ours["routes"][0]["steps"][-1]["arrival"] - ours["routes"][0]["steps"][0]["arrival"]
+    theirs_end = (theirs["routes"][0]["steps"][-1]["arrival"]
+                  - theirs["routes"][0]["steps"][0]["arrival"])
+    assert ours_end == theirs_end
+    # VROOM's plan (setup apart) reads back and passes our checker with these durations
+    assert check(problem, solution_from_json(problem, theirs)) == []
