@@ -468,12 +468,14 @@ def team_place_problems(teams: Sequence[Any], index: Any) -> list[str]:
 @dataclass(frozen=True)
 class ShiftOverride:
     """A re-plan's change to one team-day: start at ``place`` at ``start_s`` (seconds of
-    the day), with or without the lunch break still to take; ``removed``: no shift."""
+    the day), with or without the lunch break still to take; ``removed``: no shift, and
+    ``why`` says why as a reason words it after "Team A" ("ist am … abwesend")."""
 
     place: tuple[float, float] | None = None
     start_s: int | None = None
     lunch: bool = True
     removed: bool = False
+    why: str | None = None
 
 
 # --------------------------------------------------------------------------- the problem
@@ -624,7 +626,9 @@ def build_problem(
                       durations=durations, distances=distances, balance=options.balance,
                       move_cost=move_cost if any(c.home for c in cands) else 0,
                       day_names=tuple(f"{WEEKDAYS_DE[span.date(d).weekday()]} "
-                                      f"{fmt_date(span.date(d))}" for d in range(span.days)))
+                                      f"{fmt_date(span.date(d))}" for d in range(span.days)),
+                      absent={key: ov.why for key, ov in overrides.items()
+                              if ov.removed and ov.why})
     return Built(problem=problem, candidates={c.id: c for c in cands}, teams=list(teams),
                  places=places, labels=labels, depot_loc=depot_loc,
                  shift_start_loc=shift_start_loc, nets=nets, mode_of=mode_of,

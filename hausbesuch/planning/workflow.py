@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from hausbesuch import athome, clock
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
-from hausbesuch.config import Profile, district_options, resolve_osm
+from hausbesuch.config import WEEKDAYS_DE, Profile, district_options, resolve_osm
 from hausbesuch.errors import UserError
 from hausbesuch.fields import count, format_clock
 from hausbesuch.plandata import (
@@ -232,7 +232,9 @@ def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Sp
     for team, day in absences.listed(store, profile.name, since or span.start, span.last):
         k = span.index(day)
         if team in ids and k is not None and span.is_work(k):
-            out[(team, k)] = ShiftOverride(removed=True)
+            out[(team, k)] = ShiftOverride(
+                removed=True, why=f"ist am {WEEKDAYS_DE[day.weekday()]} {fmt_date(day)} "
+                "abwesend (eingetragen)")
     return out
 
 
@@ -796,8 +798,12 @@ def _replan(
         for k in range(day_index, span.days):
             d = span.date(k)
             before = kept.get((t.id, d))
-            if (k == day_index and t.id in without_teams) or (t.id, k) in absent:
-                overrides[(t.id, k)] = ShiftOverride(removed=True)
+            if (t.id, k) in absent:
+                continue  # (its own override, with its reason)
+            if k == day_index and t.id in without_teams:
+                overrides[(t.id, k)] = ShiftOverride(
+                    removed=True, why=f"fällt am {WEEKDAYS_DE[d.weekday()]} {fmt_date(d)} "
+                    f"ab {moment:%H:%M} Uhr aus (Neuplanung)")
                 continue
             midnight = datetime.combine(d, datetime.min.time())
             if before is not None and before.stops:
