@@ -499,33 +499,47 @@ def missing_glyphs(text: str) -> list[str]:
     return [ch for ch in chars if not _SHOWN[ch]]
 
 
-def _scripts(chars: Sequence[str]) -> str:
-    """What the missing characters are, without the characters themselves (they may be a
-    name, and a Unicode name like ``HANGUL SYLLABLE GIM`` would spell it): the script, as
-    the first word of the Unicode name of a letter (``CJK``, ``HANGUL``), else
-    "Sonderzeichen"."""
+def _scripts(chars: Sequence[str]) -> list[str]:
+    """The scripts of the missing letters, without the characters themselves (they may be
+    a name, and a Unicode name like ``HANGUL SYLLABLE GIM`` would spell it): the first word
+    of the Unicode name of each letter (``CJK``, ``HANGUL``), in order; characters that are
+    no letters (an emoji, a symbol) have no script and are left out."""
     import unicodedata
 
     kinds = []
     for ch in chars:
         name = unicodedata.name(ch, "")
-        kind = name.split()[0] if name and unicodedata.category(ch)[0] in "LM" else "Sonderzeichen"
-        kinds.append(kind)
-    return ", ".join(dict.fromkeys(kinds))
+        if name and unicodedata.category(ch)[0] in "LM":
+            kinds.append(name.split()[0])
+    return list(dict.fromkeys(kinds))
 
 
 def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
     """Why a letter cannot be written for this recipient because of its characters (German,
-    without the characters themselves), or None when the letter's font shows all."""
+    without the characters themselves), or None when the letter's font shows all.
+
+    Letters of a script the fonts lack (Chinese, Korean) are to be entered in Latin
+    script; other characters (an emoji, a symbol) have no script and are to be removed."""
+    import unicodedata
+
     in_name, in_address = missing_glyphs(name), missing_glyphs("\n".join(address))
     if not in_name and not in_address:
         return None
     where = ("Name und Anschrift enthalten" if in_name and in_address
              else "Name enthält" if in_name else "Anschrift enthält")
     chars = list(dict.fromkeys(in_name + in_address))
-    return (f"{where} Zeichen, die die Briefschrift nicht darstellen kann "
-            f"({len(chars)} verschiedene, Schrift: {_scripts(chars)}): bitte in lateinischer "
-            "Schrift erfassen")
+    scripts = _scripts(chars)
+    symbols = any(unicodedata.category(ch)[0] not in "LM" for ch in chars)
+    count = ("ein Zeichen, das" if len(chars) == 1
+             else f"{len(chars)} verschiedene Zeichen, die")
+    if scripts and symbols:
+        return (f"{where} {count} der Brief nicht drucken kann (Schrift: {', '.join(scripts)}; "
+                "dazu Sonderzeichen, z. B. Emoji): bitte in lateinischer Schrift erfassen und "
+                "die Sonderzeichen entfernen")
+    if scripts:
+        return (f"{where} {count} die Briefschrift nicht darstellen kann "
+                f"(Schrift: {', '.join(scripts)}): bitte in lateinischer Schrift erfassen")
+    return f"{where} {count} der Brief nicht drucken kann (z. B. Emoji): bitte entfernen"
 
 
 def _logo(profile: Profile) -> Path | None:
