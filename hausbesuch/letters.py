@@ -571,6 +571,172 @@ def check_out_dir(out: Path) -> Path:
     return resolved
 
 
+#: Marks a folder as a letters folder of ours: JSON with the plan id, the kind of letters
+#: (``brief`` or ``korrektur``), whether the run was a selection (``--clients``) and the
+#: files the run wrote.
+LETTERS_MARKER = ".hausbesuch-briefe.json"
+#: What a letter run writes (file names carry case and team ids only); the hidden
+#: ``.….pdf.tmp`` is a file being written when a run was killed (before the folder swap).
+_WRITTEN = re.compile(r"^(?:sammel_)?(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf$")
+_WRITING = re.compile(r"^\.(?:sammel_)?(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf\.tmp$")
+_ONE_LETTER = re.compile(r"^(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf$")
+_KIND_WORDS = {"brief": "Ankündigungsbriefe", "korrektur": "Korrekturbriefe"}
+_NEW_DIR, _OLD_DIR = ".neu-", ".alt-"
+
+
+def _marker(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / LETTERS_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _shown(names: Sequence[str], n: int = 5) -> str:
+    return ", ".join(names[:n]) + (f" und {len(names) - n} weitere" if len(names) > n else "")
+
+
+def earlier_run(out: Path) -> list[str]:
+    """The files an earlier letter run wrote into ``out`` (sorted; empty for a missing or
+    empty folder), which the next run replaces.
+
+    A folder of ours carries :data:`LETTERS_MARKER` listing what its run wrote; a folder
+    without one (written before the marker existed) is ours when it holds nothing but
+    letters, team-day PDFs and ``LIESMICH.txt``. Anything else (a file put there by hand,
+    a sub-folder, a folder that never held letters) is never deleted: the folder is
+    refused, naming what is foreign.
+    """
+    if not out.exists():
+        return []
+    try:
+        entries = sorted(os.listdir(out))
+    except OSError as exc:
+        raise LetterError(f"--out {out}: Ordner nicht lesbar ({exc.strerror or exc}).") from None
+    marker = _marker(out) if LETTERS_MARKER in entries else None
+    listed = marker.get("files") if marker else None
+    ours = set(listed) if isinstance(listed, list) else None
+    foreign, files = [], []
+    for name in entries:
+        if name in (LETTERS_MARKER, NOTICE_FILE):
+            continue
+        path = out / name
+        is_file = path.is_file() and not path.is_symlink()
+        if is_file and (name in ours if ours is not None
+                        else _WRITTEN.match(name) or _WRITING.match(name)):
+            files.append(name)
+        else:
+            foreign.append(name)
+    if foreign:
+        raise LetterError(
+            f"--out {out}: im Ordner liegen Dateien, die kein Brieflauf von hausbesuch "
+            f"geschrieben hat ({_shown(foreign, 3)}). Sie werden nicht gelöscht; bitte einen "
+            "neuen oder leeren Ordner angeben."
+        )
+    return files
+
+
+def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable[str],
+                  selection: bool) -> None:
+    """Refuse a run that must not replace the earlier run in ``out`` (files ``old``).
+
+    A whole run (not ``--clients``) of the same kind replaces an earlier run entirely: a
+    re-plan's letters replace the old version's, so letters of cancelled visits and
+    team-day PDFs of team-days that no longer exist do not stay. A selection, or a run of
+    the other kind (corrections into a folder of announcements), is refused when it would
+    drop a letter of the earlier run: the team-day PDFs would silently lose clients.
+    ``letters`` are the letter files this run means to write.
+    """
+    written = set(letters)
+    dropped = sorted(f for f in old if _ONE_LETTER.match(f) and f not in written)
+    same_kind = all(f.startswith(f"{kind}_") for f in old if _ONE_LETTER.match(f))
+    if dropped and (selection or not same_kind):
+        if not same_kind:
+            counts: dict[str, int] = {}
+            for f in old:
+                if _ONE_LETTER.match(f) and not f.startswith(f"{kind}_"):
+                    k = f.split("_", 1)[0]
+                    counts[k] = counts.get(k, 0) + 1
+            have = " und ".join(f"{n} {_KIND_WORDS[k]}" for k, n in sorted(counts.items()))
+            raise LetterError(
+                f"--out {out}: der Ordner enthält {have} eines früheren Laufs; "
+                f"{_KIND_WORDS[kind]} gehören in einen eigenen Ordner. Bitte einen anderen "
+                "Ordner angeben (der Inhalt wird nicht gelöscht)."
+            )
+        raise LetterError(
+            f"--out {out}: der Ordner enthält Briefe eines früheren Laufs, die dieser Lauf mit "
+            f"--clients nicht neu schreibt ({_shown(dropped)}); sie fehlten danach im Ordner "
+            "und in den Sammel-PDFs. Bitte für die Auswahl einen eigenen Ordner angeben, oder "
+            "ohne --clients alle Briefe neu schreiben."
+        )
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
+
+
+def fresh_folder(out: Path) -> Path:
+    """A new hidden folder beside ``out`` (``.<name>.neu-…``, 0700) for a letter run;
+    :func:`swap_in` puts it in place of ``out``. Hidden folders of killed runs into the
+    same ``out`` (marked, their process gone) are removed first."""
+    from hausbesuch.store import private_dir
+
+    parent = out.parent
+    try:
+        private_dir(parent)
+        for q in parent.iterdir():
+            if q.name.startswith((f".{out.name}{_NEW_DIR}", f".{out.name}{_OLD_DIR}")) \
+                    and q.is_dir() and not q.is_symlink() and (m := _marker(q)) is not None \
+                    and not _alive(m.get("pid")):
+                shutil.rmtree(q, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW_DIR}", dir=parent))
+    except OSError as exc:
+        raise LetterError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
+                          f"({exc.strerror or exc}).") from None
+    (tmp / LETTERS_MARKER).write_text(json.dumps({"pid": os.getpid(), "files": None}),
+                                      encoding="utf-8")
+    return tmp
+
+
+def swap_in(tmp: Path, out: Path, *, plan_id: str, kind: str, selection: bool) -> None:
+    """Replace ``out`` by the written folder ``tmp``: the earlier folder is renamed away
+    (``.<name>.alt-…``), ``tmp`` renamed to ``out``, the earlier one removed. Killed at
+    any moment, ``out`` is the earlier complete run, or (between the renames) missing, or
+    the new complete run; never a mix. An existing folder's mode is kept."""
+    files = sorted(p.name for p in tmp.iterdir() if p.name != LETTERS_MARKER)
+    marker = {"plan_id": plan_id, "art": kind, "auswahl": selection,
+              "erstellt": clock.now().isoformat(timespec="seconds"), "files": files}
+    with open(tmp / LETTERS_MARKER, "w", encoding="utf-8") as fh:
+        json.dump(marker, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    old: Path | None = None
+    if out.exists():
+        earlier_run(out)  # nobody put a foreign file there meanwhile
+        os.chmod(tmp, out.stat().st_mode & 0o7777)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}{_OLD_DIR}", dir=out.parent))
+        os.rmdir(old)
+        os.replace(out, old)
+    os.replace(tmp, out)
+    try:
+        fd = os.open(out.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -606,6 +772,8 @@ class LetterRun:
     team_days: dict[tuple[str, date], Path] = field(default_factory=dict)
     announcements: list[Announcement] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (client id, German reason)
+    #: files of the earlier run in the folder that this run did not write again (removed)
+    replaced: list[str] = field(default_factory=list)
 
 
 def write_letters(
@@ -616,8 +784,13 @@ def write_letters(
     *,
     master: dict[str, Client] | None = None,
     letter_date: date | None = None,
+    selection: bool = False,
 ) -> LetterRun:
     """Write one PDF per announcement and one merged PDF per team-day into ``out_dir``.
+
+    With ``selection`` (a run for some clients only, ``--clients``) a team-day PDF holds
+    only the letters of the selection and says so in its name
+    (``sammel_brief_<team>_<day>_auswahl.pdf``): it is not the team-day's bundle.
 
     Names and addresses come from ``master`` (the store's clients table) where it holds the
     client, else from the plan's snapshot. A client without a name, a recipient with a
@@ -673,7 +846,8 @@ def write_letters(
     for (team, day), bodies in sorted(groups.items()):
         pdf = render_pdf(profile, bodies, title=f"Hausbesuche {team} {day.isoformat()}",
                          logo=logo, created=created)
-        path = out / f"sammel_{kind}_{_stem(team)}_{day.isoformat()}.pdf"
+        suffix = "_auswahl" if selection else ""
+        path = out / f"sammel_{kind}_{_stem(team)}_{day.isoformat()}{suffix}.pdf"
         _write(path, pdf)
         run.team_days[(team, day)] = path
     return run
@@ -943,12 +1117,20 @@ def run_letters(
     cannot show) are listed in :attr:`LetterRun.skipped` with the reason, and nothing is
     recorded for them: the letters are written first, then exactly those are recorded.
     ``clients`` are compared without regard to case.
+
+    One folder holds one run: the letters are written into a fresh hidden folder beside
+    ``out_dir``, which replaces ``out_dir`` only after they are recorded
+    (:func:`swap_in`); files of an earlier run that this one does not write again are gone
+    then (:attr:`LetterRun.replaced`). A folder holding files no letter run wrote is
+    refused (:func:`earlier_run`), and so is a ``clients`` run, or a run of the other kind,
+    that would drop letters of the earlier run (:func:`check_replace`).
     """
     if window_minutes % 30 or not 30 <= window_minutes <= 480:
         raise LetterError(
             f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
         )
-    check_out_dir(out_dir)
+    out = check_out_dir(out_dir)
+    old_files = earlier_run(out)
     _check_newest(store, plan)
     master = {c.id: c for c in store.load_clients(plan.city)}
     if correction:
@@ -958,6 +1140,9 @@ def run_letters(
             items = [a for a in items if a.client_id.casefold() in wanted]
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
+    kind, selection = ("korrektur" if correction else "brief"), clients is not None
+    check_replace(out, old_files, kind=kind, selection=selection,
+                  letters=[f"{kind}_{letter_stem(a.client_id)}.pdf" for a in items])
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
     done = {} if correction else _visit_status(store, plan)
@@ -978,7 +1163,7 @@ def run_letters(
         else:
             named.append(a)
     now = clock.now().replace(microsecond=0)
-    run: LetterRun | None = None
+    tmp = fresh_folder(out)
     try:
         with store.session() as s:
             # the letters first, with the window a letter already promised: what is
@@ -986,8 +1171,8 @@ def run_letters(
             # audits nothing)
             if not correction:
                 named = first_promises(s, plan, named)
-            run = write_letters(plan, named, profile, out_dir, master=master,
-                                letter_date=letter_date)
+            run = write_letters(plan, named, profile, tmp, master=master,
+                                letter_date=letter_date, selection=selection)
             if correction:
                 record_corrections(store, s, plan, run.announcements, actor=actor, now=now)
             else:
@@ -998,10 +1183,21 @@ def run_letters(
                                       "geändert: bitte die Briefe noch einmal erstellen.")
                 run.announcements = recorded
     except BaseException:
-        # nothing was recorded: no letter of this run may stay to be printed and sent
-        if run is not None:
-            for path in [*run.letters.values(), *run.team_days.values()]:
-                path.unlink(missing_ok=True)
+        # nothing was recorded: no letter of this run may stay to be printed and sent, and
+        # the folder keeps the earlier run
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
+    try:
+        swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
+    except (OSError, LetterError) as exc:
+        raise LetterError(
+            f"Die Briefe sind gespeichert, aber der Ordner {out} konnte nicht ersetzt werden "
+            f"({exc}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
+            "löschen.") from None
+    written = {q.name for q in [*run.letters.values(), *run.team_days.values()]}
+    run.out_dir = out
+    run.letters = {cid: out / q.name for cid, q in run.letters.items()}
+    run.team_days = {key: out / q.name for key, q in run.team_days.items()}
+    run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     run.skipped = skipped + run.skipped
     return run

@@ -246,8 +246,10 @@ def test_names_only_inside_the_letters(planned_week, letter_run):
     assert not any(n in output for n in names)
     for p in out.iterdir():
         assert not any(n in p.name for n in names)
-        assert re.fullmatch(r"(brief_C\d{4}|sammel_brief_team-\d_2026-12-\d\d)\.pdf|LIESMICH\.txt",
-                            p.name), p.name
+        assert re.fullmatch(r"(brief_C\d{4}|sammel_brief_team-\d_2026-12-\d\d)\.pdf|LIESMICH\.txt"
+                            r"|\.hausbesuch-briefe\.json", p.name), p.name
+    marker = (out / ".hausbesuch-briefe.json").read_text(encoding="utf-8")
+    assert not any(n in marker for n in names)
     assert "Sozialdaten" in (out / "LIESMICH.txt").read_text(encoding="utf-8")
 
 

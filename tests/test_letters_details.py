@@ -250,7 +250,8 @@ def test_surname_first_names_are_turned_round(planned_week, db, tmp_path):
         assert _address_lines(path)[0] == written
     for cid in (stops[0], stops[3]):
         assert names[cid] not in _text(out / f"brief_{cid}.pdf")
-    team_day = out / f"sammel_brief_{planned_week.result.plan.routes[0].team_id}_2026-12-07.pdf"
+    team_day = (out / f"sammel_brief_{planned_week.result.plan.routes[0].team_id}_2026-12-07"
+                      "_auswahl.pdf")  # a selection's PDF, not the team-day's
     assert "Guten Tag Anna Weiß," in _text(team_day)
     with Store.open(db) as store:
         blob = repr(store.audit_rows(action=AUDIT_LETTER))
