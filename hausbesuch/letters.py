@@ -81,6 +81,31 @@ class LetterError(UserError):
     """Letters cannot be written (German message)."""
 
 
+#: The text of a correction letter for a visit whose case is no longer open (closed, in
+#: Klärung, reached): the visit is called off, and unlike the profile's ``korrektur_text``
+#: (a visit the plan could not keep, "Wir schlagen Ihnen einen neuen Termin vor") it
+#: promises no new date. Subject, salutation and closing are the profile's.
+CANCELLATION_TEXT = """\
+mit unserem Schreiben vom {angekuendigt_am} haben wir Ihnen einen Hausbesuch angekündigt:
+
+**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
+
+Der angekündigte Besuch entfällt. Sie müssen an diesem Tag nicht auf uns warten.
+
+Wenn Sie Fragen haben, erreichen Sie uns unter {telefon} ({telefonzeiten}).
+
+Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
+für die Beratung und geben sie nicht an Dritte weiter.
+"""
+
+
+def status_label(status: str) -> str:
+    """A case status in German, short ("abgeschlossen", "in Klärung", "erreicht")."""
+    from hausbesuch.casework.rules import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status).split(" (")[0]
+
+
 # --------------------------------------------------------------------------- windows
 
 
@@ -156,6 +181,9 @@ class Announcement:
     visit_id: str | None = None
     announced_on: date | None = None  # set for correction letters: date of the first letter
     visitors: int | None = None  # members of the visiting team (None: not known)
+    #: for a correction letter: the case's status when it is no longer open (the visit is
+    #: called off without a new date, :data:`CANCELLATION_TEXT`)
+    case_status: str | None = None
 
 
 _COUNT_WORDS = ("eine", "zwei", "drei", "vier", "fünf", "sechs")
@@ -403,7 +431,8 @@ def letter_content(
         "info": [[k, breakable(v)] for k, v in info],
         "subject": (s.korrektur_betreff if correction else s.betreff).format_map(values),
         "salutation": breakable(s.anrede.format_map(values)),
-        "paragraphs": _paragraphs(s.korrektur_text if correction else s.text, values),
+        "paragraphs": _paragraphs(CANCELLATION_TEXT if announcement.case_status
+                                  else s.korrektur_text if correction else s.text, values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
         "footnote": s.fusszeile,
@@ -774,6 +803,9 @@ class LetterRun:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (client id, German reason)
     #: files of the earlier run in the folder that this run did not write again (removed)
     replaced: list[str] = field(default_factory=list)
+    #: (client id, German note) on letters written: a visit called off because its case
+    #: is no longer open
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def write_letters(
@@ -988,15 +1020,35 @@ def plan_lineage(s: Any, plan_id: str) -> list[str]:
     return chain
 
 
+def case_statuses(s: Any, city: str, client_ids: Iterable[str]) -> dict[str, str]:
+    """``{case id: case status}`` of these clients as stored now (session ``s``)."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import ClientRow
+
+    ids = sorted(set(client_ids))
+    out: dict[str, str] = {}
+    for k in range(0, len(ids), 500):
+        q = select(ClientRow.client_id, ClientRow.status).where(
+            ClientRow.city == city, ClientRow.client_id.in_(ids[k:k + 500]))
+        out.update({cid: status for cid, status in s.execute(q)})
+    return out
+
+
 def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     """Announced visits of this plan's line of versions, in its span, that the plan does not
-    keep inside their window.
+    keep inside their window, or whose case is no longer open.
 
     These are what the planning reports as "angekündigt, aber nicht mehr einplanbar": the
     client is not planned with a start inside the promised window. A re-plan marks such a
     visit ``entfallen``; both ``geplant`` and ``entfallen`` visits count, except those that
     already had their correction letter (audit action :data:`AUDIT_CORRECTION`). Each
     comes back with ``announced_on`` set, for a correction letter.
+
+    A visit whose case was closed, put "in Klärung" or reached since its letter (case
+    status other than ``offen``) is called off too, even where the plan still holds it:
+    it comes back with ``case_status`` set, and its letter says that the visit does not
+    take place, without a new date (:data:`CANCELLATION_TEXT`).
 
     Only visits of the plan and its predecessors count (``case_visits.plan_id`` in
     :func:`plan_lineage`, or a visit id the plan holds): a re-plan moves the visits it
@@ -1031,15 +1083,18 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
                     CaseVisitRow.promised_start < datetime.combine(last + timedelta(days=1),
                                                                     datetime.min.time()))
              .order_by(CaseVisitRow.promised_start, CaseVisitRow.team_id))
-        for row in s.scalars(q):
+        rows = [row for row in s.scalars(q) if row.visit_id not in corrected]
+        status = case_statuses(s, plan.city, (row.client_id for row in rows))
+        for row in rows:
             hit = kept.get(row.client_id)
-            if row.visit_id in corrected or (
-                    hit and row.promised_start <= hit[1] <= row.promised_end):
+            closed = status.get(row.client_id, "offen") != "offen"
+            if not closed and hit and row.promised_start <= hit[1] <= row.promised_end:
                 continue
             out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(), None,
                                     (row.promised_start, row.promised_end),
                                     visit_id=row.visit_id,
-                                    announced_on=row.announced_at.date()))
+                                    announced_on=row.announced_at.date(),
+                                    case_status=status[row.client_id] if closed else None))
     return out
 
 
@@ -1056,10 +1111,12 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
             continue
         row.status = "entfallen"
         row.updated_at = now
+        details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
+                   "bis": _fmt_time(a.window[1]), "team": a.team_id}
+        if a.case_status:
+            details["fallstatus"] = a.case_status
         store.audit(actor, AUDIT_CORRECTION, city=plan.city, client_id=a.client_id,
-                    plan_id=plan.id, visit_id=a.visit_id, session=s,
-                    details={"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
-                             "bis": _fmt_time(a.window[1]), "team": a.team_id})
+                    plan_id=plan.id, visit_id=a.visit_id, session=s, details=details)
 
 
 def _check_newest(store: Any, plan: Plan) -> None:
@@ -1075,19 +1132,20 @@ def _check_newest(store: Any, plan: Plan) -> None:
                           f"für {newer} schreiben (hausbesuch letters {newer} …).")
 
 
-def _visit_status(store: Any, plan: Plan) -> dict[tuple[str, date], str]:
-    """``{(case id, day): status}`` of the case visits of the plan's stops."""
+def _visit_status(store: Any, plan: Plan) -> dict[tuple[str, date], tuple[str, bool]]:
+    """``{(case id, day): (status, announced)}`` of the case visits of the plan's stops."""
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow
 
     ids = [s.visit_id for r in plan.routes for s in r.stops if s.visit_id]
-    out: dict[str, str] = {}
+    out: dict[tuple[str, date], tuple[str, bool]] = {}
     with store.session() as sess:
         for k in range(0, len(ids), 500):
-            q = select(CaseVisitRow.client_id, CaseVisitRow.day, CaseVisitRow.status).where(
-                CaseVisitRow.visit_id.in_(ids[k:k + 500]))
-            out.update({(cid, day): status for cid, day, status in sess.execute(q)})
+            q = select(CaseVisitRow.client_id, CaseVisitRow.day, CaseVisitRow.status,
+                       CaseVisitRow.announced_at).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]))
+            out.update({(cid, day): (status, announced is not None)
+                        for cid, day, status, announced in sess.execute(q)})
     return out
 
 
@@ -1112,7 +1170,10 @@ def run_letters(
     (:func:`broken_promises`); those visits are then called off.
 
     Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
-    earlier day, one whose outcome is recorded, a client without a name and a letter that
+    earlier day, one whose outcome is recorded, one whose case is no longer open (closed,
+    in Klärung, reached: an announced one is to be called off with ``correction``, which
+    then writes a cancellation, see :func:`broken_promises`; :attr:`LetterRun.notes`
+    names them), a client without a name and a letter that
     cannot be written (the recipient does not fit the window, or has characters the font
     cannot show) are listed in :attr:`LetterRun.skipped` with the reason, and nothing is
     recorded for them: the letters are written first, then exactly those are recorded.
@@ -1146,14 +1207,26 @@ def run_letters(
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
     done = {} if correction else _visit_status(store, plan)
+    if correction:
+        cases: dict[str, str] = {}
+    else:
+        with store.session() as s:
+            cases = case_statuses(s, plan.city, (a.client_id for a in items))
     today = clock.today()
     named, skipped = [], []
     for a in items:
         c = master.get(a.client_id) or snapshot.get(a.client_id)
-        if (status := done.get((a.client_id, a.day))) in {"erledigt", "entfallen"}:
+        status, announced = done.get((a.client_id, a.day), ("", False))
+        if status in {"erledigt", "entfallen"}:
             skipped.append((a.client_id, f"Besuch bereits {status}"))
         elif a.day < today:
             skipped.append((a.client_id, f"Besuch am {a.day:%d.%m.%Y} liegt vor heute"))
+        elif (case := cases.get(a.client_id, "offen")) != "offen":
+            # closed, in Klärung or reached since the plan: no visit to announce
+            skipped.append((a.client_id, (
+                f"angekündigt, Fall inzwischen „{status_label(case)}“: bitte Absage "
+                f"(hausbesuch letters {plan.id} --correction)") if announced else
+                f"Fall nicht mehr offen („{status_label(case)}“): kein Besuch anzukündigen"))
         elif c is None or not letter_name(c.name or ""):
             skipped.append((a.client_id, "kein Name gespeichert"))
         elif not complete_address(postal_lines(snapshot.get(a.client_id) or c,
@@ -1200,4 +1273,11 @@ def run_letters(
     run.team_days = {key: out / q.name for key, q in run.team_days.items()}
     run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     run.skipped = skipped + run.skipped
+    for a in run.announcements:
+        if a.case_status:
+            held = stop_of(plan, a.client_id, a.day)
+            run.notes.append((a.client_id, (
+                f"Absage, Fall inzwischen „{status_label(a.case_status)}“"
+                + (f"; der Besuch steht noch in der Route {held[0].team_id} am "
+                   f"{a.day:%d.%m.%Y}: dort nicht mehr hingehen" if held else ""))))
     return run

@@ -73,6 +73,8 @@ def register(app: typer.Typer) -> None:
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
         if correction and not run.letters and not run.skipped:
             typer.echo("Keine angekündigten Besuche, die der Plan nicht mehr hält.")
+        for cid, note in run.notes:
+            typer.echo(f"{cid}: {note}")
         for cid, reason in run.skipped:
             typer.echo(f"Kein Brief für {cid}: {reason}", err=True)
         if run.letters:
