@@ -259,15 +259,26 @@ def _check_placeholders(text: str) -> str:
     import string
 
     try:
-        names = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text)
+                  if f is not None]
     except ValueError as exc:
         raise ValueError(f"Platzhalter nicht lesbar ({exc}); geschweifte Klammern als {{{{ }}}}") from None
+    names = [f for f, _, _ in fields]
     bad = sorted({n for n in names if n not in LETTER_PLACEHOLDERS})
     if bad:
         raise ValueError(
             f"unbekannte Platzhalter {', '.join('{' + b + '}' for b in bad)}; erlaubt: "
             + ", ".join("{" + k + "}" for k in LETTER_PLACEHOLDERS)
         )
+    # a format spec or conversion ({datum:%d.%m.}, {name:x}, {name!r}, {name:>300}) would
+    # crash the letter run or print quotes and padding: only the bare placeholder is filled
+    for f, spec, conv in fields:
+        if spec or conv:
+            written = "{" + f + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(
+                f"Platzhalter {written}: Formatangaben (nach ':' oder '!') sind nicht erlaubt; "
+                f"bitte nur {{{f}}} schreiben"
+            )
     return text
 
 

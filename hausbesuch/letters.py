@@ -81,6 +81,31 @@ class LetterError(UserError):
     """Letters cannot be written (German message)."""
 
 
+#: The text of a correction letter for a visit whose case is no longer open (closed, in
+#: Klärung, reached): the visit is called off, and unlike the profile's ``korrektur_text``
+#: (a visit the plan could not keep, "Wir schlagen Ihnen einen neuen Termin vor") it
+#: promises no new date. Subject, salutation and closing are the profile's.
+CANCELLATION_TEXT = """\
+mit unserem Schreiben vom {angekuendigt_am} haben wir Ihnen einen Hausbesuch angekündigt:
+
+**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
+
+Der angekündigte Besuch entfällt. Sie müssen an diesem Tag nicht auf uns warten.
+
+Wenn Sie Fragen haben, erreichen Sie uns unter {telefon} ({telefonzeiten}).
+
+Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
+für die Beratung und geben sie nicht an Dritte weiter.
+"""
+
+
+def status_label(status: str) -> str:
+    """A case status in German, short ("abgeschlossen", "in Klärung", "erreicht")."""
+    from hausbesuch.casework.rules import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status).split(" (")[0]
+
+
 # --------------------------------------------------------------------------- windows
 
 
@@ -156,6 +181,9 @@ class Announcement:
     visit_id: str | None = None
     announced_on: date | None = None  # set for correction letters: date of the first letter
     visitors: int | None = None  # members of the visiting team (None: not known)
+    #: for a correction letter: the case's status when it is no longer open (the visit is
+    #: called off without a new date, :data:`CANCELLATION_TEXT`)
+    case_status: str | None = None
 
 
 _COUNT_WORDS = ("eine", "zwei", "drei", "vier", "fünf", "sechs")
@@ -403,7 +431,8 @@ def letter_content(
         "info": [[k, breakable(v)] for k, v in info],
         "subject": (s.korrektur_betreff if correction else s.betreff).format_map(values),
         "salutation": breakable(s.anrede.format_map(values)),
-        "paragraphs": _paragraphs(s.korrektur_text if correction else s.text, values),
+        "paragraphs": _paragraphs(CANCELLATION_TEXT if announcement.case_status
+                                  else s.korrektur_text if correction else s.text, values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
         "footnote": s.fusszeile,
@@ -499,33 +528,47 @@ def missing_glyphs(text: str) -> list[str]:
     return [ch for ch in chars if not _SHOWN[ch]]
 
 
-def _scripts(chars: Sequence[str]) -> str:
-    """What the missing characters are, without the characters themselves (they may be a
-    name, and a Unicode name like ``HANGUL SYLLABLE GIM`` would spell it): the script, as
-    the first word of the Unicode name of a letter (``CJK``, ``HANGUL``), else
-    "Sonderzeichen"."""
+def _scripts(chars: Sequence[str]) -> list[str]:
+    """The scripts of the missing letters, without the characters themselves (they may be
+    a name, and a Unicode name like ``HANGUL SYLLABLE GIM`` would spell it): the first word
+    of the Unicode name of each letter (``CJK``, ``HANGUL``), in order; characters that are
+    no letters (an emoji, a symbol) have no script and are left out."""
     import unicodedata
 
     kinds = []
     for ch in chars:
         name = unicodedata.name(ch, "")
-        kind = name.split()[0] if name and unicodedata.category(ch)[0] in "LM" else "Sonderzeichen"
-        kinds.append(kind)
-    return ", ".join(dict.fromkeys(kinds))
+        if name and unicodedata.category(ch)[0] in "LM":
+            kinds.append(name.split()[0])
+    return list(dict.fromkeys(kinds))
 
 
 def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
     """Why a letter cannot be written for this recipient because of its characters (German,
-    without the characters themselves), or None when the letter's font shows all."""
+    without the characters themselves), or None when the letter's font shows all.
+
+    Letters of a script the fonts lack (Chinese, Korean) are to be entered in Latin
+    script; other characters (an emoji, a symbol) have no script and are to be removed."""
+    import unicodedata
+
     in_name, in_address = missing_glyphs(name), missing_glyphs("\n".join(address))
     if not in_name and not in_address:
         return None
     where = ("Name und Anschrift enthalten" if in_name and in_address
              else "Name enthält" if in_name else "Anschrift enthält")
     chars = list(dict.fromkeys(in_name + in_address))
-    return (f"{where} Zeichen, die die Briefschrift nicht darstellen kann "
-            f"({len(chars)} verschiedene, Schrift: {_scripts(chars)}): bitte in lateinischer "
-            "Schrift erfassen")
+    scripts = _scripts(chars)
+    symbols = any(unicodedata.category(ch)[0] not in "LM" for ch in chars)
+    count = ("ein Zeichen, das" if len(chars) == 1
+             else f"{len(chars)} verschiedene Zeichen, die")
+    if scripts and symbols:
+        return (f"{where} {count} der Brief nicht drucken kann (Schrift: {', '.join(scripts)}; "
+                "dazu Sonderzeichen, z. B. Emoji): bitte in lateinischer Schrift erfassen und "
+                "die Sonderzeichen entfernen")
+    if scripts:
+        return (f"{where} {count} die Briefschrift nicht darstellen kann "
+                f"(Schrift: {', '.join(scripts)}): bitte in lateinischer Schrift erfassen")
+    return f"{where} {count} der Brief nicht drucken kann (z. B. Emoji): bitte entfernen"
 
 
 def _logo(profile: Profile) -> Path | None:
@@ -555,6 +598,172 @@ def check_out_dir(out: Path) -> Path:
     if resolved.exists() and not resolved.is_dir():
         raise LetterError(f"--out {out}: ist eine Datei, kein Ordner.")
     return resolved
+
+
+#: Marks a folder as a letters folder of ours: JSON with the plan id, the kind of letters
+#: (``brief`` or ``korrektur``), whether the run was a selection (``--clients``) and the
+#: files the run wrote.
+LETTERS_MARKER = ".hausbesuch-briefe.json"
+#: What a letter run writes (file names carry case and team ids only); the hidden
+#: ``.….pdf.tmp`` is a file being written when a run was killed (before the folder swap).
+_WRITTEN = re.compile(r"^(?:sammel_)?(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf$")
+_WRITING = re.compile(r"^\.(?:sammel_)?(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf\.tmp$")
+_ONE_LETTER = re.compile(r"^(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf$")
+_KIND_WORDS = {"brief": "Ankündigungsbriefe", "korrektur": "Korrekturbriefe"}
+_NEW_DIR, _OLD_DIR = ".neu-", ".alt-"
+
+
+def _marker(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / LETTERS_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _shown(names: Sequence[str], n: int = 5) -> str:
+    return ", ".join(names[:n]) + (f" und {len(names) - n} weitere" if len(names) > n else "")
+
+
+def earlier_run(out: Path) -> list[str]:
+    """The files an earlier letter run wrote into ``out`` (sorted; empty for a missing or
+    empty folder), which the next run replaces.
+
+    A folder of ours carries :data:`LETTERS_MARKER` listing what its run wrote; a folder
+    without one (written before the marker existed) is ours when it holds nothing but
+    letters, team-day PDFs and ``LIESMICH.txt``. Anything else (a file put there by hand,
+    a sub-folder, a folder that never held letters) is never deleted: the folder is
+    refused, naming what is foreign.
+    """
+    if not out.exists():
+        return []
+    try:
+        entries = sorted(os.listdir(out))
+    except OSError as exc:
+        raise LetterError(f"--out {out}: Ordner nicht lesbar ({exc.strerror or exc}).") from None
+    marker = _marker(out) if LETTERS_MARKER in entries else None
+    listed = marker.get("files") if marker else None
+    ours = set(listed) if isinstance(listed, list) else None
+    foreign, files = [], []
+    for name in entries:
+        if name in (LETTERS_MARKER, NOTICE_FILE):
+            continue
+        path = out / name
+        is_file = path.is_file() and not path.is_symlink()
+        if is_file and (name in ours if ours is not None
+                        else _WRITTEN.match(name) or _WRITING.match(name)):
+            files.append(name)
+        else:
+            foreign.append(name)
+    if foreign:
+        raise LetterError(
+            f"--out {out}: im Ordner liegen Dateien, die kein Brieflauf von hausbesuch "
+            f"geschrieben hat ({_shown(foreign, 3)}). Sie werden nicht gelöscht; bitte einen "
+            "neuen oder leeren Ordner angeben."
+        )
+    return files
+
+
+def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable[str],
+                  selection: bool) -> None:
+    """Refuse a run that must not replace the earlier run in ``out`` (files ``old``).
+
+    A whole run (not ``--clients``) of the same kind replaces an earlier run entirely: a
+    re-plan's letters replace the old version's, so letters of cancelled visits and
+    team-day PDFs of team-days that no longer exist do not stay. A selection, or a run of
+    the other kind (corrections into a folder of announcements), is refused when it would
+    drop a letter of the earlier run: the team-day PDFs would silently lose clients.
+    ``letters`` are the letter files this run means to write.
+    """
+    written = set(letters)
+    dropped = sorted(f for f in old if _ONE_LETTER.match(f) and f not in written)
+    same_kind = all(f.startswith(f"{kind}_") for f in old if _ONE_LETTER.match(f))
+    if dropped and (selection or not same_kind):
+        if not same_kind:
+            counts: dict[str, int] = {}
+            for f in old:
+                if _ONE_LETTER.match(f) and not f.startswith(f"{kind}_"):
+                    k = f.split("_", 1)[0]
+                    counts[k] = counts.get(k, 0) + 1
+            have = " und ".join(f"{n} {_KIND_WORDS[k]}" for k, n in sorted(counts.items()))
+            raise LetterError(
+                f"--out {out}: der Ordner enthält {have} eines früheren Laufs; "
+                f"{_KIND_WORDS[kind]} gehören in einen eigenen Ordner. Bitte einen anderen "
+                "Ordner angeben (der Inhalt wird nicht gelöscht)."
+            )
+        raise LetterError(
+            f"--out {out}: der Ordner enthält Briefe eines früheren Laufs, die dieser Lauf mit "
+            f"--clients nicht neu schreibt ({_shown(dropped)}); sie fehlten danach im Ordner "
+            "und in den Sammel-PDFs. Bitte für die Auswahl einen eigenen Ordner angeben, oder "
+            "ohne --clients alle Briefe neu schreiben."
+        )
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
+
+
+def fresh_folder(out: Path) -> Path:
+    """A new hidden folder beside ``out`` (``.<name>.neu-…``, 0700) for a letter run;
+    :func:`swap_in` puts it in place of ``out``. Hidden folders of killed runs into the
+    same ``out`` (marked, their process gone) are removed first."""
+    from hausbesuch.store import private_dir
+
+    parent = out.parent
+    try:
+        private_dir(parent)
+        for q in parent.iterdir():
+            if q.name.startswith((f".{out.name}{_NEW_DIR}", f".{out.name}{_OLD_DIR}")) \
+                    and q.is_dir() and not q.is_symlink() and (m := _marker(q)) is not None \
+                    and not _alive(m.get("pid")):
+                shutil.rmtree(q, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW_DIR}", dir=parent))
+    except OSError as exc:
+        raise LetterError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
+                          f"({exc.strerror or exc}).") from None
+    (tmp / LETTERS_MARKER).write_text(json.dumps({"pid": os.getpid(), "files": None}),
+                                      encoding="utf-8")
+    return tmp
+
+
+def swap_in(tmp: Path, out: Path, *, plan_id: str, kind: str, selection: bool) -> None:
+    """Replace ``out`` by the written folder ``tmp``: the earlier folder is renamed away
+    (``.<name>.alt-…``), ``tmp`` renamed to ``out``, the earlier one removed. Killed at
+    any moment, ``out`` is the earlier complete run, or (between the renames) missing, or
+    the new complete run; never a mix. An existing folder's mode is kept."""
+    files = sorted(p.name for p in tmp.iterdir() if p.name != LETTERS_MARKER)
+    marker = {"plan_id": plan_id, "art": kind, "auswahl": selection,
+              "erstellt": clock.now().isoformat(timespec="seconds"), "files": files}
+    with open(tmp / LETTERS_MARKER, "w", encoding="utf-8") as fh:
+        json.dump(marker, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    old: Path | None = None
+    if out.exists():
+        earlier_run(out)  # nobody put a foreign file there meanwhile
+        os.chmod(tmp, out.stat().st_mode & 0o7777)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}{_OLD_DIR}", dir=out.parent))
+        os.rmdir(old)
+        os.replace(out, old)
+    os.replace(tmp, out)
+    try:
+        fd = os.open(out.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -592,6 +801,11 @@ class LetterRun:
     team_days: dict[tuple[str, date], Path] = field(default_factory=dict)
     announcements: list[Announcement] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (client id, German reason)
+    #: files of the earlier run in the folder that this run did not write again (removed)
+    replaced: list[str] = field(default_factory=list)
+    #: (client id, German note) on letters written: a visit called off because its case
+    #: is no longer open
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def write_letters(
@@ -602,8 +816,13 @@ def write_letters(
     *,
     master: dict[str, Client] | None = None,
     letter_date: date | None = None,
+    selection: bool = False,
 ) -> LetterRun:
     """Write one PDF per announcement and one merged PDF per team-day into ``out_dir``.
+
+    With ``selection`` (a run for some clients only, ``--clients``) a team-day PDF holds
+    only the letters of the selection and says so in its name
+    (``sammel_brief_<team>_<day>_auswahl.pdf``): it is not the team-day's bundle.
 
     Names and addresses come from ``master`` (the store's clients table) where it holds the
     client, else from the plan's snapshot. A client without a name, a recipient with a
@@ -659,7 +878,8 @@ def write_letters(
     for (team, day), bodies in sorted(groups.items()):
         pdf = render_pdf(profile, bodies, title=f"Hausbesuche {team} {day.isoformat()}",
                          logo=logo, created=created)
-        path = out / f"sammel_{kind}_{_stem(team)}_{day.isoformat()}.pdf"
+        suffix = "_auswahl" if selection else ""
+        path = out / f"sammel_{kind}_{_stem(team)}_{day.isoformat()}{suffix}.pdf"
         _write(path, pdf)
         run.team_days[(team, day)] = path
     return run
@@ -800,15 +1020,35 @@ def plan_lineage(s: Any, plan_id: str) -> list[str]:
     return chain
 
 
+def case_statuses(s: Any, city: str, client_ids: Iterable[str]) -> dict[str, str]:
+    """``{case id: case status}`` of these clients as stored now (session ``s``)."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import ClientRow
+
+    ids = sorted(set(client_ids))
+    out: dict[str, str] = {}
+    for k in range(0, len(ids), 500):
+        q = select(ClientRow.client_id, ClientRow.status).where(
+            ClientRow.city == city, ClientRow.client_id.in_(ids[k:k + 500]))
+        out.update({cid: status for cid, status in s.execute(q)})
+    return out
+
+
 def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     """Announced visits of this plan's line of versions, in its span, that the plan does not
-    keep inside their window.
+    keep inside their window, or whose case is no longer open.
 
     These are what the planning reports as "angekündigt, aber nicht mehr einplanbar": the
     client is not planned with a start inside the promised window. A re-plan marks such a
     visit ``entfallen``; both ``geplant`` and ``entfallen`` visits count, except those that
     already had their correction letter (audit action :data:`AUDIT_CORRECTION`). Each
     comes back with ``announced_on`` set, for a correction letter.
+
+    A visit whose case was closed, put "in Klärung" or reached since its letter (case
+    status other than ``offen``) is called off too, even where the plan still holds it:
+    it comes back with ``case_status`` set, and its letter says that the visit does not
+    take place, without a new date (:data:`CANCELLATION_TEXT`).
 
     Only visits of the plan and its predecessors count (``case_visits.plan_id`` in
     :func:`plan_lineage`, or a visit id the plan holds): a re-plan moves the visits it
@@ -843,15 +1083,18 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
                     CaseVisitRow.promised_start < datetime.combine(last + timedelta(days=1),
                                                                     datetime.min.time()))
              .order_by(CaseVisitRow.promised_start, CaseVisitRow.team_id))
-        for row in s.scalars(q):
+        rows = [row for row in s.scalars(q) if row.visit_id not in corrected]
+        status = case_statuses(s, plan.city, (row.client_id for row in rows))
+        for row in rows:
             hit = kept.get(row.client_id)
-            if row.visit_id in corrected or (
-                    hit and row.promised_start <= hit[1] <= row.promised_end):
+            closed = status.get(row.client_id, "offen") != "offen"
+            if not closed and hit and row.promised_start <= hit[1] <= row.promised_end:
                 continue
             out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(), None,
                                     (row.promised_start, row.promised_end),
                                     visit_id=row.visit_id,
-                                    announced_on=row.announced_at.date()))
+                                    announced_on=row.announced_at.date(),
+                                    case_status=status[row.client_id] if closed else None))
     return out
 
 
@@ -868,10 +1111,12 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
             continue
         row.status = "entfallen"
         row.updated_at = now
+        details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
+                   "bis": _fmt_time(a.window[1]), "team": a.team_id}
+        if a.case_status:
+            details["fallstatus"] = a.case_status
         store.audit(actor, AUDIT_CORRECTION, city=plan.city, client_id=a.client_id,
-                    plan_id=plan.id, visit_id=a.visit_id, session=s,
-                    details={"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
-                             "bis": _fmt_time(a.window[1]), "team": a.team_id})
+                    plan_id=plan.id, visit_id=a.visit_id, session=s, details=details)
 
 
 def _check_newest(store: Any, plan: Plan) -> None:
@@ -887,19 +1132,20 @@ def _check_newest(store: Any, plan: Plan) -> None:
                           f"für {newer} schreiben (hausbesuch letters {newer} …).")
 
 
-def _visit_status(store: Any, plan: Plan) -> dict[tuple[str, date], str]:
-    """``{(case id, day): status}`` of the case visits of the plan's stops."""
+def _visit_status(store: Any, plan: Plan) -> dict[tuple[str, date], tuple[str, bool]]:
+    """``{(case id, day): (status, announced)}`` of the case visits of the plan's stops."""
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow
 
     ids = [s.visit_id for r in plan.routes for s in r.stops if s.visit_id]
-    out: dict[str, str] = {}
+    out: dict[tuple[str, date], tuple[str, bool]] = {}
     with store.session() as sess:
         for k in range(0, len(ids), 500):
-            q = select(CaseVisitRow.client_id, CaseVisitRow.day, CaseVisitRow.status).where(
-                CaseVisitRow.visit_id.in_(ids[k:k + 500]))
-            out.update({(cid, day): status for cid, day, status in sess.execute(q)})
+            q = select(CaseVisitRow.client_id, CaseVisitRow.day, CaseVisitRow.status,
+                       CaseVisitRow.announced_at).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]))
+            out.update({(cid, day): (status, announced is not None)
+                        for cid, day, status, announced in sess.execute(q)})
     return out
 
 
@@ -924,17 +1170,28 @@ def run_letters(
     (:func:`broken_promises`); those visits are then called off.
 
     Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
-    earlier day, one whose outcome is recorded, a client without a name and a letter that
+    earlier day, one whose outcome is recorded, one whose case is no longer open (closed,
+    in Klärung, reached: an announced one is to be called off with ``correction``, which
+    then writes a cancellation, see :func:`broken_promises`; :attr:`LetterRun.notes`
+    names them), a client without a name and a letter that
     cannot be written (the recipient does not fit the window, or has characters the font
     cannot show) are listed in :attr:`LetterRun.skipped` with the reason, and nothing is
     recorded for them: the letters are written first, then exactly those are recorded.
     ``clients`` are compared without regard to case.
+
+    One folder holds one run: the letters are written into a fresh hidden folder beside
+    ``out_dir``, which replaces ``out_dir`` only after they are recorded
+    (:func:`swap_in`); files of an earlier run that this one does not write again are gone
+    then (:attr:`LetterRun.replaced`). A folder holding files no letter run wrote is
+    refused (:func:`earlier_run`), and so is a ``clients`` run, or a run of the other kind,
+    that would drop letters of the earlier run (:func:`check_replace`).
     """
     if window_minutes % 30 or not 30 <= window_minutes <= 480:
         raise LetterError(
             f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
         )
-    check_out_dir(out_dir)
+    out = check_out_dir(out_dir)
+    old_files = earlier_run(out)
     _check_newest(store, plan)
     master = {c.id: c for c in store.load_clients(plan.city)}
     if correction:
@@ -944,17 +1201,32 @@ def run_letters(
             items = [a for a in items if a.client_id.casefold() in wanted]
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
+    kind, selection = ("korrektur" if correction else "brief"), clients is not None
+    check_replace(out, old_files, kind=kind, selection=selection,
+                  letters=[f"{kind}_{letter_stem(a.client_id)}.pdf" for a in items])
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
     done = {} if correction else _visit_status(store, plan)
+    if correction:
+        cases: dict[str, str] = {}
+    else:
+        with store.session() as s:
+            cases = case_statuses(s, plan.city, (a.client_id for a in items))
     today = clock.today()
     named, skipped = [], []
     for a in items:
         c = master.get(a.client_id) or snapshot.get(a.client_id)
-        if (status := done.get((a.client_id, a.day))) in {"erledigt", "entfallen"}:
+        status, announced = done.get((a.client_id, a.day), ("", False))
+        if status in {"erledigt", "entfallen"}:
             skipped.append((a.client_id, f"Besuch bereits {status}"))
         elif a.day < today:
             skipped.append((a.client_id, f"Besuch am {a.day:%d.%m.%Y} liegt vor heute"))
+        elif (case := cases.get(a.client_id, "offen")) != "offen":
+            # closed, in Klärung or reached since the plan: no visit to announce
+            skipped.append((a.client_id, (
+                f"angekündigt, Fall inzwischen „{status_label(case)}“: bitte Absage "
+                f"(hausbesuch letters {plan.id} --correction)") if announced else
+                f"Fall nicht mehr offen („{status_label(case)}“): kein Besuch anzukündigen"))
         elif c is None or not letter_name(c.name or ""):
             skipped.append((a.client_id, "kein Name gespeichert"))
         elif not complete_address(postal_lines(snapshot.get(a.client_id) or c,
@@ -964,7 +1236,7 @@ def run_letters(
         else:
             named.append(a)
     now = clock.now().replace(microsecond=0)
-    run: LetterRun | None = None
+    tmp = fresh_folder(out)
     try:
         with store.session() as s:
             # the letters first, with the window a letter already promised: what is
@@ -972,8 +1244,8 @@ def run_letters(
             # audits nothing)
             if not correction:
                 named = first_promises(s, plan, named)
-            run = write_letters(plan, named, profile, out_dir, master=master,
-                                letter_date=letter_date)
+            run = write_letters(plan, named, profile, tmp, master=master,
+                                letter_date=letter_date, selection=selection)
             if correction:
                 record_corrections(store, s, plan, run.announcements, actor=actor, now=now)
             else:
@@ -984,10 +1256,28 @@ def run_letters(
                                       "geändert: bitte die Briefe noch einmal erstellen.")
                 run.announcements = recorded
     except BaseException:
-        # nothing was recorded: no letter of this run may stay to be printed and sent
-        if run is not None:
-            for path in [*run.letters.values(), *run.team_days.values()]:
-                path.unlink(missing_ok=True)
+        # nothing was recorded: no letter of this run may stay to be printed and sent, and
+        # the folder keeps the earlier run
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
+    try:
+        swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
+    except (OSError, LetterError) as exc:
+        raise LetterError(
+            f"Die Briefe sind gespeichert, aber der Ordner {out} konnte nicht ersetzt werden "
+            f"({exc}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
+            "löschen.") from None
+    written = {q.name for q in [*run.letters.values(), *run.team_days.values()]}
+    run.out_dir = out
+    run.letters = {cid: out / q.name for cid, q in run.letters.items()}
+    run.team_days = {key: out / q.name for key, q in run.team_days.items()}
+    run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     run.skipped = skipped + run.skipped
+    for a in run.announcements:
+        if a.case_status:
+            held = stop_of(plan, a.client_id, a.day)
+            run.notes.append((a.client_id, (
+                f"Absage, Fall inzwischen „{status_label(a.case_status)}“"
+                + (f"; der Besuch steht noch in der Route {held[0].team_id} am "
+                   f"{a.day:%d.%m.%Y}: dort nicht mehr hingehen" if held else ""))))
     return run

@@ -177,3 +177,32 @@ def test_toml_times_are_read_as_clock_times(tmp_path):
     prof = load_profile(p)
     assert (prof.workday.start, prof.workday.end, prof.casework.noon) == ("07:30", "15:30", "12:00")
     assert prof.depot.name == "Rathaus"
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "shown", "bare"),
+    [
+        ("anrede", "Guten Tag {name:x},", "{name:x}", "{name}"),
+        ("text", "Am {datum:%d.%m.} kommen wir.", "{datum:%d.%m.}", "{datum}"),
+        ("betreff", "Besuch bei {name!r}", "{name!r}", "{name}"),
+        ("korrektur_text", "Hallo {name:>300}", "{name:>300}", "{name}"),
+        ("text", "Am {datum!s:{von}} kommen wir.", "{datum!s:{von}}", "{datum}"),
+    ],
+)
+def test_letter_placeholders_with_a_format_spec_are_refused(tmp_path, key, text, shown, bare):
+    # a format spec or conversion passed the check and crashed `letters` with a traceback
+    p = tmp_path / "bad.toml"
+    p.write_text(_BASE + _DEPOT + f"[brief]\ntelefon = \"06621 1\"\n{key} = '{text}'\n",
+                 encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    msg = str(info.value)
+    assert f"Feld 'brief.{key}'" in msg
+    assert f"Platzhalter {shown}: Formatangaben" in msg and f"bitte nur {bare} schreiben" in msg
+
+
+def test_an_unknown_placeholder_is_named_before_its_format_spec(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text(_BASE + _DEPOT + "[brief]\nanrede = 'Guten Tag {nam!r},'\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"unbekannte Platzhalter \{nam\}"):
+        load_profile(p)

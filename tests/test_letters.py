@@ -246,8 +246,10 @@ def test_names_only_inside_the_letters(planned_week, letter_run):
     assert not any(n in output for n in names)
     for p in out.iterdir():
         assert not any(n in p.name for n in names)
-        assert re.fullmatch(r"(brief_C\d{4}|sammel_brief_team-\d_2026-12-\d\d)\.pdf|LIESMICH\.txt",
-                            p.name), p.name
+        assert re.fullmatch(r"(brief_C\d{4}|sammel_brief_team-\d_2026-12-\d\d)\.pdf|LIESMICH\.txt"
+                            r"|\.hausbesuch-briefe\.json", p.name), p.name
+    marker = (out / ".hausbesuch-briefe.json").read_text(encoding="utf-8")
+    assert not any(n in marker for n in names)
     assert "Sozialdaten" in (out / "LIESMICH.txt").read_text(encoding="utf-8")
 
 
@@ -886,8 +888,8 @@ def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.glob("brief_*.pdf")) == [f"brief_{fine}.pdf"]
     assert f"Kein Brief für {long_}: Anschrift passt nicht in das Sichtfenster" in res.output
-    assert (f"Kein Brief für {chinese}: Name enthält Zeichen, die die Briefschrift nicht "
-            "darstellen kann") in res.output
+    assert (f"Kein Brief für {chinese}: Name enthält 3 verschiedene Zeichen, die die "
+            "Briefschrift nicht darstellen kann (Schrift: CJK)") in res.output
     assert "李" not in res.output and long_name[:20] not in res.output  # no name printed
     got, audited = state()
     assert {cid for cid, (_, announced, _) in got.items() if announced} == {fine}
@@ -911,7 +913,7 @@ def test_a_letter_that_is_not_written_records_nothing(planned_week, tmp_path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.glob("korrektur_*.pdf")) == [f"korrektur_{fine}.pdf"]
     assert f"Kein Brief für {long_}: Anschrift passt nicht" in res.output
-    assert f"Kein Brief für {chinese}: Name enthält Zeichen" in res.output
+    assert f"Kein Brief für {chinese}: Name enthält 3 verschiedene Zeichen" in res.output
     got, audited = state()
     assert got[fine][0] == "entfallen"
     assert got[long_][:2] == got[chinese][:2] == ("geplant", True)  # still announced, not off
@@ -942,10 +944,31 @@ def test_characters_the_letter_font_cannot_show():
         assert unprintable_reason(text, ["Am Markt 1", "36251 Bad Hersfeld"]) is None
     assert missing_glyphs("李小龙 Li") == ["李", "小", "龙"]
     why = unprintable_reason("Kim 김정은", ["Am Markt 1", "36251 Bad Hersfeld"])
-    assert why == ("Name enthält Zeichen, die die Briefschrift nicht darstellen kann "
-                   "(3 verschiedene, Schrift: HANGUL): bitte in lateinischer Schrift erfassen")
+    assert why == ("Name enthält 3 verschiedene Zeichen, die die Briefschrift nicht "
+                   "darstellen kann (Schrift: HANGUL): bitte in lateinischer Schrift erfassen")
     why = unprintable_reason("Li", ["c/o 李", "Am Markt 1", "36251 Bad Hersfeld"])
-    assert why.startswith("Anschrift enthält Zeichen") and "CJK" in why and "李" not in why
+    assert why == ("Anschrift enthält ein Zeichen, das die Briefschrift nicht darstellen kann "
+                   "(Schrift: CJK): bitte in lateinischer Schrift erfassen")
+
+
+def test_an_emoji_is_no_script_and_is_to_be_removed():
+    """An emoji in a Latin name was "1 verschiedene, Schrift: Sonderzeichen … bitte in
+    lateinischer Schrift erfassen" (QA 12g #6): an emoji is no script, it is removed."""
+    from hausbesuch.letters import unprintable_reason
+
+    town = ["Am Markt 1", "36251 Bad Hersfeld"]
+    assert unprintable_reason("Müller \U0001f600, Hans", town) == (
+        "Name enthält ein Zeichen, das der Brief nicht drucken kann (z. B. Emoji): "
+        "bitte entfernen")
+    assert unprintable_reason("Li \U0001f600\U0001f389", town) == (
+        "Name enthält 2 verschiedene Zeichen, die der Brief nicht drucken kann (z. B. Emoji): "
+        "bitte entfernen")
+    both = unprintable_reason("李 \U0001f600", town)
+    assert both == ("Name enthält 2 verschiedene Zeichen, die der Brief nicht drucken kann "
+                    "(Schrift: CJK; dazu Sonderzeichen, z. B. Emoji): bitte in lateinischer "
+                    "Schrift erfassen und die Sonderzeichen entfernen")
+    for why in (unprintable_reason("Müller \U0001f600, Hans", town), both):
+        assert "verschiedene," not in why and "Schrift: Sonderzeichen" not in why
 
 
 def test_letters_of_a_run_that_records_nothing_are_removed(planned_week, tmp_path,

@@ -250,7 +250,8 @@ def test_surname_first_names_are_turned_round(planned_week, db, tmp_path):
         assert _address_lines(path)[0] == written
     for cid in (stops[0], stops[3]):
         assert names[cid] not in _text(out / f"brief_{cid}.pdf")
-    team_day = out / f"sammel_brief_{planned_week.result.plan.routes[0].team_id}_2026-12-07.pdf"
+    team_day = (out / f"sammel_brief_{planned_week.result.plan.routes[0].team_id}_2026-12-07"
+                      "_auswahl.pdf")  # a selection's PDF, not the team-day's
     assert "Guten Tag Anna Weiß," in _text(team_day)
     with Store.open(db) as store:
         blob = repr(store.audit_rows(action=AUDIT_LETTER))
@@ -409,3 +410,79 @@ def test_normal_letters_unchanged(planned_week, db, tmp_path):
         assert _announced_day(text) == stops[cid].day
         assert _letter_date(text) == "01.12.2026"
     assert set(_announced(db)) == set(stops)
+
+
+# --------------------------------------------------------------------------- cases closed since
+
+
+def _set_status(url: str, statuses: dict[str, str]) -> None:
+    """Set case statuses as ``hausbesuch status --set`` does (through the case service)."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    with Store.open(url) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        for cid, status in statuses.items():
+            assert cw.set_status(cid, status, "im Test")
+
+
+def test_no_letter_for_a_case_no_longer_open(planned_week, db, tmp_path):
+    """A case closed or put "in Klärung" after planning gets no announcement (each named
+    with the reason), and nothing is recorded for it (QA 12g #5)."""
+    route = planned_week.result.plan.routes[0]
+    closed, unclear, fine = (s.client_id for s in route.stops[:3])
+    _set_status(db, {closed: "abgeschlossen", unclear: "in_klaerung"})
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", f"{closed},{unclear},{fine}")
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in out.glob("brief_*.pdf")] == [f"brief_{fine}.pdf"]
+    assert (f"Kein Brief für {closed}: Fall nicht mehr offen („abgeschlossen“): kein Besuch "
+            "anzukündigen") in res.output
+    assert (f"Kein Brief für {unclear}: Fall nicht mehr offen („in Klärung“): kein Besuch "
+            "anzukündigen") in res.output
+    assert set(_announced(db)) == {fine}
+
+
+def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, db, tmp_path):
+    """Announced, then the case is closed (or put "in Klärung"): the next letter run does not
+    announce it again but asks for the cancellation, and the correction run writes one ("Der
+    angekündigte Besuch entfällt", no new date) although the plan still holds the visit,
+    says that the route still holds it, and calls the visit off (QA 12g #5)."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    pid = planned_week.plan_id
+    route = planned_week.result.plan.routes[0]
+    closed, unclear, fine = (s.client_id for s in route.stops[:3])
+    both = f"{closed},{unclear},{fine}"
+    assert _letters(pid, db, tmp_path / "briefe", "--clients", both).exit_code == 0
+    _set_status(db, {closed: "abgeschlossen", unclear: "in_klaerung"})
+    res = _letters(pid, db, tmp_path / "nochmal", "--clients", both)
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in (tmp_path / "nochmal").glob("brief_*.pdf")] == [f"brief_{fine}.pdf"]
+    assert (f"Kein Brief für {closed}: angekündigt, Fall inzwischen „abgeschlossen“: bitte "
+            f"Absage (hausbesuch letters {pid} --correction)") in res.output
+    assert f"Kein Brief für {unclear}: angekündigt, Fall inzwischen „in Klärung“" in res.output
+
+    out = tmp_path / "korrektur"
+    res = _letters(pid, db, out, "--correction")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.glob("korrektur_*.pdf")) == sorted(
+        [f"korrektur_{closed}.pdf", f"korrektur_{unclear}.pdf"])
+    day = f"{route.day:%d.%m.%Y}"
+    assert (f"{closed}: Absage, Fall inzwischen „abgeschlossen“; der Besuch steht noch in der "
+            f"Route {route.team_id} am {day}: dort nicht mehr hingehen") in res.output
+    assert f"{unclear}: Absage, Fall inzwischen „in Klärung“" in res.output
+    text = _text(out / f"korrektur_{closed}.pdf")
+    assert "Absage: Ihr Hausbesuch" in text and "Der angekündigte Besuch entfällt." in text
+    assert "neuen Termin" not in text and "nicht einhalten" not in text
+    assert _announced_day(text) == route.day
+    with Store.open(db) as store:
+        with store.session() as s:
+            rows = {v.client_id: v.status for v in s.query(CaseVisitRow).filter(
+                CaseVisitRow.client_id.in_([closed, unclear, fine]))}
+        audit = {r["client_id"]: r["details"] for r in store.audit_rows(action=AUDIT_CORRECTION)}
+    assert rows == {closed: "entfallen", unclear: "entfallen", fine: "geplant"}
+    assert audit[closed]["fallstatus"] == "abgeschlossen" and set(audit) == {closed, unclear}
+    res = _letters(pid, db, tmp_path / "k2", "--correction")
+    assert res.exit_code == 0 and "Keine angekündigten Besuche" in res.output

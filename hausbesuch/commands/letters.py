@@ -63,10 +63,18 @@ def register(app: typer.Typer) -> None:
                               window_minutes=window_minutes, correction=correction)
         n, k = len(run.letters), len(run.team_days)
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")
-        typer.echo(f"{n} {what} und {k} Sammel-PDF{'' if k == 1 else 's'} (je Team und Tag) "
+        per = "nur der Auswahl, je Team und Tag" if wanted is not None else "je Team und Tag"
+        typer.echo(f"{n} {what} und {k} Sammel-PDF{'' if k == 1 else 's'} ({per}) "
                    f"in {run.out_dir}")
+        if run.replaced:
+            shown = ", ".join(run.replaced[:10]) + (
+                f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
+            typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
+                       f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
         if correction and not run.letters and not run.skipped:
             typer.echo("Keine angekündigten Besuche, die der Plan nicht mehr hält.")
+        for cid, note in run.notes:
+            typer.echo(f"{cid}: {note}")
         for cid, reason in run.skipped:
             typer.echo(f"Kein Brief für {cid}: {reason}", err=True)
         if run.letters:

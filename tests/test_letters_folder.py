@@ -1,0 +1,244 @@
+"""One letters folder holds one letter run (QA 12g #1).
+
+A second run into the same folder mixed old and new letters: a reprint with ``--clients``
+replaced a team-day PDF with a one-page version, and after a re-plan the letters of
+cancelled visits and the PDFs of team-days that no longer exist stayed beside the new ones.
+Now each run is written into a fresh folder that replaces the earlier one only after the
+letters are recorded; a run that would drop letters of the earlier run without replacing
+it as a whole (``--clients``, or corrections into a folder of announcements) is refused,
+and a folder holding anything a letter run did not write is never touched.
+
+Each test works on a copy of the planned week's database, with a small plan of two
+team-days (three visits each) stored beside the week's, so that few letters are typeset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from hausbesuch import clock
+from hausbesuch.cli import app
+from hausbesuch.letters import AUDIT_LETTER, LETTERS_MARKER
+
+BEFORE = date(2026, 12, 1)  # a day before the planned week
+
+
+@pytest.fixture(autouse=True)
+def _today_before_the_week(monkeypatch):
+    monkeypatch.setenv(clock.ENV, BEFORE.isoformat())
+
+
+def _letters(plan_id: str, url: str, out: Path, *args: str):
+    return CliRunner(env={clock.ENV: BEFORE.isoformat()}).invoke(
+        app, ["letters", plan_id, "--db", url, "--out", str(out), *args])
+
+
+@pytest.fixture
+def small(planned_week, tmp_path):
+    """``(url, plan, newer)``: a plan of two team-days with three visits each (stored in a
+    copy of the week's database), and a newer version of it without the second team-day."""
+    from hausbesuch.store import Store
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "plan.db")
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    week = planned_week.result.plan
+    routes = sorted(week.routes, key=lambda r: (r.day, r.team_id))[:2]
+    assert len({(r.team_id, r.day) for r in routes}) == 2
+    # a version of the week (its visits are the plan's line), so that a correction run for
+    # ``newer`` finds the visits it gave up
+    plan = replace(week, id="klein", version=week.version + 1, predecessor_id=week.id,
+                   routes=[replace(r, stops=r.stops[:3]) for r in routes])
+    newer = replace(plan, id="klein-v2", version=2, predecessor_id="klein",
+                    routes=plan.routes[:1])
+    with Store.open(url) as store:
+        store.save_plan(plan)
+    return url, plan, newer
+
+
+def _bundle(route, suffix: str = "") -> str:
+    return f"sammel_brief_{route.team_id}_{route.day.isoformat()}{suffix}.pdf"
+
+
+def _pages(path: Path) -> int:
+    return len(PdfReader(path).pages)
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def _no_hidden_folders(parent: Path) -> None:
+    assert not [p.name for p in parent.iterdir() if p.name.startswith(".") and p.is_dir()]
+
+
+def _audited(url: str) -> int:
+    from hausbesuch.store import Store
+
+    with Store.open(url) as store:
+        return len(store.audit_rows(action=AUDIT_LETTER))
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["marked", "written-before-the-marker"])
+def test_a_new_version_replaces_the_letters_of_the_old_one(small, tmp_path, legacy):
+    """After a re-plan, the letters of the visits it no longer holds and the PDF of the
+    team-day it dropped leave the folder; the command names them."""
+    from hausbesuch.store import Store
+
+    url, plan, newer = small
+    out = tmp_path / "briefe"
+    res = _letters(plan.id, url, out)
+    assert res.exit_code == 0, res.output
+    kept, dropped = plan.routes
+    assert _files(out) == {LETTERS_MARKER, "LIESMICH.txt", _bundle(kept), _bundle(dropped),
+                           *(f"brief_{s.client_id}.pdf" for r in plan.routes for s in r.stops)}
+    assert _pages(out / _bundle(dropped)) == 3
+    if legacy:  # a folder of letters written before the marker existed
+        (out / LETTERS_MARKER).unlink()
+    with Store.open(url) as store:
+        store.save_plan(newer)
+    res = _letters(newer.id, url, out)
+    assert res.exit_code == 0, res.output
+    assert _files(out) == {LETTERS_MARKER, "LIESMICH.txt", _bundle(kept),
+                           *(f"brief_{s.client_id}.pdf" for s in kept.stops)}
+    assert _pages(out / _bundle(kept)) == 3
+    stale = sorted([*(f"brief_{s.client_id}.pdf" for s in dropped.stops), _bundle(dropped)])
+    assert ("Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt (nicht mehr "
+            f"angekündigt oder nicht neu geschrieben): {', '.join(stale)}") in res.output
+    marker = json.loads((out / LETTERS_MARKER).read_text(encoding="utf-8"))
+    assert marker["plan_id"] == newer.id and marker["art"] == "brief" and not marker["auswahl"]
+    assert sorted(marker["files"]) == sorted(_files(out) - {LETTERS_MARKER})
+    assert (out.stat().st_mode & 0o777) == 0o700
+    _no_hidden_folders(tmp_path)
+
+
+def test_a_selection_never_clobbers_a_team_day_pdf(small, tmp_path):
+    """Reprinting one letter into the folder of the whole run is refused (the team-day PDF
+    would have lost its other letters) and changes nothing; into a folder of its own it
+    gets a PDF named as a selection, never the team-day's name."""
+    url, plan, _ = small
+    out = tmp_path / "briefe"
+    assert _letters(plan.id, url, out).exit_code == 0
+    route = plan.routes[0]
+    cid = route.stops[0].client_id
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    audited = _audited(url)
+    res = _letters(plan.id, url, out, "--clients", cid)
+    assert res.exit_code == 2
+    assert "Briefe eines früheren Laufs, die dieser Lauf mit --clients nicht neu schreibt" \
+        in res.output
+    assert f"brief_{route.stops[1].client_id}.pdf" in res.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert _pages(out / _bundle(route)) == 3
+    assert _audited(url) == audited  # nothing recorded for the refused run
+    _no_hidden_folders(tmp_path)
+
+    again = tmp_path / "nachdruck"
+    res = _letters(plan.id, url, again, "--clients", cid)
+    assert res.exit_code == 0, res.output
+    assert "1 Brief und 1 Sammel-PDF (nur der Auswahl, je Team und Tag)" in res.output
+    assert _files(again) == {LETTERS_MARKER, "LIESMICH.txt", f"brief_{cid}.pdf",
+                             _bundle(route, "_auswahl")}
+    # the same selection again, or a larger one, replaces it: no letter is dropped
+    other = route.stops[1].client_id
+    res = _letters(plan.id, url, again, "--clients", f"{cid},{other}")
+    assert res.exit_code == 0, res.output
+    assert _files(again) == {LETTERS_MARKER, "LIESMICH.txt", f"brief_{cid}.pdf",
+                             f"brief_{other}.pdf", _bundle(route, "_auswahl")}
+    assert _pages(again / _bundle(route, "_auswahl")) == 2
+    assert _letters(plan.id, url, again, "--clients", other).exit_code == 2
+    # a whole run replaces a selection
+    res = _letters(plan.id, url, again)
+    assert res.exit_code == 0, res.output
+    assert _bundle(route) in _files(again) and _bundle(route, "_auswahl") not in _files(again)
+    assert f"entfernt (nicht mehr angekündigt oder nicht neu geschrieben): " \
+           f"{_bundle(route, '_auswahl')}" in res.output
+
+
+def test_corrections_go_into_a_folder_of_their_own(small, tmp_path):
+    from hausbesuch.store import Store
+
+    url, plan, newer = small
+    out = tmp_path / "briefe"
+    assert _letters(plan.id, url, out).exit_code == 0
+    with Store.open(url) as store:
+        store.save_plan(newer)
+    before = _files(out)
+    res = _letters(newer.id, url, out, "--correction")
+    assert res.exit_code == 2
+    assert ("der Ordner enthält 6 Ankündigungsbriefe eines früheren Laufs; Korrekturbriefe "
+            "gehören in einen eigenen Ordner") in res.output
+    assert _files(out) == before
+    korr = tmp_path / "korrektur"
+    res = _letters(newer.id, url, korr, "--correction")
+    assert res.exit_code == 0, res.output
+    assert {p.name for p in korr.glob("korrektur_*.pdf")} == {
+        f"korrektur_{s.client_id}.pdf" for s in plan.routes[1].stops}
+    # and announcements do not go into the folder of corrections
+    res = _letters(newer.id, url, korr)
+    assert res.exit_code == 2 and "3 Korrekturbriefe eines früheren Laufs" in res.output
+
+
+@pytest.mark.parametrize("foreign", ["notiz.txt", "brief_von_hand.pdf", "unterordner/"])
+def test_a_folder_with_files_no_letter_run_wrote_is_left_alone(small, tmp_path, foreign):
+    url, plan, _ = small
+    out = tmp_path / "briefe"
+    assert _letters(plan.id, url, out).exit_code == 0
+    (out / foreign).mkdir() if foreign.endswith("/") else (out / foreign).write_text("x")
+    before = _files(out)
+    res = _letters(plan.id, url, out)
+    assert res.exit_code == 2
+    assert ("im Ordner liegen Dateien, die kein Brieflauf von hausbesuch geschrieben hat "
+            f"({foreign.rstrip('/')}). Sie werden nicht gelöscht") in res.output
+    assert _files(out) == before
+    mine = tmp_path / "eigener"
+    mine.mkdir()
+    (mine / "notiz.txt").write_text("x")
+    assert _letters(plan.id, url, mine).exit_code == 2
+    assert _files(mine) == {"notiz.txt"}
+    _no_hidden_folders(tmp_path)
+
+
+def test_a_run_that_fails_leaves_the_earlier_run_as_it_was(small, tmp_path, monkeypatch):
+    """Recording fails: nothing is recorded, and the folder keeps the earlier run's
+    letters (before, the failed run had overwritten them and then deleted its own)."""
+    import hausbesuch.letters as letters_mod
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    url, plan, _ = small
+    out = tmp_path / "briefe"
+    assert _letters(plan.id, url, out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def refuse(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(letters_mod, "bind_announcements", refuse)
+    with Store.open(url) as store, pytest.raises(RuntimeError, match="database gone"):
+        letters_mod.run_letters(store, plan, load_profile("bad-hersfeld"), out, actor="test")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    _no_hidden_folders(tmp_path)
+
+
+def test_the_hidden_folder_of_a_killed_run_is_removed(small, tmp_path):
+    url, plan, _ = small
+    killed = tmp_path / ".briefe.neu-abc123"
+    killed.mkdir()
+    (killed / "brief_X.pdf").write_bytes(b"%PDF")
+    (killed / LETTERS_MARKER).write_text(json.dumps({"pid": 2**22 + 12345, "files": None}))
+    running = tmp_path / ".briefe.neu-def456"  # a run that is still writing
+    running.mkdir()
+    (running / LETTERS_MARKER).write_text(json.dumps({"pid": os.getppid(), "files": None}))
+    other = tmp_path / ".briefe.neu-xyz"  # not ours: no marker
+    other.mkdir()
+    assert _letters(plan.id, url, tmp_path / "briefe").exit_code == 0
+    assert not killed.exists() and running.exists() and other.exists()
