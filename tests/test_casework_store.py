@@ -1506,7 +1506,8 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
     whose address is fixed before the re-plan is planned by the re-plan: report and plan
     hold it as planned, not as the old rejection; a planned client given a new address is
     reported at its new point. A list pin of the re-plan's own day whose time has passed
-    says so (before: the revisit rules' reason)."""
+    says so (before: the revisit rules' reason), and one pinned to a team the re-plan takes
+    out says that (before: "arbeitet nicht")."""
     d, addrs = base
     db = str(tmp_path / "fix.sqlite")
     real = [a for a in addrs[:8]]
@@ -1522,6 +1523,8 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
                     "09.12.2026", "10:00"])
         w.writerow(["F-P", *real[0][:2], real[0][2], real[0][3] or "Bad Hersfeld", "team-1",
                     "08.12.2026", "07:00"])  # before the shift: never planned
+        w.writerow(["F-Q", *real[2][:2], real[2][2], real[2][3] or "Bad Hersfeld", "team-2",
+                    "08.12.2026", "14:00"])  # its team is taken out by the re-plan
     env = {clock.ENV: (START - timedelta(days=3)).isoformat()}
     res = runner.invoke(app, ["import", str(path), *_common(db)], env=env)
     assert res.exit_code == 0, res.output
@@ -1543,8 +1546,8 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
                                   *_common(db)], env=env)
         assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["replan", v1.id, "--from", f"{START + timedelta(days=1)} 11:30",
-                              "--out", str(tmp_path / "v2"), "--time-limit", "3",
-                              *_common(db)], env=env)
+                              "--without-team", "team-2", "--out", str(tmp_path / "v2"),
+                              "--time-limit", "3", *_common(db)], env=env)
     assert res.exit_code == 0, res.output
     with Store.open(db) as store:
         v2 = store.latest_plan("Bad Hersfeld")
@@ -1561,5 +1564,8 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
     assert new_street in {c.id: c for c in v2.clients}[cid].address
     assert rows[cid]["stadtteil"] == geo[cid].district
     assert rows["F-P"]["status"] == "nicht_eingeplant"
+    assert rows["F-Q"]["status"] == "nicht_eingeplant"
+    assert rows["F-Q"]["grund"].endswith("Team team-2 fällt am Di 08.12.2026 ab 11:30 Uhr aus "
+                                         "(Neuplanung)."), rows["F-Q"]
     assert rows["F-P"]["grund"] == ("Datum laut Liste (08.12.2026, 07:00 Uhr) liegt vor "
                                     "der Neuplanung ab 08.12.2026 11:30."), rows["F-P"]
