@@ -236,7 +236,14 @@ def test_locked_tries_held_back_are_counted_in_the_next_row() -> None:
     assert tries.take(key) == 5  # the next row names the five held back
     now[0] += 1
     assert tries.take(key) is None
-    # keys not seen for the interval are swept away (the table does not grow)
+    # a sweep between held-back tries and the next row keeps their count
+    for _ in range(3):
+        now[0] += 1
+        assert tries.take(key) is None
+    now[0] += every + 2
+    assert tries.take(("a", "b")) == 0  # (sweeps: other's old row, nothing held back)
+    assert tries.take(key) == 4 and other not in tries._seen
+    # keys not seen for the interval and holding back nothing are swept away
     now[0] += 2 * every + 1
     assert tries.take(("x", "y")) == 0
     assert set(tries._seen) == {("x", "y")}

@@ -91,9 +91,10 @@ class OncePer:
     """Lets one event per key through in each interval and counts those held back: a
     refusal repeated by a script, a phone retrying its queue or a locked-out login tried
     again and again writes one audit row per interval, not thousands; the next row says
-    how many were held back. Keys not seen for ``forget_after`` (default: the interval)
-    are dropped by a sweep once per that period, and at most ``limit`` are kept (beyond
-    it the oldest half is forgotten), so memory stays bounded. Time is read from ``clock`` (monotonic seconds; tests pass their own),
+    how many were held back. Keys whose last row is older than ``forget_after`` (default:
+    the interval) and that hold back nothing are dropped by a sweep once per that period;
+    at most ``limit`` keys are kept (beyond it the oldest half is forgotten, held-back
+    counts included), so memory stays bounded. Time is read from ``clock`` (monotonic seconds; tests pass their own),
     which no change of the wall clock moves."""
 
     def __init__(self, every: timedelta, limit: int = 10_000, *,
@@ -118,7 +119,9 @@ class OncePer:
             self._seen[key] = (now, 0)
             if now - self._swept > self.forget_after:  # a sweep per period, not per event
                 self._swept = now
-                for k in [k for k, (t, _) in self._seen.items() if now - t > self.forget_after]:
+                # a key with events held back stays until its next row counts them
+                for k in [k for k, (t, held) in self._seen.items()
+                          if not held and now - t > self.forget_after]:
                     del self._seen[k]
             if len(self._seen) > self.limit:
                 for k in sorted(self._seen, key=lambda k: self._seen[k][0])[: self.limit // 2]:
