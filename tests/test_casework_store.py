@@ -1074,8 +1074,12 @@ def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(pla
     assert "Neue Version" in out and closed.client_id not in _stops(new)
     listed = {u.client_id: u for u in new.unassigned}[closed.client_id]
     assert listed.code == "status_abgeschlossen"
-    assert listed.reason == ("Status „abgeschlossen“: wird nicht geplant (in Fallverwaltung "
-                             "abgeschlossen)."), listed.reason
+    # the reason typed with the status stays with the case (free text, it may name a
+    # person): the plan's outputs say only that the status was set by hand
+    assert listed.reason == ("Status „abgeschlossen“: wird nicht geplant (von Hand gesetzt; "
+                             "der Grund steht beim Fall)."), listed.reason
+    assert "in Fallverwaltung" not in (tmp_path / "v-neu" / "report.csv").read_text(
+        encoding="utf-8-sig")
     assert (v.status, v.plan_id) == ("entfallen", new.id) and gone, (v.status, gone)
     assert "eingeplant" not in run("status", closed.client_id)
 

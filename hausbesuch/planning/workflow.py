@@ -128,9 +128,16 @@ def _pending(store: Store, city: str, span: Span, today: date
 
 
 def _status_reason(st: CaseState) -> str:
-    """Why a case that is not open is not planned ("Status „abgeschlossen“: …")."""
+    """Why a case that is not open is not planned ("Status „abgeschlossen“: …"), for the
+    plan's outputs (report.csv, overview, plan view): the outcomes' own reason ("verzogen
+    am …") when they set the status; a status set by hand says only that: the reason typed
+    with it is free text (it may name a person) and stays with the case (``status``, the
+    web app's case page)."""
     reason = f"Status „{STATUS_LABELS[st.status]}“: wird nicht geplant"
-    return reason + (f" ({st.why})." if st.why else ".")
+    d = st.directive
+    if d.by_outcomes and d.status == st.status and d.reason:
+        return f"{reason} ({d.reason})."
+    return f"{reason} (von Hand gesetzt; der Grund steht beim Fall)."
 
 
 def _teams(profile: Profile, teams: Sequence[Any] | None, index: Any,
