@@ -1573,3 +1573,54 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
                                          "(Neuplanung)."), rows["F-Q"]
     assert rows["F-P"]["grund"] == ("Datum laut Liste (08.12.2026, 07:00 Uhr) liegt vor "
                                     "der Neuplanung ab 08.12.2026 11:30."), rows["F-P"]
+
+
+def test_a_replan_takes_up_fixed_rejections_and_never_visits_an_old_door(base, tmp_path):
+    """The re-plan looks again at every client the old plan rejected for its address: one
+    fixed since (no pin) is planned. A planned client whose list address changed to one
+    not found is rejected with the new address, not visited at the old address's point."""
+    from hausbesuch.store import Store
+
+    _, addrs = base
+    db = str(tmp_path / "tuer.sqlite")
+    real = addrs[30:36]
+
+    def write(changed: bool) -> Path:
+        path = tmp_path / ("neu.csv" if changed else "liste.csv")
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh, delimiter=";")
+            w.writerow(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Datum"])
+            for i, (street, hn, pc, town) in enumerate(real):
+                if changed and i == 4:
+                    street, hn = "Gibtsnichtweg", "7"
+                w.writerow([f"T{i}", street, hn, pc, town or "Bad Hersfeld",
+                            "10.12.2026" if i == 4 else ""])  # T4 on Thursday
+            w.writerow(["T-Y", "Gibtsnichtstraße", "3", "36251", "Bad Hersfeld", ""])
+        return path
+
+    env = {clock.ENV: (START - timedelta(days=3)).isoformat()}
+    for args in (["import", str(write(False))],
+                 ["plan", "--start", START.isoformat(), "--days", "5", "--out",
+                  str(tmp_path / "v1"), "--time-limit", "2", "--threads", "1"]):
+        res = runner.invoke(app, [*args, *_common(db)], env=env)
+        assert res.exit_code == 0, res.output
+    with Store.open(db) as store:
+        v1 = store.latest_plan("Bad Hersfeld")
+    assert [r.id for r in v1.rejected] == ["T-Y"]
+    old_door = next(s for r in v1.routes for s in r.stops if s.client_id == "T4")
+    env = {clock.ENV: (START + timedelta(days=1)).isoformat()}
+    street, hn, pc, town = addrs[40]
+    for args in (["address", "T-Y", "--set-address", f"{street} {hn}, {pc} {town or 'Bad Hersfeld'}"],
+                 ["import", str(write(True))],
+                 ["replan", v1.id, "--from", f"{START + timedelta(days=1)} 11:30", "--out",
+                  str(tmp_path / "v2"), "--time-limit", "3"]):
+        res = runner.invoke(app, [*args, *_common(db)], env=env)
+        assert res.exit_code == 0, res.output
+    with Store.open(db) as store:
+        v2 = store.latest_plan("Bad Hersfeld")
+    stops = {s.client_id: s for r in v2.routes for s in r.stops}
+    assert "T-Y" in stops and "T-Y" not in {r.id for r in v2.rejected}
+    assert "T4" not in stops, (stops["T4"].lon, stops["T4"].lat, old_door.lon, old_door.lat)
+    rejected = {r.id: r for r in v2.rejected}
+    assert "Gibtsnichtweg 7" in rejected["T4"].reason, rejected
+    assert "T4" not in {u.client_id for u in v2.unassigned}  # listed once

@@ -277,6 +277,10 @@ def plan_span(
                           progress=progress)
 
 
+def _fix_hint(client_id: str) -> str:
+    return f"Korrigieren mit „hausbesuch address {client_id} --set-address …“."
+
+
 def _address_rejected(c: Client, loc: Any) -> Rejected:
     """The rejection of a client whose address is not found (with up to three suggestions)."""
     hint = ""
@@ -285,8 +289,13 @@ def _address_rejected(c: Client, loc: Any) -> Rejected:
     return Rejected(
         row=c.row, id=c.id, field="adresse",
         reason=f"Adresse „{c.address}“ nicht gefunden: "
-        f"{(loc.reason or 'keine Übereinstimmung').rstrip('.')}. Korrigieren mit "
-        f"„hausbesuch address {c.id} --set-address …“." + hint)
+        f"{(loc.reason or 'keine Übereinstimmung').rstrip('.')}. {_fix_hint(c.id)}" + hint)
+
+
+def _is_address_rejected(r: Rejected) -> bool:
+    """Is ``r`` a stored client's rejection by :func:`_address_rejected` (made by a plan,
+    not by reading the list)? Such a client is looked at again by a re-plan."""
+    return bool(r.id) and r.field == "adresse" and _fix_hint(r.id or "") in r.reason
 
 
 #: how many rejected rows the "nothing to plan" message names before "…"
@@ -701,11 +710,8 @@ def _merge_rejected(old: Sequence[Rejected], fresh: dict[str, Rejected],
     """The rejections of a re-plan: the list's rows rejected at import stay; a stored
     client's address rejection (:func:`_address_rejected`) stays only if the re-plan did
     not look at that client again, else its rejection of today (or none) takes its place."""
-    def looked_at_again(r: Rejected) -> bool:
-        return (bool(r.id) and r.field == "adresse" and (r.id in handled or r.id in fresh)
-                and f"hausbesuch address {r.id} --set-address" in r.reason)
-
-    kept = [r for r in old if not looked_at_again(r)]
+    kept = [r for r in old
+            if not (_is_address_rejected(r) and (r.id in handled or r.id in fresh))]
     rows = kept + list(fresh.values())
     return sorted(rows, key=lambda r: (r.row or 10**9, r.id or ""))
 
@@ -844,7 +850,9 @@ def _replan(
     unrecorded = {st.client_id: st for r in kept.values() for st in r.stops
                   if st.visit_id not in recorded}
     waiting = set(unrecorded) | set(elsewhere)
+    # (and the clients the old plan rejected for their address: fixed since, or not)
     pool_ids = list(moving_ids | {u.client_id for u in old.unassigned}
+                    | {r.id for r in old.rejected if _is_address_rejected(r) and r.id}
                     | (pinned_since - waiting))
     pin_notes = _pins_not_taken(pins, pinned_since & waiting - moving_ids, unrecorded,
                                 elsewhere)
@@ -867,6 +875,7 @@ def _replan(
     district_of = _assign(districts, located)
     geo_old = {g.client_id: g for g in old.geocodes}
     row_old = {c.id: c.row for c in old.clients}
+    old_address = {c.id: c.address for c in old.clients}
     candidates: list[Candidate] = []
     unassigned: list[UnassignedVisit] = []
     # what this version knows of the clients it plans again: the address as fixed since,
@@ -880,7 +889,11 @@ def _replan(
         loc = located[st.client.id]
         c = _as_corrected(replace(st.client, row=row_old.get(st.client.id, st.client.row)),
                           loc)
-        g = loc.geocode(district_of.get(c.id, OUTSIDE)) if loc.plannable else geo_old.get(c.id)
+        # the old plan's point only for the address it was found for (a client who moved
+        # to an address not found is rejected, not visited at the old door)
+        same = old_address.get(c.id) == c.address
+        g = (loc.geocode(district_of.get(c.id, OUTSIDE)) if loc.plannable
+             else geo_old.get(c.id) if same else None)
         if g is None or g.lon is None:
             fresh_rejected[c.id] = _address_rejected(c, loc)
             continue
@@ -906,7 +919,8 @@ def _replan(
                                               tries_before=st.directive.tries))
     moved = [c for c in candidates if c.moved_promise is not None]
     moved_ids = {c.id for c in moved}
-    handled = {c.id for c in candidates} | {u.client_id for u in unassigned}
+    handled = ({c.id for c in candidates} | {u.client_id for u in unassigned}
+               | set(fresh_rejected))
     for u in old.unassigned:  # clients no longer open keep their old reason
         if u.client_id not in handled:
             unassigned.append(u)
