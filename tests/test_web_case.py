@@ -63,7 +63,11 @@ def _text(response: httpx.Response) -> str:
 def test_a_case_is_found_by_its_number_and_shows_status_and_history(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     stop = _planned(site)[-1]
-    r = kora.get(f"/faelle?kundennummer={stop.client_id.lower()}")  # ids without case
+    csrf = csrf_of(kora.get("/faelle").text)
+    # a POST: what is typed (perhaps a name, by mistake) never stands in a URL
+    assert 'method="post" action="/faelle"' in kora.get("/faelle").text
+    r = kora.post("/faelle", data={"csrf_token": csrf,  # ids without case
+                                   "kundennummer": stop.client_id.lower()})
     assert r.status_code == 303
     assert r.headers["location"] == f"/faelle/{stop.client_id}?stadt={quote(CITY, safe='')}"
     shown = len(site.store.audit_rows(client_id=stop.client_id, action="fall_angezeigt"))
@@ -78,8 +82,9 @@ def test_a_case_is_found_by_its_number_and_shows_status_and_history(
     rows = site.store.audit_rows(client_id=stop.client_id, action="fall_angezeigt")
     assert len(rows) == shown + 1 and rows[-1]["actor"] == "kora" and rows[-1]["city"] == CITY
     # an unknown number: German, with the hint for lost leading zeros' kind of typo
-    r = kora.get("/faelle?kundennummer=gibt-es-nicht")
+    r = kora.post("/faelle", data={"csrf_token": csrf, "kundennummer": "gibt-es-nicht"})
     assert r.status_code == 404
+    assert kora.post("/faelle", data={"kundennummer": "gibt-es-nicht"}).status_code == 403
     assert "Kundennummer „gibt-es-nicht“ ist in Bad Hersfeld nicht bekannt" in _text(r)
     assert kora.get("/faelle/gibt-es-nicht").status_code == 404
 
@@ -121,7 +126,7 @@ def test_another_citys_coordinator_cannot_see_or_set_a_case(
     csrf = csrf_of(lena.get("/faelle").text)
     assert lena.get(f"/faelle/{cid}").status_code == 404
     assert lena.get(f"/faelle/{cid}?stadt={quote(CITY)}").status_code == 404
-    assert lena.get(f"/faelle?kundennummer={cid}").status_code == 404
+    assert lena.post("/faelle", data={"csrf_token": csrf, "kundennummer": cid}).status_code == 404
     for data in ({"csrf_token": csrf, "status": "abgeschlossen", "grund": "fremd"},
                  {"csrf_token": csrf, "status": "abgeschlossen", "stadt": CITY}):
         r = lena.post(f"/faelle/{cid}", data=data)
@@ -133,7 +138,7 @@ def test_another_citys_coordinator_cannot_see_or_set_a_case(
     assert all(r["actor"] == "lena" and r["details"]["grund"] == "andere Stadt"
                and r["city"] == CITY for r in new), new
     assert {r["details"]["weg"] for r in new} == {
-        "GET /faelle/{client_id:path}", "GET /faelle", "POST /faelle/{client_id:path}"}
+        "GET /faelle/{client_id:path}", "POST /faelle", "POST /faelle/{client_id:path}"}
     # the case's own coordinator still can
     assert kora.get(f"/faelle/{cid}").status_code == 200
 

@@ -56,11 +56,21 @@ def _case_url(client_id: str, city: str, **query: str) -> str:
 
 
 @router.get("/faelle")
-def find_case(request: Request, kundennummer: str = "", stadt: str | None = None,
+def case_form(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
-    """Open a case by its Kundennummer (the form on this page)."""
-    web = ctx(request)
+    """The form to open a case by its Kundennummer."""
     city = _case_city(request, user, stadt)
+    return render(request, "case.html.j2", city=city, case=None, typed="")
+
+
+@router.post("/faelle")
+def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(""),
+              user: User = Depends(require_user)) -> Response:
+    """Open a case by its Kundennummer (the form on this page). A POST, so that what was
+    typed (perhaps a name, by mistake) never stands in a URL, the browser's history or a
+    proxy's log; a known case is then opened by its id (303)."""
+    web = ctx(request)
+    city = _case_city(request, user, stadt or None)
     typed = kundennummer.strip()
     if not typed:
         return render(request, "case.html.j2", city=city, case=None, typed="")
