@@ -676,6 +676,17 @@ def _file_lock(database: str | None, city: str) -> Iterator[None]:
         os.close(fd)
 
 
+def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedStop]:
+    """The stops of stored visit rows, in their order, each with the window a letter
+    promised since the plan was made (:func:`announced_windows`)."""
+    announced = announced_windows(s, [v.visit_id for v in visit_rows])
+    return [PlannedStop(
+        client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
+        end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
+        window_text=announced.get(v.visit_id or "", v.window_text), notiz=v.notiz,
+        visit_id=v.visit_id or "", tries_before=v.tries_before) for v in visit_rows]
+
+
 def announced_windows(s: Session, visit_ids: Sequence[str | None]) -> dict[str, str]:
     """The windows letters promised for these case visits (``visit id -> "angekündigt:
     08:00–10:00 Uhr (Brief vom …)"``): a letter is written after its plan, so the plan's
@@ -1123,15 +1134,8 @@ class Store:
 
             visits: dict[int, list[PlannedStop]] = {}
             visit_rows = rows(VisitRow, VisitRow.route_seq, VisitRow.seq)
-            announced = announced_windows(s, [v.visit_id for v in visit_rows])
-            for v in visit_rows:
-                visits.setdefault(v.route_seq, []).append(PlannedStop(
-                    client_id=v.client_id, position=v.position, arrival=v.arrival,
-                    start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat, address=v.address,
-                    district=v.district,
-                    window_text=announced.get(v.visit_id or "", v.window_text),
-                    notiz=v.notiz, visit_id=v.visit_id or "", tries_before=v.tries_before,
-                ))
+            for v, stop in zip(visit_rows, planned_stops(s, visit_rows), strict=True):
+                visits.setdefault(v.route_seq, []).append(stop)
             route_cols = [c for c in RouteRow.__table__.columns
                           if not (overview and c.name == "legs")]
             routes = [

@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
-from hausbesuch.store import PlanRow, RouteRow, Store, VisitRow, announced_windows
+from hausbesuch.plandata import Plan, TeamDayRoute
+from hausbesuch.store import PlanRow, RouteRow, Store, VisitRow, planned_stops
 
 
 def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRoute | None:
@@ -20,19 +20,9 @@ def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRo
                                              RouteRow.day == day)).first()
         if r is None:
             return None
-        visit_rows = s.scalars(select(VisitRow).where(VisitRow.plan_id == plan_id,
-                                                      VisitRow.route_seq == r.seq)
-                               .order_by(VisitRow.seq)).all()
-        announced = announced_windows(s, [v.visit_id for v in visit_rows])
-        stops = tuple(
-            PlannedStop(client_id=v.client_id, position=v.position, arrival=v.arrival,
-                        start=v.start_at, end=v.end_at, lon=v.lon, lat=v.lat,
-                        address=v.address, district=v.district,
-                        window_text=announced.get(v.visit_id or "", v.window_text),
-                        notiz=v.notiz, visit_id=v.visit_id or "",
-                        tries_before=v.tries_before)
-            for v in visit_rows
-        )
+        stops = tuple(planned_stops(s, s.scalars(select(VisitRow).where(
+            VisitRow.plan_id == plan_id, VisitRow.route_seq == r.seq)
+            .order_by(VisitRow.seq)).all()))
         return TeamDayRoute(
             team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
             start_lonlat=(r.start_lon, r.start_lat), end_lonlat=(r.end_lon, r.end_lat),

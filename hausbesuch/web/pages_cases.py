@@ -25,19 +25,6 @@ router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 MAX_REASON = 500
 
 
-def _case_city(request: Request, user: User, stadt: str | None) -> str:
-    """The city of a case page: the coordinator's own, an admin's choice. A ``stadt`` the
-    account may not see is refused (404, audited), never served for the account's own
-    city instead."""
-    web = ctx(request)
-    if stadt and not user.sees(stadt):
-        audit_refused(request, "andere Stadt", city=stadt if stadt in web.profiles else None)
-        raise HTTPException(status_code=404, detail="Nicht gefunden.")
-    if not user.city and stadt and stadt not in web.profiles:
-        raise HTTPException(status_code=404, detail="Nicht gefunden.")
-    return _city_of(request, user, stadt)
-
-
 def _unknown(request: Request, user: User, client_id: str, exc: CaseworkError) -> str:
     """The message for a case id the city does not know: the casework's German one (with
     its hint for lost leading zeros). An id that only another city holds, which the
@@ -59,7 +46,7 @@ def _case_url(client_id: str, city: str, **query: str) -> str:
 def case_form(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
     """The form to open a case by its Kundennummer."""
-    city = _case_city(request, user, stadt)
+    city = _city_of(request, user, stadt)
     return render(request, "case.html.j2", city=city, case=None, typed="")
 
 
@@ -70,7 +57,7 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
     typed (perhaps a name, by mistake) never stands in a URL, the browser's history or a
     proxy's log; a known case is then opened by its id (303)."""
     web = ctx(request)
-    city = _case_city(request, user, stadt or None)
+    city = _city_of(request, user, stadt or None)
     typed = kundennummer.strip()
     if not typed:
         return render(request, "case.html.j2", city=city, case=None, typed="")
@@ -105,7 +92,7 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
 @router.get("/faelle/{client_id:path}")  # a case id may hold "/"
 def case_page(request: Request, client_id: str, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
-    city = _case_city(request, user, stadt)
+    city = _city_of(request, user, stadt)
     if not client_id.strip():
         return RedirectResponse(f"/faelle?stadt={quote(city, safe='')}", status_code=303)
     return _case_page(request, user, city, client_id)
@@ -121,7 +108,7 @@ def set_case_status(request: Request, client_id: str, status: str = Form(""),
     from hausbesuch.casework.rules import parse_status
 
     web = ctx(request)
-    city = _case_city(request, user, stadt or None)
+    city = _city_of(request, user, stadt or None)
     reason = grund.strip()
     try:
         try:

@@ -67,7 +67,8 @@ router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
 
 def _city_of(request: Request, user: User, stadt: str | None) -> str:
-    """The city a page works on: the coordinator's own; an admin's choice (or the first).
+    """The city a page works on: the coordinator's own; an admin's choice (or the first;
+    a city the server does not offer answers 404).
     A page or form that names a city the account may not see is refused (404, audited),
     never served or carried out for the account's own city instead (before, a plan job
     asked for another city ran for the own one)."""
@@ -80,6 +81,8 @@ def _city_of(request: Request, user: User, stadt: str | None) -> str:
     cities = web.cities_for(user)
     if stadt and stadt in cities:
         return stadt
+    if stadt:  # an admin naming a city this server does not offer
+        raise HTTPException(status_code=404, detail="Nicht gefunden.")
     if not cities:
         raise HTTPException(status_code=404, detail="Keine Stadt eingerichtet.")
     return cities[0]
