@@ -285,16 +285,19 @@ _HINT_WORD = re.compile(
     re.IGNORECASE)
 #: Endings of compound hint words ("Seiteneingang", "Dachgeschoss", "Hinterhaus",
 #: "Nebengebäude", "Kellerwohnung"); -haus, -hof, -bau, -heim only after a prefix that
-#: makes a hint of them (Neuhaus, Imhof, Oppenheim are surnames). (Keller, Stock, Block,
-#: Zimmer, Garten alone are surnames too: no hint words.)
+#: makes a hint of them, and then also as the whole word ("Hinterhof", "Pflegeheim";
+#: Neuhaus, Imhof, Oppenheim are surnames). (Keller, Stock, Block, Zimmer, Garten alone
+#: are surnames too: no hint words.)
 _HINT_END = re.compile(
-    r"\w(?:eingang|gebäude|gebaeude|geschoss|geschoß|wohnung|unterkunft|flügel|fluegel|trakt"
-    r"|treppenhaus|einfahrt|seite|etage|zimmer"
+    r"(?:\w(?:eingang|gebäude|gebaeude|geschoss|geschoß|wohnung|unterkunft|flügel|fluegel|trakt"
+    r"|treppenhaus|einfahrt|seite|etage|zimmer)"
     r"|(?:hinter|vorder|neben|garten|rück|rueck|seiten|quer|mittel|haupt|wohn|gäste|gaeste"
-    r"|reihen|doppel|eck|frauen|eltern|kinder|jugend|pfarr|gemeinde|miets|hoch)haus"
+    r"|reihen|doppel|eck|frauen|eltern|kinder|jugend|pfarr|gemeinde|miets|hoch|senioren"
+    r"|ferien|gemeinschafts)haus"
     r"|(?:hinter|innen|vorder|quer)hof|(?:an|alt|neu|hinter|quer|seiten)bau"
     r"|(?:wohn|alten|pflege|kinder|jugend|obdachlosen|asyl|studenten|arbeiter|wohnungslosen"
-    r"|übergangs|uebergangs)heim)$",
+    r"|übergangs|uebergangs|senioren|flüchtlings|fluechtlings|frauen|männer|maenner"
+    r"|behinderten)heim)$",
     re.IGNORECASE)
 #: Words of a name that are written small: "von", "de", "zu", "und" ("Anna und Jan Meier").
 _NAME_PARTICLES = frozenset(

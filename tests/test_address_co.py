@@ -276,3 +276,27 @@ def test_an_addition_column_with_a_name_reaches_only_the_route_page(tmp_path, la
         "Frankenstraße 11, 91207 Lauf a.d.Pegnitz",
         "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz", "Frankenstraße 11"]
     assert not any("Quastenhost" in care_of.unassigned(u).reason for u in plan.unassigned)
+
+
+# Review 12 #6: a compound that is exactly prefix + ending ("Hinterhof", "Pflegeheim") is
+# a hint for finding the door, not a name: it stays in the exports and never becomes a
+# c/o line on the letter.
+@pytest.mark.parametrize("part", [
+    "Hinterhof", "Innenhof", "Vorderhof", "Frauenhaus", "Mittelhaus", "Hochhaus", "Pfarrhaus",
+    "Gemeindehaus", "Eckhaus", "Reihenhaus", "Gästehaus", "Seitenbau", "Querbau", "Altenheim",
+    "Pflegeheim", "Kinderheim", "Seniorenheim", "Obdachlosenheim"])
+def test_a_compound_of_prefix_and_ending_is_a_hint(part):
+    from geodata.addresses import names_a_person
+    from hausbesuch.care_of import without_care_of
+
+    assert not names_a_person(part)
+    text = f"Vogelsang 1, {part}, 36251 Bad Hersfeld"
+    assert parse_address(text).care_of == () and parse_address(text).additions == (part,)
+    assert without_care_of(text) == text
+
+
+@pytest.mark.parametrize("name", ["Neuhaus", "Imhof", "Oppenheim", "Althaus"])
+def test_a_surname_ending_like_a_building_is_still_a_name(name):
+    from geodata.addresses import names_a_person
+
+    assert names_a_person(name)
