@@ -40,7 +40,9 @@ def _pattern(part: str) -> str:
     left out) as a pattern of the text as typed: whole words only (a part "Meier" leaves
     "Meierstraße" and "Hans-Meier-Straße" alone)."""
     words = [re.escape(w).replace(r"\-", "[-–—‐]") for w in part.split()]
-    return rf"(?<![\w-]){_GAP.join(words)}(?![\w-])"
+    # the parser strips a closing bracket at the end: "Meier (Untermieter)"
+    close = r"(?:\s*\))?" * (part.count("(") - part.count(")")) if part[-1:] != ")" else ""
+    return rf"(?<![\w-]){_GAP.join(words)}{close}(?![\w-])"
 
 
 def _drop(text: str, part: str) -> str:

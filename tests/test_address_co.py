@@ -408,3 +408,64 @@ def test_shapes_a_quick_test_missed_lose_the_name(text, shown):
 
     assert "Meier" in " ".join(parse_address(text).care_of)
     assert without_care_of(text) == shown
+
+
+# Review 12 #2: the common ways an addition names a person: a label of the bell or the
+# letterbox before the name, titles and short salutations, two names, particles.
+_MORE_NAMES = ["Klingel Meier", "Klingel: Meier", "Briefkasten Meier", "Wohnung Meier",
+               "Whg. Meier", "Dr. Meier", "Frau Dr. Meier", "Prof. Schmidt", "Hr. Meier",
+               "Fr. Meier", "Hrn. Meier", "Meier/Schulze", "Meier & Schulze", "d'Alessandro",
+               "Anna Maria von der Heide", "Hans-Peter und Anna-Lena Müller-Lüdenscheidt",
+               "Untermieter bei Meier", "Name an der Klingel: Meier", "Hinterhaus Meier",
+               "2. OG Meier", "Whg. 3 Meier", "Firma Meier"]
+
+
+@pytest.mark.parametrize("part", _MORE_NAMES)
+def test_more_ways_an_addition_names_a_person(part):
+    from geodata.addresses import names_a_person
+    from hausbesuch.care_of import without_care_of
+
+    assert names_a_person(part)
+    text = f"Vogelsang 1, {part}, 36251 Bad Hersfeld"
+    assert parse_address(text).care_of == (part,) and parse_address(text).additions == ()
+    assert without_care_of(text) == "Vogelsang 1, 36251 Bad Hersfeld"
+
+
+# Review 12 #3 (the parser's side): a name with a remark in brackets of its own.
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Vogelsang 1, Meier (Untermieter), 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+    ("Vogelsang 1 (Meier (Untermieter))", "Vogelsang 1"),
+    ("Vogelsang 1 (Meier (Untermieter)), 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+    ("Vogelsang 1, Hinterhaus (Meier), 36251 Bad Hersfeld", "Vogelsang 1, 36251 Bad Hersfeld"),
+    ("Vogelsang 1 (Hinterhaus (links))", "Vogelsang 1 (Hinterhaus (links))"),
+])
+def test_a_name_with_a_remark_in_brackets(text, shown):
+    from hausbesuch.care_of import without_care_of
+
+    a = parse_address(text)
+    assert (a.street, a.housenumber, a.town) == ("Vogelsang", "1", "Bad Hersfeld" if
+                                                 "36251" in text else ""), a
+    assert without_care_of(text) == shown
+
+
+# Review 12 #7: real hints for the door that looked like names.
+@pytest.mark.parametrize("part", [
+    "Treppe A", "Block C", "Halle B", "Haus B", "Aufgang B", "Bungalow", "Wohncontainer",
+    "Bauwagen", "Gartenlaube", "Tiefparterre", "Hausmeister", "Wohngruppe", "Betreutes Wohnen",
+    "JVA", "Campingplatz", "Parzelle", "Linker Eingang", "Eingang Hofseite", "Hinterhaus links"])
+def test_a_building_letter_or_a_shelter_is_a_hint(part):
+    from geodata.addresses import names_a_person
+    from hausbesuch.care_of import without_care_of
+
+    assert not names_a_person(part)
+    text = f"Vogelsang 1, {part}, 36251 Bad Hersfeld"
+    assert parse_address(text).additions == (part,) and parse_address(text).care_of == ()
+    assert without_care_of(text) == text
+
+
+@pytest.mark.parametrize("part", ["Block", "Halle", "Anna B", "Meier A."])
+def test_a_surname_without_a_building_letter_is_a_name(part):
+    from geodata.addresses import names_a_person
+
+    assert names_a_person(part)
+
