@@ -20,10 +20,12 @@ fields (``street == ""``).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 __all__ = [
     "STREET_START",
@@ -31,6 +33,7 @@ __all__ = [
     "STREET_WORD",
     "ParsedAddress",
     "expand_housenumber",
+    "extract_place",
     "housenumber_key",
     "names_a_person",
     "normalize_text",
@@ -185,6 +188,35 @@ def expand_housenumber(number: str) -> tuple[str, tuple[str, ...]]:
     return key, ()
 
 
+def _loaded_indexes() -> tuple[Any, ...]:
+    """The address indexes of the OSM extracts loaded in this process
+    (:func:`geodata.geocode.load_index` keeps them), none when no geocoder ran here."""
+    geocode = sys.modules.get("geodata.geocode")
+    loaded = getattr(geocode, "_LOADED", None) if geocode is not None else None
+    return tuple(loaded.values()) if isinstance(loaded, dict) else ()
+
+
+def extract_place(street: str, name: str) -> bool:
+    """Whether ``name`` is a place (a village, suburb or hamlet, an ``addr:suburb``) that
+    a street named ``street`` lies in or near, in an OSM extract loaded in this process.
+
+    The rule that tells a name from a hint (:func:`names_a_person`) cannot know every
+    Ortsteil of every town; the extract does, but only where it is loaded: the planning
+    run, which geocodes, knows "Kathus" as a district of Bad Hersfeld, and its report and
+    exports keep it; a process without an extract (the letters, a web page drawn before
+    any geocoding) treats it as a name and leaves it out of the overviews, as before.
+    Only places around the street itself count, so that a host who shares a name with
+    some village of the extract is still left out."""
+    skey, tkey = street_key(street), town_key(name)
+    if not skey or not tkey:
+        return False
+    for index in _loaded_indexes():
+        for c in getattr(index, "by_key", {}).get(skey, ()):
+            if tkey in index.clusters[c].town_keys:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class ParsedAddress:
     """A parsed address. Empty strings for parts that were not found."""
@@ -203,11 +235,13 @@ class ParsedAddress:
         """The ``c/o``/``bei``/``z. Hd.`` lines of :attr:`extra` (for a letter's address),
         and the parts that name a person without such a word (``Meier``, ``Familie
         Meier``, ``Anna Meier``; see :func:`names_a_person`): shown only where a c/o line
-        may be."""
+        may be. A part that is a village or district the street lies in (``Kathus`` in
+        "Am Brunnen 3, Kathus, 36251 Bad Hersfeld") is no name, as far as an OSM extract
+        loaded in this process knows it (:func:`extract_place`)."""
         return tuple(x for x in self.extra if _CO_RE.match(x) or self._names_person(x))
 
     def _names_person(self, part: str) -> bool:
-        return names_a_person(part)
+        return names_a_person(part, lambda name: extract_place(self.street, name))
 
     @property
     def shown_street(self) -> str:

@@ -469,3 +469,47 @@ def test_a_surname_without_a_building_letter_is_a_name(part):
 
     assert names_a_person(part)
 
+
+# Review 12 #7: an Ortsteil written as a part of its own is no name where the planning run
+# has the extract loaded (it geocodes): the places around the street tell.
+@pytest.mark.parametrize(("text", "district"), [
+    ("Am Brunnen 3, Kathus, 36251 Bad Hersfeld", "Kathus"),
+    ("Am Brunnen 3, 36251 Bad Hersfeld, Kathus", "Kathus"),
+    ("Alte Straße 3, Sorga, 36251 Bad Hersfeld", "Sorga"),
+    ("Adam-Kraft-Straße 3, Heuchling, 91207 Lauf a.d.Pegnitz", "Heuchling"),
+])
+def test_a_district_of_the_street_is_no_name_with_the_extract(text, district, bad_hersfeld_pbf,
+                                                              lauf_pbf):
+    from geodata.addresses import extract_place
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import without_care_of
+
+    load_index(bad_hersfeld_pbf), load_index(lauf_pbf)
+    a = parse_address(text)
+    assert extract_place(a.street, district)
+    assert a.care_of == () and a.additions == (district,), a
+    assert without_care_of(text) == text
+
+
+def test_a_place_away_from_the_street_is_still_a_name(bad_hersfeld_pbf):
+    """A host who shares a name with a village of the extract: only the places around the
+    street count."""
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import without_care_of
+
+    load_index(bad_hersfeld_pbf)
+    text = "Am Markt 16, Kathus, 36251 Bad Hersfeld"
+    assert parse_address(text).care_of == ("Kathus",)
+    assert without_care_of(text) == "Am Markt 16, 36251 Bad Hersfeld"
+
+
+def test_without_an_extract_a_district_counts_as_a_name(monkeypatch):
+    """Where no extract is loaded (letters, a web page before any geocoding) the rule
+    cannot know the place and errs towards a name: left out of the overviews."""
+    import geodata.addresses as addresses
+    from hausbesuch.care_of import without_care_of
+
+    monkeypatch.setattr(addresses, "_loaded_indexes", lambda: ())
+    text = "Am Brunnen 3, Kathus, 36251 Bad Hersfeld"
+    assert parse_address(text).care_of == ("Kathus",)
+    assert without_care_of(text) == "Am Brunnen 3, 36251 Bad Hersfeld"
