@@ -34,6 +34,7 @@ __all__ = [
     "ParsedAddress",
     "expand_housenumber",
     "extract_place",
+    "extract_street",
     "housenumber_key",
     "names_a_person",
     "normalize_text",
@@ -196,6 +197,13 @@ def _loaded_indexes() -> tuple[Any, ...]:
     return tuple(loaded.values()) if isinstance(loaded, dict) else ()
 
 
+def extract_street(name: str) -> bool:
+    """Whether a street of this name is in an OSM extract loaded in this process (see
+    :func:`extract_place`)."""
+    key = street_key(name)
+    return bool(key) and any(key in getattr(index, "by_key", {}) for index in _loaded_indexes())
+
+
 def extract_place(street: str, name: str) -> bool:
     """Whether ``name`` is a place (a village, suburb or hamlet, an ``addr:suburb``) that
     a street named ``street`` lies in or near, in an OSM extract loaded in this process.
@@ -229,6 +237,10 @@ class ParsedAddress:
     district: str = ""
     #: Lines or words that were dropped: ``c/o``/``bei`` lines, flat numbers, country.
     extra: tuple[str, ...] = field(default=())
+    #: A c/o line before the street in one line ("c/o Anna Meier Güldene Kammer 5"): the
+    #: c/o line of :attr:`extra` as the parser cut it, the marker and the words after it
+    #: up to the house number (see :meth:`host_split`).
+    host_run: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def care_of(self) -> tuple[str, ...]:
@@ -238,7 +250,28 @@ class ParsedAddress:
         may be. A part that is a village or district the street lies in (``Kathus`` in
         "Am Brunnen 3, Kathus, 36251 Bad Hersfeld") is no name, as far as an OSM extract
         loaded in this process knows it (:func:`extract_place`)."""
-        return tuple(x for x in self.extra if _CO_RE.match(x) or self._names_person(x))
+        split = self.host_split()
+        return tuple(split[0] if split and x == self.host_run[0] else x for x in self.extra
+                     if _CO_RE.match(x) or self._names_person(x))
+
+    def host_split(self) -> tuple[str, str] | None:
+        """The c/o line and the street of a one-line ``c/o Name Street 5`` where a street
+        of an OSM extract loaded in this process shows where the name ends: the longest
+        run of the last words that is such a street (``c/o Anna Meier Güldene Kammer 5``:
+        ``("c/o Anna Meier", "Güldene Kammer")``; ``c/o Anna Lange Vogelsang 5``: „Lange
+        Vogelsang“ is no street, „Vogelsang“ is: ``("c/o Anna Lange", "Vogelsang")``).
+        None without such a street, and where a word surely begins the street (``Am``,
+        ``Zum``, ``Bad``: :data:`_STREET_PREPOSITIONS`): then the parser's own cut stands
+        (at a word that begins a street or ends in a street type, else every word but the
+        last goes to the c/o line: without the extract the export shows „Kammer 5“, a
+        word too few rather than a name too many)."""
+        if len(self.host_run) < 4:
+            return None
+        marker, words = self.host_run[1], self.host_run[2:]
+        for j in range(1, len(words)):
+            if extract_street(" ".join(words[j:])):
+                return _clean(" ".join([marker, *words[:j]])), " ".join(words[j:])
+        return None
 
     def _names_person(self, part: str) -> bool:
         return names_a_person(part, lambda name: extract_place(self.street, name))
@@ -248,7 +281,10 @@ class ParsedAddress:
         """:attr:`street` as shown where a c/o line is left out: without the words of the
         host's name that the street keeps for the geocoder when the parser cannot tell
         where the name ends (``"c/o Anna Meier Vogelsang 5"``: street ``"Meier
-        Vogelsang"``, c/o line ``"c/o Anna Meier"``, shown ``"Vogelsang"``)."""
+        Vogelsang"``, c/o line ``"c/o Anna Meier"``, shown ``"Vogelsang"``; the street of
+        :meth:`host_split` where an extract knows it)."""
+        if split := self.host_split():
+            return split[1]
         words = self.street.split()
         for line in self.care_of:
             name = line.split()[1:]
@@ -585,6 +621,12 @@ STREET_START = frozenset(
      "großer", "grosse", "grosser", "kleine", "kleiner", "hohe", "hoher", "lange", "langer",
      "kurze", "kurzer", "breite", "breiter", "hohle", "krumme", "krummer", "enge", "schmale",
      "schöne", "schöner", "bad", "st.", "sankt"})
+#: The words of :data:`STREET_START` that are no adjectives (a surname may be one: Lange,
+#: Kleine, Große): a street surely begins at them.
+_STREET_PREPOSITIONS = frozenset(
+    {"am", "an", "auf", "aus", "im", "in", "zum", "zur", "zu", "unter", "unterm", "hinter",
+     "hinterm", "vor", "vorm", "über", "ueber", "überm", "ueberm", "ob", "bad", "st.",
+     "sankt"})
 #: A word that is (or ends in) a street type: "Breitenstraße", "Lindenweg", "Markt".
 STREET_WORD = re.compile(
     r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring|damm|ufer|steig|pfad|"
@@ -756,6 +798,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             else:
                 extra.append(q)
     street = _clean(_NR_PREFIX_RE.sub("", street))
+    host_run: tuple[str, ...] = ()
     m_co = _CO_RE.match(street)
     article = _STREET_ARTICLE.match(street[m_co.end():]) if m_co else None
     if m_co and street[m_co.end():].strip() and not (
@@ -771,6 +814,11 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             # ("Güldene Kammer" is found too). See ParsedAddress.shown_street.
             k, host = 1, len(words) - 1
         extra.append(_clean(" ".join([street[: m_co.end()], *words[:host]])))
+        if len(words) > 1 and not (k and words[k].casefold() in _STREET_PREPOSITIONS):
+            # a cut the extract may correct (ParsedAddress.host_split): none after "Am",
+            # "Zum", "Bad" (no name ends so; "Hersfelder Straße" of the extract must not
+            # take "Bad Hersfelder Straße" apart)
+            host_run = (extra[-1], street[: m_co.end()], *words)
         street = _clean(" ".join(words[k:]))
     if town:
         town, district2 = _split_town(town)
@@ -788,4 +836,5 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         town=_clean(town),
         district=_clean(district),
         extra=tuple(e for e in extra if e),
+        host_run=host_run,
     )

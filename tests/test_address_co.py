@@ -513,3 +513,52 @@ def test_without_an_extract_a_district_counts_as_a_name(monkeypatch):
     text = "Am Brunnen 3, Kathus, 36251 Bad Hersfeld"
     assert parse_address(text).care_of == ("Kathus",)
     assert without_care_of(text) == "Am Brunnen 3, 36251 Bad Hersfeld"
+
+
+# Review 12 #8: where the extract is loaded, its streets show where the host's name ends
+# in "c/o Name Street 5"; without it the parser's conservative cut stands.
+@pytest.mark.parametrize(("text", "host", "street", "shown"), [
+    ("c/o Anna Meier Güldene Kammer 5, 36251 Bad Hersfeld", "c/o Anna Meier", "Güldene Kammer",
+     "Güldene Kammer 5, 36251 Bad Hersfeld"),
+    ("bei Meier Güldene Kammer 26, 36251 Bad Hersfeld", "bei Meier", "Güldene Kammer",
+     "Güldene Kammer 26, 36251 Bad Hersfeld"),
+    # "Lange" begins streets ("Lange Straße") but here ends the host's name
+    ("c/o Anna Lange Vogelsang 5, 36251 Bad Hersfeld", "c/o Anna Lange", "Vogelsang",
+     "Vogelsang 5, 36251 Bad Hersfeld"),
+    ("c/o Anna Meier Vogelsang 1, 36251 Bad Hersfeld", "c/o Anna Meier", "Vogelsang",
+     "Vogelsang 1, 36251 Bad Hersfeld"),
+    ("z. Hd. Frau Erika Meier Plärrer 11, 91207 Lauf", "z. Hd. Frau Erika Meier", "Plärrer",
+     "Plärrer 11, 91207 Lauf"),
+])
+def test_the_extract_shows_where_the_hosts_name_ends(text, host, street, shown, bad_hersfeld_pbf,
+                                                     lauf_pbf):
+    from datetime import date, datetime
+
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import CareOf, without_care_of
+    from hausbesuch.plandata import Client, Plan
+
+    index = load_index(bad_hersfeld_pbf)
+    load_index(lauf_pbf)
+    a = parse_address(text)
+    assert a.care_of == (host,) and a.shown_street == street, a
+    assert without_care_of(text) == shown
+    plan = Plan(id="p", city="bad-hersfeld", created_at=datetime(2026, 12, 1),
+                start=date(2026, 12, 7), days=1, clients=[Client(row=2, id="K-1", address=text)])
+    reason = CareOf(plan).text("K-1", f"Straße „{a.street}“ nur ähnlich gefunden.")
+    assert reason == f"Straße „{street}“ nur ähnlich gefunden."
+    if "Bad Hersfeld" in text:
+        assert index.geocode(text).match.startswith(street)
+
+
+def test_without_the_extract_the_host_takes_every_word_but_the_last(monkeypatch):
+    """No extract loaded: "Güldene Kammer" cannot be told from a name; the c/o line takes
+    the word too many, never the export a word of the name."""
+    import geodata.addresses as addresses
+    from hausbesuch.care_of import without_care_of
+
+    monkeypatch.setattr(addresses, "_loaded_indexes", lambda: ())
+    text = "c/o Anna Meier Güldene Kammer 5, 36251 Bad Hersfeld"
+    a = parse_address(text)
+    assert a.care_of == ("c/o Anna Meier Güldene",) and a.shown_street == "Kammer"
+    assert without_care_of(text) == "Kammer 5, 36251 Bad Hersfeld"
