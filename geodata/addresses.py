@@ -477,8 +477,9 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
         return False
     lead = next((w for w in words if not _PERSON_WORD.fullmatch(w)
                  and not _TITLE_WORD.fullmatch(w)), "")
-    if lead is words[0] and lead[:1].isupper() and lead.casefold() in STREET_START:
-        return False
+    if lead is words[0] and len(words) > 1 and lead[:1].isupper() \
+            and lead.casefold() in STREET_START:
+        return False  # "Am Bahnhof", "Alte Post" (alone, "Lange" is a surname)
     names: list[str] = []
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""

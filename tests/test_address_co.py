@@ -562,3 +562,14 @@ def test_without_the_extract_the_host_takes_every_word_but_the_last(monkeypatch)
     a = parse_address(text)
     assert a.care_of == ("c/o Anna Meier Güldene",) and a.shown_street == "Kammer"
     assert without_care_of(text) == "Kammer 5, 36251 Bad Hersfeld"
+
+
+@pytest.mark.parametrize("part", ["Lange", "Kleine", "Große", "Krumme"])
+def test_a_surname_that_begins_street_names_is_a_name_alone(part):
+    """Alone, an adjective that begins street names ("Lange Straße") is a surname."""
+    from geodata.addresses import names_a_person
+    from hausbesuch.care_of import without_care_of
+
+    assert names_a_person(part) and not names_a_person(f"{part} Reihe")
+    assert without_care_of(f"Vogelsang 1, {part}, 36251 Bad Hersfeld") == \
+        "Vogelsang 1, 36251 Bad Hersfeld"
