@@ -297,6 +297,9 @@ def join_housenumber(number: str, suffix: str) -> str:
 _SALUTATION = re.compile(
     r"(?:(?:an|z\.?\s*hd\.?|zu\s+h(?:ä|ae)nden)\s+)?(?:herrn|herr|frau|familie|fam\.?|eheleute"
     r"|ehepaar|firma|mr\.?|mrs\.?|ms\.?)(?=[\s,]|$)", re.IGNORECASE)
+#: A family or a firm on the bell, as an addition names it ("Fam. Meier", "Firma Meier").
+_BELL_LABEL = re.compile(r"(?:familie|fam\.?|eheleute|ehepaar|geschwister|firma)(?=[\s,.]|$)",
+                         re.IGNORECASE)
 #: A c/o line before the street: it names the host and is kept (it is on the bell; the
 #: exports leave it out, see :mod:`hausbesuch.care_of`).
 _CARE_OF_LINE = re.compile(r"(?:c\s*/\s*o|c\.\s*o\.|bei|wohnhaft\s+bei)(?=[\s.]|$)",
@@ -519,21 +522,34 @@ _SUFFIX_LETTER = re.compile(r"[a-zA-Z]")
 
 def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     """The addition of a row ("Adresse 2" without a line 1: "Hinterhaus", "2. OG links",
-    "c/o Meier"), its lines joined with ``, ``, a line starting with a salutation left
-    out. It stands after the house number as its own part, where the geocoder reads it as
-    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line or a bare
-    name (``Meier``, see :func:`geodata.addresses.names_a_person`)."""
+    "c/o Meier"), its parts joined with ``, ``. It stands after the house number as its
+    own part, where the geocoder reads it as an addition and
+    :func:`hausbesuch.care_of.without_care_of` finds a c/o line or a bare name (``Meier``,
+    see :func:`geodata.addresses.names_a_person`).
+
+    Each line is split at commas and semicolons first, and a remark in brackets becomes a
+    part of its own (``Meier (Untermieter)`` -> ``Meier, Untermieter``; brackets inside
+    the brackets the address gets without postcode and town made the name its town). A
+    part naming a family or a firm (``Fam. Meier``, ``Familie Meier``, ``Firma Meier``:
+    a bell name the worker needs) is kept, as a c/o part (``Fam. Meier, Hinterhaus``
+    keeps both); a part addressing a person (``Herrn Jürgen Müller``, ``Frau Meier``: the
+    addressee, the client) is left out, and so are placeholders ("-", "k. A.") and the
+    postcode or town typed again."""
+    from geodata.addresses import names_a_person
+
     keys = sorted((k for k in roles if k.startswith("adresszusatz")),
                   key=lambda k: int(k.rpartition("_")[2]) if "_" in k else 1)
-    lines = [ln.strip() for k in keys
-             for ln in str(row.get(roles[k], "") or "").splitlines() if ln.strip()]
+    text = "\n".join(str(row.get(roles[k], "") or "") for k in keys)
+    parts = [" ".join(p.split()) for p in re.split(r"[\n,;()\[\]]+", text)]
     # not a placeholder ("-", "k. A."), nor the postcode or town again
     town = {r: str(row.get(roles[r], "") or "").strip() for r in ("plz", "ort", "plz_ort")
             if r in roles}
     known = {t.casefold() for t in (*town.values(),
                                     f"{town.get('plz', '')} {town.get('ort', '')}".strip())}
-    return ", ".join(ln for ln in lines if not _SALUTATION.match(ln)
-                     and not is_placeholder(ln) and ln.casefold() not in known)
+    return ", ".join(p for p in parts if p and not is_placeholder(p)
+                     and p.casefold() not in known
+                     and (not _SALUTATION.match(p)
+                          or (_BELL_LABEL.match(p) is not None and names_a_person(p))))
 
 
 # --------------------------------------------------------------------------------------

@@ -352,3 +352,38 @@ def test_a_block_of_street_and_number_lines_is_found(tmp_path: Path, lauf_pbf: P
     for c in res.clients:
         r = index.geocode(c.address)
         assert r.quality == "exact" and not r.doubt, r
+
+
+@pytest.mark.parametrize(
+    ("addition", "address", "shown"),
+    [
+        # review 12 #3: brackets of the addition's own made the name the town
+        ("Meier (Untermieter)", "Vogelsang 1 (Meier, Untermieter)", "Vogelsang 1 (Untermieter)"),
+        ("Meier)", "Vogelsang 1 (Meier)", "Vogelsang 1"),
+        ("(Meier", "Vogelsang 1 (Meier)", "Vogelsang 1"),
+        ("Hinterhaus (links)", "Vogelsang 1 (Hinterhaus, links)", "Vogelsang 1 (Hinterhaus, links)"),
+        # review 12 #16: a family on the bell is kept (as a c/o part), and so is the rest
+        ("Fam. Meier, Hinterhaus", "Vogelsang 1 (Fam. Meier, Hinterhaus)", "Vogelsang 1 (Hinterhaus)"),
+        ("Fam. Meier; Hinterhaus", "Vogelsang 1 (Fam. Meier, Hinterhaus)", "Vogelsang 1 (Hinterhaus)"),
+        ("Familie Meier", "Vogelsang 1 (Familie Meier)", "Vogelsang 1"),
+        ("Hinterhaus\nFamilie Meier", "Vogelsang 1 (Hinterhaus, Familie Meier)",
+         "Vogelsang 1 (Hinterhaus)"),
+        # the addressee (the client) is still left out
+        ("Herrn Jürgen Müllerschön, Hinterhaus", "Vogelsang 1 (Hinterhaus)",
+         "Vogelsang 1 (Hinterhaus)"),
+        ("Frau Meier", "Vogelsang 1", "Vogelsang 1"),
+    ],
+)
+def test_an_addition_with_brackets_or_a_family_keeps_its_parts(addition: str, address: str,
+                                                                shown: str) -> None:
+    roles = {"strasse": "Straße", "hausnummer": "Nr", "adresszusatz": "Adresszusatz"}
+    row = {"Straße": "Vogelsang", "Nr": "1", "Adresszusatz": addition}
+    assert address_from_row(row, roles) == address
+    a = parse_address(address)
+    assert (a.street, a.housenumber, a.town) == ("Vogelsang", "1", ""), a
+    assert without_care_of(address) == shown
+    # with postcode and town after it
+    row.update(PLZ="36251", Ort="Bad Hersfeld")
+    full = address_from_row(row, {**roles, "plz": "PLZ", "ort": "Ort"})
+    assert parse_address(full).town == "Bad Hersfeld"
+    assert "Meier" not in without_care_of(full)
