@@ -368,17 +368,35 @@ _LONE_NUMBER = re.compile(r"(?:nr\.?\s*)?\d{1,4}\s?[a-z]?(?:\s?[-/–]\s?\d{1,4}
                           re.IGNORECASE)
 
 
-def _street_above_number(line: str) -> bool:
-    """Whether a line above a line holding only a house number is its street: it has no
-    digit, is no c/o line and looks like a street (:func:`_street_like`) or is one word
-    ("Hirschenau"; a name above a lone number, "Jürgen Müller" / "5", is not joined)."""
-    return (not any(ch.isdigit() for ch in line) and not _CARE_OF_LINE.match(line)
-            and (_street_like(line) or len(line.split()) == 1))
+def _street_above_number(lines: Sequence[str], i: int) -> bool:
+    """Whether ``lines[i]``, above a line holding only a house number, is its street: it
+    has no digit, is no c/o line and looks like a street (:func:`_street_like`:
+    "Am Markt", "Marktplatz"), or is one word and either a street of an OSM extract
+    loaded in this process (:func:`geodata.addresses.extract_street`: "Hirschenau") or
+    below a line without a digit that is then the name or a c/o line ("Anna Meier" /
+    "Hirschenau" / "1f"). A name above a lone number is not joined to it: "Meier" / "1f" is no street
+    "Meier 1f" that a reason would quote; without an extract a one-word street alone
+    above its number ("Hirschenau" / "1f") is therefore not found either (review 12
+    #10: a name too many is worse than an address to correct)."""
+    from geodata.addresses import extract_street
+
+    line = lines[i]
+    if any(ch.isdigit() for ch in line) or _CARE_OF_LINE.match(line):
+        return False
+    if _street_like(line):
+        return True
+    if len(line.split()) != 1:
+        return False
+    name_above = i > 0 and not any(ch.isdigit() for ch in lines[i - 1])  # (or a c/o line)
+    return name_above or extract_street(line)
 
 
-def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
+def _address_lines(lines: Sequence[str], *, street_first: bool = False
+                   ) -> tuple[list[str], bool]:
     """:func:`address_lines`, and whether a line beginning with a salutation was left out
-    in which no street was recognised (for the reason of a row without a street)."""
+    in which no street was recognised (for the reason of a row without a street);
+    ``street_first``: the first line is a street column's (a lone number below it is
+    its number)."""
     kept = [part for ln in (str(x).strip() for x in lines) if ln
             for part in (p.strip() for p in ln.split(",")) if part]
     salut = [False] * len(kept)
@@ -391,8 +409,8 @@ def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
                 salut[i] = unread = True
     # the street alone on one line and its number alone on the next (QA 11d #4)
     for i in range(len(kept) - 1, 0, -1):
-        if _LONE_NUMBER.fullmatch(kept[i]) and _street_above_number(kept[i - 1]) \
-                and not salut[i - 1]:
+        if _LONE_NUMBER.fullmatch(kept[i]) and not salut[i - 1] and (
+                _street_above_number(kept, i - 1) or (street_first and i == 1)):
             kept[i - 1] = f"{kept[i - 1]} {kept[i]}"
             del kept[i], salut[i]
     street = next((i for i, ln in enumerate(kept) if not salut[i]
@@ -416,8 +434,9 @@ def address_lines(lines: Sequence[str]) -> list[str]:
     it (``Herrn Jürgen Müller Am Markt 16``: the street is kept, see
     :func:`_street_after_name`); so is every line above the street without a digit (a name
     without salutation), except a c/o line. A line that is only a house number (``1f``)
-    is joined to the line above it when that looks like a street or is one word
-    (``Hirschenau`` / ``1f`` -> ``Hirschenau 1f``, see :func:`_street_above_number`). The
+    is joined to the line above it when that looks like a street, or is one word that a
+    loaded extract knows as a street or that stands below the name (``Hirschenau`` /
+    ``1f`` -> ``Hirschenau 1f``; not ``Meier`` / ``1f``, see :func:`_street_above_number`). The
     street is the first line with a street name and a number; without one, the first line that looks like a street
     (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``: then every
     digit-free line above it is left out, also the only line of a block (``Jürgen Müller``
@@ -439,7 +458,14 @@ def _cell_lines(row: Mapping[str, str], roles: Mapping[str, str]) -> tuple[list[
     if len(lines) > 1 or (lines and "adresse_2" in roles) or (
             lines and _SALUTATION.match(lines[0])):
         # (a block of one filled line: perhaps only the name)
-        return _address_lines(lines)
+        # the line of a column headed plain "Adresse" ("Anschrift") is meant to be the
+        # street, not the name a numbered "Zeile 1" holds: "Hirschenau" / "1f" is joined
+        m = _BLOCK_HEADER.fullmatch(normalize_header(roles["adresse"])) \
+            if "adresse" in roles else None
+        street_first = bool(m and not m["n"] and m["stem"] not in _LINE_STEMS
+                            and len(texts) > 1 and len(texts[0].split()) == 1
+                            and not any(ch in texts[0] for ch in ",\n0123456789"))
+        return _address_lines(lines, street_first=street_first)
     return ([lines[0].strip()] if lines else []), False
 
 

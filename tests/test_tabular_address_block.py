@@ -316,28 +316,72 @@ def test_a_plain_zusatz_column_is_the_address_addition(tmp_path: Path, header: s
         ("Z-4", "Hirschenau 1f, 90607 Rückersdorf"), ("Z-5", "Hirschenau 1F, 90607 Rückersdorf")]
 
 
+@pytest.fixture
+def no_extract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No OSM extract loaded in this process (as when a list is read before geocoding)."""
+    import geodata.addresses
+
+    monkeypatch.setattr(geodata.addresses, "_loaded_indexes", lambda: ())
+
+
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
         # QA 11d #4: the street alone, its number alone on the next line
-        (["Hirschenau", "1f"], ["Hirschenau 1f"]),
         (["Herrn Ali Hassan", "Hirschenau", "1f", "90607 Rückersdorf"],
          ["Hirschenau 1f", "90607 Rückersdorf"]),
+        (["Ali Hassan", "Hirschenau", "1f", "90607 Rückersdorf"],
+         ["Hirschenau 1f", "90607 Rückersdorf"]),
+        (["c/o Meier", "Hirschenau", "1f"], ["c/o Meier", "Hirschenau 1f"]),
         (["Jürgen Müllerschön", "Am Markt", "16"], ["Am Markt 16"]),
         (["Frankenstraße", "Nr. 11"], ["Frankenstraße Nr. 11"]),
-        # a name above a lone number is not joined to it
+        (["Marktplatz", "5", "91207 Lauf"], ["Marktplatz 5", "91207 Lauf"]),
+        # a name above a lone number is not joined to it (review 12 #10: „Meier 1f“ was
+        # the street a reason quoted); nor, without an extract that knows it, a one-word
+        # street alone
         (["Jürgen Müllerschön", "5", "36251 Bad Hersfeld"], ["5", "36251 Bad Hersfeld"]),
+        (["Meier", "1f", "36251 Bad Hersfeld"], ["1f", "36251 Bad Hersfeld"]),
+        (["Yilmaz", "12", "36251 Bad Hersfeld"], ["12", "36251 Bad Hersfeld"]),
+        (["Hirschenau", "1f"], ["1f"]),
         (["c/o Meier", "5"], ["c/o Meier", "5"]),
     ],
 )
-def test_a_lone_number_line_joins_the_street_above(lines: list[str],
-                                                    expected: list[str]) -> None:
+def test_a_lone_number_line_joins_the_street_above(lines: list[str], expected: list[str],
+                                                    no_extract: None) -> None:
     assert address_lines(lines) == expected
 
 
-def test_a_block_of_street_and_number_lines_is_found(tmp_path: Path, lauf_pbf: Path) -> None:
+def test_a_lone_number_joins_a_street_the_extract_knows(lauf_pbf: Path,
+                                                        bad_hersfeld_pbf: Path) -> None:
+    """With the extract loaded, a one-word street alone above its number is joined; a
+    name is not, since no street of the extract has it."""
+    from geodata.geocode import load_index
+
+    load_index(lauf_pbf), load_index(bad_hersfeld_pbf)
+    assert address_lines(["Hirschenau", "1f", "90607 Rückersdorf"]) == [
+        "Hirschenau 1f", "90607 Rückersdorf"]
+    assert address_lines(["Vogelsang", "1", "36251 Bad Hersfeld"]) == [
+        "Vogelsang 1", "36251 Bad Hersfeld"]
+    assert address_lines(["Meier", "1f", "36251 Bad Hersfeld"]) == ["1f", "36251 Bad Hersfeld"]
+
+
+def test_a_name_above_a_lone_number_is_not_quoted(tmp_path: Path, no_extract: None) -> None:
+    """Review 12 #10: a block "Meier" / (no street) / "1f" / "36251 Bad Hersfeld" was read
+    as the street „Meier 1f“; the reason quoting the address named the person."""
+    path = tmp_path / "block.csv"
+    path.write_text("Kundennummer;Anschrift Zeile 1;Anschrift Zeile 2;Anschrift Zeile 3;"
+                    "Anschrift Zeile 4\n"
+                    "B-1;Müllerschön;;1f;36251 Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert "Müllerschön" not in repr(res.clients) + repr(res.rejected)
+
+
+def test_a_block_of_street_and_number_lines_is_found(tmp_path: Path, lauf_pbf: Path,
+                                                     no_extract: None) -> None:
     """QA 11d #4: ``Adresse; Adresse 2; PLZ; Ort`` = ``Hirschenau; 1f; 90607; Rückersdorf``
-    lost the street ("1f, 90607 Rückersdorf", unresolved)."""
+    lost the street ("1f, 90607 Rückersdorf", unresolved). A column headed plain
+    "Adresse" holds the street: its one word is joined to the number below it, also
+    before any extract is loaded (a list is read before it is geocoded)."""
     from geodata.geocode import load_index
 
     path = tmp_path / "mixed.csv"
