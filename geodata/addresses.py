@@ -32,6 +32,7 @@ __all__ = [
     "STREET_TYPE_ALONE",
     "STREET_WORD",
     "ParsedAddress",
+    "door_hint",
     "expand_housenumber",
     "extract_place",
     "extract_street",
@@ -497,6 +498,21 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
     if not names:
         return False
     return not (place is not None and (place(text) or place(" ".join(names))))
+
+
+def door_hint(part: str) -> bool:
+    """Whether a part of an address is a hint for finding the door and names no one: a
+    flat, a floor, a part of a building, an entrance, a position ("Hinterhaus", "2. OG
+    links", "Whg. 12", "Treppe A", "Seiteneingang"); not a remark ("nur vormittags",
+    "Hund") nor a name (:func:`names_a_person`)."""
+    text = " ".join(part.split())
+    if not text or names_a_person(text) or _CO_RE.match(text):
+        return False
+    if _FLAT_NUMBER.search(text) or _FLAT_RE.fullmatch(text):
+        return True
+    words = [w.strip(".,:;()") for w in text.split()]
+    return any(w and _is_hint(w) for w in words) and not any(
+        ch.isdigit() for ch in _FLAT_NUMBER.sub(" ", text))
 
 
 #: Words of :data:`_FLAT_RE` that are also names of towns or districts (Hof, Berlin-Mitte).

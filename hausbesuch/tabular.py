@@ -43,7 +43,9 @@ role               accepted headers (examples)
                    beside ``Straße`` and ``Hausnummer``) and ``Adresszusatz``,
                    ``Anschriftenzusatz``, ``Zusatz``, ``Adr.-Zusatz``
                    (:data:`ADDITION_HEADERS`): an addition (flat, Hinterhaus, c/o
-                   line) written after the house number (a lone letter: its suffix)
+                   line) written after the house number (a lone letter, ``1/2``:
+                   its suffix); a plain ``Zusatz`` only beside the street or number
+                   columns, or when most of its cells look like additions
 =================  ===============================================================
 """
 
@@ -125,9 +127,11 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 #: Headers of an address addition (a flat, "Hinterhaus", a c/o line), written after the
-#: house number like a numbered line without line 1. A plain "Zusatz" is one too (a
-#: house-number suffix column is "Hausnummernzusatz", "HNr-Zusatz"; a lone letter in an
-#: addition is read as the suffix all the same, see :func:`address_from_row`).
+#: house number like a numbered line without line 1. A plain "Zusatz" is one too where it
+#: stands beside the street or number columns or holds additions (see
+#: :func:`address_columns`; a house-number suffix column is "Hausnummernzusatz",
+#: "HNr-Zusatz"; a lone letter in an addition is read as the suffix all the same, see
+#: :func:`address_from_row`).
 ADDITION_HEADERS = ("adresszusatz", "adressenzusatz", "anschriftzusatz",
                     "anschriftenzusatz", "anschriftszusatz", "zusatz adresse",
                     "adresse zusatz", "zusatz anschrift", "adr zusatz", "adressergaenzung",
@@ -220,8 +224,6 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
     # An "Adresszusatz" column: an addition as well (flat, "Hinterhaus", c/o line).
     named = find_column([c for c in columns if c not in used], ADDITION_HEADERS)
     if named is not None:
-        found.append((f"adresszusatz_{len(additions) + 1}" if additions else "adresszusatz",
-                      named))
         used.add(named)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
@@ -231,13 +233,41 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
         if col is not None:
             found.append((role, col))
             used.add(col)
+    # a plain "Zusatz" is the addition only beside the street or the number (elsewhere it
+    # may be a remark: "Hund", "nur vormittags"; see address_columns for its cells)
+    if named is not None and (normalize_header(named) != PLAIN_ADDITION
+                              or _beside_street(columns, named, dict(found))):
+        found.append((f"adresszusatz_{len(additions) + 1}" if additions else "adresszusatz",
+                      named))
     return tuple(found)
 
 
-def address_columns(columns: Sequence[str], *, source: str | None = None) -> dict[str, str]:
+#: The header (normalised) of an addition column that may also be a remark: "Zusatz".
+PLAIN_ADDITION = "zusatz"
+#: The roles of a street, a number and their lines, beside which a "Zusatz" is theirs.
+_STREET_ROLES = ("adresse", "strasse", "hausnummer", "zusatz")
+
+
+def _beside_street(columns: Sequence[str], col: str, roles: Mapping[str, str]) -> bool:
+    """Whether column ``col`` stands next to a street, house number, suffix or address
+    (line) column."""
+    street = {c for r, c in roles.items() if r in _STREET_ROLES or r.startswith("adresse_")}
+    pos = [i for i, c in enumerate(columns) if c == col]
+    return any(columns[j] in street for i in pos for j in (i - 1, i + 1)
+               if 0 <= j < len(columns))
+
+
+def address_columns(columns: Sequence[str], *, source: str | None = None,
+                    rows: Sequence[Mapping[str, str]] | None = None) -> dict[str, str]:
     """Map address roles (``adresse``, ``strasse``, ``hausnummer``, ``zusatz``, ``plz``,
     ``ort``, ``plz_ort``; ``adresse_2``, … and ``adresszusatz``, …, see the module
     docstring) to the header names present in ``columns``.
+
+    A column headed plain ``Zusatz`` is the address addition when it stands next to the
+    street, the house number, its suffix or an address line; elsewhere only when most of
+    its filled cells (``rows``) look like additions (:func:`_mostly_additions`: a flat, a
+    floor, "Hinterhaus", a c/o line, a suffix): a list's "Zusatz" may be a remark ("Hund",
+    "Dolmetscher Arabisch", "nur vormittags") that does not belong in the address.
 
     Raises
     ------
@@ -246,6 +276,12 @@ def address_columns(columns: Sequence[str], *, source: str | None = None) -> dic
         names the file (``source``), the accepted headers and the columns found.
     """
     found = dict(_address_columns_cached(tuple(columns)))
+    if rows is not None and not any(r.startswith("adresszusatz") for r in found):
+        plain = next((c for c in columns if normalize_header(c) == PLAIN_ADDITION
+                      and c not in found.values()), None)
+        if plain is not None and _mostly_additions([str(r.get(plain, "") or "")
+                                                    for r in rows]):
+            found["adresszusatz"] = plain
     if "adresse" not in found and "strasse" not in found:
         where = f" in {source}" if source else ""
         have = shown_columns(columns)
@@ -532,9 +568,11 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
             tail_parts.append(part)
     tail = " ".join(tail_parts)
     addition = _addition(row, roles)
-    if _SUFFIX_LETTER.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
-        # a lone letter after a house number without one ("Zusatz" = "a"): its suffix
-        head, addition = join_housenumber(head, addition), ""
+    if _NUMBER_SUFFIX.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
+        # a lone letter after a house number without one ("Zusatz" = "a"), "1/2", "/1":
+        # its suffix
+        head = f"{head}{addition}" if addition[0] in "/-–" else join_housenumber(head, addition)
+        addition = ""
     elif addition and not tail and re.search(r"\d\s?[a-zA-Z]?$", head):
         # no postcode or town after it: in brackets, else the addition would be read as
         # the town ("Vogelsang 1, Meier": a town „Meier“ a reason would quote)
@@ -542,8 +580,25 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     return ", ".join(p for p in (head, addition, tail) if p)
 
 
-#: An addition that is only a house number's suffix letter ("a", "B").
-_SUFFIX_LETTER = re.compile(r"[a-zA-Z]")
+#: An addition that continues a house number: a letter, "1/2" or "½", "/1", "-14".
+_NUMBER_SUFFIX = re.compile(r"[a-zA-Z]|1/2|½|/\s?\d{1,3}[a-zA-Z]?|[-–]\s?\d{1,4}[a-zA-Z]?")
+
+
+def _looks_like_addition(cell: str) -> bool:
+    """Whether every part of a cell is a house number's suffix, a c/o line or a hint for
+    finding the door ("2. OG links", "Hinterhaus", "Whg. 12"), not a remark or a name."""
+    from geodata.addresses import door_hint
+
+    parts = [p.strip() for p in re.split(r"[\n,;]+", cell) if p.strip()]
+    return bool(parts) and all(_NUMBER_SUFFIX.fullmatch(p) or _CARE_OF_LINE.match(p)
+                               or door_hint(p) for p in parts)
+
+
+def _mostly_additions(cells: Sequence[str]) -> bool:
+    """Whether more than half of the filled cells (placeholders aside) look like address
+    additions (:func:`_looks_like_addition`)."""
+    filled = [c for c in (c.strip() for c in cells) if c and not is_placeholder(c)]
+    return bool(filled) and 2 * sum(map(_looks_like_addition, filled)) > len(filled)
 
 
 def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:

@@ -431,3 +431,43 @@ def test_an_addition_with_brackets_or_a_family_keeps_its_parts(addition: str, ad
     full = address_from_row(row, {**roles, "plz": "PLZ", "ort": "Ort"})
     assert parse_address(full).town == "Bad Hersfeld"
     assert "Meier" not in without_care_of(full)
+
+
+def test_a_zusatz_away_from_the_street_is_a_remark_unless_its_cells_are_additions(
+        tmp_path: Path) -> None:
+    """Review 12 #16: a plain "Zusatz" after the town holding remarks ("Hund",
+    "Dolmetscher Arabisch", "nur vormittags") was written into the address; it is the
+    addition only beside the street or the number, or when most of its cells look like
+    additions."""
+    path = tmp_path / "remarks.csv"
+    path.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Zusatz\n"
+                    "R-1;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Hund\n"
+                    "R-2;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Dolmetscher Arabisch\n"
+                    "R-3;Frankenstraße;11;91207;Lauf a.d.Pegnitz;nur vormittags\n"
+                    "R-4;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Hinterhaus\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert {c.address for c in res.clients} == {"Frankenstraße 11, 91207 Lauf a.d.Pegnitz"}
+    assert "adresszusatz" not in res.columns
+    assert any("„Zusatz“" in w for w in res.warnings)  # kept, not evaluated
+    assert dict(res.clients[1].extra)["Zusatz"] == "Dolmetscher Arabisch"
+    # the same place, additions in most cells: the address addition
+    path.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Zusatz\n"
+                    "A-1;Frankenstraße;11;91207;Lauf a.d.Pegnitz;2. OG links\n"
+                    "A-2;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Hinterhaus\n"
+                    "A-3;Frankenstraße;11;91207;Lauf a.d.Pegnitz;c/o Meier\n"
+                    "A-4;Frankenstraße;11;91207;Lauf a.d.Pegnitz;\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [c.address for c in res.clients] == [
+        "Frankenstraße 11, 2. OG links, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, c/o Meier, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, 91207 Lauf a.d.Pegnitz"]
+    # beside the number it is the addition, and a half number its suffix
+    assert address_columns(["Kundennummer", "Straße", "Hausnummer", "Zusatz", "Notiz"])[
+        "adresszusatz"] == "Zusatz"
+    roles = address_columns(["Straße", "Hausnummer", "Zusatz"])
+    for suffix, address in (("1/2", "Vogelsang 1 1/2"), ("/1", "Vogelsang 1/1"),
+                            ("a", "Vogelsang 1a")):
+        assert address_from_row({"Straße": "Vogelsang", "Hausnummer": "1", "Zusatz": suffix},
+                                roles) == address
+    assert parse_address("Vogelsang 1 1/2").housenumber == "1½"
