@@ -387,6 +387,9 @@ _HINT_END = re.compile(
 _BUILDING_WORD = re.compile(
     r"block|halle|stock|turm|bau|riegel|zeile|reihe|bereich|station|pavillon|raum|saal",
     re.IGNORECASE)
+#: First pieces of a hint written with a hyphen ("Seiten-Eingang", "Dach-Wohnung").
+_HINT_PREFIXES = frozenset({"seiten", "hinter", "vorder", "neben", "keller", "dach", "garten",
+                            "rück", "rueck", "quer", "mittel", "haupt", "innen"})
 #: Adjectives of a hint word ("Linker Eingang", "Betreutes Wohnen", "Hintere Wohnung").
 _HINT_ADJECTIVE = re.compile(
     r"(?:link|recht|hinter|vorder|ober|unter|mittler|erst|zweit|dritt|viert|letzt|separat"
@@ -486,6 +489,14 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if _PERSON_WORD.fullmatch(w) or _TITLE_WORD.fullmatch(w) \
                 or w.casefold() in _NAME_PARTICLES:
+            continue
+        pieces = w.split("-")
+        if len(pieces) > 1 and any(_is_hint(p) for p in pieces):
+            # "Hinterhaus-Eingang", "Haus-B" are hints; "Meier-Hinterhaus" holds a name
+            if all(_is_hint(p) or len(p) == 1 or p.casefold() in _HINT_PREFIXES
+                   for p in pieces):
+                continue
+            names.append(w)
             continue
         if _is_hint(w) or (_HINT_ADJECTIVE.fullmatch(w) and nxt and _is_hint(nxt)) \
                 or (_BUILDING_WORD.fullmatch(w) and re.fullmatch(r"[A-Z]", nxt)):

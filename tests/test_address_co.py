@@ -417,7 +417,8 @@ _MORE_NAMES = ["Klingel Meier", "Klingel: Meier", "Briefkasten Meier", "Wohnung 
                "Fr. Meier", "Hrn. Meier", "Meier/Schulze", "Meier & Schulze", "d'Alessandro",
                "Anna Maria von der Heide", "Hans-Peter und Anna-Lena Müller-Lüdenscheidt",
                "Untermieter bei Meier", "Name an der Klingel: Meier", "Hinterhaus Meier",
-               "2. OG Meier", "Whg. 3 Meier", "Firma Meier"]
+               "2. OG Meier", "Whg. 3 Meier", "Firma Meier", "Meier-Hinterhaus",
+               "Hinterhaus-Meier"]
 
 
 @pytest.mark.parametrize("part", _MORE_NAMES)
@@ -452,7 +453,8 @@ def test_a_name_with_a_remark_in_brackets(text, shown):
 @pytest.mark.parametrize("part", [
     "Treppe A", "Block C", "Halle B", "Haus B", "Aufgang B", "Bungalow", "Wohncontainer",
     "Bauwagen", "Gartenlaube", "Tiefparterre", "Hausmeister", "Wohngruppe", "Betreutes Wohnen",
-    "JVA", "Campingplatz", "Parzelle", "Linker Eingang", "Eingang Hofseite", "Hinterhaus links"])
+    "JVA", "Campingplatz", "Parzelle", "Linker Eingang", "Eingang Hofseite", "Hinterhaus links",
+    "Hinterhaus-Eingang", "Seiten-Eingang", "Haus-B"])
 def test_a_building_letter_or_a_shelter_is_a_hint(part):
     from geodata.addresses import names_a_person
     from hausbesuch.care_of import without_care_of
