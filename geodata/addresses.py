@@ -250,10 +250,17 @@ class ParsedAddress:
         Meier``, ``Anna Meier``; see :func:`names_a_person`): shown only where a c/o line
         may be. A part that is a village or district the street lies in (``Kathus`` in
         "Am Brunnen 3, Kathus, 36251 Bad Hersfeld") is no name, as far as an OSM extract
-        loaded in this process knows it (:func:`extract_place`)."""
+        loaded in this process knows it (:func:`extract_place`). So is a remark in
+        brackets after the town that the parser took for its district ("36251 Bad
+        Hersfeld (Meier)") when it names a person."""
         split = self.host_split()
-        return tuple(split[0] if split and x == self.host_run[0] else x for x in self.extra
-                     if _CO_RE.match(x) or self._names_person(x))
+        lines = tuple(split[0] if split and x == self.host_run[0] else x for x in self.extra
+                      if _CO_RE.match(x) or self._names_person(x))
+        d = self.district
+        if d and re.search(rf"\(\s*{re.escape(d)}\s*\)?\s*$", self.raw) \
+                and self._names_person(d):
+            lines += (d,)
+        return lines
 
     def host_split(self) -> tuple[str, str] | None:
         """The c/o line and the street of a one-line ``c/o Name Street 5`` where a street
@@ -465,8 +472,8 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
     name.
     """
     text = " ".join(part.split())
-    if not text or _CO_RE.match(text) or _COUNTRY_RE.match(text):
-        return False
+    if not text or _CO_RE.match(text) or _COUNTRY_RE.match(text) or _OT_PART_RE.match(text):
+        return False  # (a district: "OT Kathus", "Ortsteil Sorga")
     m = _TRAILING_REMARK.fullmatch(text)
     if m and m[1]:  # "Meier (Untermieter)", "Hinterhaus (Meier)"
         return names_a_person(m[1], place) or names_a_person(m[2], place)

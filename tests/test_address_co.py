@@ -321,6 +321,7 @@ _SHAPES = [
     "Am Markt 16, {n}\n36251 Bad Hersfeld",
     "Am Markt 16, 36251 Bad Hersfeld, {n}",
     "Am Markt 16, Bad Hersfeld, {n}",
+    "Am Markt 16, 36251 Bad Hersfeld ({n})",
     "{n}, Am Markt 16, 36251 Bad Hersfeld",
     "{n}\nAm Markt 16\n36251 Bad Hersfeld",
     "Am Markt 16 ({n}), 36251 Bad Hersfeld",
@@ -402,6 +403,9 @@ def test_every_part_the_parser_names_is_left_out():
     ("Am Markt 16 , Meier , 36251 Bad Hersfeld", "Am Markt 16, 36251 Bad Hersfeld"),
     ("Am Markt 16, Familie  Meier, 36251 Bad Hersfeld", "Am Markt 16, 36251 Bad Hersfeld"),
     ("Hans-Meier-Straße 5, 36251 Bad Hersfeld, Meier", "Hans-Meier-Straße 5, 36251 Bad Hersfeld"),
+    # after the town in brackets (the parser reads it as the district)
+    ("Am Markt 16, 36251 Bad Hersfeld (Meier)", "Am Markt 16, 36251 Bad Hersfeld"),
+    ("Am Markt 16, 36251 Bad Hersfeld (Familie Meier)", "Am Markt 16, 36251 Bad Hersfeld"),
 ])
 def test_shapes_a_quick_test_missed_lose_the_name(text, shown):
     from hausbesuch.care_of import without_care_of
@@ -575,3 +579,12 @@ def test_a_surname_that_begins_street_names_is_a_name_alone(part):
     assert names_a_person(part) and not names_a_person(f"{part} Reihe")
     assert without_care_of(f"Vogelsang 1, {part}, 36251 Bad Hersfeld") == \
         "Vogelsang 1, 36251 Bad Hersfeld"
+
+
+@pytest.mark.parametrize("text", ["Am Markt 16, Bad Hersfeld (OT Kathus)",
+                                  "Am Markt 16, Ortsteil Kathus, 36251 Bad Hersfeld",
+                                  "Petersberg (Bad Hersfeld)"])
+def test_a_district_with_its_marker_stays(text):
+    from hausbesuch.care_of import without_care_of
+
+    assert parse_address(text).care_of == () and without_care_of(text) == text
