@@ -20,17 +20,22 @@ fields (``street == ""``).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 __all__ = [
     "STREET_START",
     "STREET_TYPE_ALONE",
     "STREET_WORD",
     "ParsedAddress",
+    "door_hint",
     "expand_housenumber",
+    "extract_place",
+    "extract_street",
     "housenumber_key",
     "names_a_person",
     "normalize_text",
@@ -185,6 +190,42 @@ def expand_housenumber(number: str) -> tuple[str, tuple[str, ...]]:
     return key, ()
 
 
+def _loaded_indexes() -> tuple[Any, ...]:
+    """The address indexes of the OSM extracts loaded in this process
+    (:func:`geodata.geocode.load_index` keeps them), none when no geocoder ran here."""
+    geocode = sys.modules.get("geodata.geocode")
+    loaded = getattr(geocode, "_LOADED", None) if geocode is not None else None
+    return tuple(loaded.values()) if isinstance(loaded, dict) else ()
+
+
+def extract_street(name: str) -> bool:
+    """Whether a street of this name is in an OSM extract loaded in this process (see
+    :func:`extract_place`)."""
+    key = street_key(name)
+    return bool(key) and any(key in getattr(index, "by_key", {}) for index in _loaded_indexes())
+
+
+def extract_place(street: str, name: str) -> bool:
+    """Whether ``name`` is a place (a village, suburb or hamlet, an ``addr:suburb``) that
+    a street named ``street`` lies in or near, in an OSM extract loaded in this process.
+
+    The rule that tells a name from a hint (:func:`names_a_person`) cannot know every
+    Ortsteil of every town; the extract does, but only where it is loaded: the planning
+    run, which geocodes, knows "Kathus" as a district of Bad Hersfeld, and its report and
+    exports keep it; a process without an extract (the letters, a web page drawn before
+    any geocoding) treats it as a name and leaves it out of the overviews, as before.
+    Only places around the street itself count, so that a host who shares a name with
+    some village of the extract is still left out."""
+    skey, tkey = street_key(street), town_key(name)
+    if not skey or not tkey:
+        return False
+    for index in _loaded_indexes():
+        for c in getattr(index, "by_key", {}).get(skey, ()):
+            if tkey in index.clusters[c].town_keys:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class ParsedAddress:
     """A parsed address. Empty strings for parts that were not found."""
@@ -197,21 +238,61 @@ class ParsedAddress:
     district: str = ""
     #: Lines or words that were dropped: ``c/o``/``bei`` lines, flat numbers, country.
     extra: tuple[str, ...] = field(default=())
+    #: A c/o line before the street in one line ("c/o Anna Meier Güldene Kammer 5"): the
+    #: c/o line of :attr:`extra` as the parser cut it, the marker and the words after it
+    #: up to the house number (see :meth:`host_split`).
+    host_run: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def care_of(self) -> tuple[str, ...]:
         """The ``c/o``/``bei``/``z. Hd.`` lines of :attr:`extra` (for a letter's address),
         and the parts that name a person without such a word (``Meier``, ``Familie
         Meier``, ``Anna Meier``; see :func:`names_a_person`): shown only where a c/o line
-        may be."""
-        return tuple(x for x in self.extra if _CO_RE.match(x) or names_a_person(x))
+        may be. A part that is a village or district the street lies in (``Kathus`` in
+        "Am Brunnen 3, Kathus, 36251 Bad Hersfeld") is no name, as far as an OSM extract
+        loaded in this process knows it (:func:`extract_place`). So is a remark in
+        brackets after the town that the parser took for its district ("36251 Bad
+        Hersfeld (Meier)") when it names a person."""
+        split = self.host_split()
+        lines = tuple(split[0] if split and x == self.host_run[0] else x for x in self.extra
+                      if _CO_RE.match(x) or self._names_person(x))
+        d = self.district
+        if d and re.search(rf"\(\s*{re.escape(d)}\s*\)?\s*$", self.raw) \
+                and self._names_person(d):
+            lines += (d,)
+        return lines
+
+    def host_split(self) -> tuple[str, str] | None:
+        """The c/o line and the street of a one-line ``c/o Name Street 5`` where a street
+        of an OSM extract loaded in this process shows where the name ends: the longest
+        run of the last words that is such a street (``c/o Anna Meier Güldene Kammer 5``:
+        ``("c/o Anna Meier", "Güldene Kammer")``; ``c/o Anna Lange Vogelsang 5``: „Lange
+        Vogelsang“ is no street, „Vogelsang“ is: ``("c/o Anna Lange", "Vogelsang")``).
+        None without such a street, and where a word surely begins the street (``Am``,
+        ``Zum``, ``Bad``: :data:`_STREET_PREPOSITIONS`): then the parser's own cut stands
+        (at a word that begins a street or ends in a street type, else every word but the
+        last goes to the c/o line: without the extract the export shows „Kammer 5“, a
+        word too few rather than a name too many)."""
+        if len(self.host_run) < 4:
+            return None
+        marker, words = self.host_run[1], self.host_run[2:]
+        for j in range(1, len(words)):
+            if extract_street(" ".join(words[j:])):
+                return _clean(" ".join([marker, *words[:j]])), " ".join(words[j:])
+        return None
+
+    def _names_person(self, part: str) -> bool:
+        return names_a_person(part, lambda name: extract_place(self.street, name))
 
     @property
     def shown_street(self) -> str:
         """:attr:`street` as shown where a c/o line is left out: without the words of the
         host's name that the street keeps for the geocoder when the parser cannot tell
         where the name ends (``"c/o Anna Meier Vogelsang 5"``: street ``"Meier
-        Vogelsang"``, c/o line ``"c/o Anna Meier"``, shown ``"Vogelsang"``)."""
+        Vogelsang"``, c/o line ``"c/o Anna Meier"``, shown ``"Vogelsang"``; the street of
+        :meth:`host_split` where an extract knows it)."""
+        if split := self.host_split():
+            return split[1]
         words = self.street.split()
         for line in self.care_of:
             name = line.split()[1:]
@@ -225,7 +306,7 @@ class ParsedAddress:
         """The rest of :attr:`extra` a letter needs (flat, "Hinterhaus"): no c/o line, no
         country."""
         return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x)
-                     and not names_a_person(x))
+                     and not self._names_person(x))
 
     @property
     def street_key(self) -> str:
@@ -272,84 +353,184 @@ _FLAT_RE = re.compile(
     re.IGNORECASE,
 )
 #: Words of an addition that make it a hint for finding the door, never a name: a flat,
-#: a floor, a part of a building, an entrance, a position, a business, a shelter.
+#: a floor, a part of a building, an entrance, a position, a business, a shelter, the
+#: label of a bell or letterbox ("Klingel Meier": the name after it is still a name).
 _HINT_WORD = re.compile(
     r"whg|wohnung|app|apt|appartement|apartment|zi|zimmernr|etage|eg|og|ug|dg"
-    r"|kg|hp|parterre|hochparterre|souterrain|dachboden|mansarde|penthouse|loft|haus"
-    r"|hh|vh|gebäude|gebaeude|anbau|altbau|neubau|flügel|fluegel|trakt|aufgang|hof"
-    r"|eingang|einfahrt|durchgang|tür|tuer|garage|laden|büro|buero|praxis"
-    r"|werkstatt|lager|kiosk|container|wohnwagen|heim|wohnheim|unterkunft|pension|hotel|wg"
-    r"|klingel|briefkasten|postfach|links|rechts|li|re|mitte|oben|unten|vorne|vorn|hinten"
+    r"|kg|hp|parterre|hochparterre|tiefparterre|souterrain|dachboden|mansarde|penthouse|loft"
+    r"|haus|hh|vh|gebäude|gebaeude|anbau|altbau|neubau|flügel|fluegel|trakt|aufgang|hof"
+    r"|treppe|stiege|bauteil|eingang|einfahrt|durchgang|zugang|tür|tuer|tor|pforte|garage"
+    r"|laden|büro|buero|praxis|werkstatt|lager|kiosk|container|wohnwagen|bauwagen|bungalow"
+    r"|baracke|remise|scheune|laube|parzelle|wohnmobil|campingplatz|heim|wohnheim|unterkunft"
+    r"|pension|hotel|wg|wohngruppe|wohnen|jva|awo|drk|hausmeister|hausmeisterin|pförtner"
+    r"|pfoertner|empfang|rezeption|sekretariat|verwaltung|firma|gmbh|klinik|station"
+    r"|gaststätte|gaststaette|ladenlokal|hoftor|gartentor"
+    r"|klingel|klingelschild|türschild|tuerschild|namensschild|schild|name|briefkasten"
+    r"|postkasten|postfach|untermieter|untermieterin|mitbewohner|mitbewohnerin"
+    r"|links|rechts|li|re|mitte|oben|unten|vorne|vorn|hinten"
     r"|nord|süd|sued|ost|west|gegenüber|gegenueber|seite|rückseite|rueckseite|haupthaus"
-    r"|nebenhaus|firma|gmbh|verwaltung",
+    r"|nebenhaus",
     re.IGNORECASE)
 #: Endings of compound hint words ("Seiteneingang", "Dachgeschoss", "Hinterhaus",
-#: "Nebengebäude", "Kellerwohnung"); -haus, -hof, -bau, -heim only after a prefix that
-#: makes a hint of them (Neuhaus, Imhof, Oppenheim are surnames). (Keller, Stock, Block,
-#: Zimmer, Garten alone are surnames too: no hint words.)
+#: "Nebengebäude", "Kellerwohnung", "Wohncontainer", "Gartenlaube"); -haus, -hof, -bau,
+#: -heim only after a prefix that makes a hint of them, and then also as the whole word
+#: ("Hinterhof", "Pflegeheim"; Neuhaus, Imhof, Oppenheim are surnames). (Keller, Stock,
+#: Block, Zimmer, Garten, Halle alone are surnames too: no hint words; with a building
+#: letter they are, see :data:`_BUILDING_WORD`.)
 _HINT_END = re.compile(
-    r"\w(?:eingang|gebäude|gebaeude|geschoss|geschoß|wohnung|unterkunft|flügel|fluegel|trakt"
-    r"|treppenhaus|einfahrt|seite|etage|zimmer"
+    r"(?:\w(?:eingang|gebäude|gebaeude|geschoss|geschoß|wohnung|unterkunft|flügel|fluegel|trakt"
+    r"|treppenhaus|einfahrt|seite|etage|zimmer|container|wagen|laube|parterre|gruppe|platz"
+    r"|parzelle|klingel|schild|briefkasten)"
     r"|(?:hinter|vorder|neben|garten|rück|rueck|seiten|quer|mittel|haupt|wohn|gäste|gaeste"
-    r"|reihen|doppel|eck|frauen|eltern|kinder|jugend|pfarr|gemeinde|miets|hoch)haus"
+    r"|reihen|doppel|eck|frauen|eltern|kinder|jugend|pfarr|gemeinde|miets|hoch|senioren"
+    r"|ferien|gemeinschafts|kranken)haus"
     r"|(?:hinter|innen|vorder|quer)hof|(?:an|alt|neu|hinter|quer|seiten)bau"
     r"|(?:wohn|alten|pflege|kinder|jugend|obdachlosen|asyl|studenten|arbeiter|wohnungslosen"
-    r"|übergangs|uebergangs)heim)$",
+    r"|übergangs|uebergangs|senioren|flüchtlings|fluechtlings|frauen|männer|maenner"
+    r"|behinderten)heim)$",
+    re.IGNORECASE)
+#: Words that name a part of a building when a letter follows ("Block C", "Halle B",
+#: "Treppe A", "Haus B"), though some are surnames alone (Block, Halle, Stock).
+_BUILDING_WORD = re.compile(
+    r"block|halle|stock|turm|bau|riegel|zeile|reihe|bereich|station|pavillon|raum|saal",
+    re.IGNORECASE)
+#: First pieces of a hint written with a hyphen ("Seiten-Eingang", "Dach-Wohnung").
+_HINT_PREFIXES = frozenset({"seiten", "hinter", "vorder", "neben", "keller", "dach", "garten",
+                            "rück", "rueck", "quer", "mittel", "haupt", "innen"})
+#: Adjectives of a hint word ("Linker Eingang", "Betreutes Wohnen", "Hintere Wohnung").
+_HINT_ADJECTIVE = re.compile(
+    r"(?:link|recht|hinter|vorder|ober|unter|mittler|erst|zweit|dritt|viert|letzt|separat"
+    r"|eigen|seitlich|betreut|möbliert|moebliert|äußer|aeusser|inner|neu|alt)(?:e|er|es|en|em)",
     re.IGNORECASE)
 #: Words of a name that are written small: "von", "de", "zu", "und" ("Anna und Jan Meier").
 _NAME_PARTICLES = frozenset(
     {"von", "van", "vom", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "zu",
      "zur", "ten", "ter", "al", "el", "bin", "ibn", "und", "u.", "&"})
-#: A salutation or family word that begins a part naming a person ("Familie Meier").
+#: A salutation or family word before a name ("Familie Meier", "Hr. Meier").
 _PERSON_WORD = re.compile(
-    r"(?:herrn?|frau|familie|fam\.?|eheleute|ehepaar|geschwister)$", re.IGNORECASE)
+    r"(?:herrn?|hrn?\.|frau|fr\.|frl\.?|fräulein|fraeulein|familie|fam\.?|eheleute|ehepaar"
+    r"|geschwister)$", re.IGNORECASE)
+#: An academic title before a name ("Dr. Meier", "Frau Prof. Dr. Schmidt").
+_TITLE_WORD = re.compile(r"(?:dr|prof|dipl|ing|med|mag|dr\.-ing|dipl\.-ing)\.?$",
+                         re.IGNORECASE)
 #: A word of a name: letters, with hyphens or apostrophes inside ("Meier-Schulze", "O'Neill").
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+#: A name that begins with a small particle and an apostrophe ("d'Alessandro", "dell'Olio").
+_APOSTROPHE_NAME = re.compile(r"(?:d|l|dall|dell|degli|dei|de)['’][^\W\d_]+(?:-[^\W\d_]+)*",
+                              re.IGNORECASE)
+#: A flat or floor with its number inside a part ("Whg. 3", "2. OG", "App. 12a", "Nr. 5"):
+#: a hint, taken out before the part is looked at ("2. OG Meier" names a person).
+_FLAT_NUMBER = re.compile(
+    r"\b(?:whg|wohnung|app|apt|appartement|apartment|zi|zimmer|nr|top|tür|tuer)\b\.?\s*"
+    r"(?:nr\.?\s*)?\d+\s*[a-z]?\b|\b\d{1,2}\s*\.\s*(?:og|obergeschoss|etage|stock)\b",
+    re.IGNORECASE)
+#: A remark in brackets at the end of a part ("Meier (Untermieter)"), or an unclosed one.
+_TRAILING_REMARK = re.compile(r"([^()]*?)\s*\(([^()]*)\)?\s*")
 
 
-def names_a_person(part: str) -> bool:
+def _is_hint(word: str) -> bool:
+    w = word.rstrip(".:")
+    return bool(_HINT_WORD.fullmatch(w) or _HINT_END.search(w) or _FLAT_RE.fullmatch(word))
+
+
+def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> bool:
     """Whether a part of an address (an addition, written after the street as its own
     part: a cell of an ``Adresszusatz`` column, a comma part, a remark in brackets) names a
     person without a ``c/o`` word: ``Meier``, ``Anna Meier``, ``Familie Meier``, ``Fam.
-    Yılmaz``, ``von Bülow``. Such a part is treated like a c/o line: shown on the
-    worker's route page, its map and print sheet and in the letter, left out of the
-    overviews, the report and the exports.
+    Yılmaz``, ``von Bülow``, ``Frau Dr. Meier``, ``Klingel: Meier``, ``Untermieter bei
+    Meier``. Such a part is treated like a c/o line: shown on the worker's route page, its
+    map and print sheet and in the letter, left out of the overviews, the report and the
+    exports.
 
-    The rule is deliberately narrow, so that real additions stay visible everywhere: the
-    part has no digit ("2. OG links", "Whg. 12", "App. 3" never name a person) and one to
-    four words (after a salutation or family word such as ``Familie``, ``Frau``, which
-    makes any such part a name); every word is letters (hyphens, apostrophes inside),
-    capitalised or a particle (``von``, ``de``, ``zu``, ``und``), at least one
-    capitalised; it does not begin like a street (``Am``, ``Im``, ``Bad``) and no word is
-    a hint for finding the door: a flat, a floor, a part of a building, an entrance, a
-    position or a business (``Hinterhaus``, ``Seiteneingang``, ``Souterrain``, ``Laden``,
-    ``links``, compounds ending in ``-eingang``, ``-gebäude``, ``-geschoss``, …; see
-    :data:`_HINT_WORD`, :data:`_HINT_END`). A single capitalised word that is neither
-    (``Meier``) counts as a name: erring so hides at worst a hint from the overview (the
-    route page still shows it), never shows a name there.
+    The words of the part are sorted into
+
+    * name words: capitalised letters (hyphens, apostrophes inside: ``Meier-Schulze``,
+      ``O'Neill``) or a small particle with an apostrophe (``d'Alessandro``);
+    * hints for finding the door: a flat, a floor, a part of a building, an entrance, a
+      position, a business, a shelter (``Hinterhaus``, ``Seiteneingang``, ``Souterrain``,
+      ``Laden``, ``links``, ``Wohngruppe``, ``JVA``, compounds ending in ``-eingang``,
+      ``-geschoss``, ``-wohnung``, ``-container``, …; see :data:`_HINT_WORD`,
+      :data:`_HINT_END`), with their adjectives (``Betreutes Wohnen``, ``Linker
+      Eingang``), a building letter after a building word (``Treppe A``, ``Block C``,
+      ``Halle B``; :data:`_BUILDING_WORD`), a flat or floor with its number (``Whg. 3``,
+      ``2. OG``), and labels of the bell or letterbox (``Klingel``, ``Briefkasten``,
+      ``Name``);
+    * the rest, which decides nothing: salutations and titles (``Herr``, ``Hr.``, ``Frau``,
+      ``Familie``, ``Dr.``, ``Prof.``), particles (``von``, ``de``, ``und``, ``/``,
+      ``&``), words in small letters (``bei``, ``an der``), an initial.
+
+    The part names a person when it holds a name word, has no other digit, does not
+    begin like a street (``Am Bahnhof``, ``Zur Linde``, ``Untere Kühnbach``) and its name
+    words are not a place (``place``: the villages and districts the street lies in,
+    from the OSM extract when one is loaded, see :meth:`ParsedAddress.care_of`). So a hint
+    and a name in one part (``Klingel Meier``, ``Hinterhaus Meier``, ``2. OG Meier``) name
+    a person, and so does a business that may be a surname (``Firma Meier``, ``Hotel
+    Post``). A remark in brackets at the end is looked at by itself (``Meier
+    (Untermieter)``). Erring so hides at worst a hint from the overview (the route page
+    and the letter still show it), never shows a name there; a capitalised word that is no
+    listed hint (a district such as ``Kathus`` where no extract is loaded) counts as a
+    name.
     """
-    words = part.split()
-    if not words or any(ch.isdigit() for ch in part) or _CO_RE.match(part) \
-            or _COUNTRY_RE.match(part):
+    text = " ".join(part.split())
+    if not text or _CO_RE.match(text) or _COUNTRY_RE.match(text) or _OT_PART_RE.match(text):
+        return False  # (a district: "OT Kathus", "Ortsteil Sorga")
+    m = _TRAILING_REMARK.fullmatch(text)
+    if m and m[1]:  # "Meier (Untermieter)", "Hinterhaus (Meier)"
+        return names_a_person(m[1], place) or names_a_person(m[2], place)
+    text = _FLAT_NUMBER.sub(" ", text.strip("()[]{} "))
+    if any(ch.isdigit() for ch in text):
         return False
-    if _PERSON_WORD.fullmatch(words[0]):
-        words = words[1:]
-        if not words:
-            return False
-    elif words[0].casefold() in STREET_START:
+    words = [w.strip(".,;!?\"'()[]").strip() if not _TITLE_WORD.fullmatch(w)
+             and not _PERSON_WORD.fullmatch(w) else w
+             for w in re.sub(r"\s*[/&+]\s*", " & ", text).replace(":", " ").split()]
+    words = [w for w in words if w]
+    if not words:
         return False
-    if len(words) > 4:
-        return False
-    capitalised = False
-    for w in words:
-        if w.casefold() in _NAME_PARTICLES:
+    lead = next((w for w in words if not _PERSON_WORD.fullmatch(w)
+                 and not _TITLE_WORD.fullmatch(w)), "")
+    if lead is words[0] and len(words) > 1 and lead[:1].isupper() \
+            and lead.casefold() in STREET_START:
+        return False  # "Am Bahnhof", "Alte Post" (alone, "Lange" is a surname)
+    names: list[str] = []
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if _PERSON_WORD.fullmatch(w) or _TITLE_WORD.fullmatch(w) \
+                or w.casefold() in _NAME_PARTICLES:
             continue
-        if not _NAME_WORD.fullmatch(w) or w[0].islower():
-            return False
-        if _HINT_WORD.fullmatch(w) or _HINT_END.search(w) or _FLAT_RE.fullmatch(w):
-            return False
-        capitalised = True
-    return capitalised
+        pieces = w.split("-")
+        if len(pieces) > 1 and any(_is_hint(p) for p in pieces):
+            # "Hinterhaus-Eingang", "Haus-B" are hints; "Meier-Hinterhaus" holds a name
+            if all(_is_hint(p) or len(p) == 1 or p.casefold() in _HINT_PREFIXES
+                   for p in pieces):
+                continue
+            names.append(w)
+            continue
+        if _is_hint(w) or (_HINT_ADJECTIVE.fullmatch(w) and nxt and _is_hint(nxt)) \
+                or (_BUILDING_WORD.fullmatch(w) and re.fullmatch(r"[A-Z]", nxt)):
+            continue
+        if len(w) == 1 and i > 0 and (_is_hint(words[i - 1])
+                                      or _BUILDING_WORD.fullmatch(words[i - 1])):
+            continue  # a building letter: "Haus B", "Treppe A"
+        if (_NAME_WORD.fullmatch(w) and w[0].isupper()) or _APOSTROPHE_NAME.fullmatch(w):
+            names.append(w)
+    if not names:
+        return False
+    return not (place is not None and (place(text) or place(" ".join(names))))
+
+
+def door_hint(part: str) -> bool:
+    """Whether a part of an address is a hint for finding the door and names no one: a
+    flat, a floor, a part of a building, an entrance, a position ("Hinterhaus", "2. OG
+    links", "Whg. 12", "Treppe A", "Seiteneingang"); not a remark ("nur vormittags",
+    "Hund") nor a name (:func:`names_a_person`)."""
+    text = " ".join(part.split())
+    if not text or names_a_person(text) or _CO_RE.match(text):
+        return False
+    if _FLAT_NUMBER.search(text) or _FLAT_RE.fullmatch(text):
+        return True
+    words = [w.strip(".,:;()") for w in text.split()]
+    return any(w and _is_hint(w) for w in words) and not any(
+        ch.isdigit() for ch in _FLAT_NUMBER.sub(" ", text))
 
 
 #: Words of :data:`_FLAT_RE` that are also names of towns or districts (Hof, Berlin-Mitte).
@@ -444,8 +625,10 @@ _CO_BRACKETS_RE = re.compile(
     r"zu\s+h(?:ä|ae)nden|wohnhaft\s+bei|p\.\s*a(?:dr)?\.?|per\s+adresse)(?=[\s.:])[^()]*)\)",
     re.IGNORECASE,
 )
-#: A remark in brackets after a house number (and its letter): "5 (Laden)", "12a (HH)".
-_REMARK_AFTER_NUMBER = re.compile(r"(\d(?:\s?[a-zA-Z])?)\s*\(([^()]*)\)(?=\s*(?:,|$))")
+#: A remark in brackets after a house number (and its letter): "5 (Laden)", "12a (HH)",
+#: also with brackets of its own: "1 (Meier (Untermieter))".
+_REMARK_AFTER_NUMBER = re.compile(
+    r"(\d(?:\s?[a-zA-Z])?)\s*\(((?:[^()]|\([^()]*\))*)\)(?=\s*(?:,|$))")
 #: "bei" after a flat or floor inside a part: "Wohnung bei Meier", "2. OG bei Meier".
 _CO_AFTER_FLAT_RE = re.compile(r"\s+(?=bei\s)", re.IGNORECASE)
 
@@ -473,6 +656,12 @@ STREET_START = frozenset(
      "großer", "grosse", "grosser", "kleine", "kleiner", "hohe", "hoher", "lange", "langer",
      "kurze", "kurzer", "breite", "breiter", "hohle", "krumme", "krummer", "enge", "schmale",
      "schöne", "schöner", "bad", "st.", "sankt"})
+#: The words of :data:`STREET_START` that are no adjectives (a surname may be one: Lange,
+#: Kleine, Große): a street surely begins at them.
+_STREET_PREPOSITIONS = frozenset(
+    {"am", "an", "auf", "aus", "im", "in", "zum", "zur", "zu", "unter", "unterm", "hinter",
+     "hinterm", "vor", "vorm", "über", "ueber", "überm", "ueberm", "ob", "bad", "st.",
+     "sankt"})
 #: A word that is (or ends in) a street type: "Breitenstraße", "Lindenweg", "Markt".
 STREET_WORD = re.compile(
     r"(?:stra(?:ß|ss)e|str\.?|weg|allee|platz|pl\.|gasse|ring|damm|ufer|steig|pfad|"
@@ -644,6 +833,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             else:
                 extra.append(q)
     street = _clean(_NR_PREFIX_RE.sub("", street))
+    host_run: tuple[str, ...] = ()
     m_co = _CO_RE.match(street)
     article = _STREET_ARTICLE.match(street[m_co.end():]) if m_co else None
     if m_co and street[m_co.end():].strip() and not (
@@ -659,6 +849,11 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             # ("Güldene Kammer" is found too). See ParsedAddress.shown_street.
             k, host = 1, len(words) - 1
         extra.append(_clean(" ".join([street[: m_co.end()], *words[:host]])))
+        if len(words) > 1 and not (k and words[k].casefold() in _STREET_PREPOSITIONS):
+            # a cut the extract may correct (ParsedAddress.host_split): none after "Am",
+            # "Zum", "Bad" (no name ends so; "Hersfelder Straße" of the extract must not
+            # take "Bad Hersfelder Straße" apart)
+            host_run = (extra[-1], street[: m_co.end()], *words)
         street = _clean(" ".join(words[k:]))
     if town:
         town, district2 = _split_town(town)
@@ -676,4 +871,5 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         town=_clean(town),
         district=_clean(district),
         extra=tuple(e for e in extra if e),
+        host_run=host_run,
     )

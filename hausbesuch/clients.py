@@ -381,7 +381,8 @@ def read_clients(
             "„id“, „Kundennummer“, „Fallnummer“ oder „Pseudonym“. Vorhandene Spalten: "
             f"{shown_columns(columns)}."
         )
-    roles = address_columns([c for c in columns if c != id_col], source=table.where)
+    roles = address_columns([c for c in columns if c != id_col], source=table.where,
+                            rows=table.rows)
     used: dict[str, str] = {"id": id_col, **roles}
     for fname, syns in FIELD_SYNONYMS.items():
         col = _find([c for c in columns if c not in used.values()], syns)

@@ -43,7 +43,9 @@ role               accepted headers (examples)
                    beside ``Straße`` and ``Hausnummer``) and ``Adresszusatz``,
                    ``Anschriftenzusatz``, ``Zusatz``, ``Adr.-Zusatz``
                    (:data:`ADDITION_HEADERS`): an addition (flat, Hinterhaus, c/o
-                   line) written after the house number (a lone letter: its suffix)
+                   line) written after the house number (a lone letter, ``1/2``:
+                   its suffix); a plain ``Zusatz`` only beside the street or number
+                   columns, or when most of its cells look like additions
 =================  ===============================================================
 """
 
@@ -125,9 +127,11 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 #: Headers of an address addition (a flat, "Hinterhaus", a c/o line), written after the
-#: house number like a numbered line without line 1. A plain "Zusatz" is one too (a
-#: house-number suffix column is "Hausnummernzusatz", "HNr-Zusatz"; a lone letter in an
-#: addition is read as the suffix all the same, see :func:`address_from_row`).
+#: house number like a numbered line without line 1. A plain "Zusatz" is one too where it
+#: stands beside the street or number columns or holds additions (see
+#: :func:`address_columns`; a house-number suffix column is "Hausnummernzusatz",
+#: "HNr-Zusatz"; a lone letter in an addition is read as the suffix all the same, see
+#: :func:`address_from_row`).
 ADDITION_HEADERS = ("adresszusatz", "adressenzusatz", "anschriftzusatz",
                     "anschriftenzusatz", "anschriftszusatz", "zusatz adresse",
                     "adresse zusatz", "zusatz anschrift", "adr zusatz", "adressergaenzung",
@@ -220,8 +224,6 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
     # An "Adresszusatz" column: an addition as well (flat, "Hinterhaus", c/o line).
     named = find_column([c for c in columns if c not in used], ADDITION_HEADERS)
     if named is not None:
-        found.append((f"adresszusatz_{len(additions) + 1}" if additions else "adresszusatz",
-                      named))
         used.add(named)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
     for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
@@ -231,13 +233,41 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
         if col is not None:
             found.append((role, col))
             used.add(col)
+    # a plain "Zusatz" is the addition only beside the street or the number (elsewhere it
+    # may be a remark: "Hund", "nur vormittags"; see address_columns for its cells)
+    if named is not None and (normalize_header(named) != PLAIN_ADDITION
+                              or _beside_street(columns, named, dict(found))):
+        found.append((f"adresszusatz_{len(additions) + 1}" if additions else "adresszusatz",
+                      named))
     return tuple(found)
 
 
-def address_columns(columns: Sequence[str], *, source: str | None = None) -> dict[str, str]:
+#: The header (normalised) of an addition column that may also be a remark: "Zusatz".
+PLAIN_ADDITION = "zusatz"
+#: The roles of a street, a number and their lines, beside which a "Zusatz" is theirs.
+_STREET_ROLES = ("adresse", "strasse", "hausnummer", "zusatz")
+
+
+def _beside_street(columns: Sequence[str], col: str, roles: Mapping[str, str]) -> bool:
+    """Whether column ``col`` stands next to a street, house number, suffix or address
+    (line) column."""
+    street = {c for r, c in roles.items() if r in _STREET_ROLES or r.startswith("adresse_")}
+    pos = [i for i, c in enumerate(columns) if c == col]
+    return any(columns[j] in street for i in pos for j in (i - 1, i + 1)
+               if 0 <= j < len(columns))
+
+
+def address_columns(columns: Sequence[str], *, source: str | None = None,
+                    rows: Sequence[Mapping[str, str]] | None = None) -> dict[str, str]:
     """Map address roles (``adresse``, ``strasse``, ``hausnummer``, ``zusatz``, ``plz``,
     ``ort``, ``plz_ort``; ``adresse_2``, … and ``adresszusatz``, …, see the module
     docstring) to the header names present in ``columns``.
+
+    A column headed plain ``Zusatz`` is the address addition when it stands next to the
+    street, the house number, its suffix or an address line; elsewhere only when most of
+    its filled cells (``rows``) look like additions (:func:`_mostly_additions`: a flat, a
+    floor, "Hinterhaus", a c/o line, a suffix): a list's "Zusatz" may be a remark ("Hund",
+    "Dolmetscher Arabisch", "nur vormittags") that does not belong in the address.
 
     Raises
     ------
@@ -246,6 +276,12 @@ def address_columns(columns: Sequence[str], *, source: str | None = None) -> dic
         names the file (``source``), the accepted headers and the columns found.
     """
     found = dict(_address_columns_cached(tuple(columns)))
+    if rows is not None and not any(r.startswith("adresszusatz") for r in found):
+        plain = next((c for c in columns if normalize_header(c) == PLAIN_ADDITION
+                      and c not in found.values()), None)
+        if plain is not None and _mostly_additions([str(r.get(plain, "") or "")
+                                                    for r in rows]):
+            found["adresszusatz"] = plain
     if "adresse" not in found and "strasse" not in found:
         where = f" in {source}" if source else ""
         have = shown_columns(columns)
@@ -297,6 +333,9 @@ def join_housenumber(number: str, suffix: str) -> str:
 _SALUTATION = re.compile(
     r"(?:(?:an|z\.?\s*hd\.?|zu\s+h(?:ä|ae)nden)\s+)?(?:herrn|herr|frau|familie|fam\.?|eheleute"
     r"|ehepaar|firma|mr\.?|mrs\.?|ms\.?)(?=[\s,]|$)", re.IGNORECASE)
+#: A family or a firm on the bell, as an addition names it ("Fam. Meier", "Firma Meier").
+_BELL_LABEL = re.compile(r"(?:familie|fam\.?|eheleute|ehepaar|geschwister|firma)(?=[\s,.]|$)",
+                         re.IGNORECASE)
 #: A c/o line before the street: it names the host and is kept (it is on the bell; the
 #: exports leave it out, see :mod:`hausbesuch.care_of`).
 _CARE_OF_LINE = re.compile(r"(?:c\s*/\s*o|c\.\s*o\.|bei|wohnhaft\s+bei)(?=[\s.]|$)",
@@ -365,17 +404,35 @@ _LONE_NUMBER = re.compile(r"(?:nr\.?\s*)?\d{1,4}\s?[a-z]?(?:\s?[-/–]\s?\d{1,4}
                           re.IGNORECASE)
 
 
-def _street_above_number(line: str) -> bool:
-    """Whether a line above a line holding only a house number is its street: it has no
-    digit, is no c/o line and looks like a street (:func:`_street_like`) or is one word
-    ("Hirschenau"; a name above a lone number, "Jürgen Müller" / "5", is not joined)."""
-    return (not any(ch.isdigit() for ch in line) and not _CARE_OF_LINE.match(line)
-            and (_street_like(line) or len(line.split()) == 1))
+def _street_above_number(lines: Sequence[str], i: int) -> bool:
+    """Whether ``lines[i]``, above a line holding only a house number, is its street: it
+    has no digit, is no c/o line and looks like a street (:func:`_street_like`:
+    "Am Markt", "Marktplatz"), or is one word and either a street of an OSM extract
+    loaded in this process (:func:`geodata.addresses.extract_street`: "Hirschenau") or
+    below a line without a digit that is then the name or a c/o line ("Anna Meier" /
+    "Hirschenau" / "1f"). A name above a lone number is not joined to it: "Meier" / "1f" is no street
+    "Meier 1f" that a reason would quote; without an extract a one-word street alone
+    above its number ("Hirschenau" / "1f") is therefore not found either (review 12
+    #10: a name too many is worse than an address to correct)."""
+    from geodata.addresses import extract_street
+
+    line = lines[i]
+    if any(ch.isdigit() for ch in line) or _CARE_OF_LINE.match(line):
+        return False
+    if _street_like(line):
+        return True
+    if len(line.split()) != 1:
+        return False
+    name_above = i > 0 and not any(ch.isdigit() for ch in lines[i - 1])  # (or a c/o line)
+    return name_above or extract_street(line)
 
 
-def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
+def _address_lines(lines: Sequence[str], *, street_first: bool = False
+                   ) -> tuple[list[str], bool]:
     """:func:`address_lines`, and whether a line beginning with a salutation was left out
-    in which no street was recognised (for the reason of a row without a street)."""
+    in which no street was recognised (for the reason of a row without a street);
+    ``street_first``: the first line is a street column's (a lone number below it is
+    its number)."""
     kept = [part for ln in (str(x).strip() for x in lines) if ln
             for part in (p.strip() for p in ln.split(",")) if part]
     salut = [False] * len(kept)
@@ -388,8 +445,8 @@ def _address_lines(lines: Sequence[str]) -> tuple[list[str], bool]:
                 salut[i] = unread = True
     # the street alone on one line and its number alone on the next (QA 11d #4)
     for i in range(len(kept) - 1, 0, -1):
-        if _LONE_NUMBER.fullmatch(kept[i]) and _street_above_number(kept[i - 1]) \
-                and not salut[i - 1]:
+        if _LONE_NUMBER.fullmatch(kept[i]) and not salut[i - 1] and (
+                _street_above_number(kept, i - 1) or (street_first and i == 1)):
             kept[i - 1] = f"{kept[i - 1]} {kept[i]}"
             del kept[i], salut[i]
     street = next((i for i, ln in enumerate(kept) if not salut[i]
@@ -413,8 +470,9 @@ def address_lines(lines: Sequence[str]) -> list[str]:
     it (``Herrn Jürgen Müller Am Markt 16``: the street is kept, see
     :func:`_street_after_name`); so is every line above the street without a digit (a name
     without salutation), except a c/o line. A line that is only a house number (``1f``)
-    is joined to the line above it when that looks like a street or is one word
-    (``Hirschenau`` / ``1f`` -> ``Hirschenau 1f``, see :func:`_street_above_number`). The
+    is joined to the line above it when that looks like a street, or is one word that a
+    loaded extract knows as a street or that stands below the name (``Hirschenau`` /
+    ``1f`` -> ``Hirschenau 1f``; not ``Meier`` / ``1f``, see :func:`_street_above_number`). The
     street is the first line with a street name and a number; without one, the first line that looks like a street
     (:func:`_street_like`: ``Am Markt``, ``Marktplatz``), else ``PLZ Ort``: then every
     digit-free line above it is left out, also the only line of a block (``Jürgen Müller``
@@ -436,7 +494,14 @@ def _cell_lines(row: Mapping[str, str], roles: Mapping[str, str]) -> tuple[list[
     if len(lines) > 1 or (lines and "adresse_2" in roles) or (
             lines and _SALUTATION.match(lines[0])):
         # (a block of one filled line: perhaps only the name)
-        return _address_lines(lines)
+        # the line of a column headed plain "Adresse" ("Anschrift") is meant to be the
+        # street, not the name a numbered "Zeile 1" holds: "Hirschenau" / "1f" is joined
+        m = _BLOCK_HEADER.fullmatch(normalize_header(roles["adresse"])) \
+            if "adresse" in roles else None
+        street_first = bool(m and not m["n"] and m["stem"] not in _LINE_STEMS
+                            and len(texts) > 1 and len(texts[0].split()) == 1
+                            and not any(ch in texts[0] for ch in ",\n0123456789"))
+        return _address_lines(lines, street_first=street_first)
     return ([lines[0].strip()] if lines else []), False
 
 
@@ -503,9 +568,11 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
             tail_parts.append(part)
     tail = " ".join(tail_parts)
     addition = _addition(row, roles)
-    if _SUFFIX_LETTER.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
-        # a lone letter after a house number without one ("Zusatz" = "a"): its suffix
-        head, addition = join_housenumber(head, addition), ""
+    if _NUMBER_SUFFIX.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
+        # a lone letter after a house number without one ("Zusatz" = "a"), "1/2", "/1":
+        # its suffix
+        head = f"{head}{addition}" if addition[0] in "/-–" else join_housenumber(head, addition)
+        addition = ""
     elif addition and not tail and re.search(r"\d\s?[a-zA-Z]?$", head):
         # no postcode or town after it: in brackets, else the addition would be read as
         # the town ("Vogelsang 1, Meier": a town „Meier“ a reason would quote)
@@ -513,27 +580,57 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     return ", ".join(p for p in (head, addition, tail) if p)
 
 
-#: An addition that is only a house number's suffix letter ("a", "B").
-_SUFFIX_LETTER = re.compile(r"[a-zA-Z]")
+#: An addition that continues a house number: a letter, "1/2" or "½", "/1", "-14".
+_NUMBER_SUFFIX = re.compile(r"[a-zA-Z]|1/2|½|/\s?\d{1,3}[a-zA-Z]?|[-–]\s?\d{1,4}[a-zA-Z]?")
+
+
+def _looks_like_addition(cell: str) -> bool:
+    """Whether every part of a cell is a house number's suffix, a c/o line or a hint for
+    finding the door ("2. OG links", "Hinterhaus", "Whg. 12"), not a remark or a name."""
+    from geodata.addresses import door_hint
+
+    parts = [p.strip() for p in re.split(r"[\n,;]+", cell) if p.strip()]
+    return bool(parts) and all(_NUMBER_SUFFIX.fullmatch(p) or _CARE_OF_LINE.match(p)
+                               or door_hint(p) for p in parts)
+
+
+def _mostly_additions(cells: Sequence[str]) -> bool:
+    """Whether more than half of the filled cells (placeholders aside) look like address
+    additions (:func:`_looks_like_addition`)."""
+    filled = [c for c in (c.strip() for c in cells) if c and not is_placeholder(c)]
+    return bool(filled) and 2 * sum(map(_looks_like_addition, filled)) > len(filled)
 
 
 def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     """The addition of a row ("Adresse 2" without a line 1: "Hinterhaus", "2. OG links",
-    "c/o Meier"), its lines joined with ``, ``, a line starting with a salutation left
-    out. It stands after the house number as its own part, where the geocoder reads it as
-    an addition and :func:`hausbesuch.care_of.without_care_of` finds a c/o line or a bare
-    name (``Meier``, see :func:`geodata.addresses.names_a_person`)."""
+    "c/o Meier"), its parts joined with ``, ``. It stands after the house number as its
+    own part, where the geocoder reads it as an addition and
+    :func:`hausbesuch.care_of.without_care_of` finds a c/o line or a bare name (``Meier``,
+    see :func:`geodata.addresses.names_a_person`).
+
+    Each line is split at commas and semicolons first, and a remark in brackets becomes a
+    part of its own (``Meier (Untermieter)`` -> ``Meier, Untermieter``; brackets inside
+    the brackets the address gets without postcode and town made the name its town). A
+    part naming a family or a firm (``Fam. Meier``, ``Familie Meier``, ``Firma Meier``:
+    a bell name the worker needs) is kept, as a c/o part (``Fam. Meier, Hinterhaus``
+    keeps both); a part addressing a person (``Herrn Jürgen Müller``, ``Frau Meier``: the
+    addressee, the client) is left out, and so are placeholders ("-", "k. A.") and the
+    postcode or town typed again."""
+    from geodata.addresses import names_a_person
+
     keys = sorted((k for k in roles if k.startswith("adresszusatz")),
                   key=lambda k: int(k.rpartition("_")[2]) if "_" in k else 1)
-    lines = [ln.strip() for k in keys
-             for ln in str(row.get(roles[k], "") or "").splitlines() if ln.strip()]
+    text = "\n".join(str(row.get(roles[k], "") or "") for k in keys)
+    parts = [" ".join(p.split()) for p in re.split(r"[\n,;()\[\]]+", text)]
     # not a placeholder ("-", "k. A."), nor the postcode or town again
     town = {r: str(row.get(roles[r], "") or "").strip() for r in ("plz", "ort", "plz_ort")
             if r in roles}
     known = {t.casefold() for t in (*town.values(),
                                     f"{town.get('plz', '')} {town.get('ort', '')}".strip())}
-    return ", ".join(ln for ln in lines if not _SALUTATION.match(ln)
-                     and not is_placeholder(ln) and ln.casefold() not in known)
+    return ", ".join(p for p in parts if p and not is_placeholder(p)
+                     and p.casefold() not in known
+                     and (not _SALUTATION.match(p)
+                          or (_BELL_LABEL.match(p) is not None and names_a_person(p))))
 
 
 # --------------------------------------------------------------------------------------

@@ -316,28 +316,72 @@ def test_a_plain_zusatz_column_is_the_address_addition(tmp_path: Path, header: s
         ("Z-4", "Hirschenau 1f, 90607 Rückersdorf"), ("Z-5", "Hirschenau 1F, 90607 Rückersdorf")]
 
 
+@pytest.fixture
+def no_extract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No OSM extract loaded in this process (as when a list is read before geocoding)."""
+    import geodata.addresses
+
+    monkeypatch.setattr(geodata.addresses, "_loaded_indexes", lambda: ())
+
+
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
         # QA 11d #4: the street alone, its number alone on the next line
-        (["Hirschenau", "1f"], ["Hirschenau 1f"]),
         (["Herrn Ali Hassan", "Hirschenau", "1f", "90607 Rückersdorf"],
          ["Hirschenau 1f", "90607 Rückersdorf"]),
+        (["Ali Hassan", "Hirschenau", "1f", "90607 Rückersdorf"],
+         ["Hirschenau 1f", "90607 Rückersdorf"]),
+        (["c/o Meier", "Hirschenau", "1f"], ["c/o Meier", "Hirschenau 1f"]),
         (["Jürgen Müllerschön", "Am Markt", "16"], ["Am Markt 16"]),
         (["Frankenstraße", "Nr. 11"], ["Frankenstraße Nr. 11"]),
-        # a name above a lone number is not joined to it
+        (["Marktplatz", "5", "91207 Lauf"], ["Marktplatz 5", "91207 Lauf"]),
+        # a name above a lone number is not joined to it (review 12 #10: „Meier 1f“ was
+        # the street a reason quoted); nor, without an extract that knows it, a one-word
+        # street alone
         (["Jürgen Müllerschön", "5", "36251 Bad Hersfeld"], ["5", "36251 Bad Hersfeld"]),
+        (["Meier", "1f", "36251 Bad Hersfeld"], ["1f", "36251 Bad Hersfeld"]),
+        (["Yilmaz", "12", "36251 Bad Hersfeld"], ["12", "36251 Bad Hersfeld"]),
+        (["Hirschenau", "1f"], ["1f"]),
         (["c/o Meier", "5"], ["c/o Meier", "5"]),
     ],
 )
-def test_a_lone_number_line_joins_the_street_above(lines: list[str],
-                                                    expected: list[str]) -> None:
+def test_a_lone_number_line_joins_the_street_above(lines: list[str], expected: list[str],
+                                                    no_extract: None) -> None:
     assert address_lines(lines) == expected
 
 
-def test_a_block_of_street_and_number_lines_is_found(tmp_path: Path, lauf_pbf: Path) -> None:
+def test_a_lone_number_joins_a_street_the_extract_knows(lauf_pbf: Path,
+                                                        bad_hersfeld_pbf: Path) -> None:
+    """With the extract loaded, a one-word street alone above its number is joined; a
+    name is not, since no street of the extract has it."""
+    from geodata.geocode import load_index
+
+    load_index(lauf_pbf), load_index(bad_hersfeld_pbf)
+    assert address_lines(["Hirschenau", "1f", "90607 Rückersdorf"]) == [
+        "Hirschenau 1f", "90607 Rückersdorf"]
+    assert address_lines(["Vogelsang", "1", "36251 Bad Hersfeld"]) == [
+        "Vogelsang 1", "36251 Bad Hersfeld"]
+    assert address_lines(["Meier", "1f", "36251 Bad Hersfeld"]) == ["1f", "36251 Bad Hersfeld"]
+
+
+def test_a_name_above_a_lone_number_is_not_quoted(tmp_path: Path, no_extract: None) -> None:
+    """Review 12 #10: a block "Meier" / (no street) / "1f" / "36251 Bad Hersfeld" was read
+    as the street „Meier 1f“; the reason quoting the address named the person."""
+    path = tmp_path / "block.csv"
+    path.write_text("Kundennummer;Anschrift Zeile 1;Anschrift Zeile 2;Anschrift Zeile 3;"
+                    "Anschrift Zeile 4\n"
+                    "B-1;Müllerschön;;1f;36251 Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert "Müllerschön" not in repr(res.clients) + repr(res.rejected)
+
+
+def test_a_block_of_street_and_number_lines_is_found(tmp_path: Path, lauf_pbf: Path,
+                                                     no_extract: None) -> None:
     """QA 11d #4: ``Adresse; Adresse 2; PLZ; Ort`` = ``Hirschenau; 1f; 90607; Rückersdorf``
-    lost the street ("1f, 90607 Rückersdorf", unresolved)."""
+    lost the street ("1f, 90607 Rückersdorf", unresolved). A column headed plain
+    "Adresse" holds the street: its one word is joined to the number below it, also
+    before any extract is loaded (a list is read before it is geocoded)."""
     from geodata.geocode import load_index
 
     path = tmp_path / "mixed.csv"
@@ -352,3 +396,78 @@ def test_a_block_of_street_and_number_lines_is_found(tmp_path: Path, lauf_pbf: P
     for c in res.clients:
         r = index.geocode(c.address)
         assert r.quality == "exact" and not r.doubt, r
+
+
+@pytest.mark.parametrize(
+    ("addition", "address", "shown"),
+    [
+        # review 12 #3: brackets of the addition's own made the name the town
+        ("Meier (Untermieter)", "Vogelsang 1 (Meier, Untermieter)", "Vogelsang 1 (Untermieter)"),
+        ("Meier)", "Vogelsang 1 (Meier)", "Vogelsang 1"),
+        ("(Meier", "Vogelsang 1 (Meier)", "Vogelsang 1"),
+        ("Hinterhaus (links)", "Vogelsang 1 (Hinterhaus, links)", "Vogelsang 1 (Hinterhaus, links)"),
+        # review 12 #16: a family on the bell is kept (as a c/o part), and so is the rest
+        ("Fam. Meier, Hinterhaus", "Vogelsang 1 (Fam. Meier, Hinterhaus)", "Vogelsang 1 (Hinterhaus)"),
+        ("Fam. Meier; Hinterhaus", "Vogelsang 1 (Fam. Meier, Hinterhaus)", "Vogelsang 1 (Hinterhaus)"),
+        ("Familie Meier", "Vogelsang 1 (Familie Meier)", "Vogelsang 1"),
+        ("Hinterhaus\nFamilie Meier", "Vogelsang 1 (Hinterhaus, Familie Meier)",
+         "Vogelsang 1 (Hinterhaus)"),
+        # the addressee (the client) is still left out
+        ("Herrn Jürgen Müllerschön, Hinterhaus", "Vogelsang 1 (Hinterhaus)",
+         "Vogelsang 1 (Hinterhaus)"),
+        ("Frau Meier", "Vogelsang 1", "Vogelsang 1"),
+    ],
+)
+def test_an_addition_with_brackets_or_a_family_keeps_its_parts(addition: str, address: str,
+                                                                shown: str) -> None:
+    roles = {"strasse": "Straße", "hausnummer": "Nr", "adresszusatz": "Adresszusatz"}
+    row = {"Straße": "Vogelsang", "Nr": "1", "Adresszusatz": addition}
+    assert address_from_row(row, roles) == address
+    a = parse_address(address)
+    assert (a.street, a.housenumber, a.town) == ("Vogelsang", "1", ""), a
+    assert without_care_of(address) == shown
+    # with postcode and town after it
+    row.update(PLZ="36251", Ort="Bad Hersfeld")
+    full = address_from_row(row, {**roles, "plz": "PLZ", "ort": "Ort"})
+    assert parse_address(full).town == "Bad Hersfeld"
+    assert "Meier" not in without_care_of(full)
+
+
+def test_a_zusatz_away_from_the_street_is_a_remark_unless_its_cells_are_additions(
+        tmp_path: Path) -> None:
+    """Review 12 #16: a plain "Zusatz" after the town holding remarks ("Hund",
+    "Dolmetscher Arabisch", "nur vormittags") was written into the address; it is the
+    addition only beside the street or the number, or when most of its cells look like
+    additions."""
+    path = tmp_path / "remarks.csv"
+    path.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Zusatz\n"
+                    "R-1;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Hund\n"
+                    "R-2;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Dolmetscher Arabisch\n"
+                    "R-3;Frankenstraße;11;91207;Lauf a.d.Pegnitz;nur vormittags\n"
+                    "R-4;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Hinterhaus\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert {c.address for c in res.clients} == {"Frankenstraße 11, 91207 Lauf a.d.Pegnitz"}
+    assert "adresszusatz" not in res.columns
+    assert any("„Zusatz“" in w for w in res.warnings)  # kept, not evaluated
+    assert dict(res.clients[1].extra)["Zusatz"] == "Dolmetscher Arabisch"
+    # the same place, additions in most cells: the address addition
+    path.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Zusatz\n"
+                    "A-1;Frankenstraße;11;91207;Lauf a.d.Pegnitz;2. OG links\n"
+                    "A-2;Frankenstraße;11;91207;Lauf a.d.Pegnitz;Hinterhaus\n"
+                    "A-3;Frankenstraße;11;91207;Lauf a.d.Pegnitz;c/o Meier\n"
+                    "A-4;Frankenstraße;11;91207;Lauf a.d.Pegnitz;\n", encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert [c.address for c in res.clients] == [
+        "Frankenstraße 11, 2. OG links, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, Hinterhaus, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, c/o Meier, 91207 Lauf a.d.Pegnitz",
+        "Frankenstraße 11, 91207 Lauf a.d.Pegnitz"]
+    # beside the number it is the addition, and a half number its suffix
+    assert address_columns(["Kundennummer", "Straße", "Hausnummer", "Zusatz", "Notiz"])[
+        "adresszusatz"] == "Zusatz"
+    roles = address_columns(["Straße", "Hausnummer", "Zusatz"])
+    for suffix, address in (("1/2", "Vogelsang 1 1/2"), ("/1", "Vogelsang 1/1"),
+                            ("a", "Vogelsang 1a")):
+        assert address_from_row({"Straße": "Vogelsang", "Hausnummer": "1", "Zusatz": suffix},
+                                roles) == address
+    assert parse_address("Vogelsang 1 1/2").housenumber == "1½"
