@@ -691,16 +691,23 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None]) -> dict[str, 
     """The windows letters promised for these case visits (``visit id -> "angekündigt:
     08:00–10:00 Uhr (Brief vom …)"``): a letter is written after its plan, so the plan's
     stops are shown with what was promised since (route page, print sheet, map, the
-    worker's page), not with the client's own windows ("ganztägig")."""
+    worker's page), not with the client's own windows ("ganztägig"). A visit called off
+    since (``entfallen``: a cancellation letter, a re-plan that dropped it) says
+    "ENTFÄLLT seit …: nicht hingehen" instead."""
     ids = sorted({v for v in visit_ids if v})
     out: dict[str, str] = {}
     for k in range(0, len(ids), 500):
-        for vid, ps, pe, at in s.execute(select(
+        for vid, ps, pe, at, status, since in s.execute(select(
                 CaseVisitRow.visit_id, CaseVisitRow.promised_start, CaseVisitRow.promised_end,
-                CaseVisitRow.announced_at).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]),
-                                                 CaseVisitRow.promised_start.is_not(None),
-                                                 CaseVisitRow.promised_end.is_not(None))):
-            out[vid] = announced_text(ps, pe, at)
+                CaseVisitRow.announced_at, CaseVisitRow.status, CaseVisitRow.updated_at).where(
+                CaseVisitRow.visit_id.in_(ids[k:k + 500]),
+                (CaseVisitRow.promised_start.is_not(None)
+                 & CaseVisitRow.promised_end.is_not(None))
+                | (CaseVisitRow.status == "entfallen"))):
+            if status == "entfallen":  # called off (a cancellation, a re-plan): the pages
+                out[vid] = f"ENTFÄLLT seit {since:%d.%m.%Y}: nicht hingehen"  # say so
+            else:
+                out[vid] = announced_text(ps, pe, at)
     return out
 
 

@@ -486,3 +486,26 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     assert audit[closed]["fallstatus"] == "abgeschlossen" and set(audit) == {closed, unclear}
     res = _letters(pid, db, tmp_path / "k2", "--correction")
     assert res.exit_code == 0 and "Keine angekündigten Besuche" in res.output
+
+    # the pages written from the store say the visit is off (route, sheet, worker's page)
+    with Store.open(db) as store:
+        stops = {st.client_id: st for r in store.load_plan(pid).routes for st in r.stops}
+    assert stops[closed].window_text.startswith("ENTFÄLLT seit "), stops[closed].window_text
+    assert stops[closed].window_text.endswith(": nicht hingehen")
+    assert stops[fine].window_text.startswith("angekündigt: ")
+    # a re-plan from after the called-off visit's time does not keep it (before: kept as a
+    # visit of the past, so "geplant" again, unaudited); the case is listed with its status
+    moment = max(stops[closed].end, stops[unclear].end).replace(second=0, microsecond=0)
+    res = CliRunner(env={clock.ENV: route.day.isoformat()}).invoke(app, [
+        "replan", pid, "--from", f"{moment:%Y-%m-%d %H:%M}", "--db", db, "--out",
+        str(tmp_path / "neu"), "--time-limit", "2"])
+    assert res.exit_code == 0, res.output
+    with Store.open(db) as store:
+        new = store.latest_plan("Bad Hersfeld")
+        with store.session() as s:
+            rows = {v.client_id: v.status for v in s.query(CaseVisitRow).filter(
+                CaseVisitRow.client_id.in_([closed, unclear]))}
+    assert new.id != pid and rows == {closed: "entfallen", unclear: "entfallen"}
+    assert not {closed, unclear} & {st.client_id for r in new.routes for st in r.stops}
+    listed = {u.client_id: u.code for u in new.unassigned}
+    assert listed[closed] == "status_abgeschlossen" and listed[unclear] == "status_in_klaerung"

@@ -767,6 +767,12 @@ def _replan(
         recorded = {v.visit_id for v in s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.visit_id.in_(old_visit_ids),
             CaseVisitRow.status == "erledigt"))} if old_visit_ids else set()
+        # visits called off since the plan was made (a cancellation letter for a case
+        # closed since): never kept on a route again, before or after the moment (before,
+        # one before the moment was kept and so made "geplant" again, unaudited)
+        called_off = {v.visit_id for v in s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.visit_id.in_(old_visit_ids),
+            CaseVisitRow.status == "entfallen"))} if old_visit_ids else set()
         # when each recorded visit took place (the time its outcome gives)
         done_at = {o.visit_id: datetime.combine(o.day, datetime.min.time())
                    + timedelta(minutes=o.time_min)
@@ -781,12 +787,18 @@ def _replan(
     home_of: dict[str, tuple[str, int]] = {}
     initial: dict[tuple[str, int], list[str]] = {}  # warm start: the old order
     absent = _absences(store, profile, team_list, span, since=moment.date())
+    off_clients: set[str] = set()  # clients of visits called off (a visit of their own)
     for r in old.routes:
-        if r.day < moment.date():
-            kept[(r.team_id, r.day)] = r  # earlier days stay whole
+        off = [st for st in r.stops if st.visit_id in called_off]
+        off_clients.update(st.client_id for st in off)  # its case says what comes next
+        if r.day < moment.date():  # earlier days stay whole, but for what was called off
+            kept[(r.team_id, r.day)] = r if not off else replace(r, stops=tuple(
+                replace(st, position=k + 1) for k, st in enumerate(
+                    st for st in r.stops if st.visit_id not in called_off)))
             continue
-        head = [st for st in r.stops if st.start < moment]
-        go = [st for st in r.stops if st.start >= moment and st.visit_id not in recorded]
+        head = [st for st in r.stops if st.start < moment and st.visit_id not in called_off]
+        go = [st for st in r.stops if st.start >= moment and st.visit_id not in recorded
+              and st.visit_id not in called_off]
         moving += [(st.client_id, st.visit_id) for st in go]
         for st in go:  # minimal disruption: each visit's team-day is its home
             home_of[st.client_id] = (r.team_id, span.index(r.day))
@@ -832,7 +844,7 @@ def _replan(
     # the candidates: the moving visits plus what the old plan could not hold, plus open
     # clients pinned into the rest of the span since (an appointment agreed at the door on
     # a visit of this plan, a pin set after planning): a visit of their own
-    moving_ids = {cid for cid, _ in moving}
+    moving_ids = {cid for cid, _ in moving} | off_clients
     visit_of = dict(moving)
     with store.session() as s:
         pins = {r.client_id: r for r in s.execute(select(
