@@ -672,7 +672,8 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
     re-plan's letters replace the old version's, so letters of cancelled visits and
     team-day PDFs of team-days that no longer exist do not stay. A selection, or a run of
     the other kind (corrections into a folder of announcements), is refused when it would
-    drop a letter of the earlier run: the team-day PDFs would silently lose clients.
+    drop a letter of the earlier run: the team-day PDFs would silently lose clients. So is
+    a correction run that would drop an earlier correction (written once, never again).
     ``letters`` are the letter files this run means to write.
     """
     written = set(letters)
@@ -696,6 +697,15 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
             f"--clients nicht neu schreibt ({_shown(dropped)}); sie fehlten danach im Ordner "
             "und in den Sammel-PDFs. Bitte für die Auswahl einen eigenen Ordner angeben, oder "
             "ohne --clients alle Briefe neu schreiben."
+        )
+    if dropped and kind == "korrektur":
+        # a correction is written once: its visit is called off then, so no later run
+        # writes it again; replacing the folder would lose it, perhaps before it was printed
+        raise LetterError(
+            f"--out {out}: der Ordner enthält Korrekturbriefe eines früheren Laufs "
+            f"({_shown(dropped)}); ihre Besuche sind schon abgesagt, kein späterer Lauf "
+            "schreibt sie neu, und sie gingen hier verloren. Bitte für diesen Lauf einen "
+            "neuen Ordner angeben (der Inhalt wird nicht gelöscht)."
         )
 
 

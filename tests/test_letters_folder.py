@@ -185,6 +185,14 @@ def test_corrections_go_into_a_folder_of_their_own(small, tmp_path):
     # and announcements do not go into the folder of corrections
     res = _letters(newer.id, url, korr)
     assert res.exit_code == 2 and "3 Korrekturbriefe eines früheren Laufs" in res.output
+    # a correction is written once (its visit is called off then): a second correction
+    # run into the same folder is refused instead of replacing it with an empty run
+    before = _files(korr)
+    res = _letters(newer.id, url, korr, "--correction")
+    assert res.exit_code == 2, res.output
+    assert "enthält Korrekturbriefe eines früheren Laufs" in res.output
+    assert "kein späterer Lauf schreibt sie neu" in " ".join(res.output.split())
+    assert _files(korr) == before
 
 
 @pytest.mark.parametrize("foreign", ["notiz.txt", "brief_von_hand.pdf", "unterordner/"])
