@@ -1623,4 +1623,7 @@ def test_a_replan_takes_up_fixed_rejections_and_never_visits_an_old_door(base, t
     assert "T4" not in stops, (stops["T4"].lon, stops["T4"].lat, old_door.lon, old_door.lat)
     rejected = {r.id: r for r in v2.rejected}
     assert "Gibtsnichtweg 7" in rejected["T4"].reason, rejected
+    with open(tmp_path / "v2" / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        row = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}["T4"]
+    assert row["status"] == "abgelehnt" and row["geo_qualitaet"] != "exakt", row
     assert "T4" not in {u.client_id for u in v2.unassigned}  # listed once

@@ -908,6 +908,9 @@ def _replan(
              else geo_old.get(c.id) if same else None)
         if g is None or g.lon is None:
             fresh_rejected[c.id] = _address_rejected(c, loc)
+            # (the report's quality is that of the address rejected, not the old one's)
+            fresh_clients[c.id] = c
+            fresh_geo[c.id] = loc.geocode(district_of.get(c.id, OUTSIDE))
             continue
         fresh_clients[c.id], fresh_geo[c.id] = c, g
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
