@@ -320,6 +320,17 @@ def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists
     assert again.returncode == 2
     assert "Nichts zu planen: in Bad Hersfeld gibt es keinen offenen Fall" in again.stderr
 
+    # open cases, but not one address found: the same (QA 12h #6)
+    nowhere = tmp_path / "nirgends.csv"
+    nowhere.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+                       "Y-1;Gibtsnichtweg;7;36251;Bad Hersfeld\n", encoding="utf-8")
+    again = subprocess.run(_plan_args(nowhere, out, db, 2), capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert again.stderr.startswith("Fehler: Nichts zu planen: von den offenen Fällen in Bad "
+                                   "Hersfeld wurde keine Adresse gefunden"), again.stderr
+    assert "Zeile 2 (Y-1), Adresse: Adresse „Gibtsnichtweg 7" in again.stderr
+
     assert _assert_complete(out) == first_id and _tree(out) == before
     plans = subprocess.run([sys.executable, "-m", "hausbesuch", "plans", "--city",
                             "bad-hersfeld", "--db", f"sqlite:///{db}"],

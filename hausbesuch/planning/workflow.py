@@ -307,8 +307,6 @@ def _nothing_to_plan(city: str, imported: Any) -> str:
     report). Names the rejected rows of the list (row, field, reason), so nothing is lost
     although no plan and no report is written. (When open cases have their visits in other
     plans, a plan is made: its notes name those plans and cases.)"""
-    from hausbesuch.casework.service import field_reason
-
     why = f"in {city} gibt es keinen offenen Fall"
     rejected = list(imported.rejected) if imported is not None else []
     if not rejected:
@@ -317,13 +315,32 @@ def _nothing_to_plan(city: str, imported: Any) -> str:
     lines = [f"Nichts zu planen: {'die Zeile' if n == 1 else f'alle {n} Zeilen'} der "
              f"Kundenliste {'ist' if n == 1 else 'sind'} abgelehnt, und {why}; kein Plan "
              "gespeichert. Abgelehnt:"]
-    for r in rejected[:NOTHING_TO_PLAN_ROWS]:
-        lines.append(f"  Zeile {r.row}" + (f" ({r.id})" if r.id else "")
-                     + f", {field_reason(r.field, r.reason)}")
-    if n > NOTHING_TO_PLAN_ROWS:
-        lines.append(f"  … und {count(n - NOTHING_TO_PLAN_ROWS, 'weitere Zeile', 'weitere Zeilen')}"
-                     " (alle mit hausbesuch import LISTE --report bericht.csv).")
+    lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
     return "\n".join(lines)
+
+
+def _rejected_lines(rejected: Sequence[Rejected], where: str) -> list[str]:
+    """The first rejected rows (row, id, field, reason), then how many more and where."""
+    from hausbesuch.casework.service import field_reason
+
+    lines = [(f"  Zeile {r.row}" + (f" ({r.id})" if r.id else "") if r.row else f"  Fall {r.id}")
+             + f", {field_reason(r.field, r.reason)}" for r in rejected[:NOTHING_TO_PLAN_ROWS]]
+    if len(rejected) > NOTHING_TO_PLAN_ROWS:
+        n = len(rejected) - NOTHING_TO_PLAN_ROWS
+        lines.append(f"  … und {count(n, 'weitere Zeile', 'weitere Zeilen')} (alle mit {where}).")
+    return lines
+
+
+def _no_address_found(city: str, rejected: Sequence[Rejected]) -> str:
+    """Why no plan is made although the city has open cases: not one of their addresses
+    was found (every row of a list, if one was read, is rejected too)."""
+    return "\n".join([
+        f"Nichts zu planen: von den offenen Fällen in {city} wurde keine Adresse gefunden; "
+        "kein Plan gespeichert. Abgelehnt:",
+        *_rejected_lines(sorted(rejected, key=lambda r: (r.row or 10**9, r.id or "")),
+                         "hausbesuch addresses"),
+        "Adressen korrigieren mit „hausbesuch addresses“ (Vorschläge) oder „hausbesuch "
+        "address KUNDENNUMMER --set-address …“, dann neu planen."])
 
 
 def _plan_span(
@@ -400,6 +417,8 @@ def _plan_span(
         else:
             candidates.append(cand)
 
+    if not candidates and not unassigned and not busy:  # every open case's address failed
+        raise UserError(_no_address_found(profile.name, rejected))
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)
