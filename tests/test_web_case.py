@@ -139,8 +139,13 @@ def test_another_citys_coordinator_cannot_see_or_set_a_case(
                and r["city"] == CITY for r in new), new
     assert {r["details"]["weg"] for r in new} == {
         "GET /faelle/{client_id:path}", "POST /faelle", "POST /faelle/{client_id:path}"}
-    # the case's own coordinator still can
+    # the case's own coordinator still can, also with the city's short name (as every
+    # command writes it), and that is no refused access
     assert kora.get(f"/faelle/{cid}").status_code == 200
+    refused = len(site.store.audit_rows(action="zugriff_verweigert"))
+    assert kora.get(f"/faelle/{cid}?stadt=bad-hersfeld").status_code == 200
+    assert kora.get("/adressen?stadt=Bad-Hersfeld").status_code == 200
+    assert len(site.store.audit_rows(action="zugriff_verweigert")) == refused
 
 
 # --------------------------------------------------------------------------- Chromium

@@ -83,6 +83,17 @@ class WebContext:
         except KeyError:
             raise HTTPException(status_code=404, detail="Stadt nicht eingerichtet.") from None
 
+    def city_named(self, text: str | None) -> str | None:
+        """The city ``text`` names: its display name, or the profile's short name that
+        every command takes (``bad-hersfeld`` for „Bad Hersfeld“); else ``text``."""
+        if not text or text in self.profiles:
+            return text
+        key = text.strip().casefold()
+        for name, p in self.profiles.items():
+            if key in {name.casefold(), (p.slug or "").casefold()}:
+                return name
+        return text
+
     def cities_for(self, user: User) -> list[str]:
         return [c for c in self.profiles if user.sees(c)]
 

@@ -73,6 +73,7 @@ def _city_of(request: Request, user: User, stadt: str | None) -> str:
     never served or carried out for the account's own city instead (before, a plan job
     asked for another city ran for the own one)."""
     web = ctx(request)
+    stadt = web.city_named(stadt)  # „Bad Hersfeld“ or „bad-hersfeld“, as the commands say
     if user.city:
         if stadt and stadt != user.city:  # another city's page asked for: refused, audited
             audit_refused(request, "andere Stadt", city=stadt if stadt in web.profiles else None)
