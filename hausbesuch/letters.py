@@ -709,22 +709,11 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
         )
 
 
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but belongs to someone else
-        return True
-    return True
-
-
 def fresh_folder(out: Path) -> Path:
     """A new hidden folder beside ``out`` (``.<name>.neu-…``, 0700) for a letter run;
     :func:`swap_in` puts it in place of ``out``. Hidden folders of killed runs into the
     same ``out`` (marked, their process gone) are removed first."""
+    from hausbesuch.output import process_alive
     from hausbesuch.store import private_dir
 
     parent = out.parent
@@ -733,7 +722,7 @@ def fresh_folder(out: Path) -> Path:
         for q in parent.iterdir():
             if q.name.startswith((f".{out.name}{_NEW_DIR}", f".{out.name}{_OLD_DIR}")) \
                     and q.is_dir() and not q.is_symlink() and (m := _marker(q)) is not None \
-                    and not _alive(m.get("pid")):
+                    and not process_alive(m.get("pid")):
                 shutil.rmtree(q, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW_DIR}", dir=parent))
     except OSError as exc:

@@ -369,6 +369,11 @@ def _writer_alive(folder: Path) -> bool:
         pid = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("pid")
     except (OSError, ValueError, AttributeError):
         return False
+    return process_alive(pid)
+
+
+def process_alive(pid: object) -> bool:
+    """Whether ``pid`` (as a marker stores it) is another process that still runs."""
     if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
         return False
     try:
