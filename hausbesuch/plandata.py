@@ -106,6 +106,9 @@ class PlannedStop:
     notiz: str = ""
     visit_id: str = ""  # stable id of the case visit (store table ``case_visits``)
     tries_before: int = 0  # failed tries of this client before this visit
+    #: the visit was called off since the plan was made (``case_visits`` ``entfallen``):
+    #: the worker's page shows it as such, without the outcome form
+    called_off: bool = False
 
 
 @dataclass(frozen=True)

@@ -684,7 +684,13 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
         client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
         window_text=announced.get(v.visit_id or "", v.window_text), notiz=v.notiz,
-        visit_id=v.visit_id or "", tries_before=v.tries_before) for v in visit_rows]
+        visit_id=v.visit_id or "", tries_before=v.tries_before,
+        called_off=announced.get(v.visit_id or "", "").startswith(CALLED_OFF))
+        for v in visit_rows]
+
+
+#: How pages begin the window of a visit called off since its plan was made.
+CALLED_OFF = "ENTFÄLLT"
 
 
 def announced_windows(s: Session, visit_ids: Sequence[str | None]) -> dict[str, str]:
@@ -705,7 +711,7 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None]) -> dict[str, 
                  & CaseVisitRow.promised_end.is_not(None))
                 | (CaseVisitRow.status == "entfallen"))):
             if status == "entfallen":  # called off (a cancellation, a re-plan): the pages
-                out[vid] = f"ENTFÄLLT seit {since:%d.%m.%Y}: nicht hingehen"  # say so
+                out[vid] = f"{CALLED_OFF} seit {since:%d.%m.%Y}: nicht hingehen"  # say so
             else:
                 out[vid] = announced_text(ps, pe, at)
     return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -493,6 +493,23 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     assert stops[closed].window_text.startswith("ENTFÄLLT seit "), stops[closed].window_text
     assert stops[closed].window_text.endswith(": nicht hingehen")
     assert stops[fine].window_text.startswith("angekündigt: ")
+    assert stops[closed].called_off and not stops[fine].called_off
+    # the worker's day page: the called-off stop says so and has no outcome form
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.links import create_link, link_path
+
+    web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
+    with TestClient(web) as c:
+        token, _ = create_link(web.state.web.store, pid, route.team_id, route.day, actor="t",
+                               now=datetime.combine(route.day, datetime.min.time()))
+        page = c.get(link_path(token))
+    assert page.status_code == 200
+    item = page.text.split(f'id="stopp-{closed}"', 1)[1].split("</li>", 1)[0]
+    assert "Besuch entfällt – nicht hingehen." in item and "outcome-form" not in item
+    other = page.text.split(f'id="stopp-{fine}"', 1)[1].split("</li>", 1)[0]
+    assert "outcome-form" in other
     # a re-plan from after the called-off visit's time does not keep it (before: kept as a
     # visit of the past, so "geplant" again, unaudited); the case is listed with its status
     moment = max(stops[closed].end, stops[unclear].end).replace(second=0, microsecond=0)
