@@ -664,6 +664,22 @@ def earlier_run(out: Path) -> list[str]:
     return files
 
 
+def twice_in(items: Sequence[Announcement]) -> set[str]:
+    """The clients with more than one letter in a run (two withdrawn promises of a client
+    whose visit moved twice): their files carry the visit's day."""
+    seen: dict[str, int] = {}
+    for a in items:
+        seen[a.client_id] = seen.get(a.client_id, 0) + 1
+    return {cid for cid, n in seen.items() if n > 1}
+
+
+def letter_file(kind: str, a: Announcement, twice: set[str]) -> str:
+    """The file of a letter: ``brief_K-1.pdf``, ``korrektur_K-1.pdf``; with the visit's
+    day (``korrektur_K-1_2026-12-08.pdf``) for a client with two letters in the run."""
+    day = f"_{a.day.isoformat()}" if a.client_id in twice else ""
+    return f"{kind}_{letter_stem(a.client_id)}{day}.pdf"
+
+
 def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable[str],
                   selection: bool) -> None:
     """Refuse a run that must not replace the earlier run in ``out`` (files ``old``).
@@ -698,12 +714,14 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
             "und in den Sammel-PDFs. Bitte für die Auswahl einen eigenen Ordner angeben, oder "
             "ohne --clients alle Briefe neu schreiben."
         )
-    if dropped and kind == "korrektur":
+    earlier = sorted(f for f in old if _ONE_LETTER.match(f) and f.startswith("korrektur_"))
+    if earlier and kind == "korrektur":
         # a correction is written once: its visit is called off then, so no later run
-        # writes it again; replacing the folder would lose it, perhaps before it was printed
+        # writes it again; replacing the folder (or a file of the same name: the same
+        # client's promise broken again) would lose it, perhaps before it was printed
         raise LetterError(
             f"--out {out}: der Ordner enthält Korrekturbriefe eines früheren Laufs "
-            f"({_shown(dropped)}); ihre Besuche sind schon abgesagt, kein späterer Lauf "
+            f"({_shown(earlier)}); ihre Besuche sind schon abgesagt, kein späterer Lauf "
             "schreibt sie neu, und sie gingen hier verloren. Bitte für diesen Lauf einen "
             "neuen Ordner angeben (der Inhalt wird nicht gelöscht)."
         )
@@ -847,6 +865,7 @@ def write_letters(
     geocodes = {g.client_id: g for g in plan.geocodes}
     run = LetterRun(out_dir=out)
     kind = "korrektur" if any(a.announced_on for a in items) else "brief"
+    twice = twice_in(items)
     groups: dict[tuple[str, date], list[dict[str, Any]]] = {}
     for a in items:
         client = (master or {}).get(a.client_id) or snapshot.get(a.client_id)
@@ -867,11 +886,12 @@ def write_letters(
         except AddressTooLong as exc:
             run.skipped.append((a.client_id, str(exc)))
             continue
-        path = out / f"{kind}_{letter_stem(a.client_id)}.pdf"
-        if a.client_id in run.letters or path in run.letters.values():  # never overwrite
+        path = out / letter_file(kind, a, twice)
+        key = f"{a.client_id} ({a.day:%d.%m.%Y})" if a.client_id in twice else a.client_id
+        if key in run.letters or path in run.letters.values():  # never overwrite
             raise LetterError(f"Zwei Briefe hätten dieselbe Datei {path.name}: bitte melden.")
         _write(path, pdf)
-        run.letters[a.client_id] = path
+        run.letters[key] = path
         run.announcements.append(a)
         groups.setdefault((a.team_id, a.day), []).append(body)
     for (team, day), bodies in sorted(groups.items()):
@@ -1089,7 +1109,9 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
             closed = status.get(row.client_id, "offen") != "offen"
             if not closed and hit and row.promised_start <= hit[1] <= row.promised_end:
                 continue
-            out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(), None,
+            # (a closed case's visit is still planned: its start tells whether it has begun)
+            out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(),
+                                    row.start_at if closed else None,
                                     (row.promised_start, row.promised_end),
                                     visit_id=row.visit_id,
                                     announced_on=row.announced_at.date(),
@@ -1201,8 +1223,9 @@ def run_letters(
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
     kind, selection = ("korrektur" if correction else "brief"), clients is not None
+    twice = twice_in(items)
     check_replace(out, old_files, kind=kind, selection=selection,
-                  letters=[f"{kind}_{letter_stem(a.client_id)}.pdf" for a in items])
+                  letters=[letter_file(kind, a, twice) for a in items])
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
     done = {} if correction else _visit_status(store, plan)
@@ -1220,6 +1243,12 @@ def run_letters(
             skipped.append((a.client_id, f"Besuch bereits {status}"))
         elif a.day < today:
             skipped.append((a.client_id, f"Besuch am {a.day:%d.%m.%Y} liegt vor heute"))
+        elif (correction and a.case_status and a.planned_start is not None
+              and a.planned_start <= clock.now()):
+            # the team may have been at the door already: no cancellation after the fact
+            skipped.append((a.client_id, (
+                f"Besuch am {a.day:%d.%m.%Y} um {a.planned_start:%H:%M} Uhr hat schon "
+                "begonnen: keine Absage mehr; bitte das Ergebnis erfassen")))
         elif (case := cases.get(a.client_id, "offen")) != "offen":
             # closed, in Klärung or reached since the plan: no visit to announce
             skipped.append((a.client_id, (

@@ -526,3 +526,58 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     assert not {closed, unclear} & {st.client_id for r in new.routes for st in r.stops}
     listed = {u.client_id: u.code for u in new.unassigned}
     assert listed[closed] == "status_abgeschlossen" and listed[unclear] == "status_in_klaerung"
+
+
+def test_no_cancellation_for_a_visit_that_has_begun(planned_week, db, tmp_path, monkeypatch):
+    """A case closed on the visit's day after the visit's planned start (the team may have
+    been at the door): the correction run writes no cancellation for it and says why, and
+    the visit stays planned, so its outcome can still be recorded (review 12b #4)."""
+    from zoneinfo import ZoneInfo
+
+    from hausbesuch.store import CaseVisitRow, Store
+    from tests.fake_clock import server_clock
+
+    pid = planned_week.plan_id
+    route = planned_week.result.plan.routes[0]
+    first = route.stops[0]
+    assert _letters(pid, db, tmp_path / "briefe", "--clients", first.client_id).exit_code == 0
+    _set_status(db, {first.client_id: "erreicht"})
+    later = (first.start + timedelta(minutes=30)).replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    with server_clock(monkeypatch, later):
+        res = CliRunner().invoke(app, ["letters", pid, "--db", db, "--out",
+                                       str(tmp_path / "korrektur"), "--correction"])
+    assert res.exit_code == 0, res.output
+    assert (f"Besuch am {first.start:%d.%m.%Y} um {first.start:%H:%M} Uhr hat schon begonnen: "
+            "keine Absage mehr; bitte das Ergebnis erfassen") in " ".join(res.output.split())
+    assert not list((tmp_path / "korrektur").glob("korrektur_*.pdf"))
+    with Store.open(db) as store, store.session() as s:
+        v = s.query(CaseVisitRow).filter(CaseVisitRow.client_id == first.client_id).one()
+    assert v.status == "geplant"
+
+
+def test_a_client_with_two_withdrawn_promises_gets_two_dated_corrections() -> None:
+    """Two corrections for one client in one run (its visit moved twice) are two files
+    named with the visit's day, not one file that stopped the whole run."""
+    from hausbesuch.letters import Announcement, letter_file, twice_in
+
+    w = (datetime(2026, 12, 8, 8), datetime(2026, 12, 8, 10))
+    a = Announcement("K-1", "team-1", date(2026, 12, 8), w[0], w, announced_on=date(2026, 12, 1))
+    b = Announcement("K-1", "team-1", date(2026, 12, 9), w[0], w, announced_on=date(2026, 12, 2))
+    c = Announcement("K-2", "team-1", date(2026, 12, 8), w[0], w, announced_on=date(2026, 12, 1))
+    twice = twice_in([a, b, c])
+    assert twice == {"K-1"}
+    assert [letter_file("korrektur", x, twice) for x in (a, b, c)] == [
+        "korrektur_K-1_2026-12-08.pdf", "korrektur_K-1_2026-12-09.pdf", "korrektur_K-2.pdf"]
+
+
+def test_a_correction_folder_is_never_written_over(tmp_path) -> None:
+    """A correction run into a folder holding an earlier correction is refused even when it
+    would write a file of the same name (the same client's promise broken again: the first,
+    perhaps unprinted, letter would be lost; review 12b #1)."""
+    from hausbesuch.letters import LetterError, check_replace
+
+    with pytest.raises(LetterError, match="enthält Korrekturbriefe eines früheren Laufs"):
+        check_replace(tmp_path, ["korrektur_K-1.pdf"], kind="korrektur",
+                      letters=["korrektur_K-1.pdf"], selection=False)
+    check_replace(tmp_path, ["brief_K-1.pdf"], kind="brief", letters=["brief_K-1.pdf"],
+                  selection=False)  # announcements: a new run replaces the old one
