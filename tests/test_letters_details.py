@@ -581,3 +581,44 @@ def test_a_correction_folder_is_never_written_over(tmp_path) -> None:
                       letters=["korrektur_K-1.pdf"], selection=False)
     check_replace(tmp_path, ["brief_K-1.pdf"], kind="brief", letters=["brief_K-1.pdf"],
                   selection=False)  # announcements: a new run replaces the old one
+
+
+def test_a_replan_does_not_book_twice_a_client_another_plan_holds(planned_week, db, tmp_path):
+    """A case closed, its visit called off by a cancellation, opened again and planned by
+    the next week's plan: a re-plan of this week does not give it a second visit; it is
+    listed as planned in that other plan (review 12b #3)."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    pid = planned_week.plan_id
+    route = planned_week.result.plan.routes[0]
+    cid = route.stops[-1].client_id
+    assert _letters(pid, db, tmp_path / "briefe", "--clients", cid).exit_code == 0
+    _set_status(db, {cid: "abgeschlossen"})
+    assert _letters(pid, db, tmp_path / "korrektur", "--correction").exit_code == 0
+    _set_status(db, {cid: "offen"})
+    start = planned_week.result.plan.start
+    run = CliRunner(env={clock.ENV: BEFORE.isoformat()})
+    res = run.invoke(app, ["plan", "--city", "bad-hersfeld", "--db", db, "--start",
+                           (start + timedelta(days=7)).isoformat(),
+                           "--days", "5", "--out", str(tmp_path / "naechste"),
+                           "--time-limit", "2", "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    with Store.open(db) as store, store.session() as s:
+        ahead = s.query(CaseVisitRow).filter(CaseVisitRow.client_id == cid,
+                                             CaseVisitRow.status == "geplant").one()
+    assert ahead.plan_id != pid
+    res = run.invoke(app, ["replan", pid, "--city", "bad-hersfeld", "--from",
+                           f"{start.isoformat()} 06:00", "--db", db, "--out",
+                           str(tmp_path / "neu"), "--time-limit", "2"])
+    assert res.exit_code == 0, res.output
+    with Store.open(db) as store:
+        new = next(store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")
+                   if store.plan_version(p.id)[1] == pid)
+        with store.session() as s:
+            planned = s.query(CaseVisitRow).filter(CaseVisitRow.client_id == cid,
+                                                   CaseVisitRow.status == "geplant").all()
+    assert [v.visit_id for v in planned] == [ahead.visit_id]
+    assert cid not in {st.client_id for r in new.routes for st in r.stops}
+    listed = {u.client_id: u for u in new.unassigned}[cid]
+    assert listed.code == "already_planned"
+    assert listed.reason.startswith(f"Bereits in Plan {ahead.plan_id} am ")

@@ -872,19 +872,24 @@ def _replan(
             ClientRow.city == old.city, ClientRow.status == "offen",
             ClientRow.pin_day >= moment.date(), ClientRow.pin_day < span_end.date()))}
         pinned_since = set(pins)
+        # clients this version may plan although the old one held no visit for them (not
+        # planned, rejected, or their visit called off): another plan may have booked them
+        free_again = (off_clients | {u.client_id for u in old.unassigned}
+                      | {r.id for r in old.rejected if _is_address_rejected(r) and r.id})
+        look = sorted(pinned_since | free_again)
         # a visit still to do in another plan: that plan has the client (an overdue one,
         # before today without an outcome, does not: plans take those up again)
         elsewhere = {v.client_id: v for v in s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.city == old.city, CaseVisitRow.status == "geplant",
             CaseVisitRow.plan_id != old.id, CaseVisitRow.day >= cw.today(),
-            CaseVisitRow.client_id.in_(sorted(pinned_since))))} if pinned_since else {}
+            CaseVisitRow.client_id.in_(look)))} if look else {}
+    booked = (free_again & set(elsewhere)) - {cid for cid, _ in moving}
     unrecorded = {st.client_id: st for r in kept.values() for st in r.stops
                   if st.visit_id not in recorded}
     waiting = set(unrecorded) | set(elsewhere)
-    # (and the clients the old plan rejected for their address: fixed since, or not)
-    pool_ids = list(moving_ids | {u.client_id for u in old.unassigned}
-                    | {r.id for r in old.rejected if _is_address_rejected(r) and r.id}
-                    | (pinned_since - waiting))
+    # (and the clients the old plan rejected for their address: fixed since, or not);
+    # not those another plan has booked since (they would have two visits)
+    pool_ids = list(((moving_ids | free_again) - booked) | (pinned_since - waiting))
     pin_notes = _pins_not_taken(pins, pinned_since & waiting - moving_ids, unrecorded,
                                 elsewhere)
     states = {st.client.id: st for st in cw.states(pool_ids)}
@@ -909,6 +914,15 @@ def _replan(
     old_address = {c.id: c.address for c in old.clients}
     candidates: list[Candidate] = []
     unassigned: list[UnassignedVisit] = []
+    was_at = {u.client_id: (u.lon, u.lat, u.address, u.district) for u in old.unassigned}
+    was_at.update({st.client_id: (st.lon, st.lat, st.address, st.district)
+                   for r in old.routes for st in r.stops})
+    for cid in sorted(booked):  # named as `plan` names them
+        v = elsewhere[cid]
+        lon, lat, address, district = was_at.get(cid, (None, None, "", ""))
+        unassigned.append(UnassignedVisit(
+            cid, "already_planned", f"Bereits in Plan {v.plan_id} am {fmt_date(v.day)} "
+            "eingeplant (zum Ändern: jenen Plan neu planen).", lon, lat, address, district))
     # what this version knows of the clients it plans again: the address as fixed since,
     # its point and district, or a rejection with today's reason (before, the old plan's
     # rows were passed on, so a client fixed and planned since was still reported
