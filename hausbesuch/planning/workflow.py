@@ -327,7 +327,7 @@ def _rejected_lines(rejected: Sequence[Rejected], where: str) -> list[str]:
              + f", {field_reason(r.field, r.reason)}" for r in rejected[:NOTHING_TO_PLAN_ROWS]]
     if len(rejected) > NOTHING_TO_PLAN_ROWS:
         n = len(rejected) - NOTHING_TO_PLAN_ROWS
-        lines.append(f"  … und {count(n, 'weitere Zeile', 'weitere Zeilen')} (alle mit {where}).")
+        lines.append(f"  … und {n} weitere (alle mit {where}).")
     return lines
 
 

@@ -89,8 +89,13 @@ class WebContext:
         if not text or text in self.profiles:
             return text
         key = text.strip().casefold()
+        if not key:
+            return text
+        for name in self.profiles:  # a display name first, then a short name
+            if key == name.casefold():
+                return name
         for name, p in self.profiles.items():
-            if key in {name.casefold(), (p.slug or "").casefold()}:
+            if p.slug and key == p.slug.casefold():
                 return name
         return text
 
