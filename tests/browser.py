@@ -132,6 +132,20 @@ class Recorder:
             lst.clear()
 
 
+def launch(pw):  # noqa: ANN001, ANN201
+    """Debian's Chromium, headless, through Playwright's ``pw``."""
+    return pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
+                              args=CHROMIUM_ARGS)
+
+
+def phone_context(browser, rec: Recorder):  # noqa: ANN001, ANN201
+    """A phone-sized context (390 × 844, touch, German) whose requests ``rec`` records."""
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True, locale="de-DE", service_workers="block")
+    phone.route("**/*", rec.handle_route)
+    return phone
+
+
 @contextmanager
 def chromium_context(tile_host: str, *, viewport: tuple[int, int] = (420, 860)) -> Iterator[tuple[object, Recorder]]:
     """A fresh headless Chromium context (new user-data-dir) with a :class:`Recorder`.

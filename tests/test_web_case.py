@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.browser import launch, phone_context
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, login
 
@@ -151,11 +152,7 @@ def test_another_citys_coordinator_cannot_see_or_set_a_case(
 # --------------------------------------------------------------------------- Chromium
 
 
-def _browser(pw):  # noqa: ANN001, ANN202
-    from tests.browser import CHROMIUM_ARGS, require_chromium
-
-    return pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
-                              args=CHROMIUM_ARGS)
+_browser = launch
 
 
 @pytest.mark.browser
@@ -181,11 +178,8 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
     with sync_playwright() as pw:
         browser = _browser(pw)
         try:
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                        has_touch=True, locale="de-DE",
-                                        service_workers="block")
             rec = Recorder(tile_host="tile.openstreetmap.org")
-            phone.route("**/*", rec.handle_route)
+            phone = phone_context(browser, rec)
             page = phone.new_page()
             page.set_default_timeout(30_000)
             page.goto(site.url + "/anmelden")

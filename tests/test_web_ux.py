@@ -26,6 +26,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from tests.browser import launch, phone_context
 from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import HEADER, NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
@@ -231,11 +232,7 @@ def test_plan_form_refuses_a_span_that_began_before_today(
 # --------------------------------------------------------------------------- Chromium
 
 
-def _browser(pw):  # noqa: ANN001, ANN202
-    from tests.browser import CHROMIUM_ARGS, require_chromium
-
-    return pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
-                              args=CHROMIUM_ARGS)
+_browser = launch
 
 
 def _log_in(page, site: Site) -> None:  # noqa: ANN001, F811
@@ -317,11 +314,8 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
     with sync_playwright() as pw:
         browser = _browser(pw)
         try:
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                        has_touch=True, locale="de-DE",
-                                        service_workers="block")
             rec = Recorder(tile_host="tile.openstreetmap.org")
-            phone.route("**/*", rec.handle_route)
+            phone = phone_context(browser, rec)
             page = phone.new_page()
             page.set_default_timeout(30_000)
             _log_in(page, site)
