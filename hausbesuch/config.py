@@ -254,6 +254,22 @@ Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwe
 für die Beratung und geben sie nicht an Dritte weiter.
 """
 
+#: The text of a cancellation (``absage_text``): a visit whose case is no longer open
+#: (closed, in Klärung, reached) is called off, and unlike ``korrektur_text`` (a visit the
+#: plan could not keep) no new date is promised.
+DEFAULT_CANCELLATION_TEXT = """\
+mit unserem Schreiben vom {angekuendigt_am} haben wir Ihnen einen Hausbesuch angekündigt:
+
+**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
+
+Der angekündigte Besuch entfällt. Sie müssen an diesem Tag nicht auf uns warten.
+
+Wenn Sie Fragen haben, erreichen Sie uns unter {telefon} ({telefonzeiten}).
+
+Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
+für die Beratung und geben sie nicht an Dritte weiter.
+"""
+
 
 def _check_placeholders(text: str) -> str:
     import string
@@ -305,11 +321,14 @@ class LetterSettings(_Strict):
     text: str = DEFAULT_LETTER_TEXT
     korrektur_betreff: str = "Absage: Ihr Hausbesuch am {wochentag}, {datum}"
     korrektur_text: str = DEFAULT_CORRECTION_TEXT
+    absage_betreff: str = "Absage: Ihr Hausbesuch am {wochentag}, {datum}"
+    absage_text: str = DEFAULT_CANCELLATION_TEXT
     gruss: str = "Mit freundlichen Grüßen"
     unterschrift: list[str] = Field(default_factory=lambda: ["Ihr Team der Aufsuchenden Beratung"])
     fusszeile: str = ""
 
-    @field_validator("betreff", "anrede", "text", "korrektur_betreff", "korrektur_text")
+    @field_validator("betreff", "anrede", "text", "korrektur_betreff", "korrektur_text",
+                     "absage_betreff", "absage_text")
     @classmethod
     def _placeholders(cls, v: str) -> str:
         return _check_placeholders(v)

@@ -81,24 +81,6 @@ class LetterError(UserError):
     """Letters cannot be written (German message)."""
 
 
-#: The text of a correction letter for a visit whose case is no longer open (closed, in
-#: Klärung, reached): the visit is called off, and unlike the profile's ``korrektur_text``
-#: (a visit the plan could not keep, "Wir schlagen Ihnen einen neuen Termin vor") it
-#: promises no new date. Subject, salutation and closing are the profile's.
-CANCELLATION_TEXT = """\
-mit unserem Schreiben vom {angekuendigt_am} haben wir Ihnen einen Hausbesuch angekündigt:
-
-**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
-
-Der angekündigte Besuch entfällt. Sie müssen an diesem Tag nicht auf uns warten.
-
-Wenn Sie Fragen haben, erreichen Sie uns unter {telefon} ({telefonzeiten}).
-
-Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
-für die Beratung und geben sie nicht an Dritte weiter.
-"""
-
-
 def status_label(status: str) -> str:
     """A case status in German, short ("abgeschlossen", "in Klärung", "erreicht")."""
     from hausbesuch.casework.rules import STATUS_LABELS
@@ -182,7 +164,7 @@ class Announcement:
     announced_on: date | None = None  # set for correction letters: date of the first letter
     visitors: int | None = None  # members of the visiting team (None: not known)
     #: for a correction letter: the case's status when it is no longer open (the visit is
-    #: called off without a new date, :data:`CANCELLATION_TEXT`)
+    #: called off without a new date: the profile's ``absage_text``)
     case_status: str | None = None
 
 
@@ -429,9 +411,10 @@ def letter_content(
         "recipient": [breakable(x) for x in (name, *address)],
         "remarks": [],
         "info": [[k, breakable(v)] for k, v in info],
-        "subject": (s.korrektur_betreff if correction else s.betreff).format_map(values),
+        "subject": (s.absage_betreff if announcement.case_status
+                    else s.korrektur_betreff if correction else s.betreff).format_map(values),
         "salutation": breakable(s.anrede.format_map(values)),
-        "paragraphs": _paragraphs(CANCELLATION_TEXT if announcement.case_status
+        "paragraphs": _paragraphs(s.absage_text if announcement.case_status
                                   else s.korrektur_text if correction else s.text, values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
@@ -1067,7 +1050,7 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     A visit whose case was closed, put "in Klärung" or reached since its letter (case
     status other than ``offen``) is called off too, even where the plan still holds it:
     it comes back with ``case_status`` set, and its letter says that the visit does not
-    take place, without a new date (:data:`CANCELLATION_TEXT`).
+    take place, without a new date (the profile's ``absage_betreff``/``absage_text``).
 
     Only visits of the plan and its predecessors count (``case_visits.plan_id`` in
     :func:`plan_lineage`, or a visit id the plan holds): a re-plan moves the visits it

@@ -186,6 +186,8 @@ def test_toml_times_are_read_as_clock_times(tmp_path):
         ("text", "Am {datum:%d.%m.} kommen wir.", "{datum:%d.%m.}", "{datum}"),
         ("betreff", "Besuch bei {name!r}", "{name!r}", "{name}"),
         ("korrektur_text", "Hallo {name:>300}", "{name:>300}", "{name}"),
+        ("absage_text", "Hallo {name:>300}", "{name:>300}", "{name}"),
+        ("absage_betreff", "Absage {datum:%d}", "{datum:%d}", "{datum}"),
         ("text", "Am {datum!s:{von}} kommen wir.", "{datum!s:{von}}", "{datum}"),
     ],
 )

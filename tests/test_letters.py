@@ -141,6 +141,39 @@ def test_the_letter_says_how_many_come(planned_week):
     assert who_comes(None) == who_comes(0) == "kommen Mitarbeiterinnen oder Mitarbeiter"
 
 
+def test_cancellation_subject_and_text_come_from_the_profile(planned_week):
+    """A cancellation (case no longer open) takes ``absage_betreff``/``absage_text`` of the
+    profile, a correction of a visit the plan could not keep ``korrektur_*``, a first
+    letter ``betreff``/``text``: before, the cancellation text was a constant in the code
+    and the subject the correction's."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import letter_content
+
+    base = load_profile("bad-hersfeld")
+    profile = base.model_copy(update={"brief": base.brief.model_copy(update={
+        "absage_betreff": "Ihr Besuch am {datum} fällt aus",
+        "absage_text": "Der Besuch am {datum} entfällt ersatzlos.\n\nFragen: {telefon}",
+        "korrektur_betreff": "Neuer Termin statt {datum}"})})
+    a = announcements(planned_week.result.plan)[0]
+    day = f"{a.day:%d.%m.%Y}"
+
+    def content(**kw):
+        return letter_content(profile, replace(a, **kw), name="Anna Beispiel",
+                              address=["Am Markt 1", "36251 Bad Hersfeld"],
+                              letter_date=date(2026, 12, 1))
+
+    off = content(announced_on=date(2026, 11, 20), case_status="abgeschlossen")
+    assert off["subject"] == f"Ihr Besuch am {day} fällt aus"
+    words = " ".join(str(p) for p in off["paragraphs"])
+    assert "entfällt ersatzlos" in words and profile.brief.telefon in words
+    moved = content(announced_on=date(2026, 11, 20))
+    assert moved["subject"] == f"Neuer Termin statt {day}"
+    assert "entfällt ersatzlos" not in " ".join(str(p) for p in moved["paragraphs"])
+    first = content()
+    assert first["subject"] == profile.brief.betreff.format(wochentag=WEEKDAYS_LONG[
+        a.day.weekday()], datum=day)
+
+
 def test_team_day_pdfs_hold_each_letter_once(planned_week, letter_run):
     out, _ = letter_run
     plan = planned_week.result.plan
