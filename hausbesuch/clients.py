@@ -462,7 +462,15 @@ def read_clients(
         else:
             first_row[key] = (rownum, cid)
 
-        address = clean_text(address_from_row(row, roles))
+        def cell(fname: str, _row: dict[str, str] = row) -> str:
+            col = used.get(fname)
+            text = clean_text(_row.get(col, "")) if col else ""
+            # "-", "k. A.", "unbekannt" in an optional field: as if empty
+            return "" if fname in _BLANKABLE and is_placeholder(text) else text
+
+        name = _name(cell("name"), [clean_text(row.get(c, "")) for c in name_parts])
+        # the name tells an addition addressing the client from one naming another person
+        address = clean_text(address_from_row(row, roles, client_name=name))
         if len(address) > MAX_ADDRESS_LENGTH:
             fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
                             f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")
@@ -477,12 +485,6 @@ def read_clients(
             fail("adresse", f"Adresse unvollständig: Straße fehlt („{address}“){unread}")
         elif conflict := _two_addresses(row, roles):
             fail("adresse", conflict)
-
-        def cell(fname: str, _row: dict[str, str] = row) -> str:
-            col = used.get(fname)
-            text = clean_text(_row.get(col, "")) if col else ""
-            # "-", "k. A.", "unbekannt" in an optional field: as if empty
-            return "" if fname in _BLANKABLE and is_placeholder(text) else text
 
         kontakt: date | None = None
         if text := cell("kontakt_abbruch_seit"):
@@ -564,7 +566,7 @@ def read_clients(
                 row=rownum,
                 id=cid,
                 address=address,
-                name=_name(cell("name"), [clean_text(row.get(c, "")) for c in name_parts]),
+                name=name,
                 **_address_parts(cell),
                 kontakt_abbruch_seit=kontakt,
                 sprache=parse_skills(cell("sprache")),

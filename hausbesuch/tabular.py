@@ -527,7 +527,8 @@ def address_street(row: Mapping[str, str], roles: Mapping[str, str]) -> tuple[st
     return " ".join(p for p in (text, street) if p), unread
 
 
-def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str]) -> str:
+def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[str, str], *,
+                     client_name: str | None = None) -> str:
     """Join a row's address cells into one line, e.g. ``"Hauptstraße 5a, 36251 Bad Hersfeld"``.
 
     ``columns`` is either the table's header list (roles are looked up with
@@ -537,7 +538,8 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
     after the house number as its own part (in brackets after the number when no postcode
     or town follows, so that it is not read as the town: ``Am Markt 16 (Hinterhaus)``); one that is a lone
     letter after a number without a letter is the number's suffix (``12`` + ``a`` ->
-    ``12a``).
+    ``12a``). ``client_name`` (the row's name) tells an addition addressing the client
+    from one naming somebody else at the door (see :func:`_addition`).
     """
     roles = dict(columns) if isinstance(columns, Mapping) else address_columns(columns)
 
@@ -567,7 +569,7 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
         ):
             tail_parts.append(part)
     tail = " ".join(tail_parts)
-    addition = _addition(row, roles)
+    addition = _addition(row, roles, client_name)
     if _NUMBER_SUFFIX.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):
         # a lone letter after a house number without one ("Zusatz" = "a"), "1/2", "/1":
         # its suffix
@@ -601,7 +603,28 @@ def _mostly_additions(cells: Sequence[str]) -> bool:
     return bool(filled) and 2 * sum(map(_looks_like_addition, filled)) > len(filled)
 
 
-def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
+#: Words of a salutation part that are no name ("Frau Dr. Meier": only "Meier" is).
+_NOT_A_NAME = frozenset({
+    "an", "z", "hd", "zu", "händen", "haenden", "herrn", "herr", "frau", "familie", "fam",
+    "eheleute", "ehepaar", "firma", "mr", "mrs", "ms", "dr", "prof", "dipl", "ing", "med",
+    "von", "van", "de", "der", "den", "zum", "zur", "und", "u"})
+
+
+def _name_words(text: str) -> set[str]:
+    """The words of ``text`` that may be names (casefolded, salutations and titles out)."""
+    return {w for w in re.findall(r"[^\W\d_]+", text.casefold()) if w not in _NOT_A_NAME
+            and len(w) > 1}
+
+
+def _addresses_someone_else(part: str, client_name: str | None) -> bool:
+    """Whether a salutation part ("Frau Okafor") names a person who is not the client:
+    none of its name words is in the client's name. Unknown name: not known, False."""
+    words = _name_words(part)
+    return bool(words and client_name and not words & _name_words(client_name))
+
+
+def _addition(row: Mapping[str, str], roles: Mapping[str, str],
+              client_name: str | None = None) -> str:
     """The addition of a row ("Adresse 2" without a line 1: "Hinterhaus", "2. OG links",
     "c/o Meier"), its parts joined with ``, ``. It stands after the house number as its
     own part, where the geocoder reads it as an addition and
@@ -613,9 +636,11 @@ def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     the brackets the address gets without postcode and town made the name its town). A
     part naming a family or a firm (``Fam. Meier``, ``Familie Meier``, ``Firma Meier``:
     a bell name the worker needs) is kept, as a c/o part (``Fam. Meier, Hinterhaus``
-    keeps both); a part addressing a person (``Herrn Jürgen Müller``, ``Frau Meier``: the
-    addressee, the client) is left out, and so are placeholders ("-", "k. A.") and the
-    postcode or town typed again."""
+    keeps both); a part addressing a person (``Herrn Jürgen Müller``, ``Frau Meier``) is
+    left out when it names the client (a word of ``client_name``) or the client's name is
+    not known, and kept when it names somebody else (``Frau Okafor`` for client Anna Weiß:
+    the name on the bell, a c/o part like a bare name); placeholders ("-", "k. A.") and
+    the postcode or town typed again are left out."""
     from geodata.addresses import names_a_person
 
     keys = sorted((k for k in roles if k.startswith("adresszusatz")),
@@ -630,7 +655,8 @@ def _addition(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
     return ", ".join(p for p in parts if p and not is_placeholder(p)
                      and p.casefold() not in known
                      and (not _SALUTATION.match(p)
-                          or (_BELL_LABEL.match(p) is not None and names_a_person(p))))
+                          or (_BELL_LABEL.match(p) is not None and names_a_person(p))
+                          or _addresses_someone_else(p, client_name)))
 
 
 # --------------------------------------------------------------------------------------

@@ -173,6 +173,35 @@ def test_an_addition_is_no_street() -> None:
                                             "Hersfeld")
 
 
+def test_a_salutation_addition_naming_someone_else_is_kept(tmp_path: Path) -> None:
+    """An addition "Frau Okafor" for client Anna Weiß names the person on the bell: kept
+    (as a name, left out of the overviews like a bare name); one naming the client, or with
+    no name known, is left out as before (it addresses the client)."""
+    path = tmp_path / "crm.csv"
+    path.write_text("Kundennummer;Name;Straße;Hausnummer;Adresszusatz;PLZ;Ort\n"
+                    "S-1;Weiß, Anna;Am Markt;16;Frau Okafor;36251;Bad Hersfeld\n"
+                    "S-2;Weiß, Anna;Am Markt;16;Frau Weiß;36251;Bad Hersfeld\n"
+                    "S-3;Anna Weiß;Am Markt;16;Frau Dr. Anna Weiß, 2. OG;36251;Bad Hersfeld\n"
+                    "S-4;;Am Markt;16;Herrn Okafor;36251;Bad Hersfeld\n"
+                    "S-5;Jürgen Müller;Am Markt;16;Frau;36251;Bad Hersfeld\n"
+                    "S-6;Jürgen Müller;Am Markt;16;z. Hd. Herrn Dr. von Bülow;36251;Bad Hersfeld\n",
+                    encoding="utf-8")
+    res = read_clients(path, today=date(2026, 12, 1))
+    assert not res.rejected
+    got = {c.id: c.address for c in res.clients}
+    assert got == {
+        "S-1": "Am Markt 16, Frau Okafor, 36251 Bad Hersfeld",
+        "S-2": "Am Markt 16, 36251 Bad Hersfeld",
+        "S-3": "Am Markt 16, 2. OG, 36251 Bad Hersfeld",
+        "S-4": "Am Markt 16, 36251 Bad Hersfeld",
+        "S-5": "Am Markt 16, 36251 Bad Hersfeld",
+        "S-6": "Am Markt 16, z. Hd. Herrn Dr. von Bülow, 36251 Bad Hersfeld"}
+    # the person on the bell stays out of the overviews, as a bare name does
+    assert without_care_of(got["S-1"]) == "Am Markt 16, 36251 Bad Hersfeld"
+    assert without_care_of(got["S-6"]) == "Am Markt 16, 36251 Bad Hersfeld"
+    assert parse_address(got["S-1"]).street == "Am Markt"
+
+
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
