@@ -787,9 +787,13 @@ class Table:
           in its column: a date, a number, text with a digit (an address, a window) or
           text without (a name); a filled cell in a column empty in every other row does
           not fit (the last column: unless it is plain text);
-        * a shift through a column of ``keep_apart`` (names) would show: the column right of
-          it is not the last one and its cells in other rows are never text without a
-          digit, so a name moved there does not fit. Else a name could land in the note.
+        * a delimiter typed in a column of ``keep_apart`` (names) or left of one would show:
+          read so (that column's text joined with the next fields, every cell after it
+          one field further), some cell between it and the last column would not fit its
+          column. Else a name could land in the note. So ``Name;Straße;Hausnummer;…;Notiz``
+          joins a note's ``;`` (a name split there would put a house number into
+          ``Straße``), while ``Adresse;Name;Notiz`` does not (a first name split off would
+          land in the note unnoticed).
         """
         extra = self.overflow.get(rownum)
         if extra is None or self.delimiter not in (";", "\t") or not self.columns \
@@ -807,16 +811,30 @@ class Table:
             seen = shapes.get(col) or ({"text"} if col == last else set())
             if row.get(col) and _cell_shape(row[col]) not in seen:
                 return None
-        for col in keep_apart:
-            if col not in self.columns or col == last:
-                continue
-            right = self.columns[self.columns.index(col) + 1]
-            if right == last or "text" in shapes.get(right, {"text"}):
-                return None
+        named = [self.columns.index(c) for c in keep_apart if c in self.columns and c != last]
+        if named and self._another_split_fits(row, extra, max(named), shapes):
+            return None
         fields = [row.get(last, ""), *extra]
         while fields and not fields[-1]:
             fields.pop()
         return ("; " if self.delimiter == ";" else " ").join(fields)
+
+    def _another_split_fits(self, row: Mapping[str, str], extra: Sequence[str], upto: int,
+                            shapes: Mapping[str, set[str]]) -> bool:
+        """Whether the row reads as well with the delimiter typed in a column up to index
+        ``upto`` instead of the last: that column takes the next fields too, and each
+        filled cell after it up to the last column (one or more fields further on) has a
+        shape other rows have there (:meth:`joined_last`)."""
+        cells = [row.get(c, "") for c in self.columns] + list(extra)
+        last = len(self.columns) - 1
+        for i in range(upto + 1):
+            for k in range(1, len(extra) + 1):  # fields typed into column i
+                joined = "; ".join(cells[i:i + k + 1])
+                moved = [(self.columns[i], joined)] + [
+                    (self.columns[j], cells[j + k]) for j in range(i + 1, last)]
+                if all(not v or _cell_shape(v) in shapes.get(c, set()) for c, v in moved):
+                    return True
+        return False
 
     def joined_note(self, rows: Sequence[int]) -> str:
         """A German note naming the rows whose extra fields were joined back to the last

@@ -146,6 +146,23 @@ def test_a_delimiter_in_the_last_note_column_is_joined_back(tmp_path: Path) -> N
     assert "„Notiz“" in note and "Hund" not in note and "klingeln" not in note
 
 
+# closing 12: a list with a Name column before split street columns (the usual export) was
+# refused for a ";" in its note, although a name split at a ";" would have shown
+NAME_FIRST = ("Kundennummer;Name;Straße;Hausnummer;PLZ;Ort;Notiz\n"
+              "M-1;Müllerschön, Jürgen;Frankenstraße;11;91207;Lauf;Hund; bitte klingeln\n"
+              "M-2;Weißgerber, Erika;Hirschenau;1f;90607;Rückersdorf;Klingel defekt\n"
+              "M-3;Yılmaz, Ayşe;Plärrer;11;91207;Lauf;\n")
+
+
+def test_a_note_delimiter_is_joined_back_after_a_name_column(tmp_path: Path) -> None:
+    res = read_clients(_csv(tmp_path, "k.csv", NAME_FIRST), today=date(2026, 12, 1))
+    assert not res.rejected
+    assert {c.id: (c.name, c.address, c.notiz) for c in res.clients}["M-1"] == (
+        "Müllerschön, Jürgen", "Frankenstraße 11, 91207 Lauf", "Hund; bitte klingeln")
+    (note,) = [w for w in res.warnings if "mehr Felder" in w]
+    assert "Zeile 2 hat mehr Felder als die Kopfzeile" in note and "Jürgen" not in note
+
+
 @pytest.mark.parametrize(
     ("text", "bad"),
     [
@@ -165,6 +182,14 @@ def test_a_delimiter_in_the_last_note_column_is_joined_back(tmp_path: Path) -> N
         ("Kundennummer;Adresse;Notiz\n"
          "S-7;Frankenstraße 11; 91207 Lauf;Hund\n"
          "S-8;Hirschenau 1f, 90607 Rückersdorf;Klingel defekt\n", "S-7"),
+        # a ";" in the name, the columns after it all text: the shift does not show
+        ("Kundennummer;Straße;Name;Ort;Notiz\n"
+         "S-13;Frankenstraße 11;Müllerschön; Jürgen;Lauf;Hund\n"
+         "S-14;Hirschenau 1f;Erika Weißgerber;Rückersdorf;Klingel defekt\n", "S-13"),
+        # a ";" in the first column of a split name (Nachname; Vorname), street after it
+        ("Kundennummer;Nachname;Vorname;Straße;Notiz\n"
+         "S-15;Müllerschön;Jürgen; Maria;Frankenstraße 11;Hund\n"
+         "S-16;Weißgerber;Erika;Hirschenau 1f;Klingel defekt\n", "S-15"),
         # the note is not the last column
         ("Kundennummer;Adresse;Notiz;Sprache\n"
          "S-9;Frankenstraße 11;Hund; bitte klingeln;Türkisch\n"
