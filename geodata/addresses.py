@@ -428,6 +428,25 @@ _FLAT_NUMBER = re.compile(
 _TRAILING_REMARK = re.compile(r"([^()]*?)\s*\(([^()]*)\)?\s*")
 
 
+#: The first word of a part that addresses a person or a bell: no town begins so.
+_PERSON_LEAD = re.compile(
+    r"(?:herrn?|hrn?\.?|frau|fr\.|frl\.?|fräulein|fraeulein|familie|fam\.?|eheleute"
+    r"|ehepaar|geschwister|dr\.?|prof\.?|dr\.-ing\.?|dipl\.-ing\.?|klingel|klingelschild"
+    r"|briefkasten|untermieter|untermieterin|mitbewohner|mitbewohnerin)[:.]?$", re.IGNORECASE)
+
+
+def _addresses_person(part: str) -> bool:
+    """Whether a part without a postcode begins with a salutation, a title or a bell
+    label and names a person ("Frau Meier", "Dr. Meier", "Familie Yılmaz", "Klingel:
+    Meier"): never a town, whatever place an extract knows, so the parser keeps it as an
+    addition naming a person (:attr:`ParsedAddress.care_of`) instead of reading it as the
+    town, which the geocoder would not find ("Ort „Frau Meier“ liegt nicht im Gebiet")
+    and the overviews would show. A bare name ("Am Markt 16, Meier") stays the town: it
+    may as well be a village."""
+    words = part.split()
+    return len(words) >= 2 and bool(_PERSON_LEAD.match(words[0])) and names_a_person(part)
+
+
 def _is_hint(word: str) -> bool:
     w = word.rstrip(".:")
     return bool(_HINT_WORD.fullmatch(w) or _HINT_END.search(w) or _FLAT_RE.fullmatch(word))
@@ -780,7 +799,8 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         for i in range(len(parts) - 1, 0, -1):
             if not _DIGIT.search(parts[i]) and any(_DIGIT.search(q) for q in parts[:i]) \
                     and not (_FLAT_RE.fullmatch(parts[i])
-                             and parts[i].casefold().rstrip(".") not in _TOWN_LIKE):
+                             and parts[i].casefold().rstrip(".") not in _TOWN_LIKE) \
+                    and not _addresses_person(parts[i]):
                 town = parts.pop(i)
                 break
     # A district part: "..., OT Petersberg" or a part after the town.
@@ -819,7 +839,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
                 extra.append(rest)
                 rest = rest_clean
             if rest:
-                if not town and not _DIGIT.search(rest):
+                if not town and not _DIGIT.search(rest) and not _addresses_person(rest):
                     town = rest
                 elif rest not in extra:
                     extra.append(rest)
@@ -828,7 +848,8 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         for j, q in enumerate(parts):
             if j == street_idx:
                 continue
-            if not town and not _DIGIT.search(q) and not _FLAT_RE.fullmatch(q):
+            if not town and not _DIGIT.search(q) and not _FLAT_RE.fullmatch(q) \
+                    and not _addresses_person(q):
                 town = q  # "Kassel-Wehlheiden, Wilhelmshöher Allee 73"
             else:
                 extra.append(q)

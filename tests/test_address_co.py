@@ -588,3 +588,39 @@ def test_a_district_with_its_marker_stays(text):
     from hausbesuch.care_of import without_care_of
 
     assert parse_address(text).care_of == () and without_care_of(text) == text
+
+
+@pytest.mark.parametrize(("text", "part"), [
+    ("Am Markt 16, Frau Meier", "Frau Meier"),
+    ("Am Markt 16 Frau Meier", "Frau Meier"),
+    ("Am Markt 16, Dr. Meier", "Dr. Meier"),
+    ("Am Markt 16, Dr.-Ing. Meier", "Dr.-Ing. Meier"),
+    ("Am Markt 16, Familie Yılmaz", "Familie Yılmaz"),
+    ("Am Markt 16, Klingel: Meier", "Klingel: Meier"),
+    ("Frau Anna Meier, Am Markt 16", "Frau Anna Meier"),
+])
+def test_a_person_after_the_number_without_a_town_is_no_town(text, part, bad_hersfeld_pbf):
+    """Without postcode and town, a part addressing a person ("Frau Meier") was read as
+    the town: the geocoder refused the address ("Ort „Frau Meier“ liegt nicht im Gebiet",
+    the name quoted in the report) and the overviews showed the name. It is a part naming
+    a person now: found at the street, shown only where a c/o line may be."""
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import without_care_of
+
+    a = parse_address(text)
+    assert (a.street, a.housenumber, a.town) == ("Am Markt", "16", ""), a
+    assert a.care_of == (part,)
+    assert without_care_of(text) == "Am Markt 16"
+    r = load_index(bad_hersfeld_pbf).geocode(text)
+    assert r.quality == "exact" and "Meier" not in (r.reason or ""), r
+
+
+@pytest.mark.parametrize(("text", "town"), [
+    # a bare word may be a village (or a town outside the extract, which must be refused)
+    ("Am Markt 16, Meier", "Meier"),
+    ("Am Markt 16, Fulda", "Fulda"),
+    ("Am Markt 16, Bad Hersfeld", "Bad Hersfeld"),
+    ("Hauptstr. 5, Neustadt bei Coburg", "Neustadt bei Coburg"),
+])
+def test_a_bare_word_after_the_number_is_still_the_town(text, town):
+    assert parse_address(text).town == town
