@@ -196,3 +196,84 @@ def test_web_plan_view_counts_and_marks_a_called_off_visit(planned_week, tmp_pat
                  if r["team"] == route.team_id and r["day"] == route.day.isoformat())
     assert stops[1][2:] == [None, off.client_id, True]
     assert [s[2] for s in stops if not s[4]] == list(range(1, len(route.stops)))
+
+
+def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_path,
+                                                             monkeypatch):
+    """A called-off stop of a client whose other visit that day has its outcome recorded
+    is not shown as done on the worker's page (the outcome was matched by client and day):
+    it says „Besuch entfällt“, the other stop shows the outcome. An outcome stored without
+    a visit id (older records) still finds the client's stop, not the called-off one. The
+    page counts and numbers the visits to do."""
+    import shutil
+    from datetime import time, timedelta
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import CaseVisitRow, OutcomeRow, Store, VisitRow
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.links import create_link, link_path
+    from hausbesuch.web.models import WorkerLinkRow
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
+    off, other = route.stops[0], route.stops[2]
+    client = other.client_id
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    with Store.open(db) as store:
+        # the first stop is a visit of the same client, called off since (as when an
+        # announced visit was moved to a later time of the day by a pin)
+        with store.session() as s:
+            s.execute(update(VisitRow).where(VisitRow.plan_id == pid,
+                                             VisitRow.visit_id == off.visit_id)
+                      .values(client_id=client))
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(client_id=client, status="entfallen",
+                              updated_at=datetime.combine(route.day, time(7, 0))))
+        row, new = Casework(store, load_profile("bad-hersfeld"), actor="test").record_outcome(
+            client, route.day, "angetroffen", time_min=other.start.hour * 60)
+        assert new and row.visit_id == other.visit_id
+
+    web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
+    store = web.state.web.store
+    token, link = create_link(store, pid, route.team_id, route.day, actor="t",
+                              now=max(datetime.combine(route.day, time(6, 0)), clock.now()))
+    if link.valid_until <= clock.now() + timedelta(minutes=10):  # the week lies in the past
+        with store.session() as s:
+            s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)
+                      .values(valid_until=clock.now() + timedelta(hours=1)))
+
+    def items() -> tuple[str, list[str]]:
+        with TestClient(web) as c:
+            page = c.get(link_path(token))
+        assert page.status_code == 200
+        return page.text, page.text.split('<li class="stop')[1:]
+
+    page, stops = items()
+    n = len(route.stops)
+    assert f"<p>{n - 1} Besuche, 1 weiterer entfällt · " in page
+    assert re.findall(r'<span class="num">(\d+)</span>', page) == [
+        str(i) for i in range(1, n)]
+    first, third = stops[0], stops[2]
+    assert first.startswith(" called-off") and f'data-kunde="{client}"' in first
+    assert "Besuch entfällt – nicht hingehen." in first and "Erfasst:" not in first
+    assert "outcome-form" not in first
+    assert third.startswith(' done"') and "Erfasst: Angetroffen" in third
+    assert sum("Erfasst:" in s for s in stops) == 1
+
+    # an outcome stored without its visit id: matched by client and day, to the stop the
+    # client still has, never to the called-off one
+    with store.session() as s:
+        s.execute(update(OutcomeRow).where(OutcomeRow.client_id == client)
+                  .values(visit_id=None))
+    _page, stops = items()
+    assert "Erfasst:" not in stops[0] and "Besuch entfällt – nicht hingehen." in stops[0]
+    assert "Erfasst: Angetroffen" in stops[2]
