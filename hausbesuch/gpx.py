@@ -1,8 +1,11 @@
 """GPX 1.1 export of a team-day route: stop waypoints, the stop order as a route, and the
 street-following track.
 
-Waypoints are named by position and pseudonymous client id only (no names, no notes):
-GPX files end up in navigation apps that may sync them elsewhere.
+Waypoints are named by number and pseudonymous client id only (no names, no notes):
+GPX files end up in navigation apps that may sync them elsewhere. A stop called off since
+the plan was made is no place to go: it is no point of the route (what apps navigate),
+the track leaves out the way to it and on from it, and its waypoint is named
+``ENTFÄLLT K-1001`` (so that nobody rings there who remembers the earlier route).
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from hausbesuch.fields import count
-from hausbesuch.maps import check_lonlat, fmt_date, fmt_time
+from hausbesuch.maps import check_lonlat, fmt_date, fmt_time, visits_text
 from hausbesuch.plandata import TeamDayRoute
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -60,13 +62,40 @@ def track_points(route: TeamDayRoute) -> list[tuple[float, float]]:
     return out
 
 
+def track_segments(route: TeamDayRoute) -> list[list[tuple[float, float]]]:
+    """The track in pieces (one ``trkseg`` each): :func:`track_points` without the legs to
+    and from a stop called off since the plan was made (the way from the stop before to
+    the one after is not computed here: a gap between two pieces). One piece, the whole
+    track, while nothing is called off."""
+    if all(not s.called_off for s in route.stops):
+        return [track_points(route)]
+    way = [route.start_lonlat, *((s.lon, s.lat) for s in route.stops), route.end_lonlat]
+    pieces: list[list[tuple[float, float]]] = [[]]
+    for i in range(len(way) - 1):
+        if (i < len(route.stops) and route.stops[i].called_off) or (
+                i > 0 and route.stops[i - 1].called_off):
+            if pieces[-1]:
+                pieces.append([])
+            continue
+        leg: Sequence[tuple[float, float]] = (
+            route.legs[i] if i < len(route.legs) and len(route.legs[i]) >= 2 else (way[i], way[i + 1])
+        )
+        out = pieces[-1]
+        for p in leg:
+            p = (float(p[0]), float(p[1]))
+            if not out or out[-1] != p:
+                out.append(p)
+    return [p for p in pieces if p]
+
+
 def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     """GPX 1.1 document (UTF-8 text with XML declaration) for one team-day.
 
     Contents, in schema order: ``metadata``; waypoints ``Start`` and one per stop
-    (name ``"03 K-1001"``, planned times and window in ``desc``); a ``rte`` through
-    start, stops and end (apps such as OsmAnd navigate it point by point); a ``trk``
-    with the street-following line.
+    (name ``"03 K-1001"``, planned times and window in ``desc``; a stop called off:
+    ``"ENTFÄLLT K-1001"``, type ``entfällt``); a ``rte`` through start, the stops still
+    to visit and end (apps such as OsmAnd navigate it point by point); a ``trk`` with the
+    street-following line (:func:`track_segments`).
 
     Raises
     ------
@@ -97,7 +126,7 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     _sub(
         meta,
         "desc",
-        f"{count(len(route.stops), 'Besuch', 'Besuche')}, Start {fmt_time(route.depart)}, "
+        f"{visits_text(route)}, Start {fmt_time(route.depart)}, "
         f"Rückkehr {fmt_time(route.return_)}",
     )
     _sub(meta, "time", _utc(route.depart))
@@ -107,10 +136,16 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     _sub(w, "name", "Start")
     _sub(w, "desc", f"Abfahrt {fmt_time(route.depart)}")
     _sub(w, "type", "Start")
-    for s in route.stops:
+    numbers = route.numbers
+    for s, nr in zip(route.stops, numbers, strict=True):
         w = _pt(root, "wpt", s.lon, s.lat)
         _sub(w, "time", _utc(s.arrival))
-        _sub(w, "name", f"{s.position:02d} {s.client_id}")
+        if s.called_off:
+            _sub(w, "name", f"ENTFÄLLT {s.client_id}")
+            _sub(w, "desc", f"Besuch entfällt – nicht hingehen (war {fmt_time(s.start)} Uhr)")
+            _sub(w, "type", "entfällt")
+            continue
+        _sub(w, "name", f"{nr:02d} {s.client_id}")
         desc = f"Ankunft {fmt_time(s.arrival)}, Besuch {fmt_time(s.start)}–{fmt_time(s.end)}"
         if s.window_text:
             desc += f", Zeitfenster {s.window_text}"
@@ -126,17 +161,19 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     _sub(rte, "name", title)
     p = _pt(rte, "rtept", *start)
     _sub(p, "name", "Start")
-    for s in route.stops:
-        p = _pt(rte, "rtept", s.lon, s.lat)
-        _sub(p, "name", f"{s.position:02d} {s.client_id}")
+    for s, nr in zip(route.stops, numbers, strict=True):
+        if nr is not None:  # a stop called off is no point to navigate to
+            p = _pt(rte, "rtept", s.lon, s.lat)
+            _sub(p, "name", f"{nr:02d} {s.client_id}")
     p = _pt(rte, "rtept", *end)
     _sub(p, "name", "Ziel")
 
     trk = _sub(root, "trk")
     _sub(trk, "name", title)
-    seg = _sub(trk, "trkseg")
-    for lon, lat in track_points(route):
-        _pt(seg, "trkpt", lon, lat)
+    for piece in track_segments(route):
+        seg = _sub(trk, "trkseg")
+        for lon, lat in piece:
+            _pt(seg, "trkpt", lon, lat)
 
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")

@@ -64,6 +64,8 @@ OUTSIDE_COLOUR = "#7f7f7f"
 #: Colours for route lines on the overview map.
 ROUTE_PALETTE = ("#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e")
 ROUTE_COLOUR = "#1565c0"
+#: Colour of what was called off since the plan was made (a stop, the way to it).
+OFF_COLOUR = "#9aa0a6"
 
 WEEKDAYS_SHORT = WEEKDAYS_DE
 WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
@@ -256,6 +258,16 @@ def check_lonlat(lon: float | None, lat: float | None, what: str) -> tuple[float
     return lo, la
 
 
+def visits_text(route: TeamDayRoute) -> str:
+    """How many visits a team-day has still to make, and how many were called off since
+    the plan was made: "11 Besuche", "11 Besuche, 1 weiterer entfällt"."""
+    text = count(len(route.to_visit), "Besuch", "Besuche")
+    off = len(route.stops) - len(route.to_visit)
+    if off:
+        text += f", {off} weiterer entfällt" if off == 1 else f", {off} weitere entfallen"
+    return text
+
+
 def geo_uri(lon: float, lat: float, label: str) -> str:
     """``geo:`` URI that OsmAnd and Organic Maps open; carries coordinates and the id only."""
     return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(label, safe='')})"
@@ -301,6 +313,10 @@ class _MapExtras(MacroElement):
             border-radius: 50%; box-shadow: 0 0 0 1px #1565c0, 0 1px 4px rgba(0,0,0,.5);
             font: 700 13px/24px system-ui, sans-serif; text-align: center; width: 24px;
             height: 24px; box-sizing: content-box; }
+        .hb-stop-pin.hb-off { background: #9aa0a6; box-shadow: 0 0 0 1px #5f6368,
+            0 1px 4px rgba(0,0,0,.3); }
+        .hb-popup .hb-off-text { color: #b00020; font-weight: 700; }
+        .hb-popup s { color: #5f6368; }
         .hb-depot-pin { background: #222; color: #fff; border: 2px solid #fff; border-radius: 4px;
             font: 700 12px/22px system-ui, sans-serif; text-align: center; width: 22px;
             height: 22px; box-shadow: 0 1px 4px rgba(0,0,0,.5); }
@@ -423,10 +439,25 @@ def _latlon(line: Sequence[tuple[float, float]]) -> list[list[float]]:
     return [[lat, lon] for lon, lat in line]
 
 
-def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None) -> str:
+def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None,
+                number: int | None = None) -> str:
+    """A stop's popup; one called off since the plan was made (``number`` None) says so,
+    with its old time and address struck through and no navigation link."""
     e = escape_map_text
+    if stop.called_off:
+        parts = [
+            f"<b>✕ {e(stop.client_id)}</b>",
+            '<span class="hb-off-text">Besuch entfällt – nicht hingehen.</span>',
+            f"<s>Besuch {fmt_time(stop.start)}–{fmt_time(stop.end)}</s>",
+            f"Zeitfenster: {e(stop.window_text) if stop.window_text else 'ganztägig'}",
+            f"<s>{e(stop.address)}</s>",
+        ]
+        if page_href:
+            parts.append(f'<a href="{e(page_href)}#stopp-{stop.position}" target="_top">'
+                         "Routenliste</a>")
+        return '<div class="hb-popup">' + "<br>".join(parts) + "</div>"
     parts = [
-        f"<b>{stop.position}. {e(stop.client_id)}</b>",
+        f"<b>{stop.position if number is None else number}. {e(stop.client_id)}</b>",
         f"Ankunft {fmt_time(stop.arrival)} · Besuch {fmt_time(stop.start)}–{fmt_time(stop.end)}",
         f"Zeitfenster: {e(stop.window_text) if stop.window_text else 'ganztägig'}",
         e(stop.address),
@@ -503,11 +534,25 @@ def route_map(
         _add_districts(m, districts, _district_colours(districts.names), show=False)
 
     lines = folium.FeatureGroup(name="Weg", show=True).add_to(m)
-    straight = False
+    straight = detour = False
     waypoints = [route.start_lonlat, *((s.lon, s.lat) for s in route.stops), route.end_lonlat]
+    numbers = route.numbers
     for i in range(len(waypoints) - 1):
         leg = route.legs[i] if i < len(route.legs) and len(route.legs[i]) >= 2 else None
-        to = f"Stopp {i + 1}" if i < len(route.stops) else "Ziel"
+        to = f"Stopp {numbers[i]}" if i < len(route.stops) else "Ziel"
+        # a leg to or from a stop called off since the plan was made: the team need not
+        # walk it (the way from the stop before to the one after is not computed here)
+        if (i < len(route.stops) and route.stops[i].called_off) or (
+                i > 0 and route.stops[i - 1].called_off):
+            if waypoints[i] == waypoints[i + 1]:
+                continue
+            detour = True
+            folium.PolyLine(
+                _latlon(leg or [waypoints[i], waypoints[i + 1]]), color=OFF_COLOUR, weight=3,
+                opacity=0.8, dash_array="2 8",
+                tooltip="Weg über einen entfallenen Besuch (entfällt mit ihm)",
+            ).add_to(lines)
+            continue
         if leg is None:
             if waypoints[i] == waypoints[i + 1]:
                 continue
@@ -525,20 +570,21 @@ def route_map(
         ).add_to(lines)
 
     stops_fg = folium.FeatureGroup(name="Besuche", show=True).add_to(m)
-    for s in route.stops:
-        icon = folium.DivIcon(
-            html=f'<div class="hb-stop-pin">{s.position}</div>',
-            class_name="hb-plain hb-stop",
-            icon_size=(28, 28),
-            icon_anchor=(14, 14),
-        )
+    for s, nr in zip(route.stops, numbers, strict=True):
+        if s.called_off:  # grey, crossed, no number: not a stop to go to
+            pin, cls = '<div class="hb-stop-pin hb-off">✕</div>', "hb-plain hb-stop-off"
+            tip = f"entfällt: {escape_map_text(s.client_id)} (war {fmt_time(s.start)})"
+        else:
+            pin, cls = f'<div class="hb-stop-pin">{nr}</div>', "hb-plain hb-stop"
+            tip = f"{nr}. {escape_map_text(s.client_id)} · {fmt_time(s.start)}"
         folium.Marker(
             [s.lat, s.lon],
-            icon=icon,
-            popup=folium.Popup(_stop_popup(s, route, page_href=page_href), max_width=300),
-            tooltip=folium.Tooltip(
-                f"{s.position}. {escape_map_text(s.client_id)} · {fmt_time(s.start)}"
-            ),
+            icon=folium.DivIcon(html=pin, class_name=cls, icon_size=(28, 28),
+                                icon_anchor=(14, 14)),
+            popup=folium.Popup(_stop_popup(s, route, page_href=page_href, number=nr),
+                               max_width=300),
+            tooltip=folium.Tooltip(tip),
+            **({"z_index_offset": -1000} if s.called_off else {}),  # under a stop to visit
         ).add_to(stops_fg)
 
     depot_fg = folium.FeatureGroup(name="Start und Ziel", show=True).add_to(m)
@@ -567,9 +613,18 @@ def route_map(
             f'<li><span class="hb-sw-line" style="border-top-style:dashed;'
             f'border-color:{ROUTE_COLOUR}"></span>Luftlinie (ohne Wegführung)</li>'
         )
+    if len(route.to_visit) < len(route.stops):
+        rows.append(
+            "<li><span class=\"hb-stop-pin hb-off\" style=\"display:inline-block;width:18px;"
+            "height:18px;line-height:18px;font-size:11px;margin-right:6px\">✕</span>"
+            "Besuch entfällt: nicht hingehen</li>")
+    if detour:
+        rows.append(
+            f'<li><span class="hb-sw-line" style="border-top-style:dotted;'
+            f'border-color:{OFF_COLOUR}"></span>Weg über einen entfallenen Besuch</li>')
     link_html = " · ".join(f'<a href="{e(href)}" target="_top">{e(lbl)}</a>' for lbl, href in links)
     summary = (
-        f"{count(len(route.stops), 'Besuch', 'Besuche')} · "
+        f"{visits_text(route)} · "
         f"{fmt_time(route.depart)}–{fmt_time(route.return_)} · "
         f"{mode_label(route.mode)} · {fmt_km(route.distance_m)}"
     )
@@ -665,13 +720,26 @@ def overview_map(
     points: list[tuple[float, float]] = []
     for r in routes_sorted:
         href = route_pages.get(r.slug)
-        for s in r.stops:
+        for s, nr in zip(r.stops, r.numbers, strict=True):
             lon, lat = check_lonlat(s.lon, s.lat, f"Route {r.slug}, Stopp {s.client_id}")
             points.append((lon, lat))
             colour = colours.get(s.district or OUTSIDE, OUTSIDE_COLOUR)
+            if s.called_off:  # since the plan was made: a hollow grey ring, no number
+                folium.CircleMarker(
+                    [lat, lon], radius=6, color=OFF_COLOUR, weight=2, dash_array="2 3",
+                    fill=True, fill_color="#ffffff", fill_opacity=0.9,
+                    popup=folium.Popup("<br>".join([
+                        f"<b>{e(s.client_id)}</b> · entfällt",
+                        f"{e(r.team_id)}, {fmt_date(r.day)}, <s>{fmt_time(s.start)} Uhr</s>",
+                        e(s.window_text) if s.window_text else "entfällt",
+                        e(without_care_of(s.address)),
+                    ]), max_width=300),
+                    tooltip=folium.Tooltip(f"{e(s.client_id)} · entfällt"),
+                ).add_to(planned)  # fmt: skip
+                continue
             body = [
                 f"<b>{e(s.client_id)}</b> · geplant",
-                f"{e(r.team_id)}, {fmt_date(r.day)}, Nr. {s.position}, {fmt_time(s.start)} Uhr",
+                f"{e(r.team_id)}, {fmt_date(r.day)}, Nr. {nr}, {fmt_time(s.start)} Uhr",
                 f"Zeitfenster: {e(s.window_text) if s.window_text else 'ganztägig'}",
                 e(without_care_of(s.address)),  # the overview: no host's name
                 f"Bezirk: {e(s.district or OUTSIDE)}",
@@ -746,10 +814,15 @@ def overview_map(
         f"{e(n)}</li>"
         for n in used
     ]
-    n_planned = sum(len(r.stops) for r in plan.routes)
+    n_planned = sum(len(r.to_visit) for r in plan.routes)
+    n_off = sum(len(r.stops) for r in plan.routes) - n_planned
+    if n_off:
+        rows.insert(1, f'<li><span class="hb-sw" style="background:#fff;border:2px dashed '
+                       f'{OFF_COLOUR}"></span>entfällt (nicht hingehen)</li>')
     legend = (
         f"<details open><summary>Legende</summary>"
-        f"<div>{n_planned} geplant · {len(plan.unassigned)} nicht eingeplant</div>"
+        f"<div>{n_planned} geplant · {f'{n_off} entfallen · ' if n_off else ''}"
+        f"{len(plan.unassigned)} nicht eingeplant</div>"
         f"<ul>{''.join(rows)}</ul></details>"
     )
     _Legend(legend).add_to(m)

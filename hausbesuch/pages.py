@@ -28,6 +28,7 @@ from hausbesuch.maps import (
     fmt_time,
     geo_uri,
     mode_label,
+    visits_text,
 )
 from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
 
@@ -139,11 +140,13 @@ def _field_label(name: str) -> str:
 
 
 def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
-    """Stops with their navigation links, and the lunch break at its place in the day."""
+    """Stops with their number and navigation links, and the lunch break at its place in
+    the day. A stop called off since the plan was made has no number (``nr`` None) and is
+    no origin of the next stop's directions: the team comes from the stop before it."""
     items: list[dict] = []
     prev = route.start_lonlat
     lunch = route.lunch
-    for s in route.stops:
+    for s, nr in zip(route.stops, route.numbers, strict=True):
         check_lonlat(s.lon, s.lat, f"Route {route.slug}, Stopp {s.position} ({s.client_id})")
         if lunch is not None and lunch[0] <= s.arrival:
             items.append({"kind": "lunch", "start": lunch[0], "end": lunch[1]})
@@ -153,11 +156,13 @@ def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
             {
                 "kind": "stop",
                 "stop": s,
+                "nr": nr,
                 "nav": nav_links(prev, s, route.mode, settings),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
             }
         )
-        prev = (s.lon, s.lat)
+        if not s.called_off:
+            prev = (s.lon, s.lat)
     if lunch is not None:
         items.append({"kind": "lunch", "start": lunch[0], "end": lunch[1]})
     return items
@@ -171,9 +176,11 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
         "settings": settings,
         "links": links,
         "items": _timeline(route, settings),
+        "visits": visits_text(route),
         "same_end": route.end_lonlat == route.start_lonlat,
         "home_osm": osm_directions_url(
-            (route.stops[-1].lon, route.stops[-1].lat) if route.stops else route.start_lonlat,
+            (route.to_visit[-1].lon, route.to_visit[-1].lat) if route.to_visit
+            else route.start_lonlat,
             route.end_lonlat,
             route.mode,
         ),
@@ -227,7 +234,7 @@ def index_page(
     for ir in sorted(routes, key=lambda x: (x.route.day, x.route.team_id)):
         days.setdefault(ir.route.day, []).append(ir)
     end = plan.start + timedelta(days=max(plan.days, 1) - 1)
-    n_planned = sum(len(r.stops) for r in plan.routes)
+    n_planned = sum(len(r.to_visit) for r in plan.routes)  # without visits called off
     # At most MAX_INDEX_ROWS rows per table (a list of 50,000 must not give a page of
     # 50,000 rows); visits left out over the capacity come last. report.csv has them all.
     unassigned = sorted(plan.unassigned, key=lambda u: (u.code == "over_capacity", u.client_id))
@@ -248,5 +255,6 @@ def index_page(
         downloads=dict(downloads or {}),
         outside=OUTSIDE,
         visit_count=n_planned,
+        n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         generated=plan.created_at,
     )

@@ -138,6 +138,28 @@ class TeamDayRoute:
         """File-name stem: team id and ISO date (no names)."""
         return f"{self.team_id}_{self.day.isoformat()}"
 
+    @property
+    def to_visit(self) -> tuple[PlannedStop, ...]:
+        """The stops still to visit: every stop but those called off since the plan was
+        made (:attr:`PlannedStop.called_off`), which stay on the stored route until a
+        re-plan. What pages, maps and GPX count as the day's visits."""
+        return tuple(s for s in self.stops if not s.called_off)
+
+    @property
+    def numbers(self) -> tuple[int | None, ...]:
+        """The number each stop is shown with (in the order of ``stops``): its place among
+        the stops still to visit (1, 2, …), None for a stop called off. Equal to
+        ``position`` while nothing is called off; anchors and files keep ``position``."""
+        out: list[int | None] = []
+        n = 0
+        for s in self.stops:
+            if s.called_off:
+                out.append(None)
+            else:
+                n += 1
+                out.append(n)
+        return tuple(out)
+
 
 @dataclass(frozen=True)
 class UnassignedVisit:

@@ -336,3 +336,54 @@ def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists
                             "bad-hersfeld", "--db", f"sqlite:///{db}"],
                            capture_output=True, text=True, timeout=120)
     assert plans.returncode == 0 and "| Bad Hersfeld |" not in plans.stdout, plans.stdout
+
+
+def test_a_list_of_cases_no_longer_open_is_nothing_to_plan(tmp_path, monkeypatch):
+    """A list whose cases are all closed (or in Klärung) since they were read plans nothing:
+    `plan` names those cases with their status (never the reason typed with it) and exits
+    2, stores no empty plan and leaves the folder of the plan before as it was. The same
+    with an open case of the list whose address is not found beside them (before: an
+    empty plan was stored, listing the closed cases, and the folder was replaced)."""
+    from hausbesuch import clock
+    from hausbesuch.store import Store
+    from tests.cli_helpers import ok, run
+
+    monkeypatch.setenv(clock.ENV, "2026-12-01")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    out = tmp_path / "plan"
+    with plan_folder(out) as folder:
+        (folder.path / "index.html").write_text("der Plan davor", encoding="utf-8")
+        folder.commit("plan-davor")
+    before = _tree(out)
+    city = ["--city", "bad-hersfeld", "--db", db]
+    liste = tmp_path / "liste.csv"
+    liste.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+                     "K-1;Linggplatz;1;36251;Bad Hersfeld\n"
+                     "K-2;Breitenstraße;5;36251;Bad Hersfeld\n", encoding="utf-8")
+    ok("import", str(liste), *city)
+    ok("status", "K-1", "--set", "abgeschlossen", "--reason", "Herr X. verstorben", *city)
+    ok("status", "K-2", "--set", "in_klaerung", *city)
+    plan = ["plan", str(liste), *city, "--start", "2026-12-07", "--days", "5",
+            "--time-limit", "1", "--out", str(out)]
+    res = run(*plan)
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert ("Fehler: Nichts zu planen: in Bad Hersfeld gibt es keinen offenen Fall; kein Plan "
+            "gespeichert. Nicht offen (2 Fälle der Kundenliste): K-1: Status „abgeschlossen“ "
+            "K-2: Status „in Klärung (Adresse prüfen)“") in text, text
+    assert "hausbesuch status KUNDENNUMMER --set offen" in text
+    assert "verstorben" not in res.output and "Traceback" not in res.output
+
+    # an open case of the list beside them whose address is not found: refused as well
+    liste.write_text(liste.read_text(encoding="utf-8")
+                     + "K-3;Gibtsnichtweg;7;36251;Bad Hersfeld\n", encoding="utf-8")
+    res = run(*plan)
+    assert res.exit_code == 2, res.output
+    assert ("Nichts zu planen: von den offenen Fällen in Bad Hersfeld wurde keine Adresse "
+            "gefunden") in res.output
+    assert "Zeile 4 (K-3), Adresse" in res.output
+
+    with Store.open(db) as store:
+        assert store.list_plans("Bad Hersfeld") == []
+    assert _tree(out) == before
+    assert json.loads((out / MARKER_FILE).read_text(encoding="utf-8"))["plan_id"] == "plan-davor"

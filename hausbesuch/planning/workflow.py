@@ -302,20 +302,37 @@ def _is_address_rejected(r: Rejected) -> bool:
 NOTHING_TO_PLAN_ROWS = 10
 
 
-def _nothing_to_plan(city: str, imported: Any) -> str:
+def _nothing_to_plan(city: str, imported: Any, not_open: Sequence[CaseState] = ()) -> str:
     """Why no plan is made: the city has no open case at all (nor a case of the list to
-    report). Names the rejected rows of the list (row, field, reason), so nothing is lost
-    although no plan and no report is written. (When open cases have their visits in other
-    plans, a plan is made: its notes name those plans and cases.)"""
+    report). Names the list's cases that are not open (with their status) and its rejected
+    rows (row, field, reason), so nothing is lost although no plan and no report is
+    written. (When open cases have their visits in other plans, a plan is made: its notes
+    name those plans and cases.)"""
     why = f"in {city} gibt es keinen offenen Fall"
     rejected = list(imported.rejected) if imported is not None else []
-    if not rejected:
+    if not rejected and not not_open:
         return f"Nichts zu planen: {why}. Zuerst eine Kundenliste einlesen (hausbesuch import)."
-    n = len(rejected)
-    lines = [f"Nichts zu planen: {'die Zeile' if n == 1 else f'alle {n} Zeilen'} der "
-             f"Kundenliste {'ist' if n == 1 else 'sind'} abgelehnt, und {why}; kein Plan "
-             "gespeichert. Abgelehnt:"]
-    lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
+    if not not_open:
+        n = len(rejected)
+        lines = [f"Nichts zu planen: {'die Zeile' if n == 1 else f'alle {n} Zeilen'} der "
+                 f"Kundenliste {'ist' if n == 1 else 'sind'} abgelehnt, und {why}; kein Plan "
+                 "gespeichert. Abgelehnt:"]
+        lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
+        return "\n".join(lines)
+    n = len(not_open)
+    lines = [f"Nichts zu planen: {why}; kein Plan gespeichert. Nicht offen "
+             f"({'ein Fall' if n == 1 else f'{n} Fälle'} der Kundenliste):"]
+    shown = sorted(not_open, key=lambda st: st.client.id)
+    lines += [f"  {st.client.id}: Status „{STATUS_LABELS[st.status]}“"
+              for st in shown[:NOTHING_TO_PLAN_ROWS]]
+    if n > NOTHING_TO_PLAN_ROWS:
+        lines.append(f"  … und {n - NOTHING_TO_PLAN_ROWS} weitere (hausbesuch status "
+                     "KUNDENNUMMER zeigt jeden Fall).")
+    lines.append("Ein Fall, der wieder besucht werden soll: „hausbesuch status KUNDENNUMMER "
+                 "--set offen“, dann planen.")
+    if rejected:
+        lines.append("Abgelehnt:")
+        lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
     return "\n".join(lines)
 
 
@@ -371,8 +388,8 @@ def _plan_span(
     pool = [st for st in states if st.status == "offen" and st.client.id not in busy]
     others = [st for st in states if st.client.id in list_ids
               and not (st.status == "offen" and st.client.id not in busy)]
-    if not pool and not others and not busy:
-        raise UserError(_nothing_to_plan(profile.name, imported))
+    if not pool and not busy:  # (then ``others`` are the list's cases that are not open)
+        raise UserError(_nothing_to_plan(profile.name, imported, others))
     say("Adressen geokodieren (offline)", 0.1)
     located = cw.locate([st.client for st in pool + others])
     say("Stadtteile zuordnen", 0.25)
@@ -417,7 +434,8 @@ def _plan_span(
         else:
             candidates.append(cand)
 
-    if not candidates and not unassigned and not busy:  # every open case's address failed
+    if not candidates and not busy and all(u.client_id in other_ids for u in unassigned):
+        # every open case's address failed (the list's cases not open plan nothing either)
         raise UserError(_no_address_found(profile.name, rejected))
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hausbesuch.casework import RESULT_LABELS, Casework
 from hausbesuch.config import Profile
+from hausbesuch.plandata import PlannedStop
 from hausbesuch.store import OutcomeRow, Store
 
 
@@ -36,20 +37,38 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
     return not new
 
 
-def outcomes_of_day(store: Store, city: str, day: date,
-                    client_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The newest outcome per client on ``day`` (result, time, note)."""
-    if not client_ids:
+def outcomes_of_stops(store: Store, city: str, day: date,
+                      stops: Sequence[PlannedStop]) -> dict[int, dict[str, Any]]:
+    """The outcome recorded for each stop of a team-day on ``day`` (result, time, note),
+    by the stop's ``position``: the outcome of the stop's own visit (its ``visit_id``).
+    An outcome stored without a visit id, and a stop without one (records of older
+    versions), fall back to the client's newest outcome that day, but never for a stop
+    called off while the client has another stop on the route: an outcome of another
+    visit of the client that day does not make a called-off visit done."""
+    if not stops:
         return {}
     with store.session() as s:
-        rows = s.scalars(select(OutcomeRow).where(
+        rows = list(s.scalars(select(OutcomeRow).where(
             OutcomeRow.city == city, OutcomeRow.day == day,
-            OutcomeRow.client_id.in_(list(client_ids))).order_by(OutcomeRow.recorded_at,
-                                                                  OutcomeRow.id))
-        return {r.client_id: {"result": r.result, "time_min": r.time_min, "note": r.note,
-                              "appointment_at": r.appointment_at, "recorded_at": r.recorded_at,
-                              "source": r.source}
-                for r in rows}
+            OutcomeRow.client_id.in_(sorted({st.client_id for st in stops})))
+            .order_by(OutcomeRow.recorded_at, OutcomeRow.id)))
+    by_visit = {r.visit_id: r for r in rows if r.visit_id}
+    loose = {r.client_id: r for r in rows if not r.visit_id}  # the newest of each client
+    newest = {r.client_id: r for r in rows}
+    live = {st.client_id for st in stops if not st.called_off}
+    out: dict[int, dict[str, Any]] = {}
+    for st in stops:
+        if st.visit_id and st.visit_id in by_visit:
+            r = by_visit[st.visit_id]
+        elif st.called_off and st.client_id in live:
+            continue  # the client's outcome belongs to its other stop
+        else:
+            r = (loose if st.visit_id else newest).get(st.client_id)
+        if r is not None:
+            out[st.position] = {"result": r.result, "time_min": r.time_min, "note": r.note,
+                                "appointment_at": r.appointment_at,
+                                "recorded_at": r.recorded_at, "source": r.source}
+    return out
 
 
 def outcomes_of_plan(store: Store, city: str, pairs: Sequence[tuple[str, date]]

@@ -216,7 +216,10 @@ def _map_data(plan, paths: dict) -> dict:  # noqa: ANN001
         colour = ROUTE_PALETTE[keys.index(r.team_id) % len(ROUTE_PALETTE)]
         routes.append({
             "team": r.team_id, "day": r.day.isoformat(), "colour": colour,
-            "stops": [[s.lat, s.lon, s.position, s.client_id] for s in r.stops],
+            # [lat, lon, number, case id, called off]: a stop called off since the plan
+            # was made has no number (it stays on the stored route until a re-plan)
+            "stops": [[s.lat, s.lon, nr, s.client_id, s.called_off]
+                      for s, nr in zip(r.stops, r.numbers, strict=True)],
             "path": paths.get((r.team_id, r.day), []),
         })
     unassigned = [[u.lat, u.lon, u.client_id] for u in plan.unassigned
@@ -306,7 +309,8 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
     return render(
         request, "plan.html.j2", plan=plan, days=days,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
-        n_planned=sum(len(r.stops) for r in plan.routes),
+        n_planned=sum(len(r.to_visit) for r in plan.routes),
+        n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
         team_days=_pin_targets(plan, profile), clock=format_clock,

@@ -112,8 +112,7 @@ def worker_page(request: Request, token: str) -> Response:
 
     chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops)
     data = _common(route, settings, RouteLinks(), chances)
-    recorded = casework_api.outcomes_of_day(web.store, link.city, link.day,
-                                            [s.client_id for s in route.stops])
+    recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})

@@ -20,8 +20,13 @@
       : r.stops.map(function (s) { return [s[0], s[1]]; });
     if (line.length > 1) L.polyline(line, { color: r.colour, weight: 3, opacity: .7 }).addTo(group);
     r.stops.forEach(function (s) {
-      var m = L.circleMarker([s[0], s[1]], { radius: 7, color: r.colour, fillOpacity: .85 });
-      m.bindTooltip(document.createTextNode(s[2] + ". " + s[3] + " (" + name + ")"));
+      // s = [lat, lon, number, case id, called off]; a stop called off: hollow, grey
+      var m = s[4]
+        ? L.circleMarker([s[0], s[1]], { radius: 6, color: "#9aa0a6", dashArray: "2 3",
+                                          fillColor: "#fff", fillOpacity: .9 })
+        : L.circleMarker([s[0], s[1]], { radius: 7, color: r.colour, fillOpacity: .85 });
+      m.bindTooltip(document.createTextNode(s[4] ? s[3] + " entfällt (" + name + ")"
+                                                 : s[2] + ". " + s[3] + " (" + name + ")"));
       m.addTo(group);
       bounds.push([s[0], s[1]]);
     });

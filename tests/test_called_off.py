@@ -1,0 +1,279 @@
+"""A visit called off since its plan was made (``entfallen`` in ``case_visits``, e.g. after a
+cancellation letter for a case closed since) stays on the stored route until a re-plan.
+The route page, the print sheet, the maps, the GPX file, the index and the web app's
+plan view show it apart: not counted among the day's visits, without a number and
+without a navigation link, and the numbers of the stops still to visit run on without
+a gap. (The worker's day page: tests/test_letters_details.py and test_worker_page_*.)
+
+Hand-made Bad Hersfeld routes (tests/test_maps.py); the web app's views of a real planned
+week with one visit called off in the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+from hausbesuch.gpx import GPX_NS, route_gpx
+from hausbesuch.maps import MapSettings, overview_map, render_map, route_map
+from hausbesuch.pages import (
+    IndexRoute,
+    RouteLinks,
+    index_page,
+    osm_directions_url,
+    print_sheet,
+    route_page,
+)
+from hausbesuch.plandata import Plan
+from tests.test_maps import sample_plan
+
+LINKS = RouteLinks(map="../karten/x.html", page="../routen/x.html", sheet="../druck/x.html",
+                   gpx="../gpx/x.gpx", index="../index.html")
+OFF_TEXT = "ENTFÄLLT seit 04.12.2026: nicht hingehen"
+NS = {"g": GPX_NS}
+
+
+def _plan_with_second_stop_off() -> Plan:
+    """The sample plan whose first route (5 stops, K-1001 … K 1005&Co) has its second stop
+    (K-1002) called off."""
+    plan = sample_plan()
+    r = plan.routes[0]
+    stops = list(r.stops)
+    stops[1] = dataclasses.replace(stops[1], called_off=True, window_text=OFF_TEXT)
+    plan.routes[0] = dataclasses.replace(r, stops=tuple(stops))
+    return plan
+
+
+def _js(text: str) -> str:
+    """``text`` as the maps' legend holds it (in a JSON string: ``entf\\u00e4llt``)."""
+    return json.dumps(text)[1:-1]
+
+
+def _item(html: str, position: int) -> str:
+    return html.split(f'id="stopp-{position}"', 1)[1].split("</li>", 1)[0]
+
+
+def test_route_page_counts_numbers_and_links_only_the_visits_to_do() -> None:
+    route = _plan_with_second_stop_off().routes[0]
+    html = route_page(route, MapSettings(), links=LINKS)
+    assert "4 Besuche, 1 weiterer entfällt · " in html and "5 Besuche" not in html
+    # numbered 1 … 4 without a gap; the called-off stop is crossed out, without a number
+    assert re.findall(r'<span class="num">(\d+)</span>', html) == ["1", "2", "3", "4"]
+    off = _item(html, 2)
+    assert '<li class="stop called-off" id="stopp-2">' in html
+    assert '<span class="num" title="entfällt">✕</span>' in off and "K-1002" in off
+    assert "Besuch entfällt – nicht hingehen." in off and OFF_TEXT in off
+    assert "Navigation starten" not in off and "geo:" not in off
+    assert html.count('">Navigation starten</a>') == 4
+    # the way to the stop after it starts at the stop before it, not at the called-off one
+    first, _off, third = route.stops[:3]
+    assert osm_directions_url((first.lon, first.lat), (third.lon, third.lat), route.mode)\
+        .replace("&", "&amp;") in _item(html, 3)
+
+
+def test_a_day_whose_visits_are_all_called_off_says_so() -> None:
+    route = _plan_with_second_stop_off().routes[1]  # three stops
+    off = dataclasses.replace(route, stops=tuple(
+        dataclasses.replace(s, called_off=True) for s in route.stops))
+    html = route_page(off, MapSettings(), links=LINKS)
+    assert "0 Besuche, 3 weitere entfallen · " in html
+    assert "Alle Besuche dieses Tages entfallen." in html
+    assert "Navigation starten</a>" not in html and "Weg auf OpenStreetMap" not in html
+
+
+def test_print_sheet_has_no_outcome_boxes_for_a_called_off_visit() -> None:
+    route = _plan_with_second_stop_off().routes[0]
+    html = print_sheet(route, MapSettings(), links=LINKS)
+    assert "4 Besuche, 1 weiterer entfällt · " in html
+    assert html.count('<tr class="stopp">') == 4
+    assert html.count('<tr class="stopp entfallen">') == 1
+    assert re.findall(r'<td class="nr">([^<]*)</td>', html) == ["1", "✕", "2", "3", "4"]
+    row = html.split('<tr class="stopp entfallen">', 1)[1].split("</tr>", 1)[0]
+    assert "K-1002" in row and "Besuch entfällt – nicht hingehen." in row
+    assert 'class="box"' not in row
+    assert html.count('<span class="box"></span>angetroffen') == 4
+
+
+def test_route_map_draws_a_called_off_stop_and_its_legs_apart() -> None:
+    route = _plan_with_second_stop_off().routes[0]
+    page = render_map(route_map(route, MapSettings(), page_href="../routen/x.html"))
+    assert page.count('"className": "hb-plain hb-stop"') == 4
+    assert page.count('"className": "hb-plain hb-stop-off"') == 1
+    pins = re.findall(r'hb-stop-pin\\"\\u003e(\d+)\\u003c', page)
+    assert pins == ["1", "2", "3", "4"]
+    assert _js("4 Besuche, 1 weiterer entfällt · ") in page
+    # no navigation link in its popup: one per stop to visit
+    assert page.count("Navigation starten") == 4
+    assert "Besuch entfällt – nicht hingehen." in page and "entfällt: K-1002" in page
+    # the legs to it and on from it are grey and dotted, and explained in the legend
+    assert page.count("Weg über einen entfallenen Besuch (entfällt mit ihm)") == 2
+    assert page.count('"dashArray": "2 8"') == 2
+    # the leg K-1002 → K-1003 (stop 2 now) is no way to go; K-1003 → K-1004 (3) is
+    assert "zu Stopp 2" not in page and "Weg zu Stopp 3" in page
+    assert _js("Besuch entfällt: nicht hingehen") in page  # legend
+
+
+def test_overview_map_and_index_count_visits_without_those_called_off() -> None:
+    plan = _plan_with_second_stop_off()
+    page = render_map(overview_map(plan, MapSettings()))
+    assert _js("7 geplant · 1 entfallen · 2 nicht eingeplant") in page
+    assert "K-1002 · entfällt" in page
+    routes = [IndexRoute(r, "k.html", "r.html", "d.html", "g.gpx") for r in plan.routes]
+    html = index_page(plan, MapSettings(), routes=routes, overview_href="uebersicht.html")
+    assert "<strong>7</strong> geplant" in html and "<strong>1</strong> entfallen" in html
+    assert '<td class="num">4 <span class="muted">(+1 entfallen)</span></td>' in html
+    assert "Besuche (7, dazu 1 entfallen)" in html
+    assert "K-1002 <strong>(entfällt)</strong>" in html
+
+
+def test_gpx_does_not_lead_to_a_called_off_stop() -> None:
+    route = _plan_with_second_stop_off().routes[0]
+    off = route.stops[1]
+    root = ET.fromstring(route_gpx(route).encode("utf-8"))
+    assert root.findtext("g:metadata/g:desc", namespaces=NS).startswith(
+        "4 Besuche, 1 weiterer entfällt, ")
+    names = [w.findtext("g:name", namespaces=NS) for w in root.findall("g:wpt", NS)]
+    assert names == ["Start", "01 K-1001", "ENTFÄLLT K-1002", "02 K-1003", "03 K-1004",
+                     "04 K 1005&Co"]
+    w = root.findall("g:wpt", NS)[2]
+    assert w.findtext("g:type", namespaces=NS) == "entfällt"
+    assert "nicht hingehen" in w.findtext("g:desc", namespaces=NS)
+    # the route apps navigate skips it, and the track has no way to it or on from it
+    rte = [p.findtext("g:name", namespaces=NS) for p in root.findall("g:rte/g:rtept", NS)]
+    assert rte == ["Start", "01 K-1001", "02 K-1003", "03 K-1004", "04 K 1005&Co", "Ziel"]
+    segs = root.findall("g:trk/g:trkseg", NS)
+    assert len(segs) == 2
+    pts = {(float(p.get("lon")), float(p.get("lat"))) for p in root.iter(f"{{{GPX_NS}}}trkpt")}
+    assert (round(off.lon, 6), round(off.lat, 6)) not in pts
+    # with nothing called off: one piece, as before
+    plain = sample_plan().routes[0]
+    assert len(ET.fromstring(route_gpx(plain).encode("utf-8")).findall(
+        "g:trk/g:trkseg", NS)) == 1
+
+
+def test_web_plan_view_counts_and_marks_a_called_off_visit(planned_week, tmp_path):
+    """The web app's plan view of a stored plan whose visit was called off since: the
+    header and the team-day's row count the visits to do, the order marks the called-off
+    one, and its map data says it is off."""
+    import shutil
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from hausbesuch.store import CaseVisitRow, Store
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, login
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
+        off = route.stops[1]
+        with store.session() as s:
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(status="entfallen", updated_at=datetime(2026, 12, 4, 9, 0)))
+        n_all = sum(len(r.stops) for r in store.load_plan(pid).routes)
+    web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
+    add_user(web.state.web.store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
+    with TestClient(web, base_url="https://testserver") as c:
+        assert login(c, "kora").status_code in (200, 303)
+        view = c.get(f"/plaene/{pid}")
+    assert view.status_code == 200
+    assert f"{n_all - 1} Besuche in " in view.text and " · 1 entfallen · " in view.text
+    row = next(r for r in view.text.split("<tr>") if f"<s>{off.client_id} (" in r)
+    assert f"<td>{len(route.stops) - 1} <span class=\"muted\">(+1 entfallen)</span></td>" in row
+    assert f"<s>{off.client_id} ({off.start:%H:%M})</s> entfällt" in row
+    numbers = re.findall(r'<span class="stopid">(\d+)\. ', row)
+    assert numbers == [str(i) for i in range(1, len(route.stops))]
+    data = json.loads(view.text.split('id="plandaten">', 1)[1].split("</script>", 1)[0])
+    stops = next(r["stops"] for r in data["routes"]
+                 if r["team"] == route.team_id and r["day"] == route.day.isoformat())
+    assert stops[1][2:] == [None, off.client_id, True]
+    assert [s[2] for s in stops if not s[4]] == list(range(1, len(route.stops)))
+
+
+def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_path,
+                                                             monkeypatch):
+    """A called-off stop of a client whose other visit that day has its outcome recorded
+    is not shown as done on the worker's page (the outcome was matched by client and day):
+    it says „Besuch entfällt“, the other stop shows the outcome. An outcome stored without
+    a visit id (older records) still finds the client's stop, not the called-off one. The
+    page counts and numbers the visits to do."""
+    import shutil
+    from datetime import time, timedelta
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import CaseVisitRow, OutcomeRow, Store, VisitRow
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.links import create_link, link_path
+    from hausbesuch.web.models import WorkerLinkRow
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
+    off, other = route.stops[0], route.stops[2]
+    client = other.client_id
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    with Store.open(db) as store:
+        # the first stop is a visit of the same client, called off since (as when an
+        # announced visit was moved to a later time of the day by a pin)
+        with store.session() as s:
+            s.execute(update(VisitRow).where(VisitRow.plan_id == pid,
+                                             VisitRow.visit_id == off.visit_id)
+                      .values(client_id=client))
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(client_id=client, status="entfallen",
+                              updated_at=datetime.combine(route.day, time(7, 0))))
+        row, new = Casework(store, load_profile("bad-hersfeld"), actor="test").record_outcome(
+            client, route.day, "angetroffen", time_min=other.start.hour * 60)
+        assert new and row.visit_id == other.visit_id
+
+    web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
+    store = web.state.web.store
+    token, link = create_link(store, pid, route.team_id, route.day, actor="t",
+                              now=max(datetime.combine(route.day, time(6, 0)), clock.now()))
+    if link.valid_until <= clock.now() + timedelta(minutes=10):  # the week lies in the past
+        with store.session() as s:
+            s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)
+                      .values(valid_until=clock.now() + timedelta(hours=1)))
+
+    def items() -> tuple[str, list[str]]:
+        with TestClient(web) as c:
+            page = c.get(link_path(token))
+        assert page.status_code == 200
+        return page.text, page.text.split('<li class="stop')[1:]
+
+    page, stops = items()
+    n = len(route.stops)
+    assert f"<p>{n - 1} Besuche, 1 weiterer entfällt · " in page
+    assert re.findall(r'<span class="num">(\d+)</span>', page) == [
+        str(i) for i in range(1, n)]
+    first, third = stops[0], stops[2]
+    assert first.startswith(" called-off") and f'data-kunde="{client}"' in first
+    assert "Besuch entfällt – nicht hingehen." in first and "Erfasst:" not in first
+    assert "outcome-form" not in first
+    assert third.startswith(' done"') and "Erfasst: Angetroffen" in third
+    assert sum("Erfasst:" in s for s in stops) == 1
+
+    # an outcome stored without its visit id: matched by client and day, to the stop the
+    # client still has, never to the called-off one
+    with store.session() as s:
+        s.execute(update(OutcomeRow).where(OutcomeRow.client_id == client)
+                  .values(visit_id=None))
+    _page, stops = items()
+    assert "Erfasst:" not in stops[0] and "Besuch entfällt – nicht hingehen." in stops[0]
+    assert "Erfasst: Angetroffen" in stops[2]
