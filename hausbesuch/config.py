@@ -448,6 +448,8 @@ class Profile(_Strict):
     #: :func:`load_profile` from the path; a profile file that names them is refused)
     slug: str = ""
     origin: str = ""
+    #: the file it was read from, resolved (set by :func:`load_profile`)
+    source: str = ""
 
     @property
     def depot(self) -> Depot:
@@ -497,7 +499,7 @@ _GERMAN_ERRORS = {
 
 def _misplaced(loc: tuple[Any, ...]) -> str:
     """A hint for a top-level key written below a table header (TOML scoping)."""
-    if len(loc) < 2 or loc[-1] not in Profile.model_fields or loc[-1] in {"slug", "origin"}:
+    if len(loc) < 2 or loc[-1] not in Profile.model_fields or loc[-1] in {"slug", "origin", "source"}:
         return ""
     header = f"[[{loc[0]}]]" if loc[0] in {"depots", "teams"} else f"[{loc[0]}]"
     return (f" – nach der Überschrift {header} gehört in TOML jede Zeile zu dieser Tabelle, "
@@ -549,7 +551,7 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
         raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
-    for key in ("slug", "origin"):  # derived from the path; a file must not set them
+    for key in ("slug", "origin", "source"):  # derived from the path; a file must not set them
         if key in raw:
             raise ProfileError(
                 f"Ungültiges Profil {path.name}: Feld '{key}' ist kein bekanntes Feld "
@@ -557,11 +559,24 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
             )
     raw["slug"] = path.stem
     raw["origin"] = str(path.resolve().parent)
+    raw["source"] = str(path.resolve())
     try:
         return Profile.model_validate(raw)
     except ValidationError as exc:
         details = "; ".join(_german(e) for e in exc.errors())
         raise ProfileError(f"Ungültiges Profil {path.name}: {details}") from None
+
+
+def profile_ref(profile: Profile) -> str:
+    """How a plan or a job names the profile it was made with: the short name of a shipped
+    profile (``bad-hersfeld``), else the file's absolute path, so that ``letters``,
+    ``replan``, ``show`` and a planning worker started in another folder load exactly that
+    profile, not a shipped one of the same city."""
+    source = Path(profile.source) if profile.source else None
+    if source is not None and source.parent == PROFILE_DIR.resolve() \
+            and source.stem in available_profiles():
+        return source.stem
+    return str(source) if source is not None else profile.slug
 
 
 def shared_data_dirs() -> list[Path]:

@@ -1229,6 +1229,16 @@ class Store:
         """The city of a stored plan (StoreError when there is no such plan)."""
         return self._plan_column(plan_id, PlanRow.city)
 
+    def plan_profile(self, plan_id: str) -> str | None:
+        """The profile a stored plan was made with (a shipped short name or a file path,
+        :func:`hausbesuch.config.profile_ref`); None for plans of older versions."""
+        try:
+            params = json.loads(self._plan_column(plan_id, PlanRow.params) or "{}")
+        except ValueError:
+            return None
+        ref = params.get("profile") if isinstance(params, dict) else None
+        return ref if isinstance(ref, str) and ref else None
+
     def plan_created_at(self, plan_id: str) -> datetime:
         """When a stored plan was made (StoreError when there is no such plan)."""
         return self._plan_column(plan_id, PlanRow.created_at)

@@ -622,3 +622,48 @@ def test_a_replan_does_not_book_twice_a_client_another_plan_holds(planned_week, 
     listed = {u.client_id: u for u in new.unassigned}[cid]
     assert listed.code == "already_planned"
     assert listed.reason.startswith(f"Bereits in Plan {ahead.plan_id} am ")
+
+
+def test_letters_without_city_use_the_profile_the_plan_was_made_with(planned_week, db, tmp_path):
+    """QA 13a #1: a profile file of the Jobcenter's own with the city name of a shipped
+    one: `letters PLAN` without --city took the shipped profile (its sample sender and
+    phone number on real letters). The plan stores the profile it was made with, and
+    letters, show and replan load that one, or refuse when it is gone."""
+    import json
+
+    from sqlalchemy import update
+
+    from hausbesuch.config import PROFILE_DIR, load_profile, profile_ref
+    from hausbesuch.store import PlanRow, Store
+
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        assert store.plan_profile(pid) == "bad-hersfeld"  # a shipped one: its short name
+    own = tmp_path / "jc" / "mein-profil.toml"
+    own.parent.mkdir()
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    assert 'telefon = "06621 99999-0 (Beispielnummer)"' in text
+    own.write_text(text.replace('telefon = "06621 99999-0 (Beispielnummer)"',
+                                'telefon = "06621 4711-0"'), encoding="utf-8")
+    ref = profile_ref(load_profile(own))
+    assert Path(ref).is_absolute() and Path(ref) == own.resolve()
+    with Store.open(db) as store, store.session() as s:
+        params = json.loads(s.get(PlanRow, pid).params)
+        s.execute(update(PlanRow).where(PlanRow.id == pid).values(
+            params=json.dumps(dict(params, profile=ref))))
+        s.commit()
+    cid = planned_week.result.plan.routes[0].stops[0].client_id
+    res = _letters(pid, db, tmp_path / "briefe", "--clients", cid)
+    assert res.exit_code == 0, res.output
+    text = _text(tmp_path / "briefe" / f"brief_{cid}.pdf")
+    assert "06621 4711-0" in text and "Beispielnummer" not in text
+
+    own.unlink()  # moved away: refused, naming the file, never the shipped profile instead
+    res = _letters(pid, db, tmp_path / "briefe2", "--clients", cid)
+    assert res.exit_code == 2
+    out = " ".join(res.output.split())
+    assert f"Der Plan wurde mit dem Profil {ref} gemacht" in out and "--city" in out
+    assert not (tmp_path / "briefe2").exists()
+    # --city names the profile to use all the same
+    res = _letters(pid, db, tmp_path / "briefe3", "--clients", cid, "--city", "bad-hersfeld")
+    assert res.exit_code == 0, res.output

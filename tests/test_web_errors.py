@@ -346,3 +346,25 @@ def test_a_case_id_with_a_slash_reaches_the_address_fix(
                                               "breite": "50.8675", "laenge": "9.7071"})
     assert r.status_code == 400, r.text[:300]
     assert "Kundennummer „K/1042“ ist in" in html.unescape(r.text)
+
+
+def test_profiles_by_path_are_stored_resolved_and_one_city_once(tmp_path, monkeypatch):
+    """QA 13a #2, #5: `serve --city jc/own.toml` stored the path as typed with each planning
+    job, and a worker started in another folder failed every job; two profiles of one city
+    name silently replaced each other."""
+    from hausbesuch.config import PROFILE_DIR
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.app import create_app
+
+    (tmp_path / "jc").mkdir()
+    text = (PROFILE_DIR / "lauf.toml").read_text(encoding="utf-8")
+    (tmp_path / "jc" / "own.toml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    app = create_app(url, cities=["jc/own.toml", "bad-hersfeld"], run_jobs=False)
+    refs = app.state.web.extra["profile_refs"]
+    assert refs == {"Lauf a.d. Pegnitz": str((tmp_path / "jc" / "own.toml").resolve()),
+                    "Bad Hersfeld": "bad-hersfeld"}
+    app.state.web.store.close()
+    with pytest.raises(UserError, match="Zwei Profile für dieselbe Stadt „Lauf a.d. Pegnitz“"):
+        create_app(url, cities=["lauf", "jc/own.toml"], run_jobs=False)

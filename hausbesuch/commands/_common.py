@@ -94,9 +94,14 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
-def profile_for_plan(city: str | None, plan_city: str):
-    """The profile named with ``--city``, else the shipped profile of the plan's city."""
+def profile_for_plan(city: str | None, plan_city: str, plan_profile: str | None = None):
+    """The profile named with ``--city``, else the one the plan was made with
+    (``plan_profile``, a shipped short name or a file path stored with the plan), else,
+    for a plan of an older version that stored none, the shipped profile of the plan's
+    city. A plan made with a file of the coordinator's own is never given a shipped
+    profile of the same city name (its sender, phone number and texts on the letters)."""
     from hausbesuch.config import available_profiles, load_profile
+    from hausbesuch.errors import ProfileError
 
     if city:
         profile = load_profile(city)
@@ -104,6 +109,18 @@ def profile_for_plan(city: str | None, plan_city: str):
             raise UserError(
                 f"--city {city}: das Profil gehört zu {profile.name}, der Plan zu {plan_city}."
             )
+        return profile
+    if plan_profile:
+        try:
+            profile = load_profile(plan_profile)
+        except ProfileError as exc:
+            raise UserError(
+                f"Der Plan wurde mit dem Profil {plan_profile} gemacht, das sich nicht laden "
+                f"lässt ({exc}); bitte das Profil mit --city PROFIL angeben.") from None
+        if profile.name != plan_city:
+            raise UserError(
+                f"Das Profil {plan_profile}, mit dem der Plan gemacht wurde, gehört jetzt zu "
+                f"{profile.name}, der Plan zu {plan_city}: bitte mit --city PROFIL angeben.")
         return profile
     for slug in available_profiles():
         profile = load_profile(slug)

@@ -364,7 +364,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
         check_plan_folder(out)
         with Store.open(db, create=False) as store:
-            profile = profile_for_plan(city, store.plan_city(plan_id))
+            profile = profile_for_plan(city, store.plan_city(plan_id),
+                                       store.plan_profile(plan_id))
             result = show_plan(store, plan_id, profile, osm=osm)
             with plan_folder(out) as folder:
                 write_plan_files(result, folder.path, profile)
@@ -408,7 +409,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if out is not None:
             check_plan_folder(out)
         with Store.open(db, create=False) as store:
-            profile = profile_for_plan(city, store.plan_city(plan_id))
+            profile = profile_for_plan(city, store.plan_city(plan_id),
+                                       store.plan_profile(plan_id))
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), time_limit=time_limit, osm=osm)
         target = out or Path(f"plan-{result.plan_id}")

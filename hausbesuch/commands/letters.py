@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         wanted = _client_list(clients)
         with Store.open(db, create=False) as store:
             stored = store.load_plan(plan)
-            profile = profile_for_plan(city, stored.city)
+            profile = profile_for_plan(city, stored.city, store.plan_profile(plan))
             run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
                               window_minutes=window_minutes, correction=correction)
         n, k = len(run.letters), len(run.team_days)

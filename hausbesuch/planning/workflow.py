@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from hausbesuch import athome, clock
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
-from hausbesuch.config import WEEKDAYS_DE, Profile, district_options, resolve_osm
+from hausbesuch.config import WEEKDAYS_DE, Profile, district_options, profile_ref, resolve_osm
 from hausbesuch.errors import UserError
 from hausbesuch.fields import count, format_clock
 from hausbesuch.plandata import (
@@ -446,6 +446,8 @@ def _plan_span(
         bad = _pin_check(cand, team_ids, absent, span)
         (unassigned.append(bad) if bad else kept_cands.append(cand))
     params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
+              # the profile it was made with: letters, replan and show load this one
+              "profile": profile_ref(profile),
               "osm": str(osm_path),
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
@@ -998,6 +1000,7 @@ def _replan(
     params["warnings"] += (_absence_notes(absent, span) + pin_notes
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
+    params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,
         index=cw.index, profile=profile, say=say, districts=districts,

@@ -41,7 +41,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hausbesuch import clock
-from hausbesuch.config import Profile, load_profile
+from hausbesuch.config import Profile, load_profile, profile_ref
+from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.auth import (
     PASSWORD_PAGE,
@@ -512,13 +513,18 @@ def create_app(
         pages_worker,
     )
 
-    store = Store.open(db_url, schema=schema)
     profiles: dict[str, Profile] = {}
     refs: dict[str, str | None] = {}
     for name in cities or [None]:
         p = load_profile(name)
+        if p.name in profiles:
+            raise UserError(
+                f"Zwei Profile für dieselbe Stadt „{p.name}“: {profile_ref(profiles[p.name])} "
+                f"und {profile_ref(p)}; bitte nur eines mit --city angeben.")
         profiles[p.name] = p
-        refs[p.name] = str(name) if name is not None else None
+        # the resolved path (or a shipped short name): a worker in another folder finds it
+        refs[p.name] = profile_ref(p) if name is not None else None
+    store = Store.open(db_url, schema=schema)
     web = WebContext(store=store, limits=limits or Limits(), secret=_secret(store, "csrf-links"),
                      templates=_templates(), profiles=profiles, secure_cookies=secure_cookies,
                      plan_time_limit=plan_time_limit, extra={"profile_refs": refs})
