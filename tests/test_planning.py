@@ -13,6 +13,7 @@ import csv
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -276,6 +277,35 @@ def test_a_window_that_the_rest_of_a_replanned_span_misses_names_that_rest():
                        not_before=datetime(2026, 12, 9, 11, 30))
     assert u.code == "window_outside_span"
     assert "liegt an keinem möglichen Tag (09.12.2026–11.12.2026)" in u.reason, u.reason
+
+
+def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
+    """QA 13a #7: a span over 6 January in Bavaria: the holiday got no tours but was named
+    nowhere, and a client whose only window falls on it got a vague reason."""
+    from datetime import date
+
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode, TimeSlot
+    from hausbesuch.planning.builder import Span, make_candidate
+    from hausbesuch.planning.workflow import _holiday_notes
+
+    span = Span(date(2027, 1, 4), 5, WorkCalendar("BY"))
+    assert _holiday_notes(span) == [
+        "Mi 06.01.2027 (Heilige Drei Könige, Feiertag in BY): an dem Tag keine Touren."]
+    assert _holiday_notes(Span(date(2027, 1, 4), 5, WorkCalendar("HE"))) == []
+    assert _holiday_notes(Span(date(2026, 12, 21), 7, WorkCalendar("HE"))) == [
+        "Fr 25.12.2026 (Erster Weihnachtstag, Feiertag in HE): an dem Tag keine Touren."]
+    wednesday = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld",
+                       zeitfenster=(TimeSlot(frozenset({2}), 780, 900, "Mi 13-15"),))
+    where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")
+    u = make_candidate(wednesday, where, span=span, profile=load_profile("bad-hersfeld"))
+    assert u.code == "window_outside_span"
+    assert u.reason.endswith("; kein Arbeitstag: Mi 06.01.2027 (Heilige Drei Könige, "
+                             "Feiertag in BY)."), u.reason
+    thursday = replace(wednesday, zeitfenster=(TimeSlot(frozenset({3}), 780, 780, "Do 13"),))
+    u = make_candidate(thursday, where, span=span, profile=load_profile("bad-hersfeld"))
+    assert u.code == "window_outside_span" and "Feiertag" not in u.reason, u.reason
 
 
 def test_a_pin_to_a_day_before_the_replan_moment_says_so():

@@ -90,6 +90,21 @@ class Span:
             return fmt_date(self.start)
         return f"{fmt_date(self.start)}–{fmt_date(self.last)}"
 
+    def holidays(self) -> list[tuple[date, str]]:
+        """The public holidays of the profile's Land on weekdays of the span, with their
+        names: no team works on them."""
+        out = []
+        for d in range(self.days):
+            day = self.date(d)
+            if day.weekday() < 5 and self.calendar.is_holiday(day):
+                out.append((day, self.calendar.holiday_name(day) or "Feiertag"))
+        return out
+
+    def holiday_text(self, day: date, name: str) -> str:
+        """``Mi 06.01.2027 (Heilige Drei Könige, Feiertag in BY)``."""
+        return (f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)} ({name}, Feiertag in "
+                f"{self.calendar.land or 'Deutschland'})")
+
     def require_work_days(self, change: str = "Bitte --start oder --days ändern.") -> None:
         """Raise a German error when the span has no working day at all; ``change`` ends
         it, saying what to change (the command line names its options, a form its fields)."""
@@ -355,11 +370,15 @@ def make_candidate(
             first, last = fmt_date(span.date(days[0])), fmt_date(span.date(days[-1]))
             left = (span.describe() if days == span.work_days  # else what is left of it
                     else first if first == last else f"{first}–{last}")
+            # a weekday of the client's windows that is a holiday in the span: say so
+            off = [span.holiday_text(day, name) for day, name in span.holidays()
+                   if any(day.weekday() in sl.weekdays for sl in client.zeitfenster)]
             return unassigned(
                 "window_outside_span",
                 f"Das Zeitfenster „{window_text(client)}“ liegt an keinem möglichen Tag "
                 f"({left}) oder ist kürzer als die Besuchsdauer "
-                f"({service_s // 60} Min.)" + (f"; {d.reason}" if d.reason else "") + ".")
+                f"({service_s // 60} Min.)" + (f"; {d.reason}" if d.reason else "")
+                + (f"; kein Arbeitstag: {', '.join(off)}" if off else "") + ".")
         return unassigned("revisit_rules",
                           f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
                           "bleibt kein anderer Wochentag oder keine andere Tageszeit.")

@@ -245,6 +245,12 @@ def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Sp
     return out
 
 
+def _holiday_notes(span: Span) -> list[str]:
+    """The holidays on weekdays of the span, which get no tours (each a note of its own)."""
+    return [f"{span.holiday_text(day, name)}: an dem Tag keine Touren."
+            for day, name in span.holidays()]
+
+
 def _absence_notes(absent: dict[tuple[str, int], Any], span: Span) -> list[str]:
     return [f"Team {team} ist am {fmt_date(span.date(k))} abwesend: an dem Tag keine Tour."
             for team, k in sorted(absent, key=lambda x: (x[1], x[0]))]
@@ -456,7 +462,7 @@ def _plan_span(
                            # notes on the coordinator's own district file (a file of
                            # another town: every client "außerhalb")
                            *(districts.notes if districts.source == "file" else []),
-                           *_absence_notes(absent, span)]}
+                           *_holiday_notes(span), *_absence_notes(absent, span)]}
     if passed_pins:
         params["warnings"].append(
             f"Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei eingeplant: "
