@@ -701,8 +701,9 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
     stops are shown with what was promised since (route page, print sheet, map, the
     worker's page), not with the client's own windows ("ganztägig"). A visit called off
     since (``entfallen``: a cancellation letter, a re-plan that dropped it) says
-    "ENTFÄLLT seit …: nicht hingehen" instead, and its day goes into ``called_off_since``
-    (visit id -> day) when given."""
+    "ENTFÄLLT seit 04.12.2026" instead (the pages add „Besuch entfällt – nicht hingehen.“
+    once, beside it), and its day goes into ``called_off_since`` (visit id -> day) when
+    given."""
     ids = sorted({v for v in visit_ids if v})
     out: dict[str, str] = {}
     for k in range(0, len(ids), 500):
@@ -714,7 +715,7 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
                  & CaseVisitRow.promised_end.is_not(None))
                 | (CaseVisitRow.status == "entfallen"))):
             if status == "entfallen":  # called off (a cancellation, a re-plan): the pages
-                out[vid] = f"{CALLED_OFF} seit {since:%d.%m.%Y}: nicht hingehen"  # say so
+                out[vid] = f"{CALLED_OFF} seit {since:%d.%m.%Y}"  # say so
                 if called_off_since is not None:
                     called_off_since[vid] = since.date()
             else:

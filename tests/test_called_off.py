@@ -34,7 +34,7 @@ from tests.test_maps import sample_plan
 
 LINKS = RouteLinks(map="../karten/x.html", page="../routen/x.html", sheet="../druck/x.html",
                    gpx="../gpx/x.gpx", index="../index.html")
-OFF_TEXT = "ENTFÄLLT seit 04.12.2026: nicht hingehen"
+OFF_TEXT = "ENTFÄLLT seit 04.12.2026"  # as the store says it (hausbesuch.store)
 NS = {"g": GPX_NS}
 
 
@@ -364,3 +364,35 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
         got = s.execute(select(OutcomeRow.visit_id, OutcomeRow.result)
                         .where(OutcomeRow.client_id == client)).all()
     assert [tuple(g) for g in got] == [(other.visit_id, "nicht_angetroffen")]
+
+
+def test_pages_say_nicht_hingehen_once_with_the_day_since(planned_week, tmp_path,
+                                                          monkeypatch):
+    """A stop called off in the store: the route page, the print sheet and the worker's
+    page say „nicht hingehen“ once (in „Besuch entfällt – nicht hingehen.“), and the
+    window says since when („ENTFÄLLT seit …“). Before, the window said it again
+    („ENTFÄLLT seit …: nicht hingehen“)."""
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.store import Store
+    from hausbesuch.web.links import link_path
+
+    db, pid, route, off, _other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
+    since = f"ENTFÄLLT seit {route.day:%d.%m.%Y}"
+    with Store.open(db) as store:
+        stored = next(r for r in store.load_plan(pid).routes
+                      if (r.team_id, r.day) == (route.team_id, route.day))
+    stop = stored.stops[0]
+    assert stop.called_off and stop.called_off_since == route.day
+    page = _item(route_page(stored, MapSettings(), links=LINKS), off.position)
+    sheet = print_sheet(stored, MapSettings(), links=LINKS)
+    row = sheet.split('<tr class="stopp entfallen">', 1)[1].split("</tr>", 1)[0]
+    web, token = _worker_link(db, pid, route)
+    with TestClient(web) as c:
+        worker = c.get(link_path(token)).text
+    item = worker.split('<li class="stop called-off"', 1)[1].split("</li>", 1)[0]
+    for where, text in (("route page", page), ("sheet", row), ("worker page", item)):
+        assert text.count("nicht hingehen") == 1, (where, text)
+        assert "Besuch entfällt – nicht hingehen." in text, where
+        assert text.count(since) == 1, (where, text)
+    assert stop.window_text == since  # also in the maps' popups, GPX and exports
