@@ -3,6 +3,10 @@
 Pure functions over :class:`hausbesuch.plandata.Plan`; they work the same on a plan
 fresh from the planner or read back from the store. Column names are German, as
 these tables are shown to coordinators.
+
+A visit called off since the plan was made (:attr:`PlannedStop.called_off`) is counted
+apart (``entfallen``), not among the planned visits, as on the pages; times and km stay
+those of the plan as made (with the detour), as on the pages.
 """
 
 from __future__ import annotations
@@ -22,26 +26,31 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def visits_per_district(plan: Plan) -> pd.DataFrame:
-    """Per district: planned, unassigned and total visits (rejected rows have no district).
+    """Per district: planned, unassigned and total visits (rejected rows have no district),
+    and the planned visits called off since (not in ``geplant`` nor ``gesamt``).
 
-    Columns: ``stadtteil``, ``geplant``, ``nicht_eingeplant``, ``gesamt``; sorted by
-    ``gesamt`` descending, then name.
+    Columns: ``stadtteil``, ``geplant``, ``nicht_eingeplant``, ``gesamt``, ``entfallen``;
+    sorted by ``gesamt`` descending, then name.
     """
-    planned = [s.district for r in plan.routes for s in r.stops]
+    planned = [s.district for r in plan.routes for s in r.to_visit]
+    off = [s.district for r in plan.routes for s in r.stops if s.called_off]
     unassigned = [u.district for u in plan.unassigned]
     df = pd.DataFrame(
         {
-            "stadtteil": planned + unassigned,
-            "status": ["geplant"] * len(planned) + ["nicht_eingeplant"] * len(unassigned),
+            "stadtteil": planned + unassigned + off,
+            "status": ["geplant"] * len(planned) + ["nicht_eingeplant"] * len(unassigned)
+            + ["entfallen"] * len(off),
         }
     )
+    columns = ["stadtteil", "geplant", "nicht_eingeplant", "gesamt", "entfallen"]
     if df.empty:
-        return pd.DataFrame(columns=["stadtteil", "geplant", "nicht_eingeplant", "gesamt"])
+        return pd.DataFrame(columns=columns)
     table = (
         df.groupby(["stadtteil", "status"]).size().unstack(fill_value=0)
-        .reindex(columns=["geplant", "nicht_eingeplant"], fill_value=0)
+        .reindex(columns=["geplant", "nicht_eingeplant", "entfallen"], fill_value=0)
     )
     table["gesamt"] = table["geplant"] + table["nicht_eingeplant"]
+    table = table[columns[1:]]
     table = table.reset_index().sort_values(["gesamt", "stadtteil"], ascending=[False, True])
     table.columns.name = None
     return table.reset_index(drop=True)
@@ -50,8 +59,9 @@ def visits_per_district(plan: Plan) -> pd.DataFrame:
 def time_per_team_day(plan: Plan) -> pd.DataFrame:
     """Per team-day: visits, travel, visit (service), waiting and total minutes, and km.
 
-    Columns: ``team``, ``datum``, ``besuche``, ``fahrt_min``, ``besuch_min``,
-    ``warten_min``, ``arbeitszeit_min`` (from leaving to returning), ``km``.
+    Columns: ``team``, ``datum``, ``besuche`` (the visits still to do), ``fahrt_min``,
+    ``besuch_min``, ``warten_min``, ``arbeitszeit_min`` (from leaving to returning), ``km``,
+    ``entfallen`` (visits called off since; the minutes and km are the plan's, with them).
     """
     rows = []
     for r in sorted(plan.routes, key=lambda r: (r.team_id, r.day)):
@@ -59,16 +69,17 @@ def time_per_team_day(plan: Plan) -> pd.DataFrame:
             {
                 "team": r.team_id,
                 "datum": r.day,
-                "besuche": len(r.stops),
+                "besuche": len(r.to_visit),
                 "fahrt_min": round(r.travel_s / 60, 1),
                 "besuch_min": round(r.service_s / 60, 1),
                 "warten_min": round(r.waiting_s / 60, 1),
                 "arbeitszeit_min": round((r.return_ - r.depart).total_seconds() / 60, 1),
                 "km": round(r.distance_m / 1000, 2),
+                "entfallen": len(r.stops) - len(r.to_visit),
             }
         )
     cols = ["team", "datum", "besuche", "fahrt_min", "besuch_min", "warten_min",
-            "arbeitszeit_min", "km"]
+            "arbeitszeit_min", "km", "entfallen"]
     return pd.DataFrame(rows, columns=cols)
 
 

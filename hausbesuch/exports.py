@@ -9,7 +9,8 @@ the address (:func:`without_care_of`); the worker's route pages and the letters 
 GeoPackage layers (EPSG:4326, lon/lat):
 
 ``besuche``           points: one per planned visit (case id, team, day, position, times,
-                      the window announced by letter)
+                      the window announced by letter, ``entfaellt`` ``ja``/``nein`` and
+                      ``entfaellt_seit``: a visit called off since the plan was made)
 ``touren``            lines: one per team-day, the street-following path of its legs
 ``stadtteile``        (multi)polygons: the city's districts with planned/unassigned counts
 ``nicht_eingeplant``  points: the cases not planned, with reason; the cases the plan rejected
@@ -20,6 +21,16 @@ Workbook sheets: ``Übersicht`` (the plan and one line per team-day), ``Bericht`
 one line per input row) and one sheet per team-day. Dates and times are real date/time
 cells; every sheet has widths, a frozen header and an autofilter. No cell is ever a formula:
 see :func:`xlsx_value`.
+
+A visit called off since the plan was made (:attr:`PlannedStop.called_off`, a case closed
+after its announcement) stays in the visit layer and on its team-day's sheet, marked
+(``entfaellt``/„Entfällt“ ja, and the day since), but is not counted among the visits, as
+on the pages („11 Besuche, 1 weiterer entfällt“): ``touren``/„Übersicht“ count the visits
+still to do (``besuche``) and those called off (``entfallen``), ``stadtteile`` likewise;
+in the workbook's report a case whose every visit is called off has the status
+``entfallen``. Times, distances and durations (arrival, start, travel, visit and waiting
+time, km, return) stay those of the plan as made, with the detour, as on the pages: the
+way without the called-off visit is computed by the re-plan.
 """
 
 from __future__ import annotations
@@ -142,6 +153,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     visits, visit_geoms = [], []
     routes, route_geoms = [], []
     planned_by_district: dict[str, int] = {}
+    off_by_district: dict[str, int] = {}
     for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
         for s in r.stops:
             visits.append({
@@ -152,12 +164,17 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                 "zeitfenster": s.window_text, "stadtteil": s.district,
                 "angekuendigt_von": promises.get(s.client_id, (None, None))[0],
                 "angekuendigt_bis": promises.get(s.client_id, (None, None))[1],
+                "entfaellt": _yes_no(s.called_off),
+                "entfaellt_seit": pd.Timestamp(s.called_off_since) if s.called_off_since
+                else None,
             })
             visit_geoms.append(Point(s.lon, s.lat))
-            planned_by_district[s.district] = planned_by_district.get(s.district, 0) + 1
+            counts = off_by_district if s.called_off else planned_by_district
+            counts[s.district] = counts.get(s.district, 0) + 1
         routes.append({
             "plan_id": plan.id, "team": r.team_id, "datum": pd.Timestamp(r.day),
-            "modus": r.mode, "besuche": len(r.stops), "abfahrt": r.depart,
+            "modus": r.mode, "besuche": len(r.to_visit),
+            "entfallen": len(r.stops) - len(r.to_visit), "abfahrt": r.depart,
             "rueckkehr": r.return_, "wegezeit_min": round(r.travel_s / 60),
             "besuchszeit_min": round(r.service_s / 60), "wartezeit_min": round(r.waiting_s / 60),
             "strecke_km": round(r.distance_m / 1000, 2),
@@ -189,6 +206,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         elif g.geom_type != "MultiPolygon":
             continue
         dist.append({"name": name, "geplant": planned_by_district.get(name, 0),
+                     "entfallen": off_by_district.get(name, 0),
                      "nicht_eingeplant": un_by_district.get(name, 0)})
         dist_geoms.append(g)
 
@@ -196,19 +214,25 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         "besuche": frame(visits, visit_geoms,
                          ["plan_id", "kundennummer", "besuch_id", "team", "datum", "position",
                           "ankunft", "beginn", "ende", "besuch_min", "zeitfenster", "stadtteil",
-                          "angekuendigt_von", "angekuendigt_bis"],
+                          "angekuendigt_von", "angekuendigt_bis", "entfaellt",
+                          "entfaellt_seit"],
                          {"datum": "datetime64[ms]", "ankunft": "datetime64[ms]",
                           "beginn": "datetime64[ms]", "ende": "datetime64[ms]",
                           "position": "int32", "besuch_min": "int32",
                           "angekuendigt_von": "datetime64[ms]",
-                          "angekuendigt_bis": "datetime64[ms]"}),
+                          "angekuendigt_bis": "datetime64[ms]",
+                          "entfaellt_seit": "datetime64[ms]"}),
         "touren": frame(routes, route_geoms,
-                        ["plan_id", "team", "datum", "modus", "besuche", "abfahrt", "rueckkehr",
-                         "wegezeit_min", "besuchszeit_min", "wartezeit_min", "strecke_km"],
+                        ["plan_id", "team", "datum", "modus", "besuche", "entfallen", "abfahrt",
+                         "rueckkehr", "wegezeit_min", "besuchszeit_min", "wartezeit_min",
+                         "strecke_km"],
                         {"datum": "datetime64[ms]", "abfahrt": "datetime64[ms]",
-                         "rueckkehr": "datetime64[ms]", "besuche": "int32"}),
-        "stadtteile": frame(dist, dist_geoms, ["name", "geplant", "nicht_eingeplant"],
-                            {"geplant": "int32", "nicht_eingeplant": "int32"}),
+                         "rueckkehr": "datetime64[ms]", "besuche": "int32",
+                         "entfallen": "int32"}),
+        "stadtteile": frame(dist, dist_geoms, ["name", "geplant", "entfallen",
+                                               "nicht_eingeplant"],
+                            {"geplant": "int32", "entfallen": "int32",
+                             "nicht_eingeplant": "int32"}),
         "nicht_eingeplant": frame(unassigned, un_geoms,
                                   ["plan_id", "kundennummer", "grund_code", "grund", "stadtteil"],
                                   {}),
@@ -357,6 +381,14 @@ def _minutes(seconds: float) -> int:
     return round(seconds / 60)
 
 
+def _yes_no(flag: bool) -> str:
+    return "ja" if flag else "nein"
+
+
+#: The report's status, in the workbook, of a case whose every visit is called off.
+STATUS_CALLED_OFF = "entfallen"
+
+
 def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None = None,
                promises: Promises | None = None) -> Path:
     """Write the plan's workbook (see the module docstring); replaces an existing file.
@@ -379,36 +411,45 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     from hausbesuch.maps import mode_label
 
     routes = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+    # a case whose every visit of the plan is called off: "entfallen" in the report, as
+    # the index page counts it apart from the planned ones
+    live = {s.client_id for r in plan.routes for s in r.to_visit}
+    off = {s.client_id for r in plan.routes for s in r.stops if s.called_off} - live
+    report = [{**row, "status": STATUS_CALLED_OFF}
+              if row.get("status") == STATUS_PLANNED and row.get("id") in off else row
+              for row in report]
     counts = {s: sum(1 for r in report if r["status"] == s)
-              for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
+              for s in (STATUS_PLANNED, STATUS_CALLED_OFF, STATUS_UNASSIGNED, STATUS_REJECTED)}
     last = plan.start.toordinal() + plan.days - 1
     summary = _sheet(
         wb, "Übersicht",
-        ["Team", "Datum", "Besuche", "Abfahrt", "Rückkehr", "Wegezeit (min)",
+        ["Team", "Datum", "Besuche", "Entfallen", "Abfahrt", "Rückkehr", "Wegezeit (min)",
          "Besuchszeit (min)", "Wartezeit (min)", "Strecke (km)", "Verkehrsmittel"],
-        [[r.team_id, r.day, len(r.stops), r.depart.time(), r.return_.time(),
+        [[r.team_id, r.day, len(r.to_visit), len(r.stops) - len(r.to_visit),
+          r.depart.time(), r.return_.time(),
           _minutes(r.travel_s), _minutes(r.service_s), _minutes(r.waiting_s),
           round(r.distance_m / 1000, 2), mode_label(r.mode)] for r in routes],
-        [14, 12, 9, 9, 9, 14, 16, 14, 12, 14],
+        [14, 12, 9, 10, 9, 9, 14, 16, 14, 12, 14],
     )
     # the plan's key figures to the right of the team-day table
     facts: list[tuple[str, Any]] = [
         ("Plan", plan.id), ("Stadt", plan.city), ("Erstellt", plan.created_at),
         ("Erster Tag", plan.start), ("Letzter Tag", date.fromordinal(last)),
         ("Version", plan.version), ("Team-Tage", len(routes)),
-        ("Geplant", counts[STATUS_PLANNED]), ("Nicht eingeplant", counts[STATUS_UNASSIGNED]),
+        ("Geplant", counts[STATUS_PLANNED]), ("Entfallen", counts[STATUS_CALLED_OFF]),
+        ("Nicht eingeplant", counts[STATUS_UNASSIGNED]),
         ("Abgelehnt", counts[STATUS_REJECTED]),
     ]
     for i, (k, v) in enumerate(facts, start=1):
-        xlsx_value(summary.cell(row=i, column=12), k)
-        c = summary.cell(row=i, column=13)
+        xlsx_value(summary.cell(row=i, column=13), k)
+        c = summary.cell(row=i, column=14)
         xlsx_value(c, v)
         if isinstance(v, datetime):
             c.number_format = _DATETIME_FMT
         elif isinstance(v, date):
             c.number_format = _DATE_FMT
-    summary.column_dimensions["L"].width = 18
-    summary.column_dimensions["M"].width = 26
+    summary.column_dimensions["M"].width = 18
+    summary.column_dimensions["N"].width = 26
 
     _sheet(wb, "Bericht", *_report_table(report))
     used = {"übersicht", "bericht"}
@@ -417,14 +458,15 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
             wb, _team_day_title(r, used),
             ["Position", "Kundennummer", "Datum", "Ankunft", "Beginn", "Ende", "Besuch (min)",
              "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
-             "Angekündigt bis"],
+             "Angekündigt bis", "Entfällt", "Entfällt seit"],
             [[s.position, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text,
               without_care_of(s.address),
               s.district, s.tries_before,
-              *_promise_cells(promises.get(s.client_id))]
+              *_promise_cells(promises.get(s.client_id)),
+              _yes_no(s.called_off), s.called_off_since or ""]
              for s in r.stops],
-            [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15],
+            [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 9, 13],
         )
     tmp = out.with_name(f".{out.name}.tmp")
     try:

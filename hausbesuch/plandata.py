@@ -109,6 +109,8 @@ class PlannedStop:
     #: the visit was called off since the plan was made (``case_visits`` ``entfallen``):
     #: the worker's page shows it as such, without the outcome form
     called_off: bool = False
+    #: the day it was called off (``case_visits.updated_at``), when known
+    called_off_since: date | None = None
 
 
 @dataclass(frozen=True)

@@ -679,13 +679,14 @@ def _file_lock(database: str | None, city: str) -> Iterator[None]:
 def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedStop]:
     """The stops of stored visit rows, in their order, each with the window a letter
     promised since the plan was made (:func:`announced_windows`)."""
-    announced = announced_windows(s, [v.visit_id for v in visit_rows])
+    since: dict[str, date] = {}
+    announced = announced_windows(s, [v.visit_id for v in visit_rows], called_off_since=since)
     return [PlannedStop(
         client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
         window_text=announced.get(v.visit_id or "", v.window_text), notiz=v.notiz,
         visit_id=v.visit_id or "", tries_before=v.tries_before,
-        called_off=announced.get(v.visit_id or "", "").startswith(CALLED_OFF))
+        called_off=(v.visit_id or "") in since, called_off_since=since.get(v.visit_id or ""))
         for v in visit_rows]
 
 
@@ -693,13 +694,16 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
 CALLED_OFF = "ENTFÄLLT"
 
 
-def announced_windows(s: Session, visit_ids: Sequence[str | None]) -> dict[str, str]:
+def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
+                      called_off_since: dict[str, date] | None = None) -> dict[str, str]:
     """The windows letters promised for these case visits (``visit id -> "angekündigt:
     08:00–10:00 Uhr (Brief vom …)"``): a letter is written after its plan, so the plan's
     stops are shown with what was promised since (route page, print sheet, map, the
     worker's page), not with the client's own windows ("ganztägig"). A visit called off
     since (``entfallen``: a cancellation letter, a re-plan that dropped it) says
-    "ENTFÄLLT seit …: nicht hingehen" instead."""
+    "ENTFÄLLT seit 04.12.2026" instead (the pages add „Besuch entfällt – nicht hingehen.“
+    once, beside it), and its day goes into ``called_off_since`` (visit id -> day) when
+    given."""
     ids = sorted({v for v in visit_ids if v})
     out: dict[str, str] = {}
     for k in range(0, len(ids), 500):
@@ -711,7 +715,9 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None]) -> dict[str, 
                  & CaseVisitRow.promised_end.is_not(None))
                 | (CaseVisitRow.status == "entfallen"))):
             if status == "entfallen":  # called off (a cancellation, a re-plan): the pages
-                out[vid] = f"{CALLED_OFF} seit {since:%d.%m.%Y}: nicht hingehen"  # say so
+                out[vid] = f"{CALLED_OFF} seit {since:%d.%m.%Y}"  # say so
+                if called_off_since is not None:
+                    called_off_since[vid] = since.date()
             else:
                 out[vid] = announced_text(ps, pe, at)
     return out

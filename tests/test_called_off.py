@@ -17,6 +17,8 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
+import pytest
+
 from hausbesuch.gpx import GPX_NS, route_gpx
 from hausbesuch.maps import MapSettings, overview_map, render_map, route_map
 from hausbesuch.pages import (
@@ -32,7 +34,7 @@ from tests.test_maps import sample_plan
 
 LINKS = RouteLinks(map="../karten/x.html", page="../routen/x.html", sheet="../druck/x.html",
                    gpx="../gpx/x.gpx", index="../index.html")
-OFF_TEXT = "ENTFÄLLT seit 04.12.2026: nicht hingehen"
+OFF_TEXT = "ENTFÄLLT seit 04.12.2026"  # as the store says it (hausbesuch.store)
 NS = {"g": GPX_NS}
 
 
@@ -198,27 +200,19 @@ def test_web_plan_view_counts_and_marks_a_called_off_visit(planned_week, tmp_pat
     assert [s[2] for s in stops if not s[4]] == list(range(1, len(route.stops)))
 
 
-def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_path,
-                                                             monkeypatch):
-    """A called-off stop of a client whose other visit that day has its outcome recorded
-    is not shown as done on the worker's page (the outcome was matched by client and day):
-    it says „Besuch entfällt“, the other stop shows the outcome. An outcome stored without
-    a visit id (older records) still finds the client's stop, not the called-off one. The
-    page counts and numbers the visits to do."""
+def _client_twice_one_off(planned_week, tmp_path, monkeypatch):  # noqa: ANN001, ANN202
+    """A copy of the planned week whose first stop of a route (3 stops or more) is a visit
+    of the third stop's client, called off since (as when an announced visit was moved to
+    a later time of the day by a pin), with the clock on the route's day:
+    (db, plan id, route, called-off stop, the client's stop to visit)."""
     import shutil
-    from datetime import time, timedelta
+    from datetime import time
     from pathlib import Path
 
-    from fastapi.testclient import TestClient
     from sqlalchemy import update
 
     from hausbesuch import clock
-    from hausbesuch.casework import Casework
-    from hausbesuch.config import load_profile
-    from hausbesuch.store import CaseVisitRow, OutcomeRow, Store, VisitRow
-    from hausbesuch.web.app import create_app
-    from hausbesuch.web.links import create_link, link_path
-    from hausbesuch.web.models import WorkerLinkRow
+    from hausbesuch.store import CaseVisitRow, Store, VisitRow
 
     shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
     db = f"sqlite:///{tmp_path / 'p.db'}"
@@ -228,19 +222,26 @@ def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_p
     off, other = route.stops[0], route.stops[2]
     client = other.client_id
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    with Store.open(db) as store:
-        # the first stop is a visit of the same client, called off since (as when an
-        # announced visit was moved to a later time of the day by a pin)
-        with store.session() as s:
-            s.execute(update(VisitRow).where(VisitRow.plan_id == pid,
-                                             VisitRow.visit_id == off.visit_id)
-                      .values(client_id=client))
-            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
-                      .values(client_id=client, status="entfallen",
-                              updated_at=datetime.combine(route.day, time(7, 0))))
-        row, new = Casework(store, load_profile("bad-hersfeld"), actor="test").record_outcome(
-            client, route.day, "angetroffen", time_min=other.start.hour * 60)
-        assert new and row.visit_id == other.visit_id
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(VisitRow).where(VisitRow.plan_id == pid,
+                                         VisitRow.visit_id == off.visit_id)
+                  .values(client_id=client))
+        s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                  .values(client_id=client, status="entfallen",
+                          updated_at=datetime.combine(route.day, time(7, 0))))
+    return db, pid, route, off, other
+
+
+def _worker_link(db: str, pid: str, route):  # noqa: ANN001, ANN202
+    """(web app, token) of a worker link for ``route``'s team-day, valid for an hour yet."""
+    from datetime import time, timedelta
+
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.links import create_link
+    from hausbesuch.web.models import WorkerLinkRow
 
     web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
     store = web.state.web.store
@@ -250,6 +251,33 @@ def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_p
         with store.session() as s:
             s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)
                       .values(valid_until=clock.now() + timedelta(hours=1)))
+    return web, token
+
+
+def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_path,
+                                                             monkeypatch):
+    """A called-off stop of a client whose other visit that day has its outcome recorded
+    is not shown as done on the worker's page (the outcome was matched by client and day):
+    it says „Besuch entfällt“, the other stop shows the outcome. An outcome stored without
+    a visit id (older records) still finds the client's stop, not the called-off one. The
+    page counts and numbers the visits to do."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import OutcomeRow, Store
+    from hausbesuch.web.links import link_path
+
+    db, pid, route, off, other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
+    client = other.client_id
+    with Store.open(db) as store:
+        row, new = Casework(store, load_profile("bad-hersfeld"), actor="test").record_outcome(
+            client, route.day, "angetroffen", time_min=other.start.hour * 60)
+        assert new and row.visit_id == other.visit_id
+
+    web, token = _worker_link(db, pid, route)
+    store = web.state.web.store
 
     def items() -> tuple[str, list[str]]:
         with TestClient(web) as c:
@@ -264,6 +292,9 @@ def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_p
         str(i) for i in range(1, n)]
     first, third = stops[0], stops[2]
     assert first.startswith(" called-off") and f'data-kunde="{client}"' in first
+    # each stop has an id of its own: the stop to visit keeps "stopp-<Kundennummer>"
+    assert page.count(f'id="stopp-{client}"') == 1 and f'id="stopp-{client}"' in third
+    assert f'id="stopp-{client}-entfaellt-{off.position}"' in first
     assert "Besuch entfällt – nicht hingehen." in first and "Erfasst:" not in first
     assert "outcome-form" not in first
     assert third.startswith(' done"') and "Erfasst: Angetroffen" in third
@@ -277,3 +308,91 @@ def test_worker_page_matches_outcomes_by_visit_not_by_client(planned_week, tmp_p
     _page, stops = items()
     assert "Erfasst:" not in stops[0] and "Besuch entfällt – nicht hingehen." in stops[0]
     assert "Erfasst: Angetroffen" in stops[2]
+
+
+@pytest.mark.browser
+def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
+        planned_week, tmp_path, monkeypatch):
+    """In Chromium at phone size: an outcome recorded for the client's stop to visit marks
+    that stop (pending, then sent), while the called-off stop of the same client earlier on
+    the route stays as it was (before, the script found the stops by Kundennummer and took
+    the first, the called-off one)."""
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import select
+
+    from hausbesuch.store import OutcomeRow, Store
+    from hausbesuch.web.links import link_path
+    from tests.browser import Recorder, launch, phone_context
+    from tests.web_fixtures import live_server
+
+    db, pid, route, off, other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
+    client = other.client_id
+    web, token = _worker_link(db, pid, route)
+    with live_server(web) as live, sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            rec = Recorder(tile_host="tile.openstreetmap.org")
+            phone = phone_context(browser, rec)
+            page = phone.new_page()
+            page.set_default_timeout(30_000)
+            rec.attach_page(page)
+            page.clock.set_fixed_time(datetime.combine(
+                route.day, time(11, 20), ZoneInfo("Europe/Berlin")).timestamp())
+            page.goto(live.url + link_path(token))
+            stops = page.locator("li.stop")
+            gone, live_stop = stops.nth(0), stops.nth(2)
+            assert gone.get_attribute("class") == "stop called-off"
+            before = gone.inner_text()
+            assert "Besuch entfällt – nicht hingehen." in before
+            live_stop.locator("button[value=nicht_angetroffen]").click()
+            page.wait_for_function(
+                "() => document.querySelectorAll('li.stop')[2].innerText"
+                ".includes('Übermittelt')")
+            assert "done" in live_stop.get_attribute("class").split()
+            assert "Übermittelt: Nicht angetroffen" in live_stop.inner_text()
+            # the called-off stop: untouched
+            assert gone.get_attribute("class") == "stop called-off"
+            assert gone.inner_text() == before
+            assert rec.page_errors == [] and rec.violations == []
+            phone.close()
+        finally:
+            browser.close()
+    with Store.open(db) as store, store.session() as s:
+        got = s.execute(select(OutcomeRow.visit_id, OutcomeRow.result)
+                        .where(OutcomeRow.client_id == client)).all()
+    assert [tuple(g) for g in got] == [(other.visit_id, "nicht_angetroffen")]
+
+
+def test_pages_say_nicht_hingehen_once_with_the_day_since(planned_week, tmp_path,
+                                                          monkeypatch):
+    """A stop called off in the store: the route page, the print sheet and the worker's
+    page say „nicht hingehen“ once (in „Besuch entfällt – nicht hingehen.“), and the
+    window says since when („ENTFÄLLT seit …“). Before, the window said it again
+    („ENTFÄLLT seit …: nicht hingehen“)."""
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.store import Store
+    from hausbesuch.web.links import link_path
+
+    db, pid, route, off, _other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
+    since = f"ENTFÄLLT seit {route.day:%d.%m.%Y}"
+    with Store.open(db) as store:
+        stored = next(r for r in store.load_plan(pid).routes
+                      if (r.team_id, r.day) == (route.team_id, route.day))
+    stop = stored.stops[0]
+    assert stop.called_off and stop.called_off_since == route.day
+    page = _item(route_page(stored, MapSettings(), links=LINKS), off.position)
+    sheet = print_sheet(stored, MapSettings(), links=LINKS)
+    row = sheet.split('<tr class="stopp entfallen">', 1)[1].split("</tr>", 1)[0]
+    web, token = _worker_link(db, pid, route)
+    with TestClient(web) as c:
+        worker = c.get(link_path(token)).text
+    item = worker.split('<li class="stop called-off"', 1)[1].split("</li>", 1)[0]
+    for where, text in (("route page", page), ("sheet", row), ("worker page", item)):
+        assert text.count("nicht hingehen") == 1, (where, text)
+        assert "Besuch entfällt – nicht hingehen." in text, where
+        assert text.count(since) == 1, (where, text)
+    assert stop.window_text == since  # also in the maps' popups, GPX and exports

@@ -102,8 +102,9 @@ def test_workbook_sheets_dates_and_layout(planned_week, exported):
     assert values[0][2].date() == first.day and isinstance(values[0][4], time)
     summary = wb["Übersicht"]
     assert summary["A1"].value == "Team" and summary["B2"].is_date
-    assert summary["J1"].value == "Verkehrsmittel"
-    assert {summary.cell(row=k, column=10).value for k in range(2, 2 + len(plan.routes))} <= {
+    assert summary["C1"].value == "Besuche" and summary["D1"].value == "Entfallen"
+    assert summary["K1"].value == "Verkehrsmittel"
+    assert {summary.cell(row=k, column=11).value for k in range(2, 2 + len(plan.routes))} <= {
         "zu Fuß", "Fahrrad", "Auto"}  # German, not the codes walk/bike/drive
 
 
@@ -319,3 +320,99 @@ def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
     assert view.status_code == 200 and "K-1" in view.text
     assert "Nirgendwoweg 7, 36251 Bad Hersfeld" in view.text
     assert not [h for h in hosts if h in view.text]
+
+
+def test_a_called_off_visit_is_marked_and_not_counted(planned_week, tmp_path):
+    """A visit called off since the plan was made (its case closed after the letter) stays
+    in the visit layer and on its team-day's sheet, marked (``entfaellt`` ja, the day
+    since), but the team-day and the districts count only the visits still to do, with
+    the called-off ones apart, as the pages do („4 Besuche, 1 weiterer entfällt“); the
+    workbook's report gives a case whose only visit is off the status „entfallen“.
+    Times and km stay the plan's."""
+    import shutil
+
+    import geopandas as gpd
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        plan = store.load_plan(pid)
+        route = next(r for r in plan.routes if len(r.stops) >= 3)
+        off = route.stops[1]
+        with store.session() as s:
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(status="entfallen", updated_at=datetime(2026, 12, 4, 9, 0)))
+    n_all = sum(len(r.stops) for r in plan.routes)
+    out = {}
+    for fmt in ("gpkg", "xlsx"):
+        out[fmt] = tmp_path / f"plan.{fmt}"
+        res = CliRunner().invoke(app, ["export", pid, "--db", db, "--format", fmt,
+                                       "--out", str(out[fmt])])
+        assert res.exit_code == 0, res.output
+
+    visits = gpd.read_file(out["gpkg"], layer="besuche")
+    assert len(visits) == n_all  # still in the layer, marked
+    marked = visits[visits["entfaellt"] == "ja"]
+    assert list(marked["besuch_id"]) == [off.visit_id]
+    assert marked.iloc[0]["entfaellt_seit"].date() == date(2026, 12, 4)
+    assert set(visits["entfaellt"]) == {"ja", "nein"}
+    assert visits[visits["entfaellt"] == "nein"]["entfaellt_seit"].isna().all()
+    routes = gpd.read_file(out["gpkg"], layer="touren")
+    row = routes[(routes["team"] == route.team_id)
+                 & (routes["datum"].dt.date == route.day)].iloc[0]
+    assert (row["besuche"], row["entfallen"]) == (len(route.stops) - 1, 1)
+    assert row["strecke_km"] == round(route.distance_m / 1000, 2)  # the plan's, with it
+    assert routes["besuche"].sum() == n_all - 1 and routes["entfallen"].sum() == 1
+    districts = gpd.read_file(out["gpkg"], layer="stadtteile")
+    assert districts["geplant"].sum() == n_all - 1
+    assert dict(zip(districts["name"], districts["entfallen"], strict=True))[off.district] == 1
+
+    wb = load_workbook(out["xlsx"])
+    summary = wb["Übersicht"]
+    header = [c.value for c in summary[1]][:11]
+    line = next(r for r in summary.iter_rows(min_row=2, values_only=True)
+                if r[0] == route.team_id and r[1].date() == route.day)
+    assert (line[header.index("Besuche")], line[header.index("Entfallen")]) == (
+        len(route.stops) - 1, 1)
+    facts = {summary.cell(row=k, column=13).value: summary.cell(row=k, column=14).value
+             for k in range(1, 13)}
+    report = list(wb["Bericht"].iter_rows(min_row=2, values_only=True))
+    status = {r[1]: r[2] for r in report}
+    assert status[off.client_id] == "entfallen"
+    assert facts["Entfallen"] == 1
+    assert facts["Geplant"] == sum(1 for v in status.values() if v == "geplant")
+    sheet = wb[f"{route.team_id} {route.day:%d.%m.%Y}"]
+    head = [c.value for c in sheet[1]]
+    assert head[-2:] == ["Entfällt", "Entfällt seit"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == [s.client_id for s in route.stops]  # all, in order
+    assert [r[-2] for r in rows] == ["ja" if s is off else "nein" for s in route.stops]
+    assert rows[1][-1].date() == date(2026, 12, 4) and rows[0][-1] is None
+
+
+def test_analysis_tables_count_a_called_off_visit_apart():
+    """time_per_team_day and visits_per_district count the visits still to do; a visit
+    called off since is in ``entfallen`` (minutes and km stay the plan's)."""
+    from hausbesuch.analysis import time_per_team_day, visits_per_district
+    from tests.test_called_off import _plan_with_second_stop_off
+    from tests.test_maps import sample_plan
+
+    plan, before = _plan_with_second_stop_off(), sample_plan()
+    off = plan.routes[0].stops[1]
+    per_td, per_td_before = time_per_team_day(plan), time_per_team_day(before)
+    first = per_td[per_td["team"] == plan.routes[0].team_id].iloc[0]
+    assert (first["besuche"], first["entfallen"]) == (4, 1)
+    assert per_td["besuche"].sum() == per_td_before["besuche"].sum() - 1
+    assert list(per_td["km"]) == list(per_td_before["km"])
+    assert list(per_td["fahrt_min"]) == list(per_td_before["fahrt_min"])
+    per_d = visits_per_district(plan).set_index("stadtteil")
+    per_d_before = visits_per_district(before).set_index("stadtteil")
+    assert per_d.loc[off.district, "entfallen"] == 1
+    assert per_d.loc[off.district, "geplant"] == per_d_before.loc[off.district, "geplant"] - 1
+    assert per_d["entfallen"].sum() == 1 and per_d_before["entfallen"].sum() == 0
+    assert per_d["gesamt"].sum() == per_d_before["gesamt"].sum() - 1

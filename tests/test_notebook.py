@@ -189,7 +189,9 @@ def test_visits_per_district_table_and_chart(executed, planned_week) -> None:
     plan = planned_week.result.plan
     outputs = _outputs(executed, "besuche_je_stadtteil = visits_per_district(plan)")
     df = _frame(_html_table(outputs))
-    assert list(df.columns) == ["stadtteil", "geplant", "nicht_eingeplant", "gesamt"]
+    assert list(df.columns) == ["stadtteil", "geplant", "nicht_eingeplant", "gesamt",
+                                "entfallen"]
+    assert df["entfallen"].sum() == 0  # nothing called off in a plan fresh from the planner
     n_planned = sum(len(r.stops) for r in plan.routes)
     assert n_planned > 0
     assert df["geplant"].sum() == n_planned

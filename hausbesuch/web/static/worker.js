@@ -38,7 +38,12 @@
   }
   // the server refuses control characters (a NUL pasted into the note): leave them out
   function cleanNote(text) { return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ""); }
-  function stopEl(kunde) { return document.getElementById("stopp-" + kunde); }
+  // the client's stop to visit: a called-off stop of the same client has an id of its own
+  // ("stopp-<Kundennummer>-entfaellt-<Position>") and is never marked by an outcome
+  function stopEl(kunde) {
+    var li = document.getElementById("stopp-" + kunde);
+    return li && !li.classList.contains("called-off") ? li : null;
+  }
   function show(kunde, text, cls) {
     var li = stopEl(kunde); if (!li) return;
     li.classList.remove("done", "pending"); if (cls) li.classList.add(cls);
