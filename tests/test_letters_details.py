@@ -669,3 +669,45 @@ def test_letters_without_city_use_the_profile_the_plan_was_made_with(planned_wee
     # --city names the profile to use all the same
     res = _letters(pid, db, tmp_path / "briefe3", "--clients", cid, "--city", "bad-hersfeld")
     assert res.exit_code == 0, res.output
+
+
+def _return_line_rows(pdf: bytes) -> dict[int, str]:
+    """The text of the return-address zone (x 20–105 mm, y 45–62.7 mm), by line (y in
+    tenths of a millimetre)."""
+    import io
+
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    height = float(page.mediabox.height)
+    rows: dict[int, str] = {}
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = (tm[4] * cm[0] + tm[5] * cm[2] + cm[4]) / MM
+            y = (height - (tm[4] * cm[1] + tm[5] * cm[3] + cm[5])) / MM
+            if 20 <= x <= 105 and 45 <= y < 62.7:
+                key = round(y * 10)
+                rows[key] = (rows.get(key, "") + " " + text.strip()).strip()
+
+    page.extract_text(visitor_text=visit)
+    return rows
+
+
+def test_a_long_return_line_stays_on_one_line(planned_week):
+    """QA 13a #10: "Jobcenter Nürnberger Land · Nürnberger Straße 37 · 91207 Lauf a.d.
+    Pegnitz" took two lines above the recipient; DIN 5008 wants the return address on one:
+    it is set smaller until it fits."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import letter_content, render_pdf
+
+    base = load_profile("lauf")
+    profile = base.model_copy(update={"brief": base.brief.model_copy(update={
+        "absender": "Jobcenter Nürnberger Land",
+        "anschrift": ["Nürnberger Straße 37", "91207 Lauf a.d. Pegnitz"],
+        "telefon": "09123 1"})})
+    a = announcements(planned_week.result.plan)[0]
+    letter = letter_content(profile, a, name="Anna Beispiel",
+                            address=["Am Markt 1", "91207 Lauf"], letter_date=BEFORE)
+    rows = _return_line_rows(render_pdf(profile, [letter], title="t"))
+    assert len(rows) == 1, rows
+    (line,) = rows.values()
+    assert "Jobcenter Nürnberger Land" in line and "91207 Lauf a.d. Pegnitz" in line, line
