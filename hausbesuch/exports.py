@@ -107,7 +107,8 @@ def _route_line(route: TeamDayRoute) -> list[tuple[float, float]]:
 
 
 def promises_of(store: Any, plan: Plan) -> Promises:
-    """The windows announcement letters promised for the visits of a plan, per case id."""
+    """The windows announcement letters promised for the visits of a plan, per visit id
+    (a client with two visits in the plan, one called off, has a promise for each)."""
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow
@@ -119,7 +120,7 @@ def promises_of(store: Any, plan: Plan) -> Promises:
             q = select(CaseVisitRow).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]),
                                            CaseVisitRow.promised_start.is_not(None))
             for v in sess.scalars(q):
-                out[v.client_id] = (v.promised_start, v.promised_end)
+                out[v.visit_id] = (v.promised_start, v.promised_end)
     return out
 
 
@@ -131,7 +132,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     """Write the plan's GeoPackage (see the module docstring); replaces an existing file.
 
     ``districts`` is the store's ``[(name, GeoJSON geometry)]`` of the plan's city;
-    ``promises`` the windows announced by letter, per case id (:func:`promises_of`).
+    ``promises`` the windows announced by letter, per visit id (:func:`promises_of`).
     """
     promises = promises or {}
     import geopandas as gpd
@@ -162,8 +163,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                 "ankunft": s.arrival, "beginn": s.start, "ende": s.end,
                 "besuch_min": round((s.end - s.start).total_seconds() / 60),
                 "zeitfenster": s.window_text, "stadtteil": s.district,
-                "angekuendigt_von": promises.get(s.client_id, (None, None))[0],
-                "angekuendigt_bis": promises.get(s.client_id, (None, None))[1],
+                "angekuendigt_von": promises.get(s.visit_id, (None, None))[0],
+                "angekuendigt_bis": promises.get(s.visit_id, (None, None))[1],
                 "entfaellt": _yes_no(s.called_off),
                 "entfaellt_seit": pd.Timestamp(s.called_off_since) if s.called_off_since
                 else None,
@@ -396,7 +397,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     Addresses leave out ``c/o`` lines (:func:`without_care_of`), and so do the reasons of
     the report as :func:`hausbesuch.planning.report_rows` gives them. ``report`` is the
     plan's report (``hausbesuch.planning.report_rows``); default: derived
-    from the plan. ``promises``: the windows announced by letter, per case id.
+    from the plan. ``promises``: the windows announced by letter, per visit id.
     """
     promises = promises or {}
     from openpyxl import Workbook
@@ -463,7 +464,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
               _minutes((s.end - s.start).total_seconds()), s.window_text,
               without_care_of(s.address),
               s.district, s.tries_before,
-              *_promise_cells(promises.get(s.client_id)),
+              *_promise_cells(promises.get(s.visit_id)),
               _yes_no(s.called_off), s.called_off_since or ""]
              for s in r.stops],
             [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 9, 13],

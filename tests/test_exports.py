@@ -395,6 +395,50 @@ def test_a_called_off_visit_is_marked_and_not_counted(planned_week, tmp_path):
     assert rows[1][-1].date() == date(2026, 12, 4) and rows[0][-1] is None
 
 
+def test_promised_windows_are_per_visit(planned_week, tmp_path):
+    """A client with two visits in a plan (one called off, its promise 08:00–10:00; the
+    other promised 12:00–14:00): each row of the exports shows its own visit's window.
+    Before, the promises were keyed by client and both rows showed one of them."""
+    import shutil
+
+    import geopandas as gpd
+    from sqlalchemy import update
+
+    from hausbesuch.exports import promises_of
+    from hausbesuch.store import CaseVisitRow, Store, VisitRow
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
+        off, other = route.stops[0], route.stops[2]
+        day = route.day
+        windows = {off.visit_id: (datetime.combine(day, datetime.min.time()).replace(hour=8),
+                                  datetime.combine(day, datetime.min.time()).replace(hour=10)),
+                   other.visit_id: (datetime.combine(day, datetime.min.time()).replace(hour=12),
+                                    datetime.combine(day, datetime.min.time()).replace(hour=14))}
+        with store.session() as s:
+            s.execute(update(VisitRow).where(VisitRow.plan_id == pid,
+                                             VisitRow.visit_id == off.visit_id)
+                      .values(client_id=other.client_id))
+            for vid, (a, b) in windows.items():
+                s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == vid).values(
+                    client_id=other.client_id, promised_start=a, promised_end=b,
+                    announced_at=datetime(2026, 12, 1, 9, 0),
+                    status="entfallen" if vid == off.visit_id else "geplant"))
+        plan = store.load_plan(pid)
+        assert promises_of(store, plan) == {**promises_of(store, plan), **windows}
+    out = tmp_path / "plan.gpkg"
+    res = CliRunner().invoke(app, ["export", pid, "--db", db, "--format", "gpkg",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    visits = gpd.read_file(out, layer="besuche")
+    got = {r["besuch_id"]: (r["angekuendigt_von"].hour, r["angekuendigt_bis"].hour)
+           for _, r in visits[visits["kundennummer"] == other.client_id].iterrows()}
+    assert got == {off.visit_id: (8, 10), other.visit_id: (12, 14)}
+
+
 def test_analysis_tables_count_a_called_off_visit_apart():
     """time_per_team_day and visits_per_district count the visits still to do; a visit
     called off since is in ``entfallen`` (minutes and km stay the plan's)."""
