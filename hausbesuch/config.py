@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
@@ -35,6 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from hausbesuch.errors import ProfileError
 from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.tomlfile import read_toml
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
@@ -543,14 +543,8 @@ def _german(err: dict[str, Any]) -> str:
 def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     """Load and validate a profile by short name or path (default: Kassel)."""
     path = _profile_path(name_or_path or DEFAULT_PROFILE)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"Profil {path.name} ist kein gültiges TOML: {exc}") from exc
-    except RecursionError:
-        raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
+    raw = read_toml(path, what="Profil", error=ProfileError, array="[[depots]]",
+                    table="[workday]", example='name = "Jobcenter Musterstadt"')
     for key in ("slug", "origin", "source"):  # derived from the path; a file must not set them
         if key in raw:
             raise ProfileError(

@@ -208,3 +208,56 @@ def test_an_unknown_placeholder_is_named_before_its_format_spec(tmp_path):
     p.write_text(_BASE + _DEPOT + "[brief]\nanrede = 'Guten Tag {nam!r},'\n", encoding="utf-8")
     with pytest.raises(ProfileError, match=r"unbekannte Platzhalter \{nam\}"):
         load_profile(p)
+
+
+_LETTER = _BASE + _DEPOT + "[brief]\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_LETTER + "telefon = 09123 18-4711\n",
+         'Zeile 8, Spalte 12: „telefon“: Texte stehen in Anführungszeichen, '
+         'z. B. telefon = "09123 18-4711".'),
+        (_LETTER + "telefon = 0912318471\n", 'z. B. telefon = "0912318471"'),
+        (_LETTER + "ansprechpartner = „Frau Kraus“\n",
+         'Zeile 8, Spalte 19: „ansprechpartner“: Texte stehen in geraden Anführungszeichen, '
+         'z. B. ansprechpartner = "Frau Kraus" (nicht „…“ wie in der Textverarbeitung).'),
+        (_LETTER + 'telefonzeiten = "Mo–Do 8–15 Uhr\nemail = "a@b.de"\n',
+         "Zeile 8, Spalte 32: ein Anführungszeichen wird in dieser Zeile nicht geschlossen."),
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes = 40\nvisit_minutes = 45\n",
+         "Zeile 9, Spalte 19: der Name „visit_minutes“ kommt doppelt vor."),
+        (_BASE + _DEPOT + "[workday]\nstart = \"07:30\"\n[workday]\nend = \"15:30\"\n",
+         "Zeile 9, Spalte 9: die Überschrift [workday] kommt doppelt vor."),
+        (_BASE + "[[depots]\nname = \"a\"\n",
+         "Zeile 4, Spalte 9: „]]“ fehlt am Ende einer Überschrift wie [[depots]]."),
+    ],
+)
+def test_toml_mistakes_in_a_profile_are_german(tmp_path, body, message):
+    # the parser's English text ("Expected newline or end of document …") came through
+    p = tmp_path / "lauf-jc.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    msg = str(info.value)
+    assert msg.startswith("Profil lauf-jc.toml ist kein gültiges TOML. Zeile "), msg
+    assert message in msg
+    assert not any(w in msg for w in ("Expected", "Invalid", "Cannot", "Illegal", "(at line"))
+
+
+def test_a_profile_with_a_utf8_byte_order_mark_is_read(tmp_path):
+    # Windows editors save "UTF-8 mit BOM"; teams files were read, profiles refused
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + (_BASE + _DEPOT).encode("utf-8"))
+    assert load_profile(p).name == "X"
+
+
+def test_a_profile_not_saved_as_utf8_names_the_line(tmp_path):
+    p = tmp_path / "cp1252.toml"
+    p.write_bytes((_BASE + '[[depots]]\nname = "Jobcenter"\naddress = "Nürnberger Straße 37"\n')
+                  .encode("cp1252"))
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert str(info.value) == (
+        "Profil cp1252.toml ist nicht als UTF-8 gespeichert (Zeile 6): bitte als UTF-8 "
+        "speichern (im Editor „Speichern unter“, Codierung UTF-8).")
