@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hausbesuch.errors import ProfileError
-from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.fields import WEEKDAYS_DE, looks_swapped
 from hausbesuch.tomlfile import read_toml
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
@@ -100,6 +100,17 @@ class Depot(_Strict):
     address: Text
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _not_swapped(self) -> Depot:
+        # the teams files' rule: found here, naming the depot, not later at every team
+        # whose start is the depot
+        if self.lon is not None and self.lat is not None and looks_swapped(self.lon, self.lat):
+            raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {"problems": [(
+                "lat'/'lon", f"lat = {self.lat}, lon = {self.lon} sehen vertauscht aus: in "
+                             "Deutschland ist lat (Breite) etwa 47 bis 55, lon (Länge) etwa "
+                             "6 bis 15")], "text": "vertauscht"})
+        return self
 
 
 class DistrictSettings(_Strict):
@@ -506,11 +517,16 @@ def _misplaced(loc: tuple[Any, ...]) -> str:
             f"'{loc[-1]}' also vor die erste Tabelle")
 
 
+def _field_name(loc: tuple[Any, ...]) -> str:
+    """A field's place as written in messages: ``depots[0].lat``, ``workday.start``."""
+    return "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
+
+
 def _german(err: dict[str, Any]) -> str:
-    loc = ".".join(str(x) for x in err["loc"]) or "(Profil)"
+    loc = _field_name(tuple(err["loc"])) or "(Profil)"
     kind = err["type"]
     if kind == FIELD_PROBLEMS:
-        prefix = ".".join(str(x) for x in err["loc"])
+        prefix = _field_name(tuple(err["loc"]))
         return "; ".join(f"Feld '{prefix + '.' if prefix else ''}{field}': {msg}"
                          for field, msg in err["ctx"]["problems"])
     if kind in _GERMAN_ERRORS:

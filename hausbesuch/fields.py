@@ -49,6 +49,8 @@ __all__ = [
     "WEEKDAY_NAMES",
     "FieldError",
     "clean_text",
+    "looks_swapped",
+    "lonlat_problem",
     "parse_clock",
     "parse_clock_minutes",
     "parse_clock_range",
@@ -624,3 +626,24 @@ def parse_coordinate(text: str, what: str) -> float:
     if not math.isfinite(value):
         raise FieldError(f"{what} „{_quote(text)}“ ist keine Zahl")
     return value
+
+
+def looks_swapped(lon: float, lat: float) -> bool:
+    """Whether a point given as (``lon``, ``lat``) looks like latitude and longitude
+    swapped: the longitude in Germany's range of latitudes and the latitude in its range of
+    longitudes (the one rule for teams files and city profiles)."""
+    return 47.0 <= lon <= 55.2 and 5.5 <= lat <= 15.5
+
+
+def lonlat_problem(ll: tuple[float, float]) -> str | None:
+    """What is wrong with a point ``[lon, lat]`` of a teams file (out of range, or
+    :func:`looks_swapped`), or ``None``."""
+    lon, lat = ll
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return f"Koordinaten außerhalb des gültigen Bereichs: [{lon}, {lat}] (erwartet [lon, lat])"
+    if looks_swapped(lon, lat):
+        return (
+            f"Koordinaten [{lon}, {lat}] sehen vertauscht aus: erwartet wird [Länge, Breite] "
+            "(lon, lat), in Deutschland etwa [10, 51]"
+        )
+    return None

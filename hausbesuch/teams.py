@@ -50,6 +50,7 @@ from hausbesuch.fields import (
     FieldError,
     clean_text,
     format_clock,
+    lonlat_problem,
     parse_clock_minutes,
     parse_clock_range,
     parse_weekdays,
@@ -197,22 +198,10 @@ def _validate(t: TeamConfig) -> list[str]:
         errs.append("Feld „tage“: keine gültigen Wochentage")
     for fname, ll in (("start", t.start_lonlat), ("ende", t.end_lonlat)):
         if ll is not None:
-            msg = _lonlat_problem(ll)
+            msg = lonlat_problem(ll)
             if msg:
                 errs.append(f"Feld „{fname}“: {msg}")
     return errs
-
-
-def _lonlat_problem(ll: tuple[float, float]) -> str | None:
-    lon, lat = ll
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return f"Koordinaten außerhalb des gültigen Bereichs: [{lon}, {lat}] (erwartet [lon, lat])"
-    if 47.0 <= lon <= 55.2 and 5.5 <= lat <= 15.5:
-        return (
-            f"Koordinaten [{lon}, {lat}] sehen vertauscht aus: erwartet wird [Länge, Breite] "
-            "(lon, lat), in Deutschland etwa [10, 51]"
-        )
-    return None
 
 
 # --------------------------------------------------------------------------- value parsers

@@ -55,7 +55,7 @@ def test_profile_by_path(tmp_path: Path, lauf_pbf):
         ('name = "X"\ncolour = 1\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n',
          "Feld 'colour' ist kein bekanntes Feld"),
         ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\nlat = 123\n',
-         "Feld 'depots.0.lat' muss höchstens 90"),
+         r"Feld 'depots\[0\]\.lat' muss höchstens 90"),
         ("name = \n", "kein gültiges TOML"),
     ],
 )
@@ -151,8 +151,8 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
         (_BASE + _DEPOT + "[workday]\nstart = 08:00:30\n",
          "Feld 'workday.start' muss eine Uhrzeit ohne Sekunden sein, z. B. \"08:00\""),
         ('name = "   "\n[osm]\nplace = "X"\n' + _DEPOT, "Feld 'name' darf nicht leer sein"),
-        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots.0.address' darf nicht leer"),
-        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots.0.name' darf nicht leer"),
+        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots[0].address' darf nicht leer"),
+        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots[0].name' darf nicht leer"),
         ('name = "X"\nosm = 5\n' + _DEPOT, "Feld 'osm' muss eine Tabelle sein (Wert: 5)"),
         (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
          "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
@@ -261,3 +261,17 @@ def test_a_profile_not_saved_as_utf8_names_the_line(tmp_path):
     assert str(info.value) == (
         "Profil cp1252.toml ist nicht als UTF-8 gespeichert (Zeile 6): bitte als UTF-8 "
         "speichern (im Editor „Speichern unter“, Codierung UTF-8).")
+
+
+def test_swapped_depot_coordinates_are_named_in_the_profile(tmp_path):
+    # they were blamed on every team's „start“/„ende“ at planning time, in the teams file
+    p = tmp_path / "lauf-jc.toml"
+    p.write_text(_BASE + _DEPOT + "lat = 11.27\nlon = 49.51\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert str(info.value) == (
+        "Ungültiges Profil lauf-jc.toml: Feld 'depots[0].lat'/'lon': lat = 11.27, lon = 49.51 "
+        "sehen vertauscht aus: in Deutschland ist lat (Breite) etwa 47 bis 55, lon (Länge) "
+        "etwa 6 bis 15")
+    p.write_text(_BASE + _DEPOT + "lat = 49.51\nlon = 11.27\n", encoding="utf-8")
+    assert (load_profile(p).depot.lat, load_profile(p).depot.lon) == (49.51, 11.27)
