@@ -33,7 +33,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hausbesuch.errors import ProfileError
-from hausbesuch.fields import WEEKDAYS_DE, looks_swapped
+from hausbesuch.fields import (
+    WEEKDAYS_DE,
+    FieldError,
+    looks_swapped,
+    parse_clock_range,
+    parse_land,
+    parse_weekdays,
+)
 from hausbesuch.tomlfile import read_toml
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
@@ -141,13 +148,14 @@ class Workday(_Strict):
         parse_clock(v)
         return v
 
-    @field_validator("weekdays")
+    @field_validator("weekdays", mode="before")
     @classmethod
-    def _days(cls, v: list[str]) -> list[str]:
-        bad = [d for d in v if d not in WEEKDAYS_DE]
-        if bad:
-            raise ValueError(f"unbekannte Wochentage {bad}; erlaubt: {', '.join(WEEKDAYS_DE)}")
-        return v
+    def _days(cls, v: Any) -> Any:
+        # read as a teams file's "tage": ["Montag", "Dienstag"], "Mo-Fr", "werktags"; kept
+        # as the short names (["Mo", "Di"]); an empty list is left to min_length
+        if not v:
+            return v
+        return [WEEKDAYS_DE[d] for d in sorted(parse_weekdays(v))]
 
     @model_validator(mode="after")
     def _order(self) -> Workday:
@@ -372,12 +380,7 @@ class CaseRules(_Strict):
     @field_validator("land")
     @classmethod
     def _land(cls, v: str) -> str:
-        import holidays
-
-        v = v.upper().removeprefix("DE-")
-        if v and v not in holidays.country_holidays("DE").subdivisions:
-            raise ValueError(f"unbekanntes Bundesland {v!r} (erwartet z. B. HE, BY, NW)")
-        return v
+        return parse_land(v)  # "BY", "Bayern", "DE-BY" -> "BY"
 
     @property
     def noon_min(self) -> int:
@@ -386,14 +389,11 @@ class CaseRules(_Strict):
 
 
 def parse_band(value: str) -> tuple[int, int]:
-    """``"8:00-10:00"`` → ``(480, 600)`` minutes of the day (German error on failure)."""
-    text = str(value).replace("–", "-").strip()
-    if text.count("-") != 1:
-        raise ValueError(f"kein Zeitband im Format HH:MM-HH:MM: {value!r}")
-    a, b = (parse_clock(x) for x in text.split("-"))
-    start, end = a.hour * 60 + a.minute, b.hour * 60 + b.minute
+    """``"8:00-10:00"``, ``"8-10"``, ``"8 bis 10 Uhr"`` → ``(480, 600)`` minutes of the day,
+    read as a team's ``schicht`` (German error on failure)."""
+    start, end = parse_clock_range(value)
     if end <= start:
-        raise ValueError(f"das Zeitband {value!r} endet nicht nach seinem Beginn")
+        raise FieldError(f"das Zeitband „{value}“ endet nicht nach seinem Beginn")
     return start, end
 
 

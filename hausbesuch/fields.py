@@ -58,6 +58,7 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "parse_duration",
+    "parse_land",
     "parse_time_windows",
     "parse_weekdays",
 ]
@@ -647,3 +648,38 @@ def lonlat_problem(ll: tuple[float, float]) -> str | None:
             "(lon, lat), in Deutschland etwa [10, 51]"
         )
     return None
+
+
+# --------------------------------------------------------------------------- Länder
+
+
+def _land_key(text: str) -> str:
+    text = clean_text(text).casefold().removeprefix("de-").removeprefix("de ")
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(a, b)
+    return re.sub(r"[\s\-_.]+", "", text)
+
+
+def parse_land(value: Any) -> str:
+    """A German Land for its public holidays: the code (``BY``, ``by``, ``DE-BY``) or the
+    name (``Bayern``, ``Nordrhein-Westfalen``, ``Baden-Wuerttemberg``) -> the code of the
+    ``holidays`` package (``BY``); empty stays empty (only the nationwide holidays).
+
+    Raises
+    ------
+    FieldError
+        When it is no Land, quoting the value as typed.
+    """
+    import holidays
+
+    raw = clean_text(str(value))
+    if not raw:
+        return ""
+    germany = holidays.country_holidays("DE")
+    known = {_land_key(code): code for code in germany.subdivisions}
+    known |= {_land_key(name): code for name, code in germany.subdivisions_aliases.items()}
+    code = known.get(_land_key(raw))
+    if code is None:
+        raise FieldError(f"unbekanntes Bundesland „{_quote(raw)}“ (erwartet das Kürzel, z. B. "
+                         "HE, BY, NW, oder den Namen, z. B. Hessen, Bayern)")
+    return code

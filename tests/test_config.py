@@ -275,3 +275,47 @@ def test_swapped_depot_coordinates_are_named_in_the_profile(tmp_path):
         "etwa 6 bis 15")
     p.write_text(_BASE + _DEPOT + "lat = 49.51\nlon = 11.27\n", encoding="utf-8")
     assert (load_profile(p).depot.lat, load_profile(p).depot.lon) == (49.51, 11.27)
+
+
+@pytest.mark.parametrize(
+    ("section", "body", "attr", "expected"),
+    [
+        # what a teams file (schicht = "8-14", tage = ["Montag"]) and a client's
+        # Zeitfenster ("Di 9-11") accept, the profile accepts as well
+        ("erreichbarkeit", 'bands = ["8-10", "10-12", "13 bis 15 Uhr"]',
+         lambda p: p.erreichbarkeit.band_minutes(), [(480, 600), (600, 720), (780, 900)]),
+        ("workday", 'weekdays = ["Montag", "Dienstag", "donnerstag"]',
+         lambda p: p.workday.weekdays, ["Mo", "Di", "Do"]),
+        ("workday", 'weekdays = "Mo-Do"', lambda p: p.workday.weekdays, ["Mo", "Di", "Mi", "Do"]),
+        ("casework", 'land = "Bayern"', lambda p: p.casework.land, "BY"),
+        ("casework", 'land = "Nordrhein-Westfalen"', lambda p: p.casework.land, "NW"),
+        ("casework", 'land = "Baden-Wuerttemberg"', lambda p: p.casework.land, "BW"),
+        ("casework", 'land = "de-by"', lambda p: p.casework.land, "BY"),
+    ],
+)
+def test_profile_reads_what_a_teams_file_reads(tmp_path, section, body, attr, expected):
+    p = tmp_path / "ok.toml"
+    p.write_text(_BASE + _DEPOT + f"[{section}]\n{body}\n", encoding="utf-8")
+    assert attr(load_profile(p)) == expected
+
+
+@pytest.mark.parametrize(
+    ("section", "body", "message"),
+    [
+        ("casework", 'land = "Bavaria"',
+         "Feld 'casework.land' unbekanntes Bundesland „Bavaria“ (erwartet das Kürzel, z. B. HE, "
+         "BY, NW, oder den Namen, z. B. Hessen, Bayern)"),
+        ("workday", 'weekdays = ["Montag", "Feiertag"]',
+         "Feld 'workday.weekdays' „Feiertag“ ist kein Wochentag"),
+        ("erreichbarkeit", 'bands = ["8-10", "10"]',
+         "Feld 'erreichbarkeit.bands' kein Zeitraum: „10“"),
+        ("erreichbarkeit", 'bands = ["10-8"]',
+         "Feld 'erreichbarkeit.bands' das Zeitband „10-8“ endet nicht nach seinem Beginn"),
+    ],
+)
+def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, body, message):
+    p = tmp_path / "bad.toml"
+    p.write_text(_BASE + _DEPOT + f"[{section}]\n{body}\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert message in str(info.value)
