@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -508,13 +508,32 @@ _GERMAN_ERRORS = {
 }
 
 
+def _sections() -> dict[str, tuple[str, type[BaseModel]]]:
+    """The profile's sections: name -> (its TOML heading, its model)."""
+    out: dict[str, tuple[str, type[BaseModel]]] = {}
+    for name, info in Profile.model_fields.items():
+        args = get_args(info.annotation)  # list[Depot] -> (Depot,)
+        model = args[0] if args else info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            out[name] = (f"[[{name}]]" if args else f"[{name}]", model)
+    return out
+
+
 def _misplaced(loc: tuple[Any, ...]) -> str:
-    """A hint for a top-level key written below a table header (TOML scoping)."""
-    if len(loc) < 2 or loc[-1] not in Profile.model_fields or loc[-1] in {"slug", "origin", "source"}:
+    """A hint for an unknown key that is known elsewhere: a top-level key written below a
+    table header (TOML scoping), or a key of a section written at the top or in another
+    section (``google_maps_links`` -> ``[map]``, ``land`` under ``[brief]`` -> ``[casework]``)."""
+    key = loc[-1]
+    if key in {"slug", "origin", "source"}:
         return ""
-    header = f"[[{loc[0]}]]" if loc[0] in {"depots", "teams"} else f"[{loc[0]}]"
-    return (f" – nach der Überschrift {header} gehört in TOML jede Zeile zu dieser Tabelle, "
-            f"'{loc[-1]}' also vor die erste Tabelle")
+    sections = _sections()
+    if len(loc) >= 2 and key in Profile.model_fields:
+        header = sections[loc[0]][0] if loc[0] in sections else f"[{loc[0]}]"
+        return (f" – nach der Überschrift {header} gehört in TOML jede Zeile zu dieser "
+                f"Tabelle, '{key}' also vor die erste Tabelle")
+    homes = [header for name, (header, model) in sections.items()
+             if key in model.model_fields and name != loc[0]]
+    return f" – gehört unter {' oder '.join(homes)}" if homes else ""
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

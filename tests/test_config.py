@@ -319,3 +319,29 @@ def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, b
     with pytest.raises(ProfileError) as info:
         load_profile(p)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('name = "X"\ngoogle_maps_links = true\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'google_maps_links' ist kein bekanntes Feld (Wert: True) – gehört unter [map]"),
+        (_BASE + _DEPOT + '[brief]\ntelefon = "09123 1"\nland = "BY"\n',
+         "Feld 'brief.land' ist kein bekanntes Feld (Wert: 'BY') – gehört unter [casework]"),
+        (_BASE + _DEPOT + '[workday]\nbands = ["8-10"]\n',
+         "Feld 'workday.bands' ist kein bekanntes Feld (Wert: ['8-10']) – gehört unter "
+         "[erreichbarkeit]"),
+        ('name = "X"\nfile = "a.pbf"\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'file' ist kein bekanntes Feld (Wert: 'a.pbf') – gehört unter [osm] oder "
+         "[districts]"),
+        (_BASE + _DEPOT + "visit_minutes = 40\n",
+         "Feld 'depots[0].visit_minutes' ist kein bekanntes Feld (Wert: 40) – gehört unter "
+         "[workday]"),
+    ],
+)
+def test_a_key_of_another_section_says_where_it_belongs(tmp_path, body, message):
+    p = tmp_path / "bad.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert message in str(info.value)
