@@ -36,6 +36,7 @@ from hausbesuch.errors import ProfileError
 from hausbesuch.fields import (
     WEEKDAYS_DE,
     FieldError,
+    land_name,
     looks_swapped,
     parse_clock_range,
     parse_land,
@@ -353,6 +354,10 @@ class LetterSettings(_Strict):
         return _check_placeholders(v)
 
 
+#: How :attr:`Profile.notes` begins the note on a profile without ``[casework] land``.
+LAND_NOTE = "Kein Bundesland angegeben"
+
+
 class CaseRules(_Strict):
     """How visit outcomes drive the next plan (see :mod:`hausbesuch.casework.rules`)."""
 
@@ -465,6 +470,18 @@ class Profile(_Strict):
     @property
     def depot(self) -> Depot:
         return self.depots[0]
+
+    @property
+    def notes(self) -> list[str]:
+        """German notes on a profile that loads but may not say what was meant: ``plan``
+        (its notes, on the overview and in the web app) and ``teams`` show them."""
+        out: list[str] = []
+        if "land" not in self.casework.model_fields_set:
+            land = self.casework.land
+            out.append(f"{LAND_NOTE} im Profil {Path(self.source).name or self.slug} "
+                       f"([casework] land, z. B. land = \"BY\" oder \"Bayern\"): es gelten "
+                       f"die Feiertage von {land_name(land)} ({land}).")
+        return out
 
 
 def available_profiles() -> list[str]:

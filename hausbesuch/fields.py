@@ -59,6 +59,7 @@ __all__ = [
     "parse_datetime",
     "parse_duration",
     "parse_land",
+    "land_name",
     "parse_time_windows",
     "parse_weekdays",
 ]
@@ -683,3 +684,11 @@ def parse_land(value: Any) -> str:
         raise FieldError(f"unbekanntes Bundesland „{_quote(raw)}“ (erwartet das Kürzel, z. B. "
                          "HE, BY, NW, oder den Namen, z. B. Hessen, Bayern)")
     return code
+
+
+def land_name(code: str) -> str:
+    """The German name of a Land code of :func:`parse_land` (``HE`` -> ``Hessen``)."""
+    import holidays
+
+    names = {c: n for n, c in holidays.country_holidays("DE").subdivisions_aliases.items()}
+    return names.get(code, code)

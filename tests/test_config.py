@@ -345,3 +345,50 @@ def test_a_key_of_another_section_says_where_it_belongs(tmp_path, body, message)
     with pytest.raises(ProfileError) as info:
         load_profile(p)
     assert message in str(info.value)
+
+
+def test_a_profile_without_land_says_whose_holidays_apply(tmp_path):
+    # a Bavarian profile copied without [casework] land silently used Hessen's holidays
+    p = tmp_path / "lauf-jc.toml"
+    p.write_text(_BASE + _DEPOT, encoding="utf-8")
+    assert load_profile(p).notes == [
+        "Kein Bundesland angegeben im Profil lauf-jc.toml ([casework] land, z. B. land = \"BY\" "
+        "oder \"Bayern\"): es gelten die Feiertage von Hessen (HE)."]
+    from hausbesuch.planning.workflow import _REMADE_NOTE
+
+    assert _REMADE_NOTE.match(load_profile(p).notes[0])  # a replan makes it anew
+    p.write_text(_BASE + _DEPOT + '[casework]\nland = "Bayern"\n', encoding="utf-8")
+    assert load_profile(p).notes == []
+    assert all(load_profile(slug).notes == [] for slug in available_profiles())
+
+
+def test_plan_and_teams_show_the_note_of_a_profile_without_land(tmp_path, bad_hersfeld_pbf):
+    import csv
+
+    from geodata.geocode import load_index
+    from tests.cli_helpers import ok, run
+    from tests.planning_fixtures import real_addresses
+
+    shipped = (Path(__file__).parents[1] / "hausbesuch/profiles/bad-hersfeld.toml").read_text(
+        encoding="utf-8")
+    assert '\nland = "HE"\n' in shipped
+    p = tmp_path / "hersfeld-eigen.toml"
+    p.write_text(shipped.replace('\nland = "HE"\n', "\n").replace(
+        'file = "osm/bad-hersfeld_2021-10-27.osm.pbf"', f'file = "{bad_hersfeld_pbf}"'),
+        encoding="utf-8")
+    with open(tmp_path / "kunden.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"])
+        for i, (street, hn, pc, town) in enumerate(
+                real_addresses(load_index(bad_hersfeld_pbf))[:3]):
+            w.writerow([f"B{i}", f"Name{i}", street, hn, pc, town or "Bad Hersfeld"])
+    common = ["--city", str(p), "--db", str(tmp_path / "f.sqlite")]
+    note = "Hinweis: Kein Bundesland angegeben im Profil hersfeld-eigen.toml"
+    res = run("teams", *common)
+    assert res.exit_code == 0 and note in res.output
+    out = ok("plan", str(tmp_path / "kunden.csv"), *common, "--start", "2026-12-14",
+             "--days", "1", "--out", str(tmp_path / "plan"), "--time-limit", "1",
+             "--threads", "1")
+    assert note in out
+    assert "Kein Bundesland angegeben" in (tmp_path / "plan" / "index.html").read_text(
+        encoding="utf-8")
