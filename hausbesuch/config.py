@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -34,7 +33,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hausbesuch.errors import ProfileError
-from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.fields import (
+    WEEKDAYS_DE,
+    FieldError,
+    land_name,
+    looks_swapped,
+    parse_clock_range,
+    parse_land,
+    parse_weekdays,
+)
+from hausbesuch.tomlfile import read_toml
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
@@ -101,6 +109,17 @@ class Depot(_Strict):
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
 
+    @model_validator(mode="after")
+    def _not_swapped(self) -> Depot:
+        # the teams files' rule: found here, naming the depot, not later at every team
+        # whose start is the depot
+        if self.lon is not None and self.lat is not None and looks_swapped(self.lon, self.lat):
+            raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {"problems": [(
+                "lat'/'lon", f"lat = {self.lat}, lon = {self.lon} sehen vertauscht aus: in "
+                             "Deutschland ist lat (Breite) etwa 47 bis 55, lon (Länge) etwa "
+                             "6 bis 15")], "text": "vertauscht"})
+        return self
+
 
 class DistrictSettings(_Strict):
     """Where district polygons come from (see ``geodata.districts``)."""
@@ -130,13 +149,14 @@ class Workday(_Strict):
         parse_clock(v)
         return v
 
-    @field_validator("weekdays")
+    @field_validator("weekdays", mode="before")
     @classmethod
-    def _days(cls, v: list[str]) -> list[str]:
-        bad = [d for d in v if d not in WEEKDAYS_DE]
-        if bad:
-            raise ValueError(f"unbekannte Wochentage {bad}; erlaubt: {', '.join(WEEKDAYS_DE)}")
-        return v
+    def _days(cls, v: Any) -> Any:
+        # read as a teams file's "tage": ["Montag", "Dienstag"], "Mo-Fr", "werktags"; kept
+        # as the short names (["Mo", "Di"]); an empty list is left to min_length
+        if not v:
+            return v
+        return [WEEKDAYS_DE[d] for d in sorted(parse_weekdays(v))]
 
     @model_validator(mode="after")
     def _order(self) -> Workday:
@@ -334,6 +354,10 @@ class LetterSettings(_Strict):
         return _check_placeholders(v)
 
 
+#: How :attr:`Profile.notes` begins the note on a profile without ``[casework] land``.
+LAND_NOTE = "Kein Bundesland angegeben"
+
+
 class CaseRules(_Strict):
     """How visit outcomes drive the next plan (see :mod:`hausbesuch.casework.rules`)."""
 
@@ -361,12 +385,7 @@ class CaseRules(_Strict):
     @field_validator("land")
     @classmethod
     def _land(cls, v: str) -> str:
-        import holidays
-
-        v = v.upper().removeprefix("DE-")
-        if v and v not in holidays.country_holidays("DE").subdivisions:
-            raise ValueError(f"unbekanntes Bundesland {v!r} (erwartet z. B. HE, BY, NW)")
-        return v
+        return parse_land(v)  # "BY", "Bayern", "DE-BY" -> "BY"
 
     @property
     def noon_min(self) -> int:
@@ -375,14 +394,11 @@ class CaseRules(_Strict):
 
 
 def parse_band(value: str) -> tuple[int, int]:
-    """``"8:00-10:00"`` → ``(480, 600)`` minutes of the day (German error on failure)."""
-    text = str(value).replace("–", "-").strip()
-    if text.count("-") != 1:
-        raise ValueError(f"kein Zeitband im Format HH:MM-HH:MM: {value!r}")
-    a, b = (parse_clock(x) for x in text.split("-"))
-    start, end = a.hour * 60 + a.minute, b.hour * 60 + b.minute
+    """``"8:00-10:00"``, ``"8-10"``, ``"8 bis 10 Uhr"`` → ``(480, 600)`` minutes of the day,
+    read as a team's ``schicht`` (German error on failure)."""
+    start, end = parse_clock_range(value)
     if end <= start:
-        raise ValueError(f"das Zeitband {value!r} endet nicht nach seinem Beginn")
+        raise FieldError(f"das Zeitband „{value}“ endet nicht nach seinem Beginn")
     return start, end
 
 
@@ -455,6 +471,18 @@ class Profile(_Strict):
     def depot(self) -> Depot:
         return self.depots[0]
 
+    @property
+    def notes(self) -> list[str]:
+        """German notes on a profile that loads but may not say what was meant: ``plan``
+        (its notes, on the overview and in the web app) and ``teams`` show them."""
+        out: list[str] = []
+        if "land" not in self.casework.model_fields_set:
+            land = self.casework.land
+            out.append(f"{LAND_NOTE} im Profil {Path(self.source).name or self.slug} "
+                       f"([casework] land, z. B. land = \"BY\" oder \"Bayern\"): es gelten "
+                       f"die Feiertage von {land_name(land)} ({land}).")
+        return out
+
 
 def available_profiles() -> list[str]:
     """Short names of the shipped profiles."""
@@ -497,20 +525,44 @@ _GERMAN_ERRORS = {
 }
 
 
+def _sections() -> dict[str, tuple[str, type[BaseModel]]]:
+    """The profile's sections: name -> (its TOML heading, its model)."""
+    out: dict[str, tuple[str, type[BaseModel]]] = {}
+    for name, info in Profile.model_fields.items():
+        args = get_args(info.annotation)  # list[Depot] -> (Depot,)
+        model = args[0] if args else info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            out[name] = (f"[[{name}]]" if args else f"[{name}]", model)
+    return out
+
+
 def _misplaced(loc: tuple[Any, ...]) -> str:
-    """A hint for a top-level key written below a table header (TOML scoping)."""
-    if len(loc) < 2 or loc[-1] not in Profile.model_fields or loc[-1] in {"slug", "origin", "source"}:
+    """A hint for an unknown key that is known elsewhere: a top-level key written below a
+    table header (TOML scoping), or a key of a section written at the top or in another
+    section (``google_maps_links`` -> ``[map]``, ``land`` under ``[brief]`` -> ``[casework]``)."""
+    key = loc[-1]
+    if key in {"slug", "origin", "source"}:
         return ""
-    header = f"[[{loc[0]}]]" if loc[0] in {"depots", "teams"} else f"[{loc[0]}]"
-    return (f" – nach der Überschrift {header} gehört in TOML jede Zeile zu dieser Tabelle, "
-            f"'{loc[-1]}' also vor die erste Tabelle")
+    sections = _sections()
+    if len(loc) >= 2 and key in Profile.model_fields:
+        header = sections[loc[0]][0] if loc[0] in sections else f"[{loc[0]}]"
+        return (f" – nach der Überschrift {header} gehört in TOML jede Zeile zu dieser "
+                f"Tabelle, '{key}' also vor die erste Tabelle")
+    homes = [header for name, (header, model) in sections.items()
+             if key in model.model_fields and name != loc[0]]
+    return f" – gehört unter {' oder '.join(homes)}" if homes else ""
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    """A field's place as written in messages: ``depots[0].lat``, ``workday.start``."""
+    return "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
 
 
 def _german(err: dict[str, Any]) -> str:
-    loc = ".".join(str(x) for x in err["loc"]) or "(Profil)"
+    loc = _field_name(tuple(err["loc"])) or "(Profil)"
     kind = err["type"]
     if kind == FIELD_PROBLEMS:
-        prefix = ".".join(str(x) for x in err["loc"])
+        prefix = _field_name(tuple(err["loc"]))
         return "; ".join(f"Feld '{prefix + '.' if prefix else ''}{field}': {msg}"
                          for field, msg in err["ctx"]["problems"])
     if kind in _GERMAN_ERRORS:
@@ -543,14 +595,8 @@ def _german(err: dict[str, Any]) -> str:
 def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     """Load and validate a profile by short name or path (default: Kassel)."""
     path = _profile_path(name_or_path or DEFAULT_PROFILE)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"Profil {path.name} ist kein gültiges TOML: {exc}") from exc
-    except RecursionError:
-        raise ProfileError(f"Profil {path.name} ist zu tief verschachtelt.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"Profil {path} kann nicht gelesen werden: {exc}") from exc
+    raw = read_toml(path, what="Profil", error=ProfileError, array="[[depots]]",
+                    table="[workday]", example='name = "Jobcenter Musterstadt"')
     for key in ("slug", "origin", "source"):  # derived from the path; a file must not set them
         if key in raw:
             raise ProfileError(

@@ -49,6 +49,8 @@ __all__ = [
     "WEEKDAY_NAMES",
     "FieldError",
     "clean_text",
+    "looks_swapped",
+    "lonlat_problem",
     "parse_clock",
     "parse_clock_minutes",
     "parse_clock_range",
@@ -56,6 +58,8 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "parse_duration",
+    "parse_land",
+    "land_name",
     "parse_time_windows",
     "parse_weekdays",
 ]
@@ -624,3 +628,67 @@ def parse_coordinate(text: str, what: str) -> float:
     if not math.isfinite(value):
         raise FieldError(f"{what} „{_quote(text)}“ ist keine Zahl")
     return value
+
+
+def looks_swapped(lon: float, lat: float) -> bool:
+    """Whether a point given as (``lon``, ``lat``) looks like latitude and longitude
+    swapped: the longitude in Germany's range of latitudes and the latitude in its range of
+    longitudes (the one rule for teams files and city profiles)."""
+    return 47.0 <= lon <= 55.2 and 5.5 <= lat <= 15.5
+
+
+def lonlat_problem(ll: tuple[float, float]) -> str | None:
+    """What is wrong with a point ``[lon, lat]`` of a teams file (out of range, or
+    :func:`looks_swapped`), or ``None``."""
+    lon, lat = ll
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return f"Koordinaten außerhalb des gültigen Bereichs: [{lon}, {lat}] (erwartet [lon, lat])"
+    if looks_swapped(lon, lat):
+        return (
+            f"Koordinaten [{lon}, {lat}] sehen vertauscht aus: erwartet wird [Länge, Breite] "
+            "(lon, lat), in Deutschland etwa [10, 51]"
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- Länder
+
+
+def _land_key(text: str) -> str:
+    text = clean_text(text).casefold().removeprefix("de-").removeprefix("de ")
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(a, b)
+    return re.sub(r"[\s\-_.]+", "", text)
+
+
+def parse_land(value: Any) -> str:
+    """A German Land for its public holidays: the code (``BY``, ``by``, ``DE-BY``) or the
+    name (``Bayern``, ``Nordrhein-Westfalen``, ``Baden-Wuerttemberg``) -> the code of the
+    ``holidays`` package (``BY``); empty stays empty (only the nationwide holidays).
+
+    Raises
+    ------
+    FieldError
+        When it is no Land, quoting the value as typed.
+    """
+    import holidays
+
+    raw = clean_text(str(value))
+    if not raw:
+        return ""
+    germany = holidays.country_holidays("DE")
+    known = {_land_key(code): code for code in germany.subdivisions}
+    known |= {_land_key(name): code for name, code in germany.subdivisions_aliases.items()}
+    code = known.get(_land_key(raw))
+    if code is None:
+        raise FieldError(f"unbekanntes Bundesland „{_quote(raw)}“ (erwartet das Kürzel, z. B. "
+                         "HE, BY, NW, oder den Namen, z. B. Hessen, Bayern)")
+    return code
+
+
+def land_name(code: str) -> str:
+    """The German name of a Land code of :func:`parse_land` (``HE`` -> ``Hessen``)."""
+    import holidays
+
+    names = {c: n for n, c in holidays.country_holidays("DE").subdivisions_aliases.items()}
+    return names.get(code, code)

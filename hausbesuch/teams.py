@@ -37,7 +37,6 @@ vanish silently). Times are minutes after midnight in :class:`TeamConfig`.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
@@ -51,11 +50,13 @@ from hausbesuch.fields import (
     FieldError,
     clean_text,
     format_clock,
+    lonlat_problem,
     parse_clock_minutes,
     parse_clock_range,
     parse_weekdays,
 )
 from hausbesuch.tabular import normalize_header
+from hausbesuch.tomlfile import read_toml
 
 if TYPE_CHECKING:  # pragma: no cover
     from hausbesuch.config import Profile
@@ -197,22 +198,10 @@ def _validate(t: TeamConfig) -> list[str]:
         errs.append("Feld „tage“: keine gültigen Wochentage")
     for fname, ll in (("start", t.start_lonlat), ("ende", t.end_lonlat)):
         if ll is not None:
-            msg = _lonlat_problem(ll)
+            msg = lonlat_problem(ll)
             if msg:
                 errs.append(f"Feld „{fname}“: {msg}")
     return errs
-
-
-def _lonlat_problem(ll: tuple[float, float]) -> str | None:
-    lon, lat = ll
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return f"Koordinaten außerhalb des gültigen Bereichs: [{lon}, {lat}] (erwartet [lon, lat])"
-    if 47.0 <= lon <= 55.2 and 5.5 <= lat <= 15.5:
-        return (
-            f"Koordinaten [{lon}, {lat}] sehen vertauscht aus: erwartet wird [Länge, Breite] "
-            "(lon, lat), in Deutschland etwa [10, 51]"
-        )
-    return None
 
 
 # --------------------------------------------------------------------------- value parsers
@@ -560,41 +549,6 @@ def _collect(entries: Iterable[Any], base: _Defaults, errors: list[str],
     return teams
 
 
-#: The TOML parser's messages (English, of :mod:`tomllib`) in German, by their start.
-_TOML_PROBLEMS = (
-    ("Expected ']]' at the end of an array declaration",
-     "„]]“ fehlt am Ende einer Überschrift wie [[team]]"),
-    ("Expected ']' at the end of a table declaration",
-     "„]“ fehlt am Ende einer Überschrift wie [defaults]"),
-    ("Expected '=' after a key", "„=“ fehlt nach dem Namen (Schreibweise: name = Wert)"),
-    ("Expected newline or end of document after a statement",
-     "nach der Angabe steht noch etwas in derselben Zeile"),
-    ("Unterminated string", "ein Anführungszeichen wird nicht geschlossen"),
-    ("Unclosed array", "„]“ fehlt am Ende einer Liste"),
-    ("Unclosed inline table", "„}“ fehlt"),
-    ("Cannot overwrite a value", "ein Name kommt doppelt vor"),
-    ("Cannot declare", "eine Überschrift kommt doppelt vor"),
-    ("Invalid value", "ungültiger Wert (Texte in Anführungszeichen, z. B. id = \"team-1\")"),
-    ("Invalid statement", "ungültige Zeile (erwartet: name = Wert oder eine Überschrift "
-                          "wie [[team]])"),
-    ("Invalid initial character for a key part", "ungültiges Zeichen am Anfang eines Namens"),
-    ("Illegal character", "unzulässiges Zeichen"),
-    ("Invalid date or datetime", "ungültiges Datum"),
-)
-
-
-def toml_problem(exc: Exception) -> str:
-    """A TOML parser error in German: where (line and column) and, for the usual mistakes,
-    what; never the parser's English text."""
-    text = str(exc)
-    m = re.search(r"\(at line (\d+), column (\d+)\)\s*$", text)
-    where = (f"Zeile {m.group(1)}, Spalte {m.group(2)}" if m else
-             "Am Ende der Datei" if "(at end of document)" in text else "")
-    what = next((german for start, german in _TOML_PROBLEMS if text.startswith(start)),
-                "Schreibfehler")
-    return f"{where}: {what}." if where else f"{what[:1].upper()}{what[1:]}."
-
-
 def load_teams(path: str | Path, *, profile: Profile | None = None,
                name: str | None = None) -> list[TeamConfig]:
     """Load teams from a TOML, CSV or XLSX file.
@@ -619,15 +573,7 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
     if not p.exists():
         raise TeamError(f"Teams-Datei nicht gefunden: {name or p}")
     if p.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError as exc:
-            raise TeamError(f"Teams-Datei {name or p.name} ist kein gültiges TOML. "
-                            f"{toml_problem(exc)}") from None
-        except RecursionError:
-            raise TeamError(f"Teams-Datei {p.name} ist zu tief verschachtelt.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TeamError(f"Teams-Datei {name or p} kann nicht gelesen werden: {exc}") from None
+        data = read_toml(p, what="Teams-Datei", error=TeamError, name=name)
         return parse_teams(data, source=p.name, profile=profile)
     from hausbesuch.tabular import read_table
 

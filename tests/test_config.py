@@ -55,7 +55,7 @@ def test_profile_by_path(tmp_path: Path, lauf_pbf):
         ('name = "X"\ncolour = 1\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n',
          "Feld 'colour' ist kein bekanntes Feld"),
         ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\nlat = 123\n',
-         "Feld 'depots.0.lat' muss höchstens 90"),
+         r"Feld 'depots\[0\]\.lat' muss höchstens 90"),
         ("name = \n", "kein gültiges TOML"),
     ],
 )
@@ -151,8 +151,8 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
         (_BASE + _DEPOT + "[workday]\nstart = 08:00:30\n",
          "Feld 'workday.start' muss eine Uhrzeit ohne Sekunden sein, z. B. \"08:00\""),
         ('name = "   "\n[osm]\nplace = "X"\n' + _DEPOT, "Feld 'name' darf nicht leer sein"),
-        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots.0.address' darf nicht leer"),
-        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots.0.name' darf nicht leer"),
+        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots[0].address' darf nicht leer"),
+        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots[0].name' darf nicht leer"),
         ('name = "X"\nosm = 5\n' + _DEPOT, "Feld 'osm' muss eine Tabelle sein (Wert: 5)"),
         (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
          "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
@@ -208,3 +208,187 @@ def test_an_unknown_placeholder_is_named_before_its_format_spec(tmp_path):
     p.write_text(_BASE + _DEPOT + "[brief]\nanrede = 'Guten Tag {nam!r},'\n", encoding="utf-8")
     with pytest.raises(ProfileError, match=r"unbekannte Platzhalter \{nam\}"):
         load_profile(p)
+
+
+_LETTER = _BASE + _DEPOT + "[brief]\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_LETTER + "telefon = 09123 18-4711\n",
+         'Zeile 8, Spalte 12: „telefon“: Texte stehen in Anführungszeichen, '
+         'z. B. telefon = "09123 18-4711".'),
+        (_LETTER + "telefon = 0912318471\n", 'z. B. telefon = "0912318471"'),
+        (_LETTER + "ansprechpartner = „Frau Kraus“\n",
+         'Zeile 8, Spalte 19: „ansprechpartner“: Texte stehen in geraden Anführungszeichen, '
+         'z. B. ansprechpartner = "Frau Kraus" (nicht „…“ wie in der Textverarbeitung).'),
+        (_LETTER + 'telefonzeiten = "Mo–Do 8–15 Uhr\nemail = "a@b.de"\n',
+         "Zeile 8, Spalte 32: ein Anführungszeichen wird in dieser Zeile nicht geschlossen."),
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes = 40\nvisit_minutes = 45\n",
+         "Zeile 9, Spalte 19: der Name „visit_minutes“ kommt doppelt vor."),
+        (_BASE + _DEPOT + "[workday]\nstart = \"07:30\"\n[workday]\nend = \"15:30\"\n",
+         "Zeile 9, Spalte 9: die Überschrift [workday] kommt doppelt vor."),
+        (_BASE + "[[depots]\nname = \"a\"\n",
+         "Zeile 4, Spalte 9: „]]“ fehlt am Ende einer Überschrift wie [[depots]]."),
+    ],
+)
+def test_toml_mistakes_in_a_profile_are_german(tmp_path, body, message):
+    # the parser's English text ("Expected newline or end of document …") came through
+    p = tmp_path / "lauf-jc.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    msg = str(info.value)
+    assert msg.startswith("Profil lauf-jc.toml ist kein gültiges TOML. Zeile "), msg
+    assert message in msg
+    assert not any(w in msg for w in ("Expected", "Invalid", "Cannot", "Illegal", "(at line"))
+
+
+def test_a_profile_with_a_utf8_byte_order_mark_is_read(tmp_path):
+    # Windows editors save "UTF-8 mit BOM"; teams files were read, profiles refused
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + (_BASE + _DEPOT).encode("utf-8"))
+    assert load_profile(p).name == "X"
+
+
+def test_a_profile_not_saved_as_utf8_names_the_line(tmp_path):
+    p = tmp_path / "cp1252.toml"
+    p.write_bytes((_BASE + '[[depots]]\nname = "Jobcenter"\naddress = "Nürnberger Straße 37"\n')
+                  .encode("cp1252"))
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert str(info.value) == (
+        "Profil cp1252.toml ist nicht als UTF-8 gespeichert (Zeile 6): bitte als UTF-8 "
+        "speichern (im Editor „Speichern unter“, Codierung UTF-8).")
+
+
+def test_swapped_depot_coordinates_are_named_in_the_profile(tmp_path):
+    # they were blamed on every team's „start“/„ende“ at planning time, in the teams file
+    p = tmp_path / "lauf-jc.toml"
+    p.write_text(_BASE + _DEPOT + "lat = 11.27\nlon = 49.51\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert str(info.value) == (
+        "Ungültiges Profil lauf-jc.toml: Feld 'depots[0].lat'/'lon': lat = 11.27, lon = 49.51 "
+        "sehen vertauscht aus: in Deutschland ist lat (Breite) etwa 47 bis 55, lon (Länge) "
+        "etwa 6 bis 15")
+    p.write_text(_BASE + _DEPOT + "lat = 49.51\nlon = 11.27\n", encoding="utf-8")
+    assert (load_profile(p).depot.lat, load_profile(p).depot.lon) == (49.51, 11.27)
+
+
+@pytest.mark.parametrize(
+    ("section", "body", "attr", "expected"),
+    [
+        # what a teams file (schicht = "8-14", tage = ["Montag"]) and a client's
+        # Zeitfenster ("Di 9-11") accept, the profile accepts as well
+        ("erreichbarkeit", 'bands = ["8-10", "10-12", "13 bis 15 Uhr"]',
+         lambda p: p.erreichbarkeit.band_minutes(), [(480, 600), (600, 720), (780, 900)]),
+        ("workday", 'weekdays = ["Montag", "Dienstag", "donnerstag"]',
+         lambda p: p.workday.weekdays, ["Mo", "Di", "Do"]),
+        ("workday", 'weekdays = "Mo-Do"', lambda p: p.workday.weekdays, ["Mo", "Di", "Mi", "Do"]),
+        ("casework", 'land = "Bayern"', lambda p: p.casework.land, "BY"),
+        ("casework", 'land = "Nordrhein-Westfalen"', lambda p: p.casework.land, "NW"),
+        ("casework", 'land = "Baden-Wuerttemberg"', lambda p: p.casework.land, "BW"),
+        ("casework", 'land = "de-by"', lambda p: p.casework.land, "BY"),
+    ],
+)
+def test_profile_reads_what_a_teams_file_reads(tmp_path, section, body, attr, expected):
+    p = tmp_path / "ok.toml"
+    p.write_text(_BASE + _DEPOT + f"[{section}]\n{body}\n", encoding="utf-8")
+    assert attr(load_profile(p)) == expected
+
+
+@pytest.mark.parametrize(
+    ("section", "body", "message"),
+    [
+        ("casework", 'land = "Bavaria"',
+         "Feld 'casework.land' unbekanntes Bundesland „Bavaria“ (erwartet das Kürzel, z. B. HE, "
+         "BY, NW, oder den Namen, z. B. Hessen, Bayern)"),
+        ("workday", 'weekdays = ["Montag", "Feiertag"]',
+         "Feld 'workday.weekdays' „Feiertag“ ist kein Wochentag"),
+        ("erreichbarkeit", 'bands = ["8-10", "10"]',
+         "Feld 'erreichbarkeit.bands' kein Zeitraum: „10“"),
+        ("erreichbarkeit", 'bands = ["10-8"]',
+         "Feld 'erreichbarkeit.bands' das Zeitband „10-8“ endet nicht nach seinem Beginn"),
+    ],
+)
+def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, body, message):
+    p = tmp_path / "bad.toml"
+    p.write_text(_BASE + _DEPOT + f"[{section}]\n{body}\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('name = "X"\ngoogle_maps_links = true\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'google_maps_links' ist kein bekanntes Feld (Wert: True) – gehört unter [map]"),
+        (_BASE + _DEPOT + '[brief]\ntelefon = "09123 1"\nland = "BY"\n',
+         "Feld 'brief.land' ist kein bekanntes Feld (Wert: 'BY') – gehört unter [casework]"),
+        (_BASE + _DEPOT + '[workday]\nbands = ["8-10"]\n',
+         "Feld 'workday.bands' ist kein bekanntes Feld (Wert: ['8-10']) – gehört unter "
+         "[erreichbarkeit]"),
+        ('name = "X"\nfile = "a.pbf"\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'file' ist kein bekanntes Feld (Wert: 'a.pbf') – gehört unter [osm] oder "
+         "[districts]"),
+        (_BASE + _DEPOT + "visit_minutes = 40\n",
+         "Feld 'depots[0].visit_minutes' ist kein bekanntes Feld (Wert: 40) – gehört unter "
+         "[workday]"),
+    ],
+)
+def test_a_key_of_another_section_says_where_it_belongs(tmp_path, body, message):
+    p = tmp_path / "bad.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    assert message in str(info.value)
+
+
+def test_a_profile_without_land_says_whose_holidays_apply(tmp_path):
+    # a Bavarian profile copied without [casework] land silently used Hessen's holidays
+    p = tmp_path / "lauf-jc.toml"
+    p.write_text(_BASE + _DEPOT, encoding="utf-8")
+    assert load_profile(p).notes == [
+        "Kein Bundesland angegeben im Profil lauf-jc.toml ([casework] land, z. B. land = \"BY\" "
+        "oder \"Bayern\"): es gelten die Feiertage von Hessen (HE)."]
+    from hausbesuch.planning.workflow import _REMADE_NOTE
+
+    assert _REMADE_NOTE.match(load_profile(p).notes[0])  # a replan makes it anew
+    p.write_text(_BASE + _DEPOT + '[casework]\nland = "Bayern"\n', encoding="utf-8")
+    assert load_profile(p).notes == []
+    assert all(load_profile(slug).notes == [] for slug in available_profiles())
+
+
+def test_plan_and_teams_show_the_note_of_a_profile_without_land(tmp_path, bad_hersfeld_pbf):
+    import csv
+
+    from geodata.geocode import load_index
+    from tests.cli_helpers import ok, run
+    from tests.planning_fixtures import real_addresses
+
+    shipped = (Path(__file__).parents[1] / "hausbesuch/profiles/bad-hersfeld.toml").read_text(
+        encoding="utf-8")
+    assert '\nland = "HE"\n' in shipped
+    p = tmp_path / "hersfeld-eigen.toml"
+    p.write_text(shipped.replace('\nland = "HE"\n', "\n").replace(
+        'file = "osm/bad-hersfeld_2021-10-27.osm.pbf"', f'file = "{bad_hersfeld_pbf}"'),
+        encoding="utf-8")
+    with open(tmp_path / "kunden.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"])
+        for i, (street, hn, pc, town) in enumerate(
+                real_addresses(load_index(bad_hersfeld_pbf))[:3]):
+            w.writerow([f"B{i}", f"Name{i}", street, hn, pc, town or "Bad Hersfeld"])
+    common = ["--city", str(p), "--db", str(tmp_path / "f.sqlite")]
+    note = "Hinweis: Kein Bundesland angegeben im Profil hersfeld-eigen.toml"
+    res = run("teams", *common)
+    assert res.exit_code == 0 and note in res.output
+    out = ok("plan", str(tmp_path / "kunden.csv"), *common, "--start", "2026-12-14",
+             "--days", "1", "--out", str(tmp_path / "plan"), "--time-limit", "1",
+             "--threads", "1")
+    assert note in out
+    assert "Kein Bundesland angegeben" in (tmp_path / "plan" / "index.html").read_text(
+        encoding="utf-8")

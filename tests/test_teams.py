@@ -201,3 +201,24 @@ def test_unreadable_files(tmp_path: Path) -> None:
 def test_direct_construction_validates() -> None:
     with pytest.raises(TeamError, match="Team „z“: Feld „schicht“"):
         TeamConfig(id="z", shift_start_min=600, shift_end_min=500)
+
+
+def test_a_teams_file_not_saved_as_utf8_names_the_line(tmp_path: Path) -> None:
+    # the codec's English text ("'utf-8' codec can't decode byte 0xfc …") came through
+    p = tmp_path / "teams.toml"
+    p.write_bytes('[[team]]\nid = "nord"\nmitglieder = ["A. Müller"]\n'.encode("cp1252"))
+    with pytest.raises(TeamError) as err:
+        load_teams(p)
+    assert str(err.value) == (
+        "Teams-Datei teams.toml ist nicht als UTF-8 gespeichert (Zeile 3): bitte als UTF-8 "
+        "speichern (im Editor „Speichern unter“, Codierung UTF-8).")
+
+
+def test_a_teams_file_names_the_key_of_a_text_without_quotes(tmp_path: Path) -> None:
+    p = tmp_path / "teams.toml"
+    p.write_text('[[team]]\nid = "nord"\nstart = Am Markt 16\n', encoding="utf-8")
+    with pytest.raises(TeamError) as err:
+        load_teams(p)
+    assert str(err.value) == (
+        "Teams-Datei teams.toml ist kein gültiges TOML. Zeile 3, Spalte 9: „start“: Texte "
+        'stehen in Anführungszeichen, z. B. start = "Am Markt 16".')

@@ -31,7 +31,14 @@ from sqlalchemy import func, select
 from hausbesuch import athome, clock
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
-from hausbesuch.config import WEEKDAYS_DE, Profile, district_options, profile_ref, resolve_osm
+from hausbesuch.config import (
+    LAND_NOTE,
+    WEEKDAYS_DE,
+    Profile,
+    district_options,
+    profile_ref,
+    resolve_osm,
+)
 from hausbesuch.errors import UserError
 from hausbesuch.fields import count, format_clock
 from hausbesuch.plandata import (
@@ -458,7 +465,8 @@ def _plan_span(
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
-              "warnings": [*(imported.warnings if imported else []),
+              "warnings": [*profile.notes,  # e.g. no Land: Hessen's holidays apply
+                           *(imported.warnings if imported else []),
                            # notes on the coordinator's own district file (a file of
                            # another town: every client "außerhalb")
                            *(districts.notes if districts.source == "file" else []),
@@ -1003,7 +1011,7 @@ def _replan(
     # the notes of absences, of pins not taken up and of moved announcements are made
     # again for this version
     params["warnings"] = [w for w in params.get("warnings") or [] if not _REMADE_NOTE.match(w)]
-    params["warnings"] += (_absence_notes(absent, span) + pin_notes
+    params["warnings"] += (profile.notes + _absence_notes(absent, span) + pin_notes
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
@@ -1039,9 +1047,11 @@ def _replan(
 
 
 #: The notes a replan makes again for its version (:func:`_absence_notes`,
-#: :func:`_pins_not_taken`, :func:`_moved_note`): those of the plan it replaces go.
+#: :func:`_pins_not_taken`, :func:`_moved_note`, :attr:`Profile.notes`): those of the plan
+#: it replaces go.
 _REMADE_NOTE = re.compile(
-    r"Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
+    rf"{LAND_NOTE} im Profil "
+    r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: ")
 

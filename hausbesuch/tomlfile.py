@@ -1,0 +1,137 @@
+"""Reading the TOML files coordinators write (city profiles, teams files).
+
+One reader for both, so that a profile and a teams file accept the same files and say the
+same thing about the same mistake: a UTF-8 byte order mark (as Windows editors save it) is
+accepted; a file in another encoding (Windows-1252) and every syntax error get a German
+message with the line (and column), never the parser's or the codec's English text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from hausbesuch.errors import UserError
+
+#: The TOML parser's messages (English, of :mod:`tomllib`) in German, by their start.
+#: ``{array}``/``{table}`` are example headers of the kind of file.
+_TOML_PROBLEMS = (
+    ("Expected ']]' at the end of an array declaration",
+     "„]]“ fehlt am Ende einer Überschrift wie {array}"),
+    ("Expected ']' at the end of a table declaration",
+     "„]“ fehlt am Ende einer Überschrift wie {table}"),
+    ("Expected '=' after a key", "„=“ fehlt nach dem Namen (Schreibweise: name = Wert)"),
+    ("Expected newline or end of document after a statement",
+     "nach der Angabe steht noch etwas in derselben Zeile"),
+    ("Unterminated string", "ein Anführungszeichen wird nicht geschlossen"),
+    ("Illegal character '\\n'", "ein Anführungszeichen wird in dieser Zeile nicht geschlossen"),
+    ("Unclosed array", "„]“ fehlt am Ende einer Liste"),
+    ("Unclosed inline table", "„}}“ fehlt"),
+    ("Cannot overwrite a value", "ein Name kommt doppelt vor"),
+    ("Cannot declare", "eine Überschrift kommt doppelt vor"),
+    ("Invalid value", "ungültiger Wert (Texte in Anführungszeichen, z. B. {example})"),
+    ("Invalid statement", "ungültige Zeile (erwartet: name = Wert oder eine Überschrift "
+                          "wie {array})"),
+    ("Invalid initial character for a key part", "ungültiges Zeichen am Anfang eines Namens"),
+    ("Illegal character", "unzulässiges Zeichen"),
+    ("Invalid date or datetime", "ungültiges Datum"),
+)
+#: ``name = value`` at the start of a line (the name bare, dotted or quoted).
+_ASSIGNMENT = re.compile(r"""\s*([A-Za-z0-9_.\-]+|"[^"]*"|'[^']*')\s*=\s*(.*)$""")
+#: Quotation marks of word processors (``„Frau Kraus“``), not TOML's straight ones.
+_TYPOGRAPHIC_QUOTES = "„“”‚‘’«»"
+
+
+def toml_problem(exc: Exception, text: str | None = None, *, array: str = "[[team]]",
+                 table: str = "[defaults]", example: str = 'id = "team-1"') -> str:
+    """A TOML parser error in German: where (line and column) and, for the usual mistakes,
+    what; never the parser's English text.
+
+    ``text`` (the file's text) lets the message name the key of the line: a name given
+    twice, a text without quotation marks (``telefon = 09123 18-4711``) or with the
+    typographic ones of a word processor (``„Frau Kraus“``). ``array``, ``table`` and
+    ``example`` are examples of the kind of file (teams: ``[[team]]``, ``[defaults]``).
+    """
+    message = str(exc)
+    m = re.search(r"\(at line (\d+), column (\d+)\)\s*$", message)
+    where = (f"Zeile {m.group(1)}, Spalte {m.group(2)}" if m else
+             "Am Ende der Datei" if "(at end of document)" in message else "")
+    what = next((german for start, german in _TOML_PROBLEMS if message.startswith(start)),
+                "Schreibfehler").format(array=array, table=table, example=example)
+    lines = text.splitlines() if text is not None and m else []
+    line = lines[int(m.group(1)) - 1] if m and int(m.group(1)) <= len(lines) else ""
+    assignment = _ASSIGNMENT.match(line)
+    if message.startswith("Cannot declare"):
+        names = re.findall(r"'([^']*)'", message.partition(" twice")[0])
+        if names:
+            what = f"die Überschrift [{'.'.join(names)}] kommt doppelt vor"
+    elif assignment:
+        key, value = assignment.group(1), assignment.group(2).split(" #")[0].strip()
+        if message.startswith("Cannot overwrite a value"):
+            what = f"der Name „{key}“ kommt doppelt vor"
+        elif message.startswith(("Invalid value", "Expected newline", "Illegal character")) \
+                and value[:1] in _TYPOGRAPHIC_QUOTES:
+            plain = value.strip(_TYPOGRAPHIC_QUOTES + " ")
+            what = (f"„{key}“: Texte stehen in geraden Anführungszeichen, "
+                    f'z. B. {key} = "{plain}" (nicht „…“ wie in der Textverarbeitung)')
+        elif message.startswith(("Invalid value", "Expected newline")) \
+                and value and value[0] not in "\"'[{" \
+                and not _is_toml_scalar(value.split()[0]):
+            what = f'„{key}“: Texte stehen in Anführungszeichen, z. B. {key} = "{value}"'
+    return f"{where}: {what}." if where else f"{what[:1].upper()}{what[1:]}."
+
+
+def _is_toml_scalar(value: str) -> bool:
+    """Whether ``value`` (the first word of a value) is a whole number, a decimal, a
+    boolean or a date, which TOML writes without quotation marks (``max_besuche = 6 6``
+    is no text without quotation marks; ``telefon = 09123 18-4711`` is)."""
+    try:
+        tomllib.loads(f"x = {value}")
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "ist ein Ordner, keine Datei"
+    if isinstance(exc, PermissionError):
+        return "keine Berechtigung zum Lesen"
+    if isinstance(exc, FileNotFoundError):
+        return "nicht gefunden"
+    return exc.strerror or "Lesefehler"
+
+
+def read_toml(path: Path, *, what: str, error: type[UserError], name: str | None = None,
+              array: str = "[[team]]", table: str = "[defaults]",
+              example: str = 'id = "team-1"') -> dict[str, Any]:
+    """The parsed TOML file ``path``, or ``error`` with a German message.
+
+    ``what`` names the kind of file (``"Profil"``, ``"Teams-Datei"``); ``name`` how the
+    file is named in messages (default: its file name; an upload gives the name of the file
+    sent, never the server's temporary path). A UTF-8 byte order mark is skipped.
+    """
+    shown = name or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(f"{what} {name or path} kann nicht gelesen werden: {_os_reason(exc)}.") \
+            from None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise error(f"{what} {shown} ist nicht als UTF-8 gespeichert (Zeile {line}): bitte "
+                    "als UTF-8 speichern (im Editor „Speichern unter“, Codierung UTF-8).") \
+            from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problem = toml_problem(exc, text, array=array, table=table, example=example)
+        raise error(f"{what} {shown} ist kein gültiges TOML. {problem}") from None
+    except RecursionError:
+        raise error(f"{what} {shown} ist zu tief verschachtelt.") from None
