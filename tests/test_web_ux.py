@@ -8,7 +8,8 @@ site of this module's own, SQLite and PostgreSQL):
   URL, and reloading the page neither shows it again nor makes another link;
 - the address page stays within a phone's width when an address has a long word;
 - the plan form refuses a span that began before today;
-- at 390 px the outcomes table keeps its cells' width.
+- at 390 px: the outcomes table keeps its cells' width, and a refused teams upload
+  says so in the first screen.
 
 Tests that change the site's data (an imported client, a started plan, a recorded outcome)
 come last.
@@ -313,6 +314,36 @@ def _phone_page(pw, site: Site):  # noqa: ANN001, ANN202, F811
     page.set_default_timeout(30_000)
     _log_in(page, site)
     return browser, page, rec
+
+
+@pytest.mark.browser
+def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  # noqa: F811
+    """After a refused teams upload the phone shows the page's top: the German message is
+    there (within 390 × 844), not below the unchanged teams table."""
+    from playwright.sync_api import sync_playwright
+
+    wrong = (b'[[team]]\nid = "west"\nmitglieder = ["A. B."]\nmaximal = 6\n')
+    with sync_playwright() as pw:
+        browser, page, rec = _phone_page(pw, site)
+        try:
+            page.goto(site.url + "/teams")
+            page.set_input_files("input[name=datei]", files=[{
+                "name": "meine.teams.toml", "mimeType": "text/plain", "buffer": wrong}])
+            with page.expect_navigation():
+                page.click("text=Teams hochladen")
+            page.wait_for_load_state("load")
+            alert = page.locator("p.error[role=alert]")
+            assert alert.count() == 1
+            message = alert.inner_text()
+            assert message.startswith("Ungültige Teams in meine.teams.toml") and \
+                "„maximal“" in message, message
+            box = alert.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            assert page.evaluate(PAGE_FITS)
+            assert rec.violations == []
+        finally:
+            browser.close()
 
 
 def _import_long_address(site: Site, tmp: Path) -> None:  # noqa: F811
