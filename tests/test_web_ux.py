@@ -8,8 +8,8 @@ site of this module's own, SQLite and PostgreSQL):
   URL, and reloading the page neither shows it again nor makes another link;
 - the address page stays within a phone's width when an address has a long word;
 - the plan form refuses a span that began before today;
-- at 390 px: the outcomes table keeps its cells' width, and a refused teams upload
-  says so in the first screen.
+- at 390 px: the outcomes table keeps its cells' width, a refused teams upload says so
+  in the first screen, and a plan's team-days need no sideways scrolling.
 
 Tests that change the site's data (an imported client, a started plan, a recorded outcome)
 come last.
@@ -314,6 +314,42 @@ def _phone_page(pw, site: Site):  # noqa: ANN001, ANN202, F811
     page.set_default_timeout(30_000)
     _log_in(page, site)
     return browser, page, rec
+
+
+@pytest.mark.browser
+def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
+    """At 390 px each team-day's „In den Außendienst senden“ lies within the screen's width
+    (no sideways scrolling of the table), a stop („3. B-1028 (09:25)“) is on one line and
+    the page is not wider than the screen. At 1280 px the team-days stay a table."""
+    from playwright.sync_api import sync_playwright
+
+    plan = _current_plan(site)
+    with sync_playwright() as pw:
+        browser, page, rec = _phone_page(pw, site)
+        try:
+            page.goto(site.url + f"/plaene/{plan.id}")
+            page.wait_for_load_state("load")
+            buttons = page.locator("#team-tage button", has_text="In den Außendienst senden")
+            assert buttons.count() == len([r for r in plan.routes if r.stops]) > 0
+            for i in range(buttons.count()):
+                box = buttons.nth(i).bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
+            stops = page.evaluate(LINES_JS, "#team-tage .stopid")
+            assert len(stops) == sum(len(r.stops) for r in plan.routes)
+            assert [s for s in stops if s[1] != 1] == [], stops
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+            # a desk: the same rows as a table with its head, the button in its row
+            page.set_viewport_size({"width": 1280, "height": 900})
+            assert page.locator("#team-tage thead").is_visible()
+            row = page.locator("#team-tage tbody tr").first
+            cells = row.locator("td")
+            first, last = cells.first.bounding_box(), cells.last.bounding_box()
+            assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], (first, last)
+            assert [s for s in page.evaluate(LINES_JS, "#team-tage .stopid") if s[1] != 1] == []
+            assert rec.violations == []
+        finally:
+            browser.close()
 
 
 @pytest.mark.browser
