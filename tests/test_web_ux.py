@@ -7,9 +7,12 @@ site of this module's own, SQLite and PostgreSQL):
 - „Link erzeugen“ is Post/Redirect/Get: the new link is shown once, its token is in no
   URL, and reloading the page neither shows it again nor makes another link;
 - the address page stays within a phone's width when an address has a long word;
-- the plan form refuses a span that began before today.
+- the plan form refuses a span that began before today;
+- at 390 px: the outcomes table keeps its cells' width, a refused teams upload says so
+  in the first screen, and a plan's team-days need no sideways scrolling.
 
-Tests that change the site's data (an imported client, a started plan) come last.
+Tests that change the site's data (an imported client, a started plan, a recorded outcome)
+come last.
 """
 
 from __future__ import annotations
@@ -285,6 +288,100 @@ def test_reloading_the_new_link_page_in_chromium_makes_no_link(site: Site) -> No
             browser.close()
 
 
+#: Per element of ``sel``: [text, lines it is rendered on, words in it] (lines: the distinct
+#: tops of its text's boxes; a word ends at a space or after a hyphen, where a line may
+#: break), to see whether a cell or a stop breaks inside a word.
+LINES_JS = """(sel) => [...document.querySelectorAll(sel)].map(el => {
+  const tops = new Set();
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const r = document.createRange(); r.selectNodeContents(n);
+    for (const b of r.getClientRects()) if (b.width > 0) tops.add(Math.round(b.top));
+  }
+  const text = el.innerText.trim();
+  return [text, tops.size, text.split(/\\s+|(?<=-)/).filter(Boolean).length];
+})"""
+PAGE_FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def _phone_page(pw, site: Site):  # noqa: ANN001, ANN202, F811
+    """A logged-in page at 390 × 844 (browser, page, recorder)."""
+    from tests.browser import Recorder
+
+    browser = _browser(pw)
+    rec = Recorder(tile_host="tile.openstreetmap.org")
+    page = phone_context(browser, rec).new_page()
+    page.set_default_timeout(30_000)
+    _log_in(page, site)
+    return browser, page, rec
+
+
+@pytest.mark.browser
+def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
+    """At 390 px each team-day's „In den Außendienst senden“ lies within the screen's width
+    (no sideways scrolling of the table), a stop („3. B-1028 (09:25)“) is on one line and
+    the page is not wider than the screen. At 1280 px the team-days stay a table."""
+    from playwright.sync_api import sync_playwright
+
+    plan = _current_plan(site)
+    with sync_playwright() as pw:
+        browser, page, rec = _phone_page(pw, site)
+        try:
+            page.goto(site.url + f"/plaene/{plan.id}")
+            page.wait_for_load_state("load")
+            buttons = page.locator("#team-tage button", has_text="In den Außendienst senden")
+            assert buttons.count() == len([r for r in plan.routes if r.stops]) > 0
+            for i in range(buttons.count()):
+                box = buttons.nth(i).bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
+            stops = page.evaluate(LINES_JS, "#team-tage .stopid")
+            assert len(stops) == sum(len(r.stops) for r in plan.routes)
+            assert [s for s in stops if s[1] != 1] == [], stops
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+            # a desk: the same rows as a table with its head, the button in its row
+            page.set_viewport_size({"width": 1280, "height": 900})
+            assert page.locator("#team-tage thead").is_visible()
+            row = page.locator("#team-tage tbody tr").first
+            cells = row.locator("td")
+            first, last = cells.first.bounding_box(), cells.last.bounding_box()
+            assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], (first, last)
+            assert [s for s in page.evaluate(LINES_JS, "#team-tage .stopid") if s[1] != 1] == []
+            assert rec.violations == []
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  # noqa: F811
+    """After a refused teams upload the phone shows the page's top: the German message is
+    there (within 390 × 844), not below the unchanged teams table."""
+    from playwright.sync_api import sync_playwright
+
+    wrong = (b'[[team]]\nid = "west"\nmitglieder = ["A. B."]\nmaximal = 6\n')
+    with sync_playwright() as pw:
+        browser, page, rec = _phone_page(pw, site)
+        try:
+            page.goto(site.url + "/teams")
+            page.set_input_files("input[name=datei]", files=[{
+                "name": "meine.teams.toml", "mimeType": "text/plain", "buffer": wrong}])
+            with page.expect_navigation():
+                page.click("text=Teams hochladen")
+            page.wait_for_load_state("load")
+            alert = page.locator("p.error[role=alert]")
+            assert alert.count() == 1
+            message = alert.inner_text()
+            assert message.startswith("Ungültige Teams in meine.teams.toml") and \
+                "„maximal“" in message, message
+            box = alert.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+            assert page.evaluate(PAGE_FITS)
+            assert rec.violations == []
+        finally:
+            browser.close()
+
+
 def _import_long_address(site: Site, tmp: Path) -> None:  # noqa: F811
     """A client whose street is one long word (not in the extract: the address page lists
     it)."""
@@ -337,6 +434,48 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= 390 and page.evaluate(fits), \
                 f"page with the message is {width} px wide at 390 px"
+            assert rec.violations == []
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """At 390 px the outcomes page's table (id „ergebnisse“, like the case page's section)
+    scrolls sideways in its box like the other tables: no cell breaks inside a word (the
+    date, the Kundennummer, the note), and the page is not wider than the screen."""
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch import clock
+    from hausbesuch.web import casework_api
+    from tests.test_web import _outcomes
+
+    plan = _current_plan(site)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route, stop = next((r, s) for r in reversed(plan.routes) for s in reversed(r.stops)
+                       if (s.client_id, r.day) not in done and not s.called_off)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    casework_api.record_outcome(
+        site.store, site.app.state.web.profile(CITY), "test", stop.client_id, route.day,
+        "nicht_angetroffen", time_min=10 * 60, appointment=None,
+        note="Briefkasten leer, Nachbarin sagt: verreist", idempotency_key="ux-390-1")
+    with sync_playwright() as pw:
+        browser, page, rec = _phone_page(pw, site)
+        try:
+            page.goto(site.url + f"/plaene/{plan.id}/ergebnisse")
+            page.wait_for_load_state("load")
+            row = f'#ergebnisse tr[data-kunde="{stop.client_id}"]'
+            cells = page.evaluate(LINES_JS, f"{row} td")
+            assert cells[0][0].endswith(f"{route.day:%d.%m.%Y}"), cells
+            assert any("Briefkasten" in c[0] for c in cells), cells
+            assert [c for c in cells if c[1] > c[2]] == [], \
+                f"cells broken inside a word (text, lines, words): {cells}"
+            box = page.evaluate("""() => { const s = document.querySelector('#ergebnisse')
+                .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
+            assert box[0] > box[1], f"the table should scroll in its box: {box}"
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
             assert rec.violations == []
         finally:
             browser.close()
