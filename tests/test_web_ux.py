@@ -382,6 +382,46 @@ def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  
             browser.close()
 
 
+def test_absence_answers_are_said_in_the_first_screen(site: Site) -> None:  # noqa: F811
+    """The absences form sits far down the teams page: its refusal and its „gespeichert“
+    are at the top, where the phone shows the page again (QA 13a: after the teams upload,
+    the same for the absences)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page, rec = _phone_page(pw, site)
+        try:
+            # an impossible day (typed past the browser's date field), then a day far
+            # ahead of every plan of the other tests (taken back below)
+            for fill, expect in (("2026-02-30", None), ("2031-06-02", "p.ok[role=status]")):
+                page.goto(site.url + "/teams")
+                page.evaluate("(v) => { const f = document.querySelector("
+                              "'form[action=\"/teams/abwesenheit\"] input[name=von]');"
+                              " f.type = 'text'; f.value = v; }", fill)
+                with page.expect_navigation():
+                    page.click("text=Abwesenheit eintragen")
+                page.wait_for_load_state("load")
+                box_of = page.locator(expect or "p.error[role=alert]")
+                assert box_of.count() == 1
+                text = box_of.inner_text()
+                assert text.startswith("Abwesenheit: Von:" if not expect
+                                       else "Abwesenheiten gespeichert"), text
+                box = box_of.bounding_box()
+                assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+            assert page.evaluate(PAGE_FITS)
+            assert rec.violations == []
+        finally:
+            browser.close()
+            from datetime import date
+
+            from hausbesuch import absences
+
+            for team, first, last in absences.ranges(absences.listed(
+                    site.store, CITY, date(2031, 6, 1))):
+                absences.remove(site.store, CITY, team, first, last, actor="test")
+            assert not absences.listed(site.store, CITY, date(2031, 6, 1))
+
+
 def _import_long_address(site: Site, tmp: Path) -> None:  # noqa: F811
     """A client whose street is one long word (not in the extract: the address page lists
     it)."""
