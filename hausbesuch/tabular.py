@@ -610,10 +610,24 @@ _NOT_A_NAME = frozenset({
     "von", "van", "de", "der", "den", "zum", "zur", "und", "u"})
 
 
+#: Letters written two ways in German lists ("Müller"/"Mueller", "Yılmaz"/"Yilmaz").
+_NAME_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i"})
+
+
 def _name_words(text: str) -> set[str]:
-    """The words of ``text`` that may be names (casefolded, salutations and titles out)."""
-    return {w for w in re.findall(r"[^\W\d_]+", text.casefold()) if w not in _NOT_A_NAME
-            and len(w) > 1}
+    """The words of ``text`` that may be names (casefolded, salutations and titles out),
+    each in two spellings that lists mix: umlauts written out (``mueller``) and every
+    mark taken off (``muller``), so that "Herrn Mueller" names the client Jürgen Müller."""
+    import unicodedata
+
+    out: set[str] = set()
+    for w in re.findall(r"[^\W\d_]+", text.casefold()):
+        if w in _NOT_A_NAME or len(w) < 2:
+            continue
+        for form in (w.translate(_NAME_FOLD), w.replace("ı", "i")):
+            out.add("".join(c for c in unicodedata.normalize("NFKD", form)
+                            if not unicodedata.combining(c)))
+    return out
 
 
 def _addresses_someone_else(part: str, client_name: str | None) -> bool:

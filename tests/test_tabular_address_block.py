@@ -184,7 +184,11 @@ def test_a_salutation_addition_naming_someone_else_is_kept(tmp_path: Path) -> No
                     "S-3;Anna Weiß;Am Markt;16;Frau Dr. Anna Weiß, 2. OG;36251;Bad Hersfeld\n"
                     "S-4;;Am Markt;16;Herrn Okafor;36251;Bad Hersfeld\n"
                     "S-5;Jürgen Müller;Am Markt;16;Frau;36251;Bad Hersfeld\n"
-                    "S-6;Jürgen Müller;Am Markt;16;z. Hd. Herrn Dr. von Bülow;36251;Bad Hersfeld\n",
+                    "S-6;Jürgen Müller;Am Markt;16;z. Hd. Herrn Dr. von Bülow;36251;Bad Hersfeld\n"
+                    # the client's name spelt another way (review 13 #7): still the client
+                    "S-7;Jürgen Müller;Am Markt;16;Herrn Mueller;36251;Bad Hersfeld\n"
+                    "S-8;Mehmet Yılmaz;Am Markt;16;Herrn Yilmaz;36251;Bad Hersfeld\n"
+                    "S-9;Anna Weiß;Am Markt;16;Frau Weiss;36251;Bad Hersfeld\n",
                     encoding="utf-8")
     res = read_clients(path, today=date(2026, 12, 1))
     assert not res.rejected
@@ -195,7 +199,10 @@ def test_a_salutation_addition_naming_someone_else_is_kept(tmp_path: Path) -> No
         "S-3": "Am Markt 16, 2. OG, 36251 Bad Hersfeld",
         "S-4": "Am Markt 16, 36251 Bad Hersfeld",
         "S-5": "Am Markt 16, 36251 Bad Hersfeld",
-        "S-6": "Am Markt 16, z. Hd. Herrn Dr. von Bülow, 36251 Bad Hersfeld"}
+        "S-6": "Am Markt 16, z. Hd. Herrn Dr. von Bülow, 36251 Bad Hersfeld",
+        "S-7": "Am Markt 16, 36251 Bad Hersfeld",
+        "S-8": "Am Markt 16, 36251 Bad Hersfeld",
+        "S-9": "Am Markt 16, 36251 Bad Hersfeld"}
     # the person on the bell stays out of the overviews, as a bare name does
     assert without_care_of(got["S-1"]) == "Am Markt 16, 36251 Bad Hersfeld"
     assert without_care_of(got["S-6"]) == "Am Markt 16, 36251 Bad Hersfeld"
