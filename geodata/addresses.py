@@ -443,6 +443,8 @@ def _addresses_person(part: str) -> bool:
     town, which the geocoder would not find ("Ort „Frau Meier“ liegt nicht im Gebiet")
     and the overviews would show. A bare name ("Am Markt 16, Meier") stays the town: it
     may as well be a village."""
+    # a title written onto the name ("Dr.Meier", "Fr.Meier"): read as two words
+    part = _TITLE_GLUED.sub(r"\1 ", part, count=1)
     words = part.split()
     return len(words) >= 2 and bool(_PERSON_LEAD.match(words[0])) and names_a_person(part)
 
@@ -450,6 +452,10 @@ def _addresses_person(part: str) -> bool:
 def _is_hint(word: str) -> bool:
     w = word.rstrip(".:")
     return bool(_HINT_WORD.fullmatch(w) or _HINT_END.search(w) or _FLAT_RE.fullmatch(word))
+
+
+#: A salutation or title with its dot written onto the name ("Dr.Meier").
+_TITLE_GLUED = re.compile(r"^((?:dr|prof|fr|hr|frl)\.)(?=[^\W\d_])", re.IGNORECASE)
 
 
 def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> bool:
@@ -490,7 +496,8 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
     listed hint (a district such as ``Kathus`` where no extract is loaded) counts as a
     name.
     """
-    text = " ".join(part.split())
+    # a title written onto the name ("Dr.Meier"): read as two words
+    text = _TITLE_GLUED.sub(r"\1 ", " ".join(part.split()), count=1)
     if not text or _CO_RE.match(text) or _COUNTRY_RE.match(text) or _OT_PART_RE.match(text):
         return False  # (a district: "OT Kathus", "Ortsteil Sorga")
     m = _TRAILING_REMARK.fullmatch(text)

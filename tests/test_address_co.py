@@ -598,6 +598,9 @@ def test_a_district_with_its_marker_stays(text):
     ("Am Markt 16, Familie Yılmaz", "Familie Yılmaz"),
     ("Am Markt 16, Klingel: Meier", "Klingel: Meier"),
     ("Frau Anna Meier, Am Markt 16", "Frau Anna Meier"),
+    # a title written onto the name (review 13 #11)
+    ("Am Markt 16, Dr.Meier", "Dr.Meier"),
+    ("Am Markt 16, Hr.Meier", "Hr.Meier"),
 ])
 def test_a_person_after_the_number_without_a_town_is_no_town(text, part, bad_hersfeld_pbf):
     """Without postcode and town, a part addressing a person ("Frau Meier") was read as
