@@ -61,19 +61,23 @@ def toml_problem(exc: Exception, text: str | None = None, *, array: str = "[[tea
              "Am Ende der Datei" if "(at end of document)" in message else "")
     what = next((german for start, german in _TOML_PROBLEMS if message.startswith(start)),
                 "Schreibfehler").format(array=array, table=table, example=example)
-    lines = text.splitlines() if text is not None and m else []
-    line = lines[int(m.group(1)) - 1] if m and int(m.group(1)) <= len(lines) else ""
+    lines = text.splitlines() if text is not None else []
+    number = int(m.group(1)) if m else len(lines) if "(at end of document)" in message else 0
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
     assignment = _ASSIGNMENT.match(line)
     if message.startswith("Cannot declare"):
         names = re.findall(r"'([^']*)'", message.partition(" twice")[0])
         if names:
             what = f"die Überschrift [{'.'.join(names)}] kommt doppelt vor"
     elif assignment:
-        key, value = assignment.group(1), assignment.group(2).split(" #")[0].strip()
+        key, value = assignment.group(1), assignment.group(2)
+        value = "" if value.startswith("#") else value.split(" #")[0].strip()
         if message.startswith("Cannot overwrite a value"):
             what = f"der Name „{key}“ kommt doppelt vor"
+        elif message.startswith("Invalid value") and not value:
+            what = f"„{key}“: Wert fehlt nach „=“"
         elif message.startswith(("Invalid value", "Expected newline", "Illegal character")) \
-                and value[:1] in _TYPOGRAPHIC_QUOTES:
+                and value and value[0] in _TYPOGRAPHIC_QUOTES:
             plain = value.strip(_TYPOGRAPHIC_QUOTES + " ")
             what = (f"„{key}“: Texte stehen in geraden Anführungszeichen, "
                     f'z. B. {key} = "{plain}" (nicht „…“ wie in der Textverarbeitung)')

@@ -231,6 +231,11 @@ _LETTER = _BASE + _DEPOT + "[brief]\n"
          "Zeile 9, Spalte 9: die Überschrift [workday] kommt doppelt vor."),
         (_BASE + "[[depots]\nname = \"a\"\n",
          "Zeile 4, Spalte 9: „]]“ fehlt am Ende einer Überschrift wie [[depots]]."),
+        # an empty value got the hint on typographic quotation marks („“ ends with "")
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes =\n",
+         "Zeile 8, Spalte 16: „visit_minutes“: Wert fehlt nach „=“."),
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes = # Minuten\n",
+         "Zeile 8, Spalte 17: „visit_minutes“: Wert fehlt nach „=“."),
     ],
 )
 def test_toml_mistakes_in_a_profile_are_german(tmp_path, body, message):
