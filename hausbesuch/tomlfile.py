@@ -61,9 +61,10 @@ def toml_problem(exc: Exception, text: str | None = None, *, array: str = "[[tea
              "Am Ende der Datei" if "(at end of document)" in message else "")
     what = next((german for start, german in _TOML_PROBLEMS if message.startswith(start)),
                 "Schreibfehler").format(array=array, table=table, example=example)
-    lines = text.splitlines() if text is not None else []
+    # TOML's line breaks only (str.splitlines also breaks at U+2028, \x0c, … inside a text)
+    lines = text.split("\n") if text is not None else []
     number = int(m.group(1)) if m else len(lines) if "(at end of document)" in message else 0
-    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    line = lines[number - 1].removesuffix("\r") if 0 < number <= len(lines) else ""
     assignment = _ASSIGNMENT.match(line)
     if message.startswith("Cannot declare"):
         names = re.findall(r"'([^']*)'", message.partition(" twice")[0])

@@ -236,6 +236,14 @@ _LETTER = _BASE + _DEPOT + "[brief]\n"
          "Zeile 8, Spalte 16: „visit_minutes“: Wert fehlt nach „=“."),
         (_BASE + _DEPOT + "[workday]\nvisit_minutes = # Minuten\n",
          "Zeile 8, Spalte 17: „visit_minutes“: Wert fehlt nach „=“."),
+        # a LINE SEPARATOR (U+2028) pasted into a text is no line break in TOML: the key of
+        # the parser's line was lost (str.splitlines counted one line more)
+        (_LETTER + 'abteilung = "Aufsuchende\u2028Beratung"\ntelefon = 09123 18-4711\n',
+         'Zeile 9, Spalte 12: „telefon“: Texte stehen in Anführungszeichen, '
+         'z. B. telefon = "09123 18-4711".'),
+        ((_LETTER + 'telefon = 09123 18-4711\n').replace("\n", "\r\n"),
+         'Zeile 8, Spalte 12: „telefon“: Texte stehen in Anführungszeichen, '
+         'z. B. telefon = "09123 18-4711".'),
     ],
 )
 def test_toml_mistakes_in_a_profile_are_german(tmp_path, body, message):
