@@ -16,6 +16,10 @@ from typing import Any
 
 from hausbesuch.errors import UserError
 
+#: A "\" in a text between double quotation marks starts an escape (``"\n"``) in TOML: a
+#: Windows path (``"C:\Daten\osm"``) is refused.
+_BACKSLASH = ("ein „\\“ in einem Text: Pfade mit „/“ schreiben oder in einfachen "
+              "Anführungszeichen ('C:\\Daten\\…')")
 #: The TOML parser's messages (English, of :mod:`tomllib`) in German, by their start.
 #: ``{array}``/``{table}`` are example headers of the kind of file.
 _TOML_PROBLEMS = (
@@ -38,6 +42,9 @@ _TOML_PROBLEMS = (
     ("Invalid initial character for a key part", "ungültiges Zeichen am Anfang eines Namens"),
     ("Illegal character", "unzulässiges Zeichen"),
     ("Invalid date or datetime", "ungültiges Datum"),
+    *((start, _BACKSLASH) for start in (
+        "Unescaped '\\' in a string", "Invalid hex value",
+        "Escaped character is not a Unicode scalar value")),
 )
 #: ``name = value`` at the start of a line (the name bare, dotted or quoted).
 _ASSIGNMENT = re.compile(r"""\s*([A-Za-z0-9_.\-]+|"[^"]*"|'[^']*')\s*=\s*(.*)$""")
@@ -82,11 +89,26 @@ def toml_problem(exc: Exception, text: str | None = None, *, array: str = "[[tea
             plain = value.strip(_TYPOGRAPHIC_QUOTES + " ")
             what = (f"„{key}“: Texte stehen in geraden Anführungszeichen, "
                     f'z. B. {key} = "{plain}" (nicht „…“ wie in der Textverarbeitung)')
+        elif what == _BACKSLASH:
+            what = f"„{key}“: {_backslash_hint(key, value)}"
         elif message.startswith(("Invalid value", "Expected newline")) \
                 and value and value[0] not in "\"'[{" \
                 and not _is_toml_scalar(value.split()[0]):
             what = f'„{key}“: Texte stehen in Anführungszeichen, z. B. {key} = "{value}"'
     return f"{where}: {what}." if where else f"{what[:1].upper()}{what[1:]}."
+
+
+def _backslash_hint(key: str, value: str) -> str:
+    """What to write for a text with a "\\" (a Windows path), for a plain text that looks
+    like a path with its own value: ``file = "C:/Daten/bh.pbf"`` or
+    ``file = 'C:\\Daten\\bh.pbf'``."""
+    plain = re.fullmatch(r'"([^"\']*)"', value)
+    typed = plain.group(1) if plain else ""
+    if not re.match(r"[A-Za-z]:\\|\\\\|[^\\]*\\[^\\]*\\", typed):  # C:\…, \\server, a\b\c
+        return _BACKSLASH
+    slashes = typed.replace("\\", "/")
+    return (f"ein „\\“ in einem Text: Pfade mit „/“ schreiben ({key} = \"{slashes}\") oder in "
+            f"einfachen Anführungszeichen ({key} = '{typed}')")
 
 
 def _is_toml_scalar(value: str) -> bool:

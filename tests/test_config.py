@@ -236,6 +236,17 @@ _LETTER = _BASE + _DEPOT + "[brief]\n"
          "Zeile 8, Spalte 16: „visit_minutes“: Wert fehlt nach „=“."),
         (_BASE + _DEPOT + "[workday]\nvisit_minutes = # Minuten\n",
          "Zeile 8, Spalte 17: „visit_minutes“: Wert fehlt nach „=“."),
+        # a Windows path got only „Schreibfehler“
+        (_BASE + 'file = "C:\\Daten\\osm\\bh.osm.pbf"\n' + _DEPOT,
+         "Zeile 4, Spalte 13: „file“: ein „\\“ in einem Text: Pfade mit „/“ schreiben "
+         "(file = \"C:/Daten/osm/bh.osm.pbf\") oder in einfachen Anführungszeichen "
+         "(file = 'C:\\Daten\\osm\\bh.osm.pbf')."),
+        (_LETTER + 'logo = "C:\\Users\\kraus\\logo.png"\n',
+         "Zeile 8, Spalte 13: „logo“: ein „\\“ in einem Text: Pfade mit „/“ schreiben "
+         "(logo = \"C:/Users/kraus/logo.png\")"),
+        (_LETTER + 'telefon = "06621\\x"\n',
+         "Zeile 8, Spalte 19: „telefon“: ein „\\“ in einem Text: Pfade mit „/“ schreiben oder "
+         "in einfachen Anführungszeichen ('C:\\Daten\\…')."),
         # a LINE SEPARATOR (U+2028) pasted into a text is no line break in TOML: the key of
         # the parser's line was lost (str.splitlines counted one line more)
         (_LETTER + 'abteilung = "Aufsuchende\u2028Beratung"\ntelefon = 09123 18-4711\n',
