@@ -26,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -464,8 +465,14 @@ class Profile(_Strict):
     #: :func:`load_profile` from the path; a profile file that names them is refused)
     slug: str = ""
     origin: str = ""
-    #: the file it was read from, resolved (set by :func:`load_profile`)
-    source: str = ""
+    #: the file it was read from, resolved (set by :func:`load_profile`; no field, so that
+    #: no key of a profile file, such as ``[districts] source``, can clash with it)
+    _profile_file: str = PrivateAttr(default="")
+
+    @property
+    def profile_file(self) -> str:
+        """The resolved path of the file the profile was read from ("" if not from a file)."""
+        return self._profile_file
 
     @property
     def depot(self) -> Depot:
@@ -478,7 +485,7 @@ class Profile(_Strict):
         out: list[str] = []
         if "land" not in self.casework.model_fields_set:
             land = self.casework.land
-            out.append(f"{LAND_NOTE} im Profil {Path(self.source).name or self.slug} "
+            out.append(f"{LAND_NOTE} im Profil {Path(self.profile_file).name or self.slug} "
                        f"([casework] land, z. B. land = \"BY\" oder \"Bayern\"): es gelten "
                        f"die Feiertage von {land_name(land)} ({land}).")
         return out
@@ -541,7 +548,7 @@ def _misplaced(loc: tuple[Any, ...]) -> str:
     table header (TOML scoping), or a key of a section written at the top or in another
     section (``google_maps_links`` -> ``[map]``, ``land`` under ``[brief]`` -> ``[casework]``)."""
     key = loc[-1]
-    if key in {"slug", "origin", "source"}:
+    if key in {"slug", "origin"}:
         return ""
     sections = _sections()
     if len(loc) >= 2 and key in Profile.model_fields:
@@ -597,7 +604,7 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     path = _profile_path(name_or_path or DEFAULT_PROFILE)
     raw = read_toml(path, what="Profil", error=ProfileError, array="[[depots]]",
                     table="[workday]", example='name = "Jobcenter Musterstadt"')
-    for key in ("slug", "origin", "source"):  # derived from the path; a file must not set them
+    for key in ("slug", "origin"):  # derived from the path; a file must not set them
         if key in raw:
             raise ProfileError(
                 f"Ungültiges Profil {path.name}: Feld '{key}' ist kein bekanntes Feld "
@@ -605,12 +612,13 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
             )
     raw["slug"] = path.stem
     raw["origin"] = str(path.resolve().parent)
-    raw["source"] = str(path.resolve())
     try:
-        return Profile.model_validate(raw)
+        profile = Profile.model_validate(raw)
     except ValidationError as exc:
         details = "; ".join(_german(e) for e in exc.errors())
         raise ProfileError(f"Ungültiges Profil {path.name}: {details}") from None
+    profile._profile_file = str(path.resolve())
+    return profile
 
 
 def profile_ref(profile: Profile) -> str:
@@ -618,7 +626,7 @@ def profile_ref(profile: Profile) -> str:
     profile (``bad-hersfeld``), else the file's absolute path, so that ``letters``,
     ``replan``, ``show`` and a planning worker started in another folder load exactly that
     profile, not a shipped one of the same city."""
-    source = Path(profile.source) if profile.source else None
+    source = Path(profile.profile_file) if profile.profile_file else None
     if source is not None and source.parent == PROFILE_DIR.resolve() \
             and source.stem in available_profiles():
         return source.stem

@@ -361,6 +361,13 @@ def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, b
         (_BASE + _DEPOT + "visit_minutes = 40\n",
          "Feld 'depots[0].visit_minutes' ist kein bekanntes Feld (Wert: 40) – gehört unter "
          "[workday]"),
+        # [districts] source clashed with the profile's own file path (a derived field):
+        # „Kurzname und Ordner … ergeben sich aus dem Dateipfad“, or no hint at all
+        ('name = "X"\nsource = "file"\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'source' ist kein bekanntes Feld (Wert: 'file') – gehört unter [districts]"),
+        (_BASE + _DEPOT + '[workday]\nsource = "file"\n',
+         "Feld 'workday.source' ist kein bekanntes Feld (Wert: 'file') – gehört unter "
+         "[districts]"),
     ],
 )
 def test_a_key_of_another_section_says_where_it_belongs(tmp_path, body, message):
@@ -369,6 +376,25 @@ def test_a_key_of_another_section_says_where_it_belongs(tmp_path, body, message)
     with pytest.raises(ProfileError) as info:
         load_profile(p)
     assert message in str(info.value)
+
+
+def test_the_profile_file_is_kept_apart_from_the_profile_keys(tmp_path):
+    from hausbesuch.config import PROFILE_DIR, profile_ref
+
+    p = tmp_path / "meine-stadt.toml"
+    p.write_text(_BASE + _DEPOT + '[districts]\nsource = "auto"\n', encoding="utf-8")
+    profile = load_profile(p)
+    assert profile.profile_file == str(p.resolve()) and profile.districts.source == "auto"
+    assert "source" not in type(profile).model_fields
+    # the copies the letters and tests make keep it (a plan names the profile by it)
+    copy = profile.model_copy(update={"name": "Y"})
+    assert copy.profile_file == str(p.resolve()) and profile_ref(copy) == str(p.resolve())
+    assert profile_ref(load_profile(PROFILE_DIR / "kassel.toml")) == "kassel"
+    for key in ("profile_file", "_profile_file"):
+        p.write_text(f'name = "X"\n{key} = "/etc/x.toml"\n[osm]\nplace = "X"\n' + _DEPOT,
+                     encoding="utf-8")
+        with pytest.raises(ProfileError, match=f"Feld '{key}' ist kein bekanntes Feld"):
+            load_profile(p)
 
 
 def test_a_profile_without_land_says_whose_holidays_apply(tmp_path):
