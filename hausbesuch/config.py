@@ -13,6 +13,7 @@ current folder or of the installed package), in that order.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -59,7 +60,7 @@ def parse_clock(value: str) -> time:
     """Parse ``"8:00"``/``"08:00"`` into a :class:`datetime.time` (German error on failure)."""
     m = _TIME_RE.match(str(value).strip())
     if not m:
-        raise ValueError(f"keine Uhrzeit im Format HH:MM: {value!r}")
+        raise ValueError("keine Uhrzeit im Format HH:MM")  # the value follows: (Wert: "8 Uhr")
     return time(int(m.group(1)), int(m.group(2)))
 
 
@@ -565,6 +566,29 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
 
 
+def _toml_spelling(value: Any, limit: int = 80) -> str:
+    """A value as TOML writes it, for messages: ``true``, ``"BY"``, ``["8-10"]``,
+    ``{a = 1}``, ``2026-12-07`` (never Python's ``True``, ``'BY'``); shortened to ``limit``."""
+    def key(k: Any) -> str:
+        return k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k))
+
+    def spell(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)  # TOML's basic string: "…", \" and \\
+        if isinstance(v, date | time):
+            return v.isoformat()
+        if isinstance(v, list | tuple):
+            return f"[{', '.join(spell(x) for x in v)}]"
+        if isinstance(v, dict):
+            return f"{{{', '.join(f'{key(k)} = {spell(x)}' for k, x in v.items())}}}"
+        return str(v)  # numbers (inf and nan are spelt so in TOML, too)
+
+    text = spell(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _german(err: dict[str, Any]) -> str:
     loc = _field_name(tuple(err["loc"])) or "(Profil)"
     kind = err["type"]
@@ -578,6 +602,7 @@ def _german(err: dict[str, Any]) -> str:
         expected = str(err.get("ctx", {}).get("expected", ""))
         head, sep, last = expected.rpartition(" or ")
         msg = f"muss einer dieser Werte sein: {head + ' oder ' + last if sep else expected}"
+        msg = re.sub(r"'([^']*)'", r'"\1"', msg)  # pydantic's 'walk' in TOML's spelling
     elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         ctx = err.get("ctx", {})
         bound = next(iter(ctx.values()), "")
@@ -589,12 +614,10 @@ def _german(err: dict[str, Any]) -> str:
     else:
         msg = err["msg"]
     value = err.get("input")
-    if isinstance(value, time | date):  # a TOML date or time value, without quotes
-        if kind == "string_type":
-            msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
-        shown = f" (Wert: {value.isoformat()})"
-    else:
-        shown = "" if kind == "missing" or isinstance(value, dict) else f" (Wert: {value!r})"
+    if isinstance(value, time | date) and kind == "string_type":  # TOML's 08:00, no quotes
+        msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
+    shown = "" if kind == "missing" or isinstance(value, dict) else \
+        f" (Wert: {_toml_spelling(value)})"
     hint = _misplaced(tuple(err["loc"])) if kind == "extra_forbidden" else ""
     return f"Feld '{loc}' {msg}{shown}{hint}"
 

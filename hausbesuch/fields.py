@@ -478,9 +478,14 @@ def parse_weekdays(value: Any) -> frozenset[int]:
     FieldError
         When an item is no weekday, or nothing is given.
     """
-    items = value if isinstance(value, list | tuple) else re.split(r"[,;/+ ]+", str(value))
+    if not isinstance(value, str | list | tuple):  # TOML's weekdays = 5, = true, = {…}
+        raise FieldError('muss ein Text sein, z. B. "Mo-Fr", oder eine Liste von Texten, '
+                         'z. B. ["Mo", "Di"]')
+    items = value if isinstance(value, list | tuple) else re.split(r"[,;/+ ]+", value)
     days: set[int] = set()
     for item in items:
+        if not isinstance(item, str):  # ["Mo", 3], [["Mo"]]: not quoted as Python writes it
+            raise FieldError('jeder Wochentag muss ein Text sein, z. B. ["Mo", "Di"]')
         text = clean_text(str(item)).lower().replace(".", "")
         if not text:
             continue

@@ -141,11 +141,12 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
     [
         (_BASE + _DEPOT + "[workday]\nvisit_minutes = 45.5\n",
          "Feld 'workday.visit_minutes' muss eine ganze Zahl sein (Wert: 45.5)"),
-        (_BASE + 'default_mode = "car"\n' + _DEPOT, "ist kein bekanntes Feld (Wert: 'car') – nach "
+        (_BASE + 'default_mode = "car"\n' + _DEPOT, 'ist kein bekanntes Feld (Wert: "car") – nach '
          "der Überschrift [osm] gehört in TOML jede Zeile zu dieser Tabelle, 'default_mode' also "
          "vor die erste Tabelle"),
         ('name = "X"\ndefault_mode = "car"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'default_mode' muss einer dieser Werte sein: 'walk', 'bike' oder 'drive' (Wert: 'car')"),
+         "Feld 'default_mode' muss einer dieser Werte sein: \"walk\", \"bike\" oder \"drive\" "
+         '(Wert: "car")'),
         (_BASE + _DEPOT + "[workday]\nstart = 2026-12-07\n",
          "Feld 'workday.start' muss Text in Anführungszeichen sein, z. B. \"08:00\" (Wert: 2026-12-07)"),
         (_BASE + _DEPOT + "[workday]\nstart = 08:00:30\n",
@@ -154,6 +155,29 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
         (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots[0].address' darf nicht leer"),
         (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots[0].name' darf nicht leer"),
         ('name = "X"\nosm = 5\n' + _DEPOT, "Feld 'osm' muss eine Tabelle sein (Wert: 5)"),
+        # values in TOML's spelling, not Python's (True, 'BY', ['Mo', 3], {'a': 1})
+        (_BASE + _DEPOT + "[map]\ngoogle_maps_links = \"ja\"\n",
+         "Feld 'map.google_maps_links' muss true oder false sein (Wert: \"ja\")"),
+        (_BASE + _DEPOT + "[workday]\nstart = true\n",
+         "Feld 'workday.start' muss ein Text sein (Wert: true)"),
+        (_BASE + _DEPOT + '[workday]\nstart = "8 Uhr"\n',
+         "Feld 'workday.start' keine Uhrzeit im Format HH:MM (Wert: \"8 Uhr\")"),
+        (_BASE + _DEPOT + "[casework]\nland = [\"BY\"]\n",
+         "Feld 'casework.land' muss ein Text sein (Wert: [\"BY\"])"),
+        (_BASE + _DEPOT + "x = [{a = 1, \"b c\" = \"d\"}]\n",
+         "Feld 'depots[0].x' ist kein bekanntes Feld (Wert: [{a = 1, \"b c\" = \"d\"}])"),
+        (_BASE + _DEPOT + '[workday]\nweekdays = ["Mo", 3]\n',
+         "Feld 'workday.weekdays' jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "(Wert: [\"Mo\", 3])"),
+        (_BASE + _DEPOT + '[workday]\nweekdays = [["Mo"]]\n',
+         "Feld 'workday.weekdays' jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "(Wert: [[\"Mo\"]])"),
+        (_BASE + _DEPOT + "[workday]\nweekdays = {a = 1}\n",
+         "Feld 'workday.weekdays' muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
+         "Texten, z. B. [\"Mo\", \"Di\"]"),
+        (_BASE + _DEPOT + "[workday]\nweekdays = true\n",
+         "Feld 'workday.weekdays' muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
+         "Texten, z. B. [\"Mo\", \"Di\"] (Wert: true)"),
         (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
          "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
         (_BASE + _DEPOT + "[casework]\nstatus_after = 5\n",
@@ -166,7 +190,8 @@ def test_profile_messages_are_german(tmp_path, body, message):
     with pytest.raises(ProfileError) as info:
         load_profile(p)
     assert message in str(info.value)
-    assert not any(w in str(info.value) for w in ("Input should", " or ", "datetime."))
+    assert not any(w in str(info.value) for w in ("Input should", " or ", "datetime.", "True",
+                                                  "(Wert: '", "['", "{'", "'walk'"))
 
 
 def test_toml_times_are_read_as_clock_times(tmp_path):
@@ -349,14 +374,14 @@ def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, b
     ("body", "message"),
     [
         ('name = "X"\ngoogle_maps_links = true\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'google_maps_links' ist kein bekanntes Feld (Wert: True) – gehört unter [map]"),
+         "Feld 'google_maps_links' ist kein bekanntes Feld (Wert: true) – gehört unter [map]"),
         (_BASE + _DEPOT + '[brief]\ntelefon = "09123 1"\nland = "BY"\n',
-         "Feld 'brief.land' ist kein bekanntes Feld (Wert: 'BY') – gehört unter [casework]"),
+         "Feld 'brief.land' ist kein bekanntes Feld (Wert: \"BY\") – gehört unter [casework]"),
         (_BASE + _DEPOT + '[workday]\nbands = ["8-10"]\n',
-         "Feld 'workday.bands' ist kein bekanntes Feld (Wert: ['8-10']) – gehört unter "
+         "Feld 'workday.bands' ist kein bekanntes Feld (Wert: [\"8-10\"]) – gehört unter "
          "[erreichbarkeit]"),
         ('name = "X"\nfile = "a.pbf"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'file' ist kein bekanntes Feld (Wert: 'a.pbf') – gehört unter [osm] oder "
+         "Feld 'file' ist kein bekanntes Feld (Wert: \"a.pbf\") – gehört unter [osm] oder "
          "[districts]"),
         (_BASE + _DEPOT + "visit_minutes = 40\n",
          "Feld 'depots[0].visit_minutes' ist kein bekanntes Feld (Wert: 40) – gehört unter "
@@ -364,9 +389,9 @@ def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, b
         # [districts] source clashed with the profile's own file path (a derived field):
         # „Kurzname und Ordner … ergeben sich aus dem Dateipfad“, or no hint at all
         ('name = "X"\nsource = "file"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'source' ist kein bekanntes Feld (Wert: 'file') – gehört unter [districts]"),
+         "Feld 'source' ist kein bekanntes Feld (Wert: \"file\") – gehört unter [districts]"),
         (_BASE + _DEPOT + '[workday]\nsource = "file"\n',
-         "Feld 'workday.source' ist kein bekanntes Feld (Wert: 'file') – gehört unter "
+         "Feld 'workday.source' ist kein bekanntes Feld (Wert: \"file\") – gehört unter "
          "[districts]"),
     ],
 )

@@ -108,6 +108,10 @@ def test_parse_weekdays():
         parse_weekdays("Mo, Feiertag")
     with pytest.raises(FieldError):
         parse_weekdays("")
+    for value in (["Mo", 3], [["Mo"]], {"a": 1}, True):  # was quoted as Python writes it
+        with pytest.raises(FieldError, match="muss ein Text sein") as info:
+            parse_weekdays(value)
+        assert "kein Wochentag" not in str(info.value)
 
 
 def test_messages_never_echo_a_huge_value_in_full():
