@@ -13,6 +13,7 @@ current folder or of the installed package), in that order.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -58,7 +60,7 @@ def parse_clock(value: str) -> time:
     """Parse ``"8:00"``/``"08:00"`` into a :class:`datetime.time` (German error on failure)."""
     m = _TIME_RE.match(str(value).strip())
     if not m:
-        raise ValueError(f"keine Uhrzeit im Format HH:MM: {value!r}")
+        raise ValueError("keine Uhrzeit im Format HH:MM")  # the value follows: (Wert: "8 Uhr")
     return time(int(m.group(1)), int(m.group(2)))
 
 
@@ -464,8 +466,14 @@ class Profile(_Strict):
     #: :func:`load_profile` from the path; a profile file that names them is refused)
     slug: str = ""
     origin: str = ""
-    #: the file it was read from, resolved (set by :func:`load_profile`)
-    source: str = ""
+    #: the file it was read from, resolved (set by :func:`load_profile`; no field, so that
+    #: no key of a profile file, such as ``[districts] source``, can clash with it)
+    _profile_file: str = PrivateAttr(default="")
+
+    @property
+    def profile_file(self) -> str:
+        """The resolved path of the file the profile was read from ("" if not from a file)."""
+        return self._profile_file
 
     @property
     def depot(self) -> Depot:
@@ -478,7 +486,7 @@ class Profile(_Strict):
         out: list[str] = []
         if "land" not in self.casework.model_fields_set:
             land = self.casework.land
-            out.append(f"{LAND_NOTE} im Profil {Path(self.source).name or self.slug} "
+            out.append(f"{LAND_NOTE} im Profil {Path(self.profile_file).name or self.slug} "
                        f"([casework] land, z. B. land = \"BY\" oder \"Bayern\"): es gelten "
                        f"die Feiertage von {land_name(land)} ({land}).")
         return out
@@ -541,7 +549,7 @@ def _misplaced(loc: tuple[Any, ...]) -> str:
     table header (TOML scoping), or a key of a section written at the top or in another
     section (``google_maps_links`` -> ``[map]``, ``land`` under ``[brief]`` -> ``[casework]``)."""
     key = loc[-1]
-    if key in {"slug", "origin", "source"}:
+    if key in {"slug", "origin"}:
         return ""
     sections = _sections()
     if len(loc) >= 2 and key in Profile.model_fields:
@@ -558,6 +566,29 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
 
 
+def _toml_spelling(value: Any, limit: int = 80) -> str:
+    """A value as TOML writes it, for messages: ``true``, ``"BY"``, ``["8-10"]``,
+    ``{a = 1}``, ``2026-12-07`` (never Python's ``True``, ``'BY'``); shortened to ``limit``."""
+    def key(k: Any) -> str:
+        return k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k))
+
+    def spell(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)  # TOML's basic string: "…", \" and \\
+        if isinstance(v, date | time):
+            return v.isoformat()
+        if isinstance(v, list | tuple):
+            return f"[{', '.join(spell(x) for x in v)}]"
+        if isinstance(v, dict):
+            return f"{{{', '.join(f'{key(k)} = {spell(x)}' for k, x in v.items())}}}"
+        return str(v)  # numbers (inf and nan are spelt so in TOML, too)
+
+    text = spell(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _german(err: dict[str, Any]) -> str:
     loc = _field_name(tuple(err["loc"])) or "(Profil)"
     kind = err["type"]
@@ -571,6 +602,7 @@ def _german(err: dict[str, Any]) -> str:
         expected = str(err.get("ctx", {}).get("expected", ""))
         head, sep, last = expected.rpartition(" or ")
         msg = f"muss einer dieser Werte sein: {head + ' oder ' + last if sep else expected}"
+        msg = re.sub(r"'([^']*)'", r'"\1"', msg)  # pydantic's 'walk' in TOML's spelling
     elif kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         ctx = err.get("ctx", {})
         bound = next(iter(ctx.values()), "")
@@ -582,12 +614,10 @@ def _german(err: dict[str, Any]) -> str:
     else:
         msg = err["msg"]
     value = err.get("input")
-    if isinstance(value, time | date):  # a TOML date or time value, without quotes
-        if kind == "string_type":
-            msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
-        shown = f" (Wert: {value.isoformat()})"
-    else:
-        shown = "" if kind == "missing" or isinstance(value, dict) else f" (Wert: {value!r})"
+    if isinstance(value, time | date) and kind == "string_type":  # TOML's 08:00, no quotes
+        msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
+    shown = "" if kind == "missing" or isinstance(value, dict) else \
+        f" (Wert: {_toml_spelling(value)})"
     hint = _misplaced(tuple(err["loc"])) if kind == "extra_forbidden" else ""
     return f"Feld '{loc}' {msg}{shown}{hint}"
 
@@ -597,7 +627,7 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     path = _profile_path(name_or_path or DEFAULT_PROFILE)
     raw = read_toml(path, what="Profil", error=ProfileError, array="[[depots]]",
                     table="[workday]", example='name = "Jobcenter Musterstadt"')
-    for key in ("slug", "origin", "source"):  # derived from the path; a file must not set them
+    for key in ("slug", "origin"):  # derived from the path; a file must not set them
         if key in raw:
             raise ProfileError(
                 f"Ungültiges Profil {path.name}: Feld '{key}' ist kein bekanntes Feld "
@@ -605,12 +635,13 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
             )
     raw["slug"] = path.stem
     raw["origin"] = str(path.resolve().parent)
-    raw["source"] = str(path.resolve())
     try:
-        return Profile.model_validate(raw)
+        profile = Profile.model_validate(raw)
     except ValidationError as exc:
         details = "; ".join(_german(e) for e in exc.errors())
         raise ProfileError(f"Ungültiges Profil {path.name}: {details}") from None
+    profile._profile_file = str(path.resolve())
+    return profile
 
 
 def profile_ref(profile: Profile) -> str:
@@ -618,7 +649,7 @@ def profile_ref(profile: Profile) -> str:
     profile (``bad-hersfeld``), else the file's absolute path, so that ``letters``,
     ``replan``, ``show`` and a planning worker started in another folder load exactly that
     profile, not a shipped one of the same city."""
-    source = Path(profile.source) if profile.source else None
+    source = Path(profile.profile_file) if profile.profile_file else None
     if source is not None and source.parent == PROFILE_DIR.resolve() \
             and source.stem in available_profiles():
         return source.stem

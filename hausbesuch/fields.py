@@ -478,9 +478,14 @@ def parse_weekdays(value: Any) -> frozenset[int]:
     FieldError
         When an item is no weekday, or nothing is given.
     """
-    items = value if isinstance(value, list | tuple) else re.split(r"[,;/+ ]+", str(value))
+    if not isinstance(value, str | list | tuple):  # TOML's weekdays = 5, = true, = {…}
+        raise FieldError('muss ein Text sein, z. B. "Mo-Fr", oder eine Liste von Texten, '
+                         'z. B. ["Mo", "Di"]')
+    items = value if isinstance(value, list | tuple) else re.split(r"[,;/+ ]+", value)
     days: set[int] = set()
     for item in items:
+        if not isinstance(item, str):  # ["Mo", 3], [["Mo"]]: not quoted as Python writes it
+            raise FieldError('jeder Wochentag muss ein Text sein, z. B. ["Mo", "Di"]')
         text = clean_text(str(item)).lower().replace(".", "")
         if not text:
             continue
@@ -654,6 +659,22 @@ def lonlat_problem(ll: tuple[float, float]) -> str | None:
 # --------------------------------------------------------------------------- Länder
 
 
+#: The 16 Länder: the ``holidays`` package's code -> the German name. Only these are a
+#: Land (the package also lists the city of Augsburg as a subdivision of DE).
+LAENDER = {
+    "BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Brandenburg",
+    "HB": "Bremen", "HH": "Hamburg", "HE": "Hessen", "MV": "Mecklenburg-Vorpommern",
+    "NI": "Niedersachsen", "NW": "Nordrhein-Westfalen", "RP": "Rheinland-Pfalz",
+    "SL": "Saarland", "SN": "Sachsen", "ST": "Sachsen-Anhalt", "SH": "Schleswig-Holstein",
+    "TH": "Thüringen",
+}
+#: Common abbreviations beside the codes (``M-V`` is read as ``MV``, ``BaWü`` as ``bawue``).
+_LAND_ABBREVIATIONS = {
+    "nrw": "NW", "bawue": "BW", "rlp": "RP", "meckpomm": "MV", "nds": "NI", "lsa": "ST",
+    "brb": "BB", "bbg": "BB", "bln": "BE",
+}
+
+
 def _land_key(text: str) -> str:
     text = clean_text(text).casefold().removeprefix("de-").removeprefix("de ")
     for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
@@ -661,25 +682,25 @@ def _land_key(text: str) -> str:
     return re.sub(r"[\s\-_.]+", "", text)
 
 
+_LAND_KEYS = {_land_key(code): code for code in LAENDER} \
+    | {_land_key(name): code for code, name in LAENDER.items()} | _LAND_ABBREVIATIONS
+
+
 def parse_land(value: Any) -> str:
-    """A German Land for its public holidays: the code (``BY``, ``by``, ``DE-BY``) or the
-    name (``Bayern``, ``Nordrhein-Westfalen``, ``Baden-Wuerttemberg``) -> the code of the
-    ``holidays`` package (``BY``); empty stays empty (only the nationwide holidays).
+    """A German Land for its public holidays: the code (``BY``, ``by``, ``DE-BY``), the
+    name (``Bayern``, ``Nordrhein-Westfalen``, ``Baden-Wuerttemberg``) or a common
+    abbreviation (``NRW``, ``BaWü``, ``RLP``, ``M-V``) -> the code of the ``holidays``
+    package (``BY``); empty stays empty (only the nationwide holidays).
 
     Raises
     ------
     FieldError
-        When it is no Land, quoting the value as typed.
+        When it is none of the 16 Länder, quoting the value as typed.
     """
-    import holidays
-
     raw = clean_text(str(value))
     if not raw:
         return ""
-    germany = holidays.country_holidays("DE")
-    known = {_land_key(code): code for code in germany.subdivisions}
-    known |= {_land_key(name): code for name, code in germany.subdivisions_aliases.items()}
-    code = known.get(_land_key(raw))
+    code = _LAND_KEYS.get(_land_key(raw))
     if code is None:
         raise FieldError(f"unbekanntes Bundesland „{_quote(raw)}“ (erwartet das Kürzel, z. B. "
                          "HE, BY, NW, oder den Namen, z. B. Hessen, Bayern)")
@@ -688,7 +709,4 @@ def parse_land(value: Any) -> str:
 
 def land_name(code: str) -> str:
     """The German name of a Land code of :func:`parse_land` (``HE`` -> ``Hessen``)."""
-    import holidays
-
-    names = {c: n for n, c in holidays.country_holidays("DE").subdivisions_aliases.items()}
-    return names.get(code, code)
+    return LAENDER.get(code, code)

@@ -16,6 +16,10 @@ from typing import Any
 
 from hausbesuch.errors import UserError
 
+#: A "\" in a text between double quotation marks starts an escape (``"\n"``) in TOML: a
+#: Windows path (``"C:\Daten\osm"``) is refused.
+_BACKSLASH = ("ein „\\“ in einem Text: Pfade mit „/“ schreiben oder in einfachen "
+              "Anführungszeichen ('C:\\Daten\\…')")
 #: The TOML parser's messages (English, of :mod:`tomllib`) in German, by their start.
 #: ``{array}``/``{table}`` are example headers of the kind of file.
 _TOML_PROBLEMS = (
@@ -38,6 +42,9 @@ _TOML_PROBLEMS = (
     ("Invalid initial character for a key part", "ungültiges Zeichen am Anfang eines Namens"),
     ("Illegal character", "unzulässiges Zeichen"),
     ("Invalid date or datetime", "ungültiges Datum"),
+    *((start, _BACKSLASH) for start in (
+        "Unescaped '\\' in a string", "Invalid hex value",
+        "Escaped character is not a Unicode scalar value")),
 )
 #: ``name = value`` at the start of a line (the name bare, dotted or quoted).
 _ASSIGNMENT = re.compile(r"""\s*([A-Za-z0-9_.\-]+|"[^"]*"|'[^']*')\s*=\s*(.*)$""")
@@ -61,27 +68,47 @@ def toml_problem(exc: Exception, text: str | None = None, *, array: str = "[[tea
              "Am Ende der Datei" if "(at end of document)" in message else "")
     what = next((german for start, german in _TOML_PROBLEMS if message.startswith(start)),
                 "Schreibfehler").format(array=array, table=table, example=example)
-    lines = text.splitlines() if text is not None and m else []
-    line = lines[int(m.group(1)) - 1] if m and int(m.group(1)) <= len(lines) else ""
+    # TOML's line breaks only (str.splitlines also breaks at U+2028, \x0c, … inside a text)
+    lines = text.split("\n") if text is not None else []
+    number = int(m.group(1)) if m else len(lines) if "(at end of document)" in message else 0
+    line = lines[number - 1].removesuffix("\r") if 0 < number <= len(lines) else ""
     assignment = _ASSIGNMENT.match(line)
     if message.startswith("Cannot declare"):
         names = re.findall(r"'([^']*)'", message.partition(" twice")[0])
         if names:
             what = f"die Überschrift [{'.'.join(names)}] kommt doppelt vor"
     elif assignment:
-        key, value = assignment.group(1), assignment.group(2).split(" #")[0].strip()
+        key, value = assignment.group(1), assignment.group(2)
+        value = "" if value.startswith("#") else value.split(" #")[0].strip()
         if message.startswith("Cannot overwrite a value"):
             what = f"der Name „{key}“ kommt doppelt vor"
+        elif message.startswith("Invalid value") and not value:
+            what = f"„{key}“: Wert fehlt nach „=“"
         elif message.startswith(("Invalid value", "Expected newline", "Illegal character")) \
-                and value[:1] in _TYPOGRAPHIC_QUOTES:
+                and value and value[0] in _TYPOGRAPHIC_QUOTES:
             plain = value.strip(_TYPOGRAPHIC_QUOTES + " ")
             what = (f"„{key}“: Texte stehen in geraden Anführungszeichen, "
                     f'z. B. {key} = "{plain}" (nicht „…“ wie in der Textverarbeitung)')
+        elif what == _BACKSLASH:
+            what = f"„{key}“: {_backslash_hint(key, value)}"
         elif message.startswith(("Invalid value", "Expected newline")) \
                 and value and value[0] not in "\"'[{" \
                 and not _is_toml_scalar(value.split()[0]):
             what = f'„{key}“: Texte stehen in Anführungszeichen, z. B. {key} = "{value}"'
     return f"{where}: {what}." if where else f"{what[:1].upper()}{what[1:]}."
+
+
+def _backslash_hint(key: str, value: str) -> str:
+    """What to write for a text with a "\\" (a Windows path), for a plain text that looks
+    like a path with its own value: ``file = "C:/Daten/bh.pbf"`` or
+    ``file = 'C:\\Daten\\bh.pbf'``."""
+    plain = re.fullmatch(r'"([^"\']*)"', value)
+    typed = plain.group(1) if plain else ""
+    if not re.match(r"[A-Za-z]:\\|\\\\|[^\\]*\\[^\\]*\\", typed):  # C:\…, \\server, a\b\c
+        return _BACKSLASH
+    slashes = typed.replace("\\", "/")
+    return (f"ein „\\“ in einem Text: Pfade mit „/“ schreiben ({key} = \"{slashes}\") oder in "
+            f"einfachen Anführungszeichen ({key} = '{typed}')")
 
 
 def _is_toml_scalar(value: str) -> bool:

@@ -141,11 +141,12 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
     [
         (_BASE + _DEPOT + "[workday]\nvisit_minutes = 45.5\n",
          "Feld 'workday.visit_minutes' muss eine ganze Zahl sein (Wert: 45.5)"),
-        (_BASE + 'default_mode = "car"\n' + _DEPOT, "ist kein bekanntes Feld (Wert: 'car') – nach "
+        (_BASE + 'default_mode = "car"\n' + _DEPOT, 'ist kein bekanntes Feld (Wert: "car") – nach '
          "der Überschrift [osm] gehört in TOML jede Zeile zu dieser Tabelle, 'default_mode' also "
          "vor die erste Tabelle"),
         ('name = "X"\ndefault_mode = "car"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'default_mode' muss einer dieser Werte sein: 'walk', 'bike' oder 'drive' (Wert: 'car')"),
+         "Feld 'default_mode' muss einer dieser Werte sein: \"walk\", \"bike\" oder \"drive\" "
+         '(Wert: "car")'),
         (_BASE + _DEPOT + "[workday]\nstart = 2026-12-07\n",
          "Feld 'workday.start' muss Text in Anführungszeichen sein, z. B. \"08:00\" (Wert: 2026-12-07)"),
         (_BASE + _DEPOT + "[workday]\nstart = 08:00:30\n",
@@ -154,6 +155,29 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
         (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots[0].address' darf nicht leer"),
         (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots[0].name' darf nicht leer"),
         ('name = "X"\nosm = 5\n' + _DEPOT, "Feld 'osm' muss eine Tabelle sein (Wert: 5)"),
+        # values in TOML's spelling, not Python's (True, 'BY', ['Mo', 3], {'a': 1})
+        (_BASE + _DEPOT + "[map]\ngoogle_maps_links = \"ja\"\n",
+         "Feld 'map.google_maps_links' muss true oder false sein (Wert: \"ja\")"),
+        (_BASE + _DEPOT + "[workday]\nstart = true\n",
+         "Feld 'workday.start' muss ein Text sein (Wert: true)"),
+        (_BASE + _DEPOT + '[workday]\nstart = "8 Uhr"\n',
+         "Feld 'workday.start' keine Uhrzeit im Format HH:MM (Wert: \"8 Uhr\")"),
+        (_BASE + _DEPOT + "[casework]\nland = [\"BY\"]\n",
+         "Feld 'casework.land' muss ein Text sein (Wert: [\"BY\"])"),
+        (_BASE + _DEPOT + "x = [{a = 1, \"b c\" = \"d\"}]\n",
+         "Feld 'depots[0].x' ist kein bekanntes Feld (Wert: [{a = 1, \"b c\" = \"d\"}])"),
+        (_BASE + _DEPOT + '[workday]\nweekdays = ["Mo", 3]\n',
+         "Feld 'workday.weekdays' jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "(Wert: [\"Mo\", 3])"),
+        (_BASE + _DEPOT + '[workday]\nweekdays = [["Mo"]]\n',
+         "Feld 'workday.weekdays' jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "(Wert: [[\"Mo\"]])"),
+        (_BASE + _DEPOT + "[workday]\nweekdays = {a = 1}\n",
+         "Feld 'workday.weekdays' muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
+         "Texten, z. B. [\"Mo\", \"Di\"]"),
+        (_BASE + _DEPOT + "[workday]\nweekdays = true\n",
+         "Feld 'workday.weekdays' muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
+         "Texten, z. B. [\"Mo\", \"Di\"] (Wert: true)"),
         (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
          "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
         (_BASE + _DEPOT + "[casework]\nstatus_after = 5\n",
@@ -166,7 +190,8 @@ def test_profile_messages_are_german(tmp_path, body, message):
     with pytest.raises(ProfileError) as info:
         load_profile(p)
     assert message in str(info.value)
-    assert not any(w in str(info.value) for w in ("Input should", " or ", "datetime."))
+    assert not any(w in str(info.value) for w in ("Input should", " or ", "datetime.", "True",
+                                                  "(Wert: '", "['", "{'", "'walk'"))
 
 
 def test_toml_times_are_read_as_clock_times(tmp_path):
@@ -231,6 +256,30 @@ _LETTER = _BASE + _DEPOT + "[brief]\n"
          "Zeile 9, Spalte 9: die Überschrift [workday] kommt doppelt vor."),
         (_BASE + "[[depots]\nname = \"a\"\n",
          "Zeile 4, Spalte 9: „]]“ fehlt am Ende einer Überschrift wie [[depots]]."),
+        # an empty value got the hint on typographic quotation marks („“ ends with "")
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes =\n",
+         "Zeile 8, Spalte 16: „visit_minutes“: Wert fehlt nach „=“."),
+        (_BASE + _DEPOT + "[workday]\nvisit_minutes = # Minuten\n",
+         "Zeile 8, Spalte 17: „visit_minutes“: Wert fehlt nach „=“."),
+        # a Windows path got only „Schreibfehler“
+        (_BASE + 'file = "C:\\Daten\\osm\\bh.osm.pbf"\n' + _DEPOT,
+         "Zeile 4, Spalte 13: „file“: ein „\\“ in einem Text: Pfade mit „/“ schreiben "
+         "(file = \"C:/Daten/osm/bh.osm.pbf\") oder in einfachen Anführungszeichen "
+         "(file = 'C:\\Daten\\osm\\bh.osm.pbf')."),
+        (_LETTER + 'logo = "C:\\Users\\kraus\\logo.png"\n',
+         "Zeile 8, Spalte 13: „logo“: ein „\\“ in einem Text: Pfade mit „/“ schreiben "
+         "(logo = \"C:/Users/kraus/logo.png\")"),
+        (_LETTER + 'telefon = "06621\\x"\n',
+         "Zeile 8, Spalte 19: „telefon“: ein „\\“ in einem Text: Pfade mit „/“ schreiben oder "
+         "in einfachen Anführungszeichen ('C:\\Daten\\…')."),
+        # a LINE SEPARATOR (U+2028) pasted into a text is no line break in TOML: the key of
+        # the parser's line was lost (str.splitlines counted one line more)
+        (_LETTER + 'abteilung = "Aufsuchende\u2028Beratung"\ntelefon = 09123 18-4711\n',
+         'Zeile 9, Spalte 12: „telefon“: Texte stehen in Anführungszeichen, '
+         'z. B. telefon = "09123 18-4711".'),
+        ((_LETTER + 'telefon = 09123 18-4711\n').replace("\n", "\r\n"),
+         'Zeile 8, Spalte 12: „telefon“: Texte stehen in Anführungszeichen, '
+         'z. B. telefon = "09123 18-4711".'),
     ],
 )
 def test_toml_mistakes_in_a_profile_are_german(tmp_path, body, message):
@@ -325,18 +374,25 @@ def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, b
     ("body", "message"),
     [
         ('name = "X"\ngoogle_maps_links = true\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'google_maps_links' ist kein bekanntes Feld (Wert: True) – gehört unter [map]"),
+         "Feld 'google_maps_links' ist kein bekanntes Feld (Wert: true) – gehört unter [map]"),
         (_BASE + _DEPOT + '[brief]\ntelefon = "09123 1"\nland = "BY"\n',
-         "Feld 'brief.land' ist kein bekanntes Feld (Wert: 'BY') – gehört unter [casework]"),
+         "Feld 'brief.land' ist kein bekanntes Feld (Wert: \"BY\") – gehört unter [casework]"),
         (_BASE + _DEPOT + '[workday]\nbands = ["8-10"]\n',
-         "Feld 'workday.bands' ist kein bekanntes Feld (Wert: ['8-10']) – gehört unter "
+         "Feld 'workday.bands' ist kein bekanntes Feld (Wert: [\"8-10\"]) – gehört unter "
          "[erreichbarkeit]"),
         ('name = "X"\nfile = "a.pbf"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'file' ist kein bekanntes Feld (Wert: 'a.pbf') – gehört unter [osm] oder "
+         "Feld 'file' ist kein bekanntes Feld (Wert: \"a.pbf\") – gehört unter [osm] oder "
          "[districts]"),
         (_BASE + _DEPOT + "visit_minutes = 40\n",
          "Feld 'depots[0].visit_minutes' ist kein bekanntes Feld (Wert: 40) – gehört unter "
          "[workday]"),
+        # [districts] source clashed with the profile's own file path (a derived field):
+        # „Kurzname und Ordner … ergeben sich aus dem Dateipfad“, or no hint at all
+        ('name = "X"\nsource = "file"\n[osm]\nplace = "X"\n' + _DEPOT,
+         "Feld 'source' ist kein bekanntes Feld (Wert: \"file\") – gehört unter [districts]"),
+        (_BASE + _DEPOT + '[workday]\nsource = "file"\n',
+         "Feld 'workday.source' ist kein bekanntes Feld (Wert: \"file\") – gehört unter "
+         "[districts]"),
     ],
 )
 def test_a_key_of_another_section_says_where_it_belongs(tmp_path, body, message):
@@ -345,6 +401,25 @@ def test_a_key_of_another_section_says_where_it_belongs(tmp_path, body, message)
     with pytest.raises(ProfileError) as info:
         load_profile(p)
     assert message in str(info.value)
+
+
+def test_the_profile_file_is_kept_apart_from_the_profile_keys(tmp_path):
+    from hausbesuch.config import PROFILE_DIR, profile_ref
+
+    p = tmp_path / "meine-stadt.toml"
+    p.write_text(_BASE + _DEPOT + '[districts]\nsource = "auto"\n', encoding="utf-8")
+    profile = load_profile(p)
+    assert profile.profile_file == str(p.resolve()) and profile.districts.source == "auto"
+    assert "source" not in type(profile).model_fields
+    # the copies the letters and tests make keep it (a plan names the profile by it)
+    copy = profile.model_copy(update={"name": "Y"})
+    assert copy.profile_file == str(p.resolve()) and profile_ref(copy) == str(p.resolve())
+    assert profile_ref(load_profile(PROFILE_DIR / "kassel.toml")) == "kassel"
+    for key in ("profile_file", "_profile_file"):
+        p.write_text(f'name = "X"\n{key} = "/etc/x.toml"\n[osm]\nplace = "X"\n' + _DEPOT,
+                     encoding="utf-8")
+        with pytest.raises(ProfileError, match=f"Feld '{key}' ist kein bekanntes Feld"):
+            load_profile(p)
 
 
 def test_a_profile_without_land_says_whose_holidays_apply(tmp_path):

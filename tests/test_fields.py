@@ -108,6 +108,10 @@ def test_parse_weekdays():
         parse_weekdays("Mo, Feiertag")
     with pytest.raises(FieldError):
         parse_weekdays("")
+    for value in (["Mo", 3], [["Mo"]], {"a": 1}, True):  # was quoted as Python writes it
+        with pytest.raises(FieldError, match="muss ein Text sein") as info:
+            parse_weekdays(value)
+        assert "kein Wochentag" not in str(info.value)
 
 
 def test_messages_never_echo_a_huge_value_in_full():
@@ -160,3 +164,34 @@ def test_placeholders_and_a_weekday_before_a_date() -> None:
     assert all(is_placeholder(t) for t in ("-", "k. A.", "unbekannt", "keine Angabe", "n/a"))
     assert not any(is_placeholder(t) for t in ("0", "Arabisch", "15.03.2025"))
     assert parse_date("Mo, 15.03.2025") == parse_date("Montag 15.03.2025") == date(2025, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("BY", "BY"), ("de-by", "BY"), ("Bayern", "BY"), ("Baden-Wuerttemberg", "BW"),
+     ("thüringen", "TH"), ("Sachsen Anhalt", "ST"),
+     # common abbreviations (NRW was refused)
+     ("NRW", "NW"), ("nrw", "NW"), ("BaWü", "BW"), ("Ba-Wü", "BW"), ("BW", "BW"),
+     ("RLP", "RP"), ("MV", "MV"), ("M-V", "MV"), ("Meck-Pomm", "MV"), ("Nds.", "NI"),
+     ("LSA", "ST"), ("DE-NRW", "NW"), ("", "")],
+)
+def test_parse_land_reads_codes_names_and_abbreviations(text, code) -> None:
+    assert fields.parse_land(text) == code
+
+
+@pytest.mark.parametrize("text", ["Augsburg", "augsburg", "Bavaria", "Deutschland", "NR W X"])
+def test_parse_land_refuses_what_is_no_land(text) -> None:
+    # the holidays package lists the city of Augsburg among DE's subdivisions: it planned
+    # with Augsburg's holidays and wrote „Feiertag in Augsburg“
+    with pytest.raises(FieldError) as info:
+        fields.parse_land(text)
+    assert str(info.value).startswith(f"unbekanntes Bundesland „{text}“")
+
+
+def test_every_land_has_its_holidays_and_name() -> None:
+    import holidays
+
+    germany = holidays.country_holidays("DE")
+    assert set(fields.LAENDER) == set(germany.subdivisions) - {"Augsburg"}
+    assert fields.land_name("NW") == "Nordrhein-Westfalen"
+    assert all(fields.parse_land(name) == code for code, name in fields.LAENDER.items())

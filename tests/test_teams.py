@@ -222,3 +222,33 @@ def test_a_teams_file_names_the_key_of_a_text_without_quotes(tmp_path: Path) -> 
     assert str(err.value) == (
         "Teams-Datei teams.toml ist kein gültiges TOML. Zeile 3, Spalte 9: „start“: Texte "
         'stehen in Anführungszeichen, z. B. start = "Am Markt 16".')
+
+
+def test_a_teams_file_names_the_key_of_a_missing_value(tmp_path: Path) -> None:
+    # „Texte stehen in geraden Anführungszeichen“ was said for an empty value
+    p = tmp_path / "teams.toml"
+    p.write_text('[[team]]\nid = "nord"\nstart =\n', encoding="utf-8")
+    with pytest.raises(TeamError) as err:
+        load_teams(p)
+    assert str(err.value) == (
+        "Teams-Datei teams.toml ist kein gültiges TOML. Zeile 3, Spalte 8: „start“: Wert fehlt "
+        "nach „=“.")
+    p.write_text('[[team]]\nid = "nord"\nstart =', encoding="utf-8")  # no line break at the end
+    with pytest.raises(TeamError) as err:
+        load_teams(p)
+    assert str(err.value) == (
+        "Teams-Datei teams.toml ist kein gültiges TOML. Am Ende der Datei: „start“: Wert fehlt "
+        "nach „=“.")
+
+
+@pytest.mark.parametrize("value", ['["Mo", 3]', '[["Mo"]]', "{a = 1}", "5"])
+def test_a_weekday_that_is_no_text_is_not_quoted_as_python_writes_it(tmp_path: Path,
+                                                                       value: str) -> None:
+    # „{'a':“ ist kein Wochentag; „['Mo']“ ist kein Wochentag
+    p = tmp_path / "teams.toml"
+    p.write_text(f'[[team]]\nid = "nord"\ntage = {value}\n', encoding="utf-8")
+    with pytest.raises(TeamError) as err:
+        load_teams(p)
+    msg = str(err.value)
+    assert "Team „nord“: Feld „tage“: " in msg and "muss ein Text sein" in msg, msg
+    assert "kein Wochentag" not in msg and "'" not in msg, msg
