@@ -507,7 +507,7 @@ def _profile_path(name_or_path: str | os.PathLike[str]) -> Path:
             raise ProfileError(f"Profildatei nicht gefunden: {p}")
         return p
     raise ProfileError(
-        f"Unbekanntes Stadtprofil {text!r}. Verfügbar: {', '.join(available_profiles())}; "
+        f"Unbekanntes Stadtprofil „{text}“. Verfügbar: {', '.join(available_profiles())}; "
         "oder der Pfad zu einer TOML-Datei."
     )
 
@@ -704,19 +704,19 @@ def resolve_osm(
             return check_extract(found)
         if not profile.osm.place:
             raise ProfileError(
-                f"Die OSM-Datei des Profils {profile.slug!r} wurde nicht gefunden: "
+                f"Die OSM-Datei des Profils „{profile.slug}“ wurde nicht gefunden: "
                 f"{profile.osm.file}. Mit --osm DATEI eine andere angeben."
             )
     from geodata.download import DownloadError, download_place
 
     if not profile.osm.place:
-        raise ProfileError(f"Das Profil {profile.slug!r} nennt weder eine OSM-Datei noch einen Ort.")
+        raise ProfileError(f"Das Profil „{profile.slug}“ nennt weder eine OSM-Datei noch einen Ort.")
     levels = tuple(sorted({9, 10, profile.districts.admin_level}))
     try:
         return download_place(profile.osm.place, progress=progress, admin_levels=levels)
     except DownloadError as exc:
         raise ProfileError(
-            f"{exc} Das Profil {profile.slug or profile.name!r} lädt {profile.osm.place} beim "
+            f"{exc} Das Profil „{profile.slug or profile.name}“ lädt {profile.osm.place} beim "
             "ersten Mal einmalig aus OpenStreetMap herunter (nur der Ortsname wird gesendet, "
             "nie Kundendaten). Ohne Internetzugang: einen lokalen Auszug mit --osm DATEI "
             "angeben (z. B. einen Geofabrik-Auszug, auf die Stadt zugeschnitten) oder eine "
@@ -732,7 +732,7 @@ def resolve_districts_file(profile: Profile, override: str | os.PathLike[str] | 
         found = resolve_data_file(profile, profile.districts.file)
         if found is None:
             raise ProfileError(
-                f"Die Stadtteil-Datei des Profils {profile.slug!r} wurde nicht gefunden: "
+                f"Die Stadtteil-Datei des Profils „{profile.slug}“ wurde nicht gefunden: "
                 f"{profile.districts.file}"
             )
         return found

@@ -537,7 +537,7 @@ def _clock_minutes(value: Any) -> int:
     if isinstance(value, time):
         return value.hour * 60 + value.minute
     if isinstance(value, bool):
-        raise FieldError(f"keine Uhrzeit: {value!r}")
+        raise FieldError(f"keine Uhrzeit: {str(value).lower()}")
     if isinstance(value, int) and 0 <= value <= 24:
         return value * 60
     raw = clean_text(str(value))

@@ -260,7 +260,7 @@ _clock_range = parse_clock_range
 
 def _int(value: Any, what: str) -> int:
     if isinstance(value, bool):
-        raise _FieldProblem(f"keine ganze Zahl: {value!r}")
+        raise _FieldProblem(f"keine ganze Zahl: {str(value).lower()}")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -275,7 +275,7 @@ def _int(value: Any, what: str) -> int:
 
 def _float(value: Any) -> float:
     if isinstance(value, bool):
-        raise _FieldProblem(f"keine Zahl: {value!r}")
+        raise _FieldProblem(f"keine Zahl: {str(value).lower()}")
     if isinstance(value, int | float):
         return float(value)
     text = clean_text(str(value)).replace(",", ".")
@@ -322,7 +322,8 @@ def _place(value: Any) -> tuple[str | None, tuple[float, float] | None]:
         return (clean_text(str(addr)) or None if addr is not None else None), ll
     if isinstance(value, list | tuple):
         if len(value) != 2:
-            raise _FieldProblem(f"erwartet [lon, lat], nicht {list(value)!r}")
+            raise _FieldProblem("erwartet [Länge, Breite], nicht "
+                                f"[{', '.join(str(v) for v in value)}]")
         return None, (_float(value[0]), _float(value[1]))
     text = clean_text(str(value))
     if not text:

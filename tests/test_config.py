@@ -68,7 +68,7 @@ def test_invalid_profiles(tmp_path: Path, body: str, message: str):
 
 
 def test_unknown_profile_name():
-    with pytest.raises(ProfileError, match="Unbekanntes Stadtprofil 'atlantis'.*kassel"):
+    with pytest.raises(ProfileError, match="Unbekanntes Stadtprofil „atlantis“.*kassel"):
         load_profile("atlantis")
 
 

@@ -161,6 +161,11 @@ def test_inherited_lunch_is_clipped_to_the_shift(tmp_path: Path) -> None:
         ('[[team]]\nid = "a"\ntage = "Mo-Xy"', ["Team „a“", "tage", "Wochentag"]),
         ('[[team]]\nid = "a"\nschicht = "acht bis vier"', ["Team „a“", "schicht", "Uhrzeit"]),
         ("[defaults]\nmodus = 'walk'", ["keine Teams"]),
+        # values spelt as the file writes them, not as Python's reprs
+        ('[[team]]\nid = "a"\nmax_besuche = true', ["max_besuche", "keine ganze Zahl: true"]),
+        ('[[team]]\nid = "a"\nstart = [9.7, 50.8, 1]',
+         ["start", "erwartet [Länge, Breite], nicht [9.7, 50.8, 1]"]),
+        ('[[team]]\nid = "a"\nstart = [true, 50.8]', ["start", "keine Zahl: true"]),
         ('[[team]]\nid = "a"\nmodus = "x"\n[[team]]\nid = "b"\nschicht = "9"',
          ["Team „a“", "Team „b“"]),
     ],
@@ -176,6 +181,7 @@ def test_invalid_teams_give_german_messages(tmp_path: Path, body: str,
     assert "t.toml" in msg
     for fragment in fragments:
         assert fragment in msg
+    assert "True" not in msg and "'" not in msg.replace("t.toml", ""), msg
 
 
 def test_csv_errors_name_the_row(tmp_path: Path) -> None:
