@@ -426,3 +426,24 @@ def test_web_replan_refuses_a_plan_made_with_another_profile_of_its_city(
     r, queued = post("jc/bad-hersfeld-eigen.toml")
     assert r.status_code == 303, r.text[-600:]
     assert [j.params["profile"] for j in queued] == [str(own)]
+
+
+def test_a_job_whose_profile_belongs_to_another_city_names_it_without_quotes(tmp_path):
+    """Review 13, nit on planjobs.py: the refusal quoted the profile's path with Python's
+    repr quotes ('/…/own.toml')."""
+    from datetime import datetime
+
+    from hausbesuch.config import PROFILE_DIR
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.jobs import Job
+    from hausbesuch.web.planjobs import profile_for
+
+    own = tmp_path / "own.toml"
+    own.write_text((PROFILE_DIR / "lauf.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    job = Job(id="j", kind="plan", city="Bad Hersfeld", params={"profile": str(own)},
+              status="wartet", stage="", progress=0.0, plan_id=None, error=None,
+              created_by="t", created_at=datetime(2026, 12, 1), finished_at=None)
+    with pytest.raises(UserError) as exc:
+        profile_for(job)
+    assert str(exc.value) == (f"Das Stadtprofil {own} gehört zu „Lauf a.d. Pegnitz“, "
+                              "nicht zu „Bad Hersfeld“.")
