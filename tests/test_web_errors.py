@@ -368,6 +368,15 @@ def test_profiles_by_path_are_stored_resolved_and_one_city_once(tmp_path, monkey
     app.state.web.store.close()
     with pytest.raises(UserError, match="Zwei Profile für dieselbe Stadt „Lauf a.d. Pegnitz“"):
         create_app(url, cities=["lauf", "jc/own.toml"], run_jobs=False)
+    # the same profile twice (also by its shipped file's path) is one profile (review 13 #9)
+    app = create_app(url, cities=["lauf", "lauf", str(PROFILE_DIR / "lauf.toml")],
+                     run_jobs=False)
+    assert app.state.web.extra["profile_refs"] == {"Lauf a.d. Pegnitz": "lauf"}
+    app.state.web.store.close()
+    app = create_app(url, cities=["jc/own.toml", "jc/../jc/own.toml"], run_jobs=False)
+    assert app.state.web.extra["profile_refs"] == {
+        "Lauf a.d. Pegnitz": str((tmp_path / "jc" / "own.toml").resolve())}
+    app.state.web.store.close()
 
 
 def test_web_replan_refuses_a_plan_made_with_another_profile_of_its_city(
