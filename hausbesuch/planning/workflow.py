@@ -1008,11 +1008,11 @@ def _replan(
             unassigned.append(u)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
                   without_teams=list(without_teams))
-    # the notes of absences, of pins not taken up and of moved announcements are made
-    # again for this version
+    # the notes of holidays (of this version's profile: ``--city`` may name another
+    # Land), absences, pins not taken up and moved announcements are made again for it
     params["warnings"] = [w for w in params.get("warnings") or [] if not _REMADE_NOTE.match(w)]
-    params["warnings"] += (profile.notes + _absence_notes(absent, span) + pin_notes
-                           + [_moved_note(c) for c in moved])
+    params["warnings"] += (profile.notes + _holiday_notes(span) + _absence_notes(absent, span)
+                           + pin_notes + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
     result = _solve_and_assemble(
@@ -1046,11 +1046,12 @@ def _replan(
     return result
 
 
-#: The notes a replan makes again for its version (:func:`_absence_notes`,
-#: :func:`_pins_not_taken`, :func:`_moved_note`, :attr:`Profile.notes`): those of the plan
-#: it replaces go.
+#: The notes a replan makes again for its version (:func:`_holiday_notes`,
+#: :func:`_absence_notes`, :func:`_pins_not_taken`, :func:`_moved_note`,
+#: :attr:`Profile.notes`): those of the plan it replaces go.
 _REMADE_NOTE = re.compile(
     rf"{LAND_NOTE} im Profil "
+    r"|\w\w \d\d\.\d\d\.\d{4} \(.+, Feiertag in .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: ")
