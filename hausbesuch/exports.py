@@ -45,6 +45,7 @@ from typing import Any
 from hausbesuch.care_of import CareOf, without_care_of
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
+    STATUS_CALLED_OFF,
     STATUS_PLANNED,
     STATUS_REJECTED,
     STATUS_UNASSIGNED,
@@ -386,10 +387,6 @@ def _yes_no(flag: bool) -> str:
     return "ja" if flag else "nein"
 
 
-#: The report's status, in the workbook, of a case whose every visit is called off.
-STATUS_CALLED_OFF = "entfallen"
-
-
 def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None = None,
                promises: Promises | None = None) -> Path:
     """Write the plan's workbook (see the module docstring); replaces an existing file.
@@ -412,13 +409,6 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     from hausbesuch.maps import mode_label
 
     routes = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
-    # a case whose every visit of the plan is called off: "entfallen" in the report, as
-    # the index page counts it apart from the planned ones
-    live = {s.client_id for r in plan.routes for s in r.to_visit}
-    off = {s.client_id for r in plan.routes for s in r.stops if s.called_off} - live
-    report = [{**row, "status": STATUS_CALLED_OFF}
-              if row.get("status") == STATUS_PLANNED and row.get("id") in off else row
-              for row in report]
     counts = {s: sum(1 for r in report if r["status"] == s)
               for s in (STATUS_PLANNED, STATUS_CALLED_OFF, STATUS_UNASSIGNED, STATUS_REJECTED)}
     last = plan.start.toordinal() + plan.days - 1

@@ -15,6 +15,9 @@ from datetime import date, datetime
 STATUS_PLANNED = "geplant"
 STATUS_UNASSIGNED = "nicht_eingeplant"
 STATUS_REJECTED = "abgelehnt"
+#: A client whose every visit in the plan was called off since it was made
+#: (:attr:`PlannedStop.called_off`).
+STATUS_CALLED_OFF = "entfallen"
 
 #: District label for points outside every district polygon.
 OUTSIDE = "außerhalb"

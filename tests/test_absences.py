@@ -170,3 +170,35 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
         "absence", "remove", "team-1", "16.12.2026", *common)
     res = run("absence", "remove", "team-1", "16.12.2026", *common)
     assert res.exit_code == 2 and "keine Abwesenheit" in res.output
+
+
+def test_a_replan_makes_the_holiday_notes_of_its_own_profile(listed_db, tmp_path):
+    """Review 13 (nit on ``_REMADE_NOTE``): a re-plan kept the holiday notes of the plan it
+    replaces. Re-planned with a profile of another Land (``replan --city``), the notes
+    named the old Land's holidays, and the new Land's were never named. A week over
+    06.01.2027 (a holiday in Bayern, a working day in Hessen)."""
+    from hausbesuch.config import PROFILE_DIR
+
+    bavarian = tmp_path / "bh-by.toml"
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    assert 'land = "HE"' in text
+    bavarian.write_text(text.replace('land = "HE"', 'land = "BY"'), encoding="utf-8")
+    db = str(tmp_path / "h.sqlite")
+    note = "Mi 06.01.2027 (Heilige Drei Könige, Feiertag in BY): an dem Tag keine Touren."
+    ok("import", str(listed_db / "kunden.csv"), "--city", "bad-hersfeld", "--db", db)
+    ok("plan", "--city", str(bavarian), "--db", db, "--start", "2027-01-04", "--days", "5",
+       "--out", str(tmp_path / "v1"), "--time-limit", "1", "--threads", "1")
+    plan = _plan(db)
+    assert note in plan.params["warnings"]
+    assert not any(r.day == date(2027, 1, 6) for r in plan.routes if r.stops)
+    # re-planned with Hessen's profile: Wednesday is a working day, no holiday is named
+    ok("replan", plan.id, "--from", "2027-01-05 08:00", "--city", "bad-hersfeld", "--db", db,
+       "--out", str(tmp_path / "v2"), "--time-limit", "1")
+    hessian = _plan(db)
+    assert hessian.id != plan.id
+    assert not [w for w in hessian.params["warnings"] if "Feiertag" in w]
+    # and back with the Bavarian one: the holiday is named again, once
+    ok("replan", hessian.id, "--from", "2027-01-05 09:00", "--city", str(bavarian),
+       "--db", db, "--out", str(tmp_path / "v3"), "--time-limit", "1")
+    again = _plan(db)
+    assert again.params["warnings"].count(note) == 1

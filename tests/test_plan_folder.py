@@ -382,6 +382,12 @@ def test_a_list_of_cases_no_longer_open_is_nothing_to_plan(tmp_path, monkeypatch
     assert ("Nichts zu planen: von den offenen Fällen in Bad Hersfeld wurde keine Adresse "
             "gefunden") in res.output
     assert "Zeile 4 (K-3), Adresse" in res.output
+    # ... naming the list's cases that are not open, as above (review 13 #12)
+    text = " ".join(res.output.split())
+    assert ("Nicht offen (2 Fälle der Kundenliste): K-1: Status „abgeschlossen“ "
+            "K-2: Status „in Klärung (Adresse prüfen)“") in text, text
+    assert "hausbesuch status KUNDENNUMMER --set offen" in text
+    assert "verstorben" not in res.output
 
     with Store.open(db) as store:
         assert store.list_plans("Bad Hersfeld") == []

@@ -306,6 +306,33 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     thursday = replace(wednesday, zeitfenster=(TimeSlot(frozenset({3}), 780, 780, "Do 13"),))
     u = make_candidate(thursday, where, span=span, profile=load_profile("bad-hersfeld"))
     assert u.code == "window_outside_span" and "Feiertag" not in u.reason, u.reason
+    # review 13 #3: a holiday is named only when it is the cause. Hessen over Easter 2027
+    # (Ostermontag 29.03., a working Monday 05.04.): "Mo 8-8:30" is shorter than the visit
+    # (45 min), whatever the day; "Mo,Di 8-8:30" in a week with a working Tuesday too
+    he = load_profile("bad-hersfeld")
+    easter = Span(date(2027, 3, 29), 12, WorkCalendar("HE"))
+    short = replace(wednesday, zeitfenster=(TimeSlot(frozenset({0}), 480, 510, "Mo 8-8:30"),))
+    u = make_candidate(short, where, span=easter, profile=he)
+    assert u.code == "window_outside_span"
+    assert "kürzer als die Besuchsdauer (45 Min.)" in u.reason
+    assert "Feiertag" not in u.reason and "kein Arbeitstag" not in u.reason, u.reason
+    two = replace(short, zeitfenster=(TimeSlot(frozenset({0, 1}), 480, 510, "Mo,Di 8-8:30"),))
+    u = make_candidate(two, where, span=Span(date(2027, 3, 29), 5, WorkCalendar("HE")),
+                       profile=he)
+    assert u.code == "window_outside_span" and "Feiertag" not in u.reason, u.reason
+    # the same short window when Monday's only day is Easter Monday: still the length
+    week = Span(date(2027, 3, 29), 5, WorkCalendar("HE"))
+    u = make_candidate(short, where, span=week, profile=he)
+    assert "Feiertag" not in u.reason, u.reason
+    # a window that fits, on Easter Monday only: named; a re-plan from Tuesday leaves no
+    # Monday, and the holiday before it is no longer named
+    monday = replace(short, zeitfenster=(TimeSlot(frozenset({0}), 480, 600, "Mo 8-10"),))
+    u = make_candidate(monday, where, span=week, profile=he)
+    assert u.reason.endswith("; kein Arbeitstag: Mo 29.03.2027 (Ostermontag, Feiertag in "
+                             "HE)."), u.reason
+    u = make_candidate(monday, where, span=week, profile=he,
+                       not_before=datetime(2027, 3, 30, 7, 0))
+    assert u.code == "window_outside_span" and "Feiertag" not in u.reason, u.reason
 
 
 def test_a_pin_to_a_day_before_the_replan_moment_says_so():

@@ -1,9 +1,11 @@
-"""report.csv rows of a plan: one per client, the last visit of a client visited twice."""
+"""report.csv rows of a plan: one per client, the last visit of a client visited twice,
+the visit still to do before one called off."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from hausbesuch.planning.report import report_rows
 from tests.test_maps import sample_plan
@@ -50,3 +52,51 @@ def test_an_address_found_with_a_note_says_so_in_the_report() -> None:
                                                     "Straßenart weicht ab")
     plain = [r for r in rows.values() if r["id"] != stop.client_id]
     assert plain and not any("bitte prüfen" in r["grund"] for r in plain)
+
+
+def _later(stop, hours: int, **changes):  # noqa: ANN001, ANN202
+    """``stop`` ``hours`` later the same day."""
+    d = timedelta(hours=hours)
+    return replace(stop, start=stop.start + d, arrival=stop.arrival + d, end=stop.end + d,
+                   **changes)
+
+
+def test_called_off_visits_in_the_report_and_the_workbook(tmp_path: Path) -> None:
+    """Review 13 #2: the row showed a client's latest visit even when it was called off
+    (as „geplant“, the visit to do only named as „weiterer Besuch“), and a client whose
+    every visit was off stayed „geplant“ in report.csv while the workbook's „Bericht“ said
+    „entfallen“. The row shows the visit still to do and names the called-off one as
+    such; a client with no visit left is „entfallen“; the workbook's „Bericht“ says the
+    same as report.csv."""
+    from openpyxl import load_workbook
+
+    from hausbesuch.exports import write_xlsx
+
+    plan = sample_plan()
+    r1, r2, _ = plan.routes
+    live = r1.stops[0]
+    off_later = _later(live, 5, position=len(r1.stops) + 1, called_off=True,
+                       called_off_since=date(2026, 12, 4))
+    gone = r2.stops[0]
+    routes = [replace(r1, stops=(*r1.stops, off_later)),
+              replace(r2, stops=(replace(gone, called_off=True), *r2.stops[1:])),
+              *plan.routes[2:]]
+    plan = replace(plan, routes=routes)
+    rows = report_rows(plan)
+    row = next(r for r in rows if r["id"] == live.client_id and r["status"] != "abgelehnt")
+    assert (row["status"], row["position"], row["beginn"]) == (
+        "geplant", str(live.position), live.start.strftime("%H:%M"))
+    assert (f"weiterer Besuch im Plan: {r1.day:%d.%m.%Y} {off_later.start:%H:%M} "
+            f"(Team {r1.team_id}, entfällt seit 04.12.2026)") in row["grund"]
+    row = next(r for r in rows if r["id"] == gone.client_id and r["status"] != "abgelehnt")
+    assert (row["status"], row["team"], row["datum"]) == (
+        "entfallen", r2.team_id, r2.day.isoformat())
+    assert row["grund"].startswith("entfällt")
+    # one other client, visited once and not called off, stays "geplant"
+    assert next(r for r in rows if r["id"] == r2.stops[1].client_id)["status"] == "geplant"
+
+    out = write_xlsx(plan, tmp_path / "plan.xlsx")
+    sheet = load_workbook(out)["Bericht"]
+    bericht = [(r[1] or "", r[2], r[-1] or "")
+               for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert bericht == [(r["id"], r["status"], r["grund"]) for r in rows]

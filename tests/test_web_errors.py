@@ -368,3 +368,91 @@ def test_profiles_by_path_are_stored_resolved_and_one_city_once(tmp_path, monkey
     app.state.web.store.close()
     with pytest.raises(UserError, match="Zwei Profile für dieselbe Stadt „Lauf a.d. Pegnitz“"):
         create_app(url, cities=["lauf", "jc/own.toml"], run_jobs=False)
+    # the same profile twice (also by its shipped file's path) is one profile (review 13 #9)
+    app = create_app(url, cities=["lauf", "lauf", str(PROFILE_DIR / "lauf.toml")],
+                     run_jobs=False)
+    assert app.state.web.extra["profile_refs"] == {"Lauf a.d. Pegnitz": "lauf"}
+    app.state.web.store.close()
+    app = create_app(url, cities=["jc/own.toml", "jc/../jc/own.toml"], run_jobs=False)
+    assert app.state.web.extra["profile_refs"] == {
+        "Lauf a.d. Pegnitz": str((tmp_path / "jc" / "own.toml").resolve())}
+    app.state.web.store.close()
+
+
+def test_web_replan_refuses_a_plan_made_with_another_profile_of_its_city(
+        planned_week, tmp_path, monkeypatch):
+    """Review 13 #1: „Neu planen“ planned with the profile the server runs with and stored
+    its ref with the new version, whatever profile the plan was made with (a file of the
+    coordinator's own: its teams, depots and sender then gave way to the shipped ones').
+    The server refuses (400), naming both profiles, and queues nothing; served with the
+    plan's own file, the re-plan is queued with that file."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from hausbesuch.config import PROFILE_DIR
+    from hausbesuch.store import PlanRow, Store
+    from hausbesuch.web import jobs
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD
+
+    own = tmp_path / "jc" / "bad-hersfeld-eigen.toml"
+    own.parent.mkdir()
+    own.write_text((PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        assert store.plan_profile(pid) == "bad-hersfeld"
+        with store.session() as s:
+            params = json.loads(s.get(PlanRow, pid).params)
+            s.execute(update(PlanRow).where(PlanRow.id == pid)
+                      .values(params=json.dumps({**params, "profile": str(own)})))
+        city = store.load_plan(pid).city
+        add_user(store, "kora", PASSWORD, role="koordination", city=city)
+
+    def post(served: str) -> tuple[httpx.Response, list]:
+        web = create_app(db, cities=[served], run_jobs=False)
+        store = web.state.web.store
+        with TestClient(web, base_url="https://testserver") as c:
+            assert login(c, "kora").status_code in (200, 303)
+            page = c.get(f"/plaene/{pid}")
+            r = c.post(f"/plaene/{pid}/neu-planen", data={"csrf_token": csrf_of(page.text)},
+                       follow_redirects=False)
+            return r, jobs.recent(store, city)
+
+    r, queued = post("bad-hersfeld")
+    assert r.status_code == 400
+    assert (f"Plan {pid} wurde mit dem Profil {own} gemacht, der Server läuft für "
+            f"{city} mit dem Profil bad-hersfeld.") in html.unescape(r.text)
+    assert queued == []
+    monkeypatch.chdir(tmp_path)
+    r, queued = post("jc/bad-hersfeld-eigen.toml")
+    assert r.status_code == 303, r.text[-600:]
+    assert [j.params["profile"] for j in queued] == [str(own)]
+
+
+def test_a_job_whose_profile_belongs_to_another_city_names_it_without_quotes(tmp_path):
+    """Review 13, nit on planjobs.py: the refusal quoted the profile's path with Python's
+    repr quotes ('/…/own.toml')."""
+    from datetime import datetime
+
+    from hausbesuch.config import PROFILE_DIR
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.jobs import Job
+    from hausbesuch.web.planjobs import profile_for
+
+    own = tmp_path / "own.toml"
+    own.write_text((PROFILE_DIR / "lauf.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    job = Job(id="j", kind="plan", city="Bad Hersfeld", params={"profile": str(own)},
+              status="wartet", stage="", progress=0.0, plan_id=None, error=None,
+              created_by="t", created_at=datetime(2026, 12, 1), finished_at=None)
+    with pytest.raises(UserError) as exc:
+        profile_for(job)
+    assert str(exc.value) == (f"Das Stadtprofil {own} gehört zu „Lauf a.d. Pegnitz“, "
+                              "nicht zu „Bad Hersfeld“.")

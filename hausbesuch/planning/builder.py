@@ -286,6 +286,7 @@ def make_candidate(
                           f"({span.describe()}) und ist noch nicht vorbei: der Plan jenes "
                           "Tages nimmt den Besuch auf (ihn neu planen).")
     limits: list[tuple[str, str]] = []  # (code, reason) of each restriction that removed days
+    left_from = 0  # the first day of the span the restrictions below leave
     if pin_day is not None:
         k = span.index(pin_day)
         if k is None:
@@ -299,12 +300,14 @@ def make_candidate(
     if client.angekuendigt_ab is not None:
         first = (client.angekuendigt_ab - span.start).days
         days = [x for x in days if x >= first]
+        left_from = max(left_from, first)
         limits.append(("announced_after_span",
                        f"Angekündigt erst ab {fmt_date(client.angekuendigt_ab)}, nach dem "
                        f"Planungszeitraum (bis {fmt_date(span.last)})."))
     if d.earliest is not None:
         first = (d.earliest - span.start).days
         days = [x for x in days if x >= first]
+        left_from = max(left_from, first)
         limits.append(("revisit_after_span", f"{d.reason}; das liegt nach dem "
                        f"Planungszeitraum (bis {fmt_date(span.last)})."))
     if not_before is not None:
@@ -317,6 +320,7 @@ def make_candidate(
                 ("no_day_after_replan", f"Kein Arbeitstag im Planungszeitraum liegt nach "
                  f"dem {not_before:%d.%m.%Y %H:%M} (Neuplanung)."))
         days = [x for x in days if x >= first]
+        left_from = max(left_from, first)
     if not days:
         code, reason = limits[-1] if limits else (
             "no_working_day", f"Kein Arbeitstag im Planungszeitraum ({span.describe()}).")
@@ -333,9 +337,11 @@ def make_candidate(
         return unassigned("pin_before_replan",
                           f"{what} ({fmt_date(pin_day)}, {format_clock(pin_time_min)} Uhr) "
                           f"liegt vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}.")
-    windows: list[tuple[int, int]] = []
     restricted = False
-    for k in days:
+
+    def day_windows(k: int) -> list[tuple[int, int]]:
+        """The start times (seconds of the day) the visit may have on day ``k``."""
+        nonlocal restricted
         wd = span.date(k).weekday()
         iv = [(0, DAY_S - 1)]
         if client.zeitfenster and not agreed:
@@ -359,7 +365,11 @@ def make_candidate(
             restricted = True
             t = not_before.hour * 3600 + not_before.minute * 60
             iv = _intersect(iv, [(t, DAY_S - 1)])
-        windows += [(k * DAY_S + a, k * DAY_S + b) for a, b in iv]
+        return iv
+
+    windows: list[tuple[int, int]] = []
+    for k in days:
+        windows += [(k * DAY_S + a, k * DAY_S + b) for a, b in day_windows(k)]
     windows = _merge(windows)
     if not windows:
         if promise is not None:
@@ -370,9 +380,15 @@ def make_candidate(
             first, last = fmt_date(span.date(days[0])), fmt_date(span.date(days[-1]))
             left = (span.describe() if days == span.work_days  # else what is left of it
                     else first if first == last else f"{first}–{last}")
-            # a weekday of the client's windows that is a holiday in the span: say so
-            off = [span.holiday_text(day, name) for day, name in span.holidays()
-                   if any(day.weekday() in sl.weekdays for sl in client.zeitfenster)]
+            # the windows fall only on holidays of what is left of the span, and would fit
+            # one of them if it were a working day: say so (not when the window is too
+            # short, or a working day of its weekday is left)
+            on = {wd for sl in client.zeitfenster for wd in sl.weekdays}
+            off = []
+            if pin_day is None and not any(span.date(k).weekday() in on for k in days):
+                off = [span.holiday_text(day, name) for day, name in span.holidays()
+                       if day.weekday() in on and (k := span.index(day)) >= left_from
+                       and day_windows(k)]
             return unassigned(
                 "window_outside_span",
                 f"Das Zeitfenster „{window_text(client)}“ liegt an keinem möglichen Tag "

@@ -9,6 +9,7 @@ from pathlib import Path
 from geodata.cache import atomic_write
 from hausbesuch.care_of import CareOf
 from hausbesuch.plandata import (
+    STATUS_CALLED_OFF,
     STATUS_PLANNED,
     STATUS_REJECTED,
     STATUS_UNASSIGNED,
@@ -63,10 +64,18 @@ def _field_reason(name: str, reason: str) -> str:
     return field_reason(name, reason)
 
 
+def _called_off(stop: PlannedStop) -> str:
+    """„entfällt“, with the day it was called off when known."""
+    since = stop.called_off_since
+    return f"entfällt seit {since:%d.%m.%Y}" if since else "entfällt"
+
+
 def report_rows(
     plan: Plan, *, total_rows: int | None = None, snap_far: dict[str, float] | None = None
 ) -> list[dict[str, str]]:
-    """One row per client of the plan: planned, unassigned (reason) or rejected (reason).
+    """One row per client of the plan: planned, unassigned (reason), rejected (reason) or
+    called off (``entfallen``: every visit of the client in the plan was called off since
+    the plan was made, :attr:`PlannedStop.called_off`).
 
     ``geo_qualitaet`` is the German name of the geocoding quality (``exakt``, ``von Hand
     gesetzt``, …; :data:`QUALITY_DE`), as people read it in the CSV and the workbook.
@@ -78,12 +87,14 @@ def report_rows(
     snap_far = snap_far or {}
     geo = {g.client_id: g for g in plan.geocodes}
     # a client the plan visits twice (a visit made, and an appointment agreed at it, in a
-    # re-plan): the row shows the last visit and names the other
+    # re-plan): the row shows the last visit still to do and names the other; a client
+    # whose every visit is called off: the last of them, as "entfallen"
     visits: dict[str, list[tuple[TeamDayRoute, PlannedStop]]] = {}
     for r in plan.routes:
         for s in r.stops:
             visits.setdefault(s.client_id, []).append((r, s))
-    planned = {cid: max(v, key=lambda rs: rs[1].start) for cid, v in visits.items()}
+    planned = {cid: max([rs for rs in v if not rs[1].called_off] or v,
+                        key=lambda rs: rs[1].start) for cid, v in visits.items()}
     unassigned = {u.client_id: u for u in plan.unassigned}
     rows: list[dict[str, str]] = []
     rejected_ids = {r.id for r in plan.rejected if r.id}
@@ -99,12 +110,13 @@ def report_rows(
         if c.id in planned:
             r, s = planned[c.id]
             row.update(
-                status=STATUS_PLANNED, team=r.team_id, datum=r.day.isoformat(),
+                status=STATUS_CALLED_OFF if s.called_off else STATUS_PLANNED,
+                team=r.team_id, datum=r.day.isoformat(),
                 position=str(s.position), ankunft=s.arrival.strftime("%H:%M"),
                 beginn=s.start.strftime("%H:%M"), ende=s.end.strftime("%H:%M"),
                 versuche_bisher=str(s.tries_before),
             )
-            notes = []
+            notes = [_called_off(s)] if s.called_off else []
             if g is not None and g.quality not in ("exact", "manual", "given"):
                 notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden: "
                              f"{g.reason}")
@@ -114,7 +126,7 @@ def report_rows(
             if c.id in snap_far:
                 notes.append(f"Adresse {snap_far[c.id]:.0f} m vom nächsten Weg entfernt")
             notes += [f"weiterer Besuch im Plan: {r2.day:%d.%m.%Y} {s2.start:%H:%M} "
-                      f"(Team {r2.team_id})"
+                      f"(Team {r2.team_id}{', ' + _called_off(s2) if s2.called_off else ''})"
                       for r2, s2 in sorted(visits[c.id], key=lambda rs: rs[1].start)
                       if s2 is not s]
             row["grund"] = "; ".join(n for n in notes if n)

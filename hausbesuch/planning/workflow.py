@@ -332,9 +332,19 @@ def _nothing_to_plan(city: str, imported: Any, not_open: Sequence[CaseState] = (
                  "gespeichert. Abgelehnt:"]
         lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
         return "\n".join(lines)
+    head, *cases = _not_open_lines(not_open)
+    lines = [f"Nichts zu planen: {why}; kein Plan gespeichert. {head}", *cases]
+    if rejected:
+        lines.append("Abgelehnt:")
+        lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
+    return "\n".join(lines)
+
+
+def _not_open_lines(not_open: Sequence[CaseState]) -> list[str]:
+    """„Nicht offen (… der Kundenliste):“, the first cases with their status (never the
+    reason typed with it), how to open one again."""
     n = len(not_open)
-    lines = [f"Nichts zu planen: {why}; kein Plan gespeichert. Nicht offen "
-             f"({'ein Fall' if n == 1 else f'{n} Fälle'} der Kundenliste):"]
+    lines = [f"Nicht offen ({'ein Fall' if n == 1 else f'{n} Fälle'} der Kundenliste):"]
     shown = sorted(not_open, key=lambda st: st.client.id)
     lines += [f"  {st.client.id}: Status „{STATUS_LABELS[st.status]}“"
               for st in shown[:NOTHING_TO_PLAN_ROWS]]
@@ -343,10 +353,7 @@ def _nothing_to_plan(city: str, imported: Any, not_open: Sequence[CaseState] = (
                      "KUNDENNUMMER zeigt jeden Fall).")
     lines.append("Ein Fall, der wieder besucht werden soll: „hausbesuch status KUNDENNUMMER "
                  "--set offen“, dann planen.")
-    if rejected:
-        lines.append("Abgelehnt:")
-        lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
-    return "\n".join(lines)
+    return lines
 
 
 def _rejected_lines(rejected: Sequence[Rejected], where: str) -> list[str]:
@@ -361,16 +368,20 @@ def _rejected_lines(rejected: Sequence[Rejected], where: str) -> list[str]:
     return lines
 
 
-def _no_address_found(city: str, rejected: Sequence[Rejected]) -> str:
+def _no_address_found(city: str, rejected: Sequence[Rejected],
+                      not_open: Sequence[CaseState] = ()) -> str:
     """Why no plan is made although the city has open cases: not one of their addresses
-    was found (every row of a list, if one was read, is rejected too)."""
+    was found (every row of a list, if one was read, is rejected too). Names the list's
+    cases that are not open as well (with their status), as :func:`_nothing_to_plan`
+    does: no report is written."""
     return "\n".join([
         f"Nichts zu planen: von den offenen Fällen in {city} wurde keine Adresse gefunden; "
         "kein Plan gespeichert. Abgelehnt:",
         *_rejected_lines(sorted(rejected, key=lambda r: (r.row or 10**9, r.id or "")),
                          "hausbesuch addresses"),
         "Adressen korrigieren mit „hausbesuch addresses“ (Vorschläge) oder „hausbesuch "
-        "address KUNDENNUMMER --set-address …“, dann neu planen."])
+        "address KUNDENNUMMER --set-address …“, dann neu planen.",
+        *(_not_open_lines(not_open) if not_open else [])])
 
 
 def _plan_span(
@@ -449,7 +460,7 @@ def _plan_span(
 
     if not candidates and not busy and all(u.client_id in other_ids for u in unassigned):
         # every open case's address failed (the list's cases not open plan nothing either)
-        raise UserError(_no_address_found(profile.name, rejected))
+        raise UserError(_no_address_found(profile.name, rejected, others))
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)
@@ -1008,11 +1019,11 @@ def _replan(
             unassigned.append(u)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
                   without_teams=list(without_teams))
-    # the notes of absences, of pins not taken up and of moved announcements are made
-    # again for this version
+    # the notes of holidays (of this version's profile: ``--city`` may name another
+    # Land), absences, pins not taken up and moved announcements are made again for it
     params["warnings"] = [w for w in params.get("warnings") or [] if not _REMADE_NOTE.match(w)]
-    params["warnings"] += (profile.notes + _absence_notes(absent, span) + pin_notes
-                           + [_moved_note(c) for c in moved])
+    params["warnings"] += (profile.notes + _holiday_notes(span) + _absence_notes(absent, span)
+                           + pin_notes + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
     result = _solve_and_assemble(
@@ -1046,11 +1057,12 @@ def _replan(
     return result
 
 
-#: The notes a replan makes again for its version (:func:`_absence_notes`,
-#: :func:`_pins_not_taken`, :func:`_moved_note`, :attr:`Profile.notes`): those of the plan
-#: it replaces go.
+#: The notes a replan makes again for its version (:func:`_holiday_notes`,
+#: :func:`_absence_notes`, :func:`_pins_not_taken`, :func:`_moved_note`,
+#: :attr:`Profile.notes`): those of the plan it replaces go.
 _REMADE_NOTE = re.compile(
     rf"{LAND_NOTE} im Profil "
+    r"|\w\w \d\d\.\d\d\.\d{4} \(.+, Feiertag in .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: ")

@@ -517,6 +517,8 @@ def create_app(
     refs: dict[str, str | None] = {}
     for name in cities or [None]:
         p = load_profile(name)
+        if p.name in profiles and profile_ref(p) == profile_ref(profiles[p.name]):
+            continue  # the same profile given twice (`--city kassel --city kassel`)
         if p.name in profiles:
             raise UserError(
                 f"Zwei Profile für dieselbe Stadt „{p.name}“: {profile_ref(profiles[p.name])} "

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.care_of import CareOf
+from hausbesuch.config import Profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
 from hausbesuch.maps import ROUTE_PALETTE
@@ -399,6 +400,22 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                             "#verschieben", status_code=303)
 
 
+def _other_profile(store: Store, plan_id: str, served: Profile) -> str | None:
+    """Why a plan may not be re-planned here: it was made with another profile of its city
+    than the one this server runs with (a file of the coordinator's own, or the shipped
+    one). The re-plan would plan with the served profile's teams, depots and workday and
+    store it with the new version, whose letters then carry its sender and phone number;
+    the CLI's ``replan`` of that plan loads the stored profile. None when both are the
+    same, or the plan (of an older version) stored none."""
+    stored = store.plan_profile(plan_id)
+    served_ref = profile_ref(served)
+    if stored is None or stored == served_ref:
+        return None
+    return (f"Plan {plan_id} wurde mit dem Profil {stored} gemacht, der Server läuft für "
+            f"{served.name} mit dem Profil {served_ref}. Bitte mit „hausbesuch replan "
+            f"{plan_id}“ neu planen oder den Server mit --city {stored} starten.")
+
+
 @router.post("/plaene/{plan_id}/neu-planen")
 def replan(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     """Queue a re-plan of the newest version of a plan (400 on a replaced version: its
@@ -406,6 +423,8 @@ def replan(request: Request, plan_id: str, user: User = Depends(require_user)) -
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     _require_newest(web.store, plan_id, "Bitte Plan {newest} öffnen und dort neu planen.")
+    if reason := _other_profile(web.store, plan_id, web.profile(plan.city)):
+        raise HTTPException(status_code=400, detail=reason)
     job_id = web.enqueue("replan", plan.city, {
         "plan_id": plan_id, "start": plan.start.isoformat(), "days": plan.days,
         "time_limit": web.plan_time_limit,

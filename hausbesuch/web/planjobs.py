@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from hausbesuch import clock
-from hausbesuch.config import Profile, load_profile
+from hausbesuch.config import Profile, load_profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.jobs import Job, handler
@@ -23,8 +23,8 @@ def profile_for(job: Job) -> Profile:
     """The city profile the job was queued with (short name or path)."""
     profile = load_profile(job.params.get("profile"))
     if profile.name != job.city:
-        raise UserError(f"Das Stadtprofil {job.params.get('profile')!r} gehört nicht zu "
-                        f"„{job.city}“.")
+        raise UserError(f"Das Stadtprofil {profile_ref(profile)} gehört zu „{profile.name}“, "
+                        f"nicht zu „{job.city}“.")
     return profile
 
 
