@@ -395,48 +395,36 @@ def test_a_called_off_visit_is_marked_and_not_counted(planned_week, tmp_path):
     assert rows[1][-1].date() == date(2026, 12, 4) and rows[0][-1] is None
 
 
-def test_promised_windows_are_per_visit(planned_week, tmp_path):
+def test_promised_windows_are_per_visit(planned_week, tmp_path, monkeypatch):
     """A client with two visits in a plan (one called off, its promise 08:00–10:00; the
     other promised 12:00–14:00): each row of the exports shows its own visit's window.
     Before, the promises were keyed by client and both rows showed one of them."""
-    import shutil
-
     import geopandas as gpd
     from sqlalchemy import update
 
     from hausbesuch.exports import promises_of
-    from hausbesuch.store import CaseVisitRow, Store, VisitRow
+    from hausbesuch.store import CaseVisitRow, Store
+    from tests.test_called_off import _client_twice_one_off
 
-    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    pid = planned_week.plan_id
+    db, pid, route, off, other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
+    at = datetime.combine(route.day, datetime.min.time())
+    windows = {off.visit_id: (at.replace(hour=8), at.replace(hour=10)),
+               other.visit_id: (at.replace(hour=12), at.replace(hour=14))}
     with Store.open(db) as store:
-        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
-        off, other = route.stops[0], route.stops[2]
-        day = route.day
-        windows = {off.visit_id: (datetime.combine(day, datetime.min.time()).replace(hour=8),
-                                  datetime.combine(day, datetime.min.time()).replace(hour=10)),
-                   other.visit_id: (datetime.combine(day, datetime.min.time()).replace(hour=12),
-                                    datetime.combine(day, datetime.min.time()).replace(hour=14))}
         with store.session() as s:
-            s.execute(update(VisitRow).where(VisitRow.plan_id == pid,
-                                             VisitRow.visit_id == off.visit_id)
-                      .values(client_id=other.client_id))
             for vid, (a, b) in windows.items():
                 s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == vid).values(
-                    client_id=other.client_id, promised_start=a, promised_end=b,
-                    announced_at=datetime(2026, 12, 1, 9, 0),
-                    status="entfallen" if vid == off.visit_id else "geplant"))
-        plan = store.load_plan(pid)
-        assert promises_of(store, plan) == {**promises_of(store, plan), **windows}
+                    promised_start=a, promised_end=b, announced_at=datetime(2026, 12, 1, 9)))
+        got = promises_of(store, store.load_plan(pid))
+    assert {vid: got[vid] for vid in windows} == windows
     out = tmp_path / "plan.gpkg"
     res = CliRunner().invoke(app, ["export", pid, "--db", db, "--format", "gpkg",
                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
     visits = gpd.read_file(out, layer="besuche")
-    got = {r["besuch_id"]: (r["angekuendigt_von"].hour, r["angekuendigt_bis"].hour)
-           for _, r in visits[visits["kundennummer"] == other.client_id].iterrows()}
-    assert got == {off.visit_id: (8, 10), other.visit_id: (12, 14)}
+    rows = visits[visits["kundennummer"] == other.client_id]
+    assert {r["besuch_id"]: (r["angekuendigt_von"].hour, r["angekuendigt_bis"].hour)
+            for _, r in rows.iterrows()} == {off.visit_id: (8, 10), other.visit_id: (12, 14)}
 
 
 def test_analysis_tables_count_a_called_off_visit_apart():
