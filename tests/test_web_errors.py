@@ -428,8 +428,10 @@ def test_web_replan_refuses_a_plan_made_with_another_profile_of_its_city(
 
     r, queued = post("bad-hersfeld")
     assert r.status_code == 400
-    assert (f"Plan {pid} wurde mit dem Profil {own} gemacht, der Server läuft für "
-            f"{city} mit dem Profil bad-hersfeld.") in html.unescape(r.text)
+    text = html.unescape(r.text)
+    assert (f"Plan {pid} wurde mit dem Profil {own.name} gemacht, der Server läuft für "
+            f"{city} mit dem Profil bad-hersfeld.") in text
+    assert str(own.parent) not in text  # the server's folders are not shown
     assert queued == []
     monkeypatch.chdir(tmp_path)
     r, queued = post("jc/bad-hersfeld-eigen.toml")

@@ -411,9 +411,11 @@ def _other_profile(store: Store, plan_id: str, served: Profile) -> str | None:
     served_ref = profile_ref(served)
     if stored is None or stored == served_ref:
         return None
-    return (f"Plan {plan_id} wurde mit dem Profil {stored} gemacht, der Server läuft für "
-            f"{served.name} mit dem Profil {served_ref}. Bitte mit „hausbesuch replan "
-            f"{plan_id}“ neu planen oder den Server mit --city {stored} starten.")
+    # (file names only: the server's folders are none of the page's business)
+    shown, served_shown = (Path(r).name if "/" in r else r for r in (stored, served_ref))
+    return (f"Plan {plan_id} wurde mit dem Profil {shown} gemacht, der Server läuft für "
+            f"{served.name} mit dem Profil {served_shown}. Bitte mit „hausbesuch replan "
+            f"{plan_id}“ neu planen oder den Server mit diesem Profil (--city) starten.")
 
 
 @router.post("/plaene/{plan_id}/neu-planen")
