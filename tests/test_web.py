@@ -1661,4 +1661,17 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         assert len(queued) == 1 and queued[0]["blocked"] is True
         assert (route.stops[0].client_id, route.day) not in {
             (o["client_id"], o["day"]) for o in _outcomes(site)}
+        # opened again (QA 13c #1): the server answers 410, and that page still lists the
+        # outcome the phone never sent (without the note), until the worker deletes it
+        page.on("dialog", lambda d: d.accept())
+        r = page.goto(site.url + f"/w/{token}/")
+        assert r is not None and r.status == 410
+        page.wait_for_selector("#nicht-gesendet li", timeout=10_000)
+        assert page.inner_text("#nicht-gesendet li").startswith(
+            f"{route.stops[0].client_id}: Verzogen")
+        page.click("text=Gemeldet: von diesem Telefon löschen")
+        page.wait_for_selector("#nicht-gesendet [role=status]")
+        assert page.locator("#nicht-gesendet li").count() == 0
+        assert page.evaluate("() => localStorage.getItem("
+                             "'hausbesuch-warteschlange:' + location.pathname)") is None
         browser.close()

@@ -1,0 +1,55 @@
+// The page of a worker link the server no longer knows (revoked, expired, unknown: 404/410),
+// opened again on the phone. Outcomes recorded on the phone but never sent stay in its
+// storage (worker.js keeps them per link): they are listed here with their Kundennummer,
+// outcome and time ("mit Notiz": the note itself is never shown, a lost phone must not show
+// it), so that the worker can report them to the office, and then deleted from the phone.
+(function () {
+  "use strict";
+  var queueKey = "hausbesuch-warteschlange:" + location.pathname;
+  var box = document.getElementById("nicht-gesendet");
+  if (!box) return;
+  function load() {
+    try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
+  }
+  function dayDe(iso) { return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4); }
+  function show() {
+    var q = load();
+    box.textContent = "";
+    if (!Array.isArray(q) || !q.length) return;
+    var p = document.createElement("p");
+    p.className = "error";
+    p.textContent = (q.length === 1 ? "1 Ergebnis wurde nicht gesendet und ist"
+      : q.length + " Ergebnisse wurden nicht gesendet und sind") +
+      " noch auf diesem Telefon; bitte der Koordination melden:";
+    box.appendChild(p);
+    var list = document.createElement("ul");
+    q.forEach(function (item) {
+      var f = (item && item.fields) || {};
+      var zeit = String(f.zeit || "");
+      var li = document.createElement("li");
+      li.textContent = String(f.kundennummer || "?") + ": " + String(item.label || "") +
+        (zeit ? " (" + dayDe(zeit.slice(0, 10)) + " " + zeit.slice(11) + " Uhr)" : "") +
+        (f.termin_datum ? ", Termin " + dayDe(String(f.termin_datum)) + " " +
+          String(f.termin_zeit || "") : "") +
+        (f.notiz ? ", mit Notiz" : "");
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "danger";
+    button.textContent = "Gemeldet: von diesem Telefon löschen";
+    button.addEventListener("click", function () {
+      if (!window.confirm("Die nicht gesendeten Ergebnisse von diesem Telefon löschen? " +
+                          "Erst, wenn sie der Koordination gemeldet sind.")) return;
+      localStorage.removeItem(queueKey);
+      show();
+      var done = document.createElement("p");
+      done.setAttribute("role", "status");
+      done.textContent = "Gelöscht.";
+      box.appendChild(done);
+    });
+    box.appendChild(button);
+  }
+  show();
+})();
