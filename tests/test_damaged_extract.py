@@ -20,7 +20,7 @@ from geodata.cache import cache_dir
 from geodata.districts import load_districts, osm_boundary_names
 from geodata.download import download_path, explain_download_file, redownload_hint
 from geodata.errors import ExtractError
-from geodata.geocode import AddressIndex, load_index
+from geodata.geocode import _LOADED, AddressIndex, index_cache_path, load_index
 from geodata.network import build_network, load_network
 from geodata.osm import check_extract, iter_ways, osm_timestamp, read_objects
 from hausbesuch.cli import app
@@ -104,18 +104,25 @@ def test_good_cache_is_not_affected(lauf_pbf, tmp_path):
     good = tmp_path / "lauf.osm.pbf"
     shutil.copyfile(lauf_pbf, good)
     load_network(good, "walk")
-    index = load_index(good)
+    load_index(good)
     before = sorted(cache_dir("networks").iterdir())
+    before_index = sorted(cache_dir("geocode").iterdir())
     cut = truncated(good, tmp_path / "lauf_cut.osm.pbf", 500_000)
     with pytest.raises(ExtractError):
         load_network(cut, "walk")
     with pytest.raises(ExtractError):
         load_index(cut, rebuild=True)
     assert sorted(cache_dir("networks").iterdir()) == before
+    assert sorted(cache_dir("geocode").iterdir()) == before_index
+    assert not index_cache_path(cut).exists()
     assert load_network(good, "walk").cache == "hit"
-    # the index in use stays (before: its ``source`` was compared, which is the path of
-    # whichever file of the same content this process loaded first)
-    assert load_index(good) is index
+    # the good file's index is read from its cache file again (not only from this
+    # process's memory, which is keyed by content and so never touched by the cut file;
+    # before, its ``source`` was compared, the path of whichever file of that content this
+    # process loaded first: it failed by test order)
+    _LOADED.pop(str(index_cache_path(good)), None)
+    assert load_index(good).source == str(good)
+    assert index_cache_path(good) in before_index
     # the same file cut in place: its new content is read (and refused), not the old cache
     truncated(lauf_pbf, good, 500_000)
     with pytest.raises(ExtractError, match="beschädigt"):

@@ -333,6 +333,18 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     u = make_candidate(monday, where, span=week, profile=he,
                        not_before=datetime(2027, 3, 30, 7, 0))
     assert u.code == "window_outside_span" and "Feiertag" not in u.reason, u.reason
+    # review 13b #4: the Monday window fits (on the holiday only), the Tuesday one is too
+    # short: the holiday is a cause all the same
+    mixed = replace(short, zeitfenster=(TimeSlot(frozenset({0}), 480, 600, "Mo 8-10"),
+                                        TimeSlot(frozenset({1}), 480, 510, "Di 8-8:30")))
+    u = make_candidate(mixed, where, span=week, profile=he)
+    assert u.reason.endswith("; kein Arbeitstag: Mo 29.03.2027 (Ostermontag, Feiertag in "
+                             "HE)."), u.reason
+    # a pin to the holiday names it
+    u = make_candidate(short, where, span=week, profile=he, pin_day=date(2027, 3, 29))
+    assert u.code == "pin_not_working_day"
+    assert u.reason.endswith("am 29.03.2027 ist kein Arbeitstag (Ostermontag, Feiertag in "
+                             "HE)."), u.reason
 
 
 def test_a_pin_to_a_day_before_the_replan_moment_says_so():

@@ -458,3 +458,35 @@ def test_a_job_whose_profile_belongs_to_another_city_names_it_without_quotes(tmp
         profile_for(job)
     assert str(exc.value) == (f"Das Stadtprofil {own} gehört zu „Lauf a.d. Pegnitz“, "
                               "nicht zu „Bad Hersfeld“.")
+
+
+@pytest.mark.parametrize(("stored", "served_file", "shown", "served_shown"), [
+    # a Windows path is shortened too (review 13b #5)
+    ("C:\\Jobcenter\\profile\\kassel-eigen.toml", "bad-hersfeld.toml", "kassel-eigen.toml",
+     "bad-hersfeld"),
+    # two files of one name: with their folders
+    ("/jc/alt/bad-hersfeld.toml", "neu/bad-hersfeld.toml", "alt/bad-hersfeld.toml",
+     "neu/bad-hersfeld.toml"),
+])
+def test_replan_refusal_shows_file_names_only(tmp_path, stored, served_file, shown,
+                                              served_shown):
+    from hausbesuch.config import PROFILE_DIR, load_profile
+    from hausbesuch.web.pages_plans import _other_profile
+
+    if served_file == "bad-hersfeld.toml":
+        served = load_profile("bad-hersfeld")
+    else:
+        (tmp_path / "neu").mkdir()
+        path = tmp_path / served_file
+        path.write_text((PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8"),
+                        encoding="utf-8")
+        served = load_profile(path)
+
+    class PlanProfile:  # the one store method the check reads
+        def plan_profile(self, plan_id: str) -> str:
+            return stored
+
+    text = _other_profile(PlanProfile(), "P1", served)  # type: ignore[arg-type]
+    assert text is not None
+    assert f"mit dem Profil {shown} gemacht" in text and f"mit dem Profil {served_shown}." in text
+    assert "Jobcenter" not in text and str(tmp_path) not in text, text

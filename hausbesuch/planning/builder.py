@@ -294,8 +294,11 @@ def make_candidate(
                               f"{what} am {fmt_date(pin_day)} liegt außerhalb des "
                               f"Planungszeitraums ({span.describe()}).")
         if k not in days:
+            name = span.calendar.holiday_name(pin_day) if pin_day.weekday() < 5 else None
             return unassigned("pin_not_working_day",
-                              f"{what} am {fmt_date(pin_day)} ist kein Arbeitstag.")
+                              f"{what} am {fmt_date(pin_day)} ist kein Arbeitstag"
+                              + (f" ({name}, Feiertag in {span.calendar.land or 'Deutschland'})"
+                                 if name else "") + ".")
         days = [k]
     if client.angekuendigt_ab is not None:
         first = (client.angekuendigt_ab - span.start).days
@@ -380,12 +383,12 @@ def make_candidate(
             first, last = fmt_date(span.date(days[0])), fmt_date(span.date(days[-1]))
             left = (span.describe() if days == span.work_days  # else what is left of it
                     else first if first == last else f"{first}–{last}")
-            # the windows fall only on holidays of what is left of the span, and would fit
-            # one of them if it were a working day: say so (not when the window is too
-            # short, or a working day of its weekday is left)
+            # a holiday of what is left of the span on which a window would fit if it were
+            # a working day is a cause: say so (no working day left fits, ``windows`` being
+            # empty; a window too short fits no holiday either)
             on = {wd for sl in client.zeitfenster for wd in sl.weekdays}
             off = []
-            if pin_day is None and not any(span.date(k).weekday() in on for k in days):
+            if pin_day is None:
                 off = [span.holiday_text(day, name) for day, name in span.holidays()
                        if day.weekday() in on and (k := span.index(day)) >= left_from
                        and day_windows(k)]

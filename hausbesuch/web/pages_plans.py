@@ -411,8 +411,16 @@ def _other_profile(store: Store, plan_id: str, served: Profile) -> str | None:
     served_ref = profile_ref(served)
     if stored is None or stored == served_ref:
         return None
-    # (file names only: the server's folders are none of the page's business)
-    shown, served_shown = (Path(r).name if "/" in r else r for r in (stored, served_ref))
+    # file names only (the server's folders are none of the page's business; a Windows
+    # path too), with the folder's name when both files are named alike
+    from pathlib import PureWindowsPath
+
+    def name(ref: str, folder: bool) -> str:
+        p = PureWindowsPath(ref)  # takes "/" and "\\" alike
+        return f"{p.parent.name}/{p.name}" if folder and p.parent.name else p.name
+
+    same = PureWindowsPath(stored).name == PureWindowsPath(served_ref).name
+    shown, served_shown = name(stored, same), name(served_ref, same)
     return (f"Plan {plan_id} wurde mit dem Profil {shown} gemacht, der Server läuft für "
             f"{served.name} mit dem Profil {served_shown}. Bitte mit „hausbesuch replan "
             f"{plan_id}“ neu planen oder den Server mit diesem Profil (--city) starten.")
