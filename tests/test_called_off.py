@@ -201,6 +201,52 @@ def test_web_plan_view_counts_and_marks_a_called_off_visit(planned_week, tmp_pat
     assert [s[2] for s in stops if not s[4]] == list(range(1, len(route.stops)))
 
 
+def test_outcomes_page_counts_and_numbers_as_the_phone(planned_week, tmp_path, monkeypatch):
+    """QA 13c #3: the *Ergebnisse* page counted the called-off visit among the planned ones
+    and showed the stored position, where the worker's phone numbers the stops to visit
+    without a gap (the coordinator and the worker spoke of different stops)."""
+    import shutil
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import CaseVisitRow, Store
+    from hausbesuch.web import casework_api
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, login
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
+        off, later = route.stops[0], route.stops[2]
+        with store.session() as s:
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(status="entfallen", updated_at=datetime(2026, 12, 4, 9, 0)))
+        n_all = sum(len(r.stops) for r in store.load_plan(pid).routes)
+        monkeypatch.setenv(clock.ENV, route.day.isoformat())
+        casework_api.record_outcome(
+            store, load_profile("bad-hersfeld"), "test", later.client_id, route.day,
+            "angetroffen", time_min=later.start.hour * 60 + later.start.minute,
+            appointment=None, note=None, idempotency_key="qa13c-3")
+    web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
+    add_user(web.state.web.store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
+    with TestClient(web, base_url="https://testserver") as c:
+        assert login(c, "kora").status_code in (200, 303)
+        page = c.get(f"/plaene/{pid}/ergebnisse")
+    assert page.status_code == 200
+    assert (f"1 Ergebnis zu {n_all - 1} geplanten Besuchen (1 weiterer entfällt)."
+            in page.text), page.text[:2000]
+    row = next(r for r in page.text.split("<tr") if f'data-kunde="{later.client_id}"' in r)
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    assert later.position == 3 and cells[2] == "2", cells  # as on the phone
+
+
 def _client_twice_one_off(planned_week, tmp_path, monkeypatch):  # noqa: ANN001, ANN202
     """A copy of the planned week whose first stop of a route (3 stops or more) is a visit
     of the third stop's client, called off since (as when an announced visit was moved to

@@ -613,14 +613,23 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     pairs = [(s.client_id, r.day) for r in plan.routes for s in r.stops]
-    where = {(s.client_id, r.day): (r.team_id, s.position) for r in plan.routes for s in r.stops}
+    # each visit with the number the worker's page shows (a called-off stop has none: ✕),
+    # the stop to visit before a called-off one of the same client and day
+    where: dict[tuple[str, date], tuple[str, str]] = {}
+    for r in plan.routes:
+        for s, nr in zip(r.stops, r.numbers, strict=True):
+            key = (s.client_id, r.day)
+            if key not in where or nr is not None:
+                where[key] = (r.team_id, str(nr) if nr is not None else "✕")
     rows = casework_api.outcomes_of_plan(web.store, plan.city, pairs)
     for row in rows:
         row["team"], row["position"] = where[(row["client_id"], row["day"])]
         row["label"] = OUTCOME_LABELS.get(row["result"], row["result"])
     casework_api.audit(web.store, user.name, "ergebnisse_angezeigt", city=plan.city,
                        plan_id=plan_id, details={"ansicht": "web"})
-    return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=len(pairs))
+    to_visit = sum(len(r.to_visit) for r in plan.routes)
+    return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=to_visit,
+                  called_off=len(pairs) - to_visit)
 
 
 @router.get("/plaene/{plan_id}/dateien.zip")
