@@ -58,6 +58,24 @@ def test_pin_targets_shift_check_table_and_unpin(site: Site, kora: httpx.Client 
     # a pin inside the shift: listed with time and source
     at = d["shift_start_min"] + 60
     clock = f"{at // 60:02d}:{at % 60:02d}"
+    # ... but not for a case closed since (QA 13c #4: accepted, then never taken up)
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow
+
+    def set_status(status: str) -> None:
+        with site.store.session() as s:
+            s.execute(update(ClientRow).where(ClientRow.city == plan.city,
+                                              ClientRow.client_id == cid).values(status=status))
+
+    set_status("abgeschlossen")
+    try:
+        r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+            "csrf_token": csrf, "kundennummer": cid, "ziel": target, "uhrzeit": clock})
+    finally:
+        set_status("offen")
+    assert r.status_code == 400
+    assert f"{cid}: Fall „abgeschlossen“, wird nicht mehr besucht" in html.unescape(r.text)
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
         "csrf_token": csrf, "kundennummer": cid, "ziel": target, "uhrzeit": clock})
     assert r.status_code == 303

@@ -365,6 +365,12 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
         if row is None:
             raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.")
+        if row.status != "offen":  # a pin the next re-plan could not take up (QA 13c #4)
+            from hausbesuch.letters import status_label
+
+            raise HTTPException(status_code=400, detail=(
+                f"{kundennummer}: Fall „{status_label(row.status)}“, wird nicht mehr besucht; "
+                "zum Festlegen den Fall erst wieder öffnen (Fälle → Status setzen: offen)."))
         row.pin_team, row.pin_day, row.pin_time_min, row.pin_source = team, day, minutes, "web"
         web.store.audit(user.name, "visit_pinned", city=plan.city, client_id=kundennummer,
                         plan_id=plan_id, details={"team": team, "day": day.isoformat(),
