@@ -530,3 +530,37 @@ def test_links_end_is_berlin_time_whatever_the_servers_zone(site: Site, zone: st
                          (datetime(2027, 7, 1, 23, 59, 59), "2027-07-01T21:59:59+00:00")):
             moved = replace(link, valid_until=end)
             assert valid_until_ms(moved) == datetime.fromisoformat(utc).timestamp() * 1000
+
+
+def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 13c #2: the phone's copy of the page is the one of its last load, so an outcome
+    sent since showed its form again when the page was opened without signal (a colleague
+    might record the visit twice). The page remembers what it sent while the link is
+    valid: opened without signal, the stop says „Übermittelt“."""
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    first = route.stops[0]
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        monkeypatch.setenv(clock.ENV, route.day.isoformat())
+        _open_with_worker(page, url)
+        stop = page.locator(f"li#stopp-{first.client_id}")
+        stop.locator("button[value=angetroffen]").click()
+        page.wait_for_function(
+            "(id) => document.getElementById(id).classList.contains('done')",
+            arg=f"stopp-{first.client_id}")
+        ctx.set_offline(True)
+        page.reload()
+        again = page.locator(f"li#stopp-{first.client_id}")
+        # (the copy is the page of the first load; were it a newer one, it says „Erfasst“)
+        assert re.search(r"(Übermittelt: Angetroffen \(10:05 Uhr\)|Erfasst: Angetroffen)",
+                         again.inner_text()), again.inner_text()
+        assert "done" in (again.get_attribute("class") or "")
+        sent = page.evaluate("() => JSON.parse(localStorage.getItem('hausbesuch-gesendet:' "
+                             "+ location.pathname))")
+        assert sent == [{"kundennummer": first.client_id, "label": "Angetroffen",
+                         "zeit": f"{route.day.isoformat()}T10:05"}]
+        assert errors == []
+        ctx.close()

@@ -8,6 +8,8 @@
   var queueKey = "hausbesuch-warteschlange:" + location.pathname;
   var box = document.getElementById("nicht-gesendet");
   if (!box) return;
+  // what was sent from this phone is of no use any more: gone with the link
+  localStorage.removeItem("hausbesuch-gesendet:" + location.pathname);
   function load() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
   }

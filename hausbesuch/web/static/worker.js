@@ -26,6 +26,20 @@
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
   }
   function save(q) { localStorage.setItem(queueKey, JSON.stringify(q)); }
+  // the outcomes sent from this phone (Kundennummer, outcome, time; no note), while the
+  // link is valid: the phone's copy of the page (sw.js) is the one of its last load, so
+  // opened again without signal it marks them as sent instead of offering their forms
+  // again (a colleague might record a visit twice)
+  var sentKey = "hausbesuch-gesendet:" + location.pathname;
+  function sentList() {
+    try { return JSON.parse(localStorage.getItem(sentKey) || "[]"); } catch (e) { return []; }
+  }
+  function remember(item) {
+    var list = sentList();
+    list.push({ kundennummer: item.fields.kundennummer, label: item.label,
+                zeit: item.fields.zeit });
+    localStorage.setItem(sentKey, JSON.stringify(list.slice(-200)));
+  }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function localStamp(d) {
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
@@ -130,6 +144,7 @@
   function closeRoute(id, text) {
     if (closed) return;
     closed = true;
+    localStorage.removeItem(sentKey);
     forgetScope(scope);
     var main = document.querySelector("main");
     var head = document.querySelector("header.top");
@@ -261,6 +276,7 @@
           save(rest);
           show(item.fields.kundennummer, "Übermittelt: " + item.label +
             " (" + item.fields.zeit.slice(11) + " Uhr)", "done");
+          remember(item);
         } else if (resp.status >= 400 && resp.status < 500 && resp.status !== 408 && resp.status !== 429) {
           // refused (e.g. an appointment the teams cannot keep, already recorded): not sent
           // again by itself, but kept with its note until corrected or discarded
@@ -363,6 +379,14 @@
     tidyOthers();
     return;
   }
+  sentList().forEach(function (item) {  // sent since the copy of the page was made
+    var li = stopEl(item.kundennummer);
+    var st = li && li.querySelector("[data-state]");
+    if (st && !st.textContent.trim()) {
+      show(item.kundennummer, "Übermittelt: " + item.label + " (" +
+        String(item.zeit || "").slice(11) + " Uhr)", "done");
+    }
+  });
   load().forEach(function (item) {
     if (item.refused) { showRefused(item); return; }
     show(item.fields.kundennummer, "Gespeichert: " + item.label +
