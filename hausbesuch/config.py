@@ -29,6 +29,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -44,7 +45,7 @@ from hausbesuch.fields import (
     parse_land,
     parse_weekdays,
 )
-from hausbesuch.tomlfile import read_toml
+from hausbesuch.tomlfile import control_character_problem, read_toml
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
@@ -82,6 +83,19 @@ def _toml_clock(value: Any) -> Any:
 
 #: A name or address: surrounding blanks removed, not empty.
 Text = Annotated[str, AfterValidator(_not_blank)]
+
+
+def _plain_path(value: str, info: ValidationInfo) -> str:
+    """A file path without control characters: ``"C:\\test\\bh.pbf"`` (valid TOML escapes,
+    a tab and a backspace) is refused with the hint for Windows paths."""
+    problem = control_character_problem(str(info.field_name), value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+#: A file path (``[osm] file``, ``[districts] file``, ``[brief] logo``).
+FilePath = Annotated[str, AfterValidator(_plain_path)]
 #: A clock time ``"HH:MM"`` (a TOML time value is accepted as well).
 Clock = Annotated[str, BeforeValidator(_toml_clock)]
 
@@ -93,7 +107,7 @@ class _Strict(BaseModel):
 class OsmSource(_Strict):
     """Where the OSM data comes from: a local file, or a place name to download once."""
 
-    file: str | None = None
+    file: FilePath | None = None
     place: str | None = None
 
     @model_validator(mode="after")
@@ -128,7 +142,7 @@ class DistrictSettings(_Strict):
 
     source: Literal["osm", "file", "auto"] = "auto"
     admin_level: int = Field(default=10, ge=2, le=12)
-    file: str | None = None
+    file: FilePath | None = None
     name_column: str | None = None
     #: Known district names in OSM spelling (other spellings are mapped onto them).
     names: list[str] = Field(default_factory=list)
@@ -337,7 +351,7 @@ class LetterSettings(_Strict):
     telefon: str = ""
     telefonzeiten: str = "Mo–Fr 8–12 Uhr"
     email: str = ""
-    logo: str | None = None  # PNG, JPEG or SVG file, profile-relative
+    logo: FilePath | None = None  # PNG, JPEG or SVG file, profile-relative
     betreff: str = "Ihr Hausbesuch am {wochentag}, {datum}"
     anrede: str = "Guten Tag {name},"
     text: str = DEFAULT_LETTER_TEXT

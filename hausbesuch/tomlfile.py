@@ -111,6 +111,23 @@ def _backslash_hint(key: str, value: str) -> str:
             f"einfachen Anführungszeichen ({key} = '{typed}')")
 
 
+#: TOML's escapes of control characters, written back as typed (``"C:\test"``: a tab).
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character_problem(key: str, value: str) -> str | None:
+    r"""Why a file path (or another one-line text) read from TOML holds a control character,
+    or ``None``: a Windows path between double quotation marks whose backslashes are valid
+    escapes (``"C:\test\bh.pbf"``: a tab and a backspace) parses without an error. The
+    answer is the hint for Windows paths, with the value as it was typed."""
+    if not _CONTROL.search(value):
+        return None
+    typed = _CONTROL.sub(lambda m: _ESCAPES.get(m[0], f"\\u{ord(m[0]):04X}"), value)
+    hint = _backslash_hint(key, f'"{typed}"')
+    return f"enthält ein Steuerzeichen – {hint}"
+
+
 def _is_toml_scalar(value: str) -> bool:
     """Whether ``value`` (the first word of a value) is a whole number, a decimal, a
     boolean or a date, which TOML writes without quotation marks (``max_besuche = 6 6``
