@@ -13,7 +13,6 @@ current folder or of the installed package), in that order.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable
@@ -45,7 +44,7 @@ from hausbesuch.fields import (
     parse_land,
     parse_weekdays,
 )
-from hausbesuch.tomlfile import control_character_problem, read_toml
+from hausbesuch.tomlfile import control_character_problem, read_toml, toml_spelling
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
@@ -580,29 +579,6 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
 
 
-def _toml_spelling(value: Any, limit: int = 80) -> str:
-    """A value as TOML writes it, for messages: ``true``, ``"BY"``, ``["8-10"]``,
-    ``{a = 1}``, ``2026-12-07`` (never Python's ``True``, ``'BY'``); shortened to ``limit``."""
-    def key(k: Any) -> str:
-        return k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k))
-
-    def spell(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return json.dumps(v, ensure_ascii=False)  # TOML's basic string: "…", \" and \\
-        if isinstance(v, date | time):
-            return v.isoformat()
-        if isinstance(v, list | tuple):
-            return f"[{', '.join(spell(x) for x in v)}]"
-        if isinstance(v, dict):
-            return f"{{{', '.join(f'{key(k)} = {spell(x)}' for k, x in v.items())}}}"
-        return str(v)  # numbers (inf and nan are spelt so in TOML, too)
-
-    text = spell(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _german(err: dict[str, Any]) -> str:
     loc = _field_name(tuple(err["loc"])) or "(Profil)"
     kind = err["type"]
@@ -631,7 +607,7 @@ def _german(err: dict[str, Any]) -> str:
     if isinstance(value, time | date) and kind == "string_type":  # TOML's 08:00, no quotes
         msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
     shown = "" if kind == "missing" or isinstance(value, dict) else \
-        f" (Wert: {_toml_spelling(value)})"
+        f" (Wert: {toml_spelling(value)})"
     hint = _misplaced(tuple(err["loc"])) if kind == "extra_forbidden" else ""
     return f"Feld '{loc}' {msg}{shown}{hint}"
 
