@@ -56,7 +56,7 @@ from hausbesuch.fields import (
     parse_weekdays,
 )
 from hausbesuch.tabular import normalize_header
-from hausbesuch.tomlfile import read_toml, toml_spelling
+from hausbesuch.tomlfile import control_character_problem, read_toml, toml_spelling
 
 if TYPE_CHECKING:  # pragma: no cover
     from hausbesuch.config import Profile
@@ -548,6 +548,17 @@ def parse_teams(
                 entries.append({"id": tid, **body})
     if not entries and not errors:
         errors.append("keine Teams gefunden (erwartet Abschnitte [[team]] mit id = …)")
+    # a Windows path or address between double quotation marks whose backslashes are valid
+    # escapes ("C:\\test": a tab) reads without a parser error; clean_text would make it a
+    # blank without a word
+    for label, entry in (("[defaults]", raw_defaults), *(
+            (f"Team Nr. {i}", e) for i, e in enumerate(entries, start=1))):
+        for k, v in entry.items() if isinstance(entry, Mapping) else ():
+            texts = v.values() if isinstance(v, Mapping) else v if isinstance(v, list) else [v]
+            for text in texts:
+                problem = isinstance(text, str) and control_character_problem(str(k), text)
+                if problem:
+                    errors.append(f"{label}: Feld „{k}“ {problem}")
     # Place-like defaults (start/end/members/skills) are merged per team.
     place_defaults = {k: v for k, v in base_raw.items() if _key(str(k)) in {
         "start", "end", "start_lon", "start_lat", "end_lon", "end_lat", "skills"}}

@@ -208,6 +208,21 @@ def test_invalid_teams_give_german_messages(tmp_path: Path, body: str,
     assert "True" not in msg and "'" not in msg.replace("t.toml", ""), msg
 
 
+@pytest.mark.parametrize("body", [
+    '[[team]]\nid = "a"\nstart = "C:\\test"\n',
+    '[defaults]\nstart = {adresse = "C:\\test"}\n[[team]]\nid = "a"\n',
+])
+def test_a_text_with_valid_escapes_is_refused(tmp_path: Path, body: str) -> None:
+    # "C:\test" (a tab: a valid TOML escape) became the start address "C: est"
+    path = tmp_path / "t.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(TeamError) as err:
+        load_teams(path)
+    msg = str(err.value)
+    assert "Feld „start“ enthält ein Steuerzeichen – ein „\\“ in einem Text" in msg, msg
+    assert "C:/test" in msg and "\t" not in msg
+
+
 def test_csv_errors_name_the_row(tmp_path: Path) -> None:
     path = tmp_path / "teams.csv"
     path.write_text("id;schicht;modus\nA;8-16;walk\n;8-16;walk\nC;8-16;Rakete\n",
