@@ -444,7 +444,7 @@ def _addresses_person(part: str) -> bool:
     and the overviews would show. A bare name ("Am Markt 16, Meier") stays the town: it
     may as well be a village."""
     # a title written onto the name ("Dr.Meier", "Fr.Meier"): read as two words
-    part = _TITLE_GLUED.sub(r"\1 ", part, count=1)
+    part = _TITLE_GLUED.sub(r"\1 ", part)
     words = part.split()
     return len(words) >= 2 and bool(_PERSON_LEAD.match(words[0])) and names_a_person(part)
 
@@ -454,8 +454,13 @@ def _is_hint(word: str) -> bool:
     return bool(_HINT_WORD.fullmatch(w) or _HINT_END.search(w) or _FLAT_RE.fullmatch(word))
 
 
-#: A salutation or title with its dot written onto the name ("Dr.Meier").
-_TITLE_GLUED = re.compile(r"^((?:dr|prof|fr|hr|frl)\.)(?=[^\W\d_])", re.IGNORECASE)
+#: A salutation or title (of :data:`_PERSON_WORD`, :data:`_TITLE_WORD`) with its dot
+#: written onto the next word, anywhere in the part: "Dr.Meier", "Frau Dr.Meier",
+#: "Prof.Dr.Meier", "Dr.med.Meier", "Hrn.Meier", "Fam.Meier" (never inside a word, and
+#: never a town's "St.Georgen" or "a.d.").
+_TITLE_GLUED = re.compile(
+    r"(?<![^\W\d_])((?:dr|prof|dipl|ing|med|mag|herrn?|hrn?|frau|fr|frl|fam)\.)(?=[^\W\d_])",
+    re.IGNORECASE)
 
 
 def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> bool:
@@ -497,7 +502,7 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
     name.
     """
     # a title written onto the name ("Dr.Meier"): read as two words
-    text = _TITLE_GLUED.sub(r"\1 ", " ".join(part.split()), count=1)
+    text = _TITLE_GLUED.sub(r"\1 ", " ".join(part.split()))
     if not text or _CO_RE.match(text) or _COUNTRY_RE.match(text) or _OT_PART_RE.match(text):
         return False  # (a district: "OT Kathus", "Ortsteil Sorga")
     m = _TRAILING_REMARK.fullmatch(text)

@@ -13,7 +13,6 @@ current folder or of the installed package), in that order.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -44,7 +44,7 @@ from hausbesuch.fields import (
     parse_land,
     parse_weekdays,
 )
-from hausbesuch.tomlfile import read_toml
+from hausbesuch.tomlfile import control_character_problem, read_toml, toml_spelling
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "kassel"
@@ -82,6 +82,19 @@ def _toml_clock(value: Any) -> Any:
 
 #: A name or address: surrounding blanks removed, not empty.
 Text = Annotated[str, AfterValidator(_not_blank)]
+
+
+def _plain_path(value: str, info: ValidationInfo) -> str:
+    """A file path without control characters: ``"C:\\test\\bh.pbf"`` (valid TOML escapes,
+    a tab and a backspace) is refused with the hint for Windows paths."""
+    problem = control_character_problem(str(info.field_name), value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+#: A file path (``[osm] file``, ``[districts] file``, ``[brief] logo``).
+FilePath = Annotated[str, AfterValidator(_plain_path)]
 #: A clock time ``"HH:MM"`` (a TOML time value is accepted as well).
 Clock = Annotated[str, BeforeValidator(_toml_clock)]
 
@@ -93,7 +106,7 @@ class _Strict(BaseModel):
 class OsmSource(_Strict):
     """Where the OSM data comes from: a local file, or a place name to download once."""
 
-    file: str | None = None
+    file: FilePath | None = None
     place: str | None = None
 
     @model_validator(mode="after")
@@ -128,7 +141,7 @@ class DistrictSettings(_Strict):
 
     source: Literal["osm", "file", "auto"] = "auto"
     admin_level: int = Field(default=10, ge=2, le=12)
-    file: str | None = None
+    file: FilePath | None = None
     name_column: str | None = None
     #: Known district names in OSM spelling (other spellings are mapped onto them).
     names: list[str] = Field(default_factory=list)
@@ -337,7 +350,7 @@ class LetterSettings(_Strict):
     telefon: str = ""
     telefonzeiten: str = "Mo–Fr 8–12 Uhr"
     email: str = ""
-    logo: str | None = None  # PNG, JPEG or SVG file, profile-relative
+    logo: FilePath | None = None  # PNG, JPEG or SVG file, profile-relative
     betreff: str = "Ihr Hausbesuch am {wochentag}, {datum}"
     anrede: str = "Guten Tag {name},"
     text: str = DEFAULT_LETTER_TEXT
@@ -566,29 +579,6 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
 
 
-def _toml_spelling(value: Any, limit: int = 80) -> str:
-    """A value as TOML writes it, for messages: ``true``, ``"BY"``, ``["8-10"]``,
-    ``{a = 1}``, ``2026-12-07`` (never Python's ``True``, ``'BY'``); shortened to ``limit``."""
-    def key(k: Any) -> str:
-        return k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k))
-
-    def spell(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return json.dumps(v, ensure_ascii=False)  # TOML's basic string: "…", \" and \\
-        if isinstance(v, date | time):
-            return v.isoformat()
-        if isinstance(v, list | tuple):
-            return f"[{', '.join(spell(x) for x in v)}]"
-        if isinstance(v, dict):
-            return f"{{{', '.join(f'{key(k)} = {spell(x)}' for k, x in v.items())}}}"
-        return str(v)  # numbers (inf and nan are spelt so in TOML, too)
-
-    text = spell(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _german(err: dict[str, Any]) -> str:
     loc = _field_name(tuple(err["loc"])) or "(Profil)"
     kind = err["type"]
@@ -617,7 +607,7 @@ def _german(err: dict[str, Any]) -> str:
     if isinstance(value, time | date) and kind == "string_type":  # TOML's 08:00, no quotes
         msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
     shown = "" if kind == "missing" or isinstance(value, dict) else \
-        f" (Wert: {_toml_spelling(value)})"
+        f" (Wert: {toml_spelling(value)})"
     hint = _misplaced(tuple(err["loc"])) if kind == "extra_forbidden" else ""
     return f"Feld '{loc}' {msg}{shown}{hint}"
 

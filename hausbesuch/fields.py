@@ -40,6 +40,7 @@ from typing import Any
 
 from hausbesuch import clock
 from hausbesuch.plandata import TimeSlot
+from hausbesuch.tomlfile import toml_spelling
 
 __all__ = [
     "EARLIEST_DATE",
@@ -538,6 +539,8 @@ def _clock_minutes(value: Any) -> int:
         return value.hour * 60 + value.minute
     if isinstance(value, bool):
         raise FieldError(f"keine Uhrzeit: {str(value).lower()}")
+    if not isinstance(value, str | int):  # TOML's ["8"], {…}: not as Python writes them
+        raise FieldError(f'muss ein Text sein, z. B. "8:00" (nicht {toml_spelling(value)})')
     if isinstance(value, int) and 0 <= value <= 24:
         return value * 60
     raw = clean_text(str(value))
@@ -571,9 +574,15 @@ def parse_clock_range(value: Any) -> tuple[int, int]:
         When it is no range of two clock times. (Whether the end lies after the start is
         the caller's check: it names the field.)
     """
-    if isinstance(value, list | tuple) and len(value) == 2:
+    if isinstance(value, list | tuple):
+        if len(value) != 2:
+            raise FieldError(f"kein Zeitraum: {toml_spelling(value)} "
+                             '(erwartet z. B. "8:00-16:00")')
         return parse_clock_minutes(value[0]), parse_clock_minutes(value[1])
-    text = clean_text(str(value))
+    if not isinstance(value, str):  # TOML's schicht = true, = 8, = {…}
+        raise FieldError('muss ein Text sein, z. B. "8:00-16:00" '
+                         f"(nicht {toml_spelling(value)})")
+    text = clean_text(value)
     parts = re.split(r"\s*(?:-|–|—|bis)\s*", text)
     if len(parts) != 2 or not all(parts):
         raise FieldError(f"kein Zeitraum: „{_quote(text)}“ (erwartet z. B. 8:00-16:00)")

@@ -56,7 +56,7 @@ from hausbesuch.fields import (
     parse_weekdays,
 )
 from hausbesuch.tabular import normalize_header
-from hausbesuch.tomlfile import read_toml
+from hausbesuch.tomlfile import control_character_problem, read_toml, toml_spelling
 
 if TYPE_CHECKING:  # pragma: no cover
     from hausbesuch.config import Profile
@@ -254,8 +254,24 @@ _CLOCK_RE = re.compile(r"\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:uhr|h)?", re.IGNORECASE)
 
 #: A field that cannot be read (the German parsers of :mod:`hausbesuch.fields`).
 _FieldProblem = FieldError
+
+
+def _text(value: Any, example: str) -> str:
+    """``value`` if it is a text; TOML's numbers, booleans, lists and tables are refused
+    (``modus = ["walk"]`` was read as „['walk']“), never turned into text without a word."""
+    if not isinstance(value, str):
+        raise _FieldProblem(f"muss ein Text sein, z. B. {example} (nicht {toml_spelling(value)})")
+    return value
+
+
 _clock = parse_clock_minutes
 _clock_range = parse_clock_range
+
+
+def _quoted(value: Any) -> str:
+    """A value in a message: a text (of a CSV cell, too) in „…“, anything else as TOML
+    writes it (``["6"]``, ``{a = 1}``), never as Python does (``['6']``)."""
+    return f"„{value}“" if isinstance(value, str) else toml_spelling(value)
 
 
 def _int(value: Any, what: str) -> int:
@@ -269,7 +285,7 @@ def _int(value: Any, what: str) -> int:
     text = re.sub(rf"\s*(min|minuten|{what})\.?$", "", text)
     text = re.sub(r"[.,]0+$", "", text)
     if not re.fullmatch(r"-?\d+", text):
-        raise _FieldProblem(f"keine ganze Zahl: „{value}“")
+        raise _FieldProblem(f"keine ganze Zahl: {_quoted(value)}")
     return int(text)
 
 
@@ -282,19 +298,24 @@ def _float(value: Any) -> float:
     try:
         return float(text)
     except ValueError:
-        raise _FieldProblem(f"keine Zahl: „{value}“") from None
+        raise _FieldProblem(f"keine Zahl: {_quoted(value)}") from None
 
 
 def _names(value: Any) -> list[str]:
+    example = '["A. Schmidt", "B. Yilmaz"]'
     if isinstance(value, list | tuple):
-        items = [clean_text(str(v)) for v in value]
+        if not all(isinstance(v, str) for v in value):  # mitglieder = [1, true]
+            raise _FieldProblem(f"jeder Eintrag muss ein Text sein, z. B. {example} "
+                                f"(nicht {toml_spelling(value)})")
+        items = [clean_text(v) for v in value]
     else:
-        items = [clean_text(p) for p in re.split(r"[,;/|+]", str(value))]
+        items = [clean_text(p) for p in re.split(r"[,;/|+]", _text(value, example))]
     return [i for i in items if i]
 
 
 def _mode(value: Any) -> str:
-    text = clean_text(str(value)).lower().replace("ß", "ss").replace("-", " ")
+    text = clean_text(_text(value, '"walk", "bike" oder "drive"')).lower()
+    text = text.replace("ß", "ss").replace("-", " ")
     mode = _MODE_WORDS.get(text) or _MODE_WORDS.get(normalize_header(text))
     if mode is None:
         raise _FieldProblem(
@@ -312,20 +333,25 @@ def _place(value: Any) -> tuple[str | None, tuple[float, float] | None]:
         keys = {k.lower(): v for k, v in value.items()}
         unknown = set(keys) - {"lon", "lat", "adresse", "address", "name"}
         if unknown:
-            raise _FieldProblem(f"unbekannte Schlüssel {sorted(unknown)} (erlaubt: lon, lat, adresse)")
+            raise _FieldProblem(f"unbekannte Schlüssel {', '.join(sorted(unknown))} "
+                                "(erlaubt: lon, lat, adresse)")
         addr = keys.get("adresse") or keys.get("address") or keys.get("name")
         if ("lon" in keys) != ("lat" in keys):
             raise _FieldProblem("lon und lat gehören zusammen")
         ll = (_float(keys["lon"]), _float(keys["lat"])) if "lon" in keys else None
         if addr is None and ll is None:
             raise _FieldProblem("weder Adresse noch lon/lat angegeben")
-        return (clean_text(str(addr)) or None if addr is not None else None), ll
+        if addr is not None:
+            addr = clean_text(_text(addr, 'adresse = "Am Markt 16, 36251 Bad Hersfeld"'))
+        return addr or None, ll
     if isinstance(value, list | tuple):
         if len(value) != 2:
-            raise _FieldProblem("erwartet [Länge, Breite], nicht "
-                                f"[{', '.join(str(v) for v in value)}]")
+            raise _FieldProblem(f"erwartet [Länge, Breite], nicht {toml_spelling(value)}")
         return None, (_float(value[0]), _float(value[1]))
-    text = clean_text(str(value))
+    if not isinstance(value, str):  # start = true, = 9.7
+        raise _FieldProblem('muss eine Adresse (Text), [Länge, Breite] oder '
+                            f'{{lon = …, lat = …}} sein (nicht {toml_spelling(value)})')
+    text = clean_text(value)
     if not text:
         return None, None
     return text, None
@@ -374,9 +400,13 @@ def _build(
         if v is None or (isinstance(v, str) and not clean_text(v)):
             continue
         values[canon] = v
-    tid = clean_text(str(values.get("id", ""))) or None
+    raw_id = values.get("id", "")
+    tid = clean_text(raw_id) or None if isinstance(raw_id, str) else None
     who = f"Team „{tid}“" if tid else label
-    if tid is None:
+    if not isinstance(raw_id, str):  # id = ["a"], id = 1
+        problems.append(f"Feld „id“: muss ein Text sein, z. B. id = \"team-1\" "
+                        f"(nicht {toml_spelling(raw_id)})")
+    elif tid is None:
         problems.append("Feld „id“ fehlt")
 
     def get(canon: str, parse: Any, default: Any) -> Any:
@@ -483,7 +513,8 @@ def parse_teams(
     unknown_top = [k for k in data if k not in {"team", "teams", "defaults", "standard"}]
     if unknown_top:
         errors.append(
-            f"unbekannte Abschnitte {unknown_top} (erwartet [[team]] und optional [defaults])"
+            f"unbekannte Abschnitte {', '.join(unknown_top)} (erwartet [[team]] und optional "
+            "[defaults])"
         )
     raw_defaults = data.get("defaults", data.get("standard", {}))
     if raw_defaults:
@@ -517,6 +548,17 @@ def parse_teams(
                 entries.append({"id": tid, **body})
     if not entries and not errors:
         errors.append("keine Teams gefunden (erwartet Abschnitte [[team]] mit id = …)")
+    # a Windows path or address between double quotation marks whose backslashes are valid
+    # escapes ("C:\\test": a tab) reads without a parser error; clean_text would make it a
+    # blank without a word
+    for label, entry in (("[defaults]", raw_defaults), *(
+            (f"Team Nr. {i}", e) for i, e in enumerate(entries, start=1))):
+        for k, v in entry.items() if isinstance(entry, Mapping) else ():
+            texts = v.values() if isinstance(v, Mapping) else v if isinstance(v, list) else [v]
+            for text in texts:
+                problem = isinstance(text, str) and control_character_problem(str(k), text)
+                if problem:
+                    errors.append(f"{label}: Feld „{k}“ {problem}")
     # Place-like defaults (start/end/members/skills) are merged per team.
     place_defaults = {k: v for k, v in base_raw.items() if _key(str(k)) in {
         "start", "end", "start_lon", "start_lat", "end_lon", "end_lat", "skills"}}

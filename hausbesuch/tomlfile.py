@@ -9,8 +9,10 @@ message with the line (and column), never the parser's or the codec's English te
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import tomllib
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,46 @@ def _backslash_hint(key: str, value: str) -> str:
     slashes = typed.replace("\\", "/")
     return (f"ein „\\“ in einem Text: Pfade mit „/“ schreiben ({key} = \"{slashes}\") oder in "
             f"einfachen Anführungszeichen ({key} = '{typed}')")
+
+
+#: TOML's escapes of control characters, written back as typed (``"C:\test"``: a tab).
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character_problem(key: str, value: str) -> str | None:
+    r"""Why a file path (or another one-line text) read from TOML holds a control character,
+    or ``None``: a Windows path between double quotation marks whose backslashes are valid
+    escapes (``"C:\test\bh.pbf"``: a tab and a backspace) parses without an error. The
+    answer is the hint for Windows paths, with the value as it was typed."""
+    if not _CONTROL.search(value):
+        return None
+    typed = _CONTROL.sub(lambda m: _ESCAPES.get(m[0], f"\\u{ord(m[0]):04X}"), value)
+    hint = _backslash_hint(key, f'"{typed}"')
+    return f"enthält ein Steuerzeichen – {hint}"
+
+
+def toml_spelling(value: Any, limit: int = 80) -> str:
+    """A value as TOML writes it, for messages: ``true``, ``"BY"``, ``["8-10"]``,
+    ``{a = 1}``, ``2026-12-07`` (never Python's ``True``, ``'BY'``); shortened to ``limit``."""
+    def key(k: Any) -> str:
+        return k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k))
+
+    def spell(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)  # TOML's basic string: "…", \" and \\
+        if isinstance(v, date | time):
+            return v.isoformat()
+        if isinstance(v, list | tuple):
+            return f"[{', '.join(spell(x) for x in v)}]"
+        if isinstance(v, dict):
+            return f"{{{', '.join(f'{key(k)} = {spell(x)}' for k, x in v.items())}}}"
+        return str(v)  # numbers (inf and nan are spelt so in TOML, too)
+
+    text = spell(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _is_toml_scalar(value: str) -> bool:

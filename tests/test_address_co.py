@@ -601,6 +601,13 @@ def test_a_district_with_its_marker_stays(text):
     # a title written onto the name (review 13 #11)
     ("Am Markt 16, Dr.Meier", "Dr.Meier"),
     ("Am Markt 16, Hr.Meier", "Hr.Meier"),
+    # ... after a salutation, after another title, and for every known word (review 13b #3)
+    ("Am Markt 16, Frau Dr.Meier", "Frau Dr.Meier"),
+    ("Am Markt 16, Prof.Dr.Meier", "Prof.Dr.Meier"),
+    ("Am Markt 16, Dr.med.Meier", "Dr.med.Meier"),
+    ("Am Markt 16, Fam.Meier", "Fam.Meier"),
+    ("Am Markt 16, Hrn.Meier", "Hrn.Meier"),
+    ("Am Markt 16, Frau Dipl.-Ing.Meier", "Frau Dipl.-Ing.Meier"),
 ])
 def test_a_person_after_the_number_without_a_town_is_no_town(text, part, bad_hersfeld_pbf):
     """Without postcode and town, a part addressing a person ("Frau Meier") was read as
@@ -624,6 +631,13 @@ def test_a_person_after_the_number_without_a_town_is_no_town(text, part, bad_her
     ("Am Markt 16, Fulda", "Fulda"),
     ("Am Markt 16, Bad Hersfeld", "Bad Hersfeld"),
     ("Hauptstr. 5, Neustadt bei Coburg", "Neustadt bei Coburg"),
+    # towns with dots are no glued titles
+    ("Hauptstr. 5, Neustadt a.d. Aisch", "Neustadt a.d. Aisch"),
+    ("Hauptstr. 5, St. Ingbert", "St. Ingbert"),
+    ("Hauptstr. 5, St.Georgen", "St.Georgen"),
 ])
 def test_a_bare_word_after_the_number_is_still_the_town(text, town):
+    from hausbesuch.care_of import without_care_of
+
     assert parse_address(text).town == town
+    assert parse_address(text).care_of == () and without_care_of(text) == text

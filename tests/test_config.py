@@ -294,6 +294,48 @@ def test_toml_mistakes_in_a_profile_are_german(tmp_path, body, message):
     assert not any(w in msg for w in ("Expected", "Invalid", "Cannot", "Illegal", "(at line"))
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # backslashes that are valid TOML escapes (\t, \b, \n) loaded as a tab, a backspace
+        # and a line break in the path, and the file was then "not found"
+        (_BASE + 'file = "C:\\test\\bh.pbf"\n' + _DEPOT,
+         "Feld 'osm.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "schreiben (file = \"C:/test/bh.pbf\") oder in einfachen Anführungszeichen "
+         "(file = 'C:\\test\\bh.pbf')"),
+        (_BASE + 'file = "D:\\neu\\bh.pbf"\n' + _DEPOT,
+         "Feld 'osm.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "schreiben (file = \"D:/neu/bh.pbf\")"),
+        (_BASE + 'file = "osm\\bh.pbf"\n' + _DEPOT,
+         "Feld 'osm.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "schreiben oder in einfachen Anführungszeichen ('C:\\Daten\\…')"),
+        (_BASE + _DEPOT + '[districts]\nfile = "D:\\neu\\bezirke.geojson"\n',
+         "Feld 'districts.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit "
+         "„/“ schreiben (file = \"D:/neu/bezirke.geojson\")"),
+        (_LETTER + 'logo = "C:\\temp\\bild.png"\n',
+         "Feld 'brief.logo' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "schreiben (logo = \"C:/temp/bild.png\")"),
+    ],
+)
+def test_a_windows_path_with_valid_escapes_is_refused(tmp_path, body, message):
+    p = tmp_path / "pfad.toml"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile(p)
+    msg = str(info.value)
+    assert message in msg, msg
+    assert "\t" not in msg and "\b" not in msg and "\n" not in msg and "\x08" not in msg
+
+
+def test_a_path_written_with_slashes_or_single_quotes_loads(tmp_path):
+    p = tmp_path / "pfad.toml"
+    p.write_text(_BASE + "file = 'C:\\test\\bh.pbf'\n" + _DEPOT
+                 + '[brief]\nlogo = "C:/bilder/logo.png"\n', encoding="utf-8")
+    profile = load_profile(p)
+    assert profile.osm.file == "C:\\test\\bh.pbf"
+    assert profile.brief.logo == "C:/bilder/logo.png"
+
+
 def test_a_profile_with_a_utf8_byte_order_mark_is_read(tmp_path):
     # Windows editors save "UTF-8 mit BOM"; teams files were read, profiles refused
     p = tmp_path / "bom.toml"

@@ -168,6 +168,30 @@ def test_inherited_lunch_is_clipped_to_the_shift(tmp_path: Path) -> None:
         ('[[team]]\nid = "a"\nstart = [true, 50.8]', ["start", "keine Zahl: true"]),
         ('[[team]]\nid = "a"\nmodus = "x"\n[[team]]\nid = "b"\nschicht = "9"',
          ["Team „a“", "Team „b“"]),
+        ('[[team]]\nid = "a"\nstart = [9.7, true, 1]',
+         ["start", "erwartet [Länge, Breite], nicht [9.7, true, 1]"]),
+        ('[[team]]\nid = "a"\nstart = {lon = 9.7, lat = 50.8, foo = 1}',
+         ["start", "unbekannte Schlüssel foo (erlaubt"]),
+        ('[[team]]\nid = "a"\nmax_besuche = ["6"]', ['keine ganze Zahl: ["6"]']),
+        ('[[team]]\nid = "a"\nmax_besuche = {a = 1}', ["keine ganze Zahl: {a = 1}"]),
+        ('[[team]]\nid = "a"\nstart_lon = [9.7]\nstart_lat = 50.8', ["keine Zahl: [9.7]"]),
+        ('[[team]]\nid = "a"\nmodus = true', ["modus", "muss ein Text sein", "(nicht true)"]),
+        ('[[team]]\nid = "a"\nschicht = true', ["schicht", "muss ein Text sein", "(nicht true)"]),
+        ('[[team]]\nid = "a"\nschicht = ["8-16"]', ['schicht', 'kein Zeitraum: ["8-16"]']),
+        ('[[team]]\nid = "a"\nschicht_beginn = ["8"]', ['muss ein Text sein', '(nicht ["8"])']),
+        ('[[team]]\nid = "a"\nmittag = true', ["mittag", "muss ein Text sein"]),
+        ('[[team]]\nid = ["a"]', ["Team Nr. 1", "id", 'muss ein Text sein', '(nicht ["a"])']),
+        ('[[team]]\nid = 1', ["Team Nr. 1", "id", "muss ein Text sein", "(nicht 1)"]),
+        # non-text values were turned into text without a word
+        ('[[team]]\nid = "a"\nstart = {adresse = ["Am Markt 16"]}',
+         ["start", "muss ein Text sein", '(nicht ["Am Markt 16"])']),
+        ('[[team]]\nid = "a"\nstart = true', ["start", "muss eine Adresse (Text)"]),
+        ('[[team]]\nid = "a"\nmitglieder = [1, true]',
+         ["mitglieder", "jeder Eintrag muss ein Text sein", "(nicht [1, true])"]),
+        ('[[team]]\nid = "a"\nsprachen = 3', ["sprachen", "muss ein Text sein"]),
+        ('[[team]]\nid = "a"\nmodus = ["walk"]', ["modus", "muss ein Text sein"]),
+        ('[[team]]\nid = "a"\nende = {name = 5}', ["ende", "muss ein Text sein"]),
+        ('[[team]]\nid = "a"\n[extra]\nx = 1\n[more]\ny = 2', ["Abschnitte extra, more"]),
     ],
 )
 def test_invalid_teams_give_german_messages(tmp_path: Path, body: str,
@@ -182,6 +206,21 @@ def test_invalid_teams_give_german_messages(tmp_path: Path, body: str,
     for fragment in fragments:
         assert fragment in msg
     assert "True" not in msg and "'" not in msg.replace("t.toml", ""), msg
+
+
+@pytest.mark.parametrize("body", [
+    '[[team]]\nid = "a"\nstart = "C:\\test"\n',
+    '[defaults]\nstart = {adresse = "C:\\test"}\n[[team]]\nid = "a"\n',
+])
+def test_a_text_with_valid_escapes_is_refused(tmp_path: Path, body: str) -> None:
+    # "C:\test" (a tab: a valid TOML escape) became the start address "C: est"
+    path = tmp_path / "t.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(TeamError) as err:
+        load_teams(path)
+    msg = str(err.value)
+    assert "Feld „start“ enthält ein Steuerzeichen – ein „\\“ in einem Text" in msg, msg
+    assert "C:/test" in msg and "\t" not in msg
 
 
 def test_csv_errors_name_the_row(tmp_path: Path) -> None:
