@@ -146,6 +146,15 @@ def phone_context(browser, rec: Recorder):  # noqa: ANN001, ANN201
     return phone
 
 
+def phone_page(browser, tile_host: str = "tile.openstreetmap.org"):  # noqa: ANN001, ANN201
+    """A page of a new :func:`phone_context` whose requests a new :class:`Recorder` records
+    (tiles from ``tile_host``), with a 30 s default timeout: (page, recorder)."""
+    rec = Recorder(tile_host=tile_host)
+    page = phone_context(browser, rec).new_page()
+    page.set_default_timeout(30_000)
+    return page, rec
+
+
 @contextmanager
 def chromium_context(tile_host: str, *, viewport: tuple[int, int] = (420, 860)) -> Iterator[tuple[object, Recorder]]:
     """A fresh headless Chromium context (new user-data-dir) with a :class:`Recorder`.

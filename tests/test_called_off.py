@@ -372,7 +372,7 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
 
     from hausbesuch.store import OutcomeRow, Store
     from hausbesuch.web.links import link_path
-    from tests.browser import Recorder, launch, phone_context
+    from tests.browser import launch, phone_page
     from tests.web_fixtures import live_server
 
     db, pid, route, off, other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
@@ -381,10 +381,7 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
     with live_server(web) as live, sync_playwright() as pw:
         browser = launch(pw)
         try:
-            rec = Recorder(tile_host="tile.openstreetmap.org")
-            phone = phone_context(browser, rec)
-            page = phone.new_page()
-            page.set_default_timeout(30_000)
+            page, rec = phone_page(browser)
             rec.attach_page(page)
             page.clock.set_fixed_time(datetime.combine(
                 route.day, time(11, 20), ZoneInfo("Europe/Berlin")).timestamp())
@@ -404,7 +401,7 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
             assert gone.get_attribute("class") == "stop called-off"
             assert gone.inner_text() == before
             assert rec.page_errors == [] and rec.violations == []
-            phone.close()
+            page.context.close()
         finally:
             browser.close()
     with Store.open(db) as store, store.session() as s:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.browser import launch, phone_context
+from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, login
 
@@ -166,7 +166,7 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
     from playwright.sync_api import sync_playwright
 
     from hausbesuch.store import CaseVisitRow
-    from tests.browser import Recorder
+    from tests.browser import phone_page
 
     stop = _planned(site)[0]
     cid = stop.client_id
@@ -178,10 +178,7 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
     with sync_playwright() as pw:
         browser = _browser(pw)
         try:
-            rec = Recorder(tile_host="tile.openstreetmap.org")
-            phone = phone_context(browser, rec)
-            page = phone.new_page()
-            page.set_default_timeout(30_000)
+            page, rec = phone_page(browser)
             page.goto(site.url + "/anmelden")
             page.fill("input[name=name]", "kora")
             page.fill("input[name=passwort]", PASSWORD)

@@ -29,7 +29,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser import launch, phone_context
+from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import HEADER, NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
@@ -306,12 +306,10 @@ PAGE_FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 def _phone_page(pw, site: Site):  # noqa: ANN001, ANN202, F811
     """A logged-in page at 390 × 844 (browser, page, recorder)."""
-    from tests.browser import Recorder
+    from tests.browser import phone_page
 
     browser = _browser(pw)
-    rec = Recorder(tile_host="tile.openstreetmap.org")
-    page = phone_context(browser, rec).new_page()
-    page.set_default_timeout(30_000)
+    page, rec = phone_page(browser)
     _log_in(page, site)
     return browser, page, rec
 
@@ -444,17 +442,14 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
     is one word of 69 letters, also after a refused fix that echoes a long typed word."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import Recorder
+    from tests.browser import phone_page
 
     _import_long_address(site, tmp_path)
     fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
     with sync_playwright() as pw:
         browser = _browser(pw)
         try:
-            rec = Recorder(tile_host="tile.openstreetmap.org")
-            phone = phone_context(browser, rec)
-            page = phone.new_page()
-            page.set_default_timeout(30_000)
+            page, rec = phone_page(browser)
             _log_in(page, site)
             page.goto(site.url + "/adressen")
             row = page.locator(f"#adresse-{LONG_ID}")
