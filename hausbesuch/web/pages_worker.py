@@ -49,7 +49,7 @@ OUTCOME_LABELS = dict(OUTCOMES)
 #: a field (its implicit submission uses the first submit button). No outcome.
 IMPLICIT = "keine-auswahl"
 #: Static files the service worker keeps for use without signal.
-WORKER_ASSETS = ("/static/web/app.css", "/static/web/worker.js")
+WORKER_ASSETS = ("/static/web/app.css", "/static/web/unsent.js", "/static/web/worker.js")
 _WEB_DIR = Path(__file__).resolve().parent
 
 

@@ -13,30 +13,10 @@
   function load() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
   }
-  function dayDe(iso) { return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4); }
   function show() {
-    var q = load();
-    box.textContent = "";
-    if (!Array.isArray(q) || !q.length) return;
-    var p = document.createElement("p");
+    var p = hausbesuchUnsent.render(box, load());
+    if (!p) return;
     p.className = "error";
-    p.textContent = (q.length === 1 ? "1 Ergebnis wurde nicht gesendet und ist"
-      : q.length + " Ergebnisse wurden nicht gesendet und sind") +
-      " noch auf diesem Telefon; bitte der Koordination melden:";
-    box.appendChild(p);
-    var list = document.createElement("ul");
-    q.forEach(function (item) {
-      var f = (item && item.fields) || {};
-      var zeit = String(f.zeit || "");
-      var li = document.createElement("li");
-      li.textContent = String(f.kundennummer || "?") + ": " + String(item.label || "") +
-        (zeit ? " (" + dayDe(zeit.slice(0, 10)) + " " + zeit.slice(11) + " Uhr)" : "") +
-        (f.termin_datum ? ", Termin " + dayDe(String(f.termin_datum)) + " " +
-          String(f.termin_zeit || "") : "") +
-        (f.notiz ? ", mit Notiz" : "");
-      list.appendChild(li);
-    });
-    box.appendChild(list);
     var button = document.createElement("button");
     button.type = "button";
     button.className = "danger";

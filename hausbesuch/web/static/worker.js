@@ -113,31 +113,10 @@
   }
   function expiredNow() { return validUntil > 0 && Date.now() > validUntil; }
 
-  // the outcomes not sent (Kundennummer, outcome and time), once the route is off the page;
-  // a note is only mentioned ("mit Notiz"), never shown: a lost phone must not show it
+  // the outcomes not sent, once the route is off the page (unsent.js)
   function showUnsent() {
     var box = document.getElementById("nicht-gesendet");
-    if (!box) return;
-    var q = load();
-    box.textContent = "";
-    if (!q.length) return;
-    var p = document.createElement("p");
-    p.textContent = (q.length === 1 ? "1 Ergebnis wurde nicht gesendet und bleibt"
-      : q.length + " Ergebnisse wurden nicht gesendet und bleiben") +
-      " auf diesem Telefon; bitte der Koordination melden:";
-    box.appendChild(p);
-    var list = document.createElement("ul");
-    q.forEach(function (item) {
-      var f = item.fields;
-      var li = document.createElement("li");
-      li.textContent = f.kundennummer + ": " + item.label + " (" + dayDe(f.zeit.slice(0, 10)) +
-        " " + f.zeit.slice(11) + " Uhr)" +
-        (f.termin_datum ? ", Termin " + dayDe(f.termin_datum) + " " + f.termin_zeit : "") +
-        (f.notiz ? ", mit Notiz" : "") +
-        (item.refused ? ", nicht angenommen: " + item.refused : "");
-      list.appendChild(li);
-    });
-    box.appendChild(list);
+    if (box) hausbesuchUnsent.render(box, load());
   }
   // the link has ended or is gone: delete the copy and take every stop (addresses, times,
   // notes) off the page; only the notice and the outcomes not sent stay
@@ -190,7 +169,7 @@
   // ---- outcomes
 
   function sameKey(a, b) { return a.fields.schluessel === b.fields.schluessel; }
-  function dayDe(iso) { return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4); }
+  var dayDe = hausbesuchUnsent.dayDe;
 
   // an outcome the server refused (400): it stays on the phone with the server's reason
   // and its note until it is recorded again (corrected) or discarded
