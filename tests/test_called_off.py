@@ -156,36 +156,49 @@ def test_gpx_does_not_lead_to_a_called_off_stop() -> None:
         "g:trk/g:trkseg", NS)) == 1
 
 
-def test_web_plan_view_counts_and_marks_a_called_off_visit(planned_week, tmp_path):
-    """The web app's plan view of a stored plan whose visit was called off since: the
-    header and the team-day's row count the visits to do, the order marks the called-off
-    one, and its map data says it is off."""
+def _one_called_off(planned_week, tmp_path, k: int):  # noqa: ANN001, ANN202
+    """A copy of the planned week whose ``k``-th stop of a route (3 stops or more) was
+    called off on 04.12.2026: (db, plan id, route, called-off stop, stops in the plan)."""
     import shutil
     from pathlib import Path
 
-    from fastapi.testclient import TestClient
     from sqlalchemy import update
 
     from hausbesuch.store import CaseVisitRow, Store
-    from hausbesuch.web.app import create_app
-    from hausbesuch.web.auth import add_user
-    from tests.web_fixtures import PASSWORD, login
 
     shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
     db = f"sqlite:///{tmp_path / 'p.db'}"
     pid = planned_week.plan_id
     with Store.open(db) as store:
-        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
-        off = route.stops[1]
+        plan = store.load_plan(pid)
+        route = next(r for r in plan.routes if len(r.stops) >= 3)
         with store.session() as s:
-            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == route.stops[k].visit_id)
                       .values(status="entfallen", updated_at=datetime(2026, 12, 4, 9, 0)))
-        n_all = sum(len(r.stops) for r in store.load_plan(pid).routes)
+    return db, pid, route, route.stops[k], sum(len(r.stops) for r in plan.routes)
+
+
+def _coordinator_get(db: str, path: str):  # noqa: ANN202
+    """``path`` of the web app on ``db`` (Bad Hersfeld), as a logged-in coordinator."""
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, login
+
     web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
     add_user(web.state.web.store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
     with TestClient(web, base_url="https://testserver") as c:
         assert login(c, "kora").status_code in (200, 303)
-        view = c.get(f"/plaene/{pid}")
+        return c.get(path)
+
+
+def test_web_plan_view_counts_and_marks_a_called_off_visit(planned_week, tmp_path):
+    """The web app's plan view of a stored plan whose visit was called off since: the
+    header and the team-day's row count the visits to do, the order marks the called-off
+    one, and its map data says it is off."""
+    db, pid, route, off, n_all = _one_called_off(planned_week, tmp_path, 1)
+    view = _coordinator_get(db, f"/plaene/{pid}")
     assert view.status_code == 200
     assert f"{n_all - 1} Besuche in " in view.text and " · 1 entfallen · " in view.text
     row = next(r for r in view.text.split("<tr>") if f"<s>{off.client_id} (" in r)
@@ -205,40 +218,20 @@ def test_outcomes_page_counts_and_numbers_as_the_phone(planned_week, tmp_path, m
     """QA 13c #3: the *Ergebnisse* page counted the called-off visit among the planned ones
     and showed the stored position, where the worker's phone numbers the stops to visit
     without a gap (the coordinator and the worker spoke of different stops)."""
-    import shutil
-    from pathlib import Path
-
-    from fastapi.testclient import TestClient
-    from sqlalchemy import update
-
     from hausbesuch import clock
     from hausbesuch.config import load_profile
-    from hausbesuch.store import CaseVisitRow, Store
+    from hausbesuch.store import Store
     from hausbesuch.web import casework_api
-    from hausbesuch.web.app import create_app
-    from hausbesuch.web.auth import add_user
-    from tests.web_fixtures import PASSWORD, login
 
-    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    pid = planned_week.plan_id
+    db, pid, route, off, n_all = _one_called_off(planned_week, tmp_path, 0)
+    later = route.stops[2]
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
     with Store.open(db) as store:
-        route = next(r for r in store.load_plan(pid).routes if len(r.stops) >= 3)
-        off, later = route.stops[0], route.stops[2]
-        with store.session() as s:
-            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
-                      .values(status="entfallen", updated_at=datetime(2026, 12, 4, 9, 0)))
-        n_all = sum(len(r.stops) for r in store.load_plan(pid).routes)
-        monkeypatch.setenv(clock.ENV, route.day.isoformat())
         casework_api.record_outcome(
             store, load_profile("bad-hersfeld"), "test", later.client_id, route.day,
             "angetroffen", time_min=later.start.hour * 60 + later.start.minute,
             appointment=None, note=None, idempotency_key="qa13c-3")
-    web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
-    add_user(web.state.web.store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
-    with TestClient(web, base_url="https://testserver") as c:
-        assert login(c, "kora").status_code in (200, 303)
-        page = c.get(f"/plaene/{pid}/ergebnisse")
+    page = _coordinator_get(db, f"/plaene/{pid}/ergebnisse")
     assert page.status_code == 200
     assert (f"1 Ergebnis zu {n_all - 1} geplanten Besuchen (1 weiterer entfällt)."
             in page.text), page.text[:2000]

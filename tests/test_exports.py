@@ -329,25 +329,12 @@ def test_a_called_off_visit_is_marked_and_not_counted(planned_week, tmp_path):
     the called-off ones apart, as the pages do („4 Besuche, 1 weiterer entfällt“); the
     workbook's report gives a case whose only visit is off the status „entfallen“.
     Times and km stay the plan's."""
-    import shutil
-
     import geopandas as gpd
     from openpyxl import load_workbook
-    from sqlalchemy import update
 
-    from hausbesuch.store import CaseVisitRow, Store
+    from tests.test_called_off import _one_called_off
 
-    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
-    db = f"sqlite:///{tmp_path / 'p.db'}"
-    pid = planned_week.plan_id
-    with Store.open(db) as store:
-        plan = store.load_plan(pid)
-        route = next(r for r in plan.routes if len(r.stops) >= 3)
-        off = route.stops[1]
-        with store.session() as s:
-            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
-                      .values(status="entfallen", updated_at=datetime(2026, 12, 4, 9, 0)))
-    n_all = sum(len(r.stops) for r in plan.routes)
+    db, pid, route, off, n_all = _one_called_off(planned_week, tmp_path, 1)
     out = {}
     for fmt in ("gpkg", "xlsx"):
         out[fmt] = tmp_path / f"plan.{fmt}"
