@@ -259,31 +259,22 @@ def test_a_teams_file_not_saved_as_utf8_names_the_line(tmp_path: Path) -> None:
         "speichern (im Editor „Speichern unter“, Codierung UTF-8).")
 
 
-def test_a_teams_file_names_the_key_of_a_text_without_quotes(tmp_path: Path) -> None:
-    p = tmp_path / "teams.toml"
-    p.write_text('[[team]]\nid = "nord"\nstart = Am Markt 16\n', encoding="utf-8")
-    with pytest.raises(TeamError) as err:
-        load_teams(p)
-    assert str(err.value) == (
-        "Teams-Datei teams.toml ist kein gültiges TOML. Zeile 3, Spalte 9: „start“: Texte "
-        'stehen in Anführungszeichen, z. B. start = "Am Markt 16".')
-
-
-def test_a_teams_file_names_the_key_of_a_missing_value(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[team]]\nid = "nord"\nstart = Am Markt 16\n',
+     'Zeile 3, Spalte 9: „start“: Texte stehen in Anführungszeichen, z. B. start = '
+     '"Am Markt 16".'),
     # „Texte stehen in geraden Anführungszeichen“ was said for an empty value
+    ('[[team]]\nid = "nord"\nstart =\n', "Zeile 3, Spalte 8: „start“: Wert fehlt nach „=“."),
+    ('[[team]]\nid = "nord"\nstart =',  # no line break at the end
+     "Am Ende der Datei: „start“: Wert fehlt nach „=“."),
+])
+def test_a_teams_file_names_the_key_of_a_toml_mistake(tmp_path: Path, text: str,
+                                                       expected: str) -> None:
     p = tmp_path / "teams.toml"
-    p.write_text('[[team]]\nid = "nord"\nstart =\n', encoding="utf-8")
+    p.write_text(text, encoding="utf-8")
     with pytest.raises(TeamError) as err:
         load_teams(p)
-    assert str(err.value) == (
-        "Teams-Datei teams.toml ist kein gültiges TOML. Zeile 3, Spalte 8: „start“: Wert fehlt "
-        "nach „=“.")
-    p.write_text('[[team]]\nid = "nord"\nstart =', encoding="utf-8")  # no line break at the end
-    with pytest.raises(TeamError) as err:
-        load_teams(p)
-    assert str(err.value) == (
-        "Teams-Datei teams.toml ist kein gültiges TOML. Am Ende der Datei: „start“: Wert fehlt "
-        "nach „=“.")
+    assert str(err.value) == f"Teams-Datei teams.toml ist kein gültiges TOML. {expected}"
 
 
 @pytest.mark.parametrize("value", ['["Mo", 3]', '[["Mo"]]', "{a = 1}", "5"])
