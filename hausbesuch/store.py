@@ -258,6 +258,9 @@ class ClientRow(_ClientColumns, Base):
     # a coordinate given in the client list (lat/lon columns), WGS84
     given_lon: Mapped[float | None] = mapped_column(Double)
     given_lat: Mapped[float | None] = mapped_column(Double)
+    #: when the client's personal data were erased (``hausbesuch purge``); None: they are
+    #: there (a later import of the client fills them in again and clears this)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class DistrictRow(Base):
@@ -893,6 +896,37 @@ class Store:
                            "current_schema() || ':' || :what || ':' || :city, 0))"),
                       {"what": what, "city": city})
 
+    def reclaim(self) -> bool:
+        """Give back the space of deleted and overwritten rows, so that erased data do not
+        stay readable in free pages of the file (SQLite: ``VACUUM``) or in dead row
+        versions (PostgreSQL: ``VACUUM`` of the tables that hold clients' data). False
+        when the database could not do it now (another program holds it)."""
+        import sqlite3
+
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            if self.engine.dialect.name == "sqlite":
+                # the driver's own connection: it runs outside a transaction (isolation
+                # level None), where SQLAlchemy's begin hook would open one VACUUM refuses
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("VACUUM")
+                finally:
+                    raw.close()
+                return True
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                for table in ("clients", "plan_clients", "visits", "unassigned", "geocodes",
+                              "plan_routes", "rejected_rows", "case_status_history",
+                              "outcomes", "address_fixes"):
+                    c.exec_driver_sql(f"VACUUM {table}")
+            return True
+        except (DBAPIError, sqlite3.Error) as exc:  # e.g. "database is locked"
+            import logging
+
+            logging.getLogger(__name__).warning("reclaim failed: %s", type(exc).__name__)
+            return False
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction (committed on success, rolled back on error)."""
@@ -1431,14 +1465,18 @@ def _make_engine(url: URL, schema: str | None) -> Engine:
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
-    """Foreign keys on; transactions (and DDL) under SQLAlchemy's control, so that writers
-    take the lock up front (``BEGIN IMMEDIATE``) and concurrent openers do not collide."""
+    """Foreign keys on; secure deletion on; transactions (and DDL) under SQLAlchemy's
+    control, so that writers take the lock up front (``BEGIN IMMEDIATE``) and concurrent
+    openers do not collide."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
+        # deleted and overwritten content is zeroed, not left in free space of the file
+        # (Debian's SQLite does this by default, others do not): erased data are gone
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

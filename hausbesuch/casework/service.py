@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from hausbesuch import clock
 from hausbesuch.casework.rules import (
     RESULT_LABELS,
+    STATUS_LABELS,
     STATUSES,
     Directive,
     PastOutcome,
@@ -105,6 +106,19 @@ def cli_actor() -> str:
 
 
 # --------------------------------------------------------------------------- results
+
+
+@dataclass
+class PurgeResult:
+    """What :meth:`Casework.purge` chose: the cases to erase, those left (case id, German
+    reason), and what the erasure changed (None in a dry run or when nothing was chosen)."""
+
+    to_erase: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    erased: Any = None
+    #: whether the database gave back the space of what was erased (see
+    #: :meth:`hausbesuch.store.Store.reclaim`); None in a dry run
+    reclaimed: bool | None = None
 
 
 @dataclass
@@ -513,6 +527,87 @@ class Casework:
             func.lower(ClientRow.client_id) == client_id.casefold())))
         return rows[0] if len(rows) == 1 else None
 
+    # ---- erasure
+
+    def purge(self, ids: Sequence[str] | None = None, *, closed_days: int | None = None,
+              dry_run: bool = False) -> PurgeResult:
+        """Erase the personal data of closed cases (:mod:`hausbesuch.casework.erasure`).
+
+        ``ids``: these cases (each must be ``erreicht`` or ``abgeschlossen``);
+        ``closed_days``: every such case whose status was set at least that many days
+        before today. A case with a visit still ahead on a route, one still open or in
+        Klärung, one already erased or not known is left with its reason. ``dry_run``:
+        only say what would be erased.
+        """
+        from datetime import timedelta
+
+        from hausbesuch.casework.erasure import ERASABLE, erase
+
+        if (ids is None) == (closed_days is None):
+            raise CaseworkError("Entweder Kundennummern oder die Tage seit dem Abschluss "
+                                "angeben.")
+        if closed_days is not None and closed_days < 0:
+            raise CaseworkError(f"Tage seit dem Abschluss: {closed_days} ist negativ.",
+                                field="closed_days", reason="ist negativ")
+        result = PurgeResult()
+        today = self.today()
+        with self.store.planning_lock(self.city), self.store.session() as s:
+            if ids is not None:
+                # in the order given: (id as given, its row or None, why it is not known)
+                given: list[tuple[str, ClientRow | None, str]] = []
+                for raw in dict.fromkeys(ids):
+                    try:
+                        given.append((raw, self._row(s, raw), ""))
+                    except CaseworkError as exc:
+                        given.append((raw, None, str(exc)))
+                rows = [r for _, r, _ in given if r is not None]
+            else:
+                last = datetime.combine(today - timedelta(days=closed_days or 0),
+                                        datetime.max.time())
+                rows = list(s.scalars(select(ClientRow).where(
+                    ClientRow.city == self.city, ClientRow.status.in_(ERASABLE),
+                    ClientRow.erased_at.is_(None), ClientRow.status_since <= last)
+                    .order_by(ClientRow.client_id)))
+                given = [(r.client_id, r, "") for r in rows]
+            ahead: dict[str, CaseVisitRow] = {}
+            chosen = [r.client_id for r in rows]
+            for k in range(0, len(chosen), 400):
+                for v in s.scalars(select(CaseVisitRow).where(
+                        CaseVisitRow.city == self.city,
+                        CaseVisitRow.client_id.in_(chosen[k:k + 400]),
+                        CaseVisitRow.status == "geplant", CaseVisitRow.day >= today)
+                        .order_by(CaseVisitRow.start_at.desc())):
+                    ahead[v.client_id] = v  # the first visit ahead wins
+            seen: set[str] = set()
+            for raw, r, unknown in given:
+                if r is None:
+                    result.skipped.append((raw, unknown))
+                    continue
+                cid = r.client_id
+                if cid in seen:  # the same case given twice ("k-1" and "K-1")
+                    continue
+                seen.add(cid)
+                if r.erased_at is not None:
+                    result.skipped.append((cid, f"schon gelöscht am {r.erased_at:%d.%m.%Y}"))
+                elif r.status not in ERASABLE:
+                    word = STATUS_LABELS.get(r.status, r.status).split(" (")[0]
+                    result.skipped.append((cid, (
+                        f"Status „{word}“: der Fall ist nicht abgeschlossen (erst hausbesuch "
+                        f"status {cid} --set abgeschlossen --reason …)")))
+                elif (v := ahead.get(cid)) is not None:
+                    result.skipped.append((cid, (
+                        f"noch am {v.day:%d.%m.%Y} um {v.start_at:%H:%M} Uhr eingeplant (Plan "
+                        f"{v.plan_id}); erst neu planen (hausbesuch replan {v.plan_id} "
+                        "--from …)")))
+                else:
+                    result.to_erase.append(cid)
+            if not dry_run and result.to_erase:
+                result.erased = erase(s, self.city, result.to_erase, actor=self.actor,
+                                      at=clock.now())
+        if not dry_run:  # also after a run whose compaction failed: this one retries it
+            result.reclaimed = self.store.reclaim()
+        return result
+
     # ---- import
 
     def import_clients(self, path: str | os.PathLike[str], *, today: date | None = None,
@@ -605,7 +700,8 @@ class Casework:
                     number_keys[n] = c.id
                 values = _client_values(c)
                 values["client_id"] = key
-                values.update(given_lon=c.lon, given_lat=c.lat)
+                # a client whose data were erased is a live case again: its data are back
+                values.update(given_lon=c.lon, given_lat=c.lat, erased_at=None)
                 if c.pin_day and row is not None and (
                         (key, c.pin_day) in done_on or row.pin_source == "termin"):
                     # the list's pin was served (a visit with an outcome that day), or an

@@ -1,5 +1,5 @@
 """The weekly casework cycle on the store: ``import``, ``addresses``, ``address``,
-``outcomes``, ``status``, ``plans``, ``show`` and ``replan``.
+``outcomes``, ``status``, ``purge``, ``plans``, ``show`` and ``replan``.
 
 All of them work on the database (``--db``, default: SQLite in the user data directory)
 for one city profile (``--city``); every change is audited with the acting person
@@ -319,6 +319,62 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
+
+    @app.command("purge")
+    @user_errors
+    def purge_cmd(
+        client_ids: Annotated[list[str] | None, typer.Argument(
+            metavar="[KUNDENNUMMER]...", help="Diese Fälle (erreicht oder abgeschlossen).",
+            show_default=False)] = None,
+        closed_days: Annotated[int | None, typer.Option(
+            "--closed-days", metavar="TAGE",
+            help="Alle Fälle, die seit mindestens so vielen Tagen erreicht oder "
+                 "abgeschlossen sind.")] = None,
+        yes: Annotated[bool, typer.Option(
+            "--yes", help="Wirklich löschen (ohne: nur anzeigen, was gelöscht würde).")
+        ] = False,
+        city: CityOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Personenbezogene Daten abgeschlossener Fälle löschen (Name, Anschrift, Notizen,
+        genaue Lage); Kundennummer, Bezirk, Termine und Ergebnisse bleiben für Statistik
+        und Protokoll."""
+        if bool(client_ids) == (closed_days is not None):
+            raise UserError("Entweder Kundennummern oder --closed-days TAGE angeben, "
+                            "z. B. hausbesuch purge --closed-days 180 --city … .")
+        if closed_days is not None and closed_days < 0:
+            raise UserError(f"--closed-days: {closed_days} ist negativ.")
+        with _casework(db, city) as cw:
+            result = cw.purge(client_ids or None, closed_days=closed_days, dry_run=not yes)
+        for cid, why in result.skipped[:MAX_LINES]:
+            typer.echo(f"  {cid} bleibt: {why}")
+        if len(result.skipped) > MAX_LINES:
+            typer.echo(f"  … und {len(result.skipped) - MAX_LINES} weitere.")
+        n = count(len(result.to_erase), "Fall", "Fällen")
+        if result.reclaimed is False:
+            typer.echo("Hinweis: die Datenbank ist gerade in Gebrauch; gelöschte Daten stehen "
+                       "noch in ihren freien Bereichen, bis sie verdichtet wird. Später "
+                       "erneut aufrufen (hausbesuch purge --closed-days … --yes).", err=True)
+        if not result.to_erase:
+            typer.echo("Nichts zu löschen.")
+            if client_ids:
+                raise typer.Exit(2)
+            return
+        shown = ", ".join(result.to_erase[:MAX_LINES])
+        more = " …" if len(result.to_erase) > MAX_LINES else ""
+        if result.erased is None:
+            typer.echo(f"Zu löschen: Daten von {n} ({shown}{more}). Probelauf: nichts "
+                       "gelöscht; zum Löschen mit --yes wiederholen.")
+            return
+        plans = result.erased.plan_ids
+        typer.echo(f"Gelöscht: Name, Anschrift, Notizen und genaue Lage von {n} ({shown}"
+                   f"{more}), auch in {count(len(plans), 'Plan', 'Plänen')}. Geblieben "
+                   "sind Kundennummer, Bezirk, Termine und Ergebnisse.")
+        if plans:
+            typer.echo("Dateien dieser Pläne (Karten, Seiten, Listen) und Briefe enthalten "
+                       "die Daten noch: neu schreiben (hausbesuch show PLAN --out ORDNER) "
+                       "oder löschen: " + ", ".join(plans[:MAX_LINES])
+                       + (" …" if len(plans) > MAX_LINES else ""))
 
     @app.command("plans")
     @user_errors

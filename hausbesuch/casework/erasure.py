@@ -1,0 +1,195 @@
+"""Erasing the personal data of closed cases (``hausbesuch purge``).
+
+Names, addresses and notes are social data (§35 SGB I); once a case is done they are
+erased (§84 SGB X, Art. 17 GDPR), and the store keeps what the statistics, the at-home
+model and the audit need: the case id, the district, days and times of visits, outcome
+codes and status changes. Per erased client, in one transaction, for its city only:
+
+- ``clients``: name, address and its parts, notes, extra columns, languages, windows, the
+  reason of the status, pins and a coordinate from the list are cleared; ``erased_at`` is
+  set (a later import of the client, which is then a live case again, fills them in anew);
+- ``plan_clients`` (the snapshots in every plan): the same columns;
+- ``visits``, ``unassigned``, ``geocodes`` of every plan: the address (and the geocoder's
+  matched text and note, the reason of an unassigned visit) becomes ``(gelöscht)`` (the
+  note of an exactly found address is dropped),
+  notes go, and the point is rounded to 0.01° (about 1 km): a map of an old plan still
+  shows the district, never the house; ``plan_routes``: the two legs of the street path
+  that end at the house are dropped (drawn as straight lines between the rounded points);
+- ``rejected_rows``: the reason (it may quote the row's values) becomes ``(gelöscht)``;
+- ``case_status_history``: the reasons typed with a status become ``(gelöscht)``;
+  ``outcomes``: the notes go;
+- ``address_fixes``: deleted.
+
+Every erased client gets one audit row (``daten_geloescht``, case id and counts). Files
+written before (plan folders, letters) are views outside the store: the command names the
+plans that held the clients, to be written again (``hausbesuch show``) or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from hausbesuch.store import (
+    AddressFixRow,
+    ClientRow,
+    GeocodeRow,
+    OutcomeRow,
+    PlanClientRow,
+    PlanRow,
+    RejectedRow,
+    RouteRow,
+    StatusHistoryRow,
+    UnassignedRow,
+    VisitRow,
+    audit_values,
+)
+
+#: Case statuses whose personal data may be erased: the case is done.
+ERASABLE = ("erreicht", "abgeschlossen")
+#: What stands where an address or a free text was.
+ERASED = "(gelöscht)"
+#: Decimal places a point keeps (0.01° ≈ 1.1 km north–south, 0.7 km east–west here).
+POINT_DECIMALS = 2
+#: Audit action of one erased client.
+AUDIT_ERASED = "daten_geloescht"
+
+_CHUNK = 400  # ids per IN (...) list: well below SQLite's limit of bound parameters
+
+#: The client columns cleared in ``clients`` and in the snapshots of ``plan_clients``.
+_PERSONAL = {"name": None, "address": ERASED, "street": None, "housenumber": None,
+             "postcode": None, "town": None, "notiz": None, "extra": "[]", "sprache": "[]",
+             "zeitfenster": "[]"}
+
+
+@dataclass
+class Erased:
+    """What one erasure changed: the case ids, and per table how many rows."""
+
+    client_ids: list[str] = field(default_factory=list)
+    plan_ids: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def _coarse(x: float | None) -> float | None:
+    return None if x is None else round(float(x), POINT_DECIMALS)
+
+
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    return [list(ids[k:k + _CHUNK]) for k in range(0, len(ids), _CHUNK)]
+
+
+def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
+          at: datetime) -> Erased:
+    """Erase the personal data of ``client_ids`` of ``city`` in the transaction of ``s``.
+
+    The caller chooses the clients (closed cases without a visit ahead,
+    :meth:`hausbesuch.casework.Casework.purge`); this function changes every table that
+    holds their data (see the module docstring) and writes the audit rows.
+    """
+    out = Erased(client_ids=sorted(client_ids))
+    counts = out.rows
+    per_client: dict[str, dict[str, int]] = {c: {} for c in out.client_ids}
+
+    def tally(table: str, cid: str, n: int = 1) -> None:
+        counts[table] = counts.get(table, 0) + n
+        per_client[cid][table] = per_client[cid].get(table, 0) + n
+
+    plans = select(PlanRow.id).where(PlanRow.city == city).scalar_subquery()
+    plan_ids: set[str] = set()
+    for ids in _chunks(out.client_ids):
+        n = s.execute(update(ClientRow).where(ClientRow.city == city,
+                                              ClientRow.client_id.in_(ids))
+                      .values(**_PERSONAL, status_reason=None, given_lon=None,
+                              given_lat=None, pin_team=None, pin_day=None, pin_time_min=None,
+                              pin_source=None, erased_at=at, updated_at=at)).rowcount
+        counts["clients"] = counts.get("clients", 0) + n
+        for cid, pid in s.execute(select(PlanClientRow.client_id, PlanClientRow.plan_id)
+                                  .where(PlanClientRow.plan_id.in_(plans),
+                                         PlanClientRow.client_id.in_(ids))):
+            tally("plan_clients", cid)
+            plan_ids.add(pid)
+        s.execute(update(PlanClientRow).where(PlanClientRow.plan_id.in_(plans),
+                                              PlanClientRow.client_id.in_(ids))
+                  .values(**_PERSONAL))
+        # visits: no address, no note, a rounded point; the legs ending at the house go
+        legs_off: dict[tuple[str, int], set[int]] = {}
+        changed = []
+        for row in s.execute(select(VisitRow.plan_id, VisitRow.route_seq, VisitRow.seq,
+                                    VisitRow.client_id, VisitRow.lon, VisitRow.lat)
+                             .where(VisitRow.plan_id.in_(plans), VisitRow.client_id.in_(ids))):
+            changed.append({"p": row.plan_id, "r": row.route_seq, "q": row.seq,
+                            "lon": _coarse(row.lon), "lat": _coarse(row.lat)})
+            legs_off.setdefault((row.plan_id, row.route_seq), set()).update(
+                (row.seq, row.seq + 1))
+            tally("visits", row.client_id)
+            plan_ids.add(row.plan_id)
+        for c in changed:
+            s.execute(update(VisitRow).where(
+                VisitRow.plan_id == c["p"], VisitRow.route_seq == c["r"], VisitRow.seq == c["q"])
+                .values(address=ERASED, notiz="", lon=c["lon"], lat=c["lat"]))
+        for (pid, rseq), legs in legs_off.items():
+            stored = s.execute(select(RouteRow.legs).where(
+                RouteRow.plan_id == pid, RouteRow.seq == rseq)).scalar_one_or_none()
+            if stored is None:
+                continue
+            geometry: list[Any] = json.loads(stored or "[]")
+            for i in legs:
+                if i < len(geometry):
+                    geometry[i] = []
+            s.execute(update(RouteRow).where(RouteRow.plan_id == pid, RouteRow.seq == rseq)
+                      .values(legs=json.dumps(geometry, separators=(",", ":"))))
+        for table, model in (("unassigned", UnassignedRow), ("geocodes", GeocodeRow)):
+            quality = GeocodeRow.quality if model is GeocodeRow else UnassignedRow.code
+            rows = list(s.execute(select(model.plan_id, model.seq, model.client_id,
+                                         model.lon, model.lat, quality)
+                                  .where(model.plan_id.in_(plans), model.client_id.in_(ids))))
+            for row in rows:
+                if model is UnassignedRow:
+                    blank = {"address": ERASED, "reason": ERASED}
+                else:  # a found address's note says what was found: nothing is left of it
+                    blank = {"match_text": ERASED, "reason": "" if row[5] in (
+                        "exact", "manual", "given") else ERASED}
+                s.execute(update(model).where(model.plan_id == row.plan_id,
+                                              model.seq == row.seq)
+                          .values(**blank, lon=_coarse(row.lon), lat=_coarse(row.lat)))
+                tally(table, row.client_id)
+                plan_ids.add(row.plan_id)
+        for row in s.execute(select(RejectedRow.plan_id, RejectedRow.client_id)
+                             .where(RejectedRow.plan_id.in_(plans),
+                                    RejectedRow.client_id.in_(ids))):
+            tally("rejected_rows", row.client_id)
+            plan_ids.add(row.plan_id)
+        s.execute(update(RejectedRow).where(RejectedRow.plan_id.in_(plans),
+                                            RejectedRow.client_id.in_(ids))
+                  .values(reason=ERASED))
+        for (cid,) in s.execute(select(OutcomeRow.client_id).where(
+                OutcomeRow.city == city, OutcomeRow.client_id.in_(ids),
+                OutcomeRow.note.is_not(None), OutcomeRow.note != "")):
+            tally("outcomes", cid)
+        s.execute(update(OutcomeRow).where(OutcomeRow.city == city,
+                                           OutcomeRow.client_id.in_(ids))
+                  .values(note=None))
+        s.execute(update(StatusHistoryRow).where(StatusHistoryRow.city == city,
+                                                 StatusHistoryRow.client_id.in_(ids))
+                  .values(reason=ERASED))
+        for (cid,) in s.execute(select(AddressFixRow.client_id).where(
+                AddressFixRow.city == city, AddressFixRow.client_id.in_(ids))):
+            tally("address_fixes", cid)
+        s.execute(delete(AddressFixRow).where(AddressFixRow.city == city,
+                                              AddressFixRow.client_id.in_(ids)))
+    out.plan_ids = sorted(plan_ids)
+    rows = [audit_values(actor, AUDIT_ERASED, city=city, client_id=cid,
+                         details={"zeilen": per_client[cid]})
+            for cid in out.client_ids]
+    if rows:
+        from hausbesuch.store import Store
+
+        Store.audit_many(rows, session=s)
+    return out

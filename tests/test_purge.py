@@ -1,0 +1,351 @@
+"""Erasing the personal data of closed cases: ``hausbesuch purge``.
+
+A small history on Bad Hersfeld through the commands (import with notes and an extra
+column, an address fix, two planned weeks, outcomes with notes, statuses with reasons that
+name people) is erased for the closed cases; every table and the database file itself are
+then searched for what must be gone, and what must stay (the open cases, case ids,
+districts, outcome codes, the audit) is checked, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hausbesuch import clock
+from hausbesuch.cli import app
+from tests.pg import pg_url
+from tests.planning_fixtures import real_addresses
+
+pytestmark = pytest.mark.slow
+
+WEEK1, WEEK2 = date(2026, 12, 7), date(2026, 12, 14)
+SATURDAY = date(2026, 12, 12)  # after week 1, before week 2
+N = 10
+HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
+          "Notiz", "Telefon"]
+
+
+def _name(i: int) -> str:
+    return f"Quirinella Zwackelmann-{chr(65 + i)}"
+
+
+def _note(i: int) -> str:
+    return f"Hund im Hof {chr(65 + i)}xq"
+
+
+def _phone(i: int) -> str:
+    return f"0151 7730{i:02d}9"
+
+
+def run(*args: str, today: date = SATURDAY, code: int = 0) -> str:
+    res = CliRunner(env={clock.ENV: today.isoformat(), "HAUSBESUCH_USER": "pruefer"}).invoke(
+        app, list(args), catch_exceptions=False)
+    assert res.exit_code == code, res.output
+    return res.output
+
+
+def _write_list(path: Path, addrs) -> None:  # noqa: ANN001
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            w.writerow([f"E{i:02d}", _name(i), street, hn, pc, town or "Bad Hersfeld",
+                        "01.03.2025", _note(i), _phone(i)])
+
+
+def _stops(db: str, start: date) -> list:
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        plan = next(p for p in (store.load_plan(r.id) for r in store.list_plans("Bad Hersfeld"))
+                    if p.start == start)
+    return [(r, s) for r in plan.routes for s in r.stops]
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, bad_hersfeld_pbf):
+    """The SQLite database before any erasure, and who is who in it."""
+    from geodata.geocode import load_index
+
+    d = tmp_path_factory.mktemp("purge")
+    addrs = random.Random(14).sample(real_addresses(load_index(bad_hersfeld_pbf)), N)
+    _write_list(d / "kunden.csv", addrs)
+    db = str(d / "fall.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    before = WEEK1 - timedelta(days=3)
+    run("import", str(d / "kunden.csv"), *common, today=before)
+    # a coordinator's fix of one address (a point a little off the house)
+    run("address", "E01", "--set-point", "50.86811,9.70733", *common, today=before)
+    run("plan", *common, "--start", WEEK1.isoformat(), "--days", "3", "--out",
+        str(d / "woche1"), "--time-limit", "2", "--threads", "1", today=before)
+    stops = _stops(db, WEEK1)
+    planned = [s.client_id for _, s in stops]
+    assert {"E00", "E01", "E02", "E03"} <= set(planned), planned
+    rows = []
+    for r, s in stops:
+        result, note = "nicht angetroffen", ""
+        if s.client_id == "E00":
+            result, note = "angetroffen", "Frau Zwackelmann-A sagte zu, Quittung 77xq"
+        rows.append([s.client_id, f"{r.day:%d.%m.%Y}", f"{s.start:%H:%M}", result, note])
+    with open(d / "ergebnisse.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Notiz"])
+        w.writerows(rows)
+    run("outcomes", str(d / "ergebnisse.csv"), *common)
+    run("status", "E01", "--set", "abgeschlossen", "--reason",
+        "Herr Balduin Kratzfuß vom Sozialamt übernimmt", *common)
+    run("plan", *common, "--start", WEEK2.isoformat(), "--days", "5", "--out",
+        str(d / "woche2"), "--time-limit", "2", "--threads", "1")
+    week2 = [s.client_id for _, s in _stops(db, WEEK2)]
+    assert "E02" in week2, week2
+    # closed while its visit of next week is still on a team's route
+    run("status", "E02", "--set", "abgeschlossen", "--reason", "zieht weg", *common)
+    return {"db": db, "dir": d, "addrs": addrs}
+
+
+def _copy(history, backend: str, tmp_path: Path, request) -> str:  # noqa: ANN001
+    """A database with the history: a copy of the SQLite file, or (PostgreSQL) a fresh
+    schema the history is copied into table by table."""
+    if backend == "sqlite":
+        db = str(tmp_path / "fall.sqlite")
+        shutil.copy(history["db"], db)
+        return db
+    from sqlalchemy import MetaData, create_engine, text
+
+    from hausbesuch.store import Store
+
+    schema = f"t_purge_{tmp_path.name[-12:].lower().replace('-', '_')}"
+    url = pg_url().replace("postgresql://", "postgresql+psycopg://", 1)
+    eng = create_engine(url)
+    with eng.begin() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with eng.begin() as c:
+            c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        eng.dispose()
+
+    request.addfinalizer(drop)
+    db = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    Store.open(db).close()  # the schema at the newest migration
+    src = create_engine(f"sqlite:///{history['db']}")
+    meta = MetaData()
+    meta.reflect(src)
+    dst = create_engine(db)
+    with src.connect() as a, dst.begin() as b:
+        for table in meta.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = [dict(r._mapping) for r in a.execute(table.select())]
+            b.execute(text(f'DELETE FROM "{table.name}"'))
+            if rows:
+                b.execute(table.insert(), rows)
+            if "id" in table.c and rows and isinstance(rows[0]["id"], int):
+                # the copied ids: new rows continue after them
+                b.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                               f'(SELECT max(id) FROM "{table.name}"))'))
+    src.dispose()
+    dst.dispose()
+    return db
+
+
+def _all_text(db: str) -> str:
+    """Every value of every table, as text."""
+    from sqlalchemy import MetaData, create_engine
+
+    eng = create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1)
+                        if db.startswith("postgresql://") else
+                        db if "://" in db else f"sqlite:///{db}")
+    meta = MetaData()
+    meta.reflect(eng)
+    parts = []
+    with eng.connect() as c:
+        for table in meta.sorted_tables:
+            for row in c.execute(table.select()):
+                parts.append(" | ".join(str(v) for v in row))
+    eng.dispose()
+    return "\n".join(parts)
+
+
+def _secrets(history, i: int) -> list[str]:  # noqa: ANN001
+    street, hn, _, _ = history["addrs"][i]
+    return [_name(i), _note(i), _phone(i), f"{street} {hn}"]
+
+
+def test_a_dry_run_lists_the_cases_and_changes_nothing(history, tmp_path):
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    before = _all_text(db)
+    out = run("purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)
+    assert "Zu löschen: Daten von 2 Fällen (E00, E01)" in out, out
+    assert "Probelauf: nichts gelöscht" in out
+    # the case closed with a visit ahead is named with that visit and the re-plan to make
+    assert re.search(r"E02 bleibt: noch am \d\d\.12\.2026 um \d\d:\d\d Uhr eingeplant "
+                     r"\(Plan [\d-]+\w+\); erst neu planen \(hausbesuch replan ", out), out
+    assert _all_text(db) == before
+    # closed nine days "ago" (the statuses were set on the real day, today is 12.12.):
+    # none of them closed for 30 days
+    assert "Nichts zu löschen." in run("purge", "--closed-days", "30", "--yes", "--city",
+                                       "bad-hersfeld", "--db", db,
+                                       today=date.today() + timedelta(days=20))
+    assert _all_text(db).count(_name(0)) == before.count(_name(0))
+
+
+def test_cases_not_to_erase_are_refused_by_name_with_the_reason(history, tmp_path):
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    before = _all_text(db)
+    out = run("purge", "E03", "X-404", "E02", "e00", "E00", "--yes", "--city", "bad-hersfeld",
+              "--db", db)
+    lines = [ln.strip() for ln in out.splitlines() if " bleibt: " in ln]
+    assert [ln.split(" bleibt")[0] for ln in lines] == ["E03", "X-404", "E02"], out
+    assert "Status „offen“: der Fall ist nicht abgeschlossen (erst hausbesuch status E03 " \
+           "--set abgeschlossen --reason …)" in lines[0]
+    assert "„X-404“ ist in Bad Hersfeld nicht bekannt" in lines[1]
+    assert "erst neu planen" in lines[2]
+    assert "Gelöscht: Name, Anschrift, Notizen und genaue Lage von 1 Fall (E00)" in out, out
+    after = _all_text(db)
+    assert _name(0) not in after and _name(3) in after and _name(2) in after
+    assert before.count(_name(3)) == after.count(_name(3))
+    # nothing left to erase among the ids given: exit code 2
+    out = run("purge", "E00", "E03", "--yes", "--city", "bad-hersfeld", "--db", db, code=2)
+    assert "E00 bleibt: schon gelöscht am" in out and "Nichts zu löschen." in out
+    with pytest.raises(AssertionError, match="Entweder Kundennummern oder --closed-days"):
+        run("purge", "--city", "bad-hersfeld", "--db", db)
+
+
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
+        history, tmp_path, backend, request):
+    from hausbesuch import athome
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    db = _copy(history, backend, tmp_path, request)
+    before = _all_text(db)
+    for i in (0, 1):  # what the history holds of the two closed cases
+        for secret in _secrets(history, i):
+            assert secret in before, secret
+    assert "Quittung 77xq" in before and "Balduin Kratzfuß" in before
+    with Store.open(db) as store:
+        records = athome.records_from_store(store, "Bad Hersfeld")
+    out = run("purge", "--closed-days", "0", "--yes", "--city", "bad-hersfeld", "--db", db)
+    assert "Gelöscht: Name, Anschrift, Notizen und genaue Lage von 2 Fällen (E00, E01), " \
+           "auch in 1 Plan." in out, out
+    assert "hausbesuch show PLAN --out ORDNER" in out
+    assert "Hinweis" not in out  # the space was given back
+    after = _all_text(db)
+    for i in (0, 1):
+        for secret in _secrets(history, i):
+            assert secret not in after, secret
+    assert "Quittung 77xq" not in after and "Balduin Kratzfuß" not in after
+    assert "50.86811" not in after  # the fixed point
+    for i in range(2, N):  # the others keep everything
+        for secret in _secrets(history, i):
+            assert before.count(secret) == after.count(secret), secret
+    with Store.open(db) as store:
+        # the rounded points of the erased cases: a district, not a house
+        for plan in (store.load_plan(r.id) for r in store.list_plans("Bad Hersfeld")):
+            for r in plan.routes:
+                for k, s in enumerate(r.stops):
+                    if s.client_id in ("E00", "E01"):
+                        assert (s.lon, s.lat) == (round(s.lon, 2), round(s.lat, 2))
+                        assert s.address == "(gelöscht)"
+                        assert not r.legs[k] and not r.legs[k + 1]
+                    else:
+                        assert s.lon != round(s.lon, 2) or s.lat != round(s.lat, 2)
+        # what the statistics and the at-home model need stays: same records, districts
+        assert athome.records_from_store(store, "Bad Hersfeld") == records
+        audit = [a for a in store.audit_rows(city="Bad Hersfeld")
+                 if a["action"] == "daten_geloescht"]
+        assert sorted(a["client_id"] for a in audit) == ["E00", "E01"]
+        assert all(a["actor"] == "cli:pruefer" for a in audit)
+        status = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}
+    assert status["E00"].status == "erreicht" and status["E01"].status == "abgeschlossen"
+    assert status["E00"].client.name is None
+    if backend == "sqlite":  # nor in the free pages of the file
+        raw = Path(db).read_bytes()
+        for i in (0, 1):
+            for secret in _secrets(history, i):
+                assert secret.encode() not in raw, secret
+        assert _name(3).encode() in raw
+
+
+def _states(store, profile):  # noqa: ANN001, ANN202
+    from hausbesuch.casework import Casework
+
+    return Casework(store, profile, actor="test").states()
+
+
+def test_an_old_plan_is_written_again_without_the_erased_cases_data(history, tmp_path):
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    run("purge", "E00", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    plans = run("plans", "--city", "bad-hersfeld", "--db", db)
+    first = re.findall(r"^(\d{8}-\d{6}-[0-9a-f]{6}) \| Bad Hersfeld \| 07\.12\.2026", plans,
+                       re.M)
+    assert first, plans
+    out = tmp_path / "neu"
+    run("show", first[0], "--out", str(out), "--db", db)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+    assert "E00" in text and "E01" in text  # still in the plan, by case id
+    for i in (0, 1):
+        for secret in _secrets(history, i):
+            assert secret not in text, secret
+    report = (out / "report.csv").read_text(encoding="utf-8-sig")
+    row = next(ln for ln in report.splitlines() if ";E00;" in ln)
+    assert "bitte prüfen" not in row, row
+
+
+def test_a_case_listed_again_gets_its_data_back(history, tmp_path):
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    with Store.open(db) as store:
+        e01 = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
+    assert e01.client.name is None and e01.client.address == "(gelöscht)"
+    run("import", str(history["dir"] / "kunden.csv"), "--city", "bad-hersfeld", "--db", db)
+    with Store.open(db) as store:
+        e01 = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
+    assert e01.client.name == _name(1) and e01.status == "abgeschlossen"
+    # and can be erased again
+    out = run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    assert "von 1 Fall (E01)" in out, out
+
+
+def test_reclaim_leaves_nothing_of_deleted_rows_in_the_file(tmp_path):
+    """Even where SQLite keeps deleted content in free pages (``secure_delete`` off, the
+    default of most builds but Debian's), :meth:`Store.reclaim` removes it from the file."""
+    import sqlite3
+
+    from hausbesuch.store import Store
+
+    db = tmp_path / "frei.sqlite"
+    Store.open(str(db)).close()
+    secret = "Wilhelmine Sperrgut-Oxq, Am Teich 9"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA secure_delete=OFF")
+    con.execute("INSERT INTO districts (city, name, geometry, source, updated_at) "
+                "VALUES ('x', ?, '{}', '', '2026-12-01')", (secret * 200,))
+    con.commit()
+    con.execute("DELETE FROM districts")
+    con.commit()
+    con.close()
+    assert secret.encode() in db.read_bytes()  # still in the file's free pages
+    with Store.open(str(db)) as store:
+        assert store.reclaim() is True
+    assert secret.encode() not in db.read_bytes()
