@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, str] = {
     "adresse_korrigiert": "Adresse korrigiert",
     "adressen_angezeigt": "Liste der zu prüfenden Adressen angesehen",
     "status_geaendert": "Status geändert",
+    "daten_geloescht": "Personenbezogene Daten des Falls gelöscht",
     "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
     "ergebnis_erfasst": "Besuchsergebnis erfasst",
     "ergebnisse_eingelesen": "Ergebnisdatei eingelesen",
@@ -219,6 +220,8 @@ DETAIL_LABELS: dict[str, str] = {
     "role": "Rolle", "link": "Link", "job": "Auftrag", "start": "Beginn",
     "vorgaenger": "Vorgänger", "von": "von", "nach": "nach", "ip": "IP-Adresse",
     "grund": "Grund", "time_min": "Uhrzeit", "weitere_versuche": "weitere Versuche (nicht einzeln protokolliert)",
+    "plaene": "Pläne", "ergebnisnotizen": "Notizen zu Ergebnissen",
+    "adresskorrekturen": "Adresskorrekturen",
 }
 
 
@@ -250,6 +253,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "besuchsdauer_min": "Besuchsdauer", "notiz": "Notiz", "extra": "weitere Spalten",
         "given_lat": "Breite", "given_lon": "Länge", "pin_team": "Team", "pin_day": "Datum",
         "pin_time_min": "Uhrzeit", "pin_source": "Festlegung",
+        "erased_at": "gelöscht (Daten wieder eingelesen)",
     },
 }
 

@@ -271,6 +271,9 @@ def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
         assert sorted(a["client_id"] for a in audit) == ["E00", "E01"]
         assert all(a["actor"] == "cli:pruefer" for a in audit)
         status = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}
+    log = run("audit", "--kundennummer", "E01", "--city", "bad-hersfeld", "--db", db)
+    assert re.search(r"Personenbezogene Daten des Falls gelöscht.*Pläne: 1; Besuche: 1; "
+                     r"Notizen zu Ergebnissen: 0; Adresskorrekturen: 1", log), log
     assert status["E00"].status == "erreicht" and status["E01"].status == "abgeschlossen"
     assert status["E00"].client.name is None
     if backend == "sqlite":  # nor in the free pages of the file

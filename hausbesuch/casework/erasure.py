@@ -20,7 +20,8 @@ codes and status changes. Per erased client, in one transaction, for its city on
   ``outcomes``: the notes go;
 - ``address_fixes``: deleted.
 
-Every erased client gets one audit row (``daten_geloescht``, case id and counts). Files
+Every erased client gets one audit row (``daten_geloescht``: case id; how many plans held
+its data, how many of its visits were planned in them, outcome notes and address fixes). Files
 written before (plan folders, letters) are views outside the store: the command names the
 plans that held the clients, to be written again (``hausbesuch show``) or deleted.
 """
@@ -97,9 +98,13 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
     counts = out.rows
     per_client: dict[str, dict[str, int]] = {c: {} for c in out.client_ids}
 
-    def tally(table: str, cid: str, n: int = 1) -> None:
+    plans_of: dict[str, set[str]] = {c: set() for c in out.client_ids}
+
+    def tally(table: str, cid: str, n: int = 1, plan_id: str | None = None) -> None:
         counts[table] = counts.get(table, 0) + n
         per_client[cid][table] = per_client[cid].get(table, 0) + n
+        if plan_id is not None:
+            plans_of[cid].add(plan_id)
 
     plans = select(PlanRow.id).where(PlanRow.city == city).scalar_subquery()
     plan_ids: set[str] = set()
@@ -113,7 +118,7 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
         for cid, pid in s.execute(select(PlanClientRow.client_id, PlanClientRow.plan_id)
                                   .where(PlanClientRow.plan_id.in_(plans),
                                          PlanClientRow.client_id.in_(ids))):
-            tally("plan_clients", cid)
+            tally("plan_clients", cid, plan_id=pid)
             plan_ids.add(pid)
         s.execute(update(PlanClientRow).where(PlanClientRow.plan_id.in_(plans),
                                               PlanClientRow.client_id.in_(ids))
@@ -128,7 +133,7 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
                             "lon": _coarse(row.lon), "lat": _coarse(row.lat)})
             legs_off.setdefault((row.plan_id, row.route_seq), set()).update(
                 (row.seq, row.seq + 1))
-            tally("visits", row.client_id)
+            tally("visits", row.client_id, plan_id=row.plan_id)
             plan_ids.add(row.plan_id)
         for c in changed:
             s.execute(update(VisitRow).where(
@@ -159,12 +164,12 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
                 s.execute(update(model).where(model.plan_id == row.plan_id,
                                               model.seq == row.seq)
                           .values(**blank, lon=_coarse(row.lon), lat=_coarse(row.lat)))
-                tally(table, row.client_id)
+                tally(table, row.client_id, plan_id=row.plan_id)
                 plan_ids.add(row.plan_id)
         for row in s.execute(select(RejectedRow.plan_id, RejectedRow.client_id)
                              .where(RejectedRow.plan_id.in_(plans),
                                     RejectedRow.client_id.in_(ids))):
-            tally("rejected_rows", row.client_id)
+            tally("rejected_rows", row.client_id, plan_id=row.plan_id)
             plan_ids.add(row.plan_id)
         s.execute(update(RejectedRow).where(RejectedRow.plan_id.in_(plans),
                                             RejectedRow.client_id.in_(ids))
@@ -185,8 +190,10 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
         s.execute(delete(AddressFixRow).where(AddressFixRow.city == city,
                                               AddressFixRow.client_id.in_(ids)))
     out.plan_ids = sorted(plan_ids)
-    rows = [audit_values(actor, AUDIT_ERASED, city=city, client_id=cid,
-                         details={"zeilen": per_client[cid]})
+    rows = [audit_values(actor, AUDIT_ERASED, city=city, client_id=cid, details={
+                "plaene": len(plans_of[cid]), "besuche": per_client[cid].get("visits", 0),
+                "ergebnisnotizen": per_client[cid].get("outcomes", 0),
+                "adresskorrekturen": per_client[cid].get("address_fixes", 0)})
             for cid in out.client_ids]
     if rows:
         from hausbesuch.store import Store
