@@ -321,10 +321,16 @@ def test_a_case_listed_again_gets_its_data_back(history, tmp_path):
     with Store.open(db) as store:
         e01 = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
     assert e01.client.name is None and e01.client.address == "(gelöscht)"
+    # an erased case is not opened again without its data (it could not be visited)
+    out = run("status", "E01", "--set", "offen", "--city", "bad-hersfeld", "--db", db, code=2)
+    assert "Die Daten von E01 wurden am" in out and "zuerst die Kundenliste" in out, out
+    run("status", "E01", "--set", "erreicht", "--city", "bad-hersfeld", "--db", db)
     run("import", str(history["dir"] / "kunden.csv"), "--city", "bad-hersfeld", "--db", db)
     with Store.open(db) as store:
         e01 = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
-    assert e01.client.name == _name(1) and e01.status == "abgeschlossen"
+    assert e01.client.name == _name(1) and e01.status == "erreicht"
+    run("status", "E01", "--set", "offen", "--city", "bad-hersfeld", "--db", db)
+    run("status", "E01", "--set", "abgeschlossen", "--city", "bad-hersfeld", "--db", db)
     # and can be erased again
     out = run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
     assert "von 1 Fall (E01)" in out, out

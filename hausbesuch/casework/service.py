@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hausbesuch import clock
+from hausbesuch.casework.erasure import ERASABLE
 from hausbesuch.casework.rules import (
     RESULT_LABELS,
     STATUS_LABELS,
@@ -442,6 +443,12 @@ class Casework:
             raise CaseworkError(f"Unbekannter Status „{status}“; erlaubt: {', '.join(STATUSES)}.")
         with self.store.session() as s:
             row = self._row(s, client_id)
+            if row.erased_at is not None and status not in ERASABLE:
+                # an open case must be visited: without its address it cannot be
+                raise CaseworkError(
+                    f"Die Daten von {row.client_id} wurden am {row.erased_at:%d.%m.%Y} "
+                    "gelöscht; um den Fall wieder zu öffnen, zuerst die Kundenliste mit ihm "
+                    "einlesen (hausbesuch import …).")
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
 
     def status_history(self, client_id: str) -> list[tuple[datetime, str, str, str]]:
@@ -541,7 +548,7 @@ class Casework:
         """
         from datetime import timedelta
 
-        from hausbesuch.casework.erasure import ERASABLE, erase
+        from hausbesuch.casework.erasure import erase
 
         if (ids is None) == (closed_days is None):
             raise CaseworkError("Entweder Kundennummern oder die Tage seit dem Abschluss "
