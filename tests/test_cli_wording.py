@@ -116,6 +116,10 @@ def test_plan_summary_in_singular_and_plural(tmp_path):
     assert "\n0 Team-Tage." in summary([("", "abgelehnt"), ("", "abgelehnt")], 0)
     # nothing to plan (every open case is in another plan): no "0 Zeilen" of a list
     assert "Plan P1: 0 offene Fälle: 0 geplant" in summary([], 0)
+    # a plan shown again after a visit was called off: every case counted once
+    assert "Plan P1: 3 offene Fälle: 1 geplant, 1 entfallen, 1 nicht eingeplant, " \
+        "0 abgelehnt." in summary([("", "geplant"), ("", "entfallen"),
+                                   ("", "nicht_eingeplant")], 1)
 
 
 def test_plan_help_names_every_teams_format():

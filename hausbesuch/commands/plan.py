@@ -91,11 +91,18 @@ def run_plan(
 
 
 def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
-    from hausbesuch.plandata import STATUS_PLANNED, STATUS_REJECTED, STATUS_UNASSIGNED
+    from hausbesuch.plandata import (
+        STATUS_CALLED_OFF,
+        STATUS_PLANNED,
+        STATUS_REJECTED,
+        STATUS_UNASSIGNED,
+    )
 
     rows = result.report_rows  # type: ignore[attr-defined]
     counts = {s: sum(1 for r in rows if r["status"] == s)
-              for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED)}
+              for s in (STATUS_PLANNED, STATUS_UNASSIGNED, STATUS_REJECTED, STATUS_CALLED_OFF)}
+    # a case whose visits were all called off since the plan was made (``show`` of it)
+    off = f", {counts[STATUS_CALLED_OFF]} entfallen" if counts[STATUS_CALLED_OFF] else ""
     plan = result.plan  # type: ignore[attr-defined]
     listed = sum(1 for r in rows if r["zeile"])
     n = len(rows)
@@ -103,7 +110,7 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
         f"{count(n, 'Fall', 'Fälle')} ({listed} aus der Liste)" if listed
         else count(n, "offener Fall", "offene Fälle"))
     lines = [
-        f"Plan {plan_id}: {what}: {counts[STATUS_PLANNED]} geplant, "
+        f"Plan {plan_id}: {what}: {counts[STATUS_PLANNED]} geplant{off}, "
         f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
         f"{count(len(plan.routes), 'Team-Tag', 'Team-Tage')}. Übersicht: "
         f"{(out / 'index.html').resolve()}",
