@@ -129,16 +129,15 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
         for row in s.execute(select(VisitRow.plan_id, VisitRow.route_seq, VisitRow.seq,
                                     VisitRow.client_id, VisitRow.lon, VisitRow.lat)
                              .where(VisitRow.plan_id.in_(plans), VisitRow.client_id.in_(ids))):
-            changed.append({"p": row.plan_id, "r": row.route_seq, "q": row.seq,
+            changed.append({"plan_id": row.plan_id, "route_seq": row.route_seq,
+                            "seq": row.seq, "address": ERASED, "notiz": "",
                             "lon": _coarse(row.lon), "lat": _coarse(row.lat)})
             legs_off.setdefault((row.plan_id, row.route_seq), set()).update(
                 (row.seq, row.seq + 1))
             tally("visits", row.client_id, plan_id=row.plan_id)
             plan_ids.add(row.plan_id)
-        for c in changed:
-            s.execute(update(VisitRow).where(
-                VisitRow.plan_id == c["p"], VisitRow.route_seq == c["r"], VisitRow.seq == c["q"])
-                .values(address=ERASED, notiz="", lon=c["lon"], lat=c["lat"]))
+        if changed:  # one executemany by primary key
+            s.execute(update(VisitRow), changed)
         for (pid, rseq), legs in legs_off.items():
             stored = s.execute(select(RouteRow.legs).where(
                 RouteRow.plan_id == pid, RouteRow.seq == rseq)).scalar_one_or_none()
@@ -152,20 +151,21 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
                       .values(legs=json.dumps(geometry, separators=(",", ":"))))
         for table, model in (("unassigned", UnassignedRow), ("geocodes", GeocodeRow)):
             quality = GeocodeRow.quality if model is GeocodeRow else UnassignedRow.code
-            rows = list(s.execute(select(model.plan_id, model.seq, model.client_id,
-                                         model.lon, model.lat, quality)
-                                  .where(model.plan_id.in_(plans), model.client_id.in_(ids))))
-            for row in rows:
+            blanked = []
+            for row in s.execute(select(model.plan_id, model.seq, model.client_id,
+                                        model.lon, model.lat, quality.label("quality"))
+                                 .where(model.plan_id.in_(plans), model.client_id.in_(ids))):
                 if model is UnassignedRow:
                     blank = {"address": ERASED, "reason": ERASED}
                 else:  # a found address's note says what was found: nothing is left of it
-                    blank = {"match_text": ERASED, "reason": "" if row[5] in (
+                    blank = {"match_text": ERASED, "reason": "" if row.quality in (
                         "exact", "manual", "given") else ERASED}
-                s.execute(update(model).where(model.plan_id == row.plan_id,
-                                              model.seq == row.seq)
-                          .values(**blank, lon=_coarse(row.lon), lat=_coarse(row.lat)))
+                blanked.append({"plan_id": row.plan_id, "seq": row.seq, **blank,
+                                "lon": _coarse(row.lon), "lat": _coarse(row.lat)})
                 tally(table, row.client_id, plan_id=row.plan_id)
                 plan_ids.add(row.plan_id)
+            if blanked:
+                s.execute(update(model), blanked)
         for row in s.execute(select(RejectedRow.plan_id, RejectedRow.client_id)
                              .where(RejectedRow.plan_id.in_(plans),
                                     RejectedRow.client_id.in_(ids))):
