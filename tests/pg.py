@@ -43,3 +43,24 @@ def store_url(kind: str, folder, name: str) -> tuple[str, str | None]:  # noqa: 
     if kind == "sqlite":
         return f"sqlite:///{folder / f'{name}.sqlite'}", None
     return pg_url(), f"t_{name}_{uuid.uuid4().hex[:12]}"
+
+
+def schema_url(url: str, schema: str, request) -> str:  # noqa: ANN001
+    """A PostgreSQL URL whose connections use a fresh schema of their own, dropped when
+    the test (``request``) ends."""
+    from sqlalchemy import create_engine, text
+
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    eng = create_engine(url)
+    with eng.begin() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with eng.begin() as c:
+            c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        eng.dispose()
+
+    request.addfinalizer(drop)
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"

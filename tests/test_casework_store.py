@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
-from tests.pg import pg_url
+from tests.pg import pg_url, schema_url
 from tests.planning_fixtures import real_addresses
 
 pytestmark = pytest.mark.slow
@@ -490,33 +490,13 @@ def test_show_writes_the_files_of_the_plan_run_again(base, tmp_path, backend, re
     else:
         url = pg_url()
         schema = f"t_show_{os.getpid()}"
-        db = _pg_schema_url(url, schema, request)
+        db = schema_url(url, schema, request)
     ok("plan", str(d / "kunden.csv"), *_common(db), "--start", START.isoformat(), "--days", "3",
        "--out", str(tmp_path / "plan"), "--time-limit", "3", "--threads", "1")
     plans = ok("plans", *_common(db))
     plan_id = re.search(r"^(\d{8}-\d{6}-[0-9a-f]{6}) ", plans, re.M)[1]
     ok("show", plan_id, "--out", str(tmp_path / "shown"), "--db", db)  # city from the plan
     _same_tree(tmp_path / "plan", tmp_path / "shown")
-
-
-def _pg_schema_url(url: str, schema: str, request) -> str:
-    """A PostgreSQL URL whose connections use their own schema (dropped afterwards)."""
-    from sqlalchemy import create_engine, text
-
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    eng = create_engine(url)
-    with eng.begin() as c:
-        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with eng.begin() as c:
-            c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        eng.dispose()
-
-    request.addfinalizer(drop)
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
 def test_bad_outcome_rows_name_row_and_field(planned, tmp_path):
@@ -839,7 +819,7 @@ def test_two_plans_made_at_the_same_time_book_nobody_twice(base, tmp_path, backe
     if backend == "sqlite":
         db = str(tmp_path / "zugleich.sqlite")
     else:
-        db = _pg_schema_url(pg_url(), f"t_zugleich_{os.getpid()}", request)
+        db = schema_url(pg_url(), f"t_zugleich_{os.getpid()}", request)
     ok("import", str(d / "kunden.csv"), *_common(db))
     monkeypatch.setenv(clock.ENV, (START - timedelta(days=3)).isoformat())
     profile = load_profile("bad-hersfeld")
@@ -885,7 +865,7 @@ def test_an_import_waits_for_another_import_of_the_city(base, tmp_path, backend,
     if backend == "sqlite":
         db = str(tmp_path / "import.sqlite")
     else:
-        db = _pg_schema_url(pg_url(), f"t_import_{os.getpid()}", request)
+        db = schema_url(pg_url(), f"t_import_{os.getpid()}", request)
     profile = load_profile("bad-hersfeld")
     with Store.open(db) as store:
         Casework(store, profile, actor="test")  # the schema

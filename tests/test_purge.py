@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
-from tests.pg import pg_url
+from tests.pg import pg_url, schema_url
 from tests.planning_fixtures import real_addresses
 
 pytestmark = pytest.mark.slow
@@ -122,20 +122,8 @@ def _copy(history, backend: str, tmp_path: Path, request) -> str:  # noqa: ANN00
 
     from hausbesuch.store import Store
 
-    schema = f"t_purge_{tmp_path.name[-12:].lower().replace('-', '_')}"
-    url = pg_url().replace("postgresql://", "postgresql+psycopg://", 1)
-    eng = create_engine(url)
-    with eng.begin() as c:
-        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with eng.begin() as c:
-            c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        eng.dispose()
-
-    request.addfinalizer(drop)
-    db = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    db = schema_url(pg_url(), f"t_purge_{tmp_path.name[-12:].lower().replace('-', '_')}",
+                    request)
     Store.open(db).close()  # the schema at the newest migration
     src = create_engine(f"sqlite:///{history['db']}")
     meta = MetaData()
