@@ -899,8 +899,9 @@ class Store:
     def reclaim(self) -> bool:
         """Give back the space of deleted and overwritten rows, so that erased data do not
         stay readable in free pages of the file (SQLite: ``VACUUM``) or in dead row
-        versions (PostgreSQL: ``VACUUM`` of the tables that hold clients' data). False
-        when the database could not do it now (another program holds it)."""
+        versions (PostgreSQL: ``VACUUM FULL`` of the tables that hold clients' data, each
+        written to a new file). False when the database could not do it now (another
+        program holds it; on PostgreSQL also a role that does not own the tables)."""
         import sqlite3
 
         from sqlalchemy.exc import DBAPIError
@@ -915,16 +916,24 @@ class Store:
                 finally:
                     raw.close()
                 return True
+            tables = ["clients", "plan_clients", "visits", "unassigned", "geocodes",
+                      "plan_routes", "rejected_rows", "case_status_history", "outcomes",
+                      "address_fixes"]
+            files = text("SELECT c.relname, c.relfilenode FROM pg_class c JOIN pg_namespace "
+                         "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+                         "AND c.relname = ANY(:t)")
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                for table in ("clients", "plan_clients", "visits", "unassigned", "geocodes",
-                              "plan_routes", "rejected_rows", "case_status_history",
-                              "outcomes", "address_fixes"):
-                    c.exec_driver_sql(f"VACUUM {table}")
-            return True
-        except (DBAPIError, sqlite3.Error) as exc:  # e.g. "database is locked"
-            import logging
-
-            logging.getLogger(__name__).warning("reclaim failed: %s", type(exc).__name__)
+                c.exec_driver_sql("SET lock_timeout = '60s'")  # a web request holding one
+                before = dict(c.execute(files, {"t": tables}).all())
+                for table in tables:
+                    # FULL: the table is written anew and its old file removed (a plain
+                    # VACUUM only marks the space free; the values stay in the file)
+                    c.exec_driver_sql(f"VACUUM FULL {table}")
+                after = dict(c.execute(files, {"t": tables}).all())
+            # a role that does not own the tables gets a warning, not an error: the table
+            # then keeps its file
+            return all(after.get(t) != before.get(t) for t in before)
+        except (DBAPIError, sqlite3.Error):  # e.g. "database is locked": the caller says so
             return False
 
     @contextmanager

@@ -30,7 +30,7 @@ WEEK1, WEEK2 = date(2026, 12, 7), date(2026, 12, 14)
 SATURDAY = date(2026, 12, 12)  # after week 1, before week 2
 N = 10
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
-          "Notiz", "Telefon"]
+          "Notiz", "Telefon", "Zeitfenster"]
 
 
 def _name(i: int) -> str:
@@ -43,6 +43,10 @@ def _note(i: int) -> str:
 
 def _phone(i: int) -> str:
     return f"0151 7730{i:02d}9"
+
+
+def _window(i: int) -> str:
+    return f"Mo-Fr 8-16 (nach Dialyse {chr(65 + i)}qz)"
 
 
 def run(*args: str, today: date = SATURDAY, code: int = 0) -> str:
@@ -58,7 +62,11 @@ def _write_list(path: Path, addrs) -> None:  # noqa: ANN001
         w.writerow(HEADER)
         for i, (street, hn, pc, town) in enumerate(addrs):
             w.writerow([f"E{i:02d}", _name(i), street, hn, pc, town or "Bad Hersfeld",
-                        "01.03.2025", _note(i), _phone(i)])
+                        "01.03.2025", _note(i), _phone(i), _window(i)])
+        # the same person again, its id in small letters: rejected, the reason quotes it
+        street, hn, pc, town = addrs[1]
+        w.writerow(["e01", _name(1), street, hn, pc, town or "Bad Hersfeld", "01.03.2025",
+                    "", "", "Mo-Fr 9-15 nur wenn Ehemann Rudolf Kleinschmidt nicht da"])
 
 
 def _stops(db: str, start: date) -> list:
@@ -84,7 +92,9 @@ def history(tmp_path_factory, bad_hersfeld_pbf):
     run("import", str(d / "kunden.csv"), *common, today=before)
     # a coordinator's fix of one address (a point a little off the house)
     run("address", "E01", "--set-point", "50.86811,9.70733", *common, today=before)
-    run("plan", *common, "--start", WEEK1.isoformat(), "--days", "3", "--out",
+    # planned with the list: its rejected rows are stored with the plan
+    run("plan", str(d / "kunden.csv"), *common, "--start", WEEK1.isoformat(), "--days", "3",
+        "--out",
         str(d / "woche1"), "--time-limit", "2", "--threads", "1", today=before)
     stops = _stops(db, WEEK1)
     planned = [s.client_id for _, s in stops]
@@ -105,10 +115,21 @@ def history(tmp_path_factory, bad_hersfeld_pbf):
     run("plan", *common, "--start", WEEK2.isoformat(), "--days", "5", "--out",
         str(d / "woche2"), "--time-limit", "2", "--threads", "1")
     week2 = [s.client_id for _, s in _stops(db, WEEK2)]
-    assert "E02" in week2, week2
+    assert "E02" in week2 and "E03" in week2, week2
+    plan2 = _plan_id(db, WEEK2)
+    run("letters", plan2, "--out", str(d / "briefe"), "--db", db)
     # closed while its visit of next week is still on a team's route
     run("status", "E02", "--set", "abgeschlossen", "--reason", "zieht weg", *common)
-    return {"db": db, "dir": d, "addrs": addrs}
+    return {"db": db, "dir": d, "addrs": addrs, "plan2": plan2}
+
+
+def _plan_id(db: str, start: date, *, newest: bool = False) -> str:
+    """The plan of the week beginning ``start`` (``newest``: its newest version)."""
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        ids = [r for r in store.list_plans("Bad Hersfeld") if r.start == start]
+    return max(ids, key=lambda r: (r.created_at, r.id)).id if newest else ids[0].id
 
 
 def _copy(history, backend: str, tmp_path: Path, request) -> str:  # noqa: ANN001
@@ -166,7 +187,8 @@ def _all_text(db: str) -> str:
 
 def _secrets(history, i: int) -> list[str]:  # noqa: ANN001
     street, hn, _, _ = history["addrs"][i]
-    return [_name(i), _note(i), _phone(i), f"{street} {hn}"]
+    return [_name(i), _note(i), _phone(i), f"{street} {hn}", _window(i)[12:]] + (
+        ["Rudolf Kleinschmidt"] if i == 1 else [])
 
 
 def test_a_dry_run_lists_the_cases_and_changes_nothing(history, tmp_path):
@@ -204,9 +226,20 @@ def test_cases_not_to_erase_are_refused_by_name_with_the_reason(history, tmp_pat
     after = _all_text(db)
     assert _name(0) not in after and _name(3) in after and _name(2) in after
     assert before.count(_name(3)) == after.count(_name(3))
-    # nothing left to erase among the ids given: exit code 2
-    out = run("purge", "E00", "E03", "--yes", "--city", "bad-hersfeld", "--db", db, code=2)
-    assert "E00 bleibt: schon gelöscht am" in out and "Nichts zu löschen." in out
+    # nothing to erase among the ids given: exit code 2
+    out = run("purge", "E03", "--yes", "--city", "bad-hersfeld", "--db", db, code=2)
+    assert "E03 bleibt: Status" in out and "Nichts zu löschen." in out
+    # an erased case named again is erased again (what was written since goes too)
+    run("status", "E00", "--set", "abgeschlossen", "--reason", "Herr Ottokar Blümlein rief an",
+        "--city", "bad-hersfeld", "--db", db)
+    assert "Ottokar Blümlein" in _all_text(db)
+    assert "Zu löschen: Daten von 2 Fällen (E00, E01)" in run(
+        "purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)
+    out = run("purge", "E00", "--yes", "--city", "bad-hersfeld", "--db", db)
+    assert "von 1 Fall (E00)" in out and "Ottokar Blümlein" not in _all_text(db)
+    # ... and not again by --closed-days while nothing new was written
+    assert "Zu löschen: Daten von 1 Fall (E01)" in run(
+        "purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)
     with pytest.raises(AssertionError, match="Entweder Kundennummern oder --closed-days"):
         run("purge", "--city", "bad-hersfeld", "--db", db)
 
@@ -299,29 +332,70 @@ def test_an_old_plan_is_written_again_without_the_erased_cases_data(history, tmp
     assert "bitte prüfen" not in row, row
 
 
-def test_a_case_listed_again_gets_its_data_back(history, tmp_path):
+def test_an_erased_case_stays_erased_until_it_is_reopened_and_listed_again(history, tmp_path):
+    """The weekly import does not bring back the data of an erased case that is done; a
+    late outcome is refused; reopened, the case is not planned until the list brings its
+    data back."""
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
 
     db = str(tmp_path / "fall.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
     shutil.copy(history["db"], db)
-    run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
-    with Store.open(db) as store:
-        e01 = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
-    assert e01.client.name is None and e01.client.address == "(gelöscht)"
-    # an erased case is not opened again without its data (it could not be visited)
-    out = run("status", "E01", "--set", "offen", "--city", "bad-hersfeld", "--db", db, code=2)
-    assert "Die Daten von E01 wurden am" in out and "zuerst die Kundenliste" in out, out
-    run("status", "E01", "--set", "erreicht", "--city", "bad-hersfeld", "--db", db)
-    run("import", str(history["dir"] / "kunden.csv"), "--city", "bad-hersfeld", "--db", db)
-    with Store.open(db) as store:
-        e01 = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
-    assert e01.client.name == _name(1) and e01.status == "erreicht"
-    run("status", "E01", "--set", "offen", "--city", "bad-hersfeld", "--db", db)
-    run("status", "E01", "--set", "abgeschlossen", "--city", "bad-hersfeld", "--db", db)
-    # and can be erased again
-    out = run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    run("purge", "E01", "--yes", *common)
+
+    def e01():  # noqa: ANN202
+        with Store.open(db) as store:
+            return {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
+
+    assert e01().client.name is None and e01().client.address == "(gelöscht)"
+    out = run("import", str(history["dir"] / "kunden.csv"), *common)
+    assert "1 Fall mit gelöschten Daten (erreicht oder abgeschlossen) nicht wieder " \
+           "eingelesen: E01." in out, out
+    assert e01().client.name is None and _name(1) not in _all_text(db)
+    # a paper sheet that comes late: refused, nothing of it stored
+    with open(tmp_path / "spaet.csv", "w", encoding="utf-8", newline="") as fh:
+        fh.write("Kundennummer;Datum;Ergebnis;Termin;Notiz\n"
+                 "E01;07.12.2026;Termin vereinbart;16.12.2026 10:30;sagt Frau Wendeline Zorn\n")
+    out = run("outcomes", str(tmp_path / "spaet.csv"), *common, code=2)
+    assert "Die Daten von E01 wurden am" in out and "kein Ergebnis mehr" in out, out
+    assert "Wendeline Zorn" not in _all_text(db)
+    # reopened: not planned while its data are gone
+    out = run("status", "E01", "--set", "offen", *common)
+    assert "Hinweis: die Daten von E01 wurden am" in out, out
+    week3 = WEEK2 + timedelta(days=7)
+    run("plan", *common, "--start", week3.isoformat(), "--days", "2", "--out",
+        str(tmp_path / "woche3"), "--time-limit", "1", "--threads", "1")
+    report = (tmp_path / "woche3" / "report.csv").read_text(encoding="utf-8-sig")
+    row = next(ln for ln in report.splitlines() if ";E01;" in ln)
+    assert "abgelehnt" in row and "Die Daten des Falls wurden am" in row, row
+    # the list brings them back
+    run("import", str(history["dir"] / "kunden.csv"), *common)
+    assert e01().client.name == _name(1) and e01().erased_at is None
+    run("status", "E01", "--set", "abgeschlossen", *common)
+    out = run("purge", "E01", "--yes", *common)
     assert "von 1 Fall (E01)" in out, out
+
+
+def test_a_case_waiting_for_its_cancellation_letter_keeps_its_address(history, tmp_path):
+    """A visit announced by letter and called off needs its cancellation letter, which
+    needs the name and address: erased only after that letter was written."""
+    db = str(tmp_path / "fall.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    shutil.copy(history["db"], db)
+    # the re-plan calls off the announced visit of E02, closed since its letter
+    run("replan", history["plan2"], "--from", "2026-12-14 07:00", "--out",
+        str(tmp_path / "neu"), "--time-limit", "1", "--db", db)
+    newest = _plan_id(db, WEEK2, newest=True)
+    assert newest != history["plan2"]
+    out = run("purge", "E02", "--yes", *common, code=2)
+    assert re.search(r"E02 bleibt: der angekündigte Besuch am 1\d\.12\.2026 entfällt, die "
+                     rf"Absage ist noch nicht geschrieben \(erst hausbesuch letters "
+                     rf"{newest} --correction\)", out), out
+    run("letters", newest, "--correction", "--out", str(tmp_path / "absagen"), "--db", db)
+    assert (tmp_path / "absagen" / "korrektur_E02.pdf").exists()
+    out = run("purge", "E02", "--yes", *common)
+    assert "von 1 Fall (E02)" in out and _name(2) not in _all_text(db)
 
 
 def test_reclaim_leaves_nothing_of_deleted_rows_in_the_file(tmp_path):

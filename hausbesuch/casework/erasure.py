@@ -9,20 +9,22 @@ codes and status changes. Per erased client, in one transaction, for its city on
   reason of the status, pins and a coordinate from the list are cleared; ``erased_at`` is
   set (a later import of the client, which is then a live case again, fills them in anew);
 - ``plan_clients`` (the snapshots in every plan): the same columns;
-- ``visits``, ``unassigned``, ``geocodes`` of every plan: the address (and the geocoder's
-  matched text and note, the reason of an unassigned visit) becomes ``(gelöscht)`` (the
-  note of an exactly found address is dropped),
-  notes go, and the point is rounded to 0.01° (about 1 km): a map of an old plan still
+- ``visits``, ``unassigned``, ``geocodes`` of every plan: the address, the geocoder's
+  matched text and the reason of an unassigned visit become ``(gelöscht)``; notes, the
+  time windows as written (they may carry a remark) and the note of an exactly found
+  address go; the point is rounded to 0.01° (about 1 km): a map of an old plan still
   shows the district, never the house; ``plan_routes``: the two legs of the street path
   that end at the house are dropped (drawn as straight lines between the rounded points);
-- ``rejected_rows``: the reason (it may quote the row's values) becomes ``(gelöscht)``;
+- ``rejected_rows`` with the case id (compared without case, as written in the list): the
+  reason (it may quote the row's values) becomes ``(gelöscht)``; a rejected row without an
+  id cannot be told apart and stays with its plan;
 - ``case_status_history``: the reasons typed with a status become ``(gelöscht)``;
   ``outcomes``: the notes go;
 - ``address_fixes``: deleted.
 
 Every erased client gets one audit row (``daten_geloescht``: case id; how many plans held
-its data, how many of its visits were planned in them, outcome notes and address fixes). Files
-written before (plan folders, letters) are views outside the store: the command names the
+its data, how many of its visits were planned in them, outcome notes and address fixes).
+Files written before (plan folders, letters) are views outside the store: the command names the
 plans that held the clients, to be written again (``hausbesuch show``) or deleted.
 """
 
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hausbesuch.store import (
@@ -130,7 +132,7 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
                                     VisitRow.client_id, VisitRow.lon, VisitRow.lat)
                              .where(VisitRow.plan_id.in_(plans), VisitRow.client_id.in_(ids))):
             changed.append({"plan_id": row.plan_id, "route_seq": row.route_seq,
-                            "seq": row.seq, "address": ERASED, "notiz": "",
+                            "seq": row.seq, "address": ERASED, "notiz": "", "window_text": "",
                             "lon": _coarse(row.lon), "lat": _coarse(row.lat)})
             legs_off.setdefault((row.plan_id, row.route_seq), set()).update(
                 (row.seq, row.seq + 1))
@@ -166,13 +168,15 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
                 plan_ids.add(row.plan_id)
             if blanked:
                 s.execute(update(model), blanked)
+        # a rejected row names the id as it was written ("e01" for "E01"): without case
+        folded = {c.casefold(): c for c in ids}
+        same_id = func.lower(RejectedRow.client_id).in_(list(folded))
         for row in s.execute(select(RejectedRow.plan_id, RejectedRow.client_id)
-                             .where(RejectedRow.plan_id.in_(plans),
-                                    RejectedRow.client_id.in_(ids))):
-            tally("rejected_rows", row.client_id, plan_id=row.plan_id)
+                             .where(RejectedRow.plan_id.in_(plans), same_id)):
+            tally("rejected_rows", folded.get((row.client_id or "").casefold(),
+                                              row.client_id), plan_id=row.plan_id)
             plan_ids.add(row.plan_id)
-        s.execute(update(RejectedRow).where(RejectedRow.plan_id.in_(plans),
-                                            RejectedRow.client_id.in_(ids))
+        s.execute(update(RejectedRow).where(RejectedRow.plan_id.in_(plans), same_id)
                   .values(reason=ERASED))
         for (cid,) in s.execute(select(OutcomeRow.client_id).where(
                 OutcomeRow.city == city, OutcomeRow.client_id.in_(ids),

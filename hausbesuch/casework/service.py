@@ -254,6 +254,8 @@ class CaseState:
     pin_source: str | None = None
     #: why the status is what it is (e.g. "verzogen am …")
     client_status_reason: str = ""
+    #: when the case's personal data were erased (``hausbesuch purge``), else None
+    erased_at: datetime | None = None
 
     @property
     def why(self) -> str:
@@ -414,6 +416,7 @@ class Casework:
                     directive=directive(outcomes.get(r.client_id, ()), status=r.status, **kw),
                     pin_team=r.pin_team, pin_day=r.pin_day, pin_time_min=r.pin_time_min,
                     pin_source=r.pin_source, client_status_reason=r.status_reason or "",
+                    erased_at=r.erased_at,
                 )
                 for r in rows
             ]
@@ -443,12 +446,6 @@ class Casework:
             raise CaseworkError(f"Unbekannter Status „{status}“; erlaubt: {', '.join(STATUSES)}.")
         with self.store.session() as s:
             row = self._row(s, client_id)
-            if row.erased_at is not None and status not in ERASABLE:
-                # an open case must be visited: without its address it cannot be
-                raise CaseworkError(
-                    f"Die Daten von {row.client_id} wurden am {row.erased_at:%d.%m.%Y} "
-                    "gelöscht; um den Fall wieder zu öffnen, zuerst die Kundenliste mit ihm "
-                    "einlesen (hausbesuch import …).")
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
 
     def status_history(self, client_id: str) -> list[tuple[datetime, str, str, str]]:
@@ -542,9 +539,11 @@ class Casework:
 
         ``ids``: these cases (each must be ``erreicht`` or ``abgeschlossen``);
         ``closed_days``: every such case whose status was set at least that many days
-        before today. A case with a visit still ahead on a route, one still open or in
-        Klärung, one already erased or not known is left with its reason. ``dry_run``:
-        only say what would be erased.
+        before today (one erased before again, when its status was set since). A case
+        with a visit still ahead on a route, one whose announced visit still waits for
+        its correction letter, one still open or in Klärung, or one not known is left
+        with its reason; a case erased before, given by id, is erased again (what was
+        written since goes too). ``dry_run``: only say what would be erased.
         """
         from datetime import timedelta
 
@@ -571,9 +570,12 @@ class Casework:
             else:
                 last = datetime.combine(today - timedelta(days=closed_days or 0),
                                         datetime.max.time())
+                # erased before: again when its status was set since (with a reason)
                 rows = list(s.scalars(select(ClientRow).where(
                     ClientRow.city == self.city, ClientRow.status.in_(ERASABLE),
-                    ClientRow.erased_at.is_(None), ClientRow.status_since <= last)
+                    ClientRow.erased_at.is_(None) | (ClientRow.status_since
+                                                     > ClientRow.erased_at),
+                    ClientRow.status_since <= last)
                     .order_by(ClientRow.client_id)))
                 given = [(r.client_id, r, "") for r in rows]
             ahead: dict[str, CaseVisitRow] = {}
@@ -585,6 +587,7 @@ class Casework:
                         CaseVisitRow.status == "geplant", CaseVisitRow.day >= today)
                         .order_by(CaseVisitRow.start_at.desc())):
                     ahead[v.client_id] = v  # the first visit ahead wins
+            unwritten = self._corrections_due(s, chosen, today)
             seen: set[str] = set()
             for raw, r, unknown in given:
                 if r is None:
@@ -594,9 +597,7 @@ class Casework:
                 if cid in seen:  # the same case given twice ("k-1" and "K-1")
                     continue
                 seen.add(cid)
-                if r.erased_at is not None:
-                    result.skipped.append((cid, f"schon gelöscht am {r.erased_at:%d.%m.%Y}"))
-                elif r.status not in ERASABLE:
+                if r.status not in ERASABLE:
                     word = STATUS_LABELS.get(r.status, r.status).split(" (")[0]
                     result.skipped.append((cid, (
                         f"Status „{word}“: der Fall ist nicht abgeschlossen (erst hausbesuch "
@@ -606,6 +607,11 @@ class Casework:
                         f"noch am {v.day:%d.%m.%Y} um {v.start_at:%H:%M} Uhr eingeplant (Plan "
                         f"{v.plan_id}); erst neu planen (hausbesuch replan {v.plan_id} "
                         "--from …)")))
+                elif (v := unwritten.get(cid)) is not None:
+                    result.skipped.append((cid, (
+                        f"der angekündigte Besuch am {v.promised_start:%d.%m.%Y} entfällt, "
+                        "die Absage ist noch nicht geschrieben (erst hausbesuch letters "
+                        f"{v.plan_id} --correction)")))
                 else:
                     result.to_erase.append(cid)
             if not dry_run and result.to_erase:
@@ -614,6 +620,31 @@ class Casework:
         if not dry_run:  # also after a run whose compaction failed: this one retries it
             result.reclaimed = self.store.reclaim()
         return result
+
+    def _corrections_due(self, s: Session, ids: Sequence[str], today: date
+                         ) -> dict[str, CaseVisitRow]:
+        """Per case id, a visit announced by letter for today or later that will not take
+        place (called off, or its case closed) and whose correction letter has not been
+        written: the letter needs the name and address."""
+        from hausbesuch.letters import AUDIT_CORRECTION
+        from hausbesuch.store import AuditRow
+
+        out: dict[str, CaseVisitRow] = {}
+        begin = datetime.combine(today, datetime.min.time())
+        for k in range(0, len(ids), 400):
+            part = list(ids[k:k + 400])
+            done = set(s.scalars(select(AuditRow.visit_id).where(
+                AuditRow.city == self.city, AuditRow.action == AUDIT_CORRECTION,
+                AuditRow.client_id.in_(part))))
+            for v in s.scalars(select(CaseVisitRow).where(
+                    CaseVisitRow.city == self.city, CaseVisitRow.client_id.in_(part),
+                    CaseVisitRow.status.in_(("geplant", "entfallen")),
+                    CaseVisitRow.announced_at.is_not(None),
+                    CaseVisitRow.promised_start >= begin)
+                    .order_by(CaseVisitRow.promised_start.desc())):
+                if v.visit_id not in done:
+                    out[v.client_id] = v
+        return out
 
     # ---- import
 
@@ -652,6 +683,7 @@ class Casework:
         updates: list[dict[str, Any]] = []
         stale: list[dict[str, Any]] = []
         audit: list[dict[str, Any]] = []
+        erased_kept: list[str] = []
         with self.store.session() as s:
             self.store.one_at_a_time(s, city, "import")  # two imports at once (PostgreSQL)
             # the city's stored clients and fixes, each in one query, as plain rows
@@ -731,6 +763,12 @@ class Casework:
                                               details={"zeile": c.row}))
                     result.new.append(c.id)
                     continue
+                if row.erased_at is not None and row.status in ERASABLE:
+                    # its data were erased and the case is done: the list does not bring
+                    # them back (reopen it first: status offen, then import again)
+                    erased_kept.append(key)
+                    result.unchanged.append(c.id)
+                    continue
                 changed = [k for k, v in values.items() if getattr(row, k) != v]
                 if changed == ["input_row"]:  # only moved in the list: not a change of data
                     updates.append({"input_row": c.row, "city": city, "client_id": key})
@@ -751,6 +789,14 @@ class Casework:
                     result.stale_fixes.append(c.id)
                     audit.append(audit_values(actor, "korrektur_veraltet", city=city,
                                               client_id=key))
+            if erased_kept:
+                shown = ", ".join(sorted(erased_kept)[:20])
+                more = " …" if len(erased_kept) > 20 else ""
+                result.warnings.append(
+                    f"{count(len(erased_kept), 'Fall', 'Fälle')} mit gelöschten Daten "
+                    f"(erreicht oder abgeschlossen) nicht wieder eingelesen: {shown}{more}. "
+                    "Einen davon wieder bearbeiten: hausbesuch status KUNDENNUMMER --set offen, "
+                    "dann die Liste erneut einlesen.")
             for key in moved_ahead:
                 v = min(ahead[key], key=lambda x: x.start_at)
                 result.warnings.append(
@@ -998,6 +1044,13 @@ class Casework:
                         _same_as_recorded(prev, time_min, appointment, note)
                     return prev, False
             row = self._row(s, client_id)
+            if row.erased_at is not None:
+                # its notes could never be erased again, an appointment never kept
+                raise CaseworkError(
+                    f"Die Daten von {row.client_id} wurden am {row.erased_at:%d.%m.%Y} "
+                    "gelöscht: zu diesem Fall wird kein Ergebnis mehr erfasst (um ihn wieder "
+                    f"zu bearbeiten: hausbesuch status {row.client_id} --set offen, dann die "
+                    "Kundenliste mit ihm einlesen).", field="id")
             if day > today:
                 raise CaseworkError(
                     f"Der {day:%d.%m.%Y} liegt in der Zukunft (heute ist der "
@@ -1206,7 +1259,7 @@ class Casework:
                                                  same_details=True)
                 except CaseworkError as exc:
                     fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz",
-                                                            "ergebnis")
+                                                            "ergebnis", "id")
                                  else "id" if "nicht bekannt" in str(exc)
                                  else "termin" if "Termin" in str(exc)
                                  else "datum")

@@ -319,6 +319,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
+        if st.erased_at is not None and st.status in ("offen", "in_klaerung"):
+            typer.echo(f"Hinweis: die Daten von {st.client.id} wurden am "
+                       f"{st.erased_at:%d.%m.%Y} gelöscht; geplant wird der Fall erst, wenn "
+                       "die Kundenliste ihn wieder enthält (hausbesuch import …).")
 
     @app.command("purge")
     @user_errors
@@ -352,9 +356,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  … und {len(result.skipped) - MAX_LINES} weitere.")
         n = count(len(result.to_erase), "Fall", "Fällen")
         if result.reclaimed is False:
-            typer.echo("Hinweis: die Datenbank ist gerade in Gebrauch; gelöschte Daten stehen "
-                       "noch in ihren freien Bereichen, bis sie verdichtet wird. Später "
-                       "erneut aufrufen (hausbesuch purge --closed-days … --yes).", err=True)
+            typer.echo("Hinweis: die Datenbank wurde nicht verdichtet (sie ist gerade in "
+                       "Gebrauch, oder auf PostgreSQL gehören die Tabellen einer anderen "
+                       "Rolle); Reste der gelöschten Daten können noch in ihren freien "
+                       "Bereichen stehen. Später denselben Aufruf wiederholen: er verdichtet "
+                       "sie (schon gelöschte Fälle werden dabei nur erneut geleert).", err=True)
         if not result.to_erase:
             typer.echo("Nichts zu löschen.")
             if client_ids:

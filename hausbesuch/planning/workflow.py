@@ -444,6 +444,12 @@ def _plan_span(
             unassigned.append(UnassignedVisit(c.id, code, reason, g.lon, g.lat, c.address,
                                               g.district, tries_before=st.directive.tries))
             continue
+        if st.erased_at is not None:  # reopened after its data were erased: no address
+            rejected.append(Rejected(
+                row=c.row, id=c.id, field="adresse",
+                reason=f"Die Daten des Falls wurden am {st.erased_at:%d.%m.%Y} gelöscht: "
+                "erst die Kundenliste mit ihm einlesen (hausbesuch import …)."))
+            continue
         if not loc.plannable:
             rejected.append(_address_rejected(c, loc))
             continue
