@@ -7,7 +7,11 @@ fixture):
   assertively); the offline banner is a rendered live region; the appointment's fields
   are marked invalid and described by the message, and unmarked once it is fixed;
 - worker page: each stop has a heading („Stopp 1 · 08:01 Uhr · W012“) that names the group
-  of its note, appointment and outcome buttons (case id, never a name).
+  of its note, appointment and outcome buttons (case id, never a name);
+- coordinator pages: the buttons of a row (send a team-day, revoke a link, delete an
+  absence, lift a pin) and the address fix's fields are named with their row;
+- address page: a refused fix is summed up at the top (focused, role=alert, a link to the
+  row), and its fields point to the summary; the absence error names „Abwesenheit“ once.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from datetime import datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from tests import test_web
 from tests.browser import ax_node
+from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
+from tests.test_web_ux import _browser, _log_in
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
-from tests.web_fixtures import NAME_MARK, Site
+from tests.web_fixtures import NAME_MARK, WEEK, Site, csrf_of
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -144,3 +151,109 @@ def test_worker_page_groups_each_stops_controls_under_its_heading(
             assert time_field["name"] == "Termin um (Uhrzeit)", time_field
         assert errors == []
         ctx.close()
+
+
+@pytest.mark.browser
+def test_row_buttons_of_the_coordinator_pages_name_their_row(site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_web import _make_link
+
+    _make_link(site)  # a valid link to revoke
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE")
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            page.goto(f"{site.url}/plaene/{site.plan_id}")
+            page.goto(page.url)  # the newest version (a re-plan may have made one)
+            names = page.locator("#team-tage button").evaluate_all(
+                "els => els.map(e => e.getAttribute('aria-label'))")
+            assert names and len(set(names)) == len(names), names
+            node = ax_node(page, "#team-tage button")
+            row = page.locator("#team-tage tbody tr").first.locator("td")
+            team, day = row.nth(1).inner_text(), row.nth(0).inner_text()
+            assert node["role"] == "button", node
+            assert node["name"] == f"In den Außendienst senden: {team}, {day}", node
+
+            page.goto(f"{site.url}/plaene/{site.plan_id}/links")
+            node = ax_node(page, "button.danger")
+            assert node["name"].startswith("Widerrufen: Link "), node
+
+            page.goto(f"{site.url}/adressen")
+            node = ax_node(page, "#adresse-W010 fieldset")
+            assert node["role"] == "group" and node["name"] == "Korrektur für W010", node
+            group = page.get_by_role("group", name="Korrektur für W010", exact=True)
+            for role, name in (("button", "Speichern"), ("textbox", "Adresse"),
+                               ("textbox", "Breite"), ("button", "Auf der Karte")):
+                assert group.get_by_role(role, name=name, exact=True).count() == 1, name
+        finally:
+            browser.close()
+
+
+def test_absence_rows_name_their_delete_button_and_errors_say_abwesenheit_once(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    import html
+    import re
+
+
+    city = test_web.CITY
+    page = kora.get("/teams", params={"stadt": city})
+    csrf = csrf_of(page.text)
+    team = re.search(r'<option value="([^"]+)">', page.text).group(1)
+    late = WEEK + timedelta(days=70)
+    r = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, "stadt": city, "team": team,
+                                             "von": late.isoformat(),
+                                             "bis": (late - timedelta(days=2)).isoformat()})
+    text = html.unescape(r.text)
+    assert "Abwesenheit: „bis“" in text, text[-1500:]
+    assert "Abwesenheit: Abwesenheit:" not in text
+    r = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, "stadt": city, "team": team,
+                                             "von": late.isoformat(),
+                                             "bis": (late + timedelta(days=1)).isoformat()})
+    assert r.status_code in (200, 303), r.status_code
+    page = kora.get("/teams", params={"stadt": city})
+    label = (f'aria-label="Löschen: Abwesenheit {team}, \\w\\w, {late:%d\\.%m\\.%Y} bis '
+             f'\\w\\w, {late + timedelta(days=1):%d\\.%m\\.%Y}">Löschen</button>')
+    assert re.search(label, html.unescape(page.text)), page.text[-2000:]
+    r = kora.post("/teams/abwesenheit/loeschen", data={
+        "csrf_token": csrf, "stadt": city, "team": team, "von": late.isoformat(),
+        "bis": (late + timedelta(days=1)).isoformat()})
+    assert r.status_code in (200, 303), r.status_code
+
+
+@pytest.mark.browser
+def test_a_refused_address_fix_is_summed_up_at_the_top_and_focused(site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE")
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            page.goto(f"{site.url}/adressen")
+            row = page.locator("#adresse-W010")
+            row.locator("input[name=adresse]").fill("Gibtsnichtstraße 5")
+            row.locator("button.primary").click()
+            page.wait_for_selector("#fehlermeldung")
+            assert page.evaluate("document.activeElement.id") == "fehlermeldung"
+            node = ax_node(page, "#fehlermeldung")
+            assert node["role"] == "alert", node
+            summary = page.inner_text("#fehlermeldung")
+            assert summary.startswith("Nicht gespeichert: Adresse „Gibtsnichtstraße 5“ wurde "
+                                      "nicht gefunden"), summary
+            link = page.locator("#fehlermeldung a")
+            assert link.get_attribute("href") == "#adresse-W010"
+            assert link.inner_text() == "Zur Korrektur für W010"
+            # it stands above the table: the first thing after the heading
+            assert page.evaluate("document.querySelector('#fehlermeldung').getBoundingClientRect()"
+                                 ".top < document.querySelector('#adressen').getBoundingClientRect().top")
+            field = ax_node(page, "#adresse-W010 input[name=adresse]")
+            assert field["invalid"] == "true" and field["describedby"] == ["fehlermeldung"], field
+            assert ax_node(page, "#adresse-W010 input[name=breite]").get("invalid") in (None, "false")
+            # other rows are not marked
+            assert page.locator("input[aria-invalid=true]").count() == 1
+        finally:
+            browser.close()
