@@ -257,3 +257,70 @@ def test_a_refused_address_fix_is_summed_up_at_the_top_and_focused(site: Site) -
             assert page.locator("input[aria-invalid=true]").count() == 1
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_job_page_updates_in_place_and_opens_the_plan(site: Site) -> None:  # noqa: F811
+    """No meta refresh: the page stays one document (focus and screen reader stay where
+    they are) while job.js writes the state into a live region; then the plan opens."""
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch.web import jobs
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE")
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            page.goto(f"{site.url}/plaene")
+            page.fill("input[name=start]", (WEEK + timedelta(days=14)).isoformat())
+            page.fill("input[name=tage]", "1")
+            page.click("text=Planung starten")
+            page.wait_for_url("**/auftraege/*")
+            job_id = page.url.rsplit("/", 1)[1]
+            loads: list[str] = []
+            page.on("framenavigated", lambda f: loads.append(f.url) if f == page.main_frame
+                    else None)
+            assert page.locator("meta[http-equiv=refresh]").count() == 0
+            node = ax_node(page, "#stand")
+            assert node["role"] == "status" and node["live"] == "polite", node
+            assert ax_node(page, "#fortschritt")["name"] == "Fortschritt"
+            page.wait_for_url("**/plaene/*", timeout=180_000)
+            job = jobs.get(site.store, job_id)
+            assert job.status == "fertig" and page.url.endswith(f"/plaene/{job.plan_id}")
+            # the job page was never loaded again: the only navigation is to the plan
+            assert [u for u in loads if "/auftraege/" in u] == [], loads
+            # without script: no refresh either, a link „Aktualisieren“ (while it runs)
+            page.goto(f"{site.url}/auftraege/{job_id}")
+            assert page.locator("meta[http-equiv=refresh]").count() == 0
+        finally:
+            browser.close()
+
+
+def test_job_state_as_json_and_the_link_to_update_without_script(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    import uuid
+
+    from hausbesuch import clock
+    from hausbesuch.web.models import JobRow
+
+    job_id = uuid.uuid4().hex  # a running job (of another worker, heartbeat now)
+    with site.store.session() as s:
+        s.add(JobRow(id=job_id, kind="plan", city=test_web.CITY, params="{}", status="laeuft",
+                     stage="Routen werden berechnet", progress=0.4, created_by="kora",
+                     created_at=clock.now(), started_at=clock.now(), heartbeat=clock.now(),
+                     worker="anderswo"))
+    page = kora.get(f"/auftraege/{job_id}")
+    assert page.status_code == 200 and 'http-equiv="refresh"' not in page.text
+    assert f'<noscript>Ohne JavaScript: <a href="/auftraege/{job_id}">Aktualisieren</a>' \
+        in page.text
+    assert 'src="/static/web/job.js"' in page.text
+    state = kora.get(f"/auftraege/{job_id}/stand")
+    assert state.status_code == 200 and state.headers["cache-control"] == "no-store"
+    assert state.json() == {"status": "laeuft", "status_label": state.json()["status_label"],
+                            "active": True, "stage": "Routen werden berechnet",
+                            "progress": 0.4, "percent": 40, "plan_id": None, "error": None}
+    assert kora.get("/auftraege/nichtda/stand").status_code == 404
+    with site.store.session() as s:
+        s.delete(s.get(JobRow, job_id))
