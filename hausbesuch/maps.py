@@ -853,6 +853,11 @@ def _stable_ids(page: str) -> str:
     return _ELEMENT_ID.sub(sub, page)
 
 
+#: The viewport of the map pages: the device's width, zooming allowed.
+VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>')
+
+
 def render_map(m: folium.Map) -> str:
     """Render a map built here into a complete German HTML page.
 
@@ -864,6 +869,9 @@ def render_map(m: folium.Map) -> str:
     """
     page = _stable_ids(m.get_root().render())
     page = page.replace("<html>", '<html lang="de">', 1)
+    # Folium's header forbids zooming (maximum-scale=1.0, user-scalable=no): a phone must
+    # be able to enlarge the legend and the popups (WCAG 1.4.4)
+    page = _VIEWPORT.sub(VIEWPORT_META, page, count=1)
     remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
     if remote:
         raise RuntimeError(f"map would load remote assets: {remote}")

@@ -113,6 +113,9 @@ def test_route_map_in_chromium(browser, base_url: str, written: OutputFiles) -> 
         assert page.locator(sel).count() == 1, sel
     assert "© OpenStreetMap-Mitwirkende" in page.locator(".leaflet-control-attribution").inner_text()
     assert page.evaluate("document.documentElement.lang") == "de"
+    # pinch-zoom allowed (Folium's default viewport forbids it: WCAG 1.4.4)
+    assert page.locator("meta[name=viewport]").get_attribute("content") == \
+        "width=device-width, initial-scale=1"
     assert _xss_flags(page) == dict.fromkeys(XSS_FLAGS)
     _shot(page, "karte.png")
 
@@ -174,6 +177,8 @@ def test_index_with_overview_map_in_chromium(browser, base_url: str, written: Ou
     )
     assert n_circles == sum(len(r.stops) for r in plan.routes)
     assert overview.locator(".leaflet-marker-icon.hb-unassigned").count() == 1
+    assert overview.locator("meta[name=viewport]").get_attribute("content") == \
+        "width=device-width, initial-scale=1"
     assert "© OpenStreetMap-Mitwirkende" in overview.locator(".leaflet-control-attribution").inner_text()
     popups = "\n".join(overview.evaluate(_OPEN_POPUPS))
     assert "Woche ausgelastet <b>fett</b>" in popups
