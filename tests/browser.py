@@ -223,3 +223,22 @@ def ax_node(page, selector: str) -> dict:  # noqa: ANN001
         return out
     finally:
         cdp.detach()
+
+
+def _luminance(css_rgb: str) -> float:
+    """Relative luminance (WCAG 2.1) of a computed colour ``rgb(r, g, b)``/``rgba(…)``."""
+    import re
+
+    r, g, b = (int(x) for x in re.findall(r"\d+", css_rgb)[:3])
+
+    def lin(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two computed colours (opaque)."""
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
