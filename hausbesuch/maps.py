@@ -332,6 +332,16 @@ class _MapExtras(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
         L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        // Leaflet's controls in German, once all are added (the layers control comes last)
+        setTimeout(function () {
+          var c = {{ this._parent.get_name() }}.getContainer();
+          [["leaflet-control-zoom-in", "Vergrößern"], ["leaflet-control-zoom-out", "Verkleinern"],
+           ["leaflet-control-layers-toggle", "Ebenen"]].forEach(function (p) {
+            c.querySelectorAll("." + p[0]).forEach(function (a) {
+              a.title = p[1]; a.setAttribute("aria-label", p[1]);
+            });
+          });
+        }, 0);
         {% endmacro %}
         """
     )

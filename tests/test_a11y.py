@@ -176,12 +176,20 @@ def test_row_buttons_of_the_coordinator_pages_name_their_row(site: Site) -> None
             team, day = row.nth(1).inner_text(), row.nth(0).inner_text()
             assert node["role"] == "button", node
             assert node["name"] == f"In den Außendienst senden: {team}, {day}", node
+            # the map's controls in German
+            page.wait_for_selector("#karte .leaflet-control-layers-toggle")
+            for sel, name in ((".leaflet-control-zoom-in", "Vergrößern"),
+                              (".leaflet-control-zoom-out", "Verkleinern"),
+                              (".leaflet-control-layers-toggle", "Ebenen")):
+                assert ax_node(page, f"#karte {sel}")["name"] == name, sel
 
             page.goto(f"{site.url}/plaene/{site.plan_id}/links")
             node = ax_node(page, "button.danger")
             assert node["name"].startswith("Widerrufen: Link "), node
 
             page.goto(f"{site.url}/adressen")
+            page.wait_for_selector("#adresskarte .leaflet-control-zoom-in")
+            assert ax_node(page, "#adresskarte .leaflet-control-zoom-in")["name"] == "Vergrößern"
             node = ax_node(page, "#adresse-W010 fieldset")
             assert node["role"] == "group" and node["name"] == "Korrektur für W010", node
             group = page.get_by_role("group", name="Korrektur für W010", exact=True)

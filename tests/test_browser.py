@@ -21,7 +21,7 @@ import pytest
 
 from hausbesuch.maps import MapSettings, render_map, route_map
 from hausbesuch.output import OutputFiles, write_outputs
-from tests.browser import chromium_context, require_chromium, serve_directory
+from tests.browser import ax_node, chromium_context, require_chromium, serve_directory
 from tests.test_maps import CLIENT_NAMES, sample_districts, sample_plan
 
 pytestmark = pytest.mark.browser
@@ -116,6 +116,11 @@ def test_route_map_in_chromium(browser, base_url: str, written: OutputFiles) -> 
     # pinch-zoom allowed (Folium's default viewport forbids it: WCAG 1.4.4)
     assert page.locator("meta[name=viewport]").get_attribute("content") == \
         "width=device-width, initial-scale=1"
+    # Leaflet's controls named in German (not „Zoom in“, „Layers“), in the accessibility tree
+    for sel, name in ((".leaflet-control-zoom-in", "Vergrößern"),
+                      (".leaflet-control-zoom-out", "Verkleinern"),
+                      (".leaflet-control-layers-toggle", "Ebenen")):
+        assert ax_node(page, sel)["name"] == name, sel
     assert _xss_flags(page) == dict.fromkeys(XSS_FLAGS)
     _shot(page, "karte.png")
 
