@@ -332,3 +332,45 @@ def test_job_state_as_json_and_the_link_to_update_without_script(
     assert kora.get("/auftraege/nichtda/stand").status_code == 404
     with site.store.session() as s:
         s.delete(s.get(JobRow, job_id))
+
+
+@pytest.mark.browser
+def test_case_and_absence_errors_are_focused_and_mark_their_fields(site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE")
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            # an unknown case id: the field is focused, invalid and described by the message
+            page.goto(f"{site.url}/faelle")
+            page.fill("input[name=kundennummer]", "K-999999")
+            page.click("#fall-suchen button[type=submit]")
+            page.wait_for_selector("#fehlermeldung")
+            assert page.evaluate("document.activeElement.name") == "kundennummer"
+            field = ax_node(page, "input[name=kundennummer]")
+            assert field["invalid"] == "true" and field["describedby"] == ["fehlermeldung"]
+            assert "K-999999" in field["description"], field
+            # an absence ending before it starts: the message at the top is focused, the
+            # date fields are marked
+            page.goto(f"{site.url}/teams")
+            late = WEEK + timedelta(days=70)
+            page.fill("input[name=von]", late.isoformat())
+            page.fill("input[name=bis]", (late - timedelta(days=2)).isoformat())
+            page.click("form[action='/teams/abwesenheit'] button[type=submit]")
+            page.wait_for_selector("#fehlermeldung")
+            assert page.evaluate("document.activeElement.id") == "fehlermeldung"
+            assert "„bis“" in page.inner_text("#fehlermeldung")
+            for name in ("von", "bis"):
+                node = ax_node(page, f"input[name={name}]")
+                assert node["invalid"] == "true", (name, node)
+                assert node["describedby"] == ["fehlermeldung"], (name, node)
+            # no error: nothing marked, nothing focused by the page
+            page.goto(f"{site.url}/teams")
+            assert page.locator("[aria-invalid]").count() == 0
+            assert page.evaluate("document.activeElement === document.body")
+        finally:
+            browser.close()
+
