@@ -793,6 +793,8 @@ def overview_map(
             [lat, lon], icon=icon,
             popup=folium.Popup("<br>".join(body), max_width=300),
             tooltip=folium.Tooltip(f"{e(u.client_id)} · nicht eingeplant"),
+            # the name of the marker's button (its pin is an empty <div>); set as text
+            title=f"{u.client_id} · nicht eingeplant",
         ).add_to(unassigned)  # fmt: skip
 
     depots = folium.FeatureGroup(name="Start und Ziel", show=True).add_to(m)

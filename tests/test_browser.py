@@ -182,6 +182,10 @@ def test_index_with_overview_map_in_chromium(browser, base_url: str, written: Ou
     )
     assert n_circles == sum(len(r.stops) for r in plan.routes)
     assert overview.locator(".leaflet-marker-icon.hb-unassigned").count() == 1
+    # a named button (its pin is an empty <div>), the case id only
+    u = next(u for u in plan.unassigned if u.lat is not None)
+    assert overview.get_by_role("button", name=f"{u.client_id} · nicht eingeplant",
+                                exact=True).count() == 1
     assert overview.locator("meta[name=viewport]").get_attribute("content") == \
         "width=device-width, initial-scale=1"
     assert "© OpenStreetMap-Mitwirkende" in overview.locator(".leaflet-control-attribution").inner_text()
