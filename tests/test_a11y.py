@@ -374,3 +374,38 @@ def test_case_and_absence_errors_are_focused_and_mark_their_fields(site: Site) -
         finally:
             browser.close()
 
+
+@pytest.mark.browser
+def test_plan_map_is_a_named_region_that_keyboard_users_can_skip(site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE", viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            page.goto(f"{site.url}/plaene/{site.plan_id}")
+            page.wait_for_selector("#karte path.leaflet-interactive")
+            n_markers = page.locator("#karte path.leaflet-interactive").count()
+            assert n_markers > 20  # the fixture's week: every stop a circle
+            node = ax_node(page, "#karte")
+            assert node["role"] == "region" and node["name"] == "Karte des Plans", node
+            # from „Dateien (ZIP)“ by Tab: the map's own controls, then the table - not
+            # every marker and line of the week
+            page.focus("a[href$='/dateien.zip']")
+            presses = 0
+            while presses < 40 and not page.evaluate(
+                    "(document.activeElement.textContent || '').trim()"
+                    " === 'In den Außendienst senden'"):
+                page.keyboard.press("Tab")
+                presses += 1
+            assert presses <= 12, presses
+            # the skip link: the first Tab stop after the buttons, to the table's heading
+            page.focus("a[href$='/dateien.zip']")
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.textContent") == "Karte überspringen"
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.activeElement.id") == "team-tage-titel"
+        finally:
+            browser.close()

@@ -15,6 +15,15 @@
     });
   }
   var map = L.map(el);
+  // markers and lines are no Tab stops (a tooltip makes Chromium focus an SVG path): a
+  // keyboard user got 30+ of them, 200+ in a week, before the table; the table of
+  // team-days holds every stop in order
+  map.on("layeradd", function (e) {
+    var layer = e.layer;
+    if (!(layer instanceof L.Path) && !(layer instanceof L.Marker)) return;
+    var item = layer.getElement && layer.getElement();
+    if (item) item.setAttribute("tabindex", "-1");
+  });
   L.tileLayer(el.getAttribute("data-tiles"), {
     maxZoom: 19, attribution: el.getAttribute("data-attribution")
   }).addTo(map);
