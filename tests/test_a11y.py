@@ -16,6 +16,7 @@ fixture):
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -41,6 +42,11 @@ def _worker_page(site: Site, browser, route, at: dtime):  # noqa: ANN001, ANN202
     page.clock.set_fixed_time(datetime.combine(route.day, at, BERLIN).timestamp())
     page.goto(url)
     return ctx, page, errors
+
+
+def _by_id(element_id: str) -> str:
+    """A CSS selector for an id of any text (a case id may hold „<“, quotes, …)."""
+    return f"[id={json.dumps(element_id)}]"
 
 
 def _wait_state(page, nr: int, text: str) -> None:  # noqa: ANN001
@@ -74,7 +80,7 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         assert "Bitte Datum und Uhrzeit" in page.inner_text(state1)
         assert ax_node(page, state1)["live"] == "polite"
         for field in ("termin_datum", "termin_zeit"):
-            node = ax_node(page, f"#{stop1.get_attribute('id')} input[name={field}]")
+            node = ax_node(page, f"{_by_id(stop1.get_attribute('id'))} input[name={field}]")
             assert node["invalid"] == "true", (field, node)
             assert node["describedby"] == [state1[1:]], (field, node)
             assert node["description"] == "Bitte Datum und Uhrzeit des Termins angeben.", node
@@ -86,7 +92,7 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         assert "Gespeichert: Termin vereinbart" in page.inner_text(state1) or \
             "Übermittelt" in page.inner_text(state1)
         for field in ("termin_datum", "termin_zeit"):
-            node = ax_node(page, f"#{stop1.get_attribute('id')} input[name={field}]")
+            node = ax_node(page, f"{_by_id(stop1.get_attribute('id'))} input[name={field}]")
             assert node.get("invalid") in (None, "false"), (field, node)
             assert not node.get("describedby") and not node.get("description"), (field, node)
         _wait_state(page, 1, "Übermittelt: Termin vereinbart")
@@ -134,20 +140,20 @@ def test_worker_page_groups_each_stops_controls_under_its_heading(
             li = stops.nth(i)
             cid = li.get_attribute("data-kunde")
             lid = li.get_attribute("id")
-            heading = ax_node(page, f"#{lid} h2")
+            heading = ax_node(page, f"{_by_id(lid)} h2")
             assert heading["role"] == "heading", heading
             nr = li.locator(".num").inner_text()
             assert heading["name"].startswith(f"Stopp {nr} · "), heading
             assert heading["name"].endswith(f" · {cid}"), heading
             assert NAME_MARK not in heading["name"]
-            group = ax_node(page, f"#{lid} fieldset")
+            group = ax_node(page, f"{_by_id(lid)} fieldset")
             assert group["role"] == "group" and group["name"] == heading["name"], group
             # the controls inside the group (Playwright's role queries: by the group's name)
             named = page.get_by_role("group", name=heading["name"], exact=True)
             for role, name in (("button", "Angetroffen"), ("button", "Termin vereinbart"),
                                ("textbox", "Notiz")):
                 assert named.get_by_role(role, name=name, exact=True).count() == 1, (cid, name)
-            time_field = ax_node(page, f"#{lid} input[name=termin_zeit]")
+            time_field = ax_node(page, f"{_by_id(lid)} input[name=termin_zeit]")
             assert time_field["name"] == "Termin um (Uhrzeit)", time_field
         assert errors == []
         ctx.close()
