@@ -182,6 +182,8 @@ def test_row_buttons_of_the_coordinator_pages_name_their_row(site: Site) -> None
             team, day = row.nth(1).inner_text(), row.nth(0).inner_text()
             assert node["role"] == "button", node
             assert node["name"] == f"In den Außendienst senden: {team}, {day}", node
+            # the column of the buttons has a name (hidden text)
+            assert ax_node(page, "#team-tage thead th:last-child")["name"] == "Aktion"
             # the map's controls in German
             page.wait_for_selector("#karte .leaflet-control-layers-toggle")
             for sel, name in ((".leaflet-control-zoom-in", "Vergrößern"),

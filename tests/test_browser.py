@@ -192,6 +192,10 @@ def test_index_with_overview_map_in_chromium(browser, base_url: str, written: Ou
     popups = "\n".join(overview.evaluate(_OPEN_POPUPS))
     assert "Woche ausgelastet <b>fett</b>" in popups
     assert 'Weg 1<img src=x onerror="window.__xss_addr=1">' in popups
+    # every row of the routes table names its day (shown once per day, hidden text after)
+    days = page.locator("table").first.locator("tbody tr td:first-child").evaluate_all(
+        "tds => tds.map(td => td.textContent.trim())")
+    assert len(days) == len(plan.routes) and all(days), days
     text = page.locator("body").inner_text()
     for r in plan.rejected:
         assert r.reason in text
