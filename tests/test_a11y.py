@@ -30,7 +30,7 @@ from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.test_web_ux import _browser, _log_in
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
-from tests.web_fixtures import NAME_MARK, WEEK, Site, csrf_of
+from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -415,5 +415,49 @@ def test_plan_map_is_a_named_region_that_keyboard_users_can_skip(site: Site) -> 
             assert page.evaluate("document.activeElement.textContent") == "Karte überspringen"
             page.keyboard.press("Enter")
             assert page.evaluate("document.activeElement.id") == "team-tage-titel"
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_an_ended_session_is_named_on_the_login_page_and_leads_back(site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.web.models import SessionRow
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE")
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            page.goto(f"{site.url}/adressen")
+            row = page.locator("#adresse-W010")
+            row.locator("input[name=adresse]").fill("Gibtsnichtstraße 5")
+            with site.store.session() as s:  # idle for 31 minutes
+                s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                          .values(last_seen=clock.utc() - timedelta(minutes=31)))
+            row.locator("button.primary").click()
+            page.wait_for_url("**/anmelden?*")
+            notice = page.inner_text("#sitzung-abgelaufen")
+            assert "Die Sitzung ist abgelaufen (nach 30 Minuten ohne Aktion" in notice
+            assert "Eingabe wurde nicht gespeichert" in notice
+            name = ax_node(page, "input[name=name]")
+            assert name["describedby"] == ["sitzung-abgelaufen"], name
+            assert page.evaluate("document.activeElement.name") == "name"
+            page.fill("input[name=name]", "kora")
+            page.fill("input[name=passwort]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/adressen")  # back at the form's page
+            # a page (GET) after the end: the notice without the lost input
+            with site.store.session() as s:
+                s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                          .values(last_seen=clock.utc() - timedelta(minutes=31)))
+            page.goto(f"{site.url}/teams")
+            page.wait_for_url("**/anmelden?*")
+            notice = page.inner_text("#sitzung-abgelaufen")
+            assert notice.startswith("Die Sitzung ist abgelaufen") and "Eingabe" not in notice
         finally:
             browser.close()

@@ -177,7 +177,11 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
         for path in ("/abmelden", "/adressen/W010"):
             r = c.post(path, data={"csrf_token": left_open, "breite": "50.8", "laenge": "9.7"})
             assert r.status_code == 303, (path, r.status_code, r.text[:200])
-            assert r.headers["location"] == "/anmelden", r.headers["location"]
+            # the login says the session ended and the input was not saved; back to the
+            # form's page afterwards (Abmelden: the plan list)
+            back = {"/abmelden": "%2Fplaene", "/adressen/W010": "%2Fadressen"}[path]
+            assert r.headers["location"] == f"/anmelden?abgelaufen=eingabe&weiter={back}", \
+                r.headers["location"]
         assert len(site.store.audit_rows(action="adresse_korrigiert")) == fixes
         c.cookies.clear()  # without any session cookie a wrong token stays a CSRF refusal
         assert c.post("/abmelden", data={"csrf_token": "falsch"}).status_code == 403
