@@ -323,6 +323,7 @@ class _MapExtras(MacroElement):
         .hb-unassigned-pin { width: 12px; height: 12px; background: #fff; border: 3px solid;
             transform: rotate(45deg); box-shadow: 0 1px 3px rgba(0,0,0,.5); }
         .leaflet-div-icon.hb-plain { background: none; border: none; }
+        .leaflet-container .leaflet-control-attribution a { text-decoration: underline; }
         .hb-popup { font: 14px/1.4 system-ui, sans-serif; overflow-wrap: anywhere; }
         .hb-locate-icon { display: inline-block; width: 18px; height: 18px; vertical-align: -4px;
             background: url("{{ this.locate_svg }}") no-repeat center / 18px 18px; }

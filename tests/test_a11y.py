@@ -198,6 +198,10 @@ def test_row_buttons_of_the_coordinator_pages_name_their_row(site: Site) -> None
             page.goto(f"{site.url}/adressen")
             page.wait_for_selector("#adresskarte .leaflet-control-zoom-in")
             assert ax_node(page, "#adresskarte .leaflet-control-zoom-in")["name"] == "Vergrößern"
+            # the attribution's links are underlined (not told by colour only)
+            lines = page.locator("#adresskarte .leaflet-control-attribution a").evaluate_all(
+                "els => els.map(e => getComputedStyle(e).textDecorationLine)")
+            assert lines and all(d == "underline" for d in lines), lines
             node = ax_node(page, "#adresse-W010 fieldset")
             assert node["role"] == "group" and node["name"] == "Korrektur für W010", node
             group = page.get_by_role("group", name="Korrektur für W010", exact=True)

@@ -112,6 +112,9 @@ def test_route_map_in_chromium(browser, base_url: str, written: OutputFiles) -> 
                 ".leaflet-control-locate", ".hb-legend", ".leaflet-control-scale"):  # fmt: skip
         assert page.locator(sel).count() == 1, sel
     assert "© OpenStreetMap-Mitwirkende" in page.locator(".leaflet-control-attribution").inner_text()
+    lines = page.locator(".leaflet-control-attribution a").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).textDecorationLine)")
+    assert lines and all(d == "underline" for d in lines), lines  # not colour only
     assert page.evaluate("document.documentElement.lang") == "de"
     # pinch-zoom allowed (Folium's default viewport forbids it: WCAG 1.4.4)
     assert page.locator("meta[name=viewport]").get_attribute("content") == \
