@@ -98,12 +98,18 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         _wait_state(page, 1, "Übermittelt: Termin vereinbart")
         assert ax_node(page, state1)["live"] == "polite"
 
+        # another outcome with the appointment still filled in: the fields are marked
+        stop1.locator("button[value=angetroffen]").click()
+        assert "Ein Termin ist eingetragen" in page.inner_text(state1)
+        node = ax_node(page, f"{_by_id(stop1.get_attribute('id'))} input[name=termin_datum]")
+        assert node["invalid"] == "true" and node["describedby"] == [state1[1:]], node
         # the same stop once more: the server refuses it - announced assertively
         date1.fill("")
         stop1.locator("input[name=termin_zeit]").fill("")
         stop1.locator("button[value=angetroffen]").click()
         _wait_state(page, 1, "nicht angenommen")
         assert ax_node(page, state1)["live"] == "assertive"
+        assert stop1.locator("[aria-invalid]").count() == 0  # the emptied fields: unmarked
 
         # without signal: the banner and the queue counter say so
         ctx.set_offline(True)

@@ -360,6 +360,7 @@
       if (result !== "termin_vereinbart" && (f.termin_datum.value || f.termin_zeit.value)) {
         show(f.kundennummer.value, "Ein Termin ist eingetragen: bitte „Termin vereinbart“ " +
           "antippen oder die Felder des Termins leeren.", "");
+        markAppointment(f, true);
         return;
       }
       var problem = result === "termin_vereinbart" && appointmentProblem(f.termin_datum.value);
