@@ -323,6 +323,7 @@ class _MapExtras(MacroElement):
         .hb-unassigned-pin { width: 12px; height: 12px; background: #fff; border: 3px solid;
             transform: rotate(45deg); box-shadow: 0 1px 3px rgba(0,0,0,.5); }
         .leaflet-div-icon.hb-plain { background: none; border: none; }
+        .leaflet-container .leaflet-control-attribution a { text-decoration: underline; }
         .hb-popup { font: 14px/1.4 system-ui, sans-serif; overflow-wrap: anywhere; }
         .hb-locate-icon { display: inline-block; width: 18px; height: 18px; vertical-align: -4px;
             background: url("{{ this.locate_svg }}") no-repeat center / 18px 18px; }
@@ -332,6 +333,16 @@ class _MapExtras(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
         L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        // Leaflet's controls in German, once all are added (the layers control comes last)
+        setTimeout(function () {
+          var c = {{ this._parent.get_name() }}.getContainer();
+          [["leaflet-control-zoom-in", "Vergrößern"], ["leaflet-control-zoom-out", "Verkleinern"],
+           ["leaflet-control-layers-toggle", "Ebenen"]].forEach(function (p) {
+            c.querySelectorAll("." + p[0]).forEach(function (a) {
+              a.title = p[1]; a.setAttribute("aria-label", p[1]);
+            });
+          });
+        }, 0);
         {% endmacro %}
         """
     )
@@ -783,6 +794,8 @@ def overview_map(
             [lat, lon], icon=icon,
             popup=folium.Popup("<br>".join(body), max_width=300),
             tooltip=folium.Tooltip(f"{e(u.client_id)} · nicht eingeplant"),
+            # the name of the marker's button (its pin is an empty <div>); set as text
+            title=f"{u.client_id} · nicht eingeplant",
         ).add_to(unassigned)  # fmt: skip
 
     depots = folium.FeatureGroup(name="Start und Ziel", show=True).add_to(m)
@@ -853,6 +866,11 @@ def _stable_ids(page: str) -> str:
     return _ELEMENT_ID.sub(sub, page)
 
 
+#: The viewport of the map pages: the device's width, zooming allowed.
+VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>')
+
+
 def render_map(m: folium.Map) -> str:
     """Render a map built here into a complete German HTML page.
 
@@ -864,6 +882,9 @@ def render_map(m: folium.Map) -> str:
     """
     page = _stable_ids(m.get_root().render())
     page = page.replace("<html>", '<html lang="de">', 1)
+    # Folium's header forbids zooming (maximum-scale=1.0, user-scalable=no): a phone must
+    # be able to enlarge the legend and the popups (WCAG 1.4.4)
+    page = _VIEWPORT.sub(VIEWPORT_META, page, count=1)
     remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
     if remote:
         raise RuntimeError(f"map would load remote assets: {remote}")

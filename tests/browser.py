@@ -188,3 +188,57 @@ def chromium_context(tile_host: str, *, viewport: tuple[int, int] = (420, 860)) 
                 ctx.close()
     finally:
         shutil.rmtree(user_data, ignore_errors=True)
+
+
+def ax_node(page, selector: str) -> dict:  # noqa: ANN001
+    """The node of the first element matching ``selector`` in Chromium's own accessibility
+    tree (CDP ``Accessibility.getPartialAXTree``): ``role``, ``name``, ``description``,
+    ``ignored`` and its properties by name (``live``, ``invalid``, ``focused``, …; a
+    relation such as ``describedby`` as the list of its elements' ids)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("Accessibility.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node_id = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        if not node_id:
+            raise AssertionError(f"no element {selector!r}")
+        node = cdp.send("Accessibility.getPartialAXTree",
+                        {"nodeId": node_id, "fetchRelatives": False})["nodes"][0]
+        out = {"role": node.get("role", {}).get("value"),
+               "name": node.get("name", {}).get("value"),
+               "description": node.get("description", {}).get("value"),
+               "ignored": node.get("ignored")}
+        for prop in node.get("properties", []):
+            value = prop["value"]
+            if "relatedNodes" in value:
+                ids = []
+                for rel in value["relatedNodes"]:
+                    desc = cdp.send("DOM.describeNode", {"backendNodeId": rel["backendDOMNodeId"]})
+                    attrs = desc["node"].get("attributes", [])
+                    ids.append(dict(zip(attrs[::2], attrs[1::2], strict=False)).get("id"))
+                out[prop["name"]] = ids
+            else:
+                out[prop["name"]] = value.get("value")
+        return out
+    finally:
+        cdp.detach()
+
+
+def _luminance(css_rgb: str) -> float:
+    """Relative luminance (WCAG 2.1) of a computed colour ``rgb(r, g, b)``/``rgba(…)``."""
+    import re
+
+    r, g, b = (int(x) for x in re.findall(r"\d+", css_rgb)[:3])
+
+    def lin(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two computed colours (opaque)."""
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)

@@ -21,7 +21,7 @@ import pytest
 
 from hausbesuch.maps import MapSettings, render_map, route_map
 from hausbesuch.output import OutputFiles, write_outputs
-from tests.browser import chromium_context, require_chromium, serve_directory
+from tests.browser import ax_node, chromium_context, require_chromium, serve_directory
 from tests.test_maps import CLIENT_NAMES, sample_districts, sample_plan
 
 pytestmark = pytest.mark.browser
@@ -112,7 +112,18 @@ def test_route_map_in_chromium(browser, base_url: str, written: OutputFiles) -> 
                 ".leaflet-control-locate", ".hb-legend", ".leaflet-control-scale"):  # fmt: skip
         assert page.locator(sel).count() == 1, sel
     assert "© OpenStreetMap-Mitwirkende" in page.locator(".leaflet-control-attribution").inner_text()
+    lines = page.locator(".leaflet-control-attribution a").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).textDecorationLine)")
+    assert lines and all(d == "underline" for d in lines), lines  # not colour only
     assert page.evaluate("document.documentElement.lang") == "de"
+    # pinch-zoom allowed (Folium's default viewport forbids it: WCAG 1.4.4)
+    assert page.locator("meta[name=viewport]").get_attribute("content") == \
+        "width=device-width, initial-scale=1"
+    # Leaflet's controls named in German (not „Zoom in“, „Layers“), in the accessibility tree
+    for sel, name in ((".leaflet-control-zoom-in", "Vergrößern"),
+                      (".leaflet-control-zoom-out", "Verkleinern"),
+                      (".leaflet-control-layers-toggle", "Ebenen")):
+        assert ax_node(page, sel)["name"] == name, sel
     assert _xss_flags(page) == dict.fromkeys(XSS_FLAGS)
     _shot(page, "karte.png")
 
@@ -174,10 +185,20 @@ def test_index_with_overview_map_in_chromium(browser, base_url: str, written: Ou
     )
     assert n_circles == sum(len(r.stops) for r in plan.routes)
     assert overview.locator(".leaflet-marker-icon.hb-unassigned").count() == 1
+    # a named button (its pin is an empty <div>), the case id only
+    u = next(u for u in plan.unassigned if u.lat is not None)
+    assert overview.get_by_role("button", name=f"{u.client_id} · nicht eingeplant",
+                                exact=True).count() == 1
+    assert overview.locator("meta[name=viewport]").get_attribute("content") == \
+        "width=device-width, initial-scale=1"
     assert "© OpenStreetMap-Mitwirkende" in overview.locator(".leaflet-control-attribution").inner_text()
     popups = "\n".join(overview.evaluate(_OPEN_POPUPS))
     assert "Woche ausgelastet <b>fett</b>" in popups
     assert 'Weg 1<img src=x onerror="window.__xss_addr=1">' in popups
+    # every row of the routes table names its day (shown once per day, hidden text after)
+    days = page.locator("table").first.locator("tbody tr td:first-child").evaluate_all(
+        "tds => tds.map(td => td.textContent.trim())")
+    assert len(days) == len(plan.routes) and all(days), days
     text = page.locator("body").inner_text()
     for r in plan.rejected:
         assert r.reason in text

@@ -66,7 +66,10 @@ def test_route_page_counts_numbers_and_links_only_the_visits_to_do() -> None:
     assert re.findall(r'<span class="num">(\d+)</span>', html) == ["1", "2", "3", "4"]
     off = _item(html, 2)
     assert '<li class="stop called-off" id="stopp-2">' in html
-    assert '<span class="num" title="entfällt">✕</span>' in off and "K-1002" in off
+    # the ✕ is a picture (hidden from screen readers), its meaning is text
+    assert '<span class="num" title="entfällt" aria-hidden="true">✕</span>' \
+        '<span class="sr-only">Entfällt:</span>' in off and "K-1002" in off
+    assert "li.stop.called-off .num { background: var(--grey); }" in html  # #5f6368: 6:1
     assert "Besuch entfällt – nicht hingehen." in off and OFF_TEXT in off
     assert "Navigation starten" not in off and "geo:" not in off
     assert html.count('">Navigation starten</a>') == 4
@@ -365,7 +368,7 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
 
     from hausbesuch.store import OutcomeRow, Store
     from hausbesuch.web.links import link_path
-    from tests.browser import launch, phone_page
+    from tests.browser import ax_node, contrast, launch, phone_page
     from tests.web_fixtures import live_server
 
     db, pid, route, off, other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
@@ -382,6 +385,17 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
             stops = page.locator("li.stop")
             gone, live_stop = stops.nth(0), stops.nth(2)
             assert gone.get_attribute("class") == "stop called-off"
+            # readable (no transparency: grey text 4.5:1), the ✕ badge 3:1 and said as text
+            assert gone.evaluate("e => getComputedStyle(e).opacity") == "1"
+            back = gone.evaluate("e => getComputedStyle(e).backgroundColor")
+            for meta in gone.locator(".meta").all():
+                fg = meta.evaluate("e => getComputedStyle(e).color")
+                assert contrast(fg, back) >= 4.5, (fg, back)
+            badge = gone.locator(".num").evaluate("e => getComputedStyle(e).backgroundColor")
+            assert contrast(badge, back) >= 3 and contrast(badge, "rgb(255, 255, 255)") >= 4.5
+            heading = ax_node(page, f"#{gone.get_attribute('id')} h2")
+            assert heading["name"].startswith("Entfällt: Stopp"), heading
+            assert "✕" not in heading["name"], heading
             before = gone.inner_text()
             assert "Besuch entfällt – nicht hingehen." in before
             live_stop.locator("button[value=nicht_angetroffen]").click()

@@ -156,6 +156,22 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     }, status_code=status)
 
 
+def _page_of_action(request: Request) -> str:
+    """The coordinator page a form's action belongs to: the action itself if it is a
+    page (``/faelle/K-1``), else the nearest page above it (``/adressen/K-1`` →
+    ``/adressen``, ``/plaene/<id>/verschieben`` → ``/plaene/<id>``); ``/plaene`` if none."""
+    from starlette.routing import Match
+
+    path = request.url.path
+    while path not in ("", "/"):
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+        if path not in ("/abmelden", "/anmelden", "/plaene/neu") and any(
+                route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            return path
+        path = path.rsplit("/", 1)[0]
+    return "/plaene"
+
+
 def load_session(request: Request) -> None:
     """Dependency of every coordinator page: put the session's user and CSRF token on state."""
     web = ctx(request)
@@ -583,12 +599,23 @@ def create_app(
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
+        # a session that ended (idle or absolute limit): the login page says so, and for
+        # a form that what was sent was not saved
+        ended = getattr(request.state, "session_ended", False)
         if request.method not in ("GET", "HEAD"):  # a form: after the login, not its action
-            return RedirectResponse("/anmelden", status_code=303)
+            if not ended:
+                return RedirectResponse("/anmelden", status_code=303)
+            # back to the form's page after the login: the nearest page up the form's
+            # action (the pages send no Referer: Referrer-Policy no-referrer)
+            back = _page_of_action(request)
+            return RedirectResponse(f"/anmelden?abgelaufen=eingabe&weiter={quote(back, safe='')}",
+                                    status_code=303)
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        return RedirectResponse(f"/anmelden?weiter={quote(target, safe='')}", status_code=303)
+        flag = "abgelaufen=1&" if ended else ""
+        return RedirectResponse(f"/anmelden?{flag}weiter={quote(target, safe='')}",
+                                status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

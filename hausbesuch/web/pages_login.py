@@ -55,20 +55,29 @@ def _peer(request: Request) -> str:
 
 
 def _login_page(request: Request, *, status: int = 200, error: str | None = None,
-                weiter: str = "/plaene", name: str = "", info: str | None = None) -> Response:
+                weiter: str = "/plaene", name: str = "", info: str | None = None,
+                notice: str | None = None) -> Response:
     token = new_token(24)
     resp = render(request, "login.html.j2", status=status, error=error, pre_token=token,
-                  weiter=_safe_next(weiter), name=name, info=info)
+                  weiter=_safe_next(weiter), name=name, info=info, notice=notice)
     resp.set_cookie(PRE_LOGIN_COOKIE, token, httponly=True, samesite="strict",
                     secure=secure_request(request), path="/anmelden")
     return resp
 
 
 @router.get("/anmelden")
-def login_form(request: Request, weiter: str = "/plaene") -> Response:
+def login_form(request: Request, weiter: str = "/plaene", abgelaufen: str = "") -> Response:
     if request.state.user is not None:
         return RedirectResponse(_safe_next(weiter), status_code=303)
-    return _login_page(request, weiter=weiter)
+    notice = None
+    if abgelaufen:  # sent here by a page or form after the session's end (app.py)
+        idle = ctx(request).limits.idle_minutes
+        notice = (f"Die Sitzung ist abgelaufen (nach {idle} Minuten ohne Aktion oder nach "
+                "ihrer Höchstdauer). Bitte neu anmelden.")
+        if abgelaufen == "eingabe":
+            notice += (" Die zuletzt gesendete Eingabe wurde nicht gespeichert; bitte nach der "
+                     "Anmeldung noch einmal eingeben.")
+    return _login_page(request, weiter=weiter, notice=notice)
 
 
 @router.post("/anmelden")

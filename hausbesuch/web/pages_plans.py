@@ -18,7 +18,7 @@ from time import monotonic
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -182,6 +182,23 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
     check_city(request, user, job.city)
     return render(request, "job.html.j2", job=job)
+
+
+@router.get("/auftraege/{job_id}/stand")
+def job_state(request: Request, job_id: str, user: User = Depends(require_user)) -> Response:
+    """The job's state as JSON, for the job page's script (it asks every 2 seconds instead
+    of reloading the page, which threw a screen reader and the keyboard focus back to the
+    top each time)."""
+    web = ctx(request)
+    job = jobs.get(web.store, job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
+    check_city(request, user, job.city)
+    return JSONResponse({
+        "status": job.status, "status_label": job.status_label, "active": job.active,
+        "stage": job.stage if job.active else "", "progress": job.progress,
+        "percent": round(job.progress * 100), "plan_id": job.plan_id, "error": job.error,
+    }, headers={"Cache-Control": "no-store"})
 
 
 #: Street paths of recently viewed plans, per (store, plan id): a stored plan never

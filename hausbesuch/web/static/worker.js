@@ -17,6 +17,7 @@
   var EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht.";
   var GONE_TEXT = "Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht " +
     "und ist ohne Netz nicht mehr abrufbar.";
+  var OFFLINE_TEXT = "Kein Netz: Ergebnisse werden auf dem Telefon gespeichert und später gesendet.";
   //: how often an open page in view asks the server whether its link is still valid
   var LINK_CHECK_MS = 60000;
   var sending = false;
@@ -58,10 +59,33 @@
     var li = document.getElementById("stopp-" + kunde);
     return li && !li.classList.contains("called-off") ? li : null;
   }
-  function show(kunde, text, cls) {
+  // the stop's state line is a live region (role=status): screen readers announce what
+  // is written there, politely as a rule, at once (aria-live=assertive) when ``urgent`` -
+  // an outcome the server refused, or one that could not be sent. (Only aria-live
+  // changes: a changed role makes a new node, whose first text may not be announced.)
+  function show(kunde, text, cls, urgent) {
     var li = stopEl(kunde); if (!li) return;
     li.classList.remove("done", "pending"); if (cls) li.classList.add(cls);
-    var st = li.querySelector("[data-state]"); if (st) st.textContent = text;
+    var st = li.querySelector("[data-state]");
+    if (st) {
+      st.setAttribute("aria-live", urgent ? "assertive" : "polite");
+      st.textContent = text;
+    }
+  }
+  // the appointment's fields of form ``f`` marked as in error (described by the stop's
+  // state line, where the reason is written), or unmarked
+  function markAppointment(f, bad) {
+    var st = f.parentNode && f.parentNode.querySelector("[data-state]");
+    [f.termin_datum, f.termin_zeit].forEach(function (input) {
+      if (!input) return;
+      if (bad && st && st.id) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", st.id);
+      } else {
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-describedby");
+      }
+    });
   }
   function status() {
     var q = load();
@@ -72,8 +96,11 @@
       : n + " Ergebnisse warten auf Netz. ") + (!r ? "" : r === 1
       ? "1 Ergebnis wurde nicht angenommen: bitte neu erfassen oder verwerfen."
       : r + " Ergebnisse wurden nicht angenommen: bitte neu erfassen oder verwerfen.");
-    var banner = document.getElementById("netz");
-    if (banner) banner.classList.toggle("show", !navigator.onLine);
+    var banner = document.getElementById("netz");  // rendered always: a live region
+    if (banner) {
+      var text = navigator.onLine ? "" : OFFLINE_TEXT;
+      if (banner.textContent !== text) banner.textContent = text;
+    }
     if (closed) showUnsent();
   }
 
@@ -176,7 +203,7 @@
   function showRefused(item) {
     var kunde = item.fields.kundennummer;
     show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Es bleibt " +
-      "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending");
+      "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending", true);
     var li = stopEl(kunde); if (!li) return;
     var boxes = li.querySelectorAll(".refused");
     for (var i = 0; i < boxes.length; i++) {
@@ -245,7 +272,8 @@
             return x;
           }));
           show(item.fields.kundennummer, "Nicht gesendet: " + (data.fehler || "Link ungültig") +
-            " Das Ergebnis bleibt auf diesem Telefon; bitte der Koordination melden.", "pending");
+            " Das Ergebnis bleibt auf diesem Telefon; bitte der Koordination melden.", "pending",
+            true);
           // 410: the link is gone; 404: the link, or only this visit (moved by a re-plan)
           if (resp.status === 410) linkGone(); else checkLink();
           sending = false; status(); flush();
@@ -322,19 +350,23 @@
           "Besuchstag erfasst werden.", "");
         return;
       }
+      markAppointment(f, false);
       if (result === "termin_vereinbart" && (!f.termin_datum.value || !f.termin_zeit.value)) {
         show(f.kundennummer.value, "Bitte Datum und Uhrzeit des Termins angeben.", "");
-        f.termin_datum.focus();
+        markAppointment(f, true);
+        (f.termin_datum.value ? f.termin_zeit : f.termin_datum).focus();
         return;
       }
       if (result !== "termin_vereinbart" && (f.termin_datum.value || f.termin_zeit.value)) {
         show(f.kundennummer.value, "Ein Termin ist eingetragen: bitte „Termin vereinbart“ " +
           "antippen oder die Felder des Termins leeren.", "");
+        markAppointment(f, true);
         return;
       }
       var problem = result === "termin_vereinbart" && appointmentProblem(f.termin_datum.value);
       if (problem) {
         show(f.kundennummer.value, problem, "");
+        markAppointment(f, true);
         f.termin_datum.focus();
         return;
       }

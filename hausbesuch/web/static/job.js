@@ -1,0 +1,64 @@
+// The job page while a plan is computed: asks for the job's state every 2 seconds and
+// writes it into the page (a live region, role=status) instead of reloading the page;
+// once the plan is made it opens it, a failure is shown as an alert. Without script the
+// page offers „Aktualisieren“.
+(function () {
+  "use strict";
+  var box = document.getElementById("auftrag");
+  var url = box && box.getAttribute("data-stand");
+  if (!url) return;
+  var state = document.getElementById("stand");
+  var bar = document.getElementById("fortschritt");
+  var result = document.getElementById("ergebnis");
+  var hint = document.getElementById("hinweis");
+  var INTERVAL_MS = 2000;
+  var last = state ? state.textContent : "";
+
+  function say(label, stage) {
+    var text = "Stand: " + label + (stage ? " · " + stage : "");
+    if (text === last) return;  // unchanged: nothing new to announce
+    last = text;
+    state.textContent = "";
+    var strong = document.createElement("strong");
+    strong.textContent = "Stand: " + label;
+    state.appendChild(strong);
+    if (stage) state.appendChild(document.createTextNode(" · " + stage));
+  }
+  function finish(data) {
+    box.setAttribute("data-status", data.status);
+    if (hint && hint.parentNode) hint.parentNode.removeChild(hint);
+    if (data.error) {
+      var err = document.createElement("p");
+      err.className = "error"; err.setAttribute("role", "alert");
+      err.textContent = data.error;
+      result.appendChild(err);
+    }
+    if (data.plan_id) {
+      var p = document.createElement("p");
+      var a = document.createElement("a");
+      a.className = "btn primary"; a.href = "/plaene/" + encodeURIComponent(data.plan_id);
+      a.textContent = "Zum Plan";
+      p.appendChild(a); result.appendChild(p);
+      if (!data.error) { location.assign(a.href); return; }
+      a.focus();
+    }
+  }
+  function poll() {
+    fetch(url, { credentials: "same-origin", cache: "no-store",
+                 headers: { "Accept": "application/json" } })
+      .then(function (resp) {
+        // the session ended (sent to the login page): the page itself says so
+        if (resp.redirected) { location.reload(); throw new Error("login"); }
+        if (!resp.ok) throw new Error("status " + resp.status);
+        return resp.json();
+      })
+      .then(function (data) {
+        say(data.status_label, data.stage);
+        if (bar) { bar.value = data.progress; bar.textContent = data.percent + " %"; }
+        if (data.active) { setTimeout(poll, INTERVAL_MS); return; }
+        finish(data);
+      })
+      .catch(function () { setTimeout(poll, INTERVAL_MS * 2); });  // no answer: try again
+  }
+  setTimeout(poll, INTERVAL_MS);
+})();
