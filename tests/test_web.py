@@ -985,6 +985,14 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
                        ({"team": "team-1", "von": ""}, "ersten Tag")):
         bad = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, **data})
         assert bad.status_code == 400 and says in bad.text, data
+    # the refused entry is shown again as typed, for a correction rather than typing anew
+    form = bad.text[bad.text.index('action="/teams/abwesenheit"'):]
+    assert 'value="team-1" selected' in form and 'name="von" required value=""' in form
+    bad = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, "team": "team-1",
+                                                "von": friday, "bis": thursday})
+    form = bad.text[bad.text.index('action="/teams/abwesenheit"'):]
+    assert f'name="von" required value="{friday}"' in form, form[:800]
+    assert f'name="bis" value="{thursday}"' in form
     r = kora.post("/teams/abwesenheit/loeschen", data={
         "csrf_token": csrf, "team": "team-2", "von": von, "bis": bis})
     assert r.status_code == 303

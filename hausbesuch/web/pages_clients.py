@@ -210,7 +210,9 @@ def teams(request: Request, stadt: str | None = None,
 
 def _teams_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
                 error: str | None = None, saved: str | None = None,
-                teams_error: str | None = None) -> Response:
+                teams_error: str | None = None,
+                typed: dict[str, str] | None = None) -> Response:
+    """The teams page; ``typed``: the absence form as it was sent (refused: shown again)."""
     from hausbesuch import absences
     from hausbesuch.fields import format_clock
     from hausbesuch.team_store import current_teams
@@ -226,7 +228,7 @@ def _teams_page(request: Request, user: User, stadt: str | None, *, status: int 
     return render(request, "teams.html.j2", status=status, city=city, teams=team_list,
                   clock=format_clock, absences=away, today=today, error=error, saved=saved,
                   stored=(now.source, now.updated_at) if now.source is not None else None,
-                  teams_error=teams_error)
+                  teams_error=teams_error, typed=typed or {})
 
 
 def _form_day(text: str, what: str) -> date | None:
@@ -259,7 +261,9 @@ def _change_absence(request: Request, user: User, stadt: str, team: str, von: st
             absences.add(web.store, city, team, first, last,
                          teams=city_teams(web.store, web.profile(city)), actor=user.name)
     except UserError as exc:
-        return _teams_page(request, user, city, status=400, error=str(exc))
+        # the entry is shown again as typed (dates as the date field sends them)
+        return _teams_page(request, user, city, status=400, error=str(exc),
+                           typed={"team": team[:64], "von": von[:10], "bis": bis[:10]})
     return RedirectResponse(f"/teams?gespeichert=1&stadt={quote(city)}", status_code=303)
 
 
