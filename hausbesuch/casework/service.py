@@ -795,8 +795,10 @@ class Casework:
                 result.warnings.append(
                     f"{count(len(erased_kept), 'Fall', 'Fälle')} mit gelöschten Daten "
                     f"(erreicht oder abgeschlossen) nicht wieder eingelesen: {shown}{more}. "
-                    "Einen davon wieder bearbeiten: hausbesuch status KUNDENNUMMER --set offen, "
-                    "dann die Liste erneut einlesen.")
+                    + (f"Ihn wieder bearbeiten: hausbesuch status {erased_kept[0]} --set offen"
+                       if len(erased_kept) == 1 else "Einen davon wieder bearbeiten: "
+                       "hausbesuch status KUNDENNUMMER --set offen")
+                    + ", dann die Liste erneut einlesen.")
             for key in moved_ahead:
                 v = min(ahead[key], key=lambda x: x.start_at)
                 result.warnings.append(
