@@ -226,3 +226,28 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
     # the visit stays on the route until the plan is re-planned (as on the command line)
     with site.store.session() as s:
         assert s.get(CaseVisitRow, stop.visit_id).status == "geplant"
+
+
+def test_the_case_page_says_when_a_cases_data_were_erased(site: Site,  # noqa: F811
+                                                           kora: httpx.Client) -> None:
+    """A case erased by ``hausbesuch purge`` (one the plan does not visit): its page says
+    so and how to work on it again; reopened, that its data come with the next list."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.store import ClientRow
+
+    planned = {s.client_id for r in _current_plan(site).routes for s in r.stops}
+    with site.store.session() as s:
+        free = sorted(cid for (cid,) in s.execute(
+            ClientRow.__table__.select().with_only_columns(ClientRow.client_id)
+            .where(ClientRow.city == CITY)) if cid not in planned and re.fullmatch(r"W\d{3}", cid))
+    assert free, "the week leaves no case unplanned"
+    cid = free[0]
+    cw = Casework(site.store, site.app.state.web.profile(CITY), actor="test")
+    cw.set_status(cid, "abgeschlossen", "Test")
+    assert cw.purge([cid]).to_erase == [cid]
+    page = _text(kora.get(f"/faelle/{cid}"))
+    assert "Name, Anschrift und Notizen dieses Falls wurden am" in page, page
+    assert "Um ihn wieder zu bearbeiten: Status „offen“ setzen" in page
+    cw.set_status(cid, "offen", "Test")
+    page = _text(kora.get(f"/faelle/{cid}"))
+    assert "Geplant wird der Fall erst, wenn die Kundenliste ihn wieder enthält." in page

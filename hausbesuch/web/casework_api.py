@@ -228,7 +228,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                         .order_by(OutcomeRow.id))]
     return {
         "client_id": known, "status": st.status, "status_label": STATUS_LABELS[st.status],
-        "status_word": status_word(st.status), "why": st.why,
+        "status_word": status_word(st.status), "why": st.why, "erased_at": st.erased_at,
         "pin_team": st.pin_team, "pin_day": st.pin_day,
         "pin_time": format_clock(st.pin_time_min) if st.pin_time_min is not None else "",
         "history": [{"at": at, "status": status_word(status), "reason": why, "by": who}
