@@ -248,11 +248,24 @@ def test_cases_not_to_erase_are_refused_by_name_with_the_reason(history, tmp_pat
                                      pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
         history, tmp_path, backend, request):
+    from sqlalchemy import text as sa_text
+
     from hausbesuch import athome
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
 
     db = _copy(history, backend, tmp_path, request)
+    with Store.open(db) as store, store.session() as s:
+        # a plan the web app could not make lists rejected rows with their addresses
+        street, hn, _, _ = history["addrs"][0]
+        for job, text_ in (("j1", f"Nichts zu planen … Zeile 2 (E00): Adresse „{street} {hn}“ "
+                                  "nicht gefunden"),
+                           ("j2", "Nichts zu planen … Zeile 7 (E05): Adresse fehlt")):
+            s.execute(sa_text(
+                "INSERT INTO web_jobs (id, kind, city, params, status, stage, progress, error, "
+                "created_by, created_at) VALUES (:id, 'plan', 'Bad Hersfeld', '{}', "
+                "'fehlgeschlagen', '', 1.0, :e, 'kora', '2026-12-11 10:00:00')"),
+                {"id": job, "e": text_})
     before = _all_text(db)
     for i in (0, 1):  # what the history holds of the two closed cases
         for secret in _secrets(history, i):
@@ -270,6 +283,8 @@ def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
         for secret in _secrets(history, i):
             assert secret not in after, secret
     assert "Quittung 77xq" not in after and "Balduin Kratzfuß" not in after
+    assert "(Meldung gelöscht: sie nannte einen Fall" in after
+    assert "Zeile 7 (E05): Adresse fehlt" in after  # another case's message stays
     assert "50.86811" not in after  # the fixed point
     for i in range(2, N):  # the others keep everything
         for secret in _secrets(history, i):

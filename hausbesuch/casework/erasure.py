@@ -20,7 +20,9 @@ codes and status changes. Per erased client, in one transaction, for its city on
   id cannot be told apart and stays with its plan;
 - ``case_status_history``: the reasons typed with a status become ``(gelöscht)``;
   ``outcomes``: the notes go;
-- ``address_fixes``: deleted.
+- ``address_fixes``: deleted;
+- ``web_jobs``: the message of a job that names the case (a plan that could not be made
+  lists its rejected rows with their addresses) is replaced as a whole.
 
 Every erased client gets one audit row (``daten_geloescht``: case id; how many plans held
 its data, how many of its visits were planned in them, outcome notes and address fixes).
@@ -86,6 +88,35 @@ def _coarse(x: float | None) -> float | None:
 
 def _chunks(ids: Sequence[str]) -> list[list[str]]:
     return [list(ids[k:k + _CHUNK]) for k in range(0, len(ids), _CHUNK)]
+
+
+#: What stands instead of the message of a web job that named an erased case.
+JOB_MESSAGE_ERASED = ("(Meldung gelöscht: sie nannte einen Fall, dessen Daten gelöscht "
+                      "wurden)")
+
+
+def _erase_job_messages(s: Session, city: str, client_ids: Sequence[str]) -> int:
+    """The messages of the city's web jobs (a plan that could not be made lists the rows
+    it rejected, with their addresses) that name one of ``client_ids``: replaced by
+    :data:`JOB_MESSAGE_ERASED`. Returns how many. (The web app's table, reached by name:
+    the casework does not import the web app.)"""
+    import re
+
+    from sqlalchemy import column, table
+
+    if not client_ids:
+        return 0
+    jobs = table("web_jobs", column("id"), column("city"), column("error"))
+    named = re.compile("|".join(rf"(?<![\w-]){re.escape(c)}(?![\w-])"
+                                for c in sorted(client_ids, key=len, reverse=True)),
+                       re.IGNORECASE)
+    hit = [job_id for job_id, text in s.execute(
+        select(jobs.c.id, jobs.c.error).where(jobs.c.city == city, jobs.c.error.is_not(None)))
+        if named.search(text or "")]
+    for k in range(0, len(hit), _CHUNK):
+        s.execute(update(jobs).where(jobs.c.id.in_(hit[k:k + _CHUNK]))
+                  .values(error=JOB_MESSAGE_ERASED))
+    return len(hit)
 
 
 def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
@@ -193,6 +224,7 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
             tally("address_fixes", cid)
         s.execute(delete(AddressFixRow).where(AddressFixRow.city == city,
                                               AddressFixRow.client_id.in_(ids)))
+    counts["web_jobs"] = _erase_job_messages(s, city, out.client_ids)
     out.plan_ids = sorted(plan_ids)
     rows = [audit_values(actor, AUDIT_ERASED, city=city, client_id=cid, details={
                 "plaene": len(plans_of[cid]), "besuche": per_client[cid].get("visits", 0),
