@@ -924,15 +924,19 @@ class Store:
                          "AND c.relname = ANY(:t)")
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 c.exec_driver_sql("SET lock_timeout = '60s'")  # a web request holding one
-                before = dict(c.execute(files, {"t": tables}).all())
-                for table in tables:
-                    # FULL: the table is written anew and its old file removed (a plain
-                    # VACUUM only marks the space free; the values stay in the file)
-                    c.exec_driver_sql(f"VACUUM FULL {table}")
-                after = dict(c.execute(files, {"t": tables}).all())
+                try:
+                    before = dict(c.execute(files, {"t": tables}).all())
+                    for table in tables:
+                        # FULL: the table is written anew and its old file removed (a
+                        # plain VACUUM only marks the space free; the values stay there)
+                        c.exec_driver_sql(f"VACUUM FULL {table}")
+                    after = dict(c.execute(files, {"t": tables}).all())
+                finally:
+                    c.exec_driver_sql("RESET lock_timeout")  # the connection goes back
             # a role that does not own the tables gets a warning, not an error: the table
             # then keeps its file
-            return all(after.get(t) != before.get(t) for t in before)
+            return len(before) == len(tables) and all(after.get(t) != before[t]
+                                                      for t in before)
         except (DBAPIError, sqlite3.Error):  # e.g. "database is locked": the caller says so
             return False
 

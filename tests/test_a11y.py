@@ -30,7 +30,7 @@ from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.test_web_ux import _browser, _log_in
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
-from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of
+from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -344,10 +344,17 @@ def test_job_state_as_json_and_the_link_to_update_without_script(
     assert 'src="/static/web/job.js"' in page.text
     state = kora.get(f"/auftraege/{job_id}/stand")
     assert state.status_code == 200 and state.headers["cache-control"] == "no-store"
-    assert state.json() == {"status": "laeuft", "status_label": state.json()["status_label"],
+    assert state.json() == {"status": "laeuft", "status_label": "läuft",
                             "active": True, "stage": "Routen werden berechnet",
                             "progress": 0.4, "percent": 40, "plan_id": None, "error": None}
     assert kora.get("/auftraege/nichtda/stand").status_code == 404
+    # the coordinator of another city: as for the job page, not found (and logged)
+    refused = len(site.store.audit_rows(action="zugriff_verweigert"))
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as lena:
+        assert login(lena, "lena").status_code == 303
+        other = lena.get(f"/auftraege/{job_id}/stand")
+        assert other.status_code == 404 and "Routen werden" not in other.text
+    assert len(site.store.audit_rows(action="zugriff_verweigert")) == refused + 1
     with site.store.session() as s:
         s.delete(s.get(JobRow, job_id))
 

@@ -13,7 +13,7 @@ import csv
 import random
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,29 @@ def _phone(i: int) -> str:
 
 def _window(i: int) -> str:
     return f"Mo-Fr 8-16 (nach Dialyse {chr(65 + i)}qz)"
+
+
+#: The moment the store's clock starts from in this module (it runs on from there).
+CLOCK_START = datetime(2026, 12, 3, 8, 0)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _december_clock():
+    """The weeks of this module lie in December 2026, and the moments the store records
+    (status changes, erasures) are taken by :func:`hausbesuch.clock.now`, not by
+    ``HAUSBESUCH_HEUTE``: a clock that starts on 03.12.2026 and runs on, whatever the real
+    date, so that a status set in the fixture lies nine days before the Saturday the
+    commands take as today."""
+    import time
+
+    from hausbesuch import clock as store_clock
+
+    t0 = time.monotonic()
+    patch = pytest.MonkeyPatch()
+    patch.setattr(store_clock, "now",
+                  lambda: CLOCK_START + timedelta(seconds=time.monotonic() - t0))
+    yield
+    patch.undo()
 
 
 def run(*args: str, today: date = SATURDAY, code: int = 0) -> str:
@@ -104,6 +127,8 @@ def history(tmp_path_factory, bad_hersfeld_pbf):
         result, note = "nicht angetroffen", ""
         if s.client_id == "E00":
             result, note = "angetroffen", "Frau Zwackelmann-A sagte zu, Quittung 77xq"
+        if s.client_id == "E04":  # its sheet comes late (after the erasure)
+            continue
         rows.append([s.client_id, f"{r.day:%d.%m.%Y}", f"{s.start:%H:%M}", result, note])
     with open(d / "ergebnisse.csv", "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
@@ -112,6 +137,7 @@ def history(tmp_path_factory, bad_hersfeld_pbf):
     run("outcomes", str(d / "ergebnisse.csv"), *common)
     run("status", "E01", "--set", "abgeschlossen", "--reason",
         "Herr Balduin Kratzfuß vom Sozialamt übernimmt", *common)
+    run("status", "E04", "--set", "abgeschlossen", *common)  # its sheet is still out
     run("plan", *common, "--start", WEEK2.isoformat(), "--days", "5", "--out",
         str(d / "woche2"), "--time-limit", "2", "--threads", "1")
     week2 = [s.client_id for _, s in _stops(db, WEEK2)]
@@ -196,17 +222,17 @@ def test_a_dry_run_lists_the_cases_and_changes_nothing(history, tmp_path):
     shutil.copy(history["db"], db)
     before = _all_text(db)
     out = run("purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)
-    assert "Zu löschen: Daten von 2 Fällen (E00, E01)" in out, out
+    assert "Zu löschen: Daten von 3 Fällen (E00, E01, E04)" in out, out
     assert "Probelauf: nichts gelöscht" in out
     # the case closed with a visit ahead is named with that visit and the re-plan to make
     assert re.search(r"E02 bleibt: noch am \d\d\.12\.2026 um \d\d:\d\d Uhr eingeplant "
                      r"\(Plan [\d-]+\w+\); erst neu planen \(hausbesuch replan ", out), out
     assert _all_text(db) == before
-    # closed nine days "ago" (the statuses were set on the real day, today is 12.12.):
-    # none of them closed for 30 days
-    assert "Nichts zu löschen." in run("purge", "--closed-days", "30", "--yes", "--city",
-                                       "bad-hersfeld", "--db", db,
-                                       today=date.today() + timedelta(days=20))
+    # closed on 03.12., today is 12.12.: nine days ago, not ten
+    assert "Daten von 3 Fällen (E00, E01, E04)" in run("purge", "--closed-days", "9", "--city",
+                                                  "bad-hersfeld", "--db", db)
+    assert "Nichts zu löschen." in run("purge", "--closed-days", "10", "--yes", "--city",
+                                       "bad-hersfeld", "--db", db)
     assert _all_text(db).count(_name(0)) == before.count(_name(0))
 
 
@@ -233,12 +259,12 @@ def test_cases_not_to_erase_are_refused_by_name_with_the_reason(history, tmp_pat
     run("status", "E00", "--set", "abgeschlossen", "--reason", "Herr Ottokar Blümlein rief an",
         "--city", "bad-hersfeld", "--db", db)
     assert "Ottokar Blümlein" in _all_text(db)
-    assert "Zu löschen: Daten von 2 Fällen (E00, E01)" in run(
+    assert "Zu löschen: Daten von 3 Fällen (E00, E01, E04)" in run(
         "purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)
     out = run("purge", "E00", "--yes", "--city", "bad-hersfeld", "--db", db)
     assert "von 1 Fall (E00)" in out and "Ottokar Blümlein" not in _all_text(db)
     # ... and not again by --closed-days while nothing new was written
-    assert "Zu löschen: Daten von 1 Fall (E01)" in run(
+    assert "Zu löschen: Daten von 2 Fällen (E01, E04)" in run(
         "purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)
     with pytest.raises(AssertionError, match="Entweder Kundennummern oder --closed-days"):
         run("purge", "--city", "bad-hersfeld", "--db", db)
@@ -267,26 +293,26 @@ def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
                 "'fehlgeschlagen', '', 1.0, :e, 'kora', '2026-12-11 10:00:00')"),
                 {"id": job, "e": text_})
     before = _all_text(db)
-    for i in (0, 1):  # what the history holds of the two closed cases
+    for i in (0, 1, 4):  # what the history holds of the closed cases
         for secret in _secrets(history, i):
             assert secret in before, secret
     assert "Quittung 77xq" in before and "Balduin Kratzfuß" in before
     with Store.open(db) as store:
         records = athome.records_from_store(store, "Bad Hersfeld")
     out = run("purge", "--closed-days", "0", "--yes", "--city", "bad-hersfeld", "--db", db)
-    assert "Gelöscht: Name, Anschrift, Notizen und genaue Lage von 2 Fällen (E00, E01), " \
-           "auch in 1 Plan." in out, out
+    assert "Gelöscht: Name, Anschrift, Notizen und genaue Lage von 3 Fällen (E00, E01, " \
+           "E04), auch in 1 Plan." in out, out
     assert "hausbesuch show PLAN --out ORDNER" in out
     assert "Hinweis" not in out  # the space was given back
     after = _all_text(db)
-    for i in (0, 1):
+    for i in (0, 1, 4):
         for secret in _secrets(history, i):
             assert secret not in after, secret
     assert "Quittung 77xq" not in after and "Balduin Kratzfuß" not in after
     assert "(Meldung gelöscht: sie nannte einen Fall" in after
     assert "Zeile 7 (E05): Adresse fehlt" in after  # another case's message stays
     assert "50.86811" not in after  # the fixed point
-    for i in range(2, N):  # the others keep everything
+    for i in (2, 3, *range(5, N)):  # the others keep everything
         for secret in _secrets(history, i):
             assert before.count(secret) == after.count(secret), secret
     with Store.open(db) as store:
@@ -294,7 +320,7 @@ def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
         for plan in (store.load_plan(r.id) for r in store.list_plans("Bad Hersfeld")):
             for r in plan.routes:
                 for k, s in enumerate(r.stops):
-                    if s.client_id in ("E00", "E01"):
+                    if s.client_id in ("E00", "E01", "E04"):
                         assert (s.lon, s.lat) == (round(s.lon, 2), round(s.lat, 2))
                         assert s.address == "(gelöscht)"
                         assert not r.legs[k] and not r.legs[k + 1]
@@ -304,7 +330,7 @@ def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
         assert athome.records_from_store(store, "Bad Hersfeld") == records
         audit = [a for a in store.audit_rows(city="Bad Hersfeld")
                  if a["action"] == "daten_geloescht"]
-        assert sorted(a["client_id"] for a in audit) == ["E00", "E01"]
+        assert sorted(a["client_id"] for a in audit) == ["E00", "E01", "E04"]
         assert all(a["actor"] == "cli:pruefer" for a in audit)
         status = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}
     log = run("audit", "--kundennummer", "E01", "--city", "bad-hersfeld", "--db", db)
@@ -326,10 +352,33 @@ def _states(store, profile):  # noqa: ANN001, ANN202
     return Casework(store, profile, actor="test").states()
 
 
-def test_an_old_plan_is_written_again_without_the_erased_cases_data(history, tmp_path):
+def test_an_old_plan_is_written_again_without_the_erased_cases_data(history, tmp_path,
+                                                                    monkeypatch):
+    """``show`` of an old plan after the erasure (and the web plan view's street paths,
+    cached per plan, drawn anew); the erasure in chunks of one case (as of 400 in a
+    large city) changes every row as one chunk does."""
+    from hausbesuch.casework import erasure
+    from hausbesuch.store import Store
+    from hausbesuch.web.pages_plans import _plan_paths
+
     db = str(tmp_path / "fall.sqlite")
     shutil.copy(history["db"], db)
-    run("purge", "E00", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    plan1 = _plan_id(db, WEEK1)
+    with Store.open(db) as store:  # (one store, as a running web app has)
+        plan = store.load_plan(plan1)
+        house = {(round(s.lat, 5), round(s.lon, 5)) for r in plan.routes for s in r.stops
+                 if s.client_id in ("E00", "E01")}
+        drawn = {tuple(p) for path in _plan_paths(store, plan).values() for p in path}
+        assert house & drawn  # the path ends at the door
+        monkeypatch.setattr(erasure, "_CHUNK", 1)
+        run("purge", "E00", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+        plan = store.load_plan(plan1)
+        for r in plan.routes:
+            for k, s in enumerate(r.stops):
+                if s.client_id in ("E00", "E01"):
+                    assert not r.legs[k] and not r.legs[k + 1], (r.team_id, r.day, k)
+        drawn = {tuple(p) for path in _plan_paths(store, plan).values() for p in path}
+        assert not house & drawn
     plans = run("plans", "--city", "bad-hersfeld", "--db", db)
     first = re.findall(r"^(\d{8}-\d{6}-[0-9a-f]{6}) \| Bad Hersfeld \| 07\.12\.2026", plans,
                        re.M)
@@ -348,16 +397,17 @@ def test_an_old_plan_is_written_again_without_the_erased_cases_data(history, tmp
 
 
 def test_an_erased_case_stays_erased_until_it_is_reopened_and_listed_again(history, tmp_path):
-    """The weekly import does not bring back the data of an erased case that is done; a
-    late outcome is refused; reopened, the case is not planned until the list brings its
-    data back."""
+    """The weekly import does not bring back the data of an erased case that is done, nor
+    does a late outcome, an address fix or the list's rejected row; reopened, the case is
+    not planned until the list brings its data back."""
+    from hausbesuch.casework import Casework
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
 
     db = str(tmp_path / "fall.sqlite")
     common = ["--city", "bad-hersfeld", "--db", db]
     shutil.copy(history["db"], db)
-    run("purge", "E01", "--yes", *common)
+    run("purge", "E01", "E04", "--yes", *common)
 
     def e01():  # noqa: ANN202
         with Store.open(db) as store:
@@ -365,20 +415,38 @@ def test_an_erased_case_stays_erased_until_it_is_reopened_and_listed_again(histo
 
     assert e01().client.name is None and e01().client.address == "(gelöscht)"
     out = run("import", str(history["dir"] / "kunden.csv"), *common)
-    assert "1 Fall mit gelöschten Daten (erreicht oder abgeschlossen) nicht wieder " \
-           "eingelesen: E01." in out, out
+    assert "2 Fälle mit gelöschten Daten (erreicht oder abgeschlossen) nicht wieder " \
+           "eingelesen: E01, E04." in out, out
     assert e01().client.name is None and _name(1) not in _all_text(db)
-    # a paper sheet that comes late: refused, nothing of it stored
+    # a paper sheet that comes late: the outcome counts, its note is not kept, the case
+    # stays closed without an appointment to keep
+    e04 = next(s for _, s in _stops(db, WEEK1) if s.client_id == "E04")
     with open(tmp_path / "spaet.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write("Kundennummer;Datum;Ergebnis;Termin;Notiz\n"
-                 "E01;07.12.2026;Termin vereinbart;16.12.2026 10:30;sagt Frau Wendeline Zorn\n")
-    out = run("outcomes", str(tmp_path / "spaet.csv"), *common, code=2)
-    assert "Die Daten von E01 wurden am" in out and "kein Ergebnis mehr" in out, out
+                 f"E04;{e04.start:%d.%m.%Y};Termin vereinbart;16.12.2026 10:30;"
+                 "sagt Frau Wendeline Zorn\n")
+    out = run("outcomes", str(tmp_path / "spaet.csv"), *common)
+    assert "1 erfasst" in out and "Hinweis: Zeile 2 (E04): Die Daten des Falls wurden am " \
+        in out and "nur das Ergebnis erfasst, ohne Notiz; der Fall bleibt, wie er ist." in out
     assert "Wendeline Zorn" not in _all_text(db)
+    with Store.open(db) as store:
+        e04_state = {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E04"]
+        outcomes = [o for o in Casework(store, load_profile("bad-hersfeld"), actor="t")
+                    .outcome_rows() if o["client_id"] == "E04"]
+    assert e04_state.status == "abgeschlossen" and e04_state.pin_day is None
+    assert [(o["result"], o["note"]) for o in outcomes] == [("termin_vereinbart", None)]
+    # nor does a coordinator's address fix keep an address purge could not reach
+    out = run("address", "E01", "--set-point", "50.8675,9.7071", *common, code=2)
+    assert "Die Daten von E01 wurden am" in out and "erst angenommen" in out, out
+    # a plan with the list: the list's rejected row of E01 ("e01") keeps nothing of it
+    week3 = WEEK2 + timedelta(days=7)
+    run("plan", str(history["dir"] / "kunden.csv"), *common, "--start", week3.isoformat(),
+        "--days", "2", "--out", str(tmp_path / "woche3a"), "--time-limit", "1",
+        "--threads", "1")
+    assert "Rudolf Kleinschmidt" not in _all_text(db) and _name(1) not in _all_text(db)
     # reopened: not planned while its data are gone
     out = run("status", "E01", "--set", "offen", *common)
-    assert "Hinweis: die Daten von E01 wurden am" in out, out
-    week3 = WEEK2 + timedelta(days=7)
+    assert "Hinweis: Die Daten von E01 wurden am" in out, out
     run("plan", *common, "--start", week3.isoformat(), "--days", "2", "--out",
         str(tmp_path / "woche3"), "--time-limit", "1", "--threads", "1")
     report = (tmp_path / "woche3" / "report.csv").read_text(encoding="utf-8-sig")
@@ -411,6 +479,19 @@ def test_a_case_waiting_for_its_cancellation_letter_keeps_its_address(history, t
     assert (tmp_path / "absagen" / "korrektur_E02.pdf").exists()
     out = run("purge", "E02", "--yes", *common)
     assert "von 1 Fall (E02)" in out and _name(2) not in _all_text(db)
+    # reopened and re-planned from that version: rejected, not sent to its rounded point
+    run("status", "E02", "--set", "offen", *common)
+    run("replan", newest, "--from", "2026-12-14 07:00", "--out", str(tmp_path / "neu2"),
+        "--time-limit", "1", "--db", db)
+    again = _plan_id(db, WEEK2, newest=True)
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        plan = store.load_plan(again)
+    assert "E02" not in {s.client_id for r in plan.routes for s in r.stops}
+    assert [r.reason for r in plan.rejected if r.id == "E02"] == [
+        f"Die Daten des Falls wurden am {CLOCK_START:%d.%m.%Y} gelöscht: erst die "
+        "Kundenliste mit dem Fall einlesen."]
 
 
 def test_reclaim_leaves_nothing_of_deleted_rows_in_the_file(tmp_path):

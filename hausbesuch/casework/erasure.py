@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hausbesuch.store import (
@@ -88,6 +88,13 @@ def _coarse(x: float | None) -> float | None:
 
 def _chunks(ids: Sequence[str]) -> list[list[str]]:
     return [list(ids[k:k + _CHUNK]) for k in range(0, len(ids), _CHUNK)]
+
+
+def erased_note(at: datetime, client_id: str | None = None) -> str:
+    """``Die Daten des Falls wurden am 03.12.2026 gelöscht`` (with ``client_id``: ``Die
+    Daten von K-1 wurden …``): the one wording of every message about an erased case."""
+    who = f"von {client_id}" if client_id else "des Falls"
+    return f"Die Daten {who} wurden am {at:%d.%m.%Y} gelöscht"
 
 
 #: What stands instead of the message of a web job that named an erased case.
@@ -199,16 +206,6 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
                 plan_ids.add(row.plan_id)
             if blanked:
                 s.execute(update(model), blanked)
-        # a rejected row names the id as it was written ("e01" for "E01"): without case
-        folded = {c.casefold(): c for c in ids}
-        same_id = func.lower(RejectedRow.client_id).in_(list(folded))
-        for row in s.execute(select(RejectedRow.plan_id, RejectedRow.client_id)
-                             .where(RejectedRow.plan_id.in_(plans), same_id)):
-            tally("rejected_rows", folded.get((row.client_id or "").casefold(),
-                                              row.client_id), plan_id=row.plan_id)
-            plan_ids.add(row.plan_id)
-        s.execute(update(RejectedRow).where(RejectedRow.plan_id.in_(plans), same_id)
-                  .values(reason=ERASED))
         for (cid,) in s.execute(select(OutcomeRow.client_id).where(
                 OutcomeRow.city == city, OutcomeRow.client_id.in_(ids),
                 OutcomeRow.note.is_not(None), OutcomeRow.note != "")):
@@ -224,6 +221,22 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
             tally("address_fixes", cid)
         s.execute(delete(AddressFixRow).where(AddressFixRow.city == city,
                                               AddressFixRow.client_id.in_(ids)))
+    # a rejected row names the id as it was written ("e01", "Ä01" for "ä01"): compared
+    # without case in Python (SQLite's lower() folds ASCII only)
+    folded = {c.casefold(): c for c in out.client_ids}
+    blanked = []
+    for row in s.execute(select(RejectedRow.plan_id, RejectedRow.seq,
+                                RejectedRow.client_id)
+                         .where(RejectedRow.plan_id.in_(plans),
+                                RejectedRow.client_id.is_not(None),
+                                RejectedRow.reason != ERASED)):
+        cid = folded.get(row.client_id.casefold())
+        if cid is not None:
+            blanked.append({"plan_id": row.plan_id, "seq": row.seq, "reason": ERASED})
+            tally("rejected_rows", cid, plan_id=row.plan_id)
+            plan_ids.add(row.plan_id)
+    if blanked:
+        s.execute(update(RejectedRow), blanked)
     counts["web_jobs"] = _erase_job_messages(s, city, out.client_ids)
     out.plan_ids = sorted(plan_ids)
     rows = [audit_values(actor, AUDIT_ERASED, city=city, client_id=cid, details={

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hausbesuch import clock
-from hausbesuch.casework.erasure import ERASABLE
+from hausbesuch.casework.erasure import ERASABLE, erased_note
 from hausbesuch.casework.rules import (
     RESULT_LABELS,
     STATUS_LABELS,
@@ -278,6 +278,8 @@ class OutcomeResult:
     recorded: list[tuple[int, str, str]] = field(default_factory=list)  # (row, id, result)
     duplicates: list[tuple[int, str]] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    #: German notes on recorded rows (an outcome of a case whose data were erased)
+    notes: list[str] = field(default_factory=list)
 
 
 def field_reason(name: str, reason: str) -> str:
@@ -558,14 +560,17 @@ class Casework:
         result = PurgeResult()
         today = self.today()
         with self.store.planning_lock(self.city), self.store.session() as s:
+            # an import at the same moment must not write back what is being erased
+            self.store.one_at_a_time(s, self.city, "import")
             if ids is not None:
                 # in the order given: (id as given, its row or None, why it is not known)
                 given: list[tuple[str, ClientRow | None, str]] = []
                 for raw in dict.fromkeys(ids):
                     try:
                         given.append((raw, self._row(s, raw), ""))
-                    except CaseworkError as exc:
-                        given.append((raw, None, str(exc)))
+                    except CaseworkError:
+                        given.append((raw, None, f"Kundennummer „{raw}“ ist in {self.city} "
+                                      f"nicht bekannt.{self.twin_hint(raw, s)}"))
                 rows = [r for _, r, _ in given if r is not None]
             else:
                 last = datetime.combine(today - timedelta(days=closed_days or 0),
@@ -617,9 +622,17 @@ class Casework:
             if not dry_run and result.to_erase:
                 result.erased = erase(s, self.city, result.to_erase, actor=self.actor,
                                       at=clock.now())
-        if not dry_run:  # also after a run whose compaction failed: this one retries it
-            result.reclaimed = self.store.reclaim()
+        if result.erased is not None:  # (naming an erased case again erases it again,
+            result.reclaimed = self.store.reclaim()  # which also retries a failed one)
         return result
+
+    def _erased_at(self, client_id: str) -> datetime | None:
+        """When the case's personal data were erased (None: they are there, or unknown)."""
+        with self.store.session() as s:
+            try:
+                return self._row(s, client_id).erased_at
+            except CaseworkError:
+                return None
 
     def _corrections_due(self, s: Session, ids: Sequence[str], today: date
                          ) -> dict[str, CaseVisitRow]:
@@ -795,10 +808,9 @@ class Casework:
                 result.warnings.append(
                     f"{count(len(erased_kept), 'Fall', 'Fälle')} mit gelöschten Daten "
                     f"(erreicht oder abgeschlossen) nicht wieder eingelesen: {shown}{more}. "
-                    + (f"Ihn wieder bearbeiten: hausbesuch status {erased_kept[0]} --set offen"
-                       if len(erased_kept) == 1 else "Einen davon wieder bearbeiten: "
-                       "hausbesuch status KUNDENNUMMER --set offen")
-                    + ", dann die Liste erneut einlesen.")
+                    + ("Um ihn wieder zu bearbeiten" if len(erased_kept) == 1
+                       else "Um einen davon wieder zu bearbeiten")
+                    + ": den Status auf „offen“ setzen, dann die Liste erneut einlesen.")
             for key in moved_ahead:
                 v = min(ahead[key], key=lambda x: x.start_at)
                 result.warnings.append(
@@ -929,6 +941,10 @@ class Casework:
         with self.store.session() as s:
             row = self._row(s, client_id)
             client = self._client(row)
+            if row.erased_at is not None:  # a fix would keep an address purge cannot reach
+                raise CaseworkError(
+                    f"{erased_note(row.erased_at, row.client_id)}: eine Korrektur wird erst "
+                    "angenommen, wenn die Kundenliste den Fall wieder enthält.")
         if suggestion is not None:
             loc = self.locate([client])[client.id]
             if not loc.offered:
@@ -1046,13 +1062,12 @@ class Casework:
                         _same_as_recorded(prev, time_min, appointment, note)
                     return prev, False
             row = self._row(s, client_id)
-            if row.erased_at is not None:
-                # its notes could never be erased again, an appointment never kept
-                raise CaseworkError(
-                    f"Die Daten von {row.client_id} wurden am {row.erased_at:%d.%m.%Y} "
-                    "gelöscht: zu diesem Fall wird kein Ergebnis mehr erfasst (um ihn wieder "
-                    f"zu bearbeiten: hausbesuch status {row.client_id} --set offen, dann die "
-                    "Kundenliste mit ihm einlesen).", field="id")
+            # a case whose data were erased (a paper sheet that comes late): the outcome
+            # counts (statistics, the at-home model), its note is not kept and the case
+            # stays as it is (no status, no appointment to keep without an address)
+            erased = row.erased_at is not None
+            if erased:
+                note = None
             if day > today:
                 raise CaseworkError(
                     f"Der {day:%d.%m.%Y} liegt in der Zukunft (heute ist der "
@@ -1102,7 +1117,8 @@ class Casework:
                              details={"ergebnis": result, "tag": day.isoformat(),
                                       "quelle": source}, session=s)
             s.flush()
-            self._apply_outcomes(s, row, now)
+            if not erased:
+                self._apply_outcomes(s, row, now)
             return out, True
 
     @staticmethod
@@ -1261,13 +1277,17 @@ class Casework:
                                                  same_details=True)
                 except CaseworkError as exc:
                     fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz",
-                                                            "ergebnis", "id")
+                                                            "ergebnis")
                                  else "id" if "nicht bekannt" in str(exc)
                                  else "termin" if "Termin" in str(exc)
                                  else "datum")
                     raise _RowError(fieldname, str(exc).rstrip(".")) from None
                 if new:
                     res.recorded.append((rownum, cid, result))
+                    if (at := self._erased_at(cid)) is not None:
+                        res.notes.append(
+                            f"Zeile {rownum} ({cid}): {erased_note(at)}: nur das Ergebnis "
+                            "erfasst, ohne Notiz; der Fall bleibt, wie er ist.")
                 else:
                     res.duplicates.append((rownum, cid))
             except _RowError as exc:

@@ -259,6 +259,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                    f"{len(res.recorded)} erfasst, {len(res.duplicates)} schon erfasst, "
                    f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected, rest="")
+        for note in res.notes:
+            typer.echo(f"Hinweis: {note}")
         if res.rejected and not res.recorded and not res.duplicates:
             # nothing recorded: a script must not take the file for done
             n = len(res.rejected)
@@ -319,10 +321,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
-        if st.erased_at is not None and st.status in ("offen", "in_klaerung"):
-            typer.echo(f"Hinweis: die Daten von {st.client.id} wurden am "
-                       f"{st.erased_at:%d.%m.%Y} gelöscht; geplant wird der Fall erst, wenn "
-                       "die Kundenliste ihn wieder enthält (hausbesuch import …).")
+        if st.erased_at is not None:
+            from hausbesuch.casework.erasure import erased_note
+
+            typer.echo(f"Hinweis: {erased_note(st.erased_at, st.client.id)}; " + (
+                "geplant wird der Fall erst, wenn die Kundenliste ihn wieder enthält "
+                "(hausbesuch import …)." if st.status in ("offen", "in_klaerung") else
+                f"um ihn wieder zu bearbeiten: hausbesuch status {st.client.id} --set offen, "
+                "dann die Kundenliste mit ihm einlesen."))
 
     @app.command("purge")
     @user_errors
@@ -331,7 +337,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             metavar="[KUNDENNUMMER]...", help="Diese Fälle (erreicht oder abgeschlossen).",
             show_default=False)] = None,
         closed_days: Annotated[int | None, typer.Option(
-            "--closed-days", metavar="TAGE",
+            "--closed-days", metavar="TAGE", min=0, max=36500,
             help="Alle Fälle, die seit mindestens so vielen Tagen erreicht oder "
                  "abgeschlossen sind.")] = None,
         yes: Annotated[bool, typer.Option(
@@ -345,7 +351,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         und Protokoll."""
         if bool(client_ids) == (closed_days is not None):
             raise UserError("Entweder Kundennummern oder --closed-days TAGE angeben, "
-                            "z. B. hausbesuch purge --closed-days 180 --city … .")
+                            "z. B. hausbesuch purge --closed-days 180 --city kassel.")
         if closed_days is not None and closed_days < 0:
             raise UserError(f"--closed-days: {closed_days} ist negativ.")
         with _casework(db, city) as cw:
@@ -356,11 +362,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  … und {len(result.skipped) - MAX_LINES} weitere.")
         n = count(len(result.to_erase), "Fall", "Fällen")
         if result.reclaimed is False:
+            first = result.to_erase[0]
             typer.echo("Hinweis: die Datenbank wurde nicht verdichtet (sie ist gerade in "
                        "Gebrauch, oder auf PostgreSQL gehören die Tabellen einer anderen "
-                       "Rolle); Reste der gelöschten Daten können noch in ihren freien "
-                       "Bereichen stehen. Später denselben Aufruf wiederholen: er verdichtet "
-                       "sie (schon gelöschte Fälle werden dabei nur erneut geleert).", err=True)
+                       "Rolle): alte Fassungen der gelöschten Zeilen können noch in ihren "
+                       "Dateien stehen. Später erneut löschen, z. B. hausbesuch purge "
+                       f"{first} --yes (ein schon gelöschter Fall wird nur erneut geleert, "
+                       "die Datenbank dabei verdichtet).", err=True)
         if not result.to_erase:
             typer.echo("Nichts zu löschen.")
             if client_ids:
@@ -373,9 +381,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        "gelöscht; zum Löschen mit --yes wiederholen.")
             return
         plans = result.erased.plan_ids
+        where = f", auch in {count(len(plans), 'Plan', 'Plänen')}" if plans else ""
         typer.echo(f"Gelöscht: Name, Anschrift, Notizen und genaue Lage von {n} ({shown}"
-                   f"{more}), auch in {count(len(plans), 'Plan', 'Plänen')}. Geblieben "
-                   "sind Kundennummer, Bezirk, Termine und Ergebnisse.")
+                   f"{more}){where}. Geblieben sind Kundennummer, Bezirk, Termine und "
+                   "Ergebnisse.")
         if plans:
             typer.echo("Dateien dieser Pläne (Karten, Seiten, Listen) und Briefe enthalten "
                        "die Daten noch: neu schreiben (hausbesuch show PLAN --out ORDNER) "

@@ -305,6 +305,23 @@ def _address_rejected(c: Client, loc: Any) -> Rejected:
         f"{(loc.reason or 'keine Übereinstimmung').rstrip('.')}. {_fix_hint(c.id)}" + hint)
 
 
+def _erased_rejection(st: CaseState, row: int) -> Rejected | None:
+    """The rejection of an open case whose personal data were erased (``hausbesuch
+    purge``; reopened since): without them it cannot be visited. None for any other."""
+    if st.erased_at is None:
+        return None
+    from hausbesuch.casework.erasure import erased_note
+
+    return Rejected(row=row, id=st.client.id, field="adresse",
+                    reason=f"{erased_note(st.erased_at)}: erst die Kundenliste mit dem Fall "
+                    "einlesen.")
+
+
+def _erased_geocode(client_id: str) -> Geocode:
+    """What a plan records of where an erased case is: nothing (its address is gone)."""
+    return Geocode(client_id, None, None, "unresolved", 0.0, "", "", OUTSIDE)
+
+
 def _is_address_rejected(r: Rejected) -> bool:
     """Is ``r`` a stored client's rejection by :func:`_address_rejected` (made by a plan,
     not by reading the list)? Such a client is looked at again by a re-plan."""
@@ -415,12 +432,20 @@ def _plan_span(
     if not pool and not busy:  # (then ``others`` are the list's cases that are not open)
         raise UserError(_nothing_to_plan(profile.name, imported, others))
     say("Adressen geokodieren (offline)", 0.1)
-    located = cw.locate([st.client for st in pool + others])
+    # an erased case's address is "(gelöscht)": nothing to look up
+    located = cw.locate([st.client for st in pool + others if st.erased_at is None])
     say("Stadtteile zuordnen", 0.25)
     districts = _districts(osm_path, profile, districts_file)
     district_of = _assign(districts, located)
 
     rejected: list[Rejected] = list(imported.rejected) if imported else []
+    # a rejected row of an erased case that is done quotes what was erased: not kept
+    from hausbesuch.casework.erasure import ERASABLE, ERASED
+
+    gone = {st.client.id.casefold() for st in states
+            if st.erased_at is not None and st.status in ERASABLE}
+    rejected = [replace(r, reason=ERASED) if r.id and r.id.casefold() in gone else r
+                for r in rejected]
     unassigned: list[UnassignedVisit] = []
     snapshot = []
     geocodes = []
@@ -428,6 +453,17 @@ def _plan_span(
     passed_pins: list[str] = []
     other_ids = {st.client.id for st in others}
     for st in pool + others:
+        if st.erased_at is not None:
+            c = replace(st.client, row=row_of.get(st.client.id, 0))
+            snapshot.append(c)
+            geocodes.append(_erased_geocode(c.id))
+            if c.id in other_ids:  # done, and listed: its status says why
+                unassigned.append(UnassignedVisit(c.id, f"status_{st.status}",
+                                                  _status_reason(st), None, None, c.address,
+                                                  OUTSIDE, tries_before=st.directive.tries))
+            else:
+                rejected.append(_erased_rejection(st, c.row))  # type: ignore[arg-type]
+            continue
         loc = located[st.client.id]
         c = _as_corrected(replace(st.client, row=row_of.get(st.client.id, 0)), loc)
         snapshot.append(c)
@@ -443,12 +479,6 @@ def _plan_span(
                 reason, code = _status_reason(st), f"status_{st.status}"
             unassigned.append(UnassignedVisit(c.id, code, reason, g.lon, g.lat, c.address,
                                               g.district, tries_before=st.directive.tries))
-            continue
-        if st.erased_at is not None:  # reopened after its data were erased: no address
-            rejected.append(Rejected(
-                row=c.row, id=c.id, field="adresse",
-                reason=f"Die Daten des Falls wurden am {st.erased_at:%d.%m.%Y} gelöscht: "
-                "erst die Kundenliste mit ihm einlesen (hausbesuch import …)."))
             continue
         if not loc.plannable:
             rejected.append(_address_rejected(c, loc))
@@ -957,7 +987,7 @@ def _replan(
     # does not hold) and listed with its status
     pool: list[CaseState] = [states[c] for c in pool_ids
                              if c in states and states[c].status == "offen"]
-    located = cw.locate([st.client for st in pool])
+    located = cw.locate([st.client for st in pool if st.erased_at is None])
     districts = _districts(osm_path, profile, params.get("districts_file"))
     district_of = _assign(districts, located)
     geo_old = {g.client_id: g for g in old.geocodes}
@@ -982,6 +1012,12 @@ def _replan(
     fresh_geo: dict[str, Geocode] = {}
     fresh_rejected: dict[str, Rejected] = {}
     for st in sorted(pool, key=lambda x: x.client.id):
+        gone = _erased_rejection(st, row_old.get(st.client.id, st.client.row))
+        if gone is not None:  # reopened after its data were erased (the old plan's rounded
+            fresh_rejected[st.client.id] = gone  # point is no door to ring at)
+            fresh_clients[st.client.id] = replace(st.client, row=gone.row)
+            fresh_geo[st.client.id] = _erased_geocode(st.client.id)
+            continue
         loc = located[st.client.id]
         c = _as_corrected(replace(st.client, row=row_old.get(st.client.id, st.client.row)),
                           loc)

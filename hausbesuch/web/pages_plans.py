@@ -201,16 +201,22 @@ def job_state(request: Request, job_id: str, user: User = Depends(require_user))
     }, headers={"Cache-Control": "no-store"})
 
 
-#: Street paths of recently viewed plans, per (store, plan id): a stored plan never
-#: changes (a re-plan is a new plan), so its thinned paths are computed once.
-_PATHS: OrderedDict[tuple[int, str], dict] = OrderedDict()
+#: Street paths of recently viewed plans, per (store, plan id, last erasure in its city):
+#: a stored plan does not change (a re-plan is a new plan) but for ``hausbesuch purge``,
+#: which drops the legs to an erased client's door (so the key holds its moment).
+_PATHS: OrderedDict[tuple[int, str, object], dict] = OrderedDict()
 _PATHS_LOCK = threading.Lock()
 _PATHS_KEEP = 16
 
 
 def _plan_paths(store: Store, plan) -> dict:  # noqa: ANN001
     """Per (team, day) the thinned street path of a plan's route (see :func:`_path`)."""
-    key = (id(store), plan.id)
+    from sqlalchemy import func
+
+    with store.session() as s:  # another process may have erased clients of the plan
+        erased = s.scalar(select(func.max(ClientRow.erased_at))
+                          .where(ClientRow.city == plan.city))
+    key = (id(store), plan.id, erased)
     with _PATHS_LOCK:
         if key in _PATHS:
             _PATHS.move_to_end(key)

@@ -49,6 +49,15 @@
       .then(function (resp) {
         // the session ended (sent to the login page): the page itself says so
         if (resp.redirected) { location.reload(); throw new Error("login"); }
+        if (resp.status >= 400 && resp.status < 500) {
+          // the job is gone or not this account's to see: asking again will not change it
+          var err = document.createElement("p");
+          err.className = "error"; err.setAttribute("role", "alert");
+          err.textContent = resp.status === 404 ? "Diesen Auftrag gibt es nicht mehr."
+            : "Der Stand dieses Auftrags kann nicht abgefragt werden (" + resp.status + ").";
+          result.appendChild(err);
+          throw new Error("stop");
+        }
         if (!resp.ok) throw new Error("status " + resp.status);
         return resp.json();
       })
@@ -58,7 +67,10 @@
         if (data.active) { setTimeout(poll, INTERVAL_MS); return; }
         finish(data);
       })
-      .catch(function () { setTimeout(poll, INTERVAL_MS * 2); });  // no answer: try again
+      .catch(function (e) {
+        if (e && (e.message === "stop" || e.message === "login")) return;
+        setTimeout(poll, INTERVAL_MS * 2);  // no answer: try again
+      });
   }
   setTimeout(poll, INTERVAL_MS);
 })();
