@@ -918,7 +918,7 @@ class Store:
                 return True
             tables = ["clients", "plan_clients", "visits", "unassigned", "geocodes",
                       "plan_routes", "rejected_rows", "case_status_history", "outcomes",
-                      "address_fixes"]
+                      "address_fixes", "web_jobs"]
             files = text("SELECT c.relname, c.relfilenode FROM pg_class c JOIN pg_namespace "
                          "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
                          "AND c.relname = ANY(:t)")

@@ -459,7 +459,7 @@ def test_an_ended_session_is_named_on_the_login_page_and_leads_back(site: Site) 
             row.locator("button.primary").click()
             page.wait_for_url("**/anmelden?*")
             notice = page.inner_text("#sitzung-abgelaufen")
-            assert "Die Sitzung ist abgelaufen (nach 30 Minuten ohne Aktion" in notice
+            assert "Die Sitzung ist beendet (nach 30 Minuten ohne Aktion" in notice
             assert "Eingabe wurde nicht gespeichert" in notice
             name = ax_node(page, "input[name=name]")
             assert name["describedby"] == ["sitzung-abgelaufen"], name
@@ -475,6 +475,6 @@ def test_an_ended_session_is_named_on_the_login_page_and_leads_back(site: Site) 
             page.goto(f"{site.url}/teams")
             page.wait_for_url("**/anmelden?*")
             notice = page.inner_text("#sitzung-abgelaufen")
-            assert notice.startswith("Die Sitzung ist abgelaufen") and "Eingabe" not in notice
+            assert notice.startswith("Die Sitzung ist beendet") and "Eingabe" not in notice
         finally:
             browser.close()

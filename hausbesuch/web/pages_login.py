@@ -72,8 +72,9 @@ def login_form(request: Request, weiter: str = "/plaene", abgelaufen: str = "") 
     notice = None
     if abgelaufen:  # sent here by a page or form after the session's end (app.py)
         idle = ctx(request).limits.idle_minutes
-        notice = (f"Die Sitzung ist abgelaufen (nach {idle} Minuten ohne Aktion oder nach "
-                "ihrer Höchstdauer). Bitte neu anmelden.")
+        # (also a session ended on purpose: a logout in another tab, a new password)
+        notice = (f"Die Sitzung ist beendet (nach {idle} Minuten ohne Aktion, nach ihrer "
+                  "Höchstdauer oder durch Abmelden). Bitte neu anmelden.")
         if abgelaufen == "eingabe":
             notice += (" Die zuletzt gesendete Eingabe wurde nicht gespeichert; bitte nach der "
                      "Anmeldung noch einmal eingeben.")
