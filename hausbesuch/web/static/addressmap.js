@@ -3,19 +3,11 @@
   "use strict";
   var el = document.getElementById("adresskarte");
   if (!el || !window.L) return;
-  // Leaflet's controls in German (a German voice read „Zoom in“ with German sounds)
-  function germanControls(map) {
-    [["leaflet-control-zoom-in", "Vergrößern"], ["leaflet-control-zoom-out", "Verkleinern"],
-     ["leaflet-control-layers-toggle", "Ebenen"]].forEach(function (pair) {
-      Array.prototype.forEach.call(map.getContainer().querySelectorAll("." + pair[0]),
-        function (a) { a.title = pair[1]; a.setAttribute("aria-label", pair[1]); });
-    });
-  }
   var map = L.map(el);
   L.tileLayer(el.getAttribute("data-tiles"), {
     maxZoom: 19, attribution: el.getAttribute("data-attribution")
   }).addTo(map);
-  germanControls(map);
+  window.hausbesuchGermanControls(map);
   var center = (el.getAttribute("data-center") || "").split(",").map(parseFloat);
   var forms = Array.prototype.slice.call(document.querySelectorAll("form.fix-form"));
   var first = forms.map(point).filter(Boolean)[0];

@@ -6,14 +6,6 @@
   var dataEl = document.getElementById("plandaten");
   if (!el || !dataEl || !window.L) return;
   var data = JSON.parse(dataEl.textContent);
-  // Leaflet's controls in German (a German voice read „Zoom in“ with German sounds)
-  function germanControls(map) {
-    [["leaflet-control-zoom-in", "Vergrößern"], ["leaflet-control-zoom-out", "Verkleinern"],
-     ["leaflet-control-layers-toggle", "Ebenen"]].forEach(function (pair) {
-      Array.prototype.forEach.call(map.getContainer().querySelectorAll("." + pair[0]),
-        function (a) { a.title = pair[1]; a.setAttribute("aria-label", pair[1]); });
-    });
-  }
   var map = L.map(el);
   // markers and lines are no Tab stops (a tooltip makes Chromium focus an SVG path): a
   // keyboard user got 30+ of them, 200+ in a week, before the table; the table of
@@ -62,6 +54,6 @@
     layers["Nicht eingeplant"] = un;
   }
   L.control.layers(null, layers, { collapsed: true }).addTo(map);
-  germanControls(map);
+  window.hausbesuchGermanControls(map);
   if (bounds.length) map.fitBounds(bounds, { padding: [20, 20] }); else map.setView([51, 10], 6);
 })();
