@@ -17,31 +17,39 @@ fixture):
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from contextlib import contextmanager
 from datetime import time as dtime
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from tests import test_web
 from tests.browser import ax_node
+from tests.test_web_enter import _worker_page
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.test_web_ux import _browser, _log_in
-from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
+from tests.test_worker_cache import QUEUE, _fresh_route
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def _worker_page(site: Site, browser, route, at: dtime):  # noqa: ANN001, ANN202, F811
-    _, _, url = _link(site, route)
-    ctx, page, errors = _phone(browser, service_workers="block")
-    page.clock.set_fixed_time(datetime.combine(route.day, at, BERLIN).timestamp())
-    page.goto(url)
-    return ctx, page, errors
+@contextmanager
+def _coordinator_page(site: Site, **page_options):  # noqa: ANN003, ANN202, F811
+    """A German page in Chromium, logged in as the coordinator kora."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE", **page_options)
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            yield page
+        finally:
+            browser.close()
 
 
 def _by_id(element_id: str) -> str:
@@ -167,55 +175,46 @@ def test_worker_page_groups_each_stops_controls_under_its_heading(
 
 @pytest.mark.browser
 def test_row_buttons_of_the_coordinator_pages_name_their_row(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
     from tests.test_web import _make_link
 
     _make_link(site)  # a valid link to revoke
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE")
-            page.set_default_timeout(30_000)
-            _log_in(page, site)
-            page.goto(f"{site.url}/plaene/{site.plan_id}")
-            page.goto(page.url)  # the newest version (a re-plan may have made one)
-            names = page.locator("#team-tage button").evaluate_all(
-                "els => els.map(e => e.getAttribute('aria-label'))")
-            assert names and len(set(names)) == len(names), names
-            node = ax_node(page, "#team-tage button")
-            row = page.locator("#team-tage tbody tr").first.locator("td")
-            team, day = row.nth(1).inner_text(), row.nth(0).inner_text()
-            assert node["role"] == "button", node
-            assert node["name"] == f"In den Außendienst senden: {team}, {day}", node
-            # the column of the buttons has a name (hidden text)
-            assert ax_node(page, "#team-tage thead th:last-child")["name"] == "Aktion"
-            # the map's controls in German
-            page.wait_for_selector("#karte .leaflet-control-layers-toggle")
-            for sel, name in ((".leaflet-control-zoom-in", "Vergrößern"),
-                              (".leaflet-control-zoom-out", "Verkleinern"),
-                              (".leaflet-control-layers-toggle", "Ebenen")):
-                assert ax_node(page, f"#karte {sel}")["name"] == name, sel
+    with _coordinator_page(site) as page:
+        page.goto(f"{site.url}/plaene/{site.plan_id}")
+        page.goto(page.url)  # the newest version (a re-plan may have made one)
+        names = page.locator("#team-tage button").evaluate_all(
+            "els => els.map(e => e.getAttribute('aria-label'))")
+        assert names and len(set(names)) == len(names), names
+        node = ax_node(page, "#team-tage button")
+        row = page.locator("#team-tage tbody tr").first.locator("td")
+        team, day = row.nth(1).inner_text(), row.nth(0).inner_text()
+        assert node["role"] == "button", node
+        assert node["name"] == f"In den Außendienst senden: {team}, {day}", node
+        # the column of the buttons has a name (hidden text)
+        assert ax_node(page, "#team-tage thead th:last-child")["name"] == "Aktion"
+        # the map's controls in German
+        page.wait_for_selector("#karte .leaflet-control-layers-toggle")
+        for sel, name in ((".leaflet-control-zoom-in", "Vergrößern"),
+                          (".leaflet-control-zoom-out", "Verkleinern"),
+                          (".leaflet-control-layers-toggle", "Ebenen")):
+            assert ax_node(page, f"#karte {sel}")["name"] == name, sel
 
-            page.goto(f"{site.url}/plaene/{site.plan_id}/links")
-            node = ax_node(page, "button.danger")
-            assert node["name"].startswith("Widerrufen: Link "), node
+        page.goto(f"{site.url}/plaene/{site.plan_id}/links")
+        node = ax_node(page, "button.danger")
+        assert node["name"].startswith("Widerrufen: Link "), node
 
-            page.goto(f"{site.url}/adressen")
-            page.wait_for_selector("#adresskarte .leaflet-control-zoom-in")
-            assert ax_node(page, "#adresskarte .leaflet-control-zoom-in")["name"] == "Vergrößern"
-            # the attribution's links are underlined (not told by colour only)
-            lines = page.locator("#adresskarte .leaflet-control-attribution a").evaluate_all(
-                "els => els.map(e => getComputedStyle(e).textDecorationLine)")
-            assert lines and all(d == "underline" for d in lines), lines
-            node = ax_node(page, "#adresse-W010 fieldset")
-            assert node["role"] == "group" and node["name"] == "Korrektur für W010", node
-            group = page.get_by_role("group", name="Korrektur für W010", exact=True)
-            for role, name in (("button", "Speichern"), ("textbox", "Adresse"),
-                               ("textbox", "Breite"), ("button", "Auf der Karte")):
-                assert group.get_by_role(role, name=name, exact=True).count() == 1, name
-        finally:
-            browser.close()
+        page.goto(f"{site.url}/adressen")
+        page.wait_for_selector("#adresskarte .leaflet-control-zoom-in")
+        assert ax_node(page, "#adresskarte .leaflet-control-zoom-in")["name"] == "Vergrößern"
+        # the attribution's links are underlined (not told by colour only)
+        lines = page.locator("#adresskarte .leaflet-control-attribution a").evaluate_all(
+            "els => els.map(e => getComputedStyle(e).textDecorationLine)")
+        assert lines and all(d == "underline" for d in lines), lines
+        node = ax_node(page, "#adresse-W010 fieldset")
+        assert node["role"] == "group" and node["name"] == "Korrektur für W010", node
+        group = page.get_by_role("group", name="Korrektur für W010", exact=True)
+        for role, name in (("button", "Speichern"), ("textbox", "Adresse"),
+                           ("textbox", "Breite"), ("button", "Auf der Karte")):
+            assert group.get_by_role(role, name=name, exact=True).count() == 1, name
 
 
 def test_absence_rows_name_their_delete_button_and_errors_say_abwesenheit_once(
@@ -251,77 +250,60 @@ def test_absence_rows_name_their_delete_button_and_errors_say_abwesenheit_once(
 
 @pytest.mark.browser
 def test_a_refused_address_fix_is_summed_up_at_the_top_and_focused(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE")
-            page.set_default_timeout(30_000)
-            _log_in(page, site)
-            page.goto(f"{site.url}/adressen")
-            row = page.locator("#adresse-W010")
-            row.locator("input[name=adresse]").fill("Gibtsnichtstraße 5")
-            row.locator("button.primary").click()
-            page.wait_for_selector("#fehlermeldung")
-            assert page.evaluate("document.activeElement.id") == "fehlermeldung"
-            node = ax_node(page, "#fehlermeldung")
-            assert node["role"] == "alert", node
-            summary = page.inner_text("#fehlermeldung")
-            assert summary.startswith("Nicht gespeichert: Adresse „Gibtsnichtstraße 5“ wurde "
-                                      "nicht gefunden"), summary
-            link = page.locator("#fehlermeldung a")
-            assert link.get_attribute("href") == "#adresse-W010"
-            assert link.inner_text() == "Zur Korrektur für W010"
-            # it stands above the table: the first thing after the heading
-            assert page.evaluate("document.querySelector('#fehlermeldung').getBoundingClientRect()"
-                                 ".top < document.querySelector('#adressen').getBoundingClientRect().top")
-            field = ax_node(page, "#adresse-W010 input[name=adresse]")
-            assert field["invalid"] == "true" and field["describedby"] == ["fehlermeldung"], field
-            assert ax_node(page, "#adresse-W010 input[name=breite]").get("invalid") in (None, "false")
-            # other rows are not marked
-            assert page.locator("input[aria-invalid=true]").count() == 1
-        finally:
-            browser.close()
+    with _coordinator_page(site) as page:
+        page.goto(f"{site.url}/adressen")
+        row = page.locator("#adresse-W010")
+        row.locator("input[name=adresse]").fill("Gibtsnichtstraße 5")
+        row.locator("button.primary").click()
+        page.wait_for_selector("#fehlermeldung")
+        assert page.evaluate("document.activeElement.id") == "fehlermeldung"
+        node = ax_node(page, "#fehlermeldung")
+        assert node["role"] == "alert", node
+        summary = page.inner_text("#fehlermeldung")
+        assert summary.startswith("Nicht gespeichert: Adresse „Gibtsnichtstraße 5“ wurde "
+                                  "nicht gefunden"), summary
+        link = page.locator("#fehlermeldung a")
+        assert link.get_attribute("href") == "#adresse-W010"
+        assert link.inner_text() == "Zur Korrektur für W010"
+        # it stands above the table: the first thing after the heading
+        assert page.evaluate("document.querySelector('#fehlermeldung').getBoundingClientRect()"
+                             ".top < document.querySelector('#adressen').getBoundingClientRect().top")
+        field = ax_node(page, "#adresse-W010 input[name=adresse]")
+        assert field["invalid"] == "true" and field["describedby"] == ["fehlermeldung"], field
+        assert ax_node(page, "#adresse-W010 input[name=breite]").get("invalid") in (None, "false")
+        # other rows are not marked
+        assert page.locator("input[aria-invalid=true]").count() == 1
 
 
 @pytest.mark.browser
 def test_job_page_updates_in_place_and_opens_the_plan(site: Site) -> None:  # noqa: F811
     """No meta refresh: the page stays one document (focus and screen reader stay where
     they are) while job.js writes the state into a live region; then the plan opens."""
-    from playwright.sync_api import sync_playwright
 
     from hausbesuch.web import jobs
 
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE")
-            page.set_default_timeout(30_000)
-            _log_in(page, site)
-            page.goto(f"{site.url}/plaene")
-            page.fill("input[name=start]", (WEEK + timedelta(days=14)).isoformat())
-            page.fill("input[name=tage]", "1")
-            page.click("text=Planung starten")
-            page.wait_for_url("**/auftraege/*")
-            job_id = page.url.rsplit("/", 1)[1]
-            loads: list[str] = []
-            page.on("framenavigated", lambda f: loads.append(f.url) if f == page.main_frame
-                    else None)
-            assert page.locator("meta[http-equiv=refresh]").count() == 0
-            node = ax_node(page, "#stand")
-            assert node["role"] == "status" and node["live"] == "polite", node
-            assert ax_node(page, "#fortschritt")["name"] == "Fortschritt"
-            page.wait_for_url("**/plaene/*", timeout=180_000)
-            job = jobs.get(site.store, job_id)
-            assert job.status == "fertig" and page.url.endswith(f"/plaene/{job.plan_id}")
-            # the job page was never loaded again: the only navigation is to the plan
-            assert [u for u in loads if "/auftraege/" in u] == [], loads
-            # without script: no refresh either, a link „Aktualisieren“ (while it runs)
-            page.goto(f"{site.url}/auftraege/{job_id}")
-            assert page.locator("meta[http-equiv=refresh]").count() == 0
-        finally:
-            browser.close()
+    with _coordinator_page(site) as page:
+        page.goto(f"{site.url}/plaene")
+        page.fill("input[name=start]", (WEEK + timedelta(days=14)).isoformat())
+        page.fill("input[name=tage]", "1")
+        page.click("text=Planung starten")
+        page.wait_for_url("**/auftraege/*")
+        job_id = page.url.rsplit("/", 1)[1]
+        loads: list[str] = []
+        page.on("framenavigated", lambda f: loads.append(f.url) if f == page.main_frame
+                else None)
+        assert page.locator("meta[http-equiv=refresh]").count() == 0
+        node = ax_node(page, "#stand")
+        assert node["role"] == "status" and node["live"] == "polite", node
+        assert ax_node(page, "#fortschritt")["name"] == "Fortschritt"
+        page.wait_for_url("**/plaene/*", timeout=180_000)
+        job = jobs.get(site.store, job_id)
+        assert job.status == "fertig" and page.url.endswith(f"/plaene/{job.plan_id}")
+        # the job page was never loaded again: the only navigation is to the plan
+        assert [u for u in loads if "/auftraege/" in u] == [], loads
+        # without script: no refresh either, a link „Aktualisieren“ (while it runs)
+        page.goto(f"{site.url}/auftraege/{job_id}")
+        assert page.locator("meta[http-equiv=refresh]").count() == 0
 
 
 def test_job_state_as_json_and_the_link_to_update_without_script(
@@ -361,120 +343,94 @@ def test_job_state_as_json_and_the_link_to_update_without_script(
 
 @pytest.mark.browser
 def test_case_and_absence_errors_are_focused_and_mark_their_fields(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE")
-            page.set_default_timeout(30_000)
-            _log_in(page, site)
-            # an unknown case id: the field is focused, invalid and described by the message
-            page.goto(f"{site.url}/faelle")
-            page.fill("input[name=kundennummer]", "K-999999")
-            page.click("#fall-suchen button[type=submit]")
-            page.wait_for_selector("#fehlermeldung")
-            assert page.evaluate("document.activeElement.name") == "kundennummer"
-            field = ax_node(page, "input[name=kundennummer]")
-            assert field["invalid"] == "true" and field["describedby"] == ["fehlermeldung"]
-            assert "K-999999" in field["description"], field
-            # an absence ending before it starts: the message at the top is focused, the
-            # date fields are marked
-            page.goto(f"{site.url}/teams")
-            late = WEEK + timedelta(days=70)
-            page.fill("input[name=von]", late.isoformat())
-            page.fill("input[name=bis]", (late - timedelta(days=2)).isoformat())
-            page.click("form[action='/teams/abwesenheit'] button[type=submit]")
-            page.wait_for_selector("#fehlermeldung")
-            assert page.evaluate("document.activeElement.id") == "fehlermeldung"
-            assert "„bis“" in page.inner_text("#fehlermeldung")
-            for name in ("von", "bis"):
-                node = ax_node(page, f"input[name={name}]")
-                assert node["invalid"] == "true", (name, node)
-                assert node["describedby"] == ["fehlermeldung"], (name, node)
-            # no error: nothing marked, nothing focused by the page
-            page.goto(f"{site.url}/teams")
-            assert page.locator("[aria-invalid]").count() == 0
-            assert page.evaluate("document.activeElement === document.body")
-        finally:
-            browser.close()
+    with _coordinator_page(site) as page:
+        # an unknown case id: the field is focused, invalid and described by the message
+        page.goto(f"{site.url}/faelle")
+        page.fill("input[name=kundennummer]", "K-999999")
+        page.click("#fall-suchen button[type=submit]")
+        page.wait_for_selector("#fehlermeldung")
+        assert page.evaluate("document.activeElement.name") == "kundennummer"
+        field = ax_node(page, "input[name=kundennummer]")
+        assert field["invalid"] == "true" and field["describedby"] == ["fehlermeldung"]
+        assert "K-999999" in field["description"], field
+        # an absence ending before it starts: the message at the top is focused, the
+        # date fields are marked
+        page.goto(f"{site.url}/teams")
+        late = WEEK + timedelta(days=70)
+        page.fill("input[name=von]", late.isoformat())
+        page.fill("input[name=bis]", (late - timedelta(days=2)).isoformat())
+        page.click("form[action='/teams/abwesenheit'] button[type=submit]")
+        page.wait_for_selector("#fehlermeldung")
+        assert page.evaluate("document.activeElement.id") == "fehlermeldung"
+        assert "„bis“" in page.inner_text("#fehlermeldung")
+        for name in ("von", "bis"):
+            node = ax_node(page, f"input[name={name}]")
+            assert node["invalid"] == "true", (name, node)
+            assert node["describedby"] == ["fehlermeldung"], (name, node)
+        # no error: nothing marked, nothing focused by the page
+        page.goto(f"{site.url}/teams")
+        assert page.locator("[aria-invalid]").count() == 0
+        assert page.evaluate("document.activeElement === document.body")
 
 
 @pytest.mark.browser
 def test_plan_map_is_a_named_region_that_keyboard_users_can_skip(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE", viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(30_000)
-            _log_in(page, site)
-            page.goto(f"{site.url}/plaene/{site.plan_id}")
-            page.wait_for_selector("#karte path.leaflet-interactive")
-            n_markers = page.locator("#karte path.leaflet-interactive").count()
-            assert n_markers > 20  # the fixture's week: every stop a circle
-            node = ax_node(page, "#karte")
-            assert node["role"] == "region" and node["name"] == "Karte des Plans", node
-            # from „Dateien (ZIP)“ by Tab: the map's own controls, then the table - not
-            # every marker and line of the week
-            page.focus("a[href$='/dateien.zip']")
-            presses = 0
-            while presses < 40 and not page.evaluate(
-                    "(document.activeElement.textContent || '').trim()"
-                    " === 'In den Außendienst senden'"):
-                page.keyboard.press("Tab")
-                presses += 1
-            assert presses <= 12, presses
-            # the skip link: the first Tab stop after the buttons, to the table's heading
-            page.focus("a[href$='/dateien.zip']")
+    with _coordinator_page(site, viewport={"width": 1280, "height": 900}) as page:
+        page.goto(f"{site.url}/plaene/{site.plan_id}")
+        page.wait_for_selector("#karte path.leaflet-interactive")
+        n_markers = page.locator("#karte path.leaflet-interactive").count()
+        assert n_markers > 20  # the fixture's week: every stop a circle
+        node = ax_node(page, "#karte")
+        assert node["role"] == "region" and node["name"] == "Karte des Plans", node
+        # from „Dateien (ZIP)“ by Tab: the map's own controls, then the table - not
+        # every marker and line of the week
+        page.focus("a[href$='/dateien.zip']")
+        presses = 0
+        while presses < 40 and not page.evaluate(
+                "(document.activeElement.textContent || '').trim()"
+                " === 'In den Außendienst senden'"):
             page.keyboard.press("Tab")
-            assert page.evaluate("document.activeElement.textContent") == "Karte überspringen"
-            page.keyboard.press("Enter")
-            assert page.evaluate("document.activeElement.id") == "team-tage-titel"
-        finally:
-            browser.close()
+            presses += 1
+        assert presses <= 12, presses
+        # the skip link: the first Tab stop after the buttons, to the table's heading
+        page.focus("a[href$='/dateien.zip']")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Karte überspringen"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "team-tage-titel"
 
 
 @pytest.mark.browser
 def test_an_ended_session_is_named_on_the_login_page_and_leads_back(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
     from sqlalchemy import update
 
     from hausbesuch import clock
     from hausbesuch.web.models import SessionRow
 
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE")
-            page.set_default_timeout(30_000)
-            _log_in(page, site)
-            page.goto(f"{site.url}/adressen")
-            row = page.locator("#adresse-W010")
-            row.locator("input[name=adresse]").fill("Gibtsnichtstraße 5")
-            with site.store.session() as s:  # idle for 31 minutes
-                s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
-                          .values(last_seen=clock.utc() - timedelta(minutes=31)))
-            row.locator("button.primary").click()
-            page.wait_for_url("**/anmelden?*")
-            notice = page.inner_text("#sitzung-abgelaufen")
-            assert "Die Sitzung ist beendet (nach 30 Minuten ohne Aktion" in notice
-            assert "Eingabe wurde nicht gespeichert" in notice
-            name = ax_node(page, "input[name=name]")
-            assert name["describedby"] == ["sitzung-abgelaufen"], name
-            assert page.evaluate("document.activeElement.name") == "name"
-            page.fill("input[name=name]", "kora")
-            page.fill("input[name=passwort]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/adressen")  # back at the form's page
-            # a page (GET) after the end: the notice without the lost input
-            with site.store.session() as s:
-                s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
-                          .values(last_seen=clock.utc() - timedelta(minutes=31)))
-            page.goto(f"{site.url}/teams")
-            page.wait_for_url("**/anmelden?*")
-            notice = page.inner_text("#sitzung-abgelaufen")
-            assert notice.startswith("Die Sitzung ist beendet") and "Eingabe" not in notice
-        finally:
-            browser.close()
+    with _coordinator_page(site) as page:
+        page.goto(f"{site.url}/adressen")
+        row = page.locator("#adresse-W010")
+        row.locator("input[name=adresse]").fill("Gibtsnichtstraße 5")
+        with site.store.session() as s:  # idle for 31 minutes
+            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                      .values(last_seen=clock.utc() - timedelta(minutes=31)))
+        row.locator("button.primary").click()
+        page.wait_for_url("**/anmelden?*")
+        notice = page.inner_text("#sitzung-abgelaufen")
+        assert "Die Sitzung ist beendet (nach 30 Minuten ohne Aktion" in notice
+        assert "Eingabe wurde nicht gespeichert" in notice
+        name = ax_node(page, "input[name=name]")
+        assert name["describedby"] == ["sitzung-abgelaufen"], name
+        assert page.evaluate("document.activeElement.name") == "name"
+        page.fill("input[name=name]", "kora")
+        page.fill("input[name=passwort]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/adressen")  # back at the form's page
+        # a page (GET) after the end: the notice without the lost input
+        with site.store.session() as s:
+            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                      .values(last_seen=clock.utc() - timedelta(minutes=31)))
+        page.goto(f"{site.url}/teams")
+        page.wait_for_url("**/anmelden?*")
+        notice = page.inner_text("#sitzung-abgelaufen")
+        assert notice.startswith("Die Sitzung ist beendet") and "Eingabe" not in notice
