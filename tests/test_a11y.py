@@ -20,6 +20,7 @@ import json
 from contextlib import contextmanager
 from datetime import time as dtime
 from datetime import timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -321,8 +322,9 @@ def test_job_state_as_json_and_the_link_to_update_without_script(
                      worker="anderswo"))
     page = kora.get(f"/auftraege/{job_id}")
     assert page.status_code == 200 and 'http-equiv="refresh"' not in page.text
-    assert f'<noscript>Ohne JavaScript: <a href="/auftraege/{job_id}">Aktualisieren</a>' \
-        in page.text
+    assert f'<noscript>Ohne JavaScript: den Stand mit <a href="/auftraege/{job_id}">' \
+        'Aktualisieren</a> abfragen' in page.text
+    assert "öffnet er sich" not in page.text  # said by the script, which does it
     assert 'src="/static/web/job.js"' in page.text
     state = kora.get(f"/auftraege/{job_id}/stand")
     assert state.status_code == 200 and state.headers["cache-control"] == "no-store"
@@ -425,7 +427,9 @@ def test_an_ended_session_is_named_on_the_login_page_and_leads_back(site: Site) 
         page.fill("input[name=name]", "kora")
         page.fill("input[name=passwort]", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url("**/adressen")  # back at the form's page
+        # back at the form's page, of the city the form was for (an administrator serves
+        # several)
+        page.wait_for_url(f"**/adressen?stadt={quote(test_web.CITY, safe='')}")
         # a page (GET) after the end: the notice without the lost input
         with site.store.session() as s:
             s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
@@ -434,3 +438,15 @@ def test_an_ended_session_is_named_on_the_login_page_and_leads_back(site: Site) 
         page.wait_for_url("**/anmelden?*")
         notice = page.inner_text("#sitzung-abgelaufen")
         assert notice.startswith("Die Sitzung ist beendet") and "Eingabe" not in notice
+        # „Abmelden“ on a page left open past the end: logged out, nothing said to be lost
+        page.fill("input[name=name]", "kora")
+        page.fill("input[name=passwort]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/teams")
+        with site.store.session() as s:
+            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                      .values(last_seen=clock.utc() - timedelta(minutes=31)))
+        page.locator("form[action='/abmelden'] button").click()
+        page.wait_for_url("**/anmelden")
+        assert page.locator("#sitzung-abgelaufen").count() == 0
+        assert not [c for c in page.context.cookies() if "hb_session" in c["name"]]

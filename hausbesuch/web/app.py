@@ -605,9 +605,18 @@ def create_app(
         if request.method not in ("GET", "HEAD"):  # a form: after the login, not its action
             if not ended:
                 return RedirectResponse("/anmelden", status_code=303)
+            if request.url.path == "/abmelden":  # logged out already: nothing was lost
+                from hausbesuch.web.pages_login import _drop_session_cookie
+
+                resp = RedirectResponse("/anmelden", status_code=303)
+                _drop_session_cookie(request, resp)
+                return resp
             # back to the form's page after the login: the nearest page up the form's
-            # action (the pages send no Referer: Referrer-Policy no-referrer)
+            # action (the pages send no Referer: Referrer-Policy no-referrer), of the
+            # city the form was for
             back = _page_of_action(request)
+            if city := getattr(request.state, "form_city", None):
+                back += f"?stadt={quote(city, safe='')}"
             return RedirectResponse(f"/anmelden?abgelaufen=eingabe&weiter={quote(back, safe='')}",
                                     status_code=303)
         target = request.url.path

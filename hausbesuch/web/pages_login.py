@@ -74,7 +74,8 @@ def login_form(request: Request, weiter: str = "/plaene", abgelaufen: str = "") 
         idle = ctx(request).limits.idle_minutes
         # (also a session ended on purpose: a logout in another tab, a new password)
         notice = (f"Die Sitzung ist beendet (nach {idle} Minuten ohne Aktion, nach ihrer "
-                  "Höchstdauer oder durch Abmelden). Bitte neu anmelden.")
+                  "Höchstdauer, durch Abmelden oder eine Änderung des Kontos). Bitte neu "
+                  "anmelden.")
         if abgelaufen == "eingabe":
             notice += (" Die zuletzt gesendete Eingabe wurde nicht gespeichert; bitte nach der "
                      "Anmeldung noch einmal eingeben.")

@@ -80,7 +80,13 @@ async def csrf_protect(request: Request) -> None:
 
     if getattr(request.state, "session_ended", False):
         # a form of a page left open past the session's end (idle, logged out elsewhere):
-        # to the login, as a page would be, not "CSRF" (nothing is done either way)
+        # to the login, as a page would be, not "CSRF" (nothing is done either way); the
+        # city the form was for leads back to that city's page after the login
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            city = (await request.form()).get("stadt")
+            if isinstance(city, str) and city.strip():
+                request.state.form_city = city.strip()[:120]
         raise LoginRequired()
     audit_refused(request, "Formular-Token (CSRF) fehlt oder ist falsch")
     raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "

@@ -12,6 +12,9 @@
   var result = document.getElementById("ergebnis");
   var hint = document.getElementById("hinweis");
   var INTERVAL_MS = 2000;
+  if (hint) hint.insertBefore(document.createTextNode(
+    "Der Stand wird hier laufend angezeigt; wenn der Plan fertig ist, öffnet er sich. "),
+    hint.firstChild);
   var last = state ? state.textContent : "";
 
   function say(label, stage) {

@@ -91,11 +91,12 @@
     var q = load();
     var n = q.filter(function (x) { return !x.blocked && !x.refused; }).length;
     var r = q.filter(function (x) { return x.refused; }).length;
-    var el = document.getElementById("warteschlange");
-    if (el) el.textContent = (!n ? "" : n === 1 ? "1 Ergebnis wartet auf Netz. "
+    var el = document.getElementById("warteschlange");  // a live region: written only when
+    var queued = (!n ? "" : n === 1 ? "1 Ergebnis wartet auf Netz. "  // it changes (read once)
       : n + " Ergebnisse warten auf Netz. ") + (!r ? "" : r === 1
       ? "1 Ergebnis wurde nicht angenommen: bitte neu erfassen oder verwerfen."
       : r + " Ergebnisse wurden nicht angenommen: bitte neu erfassen oder verwerfen.");
+    if (el && el.textContent !== queued) el.textContent = queued;
     var banner = document.getElementById("netz");  // rendered always: a live region
     if (banner) {
       var text = navigator.onLine ? "" : OFFLINE_TEXT;
