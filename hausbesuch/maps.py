@@ -484,10 +484,22 @@ def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None
     return '<div class="hb-popup">' + "<br>".join(parts) + "</div>"
 
 
+#: Text for screen readers only, inside a pin (the pin's glyph is hidden from them): the
+#: name of the marker's button. Inline, as the map pages have no stylesheet of ours.
+_READ_ONLY = ('position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);'
+              'white-space:nowrap')
+
+
+def _pin_text(glyph: str, name: str) -> str:
+    """A pin's glyph (``✕``, ``S``) shown, and its name (``entfällt: K-1``) read."""
+    return (f'<span aria-hidden="true">{glyph}</span>'
+            f'<span style="{_READ_ONLY}">{escape_map_text(name)}</span>')
+
+
 def _depot_marker(lonlat: tuple[float, float], letter: str, label: str, tip: str) -> folium.Marker:
     lon, lat = lonlat
     icon = folium.DivIcon(
-        html=f'<div class="hb-depot-pin">{letter}</div>',
+        html=f'<div class="hb-depot-pin">{_pin_text(letter, tip)}</div>',
         class_name="hb-plain hb-depot",
         icon_size=(26, 26),
         icon_anchor=(13, 13),
@@ -583,7 +595,9 @@ def route_map(
     stops_fg = folium.FeatureGroup(name="Besuche", show=True).add_to(m)
     for s, nr in zip(route.stops, numbers, strict=True):
         if s.called_off:  # grey, crossed, no number: not a stop to go to
-            pin, cls = '<div class="hb-stop-pin hb-off">✕</div>', "hb-plain hb-stop-off"
+            pin = (f'<div class="hb-stop-pin hb-off">'
+                   f'{_pin_text("✕", f"entfällt: {s.client_id}")}</div>')
+            cls = "hb-plain hb-stop-off"
             tip = f"entfällt: {escape_map_text(s.client_id)} (war {fmt_time(s.start)})"
         else:
             pin, cls = f'<div class="hb-stop-pin">{nr}</div>', "hb-plain hb-stop"

@@ -104,6 +104,9 @@ def test_route_map_in_chromium(browser, base_url: str, written: OutputFiles) -> 
 
     assert page.locator(".leaflet-marker-icon.hb-stop").count() == len(route.stops)
     assert page.locator(".leaflet-marker-icon.hb-depot").count() == 1
+    # the depot's pin shows „S“ and is named as its tooltip says (not „S“ read aloud)
+    depot = ax_node(page, ".leaflet-marker-icon.hb-depot")
+    assert depot["role"] == "button" and depot["name"].startswith("Start 0"), depot
     labels = page.locator(".hb-stop .hb-stop-pin").all_inner_texts()
     assert labels == [str(s.position) for s in route.stops]
     # Street-following route drawn as SVG paths (casing + line per leg, dashed straight leg).

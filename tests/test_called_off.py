@@ -113,6 +113,10 @@ def test_route_map_draws_a_called_off_stop_and_its_legs_apart() -> None:
     # no navigation link in its popup: one per stop to visit
     assert page.count("Navigation starten") == 4
     assert "Besuch entfällt – nicht hingehen." in page and "entfällt: K-1002" in page
+    # its pin shows ✕ and is read as what it is (the glyph hidden from screen readers)
+    pin = json.loads(re.search(r'"html": ("[^"\\]*(?:\\.[^"\\]*)*hb-off[^"\\]*'
+                               r'(?:\\.[^"\\]*)*")', page)[1])
+    assert '<span aria-hidden="true">✕</span>' in pin and ">entfällt: K-1002</span>" in pin
     # the legs to it and on from it are grey and dotted, and explained in the legend
     assert page.count("Weg über einen entfallenen Besuch (entfällt mit ihm)") == 2
     assert page.count('"dashArray": "2 8"') == 2
