@@ -120,6 +120,20 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         assert ax_node(page, state1)["live"] == "assertive"
         assert stop1.locator("[aria-invalid]").count() == 0  # the emptied fields: unmarked
 
+        # an appointment on a Saturday, refused by the server: its fields are marked
+        stop3 = page.locator("li.stop").nth(2)
+        state3 = "#" + stop3.locator("[data-state]").get_attribute("id")
+        saturday = route.day + timedelta(days=(5 - route.day.weekday()) % 7 or 7)
+        stop3.locator("input[name=termin_datum]").fill(saturday.isoformat())
+        stop3.locator("input[name=termin_zeit]").fill("10:00")
+        stop3.locator("button[value=termin_vereinbart]").click()
+        page.wait_for_function("(id) => document.getElementById(id).textContent.includes("
+                               "'nicht angenommen')", arg=state3[1:], timeout=30_000)
+        assert "Wochenende" in page.inner_text(state3)
+        node = ax_node(page, f"{_by_id(stop3.get_attribute('id'))} input[name=termin_datum]")
+        assert node["invalid"] == "true" and node["describedby"] == [state3[1:]], node
+        stop3.locator(".refused button.danger").click()  # discarded: not queued on
+
         # without signal: the banner and the queue counter say so
         ctx.set_offline(True)
         page.wait_for_function("() => document.getElementById('netz').textContent !== ''")

@@ -1168,25 +1168,25 @@ class Casework:
         when = f"Termin {WEEKDAYS_DE[at.weekday()]} {at:%d.%m.%Y %H:%M}"
         if (at.date() - day).days > MAX_APPOINTMENT_AHEAD_DAYS:
             raise CaseworkError(f"{when} liegt mehr als {MAX_APPOINTMENT_AHEAD_DAYS} Tage nach "
-                                f"dem Besuch am {day:%d.%m.%Y} (Jahr vertippt?).")
+                                f"dem Besuch am {day:%d.%m.%Y} (Jahr vertippt?).", field="termin")
         if not self.calendar.is_working_day(at.date()):
             name = self.calendar.holiday_name(at.date())
             raise CaseworkError(f"{when}: kein Arbeitstag ("
-                                + (f"Feiertag: {name}" if name else "Wochenende") + ").")
+                                + (f"Feiertag: {name}" if name else "Wochenende") + ").", field="termin")
         hours = self._working_hours(at.weekday())
         if hours is None:
-            raise CaseworkError(f"{when}: an diesem Wochentag arbeitet kein Team.")
+            raise CaseworkError(f"{when}: an diesem Wochentag arbeitet kein Team.", field="termin")
         first, last = hours
         minute = at.hour * 60 + at.minute
         if not first <= minute < last:
             raise CaseworkError(
                 f"{when} liegt außerhalb der Arbeitszeit der Teams ({format_clock(first)}–"
-                f"{format_clock(last)} Uhr).")
+                f"{format_clock(last)} Uhr).", field="termin")
         if minute == first:
             raise CaseworkError(
                 f"{when} ist der Schichtbeginn der Teams ({format_clock(first)} Uhr): dann "
                 "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
-                "Termin eintragen.")
+                "Termin eintragen.", field="termin")
 
     def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime) -> Directive:
         outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])

@@ -204,8 +204,9 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             time_min=_visit_time(zeit, link.day), appointment=appointment,
             note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
     except UserError as exc:  # CaseworkError is one too
-        if wants_json:
-            return JSONResponse({"fehler": str(exc)}, status_code=400)
+        if wants_json:  # "feld": the input the refusal is about (the page marks it)
+            return JSONResponse({"fehler": str(exc), "feld": getattr(exc, "field", None)},
+                                status_code=400)
         raise HTTPException(status_code=400, detail=str(exc)) from None
     if wants_json:
         return JSONResponse({"ok": True, "doppelt": duplicate})

@@ -206,6 +206,8 @@
     show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Es bleibt " +
       "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending", true);
     var li = stopEl(kunde); if (!li) return;
+    var form = li.querySelector("form");  // the appointment refused: its fields are marked
+    if (form && item.refusedField === "termin") markAppointment(form, true);
     var boxes = li.querySelectorAll(".refused");
     for (var i = 0; i < boxes.length; i++) {
       if (boxes[i].getAttribute("data-key") === item.fields.schluessel) return;
@@ -289,11 +291,13 @@
           // refused (e.g. an appointment the teams cannot keep, already recorded): not sent
           // again by itself, but kept with its note until corrected or discarded
           var reason = data.fehler || ("Fehler " + resp.status + ".");
+          var field = data.feld || null;  // e.g. "termin": an appointment the teams cannot keep
           save(load().map(function (x) {
-            if (sameKey(x, item)) x.refused = reason;
+            if (sameKey(x, item)) { x.refused = reason; x.refusedField = field; }
             return x;
           }));
           item.refused = reason;
+          item.refusedField = field;
           showRefused(item);
         } else {
           throw new Error("server " + resp.status);
