@@ -411,6 +411,9 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
         stop = page.locator("li.stop").nth(0)
         stop.locator("button[value=nicht_angetroffen]").click()
         assert len(page.evaluate(QUEUE)) == 1
+        # (said once the phone's try to send has failed: asynchronously)
+        page.wait_for_function("() => document.getElementById('warteschlange').textContent"
+                               ".includes('wartet')", timeout=15_000)
         assert page.inner_text("#warteschlange") == "1 Ergebnis wartet auf Netz."
         page.wait_for_timeout(500)
         assert (route.stops[0].client_id, route.day) not in {
