@@ -154,8 +154,14 @@ def _plan_id(db: str, start: date, *, newest: bool = False) -> str:
     from hausbesuch.store import Store
 
     with Store.open(db) as store:
-        ids = [r for r in store.list_plans("Bad Hersfeld") if r.start == start]
-    return max(ids, key=lambda r: (r.created_at, r.id)).id if newest else ids[0].id
+        ids = [r.id for r in store.list_plans("Bad Hersfeld") if r.start == start]
+        if not newest:
+            return ids[0]
+        # the version no other version of the week replaced (two re-plans may share a
+        # second of creation)
+        replaced = {store.load_plan(i, overview=True).predecessor_id for i in ids}
+    (last,) = [i for i in ids if i not in replaced]
+    return last
 
 
 def _copy(history, backend: str, tmp_path: Path, request) -> str:  # noqa: ANN001
