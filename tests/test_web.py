@@ -986,6 +986,17 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
                        ({"team": "team-1", "von": ""}, "ersten Tag")):
         bad = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, **data})
         assert bad.status_code == 400 and says in bad.text, data
+    # the fields a refusal is about are marked for screen readers
+    refused = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, "team": "team-9",
+                                                    "von": friday})
+    mark = refused.text[refused.text.index('action="/teams/abwesenheit"'):]
+    assert '<select name="team" aria-invalid="true" aria-describedby="fehlermeldung">' in mark
+    saturday = (first + timedelta(days=(5 - first.weekday()) % 7)).isoformat()
+    refused = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, "team": "team-1",
+                                                    "von": saturday})
+    assert refused.status_code == 400 and "an keinem Tag" in refused.text
+    mark = refused.text[refused.text.index('action="/teams/abwesenheit"'):]
+    assert f'name="von" required value="{saturday}" aria-invalid="true"' in mark
     # the refused entry is shown again as typed, for a correction rather than typing anew
     form = bad.text[bad.text.index('action="/teams/abwesenheit"'):]
     assert 'value="team-1" selected' in form and 'name="von" required value=""' in form
