@@ -1241,12 +1241,16 @@ def _wait_job(page) -> None:  # noqa: ANN001
         "() => !location.pathname.startsWith('/auftraege/') || document.querySelector("
         "'#auftrag[data-status=\"fehlgeschlagen\"], #auftrag[data-status=\"fertig\"]')",
         timeout=240_000)
-    if "/auftraege/" in page.url:  # failed, opening the plan right now, or done already
-        page.wait_for_timeout(1000)  # when the page was loaded (no script then)
-        if "/auftraege/" in page.url:
-            assert page.get_attribute("#auftrag", "data-status") == "fertig", \
-                page.inner_text("#auftrag")
-            page.click("text=Zum Plan")
+    if "/auftraege/" in page.url:  # failed, or done and the plan is being opened (which
+        from playwright.sync_api import Error as PlaywrightError  # takes a while under load)
+
+        try:
+            status = page.evaluate(
+                "() => (document.querySelector('#auftrag') || {dataset: {}}).dataset.status")
+        except PlaywrightError:  # the page is navigating away: to the plan
+            status = "fertig"
+        assert status != "fehlgeschlagen", page.inner_text("#auftrag")
+        page.wait_for_url(lambda url: "/auftraege/" not in url, timeout=120_000)
     page.wait_for_load_state()
 
 
