@@ -464,3 +464,59 @@ def test_an_ended_session_is_named_on_the_login_page_and_leads_back(site: Site) 
         page.wait_for_url("**/anmelden")
         assert page.locator("#sitzung-abgelaufen").count() == 0
         assert not [c for c in page.context.cookies() if "hb_session" in c["name"]]
+
+
+@pytest.mark.browser
+def test_the_session_warns_before_its_idle_end_and_stays_on_request(site: Site) -> None:  # noqa: F811
+    """WCAG 2.2.1: two minutes before the idle end a dialog says when the session ends and
+    „Angemeldet bleiben“ (focused) keeps it; the text typed on the page stays. Once it has
+    ended, the dialog says so and leads to the login, which names the end."""
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.web.models import SessionRow
+    from hausbesuch.web.security import token_hash
+
+    with _coordinator_page(site) as page:
+        cookie = next(c["value"] for c in page.context.cookies() if c["name"].endswith("hb_session"))
+        mine = SessionRow.id_hash == token_hash(cookie)
+
+        def idle_since(minutes: float) -> None:
+            with site.store.session() as s:
+                s.execute(update(SessionRow).where(mine).values(
+                    last_seen=clock.utc() - timedelta(minutes=minutes)))
+
+        def last_seen():  # noqa: ANN202
+            with site.store.session() as s:
+                return s.get(SessionRow, token_hash(cookie)).last_seen
+
+        page.clock.install()
+        page.goto(f"{site.url}/faelle/W012")
+        reason = page.locator("#status-setzen input[name=grund]")
+        reason.fill("noch nicht gespeichert")
+        idle_since(28.5)  # 90 seconds left on the server
+        page.clock.fast_forward("28:00")  # the page's first look at the session
+        dialog = page.get_by_role("dialog", name="Die Sitzung endet bald")
+        dialog.wait_for()
+        text = dialog.locator("#sitzung-text").inner_text()
+        assert text.startswith("Ohne Aktion endet die Sitzung um ") and " Uhr" in text, text
+        stay = page.get_by_role("button", name="Angemeldet bleiben")
+        assert stay.evaluate("b => b === document.activeElement")
+        assert ax_node(page, "#sitzung-dialog")["role"] == "dialog"
+        before = last_seen()
+        stay.click()
+        dialog.wait_for(state="hidden")
+        assert last_seen() > before and clock.utc() - last_seen() < timedelta(seconds=30)
+        assert reason.input_value() == "noch nicht gespeichert"
+
+        # nothing more happens while the session is alive; then it ends on the server
+        idle_since(31)
+        page.clock.fast_forward("28:00")
+        ended = page.get_by_role("dialog", name="Die Sitzung ist beendet")
+        ended.wait_for()
+        link = ended.get_by_role("link", name="Neu anmelden")
+        assert link.evaluate("a => a === document.activeElement")
+        assert link.get_attribute("href").endswith("weiter=%2Ffaelle%2FW012")
+        link.click()
+        page.wait_for_url("**/anmelden?**")
+        assert "Die Sitzung ist beendet" in page.inner_text("main")

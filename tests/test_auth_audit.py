@@ -321,6 +321,50 @@ def test_session_ended_by_its_limit_is_audited_once(server: Server, column: str,
             ("sitzung_abgelaufen", "kora", CITY, {"grund": reason})]
 
 
+def test_session_state_is_read_without_extending_it(server: Server) -> None:
+    """``/sitzung/stand`` (asked by the warning before the idle end) says how long the
+    session has left and does not count as activity; „Angemeldet bleiben“
+    (``/sitzung/verlaengern``, CSRF-checked) does; a session near its absolute limit is
+    reported as not extendable; without a live session the answer is 0."""
+    from hausbesuch.web.models import SessionRow
+
+    def session_row() -> SessionRow:
+        with server.store.session() as s:
+            return s.execute(select(SessionRow).where(SessionRow.user_name == "kora")).scalar_one()
+
+    with _client(server) as c:
+        assert c.get("/sitzung/stand").json() == {"rest": 0, "verlaengerbar": False}
+        assert login(c, "kora").status_code == 303
+        page = c.get("/plaene")
+        assert 'data-leerlauf="1800"' in page.text and "/static/web/sitzung.js" in page.text
+        token = csrf_of(page.text)
+        ten_ago = clock.utc() - timedelta(minutes=10)
+        with server.store.session() as s:
+            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                      .values(last_seen=ten_ago))
+        state = c.get("/sitzung/stand").json()
+        assert state["verlaengerbar"] is True
+        assert 19 * 60 < state["rest"] <= 20 * 60, state
+        assert session_row().last_seen == ten_ago  # asking is not activity
+        assert c.post("/sitzung/verlaengern").status_code == 403  # no CSRF token
+        state = c.post("/sitzung/verlaengern", headers={"X-CSRF-Token": token}).json()
+        assert 29 * 60 < state["rest"] <= 30 * 60, state
+        assert clock.utc() - session_row().last_seen < timedelta(seconds=30)
+        # twenty minutes before the absolute limit: that end comes first, no action moves it
+        with server.store.session() as s:
+            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                      .values(created_at=clock.utc() - timedelta(hours=11, minutes=40)))
+        state = c.get("/sitzung/stand").json()
+        assert state["verlaengerbar"] is False and 19 * 60 < state["rest"] <= 20 * 60, state
+        # idle past the limit: ended (the next page goes to the login)
+        with server.store.session() as s:
+            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+                      .values(last_seen=clock.utc() - timedelta(minutes=31)))
+        assert c.get("/sitzung/stand").json() == {"rest": 0, "verlaengerbar": False}
+        r = c.post("/sitzung/verlaengern", headers={"X-CSRF-Token": token})
+        assert r.status_code == 303 and "abgelaufen" in r.headers["location"]
+
+
 def test_account_changes_show_in_the_protokoll(server: Server) -> None:
     """``hausbesuch user add/disable`` store the account's city; the administrator sees a
     coordinator's account under her city and accounts without a city, her own logins and

@@ -152,6 +152,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "user": user,
         "csrf": getattr(request.state, "csrf_expected", None),
         "cities": web.cities_for(user) if user else [],
+        "idle_seconds": web.limits.idle_minutes * 60,
         **context,
     }, status_code=status)
 
@@ -592,6 +593,7 @@ def create_app(
     for module in (pages_login, pages_plans, pages_clients, pages_cases, pages_audit,
                    pages_worker):
         app.include_router(module.router)
+    app.include_router(pages_login.passive_router)
 
     @app.exception_handler(PasswordChangeRequired)
     async def _new_password(request: Request, exc: PasswordChangeRequired) -> Response:

@@ -554,6 +554,38 @@ def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[Use
                     must_change=bool(user.must_change_password)), row.csrf_token
 
 
+def session_time_left(store: Store, token: str | None, limits: Limits) -> tuple[int, bool] | None:
+    """(seconds until the session of ``token`` ends, whether an action extends it), read
+    without touching the session (asking does not count as activity); ``None`` when there
+    is no live session. It ends by its idle limit unless its absolute limit comes first,
+    which no action moves."""
+    if not token or len(token) > 200:
+        return None
+    now = clock.utc()
+    with store.session() as s:
+        row = s.get(SessionRow, token_hash(token))
+        user = s.get(UserRow, row.user_name) if row is not None else None
+        if row is None or user is None or user.disabled:
+            return None
+        idle_end = row.last_seen + timedelta(minutes=limits.idle_minutes)
+        hard_end = row.created_at + timedelta(hours=limits.absolute_hours)
+        left = (min(idle_end, hard_end) - now).total_seconds()
+        if left <= 0:
+            return None
+        return int(left), idle_end < hard_end
+
+
+def touch_session(store: Store, token: str | None) -> None:
+    """Mark the session of ``token`` active now (the user asked to stay logged in);
+    :func:`lookup_session` only does so when the last mark is older than 30 seconds."""
+    if not token or len(token) > 200:
+        return
+    with store.session() as s:
+        row = s.get(SessionRow, token_hash(token))
+        if row is not None:
+            row.last_seen = clock.utc()
+
+
 class LoginRequired(Exception):
     """Raised by :func:`require_user`; the app answers with a redirect to the login."""
 

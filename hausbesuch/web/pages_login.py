@@ -1,4 +1,4 @@
-"""Login and logout.
+"""Login and logout, and the session's state for the warning before it ends.
 
 Every decision is a row of the audit log (see :mod:`hausbesuch.web.auth`): refused and
 limited tries are written by :func:`check_login`, the login and the logout here. The page
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hausbesuch.errors import UserError
 from hausbesuch.web.app import ctx, load_session, render, secure_request, session_cookie
@@ -20,6 +20,7 @@ from hausbesuch.web.auth import (
     PASSWORD_PAGE,
     LoginLimited,
     LoginRefused,
+    LoginRequired,
     User,
     audit_auth,
     check_login,
@@ -27,13 +28,17 @@ from hausbesuch.web.auth import (
     end_session,
     require_new_password_if_weak,
     require_user,
+    session_time_left,
     set_password,
     start_session,
+    touch_session,
 )
 from hausbesuch.web.security import PRE_LOGIN_COOKIE, csrf_protect, new_token
 
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
+#: Routes that must not count as activity of the session (no ``load_session``).
+passive_router = APIRouter()
 
 
 def _safe_next(target: str | None) -> str:
@@ -163,3 +168,30 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
                        "anmelden.")
     _drop_session_cookie(request, resp)
     return resp
+
+
+@passive_router.get("/sitzung/stand")
+def session_state(request: Request) -> Response:
+    """How long the session has left, for the warning before it ends by its idle limit
+    (``sitzung.js``): ``{"rest": seconds, "verlaengerbar": bool}``, ``rest`` 0 when it has
+    ended. Asking does not extend it (other tabs of the same session may be idle)."""
+    web = ctx(request)
+    left = session_time_left(web.store, request.cookies.get(session_cookie(request)),
+                             web.limits)
+    rest, extendable = left if left is not None else (0, False)
+    return JSONResponse({"rest": rest, "verlaengerbar": extendable})
+
+
+@router.post("/sitzung/verlaengern")
+def extend_session(request: Request) -> Response:
+    """„Angemeldet bleiben“: the session counts as active now (a form being typed for a
+    long time sends nothing before it is saved). Also for an account that must change its
+    password first (it may be typing the new one)."""
+    if request.state.user is None:
+        raise LoginRequired()
+    web = ctx(request)
+    token = request.cookies.get(session_cookie(request))
+    touch_session(web.store, token)
+    left = session_time_left(web.store, token, web.limits)
+    rest, extendable = left if left is not None else (0, False)
+    return JSONResponse({"rest": rest, "verlaengerbar": extendable})
