@@ -520,3 +520,33 @@ def test_the_session_warns_before_its_idle_end_and_stays_on_request(site: Site) 
         link.click()
         page.wait_for_url("**/anmelden?**")
         assert "Die Sitzung ist beendet" in page.inner_text("main")
+
+
+@pytest.mark.browser
+def test_narrow_tables_keep_their_column_headers(site: Site) -> None:  # noqa: F811
+    """On a phone (≤ 48rem) the address list and the plan's team-days are shown as blocks:
+    the cells keep their table roles and column headers for screen readers, and the
+    address rows say which line is the address and which the result."""
+    with _coordinator_page(site, viewport={"width": 390, "height": 844}) as page:
+        page.goto(f"{site.url}/adressen")
+        page.wait_for_selector("#adressen tbody tr")
+        for table, headers in (("#adressen", ["Kundennummer", "Adresse", "Ergebnis", "Korrektur"]),
+                               ("#team-tage", ["Tag", "Team", "Besuche", "Zeit", "Weg",
+                                               "Reihenfolge (Kundennummern)", "Aktion"])):
+            if table == "#team-tage":
+                page.goto(f"{site.url}/plaene/{site.plan_id}")
+                page.wait_for_selector("#team-tage tbody tr")
+            assert page.locator(f"{table} tbody tr").first.evaluate(
+                "tr => getComputedStyle(tr).display") != "table-row"  # blocks on a phone
+            assert ax_node(page, table)["role"] == "table"
+            for i, header in enumerate(headers, 1):
+                node = ax_node(page, f"{table} thead th:nth-child({i})")
+                assert node["role"] == "columnheader" and not node["ignored"], node
+                assert node["name"] == header, node
+            for i in range(1, len(headers) + 1):
+                node = ax_node(page, f"{table} tbody tr:first-child td:nth-child({i})")
+                assert node["role"] == "cell" and not node["ignored"], (i, node)
+        page.goto(f"{site.url}/adressen")
+        labels = page.locator("#adressen tbody tr:first-child td").evaluate_all(
+            "tds => tds.map(td => getComputedStyle(td, '::before').content)")
+        assert labels[1].startswith('"Adresse: "') and labels[2].startswith('"Ergebnis: "'), labels
