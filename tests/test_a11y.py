@@ -550,3 +550,20 @@ def test_narrow_tables_keep_their_column_headers(site: Site) -> None:  # noqa: F
         labels = page.locator("#adressen tbody tr:first-child td").evaluate_all(
             "tds => tds.map(td => getComputedStyle(td, '::before').content)")
         assert labels[1].startswith('"Adresse: "') and labels[2].startswith('"Ergebnis: "'), labels
+
+
+@pytest.mark.browser
+def test_the_border_of_a_stop_waiting_to_be_sent_is_seen(site: Site) -> None:  # noqa: F811
+    """WCAG 1.4.11: the amber border of a stop whose outcome waits on the phone has 3:1
+    against the stop's white (the worker page and the coordinator pages share app.css)."""
+    from tests.browser import contrast
+
+    with _coordinator_page(site) as page:
+        page.goto(f"{site.url}/plaene")
+        color = page.evaluate("""() => {
+            const ol = document.createElement("ol"); ol.className = "stops";
+            const li = document.createElement("li"); li.className = "stop pending";
+            ol.appendChild(li); document.querySelector("main").appendChild(ol);
+            return [getComputedStyle(li).borderLeftColor, getComputedStyle(li).backgroundColor];
+        }""")
+        assert contrast(*color) >= 3, color
