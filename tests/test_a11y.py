@@ -230,6 +230,12 @@ def test_row_buttons_of_the_coordinator_pages_name_their_row(site: Site) -> None
         for role, name in (("button", "Speichern"), ("textbox", "Adresse"),
                            ("textbox", "Breite"), ("button", "Auf der Karte")):
             assert group.get_by_role(role, name=name, exact=True).count() == 1, name
+        # the map's marker is named with the case it shows (Leaflet's own text: „Marker“)
+        shown = page.locator("#adressen tbody tr").evaluate_all("trs => trs.map(t => t.id)")
+        for row_id in shown[:2]:
+            page.locator(f"{_by_id(row_id)} button.show-on-map").click()
+            node = ax_node(page, "#adresskarte .leaflet-marker-icon")
+            assert node["name"] == "Punkt der Adresse von " + row_id.removeprefix("adresse-"), node
 
 
 def test_absence_rows_name_their_delete_button_and_errors_say_abwesenheit_once(

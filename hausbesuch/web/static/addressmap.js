@@ -28,11 +28,15 @@
     active = f;
     f.closest("tr").classList.add("aktiv");
     var p = point(f) || [map.getCenter().lat, map.getCenter().lng];
+    // named for screen readers with the case id (Leaflet's own alt text is „Marker“)
+    var label = "Punkt der Adresse von " + f.closest("tr").id.replace(/^adresse-/, "");
     if (!marker) {
-      marker = L.marker(p, { draggable: true, title: "Punkt der Adresse" }).addTo(map);
+      marker = L.marker(p, { draggable: true, title: label, alt: label }).addTo(map);
       marker.on("dragend", function () { put(marker.getLatLng()); });
     } else {
       marker.setLatLng(p);
+      marker.getElement().setAttribute("title", label);
+      marker.getElement().setAttribute("alt", label);
     }
     if (!point(f)) put(marker.getLatLng());
     map.setView(p, Math.max(map.getZoom(), 16));
