@@ -327,20 +327,23 @@ def test_session_state_is_read_without_extending_it(server: Server) -> None:
     (``/sitzung/verlaengern``, CSRF-checked) does; a session near its absolute limit is
     reported as not extendable; without a live session the answer is 0."""
     from hausbesuch.web.models import SessionRow
-
-    def session_row() -> SessionRow:
-        with server.store.session() as s:
-            return s.execute(select(SessionRow).where(SessionRow.user_name == "kora")).scalar_one()
+    from hausbesuch.web.security import token_hash
 
     with _client(server) as c:
         assert c.get("/sitzung/stand").json() == {"rest": 0, "verlaengerbar": False}
         assert login(c, "kora").status_code == 303
+        mine = SessionRow.id_hash == token_hash(c.cookies["hb_session"])  # (earlier tests' too)
+
+        def session_row() -> SessionRow:
+            with server.store.session() as s:
+                return s.execute(select(SessionRow).where(mine)).scalar_one()
+
         page = c.get("/plaene")
         assert 'data-leerlauf="1800"' in page.text and "/static/web/sitzung.js" in page.text
         token = csrf_of(page.text)
         ten_ago = clock.utc() - timedelta(minutes=10)
         with server.store.session() as s:
-            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+            s.execute(update(SessionRow).where(mine)
                       .values(last_seen=ten_ago))
         state = c.get("/sitzung/stand").json()
         assert state["verlaengerbar"] is True
@@ -352,13 +355,13 @@ def test_session_state_is_read_without_extending_it(server: Server) -> None:
         assert clock.utc() - session_row().last_seen < timedelta(seconds=30)
         # twenty minutes before the absolute limit: that end comes first, no action moves it
         with server.store.session() as s:
-            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+            s.execute(update(SessionRow).where(mine)
                       .values(created_at=clock.utc() - timedelta(hours=11, minutes=40)))
         state = c.get("/sitzung/stand").json()
         assert state["verlaengerbar"] is False and 19 * 60 < state["rest"] <= 20 * 60, state
         # idle past the limit: ended (the next page goes to the login)
         with server.store.session() as s:
-            s.execute(update(SessionRow).where(SessionRow.user_name == "kora")
+            s.execute(update(SessionRow).where(mine)
                       .values(last_seen=clock.utc() - timedelta(minutes=31)))
         assert c.get("/sitzung/stand").json() == {"rest": 0, "verlaengerbar": False}
         r = c.post("/sitzung/verlaengern", headers={"X-CSRF-Token": token})
