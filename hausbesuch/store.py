@@ -261,6 +261,10 @@ class ClientRow(_ClientColumns, Base):
     #: when the client's personal data were erased (``hausbesuch purge``); None: they are
     #: there (a later import of the client fills them in again and clears this)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: when an imported client list last held the case (a row with its id, also one
+    #: refused for a bad field): ``hausbesuch purge --absent-days`` erases cases that
+    #: left the case-management export; None only for rows written without an import
+    last_listed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class DistrictRow(Base):

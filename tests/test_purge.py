@@ -10,6 +10,7 @@ districts, outcome codes, the audit) is checked, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
 import shutil
@@ -522,3 +523,97 @@ def test_reclaim_leaves_nothing_of_deleted_rows_in_the_file(tmp_path):
     with Store.open(str(db)) as store:
         assert store.reclaim() is True
     assert secret.encode() not in db.read_bytes()
+
+
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, backend,
+                                                             request):
+    """``purge --absent-days N``: a case that no imported client list has held for N days
+    (it left the case-management export) is closed („seit dem … nicht mehr in der
+    Kundenliste“, audited with a code) if it is still open, and erased, whatever its
+    status; a case in the latest list (also in a row refused for a bad field) stays, and
+    one with a visit still ahead on a route is left with that reason."""
+    from sqlalchemy import select, update
+
+    from hausbesuch.store import AuditRow, ClientRow, StatusHistoryRow, Store
+
+    db = _copy(history, backend, tmp_path, request)
+    common = ["--city", "bad-hersfeld", "--db", db]
+    days: dict[str, set[date]] = {}
+    for r, stop in _stops(db, WEEK2):
+        days.setdefault(stop.client_id, set()).add(r.day)
+    today = max(max(d) for d in days.values())  # the last day of week 2 with visits
+    with Store.open(db) as store, store.session() as s:
+        status = {r.client_id: r.status
+                  for r in s.execute(select(ClientRow.client_id, ClientRow.status))}
+        # every case last listed on 01.10. (the fixture's lists were read on 03.12.)
+        s.execute(update(ClientRow).values(last_listed_at=datetime(2026, 10, 1, 9, 0)))
+    # open cases whose visits of week 2 are over (one or two), one still ahead, and the
+    # case reached in week 1 leave the export; one case stays in it with a refused row
+    done = sorted(c for c, st in status.items() if st == "offen" and max(days[c]) < today)
+    later = sorted(c for c, st in status.items() if st == "offen" and max(days[c]) >= today)
+    assert done and len(later) >= 2 and status["E00"] == "erreicht", (status, days)
+    gone, ahead, refused = done[:2], later[0], later[1]
+    erased = sorted([*gone, "E00"])
+    with open(tmp_path / "neu.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        for i, (street, hn, pc, town) in enumerate(history["addrs"]):
+            cid = f"E{i:02d}"
+            if cid in [*erased, ahead]:
+                continue
+            w.writerow([cid, _name(i), "" if cid == refused else street, hn, pc,
+                        town or "Bad Hersfeld", "01.03.2025", _note(i), _phone(i), _window(i)])
+    out = run("import", str(tmp_path / "neu.csv"), *common, today=today)
+    assert refused in out and "abgelehnt" in out, out
+
+    dry = run("purge", "--absent-days", "30", *common, today=today)
+    assert ("Abzuschließen, weil seit mindestens 30 Tagen in keiner Kundenliste: "
+            + ", ".join(f"{c} (zuletzt am 01.10.2026)" for c in gone) + ".") in dry, dry
+    assert f"Daten von {len(erased)} Fällen ({', '.join(erased)})" in dry, dry
+    assert re.search(ahead + r" bleibt: noch am \d\d\.12\.2026 um \d\d:\d\d Uhr eingeplant", dry)
+    assert refused not in dry
+    # the day the list last held them counts: not yet that many days plus one
+    n = (today - date(2026, 10, 1)).days
+    assert "Nichts zu löschen." in run("purge", "--absent-days", str(n + 1), *common,
+                                       today=today)
+    assert f"Daten von {len(erased)} Fällen" in run("purge", "--absent-days", str(n), *common,
+                                                   today=today)
+
+    out = run("purge", "--absent-days", "30", "--yes", *common, today=today)
+    assert "Abgeschlossen, weil seit mindestens 30 Tagen" in out, out
+    assert f"Gelöscht: Name, Anschrift, Notizen und genaue Lage von {len(erased)} Fällen" in out
+    text = _all_text(db)
+    for cid in erased:
+        for secret in _secrets(history, int(cid[1:])):
+            assert secret not in text, (cid, secret)
+    for i in range(N):  # the others keep their data
+        if f"E{i:02d}" not in erased:
+            assert _name(i) in text, i
+    reason = "seit dem 01.10.2026 nicht mehr in der Kundenliste"
+    with Store.open(db) as store, store.session() as s:
+        rows = {r.client_id: r for r in s.scalars(select(ClientRow))}
+        for cid in gone:
+            assert rows[cid].status == "abgeschlossen" and rows[cid].erased_at is not None
+            assert rows[cid].status_reason == reason
+            last = s.scalars(select(StatusHistoryRow).where(StatusHistoryRow.client_id == cid)
+                             .order_by(StatusHistoryRow.id.desc())).first()
+            assert (last.status, last.reason, last.changed_by) == (
+                "abgeschlossen", reason, "cli:pruefer")
+            audits = [(a.action, json.loads(a.details) if isinstance(a.details, str)
+                       else a.details)
+                      for a in s.scalars(select(AuditRow).where(AuditRow.client_id == cid)
+                                         .order_by(AuditRow.id))]
+            assert ("status_geaendert", {"von": "offen", "nach": "abgeschlossen",
+                                         "grund": "nicht_mehr_in_liste"}) in audits, audits
+            assert audits[-1][0] == "daten_geloescht"
+        assert rows["E00"].status == "erreicht" and rows["E00"].erased_at is not None
+        assert rows[ahead].erased_at is None and rows[ahead].status == "offen"
+        assert rows[refused].erased_at is None
+    # once erased, nothing more to do for them; the closed-days rule does not take them again
+    again = run("purge", "--absent-days", "30", "--closed-days", "0", *common, today=today)
+    assert not set(erased) & set(re.findall(r"E\d\d", again.split("Zu löschen:")[-1])), again
+    # neither a number of days nor ids: the message names both options
+    msg = run("purge", *common, code=2, today=today)
+    assert "--closed-days" in msg and "--absent-days" in msg, msg

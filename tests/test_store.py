@@ -568,3 +568,35 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path, monkeypatch)
         pass
     assert stat.S_IMODE(shared.stat().st_mode) == 0o755
     assert stat.S_IMODE((shared / "fall.sqlite").stat().st_mode) == 0o600
+
+
+def test_cases_stored_before_the_list_date_count_as_listed_at_the_upgrade(tmp_path: Path) -> None:
+    """Migration 0009: a case stored by an older version has no date of its last list; it
+    gets the moment of the upgrade (never older: ``purge --absent-days`` must not erase it
+    early), and a new import keeps it current."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from hausbesuch import clock
+    from hausbesuch.store import MIGRATIONS_DIR, ClientRow
+
+    url = f"sqlite:///{tmp_path / 'alt.sqlite'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0008")
+    eng = create_engine(url)
+    with eng.begin() as c:
+        c.execute(text(
+            "INSERT INTO clients (client_id, city, input_row, name, address, sprache, "
+            "zeitfenster, extra, created_at, updated_at, status) VALUES ('K-1', "
+            "'Bad Hersfeld', 2, 'x', 'y', '[]', '[]', '[]', '2025-01-01 00:00:00', "
+            "'2025-01-01 00:00:00', 'offen')"))
+    eng.dispose()
+    before = clock.now()
+    with Store.open(url) as store, store.session() as s:
+        assert store.current_revision() == head_revision()
+        row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": "K-1"})
+        assert row.last_listed_at is not None and row.last_listed_at >= before.replace(
+            microsecond=0), row.last_listed_at

@@ -115,6 +115,10 @@ class PurgeResult:
     reason), and what the erasure changed (None in a dry run or when nothing was chosen)."""
 
     to_erase: list[str] = field(default_factory=list)
+    #: of ``to_erase``, the cases still open or in Klärung that no client list has held
+    #: for the days given (``absent_days``): set to ``abgeschlossen`` first; per case id
+    #: the moment a list last held it
+    to_close: dict[str, datetime] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     erased: Any = None
     #: whether the database gave back the space of what was erased (see
@@ -429,7 +433,9 @@ class Casework:
                             pin_day=r.pin_day, pin_time_min=r.pin_time_min)
 
     def _set_status(self, s: Session, row: ClientRow, status: str, reason: str,
-                    at: datetime | None = None) -> bool:
+                    at: datetime | None = None, *, code: str | None = None) -> bool:
+        """``code``: why, as a stable code for the audit row (``grund``), where the
+        typed reason would name a person or is erased later."""
         if row.status == status:
             return False
         at = at or clock.now()
@@ -437,9 +443,9 @@ class Casework:
         row.status, row.status_since, row.status_reason = status, at, reason
         s.add(StatusHistoryRow(city=self.city, client_id=row.client_id, status=status,
                                reason=reason, changed_at=at, changed_by=self.actor))
+        details = {"von": old, "nach": status} | ({"grund": code} if code else {})
         self.store.audit(self.actor, "status_geaendert", city=self.city,
-                         client_id=row.client_id, details={"von": old, "nach": status},
-                         session=s)
+                         client_id=row.client_id, details=details, session=s)
         return True
 
     def set_status(self, client_id: str, status: str, reason: str = "") -> bool:
@@ -536,28 +542,37 @@ class Casework:
     # ---- erasure
 
     def purge(self, ids: Sequence[str] | None = None, *, closed_days: int | None = None,
-              dry_run: bool = False) -> PurgeResult:
+              absent_days: int | None = None, dry_run: bool = False) -> PurgeResult:
         """Erase the personal data of closed cases (:mod:`hausbesuch.casework.erasure`).
 
         ``ids``: these cases (each must be ``erreicht`` or ``abgeschlossen``);
         ``closed_days``: every such case whose status was set at least that many days
-        before today (one erased before again, when its status was set since). A case
-        with a visit still ahead on a route, one whose announced visit still waits for
-        its correction letter, one still open or in Klärung, or one not known is left
-        with its reason; a case erased before, given by id, is erased again (what was
-        written since goes too). ``dry_run``: only say what would be erased.
+        before today (one erased before again, when its status was set since);
+        ``absent_days`` (with or without ``closed_days``): every case, of any status, that
+        no imported client list has held for at least that many days (it left the
+        case-management export); one still open or in Klärung is set to
+        ``abgeschlossen`` first („seit … nicht mehr in der Kundenliste“, audited with
+        ``grund`` ``nicht_mehr_in_liste``). A case with a visit still ahead on a route,
+        one whose announced visit still waits for its correction letter, one still open
+        or in Klärung (but for ``absent_days``), or one not known is left with its
+        reason; a case erased before, given by id, is erased again (what was written
+        since goes too). ``dry_run``: only say what would be erased.
         """
         from datetime import timedelta
 
         from hausbesuch.casework.erasure import erase
 
-        if (ids is None) == (closed_days is None):
+        if (ids is None) == (closed_days is None and absent_days is None):
             raise CaseworkError("Entweder Kundennummern oder die Tage seit dem Abschluss "
-                                "angeben.")
-        if closed_days is not None and closed_days < 0:
-            raise CaseworkError(f"Tage seit dem Abschluss: {closed_days} ist negativ.",
-                                field="closed_days", reason="ist negativ")
+                                "oder seit der letzten Kundenliste angeben.")
+        for days, label, name in ((closed_days, "Tage seit dem Abschluss", "closed_days"),
+                                  (absent_days, "Tage seit der letzten Kundenliste",
+                                   "absent_days")):
+            if days is not None and days < 0:
+                raise CaseworkError(f"{label}: {days} ist negativ.", field=name,
+                                    reason="ist negativ")
         result = PurgeResult()
+        absent: dict[str, datetime] = {}  # case id -> when a list last held it
         today = self.today()
         with self.store.planning_lock(self.city), self.store.session() as s:
             # an import at the same moment must not write back what is being erased
@@ -573,15 +588,26 @@ class Casework:
                                       f"nicht bekannt.{self.twin_hint(raw, s)}"))
                 rows = [r for _, r, _ in given if r is not None]
             else:
-                last = datetime.combine(today - timedelta(days=closed_days or 0),
-                                        datetime.max.time())
-                # erased before: again when its status was set since (with a reason)
-                rows = list(s.scalars(select(ClientRow).where(
-                    ClientRow.city == self.city, ClientRow.status.in_(ERASABLE),
-                    ClientRow.erased_at.is_(None) | (ClientRow.status_since
-                                                     > ClientRow.erased_at),
-                    ClientRow.status_since <= last)
-                    .order_by(ClientRow.client_id)))
+                found: dict[str, ClientRow] = {}
+                if closed_days is not None:
+                    last = datetime.combine(today - timedelta(days=closed_days),
+                                            datetime.max.time())
+                    # erased before: again when its status was set since (with a reason)
+                    found.update((r.client_id, r) for r in s.scalars(select(ClientRow).where(
+                        ClientRow.city == self.city, ClientRow.status.in_(ERASABLE),
+                        ClientRow.erased_at.is_(None) | (ClientRow.status_since
+                                                         > ClientRow.erased_at),
+                        ClientRow.status_since <= last)))
+                if absent_days is not None:
+                    last = datetime.combine(today - timedelta(days=absent_days),
+                                            datetime.max.time())
+                    # an erased case listed again is a live case again (erased_at None)
+                    for r in s.scalars(select(ClientRow).where(
+                            ClientRow.city == self.city, ClientRow.erased_at.is_(None),
+                            ClientRow.last_listed_at <= last)):
+                        found[r.client_id] = r
+                        absent[r.client_id] = r.last_listed_at
+                rows = [found[k] for k in sorted(found)]
                 given = [(r.client_id, r, "") for r in rows]
             ahead: dict[str, CaseVisitRow] = {}
             chosen = [r.client_id for r in rows]
@@ -602,7 +628,7 @@ class Casework:
                 if cid in seen:  # the same case given twice ("k-1" and "K-1")
                     continue
                 seen.add(cid)
-                if r.status not in ERASABLE:
+                if r.status not in ERASABLE and cid not in absent:
                     word = STATUS_LABELS.get(r.status, r.status).split(" (")[0]
                     result.skipped.append((cid, (
                         f"Status „{word}“: der Fall ist nicht abgeschlossen (erst hausbesuch "
@@ -619,9 +645,25 @@ class Casework:
                         f"{v.plan_id} --correction)")))
                 else:
                     result.to_erase.append(cid)
+                    if r.status not in ERASABLE:
+                        result.to_close[cid] = absent[cid]
             if not dry_run and result.to_erase:
-                result.erased = erase(s, self.city, result.to_erase, actor=self.actor,
-                                      at=clock.now())
+                at = clock.now()  # closed and erased at one moment
+                for r in rows:
+                    if r.client_id in result.to_close:
+                        self._set_status(s, r, "abgeschlossen", "", at,
+                                         code="nicht_mehr_in_liste")
+                result.erased = erase(s, self.city, result.to_erase, actor=self.actor, at=at)
+                # the reason of that closing names no person: it stays readable
+                for cid, listed_at in result.to_close.items():
+                    reason = f"seit dem {listed_at:%d.%m.%Y} nicht mehr in der Kundenliste"
+                    s.execute(update(ClientRow).where(
+                        ClientRow.city == self.city, ClientRow.client_id == cid)
+                        .values(status_reason=reason))
+                    s.execute(update(StatusHistoryRow).where(
+                        StatusHistoryRow.city == self.city, StatusHistoryRow.client_id == cid,
+                        StatusHistoryRow.changed_at == at,
+                        StatusHistoryRow.status == "abgeschlossen").values(reason=reason))
         if result.erased is not None:  # (naming an erased case again erases it again,
             result.reclaimed = self.store.reclaim()  # which also retries a failed one)
         return result
@@ -767,7 +809,8 @@ class Casework:
                 if row is None:
                     new_rows.append({"pin_team": None, "pin_day": None, "pin_time_min": None,
                                      "pin_source": None, **values, "city": city,
-                                     "created_at": now, "updated_at": now, "status": "offen",
+                                     "created_at": now, "updated_at": now,
+                                     "last_listed_at": now, "status": "offen",
                                      "status_since": now, "status_reason": "neu eingelesen"})
                     history.append({"city": city, "client_id": key, "status": "offen",
                                     "reason": "neu eingelesen", "changed_at": now,
@@ -840,6 +883,12 @@ class Casework:
                 by_columns.setdefault(frozenset(u), []).append(u)
             for same in by_columns.values():
                 s.execute(update(ClientRow), same)
+            # every stored case the list holds (also in a refused row: it is in the export)
+            held = sorted(k for k in existing if k.casefold() in listed)
+            for i in range(0, len(held), 900):
+                s.execute(update(ClientRow).where(
+                    ClientRow.city == city, ClientRow.client_id.in_(held[i:i + 900]))
+                    .values(last_listed_at=now))
             if stale:
                 s.execute(update(AddressFixRow), stale)
             self.store.audit_many(audit, session=s)

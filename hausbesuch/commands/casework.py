@@ -340,6 +340,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             "--closed-days", metavar="TAGE", min=0, max=36500,
             help="Alle Fälle, die seit mindestens so vielen Tagen erreicht oder "
                  "abgeschlossen sind.")] = None,
+        absent_days: Annotated[int | None, typer.Option(
+            "--absent-days", metavar="TAGE", min=0, max=36500,
+            help="Alle Fälle, die seit mindestens so vielen Tagen in keiner eingelesenen "
+                 "Kundenliste mehr stehen (offene werden dabei abgeschlossen).")] = None,
         yes: Annotated[bool, typer.Option(
             "--yes", help="Wirklich löschen (ohne: nur anzeigen, was gelöscht würde).")
         ] = False,
@@ -348,14 +352,18 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     ) -> None:
         """Personenbezogene Daten abgeschlossener Fälle löschen (Name, Anschrift, Notizen,
         genaue Lage); Kundennummer, Bezirk, Termine und Ergebnisse bleiben für Statistik
-        und Protokoll."""
-        if bool(client_ids) == (closed_days is not None):
-            raise UserError("Entweder Kundennummern oder --closed-days TAGE angeben, "
-                            "z. B. hausbesuch purge --closed-days 180 --city kassel.")
-        if closed_days is not None and closed_days < 0:
-            raise UserError(f"--closed-days: {closed_days} ist negativ.")
+        und Protokoll. Mit --absent-days auch Fälle, die nicht mehr in der Kundenliste
+        stehen."""
+        if bool(client_ids) == (closed_days is not None or absent_days is not None):
+            raise UserError("Entweder Kundennummern oder --closed-days TAGE und/oder "
+                            "--absent-days TAGE angeben, z. B. hausbesuch purge "
+                            "--closed-days 180 --absent-days 180 --city kassel.")
+        for days, option in ((closed_days, "--closed-days"), (absent_days, "--absent-days")):
+            if days is not None and days < 0:
+                raise UserError(f"{option}: {days} ist negativ.")
         with _casework(db, city) as cw:
-            result = cw.purge(client_ids or None, closed_days=closed_days, dry_run=not yes)
+            result = cw.purge(client_ids or None, closed_days=closed_days,
+                              absent_days=absent_days, dry_run=not yes)
         for cid, why in result.skipped[:MAX_LINES]:
             typer.echo(f"  {cid} bleibt: {why}")
         if len(result.skipped) > MAX_LINES:
@@ -376,6 +384,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             return
         shown = ", ".join(result.to_erase[:MAX_LINES])
         more = " …" if len(result.to_erase) > MAX_LINES else ""
+        if result.to_close:
+            closing = sorted(result.to_close)
+            typer.echo(
+                f"{'Abgeschlossen' if result.erased is not None else 'Abzuschließen'}, weil "
+                f"seit mindestens {absent_days} Tagen in keiner Kundenliste: "
+                + ", ".join(f"{cid} (zuletzt am {result.to_close[cid]:%d.%m.%Y})"
+                            for cid in closing[:MAX_LINES])
+                + (" …" if len(closing) > MAX_LINES else "") + ".")
         if result.erased is None:
             typer.echo(f"Zu löschen: Daten von {n} ({shown}{more}). Probelauf: nichts "
                        "gelöscht; zum Löschen mit --yes wiederholen.")
