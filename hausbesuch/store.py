@@ -1003,8 +1003,9 @@ class Store:
                        actor: str = SYSTEM_ACTOR) -> UpsertResult:
         """Insert new clients and update known ones by (city, id); nothing is duplicated.
 
-        ``updated_at`` changes only for clients whose data changed. Each insert and update
-        is audited (the changed field names, never their values).
+        ``updated_at`` changes only for clients whose data changed; ``last_listed_at`` is
+        now for each (a list holds them). Each insert and update is audited (the changed
+        field names, never their values).
         """
         items = list(clients)
         now = clock.now()
@@ -1024,12 +1025,15 @@ class Store:
                     values = _client_values(c)
                     row = existing.get(c.id)
                     if row is None:
-                        row = ClientRow(city=city, created_at=now, updated_at=now, **values)
+                        row = ClientRow(city=city, created_at=now, updated_at=now,
+                                        last_listed_at=now, **values)
                         s.add(row)
                         existing[c.id] = row
                         inserted += 1
                         self.audit(actor, "klient_neu", city=city, client_id=c.id, session=s)
-                    elif changed := [k for k, v in values.items() if getattr(row, k) != v]:
+                        continue
+                    row.last_listed_at = now  # a list holds it (not a change of its data)
+                    if changed := [k for k, v in values.items() if getattr(row, k) != v]:
                         for k in changed:
                             setattr(row, k, values[k])
                         row.updated_at = now

@@ -600,3 +600,25 @@ def test_cases_stored_before_the_list_date_count_as_listed_at_the_upgrade(tmp_pa
         row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": "K-1"})
         assert row.last_listed_at is not None and row.last_listed_at >= before.replace(
             microsecond=0), row.last_listed_at
+
+
+def test_upserting_clients_records_that_a_list_holds_them(store: Store) -> None:
+    """Clients stored from a list (also unchanged ones) carry the moment a list last held
+    them (``purge --absent-days``); their ``updated_at`` stays."""
+    from sqlalchemy import select, update
+
+    from hausbesuch.store import ClientRow
+
+    clients = make_plan().clients
+    store.upsert_clients(clients, "Bad Hersfeld")
+    old = datetime(2026, 1, 1)
+    with store.session() as s:
+        s.execute(update(ClientRow).values(last_listed_at=old))
+        updated = {r.client_id: r.updated_at for r in s.scalars(select(ClientRow))}
+    store.upsert_clients(clients[:2], "Bad Hersfeld")
+    with store.session() as s:
+        rows = {r.client_id: r for r in s.scalars(select(ClientRow))}
+    listed = {c.id for c in clients[:2]}
+    for cid, row in rows.items():
+        assert (row.last_listed_at > old) == (cid in listed), (cid, row.last_listed_at)
+        assert row.updated_at == updated[cid]
