@@ -314,7 +314,7 @@ def test_long_typed_address_is_echoed_cut_in_the_message(
     r = kora.post("/adressen/W010", data={"csrf_token": csrf_of(page.text), "stadt": CITY,
                                           "adresse": typed})
     assert r.status_code == 400
-    row = re.search(r'<tr id="adresse-W010">(.*?)</tr>', r.text, re.S).group(1)
+    row = re.search(r'<tr id="adresse-W010"[^>]*>(.*?)</tr>', r.text, re.S).group(1)
     message = _alert(row)
     assert message.startswith("Adresse „Gibtsnichtstraße 5 Zzyzx"), message
     assert "nicht gefunden" in message
@@ -333,7 +333,7 @@ def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # n
     r = kora.post("/adressen/W010", data={"csrf_token": csrf_of(page.text), "stadt": CITY,
                                           "adresse": "Gibtsnichtstraße 5"})
     assert r.status_code == 400
-    row = re.search(r'<tr id="adresse-W010">(.*?)</tr>', r.text, re.S).group(1)
+    row = re.search(r'<tr id="adresse-W010"[^>]*>(.*?)</tr>', r.text, re.S).group(1)
     assert _alert(row).startswith("Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden")
 
 
