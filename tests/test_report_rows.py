@@ -100,3 +100,32 @@ def test_called_off_visits_in_the_report_and_the_workbook(tmp_path: Path) -> Non
     bericht = [(r[1] or "", r[2], r[-1] or "")
                for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert bericht == [(r["id"], r["status"], r["grund"]) for r in rows]
+
+
+def test_an_appointment_a_replan_cannot_place_is_the_clients_row() -> None:
+    """QA 15a F1: a re-plan holds the visit made (where an appointment was agreed) and
+    lists the appointment as not plannable; report.csv showed only the visit made
+    („geplant“, no reason), so the coordinator working from it never learnt of the
+    appointment. The row is the visit still to do, „nicht eingeplant“ with its reason,
+    and names the visit in the plan; the summary counts it."""
+    from hausbesuch.plandata import UnassignedVisit
+    from hausbesuch.planning.report import STATUS_UNASSIGNED
+
+    plan = sample_plan()
+    r1 = plan.routes[0]
+    made = r1.stops[0]
+    reason = ("Vereinbarter Termin am 05.01.2027, 10:00 Uhr nicht einplanbar: Im erlaubten "
+              "Zeitraum (Di 05.01.2027) hat kein Team eine Schicht.")
+    with_appointment = replace(plan, unassigned=[
+        *plan.unassigned, UnassignedVisit(
+            client_id=made.client_id, code="keine_schicht", reason=reason, lon=made.lon,
+            lat=made.lat, address=made.address, district=made.district)])
+    rows = [r for r in report_rows(with_appointment) if r["id"] == made.client_id
+            and r["status"] != "abgelehnt"]  # (the sample also rejects a second row of it)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["status"] == STATUS_UNASSIGNED and row["datum"] == "", row
+    assert row["grund"] == (f"{reason}; weiterer Besuch im Plan: {r1.day:%d.%m.%Y} "
+                            f"{made.start:%H:%M} (Team {r1.team_id})"), row
+    unplanned = sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(with_appointment))
+    assert unplanned == sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(plan)) + 1

@@ -88,7 +88,8 @@ def report_rows(
     geo = {g.client_id: g for g in plan.geocodes}
     # a client the plan visits twice (a visit made, and an appointment agreed at it, in a
     # re-plan): the row shows the last visit still to do and names the other; a client
-    # whose every visit is called off: the last of them, as "entfallen"
+    # whose every visit is called off: the last of them, as "entfallen"; a client with a
+    # visit that could not be planned: that one, naming those in the plan
     visits: dict[str, list[tuple[TeamDayRoute, PlannedStop]]] = {}
     for r in plan.routes:
         for s in r.stops:
@@ -107,7 +108,18 @@ def report_rows(
         row.update(zeile=str(c.row) if c.row else "", id=c.id, zeitfenster=window_text(c))
         if g is not None:
             row.update(stadtteil=g.district, geo_qualitaet=quality_label(g.quality))
-        if c.id in planned:
+        if c.id in unassigned:
+            # a visit still to do that could not be planned (an appointment a re-plan
+            # cannot place) is what needs the coordinator, also when the client has a
+            # visit in the plan (the one at which it was agreed): that one is named
+            u = unassigned[c.id]
+            notes = [u.reason] + [
+                f"weiterer Besuch im Plan: {r2.day:%d.%m.%Y} {s2.start:%H:%M} "
+                f"(Team {r2.team_id}{', ' + _called_off(s2) if s2.called_off else ''})"
+                for r2, s2 in sorted(visits.get(c.id, []), key=lambda rs: rs[1].start)]
+            row.update(status=STATUS_UNASSIGNED, grund="; ".join(n for n in notes if n),
+                       versuche_bisher=str(u.tries_before))
+        elif c.id in planned:
             r, s = planned[c.id]
             row.update(
                 status=STATUS_CALLED_OFF if s.called_off else STATUS_PLANNED,
@@ -130,10 +142,6 @@ def report_rows(
                       for r2, s2 in sorted(visits[c.id], key=lambda rs: rs[1].start)
                       if s2 is not s]
             row["grund"] = "; ".join(n for n in notes if n)
-        elif c.id in unassigned:
-            u = unassigned[c.id]
-            row.update(status=STATUS_UNASSIGNED, grund=u.reason,
-                       versuche_bisher=str(u.tries_before))
         else:
             raise RuntimeError(f"client {c.id} neither planned nor unassigned")
         if c.notiz and _MARKUP.search(c.notiz):
