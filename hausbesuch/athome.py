@@ -525,16 +525,26 @@ class VisitChance:
         return _pct(self.chance)
 
 
-def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> dict[str, VisitChance]:
-    """Chance and explanation per planned stop (keyed by client id) for pages and views.
+class VisitChances(dict):
+    """Chance and explanation per planned visit, keyed by (client id, start): a client
+    visited twice in a plan (a visit made, an appointment agreed at it) has a chance per
+    visit, each at its own time. Pages ask with :meth:`of`."""
+
+    def of(self, stop: Any) -> VisitChance | None:
+        """The chance of ``stop`` (an object with ``client_id`` and ``start``), if any."""
+        return self.get((stop.client_id, stop.start))
+
+
+def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> VisitChances:
+    """Chance and explanation per planned stop (:class:`VisitChances`) for pages and views.
 
     ``stops`` are objects with ``client_id``, ``district`` and ``start`` (a datetime), as
     :class:`hausbesuch.plandata.PlannedStop`. Empty when the model has learned nothing
     yet (a neutral guess is no information for a worker).
     """
+    out = VisitChances()
     if model is None or model.n_records == 0:
-        return {}
-    out = {}
+        return out
     for s in stops:
         minute = s.start.hour * 60 + s.start.minute
         band = band_of(minute, model.bands)
@@ -547,11 +557,11 @@ def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> dict[str,
             edge = model.bands[0][0] if side == "vor" else model.bands[-1][1]
             text = (f"{side} {format_clock(edge)} Uhr geschätzt wie "
                     f"{band_label(model.bands[band])}; {text}")
-        out[s.client_id] = VisitChance(p, text)
+        out[(s.client_id, s.start)] = VisitChance(p, text)
     return out
 
 
-def plan_chances(store: Any, profile: Any, plan: Any) -> dict[str, VisitChance]:
+def plan_chances(store: Any, profile: Any, plan: Any) -> VisitChances:
     """Chance and reasons per planned visit of a stored plan, for its pages and views.
 
     The model is fitted on the outcomes recorded up to the plan's creation, so a plan's
@@ -563,11 +573,11 @@ def plan_chances(store: Any, profile: Any, plan: Any) -> dict[str, VisitChance]:
 
 
 def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable[Any]
-                 ) -> dict[str, VisitChance]:
+                 ) -> VisitChances:
     """:func:`plan_chances` for some stops of a plan made at ``created_at`` (one team-day
     of a worker's page)."""
     if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
-        return {}
+        return VisitChances()
     model = model_for_city(store, profile, until=created_at)
     return visit_chances(model, stops)
 

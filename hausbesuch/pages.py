@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -169,9 +169,11 @@ def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
 
 
 def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
-            chances: Mapping[str, object] | None = None) -> dict:
+            chances: Mapping[tuple[str, datetime], object] | None = None) -> dict:
+    from hausbesuch.athome import VisitChances
+
     return {
-        "chances": dict(chances or {}),
+        "chances": VisitChances(chances or {}),
         "route": route,
         "settings": settings,
         "links": links,
@@ -188,18 +190,18 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
 
 
 def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
-               chances: Mapping[str, object] | None = None) -> str:
+               chances: Mapping[tuple[str, datetime], object] | None = None) -> str:
     """Mobile route page: ordered stops with times, address, window, note and
     "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps).
 
-    ``chances``: client id → :class:`hausbesuch.athome.VisitChance` (the estimated chance
+    ``chances``: (client id, start) → :class:`hausbesuch.athome.VisitChance` (the estimated chance
     of contact at the planned time and why; see :func:`hausbesuch.athome.visit_chances`).
     """
     return _ENV.get_template("route.html.j2").render(**_common(route, settings, links, chances))
 
 
 def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
-                chances: Mapping[str, object] | None = None) -> str:
+                chances: Mapping[tuple[str, datetime], object] | None = None) -> str:
     """Printable A4 route sheet with outcome tick boxes per stop (``chances`` as for
     :func:`route_page`)."""
     return _ENV.get_template("sheet.html.j2").render(**_common(route, settings, links, chances))

@@ -295,10 +295,10 @@ def test_route_page_and_sheet_show_chance_and_reason() -> None:
                 stop.start.hour * 60, "nicht_angetroffen"),
             rec("X1", stop.district, stop.start.date(), stop.start.hour * 60, "angetroffen")]
     chances = visit_chances(ContactModel.fit(recs), route.stops)
-    assert set(chances) == {s.client_id for s in route.stops}
+    assert set(chances) == {(s.client_id, s.start) for s in route.stops}
     page = route_page(route, MapSettings(), links=links, chances=chances)
     sheet = print_sheet(route, MapSettings(), links=links, chances=chances)
-    c = chances[stop.client_id]
+    c = chances.of(stop)
     assert c.text.startswith("1 Versuch ") and "ohne Erfolg" in c.text
     for html_text in (page, sheet):
         assert "Chance auf Kontakt" in html_text and c.percent in html_text
@@ -443,7 +443,39 @@ def test_a_visit_outside_the_bands_says_which_band_stands_in() -> None:
                              start=datetime.combine(day, datetime.min.time()).replace(
                                  hour=h, minute=m))
              for cid, h, m in (("A", 17, 45), ("B", 7, 0), ("C", 15, 0))]
-    got = visit_chances(model, stops)
+    got = {s.client_id: visit_chances(model, stops).of(s) for s in stops}
     assert got["A"].text.startswith("nach 16:00 Uhr geschätzt wie 14–16 Uhr; "), got["A"]
     assert got["B"].text.startswith("vor 08:00 Uhr geschätzt wie 8–10 Uhr; "), got["B"]
     assert "geschätzt wie" not in got["C"].text
+
+
+def test_a_client_visited_twice_has_a_chance_per_visit() -> None:
+    """QA 15a F3: the chances were keyed by client, so an appointment agreed at a visit
+    showed the chance (and time band) of the other visit in the plan. Each visit has its
+    own, at its own time, on the route page and the sheet."""
+    from dataclasses import replace
+
+    from hausbesuch.athome import visit_chances
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import RouteLinks, print_sheet, route_page
+    from tests.test_maps import sample_plan
+
+    route = next(r for r in sample_plan().routes if len(r.stops) >= 2)
+    first = route.stops[0]
+    day = first.start.date()
+    noon = datetime.combine(day, datetime.min.time()).replace(hour=12, minute=20)
+    ten = noon.replace(hour=10, minute=0)
+    made = replace(first, start=noon, arrival=noon, end=noon + timedelta(minutes=30))
+    agreed = replace(first, start=ten, arrival=ten, end=ten + timedelta(minutes=30),
+                     position=2, visit_id="v-termin")
+    twice = replace(route, stops=(agreed, made))
+    recs = [rec(first.client_id, first.district, day - timedelta(days=7), 12 * 60 + 5,
+                "nicht_angetroffen"),
+            rec("X1", first.district, day - timedelta(days=7), 10 * 60, "angetroffen")]
+    chances = visit_chances(ContactModel.fit(recs), twice.stops)
+    at_ten, at_noon = chances.of(agreed), chances.of(made)
+    assert "10–12 Uhr" in at_ten.text and "12–14 Uhr" in at_noon.text, (at_ten, at_noon)
+    assert at_ten.chance != at_noon.chance
+    for html_text in (route_page(twice, MapSettings(), links=RouteLinks(), chances=chances),
+                      print_sheet(twice, MapSettings(), links=RouteLinks(), chances=chances)):
+        assert at_ten.text in html_text and at_noon.text in html_text

@@ -81,8 +81,9 @@ class PlanResult:
     plan_id: str | None = None
     #: German warnings for the coordinator (e.g. a team that cannot do a single visit)
     warnings: list[str] = field(default_factory=list)
-    #: client id -> estimated chance of contact and why (hausbesuch.athome.plan_chances)
-    chances: dict[str, Any] = field(default_factory=dict)
+    #: (client id, start) -> estimated chance of contact and why, per planned visit
+    #: (hausbesuch.athome.plan_chances)
+    chances: dict[Any, Any] = field(default_factory=dict)
 
 
 def noop_progress(stage: str, fraction: float) -> None:  # pragma: no cover - default callback
