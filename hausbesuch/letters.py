@@ -36,7 +36,15 @@ from typing import Any
 from hausbesuch import clock
 from hausbesuch.config import LetterSettings, Profile, resolve_data_file
 from hausbesuch.errors import UserError
-from hausbesuch.plandata import Client, Geocode, Plan, PlannedStop, TeamDayRoute, TimeSlot
+from hausbesuch.plandata import (
+    Client,
+    Geocode,
+    Plan,
+    PlannedStop,
+    TeamDayRoute,
+    TimeSlot,
+    is_appointment,
+)
 
 __all__ = [
     "AUDIT_CORRECTION",
@@ -166,6 +174,9 @@ class Announcement:
     #: for a correction letter: the case's status when it is no longer open (the visit is
     #: called off without a new date: the profile's ``absage_text``)
     case_status: str | None = None
+    #: the visit's time was agreed with the client at a visit (``Termin vereinbart``):
+    #: the client knows it; no announcement letter
+    appointment: bool = False
 
 
 _COUNT_WORDS = ("eine", "zwei", "drei", "vier", "fünf", "sechs")
@@ -221,7 +232,8 @@ def announcements(
                                      slots=c.zeitfenster if c else (),
                                      bounds=(r.depart, r.return_))
             out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window,
-                                    visitors=members.get(r.team_id) or None))
+                                    visitors=members.get(r.team_id) or None,
+                                    appointment=is_appointment(st.window_text)))
     if wanted is not None:
         got = {a.client_id.casefold() for a in out}
         stored = {c.id.casefold(): c.id for c in plan.clients}  # the stored spelling
@@ -1226,6 +1238,12 @@ def run_letters(
             skipped.append((a.client_id, f"Besuch bereits {status}"))
         elif a.day < today:
             skipped.append((a.client_id, f"Besuch am {a.day:%d.%m.%Y} liegt vor heute"))
+        elif a.appointment and not correction:
+            # agreed at the door: the client knows the time; a letter would greet them as
+            # not yet met and promise a window around it
+            skipped.append((a.client_id, (
+                f"Termin am {a.day:%d.%m.%Y} um {a.planned_start:%H:%M} Uhr beim Besuch "
+                "vereinbart: kein Ankündigungsbrief")))
         elif (correction and a.case_status and a.planned_start is not None
               and a.planned_start <= clock.now()):
             # the team may have been at the door already: no cancellation after the fact

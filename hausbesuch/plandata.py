@@ -71,6 +71,22 @@ class Rejected:
     reason: str
 
 
+#: How a stop's window begins when its time was agreed with the client at a visit
+#: (``Termin vereinbart: 10:00 Uhr``): such a visit is not announced by letter.
+APPOINTMENT = "Termin vereinbart"
+
+
+def appointment_text(at: datetime) -> str:
+    """The window of a visit at a time agreed with the client: ``Termin vereinbart:
+    10:00 Uhr``."""
+    return f"{APPOINTMENT}: {at:%H:%M} Uhr"
+
+
+def is_appointment(window_text: str) -> bool:
+    """Whether a stop's window is a time agreed with the client (:func:`appointment_text`)."""
+    return window_text.startswith(f"{APPOINTMENT}: ")
+
+
 def announced_text(start: datetime, end: datetime, letter: datetime | None = None) -> str:
     """The window a letter promised, as pages and sheets show it instead of the client's
     own windows: ``angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)``."""

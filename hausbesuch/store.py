@@ -76,6 +76,7 @@ from hausbesuch.plandata import (
     TimeSlot,
     UnassignedVisit,
     announced_text,
+    is_appointment,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -691,7 +692,8 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
     return [PlannedStop(
         client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
-        window_text=announced.get(v.visit_id or "", v.window_text), notiz=v.notiz,
+        window_text=_shown_window(v.window_text, announced.get(v.visit_id or "")),
+        notiz=v.notiz,
         visit_id=v.visit_id or "", tries_before=v.tries_before,
         called_off=(v.visit_id or "") in since, called_off_since=since.get(v.visit_id or ""))
         for v in visit_rows]
@@ -699,6 +701,17 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
 
 #: How pages begin the window of a visit called off since its plan was made.
 CALLED_OFF = "ENTFÄLLT"
+
+
+def _shown_window(planned: str, announced: str | None) -> str:
+    """A stop's window on pages: what a letter promised (or that it is called off) instead
+    of the client's own windows; a time agreed with the client stays in front of it
+    (letters of an earlier version announced such visits too)."""
+    if announced is None:
+        return planned
+    if is_appointment(planned) and not announced.startswith(CALLED_OFF):
+        return f"{planned}; {announced}"
+    return announced
 
 
 def announced_windows(s: Session, visit_ids: Sequence[str | None], *,

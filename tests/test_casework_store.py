@@ -626,16 +626,33 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
             states = sorted((v.day, v.status) for v in s.scalars(select(CaseVisitRow).where(
                 CaseVisitRow.client_id == first.client_id)))
     assert (first.start.date(), "erledigt") in states and (when.date(), "geplant") in states
-    # the letter for this client announces the appointment, not the visit made
+    # QA 15a F2: no announcement letter for the appointment (the client agreed the time at
+    # the door; the letter greeted them as not yet met, with a window around it), nor for
+    # the visit made; the pages keep „Termin vereinbart“
     res = runner.invoke(app, ["letters", new.id, "--clients", first.client_id, "--out",
                               str(tmp_path / "briefe"), "--db", copy],
                         env={clock.ENV: first.start.date().isoformat()})  # on the visit's day
     out = res.output
-    assert res.exit_code == 0, out
-    assert len(list((tmp_path / "briefe").glob("brief_*.pdf"))) == 1, out
+    assert (f"Kein Brief für {first.client_id}: Termin am {when:%d.%m.%Y} um 10:30 Uhr beim "
+            "Besuch vereinbart: kein Ankündigungsbrief") in out, out
+    assert not list((tmp_path / "briefe").glob("brief_*.pdf")), out
     with Store.open(copy) as store:
-        row = store.audit_rows(client_id=first.client_id, action="brief_erstellt")[-1]
-    assert row["visit_id"] == visits[1][1].visit_id, row
+        assert not store.audit_rows(client_id=first.client_id, action="brief_erstellt")
+        again = store.load_plan(new.id)
+    (kept,) = [s for r in again.routes for s in r.stops if s.visit_id == visits[1][1].visit_id]
+    assert kept.window_text == "Termin vereinbart: 10:30 Uhr"
+    # a letter an earlier version wrote for it: the pages show the agreed time and the
+    # window promised
+    with Store.open(copy) as store, store.session() as s:
+        row = s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.visit_id == kept.visit_id)).one()
+        row.promised_start, row.promised_end = when - timedelta(hours=1), when + timedelta(hours=1)
+        row.announced_at = datetime(2026, 12, 8, 9, 0)
+    with Store.open(copy) as store:
+        again = store.load_plan(new.id)
+    (kept,) = [s for r in again.routes for s in r.stops if s.visit_id == visits[1][1].visit_id]
+    assert kept.window_text == ("Termin vereinbart: 10:30 Uhr; angekündigt: 09:30–11:30 Uhr "
+                                "(Brief vom 08.12.2026)"), kept.window_text
 
 
 def test_a_pin_whose_day_passed_no_longer_blocks_the_client(planned, tmp_path):

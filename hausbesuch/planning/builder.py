@@ -24,7 +24,14 @@ from hausbesuch.casework.rules import HALF_DAYS, Directive, WorkCalendar
 from hausbesuch.config import WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
-from hausbesuch.plandata import Client, Geocode, TimeSlot, UnassignedVisit, announced_text
+from hausbesuch.plandata import (
+    Client,
+    Geocode,
+    TimeSlot,
+    UnassignedVisit,
+    announced_text,
+    appointment_text,
+)
 from hausbesuch.planning.options import DAY_S, PlanOptions, Progress
 
 __all__ = [
@@ -405,7 +412,7 @@ def make_candidate(
     if appointment is not None:
         note = f"Vereinbarter Termin am {fmt_date(appointment.date())}, " \
                f"{appointment:%H:%M} Uhr"
-        agreed = f"Termin vereinbart: {appointment:%H:%M} Uhr"
+        agreed = appointment_text(appointment)
     elif promise is not None:
         note = f"Angekündigter Besuch am {fmt_date(promise[0].date())}, " \
                f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
