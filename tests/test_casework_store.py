@@ -722,15 +722,20 @@ def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
     db = str(tmp_path / "termine.sqlite")
     shutil.copy(src, db)
     stops = [(s.client_id, r.day) for r in plan.routes for s in r.stops
-             if s.client_id not in PINS][:6]
+             if s.client_id not in PINS][:7]
     when = ["13.12.2026 10:00", "25.12.2026 10:00", "15.12.2026 22:00", "15.12.2099 10:00",
-            "15.12.2026 08:00", "15.12.2026 10:00"]
+            "15.12.2026 08:00", "15.12.2026 10:00", "22.12.2026 10:00"]
     path = tmp_path / "ergebnisse.csv"
     path.write_text("Kundennummer;Datum;Ergebnis;Termin\n" + "".join(
         f"{cid};{day:%d.%m.%Y};Termin vereinbart;{w}\n"
         for (cid, day), w in zip(stops, when, strict=True)), encoding="utf-8")
-    out = ok("outcomes", str(path), *_common(db))
-    assert "1 erfasst" in out and "5 abgelehnt" in out, out
+    out = ok("outcomes", str(path), *_common(db))  # (today is 21.12.2026)
+    assert "2 erfasst" in out and "5 abgelehnt" in out, out
+    # QA 15a F6: a sheet that came late sets an appointment already gone: said at once
+    assert (f"Hinweis: Zeile 7 ({stops[5][0]}): der vereinbarte Termin am 15.12.2026 um "
+            "10:00 Uhr ist schon vorbei; bitte mit der Kundin oder dem Kunden einen neuen "
+            "Termin vereinbaren") in out, out
+    assert "Zeile 8 (" not in out, out  # the appointment of the 22nd lies ahead
     lines = [x.strip() for x in out.splitlines() if x.strip().startswith("Zeile")]
     assert [x.split(", ", 1)[1].split(":", 1)[0] for x in lines] == ["Termin"] * 5, lines
     assert "So 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]

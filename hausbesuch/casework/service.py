@@ -1333,6 +1333,13 @@ class Casework:
                     raise _RowError(fieldname, str(exc).rstrip(".")) from None
                 if new:
                     res.recorded.append((rownum, cid, result))
+                    if appointment is not None and appointment.date() < self.today():
+                        # a sheet that came late: the client probably waited in vain
+                        res.notes.append(
+                            f"Zeile {rownum} ({cid}): der vereinbarte Termin am "
+                            f"{appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr ist schon "
+                            "vorbei; bitte mit der Kundin oder dem Kunden einen neuen Termin "
+                            "vereinbaren (die nächste Planung plant den Fall frei ein).")
                     if (at := self._erased_at(cid)) is not None:
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): {erased_note(at)}: nur das Ergebnis "
