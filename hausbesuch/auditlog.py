@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, str] = {
     "adressen_angezeigt": "Liste der zu prüfenden Adressen angesehen",
     "status_geaendert": "Status geändert",
     "daten_geloescht": "Personenbezogene Daten des Falls gelöscht",
+    "sicherung_erstellt": "Sicherung der Datenbank erstellt",
     "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
     "ergebnis_erfasst": "Besuchsergebnis erfasst",
     "ergebnisse_eingelesen": "Ergebnisdatei eingelesen",

@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "audit",
     "absence",
     "teams",
+    "backup",
 )
 
 for _name in COMMAND_MODULES:
