@@ -10,7 +10,7 @@ value; callers add the row and the field.
 function                   accepts (examples)
 =========================  =======================================================
 :func:`parse_date`         ``7.12.2026``, ``07.12.26``, ``2026-12-07``, ``7. Dezember 2026``,
-                           ``12.2026``
+                           ``12.2026``, ``Mo, 07.12.2026`` (the weekday is checked)
 :func:`parse_clock`        ``14:30``, ``14.30``, ``14 Uhr``, ``14:30 Uhr``, ``8h`` ->
                            :class:`datetime.time`
 :func:`parse_clock_minutes`  the same, as minutes after midnight; ``24:00`` allowed
@@ -165,29 +165,54 @@ def is_placeholder(text: str) -> bool:
     return _PLACEHOLDER.fullmatch(text.strip()) is not None
 
 
-#: A weekday before a date ("Mo, 15.03.2025", "Montag 15.03.2025").
-_RE_WEEKDAY_PREFIX = re.compile(
-    r"^(?:mo|di|mi|do|fr|sa|so|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
-    r"sonntag)\.?,?\s+(?=\d)")
+#: German weekday names, Monday first, for messages.
+_WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+                  "Sonntag")
+#: A weekday before a date ("Mo, 15.03.2025", "Montag 15.03.2025", "Sa.,15.03.2025"); the
+#: name is checked against the date (a wrong weekday is the usual sign of a typo in the day).
+_WEEKDAY_PREFIX = (r"(?P<weekday>mo|di|mi|do|fr|sa|so|montag|dienstag|mittwoch|donnerstag|"
+                   r"freitag|samstag|sonntag)(?:\.?,?\s+|\.?,\s*)")
+_RE_WEEKDAY_PREFIX = re.compile(_WEEKDAY_PREFIX + r"(?=\d)")
+_WEEKDAY_BY_PREFIX = {name.lower(): i for i, name in enumerate(_WEEKDAYS_LONG)} | {
+    name.lower(): i for i, name in enumerate(WEEKDAYS_DE)}
 
 
-def parse_date(text: str, *, today: date | None = None) -> date:
+def _check_weekday(weekday: str, value: date) -> None:
+    """Refuse a weekday typed before a date that does not fit it."""
+    if _WEEKDAY_BY_PREFIX[weekday.lower()] != value.weekday():
+        raise FieldError(f"„{weekday}“ passt nicht zu {value:%d.%m.%Y} "
+                         f"({_WEEKDAYS_LONG[value.weekday()]})")
+
+
+def _no_day(raw: str, month: int, year: int) -> str:
+    example = f"01.{month:02d}.{year}" if 1 <= month <= 12 else "01.12.2026"
+    return f"„{_quote(raw)}“ nennt keinen Tag (erwartet z. B. {example})"
+
+
+def parse_date(text: str, *, today: date | None = None, month_alone: bool = True) -> date:
     """Parse a German or ISO date.
 
     Accepted: ``7.12.2026``, ``07.12.26`` (two-digit years: 20xx unless that is more than
     20 years ahead), ``2026-12-07``, with an optional time part (``07.12.2026 00:00``, as a
     spreadsheet may export it), ``7. Dezember 2026``, and a month alone (``12.2026``,
-    ``Dezember 2026``: the first of that month). Slashes (``7/12/2026``) are ambiguous
-    between German and US order and are rejected.
+    ``Dezember 2026``: the first of that month). A German weekday may stand before a day
+    (``Mo, 07.12.2026``, ``Montag 7. Dezember 2026``); it must fit the date. Slashes
+    (``7/12/2026``) are ambiguous between German and US order and are rejected. With
+    ``month_alone=False`` (a field that names one day, such as the web's *Erster Tag*) a
+    month alone is refused rather than read as its first day.
 
     Raises
     ------
     FieldError
-        With a German reason when the text is not a valid date.
+        With a German reason when the text is not a valid date, or the weekday before it
+        does not fit (``„Fr“ passt nicht zu 29.12.2026 (Dienstag)``).
     """
     today = today or clock.today()
     raw = text.strip()
-    s = _RE_WEEKDAY_PREFIX.sub("", raw.lower())  # "Mo, 15.03.2025"
+    s = raw.lower()
+    weekday = None  # "Mo, 15.03.2025": as typed, checked below
+    if m := _RE_WEEKDAY_PREFIX.match(s):
+        weekday, s = raw[m.start("weekday"):m.end("weekday")], s[m.end():]
     day: int
     month: int
     year: int
@@ -196,11 +221,15 @@ def parse_date(text: str, *, today: date | None = None) -> date:
         year = int(m[3]) if len(m[3]) == 4 else _two_digit_year(int(m[3]), today)
     elif m := _RE_ISO.fullmatch(s):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
-    elif m := _RE_MY.fullmatch(s):
+    elif (m := _RE_MY.fullmatch(s)) and weekday is None:
+        if not month_alone:
+            raise FieldError(_no_day(raw, int(m[1]), int(m[2])))
         day, month, year = 1, int(m[1]), int(m[2])
     elif (m := _RE_DAY_MONTHNAME.fullmatch(s)) and m[2] in _MONTHS:
         day, month, year = int(m[1]), _MONTHS[m[2]], int(m[3])
-    elif (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS:
+    elif (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS and weekday is None:
+        if not month_alone:
+            raise FieldError(_no_day(raw, _MONTHS[m[1]], int(m[2])))
         day, month, year = 1, _MONTHS[m[1]], int(m[2])
     else:
         raise FieldError(f"kein lesbares Datum: „{_quote(raw)}“ (erwartet z. B. 07.12.2026)")
@@ -210,6 +239,8 @@ def parse_date(text: str, *, today: date | None = None) -> date:
         raise FieldError(f"kein gültiges Datum: „{_quote(raw)}“") from None
     if value < EARLIEST_DATE:
         raise FieldError(f"Datum unplausibel (vor {EARLIEST_DATE:%d.%m.%Y}): „{_quote(raw)}“")
+    if weekday is not None:
+        _check_weekday(weekday, value)
     return value
 
 
@@ -590,19 +621,22 @@ def parse_clock_range(value: Any) -> tuple[int, int]:
 
 
 _RE_DATETIME = re.compile(
-    r"(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s*\.\s*\d{1,2}\s*\.\s*\d{2,4})"
+    r"(?P<date>(?:" + _WEEKDAY_PREFIX.replace("?P<weekday>", "?:") + r")?"
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s*\.\s*\d{1,2}\s*\.\s*\d{2,4}))"
     r"(?:\s*,\s*|\s+um\s+|\s+|t)(?P<clock>\d{1,2}(?:[:.]\d{2}){0,2}\s*(?:h|uhr)?)"
 )
 
 
 def parse_datetime(text: Any, *, today: date | None = None) -> datetime:
     """A date with a clock time: ``2026-12-08 11:30``, ``08.12.2026 11:30``,
-    ``2026-12-08T11:30``, ``8.12.2026, 11.30 Uhr``, ``08.12.2026 um 11 Uhr``.
+    ``2026-12-08T11:30``, ``8.12.2026, 11.30 Uhr``, ``08.12.2026 um 11 Uhr``, with a
+    weekday before the date as :func:`parse_date` takes it (``Di, 08.12.2026 11:30``).
 
     Raises
     ------
     FieldError
-        When date or time is missing or invalid (the reason says which).
+        When date or time is missing or invalid, or the weekday does not fit the date
+        (the reason says which).
     """
     if isinstance(text, datetime):
         return text
@@ -613,7 +647,7 @@ def parse_datetime(text: Any, *, today: date | None = None) -> datetime:
             f"kein Zeitpunkt: „{_quote(raw)}“ (erwartet z. B. 08.12.2026 11:30 oder "
             "2026-12-08 11:30)"
         )
-    day = parse_date(m["date"], today=today)
+    day = parse_date(raw[m.start("date"):m.end("date")], today=today)  # the weekday as typed
     clock = parse_clock(m["clock"])
     return datetime.combine(day, clock)
 

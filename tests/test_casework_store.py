@@ -533,6 +533,50 @@ def test_bad_outcome_rows_name_row_and_field(planned, tmp_path):
     assert "Zeile 7 hat 7 Felder, die Kopfzeile 5" in lines[5] and "Hund" not in lines[5]
 
 
+def test_a_weekday_in_an_outcome_file_must_fit_its_date(planned, tmp_path):
+    """A weekday before the Datum or the Termin is read and checked: a wrong one rejects
+    the row naming both (it was stripped unread, and a Termin with a weekday was „kein
+    Zeitpunkt“: QA 15a F7)."""
+    import shutil
+
+    from hausbesuch.fields import WEEKDAYS_DE
+    from hausbesuch.store import Store
+
+    src, plan = planned
+    db = str(tmp_path / "wochentag.sqlite")
+    shutil.copy(src, db)
+    early = [(s.client_id, r.day) for r in plan.routes for s in r.stops
+             if r.day <= START + timedelta(days=1) and s.client_id not in PINS]
+    (c1, d1), (c2, d2), (c3, d3) = early[:3]
+    when = START + timedelta(days=3)  # Thursday 10.12.2026
+
+    def typed(d: date, wrong: bool = False) -> str:
+        return f"{WEEKDAYS_DE[(d.weekday() + 1) % 7 if wrong else d.weekday()]}, {d:%d.%m.%Y}"
+
+    path = tmp_path / "ergebnisse.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin"])
+        w.writerow([c1, typed(d1, wrong=True), "", "nicht angetroffen", ""])
+        w.writerow([c2, typed(d2), "10:00", "Termin vereinbart", f"{typed(when)} 10:30"])
+        w.writerow([c3, typed(d3), "10:00", "Termin vereinbart",
+                    f"{typed(when, wrong=True)} 10:30"])
+    code, out = invoke("outcomes", str(path), *_common(db))
+    assert "1 erfasst" in out and "2 abgelehnt" in out, out
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("Zeile")]
+    wrong_day = WEEKDAYS_DE[(d1.weekday() + 1) % 7]
+    long_names = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag")
+    assert lines == [
+        f"Zeile 2 ({c1}), Datum: „{wrong_day}“ passt nicht zu {d1:%d.%m.%Y} "
+        f"({long_names[d1.weekday()]})",
+        f"Zeile 4 ({c3}), Termin: „Fr“ passt nicht zu 10.12.2026 (Donnerstag)"], out
+    with Store.open(db) as store:
+        assert not store.audit_rows(client_id=c1, action="ergebnis_erfasst")
+        assert not store.audit_rows(client_id=c3, action="ergebnis_erfasst")
+        assert store.audit_rows(client_id=c2, action="ergebnis_erfasst")
+    assert "Termin vereinbart für Do, 10.12.2026, 10:30 Uhr" in ok("status", c2, *_common(db))
+
+
 def test_an_outcome_after_today_is_refused_until_the_visit_day(planned, tmp_path):
     """A row whose day lies after today is rejected naming row and field; on the visit's
     day the same file is recorded."""

@@ -137,6 +137,11 @@ def test_link_names_its_arguments_as_the_help_does(tmp_path):
     assert "Fehler: TAG fehlt" in fails("link", "P1", "team-1", "--db", db)
     assert "TAG: kein gültiges Datum" in fails("link", "P1", "team-1", "2026-13-01",
                                                "--db", db)
+    # a weekday that does not fit the day is named, not stripped unread (QA 15a F7)
+    assert "TAG: „Fr“ passt nicht zu 29.12.2026 (Dienstag)" in fails(
+        "link", "P1", "team-1", "Fr 29.12.2026", "--db", db)
+    assert "--start: „Fr“ passt nicht zu 29.12.2026 (Dienstag)" in fails(
+        "plan", "--start", "Fr, 29.12.2026", "--db", db)
 
 
 def test_status_reason_needs_set(tmp_path):

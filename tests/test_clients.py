@@ -443,6 +443,23 @@ def test_pin_and_coordinate_columns(tmp_path: Path) -> None:
     assert result.warnings == []
 
 
+def test_a_pin_day_whose_weekday_does_not_fit_is_refused(tmp_path: Path) -> None:
+    """„Fr 10.12.2026“ for a Thursday is a typo in the day or the weekday: the row is
+    rejected naming both, not pinned to the Thursday (QA 15a F7)."""
+    path = write_csv(tmp_path / "k.csv", ["id", "Adresse", "Datum", "Kontaktabbruch seit"],
+                     [["A1", "Am Markt 1, Bad Hersfeld", "Fr 10.12.2026", ""],
+                      ["A2", "Am Markt 2, Bad Hersfeld", "Do, 10.12.2026", "Mo 03.03.2025"],
+                      ["A3", "Am Markt 3, Bad Hersfeld", "", "Di 03.03.2025"]])
+    result = read_clients(path, today=TODAY)
+    (a2,) = result.clients
+    assert (a2.pin_day, a2.kontakt_abbruch_seit) == (date(2026, 12, 10), date(2025, 3, 3))
+    reasons = {r.id: (r.field, r.reason) for r in result.rejected}
+    assert reasons == {
+        "A1": ("datum", "Datum: „Fr“ passt nicht zu 10.12.2026 (Donnerstag)"),
+        "A3": ("kontakt_abbruch_seit",
+               "Kontaktabbruch seit: „Di“ passt nicht zu 03.03.2025 (Montag)")}
+
+
 def _real_addresses(pbf: Path) -> list[tuple[str, str, str, str]]:
     import osmium
 
@@ -554,7 +571,7 @@ def test_placeholders_in_optional_fields_read_as_empty(tmp_path: Path) -> None:
         good_row(2, **{"Kontaktabbruch seit": "unbekannt"}, Zeitfenster="-",
                  Besuchsdauer="k.A."),
         good_row(3, **{"Kontaktabbruch seit": "seit 15.03.2025"}, Sprache="keine"),
-        good_row(4, **{"Kontaktabbruch seit": "Mo, 15.03.2025"}, Besuchsdauer="0"),
+        good_row(4, **{"Kontaktabbruch seit": "Sa, 15.03.2025"}, Besuchsdauer="0"),
     ]
     result = read_clients(write_csv(tmp_path / "k.csv", HEADER, rows),
                           default_duration_min=50, today=TODAY)

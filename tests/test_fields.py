@@ -163,7 +163,44 @@ def test_a_window_a_spreadsheet_turned_into_a_date_says_so() -> None:
 def test_placeholders_and_a_weekday_before_a_date() -> None:
     assert all(is_placeholder(t) for t in ("-", "k. A.", "unbekannt", "keine Angabe", "n/a"))
     assert not any(is_placeholder(t) for t in ("0", "Arabisch", "15.03.2025"))
-    assert parse_date("Mo, 15.03.2025") == parse_date("Montag 15.03.2025") == date(2025, 3, 15)
+    assert parse_date("Sa, 15.03.2025") == parse_date("Samstag 15.03.2025") == date(2025, 3, 15)
+
+
+@pytest.mark.parametrize("text", ["Di 29.12.2026", "Di, 29.12.2026", "di.,29.12.2026",
+                                  "Dienstag, 29.12.26", "Di 2026-12-29",
+                                  "Di, 29. Dezember 2026", "Di 29.12.2026 00:00"])
+def test_a_weekday_that_fits_the_date_is_read(text: str) -> None:
+    assert parse_date(text, today=date(2026, 12, 30)) == date(2026, 12, 29)
+
+
+@pytest.mark.parametrize(("text", "typed"), [
+    ("Fr 29.12.2026", "Fr"), ("Fr, 29.12.2026", "Fr"), ("Montag, 29.12.26", "Montag"),
+    ("mi 2026-12-29", "mi"), ("Sa., 29. Dezember 2026", "Sa")])
+def test_a_weekday_that_does_not_fit_the_date_is_refused(text: str, typed: str) -> None:
+    """A wrong weekday is the usual sign of a typo in the day: it was stripped unread
+    (QA 15a F7)."""
+    with pytest.raises(FieldError) as info:
+        parse_date(text, today=date(2026, 12, 30))
+    assert str(info.value) == f"„{typed}“ passt nicht zu 29.12.2026 (Dienstag)"
+
+
+def test_a_weekday_before_a_month_alone_is_refused() -> None:
+    with pytest.raises(FieldError, match="kein lesbares Datum"):
+        parse_date("Di 12.2026")
+    assert parse_date("12.2026") == date(2026, 12, 1)
+
+
+def test_a_weekday_before_the_date_of_a_moment_is_read_and_checked() -> None:
+    """The outcome file's Termin „Do, 07.01.2027 14:30“ was „kein Zeitpunkt“ while the
+    Datum column took „Di, 29.12.2026“ (QA 15a F7)."""
+    today = date(2026, 12, 30)
+    moment = datetime(2027, 1, 7, 14, 30)
+    for text in ("Do, 07.01.2027 14:30", "Do 07.01.27, 14.30 Uhr", "Donnerstag, 07.01.2027 um "
+                 "14:30 Uhr", "do. 2027-01-07T14:30", "Do.,07.01.2027 14:30"):
+        assert parse_datetime(text, today=today) == moment, text
+    with pytest.raises(FieldError) as info:
+        parse_datetime("Do, 06.01.2027 14:30", today=today)
+    assert str(info.value) == "„Do“ passt nicht zu 06.01.2027 (Mittwoch)"
 
 
 @pytest.mark.parametrize(

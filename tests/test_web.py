@@ -982,7 +982,7 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
     friday = (first + timedelta(days=4)).isoformat()
     for data, says in (({"team": "team-9", "von": friday}, "gibt es nicht"),
                        ({"team": "team-1", "von": friday, "bis": thursday}, "liegt vor"),
-                       ({"team": "team-1", "von": "gestern"}, "kein Datum"),
+                       ({"team": "team-1", "von": "gestern"}, "kein lesbares Datum"),
                        ({"team": "team-1", "von": ""}, "ersten Tag")):
         bad = kora.post("/teams/abwesenheit", data={"csrf_token": csrf, **data})
         assert bad.status_code == 400 and says in bad.text, data

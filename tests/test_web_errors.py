@@ -301,8 +301,8 @@ def test_link_end_that_is_no_time_is_named_in_german(
     r = kora.post(f"/plaene/{plan_id}/links", data={
         "csrf_token": csrf_of(page), "ziel": ziel, "gueltig_bis": "morgen 'früh'"})
     assert r.status_code == 400
-    assert _alert(r.text) == ("Gültig bis: „morgen 'früh'“ ist kein Zeitpunkt "
-                              "(erwartet z. B. 2026-12-08T20:00).")
+    assert _alert(r.text) == ("Gültig bis: kein Zeitpunkt: „morgen 'früh'“ (erwartet z. B. "
+                              "08.12.2026 11:30 oder 2026-12-08 11:30).")
     _german(r.text)
 
 

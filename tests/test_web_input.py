@@ -232,7 +232,8 @@ def test_plan_form_echoes_a_long_value_cut_and_takes_ascii_digits_only(
                                        "tage": "y" * 100_000})
     assert r.status_code == 400
     assert len(r.text) < 30_000, len(r.text)
-    assert _alert(r.text) == "Erster Tag: „" + "x" * 40 + "…“ ist kein Datum."
+    assert _alert(r.text) == ("Erster Tag: kein lesbares Datum: „" + "x" * 40 + "…“ (erwartet "
+                              "z. B. 31.12.2026).")
     assert "x" * 41 not in r.text and "y" * 41 not in r.text
     start = re.search(r'name="start" value="([^"]*)"', r.text).group(1)
     assert start == "x" * 40

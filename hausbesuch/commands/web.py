@@ -38,8 +38,8 @@ def _parse_day(text: str) -> date:
 
     try:
         return parse_date(text)
-    except ValueError:
-        raise UserError(f"TAG: kein gültiges Datum: „{text}“ (z. B. 2026-12-08).") from None
+    except ValueError as exc:  # the reason: unreadable, invalid, or a weekday not fitting
+        raise UserError(f"TAG: {exc}") from None
 
 
 def _parse_moment(text: str) -> datetime:

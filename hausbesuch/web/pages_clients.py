@@ -22,6 +22,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import User, require_user
+from hausbesuch.web.forms import form_date
 from hausbesuch.web.pages_plans import _city_of
 from hausbesuch.web.security import csrf_protect
 
@@ -234,10 +235,7 @@ def _teams_page(request: Request, user: User, stadt: str | None, *, status: int 
 def _form_day(text: str, what: str) -> date | None:
     if not text.strip():
         return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"{what}: „{text[:20]}“ ist kein Datum.") from None
+    return form_date(text, what)  # ISO from the date picker, or German as typed
 
 
 def _change_absence(request: Request, user: User, stadt: str, team: str, von: str,

@@ -12,7 +12,7 @@ import threading
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from time import monotonic
 from urllib.parse import quote
@@ -49,6 +49,7 @@ from hausbesuch.web.data import (
     plan_overview,
     replaced_by,
 )
+from hausbesuch.web.forms import form_date, form_moment
 from hausbesuch.web.links import (
     MAX_VALID_DAYS_AFTER,
     WorkerLink,
@@ -150,11 +151,10 @@ def start_plan(request: Request, start: str = Form(...), tage: str = Form("5"),
     city = _city_of(request, user, stadt or None)
     # a refusal shows the form again with what was typed, cut (as its message is)
     typed = {"start": start[:ECHO_SHORT], "days": tage[:ECHO_SHORT]}
-    try:
-        first = date.fromisoformat(start.strip())
-    except ValueError:
-        return _plans_page(request, city, **typed, status=400,
-                           error=f"Erster Tag: „{echo(start)}“ ist kein Datum.")
+    try:  # ISO from the date picker, or German as typed (31.12.2026), as --start reads it
+        first = form_date(start, "Erster Tag")
+    except UserError as exc:
+        return _plans_page(request, city, **typed, status=400, error=str(exc))
     # ASCII digits only: int() would also take "1_0" and other scripts' digits ("٥")
     if not _DIGITS.fullmatch(tage.strip()):
         return _plans_page(request, city, **typed, status=400,
@@ -597,13 +597,10 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
         team, day = _team_day(ziel)
     except ValueError:
         raise HTTPException(status_code=400, detail="Team-Tag ist ungültig.") from None
-    try:
-        until = datetime.fromisoformat(gueltig_bis.strip()) if gueltig_bis.strip() else None
-    except ValueError:
-        shown = gueltig_bis.strip()[:40]
-        raise HTTPException(status_code=400, detail=(
-            f"Gültig bis: „{shown}“ ist kein Zeitpunkt (erwartet z. B. 2026-12-08T20:00)."
-        )) from None
+    try:  # ISO from the field's picker, or German as typed (31.12.2026 20:00)
+        until = form_moment(gueltig_bis, "Gültig bis") if gueltig_bis.strip() else None
+    except UserError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     try:
         token, link = create_link(web.store, plan_id, team, day, actor=user.name,
                                   valid_until=until)

@@ -32,11 +32,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hausbesuch import clock
-from hausbesuch.casework import RESULT_LABELS, RESULTS
+from hausbesuch.casework import RESULT_LABELS, RESULTS, CaseworkError
 from hausbesuch.errors import UserError
+from hausbesuch.fields import FieldError, parse_clock
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, own_id, render
 from hausbesuch.web.data import load_route, newest_version
+from hausbesuch.web.forms import form_date
 from hausbesuch.web.links import WorkerLink, resolve
 from hausbesuch.web.security import csrf_protect, derived_token, new_token
 
@@ -163,12 +165,20 @@ def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None
 
 
 def _appointment(day_text: str, time_text: str) -> datetime:
+    """The appointment of the form's two fields: the day as ISO (the date picker) or German
+    as typed (31.12.2026), the time as ``14:30`` or ``14.30 Uhr``, read as the outcome
+    file's ``Termin`` is; a refusal names the field (``feld``: termin)."""
+    if not day_text.strip() or not time_text.strip():
+        raise CaseworkError("Für „Termin vereinbart“ bitte Datum und Uhrzeit des Termins "
+                            "angeben.", field="termin")
     try:
-        d = date.fromisoformat(day_text.strip())
-        t = time.fromisoformat(time_text.strip())
-    except ValueError:
-        raise UserError("Für „Termin vereinbart“ bitte Datum und Uhrzeit des Termins angeben.") \
-            from None
+        d = form_date(day_text, "Termin am")
+    except UserError as exc:
+        raise CaseworkError(str(exc), field="termin") from None
+    try:
+        t = parse_clock(time_text.strip())
+    except FieldError as exc:
+        raise CaseworkError(f"Termin um: {exc}.", field="termin") from None
     return datetime.combine(d, t)
 
 
