@@ -597,3 +597,71 @@ def test_account_names_are_one_form_and_no_look_alikes(server: Server) -> None:
         assert [(u.name, u.disabled) for u in s.scalars(
             select(UserRow).where(UserRow.name.in_(["Lea", "lea"])).order_by(UserRow.name))] \
             == [("Lea", False), ("lea", True)]
+
+
+def test_the_administrator_lifts_a_login_lockout(server: Server) -> None:
+    """QA 15b #7: a colleague locked out by failed logins (429, also with the right
+    password) logs in at once after ``user password`` gives her a new password, or after
+    ``user enable`` (which for an account locked out only by failed logins says so instead
+    of „nicht gesperrt“); each is audited with the count of failures deleted. A lockout
+    after that is audited again at once (the in-process throttle forgot it)."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.web.auth import add_user
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    limits = server.app.state.web.limits
+    name, new = f"pia{server.kind}", "Gartenzwerg-Ampel-Wolke"
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+
+    def status(password: str, typed: str = name) -> int:
+        with _client(server) as c:
+            return login(c, typed, password).status_code
+
+    def lock_out() -> None:
+        for i in range(limits.max_failures):
+            assert status(WRONG, name.upper() if i % 2 else name) == 401
+        before = _auth_rows(server)
+        assert status(PASSWORD) == 429 and status(new) == 429
+        assert [r["action"] for r in _new_rows(server, before)] == ["anmeldung_gesperrt"]
+
+    def account_rows(action: str) -> list[dict[str, Any]]:
+        return [r for r in server.store.audit_rows(action=action)
+                if r["details"].get("user") == name]
+
+    # a forgotten password: set anew, the lock is lifted with it
+    lock_out()
+    r = runner.invoke(cli, ["user", "password", name.upper(), "--password-stdin", "--db",
+                            server.db_cli], input=new + "\n")
+    assert r.exit_code == 0, r.output
+    assert (f"Neues Passwort für „{name}“ gesetzt; seine Sitzungen sind beendet. Die "
+            f"Anmeldesperre ist aufgehoben ({limits.max_failures} fehlgeschlagene "
+            "Anmeldungen gelöscht)") in r.output
+    assert [(r["actor"], r["city"], r["details"]) for r in account_rows("user_password_set")] \
+        == [("cli:tester", CITY, {"user": name, "role": "koordination",
+                                  "sperre_aufgehoben": limits.max_failures})]
+    assert status(new) == 303
+
+    # locked out again: `user enable` lifts it, and says that the account was not disabled
+    lock_out()  # (audited at once: the throttle of the first lockout was forgotten)
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 0, r.output
+    assert f"Das Konto „{name}“ war nicht gesperrt. Die Anmeldesperre ist aufgehoben" \
+        in r.output and "wieder freigegeben" not in r.output
+    assert [r["details"] for r in account_rows("user_enabled")] == [
+        {"user": name, "role": "koordination", "sperre_aufgehoben": limits.max_failures}]
+    assert status(new) == 303
+    # nothing to lift: refused as before
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 2 and f"Das Konto „{name}“ ist nicht gesperrt" in r.output
+    # disabled and locked out: enabled with the lock lifted
+    for _ in range(3):
+        assert status(WRONG) == 401
+    assert runner.invoke(cli, ["user", "disable", name, "--db", server.db_cli]).exit_code == 0
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 0 and f"Konto „{name}“ wieder freigegeben. Die Anmeldesperre ist " \
+        "aufgehoben (3 fehlgeschlagene Anmeldungen gelöscht)" in r.output, r.output
+    assert status(new) == 303
+    _no_password(server.store.audit_rows())
+    assert new not in json.dumps(server.store.audit_rows(), default=str)

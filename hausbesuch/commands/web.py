@@ -104,6 +104,15 @@ def register(app: typer.Typer) -> None:
         finally:
             store.close()
 
+    def _lifted(count: int) -> str:
+        """The sentence on a lifted login lockout (``count`` failed logins deleted)."""
+        if not count:
+            return ""
+        tries = "eine fehlgeschlagene Anmeldung" if count == 1 else (
+            f"{count} fehlgeschlagene Anmeldungen")
+        return (f" Die Anmeldesperre ist aufgehoben ({tries} gelöscht); das Konto kann sich "
+                "sofort anmelden.")
+
     user_app = typer.Typer(help="Benutzerkonten der Web-Oberfläche verwalten.", no_args_is_help=True)
     app.add_typer(user_app, name="user")
 
@@ -166,9 +175,9 @@ def register(app: typer.Typer) -> None:
 
         password = _read_password(password_stdin)
         with _open(db) as store:
-            account = set_password(store, name, password, actor=cli_actor())
-        typer.echo(f"Neues Passwort für „{shown_name(account.name)}“ gesetzt; seine Sitzungen "
-                   "sind beendet.")
+            done = set_password(store, name, password, actor=cli_actor())
+        typer.echo(f"Neues Passwort für „{shown_name(done.user.name)}“ gesetzt; seine Sitzungen "
+                   "sind beendet." + _lifted(done.lifted))
 
     @user_app.command("enable")
     @user_errors
@@ -176,13 +185,18 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Benutzername.")],
         db: DbOption = None,
     ) -> None:
-        """Ein gesperrtes Konto wieder freigeben."""
+        """Ein gesperrtes Konto wieder freigeben und eine Anmeldesperre nach zu vielen
+        fehlgeschlagenen Anmeldungen aufheben."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.web.auth import enable_user, shown_name
 
         with _open(db) as store:
-            account = enable_user(store, name, actor=cli_actor())
-        typer.echo(f"Konto „{shown_name(account.name)}“ wieder freigegeben.")
+            done = enable_user(store, name, actor=cli_actor())
+        shown = shown_name(done.user.name)
+        if done.was_disabled:
+            typer.echo(f"Konto „{shown}“ wieder freigegeben." + _lifted(done.lifted))
+        else:
+            typer.echo(f"Das Konto „{shown}“ war nicht gesperrt." + _lifted(done.lifted))
 
     @app.command("link")
     @user_errors

@@ -39,6 +39,10 @@
   stored under exactly that name or its NFC form, else the one account with the same
   :func:`name_key` (so ``Kora`` logs in as ``kora``); of several such accounts (made before
   these rules) none. Failed logins are counted per :func:`name_key`.
+- An administrator who sets a new password (``user password``) or enables an account
+  (``user enable``) lifts its lockout too: the counted failed logins of the account are
+  deleted (audited with that action, ``details["sperre_aufgehoben"]``: how many), so that
+  the colleague can log in at once.
 - Roles: ``admin`` sees every city; ``koordination`` the city of her account only. Objects
   of another city answer 404, as if they did not exist.
 """
@@ -461,11 +465,49 @@ def check_password(password: str, *, name: str | None = None,
                         "Wörtern mit Ziffern oder Zeichen (wie „Passwort2024!“)." + _EASY_TIP)
 
 
-def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
-    """Give an account a new password (a leaked one, a forgotten one) and end all its
-    sessions, audited (``user_password_set``, with the account's city) in the same
-    transaction; returns the account. The password is checked with the account's name and
-    city (:func:`check_password`)."""
+@dataclass(frozen=True)
+class AccountChange:
+    """What :func:`set_password` and :func:`enable_user` did."""
+
+    user: User
+    #: counted failed logins deleted: the account's login lockout is lifted
+    lifted: int = 0
+    #: the account was disabled (``user disable``) before
+    was_disabled: bool = False
+
+
+def _count_failures(s: Session, name: str) -> int:
+    """The counted failed logins of account ``name`` (:func:`login_key`; and the SHA-256 of
+    the name itself, as versions before the name rules counted)."""
+    keys = {login_key(name), token_hash(name)}
+    return int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
+        LoginAttemptRow.user_name.in_(keys))) or 0)
+
+
+def _lift_lockout(s: Session, name: str) -> int:
+    """Delete the counted failed logins of account ``name`` (see :func:`_count_failures`)
+    and forget its locked tries in this process (:data:`_LOCKED`): a lockout of the
+    account ends at once. Returns how many failures were counted."""
+    keys = {login_key(name), token_hash(name)}
+    count = _count_failures(s, name)
+    s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name.in_(keys)))
+    _LOCKED.forget(lambda key: key[0] in keys)
+    return count
+
+
+def _change_details(row: UserRow, lifted: int) -> dict[str, object]:
+    details: dict[str, object] = {"user": row.name, "role": row.role}
+    if lifted:
+        details["sperre_aufgehoben"] = lifted
+    return details
+
+
+def set_password(store: Store, name: str, password: str, *, actor: str) -> AccountChange:
+    """Give an account a new password (a leaked one, a forgotten one), end all its
+    sessions and lift its login lockout (:func:`_lift_lockout`: the colleague who forgot
+    it logs in at once), audited (``user_password_set``, with the account's city and, when
+    failed logins were counted, ``sperre_aufgehoben``) in the same transaction. The
+    password is checked with the account's name and city (:func:`check_password`)."""
     with store.session() as s:
         row = _account(s, name)
         check_password(password, name=row.name, city=row.city)
@@ -473,22 +515,31 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
         row.password_changed_at = clock.now()
         row.must_change_password = False
         s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
+        lifted = _lift_lockout(s, row.name)
         store.audit(actor, "user_password_set", city=row.city,
-                    details={"user": row.name, "role": row.role}, session=s)
-        return User(name=row.name, role=row.role, city=row.city)
+                    details=_change_details(row, lifted), session=s)
+        return AccountChange(User(name=row.name, role=row.role, city=row.city), lifted,
+                             bool(row.disabled))
 
 
-def enable_user(store: Store, name: str, *, actor: str) -> User:
-    """Enable a disabled account again (its old sessions stay ended), audited
-    (``user_enabled``, with the account's city); returns the account."""
+def enable_user(store: Store, name: str, *, actor: str) -> AccountChange:
+    """Enable a disabled account again (its old sessions stay ended) and lift its login
+    lockout (:func:`_lift_lockout`), also of an account that is only locked out by failed
+    logins; audited (``user_enabled``, with the account's city and, when failed logins
+    were counted, ``sperre_aufgehoben``). German :class:`UserError` for an account that is
+    neither disabled nor has failed logins counted."""
     with store.session() as s:
         row = _account(s, name)
-        if not row.disabled:
-            raise UserError(f"Das Konto „{row.name}“ ist nicht gesperrt.")
+        was_disabled = bool(row.disabled)
+        if not was_disabled and not _count_failures(s, row.name):
+            raise UserError(f"Das Konto „{shown_name(row.name)}“ ist nicht gesperrt, auch "
+                            "nicht nach fehlgeschlagenen Anmeldungen.")
         row.disabled = False
+        lifted = _lift_lockout(s, row.name)
         store.audit(actor, "user_enabled", city=row.city,
-                    details={"user": row.name, "role": row.role}, session=s)
-        return User(name=row.name, role=row.role, city=row.city)
+                    details=_change_details(row, lifted), session=s)
+        return AccountChange(User(name=row.name, role=row.role, city=row.city), lifted,
+                             was_disabled)
 
 
 def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
