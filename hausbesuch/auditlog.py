@@ -223,6 +223,7 @@ DETAIL_LABELS: dict[str, str] = {
     "grund": "Grund", "time_min": "Uhrzeit", "weitere_versuche": "weitere Versuche (nicht einzeln protokolliert)",
     "plaene": "Pläne", "ergebnisnotizen": "Notizen zu Ergebnissen",
     "adresskorrekturen": "Adresskorrekturen",
+    "sperre_aufgehoben": "Anmeldesperre aufgehoben (gelöschte Fehlversuche)",
 }
 
 

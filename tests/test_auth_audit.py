@@ -477,3 +477,191 @@ def test_a_stored_password_that_fails_todays_rules_must_be_changed(server: Serve
     with httpx.Client(base_url=server.url, follow_redirects=False) as c:  # kora: as ever
         r = login(c, "kora")
         assert r.status_code == 303 and r.headers["location"] == "/plaene"
+
+
+@pytest.mark.parametrize("typed, why", [
+    ("kora\u200b", "unsichtbaren Zeichen oder Steuerzeichen (Zeichen 5 ist U+200B)"),
+    ("x\x1b[2Jevil", "Steuerzeichen (Zeichen 2 ist U+001B)"),
+    ("an na", "keine Leerzeichen"),
+    ("\u3164", "unsichtbaren Zeichen"),  # a Hangul filler: a "letter" that shows as nothing
+    ("cli:root", "kein Doppelpunkt „:“, er ist dem Protokoll vorbehalten"),
+    ("link:AbCdEf12", "kein Doppelpunkt"),
+    ("kora@amt", "„@“ (Zeichen 5) ist nicht erlaubt"),
+    ("kor\u0335a", "„\u0335“ (Zeichen 4) ist nicht erlaubt"),  # a mark with no composed form
+    ("\uff4b\uff4f\uff52\uff41", "keine Sonderformen"),  # full-width "kora"
+    ("x" * 121, "1 bis 120 Zeichen"),
+])
+def test_account_names_refused_with_the_rule(typed: str, why: str) -> None:
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.auth import check_name
+
+    with pytest.raises(UserError, match="^Benutzername: ") as err:
+        check_name(typed)
+    assert why in str(err.value)
+    assert "Erlaubt sind Buchstaben (auch ä, ö, ü, ß), die Ziffern 0–9 und . - _" in str(
+        err.value)
+    assert "\x1b" not in str(err.value) and "\u200b" not in str(err.value)
+
+
+def test_account_names_are_one_form_and_no_look_alikes(server: Server) -> None:
+    """QA 15b #5: ``user add`` stores a name in NFC and refuses look-alikes of an existing
+    account (another case, another Unicode form, an invisible character) and the audit
+    log's actor forms; the login and the ``user`` commands find an account by its name in
+    any case and form, and the audit log names the stored account. Accounts made before
+    these rules that differ only by case keep working by their exact names."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.web.auth import hash_password
+    from hausbesuch.web.models import UserRow
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+
+    def cli_run(*args: str, password: str | None = None) -> Any:
+        return runner.invoke(cli, [*args, "--db", server.db_cli],
+                             input=None if password is None else password + "\n")
+
+    def add(name: str) -> Any:
+        return cli_run("user", "add", name, "--role", "koordination", "--city", CITY_PROFILE,
+                       "--password-stdin", password=PASSWORD)
+
+    def names() -> set[str]:
+        with server.store.session() as s:
+            return set(s.scalars(select(UserRow.name)))
+
+    decomposed = "mu\u0308ller"  # "müller" as some keyboards and pastes send it
+    r = add(decomposed)
+    assert r.exit_code == 0 and "Konto „müller“" in r.output, r.output
+    assert "müller" in names() and decomposed not in names()
+    for typed, existing in (("Kora", "kora"), ("KORA", "kora"), ("Müller", "müller"),
+                            ("MU\u0308LLER", "müller")):
+        r = add(typed)
+        assert r.exit_code == 2, r.output
+        assert f"Der Name ist schon vergeben ({existing})" in r.output, r.output
+    r = add("müller")
+    assert r.exit_code == 2 and "Den Benutzer „müller“ gibt es schon" in r.output
+    for typed, why in (("kora\u200b", "U+200B"), ("cli:root", "Doppelpunkt"),
+                       ("link:AbCdEf12", "Doppelpunkt"), ("x\x1b[2Jevil", "U+001B")):
+        r = add(typed)
+        assert r.exit_code == 2 and why in r.output and "Traceback" not in r.output, r.output
+        assert "\x1b" not in r.output
+    assert not {"Kora", "KORA", "kora\u200b", "cli:root", "link:AbCdEf12"} & names()
+
+    # the login in another case or form is the stored account, and so is the audit row
+    def login_once(name: str, password: str = PASSWORD) -> int:
+        with _client(server) as c:
+            return login(c, name, password).status_code
+
+    before = _auth_rows(server)
+    assert login_once("KORA") == 303
+    assert login_once("MU\u0308LLER") == 303
+    assert login_once("Mueller") == 401  # another name, not a form of it
+    assert [(r["action"], r["actor"]) for r in _new_rows(server, before)] == [
+        ("anmeldung", "kora"), ("anmeldung", "müller"),
+        ("anmeldung_fehlgeschlagen", "unbekanntes Konto")]
+    # failed logins in other cases count for the one account
+    limits = server.app.state.web.limits
+    for i in range(limits.max_failures):
+        assert login_once(("müller", "Müller", "MÜLLER")[i % 3], WRONG) == 401
+    assert login_once("mu\u0308ller") == 429
+
+    # the user commands by another case or form
+    r = cli_run("user", "disable", "MU\u0308LLER")
+    assert r.exit_code == 0 and "Konto „müller“ gesperrt." in r.output, r.output
+    r = cli_run("user", "enable", "Müller")
+    assert r.exit_code == 0 and "Konto „müller“ wieder freigegeben." in r.output, r.output
+
+    # accounts of older versions: kept as stored; of two differing by case, the exact name
+    with server.store.session() as s:
+        for old in ("Lea", "lea", "pe\u0301ter"):  # (and one in NFD)
+            s.add(UserRow(name=old, password_hash=hash_password(PASSWORD), role="koordination",
+                          city=CITY, disabled=False, created_at=clock.now(),
+                          password_changed_at=clock.now()))
+    before = _auth_rows(server)
+    assert login_once("Lea") == 303
+    assert login_once("lea") == 303
+    assert login_once("LEA") == 401  # which one? neither
+    assert login_once("péter") == 303  # typed in NFC
+    assert [(r["action"], r["actor"], r["details"].get("grund")) for r in
+            _new_rows(server, before)] == [
+        ("anmeldung", "Lea", None), ("anmeldung", "lea", None),
+        ("anmeldung_fehlgeschlagen", "unbekanntes Konto", "konto_unbekannt"),
+        ("anmeldung", "pe\u0301ter", None)]
+    r = cli_run("user", "disable", "LEA")
+    assert r.exit_code == 2 and "mehrere Konten" in r.output and "„Lea“, „lea“" in r.output
+    r = add("lEA")
+    assert r.exit_code == 2 and "Der Name ist schon vergeben (Lea, lea)" in r.output
+    r = cli_run("user", "disable", "lea")
+    assert r.exit_code == 0 and "Konto „lea“ gesperrt." in r.output
+    with server.store.session() as s:
+        assert [(u.name, u.disabled) for u in s.scalars(
+            select(UserRow).where(UserRow.name.in_(["Lea", "lea"])).order_by(UserRow.name))] \
+            == [("Lea", False), ("lea", True)]
+
+
+def test_the_administrator_lifts_a_login_lockout(server: Server) -> None:
+    """QA 15b #7: a colleague locked out by failed logins (429, also with the right
+    password) logs in at once after ``user password`` gives her a new password, or after
+    ``user enable`` (which for an account locked out only by failed logins says so instead
+    of „nicht gesperrt“); each is audited with the count of failures deleted. A lockout
+    after that is audited again at once (the in-process throttle forgot it)."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.web.auth import add_user
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    limits = server.app.state.web.limits
+    name, new = f"pia{server.kind}", "Gartenzwerg-Ampel-Wolke"
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+
+    def status(password: str, typed: str = name) -> int:
+        with _client(server) as c:
+            return login(c, typed, password).status_code
+
+    def lock_out() -> None:
+        for i in range(limits.max_failures):
+            assert status(WRONG, name.upper() if i % 2 else name) == 401
+        before = _auth_rows(server)
+        assert status(PASSWORD) == 429 and status(new) == 429
+        assert [r["action"] for r in _new_rows(server, before)] == ["anmeldung_gesperrt"]
+
+    def account_rows(action: str) -> list[dict[str, Any]]:
+        return [r for r in server.store.audit_rows(action=action)
+                if r["details"].get("user") == name]
+
+    # a forgotten password: set anew, the lock is lifted with it
+    lock_out()
+    r = runner.invoke(cli, ["user", "password", name.upper(), "--password-stdin", "--db",
+                            server.db_cli], input=new + "\n")
+    assert r.exit_code == 0, r.output
+    assert (f"Neues Passwort für „{name}“ gesetzt; seine Sitzungen sind beendet. Die "
+            f"Anmeldesperre ist aufgehoben ({limits.max_failures} fehlgeschlagene "
+            "Anmeldungen gelöscht)") in r.output
+    assert [(r["actor"], r["city"], r["details"]) for r in account_rows("user_password_set")] \
+        == [("cli:tester", CITY, {"user": name, "role": "koordination",
+                                  "sperre_aufgehoben": limits.max_failures})]
+    assert status(new) == 303
+
+    # locked out again: `user enable` lifts it, and says that the account was not disabled
+    lock_out()  # (audited at once: the throttle of the first lockout was forgotten)
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 0, r.output
+    assert f"Das Konto „{name}“ war nicht gesperrt. Die Anmeldesperre ist aufgehoben" \
+        in r.output and "wieder freigegeben" not in r.output
+    assert [r["details"] for r in account_rows("user_enabled")] == [
+        {"user": name, "role": "koordination", "sperre_aufgehoben": limits.max_failures}]
+    assert status(new) == 303
+    # nothing to lift: refused as before
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 2 and f"Das Konto „{name}“ ist nicht gesperrt" in r.output
+    # disabled and locked out: enabled with the lock lifted
+    for _ in range(3):
+        assert status(WRONG) == 401
+    assert runner.invoke(cli, ["user", "disable", name, "--db", server.db_cli]).exit_code == 0
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 0 and f"Konto „{name}“ wieder freigegeben. Die Anmeldesperre ist " \
+        "aufgehoben (3 fehlgeschlagene Anmeldungen gelöscht)" in r.output, r.output
+    assert status(new) == 303
+    _no_password(server.store.audit_rows())
+    assert new not in json.dumps(server.store.audit_rows(), default=str)

@@ -104,13 +104,23 @@ def register(app: typer.Typer) -> None:
         finally:
             store.close()
 
+    def _lifted(count: int) -> str:
+        """The sentence on a lifted login lockout (``count`` failed logins deleted)."""
+        if not count:
+            return ""
+        tries = "eine fehlgeschlagene Anmeldung" if count == 1 else (
+            f"{count} fehlgeschlagene Anmeldungen")
+        return (f" Die Anmeldesperre ist aufgehoben ({tries} gelöscht); das Konto kann sich "
+                "sofort anmelden.")
+
     user_app = typer.Typer(help="Benutzerkonten der Web-Oberfläche verwalten.", no_args_is_help=True)
     app.add_typer(user_app, name="user")
 
     @user_app.command("add")
     @user_errors
     def user_add(
-        name: Annotated[str, typer.Argument(help="Benutzername (ohne Leerzeichen).")],
+        name: Annotated[str, typer.Argument(
+            help="Benutzername: Buchstaben (auch ä, ö, ü, ß), Ziffern 0–9 und . - _")],
         role: Annotated[str, typer.Option("--role", help="Rolle: admin oder koordination (Pflicht).")] = "",
         city: Annotated[str | None, typer.Option(
             "--city", help="Stadtprofil des Kontos (Pflicht für koordination), z. B. bad-hersfeld.")] = None,
@@ -122,15 +132,17 @@ def register(app: typer.Typer) -> None:
         „hausbesuch“, kein häufiges Passwort)."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.config import load_profile
-        from hausbesuch.web.auth import add_user
+        from hausbesuch.web.auth import add_user, check_name
 
         if not role:
             raise UserError("--role fehlt: admin oder koordination.")
+        check_name(name)  # before the password is asked for
         city_name = load_profile(city).name if city else None
         password = _read_password(password_stdin)
         with _open(db) as store:
             # audited with the account's city (none for an admin) in the same transaction
-            add_user(store, name, password, role=role, city=city_name, actor=cli_actor())
+            name = add_user(store, name, password, role=role, city=city_name,
+                            actor=cli_actor())
         typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt.")
 
     @user_app.command("disable")
@@ -141,12 +153,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Ein Konto sperren und seine Sitzungen beenden."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.web.auth import disable_user
+        from hausbesuch.web.auth import disable_user, shown_name
 
         with _open(db) as store:
             # audited with the account's city in the same transaction
-            disable_user(store, name, actor=cli_actor())
-        typer.echo(f"Konto „{name}“ gesperrt.")
+            account = disable_user(store, name, actor=cli_actor())
+        typer.echo(f"Konto „{shown_name(account.name)}“ gesperrt.")
 
     @user_app.command("password")
     @user_errors
@@ -159,12 +171,13 @@ def register(app: typer.Typer) -> None:
         """Einem Konto ein neues Passwort geben (mindestens 12 Zeichen, ohne Benutzernamen,
         Stadt und „hausbesuch“, kein häufiges Passwort) und alle seine Sitzungen beenden."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.web.auth import set_password
+        from hausbesuch.web.auth import set_password, shown_name
 
         password = _read_password(password_stdin)
         with _open(db) as store:
-            set_password(store, name, password, actor=cli_actor())
-        typer.echo(f"Neues Passwort für „{name}“ gesetzt; seine Sitzungen sind beendet.")
+            done = set_password(store, name, password, actor=cli_actor())
+        typer.echo(f"Neues Passwort für „{shown_name(done.user.name)}“ gesetzt; seine Sitzungen "
+                   "sind beendet." + _lifted(done.lifted))
 
     @user_app.command("enable")
     @user_errors
@@ -172,13 +185,18 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Benutzername.")],
         db: DbOption = None,
     ) -> None:
-        """Ein gesperrtes Konto wieder freigeben."""
+        """Ein gesperrtes Konto wieder freigeben und eine Anmeldesperre nach zu vielen
+        fehlgeschlagenen Anmeldungen aufheben."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.web.auth import enable_user
+        from hausbesuch.web.auth import enable_user, shown_name
 
         with _open(db) as store:
-            enable_user(store, name, actor=cli_actor())
-        typer.echo(f"Konto „{name}“ wieder freigegeben.")
+            done = enable_user(store, name, actor=cli_actor())
+        shown = shown_name(done.user.name)
+        if done.was_disabled:
+            typer.echo(f"Konto „{shown}“ wieder freigegeben." + _lifted(done.lifted))
+        else:
+            typer.echo(f"Das Konto „{shown}“ war nicht gesperrt." + _lifted(done.lifted))
 
     @app.command("link")
     @user_errors

@@ -31,6 +31,18 @@
   at most once per :data:`LOCKED_AUDIT_EVERY` (the next row counts the tries held back in
   ``details["weitere_versuche"]``), so that a script hammering the login cannot grow the
   log without bound. The count lives in the server process.
+- Account names (:func:`check_name`) are stored in NFC and hold letters (also ``ü``), the
+  digits 0-9 and ``. - _`` only: no ``:`` (the audit log's actors ``cli:<user>`` and
+  ``link:<prefix>``), no invisible, control or space characters, no compatibility forms
+  (full-width ``ｋ``); a name that equals an existing one but for case or such forms
+  (:func:`name_key`) is taken. A typed name (login, ``user`` commands) finds the account
+  stored under exactly that name or its NFC form, else the one account with the same
+  :func:`name_key` (so ``Kora`` logs in as ``kora``); of several such accounts (made before
+  these rules) none. Failed logins are counted per :func:`name_key`.
+- An administrator who sets a new password (``user password``) or enables an account
+  (``user enable``) lifts its lockout too: the counted failed logins of the account are
+  deleted (audited with that action, ``details["sperre_aufgehoben"]``: how many), so that
+  the colleague can log in at once.
 - Roles: ``admin`` sees every city; ``koordination`` the city of her account only. Objects
   of another city answer 404, as if they did not exist.
 """
@@ -40,6 +52,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -144,16 +157,107 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def add_user(store: Store, name: str, password: str, *, role: str, city: str | None,
-             actor: str | None = None) -> None:
-    """Create an account (German :class:`UserError` on bad input or a taken name).
+#: Longest account name (the column's width).
+MAX_NAME = 120
+#: Signs an account name may hold besides letters and the digits 0-9.
+NAME_SIGNS = ".-_"
+#: Letters (Unicode category Lo) that show as nothing (Hangul fillers).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+_NAME_RULE = "Erlaubt sind Buchstaben (auch ä, ö, ü, ß), die Ziffern 0–9 und . - _"
 
-    With ``actor`` the creation is audited (``user_added``, with the account's city) in the
-    same transaction.
+
+def _invisible(ch: str) -> bool:
+    """A control, format (zero-width), space, separator, private or unassigned character."""
+    return unicodedata.category(ch)[0] in "CZ" or ch in _BLANK_LETTERS
+
+
+def normal_name(name: str) -> str:
+    """A typed account name as it is stored and compared: without the spaces around it,
+    in Unicode NFC (a composed ``ü``, however the keyboard sent it)."""
+    return unicodedata.normalize("NFC", name.strip())
+
+
+def name_key(name: str) -> str:
+    """The form in which two account names are the same account: compatibility forms
+    folded (NFKC: full-width ``ｋ`` is ``k``), case folded, invisible and control
+    characters dropped (``Kora``, ``kora\\u200b`` and ``ｋｏｒａ`` are ``kora``)."""
+    folded = unicodedata.normalize(
+        "NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return "".join(ch for ch in folded if not _invisible(ch))
+
+
+def shown_name(name: str) -> str:
+    """``name`` for a message or a terminal: invisible and control characters written as
+    ``\\u200b`` (an escape sequence typed as a name does not reach the terminal)."""
+    return "".join(f"\\u{ord(ch):04x}" if _invisible(ch) else ch for ch in name)
+
+
+def check_name(name: str) -> str:
+    """The name of a new account in its stored form (:func:`normal_name`); German
+    :class:`UserError` naming the rule for a name that is empty or too long, that holds an
+    invisible, control or space character, a ``:`` (reserved: the audit log writes
+    ``cli:<user>`` and ``link:<prefix>``), anything but letters, the digits 0-9 and
+    :data:`NAME_SIGNS`, or a compatibility form (full-width ``ｋ``, ligature ``ﬁ``)."""
+    name = normal_name(name)
+    if not name or len(name) > MAX_NAME:
+        raise UserError(f"Benutzername: 1 bis {MAX_NAME} Zeichen. {_NAME_RULE}.")
+    for pos, ch in enumerate(name, 1):
+        if _invisible(ch):
+            raise UserError(
+                "Benutzername: keine Leerzeichen, unsichtbaren Zeichen oder Steuerzeichen "
+                f"(Zeichen {pos} ist U+{ord(ch):04X}). {_NAME_RULE}.")
+        if ch == ":":
+            raise UserError(
+                "Benutzername: kein Doppelpunkt „:“, er ist dem Protokoll vorbehalten "
+                "(„cli:NAME“ für die Kommandozeile, „link:…“ für Tageslinks). "
+                f"{_NAME_RULE}.")
+        if not (unicodedata.category(ch) in ("Lu", "Ll", "Lt", "Lo") or "0" <= ch <= "9"
+                or ch in NAME_SIGNS):
+            raise UserError(f"Benutzername: „{ch}“ (Zeichen {pos}) ist nicht erlaubt. "
+                            f"{_NAME_RULE}.")
+    if unicodedata.normalize("NFKC", name) != name:
+        raise UserError("Benutzername: keine Sonderformen von Buchstaben oder Ziffern (wie "
+                        "Vollbreite „ｋ“ oder die Ligatur „ﬁ“), bitte die gewöhnlichen "
+                        f"Zeichen schreiben. {_NAME_RULE}.")
+    return name
+
+
+def _same_key(s: Session, name: str) -> list[str]:
+    """The stored account names with the :func:`name_key` of ``name``."""
+    key = name_key(name)
+    return sorted(n for n in s.scalars(select(UserRow.name)) if key and name_key(n) == key)
+
+
+def find_account(s: Session, name: str) -> UserRow | None:
+    """The account a typed ``name`` means: the one stored under exactly that name or its
+    NFC form, else the one account with the same :func:`name_key` (``Kora`` for ``kora``);
+    ``None`` when there is none, or several (accounts made before the name rules that
+    differ only by case: then only the exact name finds one)."""
+    for candidate in dict.fromkeys((name.strip(), normal_name(name))):
+        if candidate and len(candidate) <= MAX_NAME:
+            row = s.get(UserRow, candidate)
+            if row is not None:
+                return row
+    same = _same_key(s, name)
+    return s.get(UserRow, same[0]) if len(same) == 1 else None
+
+
+def login_key(name: str) -> str:
+    """What ``web_login_attempts`` counts a typed name under: the SHA-256 of its
+    :func:`name_key` (``Kora`` and ``kora`` count as one account; never the name)."""
+    return token_hash(name_key(name))
+
+
+def add_user(store: Store, name: str, password: str, *, role: str, city: str | None,
+             actor: str | None = None) -> str:
+    """Create an account (German :class:`UserError` on bad input or a taken name); returns
+    its stored name (:func:`check_name`).
+
+    A name whose :func:`name_key` is an existing account's is taken (``Kora`` when ``kora``
+    exists). With ``actor`` the creation is audited (``user_added``, with the account's
+    city) in the same transaction.
     """
-    name = name.strip()
-    if not name or len(name) > 120 or any(c.isspace() for c in name):
-        raise UserError("Benutzername: 1 bis 120 Zeichen ohne Leerzeichen.")
+    name = check_name(name)
     if role not in ROLES:
         raise UserError(f"--role: erlaubt sind {', '.join(ROLES)}, erhalten {role!r}.")
     if role != ROLE_ADMIN and not city:
@@ -167,19 +271,35 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
     with store.session() as s:
         if s.get(UserRow, name) is not None:
             raise UserError(f"Den Benutzer „{name}“ gibt es schon.")
+        same = _same_key(s, name)
+        if same:
+            raise UserError(
+                f"Benutzername „{name}“: Der Name ist schon vergeben "
+                f"({', '.join(shown_name(n) for n in same)}); Namen, die sich nur in Groß- "
+                "und Kleinschreibung oder der Form der Zeichen unterscheiden, gelten als "
+                "gleich.")
         s.add(UserRow(name=name, password_hash=hash_password(password), role=role,
                       city=stored_city, disabled=False,
                       created_at=now, password_changed_at=now))
         if actor is not None:
             store.audit(actor, "user_added", city=stored_city,
                         details={"user": name, "role": role}, session=s)
+    return name
 
 
 def _account(s: Session, name: str) -> UserRow:
-    """The account ``name`` in session ``s`` (German :class:`UserError` when there is none)."""
-    row = s.get(UserRow, name)
+    """The account ``name`` (as typed: :func:`find_account`) in session ``s`` (German
+    :class:`UserError` when there is none, or several that differ only by case)."""
+    row = find_account(s, name)
     if row is None:
-        raise UserError(f"Keinen Benutzer „{name}“ gefunden.")
+        same = _same_key(s, name)
+        if len(same) > 1:
+            raise UserError(
+                f"Keinen Benutzer „{shown_name(name.strip())}“ gefunden; es gibt mehrere "
+                f"Konten, die sich nur in der Schreibweise unterscheiden: "
+                f"{', '.join('„' + shown_name(n) + '“' for n in same)}. Bitte einen davon "
+                "genau so schreiben.")
+        raise UserError(f"Keinen Benutzer „{shown_name(name.strip())}“ gefunden.")
     return row
 
 
@@ -345,34 +465,81 @@ def check_password(password: str, *, name: str | None = None,
                         "Wörtern mit Ziffern oder Zeichen (wie „Passwort2024!“)." + _EASY_TIP)
 
 
-def set_password(store: Store, name: str, password: str, *, actor: str) -> User:
-    """Give an account a new password (a leaked one, a forgotten one) and end all its
-    sessions, audited (``user_password_set``, with the account's city) in the same
-    transaction; returns the account. The password is checked with the account's name and
-    city (:func:`check_password`)."""
+@dataclass(frozen=True)
+class AccountChange:
+    """What :func:`set_password` and :func:`enable_user` did."""
+
+    user: User
+    #: counted failed logins deleted: the account's login lockout is lifted
+    lifted: int = 0
+    #: the account was disabled (``user disable``) before
+    was_disabled: bool = False
+
+
+def _count_failures(s: Session, name: str) -> int:
+    """The counted failed logins of account ``name`` (:func:`login_key`; and the SHA-256 of
+    the name itself, as versions before the name rules counted)."""
+    keys = {login_key(name), token_hash(name)}
+    return int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
+        LoginAttemptRow.user_name.in_(keys))) or 0)
+
+
+def _lift_lockout(s: Session, name: str) -> int:
+    """Delete the counted failed logins of account ``name`` (see :func:`_count_failures`)
+    and forget its locked tries in this process (:data:`_LOCKED`): a lockout of the
+    account ends at once. Returns how many failures were counted."""
+    keys = {login_key(name), token_hash(name)}
+    count = _count_failures(s, name)
+    s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name.in_(keys)))
+    _LOCKED.forget(lambda key: key[0] in keys)
+    return count
+
+
+def _change_details(row: UserRow, lifted: int) -> dict[str, object]:
+    details: dict[str, object] = {"user": row.name, "role": row.role}
+    if lifted:
+        details["sperre_aufgehoben"] = lifted
+    return details
+
+
+def set_password(store: Store, name: str, password: str, *, actor: str) -> AccountChange:
+    """Give an account a new password (a leaked one, a forgotten one), end all its
+    sessions and lift its login lockout (:func:`_lift_lockout`: the colleague who forgot
+    it logs in at once), audited (``user_password_set``, with the account's city and, when
+    failed logins were counted, ``sperre_aufgehoben``) in the same transaction. The
+    password is checked with the account's name and city (:func:`check_password`)."""
     with store.session() as s:
         row = _account(s, name)
         check_password(password, name=row.name, city=row.city)
         row.password_hash = hash_password(password)
         row.password_changed_at = clock.now()
         row.must_change_password = False
-        s.execute(delete(SessionRow).where(SessionRow.user_name == name))
+        s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
+        lifted = _lift_lockout(s, row.name)
         store.audit(actor, "user_password_set", city=row.city,
-                    details={"user": name, "role": row.role}, session=s)
-        return User(name=row.name, role=row.role, city=row.city)
+                    details=_change_details(row, lifted), session=s)
+        return AccountChange(User(name=row.name, role=row.role, city=row.city), lifted,
+                             bool(row.disabled))
 
 
-def enable_user(store: Store, name: str, *, actor: str) -> User:
-    """Enable a disabled account again (its old sessions stay ended), audited
-    (``user_enabled``, with the account's city); returns the account."""
+def enable_user(store: Store, name: str, *, actor: str) -> AccountChange:
+    """Enable a disabled account again (its old sessions stay ended) and lift its login
+    lockout (:func:`_lift_lockout`), also of an account that is only locked out by failed
+    logins; audited (``user_enabled``, with the account's city and, when failed logins
+    were counted, ``sperre_aufgehoben``). German :class:`UserError` for an account that is
+    neither disabled nor has failed logins counted."""
     with store.session() as s:
         row = _account(s, name)
-        if not row.disabled:
-            raise UserError(f"Das Konto „{name}“ ist nicht gesperrt.")
+        was_disabled = bool(row.disabled)
+        if not was_disabled and not _count_failures(s, row.name):
+            raise UserError(f"Das Konto „{shown_name(row.name)}“ ist nicht gesperrt, auch "
+                            "nicht nach fehlgeschlagenen Anmeldungen.")
         row.disabled = False
+        lifted = _lift_lockout(s, row.name)
         store.audit(actor, "user_enabled", city=row.city,
-                    details={"user": name, "role": row.role}, session=s)
-        return User(name=row.name, role=row.role, city=row.city)
+                    details=_change_details(row, lifted), session=s)
+        return AccountChange(User(name=row.name, role=row.role, city=row.city), lifted,
+                             was_disabled)
 
 
 def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
@@ -384,10 +551,10 @@ def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
     with store.session() as s:
         row = _account(s, name)
         row.disabled = True
-        s.execute(delete(SessionRow).where(SessionRow.user_name == name))
+        s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
         if actor is not None:
             store.audit(actor, "user_disabled", city=row.city,
-                        details={"user": name, "role": row.role}, session=s)
+                        details={"user": row.name, "role": row.role}, session=s)
         return User(name=row.name, role=row.role, city=row.city)
 
 
@@ -444,7 +611,7 @@ def _limited(store: Store, name: str, key: str, address: str,
     held = _LOCKED.take((key, address))
     if held is not None:
         with store.session() as s:
-            _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, s.get(UserRow, name), address,
+            _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, find_account(s, name), address,
                            reason, {"weitere_versuche": str(held)} if held else None)
     return LoginLimited()
 
@@ -455,12 +622,13 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     The try is counted (a row of ``web_login_attempts``) before the password is checked, and
     the count is read again after it: of tries that arrive at the same time, at most the
     limit get their password checked, however many threads serve them. A correct login
-    removes the rows of its account. The rows keep the SHA-256 of the typed name, never
-    the name. A refused or limited try is audited here; the caller audits the login
+    removes the rows of its account. The rows keep the SHA-256 of the typed name's
+    :func:`name_key` (:func:`login_key`), never the name; the account is found by
+    :func:`find_account`. A refused or limited try is audited here; the caller audits the login
     itself once its session exists (:func:`audit_auth`).
     """
-    name = name.strip()[:120]
-    key = token_hash(name)
+    name = name.strip()[:4 * MAX_NAME]
+    key = login_key(name)
     address = address[:64]
     now = clock.utc()
     since = now - timedelta(minutes=limits.window_minutes)
@@ -478,7 +646,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == claim_id))
         raise _limited(store, name, key, address, per_account > limits.max_failures)
     with store.session() as s:
-        row = s.get(UserRow, name)
+        row = find_account(s, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
         ok = False
         try:
@@ -486,6 +654,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         refused = row is None or row.disabled or not ok
+        account = row.name if row is not None else None
         if refused:  # the claimed row stays: it is the failure
             reason = ("konto_unbekannt" if row is None else "passwort_falsch" if not ok
                       else "konto_gesperrt")
@@ -493,7 +662,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     if refused:
         raise LoginRefused()
     with store.session() as s:
-        row = s.get(UserRow, name)
+        row = s.get(UserRow, account)
         if _HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == key))

@@ -52,7 +52,7 @@ class SessionRow(Base):
 
 
 class LoginAttemptRow(Base):
-    """A failed login (SHA-256 of the account name as typed, peer address), for rate limits
+    """A failed login (SHA-256 of the typed account name's ``auth.name_key``, peer address), for rate limits
     and lockout; a try being checked holds a row too (see ``auth.check_login``)."""
 
     __tablename__ = "web_login_attempts"

@@ -134,6 +134,15 @@ class OncePer:
                     del self._seen[k]
             return seen[1] if seen is not None else 0
 
+    def forget(self, match: Callable[[Hashable], bool]) -> int:
+        """Forget the keys for which ``match`` is true (held-back counts included), so that
+        the next event of such a key is let through; returns how many were forgotten."""
+        with self._lock:
+            gone = [k for k in self._seen if match(k)]
+            for k in gone:
+                del self._seen[k]
+            return len(gone)
+
     def clear(self) -> None:
         """Forget every key (tests)."""
         with self._lock:
