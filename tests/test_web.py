@@ -1064,7 +1064,7 @@ def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> No
         lines = got.text.lstrip("\ufeff").splitlines()
         assert lines[0].startswith("zeit;person;aktion") and len(lines) > 3
         bad = ada.get("/protokoll", params={"von": "gestern"})
-        assert bad.status_code == 400 and "kein Datum" in bad.text
+        assert bad.status_code == 400 and "Von: kein lesbares Datum: „gestern“" in bad.text
         unknown = ada.get("/protokoll", params={"stadt": CITY, "kundennummer": "NIEMAND"})
         assert unknown.status_code == 400 and "nicht bekannt" in unknown.text
     logged = site.store.audit_rows(action="protokoll_gelesen")
