@@ -90,6 +90,11 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.web.jobs import JobRunner
 
         store = _open(db)
+        try:
+            store.check_writable()
+        except BaseException:
+            store.close()
+            raise
         typer.echo(f"Warte auf Planungsaufträge in {store.url} (Beenden mit Strg+C)")
         try:
             if store.engine.dialect.name == "postgresql":

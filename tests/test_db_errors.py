@@ -1,0 +1,114 @@
+"""The database's life as the administrator meets it (QA 15 b): a database that is
+read-only, damaged or full after it was opened is told in one German line naming the
+database and the cause (exit 2, no traceback); ``serve`` and ``worker`` refuse a database
+they cannot write before they say they run.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app
+from hausbesuch.store import Store, describe_db_error
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    res = runner.invoke(app, list(args), input=stdin)
+    return res.exit_code, res.output
+
+
+def read_only(tmp_path: Path) -> tuple[Path, str]:
+    """A database (at the newest schema) and a URL that opens it read-only: SQLite's own
+    ``mode=ro``, which also holds for root (who ignores the file's mode bits)."""
+    db = tmp_path / "fall.sqlite"
+    Store.open(db).close()
+    return db, f"sqlite:///file:{db}?mode=ro&uri=true"
+
+
+def test_a_read_only_database_is_one_german_line(tmp_path: Path) -> None:
+    db, url = read_only(tmp_path)
+    before = db.read_bytes()
+    for args, stdin in ((["audit", "--city", "bad-hersfeld"], None),
+                        (["user", "add", "kora", "--role", "admin", "--password-stdin"],
+                         "Ziege-Fahrrad-Wolke-93\n")):
+        code, out = run(*args, "--db", url, stdin=stdin)
+        assert code == 2, out
+        assert "Traceback" not in out and "OperationalError" not in out, out
+        lines = [line for line in out.splitlines() if line.startswith("Fehler:")]
+        assert lines == [f"Fehler: Die Datenbank {Store.open(url, create=False).url} kann "
+                         "nicht geschrieben werden: schreibgeschützt (Rechte von Datei und "
+                         "Ordner prüfen)."], out
+    assert db.read_bytes() == before
+    # the URI made no folder named "file:" in the working directory
+    assert not Path("file:").exists()
+
+
+def test_a_damaged_database_is_named_with_its_cause(tmp_path: Path) -> None:
+    """Damage deeper in the file than the schema (a torn copy): found by the command's
+    work, not at opening."""
+    db = tmp_path / "kopie.sqlite"
+    with Store.open(db) as store:
+        for i in range(2000):
+            store.audit("cli:test", "status_viewed", city="Bad Hersfeld", client_id=f"K{i}",
+                        details={"pad": "x" * 200})
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:  # the audit log's pages at the end of the file
+        fh.seek(size - 40 * 4096)
+        fh.write(b"\xff" * 30 * 4096)
+    code, out = run("audit", "--city", "bad-hersfeld", "--db", str(db))
+    assert code == 2 and "Traceback" not in out, out
+    assert (f"Fehler: Die Datenbank sqlite:///{db} ist beschädigt (database disk image is "
+            "malformed): bitte die letzte Sicherung prüfen.") in out, out
+
+
+def test_full_and_locked_databases_are_named(tmp_path: Path) -> None:
+    """The causes from real SQLite errors: a database at its size limit (SQLITE_FULL,
+    what a full disk gives) and one another program holds locked."""
+    db = tmp_path / "fall.sqlite"
+    with Store.open(db) as store:
+        conn = store.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute("PRAGMA max_page_count=" + str(
+                cur.execute("PRAGMA page_count").fetchone()[0]))
+            try:
+                cur.execute("INSERT INTO audit_log (at, actor, action, details) VALUES "
+                            "('2026-12-07 10:00', 'x', 'y', ?)", ("x" * 100_000,))
+            except sqlite3.DatabaseError as exc:
+                full = exc
+        finally:
+            conn.close()
+    assert "kann nicht geschrieben werden: Datenträger voll" in describe_db_error(full)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        mine = sqlite3.connect(db, timeout=0.1)
+        try:
+            mine.execute("SELECT * FROM audit_log").fetchall()
+        except sqlite3.OperationalError as exc:
+            locked = exc
+    finally:
+        other.execute("ROLLBACK")
+    assert describe_db_error(locked).startswith("Die Datenbank ist gesperrt")
+
+
+def test_serve_and_worker_refuse_a_read_only_database_before_their_banner(
+        tmp_path: Path) -> None:
+    _db, url = read_only(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for args in (["serve", "--city", "bad-hersfeld", "--port", "8731"], ["worker"]):
+        # a server that started would run until the timeout
+        done = subprocess.run([sys.executable, "-m", "hausbesuch", *args, "--db", url],
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr
+        assert "schreibgeschützt" in done.stderr and "Traceback" not in done.stderr
+        assert "läuft" not in done.stdout and "Warte" not in done.stdout, done.stdout
