@@ -157,8 +157,28 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+#: A query parameter of a URL that carries a secret (libpq's ``password=``,
+#: ``sslpassword=``, and the like), masked wherever a URL is shown.
+_SECRET_QUERY = re.compile(r"([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*", re.I)
+#: How special characters in a password are written in a URL.
+PASSWORD_HINT = ("Zeichen wie @ : / ? im Passwort müssen prozentkodiert werden "
+                 "(@ als %40, : als %3A, / als %2F, ? als %3F)")
+
+
 def _safe(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    """The URL to show: without the password, neither in the user part nor in the query."""
+    return _SECRET_QUERY.sub(r"\1***", url.render_as_string(hide_password=True))
+
+
+def _safe_text(raw: str) -> str:
+    """A database address that could not be read, as far as it may be shown: the scheme
+    and the part after the last ``@`` (a password may hold any of ``:/@``), the query's
+    secrets masked; never the whole text."""
+    scheme, sep, rest = raw.partition("://")
+    if not sep:
+        return "…"
+    user, at, host = rest.rpartition("@")
+    return _SECRET_QUERY.sub(r"\1***", f"{scheme}://{'…@' if at else ''}{host}")
 
 
 def _driver_line(exc: BaseException) -> str:
@@ -809,10 +829,15 @@ class Store:
         try:
             parsed = make_url(resolved)
         except (ArgumentError, ValueError):
+            hint = f"; {PASSWORD_HINT}" if "@" in resolved else ""
             raise StoreError(
-                f"Ungültige Datenbank-Adresse: {resolved!r} (erwartet z. B. "
-                "sqlite:///pfad/datei.sqlite oder postgresql+psycopg://user@host/datenbank)"
-            ) from None
+                f"Ungültige Datenbank-Adresse: {_safe_text(resolved)} (erwartet z. B. "
+                f"sqlite:///pfad/datei.sqlite oder postgresql+psycopg://user@host/datenbank"
+                f"{hint})") from None
+        if "@" in (parsed.host or ""):  # "user:pass@word@host": part of it would be the host
+            raise StoreError(
+                f"Ungültige Datenbank-Adresse: {_safe_text(resolved)} (mehr als ein @ vor dem "
+                f"Rechnernamen; {PASSWORD_HINT})")
         backend = parsed.get_backend_name()
         if backend not in {"sqlite", "postgresql"}:
             raise StoreError(

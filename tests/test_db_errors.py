@@ -112,3 +112,41 @@ def test_serve_and_worker_refuse_a_read_only_database_before_their_banner(
         assert done.returncode == 2, done.stderr
         assert "schreibgeschützt" in done.stderr and "Traceback" not in done.stderr
         assert "läuft" not in done.stdout and "Warte" not in done.stdout, done.stdout
+
+
+# ------------------------------------------------------------------ passwords in URLs
+
+
+def test_a_password_in_the_query_of_a_url_is_never_shown(tmp_path: Path) -> None:
+    """libpq's ``?password=`` form works and is masked in the store's URL (the worker's
+    banner, every message)."""
+    import uuid
+
+    from tests.pg import drop_schema, pg_url
+
+    url, schema = pg_url(), f"t_pw_{uuid.uuid4().hex[:12]}"
+    sep = "&" if "?" in url else "?"
+    try:
+        with Store.open(f"{url}{sep}password=Pw-Hb-Geheim-42", schema=schema) as store:
+            assert "Geheim" not in store.url and "password=***" in store.url, store.url
+    finally:
+        drop_schema(url, schema)
+    code, out = run("plans", "--city", "bad-hersfeld", "--db",
+                    "postgresql://hb@127.0.0.1:1/hb?sslmode=disable&password=Pw-Hb-Geheim-43")
+    assert code == 2 and "nicht erreichbar" in out and "Geheim" not in out, out
+    assert "password=***&sslmode=disable" in out, out
+
+
+def test_an_unreadable_url_is_not_echoed_whole(tmp_path: Path) -> None:
+    # a typo in the port: the address cannot be read; only what follows the last @
+    code, out = run("plans", "--city", "bad-hersfeld", "--db",
+                    "postgresql+psycopg://hb:Geheim123Pw@localhost:notaport/hb")
+    assert code == 2 and "Geheim" not in out, out
+    assert "Ungültige Datenbank-Adresse: postgresql+psycopg://…@localhost:notaport/hb" in out
+    assert "prozentkodiert" in out, out
+    # an @ in the password, not percent-encoded: no part of the password is shown and
+    # no server is asked for a host "Wort@127.0.0.1"
+    code, out = run("plans", "--city", "bad-hersfeld", "--db",
+                    "postgresql://hb:Geheim@Wort@127.0.0.1:1/hb")
+    assert code == 2 and "Geheim" not in out and "Wort" not in out, out
+    assert "@ als %40" in out, out
