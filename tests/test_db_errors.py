@@ -150,3 +150,28 @@ def test_an_unreadable_url_is_not_echoed_whole(tmp_path: Path) -> None:
                     "postgresql://hb:Geheim@Wort@127.0.0.1:1/hb")
     assert code == 2 and "Geheim" not in out and "Wort" not in out, out
     assert "@ als %40" in out, out
+
+
+# ------------------------------------------------------------------ no empty database
+
+
+def test_account_link_and_worker_commands_make_no_empty_database(tmp_path: Path) -> None:
+    """The colleague who left, disabled from a shell without the service's HAUSBESUCH_DB:
+    „gibt es nicht“, not „Keinen Benutzer gefunden“, and no new file."""
+    missing = tmp_path / "tippfehler" / "hb.sqlite"
+    for args, stdin in ((["user", "disable", "kora"], None), (["user", "enable", "kora"], None),
+                        (["user", "password", "kora", "--password-stdin"],
+                         "Ziege-Fahrrad-Wolke-93\n"),
+                        (["link", "--revoke", "AbCdEf12"], None),
+                        (["link", "P1", "team-1", "2026-12-07"], None)):
+        code, out = run(*args, "--db", str(missing), stdin=stdin)
+        assert code == 2 and f"Die Datenbank {missing} gibt es nicht" in out, (args, out)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "hausbesuch", "worker", "--db", str(missing)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "gibt es nicht" in done.stderr, done.stderr
+    assert not missing.parent.exists()
+    # user add makes the database, as before
+    code, out = run("user", "add", "kora", "--role", "admin", "--password-stdin", "--db",
+                    str(missing), stdin="Ziege-Fahrrad-Wolke-93\n")
+    assert code == 0 and missing.exists(), out

@@ -16,10 +16,12 @@ DbOption = Annotated[
 ]
 
 
-def _open(db: str | None):  # noqa: ANN202
+def _open(db: str | None, *, create: bool = False):  # noqa: ANN202
+    """The store; only ``user add`` makes a new SQLite file (``create``): the commands that
+    change what is stored refuse a mistyped ``--db`` instead of making an empty database."""
     from hausbesuch.store import Store
 
-    return Store.open(db)
+    return Store.open(db, create=create)
 
 
 def _read_password(stdin: bool) -> str:
@@ -133,7 +135,7 @@ def register(app: typer.Typer) -> None:
             raise UserError("--role fehlt: admin oder koordination.")
         city_name = load_profile(city).name if city else None
         password = _read_password(password_stdin)
-        with _open(db) as store:
+        with _open(db, create=True) as store:
             # audited with the account's city (none for an admin) in the same transaction
             add_user(store, name, password, role=role, city=city_name, actor=cli_actor())
         typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt.")
@@ -166,8 +168,8 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.casework import cli_actor
         from hausbesuch.web.auth import set_password
 
-        password = _read_password(password_stdin)
-        with _open(db) as store:
+        with _open(db) as store:  # a mistyped --db is told before the password is asked
+            password = _read_password(password_stdin)
             set_password(store, name, password, actor=cli_actor())
         typer.echo(f"Neues Passwort für „{name}“ gesetzt; seine Sitzungen sind beendet.")
 
