@@ -175,3 +175,35 @@ def test_account_link_and_worker_commands_make_no_empty_database(tmp_path: Path)
     code, out = run("user", "add", "kora", "--role", "admin", "--password-stdin", "--db",
                     str(missing), stdin="Ziege-Fahrrad-Wolke-93\n")
     assert code == 0 and missing.exists(), out
+
+
+# ------------------------------------------------------------------ serve's address
+
+
+def test_serve_refuses_a_busy_port_an_unknown_address_and_an_impossible_port(
+        tmp_path: Path) -> None:
+    """Nothing says „läuft“ before the socket is bound; the reason is German (exit 2)."""
+    import socket
+
+    db = tmp_path / "fall.sqlite"
+    Store.open(db).close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        port = busy.getsockname()[1]
+        for extra, says in ((["--port", str(port)], f"Port {port} ist schon belegt"),
+                            (["--port", "70000"], "--port: zwischen 1 und 65535, erhalten 70000"),
+                            (["--port", "0"], "--port: zwischen 1 und 65535, erhalten 0"),
+                            # TEST-NET-1 (RFC 5737): an address no machine of ours has
+                            (["--host", "192.0.2.1", "--port", str(port)],
+                             "--host 192.0.2.1: diese Adresse hat der Rechner nicht")):
+            done = subprocess.run(
+                [sys.executable, "-m", "hausbesuch", "serve", "--db", str(db), "--city",
+                 "bad-hersfeld", *extra], env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 2, (extra, done.stdout, done.stderr)
+            assert says in done.stderr and "Traceback" not in done.stderr, done.stderr
+            assert "läuft" not in done.stdout, done.stdout
+    finally:
+        busy.close()

@@ -53,13 +53,44 @@ def _parse_moment(text: str) -> datetime:
     raise UserError(f"--valid-until: kein gültiger Zeitpunkt: {text!r} (z. B. \"2026-12-08 20:00\").")
 
 
+def _bind(host: str, port: int):  # noqa: ANN202
+    """A socket bound to ``host``:``port`` (as uvicorn binds it), or a German
+    :class:`UserError` naming the option."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError):
+        raise UserError(f"--host {host}: diese Adresse ist unbekannt (z. B. 127.0.0.1 oder "
+                        "0.0.0.0 angeben).") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            reason = f"Port {port} ist schon belegt (läuft hausbesuch schon?)"
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            reason = f"--host {host}: diese Adresse hat der Rechner nicht"
+        elif exc.errno == errno.EACCES:
+            reason = f"Port {port}: keine Berechtigung (Ports unter 1024 nur mit Rechten des Systems)"
+        else:
+            reason = f"--host {host} --port {port}: kann nicht lauschen ({exc.strerror})"
+        raise UserError(f"{reason}.") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     @user_errors
     def serve(
         db: DbOption = None,
         host: Annotated[str, typer.Option("--host", help="Adresse, an der der Server lauscht.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+        port: Annotated[int, typer.Option("--port", help="Port (1–65535).")] = 8000,
         city: Annotated[list[str] | None, typer.Option(
             "--city", help="Stadtprofil(e), die der Server anbietet (mehrfach möglich; Standard: kassel).")] = None,
         no_worker: Annotated[bool, typer.Option(
@@ -73,13 +104,21 @@ def register(app: typer.Typer) -> None:
 
         from hausbesuch.web.app import create_app
 
+        if not 1 <= port <= 65535:
+            raise UserError(f"--port: zwischen 1 und 65535, erhalten {port}.")
         application = create_app(db, cities=city or None, run_jobs=not no_worker,
                                  plan_time_limit=time_limit)
+        # bound before the banner: a busy port or an address this machine lacks is told
+        # in German instead of „läuft“ followed by uvicorn's English error
+        sock = _bind(host, port)
+        config = uvicorn.Config(application, host=host, port=port, proxy_headers=proxy,
+                                forwarded_allow_ips="127.0.0.1" if proxy else None,
+                                log_level="warning", access_log=False, server_header=False)
         typer.echo(f"hausbesuch läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
-        uvicorn.run(application, host=host, port=port, proxy_headers=proxy,
-                    forwarded_allow_ips="127.0.0.1" if proxy else None, log_level="warning",
-                    access_log=False,
-                    server_header=False)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
 
     @app.command("worker")
     @user_errors
