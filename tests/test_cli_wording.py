@@ -316,3 +316,25 @@ def test_status_of_a_final_case_shows_no_revisit_rule(small):
     audit = ok("audit", "--kundennummer", "K-1", *common)
     assert "Ergebnis: nicht angetroffen" in audit and "Nach: in Klärung" in audit
     assert not any(code in audit for code in CODES), audit
+
+
+def test_import_checks_its_report_target_before_it_stores_anything(tmp_path):
+    """``import --report`` into a folder that cannot be written: refused in German before
+    the list is read in; no database is made, no client stored."""
+    from tests.cli_helpers import run_with_read_only_folder
+
+    clients = tmp_path / "kunden.csv"
+    with open(clients, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerow(["K-1", "Erika Mustermann", *GOOD, ""])
+    folder = tmp_path / "nurlesen"
+    folder.mkdir()
+    db = tmp_path / "neu.sqlite"
+    done = run_with_read_only_folder(folder, [
+        "import", str(clients), "--city", "bad-hersfeld", "--db", str(db),
+        "--report", str(folder / "bericht.csv")])
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (f"Fehler: --report {folder / 'bericht.csv'}: in {folder} kann nicht geschrieben "
+            "werden") in done.stderr, done.stderr
+    assert "neu" not in done.stdout and not db.exists(), done.stdout
