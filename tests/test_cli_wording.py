@@ -338,3 +338,43 @@ def test_import_checks_its_report_target_before_it_stores_anything(tmp_path):
     assert (f"Fehler: --report {folder / 'bericht.csv'}: in {folder} kann nicht geschrieben "
             "werden") in done.stderr, done.stderr
     assert "neu" not in done.stdout and not db.exists(), done.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["audit", "--city", "bad-hersfeld", "--von", "11.2026", "--bis", "03.12.2026"],
+    ["audit", "--city", "bad-hersfeld", "--bis", "12.2026"],
+    ["absence", "add", "team-1", "Februar 2027", "--bis", "28.02.2027", "--city", "bad-hersfeld"],
+    ["absence", "add", "team-2", "01.2027", "--city", "bad-hersfeld"],
+    ["absence", "list", "--city", "bad-hersfeld", "--von", "Dez 2026"],
+    ["plan", "--city", "bad-hersfeld", "--start", "Dezember 2026", "--days", "1"],
+    ["link", "P1", "team-1", "12.2026"],
+])
+def test_an_option_naming_one_day_refuses_a_month_alone(tmp_path, args):
+    """„12.2026“ is no day: refused, naming the option and an example day, not read as
+    the month's first day (``audit --bis 12.2026`` found nothing in December)."""
+    db = _new_db(tmp_path / "fall.sqlite")
+    code, out = invoke(*args, "--db", db)
+    assert code == 2, out
+    assert "ist ein Monat, kein Tag: bitte einen Tag angeben, z. B. 01." in out, out
+    from sqlalchemy import text
+
+    from hausbesuch.store import Store
+
+    with Store.open(db, create=False) as store, store.engine.connect() as conn:
+        assert not store.list_plans(), "nothing planned"
+        assert conn.execute(text("SELECT count(*) FROM team_absences")).scalar() == 0
+
+
+def test_an_option_naming_one_day_refuses_a_time_part(tmp_path):
+    db = _new_db(tmp_path / "fall.sqlite")
+    for args in (["audit", "--city", "bad-hersfeld", "--von", "03.12.2026 23:00"],
+                 ["plan", "--city", "bad-hersfeld", "--start", "2026-12-07 08:00", "--days", "1"],
+                 ["absence", "add", "team-1", "07.12.2026 10:00", "--city", "bad-hersfeld"]):
+        code, out = invoke(*args, "--db", db)
+        assert code == 2, out
+        assert "hat eine Uhrzeit: bitte einen Tag angeben, z. B." in out, out
+    # a cell of the client list keeps the spreadsheet forms
+    from hausbesuch.fields import parse_date
+
+    assert parse_date("12.2026") == date(2026, 12, 1)
+    assert parse_date("07.12.2026 00:00") == date(2026, 12, 7)

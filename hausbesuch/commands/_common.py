@@ -145,13 +145,13 @@ def profile_for_plan(city: str | None, plan_city: str, plan_profile: str | None 
 
 
 def parse_day_option(text: str | None, option: str):  # noqa: ANN201
-    """A German date given to ``option`` (``None`` stays ``None``); a wrong one is a
-    :class:`UserError` naming the option."""
-    from hausbesuch.fields import parse_date
+    """A German date given to ``option`` (``None`` stays ``None``); a wrong one, a month
+    alone or a date with a clock time is a :class:`UserError` naming the option."""
+    from hausbesuch.fields import parse_day
 
     if text is None:
         return None
     try:
-        return parse_date(text)
+        return parse_day(text)
     except ValueError as exc:
         raise UserError(f"{option}: {exc}") from None

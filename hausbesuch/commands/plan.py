@@ -9,17 +9,19 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, DbOption, OsmOption, count, user_errors
+from hausbesuch.commands._common import (
+    CityOption,
+    DbOption,
+    OsmOption,
+    count,
+    parse_day_option,
+    user_errors,
+)
 from hausbesuch.errors import UserError
 
 
 def _parse_start(text: str) -> date:
-    from hausbesuch.clients import parse_date
-
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise UserError(f"--start: {exc}") from None
+    return parse_day_option(text, "--start")
 
 
 def run_plan(

@@ -36,10 +36,12 @@ def _read_password(stdin: bool) -> str:
 
 
 def _parse_day(text: str) -> date:
-    from hausbesuch.clients import parse_date
+    from hausbesuch.fields import NotADayError, parse_day
 
     try:
-        return parse_date(text)
+        return parse_day(text)
+    except NotADayError as exc:
+        raise UserError(f"TAG: {exc}.") from None
     except ValueError:
         raise UserError(f"TAG: kein gültiges Datum: „{text}“ (z. B. 2026-12-08).") from None
 
