@@ -378,3 +378,19 @@ def test_an_option_naming_one_day_refuses_a_time_part(tmp_path):
 
     assert parse_date("12.2026") == date(2026, 12, 1)
     assert parse_date("07.12.2026 00:00") == date(2026, 12, 7)
+
+
+@pytest.mark.slow
+def test_plan_warns_of_a_first_day_before_today(small):
+    """The web form refuses a span that began; the command line plans it (simulations and
+    the tests plan weeks gone) but says so, in the form's words (QA 15 a, F5)."""
+    d, db, common, _, plan = small  # planned from START while today is two weeks later
+    today = START + timedelta(days=14)
+    assert (f"Warnung: --start: {START:%d.%m.%Y} liegt in der Vergangenheit (heute ist "
+            f"{today:%d.%m.%Y}). Besuche an vergangenen Tagen werden trotzdem eingeplant; "
+            f"für einen Plan ab heute --start {today:%d.%m.%Y} angeben.") in plan, plan
+    on_the_day = CliRunner(env={clock.ENV: START.isoformat()}).invoke(
+        app, ["plan", *common, "--start", START.isoformat(), "--days", "1", "--out",
+              str(d / "plan-heute"), "--time-limit", "1", "--threads", "1"])
+    assert on_the_day.exit_code == 0, on_the_day.output
+    assert "Warnung" not in on_the_day.output and "Vergangenheit" not in on_the_day.output

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from hausbesuch import clock
 from hausbesuch.commands._common import (
     CityOption,
     DbOption,
@@ -156,9 +157,15 @@ def register(app: typer.Typer) -> None:
             from geodata.network import check_mode
 
             check_mode(mode)
+        first = _parse_start(start)
+        if reason := clock.past_start(first, "--start"):
+            # a warning, not the web form's refusal: simulations and tests plan weeks gone
+            typer.echo(f"Warnung: {reason} Besuche an vergangenen Tagen werden trotzdem "
+                       f"eingeplant; für einen Plan ab heute --start "
+                       f"{clock.today():%d.%m.%Y} angeben.", err=True)
         result, plan_id = run_plan(
             clients, city=city, osm=osm, teams=teams, districts=districts,
-            start=_parse_start(start), days=days, out=out, db=db, time_limit=time_limit,
+            start=first, days=days, out=out, db=db, time_limit=time_limit,
             seed=seed, threads=threads, mode=mode,
         )
         for line in summary_lines(result, plan_id, out):
