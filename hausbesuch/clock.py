@@ -54,3 +54,14 @@ def today() -> date:
     except ValueError:
         raise UserError(f"{ENV}={text!r} ist kein Datum (erwartet JJJJ-MM-TT, "
                         "z. B. 2027-01-15).") from None
+
+
+def past_start(first: date, label: str = "Erster Tag") -> str | None:
+    """Why a span beginning on ``first`` lies in the past (before :func:`today`; today
+    itself is fine), in the words of the plan form (``label``: how the form or the option
+    names the first day); ``None`` when it does not."""
+    current = today()
+    if first >= current:
+        return None
+    return (f"{label}: {first:%d.%m.%Y} liegt in der Vergangenheit (heute ist "
+            f"{current:%d.%m.%Y}).")

@@ -244,6 +244,38 @@ def parse_date(text: str, *, today: date | None = None, month_alone: bool = True
     return value
 
 
+class NotADayError(FieldError):
+    """A month alone or a date with a clock time where one day is asked for."""
+
+
+def parse_day(text: str, *, today: date | None = None) -> date:
+    """One day as an option of a command names it (``--von``, ``--start``, …): as
+    :func:`parse_date`, but a month alone (``12.2026``, ``Dezember 2026``) or a clock time
+    (``03.12.2026 23:00``) is refused, not read as the month's first day or dropped. The
+    forms of a spreadsheet cell stay :func:`parse_date`'s.
+
+    Raises
+    ------
+    NotADayError
+        For a month alone or a time part (the reason names an example day).
+    FieldError
+        When the text is no valid date.
+    """
+    raw = text.strip()
+    s = _RE_WEEKDAY_PREFIX.sub("", raw.lower())
+    month_alone = _RE_MY.fullmatch(s) or (
+        (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS)
+    if month_alone:
+        first = parse_date(raw, today=today)
+        raise NotADayError(f"„{_quote(raw)}“ ist ein Monat, kein Tag: bitte einen Tag "
+                           f"angeben, z. B. {first:%d.%m.%Y}")
+    if (_RE_DMY.fullmatch(s) or _RE_ISO.fullmatch(s)) and ":" in s:
+        day = parse_date(raw, today=today)
+        raise NotADayError(f"„{_quote(raw)}“ hat eine Uhrzeit: bitte einen Tag angeben, "
+                           f"z. B. {day:%d.%m.%Y}")
+    return parse_date(raw, today=today)
+
+
 # --------------------------------------------------------------------------- numbers
 
 _RE_NUMBER = re.compile(

@@ -158,8 +158,67 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+#: A query parameter of a URL that carries a secret (libpq's ``password=``,
+#: ``sslpassword=``, and the like), masked wherever a URL is shown.
+_SECRET_QUERY = re.compile(r"([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*", re.I)
+#: How special characters in a password are written in a URL.
+PASSWORD_HINT = ("Zeichen wie @ : / ? im Passwort müssen prozentkodiert werden "
+                 "(@ als %40, : als %3A, / als %2F, ? als %3F)")
+
+
 def _safe(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    """The URL to show: without the password, neither in the user part nor in the query."""
+    return _SECRET_QUERY.sub(r"\1***", url.render_as_string(hide_password=True))
+
+
+def _safe_text(raw: str) -> str:
+    """A database address that could not be read, as far as it may be shown: the scheme
+    and the part after the last ``@`` (a password may hold any of ``:/@``), the query's
+    secrets masked; never the whole text."""
+    scheme, sep, rest = raw.partition("://")
+    if not sep:
+        return "…"
+    user, at, host = rest.rpartition("@")
+    return _SECRET_QUERY.sub(r"\1***", f"{scheme}://{'…@' if at else ''}{host}")
+
+
+def _driver_line(exc: BaseException) -> str:
+    """The first line of a database driver's message (the detail lines can carry values)."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+#: Causes of a database error by words of the driver's message (SQLite and PostgreSQL).
+_DB_ERROR_CAUSES = (
+    (("readonly database", "read-only", "read only"), "schreibgeschützt"),
+    (("disk is full", "no space left", "could not extend file", "disk quota"), "Datenträger voll"),
+    (("malformed", "not a database", "invalid page", "corrupt"), "beschädigt"),
+    (("database is locked", "database table is locked", "lock timeout",
+      "could not obtain lock"), "gesperrt"),
+)
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """One German line for a database error met after opening: the database (its URL
+    without password, recorded by the engine's error hook) and the cause: schreibgeschützt,
+    Datenträger voll, beschädigt, gesperrt, else the driver's first line."""
+    where = getattr(exc, "hausbesuch_db", None)
+    name = f"Die Datenbank {where}" if where else "Die Datenbank"
+    line = _driver_line(exc)
+    low = line.lower()
+    cause = next((c for words, c in _DB_ERROR_CAUSES if any(w in low for w in words)), None)
+    if cause == "schreibgeschützt":
+        return (f"{name} kann nicht geschrieben werden: schreibgeschützt (Rechte von Datei "
+                "und Ordner prüfen).")
+    if cause == "Datenträger voll":
+        return (f"{name} kann nicht geschrieben werden: Datenträger voll (Platz schaffen, "
+                "dann den Befehl wiederholen).")
+    if cause == "beschädigt":
+        return f"{name} ist beschädigt ({line}): bitte die letzte Sicherung prüfen."
+    if cause == "gesperrt":
+        return (f"{name} ist gesperrt: ein anderes Programm schreibt gerade (später noch "
+                "einmal versuchen).")
+    return f"Datenbankfehler in {where or 'der Datenbank'}: {line}"
 
 
 # --------------------------------------------------------------------------- JSON helpers
@@ -783,10 +842,15 @@ class Store:
         try:
             parsed = make_url(resolved)
         except (ArgumentError, ValueError):
+            hint = f"; {PASSWORD_HINT}" if "@" in resolved else ""
             raise StoreError(
-                f"Ungültige Datenbank-Adresse: {resolved!r} (erwartet z. B. "
-                "sqlite:///pfad/datei.sqlite oder postgresql+psycopg://user@host/datenbank)"
-            ) from None
+                f"Ungültige Datenbank-Adresse: {_safe_text(resolved)} (erwartet z. B. "
+                f"sqlite:///pfad/datei.sqlite oder postgresql+psycopg://user@host/datenbank"
+                f"{hint})") from None
+        if "@" in (parsed.host or ""):  # "user:pass@word@host": part of it would be the host
+            raise StoreError(
+                f"Ungültige Datenbank-Adresse: {_safe_text(resolved)} (mehr als ein @ vor dem "
+                f"Rechnernamen; {PASSWORD_HINT})")
         backend = parsed.get_backend_name()
         if backend not in {"sqlite", "postgresql"}:
             raise StoreError(
@@ -808,9 +872,7 @@ class Store:
             raise StoreError(f"Datenbank-Adresse {_safe(parsed)} nicht nutzbar: {exc}") from None
         store = cls(engine, url=_safe(parsed))
 
-        def reason(exc: BaseException) -> str:
-            lines = str(getattr(exc, "orig", exc)).strip().splitlines()
-            return lines[0] if lines else type(exc).__name__
+        reason = _driver_line
 
         try:
             try:
@@ -835,6 +897,19 @@ class Store:
             engine.dispose()
             raise
         return store
+
+    def check_writable(self) -> None:
+        """Refuse a database this process cannot write (a read-only file or folder, a
+        server in read-only mode, no write right): a write in a transaction that is rolled
+        back. For ``serve`` and ``worker``, which write from their first moment on."""
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(sqlite_immediate=True)
+                with conn.begin() as tx:
+                    conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                    tx.rollback()
+        except DBAPIError as exc:
+            raise StoreError(describe_db_error(exc)) from None
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (a no-op when it is already there)."""
@@ -1458,15 +1533,21 @@ class DriverError(Exception):
 def _without_values(ctx: Any) -> Any:
     """``handle_error`` hook: the driver's message without its detail lines. PostgreSQL
     repeats the row's values there ("DETAIL: Failing row contains (…)", "Key (…)=(…)"),
-    and an error's message ends up in the server log. The exception keeps its class."""
+    and an error's message ends up in the server log. The exception keeps its class and
+    names its database (``hausbesuch_db``: the URL without password, for
+    :func:`describe_db_error`)."""
     exc, orig = ctx.sqlalchemy_exception, ctx.original_exception
-    message = str(orig).strip()
-    if exc is None or "\n" not in message:
+    if exc is None:
         return None
-    first = message.splitlines()[0]
-    return type(exc)(exc.statement, exc.params, DriverError(f"{type(orig).__name__}: {first}"),
-                     hide_parameters=True,
-                     connection_invalidated=exc.connection_invalidated)
+    where = _safe(ctx.engine.url) if ctx.engine is not None else None
+    message = str(orig).strip()
+    if "\n" in message:
+        first = message.splitlines()[0]
+        exc = type(exc)(exc.statement, exc.params,
+                        DriverError(f"{type(orig).__name__}: {first}"), hide_parameters=True,
+                        connection_invalidated=exc.connection_invalidated)
+    exc.hausbesuch_db = where
+    return exc
 
 
 def _make_engine(url: URL, schema: str | None) -> Engine:
@@ -1479,7 +1560,7 @@ def _make_engine(url: URL, schema: str | None) -> Engine:
         if _sqlite_in_memory(db):
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"]["check_same_thread"] = False
-        else:
+        elif not db.startswith("file:"):  # a URI names a file that is there (or not)
             try:
                 private_file(Path(db).expanduser())
             except OSError as exc:
@@ -1488,6 +1569,7 @@ def _make_engine(url: URL, schema: str | None) -> Engine:
                 ) from None
         engine = create_engine(url, hide_parameters=True, **kwargs)
         _sqlite_pragmas(engine)
+        event.listen(engine, "handle_error", _without_values, retval=True)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if schema is not None:

@@ -20,3 +20,36 @@ def ok(*args: str) -> str:
     res = runner.invoke(app, list(args), catch_exceptions=False)
     assert res.exit_code == 0, res.output
     return res.output
+
+
+def run_with_read_only_folder(folder, args: list[str], env: dict[str, str] | None = None):  # noqa: ANN001, ANN201
+    """Run ``python -m hausbesuch ARGS`` in another process while ``folder`` cannot be
+    written: its mode bits for a normal user; for root (who ignores them) a read-only bind
+    mount of it in a mount namespace of the process's own (``unshare -m``; skipped where
+    that is not allowed). The completed process."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+    cmd = [sys.executable, "-m", "hausbesuch", *args]
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o500)
+        try:
+            return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        finally:
+            os.chmod(folder, 0o700)
+    script = ('mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && '
+              'shift && exec "$@"')
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(folder), "true"],
+                           capture_output=True, text=True) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("root without a read-only mount (unshare -m) cannot make a folder "
+                    "unwritable")
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(folder), *cmd],
+                          env=env, capture_output=True, text=True, timeout=600)

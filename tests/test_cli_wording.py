@@ -321,3 +321,81 @@ def test_status_of_a_final_case_shows_no_revisit_rule(small):
     audit = ok("audit", "--kundennummer", "K-1", *common)
     assert "Ergebnis: nicht angetroffen" in audit and "Nach: in Klärung" in audit
     assert not any(code in audit for code in CODES), audit
+
+
+def test_import_checks_its_report_target_before_it_stores_anything(tmp_path):
+    """``import --report`` into a folder that cannot be written: refused in German before
+    the list is read in; no database is made, no client stored."""
+    from tests.cli_helpers import run_with_read_only_folder
+
+    clients = tmp_path / "kunden.csv"
+    with open(clients, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerow(["K-1", "Erika Mustermann", *GOOD, ""])
+    folder = tmp_path / "nurlesen"
+    folder.mkdir()
+    db = tmp_path / "neu.sqlite"
+    done = run_with_read_only_folder(folder, [
+        "import", str(clients), "--city", "bad-hersfeld", "--db", str(db),
+        "--report", str(folder / "bericht.csv")])
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (f"Fehler: --report {folder / 'bericht.csv'}: in {folder} kann nicht geschrieben "
+            "werden") in done.stderr, done.stderr
+    assert "neu" not in done.stdout and not db.exists(), done.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["audit", "--city", "bad-hersfeld", "--von", "11.2026", "--bis", "03.12.2026"],
+    ["audit", "--city", "bad-hersfeld", "--bis", "12.2026"],
+    ["absence", "add", "team-1", "Februar 2027", "--bis", "28.02.2027", "--city", "bad-hersfeld"],
+    ["absence", "add", "team-2", "01.2027", "--city", "bad-hersfeld"],
+    ["absence", "list", "--city", "bad-hersfeld", "--von", "Dez 2026"],
+    ["plan", "--city", "bad-hersfeld", "--start", "Dezember 2026", "--days", "1"],
+    ["link", "P1", "team-1", "12.2026"],
+])
+def test_an_option_naming_one_day_refuses_a_month_alone(tmp_path, args):
+    """„12.2026“ is no day: refused, naming the option and an example day, not read as
+    the month's first day (``audit --bis 12.2026`` found nothing in December)."""
+    db = _new_db(tmp_path / "fall.sqlite")
+    code, out = invoke(*args, "--db", db)
+    assert code == 2, out
+    assert "ist ein Monat, kein Tag: bitte einen Tag angeben, z. B. 01." in out, out
+    from sqlalchemy import text
+
+    from hausbesuch.store import Store
+
+    with Store.open(db, create=False) as store, store.engine.connect() as conn:
+        assert not store.list_plans(), "nothing planned"
+        assert conn.execute(text("SELECT count(*) FROM team_absences")).scalar() == 0
+
+
+def test_an_option_naming_one_day_refuses_a_time_part(tmp_path):
+    db = _new_db(tmp_path / "fall.sqlite")
+    for args in (["audit", "--city", "bad-hersfeld", "--von", "03.12.2026 23:00"],
+                 ["plan", "--city", "bad-hersfeld", "--start", "2026-12-07 08:00", "--days", "1"],
+                 ["absence", "add", "team-1", "07.12.2026 10:00", "--city", "bad-hersfeld"]):
+        code, out = invoke(*args, "--db", db)
+        assert code == 2, out
+        assert "hat eine Uhrzeit: bitte einen Tag angeben, z. B." in out, out
+    # a cell of the client list keeps the spreadsheet forms
+    from hausbesuch.fields import parse_date
+
+    assert parse_date("12.2026") == date(2026, 12, 1)
+    assert parse_date("07.12.2026 00:00") == date(2026, 12, 7)
+
+
+@pytest.mark.slow
+def test_plan_warns_of_a_first_day_before_today(small):
+    """The web form refuses a span that began; the command line plans it (simulations and
+    the tests plan weeks gone) but says so, in the form's words (QA 15 a, F5)."""
+    d, db, common, _, plan = small  # planned from START while today is two weeks later
+    today = START + timedelta(days=14)
+    assert (f"Warnung: --start: {START:%d.%m.%Y} liegt in der Vergangenheit (heute ist "
+            f"{today:%d.%m.%Y}). Besuche an vergangenen Tagen werden trotzdem eingeplant; "
+            f"für einen Plan ab heute --start {today:%d.%m.%Y} angeben.") in plan, plan
+    on_the_day = CliRunner(env={clock.ENV: START.isoformat()}).invoke(
+        app, ["plan", *common, "--start", START.isoformat(), "--days", "1", "--out",
+              str(d / "plan-heute"), "--time-limit", "1", "--threads", "1"])
+    assert on_the_day.exit_code == 0, on_the_day.output
+    assert "Warnung" not in on_the_day.output and "Vergangenheit" not in on_the_day.output

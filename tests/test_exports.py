@@ -435,3 +435,22 @@ def test_analysis_tables_count_a_called_off_visit_apart():
     assert per_d.loc[off.district, "geplant"] == per_d_before.loc[off.district, "geplant"] - 1
     assert per_d["entfallen"].sum() == 1 and per_d_before["entfallen"].sum() == 0
     assert per_d["gesamt"].sum() == per_d_before["gesamt"].sum() - 1
+
+
+def test_export_into_a_folder_it_cannot_write_is_refused_in_german(planned_week, tmp_path):
+    """A read-only folder: refused before the plan is read (before, a traceback of the
+    temporary file, OSError or pyogrio's DataSourceError)."""
+    from tests.cli_helpers import run_with_read_only_folder
+
+    folder = tmp_path / "nurlesen"
+    folder.mkdir()
+    for fmt in ("xlsx", "gpkg"):
+        target = folder / f"p.{fmt}"
+        done = run_with_read_only_folder(folder, [
+            "export", planned_week.plan_id, "--db", planned_week.db_url, "--format", fmt,
+            "--out", str(target)])
+        assert done.returncode == 2, done.stderr
+        assert (f"Fehler: --out {target}: in {folder} kann nicht geschrieben werden"
+                in done.stderr), done.stderr
+        assert "Traceback" not in done.stderr
+    assert not list(folder.iterdir())

@@ -64,8 +64,17 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
+def _database_error_types() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    return (DBAPIError, sqlite3.DatabaseError)
+
+
 def user_errors(func: F) -> F:
-    """Turn expected errors into a German message on stderr and exit code 2 (no traceback)."""
+    """Turn expected errors into a German message on stderr and exit code 2 (no traceback),
+    also a database error after opening (one line naming the database and the cause)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -84,6 +93,12 @@ def user_errors(func: F) -> F:
             raise typer.Exit(code=2) from None
         except FileNotFoundError as exc:
             typer.echo(f"Fehler: Datei nicht gefunden: {exc.filename or exc}", err=True)
+            raise typer.Exit(code=2) from None
+        except _database_error_types() as exc:
+            # after opening: a read-only file or folder, a full disk, a damaged file
+            from hausbesuch.store import describe_db_error
+
+            typer.echo(f"Fehler: {describe_db_error(exc)}", err=True)
             raise typer.Exit(code=2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -130,13 +145,13 @@ def profile_for_plan(city: str | None, plan_city: str, plan_profile: str | None 
 
 
 def parse_day_option(text: str | None, option: str):  # noqa: ANN201
-    """A German date given to ``option`` (``None`` stays ``None``); a wrong one is a
-    :class:`UserError` naming the option."""
-    from hausbesuch.fields import parse_date
+    """A German date given to ``option`` (``None`` stays ``None``); a wrong one, a month
+    alone or a date with a clock time is a :class:`UserError` naming the option."""
+    from hausbesuch.fields import parse_day
 
     if text is None:
         return None
     try:
-        return parse_date(text)
+        return parse_day(text)
     except ValueError as exc:
         raise UserError(f"{option}: {exc}") from None

@@ -20,6 +20,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     An existing file is replaced only with ``force``: ``--out`` could name the client list
     or a colleague's workbook."""
     from hausbesuch.casework import cli_actor
+    from hausbesuch.commands.geocode import check_writable
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.output import plan_folder_around
     from hausbesuch.store import Store
@@ -32,6 +33,8 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     if not force and (out.exists() or out.is_symlink()) and not out.is_dir():
         raise UserError(f"--out {out}: die Datei gibt es schon; sie würde überschrieben. Bitte "
                         "einen anderen Dateinamen angeben, oder --force, um sie zu ersetzen.")
+    if not out.is_dir():  # (a folder is refused by name below)
+        check_writable(out)  # before the plan is read and the file made
     with Store.open(db, create=False) as store:
         plan = store.load_plan(plan_id)
         promises = promises_of(store, plan)

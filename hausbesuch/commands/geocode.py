@@ -80,10 +80,33 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     return columns, rows
 
 
+def check_writable(path: Path, option: str = "--out") -> None:
+    """Refuse an output file whose folder (or, for a folder still to be made, the nearest
+    one there is) cannot be written, before any work is done: a read-only mount, a folder
+    without the right to write. Tried with a nameless temporary file, which also holds
+    for root (who ignores the folder's mode bits, not a read-only mount)."""
+    import errno
+    import tempfile
+
+    folder = Path(path).expanduser().absolute().parent
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        why = {errno.EROFS: "schreibgeschützt", errno.EACCES: "keine Schreibrechte",
+               errno.EPERM: "keine Schreibrechte", errno.ENOSPC: "Datenträger voll",
+               errno.ENOTDIR: "kein Ordner"}.get(exc.errno or 0, exc.strerror or str(exc))
+        raise UserError(f"{option} {path}: in {folder} kann nicht geschrieben werden "
+                        f"({why}).") from None
+
+
 def check_target(path: Path, option: str = "--out", example: str = "geokodiert.csv",
                  inputs: Sequence[Path] = ()) -> None:
-    """Refuse an output file before any work is done: its folder is missing, it is a
-    folder, or it is one of the command's ``inputs`` (writing would replace the list)."""
+    """Refuse an output file before any work is done: its folder is missing or cannot be
+    written, it is a folder, or it is one of the command's ``inputs`` (writing would
+    replace the list)."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise UserError(f"{option}: der Ordner {path.parent} existiert nicht.")
@@ -95,6 +118,7 @@ def check_target(path: Path, option: str = "--out", example: str = "geokodiert.c
             raise UserError(f"{option} {path}: das ist die eingelesene Datei selbst; sie würde "
                             f"überschrieben. Bitte einen anderen Dateinamen angeben (z. B. "
                             f"{example}).")
+    check_writable(path, option)
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]], *,

@@ -9,17 +9,20 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import CityOption, DbOption, OsmOption, count, user_errors
+from hausbesuch import clock
+from hausbesuch.commands._common import (
+    CityOption,
+    DbOption,
+    OsmOption,
+    count,
+    parse_day_option,
+    user_errors,
+)
 from hausbesuch.errors import UserError
 
 
 def _parse_start(text: str) -> date:
-    from hausbesuch.clients import parse_date
-
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise UserError(f"--start: {exc}") from None
+    return parse_day_option(text, "--start")
 
 
 def run_plan(
@@ -154,9 +157,15 @@ def register(app: typer.Typer) -> None:
             from geodata.network import check_mode
 
             check_mode(mode)
+        first = _parse_start(start)
+        if reason := clock.past_start(first, "--start"):
+            # a warning, not the web form's refusal: simulations and tests plan weeks gone
+            typer.echo(f"Warnung: {reason} Besuche an vergangenen Tagen werden trotzdem "
+                       f"eingeplant; für einen Plan ab heute --start "
+                       f"{clock.today():%d.%m.%Y} angeben.", err=True)
         result, plan_id = run_plan(
             clients, city=city, osm=osm, teams=teams, districts=districts,
-            start=_parse_start(start), days=days, out=out, db=db, time_limit=time_limit,
+            start=first, days=days, out=out, db=db, time_limit=time_limit,
             seed=seed, threads=threads, mode=mode,
         )
         for line in summary_lines(result, plan_id, out):

@@ -16,10 +16,12 @@ DbOption = Annotated[
 ]
 
 
-def _open(db: str | None):  # noqa: ANN202
+def _open(db: str | None, *, create: bool = False):  # noqa: ANN202
+    """The store; only ``user add`` makes a new SQLite file (``create``): the commands that
+    change what is stored refuse a mistyped ``--db`` instead of making an empty database."""
     from hausbesuch.store import Store
 
-    return Store.open(db)
+    return Store.open(db, create=create)
 
 
 def _read_password(stdin: bool) -> str:
@@ -34,10 +36,12 @@ def _read_password(stdin: bool) -> str:
 
 
 def _parse_day(text: str) -> date:
-    from hausbesuch.clients import parse_date
+    from hausbesuch.fields import NotADayError, parse_day
 
     try:
-        return parse_date(text)
+        return parse_day(text)
+    except NotADayError as exc:
+        raise UserError(f"TAG: {exc}.") from None
     except ValueError as exc:  # the reason: unreadable, invalid, or a weekday not fitting
         raise UserError(f"TAG: {exc}") from None
 
@@ -51,13 +55,44 @@ def _parse_moment(text: str) -> datetime:
     raise UserError(f"--valid-until: kein gültiger Zeitpunkt: {text!r} (z. B. \"2026-12-08 20:00\").")
 
 
+def _bind(host: str, port: int):  # noqa: ANN202
+    """A socket bound to ``host``:``port`` (as uvicorn binds it), or a German
+    :class:`UserError` naming the option."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError):
+        raise UserError(f"--host {host}: diese Adresse ist unbekannt (z. B. 127.0.0.1 oder "
+                        "0.0.0.0 angeben).") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            reason = f"Port {port} ist schon belegt (läuft hausbesuch schon?)"
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            reason = f"--host {host}: diese Adresse hat der Rechner nicht"
+        elif exc.errno == errno.EACCES:
+            reason = f"Port {port}: keine Berechtigung (Ports unter 1024 nur mit Rechten des Systems)"
+        else:
+            reason = f"--host {host} --port {port}: kann nicht lauschen ({exc.strerror})"
+        raise UserError(f"{reason}.") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     @user_errors
     def serve(
         db: DbOption = None,
         host: Annotated[str, typer.Option("--host", help="Adresse, an der der Server lauscht.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+        port: Annotated[int, typer.Option("--port", help="Port (1–65535).")] = 8000,
         city: Annotated[list[str] | None, typer.Option(
             "--city", help="Stadtprofil(e), die der Server anbietet (mehrfach möglich; Standard: kassel).")] = None,
         no_worker: Annotated[bool, typer.Option(
@@ -71,13 +106,21 @@ def register(app: typer.Typer) -> None:
 
         from hausbesuch.web.app import create_app
 
+        if not 1 <= port <= 65535:
+            raise UserError(f"--port: zwischen 1 und 65535, erhalten {port}.")
         application = create_app(db, cities=city or None, run_jobs=not no_worker,
                                  plan_time_limit=time_limit)
+        # bound before the banner: a busy port or an address this machine lacks is told
+        # in German instead of „läuft“ followed by uvicorn's English error
+        sock = _bind(host, port)
+        config = uvicorn.Config(application, host=host, port=port, proxy_headers=proxy,
+                                forwarded_allow_ips="127.0.0.1" if proxy else None,
+                                log_level="warning", access_log=False, server_header=False)
         typer.echo(f"hausbesuch läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
-        uvicorn.run(application, host=host, port=port, proxy_headers=proxy,
-                    forwarded_allow_ips="127.0.0.1" if proxy else None, log_level="warning",
-                    access_log=False,
-                    server_header=False)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
 
     @app.command("worker")
     @user_errors
@@ -90,6 +133,11 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.web.jobs import JobRunner
 
         store = _open(db)
+        try:
+            store.check_writable()
+        except BaseException:
+            store.close()
+            raise
         typer.echo(f"Warte auf Planungsaufträge in {store.url} (Beenden mit Strg+C)")
         try:
             if store.engine.dialect.name == "postgresql":
@@ -139,7 +187,7 @@ def register(app: typer.Typer) -> None:
         check_name(name)  # before the password is asked for
         city_name = load_profile(city).name if city else None
         password = _read_password(password_stdin)
-        with _open(db) as store:
+        with _open(db, create=True) as store:
             # audited with the account's city (none for an admin) in the same transaction
             name = add_user(store, name, password, role=role, city=city_name,
                             actor=cli_actor())
@@ -173,8 +221,8 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.casework import cli_actor
         from hausbesuch.web.auth import set_password, shown_name
 
-        password = _read_password(password_stdin)
-        with _open(db) as store:
+        with _open(db) as store:  # a mistyped --db is told before the password is asked
+            password = _read_password(password_stdin)
             done = set_password(store, name, password, actor=cli_actor())
         typer.echo(f"Neues Passwort für „{shown_name(done.user.name)}“ gesetzt; seine Sitzungen "
                    "sind beendet." + _lifted(done.lifted))

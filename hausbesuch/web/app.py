@@ -547,6 +547,11 @@ def create_app(
         # the resolved path (or a shipped short name): a worker in another folder finds it
         refs[p.name] = profile_ref(p) if name is not None else None
     store = Store.open(db_url, schema=schema)
+    try:  # the server writes from its start on (jobs, sessions, the audit of every page)
+        store.check_writable()
+    except BaseException:
+        store.close()
+        raise
     web = WebContext(store=store, limits=limits or Limits(), secret=_secret(store, "csrf-links"),
                      templates=_templates(), profiles=profiles, secure_cookies=secure_cookies,
                      plan_time_limit=plan_time_limit, extra={"profile_refs": refs})

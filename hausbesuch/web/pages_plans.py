@@ -131,13 +131,9 @@ def _plans_page(request: Request, city: str, *, start: str, days: str, error: st
 def _check_not_past(first: date) -> None:
     """Refuse a span that begins before today (:func:`hausbesuch.clock.today`; today
     itself is allowed), in the words of the form."""
-    from hausbesuch.planning.builder import fmt_date
-
-    today = clock.today()
-    if first < today:
-        raise UserError(f"Erster Tag: {fmt_date(first)} liegt in der Vergangenheit (heute ist "
-                        f"{fmt_date(today)}). Bitte als „Erster Tag“ heute oder einen späteren "
-                        "Tag wählen.")
+    if reason := clock.past_start(first):
+        raise UserError(f"{reason} Bitte als „Erster Tag“ heute oder einen späteren Tag "
+                        "wählen.")
 
 
 #: The number of days of the plan form: ASCII digits, not too many for int().
