@@ -184,12 +184,7 @@ def _check_weekday(weekday: str, value: date) -> None:
                          f"({_WEEKDAYS_LONG[value.weekday()]})")
 
 
-def _no_day(raw: str, month: int, year: int) -> str:
-    example = f"01.{month:02d}.{year}" if 1 <= month <= 12 else "01.12.2026"
-    return f"„{_quote(raw)}“ nennt keinen Tag (erwartet z. B. {example})"
-
-
-def parse_date(text: str, *, today: date | None = None, month_alone: bool = True) -> date:
+def parse_date(text: str, *, today: date | None = None) -> date:
     """Parse a German or ISO date.
 
     Accepted: ``7.12.2026``, ``07.12.26`` (two-digit years: 20xx unless that is more than
@@ -197,9 +192,9 @@ def parse_date(text: str, *, today: date | None = None, month_alone: bool = True
     spreadsheet may export it), ``7. Dezember 2026``, and a month alone (``12.2026``,
     ``Dezember 2026``: the first of that month). A German weekday may stand before a day
     (``Mo, 07.12.2026``, ``Montag 7. Dezember 2026``); it must fit the date. Slashes
-    (``7/12/2026``) are ambiguous between German and US order and are rejected. With
-    ``month_alone=False`` (a field that names one day, such as the web's *Erster Tag*) a
-    month alone is refused rather than read as its first day.
+    (``7/12/2026``) are ambiguous between German and US order and are rejected. Where one
+    day is asked for (an option, a form's date field), :func:`parse_day` refuses a month
+    alone rather than read it as its first day.
 
     Raises
     ------
@@ -222,14 +217,10 @@ def parse_date(text: str, *, today: date | None = None, month_alone: bool = True
     elif m := _RE_ISO.fullmatch(s):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     elif (m := _RE_MY.fullmatch(s)) and weekday is None:
-        if not month_alone:
-            raise FieldError(_no_day(raw, int(m[1]), int(m[2])))
         day, month, year = 1, int(m[1]), int(m[2])
     elif (m := _RE_DAY_MONTHNAME.fullmatch(s)) and m[2] in _MONTHS:
         day, month, year = int(m[1]), _MONTHS[m[2]], int(m[3])
     elif (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS and weekday is None:
-        if not month_alone:
-            raise FieldError(_no_day(raw, _MONTHS[m[1]], int(m[2])))
         day, month, year = 1, _MONTHS[m[1]], int(m[2])
     else:
         raise FieldError(f"kein lesbares Datum: „{_quote(raw)}“ (erwartet z. B. 07.12.2026)")

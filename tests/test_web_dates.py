@@ -85,8 +85,11 @@ def test_plan_form_names_what_is_wrong_with_a_typed_first_day(
     for typed, says in (
             (f"Di, {monday:%d.%m.%Y}",
              f"Erster Tag: „Di“ passt nicht zu {monday:%d.%m.%Y} (Montag)."),
-            (f"{monday:%m.%Y}", f"Erster Tag: „{monday:%m.%Y}“ nennt keinen Tag (erwartet z. B. "
-                                f"01.{monday:%m.%Y})."),
+            (f"{monday:%m.%Y}", f"Erster Tag: „{monday:%m.%Y}“ ist ein Monat, kein Tag: bitte "
+                                f"einen Tag angeben, z. B. 01.{monday:%m.%Y}."),
+            (f"{monday:%d.%m.%Y} 10:00", f"Erster Tag: „{monday:%d.%m.%Y} 10:00“ hat eine "
+                                         f"Uhrzeit: bitte einen Tag angeben, z. B. "
+                                         f"{monday:%d.%m.%Y}."),
             ("31/12/2026", "Erster Tag: kein lesbares Datum: „31/12/2026“ (erwartet z. B. "
                            "07.12.2026)."),
             ("31.02.2027", "Erster Tag: kein gültiges Datum: „31.02.2027“.")):

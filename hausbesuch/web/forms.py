@@ -8,19 +8,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from hausbesuch.errors import UserError
-from hausbesuch.fields import FieldError, parse_date, parse_datetime
+from hausbesuch.fields import FieldError, parse_datetime, parse_day
 from hausbesuch.web.app import ECHO_SHORT, echo
 
 
 def form_date(text: str, what: str) -> date:
-    """The day typed into the field ``what`` (its German label), as ``--start`` reads it;
-    a month alone is refused (the field names one day)."""
+    """The day typed into the field ``what`` (its German label), as ``--start`` reads it
+    (:func:`hausbesuch.fields.parse_day`: a month alone or a clock time is refused)."""
     raw = text.strip()
     if len(raw) > ECHO_SHORT:  # no date is that long: the message echoes it cut
         raise UserError(f"{what}: kein lesbares Datum: „{echo(raw)}“ (erwartet z. B. "
                         "31.12.2026).")
     try:
-        return parse_date(raw, month_alone=False)
+        return parse_day(raw)
     except FieldError as exc:
         raise UserError(f"{what}: {exc}.") from None
 
