@@ -530,10 +530,11 @@ def test_reclaim_leaves_nothing_of_deleted_rows_in_the_file(tmp_path):
 def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, backend,
                                                              request):
     """``purge --absent-days N``: a case that no imported client list has held for N days
-    (it left the case-management export) is closed („seit dem … nicht mehr in der
-    Kundenliste“, audited with a code) if it is still open, and erased, whatever its
-    status; a case in the latest list (also in a row refused for a bad field) stays, and
-    one with a visit still ahead on a route is left with that reason."""
+    while a later list was imported (it left the case-management export) is closed („nicht
+    mehr in der Kundenliste (zuletzt am …)“, audited with a code) if it is still open, and
+    erased, whatever its status; a case in the latest list (also in a row refused for a
+    bad field) stays, one with a visit or an appointment still ahead is left with that
+    reason, and when no list came after, nothing is absent."""
     from sqlalchemy import select, update
 
     from hausbesuch.store import AuditRow, ClientRow, StatusHistoryRow, Store
@@ -549,6 +550,17 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
                   for r in s.execute(select(ClientRow.client_id, ClientRow.status))}
         # every case last listed on 01.10. (the fixture's lists were read on 03.12.)
         s.execute(update(ClientRow).values(last_listed_at=datetime(2026, 10, 1, 9, 0)))
+        # an open case with an appointment agreed at the door, not yet on a route
+        e00 = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": "E00"})
+        s.add(ClientRow(**{c.key: getattr(e00, c.key) for c in ClientRow.__table__.columns}
+                        | {"client_id": "E99", "name": "Ernestine Termin-Neun", "notiz": None,
+                           "address": "Am Markt 1, 36251 Bad Hersfeld", "street": "Am Markt",
+                           "housenumber": "1",
+                           "extra": "[]", "zeitfenster": "[]", "status": "offen",
+                           "pin_source": "termin",
+                           "pin_day": today + timedelta(days=5), "pin_time_min": 600}))
+    # no list after 01.10.: imports stopped, nothing counts as absent (review 15 H1)
+    assert "Nichts zu löschen." in run("purge", "--absent-days", "30", *common, today=today)
     # open cases whose visits of week 2 are over (one or two), one still ahead, and the
     # case reached in week 1 leave the export; one case stays in it with a refused row
     done = sorted(c for c, st in status.items() if st == "offen" and max(days[c]) < today)
@@ -573,6 +585,8 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
             + ", ".join(f"{c} (zuletzt am 01.10.2026)" for c in gone) + ".") in dry, dry
     assert f"Daten von {len(erased)} Fällen ({', '.join(erased)})" in dry, dry
     assert re.search(ahead + r" bleibt: noch am \d\d\.12\.2026 um \d\d:\d\d Uhr eingeplant", dry)
+    assert (f"E99 bleibt: Termin vereinbart für den {today + timedelta(days=5):%d.%m.%Y}; "
+            "erst den Termin absagen") in dry, dry
     assert refused not in dry
     # the day the list last held them counts: not yet that many days plus one
     n = (today - date(2026, 10, 1)).days
@@ -591,7 +605,7 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
     for i in range(N):  # the others keep their data
         if f"E{i:02d}" not in erased:
             assert _name(i) in text, i
-    reason = "seit dem 01.10.2026 nicht mehr in der Kundenliste"
+    reason = "nicht mehr in der Kundenliste (zuletzt am 01.10.2026)"
     with Store.open(db) as store, store.session() as s:
         rows = {r.client_id: r for r in s.scalars(select(ClientRow))}
         for cid in gone:

@@ -31,7 +31,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -532,8 +532,6 @@ class Casework:
 
     def _row_ci(self, s: Session, client_id: str) -> ClientRow | None:
         """Case-insensitive look-up (ids are compared without case)."""
-        from sqlalchemy import func
-
         rows = list(s.scalars(select(ClientRow).where(
             ClientRow.city == self.city,
             func.lower(ClientRow.client_id) == client_id.casefold())))
@@ -549,11 +547,12 @@ class Casework:
         ``closed_days``: every such case whose status was set at least that many days
         before today (one erased before again, when its status was set since);
         ``absent_days`` (with or without ``closed_days``): every case, of any status, that
-        no imported client list has held for at least that many days (it left the
-        case-management export); one still open or in Klärung is set to
-        ``abgeschlossen`` first („seit … nicht mehr in der Kundenliste“, audited with
-        ``grund`` ``nicht_mehr_in_liste``). A case with a visit still ahead on a route,
-        one whose announced visit still waits for its correction letter, one still open
+        no imported client list has held for at least that many days while a later list
+        of the city was imported (it left the case-management export; when imports stop,
+        nothing counts as absent); one still open or in Klärung is set to
+        ``abgeschlossen`` first („nicht mehr in der Kundenliste (zuletzt am …)“, audited with
+        ``grund`` ``nicht_mehr_in_liste``). A case with a visit still ahead on a route or an
+        appointment (a fixed day) still ahead, one whose announced visit still waits for its correction letter, one still open
         or in Klärung (but for ``absent_days``), or one not known is left with its
         reason; a case erased before, given by id, is erased again (what was written
         since goes too). ``dry_run``: only say what would be erased.
@@ -601,10 +600,15 @@ class Casework:
                 if absent_days is not None:
                     last = datetime.combine(today - timedelta(days=absent_days),
                                             datetime.max.time())
+                    # absent means: a later list of the city no longer held it (imports
+                    # that stopped, or a list read this morning, erase nothing)
+                    newest = s.scalar(select(func.max(ClientRow.last_listed_at)).where(
+                        ClientRow.city == self.city))
                     # an erased case listed again is a live case again (erased_at None)
                     for r in s.scalars(select(ClientRow).where(
                             ClientRow.city == self.city, ClientRow.erased_at.is_(None),
-                            ClientRow.last_listed_at <= last)):
+                            ClientRow.last_listed_at <= last,
+                            ClientRow.last_listed_at < newest)):
                         found[r.client_id] = r
                         absent[r.client_id] = r.last_listed_at
                 rows = [found[k] for k in sorted(found)]
@@ -638,6 +642,13 @@ class Casework:
                         f"noch am {v.day:%d.%m.%Y} um {v.start_at:%H:%M} Uhr eingeplant (Plan "
                         f"{v.plan_id}); erst neu planen (hausbesuch replan {v.plan_id} "
                         "--from …)")))
+                elif r.pin_day is not None and r.pin_day >= today:
+                    # an appointment agreed at the door (or a day fixed) waits for its visit
+                    what = ("Termin vereinbart" if r.pin_source == "termin"
+                            else "Besuchstag festgelegt")
+                    result.skipped.append((cid, (
+                        f"{what} für den {r.pin_day:%d.%m.%Y}; erst den Termin absagen (im "
+                        "Web: Festlegung aufheben) oder verstreichen lassen")))
                 elif (v := unwritten.get(cid)) is not None:
                     result.skipped.append((cid, (
                         f"der angekündigte Besuch am {v.promised_start:%d.%m.%Y} entfällt, "
@@ -656,7 +667,8 @@ class Casework:
                 result.erased = erase(s, self.city, result.to_erase, actor=self.actor, at=at)
                 # the reason of that closing names no person: it stays readable
                 for cid, listed_at in result.to_close.items():
-                    reason = f"seit dem {listed_at:%d.%m.%Y} nicht mehr in der Kundenliste"
+                    reason = ("nicht mehr in der Kundenliste (zuletzt am "
+                              f"{listed_at:%d.%m.%Y})")
                     s.execute(update(ClientRow).where(
                         ClientRow.city == self.city, ClientRow.client_id == cid)
                         .values(status_reason=reason))

@@ -341,7 +341,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             help="Alle Fälle, die seit mindestens so vielen Tagen erreicht oder "
                  "abgeschlossen sind.")] = None,
         absent_days: Annotated[int | None, typer.Option(
-            "--absent-days", metavar="TAGE", min=0, max=36500,
+            "--absent-days", metavar="TAGE", min=1, max=36500,
             help="Alle Fälle, die seit mindestens so vielen Tagen in keiner eingelesenen "
                  "Kundenliste mehr stehen (offene werden dabei abgeschlossen).")] = None,
         yes: Annotated[bool, typer.Option(
