@@ -153,13 +153,11 @@ def register(app: typer.Typer) -> None:
             store.close()
 
     def _lifted(count: int) -> str:
-        """The sentence on a lifted login lockout (``count`` failed logins deleted)."""
+        """The sentence on a lifted login lockout (``count`` failed logins had locked it)."""
         if not count:
             return ""
-        tries = "eine fehlgeschlagene Anmeldung" if count == 1 else (
-            f"{count} fehlgeschlagene Anmeldungen")
-        return (f" Die Anmeldesperre ist aufgehoben ({tries} gelöscht); das Konto kann sich "
-                "sofort anmelden.")
+        return (f" Die Anmeldesperre nach {count} fehlgeschlagenen Anmeldungen ist "
+                "aufgehoben; die Anmeldung ist sofort wieder möglich.")
 
     user_app = typer.Typer(help="Benutzerkonten der Web-Oberfläche verwalten.", no_args_is_help=True)
     app.add_typer(user_app, name="user")

@@ -476,23 +476,34 @@ class AccountChange:
     was_disabled: bool = False
 
 
-def _count_failures(s: Session, name: str) -> int:
-    """The counted failed logins of account ``name`` (:func:`login_key`; and the SHA-256 of
-    the name itself, as versions before the name rules counted)."""
-    keys = {login_key(name), token_hash(name)}
-    return int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
-        LoginAttemptRow.user_name.in_(keys))) or 0)
+def _failure_keys(name: str) -> set[str]:
+    """What failed logins of account ``name`` are counted under (:func:`login_key`; and
+    the SHA-256 of the name itself, as versions before the name rules counted)."""
+    return {login_key(name), token_hash(name)}
 
 
-def _lift_lockout(s: Session, name: str) -> int:
-    """Delete the counted failed logins of account ``name`` (see :func:`_count_failures`)
-    and forget its locked tries in this process (:data:`_LOCKED`): a lockout of the
-    account ends at once. Returns how many failures were counted."""
-    keys = {login_key(name), token_hash(name)}
-    count = _count_failures(s, name)
+def _locked_by(s: Session, name: str, limits: Limits) -> int:
+    """How many failed logins lock account ``name`` out now: those within the window, if
+    they reach the limit (:func:`check_login`); 0 when it is not locked out. ``limits``
+    are the server's (the command line knows the defaults only)."""
+    since = clock.utc() - timedelta(minutes=limits.window_minutes)
+    recent = int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
+        LoginAttemptRow.user_name.in_(_failure_keys(name)),
+        LoginAttemptRow.at >= since)) or 0)
+    return recent if recent >= limits.max_failures else 0
+
+
+def _lift_lockout(s: Session, name: str, limits: Limits) -> int:
+    """End a lockout of account ``name`` at once: its counted failed logins are deleted
+    (older ones too); the throttle of its audit rows (:data:`_LOCKED`) is forgotten in
+    this process (only a server's own; the command line cannot reach it, which only
+    holds back repeated audit rows). Returns :func:`_locked_by` before (0: there was no
+    lockout). The limit per client address (an office's shared address) stays."""
+    locked = _locked_by(s, name, limits)
+    keys = _failure_keys(name)
     s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name.in_(keys)))
     _LOCKED.forget(lambda key: key[0] in keys)
-    return count
+    return locked
 
 
 def _change_details(row: UserRow, lifted: int) -> dict[str, object]:
@@ -502,11 +513,13 @@ def _change_details(row: UserRow, lifted: int) -> dict[str, object]:
     return details
 
 
-def set_password(store: Store, name: str, password: str, *, actor: str) -> AccountChange:
+def set_password(store: Store, name: str, password: str, *, actor: str,
+                 limits: Limits | None = None) -> AccountChange:
     """Give an account a new password (a leaked one, a forgotten one), end all its
     sessions and lift its login lockout (:func:`_lift_lockout`: the colleague who forgot
     it logs in at once), audited (``user_password_set``, with the account's city and, when
-    failed logins were counted, ``sperre_aufgehoben``) in the same transaction. The
+    it was locked out, ``sperre_aufgehoben``: the failed logins that locked it) in the same
+    transaction. The
     password is checked with the account's name and city (:func:`check_password`)."""
     with store.session() as s:
         row = _account(s, name)
@@ -515,27 +528,29 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> Accou
         row.password_changed_at = clock.now()
         row.must_change_password = False
         s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
-        lifted = _lift_lockout(s, row.name)
+        lifted = _lift_lockout(s, row.name, limits or Limits())
         store.audit(actor, "user_password_set", city=row.city,
                     details=_change_details(row, lifted), session=s)
         return AccountChange(User(name=row.name, role=row.role, city=row.city), lifted,
                              bool(row.disabled))
 
 
-def enable_user(store: Store, name: str, *, actor: str) -> AccountChange:
+def enable_user(store: Store, name: str, *, actor: str,
+                limits: Limits | None = None) -> AccountChange:
     """Enable a disabled account again (its old sessions stay ended) and lift its login
     lockout (:func:`_lift_lockout`), also of an account that is only locked out by failed
-    logins; audited (``user_enabled``, with the account's city and, when failed logins
-    were counted, ``sperre_aufgehoben``). German :class:`UserError` for an account that is
-    neither disabled nor has failed logins counted."""
+    logins; audited (``user_enabled``, with the account's city and, when it was locked
+    out, ``sperre_aufgehoben``). German :class:`UserError` for an account that is neither
+    disabled nor locked out."""
+    limits = limits or Limits()
     with store.session() as s:
         row = _account(s, name)
         was_disabled = bool(row.disabled)
-        if not was_disabled and not _count_failures(s, row.name):
+        if not was_disabled and not _locked_by(s, row.name, limits):
             raise UserError(f"Das Konto „{shown_name(row.name)}“ ist nicht gesperrt, auch "
-                            "nicht nach fehlgeschlagenen Anmeldungen.")
+                            "nicht nach zu vielen fehlgeschlagenen Anmeldungen.")
         row.disabled = False
-        lifted = _lift_lockout(s, row.name)
+        lifted = _lift_lockout(s, row.name, limits)
         store.audit(actor, "user_enabled", city=row.city,
                     details=_change_details(row, lifted), session=s)
         return AccountChange(User(name=row.name, role=row.role, city=row.city), lifted,
