@@ -96,3 +96,19 @@ def test_postgresql_is_sent_to_pg_dump(tmp_path: Path, request: pytest.FixtureRe
     res = runner.invoke(app, ["backup", str(tmp_path / "s.sqlite"), "--db", db])
     assert res.exit_code == 2 and "pg_dump" in res.output, res.output
     assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_a_link_placed_in_the_folder_does_not_receive_the_copy(tmp_path: Path) -> None:
+    """Review 15 M4: the temporary file was opened by a fixed name, following a link a
+    user of a shared backup folder could place there (the whole database written into a
+    file of theirs); it is a new file of its own now, and the copy is put in place
+    without replacing anything."""
+    db = _busy_db(tmp_path)
+    theirs = tmp_path / "fremd.txt"
+    theirs.write_text("fremd")
+    target = tmp_path / "sicherung.sqlite"
+    (tmp_path / ".sicherung.sqlite.tmp").symlink_to(theirs)
+    res = runner.invoke(app, ["backup", str(target), "--db", db])
+    assert res.exit_code == 0, res.output
+    assert theirs.read_text() == "fremd"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and not target.is_symlink()

@@ -207,3 +207,27 @@ def test_serve_refuses_a_busy_port_an_unknown_address_and_an_impossible_port(
             assert "läuft" not in done.stdout, done.stdout
     finally:
         busy.close()
+
+
+def test_serve_binds_a_name_on_ipv4_as_uvicorn_did() -> None:
+    """Review 15 M3: ``--host localhost`` must be 127.0.0.1 (where a proxy connects and
+    what ``--proxy`` trusts), not ``::1`` where the resolver prefers IPv6; an address with
+    a colon is IPv6."""
+    import socket
+
+    from hausbesuch.commands.web import _bind
+
+    sock = _bind("localhost", 0)
+    try:
+        assert sock.family == socket.AF_INET and sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()
+    if socket.has_ipv6:
+        try:
+            sock = _bind("::1", 0)
+        except Exception:  # noqa: BLE001 - a machine without IPv6 loopback
+            return
+        try:
+            assert sock.family == socket.AF_INET6
+        finally:
+            sock.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -39,10 +40,14 @@ def backup_sqlite(store, target: Path) -> int:  # noqa: ANN001 - a hausbesuch.st
     if target.exists():
         raise UserError(f"Ziel {target}: die Datei gibt es schon; bitte einen neuen Namen "
                         "angeben (z. B. mit dem Datum: fallarbeit-2026-12-03.sqlite).")
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp: Path | None = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # a file of our own (O_EXCL, 0600): a link placed in a shared folder under the
+        # name cannot receive the copy
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                    suffix=".tmp")
         os.close(fd)
+        tmp = Path(name)
         raw = store.engine.raw_connection()
         try:
             dst = sqlite3.connect(tmp)
@@ -56,13 +61,16 @@ def backup_sqlite(store, target: Path) -> int:  # noqa: ANN001 - a hausbesuch.st
         if ok != "ok":
             raise UserError(f"Die Sicherung nach {target} ist fehlerhaft ({ok}); die "
                             "Datenbank selbst prüfen (sqlite3 DATEI 'PRAGMA integrity_check').")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
+        try:
+            os.link(tmp, target)  # fails if a file of that name appeared meanwhile
+        except FileExistsError:
+            raise UserError(f"Ziel {target}: die Datei gibt es inzwischen; nichts "
+                            "überschrieben, bitte einen neuen Namen angeben.") from None
     except (OSError, sqlite3.Error) as exc:
         raise UserError(f"Ziel {target}: die Sicherung kann nicht geschrieben werden "
                         f"({getattr(exc, 'strerror', None) or exc}).") from None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
     return target.stat().st_size
 

@@ -61,9 +61,12 @@ def _bind(host: str, port: int):  # noqa: ANN202
     import errno
     import socket
 
+    # uvicorn's rule: IPv6 only for an address with a colon; a name (localhost) is
+    # bound on IPv4, so that a proxy on 127.0.0.1 reaches it and is trusted (--proxy)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         family, kind, proto, _name, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+            host, port, family, socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
     except (socket.gaierror, UnicodeError):
         raise UserError(f"--host {host}: diese Adresse ist unbekannt (z. B. 127.0.0.1 oder "
                         "0.0.0.0 angeben).") from None
@@ -78,7 +81,7 @@ def _bind(host: str, port: int):  # noqa: ANN202
         elif exc.errno == errno.EADDRNOTAVAIL:
             reason = f"--host {host}: diese Adresse hat der Rechner nicht"
         elif exc.errno == errno.EACCES:
-            reason = f"Port {port}: keine Berechtigung (Ports unter 1024 nur mit Rechten des Systems)"
+            reason = f"Port {port}: keine Berechtigung (Ports unter 1024 nur mit Administratorrechten, root)"
         else:
             reason = f"--host {host} --port {port}: kann nicht lauschen ({exc.strerror})"
         raise UserError(f"{reason}.") from None
