@@ -185,7 +185,8 @@ def _safe_text(raw: str) -> str:
 def _driver_line(exc: BaseException) -> str:
     """The first line of a database driver's message (the detail lines can carry values)."""
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    # a quoted value (PostgreSQL: „invalid input … "Meier"“) is left out
+    return re.sub(r'"[^"]*"', '"…"', lines[0]) if lines else type(exc).__name__
 
 
 #: Causes of a database error by words of the driver's message (SQLite and PostgreSQL).
@@ -208,8 +209,9 @@ def describe_db_error(exc: BaseException) -> str:
     low = line.lower()
     cause = next((c for words, c in _DB_ERROR_CAUSES if any(w in low for w in words)), None)
     if cause == "schreibgeschützt":
-        return (f"{name} kann nicht geschrieben werden: schreibgeschützt (Rechte von Datei "
-                "und Ordner prüfen).")
+        where_to_look = ("Rechte von Datei und Ordner prüfen" if "sqlite" in str(where)
+                         else "Rechte der Rolle und ob der Server nur lesend läuft prüfen")
+        return f"{name} kann nicht geschrieben werden: schreibgeschützt ({where_to_look})."
     if cause == "Datenträger voll":
         return (f"{name} kann nicht geschrieben werden: Datenträger voll (Platz schaffen, "
                 "dann den Befehl wiederholen).")

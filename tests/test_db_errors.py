@@ -231,3 +231,29 @@ def test_serve_binds_a_name_on_ipv4_as_uvicorn_did() -> None:
             assert sock.family == socket.AF_INET6
         finally:
             sock.close()
+
+
+def test_a_broken_constraint_is_a_bug_not_a_message(tmp_path: Path) -> None:
+    """Review 15 L4: only states of the database (read-only, full, damaged, locked) are
+    told as one line; a broken constraint from our own code keeps its traceback, and a
+    value quoted by the driver is left out of the line."""
+    import pytest
+    import typer
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from hausbesuch.commands._common import user_errors
+    from hausbesuch.store import describe_db_error
+
+    @user_errors
+    def broken(exc: Exception) -> None:
+        raise exc
+
+    with pytest.raises(IntegrityError):
+        broken(IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed")))
+    with pytest.raises(typer.Exit) as info:
+        broken(OperationalError("UPDATE …", {}, Exception("attempt to write a readonly "
+                                                          "database")))
+    assert info.value.exit_code == 2
+    line = describe_db_error(OperationalError(
+        "SELECT …", {}, Exception('invalid input syntax for type date: "Meier"\nDETAIL: x')))
+    assert "Meier" not in line and '"…"' in line, line

@@ -72,6 +72,18 @@ def _database_error_types() -> tuple[type[BaseException], ...]:
     return (DBAPIError, sqlite3.DatabaseError)
 
 
+def _a_bug(exc: BaseException) -> bool:
+    """A database error that no state of the database explains (a constraint, a statement
+    or a value the code got wrong): not a message for the user."""
+    import sqlite3
+
+    from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
+
+    return isinstance(exc, (IntegrityError, ProgrammingError, DataError,
+                            sqlite3.IntegrityError, sqlite3.ProgrammingError,
+                            sqlite3.DataError))
+
+
 def user_errors(func: F) -> F:
     """Turn expected errors into a German message on stderr and exit code 2 (no traceback),
     also a database error after opening (one line naming the database and the cause)."""
@@ -95,7 +107,10 @@ def user_errors(func: F) -> F:
             typer.echo(f"Fehler: Datei nicht gefunden: {exc.filename or exc}", err=True)
             raise typer.Exit(code=2) from None
         except _database_error_types() as exc:
-            # after opening: a read-only file or folder, a full disk, a damaged file
+            # after opening: a read-only file or folder, a full disk, a damaged file; a
+            # broken constraint or statement is a bug of ours and keeps its traceback
+            if _a_bug(exc):
+                raise
             from hausbesuch.store import describe_db_error
 
             typer.echo(f"Fehler: {describe_db_error(exc)}", err=True)
