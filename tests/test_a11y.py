@@ -573,3 +573,36 @@ def test_the_border_of_a_stop_waiting_to_be_sent_is_seen(site: Site) -> None:  #
             return [getComputedStyle(li).borderLeftColor, getComputedStyle(li).backgroundColor];
         }""")
         assert contrast(*color) >= 3, color
+
+
+@pytest.mark.browser
+def test_the_session_warning_stays_put_and_knows_a_logout_elsewhere(site: Site) -> None:  # noqa: F811
+    """Review 15 L1, L2: the open warning is not rebuilt (nor refocused, nor read out
+    again) when the page looks again 20 seconds later; „Angemeldet bleiben“ after a
+    logout in another tab (no session cookie any more) says that the session has ended,
+    not that the server did not answer."""
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.web.models import SessionRow
+    from hausbesuch.web.security import token_hash
+
+    with _coordinator_page(site) as page:
+        cookie = next(c["value"] for c in page.context.cookies() if c["name"].endswith("hb_session"))
+        page.clock.install()
+        page.goto(f"{site.url}/plaene")
+        with site.store.session() as s:
+            s.execute(update(SessionRow).where(SessionRow.id_hash == token_hash(cookie))
+                      .values(last_seen=clock.utc() - timedelta(minutes=28)))
+        page.clock.fast_forward("28:00")
+        dialog = page.get_by_role("dialog", name="Die Sitzung endet bald")
+        dialog.wait_for()
+        page.evaluate("() => { window.__stay = document.querySelector('#sitzung-aktion button'); }")
+        page.clock.fast_forward("00:21")
+        page.wait_for_timeout(500)  # the second look's answer
+        assert page.evaluate(
+            "() => window.__stay === document.querySelector('#sitzung-aktion button') "
+            "&& document.activeElement === window.__stay")
+        page.context.clear_cookies()  # „Abmelden“ in another tab
+        page.get_by_role("button", name="Angemeldet bleiben").click()
+        page.get_by_role("dialog", name="Die Sitzung ist beendet").wait_for()

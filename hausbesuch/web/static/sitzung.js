@@ -57,11 +57,16 @@
   }
   function hide() {
     dismissed = false;
+    shown = "";
     if (dialog && dialog.open) dialog.close();
   }
+  var shown = "";  // the warning on view ("" none): a new look does not rebuild it
   function showWarning(state) {
     if (dismissed) return;
     var at = clockTime(state.rest);
+    var key = (state.verlaengerbar ? "bleiben " : "ende ") + at;
+    if (dialog && dialog.open && key === shown) return;  // unchanged: no new announcement
+    shown = key;
     if (state.verlaengerbar) {
       fill("Die Sitzung endet bald",
            "Ohne Aktion endet die Sitzung um " + at + " Uhr; was auf dieser Seite noch " +
@@ -90,6 +95,8 @@
   function answer(resp) {
     // a redirect leads to the login page: the session has ended
     if (resp.redirected) return { rest: 0, verlaengerbar: false };
+    // refused (logged out in another tab: no session, no token): ask how things stand
+    if (resp.status >= 400 && resp.status < 500) throw new Error("refused");
     if (!resp.ok) throw new Error("status " + resp.status);
     return resp.json();
   }
@@ -113,7 +120,8 @@
     }).then(answer).then(function (state) {
       if (state.rest > 0) hide();
       apply(state);
-    }).catch(function () {
+    }).catch(function (e) {
+      if (e && e.message === "refused") { check(); return; }  // ended elsewhere: say so
       document.getElementById("sitzung-text").textContent =
         "Der Server hat nicht geantwortet; die Sitzung ist vielleicht nicht verlängert. " +
         "Bitte noch einmal versuchen.";
