@@ -43,6 +43,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def write_outputs(
     *,
     districts: Any = None,
     settings: MapSettings | None = None,
-    chances: Mapping[str, Any] | None = None,
+    chances: Mapping[tuple[str, datetime], Any] | None = None,
 ) -> OutputFiles:
     """Write the overview, maps, route pages, print sheets and GPX files of a plan.
 
@@ -154,8 +155,8 @@ def write_outputs(
     settings : MapSettings, optional
         Tiles, attribution, Google links; defaults to the OSM tile server.
     chances : mapping, optional
-        Client id -> estimated chance of contact and why (:func:`hausbesuch.athome.
-        plan_chances`), shown on the route pages and print sheets.
+        (client id, start) -> estimated chance of contact and why, per planned visit
+        (:func:`hausbesuch.athome.plan_chances`), shown on the route pages and print sheets.
 
     Returns
     -------

@@ -1673,3 +1673,14 @@ def test_a_replan_takes_up_fixed_rejections_and_never_visits_an_old_door(base, t
         row = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}["T4"]
     assert row["status"] == "abgelehnt" and row["geo_qualitaet"] != "exakt", row
     assert "T4" not in {u.client_id for u in v2.unassigned}  # listed once
+
+
+def test_an_appointment_earlier_today_is_past() -> None:
+    """Review 15 L6: a sheet typed at 15:00 for an appointment at 10:00 the same day is
+    late too (not only one of an earlier day)."""
+    from hausbesuch.casework.service import _past
+
+    now = clock.now()
+    assert _past(now - timedelta(minutes=1), now.date())
+    assert not _past(now + timedelta(minutes=1), (now + timedelta(minutes=1)).date())
+    assert _past(now.replace(hour=10) - timedelta(days=1), now.date())

@@ -127,5 +127,14 @@ def test_an_appointment_a_replan_cannot_place_is_the_clients_row() -> None:
     assert row["status"] == STATUS_UNASSIGNED and row["datum"] == "", row
     assert row["grund"] == (f"{reason}; weiterer Besuch im Plan: {r1.day:%d.%m.%Y} "
                             f"{made.start:%H:%M} (Team {r1.team_id})"), row
+    # its address notes stay with it (review 15 L5)
+    from hausbesuch.plandata import Geocode
+
+    rough = replace(with_appointment, geocodes=[
+        Geocode(made.client_id, made.lon, made.lat, "street", 0.7, "Hüttenweg", "Hausnummer "
+                "nicht gefunden", made.district)])
+    row = next(r for r in report_rows(rough, snap_far={made.client_id: 140.0})
+               if r["id"] == made.client_id and r["status"] == STATUS_UNASSIGNED)
+    assert row["grund"].startswith(f"{reason}; Adresse nur ") and "140 m vom" in row["grund"]
     unplanned = sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(with_appointment))
     assert unplanned == sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(plan)) + 1

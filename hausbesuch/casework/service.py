@@ -97,6 +97,14 @@ FOUND_QUALITIES = ("exact", "interpolated")
 EXTRACT_MARGIN_M = 1_000.0
 
 
+def _past(moment: datetime, today: date) -> bool:
+    """Whether ``moment`` is over: a day before ``today``, or earlier today (German time;
+    ``today`` may be moved by ``HAUSBESUCH_HEUTE``, the clock time of another day is not
+    compared)."""
+    now = clock.now()
+    return moment.date() < today or (moment.date() == today == now.date() and moment < now)
+
+
 def cli_actor() -> str:
     """``cli:<name>``: ``$HAUSBESUCH_USER`` or the operating-system user."""
     try:
@@ -1345,7 +1353,7 @@ class Casework:
                     raise _RowError(fieldname, str(exc).rstrip(".")) from None
                 if new:
                     res.recorded.append((rownum, cid, result))
-                    if appointment is not None and appointment.date() < self.today():
+                    if appointment is not None and _past(appointment, self.today()):
                         # a sheet that came late: the client probably waited in vain
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): der vereinbarte Termin am "

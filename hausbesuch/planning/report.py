@@ -13,6 +13,7 @@ from hausbesuch.plandata import (
     STATUS_PLANNED,
     STATUS_REJECTED,
     STATUS_UNASSIGNED,
+    Geocode,
     Plan,
     PlannedStop,
     TeamDayRoute,
@@ -70,6 +71,29 @@ def _called_off(stop: PlannedStop) -> str:
     return f"entfällt seit {since:%d.%m.%Y}" if since else "entfällt"
 
 
+def _address_notes(g: Geocode | None, far_m: float | None) -> list[str]:
+    """What a planned client's row says about its address: found only roughly, found
+    with a note to check, far from the nearest way."""
+    notes = []
+    if g is not None and g.quality not in ("exact", "manual", "given"):
+        notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden: "
+                     f"{g.reason}")
+    elif g is not None and g.quality == "exact" and g.reason:
+        # found, with a note: another street type, a typo, a town that does not fit
+        notes.append(f"Adresse gefunden, bitte prüfen: {g.reason}")
+    if far_m is not None:
+        notes.append(f"Adresse {far_m:.0f} m vom nächsten Weg entfernt")
+    return notes
+
+
+def _other_visits(visits: list[tuple[TeamDayRoute, PlannedStop]],
+                  but: PlannedStop | None = None) -> list[str]:
+    """„weiterer Besuch im Plan: …“ for each of a client's visits but ``but``."""
+    return [f"weiterer Besuch im Plan: {r.day:%d.%m.%Y} {s.start:%H:%M} "
+            f"(Team {r.team_id}{', ' + _called_off(s) if s.called_off else ''})"
+            for r, s in sorted(visits, key=lambda rs: rs[1].start) if s is not but]
+
+
 def report_rows(
     plan: Plan, *, total_rows: int | None = None, snap_far: dict[str, float] | None = None
 ) -> list[dict[str, str]]:
@@ -113,10 +137,8 @@ def report_rows(
             # cannot place) is what needs the coordinator, also when the client has a
             # visit in the plan (the one at which it was agreed): that one is named
             u = unassigned[c.id]
-            notes = [u.reason] + [
-                f"weiterer Besuch im Plan: {r2.day:%d.%m.%Y} {s2.start:%H:%M} "
-                f"(Team {r2.team_id}{', ' + _called_off(s2) if s2.called_off else ''})"
-                for r2, s2 in sorted(visits.get(c.id, []), key=lambda rs: rs[1].start)]
+            notes = [u.reason, *(_address_notes(g, snap_far.get(c.id)) if c.id in visits
+                                 else []), *_other_visits(visits.get(c.id, []))]
             row.update(status=STATUS_UNASSIGNED, grund="; ".join(n for n in notes if n),
                        versuche_bisher=str(u.tries_before))
         elif c.id in planned:
@@ -129,18 +151,8 @@ def report_rows(
                 versuche_bisher=str(s.tries_before),
             )
             notes = [_called_off(s)] if s.called_off else []
-            if g is not None and g.quality not in ("exact", "manual", "given"):
-                notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden: "
-                             f"{g.reason}")
-            elif g is not None and g.quality == "exact" and g.reason:
-                # found, with a note: another street type, a typo, a town that does not fit
-                notes.append(f"Adresse gefunden, bitte prüfen: {g.reason}")
-            if c.id in snap_far:
-                notes.append(f"Adresse {snap_far[c.id]:.0f} m vom nächsten Weg entfernt")
-            notes += [f"weiterer Besuch im Plan: {r2.day:%d.%m.%Y} {s2.start:%H:%M} "
-                      f"(Team {r2.team_id}{', ' + _called_off(s2) if s2.called_off else ''})"
-                      for r2, s2 in sorted(visits[c.id], key=lambda rs: rs[1].start)
-                      if s2 is not s]
+            notes += _address_notes(g, snap_far.get(c.id))
+            notes += _other_visits(visits[c.id], but=s)
             row["grund"] = "; ".join(n for n in notes if n)
         else:
             raise RuntimeError(f"client {c.id} neither planned nor unassigned")
