@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import user_errors
+from hausbesuch.commands._common import parse_day_option, user_errors
 from hausbesuch.errors import UserError
 
 DbOption = Annotated[
@@ -33,17 +33,6 @@ def _read_password(stdin: bool) -> str:
     if first != second:
         raise UserError("Die beiden Passwörter stimmen nicht überein.")
     return first
-
-
-def _parse_day(text: str) -> date:
-    from hausbesuch.fields import NotADayError, parse_day
-
-    try:
-        return parse_day(text)
-    except NotADayError as exc:
-        raise UserError(f"TAG: {exc}.") from None
-    except ValueError as exc:  # the reason: unreadable, invalid, or a weekday not fitting
-        raise UserError(f"TAG: {exc}") from None
 
 
 def _parse_moment(text: str) -> datetime:
@@ -285,7 +274,7 @@ def register(app: typer.Typer) -> None:
                 raise UserError(f"{names} {'fehlt' if len(missing) == 1 else 'fehlen'}: "
                                 "hausbesuch link PLAN TEAM TAG (oder --revoke PRÄFIX).")
             until = _parse_moment(valid_until) if valid_until else None
-            token, made = create_link(store, plan, team, _parse_day(day), actor=cli_actor(),
+            token, made = create_link(store, plan, team, parse_day_option(day, "TAG"), actor=cli_actor(),
                                       valid_until=until, option="--valid-until")
             store.audit(cli_actor(), "worker_link_created", city=made.city, plan_id=plan,
                         details={"link": made.prefix, "team": team, "day": made.day.isoformat(),

@@ -723,8 +723,8 @@ def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[Use
         if row is None:
             return None
         user = s.get(UserRow, row.user_name)
-        idle = now - row.last_seen > timedelta(minutes=limits.idle_minutes)
-        old = now - row.created_at > timedelta(hours=limits.absolute_hours)
+        idle_end, hard_end = _session_ends(row, limits)
+        idle, old = now > idle_end, now > hard_end
         if user is None or user.disabled or idle or old:
             gone = s.execute(delete(SessionRow).where(SessionRow.id_hash == key)).rowcount
             if gone and user is not None and not user.disabled:
@@ -736,6 +736,12 @@ def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[Use
             row.last_seen = now
         return User(name=user.name, role=user.role, city=user.city,
                     must_change=bool(user.must_change_password)), row.csrf_token
+
+
+def _session_ends(row: SessionRow, limits: Limits) -> tuple[datetime, datetime]:
+    """When a session ends (UTC) by its idle limit and by its absolute limit."""
+    return (row.last_seen + timedelta(minutes=limits.idle_minutes),
+            row.created_at + timedelta(hours=limits.absolute_hours))
 
 
 def session_time_left(store: Store, token: str | None, limits: Limits) -> tuple[int, bool] | None:
@@ -751,8 +757,7 @@ def session_time_left(store: Store, token: str | None, limits: Limits) -> tuple[
         user = s.get(UserRow, row.user_name) if row is not None else None
         if row is None or user is None or user.disabled:
             return None
-        idle_end = row.last_seen + timedelta(minutes=limits.idle_minutes)
-        hard_end = row.created_at + timedelta(hours=limits.absolute_hours)
+        idle_end, hard_end = _session_ends(row, limits)
         left = (min(idle_end, hard_end) - now).total_seconds()
         if left <= 0:
             return None

@@ -175,11 +175,7 @@ def session_state(request: Request) -> Response:
     """How long the session has left, for the warning before it ends by its idle limit
     (``sitzung.js``): ``{"rest": seconds, "verlaengerbar": bool}``, ``rest`` 0 when it has
     ended. Asking does not extend it (other tabs of the same session may be idle)."""
-    web = ctx(request)
-    left = session_time_left(web.store, request.cookies.get(session_cookie(request)),
-                             web.limits)
-    rest, extendable = left if left is not None else (0, False)
-    return JSONResponse({"rest": rest, "verlaengerbar": extendable})
+    return _time_left(request)
 
 
 @router.post("/sitzung/verlaengern")
@@ -189,9 +185,14 @@ def extend_session(request: Request) -> Response:
     password first (it may be typing the new one)."""
     if request.state.user is None:
         raise LoginRequired()
+    touch_session(ctx(request).store, request.cookies.get(session_cookie(request)))
+    return _time_left(request)
+
+
+def _time_left(request: Request) -> Response:
+    """``{"rest": seconds, "verlaengerbar": bool}`` of the request's session (0: none)."""
     web = ctx(request)
-    token = request.cookies.get(session_cookie(request))
-    touch_session(web.store, token)
-    left = session_time_left(web.store, token, web.limits)
+    left = session_time_left(web.store, request.cookies.get(session_cookie(request)),
+                             web.limits)
     rest, extendable = left if left is not None else (0, False)
     return JSONResponse({"rest": rest, "verlaengerbar": extendable})
