@@ -556,8 +556,12 @@ def test_account_names_are_one_form_and_no_look_alikes(server: Server) -> None:
     assert login_once("KORA") == 303
     assert login_once("MU\u0308LLER") == 303
     assert login_once("Mueller") == 401  # another name, not a form of it
+    # a space or an invisible character typed in makes another name (review 15 L8)
+    assert login_once("ko ra") == 401 and login_once("ko\u200bra") == 401
     assert [(r["action"], r["actor"]) for r in _new_rows(server, before)] == [
         ("anmeldung", "kora"), ("anmeldung", "müller"),
+        ("anmeldung_fehlgeschlagen", "unbekanntes Konto"),
+        ("anmeldung_fehlgeschlagen", "unbekanntes Konto"),
         ("anmeldung_fehlgeschlagen", "unbekanntes Konto")]
     # failed logins in other cases count for the one account
     limits = server.app.state.web.limits

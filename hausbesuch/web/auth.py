@@ -222,8 +222,12 @@ def check_name(name: str) -> str:
     return name
 
 
-def _same_key(s: Session, name: str) -> list[str]:
-    """The stored account names with the :func:`name_key` of ``name``."""
+def _same_key(s: Session, name: str, *, typed: bool = False) -> list[str]:
+    """The stored account names with the :func:`name_key` of ``name``; ``typed`` (a name
+    typed to find an account): only if ``name`` holds no invisible or space character
+    either („ko ra“ or „kora\u200b“ finds no account, though no new one may be made so)."""
+    if typed and any(_invisible(ch) for ch in name.strip()):
+        return []
     key = name_key(name)
     return sorted(n for n in s.scalars(select(UserRow.name)) if key and name_key(n) == key)
 
@@ -238,7 +242,7 @@ def find_account(s: Session, name: str) -> UserRow | None:
             row = s.get(UserRow, candidate)
             if row is not None:
                 return row
-    same = _same_key(s, name)
+    same = _same_key(s, name, typed=True)
     return s.get(UserRow, same[0]) if len(same) == 1 else None
 
 
@@ -292,7 +296,7 @@ def _account(s: Session, name: str) -> UserRow:
     :class:`UserError` when there is none, or several that differ only by case)."""
     row = find_account(s, name)
     if row is None:
-        same = _same_key(s, name)
+        same = _same_key(s, name, typed=True)
         if len(same) > 1:
             raise UserError(
                 f"Keinen Benutzer „{shown_name(name.strip())}“ gefunden; es gibt mehrere "
