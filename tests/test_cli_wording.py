@@ -399,3 +399,13 @@ def test_plan_warns_of_a_first_day_before_today(small):
               str(d / "plan-heute"), "--time-limit", "1", "--threads", "1"])
     assert on_the_day.exit_code == 0, on_the_day.output
     assert "Warnung" not in on_the_day.output and "Vergangenheit" not in on_the_day.output
+
+
+def test_a_number_out_of_its_range_is_told_in_german(tmp_path):
+    """typer's own bounds („Input should be greater than or equal to 1“) in German."""
+    db = _new_db(tmp_path / "f.sqlite")
+    code, out = invoke("purge", "--absent-days", "0", "--db", db)
+    assert code == 2 and "--absent-days': mindestens 1 erwartet" in out, out
+    code, out = invoke("purge", "--closed-days", "40000", "--db", db)
+    assert code == 2 and "--closed-days': höchstens 36500 erwartet" in out, out
+    assert "greater" not in out and "less than" not in out

@@ -91,6 +91,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"Input should be a valid integer.*$", "ganze Zahl erwartet"),
     (r"Input should be a valid number.*$", "Zahl erwartet"),
     (r"Input should be a valid boolean.*$", "ja/nein erwartet"),
+    (r"Input should be greater than or equal to (\S+)$", r"mindestens \1 erwartet"),
+    (r"Input should be less than or equal to (\S+)$", r"höchstens \1 erwartet"),
+    (r"Input should be greater than (\S+)$", r"mehr als \1 erwartet"),
+    (r"Input should be less than (\S+)$", r"weniger als \1 erwartet"),
     (r"Input should be (.+)$", r"erwartet: \1"),
     (r"'(.+?)' is not one of (.+)$", r"„\1“ ist keiner von \2"),
 )
