@@ -560,10 +560,11 @@ class Casework:
         nothing counts as absent); one still open or in Klärung is set to
         ``abgeschlossen`` first („nicht mehr in der Kundenliste (zuletzt am …)“, audited with
         ``grund`` ``nicht_mehr_in_liste``). A case with a visit still ahead on a route or an
-        appointment (a fixed day) still ahead, one whose announced visit still waits for its correction letter, one still open
-        or in Klärung (but for ``absent_days``), or one not known is left with its
-        reason; a case erased before, given by id, is erased again (what was written
-        since goes too). ``dry_run``: only say what would be erased.
+        appointment (a fixed day) still ahead, one whose announced visit still waits for
+        its correction letter, one still open or in Klärung (but for ``absent_days``), or
+        one not known is left with its reason; a case erased before, given by id, is
+        erased again (what was written since goes too). ``dry_run``: only say what would
+        be erased.
         """
         from datetime import timedelta
 
