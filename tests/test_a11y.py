@@ -53,6 +53,22 @@ def _coordinator_page(site: Site, **page_options):  # noqa: ANN003, ANN202, F811
             browser.close()
 
 
+@contextmanager
+def _worker_phone(site: Site, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202, F811
+    """A fresh team-day's worker page on a phone at 10:05 of its day (taken as today):
+    (route, browser context, page, the page's script errors)."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        try:
+            yield route, ctx, page, errors
+        finally:
+            ctx.close()
+
+
 def _by_id(element_id: str) -> str:
     """A CSS selector for an id of any text (a case id may hold „<“, quotes, …)."""
     return f"[id={json.dumps(element_id)}]"
@@ -67,12 +83,7 @@ def _wait_state(page, nr: int, text: str) -> None:  # noqa: ANN001
 @pytest.mark.browser
 def test_worker_page_announces_what_happens_to_an_outcome(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from hausbesuch import clock
-
-    route = _fresh_route(site)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    with _worker_browser() as browser:
-        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+    with _worker_phone(site, monkeypatch) as (route, ctx, page, errors):
         stop1 = page.locator("li.stop").nth(0)
         state1 = "#" + stop1.locator("[data-state]").get_attribute("id")
         stop2 = page.locator("li.stop").nth(1)
@@ -151,18 +162,12 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         _wait_state(page, 2, "Übermittelt: Nicht angetroffen")
         assert len(page.evaluate(QUEUE)) == 1  # the refused one, until discarded
         assert errors == []
-        ctx.close()
 
 
 @pytest.mark.browser
 def test_worker_page_groups_each_stops_controls_under_its_heading(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from hausbesuch import clock
-
-    route = _fresh_route(site)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    with _worker_browser() as browser:
-        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+    with _worker_phone(site, monkeypatch) as (route, ctx, page, errors):
         stops = page.locator("li.stop:not(.called-off)")
         assert stops.count() >= 2
         for i in range(stops.count()):
@@ -185,7 +190,6 @@ def test_worker_page_groups_each_stops_controls_under_its_heading(
             time_field = ax_node(page, f"{_by_id(lid)} input[name=termin_zeit]")
             assert time_field["name"] == "Termin um (Uhrzeit)", time_field
         assert errors == []
-        ctx.close()
 
 
 @pytest.mark.browser
