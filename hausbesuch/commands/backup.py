@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 
 from hausbesuch.commands._common import DbOption, user_errors
+from hausbesuch.commands.geocode import check_target
 from hausbesuch.errors import UserError
 
 #: Audit action of a backup.
@@ -35,8 +36,8 @@ def backup_sqlite(store, target: Path) -> int:  # noqa: ANN001 - a hausbesuch.st
                         "bitte pg_dump verwenden, z. B. pg_dump --format=custom "
                         "--file=sicherung.dump DATENBANK (die Sicherung enthält Namen und "
                         "Anschriften: nur für Berechtigte lesbar ablegen).")
-    if not target.parent.is_dir():
-        raise UserError(f"Ziel {target}: der Ordner {target.parent} existiert nicht.")
+    # the folder exists and can be written, the target is no folder (as every --out)
+    check_target(target, "Ziel", "fallarbeit-2026-12-03.sqlite")
     if target.exists():
         raise UserError(f"Ziel {target}: die Datei gibt es schon; bitte einen neuen Namen "
                         "angeben (z. B. mit dem Datum: fallarbeit-2026-12-03.sqlite).")
