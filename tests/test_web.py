@@ -37,6 +37,7 @@ from tests.web_fixtures import (
     Site,
     csrf_of,
     live_server,
+    logged_in,
     login,
     run_jobs_now,
     write_web_client_list,
@@ -88,8 +89,7 @@ def http(site: Site) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def kora(site: Site) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(site.url, "kora") as c:
         yield c
 
 

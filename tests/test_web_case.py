@@ -18,23 +18,21 @@ import pytest
 
 from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, login
+from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, logged_in
 
 LAUF = "Lauf a.d. Pegnitz"
 
 
 @pytest.fixture
 def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
-    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(site.url, "kora") as c:
         yield c
 
 
 @pytest.fixture
 def lena(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
     """The coordinator of Lauf."""
-    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
-        assert login(c, "lena").status_code == 303
+    with logged_in(site.url, "lena") as c:
         yield c
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from hausbesuch.fields import WEEKDAYS_DE
 from tests.test_web import CITY, _current_plan, _make_link, site  # noqa: F401 - the fixture
-from tests.web_fixtures import CITY_PROFILE, WEEK, Site, csrf_of, live_server, login
+from tests.web_fixtures import CITY_PROFILE, WEEK, Site, csrf_of, live_server, logged_in
 
 LONG_DAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
@@ -46,15 +46,13 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object
 
 @pytest.fixture
 def bare_kora(bare: tuple[str, object]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=bare[0], follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(bare[0], "kora") as c:
         yield c
 
 
 @pytest.fixture
 def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
-    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(site.url, "kora") as c:
         yield c
 
 

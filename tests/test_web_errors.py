@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, _make_link, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import CITY_PROFILE, Site, csrf_of, live_server, login
+from tests.web_fixtures import CITY_PROFILE, Site, csrf_of, live_server, logged_in, login
 
 #: The text of the exception the test route raises: it must never reach a response.
 SECRET = "Interna-7f3a: /srv/geheim/pfad.py"
@@ -86,8 +86,7 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def bare_kora(bare: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=bare, follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(bare, "kora") as c:
         yield c
 
 
@@ -263,8 +262,7 @@ def test_worker_post_without_a_field_answers_json_to_the_script_html_else(
 
 @pytest.fixture
 def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
-    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(site.url, "kora") as c:
         yield c
 
 

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.pg import drop_schema, store_url
-from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
+from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, logged_in, login
 
 CITY = "Bad Hersfeld"
 CONTROL_SAYS = "enthält ein unzulässiges Steuerzeichen"
@@ -61,8 +61,7 @@ def bare(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture
 def kora(bare: tuple[str, object]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=bare[0], follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(bare[0], "kora") as c:
         yield c
 
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import CITY_PROFILE, START_ISO, WEEK, Site, csrf_of, login
+from tests.web_fixtures import CITY_PROFILE, START_ISO, WEEK, Site, csrf_of, logged_in
 
 #: never in a coordinator's page: option names of the command line, the server's paths
 FORBIDDEN = ("--set-", "--suggestion", "--start", "--days", "--role", "--teams", "/tmp/",
@@ -29,8 +29,7 @@ FORBIDDEN = ("--set-", "--suggestion", "--start", "--days", "--role", "--teams",
 
 @pytest.fixture
 def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
-    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(site.url, "kora") as c:
         yield c
 
 

@@ -12,13 +12,12 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import Site, csrf_of, login
+from tests.web_fixtures import Site, csrf_of, logged_in
 
 
 @pytest.fixture
 def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
-    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as c:
-        assert login(c, "kora").status_code == 303
+    with logged_in(site.url, "kora") as c:
         yield c
 
 

@@ -159,6 +159,17 @@ def login(client, name: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
                                            "csrf_token": token})
 
 
+@contextmanager
+def logged_in(url: str, name: str) -> Iterator:
+    """An httpx client of the app at ``url`` (redirects not followed), logged in as
+    ``name`` with :data:`PASSWORD`."""
+    import httpx
+
+    with httpx.Client(base_url=url, follow_redirects=False, timeout=60) as c:
+        assert login(c, name).status_code == 303
+        yield c
+
+
 def csrf_of(html: str) -> str:
     import re
 
