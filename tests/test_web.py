@@ -849,16 +849,7 @@ def test_outcome_sent_at_once_from_two_tabs_is_stored_once_and_answered_as_such(
     text; it was a 500 the phone retried for ever), and nothing is stored."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from hausbesuch import clock
-
-    plan = _current_plan(site)
-    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
-    route, stop = next((r, st) for r in reversed(plan.routes) for st in r.stops
-                       if (st.client_id, r.day) not in done)
-    token, link = _make_link(site, route.team_id, route.day)
-    monkeypatch.setenv(clock.ENV, link.day.isoformat())
-    page = httpx.get(site.url + f"/w/{token}/")
-    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    route, stop, token, link, csrf = _phone_on_a_stop_without_outcome(site, monkeypatch)
     data = {"kundennummer": stop.client_id, "ergebnis": "nicht_angetroffen",
             "zeit": f"{link.day}T10:15", "schluessel": "zwei-tabs",
             "notiz": "Klingel\x00 defekt"}
@@ -881,6 +872,22 @@ def test_outcome_sent_at_once_from_two_tabs_is_stored_once_and_answered_as_such(
     rows = [o for o in _outcomes(site) if (o["client_id"], o["day"]) == (stop.client_id,
                                                                          route.day)]
     assert len(rows) == 1 and rows[0]["note"] == "Klingel defekt"
+
+
+def _phone_on_a_stop_without_outcome(site: Site, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """The day link of the last team-day with a stop that has no outcome yet, opened as
+    on that day (taken as today): (route, stop, token, link, the page's CSRF token)."""
+    from hausbesuch import clock
+
+    plan = _current_plan(site)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route, stop = next((r, st) for r in reversed(plan.routes) for st in r.stops
+                       if (st.client_id, r.day) not in done)
+    token, link = _make_link(site, route.team_id, route.day)
+    monkeypatch.setenv(clock.ENV, link.day.isoformat())
+    page = httpx.get(site.url + f"/w/{token}/")
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    return route, stop, token, link, csrf
 
 
 def _outcomes(site: Site) -> list[dict]:

@@ -16,7 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from hausbesuch.fields import WEEKDAYS_DE
-from tests.test_web import CITY, _current_plan, _make_link, site  # noqa: F401 - the fixture
+from tests.test_web import (  # noqa: F401 - site: the fixture
+    CITY,
+    _current_plan,
+    _make_link,
+    _phone_on_a_stop_without_outcome,
+    site,
+)
 from tests.web_fixtures import CITY_PROFILE, WEEK, Site, csrf_of, live_server, logged_in
 
 LONG_DAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
@@ -148,18 +154,9 @@ def test_link_form_reads_a_german_end_of_validity(site: Site, kora: httpx.Client
 
 def test_phone_reads_a_german_appointment_day(site: Site,  # noqa: F811
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from hausbesuch import clock
     from hausbesuch.store import OutcomeRow
 
-    plan = _current_plan(site)
-    with site.store.session() as s:
-        done = {(o.client_id, o.day) for o in s.scalars(select(OutcomeRow))}
-    route, stop = next((r, st) for r in reversed(plan.routes) for st in r.stops
-                       if (st.client_id, r.day) not in done)
-    token, link = _make_link(site, route.team_id, route.day)
-    monkeypatch.setenv(clock.ENV, link.day.isoformat())
-    page = httpx.get(site.url + f"/w/{token}/")
-    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    _route, stop, token, link, csrf = _phone_on_a_stop_without_outcome(site, monkeypatch)
     hdr = {"X-CSRF-Token": csrf, "Accept": "application/json"}
     when = link.day + timedelta(days=7)  # the same weekday a week later: a working day
     data = {"kundennummer": stop.client_id, "ergebnis": "termin_vereinbart",
