@@ -60,24 +60,26 @@
     shown = "";
     if (dialog && dialog.open) dialog.close();
   }
-  var shown = "";  // the warning on view ("" none): a new look does not rebuild it
+  var shown = "";  // the kind of warning on view ("" none): a new look does not rebuild it
   function showWarning(state) {
     if (dismissed) return;
     var at = clockTime(state.rest);
-    var key = (state.verlaengerbar ? "bleiben " : "ende ") + at;
-    if (dialog && dialog.open && key === shown) return;  // unchanged: no new announcement
-    shown = key;
-    if (state.verlaengerbar) {
-      fill("Die Sitzung endet bald",
-           "Ohne Aktion endet die Sitzung um " + at + " Uhr; was auf dieser Seite noch " +
-           "nicht gespeichert ist, geht dann verloren.",
-           button("Angemeldet bleiben", stay));
-    } else {
-      fill("Die Sitzung endet bald",
-           "Die Sitzung erreicht um " + at + " Uhr ihre Höchstdauer und endet dann; sie " +
-           "kann nicht verlängert werden. Bitte bis dahin speichern und neu anmelden.",
-           button("Verstanden", function () { dismissed = true; dialog.close(); }));
+    var kind = state.verlaengerbar ? "bleiben" : "ende";
+    var text = state.verlaengerbar
+      ? "Ohne Aktion endet die Sitzung um " + at + " Uhr; was auf dieser Seite noch " +
+        "nicht gespeichert ist, geht dann verloren."
+      : "Die Sitzung erreicht um " + at + " Uhr ihre Höchstdauer und endet dann; sie " +
+        "kann nicht verlängert werden. Bitte bis dahin speichern und neu anmelden.";
+    if (dialog && dialog.open && kind === shown) {
+      // the same warning: its time may be a minute off, the button and focus stay
+      var p = document.getElementById("sitzung-text");
+      if (p.textContent !== text) p.textContent = text;
+      return;
     }
+    shown = kind;
+    fill("Die Sitzung endet bald", text, state.verlaengerbar
+      ? button("Angemeldet bleiben", stay)
+      : button("Verstanden", function () { dismissed = true; dialog.close(); }));
   }
   function showEnded() {
     ended = true;
