@@ -53,5 +53,27 @@ for _name in COMMAND_MODULES:
     _mod.register(app)
 
 
+def _one_line_summaries(typer_app: typer.Typer) -> None:
+    """Give every command a one-line summary for the command lists of ``--help``.
+
+    Typer's rich help keeps the line breaks of a docstring's first paragraph in the
+    list of commands, so a summary wrapped in the source showed as a ragged block in
+    the middle of a sentence. The summary is that paragraph on one line; the
+    command's own ``--help`` shows the whole text as before.
+    """
+    import inspect
+
+    for info in typer_app.registered_commands:
+        text = info.help or inspect.getdoc(info.callback) or ""
+        if info.short_help is None and text:
+            info.short_help = " ".join(text.split("\n\n")[0].split())
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_summaries(group.typer_instance)
+
+
+_one_line_summaries(app)
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()

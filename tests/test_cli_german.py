@@ -51,3 +51,49 @@ def test_usage_errors_are_german(args, german):
     assert german in res.output, res.output
     for word in ENGLISH:
         assert word not in res.output, word
+
+
+def _command_groups() -> list[list[str]]:
+    import typer.main
+
+    root = typer.main.get_command(app)
+    groups = [[]] + [[name] for name, cmd in root.commands.items()  # type: ignore[attr-defined]
+                     if getattr(cmd, "commands", None)]
+    return groups
+
+
+@pytest.mark.parametrize("group", _command_groups(), ids=lambda g: " ".join(g) or "hausbesuch")
+def test_command_lists_wrap_only_at_the_panel_edge(group):
+    """A summary wrapped in the docstring showed as a ragged block in the list of commands
+    (broken after "unsicher" in the middle of the line); a summary flows to the panel's edge."""
+    res = runner.invoke(app, [*group, "--help"], terminal_width=120)
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Befehle" in line)
+    width = len(lines[start])  # the panel's own width (rich decides it)
+    rows = []
+    for line in lines[start + 1:]:
+        if line.startswith("╰"):
+            break
+        rows.append(line.strip("│").rstrip())
+    name_width = max(len(r) - len(r.lstrip()) + len(r.split()[0]) for r in rows
+                     if r[1:2] != " ") + 1
+    entries: list[list[str]] = []
+    for row in rows:
+        if row[:name_width].strip():
+            entries.append([])
+        entries[-1].append(row[name_width:].strip())
+    room = width - 2 - name_width - 2
+    for entry in entries:
+        for text in entry[:-1]:  # every line but an entry's last is filled
+            assert len(text) > room - 25, (group, entry)
+
+
+def test_type_labels_are_german():
+    """typer shows each option's Python type (<int>, <path>, <bool> for a flag)."""
+    for command in ("plan", "purge", "outcomes", "link"):
+        res = runner.invoke(app, [command, "--help"], terminal_width=200)
+        for word in ("<int>", "<str>", "<bool>", "<path>", "<float>", "list["):
+            assert word not in res.output, (command, word)
+    res = runner.invoke(app, ["plan", "--help"], terminal_width=200)
+    assert "ZAHL" in res.output and "PFAD" in res.output

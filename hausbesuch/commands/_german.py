@@ -130,6 +130,48 @@ def install() -> None:
         if hasattr(ru, key):
             setattr(ru, key, value)
     _patch_vendored_click()
+    _patch_type_labels()
+
+
+#: typer's type labels in the help panels (``<int>``, ``<path>``) -> German.
+TYPE_LABELS = {"str": "TEXT", "int": "ZAHL", "float": "ZAHL", "int range": "ZAHL",
+               "float range": "ZAHL", "path": "PFAD", "file": "DATEI", "directory": "ORDNER",
+               "datetime": "ZEITPUNKT", "bool": ""}
+
+
+def type_label(label: str | None) -> str | None:
+    """The German label of a typer type label (``<list[str]>`` -> ``TEXT …``).
+
+    A flag's ``<bool>`` goes: it takes no value, and the label made it look as if it took
+    one. A label of choices (``walk|bike|drive``) or an unknown one stays as it is.
+    """
+    if label is None or not (label.startswith("<") and label.endswith(">")):
+        return label
+    inner, many = label[1:-1], ""
+    if inner.startswith("list[") and inner.endswith("]"):
+        inner, many = inner[5:-1], " …"
+    german_label = TYPE_LABELS.get(inner)
+    if german_label is None:
+        return label
+    return german_label + many if german_label else None
+
+
+def _patch_type_labels() -> None:
+    """typer >= 0.25 shows the Python type of each option (``<int>``) in the panels."""
+    try:
+        from typer.core import TyperArgument, TyperOption
+    except ImportError:  # pragma: no cover - a typer without these classes
+        return
+    for cls in (TyperArgument, TyperOption):
+        original = getattr(cls, "display_type_rich", None)
+        if original is None or getattr(original, "_hausbesuch_german", False):
+            continue
+
+        def display_type_rich(self, ctx, _original=original):  # type: ignore[no-untyped-def]
+            return type_label(_original(self, ctx))
+
+        display_type_rich._hausbesuch_german = True  # type: ignore[attr-defined]
+        cls.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
 def _patch_vendored_click() -> None:
