@@ -32,6 +32,8 @@ ACTION_LABELS: dict[str, str] = {
     "status_geaendert": "Status geändert",
     "daten_geloescht": "Personenbezogene Daten des Falls gelöscht",
     "sicherung_erstellt": "Sicherung der Datenbank erstellt",
+    "protokoll_gekuerzt": "Protokoll gekürzt (alte Einträge gelöscht)",
+    "aufgeraeumt": "Abgelaufenes gelöscht (Sitzungen, Anmeldeversuche, Tageslinks, Aufträge)",
     "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
     "ergebnis_erfasst": "Besuchsergebnis erfasst",
     "ergebnisse_eingelesen": "Ergebnisdatei eingelesen",
@@ -224,6 +226,8 @@ DETAIL_LABELS: dict[str, str] = {
     "plaene": "Pläne", "ergebnisnotizen": "Notizen zu Ergebnissen",
     "adresskorrekturen": "Adresskorrekturen",
     "sperre_aufgehoben": "Anmeldesperre aufgehoben (gelöschte Fehlversuche)",
+    "vor": "Einträge vor", "tage": "Frist in Tagen",
+    "anmeldeversuche": "Anmeldeversuche", "auftraege": "Aufträge",
 }
 
 

@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "absence",
     "teams",
     "backup",
+    "cleanup",
 )
 
 for _name in COMMAND_MODULES:

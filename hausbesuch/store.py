@@ -593,6 +593,16 @@ class AuditRow(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
 
 
+class AuditPruneGateRow(Base):
+    """While a row is here, the audit log's triggers let rows older than ``cutoff`` be
+    deleted (migration 0010): the one way to age the log out (:meth:`Store.prune_audit`),
+    inside the transaction that also records it. Empty at every other moment."""
+
+    __tablename__ = "audit_prune_gate"
+
+    cutoff: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+
+
 #: Child tables of a plan, in deletion order.
 _PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, PlanClientRow)
 
@@ -1061,6 +1071,30 @@ class Store:
         else:
             with self.session() as s:
                 s.add(row)
+
+    def prune_audit(self, before: datetime, actor: str, *, dry_run: bool = False,
+                    details: dict[str, Any] | None = None) -> tuple[int, datetime | None]:
+        """Delete the audit rows written before ``before`` (the log's age-out).
+
+        Returns how many rows go (went) and the oldest remaining moment of them (None: no
+        row is that old). The deletion is recorded by a row ``protokoll_gekuerzt`` (with
+        the cutoff, the count and ``details``) in the same transaction, so the log always
+        shows that and when it was shortened. Rows can be deleted only through here: the
+        triggers refuse any other DELETE (see :class:`AuditPruneGateRow`).
+        """
+        with self.session() as s:
+            n, oldest = s.execute(select(func.count(AuditRow.id), func.min(AuditRow.at))
+                                  .where(AuditRow.at < before)).one()
+            if dry_run or not n:
+                return int(n), oldest
+            s.add(AuditPruneGateRow(cutoff=before))
+            s.flush()
+            s.execute(delete(AuditRow).where(AuditRow.at < before))
+            s.execute(delete(AuditPruneGateRow))
+            self.audit(actor, "protokoll_gekuerzt", details={
+                "vor": before.isoformat(timespec="seconds"), "anzahl": int(n),
+                **(details or {})}, session=s)
+        return int(n), oldest
 
     @staticmethod
     def audit_many(rows: Sequence[dict[str, Any]], *, session: Session) -> None:

@@ -1,0 +1,187 @@
+"""Retention (``hausbesuch cleanup``): old sessions, failed logins, expired links and
+finished jobs go; the audit log ages out only when asked, only through its gate, and
+records its own shortening; every other change of the log is still refused."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from typer.testing import CliRunner
+
+from hausbesuch import clock
+from hausbesuch.cli import app
+from hausbesuch.store import Store
+from tests.test_store import pg_schema, store  # noqa: F401 - fixtures
+
+runner = CliRunner(env={"HAUSBESUCH_USER": "admin"})
+CITY = "Bad Hersfeld"
+
+
+def _audit_at(st: Store, at: datetime, n: int = 1, action: str = "fall_angezeigt") -> None:
+    from hausbesuch.store import AuditRow
+
+    with st.session() as s:
+        for i in range(n):
+            s.add(AuditRow(at=at, actor="kora", action=action, city=CITY,
+                           client_id=f"K-{i}", details="{}"))
+
+
+def _web_rows(st: Store) -> None:
+    """Rows of every housekeeping kind: one of each old enough to go, one to stay."""
+    from hausbesuch.web.models import JobRow, LoginAttemptRow, SessionRow, WorkerLinkRow
+
+    now = clock.now()
+    old, recent = now - timedelta(days=40), now - timedelta(days=5)
+    with st.session() as s:
+        for i, at in enumerate((now - timedelta(days=2), now - timedelta(hours=1))):
+            s.add(SessionRow(id_hash=f"s{i}", user_name="kora", csrf_token="x",
+                             created_at=at, last_seen=at))
+            s.add(LoginAttemptRow(at=at, user_name="k", address="127.0.0.1"))
+        for key, until, revoked in (("gone", old, None),             # expired long ago
+                                    ("revoked", now + timedelta(days=1), old),
+                                    ("lately", recent, None),        # expired 5 days ago
+                                    ("live", now + timedelta(days=3), recent)):  # revoked lately
+            s.add(WorkerLinkRow(token_hash=key, prefix=key, city=CITY, plan_id="p1",
+                                team_id="team-1", day=date(2026, 11, 2), valid_until=until,
+                                created_by="kora", created_at=old, revoked_at=revoked))
+        for key, status, finished in (("done", "fertig", old), ("failed", "fehlgeschlagen", old),
+                                      ("fresh", "fertig", recent), ("stuck", "laeuft", None)):
+            s.add(JobRow(id=key, kind="plan", city=CITY, status=status, created_by="kora",
+                         created_at=old, finished_at=finished))
+
+
+def _left(st: Store) -> dict[str, list[str]]:
+    from hausbesuch.web.models import JobRow, LoginAttemptRow, SessionRow, WorkerLinkRow
+
+    with st.session() as s:
+        return {"sessions": sorted(s.scalars(select(SessionRow.id_hash))),
+                "attempts": [str(n) for n in [s.scalar(select(func.count(LoginAttemptRow.id)))]],
+                "links": sorted(s.scalars(select(WorkerLinkRow.token_hash))),
+                "jobs": sorted(s.scalars(select(JobRow.id)))}
+
+
+def test_cleanup_deletes_what_has_aged_out_and_keeps_the_rest(store: Store) -> None:  # noqa: F811
+    from hausbesuch.retention import cleanup
+
+    _web_rows(store)
+    before = _left(store)
+    dry = cleanup(store, actor="admin")
+    assert (dry.sessions, dry.login_attempts, dry.links, dry.jobs) == (1, 1, 2, 2)
+    assert not dry.done and _left(store) == before  # a dry run deletes nothing
+    assert "aufgeraeumt" not in {r["action"] for r in store.audit_rows()}
+    done = cleanup(store, actor="admin", dry_run=False)
+    assert (done.sessions, done.login_attempts, done.links, done.jobs) == (1, 1, 2, 2)
+    assert _left(store) == {"sessions": ["s1"], "attempts": ["1"],
+                            "links": ["lately", "live"], "jobs": ["fresh", "stuck"]}
+    row = store.audit_rows(action="aufgeraeumt")[-1]
+    assert row["actor"] == "admin"
+    assert row["details"] == {"sitzungen": 1, "anmeldeversuche": 1,
+                                          "tageslinks": 2, "auftraege": 2}
+    again = cleanup(store, actor="admin", dry_run=False)  # nothing more: nothing audited
+    assert again.housekeeping == 0
+    assert len(store.audit_rows(action="aufgeraeumt")) == 1
+
+
+def test_the_audit_log_ages_out_only_through_its_gate(store: Store) -> None:  # noqa: F811
+    """Rows before the cutoff go, younger ones stay, the shortening is recorded in the
+    log; a plain DELETE is refused before and after, and the gate is left empty."""
+    from sqlalchemy import delete
+    from sqlalchemy.exc import DBAPIError
+
+    from hausbesuch.retention import audit_cutoff, cleanup
+    from hausbesuch.store import AuditPruneGateRow, AuditRow
+
+    cutoff = audit_cutoff(365)
+    _audit_at(store, cutoff - timedelta(days=30), 3)
+    _audit_at(store, cutoff - timedelta(seconds=1), 1)
+    _audit_at(store, cutoff, 2)  # the cutoff's own moment stays
+    _audit_at(store, clock.now(), 1)
+    with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+        s.execute(delete(AuditRow).where(AuditRow.at < cutoff))
+    dry = cleanup(store, actor="admin", audit_days=365)
+    assert (dry.audit_rows, dry.audit_oldest) == (4, cutoff - timedelta(days=30))
+    assert len(store.audit_rows()) == 7
+    done = cleanup(store, actor="admin", audit_days=365, dry_run=False)
+    assert done.audit_rows == 4
+    rows = store.audit_rows()
+    assert min(r["at"] for r in rows) == cutoff
+    assert len(rows) == 4  # 3 kept + the record of the shortening
+    record = rows[-1]
+    assert record["action"] == "protokoll_gekuerzt" and record["actor"] == "admin"
+    assert record["details"] == {
+        "vor": cutoff.isoformat(timespec="seconds"), "anzahl": 4, "tage": 365}
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditPruneGateRow)) == 0
+    with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+        s.execute(delete(AuditRow))
+    if store.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+            s.execute(text("TRUNCATE audit_log"))
+    # the gate lets nothing younger than its cutoff go, even inside its transaction
+    with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+        s.add(AuditPruneGateRow(cutoff=cutoff))
+        s.flush()
+        s.execute(delete(AuditRow))
+    assert len(store.audit_rows()) == 4
+
+
+def test_audit_retention_below_the_minimum_is_refused() -> None:
+    from hausbesuch.retention import MIN_AUDIT_DAYS, audit_cutoff
+
+    with pytest.raises(ValueError):
+        audit_cutoff(MIN_AUDIT_DAYS - 1)
+    assert audit_cutoff(MIN_AUDIT_DAYS).date() == clock.today() - timedelta(days=MIN_AUDIT_DAYS)
+
+
+@pytest.mark.postgres
+def test_finished_queue_rows_go_on_postgresql(pg_schema) -> None:  # noqa: F811
+    """``hausbesuch worker`` leaves Procrastinate's rows of finished jobs behind."""
+    from hausbesuch.retention import cleanup
+    from hausbesuch.web import pgqueue
+
+    url, schema = pg_schema
+    with Store.open(url, schema=schema) as pg:
+        pgqueue.make_app(pg)
+        with pg.session() as s:
+            ids = [s.scalar(text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+                "VALUES ('hausbesuch', 'hausbesuch.run_web_job', '{}', 'todo') RETURNING id"))
+                for _ in range(3)]
+            for status in ("doing", "succeeded"):  # as a worker moves them (with events)
+                s.execute(text("UPDATE procrastinate_jobs SET status = :st WHERE id IN "
+                               "(:a, :b)"), {"st": status, "a": ids[0], "b": ids[1]})
+            s.execute(text("UPDATE procrastinate_events SET at = now() - interval '40 days' "
+                           "WHERE job_id IN (:a, :c)"), {"a": ids[0], "c": ids[2]})
+        assert cleanup(pg, actor="admin").queue_jobs == 1
+        assert cleanup(pg, actor="admin", dry_run=False).queue_jobs == 1
+        with pg.session() as s:
+            left = sorted(s.scalars(text("SELECT id FROM procrastinate_jobs")))
+        assert left == sorted(ids[1:])
+
+
+def test_cleanup_command(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'fall.sqlite'}"
+    with Store.open(db) as st:
+        _web_rows(st)
+        _audit_at(st, datetime(2024, 3, 5, 9, 0), 5)
+    res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "30"])
+    assert res.exit_code == 2 and "mindestens 90 erwartet" in res.output, res.output
+    res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365"])
+    assert res.exit_code == 0, res.output
+    assert ("Zu löschen: 1 Anmeldesitzung; 1 fehlgeschlagene Anmeldung; 2 Tageslinks (seit "
+            "über 30 Tagen abgelaufen oder widerrufen); 2 Planungsaufträge (seit über 30 "
+            "Tagen beendet); 5 Protokolleinträge vom 05.03.2024 bis vor dem "
+            f"{clock.today() - timedelta(days=365):%d.%m.%Y}.") in res.output
+    assert "Probelauf: nichts gelöscht" in res.output
+    res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("Gelöscht: 1 Anmeldesitzung;")
+    assert "Protokoll gekürzt" in res.output
+    res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365", "--yes"])
+    assert res.output.startswith("Nichts zu löschen. Das Protokoll hat keine Einträge vor dem")
+    res = runner.invoke(app, ["audit", "--db", db, "--ohne-stadt"])  # no city: the whole log
+    assert "Protokoll gekürzt (alte Einträge gelöscht)" in res.output, res.output
+    assert "Einträge vor: " in res.output and "Anzahl: 5" in res.output
