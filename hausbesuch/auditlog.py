@@ -77,6 +77,7 @@ ACTION_LABELS: dict[str, str] = {
     "passwortwechsel_verlangt": "Neues Passwort verlangt (das bisherige entspricht nicht den "
                                 "Regeln)",
     "protokoll_gelesen": "Protokoll gelesen",
+    "konten_angezeigt": "Liste der Benutzerkonten angesehen",
 }
 
 #: Actions about a whole plan (no case id of their own): they concern every case in it.

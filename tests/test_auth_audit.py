@@ -681,3 +681,48 @@ def test_the_administrator_lifts_a_login_lockout(server: Server) -> None:
     assert r.exit_code == 2 and "ist nicht gesperrt" in r.output, r.output
     _no_password(server.store.audit_rows())
     assert new not in json.dumps(server.store.audit_rows(), default=str)
+
+
+def test_user_list_shows_every_account_and_its_state(server: Server) -> None:
+    """``hausbesuch user list``: role, city, state (disabled, locked out by failed logins,
+    new password required), dates and the last login from the log; the listing is
+    audited, and no password hash is shown."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.web.auth import add_user
+    from hausbesuch.web.models import UserRow
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    limits = server.app.state.web.limits
+    ulla, udo, uwe = (f"{n}{server.kind}" for n in ("ulla", "udo", "uwe"))
+    for name in (ulla, udo, uwe):
+        add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    with _client(server) as c:
+        assert login(c, ulla, PASSWORD).status_code == 303
+    for _ in range(limits.max_failures):
+        with _client(server) as c:
+            assert login(c, udo, WRONG).status_code == 401
+    assert runner.invoke(cli, ["user", "disable", uwe, "--db", server.db_cli]).exit_code == 0
+    with server.store.session() as s:
+        s.get(UserRow, uwe).must_change_password = True
+    last = max(r["at"] for r in server.store.audit_rows(action="anmeldung")
+               if r["actor"] == ulla)
+    r = runner.invoke(cli, ["user", "list", "--db", server.db_cli])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == ("Konto | Rolle | Stadt | Zustand | angelegt | Passwort geändert | "
+                        "letzte Anmeldung")
+    today = f"{clock.now():%d.%m.%Y}"
+    assert f"{ulla} | Koordination | {CITY} | aktiv | {today} | {today} | " \
+        f"{last:%d.%m.%Y %H:%M}" in lines
+    assert f"{udo} | Koordination | {CITY} | Anmeldesperre ({limits.max_failures} " \
+        f"Fehlversuche) | {today} | {today} | –" in lines
+    assert f"{uwe} | Koordination | {CITY} | gesperrt, neues Passwort verlangt | {today} | " \
+        f"{today} | –" in lines
+    assert any(line.startswith("ada | Administration | alle Städte | ") for line in lines)
+    names = [line.split(" | ")[0] for line in lines[1:]]
+    assert names == sorted(names) and len(names) == len(set(names))
+    assert "argon2" not in r.output
+    row = server.store.audit_rows(action="konten_angezeigt")[-1]
+    assert row["actor"] == "cli:tester" and row["details"] == {"anzahl": len(names)}

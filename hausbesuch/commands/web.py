@@ -183,6 +183,32 @@ def register(app: typer.Typer) -> None:
                             actor=cli_actor())
         typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt.")
 
+    @user_app.command("list")
+    @user_errors
+    def user_list(db: DbOption = None) -> None:
+        """Alle Konten zeigen: Rolle, Stadt, Zustand (gesperrt, Anmeldesperre, neues
+        Passwort verlangt), angelegt, Passwort geändert, letzte Anmeldung."""
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.web.auth import list_users, shown_name
+
+        with _open(db) as store:
+            accounts = list_users(store, actor=cli_actor())
+        if not accounts:
+            typer.echo("Keine Konten. Anlegen mit: hausbesuch user add NAME --role admin")
+            return
+        roles = {"admin": "Administration", "koordination": "Koordination"}
+        typer.echo("Konto | Rolle | Stadt | Zustand | angelegt | Passwort geändert | "
+                   "letzte Anmeldung")
+        for a in accounts:
+            state = [w for w, on in (
+                ("gesperrt", a.disabled),
+                (f"Anmeldesperre ({a.locked_by} Fehlversuche)", a.locked_by),
+                ("neues Passwort verlangt", a.must_change)) if on] or ["aktiv"]
+            last = f"{a.last_login:%d.%m.%Y %H:%M}" if a.last_login else "–"
+            typer.echo(f"{shown_name(a.name)} | {roles.get(a.role, a.role)} | "
+                       f"{a.city or 'alle Städte'} | {', '.join(state)} | "
+                       f"{a.created_at:%d.%m.%Y} | {a.password_changed_at:%d.%m.%Y} | {last}")
+
     @user_app.command("disable")
     @user_errors
     def user_disable(

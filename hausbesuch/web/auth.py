@@ -291,6 +291,43 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
     return name
 
 
+@dataclass(frozen=True)
+class Account:
+    """An account as ``hausbesuch user list`` shows it (no password hash)."""
+
+    name: str
+    role: str
+    city: str | None
+    disabled: bool
+    must_change: bool
+    created_at: datetime
+    password_changed_at: datetime
+    last_login: datetime | None  # the newest login in the audit log (None: none there)
+    locked_by: int  # failed logins that lock it out now (0: no lockout)
+
+
+def list_users(store: Store, *, actor: str, limits: Limits | None = None) -> list[Account]:
+    """Every account, by name; the listing is audited (``konten_angezeigt``).
+
+    The last login is read from the audit log (it ages out with it); a lockout is told
+    by the default limits (the command line does not know a running server's).
+    """
+    from hausbesuch.store import AuditRow
+
+    limits = limits or Limits()
+    with store.session() as s:
+        logins = {actor: at for actor, at in s.execute(
+            select(AuditRow.actor, func.max(AuditRow.at))
+            .where(AuditRow.action == AUDIT_LOGIN).group_by(AuditRow.actor))}
+        out = [Account(name=r.name, role=r.role, city=r.city, disabled=r.disabled,
+                       must_change=r.must_change_password, created_at=r.created_at,
+                       password_changed_at=r.password_changed_at,
+                       last_login=logins.get(r.name), locked_by=_locked_by(s, r.name, limits))
+               for r in s.scalars(select(UserRow).order_by(UserRow.name))]
+        store.audit(actor, "konten_angezeigt", details={"anzahl": len(out)}, session=s)
+    return out
+
+
 def _account(s: Session, name: str) -> UserRow:
     """The account ``name`` (as typed: :func:`find_account`) in session ``s`` (German
     :class:`UserError` when there is none, or several that differ only by case)."""
