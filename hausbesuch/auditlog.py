@@ -13,6 +13,7 @@ that holds it) and the views of lists that showed the case id.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -119,6 +120,8 @@ class AuditFilter:
     def __post_init__(self) -> None:
         if self.without_city and self.city is not None:
             raise ValueError("without_city excludes city")
+        if self.actor is not None:  # as accounts and cli_actor store it (one form, NFC)
+            object.__setattr__(self, "actor", unicodedata.normalize("NFC", self.actor.strip()))
 
     def details(self) -> dict[str, str]:
         """The filter as audit details of the reading itself (ids, codes, dates)."""

@@ -163,3 +163,19 @@ def test_details_read_in_german():
                      "nicht_eingeplant": 17}) == (
         "Link: Ab3dEf; Team: team-1; Tag: 14.12.2026; Gültig bis: 14.12.2026 20:00; "
         "Vorgänger: –; Teams: nord, sued; Neu: 3; Anzeige: ja; Nicht eingeplant: 17")
+
+
+def test_person_is_one_form_of_each_letter(tmp_path, monkeypatch):
+    """An „ü“ typed as u + combining mark (a Mac's keyboard, a copied name) is the same
+    person: in the actor the command line writes and in ``audit --person``."""
+    from hausbesuch.casework import cli_actor
+    from hausbesuch.store import Store
+
+    decomposed, composed = "cli:mu\u0308ller", "cli:m\u00fcller"
+    monkeypatch.setenv("HAUSBESUCH_USER", "mu\u0308ller")
+    assert cli_actor() == composed
+    with Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as store:
+        store.audit(cli_actor(), "fall_angezeigt", city="Bad Hersfeld", client_id="K-1")
+        for typed in (decomposed, composed, f" {decomposed} "):
+            rows = read(store, AuditFilter(city="Bad Hersfeld", actor=typed))
+            assert [r["client_id"] for r in rows] == ["K-1"], typed

@@ -23,6 +23,7 @@ import getpass
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -111,7 +112,8 @@ def cli_actor() -> str:
         user = os.environ.get(ACTOR_ENV) or getpass.getuser()
     except Exception:  # no user database entry (containers)
         user = "unbekannt"
-    return f"cli:{user}"
+    # one form of each letter (an „ü“ typed as u + combining mark is the same person)
+    return f"cli:{unicodedata.normalize('NFC', user.strip())}"
 
 
 # --------------------------------------------------------------------------- results
