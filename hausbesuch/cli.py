@@ -22,6 +22,14 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Offline-Planung aufsuchender Hausbesuche für Jobcenter (§16k SGB II)."""
+    from hausbesuch.casework.service import check_actor_env
+    from hausbesuch.errors import UserError
+
+    try:  # before any command: its audit rows name this person
+        check_actor_env()
+    except UserError as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 #: Every sub-command module; each defines ``register(app)``.

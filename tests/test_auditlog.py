@@ -179,3 +179,42 @@ def test_person_is_one_form_of_each_letter(tmp_path, monkeypatch):
         for typed in (decomposed, composed, f" {decomposed} "):
             rows = read(store, AuditFilter(city="Bad Hersfeld", actor=typed))
             assert [r["client_id"] for r in rows] == ["K-1"], typed
+
+
+def test_the_command_lines_person_cannot_forge_the_log(tmp_path, monkeypatch):
+    """QA 16b #6: ``$HAUSBESUCH_USER`` is the audit log's "who": a line break in it forged a
+    line of ``hausbesuch audit``, a client's name could stand there. It follows the rule
+    of account names (refused before any command runs); the operating-system user and
+    rows of older versions are shown escaped, one line each."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.casework import cli_actor
+    from hausbesuch.cli import app
+    from hausbesuch.store import Store
+
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    with Store.open(db) as store:
+        store.audit("cli:alt\n03.12.2026 15:00:00 | kora | Fall angesehen", "fall_angezeigt",
+                    city="Bad Hersfeld", client_id="K-1")
+        before = len(store.audit_rows())
+    for bad, why in (("Zwetschgenbaum Xyloid", "keine Leerzeichen"),
+                     ("meier\n03.12.2026 | kora", "Steuerzeichen (Zeichen 6 ist U+000A)"),
+                     ("cli:kora", "kein Doppelpunkt")):
+        res = CliRunner(env={"HAUSBESUCH_USER": bad}).invoke(
+            app, ["audit", "--db", db, "--city", "bad-hersfeld"])
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith("Fehler: $HAUSBESUCH_USER: ") and why in res.output, \
+            res.output
+    with Store.open(db) as store:
+        assert len(store.audit_rows()) == before  # refused before anything was read
+    res = CliRunner(env={"HAUSBESUCH_USER": "Jürgen.M-2"}).invoke(
+        app, ["audit", "--db", db, "--city", "bad-hersfeld"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert len(lines) == 3  # head, column names, the one row
+    assert "| cli:alt\\u000a03.12.2026 15:00:00 | kora | Fall angesehen |" in lines[2]
+    with Store.open(db) as store:
+        assert store.audit_rows()[-1]["actor"] == "cli:Jürgen.M-2"
+    monkeypatch.delenv("HAUSBESUCH_USER", raising=False)
+    monkeypatch.setattr("getpass.getuser", lambda: "a\x1b[2Jb")
+    assert cli_actor() == "cli:a\\u001b[2Jb"

@@ -106,14 +106,30 @@ def _past(moment: datetime, today: date) -> bool:
     return moment.date() < today or (moment.date() == today == now.date() and moment < now)
 
 
+def check_actor_env() -> None:
+    """German :class:`UserError` when ``$HAUSBESUCH_USER`` breaks the rule of account
+    names (:func:`hausbesuch.accountnames.check_name`): the audit log writes it as who
+    acted, and a line break or a client's name there would forge or fill the log. The
+    command line calls this before any command runs."""
+    from hausbesuch.accountnames import check_name
+
+    value = os.environ.get(ACTOR_ENV)
+    if value:
+        check_name(value, label=f"${ACTOR_ENV}")
+
+
 def cli_actor() -> str:
-    """``cli:<name>``: ``$HAUSBESUCH_USER`` or the operating-system user."""
+    """``cli:<name>``: ``$HAUSBESUCH_USER`` (checked by :func:`check_actor_env`) or the
+    operating-system user; one form of each letter (NFC), invisible and control
+    characters written as ``\\u…`` (a name cannot break a line of the log's output)."""
+    from hausbesuch.accountnames import shown_name
+
     try:
         user = os.environ.get(ACTOR_ENV) or getpass.getuser()
     except Exception:  # no user database entry (containers)
         user = "unbekannt"
     # one form of each letter (an „ü“ typed as u + combining mark is the same person)
-    return f"cli:{unicodedata.normalize('NFC', user.strip())}"
+    return f"cli:{shown_name(unicodedata.normalize('NFC', user.strip()))}"
 
 
 # --------------------------------------------------------------------------- results

@@ -101,5 +101,15 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"Protokoll {where}: {count(len(rows), 'Eintrag', 'Einträge')}")
         typer.echo("Zeit | Person | Aktion | Kundennummer | Plan | Angaben")
         for r in rows:
-            typer.echo(f"{r['zeit']} | {r['person']} | {r['aktion']} | {r['kundennummer']} | "
-                       f"{r['plan']} | {r['angaben']}")
+            typer.echo(" | ".join(_printable(r[k]) for k in (
+                "zeit", "person", "aktion", "kundennummer", "plan", "angaben")))
+
+
+def _printable(value: object) -> str:
+    """A field on one line of the terminal: control, format and line-separator characters
+    written as ``\\u…`` (a row written by an older version, whose person held a line
+    break, cannot forge a line of the output or send escape sequences)."""
+    import unicodedata
+
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in (
+        "Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp") else ch for ch in str(value))

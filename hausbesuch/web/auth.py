@@ -52,7 +52,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,6 +63,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hausbesuch import clock
+from hausbesuch.accountnames import (  # noqa: F401 - the rule lives there; re-exported
+    MAX_NAME,
+    NAME_SIGNS,
+    _invisible,
+    check_name,
+    name_key,
+    normal_name,
+    shown_name,
+)
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.models import (
@@ -155,71 +163,6 @@ class LoginLimited(Exception):
 
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
-
-
-#: Longest account name (the column's width).
-MAX_NAME = 120
-#: Signs an account name may hold besides letters and the digits 0-9.
-NAME_SIGNS = ".-_"
-#: Letters (Unicode category Lo) that show as nothing (Hangul fillers).
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
-_NAME_RULE = "Erlaubt sind Buchstaben (auch ä, ö, ü, ß), die Ziffern 0–9 und . - _"
-
-
-def _invisible(ch: str) -> bool:
-    """A control, format (zero-width), space, separator, private or unassigned character."""
-    return unicodedata.category(ch)[0] in "CZ" or ch in _BLANK_LETTERS
-
-
-def normal_name(name: str) -> str:
-    """A typed account name as it is stored and compared: without the spaces around it,
-    in Unicode NFC (a composed ``ü``, however the keyboard sent it)."""
-    return unicodedata.normalize("NFC", name.strip())
-
-
-def name_key(name: str) -> str:
-    """The form in which two account names are the same account: compatibility forms
-    folded (NFKC: full-width ``ｋ`` is ``k``), case folded, invisible and control
-    characters dropped (``Kora``, ``kora\\u200b`` and ``ｋｏｒａ`` are ``kora``)."""
-    folded = unicodedata.normalize(
-        "NFKC", unicodedata.normalize("NFKC", name).casefold())
-    return "".join(ch for ch in folded if not _invisible(ch))
-
-
-def shown_name(name: str) -> str:
-    """``name`` for a message or a terminal: invisible and control characters written as
-    ``\\u200b`` (an escape sequence typed as a name does not reach the terminal)."""
-    return "".join(f"\\u{ord(ch):04x}" if _invisible(ch) else ch for ch in name)
-
-
-def check_name(name: str) -> str:
-    """The name of a new account in its stored form (:func:`normal_name`); German
-    :class:`UserError` naming the rule for a name that is empty or too long, that holds an
-    invisible, control or space character, a ``:`` (reserved: the audit log writes
-    ``cli:<user>`` and ``link:<prefix>``), anything but letters, the digits 0-9 and
-    :data:`NAME_SIGNS`, or a compatibility form (full-width ``ｋ``, ligature ``ﬁ``)."""
-    name = normal_name(name)
-    if not name or len(name) > MAX_NAME:
-        raise UserError(f"Benutzername: 1 bis {MAX_NAME} Zeichen. {_NAME_RULE}.")
-    for pos, ch in enumerate(name, 1):
-        if _invisible(ch):
-            raise UserError(
-                "Benutzername: keine Leerzeichen, unsichtbaren Zeichen oder Steuerzeichen "
-                f"(Zeichen {pos} ist U+{ord(ch):04X}). {_NAME_RULE}.")
-        if ch == ":":
-            raise UserError(
-                "Benutzername: kein Doppelpunkt „:“, er ist dem Protokoll vorbehalten "
-                "(„cli:NAME“ für die Kommandozeile, „link:…“ für Tageslinks). "
-                f"{_NAME_RULE}.")
-        if not (unicodedata.category(ch) in ("Lu", "Ll", "Lt", "Lo") or "0" <= ch <= "9"
-                or ch in NAME_SIGNS):
-            raise UserError(f"Benutzername: „{ch}“ (Zeichen {pos}) ist nicht erlaubt. "
-                            f"{_NAME_RULE}.")
-    if unicodedata.normalize("NFKC", name) != name:
-        raise UserError("Benutzername: keine Sonderformen von Buchstaben oder Ziffern (wie "
-                        "Vollbreite „ｋ“ oder die Ligatur „ﬁ“), bitte die gewöhnlichen "
-                        f"Zeichen schreiben. {_NAME_RULE}.")
-    return name
 
 
 def _same_key(s: Session, name: str, *, typed: bool = False) -> list[str]:
