@@ -23,8 +23,10 @@ address                       one column (``adresse``) or split columns
 Text is kept as given (escaping is the renderers' job); control characters are removed;
 a note longer than :data:`MAX_NOTE_LENGTH` characters is cut with a visible marker. A list
 without data rows is an error (:class:`UserError`, exit code 2 in the CLI).
-Columns that are not recognised are kept in :attr:`Client.extra`; split name columns
-(``Nachname``/``Vorname``) form ``name`` and never go into ``extra``.
+Columns that are not recognised are named in one warning and neither used nor kept (data
+minimisation, §67c SGB X: a case-management export may bring dates of birth or phone
+numbers the planner has no use for); split name columns (``Nachname``/``Vorname``) form
+``name``.
 
 A row is rejected (one :class:`Rejected` per row; ``field`` is the first bad field, the
 reason lists every problem) when: a CSV row has more fields than the header while other
@@ -400,8 +402,9 @@ def read_clients(
     result = ClientList(total_rows=len(table.rows), source=table.source, columns=dict(used))
     if extra_cols:
         result.warnings.append(
-            "Spalten ohne Auswertung (werden gespeichert, aber nicht für die Planung "
-            f"genutzt): {', '.join(f'„{c}“' for c in extra_cols)}."
+            "Spalten ohne Auswertung (weder genutzt noch gespeichert): "
+            f"{', '.join(f'„{c}“' for c in extra_cols)}. Was die Teams beim Besuch wissen "
+            "sollen, gehört in die Spalte „Notiz“."
         )
     result.warnings += table.notes()  # the sheet read, hidden rows read
     if table.encoding == MIXED_ENCODING:
@@ -574,7 +577,6 @@ def read_clients(
                 angekuendigt_ab=angekuendigt,
                 besuchsdauer_min=duration,
                 notiz=shorten(cell("notiz"), MAX_NOTE_LENGTH) or None,
-                extra=tuple((c, clean_text(row.get(c, ""))) for c in extra_cols),
                 lon=lon,
                 lat=lat,
                 pin_team=pin_team,

@@ -51,7 +51,6 @@ class Client:
     angekuendigt_ab: date | None = None
     besuchsdauer_min: int | None = None
     notiz: str | None = None
-    extra: tuple[tuple[str, str], ...] = ()
     #: a coordinate given in the list (``lat``/``lon`` or ``Breite``/``Länge``), WGS84
     lon: float | None = None
     lat: float | None = None

@@ -299,7 +299,8 @@ class _ClientColumns:
     angekuendigt_ab: Mapped[date | None] = mapped_column(Date)
     besuchsdauer_min: Mapped[int | None] = mapped_column(Integer)
     notiz: Mapped[str | None] = mapped_column(Text)
-    extra: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of [column, value]
+    #: unevaluated list columns, kept by versions before migration 0011; always "[]" now
+    extra: Mapped[str] = mapped_column(Text, default="[]")
 
 
 class ClientRow(_ClientColumns, Base):
@@ -639,7 +640,6 @@ def _client_values(c: Client) -> dict[str, Any]:
         "angekuendigt_ab": c.angekuendigt_ab,
         "besuchsdauer_min": c.besuchsdauer_min,
         "notiz": c.notiz,
-        "extra": _dumps([list(p) for p in c.extra]),
     }
 
 
@@ -664,7 +664,6 @@ def _client_from(r: _ClientColumns | Row[Any], **more: Any) -> Client:
         angekuendigt_ab=r.angekuendigt_ab,
         besuchsdauer_min=r.besuchsdauer_min,
         notiz=r.notiz,
-        extra=tuple((k, v) for k, v in (_loads(r.extra) or ())),
         **more,
     )
 

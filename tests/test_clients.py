@@ -316,7 +316,7 @@ def test_read_clients_csv_valid_and_bad_rows(tmp_path: Path) -> None:
     assert [(sorted(s.weekdays), s.start_min, s.end_min) for s in c1.zeitfenster] == [
         ([1], 600, 720), ([3], 840, 960)]
     assert c1.besuchsdauer_min == 45
-    assert c1.extra == (("Sachbearbeitung", "Team Nord"),)
+    assert "Team Nord" not in repr(c1)  # an unevaluated column is not kept
     assert clients["K0011"].notiz == "<script>alert('x')</script>"
     assert clients["K0011"].besuchsdauer_min == 50  # default applied
     assert clients["K0013"].kontakt_abbruch_seit is None
@@ -411,17 +411,19 @@ def test_every_row_is_accounted_for(tmp_path_factory: pytest.TempPathFactory,
     assert len(ids) == len(set(ids))
 
 
-def test_split_name_columns_form_the_name_and_stay_out_of_extra(tmp_path: Path) -> None:
+def test_split_name_columns_form_the_name_and_unused_columns_are_not_kept(
+        tmp_path: Path) -> None:
     path = write_csv(tmp_path / "k.csv",
                      ["Fallnummer", "Nachname", "Vorname", "Adresse", "Sachbearbeitung"],
                      [["F1", "Yılmaz", "Ayşe", "Am Markt 1, Bad Hersfeld", "Nord"]])
     result = read_clients(path, today=TODAY)
     (client,) = result.clients
     assert client.name == "Yılmaz, Ayşe"
-    assert client.extra == (("Sachbearbeitung", "Nord"),)
-    assert all("Yılmaz" not in v for _, v in client.extra)
+    assert "Nord" not in repr(client)  # data minimisation: an unused column is not kept
     # a column that is not evaluated is named in one warning, never silently dropped
-    assert len(result.warnings) == 1 and "„Sachbearbeitung“" in result.warnings[0]
+    assert result.warnings == ["Spalten ohne Auswertung (weder genutzt noch gespeichert): "
+                               "„Sachbearbeitung“. Was die Teams beim Besuch wissen sollen, "
+                               "gehört in die Spalte „Notiz“."]
 
 
 def test_pin_and_coordinate_columns(tmp_path: Path) -> None:

@@ -90,8 +90,7 @@ def make_plan(plan_id: str = "2026-12-07-bh", *, city: str = "bad-hersfeld") -> 
                zeitfenster=(TimeSlot(frozenset({1}), 600, 720, "Di 10-12"),
                             TimeSlot(frozenset({0, 1, 2, 3, 4}), 840, 960, "Mo-Fr 14-16")),
                angekuendigt_ab=date(2026, 12, 3), besuchsdauer_min=45,
-               notiz="<script>alert('x')</script> & \"Hund\"",
-               extra=(("Sachbearbeitung", "Team Nord"), ("Leer", ""))),
+               notiz="<script>alert('x')</script> & \"Hund\""),
         Client(row=3, id="K0002", address="Klausstraße 10, Bad Hersfeld"),
         Client(row=5, id="K0003", address="Weinstraße 7", besuchsdauer_min=60,
                notiz="Zeile\u00a0mit ß, ğ, 中文"),
@@ -622,3 +621,41 @@ def test_upserting_clients_records_that_a_list_holds_them(store: Store) -> None:
     for cid, row in rows.items():
         assert (row.last_listed_at > old) == (cid in listed), (cid, row.last_listed_at)
         assert row.updated_at == updated[cid]
+
+
+def test_unused_list_columns_kept_by_older_versions_are_emptied(tmp_path: Path) -> None:
+    """Migration 0011 (QA 16b #4, data minimisation): the unevaluated columns an older
+    version stored with each case and plan snapshot (a phone number) are emptied, and an
+    import stores none; the database file holds the value no more."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from hausbesuch.store import MIGRATIONS_DIR
+
+    path = tmp_path / "alt.sqlite"
+    url = f"sqlite:///{path}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0010")
+    eng = create_engine(url)
+    phone = '[["Telefon","0151 99007711"]]'
+    with eng.begin() as c:
+        c.execute(text(
+            "INSERT INTO clients (client_id, city, input_row, name, address, sprache, "
+            "zeitfenster, extra, created_at, updated_at, status) VALUES ('K-1', "
+            "'Bad Hersfeld', 2, 'x', 'y', '[]', '[]', :e, '2025-01-01 00:00:00', "
+            "'2025-01-01 00:00:00', 'offen')"), {"e": phone})
+    eng.dispose()
+    with Store.open(url) as store:
+        assert store.current_revision() == head_revision()
+        with store.session() as s:
+            assert s.scalar(text("SELECT extra FROM clients")) == "[]"
+        store.save_plan(make_plan())
+        store.upsert_clients(make_plan().clients, "Bad Hersfeld")
+        with store.session() as s:
+            assert set(s.scalars(text("SELECT extra FROM clients UNION "
+                                      "SELECT extra FROM plan_clients"))) == {"[]"}
+        store.reclaim()
+    assert b"99007711" not in path.read_bytes()
