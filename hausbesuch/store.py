@@ -32,8 +32,8 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -604,6 +604,17 @@ class AuditPruneGateRow(Base):
     cutoff: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
 
 
+#: Audit actions that change what a plan of a case is made from (see
+#: :meth:`Store.changes_since`).
+CASE_CHANGES = frozenset({
+    "klient_geaendert", "korrektur_veraltet", "adresse_korrigiert", "status_geaendert",
+    "daten_geloescht", "ergebnis_erfasst", "visit_pinned", "festlegung_aufgehoben",
+    "besuch_entfallen"})
+#: Audit actions that change a city's teams or their days.
+CITY_CHANGES = frozenset({"abwesenheit_eingetragen", "abwesenheit_geloescht",
+                          "teams_gespeichert", "teams_zurueckgesetzt"})
+
+
 #: Child tables of a plan, in deletion order.
 _PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, PlanClientRow)
 
@@ -1070,6 +1081,27 @@ class Store:
         else:
             with self.session() as s:
                 s.add(row)
+
+    def change_marker(self) -> int:
+        """Where the audit log stands now (its newest row id): a plan that reads the store
+        after this can ask :meth:`changes_since` which cases changed meanwhile."""
+        with self.session() as s:
+            return int(s.scalar(select(func.max(AuditRow.id))) or 0)
+
+    def changes_since(self, marker: int, city: str, client_ids: Collection[str], *,
+                      session: Session | None = None) -> list[tuple[str | None, str]]:
+        """The changes (case id or None, audit action) that concern a plan of ``city`` made
+        from the store as it stood at ``marker`` (:meth:`change_marker`): changes of the
+        cases ``client_ids`` (:data:`CASE_CHANGES`: an outcome, an address, a status, a
+        pin, a call-off) and of the city's teams and absences (:data:`CITY_CHANGES`).
+        Every write to the store is audited, so the log is the feed of what happened."""
+        ids = set(client_ids)
+        q = (select(AuditRow.client_id, AuditRow.action).where(
+            AuditRow.id > marker, AuditRow.city == city,
+            AuditRow.action.in_(CASE_CHANGES | CITY_CHANGES)).order_by(AuditRow.id))
+        with (nullcontext(session) if session is not None else self.session()) as s:
+            return [(cid, action) for cid, action in s.execute(q)
+                    if action in CITY_CHANGES or cid in ids]
 
     def prune_audit(self, before: datetime, actor: str, *, dry_run: bool = False,
                     details: dict[str, Any] | None = None) -> tuple[int, datetime | None]:

@@ -1684,3 +1684,116 @@ def test_an_appointment_earlier_today_is_past() -> None:
     assert _past(now - timedelta(minutes=1), now.date())
     assert not _past(now + timedelta(minutes=1), (now + timedelta(minutes=1)).date())
     assert _past(now.replace(hour=10) - timedelta(days=1), now.date())
+
+
+def test_an_outcome_sent_while_a_replan_runs_is_not_lost(planned, tmp_path, monkeypatch):
+    """QA 16a #1: a phone sends „Termin vereinbart“ for a visit before the moment while the
+    re-plan computes (it had read the store before): the version it stored lacked the
+    appointment, and nothing said so. Now the re-plan finds the change before storing and
+    computes again from the store as it is: the appointment is planned."""
+    from datetime import time
+
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import replan
+    from hausbesuch.store import Store
+
+    db, plan, stops = _copy_of(planned, tmp_path, "race.sqlite")
+    monkeypatch.setenv(clock.ENV, (START + timedelta(days=14)).isoformat())
+    first = min(stops, key=lambda s: s.start)
+    when = datetime.combine(START + timedelta(days=3), time(10, 30))
+    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+    profile = load_profile("bad-hersfeld")
+    stages: list[str] = []
+
+    def progress(message: str, _fraction: float) -> None:
+        stages.append(message)
+        if message == "Touren optimieren" and stages.count(message) == 1:
+            with Store.open(db) as phone:  # the phone's request: another connection
+                Casework(phone, profile, actor="link:abcdef").record_outcome(
+                    first.client_id, first.start.date(), "termin_vereinbart",
+                    time_min=first.start.hour * 60 + first.start.minute, appointment=when,
+                    source="web", visit_id=first.visit_id)
+
+    with Store.open(db) as store:
+        result = replan(store, plan.id, profile, moment=moment, actor="cli:test",
+                        time_limit=3, progress=progress)
+    assert any(m.startswith(f"Während der Planung geändert ({first.client_id})")
+               for m in stages), stages
+    visits = sorted((s for r in result.plan.routes for s in r.stops
+                     if s.client_id == first.client_id), key=lambda s: s.start)
+    assert [s.start for s in visits] == [first.start, when]
+    with Store.open(db) as store:
+        assert [p.id for p in store.list_plans("Bad Hersfeld")].count(result.plan.id) == 1
+        assert len(store.list_plans("Bad Hersfeld")) == 2  # one new version, not two
+
+
+def test_a_plan_that_keeps_changing_is_not_stored(planned, tmp_path, monkeypatch):
+    """A case of the plan changes during every attempt: after the last one nothing is
+    stored and the German message names the case and what changed."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import replan
+    from hausbesuch.planning.workflow import PLAN_ATTEMPTS, PlanOutdated
+    from hausbesuch.store import Store
+
+    db, plan, stops = _copy_of(planned, tmp_path, "busy.sqlite")
+    monkeypatch.setenv(clock.ENV, (START + timedelta(days=14)).isoformat())
+    target = max(stops, key=lambda s: s.start)
+    profile = load_profile("bad-hersfeld")
+    turns = iter(["in_klaerung", "offen"] * PLAN_ATTEMPTS)
+
+    def progress(message: str, _fraction: float) -> None:
+        if message == "Touren optimieren":
+            with Store.open(db) as other:
+                Casework(other, profile, actor="cli:kollegin").set_status(
+                    target.client_id, next(turns), reason="Rückfrage")
+
+    moment = datetime.combine(START, datetime.min.time()).replace(hour=8)
+    with Store.open(db) as store, pytest.raises(PlanOutdated) as exc:
+        replan(store, plan.id, profile, moment=moment, actor="cli:test", time_limit=1,
+               progress=progress)
+    assert (f"Während der Planung wurden Fälle ({target.client_id}) geändert (Status "
+            f"geändert); der Plan wurde {PLAN_ATTEMPTS}-mal neu berechnet") in str(exc.value)
+    with Store.open(db) as store:
+        assert [p.id for p in store.list_plans("Bad Hersfeld")] == [plan.id]
+
+
+def test_an_import_while_a_plan_is_computed_is_not_planned_at_the_old_address(
+        planned, base, tmp_path, monkeypatch):
+    """QA 16a #2: a list imported while a plan of the next week was computed changed a
+    client's address; the stored plan kept the client at the old one and the import named
+    no plan (the plan was not stored yet). Now the plan is computed again with the new
+    address."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import plan_span
+    from hausbesuch.planning.options import PlanOptions
+    from hausbesuch.store import Store
+
+    db, plan, stops = _copy_of(planned, tmp_path, "umzug-waehrend.sqlite")
+    d, addrs = base
+    monkeypatch.setenv(clock.ENV, (START + timedelta(days=4)).isoformat())
+    profile = load_profile("bad-hersfeld")
+    with Store.open(db) as store:
+        open_ids = sorted(st.client.id for st in Casework(store, profile, actor="t").states()
+                          if st.status == "offen")
+    cid = open_ids[-1]
+    idx = int(cid[1:])
+    other = next(a for a in addrs if a[0] != addrs[idx][0])
+    write_list(tmp_path / "neu.csv", addrs, moved={cid: other[0]})
+    stages: list[str] = []
+
+    def progress(message: str, _fraction: float) -> None:
+        stages.append(message)
+        if message == "Touren optimieren" and stages.count(message) == 1:
+            with Store.open(db) as other_store:  # a coordinator's upload meanwhile
+                Casework(other_store, profile, actor="kora").import_clients(
+                    tmp_path / "neu.csv")
+
+    options = PlanOptions(start=START + timedelta(days=7), days=5, time_limit=2, threads=1)
+    with Store.open(db) as store:
+        result = plan_span(store, profile, options, actor="cli:test", progress=progress)
+    assert any(m.startswith(f"Während der Planung geändert ({cid})") for m in stages), stages
+    (client,) = [c for c in result.plan.clients if c.id == cid]
+    assert client.street == other[0], client

@@ -284,10 +284,55 @@ def plan_span(
 
     Plans of one city are made one at a time (:meth:`Store.planning_lock`): each sees the
     visits of the plans made before it and books nobody twice."""
+    memo: dict[str, Any] = {}  # the list is imported once, whatever the attempts
     with store.planning_lock(profile.name):
-        return _plan_span(store, profile, options, actor=actor, teams=teams,
-                          clients_path=clients_path, osm=osm, districts_file=districts_file,
-                          progress=progress)
+        return _attempts(lambda say: _plan_span(
+            store, profile, options, actor=actor, teams=teams, clients_path=clients_path,
+            osm=osm, districts_file=districts_file, progress=say, memo=memo), progress)
+
+
+#: How often a plan is made again when cases changed while it was computed.
+PLAN_ATTEMPTS = 3
+
+
+class PlanOutdated(UserError):
+    """Cases of a plan (or the city's teams) changed while it was computed: an outcome
+    sent from a phone, an import, a status or address fix. The plan was not stored."""
+
+    def __init__(self, changes: Sequence[tuple[str | None, str]]) -> None:
+        from hausbesuch.auditlog import label
+
+        ids = sorted({cid for cid, _ in changes if cid})
+        what = sorted({label(action) for _, action in changes})
+        self.shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
+        cases = f"Fälle ({self.shown})" if ids else "Teams oder Abwesenheiten"
+        super().__init__(
+            f"Während der Planung wurden {cases} geändert ({'; '.join(what)}); der Plan "
+            f"wurde {PLAN_ATTEMPTS}-mal neu berechnet und jedes Mal kam eine Änderung "
+            "dazu. Nichts wurde gespeichert: bitte erneut planen, wenn weniger los ist.")
+
+
+def _attempts(run: Callable[[Progress], PlanResult], progress: Progress | None) -> PlanResult:
+    """Run a planning step; when cases changed meanwhile (:class:`PlanOutdated`), again
+    from the store as it is now, up to :data:`PLAN_ATTEMPTS` times."""
+    say = progress or noop_progress
+    for attempt in range(1, PLAN_ATTEMPTS + 1):
+        try:
+            return run(say)
+        except PlanOutdated as exc:
+            if attempt == PLAN_ATTEMPTS:
+                raise
+            say(f"Während der Planung geändert ({exc.shown or 'Teams'}): neu berechnen", 0.0)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_unchanged(store: Store, plan: Plan, marker: int, session: Any) -> None:
+    """Refuse to store ``plan`` (:class:`PlanOutdated`) when one of its cases or the
+    city's teams changed after ``marker`` (:meth:`Store.changes_since`)."""
+    changes = store.changes_since(marker, plan.city, {c.id for c in plan.clients},
+                                  session=session)
+    if changes:
+        raise PlanOutdated(changes)
 
 
 def _fix_hint(client_id: str) -> str:
@@ -412,14 +457,20 @@ def _plan_span(
     osm: str | os.PathLike[str] | None,
     districts_file: str | os.PathLike[str] | None,
     progress: Progress | None,
+    memo: dict[str, Any] | None = None,
 ) -> PlanResult:
     say = progress or noop_progress
+    memo = {} if memo is None else memo
     say("Kundenliste lesen", 0.0)
     osm_path = resolve_osm(profile, osm, progress=lambda msg: say(msg, 0.0))
     cw = Casework(store, profile, actor=actor, osm=osm_path)
     span = Span(options.start, options.days, cw.calendar)
     span.require_work_days()
-    imported = cw.import_clients(clients_path, today=options.start) if clients_path else None
+    if clients_path and "imported" not in memo:
+        memo["imported"] = cw.import_clients(clients_path, today=options.start)
+    imported = memo.get("imported")
+    # what changes after this moment is found before the plan is stored (_check_unchanged)
+    marker = store.change_marker()
     states = cw.states()
     today = cw.today()
     in_span, ahead, overdue = _pending(store, profile.name, span, today)
@@ -578,7 +629,7 @@ def _plan_span(
     result.chances = athome.plan_chances(store, profile, result.plan)
     say("Plan speichern", 0.95)
     _keep_districts(store, profile, districts, actor)
-    save_plan_and_visits(store, result.plan, actor=actor)
+    save_plan_and_visits(store, result.plan, actor=actor, unchanged_since=marker)
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
     return result
@@ -635,15 +686,20 @@ def _solve_and_assemble(
 
 
 def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
-                         keep_ids: Sequence[str] = ()) -> str:
+                         keep_ids: Sequence[str] = (), unchanged_since: int | None = None
+                         ) -> str:
     """Store a plan and its case visits in one transaction (every visit audited).
 
     Case visits of the plan's stops are created or, for ids that exist (a re-plan), moved
     to this plan version. A case visit of ``keep_ids`` that the plan no longer holds is
-    marked ``entfallen``.
+    marked ``entfallen``. With ``unchanged_since`` (:meth:`Store.change_marker` taken
+    before the plan read the store) nothing is stored when a case of the plan or the
+    city's teams changed since (:class:`PlanOutdated`), checked in the same transaction.
     """
     now = clock.now()
     with store.session() as s:
+        if unchanged_since is not None:
+            _check_unchanged(store, plan, unchanged_since, s)
         store.save_plan(plan, actor=actor, session=s)
         seen = set()
         for r in plan.routes:
@@ -790,9 +846,9 @@ def replan(
     other plans (:meth:`Store.planning_lock`).
     """
     with store.planning_lock(profile.name):
-        return _replan(store, plan_id, profile, moment=moment, actor=actor,
-                       without_teams=without_teams, time_limit=time_limit, osm=osm,
-                       progress=progress)
+        return _attempts(lambda say: _replan(
+            store, plan_id, profile, moment=moment, actor=actor, without_teams=without_teams,
+            time_limit=time_limit, osm=osm, progress=say), progress)
 
 
 T = TypeVar("T")
@@ -829,6 +885,8 @@ def _replan(
     progress: Progress | None,
 ) -> PlanResult:
     say = progress or noop_progress
+    # what changes after this moment is found before the version is stored
+    marker = store.change_marker()
     old = store.load_plan(plan_id)
     if old.city != profile.name:
         raise UserError(f"Plan {plan_id} gehört zu {old.city}, nicht zu {profile.name} "
@@ -1093,7 +1151,8 @@ def _replan(
                                      snap_far=result.plan.params.get("snap_far"))
     say("Plan speichern", 0.95)
     _keep_districts(store, profile, districts, actor)
-    save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving])
+    save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving],
+                         unchanged_since=marker)
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
     return result
