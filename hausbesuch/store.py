@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -604,6 +604,21 @@ class AuditPruneGateRow(Base):
     cutoff: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
 
 
+@dataclass(frozen=True)
+class ChangeMarker:
+    """Where the audit log stood when a plan read the store (:meth:`Store.change_marker`):
+    its newest row id, the moment, and the ids of the rows of the last
+    :data:`IN_FLIGHT` that were visible then."""
+
+    top: int
+    at: datetime
+    seen: frozenset[int]
+
+
+#: How long a write transaction may be in flight: an audit row numbered before a marker
+#: but written within this time before it may have been committed after it.
+IN_FLIGHT = timedelta(seconds=30)
+
 #: Audit actions that change what a plan of a case is made from (see
 #: :meth:`Store.changes_since`).
 CASE_CHANGES = frozenset({
@@ -1082,13 +1097,17 @@ class Store:
             with self.session() as s:
                 s.add(row)
 
-    def change_marker(self) -> int:
-        """Where the audit log stands now (its newest row id): a plan that reads the store
-        after this can ask :meth:`changes_since` which cases changed meanwhile."""
+    def change_marker(self) -> ChangeMarker:
+        """Where the audit log stands now: a plan that reads the store after this can ask
+        :meth:`changes_since` which cases changed meanwhile."""
         with self.session() as s:
-            return int(s.scalar(select(func.max(AuditRow.id))) or 0)
+            top = int(s.scalar(select(func.max(AuditRow.id))) or 0)
+            at = clock.now()
+            recent = frozenset(s.scalars(select(AuditRow.id).where(
+                AuditRow.at >= at - IN_FLIGHT)))
+        return ChangeMarker(top, at, recent)
 
-    def changes_since(self, marker: int, city: str, client_ids: Collection[str], *,
+    def changes_since(self, marker: ChangeMarker, city: str, client_ids: Collection[str], *,
                       session: Session | None = None) -> list[tuple[str | None, str]]:
         """The changes (case id or None, audit action) that concern a plan of ``city`` made
         from the store as it stood at ``marker`` (:meth:`change_marker`): changes of the
@@ -1096,12 +1115,15 @@ class Store:
         pin, a call-off) and of the city's teams and absences (:data:`CITY_CHANGES`).
         Every write to the store is audited, so the log is the feed of what happened."""
         ids = set(client_ids)
-        q = (select(AuditRow.client_id, AuditRow.action).where(
-            AuditRow.id > marker, AuditRow.city == city,
+        # rows numbered before the marker but committed after it (a transaction in flight
+        # on PostgreSQL takes its id at the insert) were not seen either
+        q = (select(AuditRow.id, AuditRow.client_id, AuditRow.action).where(
+            (AuditRow.id > marker.top) | (AuditRow.at >= marker.at - IN_FLIGHT),
+            AuditRow.city == city,
             AuditRow.action.in_(CASE_CHANGES | CITY_CHANGES)).order_by(AuditRow.id))
         with (nullcontext(session) if session is not None else self.session()) as s:
-            return [(cid, action) for cid, action in s.execute(q)
-                    if action in CITY_CHANGES or cid in ids]
+            return [(cid, action) for rid, cid, action in s.execute(q)
+                    if rid not in marker.seen and (action in CITY_CHANGES or cid in ids)]
 
     def prune_audit(self, before: datetime, actor: str, *, dry_run: bool = False,
                     details: dict[str, Any] | None = None) -> tuple[int, datetime | None]:

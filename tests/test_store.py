@@ -659,3 +659,28 @@ def test_unused_list_columns_kept_by_older_versions_are_emptied(tmp_path: Path) 
                                       "SELECT extra FROM plan_clients"))) == {"[]"}
         store.reclaim()
     assert b"99007711" not in path.read_bytes()
+
+
+def test_changes_since_a_marker_include_rows_committed_late(store: Store) -> None:
+    """A plan asks which of its cases changed after it read the store. A row numbered
+    before the marker but committed after it (a transaction in flight on PostgreSQL) counts
+    too; rows seen at the marker, views, other cities and other cases do not."""
+    from hausbesuch.store import AuditRow, audit_values
+
+    def add(action: str, client_id: str | None, city: str = "Bad Hersfeld",
+            row_id: int | None = None) -> None:
+        with store.session() as s:
+            s.add(AuditRow(**audit_values("t", action, city=city, client_id=client_id),
+                           **({"id": row_id} if row_id else {})))
+
+    add("ergebnis_erfasst", "K-1")
+    add("status_geaendert", "K-2", row_id=50)
+    marker = store.change_marker()
+    assert store.changes_since(marker, "Bad Hersfeld", {"K-1", "K-2"}) == []
+    add("ergebnis_erfasst", "K-1", row_id=20)  # numbered before the marker, seen after it
+    add("fall_angezeigt", "K-1")  # a view changes nothing
+    add("ergebnis_erfasst", "K-1", city="Lauf a.d. Pegnitz")
+    add("ergebnis_erfasst", "K-9")  # not a case of this plan
+    add("abwesenheit_eingetragen", None)  # the city's teams: every plan of the city
+    assert set(store.changes_since(marker, "Bad Hersfeld", {"K-1", "K-2"})) == {
+        (None, "abwesenheit_eingetragen"), ("K-1", "ergebnis_erfasst")}

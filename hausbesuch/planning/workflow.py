@@ -66,7 +66,15 @@ from hausbesuch.planning.builder import (
 )
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import report_rows, write_report
-from hausbesuch.store import CaseVisitRow, ClientRow, OutcomeRow, PlanRow, Store, VisitRow
+from hausbesuch.store import (
+    CaseVisitRow,
+    ChangeMarker,
+    ClientRow,
+    OutcomeRow,
+    PlanRow,
+    Store,
+    VisitRow,
+)
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
 
@@ -326,7 +334,7 @@ def _attempts(run: Callable[[Progress], PlanResult], progress: Progress | None) 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_unchanged(store: Store, plan: Plan, marker: int, session: Any) -> None:
+def _check_unchanged(store: Store, plan: Plan, marker: ChangeMarker, session: Any) -> None:
     """Refuse to store ``plan`` (:class:`PlanOutdated`) when one of its cases or the
     city's teams changed after ``marker`` (:meth:`Store.changes_since`)."""
     changes = store.changes_since(marker, plan.city, {c.id for c in plan.clients},
@@ -686,8 +694,8 @@ def _solve_and_assemble(
 
 
 def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
-                         keep_ids: Sequence[str] = (), unchanged_since: int | None = None
-                         ) -> str:
+                         keep_ids: Sequence[str] = (),
+                         unchanged_since: ChangeMarker | None = None) -> str:
     """Store a plan and its case visits in one transaction (every visit audited).
 
     Case visits of the plan's stops are created or, for ids that exist (a re-plan), moved
