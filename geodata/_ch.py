@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from geodata.cache import atomic_write
+from geodata.cache import PUBLIC, atomic_write
 
 #: Bits of the packed key that hold the length; the time (ms) sits above them.
 SHIFT = 26
@@ -667,7 +667,7 @@ class ContractionHierarchy:
     def save(self, path: Path) -> None:
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
         meta = np.array([self.n, self.unit_dm, self.shortcuts], dtype=np.int64)
-        with atomic_write(path) as fh:
+        with atomic_write(path, file_mode=PUBLIC) as fh:
             np.savez(fh, meta=meta, build_seconds=np.array(self.build_seconds), **arrays)
 
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,31 +55,61 @@ def cache_key(*parts: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+#: Mode of a file written by :func:`atomic_path`: its owner's only (the default) ...
+PRIVATE = 0o600
+#: ... or readable by everyone (a cache of public map data).
+PUBLIC = 0o644
+
+
+def _make_folders(folder: Path, private: bool) -> None:
+    """Create ``folder`` and missing parents; for a private file 0700 (whatever the umask),
+    else as the umask says. Existing folders keep their mode."""
+    if not private:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    missing = []
+    p = folder
+    while not p.exists() and p.parent != p:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)
+
+
 @contextmanager
-def atomic_path(path: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
+def atomic_path(
+    path: str | os.PathLike[str], *, suffix: str = ".tmp", mode: int = PRIVATE
+) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
     On an exception the temporary file is removed and ``path`` is left as it was, so a
     reader (another pytest-xdist worker, a second process) never sees a half-written file.
-    The file gets mode 0644, like a normally created file.
+
+    The file gets ``mode`` whatever the umask: by default :data:`PRIVATE` (0600, its
+    owner's only), :data:`PUBLIC` (0644) when the caller says so. The temporary path lies
+    in a new folder of the owner's only (0700, removed afterwards), so a writer that
+    replaces the file or writes a journal beside it (GDAL, SQLite) shows nothing to others
+    while it writes. Missing folders above a private file are created 0700.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
-    os.close(fd)
+    _make_folders(target.parent, not mode & 0o077)
+    folder = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    tmp = folder / f"{target.name}{suffix}"
     try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        yield tmp
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
 def atomic_write(
-    path: str | os.PathLike[str], mode: str = "wb", **open_kwargs: Any
+    path: str | os.PathLike[str], mode: str = "wb", *, file_mode: int = PRIVATE,
+    **open_kwargs: Any,
 ) -> Iterator[IO[Any]]:
-    """Open a temporary file for writing; it replaces ``path`` atomically when closed."""
-    with atomic_path(path) as tmp, open(tmp, mode, **open_kwargs) as fh:
+    """Open a temporary file for writing; it replaces ``path`` atomically when closed
+    (with ``file_mode``, see :func:`atomic_path`)."""
+    with atomic_path(path, mode=file_mode) as tmp, open(tmp, mode, **open_kwargs) as fh:
         yield fh

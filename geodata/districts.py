@@ -47,7 +47,7 @@ import osmium
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata.cache import atomic_write
+from geodata.cache import PUBLIC, atomic_write
 from geodata.errors import EmptyAreaError, GeodataError
 from geodata.osm import read_objects
 
@@ -242,7 +242,7 @@ class Districts:
     def to_geojson(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_geojson_dict` to ``path`` (UTF-8, atomically) and return the path."""
         p = Path(path)
-        with atomic_write(p, "w", encoding="utf-8") as fh:
+        with atomic_write(p, "w", encoding="utf-8", file_mode=PUBLIC) as fh:
             json.dump(self.to_geojson_dict(), fh, ensure_ascii=False)
         return p
 

@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geodata.cache import atomic_path, atomic_write, cache_dir, cache_key
+from geodata.cache import PUBLIC, atomic_path, atomic_write, cache_dir, cache_key
 from geodata.errors import DownloadError
 
 #: Bump when the downloaded content or file layout changes (old files are not reused).
@@ -442,7 +442,7 @@ def _write_pbf(
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    with atomic_write(path, "w", encoding="utf-8") as fh:
+    with atomic_write(path, "w", encoding="utf-8", file_mode=PUBLIC) as fh:
         json.dump(data, fh, ensure_ascii=False)
 
 
@@ -608,7 +608,7 @@ def download_place(
     }
     try:
         check_elements(elements, name)
-        with atomic_path(target, suffix=".tmp.osm.pbf") as tmp:
+        with atomic_path(target, suffix=".tmp.osm.pbf", mode=PUBLIC) as tmp:
             _write_pbf(elements, tmp, osm_base, bounds)  # type: ignore[arg-type]
             check_network(tmp, name)
             # the sidecar first: the download counts as done once the .osm.pbf appears

@@ -63,7 +63,7 @@ from geodata.addresses import (
     town_key,
     town_tokens,
 )
-from geodata.cache import atomic_write, cache_dir, cache_key, file_digest
+from geodata.cache import PUBLIC, atomic_write, cache_dir, cache_key, file_digest
 from geodata.errors import EmptyAreaError
 
 __all__ = [
@@ -999,7 +999,7 @@ class AddressIndex:
         p.parent.mkdir(parents=True, exist_ok=True)
         state = {k: v for k, v in self.__dict__.items()
                  if k not in ("_memo", "_pool_memo", "_box")}
-        with atomic_write(p) as fh:
+        with atomic_write(p, file_mode=PUBLIC) as fh:
             pickle.dump((INDEX_VERSION, state), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from geodata.cache import atomic_write, cache_dir, cache_key, file_digest
+from geodata.cache import PUBLIC, atomic_write, cache_dir, cache_key, file_digest
 from geodata.errors import EmptyAreaError, SettingsError
 from geodata.osm import check_extract, iter_ways, osm_timestamp
 
@@ -450,7 +450,7 @@ class StreetNetwork:
         }
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
         arrays["meta"] = np.array(json.dumps(meta))
-        with atomic_write(path) as fh:
+        with atomic_write(path, file_mode=PUBLIC) as fh:
             np.savez(fh, **arrays)
 
     @classmethod

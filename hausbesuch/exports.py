@@ -35,13 +35,13 @@ way without the called-off visit is computed by the re-plan.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from geodata.cache import atomic_path
 from hausbesuch.care_of import CareOf, without_care_of
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
@@ -79,12 +79,14 @@ class ExportError(UserError):
 
 
 def _check_target(path: Path, suffix: str) -> Path:
+    from hausbesuch.store import private_dir
+
     path = path.expanduser()
     if path.suffix.lower() != suffix:
         raise ExportError(f"--out {path}: die Datei muss auf {suffix} enden.")
     if path.is_dir():
         raise ExportError(f"--out {path}: ist ein Ordner, erwartet wird eine Datei.")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # addresses and exact points: a new folder is the owner's only
     return path
 
 
@@ -141,9 +143,6 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     from shapely.geometry import LineString, MultiPolygon, Point, shape
 
     out = _check_target(Path(out), ".gpkg")
-    tmp = out.with_name(f".{out.name}.tmp.gpkg")
-    if tmp.exists():
-        tmp.unlink()
 
     def frame(records: list[dict[str, Any]], geoms: list[Any], columns: list[str],
               dtypes: dict[str, str]) -> gpd.GeoDataFrame:
@@ -239,14 +238,10 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                                   ["plan_id", "kundennummer", "grund_code", "grund", "stadtteil"],
                                   {}),
     }
-    try:
+    with atomic_path(out, suffix=".gpkg") as tmp:  # the owner's only (0600), as it is written
         for name, gdf in layers.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
                         geometry_type=GPKG_LAYERS[name])
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out
 
 
@@ -459,11 +454,6 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
              for s in r.stops],
             [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 9, 13],
         )
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
+    with atomic_path(out) as tmp:  # the owner's only (0600)
         wb.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out

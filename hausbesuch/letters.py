@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from geodata.cache import atomic_write
 from hausbesuch import clock
 from hausbesuch.config import LetterSettings, Profile, resolve_data_file
 from hausbesuch.errors import UserError
@@ -750,18 +751,19 @@ def swap_in(tmp: Path, out: Path, *, plan_id: str, kind: str, selection: bool) -
     """Replace ``out`` by the written folder ``tmp``: the earlier folder is renamed away
     (``.<name>.alt-…``), ``tmp`` renamed to ``out``, the earlier one removed. Killed at
     any moment, ``out`` is the earlier complete run, or (between the renames) missing, or
-    the new complete run; never a mix. An existing folder's mode is kept."""
+    the new complete run; never a mix. The folder is its owner's only (0700, as
+    :func:`fresh_folder` made it), also where ``out`` existed with another mode: letters
+    hold names and addresses (as a plan folder, :func:`hausbesuch.output.plan_folder`)."""
     files = sorted(p.name for p in tmp.iterdir() if p.name != LETTERS_MARKER)
     marker = {"plan_id": plan_id, "art": kind, "auswahl": selection,
               "erstellt": clock.now().isoformat(timespec="seconds"), "files": files}
-    with open(tmp / LETTERS_MARKER, "w", encoding="utf-8") as fh:
+    with atomic_write(tmp / LETTERS_MARKER, "w", encoding="utf-8") as fh:
         json.dump(marker, fh, ensure_ascii=False, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
     old: Path | None = None
     if out.exists():
         earlier_run(out)  # nobody put a foreign file there meanwhile
-        os.chmod(tmp, out.stat().st_mode & 0o7777)
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}{_OLD_DIR}", dir=out.parent))
         os.rmdir(old)
         os.replace(out, old)
@@ -799,9 +801,9 @@ def letter_stem(client_id: str) -> str:
 
 
 def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    """Write a file of the run atomically, its owner's only (0600) whatever the umask."""
+    with atomic_write(path) as fh:
+        fh.write(data)
 
 
 @dataclass
@@ -852,7 +854,7 @@ def write_letters(
 
     out = check_out_dir(out_dir)
     private_dir(out)  # letters hold names and addresses: a new folder is the owner's only
-    (out / NOTICE_FILE).write_text(NOTICE, encoding="utf-8")
+    _write(out / NOTICE_FILE, NOTICE.encode("utf-8"))
     logo = _logo(profile)
     when = letter_date or clock.today()
     created = clock.now().replace(microsecond=0)

@@ -120,7 +120,8 @@ def safe_stem(slug: str) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write atomically (temp file in the same directory, then replace)."""
+    """Write atomically (temp file in the same directory, then replace), readable by the
+    owner only (0600) whatever the umask: the pages hold addresses and notes."""
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
 
@@ -394,7 +395,7 @@ def write_marker(folder: Path, plan_id: str | None) -> list[str]:
                    if p.is_file() and p.name != MARKER_FILE)
     marker = {"plan_id": plan_id, "created": clock.now().isoformat(timespec="seconds"),
               "files": files}
-    with open(folder / MARKER_FILE, "w", encoding="utf-8") as fh:
+    with atomic_write(folder / MARKER_FILE, "w", encoding="utf-8") as fh:
         json.dump(marker, fh, ensure_ascii=False, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
@@ -464,10 +465,12 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
     UserError
         See :func:`check_plan_folder`.
     """
+    from hausbesuch.store import private_dir
+
     out = check_plan_folder(out_dir)
     parent = out.absolute().parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        private_dir(parent)  # a folder made for it is the owner's only, as the plan folder
     except OSError as exc:
         raise UserError(f"--out {out}: Ordner kann nicht angelegt werden "
                         f"({exc.strerror or exc}).") from None
@@ -479,7 +482,7 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
         raise UserError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
                         f"({exc.strerror or exc}).") from None
     # mkdtemp makes it 0700, and so it stays: route pages and sheets hold addresses and
-    # notes, report.csv the reasons (the files in it follow the umask; the folder guards)
+    # notes, report.csv the reasons; every file written into it is 0600 (atomic_write)
     # marked at once, so that a killed run's folder is recognised and cleaned up later
     (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None,
                                                "pid": os.getpid()}), encoding="utf-8")

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Teams der Stadt zeigen, aus einer Datei speichern oder zurücksetzen."""
+        from geodata.cache import atomic_write
         from hausbesuch import team_store
         from hausbesuch.casework import cli_actor
         from hausbesuch.config import load_profile
@@ -58,7 +59,9 @@ def register(app: typer.Typer) -> None:
         if csv_out is not None:
             if not csv_out.parent.exists():
                 raise UserError(f"--csv: der Ordner {csv_out.parent} existiert nicht.")
-            csv_out.write_text(team_store.teams_csv(now.teams), encoding="utf-8")
+            # staff names: the owner's only (0600), whatever the umask
+            with atomic_write(csv_out, "w", encoding="utf-8", newline="") as fh:
+                fh.write(team_store.teams_csv(now.teams))
             typer.echo(f"Teams geschrieben: {csv_out.resolve()}")
             return
         where = (f"gespeichert aus „{now.source}“ am {now.updated_at:%d.%m.%Y %H:%M}"
