@@ -80,7 +80,7 @@ def test_enter_in_the_address_field_stores_the_typed_address(site: Site, tmp_pat
             row.locator("input[name=adresse]").fill(typed)
             row.locator("input[name=adresse]").press("Enter")
             page.wait_for_selector("p.ok")
-            assert "art=adresse" in page.url, page.url
+            assert "gespeichert=" in page.url and ENTER_ID not in page.url, page.url
             shown = page.inner_text("p.ok")
             assert shown.startswith(f"Adresse „{typed}“ für {ENTER_ID} gespeichert."), shown
             fix = _fix_of(site, ENTER_ID)
@@ -220,9 +220,8 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
 
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import Recorder
-
     from hausbesuch.web import casework_api
+    from tests.browser import Recorder
 
     # two cases in Klärung at addresses of the list, far apart: listed with their points
     rows = sorted(_client_rows(site).values(), key=lambda r: r["Kundennummer"])
