@@ -52,6 +52,8 @@ ACTION_LABELS: dict[str, str] = {
     "plan_exportiert": "Plan exportiert",
     "plan_job_started": "Planung gestartet",
     "replan_job_started": "Neuplanung gestartet",
+    "plan_job_failed": "Planung oder Neuplanung fehlgeschlagen (Auftrag)",
+    "auftrag_angezeigt": "Meldung eines fehlgeschlagenen Planungsauftrags angesehen",
     "stadtteile_gespeichert": "Stadtteile gespeichert",
     "teams_gespeichert": "Teams der Stadt gespeichert",
     "teams_zurueckgesetzt": "Teams der Stadt auf das Stadtprofil zurückgesetzt",

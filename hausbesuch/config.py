@@ -233,6 +233,7 @@ class MapSettings(_Strict):
     attribution: str = DEFAULT_ATTRIBUTION
     max_zoom: int = Field(default=19, ge=1, le=22)
     google_maps_links: bool = False
+    osm_directions_links: bool = False
 
 
 #: Placeholders a letter text may use (see :class:`LetterSettings`).

@@ -92,6 +92,10 @@ class MapSettings:
     google_maps_links : bool, default False
         Offer a Google Maps link next to the OSM links on route pages (the city profile
         decides; off by default because it sends the stop coordinates to Google when used).
+    osm_directions_links : bool, default False
+        Offer an openstreetmap.org directions link (from the stop before, or to the end of
+        the day) on route pages and the worker page (the city profile decides; off by
+        default because a tap sends two clients' points to an online routing service).
 
     Raises
     ------
@@ -105,6 +109,7 @@ class MapSettings:
     attribution_url: str | None = OSM_COPYRIGHT_URL
     max_zoom: int = 19
     google_maps_links: bool = False
+    osm_directions_links: bool = False
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.tile_url)

@@ -86,7 +86,7 @@ class NavLinks:
     """Navigation links for one stop."""
 
     geo: str
-    osm: str
+    osm: str | None
     google: str | None
 
 
@@ -97,7 +97,7 @@ def nav_links(
     dest = (stop.lon, stop.lat)
     return NavLinks(
         geo=geo_uri(stop.lon, stop.lat, stop.client_id),
-        osm=osm_directions_url(origin, dest, mode),
+        osm=osm_directions_url(origin, dest, mode) if settings.osm_directions_links else None,
         google=google_maps_url(origin, dest, mode) if settings.google_maps_links else None,
     )
 
@@ -185,7 +185,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
             else route.start_lonlat,
             route.end_lonlat,
             route.mode,
-        ),
+        ) if settings.osm_directions_links else None,
     }
 
 

@@ -60,7 +60,7 @@ def _item(html: str, position: int) -> str:
 
 def test_route_page_counts_numbers_and_links_only_the_visits_to_do() -> None:
     route = _plan_with_second_stop_off().routes[0]
-    html = route_page(route, MapSettings(), links=LINKS)
+    html = route_page(route, MapSettings(osm_directions_links=True), links=LINKS)
     assert "4 Besuche, 1 weiterer entfällt · " in html and "5 Besuche" not in html
     # numbered 1 … 4 without a gap; the called-off stop is crossed out, without a number
     assert re.findall(r'<span class="num">(\d+)</span>', html) == ["1", "2", "3", "4"]
@@ -83,7 +83,7 @@ def test_a_day_whose_visits_are_all_called_off_says_so() -> None:
     route = _plan_with_second_stop_off().routes[1]  # three stops
     off = dataclasses.replace(route, stops=tuple(
         dataclasses.replace(s, called_off=True) for s in route.stops))
-    html = route_page(off, MapSettings(), links=LINKS)
+    html = route_page(off, MapSettings(osm_directions_links=True), links=LINKS)
     assert "0 Besuche, 3 weitere entfallen · " in html
     assert "Alle Besuche dieses Tages entfallen." in html
     assert "Navigation starten</a>" not in html and "Weg auf OpenStreetMap" not in html

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from hausbesuch.clients import FIELD_LABELS
+from hausbesuch.config import load_profile
 from hausbesuch.maps import MapSettings
 from hausbesuch.output import safe_stem, write_outputs
 from hausbesuch.pages import RouteLinks, osm_directions_url, print_sheet, route_page
@@ -86,6 +87,17 @@ def test_route_page_lists_stops_in_order_with_navigation_links() -> None:
         m = re.fullmatch(r"geo:([^?]+)\?q=([^()]+)\((.*)\)", uri)
         assert m and m.group(1) == ll and m.group(2) == ll
         assert unquote(m.group(3)) == s.client_id
+    # off by default: no online routing service sees two clients' points on a tap
+    assert _external(p.refs) == geo, _external(p.refs)
+    assert "OpenStreetMap</a>" not in html
+    # The view links of this team-day.
+    hrefs = {v for _, _, v in p.refs}
+    assert {LINKS.map, LINKS.sheet, LINKS.gpx, LINKS.index} <= hrefs
+
+
+def test_openstreetmap_directions_only_when_the_profile_enables_them() -> None:
+    route = sample_plan().routes[0]
+    p = _parse(route_page(route, MapSettings(osm_directions_links=True), links=LINKS))
     osm = [v for _, _, v in p.refs if v.startswith("https://www.openstreetmap.org/directions")]
     assert len(osm) == len(route.stops) + 1  # one per stop plus the way back
     prev = DEPOT
@@ -95,14 +107,16 @@ def test_route_page_lists_stops_in_order_with_navigation_links() -> None:
         assert q["route"] == [f"{prev[1]:.6f},{prev[0]:.6f};{s.lat:.6f},{s.lon:.6f}"]
         prev = (s.lon, s.lat)
     assert not [v for v in _external(p.refs) if "google" in v]  # off by default
-    # The view links of this team-day.
-    hrefs = {v for _, _, v in p.refs}
-    assert {LINKS.map, LINKS.sheet, LINKS.gpx, LINKS.index} <= hrefs
+    profile = load_profile("bad-hersfeld")
+    assert not MapSettings.from_profile(profile).osm_directions_links  # shipped: off
+    on = profile.model_copy(update={"map": profile.map.model_copy(
+        update={"osm_directions_links": True})})
+    assert MapSettings.from_profile(on).osm_directions_links
 
 
 def test_links_carry_coordinates_and_ids_only() -> None:
     plan = sample_plan()
-    settings = MapSettings(google_maps_links=True)
+    settings = MapSettings(google_maps_links=True, osm_directions_links=True)
     for route in plan.routes[:2]:
         p = _parse(route_page(route, settings, links=LINKS))
         ext = _external(p.refs)

@@ -4,6 +4,8 @@ the planned Bad Hersfeld week of :mod:`tests.test_web` (its ``site`` fixture):
 - address page: Enter in the "Adresse" field stores the typed address, not the first of
   the geocoder's suggestions (the browser's implicit submission used the first submit
   button of the form), and the confirmation names what was stored;
+- address page: the map opens over all listed points at most at zoom 13, not at zoom 16
+  around the first listed client's home (QA round 16 b);
 - worker page: Enter in the appointment fields records no outcome (it recorded
   "Angetroffen" and dropped the appointment);
 - worker page: an outcome recorded without signal that the server refuses (400) stays on
@@ -78,7 +80,7 @@ def test_enter_in_the_address_field_stores_the_typed_address(site: Site, tmp_pat
             row.locator("input[name=adresse]").fill(typed)
             row.locator("input[name=adresse]").press("Enter")
             page.wait_for_selector("p.ok")
-            assert "art=adresse" in page.url, page.url
+            assert "gespeichert=" in page.url and ENTER_ID not in page.url, page.url
             shown = page.inner_text("p.ok")
             assert shown.startswith(f"Adresse „{typed}“ für {ENTER_ID} gespeichert."), shown
             fix = _fix_of(site, ENTER_ID)
@@ -205,3 +207,65 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
         assert _recorded(site, route, second) == []
         assert errors == []
         ctx.close()
+
+
+@pytest.mark.browser
+def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
+        site: Site, tmp_path: Path) -> None:  # noqa: F811
+    """The address map opened at zoom 16 around the first listed client's point: the tile
+    server saw a few streets around one home. It opens over every listed point, at most
+    at the city's zoom (13)."""
+    import math
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch.web import casework_api
+    from tests.browser import Recorder
+
+    # two cases in Klärung at addresses of the list, far apart: listed with their points
+    rows = sorted(_client_rows(site).values(), key=lambda r: r["Kundennummer"])
+    path = tmp_path / "klaerung.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        for k, row in enumerate((rows[0], rows[-1]), start=1):
+            w.writerow([f"KARTE-{k}", f"{NAME_MARK} Karte", row["Straße"], row["Hausnummer"],
+                        row["PLZ"], row["Ort"], "01.02.2024", "", "", "", "30", ""])
+    profile = site.app.state.web.profile(CITY)
+    casework_api.import_clients(site.store, profile, str(path), "test")
+    for k in (1, 2):
+        casework_api.set_status(site.store, profile, "test", f"KARTE-{k}", "in_klaerung",
+                                "Adresse prüfen")
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                          locale="de-DE", service_workers="block")
+            rec = Recorder(tile_host="tile.openstreetmap.org")
+            context.route("**/*", rec.handle_route)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            _log_in(page, site)
+            rec.reset()
+            page.goto(site.url + "/adressen")
+            page.wait_for_selector("#adresskarte .leaflet-tile-loaded")
+            page.wait_for_load_state("networkidle")
+            points = page.locator("form.fix-form").evaluate_all(
+                "fs => fs.map(f => [parseFloat(f.breite.value), parseFloat(f.laenge.value)])"
+                ".filter(p => !isNaN(p[0]) && !isNaN(p[1]))")
+        finally:
+            browser.close()
+    assert len(points) >= 2, points
+    tiles = {tuple(int(n) for n in m.groups())
+             for t in rec.tiles if (m := re.search(r"/(\d+)/(\d+)/(\d+)\.png$", t))}
+    zooms = {z for z, _, _ in tiles}
+    assert zooms and max(zooms) <= 13, sorted(zooms)
+    z = max(zooms)
+
+    def tile_of(lat: float, lon: float) -> tuple[int, int, int]:
+        n = 2 ** z
+        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+        return z, int((lon + 180) / 360 * n), int(y)
+
+    assert {tile_of(lat, lon) for lat, lon in points} <= tiles, (points, sorted(tiles))

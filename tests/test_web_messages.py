@@ -314,6 +314,38 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
     _clean(shown)
 
 
+def _last_address_view(site: Site) -> list[str]:  # noqa: F811
+    rows = [r for r in site.store.audit_rows() if r["action"] == "adressen_angezeigt"]
+    return rows[-1]["details"]["kundennummern"]
+
+
+def test_a_saved_fix_is_confirmed_once_to_the_session_that_saved_it(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    """``/adressen?gespeichert=<case id>`` showed any case's stored fix (the address or the
+    exact point), and the audit row did not name that case (QA 16 b, 2a). The redirect
+    after saving carries a one-time key of the session; the view names the case."""
+    csrf = csrf_of(kora.get("/adressen").text)
+    cid, real = "W010", _address_of(_client_rows(site)["W000"])  # as the test before
+    r = kora.post(f"/adressen/{cid}", data={"csrf_token": csrf, "stadt": CITY,
+                                            "adresse": real})
+    assert r.status_code == 303, r.text[-800:]
+    where = r.headers["location"]
+    assert cid not in where
+    said = f"Adresse „{real}“ für {cid} gespeichert."
+    # another session (the same account, another browser) with the key: nothing
+    with logged_in(site.url, "kora") as other:
+        assert "gespeichert." not in other.get(where).text
+    shown = html.unescape(kora.get(where).text)
+    assert said in shown
+    assert cid in _last_address_view(site)  # the view of the fix names the case
+    assert "gespeichert." not in kora.get(where).text  # once
+    # a case id in the link shows no fix, of this case or any other
+    for probe in (cid, "W010", "W000"):
+        page = html.unescape(kora.get(f"/adressen?gespeichert={probe}&art=adresse").text)
+        assert "gespeichert." not in page and real not in page, probe
+        assert probe not in _last_address_view(site) or f'id="adresse-{probe}"' in page
+
+
 def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  # noqa: F811
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from hausbesuch import clock

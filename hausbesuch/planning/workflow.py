@@ -39,7 +39,7 @@ from hausbesuch.config import (
     profile_ref,
     resolve_osm,
 )
-from hausbesuch.errors import UserError
+from hausbesuch.errors import CasesRefused, UserError
 from hausbesuch.fields import count, format_clock
 from hausbesuch.plandata import (
     OUTSIDE,
@@ -454,6 +454,33 @@ def _no_address_found(city: str, rejected: Sequence[Rejected],
         *(_not_open_lines(not_open) if not_open else [])])
 
 
+def _named_cases(rejected: Sequence[Rejected], not_open: Sequence[CaseState]) -> list[str]:
+    """The case ids :func:`_no_address_found` names (sorted, each once)."""
+    return sorted({r.id for r in rejected if r.id} | {st.client.id for st in not_open})
+
+
+def _no_address_found_brief(city: str, rejected: Sequence[Rejected],
+                            not_open: Sequence[CaseState] = ()) -> str:
+    """:func:`_no_address_found` without the addresses (and c/o names) it quotes: the case
+    ids and where to correct them (the web app's page *Adressen*). A web job stores its
+    message, and anyone of the city can open the job."""
+    ids = _named_cases(rejected, ())
+    shown = ", ".join(ids[:NOTHING_TO_PLAN_ROWS])
+    more = (f" und {len(ids) - NOTHING_TO_PLAN_ROWS} weitere"
+            if len(ids) > NOTHING_TO_PLAN_ROWS else "")
+    unnamed = sum(1 for r in rejected if not r.id)
+    rows = f"; {count(unnamed, 'Zeile', 'Zeilen')} der Kundenliste" if unnamed else ""
+    lines = [f"Nichts zu planen: von den offenen Fällen in {city} wurde keine Adresse "
+             f"gefunden; kein Plan gespeichert. Abgelehnt: {shown}{more}{rows}.",
+             "Die Adressen unter „Adressen“ korrigieren (dort mit Vorschlägen), dann neu "
+             "planen."]
+    if not_open:
+        gone = sorted(st.client.id for st in not_open)
+        lines.append(f"Nicht offen: {', '.join(gone[:NOTHING_TO_PLAN_ROWS])}"
+                     + (" …" if len(gone) > NOTHING_TO_PLAN_ROWS else "") + ".")
+    return "\n".join(lines)
+
+
 def _plan_span(
     store: Store,
     profile: Profile,
@@ -555,7 +582,9 @@ def _plan_span(
 
     if not candidates and not busy and all(u.client_id in other_ids for u in unassigned):
         # every open case's address failed (the list's cases not open plan nothing either)
-        raise UserError(_no_address_found(profile.name, rejected, others))
+        raise CasesRefused(_no_address_found(profile.name, rejected, others),
+                           client_ids=_named_cases(rejected, others),
+                           brief=_no_address_found_brief(profile.name, rejected, others))
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from hausbesuch import clock
+from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.models import JobRow
@@ -79,6 +80,11 @@ class Job:
     @property
     def active(self) -> bool:
         return self.status in (WAITING, RUNNING)
+
+    @property
+    def client_ids(self) -> list[str]:
+        """The case ids the message of a failed job names (none for any other)."""
+        return list(self.params.get(SHOWN) or ()) if self.status == FAILED else []
 
 
 def _job(row: JobRow) -> Job:
@@ -209,14 +215,30 @@ class JobRunner:
         try:
             plan_id = HANDLERS[job.kind](self.store, job, progress)
         except UserError as exc:
-            self._set(job.id, status=FAILED, error=str(exc), finished_at=clock.now())
+            # a refusal that names cases is stored without their addresses (its case ids
+            # are kept with the job: a view of its message is audited with them)
+            cases = list(getattr(exc, "client_ids", ()))
+            self._set(job.id, status=FAILED, error=getattr(exc, "brief", None) or str(exc),
+                      finished_at=clock.now(),
+                      params=json.dumps({**job.params, SHOWN: cases} if cases else job.params))
+            self._audit_failed(job, cases)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
             log.error("job %s (%s) failed:\n%s", job.id, job.kind, traceback.format_exc())
             self._set(job.id, status=FAILED, finished_at=clock.now(),
                       error=f"Interner Fehler ({type(exc).__name__}); Details im Server-Protokoll.")
+            self._audit_failed(job, [])
         else:
             self._set(job.id, status=DONE, plan_id=plan_id, progress=1.0, stage="fertig",
                       finished_at=clock.now())
+
+    def _audit_failed(self, job: Job, cases: list[str]) -> None:
+        """The audit row of a failed job (``plan_job_failed``): the job, and the case ids
+        its message names (never the message: it may quote what the cases hold)."""
+        details: dict[str, Any] = {"job": job.id}
+        if cases:
+            details[SHOWN] = cases
+        self.store.audit(job.created_by, "plan_job_failed", city=job.city,
+                         plan_id=job.params.get("plan_id"), details=details)
 
     def reap(self) -> int:
         """Mark running jobs without a recent heartbeat as failed; returns how many."""

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from hausbesuch import clock
+from hausbesuch.auditlog import SHOWN
 from hausbesuch.care_of import CareOf
 from hausbesuch.config import Profile, profile_ref
 from hausbesuch.errors import UserError
@@ -177,7 +178,17 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
     if job is None:
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
     check_city(request, user, job.city)
+    _audit_job_view(request, user, job)
     return render(request, "job.html.j2", job=job)
+
+
+def _audit_job_view(request: Request, user: User, job: jobs.Job) -> None:
+    """A view of a failed job's message that names cases (``auftrag_angezeigt``: the job
+    and its case ids)."""
+    if job.client_ids:
+        casework_api.audit(ctx(request).store, user.name, "auftrag_angezeigt", city=job.city,
+                           plan_id=job.params.get("plan_id"),
+                           details={"job": job.id, SHOWN: job.client_ids})
 
 
 @router.get("/auftraege/{job_id}/stand")
@@ -190,6 +201,7 @@ def job_state(request: Request, job_id: str, user: User = Depends(require_user))
     if job is None:
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
     check_city(request, user, job.city)
+    _audit_job_view(request, user, job)
     return JSONResponse({
         "status": job.status, "status_label": job.status_label, "active": job.active,
         "stage": job.stage if job.active else "", "progress": job.progress,

@@ -1,6 +1,7 @@
 // Address fixes: show a client's point on the map; click or drag to move it into the form.
 (function () {
   "use strict";
+  var CITY_ZOOM = 13;
   var el = document.getElementById("adresskarte");
   if (!el || !window.L) return;
   var map = L.map(el);
@@ -10,8 +11,14 @@
   window.hausbesuchGermanControls(map);
   var center = (el.getAttribute("data-center") || "").split(",").map(parseFloat);
   var forms = Array.prototype.slice.call(document.querySelectorAll("form.fix-form"));
-  var first = forms.map(point).filter(Boolean)[0];
-  map.setView(first || (center.length === 2 && !isNaN(center[0]) ? center : [51, 10]), first ? 16 : 14);
+  // opens over all listed points at most at the city's zoom, never close around one
+  // client's home (the tile server sees the area viewed); "Auf der Karte" zooms in
+  var points = forms.map(point).filter(Boolean);
+  if (points.length) {
+    map.fitBounds(L.latLngBounds(points), { maxZoom: CITY_ZOOM, padding: [20, 20] });
+  } else {
+    map.setView(center.length === 2 && !isNaN(center[0]) ? center : [51, 10], CITY_ZOOM);
+  }
   var marker = null, active = null;
 
   function point(f) {
