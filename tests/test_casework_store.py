@@ -1797,3 +1797,68 @@ def test_an_import_while_a_plan_is_computed_is_not_planned_at_the_old_address(
     assert any(m.startswith(f"Während der Planung geändert ({cid})") for m in stages), stages
     (client,) = [c for c in result.plan.clients if c.id == cid]
     assert client.street == other[0], client
+
+
+def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned, tmp_path):
+    """QA 16a #4: „Termin vereinbart“ for a day of the week after, planned already, is in
+    no route until that plan is re-planned: ``outcomes`` and ``status`` name the plan
+    and how to re-plan it; an appointment no stored plan covers gets no hint, and once the
+    newest version holds the visit at its time, the hint is gone (an older version that
+    lacks it does not count)."""
+    import shutil
+
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    src, _ = planned
+    db = str(tmp_path / "spaeter.sqlite")
+    shutil.copy(src, db)
+    tuesday = CliRunner(env={clock.ENV: "2026-12-09"})  # the day after the visits
+
+    def run(*args: str) -> str:
+        res = tuesday.invoke(app, [*args, *_common(db)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    with Store.open(db) as store, store.session() as s:
+        (a, b, c) = [v.client_id for v in s.scalars(
+            select(CaseVisitRow).where(CaseVisitRow.status == "geplant",
+                                       CaseVisitRow.day == date(2026, 12, 8),
+                                       CaseVisitRow.client_id.not_in(list(PINS)))
+            .order_by(CaseVisitRow.start_at)).all()[:3]]
+    run("plan", "--start", "2026-12-14", "--days", "5", "--out", str(tmp_path / "w51"),
+        "--time-limit", "3", "--threads", "1")
+    with Store.open(db) as store:
+        week = store.latest_plan("Bad Hersfeld")
+    assert (week.start, week.days) == (date(2026, 12, 14), 5)
+    at_a = datetime(2026, 12, 17, 10, 30)
+    assert not [st for r in week.routes for st in r.stops
+                if st.client_id == a and st.start == at_a]
+    rows = tmp_path / "ergebnisse.csv"
+    rows.write_text("Kundennummer;Datum;Ergebnis;Termin\n"
+                    f"{a};08.12.2026;Termin vereinbart;17.12.2026 10:30\n"
+                    f"{b};08.12.2026;Termin vereinbart;22.12.2026 10:30\n", encoding="utf-8")
+    out = run("outcomes", str(rows))
+    hint = (f"Termin am 17.12.2026 10:30 fällt in den gespeicherten Plan {week.id} "
+            "(14.–18.12.2026), der ihn nicht enthält: bitte diesen Plan neu planen "
+            f"(hausbesuch replan {week.id} --from …).")
+    assert "2 erfasst" in out and f"Hinweis: Zeile 2 ({a}): {hint}" in out, out
+    assert "Zeile 3" not in out, out  # 22.12.: no stored plan covers it
+    assert f"Hinweis: {a}: {hint}" in run("status", a)
+    # the re-plan of that week plans the appointment at its time: no hint any more
+    run("replan", week.id, "--from", "2026-12-14 00:00", "--out", str(tmp_path / "w51b"),
+        "--time-limit", "4")
+    with Store.open(db) as store:
+        newest = store.latest_plan("Bad Hersfeld")
+        assert store.plan_version(newest.id) == (2, week.id)
+    assert [st.start for r in newest.routes for st in r.stops if st.client_id == a] == [at_a]
+    assert "fällt in den gespeicherten Plan" not in run("status", a)
+    # a later appointment in that week: the newest version is named, never the one it
+    # replaced
+    rows.write_text("Kundennummer;Datum;Ergebnis;Termin\n"
+                    f"{c};08.12.2026;Termin vereinbart;16.12.2026 11:00\n", encoding="utf-8")
+    out = run("outcomes", str(rows))
+    assert (f"Hinweis: Zeile 2 ({c}): Termin am 16.12.2026 11:00 fällt in den gespeicherten "
+            f"Plan {newest.id} (14.–18.12.2026)") in out, out
+    assert week.id not in out, out

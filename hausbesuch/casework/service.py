@@ -27,14 +27,14 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hausbesuch import clock
 from hausbesuch.casework.erasure import ERASABLE, erased_note
@@ -65,6 +65,7 @@ from hausbesuch.store import (
     PlanRow,
     StatusHistoryRow,
     Store,
+    VisitRow,
     _client_from,
     audit_values,
 )
@@ -104,6 +105,17 @@ def _past(moment: datetime, today: date) -> bool:
     compared)."""
     now = clock.now()
     return moment.date() < today or (moment.date() == today == now.date() and moment < now)
+
+
+def _period(start: date, end: date) -> str:
+    """A plan's period in German: „14.–18.12.2026“, „28.12.2026–01.01.2027“."""
+    if start == end:
+        return f"{start:%d.%m.%Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%d.}–{end:%d.%m.%Y}"
+    if start.year == end.year:
+        return f"{start:%d.%m.}–{end:%d.%m.%Y}"
+    return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
 
 
 def check_actor_env() -> None:
@@ -520,6 +532,47 @@ class Casework:
         return [(f"{cid} ist noch am {day:%d.%m.%Y} um {start:%H:%M} Uhr eingeplant "
                  f"(Plan {pid}); bitte neu planen", pid)
                 for day, start, pid in self.visits_ahead(cid)]
+
+    def appointment_missing_from_plans(self, client_id: str) -> list[tuple[str, str]]:
+        """German notes for an appointment agreed at the door („Termin vereinbart“, the
+        case's pin) on a day that an already stored plan of the city covers, when no such
+        plan holds a visit of the case at that moment: ``(text, plan id)`` per covering
+        plan, the text without the case id and full stop ("Termin am 17.12.2026 10:30 fällt
+        in den gespeicherten Plan … (14.–18.12.2026), der ihn nicht enthält: bitte diesen
+        Plan neu planen (hausbesuch replan … --from …)"): only a re-plan of that plan plans
+        the appointment (a new plan for its days would book the teams twice). Only the
+        newest version of a plan counts (a re-plan that holds the visit answers for the
+        versions before it); [] for a case without such an appointment, one already over,
+        or one that no stored plan covers."""
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            if (row.pin_source != "termin" or row.pin_day is None
+                    or row.pin_time_min is None or row.erased_at is not None):
+                return []
+            cid, day = row.client_id, row.pin_day
+            at = datetime.combine(day, datetime.min.time()) + timedelta(
+                minutes=row.pin_time_min)
+            if _past(at, self.today()):
+                return []
+            later = aliased(PlanRow)  # a re-plan of the plan: then only it counts
+            plans = [p for p in s.execute(
+                select(PlanRow.id, PlanRow.start, PlanRow.days).where(
+                    PlanRow.city == self.city, PlanRow.status == "fertig",
+                    PlanRow.start <= day,
+                    ~select(later.id).where(later.predecessor_id == PlanRow.id).exists())
+                .order_by(PlanRow.created_at, PlanRow.id))
+                if day <= p.start + timedelta(days=max(p.days, 1) - 1)]
+            if not plans:
+                return []
+            held = s.scalar(select(func.count()).select_from(VisitRow).where(
+                VisitRow.plan_id.in_([p.id for p in plans]), VisitRow.client_id == cid,
+                VisitRow.start_at == at))
+        if held:
+            return []
+        return [(f"Termin am {at:%d.%m.%Y %H:%M} fällt in den gespeicherten Plan "
+                 f"{p.id} ({_period(p.start, p.start + timedelta(days=max(p.days, 1) - 1))}), "
+                 f"der ihn nicht enthält: bitte diesen Plan neu planen (hausbesuch replan "
+                 f"{p.id} --from …)", p.id) for p in plans]
 
     def case_id(self, client_id: str) -> str:
         """The stored spelling of a case id (ids are compared without case).
@@ -1379,6 +1432,10 @@ class Casework:
                             f"{appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr ist schon "
                             "vorbei; bitte mit der Kundin oder dem Kunden einen neuen Termin "
                             "vereinbaren (die nächste Planung plant den Fall frei ein).")
+                    elif appointment is not None:
+                        # a stored plan covers its day but not the visit: QA 16a #4
+                        res.notes += [f"Zeile {rownum} ({cid}): {text}."
+                                      for text, _ in self.appointment_missing_from_plans(cid)]
                     if (at := self._erased_at(cid)) is not None:
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): {erased_note(at)}: nur das Ergebnis "

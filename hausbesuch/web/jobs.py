@@ -47,6 +47,9 @@ STATUS_LABELS = {WAITING: "wartet", RUNNING: "läuft", DONE: "fertig", FAILED: "
 Handler = Callable[[Store, "Job", Callable[[str, float], None]], str | None]
 HANDLERS: dict[str, Handler] = {}
 
+#: Seconds between two looks for jobs whose process died (every runner and worker).
+REAP_EVERY = 30.0
+
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
     """Register the function that runs jobs of ``kind``."""
@@ -169,7 +172,7 @@ class JobRunner:
         last_reap = time.monotonic()
         while not self._stop.is_set():
             try:
-                if time.monotonic() - last_reap > 30:
+                if time.monotonic() - last_reap > REAP_EVERY:
                     self.reap()
                     last_reap = time.monotonic()
                 job = self.claim()

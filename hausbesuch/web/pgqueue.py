@@ -13,11 +13,17 @@ as the app's tables); :func:`make_app` creates them on first use.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hausbesuch.store import Store
+
+if TYPE_CHECKING:
+    from hausbesuch.web.jobs import JobRunner
+
+log = logging.getLogger(__name__)
 
 QUEUE = "hausbesuch"
 _LOCK_KEY = 0x4B5543  # advisory lock serialising the first creation of the schema
@@ -79,22 +85,46 @@ def run_web_job(job_id: str) -> None:
         runner.run(job)
 
 
+def reap_periodically(runner: JobRunner, stop: threading.Event, every: float) -> None:
+    """Every ``every`` seconds until ``stop`` is set: mark running jobs whose process died
+    (no heartbeat for ``runner.stale_after`` seconds) as failed, as the table runner's
+    loop does. A database that is briefly unreachable is tried again at the next turn."""
+    while not stop.wait(every):
+        try:
+            runner.reap()
+        except Exception:  # noqa: BLE001 - the worker goes on; the next turn tries again
+            log.exception("job queue: reaping jobs without heartbeat failed")
+
+
 def run_worker(store: Store, *, concurrency: int = 1,
-               ready: Callable[[], None] | None = None) -> None:
+               ready: Callable[[], None] | None = None,
+               reap_every: float | None = None) -> None:
     """``hausbesuch worker`` on PostgreSQL: run Procrastinate jobs until interrupted.
 
     Rows queued before the worker started (or while no worker ran) are taken first by the
-    table runner, so nothing waits for a notification that was sent before.
+    table runner, so nothing waits for a notification that was sent before. While the
+    worker runs, a thread marks jobs whose process died as failed every ``reap_every``
+    seconds (default :data:`hausbesuch.web.jobs.REAP_EVERY`), so a job of a killed worker
+    does not stay „läuft“ while this one runs.
     """
-    from hausbesuch.web.jobs import JobRunner
+    from hausbesuch.web import jobs
 
-    backlog = JobRunner(store)
+    backlog = jobs.JobRunner(store)
     while (job := backlog.claim()) is not None:
         backlog.run(job)
     backlog.reap()
     app = make_app(store)
-    if ready is not None:
-        ready()
-    with app.open():
-        app.run_worker(queues=[QUEUE], concurrency=concurrency, wait=True,
-                       install_signal_handlers=True)
+    stop = threading.Event()
+    reaper = threading.Thread(
+        target=reap_periodically, name="hausbesuch-reaper", daemon=True,
+        args=(backlog, stop, jobs.REAP_EVERY if reap_every is None else reap_every))
+    reaper.start()
+    try:
+        if ready is not None:
+            ready()
+        with app.open():
+            app.run_worker(queues=[QUEUE], concurrency=concurrency, wait=True,
+                           install_signal_handlers=True)
+    finally:
+        stop.set()
+        reaper.join(10)
