@@ -399,3 +399,14 @@ def test_a_pin_before_the_span_binds_until_its_day_has_passed():
     assert not hasattr(gone, "reason") and gone.pin_day is None
     assert passed_pin(span, None, date(2026, 12, 11), "liste",
                       date(2026, 12, 12)) == "laut Liste 11.12.2026"
+
+
+def test_the_solver_stage_never_counts_past_its_limit() -> None:
+    """QA 16a #8: the job page said „Touren optimieren (6 von 4 s)“ while the solver's last
+    rounds ran past the limit."""
+    from hausbesuch.planning.workflow import _solver_stage
+
+    assert _solver_stage(0.2, 4) == "Touren optimieren (0 von 4 s)"
+    assert _solver_stage(3.7, 4) == "Touren optimieren (3 von 4 s)"
+    for late in (4.0, 5.2, 6.9):
+        assert _solver_stage(late, 4) == "Touren optimieren (abschließen)"

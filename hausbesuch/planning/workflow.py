@@ -96,9 +96,17 @@ def _run_solver(problem: Any, options: PlanOptions, say: Progress,
 
     return solve(problem, time_limit=options.time_limit, seed=options.seed,
                  threads=options.threads, initial=initial,
-                 progress=lambda elapsed, _obj: say(
-                     f"Touren optimieren ({elapsed:.0f} von {options.time_limit:.0f} s)",
-                     0.5 + 0.4 * min(1.0, elapsed / options.time_limit)))
+                 progress=lambda elapsed, _obj: say(_solver_stage(elapsed, options.time_limit),
+                                                    0.5 + 0.4 * min(1.0, elapsed / options.time_limit)))
+
+
+def _solver_stage(elapsed: float, limit: float) -> str:
+    """The stage shown while the solver runs: seconds of its limit, then (the last
+    rounds and the route timing take a moment beyond it) that it finishes; never „6 von
+    4 s“."""
+    if elapsed >= limit:
+        return "Touren optimieren (abschließen)"
+    return f"Touren optimieren ({min(int(elapsed), int(limit)):d} von {limit:.0f} s)"
 
 
 def _districts(osm_path: Path, profile: Profile, districts_file: Any) -> Any:
