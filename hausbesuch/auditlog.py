@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
     "protokoll_gekuerzt": "Protokoll gekürzt (alte Einträge gelöscht)",
     "aufgeraeumt": "Abgelaufenes gelöscht (Sitzungen, Anmeldeversuche, Tageslinks, Aufträge)",
     "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
+    "auskunft_erteilt": "Auskunft über den Fall geschrieben (Art. 15 DSGVO)",
     "ergebnis_erfasst": "Besuchsergebnis erfasst",
     "ergebnisse_eingelesen": "Ergebnisdatei eingelesen",
     "ergebnisse_angezeigt": "Ergebnisse eines Plans angesehen",
@@ -232,7 +233,7 @@ DETAIL_LABELS: dict[str, str] = {
     "plaene": "Pläne", "ergebnisnotizen": "Notizen zu Ergebnissen",
     "adresskorrekturen": "Adresskorrekturen",
     "sperre_aufgehoben": "Anmeldesperre aufgehoben (gelöschte Fehlversuche)",
-    "vor": "Einträge vor", "tage": "Frist in Tagen",
+    "vor": "Einträge vor", "tage": "Frist in Tagen", "datei": "Datei",
     "anmeldeversuche": "Anmeldeversuche", "auftraege": "Aufträge",
 }
 

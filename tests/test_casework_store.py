@@ -1862,3 +1862,49 @@ def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned,
     assert (f"Hinweis: Zeile 2 ({c}): Termin am 16.12.2026 11:00 fällt in den gespeicherten "
             f"Plan {newest.id} (14.–18.12.2026)") in out, out
     assert week.id not in out, out
+
+
+def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
+    """QA 16b #3 (Art. 15 GDPR): a client asks what is stored. ``disclose`` writes a text
+    with the case's data, its status history with reasons, visits, outcomes with notes,
+    the points found, and how often it was viewed or changed (no staff names); the file
+    is the owner's only and writing it is audited with the file's path."""
+    import stat
+
+    db, plan, stops = _copy_of(planned, tmp_path, "auskunft.sqlite")
+    st = min(stops, key=lambda s: s.start)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Notiz\n"
+                    f"{st.client_id};{st.start:%d.%m.%Y};{st.start:%H:%M};nicht angetroffen;"
+                    "Nachbarin sagt: tagsüber in der Reha\n", encoding="utf-8")
+    ok("outcomes", str(rows), *_common(db))
+    ok("status", st.client_id, "--set", "in_klaerung", "--reason", "Briefkasten leer",
+       *_common(db))
+    out = tmp_path / "auskunft.txt"
+    res = runner.invoke(app, ["disclose", st.client_id.lower(), "--out", str(out),
+                              *_common(db)], env={"HAUSBESUCH_USER": "kora"})
+    assert res.exit_code == 0, res.output
+    assert f"Auskunft zu {st.client_id} geschrieben: {out.resolve()}" in res.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("Auskunft über gespeicherte Daten (Art. 15 DSGVO, § 83 SGB X)\n"
+                           f"Fall {st.client_id}, Bad Hersfeld; Stand ")
+    assert f"Name: Geheim {st.client_id}" in text
+    assert f"Anschrift: {st.address}" in text
+    assert "Statusverlauf" in text and "in Klärung" in text and "Grund: Briefkasten leer" in text
+    assert (f"{st.start:%d.%m.%Y %H:%M}–{st.end:%H:%M} Uhr, Team ") in text
+    assert (f"{st.start:%d.%m.%Y} {st.start:%H:%M} Uhr: nicht angetroffen; Notiz: Nachbarin "
+            "sagt: tagsüber in der Reha") in text
+    assert f"Plan {plan.id} ({plan.start:%d.%m.%Y}): {st.lat:.6f}, {st.lon:.6f}" in text
+    assert "× Besuchsergebnis erfasst" in text
+    assert "kora" not in text and "cli:" not in text  # staff names stay in the log
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        (row,) = store.audit_rows(action="auskunft_erteilt")
+    assert row["client_id"] == st.client_id and row["actor"] == "cli:kora"
+    assert row["details"] == {"datei": str(out.resolve())}
+    code, msg = invoke("disclose", "X-404", "--out", str(tmp_path / "x.txt"), *_common(db))
+    assert code == 2 and "X-404" in msg and not (tmp_path / "x.txt").exists()
+    code, msg = invoke("disclose", st.client_id, "--out", str(tmp_path), *_common(db))
+    assert code == 2 and "das ist ein Ordner" in msg

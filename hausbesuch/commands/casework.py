@@ -334,6 +334,42 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 f"um ihn wieder zu bearbeiten: hausbesuch status {st.client.id} --set offen, "
                 "dann die Kundenliste mit ihm einlesen."))
 
+    @app.command("disclose")
+    @user_errors
+    def disclose_cmd(
+        client_id: ClientArgument,
+        out: Annotated[Path, typer.Option(
+            "--out", help="Textdatei der Auskunft, z. B. auskunft-K-1042.txt (nur für "
+                          "den Eigentümer lesbar).")] = ...,  # type: ignore[assignment]
+        city: CityOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Auskunft nach Art. 15 DSGVO (§ 83 SGB X): alles, was zu einem Fall gespeichert
+        ist, als Textdatei für die Kundin oder den Kunden (Falldaten, Korrekturen,
+        Statusverlauf, Besuche, Ergebnisse mit Notizen, gefundene Lage, Zugriffe)."""
+        from geodata.cache import atomic_write
+        from hausbesuch.casework import CaseworkError
+        from hausbesuch.casework.disclosure import (
+            AUDIT_DISCLOSURE,
+            audit_details,
+            disclosure_text,
+        )
+        from hausbesuch.commands.geocode import check_target
+
+        check_target(out, "--out", "auskunft.txt")
+        with _casework(db, city) as cw:
+            try:
+                known = cw.case_id(client_id)
+            except CaseworkError:
+                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id)) from None
+            text = disclosure_text(cw.store, cw.city, known)
+            with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            cw.store.audit(cw.actor, AUDIT_DISCLOSURE, city=cw.city, client_id=known,
+                           details=audit_details(out.resolve()))
+        typer.echo(f"Auskunft zu {known} geschrieben: {out.resolve()} (enthält Name und "
+                   "Anschrift: nach der Übergabe löschen).")
+
     @app.command("purge")
     @user_errors
     def purge_cmd(

@@ -1,0 +1,162 @@
+"""Right of access (Art. 15 GDPR, §83 SGB X): everything the store holds about one case,
+as a German text a coordinator can hand to the client (``hausbesuch disclose``).
+
+The text lists, from the store as it is: the case's own data (name, address and its
+parts, note, languages, time windows, dates, a point given in the list, a fixed day, the
+status with its reason), the address fixes, the status history, the planned and made
+visits with what letters announced, the outcomes with their notes, the places a plan
+found for the address (with the exact point) and the plans that hold the case; and how
+often the audit log records a view or change of the case, by kind (the staff's names stay
+out: they are the staff's data; ``hausbesuch audit --kundennummer`` shows them to the
+data-protection officer). The file is written for the owner only; writing it is audited
+(``auskunft_erteilt``, with the file's path so that the copy can be found again).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from hausbesuch import auditlog, clock
+from hausbesuch.casework.rules import RESULT_LABELS, STATUS_LABELS
+from hausbesuch.fields import format_clock
+from hausbesuch.store import (
+    AddressFixRow,
+    CaseVisitRow,
+    ClientRow,
+    GeocodeRow,
+    OutcomeRow,
+    PlanRow,
+    StatusHistoryRow,
+    Store,
+    _loads,
+)
+
+#: Audit action of a disclosure.
+AUDIT_DISCLOSURE = "auskunft_erteilt"
+
+
+def _d(value: date | datetime | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return f"{value:%d.%m.%Y %H:%M}"
+    return f"{value:%d.%m.%Y}"
+
+
+def _status(code: str | None) -> str:
+    return STATUS_LABELS.get(code or "", code or "–").split(" (")[0]
+
+
+def _section(title: str, lines: list[str]) -> list[str]:
+    return ["", title, "-" * len(title), *(lines or ["(keine)"])]
+
+
+def disclosure_text(store: Store, city: str, client_id: str) -> str:
+    """The German text of everything stored about case ``client_id`` of ``city`` (the
+    stored spelling of its id)."""
+    with store.session() as s:
+        c = s.get(ClientRow, {"city": city, "client_id": client_id})
+        if c is None:
+            raise KeyError(client_id)
+        fixes = list(s.scalars(select(AddressFixRow).where(
+            AddressFixRow.city == city, AddressFixRow.client_id == client_id)))
+        history = list(s.scalars(select(StatusHistoryRow).where(
+            StatusHistoryRow.city == city, StatusHistoryRow.client_id == client_id)
+            .order_by(StatusHistoryRow.changed_at, StatusHistoryRow.id)))
+        visits = list(s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.city == city, CaseVisitRow.client_id == client_id)
+            .order_by(CaseVisitRow.start_at)))
+        outcomes = list(s.scalars(select(OutcomeRow).where(
+            OutcomeRow.city == city, OutcomeRow.client_id == client_id)
+            .order_by(OutcomeRow.day, OutcomeRow.id)))
+        plans = {p.id: p for p in s.scalars(select(PlanRow).where(PlanRow.city == city))}
+        geocodes = [(g, plans[g.plan_id]) for g in s.scalars(select(GeocodeRow).where(
+            GeocodeRow.client_id == client_id, GeocodeRow.plan_id.in_(list(plans))))]
+    geocodes.sort(key=lambda gp: (gp[1].created_at, gp[1].id))
+    audit = auditlog.rows_concerning(store, client_id, city=city)
+
+    lines = ["Auskunft über gespeicherte Daten (Art. 15 DSGVO, § 83 SGB X)",
+             f"Fall {client_id}, {city}; Stand {_d(clock.now())}",
+             "",
+             "Diese Auskunft umfasst, was die Besuchsplanung „hausbesuch“ zu dem Fall "
+             "speichert. Andere Verfahren des Jobcenters (z. B. die Fallakte) sind nicht "
+             "enthalten."]
+    if c.erased_at is not None:
+        lines.append(f"Die personenbezogenen Daten des Falls wurden am {_d(c.erased_at)} "
+                     "gelöscht; es bleiben Kundennummer, Bezirk, Termine und Ergebnisse.")
+    windows = [w[3] for w in (_loads(c.zeitfenster) or ())]
+    pin = ""
+    if c.pin_day is not None:
+        pin = (f"{_d(c.pin_day)}"
+               + (f" {format_clock(c.pin_time_min)} Uhr" if c.pin_time_min is not None else "")
+               + (f", Team {c.pin_team}" if c.pin_team else "")
+               + (" (beim Besuch vereinbarter Termin)" if c.pin_source == "termin" else ""))
+    own = [f"Name: {c.name or '–'}",
+           f"Anschrift: {c.address or '–'}",
+           f"  Straße: {c.street or '–'}; Hausnummer: {c.housenumber or '–'}; "
+           f"PLZ: {c.postcode or '–'}; Ort: {c.town or '–'}",
+           f"Notiz: {c.notiz or '–'}",
+           f"Sprachen: {', '.join(_loads(c.sprache) or ()) or '–'}",
+           f"Zeitfenster: {'; '.join(windows) or '–'}",
+           f"Kontaktabbruch seit: {_d(c.kontakt_abbruch_seit)}",
+           f"Angekündigt ab: {_d(c.angekuendigt_ab)}",
+           f"Besuchsdauer: {f'{c.besuchsdauer_min} Minuten' if c.besuchsdauer_min else '–'}",
+           "Lage aus der Kundenliste: " + (f"{c.given_lat:.6f}, {c.given_lon:.6f}"
+                                           if c.given_lat is not None else "–"),
+           f"Festgelegter Besuch: {pin or '–'}",
+           f"Status: {_status(c.status)} seit {_d(c.status_since)}"
+           + (f" (Grund: {c.status_reason})" if c.status_reason else ""),
+           f"Angelegt: {_d(c.created_at)}; zuletzt geändert: {_d(c.updated_at)}; zuletzt in "
+           f"einer eingelesenen Kundenliste: {_d(c.last_listed_at)}"]
+    lines += _section("Falldaten", own)
+    lines += _section("Adresskorrekturen", [
+        f"{_d(f.fixed_at)}: für „{f.source_address}“ "
+        + (f"Adresse „{f.address}“" if f.address else "")
+        + (f"{' und ' if f.address else ''}Lage {f.lat:.6f}, {f.lon:.6f}"
+           if f.lat is not None and f.lon is not None else "")
+        + (" (gilt nicht mehr: Adresse der Liste geändert)" if f.stale else "")
+        for f in fixes])
+    lines += _section("Statusverlauf", [
+        f"{_d(h.changed_at)}: {_status(h.status)}" + (f" (Grund: {h.reason})" if h.reason else "")
+        for h in history])
+    visit_words = {"geplant": "geplant", "erledigt": "durchgeführt", "entfallen": "entfallen"}
+    lines += _section("Besuche", [
+        f"{_d(v.start_at)}–{v.end_at:%H:%M} Uhr, Team {v.team_id}, Plan {v.plan_id or '–'}: "
+        f"{visit_words.get(v.status, v.status)}"
+        + (f"; angekündigt mit Brief vom {_d(v.announced_at)} für "
+           f"{_d(v.promised_start)}–{v.promised_end:%H:%M} Uhr"
+           if v.announced_at is not None and v.promised_start is not None
+           and v.promised_end is not None else "")
+        for v in visits])
+    lines += _section("Ergebnisse der Besuche", [
+        f"{_d(o.day)}"
+        + (f" {format_clock(o.time_min)} Uhr" if o.time_min is not None else "")
+        + f": {RESULT_LABELS.get(o.result, o.result)}"
+        + (f"; Termin {_d(o.appointment_at)}" if o.appointment_at is not None else "")
+        + (f"; Notiz: {o.note}" if o.note else "")
+        + f" (erfasst am {_d(o.recorded_at)})"
+        for o in outcomes])
+    lines += _section("Gefundene Lage der Adresse (je Plan)", [
+        f"Plan {p.id} ({_d(p.start)}): "
+        + (f"{g.lat:.6f}, {g.lon:.6f}" if g.lat is not None and g.lon is not None
+           else "nicht gefunden")
+        + (f", Bezirk {g.district}" if g.district else "")
+        + (f"; gefunden als „{g.match_text}“" if g.match_text else "")
+        for g, p in geocodes])
+    kinds = Counter(auditlog.label(r["action"]) for r in audit)
+    lines += _section("Zugriffe laut Protokoll (Ansichten und Änderungen)", [
+        f"{n} × {what}" for what, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))])
+    if audit:
+        lines.append(f"(vom {_d(min(r['at'] for r in audit))} bis "
+                     f"{_d(max(r['at'] for r in audit))}; wer zugegriffen hat, steht im "
+                     "Protokoll des Jobcenters)")
+    return "\n".join(lines) + "\n"
+
+
+def audit_details(path: Any) -> dict[str, str]:
+    """The details of the audit row of a disclosure: where its file went."""
+    return {"datei": str(path)}
