@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, str] = {
     "aufgeraeumt": "Abgelaufenes gelöscht (Sitzungen, Anmeldeversuche, Tageslinks, Aufträge)",
     "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
     "auskunft_erteilt": "Auskunft über den Fall geschrieben (Art. 15 DSGVO)",
+    "berichtigt": "Angaben zum Fall berichtigt (Art. 16 DSGVO)",
     "ergebnis_erfasst": "Besuchsergebnis erfasst",
     "ergebnisse_eingelesen": "Ergebnisdatei eingelesen",
     "ergebnisse_angezeigt": "Ergebnisse eines Plans angesehen",
@@ -233,7 +234,8 @@ DETAIL_LABELS: dict[str, str] = {
     "plaene": "Pläne", "ergebnisnotizen": "Notizen zu Ergebnissen",
     "adresskorrekturen": "Adresskorrekturen",
     "sperre_aufgehoben": "Anmeldesperre aufgehoben (gelöschte Fehlversuche)",
-    "vor": "Einträge vor", "tage": "Frist in Tagen", "datei": "Datei",
+    "vor": "Einträge vor", "tage": "Frist in Tagen", "datei": "Datei", "feld": "Feld",
+    "geleert": "gelöscht",
     "anmeldeversuche": "Anmeldeversuche", "auftraege": "Aufträge",
 }
 
@@ -253,6 +255,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "hoechstdauer": "Höchstdauer erreicht", "leerlauf": "zu lange inaktiv",
     },
     "role": {"admin": "Administration", "koordination": "Koordination"},
+    "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
+             "Statusänderung"},
     "quelle": {"csv": "Datei", "web": "Web", "liste": "Kundenliste",
                "termin": "vereinbarter Termin"},
     "aktion": ACTION_LABELS,

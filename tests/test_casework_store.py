@@ -1908,3 +1908,65 @@ def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
     assert code == 2 and "X-404" in msg and not (tmp_path / "x.txt").exists()
     code, msg = invoke("disclose", st.client_id, "--out", str(tmp_path), *_common(db))
     assert code == 2 and "das ist ein Ordner" in msg
+
+
+def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned, tmp_path):
+    """QA 16b #3 (Art. 16 GDPR): a note from the field or a typed reason is wrong (or
+    should never have been written). ``rectify`` replaces or clears it; the audit row
+    names field and day, never the text."""
+    import json
+
+    from sqlalchemy import select
+
+    from hausbesuch.store import ClientRow, OutcomeRow, StatusHistoryRow, Store
+
+    db, plan, stops = _copy_of(planned, tmp_path, "berichtigung.sqlite")
+    st = min(stops, key=lambda s: s.start)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Notiz\n"
+                    f"{st.client_id};{st.start:%d.%m.%Y};{st.start:%H:%M};nicht angetroffen;"
+                    "Nachbarin Frau Klatschwerk sagt krank\n", encoding="utf-8")
+    ok("outcomes", str(rows), *_common(db))
+    ok("status", st.client_id, "--set", "in_klaerung", "--reason", "liegt im Klinikum",
+       *_common(db))
+    day = f"{st.start:%d.%m.%Y}"
+    res = runner.invoke(app, ["rectify", st.client_id, "--outcome", day, "--text", "-",
+                              *_common(db)], input="Nachbarin: niemand da\n")
+    assert res.exit_code == 0, res.output
+    assert f"Notiz des Ergebnisses von {st.client_id} am {day} {st.start:%H:%M} Uhr " \
+        "berichtigt." in res.output
+    with Store.open(db) as store, store.session() as s:
+        changed = s.scalars(select(StatusHistoryRow).where(
+            StatusHistoryRow.client_id == st.client_id,
+            StatusHistoryRow.status == "in_klaerung")).one().changed_at
+    code, msg = invoke("rectify", st.client_id, "--status-change", f"{changed:%d.%m.%Y}",
+                       "--clear", *_common(db))  # the import's and this one, same minute
+    assert code == 2 and f"Statusänderung von {st.client_id} am {changed:%d.%m.%Y}: 2 " \
+        "gespeichert (" in msg and "in_klaerung" in msg, msg
+    out = ok("rectify", st.client_id, "--status-change", f"{changed:%d.%m.%Y} in_klaerung",
+             "--clear", *_common(db))
+    assert f"Grund der Statusänderung von {st.client_id} am {changed:%d.%m.%Y %H:%M} Uhr " \
+        "gelöscht." in out
+    with Store.open(db) as store, store.session() as s:
+        note = s.scalars(select(OutcomeRow.note).where(
+            OutcomeRow.client_id == st.client_id)).one()
+        reasons = list(s.scalars(select(StatusHistoryRow.reason).where(
+            StatusHistoryRow.client_id == st.client_id)))
+        current = s.scalars(select(ClientRow.status_reason).where(
+            ClientRow.client_id == st.client_id)).one()
+    with Store.open(db) as store:
+        audit = store.audit_rows(client_id=st.client_id, action="berichtigt")
+    assert note == "Nachbarin: niemand da"
+    assert "liegt im Klinikum" not in reasons and "berichtigt: Grund gelöscht" in reasons
+    assert current == "berichtigt: Grund gelöscht"
+    assert [r["details"] for r in audit] == [
+        {"feld": "ergebnisnotiz", "tag": st.start.date().isoformat(), "geleert": False},
+        {"feld": "statusgrund", "tag": changed.date().isoformat(), "geleert": True}]
+    assert "Klatschwerk" not in json.dumps(audit, default=str)
+    assert "niemand da" not in json.dumps(audit, default=str)
+    # nothing on that day, or neither text nor --clear: refused in German
+    code, msg = invoke("rectify", st.client_id, "--outcome", "01.01.2027", "--clear",
+                       *_common(db))
+    assert code == 2 and f"Kein Ergebnis von {st.client_id} am 01.01.2027 gespeichert" in msg
+    code, msg = invoke("rectify", st.client_id, "--outcome", day, *_common(db))
+    assert code == 2 and "Entweder --text TEXT" in msg

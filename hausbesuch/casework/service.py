@@ -494,6 +494,88 @@ class Casework:
             row = self._row(s, client_id)
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
 
+    # ---- rectification (Art. 16 GDPR, §84 SGB X)
+
+    def rectify_outcome_note(self, client_id: str, when: date | datetime,
+                             note: str | None) -> tuple[date, int | None]:
+        """Replace (``note``) or clear (None) the note of the case's outcome recorded for
+        the visit on ``when`` (a day, or a day with the visit's clock time when the day
+        has several); returns the outcome's (day, minute). Audited as ``berichtigt``
+        (field and day, never the text)."""
+        from hausbesuch.fields import format_clock
+
+        day = when.date() if isinstance(when, datetime) else when
+        minute = when.hour * 60 + when.minute if isinstance(when, datetime) else None
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            found = [o for o in s.scalars(select(OutcomeRow).where(
+                OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id,
+                OutcomeRow.day == day).order_by(OutcomeRow.time_min, OutcomeRow.id))
+                if minute is None or o.time_min == minute]
+            what = f"Ergebnis von {row.client_id} am {day:%d.%m.%Y}" + (
+                f" um {format_clock(minute)} Uhr" if minute is not None else "")
+            o = self._one(found, what, lambda o: format_clock(o.time_min)
+                          if o.time_min is not None else "ohne Uhrzeit")
+            o.note = clean_text(note).strip()[:2000] or None if note else None  # as recorded
+            self.store.audit(self.actor, "berichtigt", city=self.city,
+                             client_id=row.client_id, details={
+                                 "feld": "ergebnisnotiz", "tag": day.isoformat(),
+                                 "geleert": o.note is None}, session=s)
+            return o.day, o.time_min
+
+    def rectify_status_reason(self, client_id: str, when: date | datetime,
+                              reason: str | None, status: str | None = None) -> datetime:
+        """Replace (``reason``) or clear (None: „berichtigt: Grund gelöscht“) the reason of
+        the case's status change on ``when`` (a day, or a day with the minute when the day
+        has several; ``status``: the change to that status); also the case's current
+        reason when it is that change's. Returns the
+        change's moment. Audited as ``berichtigt`` (field and day, never the text)."""
+        day = when.date() if isinstance(when, datetime) else when
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            found = [h for h in s.scalars(select(StatusHistoryRow).where(
+                StatusHistoryRow.city == self.city,
+                StatusHistoryRow.client_id == row.client_id)
+                .order_by(StatusHistoryRow.changed_at, StatusHistoryRow.id))
+                if h.changed_at.date() == day and (status is None or h.status == status)
+                and (not isinstance(when, datetime)
+                     or h.changed_at.replace(second=0, microsecond=0) == when)]
+            what = f"Statusänderung von {row.client_id} am {day:%d.%m.%Y}" + (
+                f" um {when:%H:%M} Uhr" if isinstance(when, datetime) else "") + (
+                f" nach „{status}“" if status else "")
+            h = self._one(found, what, lambda h: f"{h.changed_at:%H:%M} {h.status}",
+                          "oder mit dem Status danach, z. B. „08.12.2026 in_klaerung“")
+            text = clean_text(reason).strip() if reason else ""
+            new = text[:2000] if text else "berichtigt: Grund gelöscht"
+            latest = s.scalars(select(StatusHistoryRow).where(
+                StatusHistoryRow.city == self.city,
+                StatusHistoryRow.client_id == row.client_id)
+                .order_by(StatusHistoryRow.changed_at.desc(), StatusHistoryRow.id.desc())
+                .limit(1)).first()
+            if latest is not None and latest.id == h.id:
+                row.status_reason = new
+            h.reason = new
+            self.store.audit(self.actor, "berichtigt", city=self.city,
+                             client_id=row.client_id, details={
+                                 "feld": "statusgrund", "tag": day.isoformat(),
+                                 "geleert": not text}, session=s)
+            return h.changed_at
+
+    @staticmethod
+    def _one(found: list[T], what: str, clock_of: Callable[[T], str],
+             other: str = "") -> T:
+        """The one row ``found``; German :class:`CaseworkError` for none or several (then
+        naming their clock times, to be given with the day, or ``other``)."""
+        if not found:
+            raise CaseworkError(f"Keine {what} gespeichert." if what.startswith("Status")
+                                else f"Kein {what} gespeichert.")
+        if len(found) > 1:
+            times = ", ".join(clock_of(x) for x in found)
+            raise CaseworkError(f"{what}: {len(found)} gespeichert ({times}); bitte mit "
+                                "Uhrzeit angeben, z. B. „08.12.2026 11:30“"
+                                + (f", {other}" if other else "") + ".")
+        return found[0]
+
     def status_history(self, client_id: str) -> list[tuple[datetime, str, str, str]]:
         with self.store.session() as s:
             return [

@@ -8,7 +8,7 @@ for one city profile (``--city``); every change is audited with the acting perso
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -333,6 +333,82 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 "(hausbesuch import …)." if st.status in ("offen", "in_klaerung") else
                 f"um ihn wieder zu bearbeiten: hausbesuch status {st.client.id} --set offen, "
                 "dann die Kundenliste mit ihm einlesen."))
+
+    @app.command("rectify")
+    @user_errors
+    def rectify_cmd(
+        client_id: ClientArgument,
+        outcome: Annotated[str | None, typer.Option(
+            "--outcome", metavar="TAG [UHRZEIT]",
+            help="Die Notiz des Ergebnisses des Besuchs an diesem Tag berichtigen "
+                 "(mit Uhrzeit, wenn der Tag mehrere hat).", show_default=False)] = None,
+        status_change: Annotated[str | None, typer.Option(
+            "--status-change", metavar="TAG [UHRZEIT] [STATUS]",
+            help="Den Grund der Statusänderung an diesem Tag berichtigen (bei mehreren "
+                 "mit Uhrzeit oder dem Status danach, z. B. „08.12.2026 in_klaerung“).",
+            show_default=False)] = None,
+        text: Annotated[str | None, typer.Option(
+            "--text", help="Der berichtigte Text; „-“ liest ihn aus der Standardeingabe "
+                           "(nicht in der Befehlszeile und ihrem Verlauf).",
+            show_default=False)] = None,
+        clear: Annotated[bool, typer.Option(
+            "--clear", help="Den Text löschen statt ihn zu ersetzen.")] = False,
+        city: CityOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Berichtigung (Art. 16 DSGVO, § 84 SGB X): die Notiz eines Besuchsergebnisses
+        oder den Grund einer Statusänderung ersetzen oder löschen (protokolliert ohne den
+        Text)."""
+        import sys
+
+        from hausbesuch.casework import CaseworkError
+        from hausbesuch.fields import FieldError, parse_datetime, parse_day
+
+        if (outcome is None) == (status_change is None):
+            raise UserError("Entweder --outcome TAG oder --status-change TAG angeben, z. B. "
+                            f"hausbesuch rectify {client_id} --outcome 08.12.2026 --text "
+                            "\"neuer Text\" (oder --clear).")
+        if (text is None) == (not clear):
+            raise UserError("Entweder --text TEXT (oder --text - für die Standardeingabe) "
+                            "oder --clear angeben.")
+        from hausbesuch.casework.rules import parse_status
+
+        option = "--outcome" if outcome is not None else "--status-change"
+        given = ((outcome if outcome is not None else status_change) or "").strip()
+        status = None
+        if status_change is not None and " " in given:  # „08.12.2026 in_klaerung“
+            head, last = given.rsplit(" ", 1)
+            with suppress(ValueError):
+                status, given = parse_status(last), head
+        try:
+            when = parse_day(given)
+        except FieldError:
+            try:
+                when = parse_datetime(given)
+            except FieldError as exc:
+                raise UserError(f"{option}: {exc}") from None
+        if text == "-":
+            text = sys.stdin.read()
+        if text is not None and not text.strip():
+            raise UserError("--text ist leer; zum Löschen --clear angeben.")
+        with _casework(db, city) as cw:
+            try:
+                known = cw.case_id(client_id)
+            except CaseworkError:
+                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id)) from None
+            new = None if clear else text
+            if outcome is not None:
+                day, minute = cw.rectify_outcome_note(known, when, new)
+                from hausbesuch.fields import format_clock
+
+                at = f"{day:%d.%m.%Y}" + (f" {format_clock(minute)} Uhr" if minute is not None
+                                          else "")
+                typer.echo(f"Notiz des Ergebnisses von {known} am {at} "
+                           f"{'gelöscht' if clear else 'berichtigt'}.")
+            else:
+                moment = cw.rectify_status_reason(known, when, new, status)
+                typer.echo(f"Grund der Statusänderung von {known} am {moment:%d.%m.%Y %H:%M} "
+                           f"Uhr {'gelöscht' if clear else 'berichtigt'}.")
 
     @app.command("disclose")
     @user_errors
