@@ -1970,3 +1970,28 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
     assert code == 2 and f"Kein Ergebnis von {st.client_id} am 01.01.2027 gespeichert" in msg
     code, msg = invoke("rectify", st.client_id, "--outcome", day, *_common(db))
     assert code == 2 and "Entweder --text TEXT" in msg
+
+
+def test_an_address_or_a_reason_can_be_given_on_standard_input(planned, tmp_path):
+    """QA 16b #8: `--set-address "…"` and `--reason "…"` put an address or a typed reason
+    into the command line (``ps``, the shell's history); „-“ reads it from standard input."""
+    from hausbesuch.store import Store
+
+    db, plan, stops = _copy_of(planned, tmp_path, "stdin.sqlite")
+    st = max(stops, key=lambda s: s.start)
+    res = runner.invoke(app, ["status", st.client_id, "--set", "in_klaerung", "--reason", "-",
+                              *_common(db)], input="Nachbar sagt: im Krankenhaus\n")
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["address", st.client_id, "--set-address", "-", *_common(db)],
+                        input=f"{st.address}\n")
+    assert res.exit_code == 0, res.output
+    with Store.open(db) as store, store.session() as s:
+        from sqlalchemy import select
+
+        from hausbesuch.store import AddressFixRow, ClientRow
+
+        row = s.scalars(select(ClientRow).where(ClientRow.client_id == st.client_id)).one()
+        fix = s.scalars(select(AddressFixRow).where(
+            AddressFixRow.client_id == st.client_id)).one()
+    assert row.status_reason == "Nachbar sagt: im Krankenhaus"
+    assert fix.address == st.address

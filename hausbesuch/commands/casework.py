@@ -50,6 +50,15 @@ FIX_OPTIONS = {"address": "--set-address", "point": "--set-point",
                "suggestion": "--suggestion"}
 
 
+def _stdin_value(value: str | None) -> str | None:
+    """A value given as „-“ is read from standard input (one line or more, stripped): an
+    address, a point or a typed reason stays out of the command line, where other users
+    of the machine see it (``ps``) and the shell's history keeps it."""
+    import sys
+
+    return sys.stdin.read().strip() if value == "-" else value
+
+
 @contextmanager
 def _casework(db: str | None, city: str | None, osm: Path | None = None,  # type: ignore[no-untyped-def]
               *, create: bool = False):
@@ -207,9 +216,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         client_id: ClientArgument,
         set_address: Annotated[str | None, typer.Option(
             "--set-address", help="Korrigierte Adresse, z. B. \"Am Markt 1, 36251 Bad "
-            "Hersfeld\".")] = None,
+            "Hersfeld\"; „-“ liest sie aus der Standardeingabe (nicht in der Befehlszeile "
+            "und ihrem Verlauf).")] = None,
         set_point: Annotated[str | None, typer.Option(
-            "--set-point", help="Punkt als BREITE,LÄNGE, z. B. 50.8675,9.7071.")] = None,
+            "--set-point", help="Punkt als BREITE,LÄNGE, z. B. 50.8675,9.7071; „-“ liest "
+            "ihn aus der Standardeingabe.")] = None,
         suggestion: Annotated[int | None, typer.Option(
             "--suggestion", help="Nummer des Vorschlags aus „hausbesuch addresses“.")] = None,
         city: CityOption = None,
@@ -220,6 +231,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
         Genau eine der Optionen --set-address, --set-point oder --suggestion angeben.
         """
+        set_address, set_point = _stdin_value(set_address), _stdin_value(set_point)
         point = _parse_point(set_point) if set_point is not None else None
         if sum(x is not None for x in (set_address, point, suggestion)) != 1:
             raise UserError("Genau eine Korrektur angeben: --set-address, --set-point oder "
@@ -275,7 +287,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         client_id: ClientArgument,
         set_status: Annotated[str | None, typer.Option(
             "--set", help="Neuer Status: offen, erreicht, in_klaerung, abgeschlossen.")] = None,
-        reason: Annotated[str, typer.Option("--reason", help="Grund der Änderung.")] = "",
+        reason: Annotated[str, typer.Option("--reason", help="Grund der Änderung; „-“ liest "
+                                            "ihn aus der Standardeingabe (nicht in der "
+                                            "Befehlszeile und ihrem Verlauf).")] = "",
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
@@ -283,6 +297,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.casework import CaseworkError
         from hausbesuch.casework.rules import STATUS_LABELS, parse_status
 
+        reason = _stdin_value(reason) or ""
         if reason and set_status is None:
             raise UserError("--reason gehört zu --set: den neuen Status mit --set angeben, "
                             "z. B. --set erreicht --reason \"hat angerufen\".")
@@ -359,8 +374,6 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         """Berichtigung (Art. 16 DSGVO, § 84 SGB X): die Notiz eines Besuchsergebnisses
         oder den Grund einer Statusänderung ersetzen oder löschen (protokolliert ohne den
         Text)."""
-        import sys
-
         from hausbesuch.casework import CaseworkError
         from hausbesuch.fields import FieldError, parse_datetime, parse_day
 
@@ -387,8 +400,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 when = parse_datetime(given)
             except FieldError as exc:
                 raise UserError(f"{option}: {exc}") from None
-        if text == "-":
-            text = sys.stdin.read()
+        text = _stdin_value(text)
         if text is not None and not text.strip():
             raise UserError("--text ist leer; zum Löschen --clear angeben.")
         with _casework(db, city) as cw:
