@@ -1716,3 +1716,39 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         assert page.evaluate("() => localStorage.getItem("
                              "'hausbesuch-warteschlange:' + location.pathname)") is None
         browser.close()
+
+
+def test_plan_view_caps_its_tables_as_index_html_does(site: Site, kora: httpx.Client,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 16a #5: the plan view lists at most ``pages.MAX_INDEX_ROWS`` unassigned and
+    rejected rows (a big city's 1,700 unassigned visits made a page of 1 MB); the headings
+    keep the full counts and a line says how many more there are and where they all are.
+    (The cap is lowered here: the fixture's week has only a few such rows.)"""
+    import html as html_lib
+
+    from hausbesuch import pages
+
+    plan = _current_plan(site)
+    n_un, n_rej = len(plan.unassigned), len(plan.rejected)
+    assert n_un >= 1 and n_rej >= 2, (n_un, n_rej)
+
+    def view(cap: int) -> tuple[str, int, int]:
+        monkeypatch.setattr(pages, "MAX_INDEX_ROWS", cap)
+        text = html_lib.unescape(kora.get(f"/plaene/{plan.id}").text)
+        unassigned = text.split('id="nicht-eingeplant"')[1].split("</table>")[0]
+        rejected = text.split('<h2 id="abgelehnt"')[1].split("</table>")[0]
+        assert f"Nicht eingeplant ({n_un})" in text and f"Abgelehnt ({n_rej})" in text
+        return text, unassigned.count("<tr>") - 1, rejected.count("<tr>") - 1  # - head
+
+    def more(n: int) -> str:
+        return (f"… und {n} weitere: vollständig im Bericht (report.csv in den "
+                f'<a href="/plaene/{plan.id}/dateien.zip">Dateien (ZIP)</a>).')
+
+    text, shown_un, shown_rej = view(1)
+    assert (shown_un, shown_rej) == (1, 1) and more(n_rej - 1) in text
+    assert text.count("weitere: vollständig im Bericht") == (n_un > 1) + 1
+    text, shown_un, shown_rej = view(0)
+    assert (shown_un, shown_rej) == (0, 0) and more(n_un) in text and more(n_rej) in text
+    text, shown_un, shown_rej = view(1_000)  # all rows, no such line
+    assert (shown_un, shown_rej) == (n_un, n_rej)
+    assert "weitere: vollständig im Bericht" not in text
