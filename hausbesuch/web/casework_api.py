@@ -111,9 +111,14 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
         reason = r.reason.removeprefix(f"{label}:").strip()
         rejected.append({"zeile": str(r.row), "id": r.id or "", "feld": label,
                          "grund": reason})
+    # a moved client still planned at the old address: the web's way to re-plan, not the
+    # command line's (a coordinator in the browser may have none)
+    web_notes = {res.replan_hint(text, pid): f"{text}: bitte Plan {pid} unter „Pläne“ "
+                 "öffnen und dort „Neu planen“." for text, pid in res.moved_ahead}
     return {
         "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
-        "unchanged": len(res.unchanged), "warnings": list(res.warnings),
+        "unchanged": len(res.unchanged),
+        "warnings": [web_notes.get(w, w) for w in res.warnings],
         "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
     }
 
