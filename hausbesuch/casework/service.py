@@ -555,7 +555,8 @@ class Casework:
                  f"(Plan {pid}); bitte neu planen", pid)
                 for day, start, pid in self.visits_ahead(cid)]
 
-    def appointment_missing_from_plans(self, client_id: str) -> list[tuple[str, str]]:
+    def appointment_missing_from_plans(self, client_id: str, *, command: bool = True
+                                       ) -> list[tuple[str, str]]:
         """German notes for an appointment agreed at the door („Termin vereinbart“, the
         case's pin) on a day that an already stored plan of the city covers, when no such
         plan holds a visit of the case at that moment: ``(text, plan id)`` per covering
@@ -565,7 +566,8 @@ class Casework:
         the appointment (a new plan for its days would book the teams twice). Only the
         newest version of a plan counts (a re-plan that holds the visit answers for the
         versions before it); [] for a case without such an appointment, one already over,
-        or one that no stored plan covers."""
+        or one that no stored plan covers. ``command=False`` (the web): the text ends
+        after „der ihn nicht enthält“, the page says how to re-plan."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             if (row.pin_source != "termin" or row.pin_day is None
@@ -591,10 +593,11 @@ class Casework:
                 VisitRow.start_at == at))
         if held:
             return []
+        how = ": bitte diesen Plan neu planen (hausbesuch replan {} --from …)"
         return [(f"Termin am {at:%d.%m.%Y %H:%M} fällt in den gespeicherten Plan "
                  f"{p.id} ({_period(p.start, p.start + timedelta(days=max(p.days, 1) - 1))}), "
-                 f"der ihn nicht enthält: bitte diesen Plan neu planen (hausbesuch replan "
-                 f"{p.id} --from …)", p.id) for p in plans]
+                 f"der ihn nicht enthält" + (how.format(p.id) if command else ""), p.id)
+                for p in plans]
 
     def case_id(self, client_id: str) -> str:
         """The stored spelling of a case id (ids are compared without case).
