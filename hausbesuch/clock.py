@@ -56,6 +56,14 @@ def today() -> date:
                         "z. B. 2027-01-15).") from None
 
 
+def now_on_today() -> datetime:
+    """:func:`now` on the day taken as today (:func:`today`): the real clock's time of day
+    on the ``HAUSBESUCH_HEUTE`` day when that is set, else simply :func:`now`. For a moment
+    "from now" that must follow the exercise's day (the web's *Neu planen*)."""
+    current = now()
+    return datetime.combine(today(), current.time())
+
+
 def past_start(first: date, label: str = "Erster Tag") -> str | None:
     """Why a span beginning on ``first`` lies in the past (before :func:`today`; today
     itself is fine), in the words of the plan form (``label``: how the form or the option

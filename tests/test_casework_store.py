@@ -1050,6 +1050,24 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
             f"{at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan {pid}); "
             f"bitte neu planen (hausbesuch replan {pid} --from …).") in res.output, res.output
     assert res.output.count("Adresse geändert, aber") == 1  # the others did not move
+    # QA 16a #6: the list put back to the address the plan visits needs no re-plan (the
+    # hint compared with the previous row and said „noch an der alten Adresse“); the web's
+    # report of an upload names „Neu planen“ instead of the command line
+    back = today.invoke(app, ["import", str(d / "kunden.csv"), *_common(copy)],
+                        catch_exceptions=False)
+    assert back.exit_code == 0 and "1 aktualisiert" in back.output, back.output
+    assert "Adresse geändert" not in back.output, back.output
+    from hausbesuch.config import load_profile
+    from hausbesuch.web.casework_api import import_clients
+
+    with Store.open(copy) as store:
+        report = import_clients(store, load_profile("bad-hersfeld"), str(tmp_path / "neu.csv"),
+                                "kora", name="neu.csv")
+    assert report["updated"] == 1, report
+    assert (f"{st.client_id}: Adresse geändert, aber am {at:%d.%m.%Y} um {at:%H:%M} Uhr "
+            f"noch an der alten Adresse eingeplant (Plan {pid}): bitte Plan {pid} unter "
+            "„Pläne“ öffnen und dort „Neu planen“.") in report["warnings"], report
+    assert not [w for w in report["warnings"] if "hausbesuch replan" in w], report
 
 
 def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(planned,

@@ -84,6 +84,14 @@ def test_the_web_replan_is_from_now_in_berlin(monkeypatch: pytest.MonkeyPatch) -
     with server_clock(monkeypatch, SUNDAY_NIGHT):
         assert replan_job(None, job, lambda *a: None) == "neu"
     assert seen["moment"] == datetime(2031, 1, 6, 0, 30)
+    # QA 16a #9: in an exercise (HAUSBESUCH_HEUTE) the moment lies on the day taken as
+    # today, at the clock's time of day: not at the real date's, which re-planned the
+    # whole week, days the teams had already worked included
+    with server_clock(monkeypatch, SUNDAY_NIGHT):  # (it unsets HAUSBESUCH_HEUTE)
+        monkeypatch.setenv(clock.ENV, "2031-01-08")
+        assert replan_job(None, job, lambda *a: None) == "neu"
+        assert clock.now_on_today() == datetime(2031, 1, 8, 0, 30)
+    assert seen["moment"] == datetime(2031, 1, 8, 0, 30)
 
 
 def test_the_demos_next_monday_follows_berlins_date(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1716,3 +1716,104 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         assert page.evaluate("() => localStorage.getItem("
                              "'hausbesuch-warteschlange:' + location.pathname)") is None
         browser.close()
+
+
+def test_plan_view_caps_its_tables_as_index_html_does(site: Site, kora: httpx.Client,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 16a #5: the plan view lists at most ``pages.MAX_INDEX_ROWS`` unassigned and
+    rejected rows (a big city's 1,700 unassigned visits made a page of 1 MB); the headings
+    keep the full counts and a line says how many more there are and where they all are.
+    (The cap is lowered here: the fixture's week has only a few such rows.)"""
+    import html as html_lib
+
+    from hausbesuch import pages
+
+    plan = _current_plan(site)
+    n_un, n_rej = len(plan.unassigned), len(plan.rejected)
+    assert n_un >= 1 and n_rej >= 2, (n_un, n_rej)
+
+    def view(cap: int) -> tuple[str, int, int]:
+        monkeypatch.setattr(pages, "MAX_INDEX_ROWS", cap)
+        text = html_lib.unescape(kora.get(f"/plaene/{plan.id}").text)
+        unassigned = text.split('id="nicht-eingeplant"')[1].split("</table>")[0]
+        rejected = text.split('<h2 id="abgelehnt"')[1].split("</table>")[0]
+        assert f"Nicht eingeplant ({n_un})" in text and f"Abgelehnt ({n_rej})" in text
+        return text, unassigned.count("<tr>") - 1, rejected.count("<tr>") - 1  # - head
+
+    def more(n: int) -> str:
+        return (f"… und {n} weitere: vollständig im Bericht (report.csv in den "
+                f'<a href="/plaene/{plan.id}/dateien.zip">Dateien (ZIP)</a>).')
+
+    text, shown_un, shown_rej = view(1)
+    assert (shown_un, shown_rej) == (1, 1) and more(n_rej - 1) in text
+    assert text.count("weitere: vollständig im Bericht") == (n_un > 1) + 1
+    text, shown_un, shown_rej = view(0)
+    assert (shown_un, shown_rej) == (0, 0) and more(n_un) in text and more(n_rej) in text
+    text, shown_un, shown_rej = view(1_000)  # all rows, no such line
+    assert (shown_un, shown_rej) == (n_un, n_rej)
+    assert "weitere: vollständig im Bericht" not in text
+
+
+def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
+        site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 16a #4 (after fix16c): „Termin vereinbart“ on the phone for a later day of the
+    stored plan, which does not hold it: the phone's state line (Chromium) and, without
+    script, the page after sending say that the coordination must re-plan that plan (no
+    command line); the case page names the plan with its „Neu planen“."""
+    import html as html_lib
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, require_chromium
+
+    plan = _current_plan(site)
+    last = max(r.day for r in plan.routes)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route = next(r for r in plan.routes if r.day < last and len(r.stops) >= 2
+                 and all((s.client_id, r.day) not in done for s in r.stops))
+    first, second = route.stops[0].client_id, route.stops[1].client_id
+    at = datetime.combine(last, dtime(10, 30))
+    assert not [s for r in plan.routes for s in r.stops
+                if s.client_id in (first, second) and s.start == at]
+    token, _ = _make_link(site, route.team_id, route.day)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    hint = (f"Der Termin am {last:%d.%m.%Y} um 10:30 Uhr steht noch in keiner Tour. Die "
+            f"Koordination muss den Plan {plan.id} neu planen.")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
+                                     args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  timezone_id="Europe/Berlin", service_workers="block")
+        page = ctx.new_page()
+        page.clock.set_fixed_time(datetime.combine(route.day, dtime(9, 5),
+                                                   ZoneInfo("Europe/Berlin")).timestamp())
+        page.goto(site.url + f"/w/{token}/")
+        stop = page.locator("li.stop").nth(0)
+        stop.locator("input[name=termin_datum]").fill(last.isoformat())
+        stop.locator("input[name=termin_zeit]").fill("10:30")
+        stop.locator("button[value=termin_vereinbart]").click()
+        page.wait_for_function("() => document.querySelector('li.stop [data-state]')"
+                               ".textContent.startsWith('Übermittelt')", timeout=30_000)
+        state = stop.locator("[data-state]").inner_text()
+        browser.close()
+    assert state == f"Übermittelt: Termin vereinbart (09:05 Uhr) {hint}", state
+    assert "hausbesuch replan" not in state
+    # without script: the page the form comes back to says it too
+    page = httpx.get(site.url + f"/w/{token}/")
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    sent = httpx.post(site.url + f"/w/{token}/ergebnis", data={
+        "kundennummer": second, "ergebnis": "termin_vereinbart", "zeit": f"{route.day}T09:20",
+        "termin_datum": last.isoformat(), "termin_zeit": "10:30", "schluessel": "ohne-js",
+        "csrf_token": csrf})
+    assert sent.status_code == 303, sent.text
+    back = html_lib.unescape(httpx.get(site.url + f"/w/{token}/{sent.headers['location']}").text)
+    assert (f"Ergebnis für {second} gespeichert. Der vereinbarte Termin steht noch in keiner "
+            f"Tour. Die Koordination muss den Plan {plan.id} neu planen.") in back, back
+    # the case page names the plan and how to re-plan it in the browser
+    case = re.sub(r"<[^>]+>", "", html_lib.unescape(kora.get(
+        f"/faelle/{quote(first)}", params={"stadt": CITY}).text))  # the text, no links
+    assert (f"Termin am {last:%d.%m.%Y} 10:30 fällt in den gespeicherten Plan {plan.id}")\
+        in case, case
+    assert f"der ihn nicht enthält: Plan {plan.id} öffnen und dort „Neu planen“." in case
+    assert "hausbesuch replan" not in case

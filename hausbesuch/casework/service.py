@@ -164,6 +164,19 @@ class PurgeResult:
     reclaimed: bool | None = None
 
 
+def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
+    """Whether the stop of ``visit`` in the plan version that holds it goes to the
+    address the list now gives for ``c`` (the same words and, when the list gives a point,
+    that point within a few metres)."""
+    stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
+                                           VisitRow.visit_id == visit.visit_id).limit(1))
+    if stop is None or " ".join(stop.address.split()).casefold() != " ".join(
+            c.address.split()).casefold():
+        return False
+    return c.lat is None or c.lon is None or (
+        abs(stop.lat - c.lat) < 5e-5 and abs(stop.lon - c.lon) < 5e-5)
+
+
 @dataclass
 class ImportResult:
     """What :meth:`Casework.import_clients` did, row by row."""
@@ -182,6 +195,15 @@ class ImportResult:
     #: open cases of the city that this list does not hold (closed in case management?
     #: they stay open and are planned until their status is set)
     absent: list[str] = field(default_factory=list)
+    #: clients whose address changed while a stored plan still visits them ahead at
+    #: another address: (note without how to re-plan, plan id); :attr:`warnings` holds
+    #: each with the command line (``replan_hint``), a web page says „Neu planen“
+    moved_ahead: list[tuple[str, str]] = field(default_factory=list)
+
+    @staticmethod
+    def replan_hint(text: str, plan_id: str) -> str:
+        """A note of :attr:`moved_ahead` as the command line says it."""
+        return f"{text}; bitte neu planen (hausbesuch replan {plan_id} --from …)."
 
     def absent_note(self) -> str | None:
         """The German note on :attr:`absent` (None when the list read nothing or holds
@@ -615,7 +637,8 @@ class Casework:
                  f"(Plan {pid}); bitte neu planen", pid)
                 for day, start, pid in self.visits_ahead(cid)]
 
-    def appointment_missing_from_plans(self, client_id: str) -> list[tuple[str, str]]:
+    def appointment_missing_from_plans(self, client_id: str, *, command: bool = True
+                                       ) -> list[tuple[str, str]]:
         """German notes for an appointment agreed at the door („Termin vereinbart“, the
         case's pin) on a day that an already stored plan of the city covers, when no such
         plan holds a visit of the case at that moment: ``(text, plan id)`` per covering
@@ -625,7 +648,8 @@ class Casework:
         the appointment (a new plan for its days would book the teams twice). Only the
         newest version of a plan counts (a re-plan that holds the visit answers for the
         versions before it); [] for a case without such an appointment, one already over,
-        or one that no stored plan covers."""
+        or one that no stored plan covers. ``command=False`` (the web): the text ends
+        after „der ihn nicht enthält“, the page says how to re-plan."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             if (row.pin_source != "termin" or row.pin_day is None
@@ -651,10 +675,11 @@ class Casework:
                 VisitRow.start_at == at))
         if held:
             return []
+        how = ": bitte diesen Plan neu planen (hausbesuch replan {} --from …)"
         return [(f"Termin am {at:%d.%m.%Y %H:%M} fällt in den gespeicherten Plan "
                  f"{p.id} ({_period(p.start, p.start + timedelta(days=max(p.days, 1) - 1))}), "
-                 f"der ihn nicht enthält: bitte diesen Plan neu planen (hausbesuch replan "
-                 f"{p.id} --from …)", p.id) for p in plans]
+                 f"der ihn nicht enthält" + (how.format(p.id) if command else ""), p.id)
+                for p in plans]
 
     def case_id(self, client_id: str) -> str:
         """The stored spelling of a case id (ids are compared without case).
@@ -940,7 +965,7 @@ class Casework:
                         done_on.add((v.client_id, v.day))
                     elif v.day >= (today or self.today()):
                         ahead.setdefault(v.client_id, []).append(v)
-            moved_ahead: list[str] = []
+            moved_ahead: list[tuple[str, Client]] = []
             number_keys: dict[str, str] = {}  # the number of an id (no zeros) -> the id
             twins: set[int] = set()  # rows refused here: their id equals a stored one
             twin_ids: set[str] = set()  # ... and the ids they equal
@@ -1012,7 +1037,7 @@ class Casework:
                                           details={"felder": sorted(set(changed)
                                                                     - {"input_row"})}))
                 if key in ahead and {"address", "given_lon", "given_lat"} & set(changed):
-                    moved_ahead.append(key)
+                    moved_ahead.append((key, c))
                 fix = fixes.get(key)
                 if fix is not None and not fix.stale and fix.source_address != c.address:
                     stale.append({"city": city, "client_id": key, "stale": True})
@@ -1028,13 +1053,19 @@ class Casework:
                     + ("Um ihn wieder zu bearbeiten" if len(erased_kept) == 1
                        else "Um einen davon wieder zu bearbeiten")
                     + ": den Status auf „offen“ setzen, dann die Liste erneut einlesen.")
-            for key in moved_ahead:
-                v = min(ahead[key], key=lambda x: x.start_at)
-                result.warnings.append(
-                    f"{key}: Adresse geändert, aber am {v.day:%d.%m.%Y} um "
-                    f"{v.start_at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan "
-                    f"{v.plan_id}); bitte neu planen (hausbesuch replan {v.plan_id} "
-                    "--from …).")
+            for key, c in moved_ahead:
+                # the first visit ahead whose plan goes elsewhere than the list now says
+                # (compared with the address the plan visits, not the previous row: a
+                # list put back to the address the plan was made for needs no re-plan)
+                v = next((v for v in sorted(ahead[key], key=lambda x: x.start_at)
+                          if not _visits_address(s, v, c)), None)
+                if v is None:
+                    continue
+                text = (f"{key}: Adresse geändert, aber am {v.day:%d.%m.%Y} um "
+                        f"{v.start_at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan "
+                        f"{v.plan_id})")
+                result.moved_ahead.append((text, v.plan_id or "?"))
+                result.warnings.append(result.replan_hint(text, v.plan_id or "?"))
             result.rejected.sort(key=lambda r: r.row)
             result.clients = [c for c in valid if c.row not in twins]
             listed = {k.casefold() for k in [*(c.id for c in valid), *twin_ids,

@@ -111,9 +111,14 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
         reason = r.reason.removeprefix(f"{label}:").strip()
         rejected.append({"zeile": str(r.row), "id": r.id or "", "feld": label,
                          "grund": reason})
+    # a moved client still planned at the old address: the web's way to re-plan, not the
+    # command line's (a coordinator in the browser may have none)
+    web_notes = {res.replan_hint(text, pid): f"{text}: bitte Plan {pid} unter „Pläne“ "
+                 "öffnen und dort „Neu planen“." for text, pid in res.moved_ahead}
     return {
         "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
-        "unchanged": len(res.unchanged), "warnings": list(res.warnings),
+        "unchanged": len(res.unchanged),
+        "warnings": [web_notes.get(w, w) for w in res.warnings],
         "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
     }
 
@@ -211,7 +216,8 @@ def case_cities(store: Store, client_id: str) -> set[str]:
 def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dict[str, Any]:
     """One case as ``hausbesuch status`` shows it: status with its reason, pin, history,
     outcomes, the visits still planned for it, and the notes when a case that is no longer
-    open still has a visit on a route (no name, no address). Raises
+    open still has a visit on a route or an agreed appointment is in no route of the
+    stored plan covering its day (no name, no address). Raises
     :class:`CaseworkError` for an id the city does not know."""
     from hausbesuch.casework.rules import STATUS_LABELS
     from hausbesuch.fields import format_clock
@@ -237,8 +243,18 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         "ahead": [{"day": day, "start": start, "plan_id": pid}
                   for day, start, pid in cw.visits_ahead(known)],
         "notes": [{"text": text, "plan_id": pid}
-                  for text, pid in cw.planned_after_close(known)],
+                  for text, pid in [*cw.planned_after_close(known),
+                                    *cw.appointment_missing_from_plans(known,
+                                                                       command=False)]],
     }
+
+
+def plans_missing_appointment(store: Store, profile: Profile, actor: str,
+                              client_id: str) -> list[str]:
+    """The stored plans (newest versions) whose span holds the case's appointment agreed
+    at the door but not the visit: only their re-plan plans it (QA 16a #4)."""
+    return [pid for _, pid in casework(store, profile, actor).appointment_missing_from_plans(
+        client_id, command=False)]
 
 
 def set_status(store: Store, profile: Profile, actor: str, client_id: str, status: str,

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 
-from hausbesuch import clock
+from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.care_of import CareOf
 from hausbesuch.config import Profile, profile_ref
@@ -336,6 +336,12 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
     chances = plan_chances(web.store, profile, plan)
     care_of = CareOf(plan)  # an overview: reasons without a c/o line (a third person's name)
+    # at most pages.MAX_INDEX_ROWS rows per table, as on index.html (a big city's 1,700
+    # unassigned visits made a page of 1 MB); visits left out over the capacity come last,
+    # the headings keep the full counts and report.csv in the ZIP has every row
+    cap = pages.MAX_INDEX_ROWS  # read per request
+    unassigned = sorted(plan.unassigned, key=lambda u: (u.code == "over_capacity", u.client_id))
+    rejected = sorted(plan.rejected, key=lambda r: r.row)
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
     return render(
@@ -349,8 +355,10 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         client_ids=sorted(set(ids)), moved=own_id(request.query_params.get("verschoben"), ids),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
         newest=newest_version(web.store, plan_id), chances=chances,
-        unassigned=[care_of.unassigned(u) for u in plan.unassigned],
-        rejected=[care_of.rejected(r) for r in plan.rejected[:200]],
+        unassigned=[care_of.unassigned(u) for u in unassigned[:cap]],
+        unassigned_more=max(0, len(unassigned) - cap),
+        rejected=[care_of.rejected(r) for r in rejected[:cap]],
+        rejected_more=max(0, len(rejected) - cap),
     )
 
 

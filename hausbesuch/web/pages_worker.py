@@ -120,12 +120,15 @@ def worker_page(request: Request, token: str) -> Response:
                        details={"team": link.team_id, "day": link.day.isoformat()})
     from hausbesuch.casework.service import MAX_APPOINTMENT_AHEAD_DAYS
 
+    saved = own_id(request.query_params.get("gespeichert"), {s.client_id for s in route.stops})
+    # after a form sent without script: an appointment no route holds yet (as ``record``)
+    replan = (casework_api.plans_missing_appointment(web.store, profile, _actor(link), saved)
+              if saved else [])
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
                   implicit=IMPLICIT, appointment_ahead=MAX_APPOINTMENT_AHEAD_DAYS,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
                   labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
-                  saved=own_id(request.query_params.get("gespeichert"),
-                             {s.client_id for s in route.stops}), **data)
+                  saved=saved, replan=replan, **data)
 
 
 @router.get("/sw.js")
@@ -218,8 +221,18 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             return JSONResponse({"fehler": str(exc), "feld": getattr(exc, "field", None)},
                                 status_code=400)
         raise HTTPException(status_code=400, detail=str(exc)) from None
+    # an appointment for a day of a stored plan that lacks it: only a re-plan of that
+    # plan plans it; the phone says so (no command line: the coordination re-plans)
+    hint = ""
+    if appointment is not None:
+        hint = " ".join(
+            f"Der Termin am {appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr steht noch in "
+            f"keiner Tour. Die Koordination muss den Plan {pid} neu planen."
+            for pid in casework_api.plans_missing_appointment(
+                web.store, web.profile(link.city), _actor(link), kundennummer))
     if wants_json:
-        return JSONResponse({"ok": True, "doppelt": duplicate})
+        return JSONResponse({"ok": True, "doppelt": duplicate, **({"hinweis": hint} if hint
+                                                                   else {})})
     return RedirectResponse(f"./?gespeichert={quote(kundennummer, safe='')}",
                             status_code=303)
 

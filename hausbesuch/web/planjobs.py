@@ -66,8 +66,9 @@ def replan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -
     p = job.params
     start = datetime.combine(date.fromisoformat(p["start"]), datetime.min.time())
     # "from now" is the wall-clock time in Berlin, as the plan's times, whatever the
-    # server's zone
-    moment = max(clock.now().replace(second=0, microsecond=0), start)
+    # server's zone, on the day taken as today (HAUSBESUCH_HEUTE in an exercise: the
+    # real date would re-plan the days the teams already worked)
+    moment = max(clock.now_on_today().replace(second=0, microsecond=0), start)
     result = replan(store, p["plan_id"], profile_for(job), moment=moment,
                     actor=job.created_by, time_limit=float(p.get("time_limit", 30.0)),
                     progress=progress)

@@ -284,8 +284,10 @@
         }
         if (resp.ok) {
           save(rest);
+          // a note of the server (an appointment no route holds yet) follows the line
           show(item.fields.kundennummer, "Übermittelt: " + item.label +
-            " (" + item.fields.zeit.slice(11) + " Uhr)", "done");
+            " (" + item.fields.zeit.slice(11) + " Uhr)" +
+            (data.hinweis ? " " + data.hinweis : ""), "done");
           remember(item);
         } else if (resp.status >= 400 && resp.status < 500 && resp.status !== 408 && resp.status !== 429) {
           // refused (e.g. an appointment the teams cannot keep, already recorded): not sent
