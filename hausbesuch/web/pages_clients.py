@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import math
 import re
-import secrets
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from time import monotonic
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -29,7 +24,7 @@ from hausbesuch.web.app import ctx, load_session, render
 from hausbesuch.web.auth import User, require_user
 from hausbesuch.web.forms import form_date
 from hausbesuch.web.pages_plans import _city_of, _session_key
-from hausbesuch.web.security import csrf_protect, same
+from hausbesuch.web.security import ShownOnce, csrf_protect, shown_once
 
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
@@ -115,12 +110,12 @@ def addresses(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
     city = _city_of(request, user, stadt)
     key = request.query_params.get("gespeichert")
-    # the confirmation of a fix this session has just saved (:class:`SavedFixes`), shown
+    # the confirmation of a fix this session has just saved (:func:`_saved_fixes`), shown
     # once; it names what is stored (read back, never text of the link)
-    item = _saved_fixes(request).take(key[:64], _session_key(request), city) if key else None
-    shown = casework_api.stored_fix(ctx(request).store, city, item.client_id) if item else None
+    item = _saved_fixes(request).take(key, _session_key(request), city) if key else None
+    shown = casework_api.stored_fix(ctx(request).store, city, item[0]) if item else None
     return _addresses_page(request, user, stadt,
-                           saved=(item.client_id, SAVED_WHAT.get(item.what, "Korrektur"), shown)
+                           saved=(item[0], SAVED_WHAT.get(item[1], "Korrektur"), shown)
                            if item and shown is not None else None)
 
 
@@ -128,70 +123,16 @@ def addresses(request: Request, stadt: str | None = None,
 SAVED_WHAT = {"adresse": "Adresse", "punkt": "Punkt", "vorschlag": "Vorgeschlagene Adresse"}
 #: Seconds a saved fix's confirmation waits for its one display after "Speichern".
 SAVED_FIX_SECONDS = 300
-#: At most this many confirmations wait at once (beyond it the oldest are dropped).
-_SAVED_FIXES_KEEP = 200
 
 
-@dataclass(frozen=True)
-class _SavedFix:
-    session: str  # SHA-256 of the login session that saved the fix
-    city: str
-    client_id: str
-    what: str  # a key of SAVED_WHAT
-    expires: float  # time.monotonic()
-
-
-class SavedFixes:
-    """Confirmations of saved address fixes waiting for their one display.
-
-    Saving a fix redirects to the address page with a random key (``?gespeichert=<key>``),
-    never the case id: the page takes the entry out and confirms what is stored for that
-    case once (its audit row names the case). The entry lives in this server process's
-    memory only, belongs to the login session that saved the fix and ends after
-    :data:`SAVED_FIX_SECONDS`. A key that is unknown, another session's, shown already or
-    too old shows nothing: a link cannot read any case's stored fix (it could, by its case
-    id, until QA round 16 b).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, _SavedFix] = OrderedDict()
-
-    def put(self, session: str, city: str, client_id: str, what: str) -> str:
-        """Keep a saved fix's confirmation for its display; returns its random key."""
-        key = secrets.token_urlsafe(16)
-        now = monotonic()
-        with self._lock:
-            for old in [k for k, item in self._items.items() if item.expires <= now]:
-                del self._items[old]
-            self._items[key] = _SavedFix(session, city, client_id, what,
-                                         now + SAVED_FIX_SECONDS)
-            while len(self._items) > _SAVED_FIXES_KEEP:
-                self._items.popitem(last=False)
-        return key
-
-    def take(self, key: str, session: str, city: str) -> _SavedFix | None:
-        """The entry ``key`` of this session and city, removed; None when there is none."""
-        with self._lock:
-            item = self._items.get(key)
-            if (item is None or item.expires <= monotonic() or item.city != city
-                    or not same(item.session, session)):
-                return None
-            del self._items[key]
-            return item
-
-
-_SAVED_FIXES_LOCK = threading.Lock()
-
-
-def _saved_fixes(request: Request) -> SavedFixes:
-    """The :class:`SavedFixes` of this app (one per app and process)."""
-    web = ctx(request)
-    with _SAVED_FIXES_LOCK:
-        found = web.extra.get("saved_fixes")
-        if found is None:
-            found = web.extra["saved_fixes"] = SavedFixes()
-        return found
+def _saved_fixes(request: Request) -> ShownOnce[tuple[str, str]]:
+    """Confirmations of saved address fixes (case id, kind of fix) waiting for their one
+    display. Saving a fix redirects to the address page with the entry's random key
+    (``?gespeichert=<key>``), never the case id: the page confirms what is stored for that
+    case once (its audit row names the case). A key that is unknown, another session's or
+    city's, shown already or too old shows nothing (:class:`ShownOnce`): a link cannot
+    read any case's stored fix (it could, by its case id, until QA round 16 b)."""
+    return shown_once(ctx(request).extra, "saved_fixes", SAVED_FIX_SECONDS)
 
 
 def _addresses_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
@@ -273,7 +214,7 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
         return _addresses_page(request, user, city, status=400, failed={
             "client_id": client_id, "message": _echo_capped(str(exc), adresse.strip()),
             "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40]})
-    key = _saved_fixes(request).put(_session_key(request), city, client_id, what)
+    key = _saved_fixes(request).put(_session_key(request), city, (client_id, what))
     return RedirectResponse(f"/adressen?gespeichert={key}&stadt={quote(city, safe='')}",
                             status_code=303)
 

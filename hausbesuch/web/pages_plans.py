@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import io
 import re
-import secrets
 import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
-from time import monotonic
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -63,7 +60,7 @@ from hausbesuch.web.links import (
 )
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.planjobs import check_span
-from hausbesuch.web.security import csrf_protect, same, token_hash
+from hausbesuch.web.security import ShownOnce, csrf_protect, shown_once, token_hash
 
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
@@ -498,73 +495,13 @@ def _qr_svg(url: str) -> Markup:
 
 #: Seconds a new worker link waits for its one display after "Link erzeugen".
 NEW_LINK_SECONDS = 300
-#: At most this many new links wait at once (beyond it the oldest are dropped).
-_NEW_LINKS_KEEP = 200
 
 
-@dataclass(frozen=True)
-class _NewLink:
-    session: str  # SHA-256 of the login session that made the link
-    plan_id: str
-    url: str  # the link with its token
-    link: WorkerLink
-    expires: float  # time.monotonic()
-
-
-class NewLinks:
-    """New worker links waiting for their one display: Post/Redirect/Get without the
-    token in a URL.
-
-    "Link erzeugen" makes the link, keeps its URL here under a random id and redirects to
-    the links page with that id (``?neu=<id>``); that page takes the entry out and shows
-    the link once (text and QR code). The entry lives in this server process's memory
-    only (never in the database, a URL, a log or a Referer), belongs to the login session
-    that made the link and ends after :data:`NEW_LINK_SECONDS`. Reloading the page finds
-    nothing: the link is not shown again and no other link is made.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[str, _NewLink] = OrderedDict()
-
-    def _drop_expired(self, now: float) -> None:
-        for key in [k for k, item in self._items.items() if item.expires <= now]:
-            del self._items[key]
-
-    def put(self, session: str, plan_id: str, url: str, link: WorkerLink) -> str:
-        """Keep a new link for its display; returns the random id of the entry."""
-        key = secrets.token_urlsafe(16)
-        now = monotonic()
-        with self._lock:
-            self._drop_expired(now)
-            self._items[key] = _NewLink(session, plan_id, url, link, now + NEW_LINK_SECONDS)
-            while len(self._items) > _NEW_LINKS_KEEP:
-                self._items.popitem(last=False)
-        return key
-
-    def take(self, key: str, session: str, plan_id: str) -> _NewLink | None:
-        """The entry ``key`` of this session and plan, removed; None when there is none
-        (already shown, expired, or another session's)."""
-        with self._lock:
-            self._drop_expired(monotonic())
-            item = self._items.get(key)
-            if item is None or item.plan_id != plan_id or not same(item.session, session):
-                return None
-            del self._items[key]
-            return item
-
-
-_NEW_LINKS_LOCK = threading.Lock()
-
-
-def _new_links(request: Request) -> NewLinks:
-    """The :class:`NewLinks` of this app (one per app and process)."""
-    web = ctx(request)
-    with _NEW_LINKS_LOCK:
-        found = web.extra.get("new_links")
-        if found is None:
-            found = web.extra["new_links"] = NewLinks()
-        return found
+def _new_links(request: Request) -> ShownOnce[tuple[str, WorkerLink]]:
+    """New worker links (URL with its token, link) waiting for their one display: "Link
+    erzeugen" keeps the link here and redirects to the links page with the entry's key
+    (``?neu=<key>``), never the token; the page shows it once (:class:`ShownOnce`)."""
+    return shown_once(ctx(request).extra, "new_links", NEW_LINK_SECONDS)
 
 
 def _session_key(request: Request) -> str:
@@ -595,18 +532,18 @@ def link_list(request: Request, plan_id: str, neu: str = "",
     plan = _plan_for(request, user, plan_id)
     if not neu:
         return _links_page(request, plan)
-    item = _new_links(request).take(neu[:64], _session_key(request), plan_id)
+    item = _new_links(request).take(neu, _session_key(request), plan_id)
     if item is None:
         return _links_page(request, plan, gone=True)
-    return _links_page(request, plan, {"url": item.url, "link": item.link,
-                                       "qr": _qr_svg(item.url)})
+    url, link = item
+    return _links_page(request, plan, {"url": url, "link": link, "qr": _qr_svg(url)})
 
 
 @router.post("/plaene/{plan_id}/links")
 def make_link(request: Request, plan_id: str, ziel: str = Form(...),
               gueltig_bis: str = Form(""), user: User = Depends(require_user)) -> Response:
     """Make a worker link and redirect (303) to the links page that shows it once; the
-    token stays on the server (:class:`NewLinks`), never in the redirect's URL."""
+    token stays on the server (:func:`_new_links`), never in the redirect's URL."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     try:
@@ -628,7 +565,7 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
                                                  "day": day.isoformat(),
                                                  "valid_until": link.valid_until.isoformat()})
     url = str(request.base_url).rstrip("/") + link_path(token)
-    key = _new_links(request).put(_session_key(request), plan_id, url, link)
+    key = _new_links(request).put(_session_key(request), plan_id, (url, link))
     return RedirectResponse(f"/plaene/{quote(plan_id)}/links?neu={key}#neuer-link",
                             status_code=303)
 

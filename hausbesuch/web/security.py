@@ -16,9 +16,10 @@ import hmac
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import HTTPException, Request
 
@@ -91,6 +92,68 @@ async def csrf_protect(request: Request) -> None:
     audit_refused(request, "Formular-Token (CSRF) fehlt oder ist falsch")
     raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "
                         "(CSRF). Bitte die Seite neu laden und noch einmal senden.")
+
+
+V = TypeVar("V")
+
+
+class ShownOnce(Generic[V]):
+    """Values waiting for their one display after a form: Post/Redirect/Get without the
+    value (or a case id that selects it) in a URL.
+
+    The form's handler keeps the value under a random key (:meth:`put`) and redirects with
+    that key; the page takes it out (:meth:`take`) and shows it once. An entry lives in
+    this server process's memory only (never in the database, a URL, a log or a Referer),
+    belongs to the login session that made it and to one scope (a plan, a city), and ends
+    after ``seconds``; at most ``keep`` wait at once (beyond it the oldest are dropped). A
+    key that is unknown, another session's or scope's, shown already or too old gives
+    nothing: reloading the page shows nothing again, and a link cannot select another
+    entry.
+    """
+
+    def __init__(self, seconds: float, keep: int = 200) -> None:
+        self.seconds, self.keep = seconds, keep
+        self._lock = threading.Lock()
+        # key -> (session hash, scope, value, expiry on time.monotonic())
+        self._items: OrderedDict[str, tuple[str, str, V, float]] = OrderedDict()
+
+    def _drop_expired(self, now: float) -> None:
+        for key in [k for k, item in self._items.items() if item[3] <= now]:
+            del self._items[key]
+
+    def put(self, session: str, scope: str, value: V) -> str:
+        """Keep ``value`` for its display; returns the random key of the entry."""
+        key = secrets.token_urlsafe(16)
+        now = time.monotonic()
+        with self._lock:
+            self._drop_expired(now)
+            self._items[key] = (session, scope, value, now + self.seconds)
+            while len(self._items) > self.keep:
+                self._items.popitem(last=False)
+        return key
+
+    def take(self, key: str, session: str, scope: str) -> V | None:
+        """The value of ``key`` if it is this session's and scope's, removed; else None."""
+        with self._lock:
+            self._drop_expired(time.monotonic())
+            item = self._items.get(key[:64])
+            if item is None or item[1] != scope or not same(item[0], session):
+                return None
+            del self._items[key[:64]]
+            return item[2]
+
+
+_SHOWN_ONCE_LOCK = threading.Lock()
+
+
+def shown_once(extra: dict[str, Any], name: str, seconds: float) -> ShownOnce[Any]:
+    """The :class:`ShownOnce` called ``name`` in an app's ``extra`` (one per app and
+    process), made on first use."""
+    with _SHOWN_ONCE_LOCK:
+        found = extra.get(name)
+        if found is None:
+            found = extra[name] = ShownOnce(seconds)
+        return found
 
 
 class OncePer:
