@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from hausbesuch.fields import format_clock
@@ -51,6 +52,7 @@ ACTION_LABELS: dict[str, str] = {
     "plan_geloescht": "Plan gelöscht",
     "plan_angezeigt": "Plan angesehen",
     "plan_files_downloaded": "Plandateien heruntergeladen",
+    "plandateien_geschrieben": "Plandateien geschrieben",
     "plan_exportiert": "Plan exportiert",
     "plan_job_started": "Planung gestartet",
     "replan_job_started": "Neuplanung gestartet",
@@ -88,6 +90,7 @@ ACTION_LABELS: dict[str, str] = {
 #: Actions about a whole plan (no case id of their own): they concern every case in it.
 PLAN_ACTIONS = frozenset({
     "plan_gespeichert", "plan_ersetzt", "plan_geloescht", "plan_angezeigt",
+    "plandateien_geschrieben",
     "plan_files_downloaded", "plan_exportiert", "ergebnisse_angezeigt", "replan_job_started",
 })
 #: Actions about one team-day of a plan (details ``team`` and ``day``).
@@ -235,6 +238,7 @@ DETAIL_LABELS: dict[str, str] = {
     "adresskorrekturen": "Adresskorrekturen",
     "sperre_aufgehoben": "Anmeldesperre aufgehoben (gelöschte Fehlversuche)",
     "vor": "Einträge vor", "tage": "Frist in Tagen", "datei": "Datei", "feld": "Feld",
+    "ordner": "Ordner",
     "geleert": "gelöscht",
     "anmeldeversuche": "Anmeldeversuche", "auftraege": "Aufträge",
 }
@@ -334,3 +338,76 @@ def table_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
 
 COLUMNS = ["zeit", "person", "aktion", "code", "stadt", "kundennummer", "plan", "besuch",
            "angaben"]
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy of clients' data outside the database, as the audit log records it."""
+
+    at: datetime
+    what: str  # German: "Plandateien (Plan …)", "Export (Plan …)", "Sicherung", …
+    where: str | None  # the absolute path; None where the log has none (a browser download)
+
+    def line(self) -> str:
+        """One German line: what, when, where (and whether it is still there)."""
+        if self.where is None:
+            return f"{self.what} am {self.at:%d.%m.%Y %H:%M}"
+        gone = "" if Path(self.where).exists() else " (nicht mehr vorhanden)"
+        return f"{self.what} am {self.at:%d.%m.%Y %H:%M}: {self.where}{gone}"
+
+
+#: Actions whose rows name a copy of a plan's data (details ``ordner`` or ``datei``).
+_PLAN_COPIES = {"plandateien_geschrieben": "Plandateien", "plan_angezeigt": "Plandateien",
+                "plan_exportiert": "Export", "plan_files_downloaded": "ZIP im Browser"}
+#: Actions whose rows name a copy of one case's data.
+_CASE_COPIES = {"auskunft_erteilt": "Auskunft", "brief_erstellt": "Ankündigungsbrief",
+                "korrekturbrief_erstellt": "Korrekturbrief"}
+
+
+def copies_of(store: Any, city: str, client_ids: Sequence[str],
+              plan_ids: Sequence[str]) -> list[Copy]:
+    """The copies of these cases' data outside the database that the audit log records
+    (``purge`` names them: erasing the database does not reach them): the files of their
+    plans (written, shown again, exported, downloaded as ZIP), letters and disclosures of
+    the cases, address lists written with them, and every backup of the database. Oldest
+    first, each place once (its newest row). Rows of versions before 16 name no path for
+    plan files; letters name their folder when the log has it."""
+    from sqlalchemy import or_, select
+
+    from hausbesuch.store import AuditRow
+
+    ids, plans = set(client_ids), set(plan_ids)
+    found: dict[tuple[str, str | None], Copy] = {}
+    q = select(AuditRow).where(or_(
+        (AuditRow.city == city) & AuditRow.plan_id.in_(plans)
+        & AuditRow.action.in_(list(_PLAN_COPIES)),
+        (AuditRow.city == city) & AuditRow.client_id.in_(ids)
+        & AuditRow.action.in_(list(_CASE_COPIES)),
+        (AuditRow.city == city) & (AuditRow.action == "adressen_angezeigt"),
+        AuditRow.action == "sicherung_erstellt")).order_by(AuditRow.id)
+    with store.session() as s:
+        rows = [_as_dict(r) for r in s.scalars(q)]
+    for r in rows:
+        d, action = r["details"], r["action"]
+        where = d.get("ordner") or d.get("datei")
+        if action == "plan_angezeigt" and d.get("ausgabe") != "dateien":
+            continue
+        if action == "adressen_angezeigt" and (d.get("ausgabe") != "csv"
+                                               or not ids & set(d.get(SHOWN) or ())):
+            continue
+        if action == "sicherung_erstellt":
+            what = "Sicherung der Datenbank"
+            if where and not Path(where).is_absolute():
+                what, where = f"Sicherung der Datenbank „{where}“ (Ordner unbekannt)", None
+        elif action == "adressen_angezeigt":
+            what = "Adressliste"
+        elif action in _CASE_COPIES:
+            what = f"{_CASE_COPIES[action]} für {r['client_id']}"
+        else:
+            what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
+            if where is None and action != "plan_files_downloaded":
+                what += ", Ordner unbekannt"
+        found.pop((what, where), None)
+        found[(what, where)] = Copy(r["at"], what, where)
+    return sorted(found.values(), key=lambda c: c.at)
+

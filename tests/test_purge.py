@@ -631,3 +631,34 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
     # neither a number of days nor ids: the message names both options
     msg = run("purge", *common, code=2, today=today)
     assert "--closed-days" in msg and "--absent-days" in msg, msg
+
+
+def test_purge_names_the_copies_outside_the_database(history, tmp_path):
+    """QA 16b #5: after an erasure the copies of the cases' data outside the database
+    (plan folders, exports, a disclosure, backups) could not be found: the log recorded
+    no path. Now those rows carry the absolute path and ``purge`` lists them, saying which
+    are gone already."""
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    d = history["dir"]
+    common = ["--city", "bad-hersfeld", "--db", db]
+    plan1 = _plan_id(db, WEEK1)
+    run("show", plan1, "--out", str(tmp_path / "nochmal"), *common)
+    run("export", plan1, "--format", "xlsx", "--out", str(tmp_path / "woche1.xlsx"), "--db", db)
+    run("backup", str(tmp_path / "sicherung.sqlite"), "--db", db)
+    run("disclose", "E00", "--out", str(tmp_path / "auskunft.txt"), *common)
+    (tmp_path / "auskunft.txt").unlink()  # handed over and deleted
+    out = run("purge", "E00", "E01", "--yes", *common)
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines)
+                 if line.startswith("Kopien außerhalb der Datenbank laut Protokoll ("))
+    listed = "\n".join(lines[start + 1:])
+    assert f"Plandateien (Plan {plan1}) am " in listed
+    assert f": {(tmp_path / 'nochmal').resolve()}\n" in listed + "\n"
+    assert f"Export (Plan {plan1}) am " in listed and str((tmp_path / "woche1.xlsx").resolve()) \
+        in listed
+    assert "Sicherung der Datenbank am " in listed and str(
+        (tmp_path / "sicherung.sqlite").resolve()) in listed
+    assert "Auskunft für E00 am " in listed and "auskunft.txt (nicht mehr vorhanden)" in listed
+    # the folder `plan --out` wrote in the history
+    assert str((d / "woche1").resolve()) in listed, listed

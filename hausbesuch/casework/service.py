@@ -62,6 +62,7 @@ from hausbesuch.store import (
     CaseVisitRow,
     ClientRow,
     OutcomeRow,
+    PlanClientRow,
     PlanRow,
     StatusHistoryRow,
     Store,
@@ -515,6 +516,18 @@ class Casework:
         with self.store.session() as s:
             row = self._row(s, client_id)
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
+
+    def plans_holding(self, client_ids: Sequence[str]) -> list[str]:
+        """The ids of the city's stored plans (every version) that hold any of these cases
+        in their snapshot of clients."""
+        ids = sorted(set(client_ids))
+        out: set[str] = set()
+        with self.store.session() as s:
+            for k in range(0, len(ids), 400):
+                out.update(s.scalars(select(PlanClientRow.plan_id).join(
+                    PlanRow, PlanRow.id == PlanClientRow.plan_id).where(
+                    PlanRow.city == self.city, PlanClientRow.client_id.in_(ids[k:k + 400]))))
+        return sorted(out)
 
     # ---- rectification (Art. 16 GDPR, §84 SGB X)
 

@@ -170,3 +170,12 @@ def parse_day_option(text: str | None, option: str):  # noqa: ANN201
         return parse_day(text)
     except ValueError as exc:
         raise UserError(f"{option}: {exc}") from None
+
+
+def audit_files(store, actor: str, city: str, plan_id: str, folder: Path) -> None:  # noqa: ANN001
+    """Audit that the files of a plan were written to ``folder`` (its absolute path, so
+    that ``purge`` can name this copy of the clients' data; :func:`hausbesuch.auditlog.
+    copies_of`)."""
+    store.audit(actor, "plandateien_geschrieben", city=city, plan_id=plan_id,
+                details={"ordner": str(Path(folder).resolve())})
+

@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
 
         with Store.open(db, create=False) as store:
             size = backup_sqlite(store, target)
-            store.audit(cli_actor(), AUDIT_BACKUP, details={"datei": target.name,
+            store.audit(cli_actor(), AUDIT_BACKUP, details={"datei": str(target.resolve()),
                                                             "bytes": size})
         typer.echo(f"Gesichert nach {target} ({size / 1_000_000:.1f} MB). Die Sicherung "
                    "enthält Namen und Anschriften: sicher aufbewahren und nach der "

@@ -20,6 +20,7 @@ from hausbesuch.commands._common import (
     DbOption,
     OsmOption,
     PlanArgument,
+    audit_files,
     count,
     profile_for_plan,
     unknown_case,
@@ -48,6 +49,18 @@ MAX_LINES = 30
 #: the option of ``hausbesuch address`` for each input of an address fix (errors name it)
 FIX_OPTIONS = {"address": "--set-address", "point": "--set-point",
                "suggestion": "--suggestion"}
+
+
+def _echo_copies(copies: list) -> None:  # noqa: ANN001 - hausbesuch.auditlog.Copy
+    """The copies of erased cases' data outside the database, newest :data:`MAX_LINES`."""
+    if not copies:
+        return
+    typer.echo(f"Kopien außerhalb der Datenbank laut Protokoll ({len(copies)}; purge "
+               "erreicht sie nicht, bitte löschen oder neu schreiben):")
+    for c in copies[-MAX_LINES:]:
+        typer.echo(f"  {c.line()}")
+    if len(copies) > MAX_LINES:
+        typer.echo(f"  … und {len(copies) - MAX_LINES} ältere (hausbesuch audit).")
 
 
 def _stdin_value(value: str | None) -> str | None:
@@ -184,6 +197,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             problems = cw.address_problems()
             cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
                 "ausgabe": "csv" if out is not None else "anzeige",
+                **({"datei": str(out.resolve())} if out is not None else {}),
                 SHOWN: [p.client_id for p in problems]})
         rows = []
         for p in problems:
@@ -489,9 +503,16 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         for days, option in ((closed_days, "--closed-days"), (absent_days, "--absent-days")):
             if days is not None and days < 0:
                 raise UserError(f"{option}: {days} ist negativ.")
+        from hausbesuch.auditlog import copies_of
+
         with _casework(db, city) as cw:
             result = cw.purge(client_ids or None, closed_days=closed_days,
                               absent_days=absent_days, dry_run=not yes)
+            # the copies of the chosen cases' data outside the database (plan files,
+            # exports, letters, backups) that the audit log names
+            copies = copies_of(cw.store, cw.city, result.to_erase,
+                               result.erased.plan_ids if result.erased is not None else
+                               cw.plans_holding(result.to_erase))
         for cid, why in result.skipped[:MAX_LINES]:
             typer.echo(f"  {cid} bleibt: {why}")
         if len(result.skipped) > MAX_LINES:
@@ -523,6 +544,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if result.erased is None:
             typer.echo(f"Zu löschen: Daten von {n} ({shown}{more}). Probelauf: nichts "
                        "gelöscht; zum Löschen mit --yes wiederholen.")
+            _echo_copies(copies)
             return
         plans = result.erased.plan_ids
         where = f", auch in {count(len(plans), 'Plan', 'Plänen')}" if plans else ""
@@ -534,6 +556,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        "die Daten noch: neu schreiben (hausbesuch show PLAN --out ORDNER) "
                        "oder löschen: " + ", ".join(plans[:MAX_LINES])
                        + (" …" if len(plans) > MAX_LINES else ""))
+        _echo_copies(copies)
 
     @app.command("plans")
     @user_errors
@@ -585,7 +608,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             with plan_folder(out) as folder:
                 write_plan_files(result, folder.path, profile)
                 store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
-                            details={"ausgabe": "dateien"})
+                            details={"ausgabe": "dateien", "ordner": str(out.resolve())})
                 folder.commit(plan_id)
         typer.echo(f"Plan {plan_id} geschrieben: {(out / 'index.html').resolve()}")
 
@@ -628,10 +651,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                                        store.plan_profile(plan_id))
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), time_limit=time_limit, osm=osm)
-        target = out or Path(f"plan-{result.plan_id}")
-        with plan_folder(target) as folder:
-            write_plan_files(result, folder.path, profile)
-            folder.commit(result.plan_id)
+            target = out or Path(f"plan-{result.plan_id}")
+            with plan_folder(target) as folder:
+                write_plan_files(result, folder.path, profile)
+                folder.commit(result.plan_id)
+            audit_files(store, cli_actor(), profile.name, result.plan_id or "", target)
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
         for line in summary_lines(result, result.plan_id or "", target):
             typer.echo(line)

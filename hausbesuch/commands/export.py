@@ -43,7 +43,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         else:
             path = write_xlsx(plan, out, promises=promises)
         store.audit(cli_actor(), "plan_exportiert", city=plan.city, plan_id=plan_id,
-                    details={"format": fmt})
+                    details={"format": fmt, "datei": str(Path(path).resolve())})
         return path
 
 

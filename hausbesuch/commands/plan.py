@@ -53,6 +53,7 @@ def run_plan(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hausbesuch.casework import cli_actor
+    from hausbesuch.commands._common import audit_files
     from hausbesuch.config import load_profile
     from hausbesuch.output import check_plan_folder, plan_folder, relocate
     from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
@@ -87,6 +88,7 @@ def run_plan(
             if inputs is not None:
                 shutil.copytree(inputs, folder.path / "eingabe")
             folder.commit(plan_id)
+        audit_files(store, cli_actor(), profile.name, plan_id, out)
         result.out_dir = out
         if result.files is not None:
             result.files = relocate(result.files, out)
