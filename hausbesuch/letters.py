@@ -62,6 +62,7 @@ __all__ = [
     "letter_fields",
     "letter_name",
     "missing_glyphs",
+    "moved_since",
     "plan_lineage",
     "postal_lines",
     "promised_window",
@@ -1150,6 +1151,67 @@ def _check_newest(store: Any, plan: Plan) -> None:
                           f"für {newer} schreiben (hausbesuch letters {newer} …).")
 
 
+#: Two points this close (metres) are one place: the geocoder gives one house one point.
+SAME_PLACE_M = 1.0
+
+
+def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[str],
+                *, actor: str) -> set[str]:
+    """The case ids of ``client_ids`` whose postal address in the store is no longer the
+    one the plan visits (its snapshot): a list imported since with a new address, an
+    address fix since to another house.
+
+    The address now is what a plan made now would visit (the list's address, or the
+    coordinator's fix while it applies, as :func:`hausbesuch.planning.workflow._as_corrected`
+    spells it); it counts as the plan's when its text is the plan's, or when both are
+    found to the house number at the same point (a fix or a list that spells the same
+    house anew). Only the postal address counts: a point set by hand or a coordinate of the
+    list moves no letter. A case whose data were erased, and one the plan does not hold,
+    are left to the other checks. The geocoder is read only for a client whose text
+    differs or who has a fix by address text.
+    """
+    from sqlalchemy import select
+
+    from geodata.network import haversine_m
+    from hausbesuch.casework import Casework
+    from hausbesuch.planning.workflow import _as_corrected
+    from hausbesuch.store import AddressFixRow
+
+    snapshot = {c.id: c for c in plan.clients}
+    geocodes = {g.client_id: g for g in plan.geocodes}
+    ids = sorted({cid for cid in client_ids if cid in snapshot})
+    if not ids:
+        return set()
+    cw = Casework(store, profile, actor=actor)
+    states = {st.client.id: st for st in cw.states(ids) if st.erased_at is None}
+    with store.session() as s:
+        text_fixed = {
+            cid for cid, source, address, stale in s.execute(
+                select(AddressFixRow.client_id, AddressFixRow.source_address,
+                       AddressFixRow.address, AddressFixRow.stale)
+                .where(AddressFixRow.city == cw.city, AddressFixRow.client_id.in_(ids)))
+            if address and not stale and cid in states
+            and source == states[cid].client.address}
+    doubtful = [st.client for cid, st in states.items()
+                if cid in text_fixed or st.client.address != snapshot[cid].address]
+    if not doubtful:
+        return set()
+    located = cw.locate(doubtful)
+    moved = set()
+    for c in doubtful:
+        loc, then = located[c.id], geocodes.get(c.id)
+        if _as_corrected(c, loc).address == snapshot[c.id].address:
+            continue
+        if (then is not None and then.lon is not None and then.lat is not None
+                and loc.lon is not None and loc.lat is not None
+                and loc.quality in {"exact", "interpolated"}
+                and then.quality in {"exact", "interpolated"}
+                and float(haversine_m(loc.lon, loc.lat, then.lon, then.lat)) <= SAME_PLACE_M):
+            continue  # the same house, spelled anew
+        moved.add(c.id)
+    return moved
+
+
 def _visit_status(store: Any, plan: Plan) -> dict[tuple[str, date], tuple[str, bool]]:
     """``{(case id, day): (status, announced)}`` of the case visits of the plan's stops."""
     from sqlalchemy import select
@@ -1191,7 +1253,9 @@ def run_letters(
     earlier day, one whose outcome is recorded, one whose case is no longer open (closed,
     in Klärung, reached: an announced one is to be called off with ``correction``, which
     then writes a cancellation, see :func:`broken_promises`; :attr:`LetterRun.notes`
-    names them), a client without a name and a letter that
+    names them), a client whose address changed since the plan (:func:`moved_since`: the
+    letter would go to the former address; a re-plan first), a client without a name and a
+    letter that
     cannot be written (the recipient does not fit the window, or has characters the font
     cannot show) are listed in :attr:`LetterRun.skipped` with the reason, and nothing is
     recorded for them: the letters are written first, then exactly those are recorded.
@@ -1232,6 +1296,7 @@ def run_letters(
         with store.session() as s:
             cases = case_statuses(s, plan.city, (a.client_id for a in items))
     today = clock.today()
+    moved = moved_since(store, plan, profile, (a.client_id for a in items), actor=actor)
     named, skipped = [], []
     for a in items:
         c = master.get(a.client_id) or snapshot.get(a.client_id)
@@ -1258,6 +1323,13 @@ def run_letters(
                 f"angekündigt, Fall inzwischen „{status_label(case)}“: bitte Absage "
                 f"(hausbesuch letters {plan.id} --correction)") if announced else
                 f"Fall nicht mehr offen („{status_label(case)}“): kein Besuch anzukündigen"))
+        elif a.client_id in moved:
+            # the letter would carry the plan's (former) address: the client is not there
+            skipped.append((a.client_id, (
+                "die Adresse hat sich seit dem Plan geändert (Kundenliste oder "
+                "Adresskorrektur), der Brief ginge an die frühere Adresse: bitte erst neu "
+                f"planen (hausbesuch replan {plan.id} --from …), dann die Briefe der neuen "
+                "Version schreiben")))
         elif c is None or not letter_name(c.name or ""):
             skipped.append((a.client_id, "kein Name gespeichert"))
         elif not complete_address(postal_lines(snapshot.get(a.client_id) or c,

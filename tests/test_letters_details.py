@@ -711,3 +711,148 @@ def test_a_long_return_line_stays_on_one_line(planned_week):
     assert len(rows) == 1, rows
     (line,) = rows.values()
     assert "Jobcenter Nürnberger Land" in line and "91207 Lauf a.d. Pegnitz" in line, line
+
+
+# --------------------------------------------------------------------------- moved since the plan
+
+
+def _list_addresses(osm: Path, near: tuple[float, float] | None = None
+                    ) -> tuple[list[tuple[str, str, str, str]], list]:
+    """The real addresses of the planned week's list, by row (as
+    :func:`tests.planning_fixtures.write_client_list` drew them), and those of the extract
+    (with ``near``: the 50 closest to that point, closest first)."""
+    import random
+
+    from geodata.geocode import load_index
+    from hausbesuch.demo import real_addresses
+
+    index = load_index(osm)
+    drawn = random.Random(11).sample(real_addresses(index), 200)
+    return drawn, real_addresses(index, near=near, at_least=50) if near else \
+        real_addresses(index)
+
+
+def _rows(path: Path) -> list[list[str]]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh, delimiter=";"))
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
+
+
+def _new_version(url: str, pid: str) -> str:
+    from hausbesuch.store import Store
+
+    with Store.open(url) as store:
+        return next(p.id for p in store.list_plans("Bad Hersfeld")
+                    if store.plan_version(p.id)[1] == pid)
+
+
+def test_no_letter_to_the_former_address(planned_week, db, tmp_path, bad_hersfeld_pbf):
+    """QA 16a #2: a list imported after the plan with a new address for a client: the
+    plan's letter would go to the former address (the plan's snapshot). The run refuses
+    that letter, naming the case and the re-plan (no name, no address on the terminal),
+    and writes the others; the re-plan's letter goes to the new address."""
+    from hausbesuch.letters import moved_since
+
+    plan = planned_week.result.plan
+    pid = plan_id = planned_week.plan_id
+    stops = {s.client_id: r for r in plan.routes for s in r.stops}
+    # the client longest without contact (the most urgent: the full week's re-plan takes
+    # it first) moves to a house nearby (another street)
+    since = {c.id: c.kontakt_abbruch_seit or date.max for c in plan.clients}
+    route = min(plan.routes, key=lambda r: min(since[s.client_id] for s in r.stops))
+    first = min(route.stops, key=lambda s: since[s.client_id])
+    moved = first.client_id
+    drawn, every = _list_addresses(bad_hersfeld_pbf, near=(first.lon, first.lat))
+    rows = _rows(planned_week.clients_csv)
+    row = next(r for r in rows if r[0] == moved)
+    old = drawn[int(moved[1:])]
+    street, hn, pc, town = next(a for a in every if a not in drawn and a[0] != old[0]
+                                and a[2] and a[3])
+    row[2:6] = [street, hn, pc, town]
+    # and its visit fixed to its team-day (the list's Team and Datum): the re-plan of the
+    # full week, in its few seconds, surely visits the new address
+    for r in rows:
+        r += ["Team", "Datum"] if r is rows[0] else \
+            [route.team_id, f"{route.day:%d.%m.%Y}"] if r is row else ["", ""]
+    new_list = tmp_path / "kunden_neu.csv"
+    _write_rows(new_list, rows)
+    run = CliRunner(env={clock.ENV: BEFORE.isoformat()})
+    res = run.invoke(app, ["import", str(new_list), "--city", "bad-hersfeld", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert f"{moved}: Adresse geändert, aber am" in res.output  # the import's own hint
+    assert ", 1 aktualisiert," in res.output
+
+    # the letters of its team-day (a run for the whole full week would bind every visit
+    # to its window, leaving the re-plan no room for the moved client's new visit)
+    day = [s.client_id for s in route.stops]
+    out = tmp_path / "briefe"
+    res = _letters(pid, db, out, "--clients", ",".join(day))
+    assert res.exit_code == 0, res.output
+    assert (f"Kein Brief für {moved}: die Adresse hat sich seit dem Plan geändert "
+            "(Kundenliste oder Adresskorrektur), der Brief ginge an die frühere Adresse: "
+            f"bitte erst neu planen (hausbesuch replan {plan_id} --from …), dann die Briefe "
+            "der neuen Version schreiben") in res.output
+    assert res.output.count("Kein Brief") == 1  # every other client is where it was
+    assert street not in res.output and old[0] not in res.output
+    assert not any(n in res.output for n in planned_week.names)
+    assert {p.name for p in out.glob("brief_*.pdf")} == {
+        f"brief_{cid}.pdf" for cid in day if cid != moved}
+    assert set(_announced(db)) == set(day) - {moved}  # nothing recorded for it
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        assert moved_since(store, plan, load_profile("bad-hersfeld"), stops,
+                           actor="test") == {moved}
+
+    # re-planned: the new version visits the new address, and its letter goes there
+    res = run.invoke(app, ["replan", pid, "--city", "bad-hersfeld", "--from",
+                           f"{plan.start.isoformat()} 06:00", "--db", db, "--out",
+                           str(tmp_path / "neu"), "--time-limit", "3"])
+    assert res.exit_code == 0, res.output
+    new = _new_version(db, pid)
+    res = _letters(new, db, tmp_path / "briefe_neu", "--clients", moved)
+    assert res.exit_code == 0, res.output
+    assert "Kein Brief" not in res.output
+    lines = _address_lines(tmp_path / "briefe_neu" / f"brief_{moved}.pdf")
+    assert lines[1:] == [f"{street} {hn}", f"{pc} {town}"], lines
+
+
+def test_an_address_fix_to_the_same_house_is_no_move(planned_week, db, tmp_path,
+                                                     bad_hersfeld_pbf):
+    """An address fix after the plan: one that names the same house (the OSM spelling of
+    an address typed "…str.") leaves the letter as it was; one to another house refuses
+    it like a new address in the list; a client without a change gets its letter."""
+    plan = planned_week.result.plan
+    pid = planned_week.plan_id
+    drawn, every = _list_addresses(bad_hersfeld_pbf)
+    exact = {g.client_id for g in plan.geocodes if g.quality == "exact"}
+    typed = {r[0]: r[2] for r in _rows(planned_week.clients_csv)[1:]}
+    ids = [s.client_id for r in plan.routes for s in r.stops if s.client_id in exact]
+    # typed otherwise than OSM spells it: the fix's text differs from the list's
+    same = next(c for c in ids if typed[c] != drawn[int(c[1:])][0])
+    other, fine = [c for c in ids if c != same and typed[c] == drawn[int(c[1:])][0]][:2]
+    street, hn, pc, town = drawn[int(same[1:])]
+    a2 = next(a for a in every if a not in drawn and a[2] and a[3])
+    run = CliRunner(env={clock.ENV: BEFORE.isoformat()})
+    for cid, (st, h, p, t) in ((same, (street, hn, pc, town)), (other, a2)):
+        res = run.invoke(app, ["address", cid, "--set-address", f"{st} {h}, {p} {t}",
+                               "--city", "bad-hersfeld", "--db", db])
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "briefe"
+    res = _letters(pid, db, out, "--clients", f"{same},{other},{fine}")
+    assert res.exit_code == 0, res.output
+    assert f"Kein Brief für {other}: die Adresse hat sich seit dem Plan geändert" \
+        in res.output
+    assert res.output.count("Kein Brief") == 1, res.output
+    assert {p.name for p in out.glob("brief_*.pdf")} == {f"brief_{same}.pdf",
+                                                         f"brief_{fine}.pdf"}
+    assert _address_lines(out / f"brief_{same}.pdf")[1] == f"{street} {hn}"
