@@ -402,7 +402,8 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
         elif action == "adressen_angezeigt":
             what = "Adressliste"
         elif action in _CASE_COPIES:
-            what = f"{_CASE_COPIES[action]} für {r['client_id']}"
+            what = f"{_CASE_COPIES[action]} für {r['client_id']}" + (
+                ", Ordner unbekannt" if where is None else "")
         else:
             what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
             if where is None and action != "plan_files_downloaded":

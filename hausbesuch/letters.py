@@ -968,7 +968,7 @@ def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[An
 
 def bind_announcements(
     store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *, actor: str,
-    now: datetime, dated: date | None = None,
+    now: datetime, dated: date | None = None, folder: Path | None = None,
 ) -> list[Announcement]:
     """Record in session ``s`` that these visits are announced, with the promised windows;
     return them as recorded (with ``visit_id``).
@@ -979,7 +979,9 @@ def bind_announcements(
     A visit announced before keeps its first promise: its stored window is returned (and
     printed again), not a new one around today's plan. A visit that has no row in
     ``case_visits`` yet (a plan stored before visits were kept there) gets one. Every
-    letter is audited (case id, visit id, plan id, day and window; never a name).
+    letter is audited (case id, visit id, plan id, day and window, and with ``folder``
+    the absolute path of the letters' folder, so that ``purge`` can name the copy; never a
+    name).
     """
     import uuid
 
@@ -1017,7 +1019,8 @@ def bind_announcements(
                     plan_id=plan.id, visit_id=row.visit_id, session=s,
                     details={"tag": a.day.isoformat(), "von": _fmt_time(window[0]),
                              "bis": _fmt_time(window[1]), "team": a.team_id,
-                             "erstmals": first})
+                             "erstmals": first,
+                             **({"ordner": str(folder.resolve())} if folder else {})})
     return out
 
 
@@ -1118,7 +1121,7 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
 
 
 def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *,
-                       actor: str, now: datetime) -> None:
+                       actor: str, now: datetime, folder: Path | None = None) -> None:
     """In session ``s``, after correction letters: the promised visits are called off
     (``entfallen``), so that later plans no longer hold them to the old window; each letter
     is audited."""
@@ -1134,6 +1137,8 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
                    "bis": _fmt_time(a.window[1]), "team": a.team_id}
         if a.case_status:
             details["fallstatus"] = a.case_status
+        if folder is not None:  # where the letter is (``purge`` names the copy)
+            details["ordner"] = str(folder.resolve())
         store.audit(actor, AUDIT_CORRECTION, city=plan.city, client_id=a.client_id,
                     plan_id=plan.id, visit_id=a.visit_id, session=s, details=details)
 
@@ -1350,10 +1355,11 @@ def run_letters(
             run = write_letters(plan, named, profile, tmp, master=master,
                                 letter_date=letter_date, selection=selection)
             if correction:
-                record_corrections(store, s, plan, run.announcements, actor=actor, now=now)
+                record_corrections(store, s, plan, run.announcements, actor=actor, now=now,
+                                   folder=out)
             else:
                 recorded = bind_announcements(store, s, plan, run.announcements, actor=actor,
-                                              now=now, dated=letter_date or today)
+                                              now=now, dated=letter_date or today, folder=out)
                 if [a.window for a in recorded] != [a.window for a in run.announcements]:
                     raise LetterError("Das angekündigte Zeitfenster hat sich beim Schreiben "
                                       "geändert: bitte die Briefe noch einmal erstellen.")

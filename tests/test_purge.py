@@ -665,3 +665,12 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
     assert "Auskunft für E00 am " in listed and "auskunft.txt (nicht mehr vorhanden)" in listed
     # the folder `plan --out` wrote in the history
     assert str((d / "woche1").resolve()) in listed, listed
+    # letters name their folder too (E03 got one in week 2; it is not closed, so only the
+    # list of copies is asked for)
+    from hausbesuch.auditlog import copies_of
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        letters = [c for c in copies_of(store, "Bad Hersfeld", ["E03"], [])
+                   if c.what == "Ankündigungsbrief für E03"]
+    assert [c.where for c in letters] == [str((d / "briefe").resolve())], letters
