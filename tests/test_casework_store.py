@@ -94,7 +94,15 @@ def planned(base):
 
     with Store.open(db) as store:
         plan = store.latest_plan("Bad Hersfeld")
+    # as planned, before any test changed it (some tests replan this database itself)
+    import shutil
+
+    shutil.copy(db, _pristine(db))
     return db, plan
+
+
+def _pristine(db: str) -> str:
+    return f"{db}.wie-geplant"
 
 
 def _stops(plan):
@@ -1024,7 +1032,7 @@ def _copy_of(planned, tmp_path, name: str):  # noqa: ANN001, ANN202
 
     src, plan = planned
     db = str(tmp_path / name)
-    shutil.copy(src, db)
+    shutil.copy(_pristine(src), db)  # the plan as the fixture made it, whatever ran before
     return db, plan, [s for r in plan.routes for s in r.stops if s.client_id not in PINS]
 
 
@@ -1823,15 +1831,12 @@ def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned,
     and how to re-plan it; an appointment no stored plan covers gets no hint, and once the
     newest version holds the visit at its time, the hint is gone (an older version that
     lacks it does not count)."""
-    import shutil
 
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow, Store
 
-    src, _ = planned
-    db = str(tmp_path / "spaeter.sqlite")
-    shutil.copy(src, db)
+    db, _, _ = _copy_of(planned, tmp_path, "spaeter.sqlite")
     tuesday = CliRunner(env={clock.ENV: "2026-12-09"})  # the day after the visits
 
     def run(*args: str) -> str:
