@@ -60,10 +60,12 @@ class CleanupResult:
 
 
 def audit_cutoff(audit_days: int) -> datetime:
-    """The first moment of the day ``audit_days`` days before today: older rows go."""
+    """The first moment of the day ``audit_days`` days before the real clock's today
+    (the log's rows carry real moments; ``HAUSBESUCH_HEUTE`` of an exercise must not age
+    them): older rows go."""
     if audit_days < MIN_AUDIT_DAYS:
         raise ValueError(f"audit_days must be at least {MIN_AUDIT_DAYS}")
-    return datetime.combine(clock.today() - timedelta(days=audit_days), time.min)
+    return datetime.combine(clock.now().date() - timedelta(days=audit_days), time.min)
 
 
 def cleanup(store: Store, *, actor: str, audit_days: int | None = None,

@@ -125,6 +125,12 @@ def test_the_audit_log_ages_out_only_through_its_gate(store: Store) -> None:  # 
         s.add(AuditPruneGateRow(cutoff=cutoff))
         s.flush()
         s.execute(delete(AuditRow))
+    # and a cutoff younger than 90 days opens nothing (review 16 #5: a row put into the
+    # gate by hand could delete today's rows without a trace)
+    with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+        s.add(AuditPruneGateRow(cutoff=clock.now() + timedelta(days=1)))
+        s.flush()
+        s.execute(delete(AuditRow).where(AuditRow.at >= cutoff))
     assert len(store.audit_rows()) == 4
 
 
@@ -133,7 +139,21 @@ def test_audit_retention_below_the_minimum_is_refused() -> None:
 
     with pytest.raises(ValueError):
         audit_cutoff(MIN_AUDIT_DAYS - 1)
-    assert audit_cutoff(MIN_AUDIT_DAYS).date() == clock.today() - timedelta(days=MIN_AUDIT_DAYS)
+    assert audit_cutoff(MIN_AUDIT_DAYS).date() == clock.now().date() - timedelta(
+        days=MIN_AUDIT_DAYS)
+
+
+def test_the_audit_age_follows_the_real_clock_not_an_exercise_day(tmp_path, monkeypatch):
+    """Review 16 #2: with ``HAUSBESUCH_HEUTE`` half a year ahead (an exercise, a
+    simulation), ``cleanup --audit-days 90`` deleted every row, today's too."""
+    from hausbesuch.retention import cleanup
+
+    with Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as store:
+        _audit_at(store, clock.now(), 3)
+        monkeypatch.setenv(clock.ENV, (clock.now().date() + timedelta(days=200)).isoformat())
+        result = cleanup(store, actor="admin", audit_days=90, dry_run=False)
+        assert result.audit_rows == 0
+        assert len(store.audit_rows(action="fall_angezeigt")) == 3
 
 
 @pytest.mark.postgres

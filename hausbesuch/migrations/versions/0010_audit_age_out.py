@@ -1,7 +1,8 @@
 """The audit log can age out: its triggers let rows older than a cutoff go while that
 cutoff stands in ``audit_prune_gate`` (``Store.prune_audit``, ``hausbesuch cleanup
---audit-days``); every other UPDATE, DELETE (and, on PostgreSQL, TRUNCATE) is refused as
-before.
+--audit-days``), and only a cutoff at least :data:`FLOOR_DAYS` days old counts (a row put
+into the gate by hand cannot open recent rows); every other UPDATE, DELETE (and, on
+PostgreSQL, TRUNCATE) is refused as before.
 
 Revision ID: 0010
 Revises: 0009
@@ -19,6 +20,8 @@ branch_labels = None
 depends_on = None
 
 MESSAGE = "audit_log is append-only"
+#: The youngest cutoff the gate honours (``hausbesuch.retention.MIN_AUDIT_DAYS``).
+FLOOR_DAYS = 90
 
 
 def upgrade() -> None:
@@ -30,7 +33,8 @@ def upgrade() -> None:
             CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
             BEGIN
                 IF TG_OP = 'DELETE' AND EXISTS (
-                        SELECT 1 FROM audit_prune_gate WHERE OLD.at < cutoff) THEN
+                        SELECT 1 FROM audit_prune_gate WHERE OLD.at < cutoff
+                        AND cutoff <= LOCALTIMESTAMP - INTERVAL '{FLOOR_DAYS} days') THEN
                     RETURN OLD;
                 END IF;
                 RAISE EXCEPTION '{MESSAGE}';
@@ -40,7 +44,8 @@ def upgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
     op.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
                "WHEN NOT EXISTS (SELECT 1 FROM audit_prune_gate "
-               "WHERE OLD.at < audit_prune_gate.cutoff) "
+               "WHERE OLD.at < audit_prune_gate.cutoff "
+               f"AND audit_prune_gate.cutoff <= datetime('now', '-{FLOOR_DAYS} days')) "
                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END")
 
 
