@@ -4,6 +4,7 @@ records its own shortening; every other change of the log is still refused."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -148,12 +149,12 @@ def test_the_audit_age_follows_the_real_clock_not_an_exercise_day(tmp_path, monk
     simulation), ``cleanup --audit-days 90`` deleted every row, today's too."""
     from hausbesuch.retention import cleanup
 
-    with Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as store:
-        _audit_at(store, clock.now(), 3)
+    with Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as st:
+        _audit_at(st, clock.now(), 3)
         monkeypatch.setenv(clock.ENV, (clock.now().date() + timedelta(days=200)).isoformat())
-        result = cleanup(store, actor="admin", audit_days=90, dry_run=False)
+        result = cleanup(st, actor="admin", audit_days=90, dry_run=False)
         assert result.audit_rows == 0
-        assert len(store.audit_rows(action="fall_angezeigt")) == 3
+        assert len(st.audit_rows(action="fall_angezeigt")) == 3
 
 
 @pytest.mark.postgres
@@ -205,3 +206,33 @@ def test_cleanup_command(tmp_path: Path) -> None:
     res = runner.invoke(app, ["audit", "--db", db, "--ohne-stadt"])  # no city: the whole log
     assert "Protokoll gekürzt (alte Einträge gelöscht)" in res.output, res.output
     assert "Einträge vor: " in res.output and "Anzahl: 5" in res.output
+
+
+def test_a_job_waiting_without_progress_keeps_its_heartbeat(store, monkeypatch) -> None:  # noqa: F811
+    """Review 16 #1: a plan job that waits for its city's planning lock reports no
+    progress; the reaper (every 30 s in a PostgreSQL worker now) took it for dead and
+    marked it failed while it went on, and it ended „fertig“ with the failure text. The
+    runner beats for a running job itself."""
+    import time
+
+    from hausbesuch.web import jobs
+
+    def slow(_store, _job, _progress):  # noqa: ANN001, ANN202 - waits, says nothing
+        time.sleep(2.5)
+        return None
+
+    monkeypatch.setitem(jobs.HANDLERS, "langsam", slow)
+    job_id = jobs.submit(store, "langsam", CITY, {}, "kora")
+    runner = jobs.JobRunner(store, stale_after=1.5, beat_every=0.3)
+    job = runner.claim(job_id)
+    reaped: list[int] = []
+    worker = threading.Thread(target=runner.run, args=(job,))
+    worker.start()
+    deadline = time.monotonic() + 2.2
+    while time.monotonic() < deadline:  # a reaper looking again and again meanwhile
+        reaped.append(runner.reap())
+        time.sleep(0.2)
+    worker.join(10)
+    assert sum(reaped) == 0
+    done = jobs.get(store, job_id)
+    assert (done.status, done.error) == ("fertig", None)

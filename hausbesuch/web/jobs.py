@@ -127,11 +127,13 @@ class JobRunner:
     """Claims and runs queued jobs in ``workers`` threads until :meth:`stop`."""
 
     def __init__(self, store: Store, *, workers: int = 1, poll: float = 1.0,
-                 stale_after: float = 300.0) -> None:
+                 stale_after: float = 300.0, beat_every: float = 30.0) -> None:
         self.store = store
         self.workers = max(1, workers)
         self.poll = poll
         self.stale_after = stale_after
+        #: seconds between two heartbeats of a running job (well below ``stale_after``)
+        self.beat_every = min(beat_every, stale_after / 3)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -205,8 +207,37 @@ class JobRunner:
             return _job(row)
 
     def run(self, job: Job) -> None:
-        """Run one claimed job to its end (done or failed)."""
+        """Run one claimed job to its end (done or failed).
+
+        While the handler runs, a thread gives the job a heartbeat every
+        :attr:`beat_every` seconds: a plan that waits for its city's planning lock (a plan
+        of the command line, up to three attempts of the change check) reports no progress
+        for minutes, and a reaper must not take it for a job whose process died (review
+        16 #1)."""
         last = [0.0]
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.beat_every):
+                try:
+                    with self.store.session() as s:
+                        s.execute(update(JobRow).where(JobRow.id == job.id,
+                                                       JobRow.status == RUNNING)
+                                  .values(heartbeat=clock.utc()))
+                except Exception:  # noqa: BLE001 - the next beat tries again
+                    log.exception("job %s: heartbeat failed", job.id)
+
+        beating = threading.Thread(target=beat, name=f"hausbesuch-beat-{job.id[:8]}",
+                                   daemon=True)
+        beating.start()
+        try:
+            self._run(job, progress_last=last)
+        finally:
+            done.set()
+            beating.join(5)
+
+    def _run(self, job: Job, *, progress_last: list[float]) -> None:
+        last = progress_last
 
         def progress(stage: str, fraction: float) -> None:
             if time.monotonic() - last[0] < 0.5 and fraction < 1.0:
@@ -232,7 +263,7 @@ class JobRunner:
             self._audit_failed(job, [])
         else:
             self._set(job.id, status=DONE, plan_id=plan_id, progress=1.0, stage="fertig",
-                      finished_at=clock.now())
+                      finished_at=clock.now(), error=None)
 
     def _audit_failed(self, job: Job, cases: list[str]) -> None:
         """The audit row of a failed job (``plan_job_failed``): the job, and the case ids
