@@ -630,6 +630,20 @@ CITY_CHANGES = frozenset({"abwesenheit_eingetragen", "abwesenheit_geloescht",
                           "teams_gespeichert", "teams_zurueckgesetzt"})
 
 
+def lock_changes(s: Session, city: str, *, exclusive: bool = False) -> None:
+    """PostgreSQL: the transaction-level advisory lock that orders a plan's storing
+    transaction (``exclusive``) and the transactions that change its cases (shared: the
+    audit row of a change takes it, in the change's transaction). The plan takes it just
+    before it asks :meth:`Store.changes_since` and holds it to its commit, so a change
+    either committed before the question (and is seen) or waits until the plan is stored
+    (and comes after it). SQLite orders writers by ``BEGIN IMMEDIATE`` already."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    s.execute(text(f"SELECT {fn}(hashtextextended(current_schema() || ':aenderung:' || "
+                   ":city, 0))"), {"city": city})
+
+
 #: Child tables of a plan, in deletion order.
 _PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, PlanClientRow)
 
@@ -1092,6 +1106,8 @@ class Store:
         row = AuditRow(**audit_values(actor, action, city=city, client_id=client_id,
                                       plan_id=plan_id, visit_id=visit_id, details=details))
         if session is not None:
+            if city and action in CASE_CHANGES | CITY_CHANGES:
+                lock_changes(session, city)  # a plan being stored waits, or this waits
             session.add(row)
         else:
             with self.session() as s:
@@ -1108,12 +1124,14 @@ class Store:
         return ChangeMarker(top, at, recent)
 
     def changes_since(self, marker: ChangeMarker, city: str, client_ids: Collection[str], *,
-                      session: Session | None = None) -> list[tuple[str | None, str]]:
+                      session: Session | None = None, own_plan: str | None = None
+                      ) -> list[tuple[str | None, str]]:
         """The changes (case id or None, audit action) that concern a plan of ``city`` made
         from the store as it stood at ``marker`` (:meth:`change_marker`): changes of the
         cases ``client_ids`` (:data:`CASE_CHANGES`: an outcome, an address, a status, a
         pin, a call-off) and of the city's teams and absences (:data:`CITY_CHANGES`).
-        Every write to the store is audited, so the log is the feed of what happened."""
+        Every write to the store is audited, so the log is the feed of what happened.
+        Rows of plan ``own_plan`` (the plan being stored, in ``session``) do not count."""
         ids = set(client_ids)
         # rows numbered before the marker but committed after it (a transaction in flight
         # on PostgreSQL takes its id at the insert) were not seen either
@@ -1121,6 +1139,8 @@ class Store:
             (AuditRow.id > marker.top) | (AuditRow.at >= marker.at - IN_FLIGHT),
             AuditRow.city == city,
             AuditRow.action.in_(CASE_CHANGES | CITY_CHANGES)).order_by(AuditRow.id))
+        if own_plan is not None:
+            q = q.where(AuditRow.plan_id.is_(None) | (AuditRow.plan_id != own_plan))
         with (nullcontext(session) if session is not None else self.session()) as s:
             return [(cid, action) for rid, cid, action in s.execute(q)
                     if rid not in marker.seen and (action in CITY_CHANGES or cid in ids)]
@@ -1153,6 +1173,9 @@ class Store:
     def audit_many(rows: Sequence[dict[str, Any]], *, session: Session) -> None:
         """Append many audit rows (made by :func:`audit_values`) in one bulk insert, in
         their order, in ``session``'s transaction."""
+        for city in sorted({r["city"] for r in rows if r.get("city")
+                            and r["action"] in CASE_CHANGES | CITY_CHANGES}):
+            lock_changes(session, city)
         if rows:  # render_nulls: one statement for rows with and without e.g. a case id
             session.execute(insert(AuditRow).execution_options(render_nulls=True), list(rows))
 

@@ -684,3 +684,46 @@ def test_changes_since_a_marker_include_rows_committed_late(store: Store) -> Non
     add("abwesenheit_eingetragen", None)  # the city's teams: every plan of the city
     assert set(store.changes_since(marker, "Bad Hersfeld", {"K-1", "K-2"})) == {
         (None, "abwesenheit_eingetragen"), ("K-1", "ergebnis_erfasst")}
+
+
+def test_a_change_committed_while_a_plan_is_stored_is_seen_or_comes_after(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 16 #3: the change check ran at the start of the storing transaction; on
+    PostgreSQL an outcome committed while the plan's rows were written was stored over
+    unseen. Now the check comes last, under a lock the change's own transaction takes too:
+    the change is either seen (nothing stored) or waits and comes after the plan."""
+    from hausbesuch.planning.workflow import PlanOutdated, save_plan_and_visits
+
+    plan = make_plan("p-alt")
+    marker = store.change_marker()
+    real_save = Store.save_plan
+    writer: list[threading.Thread] = []
+
+    def save_plan(self, p, **kw):  # noqa: ANN001, ANN202 - a phone sends meanwhile
+        def phone() -> None:
+            with store.session() as s:
+                store.audit("link:abc", "ergebnis_erfasst", city=p.city, client_id="K0001",
+                            session=s)
+        writer.append(threading.Thread(target=phone))
+        writer[0].start()
+        writer[0].join(3)  # PostgreSQL: it commits now; SQLite: it waits for the plan
+        return real_save(self, p, **kw)
+
+    monkeypatch.setattr(Store, "save_plan", save_plan)
+    try:
+        save_plan_and_visits(store, plan, actor="t", unchanged_since=marker)
+    except PlanOutdated as exc:
+        stored = False
+        assert "K0001" in str(exc)
+    else:
+        stored = True
+    writer[0].join(30)
+    assert not writer[0].is_alive()
+    phone_row = store.audit_rows(action="ergebnis_erfasst")[-1]
+    if store.engine.dialect.name == "postgresql":
+        assert not stored  # the phone committed first: the plan saw it
+        assert [p.id for p in store.list_plans()] == []
+    else:  # the phone waited: its row comes after the plan's
+        assert stored
+        saved = store.audit_rows(action="plan_gespeichert")[-1]
+        assert phone_row["id"] > saved["id"]

@@ -74,6 +74,7 @@ from hausbesuch.store import (
     PlanRow,
     Store,
     VisitRow,
+    lock_changes,
 )
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
@@ -342,11 +343,13 @@ def _attempts(run: Callable[[Progress], PlanResult], progress: Progress | None) 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_unchanged(store: Store, plan: Plan, marker: ChangeMarker, session: Any) -> None:
+def _check_unchanged(store: Store, plan: Plan, marker: ChangeMarker, session: Any, *,
+                     own: str | None = None) -> None:
     """Refuse to store ``plan`` (:class:`PlanOutdated`) when one of its cases or the
-    city's teams changed after ``marker`` (:meth:`Store.changes_since`)."""
+    city's teams changed after ``marker`` (:meth:`Store.changes_since`); the rows of plan
+    ``own`` (written by this transaction) are not changes."""
     changes = store.changes_since(marker, plan.city, {c.id for c in plan.clients},
-                                  session=session)
+                                  session=session, own_plan=own)
     if changes:
         raise PlanOutdated(changes)
 
@@ -743,8 +746,6 @@ def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
     """
     now = clock.now()
     with store.session() as s:
-        if unchanged_since is not None:
-            _check_unchanged(store, plan, unchanged_since, s)
         store.save_plan(plan, actor=actor, session=s)
         seen = set()
         for r in plan.routes:
@@ -776,6 +777,12 @@ def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
                 v.status, v.updated_at, v.plan_id = "entfallen", now, plan.id
                 store.audit(actor, "besuch_entfallen", city=plan.city, client_id=v.client_id,
                             plan_id=plan.id, visit_id=vid, session=s)
+        if unchanged_since is not None:
+            # last, in the storing transaction, with the lock that makes a change wait
+            # until this commits (PostgreSQL; SQLite's writers wait anyway): a change is
+            # either seen here or comes after the plan (review 16 #3)
+            lock_changes(s, plan.city, exclusive=True)
+            _check_unchanged(store, plan, unchanged_since, s, own=plan.id)
     return plan.id
 
 
