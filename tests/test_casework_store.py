@@ -1929,6 +1929,24 @@ def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
     assert row["details"] == {"datei": str(out.resolve())}
     code, msg = invoke("disclose", "X-404", "--out", str(tmp_path / "x.txt"), *_common(db))
     assert code == 2 and "X-404" in msg and not (tmp_path / "x.txt").exists()
+    # review 16 #4: what the stored plans keep of the case (as the list said then) and why
+    # a plan did not plan a case are stored data too
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow
+
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(ClientRow).where(ClientRow.client_id == st.client_id)
+                  .values(name="Neuer Name", notiz=None))
+    ok("disclose", st.client_id, "--out", str(tmp_path / "auskunft2.txt"), *_common(db))
+    text = (tmp_path / "auskunft2.txt").read_text(encoding="utf-8")
+    assert "Name: Neuer Name" in text
+    assert f"Plan {plan.id} ({plan.start:%d.%m.%Y}): Name: Geheim {st.client_id}" in text
+    if plan.unassigned:
+        u = plan.unassigned[0]
+        ok("disclose", u.client_id, "--out", str(tmp_path / "auskunft3.txt"), *_common(db))
+        assert f"Plan {plan.id} ({plan.start:%d.%m.%Y}): {u.reason}" in (
+            tmp_path / "auskunft3.txt").read_text(encoding="utf-8")
     code, msg = invoke("disclose", st.client_id, "--out", str(tmp_path), *_common(db))
     assert code == 2 and "das ist ein Ordner" in msg
 

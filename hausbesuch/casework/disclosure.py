@@ -5,7 +5,8 @@ The text lists, from the store as it is: the case's own data (name, address and 
 parts, note, languages, time windows, dates, a point given in the list, a fixed day, the
 status with its reason), the address fixes, the status history, the planned and made
 visits with what letters announced, the outcomes with their notes, the places a plan
-found for the address (with the exact point) and the plans that hold the case; and how
+found for the address (with the exact point), what each stored plan keeps of the case as
+the list said then (where it differs) and why a plan did not plan it; and how
 often the audit log records a view or change of the case, by kind (the staff's names stay
 out: they are the staff's data; ``hausbesuch audit --kundennummer`` shows them to the
 data-protection officer). The file is written for the owner only; writing it is audited
@@ -18,7 +19,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hausbesuch import auditlog, clock
 from hausbesuch.casework.rules import RESULT_LABELS, STATUS_LABELS
@@ -29,9 +30,12 @@ from hausbesuch.store import (
     ClientRow,
     GeocodeRow,
     OutcomeRow,
+    PlanClientRow,
     PlanRow,
+    RejectedRow,
     StatusHistoryRow,
     Store,
+    UnassignedRow,
     _loads,
 )
 
@@ -76,6 +80,16 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         plans = {p.id: p for p in s.scalars(select(PlanRow).where(PlanRow.city == city))}
         geocodes = [(g, plans[g.plan_id]) for g in s.scalars(select(GeocodeRow).where(
             GeocodeRow.client_id == client_id, GeocodeRow.plan_id.in_(list(plans))))]
+        snapshots = [(c2, plans[c2.plan_id]) for c2 in s.scalars(select(PlanClientRow).where(
+            PlanClientRow.client_id == client_id, PlanClientRow.plan_id.in_(list(plans))))]
+        unplanned = [(u.reason, plans[u.plan_id]) for u in s.scalars(select(UnassignedRow).where(
+            UnassignedRow.client_id == client_id, UnassignedRow.plan_id.in_(list(plans))))]
+        unplanned += [(f"abgelehnt ({r.field_name}): {r.reason}", plans[r.plan_id])
+                      for r in s.scalars(select(RejectedRow).where(
+                          func.lower(RejectedRow.client_id) == client_id.casefold(),
+                          RejectedRow.plan_id.in_(list(plans))))]
+    snapshots.sort(key=lambda cp: (cp[1].created_at, cp[1].id))
+    unplanned.sort(key=lambda rp: (rp[1].created_at, rp[1].id))
     geocodes.sort(key=lambda gp: (gp[1].created_at, gp[1].id))
     audit = auditlog.rows_concerning(store, client_id, city=city)
 
@@ -147,6 +161,16 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         + (f", Bezirk {g.district}" if g.district else "")
         + (f"; gefunden als „{g.match_text}“" if g.match_text else "")
         for g, p in geocodes])
+    # what each plan keeps of the case's data (as the list said then): where it differs
+    # from the data above (an old address, a note cleared since)
+    now_values = _snapshot_values(c)
+    lines += _section("Angaben in gespeicherten Plänen (Stand der Kundenliste damals)", [
+        f"Plan {p.id} ({_d(p.start)}): " + ("; ".join(
+            f"{label}: {value or '–'}" for label, value in values.items()
+            if value != now_values.get(label)) or "wie die Falldaten oben")
+        for snap, p in snapshots for values in [_snapshot_values(snap)]])
+    lines += _section("Nicht eingeplant oder abgelehnt (je Plan)", [
+        f"Plan {p.id} ({_d(p.start)}): {reason}" for reason, p in unplanned])
     kinds = Counter(auditlog.label(r["action"]) for r in audit)
     lines += _section("Zugriffe laut Protokoll (Ansichten und Änderungen)", [
         f"{n} × {what}" for what, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))])
@@ -155,6 +179,16 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
                      f"{_d(max(r['at'] for r in audit))}; wer zugegriffen hat, steht im "
                      "Protokoll des Jobcenters)")
     return "\n".join(lines) + "\n"
+
+
+def _snapshot_values(row: Any) -> dict[str, str]:
+    """The client fields a plan keeps, as the disclosure names them."""
+    windows = "; ".join(w[3] for w in (_loads(row.zeitfenster) or ()))
+    return {"Name": row.name or "", "Anschrift": row.address or "", "Notiz": row.notiz or "",
+            "Sprachen": ", ".join(_loads(row.sprache) or ()), "Zeitfenster": windows,
+            "Kontaktabbruch seit": _d(row.kontakt_abbruch_seit)
+            if row.kontakt_abbruch_seit else "",
+            "Besuchsdauer": f"{row.besuchsdauer_min} Minuten" if row.besuchsdauer_min else ""}
 
 
 def audit_details(path: Any) -> dict[str, str]:
