@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from typer.testing import CliRunner
 
@@ -97,3 +99,18 @@ def test_type_labels_are_german():
             assert word not in res.output, (command, word)
     res = runner.invoke(app, ["plan", "--help"], terminal_width=200)
     assert "ZAHL" in res.output and "PFAD" in res.output
+
+
+def test_link_valid_until_reads_moments_as_the_other_options_do() -> None:
+    """``link --valid-until`` had a parser of its own (three formats): „8.12.2026, 20 Uhr“
+    or a weekday were refused, and its message showed a Python repr."""
+    from hausbesuch.commands.web import _parse_moment
+    from hausbesuch.errors import UserError
+
+    for typed in ("08.12.2026 20:00", "2026-12-08 20:00", "2026-12-08T20:00",
+                  "8.12.2026, 20 Uhr", "Di, 08.12.2026 20:00"):
+        assert _parse_moment(typed) == datetime(2026, 12, 8, 20, 0), typed
+    with pytest.raises(UserError, match="--valid-until: „Mo“ passt nicht zu 08.12.2026"):
+        _parse_moment("Mo, 08.12.2026 20:00")
+    with pytest.raises(UserError, match="^--valid-until: kein Zeitpunkt: „morgen“"):
+        _parse_moment("morgen")

@@ -36,12 +36,15 @@ def _read_password(stdin: bool) -> str:
 
 
 def _parse_moment(text: str) -> datetime:
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M"):
-        try:
-            return datetime.strptime(text.strip(), fmt)
-        except ValueError:
-            continue
-    raise UserError(f"--valid-until: kein gültiger Zeitpunkt: {text!r} (z. B. \"2026-12-08 20:00\").")
+    """``--valid-until`` as the other moments of the command line are read
+    (:func:`hausbesuch.fields.parse_datetime`: „08.12.2026 20:00“, „2026-12-08 20:00“,
+    „Di, 8.12.2026, 20 Uhr“, …)."""
+    from hausbesuch.fields import FieldError, parse_datetime
+
+    try:
+        return parse_datetime(text)
+    except FieldError as exc:
+        raise UserError(f"--valid-until: {exc}") from None
 
 
 def _bind(host: str, port: int):  # noqa: ANN202
