@@ -1887,6 +1887,21 @@ def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned,
     assert week.id not in out, out
 
 
+def _first_visit_noted(planned, tmp_path, name: str, note: str, reason: str):  # noqa: ANN001, ANN202
+    """A copy of the module's database whose first visit has an outcome with ``note``
+    („nicht angetroffen“) and whose case is then set „in Klärung“ with ``reason``: the
+    database, the plan and that stop."""
+    db, plan, stops = _copy_of(planned, tmp_path, name)
+    st = min(stops, key=lambda s: s.start)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Notiz\n"
+                    f"{st.client_id};{st.start:%d.%m.%Y};{st.start:%H:%M};nicht angetroffen;"
+                    f"{note}\n", encoding="utf-8")
+    ok("outcomes", str(rows), *_common(db))
+    ok("status", st.client_id, "--set", "in_klaerung", "--reason", reason, *_common(db))
+    return db, plan, st
+
+
 def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
     """QA 16b #3 (Art. 15 GDPR): a client asks what is stored. ``disclose`` writes a text
     with the case's data, its status history with reasons, visits, outcomes with notes,
@@ -1894,15 +1909,9 @@ def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
     is the owner's only and writing it is audited with the file's path."""
     import stat
 
-    db, plan, stops = _copy_of(planned, tmp_path, "auskunft.sqlite")
-    st = min(stops, key=lambda s: s.start)
-    rows = tmp_path / "erg.csv"
-    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Notiz\n"
-                    f"{st.client_id};{st.start:%d.%m.%Y};{st.start:%H:%M};nicht angetroffen;"
-                    "Nachbarin sagt: tagsüber in der Reha\n", encoding="utf-8")
-    ok("outcomes", str(rows), *_common(db))
-    ok("status", st.client_id, "--set", "in_klaerung", "--reason", "Briefkasten leer",
-       *_common(db))
+    db, plan, st = _first_visit_noted(planned, tmp_path, "auskunft.sqlite",
+                                      "Nachbarin sagt: tagsüber in der Reha",
+                                      "Briefkasten leer")
     out = tmp_path / "auskunft.txt"
     res = runner.invoke(app, ["disclose", st.client_id.lower(), "--out", str(out),
                               *_common(db)], env={"HAUSBESUCH_USER": "kora"})
@@ -1961,15 +1970,9 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
 
     from hausbesuch.store import ClientRow, OutcomeRow, StatusHistoryRow, Store
 
-    db, plan, stops = _copy_of(planned, tmp_path, "berichtigung.sqlite")
-    st = min(stops, key=lambda s: s.start)
-    rows = tmp_path / "erg.csv"
-    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Notiz\n"
-                    f"{st.client_id};{st.start:%d.%m.%Y};{st.start:%H:%M};nicht angetroffen;"
-                    "Nachbarin Frau Klatschwerk sagt krank\n", encoding="utf-8")
-    ok("outcomes", str(rows), *_common(db))
-    ok("status", st.client_id, "--set", "in_klaerung", "--reason", "liegt im Klinikum",
-       *_common(db))
+    db, plan, st = _first_visit_noted(planned, tmp_path, "berichtigung.sqlite",
+                                      "Nachbarin Frau Klatschwerk sagt krank",
+                                      "liegt im Klinikum")
     day = f"{st.start:%d.%m.%Y}"
     res = runner.invoke(app, ["rectify", st.client_id, "--outcome", day, "--text", "-",
                               *_common(db)], input="Nachbarin: niemand da\n")
