@@ -70,7 +70,8 @@ def test_a_backup_while_the_database_is_written_is_whole(tmp_path: Path) -> None
     with Store.open(db) as store:
         rows = [r for r in store.audit_rows() if r["action"] == "sicherung_erstellt"]
     assert len(rows) == 5 and rows[0]["actor"] == "cli:admin", rows
-    assert rows[0]["details"]["datei"] == "sicherung-0.sqlite"
+    # the absolute path: purge names the copy (QA 16b #5)
+    assert rows[0]["details"]["datei"] == str((tmp_path / "sicherung-0.sqlite").resolve())
 
 
 def test_an_existing_target_or_a_missing_folder_is_refused(tmp_path: Path) -> None:
