@@ -380,16 +380,23 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
     found: dict[tuple[str, str | None], Copy] = {}
     q = select(AuditRow).where(or_(
         (AuditRow.city == city) & AuditRow.plan_id.in_(plans)
-        & AuditRow.action.in_(list(_PLAN_COPIES)),
+        & AuditRow.action.in_([*_PLAN_COPIES, "plan_gespeichert"]),
         (AuditRow.city == city) & AuditRow.client_id.in_(ids)
         & AuditRow.action.in_(list(_CASE_COPIES)),
         (AuditRow.city == city) & (AuditRow.action == "adressen_angezeigt"),
         AuditRow.action == "sicherung_erstellt")).order_by(AuditRow.id)
     with store.session() as s:
         rows = [_as_dict(r) for r in s.scalars(q)]
+    # a plan the command line stored before versions recorded their folders: its folder
+    # exists somewhere, unknown (a plan of the web app has none: it is downloaded as ZIP)
+    with_folder = {r["plan_id"] for r in rows if r["action"] == "plandateien_geschrieben"}
     for r in rows:
         d, action = r["details"], r["action"]
         where = d.get("ordner") or d.get("datei")
+        if action == "plan_gespeichert":
+            if r["plan_id"] in with_folder or not str(r["actor"]).startswith("cli:"):
+                continue
+            action = "plandateien_geschrieben"
         if action == "plan_angezeigt" and d.get("ausgabe") != "dateien":
             continue
         if action == "adressen_angezeigt" and (d.get("ausgabe") != "csv"

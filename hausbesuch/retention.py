@@ -5,8 +5,8 @@ Two kinds of rows age out:
 - **Housekeeping of the web app**, always: login sessions and failed logins a day after
   they were made (a session lives at most 12 hours, a failed login counts for 15
   minutes), worker links :data:`KEEP_DAYS` days after they expired or were revoked, and
-  planning jobs :data:`KEEP_DAYS` days after they finished (with their Procrastinate
-  rows on PostgreSQL). None of them is of use after that; sessions, logins and links
+  planning jobs :data:`KEEP_DAYS` days after they finished or, never finished, were last
+  heard of (with their Procrastinate rows on PostgreSQL). None of them is of use after that; sessions, logins and links
   name staff members, and an expired link still says which team went where on a day.
 - **The audit log**, only when asked (``audit_days``, at least :data:`MIN_AUDIT_DAYS`): the
   rows older than that many days before today. How long the log is kept is the
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from hausbesuch import clock
 
@@ -81,8 +81,12 @@ def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
         "login_attempts": (LoginAttemptRow, [LoginAttemptRow.at < login_edge]),
         "links": (WorkerLinkRow, [or_(WorkerLinkRow.valid_until < edge,
                                       WorkerLinkRow.revoked_at < edge)]),
-        "jobs": (JobRow, [JobRow.finished_at < edge,
-                          JobRow.status.in_(("fertig", "fehlgeschlagen"))]),
+        # finished 30 days ago, or never finished and silent for 30 days (a server killed
+        # while it waited or ran: nothing will ever finish it)
+        "jobs": (JobRow, [or_(
+            and_(JobRow.finished_at < edge, JobRow.status.in_(("fertig", "fehlgeschlagen"))),
+            and_(JobRow.status.in_(("wartet", "laeuft")), JobRow.created_at < edge,
+                 or_(JobRow.heartbeat.is_(None), JobRow.heartbeat < edge)))]),
     }
     result = CleanupResult()
     with store.session() as s:
@@ -98,9 +102,21 @@ def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
     if store.engine.dialect.name == "postgresql":
         result.queue_jobs = _queue_jobs(store, dry_run=dry_run)
     if audit_days is not None:
+        from sqlalchemy.exc import DBAPIError
+
+        from hausbesuch.errors import UserError
+
         result.audit_before = audit_cutoff(audit_days)
-        result.audit_rows, result.audit_oldest = store.prune_audit(
-            result.audit_before, actor, dry_run=dry_run, details={"tage": audit_days})
+        try:
+            result.audit_rows, result.audit_oldest = store.prune_audit(
+                result.audit_before, actor, dry_run=dry_run, details={"tage": audit_days})
+        except DBAPIError as exc:
+            if "append-only" not in str(exc.orig):
+                raise
+            raise UserError(  # the database's clock disagrees with the cutoff: say so
+                "Das Protokoll wurde nicht gekürzt: die Datenbank lässt Einträge erst löschen, "
+                f"wenn sie mindestens {MIN_AUDIT_DAYS - 1} Tage alt sind (nach ihrer Uhr). "
+                "Später erneut versuchen oder mehr Tage angeben.") from None
     result.done = not dry_run
     return result
 

@@ -1746,6 +1746,9 @@ def test_an_outcome_sent_while_a_replan_runs_is_not_lost(planned, tmp_path, monk
                         time_limit=3, progress=progress)
     assert any(m.startswith(f"Während der Planung geändert ({first.client_id})")
                for m in stages), stages
+    # QA 16c #8: a line that stays (the progress line is gone when the command ends)
+    assert ("Neu berechnet, weil während der Planung geändert wurde: "
+            f"{first.client_id}.") in result.plan.warnings
     visits = sorted((s for r in result.plan.routes for s in r.stops
                      if s.client_id == first.client_id), key=lambda s: s.start)
     assert [s.start for s in visits] == [first.start, when]
@@ -2014,6 +2017,22 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
     assert code == 2 and f"Kein Ergebnis von {st.client_id} am 01.01.2027 gespeichert" in msg
     code, msg = invoke("rectify", st.client_id, "--outcome", day, *_common(db))
     assert code == 2 and "Entweder --text TEXT" in msg
+    res = runner.invoke(app, ["rectify", st.client_id, "--outcome", day, "--text", "-",
+                              *_common(db)], input="\n")
+    assert res.exit_code == 2 and "--text: aus der Standardeingabe kam nichts" in res.output
+    # QA 16c #1: an erased case takes no new text (purge --closed-days would not erase it
+    # again); clearing is allowed
+    ok("status", st.client_id, "--set", "abgeschlossen", *_common(db))
+    ok("purge", st.client_id, "--yes", *_common(db))
+    code, msg = invoke("rectify", st.client_id, "--outcome", day, "--text", "Herr X",
+                       *_common(db))
+    assert code == 2 and "ein neuer Text wird nicht gespeichert (nur --clear)" in msg, msg
+    ok("rectify", st.client_id, "--outcome", day, "--clear", *_common(db))
+    # QA 16c #6: the disclosure of an erased case says so, and its point is a rounded one
+    ok("disclose", st.client_id, "--out", str(tmp_path / "nach.txt"), *_common(db))
+    after = (tmp_path / "nach.txt").read_text(encoding="utf-8")
+    assert "Die personenbezogenen Daten des Falls wurden am " in after, after
+    assert "(bei der Löschung auf etwa 1 km gerundet)" in after
 
 
 def test_an_address_or_a_reason_can_be_given_on_standard_input(planned, tmp_path):

@@ -674,3 +674,11 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
         letters = [c for c in copies_of(store, "Bad Hersfeld", ["E03"], [])
                    if c.what == "Ankündigungsbrief für E03"]
     assert [c.where for c in letters] == [str((d / "briefe").resolve())], letters
+    # QA 16c #3: a plan the command line stored before folders were recorded is named
+    # with an unknown folder; a plan of the web app (no folder, downloaded as ZIP) is not
+    with Store.open(db) as store:
+        store.audit("cli:alt", "plan_gespeichert", city="Bad Hersfeld", plan_id="P-alt")
+        store.audit("kora", "plan_gespeichert", city="Bad Hersfeld", plan_id="P-web")
+        named = [c.what for c in copies_of(store, "Bad Hersfeld", [], ["P-alt", "P-web"])
+                 if c.what.startswith("Plandateien")]
+    assert named == ["Plandateien (Plan P-alt), Ordner unbekannt"], named

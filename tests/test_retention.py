@@ -48,10 +48,12 @@ def _web_rows(st: Store) -> None:
             s.add(WorkerLinkRow(token_hash=key, prefix=key, city=CITY, plan_id="p1",
                                 team_id="team-1", day=date(2026, 11, 2), valid_until=until,
                                 created_by="kora", created_at=old, revoked_at=revoked))
-        for key, status, finished in (("done", "fertig", old), ("failed", "fehlgeschlagen", old),
-                                      ("fresh", "fertig", recent), ("stuck", "laeuft", None)):
+        for key, status, finished, beat in (
+                ("done", "fertig", old, None), ("failed", "fehlgeschlagen", old, None),
+                ("fresh", "fertig", recent, None), ("stuck", "laeuft", None, recent),
+                ("orphan", "laeuft", None, old), ("never", "wartet", None, None)):
             s.add(JobRow(id=key, kind="plan", city=CITY, status=status, created_by="kora",
-                         created_at=old, finished_at=finished))
+                         created_at=old, finished_at=finished, heartbeat=beat))
 
 
 def _left(st: Store) -> dict[str, list[str]]:
@@ -70,17 +72,17 @@ def test_cleanup_deletes_what_has_aged_out_and_keeps_the_rest(store: Store) -> N
     _web_rows(store)
     before = _left(store)
     dry = cleanup(store, actor="admin")
-    assert (dry.sessions, dry.login_attempts, dry.links, dry.jobs) == (1, 1, 2, 2)
+    assert (dry.sessions, dry.login_attempts, dry.links, dry.jobs) == (1, 1, 2, 4)
     assert not dry.done and _left(store) == before  # a dry run deletes nothing
     assert "aufgeraeumt" not in {r["action"] for r in store.audit_rows()}
     done = cleanup(store, actor="admin", dry_run=False)
-    assert (done.sessions, done.login_attempts, done.links, done.jobs) == (1, 1, 2, 2)
+    assert (done.sessions, done.login_attempts, done.links, done.jobs) == (1, 1, 2, 4)
     assert _left(store) == {"sessions": ["s1"], "attempts": ["1"],
                             "links": ["lately", "live"], "jobs": ["fresh", "stuck"]}
     row = store.audit_rows(action="aufgeraeumt")[-1]
     assert row["actor"] == "admin"
     assert row["details"] == {"sitzungen": 1, "anmeldeversuche": 1,
-                                          "tageslinks": 2, "auftraege": 2}
+                                          "tageslinks": 2, "auftraege": 4}
     again = cleanup(store, actor="admin", dry_run=False)  # nothing more: nothing audited
     assert again.housekeeping == 0
     assert len(store.audit_rows(action="aufgeraeumt")) == 1
@@ -193,8 +195,8 @@ def test_cleanup_command(tmp_path: Path) -> None:
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365"])
     assert res.exit_code == 0, res.output
     assert ("Zu löschen: 1 Anmeldesitzung; 1 fehlgeschlagene Anmeldung; 2 Tageslinks (seit "
-            "über 30 Tagen abgelaufen oder widerrufen); 2 Planungsaufträge (seit über 30 "
-            "Tagen beendet); 5 Protokolleinträge vom 05.03.2024 bis vor dem "
+            "über 30 Tagen abgelaufen oder widerrufen); 4 Planungsaufträge (seit über 30 "
+            "Tagen beendet oder ohne Lebenszeichen); 5 Protokolleinträge vom 05.03.2024 bis vor dem "
             f"{clock.today() - timedelta(days=365):%d.%m.%Y}.") in res.output
     assert "Probelauf: nichts gelöscht" in res.output
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365", "--yes"])

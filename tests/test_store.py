@@ -727,3 +727,32 @@ def test_a_change_committed_while_a_plan_is_stored_is_seen_or_comes_after(
         assert stored
         saved = store.audit_rows(action="plan_gespeichert")[-1]
         assert phone_row["id"] > saved["id"]
+
+
+@pytest.mark.postgres
+def test_the_upgrade_that_empties_unused_columns_rewrites_the_tables_on_postgresql(
+        pg_schema) -> None:  # noqa: F811
+    """QA 16c #4: migration 0011 emptied the unevaluated columns, but PostgreSQL keeps the
+    old row versions in the table files until they are rewritten (VACUUM FULL: a new file)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from hausbesuch.store import MIGRATIONS_DIR
+
+    url, schema = pg_schema
+    with Store.open(url, schema=schema) as store:  # made at head; go back to 0010
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0010")
+        files = text("SELECT relfilenode FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                     "c.relnamespace WHERE n.nspname = current_schema() AND relname = :t")
+        with store.engine.connect() as conn:
+            before = {t: conn.execute(files, {"t": t}).scalar_one()
+                      for t in ("clients", "plan_clients")}
+    with Store.open(url, schema=schema) as store, store.engine.connect() as conn:
+        assert store.current_revision() == head_revision()
+        after = {t: conn.execute(files, {"t": t}).scalar_one() for t in before}
+    assert all(after[t] != before[t] for t in before), (before, after)

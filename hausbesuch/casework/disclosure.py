@@ -138,6 +138,8 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         f"{_d(h.changed_at)}: {_status(h.status)}" + (f" (Grund: {h.reason})" if h.reason else "")
         for h in history])
     visit_words = {"geplant": "geplant", "erledigt": "durchgeführt", "entfallen": "entfallen"}
+    cancelled = {r["visit_id"]: r["at"] for r in audit
+                 if r["action"] == "korrekturbrief_erstellt" and r.get("visit_id")}
     lines += _section("Besuche", [
         f"{_d(v.start_at)}–{v.end_at:%H:%M} Uhr, Team {v.team_id}, Plan {v.plan_id or '–'}: "
         f"{visit_words.get(v.status, v.status)}"
@@ -145,6 +147,8 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
            f"{_d(v.promised_start)}–{v.promised_end:%H:%M} Uhr"
            if v.announced_at is not None and v.promised_start is not None
            and v.promised_end is not None else "")
+        + (f"; abgesagt mit Brief vom {_d(cancelled[v.visit_id])}"
+           if v.visit_id in cancelled else "")
         for v in visits])
     lines += _section("Ergebnisse der Besuche", [
         f"{_d(o.day)}"
@@ -154,9 +158,10 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         + (f"; Notiz: {o.note}" if o.note else "")
         + f" (erfasst am {_d(o.recorded_at)})"
         for o in outcomes])
+    exact = "" if c.erased_at is None else " (bei der Löschung auf etwa 1 km gerundet)"
     lines += _section("Gefundene Lage der Adresse (je Plan)", [
         f"Plan {p.id} ({_d(p.start)}): "
-        + (f"{g.lat:.6f}, {g.lon:.6f}" if g.lat is not None and g.lon is not None
+        + (f"{g.lat:.6f}, {g.lon:.6f}{exact}" if g.lat is not None and g.lon is not None
            else "nicht gefunden")
         + (f", Bezirk {g.district}" if g.district else "")
         + (f"; gefunden als „{g.match_text}“" if g.match_text else "")

@@ -543,6 +543,7 @@ class Casework:
         minute = when.hour * 60 + when.minute if isinstance(when, datetime) else None
         with self.store.session() as s:
             row = self._row(s, client_id)
+            self._no_new_text_if_erased(row, note)
             found = [o for o in s.scalars(select(OutcomeRow).where(
                 OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id,
                 OutcomeRow.day == day).order_by(OutcomeRow.time_min, OutcomeRow.id))
@@ -568,6 +569,7 @@ class Casework:
         day = when.date() if isinstance(when, datetime) else when
         with self.store.session() as s:
             row = self._row(s, client_id)
+            self._no_new_text_if_erased(row, reason)
             found = [h for h in s.scalars(select(StatusHistoryRow).where(
                 StatusHistoryRow.city == self.city,
                 StatusHistoryRow.client_id == row.client_id)
@@ -595,6 +597,14 @@ class Casework:
                                  "feld": "statusgrund", "tag": day.isoformat(),
                                  "geleert": not text}, session=s)
             return h.changed_at
+
+    @staticmethod
+    def _no_new_text_if_erased(row: ClientRow, text: str | None) -> None:
+        """An erased case takes no new text (a later ``purge --closed-days`` would not
+        erase it again): clearing stays allowed (QA 16c #1)."""
+        if row.erased_at is not None and text:
+            raise CaseworkError(f"{erased_note(row.erased_at, row.client_id)}: ein neuer Text "
+                                "wird nicht gespeichert (nur --clear).")
 
     @staticmethod
     def _one(found: list[T], what: str, clock_of: Callable[[T], str],

@@ -63,13 +63,20 @@ def _echo_copies(copies: list) -> None:  # noqa: ANN001 - hausbesuch.auditlog.Co
         typer.echo(f"  … und {len(copies) - MAX_LINES} ältere (hausbesuch audit).")
 
 
-def _stdin_value(value: str | None) -> str | None:
-    """A value given as „-“ is read from standard input (one line or more, stripped): an
+def _stdin_value(value: str | None, option: str = "") -> str | None:
+    """A value given as „-“ is read from standard input (its lines joined by spaces): an
     address, a point or a typed reason stays out of the command line, where other users
-    of the machine see it (``ps``) and the shell's history keeps it."""
+    of the machine see it (``ps``) and the shell's history keeps it. Nothing read is a
+    German :class:`UserError` naming ``option``."""
     import sys
 
-    return sys.stdin.read().strip() if value == "-" else value
+    if value != "-":
+        return value
+    text = " ".join(sys.stdin.read().split())
+    if not text:
+        raise UserError(f"{option}: aus der Standardeingabe kam nichts (mit „-“ wird der Wert "
+                        "dort gelesen).")
+    return text
 
 
 @contextmanager
@@ -245,11 +252,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
         Genau eine der Optionen --set-address, --set-point oder --suggestion angeben.
         """
-        set_address, set_point = _stdin_value(set_address), _stdin_value(set_point)
-        point = _parse_point(set_point) if set_point is not None else None
-        if sum(x is not None for x in (set_address, point, suggestion)) != 1:
+        if sum(x is not None for x in (set_address, set_point, suggestion)) != 1:
             raise UserError("Genau eine Korrektur angeben: --set-address, --set-point oder "
                             "--suggestion.")
+        set_address = _stdin_value(set_address, "--set-address")
+        set_point = _stdin_value(set_point, "--set-point")
+        point = _parse_point(set_point) if set_point is not None else None
         from hausbesuch.casework import CaseworkError
 
         with _casework(db, city, osm) as cw:
@@ -311,7 +319,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.casework import CaseworkError
         from hausbesuch.casework.rules import STATUS_LABELS, parse_status
 
-        reason = _stdin_value(reason) or ""
+        reason = _stdin_value(reason, "--reason") or ""
         if reason and set_status is None:
             raise UserError("--reason gehört zu --set: den neuen Status mit --set angeben, "
                             "z. B. --set erreicht --reason \"hat angerufen\".")
@@ -414,7 +422,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 when = parse_datetime(given)
             except FieldError as exc:
                 raise UserError(f"{option}: {exc}") from None
-        text = _stdin_value(text)
+        text = _stdin_value(text, "--text")
         if text is not None and not text.strip():
             raise UserError("--text ist leer; zum Löschen --clear angeben.")
         with _casework(db, city) as cw:
@@ -435,6 +443,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 moment = cw.rectify_status_reason(known, when, new, status)
                 typer.echo(f"Grund der Statusänderung von {known} am {moment:%d.%m.%Y %H:%M} "
                            f"Uhr {'gelöscht' if clear else 'berichtigt'}.")
+            # PostgreSQL keeps the old text in a dead row version until the table is
+            # rewritten (SQLite zeroes it at once: secure_delete)
+            if cw.store.engine.dialect.name == "postgresql" and not cw.store.reclaim():
+                typer.echo("Hinweis: der alte Text steht noch in den Dateien der Datenbank, "
+                           "bis sie verdichtet wird (gerade in Gebrauch, oder die Tabellen "
+                           "gehören einer anderen Rolle): später hausbesuch purge … --yes "
+                           "oder VACUUM FULL durch den Eigentümer.", err=True)
 
     @app.command("disclose")
     @user_errors

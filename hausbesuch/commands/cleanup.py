@@ -44,8 +44,9 @@ def register(app: typer.Typer) -> None:
                  (result.links, f"Tageslink (seit über {KEEP_DAYS} Tagen abgelaufen oder "
                   "widerrufen)", f"Tageslinks (seit über {KEEP_DAYS} Tagen abgelaufen oder "
                   "widerrufen)"),
-                 (result.jobs, f"Planungsauftrag (seit über {KEEP_DAYS} Tagen beendet)",
-                  f"Planungsaufträge (seit über {KEEP_DAYS} Tagen beendet)")]
+                 (result.jobs, f"Planungsauftrag (seit über {KEEP_DAYS} Tagen beendet oder "
+                  "ohne Lebenszeichen)", f"Planungsaufträge (seit über {KEEP_DAYS} Tagen "
+                  "beendet oder ohne Lebenszeichen)")]
         if result.queue_jobs:
             parts.append((result.queue_jobs, "Eintrag der Auftragswarteschlange",
                           "Einträge der Auftragswarteschlange"))
@@ -62,6 +63,10 @@ def register(app: typer.Typer) -> None:
             return
         head = "Gelöscht" if result.done else "Zu löschen"
         typer.echo(f"{head}: " + "; ".join(lines) + ".")
+        if result.audit_rows:
+            typer.echo("Hinweis: Kopien außerhalb der Datenbank (Plandateien, Exporte, Briefe, "
+                       "Sicherungen), die nur diese Einträge belegen, nennt hausbesuch purge "
+                       "danach nicht mehr.")
         if result.done and result.audit_rows:
             typer.echo("Das Protokoll vermerkt die Kürzung (Aktion „Protokoll gekürzt“). "
                        "Ältere Sicherungen enthalten die Einträge noch.")

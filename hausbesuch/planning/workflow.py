@@ -333,13 +333,21 @@ def _attempts(run: Callable[[Progress], PlanResult], progress: Progress | None) 
     """Run a planning step; when cases changed meanwhile (:class:`PlanOutdated`), again
     from the store as it is now, up to :data:`PLAN_ATTEMPTS` times."""
     say = progress or noop_progress
+    changed: list[str] = []
     for attempt in range(1, PLAN_ATTEMPTS + 1):
         try:
-            return run(say)
+            result = run(say)
         except PlanOutdated as exc:
             if attempt == PLAN_ATTEMPTS:
                 raise
-            say(f"Während der Planung geändert ({exc.shown or 'Teams'}): neu berechnen", 0.0)
+            changed.append(exc.shown or "Teams oder Abwesenheiten")
+            say(f"Während der Planung geändert ({changed[-1]}): neu berechnen", 0.0)
+            continue
+        if changed:  # a line that stays (the progress line is gone when the run ends)
+            result.plan.warnings.append(
+                f"Neu berechnet, weil während der Planung geändert wurde: "
+                f"{'; '.join(changed)}.")
+        return result
     raise AssertionError("unreachable")  # pragma: no cover
 
 
