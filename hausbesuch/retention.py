@@ -6,10 +6,11 @@ Two kinds of rows age out:
   they were made (a session lives at most 12 hours, a failed login counts for 15
   minutes), worker links :data:`KEEP_DAYS` days after they expired or were revoked, and
   planning jobs :data:`KEEP_DAYS` days after they finished or, never finished, were last
-  heard of (with their Procrastinate rows on PostgreSQL). None of them is of use after that; sessions, logins and links
-  name staff members, and an expired link still says which team went where on a day.
+  heard of (with their Procrastinate rows on PostgreSQL). None of them is of use after
+  that; sessions, logins and links name staff members, and an expired link still says
+  which team went where on a day.
 - **The audit log**, only when asked (``audit_days``, at least :data:`MIN_AUDIT_DAYS`): the
-  rows older than that many days before today. How long the log is kept is the
+  rows older than that many days before the real clock's today. How long the log is kept is the
   Jobcenter's decision (its Löschkonzept); the log records its own shortening.
 
 Case data are not touched here: ``hausbesuch purge`` erases the personal data of closed
