@@ -2058,3 +2058,32 @@ def test_an_address_or_a_reason_can_be_given_on_standard_input(planned, tmp_path
             AddressFixRow.client_id == st.client_id)).one()
     assert row.status_reason == "Nachbar sagt: im Krankenhaus"
     assert fix.address == st.address
+
+
+def test_a_replan_drops_the_notes_its_plan_made_of_the_store_then(planned, tmp_path):
+    """QA 16c #9: a replan repeated its predecessor's „… Besuche vor heute ohne erfasstes
+    Ergebnis (…)“ (and the like), out of date by then; it keeps the notes it does not
+    describe the store by (a note of the profile) and makes its own again."""
+    import json
+
+    from sqlalchemy import update
+
+    from hausbesuch.store import PlanRow, Store
+
+    db, plan, stops = _copy_of(planned, tmp_path, "notizen.sqlite")
+    stale = ["3 Besuche vor heute ohne erfasstes Ergebnis (P010 am 01.12.2026 …); diese Fälle "
+             "werden erneut eingeplant. Ergebnisse besser zuerst erfassen.",
+             "2 Fälle haben in Plan X-1 schon einen geplanten Besuch vor diesem Zeitraum "
+             "(P011 am 04.12.2026) und werden hier nicht eingeplant."]
+    with Store.open(db) as store, store.session() as s:
+        params = json.loads(s.get(PlanRow, plan.id).params)
+        params["warnings"] = [*params.get("warnings", []), *stale]
+        s.execute(update(PlanRow).where(PlanRow.id == plan.id)
+                  .values(params=json.dumps(params)))
+    moment = datetime.combine(START, datetime.min.time()).replace(hour=8)
+    ok("replan", plan.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out",
+       str(tmp_path / "neu"), "--time-limit", "2", *_common(db))
+    with Store.open(db) as store:
+        new = store.latest_plan("Bad Hersfeld")
+    assert new.predecessor_id == plan.id
+    assert not [w for w in new.warnings if w in stale], new.warnings

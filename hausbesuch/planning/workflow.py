@@ -1181,7 +1181,8 @@ def _replan(
                   without_teams=list(without_teams))
     # the notes of holidays (of this version's profile: ``--city`` may name another
     # Land), absences, pins not taken up and moved announcements are made again for it
-    params["warnings"] = [w for w in params.get("warnings") or [] if not _REMADE_NOTE.match(w)]
+    params["warnings"] = [w for w in params.get("warnings") or []
+                          if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
     params["warnings"] += (profile.notes + _holiday_notes(span) + _absence_notes(absent, span)
                            + pin_notes + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
@@ -1227,6 +1228,17 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: ")
+
+
+#: The notes a plan made of the store as it stood then (visits without outcome, passed
+#: pins, visits of cases no longer open or in other plans): out of date for a replan,
+#: which does not make them again (QA 16c #9).
+_STALE_NOTE = re.compile(
+    r"\d+ Besuche? vor heute ohne erfasstes Ergebnis \("
+    r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
+    r"|\d+ (?:Fall ist|Fälle sind) nicht mehr offen, aber in Plan "
+    r"|\d+ (?:Fall hat|Fälle haben) in Plan .+ schon einen geplanten Besuch "
+    r"|Im Zeitraum (?:ist|sind) schon .+ in Plan .+ eingeplant; ")
 
 
 def _moved_note(c: Candidate) -> str:
