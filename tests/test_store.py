@@ -569,22 +569,30 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path, monkeypatch)
     assert stat.S_IMODE((shared / "fall.sqlite").stat().st_mode) == 0o600
 
 
+def _alembic(url: str):  # noqa: ANN202 - an alembic Config
+    """The migrations' configuration for ``url`` (to set a database to an older revision)."""
+    from alembic.config import Config
+
+    from hausbesuch.store import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
 def test_cases_stored_before_the_list_date_count_as_listed_at_the_upgrade(tmp_path: Path) -> None:
     """Migration 0009: a case stored by an older version has no date of its last list; it
     gets the moment of the upgrade (never older: ``purge --absent-days`` must not erase it
     early), and a new import keeps it current."""
     from alembic import command
-    from alembic.config import Config
     from sqlalchemy import create_engine
 
     from hausbesuch import clock
-    from hausbesuch.store import MIGRATIONS_DIR, ClientRow
+    from hausbesuch.store import ClientRow
 
     url = f"sqlite:///{tmp_path / 'alt.sqlite'}"
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "0008")
+    command.upgrade(_alembic(url), "0008")
     eng = create_engine(url)
     with eng.begin() as c:
         c.execute(text(
@@ -628,17 +636,12 @@ def test_unused_list_columns_kept_by_older_versions_are_emptied(tmp_path: Path) 
     version stored with each case and plan snapshot (a phone number) are emptied, and an
     import stores none; the database file holds the value no more."""
     from alembic import command
-    from alembic.config import Config
     from sqlalchemy import create_engine
 
-    from hausbesuch.store import MIGRATIONS_DIR
 
     path = tmp_path / "alt.sqlite"
     url = f"sqlite:///{path}"
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "0010")
+    command.upgrade(_alembic(url), "0010")
     eng = create_engine(url)
     phone = '[["Telefon","0151 99007711"]]'
     with eng.begin() as c:
@@ -735,15 +738,11 @@ def test_the_upgrade_that_empties_unused_columns_rewrites_the_tables_on_postgres
     """QA 16c #4: migration 0011 emptied the unevaluated columns, but PostgreSQL keeps the
     old row versions in the table files until they are rewritten (VACUUM FULL: a new file)."""
     from alembic import command
-    from alembic.config import Config
 
-    from hausbesuch.store import MIGRATIONS_DIR
 
     url, schema = pg_schema
     with Store.open(url, schema=schema) as store:  # made at head; go back to 0010
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        cfg.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+        cfg = _alembic(store.url.replace("%", "%%"))
         with store.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0010")
