@@ -104,8 +104,11 @@ def test_type_labels_are_german():
 def test_link_valid_until_reads_moments_as_the_other_options_do() -> None:
     """``link --valid-until`` had a parser of its own (three formats): „8.12.2026, 20 Uhr“
     or a weekday were refused, and its message showed a Python repr."""
-    from hausbesuch.commands.web import _parse_moment
+    from hausbesuch.commands._common import parse_moment_option
     from hausbesuch.errors import UserError
+
+    def _parse_moment(text: str) -> datetime:
+        return parse_moment_option(text, "--valid-until")
 
     for typed in ("08.12.2026 20:00", "2026-12-08 20:00", "2026-12-08T20:00",
                   "8.12.2026, 20 Uhr", "Di, 08.12.2026 20:00"):

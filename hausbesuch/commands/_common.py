@@ -172,6 +172,18 @@ def parse_day_option(text: str | None, option: str):  # noqa: ANN201
         raise UserError(f"{option}: {exc}") from None
 
 
+def parse_moment_option(text: str, option: str):  # noqa: ANN201
+    """A moment (date and clock time) given to ``option``, read as every moment of the
+    command line (:func:`hausbesuch.fields.parse_datetime`); a wrong one is a
+    :class:`UserError` naming the option."""
+    from hausbesuch.fields import parse_datetime
+
+    try:
+        return parse_datetime(text)
+    except ValueError as exc:
+        raise UserError(f"{option}: {exc}") from None
+
+
 def audit_files(store, actor: str, city: str, plan_id: str, folder: Path) -> None:  # noqa: ANN001
     """Audit that the files of a plan were written to ``folder`` (its absolute path, so
     that ``purge`` can name this copy of the clients' data; :func:`hausbesuch.auditlog.

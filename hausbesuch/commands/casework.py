@@ -22,6 +22,7 @@ from hausbesuch.commands._common import (
     PlanArgument,
     audit_files,
     count,
+    parse_moment_option,
     profile_for_plan,
     unknown_case,
     user_errors,
@@ -647,16 +648,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     ) -> None:
         """Rest eines Plans ab einem Zeitpunkt neu planen (neue Version; Besuche davor,
         erfasste Ergebnisse und Festlegungen bleiben)."""
-        from hausbesuch.casework import cli_actor, parse_datetime
+        from hausbesuch.casework import cli_actor
         from hausbesuch.commands.plan import summary_lines
         from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import replan, write_plan_files
         from hausbesuch.store import Store
 
-        try:
-            at = parse_datetime(moment)
-        except ValueError as exc:
-            raise UserError(f"--from: {exc}") from None
+        at = parse_moment_option(moment, "--from")
         if time_limit is not None and not time_limit > 0:
             raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
         if out is not None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from hausbesuch.commands._common import parse_day_option, user_errors
+from hausbesuch.commands._common import parse_day_option, parse_moment_option, user_errors
 from hausbesuch.errors import UserError
 
 DbOption = Annotated[
@@ -33,18 +32,6 @@ def _read_password(stdin: bool) -> str:
     if first != second:
         raise UserError("Die beiden Passwörter stimmen nicht überein.")
     return first
-
-
-def _parse_moment(text: str) -> datetime:
-    """``--valid-until`` as the other moments of the command line are read
-    (:func:`hausbesuch.fields.parse_datetime`: „08.12.2026 20:00“, „2026-12-08 20:00“,
-    „Di, 8.12.2026, 20 Uhr“, …)."""
-    from hausbesuch.fields import FieldError, parse_datetime
-
-    try:
-        return parse_datetime(text)
-    except FieldError as exc:
-        raise UserError(f"--valid-until: {exc}") from None
 
 
 def _bind(host: str, port: int):  # noqa: ANN202
@@ -302,7 +289,7 @@ def register(app: typer.Typer) -> None:
                                      else missing)
                 raise UserError(f"{names} {'fehlt' if len(missing) == 1 else 'fehlen'}: "
                                 "hausbesuch link PLAN TEAM TAG (oder --revoke PRÄFIX).")
-            until = _parse_moment(valid_until) if valid_until else None
+            until = parse_moment_option(valid_until, "--valid-until") if valid_until else None
             token, made = create_link(store, plan, team, parse_day_option(day, "TAG"), actor=cli_actor(),
                                       valid_until=until, option="--valid-until")
             store.audit(cli_actor(), "worker_link_created", city=made.city, plan_id=plan,
