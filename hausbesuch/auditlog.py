@@ -383,7 +383,10 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
         & AuditRow.action.in_([*_PLAN_COPIES, "plan_gespeichert"]),
         (AuditRow.city == city) & AuditRow.client_id.in_(ids)
         & AuditRow.action.in_(list(_CASE_COPIES)),
-        (AuditRow.city == city) & (AuditRow.action == "adressen_angezeigt"),
+        # (of the address list's views only those that wrote a file: every page view is
+        # one, and a big city has thousands)
+        (AuditRow.city == city) & (AuditRow.action == "adressen_angezeigt")
+        & AuditRow.details.contains('"datei":'),
         AuditRow.action == "sicherung_erstellt")).order_by(AuditRow.id)
     with store.session() as s:
         rows = [_as_dict(r) for r in s.scalars(q)]

@@ -19,7 +19,7 @@ cases. Everything is counted first; with ``dry_run`` nothing is deleted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -53,7 +53,6 @@ class CleanupResult:
     audit_before: datetime | None = None  # the cutoff (None: the log was not asked for)
     audit_oldest: datetime | None = None  # the oldest of the rows that go
     done: bool = False  # False: a dry run
-    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def housekeeping(self) -> int:

@@ -971,7 +971,8 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        before = self.current_revision()
+        # (PostgreSQL only: what the upgrade passed decides a rewrite below)
+        before = self.current_revision() if self.engine.dialect.name == "postgresql" else None
         with self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
@@ -985,7 +986,7 @@ class Store:
                         f"Die Datenbank {self.url} hat einen unbekannten Stand ({exc}); "
                         "vermutlich stammt sie von einer neueren hausbesuch-Version."
                     ) from None
-        if before is not None and before < "0011" and self.engine.dialect.name == "postgresql":
+        if before is not None and before < "0011":
             # 0011 emptied the unevaluated list columns: their old row versions stay in the
             # tables' files until they are rewritten (SQLite zeroes them: secure_delete)
             self.reclaim()

@@ -682,3 +682,16 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
         named = [c.what for c in copies_of(store, "Bad Hersfeld", [], ["P-alt", "P-web"])
                  if c.what.startswith("Plandateien")]
     assert named == ["Plandateien (Plan P-alt), Ordner unbekannt"], named
+    # an address list written with a case names it; views on the screen do not (rows as
+    # `addresses` writes them)
+    with Store.open(db) as store:
+        for details in ({"ausgabe": "anzeige", "kundennummern": ["E03"]},
+                        {"ausgabe": "csv", "datei": "/ablage/adressen.csv",
+                         "kundennummern": ["E03"]},
+                        {"ausgabe": "csv", "datei": "/ablage/andere.csv",
+                         "kundennummern": ["E05"]}):
+            store.audit("cli:pruefer", "adressen_angezeigt", city="Bad Hersfeld",
+                        details=details)
+        lists = [c for c in copies_of(store, "Bad Hersfeld", ["E03"], [])
+                 if c.what == "Adressliste"]
+    assert [c.where for c in lists] == ["/ablage/adressen.csv"]

@@ -214,7 +214,6 @@ class JobRunner:
         of the command line, up to three attempts of the change check) reports no progress
         for minutes, and a reaper must not take it for a job whose process died (review
         16 #1)."""
-        last = [0.0]
         done = threading.Event()
 
         def beat() -> None:
@@ -231,13 +230,13 @@ class JobRunner:
                                    daemon=True)
         beating.start()
         try:
-            self._run(job, progress_last=last)
+            self._run(job)
         finally:
             done.set()
             beating.join(5)
 
-    def _run(self, job: Job, *, progress_last: list[float]) -> None:
-        last = progress_last
+    def _run(self, job: Job) -> None:
+        last = [0.0]  # when the job's progress was last written
 
         def progress(stage: str, fraction: float) -> None:
             if time.monotonic() - last[0] < 0.5 and fraction < 1.0:
