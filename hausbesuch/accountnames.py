@@ -74,3 +74,21 @@ def check_name(name: str, label: str = "Benutzername") -> str:
                         "Vollbreite „ｋ“ oder die Ligatur „ﬁ“), bitte die gewöhnlichen "
                         f"Zeichen schreiben. {_NAME_RULE}.")
     return name
+
+
+#: The environment variable naming the person on the command line (the audit's "who").
+ACTOR_ENV = "HAUSBESUCH_USER"
+
+
+def check_actor_env() -> None:
+    """German :class:`UserError` when ``$HAUSBESUCH_USER`` breaks the rule of account
+    names (:func:`check_name`): the audit log writes it as who acted, and a line break or
+    a client's name there would forge or fill the log. The command line calls this before
+    any command runs (here, not in the casework: the check must not load it for every
+    command, ``--help`` included)."""
+    import os
+
+    value = os.environ.get(ACTOR_ENV)
+    if value:
+        check_name(value, label=f"${ACTOR_ENV}")
+

@@ -22,7 +22,7 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Offline-Planung aufsuchender Hausbesuche für Jobcenter (§16k SGB II)."""
-    from hausbesuch.casework.service import check_actor_env
+    from hausbesuch.accountnames import check_actor_env
     from hausbesuch.errors import UserError
 
     try:  # before any command: its audit rows name this person

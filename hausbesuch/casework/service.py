@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from hausbesuch import clock
+from hausbesuch.accountnames import ACTOR_ENV, shown_name  # ACTOR_ENV re-exported
 from hausbesuch.casework.erasure import ERASABLE, erased_note
 from hausbesuch.casework.rules import (
     RESULT_LABELS,
@@ -85,8 +86,6 @@ __all__ = [
     "parse_datetime",
 ]
 
-#: Environment variable naming the person at the command line (default: the OS user).
-ACTOR_ENV = "HAUSBESUCH_USER"
 
 #: Geocoder qualities that can be planned; ``manual`` = a point set by a coordinator,
 #: ``given`` = a coordinate from the client list.
@@ -119,24 +118,11 @@ def _period(start: date, end: date) -> str:
     return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
 
 
-def check_actor_env() -> None:
-    """German :class:`UserError` when ``$HAUSBESUCH_USER`` breaks the rule of account
-    names (:func:`hausbesuch.accountnames.check_name`): the audit log writes it as who
-    acted, and a line break or a client's name there would forge or fill the log. The
-    command line calls this before any command runs."""
-    from hausbesuch.accountnames import check_name
-
-    value = os.environ.get(ACTOR_ENV)
-    if value:
-        check_name(value, label=f"${ACTOR_ENV}")
-
-
 def cli_actor() -> str:
-    """``cli:<name>``: ``$HAUSBESUCH_USER`` (checked by :func:`check_actor_env`) or the
+    """``cli:<name>``: ``$HAUSBESUCH_USER`` (checked by
+    :func:`hausbesuch.accountnames.check_actor_env`) or the
     operating-system user; one form of each letter (NFC), invisible and control
     characters written as ``\\u…`` (a name cannot break a line of the log's output)."""
-    from hausbesuch.accountnames import shown_name
-
     try:
         user = os.environ.get(ACTOR_ENV) or getpass.getuser()
     except Exception:  # no user database entry (containers)
