@@ -269,3 +269,61 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
         return z, int((lon + 180) / 360 * n), int(y)
 
     assert {tile_of(lat, lon) for lat, lon in points} <= tiles, (points, sorted(tiles))
+
+
+def _appointment_of(site: Site, route, client_id: str):  # noqa: ANN001, ANN202, F811
+    from hausbesuch.store import OutcomeRow
+
+    with site.store.session() as s:
+        return s.scalars(select(OutcomeRow.appointment_at).where(
+            OutcomeRow.client_id == client_id, OutcomeRow.day == route.day)).all()
+
+
+@pytest.mark.browser
+def test_a_day_typed_on_a_phone_without_date_picker(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A phone whose browser has no date picker shows a text field: the worker types the
+    appointment's day German (31.12.2026). The phone refused it („Bitte ein Datum des
+    Termins angeben.“) although the server reads it; now it is checked and sent as the
+    day it names, a day that does not exist is named, and a form only the server reads
+    (a weekday with the date) goes to the server as typed."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    first, second = route.stops[0].client_id, route.stops[1].client_id
+    week_later = route.day + timedelta(days=7)
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        # what such a browser shows: the appointment's fields are text fields
+        page.evaluate("() => document.querySelectorAll('input[name^=termin_]')"
+                      ".forEach(function (i) { i.type = 'text'; })")
+        stop1, stop2 = page.locator("li.stop").nth(0), page.locator("li.stop").nth(1)
+        stop1.locator("input[name=termin_datum]").fill("31.02.2027")
+        stop1.locator("input[name=termin_zeit]").fill("10:00")
+        stop1.locator("button[value=termin_vereinbart]").click()
+        assert "„31.02.2027“ ist kein gültiges Datum" in stop1.inner_text()
+        assert page.evaluate(QUEUE) == []
+        # the visit day itself is checked on the phone as with the picker
+        stop1.locator("input[name=termin_datum]").fill(f"{route.day:%d.%m.%Y}")
+        stop1.locator("button[value=termin_vereinbart]").click()
+        assert "liegt nicht nach dem Besuchstag" in stop1.inner_text()
+        assert page.evaluate(QUEUE) == []
+
+        stop1.locator("input[name=termin_datum]").fill(
+            f" {week_later.day}.{week_later.month}.{week_later.year} ")
+        stop1.locator("button[value=termin_vereinbart]").click()
+        page.wait_for_function("() => document.querySelector('li.stop [data-state]')"
+                               ".innerText.includes('Übermittelt')", timeout=30_000)
+        assert _appointment_of(site, route, first) == [datetime.combine(week_later, dtime(10))]
+
+        weekday = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"][week_later.weekday()]
+        stop2.locator("input[name=termin_datum]").fill(f"{weekday}, {week_later:%d.%m.%Y}")
+        stop2.locator("input[name=termin_zeit]").fill("11.30 Uhr")
+        stop2.locator("button[value=termin_vereinbart]").click()
+        page.wait_for_function("() => document.querySelectorAll('li.stop [data-state]')[1]"
+                               ".innerText.includes('Übermittelt')", timeout=30_000)
+        assert _appointment_of(site, route, second) == [
+            datetime.combine(week_later, dtime(11, 30))]
+        assert errors == []
+        ctx.close()

@@ -4,7 +4,13 @@
 // mentioned („mit Notiz“), never shown: a lost phone must not show it.
 var hausbesuchUnsent = (function () {
   "use strict";
-  function dayDe(iso) { return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4); }
+  // an ISO day (the date picker's) as German; a day typed on a phone without a picker
+  // (31.12.2026, sent as typed when the phone cannot read it) stays as typed
+  function dayDe(iso) {
+    iso = String(iso);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+    return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4);
+  }
   // the outcomes ``q`` (worker.js's queue items) into ``box``; the intro paragraph, or null
   // when there is none to list
   function render(box, q) {

@@ -314,9 +314,30 @@
   function early() { return localStamp(new Date()).slice(0, 10) < day; }
   var IMPLICIT = "keine-auswahl";  // the value of the form's default button (Enter)
   var ahead = Number(body.getAttribute("data-appointment-ahead")) || 92;
+  // the appointment's day as ISO: the date picker's value, or a German day typed on a
+  // phone without a picker (31.12.2026, 1.2.2027); "" for a text the phone cannot read
+  // (sent as typed: the server reads more forms and names what is wrong)
+  function isoDay(text) {
+    var t = String(text || "").trim();
+    if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return t;
+    var m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(t);
+    if (!m) return "";
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return m[3] + "-" + pad(+m[2]) + "-" + pad(+m[1]);
+  }
+  function realDay(iso) {  // 31.02. is no day
+    var d = new Date(Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)));
+    return d.toISOString().slice(0, 10) === iso;
+  }
   // the server's rules on the appointment's day that the phone can check before queueing
-  function appointmentProblem(iso) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return "Bitte ein Datum des Termins angeben.";
+  // (``typed``: the field as typed; a text it cannot read is left to the server)
+  function appointmentProblem(typed) {
+    var iso = isoDay(typed);
+    if (!iso) return "";
+    if (!realDay(iso)) {
+      return "Termin am: „" + String(typed).trim() + "“ ist kein gültiges Datum " +
+        "(z. B. 31.12.2026).";
+    }
     if (iso <= day) {
       return "Termin " + dayDe(iso) + " liegt nicht nach dem Besuchstag " + dayDe(day) + ".";
     }
@@ -380,7 +401,8 @@
       dropRefused(f.kundennummer.value);
       var fields = {
         kundennummer: f.kundennummer.value, ergebnis: result, zeit: localStamp(new Date()),
-        notiz: cleanNote(f.notiz.value), termin_datum: f.termin_datum.value, termin_zeit: f.termin_zeit.value,
+        notiz: cleanNote(f.notiz.value), termin_datum: isoDay(f.termin_datum.value) ||
+          f.termin_datum.value.trim(), termin_zeit: f.termin_zeit.value,
         schluessel: newKey(), csrf_token: csrf
       };
       var label = button.textContent.trim();
