@@ -1352,7 +1352,7 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         target = next(r for r in plan.routes if (r.team_id, r.day) != (source.team_id,
                                                                         source.day))
         moved = source.stops[-1].client_id
-        page.select_option("select[name=kundennummer]", moved)
+        page.fill("input[name=kundennummer]", moved)
         page.select_option("form[action$='/verschieben'] select[name=ziel]",
                            f"{target.team_id}|{target.day.isoformat()}")
         page.click("form[action$='/verschieben'] button[type=submit]")

@@ -97,3 +97,36 @@ def test_pin_targets_shift_check_table_and_unpin(site: Site, kora: httpx.Client 
     # without the token: refused, nothing changes
     r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben", data={"kundennummer": cid})
     assert r.status_code == 403
+
+
+def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    """The pin form offered every case id of the plan as a drop-down list: thousands of
+    options in a big city's page, beyond the capped tables. The case id is typed (spaces
+    around it do not matter); one not in the plan is refused, naming what was typed."""
+    plan = _current_plan(site)
+    page = kora.get(f"/plaene/{plan.id}")
+    csrf = csrf_of(page.text)
+    form = page.text.split("/verschieben", 1)[1].split("</form>", 1)[0]
+    assert re.search(r'<input name="kundennummer" required', form), form
+    assert "<select name=\"kundennummer\"" not in page.text
+    ids = {s.client_id for r in plan.routes for s in r.stops}
+    assert not {o for o in re.findall(r"<option>([^<]*)</option>", page.text) if o in ids}
+    teams = {d["id"]: d for d in plan.params["teams"]}
+    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><button type="submit">'
+                            r"Aufheben", page.text))
+    cid = next(s.client_id for r in plan.routes for s in r.stops
+               if s.client_id not in pinned and re.fullmatch(r"[A-Z0-9]+", s.client_id))
+    route = next(r for r in plan.routes if r.team_id in teams)
+    target = f"{route.team_id}|{route.day.isoformat()}"
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": "K-GIBT-ES-NICHT", "ziel": target})
+    assert r.status_code == 400
+    assert "Kundennummer „K-GIBT-ES-NICHT“ gehört nicht zu diesem Plan" in html.unescape(r.text)
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": f"  {cid} ", "ziel": target})
+    assert r.status_code == 303, r.text
+    assert r.headers["location"].endswith(f"?verschoben={cid}#verschieben")
+    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
+                  data={"csrf_token": csrf, "kundennummer": cid})
+    assert r.status_code == 303

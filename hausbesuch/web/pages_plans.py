@@ -349,7 +349,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
         team_days=_pin_targets(plan, profile), clock=format_clock,
-        client_ids=sorted(set(ids)), moved=own_id(request.query_params.get("verschoben"), ids),
+        moved=own_id(request.query_params.get("verschoben"), ids),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
         newest=newest_version(web.store, plan_id), chances=chances,
         unassigned=[care_of.unassigned(u) for u in unassigned[:cap]],
@@ -378,8 +378,11 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                                                     "Zeitraum des Plans nicht.")
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
         u.client_id for u in plan.unassigned}
+    kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
     if kundennummer not in in_plan:
-        raise HTTPException(status_code=400, detail="Diese Kundennummer gehört nicht zum Plan.")
+        raise HTTPException(status_code=400, detail=(
+            f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
+            "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben."))
     minutes = None
     if uhrzeit.strip():
         try:
