@@ -396,6 +396,15 @@ class CaseworkError(UserError):
 MAX_APPOINTMENT_AHEAD_DAYS = 92
 
 
+def closed_case_text(client_id: str, status: str, since: datetime | None) -> str:
+    """Why a visit of a case that is no longer ``offen`` does not take place (German):
+    „K-1: Fall „abgeschlossen“ seit 03.12.2026, der Besuch entfällt.“"""
+    from hausbesuch.letters import status_label
+
+    when = f" seit {since:%d.%m.%Y}" if since is not None else ""
+    return f"{client_id}: Fall „{status_label(status)}“{when}, der Besuch entfällt."
+
+
 class Casework:
     """Casework of one city on a store, acting as ``actor``."""
 
@@ -1274,8 +1283,15 @@ class Casework:
         idempotency_key: str | None = None,
         visit_id: str | None = None,
         same_details: bool = False,
+        only_open: bool = False,
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
+
+        ``only_open`` (a field worker's phone): a case that is no longer ``offen`` (closed
+        or put in Klärung by the coordination since the plan, or reached at another
+        visit) is refused, naming its status: its visit does not take place, and an
+        outcome from the door must not open a case the coordination closed. The
+        coordination records such an outcome deliberately (``hausbesuch outcomes``).
 
         ``new`` is False when an outcome with the same ``idempotency_key`` was recorded
         before (a phone sending again): nothing changes then. ``same_details``: the key
@@ -1300,7 +1316,8 @@ class Casework:
             self._check_appointment(appointment, day)  # reads the teams: before writing
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
-                                        source, idempotency_key, visit_id, same_details)
+                                        source, idempotency_key, visit_id, same_details,
+                                        only_open)
         except IntegrityError:
             # the same outcome sent twice at once (two tabs of a link): the first one won
             if idempotency_key:
@@ -1314,7 +1331,8 @@ class Casework:
     def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
                         appointment: datetime | None, note: str | None, source: str,
                         idempotency_key: str | None, visit_id: str | None,
-                        same_details: bool = False) -> tuple[OutcomeRow, bool]:
+                        same_details: bool = False, only_open: bool = False
+                        ) -> tuple[OutcomeRow, bool]:
         today = self.today()
         with self.store.session() as s:
             if idempotency_key:
@@ -1355,6 +1373,10 @@ class Casework:
                     f"Für den Besuch von „{row.client_id}“ am {day:%d.%m.%Y} ist bereits ein "
                     f"Ergebnis erfasst: „{RESULT_LABELS.get(existing.result, existing.result)}“.",
                     field="ergebnis")
+            if only_open and row.status != "offen":
+                raise CaseworkError(closed_case_text(row.client_id, row.status,
+                                                    row.status_since) +
+                                    " Ergebnis bitte der Koordination melden.")
             if result == "termin_vereinbart":
                 if appointment is None:
                     raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen "

@@ -29,12 +29,34 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
     """Record an outcome from a phone once per ``idempotency_key``; True for a repeat.
 
     Raises :class:`hausbesuch.casework.CaseworkError` (German) for an outcome the casework
-    refuses (e.g. a second one for the same visit, an appointment before the visit).
+    refuses (e.g. a second one for the same visit, an appointment before the visit, a
+    case no longer ``offen``: the phone shows its visit as called off).
     """
     _row, new = casework(store, profile, actor).record_outcome(
         client_id, day, result, time_min=time_min, appointment=appointment, note=note,
-        source="web", idempotency_key=idempotency_key)
+        source="web", idempotency_key=idempotency_key, only_open=True)
     return not new
+
+
+def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop]) -> dict[str, str]:
+    """Per case id of ``stops`` whose case is no longer ``offen`` now (closed or put in
+    Klärung since the plan, or reached at another visit): why its visit does not take
+    place, without the case id („Fall „abgeschlossen“ seit 03.12.2026.“). The phone
+    shows such a stop as called off; :func:`record_outcome` refuses outcomes for it."""
+    from hausbesuch.letters import status_label
+    from hausbesuch.store import ClientRow
+
+    ids = sorted({st.client_id for st in stops})
+    out: dict[str, str] = {}
+    with store.session() as s:
+        for k in range(0, len(ids), 400):
+            for cid, status, since in s.execute(
+                    select(ClientRow.client_id, ClientRow.status, ClientRow.status_since)
+                    .where(ClientRow.city == city, ClientRow.client_id.in_(ids[k:k + 400]),
+                           ClientRow.status != "offen")):
+                when = f" seit {since:%d.%m.%Y}" if since is not None else ""
+                out[cid] = f"Fall „{status_label(status)}“{when}."
+    return out
 
 
 def outcomes_of_stops(store: Store, city: str, day: date,

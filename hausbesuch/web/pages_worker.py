@@ -115,6 +115,8 @@ def worker_page(request: Request, token: str) -> Response:
     chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops)
     data = _common(route, settings, RouteLinks(), chances)
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
+    # a case closed (or put in Klärung, or reached) since the plan: its visit is off
+    closed = casework_api.closed_cases(web.store, link.city, route.stops)
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
@@ -127,7 +129,8 @@ def worker_page(request: Request, token: str) -> Response:
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
                   implicit=IMPLICIT, appointment_ahead=MAX_APPOINTMENT_AHEAD_DAYS,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
-                  labels=OUTCOME_LABELS, recorded=recorded, form_key=new_token(16),
+                  labels=OUTCOME_LABELS, recorded=recorded, closed=closed,
+                  form_key=new_token(16),
                   saved=saved, replan=replan, **data)
 
 
