@@ -300,6 +300,98 @@ def test_one_person_cannot_lock_out_the_office(server: Server) -> None:
              {"ip": "127.0.0.1", "grund": "fehlversuche_adresse"})]
 
 
+def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
+        server: Server) -> None:
+    """QA 17a F1 (ASVS V2.2.1): ten wrong passwords for an account from one address lock
+    that address out of the account (429, also with the right password), but not the
+    owner logging in from another address; only failures over all addresses together
+    (a guessing attack spread over many addresses) lock the account for everyone. `user
+    list` shows either lockout and `user enable` lifts it; a correct login deletes the
+    failures of its own address only."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+    from hausbesuch.web.auth import (
+        LoginLimited,
+        LoginRefused,
+        add_user,
+        check_login,
+        login_key,
+    )
+    from hausbesuch.web.models import LoginAttemptRow
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    limits = server.app.state.web.limits
+    name = f"vera{server.kind}"
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    a, b, c = "10.0.0.1", "10.0.0.2", "10.0.0.3"
+
+    def attempt(password: str, address: str) -> str:
+        try:
+            check_login(server.store, name, password, address, limits)
+        except LoginLimited:
+            return "429"
+        except LoginRefused:
+            return "401"
+        return "ok"
+
+    def locked_reasons(before: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+        return [(r["actor"], r["details"]["ip"], r["details"]["grund"])
+                for r in _new_rows(server, before) if r["action"] == "anmeldung_gesperrt"]
+
+    def state() -> str:
+        r = runner.invoke(cli, ["user", "list", "--db", server.db_cli])
+        assert r.exit_code == 0, r.output
+        return next(line.split(" | ")[3] for line in r.output.splitlines()
+                    if line.startswith(f"{name} | "))
+
+    # someone at A guesses the password: A is locked out of the account ...
+    for _ in range(limits.max_failures):
+        assert attempt(WRONG, a) == "401"
+    before = _auth_rows(server)
+    assert attempt(PASSWORD, a) == "429"
+    assert locked_reasons(before) == [(name, a, "fehlversuche_konto")]
+    # ... while the owner at B logs in with her password (before: 429 from every address)
+    for _ in range(3):
+        assert attempt(WRONG, b) == "401"  # mistyped first
+    assert attempt(PASSWORD, b) == "ok"
+    # her login deleted B's failures only: A stays locked out, and the account shows it
+    assert attempt(PASSWORD, a) == "429"
+    assert state() == f"Anmeldesperre ({limits.max_failures} Fehlversuche)"
+    with server.store.session() as s:
+        assert sorted(s.scalars(select(LoginAttemptRow.address).where(
+            LoginAttemptRow.user_name == login_key(name))).all()) == [a] * limits.max_failures
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 0 and "war nicht gesperrt. Die Anmeldesperre nach " \
+        f"{limits.max_failures} fehlgeschlagenen" in r.output, r.output
+    assert state() == "aktiv"
+    assert attempt(PASSWORD, a) == "ok"
+
+    # a guessing attack spread over many addresses, each below its own limit: at the
+    # limit over all addresses the account is locked for every address
+    assert limits.max_failures_account > limits.max_failures_per_address
+    spread = limits.max_failures - 1
+    with server.store.session() as s:
+        now = clock.utc()
+        for i in range(limits.max_failures_account - 1):
+            s.add(LoginAttemptRow(at=now, user_name=login_key(name),
+                                  address=f"10.1.{i // spread}.1"))
+    assert state() == "aktiv"  # one below the limit: no lockout yet
+    assert attempt(WRONG, b) == "401"  # the last failure the limit lets through
+    before = _auth_rows(server)
+    assert attempt(PASSWORD, c) == "429"  # a fresh address, the right password
+    assert attempt(PASSWORD, b) == "429"
+    assert locked_reasons(before) == [(name, c, "fehlversuche_konto_alle_adressen"),
+                                      (name, b, "fehlversuche_konto_alle_adressen")]
+    assert state() == f"Anmeldesperre ({limits.max_failures_account} Fehlversuche)"
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 0 and "Die Anmeldesperre nach " \
+        f"{limits.max_failures_account} fehlgeschlagenen" in r.output, r.output
+    assert attempt(PASSWORD, c) == "ok"
+    assert state() == "aktiv"
+    _no_password(_auth_rows(server))
+
+
 @pytest.mark.parametrize("column, age, reason", [
     ("last_seen", timedelta(minutes=31), "leerlauf"),
     ("created_at", timedelta(hours=13), "hoechstdauer"),

@@ -270,6 +270,17 @@ def test_login_is_limited_per_account_and_per_address(site: Site) -> None:
             r = login(c, "kora", PASSWORD)
             assert r.status_code == 429 and "Zu viele" in r.text
             assert "hb_session" not in c.cookies
+        # ... from that address only (QA 17a F1): kora at another address logs in, here
+        # behind the TLS proxy (``--proxy``: the address is X-Forwarded-For's)
+        from fastapi.testclient import TestClient
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        elsewhere = TestClient(ProxyHeadersMiddleware(site.app, trusted_hosts="*"),
+                               headers={"X-Forwarded-For": "10.0.0.2"},
+                               follow_redirects=False)
+        assert login(elsewhere, "kora", PASSWORD).status_code == 303
+        with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+            assert login(c, "kora", PASSWORD).status_code == 429  # 127.0.0.1 still waits
         with site.store.session() as s:
             s.execute(LoginAttemptRow.__table__.delete())
         # per address: many accounts tried from one address lock the address, at a limit

@@ -15,11 +15,17 @@
   SHA-256 only. Login always makes a new
   session (no fixation), logout deletes it, and it ends after ``idle`` minutes without a
   request or ``absolute`` hours after login, and when the account is disabled.
-- Failed logins are counted per account name and per peer address over a window; at the
-  limit (10 per account, 50 per address by default) further tries are refused with 429
-  before the password is checked, also a correct one, until the window has passed
-  (lockout). The address limit is the higher one: many people may share one address (an
-  office behind NAT or a proxy), and one of them must not lock the others out.
+- Failed logins are counted over a window (15 minutes by default) in three ways, each
+  with a limit at which further tries are refused with 429 before the password is
+  checked, also a correct one, until the window has passed (lockout): per account name
+  from one peer address (10: that address is locked out for that account only, so
+  that someone who knows a name cannot lock its owner out from elsewhere, ASVS V2.2.1),
+  per account name from all addresses together (100: a guessing attack spread over
+  many addresses locks the account for everyone), and per peer address for any names
+  (50: many people may share one address, an office behind NAT or a proxy, and one of
+  them must not lock the others out). A correct login deletes the failures of its
+  account from its own address only: it must not give a guesser at another address a
+  fresh budget of tries, nor reset the count over all addresses.
 - Every authentication decision is a row of the audit log (:data:`AUTH_ACTIONS`): login,
   failed login (with a reason code; the person sees the same message for a wrong password
   and an unknown name), lockout, logout and a session ended by its idle or absolute limit.
@@ -59,7 +65,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import HTTPException, Request
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from hausbesuch import clock
@@ -138,15 +144,19 @@ class User:
 class Limits:
     """Session and login limits.
 
-    ``max_failures`` failed logins for one account name, or ``max_failures_per_address``
-    from one client address, within ``window_minutes`` lock further logins (429) until
-    the window has passed.
+    Within ``window_minutes``: ``max_failures`` failed logins for one account name from
+    one client address lock that address out of that account (429, also for the right
+    password); ``max_failures_account`` for one account name from all addresses together
+    lock the account for every address; ``max_failures_per_address`` from one client
+    address for any names lock that address out of every account. Each lasts until the
+    window has passed (or, for the first two, an administrator lifts it).
     """
 
     idle_minutes: int = 30
     absolute_hours: int = 12
-    max_failures: int = 10  # per account name
-    max_failures_per_address: int = 50  # per client address (offices share one)
+    max_failures: int = 10  # per account name from one client address
+    max_failures_account: int = 100  # per account name from all addresses together
+    max_failures_per_address: int = 50  # per client address, any names (offices share one)
     window_minutes: int = 15
 
 
@@ -467,14 +477,19 @@ def _failure_keys(name: str) -> set[str]:
 
 
 def _locked_by(s: Session, name: str, limits: Limits) -> int:
-    """How many failed logins lock account ``name`` out now: those within the window, if
-    they reach the limit (:func:`check_login`); 0 when it is not locked out. ``limits``
-    are the server's (the command line knows the defaults only)."""
+    """How many failed logins lock account ``name`` out now: those within the window (from
+    all addresses), if some address reached ``max_failures`` for it or all of them together
+    ``max_failures_account`` (:func:`check_login`); 0 when it is not locked out, for any
+    address. ``limits`` are the server's (the command line knows the defaults only)."""
     since = clock.utc() - timedelta(minutes=limits.window_minutes)
-    recent = int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
-        LoginAttemptRow.user_name.in_(_failure_keys(name)),
-        LoginAttemptRow.at >= since)) or 0)
-    return recent if recent >= limits.max_failures else 0
+    per_address = [int(n) for n in s.scalars(
+        select(func.count()).select_from(LoginAttemptRow).where(
+            LoginAttemptRow.user_name.in_(_failure_keys(name)), LoginAttemptRow.at >= since)
+        .group_by(LoginAttemptRow.address))]
+    recent = sum(per_address)
+    locked = (max(per_address, default=0) >= limits.max_failures
+              or recent >= limits.max_failures_account)
+    return recent if locked else 0
 
 
 def _lift_lockout(s: Session, name: str, limits: Limits) -> int:
@@ -594,19 +609,39 @@ def _audit_attempt(store: Store, s: Session, action: str, row: UserRow | None,
 _LOCKED = OncePer(LOCKED_AUDIT_EVERY)
 
 
-def _failures(store: Store, key: str, address: str, since: datetime) -> tuple[int, int]:
+@dataclass(frozen=True)
+class _Failures:
+    """Failed logins within the window (tries being checked included)."""
+
+    pair: int  # for the account name from this address
+    account: int  # for the account name from all addresses
+    address: int  # from this address, any names
+
+    def over(self, limits: Limits, slack: int = 0) -> str | None:
+        """The audit reason of the first limit reached (``slack`` 1: passed), else None."""
+        if self.pair >= limits.max_failures + slack:
+            return "fehlversuche_konto"
+        if self.account >= limits.max_failures_account + slack:
+            return "fehlversuche_konto_alle_adressen"
+        if self.address >= limits.max_failures_per_address + slack:
+            return "fehlversuche_adresse"
+        return None
+
+
+def _failures(store: Store, key: str, address: str, since: datetime) -> _Failures:
+    def count(s: Session, *where: ColumnElement[bool]) -> int:
+        return int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
+            LoginAttemptRow.at >= since, *where)) or 0)
+
     with store.session() as s:
-        per_account = s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
-            LoginAttemptRow.user_name == key, LoginAttemptRow.at >= since)) or 0
-        per_address = s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
-            LoginAttemptRow.address == address, LoginAttemptRow.at >= since)) or 0
-    return int(per_account), int(per_address)
+        return _Failures(
+            pair=count(s, LoginAttemptRow.user_name == key, LoginAttemptRow.address == address),
+            account=count(s, LoginAttemptRow.user_name == key),
+            address=count(s, LoginAttemptRow.address == address))
 
 
-def _limited(store: Store, name: str, key: str, address: str,
-             over_account: bool) -> LoginLimited:
+def _limited(store: Store, name: str, key: str, address: str, reason: str) -> LoginLimited:
     """Audit a try refused at the limit (throttled, see :data:`_LOCKED`)."""
-    reason = "fehlversuche_konto" if over_account else "fehlversuche_adresse"
     held = _LOCKED.take((key, address))
     if held is not None:
         with store.session() as s:
@@ -618,10 +653,15 @@ def _limited(store: Store, name: str, key: str, address: str,
 def check_login(store: Store, name: str, password: str, address: str, limits: Limits) -> User:
     """The account for a correct login; raises :class:`LoginLimited` or :class:`LoginRefused`.
 
-    The try is counted (a row of ``web_login_attempts``) before the password is checked, and
-    the count is read again after it: of tries that arrive at the same time, at most the
-    limit get their password checked, however many threads serve them. A correct login
-    removes the rows of its account. The rows keep the SHA-256 of the typed name's
+    Failed logins are counted per account name from this address, per account name from
+    all addresses and per address (:class:`Limits`); at any limit the try is refused
+    before the password is checked. The try is counted (a row of ``web_login_attempts``)
+    before the password is checked, and the counts are read again after it: of tries that
+    arrive at the same time, at most each limit get their password checked, however many
+    threads serve them (for one address and for all addresses together). A correct login
+    removes the rows of its account from its own address (not those of other addresses:
+    a guesser there gets no fresh budget, and the count over all addresses goes on).
+    The rows keep the SHA-256 of the typed name's
     :func:`name_key` (:func:`login_key`), never the name; the account is found by
     :func:`find_account`. A refused or limited try is audited here; the caller audits the login
     itself once its session exists (:func:`audit_auth`).
@@ -631,19 +671,19 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     address = address[:64]
     now = clock.utc()
     since = now - timedelta(minutes=limits.window_minutes)
-    per_account, per_address = _failures(store, key, address, since)
-    if per_account >= limits.max_failures or per_address >= limits.max_failures_per_address:
-        raise _limited(store, name, key, address, per_account >= limits.max_failures)
+    reason = _failures(store, key, address, since).over(limits)
+    if reason is not None:
+        raise _limited(store, name, key, address, reason)
     with store.session() as s:  # claim the try, committed before the slow hash check
         claim = LoginAttemptRow(at=now, user_name=key, address=address)
         s.add(claim)
         s.flush()
         claim_id = claim.id
-    per_account, per_address = _failures(store, key, address, since)
-    if per_account > limits.max_failures or per_address > limits.max_failures_per_address:
+    reason = _failures(store, key, address, since).over(limits, slack=1)
+    if reason is not None:
         with store.session() as s:  # others came first: this one is not checked
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == claim_id))
-        raise _limited(store, name, key, address, per_account > limits.max_failures)
+        raise _limited(store, name, key, address, reason)
     with store.session() as s:
         row = find_account(s, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
@@ -664,7 +704,8 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         row = s.get(UserRow, account)
         if _HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
-        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == key))
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == key,
+                                                LoginAttemptRow.address == address))
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < since))
         return User(name=row.name, role=row.role, city=row.city)
 
