@@ -3,7 +3,8 @@
 ``check_password`` refuses, in German, a password that contains the account's name, its
 city as a whole word (an admin's: every shipped city's), a shipped city's name alone or
 "hausbesuch", one short part repeated, one run, and one on
-the list of common passwords or made of one or two of its words with digits and signs only.
+the list of common passwords or made of one or two of its words with digits and signs only,
+also with one or two characters more (QA 17a F3).
 The account form, ``user add`` and ``user password`` all go through it (tests/test_web.py).
 """
 
@@ -106,6 +107,30 @@ def test_easy_passwords_are_refused_in_german(password: str, account: dict, why:
 ])
 def test_passwords_not_easy_to_guess_are_taken(password: str, account: dict) -> None:
     check_password(password, **account)
+
+
+@pytest.mark.parametrize("password", [
+    # QA 17a F3 (ASVS V2.1.7): each was accepted, a list password with one character more
+    "Passwort2024!x", "xPasswort2024!", "P@ssw0rd1234a", "Password12345a", "Kennwort12345a",
+    "Sommer2025!!x", "Jobcenter2026!x", "qwertz123456a", "abc123abc123x", "Koordination2026",
+    # two characters more, anywhere; a whole list password with more; the app's own words
+    "Passwort2024!xy", "xy-Passwort-2024", "Sommer-x-Sonne-12y", "1qay-2wsx-3edc-x",
+    "Administration-1", "Beratung-2026-ab", "Aufsuchende-2026", "bobobobobobo-12x",
+])
+def test_list_words_with_one_or_two_characters_more_are_refused(password: str) -> None:
+    with pytest.raises(UserError) as err:
+        check_password(password, name="anna", city="Bad Hersfeld")
+    assert "zu leicht zu erraten" in str(err.value) or "wiederholt nur" in str(err.value)
+    assert "Tipp: mehrere Wörter" in str(err.value)
+
+
+@pytest.mark.parametrize("password", [
+    "Zitronen-Falter-Wolke-93", "ein-ganz-neues-passwort", "Gartenzwerg-Ampel-Wolke",
+    "richtig-langes-passwort", "Passwort-Zitrone-Falter", "Blaue-Ampel-Kaffee-3x",
+    "Passwort2024!xyz",  # three letters more than the list word: taken (the rule's edge)
+])
+def test_passphrases_with_a_list_word_and_more_are_taken(password: str) -> None:
+    check_password(password, name="anna", city="Bad Hersfeld")
 
 
 def test_common_password_list_keeps_its_format() -> None:

@@ -6,9 +6,10 @@
 - A new password (an account made, a password set or changed) has at least 12 characters
   and is not easy to guess (ASVS V2.1.7, :func:`check_password`): it does not contain the
   account's name, its city (or a shipped profile's) or "hausbesuch", is not one short part repeated or a run such
-  as ``123456789012``, and is not on the project's list of common passwords
-  (``common_passwords.txt``: whole passwords, and words that with digits and signs only
-  make one).
+  as ``123456789012`` (also with one or two characters after it), and is not on the
+  project's list of common passwords (``common_passwords.txt``: whole passwords, and words
+  that with digits and signs only make one), also not with one or two characters more
+  (``Passwort2024!x``).
 - A session is a random 256-bit token in an HttpOnly cookie (``SameSite=Lax``; over https
   ``Secure`` and named :data:`SECURE_SESSION_COOKIE`, whose ``__Host-`` prefix makes the
   browser refuse it from a sibling subdomain or for another path); the table keeps its
@@ -337,12 +338,46 @@ def common_passwords() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(words), frozenset(whole)
 
 
-def _few_words(letters: str, words: frozenset[str], most: int = 2) -> bool:
-    """Is ``letters`` one word of ``words``, or (``most`` 2) two of them joined?"""
+#: Characters a password may have beyond list words and still count as made of them
+#: (``Passwort2024!x``, ``xPasswort2024!``: cracking rules try these first).
+EXTRA_CHARACTERS = 2
+
+
+def _few_words(letters: str, words: frozenset[str], most: int = 2,
+               extra: int = EXTRA_CHARACTERS) -> bool:
+    """Is ``letters`` at least one and at most ``most`` words of ``words`` joined, with at
+    most ``extra`` further letters anywhere (before, between or after them)?"""
     if letters in words:
         return True
-    return most > 1 and len(letters) <= 80 and any(letters[:i] in words and _few_words(letters[i:], words, most - 1)
-                            for i in range(1, len(letters)))
+    longest = max(map(len, words), default=0)
+    n = len(letters)
+    if not longest or n > most * longest + extra:
+        return False
+
+    @functools.cache
+    def fits(i: int, left: int, spare: int, found: bool) -> bool:
+        """Can ``letters[i:]`` be ``left`` words or fewer and ``spare`` letters or fewer?"""
+        if i == n:
+            return found
+        if spare and fits(i + 1, left, spare - 1, found):
+            return True
+        return left > 0 and any(letters[i:j] in words and fits(j, left - 1, spare, True)
+                                for j in range(i + 1, min(n, i + longest) + 1))
+
+    return fits(0, most, extra, False)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
+def _near_whole(compact: str, whole: frozenset[str], extra: int = EXTRA_CHARACTERS) -> bool:
+    """Is ``compact`` a whole password of the list, or one with at most ``extra`` further
+    characters anywhere (``1qay2wsx3edcx``)?"""
+    return compact in whole or any(
+        len(compact) - extra <= len(w) < len(compact) and _is_subsequence(w, compact)
+        for w in whole)
 
 
 def _step(ch: str, step: int) -> str | None:
@@ -421,8 +456,12 @@ def check_password(password: str, *, name: str | None = None,
     the password (``Hersfeld-2024``, not ``Hersfelder`` or ``Ablauf``); one that is nothing
     but the name of a shipped city, whosever account it is (``bad-hersfeld``); one that
     contains "hausbesuch"; one that is one short part repeated
-    (``annaannaanna``) or one run (``123456789012``); one on the list of common passwords,
-    or made of one or two of its words with digits and signs only (``Passwort2024!``)."""
+    (``annaannaanna``, also with signs, digits or one or two letters after it:
+    ``abc123abc123x``) or one run (``123456789012``); one on the list of common passwords,
+    or made of one or two of its words with digits and signs only (``Passwort2024!``),
+    also with up to :data:`EXTRA_CHARACTERS` further characters (a whole password of the
+    list: anywhere; list words: letters before, between or after them, as cracking rules
+    add them: ``Passwort2024!x``, ``xPasswort2024!``)."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
     if not password.strip():
@@ -442,9 +481,14 @@ def check_password(password: str, *, name: str | None = None,
                             f"(„{shown}“) bestehen." + _EASY_TIP)
     if PRODUCT_WORD in compact:
         raise UserError(f"Das Passwort darf „{PRODUCT_WORD}“ nicht enthalten." + _EASY_TIP)
-    core = re.sub(r"\d+$", "", compact)  # "annaannaanna!", "aaaaaaaaaaa1"
+    # also with signs, digits, or one or two letters (then digits) after it:
+    # "annaannaanna!", "aaaaaaaaaaa1", "abc123abc123x"
+    cores = set()
+    for cut in range(EXTRA_CHARACTERS + 1):
+        head = compact[:len(compact) - cut]
+        cores |= {head, re.sub(r"\d+$", "", head)}
     if any(re.fullmatch(rf"(.{{1,{MIN_PASSWORD - 1}}}?)\1+", t, re.DOTALL)
-           for t in (folded, compact, core) if len(t) >= MIN_PASSWORD // 2):
+           for t in (folded, compact, *cores) if len(t) >= MIN_PASSWORD // 2):
         raise UserError("Das Passwort wiederholt nur eine kurze Zeichenfolge (wie "
                         "„annaannaanna“ oder „123412341234“)." + _EASY_TIP)
     if _run(compact):
@@ -452,11 +496,12 @@ def check_password(password: str, *, name: str | None = None,
                         "„abcdefghijkl“)." + _EASY_TIP)
     words, whole = common_passwords()
     plain = _deleet(password)  # "P@ssw0rd12345" is "Password12345"
-    if compact in whole or _compact(plain) in whole or any(
+    if _near_whole(compact, whole) or _near_whole(_compact(plain), whole) or any(
             t and _few_words(t, words) for t in (letters, _letters(plain))):
         raise UserError("Das Passwort ist zu leicht zu erraten: es steht auf der Liste "
                         "häufiger Passwörter oder besteht nur aus einem oder zwei häufigen "
-                        "Wörtern mit Ziffern oder Zeichen (wie „Passwort2024!“)." + _EASY_TIP)
+                        "Wörtern mit Ziffern oder Zeichen, auch mit ein oder zwei Zeichen "
+                        "mehr (wie „Passwort2024!“ oder „Passwort2024!x“)." + _EASY_TIP)
 
 
 @dataclass(frozen=True)
