@@ -5,7 +5,8 @@ password or unknown name), a login, a logout, a lockout and a session ended by i
 absolute limit each leave exactly one audit row with the right action, actor and city, and
 never the password; the page says the same for a wrong password and an unknown name. The
 per-address login limit is clearly higher than the per-account one, so that one person
-cannot lock out an office behind one address. ``hausbesuch user disable`` stores the
+cannot lock out an office behind one address; failures for an account from one address
+lock that address out of it only, failures from all addresses together lock it for all. ``hausbesuch user disable`` stores the
 account's city, and the administrator sees account changes and logins of accounts without a
 city in the Protokoll ("ohne Stadt").
 """
