@@ -58,11 +58,13 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError as XMLParseError
 
 from geodata.addresses import STREET_START, STREET_TYPE_ALONE, street_start
 from hausbesuch.errors import UserError
@@ -1464,6 +1466,18 @@ _HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*[\"'](?:1|tr
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 
 
+#: The parts of a workbook that are XML (the sheets, ``[Content_Types].xml``, relations,
+#: VML drawings of comments), checked for a document type declaration.
+_XML_PARTS = (".xml", ".rels", ".vml")
+#: How much of the start of each XML part is looked at for one: its prolog (a DOCTYPE can
+#: only stand before the root element), a few bytes in every workbook written by Excel or
+#: LibreOffice. One further down (after a long comment) is left to the parser, whose error
+#: is told as well (no entity from outside is ever read, see :func:`_read_xlsx`).
+_DOCTYPE_HEAD = 4096
+#: A document type declaration in UTF-8 and UTF-16 (both byte orders).
+_DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
 def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
     """Refuse a workbook before openpyxl reads it when it could cost minutes or gigabytes:
     more than :data:`MAX_PARTS` parts; a part that unpacks to more than
@@ -1472,7 +1486,8 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
     :data:`MAX_PART_RATIO` times (a zip bomb, e.g. in the shared strings); or sheets
     holding more than :data:`MAX_CELLS` cells, all sheets together: cells without a value
     cost time too (a 22 KB file of empty cells took 20 s), and they are counted here in the
-    raw XML, fast.
+    raw XML, fast; or an XML part with a document type declaration (``<!DOCTYPE``, the
+    way of entity tricks: external entities, nested ones; Excel never writes one).
 
     The sizes are those the archive declares: Python's ``zipfile`` (which openpyxl reads
     with) never unpacks more than that.
@@ -1517,6 +1532,17 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
                         "eine Datei (eine „ZIP-Bombe“) würde beim Öffnen den Speicher füllen "
                         "und wird nicht gelesen. Bitte in Excel oder LibreOffice als .xlsx "
                         "oder CSV neu speichern.")
+            for info in infos:
+                if info.filename.lower().endswith(_XML_PARTS):
+                    with z.open(info) as fh:
+                        head = fh.read(_DOCTYPE_HEAD)
+                    if any(mark in head for mark in _DOCTYPE_MARKS):
+                        raise UserError(
+                            f"Die Datei {name} ist keine lesbare XLSX-Datei (XML beschädigt: "
+                            f"ein Teil der Arbeitsmappe, „{shown_header(info.filename)}“, "
+                            "enthält eine DOCTYPE-Angabe, die Excel und LibreOffice nie "
+                            "schreiben). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
+                            "neu speichern.")
             cells = 0
             for info in sheets:
                 rows = hidden.setdefault(info.filename, set())
@@ -1535,7 +1561,7 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
         raise _too_many_rows(name, exc) from None
     except UserError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
         return {}  # the reader below says what is wrong with the file
     return hidden
 
@@ -1549,7 +1575,8 @@ def _read_xlsx(data: bytes, name: str,
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
-            AttributeError, IndexError, EOFError) as exc:  # a broken file is the user's to fix
+            AttributeError, IndexError, EOFError, XMLParseError, zlib.error
+            ) as exc:  # a broken file is the user's to fix (XMLParseError: not well-formed)
         raise UserError(
             f"Die Datei {name} ist keine lesbare XLSX-Datei ({_xlsx_problem(exc)}). "
             "Bitte in Excel oder LibreOffice als .xlsx oder CSV neu speichern."
@@ -1560,7 +1587,7 @@ def _read_xlsx(data: bytes, name: str,
         except _TooManyRows as exc:
             raise _too_many_rows(name, exc) from None
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
-                IndexError, EOFError) as exc:
+                IndexError, EOFError, XMLParseError, zlib.error) as exc:
             raise UserError(
                 f"Die Datei {name} ist beschädigt: ein Arbeitsblatt kann nicht gelesen werden "
                 f"({_xlsx_problem(exc)}). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
@@ -1594,12 +1621,14 @@ def _xlsx_problem(exc: BaseException) -> str:
     """Why a workbook cannot be read, in German words (never an exception's class name)."""
     from openpyxl.utils.exceptions import InvalidFileException
 
-    if isinstance(exc, zipfile.BadZipFile):
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error)):
         return "das ZIP-Archiv der Arbeitsmappe ist beschädigt oder unvollständig"
     if isinstance(exc, KeyError):
         return "ein ZIP-Archiv, dem die Teile einer Excel-Arbeitsmappe fehlen"
     if isinstance(exc, InvalidFileException):
         return "kein Format einer Excel-Arbeitsmappe"
+    if isinstance(exc, XMLParseError):
+        return "XML beschädigt"
     if isinstance(exc, EOFError):
         return "die Datei endet vorzeitig, sie ist unvollständig"
     if isinstance(exc, OSError):

@@ -1,0 +1,181 @@
+"""A workbook whose XML is broken or carries a document type declaration (QA 17a F2).
+
+openpyxl raises ``xml.etree.ElementTree.ParseError`` (a ``SyntaxError``) for a sheet that
+is not well-formed XML; it was not caught: a 500 page on the web uploads and a traceback
+from ``hausbesuch import``. Now every such file is refused with the German message of the
+other unreadable workbooks, naming the file; a ``<!DOCTYPE`` (the way of entity tricks;
+Excel and LibreOffice never write one) is refused before openpyxl parses anything.
+
+The workbooks are a real one (openpyxl) with one part replaced, built here with zipfile.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web_fixtures import CITY_PROFILE, HEADER, csrf_of, live_server, logged_in
+
+CITY = "Bad Hersfeld"
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+ROW = f'<row r="1"><c r="A1" t="inlineStr"><is><t>{HEADER[0]}</t></is></c></row>'
+SHEET = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS}><sheetData>'
+
+#: Sheet XML that openpyxl cannot parse, and the DTD tricks (refused before parsing).
+BROKEN = {
+    "abgeschnitten": SHEET + ROW[:40],
+    "kaufmanns-und": SHEET + ROW.replace(HEADER[0], "Kundennummer & Name") + "</sheetData></worksheet>",
+    "externe-entitaet": ('<?xml version="1.0"?>\n<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM '
+                         '"file:///etc/hostname">]>\n' + f"<worksheet {NS}><sheetData>"
+                         + ROW.replace(HEADER[0], "&xxe;") + "</sheetData></worksheet>"),
+    "verschachtelte-entitaeten": (
+        '<?xml version="1.0"?>\n<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+                  for p, c in zip("abcdefg", "bcdefgh", strict=True))
+        + f"]>\n<worksheet {NS}><sheetData>" + ROW.replace(HEADER[0], "&h;")
+        + "</sheetData></worksheet>"),
+}
+
+
+def _workbook() -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _with_part(part: str, text: str | bytes) -> bytes:
+    """The workbook of :func:`_workbook` with ``part`` replaced by ``text``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_workbook())) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, text if info.filename == part else src.read(info))
+    return out.getvalue()
+
+
+def _broken(kind: str) -> bytes:
+    return _with_part("xl/worksheets/sheet1.xml", BROKEN[kind])
+
+
+def _says_unreadable(message: str, name: str) -> None:
+    assert (f"Die Datei {name} ist keine lesbare XLSX-Datei (XML beschädigt" in message
+            or f"Die Datei {name} ist beschädigt: ein Arbeitsblatt kann nicht gelesen werden "
+               "(XML beschädigt)" in message), message
+    assert "Bitte in Excel oder LibreOffice als .xlsx oder CSV neu speichern." in message
+    for english in ("Traceback", "ParseError", "not well-formed", "undefined entity",
+                    "SyntaxError"):
+        assert english not in message, message
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_read_table_refuses_broken_or_dtd_sheet_xml_in_german(tmp_path: Path, kind: str) -> None:
+    from hausbesuch.errors import UserError
+    from hausbesuch.tabular import read_table
+
+    path = tmp_path / f"{kind}.xlsx"
+    path.write_bytes(_broken(kind))
+    with pytest.raises(UserError) as info:
+        read_table(path)
+    _says_unreadable(str(info.value), str(path))
+    if kind.endswith(("entitaet", "entitaeten")):  # refused before openpyxl parses it
+        assert "DOCTYPE" in str(info.value) and "xl/worksheets/sheet1.xml" in str(info.value)
+
+
+def test_a_doctype_in_any_xml_part_is_refused(tmp_path: Path) -> None:
+    """Not only in the sheets: the shared list of parts too (UTF-16 as well)."""
+    from hausbesuch.errors import UserError
+    from hausbesuch.tabular import read_table
+
+    types = ('<?xml version="1.0"?><!DOCTYPE Types [<!ENTITY x "y">]><Types xmlns='
+             '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    for text in (types, types.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>')
+                 .encode("utf-16-le")):
+        path = tmp_path / "typen.xlsx"
+        path.write_bytes(_with_part("[Content_Types].xml", text))
+        with pytest.raises(UserError) as info:
+            read_table(path)
+        assert "DOCTYPE" in str(info.value) and "[Content_Types].xml" in str(info.value)
+
+
+def test_a_damaged_deflate_stream_is_refused_in_german(tmp_path: Path) -> None:
+    """zlib's own error (not a BadZipFile) for a part whose packed bytes are damaged."""
+    from hausbesuch.errors import UserError
+    from hausbesuch.tabular import read_table
+
+    data = bytearray(_workbook())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start:start + 8] = b"\xff" * 8
+    path = tmp_path / "zlib.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError) as info_:
+        read_table(path)
+    assert f"Die Datei {path} ist keine lesbare XLSX-Datei (das ZIP-Archiv" in str(info_.value)
+
+
+@pytest.mark.parametrize("kind", ["abgeschnitten", "externe-entitaet"])
+def test_cli_import_exits_2_with_the_german_message(tmp_path: Path, kind: str) -> None:
+    from tests.cli_helpers import run
+
+    path = tmp_path / f"{kind}.xlsx"
+    path.write_bytes(_broken(kind))
+    result = run("import", str(path), "--city", "bad-hersfeld",
+                 "--db", f"sqlite:///{tmp_path / 'hb.sqlite'}")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit)
+    _says_unreadable(" ".join(result.output.split()), str(path))
+
+
+# --------------------------------------------------------------------------- web uploads
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    tmp = tmp_path_factory.mktemp("xlsx-broken")
+    app = create_app(f"sqlite:///{tmp / 'bare.sqlite'}", cities=[CITY_PROFILE],
+                     run_jobs=False)
+    add_user(app.state.web.store, "kora", "richtig-langes-passwort", role="koordination",
+             city=CITY)
+    with live_server(app) as live:
+        yield live.url
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+@pytest.mark.parametrize("path,page", [("/kunden/import", "/kunden/import"),
+                                       ("/teams/hochladen", "/teams")])
+def test_web_upload_of_a_broken_workbook_is_a_german_400(
+        bare: str, kind: str, path: str, page: str) -> None:
+    import html
+    import re
+
+    with logged_in(bare, "kora") as kora:
+        csrf = csrf_of(kora.get(page).text)
+        r = kora.post(path, data={"csrf_token": csrf, "stadt": CITY}, files={
+            "datei": (f"{kind}.xlsx", _broken(kind),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+    assert r.status_code == 400, r.text[-800:]
+    m = re.search(r'<p class="error" role="alert">(.*?)</p>', r.text, re.S)
+    assert m, r.text[-800:]
+    _says_unreadable(html.unescape(m.group(1)), f"{kind}.xlsx")
+    assert "Fehlernummer" not in r.text
+
+
+def test_headers_fit(tmp_path: Path) -> None:
+    """The workbook the broken ones are made from is read (the test builds them right)."""
+    from hausbesuch.tabular import read_table
+
+    path = tmp_path / "gut.xlsx"
+    path.write_bytes(_workbook())
+    assert read_table(path).columns[0] == HEADER[0]
