@@ -197,7 +197,7 @@ def test_serve_refuses_a_busy_port_an_unknown_address_and_an_impossible_port(
                             (["--port", "70000"], "--port: zwischen 1 und 65535, erhalten 70000"),
                             (["--port", "0"], "--port: zwischen 1 und 65535, erhalten 0"),
                             # TEST-NET-1 (RFC 5737): an address no machine of ours has
-                            (["--host", "192.0.2.1", "--port", str(port)],
+                            (["--host", "192.0.2.1", "--port", str(port), "--insecure-http"],
                              "--host 192.0.2.1: diese Adresse hat der Rechner nicht")):
             done = subprocess.run(
                 [sys.executable, "-m", "hausbesuch", "serve", "--db", str(db), "--city",

@@ -34,21 +34,29 @@ def _read_password(stdin: bool) -> str:
     return first
 
 
-def _bind(host: str, port: int):  # noqa: ANN202
-    """A socket bound to ``host``:``port`` (as uvicorn binds it), or a German
+def _resolve(host: str, port: int):  # noqa: ANN202
+    """``host``:``port`` as uvicorn binds it (family, kind, proto, _, address), or a German
     :class:`UserError` naming the option."""
-    import errno
     import socket
 
     # uvicorn's rule: IPv6 only for an address with a colon; a name (localhost) is
     # bound on IPv4, so that a proxy on 127.0.0.1 reaches it and is trusted (--proxy)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        family, kind, proto, _name, address = socket.getaddrinfo(
-            host, port, family, socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM,
+                                  flags=socket.AI_PASSIVE)[0]
     except (socket.gaierror, UnicodeError):
         raise UserError(f"--host {host}: diese Adresse ist unbekannt (z. B. 127.0.0.1 oder "
                         "0.0.0.0 angeben).") from None
+
+
+def _bind(host: str, port: int):  # noqa: ANN202
+    """A socket bound to ``host``:``port`` (as uvicorn binds it), or a German
+    :class:`UserError` naming the option."""
+    import errno
+    import socket
+
+    family, kind, proto, _name, address = _resolve(host, port)
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -68,6 +76,86 @@ def _bind(host: str, port: int):  # noqa: ANN202
     return sock
 
 
+def _base_url(value: str) -> str:
+    """``serve --base-url``: the address as links are built from it (scheme, host in IDNA
+    as a browser sends it in ``Host``, port; no path), or a German :class:`UserError`."""
+    import ipaddress
+    import re
+    from urllib.parse import urlsplit
+
+    bad = (f"--base-url {value}: bitte die Adresse angeben, unter der die Teams den Server "
+           "erreichen, mit https:// oder http:// und ohne Pfad, z. B. "
+           "https://hausbesuch.example.de")
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        raise UserError(bad + ".") from None
+    host = parts.hostname or ""
+    if (parts.scheme not in ("http", "https") or not host or parts.username is not None
+            or parts.password is not None or parts.query or parts.fragment
+            or "?" in value or "#" in value or parts.path not in ("", "/")):
+        raise UserError(bad + ".")
+    if ":" in host:  # IPv6, written in brackets
+        try:
+            host = str(ipaddress.IPv6Address(host))
+        except ValueError:
+            raise UserError(bad + ".") from None
+        netloc = f"[{host}]"
+    else:
+        try:
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            raise UserError(bad + ".") from None
+        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*",
+                            host):
+            raise UserError(bad + ".")
+        netloc = host
+    if port is not None:
+        netloc += f":{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def _serve_hosts(host: str, address: str, *, proxy: bool, base_url: str | None,
+                 insecure_http: bool) -> tuple[list[str] | None, list[str]]:
+    """What ``serve`` allows: the host names a request's ``Host`` may name (None: any) and
+    the German warnings to print at the start; or a :class:`UserError` for plain HTTP on
+    the network (an address not on loopback without ``--proxy`` or ``--insecure-http``).
+
+    ``address`` is the address ``host`` resolves to (what the socket binds);
+    ``base_url`` the checked ``--base-url``."""
+    import ipaddress
+
+    from hausbesuch.web.app import LOOPBACK_HOSTS, host_name
+
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    warnings: list[str] = []
+    if not ip.is_loopback and not proxy:
+        if not insecure_http:
+            raise UserError(
+                f"--host {host}: ohne --proxy liefe der Server im Netz über unverschlüsseltes "
+                "HTTP; Passwörter, Sitzungs-Cookies und die Tageslinks des Außendienstes "
+                "gingen lesbar über das Netz. Bitte hinter einem TLS-Reverse-Proxy auf "
+                "diesem Rechner betreiben (--proxy) oder nur an 127.0.0.1 lauschen. Nur wer "
+                "das bewusst will (ein abgeschottetes Testnetz): --insecure-http.")
+        warnings.append(
+            f"Warnung: --insecure-http: der Server lauscht an {host} über unverschlüsseltes "
+            "HTTP; Passwörter, Sitzungs-Cookies und Tageslinks gehen lesbar über das Netz.")
+    if base_url is None and (proxy or ip.is_unspecified):
+        warnings.append(
+            "Warnung: ohne --base-url ist nicht bekannt, unter welcher Adresse die Teams "
+            "den Server erreichen: Tageslinks und QR-Codes nehmen die Adresse aus der Anfrage "
+            "(ihrer Host-Angabe), und Anfragen an jeden Rechnernamen werden beantwortet. "
+            "Bitte --base-url angeben, z. B. --base-url https://hausbesuch.example.de.")
+        return None, warnings
+    allowed = list(LOOPBACK_HOSTS)
+    if base_url is not None:
+        allowed.append(host_name(base_url.split("://", 1)[1]))
+    if not ip.is_unspecified:
+        allowed += [host_name(host), str(ip)]
+    return list(dict.fromkeys(allowed)), warnings
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     @user_errors
@@ -82,6 +170,13 @@ def register(app: typer.Typer) -> None:
         time_limit: Annotated[float, typer.Option("--time-limit", help="Rechenzeit je Planung in Sekunden.")] = 30.0,
         proxy: Annotated[bool, typer.Option(
             "--proxy", help="Hinter einem TLS-Reverse-Proxy: X-Forwarded-Proto/-For von 127.0.0.1 übernehmen.")] = False,
+        base_url: Annotated[str | None, typer.Option(
+            "--base-url", help="Adresse, unter der die Teams den Server erreichen (z. B. "
+            "https://hausbesuch.example.de): Tageslinks und QR-Codes nehmen sie, nie die "
+            "Adresse der Anfrage; nur Anfragen an diesen Namen (und localhost) werden beantwortet.")] = None,
+        insecure_http: Annotated[bool, typer.Option(
+            "--insecure-http", help="An einer Adresse im Netz ohne --proxy lauschen, also "
+            "unverschlüsselt (nur für ein abgeschottetes Testnetz).")] = False,
     ) -> None:
         """Web-Oberfläche starten: Koordination im Browser, Tageslinks für den Außendienst."""
         import uvicorn
@@ -90,14 +185,21 @@ def register(app: typer.Typer) -> None:
 
         if not 1 <= port <= 65535:
             raise UserError(f"--port: zwischen 1 und 65535, erhalten {port}.")
+        base = _base_url(base_url) if base_url is not None else None
+        address = _resolve(host, port)[4][0]
+        allowed, warnings = _serve_hosts(host, address, proxy=proxy, base_url=base,
+                                         insecure_http=insecure_http)
         application = create_app(db, cities=city or None, run_jobs=not no_worker,
-                                 plan_time_limit=time_limit)
+                                 plan_time_limit=time_limit,
+                                 base_url=base, allowed_hosts=allowed)
         # bound before the banner: a busy port or an address this machine lacks is told
         # in German instead of „läuft“ followed by uvicorn's English error
         sock = _bind(host, port)
         config = uvicorn.Config(application, host=host, port=port, proxy_headers=proxy,
                                 forwarded_allow_ips="127.0.0.1" if proxy else None,
                                 log_level="warning", access_log=False, server_header=False)
+        for line in warnings:
+            typer.echo(line, err=True)
         typer.echo(f"hausbesuch läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
         try:
             uvicorn.Server(config).run(sockets=[sock])

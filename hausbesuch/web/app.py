@@ -444,6 +444,68 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+#: The names of this machine that are always allowed in a request's ``Host`` (a browser on
+#: the server itself, a reverse proxy on it that passes its own ``proxy_pass`` host).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def host_name(value: str) -> str:
+    """The name in a ``Host`` header (or an allowed host) without its port, IPv6 brackets
+    and a trailing dot, in lower case: ``[::1]:8000`` → ``::1``, ``Example.DE.:443`` →
+    ``example.de``."""
+    v = value.strip().lower()
+    if v.startswith("["):
+        end = v.find("]")
+        return v[1:end] if end > 0 else ""
+    if v.count(":") == 1:  # a name or IPv4 address with its port (IPv6 has more colons)
+        v = v.split(":", 1)[0]
+    return v.rstrip(".")
+
+
+class HostCheck:
+    """ASGI middleware: answer a request whose ``Host`` is none of ``allowed`` with the
+    German 400 page (the security headers of every page come from the outermost layer).
+
+    The worker link's URL and QR code follow the request's host when ``serve`` has no
+    ``--base-url``; a foreign host (a proxy passing the client's ``Host`` on, DNS
+    rebinding) must not get a page, a link or a session. ``allowed=None`` lets every host
+    through (``serve`` says so at its start)."""
+
+    #: Distinct refused hosts logged (each once), so that a flood does not fill the log.
+    LOGGED_MAX = 50
+
+    def __init__(self, app: ASGIApp, *, allowed: Iterable[str] | None) -> None:
+        self.app = app
+        self.allowed = None if allowed is None else frozenset(host_name(h) for h in allowed)
+        self._logged: set[str] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allowed is None or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = host_name(Headers(scope=scope).get("host", ""))
+        if host in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        if len(self._logged) < self.LOGGED_MAX and host not in self._logged:
+            self._logged.add(host)
+            log.warning("request for a host not allowed refused: %r (serve --base-url / "
+                        "--host name the allowed ones)", host[:100])
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        request = Request(scope, receive)
+        message = ("Unter dieser Adresse ist der Server nicht eingerichtet. Bitte die "
+                   "Adresse verwenden, die die Koordination für hausbesuch bekannt gegeben hat.")
+        try:
+            response = error_page(request, 400, message)
+        except Exception:  # the page could not be rendered: the message without templates
+            log.exception("the page of a refused host could not be rendered")
+            response = _fallback_page(message)
+            response.status_code = 400
+        await response(scope, receive, send)
+
+
 class _App(FastAPI):
     """FastAPI with :class:`SecurityHeaders` as the outermost layer of the app.
 
@@ -508,6 +570,8 @@ def create_app(
     limits: Limits | None = None,
     secure_cookies: bool | None = None,
     plan_time_limit: float = 30.0,
+    base_url: str | None = None,
+    allowed_hosts: Iterable[str] | None = None,
 ) -> FastAPI:
     """Build the app over the database ``db_url`` (default: the user's SQLite file).
 
@@ -523,6 +587,13 @@ def create_app(
         (behind a reverse proxy, start uvicorn with ``--proxy-headers``).
     plan_time_limit
         Solver seconds per planning job.
+    base_url
+        The address the teams reach the app at (``https://hausbesuch.example.de``, as
+        checked by ``serve --base-url``): worker link URLs and their QR codes are built
+        from it; default: from the request (its ``Host`` header).
+    allowed_hosts
+        The host names (or addresses) a request's ``Host`` may name (:class:`HostCheck`);
+        default: any.
     """
     from hausbesuch.web import (
         pages_audit,
@@ -554,7 +625,8 @@ def create_app(
         raise
     web = WebContext(store=store, limits=limits or Limits(), secret=_secret(store, "csrf-links"),
                      templates=_templates(), profiles=profiles, secure_cookies=secure_cookies,
-                     plan_time_limit=plan_time_limit, extra={"profile_refs": refs})
+                     plan_time_limit=plan_time_limit, extra={"profile_refs": refs,
+                                                           "base_url": base_url})
     from hausbesuch.web import planjobs  # noqa: F401  (registers the job handlers)
 
     if run_jobs:
@@ -583,6 +655,8 @@ def create_app(
                       f"Die Datei ist größer als {pages_clients.MAX_UPLOAD // 1024 // 1024} MB.")
     app.add_middleware(BodyLimit, limit=MAX_BODY, uploads={
         path: upload_refused for path in pages_clients.UPLOAD_PATHS})
+    if allowed_hosts is not None:  # added last: outside the body limit, checked first
+        app.add_middleware(HostCheck, allowed=list(allowed_hosts))
     app.state.web = web
     from hausbesuch.maps import MapSettings
 

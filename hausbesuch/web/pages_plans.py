@@ -567,7 +567,10 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
                        plan_id=plan_id, details={"link": link.prefix, "team": team,
                                                  "day": day.isoformat(),
                                                  "valid_until": link.valid_until.isoformat()})
-    url = str(request.base_url).rstrip("/") + link_path(token)
+    # the address given to ``serve --base-url``, else the request's (its Host header,
+    # checked against the allowed hosts by the app's HostCheck)
+    base = web.extra.get("base_url") or str(request.base_url)
+    url = base.rstrip("/") + link_path(token)
     key = _new_links(request).put(_session_key(request), plan_id, (url, link))
     return RedirectResponse(f"/plaene/{quote(plan_id)}/links?neu={key}#neuer-link",
                             status_code=303)
