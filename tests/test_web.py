@@ -1192,8 +1192,16 @@ def test_cli_user_and_link(site: Site) -> None:
     evening = datetime.combine(route.day, dtime(20, 0))
     assert evening > clock.now()  # the fixture's week lies ahead
     until = evening.strftime("%Y-%m-%d %H:%M")
+    # an address with a path, a script or a user is refused before a link is made
+    made = len(site.store.audit_rows(action="worker_link_created"))
+    for bad in ("javascript:alert(1)", site.url + "/pfad", "https://ich@example.de"):
+        r = runner.invoke(cli, ["link", plan.id, route.team_id, route.day.isoformat(),
+                                "--base-url", bad, "--db", db])
+        assert r.exit_code == 2 and "--base-url" in r.output and "ohne Pfad" in r.output, \
+            r.output
+    assert len(site.store.audit_rows(action="worker_link_created")) == made
     r = runner.invoke(cli, ["link", plan.id, route.team_id, route.day.isoformat(),
-                            "--valid-until", until, "--base-url", site.url, "--db", db])
+                            "--valid-until", until, "--base-url", site.url + "/", "--db", db])
     assert r.exit_code == 0, r.output
     path = re.search(r"Pfad: (/w/\S+/)", r.output).group(1)
     url = re.search(r"Link: (\S+)", r.output).group(1)

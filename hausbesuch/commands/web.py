@@ -375,6 +375,7 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.web.links import create_link, link_path
         from hausbesuch.web.links import revoke as revoke_link
 
+        base = _base_url(base_url)  # checked before a link is made
         with _open(db) as store:
             if revoke:
                 if plan or team or day:
@@ -399,6 +400,6 @@ def register(app: typer.Typer) -> None:
                                  "valid_until": made.valid_until.isoformat()})
         path = link_path(token)
         typer.echo(f"Pfad: {path}")
-        typer.echo(f"Link: {base_url.rstrip('/')}{path}")
+        typer.echo(f"Link: {base}{path}")
         typer.echo(f"Gültig bis {made.valid_until:%d.%m.%Y %H:%M} Uhr; widerrufen mit: "
                    f"hausbesuch link --revoke {made.prefix}")
