@@ -220,12 +220,26 @@ def test_over_https_the_session_cookie_has_the_host_prefix_and_hsts_is_sent(
     for tc, forwarded in ((direct, {}), (proxied, {"X-Forwarded-Proto": "https"})):
         page = tc.get("/anmelden", headers=forwarded)
         assert page.headers["strict-transport-security"] == hsts
-        # the login form's own cookie (Secure: the client behind the proxy speaks http)
-        pre = page.headers["set-cookie"].split(";")[0]
+        # the login form's own cookie (Secure: the client behind the proxy speaks http),
+        # a __Host- cookie too: one planted by a sibling subdomain (cookie tossing, a
+        # login CSRF into another account) has the plain name and is not read
+        pre_cookie = page.headers["set-cookie"]
+        assert pre_cookie.startswith("__Host-hb_pre="), pre_cookie
+        assert "secure" in attributes(pre_cookie) and attributes(pre_cookie)["path"] == "/"
+        assert "domain" not in attributes(pre_cookie)
+        pre = pre_cookie.split(";")[0]
+        tossed = "hb_pre=" + pre.split("=", 1)[1]
+        r = tc.post("/anmelden", headers={**forwarded, "Cookie": tossed},
+                    follow_redirects=False, data={"name": "kora", "passwort": PASSWORD,
+                                                  "csrf_token": csrf_of(page.text)})
+        assert r.status_code == 403, r.status_code
         r = tc.post("/anmelden", headers={**forwarded, "Cookie": pre}, follow_redirects=False,
                     data={"name": "kora", "passwort": PASSWORD,
                           "csrf_token": csrf_of(page.text)})
         assert r.status_code == 303 and r.headers["strict-transport-security"] == hsts
+        gone_pre = next(c for c in r.headers.get_list("set-cookie")
+                        if c.startswith("__Host-hb_pre="))
+        assert "secure" in attributes(gone_pre) and attributes(gone_pre)["path"] == "/"
         cookie = next(c for c in r.headers.get_list("set-cookie")
                       if c.startswith("__Host-hb_session="))
         attrs = attributes(cookie)
@@ -252,6 +266,9 @@ def test_over_https_the_session_cookie_has_the_host_prefix_and_hsts_is_sent(
         assert tc.get("/plaene", headers=own, follow_redirects=False).status_code == 303
     # plain http on loopback: the old name, no HSTS
     with httpx.Client(base_url=site.url, follow_redirects=False) as c:
+        form = c.get("/anmelden")
+        assert form.headers["set-cookie"].startswith("hb_pre=")
+        assert attributes(form.headers["set-cookie"])["path"] == "/anmelden"
         r = login(c, "kora")
         assert r.status_code == 303 and "strict-transport-security" not in r.headers
         assert r.headers["set-cookie"].startswith("hb_session=")

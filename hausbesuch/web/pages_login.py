@@ -33,7 +33,7 @@ from hausbesuch.web.auth import (
     start_session,
     touch_session,
 )
-from hausbesuch.web.security import PRE_LOGIN_COOKIE, csrf_protect, new_token
+from hausbesuch.web.security import csrf_protect, new_token, pre_login_cookie
 
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
@@ -65,8 +65,11 @@ def _login_page(request: Request, *, status: int = 200, error: str | None = None
     token = new_token(24)
     resp = render(request, "login.html.j2", status=status, error=error, pre_token=token,
                   weiter=_safe_next(weiter), name=name, info=info, notice=notice)
-    resp.set_cookie(PRE_LOGIN_COOKIE, token, httponly=True, samesite="strict",
-                    secure=secure_request(request), path="/anmelden")
+    # over https a ``__Host-`` cookie, which needs ``Path=/``; over http (loopback) only
+    # the login form gets it
+    secure = secure_request(request)
+    resp.set_cookie(pre_login_cookie(request), token, httponly=True, samesite="strict",
+                    secure=secure, path="/" if secure else "/anmelden")
     return resp
 
 
@@ -114,7 +117,9 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
                             status_code=303)
     resp.set_cookie(session_cookie(request), token, httponly=True, samesite="lax",
                     secure=secure_request(request), path="/")
-    resp.delete_cookie(PRE_LOGIN_COOKIE, path="/anmelden")
+    secure = secure_request(request)
+    resp.delete_cookie(pre_login_cookie(request), path="/" if secure else "/anmelden",
+                       secure=secure, httponly=True, samesite="strict")
     return resp
 
 

@@ -26,9 +26,21 @@ from fastapi import HTTPException, Request
 #: Form field and header that carry the CSRF token.
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-#: Cookie of the login form's double-submit token (before a session exists).
+#: Cookie of the login form's double-submit token (before a session exists); over https
+#: :data:`SECURE_PRE_LOGIN_COOKIE` (:func:`pre_login_cookie`).
 PRE_LOGIN_COOKIE = "hb_pre"
+#: Its name over https: the ``__Host-`` prefix makes the browser refuse one planted by a
+#: sibling subdomain (cookie tossing: a login CSRF into an attacker's account).
+SECURE_PRE_LOGIN_COOKIE = "__Host-" + PRE_LOGIN_COOKIE
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def pre_login_cookie(request: Request) -> str:
+    """The login form's cookie name for this request (set and read under the same name,
+    as the session cookie's)."""
+    from hausbesuch.web.app import secure_request
+
+    return SECURE_PRE_LOGIN_COOKIE if secure_request(request) else PRE_LOGIN_COOKIE
 
 
 def new_token(nbytes: int = 32) -> str:
@@ -74,7 +86,7 @@ async def csrf_protect(request: Request) -> None:
         return
     expected = getattr(request.state, "csrf_expected", None)
     if expected is None:
-        expected = request.cookies.get(PRE_LOGIN_COOKIE)
+        expected = request.cookies.get(pre_login_cookie(request))
     if same(await submitted_csrf(request), expected):
         return
     from hausbesuch.web.auth import LoginRequired, audit_refused
