@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import socket
@@ -27,27 +26,13 @@ import httpx
 import pytest
 
 from tests.test_web import _current_plan, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import CITY_PROFILE, Site, csrf_of, live_server, logged_in
+from tests.test_web_errors import _headers
+from tests.test_web_input import _alert
+from tests.web_fixtures import Site, bare_app, csrf_of, live_server, logged_in
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY = "Bad Hersfeld"
 BASE = "https://hausbesuch.example.de"
-
-
-def _alert(text: str) -> str:
-    m = re.search(r'<p class="error" role="alert">(.*?)</p>', text, re.S)
-    assert m, text[-800:]
-    return html.unescape(m.group(1))
-
-
-def _headers(r: httpx.Response) -> None:
-    """The security headers of every page."""
-    csp = r.headers["content-security-policy"]
-    assert re.search(r"script-src ([^;]+)", csp).group(1).strip() == "'self'"
-    assert "frame-ancestors 'none'" in csp
-    assert r.headers["x-content-type-options"] == "nosniff"
-    assert r.headers["x-frame-options"] == "DENY"
-    assert r.headers["cache-control"] == "no-store"
 
 
 # --------------------------------------------------------------------------- the rules
@@ -123,16 +108,10 @@ def test_base_url_is_checked_and_normalised() -> None:
 def checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A bare app with the hosts ``serve --host 127.0.0.1`` allows; its URL."""
     from hausbesuch.commands.web import _serve_hosts
-    from hausbesuch.web.app import create_app
-    from hausbesuch.web.auth import add_user
 
     allowed, _ = _serve_hosts("127.0.0.1", "127.0.0.1", proxy=False, base_url=None,
                               insecure_http=False)
-    tmp = tmp_path_factory.mktemp("serve-hosts")
-    app = create_app(f"sqlite:///{tmp / 'hosts.sqlite'}", cities=[CITY_PROFILE],
-                     run_jobs=False, allowed_hosts=allowed)
-    add_user(app.state.web.store, "kora", "richtig-langes-passwort", role="koordination",
-             city=CITY)
+    app = bare_app(tmp_path_factory.mktemp("serve-hosts"), allowed_hosts=allowed)
     with live_server(app) as live:
         yield live.url
 

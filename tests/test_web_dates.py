@@ -23,7 +23,7 @@ from tests.test_web import (  # noqa: F401 - site: the fixture
     _phone_on_a_stop_without_outcome,
     site,
 )
-from tests.web_fixtures import CITY_PROFILE, WEEK, Site, csrf_of, live_server, logged_in
+from tests.web_fixtures import WEEK, Site, bare_app, csrf_of, live_server, logged_in
 
 LONG_DAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
@@ -38,14 +38,7 @@ def _alert(text: str) -> str:
 def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
     """An app without plan and without a job runner (a started plan job stays queued):
     its URL and store."""
-    from hausbesuch.web.app import create_app
-    from hausbesuch.web.auth import add_user
-
-    tmp = tmp_path_factory.mktemp("web-dates")
-    app = create_app(f"sqlite:///{tmp / 'dates.sqlite'}", cities=[CITY_PROFILE],
-                     run_jobs=False)
-    add_user(app.state.web.store, "kora", "richtig-langes-passwort", role="koordination",
-             city=CITY)
+    app = bare_app(tmp_path_factory.mktemp("web-dates"))
     with live_server(app) as live:
         yield live.url, app.state.web.store
 

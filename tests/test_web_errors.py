@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, _make_link, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import CITY_PROFILE, Site, csrf_of, live_server, logged_in, login
+from tests.web_fixtures import Site, bare_app, csrf_of, live_server, logged_in, login
 
 #: The text of the exception the test route raises: it must never reach a response.
 SECRET = "Interna-7f3a: /srv/geheim/pfad.py"
@@ -63,14 +63,7 @@ def _alert(text: str) -> str:
 @pytest.fixture(scope="module")
 def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An app with no plan, a user ``kora`` and two test-only routes that raise; its URL."""
-    from hausbesuch.web.app import create_app
-    from hausbesuch.web.auth import add_user
-
-    tmp = tmp_path_factory.mktemp("web-errors")
-    app = create_app(f"sqlite:///{tmp / 'bare.sqlite'}", cities=[CITY_PROFILE],
-                     run_jobs=False)
-    add_user(app.state.web.store, "kora", "richtig-langes-passwort", role="koordination",
-             city=CITY)
+    app = bare_app(tmp_path_factory.mktemp("web-errors"))
 
     @app.get("/test/absturz")
     def crash() -> None:

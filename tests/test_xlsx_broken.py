@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web_fixtures import CITY_PROFILE, HEADER, csrf_of, live_server, logged_in
+from tests.web_fixtures import HEADER, bare_app, csrf_of, live_server, logged_in
 
 CITY = "Bad Hersfeld"
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -140,15 +140,7 @@ def test_cli_import_exits_2_with_the_german_message(tmp_path: Path, kind: str) -
 
 @pytest.fixture(scope="module")
 def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from hausbesuch.web.app import create_app
-    from hausbesuch.web.auth import add_user
-
-    tmp = tmp_path_factory.mktemp("xlsx-broken")
-    app = create_app(f"sqlite:///{tmp / 'bare.sqlite'}", cities=[CITY_PROFILE],
-                     run_jobs=False)
-    add_user(app.state.web.store, "kora", "richtig-langes-passwort", role="koordination",
-             city=CITY)
-    with live_server(app) as live:
+    with live_server(bare_app(tmp_path_factory.mktemp("xlsx-broken"))) as live:
         yield live.url
 
 

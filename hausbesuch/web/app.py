@@ -357,6 +357,18 @@ UPLOAD_FORM_ROOM = 64 * 1024
 DRAIN_MAX = 32 * 1024 * 1024
 
 
+def _refusal(request: Request, status: int, message: str, what: str) -> Response:
+    """The German error page of a request a middleware refuses (``what`` names it in the
+    log when the page cannot be rendered: then the message without templates)."""
+    try:
+        return error_page(request, status, message)
+    except Exception:
+        log.exception("the page of %s could not be rendered", what)
+        response = _fallback_page(message)
+        response.status_code = status
+        return response
+
+
 class BodyLimit:
     """ASGI middleware: refuse (413, German) a request body over its limit before anything
     reads or parses it (the form parser would spool it to a temporary file first, before
@@ -433,13 +445,7 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, message: str) -> None:
-        request = Request(scope, receive)
-        try:
-            response = error_page(request, 413, message)
-        except Exception:  # the page could not be rendered: the message without templates
-            log.exception("the page of a refused request body could not be rendered")
-            response = _fallback_page(message)
-            response.status_code = 413
+        response = _refusal(Request(scope, receive), 413, message, "a refused request body")
         response.headers["connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
 
@@ -494,15 +500,9 @@ class HostCheck:
         if scope["type"] != "http":
             await send({"type": "websocket.close", "code": 1008})
             return
-        request = Request(scope, receive)
         message = ("Unter dieser Adresse ist der Server nicht eingerichtet. Bitte die "
                    "Adresse verwenden, die die Koordination für hausbesuch bekannt gegeben hat.")
-        try:
-            response = error_page(request, 400, message)
-        except Exception:  # the page could not be rendered: the message without templates
-            log.exception("the page of a refused host could not be rendered")
-            response = _fallback_page(message)
-            response.status_code = 400
+        response = _refusal(Request(scope, receive), 400, message, "a refused host")
         await response(scope, receive, send)
 
 
