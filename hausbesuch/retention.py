@@ -74,7 +74,8 @@ def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
     from hausbesuch.web.models import JobRow, LoginAttemptRow, SessionRow, WorkerLinkRow
 
     now = clock.now()
-    login_edge = now - timedelta(days=KEEP_LOGIN_DAYS)
+    # sessions and failed logins store UTC (clock.utc: they measure how long ago)
+    login_edge = clock.utc() - timedelta(days=KEEP_LOGIN_DAYS)
     edge = now - timedelta(days=KEEP_DAYS)
     wheres = {
         "sessions": (SessionRow, [SessionRow.created_at < login_edge]),

@@ -36,8 +36,11 @@ def _web_rows(st: Store) -> None:
 
     now = clock.now()
     old, recent = now - timedelta(days=40), now - timedelta(days=5)
+    # a day to the hour: sessions and failed logins store UTC (German time is one or two
+    # hours ahead: a session 23½ hours old must not go as one of a day)
+    utc = clock.utc()
     with st.session() as s:
-        for i, at in enumerate((now - timedelta(days=2), now - timedelta(hours=1))):
+        for i, at in enumerate((utc - timedelta(hours=24.5), utc - timedelta(hours=23.5))):
             s.add(SessionRow(id_hash=f"s{i}", user_name="kora", csrf_token="x",
                              created_at=at, last_seen=at))
             s.add(LoginAttemptRow(at=at, user_name="k", address="127.0.0.1"))
