@@ -1853,3 +1853,28 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         in case, case
     assert f"der ihn nicht enthält: Plan {plan.id} öffnen und dort „Neu planen“." in case
     assert "hausbesuch replan" not in case
+
+
+def test_an_expired_link_is_listed_as_expired_and_offers_no_revocation(
+        site: Site, kora: httpx.Client) -> None:
+    """A link past its end is listed „abgelaufen“ on the plan's *Tageslinks* page, not
+    „gültig“ (the coordination would think it still opens the route), and offers no
+    *Widerrufen*; opening it is refused (410)."""
+    from datetime import timedelta
+
+    from hausbesuch.web.links import links_of_plan, listed_states
+    from hausbesuch.web.models import WorkerLinkRow
+    from hausbesuch.web.security import token_hash
+
+    token, link = _make_link(site)
+    with site.store.session() as s:
+        s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token))
+                  .values(valid_until=clock.now() - timedelta(seconds=1)))
+    plan_id = _current_plan(site).id
+    links = [k for k in links_of_plan(site.store, plan_id) if k.prefix == link.prefix]
+    assert [k.state for k in links] == ["abgelaufen"]
+    assert listed_states(site.store, plan_id, links) == {link.prefix: "abgelaufen"}
+    page = kora.get(f"/plaene/{plan_id}/links").text
+    row = page.split(f"<code>{link.prefix}</code>", 1)[1].split("</tr>", 1)[0]
+    assert "<td>abgelaufen</td>" in row and "Widerrufen" not in row, row
+    assert httpx.get(site.url + f"/w/{token}/").status_code == 410
