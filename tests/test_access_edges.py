@@ -97,3 +97,71 @@ def test_a_coordination_account_needs_a_city(bare, tmp_path: Path) -> None:  # n
               "--db", db], input=PASSWORD + "\n")
     assert r.exit_code == 2 and "--city" in r.output, r.output
     assert "ohnestadt" not in {a.name for a in list_users(store, actor="test")}
+
+
+# --------------------------------------------------------------------------- the policy
+# Tests elsewhere take these numbers from the running app or the module (so that they
+# follow a profile's settings); here the defaults are pinned as the README states them.
+
+
+def test_the_documented_login_and_session_limits() -> None:
+    from hausbesuch.web.auth import MIN_PASSWORD, Limits, check_password
+
+    limits = Limits()
+    assert (limits.max_failures, limits.max_failures_account,
+            limits.max_failures_per_address, limits.window_minutes) == (10, 100, 50, 15)
+    assert (limits.idle_minutes, limits.absolute_hours) == (30, 12)
+    assert MIN_PASSWORD == 12
+    with pytest.raises(UserError, match="mindestens 12 Zeichen"):
+        check_password("Xq7!vbn#Lp2")  # 11 characters, no words
+    check_password("Xq7!vbn#Lp2w")
+
+
+def test_activity_keeps_a_session_alive_past_its_idle_limit(
+        bare, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """A coordinator working without a pause of 30 minutes stays logged in: each request
+    counts as activity (stored at most every 30 s), not only the login."""
+    from hausbesuch import clock
+    from hausbesuch.web.auth import Limits, User, lookup_session, start_session
+
+    _, store = bare
+    base = clock.utc()
+    token, _ = start_session(store, User(name="kora", role="koordination", city=CITY))
+    for minutes, alive in ((20, True), (40, True), (60, True), (91, False)):
+        monkeypatch.setattr(clock, "utc", lambda m=minutes: base + timedelta(minutes=m))
+        assert (lookup_session(store, token, Limits()) is not None) is alive, minutes
+
+
+def test_a_new_links_page_key_expires() -> None:
+    from hausbesuch.web import security
+
+    shown = security.ShownOnce(seconds=5)
+    key = shown.put("sitzung", "plan", "geheim")
+    again = shown.put("sitzung", "plan", "geheim-2")
+    assert shown.take(key, "sitzung", "plan") == "geheim"
+    real = security.time.monotonic
+    later = real() + 6
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(security.time, "monotonic", lambda: later)
+        assert shown.take(again, "sitzung", "plan") is None
+
+
+def test_a_friday_link_lasts_until_monday_evening_and_a_prefix_needs_six_characters(
+        bare) -> None:  # noqa: ANN001
+    from hausbesuch.web.links import check_validity, revoke
+
+    friday = date(2026, 12, 4)
+    before = datetime(2026, 12, 1, 8, 0)
+    check_validity(friday, datetime(2026, 12, 7, 23, 59, 59), now=before)
+    with pytest.raises(UserError, match="mehr als 3 Tage"):
+        check_validity(friday, datetime(2026, 12, 8, 0, 0), now=before)
+    _, store = bare
+    with pytest.raises(UserError, match="mindestens 6 Zeichen"):
+        revoke(store, "abcde", actor="kora")
+
+
+def test_a_move_puts_the_case_in_klaerung_without_a_profiles_mapping() -> None:
+    from hausbesuch.casework.rules import PastOutcome, directive
+
+    got = directive([PastOutcome(date(2026, 12, 7), "verzogen", 600)])
+    assert got.status == "in_klaerung" and not got.plannable
