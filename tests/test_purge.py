@@ -695,3 +695,198 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
         lists = [c for c in copies_of(store, "Bad Hersfeld", ["E03"], [])
                  if c.what == "Adressliste"]
     assert [c.where for c in lists] == ["/ablage/adressen.csv"]
+
+
+def test_a_case_in_klaerung_is_not_erased(history, tmp_path):
+    """QA 17b #2: only "erreicht" and "abgeschlossen" are done; a case "in Klärung" (its
+    address being checked) keeps its data, named by id or not, and is never taken by
+    ``--closed-days``."""
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    common = ["--city", "bad-hersfeld", "--db", db]
+    # E00 (reached in week 1) has no visit ahead: only its status can keep it
+    run("status", "E00", "--set", "in_klaerung", "--reason", "Adresse prüfen", *common)
+    before = _all_text(db)
+    out = run("purge", "E00", "--yes", *common, code=2)
+    assert "E00 bleibt: Status „in Klärung“: der Fall ist nicht abgeschlossen (erst " \
+           "hausbesuch status E00 --set abgeschlossen --reason …)" in out, out
+    assert "Nichts zu löschen." in out, out
+    assert _all_text(db) == before and _name(0) in before
+    out = run("purge", "--closed-days", "0", *common)
+    assert "Zu löschen: Daten von 2 Fällen (E01, E04)" in out, out
+    assert "E00" not in out, out
+
+
+def test_a_coordinate_given_in_the_list_is_erased(history, tmp_path):
+    """QA 17b #3: the point a client list gives (lat/lon columns) is the house: both
+    coordinates go with the erasure."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import ClientRow, Store
+
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    common = ["--city", "bad-hersfeld", "--db", db]
+    street, hn, pc, town = history["addrs"][0]
+    with open(tmp_path / "mit_lage.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow([*HEADER, "lat", "lon"])
+        w.writerow(["E00", _name(0), street, hn, pc, town or "Bad Hersfeld", "01.03.2025",
+                    _note(0), _phone(0), _window(0), "50,8675", "9,7071"])
+    run("import", str(tmp_path / "mit_lage.csv"), *common)
+
+    def e00() -> ClientRow:
+        with Store.open(db) as store, store.session() as s:
+            return s.scalars(select(ClientRow).where(ClientRow.city == "Bad Hersfeld",
+                                                     ClientRow.client_id == "E00")).one()
+
+    assert (e00().given_lat, e00().given_lon) == (50.8675, 9.7071)
+    assert e00().status == "erreicht" and e00().erased_at is None
+    run("purge", "E00", "--yes", *common)
+    assert e00().erased_at is not None
+    assert (e00().given_lat, e00().given_lon) == (None, None)
+
+
+def test_an_unassigned_visit_of_an_erased_case_keeps_neither_address_nor_reason(
+        history, tmp_path):
+    """QA 17b #4: a visit left unassigned in a plan (its reason may quote the window or
+    the address) keeps neither after the erasure; its point is rounded."""
+    from sqlalchemy import func, select
+
+    from hausbesuch.store import Store, UnassignedRow
+
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    plan1 = _plan_id(db, WEEK1)
+    street, hn, _, _ = history["addrs"][0]
+    with Store.open(db) as store, store.session() as s:
+        seq = (s.scalar(select(func.max(UnassignedRow.seq))
+                        .where(UnassignedRow.plan_id == plan1)) or 0) + 1
+        s.add(UnassignedRow(plan_id=plan1, seq=seq, client_id="E00", code="window",
+                            reason=f"Zeitfenster „Sa 9-10 (nach Dialyse Aqz)“ bei {street} {hn}: "
+                                   "keine Schicht erreicht es",
+                            lon=9.707123, lat=50.867543, address=f"{street} {hn}",
+                            district="Innenstadt"))
+    run("purge", "E00", "--yes", "--city", "bad-hersfeld", "--db", db)
+    with Store.open(db) as store, store.session() as s:
+        rows = s.scalars(select(UnassignedRow).where(UnassignedRow.client_id == "E00")).all()
+        assert [(r.reason, r.address, r.lon, r.lat, r.district) for r in rows] == [
+            ("(gelöscht)", "(gelöscht)", 9.71, 50.87, "Innenstadt")]
+    assert "Aqz" not in _all_text(db)
+
+
+def test_the_rejected_rows_of_an_erased_case_are_erased_as_written(history, tmp_path):
+    """QA 17b #5: a rejected row names the id as the list wrote it: the fixture's row
+    "e01" (the same person as E01) and a row "E01" refused for a bad field (added here:
+    the id compared as written, not only in small letters) both lose their reason
+    with E01."""
+    from sqlalchemy import func, select
+
+    from hausbesuch.store import RejectedRow, Store
+
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    plan1 = _plan_id(db, WEEK1)
+    with Store.open(db) as store, store.session() as s:
+        seq = s.scalar(select(func.max(RejectedRow.seq))
+                       .where(RejectedRow.plan_id == plan1)) + 1
+        s.add(RejectedRow(plan_id=plan1, seq=seq, input_row=13, client_id="E01",
+                          field_name="zeitfenster", reason="Zeitfenster „nur wenn Ehemann "
+                          "Rudolf Kleinschmidt nicht da“ nicht lesbar"))
+
+    def reasons() -> dict[str, list[str]]:
+        with Store.open(db) as store, store.session() as s:
+            out: dict[str, list[str]] = {}
+            for cid, reason in s.execute(select(RejectedRow.client_id, RejectedRow.reason)
+                                         .where(RejectedRow.client_id.in_(("e01", "E01")))):
+                out.setdefault(cid, []).append(reason)
+            return out
+
+    before = reasons()
+    assert sorted(before) == ["E01", "e01"], before
+    assert "(gelöscht)" not in before["e01"] + before["E01"], before
+    run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    assert reasons() == {"e01": ["(gelöscht)"], "E01": ["(gelöscht)"]}
+
+
+LAUF = "Lauf a.d. Pegnitz"
+
+
+def test_purge_stays_inside_its_city(history, tmp_path):
+    """QA 17b #1: the same case id in another city is another person. A purge in Bad
+    Hersfeld leaves Lauf's client and Lauf's plans of that id as they were (the rows of
+    Lauf copied from Bad Hersfeld's, one plan with its snapshots, visits, unassigned
+    visits, geocodes and rejected rows)."""
+    from sqlalchemy import insert, select
+
+    from hausbesuch.store import (
+        ClientRow,
+        GeocodeRow,
+        PlanClientRow,
+        PlanRow,
+        RejectedRow,
+        RouteRow,
+        Store,
+        UnassignedRow,
+        VisitRow,
+    )
+
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    plan1 = _plan_id(db, WEEK1)
+    lauf_plan = "20261201-090000-1a0f00"
+    street, hn, _, _ = history["addrs"][1]
+    by_plan = (PlanClientRow, GeocodeRow, RouteRow, VisitRow, UnassignedRow, RejectedRow)
+    with Store.open(db) as store, store.session() as s:
+        plan = s.execute(select(PlanRow.__table__).where(PlanRow.id == plan1)).mappings().one()
+        s.execute(insert(PlanRow.__table__), [{**plan, "id": lauf_plan, "city": LAUF}])
+        for model in by_plan:
+            t = model.__table__
+            rows = [{**r, "plan_id": lauf_plan}
+                    for r in s.execute(select(t).where(t.c.plan_id == plan1)).mappings()]
+            if rows:
+                s.execute(insert(t), rows)
+        t = ClientRow.__table__
+        clients = [{**r, "city": LAUF, "given_lon": 11.281234, "given_lat": 49.510987}
+                   for r in s.execute(select(t).where(t.c.city == "Bad Hersfeld"))
+                   .mappings()]
+        s.execute(insert(t), clients)
+        s.add(UnassignedRow(plan_id=lauf_plan, seq=999, client_id="E01", code="window",
+                            reason=f"Zeitfenster bei {street} {hn}: keine Schicht erreicht es",
+                            lon=9.707123, lat=50.867543, address=f"{street} {hn}",
+                            district="Innenstadt"))
+
+    def lauf() -> dict[str, list]:
+        with Store.open(db) as store, store.session() as s:
+            out = {m.__tablename__: [tuple(r) for r in s.execute(
+                select(m.__table__).where(m.plan_id == lauf_plan, m.client_id.in_(
+                    ("E01", "e01"))).order_by(*m.__table__.primary_key.columns))]
+                for m in by_plan if m is not RouteRow}
+            out["clients"] = [tuple(r) for r in s.execute(select(ClientRow.__table__).where(
+                ClientRow.city == LAUF, ClientRow.client_id == "E01"))]
+            out["plan_routes"] = [tuple(r) for r in s.execute(select(RouteRow.__table__).where(
+                RouteRow.plan_id == lauf_plan).order_by(RouteRow.seq))]
+            return out
+
+    before = lauf()
+    # every table holds E01 of Lauf, with what the erasure would take
+    assert all(before[t] for t in before), {t: len(v) for t, v in before.items()}
+    out = run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    assert lauf() == before
+    assert "von 1 Fall (E01), auch in 1 Plan." in out, out  # Lauf's plan not among them
+    with Store.open(db) as store, store.session() as s:
+        client = s.get(ClientRow, {"city": LAUF, "client_id": "E01"})
+        assert client.name == _name(1) and client.address.startswith(f"{street} {hn}")
+        assert (client.given_lon, client.given_lat, client.erased_at) == (
+            11.281234, 49.510987, None)
+        visits = s.scalars(select(VisitRow).where(VisitRow.plan_id == lauf_plan,
+                                                  VisitRow.client_id == "E01")).all()
+        assert visits and all(v.address != "(gelöscht)" for v in visits)
+        assert all((v.lon, v.lat) != (round(v.lon, 2), round(v.lat, 2)) for v in visits)
+        snap = s.scalars(select(PlanClientRow).where(PlanClientRow.plan_id == lauf_plan,
+                                                     PlanClientRow.client_id == "E01")).one()
+        assert snap.name == _name(1)
+        # and in Bad Hersfeld it is gone
+        assert s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": "E01"}).name is None
+        assert all(v.address == "(gelöscht)" for v in s.scalars(select(VisitRow).where(
+            VisitRow.plan_id == plan1, VisitRow.client_id == "E01")))
