@@ -1,0 +1,122 @@
+"""Reasons for unassigned visits (``routing.reasons.explain``), branch by branch.
+
+Tiny problems on a line (travel time = distance, depot at 0), explained directly with no
+routes: each test pins the code and the exact German sentence of one branch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from routing import Problem, Shift, Team, TimeWindow, Visit
+from routing.model import Break, Pin
+from routing.reasons import explain
+
+
+def line(pos):
+    return {"car": np.abs(np.subtract.outer(pos, pos)).astype(np.int64)}
+
+
+def team(tid, days=(0,), end=10_000, **kw):
+    return Team(tid, tuple(Shift(d, TimeWindow(0, end)) for d in days), start=0, end=0, **kw)
+
+
+def why(problem: Problem, vid: str) -> tuple[str, str]:
+    visit = next(v for v in problem.visits if v.id == vid)
+    return explain(problem, (), visit)
+
+
+ARABISCH = frozenset({"arabisch"})
+
+
+def test_a_pinned_team_without_the_skill_is_named():
+    p = Problem([Visit("x", 1, skills=ARABISCH, pin=Pin(team="B"))],
+                [team("A", skills=ARABISCH), team("B")], 1, line([0, 10]))
+    assert why(p, "x") == (
+        "pin", "Die feste Zuordnung (Team B) ist nicht möglich: Team B hat die nötige "
+               "Fähigkeit nicht (arabisch).")
+
+
+def test_skilled_team_only_on_a_day_not_allowed_is_no_shift():
+    """The only team with the skill works on day 1 only, the visit is allowed from day 2 on,
+    when a team without the skill works: nobody with the skill has a shift then."""
+    p = Problem([Visit("x", 1, skills=ARABISCH, earliest_day=1)],
+                [team("A", days=(0,), skills=ARABISCH), team("B", days=(1,))], 2,
+                line([0, 10]))
+    assert why(p, "x") == (
+        "no_shift", "Im erlaubten Zeitraum (Tag 2) hat kein Team mit den nötigen Fähigkeiten "
+                    "eine Schicht.")
+
+
+def test_no_team_responsible_for_the_district_under_the_hard_rule():
+    teams = [team("A", districts=frozenset({"Nord"})), team("B", districts=frozenset({"Süd"}))]
+    p = Problem([Visit("w", 1, district="West")], teams, 1, line([0, 10]))
+    assert why(p, "w") == ("district", "Kein Team ist für den Stadtteil West zuständig.")
+    skilled = [team("A", districts=frozenset({"Nord"}), skills=ARABISCH),
+               team("B", districts=frozenset({"West"}))]
+    p = Problem([Visit("w", 1, district="West", skills=ARABISCH)], skilled, 1, line([0, 10]))
+    assert why(p, "w") == (
+        "district", "Kein Team mit den nötigen Fähigkeiten ist für den Stadtteil West "
+                    "zuständig.")
+
+
+def test_an_amount_equal_to_the_capacity_fits():
+    # the window lies before the shift can reach the place: time, not capacity, is why
+    late = (TimeWindow(0, 5),)
+    p = Problem([Visit("x", 1, amount=(3,), time_windows=late)],
+                [team("A", capacity=(3,))], 1, line([0, 10]))
+    assert why(p, "x")[0] == "time_window"
+    p = Problem([Visit("x", 1, amount=(4,), time_windows=late)],
+                [team("A", capacity=(3,))], 1, line([0, 10]))
+    assert why(p, "x") == ("capacity",
+                           "Die Menge des Besuchs übersteigt die Kapazität jedes Teams.")
+
+
+def test_allowed_days_starting_the_day_after_the_span():
+    p = Problem([Visit("x", 1, earliest_day=2)], [team("A", days=(0, 1))], 2, line([0, 10]))
+    assert why(p, "x") == (
+        "no_shift", "Der erlaubte Zeitraum (ab Tag 3) liegt nach dem Planungszeitraum "
+                    "(Tag 1 bis 2).")
+
+
+def test_teams_that_work_then_but_fail_for_different_reasons():
+    """A is not responsible for the district (hard), B is too small: two different causes,
+    so the code is no_shift and both sentences are given."""
+    teams = [team("A", districts=frozenset({"Nord"}), capacity=(9,)),
+             team("B", districts=frozenset({"West"}), capacity=(3,))]
+    p = Problem([Visit("x", 1, district="West", amount=(4,))], teams, 1, line([0, 10]))
+    assert why(p, "x") == (
+        "no_shift", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen: "
+                    "Team A ist für den Stadtteil West nicht zuständig (Zuständigkeit: hart). "
+                    "Die Menge des Besuchs (4) übersteigt die Kapazität von Team B (3).")
+    # one cause only (both teams of day 1 too small; C is big enough but works on day 2,
+    # which the visit does not allow): that cause's code
+    teams = [team("A", capacity=(3,)), team("B", capacity=(2,)),
+             team("C", days=(1,), capacity=(9,))]
+    p = Problem([Visit("x", 1, amount=(4,), latest_day=0)], teams, 2, line([0, 10]))
+    assert why(p, "x") == (
+        "capacity", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen: "
+                    "Die Menge des Besuchs (4) übersteigt die Kapazität von Team A (3). "
+                    "Die Menge des Besuchs (4) übersteigt die Kapazität von Team B (2).")
+
+
+def test_a_pinned_visit_that_fits_the_shift_exactly_but_not_with_the_break():
+    """Way there 600 s, visit 1800 s, way back 600 s: exactly the shift 0–3000 s. It fits
+    without the break, so the break is named, not the end of the shift."""
+    shift = Shift(0, TimeWindow(0, 3000), breaks=(Break(TimeWindow(0, 3000), 600),))
+    p = Problem([Visit("x", 1, service=1800, pin=Pin(team="A"))],
+                [Team("A", (shift,), start=0, end=0)], 1, line([0, 600]))
+    assert why(p, "x") == (
+        "pin", "Die feste Zuordnung (Team A) lässt sich nicht einhalten: Mit der Pause von "
+               "Team A (00:00 bis 00:50 Uhr, 10 Min.) passt der Besuch nicht in die Schicht "
+               "an Tag 1.")
+
+
+def test_a_pin_conflict_is_reported_as_found_by_the_problem():
+    pin = Pin(team="A", day=0, position=1)
+    p = Problem([Visit("a", 1, priority=5, pin=pin), Visit("b", 2, priority=1, pin=pin)],
+                [team("A")], 1, line([0, 10, 20]))
+    assert why(p, "b") == ("pin_conflict",
+                           "Position 1 bei Team A an Tag 1 ist schon fest durch Besuch a "
+                           "belegt.")
+    assert p.conflicts["b"] == why(p, "b")
