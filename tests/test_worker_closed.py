@@ -111,3 +111,56 @@ def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
             s.execute(update(CaseVisitRow).where(
                 CaseVisitRow.client_id.in_((closed, reached)), CaseVisitRow.day == route.day,
                 CaseVisitRow.status == "erledigt").values(status="geplant"))
+
+
+@pytest.mark.browser
+def test_an_outcome_queued_before_the_case_closed_can_be_discarded(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Recorded without signal, then the coordination closes the case, then the page is
+    opened again: the stop is called off and the server refuses the queued outcome. The
+    refusal is shown at that stop with its note and „Verwerfen“ (it was shown nowhere:
+    the note stayed on the phone until the link's end)."""
+    from datetime import time as dtime
+
+    from hausbesuch import clock
+    from hausbesuch.web import casework_api
+    from tests.test_web_enter import _worker_page
+    from tests.test_worker_cache import QUEUE
+    from tests.test_worker_cache import _browser as _worker_browser
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    cid = route.stops[0].client_id
+    note = "Nachbarin sagt: verreist"
+    work = casework_api.casework(site.store, site.app.state.web.profile(test_web.CITY),
+                                 "kora")
+    try:
+        with _worker_browser() as browser:
+            ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+            stop = page.locator(f"#stopp-{cid}")
+            ctx.set_offline(True)
+            stop.locator("textarea[name=notiz]").fill(note)
+            stop.locator("button[value=angetroffen]").click()
+            assert len(page.evaluate(QUEUE)) == 1
+            work.set_status(cid, "abgeschlossen", "Widerspruch")
+            page.route("**/ergebnis", lambda r: r.abort())  # no answer while reloading
+            ctx.set_offline(False)
+            page.reload()
+            assert "Besuch entfällt – nicht hingehen." in stop.inner_text()
+            page.unroute("**/ergebnis")
+            page.evaluate("() => window.dispatchEvent(new Event('online'))")
+            page.wait_for_selector(f"#stopp-{cid} .refused", timeout=30_000)
+            text = stop.inner_text()
+            assert "der Besuch entfällt. Ergebnis bitte der Koordination melden." in text, text
+            assert "Notiz: " + note in text
+            assert page.evaluate(QUEUE)[0]["refused"]
+            stop.locator(".refused button").click()
+            assert page.evaluate(QUEUE) == []
+            assert _outcomes_of(site, cid, route.day) == []
+            assert errors == []
+            ctx.close()
+    finally:
+        from hausbesuch.store import ClientRow
+
+        with site.store.session() as s:
+            s.get(ClientRow, {"city": test_web.CITY, "client_id": cid}).status = "offen"

@@ -54,10 +54,13 @@
   // the server refuses control characters (a NUL pasted into the note): leave them out
   function cleanNote(text) { return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ""); }
   // the client's stop to visit: a called-off stop of the same client has an id of its own
-  // ("stopp-<Kundennummer>-entfaellt-<Position>") and is never marked by an outcome
+  // ("stopp-<Kundennummer>-entfaellt-<Position>") and is never marked by an outcome; the
+  // stop of a case no longer open (data-gone) is, for an outcome queued before it closed
+  // (refused by the server: it must be shown with „Verwerfen“)
   function stopEl(kunde) {
     var li = document.getElementById("stopp-" + kunde);
-    return li && !li.classList.contains("called-off") ? li : null;
+    return li && (!li.classList.contains("called-off") || li.hasAttribute("data-gone"))
+      ? li : null;
   }
   // the stop's state line is a live region (role=status): screen readers announce what
   // is written there, politely as a rule, at once (aria-live=assertive) when ``urgent`` -
@@ -69,7 +72,9 @@
     var st = li.querySelector("[data-state]");
     if (st) {
       st.setAttribute("aria-live", urgent ? "assertive" : "polite");
-      st.textContent = text;
+      // a stop called off since (data-base: why) keeps saying so before the news
+      var base = st.getAttribute("data-base");
+      st.textContent = base ? base + " " + text : text;
     }
   }
   // the appointment's fields of form ``f`` marked as in error (described by the stop's
