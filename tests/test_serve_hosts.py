@@ -52,13 +52,20 @@ def test_plain_http_on_the_network_needs_proxy_or_insecure_http() -> None:
         _allowed, warnings = _serve_hosts(host, host, proxy=False, base_url=None,
                                           insecure_http=True)
         assert warnings[0].startswith("Warnung: --insecure-http"), warnings
-    # loopback and behind a proxy: no refusal, no warning on plain HTTP
+    # loopback, also behind a proxy: no refusal, no warning on plain HTTP
     for host, address, proxy in (("127.0.0.1", "127.0.0.1", False),
                                  ("localhost", "127.0.0.1", False), ("::1", "::1", False),
-                                 ("0.0.0.0", "0.0.0.0", True)):
+                                 ("127.0.0.1", "127.0.0.1", True)):
         _allowed, warnings = _serve_hosts(host, address, proxy=proxy, base_url=BASE,
                                           insecure_http=False)
         assert not any("--insecure-http" in w for w in warnings), (host, warnings)
+    # --proxy on an address of the network: everyone beside the proxy would get plain
+    # HTTP (the proxy is on this machine: only 127.0.0.1's X-Forwarded-* are trusted)
+    for host in ("0.0.0.0", "192.0.2.7"):
+        with pytest.raises(UserError) as info:
+            _serve_hosts(host, host, proxy=True, base_url=BASE, insecure_http=False)
+        assert str(info.value).startswith(f"--host {host}: mit --proxy bitte nur an "
+                                          "127.0.0.1 lauschen"), str(info.value)
 
 
 def test_allowed_hosts_follow_base_url_host_and_loopback() -> None:
@@ -75,12 +82,12 @@ def test_allowed_hosts_follow_base_url_host_and_loopback() -> None:
                               insecure_http=True)
     assert set(allowed) == {"localhost", "127.0.0.1", "::1", "192.0.2.7"}
     allowed, _ = _serve_hosts("0.0.0.0", "0.0.0.0", proxy=True, base_url=BASE,
-                              insecure_http=False)
+                              insecure_http=True)
     assert "0.0.0.0" not in allowed and "hausbesuch.example.de" in allowed
     # the host cannot be known: any, with a warning naming --base-url
     for host, proxy in (("127.0.0.1", True), ("0.0.0.0", True)):
         allowed, warnings = _serve_hosts(host, host, proxy=proxy, base_url=None,
-                                         insecure_http=False)
+                                         insecure_http=host != "127.0.0.1")
         assert allowed is None
         assert any(w.startswith("Warnung: ohne --base-url") and "Host-Angabe" in w
                    for w in warnings), warnings
@@ -93,9 +100,15 @@ def test_base_url_is_checked_and_normalised() -> None:
     assert _base_url("https://Hausbesuch.Example.DE/") == BASE
     assert _base_url(" http://[::1]:8000 ") == "http://[::1]:8000"
     assert _base_url("https://bücher.example:8443") == "https://xn--bcher-kva.example:8443"
+    # as a browser writes it (IDNA 2008): „ß“ is no „ss“, a link to strasse.de would lead
+    # to another domain with the route's token
+    assert _base_url("https://hausbesuch.straße.de") == "https://hausbesuch.xn--strae-oqa.de"
+    assert _base_url("https://hausbesuch.example.de./") == BASE  # the root's dot
+    assert _base_url("https://127.0.0.1:8443") == "https://127.0.0.1:8443"
     for bad in ("hausbesuch.example.de", "ftp://x.de", "https://x.de/pfad", "https://u:p@x.de",
                 "https://x.de?a=1", "https://x.de#x", "https://x.de:99999", "https://<x>.de",
-                "https://", "javascript:alert(1)"):
+                "https://", "javascript:alert(1)", "https://0x7f000001", "https://2130706433",
+                "https://127.1", "https://x.de:0"):
         with pytest.raises(UserError) as info:
             _base_url(bad)
         assert str(info.value).startswith(f"--base-url {bad}: bitte die Adresse"), bad
@@ -118,8 +131,11 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_a_foreign_host_gets_a_german_400_with_the_security_headers(checked: str) -> None:
     port = checked.rsplit(":", 1)[1]
+    # junk after an allowed name: a link built from such a Host would lead elsewhere
+    # (http://localhost:8000@evil.example/w/…)
     for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example",
-                 "localhost."):
+                 "localhost.", f"localhost:{port}@evil.example", "[::1]evil.example",
+                 "localhost/evil"):
         r = httpx.get(checked + "/anmelden", headers={"host": host})
         if host == "localhost.":  # the same name with the root's dot
             assert r.status_code == 200
@@ -231,5 +247,6 @@ def test_serve_with_insecure_http_starts_warns_and_checks_hosts_by_base_url(
         proc.terminate()
         out, err = proc.communicate(timeout=60)
     assert "hausbesuch läuft auf http://0.0.0.0:" in out
+    assert f"für die Teams: {BASE}/" in out
     assert "Warnung: --insecure-http" in " ".join(err.split()), err
     assert "ohne --base-url" not in err

@@ -1217,8 +1217,16 @@ def test_cli_user_and_link(site: Site) -> None:
         assert r.exit_code == 2 and "--base-url" in r.output and "ohne Pfad" in r.output, \
             r.output
     assert len(site.store.audit_rows(action="worker_link_created")) == made
+    # without --base-url: the server's default on this machine, and a hint on stderr
+    r = runner.invoke(cli, ["link", plan.id, route.team_id, route.day.isoformat(),
+                            "--valid-until", until, "--db", db])
+    assert r.exit_code == 0, r.output
+    assert re.search(r"Link: http://127\.0\.0\.1:8000/w/\S+/", r.output), r.output
+    assert "Hinweis: ohne --base-url nennt der Link http://127.0.0.1:8000" in " ".join(
+        r.output.split()), r.output
     r = runner.invoke(cli, ["link", plan.id, route.team_id, route.day.isoformat(),
                             "--valid-until", until, "--base-url", site.url + "/", "--db", db])
+    assert "Hinweis" not in r.output
     assert r.exit_code == 0, r.output
     path = re.search(r"Pfad: (/w/\S+/)", r.output).group(1)
     url = re.search(r"Link: (\S+)", r.output).group(1)

@@ -76,6 +76,10 @@ def _bind(host: str, port: int):  # noqa: ANN202
     return sock
 
 
+#: The link's address when ``link`` has no ``--base-url``: ``serve``'s default.
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
+
 def _base_url(value: str) -> str:
     """``serve --base-url``: the address as links are built from it (scheme, host in IDNA
     as a browser sends it in ``Host``, port; no path), or a German :class:`UserError`."""
@@ -91,7 +95,9 @@ def _base_url(value: str) -> str:
         port = parts.port
     except ValueError:
         raise UserError(bad + ".") from None
-    host = parts.hostname or ""
+    if port == 0:
+        raise UserError(bad + ".")
+    host = (parts.hostname or "").removesuffix(".")
     if (parts.scheme not in ("http", "https") or not host or parts.username is not None
             or parts.password is not None or parts.query or parts.fragment
             or "?" in value or "#" in value or parts.path not in ("", "/")):
@@ -103,13 +109,22 @@ def _base_url(value: str) -> str:
             raise UserError(bad + ".") from None
         netloc = f"[{host}]"
     else:
-        try:
-            host = host.encode("idna").decode("ascii").lower()
-        except UnicodeError:
+        import idna
+
+        try:  # as a browser sends it (UTS #46, IDNA 2008: „straße“ stays, not „strasse“)
+            host = idna.encode(host, uts46=True).decode("ascii").lower()
+        except (idna.IDNAError, UnicodeError):
             raise UserError(bad + ".") from None
         if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*",
                             host):
             raise UserError(bad + ".")
+        if re.fullmatch(r"[0-9.]+|0x[0-9a-f]+|.*\.[0-9]+", host):
+            # a number is an IPv4 address: only as the browser writes it (127.0.0.1)
+            try:
+                if str(ipaddress.IPv4Address(host)) != host:
+                    raise ValueError(host)
+            except ValueError:
+                raise UserError(bad + ".") from None
         netloc = host
     if port is not None:
         netloc += f":{port}"
@@ -130,7 +145,16 @@ def _serve_hosts(host: str, address: str, *, proxy: bool, base_url: str | None,
 
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     warnings: list[str] = []
-    if not ip.is_loopback and not proxy:
+    if not ip.is_loopback:
+        if proxy and not insecure_http:
+            # the proxy runs on this machine and reaches the server on 127.0.0.1 (the only
+            # address whose X-Forwarded-* are trusted): an address on the network would
+            # answer everyone beside the proxy, over plain HTTP
+            raise UserError(
+                f"--host {host}: mit --proxy bitte nur an 127.0.0.1 lauschen (der "
+                "TLS-Reverse-Proxy läuft auf diesem Rechner); an dieser Adresse wäre der "
+                "Server im Netz auch am Proxy vorbei über unverschlüsseltes HTTP erreichbar. "
+                "Nur wer das bewusst will (ein abgeschottetes Testnetz): --insecure-http.")
         if not insecure_http:
             raise UserError(
                 f"--host {host}: ohne --proxy liefe der Server im Netz über unverschlüsseltes "
@@ -200,7 +224,8 @@ def register(app: typer.Typer) -> None:
                                 log_level="warning", access_log=False, server_header=False)
         for line in warnings:
             typer.echo(line, err=True)
-        typer.echo(f"hausbesuch läuft auf http://{host}:{port}/ (Beenden mit Strg+C)")
+        reach = f"; für die Teams: {base}/" if base else ""
+        typer.echo(f"hausbesuch läuft auf http://{host}:{port}/{reach} (Beenden mit Strg+C)")
         try:
             uvicorn.Server(config).run(sockets=[sock])
         finally:
@@ -366,8 +391,9 @@ def register(app: typer.Typer) -> None:
             "erlaubt: nach Beginn des Tages bis höchstens wenige Tage danach).")] = None,
         revoke: Annotated[str | None, typer.Option(
             "--revoke", help="Den Link widerrufen, der mit diesen Zeichen beginnt (mindestens 6).")] = None,
-        base_url: Annotated[str, typer.Option(
-            "--base-url", help="Adresse des Servers für den vollständigen Link.")] = "http://127.0.0.1:8000",
+        base_url: Annotated[str | None, typer.Option(
+            "--base-url", help="Adresse, unter der die Teams den Server erreichen, für den "
+            "vollständigen Link (Standard: http://127.0.0.1:8000, nur auf diesem Rechner).")] = None,
         db: DbOption = None,
     ) -> None:
         """Tageslink für den Außendienst erzeugen (Pfad und vollständige Adresse) oder widerrufen."""
@@ -375,7 +401,7 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.web.links import create_link, link_path
         from hausbesuch.web.links import revoke as revoke_link
 
-        base = _base_url(base_url)  # checked before a link is made
+        base = _base_url(base_url or LOCAL_BASE_URL)  # checked before a link is made
         with _open(db) as store:
             if revoke:
                 if plan or team or day:
@@ -401,5 +427,10 @@ def register(app: typer.Typer) -> None:
         path = link_path(token)
         typer.echo(f"Pfad: {path}")
         typer.echo(f"Link: {base}{path}")
+        if base_url is None:
+            typer.echo(f"Hinweis: ohne --base-url nennt der Link {LOCAL_BASE_URL}, was nur auf "
+                       "diesem Rechner erreichbar ist; für die Telefone die Adresse angeben, "
+                       "unter der die Teams den Server erreichen (--base-url "
+                       "https://hausbesuch.example.de).", err=True)
         typer.echo(f"Gültig bis {made.valid_until:%d.%m.%Y %H:%M} Uhr; widerrufen mit: "
                    f"hausbesuch link --revoke {made.prefix}")

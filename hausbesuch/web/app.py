@@ -455,17 +455,25 @@ class BodyLimit:
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
+#: A ``Host`` header: a name or IPv4 address, or an IPv6 address in brackets, and a port.
+_HOST = re.compile(r"(?:\[(?P<v6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9._-]+))(?::[0-9]{1,5})?")
+
+
 def host_name(value: str) -> str:
     """The name in a ``Host`` header (or an allowed host) without its port, IPv6 brackets
     and a trailing dot, in lower case: ``[::1]:8000`` → ``::1``, ``Example.DE.:443`` →
-    ``example.de``."""
+    ``example.de``; "" for anything else (``localhost:8000@evil.example``: a link built
+    from such a request would lead elsewhere). An allowed host may be a bare IPv6
+    address (``::1``)."""
+    import ipaddress
+
     v = value.strip().lower()
-    if v.startswith("["):
-        end = v.find("]")
-        return v[1:end] if end > 0 else ""
-    if v.count(":") == 1:  # a name or IPv4 address with its port (IPv6 has more colons)
-        v = v.split(":", 1)[0]
-    return v.rstrip(".")
+    m = _HOST.fullmatch(v)
+    raw = (m["v6"] or m["name"].rstrip(".")) if m else v
+    try:
+        return str(ipaddress.IPv6Address(raw)) if ":" in raw else raw if m else ""
+    except ValueError:
+        return ""
 
 
 class HostCheck:
