@@ -368,3 +368,30 @@ def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  #
         assert "<td>Handy</td>" in shown and "<td>web</td>" not in shown
         _clean(shown)
 
+
+
+def test_the_address_page_lists_at_most_the_cap_and_says_how_many_more(
+        site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """QA 17c #3: a big city's 14,000 addresses to check made a page of 17 MB that did not
+    load. The page lists at most ``pages.MAX_INDEX_ROWS`` (lowered here), says how many
+    more there are, audits only the ids it shows, and keeps a refused fix's row."""
+    from hausbesuch import pages
+
+    full = kora.get("/adressen").text
+    ids = re.findall(r'id="adresse-([^"]+)"', full)
+    assert len(ids) >= 2, ids
+    monkeypatch.setattr(pages, "MAX_INDEX_ROWS", 1)
+    page = kora.get("/adressen").text
+    assert re.findall(r'id="adresse-([^"]+)"', page) == ids[:1]
+    assert f"… und {len(ids) - 1} weitere (insgesamt {len(ids)})" in page
+    view = site.store.audit_rows(action="adressen_angezeigt")[-1]
+    assert view["details"]["kundennummern"] == ids[:1], view
+    # a refused fix of a row beyond the cap is shown at its form
+    last = ids[-1]
+    r = kora.post(f"/adressen/{last}", data={"csrf_token": csrf_of(page), "stadt": CITY,
+                                             "adresse": "Gibtsnichtstraße 5"})
+    assert r.status_code == 400
+    assert re.findall(r'id="adresse-([^"]+)"', r.text) == [ids[0], last]
+    assert 'class="error" role="alert">Adresse „Gibtsnichtstraße 5“' in _row(r.text, last)
+    monkeypatch.setattr(pages, "MAX_INDEX_ROWS", 1_000)
+    assert "weitere (insgesamt" not in kora.get("/adressen").text

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from hausbesuch import clock
+from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
@@ -144,12 +144,20 @@ def _addresses_page(request: Request, user: User, stadt: str | None, *, status: 
     city = _city_of(request, user, stadt)
     profile = web.profile(city)
     rows = casework_api.unresolved(web.store, profile, user.name)
+    # at most pages.MAX_INDEX_ROWS rows, as the plan view's tables (a big city's 14,000
+    # addresses made a page of 17 MB that did not load); a refused fix's row always
+    cap = pages.MAX_INDEX_ROWS  # read per request
+    total = len(rows)
+    if total > cap:
+        keep = {failed["client_id"]} if failed is not None else set()
+        rows = rows[:cap] + [r for r in rows[cap:] if r["client_id"] in keep]
     shown = [r["client_id"] for r in rows]
     if saved is not None and saved[0] not in shown:  # the confirmation names its fix
         shown.append(saved[0])
     casework_api.audit(web.store, user.name, "adressen_angezeigt", city=city, details={
         "ansicht": "web", SHOWN: shown})
     return render(request, "addresses.html.j2", status=status, city=city, rows=rows,
+                  total=total, more=total - len(rows),
                   tile_url=profile.map.tile_url, attribution=profile.map.attribution,
                   depot=casework_api.map_center(web.store, profile, user.name),
                   saved=saved, failed=failed,
