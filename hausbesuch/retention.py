@@ -87,7 +87,8 @@ def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
         "jobs": (JobRow, [or_(
             and_(JobRow.finished_at < edge, JobRow.status.in_(("fertig", "fehlgeschlagen"))),
             and_(JobRow.status.in_(("wartet", "laeuft")), JobRow.created_at < edge,
-                 or_(JobRow.heartbeat.is_(None), JobRow.heartbeat < edge)))]),
+                 or_(JobRow.heartbeat.is_(None),  # (a heartbeat is UTC, as sessions)
+                     JobRow.heartbeat < clock.utc() - timedelta(days=KEEP_DAYS))))]),
     }
     result = CleanupResult()
     with store.session() as s:

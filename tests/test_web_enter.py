@@ -299,8 +299,12 @@ def test_a_day_typed_on_a_phone_without_date_picker(
         page.evaluate("() => document.querySelectorAll('input[name^=termin_]')"
                       ".forEach(function (i) { i.type = 'text'; })")
         stop1, stop2 = page.locator("li.stop").nth(0), page.locator("li.stop").nth(1)
-        stop1.locator("input[name=termin_datum]").fill("31.02.2027")
+        stop1.locator("input[name=termin_datum]").fill("   ")  # spaces are no day
         stop1.locator("input[name=termin_zeit]").fill("10:00")
+        stop1.locator("button[value=termin_vereinbart]").click()
+        assert "Bitte ein Datum des Termins angeben." in stop1.inner_text()
+        assert page.evaluate(QUEUE) == []
+        stop1.locator("input[name=termin_datum]").fill("31.02.2027")
         stop1.locator("button[value=termin_vereinbart]").click()
         assert "„31.02.2027“ ist kein gültiges Datum" in stop1.inner_text()
         assert page.evaluate(QUEUE) == []

@@ -103,7 +103,8 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     """The pin form offered every case id of the plan as a drop-down list: thousands of
     options in a big city's page, beyond the capped tables. The case id is typed (spaces
-    around it do not matter); one not in the plan is refused, naming what was typed."""
+    around it and its case do not matter); one not in the plan is refused, naming what
+    was typed."""
     plan = _current_plan(site)
     page = kora.get(f"/plaene/{plan.id}")
     csrf = csrf_of(page.text)
@@ -124,7 +125,7 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
     assert r.status_code == 400
     assert "Kundennummer „K-GIBT-ES-NICHT“ gehört nicht zu diesem Plan" in html.unescape(r.text)
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
-        "csrf_token": csrf, "kundennummer": f"  {cid} ", "ziel": target})
+        "csrf_token": csrf, "kundennummer": f"  {cid.lower()} ", "ziel": target})
     assert r.status_code == 303, r.text
     assert r.headers["location"].endswith(f"?verschoben={cid}#verschieben")
     r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",

@@ -379,6 +379,9 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
         u.client_id for u in plan.unassigned}
     kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
+    if kundennummer not in in_plan:  # typed in another case (k-1042): the one it names
+        alike = [c for c in in_plan if c.casefold() == kundennummer.casefold()]
+        kundennummer = alike[0] if len(alike) == 1 else kundennummer
     if kundennummer not in in_plan:
         raise HTTPException(status_code=400, detail=(
             f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "

@@ -337,6 +337,7 @@
   // the server's rules on the appointment's day that the phone can check before queueing
   // (``typed``: the field as typed; a text it cannot read is left to the server)
   function appointmentProblem(typed) {
+    if (!String(typed || "").trim()) return "Bitte ein Datum des Termins angeben.";
     var iso = isoDay(typed);
     if (!iso) return "";
     if (!realDay(iso)) {
