@@ -51,10 +51,12 @@ role               accepted headers (examples)
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
 import io
 import math
+import posixpath
 import re
 import unicodedata
 import zipfile
@@ -1466,16 +1468,161 @@ _HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*[\"'](?:1|tr
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 
 
-#: The parts of a workbook that are XML (the sheets, ``[Content_Types].xml``, relations,
-#: VML drawings of comments), checked for a document type declaration.
-_XML_PARTS = (".xml", ".rels", ".vml")
-#: How much of the start of each XML part is looked at for one: its prolog (a DOCTYPE can
-#: only stand before the root element), a few bytes in every workbook written by Excel or
-#: LibreOffice. One further down (after a long comment) is left to the parser, whose error
-#: is told as well (no entity from outside is ever read, see :func:`_read_xlsx`).
-_DOCTYPE_HEAD = 4096
-#: A document type declaration in UTF-8 and UTF-16 (both byte orders).
-_DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+#: How much of a part is unpacked at a time while its prolog is looked at.
+_PROLOG_BLOCK = 1 << 16
+#: The encoding a declaration names (``<?xml version="1.0" encoding="windows-1252"?>``).
+_DECLARED_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+_XML_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _start_encoding(head: bytes) -> tuple[str, int]:
+    """The encoding a part starts in, as the XML parser (expat) tells it from its first
+    bytes, and the length of its byte order mark: UTF-8, or UTF-16 in either byte order,
+    with or without a mark."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ("utf-16-le" if head[0] == 0xFF else "utf-16-be"), 2
+    if head.startswith(b"<\x00"):
+        return "utf-16-le", 0
+    if head.startswith(b"\x00<"):
+        return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def _texts(first: bytes, fh: Any, encoding: str) -> Iterator[str]:
+    """``first`` and the rest of ``fh`` as text, a block at a time (undecodable bytes
+    replaced: only the markup matters)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    yield decoder.decode(first)
+    while block := fh.read(_PROLOG_BLOCK):
+        yield decoder.decode(block)
+    yield decoder.decode(b"", final=True)
+
+
+def _doctype_in_prolog(texts: Iterator[str]) -> bool:
+    """Whether the prolog of an XML text (all before its root element: the declaration,
+    processing instructions, comments and white space) holds a document type declaration,
+    in any case (``<!DOCTYPE``, ``<!doctype``), however long the comments before it. A text
+    that does not start like XML (a picture, a binary part) has none."""
+    buf, pos = "", 0
+
+    def more() -> bool:
+        nonlocal buf, pos
+        for text in texts:
+            if text:
+                buf, pos = buf[pos:] + text, 0
+                return True
+        return False
+
+    while True:
+        pos = _XML_SPACE.match(buf, pos).end()  # type: ignore[union-attr]
+        if pos == len(buf):
+            if not more():
+                return False
+            continue
+        while len(buf) - pos < 9 and more():
+            pass
+        head = buf[pos:pos + 9]
+        if head.upper() == "<!DOCTYPE":
+            return True
+        if head.startswith("<?"):
+            end = "?>"
+        elif head.startswith("<!--"):
+            end = "-->"
+        else:  # the root element; or text, never XML: the parser says what is wrong
+            return False
+        pos += len(end)
+        while (found := buf.find(end, pos)) < 0:
+            pos = max(pos, len(buf) - len(end) + 1)  # (a terminator cut by the block)
+            if not more():
+                return False
+        pos = found + len(end)
+
+
+def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a part of a workbook declares a document type in its prolog, read as the XML
+    parser would read it: in UTF-8 or UTF-16 as its first bytes say, or, after an XML
+    declaration that names another encoding, in that one too (the parser switches to it);
+    each part whatever its name, as the relations may name any part a sheet."""
+    with z.open(info) as fh:
+        first = fh.read(_PROLOG_BLOCK)
+        encoding, mark = _start_encoding(first[:4])
+        if _doctype_in_prolog(_texts(first[mark:], fh, encoding)):
+            return True
+    declared = None
+    if encoding == "utf-8" and first[mark:].startswith(b"<?xml"):
+        with z.open(info) as fh:
+            head = fh.read(_PROLOG_BLOCK)
+            while b"?>" not in head and (block := fh.read(_PROLOG_BLOCK)):
+                head += block
+            end = head.find(b"?>")
+            m = _DECLARED_ENCODING.search(head, 0, end) if end >= 0 else None
+            declared = m[1].decode("ascii") if m else None
+            try:
+                if declared and codecs.lookup(declared).name not in ("utf-8", "utf-8-sig"):
+                    return _doctype_in_prolog(_texts(head[end + 2:], fh, declared))
+            except LookupError:
+                return False  # an encoding the parser cannot read either
+    return False
+
+
+#: The content types of a workbook's main part (as openpyxl looks for it).
+_WORKBOOK_TYPES = tuple(
+    f"application/vnd.{kind}.main+xml" for kind in (
+        "openxmlformats-officedocument.spreadsheetml.sheet",
+        "ms-excel.sheet.macroEnabled", "openxmlformats-officedocument.spreadsheetml.template",
+        "ms-excel.template.macroEnabled"))
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _elements(z: zipfile.ZipFile, part: str) -> Iterator[Any]:
+    """The elements of a (small, checked) XML part, as they end."""
+    from xml.etree.ElementTree import iterparse
+
+    info = z.getinfo(part)
+    if info.file_size > MAX_PART_BYTES:
+        raise _SheetsUnknown
+    with z.open(info) as fh:
+        for _, elem in iterparse(fh):
+            yield elem
+            elem.clear()
+
+
+class _SheetsUnknown(Exception):
+    """The sheets of a workbook cannot be told from its relations (openpyxl will fail)."""
+
+
+def _sheet_parts(z: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """The parts openpyxl reads as worksheets, found as openpyxl finds them, whatever
+    their names: the workbook's main part from ``[Content_Types].xml``, its ``<sheet>``
+    entries and their targets in the workbook's relations (chart sheets left out)."""
+    part = None
+    for elem in _elements(z, "[Content_Types].xml"):
+        if (_local(elem.tag) == "Override" and elem.get("ContentType") in _WORKBOOK_TYPES
+                and part is None):
+            part = (elem.get("PartName") or "")[1:]
+    part = part or "xl/workbook.xml"
+    ids = set()
+    for elem in _elements(z, part):
+        if _local(elem.tag) == "sheet":
+            ids.update(v for k, v in elem.attrib.items() if k.startswith("{") and _local(k) == "id")
+    folder, base = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", base + ".rels")
+    out = set()
+    if rels not in names:
+        return out
+    for elem in _elements(z, rels):
+        target, kind = elem.get("Target"), elem.get("Type") or ""
+        if (_local(elem.tag) != "Relationship" or elem.get("Id") not in ids or not target
+                or elem.get("TargetMode") == "External" or "chartsheet" in kind):
+            continue
+        out.add(target[1:] if target.startswith("/")
+                else posixpath.normpath(posixpath.join(posixpath.split(folder)[0], target)))
+    return out & names
 
 
 def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
@@ -1486,8 +1633,11 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
     :data:`MAX_PART_RATIO` times (a zip bomb, e.g. in the shared strings); or sheets
     holding more than :data:`MAX_CELLS` cells, all sheets together: cells without a value
     cost time too (a 22 KB file of empty cells took 20 s), and they are counted here in the
-    raw XML, fast; or an XML part with a document type declaration (``<!DOCTYPE``, the
-    way of entity tricks: external entities, nested ones; Excel never writes one).
+    raw XML, fast; or any part with a document type declaration in its prolog
+    (``<!DOCTYPE``, the way of entity tricks: external entities, nested ones; Excel never
+    writes one). The sheets are the parts the workbook's relations name, whatever their file
+    names; an encrypted part is not read (openpyxl cannot read it either: a sheet so
+    encrypted is refused by :func:`_read_xlsx`).
 
     The sizes are those the archive declares: Python's ``zipfile`` (which openpyxl reads
     with) never unpacks more than that.
@@ -1503,18 +1653,6 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
                     f"{name}: die Arbeitsmappe besteht aus {_de(len(infos))} Teilen (höchstens "
                     f"{_de(MAX_PARTS)}); eine Kundenliste hat einige Dutzend. Bitte in Excel "
                     "oder LibreOffice als .xlsx oder CSV neu speichern.")
-            sheets = [i for i in infos if i.filename.startswith("xl/worksheets/")
-                      and i.filename.endswith(".xml")]
-            for info in infos:
-                if info not in sheets and info.file_size > MAX_PART_BYTES:
-                    raise _part_too_big(name, info.filename, info.file_size, MAX_PART_BYTES)
-            size = sum(i.file_size for i in sheets)
-            if size > MAX_SHEET_XML_BYTES:
-                raise UserError(
-                    f"{name}: die Arbeitsblätter sind entpackt {_de(size // (1024 * 1024))} MB "
-                    f"groß (höchstens {_de(MAX_SHEET_XML_BYTES // (1024 * 1024))} MB); eine "
-                    "Kundenliste ist viel kleiner. Bitte die Liste auf die nötigen Spalten und "
-                    "Zeilen kürzen (oder als CSV speichern).")
             total = sum(i.file_size for i in infos)
             if total > MAX_UNPACKED_BYTES:
                 raise UserError(
@@ -1532,19 +1670,39 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
                         "eine Datei (eine „ZIP-Bombe“) würde beim Öffnen den Speicher füllen "
                         "und wird nicht gelesen. Bitte in Excel oder LibreOffice als .xlsx "
                         "oder CSV neu speichern.")
+            # an encrypted part (flag bit 0) cannot be unpacked without its password, by
+            # openpyxl neither: one it needs is told by the reader below
+            readable = [i for i in infos if not i.flag_bits & 0x1]
+            for info in readable:
+                if _has_doctype(z, info):
+                    raise UserError(
+                        f"Die Datei {name} ist keine lesbare XLSX-Datei (XML beschädigt: "
+                        f"ein Teil der Arbeitsmappe, „{shown_header(info.filename)}“, "
+                        "enthält eine DOCTYPE-Angabe, die Excel und LibreOffice nie "
+                        "schreiben). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
+                        "neu speichern.")
+            names = {i.filename for i in infos}
+            try:
+                by_relation = _sheet_parts(z, names)
+            except (_SheetsUnknown, XMLParseError, KeyError, ValueError, OSError, EOFError,
+                    RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error):
+                by_relation = set()  # openpyxl fails on the same parts and is told below
+            sheets = [i for i in infos if i.filename in by_relation
+                      or (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"))]
             for info in infos:
-                if info.filename.lower().endswith(_XML_PARTS):
-                    with z.open(info) as fh:
-                        head = fh.read(_DOCTYPE_HEAD)
-                    if any(mark in head for mark in _DOCTYPE_MARKS):
-                        raise UserError(
-                            f"Die Datei {name} ist keine lesbare XLSX-Datei (XML beschädigt: "
-                            f"ein Teil der Arbeitsmappe, „{shown_header(info.filename)}“, "
-                            "enthält eine DOCTYPE-Angabe, die Excel und LibreOffice nie "
-                            "schreiben). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
-                            "neu speichern.")
+                if info not in sheets and info.file_size > MAX_PART_BYTES:
+                    raise _part_too_big(name, info.filename, info.file_size, MAX_PART_BYTES)
+            size = sum(i.file_size for i in sheets)
+            if size > MAX_SHEET_XML_BYTES:
+                raise UserError(
+                    f"{name}: die Arbeitsblätter sind entpackt {_de(size // (1024 * 1024))} MB "
+                    f"groß (höchstens {_de(MAX_SHEET_XML_BYTES // (1024 * 1024))} MB); eine "
+                    "Kundenliste ist viel kleiner. Bitte die Liste auf die nötigen Spalten und "
+                    "Zeilen kürzen (oder als CSV speichern).")
             cells = 0
             for info in sheets:
+                if info.flag_bits & 0x1:
+                    continue
                 rows = hidden.setdefault(info.filename, set())
                 with z.open(info) as fh:
                     for block, end in _blocks(fh):
@@ -1575,7 +1733,7 @@ def _read_xlsx(data: bytes, name: str,
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
-            AttributeError, IndexError, EOFError, XMLParseError, zlib.error
+            AttributeError, IndexError, EOFError, XMLParseError, zlib.error, RuntimeError
             ) as exc:  # a broken file is the user's to fix (XMLParseError: not well-formed)
         raise UserError(
             f"Die Datei {name} ist keine lesbare XLSX-Datei ({_xlsx_problem(exc)}). "
@@ -1587,7 +1745,7 @@ def _read_xlsx(data: bytes, name: str,
         except _TooManyRows as exc:
             raise _too_many_rows(name, exc) from None
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
-                IndexError, EOFError, XMLParseError, zlib.error) as exc:
+                IndexError, EOFError, XMLParseError, zlib.error, RuntimeError) as exc:
             raise UserError(
                 f"Die Datei {name} ist beschädigt: ein Arbeitsblatt kann nicht gelesen werden "
                 f"({_xlsx_problem(exc)}). Bitte in Excel oder LibreOffice als .xlsx oder CSV "
@@ -1629,6 +1787,8 @@ def _xlsx_problem(exc: BaseException) -> str:
         return "kein Format einer Excel-Arbeitsmappe"
     if isinstance(exc, XMLParseError):
         return "XML beschädigt"
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):  # zipfile: flag bit 0
+        return "ein Teil der Arbeitsmappe ist verschlüsselt (kennwortgeschützt)"
     if isinstance(exc, EOFError):
         return "die Datei endet vorzeitig, sie ist unvollständig"
     if isinstance(exc, OSError):

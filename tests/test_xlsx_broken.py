@@ -171,3 +171,122 @@ def test_headers_fit(tmp_path: Path) -> None:
     path = tmp_path / "gut.xlsx"
     path.write_bytes(_workbook())
     assert read_table(path).columns[0] == HEADER[0]
+
+
+# ------------------------------------------- parts under any name, encrypted parts (review 17)
+
+
+def _renamed_sheet(text: str | None = None) -> bytes:
+    """The workbook with its sheet stored as ``xl/worksheets/sheet1.dat`` (the relations
+    and the content types point there: openpyxl reads a sheet wherever they say), its XML
+    replaced by ``text`` if given."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_workbook())) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                dst.writestr("xl/worksheets/sheet1.dat", text if text is not None else data)
+                continue
+            if info.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"sheet1.xml", b"sheet1.dat")
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _doctype_sheet(prolog: str = "") -> str:
+    return ('<?xml version="1.0"?>\n' + prolog + '<!DOCTYPE worksheet [<!ENTITY e "ENTITYTEXT">]>\n'
+            + f"<worksheet {NS}><sheetData>" + ROW.replace(HEADER[0], "&e;")
+            + "</sheetData></worksheet>")
+
+
+def test_a_sheet_under_another_name_is_read_and_checked(tmp_path: Path) -> None:
+    """A sheet the relations name ``sheet1.dat`` is still a sheet: read as one, and its
+    DOCTYPE refused (it was read, the entity expanded); its cells are counted."""
+    from hausbesuch import tabular
+    from hausbesuch.errors import UserError
+
+    path = tmp_path / "dat.xlsx"
+    path.write_bytes(_renamed_sheet())
+    assert tabular.read_table(path).columns[0] == HEADER[0]
+    path.write_bytes(_renamed_sheet(_doctype_sheet()))
+    with pytest.raises(UserError) as info:
+        tabular.read_table(path)
+    _says_unreadable(str(info.value), str(path))
+    assert "DOCTYPE" in str(info.value) and "xl/worksheets/sheet1.dat" in str(info.value)
+    wide = (f'<?xml version="1.0"?>\n<worksheet {NS}><sheetData><row r="1">'
+            + "<c/>" * 30 + "</row></sheetData></worksheet>")
+    path.write_bytes(_renamed_sheet(wide))
+    old, tabular.MAX_CELLS = tabular.MAX_CELLS, 20
+    try:
+        with pytest.raises(UserError, match="mehr als 20 Zellen"):
+            tabular._check_sheet_sizes(path.read_bytes(), str(path))
+    finally:
+        tabular.MAX_CELLS = old
+
+
+@pytest.mark.parametrize("variant", ["after-long-comment", "lower-case", "utf-16-after-comment",
+                                     "declared-latin-1"])
+def test_a_doctype_anywhere_in_the_prolog_is_refused(tmp_path: Path, variant: str) -> None:
+    """Not only in the first 4 KB: behind a long comment or processing instruction, in
+    lower case, in UTF-16 behind a comment."""
+    from hausbesuch.errors import UserError
+    from hausbesuch.tabular import read_table
+
+    comment = "<!-- " + "x" * 10_000 + " -->\n<?pi " + "y" * 5000 + "?>\n"
+    text: str | bytes = {
+        "after-long-comment": _doctype_sheet(comment),
+        "lower-case": _doctype_sheet().replace("<!DOCTYPE", "<!doctype"),
+        "utf-16-after-comment": b"\xff\xfe" + _doctype_sheet(comment).replace(
+            '"1.0"?>', '"1.0" encoding="UTF-16"?>').encode("utf-16-le"),
+        "declared-latin-1": _doctype_sheet("<!-- ä" + "x" * 5000 + " -->").replace(
+            '"1.0"?>', '"1.0" encoding="ISO-8859-1"?>').encode("latin-1"),
+    }[variant]
+    path = tmp_path / f"{variant}.xlsx"
+    path.write_bytes(_with_part("xl/worksheets/sheet1.xml", text))
+    with pytest.raises(UserError) as info:
+        read_table(path)
+    _says_unreadable(str(info.value), str(path))
+    assert "DOCTYPE" in str(info.value) and "xl/worksheets/sheet1.xml" in str(info.value)
+
+
+def _encrypted(part: str) -> bytes:
+    """The workbook with ``part`` marked encrypted (flag bit 0): ``zipfile`` then asks for
+    a password to unpack it."""
+    import struct
+
+    data = bytearray(_workbook())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        local = z.getinfo(part).header_offset
+    entry = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02"))  # central directory
+    while data[entry + 46:entry + 46 + len(part)] != part.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    for at in (local + 6, entry + 8):  # the flags: local header, central directory
+        data[at:at + 2] = struct.pack("<H", struct.unpack("<H", data[at:at + 2])[0] | 0x1)
+    out = io.BytesIO(bytes(data))
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        assert z.getinfo(part).flag_bits & 0x1
+    return out.getvalue()
+
+
+def test_an_encrypted_part_openpyxl_does_not_read_leaves_the_workbook_readable(
+        tmp_path: Path) -> None:
+    from hausbesuch.tabular import read_table
+
+    path = tmp_path / "app.xlsx"
+    path.write_bytes(_encrypted("docProps/app.xml"))
+    assert read_table(path).columns[0] == HEADER[0]
+
+
+def test_an_encrypted_sheet_is_refused_in_german(tmp_path: Path) -> None:
+    from hausbesuch.errors import UserError
+    from hausbesuch.tabular import read_table
+
+    path = tmp_path / "blatt.xlsx"
+    path.write_bytes(_encrypted("xl/worksheets/sheet1.xml"))
+    with pytest.raises(UserError) as info:
+        read_table(path)
+    message = str(info.value)
+    assert str(path) in message and "verschlüsselt (kennwortgeschützt)" in message, message
+    assert "Bitte in Excel oder LibreOffice als .xlsx oder CSV neu speichern." in message
+    assert "password" not in message and "RuntimeError" not in message
