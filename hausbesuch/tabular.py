@@ -1011,7 +1011,19 @@ def _records(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:
             yield last + 1, rec
             last = reader.line_num
     except csv.Error as exc:
-        raise UserError(f"Die CSV-Datei ist fehlerhaft (Zeile {last + 1}): {exc}.") from None
+        raise UserError(f"Die CSV-Datei ist fehlerhaft (Zeile {last + 1}): "
+                        f"{_csv_error_de(str(exc))}.") from None
+
+
+def _csv_error_de(text: str) -> str:
+    """Python's (English) reason of a :class:`csv.Error`, in German."""
+    if m := re.search(r"field larger than field limit \((\d+)\)", text):
+        return f"ein Feld ist länger als {_de(int(m[1]))} Zeichen"
+    if "NUL" in text or "null byte" in text:
+        return "sie enthält ein NUL-Zeichen (keine Textdatei?)"
+    if "unexpected end of data" in text or "EOF" in text:
+        return "sie endet mitten in einem Feld in Anführungszeichen"
+    return "sie lässt sich nicht als CSV lesen"
 
 
 def _sniff(text: str, required: Callable[[list[str]], bool] | None = None) -> str:

@@ -218,3 +218,16 @@ def test_more_columns_than_excel_are_refused_and_equal_headers_stay_linear(tmp_p
     assert len(set(table.columns)) == len(table.columns) == 16_002
     assert table.columns[-1] == "Notiz (16000)"
     assert time.process_time() - t0 < 30  # quadratic naming took minutes
+
+
+def test_a_csv_the_reader_cannot_parse_is_told_in_german(tmp_path: Path) -> None:
+    """QA 17c F5: a field over the CSV reader's limit came back with Python's English
+    reason („field larger than field limit (131072)“) inside the German message."""
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Name;Straße\nK-1;" + "x" * 140_000 + ";Weg 1\n",
+                    encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        read_table(path)
+    assert str(info.value).endswith("Die CSV-Datei ist fehlerhaft (Zeile 2): ein Feld ist "
+                                    "länger als 131.072 Zeichen."), str(info.value)
+    assert "field" not in str(info.value)
