@@ -254,7 +254,10 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "grund": {  # why a login was refused or a session ended (hausbesuch.web.auth)
         "konto_unbekannt": "Konto unbekannt", "passwort_falsch": "Passwort falsch",
         "konto_gesperrt": "Konto gesperrt",
-        "fehlversuche_konto": "zu viele Fehlversuche für das Konto von der IP-Adresse",
+        # written before the per-(account, address) limit: the account from any address
+        "fehlversuche_konto": "zu viele Fehlversuche für das Konto",
+        "fehlversuche_konto_adresse": "zu viele Fehlversuche für das Konto von dieser "
+                                      "IP-Adresse",
         "fehlversuche_konto_alle_adressen": "zu viele Fehlversuche für das Konto von allen "
                                             "IP-Adressen zusammen",
         "fehlversuche_adresse": "zu viele Fehlversuche von der IP-Adresse",

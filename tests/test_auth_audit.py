@@ -184,7 +184,7 @@ def test_lockout_is_audited_and_hammering_does_not_grow_the_log(server: Server) 
         assert len(rows) == 1
         assert (rows[0]["action"], rows[0]["actor"], rows[0]["city"]) == (
             "anmeldung_gesperrt", "karl", CITY)
-        assert rows[0]["details"] == {"ip": "127.0.0.1", "grund": "fehlversuche_konto"}
+        assert rows[0]["details"] == {"ip": "127.0.0.1", "grund": "fehlversuche_konto_adresse"}
 
         # a script hammering the locked login: refused every time, one row per minute
         before = _auth_rows(server)
@@ -351,7 +351,7 @@ def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
         assert attempt(WRONG, a) == "401"
     before = _auth_rows(server)
     assert attempt(PASSWORD, a) == "429"
-    assert locked_reasons(before) == [(name, a, "fehlversuche_konto")]
+    assert locked_reasons(before) == [(name, a, "fehlversuche_konto_adresse")]
     # ... while the owner at B logs in with her password (before: 429 from every address)
     for _ in range(3):
         assert attempt(WRONG, b) == "401"  # mistyped first
@@ -819,3 +819,17 @@ def test_user_list_shows_every_account_and_its_state(server: Server) -> None:
     assert "argon2" not in r.output
     row = server.store.audit_rows(action="konten_angezeigt")[-1]
     assert row["actor"] == "cli:tester" and row["details"] == {"anzahl": len(names)}
+
+
+def test_lockout_reasons_keep_their_meaning_in_the_log() -> None:
+    """Review 17 L3: rows written before the per-(account, address) limit carry
+    ``fehlversuche_konto`` (the account from any address) and still read so; the lock of
+    one address out of an account has its own code."""
+    from hausbesuch.auditlog import describe
+
+    assert describe({"grund": "fehlversuche_konto"}) == \
+        "Grund: zu viele Fehlversuche für das Konto"
+    assert describe({"grund": "fehlversuche_konto_adresse"}) == \
+        "Grund: zu viele Fehlversuche für das Konto von dieser IP-Adresse"
+    assert describe({"grund": "fehlversuche_konto_alle_adressen"}) == \
+        "Grund: zu viele Fehlversuche für das Konto von allen IP-Adressen zusammen"

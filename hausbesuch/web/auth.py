@@ -665,7 +665,9 @@ class _Failures:
     def over(self, limits: Limits, slack: int = 0) -> str | None:
         """The audit reason of the first limit reached (``slack`` 1: passed), else None."""
         if self.pair >= limits.max_failures + slack:
-            return "fehlversuche_konto"
+            # not "fehlversuche_konto": rows of that code were written when the per-account
+            # limit counted all addresses, and keep that meaning (its label)
+            return "fehlversuche_konto_adresse"
         if self.account >= limits.max_failures_account + slack:
             return "fehlversuche_konto_alle_adressen"
         if self.address >= limits.max_failures_per_address + slack:
