@@ -833,3 +833,49 @@ def test_lockout_reasons_keep_their_meaning_in_the_log() -> None:
         "Grund: zu viele Fehlversuche für das Konto von dieser IP-Adresse"
     assert describe({"grund": "fehlversuche_konto_alle_adressen"}) == \
         "Grund: zu viele Fehlversuche für das Konto von allen IP-Adressen zusammen"
+
+
+def test_addresses_of_one_ipv6_64_share_the_login_limits(server: Server) -> None:
+    """Review 17 L5: failures are counted by an IPv6 address's /64 (one host may use any
+    address in it), so that rotating addresses gives a guesser no fresh budget; another
+    /64 is another address. The audit rows keep the address in full."""
+    from hausbesuch.web.auth import (
+        LoginLimited,
+        LoginRefused,
+        add_user,
+        address_key,
+        check_login,
+        login_key,
+    )
+    from hausbesuch.web.models import LoginAttemptRow
+
+    assert address_key("10.0.0.7") == "10.0.0.7"
+    assert address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert address_key("::ffff:10.0.0.7") == "10.0.0.7"
+    assert address_key("testclient") == "testclient"
+    limits = server.app.state.web.limits
+    name = f"ivo{server.kind}"
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+
+    def attempt(password: str, address: str) -> str:
+        try:
+            check_login(server.store, name, password, address, limits)
+        except LoginLimited:
+            return "429"
+        except LoginRefused:
+            return "401"
+        return "ok"
+
+    before = _auth_rows(server)
+    one = [f"2001:db8:1:2:{i:x}::{i + 1:x}" for i in range(limits.max_failures)]
+    for address in one:  # a fresh address of the same /64 each time
+        assert attempt(WRONG, address) == "401"
+    assert attempt(PASSWORD, "2001:db8:1:2:ffff::99") == "429"  # the /64 is locked out
+    assert [r["details"]["ip"] for r in _new_rows(server, before)] == \
+        one + ["2001:db8:1:2:ffff::99"]
+    with server.store.session() as s:
+        assert set(s.scalars(select(LoginAttemptRow.address).where(
+            LoginAttemptRow.user_name == login_key(name)))) == {"2001:db8:1:2::/64"}
+    assert attempt(PASSWORD, "2001:db8:1:3::1") == "ok"  # another /64: its own count
+    assert attempt(PASSWORD, "10.0.0.7") == "ok"
+    assert attempt(PASSWORD, "2001:db8:1:2::1") == "429"  # its login lifted no other /64

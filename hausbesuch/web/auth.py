@@ -26,14 +26,16 @@
   (50: many people may share one address, an office behind NAT or a proxy, and one of
   them must not lock the others out). A correct login deletes the failures of its
   account from its own address only: it must not give a guesser at another address a
-  fresh budget of tries, nor reset the count over all addresses.
+  fresh budget of tries, nor reset the count over all addresses. An address is counted
+  as :func:`address_key` gives it: an IPv6 address by its /64 network (one host or
+  subscriber holds a whole /64, and would otherwise get a fresh budget per address).
 - Every authentication decision is a row of the audit log (:data:`AUTH_ACTIONS`): login,
   failed login (with a reason code; the person sees the same message for a wrong password
   and an unknown name), lockout, logout and a session ended by its idle or absolute limit.
   The actor is the account; an attempt with a name no account has is recorded as
   :data:`UNKNOWN_ACTOR`, without the typed name (a password typed into the wrong field
-  must not land in the log). ``details`` hold the client's IP address (as the login
-  limits count it) and the reason, never a password.
+  must not land in the log). ``details`` hold the client's IP address (the peer address
+  the login limits count, written in full) and the reason, never a password.
 - While a lockout lasts, refused tries of one account name from one address are audited
   at most once per :data:`LOCKED_AUDIT_EVERY` (the next row counts the tries held back in
   ``details["weitere_versuche"]``), so that a script hammering the login cannot grow the
@@ -57,6 +59,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -675,6 +678,23 @@ class _Failures:
         return None
 
 
+def address_key(address: str) -> str:
+    """What the login limits count a client ``address`` under: an IPv4 address as it is,
+    an IPv6 address by its /64 network (``2001:db8:1:2::/64``: one subscriber or host
+    holds a whole /64 and could otherwise try from a fresh address each time), an IPv4
+    address written as IPv6 (``::ffff:10.0.0.1``) as the IPv4 address; anything that is no
+    address as it is."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # without an IPv6 zone
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address
+
+
 def _failures(store: Store, key: str, address: str, since: datetime) -> _Failures:
     def count(s: Session, *where: ColumnElement[bool]) -> int:
         return int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
@@ -687,9 +707,11 @@ def _failures(store: Store, key: str, address: str, since: datetime) -> _Failure
             address=count(s, LoginAttemptRow.address == address))
 
 
-def _limited(store: Store, name: str, key: str, address: str, reason: str) -> LoginLimited:
-    """Audit a try refused at the limit (throttled, see :data:`_LOCKED`)."""
-    held = _LOCKED.take((key, address))
+def _limited(store: Store, name: str, key: str, address: str, where: str,
+             reason: str) -> LoginLimited:
+    """Audit a try refused at the limit (throttled per name and :func:`address_key`
+    ``where``, see :data:`_LOCKED`)."""
+    held = _LOCKED.take((key, where))
     if held is not None:
         with store.session() as s:
             _audit_attempt(store, s, AUDIT_LOGIN_LOCKED, find_account(s, name), address,
@@ -716,21 +738,22 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     name = name.strip()[:4 * MAX_NAME]
     key = login_key(name)
     address = address[:64]
+    where = address_key(address)  # counted by (an IPv6 address: its /64)
     now = clock.utc()
     since = now - timedelta(minutes=limits.window_minutes)
-    reason = _failures(store, key, address, since).over(limits)
+    reason = _failures(store, key, where, since).over(limits)
     if reason is not None:
-        raise _limited(store, name, key, address, reason)
+        raise _limited(store, name, key, address, where, reason)
     with store.session() as s:  # claim the try, committed before the slow hash check
-        claim = LoginAttemptRow(at=now, user_name=key, address=address)
+        claim = LoginAttemptRow(at=now, user_name=key, address=where)
         s.add(claim)
         s.flush()
         claim_id = claim.id
-    reason = _failures(store, key, address, since).over(limits, slack=1)
+    reason = _failures(store, key, where, since).over(limits, slack=1)
     if reason is not None:
         with store.session() as s:  # others came first: this one is not checked
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == claim_id))
-        raise _limited(store, name, key, address, reason)
+        raise _limited(store, name, key, address, where, reason)
     with store.session() as s:
         row = find_account(s, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
@@ -752,7 +775,7 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         if _HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == key,
-                                                LoginAttemptRow.address == address))
+                                                LoginAttemptRow.address == where))
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < since))
         return User(name=row.name, role=row.role, city=row.city)
 
