@@ -116,6 +116,8 @@ def test_passwords_not_easy_to_guess_are_taken(password: str, account: dict) -> 
     # two characters more, anywhere; a whole list password with more; the app's own words
     "Passwort2024!xy", "xy-Passwort-2024", "Sommer-x-Sonne-12y", "1qay-2wsx-3edc-x",
     "Administration-1", "Beratung-2026-ab", "Aufsuchende-2026", "bobobobobobo-12x",
+    # the letters a list word and two more, the digits and signs in two runs
+    "88#Hund$4!xq",
 ])
 def test_list_words_with_one_or_two_characters_more_are_refused(password: str) -> None:
     with pytest.raises(UserError) as err:
@@ -128,6 +130,12 @@ def test_list_words_with_one_or_two_characters_more_are_refused(password: str) -
     "Zitronen-Falter-Wolke-93", "ein-ganz-neues-passwort", "Gartenzwerg-Ampel-Wolke",
     "richtig-langes-passwort", "Passwort-Zitrone-Falter", "Blaue-Ampel-Kaffee-3x",
     "Passwort2024!xyz",  # three letters more than the list word: taken (the rule's edge)
+    # review 17 L8: a list word and two letters, in much random material (four runs of
+    # digits and signs: the letters "hundxq" are not what a cracking rule tries)
+    "8#Hund$4!x9@Q2",
+    # two list words joined by a short word of their own: a passphrase, not words with
+    # letters added (cracking rules append and prepend)
+    "Hase im Mond 42", "Maus im Haus 2024!",
 ])
 def test_passphrases_with_a_list_word_and_more_are_taken(password: str) -> None:
     check_password(password, name="anna", city="Bad Hersfeld")

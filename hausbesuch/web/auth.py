@@ -9,7 +9,8 @@
   as ``123456789012`` (also with one or two characters after it), and is not on the
   project's list of common passwords (``common_passwords.txt``: whole passwords, and words
   that with digits and signs only make one), also not with one or two characters more
-  (``Passwort2024!x``).
+  (``Passwort2024!x``; for list words: letters before or after them, when the digits and
+  signs form at most two runs, :func:`_few_words`).
 - A session is a random 256-bit token in an HttpOnly cookie (``SameSite=Lax``; over https
   ``Secure`` and named :data:`SECURE_SESSION_COOKIE`, whose ``__Host-`` prefix makes the
   browser refuse it from a sibling subdomain or for another path); the table keeps its
@@ -342,32 +343,76 @@ def common_passwords() -> tuple[frozenset[str], frozenset[str]]:
 
 
 #: Characters a password may have beyond list words and still count as made of them
-#: (``Passwort2024!x``, ``xPasswort2024!``: cracking rules try these first).
+#: (``Passwort2024!x``, ``xPasswort2024!``: cracking rules append and prepend these first),
+#: see :func:`_few_words`.
 EXTRA_CHARACTERS = 2
+#: Runs of digits and signs a password may have for :data:`EXTRA_CHARACTERS` to apply:
+#: ``Passwort2024!x`` has one (``2024!``); ``8#Hund$4!x9@Q2`` has four, its random
+#: material makes it strong although its letters are a list word and two more.
+EXTRA_RUNS = 2
 
 
-def _few_words(letters: str, words: frozenset[str], most: int = 2,
+@dataclass(frozen=True)
+class _Letters:
+    """The letters of a password (folded) as the list-word rule reads them."""
+
+    letters: str
+    #: where a letter stands alone between signs, spaces or digits (``Sommer-x-Sonne``)
+    lone: frozenset[int]
+    #: runs of digits and signs, not counting one sign or space between two letters (a
+    #: word's separator: ``Sommer-Sonne``, ``Hase im Mond``)
+    runs: int
+
+
+def _letter_parts(text: str) -> _Letters:
+    groups = [(alpha, "".join(chars))
+              for alpha, chars in itertools.groupby(_fold(text), key=str.isalpha)]
+    letters, lone, runs = "", set(), 0
+    for k, (alpha, chars) in enumerate(groups):
+        if alpha:
+            if len(chars) == 1:
+                lone.add(len(letters))
+            letters += chars
+        elif not (0 < k < len(groups) - 1 and len(chars) == 1 and not chars.isdigit()):
+            runs += 1
+    return _Letters(letters, frozenset(lone), runs)
+
+
+def _few_words(text: str, words: frozenset[str], most: int = 2,
                extra: int = EXTRA_CHARACTERS) -> bool:
-    """Is ``letters`` at least one and at most ``most`` words of ``words`` joined, with at
-    most ``extra`` further letters anywhere (before, between or after them)?"""
+    """Are the letters of ``text`` (its digits, signs and spaces dropped) at least one and
+    at most ``most`` words of ``words`` joined? With at most ``extra`` further letters when
+    its digits and signs form at most :data:`EXTRA_RUNS` runs (:class:`_Letters`): before
+    the first word or after the last (as cracking rules prepend and append them), and
+    between two words only a letter that stands alone (``Sommer-x-Sonne-12y``). Two words
+    joined by a short word of their own (``Maus im Haus 2024!``) are a passphrase."""
+    parts = _letter_parts(text)
+    letters, lone = parts.letters, parts.lone
+    if not letters:
+        return False
     if letters in words:
         return True
+    if parts.runs > EXTRA_RUNS:
+        extra = 0
     longest = max(map(len, words), default=0)
     n = len(letters)
     if not longest or n > most * longest + extra:
         return False
 
     @functools.cache
-    def fits(i: int, left: int, spare: int, found: bool) -> bool:
-        """Can ``letters[i:]`` be ``left`` words or fewer and ``spare`` letters or fewer?"""
+    def fits(i: int, left: int, spare: int, phase: int) -> bool:
+        """Can ``letters[i:]`` be ``left`` words or fewer and ``spare`` letters or fewer?
+        ``phase`` 0: no word yet; 1: after a word; 2: after the last word (spares only)."""
         if i == n:
-            return found
-        if spare and fits(i + 1, left, spare - 1, found):
+            return phase > 0
+        if spare and fits(i + 1, left, spare - 1,
+                          2 if phase == 1 and i not in lone else phase):
             return True
-        return left > 0 and any(letters[i:j] in words and fits(j, left - 1, spare, True)
-                                for j in range(i + 1, min(n, i + longest) + 1))
+        return phase < 2 and left > 0 and any(
+            letters[i:j] in words and fits(j, left - 1, spare, 1)
+            for j in range(i + 1, min(n, i + longest) + 1))
 
-    return fits(0, most, extra, False)
+    return fits(0, most, extra, 0)
 
 
 def _is_subsequence(short: str, long: str) -> bool:
@@ -463,8 +508,10 @@ def check_password(password: str, *, name: str | None = None,
     ``abc123abc123x``) or one run (``123456789012``); one on the list of common passwords,
     or made of one or two of its words with digits and signs only (``Passwort2024!``),
     also with up to :data:`EXTRA_CHARACTERS` further characters (a whole password of the
-    list: anywhere; list words: letters before, between or after them, as cracking rules
-    add them: ``Passwort2024!x``, ``xPasswort2024!``)."""
+    list: anywhere; list words: letters before or after them, as cracking rules add them:
+    ``Passwort2024!x``, ``xPasswort2024!``, or a letter alone between them, and only when
+    the digits and signs form at most :data:`EXTRA_RUNS` runs, :func:`_few_words`:
+    ``8#Hund$4!x9@Q2`` and ``Maus im Haus 2024!`` are taken)."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
     if not password.strip():
@@ -500,7 +547,7 @@ def check_password(password: str, *, name: str | None = None,
     words, whole = common_passwords()
     plain = _deleet(password)  # "P@ssw0rd12345" is "Password12345"
     if _near_whole(compact, whole) or _near_whole(_compact(plain), whole) or any(
-            t and _few_words(t, words) for t in (letters, _letters(plain))):
+            _few_words(t, words) for t in (password, plain)):
         raise UserError("Das Passwort ist zu leicht zu erraten: es steht auf der Liste "
                         "häufiger Passwörter oder besteht nur aus einem oder zwei häufigen "
                         "Wörtern mit Ziffern oder Zeichen, auch mit ein oder zwei Zeichen "
