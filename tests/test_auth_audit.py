@@ -879,3 +879,51 @@ def test_addresses_of_one_ipv6_64_share_the_login_limits(server: Server) -> None
     assert attempt(PASSWORD, "2001:db8:1:3::1") == "ok"  # another /64: its own count
     assert attempt(PASSWORD, "10.0.0.7") == "ok"
     assert attempt(PASSWORD, "2001:db8:1:2::1") == "429"  # its login lifted no other /64
+
+
+def test_an_overlong_password_is_refused_without_checking_it(
+        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 17 (pre-existing): a password over MAX_PASSWORD (the form takes a megabyte)
+    is refused before any check when an account is made or its password set or changed,
+    and at login it is a failed login (counted, audited as a wrong password) that is
+    neither hashed nor checked against the rules (which were quadratic in its length)."""
+    from hausbesuch.errors import UserError
+    from hausbesuch.web import auth
+    from hausbesuch.web.auth import MAX_PASSWORD, LoginRefused, add_user, check_login
+
+    huge = "Zitronen-Falter-Wolke-93-" * 4_000  # 100,000 characters
+    message = f"Das Passwort darf höchstens {MAX_PASSWORD} Zeichen haben."
+    name = f"olga{server.kind}"
+    with pytest.raises(UserError, match=message):
+        add_user(server.store, name, huge, role="koordination", city=CITY)
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    with pytest.raises(UserError, match=message):
+        auth.set_password(server.store, name, huge, actor="tester")
+    with _client(server) as c:  # *Passwort ändern*
+        assert login(c, name).status_code == 303
+        page = c.get("/konto/passwort")
+        r = c.post("/konto/passwort", data={"csrf_token": csrf_of(page.text),
+                                            "aktuell": PASSWORD, "neu": huge,
+                                            "wiederholung": huge})
+        assert r.status_code == 400 and message in r.text
+
+    class NoHashing:
+        def verify(self, *_: object) -> bool:
+            raise AssertionError("an overlong password was hashed")
+
+    def no_rules(*_: object, **__: object) -> None:
+        raise AssertionError("an overlong password was checked against the rules")
+
+    monkeypatch.setattr(auth, "_HASHER", NoHashing())
+    monkeypatch.setattr(auth, "check_password", no_rules)
+    before = _auth_rows(server)
+    for who in (name, "niemand"):
+        with pytest.raises(LoginRefused):
+            check_login(server.store, who, huge, "10.9.9.9", server.app.state.web.limits)
+    monkeypatch.undo()
+    assert [(r["action"], r["details"]) for r in _new_rows(server, before)] == [
+        ("anmeldung_fehlgeschlagen", {"ip": "10.9.9.9", "grund": "passwort_falsch"}),
+        ("anmeldung_fehlgeschlagen", {"ip": "10.9.9.9", "grund": "konto_unbekannt"})]
+    with _client(server) as c:  # through the login form: the same refusal
+        assert login(c, name, huge).status_code == 401
+    _no_password(_auth_rows(server))

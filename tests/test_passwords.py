@@ -16,7 +16,13 @@ import time
 import pytest
 
 from hausbesuch.errors import UserError
-from hausbesuch.web.auth import COMMON_PASSWORDS, MIN_PASSWORD, check_password, common_passwords
+from hausbesuch.web.auth import (
+    COMMON_PASSWORDS,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    check_password,
+    common_passwords,
+)
 
 
 @pytest.mark.parametrize(("password", "account", "why"), [
@@ -63,7 +69,7 @@ from hausbesuch.web.auth import COMMON_PASSWORDS, MIN_PASSWORD, check_password, 
     ("123412341234", {}, "wiederholt nur"),
     ("abcabcabcabcabc", {}, "wiederholt nur"),
     ("!!!!!!!!!!!!", {}, "wiederholt nur"),
-    ("x" * 5000, {}, "wiederholt nur"),
+    ("x" * MAX_PASSWORD, {}, "wiederholt nur"),
     ("abcdefghijkl", {}, "fortlaufende Folge"),
     ("987654321098", {}, "fortlaufende Folge"),
     # the list: whole passwords, and one or two of its words with digits and signs
@@ -158,6 +164,24 @@ def test_common_password_list_keeps_its_format() -> None:
         if len(entry) >= MIN_PASSWORD:
             with pytest.raises(UserError):
                 check_password(entry)
+
+
+@pytest.mark.parametrize("password", [
+    "Zitronen-Falter-" * 10_000,  # the form takes a megabyte
+    "8#Hund$4!x9@Q2" * 7_143,
+    "a" * (MAX_PASSWORD + 1),
+], ids=["160000", "100001", "one-over"])
+def test_a_password_over_the_maximum_is_refused_first(password: str) -> None:
+    """Review 17 (pre-existing): the checks are not all linear (a 100,000-character password
+    took 8 s); a password over MAX_PASSWORD is refused before them, in German."""
+    with pytest.raises(UserError) as err:
+        check_password(password, name="anna", city="Bad Hersfeld")
+    assert str(err.value) == f"Das Passwort darf höchstens {MAX_PASSWORD} Zeichen haben."
+
+
+def test_a_password_of_the_maximum_length_is_taken() -> None:
+    check_password(("Zitronen-Falter-Wolke-93-" * 11)[:MAX_PASSWORD], name="anna",
+                   city="Bad Hersfeld")
 
 
 def test_a_long_password_is_checked_quickly() -> None:

@@ -3,7 +3,8 @@
 - Passwords are hashed with argon2id (``argon2-cffi``'s defaults: 64 MiB, 3 passes).
   Unknown accounts are checked against a dummy hash, so that the answer time does not
   tell which accounts exist.
-- A new password (an account made, a password set or changed) has at least 12 characters
+- A new password (an account made, a password set or changed) has at least 12 characters,
+  at most :data:`MAX_PASSWORD` (256; a login with a longer one fails without hashing it),
   and is not easy to guess (ASVS V2.1.7, :func:`check_password`): it does not contain the
   account's name, its city (or a shipped profile's) or "hausbesuch", is not one short part repeated or a run such
   as ``123456789012`` (also with one or two characters after it), and is not on the
@@ -119,6 +120,10 @@ _HASHER = PasswordHasher()  # argon2id
 _DUMMY_HASH = _HASHER.hash("kein-konto-" + new_token(8))
 #: ASVS level 2 (V2.1.1): at least 12 characters; any characters, but not only spaces.
 MIN_PASSWORD = 12
+#: At most this many characters (ASVS V2.1.2 asks for 64 at least): a longer password is
+#: refused before any check, and a login with one fails without hashing it, so that a
+#: megabyte typed into the form costs no time (the checks are not all linear).
+MAX_PASSWORD = 256
 #: Common passwords and the words they are made of (format in the file's head).
 COMMON_PASSWORDS = Path(__file__).resolve().parent / "common_passwords.txt"
 #: The product's name: no password may contain it.
@@ -512,6 +517,8 @@ def check_password(password: str, *, name: str | None = None,
     ``Passwort2024!x``, ``xPasswort2024!``, or a letter alone between them, and only when
     the digits and signs form at most :data:`EXTRA_RUNS` runs, :func:`_few_words`:
     ``8#Hund$4!x9@Q2`` and ``Maus im Haus 2024!`` are taken)."""
+    if len(password) > MAX_PASSWORD:  # first: the checks below are not all linear
+        raise UserError(f"Das Passwort darf höchstens {MAX_PASSWORD} Zeichen haben.")
     if len(password) < MIN_PASSWORD:
         raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
     if not password.strip():
@@ -780,7 +787,8 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     The rows keep the SHA-256 of the typed name's
     :func:`name_key` (:func:`login_key`), never the name; the account is found by
     :func:`find_account`. A refused or limited try is audited here; the caller audits the login
-    itself once its session exists (:func:`audit_auth`).
+    itself once its session exists (:func:`audit_auth`). A password longer than
+    :data:`MAX_PASSWORD` is a failed login (``passwort_falsch``), counted, but not hashed.
     """
     name = name.strip()[:4 * MAX_NAME]
     key = login_key(name)
@@ -805,8 +813,8 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         row = find_account(s, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
         ok = False
-        try:
-            ok = _HASHER.verify(stored, password)
+        try:  # a password longer than any may be is wrong: not hashed (MAX_PASSWORD)
+            ok = len(password) <= MAX_PASSWORD and _HASHER.verify(stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         refused = row is None or row.disabled or not ok
@@ -945,7 +953,9 @@ def require_new_password_if_weak(store: Store, user: User, password: str) -> Use
     """At a login (the one moment the password is known): a stored password that fails
     today's rules (:func:`check_password`; set before they were this strict) must be
     changed before any other page opens (ASVS V2.1.7). Audited without the reason (it may
-    quote parts of the password). Returns the user as the session will see it."""
+    quote parts of the password). Returns the user as the session will see it. (A password
+    over :data:`MAX_PASSWORD` never gets here: :func:`check_login` refuses it; and
+    :func:`check_password` refuses it before any other check.)"""
     try:
         check_password(password, name=user.name, city=user.city)
     except UserError:
