@@ -319,7 +319,11 @@ def register(app: typer.Typer) -> None:
         for a in accounts:
             state = [w for w, on in (
                 ("gesperrt", a.disabled),
-                (f"Anmeldesperre ({a.locked_by} Fehlversuche)", a.locked_by),
+                (f"Anmeldesperre ({a.locked_by} Fehlversuche)" if not a.locked_addresses
+                 else f"Anmeldesperre für {a.locked_addresses} "
+                      f"{'Adresse' if a.locked_addresses == 1 else 'Adressen'} "
+                      f"({a.locked_by} Fehlversuche; andere Adressen melden sich an)",
+                 a.locked_by),
                 ("neues Passwort verlangt", a.must_change)) if on] or ["aktiv"]
             last = f"{a.last_login:%d.%m.%Y %H:%M}" if a.last_login else "–"
             typer.echo(f"{shown_name(a.name)} | {roles.get(a.role, a.role)} | "

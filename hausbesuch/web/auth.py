@@ -267,6 +267,9 @@ class Account:
     password_changed_at: datetime
     last_login: datetime | None  # the newest login in the audit log (None: none there)
     locked_by: int  # failed logins that lock it out now (0: no lockout)
+    #: addresses locked out of it (by ``max_failures`` each); 0 with ``locked_by``: all
+    #: addresses, by the account-wide limit
+    locked_addresses: int = 0
 
 
 def list_users(store: Store, *, actor: str, limits: Limits | None = None) -> list[Account]:
@@ -285,7 +288,9 @@ def list_users(store: Store, *, actor: str, limits: Limits | None = None) -> lis
         out = [Account(name=r.name, role=r.role, city=r.city, disabled=r.disabled,
                        must_change=r.must_change_password, created_at=r.created_at,
                        password_changed_at=r.password_changed_at,
-                       last_login=logins.get(r.name), locked_by=_locked_by(s, r.name, limits))
+                       last_login=logins.get(r.name),
+                       **dict(zip(("locked_by", "locked_addresses"),
+                                  _lockout(s, r.name, limits), strict=True)))
                for r in s.scalars(select(UserRow).order_by(UserRow.name))]
         store.audit(actor, "konten_angezeigt", details={"anzahl": len(out)}, session=s)
     return out
@@ -583,15 +588,22 @@ def _locked_by(s: Session, name: str, limits: Limits) -> int:
     all addresses), if some address reached ``max_failures`` for it or all of them together
     ``max_failures_account`` (:func:`check_login`); 0 when it is not locked out, for any
     address. ``limits`` are the server's (the command line knows the defaults only)."""
+    return _lockout(s, name, limits)[0]
+
+
+def _lockout(s: Session, name: str, limits: Limits) -> tuple[int, int]:
+    """(:func:`_locked_by`, how many addresses are locked out of the account; 0 when the
+    account-wide limit locks every address)."""
     since = clock.utc() - timedelta(minutes=limits.window_minutes)
     per_address = [int(n) for n in s.scalars(
         select(func.count()).select_from(LoginAttemptRow).where(
             LoginAttemptRow.user_name.in_(_failure_keys(name)), LoginAttemptRow.at >= since)
         .group_by(LoginAttemptRow.address))]
     recent = sum(per_address)
-    locked = (max(per_address, default=0) >= limits.max_failures
-              or recent >= limits.max_failures_account)
-    return recent if locked else 0
+    if recent >= limits.max_failures_account:
+        return recent, 0
+    addresses = sum(n >= limits.max_failures for n in per_address)
+    return (recent, addresses) if addresses else (0, 0)
 
 
 def _lift_lockout(s: Session, name: str, limits: Limits) -> int:
