@@ -301,6 +301,19 @@ def test_one_person_cannot_lock_out_the_office(server: Server) -> None:
              {"ip": "127.0.0.1", "grund": "fehlversuche_adresse"})]
 
 
+def _attempt(server, name: str, password: str, address: str, limits) -> str:  # noqa: ANN001
+    """A login of ``name`` from ``address`` as the app checks it: ok, 401 or 429."""
+    from hausbesuch.web.auth import LoginLimited, LoginRefused, check_login
+
+    try:
+        check_login(server.store, name, password, address, limits)
+    except LoginLimited:
+        return "429"
+    except LoginRefused:
+        return "401"
+    return "ok"
+
+
 def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
         server: Server) -> None:
     """QA 17a F1 (ASVS V2.2.1): ten wrong passwords for an account from one address lock
@@ -313,10 +326,7 @@ def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
 
     from hausbesuch.cli import app as cli
     from hausbesuch.web.auth import (
-        LoginLimited,
-        LoginRefused,
         add_user,
-        check_login,
         login_key,
     )
     from hausbesuch.web.models import LoginAttemptRow
@@ -328,13 +338,7 @@ def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
     a, b, c = "10.0.0.1", "10.0.0.2", "10.0.0.3"
 
     def attempt(password: str, address: str) -> str:
-        try:
-            check_login(server.store, name, password, address, limits)
-        except LoginLimited:
-            return "429"
-        except LoginRefused:
-            return "401"
-        return "ok"
+        return _attempt(server, name, password, address, limits)
 
     def locked_reasons(before: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
         return [(r["actor"], r["details"]["ip"], r["details"]["grund"])
@@ -843,11 +847,8 @@ def test_addresses_of_one_ipv6_64_share_the_login_limits(server: Server) -> None
     address in it), so that rotating addresses gives a guesser no fresh budget; another
     /64 is another address. The audit rows keep the address in full."""
     from hausbesuch.web.auth import (
-        LoginLimited,
-        LoginRefused,
         add_user,
         address_key,
-        check_login,
         login_key,
     )
     from hausbesuch.web.models import LoginAttemptRow
@@ -861,13 +862,7 @@ def test_addresses_of_one_ipv6_64_share_the_login_limits(server: Server) -> None
     add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
 
     def attempt(password: str, address: str) -> str:
-        try:
-            check_login(server.store, name, password, address, limits)
-        except LoginLimited:
-            return "429"
-        except LoginRefused:
-            return "401"
-        return "ok"
+        return _attempt(server, name, password, address, limits)
 
     before = _auth_rows(server)
     one = [f"2001:db8:1:2:{i:x}::{i + 1:x}" for i in range(limits.max_failures)]
