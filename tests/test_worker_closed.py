@@ -85,6 +85,13 @@ def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
         assert r.json()["fehler"] == (
             f"{closed}: Fall „abgeschlossen“ seit {since}, der Besuch entfällt. "
             "Ergebnis bitte der Koordination melden.")
+        # an appointment the teams could not keep (a Saturday): the visit is off first,
+        # the worker is not asked to correct the appointment
+        saturday = route.day + timedelta(days=5 - route.day.weekday())
+        r = httpx.post(url + "ergebnis", headers=headers, data={
+            "kundennummer": closed, "ergebnis": "termin_vereinbart", "schluessel": "zu-3",
+            "termin_datum": saturday.isoformat(), "termin_zeit": "10:00"})
+        assert r.status_code == 400 and "der Besuch entfällt" in r.json()["fehler"], r.text
         assert _case(site, closed) == ("abgeschlossen", None)
         assert _outcomes_of(site, closed, route.day) == []
 

@@ -1311,6 +1311,8 @@ class Casework:
         """
         result = self._result(result)
         note = clean_text(note)[:2000] if note else None  # no NUL or control characters
+        if only_open:  # a closed case first: its visit is off, whatever the appointment
+            self._refuse_closed(client_id, idempotency_key)
         if result == "termin_vereinbart" and appointment is not None \
                 and appointment.date() > day:
             self._check_appointment(appointment, day)  # reads the teams: before writing
@@ -1327,6 +1329,20 @@ class Casework:
                 if prev is not None:
                     return prev, False
             raise
+
+    def _refuse_closed(self, client_id: str, idempotency_key: str | None) -> None:
+        """``only_open``: refuse a case that is no longer ``offen`` (German, naming its
+        status), unless the outcome was recorded before under ``idempotency_key`` (a
+        phone sending again: that stays "schon erfasst")."""
+        with self.store.session() as s:
+            if idempotency_key and s.scalar(select(OutcomeRow.id).where(
+                    OutcomeRow.idempotency_key == idempotency_key)) is not None:
+                return
+            row = self._row(s, client_id)
+            if row.status != "offen":
+                raise CaseworkError(closed_case_text(row.client_id, row.status,
+                                                    row.status_since) +
+                                    " Ergebnis bitte der Koordination melden.")
 
     def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
                         appointment: datetime | None, note: str | None, source: str,
