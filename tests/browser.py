@@ -155,6 +155,18 @@ def phone_page(browser, tile_host: str = "tile.openstreetmap.org"):  # noqa: ANN
     return page, rec
 
 
+def desktop_page(browser, tile_host: str = "tile.openstreetmap.org"):  # noqa: ANN001, ANN201
+    """As :func:`phone_page`, on a coordinator's screen (1280 × 900, German, no service
+    workers): (page, recorder)."""
+    rec = Recorder(tile_host=tile_host)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",
+                                  service_workers="block")
+    context.route("**/*", rec.handle_route)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return page, rec
+
+
 @contextmanager
 def chromium_context(tile_host: str, *, viewport: tuple[int, int] = (420, 860)) -> Iterator[tuple[object, Recorder]]:
     """A fresh headless Chromium context (new user-data-dir) with a :class:`Recorder`.

@@ -221,7 +221,7 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
     from playwright.sync_api import sync_playwright
 
     from hausbesuch.web import casework_api
-    from tests.browser import Recorder
+    from tests.browser import desktop_page
 
     # two cases in Klärung at addresses of the list, far apart: listed with their points
     rows = sorted(_client_rows(site).values(), key=lambda r: r["Kundennummer"])
@@ -240,12 +240,7 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
     with sync_playwright() as pw:
         browser = _browser(pw)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          locale="de-DE", service_workers="block")
-            rec = Recorder(tile_host="tile.openstreetmap.org")
-            context.route("**/*", rec.handle_route)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
+            page, rec = desktop_page(browser)
             _log_in(page, site)
             rec.reset()
             page.goto(site.url + "/adressen")

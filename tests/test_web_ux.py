@@ -250,18 +250,13 @@ def _log_in(page, site: Site) -> None:  # noqa: ANN001, F811
 def test_reloading_the_new_link_page_in_chromium_makes_no_link(site: Site) -> None:  # noqa: F811
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import Recorder
+    from tests.browser import desktop_page
 
     plan = _current_plan(site)
     with sync_playwright() as pw:
         browser = _browser(pw)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          locale="de-DE", service_workers="block")
-            rec = Recorder(tile_host="tile.openstreetmap.org")
-            context.route("**/*", rec.handle_route)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
+            page, rec = desktop_page(browser)
             sent: list[tuple[str, str]] = []
             page.on("request", lambda req: sent.append(
                 (req.url, req.headers.get("referer", ""))))
