@@ -7,7 +7,8 @@ or ``"Wilhelmshoeher Allee 73"``. :func:`parse_address` splits such a string int
 :func:`street_key`, :func:`housenumber_key` and :func:`town_key` give spellings that compare
 equal across the usual variants:
 
-* ``Straße``/``Strasse``/``Str.``/``str`` and compounds (``Hauptstr.`` = ``Hauptstraße``);
+* ``Straße``/``Strasse``/``Str.``/``str`` and compounds (``Hauptstr.`` = ``Hauptstraße``),
+  likewise ``Pl.``/``Platz`` (``Marktpl.``), ``St.``/``Sankt``, ``Dr.``/``Doktor``;
 * umlauts and ``ß`` written as ``ae``/``oe``/``ue``/``ss``; case; accents;
 * hyphens, spaces and dots (``Friedrich Ebert Str`` = ``Friedrich-Ebert-Straße``);
 * house numbers with suffix letters and spacing (``12 A`` = ``12a``), ranges (``12-14``) and
@@ -60,7 +61,13 @@ def normalize_text(text: str) -> str:
 
 _STRASSE = re.compile(r"stra(?:ss|s)e|strsse")
 _SANKT = re.compile(r"(^|[\s\-(])st\.[\s\-]*(?=[a-z])")
-_PLATZ = re.compile(r"(?<=[a-z])pl\.(?=\s|$|-|,)|\bpl\.(?=\s|$|-|,)")
+#: "Pl." / "pl." for "Platz", with or without its dot (the parser drops a street's last
+#: dot: "Marktpl." arrives as "Marktpl"), at the end of a word ("Marktpl") or after one
+#: ("Goethe Pl."), or first with its dot ("Pl. der Einheit")
+_PLATZ = re.compile(r"(?:(?<=[a-z])|(?<=[a-z][\s\-]))pl\.?(?=[\s,\-]|$)|\bpl\.(?=[\s,\-]|$)")
+#: titles written out in a street name: "Doktor-Schlier-Weg" is "Dr.-Schlier-Weg"
+_TITLE = re.compile(r"\b(?:doktor|professor)\b")
+_TITLE_ABBR = {"doktor": "dr", "professor": "prof"}
 _VON = re.compile(r"(^|[\s\-])v\.\s*(?=[a-z\-\s])")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -69,14 +76,16 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 def street_key(name: str) -> str:
     """A comparison key for street names: ``"Friedrich Ebert Strasse"`` -> ``"friedrichebertstr"``.
 
-    Case, umlaut spelling, ``Straße``/``Strasse``/``Str.``, ``St.``/``Sankt``, ``Pl.``/``Platz``,
-    ``v.``/``von``, hyphens, spaces and punctuation do not change the key.
+    Case, umlaut spelling, ``Straße``/``Strasse``/``Str.``, ``St.``/``Sankt``, ``Pl.``/``Platz``
+    (``Marktpl.`` = ``Marktplatz``), ``v.``/``von``, ``Dr.``/``Doktor``, ``Prof.``/``Professor``,
+    hyphens, spaces and punctuation do not change the key.
     """
     s = normalize_text(name)
     s = _STRASSE.sub("str", s)
     s = _SANKT.sub(lambda m: m.group(1) + "sankt ", s)
     s = _PLATZ.sub("platz", s)
     s = _VON.sub(lambda m: m.group(1) + "von ", s)
+    s = _TITLE.sub(lambda m: _TITLE_ABBR[m.group(0)], s)
     return _NON_ALNUM.sub("", s)
 
 
@@ -93,6 +102,7 @@ def street_fuzzy_key(name: str) -> str:
     s = _SANKT.sub(lambda m: m.group(1) + "sankt ", s)
     s = _PLATZ.sub("platz", s)
     s = _VON.sub(lambda m: m.group(1) + "von ", s)
+    s = _TITLE.sub(lambda m: _TITLE_ABBR[m.group(0)], s)
     return _NON_ALNUM.sub("", s)
 
 

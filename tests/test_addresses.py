@@ -83,6 +83,12 @@ def test_co_and_flat_lines_are_kept_as_extra() -> None:
         ["Weißdornweg", "Weissdornweg", "Weiß-Dorn-Weg"],
         ["St.-Martin-Weg", "Sankt-Martin-Weg", "St. Martin Weg"],
         ["Konrad-von-Hauck-Platz", "Konrad-v.-Hauck-Pl."],
+        # "Marktpl." reaches the key without its dot (the parser drops a street's last dot)
+        ["Marktplatz", "Marktpl.", "Marktpl", "marktpl"],
+        ["Goethe Platz", "Goethe Pl.", "Goethe-Pl"],
+        ["Platz der Einheit", "Pl. der Einheit"],
+        ["Dr.-Schlier-Weg", "Doktor-Schlier-Weg", "Dr. Schlier Weg"],
+        ["Prof.-Huber-Straße", "Professor-Huber-Str."],
         ["Straße des 17. Juni", "Strasse des 17 Juni"],
     ],
 )
@@ -93,6 +99,13 @@ def test_street_key_variants_agree(variants: list[str]) -> None:
 def test_street_keys_of_different_streets_differ() -> None:
     assert street_key("Hauptstraße") != street_key("Hauptweg")
     assert street_key("Am Berg") != street_key("Bergstraße")
+    assert street_key("Am Plan") != street_key("Am Platz")  # "pl" only as a word's end
+    assert street_key("Doktorweg") == "doktorweg"  # a word of the name, not a title
+
+
+def test_fuzzy_key_expands_platz_like_strasse() -> None:
+    assert street_fuzzy_key("Marktpl.") == street_fuzzy_key("Marktplatz")
+    assert street_fuzzy_key("Marktpl") == street_fuzzy_key("Marktplatz")
 
 
 def test_fuzzy_key_keeps_a_typo_in_strasse_close() -> None:

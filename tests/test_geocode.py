@@ -400,3 +400,16 @@ def test_letters_typed_twice_are_one_typo(bh: AddressIndex) -> None:
     counted as several typos); letters typed twice or more are one typo."""
     r = bh.geocode("Klausssstraße 17, 36251 Bad Hersfeld")
     assert r.quality == EXACT and r.match.startswith("Klausstraße 17") and r.doubt, r
+
+
+@pytest.mark.parametrize("typed", ["Marktpl. 21, Lauf", "Marktpl 21, 91207 Lauf",
+                                   "Marktplatz 21, Lauf"])
+def test_pl_is_platz(lauf: AddressIndex, typed: str) -> None:
+    """QA 18b #13: "Marktpl. 21" was „Straße „Marktpl“ nicht gefunden“."""
+    r = lauf.geocode(typed)
+    assert r.quality == EXACT and r.match.startswith("Marktplatz 21,"), r
+
+
+def test_doktor_written_out_is_dr(lauf: AddressIndex) -> None:
+    r = lauf.geocode("Doktor-Schlier-Weg 6, Lauf")
+    assert r.quality == EXACT and r.match.startswith("Dr.-Schlier-Weg 6,"), r
