@@ -16,6 +16,9 @@ equal across the usual variants:
 
 The parser never raises on any string; an address it cannot read comes back with empty
 fields (``street == ""``).
+
+Town names are compared by their main name only (:func:`town_parts`): ``"Lauf a.d.
+Pegnitz"`` is ``"Lauf"``, and ``"Röthenbach a.d. Pegnitz"`` is another town.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ __all__ = [
     "street_key",
     "street_start",
     "town_key",
+    "town_parts",
+    "town_qualifiers_agree",
     "town_tokens",
 ]
 
@@ -118,11 +123,77 @@ def town_key(name: str) -> str:
     return _NON_ALNUM.sub("", normalize_text(name))
 
 
+#: Words that begin a town's qualifier, after its main name: "Lauf a.d. Pegnitz",
+#: "Frankfurt am Main", "Freiburg im Breisgau", "Neustadt b. Coburg", "Rothenburg o.d.T.",
+#: "Bad Homburg v.d. Höhe", "Kirchheim unter Teck", "Bergen auf Rügen", "Weiden i.d.OPf."
+_TOWN_QUALIFIER_START = frozenset(
+    {"a", "an", "am", "i", "im", "in", "b", "bei", "o", "ob", "v", "vor", "u", "unter",
+     "auf"})
+#: Articles between a qualifier's first word and its name ("an der", "i.d.", "o.d.").
+_TOWN_QUALIFIER_ARTICLES = frozenset({"d", "der", "dem", "den", "die", "das"})
+
+
+@lru_cache(maxsize=8192)
+def _town_split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words (normalised) of a town's main name and of its qualifier."""
+    s = normalize_text(name)
+    rest: list[str] = []
+    # "Frankfurt (Oder)", "Halle/Saale": the brackets or what follows a slash
+    m = re.match(r"([^(/]*[a-z0-9][^(/]*)[(/](.*)$", s)
+    if m:
+        s = m.group(1)
+        rest = re.findall(r"[a-z0-9]+", m.group(2))
+        while len(rest) > 1 and (rest[0] in _TOWN_QUALIFIER_START
+                                 or rest[0] in _TOWN_QUALIFIER_ARTICLES):
+            rest = rest[1:]  # "Halle/a.d. Saale"
+    words = re.findall(r"[a-z0-9]+", s)
+    for i in range(1, len(words) - 1):
+        if words[i] in _TOWN_QUALIFIER_START:
+            j = i + 1
+            while j < len(words) - 1 and words[j] in _TOWN_QUALIFIER_ARTICLES:
+                j += 1
+            return tuple(words[:i]), tuple(words[j:] + rest)
+    return tuple(words), tuple(rest)
+
+
+def town_parts(name: str) -> tuple[str, str]:
+    """A town's main name and its qualifier as comparison keys: ``"Lauf a.d. Pegnitz"``
+    -> ``("lauf", "pegnitz")``, ``"Frankfurt (Oder)"`` -> ``("frankfurt", "oder")``,
+    ``"Bad Hersfeld"`` -> ``("badhersfeld", "")``.
+
+    The qualifier is what follows the main name after ``a.d.``, ``an der``, ``am``,
+    ``im``, ``i.``, ``bei``, ``ob der``, ``v.d.``, ``unter``, ``auf``, in brackets or
+    after a slash. Two towns may share it ("Lauf a.d. Pegnitz", "Röthenbach a.d.
+    Pegnitz"), so only the main name tells a town; ``Bad``, ``St.`` and the like are
+    part of the main name."""
+    main, qual = _town_split(name)
+    return "".join(main), "".join(qual)
+
+
 @lru_cache(maxsize=8192)
 def town_tokens(name: str) -> frozenset[str]:
-    """The significant words of a town name (``{"lauf", "pegnitz"}``), without ``a.d.``, ``Bad``."""
-    words = re.findall(r"[a-z0-9]+", normalize_text(name))
-    return frozenset(w for w in words if w not in _TOWN_STOP and len(w) > 2)
+    """The significant words of a town's main name (``{"lauf"}`` for ``"Lauf a.d.
+    Pegnitz"``, ``{"hersfeld"}`` for ``"Bad Hersfeld"``): without ``Bad``, ``St.`` and
+    the qualifier, which other towns share."""
+    main, _ = _town_split(name)
+    return frozenset(w for w in main if w not in _TOWN_STOP and len(w) > 2)
+
+
+def town_qualifiers_agree(a: str, b: str) -> bool:
+    """Whether two qualifier keys (:func:`town_parts`) may name the same thing: one
+    missing, equal, one an abbreviation of the other (``"pegn"`` of ``"pegnitz"``,
+    ``"opf"`` of ``"oberpfalz"``, ``"m"`` of ``"main"``: the same first letter and the
+    letters in order), or a close spelling."""
+    if not a or not b or a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if short[0] == long_[0]:
+        rest = iter(long_[1:])
+        if all(ch in rest for ch in short[1:]):
+            return True
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(a, b) >= 85
 
 
 _HN_RE = re.compile(r"^(\d+)\s*([a-z]?)$")

@@ -61,6 +61,8 @@ from geodata.addresses import (
     street_fuzzy_key,
     street_key,
     town_key,
+    town_parts,
+    town_qualifiers_agree,
     town_tokens,
 )
 from geodata.cache import PUBLIC, atomic_write, cache_dir, cache_key, file_digest
@@ -89,7 +91,7 @@ UNRESOLVED = "unresolved"
 QUALITIES = (EXACT, INTERPOLATED, STREET, UNRESOLVED)
 
 #: Bump when the index layout or the build rules change (invalidates caches).
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 
 _CLUSTER_RADIUS_M = 300.0  # pieces of one street name closer than this are one street
 _SAME_TOWN_MERGE_M = 1500.0  # ... or this, when postcode and town agree
@@ -207,10 +209,9 @@ class _Cluster:
     postcodes: frozenset[str] = frozenset()
     towns: tuple[str, ...] = ()  # cities, suburbs and nearby place names (as written)
     town_keys: frozenset[str] = frozenset()
-    town_toks: frozenset[str] = frozenset()
+    town_set: _TownSet = frozenset()
     # cities and suburbs of the street's own addresses (not nearby place names)
-    strong_keys: frozenset[str] = frozenset()
-    strong_toks: frozenset[str] = frozenset()
+    strong_set: _TownSet = frozenset()
     main_town: str = ""
     main_postcode: str = ""
     # per parity (0 even, 1 odd): sorted (number, entry) of plain numbered entries
@@ -248,8 +249,7 @@ class AddressIndex:
         self.keys: list[str] = []
         self.fuzzy_keys: dict[str, set[str]] = {}  # fuzzy key -> street keys
         self.postcodes: frozenset[str] = frozenset()
-        self.town_keys: frozenset[str] = frozenset()
-        self.town_toks: frozenset[str] = frozenset()
+        self.town_set: _TownSet = frozenset()
         self.town_names: tuple[str, ...] = ()
         self.stats: dict[str, Any] = {}
         self._memo: dict[Any, GeocodeResult] = {}
@@ -404,8 +404,7 @@ class AddressIndex:
         self.postcodes = frozenset(pcs)
         names = {x for x in self.e_city + self.e_suburb if x} | {p[0] for p in places}
         self.town_names = tuple(sorted(names))
-        self.town_keys = frozenset(town_key(x) for x in names)
-        self.town_toks = frozenset(t for x in names for t in town_tokens(x))
+        self.town_set = _town_set(names)
         self.stats.update(
             addresses=n, streets=len(self.clusters), interpolation_ways=n_interp,
             inferred_fields=inferred, skipped_without_street=raw.skipped,
@@ -530,11 +529,9 @@ class AddressIndex:
         cl.main_town = cities.most_common(1)[0][0] if cities else (near[0] if near else "")
         towns = list(dict.fromkeys(list(cities) + list(subs) + near))
         cl.towns = tuple(towns)
-        cl.town_keys = frozenset(town_key(t) for t in towns)
-        cl.town_toks = frozenset(tok for t in towns for tok in town_tokens(t))
-        strong = list(cities) + list(subs)
-        cl.strong_keys = frozenset(town_key(t) for t in strong)
-        cl.strong_toks = frozenset(tok for t in strong for tok in town_tokens(t))
+        cl.town_keys = frozenset(town_key(t) for t in towns)  # for extract_place
+        cl.town_set = _town_set(towns)
+        cl.strong_set = _town_set(list(cities) + list(subs))
 
     # -----------------------------------------------------------------------------------
     # Querying
@@ -591,6 +588,10 @@ class AddressIndex:
         town_known = not q_towns or any(self._town_known(t) for t in q_towns)
         pc_known = not q.postcode or q.postcode in self.postcodes
         if not town_known and not (pc_known and q.postcode):
+            if q.postcode:  # both say another place: name both
+                return self._unresolved(
+                    q, f"Ort „{q.town}“ und PLZ {q.postcode} liegen nicht im Gebiet des "
+                    "Kartenauszugs.")
             return self._unresolved(
                 q, f"Ort „{q.town}“ liegt nicht im Gebiet des Kartenauszugs.")
         if q.postcode and not pc_known and not (q_towns and town_known):
@@ -818,18 +819,18 @@ class AddressIndex:
     # --- towns ----------------------------------------------------------------------------
 
     def _town_known(self, town: str) -> bool:
-        return _town_matches(town, self.town_keys, self.town_toks)
+        return _town_matches(town, self.town_set)
 
     @staticmethod
-    def _town_matches(town: str, keys: frozenset[str], toks: frozenset[str]) -> bool:
-        return _town_matches(town, keys, toks)
+    def _town_matches(town: str, known: _TownSet) -> bool:
+        return _town_matches(town, known)
 
     def _town_fit(self, q: ParsedAddress, cl: _Cluster) -> tuple[bool, float, str]:
         """Does a street cluster fit the query's postcode and town? (ok, factor, note)"""
         towns = q.town_names
         town_ok = None
-        if towns and (cl.town_keys or cl.town_toks):
-            town_ok = any(self._town_matches(t, cl.town_keys, cl.town_toks) for t in towns)
+        if towns and cl.town_set:
+            town_ok = any(self._town_matches(t, cl.town_set) for t in towns)
         pc_ok = None
         if q.postcode and cl.postcodes:
             pc_ok = q.postcode in cl.postcodes
@@ -839,8 +840,8 @@ class AddressIndex:
             # the postcode says another place: only the street's own town may outweigh it
             # ("Am Weiler 3a, 91207 Lauf" is not the street of neighbouring Rückersdorf
             # that Lauf's name reaches only as a place nearby)
-            strong = not (cl.strong_keys or cl.strong_toks) or any(
-                self._town_matches(t, cl.strong_keys, cl.strong_toks) for t in towns)
+            strong = not cl.strong_set or any(
+                self._town_matches(t, cl.strong_set) for t in towns)
             if town_ok and strong:
                 return True, 0.9, (f"PLZ {q.postcode} passt nicht zum Ort "
                                    f"(OSM: {', '.join(sorted(cl.postcodes))}).")
@@ -853,9 +854,8 @@ class AddressIndex:
         towns = q.town_names
         names = [x for x in (self.e_city[e], self.e_suburb[e]) if x]
         if towns and names:
-            keys = frozenset(town_key(x) for x in names)
-            toks = frozenset(t for x in names for t in town_tokens(x))
-            return any(self._town_matches(t, keys, toks) for t in towns)
+            known = _town_set(names)
+            return any(self._town_matches(t, known) for t in towns)
         return True
 
     def _clusters_for(self, key: str, q: ParsedAddress) -> tuple[list[int], list[int]]:
@@ -889,13 +889,13 @@ class AddressIndex:
         """Whether the query's town fits the street only as a place nearby, while the
         street's own addresses name another town."""
         cl = self.clusters[c]
-        return bool(cl.strong_keys or cl.strong_toks) and not self._strong_town(q, c)
+        return bool(cl.strong_set) and not self._strong_town(q, c)
 
     def _strong_town(self, q: ParsedAddress, c: int) -> bool:
         """Whether the street's own addresses carry the query's town (not only a nearby
         place name)."""
         cl = self.clusters[c]
-        return any(self._town_matches(t, cl.strong_keys, cl.strong_toks) for t in q.town_names)
+        return any(self._town_matches(t, cl.strong_set) for t in q.town_names)
 
     def _fuzzy_clusters(self, q: ParsedAddress) -> tuple[list[int], float, str]:
         """Fuzzy street match, restricted to streets fitting postcode/town; only when one
@@ -1088,21 +1088,40 @@ def geocode_table(
 # Helpers
 
 
-@lru_cache(maxsize=100_000)
-def _town_matches(town: str, keys: frozenset[str], toks: frozenset[str]) -> bool:
-    """Does a typed town name match one of the known names (keys/tokens)?
+#: Known town names, each as (main name key, qualifier key, significant words of the
+#: main name): see :func:`geodata.addresses.town_parts`.
+_TownSet = frozenset[tuple[str, str, frozenset[str]]]
 
-    Equal keys, a shared significant word (``Lauf`` ~ ``Lauf a.d.Pegnitz``), a prefix of at
-    least four letters, or a close spelling (rapidfuzz ratio >= 85, for typos).
+
+def _town_set(names: Iterable[str]) -> _TownSet:
+    return frozenset((*town_parts(x), town_tokens(x)) for x in names if town_key(x))
+
+
+@lru_cache(maxsize=100_000)
+def _town_matches(town: str, known: _TownSet) -> bool:
+    """Does a typed town name match one of the known names?
+
+    Only the main name can make a match (:func:`~geodata.addresses.town_parts`): equal,
+    a shared significant word (``Hersfeld`` ~ ``Bad Hersfeld``), a prefix of at least
+    four letters, or a close spelling (rapidfuzz ratio >= 85, for typos). The qualifier
+    never makes one (``Röthenbach a.d. Pegnitz`` is not ``Lauf a.d.Pegnitz``), but one
+    that disagrees breaks it (``Neunkirchen am Brand`` is not ``Neunkirchen am Sand``);
+    a missing or abbreviated one (``Lauf``, ``Lauf a.d.Pegn.``) agrees.
     """
-    k = town_key(town)
-    if not k:
+    main, qual = town_parts(town)
+    if not main:
         return True
-    if k in keys or (town_tokens(town) & toks):
-        return True
-    if any(len(k) >= 4 and (tk.startswith(k) or k.startswith(tk)) for tk in keys):
-        return True
-    return process.extractOne(k, list(keys), scorer=fuzz.ratio, score_cutoff=85) is not None
+    toks = town_tokens(town)
+    mains: list[str] = []
+    for k_main, k_qual, k_toks in known:
+        if not town_qualifiers_agree(qual, k_qual):
+            continue
+        if main == k_main or toks & k_toks:
+            return True
+        if len(main) >= 4 and (k_main.startswith(main) or main.startswith(k_main)):
+            return True
+        mains.append(k_main)
+    return process.extractOne(main, mains, scorer=fuzz.ratio, score_cutoff=85) is not None
 
 
 def _parsed_from_mapping(m: Mapping[str, str]) -> ParsedAddress:

@@ -15,6 +15,8 @@ from geodata.addresses import (
     street_fuzzy_key,
     street_key,
     street_start,
+    town_parts,
+    town_qualifiers_agree,
     town_tokens,
 )
 
@@ -138,6 +140,94 @@ def test_expand_and_split_housenumber() -> None:
 def test_town_tokens_ignore_particles() -> None:
     assert town_tokens("Lauf a.d.Pegnitz") == town_tokens("Lauf an der Pegnitz")
     assert "hersfeld" in town_tokens("Bad Hersfeld")
+
+
+@pytest.mark.parametrize(
+    ("name", "main", "qualifier"),
+    [
+        ("Lauf a.d.Pegnitz", "lauf", "pegnitz"),
+        ("Lauf a.d. Pegnitz", "lauf", "pegnitz"),
+        ("Lauf a. d. Pegnitz", "lauf", "pegnitz"),
+        ("Lauf an der Pegnitz", "lauf", "pegnitz"),
+        ("Lauf (Pegnitz)", "lauf", "pegnitz"),
+        ("Lauf/Pegnitz", "lauf", "pegnitz"),
+        ("Lauf a.d.Pegn.", "lauf", "pegn"),
+        ("LAUF", "lauf", ""),
+        ("Röthenbach a.d.Pegnitz", "roethenbach", "pegnitz"),
+        ("Frankfurt am Main", "frankfurt", "main"),
+        ("Frankfurt a.M.", "frankfurt", "m"),
+        ("Frankfurt/M.", "frankfurt", "m"),
+        ("Frankfurt (Oder)", "frankfurt", "oder"),
+        ("Halle (Saale)", "halle", "saale"),
+        ("Mülheim an der Ruhr", "muelheim", "ruhr"),
+        ("Freiburg im Breisgau", "freiburg", "breisgau"),
+        ("Freiburg i. Br.", "freiburg", "br"),
+        ("Neumarkt i.d.OPf.", "neumarkt", "opf"),
+        ("Weilheim i. OB", "weilheim", "ob"),
+        ("Stein b. Nürnberg", "stein", "nuernberg"),
+        ("Neustadt bei Coburg", "neustadt", "coburg"),
+        ("Rothenburg ob der Tauber", "rothenburg", "tauber"),
+        ("Rothenburg o.d.T.", "rothenburg", "t"),
+        ("Bad Homburg v.d. Höhe", "badhomburg", "hoehe"),
+        ("Kirchheim unter Teck", "kirchheim", "teck"),
+        ("Bergen auf Rügen", "bergen", "ruegen"),
+        ("St. Georgen im Schwarzwald", "stgeorgen", "schwarzwald"),
+        # no qualifier: "Bad", "St." and a second word belong to the name
+        ("Bad Hersfeld", "badhersfeld", ""),
+        ("Weil der Stadt", "weilderstadt", ""),
+        ("Kassel-Wehlheiden", "kasselwehlheiden", ""),
+        # a name that begins like a qualifier keeps its first word
+        ("Am Wald", "amwald", ""),
+        ("In der Au", "inderau", ""),
+    ],
+)
+def test_town_parts_split_the_main_name_from_its_qualifier(name: str, main: str,
+                                                           qualifier: str) -> None:
+    assert town_parts(name) == (main, qualifier)
+
+
+def test_town_tokens_are_the_main_names_words_only() -> None:
+    """The river that two towns share is no word of either town's name: "Röthenbach
+    a.d. Pegnitz" and "Lauf a.d.Pegnitz" have no word in common (QA 18b #1)."""
+    assert town_tokens("Lauf a.d.Pegnitz") == {"lauf"}
+    assert not town_tokens("Röthenbach a.d. Pegnitz") & town_tokens("Lauf a.d.Pegnitz")
+    assert not town_tokens("Mülheim an der Ruhr") & town_tokens("Essen an der Ruhr")
+    assert town_tokens("Bad Homburg v.d. Höhe") == {"homburg"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "agree"),
+    [
+        ("Lauf a.d.Pegnitz", "Lauf an der Pegnitz", True),
+        ("Lauf a.d.Pegn.", "Lauf a.d.Pegnitz", True),
+        ("Lauf", "Lauf a.d.Pegnitz", True),
+        ("Frankfurt a.M.", "Frankfurt am Main", True),
+        ("Neumarkt i.d.OPf.", "Neumarkt in der Oberpfalz", True),
+        ("Rothenburg o.d.T.", "Rothenburg ob der Tauber", True),
+        ("Neunkirchen a. Sand", "Neunkirchen am Brand", False),
+        ("Frankfurt (Oder)", "Frankfurt am Main", False),
+    ],
+)
+def test_town_qualifiers_agree(a: str, b: str, agree: bool) -> None:
+    assert town_qualifiers_agree(town_parts(a)[1], town_parts(b)[1]) is agree
+    assert town_qualifiers_agree(town_parts(b)[1], town_parts(a)[1]) is agree
+
+
+_QUALIFIER_FORMS = ["a.d. {q}", "a. d. {q}", "an der {q}", "am {q}", "({q})", "/{q}",
+                    "i. {q}", "im {q}", "bei {q}", "b. {q}", "ob der {q}", "o.d. {q}"]
+_NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüß", min_size=4, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(main=_NAME, qual=_NAME, form=st.sampled_from(_QUALIFIER_FORMS))
+def test_any_qualifier_form_is_split_off(main: str, qual: str, form: str) -> None:
+    """"Main a.d. Qual", "Main (Qual)", "Main bei Qual", ...: the main name alone is the
+    name; the qualifier's words never join it."""
+    name = f"{main.capitalize()} {form.format(q=qual.capitalize())}"
+    got_main, got_qual = town_parts(name)
+    assert got_main == town_parts(main)[0]
+    assert got_qual == town_parts(qual)[0]
+    assert town_tokens(name) == town_tokens(main)
 
 
 @settings(max_examples=300, deadline=None)

@@ -402,6 +402,74 @@ def test_letters_typed_twice_are_one_typo(bh: AddressIndex) -> None:
     assert r.quality == EXACT and r.match.startswith("Klausstraße 17") and r.doubt, r
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Nürnberger Straße 35, Röthenbach a.d.Pegnitz",
+        "Nürnberger Straße 35, Röthenbach an der Pegnitz",
+        "Nürnberger Straße 35, Röthenbach (Pegnitz)",
+        "Nürnberger Straße 5, 90552 Röthenbach a.d. Pegnitz",
+        "Nürnberger Str. 35, 90552 Röthenbach an der Pegnitz",
+    ],
+)
+def test_a_neighbouring_town_on_the_same_river_is_another_town(lauf: AddressIndex,
+                                                               typed: str) -> None:
+    """QA 18b #1: Röthenbach a.d. Pegnitz lies outside the Lauf extract, and both towns
+    have a Nürnberger Straße. The shared "Pegnitz" made Röthenbach's address "exakt" in
+    Lauf, and the team rang a door there. The town is not in the extract: refused like
+    any other foreign town, naming the postcode too when it is foreign as well."""
+    r = lauf.geocode(typed)
+    assert r.quality == UNRESOLVED and r.lon is None, r
+    assert "Röthenbach" in r.reason and "nicht im Gebiet des Kartenauszugs" in r.reason, r
+    if "90552" in typed:
+        assert "PLZ 90552" in r.reason, r
+
+
+def test_a_neighbouring_town_with_the_extracts_postcode_is_not_a_silent_match(
+        lauf: AddressIndex) -> None:
+    """The postcode of Lauf, the town Röthenbach: a contradiction, not an answer."""
+    r = lauf.geocode("Nürnberger Straße 5, 91207 Röthenbach a.d. Pegnitz")
+    assert r.quality == UNRESOLVED, r
+    assert "Röthenbach" in r.reason and "Lauf" in r.reason, r
+
+
+@pytest.mark.parametrize(
+    "town",
+    ["Lauf", "LAUF", "Lauf a.d.Pegnitz", "Lauf a. d. Pegnitz", "Lauf an der Pegnitz",
+     "Lauf (Pegnitz)", "Lauf/Pegnitz", "Lauf a.d.Pegn.", "91207 Lauf a.d. Pegnitz",
+     "91207 Lauf"],
+)
+def test_every_spelling_of_lauf_is_still_lauf(lauf: AddressIndex, town: str) -> None:
+    r = lauf.geocode(f"Nürnberger Straße 35, {town}")
+    assert r.quality == EXACT and not r.doubt, r
+    assert r.match == "Nürnberger Straße 35, 91207 Lauf a.d.Pegnitz", r
+
+
+@pytest.mark.parametrize(
+    ("typed", "known", "matches"),
+    [
+        ("Röthenbach a.d. Pegnitz", "Lauf a.d.Pegnitz", False),
+        ("Essen an der Ruhr", "Mülheim an der Ruhr", False),
+        ("Offenbach am Main", "Frankfurt am Main", False),
+        ("Neunkirchen am Brand", "Neunkirchen am Sand", False),  # the qualifier disagrees
+        ("Frankfurt (Oder)", "Frankfurt am Main", False),
+        ("Pegnitz", "Lauf a.d.Pegnitz", False),
+        ("Lauf", "Lauf a.d.Pegnitz", True),
+        ("Lauf a.d.Pegn.", "Lauf an der Pegnitz", True),
+        ("Neunkirchen a. Sand", "Neunkirchen am Sand", True),
+        ("Frankfurt a.M.", "Frankfurt am Main", True),
+        ("Frankfurt", "Frankfurt (Oder)", True),
+        ("Hersfeld", "Bad Hersfeld", True),
+        ("Bad Hersf.", "Bad Hersfeld", True),
+        ("Rückersdorff", "Rückersdorf", True),  # a typo
+    ],
+)
+def test_only_the_main_name_makes_a_town_match(typed: str, known: str, matches: bool) -> None:
+    from geodata.geocode import _town_matches, _town_set
+
+    assert _town_matches(typed, _town_set([known])) is matches
+
+
 @pytest.mark.parametrize("typed", ["Marktpl. 21, Lauf", "Marktpl 21, 91207 Lauf",
                                    "Marktplatz 21, Lauf"])
 def test_pl_is_platz(lauf: AddressIndex, typed: str) -> None:
