@@ -37,7 +37,11 @@ the extra fields are joined back to the note and a warning names the row, see
 :meth:`hausbesuch.tabular.Table.joined_last`); the ID is missing, too long, a boolean cell of a workbook,
 or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
 ``K-100004``; the later rows are rejected and the reason names both rows); the address or its
-street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; a date cannot be read or does not exist (``31.02.2025``); ``kontakt_abbruch_seit``
+street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; an
+address cell is a date Excel made of what was typed (``12-14`` stored as 14.12.2026, see
+:meth:`hausbesuch.tabular.Table.address_problem`); a date cannot be read or does not exist
+(``31.02.2025``; a whole number in a date column is read as an Excel date serial,
+:func:`hausbesuch.fields.excel_serial_date`, and a warning names the cell); ``kontakt_abbruch_seit``
 lies after ``today``; ``angekuendigt_ab`` lies more than a year ahead; a time window cannot be
 read, has an invalid time or ends before it starts; the duration is unreadable, not positive
 or longer than :data:`MAX_DURATION_MIN`. Whether an address exists (an unknown street) is
@@ -62,6 +66,7 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     MAX_DURATION_MIN,
     FieldError,
     clean_text,
+    excel_serial_date,
     is_placeholder,
     parse_coordinate,
     parse_date,
@@ -425,6 +430,8 @@ def read_clients(
     note_last = columns and used.get("notiz") == columns[-1]
     names = [c for c in (used.get("name"), *name_parts) if c]
     joined: list[int] = []
+    # date cells read as Excel date serials: field -> [(row, text, date)], for a warning
+    serials: dict[str, list[tuple[int, str, date]]] = {}
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
         if problem := table.row_problem(rownum):  # more fields than the header: shifted
@@ -437,6 +444,7 @@ def read_clients(
             row = {**row, used["notiz"]: note}  # only the note overflowed: joined back
             joined.append(rownum)
         errors: list[tuple[str, str]] = []
+        row_serials: list[tuple[str, int, str, date]] = []  # Excel date serials read
 
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:
             _errors.append((fname, reason))
@@ -482,34 +490,50 @@ def read_clients(
         unread = ("; eine Zeile beginnt mit einer Anrede und wird nicht gelesen, eine Straße "
                   "darin wurde nicht erkannt: bitte Straße und Hausnummer hinter ein Komma "
                   "oder in eine eigene Zeile schreiben" if salutation else "")
-        if not address:
+        if mangled := table.address_problem(rownum, row, roles):  # "12-14" became a date
+            fail("adresse", mangled[1])
+        elif not address:
             fail("adresse", f"Adresse fehlt{unread}")
         elif not clean_text(street_part):
             fail("adresse", f"Adresse unvollständig: Straße fehlt („{address}“){unread}")
         elif conflict := _two_addresses(row, roles):
             fail("adresse", conflict)
 
+        def read_date(fname: str, text: str, _rownum: int = rownum,
+                      _serials: list[tuple[str, int, str, date]] = row_serials
+                      ) -> tuple[date, str]:
+            """The date of a date cell and, for an Excel serial read as one, a remark
+            for a reason (``(„45632“ als Excel-Datum gelesen)``); "" otherwise."""
+            if (value := excel_serial_date(text)) is None:
+                return parse_date(text, today=today), ""
+            if value < EARLIEST_DATE:
+                raise FieldError(f"Datum unplausibel (vor {EARLIEST_DATE:%d.%m.%Y}): "
+                                 f"„{text}“ als Excel-Datumszahl wäre {value:%d.%m.%Y}")
+            _serials.append((fname, _rownum, text, value))
+            return value, f" („{text}“ als Excel-Datum gelesen)"
+
         kontakt: date | None = None
         if text := cell("kontakt_abbruch_seit"):
             try:
-                kontakt = parse_date(re.sub(r"^seit\s+", "", text, flags=re.IGNORECASE),
-                                     today=today)
+                kontakt, serial = read_date(
+                    "kontakt_abbruch_seit",
+                    re.sub(r"^seit\s+", "", text, flags=re.IGNORECASE))
                 if kontakt > today:
                     fail(
                         "kontakt_abbruch_seit",
-                        f"Kontaktabbruch liegt in der Zukunft: {kontakt:%d.%m.%Y}",
+                        f"Kontaktabbruch liegt in der Zukunft: {kontakt:%d.%m.%Y}{serial}",
                     )
             except FieldError as exc:
                 fail("kontakt_abbruch_seit", f"Kontaktabbruch seit: {exc}")
         angekuendigt: date | None = None
         if text := cell("angekuendigt_ab"):
             try:
-                angekuendigt = parse_date(text, today=today)
+                angekuendigt, serial = read_date("angekuendigt_ab", text)
                 if (angekuendigt - today).days > MAX_ANNOUNCE_AHEAD_DAYS:
                     fail(
                         "angekuendigt_ab",
-                        f"Angekündigt ab {angekuendigt:%d.%m.%Y}: liegt mehr als ein Jahr "
-                        "in der Zukunft (Tippfehler?)",
+                        f"Angekündigt ab {angekuendigt:%d.%m.%Y}{serial}: liegt mehr als ein "
+                        "Jahr in der Zukunft (Tippfehler?)",
                     )
             except FieldError as exc:
                 fail("angekuendigt_ab", f"Angekündigt ab: {exc}")
@@ -543,7 +567,7 @@ def read_clients(
         pin_time: int | None = None
         if text := cell("datum"):
             try:
-                pin_day = parse_date(text, today=today)
+                pin_day, _ = read_date("datum", text)
             except FieldError as exc:
                 fail("datum", f"Datum: {exc}")
         if text := cell("uhrzeit"):
@@ -564,6 +588,8 @@ def read_clients(
                 )
             )
             continue
+        for fname, n, text, value in row_serials:  # named in a warning
+            serials.setdefault(fname, []).append((n, text, value))
         result.clients.append(
             Client(
                 row=rownum,
@@ -586,7 +612,25 @@ def read_clients(
         )
     if joined:
         result.warnings.append(table.joined_note(joined))
+    result.warnings += [_serial_note(table.source, fname, read)
+                        for fname, read in serials.items()]
     return result
+
+
+#: How many cells :func:`_serial_note` names before it only counts the rest.
+_SERIALS_NAMED = 10
+
+
+def _serial_note(source: str, fname: str, read: Sequence[tuple[int, str, date]]) -> str:
+    """A German note naming the cells of a date column read as Excel date serials."""
+    label = FIELD_LABELS.get(fname, fname)
+    named = [f"Zeile {row}, {label}: {text} als Excel-Datum gelesen ({value:%d.%m.%Y})"
+             for row, text, value in read[:_SERIALS_NAMED]]
+    if len(read) > _SERIALS_NAMED:
+        named.append(f"und {len(read) - _SERIALS_NAMED} weitere")
+    cells = "Die Zelle ist" if len(read) == 1 else "Die Zellen sind"
+    return (f"{source}: " + "; ".join(named) + f". {cells} als Zahl statt als Datum "
+            "formatiert; bitte prüfen und die Spalte in Excel als Datum formatieren.")
 
 
 def parse_clock_minutes(text: str) -> int:

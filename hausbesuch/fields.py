@@ -10,7 +10,9 @@ value; callers add the row and the field.
 function                   accepts (examples)
 =========================  =======================================================
 :func:`parse_date`         ``7.12.2026``, ``07.12.26``, ``2026-12-07``, ``7. Dezember 2026``,
-                           ``12.2026``, ``Mo, 07.12.2026`` (the weekday is checked)
+                           ``12.2026``, ``2026-12``, ``Mo, 07.12.2026`` (the weekday is
+                           checked)
+:func:`excel_serial_date`  ``45632`` (a date cell formatted as a number) -> 07.12.2024
 :func:`parse_clock`        ``14:30``, ``14.30``, ``14 Uhr``, ``14:30 Uhr``, ``8h`` ->
                            :class:`datetime.time`
 :func:`parse_clock_minutes`  the same, as minutes after midnight; ``24:00`` allowed
@@ -35,7 +37,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from hausbesuch import clock
@@ -50,6 +52,7 @@ __all__ = [
     "WEEKDAY_NAMES",
     "FieldError",
     "clean_text",
+    "excel_serial_date",
     "looks_swapped",
     "lonlat_problem",
     "parse_clock",
@@ -142,6 +145,7 @@ _TIME_SUFFIX = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _RE_DMY = re.compile(r"(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{2}|\d{4})" + _TIME_SUFFIX)
 _RE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME_SUFFIX)
 _RE_MY = re.compile(r"(\d{1,2})\s*[./]\s*(\d{4})")
+_RE_ISO_MONTH = re.compile(r"(\d{4})\s*[-/]\s*(\d{1,2})")  # 2025-02, 2025/02
 _RE_DAY_MONTHNAME = re.compile(r"(\d{1,2})\s*\.?\s*([a-zäöü]+)\.?\s*(\d{4})")
 _RE_MONTHNAME = re.compile(r"([a-zäöü]+)\.?\s*(\d{4})")
 
@@ -190,7 +194,7 @@ def parse_date(text: str, *, today: date | None = None) -> date:
     Accepted: ``7.12.2026``, ``07.12.26`` (two-digit years: 20xx unless that is more than
     20 years ahead), ``2026-12-07``, with an optional time part (``07.12.2026 00:00``, as a
     spreadsheet may export it), ``7. Dezember 2026``, and a month alone (``12.2026``,
-    ``Dezember 2026``: the first of that month). A German weekday may stand before a day
+    ``2026-12``, ``Dezember 2026``: the first of that month). A German weekday may stand before a day
     (``Mo, 07.12.2026``, ``Montag 7. Dezember 2026``); it must fit the date. Slashes
     (``7/12/2026``) are ambiguous between German and US order and are rejected. Where one
     day is asked for (an option, a form's date field), :func:`parse_day` refuses a month
@@ -218,6 +222,8 @@ def parse_date(text: str, *, today: date | None = None) -> date:
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     elif (m := _RE_MY.fullmatch(s)) and weekday is None:
         day, month, year = 1, int(m[1]), int(m[2])
+    elif (m := _RE_ISO_MONTH.fullmatch(s)) and weekday is None:
+        day, month, year = 1, int(m[2]), int(m[1])
     elif (m := _RE_DAY_MONTHNAME.fullmatch(s)) and m[2] in _MONTHS:
         day, month, year = int(m[1]), _MONTHS[m[2]], int(m[3])
     elif (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS and weekday is None:
@@ -233,6 +239,28 @@ def parse_date(text: str, *, today: date | None = None) -> date:
     if weekday is not None:
         _check_weekday(weekday, value)
     return value
+
+
+#: Whole numbers read as Excel date serials in a date column (1954-10-03 to 2119-01-11).
+EXCEL_SERIAL_RANGE = (20_000, 80_000)
+_RE_SERIAL = re.compile(r"(\d{5})(?:[.,]0+)?")
+#: Day 0 of Excel's 1900 date system, as its serials count from 1 March 1900 on (serial 1
+#: is 1900-01-01, but Excel counts a 29 February 1900 that never was).
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def excel_serial_date(text: str) -> date | None:
+    """The date an Excel date serial stands for (``45632`` -> 2024-12-07), or None.
+
+    A date cell formatted "Standard" (or exported so to CSV) shows the number of days
+    Excel counts since 1900. Only a whole number in :data:`EXCEL_SERIAL_RANGE` counts (a
+    date between 1954 and 2119); the caller says that it read it so, since a number in a
+    date column could also be a typo.
+    """
+    m = _RE_SERIAL.fullmatch(text.strip())
+    if m is None or not EXCEL_SERIAL_RANGE[0] <= (n := int(m[1])) <= EXCEL_SERIAL_RANGE[1]:
+        return None
+    return _EXCEL_EPOCH + timedelta(days=n)
 
 
 class NotADayError(FieldError):
@@ -254,7 +282,7 @@ def parse_day(text: str, *, today: date | None = None) -> date:
     """
     raw = text.strip()
     s = _RE_WEEKDAY_PREFIX.sub("", raw.lower())
-    month_alone = _RE_MY.fullmatch(s) or (
+    month_alone = _RE_MY.fullmatch(s) or _RE_ISO_MONTH.fullmatch(s) or (
         (m := _RE_MONTHNAME.fullmatch(s)) and m[1] in _MONTHS)
     if month_alone:
         first = parse_date(raw, today=today)

@@ -15,7 +15,8 @@ spreadsheet, so the reader accepts what those tools write:
   become the text the user sees in the cell (``31.01.2024``, ``34117``, ``12,5``);
   whole numbers keep every digit (``12345678901234567890``, never ``1.2e+19``); a
   boolean cell reads as ``WAHR``/``FALSCH`` and is recorded in :attr:`Table.booleans`
-  (an id must not be a boolean).
+  (an id must not be a boolean); a date or time cell is recorded in
+  :attr:`Table.date_cells` (an address cell must not be one, :meth:`Table.address_problem`).
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first data row 2. A
 quoted CSV field spanning several text lines is one row, as in a spreadsheet; empty rows
@@ -71,6 +72,7 @@ from xml.etree.ElementTree import ParseError as XMLParseError
 from geodata.addresses import STREET_START, STREET_TYPE_ALONE, street_start
 from hausbesuch.errors import UserError
 from hausbesuch.fields import is_placeholder
+from hausbesuch.safe_cells import shorten
 
 __all__ = [
     "ADDRESS_SYNONYMS",
@@ -705,6 +707,10 @@ class Table:
     #: XLSX: (row number, column) of numbers with more than 15 digits stored as floating
     #: point: the spreadsheet has already lost their last digits (an id there is unsafe).
     lossy_numbers: set[tuple[int, str]] = field(default_factory=set)
+    #: XLSX: (row number, column) of the cells that held a date or a clock time (shown as
+    #: ``14.12.2026``, ``12:30``): in an address column Excel has turned what was typed
+    #: (``12-14``) into a date (see :meth:`address_problem`).
+    date_cells: set[tuple[int, str]] = field(default_factory=set)
     #: How many fields (cells) the header row has, empty ones at its end included.
     header_fields: int = 0
     #: CSV: rows with more fields than the header while other rows fit (row number ->
@@ -791,6 +797,42 @@ class Table:
                 f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
                 "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
                 "Anführungszeichen setzen oder das Zeichen entfernen")
+
+    def address_problem(self, rownum: int, row: Mapping[str, str],
+                        roles: Mapping[str, str]) -> tuple[str, str] | None:
+        """Why the address of row ``rownum`` cannot be read as typed, or None: a cell of an
+        address column (``roles``, see :func:`address_columns`) that a spreadsheet stored
+        as a date or a clock time (:attr:`date_cells`), or a house number (or its suffix)
+        that reads as a date as Excel shows one (``14.12.2026``, ``01. Feb``, ``14-Dec``):
+        what was typed (``12-14``, ``1-2``) became a date and would be geocoded as another
+        house number. Returns (the role, a German reason)."""
+        for role, col in roles.items():
+            text = str(row.get(col, "") or "").strip()
+            if not text:
+                continue
+            label = _ROLE_LABELS.get(role.rstrip("_0123456789"), "Adresse")
+            kind = None
+            if (rownum, col) in self.date_cells:
+                kind = "Uhrzeit" if _CLOCK.fullmatch(text) else "Datum"
+            parts = _date_parts(text) if role in ("hausnummer", "zusatz") else None
+            if kind is None and parts is None:
+                continue
+            if kind is None:
+                said = f"„{shorten(text, 40)}“ ist ein Datum" + (
+                    ", keine Hausnummer" if role == "hausnummer" else "")
+            else:
+                said = f"ist in Excel als {kind} gespeichert ({text})"
+            number = role in ("hausnummer", "zusatz")
+            typed = ""
+            if number and (parts or (kind == "Datum" and (parts := _date_parts(text)))):
+                # typed "12-14" (US order) or "1-2" (German): a range, the lower number first
+                low, high = sorted(parts)
+                typed = " – ursprünglich wohl " + (
+                    f"„{low}-{high}“" if low == high else f"„{low}-{high}“ oder „{high}-{low}“")
+            what = "die Hausnummer neu eintragen" if number else "die Adresse prüfen"
+            return role, (f"{label} {said}{typed}: bitte die Spalte „{shown_header(col)}“ "
+                          f"in Excel als Text formatieren und {what}")
+        return None
 
     def joined_last(self, rownum: int, keep_apart: Sequence[str] = ()) -> str | None:
         """The last column's text of row ``rownum``, one of :attr:`wide_rows`, with the
@@ -1120,6 +1162,41 @@ class _Grid:
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
 _HOUSE_NUMBER = re.compile(r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-/–]\s?\d{1,4}\s?[a-zA-Z]?)?")
+#: German labels of the address roles, for messages (numbered roles: their stem).
+_ROLE_LABELS = {"adresse": "Adresse", "strasse": "Straße", "hausnummer": "Hausnummer",
+                "zusatz": "Hausnummernzusatz", "plz": "PLZ", "ort": "Ort",
+                "plz_ort": "PLZ/Ort", "adresszusatz": "Adresszusatz"}
+#: Month names as Excel shows them in a date (``TT. MMM``, ``d-mmm``), German and English.
+_MONTH_ABBR = {"jan": 1, "feb": 2, "mär": 3, "mrz": 3, "mar": 3, "apr": 4, "mai": 5,
+               "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "okt": 10, "oct": 10,
+               "nov": 11, "dez": 12, "dec": 12}
+_CLOCK = re.compile(r"\d{1,3}:\d{2}")
+_MON = r"(?P<mon>[a-zä]{3})\.?"
+#: A cell that reads as a date the way a spreadsheet shows one: ``14.12.2026``,
+#: ``14.12.26``, ``2026-12-14``, ``12/14/2026`` (US), ``01. Feb``, ``14-Dec``,
+#: ``14-Dez-26``, ``Dez 14``.
+_EXCEL_DATE_TEXT = (
+    re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?:\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?"),
+    re.compile(r"\d{4}-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?: \d{1,2}:\d{2}(?::\d{2})?)?"),
+    re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?:\d{2}|\d{4})"),
+    re.compile(r"(?P<d>\d{1,2})(?:\.\s?|-|\s)" + _MON + r"(?:-(?:\d{2}|\d{4}))?"),
+    re.compile(_MON + r"(?:-|\s)(?P<d>\d{1,2})"),
+)
+
+
+def _date_parts(text: str) -> tuple[int, int] | None:
+    """(day, month) of a cell that reads as a date as a spreadsheet shows one (see
+    :data:`_EXCEL_DATE_TEXT`), or None. A number range (``12-14``) is none."""
+    t = text.strip().lower()
+    for pattern in _EXCEL_DATE_TEXT:
+        if m := pattern.fullmatch(t):
+            month = _MONTH_ABBR.get(m["mon"]) if "mon" in m.groupdict() else int(m["m"])
+            day = int(m["d"])
+            if month is not None and 1 <= month <= 12 and 1 <= day <= 31:
+                return day, month
+    return None
+
+
 #: Share of a column's filled cells that must look like house numbers (and of the street
 #: cells beside them that must lack a number) for the column to be read as house numbers.
 HOUSE_NUMBER_SHARE = 0.8
@@ -1781,6 +1858,7 @@ def _read_xlsx(data: bytes, name: str,
                  encoding="xlsx", delimiter="", line_numbers=list(row_numbers),
                  sheet=chosen, ignored_sheets=[n for n in sheet_names if n != chosen],
                  booleans=cells("bool"), lossy_numbers=cells("lossy"),
+                 date_cells=cells("date"),
                  header_fields=g.header_fields, hidden_sheets=hidden_sheets,
                  hidden_rows=[r for r in row_numbers if r in hidden],
                  header_row=g.header_row, title_rows=g.title_rows,
@@ -1880,6 +1958,8 @@ def _sheet_rows(ws: object) -> tuple[list[tuple[int, list[str]]], set[tuple[int,
                 booleans.add((rownum, len(cells), "bool"))
             elif isinstance(value, float) and value.is_integer() and abs(value) >= 1e15:
                 booleans.add((rownum, len(cells), "lossy"))
+            elif isinstance(value, _dt.date | _dt.time | _dt.timedelta):
+                booleans.add((rownum, len(cells), "date"))
             cells.append(_cell_text(value, getattr(cell, "number_format", "General")))
         while cells and not cells[-1]:
             cells.pop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
@@ -585,3 +585,121 @@ def test_placeholders_in_optional_fields_read_as_empty(tmp_path: Path) -> None:
     assert by_id["K0003"].sprache == ()
     (rej,) = result.rejected  # a duration of 0 is a number, not a placeholder
     assert (rej.row, rej.field) == (5, "besuchsdauer")
+
+
+# ------------------------------------------------ what Excel made of a cell (QA 18b #5, #6)
+
+
+def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for r in rows:
+        ws.append([None if c == "" else c for c in r])
+    wb.save(path)
+    return path
+
+
+def test_a_house_number_excel_stored_as_a_date_rejects_the_row(tmp_path: Path) -> None:
+    """„12-14“ typed in an en-US Excel (or „1-2“ in a German one) is stored as a date and
+    was read as „14.12.2026“: geocoded to house number 14 without a word (QA 18b #5)."""
+    rows: list[list[object]] = [
+        good_row(1, Hausnummer=datetime(2026, 12, 14)),  # type: ignore[arg-type]
+        good_row(2, Hausnummer=date(2026, 2, 1)),  # type: ignore[arg-type]
+        good_row(3, PLZ=datetime(2026, 1, 2)),  # type: ignore[arg-type]
+        good_row(4, Hausnummer=time(12, 30)),  # type: ignore[arg-type]
+        good_row(5, Straße=datetime(2026, 6, 17)),  # type: ignore[arg-type]
+        good_row(6, **{"Kontaktabbruch seit": datetime(2025, 3, 1)}),  # type: ignore[arg-type]
+        good_row(7, Hausnummer="12-14"),
+        good_row(8, Hausnummer=14),  # type: ignore[arg-type]
+    ]
+    result = read_clients(write_xlsx(tmp_path / "k.xlsx", rows), today=TODAY)
+    rej = rejected_rows(result)
+    assert set(rej) == {2, 3, 4, 5, 6}, result.rejected
+    assert all(field == "adresse" for _, field, _ in rej.values())
+    assert rej[2][2] == (
+        "Hausnummer ist in Excel als Datum gespeichert (14.12.2026) – ursprünglich wohl "
+        "„12-14“ oder „14-12“: bitte die Spalte „Hausnummer“ in Excel als Text formatieren "
+        "und die Hausnummer neu eintragen")
+    assert "(01.02.2026) – ursprünglich wohl „1-2“ oder „2-1“" in rej[3][2]
+    assert rej[4][2] == ("PLZ ist in Excel als Datum gespeichert (02.01.2026): bitte die "
+                         "Spalte „PLZ“ in Excel als Text formatieren und die Adresse prüfen")
+    assert rej[5][2].startswith("Hausnummer ist in Excel als Uhrzeit gespeichert (12:30): ")
+    assert rej[6][2].startswith("Straße ist in Excel als Datum gespeichert (17.06.2026): ")
+    ok = by_id(result)
+    assert ok["K0006"].kontakt_abbruch_seit == date(2025, 3, 1)  # a date where one belongs
+    assert ok["K0007"].housenumber == "12-14" and ok["K0008"].housenumber == "14"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("14.12.2026", "„12-14“ oder „14-12“"), ("14.12.26", "„12-14“ oder „14-12“"),
+    ("01. Feb", "„1-2“ oder „2-1“"), ("1.Feb", "„1-2“ oder „2-1“"), ("14-Dec", "„12-14“ oder "),
+    ("14-Dez-26", "„12-14“"), ("12/14/2026", "„12-14“"), ("2026-12-14", "„12-14“"),
+    ("3. Mrz", "„3-3“:")])
+def test_a_csv_house_number_that_reads_as_a_date_rejects_the_row(
+        tmp_path: Path, typed: str, shown: str) -> None:
+    """Excel saves a house number it turned into a date as the date it shows (QA 18b #5):
+    such a number can only be a mangled one. A range, a suffix, a street named after a
+    date and a date in a date column stay as they are."""
+    rows = [good_row(1, Hausnummer=typed), good_row(2, Hausnummer="12-14"),
+            good_row(3, Hausnummer="2 a"), good_row(4, Straße="Straße des 17. Juni", Hausnummer="3"),
+            good_row(5, Hausnummer="1/2"), good_row(6, **{"Kontaktabbruch seit": "01. Feb 2025"})]
+    result = read_clients(write_csv(tmp_path / "k.csv", HEADER, rows), today=TODAY)
+    (rej,) = result.rejected
+    assert (rej.row, rej.field) == (2, "adresse")
+    assert rej.reason.startswith(f"Hausnummer „{typed}“ ist ein Datum, keine Hausnummer – "
+                                 "ursprünglich wohl "), rej.reason
+    assert shown in rej.reason
+    assert rej.reason.endswith("bitte die Spalte „Hausnummer“ in Excel als Text formatieren "
+                               "und die Hausnummer neu eintragen")
+    assert [c.housenumber for c in result.clients] == ["12-14", "2 a", "3", "1/2", "6"]
+
+
+def test_a_house_number_suffix_that_reads_as_a_date_rejects_the_row(tmp_path: Path) -> None:
+    header = ["Kundennummer", "Straße", "Hausnummer", "Hausnummernzusatz", "Ort"]
+    rows = [["K-1", "Breitenstraße", "5", "01.02.2026", "Bad Hersfeld"],
+            ["K-2", "Breitenstraße", "5", "a", "Bad Hersfeld"]]
+    result = read_clients(write_csv(tmp_path / "k.csv", header, rows), today=TODAY)
+    (rej,) = result.rejected
+    assert rej.id == "K-1"
+    assert rej.reason.startswith("Hausnummernzusatz „01.02.2026“ ist ein Datum – "
+                                 "ursprünglich wohl „1-2“ oder „2-1“")
+
+
+def test_excel_date_serials_in_date_columns_are_read_and_named(tmp_path: Path) -> None:
+    """A date column formatted „Standard“ shows Excel's day count (45632): the client was
+    rejected („kein lesbares Datum“) and not planned at all (QA 18b #6). Whole numbers of a
+    plausible range are read as dates, and a note names each reading."""
+    csv_rows = [good_row(1, **{"Kontaktabbruch seit": "45632"}),
+                good_row(2, **{"Kontaktabbruch seit": "2025-02", "Angekündigt ab": "46000"}),
+                good_row(3, **{"Kontaktabbruch seit": "1234"}),
+                good_row(4, **{"Kontaktabbruch seit": "80000"}),
+                good_row(5, **{"Kontaktabbruch seit": "25000"})]
+    xlsx_rows: list[list[object]] = [list(r) for r in csv_rows]
+    for r in xlsx_rows:  # numbers in the workbook, as Excel stores them
+        for i, c in enumerate(r):
+            if isinstance(c, str) and c.isdigit() and HEADER[i] in (
+                    "Kontaktabbruch seit", "Angekündigt ab"):
+                r[i] = int(c)
+    for path in (write_csv(tmp_path / "k.csv", HEADER, csv_rows),
+                 write_xlsx(tmp_path / "k.xlsx", xlsx_rows)):
+        result = read_clients(path, today=TODAY)
+        ok = by_id(result)
+        assert sorted(ok) == ["K0001", "K0002"], result.rejected
+        assert ok["K0001"].kontakt_abbruch_seit == date(2024, 12, 6)
+        assert ok["K0002"].kontakt_abbruch_seit == date(2025, 2, 1)
+        assert ok["K0002"].angekuendigt_ab == date(2025, 12, 9)
+        rej = rejected_rows(result)
+        assert rej[4][2] == ("Kontaktabbruch seit: kein lesbares Datum: „1234“ (erwartet "
+                             "z. B. 07.12.2026)")
+        assert rej[5][2] == ("Kontaktabbruch liegt in der Zukunft: 11.01.2119 („80000“ als "
+                             "Excel-Datum gelesen)")
+        assert rej[6][2].startswith("Kontaktabbruch seit: Datum unplausibel (vor 01.01.1990)")
+        notes = [w for w in result.warnings if "Excel-Datum" in w]
+        assert notes == [
+            f"{path}: Zeile 2, Kontaktabbruch seit: 45632 als Excel-Datum gelesen (06.12.2024). "
+            "Die Zelle ist als Zahl statt als Datum formatiert; bitte prüfen und die Spalte in "
+            "Excel als Datum formatieren.",
+            f"{path}: Zeile 3, Angekündigt ab: 46000 als Excel-Datum gelesen (09.12.2025). "
+            "Die Zelle ist als Zahl statt als Datum formatiert; bitte prüfen und die Spalte in "
+            "Excel als Datum formatieren."], result.warnings

@@ -9,6 +9,7 @@ import pytest
 from hausbesuch import clients, fields, teams
 from hausbesuch.fields import (
     FieldError,
+    excel_serial_date,
     is_placeholder,
     parse_clock,
     parse_clock_minutes,
@@ -188,6 +189,27 @@ def test_a_weekday_before_a_month_alone_is_refused() -> None:
     with pytest.raises(FieldError, match="kein lesbares Datum"):
         parse_date("Di 12.2026")
     assert parse_date("12.2026") == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("text", ["2025-02", "2025-2", "2025/02", "02.2025", "2/2025",
+                                  "Februar 2025", "Feb. 2025"])
+def test_every_form_of_a_month_alone_is_its_first_day(text: str) -> None:
+    """The ISO month „2025-02“ rejected the whole client although a month is accepted
+    (QA 18b #6); a day is still asked for where one is needed."""
+    assert parse_date(text) == date(2025, 2, 1)
+    with pytest.raises(fields.NotADayError, match="ist ein Monat, kein Tag"):
+        fields.parse_day(text)
+    with pytest.raises(FieldError, match="kein gültiges Datum"):
+        parse_date("2025-13")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("45658", date(2025, 1, 1)), ("45632", date(2024, 12, 6)), ("45632,0", date(2024, 12, 6)),
+    ("20000", date(1954, 10, 3)), ("80000", date(2119, 1, 11)), ("19999", None),
+    ("80001", None), ("1234", None), ("45632,5", None), ("-45632", None), ("4563 2", None)])
+def test_excel_serial_date(text: str, expected: date | None) -> None:
+    """Excel's 1900 system: serial 45658 is 1 January 2025 (QA 18b #6)."""
+    assert excel_serial_date(text) == expected
 
 
 def test_a_weekday_before_the_date_of_a_moment_is_read_and_checked() -> None:
