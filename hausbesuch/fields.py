@@ -12,7 +12,7 @@ function                   accepts (examples)
 :func:`parse_date`         ``7.12.2026``, ``07.12.26``, ``2026-12-07``, ``7. Dezember 2026``,
                            ``12.2026``, ``2026-12``, ``Mo, 07.12.2026`` (the weekday is
                            checked)
-:func:`excel_serial_date`  ``45632`` (a date cell formatted as a number) -> 07.12.2024
+:func:`excel_serial_date`  ``45632`` (a date cell formatted as a number) -> 06.12.2024
 :func:`parse_clock`        ``14:30``, ``14.30``, ``14 Uhr``, ``14:30 Uhr``, ``8h`` ->
                            :class:`datetime.time`
 :func:`parse_clock_minutes`  the same, as minutes after midnight; ``24:00`` allowed
@@ -250,7 +250,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def excel_serial_date(text: str) -> date | None:
-    """The date an Excel date serial stands for (``45632`` -> 2024-12-07), or None.
+    """The date an Excel date serial stands for (``45632`` -> 2024-12-06), or None.
 
     A date cell formatted "Standard" (or exported so to CSV) shows the number of days
     Excel counts since 1900. Only a whole number in :data:`EXCEL_SERIAL_RANGE` counts (a
