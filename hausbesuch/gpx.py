@@ -23,6 +23,11 @@ GPX_NS = "http://www.topografix.com/GPX/1/1"
 GPX_SCHEMA = "http://www.topografix.com/GPX/1/1/gpx.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 LOCAL_TZ = ZoneInfo("Europe/Berlin")
+#: The track follows OSM ways (a Produced Work under the ODbL): the file names the source
+#: and its licence in ``metadata`` (``copyright`` and a ``link`` to the OSM copyright page).
+OSM_AUTHOR = "OpenStreetMap-Mitwirkende"
+ODBL_URL = "https://opendatacommons.org/licenses/odbl/1-0/"
+OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
 
 
 def _utc(t: datetime) -> str:
@@ -91,7 +96,8 @@ def track_segments(route: TeamDayRoute) -> list[list[tuple[float, float]]]:
 def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     """GPX 1.1 document (UTF-8 text with XML declaration) for one team-day.
 
-    Contents, in schema order: ``metadata``; waypoints ``Start`` and one per stop
+    Contents, in schema order: ``metadata`` (with the OSM attribution: ``copyright``
+    under the ODbL and a ``link`` to openstreetmap.org/copyright); waypoints ``Start`` and one per stop
     (name ``"03 K-1001"``, planned times and window in ``desc``; a stop called off:
     ``"ENTFÄLLT K-1001"``, type ``entfällt``); a ``rte`` through start, the stops still
     to visit and end (apps such as OsmAnd navigate it point by point); a ``trk`` with the
@@ -129,6 +135,11 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
         f"{visits_text(route)}, Start {fmt_time(route.depart)}, "
         f"Rückkehr {fmt_time(route.return_)}",
     )
+    # GPX 1.1 metadataType order: name, desc, author, copyright, link, time, …
+    rights = _sub(meta, "copyright", author=OSM_AUTHOR)
+    _sub(rights, "license", ODBL_URL)
+    link = _sub(meta, "link", href=OSM_COPYRIGHT_URL)
+    _sub(link, "text", f"Kartendaten © {OSM_AUTHOR}")
     _sub(meta, "time", _utc(route.depart))
 
     w = _pt(root, "wpt", *start)

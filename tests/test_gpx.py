@@ -23,6 +23,8 @@ SEQUENCES = {
     "rte": ["name", "cmt", "desc", "src", "link", "number", "type", "extensions", "rtept"],
     "trk": ["name", "cmt", "desc", "src", "link", "number", "type", "extensions", "trkseg"],
     "trkseg": ["trkpt", "extensions"],
+    "copyright": ["year", "license"],
+    "link": ["text", "type"],
 }  # fmt: skip
 SEQUENCES["rtept"] = SEQUENCES["trkpt"] = SEQUENCES["wpt"]
 
@@ -132,3 +134,20 @@ def test_gpx_rejects_invalid_positions() -> None:
     bad = dataclasses.replace(route, stops=(dataclasses.replace(route.stops[0], lon=float("inf")),))
     with pytest.raises(ValueError, match="K-77"):
         route_gpx(bad)
+
+
+def test_gpx_carries_the_osm_attribution_and_licence() -> None:
+    """The track follows OSM ways: the metadata name the OSM contributors, the ODbL and
+    the OSM copyright page, in the GPX 1.1 schema's order (QA 18b #8)."""
+    root = _parse(route_gpx(sample_plan().routes[0]))
+    _check_order(root)
+    meta = root.find("g:metadata", NS)
+    assert [_local(c.tag) for c in meta] == ["name", "desc", "copyright", "link", "time"]
+    rights = meta.find("g:copyright", NS)
+    assert rights.get("author") == "OpenStreetMap-Mitwirkende"
+    assert [_local(c.tag) for c in rights] == ["license"]
+    assert rights.findtext("g:license", namespaces=NS) \
+        == "https://opendatacommons.org/licenses/odbl/1-0/"
+    link = meta.find("g:link", NS)
+    assert link.get("href") == "https://www.openstreetmap.org/copyright"
+    assert "OpenStreetMap" in link.findtext("g:text", namespaces=NS)
