@@ -269,8 +269,8 @@ _HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
 def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     """The postal address of a client as the letter's address field shows it (no name).
 
-    An address found in the OSM data (exact or interpolated) is written as OSM spells it;
-    a missing postcode or town is taken from the geocoder's match (also at street level).
+    An address found in the OSM data (exact or interpolated) is written with the street
+    as OSM spells it and the client's own house number (never OSM's range or list); a missing postcode or town is taken from the geocoder's match (also at street level).
     Otherwise (not found, a point set by hand, a coordinate from the list) the address as
     given. A ``c/o``/``bei`` line of the address as given comes first (DIN 5008: above the
     street), an addition like a flat or "Hinterhaus" follows the street; a country is left
@@ -289,7 +289,7 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
         head, tail = (m["head"], m["tail"]) if m else (geocode.match, "")
         tail = re.sub(r"\s*\(.*\)\s*$", "", tail)
         if geocode.quality in {"exact", "interpolated"}:
-            street = head
+            street = _found_street(head, client, parsed)
         tm = re.match(r"^(\d{5})\s+(.*)$", tail)
         if tm:
             postcode = postcode or tm[1]
@@ -306,6 +306,27 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
         street = ", ".join([street, *more])
     last = " ".join(p for p in (postcode, town) if p)
     return [*care_of, street, last] if last else [*care_of, street]
+
+
+def _found_street(head: str, client: Client, parsed: Any) -> str:
+    """The street line of an address found in the OSM data: the street name as OSM
+    spells it, with the client's own house number (normalised: "6 a" -> "6a"). OSM's
+    number may be a range or a list ("2-6", "8;10") that covers the client's house; the
+    letter must carry the number the client gave ("4", "12-14"). ``head``: the match
+    before its postcode and town (``"Bierweg 2-6"``); as it is when OSM's number is the
+    client's (compared normalised) or when either number is not read."""
+    from geodata.addresses import housenumber_key, parse_address
+
+    number = (housenumber_key(client.housenumber) if client.housenumber
+              else parsed.housenumber if parsed else "")
+    found = parse_address(head)
+    if not (number and found.housenumber and found.street and head.startswith(found.street)) \
+            or (found.housenumber == number and not found.extra):
+        return head
+    name = head[:len(found.street)]
+    if head[len(name):].startswith("."):  # an abbreviation's dot the parser leaves out
+        name += "."
+    return f"{name} {number}"
 
 
 def complete_address(lines: Sequence[str]) -> bool:

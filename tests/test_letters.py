@@ -1031,3 +1031,31 @@ def test_letters_of_a_run_that_records_nothing_are_removed(planned_week, tmp_pat
     assert not list(out.glob("*.pdf")), sorted(p.name for p in out.glob("*"))
     with Store.open(url) as store, store.session() as s:
         assert not s.query(CaseVisitRow).filter(CaseVisitRow.announced_at.is_not(None)).count()
+
+
+@pytest.mark.parametrize(("address", "number", "expected"), [
+    ("Simonshofer Straße 8, 91207 Lauf", None, "Simonshofer Straße 8"),  # OSM: 8;10
+    ("Bierweg 4, 90607 Rückersdorf", None, "Bierweg 4"),  # OSM: 2-6
+    ("Schlossplatz 2, 91207 Lauf", None, "Schloßplatz 2"),  # OSM: Schloßplatz 2-4
+    ("Ottogasse 10a, 91207 Lauf", None, "Ottogasse 10a"),  # OSM: 10a-d
+    ("Urlasstraße 12-14, 91207 Lauf", None, "Urlasstraße 12-14"),  # OSM: 12
+    ("Simonshofer Str. 10, 91207 Lauf", None, "Simonshofer Straße 10"),
+    ("Marktplatz 24 A, 91207 Lauf", None, "Marktplatz 24a"),  # interpolated
+    ("Marktplatz 24 a, 91207 Lauf", "24 a", "Marktplatz 24a"),  # a number column
+])
+def test_postal_lines_keep_the_clients_house_number(lauf_pbf, address, number, expected):
+    """A letter's address field writes the street as OSM spells it but the house number as
+    the client gave it (normalised), never OSM's range or list that covers the house
+    ("Simonshofer Straße 8;10" for 8, "Bierweg 2-6" for 4) nor OSM's number for the
+    client's range (QA 18b #2). Real Lauf extract."""
+    from geodata.geocode import load_index
+    from hausbesuch.plandata import Client, Geocode
+
+    r = load_index(lauf_pbf).geocode(address)
+    assert r.quality in {"exact", "interpolated"}
+    c = Client(row=2, id="X", address=address, housenumber=number,
+               street="Marktplatz" if number else None)
+    lines = postal_lines(c, Geocode("X", r.lon, r.lat, r.quality, r.score, r.match,
+                                    r.reason, ""))
+    assert lines[0] == expected
+    assert lines[-1].startswith(("91207 Lauf", "90607 Rückersdorf"))
