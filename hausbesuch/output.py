@@ -171,6 +171,7 @@ def write_outputs(
     assets = copy_assets(out)
     up = f"../{ASSETS_DIRNAME}"
 
+    geocodes = {g.client_id: g for g in plan.geocodes}  # a stop's point not the house
     used: set[str] = set()
     route_files: list[RouteFiles] = []
     index_routes: list[IndexRoute] = []
@@ -205,8 +206,10 @@ def write_outputs(
             page_href=links.page,
         )
         _write(rf.map, render_map(m))
-        _write(rf.page, route_page(route, settings, links=links, chances=chances))
-        _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances))
+        _write(rf.page, route_page(route, settings, links=links, chances=chances,
+                                   geocodes=geocodes))
+        _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
+                                     geocodes=geocodes))
         _write(rf.gpx, route_gpx(route))
         route_files.append(rf)
         index_routes.append(

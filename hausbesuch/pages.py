@@ -30,7 +30,7 @@ from hausbesuch.maps import (
     mode_label,
     visits_text,
 )
-from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
+from hausbesuch.plandata import OUTSIDE, Geocode, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,37 @@ def _field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name)
 
 
-def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
-    """Stops with their number and navigation links, and the lunch break at its place in
-    the day. A stop called off since the plan was made has no number (``nr`` None) and is
-    no origin of the next stop's directions: the team comes from the stop before it."""
+#: The line under a stop whose point is not surely the house (:func:`location_note`).
+WHERE_STREET = "Lage nur auf Straßenebene – Hausnummer vor Ort suchen"
+WHERE_INTERPOLATED = "Lage geschätzt (interpoliert) – Haus vor Ort suchen"
+WHERE_DOUBT = "Adresse unsicher – vor Ort prüfen"
+
+
+def location_note(geocode: Geocode | None) -> str:
+    """What the field must know about a stop's point, as one short German line (empty
+    when the point is the house): found only at street level (the number is not in the
+    map data), interpolated (a point between known neighbours, or the base number's for
+    "12a"), or found with a note of the geocoder (a street name only similar, a town or
+    postcode that does not fit: ``report.csv``'s „bitte prüfen“). A point set by hand by
+    a coordinator and a coordinate of the list count as exact."""
+    if geocode is None:
+        return ""
+    if geocode.quality == "street":
+        return WHERE_STREET
+    if geocode.quality == "interpolated":
+        return WHERE_INTERPOLATED
+    if geocode.quality == "exact" and geocode.reason:
+        return WHERE_DOUBT
+    return ""
+
+
+def _timeline(route: TeamDayRoute, settings: MapSettings,
+              geocodes: Mapping[str, Geocode] | None = None) -> list[dict]:
+    """Stops with their number, navigation links and :func:`location_note` (``where``),
+    and the lunch break at its place in the day. A stop called off since the plan was made
+    has no number (``nr`` None) and is no origin of the next stop's directions: the team
+    comes from the stop before it."""
+    geocodes = geocodes or {}
     items: list[dict] = []
     prev = route.start_lonlat
     lunch = route.lunch
@@ -159,6 +186,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
                 "nr": nr,
                 "nav": nav_links(prev, s, route.mode, settings),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
+                "where": location_note(geocodes.get(s.client_id)),
             }
         )
         if not s.called_off:
@@ -169,7 +197,8 @@ def _timeline(route: TeamDayRoute, settings: MapSettings) -> list[dict]:
 
 
 def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
-            chances: Mapping[tuple[str, datetime], object] | None = None) -> dict:
+            chances: Mapping[tuple[str, datetime], object] | None = None,
+            geocodes: Mapping[str, Geocode] | None = None) -> dict:
     from hausbesuch.athome import VisitChances
 
     return {
@@ -177,7 +206,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
         "route": route,
         "settings": settings,
         "links": links,
-        "items": _timeline(route, settings),
+        "items": _timeline(route, settings, geocodes),
         "visits": visits_text(route),
         "same_end": route.end_lonlat == route.start_lonlat,
         "home_osm": osm_directions_url(
@@ -190,21 +219,27 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
 
 
 def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
-               chances: Mapping[tuple[str, datetime], object] | None = None) -> str:
+               chances: Mapping[tuple[str, datetime], object] | None = None,
+               geocodes: Mapping[str, Geocode] | None = None) -> str:
     """Mobile route page: ordered stops with times, address, window, note and
     "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps).
 
     ``chances``: (client id, start) → :class:`hausbesuch.athome.VisitChance` (the estimated chance
     of contact at the planned time and why; see :func:`hausbesuch.athome.visit_chances`).
+    ``geocodes``: client id → where the plan found the client (:attr:`Plan.geocodes`): a
+    stop whose point is not surely the house says so (:func:`location_note`).
     """
-    return _ENV.get_template("route.html.j2").render(**_common(route, settings, links, chances))
+    return _ENV.get_template("route.html.j2").render(
+        **_common(route, settings, links, chances, geocodes))
 
 
 def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
-                chances: Mapping[tuple[str, datetime], object] | None = None) -> str:
-    """Printable A4 route sheet with outcome tick boxes per stop (``chances`` as for
-    :func:`route_page`)."""
-    return _ENV.get_template("sheet.html.j2").render(**_common(route, settings, links, chances))
+                chances: Mapping[tuple[str, datetime], object] | None = None,
+                geocodes: Mapping[str, Geocode] | None = None) -> str:
+    """Printable A4 route sheet with outcome tick boxes per stop (``chances`` and
+    ``geocodes`` as for :func:`route_page`)."""
+    return _ENV.get_template("sheet.html.j2").render(
+        **_common(route, settings, links, chances, geocodes))
 
 
 @dataclass(frozen=True)

@@ -306,3 +306,58 @@ def test_write_outputs_opens_no_network_connection(tmp_path: Path) -> None:
         files = write_outputs(sample_plan(), tmp_path, districts=sample_districts())
     assert attempts == []
     assert files.index.is_file()
+
+
+def _stop_blocks(page: str, kind: str) -> dict[str, str]:
+    """The visible text of each stop of a route page (``li``) or print sheet (``tr``), by
+    Kundennummer."""
+    pat = (r'<li class="stop[^"]*" id="stopp-\d+">(.*?)</li>' if kind == "page"
+           else r'<tr class="stopp[^"]*">(.*?)</tr>')
+    out = {}
+    for block in re.findall(pat, page, re.S):
+        text = " ".join("".join(_parse(block).text).split())
+        cid = re.search(r"K-?\s?\d{4}(?:&amp;Co|&Co)?", block)
+        assert cid is not None, block
+        out[cid.group().replace("&amp;", "&")] = text
+    return out
+
+
+def test_pages_and_sheets_say_where_a_point_is_not_the_house(tmp_path: Path) -> None:
+    """A stop found only on its street, interpolated, or found with the geocoder's note
+    says so in one line on the route page and the print sheet; a point set by hand and an
+    exact one say nothing (QA 18b #7)."""
+    from hausbesuch.pages import WHERE_DOUBT, WHERE_INTERPOLATED, WHERE_STREET
+    from hausbesuch.plandata import Geocode
+
+    plan = sample_plan()
+    found = {
+        "K-1001": ("street", "Hausnummer 11 nicht gefunden: Punkt auf der Straße."),
+        "K-1002": ("interpolated", "Hausnummer 12 interpoliert zwischen Nr. 10 und 14."),
+        "K-1003": ("exact", "Straßenname unscharf erkannt: „Breitenstr“ ≈ „Breitenstraße“."),
+        "K-1004": ("manual", "von Hand gesetzt"),
+        "K 1005&Co": ("exact", ""),
+        "K-1006": ("given", "Koordinate aus der Liste"),
+    }
+    plan = dataclasses.replace(plan, geocodes=[
+        Geocode(cid, 9.7, 50.87, q, 1.0, "", why, "Innenstadt") for cid, (q, why) in found.items()])
+    files = write_outputs(plan, tmp_path / "woche", settings=MapSettings(city="Bad Hersfeld"))
+    rf = files.by_slug("T1_2026-12-08")
+    expected = {"K-1001": WHERE_STREET, "K-1002": WHERE_INTERPOLATED, "K-1003": WHERE_DOUBT,
+                "K-1004": None, "K 1005&Co": None}
+    notes = (WHERE_STREET, WHERE_INTERPOLATED, WHERE_DOUBT)
+    for kind, path in (("page", rf.page), ("sheet", rf.sheet)):
+        blocks = _stop_blocks(path.read_text(encoding="utf-8"), kind)
+        assert sorted(blocks) == sorted(expected)
+        for cid, line in expected.items():
+            shown = [n for n in notes if n in blocks[cid]]
+            assert shown == ([line] if line else []), (kind, cid, blocks[cid])
+    # the other route: a coordinate of the list is exact, a stop without geocode silent
+    other = files.by_slug("Süd 2_2026-12-08").page.read_text(encoding="utf-8")
+    assert not any(n in other for n in notes)
+    # a stop called off says nothing about where it is (nobody goes there)
+    r1 = plan.routes[0]
+    off = dataclasses.replace(r1, stops=(dataclasses.replace(r1.stops[0], called_off=True),
+                                         *r1.stops[1:]))
+    page = route_page(off, MapSettings(), links=LINKS,
+                      geocodes={g.client_id: g for g in plan.geocodes})
+    assert WHERE_STREET not in page and WHERE_INTERPOLATED in page

@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from hausbesuch.plandata import Plan, TeamDayRoute
-from hausbesuch.store import PlanRow, RouteRow, Store, VisitRow, planned_stops
+from hausbesuch.plandata import Geocode, Plan, TeamDayRoute
+from hausbesuch.store import GeocodeRow, PlanRow, RouteRow, Store, VisitRow, planned_stops
 
 
 def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRoute | None:
@@ -33,6 +33,18 @@ def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRo
             if r.lunch_start is not None and r.lunch_end is not None else None,
             legs=tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
         )
+
+
+def route_geocodes(store: Store, plan_id: str, route: TeamDayRoute) -> dict[str, Geocode]:
+    """Where the plan found the clients of one route's stops, by client id (the line a
+    stop whose point is not surely the house shows: :func:`hausbesuch.pages.location_note`)."""
+    ids = sorted({st.client_id for st in route.stops})
+    with store.session() as s:
+        return {g.client_id: Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat,
+                                     quality=g.quality, score=g.score, match=g.match_text,
+                                     reason=g.reason, district=g.district)
+                for g in s.scalars(select(GeocodeRow).where(GeocodeRow.plan_id == plan_id,
+                                                            GeocodeRow.client_id.in_(ids)))}
 
 
 def plan_legs(store: Store, plan_id: str) -> dict[tuple[str, date], list[list[list[float]]]]:

@@ -37,7 +37,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, parse_clock
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, own_id, render
-from hausbesuch.web.data import load_route, newest_version
+from hausbesuch.web.data import load_route, newest_version, route_geocodes
 from hausbesuch.web.forms import form_date
 from hausbesuch.web.links import WorkerLink, resolve
 from hausbesuch.web.security import csrf_protect, derived_token, new_token
@@ -113,7 +113,8 @@ def worker_page(request: Request, token: str) -> Response:
     from hausbesuch.athome import stop_chances
 
     chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops)
-    data = _common(route, settings, RouteLinks(), chances)
+    data = _common(route, settings, RouteLinks(), chances,
+                   route_geocodes(web.store, plan_id, route))
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     # a case closed (or put in Klärung, or reached) since the plan: its visit is off
     closed = casework_api.closed_cases(web.store, link.city, route.stops)

@@ -1,0 +1,63 @@
+"""The field worker's page says where a stop's point is not surely the house.
+
+QA 18b #7: a stop found only on its street, interpolated, or found with the geocoder's
+note looked like any other on the phone. Over real HTTP against the planned Bad Hersfeld
+week of :mod:`tests.test_web`; the plan's stored geocodes of one route are set for the
+test and put back after it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+from sqlalchemy import select
+
+from hausbesuch.pages import WHERE_DOUBT, WHERE_INTERPOLATED, WHERE_STREET
+from tests import test_web
+from tests.test_web import _current_plan
+from tests.test_worker_cache import _fresh_route, _link
+from tests.test_worker_closed import _stop_html
+from tests.web_fixtures import Site
+
+site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+
+NOTES = (WHERE_STREET, WHERE_INTERPOLATED, WHERE_DOUBT)
+
+
+def test_the_phone_page_says_where_a_point_is_not_the_house(site: Site) -> None:  # noqa: F811
+    from hausbesuch.store import GeocodeRow
+
+    route = _fresh_route(site)
+    assert len(route.stops) >= 5
+    plan_id = _current_plan(site).id
+    wanted = {
+        route.stops[0].client_id: ("street", "Hausnummer 7 nicht gefunden: Punkt auf der Straße.",
+                                   WHERE_STREET),
+        route.stops[1].client_id: ("interpolated", "Hausnummer 9 interpoliert.",
+                                   WHERE_INTERPOLATED),
+        route.stops[2].client_id: ("exact", "Ort „Kassel“ passt nicht genau.", WHERE_DOUBT),
+        route.stops[3].client_id: ("manual", "von Hand gesetzt", None),  # a coordinator's
+        route.stops[4].client_id: ("exact", "", None),
+    }
+    with site.store.session() as s:
+        rows = {g.client_id: g for g in s.scalars(select(GeocodeRow).where(
+            GeocodeRow.plan_id == plan_id, GeocodeRow.client_id.in_(list(wanted))))}
+        before = {cid: (g.quality, g.reason) for cid, g in rows.items()}
+        for cid, (quality, reason, _) in wanted.items():
+            rows[cid].quality, rows[cid].reason = quality, reason
+    try:
+        _, _, url = _link(site, route)
+        page = httpx.get(url).text
+        for cid, (_, _, line) in wanted.items():
+            text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", _stop_html(page, cid)))
+                            .split())
+            shown = [n for n in NOTES if n in text]
+            assert shown == ([line] if line else []), (cid, text)
+        assert "Kassel" not in page  # the geocoder's reason stays with the coordinator
+    finally:
+        with site.store.session() as s:
+            for g in s.scalars(select(GeocodeRow).where(
+                    GeocodeRow.plan_id == plan_id, GeocodeRow.client_id.in_(list(before)))):
+                g.quality, g.reason = before[g.client_id]
