@@ -309,16 +309,25 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
 
 
 def _found_street(head: str, client: Client, parsed: Any) -> str:
-    """The street line of an address found in the OSM data: the street name as OSM
-    spells it, with the client's own house number (normalised: "6 a" -> "6a"). OSM's
-    number may be a range or a list ("2-6", "8;10") that covers the client's house; the
-    letter must carry the number the client gave ("4", "12-14"). ``head``: the match
-    before its postcode and town (``"Bierweg 2-6"``); as it is when OSM's number is the
-    client's (compared normalised) or when either number is not read."""
-    from geodata.addresses import housenumber_key, parse_address
+    """The street line of an address found in the OSM data: :func:`with_own_number` of
+    the match's ``head`` (``"Bierweg 2-6"``) and the client's house number."""
+    from geodata.addresses import housenumber_key
 
     number = (housenumber_key(client.housenumber) if client.housenumber
               else parsed.housenumber if parsed else "")
+    return with_own_number(head, number)
+
+
+def with_own_number(head: str, number: str) -> str:
+    """The street of a geocoder's match as OSM spells it, with the house number as the
+    client (or the coordinator) gave it, normalised (``"6 a"`` -> ``"6a"``): OSM's number
+    may be a range or a list ("2-6", "8;10") that covers the client's house, and the
+    address must carry the number given ("4", "12-14"). ``head``: the match before its
+    postcode and town (``"Bierweg 2-6"``); returned as it is when OSM's number is the
+    one given (compared normalised) or when either number is not read."""
+    from geodata.addresses import housenumber_key, parse_address
+
+    number = housenumber_key(number) if number else ""
     found = parse_address(head)
     if not (number and found.housenumber and found.street and head.startswith(found.street)) \
             or (found.housenumber == number and not found.extra):
@@ -327,6 +336,18 @@ def _found_street(head: str, client: Client, parsed: Any) -> str:
     if head[len(name):].startswith("."):  # an abbreviation's dot the parser leaves out
         name += "."
     return f"{name} {number}"
+
+
+def match_with_own_number(match: str, given: str) -> str:
+    """A geocoder's whole match (``"Bierweg 2-6, 90607 Rückersdorf"``) with the house
+    number of the address ``given`` (:func:`with_own_number`): an address fix typed as
+    "Bierweg 4" is shown "Bierweg 4, 90607 Rückersdorf"."""
+    from geodata.addresses import parse_address
+
+    m = _HEAD_TAIL.match(match)
+    head, tail = (m["head"], m["tail"]) if m else (match, "")
+    street = with_own_number(head, parse_address(given).housenumber)
+    return f"{street}, {tail}" if tail else street
 
 
 def complete_address(lines: Sequence[str]) -> bool:
@@ -1211,13 +1232,14 @@ def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[s
     cw = Casework(store, profile, actor=actor)
     states = {st.client.id: st for st in cw.states(ids) if st.erased_at is None}
     with store.session() as s:
-        text_fixed = {
-            cid for cid, source, address, stale in s.execute(
+        typed = {
+            cid: address for cid, source, address, stale in s.execute(
                 select(AddressFixRow.client_id, AddressFixRow.source_address,
                        AddressFixRow.address, AddressFixRow.stale)
                 .where(AddressFixRow.city == cw.city, AddressFixRow.client_id.in_(ids)))
             if address and not stale and cid in states
             and source == states[cid].client.address}
+    text_fixed = set(typed)
     doubtful = [st.client for cid, st in states.items()
                 if cid in text_fixed or st.client.address != snapshot[cid].address]
     if not doubtful:
@@ -1226,7 +1248,7 @@ def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[s
     moved = set()
     for c in doubtful:
         loc, then = located[c.id], geocodes.get(c.id)
-        if _as_corrected(c, loc).address == snapshot[c.id].address:
+        if _as_corrected(c, loc, typed).address == snapshot[c.id].address:
             continue
         if (then is not None and then.lon is not None and then.lat is not None
                 and loc.lon is not None and loc.lat is not None
