@@ -644,6 +644,41 @@ def lock_changes(s: Session, city: str, *, exclusive: bool = False) -> None:
                    ":city, 0))"), {"city": city})
 
 
+def lock_clients(s: Session, city: str, client_ids: Collection[str]) -> None:
+    """Make the case (its client row) the unit of serialisation: PostgreSQL locks the rows
+    of ``client_ids`` (``SELECT … FOR UPDATE``, in id order) to the end of the transaction
+    and reloads those the session holds, so that what the transaction decides from them
+    (erased, status, an outcome already recorded for a visit) is read after any other
+    writer of the case committed; a second writer waits here. Every write transaction of
+    a case takes it before it reads what it decides on (outcome, status, address fix,
+    rectification, purge). Lock order: the import lock (purge), then client rows in id
+    order, then the change lock (:func:`lock_changes`, taken by the audit row); a plan
+    storing its visits takes the change lock but no client row, so nothing waits in the
+    other order. SQLite: nothing to do, its write transactions already start one at a
+    time (``BEGIN IMMEDIATE``)."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted(set(client_ids))
+    for k in range(0, len(ids), 400):
+        s.execute(select(ClientRow).where(ClientRow.city == city,
+                                          ClientRow.client_id.in_(ids[k:k + 400]))
+                  .order_by(ClientRow.client_id).with_for_update()
+                  .execution_options(populate_existing=True)).scalars().all()
+
+
+def dialect_insert(s: Session, model: Any) -> Any:
+    """An INSERT of ``model`` in the session's dialect (PostgreSQL or SQLite), with their
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (an upsert: of two writers at
+    once the second updates the row the first inserted instead of failing)."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model)
+
+
 #: Child tables of a plan, in deletion order.
 _PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, PlanClientRow)
 

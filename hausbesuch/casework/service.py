@@ -70,6 +70,7 @@ from hausbesuch.store import (
     VisitRow,
     _client_from,
     audit_values,
+    lock_clients,
 )
 
 T = TypeVar("T")
@@ -509,7 +510,7 @@ class Casework:
         if status not in STATUSES:
             raise CaseworkError(f"Unbekannter Status „{status}“; erlaubt: {', '.join(STATUSES)}.")
         with self.store.session() as s:
-            row = self._row(s, client_id)
+            row = self._row(s, client_id, lock=True)  # after a phone's outcome, not under it
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
 
     def plans_holding(self, client_ids: Sequence[str]) -> list[str]:
@@ -537,7 +538,7 @@ class Casework:
         day = when.date() if isinstance(when, datetime) else when
         minute = when.hour * 60 + when.minute if isinstance(when, datetime) else None
         with self.store.session() as s:
-            row = self._row(s, client_id)
+            row = self._row(s, client_id, lock=True)  # a purge running now: after it
             self._no_new_text_if_erased(row, note)
             found = [o for o in s.scalars(select(OutcomeRow).where(
                 OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id,
@@ -563,7 +564,7 @@ class Casework:
         change's moment. Audited as ``berichtigt`` (field and day, never the text)."""
         day = when.date() if isinstance(when, datetime) else when
         with self.store.session() as s:
-            row = self._row(s, client_id)
+            row = self._row(s, client_id, lock=True)  # a purge running now: after it
             self._no_new_text_if_erased(row, reason)
             found = [h for h in s.scalars(select(StatusHistoryRow).where(
                 StatusHistoryRow.city == self.city,
@@ -707,12 +708,21 @@ class Casework:
         with self.store.session() as s:
             return self._row(s, client_id).client_id
 
-    def _row(self, s: Session, client_id: str) -> ClientRow:
+    def _row(self, s: Session, client_id: str, *, lock: bool = False) -> ClientRow:
+        """The case's row (its id compared without case, or as Excel shows it); ``lock``:
+        locked to the end of the transaction and read anew (:func:`lock_clients`), for a
+        transaction that changes the case: another one changing it waits."""
+        row = self._row_unlocked(s, client_id)
+        if lock:
+            lock_clients(s, self.city, [row.client_id])
+        return row
+
+    def _row_unlocked(self, s: Session, client_id: str) -> ClientRow:
         row = s.get(ClientRow, {"city": self.city, "client_id": client_id})
         if row is None:
             row = self._row_ci(s, client_id)
         if row is None and (plain := read_back(client_id)) != client_id:
-            row = self._row(s, plain)  # "'000123" copied from a report or typed in Excel
+            row = self._row_unlocked(s, plain)  # "'000123" copied from a report or typed in Excel
         if row is None:
             raise CaseworkError(
                 f"Kundennummer „{client_id}“ ist in {self.city} nicht bekannt "
@@ -818,6 +828,11 @@ class Casework:
                         absent[r.client_id] = r.last_listed_at
                 rows = [found[k] for k in sorted(found)]
                 given = [(r.client_id, r, "") for r in rows]
+            # the cases to erase, locked and read anew: a fix, status, note or outcome of
+            # one of them being written now either committed before (and is erased with
+            # the rest) or waits and then finds the case erased (QA 18a #5); a case
+            # changed meanwhile is judged as it is now
+            lock_clients(s, self.city, [r.client_id for r in rows])
             ahead: dict[str, CaseVisitRow] = {}
             chosen = [r.client_id for r in rows]
             for k in range(0, len(chosen), 400):
@@ -1213,10 +1228,7 @@ class Casework:
         with self.store.session() as s:
             row = self._row(s, client_id)
             client = self._client(row)
-            if row.erased_at is not None:  # a fix would keep an address purge cannot reach
-                raise CaseworkError(
-                    f"{erased_note(row.erased_at, row.client_id)}: eine Korrektur wird erst "
-                    "angenommen, wenn die Kundenliste den Fall wieder enthält.")
+            self._no_fix_if_erased(row)
         if suggestion is not None:
             loc = self.locate([client])[client.id]
             if not loc.offered:
@@ -1253,7 +1265,12 @@ class Casework:
                 raise CaseworkError(f"Adresse {reason}", field="address", reason=reason)
         now = clock.now()
         with self.store.session() as s:
-            row = self._row(s, client_id)
+            # locked: a purge erasing the case now (or one that did while the address was
+            # looked up) comes first and the fix is refused, or comes after it and deletes
+            # it; a second coordinator fixing the case at once waits and then updates
+            # this fix (last writer wins, both audited: QA 18a #2, #5)
+            row = self._row(s, client_id, lock=True)
+            self._no_fix_if_erased(row)
             fix = s.get(AddressFixRow, {"city": self.city, "client_id": row.client_id})
             if fix is None:
                 fix = AddressFixRow(city=self.city, client_id=row.client_id)
@@ -1267,6 +1284,13 @@ class Casework:
                              details={"art": "punkt" if point is not None else "adresse"},
                              session=s)
         return self.locate([client])[client.id]
+
+    @staticmethod
+    def _no_fix_if_erased(row: ClientRow) -> None:
+        if row.erased_at is not None:  # a fix would keep an address purge cannot reach
+            raise CaseworkError(
+                f"{erased_note(row.erased_at, row.client_id)}: eine Korrektur wird erst "
+                "angenommen, wenn die Kundenliste den Fall wieder enthält.")
 
     # ---- outcomes
 
@@ -1351,6 +1375,11 @@ class Casework:
                         ) -> tuple[OutcomeRow, bool]:
         today = self.today()
         with self.store.session() as s:
+            # the case locked first: of two outcomes for it at once (two phones of a team,
+            # a phone and the coordinator's file, the same one sent twice) the second
+            # waits, then finds the first below (QA 18a #1), and a status the coordinator
+            # set meanwhile is the one checked and built on (#4)
+            row = self._row(s, client_id, lock=True)
             if idempotency_key:
                 prev = s.scalar(select(OutcomeRow).where(
                     OutcomeRow.idempotency_key == idempotency_key))
@@ -1358,7 +1387,6 @@ class Casework:
                     if same_details:
                         _same_as_recorded(prev, time_min, appointment, note)
                     return prev, False
-            row = self._row(s, client_id)
             # a case whose data were erased (a paper sheet that comes late): the outcome
             # counts (statistics, the at-home model), its note is not kept and the case
             # stays as it is (no status, no appointment to keep without an address)
