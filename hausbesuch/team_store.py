@@ -87,7 +87,7 @@ def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
     """Read a teams file (checked as ``--teams`` files are: :class:`TeamError` naming the
     team and field) and store its teams for the city; audited."""
     from hausbesuch.planning.builder import team_to_dict
-    from hausbesuch.store import CityTeamsRow
+    from hausbesuch.store import CityTeamsRow, dialect_insert
 
     teams = load_teams(path, profile=profile, name=source)
     if any(t.start_address or t.start_lonlat or t.end_address or t.end_lonlat for t in teams):
@@ -100,29 +100,32 @@ def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
         if problems:
             raise TeamError(" ".join(problems))
     now = clock.now()
+    values = {"teams": json.dumps([team_to_dict(t) for t in teams], ensure_ascii=False),
+              "source": (source or Path(path).name)[:200], "updated_by": actor[:120],
+              "updated_at": now}
     with store.session() as s:
-        row = s.get(CityTeamsRow, profile.name)
-        if row is None:
-            row = CityTeamsRow(city=profile.name)
-            s.add(row)
-        row.teams = json.dumps([team_to_dict(t) for t in teams], ensure_ascii=False)
-        row.source = (source or Path(path).name)[:200]
-        row.updated_by, row.updated_at = actor[:120], now
+        # an upsert: two coordinators storing the city's first teams at once, the second
+        # waits and overwrites (last one wins, both audited: QA 18a #3)
+        s.execute(dialect_insert(s, CityTeamsRow).values(city=profile.name, **values)
+                  .on_conflict_do_update(index_elements=[CityTeamsRow.city], set_=values))
         store.audit(actor, "teams_gespeichert", city=profile.name, details={
-            "teams": [t.id for t in teams], "quelle": row.source}, session=s)
+            "teams": [t.id for t in teams], "quelle": values["source"]}, session=s)
     return teams
 
 
 def reset_teams(store: Any, profile: Profile, *, actor: str) -> bool:
     """Drop the city's stored teams (the profile's apply again); False when none were
     stored (nothing written, nothing audited)."""
+    from sqlalchemy import delete
+
     from hausbesuch.store import CityTeamsRow
 
     with store.session() as s:
-        row = s.get(CityTeamsRow, profile.name)
-        if row is None:
+        # a statement, not the ORM's delete of a row read before: two resets at once,
+        # the second deletes nothing and says so
+        if not s.execute(delete(CityTeamsRow).where(
+                CityTeamsRow.city == profile.name)).rowcount:
             return False
-        s.delete(row)
         store.audit(actor, "teams_zurueckgesetzt", city=profile.name, session=s)
     return True
 
