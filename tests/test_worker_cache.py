@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hausbesuch import clock
 from tests import test_web
@@ -275,6 +275,81 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
         assert len(page.evaluate(QUEUE)) == 1
         _assert_nothing_kept(page, url, token)
         _not_shown_offline(ctx, page, url, route)
+        assert errors == []
+        ctx.close()
+
+
+def _give_away(site: Site, route, client_id: str) -> tuple[str, int, int]:  # noqa: ANN001
+    """Give the stop of ``client_id`` on ``route``'s team-day to another team-day of the
+    stored plan (as a re-plan may); what :func:`_give_back` needs to undo it."""
+    from hausbesuch.store import RouteRow, VisitRow
+
+    plan_id = _current_plan(site).id
+    with site.store.session() as s:
+        seqs = s.execute(select(RouteRow.seq, RouteRow.team_id, RouteRow.day)
+                         .where(RouteRow.plan_id == plan_id)).all()
+        mine = next(q for q, team, day in seqs if (team, day) == (route.team_id, route.day))
+        other = next(q for q, _, _ in seqs if q != mine)
+        seq = s.scalar(select(VisitRow.seq).where(VisitRow.plan_id == plan_id,
+                                                  VisitRow.route_seq == mine,
+                                                  VisitRow.client_id == client_id))
+        s.execute(update(VisitRow).where(VisitRow.plan_id == plan_id, VisitRow.route_seq == mine,
+                                         VisitRow.seq == seq)
+                  .values(route_seq=other, seq=99_999))
+    return plan_id, mine, seq
+
+
+def _give_back(site: Site, moved: tuple[str, int, int]) -> None:
+    from hausbesuch.store import VisitRow
+
+    plan_id, route_seq, seq = moved
+    with site.store.session() as s:
+        s.execute(update(VisitRow).where(VisitRow.plan_id == plan_id, VisitRow.seq == 99_999)
+                  .values(route_seq=route_seq, seq=seq))
+
+
+@pytest.mark.browser
+def test_open_page_learns_that_the_tour_changed(site: Site) -> None:
+    """A re-plan moves a stop to another team while the team's page is open (QA 18a #6):
+    within the page's minute check it learns that its stops are old. With a note typed it
+    keeps the page and says so („Die Tour wurde geändert – bitte neu laden“, an alert with
+    a button); the button reloads. With nothing typed or queued it reloads by itself, and
+    only once per change."""
+    route = _fresh_route(site)
+    moved = next(s.client_id for s in reversed(route.stops)
+                 if re.fullmatch(r"[\w-]+", s.client_id))  # a plain id: a CSS selector
+    _, _, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser, "block")
+        page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        page.goto(url)
+        loads: list[str] = []
+        page.on("load", lambda: loads.append(page.url))
+        page.locator("li.stop textarea[name=notiz]").first.fill("Hund im Hof")
+        given = None
+        try:
+            given = _give_away(site, route, moved)
+            page.clock.run_for(61_000)
+            page.wait_for_selector("#tourwechsel p")
+            assert page.inner_text("#tourwechsel p").startswith(
+                "Die Tour wurde geändert – bitte neu laden.")
+            assert page.get_attribute("#tourwechsel", "role") == "alert"
+            assert loads == [] and page.locator(f"#stopp-{moved}").count() == 1
+            page.get_by_role("button", name="Neu laden").click()
+            page.wait_for_selector(f"#stopp-{moved}", state="detached")
+            assert page.inner_text("#tourwechsel") == ""
+            # given back, nothing typed or queued: the page reloads by itself, once
+            _give_back(site, given)
+            given = None
+            loads.clear()
+            page.clock.run_for(61_000)
+            page.wait_for_selector(f"#stopp-{moved}")
+            page.clock.run_for(61_000)
+            page.wait_for_timeout(300)
+            assert len(loads) == 1 and page.inner_text("#tourwechsel") == ""
+        finally:
+            if given:
+                _give_back(site, given)
         assert errors == []
         ctx.close()
 

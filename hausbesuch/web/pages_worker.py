@@ -12,7 +12,12 @@ only while the link is valid: the page and ``sw.js`` carry the link's end
 a 404/410 from the server (revoked, expired, unknown) deletes it at once and the service
 worker unregisters itself. An open page in view asks for ``sw.js`` every minute, so it
 learns of a revocation without any action on the phone, and then takes its stops off the
-screen (only the outcomes not sent stay, with their Kundennummer). The cache name holds :func:`asset_version` (a hash of the
+screen (only the outcomes not sent stay, with their Kundennummer). The same check learns
+whether the team-day's stops changed since the page was made (a re-plan moved stops
+between teams, a coordinator changed a note): ``sw.js`` answers with the header
+:data:`TOUR_HEADER`, the :func:`tour_stamp` of the day's current route, which the page
+compares with its own (``data-tour``) and then asks for a reload (or reloads itself when
+nothing is typed and nothing waits to be sent). The cache name holds :func:`asset_version` (a hash of the
 service worker and its assets), so a new version replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 from datetime import date, datetime, time
 from pathlib import Path
@@ -35,6 +41,7 @@ from hausbesuch import clock
 from hausbesuch.casework import RESULT_LABELS, RESULTS, CaseworkError
 from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, parse_clock
+from hausbesuch.plandata import TeamDayRoute
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, own_id, render
 from hausbesuch.web.data import load_route, newest_version, route_geocodes
@@ -53,6 +60,10 @@ IMPLICIT = "keine-auswahl"
 #: Static files the service worker keeps for use without signal.
 WORKER_ASSETS = ("/static/web/app.css", "/static/web/unsent.js", "/static/web/worker.js")
 _WEB_DIR = Path(__file__).resolve().parent
+#: Header of ``sw.js``: the :func:`tour_stamp` of the link's team-day as it is now.
+TOUR_HEADER = "X-Tour-Stand"
+#: The stamp of a team-day that no longer exists (dropped by a re-plan, plan deleted).
+NO_TOUR = "keine"
 
 
 @functools.cache
@@ -72,6 +83,20 @@ def valid_until_ms(link: WorkerLink) -> int:
     """The link's end as milliseconds since 1970, for the phone's clock (``valid_until`` is
     wall-clock time in Europe/Berlin, :data:`clock.ZONE`, whatever the server's zone)."""
     return int(link.valid_until.replace(tzinfo=clock.ZONE).timestamp() * 1000)
+
+
+def tour_stamp(route: TeamDayRoute | None) -> str:
+    """16 hex digits over what the worker's page shows of the team-day's plan (times, stops,
+    addresses, windows, notes, called-off visits), or :data:`NO_TOUR`: an open page whose
+    stamp differs from this shows old stops. Outcomes and closed cases are not part of it
+    (the page learns of its own outcomes itself)."""
+    if route is None:
+        return NO_TOUR
+    parts = [route.depart, route.return_, route.start_label, route.lunch,
+             [(s.client_id, s.position, s.arrival, s.start, s.end, s.address, s.window_text,
+               s.notiz, s.called_off) for s in route.stops]]
+    text = json.dumps(parts, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def link_csrf(secret: str, link: WorkerLink) -> str:
@@ -131,7 +156,7 @@ def worker_page(request: Request, token: str) -> Response:
                   implicit=IMPLICIT, appointment_ahead=MAX_APPOINTMENT_AHEAD_DAYS,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
                   labels=OUTCOME_LABELS, recorded=recorded, closed=closed,
-                  form_key=new_token(16),
+                  form_key=new_token(16), tour=tour_stamp(route),
                   saved=saved, replan=replan, **data)
 
 
@@ -139,12 +164,15 @@ def worker_page(request: Request, token: str) -> Response:
 def service_worker(request: Request, token: str) -> Response:
     web = ctx(request)
     link: WorkerLink = request.state.link
+    # what the page's check every minute compares with the stamp it was made with
+    route = load_route(web.store, newest_version(web.store, link.plan_id), link.team_id,
+                       link.day)
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),
         valid_until_ms=valid_until_ms(link))
     return Response(body, media_type="application/javascript",
-                    headers={"Cache-Control": "no-cache"})
+                    headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route)})
 
 
 def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None:

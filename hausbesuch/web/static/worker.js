@@ -5,6 +5,7 @@
 // the page is open, online and in view it asks the server about the link every minute
 // (LINK_CHECK_MS), so a revoked link (a lost phone) is noticed without any action on the
 // phone. Outcomes not sent yet stay on the phone and are listed with their Kundennummer.
+// The same check learns whether the team-day's stops changed (a re-plan): see tourChanged.
 (function () {
   "use strict";
   var body = document.body;
@@ -177,9 +178,46 @@
   function closeExpired() { closeRoute("abgelaufen", EXPIRED_TEXT); }
   // the server says the link is gone (revoked, expired, unknown)
   function linkGone() { closeRoute("linkende", GONE_TEXT); }
+  // the server's stamp of the team-day's stops (sw.js, header X-Tour-Stand) differs from
+  // the page's own: a re-plan moved stops (or a note or time changed) since the page was
+  // made. The page reloads itself when nothing is typed and nothing waits to be sent
+  // (once per new stamp), else it asks for a reload with a button.
+  var tourShown = body.getAttribute("data-tour") || "";
+  var TOUR_TEXT = "Die Tour wurde geändert – bitte neu laden.";
+  var reloadKey = "hausbesuch-neu-geladen:" + location.pathname;
+  function typed() {
+    return Array.prototype.some.call(
+      document.querySelectorAll("form.outcome-form textarea, form.outcome-form input"),
+      function (el) { return el.type !== "hidden" && el.value.trim() !== ""; });
+  }
+  function tourChanged(stamp) {
+    if (closed) return;
+    var again = false;
+    try { again = sessionStorage.getItem(reloadKey) === stamp; } catch (e) { again = true; }
+    if (!again && !typed() && !load().length && !sending) {
+      try { sessionStorage.setItem(reloadKey, stamp); } catch (e) { /* reload anyway */ }
+      location.reload();
+      return;
+    }
+    var box = document.getElementById("tourwechsel");
+    if (!box || box.firstChild) return;  // said already
+    var p = document.createElement("p");
+    p.className = "hint";
+    p.textContent = TOUR_TEXT;
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "primary"; b.textContent = "Neu laden";
+    b.addEventListener("click", function () { location.reload(); });
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(b);
+    box.appendChild(p);
+  }
   function checkLink() {
     if (closed || !navigator.onLine) return;
-    linkAlive(scope).then(function (alive) { if (!alive) linkGone(); });
+    fetch(scope + "sw.js", { cache: "no-store", credentials: "omit" }).then(function (resp) {
+      if (resp.status === 404 || resp.status === 410) { linkGone(); return; }
+      var stamp = resp.ok && resp.headers.get("X-Tour-Stand");
+      if (stamp && tourShown && stamp !== tourShown) tourChanged(stamp);
+    }, function () { /* no signal: nothing known */ });
   }
   // links of other days on this phone: their copies go after their end, or once the
   // server says they are gone
