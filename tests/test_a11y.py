@@ -143,7 +143,15 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         assert "Wochenende" in page.inner_text(state3)
         node = ax_node(page, f"{_by_id(stop3.get_attribute('id'))} input[name=termin_datum]")
         assert node["invalid"] == "true" and node["describedby"] == [state3[1:]], node
-        stop3.locator(".refused button.danger").click()  # discarded: not queued on
+        # discarded (not queued on) by keyboard: the button names outcome and case, the
+        # focus goes to the stop's heading, not to the top of the page
+        drop = f"{_by_id(stop3.get_attribute('id'))} .refused button.danger"
+        assert ax_node(page, drop)["name"] == (
+            f"Verwerfen: Termin vereinbart für {stop3.get_attribute('data-kunde')}")
+        page.focus(drop)
+        page.keyboard.press("Enter")
+        assert page.locator(drop).count() == 0
+        assert stop3.locator(".stop-head").evaluate("h => h === document.activeElement")
 
         # without signal: the banner and the queue counter say so
         ctx.set_offline(True)

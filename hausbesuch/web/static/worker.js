@@ -272,8 +272,17 @@
     }
     var drop = document.createElement("button");
     drop.type = "button"; drop.className = "danger"; drop.textContent = "Verwerfen";
+    // which outcome of which stop (two refused outcomes are two buttons)
+    drop.setAttribute("aria-label", "Verwerfen: " + item.label + " für " + kunde);
     drop.addEventListener("click", function () {
       save(load().filter(function (x) { return !sameKey(x, item); }));
+      // the focused button goes with its box: the keyboard focus moves to the stop's
+      // heading first (else it falls back to the top of a long page)
+      var head = li.querySelector(".stop-head");
+      if (head && box.contains(document.activeElement)) {
+        head.setAttribute("tabindex", "-1");
+        head.focus();
+      }
       if (box.parentNode) box.parentNode.removeChild(box);
       show(kunde, "Verworfen: " + item.label + " (nicht gespeichert).", "");
       status();
