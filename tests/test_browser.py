@@ -207,6 +207,14 @@ def test_index_with_overview_map_in_chromium(browser, base_url: str, written: Ou
         assert r.reason in text
     assert _xss_flags(page) == dict.fromkeys(XSS_FLAGS)
     assert _xss_flags(overview) == dict.fromkeys(XSS_FLAGS)
+    # keyboard: the first Tab stop skips the map's markers to the routes (QA 18c #2)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Karte überspringen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "routen"
+    # the text follows the browser's own font size (no px font, QA 18c #8)
+    page.evaluate("document.documentElement.style.fontSize = '20px'")
+    assert page.evaluate("getComputedStyle(document.body).fontSize") == "20px"
     _shot(page, "index.png")
     _assert_clean(rec, tiles=True)
     page.close()
@@ -218,6 +226,10 @@ def test_print_sheet_prints_on_a4(browser, base_url: str, written: OutputFiles) 
     route = sample_plan().routes[0]
     page = ctx.new_page()
     page.goto(f"{base_url}/druck/{written.by_slug(route.slug).sheet.name}")
+    # on a phone's screen only the table scrolls sideways, not the page (QA 18c #8)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.querySelector('.sheet-wrap').scrollWidth") > 390
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('.screen-only')).display") == "none"
     assert page.locator("tr.stopp").count() == len(route.stops)
