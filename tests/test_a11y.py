@@ -231,6 +231,9 @@ def test_row_buttons_of_the_coordinator_pages_name_their_row(site: Site) -> None
 
         page.goto(f"{site.url}/adressen")
         page.wait_for_selector("#adresskarte .leaflet-control-zoom-in")
+        node = ax_node(page, "#adresskarte")  # the map is a named region (a Tab stop)
+        assert node["role"] == "region", node
+        assert node["name"] == "Karte zur Korrektur der Adressen", node
         assert ax_node(page, "#adresskarte .leaflet-control-zoom-in")["name"] == "Vergrößern"
         # the attribution's links are underlined (not told by colour only)
         lines = page.locator("#adresskarte .leaflet-control-attribution a").evaluate_all(
@@ -618,3 +621,126 @@ def test_the_session_warning_stays_put_and_knows_a_logout_elsewhere(site: Site) 
         page.context.clear_cookies()  # „Abmelden“ in another tab
         page.get_by_role("button", name="Angemeldet bleiben").click()
         page.get_by_role("dialog", name="Die Sitzung ist beendet").wait_for()
+
+
+#: The texts outside a scroll box that reach beyond 320 px (what widens a phone's page).
+_WIDE_TEXT = """() => {
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), out = [];
+  while (walk.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(walk.currentNode);
+    if (range.getBoundingClientRect().right > 321 &&
+        !walk.currentNode.parentElement.closest('.scroll')) {
+      out.push(walk.currentNode.textContent.trim().slice(0, 40));
+    }
+  }
+  return out;
+}"""
+
+
+def _posted(page, click: str) -> int:  # noqa: ANN001
+    """Click ``click`` (a form's submit button) and return the status of the POST's answer."""
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.click(click)
+    page.wait_for_load_state()
+    return answer.value.status
+
+
+def _refused_at(page, field: str, status: int, *, wanted: int = 400) -> None:  # noqa: ANN001
+    """The page came back with ``wanted``: its message focused in #fehlermeldung, the title
+    saying „Fehler“, the input ``field`` marked invalid and described by the message."""
+    assert status == wanted
+    assert page.title().startswith("Fehler: "), page.title()
+    assert page.evaluate("document.activeElement.id") == "fehlermeldung"
+    node = ax_node(page, f"[name={field}]")
+    assert node["invalid"] == "true" and node["describedby"] == ["fehlermeldung"], (field, node)
+    assert page.locator("[aria-invalid]").count() == 1
+
+
+@pytest.mark.browser
+def test_phone_pages_stay_on_the_screen_and_refused_forms_come_back_marked(
+        site: Site) -> None:  # noqa: F811
+    """On a phone (390 px) the links page with a link and the plan page with a pin do not
+    scroll sideways (the hidden „Aktion“ header stays in its scroll box); the header wraps
+    at 320 px with the browser's font size doubled (the pages follow it: no px font). A
+    refused pin, link, plan, password or upload brings its page back (400) with the message
+    focused, the field marked and the typed values kept (QA 18c #1, #3, #4, #7, #8)."""
+    import re
+
+    from tests.test_web import _current_plan, _make_link
+
+    _make_link(site)
+    plan_id = _current_plan(site).id
+    width = "() => document.documentElement.scrollWidth"
+    with _coordinator_page(site, viewport={"width": 390, "height": 844}) as page:
+        page.goto(f"{site.url}/plaene/{plan_id}/links")
+        assert page.locator("table button.danger").count() >= 1
+        assert page.evaluate(width) <= 390
+        # an end of validity too late: the form again, as typed
+        late = f"{(WEEK + timedelta(days=60)).isoformat()}T20:00"
+        page.fill("input[name=gueltig_bis]", late)
+        chosen = page.locator("select[name=ziel] option").nth(1).get_attribute("value")
+        page.select_option("select[name=ziel]", chosen)
+        _refused_at(page, "gueltig_bis", _posted(page, "form[action$='/links'].card button"))
+        assert "Gültig bis" in page.inner_text("#fehlermeldung")
+        assert page.input_value("input[name=gueltig_bis]") == late
+        assert page.input_value("select[name=ziel]") == chosen
+
+        # the pin form: an unknown case id
+        page.goto(f"{site.url}/plaene/{plan_id}")
+        page.fill("input[name=kundennummer]", "K-999999")
+        page.fill("input[name=uhrzeit]", "10:30")
+        chosen = page.locator("#verschieben ~ form select[name=ziel] option").nth(1) \
+            .get_attribute("value")
+        page.select_option("#verschieben ~ form select[name=ziel]", chosen)
+        _refused_at(page, "kundennummer", _posted(page, "form[action$='/verschieben'] button"))
+        assert "K-999999" in page.inner_text("#fehlermeldung")
+        assert page.input_value("input[name=kundennummer]") == "K-999999"
+        assert page.input_value("input[name=uhrzeit]") == "10:30"
+        assert page.input_value("#verschieben ~ form select[name=ziel]") == chosen
+        # a pin set: its table stays in its box; lifted again
+        cid = next(s.client_id for s in _fresh_route(site).stops
+                   if re.fullmatch(r"[\w-]+", s.client_id))
+        page.fill("input[name=kundennummer]", cid)
+        page.fill("input[name=uhrzeit]", "")
+        assert _posted(page, "form[action$='/verschieben'] button") == 303
+        assert page.locator(f"button[aria-label='Aufheben: Festlegung für {cid}']").count() == 1
+        assert page.evaluate(width) <= 390
+        page.click(f"button[aria-label='Aufheben: Festlegung für {cid}']")
+        page.wait_for_selector(f"button[aria-label='Aufheben: Festlegung für {cid}']",
+                               state="detached")
+
+        # Neue Planung: 0 days, then a first day in the past (past the browser's checks)
+        page.goto(f"{site.url}/plaene")
+        no_check = "document.querySelector('form[action=\"/plaene/neu\"]').noValidate = true"
+        page.evaluate(no_check)
+        page.fill("input[name=tage]", "0")
+        _refused_at(page, "tage", _posted(page, "form[action='/plaene/neu'] button"))
+        assert page.input_value("input[name=tage]") == "0"
+        page.evaluate(no_check)
+        page.fill("input[name=start]", "2020-01-06")
+        page.fill("input[name=tage]", "5")
+        _refused_at(page, "start", _posted(page, "form[action='/plaene/neu'] button"))
+
+        # Passwort ändern: the repetition differs (no password sent back)
+        page.goto(f"{site.url}/konto/passwort")
+        page.fill("input[name=aktuell]", PASSWORD)
+        page.fill("input[name=neu]", "ganz-anderes-passwort-1")
+        page.fill("input[name=wiederholung]", "ganz-anderes-passwort-2")
+        _refused_at(page, "wiederholung", _posted(page, "form button.primary"))
+        assert page.input_value("input[name=neu]") == ""
+
+        # Kundenliste: not a list
+        page.goto(f"{site.url}/kunden/import")
+        page.set_input_files("input[name=datei]", files=[
+            {"name": "liste.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}])
+        status = _posted(page, "form button.primary")
+        _refused_at(page, "datei", status, wanted=status if 400 <= status < 500 else 400)
+
+        # the header's account part wraps: at 320 px with the font size doubled the page
+        # still fits (and the page's text follows the browser's font size)
+        page.set_viewport_size({"width": 320, "height": 640})
+        page.goto(f"{site.url}/plaene")
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        assert page.evaluate("getComputedStyle(document.body).fontSize") == "32px"
+        assert page.evaluate(width) <= 320, page.evaluate(_WIDE_TEXT)

@@ -148,24 +148,25 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
     included; then the login page asks for the new password."""
     web = ctx(request)
 
-    def again(status: int, message: str) -> Response:
-        return render(request, "password.html.j2", status=status, error=message)
+    def again(status: int, message: str, field: str | None = None) -> Response:
+        # ``field``: the input the message is about (marked; no password is sent back)
+        return render(request, "password.html.j2", status=status, error=message, field=field)
 
     if neu != wiederholung:
-        return again(400, "Die beiden neuen Passwörter stimmen nicht überein.")
+        return again(400, "Die beiden neuen Passwörter stimmen nicht überein.", "wiederholung")
     try:
         check_password(neu, name=user.name, city=user.city)
     except UserError as exc:
-        return again(400, str(exc))
+        return again(400, str(exc), "neu")
     if neu == aktuell:
-        return again(400, "Das neue Passwort muss sich vom bisherigen unterscheiden.")
+        return again(400, "Das neue Passwort muss sich vom bisherigen unterscheiden.", "neu")
     try:
         check_login(web.store, user.name, aktuell, _peer(request), web.limits)
     except LoginLimited:
         return again(429, "Zu viele fehlgeschlagene Versuche. Bitte in "
                      f"{web.limits.window_minutes} Minuten noch einmal versuchen.")
     except LoginRefused:
-        return again(400, "Das bisherige Passwort stimmt nicht.")
+        return again(400, "Das bisherige Passwort stimmt nicht.", "aktuell")
     set_password(web.store, user.name, neu, actor=user.name)
     log.info("password changed: account=%r", user.name)
     request.state.user = None  # the session has ended: the page is the login page

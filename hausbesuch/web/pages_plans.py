@@ -119,11 +119,15 @@ def plan_list(request: Request, stadt: str | None = None,
 
 def _plans_page(request: Request, city: str, *, start: str, days: str, error: str = "",
                 status: int = 200) -> Response:
-    """The plan list with the form "Neue Planung" (its values kept after a refusal)."""
+    """The plan list with the form "Neue Planung" (its values kept after a refusal, the
+    field the message names marked: ``start`` for „Erster Tag“, else ``tage``)."""
     web = ctx(request)
+    field = ("start" if error.startswith("Erster Tag") or "„Erster Tag“" in error
+             else "tage" if error else None)
     return render(request, "plans.html.j2", status, plans=web.store.list_plans(city), city=city,
                   jobs=jobs.recent(web.store, city), default_start=start, default_days=days,
-                  max_days=MAX_DAYS, error=error, earliest_start=clock.today().isoformat())
+                  max_days=MAX_DAYS, error=error, field=field,
+                  earliest_start=clock.today().isoformat())
 
 
 def _check_not_past(first: date) -> None:
@@ -319,8 +323,24 @@ def _require_newest(store: Store, plan_id: str, what: str) -> None:
         raise HTTPException(status_code=400, detail=reason)
 
 
+class _Refused(UserError):
+    """A form's input refused: the page comes back with the message (``#fehlermeldung``,
+    focused), the typed values, and ``field`` (the input's name) marked as invalid."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @router.get("/plaene/{plan_id}")
 def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    return _plan_page(request, user, plan_id)
+
+
+def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
+               pin: dict | None = None) -> Response:
+    """The plan page; ``pin``: a refused pin (``error``, ``field``, the ``typed`` values),
+    shown at its form with status 400."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     profile = web.profile(plan.city)
@@ -342,7 +362,7 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
     return render(
-        request, "plan.html.j2", plan=plan, days=days,
+        request, "plan.html.j2", status=status, pin=pin, plan=plan, days=days,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
         n_planned=sum(len(r.to_visit) for r in plan.routes),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
@@ -359,6 +379,47 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
     )
 
 
+def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: ANN001
+               uhrzeit: str) -> tuple[str, str, date, int | None]:
+    """The pin form's input read and checked: (Kundennummer as the plan has it, team, day,
+    minutes after midnight or None); :class:`_Refused` names the field in error."""
+    try:
+        team, day = _team_day(ziel)
+    except ValueError:
+        raise _Refused("Ziel-Team-Tag ist ungültig.", "ziel") from None
+    if (team, day) not in set(_pin_targets(plan, profile)):
+        raise _Refused("An diesem Tag arbeitet dieses Team im Zeitraum des Plans nicht.", "ziel")
+    in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
+        u.client_id for u in plan.unassigned}
+    kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
+    if kundennummer not in in_plan:  # typed in another case (k-1042): the one it names
+        alike = [c for c in in_plan if c.casefold() == kundennummer.casefold()]
+        kundennummer = alike[0] if len(alike) == 1 else kundennummer
+    if kundennummer not in in_plan:
+        raise _Refused(
+            f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
+            "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben.",
+            "kundennummer")
+    minutes = None
+    if uhrzeit.strip():
+        try:
+            t = time.fromisoformat(uhrzeit.strip())
+        except ValueError:
+            raise _Refused("Uhrzeit ist ungültig (HH:MM).", "uhrzeit") from None
+        minutes = t.hour * 60 + t.minute
+        shift = plan_shift(plan.params, team)
+        if shift is not None and not shift[0] <= minutes < shift[1]:
+            raise _Refused(
+                f"Uhrzeit {format_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
+                f"({format_clock(shift[0])}–{format_clock(shift[1])} Uhr).", "uhrzeit")
+        if shift is not None and minutes == shift[0]:
+            raise _Refused(
+                f"Uhrzeit {format_clock(minutes)} ist der Schichtbeginn von „{team}“: dann "
+                "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
+                "Uhrzeit eintragen.", "uhrzeit")
+    return kundennummer, team, day, minutes
+
+
 @router.post("/plaene/{plan_id}/verschieben")
 def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                ziel: str = Form(...), uhrzeit: str = Form(""),
@@ -370,53 +431,32 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     _require_newest(web.store, plan_id,
                     "Besuche bitte in Plan {newest} verschieben oder festlegen.")
     try:
-        team, day = _team_day(ziel)
-    except ValueError:
-        raise HTTPException(status_code=400, detail="Ziel-Team-Tag ist ungültig.") from None
-    if (team, day) not in set(_pin_targets(plan, web.profile(plan.city))):
-        raise HTTPException(status_code=400, detail="An diesem Tag arbeitet dieses Team im "
-                                                    "Zeitraum des Plans nicht.")
-    in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
-        u.client_id for u in plan.unassigned}
-    kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
-    if kundennummer not in in_plan:  # typed in another case (k-1042): the one it names
-        alike = [c for c in in_plan if c.casefold() == kundennummer.casefold()]
-        kundennummer = alike[0] if len(alike) == 1 else kundennummer
-    if kundennummer not in in_plan:
-        raise HTTPException(status_code=400, detail=(
-            f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
-            "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben."))
-    minutes = None
-    if uhrzeit.strip():
-        try:
-            t = time.fromisoformat(uhrzeit.strip())
-        except ValueError:
-            raise HTTPException(status_code=400, detail="Uhrzeit ist ungültig (HH:MM).") from None
-        minutes = t.hour * 60 + t.minute
-        shift = plan_shift(plan.params, team)
-        if shift is not None and not shift[0] <= minutes < shift[1]:
-            raise HTTPException(status_code=400, detail=(
-                f"Uhrzeit {format_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
-                f"({format_clock(shift[0])}–{format_clock(shift[1])} Uhr)."))
-        if shift is not None and minutes == shift[0]:
-            raise HTTPException(status_code=400, detail=(
-                f"Uhrzeit {format_clock(minutes)} ist der Schichtbeginn von „{team}“: dann "
-                "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
-                "Uhrzeit eintragen."))
+        kundennummer, team, day, minutes = _pin_input(plan, web.profile(plan.city),
+                                                      kundennummer, ziel, uhrzeit)
+    except _Refused as exc:  # the page again, the form as typed, the field marked
+        return _plan_page(request, user, plan_id, status=400, pin={
+            "error": str(exc), "field": exc.field,
+            "typed": {"kundennummer": kundennummer, "ziel": ziel, "uhrzeit": uhrzeit}})
     with web.store.session() as s:
         row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
         if row is None:
             raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.")
-        if row.status != "offen":  # a pin the next re-plan could not take up (QA 13c #4)
-            from hausbesuch.letters import status_label
+        closed = row.status if row.status != "offen" else None
+        if closed is None:
+            row.pin_team, row.pin_day, row.pin_time_min = team, day, minutes
+            row.pin_source = "web"
+            web.store.audit(user.name, "visit_pinned", city=plan.city, client_id=kundennummer,
+                            plan_id=plan_id, details={"team": team, "day": day.isoformat(),
+                                                      "time_min": minutes}, session=s)
+    if closed is not None:  # a pin the next re-plan could not take up (QA 13c #4)
+        from hausbesuch.letters import status_label
 
-            raise HTTPException(status_code=400, detail=(
-                f"{kundennummer}: Fall „{status_label(row.status)}“, wird nicht mehr besucht; "
-                "zum Festlegen den Fall erst wieder öffnen (Fälle → Status setzen: offen)."))
-        row.pin_team, row.pin_day, row.pin_time_min, row.pin_source = team, day, minutes, "web"
-        web.store.audit(user.name, "visit_pinned", city=plan.city, client_id=kundennummer,
-                        plan_id=plan_id, details={"team": team, "day": day.isoformat(),
-                                                  "time_min": minutes}, session=s)
+        return _plan_page(request, user, plan_id, status=400, pin={
+            "error": (f"{kundennummer}: Fall „{status_label(closed)}“, wird nicht mehr "
+                      "besucht; zum Festlegen den Fall erst wieder öffnen (Fälle → Status "
+                      "setzen: offen)."),
+            "field": "kundennummer",
+            "typed": {"kundennummer": kundennummer, "ziel": ziel, "uhrzeit": uhrzeit}})
     return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
                             "#verschieben",
                             status_code=303)
@@ -516,14 +556,16 @@ def _session_key(request: Request) -> str:
 
 
 def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
-                gone: bool = False) -> Response:
+                gone: bool = False, refused: dict | None = None) -> Response:
     """The links page of a plan version: the links of its whole family (made on this or
     another version, they show the newest version's routes); new links on the newest.
     ``new`` is a link just made (shown once); ``gone`` says that the new link asked for
-    has been shown already (or waited too long)."""
+    has been shown already (or waited too long); ``refused``: a link refused (``error``,
+    ``field``, the ``typed`` values), shown at the form with status 400."""
     web = ctx(request)
     links = links_of_plan(web.store, plan.id)
-    return render(request, "links.html.j2", plan=plan, links=links,
+    return render(request, "links.html.j2", status=400 if refused else 200,
+                  refused=refused, plan=plan, links=links,
                   states=listed_states(web.store, plan.id, links), new=new, gone=gone,
                   team_days=_team_days(plan),
                   newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER,
@@ -552,20 +594,28 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
     token stays on the server (:func:`_new_links`), never in the redirect's URL."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
+
+    def refused(msg: str, field: str | None) -> Response:
+        # the page again, the form as typed, the field in error marked
+        return _links_page(request, plan, refused={
+            "error": msg, "field": field, "typed": {"ziel": ziel, "gueltig_bis": gueltig_bis}})
+
     try:
         team, day = _team_day(ziel)
     except ValueError:
-        raise HTTPException(status_code=400, detail="Team-Tag ist ungültig.") from None
+        return refused("Team-Tag ist ungültig.", "ziel")
     try:  # ISO from the field's picker, or German as typed (31.12.2026 20:00)
         until = form_moment(gueltig_bis, "Gültig bis") if gueltig_bis.strip() else None
     except UserError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        return refused(str(exc), "gueltig_bis")
     try:
         token, link = create_link(web.store, plan_id, team, day, actor=user.name,
                                   valid_until=until)
     except (UserError, StoreError) as exc:
         msg = str(exc) if isinstance(exc, UserError) else "Team-Tag oder Zeitpunkt ungültig."
-        raise HTTPException(status_code=400, detail=msg) from None
+        field = ("gueltig_bis" if msg.startswith("Gültig bis") else
+                 "ziel" if "keine Route" in msg else None)
+        return refused(msg, field)
     casework_api.audit(web.store, user.name, "worker_link_created", city=plan.city,
                        plan_id=plan_id, details={"link": link.prefix, "team": team,
                                                  "day": day.isoformat(),

@@ -4,7 +4,10 @@
   var CITY_ZOOM = 13;
   var el = document.getElementById("adresskarte");
   if (!el || !window.L) return;
-  var map = L.map(el);
+  // no zoom and fade animations for those who asked for reduced motion
+  var still = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var map = L.map(el, { zoomAnimation: !still, fadeAnimation: !still,
+                        markerZoomAnimation: !still });
   L.tileLayer(el.getAttribute("data-tiles"), {
     maxZoom: 19, attribution: el.getAttribute("data-attribution")
   }).addTo(map);
@@ -47,7 +50,7 @@
     }
     if (!point(f)) put(marker.getLatLng());
     map.setView(p, Math.max(map.getZoom(), 16));
-    el.scrollIntoView({ behavior: "smooth", block: "center" });
+    el.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "center" });
   }
   forms.forEach(function (f) {
     f.querySelector(".show-on-map").addEventListener("click", function () { activate(f); });

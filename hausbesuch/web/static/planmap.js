@@ -6,7 +6,10 @@
   var dataEl = document.getElementById("plandaten");
   if (!el || !dataEl || !window.L) return;
   var data = JSON.parse(dataEl.textContent);
-  var map = L.map(el);
+  // no zoom and fade animations for those who asked for reduced motion
+  var still = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var map = L.map(el, { zoomAnimation: !still, fadeAnimation: !still,
+                        markerZoomAnimation: !still });
   // markers and lines are no Tab stops (a tooltip makes Chromium focus an SVG path): a
   // keyboard user got 30+ of them, 200+ in a week, before the table; the table of
   // team-days holds every stop in order
