@@ -374,3 +374,26 @@ def test_the_first_teams_uploaded_by_two_coordinators_at_once(tmp_path, request)
             assert s.get(CityTeamsRow, CITY).updated_by == "bert"
         assert team_store.reset_teams(store, profile, actor="anna")
         assert not team_store.reset_teams(store, profile, actor="anna")
+
+
+@pytest.mark.postgres
+def test_a_pin_set_while_the_case_is_closed_is_refused(tmp_path, request):
+    """A coordinator closes the case while another pins its visit on the plan page: the
+    pin waits for the closing and is refused (before, it read the case as open and was
+    stored on a closed case, which no re-plan takes up)."""
+    from hausbesuch.web import casework_api
+
+    db = _db("postgresql", tmp_path, request)
+    _seed(db)
+    r = _in_two(
+        db, ("anna", lambda store: _casework(store, "anna").set_status(
+            CASE, "abgeschlossen", "Fall übergeben")),
+        ("bert", lambda store: casework_api.pin_visit(
+            store, CITY, "bert", CASE, "plan-1", team="team-1", day=DAY, minutes=600)))
+    assert not r.errors, r.errors
+    assert r.results["bert"] == "abgeschlossen"
+    with Store.open(db) as store, store.session() as s:
+        row = s.get(ClientRow, {"city": CITY, "client_id": CASE})
+        assert row.status == "abgeschlossen" and row.pin_day is None and row.pin_team is None
+    assert _count(db, select(func.count()).select_from(AuditRow).where(
+        AuditRow.action == "visit_pinned")) == 0

@@ -38,6 +38,51 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
     return not new
 
 
+def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str, *,
+              team: str, day: date, minutes: int | None) -> str | None:
+    """Pin the case's next visit to a team-day (optionally a start minute) for the next
+    re-plan; audited (``visit_pinned``). Returns the case's status when it is no longer
+    ``offen`` (nothing written: a re-plan could not take the pin up), else None.
+
+    The case is locked first (:func:`hausbesuch.store.lock_clients`): a coordinator
+    closing it at the same moment comes either before (the pin is refused) or after.
+    Raises :class:`LookupError` for an unknown case."""
+    from hausbesuch.store import ClientRow, lock_clients
+
+    with store.session() as s:
+        lock_clients(s, city, [client_id])
+        row = s.get(ClientRow, {"city": city, "client_id": client_id})
+        if row is None:
+            raise LookupError(client_id)
+        if row.status != "offen":
+            return row.status
+        row.pin_team, row.pin_day, row.pin_time_min = team, day, minutes
+        row.pin_source = "web"
+        store.audit(actor, "visit_pinned", city=city, client_id=client_id, plan_id=plan_id,
+                    details={"team": team, "day": day.isoformat(), "time_min": minutes},
+                    session=s)
+    return None
+
+
+def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str) -> bool:
+    """Take back the case's pin (from the web, the list or an appointment); audited
+    (``festlegung_aufgehoben`` with what was pinned). False when nothing was pinned
+    (nothing written). The case is locked first, as in :func:`pin_visit`."""
+    from hausbesuch.store import ClientRow, lock_clients
+
+    with store.session() as s:
+        lock_clients(s, city, [client_id])
+        row = s.get(ClientRow, {"city": city, "client_id": client_id})
+        if row is None or row.pin_day is None and row.pin_team is None:
+            return False
+        old = {"team": row.pin_team, "day": row.pin_day.isoformat() if row.pin_day else None,
+               "time_min": row.pin_time_min, "quelle": row.pin_source}
+        row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+        store.audit(actor, "festlegung_aufgehoben", city=city, client_id=client_id,
+                    plan_id=plan_id, details=old, session=s)
+    return True
+
+
 def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop]) -> dict[str, str]:
     """Per case id of ``stops`` whose case is no longer ``offen`` now (closed or put in
     Klärung since the plan, or reached at another visit): why its visit does not take

@@ -437,17 +437,11 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         return _plan_page(request, user, plan_id, status=400, pin={
             "error": str(exc), "field": exc.field,
             "typed": {"kundennummer": kundennummer, "ziel": ziel, "uhrzeit": uhrzeit}})
-    with web.store.session() as s:
-        row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
-        if row is None:
-            raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.")
-        closed = row.status if row.status != "offen" else None
-        if closed is None:
-            row.pin_team, row.pin_day, row.pin_time_min = team, day, minutes
-            row.pin_source = "web"
-            web.store.audit(user.name, "visit_pinned", city=plan.city, client_id=kundennummer,
-                            plan_id=plan_id, details={"team": team, "day": day.isoformat(),
-                                                      "time_min": minutes}, session=s)
+    try:
+        closed = casework_api.pin_visit(web.store, plan.city, user.name, kundennummer,
+                                        plan_id, team=team, day=day, minutes=minutes)
+    except LookupError:
+        raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.") from None
     if closed is not None:  # a pin the next re-plan could not take up (QA 13c #4)
         from hausbesuch.letters import status_label
 
@@ -474,16 +468,8 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         u.client_id for u in plan.unassigned}
     if kundennummer not in in_plan:
         raise HTTPException(status_code=400, detail="Diese Kundennummer gehört nicht zum Plan.")
-    with web.store.session() as s:
-        row = s.get(ClientRow, {"city": plan.city, "client_id": kundennummer})
-        if row is None or row.pin_day is None and row.pin_team is None:
-            raise HTTPException(status_code=400,
-                                detail=f"Für {kundennummer} ist nichts festgelegt.")
-        old = {"team": row.pin_team, "day": row.pin_day.isoformat() if row.pin_day else None,
-               "time_min": row.pin_time_min, "quelle": row.pin_source}
-        row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
-        web.store.audit(user.name, "festlegung_aufgehoben", city=plan.city,
-                        client_id=kundennummer, plan_id=plan_id, details=old, session=s)
+    if not casework_api.unpin_visit(web.store, plan.city, user.name, kundennummer, plan_id):
+        raise HTTPException(status_code=400, detail=f"Für {kundennummer} ist nichts festgelegt.")
     return RedirectResponse(f"/plaene/{quote(plan_id)}?aufgehoben={quote(kundennummer, safe='')}"
                             "#verschieben", status_code=303)
 
