@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,7 +39,6 @@ from hausbesuch.errors import ProfileError
 from hausbesuch.fields import (
     WEEKDAYS_DE,
     FieldError,
-    land_name,
     looks_swapped,
     parse_clock_range,
     parse_land,
@@ -209,14 +209,38 @@ class Workday(_Strict):
         return self
 
 
+def _also(*names: str) -> AliasChoices:
+    """A field's key and its German synonyms as a teams file writes them (QA 18b #11)."""
+    return AliasChoices(*names)
+
+
 class TeamDefault(_Strict):
-    """A default team of the profile (used when ``--teams`` is not given)."""
+    """A default team of the profile (used when ``--teams`` is not given). The keys of a
+    teams file (``mitglieder``, ``sprachen``, ``schicht``, ``modus``, ``max_besuche``) work
+    as well as the English ones."""
 
     id: str
-    members: list[str] = Field(default_factory=list)
-    skills: list[str] = Field(default_factory=list)
-    mode: Literal["walk", "bike", "drive"] | None = None
-    max_visits_per_day: int | None = Field(default=None, ge=1, le=50)
+    members: list[str] = Field(default_factory=list,
+                               validation_alias=_also("members", "mitglieder"))
+    skills: list[str] = Field(default_factory=list,
+                              validation_alias=_also("skills", "sprachen"))
+    #: the team's working hours ("8:00-16:00"; default: the profile's ``[workday]``)
+    shift: str | None = Field(default=None, validation_alias=_also("shift", "schicht"))
+    mode: Literal["walk", "bike", "drive"] | None = Field(
+        default=None, validation_alias=_also("mode", "modus"))
+    max_visits_per_day: int | None = Field(
+        default=None, ge=1, le=50,
+        validation_alias=_also("max_visits_per_day", "max_besuche"))
+
+    @field_validator("shift")
+    @classmethod
+    def _shift(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_band(v)
+            except FieldError as exc:
+                raise ValueError(str(exc)) from None
+        return v
 
 
 #: Map defaults: the OSM tile server and the ODbL attribution (one definition; the map
@@ -370,15 +394,12 @@ class LetterSettings(_Strict):
         return _check_placeholders(v)
 
 
-#: How :attr:`Profile.notes` begins the note on a profile without ``[casework] land``.
-LAND_NOTE = "Kein Bundesland angegeben"
-
-
 class CaseRules(_Strict):
     """How visit outcomes drive the next plan (see :mod:`hausbesuch.casework.rules`)."""
 
-    #: German Land for public holidays (ISO 3166-2 code without "DE-": HE, BY, NW, ...)
-    land: str = "HE"
+    #: German Land for public holidays (ISO 3166-2 code without "DE-": HE, BY, NW, ...);
+    #: required: a default would silently plan on another Land's holidays (QA 18b #4)
+    land: str
     #: ``nicht_angetroffen``: next try not before this many working days later
     after_miss_working_days: int = Field(default=2, ge=0, le=60)
     #: ``nachricht_hinterlassen``: next try after this many working days
@@ -474,7 +495,7 @@ class Profile(_Strict):
     teams: list[TeamDefault] = Field(default_factory=list)
     map: MapSettings = Field(default_factory=MapSettings)
     brief: LetterSettings = Field(default_factory=LetterSettings)
-    casework: CaseRules = Field(default_factory=CaseRules)
+    casework: CaseRules  # required for its ``land``
     erreichbarkeit: Reachability = Field(default_factory=Reachability)
     #: the profile's short name or file stem, and the folder it was read from (set by
     #: :func:`load_profile` from the path; a profile file that names them is refused)
@@ -493,17 +514,6 @@ class Profile(_Strict):
     def depot(self) -> Depot:
         return self.depots[0]
 
-    @property
-    def notes(self) -> list[str]:
-        """German notes on a profile that loads but may not say what was meant: ``plan``
-        (its notes, on the overview and in the web app) and ``teams`` show them."""
-        out: list[str] = []
-        if "land" not in self.casework.model_fields_set:
-            land = self.casework.land
-            out.append(f"{LAND_NOTE} im Profil {Path(self.profile_file).name or self.slug} "
-                       f"([casework] land, z. B. land = \"BY\" oder \"Bayern\"): es gelten "
-                       f"die Feiertage von {land_name(land)} ({land}).")
-        return out
 
 
 def available_profiles() -> list[str]:
@@ -545,6 +555,38 @@ _GERMAN_ERRORS = {
     "model_attributes_type": "muss eine Tabelle sein",
     "too_short": "darf nicht leer sein",
 }
+
+
+#: How a required section or key that is missing is written, as a German example.
+_LAND_EXAMPLE = ('das Bundesland für die Feiertage, z. B. [casework] land = "BY" oder '
+                 'land = "Bayern" (erlaubt: das Kürzel BW, BY, BE, BB, HB, HH, HE, MV, NI, '
+                 'NW, RP, SL, SN, ST, SH, TH oder der Name des Landes)')
+_MISSING_EXAMPLES = {
+    "casework": _LAND_EXAMPLE,
+    "casework.land": _LAND_EXAMPLE,
+    "depots": ('der Standort, an dem die Touren beginnen, z. B. [[depots]] name = '
+               '"Jobcenter", address = "Am Markt 1, 12345 Musterstadt" (optional lat = …, '
+               'lon = …); siehe hausbesuch/profiles/vorlage.toml.example'),
+    "name": 'der Name der Stadt, z. B. name = "Musterstadt"',
+    "osm": ('die OSM-Daten, z. B. [osm] file = "musterstadt.osm.pbf" oder '
+            '[osm] place = "Musterstadt, Deutschland"'),
+}
+
+
+def _also_known(loc: tuple[Any, ...]) -> str:
+    """A hint for an unknown key of a ``[[teams]]`` entry: the keys it knows (English or
+    as in a teams file), or that a key is given twice in both spellings."""
+    if len(loc) != 3 or loc[0] != "teams":
+        return ""
+    names = {f: [a for a in (info.validation_alias.choices if isinstance(
+                 info.validation_alias, AliasChoices) else [f]) if isinstance(a, str)]
+             for f, info in TeamDefault.model_fields.items()}
+    for keys in names.values():
+        if loc[2] in keys:
+            return f" – doppelt: '{keys[0]}' und '{keys[-1]}' meinen dasselbe"
+    known = ", ".join("/".join(dict.fromkeys(k)) for k in names.values())
+    return (f" – bekannt in [[teams]] des Profils: {known}; alles Weitere (tage, start, "
+            "mittag …) in einer Teams-Datei (--teams)")
 
 
 def _sections() -> dict[str, tuple[str, type[BaseModel]]]:
@@ -609,7 +651,12 @@ def _german(err: dict[str, Any]) -> str:
         msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
     shown = "" if kind == "missing" or isinstance(value, dict) else \
         f" (Wert: {toml_spelling(value)})"
-    hint = _misplaced(tuple(err["loc"])) if kind == "extra_forbidden" else ""
+    hint = ((_misplaced(tuple(err["loc"])) or _also_known(tuple(err["loc"])))
+            if kind == "extra_forbidden" else "")
+    if kind == "missing" and loc == "casework":  # the section holds just one required key
+        loc = "casework.land"
+    if kind == "missing" and loc in _MISSING_EXAMPLES:
+        hint = f": {_MISSING_EXAMPLES[loc]}"
     return f"Feld '{loc}' {msg}{shown}{hint}"
 
 

@@ -647,6 +647,8 @@ def default_teams(profile: Profile | None = None) -> list[TeamConfig]:
         for t in profile.teams:
             spec: dict[str, Any] = {"id": t.id, "members": list(t.members),
                                     "skills": list(t.skills)}
+            if t.shift:
+                spec["shift"] = t.shift
             if t.mode:
                 spec["mode"] = t.mode
             if t.max_visits_per_day:

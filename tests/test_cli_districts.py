@@ -102,7 +102,9 @@ def test_districts_profile_with_place_downloads_once(bad_hersfeld_pbf, tmp_path,
         'address = "Am Markt 16, 36251 Bad Hersfeld"\n'
         "[districts]\n"
         'source = "osm"\n'
-        "admin_level = 10\n",
+        "admin_level = 10\n"
+        "[casework]\n"
+        'land = "HE"\n',
         encoding="utf-8",
     )
     monkeypatch.setenv("HAUSBESUCH_CACHE_DIR", str(tmp_path / "cache"))

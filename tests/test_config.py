@@ -43,7 +43,8 @@ def test_profile_by_path(tmp_path: Path, lauf_pbf):
     p = tmp_path / "meine-stadt.toml"
     p.write_text(
         f'name = "Meine Stadt"\n[osm]\nfile = "{lauf_pbf}"\n'
-        '[[depots]]\nname = "JC"\naddress = "Marktplatz 1, 91207 Lauf"\n',
+        '[[depots]]\nname = "JC"\naddress = "Marktplatz 1, 91207 Lauf"\n'
+        '[casework]\nland = "BY"\n',
         encoding="utf-8",
     )
     prof = load_profile(p)
@@ -87,7 +88,8 @@ def test_missing_profile_file(tmp_path):
 def test_missing_local_extract_without_place(tmp_path):
     p = tmp_path / "x.toml"
     p.write_text('name = "X"\n[osm]\nfile = "gibt-es-nicht.osm.pbf"\n'
-                 '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
+                 '[[depots]]\nname="a"\naddress="b"\n[casework]\nland = "HE"\n',
+                 encoding="utf-8")
     with pytest.raises(ProfileError, match="gibt-es-nicht.osm.pbf.*--osm"):
         resolve_osm(load_profile(p))
 
@@ -102,7 +104,8 @@ def test_slug_and_origin_come_from_the_path_only(tmp_path, key, value):
         load_profile(p)
 
 
-_WORKDAY = 'name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n[workday]\n'
+_WORKDAY = ('name = "X"\n[casework]\nland = "HE"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\n'
+            'address="b"\n[workday]\n')
 
 
 @pytest.mark.parametrize(
@@ -136,7 +139,9 @@ def test_workday_without_lunch_needs_no_window_inside(tmp_path):
     assert load_profile(p).workday.lunch_minutes == 0
 
 
-_BASE = 'name = "X"\n[osm]\nplace = "X"\n'
+#: a profile's required keys but ``[casework] land`` (and the depot)
+_NO_LAND = 'name = "X"\n[osm]\nplace = "X"\n'
+_BASE = 'name = "X"\n[casework]\nland = "HE"\n[osm]\nplace = "X"\n'
 _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
 
 
@@ -166,7 +171,7 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
          "Feld 'workday.start' muss ein Text sein (Wert: true)"),
         (_BASE + _DEPOT + '[workday]\nstart = "8 Uhr"\n',
          "Feld 'workday.start' keine Uhrzeit im Format HH:MM (Wert: \"8 Uhr\")"),
-        (_BASE + _DEPOT + "[casework]\nland = [\"BY\"]\n",
+        (_NO_LAND + _DEPOT + "[casework]\nland = [\"BY\"]\n",
          "Feld 'casework.land' muss ein Text sein (Wert: [\"BY\"])"),
         (_BASE + _DEPOT + "x = [{a = 1, \"b c\" = \"d\"}]\n",
          "Feld 'depots[0].x' ist kein bekanntes Feld (Wert: [{a = 1, \"b c\" = \"d\"}])"),
@@ -184,7 +189,7 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
          "Texten, z. B. [\"Mo\", \"Di\"] (Wert: true)"),
         (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
          "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
-        (_BASE + _DEPOT + "[casework]\nstatus_after = 5\n",
+        (_NO_LAND + _DEPOT + "[casework]\nland = \"HE\"\nstatus_after = 5\n",
          "Feld 'casework.status_after' muss eine Tabelle sein"),
     ],
 )
@@ -197,8 +202,9 @@ def test_profile_messages_are_german(tmp_path, body, message):
 
 def test_toml_times_are_read_as_clock_times(tmp_path):
     p = tmp_path / "ok.toml"
-    p.write_text(_BASE + '[[depots]]\nname = " Rathaus "\naddress = "Markt 1"\n'
-                 "[workday]\nstart = 07:30:00\nend = 15:30:00\n[casework]\nnoon = 12:00:00\n",
+    p.write_text(_NO_LAND + '[[depots]]\nname = " Rathaus "\naddress = "Markt 1"\n'
+                 "[workday]\nstart = 07:30:00\nend = 15:30:00\n[casework]\nland = \"HE\"\n"
+                 "noon = 12:00:00\n",
                  encoding="utf-8")
     prof = load_profile(p)
     assert (prof.workday.start, prof.workday.end, prof.casework.noon) == ("07:30", "15:30", "12:00")
@@ -231,7 +237,7 @@ def test_an_unknown_placeholder_is_named_before_its_format_spec(tmp_path):
         load_profile(p)
 
 
-_LETTER = _BASE + _DEPOT + "[brief]\n"
+_LETTER = _NO_LAND + _DEPOT + "[brief]\n"
 
 
 @pytest.mark.parametrize(
@@ -246,19 +252,19 @@ _LETTER = _BASE + _DEPOT + "[brief]\n"
          'z. B. ansprechpartner = "Frau Kraus" (nicht „…“ wie in der Textverarbeitung).'),
         (_LETTER + 'telefonzeiten = "Mo–Do 8–15 Uhr\nemail = "a@b.de"\n',
          "Zeile 8, Spalte 32: ein Anführungszeichen wird in dieser Zeile nicht geschlossen."),
-        (_BASE + _DEPOT + "[workday]\nvisit_minutes = 40\nvisit_minutes = 45\n",
+        (_NO_LAND + _DEPOT + "[workday]\nvisit_minutes = 40\nvisit_minutes = 45\n",
          "Zeile 9, Spalte 19: der Name „visit_minutes“ kommt doppelt vor."),
-        (_BASE + _DEPOT + "[workday]\nstart = \"07:30\"\n[workday]\nend = \"15:30\"\n",
+        (_NO_LAND + _DEPOT + "[workday]\nstart = \"07:30\"\n[workday]\nend = \"15:30\"\n",
          "Zeile 9, Spalte 9: die Überschrift [workday] kommt doppelt vor."),
-        (_BASE + "[[depots]\nname = \"a\"\n",
+        (_NO_LAND + "[[depots]\nname = \"a\"\n",
          "Zeile 4, Spalte 9: „]]“ fehlt am Ende einer Überschrift wie [[depots]]."),
         # an empty value got the hint on typographic quotation marks („“ ends with "")
-        (_BASE + _DEPOT + "[workday]\nvisit_minutes =\n",
+        (_NO_LAND + _DEPOT + "[workday]\nvisit_minutes =\n",
          "Zeile 8, Spalte 16: „visit_minutes“: Wert fehlt nach „=“."),
-        (_BASE + _DEPOT + "[workday]\nvisit_minutes = # Minuten\n",
+        (_NO_LAND + _DEPOT + "[workday]\nvisit_minutes = # Minuten\n",
          "Zeile 8, Spalte 17: „visit_minutes“: Wert fehlt nach „=“."),
         # a Windows path got only „Schreibfehler“
-        (_BASE + 'file = "C:\\Daten\\osm\\bh.osm.pbf"\n' + _DEPOT,
+        (_NO_LAND + 'file = "C:\\Daten\\osm\\bh.osm.pbf"\n' + _DEPOT,
          "Zeile 4, Spalte 13: „file“: ein „\\“ in einem Text: Pfade mit „/“ schreiben "
          "(file = \"C:/Daten/osm/bh.osm.pbf\") oder in einfachen Anführungszeichen "
          "(file = 'C:\\Daten\\osm\\bh.osm.pbf')."),
@@ -333,7 +339,7 @@ def test_a_profile_with_a_utf8_byte_order_mark_is_read(tmp_path):
 
 def test_a_profile_not_saved_as_utf8_names_the_line(tmp_path):
     p = tmp_path / "cp1252.toml"
-    p.write_bytes((_BASE + '[[depots]]\nname = "Jobcenter"\naddress = "Nürnberger Straße 37"\n')
+    p.write_bytes((_NO_LAND + '[[depots]]\nname = "Jobcenter"\naddress = "Nürnberger Straße 37"\n')
                   .encode("cp1252"))
     with pytest.raises(ProfileError) as info:
         load_profile(p)
@@ -371,7 +377,8 @@ def test_swapped_depot_coordinates_are_named_in_the_profile(tmp_path):
 )
 def test_profile_reads_what_a_teams_file_reads(tmp_path, section, body, attr, expected):
     p = tmp_path / "ok.toml"
-    p.write_text(_BASE + _DEPOT + f"[{section}]\n{body}\n", encoding="utf-8")
+    base = _NO_LAND if section == "casework" else _BASE
+    p.write_text(base + _DEPOT + f"[{section}]\n{body}\n", encoding="utf-8")
     assert attr(load_profile(p)) == expected
 
 
@@ -390,7 +397,8 @@ def test_profile_reads_what_a_teams_file_reads(tmp_path, section, body, attr, ex
     ],
 )
 def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, body, message):
-    msg = _refused(tmp_path, _BASE + _DEPOT + f"[{section}]\n{body}\n")
+    base = _NO_LAND if section == "casework" else _BASE
+    msg = _refused(tmp_path, base + _DEPOT + f"[{section}]\n{body}\n")
     assert message in msg
 
 
@@ -443,48 +451,82 @@ def test_the_profile_file_is_kept_apart_from_the_profile_keys(tmp_path):
             load_profile(p)
 
 
-def test_a_profile_without_land_says_whose_holidays_apply(tmp_path):
-    # a Bavarian profile copied without [casework] land silently used Hessen's holidays
+_LAND_MISSING = (
+    "Feld 'casework.land' fehlt: das Bundesland für die Feiertage, z. B. [casework] "
+    'land = "BY" oder land = "Bayern" (erlaubt: das Kürzel BW, BY, BE, BB, HB, HH, HE, MV, '
+    "NI, NW, RP, SL, SN, ST, SH, TH oder der Name des Landes)")
+
+
+@pytest.mark.parametrize("casework", ["", "[casework]\nmax_failed_tries = 4\n"])
+def test_a_profile_without_land_is_refused(tmp_path, casework):
+    # QA 18b #4: a Bavarian profile written without [casework] land planned on Hessen's
+    # holidays (06.01. Heilige Drei Könige), with only a note to show for it
+    assert _refused(tmp_path, _NO_LAND + _DEPOT + casework, "lauf-jc.toml") == (
+        f"Ungültiges Profil lauf-jc.toml: {_LAND_MISSING}")
     p = tmp_path / "lauf-jc.toml"
-    p.write_text(_BASE + _DEPOT, encoding="utf-8")
-    assert load_profile(p).notes == [
-        "Kein Bundesland angegeben im Profil lauf-jc.toml ([casework] land, z. B. land = \"BY\" "
-        "oder \"Bayern\"): es gelten die Feiertage von Hessen (HE)."]
-    from hausbesuch.planning.workflow import _REMADE_NOTE
-
-    assert _REMADE_NOTE.match(load_profile(p).notes[0])  # a replan makes it anew
-    p.write_text(_BASE + _DEPOT + '[casework]\nland = "Bayern"\n', encoding="utf-8")
-    assert load_profile(p).notes == []
-    assert all(load_profile(slug).notes == [] for slug in available_profiles())
+    p.write_text(_NO_LAND + _DEPOT + '[casework]\nland = "Bayern"\n', encoding="utf-8")
+    assert load_profile(p).casework.land == "BY"
+    assert all(load_profile(slug).casework.land for slug in available_profiles())
 
 
-def test_plan_and_teams_show_the_note_of_a_profile_without_land(tmp_path, bad_hersfeld_pbf):
-    import csv
-
-    from geodata.geocode import load_index
-    from tests.cli_helpers import ok, run
-    from tests.planning_fixtures import real_addresses
+def test_plan_and_teams_refuse_a_profile_without_land(tmp_path):
+    from tests.cli_helpers import run
 
     shipped = (Path(__file__).parents[1] / "hausbesuch/profiles/bad-hersfeld.toml").read_text(
         encoding="utf-8")
     assert '\nland = "HE"\n' in shipped
     p = tmp_path / "hersfeld-eigen.toml"
-    p.write_text(shipped.replace('\nland = "HE"\n', "\n").replace(
-        'file = "osm/bad-hersfeld_2021-10-27.osm.pbf"', f'file = "{bad_hersfeld_pbf}"'),
-        encoding="utf-8")
-    with open(tmp_path / "kunden.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"])
-        for i, (street, hn, pc, town) in enumerate(
-                real_addresses(load_index(bad_hersfeld_pbf))[:3]):
-            w.writerow([f"B{i}", f"Name{i}", street, hn, pc, town or "Bad Hersfeld"])
+    p.write_text(shipped.replace('\nland = "HE"\n', "\n"), encoding="utf-8")
+    (tmp_path / "kunden.csv").write_text("Kundennummer;Name;Straße;PLZ;Ort\n"
+                                         "B1;N;Am Markt 1;36251;Bad Hersfeld\n",
+                                         encoding="utf-8")
     common = ["--city", str(p), "--db", str(tmp_path / "f.sqlite")]
-    note = "Hinweis: Kein Bundesland angegeben im Profil hersfeld-eigen.toml"
-    res = run("teams", *common)
-    assert res.exit_code == 0 and note in res.output
-    out = ok("plan", str(tmp_path / "kunden.csv"), *common, "--start", "2026-12-14",
-             "--days", "1", "--out", str(tmp_path / "plan"), "--time-limit", "1",
-             "--threads", "1")
-    assert note in out
-    assert "Kein Bundesland angegeben" in (tmp_path / "plan" / "index.html").read_text(
-        encoding="utf-8")
+    for args in (["teams"], ["plan", str(tmp_path / "kunden.csv"), "--start", "2026-12-14",
+                             "--out", str(tmp_path / "plan")]):
+        res = run(*args, *common)
+        assert res.exit_code == 2, res.output
+        assert "Ungültiges Profil hersfeld-eigen.toml: Feld 'casework.land' fehlt" in res.output
+        assert not (tmp_path / "plan").exists()
+
+
+def test_the_template_profile_loads_with_the_teams_file_keys(tmp_path):
+    # QA 18b #11: the README's only team example used „mitglieder“, the profile refused it
+    from hausbesuch.config import PROFILE_DIR
+    from hausbesuch.teams import default_teams
+
+    p = tmp_path / "jobcenter-musterstadt.toml"
+    p.write_text((PROFILE_DIR / "vorlage.toml.example").read_text(encoding="utf-8"),
+                 encoding="utf-8")
+    profile = load_profile(p)
+    assert "vorlage" not in available_profiles()
+    assert (profile.name, profile.casework.land, profile.depot.address) == (
+        "Musterstadt", "HE", "Am Markt 1, 12345 Musterstadt")
+    one, two = default_teams(profile)
+    assert one.members == ("Frau Beispiel", "Herr Muster") and one.skills == {"Türkisch"}
+    assert (one.shift_start_min, one.shift_end_min) == (480, 960)
+    assert (two.shift_start_min, two.shift_end_min, two.mode, two.max_visits_per_day) == (
+        450, 930, "bike", 6)
+
+
+@pytest.mark.parametrize(
+    ("team", "message"),
+    [
+        ('mitglieder = ["A"]\nmembers = ["B"]\n',
+         "Feld 'teams[0].mitglieder' ist kein bekanntes Feld (Wert: [\"A\"]) – doppelt: "
+         "'members' und 'mitglieder' meinen dasselbe"),
+        ('tage = "Mo-Mi"\n',
+         "Feld 'teams[0].tage' ist kein bekanntes Feld (Wert: \"Mo-Mi\") – bekannt in "
+         "[[teams]] des Profils: id, members/mitglieder, skills/sprachen, shift/schicht, "
+         "mode/modus, max_visits_per_day/max_besuche; alles Weitere (tage, start, mittag …) "
+         "in einer Teams-Datei (--teams)"),
+        ('schicht = "16-8"\n', "Feld 'teams[0].schicht' das Zeitband „16-8“ endet nicht nach"),
+    ],
+)
+def test_profile_teams_name_the_keys_they_know(tmp_path, team, message):
+    assert message in _refused(tmp_path, _BASE + _DEPOT + '[[teams]]\nid = "a"\n' + team)
+
+
+def test_a_profile_without_a_depot_gets_an_example(tmp_path):
+    assert "Feld 'depots' fehlt: der Standort, an dem die Touren beginnen, z. B. [[depots]] " \
+        'name = "Jobcenter", address = "Am Markt 1, 12345 Musterstadt"' in _refused(
+            tmp_path, _BASE)

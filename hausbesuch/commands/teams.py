@@ -43,8 +43,6 @@ def register(app: typer.Typer) -> None:
         if set_from is not None and reset:
             raise UserError("--set und --reset schließen sich aus.")
         profile = load_profile(city)
-        for note in profile.notes:  # e.g. no Land: Hessen's holidays apply
-            typer.echo(f"Hinweis: {note}", err=True)
         with Store.open(db) as store:
             if set_from is not None:
                 teams = team_store.save_teams(store, profile, set_from, actor=cli_actor())

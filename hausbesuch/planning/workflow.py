@@ -32,7 +32,6 @@ from hausbesuch import athome, clock
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import (
-    LAND_NOTE,
     WEEKDAYS_DE,
     Profile,
     district_options,
@@ -620,8 +619,7 @@ def _plan_span(
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
-              "warnings": [*profile.notes,  # e.g. no Land: Hessen's holidays apply
-                           *(imported.warnings if imported else []),
+              "warnings": [*(imported.warnings if imported else []),
                            # notes on the coordinator's own district file (a file of
                            # another town: every client "außerhalb")
                            *(districts.notes if districts.source == "file" else []),
@@ -1203,7 +1201,7 @@ def _replan(
     # Land), absences, pins not taken up and moved announcements are made again for it
     params["warnings"] = [w for w in params.get("warnings") or []
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
-    params["warnings"] += (profile.notes + _holiday_notes(span) + _absence_notes(absent, span)
+    params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
                            + pin_notes + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
@@ -1240,10 +1238,11 @@ def _replan(
 
 
 #: The notes a replan makes again for its version (:func:`_holiday_notes`,
-#: :func:`_absence_notes`, :func:`_pins_not_taken`, :func:`_moved_note`,
-#: :attr:`Profile.notes`): those of the plan it replaces go.
+#: :func:`_absence_notes`, :func:`_pins_not_taken`, :func:`_moved_note`): those of the
+#: plan it replaces go; so does the note on a profile without a Land of plans made before
+#: ``land`` was required (QA 18b #4).
 _REMADE_NOTE = re.compile(
-    rf"{LAND_NOTE} im Profil "
+    r"Kein Bundesland angegeben im Profil "
     r"|\w\w \d\d\.\d\d\.\d{4} \(.+, Feiertag in .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
