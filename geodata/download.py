@@ -289,8 +289,10 @@ def _translate(exc: BaseException, what: str, url: str) -> DownloadError:
         return DownloadError(f"{what}: Zeitüberschreitung beim Server {url} ({exc.__class__.__name__}).")
     if isinstance(exc, requests.exceptions.ConnectionError | OSError):
         return DownloadError(
-            f"{what}: der Server {url} ist nicht erreichbar. Ohne Internetzugang bitte einen "
-            "lokalen OSM-Auszug mit --osm angeben."
+            f"{what}: der Server {url} ist nicht erreichbar. Ohne Internetzugang das "
+            "Stadtprofil der eigenen Stadt mit --city PROFIL angeben (mit seinem OSM-Auszug "
+            "unter [osm] file; ohne --city gilt Kassel), oder einen lokalen OSM-Auszug mit "
+            "--osm."
         )
     text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
     return DownloadError(f"{what}: der Server {url} lieferte keine brauchbare Antwort ({text}).")

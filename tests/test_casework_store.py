@@ -337,7 +337,8 @@ def test_a_fix_set_aside_whose_new_address_is_found_offers_it_to_confirm(base, t
     assert lines[lines.index(entry) + 1] == f"    Vorschlag 1: {match[1]}", listed
     out = ok("address", "S-1", "--suggestion", "1", *_common(db))
     assert out.startswith("Gespeichert: S-1 liegt jetzt bei") and match[1] in out, out
-    assert ok("addresses", *_common(db)).startswith("Alle Adressen offener Fälle sind gefunden")
+    assert ok("addresses", *_common(db)).startswith(
+        "Alle Adressen offener Fälle in Bad Hersfeld sind gefunden")
 
 
 def test_the_import_counts_the_addresses_that_addresses_lists(base, tmp_path):

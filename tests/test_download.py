@@ -200,6 +200,9 @@ def test_nominatim_unreachable_via_env(fresh_cache, monkeypatch):
     with pytest.raises(DownloadError, match="Nominatim.*nicht erreichbar") as exc:
         download_place(PLACE)
     assert isinstance(exc.value, GeodataError)
+    # QA 18b #3: „--osm“ alone stored a Lauf list under the default city Kassel
+    text = str(exc.value)
+    assert text.index("--city PROFIL") < text.index("--osm") and "ohne --city gilt Kassel" in text
 
 
 def test_bad_overpass_answers(server, fresh_cache, monkeypatch):

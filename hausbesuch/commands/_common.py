@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -14,6 +14,9 @@ from geodata.errors import GeodataError
 from hausbesuch.errors import UserError
 from hausbesuch.fields import count  # noqa: F401  (the commands' helper)
 from hausbesuch.safe_cells import shorten
+
+if TYPE_CHECKING:
+    from hausbesuch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,9 +49,16 @@ OsmOption = Annotated[
 ]
 
 
-def unknown_case(client_id: str, city: str, hint: str = "") -> UserError:
+def unknown_case(client_id: str, city: str, hint: str = "",
+                 store: Store | None = None) -> UserError:
     """The error for a case id the city does not know (the same for every command);
-    ``hint``: :meth:`hausbesuch.casework.Casework.twin_hint`."""
+    ``hint``: :meth:`hausbesuch.casework.Casework.twin_hint`; with the ``store``, also
+    :func:`hausbesuch.othercities.other_cities_hint` (a forgotten ``--city``)."""
+    if store is not None:
+        from hausbesuch.othercities import other_cities_hint
+
+        if other := other_cities_hint(store, city):
+            hint += f" {other}"
     return UserError(f"Kundennummer „{client_id}“ ist in {city} nicht bekannt "
                      f"(andere Stadt: --city angeben).{hint}")
 

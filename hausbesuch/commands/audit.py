@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
                     known = cw.case_id(client_id)
                 except CaseworkError:
                     raise unknown_case(client_id, profile.name,
-                                       cw.twin_hint(client_id)) from None
+                                       cw.twin_hint(client_id), store=store) from None
                 flt = replace(flt, client_id=known)
             rows = auditlog.table_rows(auditlog.read(store, flt))
             if out is not None:

@@ -151,12 +151,20 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
         if report is not None:  # before anything is read in
             check_target(report, "--report", "bericht.csv", inputs=[clients])
+        from hausbesuch.othercities import cities_with_cases
+
         with _casework(db, city, osm, create=True) as cw:
+            before = cities_with_cases(cw.store)  # a forgotten --city: other cities only
             res = cw.import_clients(clients)
             problems = cw.address_problems()  # what `addresses` lists right after
+            where = cw.city
         for w in res.warnings:
             typer.echo(f"Hinweis: {w}")
-        typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source}: "
+        if before and where not in before and (res.new or res.updated):
+            typer.echo(f"Hinweis: eingelesen für {where}, aber die Datenbank enthielt bisher "
+                       f"nur Fälle von: {', '.join(before)}. War eine andere Stadt gemeint: "
+                       "--city angeben (das Profil dieser Stadt).")
+        typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source} für {where}: "
                    f"{len(res.new)} neu, "
                    f"{len(res.updated)} aktualisiert, {len(res.unchanged)} unverändert, "
                    f"{len(res.rejected)} abgelehnt.")
@@ -201,8 +209,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
         if out is not None:  # before the list is read (and its showing audited)
             check_target(out, "--out", "adressen.csv")
+        from hausbesuch.othercities import other_cities_hint
+
         with _casework(db, city, osm) as cw:
             problems = cw.address_problems()
+            where = cw.city
+            hint = "" if problems else other_cities_hint(cw.store, where)
             cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
                 "ausgabe": "csv" if out is not None else "anzeige",
                 **({"datei": str(out.resolve())} if out is not None else {}),
@@ -219,9 +231,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                     "vorschlag_1", "vorschlag_2", "vorschlag_3"]
             _write_csv(out, cols, rows, "--out", "adressen.csv")
             typer.echo(f"{_addresses(len(rows))} zu prüfen: {out.resolve()}")
+            if hint:
+                typer.echo(hint)
             return
-        if not rows:
-            typer.echo("Alle Adressen offener Fälle sind gefunden.")
+        if not rows:  # a forgotten --city: the hint, no false all-clear
+            typer.echo(hint or f"Alle Adressen offener Fälle in {where} sind gefunden.")
             return
         typer.echo(f"{_addresses(len(rows))} zu prüfen:")
         for p in problems:
@@ -287,9 +301,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         Wird keine Zeile erfasst und ist mindestens eine abgelehnt, endet der Befehl mit
         Fehler (Rückgabewert 2).
         """
+        from hausbesuch.othercities import other_cities_hint
+
         with _casework(db, city) as cw:
             res = cw.record_outcomes_file(file)
             where = cw.city
+            hint = other_cities_hint(cw.store, where) if not res.recorded else ""
         typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source}: "
                    f"{len(res.recorded)} erfasst, {len(res.duplicates)} schon erfasst, "
                    f"{len(res.rejected)} abgelehnt.")
@@ -302,7 +319,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             raise UserError("Keine Zeile erfasst: " + ("die Zeile ist" if n == 1 else
                                                          f"alle {n} Zeilen sind")
                             + f" abgelehnt (Gründe oben; gelesen für {where}, andere Stadt: "
-                            "--city angeben).")
+                            "--city angeben)." + (f" {hint}" if hint else ""))
 
     @app.command("status")
     @user_errors
@@ -334,7 +351,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             try:
                 known = cw.case_id(client_id)
             except CaseworkError:
-                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id)) from None
+                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
+                                   store=cw.store) from None
             unchanged = new is not None and not cw.set_status(known, new, reason)
             st = cw.states([known])[0]
             history = cw.status_history(known)
@@ -430,7 +448,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             try:
                 known = cw.case_id(client_id)
             except CaseworkError:
-                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id)) from None
+                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
+                                   store=cw.store) from None
             new = None if clear else text
             if outcome is not None:
                 day, minute = cw.rectify_outcome_note(known, when, new)
@@ -479,7 +498,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             try:
                 known = cw.case_id(client_id)
             except CaseworkError:
-                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id)) from None
+                raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
+                                   store=cw.store) from None
             text = disclosure_text(cw.store, cw.city, known)
             with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)

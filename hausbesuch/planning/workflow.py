@@ -40,6 +40,7 @@ from hausbesuch.config import (
 )
 from hausbesuch.errors import CasesRefused, UserError
 from hausbesuch.fields import count, format_clock
+from hausbesuch.othercities import other_cities_hint
 from hausbesuch.plandata import (
     OUTSIDE,
     Client,
@@ -403,16 +404,19 @@ def _is_address_rejected(r: Rejected) -> bool:
 NOTHING_TO_PLAN_ROWS = 10
 
 
-def _nothing_to_plan(city: str, imported: Any, not_open: Sequence[CaseState] = ()) -> str:
+def _nothing_to_plan(city: str, imported: Any, not_open: Sequence[CaseState] = (),
+                     hint: str = "") -> str:
     """Why no plan is made: the city has no open case at all (nor a case of the list to
     report). Names the list's cases that are not open (with their status) and its rejected
     rows (row, field, reason), so nothing is lost although no plan and no report is
     written. (When open cases have their visits in other plans, a plan is made: its notes
-    name those plans and cases.)"""
+    name those plans and cases.) ``hint``: :func:`hausbesuch.othercities.other_cities_hint`
+    (a forgotten ``--city``)."""
     why = f"in {city} gibt es keinen offenen Fall"
     rejected = list(imported.rejected) if imported is not None else []
     if not rejected and not not_open:
-        return f"Nichts zu planen: {why}. Zuerst eine Kundenliste einlesen (hausbesuch import)."
+        return (f"Nichts zu planen: {why}. "
+                + (hint or "Zuerst eine Kundenliste einlesen (hausbesuch import)."))
     if not not_open:
         n = len(rejected)
         lines = [f"Nichts zu planen: {'die Zeile' if n == 1 else f'alle {n} Zeilen'} der "
@@ -534,7 +538,8 @@ def _plan_span(
     others = [st for st in states if st.client.id in list_ids
               and not (st.status == "offen" and st.client.id not in busy)]
     if not pool and not busy:  # (then ``others`` are the list's cases that are not open)
-        raise UserError(_nothing_to_plan(profile.name, imported, others))
+        raise UserError(_nothing_to_plan(profile.name, imported, others,
+                                         other_cities_hint(store, profile.name)))
     say("Adressen geokodieren (offline)", 0.1)
     # an erased case's address is "(gelöscht)": nothing to look up
     located = cw.locate([st.client for st in pool + others if st.erased_at is None])
