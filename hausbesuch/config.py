@@ -483,6 +483,10 @@ class Reachability(_Strict):
         return [parse_band(b) for b in self.bands]
 
 
+#: (lat, lon) of the example point of a profile whose depot has no known point
+GERMANY_MIDDLE = (51.1634, 10.4477)
+
+
 class Profile(_Strict):
     """A validated city profile."""
 
@@ -513,6 +517,20 @@ class Profile(_Strict):
     @property
     def depot(self) -> Depot:
         return self.depots[0]
+
+    def point_example(self, geocode: Callable[[str], Any] | None = None) -> str:
+        """``"49.5118,11.2813"``: the first depot as the example of a point BREITE,LÄNGE in
+        messages (rounded to 4 decimals), so that they show a point of the city worked on
+        (QA 18b #9); its address found by ``geocode`` (a geocoder's ``geocode``) when the
+        profile gives no point; else the middle of Germany."""
+        depot = self.depot
+        lat, lon = depot.lat, depot.lon
+        if (lat is None or lon is None) and geocode is not None:
+            found = geocode(depot.address)
+            lat, lon = getattr(found, "lat", None), getattr(found, "lon", None)
+        if lat is None or lon is None:
+            lat, lon = GERMANY_MIDDLE
+        return f"{lat:.4f},{lon:.4f}"
 
 
 

@@ -1249,7 +1249,7 @@ class Casework:
                     f"Punkt (Breite {lat:.5f}, Länge {lon:.5f}) {where}; Breite und Länge "
                     "vertauscht?", field="point",
                     reason=f"{lat:.5f},{lon:.5f} {where} (Reihenfolge: BREITE,LÄNGE, z. B. "
-                    "50.8675,9.7071).")
+                    f"{self.profile.point_example(self.index.geocode)}).")
         elif address is not None:
             address = address.strip()
             r = self.index.geocode(address)

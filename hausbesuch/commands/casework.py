@@ -8,6 +8,7 @@ for one city profile (``--city``); every change is audited with the acting perso
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
@@ -115,8 +116,24 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]], optio
     write_csv(path, columns, rows, option=option, example=example)
 
 
-def _parse_point(text: str) -> tuple[float, float]:
-    """``LAT,LON`` (as map apps copy it) -> (lon, lat)."""
+def _point_example(city: str | None, osm: Path | None) -> str:
+    """The example point of messages: the profile's depot (:meth:`Profile.point_example`),
+    its address looked up in the extract when the profile gives no point; only on the
+    error path (reading the extract takes a moment), and never an error of its own."""
+    from hausbesuch.config import load_profile, resolve_osm
+
+    profile = load_profile(city)
+    try:
+        from geodata.geocode import load_index
+
+        return profile.point_example(load_index(resolve_osm(profile, osm)).geocode)
+    except Exception:  # noqa: BLE001 - offline, no extract: the profile's own point or none
+        return profile.point_example()
+
+
+def _parse_point(text: str, example: Callable[[], str]) -> tuple[float, float]:
+    """``LAT,LON`` (as map apps copy it) -> (lon, lat); ``example()``: a point of the city
+    for the message on a text that is none."""
     parts = [p.strip() for p in text.replace(";", ",").split(",")]
     if len(parts) == 4:  # decimal commas: "50,8675,9,7071"
         parts = [f"{parts[0]}.{parts[1]}", f"{parts[2]}.{parts[3]}"]
@@ -124,7 +141,7 @@ def _parse_point(text: str) -> tuple[float, float]:
         lat, lon = (float(p) for p in parts)
     except ValueError:
         raise UserError(f"--set-point: „{text}“ ist keine Koordinate (erwartet BREITE,LÄNGE, "
-                        "z. B. 50.8675,9.7071).") from None
+                        f"z. B. {example()}).") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise UserError(f"--set-point: „{text}“ liegt außerhalb gültiger Koordinaten.")
     return lon, lat
@@ -272,7 +289,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                             "--suggestion.")
         set_address = _stdin_value(set_address, "--set-address")
         set_point = _stdin_value(set_point, "--set-point")
-        point = _parse_point(set_point) if set_point is not None else None
+        point = (_parse_point(set_point, lambda: _point_example(city, osm))
+                 if set_point is not None else None)
         from hausbesuch.casework import CaseworkError
 
         with _casework(db, city, osm) as cw:

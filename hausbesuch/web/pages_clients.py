@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
+from hausbesuch.config import GERMANY_MIDDLE
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
@@ -165,15 +166,18 @@ def _addresses_page(request: Request, user: User, stadt: str | None, *, status: 
                   and any(r["client_id"] == failed["client_id"] for r in rows))
 
 
-def _form_point(breite: str, laenge: str) -> tuple[float, float]:
-    """(lon, lat) from the form's Breite and Länge (decimal point or comma)."""
+def _form_point(breite: str, laenge: str,
+                example: Callable[[], tuple[float, float] | None]) -> tuple[float, float]:
+    """(lon, lat) from the form's Breite and Länge (decimal point or comma); ``example()``:
+    (lat, lon) of a point of the city for the message (the depot), None if unknown."""
     try:
         lat, lon = float(breite.replace(",", ".")), float(laenge.replace(",", "."))
     except ValueError:
         lat = lon = math.nan
     if not (math.isfinite(lat) and math.isfinite(lon)):
-        raise UserError("Breite und Länge als Zahlen angeben (z. B. 50.8675 und 9.7071), "
-                        "eine Adresse eingeben oder einen Vorschlag wählen.")
+        at = example() or GERMANY_MIDDLE
+        raise UserError(f"Breite und Länge als Zahlen angeben (z. B. {at[0]:.4f} und "
+                        f"{at[1]:.4f}), eine Adresse eingeben oder einen Vorschlag wählen.")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise UserError(f"Breite {lat:g} und Länge {lon:g} sind keine Koordinaten (Breite "
                         "von -90 bis 90, Länge von -180 bis 180).")
@@ -216,7 +220,8 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
         elif adresse.strip():
             kwargs, what = {"address": adresse.strip()}, "adresse"
         else:
-            kwargs, what = {"point": _form_point(breite, laenge)}, "punkt"
+            kwargs, what = {"point": _form_point(breite, laenge, lambda: casework_api.map_center(
+                web.store, web.profile(city), user.name))}, "punkt"
         casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
     except UserError as exc:
         return _addresses_page(request, user, city, status=400, failed={
