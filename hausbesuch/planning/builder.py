@@ -468,10 +468,32 @@ def depot_lonlat(profile: Profile, index: Any) -> tuple[float, float]:
     res = index.geocode(d.address)
     if res.quality in ("exact", "interpolated") and res.lon is not None:
         return (float(res.lon), float(res.lat))
-    raise UserError(
-        f"Der Standort {d.name!r} ({d.address}) wurde in den OSM-Daten nicht gefunden "
-        f"(Ergebnis: {res.quality}). Bitte lon/lat für den Standort im Profil angeben."
-    )
+    raise UserError(depot_not_found(d, res, index))
+
+
+def depot_not_found(depot: Any, res: Any, index: Any) -> str:
+    """Why the depot's address is no point to start from, in German (QA 18b #10): the
+    geocoder's quality as the report names it, its reason and suggestions, and how to give
+    the point in the profile, with the street's point (or the extract's middle) as the
+    example."""
+    from hausbesuch.planning.report import quality_label
+
+    why = quality_label(res.quality)
+    reason = str(getattr(res, "reason", "") or "").strip().rstrip(".")
+    suggestions = list(getattr(res, "suggestions", ()) or ())[:3]
+    if res.lat is not None and res.lon is not None:
+        lat, lon, what = float(res.lat), float(res.lon), "der Punkt der Straße"
+    else:
+        proj = getattr(index, "proj", None)
+        lat, lon = (getattr(proj, "lat0", 51.1634), getattr(proj, "lon0", 10.4477))
+        what = "die Mitte des Kartenausschnitts"
+    return (f"Der Standort „{depot.name}“ ({depot.address}) wurde in den OSM-Daten nicht "
+            f"genau gefunden (Ergebnis: {why}{': ' + reason if reason else ''})"
+            + (f"; Vorschläge: {'; '.join(suggestions)}" if suggestions else "")
+            + ". Bitte im Profil die Adresse unter [[depots]] korrigieren oder dort den "
+            f"Punkt des Standorts angeben, z. B. lat = {lat:.4f} und lon = {lon:.4f} "
+            f"(hier {what}; den genauen Punkt etwa aus einer Karten-App übernehmen, "
+            "lat ist die Breite, lon die Länge).")
 
 
 def _team_place(index: Any, address: str | None, lonlat: tuple[float, float] | None,
