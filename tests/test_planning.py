@@ -113,7 +113,10 @@ def test_routes_respect_shift_lunch_windows_and_skills(planned_week):
     # clients needing a language no default team speaks are unassigned with that reason
     lang = [u for u in plan.unassigned if clients[u.client_id].sprache]
     assert lang and all(u.code == "skill" for u in lang)
-    assert all("Sprache" in u.reason or "Fähigkeit" in u.reason for u in lang)
+    # QA 18b #12: a language, not a „Fähigkeit“, and where to enter the teams' languages
+    assert all("Kein Team spricht " in u.reason and "(Sprache in der Kundenliste); Sprachen "
+               "der Teams unter Teams eintragen" in u.reason and "Fähigkeit" not in u.reason
+               for u in lang), [u.reason for u in lang]
 
 
 def test_names_never_leave_the_database(planned_week):

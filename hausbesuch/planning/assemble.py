@@ -112,12 +112,27 @@ def assemble_routes(
     return routes
 
 
+def language_reason(languages: Any, teams: Any) -> str:
+    """The reason of the solver's ``skill`` code in the words of the application, where a
+    client's skills are the languages of the client list (QA 18b #12: „Kein Team hat die
+    nötige Fähigkeit (Arabisch)“ called a language a skill and did not say what to do)."""
+    spoken = set().union(*(set(t.skills) for t in teams)) if teams else set()
+    missing = sorted(set(languages) - spoken)
+    what = (" und ".join(missing) if missing
+            else f"{' und '.join(sorted(languages))} zugleich")
+    return (f"Kein Team spricht {what} (Sprache in der Kundenliste); Sprachen der Teams "
+            "unter Teams eintragen (Seite Teams oder hausbesuch teams --set, Spalte "
+            "sprachen).")
+
+
 def assemble_unassigned(built: Built, solution: Any) -> list[UnassignedVisit]:
     """The solver's unassigned visits with their reasons (German)."""
     out = []
     for u in solution.unassigned:
         c = built.candidates[u.visit]
-        reason = f"{c.pin_note} nicht einplanbar: {u.reason}" if c.pin_note else u.reason
+        why = (language_reason(c.client.sprache, built.teams)
+               if u.code == "skill" and c.client.sprache else u.reason)
+        reason = f"{c.pin_note} nicht einplanbar: {why}" if c.pin_note else why
         out.append(UnassignedVisit(c.id, u.code, reason, c.geocode.lon, c.geocode.lat,
                                    c.client.address, c.geocode.district,
                                    tries_before=c.tries_before))

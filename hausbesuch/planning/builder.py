@@ -62,6 +62,30 @@ def window_text(client: Client) -> str:
     return "; ".join(s.text or slot_text(s) for s in client.zeitfenster)
 
 
+#: German weekday names for reasons, Monday first
+WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+                 "Sonntag")
+
+
+def _why_no_window(client: Client, service_s: int, left: str) -> str:
+    """Why no visit fits the client's windows, in German after „Das Zeitfenster „…““: too
+    short for the visit, on a weekend (never a working day: QA 18b #12), or on no day left
+    of the span (``left``); the old either-or when the windows mix these causes."""
+    minutes = f"{service_s // 60} Min."
+    short = [s for s in client.zeitfenster if (s.end_min - s.start_min) * 60 < service_s]
+    if len(short) == len(client.zeitfenster):
+        return f"ist kürzer als die Besuchsdauer ({minutes})"
+    days = {wd for s in client.zeitfenster if s not in short for wd in s.weekdays}
+    if not short and days and all(wd >= 5 for wd in days):
+        names = [WEEKDAYS_LONG[wd] for wd in sorted(days)]
+        return (f"liegt am {' und '.join(names)}: {' und '.join(names)} "
+                f"{'ist' if len(names) == 1 else 'sind'} kein Arbeitstag der Teams")
+    if not short:
+        return f"liegt an keinem möglichen Tag ({left})"
+    return (f"liegt an keinem möglichen Tag ({left}) oder ist kürzer als die Besuchsdauer "
+            f"({minutes})")
+
+
 # --------------------------------------------------------------------------- the span
 
 
@@ -401,9 +425,9 @@ def make_candidate(
                        and day_windows(k)]
             return unassigned(
                 "window_outside_span",
-                f"Das Zeitfenster „{window_text(client)}“ liegt an keinem möglichen Tag "
-                f"({left}) oder ist kürzer als die Besuchsdauer "
-                f"({service_s // 60} Min.)" + (f"; {d.reason}" if d.reason else "")
+                f"Das Zeitfenster „{window_text(client)}“ "
+                + _why_no_window(client, service_s, left)
+                + (f"; {d.reason}" if d.reason else "")
                 + (f"; kein Arbeitstag: {', '.join(off)}" if off else "") + ".")
         return unassigned("revisit_rules",
                           f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
