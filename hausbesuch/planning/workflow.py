@@ -538,8 +538,10 @@ def _plan_span(
     others = [st for st in states if st.client.id in list_ids
               and not (st.status == "offen" and st.client.id not in busy)]
     if not pool and not busy:  # (then ``others`` are the list's cases that are not open)
-        raise UserError(_nothing_to_plan(profile.name, imported, others,
-                                         other_cities_hint(store, profile.name)))
+        # on the command line only: the web reaches its own city's cases only and has no
+        # --city (nor should it name the other cities of the database)
+        hint = other_cities_hint(store, profile.name) if actor.startswith("cli:") else ""
+        raise UserError(_nothing_to_plan(profile.name, imported, others, hint))
     say("Adressen geokodieren (offline)", 0.1)
     # an erased case's address is "(gelöscht)": nothing to look up
     located = cw.locate([st.client for st in pool + others if st.erased_at is None])
