@@ -533,7 +533,6 @@ class Profile(_Strict):
         return f"{lat:.4f},{lon:.4f}"
 
 
-
 def available_profiles() -> list[str]:
     """Short names of the shipped profiles."""
     return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
