@@ -115,7 +115,7 @@ def test_routes_respect_shift_lunch_windows_and_skills(planned_week):
     assert lang and all(u.code == "skill" for u in lang)
     # QA 18b #12: a language, not a „Fähigkeit“, and where to enter the teams' languages
     assert all("Kein Team spricht " in u.reason and "(Sprache in der Kundenliste); Sprachen "
-               "der Teams unter Teams eintragen" in u.reason and "Fähigkeit" not in u.reason
+               "der Teams in ihrer Liste eintragen" in u.reason and "Fähigkeit" not in u.reason
                for u in lang), [u.reason for u in lang]
 
 

@@ -44,8 +44,8 @@ def test_a_language_no_team_speaks_is_called_a_language():
         def __init__(self, *skills: str) -> None:
             self.skills = frozenset(skills)
 
-    tail = ("(Sprache in der Kundenliste); Sprachen der Teams unter Teams eintragen (Seite "
-            "Teams oder hausbesuch teams --set, Spalte sprachen).")
+    tail = ("(Sprache in der Kundenliste); Sprachen der Teams in ihrer Liste eintragen "
+            "(Teams, Spalte „sprachen“).")
     assert language_reason(("Arabisch",), [T(), T("Türkisch")]) == f"Kein Team spricht Arabisch {tail}"
     assert language_reason(("Arabisch", "Türkisch"), [T("Arabisch"), T("Türkisch")]) == (
         f"Kein Team spricht Arabisch und Türkisch zugleich {tail}")

@@ -121,8 +121,7 @@ def language_reason(languages: Any, teams: Any) -> str:
     what = (" und ".join(missing) if missing
             else f"{' und '.join(sorted(languages))} zugleich")
     return (f"Kein Team spricht {what} (Sprache in der Kundenliste); Sprachen der Teams "
-            "unter Teams eintragen (Seite Teams oder hausbesuch teams --set, Spalte "
-            "sprachen).")
+            "in ihrer Liste eintragen (Teams, Spalte „sprachen“).")
 
 
 def assemble_unassigned(built: Built, solution: Any) -> list[UnassignedVisit]:
