@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -142,3 +143,27 @@ def test_every_note_is_printed_and_a_shifted_row_is_not_geocoded(tmp_path: Path,
     assert rows[1]["geo_reason"].startswith("Zeile 4 hat 4 Felder, die Kopfzeile 3: "
                                             "Trennzeichen „;“ in einem Feld ohne "
                                             "Anführungszeichen?")
+
+
+def test_a_house_number_excel_made_a_date_is_not_geocoded(tmp_path: Path, lauf_pbf: Path
+                                                          ) -> None:
+    """QA 18b #5 for ``geocode``: "12-14" that Excel stored as 14.12.2026 (a date cell)
+    or saved to CSV as the date it shows is not geocoded as house number 14."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "Straße", "Hausnummer", "Ort"])
+    ws.append(["1", "Hardtstraße", "11a", "91207 Lauf"])
+    ws.append(["2", "Hardtstraße", datetime(2026, 12, 14), "91207 Lauf"])
+    ws.append(["3", "Hardtstraße", "14.12.2026", "91207 Lauf"])
+    src = tmp_path / "l.xlsx"
+    wb.save(src)
+    out = tmp_path / "o.csv"
+    res = _run(src, "--osm", lauf_pbf, "--out", out)
+    assert res.exit_code == 0, res.output
+    rows = _read_out(out)
+    assert [r["geo_quality"] for r in rows] == ["exact", "unresolved", "unresolved"]
+    assert rows[1]["lat"] == rows[2]["lat"] == "" and rows[1]["geo_match"] == ""
+    assert rows[1]["geo_reason"].startswith(
+        "Hausnummer ist in Excel als Datum gespeichert (14.12.2026) – ursprünglich wohl "
+        "„12-14“ oder „14-12“"), rows[1]["geo_reason"]
+    assert rows[2]["geo_reason"].startswith("Hausnummer „14.12.2026“ ist ein Datum"), rows[2]

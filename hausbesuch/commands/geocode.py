@@ -33,15 +33,18 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
 
     Raises :class:`UserError` when the table has no address column. Every input row gives
     exactly one output row, in order; a row with more fields than the header (its cells
-    shifted, :meth:`~hausbesuch.tabular.Table.row_problem`) is not geocoded: unresolved,
-    the problem in ``geo_reason``.
+    shifted, :meth:`~hausbesuch.tabular.Table.row_problem`) or an address cell that Excel
+    made a date of (:meth:`~hausbesuch.tabular.Table.address_problem`) is not geocoded:
+    unresolved, the problem in ``geo_reason``.
     """
     from geodata.geocode import geocode_table
     from hausbesuch.tabular import address_columns, address_from_row
 
     roles = address_columns(table.columns, source=table.source)
-    # a row with more fields than the header has its cells shifted: not geocoded
-    problems = [table.row_problem(n) for n in table.row_numbers]
+    # a row with more fields than the header has its cells shifted, an address cell Excel
+    # turned into a date ("12-14" as 14.12.2026) is another address: neither is geocoded
+    problems = [table.row_problem(n) or (table.address_problem(n, row, roles) or ("", ""))[1]
+                for n, row in zip(table.row_numbers, table.rows, strict=True)]
     lines = ["" if problem else address_from_row(row, roles)
              for row, problem in zip(table.rows, problems, strict=True)]
     results = geocode_table(index, lines)
