@@ -408,6 +408,9 @@ class CaseRules(_Strict):
     max_failed_tries: int = Field(default=3, ge=1, le=20)
     #: boundary between morning and afternoon for "another time of day"
     noon: Clock = "12:00"
+    #: the town's own days off beyond the Land's holidays: ``"15.08."`` (every year),
+    #: ``"15.08. Mariä Himmelfahrt"`` (with its name), ``"08.08.2027"`` (once)
+    local_holidays: list[str] = Field(default_factory=list, max_length=60)
     #: status after an outcome (outcome -> status); ``fehlversuche``: after too many failures
     status_after: dict[str, Literal["offen", "erreicht", "in_klaerung", "abgeschlossen"]] = Field(
         default_factory=lambda: {"angetroffen": "erreicht", "verweigert": "abgeschlossen",
@@ -424,10 +427,49 @@ class CaseRules(_Strict):
     def _land(cls, v: str) -> str:
         return parse_land(v)  # "BY", "Bayern", "DE-BY" -> "BY"
 
+    @field_validator("local_holidays")
+    @classmethod
+    def _local_holidays(cls, v: list[str]) -> list[str]:
+        for text in v:
+            _local_holiday(text)
+        return v
+
+    def calendar(self) -> Any:
+        """The :class:`hausbesuch.casework.rules.WorkCalendar` of these rules: the Land's
+        public holidays and the ``local_holidays``."""
+        from hausbesuch.casework.rules import WorkCalendar
+
+        return WorkCalendar(self.land, tuple(_local_holiday(t) for t in self.local_holidays))
+
     @property
     def noon_min(self) -> int:
         t = parse_clock(self.noon)
         return t.hour * 60 + t.minute
+
+
+_RE_LOCAL_HOLIDAY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?(?:\s+(\D.*))?")
+
+
+def _local_holiday(text: str) -> Any:
+    """``"15.08. Mariä Himmelfahrt"`` -> a :class:`hausbesuch.casework.rules.LocalHoliday`
+    (German error naming the entry and the forms)."""
+    from hausbesuch.casework.rules import LOCAL_HOLIDAY, LocalHoliday
+
+    m = _RE_LOCAL_HOLIDAY.fullmatch(str(text).strip())
+    day = month = 0
+    year = None
+    if m:
+        day, month = int(m[1]), int(m[2])
+        year = int(m[3]) if m[3] else None
+        try:
+            date(year or 2024, month, day)  # 2024: 29.02. is a day of some years
+        except ValueError:
+            m = None
+    if m is None:
+        raise ValueError(f"„{text}“ ist kein Tag: erwartet TT.MM. (jedes Jahr) oder "
+                         "TT.MM.JJJJ (einmal), optional mit Namen, z. B. "
+                         "\"15.08. Mariä Himmelfahrt\"")
+    return LocalHoliday(day, month, year, (m[4] or "").strip()[:80] or LOCAL_HOLIDAY)
 
 
 def parse_band(value: str) -> tuple[int, int]:

@@ -42,6 +42,7 @@ __all__ = [
     "STATUS_LABELS",
     "Directive",
     "PastOutcome",
+    "LocalHoliday",
     "WorkCalendar",
     "directive",
     "half_of_day",
@@ -152,26 +153,61 @@ def _holidays(land: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("DE", subdiv=land or None, years=year))
 
 
+#: The name of a local holiday of the profile given without one.
+LOCAL_HOLIDAY = "örtlicher Feiertag"
+
+
+@dataclass(frozen=True)
+class LocalHoliday:
+    """A day off of the profile's town beyond the Land's public holidays (``[casework]
+    local_holidays``): a day and month of every year (``year`` None) or one date."""
+
+    day: int
+    month: int
+    year: int | None = None
+    name: str = LOCAL_HOLIDAY
+
+    def on(self, d: date) -> bool:
+        return (d.day, d.month) == (self.day, self.month) and self.year in (None, d.year)
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Working days: Monday to Friday except the public holidays of a German Land.
+    """Working days: Monday to Friday except the public holidays of a German Land and
+    the town's own (``local``: Mariä Himmelfahrt in a Catholic municipality of Bayern,
+    the Augsburger Friedensfest, a Rosenmontag the office keeps closed).
 
     ``land`` is the ISO 3166-2 subdivision code without ``DE-`` (``HE`` Hessen, ``BY``
     Bayern, ...); empty: nationwide holidays only.
     """
 
     land: str = "HE"
+    local: tuple[LocalHoliday, ...] = ()
+
+    def _local(self, d: date) -> LocalHoliday | None:
+        return next((h for h in self.local if h.on(d)), None)
 
     def is_holiday(self, d: date) -> bool:
-        return d in _holidays(self.land, d.year)
+        return d in _holidays(self.land, d.year) or self._local(d) is not None
 
     def holiday_name(self, d: date) -> str | None:
         import holidays
 
-        if not self.is_holiday(d):
+        if d in _holidays(self.land, d.year):
+            return holidays.country_holidays("DE", subdiv=self.land or None, years=d.year,
+                                             language="de").get(d)
+        local = self._local(d)
+        return local.name if local is not None else None
+
+    def holiday_label(self, d: date) -> str | None:
+        """``Heilige Drei Könige, Feiertag in BY`` or ``Mariä Himmelfahrt, Feiertag laut
+        Profil`` (a local one), None on a day that is no holiday."""
+        name = self.holiday_name(d)
+        if name is None:
             return None
-        return holidays.country_holidays("DE", subdiv=self.land or None, years=d.year,
-                                         language="de").get(d)
+        where = (f"in {self.land or 'Deutschland'}" if d in _holidays(self.land, d.year)
+                 else "laut Profil")
+        return f"{name}, Feiertag {where}"
 
     def is_working_day(self, d: date) -> bool:
         return d.weekday() < 5 and not self.is_holiday(d)

@@ -45,7 +45,6 @@ from hausbesuch.casework.rules import (
     STATUSES,
     Directive,
     PastOutcome,
-    WorkCalendar,
     directive,
     parse_result,
 )
@@ -422,7 +421,7 @@ class Casework:
         self.actor = actor
         self._osm_override = osm
         rules = profile.casework
-        self.calendar = WorkCalendar(rules.land)
+        self.calendar = rules.calendar()
 
     # ---- geodata (offline)
 

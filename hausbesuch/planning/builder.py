@@ -133,8 +133,9 @@ class Span:
 
     def holiday_text(self, day: date, name: str) -> str:
         """``Mi 06.01.2027 (Heilige Drei Könige, Feiertag in BY)``."""
-        return (f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)} ({name}, Feiertag in "
-                f"{self.calendar.land or 'Deutschland'})")
+        label = self.calendar.holiday_label(day) or (
+            f"{name}, Feiertag in {self.calendar.land or 'Deutschland'}")
+        return f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)} ({label})"
 
     def require_work_days(self, change: str = "Bitte --start oder --days ändern.") -> None:
         """Raise a German error when the span has no working day at all; ``change`` ends
@@ -325,11 +326,10 @@ def make_candidate(
                               f"{what} am {fmt_date(pin_day)} liegt außerhalb des "
                               f"Planungszeitraums ({span.describe()}).")
         if k not in days:
-            name = span.calendar.holiday_name(pin_day) if pin_day.weekday() < 5 else None
+            label = span.calendar.holiday_label(pin_day) if pin_day.weekday() < 5 else None
             return unassigned("pin_not_working_day",
                               f"{what} am {fmt_date(pin_day)} ist kein Arbeitstag"
-                              + (f" ({name}, Feiertag in {span.calendar.land or 'Deutschland'})"
-                                 if name else "") + ".")
+                              + (f" ({label})" if label else "") + ".")
         days = [k]
     if client.angekuendigt_ab is not None:
         first = (client.angekuendigt_ab - span.start).days

@@ -1250,7 +1250,7 @@ def _replan(
 #: ``land`` was required (QA 18b #4).
 _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
-    r"|\w\w \d\d\.\d\d\.\d{4} \(.+, Feiertag in .+\): an dem Tag keine Touren\.$"
+    r"|\w\w \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: ")

@@ -304,10 +304,9 @@ def _pins(store: Store, city: str, ids: list[str]
 def _pin_targets(plan, profile) -> list[tuple[str, date]]:  # noqa: ANN001
     """The team-days a visit of ``plan`` can be pinned to: every team of the plan on each
     of its working days in the span (also a team the plan gave no route)."""
-    from hausbesuch.casework.rules import WorkCalendar
     from hausbesuch.planning.builder import Span, team_from_dict
 
-    span = Span(plan.start, plan.days, WorkCalendar(profile.casework.land))
+    span = Span(plan.start, plan.days, profile.casework.calendar())
     teams = [team_from_dict(d) for d in (plan.params or {}).get("teams", [])]
     if not teams:  # a plan stored without its teams: the team-days it has
         return _team_days(plan)

@@ -31,7 +31,6 @@ def profile_for(job: Job) -> Profile:
 def check_span(profile: Profile, start: date, days: int) -> None:
     """Refuse a span the planner would refuse, in the words of the form (its fields
     „Erster Tag“ and „Tage“), not of the command line's options."""
-    from hausbesuch.casework.rules import WorkCalendar
     from hausbesuch.planning.builder import Span, fmt_date
     from hausbesuch.planning.options import EARLIEST_START, LATEST_START, MAX_DAYS
 
@@ -40,7 +39,7 @@ def check_span(profile: Profile, start: date, days: int) -> None:
     if not EARLIEST_START <= start <= LATEST_START:
         raise UserError(f"Erster Tag: {fmt_date(start)} liegt nicht zwischen "
                         f"{fmt_date(EARLIEST_START)} und {fmt_date(LATEST_START)}.")
-    Span(start, days, WorkCalendar(profile.casework.land)).require_work_days(
+    Span(start, days, profile.casework.calendar()).require_work_days(
         "Bitte „Erster Tag“ oder „Tage“ ändern.")
 
 
