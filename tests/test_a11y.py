@@ -34,7 +34,9 @@ from tests.test_worker_cache import QUEUE, _fresh_route
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
 
-site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+# the planned Bad Hersfeld week on loopback (session fixture), on SQLite: what the
+# browser does with the pages is the same on either store
+site = test_web.sqlite_site
 
 
 @contextmanager

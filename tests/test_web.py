@@ -52,13 +52,27 @@ RAW_PAYLOADS = ("<script>window.__xss", "<img src=x onerror")
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
          bad_hersfeld_pbf: Path) -> Iterator[Site]:
     """Users, an imported list and a planned week, with the app served on loopback."""
+    yield from _serve_site(request.param, tmp_path_factory, bad_hersfeld_pbf)
+
+
+@pytest.fixture(scope="session")
+def sqlite_site(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
+                ) -> Iterator[Site]:
+    """:func:`site` on SQLite only, for modules whose tests look at what the browser does
+    with the pages (keyboard, focus, screen readers, forms), the same on either store:
+    ``site = test_web.sqlite_site`` (the store's own behaviour is tested on both)."""
+    yield from _serve_site("sqlite", tmp_path_factory, bad_hersfeld_pbf)
+
+
+def _serve_site(backend: str, tmp_path_factory: pytest.TempPathFactory,
+                bad_hersfeld_pbf: Path) -> Iterator[Site]:
     from geodata.geocode import load_index
     from hausbesuch.web import casework_api, jobs
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
 
-    tmp = tmp_path_factory.mktemp(f"web-{request.param}")
-    db, schema = store_url(request.param, tmp, "web")
+    tmp = tmp_path_factory.mktemp(f"web-{backend}")
+    db, schema = store_url(backend, tmp, "web")
     app = create_app(db, schema=schema, cities=[CITY_PROFILE, "lauf"], plan_time_limit=2.0)
     store = app.state.web.store
     names = write_web_client_list(tmp / "kunden.csv", load_index(bad_hersfeld_pbf))
@@ -74,7 +88,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         with live_server(app) as live:
             # the same database for the command line (a PostgreSQL schema via search_path)
             db_cli = db if schema is None else f"{db}?options=-csearch_path%3D{schema}"
-            yield Site(request.param, live.url, app, store, plan_id, names,
+            yield Site(backend, live.url, app, store, plan_id, names,
                        tmp / "kunden.csv", tmp, db_cli)
     finally:
         if schema is not None:

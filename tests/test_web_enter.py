@@ -32,7 +32,9 @@ from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import HEADER, NAME_MARK, Site
 
-site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+# the planned Bad Hersfeld week on loopback (session fixture), on SQLite: what the
+# browser does with the pages is the same on either store
+site = test_web.sqlite_site
 CITY = test_web.CITY
 BERLIN = ZoneInfo("Europe/Berlin")
 ENTER_ID = "ENTER-1"
