@@ -315,39 +315,9 @@ def _found_street(head: str, client: Client, parsed: Any) -> str:
 
     number = (housenumber_key(client.housenumber) if client.housenumber
               else parsed.housenumber if parsed else "")
+    from geodata.addresses import with_own_number
+
     return with_own_number(head, number)
-
-
-def with_own_number(head: str, number: str) -> str:
-    """The street of a geocoder's match as OSM spells it, with the house number as the
-    client (or the coordinator) gave it, normalised (``"6 a"`` -> ``"6a"``): OSM's number
-    may be a range or a list ("2-6", "8;10") that covers the client's house, and the
-    address must carry the number given ("4", "12-14"). ``head``: the match before its
-    postcode and town (``"Bierweg 2-6"``); returned as it is when OSM's number is the
-    one given (compared normalised) or when either number is not read."""
-    from geodata.addresses import housenumber_key, parse_address
-
-    number = housenumber_key(number) if number else ""
-    found = parse_address(head)
-    if not (number and found.housenumber and found.street and head.startswith(found.street)) \
-            or (found.housenumber == number and not found.extra):
-        return head
-    name = head[:len(found.street)]
-    if head[len(name):].startswith("."):  # an abbreviation's dot the parser leaves out
-        name += "."
-    return f"{name} {number}"
-
-
-def match_with_own_number(match: str, given: str) -> str:
-    """A geocoder's whole match (``"Bierweg 2-6, 90607 Rückersdorf"``) with the house
-    number of the address ``given`` (:func:`with_own_number`): an address fix typed as
-    "Bierweg 4" is shown "Bierweg 4, 90607 Rückersdorf"."""
-    from geodata.addresses import parse_address
-
-    m = _HEAD_TAIL.match(match)
-    head, tail = (m["head"], m["tail"]) if m else (match, "")
-    street = with_own_number(head, parse_address(given).housenumber)
-    return f"{street}, {tail}" if tail else street
 
 
 def complete_address(lines: Sequence[str]) -> bool:

@@ -1086,3 +1086,31 @@ def test_an_address_fix_keeps_the_typed_house_number(lauf_pbf):
         assert (fixed.street, fixed.housenumber, fixed.postcode) == (None, None, None)
         assert postal_lines(fixed, loc.geocode(""))[0] == shown.split(",")[0]
     assert _as_corrected(c, loc).address == r.match  # without the text: the match
+
+
+def test_confirming_a_match_keeps_the_clients_house_number(tmp_path, lauf_pbf):
+    """Review 18 #1, #3: „Vorschlag 1 bestätigt den Treffer“ stored OSM's text
+    („Bierweg 2-6“) as the fix, so pages and letters printed the range again; and the
+    address list showed a text fix of a case in Klärung with OSM's number."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    src = tmp_path / "k.csv"
+    src.write_text("Kundennummer;Name;Adresse\n"
+                   "D-1;Probe, Paula;Bierweg 4, 91207 Rückersdorf\n"  # postcode in doubt
+                   "D-2;Probe, Paul;Unbekannte Gasse 1, 91207 Lauf\n", encoding="utf-8")
+    with Store.open(tmp_path / "s.sqlite") as store:
+        cw = Casework(store, load_profile("lauf"), actor="test")
+        cw.import_clients(str(src))
+        (doubt,) = [p for p in cw.address_problems() if p.client_id == "D-1"]
+        loc = cw.fix_address("D-1", suggestion=1)
+        assert loc.match == "Bierweg 4, 90607 Rückersdorf" and loc.quality == "exact"
+        assert "D-1" not in {p.client_id for p in cw.address_problems()}  # confirmed
+        client = cw.states(["D-1"])[0].client
+        assert postal_lines(client, loc.geocode(""))[:2] == ["Bierweg 4", "90607 Rückersdorf"]
+
+        cw.fix_address("D-2", address="Bierweg 4, 90607 Rückersdorf")
+        cw.set_status("D-2", "in_klaerung", "verzogen?")
+        (klaerung,) = [p for p in cw.address_problems() if p.client_id == "D-2"]
+        assert klaerung.address == "Bierweg 4, 90607 Rückersdorf", klaerung

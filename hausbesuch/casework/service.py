@@ -36,6 +36,7 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from geodata.addresses import match_with_own_number
 from hausbesuch import clock
 from hausbesuch.accountnames import ACTOR_ENV, shown_name  # ACTOR_ENV re-exported
 from hausbesuch.casework.erasure import ERASABLE, erased_note
@@ -1152,8 +1153,11 @@ class Casework:
                     continue
                 if address:
                     r = self.index.geocode(address)
+                    match = r.match or ""
+                    if match and r.quality in FOUND_QUALITIES:  # "Bierweg 4", not OSM's
+                        match = match_with_own_number(match, address)  # "Bierweg 2-6"
                     out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score),
-                                        r.match or "", r.reason or "",
+                                        match, r.reason or "",
                                         tuple(r.suggestions), source="korrektur_adresse")
                     continue
             if c.lon is not None and c.lat is not None:
@@ -1239,6 +1243,10 @@ class Casework:
                           f"{len(loc.offered)}.")
                 raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
             address = loc.offered[suggestion - 1]
+            if suggestion == 1 and address == loc.match and loc.quality in FOUND_QUALITIES:
+                # taking the match confirms it: with the client's house number, not OSM's
+                # range or list that covers it ("Bierweg 4", not "Bierweg 2-6")
+                address = match_with_own_number(address, client.address)
         lon = lat = None
         if point is not None:
             lon, lat = point

@@ -890,7 +890,7 @@ def _as_corrected(client: Client, loc: Any, typed: Mapping[str, str] | None = No
             and loc.quality in {"exact", "interpolated"}):
         address = loc.match
         if given := (typed or {}).get(client.id):
-            from hausbesuch.letters import match_with_own_number
+            from geodata.addresses import match_with_own_number
 
             address = match_with_own_number(loc.match, given)
         return replace(client, address=address, street=None, housenumber=None,
