@@ -651,7 +651,7 @@ def lock_clients(s: Session, city: str, client_ids: Collection[str]) -> None:
     (erased, status, an outcome already recorded for a visit) is read after any other
     writer of the case committed; a second writer waits here. Every write transaction of
     a case takes it before it reads what it decides on (outcome, status, address fix,
-    rectification, purge). Lock order: the import lock (purge), then client rows in id
+    rectification, pin, purge; an import locks all the city's cases the same way). Lock order: the import lock (purge), then client rows in id
     order, then the change lock (:func:`lock_changes`, taken by the audit row); a plan
     storing its visits takes the change lock but no client row, so nothing waits in the
     other order. SQLite: nothing to do, its write transactions already start one at a

@@ -397,3 +397,26 @@ def test_a_pin_set_while_the_case_is_closed_is_refused(tmp_path, request):
         assert row.status == "abgeschlossen" and row.pin_day is None and row.pin_team is None
     assert _count(db, select(func.count()).select_from(AuditRow).where(
         AuditRow.action == "visit_pinned")) == 0
+
+
+@pytest.mark.postgres
+def test_an_import_does_not_overwrite_an_appointment_agreed_meanwhile(tmp_path, request):
+    """Review 18 #4: an import read the cases unlocked and decided their pins from that
+    snapshot; an appointment agreed at the door at that moment lost its pin to the list's
+    date. Now the import waits for the case and keeps the appointment."""
+    db = _db("postgresql", tmp_path, request)
+    _seed(db)
+    src = tmp_path / "liste.csv"
+    src.write_text("Kundennummer;Name;Adresse;Datum\n"
+                   f"{CASE};Quirinella Zwackel;An der Obergeis 4, 36251 Bad Hersfeld;"
+                   "10.12.2026\n", encoding="utf-8")
+    agreed = datetime(2026, 12, 9, 10, 0)
+    r = _in_two(
+        db, ("phone", lambda store: _casework(store, "link:abc").record_outcome(
+            CASE, DAY, "termin_vereinbart", appointment=agreed, source="web",
+            idempotency_key="t1", only_open=True)),
+        ("import", lambda store: _casework(store, "anna").import_clients(str(src))))
+    assert not r.errors, r.errors
+    with Store.open(db) as store, store.session() as s:
+        row = s.get(ClientRow, {"city": CITY, "client_id": CASE})
+        assert (row.pin_source, row.pin_day) == ("termin", agreed.date())

@@ -973,10 +973,14 @@ class Casework:
         erased_kept: list[str] = []
         with self.store.session() as s:
             self.store.one_at_a_time(s, city, "import")  # two imports at once (PostgreSQL)
-            # the city's stored clients and fixes, each in one query, as plain rows
+            # the city's stored clients and fixes, each in one query, as plain rows; the
+            # clients locked (in id order, as store.lock_clients): an outcome or a fix of a
+            # case being written now commits first and is read here (an appointment agreed
+            # at the door keeps its pin), or waits for the import
             existing = {
                 r.client_id: r for r in s.execute(
-                    select(ClientRow.__table__).where(ClientRow.city == city))
+                    select(ClientRow.__table__).where(ClientRow.city == city)
+                    .order_by(ClientRow.client_id).with_for_update())
             }
             folded = {k.casefold(): k for k in existing}
             fixes = {
