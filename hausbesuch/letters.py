@@ -1137,14 +1137,19 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
     """In session ``s``, after correction letters: the promised visits are called off
     (``entfallen``), so that later plans no longer hold them to the old window; each letter
     is audited."""
-    from hausbesuch.store import CaseVisitRow
+    from hausbesuch.store import CaseVisitRow, lock_clients
 
+    # the cases locked: an outcome for one of these visits recorded at this moment comes
+    # first (the visit stays "erledigt", not called off) or after (review 18 #5)
+    lock_clients(s, plan.city, [a.client_id for a in items])
     for a in items:
         row = s.get(CaseVisitRow, a.visit_id)
         if row is None:  # pragma: no cover - ids come from the store just before
             continue
-        row.status = "entfallen"
-        row.updated_at = now
+        s.refresh(row)
+        if row.status == "geplant":  # a visit done or called off meanwhile stays so
+            row.status = "entfallen"
+            row.updated_at = now
         details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
                    "bis": _fmt_time(a.window[1]), "team": a.team_id}
         if a.case_status:

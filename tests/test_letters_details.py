@@ -856,3 +856,30 @@ def test_an_address_fix_to_the_same_house_is_no_move(planned_week, db, tmp_path,
     assert {p.name for p in out.glob("brief_*.pdf")} == {f"brief_{same}.pdf",
                                                          f"brief_{fine}.pdf"}
     assert _address_lines(out / f"brief_{same}.pdf")[1] == f"{street} {hn}"
+
+
+def test_a_correction_does_not_call_off_a_visit_done_meanwhile(tmp_path):
+    """Review 18 #5: the letters run set each corrected visit „entfallen“ without looking;
+    an outcome recorded for it in the meantime (the visit „erledigt“) was overwritten."""
+    from types import SimpleNamespace
+
+    from hausbesuch.letters import Announcement, record_corrections
+    from hausbesuch.store import CaseVisitRow, Store
+
+    day, now = date(2026, 12, 8), datetime(2026, 12, 3, 9, 0)
+    start = datetime(2026, 12, 8, 9, 0)
+    with Store.open(tmp_path / "s.sqlite") as store:
+        with store.session() as s:
+            for vid, status in (("V-done", "erledigt"), ("V-open", "geplant")):
+                s.add(CaseVisitRow(visit_id=vid, city="Bad Hersfeld", client_id=vid[2:],
+                                   try_no=1, plan_id=None, team_id="t", day=day,
+                                   start_at=start, end_at=start, status=status,
+                                   created_at=now, updated_at=now))
+        plan = SimpleNamespace(id="p-1", city="Bad Hersfeld")
+        items = [Announcement(vid[2:], "t", day, start, (start, start), visit_id=vid,
+                              announced_on=date(2026, 12, 1)) for vid in ("V-done", "V-open")]
+        with store.session() as s:
+            record_corrections(store, s, plan, items, actor="test", now=now)
+        with store.session() as s:
+            assert s.get(CaseVisitRow, "V-done").status == "erledigt"
+            assert s.get(CaseVisitRow, "V-open").status == "entfallen"
