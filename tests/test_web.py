@@ -704,6 +704,8 @@ def test_link_of_an_earlier_version_is_listed_and_revoked_on_the_current_one(
     r = kora.post(f"/plaene/{new}/links/widerrufen",
                   data={"csrf_token": csrf_of(page.text), "praefix": other.prefix})
     assert r.status_code == 400
+    # on the links page again, the message focused (not the bare error page)
+    assert 'id="fehlermeldung"' in r.text and "Zur Planübersicht" not in r.text
     assert httpx.get(site.url + f"/w/{other_token}/").status_code == 200
     assert len(site.store.audit_rows(action="worker_link_revoked")) == before
     r = kora.post(f"/plaene/{new}/links/widerrufen",

@@ -106,9 +106,12 @@ def test_a_replaced_version_offers_no_replan_and_no_pinning(
         message = html.unescape(r.text)
         assert f"Plan {old} wurde bereits neu geplant; aktuell ist Plan {new}. {says}" in \
             message, (path, message[-600:])
+        # on the plan page again, the message focused (not the bare error page)
+        assert 'id="fehlermeldung"' in r.text and "Zur Planübersicht" not in r.text, path
     assert [j.id for j in jobs.recent(site.store, CITY)] == queued
     assert _pin(site, cid) == pin
-    assert len(site.store.audit_rows()) == audited
+    # nothing changed: the only rows are the views of the plan page shown again
+    assert {a["action"] for a in site.store.audit_rows()[audited:]} <= {"plan_angezeigt"}
 
 
 # --------------------------------------------------------------------------- links: PRG

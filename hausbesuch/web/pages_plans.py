@@ -314,14 +314,6 @@ def _pin_targets(plan, profile) -> list[tuple[str, date]]:  # noqa: ANN001
             if span.date(k).weekday() in t.weekdays]
 
 
-def _require_newest(store: Store, plan_id: str, what: str) -> None:
-    """Refuse (400) a change on a plan version a re-plan has replaced, naming the newest
-    version and where ``what`` is done instead: a re-plan of an old version would fail
-    in its job, and a pin set there belongs to the current version."""
-    if reason := replaced_by(store, plan_id, what):
-        raise HTTPException(status_code=400, detail=reason)
-
-
 class _Refused(UserError):
     """A form's input refused: the page comes back with the message (``#fehlermeldung``,
     focused), the typed values, and ``field`` (the input's name) marked as invalid."""
@@ -337,9 +329,10 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
 
 def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
-               pin: dict | None = None) -> Response:
-    """The plan page; ``pin``: a refused pin (``error``, ``field``, the ``typed`` values),
-    shown at its form with status 400."""
+               pin: dict | None = None, refused: str | None = None) -> Response:
+    """The plan page; ``pin``: a refused pin or unpin (``error``, ``field``, the ``typed``
+    values), shown at its form with status 400; ``refused``: a refused re-plan, shown at
+    the top with status 400."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     profile = web.profile(plan.city)
@@ -361,7 +354,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
     return render(
-        request, "plan.html.j2", status=status, pin=pin, plan=plan, days=days,
+        request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
         n_planned=sum(len(r.to_visit) for r in plan.routes),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
@@ -427,15 +420,18 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     Only on the newest version of a plan (400 on a replaced one)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
-    _require_newest(web.store, plan_id,
-                    "Besuche bitte in Plan {newest} verschieben oder festlegen.")
+    typed = {"kundennummer": kundennummer, "ziel": ziel, "uhrzeit": uhrzeit}
+    if reason := replaced_by(web.store, plan_id,
+                             "Besuche bitte in Plan {newest} verschieben oder festlegen."):
+        # replaced since the page was loaded: the page again (it has no pin form now),
+        # the message at its top, naming the version to go to
+        return _plan_page(request, user, plan_id, status=400, refused=reason)
     try:
         kundennummer, team, day, minutes = _pin_input(plan, web.profile(plan.city),
                                                       kundennummer, ziel, uhrzeit)
     except _Refused as exc:  # the page again, the form as typed, the field marked
         return _plan_page(request, user, plan_id, status=400, pin={
-            "error": str(exc), "field": exc.field,
-            "typed": {"kundennummer": kundennummer, "ziel": ziel, "uhrzeit": uhrzeit}})
+            "error": str(exc), "field": exc.field, "typed": typed})
     try:
         closed = casework_api.pin_visit(web.store, plan.city, user.name, kundennummer,
                                         plan_id, team=team, day=day, minutes=minutes)
@@ -448,8 +444,7 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
             "error": (f"{kundennummer}: Fall „{status_label(closed)}“, wird nicht mehr "
                       "besucht; zum Festlegen den Fall erst wieder öffnen (Fälle → Status "
                       "setzen: offen)."),
-            "field": "kundennummer",
-            "typed": {"kundennummer": kundennummer, "ziel": ziel, "uhrzeit": uhrzeit}})
+            "field": "kundennummer", "typed": typed})
     return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
                             "#verschieben",
                             status_code=303)
@@ -462,13 +457,20 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     (re-)plan places the visit freely. Only on the newest version of a plan."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
-    _require_newest(web.store, plan_id, "Festlegungen bitte in Plan {newest} aufheben.")
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
         u.client_id for u in plan.unassigned}
+    # refused: the plan page again, the message at the pins (a double click, a colleague
+    # who took the pin back a moment before)
+    if reason := replaced_by(web.store, plan_id, "Festlegungen bitte in Plan {newest} aufheben."):
+        return _plan_page(request, user, plan_id, status=400, refused=reason)
     if kundennummer not in in_plan:
-        raise HTTPException(status_code=400, detail="Diese Kundennummer gehört nicht zum Plan.")
-    if not casework_api.unpin_visit(web.store, plan.city, user.name, kundennummer, plan_id):
-        raise HTTPException(status_code=400, detail=f"Für {kundennummer} ist nichts festgelegt.")
+        reason = "Diese Kundennummer gehört nicht zum Plan."
+    if reason is None and not casework_api.unpin_visit(web.store, plan.city, user.name,
+                                                       kundennummer, plan_id):
+        reason = f"Für {kundennummer} ist nichts festgelegt."
+    if reason is not None:
+        return _plan_page(request, user, plan_id, status=400,
+                          pin={"error": reason, "field": None, "typed": {}})
     return RedirectResponse(f"/plaene/{quote(plan_id)}?aufgehoben={quote(kundennummer, safe='')}"
                             "#verschieben", status_code=303)
 
@@ -495,8 +497,9 @@ def _other_profile(store: Store, plan_id: str, served: Profile) -> str | None:
     same = PureWindowsPath(stored).name == PureWindowsPath(served_ref).name
     shown, served_shown = name(stored, same), name(served_ref, same)
     return (f"Plan {plan_id} wurde mit dem Profil {shown} gemacht, der Server läuft für "
-            f"{served.name} mit dem Profil {served_shown}. Bitte mit „hausbesuch replan "
-            f"{plan_id}“ neu planen oder den Server mit diesem Profil (--city) starten.")
+            f"{served.name} mit dem Profil {served_shown}. Neu planen lässt er sich mit dem "
+            "Profil, mit dem er gemacht wurde: bitte die Verwaltung fragen (Server mit "
+            "diesem Profil starten).")
 
 
 @router.post("/plaene/{plan_id}/neu-planen")
@@ -505,9 +508,10 @@ def replan(request: Request, plan_id: str, user: User = Depends(require_user)) -
     job would fail)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
-    _require_newest(web.store, plan_id, "Bitte Plan {newest} öffnen und dort neu planen.")
-    if reason := _other_profile(web.store, plan_id, web.profile(plan.city)):
-        raise HTTPException(status_code=400, detail=reason)
+    reason = (replaced_by(web.store, plan_id, "Bitte Plan {newest} öffnen und dort neu planen.")
+              or _other_profile(web.store, plan_id, web.profile(plan.city)))
+    if reason:  # the plan page again, the message at its top
+        return _plan_page(request, user, plan_id, status=400, refused=reason)
     job_id = web.enqueue("replan", plan.city, {
         "plan_id": plan_id, "start": plan.start.isoformat(), "days": plan.days,
         "time_limit": web.plan_time_limit,
@@ -623,8 +627,9 @@ def revoke_link(request: Request, plan_id: str, praefix: str = Form(...),
     try:
         link = revoke(web.store, praefix, actor=user.name, city=plan.city,
                       plan_ids=plan_family(web.store, plan_id))
-    except UserError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+    except UserError as exc:  # e.g. revoked by a colleague a moment before
+        return _links_page(request, plan,
+                           refused={"error": str(exc), "field": None, "typed": {}})
     casework_api.audit(web.store, user.name, "worker_link_revoked", city=plan.city,
                        plan_id=link.plan_id, details={"link": link.prefix, "team": link.team_id,
                                                       "day": link.day.isoformat()})
