@@ -310,14 +310,19 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
 
 def _found_street(head: str, client: Client, parsed: Any) -> str:
     """The street line of an address found in the OSM data: :func:`with_own_number` of
-    the match's ``head`` (``"Bierweg 2-6"``) and the client's house number."""
-    from geodata.addresses import housenumber_key
+    the match's ``head`` (``"Bierweg 2-6"``) and the client's house number as the parser
+    read it from the address (``"8"`` of ``"8 Hinterhaus"``: the addition follows the
+    street on its own); a Hausnummer cell only when it is a plain number."""
+    from geodata.addresses import housenumber_key, with_own_number
 
-    number = (housenumber_key(client.housenumber) if client.housenumber
-              else parsed.housenumber if parsed else "")
-    from geodata.addresses import with_own_number
-
+    number = parsed.housenumber if parsed and parsed.housenumber else ""
+    if not number and client.housenumber and _PLAIN_NUMBER.fullmatch(client.housenumber):
+        number = housenumber_key(client.housenumber)
     return with_own_number(head, number)
+
+
+#: A house number without an addition: ``8``, ``6 a``, ``12-14``, ``3-5a``.
+_PLAIN_NUMBER = re.compile(r"\s*\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?\s*")
 
 
 def complete_address(lines: Sequence[str]) -> bool:

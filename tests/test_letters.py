@@ -1042,6 +1042,11 @@ def test_letters_of_a_run_that_records_nothing_are_removed(planned_week, tmp_pat
     ("Simonshofer Str. 10, 91207 Lauf", None, "Simonshofer Straße 10"),
     ("Marktplatz 24 A, 91207 Lauf", None, "Marktplatz 24a"),  # interpolated
     ("Marktplatz 24 a, 91207 Lauf", "24 a", "Marktplatz 24a"),  # a number column
+    # a Hausnummer cell with an addition (verify 18b N1): the number, then the addition
+    ("Simonshofer Straße 8 Hinterhaus, 91207 Lauf", "8 Hinterhaus",
+     "Simonshofer Straße 8, Hinterhaus"),
+    ("Bierweg 5 Whg. 3, 90607 Rückersdorf", "5 Whg. 3", "Bierweg 5, Whg. 3"),
+    ("Bierweg 4, 2. OG links, 90607 Rückersdorf", "4, 2. OG links", "Bierweg 4, 2. OG links"),
 ])
 def test_postal_lines_keep_the_clients_house_number(lauf_pbf, address, number, expected):
     """A letter's address field writes the street as OSM spells it but the house number as
@@ -1054,7 +1059,7 @@ def test_postal_lines_keep_the_clients_house_number(lauf_pbf, address, number, e
     r = load_index(lauf_pbf).geocode(address)
     assert r.quality in {"exact", "interpolated"}
     c = Client(row=2, id="X", address=address, housenumber=number,
-               street="Marktplatz" if number else None)
+               street=address.split(" " + number)[0] if number else None)
     lines = postal_lines(c, Geocode("X", r.lon, r.lat, r.quality, r.score, r.match,
                                     r.reason, ""))
     assert lines[0] == expected
