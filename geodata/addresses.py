@@ -325,6 +325,9 @@ class ParsedAddress:
     #: c/o line of :attr:`extra` as the parser cut it, the marker and the words after it
     #: up to the house number (see :meth:`host_split`).
     host_run: tuple[str, ...] = field(default=(), repr=False)
+    #: The town as typed, before a part in brackets was taken for its district
+    #: (``"Halle (Saale)"``; empty: :attr:`town`): its qualifier counts (:attr:`town_names`).
+    town_typed: str = field(default="", repr=False)
 
     @property
     def care_of(self) -> tuple[str, ...]:
@@ -401,7 +404,16 @@ class ParsedAddress:
 
     @cached_property
     def town_names(self) -> tuple[str, ...]:
-        """The town as typed and each of its parts (``"Kassel-Wehlheiden"``, ``"Kassel"``, ...)."""
+        """The town as typed and each of its parts (``"Kassel-Wehlheiden"``, ``"Kassel"``, ...).
+
+        A town typed with a qualifier (``"Halle (Saale)"``, ``"Frankfurt/Main"``,
+        ``"Lauf a.d. Pegnitz"``: :func:`town_parts`) is not split into its bare main name,
+        which would agree with every qualifier (Halle (Westf.), Frankfurt (Oder)): only the
+        whole name, and a district after it, stand for it."""
+        whole = self.town_typed or self.town
+        if whole and town_parts(whole)[1]:
+            names = [whole, *([self.district] if self.district else [])]
+            return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
         names = [self.town] if self.town else []
         if self.town:
             names += [p for p in re.split(r"\s*-\s*|\s*/\s*|\s+OT\s+", self.town) if p]
@@ -971,6 +983,9 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             # take "Bad Hersfelder Straße" apart)
             host_run = (extra[-1], street[: m_co.end()], *words)
         street = _clean(" ".join(words[k:]))
+    town_typed = re.sub(r"\s+", " ", town).strip(" ,;") if town else ""
+    if town_typed.count("(") > town_typed.count(")"):  # the line's end took it
+        town_typed += ")"
     if town:
         town, district2 = _split_town(town)
         district = district or district2
@@ -988,6 +1003,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         district=_clean(district),
         extra=tuple(e for e in extra if e),
         host_run=host_run,
+        town_typed=town_typed if town_typed != _clean(town) else "",
     )
 
 

@@ -583,6 +583,10 @@ class AddressIndex:
             what = "leer" if not q.raw.strip() else "keine Straße erkannt"
             return GeocodeResult(None, None, UNRESOLVED, 0.0,
                                  reason=f"Adresse {what}.", suggestions=())
+        if q.town_typed and q.district and self._town_known(q.district):
+            # "Lauf (Heuchling)": the brackets hold a district of the extract, not a
+            # qualifier of the town ("Halle (Saale)"): the town and the district count
+            q = replace(q, town_typed="")
         # The town and postcode must belong to this extract.
         q_towns = [t for t in q.town_names if t]
         town_known = not q_towns or any(self._town_known(t) for t in q_towns)
@@ -590,10 +594,10 @@ class AddressIndex:
         if not town_known and not (pc_known and q.postcode):
             if q.postcode:  # both say another place: name both
                 return self._unresolved(
-                    q, f"Ort „{q.town}“ und PLZ {q.postcode} liegen nicht im Gebiet des "
-                    "Kartenauszugs.")
+                    q, f"Ort „{q.town_typed or q.town}“ und PLZ {q.postcode} liegen nicht im "
+                    "Gebiet des Kartenauszugs.")
             return self._unresolved(
-                q, f"Ort „{q.town}“ liegt nicht im Gebiet des Kartenauszugs.")
+                q, f"Ort „{q.town_typed or q.town}“ liegt nicht im Gebiet des Kartenauszugs.")
         if q.postcode and not pc_known and not (q_towns and town_known):
             return self._unresolved(
                 q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.")

@@ -274,3 +274,20 @@ def test_parser_roundtrip(street: str, number: int, suffix: str, postcode: str, 
 def test_street_start_finds_where_a_street_follows_a_name(words: str, start: int | None) -> None:
     """The helper shared by salutation lines (hausbesuch.tabular) and c/o lines (parse_address)."""
     assert street_start(words.split()) == start
+
+
+@pytest.mark.parametrize(("typed", "other", "same"), [
+    ("Halle (Saale)", "Halle (Westf.)", "Halle an der Saale"),
+    ("Frankfurt/Main", "Frankfurt (Oder)", "Frankfurt am Main"),
+    ("Frankfurt (Main)", "Frankfurt (Oder)", "Frankfurt a. M."),
+    ("Neunkirchen (Brand)", "Neunkirchen am Sand", "Neunkirchen am Brand"),
+])
+def test_a_town_typed_with_brackets_or_a_slash_keeps_its_qualifier(typed, other, same):
+    """QA 18 verify-b N2: the town's parts were matched one by one, and its bare main name
+    ("Halle") agreed with every qualifier: "Halle (Saale)" was found in Halle (Westf.)."""
+    from geodata.geocode import _town_matches, _town_set
+
+    names = parse_address(f"Marktplatz 1, {typed}").town_names
+    assert typed.split("(")[0].split("/")[0].strip() not in names, names
+    assert not any(_town_matches(n, _town_set([other])) for n in names), names
+    assert any(_town_matches(n, _town_set([same])) for n in names), names

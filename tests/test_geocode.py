@@ -437,7 +437,7 @@ def test_a_neighbouring_town_with_the_extracts_postcode_is_not_a_silent_match(
     "town",
     ["Lauf", "LAUF", "Lauf a.d.Pegnitz", "Lauf a. d. Pegnitz", "Lauf an der Pegnitz",
      "Lauf (Pegnitz)", "Lauf/Pegnitz", "Lauf a.d.Pegn.", "91207 Lauf a.d. Pegnitz",
-     "91207 Lauf"],
+     "91207 Lauf", "Lauf (Heuchling)", "Lauf OT Heuchling"],  # a district in brackets
 )
 def test_every_spelling_of_lauf_is_still_lauf(lauf: AddressIndex, town: str) -> None:
     r = lauf.geocode(f"Nürnberger Straße 35, {town}")
