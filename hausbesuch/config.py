@@ -425,6 +425,8 @@ class CaseRules(_Strict):
     @field_validator("land")
     @classmethod
     def _land(cls, v: str) -> str:
+        if not str(v).strip():  # only the nationwide holidays: another Land's working days
+            raise ValueError(f"ist leer: {_LAND_EXAMPLE}")
         return parse_land(v)  # "BY", "Bayern", "DE-BY" -> "BY"
 
     @field_validator("local_holidays")

@@ -530,3 +530,12 @@ def test_a_profile_without_a_depot_gets_an_example(tmp_path):
     assert "Feld 'depots' fehlt: der Standort, an dem die Touren beginnen, z. B. [[depots]] " \
         'name = "Jobcenter", address = "Am Markt 1, 12345 Musterstadt"' in _refused(
             tmp_path, _BASE)
+
+
+def test_an_empty_land_is_refused_like_a_missing_one(tmp_path: Path, lauf_pbf) -> None:
+    """QA 18 verify-b N4: ``land = ""`` passed and planned on the nationwide holidays only
+    (tours on Heilige Drei Könige in Bayern), without a word."""
+    text = _refused(tmp_path, f'name = "X"\n[osm]\nfile = "{lauf_pbf}"\n'
+                    '[[depots]]\nname = "JC"\naddress = "Marktplatz 1, 91207 Lauf"\n'
+                    '[casework]\nland = " "\n')
+    assert "Feld 'casework.land' ist leer: das Bundesland für die Feiertage" in text, text
