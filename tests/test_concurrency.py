@@ -420,3 +420,37 @@ def test_an_import_does_not_overwrite_an_appointment_agreed_meanwhile(tmp_path, 
     with Store.open(db) as store, store.session() as s:
         row = s.get(ClientRow, {"city": CITY, "client_id": CASE})
         assert (row.pin_source, row.pin_day) == ("termin", agreed.date())
+
+
+@pytest.mark.postgres
+def test_the_same_outcome_resent_as_the_first_closes_the_case_is_a_repeat(tmp_path, request,
+                                                                          monkeypatch):
+    """QA 18 verify-a N1: a phone's second sending of an outcome read the key (not yet
+    stored), then the case (just closed by the first sending) and was refused as „Fall
+    erreicht … der Koordination melden“ although its outcome was recorded."""
+    db = _db("postgresql", tmp_path, request)
+    _seed(db)
+    first_done = threading.Event()
+    row_of = Casework._row
+
+    def paused(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if threading.current_thread().name == "second":
+            first_done.wait(60)  # the first sending is recorded meanwhile
+        return row_of(self, *args, **kwargs)
+
+    monkeypatch.setattr(Casework, "_row", paused)
+
+    def send(store: Store) -> bool:
+        return _casework(store, "link:x").record_outcome(
+            CASE, DAY, "angetroffen", source="web", idempotency_key="same", only_open=True)[1]
+
+    r = _Runner(db)
+    r.start("second", send)
+    time.sleep(0.5)  # the second sending is in its check, before it reads the case
+    first = r.start("first", send)
+    first.join(60)
+    first_done.set()
+    r.join()
+    assert not r.errors, r.errors
+    assert r.results == {"first": True, "second": False}  # new, then a repeat
+    assert _count(db, select(func.count()).select_from(OutcomeRow)) == 1

@@ -1370,14 +1370,19 @@ class Casework:
         status), unless the outcome was recorded before under ``idempotency_key`` (a
         phone sending again: that stays "schon erfasst")."""
         with self.store.session() as s:
+            row = self._row(s, client_id)
+            if row.status == "offen":
+                return
+            # the status first, then the key: an outcome that closed the case commits with
+            # its status, so the same outcome sent twice at once finds its first sending
+            # here and stays "schon erfasst" (read the other way round, the key could be
+            # missed and the new status seen: QA 18 verify-a N1)
             if idempotency_key and s.scalar(select(OutcomeRow.id).where(
                     OutcomeRow.idempotency_key == idempotency_key)) is not None:
                 return
-            row = self._row(s, client_id)
-            if row.status != "offen":
-                raise CaseworkError(closed_case_text(row.client_id, row.status,
-                                                    row.status_since) +
-                                    " Ergebnis bitte der Koordination melden.")
+            raise CaseworkError(closed_case_text(row.client_id, row.status,
+                                                row.status_since) +
+                                " Ergebnis bitte der Koordination melden.")
 
     def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
                         appointment: datetime | None, note: str | None, source: str,
