@@ -178,7 +178,29 @@ def town_tokens(name: str) -> frozenset[str]:
     Pegnitz"``, ``{"hersfeld"}`` for ``"Bad Hersfeld"``): without ``Bad``, ``St.`` and
     the qualifier, which other towns share."""
     main, _ = _town_split(name)
-    return frozenset(w for w in main if w not in _TOWN_STOP and len(w) > 2)
+    words: list[str] = []
+    for w in main:  # "Neu-Ulm" is one word, "neuulm": not "Ulm" across the river
+        if words and words[-1] in _TOWN_PREFIXES:
+            words[-1] += w
+        else:
+            words.append(w)
+    return frozenset(w for w in words if w not in _TOWN_STOP and len(w) > 2
+                     and w not in _TOWN_PREFIXES)
+
+
+#: First words that make another town of a name: Neu-Ulm is not Ulm, Groß-Gerau not
+#: Klein-Gerau, Nieder-Olm not Ober-Olm (:func:`town_tokens` joins them to the next word;
+#: normalised: "gross", "sud").
+_TOWN_PREFIXES = frozenset(
+    {"neu", "alt", "gross", "klein", "nieder", "ober", "unter", "mittel", "hohen", "nord",
+     "sud", "sued", "ost", "west"})
+
+
+def _prefixed(town: str) -> bool:
+    """Whether a town's name begins with one of :data:`_TOWN_PREFIXES` (``Neu-Ulm``): its
+    hyphen joins one name, it does not add a district."""
+    words = re.findall(r"[a-z0-9]+", normalize_text(town))
+    return len(words) > 1 and words[0] in _TOWN_PREFIXES
 
 
 def town_qualifiers_agree(a: str, b: str) -> bool:
@@ -415,7 +437,7 @@ class ParsedAddress:
             names = [whole, *([self.district] if self.district else [])]
             return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
         names = [self.town] if self.town else []
-        if self.town:
+        if self.town and not _prefixed(self.town):  # "Neu-Ulm" is not "Neu" and "Ulm"
             names += [p for p in re.split(r"\s*-\s*|\s*/\s*|\s+OT\s+", self.town) if p]
         if self.district:
             names.append(self.district)
@@ -989,7 +1011,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     if town:
         town, district2 = _split_town(town)
         district = district or district2
-        if not district and "-" in town:
+        if not district and "-" in town and not _prefixed(town):  # "Neu-Ulm": one name
             left, _, right = town.partition("-")
             if len(left.strip()) > 2 and len(right.strip()) > 2:
                 district = right.strip()

@@ -91,7 +91,7 @@ UNRESOLVED = "unresolved"
 QUALITIES = (EXACT, INTERPOLATED, STREET, UNRESOLVED)
 
 #: Bump when the index layout or the build rules change (invalidates caches).
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 
 _CLUSTER_RADIUS_M = 300.0  # pieces of one street name closer than this are one street
 _SAME_TOWN_MERGE_M = 1500.0  # ... or this, when postcode and town agree

@@ -291,3 +291,19 @@ def test_a_town_typed_with_brackets_or_a_slash_keeps_its_qualifier(typed, other,
     assert typed.split("(")[0].split("/")[0].strip() not in names, names
     assert not any(_town_matches(n, _town_set([other])) for n in names), names
     assert any(_town_matches(n, _town_set([same])) for n in names), names
+
+
+@pytest.mark.parametrize(("typed", "other"), [
+    ("Neu-Ulm", "Ulm"), ("Ulm", "Neu-Ulm"), ("Nieder-Olm", "Ober-Olm"),
+    ("Groß-Gerau", "Klein-Gerau"), ("Neu Ulm", "Ulm"),
+])
+def test_a_town_named_with_neu_gross_or_nieder_is_another_town(typed, other):
+    """QA 18 verify-b N3: the shared word ("Ulm") made Neu-Ulm the town across the river,
+    and a hyphen split "Neu-Ulm" into "Neu" and a district "Ulm"."""
+    from geodata.geocode import _town_matches, _town_set
+
+    names = parse_address(f"Marktplatz 1, {typed}").town_names
+    assert not any(_town_matches(n, _town_set([other])) for n in names), names
+    assert any(_town_matches(n, _town_set([typed.replace(" ", "-")])) for n in names), names
+    # a town and its district still match the town
+    assert "Kassel" in parse_address("Marktplatz 1, Kassel-Wehlheiden").town_names
