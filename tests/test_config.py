@@ -501,6 +501,9 @@ def test_the_template_profile_loads_with_the_teams_file_keys(tmp_path):
     assert "vorlage" not in available_profiles()
     assert (profile.name, profile.casework.land, profile.depot.address) == (
         "Musterstadt", "HE", "Am Markt 1, 12345 Musterstadt")
+    # no example sender, phone or e-mail reaches a real letter (QA 18 verify-b N6)
+    brief = profile.brief
+    assert (brief.absender, brief.anschrift, brief.telefon, brief.email) == ("", [], "", "")
     one, two = default_teams(profile)
     assert one.members == ("Frau Beispiel", "Herr Muster") and one.skills == {"Türkisch"}
     assert (one.shift_start_min, one.shift_end_min) == (480, 960)
