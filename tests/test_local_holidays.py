@@ -37,7 +37,7 @@ def test_local_holidays_are_no_working_days_and_are_named(tmp_path: Path, lauf_p
     assert cal.is_working_day(date(2028, 12, 29))  # 31.12. only in 2027 (a Friday)
     assert cal.is_working_day(date(2028, 8, 14)) and cal.is_working_day(date(2028, 8, 16))
     assert cal.holiday_label(assumption) == "Mariä Himmelfahrt, Feiertag laut Profil"
-    assert cal.holiday_label(eve) == "örtlicher Feiertag, Feiertag laut Profil"
+    assert cal.holiday_label(eve) == "Feiertag laut Profil"
     # the Land's own stay, and are named as the Land's
     assert cal.holiday_label(date(2027, 1, 6)) == "Heilige Drei Könige, Feiertag in BY"
     assert not load_profile("lauf").casework.calendar().is_holiday(assumption)  # Protestant
@@ -71,3 +71,14 @@ def test_a_day_that_is_none_is_refused_naming_the_field(tmp_path: Path, lauf_pbf
     text = str(info.value)
     assert "local_holidays" in text and f"„{entry}“ ist kein Tag" in text, text
     assert "TT.MM." in text and "Value error" not in text
+
+
+def test_a_span_of_local_holidays_only_is_refused_naming_them(tmp_path: Path, lauf_pbf: Path
+                                                            ) -> None:
+    from hausbesuch.errors import UserError
+
+    cal = _profile(tmp_path, lauf_pbf, '["15.08. Mariä Himmelfahrt"]').casework.calendar()
+    with pytest.raises(UserError) as info:
+        Span(date(2028, 8, 15), 1, cal).require_work_days()
+    assert "(nur Wochenende oder Feiertage: Di 15.08.2028 (Mariä Himmelfahrt, Feiertag " \
+           "laut Profil))" in str(info.value), info.value

@@ -200,14 +200,15 @@ class WorkCalendar:
         return local.name if local is not None else None
 
     def holiday_label(self, d: date) -> str | None:
-        """``Heilige Drei Könige, Feiertag in BY`` or ``Mariä Himmelfahrt, Feiertag laut
-        Profil`` (a local one), None on a day that is no holiday."""
+        """``Heilige Drei Könige, Feiertag in BY``, ``Mariä Himmelfahrt, Feiertag laut
+        Profil`` (a local one; without a name: ``Feiertag laut Profil``), None on a day
+        that is no holiday."""
         name = self.holiday_name(d)
         if name is None:
             return None
-        where = (f"in {self.land or 'Deutschland'}" if d in _holidays(self.land, d.year)
-                 else "laut Profil")
-        return f"{name}, Feiertag {where}"
+        if d in _holidays(self.land, d.year):
+            return f"{name}, Feiertag in {self.land or 'Deutschland'}"
+        return "Feiertag laut Profil" if name == LOCAL_HOLIDAY else f"{name}, Feiertag laut Profil"
 
     def is_working_day(self, d: date) -> bool:
         return d.weekday() < 5 and not self.is_holiday(d)

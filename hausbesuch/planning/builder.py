@@ -145,15 +145,12 @@ class Span:
         free = []
         for d in range(self.days):
             day = self.date(d)
-            name = self.calendar.holiday_name(day)
+            label = self.calendar.holiday_label(day)
             free.append(f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)}"
-                        + (f" ({name})" if name else ""))
+                        + (f" ({label})" if label else ""))
         what = (f"Der {self.describe()} ist kein Arbeitstag" if self.days == 1 else
                 f"Der Zeitraum {self.describe()} enthält keinen Arbeitstag")
-        raise UserError(
-            f"{what} (nur Wochenende oder Feiertage in "
-            f"{self.calendar.land or 'Deutschland'}: {', '.join(free)}). {change}"
-        )
+        raise UserError(f"{what} (nur Wochenende oder Feiertage: {', '.join(free)}). {change}")
 
 
 # --------------------------------------------------------------------------- candidates
