@@ -308,6 +308,26 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     return [*care_of, street, last] if last else [*care_of, street]
 
 
+def _address_doubt(client: Client, geocode: Geocode | None) -> str:
+    """Why a letter's address may not reach the client, in German, or "": no house
+    number, found only at street level (the number is not in the map data), or found
+    with the geocoder's note (a street name only similar, a town or postcode that does
+    not fit). A point set by hand or a coordinate of the list says nothing about it."""
+    from geodata.addresses import parse_address
+
+    number = client.housenumber or (parse_address(client.address).housenumber
+                                     if client.address else "")
+    if not number:
+        return "keine Hausnummer"
+    if geocode is None:
+        return ""
+    if geocode.quality == "street":
+        return "Hausnummer nicht in den Kartendaten (nur auf Straßenebene gefunden)"
+    if geocode.quality in {"exact", "interpolated"} and geocode.reason:
+        return f"unsicher gefunden ({geocode.reason.rstrip('.')})"
+    return ""
+
+
 def _found_street(head: str, client: Client, parsed: Any) -> str:
     """The street line of an address found in the OSM data: :func:`with_own_number` of
     the match's ``head`` (``"Bierweg 2-6"``) and the client's house number as the parser
@@ -836,7 +856,7 @@ class LetterRun:
     #: files of the earlier run in the folder that this run did not write again (removed)
     replaced: list[str] = field(default_factory=list)
     #: (client id, German note) on letters written: a visit called off because its case
-    #: is no longer open
+    #: is no longer open, an address to check before sending (:func:`_address_doubt`)
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -894,6 +914,8 @@ def write_letters(
         if (why := unprintable_reason(name, address)) is not None:
             run.skipped.append((a.client_id, why))  # it would print as empty boxes
             continue
+        if check := _address_doubt(visited, geocodes.get(a.client_id)):
+            run.notes.append((a.client_id, f"Anschrift vor dem Versand prüfen: {check}"))
         body = letter_content(profile, a, name=name, address=address, letter_date=when)
         try:
             pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,

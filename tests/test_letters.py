@@ -1119,3 +1119,22 @@ def test_confirming_a_match_keeps_the_clients_house_number(tmp_path, lauf_pbf):
         cw.set_status("D-2", "in_klaerung", "verzogen?")
         (klaerung,) = [p for p in cw.address_problems() if p.client_id == "D-2"]
         assert klaerung.address == "Bierweg 4, 90607 Rückersdorf", klaerung
+
+
+def test_a_letter_whose_address_may_not_arrive_is_named_for_a_check():
+    """QA 18 verify-b N7: letters went out to „Urlasstraße / 91207 Lauf“ (no number) and
+    to house numbers the map data lacks without a word."""
+    from hausbesuch.letters import _address_doubt
+    from hausbesuch.plandata import Client, Geocode
+
+    def g(quality: str, reason: str = "") -> Geocode:
+        return Geocode("X", 11.28, 49.51, quality, 1.0, "Urlasstraße 4, 91207 Lauf", reason, "")
+
+    bare = Client(row=2, id="X", address="Urlasstraße, 91207 Lauf")
+    with_number = Client(row=2, id="X", address="Urlasstraße 4, 91207 Lauf")
+    assert _address_doubt(bare, g("street")) == "keine Hausnummer"
+    assert "nur auf Straßenebene" in _address_doubt(with_number, g("street"))
+    assert _address_doubt(with_number, g("exact", "PLZ 91208 passt nicht zum Ort.")) == (
+        "unsicher gefunden (PLZ 91208 passt nicht zum Ort)")
+    assert _address_doubt(with_number, g("exact")) == ""
+    assert _address_doubt(with_number, g("manual", "von Hand gesetzt")) == ""
