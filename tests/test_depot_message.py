@@ -32,3 +32,40 @@ def test_a_depot_not_found_says_how_to_give_its_point(lauf_pbf, address, result)
     assert re.search(r"unter \[\[depots\]\] korrigieren oder dort den Punkt des Standorts "
                      r"angeben, z\. B\. lat = 49\.\d{4} und lon = 11\.\d{4} \(hier ", msg), msg
     assert not re.search(r"\b(street|unresolved)\b|lon/lat", msg)
+
+
+def test_a_depot_of_another_city_asks_whether_profile_and_extract_fit(lauf_pbf):
+    """QA 18 verify-b N5: with a forgotten --city (Kassel's profile) and Lauf's extract the
+    message told the user to edit the Kassel profile's depot."""
+    with pytest.raises(UserError) as info:
+        depot_lonlat(load_profile("kassel"), load_index(lauf_pbf))
+    msg = str(info.value)
+    assert msg.startswith("Der Standort „Jobcenter Stadt Kassel“ (Lewinskistraße 4, 34127 "
+                          "Kassel) liegt nicht im OSM-Auszug"), msg
+    assert "passen Stadtprofil (--city) und OSM-Auszug (--osm) zusammen? Ohne --city gilt " \
+           "das Profil von Kassel." in msg and "[[depots]]" not in msg
+
+
+def test_import_with_an_extract_of_another_city_than_the_profile_is_refused(
+        tmp_path, lauf_pbf):
+    """QA 18b #3: ``import LISTE --osm lauf.pbf`` without --city stored Lauf's clients as
+    Kassel's cases; now nothing is stored and the message says to give --city."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+    from hausbesuch.store import ClientRow, Store
+
+    src = tmp_path / "k.csv"
+    src.write_text("Kundennummer;Name;Adresse\nL-1;Probe, Paula;Marktplatz 1, 91207 Lauf\n",
+                   encoding="utf-8")
+    db = str(tmp_path / "s.sqlite")
+    res = CliRunner().invoke(app, ["import", str(src), "--osm", str(lauf_pbf), "--db", db])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "enthält den Standort des Stadtprofils nicht (Jobcenter Stadt Kassel" in text
+    assert "ohne --city gilt das Profil von Kassel" in text and "--city mit dem Profil" in text
+    with Store.open(db) as store, store.session() as s:
+        assert s.query(ClientRow).count() == 0
+    ok = CliRunner().invoke(app, ["import", str(src), "--city", "lauf", "--osm", str(lauf_pbf),
+                                  "--db", db])
+    assert ok.exit_code == 0, ok.output

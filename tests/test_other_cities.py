@@ -35,8 +35,9 @@ def test_a_city_without_cases_names_the_cities_the_database_holds(tmp_path, bad_
         "Alle Adressen offener Fälle in Bad Hersfeld sind gefunden")
     # --city forgotten: Kassel, the default; the OSM data of Bad Hersfeld (no download)
     osm = ["--osm", str(bad_hersfeld_pbf), "--db", db]
-    out = ok("addresses", *osm)
-    assert "Alle Adressen" not in out and HINT.format(city="Kassel") in out, out
+    res = run("addresses", *osm)  # Kassel's profile, Bad Hersfeld's extract: refused
+    assert res.exit_code == 2 and "Alle Adressen" not in res.output, res.output
+    assert "ohne --city gilt das Profil von Kassel" in " ".join(res.output.split())
     res = run("status", "H-0", "--db", db)
     assert res.exit_code == 2 and HINT.format(city="Kassel") in res.output, res.output
     res = run("plan", *osm, "--start", "2026-12-14", "--out", str(tmp_path / "plan"))
@@ -49,10 +50,10 @@ def test_a_city_without_cases_names_the_cities_the_database_holds(tmp_path, bad_
         'name = "Bad Hersfeld"', 'name = "Bad Hersfeld (JC)"'), encoding="utf-8")
     out = ok("addresses", "--city", str(renamed), *osm)
     assert HINT.format(city="Bad Hersfeld (JC)") in out and "alten Namen" in out, out
-    # the import under the default city says where it went
-    out = ok("import", str(clients), *osm)
-    assert "kunden.csv für Kassel: 2 neu" in out, out
-    assert ("Hinweis: eingelesen für Kassel, aber die Datenbank enthielt bisher nur Fälle "
-            "von: Bad Hersfeld. War eine andere Stadt gemeint: --city angeben") in out, out
-    out = ok("addresses", *osm)  # now Kassel has cases: no hint
+    # an import under another city's name says where it went
+    out = ok("import", str(clients), "--city", str(renamed), *osm)
+    assert "kunden.csv für Bad Hersfeld (JC): 2 neu" in out, out
+    assert ("Hinweis: eingelesen für Bad Hersfeld (JC), aber die Datenbank enthielt bisher "
+            "nur Fälle von: Bad Hersfeld. War eine andere Stadt gemeint: --city angeben") in out
+    out = ok("addresses", "--city", str(renamed), *osm)  # now it has cases: no hint
     assert "Die Datenbank enthält" not in out, out

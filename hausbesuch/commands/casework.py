@@ -92,7 +92,29 @@ def _casework(db: str | None, city: str | None, osm: Path | None = None,  # type
 
     profile = load_profile(city)
     with Store.open(db, create=create) as store:
-        yield Casework(store, profile, actor=cli_actor(), osm=osm)
+        cw = Casework(store, profile, actor=cli_actor(), osm=osm)
+        if osm is not None:  # before anything is stored under the profile's city
+            _depot_in_extract(cw, osm, city)
+        yield cw
+
+
+def _depot_in_extract(cw, osm: Path, city: str | None) -> None:  # noqa: ANN001
+    """Refuse an extract ``--osm`` that does not hold the profile's depot: the profile of
+    another city (without ``--city``: Kassel) would store the list's cases under that
+    city's name and plan from its depot (QA 18b #3)."""
+    depot = cw.profile.depot
+    if depot.lon is not None and depot.lat is not None:
+        inside = cw.inside_extract(depot.lon, depot.lat)
+    else:
+        r = cw.index.geocode(depot.address)
+        inside = not (r.lon is None and "nicht im Gebiet des Kartenauszugs" in (r.reason or ""))
+    if not inside:
+        which = ("ohne --city gilt das Profil von Kassel" if city is None
+                 else f"Profil {cw.profile.name}")
+        raise UserError(
+            f"Der OSM-Auszug {osm.name} enthält den Standort des Stadtprofils nicht "
+            f"({depot.name}, {depot.address}; {which}). Bitte --city mit dem Profil der "
+            "Stadt dieses Auszugs angeben.")
 
 
 def _echo_rejected(rejected: list, what: str = "abgelehnt",  # type: ignore[type-arg]

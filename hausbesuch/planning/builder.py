@@ -501,6 +501,11 @@ def depot_not_found(depot: Any, res: Any, index: Any) -> str:
 
     why = quality_label(res.quality)
     reason = str(getattr(res, "reason", "") or "").strip().rstrip(".")
+    if res.lon is None and "nicht im Gebiet des Kartenauszugs" in reason:
+        # the profile of another city than the extract's (a forgotten --city: Kassel's)
+        return (f"Der Standort „{depot.name}“ ({depot.address}) liegt nicht im OSM-Auszug "
+                f"({reason}): passen Stadtprofil (--city) und OSM-Auszug (--osm) zusammen? "
+                "Ohne --city gilt das Profil von Kassel.")
     suggestions = list(getattr(res, "suggestions", ()) or ())[:3]
     if res.lat is not None and res.lon is not None:
         lat, lon, what = float(res.lat), float(res.lon), "der Punkt der Straße"
