@@ -4,6 +4,7 @@ cases; the commands say which cities the database holds instead of a false all-c
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from geodata.geocode import load_index
@@ -57,3 +58,23 @@ def test_a_city_without_cases_names_the_cities_the_database_holds(tmp_path, bad_
             "nur Fälle von: Bad Hersfeld. War eine andere Stadt gemeint: --city angeben") in out
     out = ok("addresses", "--city", str(renamed), *osm)  # now it has cases: no hint
     assert "Die Datenbank enthält" not in out, out
+
+
+def test_an_import_whose_extract_cannot_be_read_stores_nothing(tmp_path, bad_hersfeld_pbf):
+    """QA 18 verify-b: the import stored the list, then failed on the profile's missing
+    OSM file; the next import said „0 neu“."""
+    from hausbesuch.store import ClientRow, Store
+
+    profile = tmp_path / "ohne-karte.toml"
+    profile.write_text((PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+                       .replace('name = "Bad Hersfeld"', 'name = "Ohne Karte"'), encoding="utf-8")
+    text = profile.read_text(encoding="utf-8")
+    profile.write_text(re.sub(r'(?m)^file = ".*"$', 'file = "fehlt.osm.pbf"', text),
+                       encoding="utf-8")
+    assert 'file = "fehlt.osm.pbf"' in profile.read_text(encoding="utf-8")
+    db = str(tmp_path / "s.sqlite")
+    res = run("import", str(_clients(tmp_path, bad_hersfeld_pbf)), "--city", str(profile),
+              "--db", db)
+    assert res.exit_code == 2 and "fehlt.osm.pbf" in res.output, res.output
+    with Store.open(db) as store, store.session() as s:
+        assert s.query(ClientRow).count() == 0

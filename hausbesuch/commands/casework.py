@@ -194,6 +194,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
         with _casework(db, city, osm, create=True) as cw:
             before = cities_with_cases(cw.store)  # a forgotten --city: other cities only
+            _ = cw.index  # the extract first: one that cannot be read stores nothing
             res = cw.import_clients(clients)
             problems = cw.address_problems()  # what `addresses` lists right after
             where = cw.city
