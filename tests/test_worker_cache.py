@@ -335,6 +335,21 @@ def test_open_page_learns_that_the_tour_changed(site: Site) -> None:
                 "Die Tour wurde geändert – bitte neu laden.")
             assert page.get_attribute("#tourwechsel", "role") == "alert"
             assert loads == [] and page.locator(f"#stopp-{moved}").count() == 1
+            # the note typed is not thrown away without asking (QA 18 verify-a)
+            asked: list[str] = []
+
+            def answer(dialog, accept: bool) -> None:  # noqa: ANN001
+                asked.append(dialog.message)
+                dialog.accept() if accept else dialog.dismiss()
+
+            page.once("dialog", lambda d: answer(d, False))
+            page.get_by_role("button", name="Neu laden").click()
+            page.wait_for_timeout(300)
+            assert asked and "gehen beim Neuladen verloren" in asked[0], asked
+            assert loads == [] and page.locator(f"#stopp-{moved}").count() == 1
+            assert page.locator("li.stop textarea[name=notiz]").first.input_value() == \
+                "Hund im Hof"
+            page.once("dialog", lambda d: answer(d, True))
             page.get_by_role("button", name="Neu laden").click()
             page.wait_for_selector(f"#stopp-{moved}", state="detached")
             assert page.inner_text("#tourwechsel") == ""

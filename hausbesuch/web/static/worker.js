@@ -184,6 +184,8 @@
   // (once per new stamp), else it asks for a reload with a button.
   var tourShown = body.getAttribute("data-tour") || "";
   var TOUR_TEXT = "Die Tour wurde geändert – bitte neu laden.";
+  var TYPED_LOST = "Eingetippte, noch nicht gespeicherte Angaben gehen beim Neuladen " +
+    "verloren. Trotzdem neu laden?";
   var reloadKey = "hausbesuch-neu-geladen:" + location.pathname;
   function typed() {
     return Array.prototype.some.call(
@@ -206,7 +208,11 @@
     p.textContent = TOUR_TEXT;
     var b = document.createElement("button");
     b.type = "button"; b.className = "primary"; b.textContent = "Neu laden";
-    b.addEventListener("click", function () { location.reload(); });
+    b.addEventListener("click", function () {
+      // what is typed and not yet saved would go with the old page
+      if (typed() && !window.confirm(TYPED_LOST)) return;
+      location.reload();
+    });
     p.appendChild(document.createTextNode(" "));
     p.appendChild(b);
     box.appendChild(p);
