@@ -583,9 +583,17 @@ class AddressIndex:
             what = "leer" if not q.raw.strip() else "keine Straße erkannt"
             return GeocodeResult(None, None, UNRESOLVED, 0.0,
                                  reason=f"Adresse {what}.", suggestions=())
+        town_note = ""
         if q.town_typed and q.district and self._town_known(q.district):
             # "Lauf (Heuchling)": the brackets hold a district of the extract, not a
             # qualifier of the town ("Halle (Saale)"): the town and the district count
+            q = replace(q, town_typed="")
+        elif (q.town_typed and q.district and self._town_known(q.town)
+              and not any(self._town_known(t) for t in q.town_names if t)):
+            # "Lauf (Bullach)", a district the extract does not name, or "Halle (Saale)" in
+            # an extract of Halle (Westf.): the town alone, and the answer in doubt
+            town_note = (f"Ort „{q.town_typed}“ passt nicht genau: „{q.district}“ kennt der "
+                         f"Kartenauszug bei {q.town} nicht.")
             q = replace(q, town_typed="")
         # The town and postcode must belong to this extract.
         q_towns = [t for t in q.town_names if t]
@@ -654,6 +662,9 @@ class AddressIndex:
             # the number is found in only one of them, the answer must say so
             notes.append(f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich (die PLZ "
                          "gehört zu einem anderen Ort).")
+            factor *= 0.9
+        if town_note:
+            notes.append(town_note)
             factor *= 0.9
         found = self._with_number(q, clusters, factor, notes)
         if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED):

@@ -481,3 +481,16 @@ def test_pl_is_platz(lauf: AddressIndex, typed: str) -> None:
 def test_doktor_written_out_is_dr(lauf: AddressIndex) -> None:
     r = lauf.geocode("Doktor-Schlier-Weg 6, Lauf")
     assert r.quality == EXACT and r.match.startswith("Dr.-Schlier-Weg 6,"), r
+
+
+@pytest.mark.parametrize("typed", ["Albertistraße 5, Lauf (Bullach)",
+                                   "Albertistraße 5, 91207 Lauf (Bullach)"])
+def test_a_district_in_brackets_the_extract_does_not_name_is_found_in_doubt(
+        lauf: AddressIndex, typed: str) -> None:
+    """Review 18b #1: after the bracket became the town's qualifier, „Lauf (Bullach)“ (a
+    district without a place of its own in the extract) was refused as a town outside the
+    extract; it is the town, in doubt, listed for a check."""
+    r = lauf.geocode(typed)
+    assert r.quality == EXACT and r.doubt, r
+    assert r.match == "Albertistraße 5, 91207 Lauf a.d.Pegnitz", r
+    assert "„Bullach“ kennt der Kartenauszug bei Lauf nicht" in r.reason, r
