@@ -323,9 +323,15 @@ def _address_doubt(client: Client, geocode: Geocode | None) -> str:
         return ""
     if geocode.quality == "street":
         return "Hausnummer nicht in den Kartendaten (nur auf Straßenebene gefunden)"
-    if geocode.quality in {"exact", "interpolated"} and geocode.reason:
+    if geocode.quality == "exact" and geocode.reason or geocode.quality == "interpolated" \
+            and any(w in geocode.reason for w in _DOUBT_WORDS):
         return f"unsicher gefunden ({geocode.reason.rstrip('.')})"
     return ""
+
+
+#: Words of the geocoder's notes that put a match in doubt (an interpolated number always
+#: carries a note saying how it was placed, which is no doubt about the address).
+_DOUBT_WORDS = ("passt nicht", "unscharf", "widersprechen", "weicht ab", "vor dem")
 
 
 def _found_street(head: str, client: Client, parsed: Any) -> str:
@@ -1169,12 +1175,16 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
     # the cases locked: an outcome for one of these visits recorded at this moment comes
     # first (the visit stays "erledigt", not called off) or after (review 18 #5)
     lock_clients(s, plan.city, [a.client_id for a in items])
+    changed = []
     for a in items:
         row = s.get(CaseVisitRow, a.visit_id)
         if row is None:  # pragma: no cover - ids come from the store just before
             continue
         s.refresh(row)
-        if row.status == "geplant":  # a visit done or called off meanwhile stays so
+        if row.status not in ("geplant", "entfallen"):  # its outcome recorded meanwhile
+            changed.append(a.client_id)
+            continue
+        if row.status == "geplant":
             row.status = "entfallen"
             row.updated_at = now
         details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
@@ -1185,6 +1195,10 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
             details["ordner"] = str(folder.resolve())
         store.audit(actor, AUDIT_CORRECTION, city=plan.city, client_id=a.client_id,
                     plan_id=plan.id, visit_id=a.visit_id, session=s, details=details)
+    if changed:  # its letter is written: the whole run goes, nothing recorded (review 18b)
+        raise LetterError(
+            f"Während der Korrekturbriefe wurde für {', '.join(sorted(set(changed)))} ein "
+            "Ergebnis erfasst: bitte die Korrekturbriefe noch einmal erstellen.")
 
 
 def _check_newest(store: Any, plan: Plan) -> None:

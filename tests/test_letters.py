@@ -1137,4 +1137,10 @@ def test_a_letter_whose_address_may_not_arrive_is_named_for_a_check():
     assert _address_doubt(with_number, g("exact", "PLZ 91208 passt nicht zum Ort.")) == (
         "unsicher gefunden (PLZ 91208 passt nicht zum Ort)")
     assert _address_doubt(with_number, g("exact")) == ""
+    # an interpolated number always says how it was placed: no doubt about the address
+    placed = "Hausnummer 4 interpoliert zwischen Nr. 2 und 6 (OSM-Interpolationslinie)."
+    assert _address_doubt(with_number, g("interpolated", placed)) == ""
+    assert _address_doubt(with_number, g("interpolated", placed + " Ort „X“ passt nicht "
+                                         "genau: die Straße liegt in Lauf.")).startswith(
+        "unsicher gefunden")
     assert _address_doubt(with_number, g("manual", "von Hand gesetzt")) == ""

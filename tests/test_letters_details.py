@@ -863,6 +863,7 @@ def test_a_correction_does_not_call_off_a_visit_done_meanwhile(tmp_path):
     an outcome recorded for it in the meantime (the visit „erledigt“) was overwritten."""
     from types import SimpleNamespace
 
+    from hausbesuch import letters as letters_mod
     from hausbesuch.letters import Announcement, record_corrections
     from hausbesuch.store import CaseVisitRow, Store
 
@@ -878,8 +879,16 @@ def test_a_correction_does_not_call_off_a_visit_done_meanwhile(tmp_path):
         plan = SimpleNamespace(id="p-1", city="Bad Hersfeld")
         items = [Announcement(vid[2:], "t", day, start, (start, start), visit_id=vid,
                               announced_on=date(2026, 12, 1)) for vid in ("V-done", "V-open")]
-        with store.session() as s:
+        # the letter for the visit done meanwhile is written already: the whole run is
+        # refused (the caller discards its folder), nothing is called off or audited
+        with pytest.raises(letters_mod.LetterError, match=r"für done ein Ergebnis erfasst: bitte die Korrekturbriefe noch einmal"), \
+                store.session() as s:
             record_corrections(store, s, plan, items, actor="test", now=now)
         with store.session() as s:
             assert s.get(CaseVisitRow, "V-done").status == "erledigt"
+            assert s.get(CaseVisitRow, "V-open").status == "geplant"
+        assert store.audit_rows(action=letters_mod.AUDIT_CORRECTION) == []
+        with store.session() as s:  # without it, the other one is called off
+            record_corrections(store, s, plan, items[1:], actor="test", now=now)
+        with store.session() as s:
             assert s.get(CaseVisitRow, "V-open").status == "entfallen"
