@@ -438,7 +438,16 @@ class ParsedAddress:
             return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
         names = [self.town] if self.town else []
         if self.town and not _prefixed(self.town):  # "Neu-Ulm" is not "Neu" and "Ulm"
-            names += [p for p in re.split(r"\s*-\s*|\s*/\s*|\s+OT\s+", self.town) if p]
+            parts = [p for p in re.split(r"\s*-\s*|\s*/\s*|\s+OT\s+", self.town) if p]
+            k = 0
+            while k < len(parts):  # "Frankfurt-Nieder-Eschbach": "Nieder-Eschbach", one name
+                if normalize_text(parts[k]) in _TOWN_PREFIXES and k + 1 < len(parts):
+                    names.append(f"{parts[k]}-{parts[k + 1]}")
+                    k += 2
+                    continue
+                if normalize_text(parts[k]) not in _TOWN_PREFIXES:
+                    names.append(parts[k])
+                k += 1
         if self.district:
             names.append(self.district)
         return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))

@@ -307,3 +307,6 @@ def test_a_town_named_with_neu_gross_or_nieder_is_another_town(typed, other):
     assert any(_town_matches(n, _town_set([typed.replace(" ", "-")])) for n in names), names
     # a town and its district still match the town
     assert "Kassel" in parse_address("Marktplatz 1, Kassel-Wehlheiden").town_names
+    # a district named so is one name too, no bare "Nieder" (review 18b #5)
+    assert parse_address("Hauptstr 5, Frankfurt-Nieder-Eschbach").town_names == (
+        "Frankfurt-Nieder-Eschbach", "Frankfurt", "Nieder-Eschbach")
