@@ -1248,13 +1248,16 @@ class Store:
         now for each (a list holds them). Each insert and update is audited (the changed
         field names, never their values).
         """
-        items = list(clients)
+        # in id order, the rows locked chunk by chunk (lock_clients): the lock order of an
+        # import, so that the two never wait for each other the other way round
+        items = sorted(clients, key=lambda c: c.id)
         now = clock.now()
         inserted = updated = unchanged = 0
         with self.session() as s:
             for chunk_start in range(0, len(items), 500):
                 chunk = items[chunk_start : chunk_start + 500]
                 ids = [c.id for c in chunk]
+                lock_clients(s, city, ids)
                 existing = {
                     r.client_id: r
                     for r in s.scalars(
