@@ -1104,7 +1104,8 @@ def test_confirming_a_match_keeps_the_clients_house_number(tmp_path, lauf_pbf):
     src = tmp_path / "k.csv"
     src.write_text("Kundennummer;Name;Adresse\n"
                    "D-1;Probe, Paula;Bierweg 4, 91207 Rückersdorf\n"  # postcode in doubt
-                   "D-2;Probe, Paul;Unbekannte Gasse 1, 91207 Lauf\n", encoding="utf-8")
+                   "D-2;Probe, Paul;Unbekannte Gasse 1, 91207 Lauf\n"
+                   "D-3;Probe, Pia;Bierweg 5-1, 91207 Rückersdorf\n", encoding="utf-8")
     with Store.open(tmp_path / "s.sqlite") as store:
         cw = Casework(store, load_profile("lauf"), actor="test")
         cw.import_clients(str(src))
@@ -1114,6 +1115,10 @@ def test_confirming_a_match_keeps_the_clients_house_number(tmp_path, lauf_pbf):
         assert "D-1" not in {p.client_id for p in cw.address_problems()}  # confirmed
         client = cw.states(["D-1"])[0].client
         assert postal_lines(client, loc.geocode(""))[:2] == ["Bierweg 4", "90607 Rückersdorf"]
+
+        # a number the geocoder read otherwise ("5-1" as Nr. 5) is confirmed as read
+        # (review 18b #7)
+        assert cw.fix_address("D-3", suggestion=1).match == "Bierweg 5, 90607 Rückersdorf"
 
         cw.fix_address("D-2", address="Bierweg 4, 90607 Rückersdorf")
         cw.set_status("D-2", "in_klaerung", "verzogen?")

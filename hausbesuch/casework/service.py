@@ -1247,9 +1247,11 @@ class Casework:
                           f"{len(loc.offered)}.")
                 raise CaseworkError(f"Vorschlag {reason}", field="suggestion", reason=reason)
             address = loc.offered[suggestion - 1]
-            if suggestion == 1 and address == loc.match and loc.quality in FOUND_QUALITIES:
+            if suggestion == 1 and address == loc.match and loc.quality in FOUND_QUALITIES \
+                    and " gelesen" not in loc.reason:
                 # taking the match confirms it: with the client's house number, not OSM's
-                # range or list that covers it ("Bierweg 4", not "Bierweg 2-6")
+                # range or list that covers it ("Bierweg 4", not "Bierweg 2-6"); a number
+                # the geocoder read otherwise ("99-12" as Nr. 99) is confirmed as read
                 address = match_with_own_number(address, client.address)
         lon = lat = None
         if point is not None:
