@@ -1248,14 +1248,13 @@ def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[s
     cw = Casework(store, profile, actor=actor)
     states = {st.client.id: st for st in cw.states(ids) if st.erased_at is None}
     with store.session() as s:
-        typed = {
-            cid: address for cid, source, address, stale in s.execute(
+        text_fixed = {
+            cid for cid, source, address, stale in s.execute(
                 select(AddressFixRow.client_id, AddressFixRow.source_address,
                        AddressFixRow.address, AddressFixRow.stale)
                 .where(AddressFixRow.city == cw.city, AddressFixRow.client_id.in_(ids)))
             if address and not stale and cid in states
             and source == states[cid].client.address}
-    text_fixed = set(typed)
     doubtful = [st.client for cid, st in states.items()
                 if cid in text_fixed or st.client.address != snapshot[cid].address]
     if not doubtful:
@@ -1264,7 +1263,7 @@ def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[s
     moved = set()
     for c in doubtful:
         loc, then = located[c.id], geocodes.get(c.id)
-        if _as_corrected(c, loc, typed).address == snapshot[c.id].address:
+        if _as_corrected(c, loc).address == snapshot[c.id].address:
             continue
         if (then is not None and then.lon is not None and then.lat is not None
                 and loc.lon is not None and loc.lat is not None

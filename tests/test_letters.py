@@ -1066,31 +1066,42 @@ def test_postal_lines_keep_the_clients_house_number(lauf_pbf, address, number, e
     assert lines[-1].startswith(("91207 Lauf", "90607 Rückersdorf"))
 
 
-def test_an_address_fix_keeps_the_typed_house_number(lauf_pbf):
+def test_an_address_fix_keeps_the_typed_house_number(tmp_path, lauf_pbf):
     """After a coordinator's address fix by text, route pages, sheets and letters show
     the fix as OSM spells the street but with the typed house number, not OSM's range or
-    list covering it (QA 18b #2); a suggestion taken as it is stays as it is."""
+    list covering it (QA 18b #2); a suggestion taken as it is stays as it is. The fix is
+    located by the casework (its match carries the typed number), as plans do."""
     from geodata.geocode import load_index
+    from hausbesuch.casework import Casework
     from hausbesuch.casework.service import Located
+    from hausbesuch.config import load_profile
     from hausbesuch.plandata import Client
     from hausbesuch.planning.workflow import _as_corrected
+    from hausbesuch.store import Store
 
     index = load_index(lauf_pbf)
     c = Client(row=2, id="X", address="Unbekannt 1, 91207 Lauf", street="Unbekannt",
                housenumber="1", postcode="91207", town="Lauf")
-    for typed, shown in (
-            ("Bierweg 4, 90607 Rückersdorf", "Bierweg 4, 90607 Rückersdorf"),
-            ("Simonshofer Str. 8, Lauf", "Simonshofer Straße 8, 91207 Lauf a.d.Pegnitz"),
-            ("Bierweg 2-6, 90607 Rückersdorf", "Bierweg 2-6, 90607 Rückersdorf")):
-        r = index.geocode(typed)
-        loc = Located("X", r.lon, r.lat, r.quality, r.score, r.match, r.reason,
-                      source="korrektur_adresse")
-        assert r.quality == "exact" and r.match != shown or typed == shown
-        fixed = _as_corrected(c, loc, {"X": typed})
-        assert fixed.address == shown
-        assert (fixed.street, fixed.housenumber, fixed.postcode) == (None, None, None)
-        assert postal_lines(fixed, loc.geocode(""))[0] == shown.split(",")[0]
-    assert _as_corrected(c, loc).address == r.match  # without the text: the match
+    src = tmp_path / "k.csv"
+    src.write_text("Kundennummer;Name;Adresse\nX;Probe, Paula;Unbekannt 1, 91207 Lauf\n",
+                   encoding="utf-8")
+    with Store.open(tmp_path / "s.sqlite") as store:
+        cw = Casework(store, load_profile("lauf"), actor="test")
+        cw.import_clients(str(src))
+        for typed, shown in (
+                ("Bierweg 4, 90607 Rückersdorf", "Bierweg 4, 90607 Rückersdorf"),
+                ("Simonshofer Str. 8, Lauf", "Simonshofer Straße 8, 91207 Lauf a.d.Pegnitz"),
+                ("Bierweg 2-6, 90607 Rückersdorf", "Bierweg 2-6, 90607 Rückersdorf")):
+            r = index.geocode(typed)
+            loc = cw.fix_address("X", address=typed)
+            assert r.quality == "exact" and r.match != shown or typed == shown
+            fixed = _as_corrected(c, loc)
+            assert fixed.address == shown
+            assert (fixed.street, fixed.housenumber, fixed.postcode) == (None, None, None)
+            assert postal_lines(fixed, loc.geocode(""))[0] == shown.split(",")[0]
+    loc = Located("X", r.lon, r.lat, r.quality, r.score, r.match, r.reason,
+                  source="korrektur_adresse")
+    assert _as_corrected(c, loc).address == r.match  # the geocoder's match as it is
 
 
 def test_confirming_a_match_keeps_the_clients_house_number(tmp_path, lauf_pbf):

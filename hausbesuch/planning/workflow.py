@@ -545,7 +545,6 @@ def _plan_span(
     say("Adressen geokodieren (offline)", 0.1)
     # an erased case's address is "(gelöscht)": nothing to look up
     located = cw.locate([st.client for st in pool + others if st.erased_at is None])
-    typed = _fix_texts(cw)
     say("Stadtteile zuordnen", 0.25)
     districts = _districts(osm_path, profile, districts_file)
     district_of = _assign(districts, located)
@@ -577,7 +576,7 @@ def _plan_span(
                 rejected.append(_erased_rejection(st, c.row))  # type: ignore[arg-type]
             continue
         loc = located[st.client.id]
-        c = _as_corrected(replace(st.client, row=row_of.get(st.client.id, 0)), loc, typed)
+        c = _as_corrected(replace(st.client, row=row_of.get(st.client.id, 0)), loc)
         snapshot.append(c)
         g = loc.geocode(district_of.get(c.id, OUTSIDE))
         geocodes.append(g)
@@ -879,34 +878,18 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
                    service_s=int(round(service)), distance_m=int(round(distance)), legs=legs)
 
 
-def _as_corrected(client: Client, loc: Any, typed: Mapping[str, str] | None = None) -> Client:
+def _as_corrected(client: Client, loc: Any) -> Client:
     """The client as the field sees it: after an address fix by text that the geocoder
     found exactly, its address is the corrected one as OSM spells it (route pages, sheets,
-    letters), not the list's, but with the house number the coordinator typed
-    (``typed``: client id -> the fix's text, :func:`_fix_texts`), never OSM's range or
-    list covering it ("Bierweg 4", not "Bierweg 2-6"); otherwise unchanged (a point set
-    by hand keeps the list's words, the only ones there are)."""
+    letters), not the list's, with the house number the coordinator typed, never OSM's
+    range or list covering it ("Bierweg 4", not "Bierweg 2-6": the match of
+    :meth:`hausbesuch.casework.Casework.locate`); otherwise unchanged (a point set by
+    hand keeps the list's words, the only ones there are)."""
     if (loc.source == "korrektur_adresse" and loc.plannable and loc.match
             and loc.quality in {"exact", "interpolated"}):
-        address = loc.match
-        if given := (typed or {}).get(client.id):
-            from geodata.addresses import match_with_own_number
-
-            address = match_with_own_number(loc.match, given)
-        return replace(client, address=address, street=None, housenumber=None,
+        return replace(client, address=loc.match, street=None, housenumber=None,
                        postcode=None, town=None)
     return client
-
-
-def _fix_texts(cw: Casework) -> dict[str, str]:
-    """The text of each address fix of the city that still applies, by client id (the
-    house number :func:`_as_corrected` keeps)."""
-    from hausbesuch.store import AddressFixRow
-
-    with cw.store.session() as s:
-        return {cid: text for cid, text in s.execute(
-            select(AddressFixRow.client_id, AddressFixRow.address).where(
-                AddressFixRow.city == cw.city, AddressFixRow.stale.is_(False))) if text}
 
 
 def replan(
@@ -1130,7 +1113,6 @@ def _replan(
     pool: list[CaseState] = [states[c] for c in pool_ids
                              if c in states and states[c].status == "offen"]
     located = cw.locate([st.client for st in pool if st.erased_at is None])
-    typed = _fix_texts(cw)
     districts = _districts(osm_path, profile, params.get("districts_file"))
     district_of = _assign(districts, located)
     geo_old = {g.client_id: g for g in old.geocodes}
@@ -1163,7 +1145,7 @@ def _replan(
             continue
         loc = located[st.client.id]
         c = _as_corrected(replace(st.client, row=row_old.get(st.client.id, st.client.row)),
-                          loc, typed)
+                          loc)
         # the old plan's point only for the address it was found for (a client who moved
         # to an address not found is rejected, not visited at the old door)
         same = old_address.get(c.id) == c.address
