@@ -651,7 +651,8 @@ def lock_clients(s: Session, city: str, client_ids: Collection[str]) -> None:
     (erased, status, an outcome already recorded for a visit) is read after any other
     writer of the case committed; a second writer waits here. Every write transaction of
     a case takes it before it reads what it decides on (outcome, status, address fix,
-    rectification, pin, purge; an import locks all the city's cases the same way). Lock order: the import lock (purge), then client rows in id
+    rectification, pin, purge; an import and :meth:`Store.upsert_clients` lock their
+    rows the same way). Lock order: the import lock (purge), then client rows in id
     order, then the change lock (:func:`lock_changes`, taken by the audit row); a plan
     storing its visits takes the change lock but no client row, so nothing waits in the
     other order. SQLite: nothing to do, its write transactions already start one at a
@@ -716,6 +717,12 @@ def _client_values(c: Client) -> dict[str, Any]:
         "besuchsdauer_min": c.besuchsdauer_min,
         "notiz": c.notiz,
     }
+
+
+def geocode_from(g: GeocodeRow) -> Geocode:
+    """A stored geocode of a plan as the pages use it."""
+    return Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat, quality=g.quality,
+                   score=g.score, match=g.match_text, reason=g.reason, district=g.district)
 
 
 def _client_from(r: _ClientColumns | Row[Any], **more: Any) -> Client:
@@ -1248,8 +1255,8 @@ class Store:
         now for each (a list holds them). Each insert and update is audited (the changed
         field names, never their values).
         """
-        # in id order, the rows locked chunk by chunk (lock_clients): the lock order of an
-        # import, so that the two never wait for each other the other way round
+        # in id order, the rows locked chunk by chunk as lock_clients does: the lock order
+        # of an import, so that the two never wait for each other the other way round
         items = sorted(clients, key=lambda c: c.id)
         now = clock.now()
         inserted = updated = unchanged = 0
@@ -1257,12 +1264,12 @@ class Store:
             for chunk_start in range(0, len(items), 500):
                 chunk = items[chunk_start : chunk_start + 500]
                 ids = [c.id for c in chunk]
-                lock_clients(s, city, ids)
-                existing = {
+                existing = {  # read and locked at once (PostgreSQL; SQLite ignores it)
                     r.client_id: r
                     for r in s.scalars(
                         select(ClientRow).where(ClientRow.city == city,
                                                 ClientRow.client_id.in_(ids))
+                        .order_by(ClientRow.client_id).with_for_update()
                     )
                 }
                 for c in chunk:
@@ -1493,12 +1500,7 @@ class Store:
                 unassigned=unassigned,
                 rejected=rejected,
                 clients=[_client_from(c) for c in rows(PlanClientRow, PlanClientRow.seq)],
-                geocodes=[
-                    Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat, quality=g.quality,
-                            score=g.score, match=g.match_text, reason=g.reason,
-                            district=g.district)
-                    for g in rows(GeocodeRow, GeocodeRow.seq)
-                ],
+                geocodes=[geocode_from(g) for g in rows(GeocodeRow, GeocodeRow.seq)],
                 solution=_loads(p.solution) or {},
                 version=p.version, predecessor_id=p.predecessor_id,
                 params=params,

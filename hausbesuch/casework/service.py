@@ -406,6 +406,12 @@ def closed_case_text(client_id: str, status: str, since: datetime | None) -> str
     return f"{client_id}: Fall „{status_label(status)}“{when}, der Besuch entfällt."
 
 
+def _closed_case_error(row: ClientRow) -> CaseworkError:
+    """A phone's outcome refused for a case no longer ``offen`` (:func:`closed_case_text`)."""
+    return CaseworkError(closed_case_text(row.client_id, row.status, row.status_since)
+                         + " Ergebnis bitte der Koordination melden.")
+
+
 class Casework:
     """Casework of one city on a store, acting as ``actor``."""
 
@@ -1382,9 +1388,7 @@ class Casework:
             if idempotency_key and s.scalar(select(OutcomeRow.id).where(
                     OutcomeRow.idempotency_key == idempotency_key)) is not None:
                 return
-            raise CaseworkError(closed_case_text(row.client_id, row.status,
-                                                row.status_since) +
-                                " Ergebnis bitte der Koordination melden.")
+            raise _closed_case_error(row)
 
     def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
                         appointment: datetime | None, note: str | None, source: str,
@@ -1436,9 +1440,7 @@ class Casework:
                     f"Ergebnis erfasst: „{RESULT_LABELS.get(existing.result, existing.result)}“.",
                     field="ergebnis")
             if only_open and row.status != "offen":
-                raise CaseworkError(closed_case_text(row.client_id, row.status,
-                                                    row.status_since) +
-                                    " Ergebnis bitte der Koordination melden.")
+                raise _closed_case_error(row)
             if result == "termin_vereinbart":
                 if appointment is None:
                     raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen "

@@ -9,7 +9,15 @@ from datetime import date
 from sqlalchemy import select
 
 from hausbesuch.plandata import Geocode, Plan, TeamDayRoute
-from hausbesuch.store import GeocodeRow, PlanRow, RouteRow, Store, VisitRow, planned_stops
+from hausbesuch.store import (
+    GeocodeRow,
+    PlanRow,
+    RouteRow,
+    Store,
+    VisitRow,
+    geocode_from,
+    planned_stops,
+)
 
 
 def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRoute | None:
@@ -40,9 +48,7 @@ def route_geocodes(store: Store, plan_id: str, route: TeamDayRoute) -> dict[str,
     stop whose point is not surely the house shows: :func:`hausbesuch.pages.location_note`)."""
     ids = sorted({st.client_id for st in route.stops})
     with store.session() as s:
-        return {g.client_id: Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat,
-                                     quality=g.quality, score=g.score, match=g.match_text,
-                                     reason=g.reason, district=g.district)
+        return {g.client_id: geocode_from(g)
                 for g in s.scalars(select(GeocodeRow).where(GeocodeRow.plan_id == plan_id,
                                                             GeocodeRow.client_id.in_(ids)))}
 
