@@ -170,6 +170,9 @@ class GeocodeResult:
     #: Found, but a person should look at it: the street name only resembles the one
     #: typed, or the town or postcode do not fit (the reason says which).
     doubt: bool = False
+    #: Not found because the town or postcode lies outside the extract's area (another
+    #: town's address, or an extract of another town than meant).
+    outside: bool = False
 
     @property
     def found(self) -> bool:
@@ -603,12 +606,13 @@ class AddressIndex:
             if q.postcode:  # both say another place: name both
                 return self._unresolved(
                     q, f"Ort „{q.town_typed or q.town}“ und PLZ {q.postcode} liegen nicht im "
-                    "Gebiet des Kartenauszugs.")
+                    "Gebiet des Kartenauszugs.", outside=True)
             return self._unresolved(
-                q, f"Ort „{q.town_typed or q.town}“ liegt nicht im Gebiet des Kartenauszugs.")
+                q, f"Ort „{q.town_typed or q.town}“ liegt nicht im Gebiet des Kartenauszugs.",
+                outside=True)
         if q.postcode and not pc_known and not (q_towns and town_known):
             return self._unresolved(
-                q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.")
+                q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.", outside=True)
 
         # Street candidates: exact key, then the key without leading words, then fuzzy.
         notes: list[str] = []
@@ -808,9 +812,10 @@ class AddressIndex:
         return GeocodeResult(round(lon, 7), round(lat, 7), quality, round(max(0.0, min(1.0, score)), 3),
                              match, " ".join(notes))
 
-    def _unresolved(self, q: ParsedAddress, reason: str, prefer: Sequence[int] = ()) -> GeocodeResult:
+    def _unresolved(self, q: ParsedAddress, reason: str, prefer: Sequence[int] = (), *,
+                    outside: bool = False) -> GeocodeResult:
         return GeocodeResult(None, None, UNRESOLVED, 0.0, reason=reason,
-                             suggestions=self._suggest(q, prefer))
+                             suggestions=self._suggest(q, prefer), outside=outside)
 
     def _suggest(self, q: ParsedAddress, prefer: Sequence[int] = ()) -> tuple[str, ...]:
         out: list[str] = []

@@ -421,6 +421,7 @@ def test_a_neighbouring_town_on_the_same_river_is_another_town(lauf: AddressInde
     r = lauf.geocode(typed)
     assert r.quality == UNRESOLVED and r.lon is None, r
     assert "Röthenbach" in r.reason and "nicht im Gebiet des Kartenauszugs" in r.reason, r
+    assert r.outside, r
     if "90552" in typed:
         assert "PLZ 90552" in r.reason, r
 

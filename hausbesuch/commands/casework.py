@@ -106,8 +106,7 @@ def _depot_in_extract(cw, osm: Path, city: str | None) -> None:  # noqa: ANN001
     if depot.lon is not None and depot.lat is not None:
         inside = cw.inside_extract(depot.lon, depot.lat)
     else:
-        r = cw.index.geocode(depot.address)
-        inside = not (r.lon is None and "nicht im Gebiet des Kartenauszugs" in (r.reason or ""))
+        inside = not cw.index.geocode(depot.address).outside
     if not inside:
         which = ("ohne --city gilt das Profil von Kassel" if city is None
                  else f"Profil {cw.profile.name}")

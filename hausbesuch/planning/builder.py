@@ -501,7 +501,7 @@ def depot_not_found(depot: Any, res: Any, index: Any) -> str:
 
     why = quality_label(res.quality)
     reason = str(getattr(res, "reason", "") or "").strip().rstrip(".")
-    if res.lon is None and "nicht im Gebiet des Kartenauszugs" in reason:
+    if getattr(res, "outside", False):
         # the profile of another city than the extract's (a forgotten --city: Kassel's)
         return (f"Der Standort „{depot.name}“ ({depot.address}) liegt nicht im OSM-Auszug "
                 f"({reason}): passen Stadtprofil (--city) und OSM-Auszug (--osm) zusammen? "
