@@ -71,7 +71,7 @@ from xml.etree.ElementTree import ParseError as XMLParseError
 
 from geodata.addresses import STREET_START, STREET_TYPE_ALONE, street_start
 from hausbesuch.errors import UserError
-from hausbesuch.fields import is_placeholder
+from hausbesuch.fields import _MONTHS, is_placeholder
 from hausbesuch.safe_cells import shorten
 
 __all__ = [
@@ -1166,10 +1166,9 @@ _HOUSE_NUMBER = re.compile(r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-/–]\s?\d{1,4}\s?[a-zA-
 _ROLE_LABELS = {"adresse": "Adresse", "strasse": "Straße", "hausnummer": "Hausnummer",
                 "zusatz": "Hausnummernzusatz", "plz": "PLZ", "ort": "Ort",
                 "plz_ort": "PLZ/Ort", "adresszusatz": "Adresszusatz"}
-#: Month names as Excel shows them in a date (``TT. MMM``, ``d-mmm``), German and English.
-_MONTH_ABBR = {"jan": 1, "feb": 2, "mär": 3, "mrz": 3, "mar": 3, "apr": 4, "mai": 5,
-               "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "okt": 10, "oct": 10,
-               "nov": 11, "dez": 12, "dec": 12}
+#: Month names as Excel shows them in a date (``TT. MMM``, ``d-mmm``), German and English:
+#: the three-letter ones of :func:`hausbesuch.fields.parse_date`, and Excel's „Mrz“.
+_MONTH_ABBR = {k: v for k, v in _MONTHS.items() if len(k) == 3} | {"mrz": 3}
 _CLOCK = re.compile(r"\d{1,3}:\d{2}")
 _MON = r"(?P<mon>[a-zä]{3})\.?"
 #: A cell that reads as a date the way a spreadsheet shows one: ``14.12.2026``,
