@@ -37,6 +37,7 @@ from pydantic_core import PydanticCustomError
 
 from hausbesuch.errors import ProfileError
 from hausbesuch.fields import (
+    LAENDER,
     WEEKDAYS_DE,
     FieldError,
     looks_swapped,
@@ -209,11 +210,6 @@ class Workday(_Strict):
         return self
 
 
-def _also(*names: str) -> AliasChoices:
-    """A field's key and its German synonyms as a teams file writes them (QA 18b #11)."""
-    return AliasChoices(*names)
-
-
 class TeamDefault(_Strict):
     """A default team of the profile (used when ``--teams`` is not given). The keys of a
     teams file (``mitglieder``, ``sprachen``, ``schicht``, ``modus``, ``max_besuche``) work
@@ -221,16 +217,16 @@ class TeamDefault(_Strict):
 
     id: str
     members: list[str] = Field(default_factory=list,
-                               validation_alias=_also("members", "mitglieder"))
+                               validation_alias=AliasChoices("members", "mitglieder"))
     skills: list[str] = Field(default_factory=list,
-                              validation_alias=_also("skills", "sprachen"))
+                              validation_alias=AliasChoices("skills", "sprachen"))
     #: the team's working hours ("8:00-16:00"; default: the profile's ``[workday]``)
-    shift: str | None = Field(default=None, validation_alias=_also("shift", "schicht"))
+    shift: str | None = Field(default=None, validation_alias=AliasChoices("shift", "schicht"))
     mode: Literal["walk", "bike", "drive"] | None = Field(
-        default=None, validation_alias=_also("mode", "modus"))
+        default=None, validation_alias=AliasChoices("mode", "modus"))
     max_visits_per_day: int | None = Field(
         default=None, ge=1, le=50,
-        validation_alias=_also("max_visits_per_day", "max_besuche"))
+        validation_alias=AliasChoices("max_visits_per_day", "max_besuche"))
 
     @field_validator("shift")
     @classmethod
@@ -620,8 +616,8 @@ _GERMAN_ERRORS = {
 
 #: How a required section or key that is missing is written, as a German example.
 _LAND_EXAMPLE = ('das Bundesland für die Feiertage, z. B. [casework] land = "BY" oder '
-                 'land = "Bayern" (erlaubt: das Kürzel BW, BY, BE, BB, HB, HH, HE, MV, NI, '
-                 'NW, RP, SL, SN, ST, SH, TH oder der Name des Landes)')
+                 f'land = "Bayern" (erlaubt: das Kürzel {", ".join(LAENDER)} oder der Name '
+                 'des Landes)')
 _MISSING_EXAMPLES = {
     "casework": _LAND_EXAMPLE,
     "casework.land": _LAND_EXAMPLE,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from hausbesuch.casework.rules import HALF_DAYS, Directive, WorkCalendar
-from hausbesuch.config import WEEKDAYS_DE, Profile
+from hausbesuch.config import GERMANY_MIDDLE, WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
 from hausbesuch.plandata import (
@@ -511,7 +511,8 @@ def depot_not_found(depot: Any, res: Any, index: Any) -> str:
         lat, lon, what = float(res.lat), float(res.lon), "der Punkt der Straße"
     else:
         proj = getattr(index, "proj", None)
-        lat, lon = (getattr(proj, "lat0", 51.1634), getattr(proj, "lon0", 10.4477))
+        lat, lon = (getattr(proj, "lat0", GERMANY_MIDDLE[0]),
+                    getattr(proj, "lon0", GERMANY_MIDDLE[1]))
         what = "die Mitte des Kartenausschnitts"
     return (f"Der Standort „{depot.name}“ ({depot.address}) wurde in den OSM-Daten nicht "
             f"genau gefunden (Ergebnis: {why}{': ' + reason if reason else ''})"
