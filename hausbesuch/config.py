@@ -558,18 +558,25 @@ class Profile(_Strict):
     def depot(self) -> Depot:
         return self.depots[0]
 
-    def point_example(self, geocode: Callable[[str], Any] | None = None) -> str:
-        """``"49.5118,11.2813"``: the first depot as the example of a point BREITE,LÄNGE in
-        messages (rounded to 4 decimals), so that they show a point of the city worked on
-        (QA 18b #9); its address found by ``geocode`` (a geocoder's ``geocode``) when the
-        profile gives no point; else the middle of Germany."""
+    def depot_point(self, geocode: Callable[[str], Any] | None = None
+                    ) -> tuple[float, float] | None:
+        """(lat, lon) of the first depot: as the profile gives it, else its address found by
+        ``geocode`` (a geocoder's ``geocode``), else None."""
         depot = self.depot
-        lat, lon = depot.lat, depot.lon
-        if (lat is None or lon is None) and geocode is not None:
+        if depot.lat is not None and depot.lon is not None:
+            return depot.lat, depot.lon
+        if geocode is not None:
             found = geocode(depot.address)
             lat, lon = getattr(found, "lat", None), getattr(found, "lon", None)
-        if lat is None or lon is None:
-            lat, lon = GERMANY_MIDDLE
+            if lat is not None and lon is not None:
+                return lat, lon
+        return None
+
+    def point_example(self, geocode: Callable[[str], Any] | None = None) -> str:
+        """``"49.5118,11.2813"``: the first depot (:meth:`depot_point`) as the example of a
+        point BREITE,LÄNGE in messages (rounded to 4 decimals), so that they show a point
+        of the city worked on (QA 18b #9); else the middle of Germany."""
+        lat, lon = self.depot_point(geocode) or GERMANY_MIDDLE
         return f"{lat:.4f},{lon:.4f}"
 
 

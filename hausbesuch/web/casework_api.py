@@ -192,11 +192,8 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
 
 def map_center(store: Store, profile: Profile, actor: str) -> tuple[float, float] | None:
     """(lat, lon) to open the address map at: the profile's depot."""
-    depot = profile.depot
-    if depot.lat is not None and depot.lon is not None:
-        return depot.lat, depot.lon
-    r = casework(store, profile, actor).index.geocode(depot.address)
-    return (r.lat, r.lon) if r.lat is not None and r.lon is not None else None
+    return profile.depot_point(lambda address: casework(store, profile, actor).index
+                               .geocode(address))
 
 
 def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any]]:
