@@ -890,3 +890,42 @@ def test_purge_stays_inside_its_city(history, tmp_path):
         assert s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": "E01"}).name is None
         assert all(v.address == "(gelöscht)" for v in s.scalars(select(VisitRow).where(
             VisitRow.plan_id == plan1, VisitRow.client_id == "E01")))
+
+
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_absent_days_in_a_city_without_cases_has_nothing_to_delete(history, tmp_path, backend,
+                                                                   request):
+    """QA 19a #1: ``purge --absent-days N`` for a city no list has held a case of (a
+    second city before its first import, or an empty database) answers „Nichts zu
+    löschen.“ as ``--closed-days`` does; it crashed comparing with the newest listing of
+    none. The cases of the other city stay as they were."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import ClientRow, Store
+
+    if backend == "sqlite":
+        empty = str(tmp_path / "leer.sqlite")
+        Store.open(empty).close()
+    else:
+        empty = schema_url(pg_url(), f"t_purge_leer_{tmp_path.name[-12:].lower()}"
+                           .replace("-", "_"), request)
+        Store.open(empty).close()
+    both = _copy(history, backend, tmp_path, request)  # Bad Hersfeld's cases only
+
+    def cases() -> list[tuple]:
+        with Store.open(both) as store, store.session() as s:
+            return [(r.city, r.client_id, r.name, r.status, r.erased_at)
+                    for r in s.scalars(select(ClientRow).order_by(ClientRow.client_id))]
+
+    before = cases()
+    assert before and {c[0] for c in before} == {"Bad Hersfeld"}
+    for db in (empty, both):
+        for city in ("lauf", "bad-hersfeld") if db == empty else ("lauf",):
+            common = ["--city", city, "--db", db]
+            assert "Nichts zu löschen." in run("purge", "--absent-days", "30", *common)
+            assert "Nichts zu löschen." in run("purge", "--absent-days", "30", "--yes",
+                                               *common)
+            out = run("purge", "--absent-days", "1", "--closed-days", "0", *common)
+            assert "Nichts zu löschen." in out, out
+    assert cases() == before

@@ -825,13 +825,16 @@ class Casework:
                     # that stopped, or a list read this morning, erase nothing)
                     newest = s.scalar(select(func.max(ClientRow.last_listed_at)).where(
                         ClientRow.city == self.city))
-                    # an erased case listed again is a live case again (erased_at None)
-                    for r in s.scalars(select(ClientRow).where(
-                            ClientRow.city == self.city, ClientRow.erased_at.is_(None),
-                            ClientRow.last_listed_at <= last,
-                            ClientRow.last_listed_at < newest)):
-                        found[r.client_id] = r
-                        absent[r.client_id] = r.last_listed_at
+                    # no list ever held a case of the city (none imported yet, or a city
+                    # set up before its first import): nothing is absent (QA 19a #1)
+                    if newest is not None:
+                        # an erased case listed again is a live case again (erased_at None)
+                        for r in s.scalars(select(ClientRow).where(
+                                ClientRow.city == self.city, ClientRow.erased_at.is_(None),
+                                ClientRow.last_listed_at <= last,
+                                ClientRow.last_listed_at < newest)):
+                            found[r.client_id] = r
+                            absent[r.client_id] = r.last_listed_at
                 rows = [found[k] for k in sorted(found)]
                 given = [(r.client_id, r, "") for r in rows]
             # the cases to erase, locked and read anew: a fix, status, note or outcome of
