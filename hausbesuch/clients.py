@@ -440,6 +440,10 @@ def read_clients(
                 shown = shorten(cid, MAX_ID_LENGTH) if id_first else ""
                 result.rejected.append(Rejected(row=rownum, id=shown or None, field="felder",
                                                 reason=problem))
+                if id_first and cid and len(cid) <= MAX_ID_LENGTH:
+                    # its id still counts: a later row of the same case is a duplicate,
+                    # as it would be after a row that could be read (QA 19a #2)
+                    first_row.setdefault(cid.casefold(), (rownum, cid))
                 continue
             row = {**row, used["notiz"]: note}  # only the note overflowed: joined back
             joined.append(rownum)
@@ -466,8 +470,11 @@ def read_clients(
             cid = shorten(cid, MAX_ID_LENGTH)
         elif (key := cid.casefold()) in first_row:
             first, written = first_row[key]
-            same = "" if written == cid else (
-                f" (als „{written}“; Groß-/Kleinschreibung wird nicht unterschieden)")
+            notes = [] if written == cid else [
+                f"als „{written}“; Groß-/Kleinschreibung wird nicht unterschieden"]
+            if any(r.row == first for r in result.rejected):  # neither row is taken
+                notes.append(f"Zeile {first} ist ebenfalls abgelehnt")
+            same = f" ({'; '.join(notes)})" if notes else ""
             fail("id", f"Kundennummer „{cid}“ in Zeile {rownum} doppelt: schon in Zeile "
                        f"{first}{same}")
         else:

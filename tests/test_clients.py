@@ -703,3 +703,92 @@ def test_excel_date_serials_in_date_columns_are_read_and_named(tmp_path: Path) -
             f"{path}: Zeile 3, Angekündigt ab: 46000 als Excel-Datum gelesen (09.12.2025). "
             "Die Zelle ist als Zahl statt als Datum formatiert; bitte prüfen und die Spalte in "
             "Excel als Datum formatieren."], result.warnings
+
+
+# ------------------------------------------------------------------ a shifted row's id
+
+#: A comma-separated list: row 2 has an unquoted comma in its time window (one field too
+#: many, rejected), row 4 is the same case (its id in small letters) at another address.
+_SHIFTED_HEADER = "Kundennummer,Name,Straße,Hausnummer,PLZ,Ort,Zeitfenster\n"
+
+
+def _shifted_pair(path: Path, first: tuple[str, str], second: tuple[str, str],
+                  other: tuple[str, str] = ("Breitenstraße", "3")) -> Path:
+    (s1, h1), (s2, h2), (s3, h3) = first, second, other
+    path.write_text(
+        _SHIFTED_HEADER
+        + f"K-7,Erste Person,{s1},{h1},36251,Bad Hersfeld,Mo, Mi 9:30-11:30\n"
+        + f"K-8,Andere Person,{s3},{h3},36251,Bad Hersfeld,\n"
+        + f"k-7,Zweite Person,{s2},{h2},36251,Bad Hersfeld,\n"
+        + f"K-9,Dritte Person,{s3},{h3}a,36251,Bad Hersfeld,\n"
+        + "K-9,Dritte Person,Linggplatz,1,36251,Bad Hersfeld,\n",
+        encoding="utf-8")
+    return path
+
+
+def _check_shifted_pair(rej: dict[int, tuple[str | None, str, str]]) -> None:
+    assert sorted(rej) == [2, 4, 6]
+    assert rej[2][:2] == ("K-7", "felder") and "Zeile 2 hat 8 Felder" in rej[2][2]
+    assert rej[4][:2] == ("k-7", "id"), rej[4]
+    assert rej[4][2] == (
+        "Kundennummer „k-7“ in Zeile 4 doppelt: schon in Zeile 2 (als „K-7“; Groß-/"
+        "Kleinschreibung wird nicht unterschieden; Zeile 2 ist ebenfalls abgelehnt)")
+    # a duplicate of a row that was taken: no word of a rejection
+    assert rej[6][2] == "Kundennummer „K-9“ in Zeile 6 doppelt: schon in Zeile 5"
+
+
+def test_a_row_rejected_for_its_field_count_still_claims_its_id(tmp_path: Path) -> None:
+    """QA 19a #2: a row rejected for one field too many (an unquoted comma) counts for
+    its Kundennummer: a later row of the same case is rejected as a duplicate, as it is
+    after a row that could be read, and the message says that the first row is rejected
+    too (neither is taken)."""
+    path = _shifted_pair(tmp_path / "kunden.csv", ("Breitenstraße", "21"),
+                         ("Breitenstraße", "22"))
+    result = read_clients(path, today=TODAY)
+    assert [c.id for c in result.clients] == ["K-8", "K-9"]
+    _check_shifted_pair(rejected_rows(result))
+    # a shifted row with no id, or one that is itself a duplicate, claims nothing new
+    path.write_text(_SHIFTED_HEADER
+                    + "K-1,A,Breitenstraße,1,36251,Bad Hersfeld,\n"
+                    + "k-1,B,Breitenstraße,2,36251,Bad Hersfeld,Mo, Mi 9-11\n"
+                    + ",C,Breitenstraße,3,36251,Bad Hersfeld,Mo, Mi 9-11\n"
+                    + "K-2,D,Breitenstraße,4,36251,Bad Hersfeld,\n",
+                    encoding="utf-8")
+    result = read_clients(path, today=TODAY)
+    assert [c.id for c in result.clients] == ["K-1", "K-2"]
+    assert [r.field for r in result.rejected] == ["felder", "felder"]
+
+
+def test_import_and_plan_reject_the_second_row_of_a_shifted_pair(tmp_path: Path,
+                                                                  bad_hersfeld_pbf) -> None:
+    """QA 19a #2 through the commands: ``import`` and ``plan`` take neither row of the
+    pair (before, the second row was taken at its other address without a word)."""
+    from typer.testing import CliRunner
+
+    from geodata.geocode import load_index
+    from hausbesuch import clock
+    from hausbesuch.cli import app
+    from tests.planning_fixtures import real_addresses
+
+    addrs = real_addresses(load_index(bad_hersfeld_pbf))[:3]
+    path = _shifted_pair(tmp_path / "kunden.csv", addrs[0][:2], addrs[1][:2], addrs[2][:2])
+    runner = CliRunner(env={clock.ENV: "2026-12-03", "HAUSBESUCH_USER": "pruefer"})
+    common = ["--city", "bad-hersfeld", "--db", str(tmp_path / "fall.sqlite")]
+    res = runner.invoke(app, ["import", str(path), *common, "--report",
+                              str(tmp_path / "bericht.csv")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "2 neu" in res.output and "3 abgelehnt" in res.output, res.output
+    assert "Zeile 2 ist ebenfalls abgelehnt" in res.output, res.output
+    from hausbesuch.store import ClientRow, Store
+
+    with Store.open(common[-1]) as store, store.session() as s:
+        assert sorted(r.client_id for r in s.query(ClientRow)) == ["K-8", "K-9"]
+    res = runner.invoke(app, ["plan", str(path), *common, "--start", "2026-12-07", "--days",
+                              "1", "--out", str(tmp_path / "plan"), "--time-limit", "2",
+                              "--threads", "1"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "plan" / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        report = {r["zeile"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert {z: r["status"] for z, r in report.items()} == {
+        "2": "abgelehnt", "3": "geplant", "4": "abgelehnt", "5": "geplant", "6": "abgelehnt"}
+    assert "Zeile 2 ist ebenfalls abgelehnt" in report["4"]["grund"], report["4"]
