@@ -36,6 +36,7 @@ site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixtu
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht."
+OFFLINE_TEXT = "Kein Netz: Ergebnisse werden auf dem Telefon gespeichert und später gesendet."
 GONE_TEXT = ("Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht und ist "
              "ohne Netz nicht mehr abrufbar.")
 QUEUE = "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + location.pathname) || '[]')"
@@ -279,6 +280,63 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
         ctx.close()
 
 
+@contextmanager
+def _team_day_dropped(site: Site, route) -> Iterator[None]:  # noqa: ANN001
+    """The stored plan holds no route for ``route``'s team-day any more (as after a re-plan
+    without the team that day); given back afterwards (the site is shared)."""
+    from hausbesuch.store import RouteRow
+
+    plan_id = _current_plan(site).id
+    where = (RouteRow.plan_id == plan_id, RouteRow.day == route.day)
+    with site.store.session() as s:
+        s.execute(update(RouteRow).where(*where, RouteRow.team_id == route.team_id)
+                  .values(team_id="entfallen-im-test"))
+    try:
+        yield
+    finally:
+        with site.store.session() as s:
+            s.execute(update(RouteRow).where(*where, RouteRow.team_id == "entfallen-im-test")
+                      .values(team_id=route.team_id))
+
+
+def test_service_worker_of_a_dropped_team_day_answers_410(site: Site) -> None:
+    """A re-plan dropped the link's team-day: the page answers 410, and so does ``sw.js``,
+    whose answer the phone's check reads; a 200 there kept the old route (addresses,
+    notes) on the phone until the link's end (QA 19b #5)."""
+    route = _fresh_route(site)
+    _, _, url = _link(site, route)
+    assert httpx.get(url + "sw.js").status_code == 200
+    with _team_day_dropped(site, route):
+        for part in ("", "sw.js"):
+            r = httpx.get(url + part)
+            assert r.status_code == 410, part
+            assert "nicht mehr vorhanden" in r.text
+            assert all(s.address not in r.text for s in route.stops)
+    assert httpx.get(url + "sw.js").status_code == 200
+
+
+@pytest.mark.browser
+def test_open_page_deletes_the_copy_of_a_team_day_a_replan_dropped(site: Site) -> None:
+    """The page is open and in view when a re-plan drops its team-day: the minute check
+    takes the stops off the page and deletes the phone's copy; without signal the route
+    is not shown any more (QA 19b #5)."""
+    route = _fresh_route(site)
+    token, _, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        _open_with_worker(page, url)
+        with _team_day_dropped(site, route):
+            page.clock.run_for(61_000)
+            page.wait_for_selector("#linkende")
+            assert page.inner_text("#linkende") == GONE_TEXT
+            _assert_route_off_the_page(page, route)
+            _assert_nothing_kept(page, url, token)
+            _not_shown_offline(ctx, page, url, route)
+        assert errors == []
+        ctx.close()
+
+
 def _give_away(site: Site, route, client_id: str) -> tuple[str, int, int]:  # noqa: ANN001
     """Give the stop of ``client_id`` on ``route``'s team-day to another team-day of the
     stored plan (as a re-plan may); what :func:`_give_back` needs to undo it."""
@@ -440,6 +498,30 @@ def test_page_from_the_phones_copy_hides_the_route_after_the_links_end(site: Sit
         assert page.locator("li.stop").count() == 0
         for stop in route.stops:
             assert stop.address not in page.content()
+        _assert_nothing_kept(page, url, token)
+        assert errors == []
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_offline_notice_goes_with_the_route_at_the_links_end(site: Site) -> None:
+    """The page is open without signal („Kein Netz: … später gesendet“) when the link's
+    end passes: the stops go, and so does the promise to send later (QA 19b #9)."""
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.install(time=_ms(link.valid_until - timedelta(minutes=2)) / 1000)
+        _open_with_worker(page, url)
+        ctx.set_offline(True)
+        page.wait_for_function("(t) => document.getElementById('netz').textContent === t",
+                               arg=OFFLINE_TEXT)
+        page.clock.run_for(3 * 60_000)
+        page.wait_for_selector("#abgelaufen")
+        assert page.locator("li.stop").count() == 0
+        assert page.inner_text("#netz") == ""
+        assert "Kein Netz" not in page.inner_text("body")
+        ctx.set_offline(False)
         _assert_nothing_kept(page, url, token)
         assert errors == []
         ctx.close()

@@ -9,7 +9,8 @@ records each key once, so a retry never doubles an outcome. ``sw.js`` (a service
 whose scope is the link) caches the page and its assets for use without signal, and
 only while the link is valid: the page and ``sw.js`` carry the link's end
 (``valid_until`` in ms since 1970), after which the copy is deleted and no longer shown;
-a 404/410 from the server (revoked, expired, unknown) deletes it at once and the service
+a 404/410 from the server (revoked, expired, unknown, or the team-day gone: a re-plan
+dropped it, the plan was deleted) deletes it at once and the service
 worker unregisters itself. An open page in view asks for ``sw.js`` every minute, so it
 learns of a revocation without any action on the phone, and then takes its stops off the
 screen (only the outcomes not sent stay, with their Kundennummer). The same check learns
@@ -62,8 +63,6 @@ WORKER_ASSETS = ("/static/web/app.css", "/static/web/unsent.js", "/static/web/wo
 _WEB_DIR = Path(__file__).resolve().parent
 #: Header of ``sw.js``: the :func:`tour_stamp` of the link's team-day as it is now.
 TOUR_HEADER = "X-Tour-Stand"
-#: The stamp of a team-day that no longer exists (dropped by a re-plan, plan deleted).
-NO_TOUR = "keine"
 
 
 @functools.cache
@@ -85,13 +84,11 @@ def valid_until_ms(link: WorkerLink) -> int:
     return int(link.valid_until.replace(tzinfo=clock.ZONE).timestamp() * 1000)
 
 
-def tour_stamp(route: TeamDayRoute | None) -> str:
+def tour_stamp(route: TeamDayRoute) -> str:
     """16 hex digits over what the worker's page shows of the team-day's plan (times, stops,
-    addresses, windows, notes, called-off visits), or :data:`NO_TOUR`: an open page whose
-    stamp differs from this shows old stops. Outcomes and closed cases are not part of it
+    addresses, windows, notes, called-off visits): an open page whose stamp differs from
+    this shows old stops. Outcomes and closed cases are not part of it
     (the page learns of its own outcomes itself)."""
-    if route is None:
-        return NO_TOUR
     parts = [route.depart, route.return_, route.start_label, route.lunch,
              [(s.client_id, s.position, s.arrival, s.start, s.end, s.address, s.window_text,
                s.notiz, s.called_off) for s in route.stops]]
@@ -167,6 +164,8 @@ def service_worker(request: Request, token: str) -> Response:
     # what the page's check every minute compares with the stamp it was made with
     route = load_route(web.store, newest_version(web.store, link.plan_id), link.team_id,
                        link.day)
+    if route is None:  # as the page: the phone's check deletes its copy (QA 19b #5)
+        raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),

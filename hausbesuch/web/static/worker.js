@@ -105,7 +105,8 @@
     if (el && el.textContent !== queued) el.textContent = queued;
     var banner = document.getElementById("netz");  // rendered always: a live region
     if (banner) {
-      var text = navigator.onLine ? "" : OFFLINE_TEXT;
+      // the route is off the page: nothing will be sent later (QA 19b #9)
+      var text = navigator.onLine || closed ? "" : OFFLINE_TEXT;
       if (banner.textContent !== text) banner.textContent = text;
     }
     if (closed) showUnsent();
@@ -171,8 +172,8 @@
       var box = document.createElement("div");
       box.id = "nicht-gesendet";
       main.appendChild(box);
-      showUnsent();
     }
+    status();  // the offline banner goes, the outcomes not sent are listed
   }
   // the link's end has passed (by the phone's clock)
   function closeExpired() { closeRoute("abgelaufen", EXPIRED_TEXT); }
