@@ -78,3 +78,87 @@ def test_an_import_whose_extract_cannot_be_read_stores_nothing(tmp_path, bad_her
     assert res.exit_code == 2 and "fehlt.osm.pbf" in res.output, res.output
     with Store.open(db) as store, store.session() as s:
         assert s.query(ClientRow).count() == 0
+
+
+def _list(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A client list of these (street, number, PLZ, Ort) rows, ids H-0, H-1, …"""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"])
+        for i, row in enumerate(rows):
+            w.writerow([f"H-{i}", f"Name{i}", *row])
+    return path
+
+
+def _stored(db: str) -> tuple[list[tuple[str, str, str]], int]:
+    """Lauf's stored cases (id, address, name) and the number of audit rows."""
+    from hausbesuch.store import AuditRow, ClientRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        cases = sorted((r.client_id, r.address, r.name) for r in s.query(ClientRow))
+        return cases, s.query(AuditRow).count()
+
+
+def test_another_citys_list_is_refused_before_anything_is_stored(
+        tmp_path, bad_hersfeld_pbf, lauf_pbf):
+    """QA 19a #3: Bad Hersfeld's list imported with --city lauf overwrote Lauf's cases
+    (the same Kundennummern), although no row's PLZ/Ort lay in Lauf's extract."""
+    lauf = [(st, hn, pc, town or "Lauf a.d.Pegnitz")
+            for st, hn, pc, town in real_addresses(load_index(lauf_pbf))[:8]]
+    hersfeld = [(st, hn, pc, town or "Bad Hersfeld")
+                for st, hn, pc, town in real_addresses(load_index(bad_hersfeld_pbf))[:8]]
+    db = str(tmp_path / "f.sqlite")
+    out = ok("import", str(_list(tmp_path / "lauf.csv", lauf)), "--city", "lauf", "--db", db)
+    assert "für Lauf a.d. Pegnitz: 8 neu" in out, out
+    before = _stored(db)
+    for command in (["import"], ["plan", "--start", "2026-12-14", "--out",
+                                 str(tmp_path / "plan")]):
+        res = run(command[0], str(_list(tmp_path / "bh.csv", hersfeld)), *command[1:],
+                  "--city", "lauf", "--db", db)
+        text = " ".join(res.output.split())
+        assert res.exit_code == 2, res.output
+        assert ("Die Liste gehört offenbar nicht zu Lauf a.d. Pegnitz: in 8 von 8 Zeilen "
+                "liegen PLZ oder Ort nicht im Gebiet des Kartenauszugs (PLZ 36251; Ort Bad "
+                "Hersfeld). Nichts eingelesen. Bitte --city prüfen") in text, text
+        assert _stored(db) == before  # no case overwritten, no audit row
+    # Lauf's own list with a few rows from elsewhere (3 of 8) is read in; those rows are
+    # for `addresses` to show
+    mixed = lauf[:5] + hersfeld[5:]
+    out = ok("import", str(_list(tmp_path / "gemischt.csv", mixed)), "--city", "lauf",
+             "--db", db)
+    assert "8 Zeilen" in out and "3 aktualisiert" in out, out
+    assert "nicht im Gebiet des Kartenauszugs" in ok("addresses", "--city", "lauf",
+                                                     "--db", db)
+
+
+def test_the_web_upload_refuses_another_citys_list_on_the_page(tmp_path, lauf_pbf):
+    """QA 19a #3, the web's upload: the same check (Casework.import_clients), in German."""
+    import html
+
+    from tests.web_fixtures import bare_app, csrf_of, live_server, logged_in
+
+    lauf = [(st, hn, pc, town or "Lauf a.d.Pegnitz")
+            for st, hn, pc, town in real_addresses(load_index(lauf_pbf))[:5]]
+    body = _list(tmp_path / "liste.csv", lauf).read_bytes()
+    app = bare_app(tmp_path)
+    store = app.state.web.store
+    from hausbesuch.store import AuditRow, ClientRow
+
+    with store.session() as s:
+        audit = s.query(AuditRow).count()
+    with live_server(app) as live, logged_in(live.url, "kora") as kora:
+        csrf = csrf_of(kora.get("/kunden/import").text)
+        r = kora.post("/kunden/import", data={"csrf_token": csrf},
+                      files={"datei": ("liste.csv", body, "text/csv")})
+    assert r.status_code == 400, r.text[-500:]
+    text = " ".join(html.unescape(r.text).split())
+    assert ("Die Liste gehört offenbar nicht zu Bad Hersfeld: in 5 von 5 Zeilen liegen PLZ "
+            "oder Ort nicht im Gebiet des Kartenauszugs (PLZ 91207; Ort Lauf a.d.Pegnitz). "
+            "Nichts eingelesen. Bitte prüfen, ob die Liste zu dieser Stadt gehört") in text, \
+        text[-1500:]
+    assert "--city" not in text
+    with store.session() as s:
+        assert s.query(ClientRow).count() == 0
+        # the login and the page views only: no import row
+        assert not s.query(AuditRow).filter(AuditRow.action.in_(
+            ("import", "klient_neu"))).count(), audit

@@ -98,6 +98,10 @@ FOUND_QUALITIES = ("exact", "interpolated")
 #: A point set by hand or given in the list may lie this far outside the extract's
 #: address points (metres) and still be accepted.
 EXTRACT_MARGIN_M = 1_000.0
+#: An import is refused as another city's list (:meth:`Casework.foreign_list_error`) when
+#: at least this many of its rows, and more than half of the rows whose address is looked
+#: up, name a postcode or town the extract does not hold (QA 19a #3).
+FOREIGN_LIST_MIN_ROWS = 3
 
 
 def _past(moment: datetime, today: date) -> bool:
@@ -970,6 +974,8 @@ class Casework:
                     f"Kartenausschnitts von {self.city} (Breite/Länge vertauscht?)"))
                 continue
             valid.append(c)
+        if (foreign := self.foreign_list_error(valid)) is not None:
+            raise foreign  # before the transaction: nothing is stored, nothing audited
         result.rejected.sort(key=lambda r: r.row)
         result.clients = valid
         now = clock.now()
@@ -1144,6 +1150,50 @@ class Casework:
                 s.execute(update(AddressFixRow), stale)
             self.store.audit_many(audit, session=s)
         return result
+
+    def foreign_list_error(self, clients: Sequence[Client]) -> CaseworkError | None:
+        """The refusal of a list that belongs to another city, or None (QA 19a #3).
+
+        The list is taken for another city's when at least :data:`FOREIGN_LIST_MIN_ROWS` of
+        its rows, and more than half of the rows whose address is looked up (no coordinate
+        in the list), name a postcode or town that lies outside the extract's area (the
+        geocoder's :attr:`~geodata.geocode.GeocodeResult.outside`). All rows with an
+        address count, also those that name no place: such a row cannot tell the city,
+        and a city's own list that mostly leaves PLZ/Ort empty is not refused for a few
+        rows from the neighbourhood. The lookups are memoised by the index, so that
+        ``addresses``, ``plan`` and the web's address page find them done. There is no
+        override: a city whose clients mostly live outside its extract needs a larger
+        extract (the rows would not be found anyway).
+        """
+        from geodata.addresses import parse_address
+
+        looked_up = [c for c in clients if c.lon is None or c.lat is None]
+        outside = [c for c in looked_up if self.index.geocode(c.address).outside]
+        if len(outside) < FOREIGN_LIST_MIN_ROWS or 2 * len(outside) <= len(looked_up):
+            return None
+        postcodes: dict[str, int] = {}
+        towns: dict[str, int] = {}
+        for c in outside:
+            q = parse_address(c.address)
+            if q.postcode and q.postcode not in self.index.postcodes:
+                postcodes[q.postcode] = postcodes.get(q.postcode, 0) + 1
+            if town := (q.town_typed or q.town):
+                towns[town] = towns.get(town, 0) + 1
+
+        def most(found: dict[str, int], what: str) -> str:
+            names = sorted(found, key=lambda k: (-found[k], k))
+            return f"{what} " + ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+
+        places = "; ".join(most(found, what) for found, what in (
+            (postcodes, "PLZ"), (towns, "Ort")) if found)
+        check = ("Bitte --city prüfen (das Profil der Stadt, zu der die Liste gehört)."
+                 if self.actor.startswith("cli:") else
+                 "Bitte prüfen, ob die Liste zu dieser Stadt gehört, und sie bei der "
+                 "richtigen Stadt hochladen.")
+        return CaseworkError(
+            f"Die Liste gehört offenbar nicht zu {self.city}: in {len(outside)} von "
+            f"{len(looked_up)} Zeilen liegen PLZ oder Ort nicht im Gebiet des Kartenauszugs "
+            f"({places}). Nichts eingelesen. {check}")
 
     # ---- where clients are
 
