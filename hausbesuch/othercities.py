@@ -3,7 +3,9 @@
 Every command works on the cases of one city profile (``--city``, default Kassel); the
 cases are stored under the profile's ``name``. A forgotten ``--city`` (or a profile whose
 ``name`` was changed) finds no cases and used to say "all clear" (QA 18b #3). The casework
-commands and ``plan`` add :func:`other_cities_hint` to what they say then.
+commands and ``plan`` add :func:`other_cities_hint` to what they say then; ``plans``
+and ``audit`` name the cities that have plans (:func:`cities_with_plans`) or entries
+(:func:`cities_with_entries`) the same way (QA 19a #7).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlalchemy import select
 if TYPE_CHECKING:
     from hausbesuch.store import Store
 
+#: the audit log's row for reading the log (:func:`cities_with_entries` leaves it out)
+READ = "protokoll_gelesen"
 #: how many other cities the hint names before "…"
 MAX_NAMED = 5
 
@@ -27,13 +31,35 @@ def cities_with_cases(store: Store) -> list[str]:
         return sorted(s.scalars(select(ClientRow.city).distinct()))
 
 
-def other_cities_hint(store: Store, city: str, cities: list[str] | None = None) -> str:
+def cities_with_plans(store: Store) -> list[str]:
+    """The names of the cities that have stored plans, sorted."""
+    from hausbesuch.store import PlanRow
+
+    with store.session() as s:
+        return sorted(s.scalars(select(PlanRow.city).distinct()))
+
+
+def cities_with_entries(store: Store) -> list[str]:
+    """The names of the cities that have rows in the audit log, sorted: rows without a
+    city (administrators' logins) name none, and reading the log (``protokoll_gelesen``,
+    which ``audit`` itself writes) does not count."""
+    from hausbesuch.store import AuditRow
+
+    with store.session() as s:
+        return sorted(s.scalars(select(AuditRow.city).where(
+            AuditRow.city.is_not(None), AuditRow.action != READ).distinct()))
+
+
+def other_cities_hint(store: Store, city: str, cities: list[str] | None = None, *,
+                      what: str = "Fälle") -> str:
     """A German hint when ``city`` has no case but the store holds cases of other cities
-    (``cities``: :func:`cities_with_cases`, if already known), else ""."""
+    (``cities``: :func:`cities_with_cases`, if already known), else "". ``what`` names
+    what ``cities`` have (``"Pläne"``: :func:`cities_with_plans`, ``"Einträge"``:
+    :func:`cities_with_entries`, passed as ``cities``)."""
     cities = cities_with_cases(store) if cities is None else cities
     if city in cities or not cities:
         return ""
     named = ", ".join(cities[:MAX_NAMED]) + (" …" if len(cities) > MAX_NAMED else "")
-    return (f"Für {city} sind keine Fälle gespeichert. Die Datenbank enthält Fälle von: "
+    return (f"Für {city} sind keine {what} gespeichert. Die Datenbank enthält {what} von: "
             f"{named} – --city angeben (das Profil dieser Stadt). Wurde der Name (name) im "
-            "Profil geändert, sind die Fälle unter dem alten Namen gespeichert.")
+            f"Profil geändert, sind die {what} unter dem alten Namen gespeichert.")

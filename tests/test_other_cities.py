@@ -162,3 +162,31 @@ def test_the_web_upload_refuses_another_citys_list_on_the_page(tmp_path, lauf_pb
         # the login and the page views only: no import row
         assert not s.query(AuditRow).filter(AuditRow.action.in_(
             ("import", "klient_neu"))).count(), audit
+
+
+def test_plans_and_audit_without_city_name_the_cities_that_have_them(tmp_path,
+                                                                      bad_hersfeld_pbf):
+    """QA 19a #7: without --city (Kassel), `plans` and `audit` said „Keine gespeicherten
+    Pläne für Kassel.“ / „Keine Einträge für Kassel.“ on a database of other cities."""
+    db = str(tmp_path / "f.sqlite")
+    clients = _clients(tmp_path, bad_hersfeld_pbf)
+    ok("plan", str(clients), "--city", "bad-hersfeld", "--start", "2026-12-14", "--days", "1",
+       "--out", str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1", "--db", db)
+    out = " ".join(ok("plans", "--db", db).split())
+    assert out.startswith("Keine gespeicherten Pläne für Kassel. Für Kassel sind keine Pläne "
+                          "gespeichert. Die Datenbank enthält Pläne von: Bad Hersfeld – --city "
+                          "angeben (das Profil dieser Stadt)."), out
+    assert out.endswith("Alle Städte: --all."), out
+    assert "Für Kassel" not in ok("plans", "--city", "bad-hersfeld", "--db", db)
+    for _ in range(2):  # the first reading of Kassel's log is no entry of Kassel's data
+        out = " ".join(ok("audit", "--db", db).split())
+        assert ("Für Kassel sind keine Einträge gespeichert. Die Datenbank enthält Einträge "
+                "von: Bad Hersfeld – --city angeben") in out, out
+    assert out.startswith("Protokoll für Kassel: 1 Eintrag"), out
+    out = ok("audit", "--city", "bad-hersfeld", "--db", db)
+    assert "Protokoll für Bad Hersfeld" in out and "Für " not in out, out
+    # an empty database: nothing to name
+    empty = str(tmp_path / "leer.sqlite")
+    ok("import", str(clients), "--city", "bad-hersfeld", "--db", empty)
+    out = ok("plans", "--city", "bad-hersfeld", "--db", empty)
+    assert out.strip() == "Keine gespeicherten Pläne für Bad Hersfeld.", out

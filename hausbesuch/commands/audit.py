@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.casework import Casework, CaseworkError, cli_actor
         from hausbesuch.commands.geocode import check_target, write_csv
         from hausbesuch.config import load_profile
+        from hausbesuch.othercities import READ, cities_with_entries, other_cities_hint
         from hausbesuch.store import Store
 
         if out is not None:
@@ -85,6 +86,11 @@ def register(app: typer.Typer) -> None:
                                        cw.twin_hint(client_id), store=store) from None
                 flt = replace(flt, client_id=known)
             rows = auditlog.table_rows(auditlog.read(store, flt))
+            # a forgotten --city (the default Kassel): the cities that have entries; the
+            # city's own reads of the log (written below) are no entries of its data
+            hint = (other_cities_hint(store, profile.name, cities_with_entries(store),
+                                      what="Einträge")
+                    if profile is not None and all(r["code"] == READ for r in rows) else "")
             if out is not None:
                 write_csv(out, auditlog.COLUMNS, rows, example="protokoll.csv")
             store.audit(cli_actor(), "protokoll_gelesen", city=flt.city,
@@ -94,15 +100,19 @@ def register(app: typer.Typer) -> None:
         # the city is always named: without --city it is the default profile's
         if out is not None:
             typer.echo(f"{count(len(rows), 'Eintrag', 'Einträge')} {where}: {out.resolve()}")
+            if hint:
+                typer.echo(hint)
             return
         if not rows:
-            typer.echo(f"Keine Einträge {where}.")
+            typer.echo(f"Keine Einträge {where}." + (f" {hint}" if hint else ""))
             return
         typer.echo(f"Protokoll {where}: {count(len(rows), 'Eintrag', 'Einträge')}")
         typer.echo("Zeit | Person | Aktion | Kundennummer | Plan | Angaben")
         for r in rows:
             typer.echo(" | ".join(_printable(r[k]) for k in (
                 "zeit", "person", "aktion", "kundennummer", "plan", "angaben")))
+        if hint:
+            typer.echo(hint)
 
 
 def _printable(value: object) -> str:

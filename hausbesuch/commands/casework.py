@@ -643,14 +643,20 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from datetime import timedelta
 
         from hausbesuch.config import load_profile
+        from hausbesuch.othercities import cities_with_plans, other_cities_hint
         from hausbesuch.store import Store
 
         name = None if all_cities else load_profile(city).name
         with Store.open(db, create=False) as store:
             plans = store.list_plans(name)
             versions = {p.id: store.plan_version(p.id) for p in plans}
+            # a forgotten --city (the default Kassel): the cities that have plans
+            hint = (other_cities_hint(store, name, cities_with_plans(store), what="Pläne")
+                    if name and not plans else "")
         if not plans:
             typer.echo("Keine gespeicherten Pläne" + (f" für {name}." if name else "."))
+            if hint:
+                typer.echo(hint + " Alle Städte: --all.")
             return
         typer.echo("Kennung | Stadt | Zeitraum | Version | Team-Tage | Besuche | nicht "
                    "eingeplant | abgelehnt | erstellt")
