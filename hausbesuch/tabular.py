@@ -66,7 +66,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError as XMLParseError
 
 from geodata.addresses import STREET_START, STREET_TYPE_ALONE, street_start
@@ -738,6 +738,10 @@ class Table:
     #: CSV: the fields of each of :attr:`wide_rows` beyond the last column (see
     #: :meth:`joined_last`).
     overflow: dict[int, list[str]] = field(default_factory=dict)
+    #: XLSX: cells merged down over data rows (``E2:E8``): the value stands only in the
+    #: range's first row; it was filled into each row below that has content, and
+    #: :meth:`notes` says so. Per column: (first row, last row filled) of each range.
+    merged_fills: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -751,7 +755,8 @@ class Table:
     def notes(self) -> list[str]:
         """German notes for the coordinator about what was read: the sheet (see
         :meth:`sheet_note`), title rows above the header, a column read as house numbers, rows
-        read that end with empty fields beyond the header, hidden rows that were read."""
+        read that end with empty fields beyond the header, merged cells filled down, hidden
+        rows that were read."""
         out = [note] if (note := self.sheet_note()) else []
         where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
         if self.title_rows:
@@ -776,6 +781,21 @@ class Table:
                 f"{'hat' if one else 'haben'} mehr Felder als die Kopfzeile, die überzähligen "
                 "am Ende sind leer (ein Trennzeichen zu viel am Zeilenende?); "
                 f"{'sie wurde' if one else 'sie wurden'} gelesen.")
+        for col, spans in self.merged_fills.items():
+            first, last = spans[0]
+            if len(spans) == 1:
+                out.append(
+                    f"{self.source}: Spalte „{shown_header(col)}“{where}: verbundene Zellen in "
+                    f"Zeilen {first}–{last}, der Wert aus Zeile {first} gilt für jede dieser "
+                    "Zeilen.")
+            else:
+                ranges = ", ".join(f"{a}–{b}" for a, b in spans[:MERGE_NOTE_RANGES])
+                more = len(spans) - MERGE_NOTE_RANGES
+                ranges += f" und {more} weitere" if more > 0 else ""
+                out.append(
+                    f"{self.source}: Spalte „{shown_header(col)}“{where}: verbundene Zellen in "
+                    f"Zeilen {ranges}; der Wert aus der ersten Zeile jedes Bereichs gilt für "
+                    "jede seiner Zeilen.")
         if self.hidden_rows:
             one = len(self.hidden_rows) == 1
             out.append(
@@ -1554,6 +1574,21 @@ def _blocks(fh: Any) -> Iterator[tuple[bytes, int]]:
 #: Excel writes ``hidden="1"``, LibreOffice ``hidden="true"``), and its row number.
 _HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*>")
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
+#: A merged range of cells (``<mergeCell ref="E2:E8"/>``, after the sheet's data): its
+#: first and last column letters and row numbers.
+_MERGE_CELL = re.compile(
+    rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d+)"
+    rb":\$?([A-Za-z]{1,3})\$?(\d+)[\"']")
+#: How many merged ranges of one column a note lists.
+MERGE_NOTE_RANGES = 10
+
+
+def _column_number(letters: bytes) -> int:
+    """``A`` -> 1, ``Z`` -> 26, ``AA`` -> 27."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
 
 
 #: How much of a part is unpacked at a time while its prolog is looked at.
@@ -1713,7 +1748,16 @@ def _sheet_parts(z: zipfile.ZipFile, names: set[str]) -> set[str]:
     return out & names
 
 
-def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
+class _SheetFacts(NamedTuple):
+    """What the raw pass over a workbook's sheets tells that openpyxl's read-only mode does
+    not, per sheet part name: the hidden rows, and the merged ranges that span more than
+    one row (first column, first row, last column, last row; columns counted from 1)."""
+
+    hidden: dict[str, set[int]]
+    merged: dict[str, list[tuple[int, int, int, int]]]
+
+
+def _check_sheet_sizes(data: bytes, name: str) -> _SheetFacts:
     """Refuse a workbook before openpyxl reads it when it could cost minutes or gigabytes:
     more than :data:`MAX_PARTS` parts; a part that unpacks to more than
     :data:`MAX_PART_BYTES` (the sheets: more than :data:`MAX_SHEET_XML_BYTES` together),
@@ -1730,9 +1774,11 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
     The sizes are those the archive declares: Python's ``zipfile`` (which openpyxl reads
     with) never unpacks more than that.
 
-    Returns the hidden rows of each sheet (part name -> row numbers), read from the same
-    pass over the XML: openpyxl's read-only mode does not tell them."""
+    Returns the hidden rows and the merged ranges over several rows of each sheet (see
+    :class:`_SheetFacts`), read from the same pass over the XML: openpyxl's read-only mode
+    tells neither."""
     hidden: dict[str, set[int]] = {}
+    merged: dict[str, list[tuple[int, int, int, int]]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
@@ -1803,13 +1849,20 @@ def _check_sheet_sizes(data: bytes, name: str) -> dict[str, set[int]]:
                                 # LibreOffice, is not named)
                                 if r := _ROW_NUMBER.search(m[0]):
                                     rows.add(int(r[1]))
+                        if b"mergeCell" in block:
+                            for m in _MERGE_CELL.finditer(block, 0, end):
+                                c1, r1 = _column_number(m[1]), int(m[2])
+                                c2, r2 = _column_number(m[3]), int(m[4])
+                                if r2 > r1:  # one row merged across columns: a header, a title
+                                    merged.setdefault(info.filename, []).append(
+                                        (min(c1, c2), r1, max(c1, c2), r2))
     except _TooManyRows as exc:
         raise _too_many_rows(name, exc) from None
     except UserError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
-        return {}  # the reader below says what is wrong with the file
-    return hidden
+        return _SheetFacts({}, {})  # the reader below says what is wrong with the file
+    return _SheetFacts(hidden, merged)
 
 
 def _read_xlsx(data: bytes, name: str,
@@ -1817,7 +1870,7 @@ def _read_xlsx(data: bytes, name: str,
     import openpyxl  # imported lazily: CSV users do not pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
-    hidden_rows = _check_sheet_sizes(data, name)
+    facts = _check_sheet_sizes(data, name)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
@@ -1844,11 +1897,19 @@ def _read_xlsx(data: bytes, name: str,
                          if getattr(w, "sheet_state", "visible") != "visible"]
     finally:
         wb.close()
+    part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
+    fills: list[tuple[int, int, int]] = []
+    if facts.merged.get(part) and grid:
+        fills = _fill_merged(grid, marks, facts.merged[part],
+                             grid[_header_index(grid, required)][0])
     g = _rows_from_grid(grid, name, required=required)
     columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
-    part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
-    hidden = hidden_rows.get(part, set())
+    hidden = facts.hidden.get(part, set())
+    merged_fills: dict[str, list[tuple[int, int]]] = {}
+    for i, first, last in fills:
+        if i < len(columns):
+            merged_fills.setdefault(columns[i], []).append((first, last))
 
     def cells(kind: str) -> set[tuple[int, str]]:
         return {(r, columns[i]) for r, i, k in marks if k == kind and i < len(columns)}
@@ -1861,7 +1922,47 @@ def _read_xlsx(data: bytes, name: str,
                  header_fields=g.header_fields, hidden_sheets=hidden_sheets,
                  hidden_rows=[r for r in row_numbers if r in hidden],
                  header_row=g.header_row, title_rows=g.title_rows,
-                 house_numbers=g.house_numbers)
+                 house_numbers=g.house_numbers,
+                 merged_fills={c: sorted(v) for c, v in merged_fills.items()})
+
+
+def _fill_merged(grid: list[tuple[int, list[str]]], marks: set[tuple[int, int, str]],
+                 ranges: Sequence[tuple[int, int, int, int]],
+                 header_row: int) -> list[tuple[int, int, int]]:
+    """Fill the value of cells merged down over data rows (PLZ and Ort merged over rows
+    2-8 in a hand-made list) into each row of the range: a spreadsheet shows it beside
+    each of them, but the file holds it only in the first row, and the others would read
+    as empty. ``grid`` and ``marks`` (see :func:`_pick_sheet`) are changed in place.
+
+    Only ranges below the header row are filled, and only in the range's first column
+    (where the value stands), into cells that are empty, of rows that hold something
+    else: a range reaching past the list's end adds no row. Returns (column index, first
+    row, last row filled) per range filled."""
+    at = {rownum: i for i, (rownum, _) in enumerate(grid)}
+    out: list[tuple[int, int, int]] = []
+    for c1, r1, _c2, r2 in sorted(ranges, key=lambda r: (r[0], r[1])):
+        if r1 <= header_row or r1 not in at:
+            continue
+        col = c1 - 1
+        top = grid[at[r1]][1]
+        value = top[col] if col < len(top) else ""
+        if not value:
+            continue
+        kinds = {k for r, i, k in marks if r == r1 and i == col}
+        last = 0
+        for r in range(r1 + 1, r2 + 1):
+            if r not in at:
+                continue
+            cells = grid[at[r]][1]
+            if not any(cells) or (col < len(cells) and cells[col]):
+                continue
+            cells.extend([""] * (col + 1 - len(cells)))
+            cells[col] = value
+            marks.update((r, col, k) for k in kinds)
+            last = r
+        if last:
+            out.append((col, r1, last))
+    return out
 
 
 def _xlsx_problem(exc: BaseException) -> str:

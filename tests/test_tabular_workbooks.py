@@ -334,3 +334,65 @@ def test_an_unnamed_column_is_left_alone_when_in_doubt(tmp_path: Path, text: str
     t = read_table(path, name="l.csv")
     assert "Hausnummer" not in t.columns
     assert [n for n in t.notes() if "Spalte 3" in n] == ([note] if note else [])
+
+
+def test_cells_merged_down_over_data_rows_are_filled_into_each_row_and_named(
+        tmp_path: Path) -> None:
+    """QA 19a #5: PLZ and Ort merged down over rows 2-8 of a hand-made list; openpyxl's
+    read-only mode gives the value only in row 2, and rows 3-8 lost their town without a
+    word. A title merged across the columns above the header and the header "Anschrift"
+    merged over street and number are handled as before."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Fallliste Dezember"])
+    ws.merge_cells("A1:F1")
+    ws.append(["Kundennummer", "Name", "Anschrift", None, "PLZ", "Ort"])
+    ws.merge_cells("C2:D2")
+    towns = [("36251", "Bad Hersfeld")] + [(None, None)] * 6 + [("36272", "Niederaula")]
+    towns += [(None, None)] * 2
+    for i, (plz, town) in enumerate(towns):
+        ws.append([f"K-{i}", "Muster, Max", "Am Markt", i + 1, plz, town])
+    ws.append([None] * 6)  # an empty row inside the last range stays empty
+    ws.merge_cells("E3:E9")
+    ws.merge_cells("F3:F9")
+    ws.merge_cells("E10:E13")  # reaches past the list's end (row 13 is empty)
+    ws.merge_cells("F10:F12")
+    path = tmp_path / "kunden.xlsx"
+    wb.save(path)
+    t = read_table(path, name="kunden.xlsx")  # (no required columns: the title is the header)
+    assert t.row_numbers[-10:] == list(range(3, 13))
+    assert [(r["Spalte 5"], r["Spalte 6"]) for r in t.rows[-10:]] == (
+        [("36251", "Bad Hersfeld")] * 7 + [("36272", "Niederaula")] * 3)
+    res = read_clients(path, today=date(2026, 12, 1), name="kunden.xlsx")
+    for col in ("PLZ", "Ort"):
+        assert (f"kunden.xlsx: Spalte „{col}“: verbundene Zellen in Zeilen 3–9, 10–12; der Wert "
+                "aus der ersten Zeile jedes Bereichs gilt für jede seiner Zeilen."
+                ) in res.warnings
+    assert [c.address for c in res.clients][6:8] == [
+        "Am Markt 7, 36251 Bad Hersfeld", "Am Markt 8, 36272 Niederaula"]
+    assert any("Zeile 1 darüber wurde als Titel übersprungen" in w for w in res.warnings)
+    assert any("„Hausnummer“ zu „Anschrift“ gelesen" in w for w in res.warnings)
+    assert any("Spalte „Ort“: verbundene Zellen" in w for w in res.warnings)
+
+
+def test_one_merged_range_is_named_with_its_rows(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Adresse", "Ort"])
+    ws.append(["K-1", "Am Markt 1", "Bad Hersfeld"])
+    ws.append(["K-2", "Am Markt 2", None])
+    ws.append(["K-3", "Am Markt 3", "Niederaula"])
+    ws.append(["K-4", "Am Markt 4", None])
+    ws.merge_cells("A1:A2")  # begins in the header: nothing is filled from it
+    ws.merge_cells("C2:C3")
+    path = tmp_path / "l.xlsx"
+    wb.save(path)
+    t = read_table(path, name="l.xlsx")
+    assert [r["Ort"] for r in t.rows] == ["Bad Hersfeld", "Bad Hersfeld", "Niederaula", ""]
+    assert [r["Kundennummer"] for r in t.rows] == ["", "K-2", "K-3", "K-4"]
+    assert t.notes() == ["l.xlsx: Spalte „Ort“: verbundene Zellen in Zeilen 2–3, der Wert aus "
+                         "Zeile 2 gilt für jede dieser Zeilen."]
