@@ -1964,6 +1964,48 @@ def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
     assert code == 2 and "das ist ein Ordner" in msg
 
 
+def test_disclose_refuses_a_file_name_that_names_the_case(planned, tmp_path):
+    """QA 19a #6: the audit row of a disclosure keeps the file's path, and the audit log
+    outlives the case's erasure: „Auskunft Jan Hoffmann Elisabeth-Selbert-Strasse 7.txt“
+    kept the client's name and street. Such a path is refused before anything is written;
+    a file named by the case id is written."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow, Store
+
+    db, _plan, stops = _copy_of(planned, tmp_path, "auskunft-name.sqlite")
+    cid = stops[0].client_id
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(ClientRow).where(ClientRow.client_id == cid).values(
+            name="Hoffmann, Jan", street="Elisabeth-Selbert-Straße", housenumber="7",
+            address="Elisabeth-Selbert-Straße 7, 36251 Bad Hersfeld"))
+    folder = tmp_path / "auskuenfte"
+    folder.mkdir()
+    for name, what in [("Auskunft Jan Hoffmann Elisabeth-Selbert-Strasse 7.txt", "einen Namen"),
+                       ("auskunft_hoffmann.txt", "einen Namen"),
+                       ("AuskunftJAN.txt", "einen Namen"),
+                       ("Auskunft Selbert 7.txt", "die Straße"),
+                       ("hoffmann/auskunft.txt", "einen Namen")]:
+        target = folder / name
+        target.parent.mkdir(exist_ok=True)
+        code, msg = invoke("disclose", cid, "--out", str(target), *_common(db))
+        assert code == 2, (name, msg)
+        assert f"enthält {what} aus dem Fall {cid}" in msg, (name, msg)
+        assert f"z. B. auskunft-{cid}.txt" in msg
+        assert ("Ein Ordner im Pfad" in msg) == ("/" in name)
+        assert not target.exists()
+    with Store.open(db) as store:
+        assert store.audit_rows(action="auskunft_erteilt") == []
+    # words that only look alike are no match: a longer word, another client's street
+    for name in (f"auskunft-{cid}.txt", "Auskunft Janssen Hoffmannsthal.txt",
+                 "auskunft-bahnhofstrasse.txt"):
+        ok("disclose", cid, "--out", str(folder / name), *_common(db))
+        assert (folder / name).exists()
+    with Store.open(db) as store:
+        rows = store.audit_rows(action="auskunft_erteilt")
+    assert len(rows) == 3
+
+
 def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned, tmp_path):
     """QA 16b #3 (Art. 16 GDPR): a note from the field or a typed reason is wrong (or
     should never have been written). ``rectify`` replaces or clears it; the audit row

@@ -454,3 +454,30 @@ def test_export_into_a_folder_it_cannot_write_is_refused_in_german(planned_week,
                 in done.stderr), done.stderr
         assert "Traceback" not in done.stderr
     assert not list(folder.iterdir())
+
+
+def test_a_file_name_with_a_clients_name_is_refused(planned_week, tmp_path):
+    """QA 19a #6: the audit row keeps the export's path, and the audit log outlives the
+    cases' erasure; a file named after a client of the plan is refused before anything is
+    written. Folders are not looked at (a staff member's folder could share a name)."""
+    from hausbesuch.store import Store
+
+    def run(target):
+        return CliRunner().invoke(app, ["export", planned_week.plan_id, "--db",
+                                        planned_week.db_url, "--format", "xlsx", "--out",
+                                        str(target)])
+
+    with Store.open(planned_week.db_url) as store:
+        before = len(store.audit_rows(action="plan_exportiert"))
+    target = tmp_path / f"Besuch {planned_week.names[0].split()[0].upper()}.xlsx"
+    res = run(target)
+    assert res.exit_code == 2, res.output
+    assert "Der Dateiname enthält einen Namen aus dem Plan" in res.output
+    assert f"z. B. plan-{planned_week.plan_id}.xlsx" in res.output
+    assert not target.exists()
+    with Store.open(planned_week.db_url) as store:
+        assert len(store.audit_rows(action="plan_exportiert")) == before
+    folder = tmp_path / planned_week.names[0].split()[0]
+    folder.mkdir()
+    res = run(folder / "plan-woche.xlsx")
+    assert res.exit_code == 0, res.output

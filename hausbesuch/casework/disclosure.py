@@ -10,7 +10,9 @@ the list said then (where it differs) and why a plan did not plan it; and how
 often the audit log records a view or change of the case, by kind (the staff's names stay
 out: they are the staff's data; ``hausbesuch audit --kundennummer`` shows them to the
 data-protection officer). The file is written for the owner only; writing it is audited
-(``auskunft_erteilt``, with the file's path so that the copy can be found again).
+(``auskunft_erteilt``, with the file's path so that the copy can be found again). The
+audit log is append-only, so a path that names the client (a word of the name, or the
+street) is refused before anything is written (:func:`refuse_named_path`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hausbesuch import auditlog, clock
+from hausbesuch import auditlog, clock, pathnames
 from hausbesuch.casework.rules import RESULT_LABELS, STATUS_LABELS
+from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
 from hausbesuch.store import (
     AddressFixRow,
@@ -194,6 +197,30 @@ def _snapshot_values(row: Any) -> dict[str, str]:
             "Kontaktabbruch seit": _d(row.kontakt_abbruch_seit)
             if row.kontakt_abbruch_seit else "",
             "Besuchsdauer": f"{row.besuchsdauer_min} Minuten" if row.besuchsdauer_min else ""}
+
+
+def refuse_named_path(store: Store, city: str, client_id: str, path: Any,
+                      option: str = "--out") -> None:
+    """Refuse (:class:`UserError`) a target path whose file or folder names the case: a
+    word of its name or of its street (see :mod:`hausbesuch.pathnames`). The path goes
+    into the audit log, which ``purge`` never reaches: the name would stay there after the
+    case's erasure."""
+    with store.session() as s:
+        c = s.get(ClientRow, {"city": city, "client_id": client_id})
+        person = None if c is None else (c.name, c.street, c.address)
+    if person is None:
+        return
+    hit = pathnames.named_in_path(path, [person])
+    if hit is None:
+        return
+    what, in_file = hit
+    where = "Der Dateiname" if in_file else "Ein Ordner im Pfad"
+    raise UserError(
+        f"{option}: {where} enthält {'einen Namen' if what == 'Namen' else 'die Straße'} "
+        f"aus dem Fall {client_id}. Der Pfad wird im Protokoll vermerkt, das auch nach der "
+        f"Löschung des Falls bleibt. Bitte {'einen Dateinamen' if in_file else 'einen Ordner'} "
+        "ohne Namen und Anschrift wählen, "
+        f"z. B. auskunft-{pathnames.safe_file_part(client_id)}.txt.")
 
 
 def audit_details(path: Any) -> dict[str, str]:

@@ -530,6 +530,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             AUDIT_DISCLOSURE,
             audit_details,
             disclosure_text,
+            refuse_named_path,
         )
         from hausbesuch.commands.geocode import check_target
 
@@ -540,6 +541,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             except CaseworkError:
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
                                    store=cw.store) from None
+            refuse_named_path(cw.store, cw.city, known, out)
             text = disclosure_text(cw.store, cw.city, known)
             with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)

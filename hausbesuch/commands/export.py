@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hausbesuch.commands._common import DbOption, PlanArgument, user_errors
 from hausbesuch.errors import UserError
+
+if TYPE_CHECKING:
+    from hausbesuch.plandata import Plan
 
 FORMATS = ("gpkg", "xlsx")
 
@@ -37,6 +40,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         check_writable(out)  # before the plan is read and the file made
     with Store.open(db, create=False) as store:
         plan = store.load_plan(plan_id)
+        _refuse_named_file(out, plan, fmt)
         promises = promises_of(store, plan)
         if fmt == "gpkg":
             path = write_gpkg(plan, store.load_districts(plan.city), out, promises=promises)
@@ -45,6 +49,23 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         store.audit(cli_actor(), "plan_exportiert", city=plan.city, plan_id=plan_id,
                     details={"format": fmt, "datei": str(Path(path).resolve())})
         return path
+
+
+def _refuse_named_file(out: Path, plan: Plan, fmt: str) -> None:
+    """Refuse a file name holding a word of the name of one of the plan's clients: the
+    path goes into the audit log, which outlives the cases' erasure (QA 19a #6). Only the
+    file's own name is looked at, and only names: a plan has many clients, and the folders
+    (a staff member's, a district's) or a street in the name would refuse too often."""
+    from hausbesuch.pathnames import named_in_path, safe_file_part
+
+    if named_in_path(out, [(c.name, None, None) for c in plan.clients], streets=False,
+                     folders=False) is not None:
+        plan_id = safe_file_part(plan.id)
+        raise UserError(
+            "--out: Der Dateiname enthält einen Namen aus dem Plan (eine Kundin oder ein "
+            "Kunde). Der Pfad wird im Protokoll vermerkt, das auch nach der Löschung der "
+            f"Fälle bleibt. Bitte einen Dateinamen ohne Namen wählen, z. B. plan-{plan_id}"
+            f".{fmt}.")
 
 
 def register(app: typer.Typer) -> None:
