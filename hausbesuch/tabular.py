@@ -1937,8 +1937,15 @@ def _fill_merged(grid: list[tuple[int, list[str]]], marks: set[tuple[int, int, s
     Only ranges below the header row are filled, and only in the range's first column
     (where the value stands), into cells that are empty, of rows that hold something
     else: a range reaching past the list's end adds no row. Returns (column index, first
-    row, last row filled) per range filled."""
+    row, last row filled) per range filled. Ranges overlapping an earlier one of their
+    column (which Excel never writes) are only filled beyond it: the work stays within
+    the sheet's rows, however many ranges a file lists."""
     at = {rownum: i for i, (rownum, _) in enumerate(grid)}
+    end = grid[-1][0] if grid else 0
+    kinds_at: dict[tuple[int, int], set[str]] = {}
+    for r, i, k in marks:
+        kinds_at.setdefault((r, i), set()).add(k)
+    reach: dict[int, int] = {}  # per column: the last row a range reached
     out: list[tuple[int, int, int]] = []
     for c1, r1, _c2, r2 in sorted(ranges, key=lambda r: (r[0], r[1])):
         if r1 <= header_row or r1 not in at:
@@ -1946,11 +1953,13 @@ def _fill_merged(grid: list[tuple[int, list[str]]], marks: set[tuple[int, int, s
         col = c1 - 1
         top = grid[at[r1]][1]
         value = top[col] if col < len(top) else ""
+        begin = max(r1, reach.get(col, 0)) + 1
+        reach[col] = max(reach.get(col, 0), min(r2, end))
         if not value:
             continue
-        kinds = {k for r, i, k in marks if r == r1 and i == col}
+        kinds = kinds_at.get((r1, col), set())
         last = 0
-        for r in range(r1 + 1, r2 + 1):
+        for r in range(begin, min(r2, end) + 1):
             if r not in at:
                 continue
             cells = grid[at[r]][1]
