@@ -20,8 +20,13 @@ the place name and :data:`FORMAT_VERSION`. Later calls return that file without
 any request; everything else (networks, geocoder, districts) reads it through
 the normal local path. A sidecar ``<file>.json`` keeps the place's polygon and
 name (see :func:`download_info`), which :func:`geodata.districts.load_districts`
-uses to keep only the town's own districts. An answer that fails a check is not kept
-(:class:`DownloadError`; the next call asks the server again).
+uses to keep only the town's own districts; it also holds the size and SHA-256 of the
+written file, checked once per process when the file is reused (:func:`verify_download`:
+a file cut off later, e.g. at a block boundary, is refused as damaged). A download that
+fails keeps nothing: neither the file nor osmnx's HTTP cache of the answers (the next
+call asks the server again). Hidden leftovers of a download killed midway (temporary
+folders, HTTP caches) are removed by the next download once they are
+:data:`LEFTOVER_AGE_S` old.
 
 A server that answers "overloaded" (HTTP 429 or 504, the everyday answers of the
 public Overpass servers under load) is asked again :data:`OVERLOAD_RETRIES` times,
@@ -37,6 +42,7 @@ the project that talks to a server, and only with a place name, never client dat
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -96,6 +102,12 @@ _NOT_KEPT = (
     "Der Download wurde nicht gespeichert; bitte später erneut versuchen oder einen lokalen "
     "OSM-Auszug mit --osm angeben."
 )
+
+#: Seconds after which a hidden leftover of a download (a temporary folder of a killed
+#: write, an HTTP cache) is removed; younger ones may belong to a download running now.
+LEFTOVER_AGE_S = 3600.0
+
+_LEFTOVER = re.compile(r"\.(?:http-[a-z0-9-]+-[0-9a-f]{16}|[a-z0-9-]+-[0-9a-f]{16}\.osm\.pbf\..+)")
 
 
 def _normalise_place(place: str) -> str:
@@ -172,7 +184,8 @@ def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
 
     Keys: ``place`` (as asked), ``name`` (the place's own name), ``display_name``,
     ``polygon`` (shapely geometry, WGS84), ``osm_base`` (data timestamp),
-    ``downloaded_at``, ``elements`` (counts per type), ``format_version``.
+    ``downloaded_at``, ``elements`` (counts per type), ``format_version``, and (in
+    files written since they were added) ``size`` and ``sha256`` of the ``.osm.pbf``.
     """
     side = _sidecar(Path(path))
     if not side.is_file():
@@ -188,6 +201,82 @@ def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
 
         info["polygon"] = shapely.from_geojson(json.dumps(info["polygon"]))
     return info
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+#: Downloads found intact in this process: (path, size, mtime_ns).
+_verified: set[tuple[str, int, int]] = set()
+
+
+def verify_download(path: str | os.PathLike[str]) -> None:
+    """Check a downloaded file against the size and SHA-256 its sidecar recorded.
+
+    Raises :class:`geodata.errors.ExtractError` (the file is damaged; deleting it
+    downloads it again) on a mismatch. Sidecars without these keys (written before
+    they were recorded) are accepted. Each unchanged file is hashed once per process.
+    """
+    p = Path(path)
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key in _verified:
+        return
+    try:
+        info = json.loads(_sidecar(p).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        info = None
+    size = info.get("size") if isinstance(info, dict) else None
+    digest = info.get("sha256") if isinstance(info, dict) else None
+    detail = None
+    if isinstance(size, int) and st.st_size != size:
+        detail = f"{st.st_size} Bytes statt der heruntergeladenen {size} Bytes"
+    elif isinstance(digest, str) and _sha256(p) != digest:
+        detail = "die Prüfsumme weicht vom Download ab"
+    if detail is not None:
+        from geodata.osm import damaged_extract
+
+        raise damaged_extract(p, detail)
+    _verified.add(key)
+
+
+def _newest_mtime(folder: Path) -> float:
+    newest = folder.lstat().st_mtime
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
+    return newest
+
+
+def remove_leftovers(folder: Path, max_age: float = LEFTOVER_AGE_S) -> list[Path]:
+    """Remove hidden leftovers of downloads in ``folder`` older than ``max_age`` seconds.
+
+    Leftovers are the temporary folders of a write that was killed
+    (``.<file>.osm.pbf.<random>``, :func:`geodata.cache.atomic_path`) and osmnx's HTTP
+    caches (``.http-<place>``). Age is the newest change of the folder or its entries;
+    younger ones are kept (another process may be downloading). Returns what was removed.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for entry in folder.iterdir():
+        if not _LEFTOVER.fullmatch(entry.name) or not entry.is_dir() or entry.is_symlink():
+            continue
+        try:
+            old = now - _newest_mtime(entry) > max_age
+        except OSError:
+            continue
+        if old:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
 
 
 # --------------------------------------------------------------------------- osmnx plumbing
@@ -498,6 +587,7 @@ def download_place(
         raise DownloadError("Kein Ortsname für den Download angegeben.")
     target = download_path(norm, admin_levels)
     if target.is_file() and _sidecar(target).is_file():
+        verify_download(target)
         return target
 
     def report(message: str, step: int) -> None:
@@ -507,121 +597,126 @@ def download_place(
     retries = OVERLOAD_RETRIES if overload_retries is None else max(0, int(overload_retries))
     pause = OVERLOAD_PAUSE_S if overload_pause is None else max(0.0, float(overload_pause))
 
+    # hidden leftovers of downloads killed midway (an hour old: not one running now)
+    remove_leftovers(target.parent)
     http_cache = cache_dir("downloads", f".http-{target.stem.split('.')[0]}")
-    with _osmnx_settings(http_cache, overpass_url, nominatim_url, timeout) as ox:
-        from osmnx import _overpass
-        from osmnx._errors import InsufficientResponseError
-
-        missing = [f for f in _OSMNX_INTERNALS if not hasattr(_overpass, f)]
-        if missing:
-            raise DownloadError(
-                f"Die installierte osmnx-Version {ox.__version__} wird nicht unterstützt "
-                f"(es fehlt {', '.join(missing)}); erwartet wird osmnx 2.0 oder 2.1."
-            )
-        s = ox.settings
-
-        def patiently(fetch: Callable[[], Any], server: str, url: str, step: int) -> Any:
-            return _patiently(fetch, server, url, retries, pause, lambda m: report(m, step))
-
-        report(f"Suche den Ort {norm!r} (Nominatim) …", 1)
-        try:
-            gdf = patiently(lambda: ox.geocode_to_gdf(norm), "Nominatim", str(s.nominatim_url), 1)
-        except DownloadError:
-            raise
-        except InsufficientResponseError as exc:
-            raise DownloadError(
-                f"Ort nicht gefunden: {norm!r}. Bitte den Namen prüfen (z. B. \"Kassel, Germany\")."
-            ) from exc
-        except TypeError as exc:
-            raise DownloadError(
-                f"Für {norm!r} liefert Nominatim keine Fläche, nur einen Punkt. Bitte einen "
-                "Gemeinde- oder Stadtnamen angeben."
-            ) from exc
-        except Exception as exc:  # requests/JSON errors from the geocoder
-            raise _translate(exc, "Nominatim", str(s.nominatim_url)) from exc
-        row = gdf.iloc[0]
-        polygon = row.geometry
-        if polygon is None or polygon.is_empty or polygon.geom_type not in ("Polygon", "MultiPolygon"):
-            raise DownloadError(f"Für {norm!r} liefert Nominatim keine Fläche.")
-        display_name = row.get("display_name")
-        display_name = display_name if isinstance(display_name, str) and display_name else norm
-        name = row.get("name")
-        name = name.strip() if isinstance(name, str) and name.strip() else display_name.split(",")[0]
-
-        timeout_s = float(s.requests_timeout)
-        overpass = str(s.overpass_url)
-        report("Prüfe die Verbindung zum Overpass-Server …", 2)
-        patiently(lambda: _check_reachable(overpass, timeout_s, dict(s.requests_kwargs)),
-                  "Overpass", overpass, 2)
-
-        elements: dict[tuple[str, int], dict[str, Any]] = {}
-        osm_base: str | None = None
-
-        def collect(responses: Iterator[dict[str, Any]]) -> int:
-            nonlocal osm_base
-            n = 0
-            for resp in responses:
-                resp = _check_response(resp, overpass)
-                osm_base = osm_base or (resp.get("osm3s") or {}).get("timestamp_osm_base")
-                for el in resp["elements"]:
-                    kind, i = el.get("type"), el.get("id")
-                    if kind in ("node", "way", "relation") and isinstance(i, int):
-                        elements[(kind, i)] = el
-                        n += 1
-            return n
-
-        try:
-            report(f"Lade das Straßennetz von {name} (Overpass) …", 3)
-            patiently(lambda: collect(_overpass._download_overpass_network(polygon, "all", None)),
-                      "Overpass", overpass, 3)
-            n_streets = sum(
-                1 for (k, _), el in elements.items() if k == "way" and "highway" in (el.get("tags") or {})
-            )
-            if n_streets == 0:
-                # osmnx cached this empty answer: drop it, so that a retry asks again
-                shutil.rmtree(http_cache, ignore_errors=True)
-                raise DownloadError(
-                    f"Overpass lieferte für {name!r} keine Straßen: die Antwort ist leer."
-                )
-            for step, (what, tags) in enumerate(_feature_tags(admin_levels), start=4):
-                report(f"Lade {what} von {name} (Overpass) …", step)
-                patiently(
-                    lambda tags=tags: collect(_overpass._download_overpass_features(polygon, tags)),
-                    "Overpass", overpass, step,
-                )
-        except DownloadError:
-            raise
-        except Exception as exc:  # requests errors, InsufficientResponseError, bad JSON
-            raise _translate(exc, "Overpass", overpass) from exc
-
-    bounds = tuple(float(v) for v in polygon.bounds)
-    counts = {kind: sum(1 for k, _ in elements if k == kind) for kind in ("node", "way", "relation")}
-    info = {
-        "hausbesuch_download": FORMAT_VERSION,
-        "place": norm,
-        "name": name,
-        "display_name": display_name,
-        "polygon": json.loads(_to_geojson(polygon)),
-        "osm_base": osm_base,
-        "downloaded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "overpass_url": overpass,
-        "elements": counts,
-        "admin_levels": sorted({int(x) for x in admin_levels}),
-    }
     try:
-        check_elements(elements, name)
-        with atomic_path(target, suffix=".tmp.osm.pbf", mode=PUBLIC) as tmp:
-            _write_pbf(elements, tmp, osm_base, bounds)  # type: ignore[arg-type]
-            check_network(tmp, name)
-            # the sidecar first: the download counts as done once the .osm.pbf appears
-            _write_json_atomic(_sidecar(target), info)
-    except BaseException:
-        if not target.is_file():
-            _sidecar(target).unlink(missing_ok=True)
-        # the answers osmnx cached are the faulty ones: the next call asks again
+        with _osmnx_settings(http_cache, overpass_url, nominatim_url, timeout) as ox:
+            from osmnx import _overpass
+            from osmnx._errors import InsufficientResponseError
+
+            missing = [f for f in _OSMNX_INTERNALS if not hasattr(_overpass, f)]
+            if missing:
+                raise DownloadError(
+                    f"Die installierte osmnx-Version {ox.__version__} wird nicht unterstützt "
+                    f"(es fehlt {', '.join(missing)}); erwartet wird osmnx 2.0 oder 2.1."
+                )
+            s = ox.settings
+
+            def patiently(fetch: Callable[[], Any], server: str, url: str, step: int) -> Any:
+                return _patiently(fetch, server, url, retries, pause, lambda m: report(m, step))
+
+            report(f"Suche den Ort {norm!r} (Nominatim) …", 1)
+            try:
+                gdf = patiently(lambda: ox.geocode_to_gdf(norm), "Nominatim", str(s.nominatim_url), 1)
+            except DownloadError:
+                raise
+            except InsufficientResponseError as exc:
+                raise DownloadError(
+                    f"Ort nicht gefunden: {norm!r}. Bitte den Namen prüfen (z. B. \"Kassel, Germany\")."
+                ) from exc
+            except TypeError as exc:
+                raise DownloadError(
+                    f"Für {norm!r} liefert Nominatim keine Fläche, nur einen Punkt. Bitte einen "
+                    "Gemeinde- oder Stadtnamen angeben."
+                ) from exc
+            except Exception as exc:  # requests/JSON errors from the geocoder
+                raise _translate(exc, "Nominatim", str(s.nominatim_url)) from exc
+            row = gdf.iloc[0]
+            polygon = row.geometry
+            if polygon is None or polygon.is_empty or polygon.geom_type not in ("Polygon", "MultiPolygon"):
+                raise DownloadError(f"Für {norm!r} liefert Nominatim keine Fläche.")
+            display_name = row.get("display_name")
+            display_name = display_name if isinstance(display_name, str) and display_name else norm
+            name = row.get("name")
+            name = name.strip() if isinstance(name, str) and name.strip() else display_name.split(",")[0]
+
+            timeout_s = float(s.requests_timeout)
+            overpass = str(s.overpass_url)
+            report("Prüfe die Verbindung zum Overpass-Server …", 2)
+            patiently(lambda: _check_reachable(overpass, timeout_s, dict(s.requests_kwargs)),
+                      "Overpass", overpass, 2)
+
+            elements: dict[tuple[str, int], dict[str, Any]] = {}
+            osm_base: str | None = None
+
+            def collect(responses: Iterator[dict[str, Any]]) -> int:
+                nonlocal osm_base
+                n = 0
+                for resp in responses:
+                    resp = _check_response(resp, overpass)
+                    osm_base = osm_base or (resp.get("osm3s") or {}).get("timestamp_osm_base")
+                    for el in resp["elements"]:
+                        kind, i = el.get("type"), el.get("id")
+                        if kind in ("node", "way", "relation") and isinstance(i, int):
+                            elements[(kind, i)] = el
+                            n += 1
+                return n
+
+            try:
+                report(f"Lade das Straßennetz von {name} (Overpass) …", 3)
+                patiently(lambda: collect(_overpass._download_overpass_network(polygon, "all", None)),
+                          "Overpass", overpass, 3)
+                n_streets = sum(
+                    1 for (k, _), el in elements.items() if k == "way" and "highway" in (el.get("tags") or {})
+                )
+                if n_streets == 0:
+                    raise DownloadError(
+                        f"Overpass lieferte für {name!r} keine Straßen: die Antwort ist leer."
+                    )
+                for step, (what, tags) in enumerate(_feature_tags(admin_levels), start=4):
+                    report(f"Lade {what} von {name} (Overpass) …", step)
+                    patiently(
+                        lambda tags=tags: collect(_overpass._download_overpass_features(polygon, tags)),
+                        "Overpass", overpass, step,
+                    )
+            except DownloadError:
+                raise
+            except Exception as exc:  # requests errors, InsufficientResponseError, bad JSON
+                raise _translate(exc, "Overpass", overpass) from exc
+
+        bounds = tuple(float(v) for v in polygon.bounds)
+        counts = {kind: sum(1 for k, _ in elements if k == kind) for kind in ("node", "way", "relation")}
+        info = {
+            "hausbesuch_download": FORMAT_VERSION,
+            "place": norm,
+            "name": name,
+            "display_name": display_name,
+            "polygon": json.loads(_to_geojson(polygon)),
+            "osm_base": osm_base,
+            "downloaded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "overpass_url": overpass,
+            "elements": counts,
+            "admin_levels": sorted({int(x) for x in admin_levels}),
+        }
+        try:
+            check_elements(elements, name)
+            with atomic_path(target, suffix=".tmp.osm.pbf", mode=PUBLIC) as tmp:
+                _write_pbf(elements, tmp, osm_base, bounds)  # type: ignore[arg-type]
+                check_network(tmp, name)
+                # what was written, checked when the file is reused (verify_download)
+                info["size"] = tmp.stat().st_size
+                info["sha256"] = _sha256(tmp)
+                # the sidecar first: the download counts as done once the .osm.pbf appears
+                _write_json_atomic(_sidecar(target), info)
+        except BaseException:
+            if not target.is_file():
+                _sidecar(target).unlink(missing_ok=True)
+            raise
+    finally:
+        # a failed download keeps none of the answers osmnx cached (an empty Nominatim
+        # answer included), so that the next call asks again; a good one needs them no more
         shutil.rmtree(http_cache, ignore_errors=True)
-        raise
-    shutil.rmtree(http_cache, ignore_errors=True)
     return target
 
 

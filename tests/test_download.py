@@ -208,9 +208,8 @@ def test_nominatim_unreachable_via_env(fresh_cache, monkeypatch):
 def test_bad_overpass_answers(server, fresh_cache, monkeypatch):
     """Empty answers, runtime-error remarks and HTTP 500 pages each give a German error.
 
-    The attempts share one cache: the place polygon found by the first attempt is
-    reused from osmnx's HTTP cache (a retry after a failure resumes), but no failed
-    Overpass answer is kept.
+    The attempts share one cache, but a failed download keeps none of osmnx's cached
+    answers (QA 19c #2): each attempt asks Nominatim again.
     """
     point_osmnx_at(monkeypatch, server)
     cases = [
@@ -229,7 +228,8 @@ def test_bad_overpass_answers(server, fresh_cache, monkeypatch):
             assert not download_path(PLACE).exists()
     finally:
         server.mode = "ok"
-    assert server.count("/nominatim/search") == nominatim + 1
+    assert server.count("/nominatim/search") == nominatim + len(cases)
+    assert _kept(fresh_cache) == []
     # no failed answer stays cached: a retry with a working server succeeds
     interpreter = server.count("/api/interpreter")
     path = download_place(PLACE)
@@ -441,3 +441,125 @@ def test_check_network_refuses_answer_without_walk_network(tmp_path):
     _write_pbf({**nodes, **footway}, path, None, (9.0, 50.0, 9.1, 50.1))
     with pytest.raises(DownloadError, match=r"\(2 Kanten\)"):  # one way both directions: too small
         check_network(path, "Ort")
+
+
+# --------------------------------------------------------------------------- QA 19c: what a download leaves
+
+
+def test_empty_nominatim_answer_is_not_cached(server, polygon, fresh_cache, monkeypatch):
+    """QA 19c #2: Nominatim answering ``[]`` once must not be remembered: osmnx cached the
+    empty answer in ``.http-…`` and every later run on the same URL said „Ort nicht
+    gefunden“ without asking again."""
+    point_osmnx_at(monkeypatch, server)
+    place = "Hersfeld Neu, Germany"
+    nominatim = server.count("/nominatim/search")
+    with pytest.raises(DownloadError, match="Ort nicht gefunden"):
+        download_place(place)
+    assert server.count("/nominatim/search") == nominatim + 1
+    assert _kept(fresh_cache) == []  # no .http-… folder with the empty answer
+    server.places["hersfeld neu, germany"] = (place, polygon)  # the server knows it now
+    try:
+        path = download_place(place)
+    finally:
+        del server.places["hersfeld neu, germany"]
+    assert server.count("/nominatim/search") == nominatim + 2  # asked again, same URL
+    assert path.is_file() and download_info(path)["place"] == place
+
+
+def _pbf_blocks(data: bytes) -> list[int]:
+    """Offsets where the PBF blocks of ``data`` end (from each BlobHeader's ``datasize``)."""
+    ends, pos = [], 0
+    while pos < len(data):
+        head_len = int.from_bytes(data[pos:pos + 4], "big")
+        head, i, datasize = data[pos + 4:pos + 4 + head_len], 0, None
+        while i < len(head):  # protobuf fields: 1 type (bytes), 2 indexdata (bytes), 3 datasize
+            key = head[i]
+            i += 1
+            if key & 7 == 0:
+                value = shift = 0
+                while True:
+                    b = head[i]
+                    i += 1
+                    value |= (b & 0x7F) << shift
+                    shift += 7
+                    if not b & 0x80:
+                        break
+                if key >> 3 == 3:
+                    datasize = value
+            else:
+                length = head[i]  # short strings only (the type name)
+                i += 1 + length
+        pos += 4 + head_len + int(datasize)
+        ends.append(pos)
+    return ends
+
+
+def test_damaged_download_is_refused_on_reuse(server, fresh_cache, monkeypatch):
+    """QA 19c #5: a cached download cut at a block boundary reads without error (only the
+    last objects are gone); the sidecar's size and SHA-256 catch it when it is reused."""
+    import json
+
+    from geodata.errors import ExtractError
+
+    point_osmnx_at(monkeypatch, server)
+    path = download_place(PLACE)
+    good = path.read_bytes()
+    side = path.with_name(path.name + ".json")
+    info = json.loads(side.read_text(encoding="utf-8"))
+    assert info["size"] == len(good) and len(info["sha256"]) == 64
+    ends = _pbf_blocks(good)
+    assert ends[-1] == len(good) and len(ends) >= 3
+    count = server.count()
+
+    path.write_bytes(good[:ends[-2]])  # the last block gone
+    check_extract(path)  # pyosmium alone sees nothing wrong
+    with pytest.raises(ExtractError, match="beschädigt oder unvollständig") as exc:
+        download_place(PLACE)
+    assert "neu herunter" in str(exc.value) and str(path) in str(exc.value)
+
+    damaged = bytearray(good)
+    damaged[len(good) // 2] ^= 0xFF  # same size, other content
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(ExtractError, match="Prüfsumme"):
+        download_place(PLACE)
+
+    path.write_bytes(good)
+    assert download_place(PLACE) == path
+    # a sidecar written before size and hash were kept is still accepted
+    del info["size"], info["sha256"]
+    side.write_text(json.dumps(info), encoding="utf-8")
+    path.write_bytes(good[:ends[-2]])
+    assert download_place(PLACE) == path
+    assert server.count() == count  # never a request: damaged files are refused, not fetched
+
+
+def test_old_leftovers_of_killed_downloads_are_removed(fresh_cache, monkeypatch):
+    """QA 19c #6: temporary folders of a write killed midway and osmnx HTTP caches are
+    removed by the next download once an hour old; younger ones may belong to a download
+    running now and stay, as does anything else."""
+    import os
+    import time
+
+    monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", f"http://127.0.0.1:{_closed_port()}/")
+    folder = cache_dir("downloads")
+    old = time.time() - 2 * 3600
+    names = {
+        "old": [".kassel-germany-0123456789abcdef.osm.pbf.x1y2z3",
+                ".kassel-germany-0123456789abcdef.osm.pbf.json.a1b2c3",
+                ".http-kassel-germany-0123456789abcdef"],
+        "young": [".lauf-0123456789abcdef.osm.pbf.q1w2e3", ".http-lauf-0123456789abcdef"],
+        "other": [".eigene-notizen", "kassel-germany-0123456789abcdef.osm.pbf.x1y2z3"],
+    }
+    for kind, group in names.items():
+        for name in group:
+            (folder / name).mkdir()
+            inner = folder / name / "part.tmp.osm.pbf"
+            inner.write_bytes(b"partial")
+            if kind != "young":
+                os.utime(inner, (old, old))
+                os.utime(folder / name, (old, old))
+    with pytest.raises(DownloadError, match="nicht erreichbar"):
+        download_place(PLACE)
+    left = set(_kept(fresh_cache))
+    assert left == set(names["young"]) | set(names["other"])
+
