@@ -98,6 +98,7 @@ MIN_ADDRESSES_PER_STREET = 0.25
 #: Fewest edges of the walk network built from the answer.
 MIN_WALK_EDGES = 20
 
+_NOT_KEPT_REASON = "Der Download wurde nicht gespeichert; bitte später erneut versuchen."
 _NOT_KEPT = (
     "Der Download wurde nicht gespeichert; bitte später erneut versuchen oder einen lokalen "
     "OSM-Auszug mit --osm angeben."
@@ -318,10 +319,11 @@ def _patiently(
             status = f"HTTP {exc.status} {_OVERLOAD_STATUS[exc.status]}"
             if attempt >= retries:
                 tries = "einem Versuch" if attempt == 0 else f"{attempt + 1} Versuchen"
+                text = f"Der {server}-Server {url} ist überlastet ({status}, nach {tries})."
                 raise DownloadError(
-                    f"Der {server}-Server {url} ist überlastet ({status}, nach {tries}). "
-                    "Bitte später erneut versuchen oder einen lokalen OSM-Auszug mit --osm "
-                    "angeben."
+                    f"{text} Bitte später erneut versuchen oder einen lokalen OSM-Auszug mit "
+                    "--osm angeben.",
+                    reason=f"{text} Bitte später erneut versuchen.",
                 ) from None
             say(f"Der {server}-Server ist überlastet ({status}); neuer Versuch in {pause:g} s …")
             time.sleep(pause)
@@ -377,11 +379,12 @@ def _translate(exc: BaseException, what: str, url: str) -> DownloadError:
     if isinstance(exc, requests.exceptions.Timeout):
         return DownloadError(f"{what}: Zeitüberschreitung beim Server {url} ({exc.__class__.__name__}).")
     if isinstance(exc, requests.exceptions.ConnectionError | OSError):
+        text = f"{what}: der Server {url} ist nicht erreichbar."
         return DownloadError(
-            f"{what}: der Server {url} ist nicht erreichbar. Ohne Internetzugang das "
-            "Stadtprofil der eigenen Stadt mit --city PROFIL angeben (mit seinem OSM-Auszug "
-            "unter [osm] file; ohne --city gilt Kassel), oder einen lokalen OSM-Auszug mit "
-            "--osm."
+            f"{text} Ohne Internetzugang das Stadtprofil der eigenen Stadt mit --city PROFIL "
+            "angeben (mit seinem OSM-Auszug unter [osm] file; ohne --city gilt Kassel), oder "
+            "einen lokalen OSM-Auszug mit --osm.",
+            reason=text,
         )
     text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
     return DownloadError(f"{what}: der Server {url} lieferte keine brauchbare Antwort ({text}).")
@@ -403,9 +406,10 @@ def _check_response(resp: Any, url: str) -> dict[str, Any]:
         raise DownloadError(f"Overpass: der Server {url} lieferte keine OSM-Daten.")
     remark = str(resp.get("remark") or "")
     if "error" in remark.lower():
+        text = f"Overpass meldet einen Fehler (Antwort unvollständig): {remark[:300].rstrip(' .')}."
         raise DownloadError(
-            f"Overpass meldet einen Fehler (Antwort unvollständig): {remark[:300]}. "
-            "Bitte später erneut versuchen oder einen lokalen OSM-Auszug mit --osm angeben."
+            f"{text} Bitte später erneut versuchen oder einen lokalen OSM-Auszug mit --osm angeben.",
+            reason=f"{text} Bitte später erneut versuchen.",
         )
     return resp
 
@@ -455,15 +459,17 @@ def check_elements(elements: dict[tuple[str, int], dict[str, Any]], name: str) -
         refs += len(way_refs)
         missing += sum(1 for n in way_refs if n not in nodes)
     if refs and missing > MAX_MISSING_NODE_SHARE * refs:
-        raise DownloadError(
+        text = (
             f"Die Antwort des Overpass-Servers für {name!r} ist unvollständig: {missing} von "
-            f"{refs} Knoten der Wege fehlen. {_NOT_KEPT}"
+            f"{refs} Knoten der Wege fehlen."
         )
+        raise DownloadError(f"{text} {_NOT_KEPT}", reason=f"{text} {_NOT_KEPT_REASON}")
     if addresses < max(1.0, MIN_ADDRESSES_PER_STREET * named):
-        raise DownloadError(
+        text = (
             f"Die Antwort des Overpass-Servers für {name!r} ist vermutlich unvollständig: "
-            f"nur {addresses} Adressen bei {named} benannten Straßenabschnitten. {_NOT_KEPT}"
+            f"nur {addresses} Adressen bei {named} benannten Straßenabschnitten."
         )
+        raise DownloadError(f"{text} {_NOT_KEPT}", reason=f"{text} {_NOT_KEPT_REASON}")
 
 
 def check_network(path: Path, name: str) -> None:
@@ -477,10 +483,11 @@ def check_network(path: Path, name: str) -> None:
     except GeodataError:
         edges = 0
     if edges < MIN_WALK_EDGES:
-        raise DownloadError(
+        text = (
             f"Aus der Antwort des Overpass-Servers für {name!r} lässt sich kein Fußwegenetz "
-            f"bilden ({edges} Kanten). {_NOT_KEPT}"
+            f"bilden ({edges} Kanten)."
         )
+        raise DownloadError(f"{text} {_NOT_KEPT}", reason=f"{text} {_NOT_KEPT_REASON}")
 
 
 # --------------------------------------------------------------------------- writing
@@ -623,19 +630,24 @@ def download_place(
                 raise
             except InsufficientResponseError as exc:
                 raise DownloadError(
-                    f"Ort nicht gefunden: {norm!r}. Bitte den Namen prüfen (z. B. \"Kassel, Germany\")."
+                    f"Ort nicht gefunden: der Nominatim-Server {s.nominatim_url} kennt keinen "
+                    f"Ort namens {norm!r}. Bitte die Schreibweise des Ortsnamens prüfen (im "
+                    "Stadtprofil unter [osm] place, z. B. place = \"Musterstadt, Deutschland\") oder "
+                    "einen lokalen OSM-Auszug mit --osm angeben.",
+                    server_problem=False,
                 ) from exc
             except TypeError as exc:
                 raise DownloadError(
                     f"Für {norm!r} liefert Nominatim keine Fläche, nur einen Punkt. Bitte einen "
-                    "Gemeinde- oder Stadtnamen angeben."
+                    "Gemeinde- oder Stadtnamen angeben (im Stadtprofil unter [osm] place).",
+                    server_problem=False,
                 ) from exc
             except Exception as exc:  # requests/JSON errors from the geocoder
                 raise _translate(exc, "Nominatim", str(s.nominatim_url)) from exc
             row = gdf.iloc[0]
             polygon = row.geometry
             if polygon is None or polygon.is_empty or polygon.geom_type not in ("Polygon", "MultiPolygon"):
-                raise DownloadError(f"Für {norm!r} liefert Nominatim keine Fläche.")
+                raise DownloadError(f"Für {norm!r} liefert Nominatim keine Fläche.", server_problem=False)
             display_name = row.get("display_name")
             display_name = display_name if isinstance(display_name, str) and display_name else norm
             name = row.get("name")

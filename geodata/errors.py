@@ -22,4 +22,16 @@ class SettingsError(GeodataError):
 
 
 class DownloadError(GeodataError):
-    """Downloading OSM data for a place failed."""
+    """Downloading OSM data for a place failed.
+
+    ``reason``: the message without its advice on working without the server (a
+    caller that gives advice of its own uses it, so the user reads one advice, not
+    two); the whole message when it gives none. ``server_problem``: False when the
+    server answered and the request itself cannot succeed (place unknown, not an area),
+    so advice on working offline does not help.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None, server_problem: bool = True) -> None:
+        super().__init__(message)
+        self.reason = message if reason is None else reason
+        self.server_problem = server_problem

@@ -817,12 +817,19 @@ def resolve_osm(
     try:
         return download_place(profile.osm.place, progress=progress, admin_levels=levels)
     except DownloadError as exc:
+        about = (
+            f"Das Profil „{profile.slug or profile.name}“ lädt {profile.osm.place} beim ersten "
+            "Mal einmalig aus OpenStreetMap herunter (nur der Ortsname wird gesendet, nie "
+            "Kundendaten)."
+        )
+        if not exc.server_problem:  # place unknown or no area: offline advice would not help
+            raise ProfileError(f"{exc} {about}") from None
+        # the download's own advice is replaced by this one (one advice, not two)
         raise ProfileError(
-            f"{exc} Das Profil „{profile.slug or profile.name}“ lädt {profile.osm.place} beim "
-            "ersten Mal einmalig aus OpenStreetMap herunter (nur der Ortsname wird gesendet, "
-            "nie Kundendaten). Ohne Internetzugang: einen lokalen Auszug mit --osm DATEI "
-            "angeben (z. B. einen Geofabrik-Auszug, auf die Stadt zugeschnitten) oder eine "
-            "Beispielstadt nutzen: --city bad-hersfeld oder --city lauf."
+            f"{exc.reason} {about} Ohne Internetzugang: das Stadtprofil der eigenen Stadt "
+            "mit ihrem OSM-Auszug (unter [osm] file) mit --city PROFIL angeben, einen lokalen "
+            "Auszug mit --osm DATEI (z. B. einen Geofabrik-Auszug, auf die Stadt "
+            "zugeschnitten) oder eine Beispielstadt nutzen: --city bad-hersfeld oder --city lauf."
         ) from None
 
 

@@ -174,7 +174,7 @@ def test_download_place_end_to_end(
 
 def test_place_not_found(server, fresh_cache, monkeypatch):
     point_osmnx_at(monkeypatch, server)
-    with pytest.raises(DownloadError, match="Ort nicht gefunden: 'Atlantis, Germany'"):
+    with pytest.raises(DownloadError, match="Ort nicht gefunden: .* Ort namens 'Atlantis, Germany'"):
         download_place("Atlantis, Germany")
     assert not download_path("Atlantis, Germany").exists()
 
@@ -453,10 +453,16 @@ def test_empty_nominatim_answer_is_not_cached(server, polygon, fresh_cache, monk
     point_osmnx_at(monkeypatch, server)
     place = "Hersfeld Neu, Germany"
     nominatim = server.count("/nominatim/search")
-    with pytest.raises(DownloadError, match="Ort nicht gefunden"):
+    with pytest.raises(DownloadError, match="Ort nicht gefunden") as exc:
         download_place(place)
     assert server.count("/nominatim/search") == nominatim + 1
     assert _kept(fresh_cache) == []  # no .http-… folder with the empty answer
+    # QA 19c #7: says that the server knows no such place and where the name is set,
+    # instead of suggesting the very name that failed
+    text = str(exc.value)
+    assert f"Nominatim-Server {server.nominatim_url} kennt keinen Ort namens {place!r}" in text
+    assert "[osm] place" in text and "Kassel, Germany" not in text
+    assert not exc.value.server_problem
     server.places["hersfeld neu, germany"] = (place, polygon)  # the server knows it now
     try:
         path = download_place(place)
@@ -563,3 +569,36 @@ def test_old_leftovers_of_killed_downloads_are_removed(fresh_cache, monkeypatch)
     left = set(_kept(fresh_cache))
     assert left == set(names["young"]) | set(names["other"])
 
+
+def test_profile_download_errors_give_one_advice(server, fresh_cache, monkeypatch):
+    """QA 19c #7: the profile's offline advice replaces the download's own (it said
+    „Ohne Internetzugang …“ / „… mit --osm angeben“ twice), and no „..“ after a remark."""
+    from hausbesuch.config import load_profile, resolve_osm
+    from hausbesuch.errors import ProfileError
+
+    monkeypatch.setenv("HAUSBESUCH_OVERPASS_URL", server.overpass_url)
+    monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", server.nominatim_url)
+    with pytest.raises(ProfileError) as exc:  # the server knows no Kassel
+        resolve_osm(load_profile("kassel"))
+    text = str(exc.value)
+    assert "kennt keinen Ort namens 'Kassel, Germany'" in text and "[osm] place" in text
+    assert "Ohne Internetzugang" not in text and "nie Kundendaten" in text
+
+    server.places["kassel, germany"] = ("Kassel, Germany", town_polygon())
+    server.mode = "remark"
+    try:
+        with pytest.raises(ProfileError) as exc:
+            resolve_osm(load_profile("kassel"))
+    finally:
+        server.mode = "ok"
+        del server.places["kassel, germany"]
+    text = str(exc.value)
+    assert "after 180 seconds. Bitte später erneut versuchen." in text and ".." not in text
+    assert text.count("--osm") == 1 and text.count("Ohne Internetzugang") == 1
+
+    monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", f"http://127.0.0.1:{_closed_port()}/")
+    with pytest.raises(ProfileError) as exc:
+        resolve_osm(load_profile("kassel"))
+    text = str(exc.value)
+    assert "nicht erreichbar" in text and text.count("Ohne Internetzugang") == 1
+    assert text.count("--osm") == 1 and text.index("--city PROFIL") < text.index("--osm")
