@@ -717,10 +717,58 @@ _CLEAN_TABLE = str.maketrans({"\u00a0": " ", "–": "-", "—": "-", "‐": "-",
                               "”": " ", "„": " ", "«": " ", "»": " "})
 
 
+#: :data:`_STRAY` without brackets: :func:`_clean` strips those only when unbalanced.
+_STRAY_PLAIN = _STRAY.translate(str.maketrans("", "", "()[]{}<>"))
+_PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_OPENERS = frozenset(_PAIRS)
+_CLOSERS = frozenset(_PAIRS.values())
+_BRACKETS = _OPENERS | _CLOSERS
+_OPENER_OF = {c: o for o, c in _PAIRS.items()}
+
+
+def _bracket_pairs(s: str) -> dict[int, int]:
+    """Which bracket of ``s`` pairs with which (both ways, by index; same kind, nested)."""
+    pairs: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {o: [] for o in _PAIRS}
+    for i, ch in enumerate(s):
+        if ch in _OPENERS:
+            open_at[ch].append(i)
+        elif ch in _CLOSERS and (stack := open_at[_OPENER_OF[ch]]):
+            j = stack.pop()
+            pairs[i], pairs[j] = j, i
+    return pairs
+
+
 def _clean(text: str) -> str:
     """Collapse whitespace and strip stray punctuation (the input is already NFC and
-    translated with ``_CLEAN_TABLE`` by :func:`parse_address`)."""
-    return " ".join(text.split()).strip(_STRAY)
+    translated with ``_CLEAN_TABLE`` by :func:`parse_address`). A bracket at either end
+    is stripped only when it pairs with none in the text, with the one at the other end
+    (``"(Hinterhaus)"``), or encloses nothing (``"Hinterhaus ()"``): ``"c/o Müller
+    (Eltern)"`` keeps its closing bracket, which a letter's address shows (QA 19b: „c/o
+    Müller (Eltern“ was printed)."""
+    s = " ".join(text.split()).strip(_STRAY_PLAIN)
+    if not s or (s[0] not in _BRACKETS and s[-1] not in _BRACKETS):
+        return s
+    pairs = _bracket_pairs(s)  # stripping an end never changes the pairs inside
+    lo, hi = 0, len(s)
+    while lo < hi:
+        first, last = s[lo], s[hi - 1]
+        if last in _OPENERS:
+            hi -= 1
+        elif first in _CLOSERS:
+            lo += 1
+        elif last in _CLOSERS and ((j := pairs.get(hi - 1)) is None or j == lo
+                                   or not s[j + 1:hi - 1].strip(_STRAY_PLAIN)):
+            lo, hi = (lo, hi - 1) if j is None else (lo + 1, hi - 1) if j == lo else (lo, j)
+        elif first in _OPENERS and lo not in pairs:
+            lo += 1
+        else:
+            break
+        while lo < hi and s[lo] in _STRAY_PLAIN:
+            lo += 1
+        while hi > lo and s[hi - 1] in _STRAY_PLAIN:
+            hi -= 1
+    return s[lo:hi]
 
 
 _OT_RE = re.compile(r"(?:^|[\s,\-])(?:OT|Ortsteil|Stadtteil|St\.?-?Teil)\.?[\s:\-]+(.+)$",
@@ -786,6 +834,10 @@ _CO_BRACKETS_RE = re.compile(
 #: also with brackets of its own: "1 (Meier (Untermieter))".
 _REMARK_AFTER_NUMBER = re.compile(
     r"(\d(?:\s?[a-zA-Z])?)\s*\(((?:[^()]|\([^()]*\))*)\)(?=\s*(?:,|$))")
+#: A flat's number before such a remark ("Whg. 3 (links)"): the remark stays with it.
+_FLAT_NUMBER_END = re.compile(
+    r"\b(?:whg|wohnung|app|apt|appartement|apartment|zi|zimmer|zimmernr|top|tür|tuer)\b\.?"
+    r"\s*(?:nr\.?\s*)?\d+(?:\s?[a-z])?$", re.IGNORECASE)
 #: "bei" after a flat or floor inside a part: "Wohnung bei Meier", "2. OG bei Meier".
 _CO_AFTER_FLAT_RE = re.compile(r"\s+(?=bei\s)", re.IGNORECASE)
 
@@ -888,8 +940,10 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     extra: list[str] = []
     # a remark in brackets right after the house number: "Marktplatz 5 (Laden)" (not a
     # town "Laden"), each of its comma parts by itself ("(Hinterhaus, Meier)")
+    # (not after a flat's number: "Whg. 3 (links)" is one addition, shown as typed)
     s = _REMARK_AFTER_NUMBER.sub(
-        lambda m: extra.extend(_clean(x) for x in m[2].split(",")) or m[1], s)
+        lambda m: m[0] if _FLAT_NUMBER_END.search(m.string, 0, m.end(1))
+        else extra.extend(_clean(x) for x in m[2].split(",")) or m[1], s)
     parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
     kept: list[str] = []

@@ -76,6 +76,38 @@ def test_co_and_flat_lines_are_kept_as_extra() -> None:
     assert one_line.postcode == "36251"
 
 
+@pytest.mark.parametrize(("text", "care_of", "additions"), [
+    # a closing bracket that pairs with one in the part stays (QA 19b #1: the letter
+    # printed „c/o Müller (Eltern“)
+    ("c/o Müller (Eltern), Am Markt 13, 36251 Bad Hersfeld", ("c/o Müller (Eltern)",), ()),
+    ("bei Familie Şahin (Tochter), Am Markt 13, 36251 Bad Hersfeld",
+     ("bei Familie Şahin (Tochter)",), ()),
+    ("Am Markt 13, Hinterhaus #strong[x] <b>, 36251 Bad Hersfeld", (),
+     ("Hinterhaus #strong[x] <b>",)),
+    ("Am Markt 1 (Meier (Untermieter)), 36251 Bad Hersfeld", ("Meier (Untermieter)",), ()),
+    # unpaired or wrapping the whole part: stripped as before
+    ("Am Markt 5, (Hinterhaus), 36251 Bad Hersfeld", (), ("Hinterhaus",)),
+    ("Am Markt 5, Hinterhaus), 36251 Bad Hersfeld", (), ("Hinterhaus",)),
+    ("Am Markt 5, Hinterhaus (, 36251 Bad Hersfeld", (), ("Hinterhaus",)),
+    ("Am Markt 5, Hinterhaus (), 36251 Bad Hersfeld", (), ("Hinterhaus",)),
+    ("(c/o Meier) Hauptstr. 5, 36251 Bad Hersfeld", ("c/o Meier",), ()),
+    # a remark after a flat's number stays with it, in place (QA 19b #2: the letter
+    # printed „links, Whg. 3“); after the house number it is still an addition of its own
+    ("Am Markt 4, Whg. 3 (links), 36251 Bad Hersfeld", (), ("Whg. 3 (links)",)),
+    ("Am Markt 13, App. 5 (3. OG), 36251 Bad Hersfeld", (), ("App. 5 (3. OG)",)),
+    ("Am Markt 4 Whg. 3 (links), 36251 Bad Hersfeld", (), ("Whg. 3 (links)",)),
+    ("Whg. 3 (links), Am Markt 4, 36251 Bad Hersfeld", (), ("Whg. 3 (links)",)),
+    ("Am Markt 5 (Laden), 36251 Bad Hersfeld", (), ("Laden",)),
+    ("Hauptstr. Nr. 5 (Laden), 36251 Bad Hersfeld", (), ("Laden",)),
+])
+def test_care_of_and_additions_keep_their_brackets(text: str, care_of: tuple[str, ...],
+                                                  additions: tuple[str, ...]) -> None:
+    p = parse_address(text)
+    assert (p.care_of, p.additions) == (care_of, additions)
+    assert p.postcode == "36251" and p.town == "Bad Hersfeld" and p.housenumber
+    assert p.street in {"Am Markt", "Hauptstr"}
+
+
 @pytest.mark.parametrize(
     "variants",
     [

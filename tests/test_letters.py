@@ -761,6 +761,11 @@ def test_a_plan_stored_without_case_visits_gets_them(planned_week, tmp_path):
      ["bei Müller", "Hauptstraße 5", "36251 Bad Hersfeld"]),
     ("Bärengasse 1, Hinterhaus, 36251 Bad Hersfeld", "Bärengasse 1, 36251 Bad Hersfeld",
      ["Bärengasse 1, Hinterhaus", "36251 Bad Hersfeld"]),
+    # brackets as typed (QA 19b #1, #2: „c/o Müller (Eltern“, „Am Markt 4, links, Whg. 3“)
+    ("c/o Müller (Eltern), Am Markt 13, 36251 Bad Hersfeld", "Am Markt 13, 36251 Bad Hersfeld",
+     ["c/o Müller (Eltern)", "Am Markt 13", "36251 Bad Hersfeld"]),
+    ("Am Markt 4, Whg. 3 (links), 36251 Bad Hersfeld", "Am Markt 4, 36251 Bad Hersfeld",
+     ["Am Markt 4, Whg. 3 (links)", "36251 Bad Hersfeld"]),
 ])
 def test_postal_lines_keep_care_of_and_additions(address, match, expected):
     """A found address is written as OSM spells it, but the post needs the c/o line (above
@@ -769,6 +774,39 @@ def test_postal_lines_keep_care_of_and_additions(address, match, expected):
 
     c = Client(row=2, id="X", address=address)
     assert postal_lines(c, Geocode("X", 9.7, 50.8, "exact", 1.0, match, "", "Mitte")) == expected
+
+
+def test_letter_prints_brackets_of_care_of_and_additions_as_typed(planned_week, tmp_path):
+    """The letter's address field shows a c/o line and a flat with a remark in brackets
+    as typed (QA 19b #1, #2): before, „c/o Müller (Eltern“ lost its closing bracket and
+    „Whg. 3 (links)“ was printed as „links, Whg. 3“."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import write_letters
+    from hausbesuch.plandata import Client, Geocode
+
+    plan = planned_week.result.plan
+    a, b = [s.client_id for r in plan.routes for s in r.stops][:2]
+    made = {
+        a: Client(row=2, id=a, name="Anna Weiß", address="c/o Müller (Eltern), Am Markt 13, "
+                  "36251 Bad Hersfeld", street="Am Markt", housenumber="13", postcode="36251",
+                  town="Bad Hersfeld"),
+        b: Client(row=3, id=b, name="Ben Kurz", address="Am Markt 4, Whg. 3 (links), "
+                  "36251 Bad Hersfeld", street="Am Markt", housenumber="4", postcode="36251",
+                  town="Bad Hersfeld"),
+    }
+    found = {a: "Am Markt 13, 36251 Bad Hersfeld", b: "Am Markt 4, 36251 Bad Hersfeld"}
+    plan = replace(plan, clients=[made.get(x.id, x) for x in plan.clients],
+                   geocodes=[Geocode(g.client_id, g.lon, g.lat, "exact", 1.0,
+                                     found[g.client_id], "", g.district)
+                             if g.client_id in found else g for g in plan.geocodes])
+    items = [x for x in announcements(plan) if x.client_id in made]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=made)
+    lines_a = [" ".join(x.split()) for x in _text(run.letters[a]).splitlines()]
+    assert "c/o Müller (Eltern)" in lines_a, lines_a
+    assert lines_a.index("c/o Müller (Eltern)") + 1 == lines_a.index("Am Markt 13")
+    lines_b = [" ".join(x.split()) for x in _text(run.letters[b]).splitlines()]
+    assert "Am Markt 4, Whg. 3 (links)" in lines_b, lines_b
+    assert not any("links, Whg" in x for x in lines_b)
 
 
 def test_complete_address():
