@@ -4,6 +4,7 @@ A copy of the planned week's SQLite database (``planned_week``: 200 rows on Bad 
 gets an outcome for every planned visit, drawn from a fixed rule (mornings fail in one
 district); the notebook runs in a guarded kernel (no network, see tests/test_notebook.py)
 and must show the same learned rates as the model, a heat map image, and no client name.
+On a database without outcomes it must say so in German and draw no heat map.
 """
 
 from __future__ import annotations
@@ -46,13 +47,12 @@ def db_with_outcomes(planned_week, tmp_path_factory):
     return url, tmp
 
 
-@pytest.fixture(scope="module")
-def executed(db_with_outcomes):
+def _execute(url: str, tmp):
+    """The notebook executed in a guarded kernel on the database ``url`` (Bad Hersfeld)."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    url, tmp = db_with_outcomes
     spec_dir = tmp / "kernels" / "python3"
     spec_dir.mkdir(parents=True)
     (spec_dir / "kernel.json").write_text(json.dumps({
@@ -71,6 +71,12 @@ def executed(db_with_outcomes):
     NotebookClient(nb, km=km, kernel_name="python3", timeout=300,
                    resources={"metadata": {"path": str(work)}}).execute()
     return nb
+
+
+@pytest.fixture(scope="module")
+def executed(db_with_outcomes):
+    url, tmp = db_with_outcomes
+    return _execute(url, tmp)
 
 
 def test_committed_notebook_is_clean_and_defines_nothing() -> None:
@@ -115,3 +121,23 @@ def test_heat_map_shows_the_models_rates_without_names(executed, db_with_outcome
     joined = "\n".join(_text_of(o) for c in executed.cells for o in c.get("outputs", []))
     assert f"Bad Hersfeld: {model.n_records} Besuche mit Ergebnis" in joined
     assert not any(name in joined for name in planned_week.names)
+
+
+def test_without_outcomes_says_so_and_draws_no_heat_map(tmp_path) -> None:
+    """A database without outcomes (a fresh one, or the demo's): the notebook runs to the end,
+    says in German that no outcomes are recorded yet and draws no heat map."""
+    from hausbesuch.store import Store
+
+    url = f"sqlite:///{tmp_path / 'leer.db'}"
+    with Store.open(url):
+        pass
+    nb = _execute(url, tmp_path)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o["output_type"] == "error"]
+    assert errors == [], [f"{e['ename']}: {e['evalue']}" for e in errors]
+    joined = "\n".join(_text_of(o) for c in nb.cells for o in c.get("outputs", []))
+    assert "Bad Hersfeld: 0 Besuche mit Ergebnis" in joined
+    assert "Für Bad Hersfeld sind noch keine Besuchsergebnisse erfasst" in joined
+    assert "Keine Heatmap: es liegen noch keine Besuchsergebnisse vor." in joined
+    assert not any("image/png" in o.get("data", {}) for c in nb.cells
+                   for o in c.get("outputs", []))
