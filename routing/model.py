@@ -205,6 +205,9 @@ class Visit:
         :attr:`Problem.move_cost` (minimal disruption when re-planning).
     description : str or None
         Free text of a VROOM job, given back as it is in the output.
+    coordinates : (float, float) or None
+        The ``location`` of a VROOM job ([lon, lat]), given back in the output as VROOM
+        does; the solver uses the matrices only.
     """
 
     id: str
@@ -220,6 +223,7 @@ class Visit:
     home: tuple[str, int] | None = None
     district: str | None = None
     description: str | None = None
+    coordinates: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -296,7 +300,9 @@ class Team:
     ``start``/``end`` are location indices (None: the route starts/ends at its first/last
     visit, as in VROOM). ``max_visits`` bounds the visits per shift. ``districts``: the
     districts the team is responsible for (empty: all); see :attr:`Problem.responsibility`.
-    ``description``: free text of a VROOM vehicle, given back as it is in the output.
+    ``description``: free text of a VROOM vehicle, given back as it is in the output;
+    ``start_coordinates``/``end_coordinates``: its ``start``/``end`` ([lon, lat]), given
+    back in the output's start and end steps as VROOM does (the solver uses the matrices).
     """
 
     id: str
@@ -309,6 +315,8 @@ class Team:
     capacity: tuple[int, ...] = ()
     districts: frozenset[str] = frozenset()
     description: str | None = None
+    start_coordinates: tuple[float, float] | None = None
+    end_coordinates: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "districts", frozenset(str(d) for d in self.districts))

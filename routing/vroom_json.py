@@ -8,7 +8,10 @@ A plain VROOM input with custom matrices runs unchanged: ``jobs`` (``id``,
 ``description``), ``vehicles`` (``id``, ``profile``, ``type``, ``start_index``,
 ``end_index``, ``capacity``, ``skills``, ``time_window``, ``breaks``, ``max_tasks``,
 ``description``) and ``matrices`` per profile with ``durations`` and optionally
-``distances`` (or the legacy top-level ``matrix``). Each vehicle becomes a team with one
+``distances`` (or the legacy top-level ``matrix``). Coordinates given next to the indices
+(a job's ``location``, a vehicle's ``start``/``end``) are not used for routing but given
+back in the output, as VROOM does; as VROOM, ``start``/``end`` without ``start_index``/
+``end_index`` are refused. Each vehicle becomes a team with one
 shift on day 0; absolute VROOM times are kept as they are. Notes: ``setup`` is added to
 the service time (VROOM leaves it out for a job at the same place as the step before: there
 our plan keeps the setup, a little more time than VROOM's); ``service_per_type`` and
@@ -43,7 +46,7 @@ Output
 ------
 VROOM's output (``code``, ``summary``, ``unassigned``, ``routes`` with ``steps`` of
 type start/job/break/end with ``arrival``, ``duration``, ``service``,
-``waiting_time``, ``location_index``). Unassigned entries also carry ``reason_code``
+``waiting_time``, ``location``, ``location_index``). Unassigned entries also carry ``reason_code``
 and ``reason`` (German); routes carry ``team`` and ``day``. A job's ``setup`` was added
 to its service on reading, so the output has ``setup: 0`` and the sum as ``service``
 (the times are VROOM's; README, "Solver features").
@@ -155,6 +158,18 @@ def _desc(obj: Mapping[str, Any], where: str) -> str | None:
     if not isinstance(v, str):
         raise _e(where, "description", f"Zeichenkette erwartet, erhalten {_short(v)}.")
     return v
+
+
+def _coords(obj: Mapping[str, Any], key: str, where: str) -> tuple[float, float] | None:
+    """A VROOM coordinate pair ``[lon, lat]`` (kept for the output, as VROOM gives it
+    back), or None. As VROOM: at least two numbers, further ones are ignored."""
+    v = obj.get(key)
+    if v is None:
+        return None
+    if (not isinstance(v, list) or len(v) < 2
+            or any(isinstance(x, bool) or not isinstance(x, int | float) for x in v[:2])):
+        raise _e(where, key, f"[Länge, Breite] erwartet, erhalten {_short(v)}.")
+    return float(v[0]), float(v[1])
 
 
 def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
@@ -522,6 +537,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         if "location_index" not in j:
             raise _e(where, "location_index", "fehlt (eigene Matrizen brauchen einen Index je Job).")
         loc = _uint(j, "location_index", where)
+        coords = _coords(j, "location", where)
         if loc >= n_loc:
             raise _e(where, "location_index", f"{loc} liegt außerhalb der Matrix ({n_loc} Orte).")
         service, setup = _uint(j, "service", where, 0), _uint(j, "setup", where, 0)
@@ -542,7 +558,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         max_t = max([max_t] + [w.end for w in tws])
         skills = frozenset(str(s) for s in _ints(j, "skills", where))
         raw_jobs.append((str(jid), loc, (service, setup, *per_type), tws, prio, skills,
-                         tuple(amount), _desc(j, where)))
+                         tuple(amount), _desc(j, where), coords))
     if len(kinds) > 1:
         raise _e("Eingabe", "pickup", "Jobs mit 'pickup' und Jobs mit 'delivery' zugleich werden nicht unterstützt.")
 
@@ -566,6 +582,11 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         end = _uint(v, "end_index", where) if v.get("end_index") is not None else None
         if start is None and end is None:
             raise _e(where, "start_index", "'start_index' oder 'end_index' muss angegeben sein.")
+        ends = (_coords(v, "start", where), _coords(v, "end", where))
+        for key, val, xy in (("start_index", start, ends[0]), ("end_index", end, ends[1])):
+            if val is None and xy is not None:  # as VROOM with custom matrices
+                raise _e(where, key, f"fehlt zu '{key[:-6]}': mit eigenen Matrizen braucht "
+                                     "jeder Ort einen Index.")
         for key, val in (("start_index", start), ("end_index", end)):
             if val is not None and val >= dur[prof].shape[0]:
                 raise _e(where, key, f"{val} liegt außerhalb der Matrix ({dur[prof].shape[0]} Orte).")
@@ -604,11 +625,11 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         if vtype is not None and not isinstance(vtype, str):
             raise _e(where, "type", f"Zeichenkette erwartet, erhalten {_short(vtype)}.")
         raw_veh.append((vid, prof, start, end, tw, raw_b, max_tasks, skills, cap,
-                        _desc(v, where), vtype))
+                        _desc(v, where), vtype, ends))
 
     # service and setup per vehicle type: one duration per job (the model has one)
-    raw_jobs = [(i, loc, _job_service(i, svc, sk, raw_veh), tws, p, sk, a, de)
-                for i, loc, svc, tws, p, sk, a, de in raw_jobs]
+    raw_jobs = [(i, loc, _job_service(i, svc, sk, raw_veh), tws, p, sk, a, de, xy)
+                for i, loc, svc, tws, p, sk, a, de, xy in raw_jobs]
     total_service = sum(rj[2] for rj in raw_jobs)
 
     # A horizon for missing vehicle windows: long enough for any route.
@@ -622,13 +643,13 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
 
     visits = tuple(
         Visit(id=i, location=loc, service=s, time_windows=tws, priority=p, skills=sk, amount=a,
-              description=de)
-        for i, loc, s, tws, p, sk, a, de in raw_jobs
+              description=de, coordinates=xy)
+        for i, loc, s, tws, p, sk, a, de, xy in raw_jobs
     )
     ncap = max((len(rv[8]) for rv in raw_veh), default=0)
     teams = []
     seen: set[int] = set()
-    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc, _ in raw_veh:
+    for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc, _, ends in raw_veh:
         if vid in seen:
             raise _e(f"Fahrzeug {vid}", "id", "die Kennung ist doppelt vergeben.")
         seen.add(vid)
@@ -647,7 +668,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
             Team(
                 id=str(vid), shifts=(Shift(0, window, tuple(breaks)),), start=start, end=end,
                 skills=skills, max_visits=max_tasks, mode=prof, capacity=cap,
-                description=vdesc,
+                description=vdesc, start_coordinates=ends[0], end_coordinates=ends[1],
             )
         )
     return Problem(visits, tuple(teams), 1, dur, dist, amounts=next(iter(kinds), "delivery"))
@@ -1042,6 +1063,14 @@ def solution_to_json(
         # VROOM reports the first/last job's place for an open start/end
         first_loc = jobs[0].location if jobs else None
         last_loc = jobs[-1].location if jobs else None
+        # and the coordinates given in the input: the job's, the vehicle's start/end, or
+        # for an open start/end the first/last job's
+        xy_of = {
+            "start": (veh.team.start_coordinates if veh.start is not None
+                      else _xy(visits, jobs[0] if jobs else None)),
+            "end": (veh.team.end_coordinates if veh.end is not None
+                    else _xy(visits, jobs[-1] if jobs else None)),
+        }
         load = (amounts(r.visits) if not pickup else [0] * ncap) if ncap else None
         breaks = veh.shift.breaks
         timing = _break_timing(problem, mode, veh.start, r.steps)
@@ -1064,6 +1093,9 @@ def solution_to_json(
                 loc = first_loc
             elif loc is None and s.kind == "end":
                 loc = last_loc
+            xy = _xy(visits, s) if s.kind == "job" else xy_of.get(s.kind)
+            if xy is not None:
+                step["location"] = list(xy)
             if loc is not None and s.kind != "break":
                 step["location_index"] = loc
             if s.kind == "job" and s.visit is not None:
@@ -1117,6 +1149,8 @@ def solution_to_json(
             "id": jids[u.visit],
             "type": "job",
             **job_text(visits[u.visit]),
+            **({"location": list(visits[u.visit].coordinates)}
+               if visits[u.visit].coordinates is not None else {}),
             "location_index": visits[u.visit].location,
             "reason_code": u.code,
             "reason": u.reason,
@@ -1150,6 +1184,13 @@ def solution_to_json(
         "routes": routes_out,
         "hausbesuch": {"objective": solution.objective, **stats},
     }
+
+
+def _xy(visits: Mapping[str, Visit], step: Step | None) -> tuple[float, float] | None:
+    """The input's coordinates of a job step's visit (None: none given, or no job)."""
+    if step is None or step.visit is None:
+        return None
+    return visits[step.visit].coordinates
 
 
 def _break_timing(problem: Problem, mode: str, start_loc: int | None,

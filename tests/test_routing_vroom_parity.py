@@ -27,6 +27,9 @@ vroom = pytest.importorskip("vroom")
 #: as VROOM gives them (as given, none where none was given).
 EXTRA = {"distance", "team", "day", "reason_code", "reason", "hausbesuch"}
 
+#: Step keys given for some jobs only (as in the input): compared per id.
+PER_ID = {"description", "location"}
+
 XY = [(0, 0), (300, 100), (600, 500), (-200, 400), (100, -500), (-400, -300), (700, -200),
       (200, 700)]
 DUR = np.rint(np.hypot(*(np.array(XY)[:, None, :] - np.array(XY)[None, :, :]).transpose(
@@ -144,10 +147,31 @@ def _descriptions_and_distances():
     return d
 
 
+def _coordinates():
+    """Coordinates next to the indices (qa19_c #3): VROOM gives each job's ``location``
+    and the vehicle's ``start``/``end`` back in the steps and ``unassigned``; one job has
+    none, one no vehicle can take."""
+    d = _impossible_skill()
+    d["vehicles"][0].update(start=[9.7, 50.86], end=[9.71, 50.861])
+    for j in d["jobs"]:
+        if j["id"] != 2:
+            j["location"] = [round(9.7 + XY[j["location_index"]][0] / 1e4, 6),
+                             round(50.87 + XY[j["location_index"]][1] / 1e4, 6)]
+    return d
+
+
+def _coordinates_open_start():
+    """An open start: VROOM reports the first job's coordinates at the start step."""
+    d = _coordinates()
+    del d["vehicles"][0]["start_index"], d["vehicles"][0]["start"]
+    return d
+
+
 CASES = {f.__name__[1:]: f for f in (
     _tsp, _two_vehicles_skills, _priorities_short_shift, _several_windows, _breaks_with_ids,
     _two_dim_delivery, _two_dim_pickup, _max_tasks_unassigned, _open_end, _open_start,
-    _impossible_skill, _everything, _descriptions_and_distances,
+    _impossible_skill, _everything, _descriptions_and_distances, _coordinates,
+    _coordinates_open_start,
 )}
 
 
@@ -197,14 +221,15 @@ def test_output_keys_ids_and_cost_match_pyvroom(name, tmp_path):
         for t in theirs["routes"][:1]:
             _same_keys(r, t, "route")
         for s in r["steps"]:
-            if s["type"] in theirs_steps:  # (descriptions: per id, below)
-                _same_keys({k: v for k, v in s.items() if k != "description"},
+            if s["type"] in theirs_steps:  # (descriptions and coordinates: per id, below)
+                _same_keys({k: v for k, v in s.items() if k not in PER_ID},
                            {k: v for k, v in theirs_steps[s["type"]].items()
-                            if k != "description"}, f"step {s['type']}")
+                            if k not in PER_ID}, f"step {s['type']}")
             assert s["violations"] == []
         assert r["violations"] == []
     for u, t in zip(ours["unassigned"], theirs["unassigned"], strict=False):
-        _same_keys(u, t, "unassigned")
+        _same_keys({k: v for k, v in u.items() if k not in PER_ID},
+                   {k: v for k, v in t.items() if k not in PER_ID}, "unassigned")
     # ids: jobs keep their ids, breaks their ids, vehicles theirs
     job_ids = {j["id"] for j in data["jobs"]}
     break_ids = {b["id"] for v in data["vehicles"] for b in v.get("breaks", [])}
@@ -242,8 +267,58 @@ def test_output_keys_ids_and_cost_match_pyvroom(name, tmp_path):
     else:
         assert ours["summary"]["cost"] == theirs["summary"]["cost"], (
             ours["summary"], theirs["summary"])
+    # coordinates as given (none where none was given), per job, start and end
+    def places(out: dict) -> dict:
+        p = {("u", u["id"]): u.get("location") for u in out["unassigned"]}
+        for r in out["routes"]:
+            p.update({(s["type"], s.get("id"), r["vehicle"]): s.get("location")
+                      for s in r["steps"] if s["type"] != "break"})
+        return p
+
+    mine, vroom_places = places(ours), places(theirs)
+    both = mine.keys() & vroom_places.keys()
+    assert len(both) >= len(mine) // 2
+    for k in both:  # (VROOM's JSON reader may be off in the last bit)
+        assert (mine[k] is None) == (vroom_places[k] is None), k
+        assert mine[k] is None or mine[k] == pytest.approx(vroom_places[k], rel=1e-14), k
     # pyvroom's plan reads back into our model and passes our checker
     assert check(problem, solution_from_json(problem, theirs)) == []
+
+
+def test_coordinates_come_back_as_given(tmp_path):
+    """qa19_c #3: the input's coordinates were only checked, and dropped from the output."""
+    ours, _ = _ours(_coordinates())
+    steps = ours["routes"][0]["steps"]
+    assert steps[0]["location"] == [9.7, 50.86] and steps[-1]["location"] == [9.71, 50.861]
+    xy = {j["id"]: j.get("location") for j in _coordinates()["jobs"]}
+    for s in steps[1:-1]:
+        assert s.get("location") == xy[s["id"]]
+    assert [(u["id"], u["location"]) for u in ours["unassigned"]] == [(9, xy[9])]
+    assert xy[2] is None  # job 2 has none: its step has none
+
+
+@pytest.mark.parametrize("key", ["start", "end"])
+def test_coordinates_without_an_index_are_refused_as_by_vroom(key, tmp_path):
+    """With custom matrices a vehicle's ``start``/``end`` needs its index; before, the
+    coordinates were ignored and the route ran open at that end."""
+    from routing.errors import RoutingInputError
+
+    data = _coordinates()
+    del data["vehicles"][0][f"{key}_index"]
+    with pytest.raises(RoutingInputError, match=f"'{key}_index': fehlt zu '{key}'"):
+        problem_from_json(copy.deepcopy(data))
+    with pytest.raises(Exception, match="Missing start_index or end_index"):
+        _theirs(data, tmp_path)
+
+
+@pytest.mark.parametrize("bad", [[9.7], "9.7,50.8", [True, 50.8]])
+def test_malformed_coordinates_are_refused(bad, tmp_path):
+    from routing.errors import RoutingInputError
+
+    data = _coordinates()
+    data["jobs"][0]["location"] = bad
+    with pytest.raises(RoutingInputError, match=r"Job 1, Feld 'location': \[Länge, Breite\]"):
+        problem_from_json(copy.deepcopy(data))
 
 
 # -- service and setup per vehicle type (VROOM 1.15) ---------------------------------------
