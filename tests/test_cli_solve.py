@@ -105,6 +105,25 @@ def test_broken_json_and_missing_file(tmp_path):
     assert "nicht gefunden" in res.output
 
 
+def test_dash_reads_standard_input(tmp_path):
+    """qa19_c #4: '-' reads the problem from standard input, as VROOM does; before, it was
+    "Datei nicht gefunden: -"."""
+    out = tmp_path / "solution.json"
+    res = CliRunner().invoke(app, ["solve", "-", "-t", "1", "--seed", "1", "--threads", "1",
+                                   "--out", str(out)],
+                             input="\ufeff" + json.dumps(VROOM_INPUT))
+    assert res.exit_code == 0, res.output
+    sol = json.loads(out.read_text())
+    assert sol["code"] == 0 and {u["id"] for u in sol["unassigned"]} == {7}
+    res = CliRunner().invoke(app, ["solve", "-", "-t", "1", "--out", str(out)],
+                             input='{"jobs": [}')
+    assert res.exit_code == 2
+    assert "Standardeingabe: kein gültiges JSON" in res.output
+    assert json.loads(out.read_text())["code"] == 2
+    res = CliRunner().invoke(app, ["solve", "-", "-t", "1"], input=b"\xff\xfe{}")
+    assert res.exit_code == 2 and "Standardeingabe: kein UTF-8-Text." in res.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -40,6 +41,14 @@ def _check_options(out: Path | None, time_limit: float, seed: int | None,
         raise UserError(f"--out: {out} ist keine gewöhnliche Datei und wird nicht ersetzt.")
 
 
+def _read_stdin() -> str:
+    """The problem from standard input (``-``, as VROOM reads it without ``-i``)."""
+    try:
+        return sys.stdin.buffer.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RoutingInputError("Standardeingabe: kein UTF-8-Text.") from None
+
+
 def _write_json(path: Path, data: dict) -> None:
     with atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1, allow_nan=False)
@@ -50,7 +59,8 @@ def register(app: typer.Typer) -> None:
     @app.command("solve")
     @user_errors
     def solve_cmd(
-        problem: Annotated[Path, typer.Argument(help="Problem als VROOM-JSON (mit 'matrices').")],
+        problem: Annotated[Path, typer.Argument(
+            help="Problem als VROOM-JSON (mit 'matrices'); '-' liest die Standardeingabe.")],
         out: Annotated[
             Path | None,
             typer.Option("--out", "-o", help="Lösung als VROOM-JSON; ohne: Standardausgabe."),
@@ -71,12 +81,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Touren planen: liest ein VROOM-Problem und schreibt VROOMs Lösungsformat."""
         from routing.solve import default_threads, solve
-        from routing.vroom_json import load_problem, solution_to_json
+        from routing.vroom_json import load_problem, problem_from_text, solution_to_json
 
         _check_options(out, time_limit, seed, threads)
         t0 = time.monotonic()
         try:
-            prob = load_problem(problem)
+            if str(problem) == "-":
+                prob = problem_from_text(_read_stdin(), "Standardeingabe")
+            else:
+                prob = load_problem(problem)
         except RoutingInputError as exc:
             if out is not None:  # VROOM style: the code also goes into the output
                 _write_json(out, {"code": exc.code, "error": str(exc)})
