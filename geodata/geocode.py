@@ -154,6 +154,13 @@ _HIGHWAY_SKIP = frozenset({"proposed", "construction", "abandoned", "razed", "pl
 #: name that merely resembles the one typed (fuzzy, 0.8-1.0) is in doubt; words dropped
 #: before the street name alone (0.95) or a near-identical typo are not.
 _DOUBT_FACTOR = 0.93
+_ECHO_MAX = 80  # typed text quoted in a reason is cut to this many characters
+
+
+def _cut(text: str) -> str:
+    """Typed text as a reason quotes it: at most ``_ECHO_MAX`` characters (a reason ends up
+    in one cell of the report, however long the input was)."""
+    return text if len(text) <= _ECHO_MAX else text[: _ECHO_MAX - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -583,9 +590,8 @@ class AddressIndex:
 
     def _resolve(self, q: ParsedAddress) -> GeocodeResult:
         if not q.street_key or not any(ch.isalpha() for ch in q.street):
-            what = "leer" if not q.raw.strip() else "keine Straße erkannt"
-            return GeocodeResult(None, None, UNRESOLVED, 0.0,
-                                 reason=f"Adresse {what}.", suggestions=())
+            what = "Adresse leer." if not q.raw.strip() else "In der Adresse keine Straße erkannt."
+            return GeocodeResult(None, None, UNRESOLVED, 0.0, reason=what, suggestions=())
         town_note = ""
         if q.town_typed and q.district and self._town_known(q.district):
             # "Lauf (Heuchling)": the brackets hold a district of the extract, not a
@@ -595,8 +601,8 @@ class AddressIndex:
               and not any(self._town_known(t) for t in q.town_names if t)):
             # "Lauf (Bullach)", a district the extract does not name, or "Halle (Saale)" in
             # an extract of Halle (Westf.): the town alone, and the answer in doubt
-            town_note = (f"Ort „{q.town_typed}“ passt nicht genau: „{q.district}“ kennt der "
-                         f"Kartenauszug bei {q.town} nicht.")
+            town_note = (f"Ort „{_cut(q.town_typed)}“ passt nicht genau: „{_cut(q.district)}“ kennt der "
+                         f"Kartenauszug bei {_cut(q.town)} nicht.")
             q = replace(q, town_typed="")
         # The town and postcode must belong to this extract.
         q_towns = [t for t in q.town_names if t]
@@ -605,10 +611,10 @@ class AddressIndex:
         if not town_known and not (pc_known and q.postcode):
             if q.postcode:  # both say another place: name both
                 return self._unresolved(
-                    q, f"Ort „{q.town_typed or q.town}“ und PLZ {q.postcode} liegen nicht im "
+                    q, f"Ort „{_cut(q.town_typed or q.town)}“ und PLZ {q.postcode} liegen nicht im "
                     "Gebiet des Kartenauszugs.", outside=True)
             return self._unresolved(
-                q, f"Ort „{q.town_typed or q.town}“ liegt nicht im Gebiet des Kartenauszugs.",
+                q, f"Ort „{_cut(q.town_typed or q.town)}“ liegt nicht im Gebiet des Kartenauszugs.",
                 outside=True)
         if q.postcode and not pc_known and not (q_towns and town_known):
             return self._unresolved(
@@ -633,20 +639,20 @@ class AddressIndex:
         if not clusters and not rejected:
             clusters, ratio, fuzzy_name = self._fuzzy_clusters(q)
             if clusters and ratio < 0:  # the same name with another street type: in doubt
-                notes.append(f"Straßenart weicht ab: „{q.street}“ ≈ „{fuzzy_name}“.")
+                notes.append(f"Straßenart weicht ab: „{_cut(q.street)}“ ≈ „{fuzzy_name}“.")
                 factor *= 0.85
             elif clusters:
-                notes.append(f"Straßenname unscharf erkannt: „{q.street}“ ≈ „{fuzzy_name}“.")
+                notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ „{fuzzy_name}“.")
                 factor *= 0.8 + 0.2 * (ratio - _FUZZY_MIN) / (100 - _FUZZY_MIN)
         if not clusters:
             if rejected:
                 where = ", ".join(sorted({self._cluster_town(c) for c in rejected} - {""}))
                 return self._unresolved(
-                    q, f"Straße „{q.street}“ gibt es im Kartenauszug nur in {where or 'einem anderen Ort'}"
+                    q, f"Straße „{_cut(q.street)}“ gibt es im Kartenauszug nur in {where or 'einem anderen Ort'}"
                     ", nicht in "
                     f"{' '.join(p for p in (q.postcode, q.town) if p)}.",
                     prefer=rejected)
-            return self._unresolved(q, f"Straße „{q.street}“ nicht gefunden.")
+            return self._unresolved(q, f"Straße „{_cut(q.street)}“ nicht gefunden.")
         pen_notes: list[str] = []
         for c in clusters:
             _, pen, note = self._town_fit(q, self.clusters[c])
@@ -658,13 +664,13 @@ class AddressIndex:
         elif len(clusters) == 1 and q.town_names and self._only_near(q, clusters[0]):
             # the town is only a place nearby (a neighbouring municipality's street): the
             # answer may be right, but must not look certain
-            notes.append(f"Ort „{q.town}“ passt nicht genau: die Straße liegt in "
+            notes.append(f"Ort „{_cut(q.town)}“ passt nicht genau: die Straße liegt in "
                          f"{self._cluster_town(clusters[0])}.")
             factor *= 0.9
         elif pen_notes and q.postcode and q.town:
             # the street of the postcode and the street of the town (_prefer_strong): if
             # the number is found in only one of them, the answer must say so
-            notes.append(f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich (die PLZ "
+            notes.append(f"PLZ {q.postcode} und Ort „{_cut(q.town)}“ widersprechen sich (die PLZ "
                          "gehört zu einem anderen Ort).")
             factor *= 0.9
         if town_note:
@@ -689,7 +695,7 @@ class AddressIndex:
                 lo, hi = (split_housenumber(p)[0] for p in m)
                 if lo is not None and hi is not None and lo > hi:
                     # "99-12" is no range: perhaps a flat number, perhaps a typo
-                    tries = tries[:1] + [(p, 0.9, f"Hausnummer „{q.housenumber}“ als Nr. {p} gelesen; "
+                    tries = tries[:1] + [(p, 0.9, f"Hausnummer „{_cut(q.housenumber)}“ als Nr. {p} gelesen; "
                                       "bitte prüfen.") for p in m[:1]]
             for h, f, why in tries:
                 ents = [e for e in self.exact.get((key, h), []) if self.e_cluster[e] in cset]
@@ -702,10 +708,10 @@ class AddressIndex:
                                        notes + ([why] if why else []), clusters)
         if len(clusters) > 1:
             towns = sorted({self._cluster_town(c) for c in clusters} - {""})
-            ask = (f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich; bitte prüfen"
+            ask = (f"PLZ {q.postcode} und Ort „{_cut(q.town)}“ widersprechen sich; bitte prüfen"
                    if q.postcode and q.town else "bitte PLZ oder Ort angeben")
             return self._unresolved(
-                q, f"Straße „{q.street}“ gibt es mehrfach ({', '.join(towns) or 'mehrere Orte'});"
+                q, f"Straße „{_cut(q.street)}“ gibt es mehrfach ({', '.join(towns) or 'mehrere Orte'});"
                 f" {ask}.", prefer=clusters)
         cl = self.clusters[clusters[0]]
         if not hn:
@@ -716,7 +722,7 @@ class AddressIndex:
         if num is None:
             x, y = self._street_point(cl, None)
             return self._result(x, y, STREET, 0.3 * factor, self._fmt_street(cl),
-                                notes + [f"Hausnummer „{q.housenumber}“ nicht lesbar: Punkt auf "
+                                notes + [f"Hausnummer „{_cut(q.housenumber)}“ nicht lesbar: Punkt auf "
                                          "der Straße."])
         # 4. a sub-number ("12a", "12/1") of a known base number
         if suffix:
@@ -789,7 +795,7 @@ class AddressIndex:
                 hint = ("die OSM-Daten führen sie mehrfach mit gleicher PLZ und gleichem Ort; "
                         "bitte die Lage prüfen und den Punkt von Hand setzen")
             elif q.postcode and q.town and not fit:
-                hint = (f"PLZ {q.postcode} und Ort „{q.town}“ widersprechen sich (die PLZ "
+                hint = (f"PLZ {q.postcode} und Ort „{_cut(q.town)}“ widersprechen sich (die PLZ "
                         "gehört zu einem anderen Ort); bitte die richtige Anschrift wählen")
             elif not (q.postcode and q.town):
                 hint = "bitte PLZ/Ort angeben"
@@ -797,7 +803,7 @@ class AddressIndex:
                 hint = "die OSM-Daten führen die Adresse mehrfach; bitte Lage prüfen"
             return GeocodeResult(
                 None, None, UNRESOLVED, 0.0,
-                reason=f"Adresse mehrdeutig: {len(ents)} Orte mit „{q.street} {q.housenumber}“ "
+                reason=f"Adresse mehrdeutig: {len(ents)} Orte mit „{_cut(q.street)} {_cut(q.housenumber)}“ "
                 f"im Kartenauszug ({round(spread)} m auseinander); {hint}.",
                 suggestions=sugg)
         # One address drawn more than once (a node inside its building, or several

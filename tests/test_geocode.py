@@ -495,3 +495,23 @@ def test_a_district_in_brackets_the_extract_does_not_name_is_found_in_doubt(
     assert r.quality == EXACT and r.doubt, r
     assert r.match == "Albertistraße 5, 91207 Lauf a.d.Pegnitz", r
     assert "„Bullach“ kennt der Kartenauszug bei Lauf nicht" in r.reason, r
+
+
+@pytest.mark.parametrize("typed", ["36251", "16", "🏠 16"])
+def test_no_street_is_said_in_a_sentence(bh: AddressIndex, typed: str) -> None:
+    """QA 19c #7: the reason was „Adresse keine Straße erkannt.“ (no sentence)."""
+    r = bh.geocode(typed)
+    assert r.quality == UNRESOLVED and r.reason == "In der Adresse keine Straße erkannt.", r
+    assert bh.geocode("  ").reason == "Adresse leer."
+
+
+def test_a_long_typed_street_is_cut_in_the_reason(bh: AddressIndex) -> None:
+    """QA 19c #7: the reason quoted the whole street as typed (10,000 characters in one
+    cell of the report); now at most 80 characters of it, ending in „…“."""
+    r = bh.geocode("Qu" + "x" * 10_000 + "straße 5, 36251 Bad Hersfeld")
+    assert r.quality == UNRESOLVED, r
+    assert len(r.reason) < 200 and "…“" in r.reason, r.reason
+    quoted = r.reason.split("„", 1)[1].split("“", 1)[0]
+    assert len(quoted) == 80 and quoted.startswith("Quxxx"), quoted
+    short = bh.geocode("Quxstraße 5, 36251 Bad Hersfeld")
+    assert "…" not in short.reason, short.reason
