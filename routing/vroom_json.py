@@ -27,7 +27,8 @@ with an input error naming the job/vehicle and the key: ``shipments``, jobs with
 ``pickup`` and ``delivery``, ``max_travel_time``, ``max_distance``, ``speed_factor``
 other than 1, ``costs`` other than the defaults, cost matrices, ``steps``, break
 ``max_load``, several windows for one break. What VROOM refuses is refused too, with a
-German message: an input without jobs, a break without ``id``, two breaks of a vehicle
+German message: an input without jobs, two jobs with one id, a job with more amounts
+than the vehicles have capacities, a break without ``id``, two breaks of a vehicle
 with one id, job or break windows that overlap or touch (unsorted ones are sorted), an
 empty ``time_windows`` list. One deviation: two vehicles with the same ``id`` (VROOM
 accepts them) are refused, since the model names a team by its id (pins, routes,
@@ -528,12 +529,15 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     kinds = set()
     max_t = 0
     raw_jobs = []
+    amount_key: dict[str, str] = {}  # job id -> the key its amounts came from
     for k, j in enumerate(jobs):
         if not isinstance(j, dict):
             raise _e(f"Job #{k + 1}", "id", "Objekt erwartet.")
         where = f"Job {j.get('id', f'#{k + 1}')}"
         jid = _uint(j, "id", where)
         where = f"Job {jid}"
+        if str(jid) in amount_key:  # as VROOM ("Duplicate job id"); said here as a job
+            raise _e(where, "id", "die Kennung ist doppelt vergeben.")
         if "location_index" not in j:
             raise _e(where, "location_index", "fehlt (eigene Matrizen brauchen einen Index je Job).")
         loc = _uint(j, "location_index", where)
@@ -553,6 +557,7 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
             kinds.add("delivery")
         if any(pick):
             kinds.add("pickup")
+        amount_key[str(jid)] = "delivery" if deliv else "pickup" if pick else "amount"
         amount = deliv or pick or amount
         tws = _windows(j, "time_windows", where, vroom=True)
         max_t = max([max_t] + [w.end for w in tws])
@@ -647,6 +652,13 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
         for i, loc, s, tws, p, sk, a, de, xy in raw_jobs
     )
     ncap = max((len(rv[8]) for rv in raw_veh), default=0)
+    for i, *_, a, _de, _xy in raw_jobs:  # as VROOM ("Inconsistent delivery length")
+        if len(a) > ncap:
+            have = f"nur {ncap} {'Kapazität' if ncap == 1 else 'Kapazitäten'}" if ncap else \
+                "keine Kapazität"
+            raise _e(f"Job {i}", amount_key[i],
+                     f"{len(a)} {'Menge' if len(a) == 1 else 'Mengen'}, aber die Fahrzeuge "
+                     f"haben {have} (Feld 'capacity').")
     teams = []
     seen: set[int] = set()
     for vid, prof, start, end, tw, raw_b, max_tasks, skills, cap, vdesc, _, ends in raw_veh:

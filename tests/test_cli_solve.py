@@ -115,6 +115,7 @@ def test_dash_reads_standard_input(tmp_path):
     assert res.exit_code == 0, res.output
     sol = json.loads(out.read_text())
     assert sol["code"] == 0 and {u["id"] for u in sol["unassigned"]} == {7}
+    assert "4 von 5 Jobs eingeplant in" in res.output  # VROOM's word, as in its messages
     res = CliRunner().invoke(app, ["solve", "-", "-t", "1", "--out", str(out)],
                              input='{"jobs": [}')
     assert res.exit_code == 2

@@ -121,10 +121,14 @@ def test_null_in_a_matrix_means_unreachable():
         ({"vehicles": [{"id": 8, "start_index": 0, "max_travel_time": 5}]}, ["Fahrzeug 8", "max_travel_time"]),
         ({"matrices": None}, ["'matrices'"]),
         ({"jobs": [{"id": 6, "location_index": 1, "delivery": [1]}]},
-         ["Besuch 6", "Feld 'delivery': 1 Menge,", "0 Kapazitäten (Feld 'capacity')"]),
+         ["Job 6, Feld 'delivery': 1 Menge, aber die Fahrzeuge haben keine Kapazität "
+          "(Feld 'capacity')."]),
         ({"jobs": [{"id": 7, "location_index": 1, "pickup": [1, 2]}],
           "vehicles": [{"id": 1, "start_index": 0, "capacity": [4]}]},
-         ["Feld 'pickup': 2 Mengen, aber die Teams haben nur 1 Kapazität"]),
+         ["Job 7, Feld 'pickup': 2 Mengen, aber die Fahrzeuge haben nur 1 Kapazität"]),
+        # qa19_c #7: these two said „Besuch“ (the model's word) where the rest says „Job“
+        ({"jobs": [{"id": 1, "location_index": 1}, {"id": 1, "location_index": 1}]},
+         ["Job 1, Feld 'id': die Kennung ist doppelt vergeben."]),
         ({"jobs": [{"id": 2, "location_index": 1, "time_windows": []}]},
          ["Job 2, Feld 'time_windows': leere Liste"]),
         ({"vehicles": [{"id": 3, "start_index": 0, "breaks": [

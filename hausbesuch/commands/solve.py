@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
             _write_json(out, result)
         n = len(prob.visits)
         typer.echo(
-            f"{n - len(sol.unassigned)} von {count(n, 'Besuch', 'Besuchen')} eingeplant in "
+            f"{n - len(sol.unassigned)} von {count(n, 'Job', 'Jobs')} eingeplant in "
             f"{count(len(sol.routes), 'Tour', 'Touren')}, "
             f"Fahrzeit gesamt {sol.travel} s, nicht eingeplant: {len(sol.unassigned)}.",
             err=True,
