@@ -334,7 +334,14 @@ def _check_placeholders(text: str) -> str:
         fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text)
                   if f is not None]
     except ValueError as exc:
-        raise ValueError(f"Platzhalter nicht lesbar ({exc}); geschweifte Klammern als {{{{ }}}}") from None
+        # Python's message is English ("Single '}' encountered in format string")
+        said = str(exc)
+        why = ("eine schließende Klammer } ohne öffnende" if "Single '}'" in said
+               else "eine öffnende Klammer { ohne schließende"
+               if "Single '{'" in said or "expected '}'" in said
+               else "die geschweiften Klammern passen nicht zueinander")
+        raise ValueError(f"Platzhalter nicht lesbar ({why}); geschweifte Klammern als "
+                         "{{ }} schreiben") from None
     names = [f for f, _, _ in fields]
     bad = sorted({n for n in names if n not in LETTER_PLACEHOLDERS})
     if bad:

@@ -542,3 +542,15 @@ def test_an_empty_land_is_refused_like_a_missing_one(tmp_path: Path, lauf_pbf) -
                     '[[depots]]\nname = "JC"\naddress = "Marktplatz 1, 91207 Lauf"\n'
                     '[casework]\nland = " "\n')
     assert "Feld 'casework.land' ist leer: das Bundesland für die Feiertage" in text, text
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("Hallo und ein } allein", "eine schließende Klammer } ohne öffnende"),
+    ("Hallo und ein { allein", "eine öffnende Klammer { ohne schließende"),
+    ("Hallo {name", "eine öffnende Klammer { ohne schließende"),
+])
+def test_an_unbalanced_brace_is_explained_in_german(tmp_path, text, why):
+    # Python's English message ("Single '}' encountered in format string") was shown (QA 19b #7)
+    msg = _refused(tmp_path, _BASE + _DEPOT + f"[brief]\ntelefon = \"06621 1\"\ntext = '{text}'\n")
+    assert "Feld 'brief.text'" in msg and f"Platzhalter nicht lesbar ({why})" in msg, msg
+    assert "encountered" not in msg and "format string" not in msg and "expected" not in msg
