@@ -258,7 +258,7 @@ class MapSettings(_Strict):
 
 #: Placeholders a letter text may use (see :class:`LetterSettings`).
 LETTER_PLACEHOLDERS = {
-    "name": "Name der Kundin / des Kunden",
+    "name": "Name der Kundin / des Kunden (ohne Anrede wie „Herrn“ oder „Frau“)",
     "kundennummer": "Kundennummer",
     "wochentag": "Wochentag des Besuchs, z. B. Dienstag",
     "datum": "Datum des Besuchs, z. B. 08.12.2026",

@@ -61,6 +61,8 @@ __all__ = [
     "letter_content",
     "letter_fields",
     "letter_name",
+    "no_name_reason",
+    "salutation_name",
     "missing_glyphs",
     "moved_since",
     "plan_lineage",
@@ -256,11 +258,60 @@ def letter_name(name: str) -> str:
     "Anna Weiß" (a side left empty is dropped with the comma). Any other name is written
     as stored; nothing is guessed from it (no gender, no title).
     """
+    from hausbesuch.fields import is_placeholder
+
     text = name.strip()
+    if is_placeholder(text):
+        return ""  # "-", "k. A.", "unbekannt": an export's "no name", not a name
     if text.count(",") != 1:
         return text
     last, first = (" ".join(p.split()) for p in text.split(","))
-    return " ".join(p for p in (first, last) if p)
+    return " ".join(p for p in (first, last) if p and not is_placeholder(p))
+
+
+def no_name_reason(name: str) -> str:
+    """Why a client gets no letter for its name (:func:`letter_name` is empty): none is
+    stored, or it is a placeholder of an export (quoted: a placeholder is no personal
+    data)."""
+    text = " ".join(name.split())
+    if not text.replace(",", "").strip():
+        return "kein Name gespeichert"
+    return (f"Name ist ein Platzhalter („{text}“), kein Name gespeichert: bitte den Namen "
+            "in der Kundenliste eintragen")
+
+
+#: A leading Anrede word of a name stored for a Serienbrief ("Herrn Dr. Max Mustermann",
+#: "z. Hd. Frau Demir"): right in the address field, not in "Guten Tag …,".
+#: "An" only before such a word ("An Frau Demir", "An die Familie Şahin"): An is a given
+#: name too ("An Nguyen").
+_ANREDE = re.compile(r"(?:an\s+(?:d(?:ie|en)\s+)?(?=(?:herrn?|frau|familie)\s)"
+                     r"|z\.\s*hd\.?\s*|zu\s+händen\s+|(?:herrn?|frau)\s+)", re.IGNORECASE)
+#: "Herrn und Frau Müller", "Frau u. Herrn Müller": a couple is greeted as such.
+_COUPLE = re.compile(r"(?:herrn?|frau)\s+(?:und|u\.|&)\s+(?:herrn?|frau)\s+", re.IGNORECASE)
+
+
+def salutation_name(name: str) -> str:
+    """The name as the salutation and the texts write it (``{name}``): a name as
+    :func:`letter_name` writes it, without a leading Anrede word (Herrn, Herr, Frau, An,
+    z. Hd.), which a Serienbrief export puts in front of the name for the address field:
+    "Herrn Dr. Max Mustermann" is greeted "Guten Tag Dr. Max Mustermann,"; "Familie Şahin"
+    stays, "Herrn und Frau Müller" becomes "Herr und Frau Müller". A name that is nothing
+    but such a word stays as it is."""
+    text = name
+    while True:
+        if _COUPLE.match(text):
+            words = text.split()
+            rest = " ".join(words[3:])
+            if rest:
+                first = "Frau" if words[0].casefold() == "frau" else "Herr"
+                second = "Frau" if words[2].casefold() == "frau" else "Herr"
+                return f"{first} und {second} {rest}"
+            return text
+        m = _ANREDE.match(text)
+        if m is None or not text[m.end():].strip() or re.match(
+                r"(?:und|u\.|&)(?:\s|$)", text[m.end():], re.IGNORECASE):
+            return text
+        text = text[m.end():].lstrip()
 
 
 _HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
@@ -367,7 +418,7 @@ def letter_fields(
     """The values of the placeholders (:data:`hausbesuch.config.LETTER_PLACEHOLDERS`)."""
     d, (a, b) = announcement.day, announcement.window
     return {
-        "name": name,
+        "name": salutation_name(name),
         "kundennummer": announcement.client_id,
         "wochentag": WEEKDAYS_LONG[d.weekday()],
         "datum": d.strftime("%d.%m.%Y"),
@@ -911,7 +962,8 @@ def write_letters(
     for a in items:
         client = (master or {}).get(a.client_id) or snapshot.get(a.client_id)
         if client is None or not letter_name(client.name or ""):
-            run.skipped.append((a.client_id, "kein Name gespeichert"))
+            run.skipped.append((a.client_id, no_name_reason(client.name or "" if client
+                                                            else "")))
             continue
         # the address the plan visits (after an address fix: the corrected one)
         visited = snapshot.get(a.client_id) or client
@@ -1394,7 +1446,7 @@ def run_letters(
                 f"planen (hausbesuch replan {plan.id} --from …), dann die Briefe der neuen "
                 "Version schreiben")))
         elif c is None or not letter_name(c.name or ""):
-            skipped.append((a.client_id, "kein Name gespeichert"))
+            skipped.append((a.client_id, no_name_reason(c.name or "" if c else "")))
         elif not complete_address(postal_lines(snapshot.get(a.client_id) or c,
                                                geocodes.get(a.client_id))):
             skipped.append((a.client_id, "Anschrift ohne Postleitzahl und Ort: bitte die "

@@ -32,6 +32,7 @@ from hausbesuch.letters import (
     WEEKDAYS_LONG,
     announcements,
     letter_name,
+    salutation_name,
 )
 
 MM = 72 / 25.4
@@ -224,9 +225,73 @@ def test_the_letter_date_is_todays_by_the_clock(planned_week, tmp_path, monkeypa
     ("Weiß,", "Weiß"),  # one side empty: no dangling comma
     (", Anna", "Anna"),
     (",", ""),
+    ("-", ""),  # an export's placeholder is no name (QA 19b #3)
+    ("k. A.", ""),
+    (" unbekannt ", ""),
+    ("-, -", ""),
+    ("Weiß, -", "Weiß"),  # a placeholder side is dropped like an empty one
+    ("k. A., Anna", "Anna"),
 ])
 def test_letter_name(stored, written):
     assert letter_name(stored) == written
+
+
+@pytest.mark.parametrize(("written", "greeted"), [
+    ("Herrn Dr. Max Mustermann", "Dr. Max Mustermann"),
+    ("Herr Max Mustermann", "Max Mustermann"),
+    ("Frau Ayşe Demir", "Ayşe Demir"),
+    ("Familie Şahin", "Familie Şahin"),
+    ("An Frau Demir", "Demir"),
+    ("An die Familie Şahin", "Familie Şahin"),
+    ("z. Hd. Frau Prof. Weiß", "Prof. Weiß"),
+    ("Herrn und Frau Müller", "Herr und Frau Müller"),
+    ("An Nguyen", "An Nguyen"),  # An is a given name too
+    ("Frauke Herrmann", "Frauke Herrmann"),
+    ("Herrn", "Herrn"),  # nothing but the word: as stored
+    ("Anna Weiß", "Anna Weiß"),
+])
+def test_salutation_name_drops_a_leading_anrede(written, greeted):
+    assert salutation_name(written) == greeted
+
+
+def test_placeholder_and_anrede_names(planned_week, db, tmp_path):
+    """A Name cell holding a placeholder ("-", "k. A.", "unbekannt") gets no letter, saying
+    so, where it was greeted „Guten Tag -,“; a name stored with its Anrede keeps it in the
+    address field and is greeted without it (was „Guten Tag Herrn Dr. Max Mustermann,“)
+    (QA 19b #3, #4)."""
+    stops = [s.client_id for s in planned_week.result.plan.routes[0].stops[:6]]
+    names = dict(zip(stops, ["-", "k. A.", "unbekannt", "Herrn Dr. Max Mustermann",
+                             "Frau Ayşe Demir", "Familie Şahin"], strict=True))
+    _set_names(db, names)
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ",".join(stops))
+    assert res.exit_code == 0, res.output
+    for cid, shown in zip(stops[:3], ["-", "k. A.", "unbekannt"], strict=True):
+        assert not (out / f"brief_{cid}.pdf").exists()
+        assert (f"Kein Brief für {cid}: Name ist ein Platzhalter („{shown}“), kein Name "
+                "gespeichert") in " ".join(res.output.split()), res.output
+    for cid, stored, greeted in zip(stops[3:], list(names.values())[3:],
+                                    ["Dr. Max Mustermann", "Ayşe Demir", "Familie Şahin"],
+                                    strict=True):
+        path = out / f"brief_{cid}.pdf"
+        text = _text(path)
+        assert f"Guten Tag {greeted}," in text, text
+        assert _address_lines(path)[0] == stored
+    assert "Guten Tag Herrn" not in _text(out / f"brief_{stops[3]}.pdf")
+    assert "Guten Tag Frau" not in _text(out / f"brief_{stops[4]}.pdf")
+    # write_letters itself (given the client list) says the same
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import write_letters
+
+    plan = planned_week.result.plan
+    client = next(c for c in plan.clients if c.id == stops[0])
+    items = [a for a in announcements(plan) if a.client_id == stops[0]]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path / "direkt",
+                        master={client.id: replace(client, name="k. A.")})
+    assert not run.letters
+    assert run.skipped == [(stops[0], "Name ist ein Platzhalter („k. A.“), kein Name "
+                                      "gespeichert: bitte den Namen in der Kundenliste "
+                                      "eintragen")]
 
 
 def test_surname_first_names_are_turned_round(planned_week, db, tmp_path):
