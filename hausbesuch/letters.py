@@ -670,7 +670,30 @@ def _logo(profile: Profile) -> Path | None:
         raise LetterError(f"Profil {profile.slug}: [brief] logo nicht gefunden: {profile.brief.logo}")
     if found.suffix.lower() not in {".png", ".jpg", ".jpeg", ".svg", ".gif"}:
         raise LetterError(f"Profil {profile.slug}: [brief] logo muss PNG, JPEG, GIF oder SVG sein.")
+    _check_logo(profile, found)
     return found
+
+
+def _check_logo(profile: Profile, found: Path) -> None:
+    """Refuse a logo that Typst cannot read (not the image its suffix says, broken, an SVG
+    with an entity loop) before any letter is written: in German, naming the field and the
+    file (Typst's own message is English and names neither)."""
+    import typst
+
+    bad = (f"Profil {profile.slug}: [brief] logo „{profile.brief.logo}“ ist kein lesbares "
+           f"{found.suffix.lower().lstrip('.').upper().replace('JPG', 'JPEG')}-Bild")
+    with tempfile.TemporaryDirectory(prefix="hausbesuch-logo-") as tmp:
+        try:
+            shutil.copyfile(found, Path(tmp) / f"logo{found.suffix.lower()}")
+        except OSError as exc:
+            raise LetterError(f"{bad} (nicht lesbar: {exc.strerror or exc})") from None
+        src = Path(tmp) / "probe.typ"
+        src.write_text(f'#image("logo{found.suffix.lower()}", width: 2cm)\n', encoding="utf-8")
+        try:
+            typst.compile(str(src), root=tmp, ignore_system_fonts=True)
+        except typst.TypstError:
+            raise LetterError(f"{bad} (Datei beschädigt oder in einem anderen Format): bitte "
+                              "die Datei prüfen oder neu speichern") from None
 
 
 # --------------------------------------------------------------------------- files

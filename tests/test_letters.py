@@ -473,6 +473,35 @@ def test_logo_from_the_profile(planned_week, letters_db):
     assert sender and max(sender) < 45
 
 
+@pytest.mark.parametrize(("name", "content"), [
+    ("logo.png", b"kein PNG"),
+    ("logo.svg", b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "&b;"><!ENTITY b "&a;">]>'
+                 b'<svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'),
+])
+def test_an_unreadable_logo_is_named_in_german(planned_week, tmp_path, name, content):
+    """A logo Typst cannot read gave Typst's English message („failed to decode image
+    (Format error decoding Png …)“) naming neither the field nor the file (QA 19b #6); it
+    is refused before any letter, naming [brief] logo and the file."""
+    from hausbesuch.config import PROFILE_DIR
+
+    url = _copy_db(planned_week.db_url, tmp_path)
+    prof = tmp_path / "profil"
+    prof.mkdir()
+    (prof / name).write_bytes(content)
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    (prof / "bh.toml").write_text(text.replace("[brief]\n", f'[brief]\nlogo = "{name}"\n'),
+                                  encoding="utf-8")
+    out = tmp_path / "briefe"
+    res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(out), "--city",
+                  str(prof / "bh.toml"))
+    assert res.exit_code != 0
+    said = " ".join(res.output.split())
+    kind = name.rsplit(".", 1)[1].upper()
+    assert f"[brief] logo „{name}“ ist kein lesbares {kind}-Bild" in said, said
+    assert "failed" not in said and "decode" not in said and "parse" not in said
+    assert not list(out.glob("*.pdf")) if out.exists() else True
+
+
 @pytest.fixture(scope="module")
 def replanned(planned_week, tmp_path_factory):
     """Letters for the whole week, then a re-plan from Monday 6:00 without team-2 that day
