@@ -634,12 +634,45 @@ def _scripts(chars: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(kinds))
 
 
+#: German names of scripts (the first word of a letter's Unicode name): nominative and
+#: genitive, and a common letter of the script. When that letter prints, the script is
+#: one the letter writes and only a rare sign of it is missing (an Arabic ligature).
+_SCRIPT_DE: dict[str, tuple[str, str, str]] = {
+    "ARABIC": ("arabische Schrift", "arabischen Schrift", "\u0628"),
+    "CJK": ("chinesische/japanische Schrift", "chinesischen/japanischen Schrift", "\u4e00"),
+    "HANGUL": ("koreanische Schrift", "koreanischen Schrift", "\uac00"),
+    "HIRAGANA": ("japanische Schrift", "japanischen Schrift", "\u3042"),
+    "KATAKANA": ("japanische Schrift", "japanischen Schrift", "\u30a2"),
+    "HEBREW": ("hebräische Schrift", "hebräischen Schrift", "\u05d0"),
+    "GREEK": ("griechische Schrift", "griechischen Schrift", "\u03b1"),
+    "CYRILLIC": ("kyrillische Schrift", "kyrillischen Schrift", "\u0430"),
+    "LATIN": ("lateinische Schrift", "lateinischen Schrift", "a"),
+    "THAI": ("thailändische Schrift", "thailändischen Schrift", "\u0e01"),
+    "GEORGIAN": ("georgische Schrift", "georgischen Schrift", "\u10d0"),
+    "ARMENIAN": ("armenische Schrift", "armenischen Schrift", "\u0561"),
+    "ETHIOPIC": ("äthiopische Schrift", "äthiopischen Schrift", "\u1200"),
+    "DEVANAGARI": ("Devanagari-Schrift", "Devanagari-Schrift", "\u0905"),
+    "BENGALI": ("bengalische Schrift", "bengalischen Schrift", "\u0985"),
+    "TAMIL": ("tamilische Schrift", "tamilischen Schrift", "\u0b85"),
+    "SYRIAC": ("syrische Schrift", "syrischen Schrift", "\u0710"),
+    "TIBETAN": ("tibetische Schrift", "tibetischen Schrift", "\u0f40"),
+}
+
+
+def _and(words: Sequence[str]) -> str:
+    words = list(dict.fromkeys(words))
+    return ", ".join(words[:-1]) + " und " + words[-1] if len(words) > 1 else words[0]
+
+
 def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
     """Why a letter cannot be written for this recipient because of its characters (German,
     without the characters themselves), or None when the letter's font shows all.
 
     Letters of a script the fonts lack (Chinese, Korean) are to be entered in Latin
-    script; other characters (an emoji, a symbol) have no script and are to be removed."""
+    script; a rare sign of a script the letter prints (an Arabic ligature) is to be
+    written out or replaced, named by its code point (a sign, not a name); other
+    characters (an emoji, a symbol) have no script and are to be removed. Scripts are
+    named in German (:data:`_SCRIPT_DE`), an unknown one not at all."""
     import unicodedata
 
     in_name, in_address = missing_glyphs(name), missing_glyphs("\n".join(address))
@@ -650,15 +683,33 @@ def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
     chars = list(dict.fromkeys(in_name + in_address))
     scripts = _scripts(chars)
     symbols = any(unicodedata.category(ch)[0] not in "LM" for ch in chars)
+    if scripts and all(w in _SCRIPT_DE for w in scripts):
+        missing_glyphs("".join(_SCRIPT_DE[w][2] for w in scripts))  # probe the samples
+        if all(_SHOWN.get(_SCRIPT_DE[w][2], True) for w in scripts):
+            # the script prints: only some rare signs of it are missing
+            signs = [ch for ch in chars if unicodedata.category(ch)[0] in "LM"]
+            points = ", ".join(f"U+{ord(ch):04X}" for ch in signs[:3]) + (
+                ", …" if len(signs) > 3 else "")
+            what = _and([_SCRIPT_DE[w][1] for w in scripts])
+            count = (f"ein Zeichen der {what}, das" if len(signs) == 1
+                     else f"{len(signs)} Zeichen der {what}, die")
+            more = (" und Sonderzeichen (z. B. Emoji), die der Brief nicht drucken kann"
+                    if symbols else "")
+            return (f"{where} {count} die Briefschrift nicht darstellen kann ({points}){more}: "
+                    "bitte ausschreiben oder ersetzen" + (" und die Sonderzeichen entfernen"
+                                                         if symbols else ""))
+    named = _and([_SCRIPT_DE[w][0] for w in scripts if w in _SCRIPT_DE]) \
+        if any(w in _SCRIPT_DE for w in scripts) else ""
     count = ("ein Zeichen, das" if len(chars) == 1
              else f"{len(chars)} verschiedene Zeichen, die")
     if scripts and symbols:
-        return (f"{where} {count} der Brief nicht drucken kann (Schrift: {', '.join(scripts)}; "
-                "dazu Sonderzeichen, z. B. Emoji): bitte in lateinischer Schrift erfassen und "
-                "die Sonderzeichen entfernen")
+        inner = f"{named}; dazu Sonderzeichen, z. B. Emoji" if named else \
+            "dazu Sonderzeichen, z. B. Emoji"
+        return (f"{where} {count} der Brief nicht drucken kann ({inner}): bitte in "
+                "lateinischer Schrift erfassen und die Sonderzeichen entfernen")
     if scripts:
-        return (f"{where} {count} die Briefschrift nicht darstellen kann "
-                f"(Schrift: {', '.join(scripts)}): bitte in lateinischer Schrift erfassen")
+        return (f"{where} {count} die Briefschrift nicht darstellen kann"
+                + (f" ({named})" if named else "") + ": bitte in lateinischer Schrift erfassen")
     return f"{where} {count} der Brief nicht drucken kann (z. B. Emoji): bitte entfernen"
 
 
