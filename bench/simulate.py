@@ -342,10 +342,16 @@ def collect(folder: Path, weeks: int, truth: dict[str, np.ndarray] | None = None
     return run
 
 
-def _ms(values: list[float], fmt: str = "{:.3f}") -> str:
-    m = statistics.mean(values)
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{fmt.format(m)} ± {fmt.format(sd)}"
+def _ms(values: list[float], fmt: str = "{:.3f}", unit: str = "") -> str:
+    """``mean ± sd`` of the values per seed: the sd without a sign (``+0.1 ± 3.9 %``), ``–``
+    for it with one seed (its spread is unknown, not 0), ``–`` alone without values (a
+    ratio against an arm that was not run)."""
+    if not values:
+        return "–"
+    m = fmt.format(statistics.mean(values))
+    spread = (fmt.replace("+", "").format(statistics.stdev(values)) if len(values) > 1
+              else "–")
+    return f"{m} ± {spread}{unit}"
 
 
 def report(runs: list[ArmRun]) -> str:
@@ -373,9 +379,13 @@ def report(runs: list[ArmRun]) -> str:
                 rt.append(tpv[-1] / max(b.travel_s / max(b.visits, 1) / 60, 1e-9))
         if not cpv:
             continue
+        if arm == "ohne":  # the baseline against itself
+            ratios = "±0 | ±0"
+        else:  # "–" when the baseline arm was not run
+            ratios = (f"{_ms([100 * (x - 1) for x in rc], '{:+.1f}', ' %')} | "
+                      f"{_ms([100 * (x - 1) for x in rt], '{:+.1f}', ' %')}")
         lines.append(f"| {names[arm]} | {statistics.mean(nv):.0f} | {_ms(cpv)} | {_ms(cph)} | "
-                     f"{_ms(tpv, '{:.2f}')} | {_ms([100 * (x - 1) for x in rc], '{:+.1f}')} % | "
-                     f"{_ms([100 * (x - 1) for x in rt], '{:+.1f}')} % |")
+                     f"{_ms(tpv, '{:.2f}')} | {ratios} |")
     mae = [r.district_mae for r in runs if r.arm == "modell" and r.district_mae]
     if mae:
         per_week = np.mean(np.array(mae), axis=0)
@@ -433,13 +443,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.town}: {args.weeks} weeks x {args.seeds} seeds, {args.clients} clients "
           f"+ {args.new_per_week} per week, solver {args.time_limit:g} s per plan "
           f"({time.perf_counter() - t0:.0f} s in all)")
-    print()
-    print(report(runs))
-    if args.json:
+    if args.json:  # before the report: the figures of a long run are kept whatever follows
         args.json.write_text(json.dumps([
             {"arm": r.arm, "seed": r.seed, "district_mae": r.district_mae,
              "weeks": [w.__dict__ for w in r.weeks]} for r in runs], indent=1),
             encoding="utf-8")
+    print()
+    print(report(runs))
 
 
 if __name__ == "__main__":
