@@ -98,6 +98,11 @@ class ModelSettings:
     client_strength: tuple[float, float] = (0.3, 6.0)
     district_strength_default: float = 15.0
     client_strength_default: float = 1.0
+    #: where the morning ends in the explanations (minute of day): a client's own tries
+    #: are told "vormittags" before it and "nachmittags" from it, by the try's own time,
+    #: as the revisit rules split the day (the profile's ``[casework] noon``). It changes
+    #: no chance.
+    noon_min: int = 12 * 60
 
 
 def band_label(band: tuple[int, int]) -> str:
@@ -109,14 +114,15 @@ def band_label(band: tuple[int, int]) -> str:
     return f"{clock(band[0])}–{clock(band[1])} Uhr"
 
 
-def part_of_day(band: tuple[int, int]) -> str:
-    """German word for the time of day a band falls in (by its middle)."""
-    mid = (band[0] + band[1]) / 2
-    if mid < 12 * 60:
-        return "vormittags"
-    if mid < 14 * 60:
-        return "mittags"
-    return "nachmittags"
+#: The words of the two halves of the day in explanations (index: 0 before noon).
+HALF_WORDS = ("vormittags", "nachmittags")
+
+
+def part_of_day(minute: int, noon_min: int = 12 * 60) -> str:
+    """German word for the half of the day a visit starting at ``minute`` falls in:
+    ``vormittags`` before ``noon_min``, else ``nachmittags`` (the halves of the revisit
+    rules, :func:`hausbesuch.casework.rules.half_of_day`)."""
+    return HALF_WORDS[0] if minute < noon_min else HALF_WORDS[1]
 
 
 def band_of(minute: int, bands: Sequence[tuple[int, int]]) -> int:
@@ -217,6 +223,10 @@ class ContactModel:
     district_strength: float
     client_strength: float
     city_rate: np.ndarray = field(repr=False)
+    #: per client, tries and contacts by the half of the day of each try's own start
+    #: (``[half, (tries, contacts)]``, half 0 before ``settings.noon_min``): the words of
+    #: :meth:`reasons`, which say the time of the try, not of the band it was counted in
+    client_halves: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _district_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _client_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -244,6 +254,7 @@ class ContactModel:
         cx: dict[str, np.ndarray] = {}
         cn: dict[str, np.ndarray] = {}
         c_district: dict[str, str] = {}
+        c_halves: dict[str, np.ndarray] = {}
         for r in records:
             hit = outcome_contact(r.result)
             if hit is None or r.minute is None:
@@ -258,6 +269,8 @@ class ContactModel:
                 n[key][w, b] += 1
             city_x[w, b] += hit
             city_n[w, b] += 1
+            half = c_halves.setdefault(r.case_id, np.zeros((2, 2), dtype=int))
+            half[0 if int(r.minute) < s.noon_min else 1] += (1, hit)
         # city level: neutral prior
         sx, sn = (_smooth(a, s.weekday_weight, s.neighbour_weight) for a in (city_x, city_n))
         city_rate = (s.prior_strength * s.prior_rate + sx) / (s.prior_strength + sn)
@@ -272,7 +285,7 @@ class ContactModel:
         else:
             k_d = s.district_strength_default
         model = cls(bands, s, city_x, city_n, dx, dn, cx, cn, c_district, k_d,
-                    s.client_strength_default, city_rate)
+                    s.client_strength_default, city_rate, client_halves=c_halves)
         # client level: strength from how clients differ from their district within a
         # half of the day (the unit of a routine)
         c_keys = sorted(cx)
@@ -358,17 +371,12 @@ class ContactModel:
 
     def reasons(self, client_id: str, district: str | None, band: int) -> list[str]:
         """The evidence behind a chance, as short German phrases: the client's own tries
-        by time of day, and the contact rate in the band in the district (else the city)."""
+        by the half of the day they started in (:attr:`ModelSettings.noon_min`), and the
+        contact rate in the band in the district (else the city)."""
         parts: list[str] = []
-        if client_id in self.client_tries:
-            n, x = self.client_tries[client_id], self.client_counts[client_id]
-            by_part: dict[str, list[int]] = {}
-            for b, band_ in enumerate(self.bands):
-                word = part_of_day(band_)
-                acc = by_part.setdefault(word, [0, 0])
-                acc[0] += int(n[:, b].sum())
-                acc[1] += int(x[:, b].sum())
-            for word, (tries, hits) in by_part.items():
+        if client_id in self.client_halves:
+            for word, (tries, hits) in zip(HALF_WORDS, self.client_halves[client_id].tolist(),
+                                           strict=True):
                 if tries == 0:
                     continue
                 noun = "Versuch" if tries == 1 else "Versuche"
@@ -478,8 +486,11 @@ def records_from_store(store: Any, city: str, *, until: datetime | None = None
 def settings_from_profile(profile: Any) -> ModelSettings:
     """:class:`ModelSettings` from a profile's ``[erreichbarkeit]`` section."""
     r = profile.erreichbarkeit
+    casework = getattr(profile, "casework", None)
+    noon = casework.noon_min if casework is not None else ModelSettings.noon_min
     return ModelSettings(prior_rate=r.prior_rate, prior_strength=r.prior_strength,
-                         weekday_weight=r.weekday_weight, neighbour_weight=r.neighbour_weight)
+                         weekday_weight=r.weekday_weight, neighbour_weight=r.neighbour_weight,
+                         noon_min=noon)
 
 
 def model_for_city(store: Any, profile: Any, *, until: datetime | None = None) -> ContactModel:
