@@ -530,10 +530,13 @@ class VisitChance:
 
     chance: float
     text: str
+    #: the visit is at a time agreed with the client (``Termin vereinbart``): that is the
+    #: better information, the pages show it instead of an estimated chance
+    appointment: bool = False
 
     @property
     def percent(self) -> str:
-        return _pct(self.chance)
+        return "Termin vereinbart" if self.appointment else _pct(self.chance)
 
 
 class VisitChances(dict):
@@ -551,12 +554,19 @@ def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> VisitChan
 
     ``stops`` are objects with ``client_id``, ``district`` and ``start`` (a datetime), as
     :class:`hausbesuch.plandata.PlannedStop`. Empty when the model has learned nothing
-    yet (a neutral guess is no information for a worker).
+    yet (a neutral guess is no information for a worker). A stop at a time agreed with
+    the client (its ``window_text`` says ``Termin vereinbart: …``) gets no estimate but
+    ``appointment`` set: the pages say „Termin vereinbart“ instead of a chance.
     """
+    from hausbesuch.plandata import APPOINTMENT, is_appointment
+
     out = VisitChances()
     if model is None or model.n_records == 0:
         return out
     for s in stops:
+        if is_appointment(getattr(s, "window_text", "") or ""):
+            out[(s.client_id, s.start)] = VisitChance(math.nan, APPOINTMENT, appointment=True)
+            continue
         minute = s.start.hour * 60 + s.start.minute
         band = band_of(minute, model.bands)
         p = model.chance(s.client_id, s.district, s.start.weekday(), band)

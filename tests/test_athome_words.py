@@ -6,7 +6,8 @@ nearer band when a visit's windows are narrowed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,7 @@ from hausbesuch.athome import (
     ContactRecord,
     ModelSettings,
     settings_from_profile,
+    visit_chances,
 )
 
 MONDAY = date(2026, 12, 7)
@@ -59,3 +61,60 @@ def test_the_profile_noon_splits_the_tries_as_the_revisit_rules_do() -> None:
     assert ContactModel.fit([rec("A", 750, "nicht_angetroffen")], settings=s).chance(
         "A", "X", 0, 2) == ContactModel.fit([rec("A", 750, "nicht_angetroffen")],
                                             settings=ModelSettings()).chance("A", "X", 0, 2)
+
+
+def test_an_agreed_appointment_shows_no_chance_on_any_page() -> None:
+    """A stop at a time agreed with the client showed „Chance auf Kontakt 51 %“: the
+    appointment is the better information. Route page, print sheet: „Termin vereinbart“
+    and no percentage; the other stop keeps its chance."""
+    from dataclasses import replace
+
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import RouteLinks, print_sheet, route_page
+    from hausbesuch.plandata import appointment_text
+    from tests.test_maps import sample_plan
+
+    route = next(r for r in sample_plan().routes if len(r.stops) >= 2)
+    first, other = route.stops[0], route.stops[1]
+    agreed = replace(first, window_text=appointment_text(first.start))
+    route = replace(route, stops=(agreed, other, *route.stops[2:]))
+    recs = [ContactRecord(s.client_id, s.district, s.start.date() - timedelta(days=7),
+                          s.start.hour * 60, "angetroffen") for s in route.stops]
+    chances = visit_chances(ContactModel.fit(recs), route.stops)
+    ch = chances.of(agreed)
+    assert ch.appointment and ch.percent == "Termin vereinbart"
+    assert not chances.of(other).appointment and chances.of(other).percent.endswith(" %")
+    for html_text in (route_page(route, MapSettings(), links=RouteLinks(), chances=chances),
+                      print_sheet(route, MapSettings(), links=RouteLinks(), chances=chances)):
+        assert html_text.count("Chance auf Kontakt") == len(route.stops) - 1
+        assert '<span class="chance">Termin vereinbart</span>' in html_text or \
+            '<div class="meta chance"><strong>Termin vereinbart</strong></div>' in html_text
+
+
+def test_web_plan_view_and_worker_page_show_the_appointment() -> None:
+    """The web app's plan view (its table of chances) and a worker's day page, rendered
+    from their templates' chance parts with the app's filters."""
+    from hausbesuch.athome import VisitChance, VisitChances
+    from hausbesuch.web.app import WEB_DIR, _templates
+
+    env = _templates().env
+    start, other = datetime(2026, 12, 7, 10), datetime(2026, 12, 7, 11)
+    chances = VisitChances({
+        ("A", start): VisitChance(float("nan"), "Termin vereinbart", appointment=True),
+        ("B", other): VisitChance(0.42, "1 Versuch vormittags ohne Erfolg")})
+    stops = [SimpleNamespace(client_id="A", start=start, called_off=False),
+             SimpleNamespace(client_id="B", start=other, called_off=False)]
+    route = SimpleNamespace(day=start.date(), team_id="team-1", numbers=[1, 2], stops=stops)
+    plan = (WEB_DIR / "templates" / "plan.html.j2").read_text(encoding="utf-8")
+    part = plan[plan.index("{% if chances %}"):]
+    part = part[:part.index("{% endif %}\n\n") + len("{% endif %}")]
+    view = env.from_string(part).render(chances=chances, days={start.date(): [route]})
+    assert view.count("<tr><td>") == 2
+    assert "<td><strong>Termin vereinbart</strong></td>" in view
+    assert "<td><strong>42 %</strong> · 1 Versuch vormittags ohne Erfolg</td>" in view
+    worker = (WEB_DIR / "templates" / "worker.html.j2").read_text(encoding="utf-8")
+    line = next(x for x in worker.splitlines() if "chances.of(s)" in x)
+    pages = [env.from_string(line).render(chances=chances, s=s) for s in stops]
+    assert "<strong>Termin vereinbart</strong>" in pages[0]
+    assert "Chance auf Kontakt" not in pages[0] and "nan" not in pages[0]
+    assert "Chance auf Kontakt: <strong>42 %</strong>" in pages[1]
