@@ -617,20 +617,30 @@ class Adjustment:
     priority_after: int
 
 
+def band_spans(bands: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The seconds of the day each band stands for, ``[start, end)``: the first band
+    reaches back to midnight, the last one to the end of the day, and a gap between two
+    bands is shared at its middle, as :func:`band_of` counts a time in a gap for the
+    nearer band (12:00–12:29 for 10–12 Uhr and 12:30–12:59 for 13–16 Uhr). The spans
+    of a day together cover all of it."""
+    cuts = [(bands[i - 1][1] + bands[i][0] + 1) // 2 * 60 for i in range(1, len(bands))]
+    return list(zip([0, *cuts], [*cuts, DAY_S], strict=True))
+
+
 def _candidate_cells(
     visit: Any, days: int, bands: Sequence[tuple[int, int]]
 ) -> list[tuple[int, int, int, int]]:
     """(day, band, window start, window end) pieces where the visit may start: the band's
-    service-start interval intersected with the visit's windows and allowed days.
-
-    The first band reaches back to midnight and the last one to the end of the day, so
-    that the pieces of a day together cover all of it."""
+    service-start interval (:func:`band_spans`) intersected with the visit's windows and
+    allowed days. The pieces of a day together cover all of it, gaps between bands
+    included."""
     last = days - 1 if visit.latest_day is None else min(days - 1, visit.latest_day)
+    spans = band_spans(bands)
     out = []
     for d in range(visit.earliest_day, last + 1):
-        for b, (a_min, b_min) in enumerate(bands):
-            lo = d * DAY_S + (0 if b == 0 else a_min * 60)
-            hi = d * DAY_S + (DAY_S - 1 if b == len(bands) - 1 else b_min * 60 - 1)
+        for b, (span_lo, span_hi) in enumerate(spans):
+            lo = d * DAY_S + span_lo
+            hi = d * DAY_S + span_hi - 1
             if visit.time_windows:
                 for tw in visit.time_windows:
                     s, e = max(lo, tw.start), min(hi, tw.end)
@@ -838,8 +848,8 @@ def band_capacity(
     Sums over the teams' shifts the minutes of the band inside the shift (less the share
     of a break that falls into it), divided by the minutes a visit takes: the mean service
     plus a typical leg (the median travel time from a visit to its nearest other visit).
-    As in :func:`_candidate_cells`, the first band reaches back to midnight and the last
-    one to the end of the day.
+    As in :func:`_candidate_cells`, each band stands for its :func:`band_spans` (the first
+    reaches back to midnight, the last to the end of the day, a gap is shared at its middle).
     """
     if minutes_per_visit is None:
         vs = problem.visits
@@ -858,13 +868,13 @@ def band_capacity(
                 leg = float(np.median(nn)) / 60
         minutes_per_visit = max(service + leg, 1.0)
     cap: dict[tuple[int, int], float] = {}
-    last = len(bands) - 1
+    spans = band_spans(bands)
     for team in problem.teams:
         for shift in team.shifts:
             d = shift.day
-            for b, (a_min, e_min) in enumerate(bands):
-                lo = d * DAY_S + (0 if b == 0 else a_min * 60)
-                hi = d * DAY_S + (DAY_S if b == last else e_min * 60)
+            for b, (span_lo, span_hi) in enumerate(spans):
+                lo = d * DAY_S + span_lo
+                hi = d * DAY_S + span_hi
                 s, e = max(lo, shift.window.start), min(hi, shift.window.end)
                 if e <= s:
                     continue

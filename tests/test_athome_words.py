@@ -15,9 +15,12 @@ from hausbesuch.athome import (
     ContactModel,
     ContactRecord,
     ModelSettings,
+    adjust_visits,
+    band_capacity,
     settings_from_profile,
     visit_chances,
 )
+from routing.model import TimeWindow, Visit
 
 MONDAY = date(2026, 12, 7)
 GAPPED = [(480, 600), (600, 720), (780, 960)]  # 8–10, 10–12, 13–16 Uhr: no lunch hour
@@ -118,3 +121,35 @@ def test_web_plan_view_and_worker_page_show_the_appointment() -> None:
     assert "<strong>Termin vereinbart</strong>" in pages[0]
     assert "Chance auf Kontakt" not in pages[0] and "nan" not in pages[0]
     assert "Chance auf Kontakt: <strong>42 %</strong>" in pages[1]
+
+
+def test_a_kept_half_day_keeps_its_share_of_the_lunch_gap() -> None:
+    """Bands 8–10, 10–12, 13–16 Uhr and a visit open 8–16: the narrowed windows lost
+    12:00–13:00 whichever half was kept, though a start at 12:15 counts for 10–12 Uhr and
+    one at 12:45 for 13–16 Uhr (the nearer band). Now the morning keeps 12:00–12:29 and
+    the afternoon 12:30–12:59."""
+    days = 5
+    windows = tuple(TimeWindow(d * 86400 + 8 * 3600, d * 86400 + 16 * 3600)
+                    for d in range(days))
+    for good, want in ((500, (8 * 3600, 12 * 3600 + 30 * 60 - 1)),
+                       (800, (12 * 3600 + 30 * 60, 16 * 3600))):
+        recs = [rec("V", 1380 - good, "nicht_angetroffen", MONDAY + timedelta(k))
+                for k in range(5)]
+        recs += [rec(f"O{k}", good, "angetroffen", MONDAY + timedelta(k % 5))
+                 for k in range(10)]
+        model = ContactModel.fit(recs, GAPPED)
+        for unit in ("band", "halbtag"):
+            out, adj = adjust_visits([Visit("V", 1, 2700, windows, 5)], model, start=MONDAY,
+                                     days=days, district_of={"V": "X"}, unit=unit)
+            assert "V" in adj, unit
+            got = {(w.start % 86400, w.end % 86400) for w in out[0].time_windows}
+            assert got == {want}, (unit, good, got)
+
+
+def test_band_capacity_counts_the_gap_for_the_nearer_band() -> None:
+    shift = SimpleNamespace(day=0, window=TimeWindow(8 * 3600, 16 * 3600), breaks=())
+    problem = SimpleNamespace(teams=[SimpleNamespace(shifts=[shift])], visits=())
+    cap = band_capacity(problem, GAPPED, minutes_per_visit=30)
+    assert cap == {(0, 0): pytest.approx(4.0), (0, 1): pytest.approx(5.0),
+                   (0, 2): pytest.approx(7.0)}
+    assert sum(cap.values()) == pytest.approx(16.0)  # all 8 hours, the gap included
