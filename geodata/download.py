@@ -42,7 +42,6 @@ the project that talks to a server, and only with a place name, never client dat
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -55,7 +54,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geodata.cache import PUBLIC, atomic_path, atomic_write, cache_dir, cache_key
+from geodata.cache import PUBLIC, atomic_path, atomic_write, cache_dir, cache_key, file_digest
 from geodata.errors import DownloadError
 
 #: Bump when the downloaded content or file layout changes (old files are not reused).
@@ -204,30 +203,17 @@ def download_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     return info
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-#: Downloads found intact in this process: (path, size, mtime_ns).
-_verified: set[tuple[str, int, int]] = set()
-
-
 def verify_download(path: str | os.PathLike[str]) -> None:
     """Check a downloaded file against the size and SHA-256 its sidecar recorded.
 
     Raises :class:`geodata.errors.ExtractError` (the file is damaged; deleting it
     downloads it again) on a mismatch. Sidecars without these keys (written before
-    they were recorded) are accepted. Each unchanged file is hashed once per process.
+    they were recorded) are accepted. The digest is :func:`geodata.cache.file_digest`'s,
+    memoised per path, size and mtime: each unchanged file is read once per process,
+    also by the readers after this check (index and network caches key on it).
     """
     p = Path(path)
     st = p.stat()
-    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    if key in _verified:
-        return
     try:
         info = json.loads(_sidecar(p).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -237,13 +223,12 @@ def verify_download(path: str | os.PathLike[str]) -> None:
     detail = None
     if isinstance(size, int) and st.st_size != size:
         detail = f"{st.st_size} Bytes statt der heruntergeladenen {size} Bytes"
-    elif isinstance(digest, str) and _sha256(p) != digest:
+    elif isinstance(digest, str) and file_digest(p) != digest:
         detail = "die Prüfsumme weicht vom Download ab"
     if detail is not None:
         from geodata.osm import damaged_extract
 
         raise damaged_extract(p, detail)
-    _verified.add(key)
 
 
 def _newest_mtime(folder: Path) -> float:
@@ -718,7 +703,7 @@ def download_place(
                 check_network(tmp, name)
                 # what was written, checked when the file is reused (verify_download)
                 info["size"] = tmp.stat().st_size
-                info["sha256"] = _sha256(tmp)
+                info["sha256"] = file_digest(tmp)
                 # the sidecar first: the download counts as done once the .osm.pbf appears
                 _write_json_atomic(_sidecar(target), info)
         except BaseException:
