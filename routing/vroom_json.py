@@ -170,7 +170,14 @@ def _coords(obj: Mapping[str, Any], key: str, where: str) -> tuple[float, float]
     if (not isinstance(v, list) or len(v) < 2
             or any(isinstance(x, bool) or not isinstance(x, int | float) for x in v[:2])):
         raise _e(where, key, f"[Länge, Breite] erwartet, erhalten {_short(v)}.")
-    return float(v[0]), float(v[1])
+    try:
+        lon, lat = float(v[0]), float(v[1])
+    except OverflowError:  # an integer of hundreds of digits (review 19 #5)
+        lon = lat = math.inf
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise _e(where, key, f"[Länge, Breite] als endliche Zahlen erwartet, erhalten "
+                             f"{_short(v)}.")
+    return lon, lat
 
 
 def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:

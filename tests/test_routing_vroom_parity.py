@@ -311,7 +311,8 @@ def test_coordinates_without_an_index_are_refused_as_by_vroom(key, tmp_path):
         _theirs(data, tmp_path)
 
 
-@pytest.mark.parametrize("bad", [[9.7], "9.7,50.8", [True, 50.8]])
+@pytest.mark.parametrize("bad", [[9.7], "9.7,50.8", [True, 50.8], [10**400, 50.8],
+                                 [9.7, -10**400]])
 def test_malformed_coordinates_are_refused(bad, tmp_path):
     from routing.errors import RoutingInputError
 
