@@ -51,15 +51,18 @@ def cities_with_entries(store: Store) -> list[str]:
 
 
 def other_cities_hint(store: Store, city: str, cities: list[str] | None = None, *,
-                      what: str = "Fälle") -> str:
+                      what: str = "Fälle", lead: bool = True) -> str:
     """A German hint when ``city`` has no case but the store holds cases of other cities
     (``cities``: :func:`cities_with_cases`, if already known), else "". ``what`` names
     what ``cities`` have (``"Pläne"``: :func:`cities_with_plans`, ``"Einträge"``:
-    :func:`cities_with_entries`, passed as ``cities``)."""
+    :func:`cities_with_entries`, passed as ``cities``). Without ``lead`` the hint does not
+    begin with „Für … sind keine … gespeichert.“ (the caller has said so in its own
+    words)."""
     cities = cities_with_cases(store) if cities is None else cities
     if city in cities or not cities:
         return ""
     named = ", ".join(cities[:MAX_NAMED]) + (" …" if len(cities) > MAX_NAMED else "")
-    return (f"Für {city} sind keine {what} gespeichert. Die Datenbank enthält {what} von: "
+    first = f"Für {city} sind keine {what} gespeichert. " if lead else ""
+    return (f"{first}Die Datenbank enthält {what} von: "
             f"{named} – --city angeben (das Profil dieser Stadt). Wurde der Name (name) im "
             f"Profil geändert, sind die {what} unter dem alten Namen gespeichert.")

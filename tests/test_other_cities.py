@@ -173,16 +173,21 @@ def test_plans_and_audit_without_city_name_the_cities_that_have_them(tmp_path,
     ok("plan", str(clients), "--city", "bad-hersfeld", "--start", "2026-12-14", "--days", "1",
        "--out", str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1", "--db", db)
     out = " ".join(ok("plans", "--db", db).split())
-    assert out.startswith("Keine gespeicherten Pläne für Kassel. Für Kassel sind keine Pläne "
-                          "gespeichert. Die Datenbank enthält Pläne von: Bad Hersfeld – --city "
-                          "angeben (das Profil dieser Stadt)."), out
+    # said once, not twice (review 19 #6)
+    assert out.startswith("Keine gespeicherten Pläne für Kassel. Die Datenbank enthält Pläne "
+                          "von: Bad Hersfeld – --city angeben (das Profil dieser Stadt)."), out
     assert out.endswith("Alle Städte: --all."), out
     assert "Für Kassel" not in ok("plans", "--city", "bad-hersfeld", "--db", db)
-    for _ in range(2):  # the first reading of Kassel's log is no entry of Kassel's data
-        out = " ".join(ok("audit", "--db", db).split())
-        assert ("Für Kassel sind keine Einträge gespeichert. Die Datenbank enthält Einträge "
-                "von: Bad Hersfeld – --city angeben") in out, out
+    out = " ".join(ok("audit", "--db", db).split())
+    assert out.startswith("Keine Einträge für Kassel. Die Datenbank enthält Einträge von: Bad "
+                          "Hersfeld – --city angeben"), out
+    # the first reading of Kassel's log is no entry of Kassel's data: listed, and not
+    # contradicted by a „keine Einträge“
+    out = " ".join(ok("audit", "--db", db).split())
     assert out.startswith("Protokoll für Kassel: 1 Eintrag"), out
+    assert ("Außer Lesezugriffen auf das Protokoll sind für Kassel keine Einträge gespeichert. "
+            "Die Datenbank enthält Einträge von: Bad Hersfeld – --city angeben") in out, out
+    assert "Für Kassel sind keine" not in out, out
     out = ok("audit", "--city", "bad-hersfeld", "--db", db)
     assert "Protokoll für Bad Hersfeld" in out and "Für " not in out, out
     # an empty database: nothing to name

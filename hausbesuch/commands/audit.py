@@ -89,8 +89,11 @@ def register(app: typer.Typer) -> None:
             # a forgotten --city (the default Kassel): the cities that have entries; the
             # city's own reads of the log (written below) are no entries of its data
             hint = (other_cities_hint(store, profile.name, cities_with_entries(store),
-                                      what="Einträge")
+                                      what="Einträge", lead=False)
                     if profile is not None and all(r["code"] == READ for r in rows) else "")
+            if hint and rows:  # listed: only reads of the log (review 19 #6)
+                hint = (f"Außer Lesezugriffen auf das Protokoll sind für {profile.name} keine "
+                        f"Einträge gespeichert. {hint}")
             if out is not None:
                 write_csv(out, auditlog.COLUMNS, rows, example="protokoll.csv")
             store.audit(cli_actor(), "protokoll_gelesen", city=flt.city,

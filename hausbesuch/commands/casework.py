@@ -653,7 +653,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             plans = store.list_plans(name)
             versions = {p.id: store.plan_version(p.id) for p in plans}
             # a forgotten --city (the default Kassel): the cities that have plans
-            hint = (other_cities_hint(store, name, cities_with_plans(store), what="Pläne")
+            hint = (other_cities_hint(store, name, cities_with_plans(store), what="Pläne",
+                                      lead=False)
                     if name and not plans else "")
         if not plans:
             typer.echo("Keine gespeicherten Pläne" + (f" für {name}." if name else "."))
