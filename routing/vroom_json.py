@@ -506,7 +506,7 @@ def _job_service(jid: str, svc: tuple[int, int, dict[str, int], dict[str, int]],
     )
     raise _e(f"Job {jid}", key,
              f"je Fahrzeugtyp verschiedene Dauern ({each}) werden nicht unterstützt: der "
-             "Besuch hat eine Dauer für alle Fahrzeuge, die ihn übernehmen können.")
+             "Job hat eine Dauer für alle Fahrzeuge, die ihn übernehmen können.")
 
 
 def _problem_from_json(data: dict[str, Any]) -> Problem:
