@@ -250,23 +250,39 @@ def announcements(
     return out
 
 
+#: What a case-management export writes into a Name cell for "no name": punctuation
+#: only ("-", "?", "/"), "k. A.", "keine Angabe", "o. A.", "ohne Angabe", "unbekannt",
+#: "nicht bekannt", "n. n."/"NN", "n/a". Narrower than the placeholders of optional fields
+#: (:func:`hausbesuch.fields.is_placeholder`): no word that is a name too ("Na", "Keine",
+#: "Ohne" are surnames).
+_NAME_PLACEHOLDER = re.compile(
+    r"[-–—_.?/*]*|k\.\s*a\.?|keine\s+angaben?|o\.\s*a\.?|ohne\s+angaben?|"
+    r"(?:name\s+)?(?:unbekannt|nicht\s+bekannt)|n\.?\s*n\.?|n\s*/\s*a\.?",
+    re.IGNORECASE)
+
+
+def is_name_placeholder(text: str) -> bool:
+    """Whether a name (or one side of "Nachname, Vorname") is an export's "no name"."""
+    return _NAME_PLACEHOLDER.fullmatch(" ".join(text.split())) is not None
+
+
 def letter_name(name: str) -> str:
     """The client's name as a letter writes it (address field and salutation).
 
     Client lists often give the name as "Nachname, Vorname" (and joined split name
     columns so): a name with exactly one comma is turned round, "Weiß, Anna" becomes
-    "Anna Weiß" (a side left empty is dropped with the comma). Any other name is written
-    as stored; nothing is guessed from it (no gender, no title).
+    "Anna Weiß" (a side left empty, or a placeholder such as "-", is dropped with the
+    comma). Any other name is written as stored; nothing is guessed from it (no gender,
+    no title). A name that is an export's placeholder (:func:`is_name_placeholder`), as a
+    whole or on both sides of the comma, is no name: "".
     """
-    from hausbesuch.fields import is_placeholder
-
     text = name.strip()
-    if is_placeholder(text):
+    if is_name_placeholder(text):
         return ""  # "-", "k. A.", "unbekannt": an export's "no name", not a name
     if text.count(",") != 1:
         return text
     last, first = (" ".join(p.split()) for p in text.split(","))
-    return " ".join(p for p in (first, last) if p and not is_placeholder(p))
+    return " ".join(p for p in (first, last) if p and not is_name_placeholder(p))
 
 
 def no_name_reason(name: str) -> str:
@@ -280,38 +296,43 @@ def no_name_reason(name: str) -> str:
             "in der Kundenliste eintragen")
 
 
-#: A leading Anrede word of a name stored for a Serienbrief ("Herrn Dr. Max Mustermann",
-#: "z. Hd. Frau Demir"): right in the address field, not in "Guten Tag …,".
-#: "An" only before such a word ("An Frau Demir", "An die Familie Şahin"): An is a given
-#: name too ("An Nguyen").
-_ANREDE = re.compile(r"(?:an\s+(?:d(?:ie|en)\s+)?(?=(?:herrn?|frau|familie)\s)"
-                     r"|z\.\s*hd\.?\s*|zu\s+händen\s+|(?:herrn?|frau)\s+)", re.IGNORECASE)
+#: A framing word before the Anrede of a name stored for a Serienbrief ("z. Hd. Herrn
+#: Meier", "An Frau Demir", "An die Familie Şahin"): right in the address field, not in
+#: "Guten Tag …,". "An" only before an Anrede word: An is a given name too ("An Nguyen").
+_FRAMING = re.compile(r"(?:an\s+(?:d(?:ie|en|er)\s+)?(?=(?:herrn?|frau|familie)\s)"
+                      r"|z\.\s*hd\.?\s*|zu\s+h(?:ä|ae)nden\s+)", re.IGNORECASE)
+#: A leading form of address: kept in the salutation, the accusative "Herrn" of the
+#: address field as "Herr".
+_ANREDE = re.compile(r"(herrn?|frau)\s+", re.IGNORECASE)
 #: "Herrn und Frau Müller", "Frau u. Herrn Müller": a couple is greeted as such.
-_COUPLE = re.compile(r"(?:herrn?|frau)\s+(?:und|u\.|&)\s+(?:herrn?|frau)\s+", re.IGNORECASE)
+_COUPLE = re.compile(r"(herrn?|frau)\s+(?:und|u\.|&)\s+(herrn?|frau)\s+", re.IGNORECASE)
+
+
+def _anrede(word: str) -> str:
+    return "Frau" if word.casefold() == "frau" else "Herr"
 
 
 def salutation_name(name: str) -> str:
     """The name as the salutation and the texts write it (``{name}``): a name as
-    :func:`letter_name` writes it, without a leading Anrede word (Herrn, Herr, Frau, An,
-    z. Hd.), which a Serienbrief export puts in front of the name for the address field:
-    "Herrn Dr. Max Mustermann" is greeted "Guten Tag Dr. Max Mustermann,"; "Familie Şahin"
-    stays, "Herrn und Frau Müller" becomes "Herr und Frau Müller". A name that is nothing
-    but such a word stays as it is."""
+    :func:`letter_name` writes it, with a leading form of address in the nominative and
+    without the framing words a Serienbrief export puts in front of it for the address
+    field (An, An die, z. Hd., zu Händen): "Frau Müller" is greeted "Guten Tag Frau
+    Müller,", "Herrn Dr. Max Mustermann" "Guten Tag Herr Dr. Max Mustermann,",
+    "z. Hd. Herrn Meier" "Guten Tag Herr Meier,"; "Familie Şahin" stays, "Herrn und Frau
+    Müller" becomes "Herr und Frau Müller". A name that is nothing but such words stays
+    as it is."""
     text = name
-    while True:
-        if _COUPLE.match(text):
-            words = text.split()
-            rest = " ".join(words[3:])
-            if rest:
-                first = "Frau" if words[0].casefold() == "frau" else "Herr"
-                second = "Frau" if words[2].casefold() == "frau" else "Herr"
-                return f"{first} und {second} {rest}"
-            return text
-        m = _ANREDE.match(text)
-        if m is None or not text[m.end():].strip() or re.match(
-                r"(?:und|u\.|&)(?:\s|$)", text[m.end():], re.IGNORECASE):
-            return text
+    while (m := _FRAMING.match(text)) is not None and text[m.end():].strip():
         text = text[m.end():].lstrip()
+    if (m := _COUPLE.match(text)) is not None:
+        rest = text[m.end():].strip()
+        return f"{_anrede(m[1])} und {_anrede(m[2])} {rest}" if rest else name
+    if (m := _ANREDE.match(text)) is not None:
+        rest = text[m.end():].strip()
+        if not rest or re.match(r"(?:und|u\.|&)(?:\s|$)", rest, re.IGNORECASE):
+            return name
+        return f"{_anrede(m[1])} {rest}"
+    return text
 
 
 _HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
@@ -670,7 +691,7 @@ def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
 
     Letters of a script the fonts lack (Chinese, Korean) are to be entered in Latin
     script; a rare sign of a script the letter prints (an Arabic ligature) is to be
-    written out or replaced, named by its code point (a sign, not a name); other
+    written out or replaced, named by its script only (it may be a letter of a name); other
     characters (an emoji, a symbol) have no script and are to be removed. Scripts are
     named in German (:data:`_SCRIPT_DE`), an unknown one not at all."""
     import unicodedata
@@ -687,15 +708,14 @@ def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
         missing_glyphs("".join(_SCRIPT_DE[w][2] for w in scripts))  # probe the samples
         if all(_SHOWN.get(_SCRIPT_DE[w][2], True) for w in scripts):
             # the script prints: only some rare signs of it are missing
+            # not named by code point: a rare letter may be a letter of the name
             signs = [ch for ch in chars if unicodedata.category(ch)[0] in "LM"]
-            points = ", ".join(f"U+{ord(ch):04X}" for ch in signs[:3]) + (
-                ", …" if len(signs) > 3 else "")
             what = _and([_SCRIPT_DE[w][1] for w in scripts])
-            count = (f"ein Zeichen der {what}, das" if len(signs) == 1
-                     else f"{len(signs)} Zeichen der {what}, die")
+            count = (f"ein seltenes Zeichen der {what}, das" if len(signs) == 1
+                     else f"{len(signs)} seltene Zeichen der {what}, die")
             more = (" und Sonderzeichen (z. B. Emoji), die der Brief nicht drucken kann"
                     if symbols else "")
-            return (f"{where} {count} die Briefschrift nicht darstellen kann ({points}){more}: "
+            return (f"{where} {count} die Briefschrift nicht darstellen kann{more}: "
                     "bitte ausschreiben oder ersetzen" + (" und die Sonderzeichen entfernen"
                                                          if symbols else ""))
     named = _and([_SCRIPT_DE[w][0] for w in scripts if w in _SCRIPT_DE]) \

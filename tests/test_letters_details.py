@@ -231,34 +231,46 @@ def test_the_letter_date_is_todays_by_the_clock(planned_week, tmp_path, monkeypa
     ("-, -", ""),
     ("Weiß, -", "Weiß"),  # a placeholder side is dropped like an empty one
     ("k. A., Anna", "Anna"),
+    ("NN", ""),
+    ("n. n., -", ""),
+    ("Na, Young-Hee", "Young-Hee Na"),  # real surnames, no placeholders (review 19 #2)
+    ("Keine, Anna", "Anna Keine"),
+    ("Ohne, Peter", "Peter Ohne"),
+    ("Na", "Na"),
 ])
 def test_letter_name(stored, written):
     assert letter_name(stored) == written
 
 
 @pytest.mark.parametrize(("written", "greeted"), [
-    ("Herrn Dr. Max Mustermann", "Dr. Max Mustermann"),
-    ("Herr Max Mustermann", "Max Mustermann"),
-    ("Frau Ayşe Demir", "Ayşe Demir"),
+    ("Herrn Dr. Max Mustermann", "Herr Dr. Max Mustermann"),
+    ("Herr Max Mustermann", "Herr Max Mustermann"),
+    ("Frau Ayşe Demir", "Frau Ayşe Demir"),
+    ("Frau Müller", "Frau Müller"),  # was „Guten Tag Müller,“ (review 19 #1)
+    ("Herrn Müller", "Herr Müller"),
+    ("z. Hd. Herrn Meier", "Herr Meier"),
+    ("zu Händen Frau Meier", "Frau Meier"),
     ("Familie Şahin", "Familie Şahin"),
-    ("An Frau Demir", "Demir"),
+    ("An Frau Demir", "Frau Demir"),
     ("An die Familie Şahin", "Familie Şahin"),
-    ("z. Hd. Frau Prof. Weiß", "Prof. Weiß"),
+    ("An den Herrn Demir", "Herr Demir"),
+    ("z. Hd. Frau Prof. Weiß", "Frau Prof. Weiß"),
     ("Herrn und Frau Müller", "Herr und Frau Müller"),
+    ("Frau u. Herrn Müller", "Frau und Herr Müller"),
     ("An Nguyen", "An Nguyen"),  # An is a given name too
     ("Frauke Herrmann", "Frauke Herrmann"),
     ("Herrn", "Herrn"),  # nothing but the word: as stored
     ("Anna Weiß", "Anna Weiß"),
 ])
-def test_salutation_name_drops_a_leading_anrede(written, greeted):
+def test_salutation_name_keeps_the_anrede_without_framing(written, greeted):
     assert salutation_name(written) == greeted
 
 
 def test_placeholder_and_anrede_names(planned_week, db, tmp_path):
     """A Name cell holding a placeholder ("-", "k. A.", "unbekannt") gets no letter, saying
     so, where it was greeted „Guten Tag -,“; a name stored with its Anrede keeps it in the
-    address field and is greeted without it (was „Guten Tag Herrn Dr. Max Mustermann,“)
-    (QA 19b #3, #4)."""
+    address field and is greeted with it in the nominative (was „Guten Tag Herrn Dr. Max
+    Mustermann,“; then „Guten Tag Dr. Max Mustermann,“) (QA 19b #3, #4; review 19 #1)."""
     stops = [s.client_id for s in planned_week.result.plan.routes[0].stops[:6]]
     names = dict(zip(stops, ["-", "k. A.", "unbekannt", "Herrn Dr. Max Mustermann",
                              "Frau Ayşe Demir", "Familie Şahin"], strict=True))
@@ -271,14 +283,14 @@ def test_placeholder_and_anrede_names(planned_week, db, tmp_path):
         assert (f"Kein Brief für {cid}: Name ist ein Platzhalter („{shown}“), kein Name "
                 "gespeichert") in " ".join(res.output.split()), res.output
     for cid, stored, greeted in zip(stops[3:], list(names.values())[3:],
-                                    ["Dr. Max Mustermann", "Ayşe Demir", "Familie Şahin"],
+                                    ["Herr Dr. Max Mustermann", "Frau Ayşe Demir",
+                                     "Familie Şahin"],
                                     strict=True):
         path = out / f"brief_{cid}.pdf"
         text = _text(path)
         assert f"Guten Tag {greeted}," in text, text
         assert _address_lines(path)[0] == stored
     assert "Guten Tag Herrn" not in _text(out / f"brief_{stops[3]}.pdf")
-    assert "Guten Tag Frau" not in _text(out / f"brief_{stops[4]}.pdf")
     # write_letters itself (given the client list) says the same
     from hausbesuch.config import load_profile
     from hausbesuch.letters import write_letters
