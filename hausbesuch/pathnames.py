@@ -4,12 +4,14 @@ can be found again, and the log is append-only: ``purge`` does not reach it. A f
 „Auskunft Jan Hoffmann Elisabeth-Selbert-Strasse 7.txt“ would keep the client's name and
 street after the case's erasure.
 
-Words are compared whole, without regard to case, umlaut spelling (``ü``/``ue``, ``ß``/``ss``)
-or how they are joined (``Jan_Hoffmann``, ``JanHoffmann``, ``Hoffmann-Jan``); a word of the
+Words are compared whole, without regard to case, umlaut spelling (``ü``/``ue``/``u``,
+``ß``/``ss``) or how they are joined (``Jan_Hoffmann``, ``JanHoffmann``, ``Hoffmann-Jan``); a word of the
 name counts from three letters, and words that name nobody (``von``, ``Frau``, ``Straße``,
 ``Weg``, ``Am``) do not count. A street counts by its own words (``Elisabeth``,
 ``Selbert``; ``Bahnhofstraße`` also as ``Bahnhofstr`` and ``Bahnhof``). The folders above the
-user's home folder are not looked at (``/home/jan`` is the coordinator's, not the client's).
+user's home folder are not looked at (``/home/jan`` is the coordinator's, not the client's);
+every folder of a path outside it is. A path is looked at as typed and as the log keeps it
+(with its links resolved: ``~/Auskunft`` may point to ``/srv/Jan Hoffmann``).
 """
 
 from __future__ import annotations
@@ -39,19 +41,28 @@ _STREET_ENDINGS = ("strasse", "str")
 MIN_LETTERS = 3
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_SHARP_S = str.maketrans({"ß": "ss"})
 _CAMEL = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _words(text: str) -> list[str]:
+def _plain(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch))
+
+
+def _words(text: str, *, stripped: bool = False) -> list[str]:
     """The words of ``text``, compared forms: case folded, umlauts spelled out, accents
-    dropped; split at everything that is no letter and at a capital inside a word."""
+    dropped; split at everything that is no letter and at a capital inside a word. With
+    ``stripped``, each word with umlauts also in the form with their accents dropped
+    (``müller`` as ``mueller`` and ``muller``): the forms a stored word may take in a
+    file name."""
     out = []
     for word in _WORD.findall(_CAMEL.sub(" ", text)):
-        folded = word.casefold().translate(_UMLAUTS)
-        plain = "".join(ch for ch in unicodedata.normalize("NFKD", folded)
-                        if not unicodedata.combining(ch))
-        out.append(plain)
+        folded = word.casefold()
+        out.append(_plain(folded.translate(_UMLAUTS)))
+        if stripped and (bare := _plain(folded.translate(_SHARP_S))) != out[-1]:
+            out.append(bare)
     return out
 
 
@@ -66,29 +77,76 @@ def _forms(word: str) -> set[str]:
 
 
 def name_words(name: str | None) -> set[str]:
-    return {w for w in _words(name or "") if len(w) >= MIN_LETTERS and w not in NAME_FILLERS}
+    return {w for w in _words(name or "", stripped=True)
+            if len(w) >= MIN_LETTERS and w not in NAME_FILLERS}
 
 
 def street_words(street: str | None, address: str | None = None) -> set[str]:
-    """The words of a street; without a street, of the address's part before its house
-    number."""
-    text = street or re.split(r"\d|,", address or "", maxsplit=1)[0]
+    """The words of a street; without a street, of the street the address names (not of
+    a ``c/o`` line before it: that is a name, see :func:`co_words`)."""
+    if not street and address:
+        from geodata.addresses import parse_address
+
+        street = parse_address(address).street
     out: set[str] = set()
-    for w in _words(text):
+    for w in _words(street or "", stripped=True):
         out |= {f for f in _forms(w) if len(f) >= MIN_LETTERS and f not in STREET_FILLERS}
     return out
 
 
-def _parts(path: Path) -> list[str]:
-    """The names of the path's file and folders below the user's home folder (all of them
-    when the path is not below it)."""
-    full = Path(path).expanduser().absolute()
+#: Words of a ``c/o`` line that name nobody: its marker and kinds of relation.
+_CO_FILLERS = frozenset({
+    "bei", "wohnhaft", "per", "adresse", "haenden", "eltern", "mutter", "vater", "sohn",
+    "tochter", "oma", "opa", "tante", "onkel", "schwester", "bruder", "freund", "freundin",
+})
+
+
+def co_words(address: str | None) -> set[str]:
+    """The words of the names in the address's ``c/o``/``bei`` line ("c/o Müller
+    (Eltern), Am Markt 13"): a person's name, as much as the client's."""
+    if not address:
+        return set()
+    from geodata.addresses import parse_address
+
+    out: set[str] = set()
+    for extra in parse_address(address).extra:
+        if re.match(r"(?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|wohnhaft\s+bei|z\.\s*h|zu\s+h)",
+                    extra, re.IGNORECASE):
+            out |= {w for w in name_words(extra) if w not in _CO_FILLERS}
+    return out
+
+
+def _homes() -> list[Path]:
     try:
         home = Path.home()
-        rel = full.relative_to(home) if full.is_relative_to(home) else full
     except RuntimeError:  # no home folder known
-        rel = full
+        return []
+    try:
+        return list(dict.fromkeys([home, home.resolve()]))
+    except (OSError, RuntimeError):
+        return [home]
+
+
+def _parts(full: Path) -> list[str]:
+    """The names of the path's file and folders below the user's home folder (all of them
+    when the path is not below it)."""
+    rel = full
+    for home in _homes():
+        if full.is_relative_to(home):
+            rel = full.relative_to(home)
+            break
     return [p for p in rel.parts if p not in (rel.anchor, "")]
+
+
+def _paths(path: Path) -> list[Path]:
+    """The path as typed (absolute) and as the audit log keeps it (``resolve()``: a
+    symlinked folder as its target)."""
+    typed = Path(path).expanduser().absolute()
+    try:
+        real = typed.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return [typed]
+    return [typed] if real == typed else [typed, real]
 
 
 def named_in_path(path: Path, people: Iterable[tuple[str | None, str | None, str | None]],
@@ -97,19 +155,24 @@ def named_in_path(path: Path, people: Iterable[tuple[str | None, str | None, str
     names ("Namen" or "Straße"), and whether it is in the file's own name (else in a
     folder's), or None. Without ``streets`` only names count; without ``folders`` only the
     file's own name is looked at."""
-    parts = _parts(path)[-1:] if not folders else _parts(path)
-    if not parts:
+    file_words: set[str] = set()
+    all_words: set[str] = set()
+    for full in _paths(path):
+        parts = _parts(full)[-1:] if not folders else _parts(full)
+        if not parts:
+            continue
+        found_in: list[set[str]] = []
+        for part in parts:
+            forms: set[str] = set()
+            for w in _words(part):
+                forms |= _forms(w)
+            found_in.append(forms)
+        file_words |= found_in[-1]
+        all_words |= set().union(*found_in)
+    if not all_words:
         return None
-    found_in: list[set[str]] = []
-    for part in parts:
-        forms: set[str] = set()
-        for w in _words(part):
-            forms |= _forms(w)
-        found_in.append(forms)
-    file_words = found_in[-1]
-    all_words = set().union(*found_in)
     for name, street, address in people:
-        for kind, words in (("Namen", name_words(name)),
+        for kind, words in (("Namen", name_words(name) | co_words(address)),
                             ("Straße", street_words(street, address) if streets else set())):
             if hit := words & all_words:
                 return kind, bool(hit & file_words)

@@ -46,3 +46,49 @@ def test_the_home_folder_and_fillers_are_not_looked_at(
 def test_a_case_id_is_made_safe_for_a_file_name() -> None:
     assert safe_file_part("K-100003") == "K-100003"
     assert safe_file_part("A/7 ü") == "A_7_ü"
+
+
+def test_an_umlaut_written_without_its_dots_is_found(tmp_path: Path) -> None:
+    """„Müller“ was found as „Mueller“ only, not as „Muller“ (review 19)."""
+    person = ("Hans Müller", "Größweg", None)
+    assert named_in_path(tmp_path / "Auskunft Muller.txt", [person]) == ("Namen", True)
+    assert named_in_path(tmp_path / "auskunft-mueller.txt", [person]) == ("Namen", True)
+    assert named_in_path(tmp_path / "Grossweg 3.txt", [person]) == ("Straße", True)
+    assert named_in_path(tmp_path / "Groweg 3.txt", [person]) is None
+    assert named_in_path(tmp_path / "Auskunft Jurgen.txt", [PERSON]) == ("Namen", True)
+
+
+def test_a_linked_folder_is_looked_at_as_the_log_keeps_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log keeps the path with its links resolved: a folder in the home folder linked
+    to „/srv/Jan Hoffmann“ passed the check, and the target was logged (review 19)."""
+    home = tmp_path / "home"
+    target = tmp_path / "srv" / "Jan Hoffmann"
+    target.mkdir(parents=True)
+    home.mkdir()
+    (home / "Auskunft").symlink_to(target, target_is_directory=True)
+    monkeypatch.setenv("HOME", str(home))
+    person = ("Jan Hoffmann", None, None)
+    assert named_in_path(home / "Auskunft" / "k-1.txt", [person]) == ("Namen", False)
+    assert named_in_path(home / "k-1.txt", [person]) is None
+    # a file linked to a named one counts as in the file's own name
+    (target / "Hoffmann.txt").write_text("")
+    (home / "k-2.txt").symlink_to(target / "Hoffmann.txt")
+    assert named_in_path(home / "k-2.txt", [person], folders=False) == ("Namen", True)
+
+
+def test_a_c_o_name_is_a_name_not_the_street(tmp_path: Path) -> None:
+    """Without a street column, the words before the house number were taken: for
+    „c/o Müller (Eltern), Lindenweg 13“ the c/o name was reported as „die Straße“
+    (review 19). The parsed street counts as the street; the c/o name as a name."""
+    from hausbesuch.pathnames import street_words
+
+    address = "c/o Müller (Eltern), Lindenweg 13, 36251 Bad Hersfeld"
+    assert street_words(None, address) == {"lindenweg"}
+    person = ("Anna Weiß", None, address)
+    assert named_in_path(tmp_path / "Mueller.txt", [person]) == ("Namen", True)
+    assert named_in_path(tmp_path / "Lindenweg.txt", [person]) == ("Straße", True)
+    assert named_in_path(tmp_path / "Eltern.txt", [person]) is None
+    assert named_in_path(tmp_path / "Schmidt.txt",
+                         [(None, None, "bei Schmidt, Hauptstr. 5, 36251 Bad Hersfeld")]
+                         ) == ("Namen", True)
