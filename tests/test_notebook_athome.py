@@ -138,6 +138,9 @@ def test_without_outcomes_says_so_and_draws_no_heat_map(tmp_path) -> None:
     joined = "\n".join(_text_of(o) for c in nb.cells for o in c.get("outputs", []))
     assert "Bad Hersfeld: 0 Besuche mit Ergebnis" in joined
     assert "Für Bad Hersfeld sind noch keine Besuchsergebnisse erfasst" in joined
+    # a plain print: quoted as text, not with Markdown backticks (review 19)
+    assert "Ergebnisse trägt „hausbesuch outcomes“ ein" in " ".join(joined.split())
+    assert "`" not in joined
     assert "Keine Heatmap: es liegen noch keine Besuchsergebnisse vor." in joined
     assert not any("image/png" in o.get("data", {}) for c in nb.cells
                    for o in c.get("outputs", []))
