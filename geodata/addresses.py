@@ -834,10 +834,45 @@ _CO_BRACKETS_RE = re.compile(
 #: also with brackets of its own: "1 (Meier (Untermieter))".
 _REMARK_AFTER_NUMBER = re.compile(
     r"(\d(?:\s?[a-zA-Z])?)\s*\(((?:[^()]|\([^()]*\))*)\)(?=\s*(?:,|$))")
-#: A flat's number before such a remark ("Whg. 3 (links)"): the remark stays with it.
-_FLAT_NUMBER_END = re.compile(
-    r"\b(?:whg|wohnung|app|apt|appartement|apartment|zi|zimmer|zimmernr|top|tür|tuer)\b\.?"
-    r"\s*(?:nr\.?\s*)?\d+(?:\s?[a-z])?$", re.IGNORECASE)
+#: Innermost brackets, masked by :func:`_house_number_span` (a comma inside a remark
+#: does not end a part).
+_INNER_BRACKETS = re.compile(r"\([^()]*\)")
+_COMMA_PART = re.compile(r"[^,]+")
+#: A part that is only a house number ("Hauptstr., 5").
+_LONE_NUMBER = re.compile(r"\s*(?:nr\.?\s*)?(\d{1,4}\s*[a-zA-Z]?)\s*", re.IGNORECASE)
+
+
+def _house_number_span(s: str) -> tuple[int, int] | None:
+    """Where the street's house number is in the line ``s`` (before it is split into its
+    comma parts), as :func:`parse_address` will find it: in the first comma part with a
+    number after a name, not counting a flat's ("Am Markt 5, Haus 3" -> the ``5``), or a
+    second part that is only a number ("Hauptstr., 5"). Text in brackets is left out;
+    None when there is no house number."""
+    masked = s
+    while True:
+        unmasked = masked
+        masked = _INNER_BRACKETS.sub(lambda m: " " * len(m[0]), masked)
+        if masked == unmasked:
+            break
+    segments = [(m.start(), m[0]) for m in _COMMA_PART.finditer(masked) if m[0].strip()]
+    for start, text in segments:
+        if _find_number(_FLAT_RE.sub(lambda m: " " * len(m[0]), text)) is not None:
+            m = _find_number(text)
+            return (start + m.start("num"), start + m.end("num")) if m else None
+    if len(segments) > 1 and (m := _LONE_NUMBER.fullmatch(segments[1][1])):
+        return segments[1][0] + m.start(1), segments[1][0] + m.end(1)
+    return None
+
+
+def _split_remark(m: re.Match[str], number: tuple[int, int] | None, extra: list[str]) -> str:
+    """A remark in brackets after the street's house number (``number``, see
+    :func:`_house_number_span`) goes to ``extra``, each of its comma parts by itself
+    ("5 (Hinterhaus, Meier)"); after any other number it stays with its part ("Haus 3
+    (links)", "Whg. 3 (links)", "Aufgang 2 (rechts)")."""
+    if number is None or not number[0] <= m.start(1) < number[1]:
+        return m[0]
+    extra.extend(_clean(x) for x in m[2].split(","))
+    return m[1]
 #: "bei" after a flat or floor inside a part: "Wohnung bei Meier", "2. OG bei Meier".
 _CO_AFTER_FLAT_RE = re.compile(r"\s+(?=bei\s)", re.IGNORECASE)
 
@@ -940,10 +975,9 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     extra: list[str] = []
     # a remark in brackets right after the house number: "Marktplatz 5 (Laden)" (not a
     # town "Laden"), each of its comma parts by itself ("(Hinterhaus, Meier)")
-    # (not after a flat's number: "Whg. 3 (links)" is one addition, shown as typed)
-    s = _REMARK_AFTER_NUMBER.sub(
-        lambda m: m[0] if _FLAT_NUMBER_END.search(m.string, 0, m.end(1))
-        else extra.extend(_clean(x) for x in m[2].split(",")) or m[1], s)
+    # (not after another number: "Haus 3 (links)" is one addition, shown as typed)
+    number = _house_number_span(s) if "(" in s else None
+    s = _REMARK_AFTER_NUMBER.sub(lambda m: _split_remark(m, number, extra), s)
     parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
     kept: list[str] = []
@@ -1027,13 +1061,14 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             number = m.group("num")
             rest = _clean(p[m.end("num"):])
             rest_clean = _clean(_FLAT_RE.sub(" ", rest))
-            if rest != rest_clean:
+            shown = rest != rest_clean  # the whole rest is an addition as typed
+            if shown:
                 extra.append(rest)
                 rest = rest_clean
             if rest:
                 if not town and not _DIGIT.search(rest) and not _addresses_person(rest):
                     town = rest
-                elif rest not in extra:
+                elif not shown and rest not in extra:  # "Haus 3 links": not "Haus 3" again
                     extra.append(rest)
         else:
             street = p

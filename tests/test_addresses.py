@@ -99,6 +99,25 @@ def test_co_and_flat_lines_are_kept_as_extra() -> None:
     ("Whg. 3 (links), Am Markt 4, 36251 Bad Hersfeld", (), ("Whg. 3 (links)",)),
     ("Am Markt 5 (Laden), 36251 Bad Hersfeld", (), ("Laden",)),
     ("Hauptstr. Nr. 5 (Laden), 36251 Bad Hersfeld", (), ("Laden",)),
+    # so after any number that is not the street's (review 19 #3: the letter printed
+    # „links, Haus 3“), with or without commas
+    ("Am Markt 5, Haus 3 (links), 36251 Bad Hersfeld", (), ("Haus 3 (links)",)),
+    ("Am Markt 5, Aufgang 2 (rechts), 36251 Bad Hersfeld", (), ("Aufgang 2 (rechts)",)),
+    ("Am Markt 5, Etage 3 (links), 36251 Bad Hersfeld", (), ("Etage 3 (links)",)),
+    ("Am Markt 5, Geb. 2 (Eingang B), 36251 Bad Hersfeld", (), ("Geb. 2 (Eingang B)",)),
+    ("Am Markt 5, WE 12 (links), 36251 Bad Hersfeld", (), ("WE 12 (links)",)),
+    ("Am Markt 5, Wohneinheit 12 (links), 36251 Bad Hersfeld", (),
+     ("Wohneinheit 12 (links)",)),
+    ("Am Markt 5 Haus 3 (links), 36251 Bad Hersfeld", (), ("Haus 3 (links)",)),
+    ("Am Markt 5 Haus 3 links, 36251 Bad Hersfeld", (), ("Haus 3 links",)),
+    ("Am Markt 5 (Laden), Haus 3 (links), 36251 Bad Hersfeld", (),
+     ("Laden", "Haus 3 (links)")),
+    ("Am Markt 5 (Laden) 36251 Bad Hersfeld", (), ("Laden",)),
+    ("Hauptstr. Nr. 5 (Laden) 36251 Bad Hersfeld", (), ("Laden",)),
+    ("36251 Bad Hersfeld, Am Markt 5 (Laden)", (), ("Laden",)),
+    ("Hauptstr., 5 (Laden), 36251 Bad Hersfeld", (), ("Laden",)),
+    ("Am Markt 5 (Hinterhaus, Meier), Haus 3 (links), 36251 Bad Hersfeld", ("Meier",),
+     ("Hinterhaus", "Haus 3 (links)")),
 ])
 def test_care_of_and_additions_keep_their_brackets(text: str, care_of: tuple[str, ...],
                                                   additions: tuple[str, ...]) -> None:
