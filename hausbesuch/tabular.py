@@ -86,6 +86,7 @@ __all__ = [
     "find_column",
     "normalize_header",
     "read_table",
+    "shared_by_rows",
     "shown_columns",
     "shown_header",
 ]
@@ -739,9 +740,14 @@ class Table:
     #: :meth:`joined_last`).
     overflow: dict[int, list[str]] = field(default_factory=dict)
     #: XLSX: cells merged down over data rows (``E2:E8``): the value stands only in the
-    #: range's first row; it was filled into each row below that has content, and
+    #: range's first row; in a column whose value rows may share (see
+    #: :func:`shared_by_rows`) it was filled into each row below that has content, and
     #: :meth:`notes` says so. Per column: (first row, last row filled) of each range.
     merged_fills: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    #: XLSX: the same for the other columns (a name, a note, a Kundennummer): nothing was
+    #: filled, the rows below keep their empty cells, and :meth:`notes` says so. Per column:
+    #: (first row, last row with content) of each range.
+    merged_kept: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -755,8 +761,8 @@ class Table:
     def notes(self) -> list[str]:
         """German notes for the coordinator about what was read: the sheet (see
         :meth:`sheet_note`), title rows above the header, a column read as house numbers, rows
-        read that end with empty fields beyond the header, merged cells filled down, hidden
-        rows that were read."""
+        read that end with empty fields beyond the header, merged cells filled down (and
+        those left as they are: a name, a note), hidden rows that were read."""
         out = [note] if (note := self.sheet_note()) else []
         where = f" im Arbeitsblatt „{self.sheet}“" if self.ignored_sheets else ""
         if self.title_rows:
@@ -796,6 +802,17 @@ class Table:
                     f"{self.source}: Spalte „{shown_header(col)}“{where}: verbundene Zellen in "
                     f"Zeilen {ranges}; der Wert aus der ersten Zeile jedes Bereichs gilt für "
                     "jede seiner Zeilen.")
+        for col, spans in self.merged_kept.items():
+            first, last = spans[0]
+            ranges = ", ".join(f"{a}–{b}" for a, b in spans[:MERGE_NOTE_RANGES])
+            more = len(spans) - MERGE_NOTE_RANGES
+            ranges += f" und {more} weitere" if more > 0 else ""
+            value = (f"der Wert steht nur in Zeile {first}" if len(spans) == 1 else
+                     "der Wert steht jeweils nur in der ersten Zeile eines Bereichs")
+            out.append(
+                f"{self.source}: Spalte „{shown_header(col)}“{where}: verbundene Zellen in "
+                f"Zeilen {ranges}; {value} (Namen, Notizen und andere Angaben zu einer "
+                "Person werden nicht in andere Zeilen übertragen).")
         if self.hidden_rows:
             one = len(self.hidden_rows) == 1
             out.append(
@@ -1898,18 +1915,21 @@ def _read_xlsx(data: bytes, name: str,
     finally:
         wb.close()
     part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
-    fills: list[tuple[int, int, int]] = []
+    fills: list[tuple[int, int, int, bool]] = []
     if facts.merged.get(part) and grid:
-        fills = _fill_merged(grid, marks, facts.merged[part],
-                             grid[_header_index(grid, required)][0])
+        top, header = grid[_header_index(grid, required)]
+        fills = _fill_merged(grid, marks, facts.merged[part], top,
+                             lambda i: i < len(header) and shared_by_rows(header[i]))
     g = _rows_from_grid(grid, name, required=required)
     columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
     hidden = facts.hidden.get(part, set())
     merged_fills: dict[str, list[tuple[int, int]]] = {}
-    for i, first, last in fills:
+    merged_kept: dict[str, list[tuple[int, int]]] = {}
+    for i, first, last, filled in fills:
         if i < len(columns):
-            merged_fills.setdefault(columns[i], []).append((first, last))
+            (merged_fills if filled else merged_kept).setdefault(columns[i], []).append(
+                (first, last))
 
     def cells(kind: str) -> set[tuple[int, str]]:
         return {(r, columns[i]) for r, i, k in marks if k == kind and i < len(columns)}
@@ -1923,30 +1943,35 @@ def _read_xlsx(data: bytes, name: str,
                  hidden_rows=[r for r in row_numbers if r in hidden],
                  header_row=g.header_row, title_rows=g.title_rows,
                  house_numbers=g.house_numbers,
-                 merged_fills={c: sorted(v) for c, v in merged_fills.items()})
+                 merged_fills={c: sorted(v) for c, v in merged_fills.items()},
+                 merged_kept={c: sorted(v) for c, v in merged_kept.items()})
 
 
 def _fill_merged(grid: list[tuple[int, list[str]]], marks: set[tuple[int, int, str]],
-                 ranges: Sequence[tuple[int, int, int, int]],
-                 header_row: int) -> list[tuple[int, int, int]]:
+                 ranges: Sequence[tuple[int, int, int, int]], header_row: int,
+                 shared: Callable[[int], bool]) -> list[tuple[int, int, int, bool]]:
     """Fill the value of cells merged down over data rows (PLZ and Ort merged over rows
     2-8 in a hand-made list) into each row of the range: a spreadsheet shows it beside
     each of them, but the file holds it only in the first row, and the others would read
     as empty. ``grid`` and ``marks`` (see :func:`_pick_sheet`) are changed in place.
 
-    Only ranges below the header row are filled, and only in the range's first column
-    (where the value stands), into cells that are empty, of rows that hold something
-    else: a range reaching past the list's end adds no row. Returns (column index, first
-    row, last row filled) per range filled. Ranges overlapping an earlier one of their
-    column (which Excel never writes) are only filled beyond it: the work stays within
-    the sheet's rows, however many ranges a file lists."""
+    Only ranges below the header row are filled, only in the range's first column (where
+    the value stands) and only where ``shared`` (given the column's index) says rows may
+    share its value (see :func:`shared_by_rows`): a note or a name merged over several
+    rows is one person's and lands on no other case. Only cells that are empty, of rows
+    that hold something else, are filled: a range reaching past the list's end adds no
+    row. Returns (column index, first row, last row, filled) per range that would fill a
+    row: the last row filled, or for a column not filled the last that would have been.
+    Ranges overlapping an earlier one of their column (which Excel never writes) are
+    only filled beyond it: the work stays within the sheet's rows, however many ranges a
+    file lists."""
     at = {rownum: i for i, (rownum, _) in enumerate(grid)}
     end = grid[-1][0] if grid else 0
     kinds_at: dict[tuple[int, int], set[str]] = {}
     for r, i, k in marks:
         kinds_at.setdefault((r, i), set()).add(k)
     reach: dict[int, int] = {}  # per column: the last row a range reached
-    out: list[tuple[int, int, int]] = []
+    out: list[tuple[int, int, int, bool]] = []
     for c1, r1, _c2, r2 in sorted(ranges, key=lambda r: (r[0], r[1])):
         if r1 <= header_row or r1 not in at:
             continue
@@ -1958,6 +1983,7 @@ def _fill_merged(grid: list[tuple[int, list[str]]], marks: set[tuple[int, int, s
         if not value:
             continue
         kinds = kinds_at.get((r1, col), set())
+        fill = shared(col)
         last = 0
         for r in range(begin, min(r2, end) + 1):
             if r not in at:
@@ -1965,13 +1991,66 @@ def _fill_merged(grid: list[tuple[int, list[str]]], marks: set[tuple[int, int, s
             cells = grid[at[r]][1]
             if not any(cells) or (col < len(cells) and cells[col]):
                 continue
-            cells.extend([""] * (col + 1 - len(cells)))
-            cells[col] = value
-            marks.update((r, col, k) for k in kinds)
             last = r
+            if fill:
+                cells.extend([""] * (col + 1 - len(cells)))
+                cells[col] = value
+                marks.update((r, col, k) for k in kinds)
         if last:
-            out.append((col, r1, last))
+            out.append((col, r1, last, fill))
     return out
+
+
+#: Headers (besides those of :data:`ADDRESS_SYNONYMS`) of columns whose value several
+#: rows may share, so that cells merged down over rows are filled into each of them (see
+#: :func:`shared_by_rows`): a district, a priority, and a teams file's skills, shift,
+#: break, start, end, mode, days and visits per day (as in ``hausbesuch.teams``, which is not
+#: imported here: it loads the routing modules).
+_SHARED_HEADERS = (
+    "stadtteil", "ortsteil", "ot", "bezirk", "stadtbezirk", "quartier", "viertel",
+    "wohngebiet", "gebiet", "district", "prioritaet", "prio", "dringlichkeit", "priority",
+    "schicht", "arbeitszeit", "dienstzeit", "shift", "hours", "working hours",
+    "schicht beginn", "beginn", "arbeitsbeginn", "dienstbeginn", "shift start", "von",
+    "schicht ende", "arbeitsende", "dienstende", "feierabend", "shift end", "bis",
+    "mittag", "mittagspause", "pause", "lunch", "lunch window", "mittag fenster",
+    "mittagspause fenster", "mittag dauer", "mittagspause dauer", "pause dauer",
+    "pausendauer", "mittag minuten", "lunch minutes", "lunch min", "lunch duration",
+    "start", "startadresse", "start adresse", "start address", "abfahrt", "start lon",
+    "start laenge", "start lng", "start lat", "start breite", "ende", "end", "ziel",
+    "zieladresse", "ende adresse", "end address", "rueckkehr", "ende lon", "end lon",
+    "ziel lon", "ende laenge", "ende lat", "end lat", "ziel lat", "ende breite", "modus",
+    "mode", "verkehrsmittel", "fortbewegung", "profil", "max besuche",
+    "max besuche pro tag", "maximale besuche", "besuche pro tag", "max visits",
+    "max visits per day", "max_visits_per_day", "tage", "arbeitstage", "wochentage",
+    "days", "weekdays", "workdays", "tag", "faehigkeiten", "kenntnisse",
+)
+#: The fields of a client list whose value rows may share: dates and times, the team,
+#: the language, the time windows, the visit's duration, coordinates (see
+#: ``hausbesuch.clients.FIELD_SYNONYMS``); never the name or the note.
+_SHARED_CLIENT_FIELDS = ("kontakt_abbruch_seit", "angekuendigt_ab", "datum", "uhrzeit",
+                         "team", "sprache", "zeitfenster", "besuchsdauer", "lat", "lon")
+
+
+@lru_cache(maxsize=1)
+def _shared_keys() -> frozenset[str]:
+    from hausbesuch.clients import FIELD_SYNONYMS  # (it imports this module)
+
+    words = [s for role in ("adresse", "strasse", "hausnummer", "plz", "ort", "plz_ort")
+             for s in ADDRESS_SYNONYMS[role]]
+    words += [s for role in _SHARED_CLIENT_FIELDS for s in FIELD_SYNONYMS[role]]
+    keys = {normalize_header(s) for s in (*words, *_SHARED_HEADERS)}
+    # a line of an address block ("Adresszeile 1", "Anschrift Zeile 1") may hold a name
+    return frozenset(k for k in keys if not (
+        (m := _BLOCK_HEADER.fullmatch(k)) and (m["n"] or m["stem"] in _LINE_STEMS)))
+
+
+def shared_by_rows(header: str) -> bool:
+    """Whether several rows may share the value of the column ``header``, so that cells
+    merged down over them are filled into each (``_read_xlsx``): the parts of an address
+    (Straße, Hausnummer, PLZ, Ort, Stadtteil), dates and times, the team, the language,
+    the priority, a team's shift. Not a name, a note, a Kundennummer, a telephone number,
+    nor any column it does not know: what stands beside one person stays with them."""
+    return normalize_header(header) in _shared_keys()
 
 
 def _xlsx_problem(exc: BaseException) -> str:

@@ -363,10 +363,16 @@ def test_cells_merged_down_over_data_rows_are_filled_into_each_row_and_named(
     ws.merge_cells("F10:F12")
     path = tmp_path / "kunden.xlsx"
     wb.save(path)
-    t = read_table(path, name="kunden.xlsx")  # (no required columns: the title is the header)
-    assert t.row_numbers[-10:] == list(range(3, 13))
-    assert [(r["Spalte 5"], r["Spalte 6"]) for r in t.rows[-10:]] == (
+    t = read_table(path, name="kunden.xlsx", required=lambda cells: "PLZ" in cells)
+    assert t.row_numbers == list(range(3, 13))
+    assert [(r["PLZ"], r["Ort"]) for r in t.rows] == (
         [("36251", "Bad Hersfeld")] * 7 + [("36272", "Niederaula")] * 3)
+    # without required columns the title is the header: columns without a header are
+    # none whose value rows may share, and they are not filled (review 19)
+    t = read_table(path, name="kunden.xlsx")
+    assert t.row_numbers[-10:] == list(range(3, 13))
+    assert [(r["Spalte 5"], r["Spalte 6"]) for r in t.rows[-10:]][:2] == [
+        ("36251", "Bad Hersfeld"), ("", "")]
     res = read_clients(path, today=date(2026, 12, 1), name="kunden.xlsx")
     for col in ("PLZ", "Ort"):
         assert (f"kunden.xlsx: Spalte „{col}“: verbundene Zellen in Zeilen 3–9, 10–12; der Wert "
@@ -377,6 +383,79 @@ def test_cells_merged_down_over_data_rows_are_filled_into_each_row_and_named(
     assert any("Zeile 1 darüber wurde als Titel übersprungen" in w for w in res.warnings)
     assert any("„Hausnummer“ zu „Anschrift“ gelesen" in w for w in res.warnings)
     assert any("Spalte „Ort“: verbundene Zellen" in w for w in res.warnings)
+
+
+def test_merged_names_notes_and_ids_are_not_filled_into_other_rows(tmp_path: Path) -> None:
+    """Review 19: a note, a name, a Kundennummer or a telephone number merged down over
+    rows is one person's; filled down, a note about one person landed on other cases.
+    Only columns whose value rows may share are filled (address parts, district, dates,
+    team); the others keep their empty cells, and a note names column and rows."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Stadtteil",
+               "Notiz", "Telefon", "Team", "Kontaktabbruch seit"])
+    ws.append(["K-1", "Müller, Anna", "Am Markt", 1, "36251", "Bad Hersfeld", "Hohe Luft",
+               "Hund, bissig", "06621 1234", "team-1", "01.02.2026"])
+    for i in range(2, 7):
+        ws.append([f"K-{i}", None, None, i, None, None, None, None, None, None, None])
+    for col in "BCEFGHIJK":
+        ws.merge_cells(f"{col}2:{col}7")
+    ws.append(["K-7", "Demir, Ali", "Am Markt", 7, "36251", "Bad Hersfeld", None, None,
+               None, "team-2", None])
+    ws.append([None, "Demir, Ayse", "Am Markt", 8, "36251", "Bad Hersfeld", None, None,
+               None, "team-2", None])
+    ws.merge_cells("A8:A9")  # a Kundennummer merged over rows 8-9
+    path = tmp_path / "kunden.xlsx"
+    wb.save(path)
+    t = read_table(path, name="kunden.xlsx")
+    assert [r["Notiz"] for r in t.rows] == ["Hund, bissig"] + [""] * 7
+    assert [r["Name"] for r in t.rows] == ["Müller, Anna"] + [""] * 5 + [
+        "Demir, Ali", "Demir, Ayse"]
+    assert [r["Telefon"] for r in t.rows] == ["06621 1234"] + [""] * 7
+    assert [r["Kundennummer"] for r in t.rows][-2:] == ["K-7", ""]
+    for col, value in (("Straße", "Am Markt"), ("PLZ", "36251"), ("Ort", "Bad Hersfeld"),
+                       ("Stadtteil", "Hohe Luft"), ("Team", "team-1"),
+                       ("Kontaktabbruch seit", "01.02.2026")):
+        assert [r[col] for r in t.rows][:6] == [value] * 6, col
+    notes = t.notes()
+    assert ("kunden.xlsx: Spalte „Notiz“: verbundene Zellen in Zeilen 2–7; der Wert steht "
+            "nur in Zeile 2 (Namen, Notizen und andere Angaben zu einer Person werden nicht "
+            "in andere Zeilen übertragen).") in notes
+    assert ("kunden.xlsx: Spalte „Kundennummer“: verbundene Zellen in Zeilen 8–9; der Wert "
+            "steht nur in Zeile 8 (Namen, Notizen und andere Angaben zu einer Person werden "
+            "nicht in andere Zeilen übertragen).") in notes
+    for col in ("Name", "Telefon"):
+        assert any(n.startswith(f"kunden.xlsx: Spalte „{col}“: verbundene Zellen in Zeilen "
+                                "2–7; der Wert steht nur in Zeile 2 (") for n in notes), col
+    assert any(n.startswith("kunden.xlsx: Spalte „Ort“: verbundene Zellen in Zeilen 2–7, der "
+                            "Wert aus Zeile 2 gilt") for n in notes)
+    res = read_clients(path, today=date(2026, 12, 1), name="kunden.xlsx")
+    notes_by_id = {c.id: c.notiz for c in res.clients}
+    assert notes_by_id["K-1"] == "Hund, bissig"
+    assert all(notes_by_id[f"K-{i}"] is None for i in range(2, 7))
+    assert "K-7" in notes_by_id and len(res.clients) == 7  # row 9 has no Kundennummer
+
+
+def test_shared_columns_are_those_rows_may_share() -> None:
+    from hausbesuch.tabular import shared_by_rows
+    from hausbesuch.teams import _KEYS
+
+    for header in ("PLZ", "Ort", "Straße", "Hausnummer", "Stadtteil", "Ortsteil", "Adresse",
+                   "PLZ/Ort", "Datum", "Uhrzeit", "Team", "Kontaktabbruch seit",
+                   "Angekündigt ab", "Sprache", "Zeitfenster", "Besuchsdauer", "Priorität"):
+        assert shared_by_rows(header), header
+    for header in ("Name", "Nachname", "Vorname", "Notiz", "Bemerkung", "Kundennummer",
+                   "Fallnummer", "Telefon", "E-Mail", "Geburtsdatum", "Ergebnis", "",
+                   "Adresszeile 1", "Anschrift Zeile 1", "Adresse 2", "Mitglieder"):
+        assert not shared_by_rows(header), header
+    # a teams file's settings as teams.py knows them, but not the members' names
+    for key, role in _KEYS.items():
+        if role != "id":
+            assert shared_by_rows(key) == (role != "members"), (key, role)
 
 
 def test_one_merged_range_is_named_with_its_rows(tmp_path: Path) -> None:
