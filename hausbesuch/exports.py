@@ -176,7 +176,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
             "plan_id": plan.id, "team": r.team_id, "datum": pd.Timestamp(r.day),
             "modus": r.mode, "besuche": len(r.to_visit),
             "entfallen": len(r.stops) - len(r.to_visit), "abfahrt": r.depart,
-            "rueckkehr": r.return_, "wegezeit_min": round(r.travel_s / 60),
+            "rueckkehr": None if r.ends_open else r.return_,
+            "wegezeit_min": round(r.travel_s / 60),
             "besuchszeit_min": round(r.service_s / 60), "wartezeit_min": round(r.waiting_s / 60),
             "strecke_km": round(r.distance_m / 1000, 2),
         })
@@ -412,7 +413,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         ["Team", "Datum", "Besuche", "Entfallen", "Abfahrt", "Rückkehr", "Wegezeit (min)",
          "Besuchszeit (min)", "Wartezeit (min)", "Strecke (km)", "Verkehrsmittel"],
         [[r.team_id, r.day, len(r.to_visit), len(r.stops) - len(r.to_visit),
-          r.depart.time(), r.return_.time(),
+          r.depart.time(), None if r.ends_open else r.return_.time(),
           _minutes(r.travel_s), _minutes(r.service_s), _minutes(r.waiting_s),
           round(r.distance_m / 1000, 2), mode_label(r.mode)] for r in routes],
         [14, 12, 9, 10, 9, 9, 14, 16, 14, 12, 14],

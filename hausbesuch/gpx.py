@@ -133,7 +133,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
         meta,
         "desc",
         f"{visits_text(route)}, Start {fmt_time(route.depart)}, "
-        f"Rückkehr {fmt_time(route.return_)}",
+        + ("Tour endet nach dem letzten Besuch" if route.ends_open
+           else f"Rückkehr {fmt_time(route.return_)}"),
     )
     # GPX 1.1 metadataType order: name, desc, author, copyright, link, time, …
     rights = _sub(meta, "copyright", author=OSM_AUTHOR)
@@ -164,7 +165,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
         _sub(w, "type", "Besuch")
     if end != start:
         w = _pt(root, "wpt", *end)
-        _sub(w, "time", _utc(route.return_))
+        if not route.ends_open:  # (a route cut without its way back: no time to arrive)
+            _sub(w, "time", _utc(route.return_))
         _sub(w, "name", "Ziel")
         _sub(w, "type", "Ziel")
 

@@ -621,11 +621,14 @@ def route_map(
     same_end = route.end_lonlat == route.start_lonlat
     _depot_marker(
         route.start_lonlat, "S", route.start_label,
-        f"Start {fmt_time(route.depart)}" + (f", Rückkehr {fmt_time(route.return_)}" if same_end else ""),
+        f"Start {fmt_time(route.depart)}" + (f", Rückkehr {fmt_time(route.return_)}"
+                                              if same_end and not route.ends_open else ""),
     ).add_to(depot_fg)  # fmt: skip
     if not same_end:
         _depot_marker(
-            route.end_lonlat, "Z", route.start_label, f"Ziel {fmt_time(route.return_)}"
+            route.end_lonlat, "Z", route.start_label,
+            "Ziel (Tour endet nach dem letzten Besuch)" if route.ends_open
+            else f"Ziel {fmt_time(route.return_)}"
         ).add_to(depot_fg)
 
     folium.LayerControl(position="topright", collapsed=True).add_to(m)

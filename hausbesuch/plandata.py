@@ -166,6 +166,17 @@ class TeamDayRoute:
         return tuple(s for s in self.stops if not s.called_off)
 
     @property
+    def ends_open(self) -> bool:
+        """A route cut by a re-plan without its way back (stored before QA 19d #1, or no
+        path to the end point): it returns at the end of its last visit, away from the end
+        point. Pages, sheets, maps, GPX and exports then say that the tour ends after the
+        last visit instead of a return time."""
+        if not self.stops:
+            return False
+        last = self.stops[-1]
+        return self.return_ <= last.end and (last.lon, last.lat) != tuple(self.end_lonlat)
+
+    @property
     def numbers(self) -> tuple[int | None, ...]:
         """The number each stop is shown with (in the order of ``stops``): its place among
         the stops still to visit (1, 2, …), None for a stop called off. Equal to

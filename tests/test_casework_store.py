@@ -142,7 +142,7 @@ def test_given_coordinate_is_used(planned):
     assert (round(geo["P004"].lat, 4), round(geo["P004"].lon, 4)) == (50.8702, 9.7089)
 
 
-def test_replan_from_a_moment_without_a_team(planned, tmp_path):
+def test_replan_from_a_moment_without_a_team(planned, tmp_path, bad_hersfeld_pbf):
     from hausbesuch.store import Store
 
     db, old = planned
@@ -199,6 +199,26 @@ def test_replan_from_a_moment_without_a_team(planned, tmp_path):
     whole = next(r for r in old.routes if (r.team_id, r.day) == ("team-1", MOMENT.date()))
     assert len(gone.stops) < len(whole.stops) and gone.service_s < whole.service_s
     assert gone.travel_s < whole.travel_s and gone.distance_m < whole.distance_m
+    # the removed team's way back: from its last kept visit to its end point, by the
+    # street matrix the solver uses (QA 19d #1: before, it "returned" at the minute its
+    # last visit ended), in the store and on the page, the sheet and the GPX
+    from geodata.matrix import travel_matrix
+    from geodata.network import load_network
+
+    last = gone.stops[-1]
+    tm = travel_matrix(load_network(bad_hersfeld_pbf, gone.mode), [last.lon], [last.lat],
+                       targets=([gone.end_lonlat[0]], [gone.end_lonlat[1]]))
+    leg = int(tm.durations[0, 0])
+    assert leg > 0
+    leave = max(last.end, gone.lunch[1]) if gone.lunch else last.end
+    assert gone.return_ == leave + timedelta(seconds=leg) > last.end
+    assert not gone.ends_open and len(gone.legs) == len(gone.stops) + 1
+    assert gone.end_lonlat == whole.end_lonlat
+    back = f"{gone.return_:%H:%M} Uhr"
+    page = (tmp_path / "v2" / "routen" / f"{gone.slug}.html").read_text(encoding="utf-8")
+    assert back in page and f"{last.end:%H:%M} Uhr</li>" not in page
+    gpx = (tmp_path / "v2" / "gpx" / f"{gone.slug}.gpx").read_text(encoding="utf-8")
+    assert f"Rückkehr {gone.return_:%H:%M}" in gpx
     # plan.json holds the whole version: the solver's routes of the rest of the span and
     # the routes (or first visits) kept from the predecessor, each visit exactly once
     data = json.loads((tmp_path / "v2" / "plan.json").read_text(encoding="utf-8"))

@@ -364,3 +364,30 @@ def test_pages_and_sheets_say_where_a_point_is_not_the_house(tmp_path: Path) -> 
     page = route_page(off, MapSettings(), links=LINKS,
                       geocodes={g.client_id: g for g in plan.geocodes})
     assert WHERE_STREET not in page and WHERE_INTERPOLATED in page
+
+
+def test_a_route_cut_without_its_way_back_says_it_ends_after_its_last_visit() -> None:
+    """A route a re-plan cut (the team removed after its first visits) whose way back is
+    not known (stored before QA 19d #1, or no path): no return time at the minute its last
+    visit ends, on the page, the sheet, the GPX and the map; a route with its way back
+    keeps its return time."""
+    from hausbesuch.gpx import route_gpx
+    from hausbesuch.maps import render_map, route_map
+
+    route = sample_plan().routes[0]
+    last = route.stops[-1]
+    cut = dataclasses.replace(route, return_=last.end, legs=route.legs[:len(route.stops)])
+    assert cut.ends_open and not route.ends_open
+    ended = "Tour endet nach dem letzten Besuch"
+    wrong = f"{last.end:%H:%M}"
+    for html in (route_page(cut, MapSettings(), links=LINKS),
+                 print_sheet(cut, MapSettings(), links=LINKS)):
+        text = " ".join(_parse(html).text)
+        assert ended in text and "Rückkehr" not in text and f"Ziel {wrong}" not in text
+    gpx = route_gpx(cut)
+    assert ended in gpx and f"Rückkehr {wrong}" not in gpx
+    assert f"Rückkehr {wrong}" not in render_map(route_map(cut, MapSettings()))
+    back = f"{route.return_:%H:%M}"
+    assert f"Rückkehr zum Start {back} Uhr" in " ".join(
+        _parse(route_page(route, MapSettings(), links=LINKS)).text)
+    assert f"Rückkehr {back}" in route_gpx(route)

@@ -18,7 +18,8 @@ from hausbesuch.plandata import PlannedStop, TeamDayRoute, UnassignedVisit
 from hausbesuch.planning.builder import Built, Span
 from hausbesuch.planning.options import DAY_S
 
-__all__ = ["assemble_routes", "assemble_unassigned", "new_visit_id", "route_geometry"]
+__all__ = ["assemble_routes", "assemble_unassigned", "new_visit_id", "route_geometry",
+           "with_way_back"]
 
 
 def new_visit_id() -> str:
@@ -108,8 +109,39 @@ def assemble_routes(
         ))
     for before in kept.values():  # kept parts the solver gave nothing more to do
         if before.stops:
-            routes.append(before)
+            routes.append(with_way_back(built, before) if before.ends_open else before)
     return routes
+
+
+def with_way_back(built: Built, route: TeamDayRoute) -> TeamDayRoute:
+    """A route cut by a re-plan (its first visits kept, nothing after them: the team is
+    removed for the rest of the day, or the solver gave it nothing more) with its way back
+    from the last visit to the team's end point, as the solver would count it: the travel
+    time of the same street network and matrix (QA 19d #1: before, its return was the end
+    of the last visit). Without a path the route stays open (its pages say that the tour
+    ends after the last visit, no time)."""
+    from geodata.matrix import UNREACHABLE, travel_matrix
+
+    ti = next((i for i, t in enumerate(built.teams) if t.id == route.team_id), None)
+    net = built.nets.get(built.mode_of.get(route.team_id, route.mode))
+    if ti is None or net is None:
+        return route
+    last = route.stops[-1]
+    end = built.places[built.depot_loc[2 * ti + 1]]
+    tm = travel_matrix(net, [last.lon], [last.lat],
+                       targets=([end[0]], [end[1]]), distances=True)
+    travel = int(tm.durations[0, 0])
+    if travel == UNREACHABLE or travel < 0:
+        return route
+    distance = int(tm.distances[0, 0]) if tm.distances is not None else 0
+    legs = route.legs
+    if len(legs) == len(route.stops):  # the legs to the visits: the one home follows
+        legs = (*legs, *route_geometry(net, [(last.lon, last.lat), end]))
+    # a lunch break kept after the last visit (a moment after it) comes before the way back
+    leave = max(last.end, route.lunch[1]) if route.lunch else last.end
+    return replace(route, end_lonlat=end, return_=leave + timedelta(seconds=travel),
+                   travel_s=route.travel_s + travel, distance_m=route.distance_m + distance,
+                   legs=legs)
 
 
 def language_reason(languages: Any, teams: Any) -> str:
