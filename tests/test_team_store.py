@@ -140,3 +140,26 @@ def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
     assert "wieder die Teams des Stadtprofils" in ok("teams", "--reset", *common)
     res = run("teams", "--reset", *common)
     assert res.exit_code == 2 and "keine Teams gespeichert" in res.output
+
+
+def test_the_summary_shows_days_start_and_end_and_languages(tmp_path):
+    """``hausbesuch teams`` shows what the plans keep of each team (QA 19d #2): its days
+    when not Mo–Fr, its own start and end point when not the depot, its languages; a
+    team at the depot on Mo–Fr without languages shows none of them."""
+    (tmp_path / "teams.toml").write_text(TEAMS_TOML + """
+[[team]]
+id = "west"
+start = [9.7071, 50.8675]
+tage = ["Mo", "Di", "Mi", "Do"]
+
+[[team]]
+id = "mitte"
+""", encoding="utf-8")
+    common = ["--city", "bad-hersfeld", "--db", str(tmp_path / "t.sqlite")]
+    ok("teams", "--set", str(tmp_path / "teams.toml"), *common)
+    shown = {line.split(":")[0].strip(): line for line in ok("teams", *common).splitlines()}
+    assert shown["nord"].endswith(", höchstens 5 Besuche, Tage: Mo, Di, Mi, "
+                                  "Sprachen: Arabisch, Türkisch")
+    assert shown["sued"].endswith(", Ende: 50.86750, 9.70710 (Start am Depot)")
+    assert shown["west"].endswith(", Tage: Mo, Di, Mi, Do, Start und Ende: 50.86750, 9.70710")
+    assert shown["mitte"].endswith(", Mittag 30 min zwischen 12:00 und 13:30, zu Fuß")

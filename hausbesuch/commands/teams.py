@@ -8,12 +8,15 @@ teams of the plan it continues.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hausbesuch.commands._common import CityOption, DbOption, count, user_errors
 from hausbesuch.errors import UserError
+
+if TYPE_CHECKING:
+    from hausbesuch.teams import TeamConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -72,4 +75,37 @@ def register(app: typer.Typer) -> None:
                        f"{format_clock(t.shift_end_min)}, {lunch}, {MODE_LABELS.get(t.mode, t.mode)}"
                        + (f", höchstens {count(t.max_visits_per_day, 'Besuch', 'Besuche')}"
                           if t.max_visits_per_day
-                          else ""))
+                          else "") + "".join(f", {x}" for x in _more(t, profile.depot.address)))
+
+
+def _more(t: TeamConfig, depot: str | None) -> list[str]:
+    """What else a team's plans keep, in the summary's words (QA 19d #2: the days, start
+    and end point and languages were used but not shown): its days when not Mo–Fr, its
+    own start and end point when not the depot, its languages."""
+    from hausbesuch.fields import WEEKDAYS_DE
+
+    out = []
+    days = sorted(t.weekdays)
+    if days != list(range(5)):
+        out.append("Tage: " + ", ".join(WEEKDAYS_DE[d] for d in days))
+
+    def place(address: str | None, lonlat: tuple[float, float] | None) -> str | None:
+        if address:
+            return None if address == depot else address
+        return f"{lonlat[1]:.5f}, {lonlat[0]:.5f}" if lonlat is not None else None
+
+    start = place(t.start_address, t.start_lonlat)
+    end = (place(t.end_address, t.end_lonlat) if t.end_address or t.end_lonlat
+           else start)
+    if start is not None and end == start:
+        out.append(f"Start und Ende: {start}")
+    else:
+        if start is not None:
+            out.append(f"Start: {start}")
+        if end is not None:
+            out.append(f"Ende: {end}" + ("" if start is not None else " (Start am Depot)"))
+        elif start is not None:
+            out.append("Ende am Depot")
+    if t.skills:
+        out.append("Sprachen: " + ", ".join(sorted(t.skills)))
+    return out
