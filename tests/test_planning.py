@@ -140,10 +140,19 @@ def test_plan_json_is_vroom_output(planned_week):
     data = json.loads((planned_week.out_dir / "plan.json").read_text(encoding="utf-8"))
     assert data["code"] == 0
     assert data["summary"]["routes"] == len(data["routes"]) == 10
-    assert len(data["unassigned"]) == len(planned_week.result.plan.unassigned) - sum(
-        1 for u in planned_week.result.plan.unassigned
-        if u.code in ("announced_after_span", "window_outside_span")
-    )
+    # every unassigned client with the plan's reason: the solver's and those left out
+    # before solving (QA 19d #3: before, plan.json listed only the solver's), each with a
+    # job id of its own and the case id as description
+    plan = planned_week.result.plan
+    got = {u["description"]: u for u in data["unassigned"]}
+    assert len(got) == len(data["unassigned"]) == len(plan.unassigned)
+    assert data["summary"]["unassigned"] == len(plan.unassigned)
+    for u in plan.unassigned:
+        e = got[u.client_id]
+        assert (e["type"], e["reason_code"], e["reason"]) == ("job", u.code, u.reason)
+    job_ids = [s["id"] for r in data["routes"] for s in r["steps"] if s["type"] == "job"]
+    all_ids = job_ids + [u["id"] for u in data["unassigned"]]
+    assert len(set(all_ids)) == len(all_ids)
     for route in data["routes"]:
         kinds = [s["type"] for s in route["steps"]]
         assert kinds[0] == "start" and kinds[-1] == "end" and "job" in kinds
@@ -413,3 +422,44 @@ def test_the_solver_stage_never_counts_past_its_limit() -> None:
     assert _solver_stage(3.7, 4) == "Touren optimieren (3 von 4 s)"
     for late in (4.0, 5.2, 6.9):
         assert _solver_stage(late, 4) == "Touren optimieren (abschließen)"
+
+
+def test_plan_json_lists_clients_left_out_before_solving(tmp_path, bad_hersfeld_pbf):
+    """A client left out before the solver sees it (a pin on a day outside the span) is in
+    plan.json's ``unassigned`` with the plan's reason code and words, like the solver's
+    (QA 19d #3: before, only the solver's were there), and ``show`` writes the same file
+    from the store."""
+    import random
+
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+    from tests.cli_helpers import ok
+    from tests.planning_fixtures import real_addresses
+
+    addrs = random.Random(4).sample(real_addresses(load_index(bad_hersfeld_pbf)), 4)
+    with open(tmp_path / "kunden.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+                    "Kontaktabbruch seit", "Datum"])
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            w.writerow([f"Q{i:03d}", f"N{i}", street, hn, pc, town or "Bad Hersfeld",
+                        "01.02.2025", "21.12.2026" if i == 0 else ""])
+    db = str(tmp_path / "p.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    ok("plan", str(tmp_path / "kunden.csv"), *common, "--start", "2026-12-14", "--days", "2",
+       "--out", str(tmp_path / "out"), "--time-limit", "1", "--threads", "1")
+    with Store.open(db) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    left = {u.client_id: u for u in plan.unassigned}
+    assert left["Q000"].code == "pin_outside_span" and left["Q000"].reason
+    data = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    got = {u["description"]: u for u in data["unassigned"]}
+    assert set(got) == set(left) and data["summary"]["unassigned"] == len(left)
+    e = got["Q000"]
+    assert (e["type"], e["reason_code"], e["reason"]) == ("job", "pin_outside_span",
+                                                          left["Q000"].reason)
+    assert isinstance(e["id"], int) and "location" not in e
+    steps = [s["id"] for r in data["routes"] for s in r["steps"] if s["type"] == "job"]
+    assert e["id"] not in steps
+    ok("show", plan.id, *common, "--out", str(tmp_path / "again"))
+    assert json.loads((tmp_path / "again" / "plan.json").read_text(encoding="utf-8")) == data

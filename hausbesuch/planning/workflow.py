@@ -20,7 +20,7 @@ import os
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -706,7 +706,7 @@ def _solve_and_assemble(
     version: int = 1, predecessor_id: str | None = None, store: Store | None = None,
     move_cost: int = 0, initial: dict[tuple[str, int], list[str]] | None = None,
 ) -> PlanResult:
-    from routing.vroom_json import solution_to_json
+    from routing.vroom_json import job_ids, solution_to_json
 
     routes: list[TeamDayRoute] = []
     solution_json: dict[str, Any] = {}
@@ -739,11 +739,47 @@ def _solve_and_assemble(
         version=version, predecessor_id=predecessor_id, params=params,
         warnings=list(params.get("warnings") or []),
     )
+    complete_unassigned(plan, job_ids(built.problem).values())
     result = PlanResult(plan=plan, districts=districts,
                         warnings=list(params.get("warnings") or []))
     result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
                                      snap_far=snap_far)
     return result
+
+
+def complete_unassigned(plan: Plan, used_ids: Iterable[int] = ()) -> None:
+    """``plan.json``'s ``unassigned`` (``plan.solution``) as complete as the plan's: the
+    solver's entries with the plan's reason (the words of report.csv), and after them the
+    clients left out before solving (a pin on a holiday, windows only on days off, a case
+    closed, …) in VROOM's shape, a job id of their own after every id the solver's output
+    uses, the case id as ``description``, ``reason_code`` and ``reason`` (QA 19d #3:
+    before, plan.json listed only the solver's). No location: plan.json holds no client's
+    point, and they have no place in the matrix. ``summary.unassigned`` counts them all."""
+    sol = plan.solution
+    if not isinstance(sol, dict) or "unassigned" not in sol:
+        return
+    entries: list[dict[str, Any]] = sol["unassigned"]
+    why = {u.client_id: u for u in plan.unassigned}
+    ids = {int(x) for x in used_ids}
+    ids.update(int(st["id"]) for r in sol.get("routes", ()) for st in r.get("steps", ())
+               if st.get("type") == "job" and isinstance(st.get("id"), int))
+    seen = set()
+    for e in entries:
+        ids.add(int(e["id"]))
+        cid = str(e.get("description", e["id"]))
+        seen.add(cid)
+        if (u := why.get(cid)) is not None:
+            e["reason_code"], e["reason"] = u.code, u.reason
+    nxt = max(ids, default=0) + 1
+    for u in plan.unassigned:
+        if u.client_id in seen:
+            continue
+        seen.add(u.client_id)
+        entries.append({"id": nxt, "type": "job", "description": u.client_id,
+                        "reason_code": u.code, "reason": u.reason})
+        nxt += 1
+    if isinstance(sol.get("summary"), dict):
+        sol["summary"]["unassigned"] = len(entries)
 
 
 def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
@@ -1215,6 +1251,7 @@ def _replan(
                 u, code="announced_unplannable",
                 reason=f"angekündigt ({ps:%d.%m.%Y %H:%M}–{pe:%H:%M}), aber nicht mehr "
                 f"einplanbar: {u.reason}")
+    complete_unassigned(result.plan)  # (the reasons of announced visits, as just given)
     result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
                                      snap_far=result.plan.params.get("snap_far"))
     say("Plan speichern", 0.95)
