@@ -367,7 +367,8 @@ def test_job_state_as_json_and_the_link_to_update_without_script(
     assert state.status_code == 200 and state.headers["cache-control"] == "no-store"
     assert state.json() == {"status": "laeuft", "status_label": "läuft",
                             "active": True, "stage": "Routen werden berechnet",
-                            "progress": 0.4, "percent": 40, "plan_id": None, "error": None}
+                            "progress": 0.4, "percent": 40, "plan_id": None, "error": None,
+                            "hinweis": ""}
     assert kora.get("/auftraege/nichtda/stand").status_code == 404
     # the coordinator of another city: as for the job page, not found (and logged)
     refused = len(site.store.audit_rows(action="zugriff_verweigert"))
@@ -378,6 +379,47 @@ def test_job_state_as_json_and_the_link_to_update_without_script(
     assert len(site.store.audit_rows(action="zugriff_verweigert")) == refused + 1
     with site.store.session() as s:
         s.delete(s.get(JobRow, job_id))
+
+
+@pytest.mark.browser
+def test_a_job_that_fails_while_shown_drops_its_bar_and_offers_a_new_start(
+        site: Site) -> None:  # noqa: F811
+    """QA 19e #7: job.js, when the job it shows fails, removes the progress bar (its last
+    value says nothing) and shows the way to start the plan again."""
+    import re
+    import uuid
+
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.web.models import JobRow
+
+    job_id = uuid.uuid4().hex  # a running job (of another worker, heartbeat now)
+    start = (WEEK + timedelta(days=21)).isoformat()
+    with site.store.session() as s:
+        s.add(JobRow(id=job_id, kind="plan", city=test_web.CITY,
+                     params=json.dumps({"start": start, "days": 2}), status="laeuft",
+                     stage="Touren optimieren", progress=0.56, created_by="kora",
+                     created_at=clock.now(), started_at=clock.now(), heartbeat=clock.now(),
+                     worker="anderswo"))
+    try:
+        with _coordinator_page(site) as page:
+            page.goto(f"{site.url}/auftraege/{job_id}")
+            assert page.locator("#fortschritt").is_visible()
+            assert not page.locator("#weiter").is_visible()
+            with site.store.session() as s:
+                s.execute(update(JobRow).where(JobRow.id == job_id).values(
+                    status="fehlgeschlagen", finished_at=clock.now(),
+                    error="Abgebrochen: der rechnende Prozess wurde beendet."))
+            page.locator("#weiter").wait_for(state="visible", timeout=20_000)
+            assert page.locator("#fortschritt").count() == 0
+            button = page.get_by_role("button", name=re.compile("^Neu starten"))
+            assert button.is_visible()
+            assert page.locator("#weiter input[name=start]").get_attribute("value") == start
+            assert page.get_by_role("alert").inner_text().startswith("Abgebrochen")
+    finally:
+        with site.store.session() as s:
+            s.delete(s.get(JobRow, job_id))
 
 
 @pytest.mark.browser

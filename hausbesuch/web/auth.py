@@ -869,8 +869,13 @@ def end_session(store: Store, token: str | None) -> bool:
         return bool(result.rowcount)
 
 
-def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[User, str] | None:
+def lookup_session(store: Store, token: str | None, limits: Limits, *,
+                   touch: bool = True) -> tuple[User, str] | None:
     """(user, CSRF token) of a live session; expired or orphaned sessions are deleted.
+
+    With ``touch`` (every page) the session counts as active now; without it (a page's
+    script asking by itself, e.g. for a job's state every 2 seconds) it keeps its idle
+    time, so an open tab still ends by the idle limit.
 
     A session that ends here by its idle or absolute limit is audited
     (:data:`AUDIT_SESSION_EXPIRED`, reason ``leerlauf`` or ``hoechstdauer``), once: of
@@ -894,7 +899,7 @@ def lookup_session(store: Store, token: str | None, limits: Limits) -> tuple[Use
                            User(name=user.name, role=user.role, city=user.city),
                            reason="hoechstdauer" if old else "leerlauf", session=s)
             return None
-        if now - row.last_seen > timedelta(seconds=30):
+        if touch and now - row.last_seen > timedelta(seconds=30):
             row.last_seen = now
         return User(name=user.name, role=user.role, city=user.city,
                     must_change=bool(user.must_change_password)), row.csrf_token

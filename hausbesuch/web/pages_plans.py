@@ -39,7 +39,7 @@ from hausbesuch.web.app import (
     render,
     session_cookie,
 )
-from hausbesuch.web.auth import User, audit_refused, check_city, require_user
+from hausbesuch.web.auth import User, audit_refused, check_city, lookup_session, require_user
 from hausbesuch.web.data import (
     newest_version,
     plan_city,
@@ -58,8 +58,11 @@ from hausbesuch.web.links import (
     plan_family,
     revoke,
 )
+from hausbesuch.web.models import JobRow
+from hausbesuch.web.pages_login import passive_router
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.planjobs import check_span
+from hausbesuch.web.planservice import no_service_hint
 from hausbesuch.web.security import ShownOnce, csrf_protect, shown_once, token_hash
 
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
@@ -124,10 +127,14 @@ def _plans_page(request: Request, city: str, *, start: str, days: str, error: st
     web = ctx(request)
     field = ("start" if error.startswith("Erster Tag") or "„Erster Tag“" in error
              else "tage" if error else None)
+    recent = jobs.recent(web.store, city)
+    waiting = any(j.status == jobs.WAITING for j in recent)
     return render(request, "plans.html.j2", status, plans=web.store.list_plans(city), city=city,
-                  jobs=jobs.recent(web.store, city), default_start=start, default_days=days,
+                  jobs=recent, default_start=start, default_days=days,
                   max_days=MAX_DAYS, error=error, field=field,
-                  earliest_start=clock.today().isoformat())
+                  earliest_start=clock.today().isoformat(),
+                  no_service=no_service_hint(web) if waiting else "",
+                  jobs_here=web.runner is not None)
 
 
 def _check_not_past(first: date) -> None:
@@ -163,13 +170,37 @@ def start_plan(request: Request, start: str = Form(...), tage: str = Form("5"),
         check_span(web.profile(city), first, days)
     except UserError as exc:
         return _plans_page(request, city, **typed, status=400, error=str(exc))
-    job_id = web.enqueue("plan", city, {
-        "start": first.isoformat(), "days": days, "time_limit": web.plan_time_limit,
-        "profile": web.extra["profile_refs"].get(city),
-    }, user.name)
+    with _START_LOCK:  # two clicks at once: the second finds the first one's job
+        same = _active_plan_job(web.store, city, first, days)
+        if same is not None:  # a double click, or the form sent again: that job's page
+            return RedirectResponse(f"/auftraege/{same}", status_code=303)
+        job_id = web.enqueue("plan", city, {
+            "start": first.isoformat(), "days": days, "time_limit": web.plan_time_limit,
+            "profile": web.extra["profile_refs"].get(city),
+        }, user.name)
     casework_api.audit(web.store, user.name, "plan_job_started", city=city,
                        details={"job": job_id, "start": first.isoformat(), "days": days})
     return RedirectResponse(f"/auftraege/{job_id}", status_code=303)
+
+
+#: Held while a plan job is looked for and queued (:func:`start_plan`).
+_START_LOCK = threading.Lock()
+
+
+def _active_plan_job(store: Store, city: str, first: date, days: int) -> str | None:
+    """The id of a plan job of ``city`` for the same span that waits or runs (a second
+    one would make a second plan of the same days, its teams planned twice)."""
+    import json
+
+    with store.session() as s:
+        rows = s.execute(select(JobRow.id, JobRow.params).where(
+            JobRow.kind == "plan", JobRow.city == city,
+            JobRow.status.in_((jobs.WAITING, jobs.RUNNING))).order_by(JobRow.created_at))
+        for job_id, params in rows:
+            p = json.loads(params or "{}")
+            if p.get("start") == first.isoformat() and str(p.get("days")) == str(days):
+                return job_id
+    return None
 
 
 @router.get("/auftraege/{job_id}")
@@ -180,7 +211,21 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
     check_city(request, user, job.city)
     _audit_job_view(request, user, job)
-    return render(request, "job.html.j2", job=job)
+    return render(request, "job.html.j2", job=job, **_next_step(job),
+                  no_service=no_service_hint(web) if job.status == jobs.WAITING else "")
+
+
+def _next_step(job: jobs.Job) -> dict:
+    """What a failed job's page offers (also rendered hidden while the job is active, for
+    job.js to show if it fails): for a plan, starting it again with its first day and days
+    (``restart``; not for a first day that has passed: then the plan list's form), for a
+    re-plan its plan's page with „Neu planen“ (``replan_of``)."""
+    start = job.params.get("start")
+    if job.kind == "replan":
+        return {"replan_of": job.params.get("plan_id")}
+    again = bool(start and job.params.get("days")
+                 and not clock.past_start(date.fromisoformat(start)))
+    return {"restart": again}
 
 
 def _audit_job_view(request: Request, user: User, job: jobs.Job) -> None:
@@ -192,12 +237,19 @@ def _audit_job_view(request: Request, user: User, job: jobs.Job) -> None:
                            details={"job": job.id, SHOWN: job.client_ids})
 
 
-@router.get("/auftraege/{job_id}/stand")
-def job_state(request: Request, job_id: str, user: User = Depends(require_user)) -> Response:
+# On the passive router (no ``load_session``): the job page's script asks every 2 seconds,
+# and that must not count as activity, else an open job page never ends by the idle limit.
+@passive_router.get("/auftraege/{job_id}/stand")
+def job_state(request: Request, job_id: str) -> Response:
     """The job's state as JSON, for the job page's script (it asks every 2 seconds instead
     of reloading the page, which threw a screen reader and the keyboard focus back to the
-    top each time)."""
+    top each time). It needs a live session but does not extend it."""
     web = ctx(request)
+    cookie = request.cookies.get(session_cookie(request))
+    found = lookup_session(web.store, cookie, web.limits, touch=False)
+    request.state.user = found[0] if found else None
+    request.state.session_ended = bool(cookie) and not found
+    user = require_user(request)
     job = jobs.get(web.store, job_id)
     if job is None:
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
@@ -207,6 +259,7 @@ def job_state(request: Request, job_id: str, user: User = Depends(require_user))
         "status": job.status, "status_label": job.status_label, "active": job.active,
         "stage": job.stage if job.active else "", "progress": job.progress,
         "percent": round(job.progress * 100), "plan_id": job.plan_id, "error": job.error,
+        "hinweis": no_service_hint(web) if job.status == jobs.WAITING else "",
     }, headers={"Cache-Control": "no-store"})
 
 

@@ -9,6 +9,7 @@ transaction, so a job that fails leaves nothing half-written.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -18,14 +19,47 @@ from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.jobs import Job, handler
 
+log = logging.getLogger(__name__)
+
 
 def profile_for(job: Job) -> Profile:
-    """The city profile the job was queued with (short name or path)."""
+    """The city profile the job was queued with (short name or path), its map data
+    checked (:func:`check_map_data`)."""
     profile = load_profile(job.params.get("profile"))
     if profile.name != job.city:
         raise UserError(f"Das Stadtprofil {profile_ref(profile)} gehört zu „{profile.name}“, "
                         f"nicht zu „{job.city}“.")
+    check_map_data(profile, job)
     return profile
+
+
+def check_map_data(profile: Profile, job: Job) -> None:
+    """Refuse a job whose city's OSM extract is missing or unreadable on the server in
+    words for the coordinator: the command line's message names the file's path and
+    ``--osm``, which a web user can neither see nor give; the path goes to the server
+    log only. A profile that downloads its extract is left to the planning (it names
+    the download's reason)."""
+    from geodata.errors import GeodataError
+    from geodata.osm import check_extract
+    from hausbesuch.config import resolve_data_file
+
+    if not profile.osm.file:
+        return
+    found = resolve_data_file(profile, profile.osm.file)
+    if found is None:
+        if profile.osm.place:
+            return
+        log.warning("job %s: the OSM extract of %s is missing: %s", job.id, profile.name,
+                    profile.osm.file)
+        raise UserError(f"Die Kartendaten (OSM-Auszug) für {profile.name} fehlen auf dem "
+                        "Server; bitte die Administration informieren.")
+    try:
+        check_extract(found)
+    except GeodataError as exc:
+        log.warning("job %s: the OSM extract of %s cannot be used: %s", job.id,
+                    profile.name, exc)
+        raise UserError(f"Die Kartendaten (OSM-Auszug) für {profile.name} sind auf dem "
+                        "Server nicht lesbar; bitte die Administration informieren.") from None
 
 
 def check_span(profile: Profile, start: date, days: int) -> None:

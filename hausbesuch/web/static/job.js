@@ -1,7 +1,9 @@
 // The job page while a plan is computed: asks for the job's state every 2 seconds and
 // writes it into the page (a live region, role=status) instead of reloading the page;
 // once the plan is made it opens it, a failure is shown as an alert. Without script the
-// page offers „Aktualisieren“.
+// page offers „Aktualisieren“. A failed job loses its progress bar and shows its next step
+// (the page's #weiter: start again, or the plan to re-plan); while the job waits and no
+// planning service runs, #dienst says so.
 (function () {
   "use strict";
   var box = document.getElementById("auftrag");
@@ -11,6 +13,8 @@
   var bar = document.getElementById("fortschritt");
   var result = document.getElementById("ergebnis");
   var hint = document.getElementById("hinweis");
+  var service = document.getElementById("dienst");
+  var next = document.getElementById("weiter");
   var INTERVAL_MS = 2000;
   if (hint) hint.insertBefore(document.createTextNode(
     "Der Stand wird hier laufend angezeigt; wenn der Plan fertig ist, öffnet er sich. "),
@@ -30,6 +34,12 @@
   function finish(data) {
     box.setAttribute("data-status", data.status);
     if (hint && hint.parentNode) hint.parentNode.removeChild(hint);
+    if (service) service.hidden = true;
+    if (data.status === "fehlgeschlagen") {
+      if (bar && bar.parentNode) bar.parentNode.removeChild(bar);
+      bar = null;
+      if (next) next.hidden = false;
+    }
     if (data.error) {
       var err = document.createElement("p");
       err.className = "error"; err.setAttribute("role", "alert");
@@ -67,6 +77,10 @@
       .then(function (data) {
         say(data.status_label, data.stage);
         if (bar) { bar.value = data.progress; bar.textContent = data.percent + " %"; }
+        if (service && service.textContent !== (data.hinweis || "")) {
+          service.textContent = data.hinweis || "";
+        }
+        if (service) service.hidden = !data.hinweis;
         if (data.active) { setTimeout(poll, INTERVAL_MS); return; }
         finish(data);
       })
