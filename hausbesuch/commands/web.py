@@ -76,6 +76,32 @@ def _bind(host: str, port: int):  # noqa: ANN202
     return sock
 
 
+#: The format of the server's and worker's log lines (on stderr).
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging() -> None:
+    """Log lines of ``serve`` and ``worker`` on stderr, with their moment: the app's
+    (``hausbesuch.*``: logins, jobs claimed, done, failed and reaped, by id) from INFO on,
+    other libraries' from WARNING on. The app never logs a client's data or name."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    if not any(getattr(h, "_hausbesuch", False) for h in root.handlers):
+        handler._hausbesuch = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    logging.getLogger("hausbesuch").setLevel(logging.INFO)
+
+
+#: What ``worker`` says at its first SIGTERM or Strg+C.
+STOPPING = ("Beende nach dem laufenden Auftrag … (sofort beenden: Strg+C bzw. das Signal "
+            "erneut senden; ein abgebrochener Auftrag gilt dann als fehlgeschlagen).")
+
+
 #: The link's address when ``link`` has no ``--base-url``: ``serve``'s default.
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
 
@@ -219,6 +245,7 @@ def register(app: typer.Typer) -> None:
         # bound before the banner: a busy port or an address this machine lacks is told
         # in German instead of „läuft“ followed by uvicorn's English error
         sock = _bind(host, port)
+        configure_logging()
         config = uvicorn.Config(application, host=host, port=port, proxy_headers=proxy,
                                 forwarded_allow_ips="127.0.0.1" if proxy else None,
                                 log_level="warning", access_log=False, server_header=False)
@@ -247,15 +274,20 @@ def register(app: typer.Typer) -> None:
         except BaseException:
             store.close()
             raise
+        configure_logging()
         typer.echo(f"Warte auf Planungsaufträge in {store.url} (Beenden mit Strg+C)")
+
+        def stopping() -> None:
+            typer.echo(STOPPING, err=True)
+
         try:
             if store.engine.dialect.name == "postgresql":
                 from hausbesuch.web.pgqueue import run_worker
 
-                run_worker(store, concurrency=threads,
+                run_worker(store, concurrency=threads, on_signal=stopping,
                            ready=lambda: typer.echo("Bereit (Procrastinate).", nl=True))
             else:
-                JobRunner(store, workers=threads).run_forever()
+                JobRunner(store, workers=threads).run_forever(on_signal=stopping)
         except KeyboardInterrupt:
             pass
         finally:

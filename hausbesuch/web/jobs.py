@@ -10,9 +10,14 @@ same loop in other processes or on other machines, and ``hausbesuch serve`` also
 unless told not to (``--no-worker``).
 
 A job that raises is marked ``fehlgeschlagen`` with its reason; a job whose process died
-(no heartbeat for :attr:`JobRunner.stale_after` seconds) is marked failed by the next
-runner that starts or polls. The planning code writes a plan in one transaction, so a
-failed job never leaves a half-written plan.
+(no heartbeat for :attr:`JobRunner.stale_after` seconds, or, on this machine, a worker
+process ``host:pid`` that no longer exists) is marked failed by the next runner that
+starts or polls. A runner that is stopped while a job of its own still runs (``serve``
+stopped by SIGTERM) marks that job failed when it gives up waiting for it, rather than
+leaving it „läuft“; the job is not put back to ``wartet``, because a plan stored just
+before the stop would then be made a second time. The planning code writes a plan in one
+transaction, so a failed job never leaves a half-written plan. Every failure is audited
+(``plan_job_failed``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -49,6 +55,35 @@ HANDLERS: dict[str, Handler] = {}
 
 #: Seconds between two looks for jobs whose process died (every runner and worker).
 REAP_EVERY = 30.0
+
+#: The reason of a job whose process died (no heartbeat, or its process is gone).
+REAPED = "Abgebrochen: der rechnende Prozess wurde beendet."
+#: The reason of a job cut off by a stop of its runner (``serve`` stopped while it ran).
+ABANDONED = ("Abgebrochen: der Server wurde beendet, bevor die Planung fertig war; "
+             "bitte neu starten.")
+
+
+#: When this process started (near enough: when the module was first imported), UTC as a
+#: heartbeat: a running job recorded under this process's own ``host:pid`` whose last
+#: heartbeat is older was left by an earlier process of the same pid (a container's pid 1
+#: restarted with the same host name).
+_PROCESS_START = clock.utc()
+
+
+class _Abandoned(Exception):
+    """Raised at the next progress report of a job its stopped runner gave up (so that a
+    job already marked failed does not store its plan afterwards)."""
+
+
+def _pid_gone(pid: int) -> bool:
+    """True when no process ``pid`` exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):  # another user's process (or unknown): alive
+        return False
+    return False
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -134,10 +169,15 @@ class JobRunner:
         self.stale_after = stale_after
         #: seconds between two heartbeats of a running job (well below ``stale_after``)
         self.beat_every = min(beat_every, stale_after / 3)
+        #: ``host:pid``: who runs a job (``web_jobs.worker``); a runner on the same host
+        #: tells from it whether the job's process still exists
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._running: set[str] = set()  # ids of the jobs this runner runs now
+        self._abandoned: set[str] = set()  # ids of jobs marked failed by stop()
 
     # ---- lifecycle
 
@@ -148,25 +188,74 @@ class JobRunner:
             t.start()
             self._threads.append(t)
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def request_stop(self) -> None:
+        """Take no further job; a running job goes on to its end."""
         self._stop.set()
         self._wake.set()
-        for t in self._threads:
-            t.join(timeout)
-        self._threads.clear()
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop taking jobs and wait up to ``timeout`` seconds (None: without end) for the
+        running ones; a job still running then (or when the wait is interrupted) is marked
+        failed („Abgebrochen: der Server wurde beendet …“) and audited, so that it does not
+        show „läuft“ until the heartbeat reaper of another runner takes it."""
+        self.request_stop()
+        try:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            for t in self._threads:
+                while t.is_alive():
+                    left = 0.5 if deadline is None else deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    t.join(min(left, 0.5))  # short: a signal (Strg+C) is handled in between
+        finally:
+            self._threads.clear()
+            self._abandon()
+
+    def _abandon(self) -> None:
+        """Mark the jobs this runner still runs as failed (see :meth:`stop`)."""
+        with self._lock:
+            ids = sorted(self._running - self._abandoned)
+            self._abandoned.update(ids)
+        if not ids:
+            return
+        failed = self._fail_where(JobRow.id.in_(ids), JobRow.worker == self.name,
+                                  error=ABANDONED)
+        for job in failed:
+            log.warning("job %s: given up at the stop of %s, marked failed", job.id, self.name)
 
     def wake(self) -> None:
         """A job was queued: look now instead of at the next poll."""
         self._wake.set()
 
-    def run_forever(self) -> None:
-        """Run in the foreground (``hausbesuch worker``) until interrupted."""
+    def run_forever(self, on_signal: Callable[[], None] | None = None) -> None:
+        """Run in the foreground (``hausbesuch worker``) until interrupted.
+
+        The first SIGTERM or Strg+C (SIGINT) stops taking jobs and waits for the running one
+        to end (``on_signal`` is called then, to say so); a second one stops at once (the
+        running job is then marked failed, or, killed, taken by the next runner here)."""
+        handled = (signal.SIGINT, signal.SIGTERM)
+        previous = {}
+
+        def first_signal(signum: int, _frame: Any) -> None:
+            for sig, old in previous.items():  # the next signal: stop at once
+                signal.signal(sig, old)
+            log.info("signal %d: stopping after the running job", signum)
+            if on_signal is not None:
+                on_signal()
+            self.request_stop()
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in handled:
+                previous[sig] = signal.signal(sig, first_signal)
         self.start()
         try:
             while not self._stop.is_set():
-                time.sleep(0.5)
+                time.sleep(0.2)
+            self.stop(timeout=None)
         finally:
-            self.stop()
+            self.stop(timeout=0)
+            for sig, old in previous.items():
+                signal.signal(sig, old)
 
     # ---- the loop
 
@@ -204,7 +293,9 @@ class JobRunner:
                 return None
             row.status, row.started_at, row.heartbeat = RUNNING, now, beat
             row.worker, row.stage = self.name, "startet"
-            return _job(row)
+            job = _job(row)
+        log.info("job %s (%s) claimed by %s", job.id, job.kind, self.name)
+        return job
 
     def run(self, job: Job) -> None:
         """Run one claimed job to its end (done or failed).
@@ -229,9 +320,13 @@ class JobRunner:
         beating = threading.Thread(target=beat, name=f"hausbesuch-beat-{job.id[:8]}",
                                    daemon=True)
         beating.start()
+        with self._lock:
+            self._running.add(job.id)
         try:
             self._run(job)
         finally:
+            with self._lock:
+                self._running.discard(job.id)
             done.set()
             beating.join(5)
 
@@ -239,6 +334,8 @@ class JobRunner:
         last = [0.0]  # when the job's progress was last written
 
         def progress(stage: str, fraction: float) -> None:
+            if job.id in self._abandoned:  # marked failed by stop(): store nothing more
+                raise _Abandoned(job.id)
             if time.monotonic() - last[0] < 0.5 and fraction < 1.0:
                 return
             last[0] = time.monotonic()
@@ -247,7 +344,19 @@ class JobRunner:
 
         try:
             plan_id = HANDLERS[job.kind](self.store, job, progress)
-        except UserError as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
+            if job.id in self._abandoned:  # already marked failed and audited by stop()
+                log.info("job %s: stopped after its runner gave it up", job.id)
+                return
+            self._failed(job, exc)
+        else:
+            self._set(job.id, status=DONE, plan_id=plan_id, progress=1.0, stage="fertig",
+                      finished_at=clock.now(), error=None)
+            log.info("job %s done: plan %s", job.id, plan_id)
+
+    def _failed(self, job: Job, exc: Exception) -> None:
+        """Record ``exc`` (being handled) as the job's failure, and audit it."""
+        if isinstance(exc, UserError):
             # a refusal that names cases is stored without their addresses (its case ids
             # are kept with the job: a view of its message is audited with them)
             cases = list(getattr(exc, "client_ids", ()))
@@ -255,34 +364,71 @@ class JobRunner:
                       finished_at=clock.now(),
                       params=json.dumps({**job.params, SHOWN: cases} if cases else job.params))
             self._audit_failed(job, cases)
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
+            # the message is not logged: it may name cases
+            log.info("job %s failed: refused (the reason is on the job's page)", job.id)
+        else:
             log.error("job %s (%s) failed:\n%s", job.id, job.kind, traceback.format_exc())
             self._set(job.id, status=FAILED, finished_at=clock.now(),
                       error=f"Interner Fehler ({type(exc).__name__}); Details im Server-Protokoll.")
             self._audit_failed(job, [])
-        else:
-            self._set(job.id, status=DONE, plan_id=plan_id, progress=1.0, stage="fertig",
-                      finished_at=clock.now(), error=None)
 
-    def _audit_failed(self, job: Job, cases: list[str]) -> None:
-        """The audit row of a failed job (``plan_job_failed``): the job, and the case ids
-        its message names (never the message: it may quote what the cases hold)."""
+    def _audit_failed(self, job: Job, cases: list[str], *, reason: str | None = None,
+                      session: Any = None) -> None:
+        """The audit row of a failed job (``plan_job_failed``): the job, the case ids its
+        message names (never the message: it may quote what the cases hold), and for a job
+        cut off by the end of its process ``grund`` „abgebrochen“."""
         details: dict[str, Any] = {"job": job.id}
         if cases:
             details[SHOWN] = cases
+        if reason:
+            details["grund"] = reason
         self.store.audit(job.created_by, "plan_job_failed", city=job.city,
-                         plan_id=job.params.get("plan_id"), details=details)
+                         plan_id=job.params.get("plan_id"), details=details, session=session)
+
+    def _fail_where(self, *where: Any, error: str) -> list[Job]:
+        """Mark the running jobs matching ``where`` as failed with ``error`` and audit each
+        (``grund`` „abgebrochen“) in the same transaction; returns them."""
+        with self.store.session() as s:
+            q = select(JobRow).where(JobRow.status == RUNNING, *where).order_by(JobRow.id)
+            if s.bind.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            failed = []
+            for row in s.scalars(q).all():
+                row.status, row.finished_at, row.error = FAILED, clock.now(), error
+                job = _job(row)
+                self._audit_failed(job, [], reason="abgebrochen", session=s)
+                failed.append(job)
+        return failed
+
+    def _dead_here(self) -> list[str]:
+        """Workers (``host:pid``) of running jobs on this host whose process is gone."""
+        host = socket.gethostname()
+        with self.store.session() as s:
+            workers = s.scalars(select(JobRow.worker).distinct().where(
+                JobRow.status == RUNNING, JobRow.worker.like(f"{host}:%"))).all()
+        dead = []
+        for worker in workers:
+            name, _, pid = (worker or "").rpartition(":")
+            if name == host and pid.isdigit() and int(pid) != os.getpid() and _pid_gone(int(pid)):
+                dead.append(worker)
+        return dead
 
     def reap(self) -> int:
-        """Mark running jobs without a recent heartbeat as failed; returns how many."""
+        """Mark as failed (and audit) the running jobs whose process died: no heartbeat for
+        :attr:`stale_after` seconds, or a worker process of this host that no longer exists
+        (taken at once: a ``serve`` or ``worker`` killed here and started again; also one
+        of this very ``host:pid`` last heard of before this process started). Returns how
+        many."""
         limit = clock.utc() - timedelta(seconds=self.stale_after)
-        with self.store.session() as s:
-            res = s.execute(
-                update(JobRow).where(JobRow.status == RUNNING, JobRow.heartbeat < limit)
-                .values(status=FAILED, finished_at=clock.now(),
-                        error="Abgebrochen: der rechnende Prozess wurde beendet.")
-            )
-            return int(res.rowcount or 0)
+        failed = self._fail_where(JobRow.heartbeat < limit, error=REAPED)
+        dead = self._dead_here()
+        if dead:
+            failed += self._fail_where(JobRow.worker.in_(dead), error=REAPED)
+        failed += self._fail_where(JobRow.worker == self.name,
+                                   JobRow.heartbeat < _PROCESS_START, error=REAPED)
+        for job in failed:
+            log.warning("job %s: its process died, marked failed", job.id)
+        return len(failed)
 
     def _set(self, job_id: str, **values: Any) -> None:
         with self.store.session() as s:

@@ -96,17 +96,53 @@ def reap_periodically(runner: JobRunner, stop: threading.Event, every: float) ->
             log.exception("job queue: reaping jobs without heartbeat failed")
 
 
+async def _work(app: Any, concurrency: int, on_signal: Callable[[], None] | None) -> None:
+    """Run the Procrastinate worker until it is stopped. The first SIGTERM or SIGINT stops
+    it after the running job (``on_signal`` says so); a second one stops at once."""
+    import asyncio
+    import signal
+
+    from procrastinate.worker import Worker
+
+    worker = Worker(app=app, queues=[QUEUE], concurrency=concurrency, wait=True,
+                    install_signal_handlers=False)
+    loop = asyncio.get_running_loop()
+    handled = (signal.SIGINT, signal.SIGTERM) \
+        if threading.current_thread() is threading.main_thread() else ()
+
+    def first_signal(signum: int) -> None:
+        for sig in handled:  # the next signal: the default (stop at once)
+            loop.remove_signal_handler(sig)
+        log.info("signal %d: stopping after the running job", signum)
+        if on_signal is not None:
+            on_signal()
+        worker.stop()
+
+    for sig in handled:
+        loop.add_signal_handler(sig, first_signal, int(sig))
+    try:
+        async with app.open_async():
+            await worker.run()
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
 def run_worker(store: Store, *, concurrency: int = 1,
                ready: Callable[[], None] | None = None,
-               reap_every: float | None = None) -> None:
+               reap_every: float | None = None,
+               on_signal: Callable[[], None] | None = None) -> None:
     """``hausbesuch worker`` on PostgreSQL: run Procrastinate jobs until interrupted.
 
     Rows queued before the worker started (or while no worker ran) are taken first by the
     table runner, so nothing waits for a notification that was sent before. While the
     worker runs, a thread marks jobs whose process died as failed every ``reap_every``
     seconds (default :data:`hausbesuch.web.jobs.REAP_EVERY`), so a job of a killed worker
-    does not stay „läuft“ while this one runs.
+    does not stay „läuft“ while this one runs. The first SIGTERM or Strg+C lets the running
+    job end (``on_signal`` is called to say so), a second one stops at once.
     """
+    import asyncio
+
     from hausbesuch.web import jobs
 
     backlog = jobs.JobRunner(store)
@@ -123,8 +159,7 @@ def run_worker(store: Store, *, concurrency: int = 1,
         if ready is not None:
             ready()
         with app.open():
-            app.run_worker(queues=[QUEUE], concurrency=concurrency, wait=True,
-                           install_signal_handlers=True)
+            asyncio.run(_work(app, concurrency, on_signal))
     finally:
         stop.set()
         reaper.join(10)
