@@ -6,7 +6,8 @@ Two kinds of rows age out:
   they were made (a session lives at most 12 hours, a failed login counts for 15
   minutes), worker links :data:`KEEP_DAYS` days after they expired or were revoked, and
   planning jobs :data:`KEEP_DAYS` days after they finished or, never finished, were last
-  heard of (with their Procrastinate rows on PostgreSQL). None of them is of use after
+  heard of (with their Procrastinate rows on PostgreSQL, also those a killed worker left
+  ``doing``). None of them is of use after
   that; sessions, logins and links name staff members, and an expired link still says
   which team went where on a day.
 - **The audit log**, only when asked (``audit_days``, at least :data:`MIN_AUDIT_DAYS`): the
@@ -124,8 +125,11 @@ def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
 
 
 def _queue_jobs(store: Store, *, dry_run: bool) -> int:
-    """Finished Procrastinate rows older than :data:`KEEP_DAYS` (only the job's id is in
-    them); 0 when the queue's tables were never made (no ``worker`` ever ran)."""
+    """Procrastinate rows last changed more than :data:`KEEP_DAYS` days ago (only the job's
+    id is in them): finished ones, and ones left ``doing`` or ``todo`` (a worker killed
+    while it ran the job, a job deferred while no worker ran) whose web job is finished or
+    gone, so that nothing will ever run or finish them; 0 when the queue's tables were never
+    made (no ``worker`` ever ran)."""
     from sqlalchemy import text
 
     from hausbesuch.web.pgqueue import QUEUE
@@ -134,8 +138,11 @@ def _queue_jobs(store: Store, *, dry_run: bool) -> int:
         if s.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is None:
             return 0
         # a job's last event is when it reached its final state
-        where = ("FROM procrastinate_jobs j WHERE j.queue_name = :queue AND j.status IN "
-                 "('succeeded', 'failed', 'cancelled', 'aborted') AND (SELECT max(e.at) "
+        where = ("FROM procrastinate_jobs j WHERE j.queue_name = :queue AND (j.status IN "
+                 "('succeeded', 'failed', 'cancelled', 'aborted') OR (j.status IN "
+                 "('doing', 'todo') AND j.args->>'job_id' IS NOT NULL AND NOT EXISTS "
+                 "(SELECT 1 FROM web_jobs w WHERE w.id = j.args->>'job_id' AND w.status IN "
+                 "('wartet', 'laeuft')))) AND (SELECT max(e.at) "
                  "FROM procrastinate_events e WHERE e.job_id = j.id) < now() - "
                  "make_interval(days => :days)")
         params = {"queue": QUEUE, "days": KEEP_DAYS}

@@ -4,12 +4,13 @@ records its own shortening; every other change of the log is still refused."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner
 
 from hausbesuch import clock
@@ -186,6 +187,49 @@ def test_finished_queue_rows_go_on_postgresql(pg_schema) -> None:  # noqa: F811
         with pg.session() as s:
             left = sorted(s.scalars(text("SELECT id FROM procrastinate_jobs")))
         assert left == sorted(ids[1:])
+
+
+@pytest.mark.postgres
+def test_killed_workers_queue_rows_go_when_their_job_is_over(pg_schema) -> None:  # noqa: F811
+    """QA 19e #10: a Procrastinate row left ``doing`` (worker killed) or ``todo`` goes at
+    ``cleanup`` once its web job is finished or gone and the row is older than 30 days;
+    one whose web job still waits or runs stays."""
+    from hausbesuch.retention import cleanup
+    from hausbesuch.web import jobs, pgqueue, planjobs  # noqa: F401  (the job kinds)
+    from hausbesuch.web.models import JobRow
+
+    url, schema = pg_schema
+    with Store.open(url, schema=schema) as pg:
+        pgqueue.make_app(pg)
+        finished, running = (jobs.submit(pg, "plan", "Bad Hersfeld", {}, "kora")
+                             for _ in range(2))
+        with pg.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == running).values(status=jobs.RUNNING))
+        with pg.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == finished).values(
+                status=jobs.FAILED, finished_at=clock.now()))
+        rows = {}
+        for name, job_id, status, old in (
+                ("doing_finished", finished, "doing", True),
+                ("doing_running", running, "doing", True),
+                ("todo_gone", "0" * 32, "todo", True),
+                ("doing_finished_new", finished, "doing", False)):
+            with pg.session() as s:
+                rows[name] = s.scalar(text(
+                    "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+                    "VALUES ('hausbesuch', 'hausbesuch.run_web_job', :args, 'todo') "
+                    "RETURNING id"), {"args": json.dumps({"job_id": job_id})})
+                if status == "doing":
+                    s.execute(text("UPDATE procrastinate_jobs SET status = 'doing' "
+                                   "WHERE id = :id"), {"id": rows[name]})
+                if old:
+                    s.execute(text("UPDATE procrastinate_events SET at = now() - "
+                                   "interval '40 days' WHERE job_id = :id"), {"id": rows[name]})
+        assert cleanup(pg, actor="admin").queue_jobs == 2
+        assert cleanup(pg, actor="admin", dry_run=False).queue_jobs == 2
+        with pg.session() as s:
+            left = set(s.scalars(text("SELECT id FROM procrastinate_jobs")))
+        assert left == {rows["doing_running"], rows["doing_finished_new"]}
 
 
 def test_cleanup_command(tmp_path: Path) -> None:
