@@ -250,3 +250,55 @@ def test_the_postgresql_worker_says_it_stops_on_sigterm(request) -> None:  # noq
             proc.kill()
     assert proc.returncode == 0, err
     assert STOPPING in err, err
+
+
+PG_WORKER = """
+import sys, time
+from hausbesuch.commands.web import STOPPING, configure_logging
+from hausbesuch.store import Store
+from hausbesuch.web import jobs
+from hausbesuch.web.pgqueue import run_worker
+
+def slow(_store, _job, progress):
+    for _ in range(15):
+        progress("Touren optimieren", 0.5)
+        time.sleep(0.1)
+    return "plan-p"
+
+jobs.HANDLERS["langsam"] = slow
+configure_logging()
+with Store.open(sys.argv[1]) as store:
+    run_worker(store, ready=lambda: print("Bereit", flush=True),
+               on_signal=lambda: print(STOPPING, file=sys.stderr, flush=True))
+"""
+
+
+@pytest.mark.postgres
+def test_the_postgresql_worker_ends_its_running_job_after_sigterm(request) -> None:  # noqa: ANN001
+    """The first SIGTERM lets the Procrastinate worker's running job end („fertig“)."""
+    from hausbesuch.commands.web import STOPPING
+    from hausbesuch.web import jobs, pgqueue
+    from tests.pg import pg_url, schema_url
+
+    url = schema_url(pg_url(), f"t_wjob_{os.getpid()}", request)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    with Store.open(url) as store:
+        app = pgqueue.make_app(store)
+        proc = subprocess.Popen([sys.executable, "-c", PG_WORKER, url], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            assert proc.stdout.readline().strip() == "Bereit", proc.stderr.read()
+            jobs.HANDLERS.setdefault("langsam", lambda *_a: None)  # submit checks the kind
+            job_id = jobs.submit(store, "langsam", "Bad Hersfeld", {}, "kora")
+            pgqueue.defer(app, job_id)
+            _wait(lambda: jobs.get(store, job_id).status == "laeuft", 60)
+            proc.send_signal(signal.SIGTERM)
+            _out, err = proc.communicate(timeout=60)
+        finally:
+            jobs.HANDLERS.pop("langsam", None)
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0, err
+        assert STOPPING in err, err
+        job = jobs.get(store, job_id)
+        assert job.status == "fertig" and job.plan_id == "plan-p", (job, err)
