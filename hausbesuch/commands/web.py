@@ -86,10 +86,22 @@ def configure_logging() -> None:
     other libraries' from WARNING on. The app never logs a client's data or name."""
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    class Stderr(logging.StreamHandler):
+        """Writes to the current ``sys.stderr`` (a command run in-process, e.g. by a test
+        runner, may have replaced it since)."""
+
+        @property  # type: ignore[override]
+        def stream(self):  # noqa: ANN202
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, _value) -> None:  # noqa: ANN001
+            pass
+
     root = logging.getLogger()
     if not any(getattr(h, "_hausbesuch", False) for h in root.handlers):
+        handler = Stderr()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
         handler._hausbesuch = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.WARNING:
