@@ -238,7 +238,7 @@ class JobRunner:
 
         def first_signal(signum: int, _frame: Any) -> None:
             for sig, old in previous.items():  # the next signal: stop at once
-                signal.signal(sig, old)
+                signal.signal(sig, signal.SIG_DFL if old is None else old)
             log.info("signal %d: stopping after the running job", signum)
             if on_signal is not None:
                 on_signal()
@@ -255,7 +255,7 @@ class JobRunner:
         finally:
             self.stop(timeout=0)
             for sig, old in previous.items():
-                signal.signal(sig, old)
+                signal.signal(sig, signal.SIG_DFL if old is None else old)
 
     # ---- the loop
 
@@ -335,6 +335,8 @@ class JobRunner:
 
         def progress(stage: str, fraction: float) -> None:
             if job.id in self._abandoned:  # marked failed by stop(): store nothing more
+                if 0.5 < fraction <= 0.9:  # the solver's own callback (native code): do
+                    return  # not raise through it; „Plan speichern“ (0.95) raises
                 raise _Abandoned(job.id)
             if time.monotonic() - last[0] < 0.5 and fraction < 1.0:
                 return
