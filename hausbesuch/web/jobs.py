@@ -218,8 +218,12 @@ class JobRunner:
             self._abandoned.update(ids)
         if not ids:
             return
-        failed = self._fail_where(JobRow.id.in_(ids), JobRow.worker == self.name,
-                                  error=ABANDONED)
+        try:
+            failed = self._fail_where(JobRow.id.in_(ids), JobRow.worker == self.name,
+                                      error=ABANDONED)
+        except Exception:  # noqa: BLE001 - the database is gone: the reaper takes them later
+            log.exception("jobs %s: could not mark them failed at the stop", ", ".join(ids))
+            return
         for job in failed:
             log.warning("job %s: given up at the stop of %s, marked failed", job.id, self.name)
 
