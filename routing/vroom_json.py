@@ -91,7 +91,7 @@ FORMAT = 1
 _DEC = re.compile(r"^(0|[1-9][0-9]{0,19})$")
 
 
-def _is_uint64(text: str) -> bool:
+def is_uint64(text: str) -> bool:
     """An id VROOM keeps as it is: decimal, 0 … 2**64 - 1 (its ids are uint64)."""
     return bool(_DEC.match(text)) and int(text) <= 2**64 - 1
 
@@ -389,12 +389,12 @@ def check_tree(data: Any) -> None:
 
 def _own_job_ids(problem: Problem) -> bool:
     """Whether the visits' ids are VROOM job ids (all decimal, as in a VROOM input)."""
-    return all(_is_uint64(v.id) for v in problem.visits)
+    return all(is_uint64(v.id) for v in problem.visits)
 
 
 def _own_vehicle_ids(problem: Problem) -> bool:
     """Whether the teams' ids are VROOM vehicle ids (decimal, one shift each)."""
-    return all(len(t.shifts) <= 1 and _is_uint64(t.id) for t in problem.teams)
+    return all(len(t.shifts) <= 1 and is_uint64(t.id) for t in problem.teams)
 
 
 def job_ids(problem: Problem) -> dict[str, int]:
@@ -414,7 +414,7 @@ def vehicle_ids(problem: Problem) -> dict[int, int]:
 
 def skill_ids(problem: Problem) -> dict[str, int]:
     names = sorted(set().union(*(t.skills for t in problem.teams), *(v.skills for v in problem.visits)))
-    if all(_is_uint64(s) for s in names):
+    if all(is_uint64(s) for s in names):
         return {s: int(s) for s in names}
     return {s: i + 1 for i, s in enumerate(names)}
 

@@ -463,3 +463,29 @@ def test_plan_json_lists_clients_left_out_before_solving(tmp_path, bad_hersfeld_
     assert e["id"] not in steps
     ok("show", plan.id, *common, "--out", str(tmp_path / "again"))
     assert json.loads((tmp_path / "again" / "plan.json").read_text(encoding="utf-8")) == data
+
+
+def test_plan_json_left_out_ids_never_name_another_case():
+    """With decimal Kundennummern the solver's entries carry the case id as job id and no
+    description; a client left out before solving keeps its own number as job id, and a
+    counted id never is another case's number (review 19b #1: client 1002 was listed
+    under id 1005, the Kundennummer of another left-out client)."""
+    from types import SimpleNamespace as NS
+
+    from hausbesuch.planning.workflow import complete_unassigned
+
+    def left(cid):
+        return NS(client_id=cid, code="pin_outside_span", reason="Termin außerhalb")
+
+    sol = {"unassigned": [{"id": 1003, "type": "job", "reason_code": "x", "reason": "y"}],
+           "routes": [{"steps": [{"type": "job", "id": 1001}, {"type": "job", "id": 1004}]}],
+           "summary": {"unassigned": 1}}
+    plan = NS(solution=sol, unassigned=[left("1002"), left("1003"), left("1005"),
+                                        left("K-7"), left("0099")])
+    complete_unassigned(plan, [1001, 1003, 1004])
+    got = {e.get("description", str(e["id"])): e["id"] for e in sol["unassigned"]}
+    assert got["1002"] == 1002 and got["1005"] == 1005 and got["1003"] == 1003
+    # not decimal in VROOM's sense: a counted id that no case has as its number
+    cases = {1001, 1002, 1003, 1004, 1005}
+    assert got["K-7"] not in cases and got["0099"] not in cases
+    assert len(set(got.values())) == len(got) == sol["summary"]["unassigned"] == 5

@@ -751,9 +751,10 @@ def complete_unassigned(plan: Plan, used_ids: Iterable[int] = ()) -> None:
     """``plan.json``'s ``unassigned`` (``plan.solution``) as complete as the plan's: the
     solver's entries with the plan's reason (the words of report.csv), and after them the
     clients left out before solving (a pin on a holiday, windows only on days off, a case
-    closed, …) in VROOM's shape, a job id of their own after every id the solver's output
-    uses, the case id as ``description``, ``reason_code`` and ``reason`` (QA 19d #3:
-    before, plan.json listed only the solver's). No location: plan.json holds no client's
+    closed, …) in VROOM's shape, a job id no other entry uses (the case id itself when it
+    is decimal and free, else one after every id in use), the case id as ``description``,
+    ``reason_code`` and ``reason`` (QA 19d #3: before, plan.json listed only the
+    solver's). No location: plan.json holds no client's
     point, and they have no place in the matrix. ``summary.unassigned`` counts them all."""
     sol = plan.solution
     if not isinstance(sol, dict) or "unassigned" not in sol:
@@ -770,14 +771,28 @@ def complete_unassigned(plan: Plan, used_ids: Iterable[int] = ()) -> None:
         seen.add(cid)
         if (u := why.get(cid)) is not None:
             e["reason_code"], e["reason"] = u.code, u.reason
-    nxt = max(ids, default=0) + 1
+    left = []
     for u in plan.unassigned:
-        if u.client_id in seen:
-            continue
-        seen.add(u.client_id)
-        entries.append({"id": nxt, "type": "job", "description": u.client_id,
+        if u.client_id not in seen:
+            seen.add(u.client_id)
+            left.append(u)
+    # A decimal case id is its own job id when no other job has it: with decimal ids the
+    # solver's entries carry the case id as job id and no description, so a counted id
+    # could be another case's number (review 19b #1).
+    from routing.vroom_json import is_uint64
+
+    own = {u.client_id: int(u.client_id) for u in left if is_uint64(u.client_id)}
+    own = {c: n for c, n in own.items() if n not in ids}  # (decimal ids are canonical)
+    ids.update(own.values())
+    nxt = max(ids, default=0) + 1
+    for u in left:
+        if (job := own.get(u.client_id)) is None:
+            while nxt in ids:
+                nxt += 1
+            job = nxt
+            ids.add(job)
+        entries.append({"id": job, "type": "job", "description": u.client_id,
                         "reason_code": u.code, "reason": u.reason})
-        nxt += 1
     if isinstance(sol.get("summary"), dict):
         sol["summary"]["unassigned"] = len(entries)
 
