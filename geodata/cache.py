@@ -49,6 +49,14 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     return hit
 
 
+def remember_digest(path: str | os.PathLike[str], digest: str) -> None:
+    """Note a file's known SHA-256 (a file just renamed into place keeps size and mtime)
+    so that :func:`file_digest` does not read it again."""
+    p = Path(path).resolve()
+    st = p.stat()
+    _digest_memo[(str(p), st.st_size, st.st_mtime_ns)] = digest
+
+
 def cache_key(*parts: Any) -> str:
     """A short stable hash of JSON-serialisable parts (file digests, modes, settings)."""
     blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))

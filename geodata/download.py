@@ -54,7 +54,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geodata.cache import PUBLIC, atomic_path, atomic_write, cache_dir, cache_key, file_digest
+from geodata.cache import (
+    PUBLIC,
+    atomic_path,
+    atomic_write,
+    cache_dir,
+    cache_key,
+    file_digest,
+    remember_digest,
+)
 from geodata.errors import DownloadError
 
 #: Bump when the downloaded content or file layout changes (old files are not reused).
@@ -706,6 +714,8 @@ def download_place(
                 info["sha256"] = file_digest(tmp)
                 # the sidecar first: the download counts as done once the .osm.pbf appears
                 _write_json_atomic(_sidecar(target), info)
+            # the renamed file is the one just hashed: its readers need not hash it again
+            remember_digest(target, info["sha256"])
         except BaseException:
             if not target.is_file():
                 _sidecar(target).unlink(missing_ok=True)

@@ -539,6 +539,27 @@ def test_damaged_download_is_refused_on_reuse(server, fresh_cache, monkeypatch):
     assert server.count() == count  # never a request: damaged files are refused, not fetched
 
 
+def test_fresh_download_is_hashed_once(server, fresh_cache, monkeypatch):
+    """Review 19b: the file written is hashed for its sidecar; after the rename into place
+    its readers (the reuse check, the index and network caches) take that digest instead
+    of reading the whole extract a second time."""
+    import hashlib
+
+    from geodata import cache
+
+    point_osmnx_at(monkeypatch, server)
+    monkeypatch.setattr(cache, "_digest_memo", {})
+    reads = []
+    real = hashlib.sha256
+    # file_digest starts an empty hash per file read (cache_key hashes its text at once)
+    monkeypatch.setattr(cache.hashlib, "sha256", lambda *a: (None if a else reads.append(1)) or real(*a))
+    path = download_place(PLACE)
+    assert len(reads) == 1
+    assert cache.file_digest(path) == real(path.read_bytes()).hexdigest()
+    assert download_place(PLACE) == path  # reuse: checked against the sidecar
+    assert len(reads) == 1
+
+
 def test_old_leftovers_of_killed_downloads_are_removed(fresh_cache, monkeypatch):
     """QA 19c #6: temporary folders of a write killed midway and osmnx HTTP caches are
     removed by the next download once an hour old; younger ones may belong to a download
