@@ -87,6 +87,7 @@ __all__ = [
     "normalize_header",
     "read_table",
     "shared_by_rows",
+    "shared_columns",
     "shown_columns",
     "shown_header",
 ]
@@ -1918,8 +1919,8 @@ def _read_xlsx(data: bytes, name: str,
     fills: list[tuple[int, int, int, bool]] = []
     if facts.merged.get(part) and grid:
         top, header = grid[_header_index(grid, required)]
-        fills = _fill_merged(grid, marks, facts.merged[part], top,
-                             lambda i: i < len(header) and shared_by_rows(header[i]))
+        shared = shared_columns(header)
+        fills = _fill_merged(grid, marks, facts.merged[part], top, shared.__contains__)
     g = _rows_from_grid(grid, name, required=required)
     columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
@@ -1957,7 +1958,7 @@ def _fill_merged(grid: list[tuple[int, list[str]]], marks: set[tuple[int, int, s
 
     Only ranges below the header row are filled, only in the range's first column (where
     the value stands) and only where ``shared`` (given the column's index) says rows may
-    share its value (see :func:`shared_by_rows`): a note or a name merged over several
+    share its value (see :func:`shared_columns`): a note or a name merged over several
     rows is one person's and lands on no other case. Only cells that are empty, of rows
     that hold something else, are filled: a range reaching past the list's end adds no
     row. Returns (column index, first row, last row, filled) per range that would fill a
@@ -2049,8 +2050,25 @@ def shared_by_rows(header: str) -> bool:
     merged down over them are filled into each (``_read_xlsx``): the parts of an address
     (Straße, Hausnummer, PLZ, Ort, Stadtteil), dates and times, the team, the language,
     the priority, a team's shift. Not a name, a note, a Kundennummer, a telephone number,
-    nor any column it does not know: what stands beside one person stays with them."""
+    nor any column it does not know: what stands beside one person stays with them. One
+    header cannot tell line 1 of an address block (a bare „Adresse“ before „Adresse 2“,
+    which may hold a name): :func:`shared_columns` looks at the whole header row."""
     return normalize_header(header) in _shared_keys()
+
+
+def shared_columns(header: Sequence[str]) -> frozenset[int]:
+    """The indices of the columns of the header row ``header`` whose value several rows
+    may share (see :func:`shared_by_rows`), as the whole row tells: the lines of a postal
+    address block (:func:`_address_block`) are not, also a bare „Adresse“ or „Anschrift“
+    followed by „Adresse 2“: it is the block's line 1, which holds the name or a c/o line
+    („c/o Familie Müller“), nor beside a block any other bare „Adresse“ or „Anschrift“
+    (which line it is cannot be told). A single „Adresse“ column, and Straße, PLZ and Ort,
+    are shared as before. „Adresszusatz“ and „Zusatz“ (a c/o line) never are."""
+    block = set(_address_block(header)[0])
+    if block:
+        block.update(h for h in header if _BLOCK_HEADER.fullmatch(normalize_header(h)))
+    return frozenset(i for i, h in enumerate(header)
+                     if h not in block and shared_by_rows(h))
 
 
 def _xlsx_problem(exc: BaseException) -> str:

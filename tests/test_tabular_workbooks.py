@@ -440,8 +440,61 @@ def test_merged_names_notes_and_ids_are_not_filled_into_other_rows(tmp_path: Pat
     assert "K-7" in notes_by_id and len(res.clients) == 7  # row 9 has no Kundennummer
 
 
+@pytest.mark.parametrize("stem", ["Adresse", "Anschrift"])
+def test_merged_first_line_of_an_address_block_is_not_filled_into_other_rows(
+        tmp_path: Path, stem: str) -> None:
+    """Review 19b #2: a bare „Adresse“ („Anschrift“) followed by „Adresse 2“, „Adresse 3“ is
+    line 1 of a postal address block, which in a Serienbrief export holds the name or a c/o
+    line. Merged down over rows, it was filled into each of them, and the letters of the
+    other cases were addressed „c/o Familie Müller“. It is one person's: not filled, and a
+    note says so; the other rows' lines 2 and 3 and the merged dates are read as before."""
+    from datetime import date
+
+    from hausbesuch.clients import read_clients
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", stem, f"{stem} 2", f"{stem} 3", "Kontaktabbruch seit"])
+    ws.append(["K-1", "c/o Familie Müller", "Am Markt 3", "36251 Bad Hersfeld", "01.02.2026"])
+    ws.append(["K-2", None, "Am Markt 5", "36251 Bad Hersfeld", None])
+    ws.append(["K-3", None, "Am Markt 7", "36251 Bad Hersfeld", None])
+    ws.merge_cells("B2:B4")
+    ws.merge_cells("E2:E4")
+    path = tmp_path / "kunden.xlsx"
+    wb.save(path)
+    t = read_table(path, name="kunden.xlsx")
+    assert [r[stem] for r in t.rows] == ["c/o Familie Müller", "", ""]
+    assert [r["Kontaktabbruch seit"] for r in t.rows] == ["01.02.2026"] * 3
+    notes = t.notes()
+    assert (f"kunden.xlsx: Spalte „{stem}“: verbundene Zellen in Zeilen 2–4; der Wert steht "
+            "nur in Zeile 2 (Namen, Notizen und andere Angaben zu einer Person werden nicht "
+            "in andere Zeilen übertragen).") in notes
+    assert not any(n.startswith(f"kunden.xlsx: Spalte „{stem}“: verbundene Zellen in Zeilen "
+                                "2–4, der Wert aus Zeile 2 gilt") for n in notes)
+    assert any(n.startswith("kunden.xlsx: Spalte „Kontaktabbruch seit“: verbundene Zellen in "
+                            "Zeilen 2–4, der Wert aus Zeile 2 gilt") for n in notes)
+    res = read_clients(path, today=date(2026, 12, 1), name="kunden.xlsx")
+    addresses = {c.id: c.address for c in res.clients}
+    assert addresses["K-2"] == "Am Markt 5, 36251 Bad Hersfeld"
+    assert addresses["K-3"] == "Am Markt 7, 36251 Bad Hersfeld"
+    assert not any("Müller" in str(c) for c in res.clients if c.id != "K-1")
+    # a single „Adresse“ column (no block) is still filled: rows may share the address
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", stem, "Kontaktabbruch seit"])
+    ws.append(["K-1", "Am Markt 3, 36251 Bad Hersfeld", "01.02.2026"])
+    ws.append(["K-2", None, "01.03.2026"])
+    ws.append(["K-3", None, "01.04.2026"])
+    ws.merge_cells("B2:B4")
+    wb.save(path)
+    t = read_table(path, name="kunden.xlsx")
+    assert [r[stem] for r in t.rows] == ["Am Markt 3, 36251 Bad Hersfeld"] * 3
+    assert any(n.startswith(f"kunden.xlsx: Spalte „{stem}“: verbundene Zellen in Zeilen "
+                            "2–4, der Wert aus Zeile 2 gilt") for n in t.notes())
+
+
 def test_shared_columns_are_those_rows_may_share() -> None:
-    from hausbesuch.tabular import shared_by_rows
+    from hausbesuch.tabular import shared_by_rows, shared_columns
     from hausbesuch.teams import _KEYS
 
     for header in ("PLZ", "Ort", "Straße", "Hausnummer", "Stadtteil", "Ortsteil", "Adresse",
@@ -452,6 +505,18 @@ def test_shared_columns_are_those_rows_may_share() -> None:
                    "Fallnummer", "Telefon", "E-Mail", "Geburtsdatum", "Ergebnis", "",
                    "Adresszeile 1", "Anschrift Zeile 1", "Adresse 2", "Mitglieder"):
         assert not shared_by_rows(header), header
+    for header in ("Adresszusatz", "Anschriftzusatz", "Zusatz", "Adresse Zusatz"):
+        assert not shared_by_rows(header), header
+    # the whole header row: line 1 of an address block may hold a name or a c/o line
+    # (review 19b #2); a single address column and Straße, PLZ, Ort are shared
+    assert shared_columns(["Kundennummer", "Adresse", "Adresse 2", "Adresse 3",
+                           "Kontaktabbruch seit"]) == {4}
+    assert shared_columns(["Anschrift", "Anschrift 2", "PLZ", "Ort"]) == {2, 3}
+    assert shared_columns(["Adresse 1", "Adresse 2", "Anschrift", "Ort"]) == {3}
+    assert shared_columns(["Kundennummer", "Adresse", "PLZ", "Ort"]) == {1, 2, 3}
+    assert shared_columns(["Anschrift", "Name"]) == {0}
+    assert shared_columns(["Straße", "Hausnummer", "Adresse 2", "Adresszusatz", "PLZ",
+                           "Ort"]) == {0, 1, 4, 5}
     # a teams file's settings as teams.py knows them, but not the members' names
     for key, role in _KEYS.items():
         if role != "id":
