@@ -263,14 +263,20 @@ def test_cases_not_to_erase_are_refused_by_name_with_the_reason(history, tmp_pat
     # nothing to erase among the ids given: exit code 2
     out = run("purge", "E03", "--yes", "--city", "bad-hersfeld", "--db", db, code=2)
     assert "E03 bleibt: Status" in out and "Nichts zu löschen." in out
+    # an erased case takes no new reason (QA 18 N3: before, it stayed until the next
+    # purge), in German, with exit code 2 and nothing changed; a status without one is set
+    out = run("status", "E00", "--set", "offen", "--reason", "Herr Ottokar Blümlein rief an",
+              "--city", "bad-hersfeld", "--db", db, code=2)
+    assert "Die Daten von E00 wurden am " in out and "ein neuer Grund wird nicht " \
+        "gespeichert; den Status ohne Grund setzen." in out, out
+    assert "Ottokar Blümlein" not in _all_text(db)
+    run("status", "E00", "--set", "offen", "--city", "bad-hersfeld", "--db", db)
+    run("status", "E00", "--set", "abgeschlossen", "--city", "bad-hersfeld", "--db", db)
     # an erased case named again is erased again (what was written since goes too)
-    run("status", "E00", "--set", "abgeschlossen", "--reason", "Herr Ottokar Blümlein rief an",
-        "--city", "bad-hersfeld", "--db", db)
-    assert "Ottokar Blümlein" in _all_text(db)
     assert "Zu löschen: Daten von 3 Fällen (E00, E01, E04)" in run(
         "purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)
     out = run("purge", "E00", "--yes", "--city", "bad-hersfeld", "--db", db)
-    assert "von 1 Fall (E00)" in out and "Ottokar Blümlein" not in _all_text(db)
+    assert "von 1 Fall (E00)" in out
     # ... and not again by --closed-days while nothing new was written
     assert "Zu löschen: Daten von 2 Fällen (E01, E04)" in run(
         "purge", "--closed-days", "0", "--city", "bad-hersfeld", "--db", db)

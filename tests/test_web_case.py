@@ -246,6 +246,14 @@ def test_the_case_page_says_when_a_cases_data_were_erased(site: Site,  # noqa: F
     page = _text(kora.get(f"/faelle/{cid}"))
     assert "Name, Anschrift und Notizen dieses Falls wurden am" in page, page
     assert "Um ihn wieder zu bearbeiten: Status „offen“ setzen" in page
-    cw.set_status(cid, "offen", "Test")
+    # an erased case takes no new reason (QA 18 N3): refused on the page, nothing changed
+    csrf = csrf_of(kora.get(f"/faelle/{cid}").text)
+    r = kora.post(f"/faelle/{cid}", data={"csrf_token": csrf, "status": "offen",
+                                         "grund": "Frau Blümlein rief an"})
+    assert r.status_code == 400, r.status_code
+    assert "ein neuer Grund wird nicht gespeichert; den Status ohne Grund setzen." in _text(r)
+    assert _status(site, cid) == ("abgeschlossen", None)  # (the reason erased)
+    r = kora.post(f"/faelle/{cid}", data={"csrf_token": csrf, "status": "offen"})
+    assert r.status_code == 303
     page = _text(kora.get(f"/faelle/{cid}"))
     assert "Geplant wird der Fall erst, wenn die Kundenliste ihn wieder enthält." in page

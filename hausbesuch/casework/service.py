@@ -521,6 +521,11 @@ class Casework:
             raise CaseworkError(f"Unbekannter Status „{status}“; erlaubt: {', '.join(STATUSES)}.")
         with self.store.session() as s:
             row = self._row(s, client_id, lock=True)  # after a phone's outcome, not under it
+            if row.erased_at is not None and reason.strip():
+                # as an outcome note or a rectified text: an erased case takes no new text
+                # (QA 18 N3: before, a reason typed now stayed until the next purge)
+                raise UserError(f"{erased_note(row.erased_at, row.client_id)}: ein neuer "
+                                "Grund wird nicht gespeichert; den Status ohne Grund setzen.")
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
 
     def plans_holding(self, client_ids: Sequence[str]) -> list[str]:
