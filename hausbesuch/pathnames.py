@@ -98,21 +98,67 @@ def street_words(street: str | None, address: str | None = None) -> set[str]:
 _CO_FILLERS = frozenset({
     "bei", "wohnhaft", "per", "adresse", "haenden", "eltern", "mutter", "vater", "sohn",
     "tochter", "oma", "opa", "tante", "onkel", "schwester", "bruder", "freund", "freundin",
+    "betreuer", "betreuerin",
 })
+#: Words of a ``c/o`` line that name an institution, not a person: clients without a home
+#: get their post there ("c/o Jobcenter Bad Hersfeld", "c/o Diakonie
+#: Wohnungslosenhilfe", "bei Caritas"). (Compared forms: umlauts spelled out.) Words that
+#: are also surnames (Kreis, Tafel, Werk) are not listed: a name is never left out.
+_CO_INSTITUTIONS = frozenset({
+    "jobcenter", "arbeitsagentur", "agentur", "stadt", "gemeinde", "landkreis",
+    "rathaus", "amt", "behoerde", "diakonie", "diakonisches", "caritas", "awo",
+    "arbeiterwohlfahrt", "drk", "asb", "paritaetischer", "paritaetische", "malteser",
+    "johanniter", "heilsarmee", "beratung", "beratungsstelle", "fachstelle",
+    "wohnungslosenhilfe", "obdachlosenhilfe", "tagesstaette", "tagestreff", "treffpunkt",
+    "unterkunft", "notunterkunft", "wohnheim", "obdachlosenheim", "frauenhaus", "postfach",
+    "stiftung", "verein", "ggmbh", "gmbh", "kirchengemeinde", "pfarramt", "pfarrei", "jva",
+    "klinik", "krankenhaus", "pension", "hotel", "einrichtung", "zentrum", "sozialdienst",
+})
+#: How a compound word naming an institution ends ("Sozialamt", "Suchthilfe",
+#: "Beratungsstelle", "Caritasverband", "Betreuungsverein", "Stadtverwaltung").
+_INSTITUTION_ENDINGS = ("amt", "hilfe", "stelle", "verband", "verein", "verwaltung",
+                        "zentrum", "dienst", "unterkunft", "stiftung", "einrichtung",
+                        "gemeinde")
+#: How a ``c/o`` line begins.
+_CO_MARKER = re.compile(r"(?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|wohnhaft\s+bei|z\.\s*h|zu\s+h)",
+                        re.IGNORECASE)
+
+
+def _institution(word: str) -> bool:
+    """Whether a compared word names an institution (:data:`_CO_INSTITUTIONS`, or a
+    compound with one of :data:`_INSTITUTION_ENDINGS` after at least three letters)."""
+    return word in _CO_INSTITUTIONS or any(
+        word.endswith(e) and len(word) - len(e) >= 3 for e in _INSTITUTION_ENDINGS)
 
 
 def co_words(address: str | None) -> set[str]:
     """The words of the names in the address's ``c/o``/``bei`` line ("c/o Müller
-    (Eltern), Am Markt 13"): a person's name, as much as the client's."""
+    (Eltern), Am Markt 13"): a person's name, as much as the client's. A line that names
+    an institution ("c/o Jobcenter Bad Hersfeld", "c/o Stadt Bad Hersfeld") gives neither
+    the institution's words nor those of the address's town (the place of the
+    institution, and the natural name of a folder), only what is left (a person there:
+    "c/o Caritas Frau Meier")."""
     if not address:
         return set()
     from geodata.addresses import parse_address
 
+    parsed = parse_address(address)
     out: set[str] = set()
-    for extra in parse_address(address).extra:
-        if re.match(r"(?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|wohnhaft\s+bei|z\.\s*h|zu\s+h)",
-                    extra, re.IGNORECASE):
-            out |= {w for w in name_words(extra) if w not in _CO_FILLERS}
+    for extra in parsed.extra:
+        if not _CO_MARKER.match(extra):
+            continue
+        words: set[str] = set()
+        institution = False
+        for word in _WORD.findall(extra):  # "JobCenter" as one word
+            whole = _plain(word.casefold().translate(_UMLAUTS))
+            if any(_institution(w) for w in (whole, *_words(word))):
+                institution = True
+            else:
+                words |= {w for w in name_words(word) if w not in _CO_FILLERS}
+        if institution:
+            words -= set().union(*(name_words(t) for t in (
+                *parsed.town_names, parsed.town_typed, parsed.district)))
+        out |= words
     return out
 
 

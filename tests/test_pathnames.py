@@ -92,3 +92,40 @@ def test_a_c_o_name_is_a_name_not_the_street(tmp_path: Path) -> None:
     assert named_in_path(tmp_path / "Schmidt.txt",
                          [(None, None, "bei Schmidt, Hauptstr. 5, 36251 Bad Hersfeld")]
                          ) == ("Namen", True)
+
+
+@pytest.mark.parametrize("address", [
+    "c/o Jobcenter Bad Hersfeld, Am Markt 13, 36251 Bad Hersfeld",
+    "c/o Stadt Bad Hersfeld, Am Markt 13, 36251 Bad Hersfeld",
+    "c/o Diakonie Wohnungslosenhilfe, Am Markt 13, 36251 Bad Hersfeld",
+    "bei Caritas, Am Markt 13, 36251 Bad Hersfeld",
+    "c/o JobCenter Hersfeld-Rotenburg, Am Markt 13, 36251 Bad Hersfeld",
+])
+def test_an_institutions_c_o_line_names_no_one(tmp_path: Path, address: str) -> None:
+    """A c/o line naming an institution (the post address of a client without a home)
+    made its words and the town's a name: a folder named after the town was refused with
+    „Ordner enthält einen Namen aus dem Fall“ (review 19b #3)."""
+    from hausbesuch.pathnames import co_words
+
+    person = ("Anna Weiß", None, address)
+    assert co_words(address) <= {"rotenburg"}
+    assert named_in_path(tmp_path / "Bad-Hersfeld" / "auskunft-K-1.txt", [person]) is None
+    for word in ("Jobcenter", "Diakonie", "Caritas", "Stadt", "Wohnungslosenhilfe"):
+        assert named_in_path(tmp_path / f"{word}.txt", [person]) is None, word
+    assert named_in_path(tmp_path / "Weiss.txt", [person]) == ("Namen", True)
+
+
+def test_a_person_at_an_institution_is_still_a_name(tmp_path: Path) -> None:
+    """Only the institution's and the town's words are left out: a person named in the
+    line, and a person's c/o line with the town's name, still count."""
+    from hausbesuch.pathnames import co_words
+
+    assert co_words("c/o Caritas Frau Meier, Am Markt 3, 36251 Bad Hersfeld") == {"meier"}
+    assert co_words("c/o Jobcenter z. Hd. Frau Meier, Am Markt 3, 36251 Bad Hersfeld") \
+        == {"meier"}
+    assert co_words("bei Familie Öztürk, Lindenweg 13, 36251 Bad Hersfeld") \
+        == {"oeztuerk", "ozturk"}
+    person = (None, None, "bei Familie Hersfeld, Lindenweg 13, 36251 Bad Hersfeld")
+    assert named_in_path(tmp_path / "Hersfeld" / "k-1.txt", [person]) == ("Namen", False)
+    person = ("Anna Weiß", None, "c/o Müller, Lindenweg 13, 36251 Bad Hersfeld")
+    assert named_in_path(tmp_path / "Muller" / "k-1.txt", [person]) == ("Namen", False)
