@@ -50,6 +50,11 @@ def cities_with_entries(store: Store) -> list[str]:
             AuditRow.city.is_not(None), AuditRow.action != READ).distinct()))
 
 
+def named_cities(cities: list[str]) -> str:
+    """``cities`` as a hint names them: the first :data:`MAX_NAMED`, then "…"."""
+    return ", ".join(cities[:MAX_NAMED]) + (" …" if len(cities) > MAX_NAMED else "")
+
+
 def other_cities_hint(store: Store, city: str, cities: list[str] | None = None, *,
                       what: str = "Fälle", lead: bool = True) -> str:
     """A German hint when ``city`` has no case but the store holds cases of other cities
@@ -61,7 +66,7 @@ def other_cities_hint(store: Store, city: str, cities: list[str] | None = None, 
     cities = cities_with_cases(store) if cities is None else cities
     if city in cities or not cities:
         return ""
-    named = ", ".join(cities[:MAX_NAMED]) + (" …" if len(cities) > MAX_NAMED else "")
+    named = named_cities(cities)
     first = f"Für {city} sind keine {what} gespeichert. " if lead else ""
     return (f"{first}Die Datenbank enthält {what} von: "
             f"{named} – --city angeben (das Profil dieser Stadt). Wurde der Name (name) im "

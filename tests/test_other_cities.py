@@ -195,3 +195,39 @@ def test_plans_and_audit_without_city_name_the_cities_that_have_them(tmp_path,
     ok("import", str(clients), "--city", "bad-hersfeld", "--db", empty)
     out = ok("plans", "--city", "bad-hersfeld", "--db", empty)
     assert out.strip() == "Keine gespeicherten Pläne für Bad Hersfeld.", out
+
+
+def test_an_unknown_case_number_says_once_where_else_to_look(tmp_path, bad_hersfeld_pbf):
+    """Review 19b: an unknown Kundennummer said „(andere Stadt: --city angeben).“ and then
+    the whole hint on the other cities, which says „--city angeben“ again."""
+    db = str(tmp_path / "f.sqlite")
+    clients = _clients(tmp_path, bad_hersfeld_pbf)
+    ok("import", str(clients), "--city", "bad-hersfeld", "--db", db)
+    # Kassel (no --city) has no case: the other cities' hint, once
+    for args in (["status", "H-9"], ["disclose", "H-9", "--out", str(tmp_path / "a.txt")],
+                 ["audit", "--kundennummer", "H-9"]):
+        res = run(*args, "--db", db)
+        text = " ".join(res.output.split())
+        assert res.exit_code == 2, res.output
+        assert text.count("--city angeben") == 1, text
+        assert ("Kundennummer „H-9“ ist in Kassel nicht bekannt. "
+                + HINT.format(city="Kassel")) in text, text
+    # a city with cases of its own, beside another city's: the other city is named, once
+    renamed = tmp_path / "hersfeld-jc.toml"
+    renamed.write_text((PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8").replace(
+        'name = "Bad Hersfeld"', 'name = "Bad Hersfeld (JC)"'), encoding="utf-8")
+    ok("import", str(clients), "--city", str(renamed), "--osm", str(bad_hersfeld_pbf),
+       "--db", db)
+    res = run("status", "H-9", "--city", str(renamed), "--db", db)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert text.count("--city") == 1, text
+    assert ("Kundennummer „H-9“ ist in Bad Hersfeld (JC) nicht bekannt. Die Datenbank enthält "
+            "auch Fälle von: Bad Hersfeld. Gehört der Fall dorthin, mit --city das Profil der "
+            "Stadt angeben.") in text, text
+    # a database of one city: the short form
+    ok("import", str(clients), "--city", "bad-hersfeld", "--db", str(tmp_path / "eine.sqlite"))
+    res = run("status", "H-9", "--city", "bad-hersfeld", "--db", str(tmp_path / "eine.sqlite"))
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2 and text.count("--city") == 1, text
+    assert "„H-9“ ist in Bad Hersfeld nicht bekannt (andere Stadt: --city angeben)." in text

@@ -52,15 +52,23 @@ OsmOption = Annotated[
 def unknown_case(client_id: str, city: str, hint: str = "",
                  store: Store | None = None) -> UserError:
     """The error for a case id the city does not know (the same for every command);
-    ``hint``: :meth:`hausbesuch.casework.Casework.twin_hint`; with the ``store``, also
-    :func:`hausbesuch.othercities.other_cities_hint` (a forgotten ``--city``)."""
+    ``hint``: :meth:`hausbesuch.casework.Casework.twin_hint`. With the ``store``, the
+    cities that hold cases besides ``city`` are named (a forgotten ``--city``; when
+    ``city`` has none, in the words of :func:`hausbesuch.othercities.other_cities_hint`);
+    without the store, or with no other city, a short „(andere Stadt: --city angeben)“.
+    Each says „--city angeben“ once (review 19b)."""
+    unknown = f"Kundennummer „{client_id}“ ist in {city} nicht bekannt"
     if store is not None:
-        from hausbesuch.othercities import other_cities_hint
+        from hausbesuch.othercities import cities_with_cases, named_cities, other_cities_hint
 
-        if other := other_cities_hint(store, city):
-            hint += f" {other}"
-    return UserError(f"Kundennummer „{client_id}“ ist in {city} nicht bekannt "
-                     f"(andere Stadt: --city angeben).{hint}")
+        cities = cities_with_cases(store)
+        if other := other_cities_hint(store, city, cities):  # the city has no case
+            return UserError(f"{unknown}. {other}{hint}")
+        if others := [c for c in cities if c != city]:
+            return UserError(f"{unknown}.{hint} Die Datenbank enthält auch Fälle von: "
+                             f"{named_cities(others)}. Gehört der Fall dorthin, mit --city "
+                             "das Profil der Stadt angeben.")
+    return UserError(f"{unknown} (andere Stadt: --city angeben).{hint}")
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
