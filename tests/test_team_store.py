@@ -154,12 +154,32 @@ tage = ["Mo", "Di", "Mi", "Do"]
 
 [[team]]
 id = "mitte"
+
+[[team]]
+id = "ost"
+tage = ["Mo", "Mi", "Fr"]
+sprachen = ["Russisch"]
 """, encoding="utf-8")
     common = ["--city", "bad-hersfeld", "--db", str(tmp_path / "t.sqlite")]
     ok("teams", "--set", str(tmp_path / "teams.toml"), *common)
     shown = {line.split(":")[0].strip(): line for line in ok("teams", *common).splitlines()}
-    assert shown["nord"].endswith(", höchstens 5 Besuche, Tage: Mo, Di, Mi, "
+    # review 19b #4: the extra parts are joined with „; “, consecutive days are a range,
+    # and coordinates are labelled (the file takes [Länge, Breite])
+    assert shown["nord"].endswith(", höchstens 5 Besuche; Tage: Mo–Mi; "
                                   "Sprachen: Arabisch, Türkisch")
-    assert shown["sued"].endswith(", Ende: 50.86750, 9.70710 (Start am Depot)")
-    assert shown["west"].endswith(", Tage: Mo, Di, Mi, Do, Start und Ende: 50.86750, 9.70710")
+    assert shown["sued"].endswith("; Ende: Breite 50.86750, Länge 9.70710 (Start am Depot)")
+    assert shown["west"].endswith(", zu Fuß; Tage: Mo–Do; "
+                                  "Start und Ende: Breite 50.86750, Länge 9.70710")
+    assert shown["ost"].endswith(", zu Fuß; Tage: Mo, Mi, Fr; Sprachen: Russisch")
     assert shown["mitte"].endswith(", Mittag 30 min zwischen 12:00 und 13:30, zu Fuß")
+
+
+@pytest.mark.parametrize(("days", "shown"), [
+    ([0, 1, 2, 3], "Mo–Do"), ([0, 2, 4], "Mo, Mi, Fr"), ([0, 1, 2, 4], "Mo–Mi, Fr"),
+    ([0, 1], "Mo, Di"), ([5, 6], "Sa, So"), ([2], "Mi"), ([0, 1, 2, 3, 4, 5, 6], "Mo–So"),
+    ([0, 1, 3, 4, 5], "Mo, Di, Do–Sa")])
+def test_the_summary_writes_consecutive_days_as_a_range(days, shown):
+    """Three or more consecutive days read as a range, the others one by one (review 19b #4)."""
+    from hausbesuch.commands.teams import _days
+
+    assert _days(days) == shown

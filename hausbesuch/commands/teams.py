@@ -75,24 +75,46 @@ def register(app: typer.Typer) -> None:
                        f"{format_clock(t.shift_end_min)}, {lunch}, {MODE_LABELS.get(t.mode, t.mode)}"
                        + (f", höchstens {count(t.max_visits_per_day, 'Besuch', 'Besuche')}"
                           if t.max_visits_per_day
-                          else "") + "".join(f", {x}" for x in _more(t, profile.depot.address)))
+                          else "") + "".join(f"; {x}" for x in _more(t, profile.depot.address)))
+
+
+def _days(days: list[int]) -> str:
+    """Weekdays (0 = Monday, sorted) in short German: three or more consecutive days as a
+    range („Mo–Do“, „Mo–Mi, Fr“), the others one by one („Mo, Mi, Fr“)."""
+    from hausbesuch.fields import WEEKDAYS_DE
+
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{WEEKDAYS_DE[run[0]]}–{WEEKDAYS_DE[run[-1]]}")
+        else:
+            parts.extend(WEEKDAYS_DE[d] for d in run)
+    return ", ".join(parts)
 
 
 def _more(t: TeamConfig, depot: str | None) -> list[str]:
     """What else a team's plans keep, in the summary's words (QA 19d #2: the days, start
     and end point and languages were used but not shown): its days when not Mo–Fr, its
-    own start and end point when not the depot, its languages."""
-    from hausbesuch.fields import WEEKDAYS_DE
-
+    own start and end point when not the depot, its languages. The summary joins them
+    with „; “ (review 19b #4: a comma also separates the days and the languages), and
+    coordinates are labelled, as the teams file takes them the other way round
+    ([Länge, Breite])."""
     out = []
     days = sorted(t.weekdays)
     if days != list(range(5)):
-        out.append("Tage: " + ", ".join(WEEKDAYS_DE[d] for d in days))
+        out.append("Tage: " + _days(days))
 
     def place(address: str | None, lonlat: tuple[float, float] | None) -> str | None:
         if address:
             return None if address == depot else address
-        return f"{lonlat[1]:.5f}, {lonlat[0]:.5f}" if lonlat is not None else None
+        return (f"Breite {lonlat[1]:.5f}, Länge {lonlat[0]:.5f}" if lonlat is not None
+                else None)
 
     start = place(t.start_address, t.start_lonlat)
     end = (place(t.end_address, t.end_lonlat) if t.end_address or t.end_lonlat
