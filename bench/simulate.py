@@ -342,16 +342,24 @@ def collect(folder: Path, weeks: int, truth: dict[str, np.ndarray] | None = None
     return run
 
 
+def _num(fmt: str, value: float) -> str:
+    """A value as ``fmt`` writes it, without a sign when it rounds to zero (``-0.0`` and
+    ``+0.0`` read ``0.0``)."""
+    text = fmt.format(value)
+    return text if any(c in "123456789" for c in text) else text.lstrip("+-")
+
+
 def _ms(values: list[float], fmt: str = "{:.3f}", unit: str = "") -> str:
     """``mean ± sd`` of the values per seed: the sd without a sign (``+0.1 ± 3.9 %``), ``–``
-    for it with one seed (its spread is unknown, not 0), ``–`` alone without values (a
-    ratio against an arm that was not run)."""
+    for it with one seed (its spread is unknown, not 0; the unit then follows the mean:
+    ``+46.3 % ± –``), ``–`` alone without values (a ratio against an arm that was not run).
+    A figure that rounds to zero has no sign."""
     if not values:
         return "–"
-    m = fmt.format(statistics.mean(values))
-    spread = (fmt.replace("+", "").format(statistics.stdev(values)) if len(values) > 1
-              else "–")
-    return f"{m} ± {spread}{unit}"
+    m = _num(fmt, statistics.mean(values))
+    if len(values) == 1:
+        return f"{m}{unit} ± –"
+    return f"{m} ± {_num(fmt.replace('+', ''), statistics.stdev(values))}{unit}"
 
 
 def report(runs: list[ArmRun]) -> str:

@@ -43,7 +43,25 @@ def test_spread_has_no_sign_and_the_baseline_row_says_zero() -> None:
 def test_one_seed_has_no_spread() -> None:
     rows = _rows(report([_run("modell", 1, 40, 1300), _run("ohne", 1, 38, 1250)]))
     assert rows["with the at-home model"] == ["100", "0.400 ± –", "0.400 ± –", "13.00 ± –",
-                                              "+5.3 ± – %", "+4.0 ± – %"]
+                                              "+5.3 % ± –", "+4.0 % ± –"]
+
+
+@pytest.mark.parametrize(("values", "shown"), [
+    ([46.3], "+46.3 % ± –"),                 # one seed: the unit follows the mean
+    ([-0.04, -0.05], "0.0 ± 0.0 %"),         # no negative zero
+    ([0.04, 0.05], "0.0 ± 0.0 %"),           # nor a positive one
+    ([-0.04], "0.0 % ± –"),
+    ([-0.04, 0.03], "0.0 ± 0.0 %"),          # a spread that rounds to zero
+    ([-1.0, -3.0], "-2.0 ± 1.4 %"),
+    ([], "–")])
+def test_the_ratio_cells(values, shown) -> None:
+    """Review 19b #5: ``+46.3 ± – %`` put the unit after the dash, ``-0.0`` was printed."""
+    assert simulate._ms(values, "{:+.1f}", " %") == shown
+
+
+def test_plain_figures_have_no_negative_zero_either() -> None:
+    assert simulate._ms([-0.0001, -0.0002]) == "0.000 ± 0.000"
+    assert simulate._ms([-0.0001]) == "0.000 ± –"
 
 
 def test_json_is_written_before_the_report(tmp_path, monkeypatch) -> None:
