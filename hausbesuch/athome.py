@@ -91,17 +91,18 @@ class ModelSettings:
     #: keep routines: who is out on Monday morning is likely out on Tuesday morning too)
     client_weekday_weight: float = 1.0
     #: ... and this much for the other bands of the same half of the day (vormittags:
-    #: bands that end by 12:00; nachmittags: the rest), nothing for the other half
+    #: bands that end by :attr:`noon_min`; nachmittags: the rest), nothing for the other half
     client_halfday_weight: float = 0.5
     #: bounds and fallback of the empirical-Bayes strengths (in tries)
     district_strength: tuple[float, float] = (2.0, 60.0)
     client_strength: tuple[float, float] = (0.3, 6.0)
     district_strength_default: float = 15.0
     client_strength_default: float = 1.0
-    #: where the morning ends in the explanations (minute of day): a client's own tries
-    #: are told "vormittags" before it and "nachmittags" from it, by the try's own time,
-    #: as the revisit rules split the day (the profile's ``[casework] noon``). It changes
-    #: no chance.
+    #: where the morning ends (minute of day), as the revisit rules split the day (the
+    #: profile's ``[casework] noon``): a client's own tries are told "vormittags" before
+    #: it and "nachmittags" from it, by the try's own time; a band belongs to the morning
+    #: when it ends by it (:func:`half_of_band`), and a kept half-day holds the starts
+    #: before it or from it (:func:`adjust_visits`).
     noon_min: int = 12 * 60
 
 
@@ -116,13 +117,6 @@ def band_label(band: tuple[int, int]) -> str:
 
 #: The words of the two halves of the day in explanations (index: 0 before noon).
 HALF_WORDS = ("vormittags", "nachmittags")
-
-
-def part_of_day(minute: int, noon_min: int = 12 * 60) -> str:
-    """German word for the half of the day a visit starting at ``minute`` falls in:
-    ``vormittags`` before ``noon_min``, else ``nachmittags`` (the halves of the revisit
-    rules, :func:`hausbesuch.casework.rules.half_of_day`)."""
-    return HALF_WORDS[0] if minute < noon_min else HALF_WORDS[1]
 
 
 def band_of(minute: int, bands: Sequence[tuple[int, int]]) -> int:
@@ -159,9 +153,10 @@ def _smooth(counts: np.ndarray, wd: float, nb: float) -> np.ndarray:
     return out
 
 
-def half_of_band(band: tuple[int, int]) -> int:
-    """0 for a band of the morning (it ends by 12:00), 1 otherwise."""
-    return 0 if band[1] <= 12 * 60 else 1
+def half_of_band(band: tuple[int, int], noon_min: int = 12 * 60) -> int:
+    """0 for a band of the morning (it ends by ``noon_min``, the profile's ``[casework]
+    noon``: every start in it is "vormittags" for the revisit rules), 1 otherwise."""
+    return 0 if band[1] <= noon_min else 1
 
 
 def _smooth_client(counts: np.ndarray, wd: float, hd: float, halves: Sequence[int]) -> np.ndarray:
@@ -290,7 +285,7 @@ class ContactModel:
         # half of the day (the unit of a routine)
         c_keys = sorted(cx)
         if c_keys:
-            halves = np.array([half_of_band(b) for b in bands])
+            halves = np.array([half_of_band(b, s.noon_min) for b in bands])
             xs, ns, ps = [], [], []
             for k in c_keys:
                 base = model.district_rate(c_district[k])
@@ -332,7 +327,7 @@ class ContactModel:
         key = (client_id, district)
         if key not in self._client_rate:
             s = self.settings
-            halves = [half_of_band(b) for b in self.bands]
+            halves = [half_of_band(b, s.noon_min) for b in self.bands]
             x = _smooth_client(self.client_counts[client_id], s.client_weekday_weight,
                                s.client_halfday_weight, halves)
             n = _smooth_client(self.client_tries[client_id], s.client_weekday_weight,
@@ -628,17 +623,23 @@ def band_spans(bands: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _candidate_cells(
-    visit: Any, days: int, bands: Sequence[tuple[int, int]]
+    visit: Any, days: int, bands: Sequence[tuple[int, int]], cut_s: int | None = None
 ) -> list[tuple[int, int, int, int]]:
     """(day, band, window start, window end) pieces where the visit may start: the band's
     service-start interval (:func:`band_spans`) intersected with the visit's windows and
     allowed days. The pieces of a day together cover all of it, gaps between bands
-    included."""
+    included. ``cut_s`` (second of the day, the noon): a span across it is split there,
+    so that each piece lies in one half of the day."""
     last = days - 1 if visit.latest_day is None else min(days - 1, visit.latest_day)
-    spans = band_spans(bands)
+    spans: list[tuple[int, int, int]] = []
+    for b, (lo, hi) in enumerate(band_spans(bands)):
+        if cut_s is not None and lo < cut_s < hi:
+            spans += [(b, lo, cut_s), (b, cut_s, hi)]
+        else:
+            spans.append((b, lo, hi))
     out = []
     for d in range(visit.earliest_day, last + 1):
-        for b, (span_lo, span_hi) in enumerate(spans):
+        for b, span_lo, span_hi in spans:
             lo = d * DAY_S + span_lo
             hi = d * DAY_S + span_hi - 1
             if visit.time_windows:
@@ -695,10 +696,11 @@ def adjust_visits(
         How many visits can start in each cell (:func:`band_capacity`); with it, good
         cells that are already full are not given to visits of lower value.
     unit : ``"band"`` | ``"halbtag"``
-        What a kept cell is: a band of a day, or a half of a day (the bands ending by
-        12:00, the others) whose chance is the mean of its bands' chances. Half-days leave
-        the solver more room to keep the walks short; ``kept_bands`` then holds
-        (day, half) pairs.
+        What a kept cell is: a band of a day, or a half of a day (the starts before the
+        model's noon, :attr:`ModelSettings.noon_min`, and those from it: the halves of
+        the revisit rules) whose chance is the mean of its bands' chances
+        (:func:`_half_weights`). Half-days leave the solver more room to keep the walks
+        short; ``kept_bands`` then holds (day, half) pairs.
 
     Returns
     -------
@@ -718,22 +720,33 @@ def adjust_visits(
     if unit not in ("band", "halbtag"):
         raise ValueError(f"unit must be 'band' or 'halbtag': {unit!r}")
     bands = model.bands
-    group = list(range(len(bands))) if unit == "band" else [half_of_band(b) for b in bands]
+    if unit == "band":
+        weights = np.eye(len(bands))
+        cut_s = None
+    else:
+        weights = _half_weights(bands, model.settings.noon_min)
+        cut_s = model.settings.noon_min * 60
     plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]] = []
     for v in visits:
         if v.pin is not None:
             plans.append((v, [], []))
             continue
-        cells = [(d, group[b], a, e) for d, b, a, e in _candidate_cells(v, days, bands)]
+        cells = [(d, b if cut_s is None else int(a - d * DAY_S >= cut_s), a, e)
+                 for d, b, a, e in _candidate_cells(v, days, bands, cut_s)]
         rate = model.client_rate(v.id, district_of.get(v.id))
-        ch = [float(np.mean([rate[(start + timedelta(days=d)).weekday(), b]
-                             for b in range(len(bands)) if group[b] == g]))
+        ch = [float(np.average(rate[(start + timedelta(days=d)).weekday()], weights=weights[g]))
               for d, g, _, _ in cells]
         plans.append((v, cells, ch))
     if capacity is not None and unit != "band":
+        assert cut_s is not None
+        spans = band_spans(bands)
         grouped: dict[tuple[int, int], float] = {}
         for (d, b), c in capacity.items():
-            grouped[(d, group[b])] = grouped.get((d, group[b]), 0.0) + c
+            lo, hi = spans[b]
+            morning = (min(hi, cut_s) - lo) / (hi - lo) if lo < cut_s else 0.0
+            for h, share in ((0, morning), (1, 1.0 - morning)):
+                if share > 0:
+                    grouped[(d, h)] = grouped.get((d, h), 0.0) + share * c
         capacity = grouped
     chosen = _choose_cells(plans, keep_factor, capacity)
     # the value of a visit is its priority times the chance it can expect: the mean over
@@ -763,6 +776,23 @@ def adjust_visits(
         out.append(replace(v, time_windows=windows, priority=prio))
         adj[v.id] = Adjustment(v.id, best, tuple(sorted(keys)), v.priority, prio)
     return out, adj
+
+
+def _half_weights(bands: Sequence[tuple[int, int]], noon_min: int) -> np.ndarray:
+    """``[half, band]``: how much each band's chance counts for the chance of a half of
+    the day (0: the starts before ``noon_min``, 1: from it): the share of the band's
+    minutes in that half, so a band wholly in one half counts 1 there and a band across
+    the noon counts for both halves by its parts. A half that holds no band's minutes
+    (all bands end by the noon, or begin after it) takes the bands whose
+    :func:`band_spans` reach into it (a start there counts for them, :func:`band_of`)."""
+    w = np.zeros((2, len(bands)))
+    for b, (lo, hi) in enumerate(bands):
+        before = min(max(noon_min - lo, 0), hi - lo)
+        w[0, b], w[1, b] = before / (hi - lo), (hi - lo - before) / (hi - lo)
+    for h, (lo_s, hi_s) in enumerate(((0, noon_min * 60), (noon_min * 60, DAY_S))):
+        if not w[h].any():
+            w[h] = [1.0 if lo < hi_s and hi > lo_s else 0.0 for lo, hi in band_spans(bands)]
+    return w
 
 
 def _choose_cells(

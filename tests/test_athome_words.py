@@ -17,9 +17,11 @@ from hausbesuch.athome import (
     ModelSettings,
     adjust_visits,
     band_capacity,
+    half_of_band,
     settings_from_profile,
     visit_chances,
 )
+from hausbesuch.casework.rules import half_of_day
 from routing.model import TimeWindow, Visit
 
 MONDAY = date(2026, 12, 7)
@@ -126,13 +128,18 @@ def test_web_plan_view_and_worker_page_show_the_appointment() -> None:
 def test_a_kept_half_day_keeps_its_share_of_the_lunch_gap() -> None:
     """Bands 8–10, 10–12, 13–16 Uhr and a visit open 8–16: the narrowed windows lost
     12:00–13:00 whichever half was kept, though a start at 12:15 counts for 10–12 Uhr and
-    one at 12:45 for 13–16 Uhr (the nearer band). Now the morning keeps 12:00–12:29 and
-    the afternoon 12:30–12:59."""
+    one at 12:45 for 13–16 Uhr (the nearer band). Now a kept band 10–12 keeps 12:00–12:29
+    and 13–16 keeps 12:30–12:59; a kept half-day is cut at the noon of the revisit rules
+    (review 19b: a kept „vormittags“ half could start a visit at 12:15, which the revisit
+    rule and the explanations call „nachmittags“)."""
     days = 5
     windows = tuple(TimeWindow(d * 86400 + 8 * 3600, d * 86400 + 16 * 3600)
                     for d in range(days))
-    for good, want in ((500, (8 * 3600, 12 * 3600 + 30 * 60 - 1)),
-                       (800, (12 * 3600 + 30 * 60, 16 * 3600))):
+    want = {("band", 500): (8 * 3600, 12 * 3600 + 30 * 60 - 1),
+            ("band", 800): (12 * 3600 + 30 * 60, 16 * 3600),
+            ("halbtag", 500): (8 * 3600, 12 * 3600 - 1),
+            ("halbtag", 800): (12 * 3600, 16 * 3600)}
+    for good in (500, 800):
         recs = [rec("V", 1380 - good, "nicht_angetroffen", MONDAY + timedelta(k))
                 for k in range(5)]
         recs += [rec(f"O{k}", good, "angetroffen", MONDAY + timedelta(k % 5))
@@ -143,7 +150,68 @@ def test_a_kept_half_day_keeps_its_share_of_the_lunch_gap() -> None:
                                      days=days, district_of={"V": "X"}, unit=unit)
             assert "V" in adj, unit
             got = {(w.start % 86400, w.end % 86400) for w in out[0].time_windows}
-            assert got == {want}, (unit, good, got)
+            assert got == {want[(unit, good)]}, (unit, good, got)
+            if unit == "halbtag":  # every start in the kept half is in that half for the rule
+                half = {half_of_day(t // 60) for w in out[0].time_windows
+                        for t in (w.start % 86400, w.end % 86400)}
+                assert half == {"vormittag" if good < 720 else "nachmittag"}, half
+
+
+#: 8–10, 10–12, 12–13, 13–16 Uhr with the profile's noon at 13:00
+LATE_BANDS = [(480, 600), (600, 720), (720, 780), (780, 960)]
+
+
+def _late_noon_settings() -> ModelSettings:
+    from hausbesuch.config import load_profile
+
+    profile = load_profile("bad-hersfeld")
+    late = profile.model_copy(update={"casework": profile.casework.model_copy(
+        update={"noon": "13:00"})})
+    return settings_from_profile(late)
+
+
+def test_a_band_is_in_the_half_of_the_day_the_revisit_rule_puts_it_in() -> None:
+    """Review 19b (two noons): with ``[casework] noon = "13:00"`` a visit starting in
+    12–13 Uhr is „vormittags“ for the revisit rule, but the model put the band in the
+    afternoon (it split the bands at 12:00). The model's half-days now use the profile's
+    noon: a kept morning holds 12:00–12:59, and a client's failed try at 12:30 counts as
+    a morning routine (for 10–12 Uhr, not for 13–16 Uhr)."""
+    s = _late_noon_settings()
+    assert {half_of_day(m, s.noon_min) for m in range(720, 780)} == {"vormittag"}
+    assert [half_of_band(b, s.noon_min) for b in LATE_BANDS] == [0, 0, 0, 1]
+    days = 5
+    windows = tuple(TimeWindow(d * 86400 + 8 * 3600, d * 86400 + 16 * 3600)
+                    for d in range(days))
+    recs = [rec("V", 14 * 60, "nicht_angetroffen", MONDAY + timedelta(k)) for k in range(5)]
+    recs += [rec(f"O{k}", 9 * 60, "angetroffen", MONDAY + timedelta(k % 5)) for k in range(10)]
+    model = ContactModel.fit(recs, LATE_BANDS, s)
+    out, adj = adjust_visits([Visit("V", 1, 2700, windows, 5)], model, start=MONDAY,
+                             days=days, district_of={"V": "X"}, unit="halbtag")
+    assert {(w.start % 86400, w.end % 86400) for w in out[0].time_windows} == {
+        (8 * 3600, 13 * 3600 - 1)}
+    assert {k[1] for k in adj["V"].kept_bands} == {0}
+    # the client's routine: a failed try at 12:30 lowers the morning bands, not 13–16
+    model = ContactModel.fit([rec("C", 750, "nicht_angetroffen")], LATE_BANDS, s)
+    own = model.client_rate("C", "X")[0] / model.district_rate("X")[0]
+    assert own[1] < 1.0 and own[3] == pytest.approx(1.0)
+
+
+def test_a_half_day_across_the_noon_takes_its_bands_by_their_parts() -> None:
+    """Default bands with the noon at 13:00: the band 12–14 Uhr is half morning, half
+    afternoon: each kept half is cut at 13:00 and its chance counts the band by its part
+    (with the capacity of the cells given, too)."""
+    s = _late_noon_settings()
+    days = 1
+    windows = (TimeWindow(8 * 3600, 16 * 3600),)
+    recs = [rec("V", 15 * 60, "nicht_angetroffen")]
+    recs += [rec(f"O{k}", 9 * 60, "angetroffen") for k in range(10)]
+    model = ContactModel.fit(recs, settings=s)
+    cap = {(0, 0): 4.0, (0, 1): 4.0, (0, 2): 4.0, (0, 3): 4.0}
+    out, adj = adjust_visits([Visit("V", 1, 2700, windows, 5)], model, start=MONDAY,
+                             days=days, district_of={"V": "X"}, unit="halbtag", capacity=cap)
+    assert [(w.start, w.end) for w in out[0].time_windows] == [(8 * 3600, 13 * 3600 - 1)]
+    rate = model.client_rate("V", "X")[0]
+    assert adj["V"].best_chance == pytest.approx((rate[0] + rate[1] + 0.5 * rate[2]) / 2.5)
 
 
 def test_band_capacity_counts_the_gap_for_the_nearer_band() -> None:
