@@ -152,6 +152,9 @@ class TeamDayRoute:
     lunch: tuple[datetime, datetime] | None = None
     #: street-following geometry, one polyline of (lon, lat) per leg (depot→1, 1→2, …, n→depot)
     legs: tuple[tuple[tuple[float, float], ...], ...] = ()
+    #: the number of stored legs of a route read without their geometry (a plan's
+    #: overview, ``legs`` empty), for :attr:`ends_open`; None otherwise
+    leg_count: int | None = None
 
     @property
     def slug(self) -> str:
@@ -170,9 +173,20 @@ class TeamDayRoute:
         """A route cut by a re-plan without its way back (stored before QA 19d #1, or no
         path to the end point): it returns at the end of its last visit, away from the end
         point. Pages, sheets, maps, GPX and exports then say that the tour ends after the
-        last visit instead of a return time."""
+        last visit instead of a return time.
+
+        Decided by the route's structure: a route with its way back has one leg more than
+        stops (start→1, …, n→end); a cut one has only the legs to its visits (or, stored
+        before the cut kept its own figures, all legs of the longer route it was cut from).
+        Times and coordinates cannot tell: a last visit 0 s from the end point returns at
+        the end of that visit too (review 19b). Only a route without any leg geometry
+        (built without it) falls back to comparing its return and last place with its end.
+        """
         if not self.stops:
             return False
+        legs = len(self.legs) if self.legs else (self.leg_count or 0)
+        if legs:
+            return legs != len(self.stops) + 1
         last = self.stops[-1]
         return self.return_ <= last.end and (last.lon, last.lat) != tuple(self.end_lonlat)
 

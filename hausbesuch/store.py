@@ -51,6 +51,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
     create_engine,
     delete,
     event,
@@ -836,6 +837,18 @@ def _file_lock(database: str | None, city: str) -> Iterator[None]:
         os.close(fd)
 
 
+def _leg_count(legs: Any) -> Any:
+    """SQL: the number of legs in a route's stored ``legs`` (JSON text as :meth:`Store.
+    save_plan` writes it: a list of legs, each a list of [lon, lat] points, no spaces)
+    without reading the geometry, in SQLite and PostgreSQL alike. Two legs are joined by
+    ``]],[`` after a drawn leg or ``[],[`` after an empty one (an erased or undrawn leg);
+    inside a leg a point's ``]`` follows a digit, so only the joins count."""
+    def count(part: str) -> Any:  # each one shortened by a character: no division
+        return func.length(legs) - func.length(func.replace(legs, part, part[:-1]))
+
+    return case((legs == "[]", 0), else_=count("]],[") + count("[],[") + 1)
+
+
 def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedStop]:
     """The stops of stored visit rows, in their order, each with the window a letter
     promised since the plan was made (:func:`announced_windows`)."""
@@ -1461,8 +1474,10 @@ class Store:
             visit_rows = rows(VisitRow, VisitRow.route_seq, VisitRow.seq)
             for v, stop in zip(visit_rows, planned_stops(s, visit_rows), strict=True):
                 visits.setdefault(v.route_seq, []).append(stop)
-            route_cols = [c for c in RouteRow.__table__.columns
-                          if not (overview and c.name == "legs")]
+            route_cols: list[Any] = [c for c in RouteRow.__table__.columns
+                                     if not (overview and c.name == "legs")]
+            if overview:  # how many legs, for ``ends_open``, without reading the geometry
+                route_cols.append(_leg_count(RouteRow.legs).label("leg_count"))
             routes = [
                 TeamDayRoute(
                     team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
@@ -1474,6 +1489,7 @@ class Store:
                     if r.lunch_start is not None and r.lunch_end is not None else None,
                     legs=() if overview else
                     tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
+                    leg_count=r.leg_count if overview else None,
                 )
                 for r in s.execute(select(*route_cols).where(RouteRow.plan_id == plan_id)
                                    .order_by(RouteRow.seq))

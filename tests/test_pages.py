@@ -391,3 +391,34 @@ def test_a_route_cut_without_its_way_back_says_it_ends_after_its_last_visit() ->
     assert f"Rückkehr zum Start {back} Uhr" in " ".join(
         _parse(route_page(route, MapSettings(), links=LINKS)).text)
     assert f"Rückkehr {back}" in route_gpx(route)
+
+
+OPEN_END = " (Ende des letzten Besuchs)"
+
+
+def test_a_route_whose_last_visit_is_0_s_from_its_end_point_is_not_open() -> None:
+    """Review 19b: whether a route has its way back is read from its legs (one more than
+    stops), not from its times and coordinates: a last client snapped onto the end
+    point's spot (other coordinates, 0 s of way back) returns at the minute that visit
+    ends, and is still a route with its way back. A route cut without it has only the
+    legs to its visits (or, stored before QA 19c, all legs of the route it was cut
+    from); one without any geometry is judged by its times and places as before."""
+    route = sample_plan().routes[0]
+    last = route.stops[-1]
+    near = dataclasses.replace(route, return_=last.end,
+                               end_lonlat=(last.lon + 1e-5, last.lat))
+    assert len(near.legs) == len(near.stops) + 1 and not near.ends_open
+    text = " ".join(_parse(route_page(near, MapSettings(), links=LINKS)).text)
+    assert "Tour endet nach dem letzten Besuch" not in text and OPEN_END not in text
+    assert f"Ziel {last.end:%H:%M} Uhr" in text
+    # cut: the legs to its visits, or all of the longer route's with fewer stops
+    assert dataclasses.replace(near, legs=near.legs[:-1]).ends_open
+    head = route.stops[:3]
+    assert dataclasses.replace(route, stops=head, return_=head[-1].end).ends_open
+    # read without geometry (a plan's overview): the count of the stored legs decides
+    assert not dataclasses.replace(near, legs=(), leg_count=len(near.legs)).ends_open
+    assert dataclasses.replace(near, legs=(), leg_count=len(near.stops)).ends_open
+    # no geometry at all: the return and the last place against the end point
+    assert dataclasses.replace(route, legs=(), return_=last.end).ends_open
+    assert not dataclasses.replace(route, legs=()).ends_open
+    assert not dataclasses.replace(route, legs=(), stops=()).ends_open

@@ -172,6 +172,44 @@ def test_plan_round_trip_is_identical(store: Store) -> None:
     assert back.routes[1].lunch is None and back.routes[1].stops == ()
 
 
+def test_a_plan_read_without_geometry_tells_open_routes_by_their_stored_legs(
+        store: Store) -> None:
+    """Review 19b: ``ends_open`` is read from the legs a route has (one more than stops
+    with its way back), and the plan view reads routes without their geometry: the
+    overview counts the stored legs in the database (empty legs of an erased client's
+    door included), so it tells the same routes open as the full read. A last visit 0 s
+    from the end point (return = end of that visit, other coordinates) is not open."""
+    import dataclasses
+
+    plan = make_plan()
+    whole = plan.routes[0]
+    last = whole.stops[-1]
+    legs = whole.legs
+    routes = [
+        # 0 s from the end point: has its way back
+        dataclasses.replace(whole, return_=last.end, end_lonlat=(last.lon + 1e-5, last.lat)),
+        # the same with the leg to the erased client's door emptied (``purge``)
+        dataclasses.replace(whole, return_=last.end, legs=(legs[0], (), legs[2])),
+        # cut by a re-plan, stored without its way back: the legs to its visits
+        dataclasses.replace(whole, team_id="team-3", return_=last.end, legs=legs[:2]),
+        # cut before its figures were its own: fewer stops, every leg of the old route
+        dataclasses.replace(whole, team_id="team-4", stops=whole.stops[:1],
+                            return_=whole.stops[0].end),
+        plan.routes[1],  # no visits
+    ]
+    plan = dataclasses.replace(plan, routes=routes)
+    store.save_plan(plan)
+    full = store.load_plan(plan.id)
+    light = store.load_plan(plan.id, overview=True)
+    expected = [False, False, True, True, False]
+    assert [r.ends_open for r in plan.routes] == expected
+    assert [r.ends_open for r in full.routes] == expected
+    assert [r.ends_open for r in light.routes] == expected
+    assert [r.legs for r in light.routes] == [()] * len(routes)
+    assert [r.leg_count for r in light.routes] == [len(r.legs) for r in routes]
+    assert [r.leg_count for r in full.routes] == [None] * len(routes)
+
+
 def test_same_plan_identical_on_sqlite_and_postgresql(tmp_path: Path,
                                                       pg_schema: tuple[str, str]) -> None:
     """The acceptance line: the same plan is read back identically from both databases."""
