@@ -658,7 +658,8 @@ def route_map(
     link_html = " · ".join(f'<a href="{e(href)}" target="_top">{e(lbl)}</a>' for lbl, href in links)
     summary = (
         f"{visits_text(route)} · "
-        f"{fmt_time(route.depart)}–{fmt_time(route.return_)} · "
+        f"{fmt_time(route.depart)}–{fmt_time(route.return_)}"
+        f"{' (Ende des letzten Besuchs)' if route.ends_open else ''} · "
         f"{mode_label(route.mode)} · {fmt_km(route.distance_m)}"
     )
     legend = (

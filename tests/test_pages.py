@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -394,6 +395,33 @@ def test_a_route_cut_without_its_way_back_says_it_ends_after_its_last_visit() ->
 
 
 OPEN_END = " (Ende des letzten Besuchs)"
+
+
+def test_the_time_range_of_a_route_without_its_way_back_ends_with_its_last_visit(
+        tmp_path: Path) -> None:
+    """Review 19b #6: a route without its way back showed „08:00–11:13 Uhr“ in its header
+    (and the index, the map's box) as if the team were back at 11:13; it says that the
+    range ends with the last visit, a route with its way back keeps its plain range."""
+    from hausbesuch.maps import render_map, route_map
+
+    plan = sample_plan()
+    route = plan.routes[0]
+    last = route.stops[-1]
+    cut = dataclasses.replace(route, return_=last.end, legs=route.legs[:len(route.stops)])
+    span = f"{route.depart:%H:%M}–{last.end:%H:%M}"
+    for r, shown in ((cut, True), (route, False)):
+        text = " ".join(_parse(route_page(r, MapSettings(), links=LINKS)).text)
+        assert (f"{span} Uhr{OPEN_END} ·" in text) is shown
+        assert (OPEN_END in text) is shown
+        box = render_map(route_map(r, MapSettings()))  # the box is a JSON string there
+        assert (json.dumps(f"{span}{OPEN_END} ·")[1:-1] in box) is shown
+        assert (OPEN_END in box) is shown
+    assert f"{route.depart:%H:%M}–{route.return_:%H:%M} Uhr ·" in " ".join(
+        _parse(route_page(route, MapSettings(), links=LINKS)).text)
+    files = write_outputs(dataclasses.replace(plan, routes=[cut, *plan.routes[1:]]),
+                          tmp_path / "woche", settings=MapSettings(city="Bad Hersfeld"))
+    index = "".join(_parse(files.index.read_text(encoding="utf-8")).text)
+    assert index.count(OPEN_END) == 1 and f"{span}{OPEN_END}" in index
 
 
 def test_a_route_whose_last_visit_is_0_s_from_its_end_point_is_not_open() -> None:

@@ -1814,6 +1814,55 @@ def test_plan_view_caps_its_tables_as_index_html_does(site: Site, kora: httpx.Cl
     assert "weitere: vollständig im Bericht" not in text
 
 
+def test_plan_view_and_phone_say_when_a_route_ends_with_its_last_visit(
+        site: Site, kora: httpx.Client) -> None:
+    """Review 19b #6: a route without its way back (cut by a re-plan before QA 19d #1, or
+    no path to its end point) showed „08:00–11:13“ in the plan view and on the phone as
+    if the team were back when its last visit ends; both say that the range ends with the
+    last visit. A route whose last visit is 0 s from its end point (its return is the end
+    of that visit) has its way back: its range stays plain (the plan view reads routes
+    without geometry and counts their stored legs). On a copy of the plan, removed after."""
+    import dataclasses
+    import html as html_lib
+    import uuid
+
+    from sqlalchemy import delete
+
+    from hausbesuch.web.links import create_link
+    from hausbesuch.web.models import WorkerLinkRow
+
+    plan = site.store.load_plan(site.plan_id)
+    full = [r for r in plan.routes if len(r.stops) >= 2]
+    assert len(full) >= 2
+    one, two = full[:2]
+    cut = dataclasses.replace(one, return_=one.stops[-1].end, legs=one.legs[:len(one.stops)])
+    near = dataclasses.replace(two, return_=two.stops[-1].end)
+    assert cut.ends_open and not near.ends_open
+    copy = dataclasses.replace(
+        plan, id=f"test-offen-{uuid.uuid4().hex[:8]}", predecessor_id=None, version=1,
+        routes=[cut if r is one else near if r is two else r for r in plan.routes])
+    site.store.save_plan(copy)
+    ends = " (Ende des letzten Besuchs)"
+    try:
+        text = html_lib.unescape(kora.get(f"/plaene/{copy.id}").text)
+        span = f"{cut.depart:%H:%M}–{cut.return_:%H:%M}"
+        assert text.count(ends.strip()) == 1
+        assert f'{span} <span class="muted">{ends.strip()}</span></td>' in text
+        assert f">{near.depart:%H:%M}–{near.return_:%H:%M}</td>" in text
+        for route, shown in ((cut, True), (near, False)):
+            token, _ = create_link(site.store, copy.id, route.team_id, route.day,
+                                   actor="test")
+            phone = html_lib.unescape(httpx.get(site.url + f"/w/{token}/").text)
+            plain = f"{route.depart:%H:%M}–{route.return_:%H:%M} Uhr"
+            assert (f"{plain}{ends} ·" in phone) is shown
+            assert (ends in phone) is shown and f"{plain}" in phone
+            assert ("Tour endet nach dem letzten Besuch" in phone) is shown
+    finally:
+        with site.store.session() as s:
+            s.execute(delete(WorkerLinkRow).where(WorkerLinkRow.plan_id == copy.id))
+        site.store.delete_plan(copy.id)
+
+
 def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     """QA 16a #4 (after fix16c): „Termin vereinbart“ on the phone for a later day of the
