@@ -2150,3 +2150,67 @@ def test_a_replan_drops_the_notes_its_plan_made_of_the_store_then(planned, tmp_p
         new = store.latest_plan("Bad Hersfeld")
     assert new.predecessor_id == plan.id
     assert not [w for w in new.warnings if w in stale], new.warnings
+
+
+def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp_path):
+    """QA 20a #1: team-1 goes home at 09:00 (replan without it), at 09:30 team-2 too; the
+    second replan gave team-1 new visits after 09:00. Now it stays out for the rest of the
+    day, its kept visits as they were, and the output and the plan's notes say so; also
+    through a version stored before the set of teams out was (the chain of the day's
+    replans is followed). The next day it works again."""
+    import json
+
+    from sqlalchemy import update
+
+    from hausbesuch.store import PlanRow, Store
+
+    db, v1, _ = _copy_of(planned, tmp_path, "zweimal.sqlite")
+    day = START + timedelta(days=1)
+    at9, at930 = (datetime.combine(day, datetime.min.time()).replace(hour=9, minute=m)
+                  for m in (0, 30))
+
+    def replan(plan_id: str, at: datetime, *teams: str, name: str):  # noqa: ANN202
+        args = [a for t in teams for a in ("--without-team", t)]
+        out = ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
+                 str(tmp_path / name), "--time-limit", "1", *_common(db))
+        with Store.open(db) as store:
+            new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                      key=lambda p: p.version)
+        return out, new
+
+    def route(plan, team: str, d: date = day):  # noqa: ANN001, ANN202
+        return next((r for r in plan.routes if (r.team_id, r.day) == (team, d)), None)
+
+    note = ("Team team-1 bleibt für den Rest des Di 08.12.2026 abgemeldet (seit 09:00 Uhr, "
+            "Neuplanung Version 2).")
+    _, v2 = replan(v1.id, at9, "team-1", name="v2")
+    assert v2.version == 2 and note not in v2.warnings
+    out, v3 = replan(v2.id, at930, "team-2", name="v3")
+    assert f"Hinweis: {note}" in out and note in v3.warnings
+    assert sorted(v3.params["without_teams"]) == ["team-1", "team-2"]
+    # team-1 does no visit after 09:00 that day; what it did before stays as it was
+    kept2, kept3 = route(v2, "team-1"), route(v3, "team-1")
+    assert kept3 is not None and kept2 is not None
+    assert all(s.start < at9 for s in kept3.stops), [s.start for s in kept3.stops]
+    assert ([(s.client_id, s.start, s.end) for s in kept3.stops]
+            == [(s.client_id, s.start, s.end) for s in kept2.stops])
+    assert kept3.return_ == kept2.return_
+    assert all(s.start < at930 for s in route(v3, "team-2").stops)
+    # a version stored before the set was: the chain of the day's replans is read
+    with Store.open(db) as store, store.session() as s:
+        params = json.loads(s.get(PlanRow, v3.id).params)
+        params.pop("removed_teams")
+        params["without_teams"] = ["team-2"]
+        params["warnings"] = [w for w in params["warnings"] if w != note]
+        s.execute(update(PlanRow).where(PlanRow.id == v3.id)
+                  .values(params=json.dumps(params)))
+    out, v4 = replan(v3.id, at930.replace(hour=10), name="v4")
+    assert f"Hinweis: {note}" in out and "Team team-2 bleibt für den Rest des Di 08.12.2026 " \
+        "abgemeldet (seit 09:30 Uhr, Neuplanung Version 3)." in out
+    assert all(s.start < at9 for s in route(v4, "team-1").stops)
+    assert all(s.start < at930 for s in route(v4, "team-2").stops)
+    # the next day team-1 works again, and no note says otherwise
+    out, v5 = replan(v4.id, at9 + timedelta(days=1), name="v5")
+    assert "bleibt für den Rest" not in out and not v5.params["without_teams"]
+    assert route(v5, "team-1", day + timedelta(days=1)).stops
+    assert route(v5, "team-1", day) is not None

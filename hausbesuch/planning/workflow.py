@@ -1057,6 +1057,14 @@ def _replan(
                        OutcomeRow.visit_id.in_(sorted(recorded))))
                    if o.time_min is not None} if recorded else {}
     day_index = (moment.date() - old.start).days
+    # the teams an earlier re-plan of this day took out for the rest of it stay out (QA 20a
+    # #1: before, a second re-plan of the day put them back to work): when each went, and
+    # the version that took it out; those named now go at this moment
+    gone_since = {t: w for t, w in _removed_earlier(store, old, moment.date()).items()
+                  if t in ids}
+    carried = dict(gone_since)
+    for t in without_teams:
+        gone_since.setdefault(t, (moment, old.version + 1))
     kept: dict[tuple[str, date], TeamDayRoute] = {}
     overrides: dict[tuple[str, int], ShiftOverride] = {}
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
@@ -1072,8 +1080,12 @@ def _replan(
                 replace(st, position=k + 1) for k, st in enumerate(
                     st for st in r.stops if st.visit_id not in called_off)))
             continue
-        head = [st for st in r.stops if st.start < moment and st.visit_id not in called_off]
-        go = [st for st in r.stops if st.start >= moment and st.visit_id not in recorded
+        # (a team taken out later that day by the version re-planned keeps its visits
+        # until then: a re-plan from an earlier moment does not take them away)
+        cut = (max(moment, gone_since[r.team_id][0])
+               if r.day == moment.date() and r.team_id in gone_since else moment)
+        head = [st for st in r.stops if st.start < cut and st.visit_id not in called_off]
+        go = [st for st in r.stops if st.start >= cut and st.visit_id not in recorded
               and st.visit_id not in called_off]
         moving += [(st.client_id, st.visit_id) for st in go]
         for st in go:  # minimal disruption: each visit's team-day is its home
@@ -1085,7 +1097,7 @@ def _replan(
         # planned on from its end (before: pinned to its exact minute, and dropped when the
         # moment left too little time to get there)
         for st in r.stops:
-            if st.start >= moment and st.visit_id in recorded:
+            if st.start >= cut and st.visit_id in recorded:
                 at = done_at.get(st.visit_id)
                 if at is not None and at < moment:
                     st = replace(st, arrival=at, start=at, end=at + (st.end - st.start))
@@ -1101,10 +1113,10 @@ def _replan(
             before = kept.get((t.id, d))
             if (t.id, k) in absent:
                 continue  # (its own override, with its reason)
-            if k == day_index and t.id in without_teams:
+            if k == day_index and t.id in gone_since:
                 overrides[(t.id, k)] = ShiftOverride(
                     removed=True, why=f"fällt am {WEEKDAYS_DE[d.weekday()]} {fmt_date(d)} "
-                    f"ab {moment:%H:%M} Uhr aus (Neuplanung)")
+                    f"ab {gone_since[t.id][0]:%H:%M} Uhr aus (Neuplanung)")
                 continue
             midnight = datetime.combine(d, datetime.min.time())
             if before is not None and before.stops:
@@ -1235,14 +1247,19 @@ def _replan(
     for u in old.unassigned:  # clients no longer open keep their old reason
         if u.client_id not in handled:
             unassigned.append(u)
+    # the teams out for the rest of the moment's day, those taken out earlier that day
+    # too: the next re-plan of the day reads them here (:func:`_removed_earlier`)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
-                  without_teams=list(without_teams))
+                  without_teams=sorted(gone_since),
+                  removed_teams=[{"team": t, "ab": at.isoformat(timespec="minutes"),
+                                  "version": v} for t, (at, v) in sorted(gone_since.items())])
     # the notes of holidays (of this version's profile: ``--city`` may name another
     # Land), absences, pins not taken up and moved announcements are made again for it
     params["warnings"] = [w for w in params.get("warnings") or []
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
-                           + pin_notes + [_moved_note(c) for c in moved])
+                           + _still_out_notes(carried) + pin_notes
+                           + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
     result = _solve_and_assemble(
@@ -1287,7 +1304,8 @@ _REMADE_NOTE = re.compile(
     r"|\w\w \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
-    r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: ")
+    r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: "
+    r"|Team .+ bleibt für den Rest des \w\w \d\d\.\d\d\.\d{4} abgemeldet \(seit ")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed
@@ -1382,6 +1400,52 @@ def _kept_part(old: Plan, moment: datetime,
         })
     return {"vorgaenger": old.id, "ab": moment.isoformat(timespec="minutes"),
             "uebernommene_touren": routes}
+
+
+def _removed_earlier(store: Store, old: Plan, day: date) -> dict[str, tuple[datetime, int]]:
+    """The teams that re-plans of ``day`` up to ``old`` took out for the rest of that day:
+    team -> (the moment it went, the version that took it out). Follows the chain of
+    predecessors while they are re-plans from a moment of that day (a re-plan from another
+    day, or the first plan, ends it); a version that stored its whole set
+    (``removed_teams``) ends it too. Versions made before that set was stored name only
+    the teams taken out by themselves (``without_teams``)."""
+    from hausbesuch.store import PlanRow
+
+    out: dict[str, tuple[datetime, int]] = {}
+    params, version, before = old.params or {}, old.version, old.predecessor_id
+    while True:
+        try:
+            at = datetime.fromisoformat(params.get("replan_from") or "")
+        except ValueError:
+            break
+        if at.date() != day:
+            break
+        if "removed_teams" in params:  # the whole set, each team with when it went
+            for w in params["removed_teams"]:
+                out[w["team"]] = (datetime.fromisoformat(w["ab"]), int(w["version"]))
+            break
+        for t in params.get("without_teams") or []:  # earlier versions overwrite later
+            out[t] = (at, version)
+        if before is None:
+            break
+        with store.session() as s:
+            row = s.execute(select(PlanRow.params, PlanRow.version, PlanRow.predecessor_id)
+                            .where(PlanRow.id == before)).first()
+        if row is None:
+            break
+        try:
+            params = json.loads(row.params or "{}")
+        except ValueError:
+            break
+        version, before = row.version, row.predecessor_id
+    return out
+
+
+def _still_out_notes(carried: Mapping[str, tuple[datetime, int]]) -> list[str]:
+    """The notes of the teams an earlier re-plan of the day took out: they stay out."""
+    return [f"Team {t} bleibt für den Rest des {WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())} "
+            f"abgemeldet (seit {at:%H:%M} Uhr, Neuplanung Version {v})."
+            for t, (at, v) in sorted(carried.items())]
 
 
 def _predecessor(store: Store, plan_id: str) -> str | None:
