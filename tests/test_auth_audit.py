@@ -179,6 +179,8 @@ def test_lockout_is_audited_and_hammering_does_not_grow_the_log(server: Server) 
         before = _auth_rows(server)
         locked = login(c, "karl", PASSWORD)  # refused before the password is looked at
         assert locked.status_code == 429 and "Zu viele" in locked.text
+        # when to try again, for a client that reads the header (QA 20b)
+        assert locked.headers["Retry-After"] == str(limits.window_minutes * 60)
         assert "hb_session" not in c.cookies
         rows = _new_rows(server, before)
         assert len(rows) == 1

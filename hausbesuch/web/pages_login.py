@@ -73,6 +73,13 @@ def _login_page(request: Request, *, status: int = 200, error: str | None = None
     return resp
 
 
+def _retry_after(minutes: int, resp: Response) -> Response:
+    """A 429 says when to try again (RFC 6585, QA 20b): the whole window, the longest a
+    limit lasts (the page says the same in words)."""
+    resp.headers["Retry-After"] = str(minutes * 60)
+    return resp
+
+
 @router.get("/anmelden")
 def login_form(request: Request, weiter: str = "/plaene", abgelaufen: str = "") -> Response:
     if request.state.user is not None:
@@ -101,9 +108,10 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
         # no typed name in the log: it may be a password typed into the wrong field (the
         # audit row names the account when it exists)
         log.warning("login limited: address=%s", peer)
-        return _login_page(request, status=429, weiter=weiter, name=name, error=(
-            "Zu viele fehlgeschlagene Anmeldungen für dieses Konto oder diesen Rechner. "
-            f"Bitte in {web.limits.window_minutes} Minuten noch einmal versuchen."))
+        return _retry_after(web.limits.window_minutes, _login_page(
+            request, status=429, weiter=weiter, name=name, error=(
+                "Zu viele fehlgeschlagene Anmeldungen für dieses Konto oder diesen Rechner. "
+                f"Bitte in {web.limits.window_minutes} Minuten noch einmal versuchen.")))
     except LoginRefused:
         log.info("login failed: address=%s", peer)
         return _login_page(request, status=401, weiter=weiter, name=name,
@@ -163,8 +171,9 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
     try:
         check_login(web.store, user.name, aktuell, _peer(request), web.limits)
     except LoginLimited:
-        return again(429, "Zu viele fehlgeschlagene Versuche. Bitte in "
-                     f"{web.limits.window_minutes} Minuten noch einmal versuchen.")
+        return _retry_after(web.limits.window_minutes, again(
+            429, "Zu viele fehlgeschlagene Versuche. Bitte in "
+            f"{web.limits.window_minutes} Minuten noch einmal versuchen."))
     except LoginRefused:
         return again(400, "Das bisherige Passwort stimmt nicht.", "aktuell")
     set_password(web.store, user.name, neu, actor=user.name)
