@@ -128,6 +128,24 @@ def test_plan_help_names_every_teams_format():
     assert "TOML, CSV oder XLSX" in res.output
 
 
+@pytest.mark.parametrize(("command", "option"), [(["plan"], "--start"),
+                                                  (["user", "add"], "--role")])
+def test_help_marks_options_required_in_practice(command, option):
+    """``plan --start`` is refused when missing („--start fehlt“) but its help did not say
+    so (QA 20a F3); options checked by the command itself read as typer's own required ones
+    („[Pflicht]“, as ``replan --from``)."""
+    res = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    line = next(row for row in res.output.splitlines() if f" {option} " in row)
+    assert "[Pflicht]" in line, line
+
+
+def test_plan_without_start_says_so_in_german(tmp_path):
+    db = _new_db(tmp_path / "f.sqlite")
+    assert "Fehler: --start fehlt: erster Planungstag" in fails(
+        "plan", "--city", "bad-hersfeld", "--out", str(tmp_path / "x"), "--db", db)
+
+
 def test_link_names_its_arguments_as_the_help_does(tmp_path):
     db = _new_db(tmp_path / "f.sqlite")
     res = runner.invoke(app, ["link", "--help"], terminal_width=200)

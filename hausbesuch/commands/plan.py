@@ -141,7 +141,7 @@ def register(app: typer.Typer) -> None:
         districts: Annotated[
             Path | None, typer.Option("--districts", help="Stadtteil-Datei (GeoJSON, GPKG, SHP).")
         ] = None,
-        start: Annotated[str, typer.Option("--start", help="Erster Planungstag, z. B. 2026-12-07.")] = "",
+        start: Annotated[str, typer.Option("--start", help="Erster Planungstag, z. B. 2026-12-07. [Pflicht]")] = "",
         days: Annotated[int, typer.Option("--days", help="Anzahl Kalendertage.")] = 5,
         out: Annotated[Path, typer.Option("--out", help="Ausgabeordner.")] = Path("plan"),
         db: DbOption = None,

@@ -320,7 +320,7 @@ def register(app: typer.Typer) -> None:
     def user_add(
         name: Annotated[str, typer.Argument(
             help="Benutzername: Buchstaben (auch ä, ö, ü, ß), Ziffern 0–9 und . - _")],
-        role: Annotated[str, typer.Option("--role", help="Rolle: admin oder koordination (Pflicht).")] = "",
+        role: Annotated[str, typer.Option("--role", help="Rolle: admin oder koordination. [Pflicht]")] = "",
         city: Annotated[str | None, typer.Option(
             "--city", help="Stadtprofil des Kontos (Pflicht für koordination), z. B. bad-hersfeld.")] = None,
         password_stdin: Annotated[bool, typer.Option(
