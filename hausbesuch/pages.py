@@ -278,7 +278,10 @@ def index_page(
     rejected = sorted(plan.rejected, key=lambda r: r.row)
     # an overview: addresses and reasons without a c/o line (a third person's name)
     care_of = CareOf(plan)
+    from hausbesuch.planning.report import plan_notes
+
     return _ENV.get_template("index.html.j2").render(
+        notes=plan_notes(plan),
         unassigned_rows=[care_of.unassigned(u) for u in unassigned[:MAX_INDEX_ROWS]],
         unassigned_more=max(0, len(unassigned) - MAX_INDEX_ROWS),
         rejected_rows=[care_of.rejected(r) for r in rejected[:MAX_INDEX_ROWS]],

@@ -2214,3 +2214,40 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
     assert "bleibt für den Rest" not in out and not v5.params["without_teams"]
     assert route(v5, "team-1", day + timedelta(days=1)).stops
     assert route(v5, "team-1", day) is not None
+
+
+def test_an_agreed_time_outside_the_clients_window_is_planned_and_said(base, tmp_path):
+    """A time pinned in the list outside the client's own ``Zeitfenster`` (10:00 with
+    „Di 14-16“, often a typo) wins, as an agreed time does, but is no longer planned without
+    a word: the report row and the plan's notes (index.html, the command's output) say so;
+    a pinned time inside the window says nothing (QA 20a F4)."""
+    _, addrs = base
+    db = str(tmp_path / "window.sqlite")
+    path = tmp_path / "liste.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort", "Zeitfenster",
+                    "Datum", "Uhrzeit"])
+        for cid, (street, hn, pc, town), window, day, time in (
+                ("W-OUT", addrs[0], "Di 14-16", "08.12.2026", "10:00"),
+                ("W-IN", addrs[1], "Di 14-16", "08.12.2026", "14:00"),
+                ("W-FREE", addrs[2], "Mi 9-12", "", "")):
+            w.writerow([cid, street, hn, pc, town or "Bad Hersfeld", window, day, time])
+    env = {clock.ENV: (START - timedelta(days=3)).isoformat()}
+    res = runner.invoke(app, ["plan", str(path), *_common(db), "--start", START.isoformat(),
+                              "--days", "5", "--out", str(tmp_path / "v1"), "--time-limit",
+                              "1", "--threads", "1"], env=env)
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "v1" / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+    hint = "festgelegte Zeit 10:00 Uhr liegt außerhalb des Zeitfensters „Di 14-16“"
+    out = rows["W-OUT"]
+    assert (out["status"], out["datum"], out["beginn"]) == ("geplant", "2026-12-08", "10:00")
+    assert f"Hinweis: {hint}" in out["grund"], out
+    assert rows["W-IN"]["beginn"] == "14:00" and "Zeitfenster" not in rows["W-IN"]["grund"]
+    assert rows["W-FREE"]["status"] == "geplant" and "Zeitfenster" not in rows["W-FREE"]["grund"]
+    note = f"W-OUT ({out['team']}, Di 08.12.2026): {hint}."
+    assert f"Hinweis: {note}" in res.output
+    index = (tmp_path / "v1" / "index.html").read_text(encoding="utf-8")
+    assert note in index
+    assert "W-IN (" not in res.output and "W-FREE (" not in res.output

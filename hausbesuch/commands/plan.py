@@ -122,7 +122,9 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
         f"Bericht: {(out / 'report.csv').resolve()}",
     ]
     # the plan's notes, as the overview page and the web plan view show them ("Hinweise")
-    lines += [f"Hinweis: {w}" for w in getattr(plan, "warnings", [])]
+    from hausbesuch.planning.report import plan_notes
+
+    lines += [f"Hinweis: {w}" for w in plan_notes(plan)]
     return lines
 
 

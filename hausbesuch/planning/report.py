@@ -8,11 +8,13 @@ from pathlib import Path
 
 from geodata.cache import atomic_write
 from hausbesuch.care_of import CareOf
+from hausbesuch.fields import WEEKDAYS_DE
 from hausbesuch.plandata import (
     STATUS_CALLED_OFF,
     STATUS_PLANNED,
     STATUS_REJECTED,
     STATUS_UNASSIGNED,
+    Client,
     Geocode,
     Plan,
     PlannedStop,
@@ -20,7 +22,8 @@ from hausbesuch.plandata import (
 )
 from hausbesuch.planning.builder import window_text
 
-__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "quality_label", "report_rows", "write_report"]
+__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "outside_window", "plan_notes", "quality_label",
+           "report_rows", "write_report"]
 
 REPORT_COLUMNS = (
     "zeile",
@@ -151,6 +154,8 @@ def report_rows(
                 versuche_bisher=str(s.tries_before),
             )
             notes = [_called_off(s)] if s.called_off else []
+            if not s.called_off and (outside := outside_window(c, s)):
+                notes.append(f"Hinweis: {outside}")
             notes += _address_notes(g, snap_far.get(c.id))
             notes += _other_visits(visits[c.id], but=s)
             row["grund"] = "; ".join(n for n in notes if n)
@@ -179,6 +184,41 @@ def report_rows(
         if row["grund"]:
             row["grund"] = care_of.text(row["id"], row["grund"])
     return rows
+
+
+def outside_window(client: Client, stop: PlannedStop) -> str:
+    """German words for a visit planned outside the client's own ``Zeitfenster`` ("" when
+    it fits one of them, or the client has none). The solver keeps a visit in its windows;
+    only an agreed time (an appointment, a time pinned in the list or the web) overrides
+    them (:func:`hausbesuch.planning.builder.make_candidate`), and such a pair is often a
+    typo: planned as agreed, but said (QA 20a F4)."""
+    if not client.zeitfenster:
+        return ""
+    wd = stop.start.weekday()
+    start = stop.start.hour * 3600 + stop.start.minute * 60 + stop.start.second
+    end = start + int((stop.end - stop.start).total_seconds())
+    if any(wd in slot.weekdays and slot.start_min * 60 <= start and end <= slot.end_min * 60
+           for slot in client.zeitfenster):
+        return ""
+    return (f"festgelegte Zeit {stop.start:%H:%M} Uhr liegt außerhalb des Zeitfensters "
+            f"„{window_text(client)}“")
+
+
+def plan_notes(plan: Plan) -> list[str]:
+    """The plan's notes for the coordinator as the overview page and the CLI show them:
+    :attr:`Plan.warnings`, then each visit planned at an agreed time outside the client's
+    own windows (:func:`outside_window`), by day, team and position."""
+    clients = {c.id: c for c in getattr(plan, "clients", ())}
+    notes = list(getattr(plan, "warnings", ()))
+    if not any(c.zeitfenster for c in clients.values()):
+        return notes
+    for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
+        for s in r.to_visit:
+            c = clients.get(s.client_id)
+            if c is not None and (outside := outside_window(c, s)):
+                day = f"{WEEKDAYS_DE[r.day.weekday()]} {r.day:%d.%m.%Y}"
+                notes.append(f"{s.client_id} ({r.team_id}, {day}): {outside}.")
+    return notes
 
 
 def write_report(rows: list[dict[str, str]], path: Path) -> None:
