@@ -101,6 +101,11 @@ def _minutes(sec: int) -> str:
     return f"{sec} s" if sec < 60 else f"{round(sec / 60)} Min."
 
 
+def _up(sec: int) -> int:
+    """``sec`` rounded up to a whole minute (a time or a duration, in seconds)."""
+    return -(-int(sec) // 60) * 60
+
+
 def _team_says(problem: Problem, visit: Visit, t: Team) -> tuple[str, str] | None:
     """Why this team cannot take the visit on any day (skills, district under hard
     responsibility, capacity): (code, German sentence), or None."""
@@ -129,6 +134,8 @@ def _alone_why(problem: Problem, visit: Visit, veh: Vehicle) -> str | None:
     on = _on(veh.day, problem)
 
     def when(x: int) -> str:
+        """A clock time in whole minutes (rounded up: not there before it)."""
+        x = _up(x)
         return f"{_hm(x)} Uhr" if x // DAY == veh.day else f"{_clock(x, names)} Uhr"
 
     early, late = [], []
@@ -154,13 +161,17 @@ def _alone_why(problem: Problem, visit: Visit, veh: Vehicle) -> str | None:
         if all(w.end < w0 for w in early):
             out.append(f"Team {t.id} beginnt {on} erst um {_hm(w0)} Uhr.")
         else:
+            # whole minutes that add up (QA 20a F6: „16:32:02 Uhr“ after a rounded way),
+            # each rounded up: the time named is never before the true one
             out.append(f"Team {t.id} ist {on} nach Schichtbeginn ({_hm(w0)} Uhr) und "
-                       f"{_minutes(to)} Anfahrt frühestens um {when(w0 + to)} dort.")
+                       f"{_up(to) // 60} Min. Anfahrt frühestens um {when(w0 + _up(to))} "
+                       "dort.")
     if late:
-        first = min(late)
+        first = _up(min(late))
+        service, way = _up(visit.service), _up(back)
         out.append(f"Team {t.id} arbeitet {on} bis {_hm(w1)} Uhr: Besuch ab {when(first)} "
-                   f"({_minutes(visit.service)}) und Rückweg ({_minutes(back)}) enden erst "
-                   f"um {when(first + visit.service + back)}.")
+                   f"({service // 60} Min.) und Rückweg ({way // 60} Min.) enden erst "
+                   f"um {when(first + service + way)}.")
     return " ".join(out) or None
 
 

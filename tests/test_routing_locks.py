@@ -274,13 +274,13 @@ def _day_team(tid: str = "A", breaks=()) -> Team:
         # at the shift's start, but the way there takes 10 s
         (Pin(team="A", window=TimeWindow(8 * 3600, 8 * 3600)), 600, (),
          "Die feste Zuordnung (Team A, Mi 09.12.2026, 08:00 Uhr) lässt sich nicht einhalten: "
-         "Team A ist am Mi 09.12.2026 nach Schichtbeginn (08:00 Uhr) und 10 s Anfahrt "
-         "frühestens um 08:00:10 Uhr dort."),
+         "Team A ist am Mi 09.12.2026 nach Schichtbeginn (08:00 Uhr) und 1 Min. Anfahrt "
+         "frühestens um 08:01 Uhr dort."),
         # too late: the visit and the way back end after the shift
         (Pin(team="A", day=0, window=TimeWindow(15 * 3600 + 1800, 15 * 3600 + 1800)), 2700, (),
          "Die feste Zuordnung (Team A, Mi 09.12.2026, 15:30 Uhr) lässt sich nicht einhalten: "
          "Team A arbeitet am Mi 09.12.2026 bis 16:00 Uhr: Besuch ab 15:30 Uhr (45 Min.) und "
-         "Rückweg (10 s) enden erst um 16:15:10 Uhr."),
+         "Rückweg (1 Min.) enden erst um 16:16 Uhr."),
         # the time fits the shift, the break does not fit around it
         (Pin(team="A", day=0, window=TimeWindow(12 * 3600, 12 * 3600)), 3600,
          (Break(TimeWindow(12 * 3600, 13 * 3600), 1800),),
@@ -298,6 +298,27 @@ def test_a_pinned_time_that_does_not_fit_names_the_shift(pin, service, breaks, t
     assert check(p, sol) == []
     (u,) = sol.unassigned
     assert (u.code, u.reason) == ("pin", text)
+
+
+@pytest.mark.parametrize(
+    ("minute", "text"),
+    [
+        (15 * 60 + 45, "Team A arbeitet am Mi 09.12.2026 bis 16:00 Uhr: Besuch ab 15:45 Uhr "
+                       "(45 Min.) und Rückweg (3 Min.) enden erst um 16:33 Uhr."),
+        (8 * 60, "Team A ist am Mi 09.12.2026 nach Schichtbeginn (08:00 Uhr) und 3 Min. "
+                 "Anfahrt frühestens um 08:03 Uhr dort."),
+    ],
+)
+def test_a_pinned_time_reason_reads_in_whole_minutes_that_add_up(minute, text):
+    """QA 20a F6: „Besuch ab 15:45 Uhr (45 Min.) und Rückweg (2 Min.) enden erst um
+    16:32:02 Uhr“: seconds in one place, a rounded way back in the other. A way of 2:02
+    reads as 3 minutes and the end as the sum, each rounded up (never before the truth)."""
+    vs = [Visit("p", 1, service=2700, pin=Pin(team="A", day=0, window=TimeWindow(
+        minute * 60, minute * 60))), Visit("q", 2, service=600)]
+    p = Problem(vs, [_day_team()], 1, {"car": M * 122 // 10}, day_names=("Mi 09.12.2026",))
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    (u,) = sol.unassigned
+    assert u.code == "pin" and u.reason.endswith(text), u.reason
 
 
 def test_a_pinned_day_and_a_time_on_another_day():
