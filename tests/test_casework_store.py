@@ -2251,3 +2251,13 @@ def test_an_agreed_time_outside_the_clients_window_is_planned_and_said(base, tmp
     index = (tmp_path / "v1" / "index.html").read_text(encoding="utf-8")
     assert note in index
     assert "W-IN (" not in res.output and "W-FREE (" not in res.output
+    # read back from the store, the plan says the same (``show`` = the original ``plan``)
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        plan_id = store.latest_plan("Bad Hersfeld").id
+    shown = runner.invoke(app, ["show", plan_id, "--out", str(tmp_path / "shown"), "--db", db],
+                          env=env)
+    assert shown.exit_code == 0, shown.output
+    for name in ("report.csv", "index.html"):
+        assert filecmp.cmp(tmp_path / "v1" / name, tmp_path / "shown" / name, shallow=False)
