@@ -191,7 +191,7 @@ def outside_window(client: Client, stop: PlannedStop) -> str:
     it fits one of them, or the client has none). The solver keeps a visit in its windows;
     only an agreed time (an appointment, a time pinned in the list or the web) overrides
     them (:func:`hausbesuch.planning.builder.make_candidate`), and such a pair is often a
-    typo: planned as agreed, but said (QA 20a F4)."""
+    typo: it is planned as agreed, and said (QA 20a F4)."""
     if not client.zeitfenster:
         return ""
     wd = stop.start.weekday()
