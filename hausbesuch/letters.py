@@ -433,6 +433,14 @@ def _fmt_time(t: datetime) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
+def _window_words(window: tuple[datetime, datetime]) -> str:
+    """``Mo 07.12.2026, 10:00–12:00 Uhr``: a promised window in a note."""
+    from hausbesuch.fields import WEEKDAYS_DE
+
+    return (f"{WEEKDAYS_DE[window[0].weekday()]} {window[0]:%d.%m.%Y}, "
+            f"{_fmt_time(window[0])}–{_fmt_time(window[1])} Uhr")
+
+
 def letter_fields(
     settings: LetterSettings, announcement: Announcement, *, name: str, sender: str
 ) -> dict[str, str]:
@@ -1555,7 +1563,13 @@ def run_letters(
             # recorded is what was written (a letter skipped for its address binds and
             # audits nothing)
             if not correction:
+                fresh = {a.client_id: a.window for a in named}
                 named = first_promises(s, plan, named)
+                # a visit announced before keeps its first window, whatever the window
+                # length asked now: said, so a shorter window asked is not taken as
+                # printed (QA 20b)
+                kept = [(a.client_id, _window_words(a.window)) for a in named
+                        if a.window != fresh[a.client_id]]
             run = write_letters(plan, named, profile, tmp, master=master,
                                 letter_date=letter_date, selection=selection)
             if correction:
@@ -1586,6 +1600,10 @@ def run_letters(
     run.team_days = {key: out / q.name for key, q in run.team_days.items()}
     run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     run.skipped = skipped + run.skipped
+    if not correction:
+        run.notes += [(cid, f"schon angekündigt: der Brief nennt wieder das Zeitfenster des "
+                            f"ersten Briefs ({words}), nicht ein neu berechnetes")
+                      for cid, words in kept]
     for a in run.announcements:
         if a.case_status:
             held = stop_of(plan, a.client_id, a.day)

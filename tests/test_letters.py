@@ -300,6 +300,9 @@ def test_second_run_keeps_the_first_promise(planned_week, letters_db, letter_run
     assert res.exit_code == 0, res.output
     assert [p.name for p in again.glob("brief_*.pdf")] == [f"brief_{cid}.pdf"]
     assert _window(_text(again / f"brief_{cid}.pdf")) == _window(_text(out / f"brief_{cid}.pdf"))
+    # and the command says so: the 60 minutes asked do not apply to it (QA 20b)
+    assert f"{cid}: schon angekündigt: der Brief nennt wieder das Zeitfenster des ersten " \
+        "Briefs (" in res.output, res.output
     with Store.open(url) as store:
         last = store.audit_rows(action=AUDIT_LETTER, client_id=cid)[-1]
     assert last["details"]["erstmals"] is False
