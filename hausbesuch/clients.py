@@ -67,9 +67,11 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     FieldError,
     clean_text,
     excel_serial_date,
+    format_clock,
     is_placeholder,
     parse_coordinate,
     parse_date,
+    parse_date_time,
     parse_duration,
     parse_time_windows,
 )
@@ -186,6 +188,13 @@ def field_reason(field: str, reason: str) -> str:
     """``<German field label>: <reason>`` (once, also when the reason names the field)."""
     label = FIELD_LABELS.get(field, field)
     return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
+
+
+def time_conflict(in_date: int, in_time: int) -> str:
+    """The German reason for a ``Datum`` cell whose clock time differs from the
+    ``Uhrzeit`` cell (minutes after midnight each)."""
+    return (f"Uhrzeit: Datum enthält {format_clock(in_date)} Uhr, Uhrzeit sagt "
+            f"{format_clock(in_time)} Uhr; bitte eine der beiden Angaben berichtigen")
 
 
 def months_between(since: date, today: date) -> float:
@@ -572,9 +581,13 @@ def read_clients(
         pin_team = cell("team") or None
         pin_day: date | None = None
         pin_time: int | None = None
+        datum_time: int | None = None  # a time in the Datum cell ("08.12.2026 10:00")
         if text := cell("datum"):
             try:
-                pin_day, _ = read_date("datum", text)
+                if excel_serial_date(text) is None:
+                    pin_day, datum_time = parse_date_time(text, today=today)
+                else:
+                    pin_day, _ = read_date("datum", text)
             except FieldError as exc:
                 fail("datum", f"Datum: {exc}")
         if text := cell("uhrzeit"):
@@ -584,6 +597,10 @@ def read_clients(
                 fail("uhrzeit", f"Uhrzeit: {exc}")
             if pin_day is None and "datum" not in [f for f, _ in errors]:
                 fail("uhrzeit", "Uhrzeit ohne Datum: bitte auch die Spalte „Datum“ füllen")
+            elif pin_time is not None and datum_time is not None and pin_time != datum_time:
+                fail("uhrzeit", time_conflict(datum_time, pin_time))
+        elif datum_time is not None:  # the agreed time was written into the Datum cell
+            pin_time = datum_time
 
         if errors:
             result.rejected.append(

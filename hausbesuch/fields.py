@@ -18,6 +18,8 @@ function                   accepts (examples)
 :func:`parse_clock_minutes`  the same, as minutes after midnight; ``24:00`` allowed
 :func:`parse_clock_range`  ``8:00-16:00``, ``8 bis 16 Uhr``
 :func:`parse_datetime`     ``2026-12-08 11:30``, ``08.12.2026 11:30``, ``8.12.2026, 11.30 Uhr``
+:func:`parse_date_time`    a date cell that may hold a clock time: ``07.01.2027 10:00`` ->
+                           (07.01.2027, 600); ``07.01.2027`` or ``… 00:00`` -> (…, None)
 :func:`parse_duration`     ``45``, ``45 min``, ``1,5 h``, ``1,5 Std.``, ``1:30`` -> minutes
 :func:`parse_weekdays`     ``Mo-Fr``, ``Mo, Mi``, ``werktags``, ``Fr-Mo``
 :func:`parse_time_windows` ``Di 10-12``, ``Mo-Fr 14-16``, ``Mo, Mi 9:30-11``, ``werktags ab 14``
@@ -60,6 +62,7 @@ __all__ = [
     "parse_clock_range",
     "parse_coordinate",
     "parse_date",
+    "parse_date_time",
     "parse_datetime",
     "parse_duration",
     "parse_land",
@@ -193,7 +196,8 @@ def parse_date(text: str, *, today: date | None = None) -> date:
 
     Accepted: ``7.12.2026``, ``07.12.26`` (two-digit years: 20xx unless that is more than
     20 years ahead), ``2026-12-07``, with an optional time part (``07.12.2026 00:00``, as a
-    spreadsheet may export it), ``7. Dezember 2026``, and a month alone (``12.2026``,
+    spreadsheet may export it; dropped here: a cell whose time means something, such as a
+    pin's ``Datum``, is read by :func:`parse_date_time`), ``7. Dezember 2026``, and a month alone (``12.2026``,
     ``2026-12``, ``Dezember 2026``: the first of that month). A German weekday may stand before a day
     (``Mo, 07.12.2026``, ``Montag 7. Dezember 2026``); it must fit the date. Slashes
     (``7/12/2026``) are ambiguous between German and US order and are rejected. Where one
@@ -701,6 +705,33 @@ def parse_datetime(text: Any, *, today: date | None = None) -> datetime:
     day = parse_date(raw[m.start("date"):m.end("date")], today=today)  # the weekday as typed
     clock = parse_clock(m["clock"])
     return datetime.combine(day, clock)
+
+
+#: Fractions of a second after a clock time with seconds, as some exports write them.
+_RE_SECOND_FRACTION = re.compile(r"(\d:\d{2}:\d{2})[.,]\d+$")
+
+
+def parse_date_time(text: str, *, today: date | None = None) -> tuple[date, int | None]:
+    """A date cell that may carry a clock time: the day and the time in minutes after
+    midnight, or None when there is no time or it is ``00:00`` (a date exported with a
+    midnight time, or an Excel date cell, is a date only).
+
+    Takes what :func:`parse_date` takes, and a date with a time as :func:`parse_datetime`
+    reads it (``07.01.2027 10:00``, ``2026-12-08T14:00``, ``08.12.2026, 14 Uhr``, an Excel
+    date-time cell as :mod:`hausbesuch.tabular` shows it: ``08.12.2026 10:00``). Used where
+    a time in the date cell is meant (a pin's or an outcome's ``Datum``): it must not be
+    dropped.
+
+    Raises
+    ------
+    FieldError
+        As :func:`parse_date`, and for an impossible time (``08.12.2026 25:00``).
+    """
+    raw = _RE_SECOND_FRACTION.sub(r"\1", clean_text(str(text)))
+    if _RE_DATETIME.fullmatch(raw.lower()):
+        when = parse_datetime(raw, today=today)
+        return when.date(), (when.hour * 60 + when.minute) or None
+    return parse_date(raw, today=today), None
 
 
 # --------------------------------------------------------------------------- coordinates

@@ -1633,7 +1633,8 @@ class Casework:
                              source: str = "csv") -> OutcomeResult:
         """Record the outcomes of a CSV/XLSX file, row by row; bad rows are rejected with
         row, field and reason, the good rows are recorded."""
-        from hausbesuch.clients import FieldError, clean_text, parse_clock_minutes, parse_date
+        from hausbesuch.clients import FieldError, clean_text, parse_clock_minutes, time_conflict
+        from hausbesuch.fields import parse_date_time
         from hausbesuch.tabular import ID_SYNONYMS, find_column, read_table
 
         self.today()  # a bad HAUSBESUCH_HEUTE is named before any row
@@ -1669,9 +1670,16 @@ class Casework:
                     raise _RowError("felder", problem)
                 if not cid:
                     raise _RowError("id", "Kundennummer fehlt")
-                day = _parsed("datum", parse_date, cell("datum"), FieldError, "Datum")
-                time_min = (_parsed("uhrzeit", parse_clock_minutes, cell("uhrzeit"),
-                                    FieldError, "Uhrzeit") if cell("uhrzeit") else None)
+                # a time in the Datum cell ("16.12.2026 08:10", a date-time cell) is the
+                # time of the visit unless the Uhrzeit cell says another
+                day, time_min = _parsed("datum", parse_date_time, cell("datum"), FieldError,
+                                        "Datum")
+                if cell("uhrzeit"):
+                    in_time = _parsed("uhrzeit", parse_clock_minutes, cell("uhrzeit"),
+                                      FieldError, "Uhrzeit")
+                    if time_min is not None and in_time != time_min:
+                        raise _RowError("uhrzeit", time_conflict(time_min, in_time))
+                    time_min = in_time
                 result = _parsed("ergebnis", parse_result, cell("ergebnis"), ValueError)
                 appointment = (_parsed("termin", parse_datetime, cell("termin"), ValueError,
                                        "Termin") if cell("termin") else None)

@@ -410,9 +410,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}" + (f"; {why}" if why else ""))
         if st.pin_day or st.pin_team:
             source = PIN_SOURCES.get(st.pin_source or "", "")
+            pin_at = (f"{st.pin_time_min // 60:02d}:{st.pin_time_min % 60:02d} Uhr"
+                      if st.pin_day and st.pin_time_min is not None else None)
             typer.echo(f"  festgelegt{' ' + source if source else ''}: "
                        + ", ".join(x for x in (st.pin_team and f"Team {st.pin_team}",
-                                               st.pin_day and f"{st.pin_day:%d.%m.%Y}") if x))
+                                               st.pin_day and f"{st.pin_day:%d.%m.%Y}", pin_at)
+                                   if x))
         for at, status, why, who in history:
             typer.echo(f"  {at:%d.%m.%Y %H:%M} {_status_word(status)}: {why} ({who})")
         for o in outcomes:
