@@ -1,6 +1,7 @@
-"""What a client list and an outcomes file say about dates and times (QA 20a): a clock
-time written into a ``Datum`` cell is the pin's (or the visit's) time, not dropped (#2);
-``status`` shows a pinned time (#5).
+"""What a client list and an outcomes file say about dates, times and missing columns
+(QA 20a): a clock time written into a ``Datum`` cell is the pin's (or the visit's) time,
+not dropped (#2); ``status`` shows a pinned time (#5); a list without a column keeps the
+stored values of its field (a list without ``Name`` emptied every stored name).
 """
 
 from __future__ import annotations
@@ -186,3 +187,47 @@ def test_a_time_in_the_datum_cell_of_outcomes_is_the_visits_time(tmp_path):
                        catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert _times(db) == {"E-1": 610, "E-2": 620, "E-4": 540, "X-1": 665}
+
+
+# --------------------------------------------------------------------------- absent columns
+
+FULL = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Notiz", "Sprache",
+        "Besuchsdauer"]
+
+
+def test_a_list_without_a_column_keeps_the_stored_values(tmp_path):
+    """A list without Name (Notiz, Sprache, Besuchsdauer) says nothing about them: the
+    stored values stay, the import says so once; an empty cell still empties the value."""
+    db = str(tmp_path / "spalten.sqlite")
+    ok("import", str(_write(tmp_path / "voll.csv", FULL, [
+        ["N-1", "Zwackel, Quirinella", *_address(1), "Hund", "Arabisch", "60"],
+        ["N-2", "Bommel, Hartwig", *_address(2), "", "", ""],
+    ])), *_common(db))
+    before = _rows(db)
+    out = ok("import", str(_write(tmp_path / "knapp.csv", ["Kundennummer", "Straße",
+                                                           "Hausnummer", "PLZ", "Ort"], [
+        ["N-1", *_address(1)], ["N-2", *_address(2)],
+    ])), *_common(db))
+    assert "0 aktualisiert, 2 unverändert" in out, out
+    assert out.count("Die Liste hat keine Spalte") == 1, out
+    assert ("Die Liste hat keine Spalten „Name“, „Sprache“, „Besuchsdauer“, „Notiz“: die "
+            "gespeicherten Angaben bleiben unverändert (Name bei 2 Fällen, Sprache bei 1 "
+            "Fall, Besuchsdauer bei 1 Fall, Notiz bei 1 Fall)") in out, out
+    after = _rows(db)
+    for cid in ("N-1", "N-2"):
+        for col in ("name", "notiz", "sprache", "besuchsdauer_min"):
+            assert getattr(after[cid], col) == getattr(before[cid], col), (cid, col)
+    assert after["N-1"].name == "Zwackel, Quirinella" and after["N-1"].notiz == "Hund"
+    with Store.open(db) as store:
+        assert store.audit_rows(action="klient_geaendert") == []
+    # a list that has the column: an empty cell empties the stored value, as before
+    out = ok("import", str(_write(tmp_path / "leer.csv", ["Kundennummer", "Name", "Straße",
+                                                          "Hausnummer", "PLZ", "Ort"], [
+        ["N-1", "", *_address(1)], ["N-2", "Bommel, Hartwig", *_address(2)],
+    ])), *_common(db))
+    assert "keine Spalten „Sprache“, „Besuchsdauer“, „Notiz“" in out and "„Name“" not in out, out
+    assert _rows(db)["N-1"].name is None
+    with Store.open(db) as store:
+        changed = [(r["client_id"], r["details"]) for r in
+                   store.audit_rows(action="klient_geaendert")]
+    assert changed == [("N-1", {"felder": ["name"]})], changed

@@ -983,6 +983,8 @@ class Casework:
             raise foreign  # before the transaction: nothing is stored, nothing audited
         result.rejected.sort(key=lambda r: r.row)
         result.clients = valid
+        absent = absent_columns(clist.columns)  # stored column -> label: kept as stored
+        kept: dict[str, int] = {}  # label -> how many known cases kept a stored value
         now = clock.now()
         city, actor = self.city, self.actor
         new_rows: list[dict[str, Any]] = []
@@ -1081,6 +1083,9 @@ class Casework:
                     erased_kept.append(key)
                     result.unchanged.append(c.id)
                     continue
+                for col, label in absent.items():  # a column the list lacks: kept
+                    if values.pop(col) != getattr(row, col):
+                        kept[label] = kept.get(label, 0) + 1
                 changed = [k for k, v in values.items() if getattr(row, k) != v]
                 if changed == ["input_row"]:  # only moved in the list: not a change of data
                     updates.append({"input_row": c.row, "city": city, "client_id": key})
@@ -1101,6 +1106,9 @@ class Casework:
                     result.stale_fixes.append(c.id)
                     audit.append(audit_values(actor, "korrektur_veraltet", city=city,
                                               client_id=key))
+            if kept:
+                result.warnings.append(kept_note(
+                    {label: kept[label] for label in absent.values() if label in kept}))
             if erased_kept:
                 shown = ", ".join(sorted(erased_kept)[:20])
                 more = " …" if len(erased_kept) > 20 else ""
@@ -1735,6 +1743,40 @@ class Casework:
                 for o in s.scalars(select(OutcomeRow).where(OutcomeRow.city == self.city)
                                    .order_by(OutcomeRow.id))
             ]
+
+
+#: Optional fields of a client list -> (the stored column, German label): a list without
+#: the column says nothing about them, so a known case keeps what is stored (an empty cell
+#: in a list that has the column empties it). Address, pins and a given point are the
+#: list's own and follow it as before.
+KEPT_WHEN_ABSENT: dict[str, tuple[str, str]] = {
+    "name": ("name", "Name"),
+    "kontakt_abbruch_seit": ("kontakt_abbruch_seit", "Kontaktabbruch seit"),
+    "sprache": ("sprache", "Sprache"),
+    "zeitfenster": ("zeitfenster", "Zeitfenster"),
+    "angekuendigt_ab": ("angekuendigt_ab", "Angekündigt ab"),
+    "besuchsdauer": ("besuchsdauer_min", "Besuchsdauer"),
+    "notiz": ("notiz", "Notiz"),
+}
+
+
+def absent_columns(columns: dict[str, str]) -> dict[str, str]:
+    """``{stored column: German label}`` of the :data:`KEPT_WHEN_ABSENT` fields a list has
+    no column for (``columns``: :attr:`hausbesuch.clients.ClientList.columns`; split name
+    columns count as a name)."""
+    present = set(columns) | ({"name"} if "name_parts" in columns else set())
+    return {col: label for fname, (col, label) in KEPT_WHEN_ABSENT.items()
+            if fname not in present}
+
+
+def kept_note(kept: dict[str, int]) -> str:
+    """The German note naming the stored fields an import kept because the list has no
+    column for them (``kept``: label -> how many known cases kept a value)."""
+    labels = ", ".join(f"„{label}“" for label in kept)
+    per = ", ".join(f"{label} bei {count(n, 'Fall', 'Fällen')}" for label, n in kept.items())
+    return (f"Die Liste hat keine Spalte{'n' if len(kept) > 1 else ''} {labels}: die "
+            f"gespeicherten Angaben bleiben unverändert ({per}). Eine fehlende Spalte löscht "
+            "nichts; eine leere Zelle in einer vorhandenen Spalte löscht den Wert.")
 
 
 class _RowError(Exception):
