@@ -44,7 +44,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, parse_clock
 from hausbesuch.plandata import TeamDayRoute
 from hausbesuch.web import casework_api
-from hausbesuch.web.app import ctx, own_id, render
+from hausbesuch.web.app import WebContext, ctx, own_id, render
 from hausbesuch.web.data import load_route, newest_version, route_geocodes
 from hausbesuch.web.forms import form_date
 from hausbesuch.web.links import WorkerLink, resolve
@@ -198,6 +198,34 @@ def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None
     return t.hour * 60 + t.minute
 
 
+def _recorded_outcome(web: WebContext, link: WorkerLink, route: TeamDayRoute,
+                      client_id: str) -> dict | None:
+    """The outcome recorded for the client's stop on the link's route (its live stop;
+    else a called-off one), or None."""
+    stops = [s for s in route.stops if s.client_id == client_id]
+    stops = [s for s in stops if not s.called_off] or stops
+    if not stops:
+        return None
+    found = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
+    return next((found[s.position] for s in stops if s.position in found), None)
+
+
+def _same_statement(known: dict, result: str, day_text: str, time_text: str,
+                    note: str) -> bool:
+    """An outcome sent again with another key says what ``known`` (the visit's recorded
+    outcome) says: the same result and appointment, and no note or the same one."""
+    if known["result"] != result:
+        return False
+    if result == "termin_vereinbart":
+        try:
+            if _appointment(day_text, time_text) != known["appointment_at"]:
+                return False
+        except UserError:
+            return False
+    note = note.strip()
+    return not note or note == (known["note"] or "").strip()
+
+
 def _appointment(day_text: str, time_text: str) -> datetime:
     """The appointment of the form's two fields: the day as ISO (the date picker) or German
     as typed (31.12.2026), the time as ``14:30`` or ``14.30 Uhr``, read as the outcome
@@ -248,10 +276,23 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             time_min=_visit_time(zeit, link.day), appointment=appointment,
             note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
     except UserError as exc:  # CaseworkError is one too
+        message, field = str(exc), getattr(exc, "field", None)
+        # the visit has an outcome already (the phone's own first tap, sent before this
+        # one; a colleague's): that is the answer, not "closed" or "record it again"
+        known = _recorded_outcome(web, link, route, kundennummer)
+        if known is not None:
+            if _same_statement(known, ergebnis, termin_datum, termin_zeit, notiz):
+                # a second tap of the same button (queued twice): it is recorded
+                if wants_json:
+                    return JSONResponse({"ok": True, "doppelt": True})
+                return RedirectResponse(f"./?gespeichert={quote(kundennummer, safe='')}",
+                                        status_code=303)
+            label = OUTCOME_LABELS.get(known["result"], known["result"])
+            message = f"Schon erfasst: „{label}“. Eine Änderung bitte der Koordination melden."
+            field = "erfasst"
         if wants_json:  # "feld": the input the refusal is about (the page marks it)
-            return JSONResponse({"fehler": str(exc), "feld": getattr(exc, "field", None)},
-                                status_code=400)
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+            return JSONResponse({"fehler": message, "feld": field}, status_code=400)
+        raise HTTPException(status_code=400, detail=message) from None
     # an appointment for a day of a stored plan that lacks it: only a re-plan of that
     # plan plans it; the phone says so (no command line: the coordination re-plans)
     hint = ""

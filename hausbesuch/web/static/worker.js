@@ -22,6 +22,7 @@
   //: how often an open page in view asks the server whether its link is still valid
   var LINK_CHECK_MS = 60000;
   var sending = false;
+  var sendingKey = null;  // the key of the outcome on its way to the server
   var closed = false;  // the route is off the page (link ended or gone)
 
   function load() {
@@ -96,12 +97,16 @@
   function status() {
     var q = load();
     var n = q.filter(function (x) { return !x.blocked && !x.refused; }).length;
-    var r = q.filter(function (x) { return x.refused; }).length;
+    var r = q.filter(function (x) { return x.refused && !isKnown(x); }).length;
+    var k = q.filter(isKnown).length;  // another outcome is recorded: nothing to record again
     var el = document.getElementById("warteschlange");  // a live region: written only when
     var queued = (!n ? "" : n === 1 ? "1 Ergebnis wartet auf Netz. "  // it changes (read once)
       : n + " Ergebnisse warten auf Netz. ") + (!r ? "" : r === 1
-      ? "1 Ergebnis wurde nicht angenommen: bitte neu erfassen oder verwerfen."
-      : r + " Ergebnisse wurden nicht angenommen: bitte neu erfassen oder verwerfen.");
+      ? "1 Ergebnis wurde nicht angenommen: bitte neu erfassen oder verwerfen. "
+      : r + " Ergebnisse wurden nicht angenommen: bitte neu erfassen oder verwerfen. ") +
+      (!k ? "" : k === 1 ? "1 Änderung nicht übernommen: bitte der Koordination melden."
+        : k + " Änderungen nicht übernommen: bitte der Koordination melden.");
+    queued = queued.trim();
     if (el && el.textContent !== queued) el.textContent = queued;
     var banner = document.getElementById("netz");  // rendered always: a live region
     if (banner) {
@@ -247,14 +252,27 @@
   // ---- outcomes
 
   function sameKey(a, b) { return a.fields.schluessel === b.fields.schluessel; }
+  // refused because the visit has another outcome already (the phone's own first tap, sent
+  // before a correction; a colleague's): the server's answer names it, and a change goes
+  // through the coordination, not by recording again
+  function isKnown(x) { return !!x.refused && x.refusedField === "erfasst"; }
+  // waiting to be sent (not refused, not kept back, not on its way right now)
+  function waiting(x) {
+    return !x.blocked && !x.refused && x.fields.schluessel !== sendingKey;
+  }
   var dayDe = hausbesuchUnsent.dayDe;
 
   // an outcome the server refused (400): it stays on the phone with the server's reason
   // and its note until it is recorded again (corrected) or discarded
   function showRefused(item) {
     var kunde = item.fields.kundennummer;
-    show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Es bleibt " +
-      "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending", true);
+    if (isKnown(item)) {
+      show(kunde, "„" + item.label + "“ nicht übernommen. " + item.refused, "pending", true);
+    } else {
+      show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Es bleibt " +
+        "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending",
+        true);
+    }
     var li = stopEl(kunde); if (!li) return;
     var form = li.querySelector("form");  // the appointment refused: its fields are marked
     if (form && item.refusedField === "termin") markAppointment(form, true);
@@ -297,8 +315,9 @@
     box.appendChild(drop);
     var form = li.querySelector("form.outcome-form");
     li.insertBefore(box, form);
-    // to correct it: the note and the appointment are back in the form
-    if (form) {
+    // to correct it: the note and the appointment are back in the form (not for an
+    // outcome recorded otherwise: its note is shown above, for the coordination)
+    if (form && !isKnown(item)) {
       if (!form.notiz.value) form.notiz.value = item.fields.notiz || "";
       if (!form.termin_datum.value) form.termin_datum.value = item.fields.termin_datum || "";
       if (!form.termin_zeit.value) form.termin_zeit.value = item.fields.termin_zeit || "";
@@ -319,6 +338,7 @@
     if (!q.length) { status(); return; }
     sending = true;
     var item = q[0];
+    sendingKey = item.fields.schluessel;
     var form = new URLSearchParams();
     Object.keys(item.fields).forEach(function (k) { form.append(k, item.fields[k]); });
     fetch(endpoint, {
@@ -338,7 +358,7 @@
             true);
           // 410: the link is gone; 404: the link, or only this visit (moved by a re-plan)
           if (resp.status === 410) linkGone(); else checkLink();
-          sending = false; status(); flush();
+          sending = false; sendingKey = null; status(); flush();
           return;
         }
         if (resp.ok) {
@@ -363,9 +383,9 @@
         } else {
           throw new Error("server " + resp.status);
         }
-        sending = false; status(); flush();
+        sending = false; sendingKey = null; status(); flush();
       });
-    }).catch(function () { sending = false; status(); });
+    }).catch(function () { sending = false; sendingKey = null; status(); });
   }
 
   // before the team-day the server refuses outcomes: say so before anything is queued
@@ -466,9 +486,28 @@
         schluessel: newKey(), csrf_token: csrf
       };
       var label = button.textContent.trim();
-      var q = load(); q.push({ fields: fields, label: label }); save(q);
-      show(fields.kundennummer, "Gespeichert: " + label + " (" + fields.zeit.slice(11) +
-        " Uhr), wird gesendet …", "pending");
+      // an outcome of this stop still waiting to be sent is replaced: the last tap is what
+      // the worker means (a correction, or the same button twice), one outcome per stop
+      // (QA 20b #3); its note stays when the new tap brings none
+      var q = load(), before = null, at = -1;
+      q = q.filter(function (x, i) {
+        var same = waiting(x) && x.fields.kundennummer === fields.kundennummer;
+        if (same) { before = x; if (at < 0) at = i; }
+        return !same;
+      });
+      if (before && !fields.notiz && before.fields.notiz) fields.notiz = before.fields.notiz;
+      var entry = { fields: fields, label: label };
+      if (at < 0) q.push(entry); else q.splice(at, 0, entry);
+      save(q);
+      var when = " (" + fields.zeit.slice(11) + " Uhr), ";
+      if (before && before.label !== label) {
+        show(fields.kundennummer, "Geändert: " + label + " statt „" + before.label + "“" +
+          when + (navigator.onLine ? "wird gesendet …"
+            : "wird gesendet, sobald Netz da ist."), "pending");
+      } else {
+        show(fields.kundennummer, "Gespeichert: " + label + when + "wird gesendet …",
+          "pending");
+      }
       f.notiz.value = "";
       flush();
     });
@@ -487,6 +526,16 @@
         String(item.zeit || "").slice(11) + " Uhr)", "done");
     }
   });
+  // a queue kept from before (QA 20b #3) may hold two waiting outcomes of one stop: the
+  // last one is what the worker meant
+  (function onePerStop() {
+    var q = load(), last = {};
+    q.forEach(function (x, i) { if (waiting(x)) last[x.fields.kundennummer] = i; });
+    var kept = q.filter(function (x, i) {
+      return !waiting(x) || last[x.fields.kundennummer] === i;
+    });
+    if (kept.length !== q.length) save(kept);
+  })();
   load().forEach(function (item) {
     if (item.refused) { showRefused(item); return; }
     show(item.fields.kundennummer, "Gespeichert: " + item.label +
