@@ -138,15 +138,15 @@ def test_status_shows_the_pinned_time(tmp_path):
 VISIT_DAY = date(2026, 12, 8)
 
 
-def _seed_visits(db: str, ids: list[str]) -> None:
+def _seed_visits(db: str, ids: list[str], *, shifts: bool = True) -> None:
     """Cases with a visit planned at 09:00 on VISIT_DAY (a plan whose team-1 works
-    08:00-16:00)."""
+    08:00-16:00; without ``shifts`` a plan that does not name its teams' shifts)."""
     now = datetime(2026, 12, 1, 8, 0)
     start = datetime.combine(VISIT_DAY, datetime.min.time()) + timedelta(hours=9)
+    teams = [{"id": "team-1", "shift_start_min": 480, "shift_end_min": 960}] if shifts else []
     with Store.open(db) as store, store.session() as s:
         s.add(PlanRow(id="plan-1", city=CITY, created_at=now, start=VISIT_DAY, days=1,
-                      saved_at=now, params=json.dumps({"teams": [
-                          {"id": "team-1", "shift_start_min": 480, "shift_end_min": 960}]})))
+                      saved_at=now, params=json.dumps({"teams": teams})))
         for i, cid in enumerate(ids, 1):
             s.add(ClientRow(city=CITY, client_id=cid, input_row=i + 1, name=None,
                             address=f"Am Markt {i}, 36251 Bad Hersfeld", street="Am Markt",
@@ -187,6 +187,27 @@ def test_a_time_in_the_datum_cell_of_outcomes_is_the_visits_time(tmp_path):
                        catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert _times(db) == {"E-1": 610, "E-2": 620, "E-4": 540, "X-1": 665}
+
+
+def test_a_typed_time_of_a_visit_whose_plan_names_no_shift_is_checked_without_a_lock(
+        tmp_path):
+    """A plan that does not name its teams' shifts (older plans): a typed time is checked
+    against the city's teams, read before the write session. Before, the teams were read
+    in a second session inside it, which waited for the lock on SQLite and failed with
+    „Datenbank … gesperrt“ (found while writing the test above)."""
+    db = str(tmp_path / "ohne.sqlite")
+    _seed_visits(db, ["O-1", "O-2"], shifts=False)
+    path = _write(tmp_path / "erg.csv", ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis"], [
+        ["O-1", "08.12.2026", "10:10", "nicht angetroffen"],
+        ["O-2", "08.12.2026", "22:00", "nicht angetroffen"],  # outside the teams' hours
+    ])
+    later = CliRunner(env={clock.ENV: "2026-12-09"})
+    res = later.invoke(app, ["outcomes", str(path), *_common(db)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "gesperrt" not in res.output, res.output
+    assert "Zeile 3 (O-2), Uhrzeit: Uhrzeit 22:00 liegt außerhalb der Arbeitszeit der " \
+        "Teams" in res.output, res.output
+    assert _times(db) == {"O-1": 610}
 
 
 # --------------------------------------------------------------------------- absent columns

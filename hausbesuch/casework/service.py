@@ -1462,6 +1462,11 @@ class Casework:
                         same_details: bool = False, only_open: bool = False
                         ) -> tuple[OutcomeRow, bool]:
         today = self.today()
+        # the city's working hours of that weekday, for a typed time of a visit whose plan
+        # does not name its team's shift: read before the write session (a second session
+        # inside it waits for its lock on SQLite until it gives up)
+        hours = (self._working_hours(day.weekday())
+                 if same_details and time_min is not None else None)
         with self.store.session() as s:
             # the case locked first: of two outcomes for it at once (two phones of a team,
             # a phone and the coordinator's file, the same one sent twice) the second
@@ -1488,7 +1493,7 @@ class Casework:
                     "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
             if same_details and time_min is not None:  # a typed time (a phone's is its clock's)
-                self._check_visit_time(s, time_min, visit)
+                self._check_visit_time(s, time_min, visit, hours)
             existing = s.scalar(select(OutcomeRow).where(
                 OutcomeRow.visit_id == visit.visit_id))
             if existing is not None:
@@ -1559,15 +1564,16 @@ class Casework:
             return None
         return min(t.shift_start_min for t in teams), max(t.shift_end_min for t in teams)
 
-    def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow) -> None:
+    def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow,
+                          city_hours: tuple[int, int] | None) -> None:
         """A visit's time (``Uhrzeit`` of an outcome row) lies in the working hours of the
         team the visit was planned for (its plan's teams; else the city's teams that work
-        that weekday): 22:00 is a typo, and it would pick the wrong half of the day for
-        the revisit rule. (The phone's time of sending is not checked: a visit may end
-        after the shift.)"""
+        that weekday, ``city_hours``, read before the session): 22:00 is a typo, and it
+        would pick the wrong half of the day for the revisit rule. (The phone's time of
+        sending is not checked: a visit may end after the shift.)"""
         from hausbesuch.fields import format_clock
 
-        hours = self._plan_team_hours(s, visit) or self._working_hours(visit.day.weekday())
+        hours = self._plan_team_hours(s, visit) or city_hours
         if hours is not None and not hours[0] <= minute <= hours[1]:
             raise CaseworkError(
                 f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit der Teams "
