@@ -840,13 +840,14 @@ def _file_lock(database: str | None, city: str) -> Iterator[None]:
 def _leg_count(legs: Any) -> Any:
     """SQL: the number of legs in a route's stored ``legs`` (JSON text as :meth:`Store.
     save_plan` writes it: a list of legs, each a list of [lon, lat] points, no spaces)
-    without reading the geometry, in SQLite and PostgreSQL alike. Two legs are joined by
-    ``]],[`` after a drawn leg or ``[],[`` after an empty one (an erased or undrawn leg);
-    inside a leg a point's ``]`` follows a digit, so only the joins count."""
-    def count(part: str) -> Any:  # each one shortened by a character: no division
-        return func.length(legs) - func.length(func.replace(legs, part, part[:-1]))
-
-    return case((legs == "[]", 0), else_=count("]],[") + count("[],[") + 1)
+    without reading the geometry, in SQLite and PostgreSQL alike. Each empty leg (an
+    erased or undrawn one, ``[]``) is first written as a drawn one (``[[]]``); then two
+    legs are joined by ``]],[``, which cannot overlap itself (review 20 #2: counting
+    ``[],[`` as well missed the second of two adjacent empty legs, as a purge leaves them),
+    and inside a leg a point's ``]`` follows a digit, so only the joins count."""
+    drawn = func.replace(legs, "[]", "[[]]")
+    joins = func.length(drawn) - func.length(func.replace(drawn, "]],[", "]],"))
+    return case((legs == "[]", 0), else_=joins + 1)
 
 
 def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedStop]:

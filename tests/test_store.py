@@ -196,12 +196,16 @@ def test_a_plan_read_without_geometry_tells_open_routes_by_their_stored_legs(
         dataclasses.replace(whole, team_id="team-4", stops=whole.stops[:1],
                             return_=whole.stops[0].end),
         plan.routes[1],  # no visits
+        # an erased client's two legs (to its door and on from it) side by side (review 20
+        # #2: the count missed the second of two adjacent empty legs), and every leg empty
+        dataclasses.replace(whole, team_id="team-5", legs=((), (), legs[2])),
+        dataclasses.replace(whole, team_id="team-6", legs=((), (), ())),
     ]
     plan = dataclasses.replace(plan, routes=routes)
     store.save_plan(plan)
     full = store.load_plan(plan.id)
     light = store.load_plan(plan.id, overview=True)
-    expected = [False, False, True, True, False]
+    expected = [False, False, True, True, False, False, False]
     assert [r.ends_open for r in plan.routes] == expected
     assert [r.ends_open for r in full.routes] == expected
     assert [r.ends_open for r in light.routes] == expected
