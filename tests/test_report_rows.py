@@ -138,3 +138,28 @@ def test_an_appointment_a_replan_cannot_place_is_the_clients_row() -> None:
     assert row["grund"].startswith(f"{reason}; Adresse nur ") and "140 m vom" in row["grund"]
     unplanned = sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(with_appointment))
     assert unplanned == sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(plan)) + 1
+
+
+def test_only_an_agreed_time_outside_the_window_is_said():
+    """Review 20 #3: a visit a re-plan keeps at the time its outcome was recorded may lie
+    outside the client's windows; nothing was agreed, so no „festgelegte Zeit“ note. A
+    time pinned in the list and an appointment agreed at the door are said."""
+    from hausbesuch.fields import parse_time_windows
+    from hausbesuch.plandata import Client, PlannedStop, appointment_text
+    from hausbesuch.planning.report import outside_window
+
+    start = datetime(2026, 12, 8, 10, 5)  # a Tuesday
+    stop = PlannedStop(client_id="W-1", position=1, arrival=start, start=start,
+                       end=start + timedelta(minutes=45), lon=9.7, lat=50.87,
+                       address="Am Markt 1, 36251 Bad Hersfeld", district="Innenstadt",
+                       window_text="Di 14-16")
+    client = Client(row=2, id="W-1", address=stop.address,
+                    zeitfenster=parse_time_windows("Di 14-16"))
+    assert outside_window(client, stop) == ""  # recorded at 10:05, not agreed
+    pinned = replace(client, pin_day=start.date(), pin_time_min=10 * 60 + 5)
+    said = "festgelegte Zeit 10:05 Uhr liegt außerhalb des Zeitfensters „Di 14-16“"
+    assert outside_window(pinned, stop) == said
+    agreed = replace(stop, window_text=appointment_text(start))
+    assert outside_window(client, agreed) == said
+    inside = replace(stop, start=start.replace(hour=14), end=start.replace(hour=14, minute=50))
+    assert outside_window(replace(pinned, pin_time_min=14 * 60), inside) == ""

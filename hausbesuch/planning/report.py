@@ -19,6 +19,7 @@ from hausbesuch.plandata import (
     Plan,
     PlannedStop,
     TeamDayRoute,
+    is_appointment,
 )
 from hausbesuch.planning.builder import window_text
 
@@ -193,6 +194,13 @@ def outside_window(client: Client, stop: PlannedStop) -> str:
     them (:func:`hausbesuch.planning.builder.make_candidate`), and such a pair is often a
     typo: it is planned as agreed, and said (QA 20a F4)."""
     if not client.zeitfenster:
+        return ""
+    minute = stop.start.hour * 60 + stop.start.minute
+    agreed = is_appointment(stop.window_text) or (
+        client.pin_day == stop.start.date() and client.pin_time_min == minute)
+    if not agreed:
+        # not an agreed time (a visit a re-plan keeps at the time its outcome was
+        # recorded): nothing was "festgelegt" (review 20 #3)
         return ""
     wd = stop.start.weekday()
     start = stop.start.hour * 3600 + stop.start.minute * 60 + stop.start.second
