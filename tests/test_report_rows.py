@@ -140,13 +140,14 @@ def test_an_appointment_a_replan_cannot_place_is_the_clients_row() -> None:
     assert unplanned == sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(plan)) + 1
 
 
-def test_only_an_agreed_time_outside_the_window_is_said():
-    """Review 20 #3: a visit a re-plan keeps at the time its outcome was recorded may lie
-    outside the client's windows; nothing was agreed, so no „festgelegte Zeit“ note. A
-    time pinned in the list and an appointment agreed at the door are said."""
+def test_a_visit_kept_by_a_replan_at_its_recorded_time_is_not_said_agreed():
+    """Review 20 #3: a re-plan keeps a visit before its moment at the time its outcome was
+    recorded, which may lie outside the client's windows; nothing was agreed there, so no
+    „festgelegte Zeit“ note (report row, plan notes). After the moment, a visit outside the
+    windows is an agreed time, and it is said."""
     from hausbesuch.fields import parse_time_windows
-    from hausbesuch.plandata import Client, PlannedStop, appointment_text
-    from hausbesuch.planning.report import outside_window
+    from hausbesuch.plandata import Client, PlannedStop
+    from hausbesuch.planning.report import outside_window, plan_notes, replan_moment
 
     start = datetime(2026, 12, 8, 10, 5)  # a Tuesday
     stop = PlannedStop(client_id="W-1", position=1, arrival=start, start=start,
@@ -155,11 +156,19 @@ def test_only_an_agreed_time_outside_the_window_is_said():
                        window_text="Di 14-16")
     client = Client(row=2, id="W-1", address=stop.address,
                     zeitfenster=parse_time_windows("Di 14-16"))
-    assert outside_window(client, stop) == ""  # recorded at 10:05, not agreed
-    pinned = replace(client, pin_day=start.date(), pin_time_min=10 * 60 + 5)
     said = "festgelegte Zeit 10:05 Uhr liegt außerhalb des Zeitfensters „Di 14-16“"
-    assert outside_window(pinned, stop) == said
-    agreed = replace(stop, window_text=appointment_text(start))
-    assert outside_window(client, agreed) == said
-    inside = replace(stop, start=start.replace(hour=14), end=start.replace(hour=14, minute=50))
-    assert outside_window(replace(pinned, pin_time_min=14 * 60), inside) == ""
+    assert outside_window(client, stop) == said
+    assert outside_window(client, stop, datetime(2026, 12, 8, 11, 30)) == ""  # kept, recorded
+    assert outside_window(client, stop, datetime(2026, 12, 8, 9, 0)) == said  # planned anew
+    plan = sample_plan()
+    r = plan.routes[0]
+    s0 = replace(r.stops[0], client_id="W-1", start=start, end=stop.end, window_text="Di 14-16")
+    plan = replace(plan, clients=[*plan.clients, client],
+                   routes=[replace(r, stops=(s0, *r.stops)), *plan.routes[1:]])
+    assert any(said in n for n in plan_notes(plan))
+    replanned = replace(plan, params={**(plan.params or {}), "replan_from": "2026-12-08T11:30"})
+    assert replan_moment(replanned) == datetime(2026, 12, 8, 11, 30)
+    assert not any(said in n for n in plan_notes(replanned))
+    rows = {x["id"]: x for x in report_rows(replanned)}
+    assert "festgelegte Zeit" not in rows["W-1"]["grund"]
+    assert "festgelegte Zeit" in {x["id"]: x for x in report_rows(plan)}["W-1"]["grund"]

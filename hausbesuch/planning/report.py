@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from pathlib import Path
 
 from geodata.cache import atomic_write
@@ -19,7 +20,6 @@ from hausbesuch.plandata import (
     Plan,
     PlannedStop,
     TeamDayRoute,
-    is_appointment,
 )
 from hausbesuch.planning.builder import window_text
 
@@ -124,6 +124,7 @@ def report_rows(
             visits.setdefault(s.client_id, []).append((r, s))
     planned = {cid: max([rs for rs in v if not rs[1].called_off] or v,
                         key=lambda rs: rs[1].start) for cid, v in visits.items()}
+    moment = replan_moment(plan)
     unassigned = {u.client_id: u for u in plan.unassigned}
     rows: list[dict[str, str]] = []
     rejected_ids = {r.id for r in plan.rejected if r.id}
@@ -155,7 +156,7 @@ def report_rows(
                 versuche_bisher=str(s.tries_before),
             )
             notes = [_called_off(s)] if s.called_off else []
-            if not s.called_off and (outside := outside_window(c, s)):
+            if not s.called_off and (outside := outside_window(c, s, moment)):
                 notes.append(f"Hinweis: {outside}")
             notes += _address_notes(g, snap_far.get(c.id))
             notes += _other_visits(visits[c.id], but=s)
@@ -187,20 +188,16 @@ def report_rows(
     return rows
 
 
-def outside_window(client: Client, stop: PlannedStop) -> str:
+def outside_window(client: Client, stop: PlannedStop, kept_before: datetime | None = None
+                   ) -> str:
     """German words for a visit planned outside the client's own ``Zeitfenster`` ("" when
     it fits one of them, or the client has none). The solver keeps a visit in its windows;
     only an agreed time (an appointment, a time pinned in the list or the web) overrides
     them (:func:`hausbesuch.planning.builder.make_candidate`), and such a pair is often a
-    typo: it is planned as agreed, and said (QA 20a F4)."""
-    if not client.zeitfenster:
-        return ""
-    minute = stop.start.hour * 60 + stop.start.minute
-    agreed = is_appointment(stop.window_text) or (
-        client.pin_day == stop.start.date() and client.pin_time_min == minute)
-    if not agreed:
-        # not an agreed time (a visit a re-plan keeps at the time its outcome was
-        # recorded): nothing was "festgelegt" (review 20 #3)
+    typo: it is planned as agreed, and said (QA 20a F4). A re-plan's visits before its
+    moment (``kept_before``) are what happened, at the time recorded for them: nothing was
+    agreed there (review 20 #3)."""
+    if not client.zeitfenster or (kept_before is not None and stop.start < kept_before):
         return ""
     wd = stop.start.weekday()
     start = stop.start.hour * 3600 + stop.start.minute * 60 + stop.start.second
@@ -212,6 +209,14 @@ def outside_window(client: Client, stop: PlannedStop) -> str:
             f"„{window_text(client)}“")
 
 
+def replan_moment(plan: Plan) -> datetime | None:
+    """The moment a re-planned version planned from (its visits before it were kept)."""
+    try:
+        return datetime.fromisoformat((getattr(plan, "params", None) or {})["replan_from"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def plan_notes(plan: Plan) -> list[str]:
     """The plan's notes for the coordinator as the overview page and the CLI show them:
     :attr:`Plan.warnings`, then each visit planned at an agreed time outside the client's
@@ -220,10 +225,11 @@ def plan_notes(plan: Plan) -> list[str]:
     notes = list(getattr(plan, "warnings", ()))
     if not any(c.zeitfenster for c in clients.values()):
         return notes
+    moment = replan_moment(plan)
     for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
         for s in r.to_visit:
             c = clients.get(s.client_id)
-            if c is not None and (outside := outside_window(c, s)):
+            if c is not None and (outside := outside_window(c, s, moment)):
                 day = f"{WEEKDAYS_DE[r.day.weekday()]} {r.day:%d.%m.%Y}"
                 notes.append(f"{s.client_id} ({r.team_id}, {day}): {outside}.")
     return notes
