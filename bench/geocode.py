@@ -35,6 +35,7 @@ from tests.geocode_testset import (  # noqa: E402
     distance_m,
     nonexistent_cases,
     read_osm_addresses,
+    read_street_names,
     typed_cases,
 )
 
@@ -106,7 +107,8 @@ def main() -> None:
             if r.quality == "exact" and distance_m(c.truth, r.lon, r.lat) <= 40:
                 ok[c.variant] += 1
         quality = Counter(r.quality for r in results)
-        bad = nonexistent_cases(addrs, other_city=other, n=300)
+        bad = nonexistent_cases(addrs, other_city=other, n=300,
+                                street_names=read_street_names(path))
         bad_res = [idx.geocode(c.text) for c in bad]
         bad_exact = Counter(c.variant.split("_")[0] for c, r in zip(bad, bad_res, strict=True)
                             if r.quality == "exact")
@@ -131,6 +133,10 @@ def main() -> None:
               f" qualities {dict(quality)}")
         for v in sorted(tot):
             print(f"   {v:12s} {ok[v]:5d}/{tot[v]:5d} = {ok[v] / tot[v]:.1%}")
+        letter = [(c, r) for c, r in zip(cases, results, strict=True) if c.variant == "typo_letter"]
+        offered = sum(1 for c, r in letter if r.quality == "unresolved" and r.suggestions
+                      and r.suggestions[0].startswith(f"{c.truth.street} {c.truth.housenumber}"))
+        print(f"   typo_letter not exact but offered as suggestion 1: {offered}/{len(letter)}")
         print(f"nonexistent addresses: {len(bad)}, exact: {sum(bad_exact.values())}; "
               f"{dict(sorted(bad_q.items()))}")
 

@@ -135,6 +135,65 @@ def _name_ratio(typed: str, known: str) -> float:
     return best
 
 
+_FOLD = re.compile(r"ae|oe|ue")
+_UMLAUT_DIGRAPH = _FOLD
+_ONE_LETTER = {"ae": "ä", "oe": "ö", "ue": "ü"}
+
+
+def _fold(fuzzy_key: str) -> str:
+    """Umlauts typed as "a" or "ae" made equal (the key writes "ä" as "ae", "ß" as "ss")."""
+    return _FOLD.sub(lambda m: m[0][0], fuzzy_key)
+
+
+def _indel_swap_distance(a: str, b: str) -> int:
+    """Edits from ``a`` to ``b`` counting a missing or extra letter and two neighbours
+    swapped as one each; a letter replaced by another is no such edit (it counts 9)."""
+    if abs(len(a) - len(b)) > 2:
+        return 9
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if a[i - 1] == b[j - 1] else 9))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d = min(d, prev2[j - 2] + 1)
+            cur[j] = d
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+@lru_cache(maxsize=65536)
+def _is_typing_error(typed: str, known: str) -> bool:
+    """Whether the typed fuzzy key is a plausible typing error of the known street name,
+    not another name that merely looks alike (QA 20c F1). Typing errors: a letter missing
+    or typed twice (or more often), two letters swapped, umlauts as "ae"/"a", "ß" as "ss",
+    a missing or extra Fugen-s, hyphens and spaces (already gone from the key), and a typo
+    inside the street type itself ("Breitenstrase", "Lisztstrßae"). Not a typing error: a
+    letter replaced by another ("Eichenweg" for "Eschenweg", "Lerchenweg" for
+    "Lärchenweg"), another first letter ("Dorfstraße" for "Orffstraße"), another street
+    type ("Rosenweg" for "Rosenstraße"), or more than one edit in a name shorter than
+    twelve letters (two in a longer one)."""
+    if _SAME_LETTERS.sub(r"\1", _fold(typed)) == _SAME_LETTERS.sub(r"\1", _fold(known)):
+        return True
+    if not typed or not known or typed[0] != known[0]:
+        return False
+    stem, kind = _street_type(known)
+    t_kind = _street_type(typed)[1]
+    if t_kind and kind and t_kind != kind:
+        return False
+    if (kind and not t_kind and typed.startswith(stem)
+            and OSA.distance(typed[len(stem):], kind) <= (1 if len(kind) < 5 else 2)):
+        return True  # the name typed right, a typo inside its type only ("strßae", "alele")
+    limit = 1 if len(known) < 12 else 2
+    # The known name's umlauts as one letter each: "Lerchenweg" is a letter replaced in
+    # "Lärchenweg", not an "a" missing from "laerchenweg" (the typed "oe" of "Roenweg" may
+    # be no umlaut at all, so the typed key stays as it is).
+    return min(_indel_swap_distance(_fold(typed), _fold(known)),
+               _indel_swap_distance(typed, _UMLAUT_DIGRAPH.sub(lambda m: _ONE_LETTER[m[0]], known))
+               ) <= limit
+
+
 def _street_type(fuzzy_key: str) -> tuple[str, str]:
     """A fuzzy street key split into name and street type: ``("hutten", "strasse")``;
     ``(key, "")`` when it ends in no type ("ammarkt")."""
@@ -637,11 +696,18 @@ class AddressIndex:
                         factor *= 0.95
                         break
         if not clusters and not rejected:
-            clusters, ratio, fuzzy_name = self._fuzzy_clusters(q)
-            if clusters and ratio < 0:  # the same name with another street type: in doubt
-                notes.append(f"Straßenart weicht ab: „{_cut(q.street)}“ ≈ „{fuzzy_name}“.")
-                factor *= 0.85
-            elif clusters:
+            clusters, ratio, fuzzy_name, kind = self._fuzzy_clusters(q)
+            if clusters and kind != "typo":
+                # Another street type or another letter: perhaps a street the extract
+                # does not hold ("Rosenweg" where only a Rosenstraße is mapped). A wrong
+                # confident answer is worse than an honest "not found" (QA 20c F1).
+                why = ("andere Straßenart" if kind == "type" else
+                       "ein anderer Name, kein bloßer Tippfehler")
+                return self._unresolved(
+                    q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. Ähnlich: "
+                    f"„{fuzzy_name}“ ({why}); bitte prüfen, ob diese Straße gemeint ist.",
+                    prefer=clusters)
+            if clusters:
                 notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ „{fuzzy_name}“.")
                 factor *= 0.8 + 0.2 * (ratio - _FUZZY_MIN) / (100 - _FUZZY_MIN)
         if not clusters:
@@ -923,16 +989,26 @@ class AddressIndex:
         cl = self.clusters[c]
         return any(self._town_matches(t, cl.strong_set) for t in q.town_names)
 
-    def _fuzzy_clusters(self, q: ParsedAddress) -> tuple[list[int], float, str]:
+    def _fuzzy_clusters(self, q: ParsedAddress) -> tuple[list[int], float, str, str]:
         """Fuzzy street match, restricted to streets fitting postcode/town; only when one
-        street name clearly wins: (clusters, score, name).
+        street name clearly wins: (clusters, score, name, kind).
 
-        First the same name with another street type ("Hüttenstraße" for the only
-        "Hüttenweg"; score -1). Then a typo: names are compared as a whole and without
-        their street type, so that a shared "…straße" does not make "Hüttenstraße" look
-        like "Schützenstraße", nor "Burgstraße" like "Bergstraße"."""
+        Names are compared as a whole and without their street type, so that a shared
+        "…straße" does not make "Hüttenstraße" look like "Schützenstraße", nor
+        "Burgstraße" like "Bergstraße". ``kind`` says what the difference is:
+
+        * ``"typo"``: a typing error of that street (:func:`_is_typing_error`), taken
+          first, also over the same name with another type ("Bahnhofsstraße" is the
+          Bahnhofstraße, not the Bahnhofsplatz);
+        * ``"type"``: the same name with another street type ("Hüttenstraße" for the only
+          "Hüttenweg"; score -1);
+        * ``"other"``: a name that only looks alike ("Eichenweg" for "Eschenweg").
+
+        Only a ``"typo"`` may be found; the others may be another street the extract does
+        not hold ("Rosenweg" where only a Rosenstraße is mapped) and are offered as a
+        suggestion (:meth:`_resolve`)."""
         if len(q.street_key) < 4 or not self.keys:
-            return [], 0.0, ""
+            return [], 0.0, "", ""
         memo_key = ("pool", q.postcode, q.town_names)
         pool = self._pool_memo.get(memo_key)
         if pool is None:
@@ -947,27 +1023,30 @@ class AddressIndex:
             self._pool_memo[memo_key] = pool
         qk = street_fuzzy_key(q.street)
         q_stem, q_type = _street_type(qk)
+        hits = process.extract(qk, list(pool), scorer=fuzz.ratio, limit=5,
+                               score_cutoff=_FUZZY_MIN - _FUZZY_MARGIN)
+        scored = sorted(((min(score, _name_ratio(qk, fk)), score, fk)
+                         for fk, score, _ in hits), reverse=True)
+        typo: tuple[list[int], float, str, str] | None = None
+        if (scored and scored[0][0] >= _FUZZY_MIN and len(pool[scored[0][2]]) == 1
+                and not (len(scored) > 1 and scored[1][0] > scored[0][0] - _FUZZY_MARGIN)):
+            _, best_score, best_fk = scored[0]
+            cl = self._fitting(q, pool[best_fk][0])
+            if cl:
+                kind = "typo" if _is_typing_error(qk, best_fk) else "other"
+                typo = (cl, float(best_score), self.clusters[cl[0]].name, kind)
+        if typo and typo[3] == "typo":
+            # a typing error of a street with the typed type wins over the same name with
+            # another type ("Bahnhofsstraße" is Bahnhofstraße, not Bahnhofsplatz)
+            return typo
         if q_type and len(q_stem) >= 4:
             other = [fk for fk in pool
                      if fk != qk and (st := _street_type(fk))[0] == q_stem and st[1]]
             if len(other) == 1 and len(pool[other[0]]) == 1:
                 cl = self._fitting(q, pool[other[0]][0])
                 if cl:
-                    return cl, -1.0, self.clusters[cl[0]].name
-        hits = process.extract(qk, list(pool), scorer=fuzz.ratio, limit=5,
-                               score_cutoff=_FUZZY_MIN - _FUZZY_MARGIN)
-        scored = sorted(((min(score, _name_ratio(qk, fk)), score, fk)
-                         for fk, score, _ in hits), reverse=True)
-        if not scored or scored[0][0] < _FUZZY_MIN:
-            return [], 0.0, ""
-        best, best_score, best_fk = scored[0]
-        best_keys = pool[best_fk]
-        if len(best_keys) > 1:
-            return [], 0.0, ""
-        if len(scored) > 1 and scored[1][0] > best - _FUZZY_MARGIN:
-            return [], 0.0, ""  # two streets about equally close: not unambiguous
-        cl = self._fitting(q, best_keys[0])
-        return cl, float(best_score), self.clusters[cl[0]].name if cl else ""
+                    return cl, -1.0, self.clusters[cl[0]].name, "type"
+        return typo or ([], 0.0, "", "")
 
     def _fitting(self, q: ParsedAddress, key: str) -> list[int]:
         """The street clusters of ``key`` that fit the query's postcode and town."""

@@ -8,7 +8,8 @@ suffix spacing (``12 A``), missing postcode or town, ``D-`` postcodes, stray pun
 ``c/o`` lines, districts (``OT``), and typos in long street names.
 
 Addresses that do not exist are generated too: numbers past the end of a street, real
-addresses with a town or postcode of another city, and garbage.
+addresses with a town or postcode of another city, garbage, and common street names the
+extract does not hold (many resemble one it does: "Rosenweg" / Rosenstraße).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["OsmAddress", "TypedCase", "distance_m", "nonexistent_cases", "read_osm_addresses", "typed_cases"]
+__all__ = ["COMMON_STREET_NAMES", "OsmAddress", "TypedCase", "absent_street_cases", "distance_m",
+           "home_town", "nonexistent_cases", "read_osm_addresses", "read_street_names",
+           "typed_cases"]
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,20 @@ def typed_cases(addresses: list[OsmAddress], *, per_address: int = 3, seed: int 
     for a in addresses:
         for variant in rng.sample(VARIANTS, per_address):
             text = _render(a, variant, rng)
+            if variant == "typo" and _replaced_letter(a.street, text):
+                # a letter replaced by another ("Breitonstraße"): the geocoder cannot
+                # tell it from another street that looks alike ("Eichenweg" for
+                # "Eschenweg"), so it is not found but offered first (own variant)
+                variant = "typo_letter"
             cases.append(TypedCase(text, variant, a))
     return cases
+
+
+def _replaced_letter(street: str, text: str) -> bool:
+    """Whether ``text`` starts with ``street`` typed with one letter replaced."""
+    typed = text[: len(street)]
+    diff = [i for i, (x, y) in enumerate(zip(street, typed, strict=True)) if x != y]
+    return len(diff) == 1 and (len(text) == len(street) or not text[len(street)].isalpha())
 
 
 def _render(a: OsmAddress, variant: str, rng: random.Random) -> str:
@@ -191,10 +206,82 @@ def _render(a: OsmAddress, variant: str, rng: random.Random) -> str:
     return f"{head}{sep}{tail}" if tail else head
 
 
+#: Common German street names (QA 20c): those an extract does not hold are typed with a
+#: house number as addresses that do not exist there (``absent_street``). Many resemble a
+#: street that is there ("Rosenweg" / Rosenstraße, "Eichenweg" / Eschenweg, "Dorfstraße"
+#: / Orffstraße) and must not be found at it.
+COMMON_STREET_NAMES = tuple("""Hauptstraße|Schulstraße|Gartenstraße|Bahnhofstraße|Dorfstraße|
+Bergstraße|Birkenweg|Lindenstraße|Kirchstraße|Waldstraße|Ringstraße|Schillerstraße|Goethestraße|
+Mühlenweg|Wiesenweg|Jahnstraße|Amselweg|Rosenweg|Buchenweg|Lessingstraße|Friedhofstraße|
+Mozartstraße|Eichendorffstraße|Beethovenstraße|Uhlandstraße|Kantstraße|Heinestraße|Mittelstraße|
+Feldstraße|Lerchenweg|Blumenstraße|Drosselweg|Finkenweg|Industriestraße|Poststraße|Marktstraße|
+Tulpenweg|Kastanienallee|Ahornweg|Eichenweg|Fichtenweg|Tannenweg|Meisenweg|Rathausstraße|
+Sonnenstraße|Talstraße|Brunnenstraße|Burgstraße|Parkstraße|Wilhelmstraße|Friedrichstraße|
+Kaiserstraße|Luisenstraße|Bismarckstraße|Moltkestraße|Körnerstraße|Hebelstraße|Lutherstraße|
+Steinweg|Mühlstraße|Weinbergstraße|Sudetenstraße|Schlesierstraße|Danziger Straße|Berliner Straße|
+Hamburger Straße|Frankfurter Straße|Kasseler Straße|Fuldaer Straße|Münchener Straße|
+Nürnberger Straße|Am Anger|Am Bach|Am Berg|Im Winkel|An der Kirche|Zum Sportplatz|
+Kurt-Schumacher-Straße|Karl-Marx-Straße|Robert-Koch-Straße|Albert-Schweitzer-Straße|
+Friedrich-Ebert-Straße|Konrad-Adenauer-Straße|Willy-Brandt-Platz|Rudolf-Diesel-Straße|
+Otto-Hahn-Straße|Max-Planck-Straße|Theodor-Heuss-Straße|Gutenbergstraße|Röntgenstraße|
+Daimlerstraße|Siemensstraße|Am Markt|Marktplatz|Kirchplatz|Schloßstraße|Bachgasse|Neue Straße|
+Alte Straße|Lange Straße|Hintergasse|Judengasse|Badstraße|Bäckergasse|Kirchgasse""".replace(
+    "\n", "").split("|"))
+
+
+def read_street_names(path: str | Path) -> set[str]:
+    """Every street name of an extract: ``name`` of highways and every ``addr:street``."""
+    import osmium
+
+    names: set[str] = set()
+    for obj in osmium.FileProcessor(str(path)):
+        t = obj.tags
+        if "addr:street" in t:
+            names.add(t["addr:street"])
+        if obj.is_way() and "highway" in t and "name" in t:
+            names.add(t["name"])
+    return names
+
+
+def _name_key(name: str) -> str:
+    """Own loose key (not the geocoder's): case, umlauts, ß, Str./Straße, punctuation,
+    letters typed twice and a Fugen-s do not count."""
+    s = name.casefold().translate(_UML).translate(str.maketrans({"ä": "a", "ö": "o", "ü": "u"}))
+    s = re.sub(r"str(a(ss|s)e|\.)?\b", "strasse", s)
+    s = re.sub(r"[^a-z0-9]", "", s.replace("ae", "a").replace("oe", "o").replace("ue", "u"))
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+def absent_street_cases(street_names: set[str], home: tuple[str, str]) -> list[TypedCase]:
+    """:data:`COMMON_STREET_NAMES` that the extract does not hold (checked against
+    ``street_names`` with a loose key), each with numbers 3 and 12, with and without
+    ``home`` (postcode, town of the extract)."""
+    present = {_name_key(n) for n in street_names}
+    tail = " ".join(p for p in home if p)
+    cases = []
+    for name in COMMON_STREET_NAMES:
+        if _name_key(name) in present:
+            continue
+        for num in ("3", "12"):
+            cases.append(TypedCase(f"{name} {num}, {tail}", "absent_street", None))
+            cases.append(TypedCase(f"{name} {num}", "absent_street", None))
+    return cases
+
+
+def home_town(addresses: list[OsmAddress]) -> tuple[str, str]:
+    """The most common (postcode, town) of the extract's addresses."""
+    from collections import Counter
+
+    return Counter((a.postcode, a.city) for a in addresses if a.postcode and a.city
+                   ).most_common(1)[0][0]
+
+
 def nonexistent_cases(addresses: list[OsmAddress], *, other_city: tuple[str, str],
-                      seed: int = 11, n: int = 300) -> list[TypedCase]:
+                      seed: int = 11, n: int = 300, street_names: set[str] | None = None,
+                      ) -> list[TypedCase]:
     """Addresses that do not exist in the extract: numbers past a street's end, real
-    streets in another city (``other_city`` = (postcode, town)), and garbage."""
+    streets in another city (``other_city`` = (postcode, town)), garbage and, given the
+    extract's ``street_names``, common street names it does not hold."""
     rng = random.Random(seed)
     by_street: dict[tuple[str, str], list[int]] = {}
     for a in addresses:
@@ -217,4 +304,6 @@ def nonexistent_cases(addresses: list[OsmAddress], *, other_city: tuple[str, str
     for _ in range(n):
         k = rng.randint(1, 40)
         cases.append(TypedCase("".join(rng.choice(alphabet) for _ in range(k)), "garbage", None))
+    if street_names is not None:
+        cases += absent_street_cases(street_names, home_town(addresses))
     return cases
