@@ -28,8 +28,11 @@ index is built from the extract with pyosmium and cached on disk (see
     three suggestions.
 
 Street names are compared by :func:`geodata.addresses.street_key`; a typo is matched
-with rapidfuzz only when one street clearly wins. Postcode and town break ties between
-same-named streets and reject matches in another town.
+with rapidfuzz only when one street clearly wins and the difference is a typing error
+(:func:`_is_typing_error`); a name that merely looks like a street of the extract
+(another street type, a replaced letter) is ``unresolved`` with that street offered
+first. Postcode and town break ties between same-named streets and reject matches in
+another town.
 """
 
 from __future__ import annotations
@@ -701,8 +704,8 @@ class AddressIndex:
                 # Another street type or another letter: perhaps a street the extract
                 # does not hold ("Rosenweg" where only a Rosenstraße is mapped). A wrong
                 # confident answer is worse than an honest "not found" (QA 20c F1).
-                why = ("andere Straßenart" if kind == "type" else
-                       "ein anderer Name, kein bloßer Tippfehler")
+                why = ("andere Straßenart" if kind == "type" else "andere Buchstaben"
+                       ) + ", vielleicht eine andere Straße"
                 return self._unresolved(
                     q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. Ähnlich: "
                     f"„{fuzzy_name}“ ({why}); bitte prüfen, ob diese Straße gemeint ist.",
