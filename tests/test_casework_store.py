@@ -2216,6 +2216,55 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
     assert route(v5, "team-1", day) is not None
 
 
+def test_a_replan_from_an_earlier_day_keeps_a_team_taken_out_for_a_later_day(planned,
+                                                                             tmp_path):
+    """Review 20 #1: team-1 was taken out on Wednesday from 11:30 (replan from then); a
+    replan from Tuesday 10:00 (as the web's „Neu planen“ does from now) gave it Wednesday
+    afternoon visits again and stored no removal. Now it works that Wednesday only until
+    11:30, the output and the plan's notes say so, and the new version carries the removal
+    on; a replan from Thursday drops it (history)."""
+    from hausbesuch.store import Store
+
+    db, v1, _ = _copy_of(planned, tmp_path, "spaeter.sqlite")
+    tue, wed = START + timedelta(days=1), START + timedelta(days=2)
+    gone = datetime.combine(wed, datetime.min.time()).replace(hour=11, minute=30)
+
+    def replan(plan_id: str, at: datetime, *teams: str, name: str):  # noqa: ANN202
+        args = [a for t in teams for a in ("--without-team", t)]
+        out = ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
+                 str(tmp_path / name), "--time-limit", "1", *_common(db))
+        with Store.open(db) as store:
+            new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                      key=lambda p: p.version)
+        return out, new
+
+    def starts(plan, team: str, d: date) -> list[datetime]:  # noqa: ANN001
+        return [s.start for r in plan.routes if (r.team_id, r.day) == (team, d)
+                for s in r.stops]
+
+    assert any(t >= gone for t in starts(v1, "team-1", wed))  # (else the test shows nothing)
+    note = ("Team team-1 bleibt für den Rest des Mi 09.12.2026 abgemeldet (seit 11:30 Uhr, "
+            "Neuplanung Version 2).")
+    _, v2 = replan(v1.id, gone, "team-1", name="v2")
+    assert all(t < gone for t in starts(v2, "team-1", wed))
+    out, v3 = replan(v2.id, datetime.combine(tue, datetime.min.time()).replace(hour=10),
+                     name="v3")
+    assert all(t < gone for t in starts(v3, "team-1", wed)), starts(v3, "team-1", wed)
+    assert f"Hinweis: {note}" in out and note in v3.warnings
+    assert v3.params["without_teams"] == ["team-1"]
+    assert v3.params["removed_teams"] == [{"team": "team-1", "ab": "2026-12-09T11:30",
+                                           "version": 2}]
+    # Wednesday from 11:30 stays without team-1 through a further replan from Tuesday
+    out, v4 = replan(v3.id, datetime.combine(tue, datetime.min.time()).replace(hour=12),
+                     name="v4")
+    assert all(t < gone for t in starts(v4, "team-1", wed)) and f"Hinweis: {note}" in out
+    # a replan from Thursday: Wednesday is history, no note, nothing carried
+    out, v5 = replan(v4.id, gone.replace(hour=9) + timedelta(days=1), name="v5")
+    assert "bleibt für den Rest" not in out and not [w for w in v5.warnings if "bleibt" in w]
+    assert v5.params["removed_teams"] == [] and v5.params["without_teams"] == []
+    assert starts(v5, "team-1", wed) == starts(v4, "team-1", wed)
+
+
 def test_an_agreed_time_outside_the_clients_window_is_planned_and_said(base, tmp_path):
     """A time pinned in the list outside the client's own ``Zeitfenster`` (10:00 with
     „Di 14-16“, often a typo) wins, as an agreed time does, but is no longer planned without

@@ -562,11 +562,14 @@ def team_place_problems(teams: Sequence[Any], index: Any) -> list[str]:
 @dataclass(frozen=True)
 class ShiftOverride:
     """A re-plan's change to one team-day: start at ``place`` at ``start_s`` (seconds of
-    the day), with or without the lunch break still to take; ``removed``: no shift, and
-    ``why`` says why as a reason words it after "Team A" ("ist am … abwesend")."""
+    the day), with or without the lunch break still to take; end by ``end_s`` (seconds
+    of the day: a team taken out from then on, back at its end point by then);
+    ``removed``: no shift, and ``why`` says why as a reason words it after "Team A"
+    ("ist am … abwesend")."""
 
     place: tuple[float, float] | None = None
     start_s: int | None = None
+    end_s: int | None = None
     lunch: bool = True
     removed: bool = False
     why: str | None = None
@@ -700,6 +703,8 @@ def build_problem(
             end = base + t.shift_end_min * 60
             if ov is not None and ov.start_s is not None:
                 begin = max(begin, base + ov.start_s)
+            if ov is not None and ov.end_s is not None:
+                end = min(end, base + ov.end_s)
             if begin >= end:
                 continue
             breaks: tuple[Any, ...] = ()

@@ -957,8 +957,9 @@ def replan(
 ) -> PlanResult:
     """A new version of a plan: every visit before ``moment`` (and every visit with an
     outcome) stays as it was; the rest of the span is re-optimized from where each team is
-    at that moment, pins kept, ``without_teams`` removed for the rest of that day, absent
-    team-days left out. Disruption is minimal: the old plan is the solver's start and a
+    at that moment, pins kept, ``without_teams`` removed for the rest of that day (and
+    the teams earlier versions removed for the rest of a day from the moment's on: on a
+    later day they work until they went), absent team-days left out. Disruption is minimal: the old plan is the solver's start and a
     visit moves to another team-day only when that serves more (or more urgent) visits or
     saves more than :data:`REPLAN_MOVE_COST_S` of travel. One at a time with the city's
     other plans (:meth:`Store.planning_lock`).
@@ -1057,14 +1058,17 @@ def _replan(
                        OutcomeRow.visit_id.in_(sorted(recorded))))
                    if o.time_min is not None} if recorded else {}
     day_index = (moment.date() - old.start).days
-    # the teams an earlier re-plan of this day took out for the rest of it stay out (QA 20a
-    # #1: before, a second re-plan of the day put them back to work): when each went, and
-    # the version that took it out; those named now go at this moment
-    gone_since = {t: w for t, w in _removed_earlier(store, old, moment.date()).items()
-                  if t in ids}
-    carried = dict(gone_since)
+    # the teams earlier re-plans took out for the rest of a day stay out on every day
+    # from the moment's on (QA 20a #1: before, a second re-plan of the day put them back to
+    # work; review 20 #1: a re-plan from an earlier day put a team taken out for a later
+    # day back to work): team-day -> when it went, and the version that took it out; those
+    # named now go at this moment. Days before the moment's are history.
+    out_since = {(t, d): w for (t, d), w in _removed_earlier(store, old).items()
+                 if t in ids and moment.date() <= d < span_end.date()}
+    carried = dict(out_since)
     for t in without_teams:
-        gone_since.setdefault(t, (moment, old.version + 1))
+        if (t, moment.date()) not in out_since or moment < out_since[(t, moment.date())][0]:
+            out_since[(t, moment.date())] = (moment, old.version + 1)
     kept: dict[tuple[str, date], TeamDayRoute] = {}
     overrides: dict[tuple[str, int], ShiftOverride] = {}
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
@@ -1082,8 +1086,8 @@ def _replan(
             continue
         # (a team taken out later that day by the version re-planned keeps its visits
         # until then: a re-plan from an earlier moment does not take them away)
-        cut = (max(moment, gone_since[r.team_id][0])
-               if r.day == moment.date() and r.team_id in gone_since else moment)
+        gone = out_since.get((r.team_id, r.day))
+        cut = max(moment, gone[0]) if gone is not None and r.day == moment.date() else moment
         head = [st for st in r.stops if st.start < cut and st.visit_id not in called_off]
         go = [st for st in r.stops if st.start >= cut and st.visit_id not in recorded
               and st.visit_id not in called_off]
@@ -1113,21 +1117,28 @@ def _replan(
             before = kept.get((t.id, d))
             if (t.id, k) in absent:
                 continue  # (its own override, with its reason)
-            if k == day_index and t.id in gone_since:
+            gone = out_since.get((t.id, d))
+            if k == day_index and gone is not None:
                 overrides[(t.id, k)] = ShiftOverride(
                     removed=True, why=f"fällt am {WEEKDAYS_DE[d.weekday()]} {fmt_date(d)} "
-                    f"ab {gone_since[t.id][0]:%H:%M} Uhr aus (Neuplanung)")
+                    f"ab {gone[0]:%H:%M} Uhr aus (Neuplanung)")
                 continue
             midnight = datetime.combine(d, datetime.min.time())
+            ov: ShiftOverride | None = None
             if before is not None and before.stops:
                 last = before.stops[-1]
                 start_s = max(moment, last.end) - midnight
-                overrides[(t.id, k)] = ShiftOverride(
-                    place=(last.lon, last.lat), start_s=int(start_s.total_seconds()),
-                    lunch=before.lunch is None)
+                ov = ShiftOverride(place=(last.lon, last.lat),
+                                   start_s=int(start_s.total_seconds()),
+                                   lunch=before.lunch is None)
             elif k == day_index:
                 start_s = moment - midnight
-                overrides[(t.id, k)] = ShiftOverride(start_s=int(start_s.total_seconds()))
+                ov = ShiftOverride(start_s=int(start_s.total_seconds()))
+            if gone is not None:  # a later day: it works until it goes, back at its end
+                ov = replace(ov or ShiftOverride(),
+                             end_s=int((gone[0] - midnight).total_seconds()))
+            if ov is not None:
+                overrides[(t.id, k)] = ov
     overrides.update(absent)
     # the candidates: the moving visits plus what the old plan could not hold, plus open
     # clients pinned into the rest of the span since (an appointment agreed at the door on
@@ -1247,18 +1258,20 @@ def _replan(
     for u in old.unassigned:  # clients no longer open keep their old reason
         if u.client_id not in handled:
             unassigned.append(u)
-    # the teams out for the rest of the moment's day, those taken out earlier that day
-    # too: the next re-plan of the day reads them here (:func:`_removed_earlier`)
+    # every team out for the rest of a day from the moment's on, those taken out earlier
+    # too: the next re-plan reads them here (:func:`_removed_earlier`)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
-                  without_teams=sorted(gone_since),
+                  without_teams=sorted({t for t, _ in out_since}),
                   removed_teams=[{"team": t, "ab": at.isoformat(timespec="minutes"),
-                                  "version": v} for t, (at, v) in sorted(gone_since.items())])
+                                  "version": v}
+                                 for (t, _), (at, v) in sorted(out_since.items())])
     # the notes of holidays (of this version's profile: ``--city`` may name another
     # Land), absences, pins not taken up and moved announcements are made again for it
     params["warnings"] = [w for w in params.get("warnings") or []
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
-                           + _still_out_notes(carried) + pin_notes
+                           + _still_out_notes({k: w for k, w in carried.items()
+                                               if out_since[k] == w}) + pin_notes
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
@@ -1402,30 +1415,37 @@ def _kept_part(old: Plan, moment: datetime,
             "uebernommene_touren": routes}
 
 
-def _removed_earlier(store: Store, old: Plan, day: date) -> dict[str, tuple[datetime, int]]:
-    """The teams that re-plans of ``day`` up to ``old`` took out for the rest of that day:
-    team -> (the moment it went, the version that took it out). Follows the chain of
-    predecessors while they are re-plans from a moment of that day (a re-plan from another
-    day, or the first plan, ends it); a version that stored its whole set
-    (``removed_teams``) ends it too. Versions made before that set was stored name only
-    the teams taken out by themselves (``without_teams``)."""
+def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[datetime, int]]:
+    """The team-days that re-plans up to ``old`` took a team out of for the rest of the
+    day: (team, day) -> (the moment it went, the version that took it out); the earliest
+    when two did. Follows the whole chain of predecessors up to the first plan, whatever
+    day each re-planned from (review 20 #1: a re-plan from an earlier day still holds a
+    removal of a later one), and past a version that stored its set (``removed_teams``,
+    each with when the team went): a version stored before this fix held only those of
+    its moment's day, and one from a later day than the new moment dropped those before
+    its own day. Versions made before that set was stored name only the teams taken out by
+    themselves, at their moment (``without_teams``)."""
     from hausbesuch.store import PlanRow
 
-    out: dict[str, tuple[datetime, int]] = {}
+    out: dict[tuple[str, date], tuple[datetime, int]] = {}
+
+    def take(team: str, at: datetime, version: int) -> None:
+        key = (team, at.date())
+        if key not in out or (at, version) < out[key]:
+            out[key] = (at, version)
+
     params, version, before = old.params or {}, old.version, old.predecessor_id
     while True:
         try:
             at = datetime.fromisoformat(params.get("replan_from") or "")
         except ValueError:
-            break
-        if at.date() != day:
-            break
-        if "removed_teams" in params:  # the whole set, each team with when it went
+            break  # the first plan
+        if "removed_teams" in params:  # its whole set, each team with when it went
             for w in params["removed_teams"]:
-                out[w["team"]] = (datetime.fromisoformat(w["ab"]), int(w["version"]))
-            break
-        for t in params.get("without_teams") or []:  # earlier versions overwrite later
-            out[t] = (at, version)
+                take(w["team"], datetime.fromisoformat(w["ab"]), int(w["version"]))
+        else:
+            for t in params.get("without_teams") or []:
+                take(t, at, version)
         if before is None:
             break
         with store.session() as s:
@@ -1441,11 +1461,12 @@ def _removed_earlier(store: Store, old: Plan, day: date) -> dict[str, tuple[date
     return out
 
 
-def _still_out_notes(carried: Mapping[str, tuple[datetime, int]]) -> list[str]:
-    """The notes of the teams an earlier re-plan of the day took out: they stay out."""
+def _still_out_notes(carried: Mapping[tuple[str, date], tuple[datetime, int]]) -> list[str]:
+    """The notes of the teams an earlier re-plan took out for the rest of a day (the
+    moment's or a later one): they stay out."""
     return [f"Team {t} bleibt für den Rest des {WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())} "
             f"abgemeldet (seit {at:%H:%M} Uhr, Neuplanung Version {v})."
-            for t, (at, v) in sorted(carried.items())]
+            for (t, _), (at, v) in sorted(carried.items(), key=lambda kv: (kv[1][0], kv[0]))]
 
 
 def _predecessor(store: Store, plan_id: str) -> str | None:
