@@ -587,8 +587,9 @@ def same_edge_and_identical(out, s_edge, s_frac, s_fwd, s_bwd, s_acc, s_lon, s_l
 
 CH_VERSION = 1
 
-#: Access legs (point to street) longer than this make a point unreachable: it keeps the
-#: packed integers far from overflow, and no home visit starts 100 km off the network.
+#: Bound on the access legs (point to street) the packed integers must hold: it keeps them
+#: far from overflow. The legs a matrix accepts are shorter (``geodata.snap.MAX_ACCESS_M``,
+#: 5 km: a point farther off is unreachable); this bound only sizes the length unit.
 ACCESS_CAP_M = 100_000.0
 
 

@@ -13,7 +13,8 @@ paths between all sources and targets:
 - one-way streets make the matrix asymmetric (``drive``, ``bike``).
 - **unreachable** pairs hold :data:`UNREACHABLE` (-1) in both arrays;
   :attr:`TravelMatrix.reachable` is the boolean mask. A pair is unreachable when a point
-  has no valid coordinates, lies more than 100 km off the network, or (in a network that
+  has no valid coordinates, lies more than :data:`geodata.snap.MAX_ACCESS_M` (5 km) off the
+  network (it is reported in the snap warnings as ``unreachable``), or (in a network that
   is not strongly connected) there is no path.
 - the diagonal of a square matrix is 0; points with identical coordinates are 0 apart.
 
@@ -36,7 +37,13 @@ import numpy as np
 
 from geodata import _ch
 from geodata.network import StreetNetwork
-from geodata.snap import DEFAULT_MAX_DISTANCE_M, SnapResult, access_speed_mps, snap_points
+from geodata.snap import (
+    DEFAULT_MAX_DISTANCE_M,
+    MAX_ACCESS_M,
+    SnapResult,
+    access_speed_mps,
+    snap_points,
+)
 
 #: Value of unreachable pairs in :attr:`TravelMatrix.durations` and ``distances``.
 UNREACHABLE = -1
@@ -76,7 +83,8 @@ def point_legs(net: StreetNetwork, snap: SnapResult) -> PointLegs:
     t_all = keys >> _ch.SHIFT
     l_all = keys & _ch.LMASK
     speed = access_speed_mps(net)
-    ok = (snap.edge >= 0) & (np.nan_to_num(snap.distance_m, nan=np.inf) <= _ch.ACCESS_CAP_M)
+    cap = min(MAX_ACCESS_M, _ch.ACCESS_CAP_M)  # farther off: no home visit walks that far
+    ok = (snap.edge >= 0) & (np.nan_to_num(snap.distance_m, nan=np.inf) <= cap)
     e = np.where(ok, snap.edge, 0)
     tw = np.where(ok & (snap.twin >= 0), snap.twin, 0)
     has_twin = ok & (snap.twin >= 0)

@@ -13,6 +13,11 @@ The *access leg* from the point to its snapped position is the straight line bet
 speed for ``walk`` and, for ``drive``, also the walking speed (park, then walk the last
 metres); the cycling speed for ``bike``.
 
+No home visit ends with a walk of kilometres from the street: a point farther than
+:data:`MAX_ACCESS_M` (5 km) from every edge (a place outside the extract, a wrong
+coordinate) is still snapped and reported, but unreachable in a matrix
+(:attr:`SnapWarning.unreachable`), rather than getting an access leg of hours.
+
 For ``drive``, motorways and their ramps are not snapped to (nobody visits a home from
 the Autobahn) unless the network has nothing else.
 
@@ -37,23 +42,44 @@ from geodata.network import EARTH_RADIUS_M, StreetNetwork, haversine_m
 #: Default distance (m) beyond which a snapped point is reported.
 DEFAULT_MAX_DISTANCE_M = 300.0
 
+#: Longest access leg (m) a point may have: a point farther than this from every edge is
+#: unreachable in a matrix (and reported whatever ``max_distance_m`` is). No home visit
+#: walks 5 km from the street; a point that far off lies outside the extract.
+MAX_ACCESS_M = 5_000.0
+
+
+def max_access_text() -> str:
+    """:data:`MAX_ACCESS_M` for German texts: „5 km“."""
+    return f"{MAX_ACCESS_M / 1000:g}".replace(".", ",") + " km"
+
 #: Highway classes not snapped to for ``drive`` (when anything else exists).
 NO_SNAP_DRIVE = frozenset({"motorway", "motorway_link"})
 
 
 @dataclass(frozen=True)
 class SnapWarning:
-    """A point that is far from the network (``reason="far"``) or has no valid position."""
+    """A point that is far from the network (``reason="far"``) or has no valid position.
+
+    ``unreachable``: the point is farther than :data:`MAX_ACCESS_M` from every edge (or
+    has no valid position) and is unreachable in a matrix.
+    """
 
     id: Any
     index: int
     distance_m: float | None
     reason: str  # "far" or "invalid"
+    unreachable: bool = False
 
     def message(self) -> str:
         """German text for users."""
         if self.reason == "invalid":
             return f"Punkt {self.id}: ungültige oder fehlende Koordinaten, nicht erreichbar."
+        if self.unreachable:
+            return (
+                f"Punkt {self.id} liegt {self.distance_m:.0f} m vom nächsten Weg entfernt, "
+                f"mehr als {max_access_text()}: nicht erreichbar (liegt der Punkt "
+                "außerhalb des Kartenausschnitts? Koordinaten prüfen)."
+            )
         return (
             f"Punkt {self.id} liegt {self.distance_m:.0f} m vom nächsten Weg entfernt "
             "(Koordinaten prüfen)."
@@ -65,6 +91,7 @@ class SnapWarning:
             "id": self.id,
             "distance_m": None if d is None else round(d, 1),
             "reason": self.reason,
+            "unreachable": self.unreachable or self.reason == "invalid",
         }
 
 
@@ -326,9 +353,10 @@ def snap_points(
     warnings: list[SnapWarning] = []
     for i in range(n):
         if edge[i] < 0:
-            warnings.append(SnapWarning(id_list[i], i, None, "invalid"))
-        elif dist[i] > max_distance_m:
-            warnings.append(SnapWarning(id_list[i], i, float(dist[i]), "far"))
+            warnings.append(SnapWarning(id_list[i], i, None, "invalid", unreachable=True))
+        elif dist[i] > max_distance_m or dist[i] > MAX_ACCESS_M:
+            warnings.append(SnapWarning(id_list[i], i, float(dist[i]), "far",
+                                        unreachable=bool(dist[i] > MAX_ACCESS_M)))
     return SnapResult(
         ids=id_list,
         lon=lon,

@@ -56,7 +56,8 @@ def test_writes_durations_equal_to_the_api(tmp_path, bad_hersfeld_pbf, mode):
 
 
 def test_distances_and_stats(tmp_path, bad_hersfeld_pbf):
-    pts = write_points(tmp_path / "p.csv", POINTS + [("weit", 50.95, 9.95)])
+    # about 2.9 km from the nearest way: reported, still reachable (beyond 5 km it is not)
+    pts = write_points(tmp_path / "p.csv", POINTS + [("weit", 50.92, 9.80)])
     out = tmp_path / "m.csv"
     res = run(
         "matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", out,
@@ -72,8 +73,8 @@ def test_distances_and_stats(tmp_path, bad_hersfeld_pbf):
     assert "Punkt weit liegt" in res.stderr
     _, rows = read_matrix(out)
     net = load_network(bad_hersfeld_pbf, "walk")
-    lats = [p[1] for p in POINTS] + [50.95]
-    lons = [p[2] for p in POINTS] + [9.95]
+    lats = [p[1] for p in POINTS] + [50.92]
+    lons = [p[2] for p in POINTS] + [9.80]
     tm = travel_matrix(net, lons, lats)
     got = np.array([[int(x) for x in r[1:]] for r in rows])
     np.testing.assert_array_equal(got, tm.distances)
@@ -167,3 +168,23 @@ def test_hostile_ids_are_written_as_text_not_formulas(tmp_path, bad_hersfeld_pbf
     assert [r[0] for r in rows] == ["'" + h for h in hostile]
     assert formula_cells(out) == []
     assert all(int(x) >= 0 for r in rows for x in r[1:])  # the values stay plain numbers
+
+
+def test_point_far_outside_the_extract_is_unreachable(tmp_path, bad_hersfeld_pbf):
+    """QA 20c S1: a point 10 km outside the extract gets empty cells and a German
+    warning that it cannot be reached, not a walk of hours."""
+    net = load_network(bad_hersfeld_pbf, "walk")
+    top = int(np.argmax(net.node_lat))
+    far = ("weit", float(net.node_lat[top]) + 10_000 / 111_195.0, float(net.node_lon[top]))
+    pts = write_points(tmp_path / "p.csv", POINTS + [far])
+    out = tmp_path / "m.csv"
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", out,
+              "--stats")
+    assert res.exit_code == 0, res.output
+    _, rows = read_matrix(out)
+    assert [c == "" for c in rows[4][1:]] == [True] * 4 + [False]
+    assert all(r[5] == "" for r in rows[:4]) and all(x != "" for r in rows[:4] for x in r[1:5])
+    assert "nicht erreichbar" in res.stderr and "Punkt weit liegt" in res.stderr
+    stats = json.loads(res.stdout.strip().splitlines()[-1])
+    assert stats["snap_warnings"][0]["unreachable"] is True
+    assert stats["unreachable_pairs"] == 8

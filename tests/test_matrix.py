@@ -397,3 +397,34 @@ def test_memory_2000_points(bad_hersfeld_pbf):
     assert info["shape"] == [2000, 2000]
     assert info["reachable"]
     assert info["rss_mb"] < 1024, info
+
+
+def _off_north(net, km: float) -> tuple[float, float]:
+    """A point ``km`` north of the network's northernmost node (that far from it, and no
+    nearer to any edge than the northernmost geometry allows)."""
+    top = int(np.argmax(net.node_lat))
+    return float(net.node_lon[top]), float(net.node_lat[top] + km * 1000 / 111_195.0)
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_point_kilometres_outside_the_extract_is_unreachable(mode, walk, drive):
+    """QA 20c S1: a point 10 km outside Bad Hersfeld is unreachable (-1) and reported, not
+    given an access leg of hours; one 1 km off stays reachable, its access leg counted at
+    walking speed for drive too (park, then walk)."""
+    net = walk if mode == "walk" else drive
+    lons, lats = near_nodes(net, 3, seed=21, spread_m=0)
+    near_lon, near_lat = _off_north(net, 1.0)
+    far_lon, far_lat = _off_north(net, 10.0)
+    tm = travel_matrix(net, np.r_[lons, near_lon, far_lon], np.r_[lats, near_lat, far_lat],
+                       ["a", "b", "c", "1km", "10km"])
+    assert 800 <= tm.snap.distance_m[3] <= 1000 + 1
+    assert tm.snap.distance_m[4] > 9_000
+    assert (tm.durations[4, :4] == UNREACHABLE).all() and (tm.durations[:4, 4] == UNREACHABLE).all()
+    assert (tm.distances[4, :4] == UNREACHABLE).all() and not tm.reachable[:4, 4].any()
+    assert tm.reachable[:4, :4].all()
+    walk_s = tm.snap.distance_m[3] / (4.5 / 3.6)
+    assert (tm.durations[3, :3] >= walk_s).all() and (tm.durations[:3, 3] >= walk_s).all()
+    by_id = {w.id: w for w in tm.snap_warnings}
+    assert by_id["10km"].unreachable and by_id["10km"].to_dict()["unreachable"] is True
+    assert "nicht erreichbar" in by_id["10km"].message()
+    assert not by_id["1km"].unreachable and "nicht erreichbar" not in by_id["1km"].message()

@@ -166,3 +166,18 @@ def test_edge_piece_follows_geometry(walk):
     hl = np.array(half)
     hlen = haversine_m(hl[:-1, 0], hl[:-1, 1], hl[1:, 0], hl[1:, 1]).sum()
     assert hlen == pytest.approx(walk.edge_length[e] / 2, rel=1e-2)
+
+
+def test_points_kilometres_off_are_unreachable_whatever_the_threshold(walk):
+    """QA 20c S1: beyond MAX_ACCESS_M (5 km) a point is reported as unreachable, even
+    with a threshold above it; 1 km off it is only reported as far."""
+    from geodata.snap import MAX_ACCESS_M
+
+    top = int(np.argmax(walk.node_lat))
+    lon = float(walk.node_lon[top])
+    lats = [float(walk.node_lat[top]) + km * 1000 / 111_195.0 for km in (1.0, 10.0)]
+    res = snap_points(walk, [lon, lon], lats, ["1km", "10km"], max_distance_m=50_000)
+    assert [w.id for w in res.warnings] == ["10km"]
+    assert res.warnings[0].unreachable and res.distance_m[1] > MAX_ACCESS_M
+    res = snap_points(walk, [lon, lon], lats, ["1km", "10km"])
+    assert [(w.id, w.unreachable) for w in res.warnings] == [("1km", False), ("10km", True)]

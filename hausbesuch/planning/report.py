@@ -86,8 +86,20 @@ def _address_notes(g: Geocode | None, far_m: float | None) -> list[str]:
         # found, with a note: another street type, a typo, a town that does not fit
         notes.append(f"Adresse gefunden, bitte prüfen: {g.reason}")
     if far_m is not None:
-        notes.append(f"Adresse {far_m:.0f} m vom nächsten Weg entfernt")
+        from geodata.snap import max_access_text
+
+        notes.append(f"Adresse {far_m:.0f} m vom nächsten Weg entfernt" + (
+            f" (mehr als {max_access_text()}: nicht erreichbar, Koordinaten prüfen)"
+            if _too_far(far_m) else ""))
     return notes
+
+
+def _too_far(far_m: float | None) -> bool:
+    """Whether a client is farther from every way than an access leg may be: unreachable
+    (``geodata.snap.MAX_ACCESS_M``); its row says so beside the solver's reason."""
+    from geodata.snap import MAX_ACCESS_M
+
+    return far_m is not None and far_m > MAX_ACCESS_M
 
 
 def _other_visits(visits: list[tuple[TeamDayRoute, PlannedStop]],
@@ -142,7 +154,9 @@ def report_rows(
             # cannot place) is what needs the coordinator, also when the client has a
             # visit in the plan (the one at which it was agreed): that one is named
             u = unassigned[c.id]
-            notes = [u.reason, *(_address_notes(g, snap_far.get(c.id)) if c.id in visits
+            far = snap_far.get(c.id)
+            notes = [u.reason, *(_address_notes(g, far) if c.id in visits
+                                 else _address_notes(None, far) if _too_far(far)
                                  else []), *_other_visits(visits.get(c.id, []))]
             row.update(status=STATUS_UNASSIGNED, grund="; ".join(n for n in notes if n),
                        versuche_bisher=str(u.tries_before))
