@@ -20,7 +20,10 @@ spreadsheet, so the reader accepts what those tools write:
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first data row 2. A
 quoted CSV field spanning several text lines is one row, as in a spreadsheet; empty rows
-are skipped but still counted, so every number points at the right row.
+are skipped but still counted, so every number points at the right row. The empty rows
+between the header and the last data row that are rows of the table (an empty spreadsheet
+row, a CSV record of delimiters only such as ``;;``; not a blank text line) are listed in
+:attr:`Table.empty_rows`: ``hausbesuch geocode`` writes them back, every input row out.
 
 Header matching (:func:`find_column`) ignores case, whitespace, punctuation and umlaut
 spelling; :data:`ADDRESS_SYNONYMS` and :data:`ID_SYNONYMS` hold the accepted names.
@@ -749,6 +752,12 @@ class Table:
     #: filled, the rows below keep their empty cells, and :meth:`notes` says so. Per column:
     #: (first row, last row with content) of each range.
     merged_kept: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    #: The rows between the header and the last data row whose cells are all empty: in a
+    #: workbook any such row, in a CSV file a record with at least one delimiter (``;;``;
+    #: a blank text line has no cells and is not listed). Not in :attr:`rows`; ``hausbesuch
+    #: geocode`` writes them back as rows without an address, so its output has every
+    #: input row. Empty rows after the last data row are not listed.
+    empty_rows: list[int] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -1179,7 +1188,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  header_fields=g.header_fields, wide_rows=g.wide_rows,
                  header_row=g.header_row, title_rows=g.title_rows,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
-                 overflow=g.overflow)
+                 overflow=g.overflow, empty_rows=g.empty_rows)
 
 
 @dataclass
@@ -1196,6 +1205,7 @@ class _Grid:
     house_numbers: tuple[int, str, bool] | None = None
     trailing_rows: list[int] = field(default_factory=list)
     overflow: dict[int, list[str]] = field(default_factory=dict)
+    empty_rows: list[int] = field(default_factory=list)
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -1325,8 +1335,13 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     header_row = 0
     start = _header_index(grid, required)
     titles = [rownum for rownum, cells in grid[:start] if any(cells)]
+    empty: list[int] = []  # empty rows between data rows (Table.empty_rows)
+    pending: list[int] = []  # empty rows since the last data row
     for rownum, cells in grid[start:]:
         if not any(cells):
+            # a CSV record of delimiters only is a row; a blank text line ([]) is not
+            if header is not None and (not fields or len(cells) >= 2):
+                pending.append(rownum)
             continue
         if header is None:
             header_row = rownum
@@ -1338,6 +1353,8 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
             header = cells
             columns = _clean_header(header, name)
             continue
+        empty += pending
+        pending = []
         data.append((rownum, cells))
     if header is None:
         raise UserError(f"Die Datei {name} ist leer (keine Kopfzeile, keine Daten).")
@@ -1379,7 +1396,7 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     columns, rows, numbers = _house_number_column(columns, rows, unnamed)
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
-                 trailing_rows=trailing, overflow=overflow)
+                 trailing_rows=trailing, overflow=overflow, empty_rows=empty)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.
@@ -1943,7 +1960,7 @@ def _read_xlsx(data: bytes, name: str,
                  header_fields=g.header_fields, hidden_sheets=hidden_sheets,
                  hidden_rows=[r for r in row_numbers if r in hidden],
                  header_row=g.header_row, title_rows=g.title_rows,
-                 house_numbers=g.house_numbers,
+                 house_numbers=g.house_numbers, empty_rows=g.empty_rows,
                  merged_fills={c: sorted(v) for c, v in merged_fills.items()},
                  merged_kept={c: sorted(v) for c, v in merged_kept.items()})
 

@@ -45,6 +45,8 @@ def test_split_columns_cp1252_all_rows_in_order(tmp_path: Path, bad_hersfeld_pbf
     assert res.exit_code == 0, res.output
     assert attempts == []
     rows = _read_out(out)
+    # the row of delimiters only is a row too, in its place (QA 20c S2)
+    assert rows.pop(2)["geo_reason"] == "Keine Adresse in dieser Zeile."
     assert [r["Kundennummer"] for r in rows] == ["K-1", "K-2", "K-3", "K-4", "K-5"]
     assert list(rows[0])[:6] == ["Kundennummer", "Straße", "Hausnr.", "PLZ", "Ort", "Notiz"]
     assert list(rows[0])[6:] == list(GEO_COLUMNS)
@@ -76,9 +78,9 @@ def test_xlsx_single_address_column(tmp_path: Path, lauf_pbf: Path) -> None:
     res = _run(src, "--osm", lauf_pbf, "--out", out)
     assert res.exit_code == 0, res.output
     rows = _read_out(out)
-    assert [r["ID"] for r in rows] == ["1001", "1002", "1003"]  # the empty row is skipped
-    assert [r["geo_quality"] for r in rows] == ["exact", "unresolved", "unresolved"]
-    assert rows[2]["geo_reason"] == "Keine Adresse in dieser Zeile."
+    assert [r["ID"] for r in rows] == ["1001", "1002", "", "1003"]  # the empty row too
+    assert [r["geo_quality"] for r in rows] == ["exact", "unresolved", "unresolved", "unresolved"]
+    assert rows[2]["geo_reason"] == rows[3]["geo_reason"] == "Keine Adresse in dieser Zeile."
 
 
 def test_missing_address_column_is_a_german_error(tmp_path: Path, lauf_pbf: Path) -> None:

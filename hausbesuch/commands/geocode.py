@@ -1,6 +1,8 @@
 """``hausbesuch geocode``: find every address of a CSV/XLSX list in the local OSM extract.
 
-The output has every input row, in input order, with all its columns and seven more:
+The output has every input row, in input order (an empty row between the data rows too,
+as ``unresolved`` „Keine Adresse in dieser Zeile.“; not blank text lines or the empty rows
+after the last one), with all its columns and seven more:
 ``lat``, ``lon``, ``geo_quality`` (exact / interpolated / street / unresolved),
 ``geo_score`` (0-1), ``geo_match`` (the address as written in OSM), ``geo_reason`` (German,
 why it is not ``exact``; suggestions for unresolved rows) and ``district``. It is written
@@ -35,7 +37,10 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     exactly one output row, in order; a row with more fields than the header (its cells
     shifted, :meth:`~hausbesuch.tabular.Table.row_problem`) or an address cell that Excel
     made a date of (:meth:`~hausbesuch.tabular.Table.address_problem`) is not geocoded:
-    unresolved, the problem in ``geo_reason``.
+    unresolved, the problem in ``geo_reason``. An empty row between the data rows (an
+    empty spreadsheet row, a CSV record of delimiters only: ``Table.empty_rows``) is a row
+    too: unresolved, „Keine Adresse in dieser Zeile.“, in its place. Blank text lines and
+    the empty rows after the last data row are not rows of the list.
     """
     from geodata.geocode import geocode_table
     from hausbesuch.tabular import address_columns, address_from_row
@@ -47,6 +52,16 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
                 for n, row in zip(table.row_numbers, table.rows, strict=True)]
     lines = ["" if problem else address_from_row(row, roles)
              for row, problem in zip(table.rows, problems, strict=True)]
+    # the empty rows between data rows, in their places: rows without an address
+    if empty := getattr(table, "empty_rows", None):
+        blank = dict.fromkeys(table.columns, "")
+        merged = sorted([*zip(table.row_numbers, table.rows, problems, lines, strict=True),
+                         *((n, dict(blank), "", "") for n in empty)], key=lambda x: x[0])
+        table_rows = [x[1] for x in merged]
+        problems = [x[2] for x in merged]
+        lines = [x[3] for x in merged]
+    else:
+        table_rows = list(table.rows)
     results = geocode_table(index, lines)
     names = [""] * len(results)
     if districts is not None and results:
@@ -60,7 +75,7 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
                 names[i] = str(name)
     columns = list(table.columns) + [c for c in GEO_COLUMNS if c not in table.columns]
     rows: list[dict[str, str]] = []
-    for row, line, r, district, problem in zip(table.rows, lines, results, names, problems,
+    for row, line, r, district, problem in zip(table_rows, lines, results, names, problems,
                                                strict=True):
         reason = r.reason
         if problem:
