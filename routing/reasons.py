@@ -32,7 +32,10 @@ Codes (checked in this order; the first that holds is reported):
     could take the visit (the matrix marks the leg unreachable).
 ``time_window``
     Even alone on a route, the visit cannot be served in any of its time windows: the
-    way there and back, the service and the break do not fit into any shift.
+    way there and back, the service and the break do not fit into any shift. Or (checked
+    with ``days_full``, before it) on every team-day that could take it a planned visit
+    with time windows holds its time: the two fit in neither order; that visit is named,
+    with its priority against this one's (or as pinned).
 ``days_full``
     The visit fits a shift on its own, but it was tried at every position of every route
     that could take it and fits none without leaving out a planned visit; planned visits
@@ -180,27 +183,41 @@ def _pinned_in(problem: Problem, route: Route, index: dict[str, int]) -> list[Vi
 
 
 def _blockers(problem: Problem, routes: Sequence[Route], visit: Visit,
-              reach: Sequence[Vehicle], index: dict[str, int]) -> list[str] | None:
-    """The pinned visits that take the visit's time on every team-day it could have: each
-    one with the visit alone in the route fits in neither order. None when some team-day
-    has no such visit (then no single other visit is the cause)."""
+              reach: Sequence[Vehicle], index: dict[str, int], *,
+              pinned: bool = True) -> list[str] | None:
+    """The pinned visits (with ``pinned=False``: the planned visits with time windows or a
+    pin)
+    that take the visit's time on every team-day it could have: each one with the visit
+    alone in the route fits in neither order. None when some team-day has no such visit
+    (then no single other visit is the cause). Without ``pinned`` each is named with its
+    priority against the visit's („höhere Priorität“), or as „fest eingeplant“."""
     by_vehicle = {r.vehicle: r for r in routes}
     names = problem.day_names
     found: list[str] = []
     for veh in reach:
+        if schedule(problem, veh, [visit], check_static=False) is None:
+            continue  # not even alone: no other visit is the cause here
         r = by_vehicle.get(veh.index)
         if r is None:
-            if schedule(problem, veh, [visit], check_static=False) is not None:
-                return None
-            continue
+            return None
         here = []
-        for w in _pinned_in(problem, r, index):
+        others = (_pinned_in(problem, r, index) if pinned else
+                  [w for x in r.visits
+                   if (w := problem.visits[index[x]]).time_windows or w.pin is not None])
+        for w in others:
             if (schedule(problem, veh, [visit, w], check_static=False) is None
                     and schedule(problem, veh, [w, visit], check_static=False) is None):
                 st = next(s for s in r.steps if s.visit == w.id)
-                span = TimeWindow(st.service_start, st.service_start + st.service)
-                here.append(f"{w.id} (Team {r.team}, {_window_text(span, names)})")
-        if not here and schedule(problem, veh, [visit], check_static=False) is not None:
+                # in whole minutes (QA 20a F6), widened: the time named covers the visit
+                span = TimeWindow(st.service_start // 60 * 60,
+                                  _up(st.service_start + st.service))
+                rank = "" if pinned else "; " + (
+                    "fest eingeplant" if w.pin is not None else
+                    "höhere Priorität" if w.priority > visit.priority else
+                    "gleiche Priorität" if w.priority == visit.priority else
+                    f"Priorität {w.priority}")
+                here.append(f"{w.id} (Team {r.team}, {_window_text(span, names)}{rank})")
+        if not here:
             return None
         found += [h for h in here if h not in found]
     return found or None
@@ -371,6 +388,17 @@ def explain(
         tail = (f"(Priorität {visit.priority}) passt in keine Tour, ohne einen anderen "
                 "eingeplanten Besuch zu verdrängen.")
     binds = {_what_binds(problem, visit, veh, in_routes, idx) for veh in reach}
+    if binds == {"time"} and visit.time_windows:
+        # QA 20c S3: the day is not full, one planned visit holds the visit's time
+        blockers = _blockers(problem, in_routes, visit, reach, idx, pinned=False)
+        if blockers:
+            one = len(blockers) == 1
+            return ("time_window",
+                    "Das Zeitfenster überschneidet sich mit "
+                    f"{'dem Besuch' if one else 'den Besuchen'} {', '.join(blockers)}: "
+                    + ("die beiden Besuche lassen sich in keiner Reihenfolge nacheinander "
+                       "einplanen." if one else "mit keinem von ihnen lässt sich der Besuch "
+                       "in einer Reihenfolge nacheinander einplanen."))
     if binds == {"capacity"}:
         return ("capacity", "Die Kapazität der passenden Teams ist ausgeschöpft: der Besuch "
                             f"(Menge {_amount(visit.amount)}, {tail[1:]}")

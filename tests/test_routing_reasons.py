@@ -120,3 +120,52 @@ def test_a_pin_conflict_is_reported_as_found_by_the_problem():
                            "Position 1 bei Team A an Tag 1 ist schon fest durch Besuch a "
                            "belegt.")
     assert p.conflicts["b"] == why(p, "b")
+
+
+def _two_in_one_window(prio_x: int, prio_y: int, start: int = 36_000):
+    """Team A works 08:00-16:00; x and y both want 10:00-10:10 and take 30 min each."""
+    from routing.solve import solve
+
+    w = (TimeWindow(start, 36_600),)
+    p = Problem([Visit("x", 1, service=1800, time_windows=w, priority=prio_x),
+                 Visit("y", 2, service=1800, time_windows=w, priority=prio_y)],
+                [Team("A", (Shift(0, TimeWindow(28_800, 57_600)),), start=0, end=0)], 1,
+                {"car": np.array([[0, 271, 233], [271, 0, 196], [233, 196, 0]],
+                                 dtype=np.int64)})
+    return solve(p, time_limit=1, seed=1, threads=1)
+
+
+def test_a_window_taken_by_a_visit_of_higher_priority_is_named_not_full_days():
+    """QA 20c S3 (r_tw_conflict.json): the day holds one visit; the other, wanting the
+    same ten minutes, read „Die Tage sind voll“."""
+    sol = _two_in_one_window(10, 90)
+    assert [s for r in sol.routes for s in r.visits] == ["y"]
+    (u,) = sol.unassigned
+    assert (u.visit, u.code) == ("x", "time_window")
+    assert u.reason == ("Das Zeitfenster überschneidet sich mit dem Besuch y (Team A, Tag 1, "
+                        "10:00 bis 10:30 Uhr; höhere Priorität): die beiden Besuche lassen "
+                        "sich in keiner Reihenfolge nacheinander einplanen.")
+    (u,) = _two_in_one_window(50, 50).unassigned
+    assert u.code == "time_window" and "; gleiche Priorität)" in u.reason
+    # a visit held from 10:00:15 is named in whole minutes, covering it
+    (u,) = _two_in_one_window(10, 90, start=36_015).unassigned
+    assert "(Team A, Tag 1, 10:00 bis 10:31 Uhr; höhere Priorität)" in u.reason, u.reason
+
+
+def test_vroom_json_names_the_visit_that_holds_the_window():
+    """The same through ``hausbesuch solve``'s VROOM JSON: reason_code and reason."""
+    from routing.solve import solve
+    from routing.vroom_json import problem_from_json, solution_to_json
+
+    doc = {"vehicles": [{"id": 1, "start_index": 0, "end_index": 0,
+                         "time_window": [28800, 57600]}],
+           "jobs": [{"id": 1, "location_index": 1, "service": 1800,
+                     "time_windows": [[36000, 36600]], "priority": 10},
+                    {"id": 2, "location_index": 2, "service": 1800,
+                     "time_windows": [[36000, 36600]], "priority": 90}],
+           "matrices": {"car": {"durations": [[0, 271, 233], [271, 0, 196], [233, 196, 0]]}}}
+    p = problem_from_json(doc)
+    out = solution_to_json(p, solve(p, time_limit=1, seed=1, threads=1))
+    (u,) = out["unassigned"]
+    assert u["id"] == 1 and u["reason_code"] == "time_window"
+    assert u["reason"].startswith("Das Zeitfenster überschneidet sich mit dem Besuch 2 ")

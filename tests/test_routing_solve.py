@@ -386,4 +386,5 @@ def test_the_first_solve_of_a_process_explains_its_unassigned_visits():
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run([sys.executable, "-c", FRESH_PROCESS_SOLVE], capture_output=True,
                          text=True, env=env, cwd=root, timeout=300, check=True).stdout
-    assert json.loads(out.strip().splitlines()[-1]) == [["X", "days_full"]]
+    # (QA 20c S3: the pinned Y holds X's window, so X reads time_window, naming Y)
+    assert json.loads(out.strip().splitlines()[-1]) == [["X", "time_window"]]
