@@ -166,9 +166,15 @@ def test_a_visit_kept_by_a_replan_at_its_recorded_time_is_not_said_agreed():
     plan = replace(plan, clients=[*plan.clients, client],
                    routes=[replace(r, stops=(s0, *r.stops)), *plan.routes[1:]])
     assert any(said in n for n in plan_notes(plan))
-    replanned = replace(plan, params={**(plan.params or {}), "replan_from": "2026-12-08T11:30"})
+    replanned = replace(plan, params={**(plan.params or {}), "replan_from": "2026-12-08T11:30"},
+                        created_at=datetime(2026, 12, 8, 11, 35))
     assert replan_moment(replanned) == datetime(2026, 12, 8, 11, 30)
     assert not any(said in n for n in plan_notes(replanned))
+    # a re-plan made on Friday from a moment ahead: the Tuesday visit is still to come
+    # (review 20b #3)
+    ahead = replace(replanned, created_at=datetime(2026, 12, 4, 16, 0))
+    assert replan_moment(ahead) == datetime(2026, 12, 4, 16, 0)
+    assert any(said in n for n in plan_notes(ahead))
     rows = {x["id"]: x for x in report_rows(replanned)}
     assert "festgelegte Zeit" not in rows["W-1"]["grund"]
     assert "festgelegte Zeit" in {x["id"]: x for x in report_rows(plan)}["W-1"]["grund"]

@@ -224,11 +224,15 @@ def outside_window(client: Client, stop: PlannedStop, kept_before: datetime | No
 
 
 def replan_moment(plan: Plan) -> datetime | None:
-    """The moment a re-planned version planned from (its visits before it were kept)."""
+    """Up to when a re-planned version holds what happened: its moment, or when it was
+    made if that was earlier (a re-plan from a moment ahead keeps visits that are still to
+    come, review 20b #3). None for a first plan."""
     try:
-        return datetime.fromisoformat((getattr(plan, "params", None) or {})["replan_from"])
+        moment = datetime.fromisoformat((getattr(plan, "params", None) or {})["replan_from"])
     except (KeyError, TypeError, ValueError):
         return None
+    made = getattr(plan, "created_at", None)
+    return min(moment, made) if isinstance(made, datetime) and made.tzinfo is None else moment
 
 
 def plan_notes(plan: Plan) -> list[str]:
