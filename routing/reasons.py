@@ -215,7 +215,7 @@ def _blockers(problem: Problem, routes: Sequence[Route], visit: Visit,
                     "fest eingeplant" if w.pin is not None else
                     "höhere Priorität" if w.priority > visit.priority else
                     "gleiche Priorität" if w.priority == visit.priority else
-                    f"Priorität {w.priority}")
+                    f"niedrigere Priorität: {w.priority} gegenüber {visit.priority}")
                 here.append(f"{w.id} (Team {r.team}, {_window_text(span, names)}{rank})")
         if not here:
             return None

@@ -152,6 +152,26 @@ def test_a_window_taken_by_a_visit_of_higher_priority_is_named_not_full_days():
     assert "(Team A, Tag 1, 10:00 bis 10:31 Uhr; höhere Priorität)" in u.reason, u.reason
 
 
+def test_a_window_held_by_a_visit_of_lower_priority_says_it_is_lower():
+    """Review 20b #4: a visit of lower priority holds the window (a re-plan kept it, the
+    solver ran out of time): the reason says it is lower, with both priorities."""
+
+    from routing.reasons import explain
+
+    sol = _two_in_one_window(10, 90)  # y (90) planned, x (10) left out
+    p = Problem([Visit("x", 1, service=1800, time_windows=(TimeWindow(36_000, 36_600),),
+                       priority=90),
+                 Visit("y", 2, service=1800, time_windows=(TimeWindow(36_000, 36_600),),
+                       priority=10)],
+                [Team("A", (Shift(0, TimeWindow(28_800, 57_600)),), start=0, end=0)], 1,
+                {"car": np.array([[0, 271, 233], [271, 0, 196], [233, 196, 0]],
+                                 dtype=np.int64)})
+    code, reason = explain(p, sol.routes, p.visits[0])
+    assert code == "time_window", reason
+    assert "(Team A, Tag 1, 10:00 bis 10:30 Uhr; niedrigere Priorität: 10 gegenüber 90)" \
+        in reason, reason
+
+
 def test_vroom_json_names_the_visit_that_holds_the_window():
     """The same through ``hausbesuch solve``'s VROOM JSON: reason_code and reason."""
     from routing.solve import solve
