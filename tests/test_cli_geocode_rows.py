@@ -77,3 +77,21 @@ def test_the_client_list_still_skips_empty_rows(tmp_path: Path) -> None:
                    "K-2;Am Markt 1, 36251 Bad Hersfeld\n", encoding="utf-8")
     res = read_clients(src)
     assert [c.id for c in res.clients] == ["K-1", "K-2"] and not res.rejected
+
+
+def test_the_summary_counts_rows_without_address_apart_and_xlsx_is_refused(
+        tmp_path: Path, lauf_pbf: Path) -> None:
+    """Review 20b: empty rows were counted as addresses „nicht gefunden“; ``--out x.xlsx``
+    got CSV text that Excel does not open (#5): refused before any work, in German."""
+    src = tmp_path / "liste.csv"
+    src.write_text("id;Adresse\n1;Hardtstraße 11a, 91207 Lauf\n;\n2;Nirgendwo 5, 91207 Lauf\n"
+                   "3;Hardtstraße 11a, 91207 Lauf\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["geocode", str(src), "--osm", str(lauf_pbf), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "4 Zeilen geokodiert: 2 exakt, 0 interpoliert, 0 nur Straße, 1 nicht gefunden, " \
+        "1 Zeile ohne Adresse." in res.output, res.output
+    bad = tmp_path / "out.xlsx"
+    res = runner.invoke(app, ["geocode", str(src), "--osm", str(lauf_pbf), "--out", str(bad)])
+    assert res.exit_code == 2 and not bad.exists()
+    assert "geschrieben wird eine CSV-Datei" in res.output and "keine .xlsx-Datei" in res.output

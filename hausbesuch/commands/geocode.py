@@ -29,6 +29,10 @@ from hausbesuch.safe_cells import write_csv as safe_write_csv
 GEO_COLUMNS = ("lat", "lon", "geo_quality", "geo_score", "geo_match", "geo_reason", "district")
 
 
+#: ``geo_reason`` of a row without any address (an empty row, or no address cell filled)
+NO_ADDRESS = "Keine Adresse in dieser Zeile."
+
+
 def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
                        ) -> tuple[list[str], list[dict[str, str]]]:
     """Geocode a :class:`hausbesuch.tabular.Table`; returns (columns, rows) for the output.
@@ -81,7 +85,7 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
         if problem:
             reason = problem + "."
         elif not line:
-            reason = "Keine Adresse in dieser Zeile."
+            reason = NO_ADDRESS
         if r.suggestions:
             reason = (reason + " Vorschläge: " + " | ".join(r.suggestions)).strip()
         out = dict(row)
@@ -139,11 +143,28 @@ def check_target(path: Path, option: str = "--out", example: str = "geokodiert.c
     check_writable(path, option)
 
 
+#: Endings of files that are not CSV: a CSV text under such a name does not open there
+#: (Excel refuses an .xlsx that is text).
+_NOT_CSV = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".json", ".gpkg", ".pdf", ".html",
+                      ".gpx", ".zip"})
+
+
+def check_csv_name(path: Path, option: str = "--out", example: str = "geokodiert.csv") -> None:
+    """Refuse a CSV output named as another format (review 20b #5: ``--out x.xlsx`` got
+    CSV text that Excel would not open)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in _NOT_CSV:
+        raise UserError(f"{option} {path}: geschrieben wird eine CSV-Datei (Excel und "
+                        f"LibreOffice öffnen sie direkt), keine {suffix}-Datei; bitte einen "
+                        f"Namen auf .csv angeben (z. B. {example}).")
+
+
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]], *,
               option: str = "--out", example: str = "geokodiert.csv") -> Path:
     """Write rows as ``;``-separated UTF-8 (with BOM) atomically; cells made safe for Excel
     (:mod:`hausbesuch.safe_cells`). ``option`` and ``example`` word the messages."""
     path = Path(path)
+    check_csv_name(path, option, example)
     check_target(path, option, example)
     try:
         with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
@@ -189,6 +210,7 @@ def register(app: typer.Typer) -> None:
             return True
 
         # fail on a bad input or output before the slow steps
+        check_csv_name(out)
         check_target(out, inputs=[input])
         table = read_table(input, required=has_address)
         address_columns(table.columns, source=table.source)
@@ -244,9 +266,15 @@ def register(app: typer.Typer) -> None:
                                          ("exact", "interpolated", "street", "unresolved")},
                    "osm": str(osm_path), "out": str(out)}
         typer.echo(json.dumps(summary, ensure_ascii=False))
+        # rows with no address at all (an empty row of the list) are not addresses that
+        # were not found: counted apart (review 20b)
+        empty = sum(1 for r in rows if r["geo_reason"] == NO_ADDRESS)
+        missing = counts.get("unresolved", 0) - empty
         typer.echo(
             f"{count(len(rows), 'Zeile', 'Zeilen')} geokodiert: {counts.get('exact', 0)} exakt, "
             f"{counts.get('interpolated', 0)} interpoliert, {counts.get('street', 0)} nur "
-            f"Straße, {counts.get('unresolved', 0)} nicht gefunden. Ergebnis: {out}",
+            f"Straße, {missing} nicht gefunden"
+            + (f", {count(empty, 'Zeile', 'Zeilen')} ohne Adresse" if empty else "")
+            + f". Ergebnis: {out}",
             err=True,
         )
