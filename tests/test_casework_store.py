@@ -2265,6 +2265,55 @@ def test_a_replan_from_an_earlier_day_keeps_a_team_taken_out_for_a_later_day(pla
     assert starts(v5, "team-1", wed) == starts(v4, "team-1", wed)
 
 
+def test_a_team_taken_out_is_brought_back_with_with_team(planned, tmp_path):
+    """Review 20b: a removal is carried by every later re-plan, so one made by mistake (or
+    a team that came back) needs a way back: ``--with-team`` plans it again from the
+    moment, says so, and later re-plans no longer carry the removal; a team that is not
+    taken out, or named with both options, is refused with exit code 2."""
+    from hausbesuch.store import Store
+
+    db, v1, _ = _copy_of(planned, tmp_path, "zurueck.sqlite")
+    tue, wed = START + timedelta(days=1), START + timedelta(days=2)
+    gone = datetime.combine(wed, datetime.min.time()).replace(hour=11, minute=30)
+
+    def newest():  # noqa: ANN202
+        with Store.open(db) as store:
+            return max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                       key=lambda p: p.version)
+
+    def starts(plan, team: str, d: date) -> list[datetime]:  # noqa: ANN001
+        return [s.start for r in plan.routes if (r.team_id, r.day) == (team, d)
+                for s in r.stops]
+
+    def run(plan_id: str, at: datetime, *args: str, name: str) -> str:
+        return ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
+                  str(tmp_path / name), "--time-limit", "1", *_common(db))
+
+    assert any(t >= gone for t in starts(v1, "team-1", wed))
+    run(v1.id, gone, "--without-team", "team-1", name="v2")
+    v2 = newest()
+    tue10 = datetime.combine(tue, datetime.min.time()).replace(hour=10)
+    code, msg = invoke("replan", v2.id, "--from", f"{tue10:%Y-%m-%d %H:%M}", "--with-team",
+                       "team-2", "--out", str(tmp_path / "x"), *_common(db))
+    assert code == 2 and "--with-team: Team „team-2“ ist ab 08.12.2026 10:00 in Plan " \
+        in msg, msg
+    code, msg = invoke("replan", v2.id, "--from", f"{tue10:%Y-%m-%d %H:%M}", "--with-team",
+                       "team-1", "--without-team", "team-1", "--out", str(tmp_path / "y"),
+                       *_common(db))
+    assert code == 2 and "bitte nur eines angeben" in msg, msg
+    out = run(v2.id, tue10, "--with-team", "team-1", name="v3")
+    v3 = newest()
+    assert v3.version == 3
+    assert "Team team-1 ist ab Di 08.12.2026 10:00 Uhr wieder eingeplant" in out, out
+    assert v3.params["removed_teams"] == [] and "bleibt" not in out
+    assert any(t >= gone for t in starts(v3, "team-1", wed)), starts(v3, "team-1", wed)
+    # the next re-plan does not take the removal from version 2 again
+    out = run(v3.id, tue10.replace(hour=12), name="v4")
+    v4 = newest()
+    assert "bleibt für den Rest" not in out and v4.params["removed_teams"] == []
+    assert not [w for w in v4.warnings if "wieder eingeplant" in w]  # (said once)
+
+
 def test_an_agreed_time_outside_the_clients_window_is_planned_and_said(base, tmp_path):
     """A time pinned in the list outside the client's own ``Zeitfenster`` (10:00 with
     „Di 14-16“, often a typo) wins, as an agreed time does, but is no longer planned without

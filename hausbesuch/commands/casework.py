@@ -710,6 +710,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         without_team: Annotated[list[str] | None, typer.Option(
             "--without-team", help="Team fällt für den Rest des Tages aus (mehrfach "
             "möglich).")] = None,
+        with_team: Annotated[list[str] | None, typer.Option(
+            "--with-team", help="Team, das eine frühere Neuplanung abgemeldet hat, ab --from "
+            "wieder einplanen (mehrfach möglich).")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Ausgabeordner für die "
                                                  "Dateien der neuen Version.")] = None,
         time_limit: Annotated[float | None, typer.Option(
@@ -735,7 +738,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             profile = profile_for_plan(city, store.plan_city(plan_id),
                                        store.plan_profile(plan_id))
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
-                            without_teams=without_team or (), time_limit=time_limit, osm=osm)
+                            without_teams=without_team or (), with_teams=with_team or (),
+                            time_limit=time_limit, osm=osm)
             target = out or Path(f"plan-{result.plan_id}")
             with plan_folder(target) as folder:
                 write_plan_files(result, folder.path, profile)

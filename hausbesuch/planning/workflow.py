@@ -951,6 +951,7 @@ def replan(
     moment: datetime,
     actor: str,
     without_teams: Sequence[str] = (),
+    with_teams: Sequence[str] = (),
     time_limit: float | None = None,
     osm: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
@@ -959,7 +960,8 @@ def replan(
     outcome) stays as it was; the rest of the span is re-optimized from where each team is
     at that moment, pins kept, ``without_teams`` removed for the rest of that day (and
     the teams earlier versions removed for the rest of a day from the moment's on: on a
-    later day they work until they went), absent team-days left out. Disruption is minimal: the old plan is the solver's start and a
+    later day they work until they went; ``with_teams`` brings such a team back from the
+    moment on), absent team-days left out. Disruption is minimal: the old plan is the solver's start and a
     visit moves to another team-day only when that serves more (or more urgent) visits or
     saves more than :data:`REPLAN_MOVE_COST_S` of travel. One at a time with the city's
     other plans (:meth:`Store.planning_lock`).
@@ -967,7 +969,7 @@ def replan(
     with store.planning_lock(profile.name):
         return _attempts(lambda say: _replan(
             store, plan_id, profile, moment=moment, actor=actor, without_teams=without_teams,
-            time_limit=time_limit, osm=osm, progress=say), progress)
+            with_teams=with_teams, time_limit=time_limit, osm=osm, progress=say), progress)
 
 
 T = TypeVar("T")
@@ -1002,6 +1004,7 @@ def _replan(
     time_limit: float | None,
     osm: str | os.PathLike[str] | None,
     progress: Progress | None,
+    with_teams: Sequence[str] = (),
 ) -> PlanResult:
     say = progress or noop_progress
     # what changes after this moment is found before the version is stored
@@ -1024,10 +1027,14 @@ def _replan(
                         f"({fmt_date(old.start)}–{fmt_date(old.start + timedelta(days=old.days - 1))}).")
     team_list = [team_from_dict(d) for d in params["teams"]]
     ids = {t.id for t in team_list}
-    unknown = [t for t in without_teams if t not in ids]
-    if unknown:
-        raise UserError(f"--without-team: Team „{unknown[0]}“ gibt es in Plan {plan_id} nicht "
-                        f"(Teams: {', '.join(sorted(ids))}).")
+    for option, named in (("--without-team", without_teams), ("--with-team", with_teams)):
+        unknown = [t for t in named if t not in ids]
+        if unknown:
+            raise UserError(f"{option}: Team „{unknown[0]}“ gibt es in Plan {plan_id} nicht "
+                            f"(Teams: {', '.join(sorted(ids))}).")
+    if both := sorted(set(without_teams) & set(with_teams)):
+        raise UserError(f"Team „{both[0]}“ steht bei --without-team und bei --with-team; "
+                        "bitte nur eines angeben.")
     newer = [p for p in store.list_plans(old.city) if _predecessor(store, p.id) == plan_id]
     if newer:
         raise UserError(f"Plan {plan_id} wurde bereits durch Plan {newer[0].id} ersetzt; "
@@ -1065,6 +1072,12 @@ def _replan(
     # named now go at this moment. Days before the moment's are history.
     out_since = {(t, d): w for (t, d), w in _removed_earlier(store, old).items()
                  if t in ids and moment.date() <= d < span_end.date()}
+    # a team back at work (it was taken out by mistake, or came back): from the moment on
+    back_of = {k: w for k, w in out_since.items() if k[0] in set(with_teams)}
+    out_since = {k: w for k, w in out_since.items() if k not in back_of}
+    if missing := sorted(set(with_teams) - {t for t, _ in back_of}):
+        raise UserError(f"--with-team: Team „{missing[0]}“ ist ab {moment:%d.%m.%Y %H:%M} "
+                        f"in Plan {plan_id} nicht abgemeldet.")
     carried = dict(out_since)
     for t in without_teams:
         if (t, moment.date()) not in out_since or moment < out_since[(t, moment.date())][0]:
@@ -1264,14 +1277,20 @@ def _replan(
                   without_teams=sorted({t for t, _ in out_since}),
                   removed_teams=[{"team": t, "ab": at.isoformat(timespec="minutes"),
                                   "version": v}
-                                 for (t, _), (at, v) in sorted(out_since.items())])
+                                 for (t, _), (at, v) in sorted(out_since.items())],
+                  returned_teams=[{"team": t, "ab": moment.isoformat(timespec="minutes")}
+                                  for t in sorted(set(with_teams))])
     # the notes of holidays (of this version's profile: ``--city`` may name another
     # Land), absences, pins not taken up and moved announcements are made again for it
     params["warnings"] = [w for w in params.get("warnings") or []
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
                            + _still_out_notes({k: w for k, w in carried.items()
-                                               if out_since[k] == w}) + pin_notes
+                                               if out_since[k] == w})
+                           + [f"Team {t} ist ab {WEEKDAYS_DE[moment.weekday()]} "
+                              f"{fmt_date(moment.date())} {moment:%H:%M} Uhr wieder "
+                              "eingeplant (vorher abgemeldet)." for t in sorted({t for t, _ in back_of})]
+                           + pin_notes
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
@@ -1318,7 +1337,8 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: "
-    r"|Team .+ bleibt für den Rest des \w\w \d\d\.\d\d\.\d{4} abgemeldet \(seit ")
+    r"|Team .+ bleibt für den Rest des \w\w \d\d\.\d\d\.\d{4} abgemeldet \(seit "
+    r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant ")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed
@@ -1428,9 +1448,14 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
     from hausbesuch.store import PlanRow
 
     out: dict[tuple[str, date], tuple[datetime, int]] = {}
+    # teams brought back (``with_teams``) by a newer version: from that day on, the
+    # removals of older versions no longer hold
+    back: dict[str, date] = {}
 
     def take(team: str, at: datetime, version: int) -> None:
         key = (team, at.date())
+        if team in back and at.date() >= back[team]:
+            return
         if key not in out or (at, version) < out[key]:
             out[key] = (at, version)
 
@@ -1440,6 +1465,9 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
             at = datetime.fromisoformat(params.get("replan_from") or "")
         except ValueError:
             break  # the first plan
+        for w in params.get("returned_teams") or []:
+            day = datetime.fromisoformat(w["ab"]).date()
+            back[w["team"]] = min(back.get(w["team"], day), day)
         if "removed_teams" in params:  # its whole set, each team with when it went
             for w in params["removed_teams"]:
                 take(w["team"], datetime.fromisoformat(w["ab"]), int(w["version"]))
