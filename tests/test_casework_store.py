@@ -14,6 +14,7 @@ import random
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -2152,6 +2153,25 @@ def test_a_replan_drops_the_notes_its_plan_made_of_the_store_then(planned, tmp_p
     assert not [w for w in new.warnings if w in stale], new.warnings
 
 
+def _replan_newest(db: str, out_dir: Path, plan_id: str, at: datetime, *args: str
+                   ) -> tuple[str, Any]:
+    """``hausbesuch replan`` through the CLI (solver 1 s): its output and the newest
+    version of the city's plans."""
+    from hausbesuch.store import Store
+
+    out = ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
+             str(out_dir), "--time-limit", "1", *_common(db))
+    with Store.open(db) as store:
+        new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                  key=lambda p: p.version)
+    return out, new
+
+
+def _starts(plan: Any, team: str, d: date) -> list[datetime]:
+    """The visit starts of a team-day of ``plan``."""
+    return [s.start for r in plan.routes if (r.team_id, r.day) == (team, d) for s in r.stops]
+
+
 def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp_path):
     """QA 20a #1: team-1 goes home at 09:00 (replan without it), at 09:30 team-2 too; the
     second replan gave team-1 new visits after 09:00. Now it stays out for the rest of the
@@ -2171,12 +2191,7 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
 
     def replan(plan_id: str, at: datetime, *teams: str, name: str):  # noqa: ANN202
         args = [a for t in teams for a in ("--without-team", t)]
-        out = ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
-                 str(tmp_path / name), "--time-limit", "1", *_common(db))
-        with Store.open(db) as store:
-            new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
-                      key=lambda p: p.version)
-        return out, new
+        return _replan_newest(db, tmp_path / name, plan_id, at, *args)
 
     def route(plan, team: str, d: date = day):  # noqa: ANN001, ANN202
         return next((r for r in plan.routes if (r.team_id, r.day) == (team, d)), None)
@@ -2223,7 +2238,6 @@ def test_a_replan_from_an_earlier_day_keeps_a_team_taken_out_for_a_later_day(pla
     afternoon visits again and stored no removal. Now it works that Wednesday only until
     11:30, the output and the plan's notes say so, and the new version carries the removal
     on; a replan from Thursday drops it (history)."""
-    from hausbesuch.store import Store
 
     db, v1, _ = _copy_of(planned, tmp_path, "spaeter.sqlite")
     tue, wed = START + timedelta(days=1), START + timedelta(days=2)
@@ -2231,16 +2245,9 @@ def test_a_replan_from_an_earlier_day_keeps_a_team_taken_out_for_a_later_day(pla
 
     def replan(plan_id: str, at: datetime, *teams: str, name: str):  # noqa: ANN202
         args = [a for t in teams for a in ("--without-team", t)]
-        out = ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
-                 str(tmp_path / name), "--time-limit", "1", *_common(db))
-        with Store.open(db) as store:
-            new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
-                      key=lambda p: p.version)
-        return out, new
+        return _replan_newest(db, tmp_path / name, plan_id, at, *args)
 
-    def starts(plan, team: str, d: date) -> list[datetime]:  # noqa: ANN001
-        return [s.start for r in plan.routes if (r.team_id, r.day) == (team, d)
-                for s in r.stops]
+    starts = _starts
 
     assert any(t >= gone for t in starts(v1, "team-1", wed))  # (else the test shows nothing)
     note = ("Team team-1 bleibt für den Rest des Mi 09.12.2026 abgemeldet (seit 11:30 Uhr, "
@@ -2270,28 +2277,18 @@ def test_a_team_taken_out_is_brought_back_with_with_team(planned, tmp_path):
     a team that came back) needs a way back: ``--with-team`` plans it again from the
     moment, says so, and later re-plans no longer carry the removal; a team that is not
     taken out, or named with both options, is refused with exit code 2."""
-    from hausbesuch.store import Store
 
     db, v1, _ = _copy_of(planned, tmp_path, "zurueck.sqlite")
     tue, wed = START + timedelta(days=1), START + timedelta(days=2)
     gone = datetime.combine(wed, datetime.min.time()).replace(hour=11, minute=30)
 
-    def newest():  # noqa: ANN202
-        with Store.open(db) as store:
-            return max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
-                       key=lambda p: p.version)
+    starts = _starts
 
-    def starts(plan, team: str, d: date) -> list[datetime]:  # noqa: ANN001
-        return [s.start for r in plan.routes if (r.team_id, r.day) == (team, d)
-                for s in r.stops]
-
-    def run(plan_id: str, at: datetime, *args: str, name: str) -> str:
-        return ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
-                  str(tmp_path / name), "--time-limit", "1", *_common(db))
+    def run(plan_id: str, at: datetime, *args: str, name: str):  # noqa: ANN202
+        return _replan_newest(db, tmp_path / name, plan_id, at, *args)
 
     assert any(t >= gone for t in starts(v1, "team-1", wed))
-    run(v1.id, gone, "--without-team", "team-1", name="v2")
-    v2 = newest()
+    _, v2 = run(v1.id, gone, "--without-team", "team-1", name="v2")
     tue10 = datetime.combine(tue, datetime.min.time()).replace(hour=10)
     code, msg = invoke("replan", v2.id, "--from", f"{tue10:%Y-%m-%d %H:%M}", "--with-team",
                        "team-2", "--out", str(tmp_path / "x"), *_common(db))
@@ -2301,15 +2298,13 @@ def test_a_team_taken_out_is_brought_back_with_with_team(planned, tmp_path):
                        "team-1", "--without-team", "team-1", "--out", str(tmp_path / "y"),
                        *_common(db))
     assert code == 2 and "bitte nur eines angeben" in msg, msg
-    out = run(v2.id, tue10, "--with-team", "team-1", name="v3")
-    v3 = newest()
+    out, v3 = run(v2.id, tue10, "--with-team", "team-1", name="v3")
     assert v3.version == 3
     assert "Team team-1 ist ab Di 08.12.2026 10:00 Uhr wieder eingeplant" in out, out
     assert v3.params["removed_teams"] == [] and "bleibt" not in out
     assert any(t >= gone for t in starts(v3, "team-1", wed)), starts(v3, "team-1", wed)
     # the next re-plan does not take the removal from version 2 again
-    out = run(v3.id, tue10.replace(hour=12), name="v4")
-    v4 = newest()
+    out, v4 = run(v3.id, tue10.replace(hour=12), name="v4")
     assert "bleibt für den Rest" not in out and v4.params["removed_teams"] == []
     assert not [w for w in v4.warnings if "wieder eingeplant" in w]  # (said once)
 
