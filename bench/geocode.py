@@ -79,7 +79,8 @@ def main() -> None:
         gmod._LOADED.clear()
         idx, load_w, _ = _timed(load_index, path)
         addrs = read_osm_addresses(path)
-        cases = typed_cases(addrs, per_address=args.per_address, seed=7)
+        names = read_street_names(path)
+        cases = typed_cases(addrs, per_address=args.per_address, seed=7, street_names=names)
         texts = [c.text for c in cases]
 
         base_ws, base_cs, geo_ws, geo_cs = [], [], [], []
@@ -108,7 +109,7 @@ def main() -> None:
                 ok[c.variant] += 1
         quality = Counter(r.quality for r in results)
         bad = nonexistent_cases(addrs, other_city=other, n=300,
-                                street_names=read_street_names(path))
+                                street_names=names)
         bad_res = [idx.geocode(c.text) for c in bad]
         bad_exact = Counter(c.variant.split("_")[0] for c, r in zip(bad, bad_res, strict=True)
                             if r.quality == "exact")

@@ -29,9 +29,10 @@ index is built from the extract with pyosmium and cached on disk (see
 
 Street names are compared by :func:`geodata.addresses.street_key`; a typo is matched
 with rapidfuzz only when one street clearly wins and the difference is a typing error
-(:func:`_is_typing_error`); a name that merely looks like a street of the extract
-(another street type, a replaced letter) is ``unresolved`` with that street offered
-first. Postcode and town break ties between same-named streets and reject matches in
+(:func:`_is_typing_error`), or is a short form of it as case-management exports write
+them (:func:`_short_form`: "Weinberg" for "Am Weinberg", "Heinr.-von-Stephan-Str."); a name
+that merely looks like a street of the extract (another street type, a replaced letter)
+is ``unresolved`` with that street offered first. Postcode and town break ties between same-named streets and reject matches in
 another town.
 """
 
@@ -59,6 +60,7 @@ from geodata.addresses import (
     ParsedAddress,
     expand_housenumber,
     housenumber_key,
+    normalize_text,
     parse_address,
     split_housenumber,
     street_fuzzy_key,
@@ -150,7 +152,9 @@ def _fold(fuzzy_key: str) -> str:
 
 def _indel_swap_distance(a: str, b: str) -> int:
     """Edits from ``a`` to ``b`` counting a missing or extra letter and two neighbours
-    swapped as one each; a letter replaced by another is no such edit (it counts 9)."""
+    swapped as one each; a letter replaced by another is no such edit (it counts 9). A
+    replaced letter can still be written as a letter missing plus one extra (2):
+    :func:`_typo_distance` rejects that."""
     if abs(len(a) - len(b)) > 2:
         return 9
     prev2: list[int] = []
@@ -170,13 +174,15 @@ def _indel_swap_distance(a: str, b: str) -> int:
 def _is_typing_error(typed: str, known: str) -> bool:
     """Whether the typed fuzzy key is a plausible typing error of the known street name,
     not another name that merely looks alike (QA 20c F1). Typing errors: a letter missing
-    or typed twice (or more often), two letters swapped, umlauts as "ae"/"a", "ß" as "ss",
+    or typed twice (or more often), two letters swapped, umlauts as "ae"/"a", "ß" as "ss"
+    (or left out, typed as "sz", swapped with a neighbour: "Fofeld", "Walnßuweg"),
     a missing or extra Fugen-s, hyphens and spaces (already gone from the key), and a typo
     inside the street type itself ("Breitenstrase", "Lisztstrßae"). Not a typing error: a
     letter replaced by another ("Eichenweg" for "Eschenweg", "Lerchenweg" for
-    "Lärchenweg"), another first letter ("Dorfstraße" for "Orffstraße"), another street
-    type ("Rosenweg" for "Rosenstraße"), or more than one edit in a name shorter than
-    twelve letters (two in a longer one)."""
+    "Lärchenweg", at any length: "Johannisstraße" for "Johannesstraße"), another first
+    letter ("Dorfstraße" for "Orffstraße"), another street type ("Rosenweg" for
+    "Rosenstraße"), or more than one edit in a name shorter than twelve letters (two in a
+    longer one)."""
     if _SAME_LETTERS.sub(r"\1", _fold(typed)) == _SAME_LETTERS.sub(r"\1", _fold(known)):
         return True
     if not typed or not known or typed[0] != known[0]:
@@ -191,10 +197,106 @@ def _is_typing_error(typed: str, known: str) -> bool:
     limit = 1 if len(known) < 12 else 2
     # The known name's umlauts as one letter each: "Lerchenweg" is a letter replaced in
     # "Lärchenweg", not an "a" missing from "laerchenweg" (the typed "oe" of "Roenweg" may
-    # be no umlaut at all, so the typed key stays as it is).
-    return min(_indel_swap_distance(_fold(typed), _fold(known)),
-               _indel_swap_distance(typed, _UMLAUT_DIGRAPH.sub(lambda m: _ONE_LETTER[m[0]], known))
+    # be no umlaut at all, so the typed key stays as it is). "ß" (the key's "ss") as one
+    # letter, which may be left out ("Fofeld") or typed as "sz" ("Foszfeld").
+    sharp_typed = _SHARP_TYPED.sub("ß", typed)
+    sharp_known = known.replace("ss", "ß")
+    return min(_typo_distance(_fold(typed), _fold(known)),
+               _typo_distance(typed, _UMLAUT_DIGRAPH.sub(lambda m: _ONE_LETTER[m[0]], known)),
+               _typo_distance(_fold(sharp_typed), _fold(sharp_known)),
                ) <= limit
+
+
+_SHARP_TYPED = re.compile(r"ss|sz")
+
+
+def _typo_distance(a: str, b: str) -> int:
+    """:func:`_indel_swap_distance`, or 9 when a letter replaced by another gives fewer
+    edits (a letter missing next to one extra is a replaced letter, at any length of the
+    name: "Eichenstraße" is not "Eschenstraße", "Johannisstraße" not "Johannesstraße")."""
+    d = _indel_swap_distance(a, b)
+    return d if d == OSA.distance(a, b) else 9
+
+
+#: Words a street name may lose at its start in an export ("Weinberg" for "Am Weinberg",
+#: "Haune" for "An der Haune"): a preposition, an article, or both.
+_LEAD_PREPOSITIONS = frozenset(
+    {"am", "im", "an", "auf", "aufm", "in", "zum", "zur", "zu", "beim", "bei", "hinter",
+     "hinterm", "unter", "unterm", "vor", "vorm", "ueber", "ueberm", "neben", "zwischen"})
+_ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
+_WORD = re.compile(r"[0-9a-z]+\.?")
+#: an abbreviated word that is a street type ("Hauptstr.", "Markt-Pl."), or "St." (Sankt)
+_NOT_A_NAME_ABBR = re.compile(r"(?:[0-9a-z]*(?:str|pl)|st)\.")
+
+
+def _lead_stripped(words: list[str]) -> list[str]:
+    """The words of a street name without a leading preposition and/or article ("Am",
+    "An der", "Unter den"); ``[]`` when it has none or nothing would be left."""
+    i = 1 if words and words[0] in _LEAD_PREPOSITIONS else 0
+    if i < len(words) and words[i] in _ARTICLES:
+        i += 1
+    return words[i:] if 0 < i < len(words) else []
+
+
+@lru_cache(maxsize=65536)
+def _short_form(typed: str, known: str) -> tuple[str, bool]:
+    """What a typed street name shortens in the known one, the way case-management exports
+    write names into short fields: ``"article"`` (a leading article or preposition left
+    out: "Weinberg" for "Am Weinberg"), ``"abbrev"`` (a word cut off with a dot:
+    "Heinr.-von-Stephan-Str.", "An d. Haune"), or ``""`` (no short form); and whether the
+    rest is typed right (it may differ by a typing error). Compared word by word on
+    :func:`normalize_text`."""
+    typed_words = _WORD.findall(normalize_text(typed))
+    known_words = _WORD.findall(normalize_text(known))
+    if not typed_words or not known_words:
+        return "", False
+    options = [(known_words, False)]
+    if stripped := _lead_stripped(known_words):
+        options.append((stripped, True))
+    for words, dropped in options:
+        expanded: list[str] = []
+        abbreviated = False
+        for i, w in enumerate(typed_words):
+            stem = w[:-1]
+            if (w.endswith(".") and i < len(words) and len(words[i]) > len(stem)
+                    and words[i].startswith(stem) and not _NOT_A_NAME_ABBR.fullmatch(w)):
+                expanded.append(words[i])  # "heinr." is "heinrich", "d." is "der"
+                abbreviated = True
+            else:
+                expanded.append(w)
+        if not (dropped or abbreviated):
+            continue
+        typed_key = street_fuzzy_key(" ".join(expanded))
+        known_key = street_fuzzy_key(" ".join(words))
+        if len(typed_key) < 3:
+            continue
+        if typed_key == known_key or (len(typed_key) >= 5 and _is_typing_error(typed_key, known_key)):
+            return "article" if dropped else "abbrev", typed_key == known_key
+    return "", False
+
+
+def _what_differs(typed: str, known: str) -> str:
+    """German words for how a typed fuzzy key differs from a look-alike street's key that
+    is no typing error of it (the reason of an unresolved row)."""
+    t_stem, t_kind = _street_type(typed)
+    k_stem, k_kind = _street_type(known)
+    if t_kind != k_kind and (t_kind or k_kind):
+        return "andere Straßenart"
+    a, b = _fold(t_stem), _fold(k_stem)
+    if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1:
+        return "ein anderer Buchstabe"
+    if a[:1] != b[:1]:
+        return "anderer Anfang"
+    if len(a) < len(b) and _is_subsequence(a, b):
+        return "Buchstaben fehlen"
+    if len(a) > len(b) and _is_subsequence(b, a):
+        return "Buchstaben zu viel"
+    return "andere Buchstaben"
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
 
 
 def _street_type(fuzzy_key: str) -> tuple[str, str]:
@@ -700,17 +802,27 @@ class AddressIndex:
                         break
         if not clusters and not rejected:
             clusters, ratio, fuzzy_name, kind = self._fuzzy_clusters(q)
-            if clusters and kind != "typo":
+            if clusters and kind == "several":
+                return self._unresolved(
+                    q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht eindeutig: "
+                    f"„{fuzzy_name}“ passen; bitte die gemeinte Straße angeben.",
+                    prefer=clusters)
+            if clusters and kind == "short":
+                # a short form of the export ("Weinberg" for "Am Weinberg", "Heinr.-…")
+                notes.append(f"Straßenname verkürzt: „{_cut(q.street)}“ = „{fuzzy_name}“.")
+                factor *= 0.95 if ratio == 1.0 else 0.9
+            elif clusters and kind != "typo":
                 # Another street type or another letter: perhaps a street the extract
                 # does not hold ("Rosenweg" where only a Rosenstraße is mapped). A wrong
                 # confident answer is worse than an honest "not found" (QA 20c F1).
-                why = ("andere Straßenart" if kind == "type" else "andere Buchstaben"
+                why = ("andere Straßenart" if kind == "type" else _what_differs(
+                    street_fuzzy_key(q.street), street_fuzzy_key(fuzzy_name))
                        ) + ", vielleicht eine andere Straße"
                 return self._unresolved(
                     q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. Ähnlich: "
                     f"„{fuzzy_name}“ ({why}); bitte prüfen, ob diese Straße gemeint ist.",
                     prefer=clusters)
-            if clusters:
+            elif clusters:
                 notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ „{fuzzy_name}“.")
                 factor *= 0.8 + 0.2 * (ratio - _FUZZY_MIN) / (100 - _FUZZY_MIN)
         if not clusters:
@@ -1025,6 +1137,9 @@ class AddressIndex:
                 self._pool_memo.clear()
             self._pool_memo[memo_key] = pool
         qk = street_fuzzy_key(q.street)
+        short = self._short_form_clusters(q, qk, pool, memo_key)
+        if short and short[1] == 1.0:
+            return short  # a short form typed right ("Weinberg" for the only "Am Weinberg")
         q_stem, q_type = _street_type(qk)
         hits = process.extract(qk, list(pool), scorer=fuzz.ratio, limit=5,
                                score_cutoff=_FUZZY_MIN - _FUZZY_MARGIN)
@@ -1040,8 +1155,12 @@ class AddressIndex:
                 typo = (cl, float(best_score), self.clusters[cl[0]].name, kind)
         if typo and typo[3] == "typo":
             # a typing error of a street with the typed type wins over the same name with
-            # another type ("Bahnhofsstraße" is Bahnhofstraße, not Bahnhofsplatz)
+            # another type ("Bahnhofsstraße" is Bahnhofstraße, not Bahnhofsplatz), and over
+            # a short form with a typing error ("Lingggplatz" is the Linggplatz, not "Am
+            # Linggplatz")
             return typo
+        if short:
+            return short
         if q_type and len(q_stem) >= 4:
             other = [fk for fk in pool
                      if fk != qk and (st := _street_type(fk))[0] == q_stem and st[1]]
@@ -1050,6 +1169,52 @@ class AddressIndex:
                 if cl:
                     return cl, -1.0, self.clusters[cl[0]].name, "type"
         return typo or ([], 0.0, "", "")
+
+    def _short_form_clusters(self, q: ParsedAddress, qk: str, pool: dict[str, list[str]],
+                             memo_key: tuple[Any, ...]) -> tuple[list[int], float, str, str] | None:
+        """The one street of ``pool`` of which the typed name is a short form
+        (:func:`_short_form`: "Weinberg" for "Am Weinberg", "Heinr.-von-Stephan-Str.", "An
+        d. Haune"): kind ``"short"``, score 1.0 when the rest is typed right, else 0.0.
+        Streets that fit with the rest typed right come first: several of them, or none and
+        several that fit with a typing error, give kind ``"several"`` with the first (not
+        found). None: no short form of any street."""
+        cands = {fk for fk, _, _ in process.extract(qk, list(pool), scorer=fuzz.ratio, limit=10,
+                                                    score_cutoff=60)}
+        # the pool's names without a leading article, with the keys that have them
+        index = self._pool_memo.get(("stripped", *memo_key))
+        if index is None:
+            by_rest: dict[str, list[str]] = defaultdict(list)
+            for fk, keys in pool.items():
+                words = _WORD.findall(normalize_text(self._key_name(keys[0])))
+                if rest := _lead_stripped(words):
+                    by_rest[street_fuzzy_key(" ".join(rest))].append(fk)
+            index = self._pool_memo[("stripped", *memo_key)] = dict(by_rest)
+        cands.update(index.get(qk, ()))
+        for sk, _, _ in process.extract(qk, list(index), scorer=fuzz.ratio, limit=5,
+                                        score_cutoff=75):
+            cands.update(index[sk])
+        fits = []
+        for fk in sorted(cands):
+            for k in pool[fk]:
+                name = self._key_name(k)
+                form, exact = _short_form(q.street, name)
+                if form:
+                    fits.append((k, name, exact))
+        if any(exact for _, _, exact in fits):
+            fits = [f for f in fits if f[2]]
+        if not fits:
+            return None
+        cl = self._fitting(q, fits[0][0])
+        if not cl:
+            return None
+        if len({k for k, _, _ in fits}) > 1:  # all of them offered
+            every = list(dict.fromkeys(c for k, _, _ in fits for c in self._fitting(q, k)))
+            return every, 0.0, "“, „".join(dict.fromkeys(n for _, n, _ in fits)), "several"
+        return cl, 1.0 if fits[0][2] else 0.0, self.clusters[cl[0]].name, "short"
+
+    def _key_name(self, key: str) -> str:
+        """The name of a street key's first cluster (as the extract writes it)."""
+        return self.clusters[self.by_key[key][0]].name
 
     def _fitting(self, q: ParsedAddress, key: str) -> list[int]:
         """The street clusters of ``key`` that fit the query's postcode and town."""

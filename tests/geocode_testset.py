@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["COMMON_STREET_NAMES", "OsmAddress", "TypedCase", "absent_street_cases", "distance_m",
-           "home_town", "nonexistent_cases", "read_osm_addresses", "read_street_names",
+           "SHORT_FORMS", "home_town", "nonexistent_cases", "read_osm_addresses", "read_street_names",
            "typed_cases"]
 
 
@@ -141,10 +141,14 @@ VARIANTS = (
 )
 
 
-def typed_cases(addresses: list[OsmAddress], *, per_address: int = 3, seed: int = 7
-                ) -> list[TypedCase]:
-    """Typed variants of real addresses (``per_address`` random variants each)."""
+def typed_cases(addresses: list[OsmAddress], *, per_address: int = 3, seed: int = 7,
+                street_names: set[str] | None = None) -> list[TypedCase]:
+    """Typed variants of real addresses (``per_address`` random variants each), and one
+    short form (:data:`SHORT_FORMS`) of each address whose street has one; not a short
+    form that is a street of its own (of ``street_names``, the extract's named ways)."""
     rng = random.Random(seed)
+    short_rng = random.Random(seed + 1)
+    streets = {a.street for a in addresses} | (street_names or set())
     cases: list[TypedCase] = []
     for a in addresses:
         for variant in rng.sample(VARIANTS, per_address):
@@ -155,7 +159,45 @@ def typed_cases(addresses: list[OsmAddress], *, per_address: int = 3, seed: int 
                 # "Eschenweg"), so it is not found but offered first (own variant)
                 variant = "typo_letter"
             cases.append(TypedCase(text, variant, a))
+        # the short forms of case-management exports, where the street allows one (own
+        # random source: the sample above stays as it was)
+        # (not when the short form is a street of its own: "Kurpark" beside "Am Kurpark")
+        forms = [(v, t) for v in SHORT_FORMS
+                 if (t := _short_form(a.street, v, short_rng)) and t not in streets]
+        if forms:
+            variant, street = short_rng.choice(forms)
+            cases.append(TypedCase(_render(a, "canonical", short_rng).replace(a.street, street, 1),
+                                   variant, a))
     return cases
+
+
+#: Short forms of a street name typed by case-management exports (review 20b): a leading
+#: article or preposition left out ("Weinberg" for "Am Weinberg"), a given name cut off
+#: with a dot ("Heinr.-von-Stephan-Str."), "d." for "der" ("An d. Haune"), "ß" as "s"/"sz".
+SHORT_FORMS = ("no_article", "abbrev_given", "der_abbrev", "sharp_s")
+_LEADING = re.compile(
+    r"(?:(?:Am|Im|An|Auf|In|Zum|Zur|Beim|Hinter|Unter|Vor|Über|Neben)\s+"
+    r"(?:(?:der|die|das|den|dem)\s+)?|(?:Der|Die|Das)\s+)(?=\w{4})")
+_GIVEN = re.compile(r"([A-ZÄÖÜ][a-zäöüß]{3,})-(?=[A-ZÄÖÜa-z][\w-]*-)")
+
+
+def _short_form(street: str, variant: str, rng: random.Random) -> str:
+    """``street`` in the short form ``variant``; "" when it has none."""
+    if variant == "no_article":
+        m = _LEADING.match(street)
+        return street[m.end():] if m else ""
+    if variant == "abbrev_given":
+        m = _GIVEN.match(street)
+        if not m or street.startswith(("Am-", "Im-", "An-", "Zum-", "Zur-", "Auf-", "In-")):
+            return ""
+        cut = rng.choice([n for n in (1, 3, 4) if n < len(m[1]) - 1])
+        return m[1][:cut] + ".-" + street[m.end():]
+    if variant == "der_abbrev":
+        return street.replace(" der ", " d. ", 1) if " der " in street else ""
+    if variant == "sharp_s":
+        return street.replace("ß", rng.choice(["s", "sz"]), 1) if "ß" in street.replace(
+            "straße", "").replace("Straße", "") else ""
+    raise ValueError(variant)
 
 
 def _replaced_letter(street: str, text: str) -> bool:

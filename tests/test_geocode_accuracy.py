@@ -30,10 +30,12 @@ def evaluated(extract: Path) -> tuple[str, list, list]:
     name = "bad-hersfeld" if "hersfeld" in extract.name else "lauf"
     idx = load_index(extract)
     addrs = read_osm_addresses(extract)
-    good = [(c, idx.geocode(c.text)) for c in typed_cases(addrs, per_address=2, seed=3)]
+    names = read_street_names(extract)
+    good = [(c, idx.geocode(c.text))
+            for c in typed_cases(addrs, per_address=2, seed=3, street_names=names)]
     bad = [(c, idx.geocode(c.text))
            for c in nonexistent_cases(addrs, other_city=OTHER_CITY[name], n=250,
-                                      street_names=read_street_names(extract))]
+                                      street_names=names)]
     return name, good, bad
 
 
