@@ -2275,38 +2275,46 @@ def test_a_replan_from_an_earlier_day_keeps_a_team_taken_out_for_a_later_day(pla
 def test_a_team_taken_out_is_brought_back_with_with_team(planned, tmp_path):
     """Review 20b: a removal is carried by every later re-plan, so one made by mistake (or
     a team that came back) needs a way back: ``--with-team`` plans it again from the
-    moment, says so, and later re-plans no longer carry the removal; a team that is not
-    taken out, or named with both options, is refused with exit code 2."""
-
+    moment on the moment's day, says so, and later re-plans no longer carry that removal;
+    a removal of a later day stays (review 20c #2). Brought back at 13:10, late in its
+    lunch window, the team has no break left (review 20c #1: the model refused the break).
+    A team that is not taken out that day, or named with both options, is refused."""
     db, v1, _ = _copy_of(planned, tmp_path, "zurueck.sqlite")
     tue, wed = START + timedelta(days=1), START + timedelta(days=2)
     gone = datetime.combine(wed, datetime.min.time()).replace(hour=11, minute=30)
-
-    starts = _starts
+    thu10 = gone.replace(hour=10, minute=0) + timedelta(days=1)
+    tue10 = datetime.combine(tue, datetime.min.time()).replace(hour=10)
 
     def run(plan_id: str, at: datetime, *args: str, name: str):  # noqa: ANN202
         return _replan_newest(db, tmp_path / name, plan_id, at, *args)
 
-    assert any(t >= gone for t in starts(v1, "team-1", wed))
+    def refused(plan_id: str, at: datetime, *args: str) -> str:
+        code, msg = invoke("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args,
+                           "--out", str(tmp_path / "nein"), *_common(db))
+        assert code == 2, msg
+        return msg
+
     _, v2 = run(v1.id, gone, "--without-team", "team-1", name="v2")
-    tue10 = datetime.combine(tue, datetime.min.time()).replace(hour=10)
-    code, msg = invoke("replan", v2.id, "--from", f"{tue10:%Y-%m-%d %H:%M}", "--with-team",
-                       "team-2", "--out", str(tmp_path / "x"), *_common(db))
-    assert code == 2 and "--with-team: Team „team-2“ ist ab 08.12.2026 10:00 in Plan " \
-        in msg, msg
-    code, msg = invoke("replan", v2.id, "--from", f"{tue10:%Y-%m-%d %H:%M}", "--with-team",
-                       "team-1", "--without-team", "team-1", "--out", str(tmp_path / "y"),
-                       *_common(db))
-    assert code == 2 and "bitte nur eines angeben" in msg, msg
-    out, v3 = run(v2.id, tue10, "--with-team", "team-1", name="v3")
-    assert v3.version == 3
-    assert "Team team-1 ist ab Di 08.12.2026 10:00 Uhr wieder eingeplant" in out, out
-    assert v3.params["removed_teams"] == [] and "bleibt" not in out
-    assert any(t >= gone for t in starts(v3, "team-1", wed)), starts(v3, "team-1", wed)
-    # the next re-plan does not take the removal from version 2 again
-    out, v4 = run(v3.id, tue10.replace(hour=12), name="v4")
-    assert "bleibt für den Rest" not in out and v4.params["removed_teams"] == []
-    assert not [w for w in v4.warnings if "wieder eingeplant" in w]  # (said once)
+    # taken out for Thursday too, in advance (a re-plan from a later moment)
+    _, v3 = run(v2.id, thu10, "--without-team", "team-1", name="v3")
+    assert "--with-team: Team „team-2“ ist am 09.12.2026 in Plan " in refused(
+        v3.id, gone.replace(hour=13), "--with-team", "team-2")
+    assert "bitte nur eines angeben" in refused(
+        v3.id, gone.replace(hour=13), "--with-team", "team-1", "--without-team", "team-1")
+    assert "ist am 08.12.2026 in Plan" in refused(v3.id, tue10, "--with-team", "team-1")
+    back = gone.replace(hour=13, minute=10)
+    out, v4 = run(v3.id, back, "--with-team", "team-1", name="v4")
+    assert "Team team-1 ist ab Mi 09.12.2026 13:10 Uhr wieder eingeplant" in out, out
+    thursday = ("Team team-1 bleibt für den Rest des Do 10.12.2026 abgemeldet (seit 10:00 "
+                "Uhr, Neuplanung Version 3).")
+    assert f"Hinweis: {thursday}" in out and "Mi 09.12.2026 abgemeldet" not in out
+    assert v4.params["removed_teams"] == [{"team": "team-1", "ab": "2026-12-10T10:00",
+                                           "version": 3}]
+    assert all(t < thu10 for t in _starts(v4, "team-1", thu10.date()))
+    # the next re-plan of Wednesday does not take the removal from version 2 again
+    out, v5 = run(v4.id, back.replace(hour=14), name="v5")
+    assert "Mi 09.12.2026 abgemeldet" not in out and f"Hinweis: {thursday}" in out
+    assert not [w for w in v5.warnings if "wieder eingeplant" in w]  # (said once)
 
 
 def test_an_agreed_time_outside_the_clients_window_is_planned_and_said(base, tmp_path):

@@ -711,7 +711,10 @@ def build_problem(
             if t.has_lunch and (ov is None or ov.lunch):
                 lw0, lw1 = base + t.lunch_window[0] * 60, base + t.lunch_window[1] * 60
                 lw0 = max(lw0, begin)
-                if lw1 - lw0 >= 0 and lw1 <= end:
+                # a shift that begins too late in the lunch window to hold the break (a
+                # re-plan from 13:10 with the window ending 13:30) has none left (review
+                # 20c #1: the model refused the break, an error no coordinator can act on)
+                if lw1 - lw0 >= t.lunch_min * 60 and lw1 <= end:
                     breaks = (Break(TimeWindow(lw0, lw1), t.lunch_min * 60),)
             kw: dict[str, Any] = {}
             if (t.id, d) in shift_start_loc:

@@ -961,7 +961,7 @@ def replan(
     at that moment, pins kept, ``without_teams`` removed for the rest of that day (and
     the teams earlier versions removed for the rest of a day from the moment's on: on a
     later day they work until they went; ``with_teams`` brings such a team back from the
-    moment on), absent team-days left out. Disruption is minimal: the old plan is the solver's start and a
+    moment on, for the moment's day), absent team-days left out. Disruption is minimal: the old plan is the solver's start and a
     visit moves to another team-day only when that serves more (or more urgent) visits or
     saves more than :data:`REPLAN_MOVE_COST_S` of travel. One at a time with the city's
     other plans (:meth:`Store.planning_lock`).
@@ -1073,11 +1073,15 @@ def _replan(
     out_since = {(t, d): w for (t, d), w in _removed_earlier(store, old).items()
                  if t in ids and moment.date() <= d < span_end.date()}
     # a team back at work (it was taken out by mistake, or came back): from the moment on
-    back_of = {k: w for k, w in out_since.items() if k[0] in set(with_teams)}
+    # (the moment's day only: a removal of a later day stays until a re-plan from that
+    # day brings the team back, review 20c #2)
+    back_of = {k: w for k, w in out_since.items()
+               if k[0] in set(with_teams) and k[1] == moment.date()}
     out_since = {k: w for k, w in out_since.items() if k not in back_of}
     if missing := sorted(set(with_teams) - {t for t, _ in back_of}):
-        raise UserError(f"--with-team: Team „{missing[0]}“ ist ab {moment:%d.%m.%Y %H:%M} "
-                        f"in Plan {plan_id} nicht abgemeldet.")
+        raise UserError(f"--with-team: Team „{missing[0]}“ ist am {moment:%d.%m.%Y} in Plan "
+                        f"{plan_id} nicht abgemeldet (eine Abmeldung eines späteren Tages "
+                        "hebt eine Neuplanung ab jenem Tag auf).")
     carried = dict(out_since)
     for t in without_teams:
         if (t, moment.date()) not in out_since or moment < out_since[(t, moment.date())][0]:
@@ -1448,13 +1452,13 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
     from hausbesuch.store import PlanRow
 
     out: dict[tuple[str, date], tuple[datetime, int]] = {}
-    # teams brought back (``with_teams``) by a newer version: from that day on, the
-    # removals of older versions no longer hold
-    back: dict[str, date] = {}
+    # teams brought back (``with_teams``) by a newer version: on that day the removals
+    # of older versions no longer hold
+    back: set[tuple[str, date]] = set()
 
     def take(team: str, at: datetime, version: int) -> None:
         key = (team, at.date())
-        if team in back and at.date() >= back[team]:
+        if (team, at.date()) in back:
             return
         if key not in out or (at, version) < out[key]:
             out[key] = (at, version)
@@ -1466,8 +1470,7 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
         except ValueError:
             break  # the first plan
         for w in params.get("returned_teams") or []:
-            day = datetime.fromisoformat(w["ab"]).date()
-            back[w["team"]] = min(back.get(w["team"], day), day)
+            back.add((w["team"], datetime.fromisoformat(w["ab"]).date()))
         if "removed_teams" in params:  # its whole set, each team with when it went
             for w in params["removed_teams"]:
                 take(w["team"], datetime.fromisoformat(w["ab"]), int(w["version"]))
