@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import openpyxl
@@ -91,6 +92,8 @@ def test_the_summary_counts_rows_without_address_apart_and_xlsx_is_refused(
     assert res.exit_code == 0, res.output
     assert "4 Zeilen geokodiert: 2 exakt, 0 interpoliert, 0 nur Straße, 1 nicht gefunden, " \
         "1 Zeile ohne Adresse." in res.output, res.output
+    summary = json.loads(next(ln for ln in res.output.splitlines() if ln.startswith("{")))
+    assert (summary["unresolved"], summary["no_address"]) == (2, 1)
     bad = tmp_path / "out.xlsx"
     res = runner.invoke(app, ["geocode", str(src), "--osm", str(lauf_pbf), "--out", str(bad)])
     assert res.exit_code == 2 and not bad.exists()

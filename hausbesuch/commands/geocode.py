@@ -262,13 +262,13 @@ def register(app: typer.Typer) -> None:
         columns, rows = geocode_table_rows(table, index, districts)
         write_csv(out, columns, rows)
         counts = Counter(r["geo_quality"] for r in rows)
+        # rows with no address at all (an empty row of the list) are not addresses that
+        # were not found: counted apart (review 20b; ``unresolved`` holds them too)
+        empty = sum(1 for r in rows if r["geo_reason"] == NO_ADDRESS)
         summary = {"rows": len(rows), **{q: counts.get(q, 0) for q in
                                          ("exact", "interpolated", "street", "unresolved")},
-                   "osm": str(osm_path), "out": str(out)}
+                   "no_address": empty, "osm": str(osm_path), "out": str(out)}
         typer.echo(json.dumps(summary, ensure_ascii=False))
-        # rows with no address at all (an empty row of the list) are not addresses that
-        # were not found: counted apart (review 20b)
-        empty = sum(1 for r in rows if r["geo_reason"] == NO_ADDRESS)
         missing = counts.get("unresolved", 0) - empty
         typer.echo(
             f"{count(len(rows), 'Zeile', 'Zeilen')} geokodiert: {counts.get('exact', 0)} exakt, "
