@@ -787,10 +787,7 @@ def complete_unassigned(plan: Plan, used_ids: Iterable[int] = ()) -> None:
     nxt = max(ids, default=0) + 1
     for u in left:
         if (job := own.get(u.client_id)) is None:
-            while nxt in ids:
-                nxt += 1
-            job = nxt
-            ids.add(job)
+            job, nxt = nxt, nxt + 1  # (above every id in use)
         entries.append({"id": job, "type": "job", "description": u.client_id,
                         "reason_code": u.code, "reason": u.reason})
     if isinstance(sol.get("summary"), dict):
@@ -1291,9 +1288,7 @@ def _replan(
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
                            + _still_out_notes({k: w for k, w in carried.items()
                                                if out_since[k] == w})
-                           + [f"Team {t} ist ab {WEEKDAYS_DE[moment.weekday()]} "
-                              f"{fmt_date(moment.date())} {moment:%H:%M} Uhr wieder "
-                              "eingeplant (vorher abgemeldet)." for t in sorted({t for t, _ in back_of})]
+                           + _back_notes({t for t, _ in back_of}, moment)
                            + pin_notes
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
@@ -1458,37 +1453,35 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
 
     def take(team: str, at: datetime, version: int) -> None:
         key = (team, at.date())
-        if (team, at.date()) in back:
-            return
-        if key not in out or (at, version) < out[key]:
+        if key not in back and (key not in out or (at, version) < out[key]):
             out[key] = (at, version)
 
     params, version, before = old.params or {}, old.version, old.predecessor_id
-    while True:
-        try:
-            at = datetime.fromisoformat(params.get("replan_from") or "")
-        except ValueError:
-            break  # the first plan
-        for w in params.get("returned_teams") or []:
-            back.add((w["team"], datetime.fromisoformat(w["ab"]).date()))
-        if "removed_teams" in params:  # its whole set, each team with when it went
-            for w in params["removed_teams"]:
-                take(w["team"], datetime.fromisoformat(w["ab"]), int(w["version"]))
-        else:
-            for t in params.get("without_teams") or []:
-                take(t, at, version)
-        if before is None:
-            break
-        with store.session() as s:
+    with store.session() as s:
+        while True:
+            try:
+                at = datetime.fromisoformat(params.get("replan_from") or "")
+            except ValueError:
+                break  # the first plan
+            for w in params.get("returned_teams") or []:
+                back.add((w["team"], datetime.fromisoformat(w["ab"]).date()))
+            if "removed_teams" in params:  # its whole set, each team with when it went
+                for w in params["removed_teams"]:
+                    take(w["team"], datetime.fromisoformat(w["ab"]), int(w["version"]))
+            else:
+                for t in params.get("without_teams") or []:
+                    take(t, at, version)
+            if before is None:
+                break
             row = s.execute(select(PlanRow.params, PlanRow.version, PlanRow.predecessor_id)
                             .where(PlanRow.id == before)).first()
-        if row is None:
-            break
-        try:
-            params = json.loads(row.params or "{}")
-        except ValueError:
-            break
-        version, before = row.version, row.predecessor_id
+            if row is None:
+                break
+            try:
+                params = json.loads(row.params or "{}")
+            except ValueError:
+                break
+            version, before = row.version, row.predecessor_id
     return out
 
 
@@ -1498,6 +1491,12 @@ def _still_out_notes(carried: Mapping[tuple[str, date], tuple[datetime, int]]) -
     return [f"Team {t} bleibt für den Rest des {WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())} "
             f"abgemeldet (seit {at:%H:%M} Uhr, Neuplanung Version {v})."
             for (t, _), (at, v) in sorted(carried.items(), key=lambda kv: (kv[1][0], kv[0]))]
+
+
+def _back_notes(teams: Iterable[str], moment: datetime) -> list[str]:
+    """The notes of the teams a re-plan brings back (``with_teams``) from its moment."""
+    return [f"Team {t} ist ab {WEEKDAYS_DE[moment.weekday()]} {fmt_date(moment.date())} "
+            f"{moment:%H:%M} Uhr wieder eingeplant (vorher abgemeldet)." for t in sorted(teams)]
 
 
 def _predecessor(store: Store, plan_id: str) -> str | None:
