@@ -140,9 +140,11 @@ def _name_ratio(typed: str, known: str) -> float:
     return best
 
 
+#: an umlaut as the fuzzy key writes it ("ae"), and as one letter
 _FOLD = re.compile(r"ae|oe|ue")
-_UMLAUT_DIGRAPH = _FOLD
 _ONE_LETTER = {"ae": "ä", "oe": "ö", "ue": "ü"}
+#: "ß" as typed: the key's "ss", or "sz"
+_SHARP_TYPED = re.compile(r"ss|sz")
 
 
 def _fold(fuzzy_key: str) -> str:
@@ -202,12 +204,9 @@ def _is_typing_error(typed: str, known: str) -> bool:
     sharp_typed = _SHARP_TYPED.sub("ß", typed)
     sharp_known = known.replace("ss", "ß")
     return min(_typo_distance(_fold(typed), _fold(known)),
-               _typo_distance(typed, _UMLAUT_DIGRAPH.sub(lambda m: _ONE_LETTER[m[0]], known)),
+               _typo_distance(typed, _FOLD.sub(lambda m: _ONE_LETTER[m[0]], known)),
                _typo_distance(_fold(sharp_typed), _fold(sharp_known)),
                ) <= limit
-
-
-_SHARP_TYPED = re.compile(r"ss|sz")
 
 
 def _typo_distance(a: str, b: str) -> int:

@@ -186,8 +186,7 @@ def _blockers(problem: Problem, routes: Sequence[Route], visit: Visit,
               reach: Sequence[Vehicle], index: dict[str, int], *,
               pinned: bool = True) -> list[str] | None:
     """The pinned visits (with ``pinned=False``: the planned visits with time windows or a
-    pin)
-    that take the visit's time on every team-day it could have: each one with the visit
+    pin) that take the visit's time on every team-day it could have: each one with the visit
     alone in the route fits in neither order. None when some team-day has no such visit
     (then no single other visit is the cause). Without ``pinned`` each is named with its
     priority against the visit's („höhere Priorität“), or as „fest eingeplant“."""
