@@ -223,6 +223,8 @@ _LEAD_PREPOSITIONS = frozenset(
     {"am", "im", "an", "auf", "aufm", "in", "zum", "zur", "zu", "beim", "bei", "hinter",
      "hinterm", "unter", "unterm", "vor", "vorm", "ueber", "ueberm", "neben", "zwischen"})
 _ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
+#: Titles a street name may lose at its start ("Ronge-Weg" for "Dr.-Ronge-Weg")
+_TITLES = frozenset({"dr.", "dr", "doktor", "prof.", "prof", "professor"})
 _WORD = re.compile(r"[0-9a-z]+\.?")
 #: an abbreviated word that is a street type ("Hauptstr.", "Markt-Pl."), or "St." (Sankt)
 _NOT_A_NAME_ABBR = re.compile(r"(?:[0-9a-z]*(?:str|pl)|st)\.")
@@ -230,9 +232,12 @@ _NOT_A_NAME_ABBR = re.compile(r"(?:[0-9a-z]*(?:str|pl)|st)\.")
 
 def _lead_stripped(words: list[str]) -> list[str]:
     """The words of a street name without a leading preposition and/or article ("Am",
-    "An der", "Unter den"); ``[]`` when it has none or nothing would be left."""
+    "An der", "Unter den") and without leading titles ("Dr.-Ronge-Weg", "Prof.-Dr.-…");
+    ``[]`` when it has none or nothing would be left."""
     i = 1 if words and words[0] in _LEAD_PREPOSITIONS else 0
     if i < len(words) and words[i] in _ARTICLES:
+        i += 1
+    while i < len(words) and words[i] in _TITLES:
         i += 1
     return words[i:] if 0 < i < len(words) else []
 
@@ -788,7 +793,9 @@ class AddressIndex:
         factor = 1.0
         clusters, rejected = self._clusters_for(q.street_key, q)
         if not clusters and not rejected:
-            words = q.street.replace("-", " ").split()
+            # words apart by spaces only: a hyphen joins them into one name
+            # ("Johannes-Brahms-Straße" is not the Brahmsstraße)
+            words = q.street.split()
             for k in range(1, min(4, len(words))):
                 tail = street_key(" ".join(words[k:]))
                 if len(tail) >= 4:
@@ -832,6 +839,13 @@ class AddressIndex:
                     ", nicht in "
                     f"{' '.join(p for p in (q.postcode, q.town) if p)}.",
                     prefer=rejected)
+            if hit := self._hyphen_tail(q):
+                cut, tail_clusters = hit
+                return self._unresolved(
+                    q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. Ähnlich: "
+                    f"„{self.clusters[tail_clusters[0]].name}“ (ohne „{_cut(cut)}“ am Anfang, "
+                    "vielleicht eine andere Straße); bitte prüfen, ob diese Straße gemeint ist.",
+                    prefer=tail_clusters)
             return self._unresolved(q, f"Straße „{_cut(q.street)}“ nicht gefunden.")
         pen_notes: list[str] = []
         for c in clusters:
@@ -860,6 +874,19 @@ class AddressIndex:
         if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED):
             return replace(found, doubt=True)
         return found
+
+    def _hyphen_tail(self, q: ParsedAddress) -> tuple[str, list[int]] | None:
+        """A street named by the end of a hyphenated name ("Brahmsstraße" for a typed
+        "Johannes-Brahms-Straße"): the words left out and the street's clusters. Never
+        found as the answer (another street may be meant), only offered first."""
+        parts = q.street.split("-")
+        for k in range(1, len(parts)):
+            tail = street_key("-".join(parts[k:]))
+            if len(tail) >= 4:
+                clusters, _ = self._clusters_for(tail, q)
+                if clusters:
+                    return "-".join(parts[:k]) + "-", clusters
+        return None
 
     def _with_number(self, q: ParsedAddress, clusters: list[int], factor: float,
                      notes: list[str]) -> GeocodeResult:
