@@ -279,6 +279,9 @@ def _short_form(typed: str, known: str) -> tuple[str, bool]:
     return "", False
 
 
+_SWAPPED = "zwei Buchstaben vertauscht"
+
+
 def _what_differs(typed: str, known: str) -> str:
     """German words for how a typed fuzzy key differs from a look-alike street's key that
     is no typing error of it (the reason of an unresolved row)."""
@@ -289,6 +292,8 @@ def _what_differs(typed: str, known: str) -> str:
     a, b = _fold(t_stem), _fold(k_stem)
     if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1:
         return "ein anderer Buchstabe"
+    if len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b) == 1:
+        return _SWAPPED
     if a[:1] != b[:1]:
         return "anderer Anfang"
     if len(a) < len(b) and _is_subsequence(a, b):
@@ -1179,6 +1184,17 @@ class AddressIndex:
             if cl:
                 kind = "typo" if _is_typing_error(qk, best_fk) else "other"
                 typo = (cl, float(best_score), self.clusters[cl[0]].name, kind)
+        if not (typo and typo[3] == "typo"):
+            # Two letters swapped in a short name ("Begrstraße") score lower than another
+            # letter ("Beerstraße") and too low to be found (a street the extract lacks
+            # may look like that too); of the look-alikes, the one that only has two
+            # letters swapped is offered first
+            typing = {fk for _, _, fk in scored
+                      if _is_typing_error(qk, fk) and _what_differs(qk, fk) == _SWAPPED}
+            if len(typing) == 1 and len(pool[fk := typing.pop()]) == 1:
+                cl = self._fitting(q, pool[fk][0])
+                if cl:
+                    typo = (cl, float(fuzz.ratio(qk, fk)), self.clusters[cl[0]].name, "other")
         if typo and typo[3] == "typo":
             # a typing error of a street with the typed type wins over the same name with
             # another type ("Bahnhofsstraße" is Bahnhofstraße, not Bahnhofsplatz), and over

@@ -654,6 +654,20 @@ def test_a_short_form_of_several_streets_is_not_guessed(bh: AddressIndex) -> Non
     assert _short_form("Dr.-Ronge-Weg", "Ronge-Weg")[0] == ""  # a title added is no short form
 
 
+@pytest.mark.parametrize("typed", ["Begrstraße 5, 91207 Lauf", "Bregstraße 5, 91207 Lauf"])
+def test_two_letters_swapped_in_a_short_name_offer_that_street_first(
+        lauf: AddressIndex, typed: str) -> None:
+    """Session 20's open list: „Begrstraße“ (Bergstraße with two letters swapped; its
+    four-letter name is too short to be found by a fuzzy score) offered the Beerstraße
+    first, since a doubled letter made it score higher. Not found (a street the extract
+    lacks can look like that too), but the street with the swap comes first, and the
+    reason says so."""
+    r = lauf.geocode(typed)
+    assert r.quality == "unresolved" and r.lon is None, r
+    assert r.suggestions[0].startswith("Bergstraße 5,"), r
+    assert "„Bergstraße“ (zwei Buchstaben vertauscht, vielleicht eine andere Straße)" in r.reason, r
+
+
 @pytest.mark.parametrize("which,typed,offered,cut", [
     ("lauf", "Johannes-Brahms-Straße 3, 91207 Lauf", "Brahmsstraße 3,", "Johannes-"),
     ("bh", "Heinrich-Dreher-Straße 3, 36251 Bad Hersfeld", "Dreherstraße 3,", "Heinrich-"),
