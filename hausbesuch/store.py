@@ -32,9 +32,9 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -720,6 +720,19 @@ def _client_values(c: Client) -> dict[str, Any]:
     }
 
 
+def keep_absent(values: dict[str, Any], row: Any, absent: Mapping[str, str],
+                kept: dict[str, int]) -> None:
+    """Take out of ``values`` (:func:`_client_values` of a listed client) the ``absent``
+    columns (stored column -> German label: the fields the list has no column for), so
+    that the known case ``row`` keeps what is stored there; ``kept`` counts per label the
+    cases whose stored value differs from the list's blank. One rule for every path that
+    loads a list (an import, :meth:`Store.upsert_clients`): a missing column keeps the
+    stored value, an empty cell in a column the list has empties it."""
+    for col, label in absent.items():
+        if values.pop(col) != getattr(row, col):
+            kept[label] = kept.get(label, 0) + 1
+
+
 def geocode_from(g: GeocodeRow) -> Geocode:
     """A stored geocode of a plan as the pages use it."""
     return Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat, quality=g.quality,
@@ -774,6 +787,9 @@ class UpsertResult:
     inserted: int
     updated: int
     unchanged: int
+    #: German label of a field the list has no column for -> how many known clients kept
+    #: a stored value there (see ``absent`` of :meth:`Store.upsert_clients`)
+    kept: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1262,18 +1278,23 @@ class Store:
     # ---- clients
 
     def upsert_clients(self, clients: Iterable[Client], city: str, *,
-                       actor: str = SYSTEM_ACTOR) -> UpsertResult:
+                       actor: str = SYSTEM_ACTOR,
+                       absent: Mapping[str, str] | None = None) -> UpsertResult:
         """Insert new clients and update known ones by (city, id); nothing is duplicated.
 
         ``updated_at`` changes only for clients whose data changed; ``last_listed_at`` is
         now for each (a list holds them). Each insert and update is audited (the changed
-        field names, never their values).
+        field names, never their values). ``absent``: the stored columns (-> German
+        label) of fields the clients' list has no column for
+        (:func:`hausbesuch.casework.service.absent_columns`); a known client keeps its
+        stored values there, as an import does (:func:`keep_absent`).
         """
         # in id order, the rows locked chunk by chunk as lock_clients does: the lock order
         # of an import, so that the two never wait for each other the other way round
         items = sorted(clients, key=lambda c: c.id)
         now = clock.now()
         inserted = updated = unchanged = 0
+        kept: dict[str, int] = {}
         with self.session() as s:
             for chunk_start in range(0, len(items), 500):
                 chunk = items[chunk_start : chunk_start + 500]
@@ -1298,6 +1319,7 @@ class Store:
                         self.audit(actor, "klient_neu", city=city, client_id=c.id, session=s)
                         continue
                     row.last_listed_at = now  # a list holds it (not a change of its data)
+                    keep_absent(values, row, absent or {}, kept)
                     if changed := [k for k, v in values.items() if getattr(row, k) != v]:
                         for k in changed:
                             setattr(row, k, values[k])
@@ -1307,7 +1329,9 @@ class Store:
                                    details={"felder": sorted(changed)}, session=s)
                     else:
                         unchanged += 1
-        return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged)
+        return UpsertResult(inserted=inserted, updated=updated, unchanged=unchanged,
+                            kept={label: kept[label] for label in (absent or {}).values()
+                                  if label in kept})
 
     def load_clients(self, city: str) -> list[Client]:
         """All stored clients of a city, ordered by id."""

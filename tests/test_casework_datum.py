@@ -252,3 +252,58 @@ def test_a_list_without_a_column_keeps_the_stored_values(tmp_path):
         changed = [(r["client_id"], r["details"]) for r in
                    store.audit_rows(action="klient_geaendert")]
     assert changed == [("N-1", {"felder": ["name"]})], changed
+
+
+def test_a_plan_of_a_list_without_a_column_keeps_the_stored_values(tmp_path, bad_hersfeld_pbf):
+    """The library path (``plan_week`` + ``store_result``, :meth:`Store.upsert_clients`)
+    stores a list as ``import`` does: a list without Name, Notiz or Sprache keeps the stored
+    values of known cases and says so; an empty cell in a column it has empties the value.
+    Before, it overwrote them all with empty values (a letter then had no name)."""
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week, store_result
+    from tests.planning_fixtures import START, real_addresses
+
+    (s1, n1, p1, t1), (s2, n2, p2, t2) = real_addresses(load_index(bad_hersfeld_pbf))[:2]
+    db = str(tmp_path / "bibliothek.sqlite")
+    ok("import", str(_write(tmp_path / "voll.csv", ["Kundennummer", "Name", "Straße",
+                                                    "Hausnummer", "PLZ", "Ort", "Notiz",
+                                                    "Sprache"], [
+        ["L-1", "Zwackel, Quirinella", s1, n1, p1, t1, "Hund", "Arabisch"],
+        ["L-2", "Bommel, Hartwig", s2, n2, p2, t2, "Hinterhaus", ""],
+    ])), *_common(db))
+    before = _rows(db)
+    profile = load_profile("bad-hersfeld")
+    options = PlanOptions(start=START, days=1, time_limit=1, seed=3, threads=1)
+
+    def plan(path: Path) -> list[str]:
+        result = plan_week(path, profile=profile, osm=bad_hersfeld_pbf, options=options)
+        store_result(result, profile, f"sqlite:///{db}")
+        return result.warnings
+
+    warnings = plan(_write(tmp_path / "knapp.csv", ["Kundennummer", "Straße", "Hausnummer",
+                                                    "PLZ", "Ort"], [
+        ["L-1", s1, n1, p1, t1], ["L-2", s2, n2, p2, t2],
+    ]))
+    after = _rows(db)
+    for cid in ("L-1", "L-2"):
+        for col in ("name", "notiz", "sprache"):
+            assert getattr(after[cid], col) == getattr(before[cid], col), (cid, col)
+    assert after["L-1"].name == "Zwackel, Quirinella" and after["L-2"].notiz == "Hinterhaus"
+    assert ("Die Liste hat keine Spalten „Name“, „Sprache“, „Notiz“: die gespeicherten "
+            "Angaben bleiben unverändert (Name bei 2 Fällen, Sprache bei 1 Fall, Notiz bei "
+            "2 Fällen)") in " ".join(warnings), warnings
+    with Store.open(db) as store:
+        assert store.audit_rows(action="klient_geaendert") == []
+    # a list with the column Notiz: its empty cell empties the stored note; Name stays
+    warnings = plan(_write(tmp_path / "notiz.csv", ["Kundennummer", "Straße", "Hausnummer",
+                                                    "PLZ", "Ort", "Notiz"], [
+        ["L-1", s1, n1, p1, t1, ""], ["L-2", s2, n2, p2, t2, "Hinterhaus"],
+    ]))
+    after = _rows(db)
+    assert after["L-1"].notiz is None and after["L-2"].notiz == "Hinterhaus"
+    assert after["L-1"].name == "Zwackel, Quirinella" and after["L-1"].sprache == '["Arabisch"]'
+    with Store.open(db) as store:
+        changed = [(r["client_id"], r["details"]) for r in
+                   store.audit_rows(action="klient_geaendert")]
+    assert changed == [("L-1", {"felder": ["notiz"]})], changed

@@ -70,6 +70,7 @@ from hausbesuch.store import (
     VisitRow,
     _client_from,
     audit_values,
+    keep_absent,
     lock_clients,
 )
 
@@ -191,6 +192,9 @@ class ImportResult:
     #: another address: (note without how to re-plan, plan id); :attr:`warnings` holds
     #: each with the command line (``replan_hint``), a web page says „Neu planen“
     moved_ahead: list[tuple[str, str]] = field(default_factory=list)
+    #: the stored columns (-> German label) of fields the list has no column for: a known
+    #: case keeps them as stored (:func:`absent_columns`)
+    absent_columns: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def replan_hint(text: str, plan_id: str) -> str:
@@ -984,6 +988,7 @@ class Casework:
         result.rejected.sort(key=lambda r: r.row)
         result.clients = valid
         absent = absent_columns(clist.columns)  # stored column -> label: kept as stored
+        result.absent_columns = absent
         kept: dict[str, int] = {}  # label -> how many known cases kept a stored value
         now = clock.now()
         city, actor = self.city, self.actor
@@ -1083,9 +1088,7 @@ class Casework:
                     erased_kept.append(key)
                     result.unchanged.append(c.id)
                     continue
-                for col, label in absent.items():  # a column the list lacks: kept
-                    if values.pop(col) != getattr(row, col):
-                        kept[label] = kept.get(label, 0) + 1
+                keep_absent(values, row, absent, kept)  # a column the list lacks: kept
                 changed = [k for k, v in values.items() if getattr(row, k) != v]
                 if changed == ["input_row"]:  # only moved in the list: not a change of data
                     updates.append({"input_row": c.row, "city": city, "client_id": key})

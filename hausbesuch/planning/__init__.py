@@ -66,12 +66,20 @@ def plan_week(
 def store_result(result: PlanResult, profile: Profile, db: str | os.PathLike[str] | None,
                  *, actor: str | None = None) -> str:
     """Store a plan made by :func:`plan_week` with its clients, case visits and the city's
-    districts in the database ``db``; return its id."""
+    districts in the database ``db``; return its id.
+
+    The clients are stored as an import stores them: a field the list has no column for
+    (``result.absent_columns``) keeps a known client's stored value, and a note in
+    ``result.warnings`` says so; an empty cell in a column the list has empties it."""
+    from hausbesuch.casework.service import kept_note
     from hausbesuch.store import SYSTEM_ACTOR, Store
 
     actor = actor or SYSTEM_ACTOR
     with Store.open(db) as store:
-        store.upsert_clients(result.plan.clients, city=profile.name, actor=actor)
+        upserted = store.upsert_clients(result.plan.clients, city=profile.name, actor=actor,
+                                        absent=result.absent_columns)
+        if upserted.kept:
+            result.warnings.append(kept_note(upserted.kept))
         d = result.districts
         store.save_districts(profile.name, zip(d.names, d.geometries, strict=True),
                              source=d.source, actor=actor)

@@ -84,6 +84,9 @@ class PlanResult:
     #: (client id, start) -> estimated chance of contact and why, per planned visit
     #: (hausbesuch.athome.plan_chances)
     chances: dict[Any, Any] = field(default_factory=dict)
+    #: the stored columns (-> German label) of fields the client list has no column for:
+    #: :func:`~hausbesuch.planning.store_result` keeps the stored values of known clients
+    absent_columns: dict[str, str] = field(default_factory=dict)
 
 
 def noop_progress(stage: str, fraction: float) -> None:  # pragma: no cover - default callback

@@ -688,6 +688,7 @@ def _plan_span(
         rejected=rejected, clients=snapshot, geocodes=geocodes, params=params, store=store,
         overrides=absent)
     result.chances = athome.plan_chances(store, profile, result.plan)
+    result.absent_columns = dict(imported.absent_columns) if imported else {}
     say("Plan speichern", 0.95)
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, unchanged_since=marker)
