@@ -1068,22 +1068,32 @@ def _replan(
     # work; review 20 #1: a re-plan from an earlier day put a team taken out for a later
     # day back to work): team-day -> when it went, and the version that took it out; those
     # named now go at this moment. Days before the moment's are history.
-    out_since = {(t, d): w for (t, d), w in _removed_earlier(store, old).items()
-                 if t in ids and moment.date() <= d < span_end.date()}
+    # Each absence is a span of time (review 21: a return counted for its whole day, so a
+    # re-plan from before it forgot the absence): team-day -> [(from, version, back at or
+    # None: the rest of the day)], every day of the plan (a re-plan from an earlier moment
+    # needs them); those in force at or after the moment are planned around.
+    spells = {k: list(w) for k, w in _removed_earlier(store, old).items() if k[0] in ids}
+    carried = _in_force(spells, moment, span_end.date())
     # a team back at work (it was taken out by mistake, or came back): from the moment on
     # (the moment's day only: a removal of a later day stays until a re-plan from that
-    # day brings the team back, review 20c #2)
-    back_of = {k: w for k, w in out_since.items()
-               if k[0] in set(with_teams) and k[1] == moment.date()}
-    out_since = {k: w for k, w in out_since.items() if k not in back_of}
-    if missing := sorted(set(with_teams) - {t for t, _ in back_of}):
+    # day brings the team back, review 20c #2); a removal after the moment is called off
+    back_of = {t for t in with_teams if (t, moment.date()) in carried}
+    if missing := sorted(set(with_teams) - back_of):
         raise UserError(f"--with-team: Team „{missing[0]}“ ist am {moment:%d.%m.%Y} in Plan "
                         f"{plan_id} nicht abgemeldet (eine Abmeldung eines späteren Tages "
                         "hebt eine Neuplanung ab jenem Tag auf).")
-    carried = dict(out_since)
-    for t in without_teams:
-        if (t, moment.date()) not in out_since or moment < out_since[(t, moment.date())][0]:
-            out_since[(t, moment.date())] = (moment, old.version + 1)
+    for t in back_of:
+        key = (t, moment.date())
+        spells[key] = [(at, v, back if back is not None and back <= moment else moment)
+                       for at, v, back in spells[key] if at < moment]
+    for t in without_teams:  # out from the moment (or since it went, if out then) on
+        key = (t, moment.date())
+        now_out = [w for w in spells.get(key, []) if w[0] <= moment
+                   and (w[2] is None or w[2] > moment)]
+        spells[key] = [w for w in spells.get(key, []) if w[0] < moment and w not in now_out] \
+            + ([(w[0], w[1], None) for w in now_out] or [(moment, old.version + 1, None)])
+    spells = {k: sorted(w) for k, w in spells.items() if w}
+    out_since = _in_force(spells, moment, span_end.date())
     kept: dict[tuple[str, date], TeamDayRoute] = {}
     overrides: dict[tuple[str, int], ShiftOverride] = {}
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
@@ -1102,7 +1112,7 @@ def _replan(
         # (a team taken out later that day by the version re-planned keeps its visits
         # until then: a re-plan from an earlier moment does not take them away)
         gone = out_since.get((r.team_id, r.day))
-        cut = max(moment, gone[0]) if gone is not None and r.day == moment.date() else moment
+        cut = max(moment, gone[0][0]) if gone and r.day == moment.date() else moment
         head = [st for st in r.stops if st.start < cut and st.visit_id not in called_off]
         go = [st for st in r.stops if st.start >= cut and st.visit_id not in recorded
               and st.visit_id not in called_off]
@@ -1132,26 +1142,31 @@ def _replan(
             before = kept.get((t.id, d))
             if (t.id, k) in absent:
                 continue  # (its own override, with its reason)
-            gone = out_since.get((t.id, d))
-            if k == day_index and gone is not None:
+            gone = out_since.get((t.id, d), [])
+            if k == day_index and gone and gone[0][2] is None:
                 overrides[(t.id, k)] = ShiftOverride(
                     removed=True, why=f"fällt am {WEEKDAYS_DE[d.weekday()]} {fmt_date(d)} "
-                    f"ab {gone[0]:%H:%M} Uhr aus (Neuplanung)")
+                    f"ab {gone[0][0]:%H:%M} Uhr aus (Neuplanung)")
                 continue
             midnight = datetime.combine(d, datetime.min.time())
+            resume = moment
+            if k == day_index and gone:  # out for a while (its visits before then kept):
+                resume = max(moment, gone[0][2] or moment)  # it starts again on its return
+                gone = gone[1:]
             ov: ShiftOverride | None = None
             if before is not None and before.stops:
                 last = before.stops[-1]
-                start_s = max(moment, last.end) - midnight
+                start_s = max(resume, last.end) - midnight
                 ov = ShiftOverride(place=(last.lon, last.lat),
                                    start_s=int(start_s.total_seconds()),
                                    lunch=before.lunch is None)
             elif k == day_index:
-                start_s = moment - midnight
+                start_s = resume - midnight
                 ov = ShiftOverride(start_s=int(start_s.total_seconds()))
-            if gone is not None:  # a later day: it works until it goes, back at its end
+            if gone:  # it works until it goes, back at its end (a later day: until it
+                # first goes; its return is planned by a re-plan from that day)
                 ov = replace(ov or ShiftOverride(),
-                             end_s=int((gone[0] - midnight).total_seconds()))
+                             end_s=int((gone[0][0] - midnight).total_seconds()))
             if ov is not None:
                 overrides[(t.id, k)] = ov
     overrides.update(absent)
@@ -1277,9 +1292,10 @@ def _replan(
     # too: the next re-plan reads them here (:func:`_removed_earlier`)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
                   without_teams=sorted({t for t, _ in out_since}),
-                  removed_teams=[{"team": t, "ab": at.isoformat(timespec="minutes"),
-                                  "version": v}
-                                 for (t, _), (at, v) in sorted(out_since.items())],
+                  removed_teams=_spell_rows(out_since),
+                  # every absence of the plan's days, also those before the moment and
+                  # those over: a re-plan from an earlier moment needs them
+                  teams_out_spans=_spell_rows(spells),
                   returned_teams=[{"team": t, "ab": moment.isoformat(timespec="minutes")}
                                   for t in sorted(set(with_teams))])
     # the notes of holidays (of this version's profile: ``--city`` may name another
@@ -1287,9 +1303,9 @@ def _replan(
     params["warnings"] = [w for w in params.get("warnings") or []
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
-                           + _still_out_notes({k: w for k, w in carried.items()
-                                               if out_since[k] == w})
-                           + _back_notes({t for t, _ in back_of}, moment)
+                           + _still_out_notes({(k, w) for k, ws in carried.items()
+                                               for w in ws if w in out_since.get(k, [])})
+                           + _back_notes(back_of, moment)
                            + pin_notes
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
@@ -1435,7 +1451,26 @@ def _kept_part(old: Plan, moment: datetime,
             "uebernommene_touren": routes}
 
 
-def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[datetime, int]]:
+Spells = dict[tuple[str, date], list[tuple[datetime, int, datetime | None]]]
+
+
+def _in_force(spells: Spells, moment: datetime, end: date) -> Spells:
+    """The absences of ``spells`` a re-plan from ``moment`` plans around: those of the
+    moment's day and later days (before ``end``) not over at the moment."""
+    out = {k: [w for w in ws if w[2] is None or w[2] > moment] for k, ws in spells.items()
+           if moment.date() <= k[1] < end}
+    return {k: ws for k, ws in out.items() if ws}
+
+
+def _spell_rows(spells: Spells) -> list[dict[str, Any]]:
+    """``spells`` as a plan's params store them (``bis``: back at, when not the rest of the
+    day)."""
+    return [{"team": t, "ab": at.isoformat(timespec="minutes"), "version": v,
+             **({"bis": back.isoformat(timespec="minutes")} if back is not None else {})}
+            for (t, _), ws in sorted(spells.items()) for at, v, back in ws]
+
+
+def _removed_earlier(store: Store, old: Plan) -> Spells:
     """The team-days that re-plans up to ``old`` took a team out of for the rest of the
     day: (team, day) -> (the moment it went, the version that took it out); the earliest
     when two did. Follows the whole chain of predecessors up to the first plan, whatever
@@ -1444,7 +1479,10 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
     each with when the team went): a version stored before this fix held only those of
     its moment's day, and one from a later day than the new moment dropped those before
     its own day. Versions made before that set was stored name only the teams taken out by
-    themselves, at their moment (``without_teams``)."""
+    themselves, at their moment (``without_teams``). A version that stored every absence
+    of the plan's days, each a span of time (``teams_out_spans``: from, version, back at or
+    the rest of the day), is read alone: it holds what the versions before it knew
+    (review 21: a return counted for its whole day)."""
     from hausbesuch.store import PlanRow
 
     out: dict[tuple[str, date], tuple[datetime, int]] = {}
@@ -1464,6 +1502,17 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
                 at = datetime.fromisoformat(params.get("replan_from") or "")
             except ValueError:
                 break  # the first plan
+            if "teams_out_spans" in params:
+                spells: Spells = {}
+                for w in params["teams_out_spans"]:
+                    at = datetime.fromisoformat(w["ab"])
+                    if (w["team"], at.date()) not in back:
+                        spells.setdefault((w["team"], at.date()), []).append(
+                            (at, int(w["version"]),
+                             datetime.fromisoformat(w["bis"]) if w.get("bis") else None))
+                for key, (at, v) in out.items():  # (newer versions without the set)
+                    spells[key] = [w for w in spells.get(key, []) if w[0] < at] + [(at, v, None)]
+                return {k: sorted(ws) for k, ws in spells.items()}
             for w in params.get("returned_teams") or []:
                 back.add((w["team"], datetime.fromisoformat(w["ab"]).date()))
             if "removed_teams" in params:  # its whole set, each team with when it went
@@ -1483,15 +1532,19 @@ def _removed_earlier(store: Store, old: Plan) -> dict[tuple[str, date], tuple[da
             except ValueError:
                 break
             version, before = row.version, row.predecessor_id
-    return out
+    return {k: [(at, v, None)] for k, (at, v) in out.items()}
 
 
-def _still_out_notes(carried: Mapping[tuple[str, date], tuple[datetime, int]]) -> list[str]:
-    """The notes of the teams an earlier re-plan took out for the rest of a day (the
-    moment's or a later one): they stay out."""
+def _still_out_notes(
+        carried: Iterable[tuple[tuple[str, date], tuple[datetime, int, datetime | None]]]
+) -> list[str]:
+    """The notes of the teams an earlier re-plan took out for the rest of a day, or until
+    they came back (the moment's day or a later one): they stay out."""
     return [f"Team {t} bleibt für den Rest des {WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())} "
-            f"abgemeldet (seit {at:%H:%M} Uhr, Neuplanung Version {v})."
-            for (t, _), (at, v) in sorted(carried.items(), key=lambda kv: (kv[1][0], kv[0]))]
+            f"abgemeldet (seit {at:%H:%M} Uhr, Neuplanung Version {v})." if back is None else
+            f"Team {t} ist am {WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())} von "
+            f"{at:%H:%M} bis {back:%H:%M} Uhr abgemeldet (Neuplanung Version {v})."
+            for (t, _), (at, v, back) in sorted(carried, key=lambda kv: (kv[1][0], kv[0]))]
 
 
 def _back_notes(teams: Iterable[str], moment: datetime) -> list[str]:
