@@ -1,0 +1,163 @@
+"""The stop numbers of one team-day agree on every view: the worker's phone page, the
+plan view's map, and the files of the plan (print sheet, route map, GPX; ``dateien.zip``,
+what ``hausbesuch show`` writes), so that „Stopp 4“ on the phone is „4“ on the sheet.
+
+The rule: a visit called off (``entfallen``: a cancellation letter, a re-plan) has no
+number anywhere (✕) and the stops still to visit are numbered 1, 2, … without a gap. A
+case closed since the plan (or erased) whose visit was not called off keeps its number
+everywhere; the phone shows that number struck through, with „Besuch entfällt“ (before:
+the phone showed ✕ and left a gap, 1, ✕, 3, while sheet, map and GPX said 1, 2, 3).
+
+Over real HTTP against the planned Bad Hersfeld week of :mod:`tests.test_web`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from hausbesuch.gpx import GPX_NS
+from tests import test_web
+from tests.test_web import _current_plan, _outcomes
+from tests.test_worker_cache import _link
+from tests.web_fixtures import PASSWORD, Site
+
+site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+
+
+def _long_route(site: Site):  # noqa: ANN202
+    """A team-day with at least four stops, none called off, no outcome recorded."""
+    plan = _current_plan(site)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    return plan, next(r for r in plan.routes
+                      if len(r.stops) >= 4 and not any(s.called_off for s in r.stops)
+                      and len({s.client_id for s in r.stops}) == len(r.stops)
+                      and all((s.client_id, r.day) not in done for s in r.stops))
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def _phone_numbers(page: str) -> dict[str, str]:
+    """Kundennummer -> the number the phone shows („✕“ for none)."""
+    out = {}
+    for item in page.split('<li class="stop')[1:]:
+        cid = html.unescape(re.search(r'data-kunde="([^"]+)"', item)[1])
+        num = re.search(r'<span class="num"[^>]*>(.*?)</span>', item, re.S)[1]
+        out[cid] = _text(num)
+    return out
+
+
+def _sheet_numbers(page: str) -> dict[str, str]:
+    rows = re.findall(r'<td class="nr">([^<]*)</td>.*?<td class="kunde"><strong>([^<]+)'
+                      r'</strong>', page, re.S)
+    return {html.unescape(cid): nr for nr, cid in rows}
+
+
+def _gpx_numbers(text: str) -> dict[str, str]:
+    root = ET.fromstring(text.encode())
+    out = {}
+    for w in root.findall("g:wpt", {"g": GPX_NS}):
+        name = w.findtext("g:name", namespaces={"g": GPX_NS})
+        m = re.fullmatch(r"(\d\d|ENTFÄLLT) (.+)", name or "")
+        if m:
+            out[m[2]] = "✕" if m[1] == "ENTFÄLLT" else str(int(m[1]))
+    return out
+
+
+def _map_numbers(page: str, ids: list[str]) -> dict[str, str]:
+    """From the route map's popups: „<b>3. K-1</b>“, or „<b>✕ K-1</b>“ (called off)."""
+    out = {}
+    for cid in ids:
+        m = re.search(rf"<b>(\d+\.|✕) {re.escape(html.escape(cid))}</b>", page)
+        if m:
+            out[cid] = m[1].rstrip(".")
+    return out
+
+
+def test_phone_sheet_map_and_gpx_number_the_stops_alike(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from datetime import datetime
+
+    from hausbesuch import clock
+    from hausbesuch.store import CaseVisitRow, ClientRow
+    from hausbesuch.web import casework_api
+
+    plan, route = _long_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    ids = [s.client_id for s in route.stops]
+    off, closed = route.stops[1], route.stops[2]
+    work = casework_api.casework(site.store, site.app.state.web.profile(test_web.CITY),
+                                 "kora")
+    try:
+        with site.store.session() as s:  # called off, as a cancellation letter does it
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(status="entfallen", updated_at=datetime.now()))
+        work.set_status(closed.client_id, "abgeschlossen", "Umzug")  # closed, not called off
+
+        _, _, url = _link(site, route)
+        page = httpx.get(url, timeout=60).text
+        phone = _phone_numbers(page)
+        from tests.web_fixtures import logged_in
+
+        assert PASSWORD
+        with logged_in(site.url, "kora") as kora:
+            r = kora.get(f"/plaene/{plan.id}/dateien.zip")
+            assert r.status_code == 200, r.text[:300]
+            view = kora.get(f"/plaene/{plan.id}").text
+        files = zipfile.ZipFile(io.BytesIO(r.content))
+        names = files.namelist()
+
+        def read(kind: str) -> str:
+            name = next(n for n in names if n.startswith(kind + "/") and route.slug in n)
+            return files.read(name).decode()
+
+        sheet = _sheet_numbers(read("druck"))
+        gpx = _gpx_numbers(read("gpx"))
+        rmap = _map_numbers(read("karten"), ids)
+        data = json.loads(html.unescape(re.search(
+            r'<script type="application/json" id="plandaten">(.*?)</script>', view, re.S)[1]))
+        day = next(x for x in data["routes"]
+                   if x["team"] == route.team_id and x["day"] == route.day.isoformat())
+        overview = {st[3]: "✕" if st[4] else str(st[2]) for st in day["stops"]}
+
+        # the rule: the called-off visit has no number, the others run on without a gap;
+        # the case closed since keeps its number (the phone strikes it through)
+        want = {}
+        n = 0
+        for st in route.stops:
+            if st is off:
+                want[st.client_id] = "✕"
+            else:
+                n += 1
+                want[st.client_id] = str(n)
+        assert sheet == want, sheet
+        assert gpx == want, gpx
+        assert rmap == want, rmap
+        assert overview == want, overview
+        assert phone == want, phone  # before: the closed case's stop showed ✕ (a gap)
+
+        # on the phone: the closed case's number is struck through, the stop says why
+        item = page.split(f'id="stopp-{closed.client_id}"', 1)[1].split("</li>", 1)[0]
+        assert re.search(r'<span class="num"[^>]*><s>\d+</s></span>', item), item
+        assert "Besuch entfällt – nicht hingehen." in _text(item)
+        assert "Entfällt: Stopp " + want[closed.client_id] in _text(item)
+        assert "outcome-form" not in item
+        # the called-off one: no number, no form
+        item = page.split(f'data-kunde="{off.client_id}"', 1)[1].split("</li>", 1)[0]
+        assert "✕" in item and "outcome-form" not in item
+    finally:
+        with site.store.session() as s:  # the shared week as it was for the other tests
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(status="geplant"))
+            row = s.get(ClientRow, {"city": test_web.CITY, "client_id": closed.client_id})
+            row.status = "offen"
