@@ -280,6 +280,7 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
         # the visit has an outcome already (the phone's own first tap, sent before this
         # one; a colleague's): that is the answer, not "closed" or "record it again"
         known = _recorded_outcome(web, link, route, kundennummer)
+        extra: dict[str, str] = {}
         if known is not None:
             if _same_statement(known, ergebnis, termin_datum, termin_zeit, notiz):
                 # a second tap of the same button (queued twice): it is recorded
@@ -290,8 +291,12 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             label = OUTCOME_LABELS.get(known["result"], known["result"])
             message = f"Schon erfasst: „{label}“. Eine Änderung bitte der Koordination melden."
             field = "erfasst"
-        if wants_json:  # "feld": the input the refusal is about (the page marks it)
-            return JSONResponse({"fehler": message, "feld": field}, status_code=400)
+            extra = {"erfasst": label}
+        if wants_json:  # "feld": the input the refusal is about (the page marks it);
+            # "erfasst": the outcome recorded (the page tells its own first tap from a
+            # colleague's: a correction tapped while the first was on its way)
+            return JSONResponse({"fehler": message, "feld": field, **extra},
+                                status_code=400)
         raise HTTPException(status_code=400, detail=message) from None
     # an appointment for a day of a stored plan that lacks it: only a re-plan of that
     # plan plans it; the phone says so (no command line: the coordination re-plans)

@@ -332,6 +332,40 @@
     });
   }
 
+  // a recorded outcome is changed by the coordination only (the server's rule)
+  var CORRECTION_RULE = "Ein gespeichertes Ergebnis ändert nur die Koordination: die " +
+    "Korrektur bitte dort melden.";
+  // was ``label`` (the outcome the server has recorded for the stop of ``item``) sent from
+  // this phone: remembered as sent, or the outcome ``item`` replaced after its sending
+  // failed (its answer may have been lost on the way back)
+  function ownOutcome(item, label) {
+    var kunde = item.fields.kundennummer;
+    return item.replaces === label || sentList().some(function (x) {
+      return x.kundennummer === kunde && x.label === label;
+    });
+  }
+  // the outcome ``item`` could not be sent (no signal): a correction of the same stop
+  // tapped while it was on its way replaces it, as it replaces one still waiting (the
+  // last tap is what the worker means); its note goes with it when the correction has none
+  function supersede(item) {
+    var q = load(), at = -1, later = null;
+    q.forEach(function (x, i) {
+      if (sameKey(x, item)) at = i;
+      else if (at >= 0 && !later && waiting(x) &&
+               x.fields.kundennummer === item.fields.kundennummer) later = x;
+    });
+    if (at < 0 || !later) return;
+    var first = q[at];
+    if (!later.fields.notiz && first.fields.notiz) later.fields.notiz = first.fields.notiz;
+    later.replaces = first.label;
+    q = q.filter(function (x) { return x !== first && !sameKey(x, later); });
+    q.splice(at, 0, later);
+    save(q);
+    show(item.fields.kundennummer, "Geändert: " + later.label + " statt „" + first.label +
+      "“ (" + later.fields.zeit.slice(11) + " Uhr), wird gesendet, sobald Netz da ist.",
+      "pending");
+  }
+
   function flush() {
     if (sending) return;
     var q = load().filter(function (x) { return !x.blocked && !x.refused; });
@@ -373,6 +407,12 @@
           // again by itself, but kept with its note until corrected or discarded
           var reason = data.fehler || ("Fehler " + resp.status + ".");
           var field = data.feld || null;  // e.g. "termin": an appointment the teams cannot keep
+          // recorded already, and it is what this phone sent for the stop (a correction
+          // tapped while the first was on its way, or after): not a colleague's outcome
+          if (field === "erfasst" && data.erfasst && ownOutcome(item, data.erfasst)) {
+            reason = "Gespeichert ist „" + data.erfasst + "“ (von diesem Telefon gesendet). " +
+              CORRECTION_RULE;
+          }
           save(load().map(function (x) {
             if (sameKey(x, item)) { x.refused = reason; x.refusedField = field; }
             return x;
@@ -385,7 +425,11 @@
         }
         sending = false; sendingKey = null; status(); flush();
       });
-    }).catch(function () { sending = false; sendingKey = null; status(); });
+    }).catch(function () {
+      sending = false; sendingKey = null;
+      supersede(item);
+      status();
+    });
   }
 
   // before the team-day the server refuses outcomes: say so before anything is queued
@@ -490,6 +534,13 @@
       // the worker means (a correction, or the same button twice), one outcome per stop
       // (QA 20b #3); its note stays when the new tap brings none
       var q = load(), before = null, at = -1;
+      // this stop's outcome on its way to the server right now: the correction waits
+      // for its answer (one outcome at a time goes out)
+      var inflight = null;
+      q.forEach(function (x) {
+        if (x.fields.schluessel === sendingKey &&
+            x.fields.kundennummer === fields.kundennummer) inflight = x;
+      });
       q = q.filter(function (x, i) {
         var same = waiting(x) && x.fields.kundennummer === fields.kundennummer;
         if (same) { before = x; if (at < 0) at = i; }
@@ -500,7 +551,12 @@
       if (at < 0) q.push(entry); else q.splice(at, 0, entry);
       save(q);
       var when = " (" + fields.zeit.slice(11) + " Uhr), ";
-      if (before && before.label !== label) {
+      if (inflight && inflight.label !== label) {
+        // the first may be stored by now: then only the coordination changes it
+        show(fields.kundennummer, "„" + inflight.label + "“ wird gerade gesendet; die " +
+          "Korrektur „" + label + "“ folgt danach. Ist „" + inflight.label + "“ schon " +
+          "gespeichert, ändert es nur die Koordination.", "pending");
+      } else if (before && before.label !== label) {
         show(fields.kundennummer, "Geändert: " + label + " statt „" + before.label + "“" +
           when + (navigator.onLine ? "wird gesendet …"
             : "wird gesendet, sobald Netz da ist."), "pending");
