@@ -19,6 +19,9 @@ import json
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,9 +31,10 @@ from hausbesuch.gpx import GPX_NS
 from tests import test_web
 from tests.test_web import _current_plan, _outcomes
 from tests.test_worker_cache import _link
-from tests.web_fixtures import PASSWORD, Site
+from tests.web_fixtures import Site, logged_in
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+SHOTS = Path("/tmp/shots21")
 
 
 def _long_route(site: Site):  # noqa: ANN202
@@ -84,32 +88,43 @@ def _map_numbers(page: str, ids: list[str]) -> dict[str, str]:
     return out
 
 
-def test_phone_sheet_map_and_gpx_number_the_stops_alike(
-        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from datetime import datetime
-
-    from hausbesuch import clock
+@contextmanager
+def _one_off_one_closed(site: Site, route):  # noqa: ANN001, ANN202
+    """The route's second visit called off (as a cancellation letter does it), the third
+    one's case closed without a call-off; as it was afterwards (the shared week)."""
     from hausbesuch.store import CaseVisitRow, ClientRow
     from hausbesuch.web import casework_api
 
-    plan, route = _long_route(site)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    ids = [s.client_id for s in route.stops]
     off, closed = route.stops[1], route.stops[2]
     work = casework_api.casework(site.store, site.app.state.web.profile(test_web.CITY),
                                  "kora")
     try:
-        with site.store.session() as s:  # called off, as a cancellation letter does it
+        with site.store.session() as s:
             s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
                       .values(status="entfallen", updated_at=datetime.now()))
-        work.set_status(closed.client_id, "abgeschlossen", "Umzug")  # closed, not called off
+        work.set_status(closed.client_id, "abgeschlossen", "Umzug")
+        yield off, closed
+    finally:
+        with site.store.session() as s:
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
+                      .values(status="geplant"))
+            row = s.get(ClientRow, {"city": test_web.CITY, "client_id": closed.client_id})
+            row.status = "offen"
 
+
+def test_phone_sheet_map_and_gpx_number_the_stops_alike(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """One visit called off, one case closed: phone, plan view map, print sheet, route map
+    and GPX of the team-day give every stop the same number (✕ for the called-off one)."""
+    from hausbesuch import clock
+
+    plan, route = _long_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    ids = [s.client_id for s in route.stops]
+    with _one_off_one_closed(site, route) as (off, closed):
         _, _, url = _link(site, route)
         page = httpx.get(url, timeout=60).text
         phone = _phone_numbers(page)
-        from tests.web_fixtures import logged_in
-
-        assert PASSWORD
         with logged_in(site.url, "kora") as kora:
             r = kora.get(f"/plaene/{plan.id}/dateien.zip")
             assert r.status_code == 200, r.text[:300]
@@ -155,9 +170,34 @@ def test_phone_sheet_map_and_gpx_number_the_stops_alike(
         # the called-off one: no number, no form
         item = page.split(f'data-kunde="{off.client_id}"', 1)[1].split("</li>", 1)[0]
         assert "✕" in item and "outcome-form" not in item
-    finally:
-        with site.store.session() as s:  # the shared week as it was for the other tests
-            s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id == off.visit_id)
-                      .values(status="geplant"))
-            row = s.get(ClientRow, {"city": test_web.CITY, "client_id": closed.client_id})
-            row.status = "offen"
+
+
+@pytest.mark.browser
+def test_the_phone_strikes_the_number_of_a_closed_case_through(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Seen in Chromium at 390 px: the closed case's stop shows its number struck through,
+    read as „Entfällt: Stopp 2“; the called-off one ✕; the next stop „3“."""
+    from datetime import time as dtime
+
+    from hausbesuch import clock
+    from tests.browser import ax_node
+    from tests.test_web_enter import _worker_page
+    from tests.test_worker_cache import _browser
+
+    _plan, route = _long_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    with _one_off_one_closed(site, route) as (off, closed), _browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(9, 0))
+        item = page.locator(f"#stopp-{closed.client_id}")
+        assert item.locator(".num s").inner_text() == "2"
+        assert item.locator(".num").evaluate(
+            "e => getComputedStyle(e.querySelector('s')).textDecorationLine") == "line-through"
+        head = ax_node(page, f"#stopp-{closed.client_id} h2")
+        assert head["name"].startswith("Entfällt: Stopp 2 ·"), head
+        nums = page.locator("li.stop h2 .num").all_inner_texts()
+        assert nums[:4] == ["1", "✕", "2", "3"], nums
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("li.stop").nth(1).scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "nummern-entfaellt.png"))
+        assert errors == []
+        ctx.close()
