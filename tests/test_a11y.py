@@ -129,7 +129,8 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         date1.fill("")
         stop1.locator("input[name=termin_zeit]").fill("")
         stop1.locator("button[value=angetroffen]").click()
-        _wait_state(page, 1, "Schon erfasst: „Termin vereinbart“")
+        # (the phone's own outcome: said as such, with the rule)
+        _wait_state(page, 1, "Gespeichert ist „Termin vereinbart“ (von diesem Telefon")
         assert ax_node(page, state1)["live"] == "assertive"
         assert stop1.locator("[aria-invalid]").count() == 0  # the emptied fields: unmarked
 

@@ -881,7 +881,7 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
                    data={**data, "schluessel": "einmal-4", "ergebnis": "angetroffen"})
     assert r.status_code == 400 and r.json() == {
         "fehler": "Schon erfasst: „Nicht angetroffen“. Eine Änderung bitte der Koordination "
-                  "melden.", "feld": "erfasst"}, r.text
+                  "melden.", "feld": "erfasst", "erfasst": "Nicht angetroffen"}, r.text
     # the same statement under another key (a button tapped twice): it is recorded
     for extra in ({}, {"notiz": ""}):
         r = httpx.post(site.url + f"/w/{token}/ergebnis", headers=hdr,
@@ -1803,7 +1803,8 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
     last tap wins: a correction, or the same button twice), one waiting outcome per stop;
     online the server stores the second and the stop shows it sent, never „nicht
     angenommen“. A queue kept from before holding two outcomes of one stop sends the last.
-    A tap after the first was sent: „Schon erfasst: …“ (not „neu erfassen“, not the case
+    A tap after the first was sent: „Gespeichert ist „…“ (von diesem Telefon gesendet)“
+    with the rule that only the coordination changes it (not „neu erfassen“, not the case
     its own outcome closed), and the same button again shows as sent."""
     from zoneinfo import ZoneInfo
 
@@ -1898,13 +1899,14 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
             stop(a).screenshot(path=str(Path(shots) / "2-online-uebermittelt.png"))
 
         # a tap after the first was sent (its own „verweigert“ closed the case): the
-        # server names what is recorded; the phone does not ask to record it again
+        # server names what is recorded, the phone says it sent that one itself and that
+        # only the coordination changes it; it does not ask to record it again
         stop(b).locator("button[value=angetroffen]").click()
         page.wait_for_function(empty_js.replace(".length === 0",
                                                 ".some(x => x.refused)"), timeout=30_000)
         text = stop(b).locator("[data-state]").inner_text()
-        assert ("Schon erfasst: „Verweigert“. Eine Änderung bitte der Koordination melden."
-                in text), text
+        assert ("Gespeichert ist „Verweigert“ (von diesem Telefon gesendet). Ein "
+                "gespeichertes Ergebnis ändert nur die Koordination" in text), text
         assert "neu erfassen" not in text and "abgeschlossen" not in text
         assert page.inner_text("#warteschlange") == (
             "1 Änderung nicht übernommen: bitte der Koordination melden.")
