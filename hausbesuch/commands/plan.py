@@ -121,8 +121,7 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
         f"{(out / 'index.html').resolve()}",
         f"Bericht: {(out / 'report.csv').resolve()}",
     ]
-    # the plan's notes, as the overview page shows them ("Hinweise"; the web plan view shows
-    # the warnings without the visits outside their windows: its overview has no clients)
+    # the plan's notes, as the overview page and the web plan view show them ("Hinweise")
     from hausbesuch.planning.report import plan_notes
 
     lines += [f"Hinweis: {w}" for w in plan_notes(plan)]

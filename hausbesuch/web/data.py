@@ -8,9 +8,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from hausbesuch.plandata import Geocode, Plan, TeamDayRoute
+from hausbesuch.plandata import Client, Geocode, Plan, TeamDayRoute
 from hausbesuch.store import (
     GeocodeRow,
+    PlanClientRow,
     PlanRow,
     RouteRow,
     Store,
@@ -51,6 +52,19 @@ def route_geocodes(store: Store, plan_id: str, route: TeamDayRoute) -> dict[str,
         return {g.client_id: geocode_from(g)
                 for g in s.scalars(select(GeocodeRow).where(GeocodeRow.plan_id == plan_id,
                                                             GeocodeRow.client_id.in_(ids)))}
+
+
+def window_clients(store: Store, plan_id: str) -> list[Client]:
+    """The clients of a plan's snapshot that have a ``Zeitfenster`` of their own (what
+    :func:`hausbesuch.planning.report.plan_notes` needs to name a visit at an agreed time
+    outside them), not the whole snapshot the plan view does without."""
+    from hausbesuch.store import _client_from
+
+    with store.session() as s:
+        return [_client_from(r) for r in s.scalars(
+            select(PlanClientRow).where(PlanClientRow.plan_id == plan_id,
+                                        PlanClientRow.zeitfenster.not_in(("", "[]")))
+            .order_by(PlanClientRow.seq))]
 
 
 def plan_legs(store: Store, plan_id: str) -> dict[tuple[str, date], list[list[list[float]]]]:

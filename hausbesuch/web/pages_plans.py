@@ -38,6 +38,7 @@ from hausbesuch.web.app import (
     own_id,
     render,
     session_cookie,
+    web_reason,
 )
 from hausbesuch.web.auth import User, audit_refused, check_city, lookup_session, require_user
 from hausbesuch.web.data import (
@@ -46,6 +47,7 @@ from hausbesuch.web.data import (
     plan_legs,
     plan_overview,
     replaced_by,
+    window_clients,
 )
 from hausbesuch.web.forms import form_date, form_moment
 from hausbesuch.web.links import (
@@ -376,6 +378,29 @@ class _Refused(UserError):
         self.field = field
 
 
+#: The command-line hints in a plan's notes and what the web says instead (the browser
+#: has no command line; letters are written by the administration's tool).
+_CLI_NOTE_HINTS = (
+    ("(hausbesuch letters … --correction)", "(die Briefe erstellt die Verwaltung)"),
+    ("(hausbesuch show …)", "(unter „Pläne“)"),
+)
+
+
+def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
+    """The plan's notes as the command line and index.html show them
+    (:func:`hausbesuch.planning.report.plan_notes`: the stored notes, then each visit at an
+    agreed time outside the client's own windows), in the web's words. The plan view's
+    plan has no client snapshot: the clients with windows are read for the notes."""
+    from dataclasses import replace
+
+    from hausbesuch.planning.report import plan_notes
+
+    notes = plan_notes(replace(plan, clients=window_clients(store, plan.id)))
+    for cli, web in _CLI_NOTE_HINTS:
+        notes = [n.replace(cli, web) for n in notes]
+    return [web_reason(n) for n in notes]
+
+
 @router.get("/plaene/{plan_id}")
 def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     return _plan_page(request, user, plan_id)
@@ -408,6 +433,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                        details={"ansicht": "web"})
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
+        notes=_plan_notes(web.store, plan),
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
         n_planned=sum(len(r.to_visit) for r in plan.routes),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
