@@ -26,6 +26,7 @@ from hausbesuch.fields import WEEKDAYS_DE
 from tests.web_fixtures import (
     WEEK,
     bare_app,
+    csrf_of,
     live_server,
     logged_in,
     run_jobs_now,
@@ -142,3 +143,133 @@ def test_the_plan_view_shows_the_plans_notes_with_an_agreed_time_outside_the_win
     assert not [n for n in notes for bad in (*FORBIDDEN, "hausbesuch ") if bad in n], notes
     assert [n for n in notes if n.endswith("einen Korrekturbrief schreiben (die Briefe "
                                            "erstellt die Verwaltung).")], notes
+
+
+def _team_day_stops(plan, team: str, day) -> list:  # noqa: ANN001
+    return [s for r in plan.routes if (r.team_id, r.day) == (team, day) for s in r.to_visit]
+
+
+def _options(page: str, name: str) -> list[str]:
+    m = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    return re.findall(r'<option value="([^"]*)"', m.group(1)) if m else []
+
+
+def _replan(kora: httpx.Client, store, plan_id: str, **teams: str) -> str:  # noqa: ANN001
+    """Send the plan page's *Neu planen* form (with ``teams``: the form's choices), run
+    its job, return the new version's id."""
+    from hausbesuch.web import jobs
+
+    page = kora.get(f"/plaene/{plan_id}")
+    r = kora.post(f"/plaene/{plan_id}/neu-planen",
+                  data={"csrf_token": csrf_of(page.text), **teams})
+    assert r.status_code == 303, _alert(r.text)
+    job_id = r.headers["location"].rsplit("/", 1)[1]
+    assert jobs.get(store, job_id).kind == "replan"
+    (new,) = run_jobs_now(store)
+    return new
+
+
+def _alert(page: str) -> str:
+    m = re.search(r'<p class="error" role="alert">(.*?)</p>', page, re.S)
+    return html.unescape(m.group(1)) if m else ""
+
+
+def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
+        notes_site: tuple[str, object, str], kora: httpx.Client) -> None:
+    """*Team abmelden* re-plans without that team for the rest of the moment's day (the
+    span lies ahead: its first day, from 00:00), as ``replan --without-team`` does; the
+    next re-plan says that it stays out; *Team wieder einplanen* brings it back and says
+    so. An unknown team, or one not taken out, is refused at the form; nothing is
+    queued. Audited with the team names."""
+    from hausbesuch.web import jobs
+    from hausbesuch.web.data import newest_version
+
+    _, store, first = notes_site
+    plan_id = newest_version(store, first)
+    v1 = store.load_plan(plan_id)
+    monday = v1.start
+    team = "team-1"
+    assert _team_day_stops(v1, team, monday), "the first plan gives team-1 Monday visits"
+    page = kora.get(f"/plaene/{plan_id}").text
+    assert _options(page, "team_abmelden") == ["", "team-1", "team-2"]
+    assert 'name="team_wieder"' not in page  # no team is out
+    queued = len(jobs.recent(store, CITY))
+
+    def refused(field: str, **teams: str) -> str:
+        r = kora.post(f"/plaene/{plan_id}/neu-planen",
+                      data={"csrf_token": csrf_of(page), **teams})
+        assert r.status_code == 400, r.status_code
+        assert len(jobs.recent(store, CITY)) == queued  # nothing queued
+        assert newest_version(store, first) == plan_id
+        if f'name="{field}"' in r.text:  # (no select to bring back when no team is out)
+            assert f'name="{field}" aria-invalid="true"' in r.text
+        return _alert(r.text)
+
+    said = refused("team_abmelden", team_abmelden="team-9")
+    assert said == ("Team abmelden: Team „team-9“ gibt es in diesem Plan nicht (Teams: "
+                    "team-1, team-2)."), said
+    said = refused("team_wieder", team_wieder=team)
+    assert said == (f"Team wieder einplanen: Team „team-1“ ist am {monday:%d.%m.%Y} in "
+                    "diesem Plan nicht abgemeldet."), said
+    # without the token: refused, nothing queued
+    r = kora.post(f"/plaene/{plan_id}/neu-planen", data={"team_abmelden": team})
+    assert r.status_code == 403 and len(jobs.recent(store, CITY)) == queued
+
+    # team-1 goes home: no visit of it on the Monday, its visits there planned anew
+    v2_id = _replan(kora, store, plan_id, team_abmelden=team)
+    v2 = store.load_plan(v2_id)
+    assert v2.version == v1.version + 1
+    assert not _team_day_stops(v2, team, monday)
+    assert v2.params["removed_teams"] == [
+        {"team": team, "ab": f"{monday.isoformat()}T00:00", "version": v2.version}]
+    moved = {s.client_id for s in _team_day_stops(v1, team, monday)}
+    assert moved <= ({s.client_id for r in v2.routes for s in r.stops}
+                     | {u.client_id for u in v2.unassigned})
+    audit = store.audit_rows(action="replan_job_started")[-1]
+    assert audit["actor"] == "kora" and audit["plan_id"] == plan_id
+    assert audit["details"]["without_teams"] == [team] and "with_teams" not in audit["details"]
+    assert "Geheimname" not in json.dumps(audit, default=str)
+    page = kora.get(f"/plaene/{v2_id}").text
+    assert _options(page, "team_abmelden") == ["", "team-2"]
+    assert _options(page, "team_wieder") == ["", team]
+
+    # the next re-plan keeps it out and says so (the command line's note)
+    v3_id = _replan(kora, store, v2_id)
+    v3 = store.load_plan(v3_id)
+    assert not _team_day_stops(v3, team, monday)
+    day = f"{WEEKDAYS_DE[monday.weekday()]} {monday:%d.%m.%Y}"
+    stays = (f"Team {team} bleibt für den Rest des {day} abgemeldet (seit 00:00 Uhr, "
+             f"Neuplanung Version {v2.version}).")
+    notes = _notes(kora.get(f"/plaene/{v3_id}").text)
+    assert stays in notes, notes
+
+    # brought back: it works on the Monday again, and the page says so
+    v4_id = _replan(kora, store, v3_id, team_wieder=team)
+    v4 = store.load_plan(v4_id)
+    back = f"Team {team} ist ab {day} 00:00 Uhr wieder eingeplant (vorher abgemeldet)."
+    notes = _notes(kora.get(f"/plaene/{v4_id}").text)
+    assert back in notes and stays not in notes, notes
+    assert _team_day_stops(v4, team, monday)
+    assert store.audit_rows(action="replan_job_started")[-1]["details"]["with_teams"] == [team]
+    assert 'name="team_wieder"' not in kora.get(f"/plaene/{v4_id}").text
+
+
+def test_a_replan_job_refused_for_its_teams_says_so_in_the_forms_words(
+        notes_site: tuple[str, object, str]) -> None:
+    """A job that finds its team no longer out (it runs after midnight, or another
+    re-plan came first) fails with the form's field, not the command line's option."""
+    from hausbesuch.web import jobs
+    from hausbesuch.web.data import newest_version
+    from hausbesuch.web.jobs import JobRunner
+
+    _, store, first = notes_site
+    plan = store.load_plan(newest_version(store, first))
+    job_id = jobs.submit(store, "replan", CITY, {
+        "plan_id": plan.id, "start": plan.start.isoformat(), "days": plan.days,
+        "time_limit": 1.0, "with_teams": ["team-2"], "profile": "bad-hersfeld"}, "kora")
+    runner = JobRunner(store)
+    runner.run(runner.claim(job_id))
+    job = jobs.get(store, job_id)
+    assert job.status != "fertig"
+    assert job.error.startswith("„Team wieder einplanen“: Team „team-2“ ist am "), job.error
+    assert "--" not in job.error

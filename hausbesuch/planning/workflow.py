@@ -1535,6 +1535,14 @@ def _removed_earlier(store: Store, old: Plan) -> Spells:
     return {k: [(at, v, None)] for k, (at, v) in out.items()}
 
 
+def teams_out(store: Store, plan: Plan, moment: datetime) -> list[str]:
+    """The teams that re-plans up to ``plan`` took out on ``moment``'s day and that are
+    still out at ``moment`` or go later that day (:func:`_removed_earlier`): those a
+    re-plan from ``moment`` can bring back (``with_teams``)."""
+    spells = _in_force(_removed_earlier(store, plan), moment, moment.date() + timedelta(days=1))
+    return sorted({t for t, d in spells if d == moment.date()})
+
+
 def _still_out_notes(
         carried: Iterable[tuple[tuple[str, date], tuple[datetime, int, datetime | None]]]
 ) -> list[str]:

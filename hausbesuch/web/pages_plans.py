@@ -407,10 +407,12 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
 
 def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
-               pin: dict | None = None, refused: str | None = None) -> Response:
+               pin: dict | None = None, refused: str | None = None,
+               replan: dict | None = None) -> Response:
     """The plan page; ``pin``: a refused pin or unpin (``error``, ``field``, the ``typed``
     values), shown at its form with status 400; ``refused``: a refused re-plan, shown at
-    the top with status 400."""
+    the top with status 400; ``replan``: a re-plan whose teams were refused (``error``,
+    ``field``, ``typed``), shown at its form with status 400."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     profile = web.profile(plan.city)
@@ -433,7 +435,8 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                        details={"ansicht": "web"})
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
-        notes=_plan_notes(web.store, plan),
+        notes=_plan_notes(web.store, plan), replan=replan,
+        replan_teams=_replan_teams(web.store, plan),
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
         n_planned=sum(len(r.to_visit) for r in plan.routes),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
@@ -581,22 +584,71 @@ def _other_profile(store: Store, plan_id: str, served: Profile) -> str | None:
             "diesem Profil starten).")
 
 
+def _replan_teams(store: Store, plan) -> dict:  # noqa: ANN001
+    """What the re-plan form offers: the moment a re-plan now plans from
+    (:func:`hausbesuch.web.planjobs.replan_moment`), the plan's teams (``teams``), those
+    re-plans took out on that day (``out``, to bring back: ``with_teams``) and the others
+    (``working``, to take out: ``without_teams``)."""
+    from hausbesuch.planning.workflow import teams_out
+    from hausbesuch.web.planjobs import replan_moment
+
+    moment = replan_moment(plan.start)
+    teams = sorted({d["id"] for d in (plan.params or {}).get("teams", []) if "id" in d})
+    out = [t for t in teams_out(store, plan, moment) if t in teams]
+    return {"moment": moment, "teams": teams, "out": out,
+            "working": [t for t in teams if t not in out]}
+
+
+def _replan_team_input(offer: dict, off: str, back: str) -> tuple[list[str], list[str]]:
+    """The re-plan form's teams read and checked: (teams to take out, teams to bring
+    back); :class:`_Refused` names the field in error."""
+    off, back = off.strip(), back.strip()
+    if off and off not in offer["teams"]:
+        raise _Refused(f"Team abmelden: Team „{echo(off)}“ gibt es in diesem Plan nicht "
+                       f"(Teams: {', '.join(offer['teams'])}).", "team_abmelden")
+    if back and back not in offer["out"]:
+        day = offer["moment"]
+        raise _Refused(
+            f"Team wieder einplanen: Team „{echo(back)}“ ist am {day:%d.%m.%Y} in diesem Plan "
+            "nicht abgemeldet" + (f" (abgemeldet: {', '.join(offer['out'])})." if offer["out"]
+                                  else "."), "team_wieder")
+    if off and off == back:
+        raise _Refused(f"Team „{echo(off)}“ steht bei „Team abmelden“ und bei „Team wieder "
+                       "einplanen“; bitte nur eines wählen.", "team_abmelden")
+    return ([off] if off else []), ([back] if back else [])
+
+
 @router.post("/plaene/{plan_id}/neu-planen")
-def replan(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+def replan(request: Request, plan_id: str, team_abmelden: str = Form(""),
+           team_wieder: str = Form(""), user: User = Depends(require_user)) -> Response:
     """Queue a re-plan of the newest version of a plan (400 on a replaced version: its
-    job would fail)."""
+    job would fail); optionally a team out for the rest of the moment's day
+    (``team_abmelden``, the command line's ``--without-team``) or a team taken out that
+    day back at work (``team_wieder``, ``--with-team``)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     reason = (replaced_by(web.store, plan_id, "Bitte Plan {newest} öffnen und dort neu planen.")
               or _other_profile(web.store, plan_id, web.profile(plan.city)))
     if reason:  # the plan page again, the message at its top
         return _plan_page(request, user, plan_id, status=400, refused=reason)
+    try:
+        without, with_ = _replan_team_input(_replan_teams(web.store, plan), team_abmelden,
+                                            team_wieder)
+    except _Refused as exc:  # the page again, the form as chosen, the field marked
+        return _plan_page(request, user, plan_id, status=400, replan={
+            "error": str(exc), "field": exc.field,
+            "typed": {"team_abmelden": team_abmelden, "team_wieder": team_wieder}})
     job_id = web.enqueue("replan", plan.city, {
         "plan_id": plan_id, "start": plan.start.isoformat(), "days": plan.days,
-        "time_limit": web.plan_time_limit,
+        "time_limit": web.plan_time_limit, "without_teams": without, "with_teams": with_,
         "profile": web.extra["profile_refs"].get(plan.city)}, user.name)
+    details: dict = {"job": job_id}
+    if without:  # team names only
+        details["without_teams"] = without
+    if with_:
+        details["with_teams"] = with_
     casework_api.audit(web.store, user.name, "replan_job_started", city=plan.city,
-                       plan_id=plan_id, details={"job": job_id})
+                       plan_id=plan_id, details=details)
     return RedirectResponse(f"/auftraege/{job_id}", status_code=303)
 
 

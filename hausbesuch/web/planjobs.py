@@ -92,17 +92,37 @@ def plan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -> 
     return result.plan_id
 
 
+def replan_moment(first_day: date) -> datetime:
+    """The moment a web re-plan plans from: now, or the plan's first day when it lies
+    ahead. "Now" is the wall-clock time in Berlin, as the plan's times, whatever the
+    server's zone, on the day taken as today (HAUSBESUCH_HEUTE in an exercise: the real
+    date would re-plan the days the teams already worked)."""
+    start = datetime.combine(first_day, datetime.min.time())
+    return max(clock.now_on_today().replace(second=0, microsecond=0), start)
+
+
+#: The command line's options in the workflow's messages and the web form's fields.
+_TEAM_OPTIONS = (("--without-team", "„Team abmelden“"), ("--with-team", "„Team wieder einplanen“"))
+
+
 @handler("replan")
 def replan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -> str:
     from hausbesuch.planning.workflow import replan
 
     p = job.params
-    start = datetime.combine(date.fromisoformat(p["start"]), datetime.min.time())
-    # "from now" is the wall-clock time in Berlin, as the plan's times, whatever the
-    # server's zone, on the day taken as today (HAUSBESUCH_HEUTE in an exercise: the
-    # real date would re-plan the days the teams already worked)
-    moment = max(clock.now_on_today().replace(second=0, microsecond=0), start)
-    result = replan(store, p["plan_id"], profile_for(job), moment=moment,
-                    actor=job.created_by, time_limit=float(p.get("time_limit", 30.0)),
-                    progress=progress)
+    moment = replan_moment(date.fromisoformat(p["start"]))
+    try:
+        # a team out for the rest of the day, or one brought back (the plan page's form
+        # checked them; a job that runs after midnight may find them changed)
+        result = replan(store, p["plan_id"], profile_for(job), moment=moment,
+                        actor=job.created_by, without_teams=p.get("without_teams") or (),
+                        with_teams=p.get("with_teams") or (),
+                        time_limit=float(p.get("time_limit", 30.0)), progress=progress)
+    except UserError as exc:  # in the form's words, not the command line's
+        text = str(exc)
+        for option, field in _TEAM_OPTIONS:
+            text = text.replace(option, field)
+        if text == str(exc):
+            raise  # (a refusal that names cases keeps them, for the job's audit)
+        raise UserError(text) from None
     return result.plan_id
