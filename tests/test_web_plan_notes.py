@@ -273,3 +273,19 @@ def test_a_replan_job_refused_for_its_teams_says_so_in_the_forms_words(
     assert job.status != "fertig"
     assert job.error.startswith("„Team wieder einplanen“: Team „team-2“ ist am "), job.error
     assert "--" not in job.error
+
+
+@pytest.mark.parametrize("stored,web", [
+    ("bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … --correction).",
+     "bitte für diesen Plan einen Korrekturbrief schreiben (die Briefe erstellt die Verwaltung)."),
+    ("die Absage ist noch nicht geschrieben (erst hausbesuch letters 20261208-113000-ef34gh "
+     "--correction)", "die Absage ist noch nicht geschrieben (die Briefe erstellt die Verwaltung)"),
+    ("alten Plan prüfen (hausbesuch show …).", "alten Plan prüfen (unter „Pläne“)."),
+])
+def test_stored_command_hints_are_said_in_the_webs_words(stored: str, web: str) -> None:
+    """Every stored note or reason the web shows goes through ``web_reason``; the hint of a
+    correction letter also comes with a plan id (casework's call-off message)."""
+    from hausbesuch.web.app import web_reason
+
+    assert web_reason(stored) == web
+    assert "hausbesuch" not in web_reason(stored)

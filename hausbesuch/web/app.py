@@ -553,9 +553,21 @@ def own_id(value: str | None, ids: Iterable[str]) -> str | None:
     return value if value is not None and value in set(ids) else None
 
 
+#: Other command-line hints of stored notes and what the web says instead (the browser
+#: has no command line; letters are written by the administration's tool).
+_CLI_HINTS = (
+    (re.compile(r"\((?:erst )?hausbesuch letters [^()]*--correction\)"),
+     "(die Briefe erstellt die Verwaltung)"),
+    (re.compile(r"\(hausbesuch show [^()]*\)"), "(unter „Pläne“)"),
+)
+
+
 def web_reason(text: str) -> str:
-    """A reason stored by the planner as the web shows it: no command line in it."""
-    return _CLI_FIX.sub("Korrigieren unter „Adressen“.", str(text))
+    """A reason or note stored by the planner as the web shows it: no command line in it."""
+    text = _CLI_FIX.sub("Korrigieren unter „Adressen“.", str(text))
+    for pattern, words in _CLI_HINTS:
+        text = pattern.sub(words, text)
+    return text
 
 
 def _date_iso_de(text: str) -> str:

@@ -378,14 +378,6 @@ class _Refused(UserError):
         self.field = field
 
 
-#: The command-line hints in a plan's notes and what the web says instead (the browser
-#: has no command line; letters are written by the administration's tool).
-_CLI_NOTE_HINTS = (
-    ("(hausbesuch letters … --correction)", "(die Briefe erstellt die Verwaltung)"),
-    ("(hausbesuch show …)", "(unter „Pläne“)"),
-)
-
-
 def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
     """The plan's notes as the command line and index.html show them
     (:func:`hausbesuch.planning.report.plan_notes`: the stored notes, then each visit at an
@@ -396,8 +388,6 @@ def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
     from hausbesuch.planning.report import plan_notes
 
     notes = plan_notes(replace(plan, clients=window_clients(store, plan.id)))
-    for cli, web in _CLI_NOTE_HINTS:
-        notes = [n.replace(cli, web) for n in notes]
     return [web_reason(n) for n in notes]
 
 
