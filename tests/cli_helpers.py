@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from typer.testing import CliRunner, Result
 
 from hausbesuch.cli import app
@@ -20,6 +22,32 @@ def ok(*args: str) -> str:
     res = runner.invoke(app, list(args), catch_exceptions=False)
     assert res.exit_code == 0, res.output
     return res.output
+
+
+class ClockedCli:
+    """The command line with its clock at ``today`` (``hausbesuch.clock``): ``runner`` for
+    calls of its own, :meth:`invoke` and :meth:`ok` as :func:`run` and :func:`ok`."""
+
+    def __init__(self, today: date | datetime) -> None:
+        from hausbesuch import clock
+
+        self.runner = CliRunner(env={clock.ENV: today.isoformat()})
+
+    def invoke(self, *args: str) -> tuple[int, str]:
+        """Run ``hausbesuch ARGS``: (exit code, output)."""
+        res = self.runner.invoke(app, list(args), catch_exceptions=False)
+        return res.exit_code, res.output
+
+    def ok(self, *args: str) -> str:
+        """Run ``hausbesuch ARGS``, assert exit code 0 and return the output."""
+        code, out = self.invoke(*args)
+        assert code == 0, out
+        return out
+
+
+def city_db(db: str, city: str = "bad-hersfeld") -> list[str]:
+    """The options naming the city profile and the database of a casework test."""
+    return ["--city", city, "--db", db]
 
 
 def run_with_read_only_folder(folder, args: list[str], env: dict[str, str] | None = None):  # noqa: ANN001, ANN201

@@ -19,25 +19,15 @@ from hausbesuch import clock
 from hausbesuch.cli import app
 from hausbesuch.fields import FieldError, parse_date_time
 from hausbesuch.store import CaseVisitRow, ClientRow, OutcomeRow, PlanRow, Store
+from tests.cli_helpers import ClockedCli, city_db
 
 CITY = "Bad Hersfeld"
 TODAY = date(2026, 12, 4)
-runner = CliRunner(env={clock.ENV: TODAY.isoformat()})
+cli = ClockedCli(TODAY)
+runner, invoke, ok = cli.runner, cli.invoke, cli.ok
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    res = runner.invoke(app, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
-
-
-def ok(*args: str) -> str:
-    code, out = invoke(*args)
-    assert code == 0, out
-    return out
-
-
-def _common(db: str) -> list[str]:
-    return ["--city", "bad-hersfeld", "--db", db]
+_common = city_db
 
 
 def _rows(db: str) -> dict[str, ClientRow]:

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
+from tests.cli_helpers import ClockedCli, city_db
 from tests.pg import pg_url, schema_url
 from tests.planning_fixtures import real_addresses
 
@@ -31,23 +32,13 @@ START = date(2026, 12, 7)
 MOMENT = datetime(2026, 12, 8, 11, 30)
 #: the planned days lie ahead: the commands run as on a day after them (outcomes after
 #: today are refused)
-runner = CliRunner(env={clock.ENV: (START + timedelta(days=14)).isoformat()})
+cli = ClockedCli(START + timedelta(days=14))
+runner, invoke, ok = cli.runner, cli.invoke, cli.ok
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
           "Zeitfenster", "Team", "Datum", "Uhrzeit", "lat", "lon", "Aktenzeichen"]
 #: pins from the list: id -> (team, day, time)
 PINS = {"P001": ("team-2", "08.12.2026", "14:00"), "P002": ("team-1", "09.12.2026", ""),
         "P003": ("", "10.12.2026", "10:15")}
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    res = runner.invoke(app, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
-
-
-def ok(*args: str) -> str:
-    code, out = invoke(*args)
-    assert code == 0, out
-    return out
 
 
 def write_list(path: Path, addrs, *, moved: dict[str, str] | None = None) -> None:
@@ -77,8 +68,7 @@ def base(tmp_path_factory, bad_hersfeld_pbf):
     return d, addrs
 
 
-def _common(db: str) -> list[str]:
-    return ["--city", "bad-hersfeld", "--db", db]
+_common = city_db
 
 
 @pytest.fixture(scope="module")

@@ -19,25 +19,16 @@ from typer.testing import CliRunner
 from hausbesuch import clock
 from hausbesuch.cli import app
 from hausbesuch.commands._common import count
+from tests.cli_helpers import ClockedCli
 
 START = date(2026, 12, 7)  # a Monday
 #: outcomes can be recorded from the visit's day on: the commands run as two weeks later
-runner = CliRunner(env={clock.ENV: (START + timedelta(days=14)).isoformat()})
+cli = ClockedCli(START + timedelta(days=14))
+runner, invoke, ok = cli.runner, cli.invoke, cli.ok
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
 GOOD = ["Breitenstraße", "1", "36251", "Bad Hersfeld"]
 UNKNOWN_STREET = ["Gibtesnichtweg", "1", "36251", "Bad Hersfeld"]
 CODES = ("nicht_angetroffen", "in_klaerung", "nachricht_hinterlassen", "termin_vereinbart")
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    res = runner.invoke(app, list(args), catch_exceptions=False)
-    return res.exit_code, res.output
-
-
-def ok(*args: str) -> str:
-    code, out = invoke(*args)
-    assert code == 0, out
-    return out
 
 
 def fails(*args: str) -> str:
