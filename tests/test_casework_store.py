@@ -2413,3 +2413,30 @@ def test_a_team_brought_back_is_out_only_between_its_removal_and_its_return(plan
     assert not busy(v10, at(14), at(23))
     assert v10.params["removed_teams"] == [{"team": "team-1", "ab": "2026-12-08T14:00",
                                             "version": 7}]
+
+
+def test_a_later_removal_called_off_says_so_and_span_notes_are_not_repeated(planned, tmp_path):
+    """Review 21 #6: bringing back at 09:00 a team whose removal starts at 14:00 said
+    „ist ab … 09:00 Uhr wieder eingeplant (vorher abgemeldet)“, though it was not out; now
+    the note says that the removal is called off. And the note of a team out from 10:00 to
+    11:00 is made again by every re-plan, not carried along as well (it stood twice)."""
+    db, v1, _ = _copy_of(planned, tmp_path, "aufgehoben.sqlite")
+    tue = START + timedelta(days=1)
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(tue, datetime.min.time()).replace(hour=hour, minute=minute)
+
+    _, v2 = _replan_newest(db, tmp_path / "v2", v1.id, at(14), "--without-team", "team-1")
+    out, v3 = _replan_newest(db, tmp_path / "v3", v2.id, at(9), "--with-team", "team-1")
+    assert "Die Abmeldung von Team team-1 ab 14:00 Uhr am Di 08.12.2026 ist aufgehoben." in out
+    assert "wieder eingeplant" not in out, out
+    assert not v3.params["removed_teams"], v3.params["removed_teams"]
+    # out from 10:00 to 11:00, then two more re-plans: the span's note once in each
+    _, v4 = _replan_newest(db, tmp_path / "v4", v3.id, at(10), "--without-team", "team-1")
+    _, v5 = _replan_newest(db, tmp_path / "v5", v4.id, at(11), "--with-team", "team-1")
+    plan = v5
+    for name, moment in (("v6", at(8)), ("v7", at(8, 30))):
+        out, plan = _replan_newest(db, tmp_path / name, plan.id, moment)
+        span = [w for w in plan.params["warnings"] if "von 10:00 bis 11:00 Uhr abgemeldet" in w]
+        assert len(span) == 1, plan.params["warnings"]
+        assert out.count("von 10:00 bis 11:00 Uhr abgemeldet") == 1, out

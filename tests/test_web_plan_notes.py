@@ -275,12 +275,24 @@ def test_a_replan_job_refused_for_its_teams_says_so_in_the_forms_words(
     assert "--" not in job.error
 
 
+_LETTERS = "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"
+
+
 @pytest.mark.parametrize("stored,web", [
     ("bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … --correction).",
-     "bitte für diesen Plan einen Korrekturbrief schreiben (die Briefe erstellt die Verwaltung)."),
+     f"bitte für diesen Plan einen Korrekturbrief schreiben {_LETTERS}."),
     ("die Absage ist noch nicht geschrieben (erst hausbesuch letters 20261208-113000-ef34gh "
-     "--correction)", "die Absage ist noch nicht geschrieben (die Briefe erstellt die Verwaltung)"),
+     "--correction)", f"die Absage ist noch nicht geschrieben {_LETTERS}"),
     ("alten Plan prüfen (hausbesuch show …).", "alten Plan prüfen (unter „Pläne“)."),
+    # review 21 #1: the import's note of a moved client still planned, kept in the plan
+    ("K-1: Adresse geändert, aber am 08.12.2026 um 10:00 Uhr noch an der alten Adresse "
+     "eingeplant (Plan P1); bitte neu planen (hausbesuch replan P1 --from …).",
+     "K-1: Adresse geändert, aber am 08.12.2026 um 10:00 Uhr noch an der alten Adresse "
+     "eingeplant (Plan P1); bitte neu planen (den Plan unter „Pläne“ öffnen und dort „Neu "
+     "planen“)."),
+    ("Zuerst eine Kundenliste einlesen (hausbesuch import).",
+     "Zuerst eine Kundenliste einlesen (unter „Kundenliste“)."),
+    ("Plan prüfen (hausbesuch status K-1).", "Plan prüfen."),  # any other: left out
 ])
 def test_stored_command_hints_are_said_in_the_webs_words(stored: str, web: str) -> None:
     """Every stored note or reason the web shows goes through ``web_reason``; the hint of a

@@ -1305,7 +1305,7 @@ def _replan(
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
                            + _still_out_notes({(k, w) for k, ws in carried.items()
                                                for w in ws if w in out_since.get(k, [])})
-                           + _back_notes(back_of, moment)
+                           + _back_notes(back_of, moment, carried)
                            + pin_notes
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
@@ -1354,7 +1354,9 @@ _REMADE_NOTE = re.compile(
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: "
     r"|Team .+ bleibt für den Rest des \w\w \d\d\.\d\d\.\d{4} abgemeldet \(seit "
-    r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant ")
+    r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant "
+    r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} von \d\d:\d\d bis \d\d:\d\d Uhr abgemeldet "
+    r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w \d\d\.\d\d\.\d{4} ist aufgehoben\.$")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed
@@ -1555,10 +1557,20 @@ def _still_out_notes(
             for (t, _), (at, v, back) in sorted(carried, key=lambda kv: (kv[1][0], kv[0]))]
 
 
-def _back_notes(teams: Iterable[str], moment: datetime) -> list[str]:
-    """The notes of the teams a re-plan brings back (``with_teams``) from its moment."""
-    return [f"Team {t} ist ab {WEEKDAYS_DE[moment.weekday()]} {fmt_date(moment.date())} "
-            f"{moment:%H:%M} Uhr wieder eingeplant (vorher abgemeldet)." for t in sorted(teams)]
+def _back_notes(teams: Iterable[str], moment: datetime, carried: Spells) -> list[str]:
+    """The notes of the teams a re-plan brings back (``with_teams``) from its moment: back
+    at work when out at the moment; a removal later that day called off (review 21 #6:
+    that team was not out at the moment)."""
+    day = f"{WEEKDAYS_DE[moment.weekday()]} {fmt_date(moment.date())}"
+    notes = []
+    for t in sorted(teams):
+        spells = carried.get((t, moment.date()), [])
+        if any(at <= moment for at, _, _ in spells):
+            notes.append(f"Team {t} ist ab {day} {moment:%H:%M} Uhr wieder eingeplant "
+                         "(vorher abgemeldet).")
+        notes += [f"Die Abmeldung von Team {t} ab {at:%H:%M} Uhr am {day} ist aufgehoben."
+                  for at, _, _ in spells if at > moment]
+    return notes
 
 
 def _predecessor(store: Store, plan_id: str) -> str | None:

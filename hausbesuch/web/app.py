@@ -199,6 +199,7 @@ FIELD_LABELS = {
     "zeit": "Uhrzeit", "termin_datum": "Datum des Termins",
     "termin_zeit": "Uhrzeit des Termins", "notiz": "Notiz", "schluessel": "Schlüssel",
     "status": "Status", "grund": "Grund",
+    "team_abmelden": "Team abmelden", "team_wieder": "Team wieder einplanen",
 }
 
 #: Messages of the form parsers (Starlette, FastAPI) as they are, in English; the
@@ -554,11 +555,16 @@ def own_id(value: str | None, ids: Iterable[str]) -> str | None:
 
 
 #: Other command-line hints of stored notes and what the web says instead (the browser
-#: has no command line; letters are written by the administration's tool).
+#: has no command line; letters are written with the command line, by whoever runs it).
 _CLI_HINTS = (
-    (re.compile(r"\((?:erst )?hausbesuch letters [^()]*--correction\)"),
-     "(die Briefe erstellt die Verwaltung)"),
+    (re.compile(r"\((?:erst )?hausbesuch letters [^()]*\)"),
+     "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"),
+    (re.compile(r"\((?:erst )?hausbesuch replan [^()]*\)"),
+     "(den Plan unter „Pläne“ öffnen und dort „Neu planen“)"),
     (re.compile(r"\(hausbesuch show [^()]*\)"), "(unter „Pläne“)"),
+    (re.compile(r"\(hausbesuch import\)"), "(unter „Kundenliste“)"),
+    # any other: the hint is left out rather than a command shown
+    (re.compile(r" ?\(hausbesuch [^()]*\)"), ""),
 )
 
 
