@@ -141,8 +141,8 @@ def test_the_plan_view_shows_the_plans_notes_with_an_agreed_time_outside_the_win
             s.execute(update(PlanRow).where(PlanRow.id == plan_id).values(params=params))
     assert len(notes) == len(plan_notes(plan)) + 2, notes
     assert not [n for n in notes for bad in (*FORBIDDEN, "hausbesuch ") if bad in n], notes
-    assert [n for n in notes if n.endswith("einen Korrekturbrief schreiben (die Briefe "
-                                           "erstellt die Verwaltung).")], notes
+    assert [n for n in notes if n.endswith("einen Korrekturbrief schreiben (Briefe werden "
+                                           "außerhalb der Web-Oberfläche geschrieben).")], notes
 
 
 def _team_day_stops(plan, team: str, day) -> list:  # noqa: ANN001
@@ -272,6 +272,38 @@ def test_a_replan_job_refused_for_its_teams_says_so_in_the_forms_words(
     job = jobs.get(store, job_id)
     assert job.status != "fertig"
     assert job.error.startswith("„Team wieder einplanen“: Team „team-2“ ist am "), job.error
+    assert "--" not in job.error
+
+
+def test_a_plan_whose_span_is_over_offers_no_replan(
+        notes_site: tuple[str, object, str], kora: httpx.Client,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 21 #3: the form offered „Ab <heute> …“ for a plan whose days are over, and
+    its job failed with the command line's „--from … liegt nicht im Zeitraum“. Now the
+    page says so in German instead of the form, a POST is refused and queues nothing,
+    and a job still queued says „Der Zeitpunkt …“."""
+    from hausbesuch import clock
+    from hausbesuch.web import jobs
+    from hausbesuch.web.data import newest_version
+    from hausbesuch.web.jobs import JobRunner
+
+    _, store, first = notes_site
+    plan = store.load_plan(newest_version(store, first))
+    monkeypatch.setenv(clock.ENV, (plan.start + timedelta(days=plan.days + 2)).isoformat())
+    page = kora.get(f"/plaene/{plan.id}").text
+    assert "Der Zeitraum dieses Plans ist vorbei" in html.unescape(page)
+    assert f'action="/plaene/{plan.id}/neu-planen"' not in page
+    queued = len(jobs.recent(store, CITY))
+    r = kora.post(f"/plaene/{plan.id}/neu-planen", data={"csrf_token": csrf_of(page)})
+    assert r.status_code == 400 and "Bitte einen neuen Plan erstellen" in html.unescape(r.text)
+    assert len(jobs.recent(store, CITY)) == queued
+    job_id = jobs.submit(store, "replan", CITY, {
+        "plan_id": plan.id, "start": plan.start.isoformat(), "days": plan.days,
+        "time_limit": 1.0, "profile": "bad-hersfeld"}, "kora")
+    runner = JobRunner(store)
+    runner.run(runner.claim(job_id))
+    job = jobs.get(store, job_id)
+    assert job.status != "fertig" and job.error.startswith("Der Zeitpunkt "), job.error
     assert "--" not in job.error
 
 

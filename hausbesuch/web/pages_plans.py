@@ -579,13 +579,20 @@ def _replan_teams(store: Store, plan) -> dict:  # noqa: ANN001
     (:func:`hausbesuch.web.planjobs.replan_moment`), the plan's teams (``teams``), those
     re-plans took out on that day (``out``, to bring back: ``with_teams``) and the others
     (``working``, to take out: ``without_teams``)."""
+    from hausbesuch.maps import fmt_date
     from hausbesuch.planning.workflow import teams_out
     from hausbesuch.web.planjobs import replan_moment
 
     moment = replan_moment(plan.start)
+    last = plan.start + timedelta(days=plan.days - 1)
+    if moment.date() > last:  # the span is over: nothing left to re-plan (review 21 #3)
+        return {"moment": moment, "teams": [], "out": [], "working": [],
+                "over": f"Der Zeitraum dieses Plans ist vorbei (bis {fmt_date(last)}): neu "
+                        "planen lässt sich nur, was noch kommt. Bitte einen neuen Plan "
+                        "erstellen."}
     teams = sorted({d["id"] for d in (plan.params or {}).get("teams", []) if "id" in d})
     out = [t for t in teams_out(store, plan, moment) if t in teams]
-    return {"moment": moment, "teams": teams, "out": out,
+    return {"moment": moment, "teams": teams, "out": out, "over": "",
             "working": [t for t in teams if t not in out]}
 
 
@@ -621,9 +628,11 @@ def replan(request: Request, plan_id: str, team_abmelden: str = Form(""),
               or _other_profile(web.store, plan_id, web.profile(plan.city)))
     if reason:  # the plan page again, the message at its top
         return _plan_page(request, user, plan_id, status=400, refused=reason)
+    offer = _replan_teams(web.store, plan)
+    if offer["over"]:
+        return _plan_page(request, user, plan_id, status=400, refused=offer["over"])
     try:
-        without, with_ = _replan_team_input(_replan_teams(web.store, plan), team_abmelden,
-                                            team_wieder)
+        without, with_ = _replan_team_input(offer, team_abmelden, team_wieder)
     except _Refused as exc:  # the page again, the form as chosen, the field marked
         return _plan_page(request, user, plan_id, status=400, replan={
             "error": str(exc), "field": exc.field,

@@ -102,7 +102,8 @@ def replan_moment(first_day: date) -> datetime:
 
 
 #: The command line's options in the workflow's messages and the web form's fields.
-_TEAM_OPTIONS = (("--without-team", "„Team abmelden“"), ("--with-team", "„Team wieder einplanen“"))
+_TEAM_OPTIONS = (("--without-team", "„Team abmelden“"), ("--with-team", "„Team wieder einplanen“"),
+                 ("--from ", "Der Zeitpunkt "))
 
 
 @handler("replan")
