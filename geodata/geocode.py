@@ -303,6 +303,20 @@ def _what_differs(typed: str, known: str) -> str:
     return "andere Buchstaben"
 
 
+def _spaced_compound(typed_words: list[str], found: str) -> bool:
+    """Whether the typed rest of a street (words apart by spaces) ends in its street type
+    as a word of its own ("Brahms Straße") while the street found writes name and type as
+    one word ("Brahmsstraße"): then words before it belong to the name ("Johannes Brahms
+    Straße"), not to a person (the found street "Kasseler Straße" writes its type apart,
+    as German does after a place's adjective)."""
+    if len(typed_words) < 2:
+        return False
+    typed_type = street_fuzzy_key(typed_words[-1])
+    found_words = found.split()
+    return (typed_type in _STREET_TYPES and len(found_words) == 1
+            and _street_type(street_fuzzy_key(found))[1] == typed_type)
+
+
 def _is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
@@ -805,6 +819,16 @@ class AddressIndex:
                 tail = street_key(" ".join(words[k:]))
                 if len(tail) >= 4:
                     clusters, rejected = self._clusters_for(tail, q)
+                    if clusters and _spaced_compound(words[k:], self.clusters[clusters[0]].name):
+                        # "Johannes Brahms Straße": a name typed with spaces, its type a
+                        # word of its own, where the street found is one word
+                        # ("Brahmsstraße"): the words belong to the name (review 21 #2)
+                        return self._unresolved(
+                            q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. "
+                            f"Ähnlich: „{self.clusters[clusters[0]].name}“ (ohne "
+                            f"„{_cut(' '.join(words[:k]))}“ am Anfang, vielleicht eine andere "
+                            "Straße); bitte prüfen, ob diese Straße gemeint ist.",
+                            prefer=clusters)
                     if clusters:  # not quoted: the words may be a name (a host's, or
                         # the client's typed into the address)
                         notes.append(f"{k} {'Wort' if k == 1 else 'Wörter'} vor dem "

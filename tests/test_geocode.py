@@ -671,6 +671,9 @@ def test_two_letters_swapped_in_a_short_name_offer_that_street_first(
 @pytest.mark.parametrize("which,typed,offered,cut", [
     ("lauf", "Johannes-Brahms-Straße 3, 91207 Lauf", "Brahmsstraße 3,", "Johannes-"),
     ("bh", "Heinrich-Dreher-Straße 3, 36251 Bad Hersfeld", "Dreherstraße 3,", "Heinrich-"),
+    # review 21 #2: the same name typed with spaces, its type a word of its own
+    ("lauf", "Johannes Brahms Straße 3, 91207 Lauf", "Brahmsstraße 3,", "Johannes"),
+    ("bh", "Heinrich Dreher Straße 3, 36251 Bad Hersfeld", "Dreherstraße 3,", "Heinrich"),
 ])
 def test_a_hyphenated_name_is_not_cut_to_its_last_part(
         bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, offered: str, cut: str) -> None:
@@ -678,7 +681,13 @@ def test_a_hyphenated_name_is_not_cut_to_its_last_part(
     or the client's name typed into the address) also cut hyphenated names, so
     „Johannes-Brahms-Straße“ (absent from the extract) came back `exact` at the
     Brahmsstraße. A hyphen joins one name: not found, that street offered first, and the
-    reason names what was left out."""
+    reason names what was left out. So do spaces before a type written apart where the
+    street found is one word; a name before „Hersfelder Straße“ (a type written apart in
+    the extract too) or „Brahmsstraße“ is still dropped with a note."""
+    r = bh.geocode("Anna Meier Hersfelder Straße 3, 36251 Bad Hersfeld")
+    assert r.found and "2 Wörter vor dem Straßennamen ignoriert" in r.reason, r
+    r = lauf.geocode("Anna Meier Brahmsstraße 3, 91207 Lauf")
+    assert r.quality == EXACT and r.match.startswith("Brahmsstraße 3,"), r
     r = (bh if which == "bh" else lauf).geocode(typed)
     assert r.quality == "unresolved" and r.lon is None, r
     assert r.suggestions and r.suggestions[0].startswith(offered), r
