@@ -98,6 +98,11 @@ class ModelSettings:
     client_strength: tuple[float, float] = (0.3, 6.0)
     district_strength_default: float = 15.0
     client_strength_default: float = 1.0
+    #: a client's tries count together at most this much at the district and city levels
+    #: (each of n tries weighs min(1, cap / n)): those levels learn how many households
+    #: open, and one person tried ten times is not read as the district's routine; the
+    #: client's own level keeps every try
+    client_pool_cap: float = 2.0
     #: where the morning ends (minute of day), as the revisit rules split the day (the
     #: profile's ``[casework] noon``): a client's own tries are told "vormittags" before
     #: it and "nachmittags" from it, by the try's own time; a band belongs to the morning
@@ -119,14 +124,16 @@ def band_label(band: tuple[int, int]) -> str:
 HALF_WORDS = ("vormittags", "nachmittags")
 
 
-def band_of(minute: int, bands: Sequence[tuple[int, int]]) -> int:
+def band_of(minute: int, bands: Sequence[tuple[int, int]], noon_min: int | None = None) -> int:
     """Index of the band holding ``minute``; before the first band: 0, after the last: last;
-    in a gap between two bands (a profile may leave out the lunch hour): the nearer one, so
-    a visit at 09:27 with bands 8–9 and 13–14 Uhr counts for 8–9, not for the afternoon."""
-    for i, (start, end) in enumerate(bands):
-        if minute < end:
-            if i and minute < start and minute - bands[i - 1][1] < start - minute:
-                return i - 1
+    in a gap between two bands (a profile may leave out the lunch hour): as
+    :func:`band_spans` shares the gap: at the noon when the gap holds it (``noon_min``, the
+    profile's ``[casework] noon``: a start before it is "vormittags" and counts for the
+    band before the gap, one from it for the band after), else the nearer band, so a visit
+    at 09:27 with bands 8–9 and 13–14 Uhr counts for 8–9, not for the afternoon."""
+    sec = minute * 60
+    for i, (_, hi) in enumerate(band_spans(bands, noon_min)):
+        if sec < hi:
             return i
     return len(bands) - 1
 
@@ -222,6 +229,15 @@ class ContactModel:
     #: (``[half, (tries, contacts)]``, half 0 before ``settings.noon_min``): the words of
     #: :meth:`reasons`, which say the time of the try, not of the band it was counted in
     client_halves: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: the (contacts, tries) the city and district levels are fitted on: each client's
+    #: tries weighted down to at most :attr:`ModelSettings.client_pool_cap` together
+    #: (:meth:`fit`); the raw counts above are what the pages count as „Besuche“
+    city_pool: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    district_pool: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict,
+                                                                    repr=False)
+    #: distinct clients with a try, per band: per district, and in the city
+    district_people: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    city_people: np.ndarray | None = field(default=None, repr=False)
     _district_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _client_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -250,37 +266,55 @@ class ContactModel:
         cn: dict[str, np.ndarray] = {}
         c_district: dict[str, str] = {}
         c_halves: dict[str, np.ndarray] = {}
-        for r in records:
-            hit = outcome_contact(r.result)
-            if hit is None or r.minute is None:
-                continue
-            w, b = r.day.weekday(), band_of(int(r.minute), bands)
+        evidence = [(r, hit) for r in records
+                    if (hit := outcome_contact(r.result)) is not None and r.minute is not None]
+        per_client: dict[str, int] = {}
+        for r, _ in evidence:
+            per_client[r.case_id] = per_client.get(r.case_id, 0) + 1
+        # the district and city levels count households, not tries: a client's tries
+        # weigh min(1, cap / n) each, so a person tried ten times adds as much as one tried
+        # ``client_pool_cap`` times (the client level keeps all of its own tries)
+        cap = s.client_pool_cap
+        pool_x, pool_n = zeros(), zeros()
+        pdx: dict[str, np.ndarray] = {}
+        pdn: dict[str, np.ndarray] = {}
+        people: dict[str, list[set[str]]] = {}
+        city_people: list[set[str]] = [set() for _ in bands]
+        for r, hit in evidence:
+            w, b = r.day.weekday(), band_of(int(r.minute), bands, s.noon_min)  # type: ignore[arg-type]
             district = r.district or ""
             c_district[r.case_id] = district  # the latest record's district wins
-            for x, n, key in ((dx, dn, district), (cx, cn, r.case_id)):
+            for x, n, key in ((dx, dn, district), (cx, cn, r.case_id), (pdx, pdn, district)):
                 if key not in x:
                     x[key], n[key] = zeros(), zeros()
-                x[key][w, b] += hit
-                n[key][w, b] += 1
-            city_x[w, b] += hit
-            city_n[w, b] += 1
+            weight = min(1.0, cap / per_client[r.case_id])
+            for x, n, add in ((dx[district], dn[district], 1.0), (cx[r.case_id], cn[r.case_id], 1.0),
+                              (city_x, city_n, 1.0), (pdx[district], pdn[district], weight),
+                              (pool_x, pool_n, weight)):
+                x[w, b] += add * hit
+                n[w, b] += add
+            people.setdefault(district, [set() for _ in bands])[b].add(r.case_id)
+            city_people[b].add(r.case_id)
             half = c_halves.setdefault(r.case_id, np.zeros((2, 2), dtype=int))
-            half[0 if int(r.minute) < s.noon_min else 1] += (1, hit)
+            half[0 if int(r.minute) < s.noon_min else 1] += (1, hit)  # type: ignore[operator]
         # city level: neutral prior
-        sx, sn = (_smooth(a, s.weekday_weight, s.neighbour_weight) for a in (city_x, city_n))
+        sx, sn = (_smooth(a, s.weekday_weight, s.neighbour_weight) for a in (pool_x, pool_n))
         city_rate = (s.prior_strength * s.prior_rate + sx) / (s.prior_strength + sn)
         # district level: empirical-Bayes strength from how districts differ per band
-        d_keys = sorted(dx)
+        d_keys = sorted(pdx)
         if d_keys:
-            X = np.stack([dx[k].sum(axis=0) for k in d_keys])
-            N = np.stack([dn[k].sum(axis=0) for k in d_keys])
-            P = np.broadcast_to(_band_mean(city_rate, city_n), X.shape)
+            X = np.stack([pdx[k].sum(axis=0) for k in d_keys])
+            N = np.stack([pdn[k].sum(axis=0) for k in d_keys])
+            P = np.broadcast_to(_band_mean(city_rate, pool_n), X.shape)
             k_d = _ml_strength(X.ravel(), N.ravel(), P.ravel(), s.district_strength,
                                s.district_strength_default)
         else:
             k_d = s.district_strength_default
         model = cls(bands, s, city_x, city_n, dx, dn, cx, cn, c_district, k_d,
-                    s.client_strength_default, city_rate, client_halves=c_halves)
+                    s.client_strength_default, city_rate, client_halves=c_halves,
+                    city_pool=(pool_x, pool_n), district_pool={k: (pdx[k], pdn[k]) for k in pdx},
+                    district_people={k: np.array([len(p) for p in v]) for k, v in people.items()},
+                    city_people=np.array([len(p) for p in city_people]))
         # client level: strength from how clients differ from their district within a
         # half of the day (the unit of a routine)
         c_keys = sorted(cx)
@@ -313,11 +347,23 @@ class ContactModel:
             return self.city_rate
         if district not in self._district_rate:
             s = self.settings
-            x = _smooth(self.district_counts[district], s.weekday_weight, s.neighbour_weight)
-            n = _smooth(self.district_tries[district], s.weekday_weight, s.neighbour_weight)
+            px, pn = self._district_evidence(district)
+            x = _smooth(px, s.weekday_weight, s.neighbour_weight)
+            n = _smooth(pn, s.weekday_weight, s.neighbour_weight)
             k = self.district_strength
             self._district_rate[district] = (k * self.city_rate + x) / (k + n)
         return self._district_rate[district]
+
+    def _district_evidence(self, district: str) -> tuple[np.ndarray, np.ndarray]:
+        """(contacts, tries) of the district as its level is fitted: each client's tries
+        weighted down to at most ``client_pool_cap`` together."""
+        if district in self.district_pool:
+            return self.district_pool[district]
+        return self.district_counts[district], self.district_tries[district]
+
+    def _city_evidence(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.city_pool if self.city_pool is not None else (self.city_counts,
+                                                                  self.city_tries)
 
     def client_rate(self, client_id: str, district: str | None) -> np.ndarray:
         """The client's estimated contact rates, ``[weekday, band]``."""
@@ -336,6 +382,12 @@ class ContactModel:
             self._client_rate[key] = (k * base + x) / (k + n)  # type: ignore[index]
         return self._client_rate[key]  # type: ignore[index]
 
+    def band_at(self, minute: int) -> int:
+        """The band a start at ``minute`` of the day counts for (:func:`band_of` with the
+        model's noon): the one notion of the fit, the planning, the reordering and the
+        explanations."""
+        return band_of(minute, self.bands, self.settings.noon_min)
+
     def chance(self, client_id: str, district: str | None, weekday: int, band: int) -> float:
         """Probability that a visit of the client on ``weekday`` (0 = Monday) in ``band``
         (index into :attr:`bands`) makes contact."""
@@ -344,7 +396,7 @@ class ContactModel:
     def chance_at(self, client_id: str, district: str | None, when: datetime) -> float:
         """:meth:`chance` for a visit starting at ``when``."""
         return self.chance(client_id, district, when.weekday(),
-                           band_of(when.hour * 60 + when.minute, self.bands))
+                           self.band_at(when.hour * 60 + when.minute))
 
     # ------------------------------------------------------------------ explanation
 
@@ -356,7 +408,7 @@ class ContactModel:
         """
         from hausbesuch.config import WEEKDAYS_DE
 
-        parts = self.reasons(client_id, district, band)
+        parts = self.reasons(client_id, district, band, weekday)
         if not parts:
             return (f"Noch keine Erfahrungswerte; geschätzt {_pct(self.settings.prior_rate)} "
                     "(neutral)")
@@ -364,10 +416,15 @@ class ContactModel:
         return f"{WEEKDAYS_DE[weekday]} {band_label(self.bands[band])}: Chance {_pct(p)}. " \
             + "; ".join(parts)
 
-    def reasons(self, client_id: str, district: str | None, band: int) -> list[str]:
+    def reasons(self, client_id: str, district: str | None, band: int,
+                weekday: int | None = None) -> list[str]:
         """The evidence behind a chance, as short German phrases: the client's own tries
         by the half of the day they started in (:attr:`ModelSettings.noon_min`), and the
-        contact rate in the band in the district (else the city)."""
+        contact rate in the band in the district (else the city), as the model counts it
+        (each person's tries together at most ``client_pool_cap``), with the number of
+        visits and, when some were repeated tries of the same people, of persons. With
+        ``weekday``: when the neutral starting value still makes up at least
+        :data:`THIN_EVIDENCE` of the estimate (:meth:`prior_share`), it says so."""
         parts: list[str] = []
         if client_id in self.client_halves:
             for word, (tries, hits) in zip(HALF_WORDS, self.client_halves[client_id].tolist(),
@@ -382,22 +439,51 @@ class ContactModel:
         label = band_label(self.bands[band])
         if district and district in self.district_tries:
             n_b = int(self.district_tries[district][:, band].sum())
-            x_b = int(self.district_counts[district][:, band].sum())
             if n_b:
-                parts.append(f"im Bezirk {label} {_pct(x_b / n_b)} angetroffen "
-                             f"({count(n_b, 'Besuch', 'Besuche')})")
+                px, pn = self._district_evidence(district)
+                share = px[:, band].sum() / pn[:, band].sum()
+                people = self.district_people.get(district)
+                parts.append(f"im Bezirk {label} {_pct(share)} angetroffen "
+                             f"({_visits(n_b, None if people is None else int(people[band]))})")
         if not any(p.startswith("im Bezirk") for p in parts):
             n_c = int(self.city_tries[:, band].sum())
             if n_c:
-                x_c = int(self.city_counts[:, band].sum())
-                parts.append(f"in der Stadt {label} {_pct(x_c / n_c)} angetroffen "
-                             f"({count(n_c, 'Besuch', 'Besuche')})")
+                px, pn = self._city_evidence()
+                share = px[:, band].sum() / pn[:, band].sum()
+                people = self.city_people
+                parts.append(f"in der Stadt {label} {_pct(share)} angetroffen "
+                             f"({_visits(n_c, None if people is None else int(people[band]))})")
+        if weekday is not None and self.n_records and \
+                self.prior_share(client_id, district, weekday, band) >= THIN_EVIDENCE:
+            parts.append(f"wenig Erfahrung: Ausgangswert {_pct(self.settings.prior_rate)}")
         return parts
+
+    def prior_share(self, client_id: str, district: str | None, weekday: int, band: int
+                    ) -> float:
+        """How much of the chance is still the neutral starting value (``prior_rate``):
+        its weight in the estimate, the product of the prior's share at each level (city:
+        ``prior_strength`` against the city's tries; district and client: their pooling
+        strength against their own tries, as shared over the grid). 1: no evidence at
+        all; near 0: the outcomes decide."""
+        s = self.settings
+        _, cn = self._city_evidence()
+        n = _smooth(cn, s.weekday_weight, s.neighbour_weight)[weekday, band]
+        share = s.prior_strength / (s.prior_strength + n)
+        if district is not None and district in self.district_tries:
+            _, dn = self._district_evidence(district)
+            n = _smooth(dn, s.weekday_weight, s.neighbour_weight)[weekday, band]
+            share *= self.district_strength / (self.district_strength + n)
+        if client_id in self.client_tries:
+            halves = [half_of_band(b, s.noon_min) for b in self.bands]
+            n = _smooth_client(self.client_tries[client_id], s.client_weekday_weight,
+                               s.client_halfday_weight, halves)[weekday, band]
+            share *= self.client_strength / (self.client_strength + n)
+        return float(share)
 
     def explain_at(self, client_id: str, district: str | None, when: datetime) -> str:
         """:meth:`explain` for a visit starting at ``when``."""
         return self.explain(client_id, district, when.weekday(),
-                            band_of(when.hour * 60 + when.minute, self.bands))
+                            self.band_at(when.hour * 60 + when.minute))
 
 
 def _band_mean(rate: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -413,6 +499,20 @@ def _band_mean(rate: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _pct(p: float) -> str:
     return f"{round(100 * p)} %"
+
+
+#: the share of the neutral starting value in an estimate from which the explanation
+#: says „wenig Erfahrung“ (:meth:`ContactModel.prior_share`)
+THIN_EVIDENCE = 0.5
+
+
+def _visits(n: int, people: int | None) -> str:
+    """„18 Besuche bei 9 Personen“ when some visits were repeated tries of the same
+    people, else „6 Besuche“."""
+    text = count(n, "Besuch", "Besuche")
+    if people is not None and 0 < people < n:
+        text += f" bei {count(people, 'Person', 'Personen')}"
+    return text
 
 
 # --------------------------------------------------------------------------- store
@@ -563,15 +663,22 @@ def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> VisitChan
             out[(s.client_id, s.start)] = VisitChance(math.nan, APPOINTMENT, appointment=True)
             continue
         minute = s.start.hour * 60 + s.start.minute
-        band = band_of(minute, model.bands)
+        band = model.band_at(minute)
         p = model.chance(s.client_id, s.district, s.start.weekday(), band)
-        text = "; ".join(model.reasons(s.client_id, s.district, band))
+        text = "; ".join(model.reasons(s.client_id, s.district, band, s.start.weekday()))
         text = text or "noch keine Erfahrungswerte"
         if not model.bands[0][0] <= minute < model.bands[-1][1]:
             # a shift reaching beyond the profile's bands: the nearest band stands in
             side = "vor" if minute < model.bands[0][0] else "nach"
             edge = model.bands[0][0] if side == "vor" else model.bands[-1][1]
             text = (f"{side} {format_clock(edge)} Uhr geschätzt wie "
+                    f"{band_label(model.bands[band])}; {text}")
+        elif not any(lo <= minute < hi for lo, hi in model.bands):
+            # a gap between two bands (the lunch hour left out): a neighbour stands in,
+            # the one :meth:`ContactModel.band_at` gives in planning too
+            lo = max(hi for _, hi in model.bands if hi <= minute)
+            hi = min(lo_ for lo_, _ in model.bands if lo_ > minute)
+            text = (f"zwischen {format_clock(lo)} und {format_clock(hi)} Uhr geschätzt wie "
                     f"{band_label(model.bands[band])}; {text}")
         out[(s.client_id, s.start)] = VisitChance(p, text)
     return out
@@ -612,27 +719,40 @@ class Adjustment:
     priority_after: int
 
 
-def band_spans(bands: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+def band_spans(bands: Sequence[tuple[int, int]], noon_min: int | None = None
+               ) -> list[tuple[int, int]]:
     """The seconds of the day each band stands for, ``[start, end)``: the first band
     reaches back to midnight, the last one to the end of the day, and a gap between two
-    bands is shared at its middle, as :func:`band_of` counts a time in a gap for the
-    nearer band (12:00–12:29 for 10–12 Uhr and 12:30–12:59 for 13–16 Uhr). The spans
-    of a day together cover all of it."""
-    cuts = [(bands[i - 1][1] + bands[i][0] + 1) // 2 * 60 for i in range(1, len(bands))]
+    bands is shared: at ``noon_min`` (the profile's ``[casework] noon``) when the gap holds
+    it, its edges included, so that no band stands for starts in the other half of the day
+    than its own (bands 9–11:30 and 13–14:30 Uhr, noon 12:00: 11:30–11:59 for the first,
+    12:00–12:59 for the second); else at its middle, the nearer band (bands 8–9 and 10–11
+    Uhr: 9:00–9:29 for 8–9 Uhr). :func:`band_of` counts a start by these spans, in the
+    model, in planning, in reordering and in the explanations alike. The spans of a day
+    together cover all of it."""
+    cuts = []
+    for i in range(1, len(bands)):
+        lo, hi = bands[i - 1][1], bands[i][0]
+        if noon_min is not None and lo <= noon_min <= hi:
+            cuts.append(noon_min * 60)
+        else:
+            cuts.append((lo + hi + 1) // 2 * 60)
     return list(zip([0, *cuts], [*cuts, DAY_S], strict=True))
 
 
 def _candidate_cells(
-    visit: Any, days: int, bands: Sequence[tuple[int, int]], cut_s: int | None = None
+    visit: Any, days: int, bands: Sequence[tuple[int, int]], cut_s: int | None = None,
+    noon_min: int | None = None,
 ) -> list[tuple[int, int, int, int]]:
     """(day, band, window start, window end) pieces where the visit may start: the band's
     service-start interval (:func:`band_spans`) intersected with the visit's windows and
     allowed days. The pieces of a day together cover all of it, gaps between bands
     included. ``cut_s`` (second of the day, the noon): a span across it is split there,
-    so that each piece lies in one half of the day."""
+    so that each piece lies in one half of the day. ``noon_min``: the noon by which
+    :func:`band_spans` shares a gap between bands."""
     last = days - 1 if visit.latest_day is None else min(days - 1, visit.latest_day)
     spans: list[tuple[int, int, int]] = []
-    for b, (lo, hi) in enumerate(band_spans(bands)):
+    for b, (lo, hi) in enumerate(band_spans(bands, noon_min)):
         if cut_s is not None and lo < cut_s < hi:
             spans += [(b, lo, cut_s), (b, cut_s, hi)]
         else:
@@ -712,7 +832,8 @@ def adjust_visits(
         return list(visits), {}
     if mode == "zufall":
         use = tuple(bands or (model.bands if model is not None else DEFAULT_BANDS))
-        return _random_bands(visits, start, days, revisits, seed, use)
+        noon = model.settings.noon_min if model is not None else ModelSettings.noon_min
+        return _random_bands(visits, start, days, revisits, seed, use, noon)
     if model is None or model.n_records == 0:
         return list(visits), {}
     if not 0 < keep_factor <= 1:
@@ -720,26 +841,34 @@ def adjust_visits(
     if unit not in ("band", "halbtag"):
         raise ValueError(f"unit must be 'band' or 'halbtag': {unit!r}")
     bands = model.bands
+    noon = model.settings.noon_min
     if unit == "band":
         weights = np.eye(len(bands))
         cut_s = None
     else:
-        weights = _half_weights(bands, model.settings.noon_min)
-        cut_s = model.settings.noon_min * 60
+        weights = _half_weights(bands, noon)
+        cut_s = noon * 60
     plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]] = []
+    #: per visit and piece: the band the piece's starts count for and its chance there
+    band_pieces: dict[str, tuple[list[int], list[float], np.ndarray]] = {}
     for v in visits:
         if v.pin is not None:
             plans.append((v, [], []))
             continue
+        raw = _candidate_cells(v, days, bands, cut_s, noon)
         cells = [(d, b if cut_s is None else int(a - d * DAY_S >= cut_s), a, e)
-                 for d, b, a, e in _candidate_cells(v, days, bands, cut_s)]
+                 for d, b, a, e in raw]
         rate = model.client_rate(v.id, district_of.get(v.id))
-        ch = [float(np.average(rate[(start + timedelta(days=d)).weekday()], weights=weights[g]))
-              for d, g, _, _ in cells]
+        wd = [(start + timedelta(days=d)).weekday() for d, _, _, _ in raw]
+        ch = [float(np.average(rate[w], weights=weights[g]))
+              for w, (_, g, _, _) in zip(wd, cells, strict=True)]
         plans.append((v, cells, ch))
+        band_pieces[v.id] = ([b for _, b, _, _ in raw],
+                             [float(rate[w, b]) for w, (_, b, _, _) in zip(wd, raw, strict=True)],
+                             rate)
     if capacity is not None and unit != "band":
         assert cut_s is not None
-        spans = band_spans(bands)
+        spans = band_spans(bands, noon)
         grouped: dict[tuple[int, int], float] = {}
         for (d, b), c in capacity.items():
             lo, hi = spans[b]
@@ -748,7 +877,37 @@ def adjust_visits(
                 if share > 0:
                     grouped[(d, h)] = grouped.get((d, h), 0.0) + share * c
         capacity = grouped
-    chosen = _choose_cells(plans, keep_factor, capacity)
+    aims: dict[str, float] = {}
+    chosen = _choose_cells(plans, keep_factor, capacity, aims)
+    # which pieces each visit keeps: those of its kept cells; of a kept half-day only the
+    # bands whose own chance passes the keep rule too (a half kept for its mean must not
+    # let the solver start the visit in its bad band: 8 % where the client just failed,
+    # beside 40 % in the same morning); the half's chance is then that of those bands
+    kept_pieces: dict[str, list[int]] = {}
+    for v, cells, _ in plans:
+        pick = chosen.get(v.id)
+        if not pick:
+            continue
+        keys = {k for k, _ in pick}
+        idx = [i for i, c in enumerate(cells) if (c[0], c[1]) in keys]
+        if cut_s is not None:
+            band_ix, band_ch, rate = band_pieces[v.id]
+            floor = keep_factor * aims[v.id] - 1e-12
+            new_pick = []
+            narrowed: list[int] = []
+            for (d, g), p in pick:
+                mine = [i for i in idx if (cells[i][0], cells[i][1]) == (d, g)]
+                good = [i for i in mine if band_ch[i] >= floor] or mine
+                narrowed += good
+                if len(good) < len(mine):
+                    kept_b = sorted({band_ix[i] for i in good})
+                    w = weights[g][kept_b]
+                    r = rate[(start + timedelta(days=d)).weekday()][kept_b]
+                    p = float(np.average(r, weights=w)) if w.sum() > 0 else float(r.mean())
+                new_pick.append(((d, g), p))
+            chosen[v.id] = new_pick
+            idx = sorted(narrowed)
+        kept_pieces[v.id] = idx
     # the value of a visit is its priority times the chance it can expect: the mean over
     # the cells it keeps (the solver may start it in any of them)
     expect = {vid: float(np.mean([p for _, p in c])) for vid, c in chosen.items() if c}
@@ -762,7 +921,7 @@ def adjust_visits(
             continue
         keys = {k for k, _ in pick}
         best = expect[v.id]
-        keep = [c for c in cells if (c[0], c[1]) in keys]
+        keep = [cells[i] for i in kept_pieces[v.id]]
         prio = v.priority
         if scale_priority and prio > 0:
             prio = max(1, round(v.priority * best / ref))
@@ -791,7 +950,8 @@ def _half_weights(bands: Sequence[tuple[int, int]], noon_min: int) -> np.ndarray
         w[0, b], w[1, b] = before / (hi - lo), (hi - lo - before) / (hi - lo)
     for h, (lo_s, hi_s) in enumerate(((0, noon_min * 60), (noon_min * 60, DAY_S))):
         if not w[h].any():
-            w[h] = [1.0 if lo < hi_s and hi > lo_s else 0.0 for lo, hi in band_spans(bands)]
+            w[h] = [1.0 if lo < hi_s and hi > lo_s else 0.0
+                    for lo, hi in band_spans(bands, noon_min)]
     return w
 
 
@@ -799,8 +959,10 @@ def _choose_cells(
     plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]],
     keep_factor: float,
     capacity: Mapping[tuple[int, int], float] | None,
+    aims: dict[str, float] | None = None,
 ) -> dict[str, list[tuple[tuple[int, int], float]]]:
-    """The (day, band) cells each visit may use, with their chances.
+    """The (day, band) cells each visit may use, with their chances (``aims``, when
+    given, is filled with the level of chance each visit aims for).
 
     Without ``capacity``: the cells whose chance is at least ``keep_factor`` × the best.
     With it, the cells' scarcity decides which chance each visit can aim for
@@ -816,18 +978,21 @@ def _choose_cells(
         for (d, b, _, _), p in zip(cells, ch, strict=True):
             best[(d, b)] = max(best.get((d, b), 0.0), p)
         items.append((v, best))
+    if aims is None:
+        aims = {}
     if capacity is None:
         for v, best in items:
-            top = max(best.values())
+            top = aims[v.id] = max(best.values())
             out[v.id] = [(k, p) for k, p in best.items() if p >= keep_factor * top - 1e-12]
         return out
-    return _priced_cells(items, keep_factor, capacity)
+    return _priced_cells(items, keep_factor, capacity, aims)
 
 
 def _priced_cells(
     items: list[tuple[Any, dict[tuple[int, int], float]]],
     keep_factor: float,
     capacity: Mapping[tuple[int, int], float],
+    aims: dict[str, float] | None = None,
 ) -> dict[str, list[tuple[tuple[int, int], float]]]:
     """Cells under scarcity: the linear relaxation of "give each visit one cell, at most
     ``capacity`` visits per cell, maximise Σ priority × chance" (HiGHS) says which level
@@ -866,12 +1031,15 @@ def _priced_cells(
     out: dict[str, list[tuple[tuple[int, int], float]]] = {}
     for i, (v, best) in enumerate(items):
         aim = level.get(i, max(best.values()))
+        if aims is not None:
+            aims[v.id] = aim
         out[v.id] = [(k, p) for k, p in best.items() if p >= keep_factor * aim - 1e-12]
     return out
 
 
 def band_capacity(
-    problem: Any, bands: Sequence[tuple[int, int]], *, minutes_per_visit: float | None = None
+    problem: Any, bands: Sequence[tuple[int, int]], *, minutes_per_visit: float | None = None,
+    noon_min: int | None = None,
 ) -> dict[tuple[int, int], float]:
     """How many visits can start in each (day, band) of a routing problem.
 
@@ -879,7 +1047,8 @@ def band_capacity(
     of a break that falls into it), divided by the minutes a visit takes: the mean service
     plus a typical leg (the median travel time from a visit to its nearest other visit).
     As in :func:`_candidate_cells`, each band stands for its :func:`band_spans` (the first
-    reaches back to midnight, the last to the end of the day, a gap is shared at its middle).
+    reaches back to midnight, the last to the end of the day, a gap is shared at the noon
+    ``noon_min`` when it holds it, else at its middle).
     """
     if minutes_per_visit is None:
         vs = problem.visits
@@ -898,7 +1067,7 @@ def band_capacity(
                 leg = float(np.median(nn)) / 60
         minutes_per_visit = max(service + leg, 1.0)
     cap: dict[tuple[int, int], float] = {}
-    spans = band_spans(bands)
+    spans = band_spans(bands, noon_min)
     for team in problem.teams:
         for shift in team.shifts:
             d = shift.day
@@ -932,7 +1101,7 @@ def _merge_windows(pieces: list[tuple[int, int]], tw_cls: Any) -> tuple[Any, ...
 
 def _random_bands(
     visits: Sequence[Any], start: date, days: int, revisits: Iterable[str], seed: int,
-    bands: Sequence[tuple[int, int]],
+    bands: Sequence[tuple[int, int]], noon_min: int | None = None,
 ) -> tuple[list[Any], dict[str, Adjustment]]:
     """Baseline: every revisit gets one band-day drawn at random from its candidates."""
     rev = set(revisits)
@@ -941,7 +1110,7 @@ def _random_bands(
         if v.pin is not None or v.id not in rev:
             out.append(v)
             continue
-        cells = _candidate_cells(v, days, bands)
+        cells = _candidate_cells(v, days, bands, noon_min=noon_min)
         if not cells:
             out.append(v)
             continue
@@ -987,8 +1156,8 @@ def adjust_problem(
     visits, adj = adjust_visits(
         problem.visits, model, start=start, days=problem.days, district_of=district_of,
         keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits), seed=seed, bands=bands,
-        capacity=band_capacity(problem, bands) if model is not None and model.n_records
-        else None,
+        capacity=band_capacity(problem, bands, noon_min=model.settings.noon_min)
+        if model is not None and model.n_records else None,
         unit=r.planning_unit)
     if not adj:
         return problem, adj, model
@@ -1047,6 +1216,6 @@ def reorder_by_model(built: Any, solution: Any, model: ContactModel, *, start: d
             rates[visit_id] = model.client_rate(visit_id, c.geocode.district)
         d, sec = divmod(int(t), DAY_S)
         wd = weekday[min(d, len(weekday) - 1)]
-        return max(c.priority, 1) * float(rates[visit_id][wd, band_of(sec // 60, model.bands)])
+        return max(c.priority, 1) * float(rates[visit_id][wd, model.band_at(sec // 60)])
 
     return reorder_for_value(built.problem, solution, value, max_extra_travel=max_extra_travel)

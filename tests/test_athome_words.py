@@ -35,7 +35,9 @@ def rec(cid: str, minute: int, result: str, day: date = MONDAY) -> ContactRecord
 def test_own_tries_are_told_by_their_own_time_not_by_the_band() -> None:
     """One band 8–16 Uhr: a failed try at 10:00 and a contact at 15:00 were „2 Versuche
     mittags“ (the band's middle); with a lunch gap a try at 12:15 was „vormittags“ while
-    the revisit rule blocks that afternoon. The chances stay as they were."""
+    the revisit rule blocks that afternoon. The chances stay as they were, but for the try
+    at 12:15: since QA 21 (F1) it counts for 13–16 Uhr, the band after the gap that holds
+    the noon, as planning counts a start at 12:15 (before: for 10–12 Uhr, the nearer)."""
     one = ContactModel.fit([rec("C", 600, "nicht_angetroffen"), rec("C", 900, "angetroffen")],
                            bands=[(480, 960)])
     assert one.reasons("C", "X", 0)[:2] == ["1 Versuch vormittags ohne Erfolg",
@@ -43,7 +45,8 @@ def test_own_tries_are_told_by_their_own_time_not_by_the_band() -> None:
     assert one.chance("C", "X", 0, 0) == pytest.approx(0.5)
     gap = ContactModel.fit([rec("A", 735, "nicht_angetroffen")], GAPPED)
     assert gap.reasons("A", "X", 1)[0] == "1 Versuch nachmittags ohne Erfolg"
-    assert gap.chance("A", "X", 0, 1) == pytest.approx(0.1875)  # counted in 10–12 Uhr
+    assert gap.chance("A", "X", 0, 2) == pytest.approx(0.1875)  # counted in 13–16 Uhr
+    assert gap.chance("A", "X", 0, 1) > 0.4  # 10–12 Uhr: lowered only by the neighbour band
     # default bands: a try in 12–14 Uhr at 12:05 is afternoon, as for the revisit rule
     dflt = ContactModel.fit([rec("B", 725, "nicht_angetroffen"),
                              rec("B", 9 * 60, "nicht_angetroffen", MONDAY + timedelta(1))])
@@ -131,12 +134,14 @@ def test_a_kept_half_day_keeps_its_share_of_the_lunch_gap() -> None:
     one at 12:45 for 13–16 Uhr (the nearer band). Now a kept band 10–12 keeps 12:00–12:29
     and 13–16 keeps 12:30–12:59; a kept half-day is cut at the noon of the revisit rules
     (review 19b: a kept „vormittags“ half could start a visit at 12:15, which the revisit
-    rule and the explanations call „nachmittags“)."""
+    rule and the explanations call „nachmittags“). Since QA 21 (F1) the gap is shared at
+    that noon, not at its middle: 10–12 keeps 12:00 no more, 13–16 Uhr holds 12:00–12:59
+    (a start at 12:15 is „nachmittags“, and the model counts it for 13–16 Uhr too)."""
     days = 5
     windows = tuple(TimeWindow(d * 86400 + 8 * 3600, d * 86400 + 16 * 3600)
                     for d in range(days))
-    want = {("band", 500): (8 * 3600, 12 * 3600 + 30 * 60 - 1),
-            ("band", 800): (12 * 3600 + 30 * 60, 16 * 3600),
+    want = {("band", 500): (8 * 3600, 12 * 3600 - 1),
+            ("band", 800): (12 * 3600, 16 * 3600),
             ("halbtag", 500): (8 * 3600, 12 * 3600 - 1),
             ("halbtag", 800): (12 * 3600, 16 * 3600)}
     for good in (500, 800):
@@ -199,12 +204,15 @@ def test_a_band_is_in_the_half_of_the_day_the_revisit_rule_puts_it_in() -> None:
 def test_a_half_day_across_the_noon_takes_its_bands_by_their_parts() -> None:
     """Default bands with the noon at 13:00: the band 12–14 Uhr is half morning, half
     afternoon: each kept half is cut at 13:00 and its chance counts the band by its part
-    (with the capacity of the cells given, too)."""
+    (with the capacity of the cells given, too). People open at 9:00 and at 12:30, so
+    that 12–14 Uhr passes the keep rule on its own (QA 21 F2: a kept half holds only its
+    bands that do)."""
     s = _late_noon_settings()
     days = 1
     windows = (TimeWindow(8 * 3600, 16 * 3600),)
     recs = [rec("V", 15 * 60, "nicht_angetroffen")]
     recs += [rec(f"O{k}", 9 * 60, "angetroffen") for k in range(10)]
+    recs += [rec(f"P{k}", 12 * 60 + 30, "angetroffen") for k in range(10)]
     model = ContactModel.fit(recs, settings=s)
     cap = {(0, 0): 4.0, (0, 1): 4.0, (0, 2): 4.0, (0, 3): 4.0}
     out, adj = adjust_visits([Visit("V", 1, 2700, windows, 5)], model, start=MONDAY,
