@@ -83,17 +83,58 @@ def _plan(profile: Path, db: str, out: Path, start: date = START) -> str:
                "--seed", "3")
 
 
-def test_no_outcomes_same_plan_and_the_builder_is_untouched(town, tmp_path) -> None:
+def _same_problem(a, b) -> bool:  # noqa: ANN001
+    """Two routing problems field by field (matrices compared as arrays)."""
+    import dataclasses
+
+    import numpy as np
+
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name in ("durations", "distances"):
+            if set(x) != set(y) or not all(np.array_equal(x[k], y[k]) for k in x):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def test_no_outcomes_same_plan_and_the_builder_is_untouched(town, tmp_path,
+                                                            monkeypatch) -> None:
+    """Without outcomes the model changes nothing: the solver is given the very problem
+    it is given without the model (visits, windows, priorities, teams, matrices), its
+    solution is stored unchanged (no reordering), and so the plans are the same. The
+    last step is compared when both seeded solves kept to their fixed amount of work
+    (``stats["deterministic"]``): a solve that hit its time limit on a loaded machine may
+    plan otherwise for the same input (QA 21 F4), which is the solver's, not the model's."""
     from hausbesuch import athome
     from hausbesuch.config import load_profile
+    from hausbesuch.planning import workflow
     from hausbesuch.store import Store
 
-    plans = {}
+    real = workflow._run_solver
+    solved: list = []
+
+    def run_solver(problem, options, say, initial=None):  # noqa: ANN001, ANN202
+        solution = real(problem, options, say, initial)
+        solved.append((problem, solution))
+        return solution
+
+    monkeypatch.setattr(workflow, "_run_solver", run_solver)
+    plans, given = {}, {}
     for mode in ("modell", "aus"):
         db = str(tmp_path / f"{mode}.sqlite")
         cli("import", str(town["list"]), "--city", str(town[mode]), "--db", db)
+        solved.clear()
         _plan(town[mode], db, tmp_path / f"plan-{mode}")
+        assert len(solved) == 1
+        given[mode] = solved[0]
         plans[mode] = _stops(db)
+        # the stored routes are the solver's own, in its order
+        problem, solution = solved[0]
+        assert [tuple(s[3] for s in plans[mode] if (s[0], s[1]) == key)
+                for key in sorted({(s[0], s[1]) for s in plans[mode]})] == [
+            r.visits for r in sorted(solution.routes, key=lambda r: (r.team, r.day)) if r.visits]
         # the hook returns the very object it was given when the store has no outcomes
         with Store.open(db) as store:
             sentinel = SimpleNamespace(candidates={},
@@ -101,7 +142,9 @@ def test_no_outcomes_same_plan_and_the_builder_is_untouched(town, tmp_path) -> N
             assert athome.adjust_built(sentinel, store=store, profile=load_profile(
                 town["modell"]), start=START) is sentinel
     assert len(plans["modell"]) > 10
-    assert plans["modell"] == plans["aus"]
+    assert _same_problem(given["modell"][0], given["aus"][0])
+    if all(sol.stats.get("deterministic") for _, sol in given.values()):
+        assert plans["modell"] == plans["aus"]
     for name in ("routen", "druck"):
         for page in (tmp_path / "plan-modell" / name).glob("*.html"):
             assert "Chance auf Kontakt" not in page.read_text(encoding="utf-8")
