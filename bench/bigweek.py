@@ -1,5 +1,8 @@
 """Bigger weeks: 8 walking teams x 5 days, 500 / 1,000 / 2,000 candidate visits.
 
+(``--teams`` / ``--days`` change the week: ``--days 1 --teams 5 --sizes 80,200,400`` is
+the over-full day of a coordinator who loads the whole list for a few team-days.)
+
 Candidates are random real street nodes of Bad Hersfeld's walk network (travel times by
 Dijkstra on the network of the shared extract); each candidate set is a superset of the
 previous one (the first 500 of 1,000 are the 500, ...), with priorities 0-100, 30-60
@@ -8,11 +11,14 @@ fewer visits than candidates, as in a large Jobcenter.
 
 Ours and pyvroom get the same problem and time limit. Printed per size: served visits,
 served priority sum, travel hours and the wall time of the whole call (ours must stay
-within limit + 15 s; the served priority must not fall as candidates grow).
+within limit + 15 s; the served priority must not fall as candidates grow). With several
+``--seeds`` (each its own set of street points and visits) and both solvers, a last table
+gives ours / pyvroom per size: served priority and travel, each seed and the mean.
 
 Usage::
 
     nice python bench/bigweek.py [--sizes 500,1000,2000] [--time-limit 30] [--threads 2]
+        [--teams 8] [--days 5] [--max-visits 6] [--seeds 1,2,3]
 """
 
 from __future__ import annotations
@@ -36,13 +42,14 @@ from routing.check import check  # noqa: E402
 from routing.solve import solve  # noqa: E402
 
 
-def week(dur: np.ndarray, n: int, seed: int) -> Problem:
+def week(dur: np.ndarray, n: int, seed: int, teams: int = 8, days: int = 5,
+         max_visits: int | None = 6) -> Problem:
     rng = np.random.default_rng(seed)
     visits = []
     for i in range(1, len(dur)):
         tws: tuple[TimeWindow, ...] = ()
         if rng.random() < 0.2:
-            d = int(rng.integers(0, 5))
+            d = int(rng.integers(0, days))
             h = int(rng.choice([9, 10, 13]))
             tws = (TimeWindow(at(d, h), at(d, h + 3)),)
         r = rng.random()
@@ -50,19 +57,19 @@ def week(dur: np.ndarray, n: int, seed: int) -> Problem:
         visits.append(Visit(f"K{i:05d}", i, service=int(rng.choice([1800, 2700, 3600])),
                             time_windows=tws, priority=int(rng.integers(0, 101)), skills=sk))
     visits = visits[:n]  # the same first n for every size: supersets
-    lunch = [Break(TimeWindow(at(d, 11, 30), at(d, 14)), 1800) for d in range(5)]
+    lunch = [Break(TimeWindow(at(d, 11, 30), at(d, 14)), 1800) for d in range(days)]
     langs = [frozenset({"türkisch"}), frozenset({"arabisch"}), frozenset()]
-    teams = [
+    team_list = [
         Team(f"T{k + 1}",
-             tuple(Shift(d, TimeWindow(at(d, 8), at(d, 16)), (lunch[d],)) for d in range(5)),
-             start=0, end=0, skills=langs[k % 3], max_visits=6, mode="walk")
-        for k in range(8)
+             tuple(Shift(d, TimeWindow(at(d, 8), at(d, 16)), (lunch[d],)) for d in range(days)),
+             start=0, end=0, skills=langs[k % 3], max_visits=max_visits, mode="walk")
+        for k in range(teams)
     ]
     used = [0] + [v.location for v in visits]
     sub = dur[np.ix_(used, used)]
     visits = [Visit(v.id, k + 1, v.service, v.time_windows, v.priority, v.skills)
               for k, v in enumerate(visits)]
-    return Problem(visits, teams, 5, {"walk": sub})
+    return Problem(visits, team_list, days, {"walk": sub})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,29 +78,48 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", default=None, help="several seeds, e.g. 1,2,3 (over --seed)")
+    ap.add_argument("--teams", type=int, default=8)
+    ap.add_argument("--days", type=int, default=5)
+    ap.add_argument("--max-visits", type=int, default=6, help="per team-day; 0: no limit")
     ap.add_argument("--solvers", default="ours,vroom")
     args = ap.parse_args(argv)
+    maxv = args.max_visits or None
     routing.prepare()
     sizes = [int(x) for x in args.sizes.split(",")]
-    t = time.monotonic()
-    dur, _, _, _ = street_points(max(sizes) + 1, args.seed, radius_m=3000.0, mode="walk")
-    print(f"matrix: {dur.shape[0]} real walk-network points of Bad Hersfeld "
-          f"({time.monotonic() - t:.1f} s)")
-    print(f"{'size':>6} {'solver':8} {'served':>7} {'priority':>9} {'travel h':>9} "
-          f"{'wall s':>7} {'violations':>10}")
-    for n in sizes:
-        p = week(dur, n, args.seed)
-        for s in [x.strip() for x in args.solvers.split(",") if x.strip()]:
-            t = time.monotonic()
-            if s == "ours":
-                sol = solve(p, time_limit=args.time_limit, threads=args.threads)
-            else:
-                sol = run_vroom(p, args.time_limit, args.threads)
-            wall = time.monotonic() - t
-            errs = check(p, sol)
-            prio = sum(v.priority for v in p.visits if v.id in set(sol.served))
-            print(f"{n:>6} {s:8} {len(sol.served):>7} {prio:>9} {sol.travel / 3600:>9.2f} "
-                  f"{wall:>7.1f} {len(errs):>10}", flush=True)
+    seeds = [int(x) for x in (args.seeds or str(args.seed)).split(",")]
+    solvers = [x.strip() for x in args.solvers.split(",") if x.strip()]
+    print(f"{args.teams} walking teams x {args.days} days, max {maxv or 'any'} visits per team-day, "
+          f"{args.time_limit:g} s each")
+    results: dict[tuple[int, int, str], tuple[int, int]] = {}
+    for seed in seeds:
+        t = time.monotonic()
+        dur, _, _, _ = street_points(max(sizes) + 1, seed, radius_m=3000.0, mode="walk")
+        print(f"seed {seed}: matrix of {dur.shape[0]} real walk-network points of Bad Hersfeld "
+              f"({time.monotonic() - t:.1f} s)")
+        print(f"{'size':>6} {'solver':8} {'served':>7} {'priority':>9} {'travel h':>9} "
+              f"{'wall s':>7} {'violations':>10}")
+        for n in sizes:
+            p = week(dur, n, seed, args.teams, args.days, maxv)
+            for s in solvers:
+                t = time.monotonic()
+                if s == "ours":
+                    sol = solve(p, time_limit=args.time_limit, threads=args.threads)
+                else:
+                    sol = run_vroom(p, args.time_limit, args.threads)
+                wall = time.monotonic() - t
+                errs = check(p, sol)
+                prio = sum(v.priority for v in p.visits if v.id in set(sol.served))
+                results[(seed, n, s)] = (prio, sol.travel)
+                print(f"{n:>6} {s:8} {len(sol.served):>7} {prio:>9} {sol.travel / 3600:>9.2f} "
+                      f"{wall:>7.1f} {len(errs):>10}", flush=True)
+    if {"ours", "vroom"} <= set(solvers):
+        print("ours / pyvroom (priority served, travel) per seed, mean:")
+        for n in sizes:
+            pr = [results[(sd, n, "ours")][0] / max(1, results[(sd, n, "vroom")][0]) for sd in seeds]
+            tr = [results[(sd, n, "ours")][1] / max(1, results[(sd, n, "vroom")][1]) for sd in seeds]
+            cells = "  ".join(f"{a:.3f}/{b:.3f}" for a, b in zip(pr, tr, strict=True))
+            print(f"{n:>6}  {cells}  mean {sum(pr) / len(pr):.3f}/{sum(tr) / len(tr):.3f}")
     return 0
 
 

@@ -17,6 +17,7 @@ writes the table.
 Usage::
 
     nice python bench/solomon.py --time-limit 10 [--instances C101,R201] [--markdown F]
+        [--seed 1]
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ from routing.vroom_json import problem_to_json, solution_from_json  # noqa: E402
 DATA = REPO.parent / "shared" / "data" / "vrp"
 
 
-def run_ours(problem, tl: float, threads: int) -> Solution:
-    return solve(problem, time_limit=tl, threads=threads)
+def run_ours(problem, tl: float, threads: int, seed: int | None = None) -> Solution:
+    return solve(problem, time_limit=tl, threads=threads, seed=seed)
 
 
 def run_vroom(problem, tl: float, threads: int) -> Solution:
@@ -101,10 +102,12 @@ def run_pyvrp(problem, inst: SolomonInstance, tl: float) -> Solution:
     return Solution(tuple(routes), un)
 
 
-def run_solver(name: str, problem, inst: SolomonInstance, tl: float, threads: int) -> Solution:
-    """Run one of the compared solvers: ``ours``, ``vroom`` or ``pyvrp``."""
+def run_solver(name: str, problem, inst: SolomonInstance, tl: float, threads: int,
+               seed: int | None = None) -> Solution:
+    """Run one of the compared solvers: ``ours`` (``seed``: its deterministic mode),
+    ``vroom`` or ``pyvrp``."""
     if name == "ours":
-        return run_ours(problem, tl, threads)
+        return run_ours(problem, tl, threads, seed)
     if name == "vroom":
         return run_vroom(problem, tl, threads)
     return run_pyvrp(problem, inst, tl)
@@ -117,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--solvers", default="ours,vroom,pyvrp")
     ap.add_argument("--markdown", type=Path, default=None)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="ours in its deterministic mode (a fixed amount of search work)")
     ap.add_argument("--data", type=Path, default=DATA)
     args = ap.parse_args(argv)
     from routing._lns import warm_up
@@ -139,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         row = [name, f"{best:.2f}"]
         for s in solvers:
             t0 = time.monotonic()
-            sol = run_solver(s, problem, inst, args.time_limit, args.threads)
+            sol = run_solver(s, problem, inst, args.time_limit, args.threads, args.seed)
             el = time.monotonic() - t0
             errs = check(problem, sol)
             length = euclidean_length(inst, sol)
