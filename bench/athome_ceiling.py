@@ -91,6 +91,8 @@ def _posterior_model(posterior: PopulationPosterior, by_id, week: dict):  # noqa
                                          if d in posterior.offset else model.city_rate)
         if model.n_records == 0:  # the planner acts on the model only when it has records
             model.city_tries[0, 0] += 1
+            if model.city_pool is not None:  # (the counts the city level is fitted on)
+                model.city_pool[1][0, 0] += 1
         return model
 
     return model_for_city

@@ -83,6 +83,8 @@ def _model_with(patch):  # noqa: ANN001, ANN202
         patch(model)
         if model.n_records == 0:  # the planner acts on the model only when it has records
             model.city_tries[0, 0] += 1
+            if model.city_pool is not None:  # (the counts the city level is fitted on)
+                model.city_pool[1][0, 0] += 1
         return model
 
     return model_for_city
