@@ -323,6 +323,35 @@
       if (!form.termin_zeit.value) form.termin_zeit.value = item.fields.termin_zeit || "";
     }
   }
+  // ``item`` is stored: the refused outcomes of its stop queued before it go (the later
+  // tap replaced them; a refusal arriving after that tap, while ``item`` waited behind it,
+  // is not undone by dropRefused), with their boxes and what they put back into the form
+  function dropReplaced(item) {
+    var kunde = item.fields.kundennummer, at = -1, gone = [];
+    var q = load();
+    q.forEach(function (x, i) { if (sameKey(x, item)) at = i; });
+    q = q.filter(function (x, i) {
+      var old = i < at && x.refused && x.fields.kundennummer === kunde;
+      if (old) gone.push(x);
+      return !old;
+    });
+    if (!gone.length) return;
+    save(q);
+    var li = stopEl(kunde); if (!li) return;
+    var form = li.querySelector("form.outcome-form");
+    gone.forEach(function (x) {
+      Array.prototype.forEach.call(li.querySelectorAll(".refused"), function (b) {
+        if (b.getAttribute("data-key") === x.fields.schluessel) b.parentNode.removeChild(b);
+      });
+      if (!form) return;
+      ["notiz", "termin_datum", "termin_zeit"].forEach(function (name) {
+        if (form[name] && x.fields[name] && form[name].value === x.fields[name]) {
+          form[name].value = "";
+        }
+      });
+      if (x.refusedField === "termin") markAppointment(form, false);
+    });
+  }
   // recorded again at the stop: the refused outcomes there are replaced
   function dropRefused(kunde) {
     save(load().filter(function (x) { return !(x.refused && x.fields.kundennummer === kunde); }));
@@ -380,7 +409,6 @@
       headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
     }).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
-        var rest = load().filter(function (x) { return x.fields.schluessel !== item.fields.schluessel; });
         if (resp.status === 410 || resp.status === 404) {
           // link expired or revoked, or the visit moved: keep the outcome on the phone
           save(load().map(function (x) {
@@ -396,7 +424,8 @@
           return;
         }
         if (resp.ok) {
-          save(rest);
+          dropReplaced(item);
+          save(load().filter(function (x) { return !sameKey(x, item); }));
           // a note of the server (an appointment no route holds yet) follows the line
           show(item.fields.kundennummer, "Übermittelt: " + item.label +
             " (" + item.fields.zeit.slice(11) + " Uhr)" +
