@@ -91,3 +91,59 @@ def _refused_then_stored(site: Site, route, cid: str) -> None:  # noqa: ANN001
         _shot(page, "abgelehnt-dann-korrektur-gespeichert.png")
         assert errors == []
         ctx.close()
+
+
+@pytest.mark.browser
+def test_a_reload_while_the_first_is_in_flight_keeps_it_the_phones_own(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    cid = route.stops[1].client_id
+    try:
+        _reload_in_flight(site, route, cid)
+    finally:
+        _undo(site, cid, route.day)
+
+
+def _reload_in_flight(site: Site, route, cid: str) -> None:  # noqa: ANN001
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        held = _hold_first_outcome(page)
+        stop = page.locator(f"#stopp-{cid}")
+        stop.locator("textarea[name=notiz]").fill("Klingel defekt")
+        stop.locator("button[value=nicht_angetroffen]").click()
+        _wait_for(page, held)
+        stop.locator("button[value=angetroffen]").click()
+        queued = page.evaluate(QUEUE)
+        assert [q["label"] for q in queued] == ["Nicht angetroffen", "Angetroffen"], queued
+        # the first reaches the server and is stored; its answer never reaches the page:
+        # the browser is closed (the phone's battery, the app swept away; a reload lets the
+        # page see its request fail, a closed one sees nothing) and the link opened again,
+        # both outcomes waiting in the queue kept on the phone
+        answer = held[0].fetch()
+        assert answer.ok, answer.text()
+        assert [o["result"] for o in _recorded(site, route, cid)] == ["nicht_angetroffen"]
+        url = page.url
+        page.close()
+        page = ctx.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url)
+        stop = page.locator(f"#stopp-{cid}")
+        page.wait_for_function(
+            "(id) => document.getElementById(id).querySelector('.refused') !== null",
+            arg=f"stopp-{cid}", timeout=30_000)
+        # the server keeps the first tap; the correction is refused and told as the phone's own
+        assert [o["result"] for o in _recorded(site, route, cid)] == ["nicht_angetroffen"]
+        text = stop.locator("[data-state]").inner_text()
+        assert "„Angetroffen“ nicht übernommen" in text, text
+        assert "Gespeichert ist „Nicht angetroffen“ (von diesem Telefon gesendet)" in text, text
+        assert "Schon erfasst" not in text, text
+        # the first's note went with the correction that replaced it
+        assert "Notiz: Klingel defekt" in stop.locator(".refused").inner_text()
+        assert [q["label"] for q in page.evaluate(QUEUE)] == ["Angetroffen"]
+        stop.scroll_into_view_if_needed()
+        _shot(page, "neu-geladen-im-senden-eigenes-ergebnis.png")
+        assert errors == []
+        ctx.close()

@@ -612,12 +612,30 @@
     }
   });
   // a queue kept from before (QA 20b #3) may hold two waiting outcomes of one stop: the
-  // last one is what the worker meant
+  // last one is what the worker meant. The first of them may have reached the server
+  // before the reload (its answer lost with the page): the kept one replaces it, as in
+  // supersede(), so that a refusal naming it is told as this phone's own outcome; the
+  // note of a dropped one goes with it when the kept one has none
   (function onePerStop() {
-    var q = load(), last = {};
-    q.forEach(function (x, i) { if (waiting(x)) last[x.fields.kundennummer] = i; });
+    var q = load(), last = {}, first = {}, note = {};
+    q.forEach(function (x, i) {
+      if (!waiting(x)) return;
+      var k = x.fields.kundennummer;
+      last[k] = i;
+      if (!(k in first)) first[k] = x;
+    });
     var kept = q.filter(function (x, i) {
-      return !waiting(x) || last[x.fields.kundennummer] === i;
+      if (!waiting(x)) return true;
+      var k = x.fields.kundennummer;
+      if (last[k] !== i) {
+        if (x.fields.notiz) note[k] = x.fields.notiz;
+        return false;
+      }
+      if (first[k] !== x) {
+        x.replaces = first[k].label;
+        if (!x.fields.notiz && note[k]) x.fields.notiz = note[k];
+      }
+      return true;
     });
     if (kept.length !== q.length) save(kept);
   })();
