@@ -224,7 +224,8 @@ _LEAD_PREPOSITIONS = frozenset(
      "hinterm", "unter", "unterm", "vor", "vorm", "ueber", "ueberm", "neben", "zwischen"})
 _ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des"})
 #: Titles a street name may lose at its start ("Ronge-Weg" for "Dr.-Ronge-Weg")
-_TITLES = frozenset({"dr.", "dr", "doktor", "prof.", "prof", "professor"})
+_TITLES = frozenset({"dr.", "dr", "doktor", "prof.", "prof", "professor", "pfarrer",
+                     "pfr.", "pastor", "pater"})
 _WORD = re.compile(r"[0-9a-z]+\.?")
 #: an abbreviated word that is a street type ("Hauptstr.", "Markt-Pl."), or "St." (Sankt)
 _NOT_A_NAME_ABBR = re.compile(r"(?:[0-9a-z]*(?:str|pl)|st)\.")

@@ -241,6 +241,7 @@ DETAIL_LABELS: dict[str, str] = {
     "ordner": "Ordner",
     "geleert": "gelöscht",
     "anmeldeversuche": "Anmeldeversuche", "auftraege": "Aufträge",
+    "without_teams": "Team abgemeldet", "with_teams": "Team wieder eingeplant",
 }
 
 

@@ -218,3 +218,12 @@ def test_the_command_lines_person_cannot_forge_the_log(tmp_path, monkeypatch):
     monkeypatch.delenv("HAUSBESUCH_USER", raising=False)
     monkeypatch.setattr("getpass.getuser", lambda: "a\x1b[2Jb")
     assert cli_actor() == "cli:a\\u001b[2Jb"
+
+
+def test_the_web_replans_teams_are_labelled_in_german():
+    """QA 21b F2: the web's re-plan with a team out or back was audited as „Without teams:
+    team-1“ / „With teams: team-1“ (keys without a German label)."""
+    from hausbesuch.auditlog import describe
+
+    line = describe({"without_teams": ["team-1"], "with_teams": ["team-2"]})
+    assert line == "Team abgemeldet: team-1; Team wieder eingeplant: team-2", line

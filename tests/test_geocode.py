@@ -617,6 +617,7 @@ def test_a_long_typed_street_is_cut_in_the_reason(bh: AddressIndex) -> None:
     ("lauf", "Völkerstraße 2, Lauf", "Dr.-Völker-Straße 2,"),  # a title left out
     ("lauf", "Hans-Reichold-Weg 2, 91207 Lauf", "Dr.-Hans-Reichold-Weg 2,"),
     ("lauf", "Schlier-Weg 6", "Dr.-Schlier-Weg 6,"),
+    ("bh", "Lotz-Straße 3, 36251 Bad Hersfeld", "Pfarrer-Lotz-Straße 3,"),  # QA 21b F10
 ])
 def test_short_forms_of_exports_are_the_street(bh: AddressIndex, lauf: AddressIndex,
                                                which: str, typed: str, truth: str) -> None:
