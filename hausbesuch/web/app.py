@@ -542,9 +542,6 @@ def _templates() -> Jinja2Templates:
     return t
 
 
-#: The command-line hint of a stored reason ("Korrigieren mit „hausbesuch address K-1
-#: --set-address …“."): the web says where to fix it instead.
-_CLI_FIX = re.compile(r"Korrigieren mit „hausbesuch address [^“]*“\.")
 
 
 def own_id(value: str | None, ids: Iterable[str]) -> str | None:
@@ -557,6 +554,9 @@ def own_id(value: str | None, ids: Iterable[str]) -> str | None:
 #: Other command-line hints of stored notes and what the web says instead (the browser
 #: has no command line; letters are written with the command line, by whoever runs it).
 _CLI_HINTS = (
+    # a stored reason's fix ("Korrigieren mit „hausbesuch address K-1 --set-address …“.")
+    (re.compile(r"Korrigieren mit „hausbesuch address [^“]*“\."),
+     "Korrigieren unter „Adressen“."),
     (re.compile(r"\((?:erst )?hausbesuch letters [^()]*\)"),
      "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"),
     (re.compile(r"\((?:erst )?hausbesuch replan [^()]*\)"),
@@ -570,7 +570,7 @@ _CLI_HINTS = (
 
 def web_reason(text: str) -> str:
     """A reason or note stored by the planner as the web shows it: no command line in it."""
-    text = _CLI_FIX.sub("Korrigieren unter „Adressen“.", str(text))
+    text = str(text)
     for pattern, words in _CLI_HINTS:
         text = pattern.sub(words, text)
     return text

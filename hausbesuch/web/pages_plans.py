@@ -423,10 +423,12 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     rejected = sorted(plan.rejected, key=lambda r: r.row)
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
+    newest = newest_version(web.store, plan_id)
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
-        replan_teams=_replan_teams(web.store, plan),
+        # the re-plan form is the newest version's only
+        replan_teams=_replan_teams(web.store, plan) if newest == plan.id else None,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
         n_planned=sum(len(r.to_visit) for r in plan.routes),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
@@ -435,7 +437,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         team_days=_pin_targets(plan, profile), clock=format_clock,
         moved=own_id(request.query_params.get("verschoben"), ids),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
-        newest=newest_version(web.store, plan_id), chances=chances,
+        newest=newest, chances=chances,
         unassigned=[care_of.unassigned(u) for u in unassigned[:cap]],
         unassigned_more=max(0, len(unassigned) - cap),
         rejected=[care_of.rejected(r) for r in rejected[:cap]],

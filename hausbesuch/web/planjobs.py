@@ -101,8 +101,8 @@ def replan_moment(first_day: date) -> datetime:
     return max(clock.now_on_today().replace(second=0, microsecond=0), start)
 
 
-#: The command line's options in the workflow's messages and the web form's fields.
-_TEAM_OPTIONS = (("--without-team", "„Team abmelden“"), ("--with-team", "„Team wieder einplanen“"),
+#: The command line's options in the workflow's messages and the web's words for them.
+_CLI_OPTIONS = (("--without-team", "„Team abmelden“"), ("--with-team", "„Team wieder einplanen“"),
                  ("--from ", "Der Zeitpunkt "))
 
 
@@ -121,7 +121,7 @@ def replan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -
                         time_limit=float(p.get("time_limit", 30.0)), progress=progress)
     except UserError as exc:  # in the form's words, not the command line's
         text = str(exc)
-        for option, field in _TEAM_OPTIONS:
+        for option, field in _CLI_OPTIONS:
             text = text.replace(option, field)
         if text == str(exc):
             raise  # (a refusal that names cases keeps them, for the job's audit)
