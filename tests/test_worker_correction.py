@@ -76,19 +76,24 @@ def _shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(SHOTS / name), full_page=False)
 
 
-@pytest.mark.browser
-def test_a_correction_tapped_while_the_first_is_in_flight_says_the_rule(
-        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def _on_fresh_stop(site: Site, monkeypatch: pytest.MonkeyPatch, index: int, body) -> None:  # noqa: ANN001
+    """``body(site, route, cid)`` on stop ``index`` of a team-day no test recorded on, the
+    clock on that day; the stop's outcomes are undone afterwards, also on a failure."""
     from hausbesuch import clock
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    stop_data = route.stops[0]
-    cid = stop_data.client_id
+    cid = route.stops[index].client_id
     try:
-        _first(site, route, cid)
+        body(site, route, cid)
     finally:
         _undo(site, cid, route.day)
+
+
+@pytest.mark.browser
+def test_a_correction_tapped_while_the_first_is_in_flight_says_the_rule(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    _on_fresh_stop(site, monkeypatch, 0, _first)
 
 
 def _first(site: Site, route, cid: str) -> None:  # noqa: ANN001
@@ -137,15 +142,7 @@ def _first(site: Site, route, cid: str) -> None:  # noqa: ANN001
 @pytest.mark.browser
 def test_a_correction_replaces_a_first_outcome_whose_sending_failed(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from hausbesuch import clock
-
-    route = _fresh_route(site)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    cid = route.stops[1].client_id
-    try:
-        _second(site, route, cid)
-    finally:
-        _undo(site, cid, route.day)
+    _on_fresh_stop(site, monkeypatch, 1, _second)
 
 
 def _second(site: Site, route, cid: str) -> None:  # noqa: ANN001

@@ -23,9 +23,9 @@ import pytest
 
 from tests import test_web
 from tests.test_web_enter import _recorded, _worker_page
-from tests.test_worker_cache import QUEUE, _fresh_route
+from tests.test_worker_cache import QUEUE
 from tests.test_worker_cache import _browser as _worker_browser
-from tests.test_worker_correction import _hold_first_outcome, _shot, _undo, _wait_for
+from tests.test_worker_correction import _hold_first_outcome, _on_fresh_stop, _shot, _wait_for
 from tests.web_fixtures import Site
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
@@ -34,15 +34,7 @@ site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixtu
 @pytest.mark.browser
 def test_a_refused_first_outcome_goes_once_its_correction_is_stored(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from hausbesuch import clock
-
-    route = _fresh_route(site)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    cid = route.stops[0].client_id
-    try:
-        _refused_then_stored(site, route, cid)
-    finally:
-        _undo(site, cid, route.day)
+    _on_fresh_stop(site, monkeypatch, 0, _refused_then_stored)
 
 
 def _refused_then_stored(site: Site, route, cid: str) -> None:  # noqa: ANN001
@@ -96,15 +88,7 @@ def _refused_then_stored(site: Site, route, cid: str) -> None:  # noqa: ANN001
 @pytest.mark.browser
 def test_a_reload_while_the_first_is_in_flight_keeps_it_the_phones_own(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from hausbesuch import clock
-
-    route = _fresh_route(site)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    cid = route.stops[1].client_id
-    try:
-        _reload_in_flight(site, route, cid)
-    finally:
-        _undo(site, cid, route.day)
+    _on_fresh_stop(site, monkeypatch, 1, _reload_in_flight)
 
 
 def _reload_in_flight(site: Site, route, cid: str) -> None:  # noqa: ANN001
