@@ -318,6 +318,21 @@ def _spaced_compound(typed_words: list[str], found: str) -> bool:
             and _street_type(street_fuzzy_key(found))[1] == typed_type)
 
 
+def _other_ending(typed: str, known: str) -> bool:
+    """Whether two fuzzy street keys differ only in an "n" at the end of the name, before
+    the same street type: "Breite Straße" and the Breitenstraße, "Alte Straße" and an
+    "Altenstraße". In German the two endings make two words ("breite" / "breiten"), and
+    towns often have both streets, unlike a missing Fugen-s ("Bahnhofstraße" /
+    "Bahnhofsstraße"), one name spelt two ways, or a dropped "r" ("Leipzige Straße"), no
+    word at all."""
+    t_stem, t_kind = _street_type(typed)
+    k_stem, k_kind = _street_type(known)
+    if not t_kind or t_kind != k_kind or t_stem == k_stem:
+        return False
+    short, long = sorted((_fold(t_stem), _fold(k_stem)), key=len)
+    return len(long) == len(short) + 1 and long.startswith(short) and long[-1] == "n"
+
+
 def _is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
@@ -859,8 +874,17 @@ class AddressIndex:
                     f"„{fuzzy_name}“ ({why}); bitte prüfen, ob diese Straße gemeint ist.",
                     prefer=clusters)
             elif clusters:
-                notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ „{fuzzy_name}“.")
                 factor *= 0.8 + 0.2 * (ratio - _FUZZY_MIN) / (100 - _FUZZY_MIN)
+                if _other_ending(street_fuzzy_key(q.street), street_fuzzy_key(fuzzy_name)):
+                    # "Breite Straße" for the Breitenstraße: another street in many towns,
+                    # so the answer must not look certain
+                    notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ "
+                                 f"„{fuzzy_name}“ (andere Endung vor der Straßenart, "
+                                 "vielleicht eine andere Straße).")
+                    factor = min(factor, 0.9)
+                else:
+                    notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ "
+                                 f"„{fuzzy_name}“.")
         if not clusters:
             if rejected:
                 where = ", ".join(sorted({self._cluster_town(c) for c in rejected} - {""}))
