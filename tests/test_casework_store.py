@@ -2307,6 +2307,36 @@ def test_a_team_taken_out_is_brought_back_with_with_team(planned, tmp_path):
     assert not [w for w in v5.warnings if "wieder eingeplant" in w]  # (said once)
 
 
+def test_the_replan_that_takes_a_team_out_says_so_itself(planned, tmp_path):
+    """QA 22 F1: the version that took a team out said nothing of it; only the versions
+    after it said that the team stays out. Now the version itself says from when on that
+    day the team is out and that its visits are planned anew or open (output and the
+    plan's notes); the next re-plan says that it stays out (not the first note again), the
+    one that brings it back says so, and neither note is left."""
+    db, v1, _ = _copy_of(planned, tmp_path, "abmelden.sqlite")
+    tue = START + timedelta(days=1)
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(tue, datetime.min.time()).replace(hour=hour, minute=minute)
+
+    taken = ("Team team-1 ist am Di 08.12.2026 ab 09:00 Uhr für den Rest des Tages "
+             "abgemeldet (diese Neuplanung, Version 2); seine Besuche ab dann sind neu "
+             "verteilt oder offen.")
+    stays = ("Team team-1 bleibt für den Rest des Di 08.12.2026 abgemeldet (seit 09:00 Uhr, "
+             "Neuplanung Version 2).")
+    out, v2 = _replan_newest(db, tmp_path / "v2", v1.id, at(9), "--without-team", "team-1")
+    assert v2.version == 2 and f"Hinweis: {taken}" in out, out
+    assert taken in v2.warnings and stays not in v2.warnings, v2.warnings
+    out, v3 = _replan_newest(db, tmp_path / "v3", v2.id, at(9, 30))
+    assert f"Hinweis: {stays}" in out and taken not in out, out
+    assert [w for w in v3.warnings if "team-1" in w] == [stays], v3.warnings
+    out, v4 = _replan_newest(db, tmp_path / "v4", v3.id, at(10), "--with-team", "team-1")
+    assert "Team team-1 ist ab Di 08.12.2026 10:00 Uhr wieder eingeplant (vorher " \
+        "abgemeldet)." in out, out
+    assert taken not in out and stays not in out
+    assert not [w for w in v4.warnings if "für den Rest" in w], v4.warnings
+
+
 def test_an_agreed_time_outside_the_clients_window_is_planned_and_said(base, tmp_path):
     """A time pinned in the list outside the client's own ``Zeitfenster`` (10:00 with
     „Di 14-16“, often a typo) wins, as an agreed time does, but is no longer planned without

@@ -230,6 +230,12 @@ def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
     assert audit["details"]["without_teams"] == [team] and "with_teams" not in audit["details"]
     assert "Geheimname" not in json.dumps(audit, default=str)
     page = kora.get(f"/plaene/{v2_id}").text
+    day = f"{WEEKDAYS_DE[monday.weekday()]} {monday:%d.%m.%Y}"
+    # the version that takes it out says so itself (QA 22 F1: only later ones did)
+    taken = (f"Team {team} ist am {day} ab 00:00 Uhr für den Rest des Tages abgemeldet "
+             f"(diese Neuplanung, Version {v2.version}); seine Besuche ab dann sind neu "
+             "verteilt oder offen.")
+    assert taken in _notes(page), _notes(page)
     assert _options(page, "team_abmelden") == ["", "team-2"]
     assert _options(page, "team_wieder") == ["", team]
 
@@ -237,11 +243,10 @@ def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
     v3_id = _replan(kora, store, v2_id)
     v3 = store.load_plan(v3_id)
     assert not _team_day_stops(v3, team, monday)
-    day = f"{WEEKDAYS_DE[monday.weekday()]} {monday:%d.%m.%Y}"
     stays = (f"Team {team} bleibt für den Rest des {day} abgemeldet (seit 00:00 Uhr, "
              f"Neuplanung Version {v2.version}).")
     notes = _notes(kora.get(f"/plaene/{v3_id}").text)
-    assert stays in notes, notes
+    assert stays in notes and taken not in notes, notes
 
     # brought back: it works on the Monday again, and the page says so
     v4_id = _replan(kora, store, v3_id, team_wieder=team)

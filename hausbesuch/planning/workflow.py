@@ -1303,8 +1303,8 @@ def _replan(
     params["warnings"] = [w for w in params.get("warnings") or []
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
-                           + _still_out_notes({(k, w) for k, ws in carried.items()
-                                               for w in ws if w in out_since.get(k, [])})
+                           + _still_out_notes({(k, w) for k, ws in out_since.items()
+                                               for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried)
                            + pin_notes
                            + [_moved_note(c) for c in moved])
@@ -1356,6 +1356,7 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ bleibt für den Rest des \w\w \d\d\.\d\d\.\d{4} abgemeldet \(seit "
     r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant "
     r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} von \d\d:\d\d bis \d\d:\d\d Uhr abgemeldet "
+    r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} ab \d\d:\d\d Uhr für den Rest des Tages abgemeldet "
     r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w \d\d\.\d\d\.\d{4} ist aufgehoben\.$")
 
 
@@ -1546,15 +1547,27 @@ def teams_out(store: Store, plan: Plan, moment: datetime) -> list[str]:
 
 
 def _still_out_notes(
-        carried: Iterable[tuple[tuple[str, date], tuple[datetime, int, datetime | None]]]
+        out: Iterable[tuple[tuple[str, date], tuple[datetime, int, datetime | None]]],
+        version: int,
 ) -> list[str]:
-    """The notes of the teams an earlier re-plan took out for the rest of a day, or until
-    they came back (the moment's day or a later one): they stay out."""
-    return [f"Team {t} bleibt für den Rest des {WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())} "
-            f"abgemeldet (seit {at:%H:%M} Uhr, Neuplanung Version {v})." if back is None else
-            f"Team {t} ist am {WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())} von "
-            f"{at:%H:%M} bis {back:%H:%M} Uhr abgemeldet (Neuplanung Version {v})."
-            for (t, _), (at, v, back) in sorted(carried, key=lambda kv: (kv[1][0], kv[0]))]
+    """The notes of the teams out at or after the moment (the moment's day or a later
+    one): taken out by this re-plan (``version``, the new version's number: QA 22 F1, that
+    version said nothing of it, only later ones did), or by an earlier one for the rest of
+    a day or until they came back: they stay out."""
+    def note(t: str, at: datetime, v: int, back: datetime | None) -> str:
+        day = f"{WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())}"
+        if v == version and back is None:
+            return (f"Team {t} ist am {day} ab {at:%H:%M} Uhr für den Rest des Tages "
+                    f"abgemeldet (diese Neuplanung, Version {v}); seine Besuche ab dann sind "
+                    "neu verteilt oder offen.")
+        if back is None:
+            return (f"Team {t} bleibt für den Rest des {day} abgemeldet (seit {at:%H:%M} Uhr, "
+                    f"Neuplanung Version {v}).")
+        return (f"Team {t} ist am {day} von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet "
+                f"(Neuplanung Version {v}).")
+
+    return [note(t, at, v, back)
+            for (t, _), (at, v, back) in sorted(out, key=lambda kv: (kv[1][0], kv[0]))]
 
 
 def _back_notes(teams: Iterable[str], moment: datetime, carried: Spells) -> list[str]:
