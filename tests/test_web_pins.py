@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -131,3 +132,146 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
     r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
                   data={"csrf_token": csrf, "kundennummer": cid})
     assert r.status_code == 303
+
+
+# ------------------------------------------------------------------------- days over (QA 22 F3)
+
+
+def _targets(page: str) -> list[tuple[str, date]]:
+    """The pin form's team-days, in its order (its options are the page's only ones of
+    that form)."""
+    return [(t, date.fromisoformat(d))
+            for t, d in re.findall(r'<option value="([^"|]+)\|(\d{4}-\d\d-\d\d)"', page)]
+
+
+def _pin_of(site: Site, cid: str) -> tuple:  # noqa: F811
+    from hausbesuch.store import ClientRow
+
+    with site.store.session() as s:
+        row = s.get(ClientRow, {"city": CITY, "client_id": cid})
+        return row.pin_team, row.pin_day, row.pin_time_min, row.pin_source
+
+
+def _free_case(plan, page: str) -> str:  # noqa: ANN001
+    """A case of ``plan``'s routes without a pin (a plain id, as typed)."""
+    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><button type="submit">'
+                            r"Aufheben", page))
+    return next(s.client_id for r in plan.routes for s in r.stops
+                if s.client_id not in pinned and re.fullmatch(r"[A-Z0-9]+", s.client_id))
+
+
+def test_a_day_over_is_no_pin_target(site: Site, kora: httpx.Client,  # noqa: F811
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 22 F3: a plan whose days were over still took pins for them and said „„Neu
+    planen“ übernimmt es“, which no re-plan can. Now the form offers today and later days
+    only, a pin to a day over is refused naming the day (nothing written, nothing audited;
+    the one place that stores pins refuses it too), today still works, and a plan whose
+    days are all over offers no pin form and says why."""
+    from hausbesuch import clock
+    from hausbesuch.errors import UserError
+    from hausbesuch.maps import fmt_date
+    from hausbesuch.web import casework_api
+
+    plan = _current_plan(site)
+    page = kora.get(f"/plaene/{plan.id}").text
+    offered = _targets(page)
+    days = sorted({d for _, d in offered})
+    assert len(days) >= 3, days
+    today = days[1]
+    monkeypatch.setenv(clock.ENV, today.isoformat())
+    page = kora.get(f"/plaene/{plan.id}").text
+    csrf = csrf_of(page)
+    assert _targets(page) == [x for x in offered if x[1] >= today], _targets(page)
+    assert "Zur Wahl stehen nur heute" in html.unescape(page)
+    cid = _free_case(plan, page)
+    before = _pin_of(site, cid)
+    audits = len(site.store.audit_rows(client_id=cid, action="visit_pinned"))
+    past = next(x for x in offered if x[1] < today)
+    said = (f"{fmt_date(past[1])} ist schon vorbei (heute ist {fmt_date(today)}): auf einen "
+            "vergangenen Tag lässt sich kein Besuch festlegen. Bitte heute oder einen "
+            "späteren Tag wählen.")
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": cid, "ziel": f"{past[0]}|{past[1].isoformat()}"})
+    assert r.status_code == 400, r.status_code
+    assert said in html.unescape(r.text), r.text[-2000:]
+    assert 'name="ziel" aria-invalid="true"' in r.text and "übernimmt es" not in r.text
+    assert _pin_of(site, cid) == before
+    assert len(site.store.audit_rows(client_id=cid, action="visit_pinned")) == audits
+    with pytest.raises(UserError) as refused:
+        casework_api.pin_visit(site.store, CITY, "kora", cid, plan.id, team=past[0],
+                               day=past[1], minutes=None)
+    assert str(refused.value) == said
+    assert _pin_of(site, cid) == before
+    # today: as before
+    now = next(x for x in offered if x[1] == today)
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": cid, "ziel": f"{now[0]}|{today.isoformat()}"})
+    assert r.status_code == 303, r.text[-2000:]
+    assert _pin_of(site, cid)[:2] == now
+    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
+                  data={"csrf_token": csrf, "kundennummer": cid})
+    assert r.status_code == 303
+    # every day over: no pin form, the page says why; a pin sent anyway is refused
+    after = plan.start + timedelta(days=plan.days)
+    monkeypatch.setenv(clock.ENV, after.isoformat())
+    page = kora.get(f"/plaene/{plan.id}").text
+    assert "/verschieben" not in page and _targets(page) == []
+    assert 'id="keine-festlegung"' in page
+    assert f"heute ist {fmt_date(after)}" in html.unescape(page)
+    last = offered[-1]
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": cid, "ziel": f"{last[0]}|{last[1].isoformat()}"})
+    assert r.status_code == 400
+    assert f"{fmt_date(last[1])} ist schon vorbei" in html.unescape(r.text)
+    assert _pin_of(site, cid) == (None, None, None, None)  # (taken back above)
+
+
+@pytest.mark.browser
+def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 22 F3 in the browser, at 390 px: the pin form's choice starts today; a day over
+    sent anyway (an option put back by hand, as a stale page would) comes back as the
+    focused message naming the day, and nothing is pinned."""
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch import clock
+    from hausbesuch.maps import fmt_date
+    from tests.browser import launch, phone_page
+    from tests.web_fixtures import PASSWORD
+
+    plan = _current_plan(site)
+    with logged_in(site.url, "kora") as c:
+        page_text = c.get(f"/plaene/{plan.id}").text
+    offered = _targets(page_text)
+    today = sorted({d for _, d in offered})[1]
+    cid = _free_case(plan, page_text)
+    before = _pin_of(site, cid)
+    past = next(x for x in offered if x[1] < today)
+    monkeypatch.setenv(clock.ENV, today.isoformat())
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page, rec = phone_page(browser)
+            page.goto(site.url + "/anmelden")
+            page.fill("input[name=name]", "kora")
+            page.fill("input[name=passwort]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/plaene")
+            page.goto(site.url + f"/plaene/{plan.id}#verschieben")
+            values = page.eval_on_selector_all("select[name=ziel] option",
+                                               "els => els.map(e => e.value)")
+            assert values == [f"{t}|{d.isoformat()}" for t, d in offered if d >= today]
+            page.fill("input[name=kundennummer]", cid)
+            page.eval_on_selector("select[name=ziel]", """(s, v) => {
+                const o = document.createElement('option'); o.value = v; s.add(o, 0);
+                s.value = v; }""", f"{past[0]}|{past[1].isoformat()}")
+            page.click("form[action$='/verschieben'] button[type=submit]")
+            page.wait_for_selector("#fehlermeldung [role=alert]")
+            text = page.inner_text("#fehlermeldung")
+            assert f"{fmt_date(past[1])} ist schon vorbei" in text, text
+            assert page.evaluate("() => document.activeElement.id") == "fehlermeldung"
+            assert page.get_attribute("select[name=ziel]", "aria-invalid") == "true"
+            assert _pin_of(site, cid) == before
+            assert rec.violations == []
+        finally:
+            browser.close()

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hausbesuch import clock
 from hausbesuch.casework import RESULT_LABELS, Casework
 from hausbesuch.config import Profile
+from hausbesuch.errors import UserError
 from hausbesuch.plandata import PlannedStop
 from hausbesuch.store import OutcomeRow, Store
 
@@ -38,6 +40,21 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
     return not new
 
 
+def past_pin_day(day: date) -> str | None:
+    """Why a visit cannot be pinned to ``day``: it lies before today
+    (:func:`hausbesuch.clock.today`; today itself is fine), in German, naming the day;
+    None when it does not (QA 22 F3: a pin to a day over was taken, and the page said
+    „„Neu planen“ übernimmt es“, which no re-plan can)."""
+    from hausbesuch.maps import fmt_date
+
+    today = clock.today()
+    if day >= today:
+        return None
+    return (f"{fmt_date(day)} ist schon vorbei (heute ist {fmt_date(today)}): auf einen "
+            "vergangenen Tag lässt sich kein Besuch festlegen. Bitte heute oder einen "
+            "späteren Tag wählen.")
+
+
 def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str, *,
               team: str, day: date, minutes: int | None) -> str | None:
     """Pin the case's next visit to a team-day (optionally a start minute) for the next
@@ -46,9 +63,12 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
 
     The case is locked first (:func:`hausbesuch.store.lock_clients`): a coordinator
     closing it at the same moment comes either before (the pin is refused) or after.
-    Raises :class:`LookupError` for an unknown case."""
+    Raises :class:`LookupError` for an unknown case and :class:`UserError` for a day
+    before today (:func:`past_pin_day`; nothing written)."""
     from hausbesuch.store import ClientRow, lock_clients
 
+    if (why := past_pin_day(day)) is not None:
+        raise UserError(why)
     with store.session() as s:
         lock_clients(s, city, [client_id])
         row = s.get(ClientRow, {"city": city, "client_id": client_id})

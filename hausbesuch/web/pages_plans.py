@@ -434,7 +434,9 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
-        team_days=_pin_targets(plan, profile), clock=format_clock,
+        # pins only on today and later days (QA 22 F3): a day over is no target
+        team_days=[(t, d) for t, d in _pin_targets(plan, profile) if d >= clock.today()],
+        today=clock.today(), clock=format_clock,
         moved=own_id(request.query_params.get("verschoben"), ids),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
         newest=newest, chances=chances,
@@ -455,6 +457,8 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         raise _Refused("Ziel-Team-Tag ist ungültig.", "ziel") from None
     if (team, day) not in set(_pin_targets(plan, profile)):
         raise _Refused("An diesem Tag arbeitet dieses Team im Zeitraum des Plans nicht.", "ziel")
+    if (why := casework_api.past_pin_day(day)) is not None:  # (QA 22 F3)
+        raise _Refused(why, "ziel")
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
         u.client_id for u in plan.unassigned}
     kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
@@ -511,6 +515,9 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                                         plan_id, team=team, day=day, minutes=minutes)
     except LookupError:
         raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.") from None
+    except UserError as exc:  # the day passed since the form was checked (midnight)
+        return _plan_page(request, user, plan_id, status=400, pin={
+            "error": str(exc), "field": "ziel", "typed": typed})
     if closed is not None:  # a pin the next re-plan could not take up (QA 13c #4)
         from hausbesuch.letters import status_label
 
