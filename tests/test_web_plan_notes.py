@@ -232,9 +232,9 @@ def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
     page = kora.get(f"/plaene/{v2_id}").text
     day = f"{WEEKDAYS_DE[monday.weekday()]} {monday:%d.%m.%Y}"
     # the version that takes it out says so itself (QA 22 F1: only later ones did)
-    taken = (f"Team {team} ist am {day} ab 00:00 Uhr für den Rest des Tages abgemeldet "
-             f"(diese Neuplanung, Version {v2.version}); seine Besuche ab dann sind neu "
-             "verteilt oder offen.")
+    # (made before the day began: the whole day, not "ab 00:00 Uhr")
+    taken = (f"Team {team} ist am {day} den ganzen Tag abgemeldet (diese Neuplanung, "
+             f"Version {v2.version}); seine Besuche an dem Tag sind neu verteilt oder offen.")
     assert taken in _notes(page), _notes(page)
     assert _options(page, "team_abmelden") == ["", "team-2"]
     assert _options(page, "team_wieder") == ["", team]
@@ -243,15 +243,14 @@ def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
     v3_id = _replan(kora, store, v2_id)
     v3 = store.load_plan(v3_id)
     assert not _team_day_stops(v3, team, monday)
-    stays = (f"Team {team} bleibt für den Rest des {day} abgemeldet (seit 00:00 Uhr, "
-             f"Neuplanung Version {v2.version}).")
+    stays = f"Team {team} bleibt am {day} den ganzen Tag abgemeldet (Neuplanung Version {v2.version})."
     notes = _notes(kora.get(f"/plaene/{v3_id}").text)
     assert stays in notes and taken not in notes, notes
 
     # brought back: it works on the Monday again, and the page says so
     v4_id = _replan(kora, store, v3_id, team_wieder=team)
     v4 = store.load_plan(v4_id)
-    back = f"Team {team} ist ab {day} 00:00 Uhr wieder eingeplant (vorher abgemeldet)."
+    back = f"Team {team} ist ab {day} wieder eingeplant (vorher abgemeldet)."
     notes = _notes(kora.get(f"/plaene/{v4_id}").text)
     assert back in notes and stays not in notes, notes
     assert _team_day_stops(v4, team, monday)

@@ -1357,6 +1357,9 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant "
     r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} von \d\d:\d\d bis \d\d:\d\d Uhr abgemeldet "
     r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} ab \d\d:\d\d Uhr für den Rest des Tages abgemeldet "
+    r"|Team .+ (?:ist|bleibt) am \w\w \d\d\.\d\d\.\d{4} den ganzen Tag abgemeldet "
+    r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} bis \d\d:\d\d Uhr abgemeldet "
+    r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} wieder eingeplant "
     r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w \d\d\.\d\d\.\d{4} ist aufgehoben\.$")
 
 
@@ -1556,13 +1559,26 @@ def _still_out_notes(
     a day or until they came back: they stay out."""
     def note(t: str, at: datetime, v: int, back: datetime | None) -> str:
         day = f"{WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())}"
+        # a re-plan made before the day began (the web's moment of a plan not started
+        # yet is midnight) takes the team out for the whole day, not "ab 00:00 Uhr"
+        whole = at.hour == 0 and at.minute == 0
         if v == version and back is None:
+            if whole:
+                return (f"Team {t} ist am {day} den ganzen Tag abgemeldet (diese "
+                        f"Neuplanung, Version {v}); seine Besuche an dem Tag sind neu "
+                        "verteilt oder offen.")
             return (f"Team {t} ist am {day} ab {at:%H:%M} Uhr für den Rest des Tages "
                     f"abgemeldet (diese Neuplanung, Version {v}); seine Besuche ab dann sind "
                     "neu verteilt oder offen.")
         if back is None:
+            if whole:
+                return (f"Team {t} bleibt am {day} den ganzen Tag abgemeldet (Neuplanung "
+                        f"Version {v}).")
             return (f"Team {t} bleibt für den Rest des {day} abgemeldet (seit {at:%H:%M} Uhr, "
                     f"Neuplanung Version {v}).")
+        if whole:
+            return (f"Team {t} ist am {day} bis {back:%H:%M} Uhr abgemeldet (Neuplanung "
+                    f"Version {v}).")
         return (f"Team {t} ist am {day} von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet "
                 f"(Neuplanung Version {v}).")
 
@@ -1579,8 +1595,8 @@ def _back_notes(teams: Iterable[str], moment: datetime, carried: Spells) -> list
     for t in sorted(teams):
         spells = carried.get((t, moment.date()), [])
         if any(at <= moment for at, _, _ in spells):
-            notes.append(f"Team {t} ist ab {day} {moment:%H:%M} Uhr wieder eingeplant "
-                         "(vorher abgemeldet).")
+            since = "" if moment.hour == 0 and moment.minute == 0 else f" {moment:%H:%M} Uhr"
+            notes.append(f"Team {t} ist ab {day}{since} wieder eingeplant (vorher abgemeldet).")
         notes += [f"Die Abmeldung von Team {t} ab {at:%H:%M} Uhr am {day} ist aufgehoben."
                   for at, _, _ in spells if at > moment]
     return notes
