@@ -43,7 +43,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,7 @@ def write_outputs(
     districts: Any = None,
     settings: MapSettings | None = None,
     chances: Mapping[tuple[str, datetime], Any] | None = None,
+    gone: Mapping[tuple[str, date], Mapping[int, str]] | None = None,
 ) -> OutputFiles:
     """Write the overview, maps, route pages, print sheets and GPX files of a plan.
 
@@ -158,6 +159,10 @@ def write_outputs(
     chances : mapping, optional
         (client id, start) -> estimated chance of contact and why, per planned visit
         (:func:`hausbesuch.athome.plan_chances`), shown on the route pages and print sheets.
+    gone : mapping, optional
+        (team id, day) -> stop position -> why the visit is off, its case closed since the
+        plan (:func:`hausbesuch.casework.stops.gone_stops`): the route page and the print
+        sheet show such a stop as the phone does (number struck through, „Besuch entfällt“).
 
     Returns
     -------
@@ -206,10 +211,11 @@ def write_outputs(
             page_href=links.page,
         )
         _write(rf.map, render_map(m))
+        off = (gone or {}).get((route.team_id, route.day))
         _write(rf.page, route_page(route, settings, links=links, chances=chances,
-                                   geocodes=geocodes))
+                                   geocodes=geocodes, gone=off))
         _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
-                                     geocodes=geocodes))
+                                     geocodes=geocodes, gone=off))
         _write(rf.gpx, route_gpx(route))
         route_files.append(rf)
         index_routes.append(

@@ -164,12 +164,16 @@ def location_note(geocode: Geocode | None) -> str:
 
 
 def _timeline(route: TeamDayRoute, settings: MapSettings,
-              geocodes: Mapping[str, Geocode] | None = None) -> list[dict]:
+              geocodes: Mapping[str, Geocode] | None = None,
+              gone: Mapping[int, str] | None = None) -> list[dict]:
     """Stops with their number, navigation links and :func:`location_note` (``where``),
     and the lunch break at its place in the day. A stop called off since the plan was made
     has no number (``nr`` None) and is no origin of the next stop's directions: the team
-    comes from the stop before it."""
+    comes from the stop before it. ``gone``: by stop position, why a stop whose case was
+    closed since the plan does not take place (:func:`hausbesuch.casework.stops.gone_of`);
+    such a stop keeps its number and says why (``gone``, else None)."""
     geocodes = geocodes or {}
+    gone = gone or {}
     items: list[dict] = []
     prev = route.start_lonlat
     lunch = route.lunch
@@ -187,6 +191,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
                 "nav": nav_links(prev, s, route.mode, settings),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
                 "where": location_note(geocodes.get(s.client_id)),
+                "gone": None if s.called_off else gone.get(s.position),
             }
         )
         if not s.called_off:
@@ -198,7 +203,8 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
 
 def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
             chances: Mapping[tuple[str, datetime], object] | None = None,
-            geocodes: Mapping[str, Geocode] | None = None) -> dict:
+            geocodes: Mapping[str, Geocode] | None = None,
+            gone: Mapping[int, str] | None = None) -> dict:
     from hausbesuch.athome import VisitChances
 
     return {
@@ -206,7 +212,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
         "route": route,
         "settings": settings,
         "links": links,
-        "items": _timeline(route, settings, geocodes),
+        "items": _timeline(route, settings, geocodes, gone),
         "visits": visits_text(route),
         "same_end": route.end_lonlat == route.start_lonlat,
         "home_osm": osm_directions_url(
@@ -220,7 +226,8 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
 
 def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
                chances: Mapping[tuple[str, datetime], object] | None = None,
-               geocodes: Mapping[str, Geocode] | None = None) -> str:
+               geocodes: Mapping[str, Geocode] | None = None,
+               gone: Mapping[int, str] | None = None) -> str:
     """Mobile route page: ordered stops with times, address, window, note and
     "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps).
 
@@ -228,18 +235,22 @@ def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
     of contact at the planned time and why; see :func:`hausbesuch.athome.visit_chances`).
     ``geocodes``: client id → where the plan found the client (:attr:`Plan.geocodes`): a
     stop whose point is not surely the house says so (:func:`location_note`).
+    ``gone``: by stop position, why a stop whose case was closed since the plan does not
+    take place (:func:`hausbesuch.casework.stops.gone_stops`): shown as on the phone,
+    its number struck through, „Besuch entfällt – nicht hingehen.“ and why.
     """
     return _ENV.get_template("route.html.j2").render(
-        **_common(route, settings, links, chances, geocodes))
+        **_common(route, settings, links, chances, geocodes, gone))
 
 
 def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
                 chances: Mapping[tuple[str, datetime], object] | None = None,
-                geocodes: Mapping[str, Geocode] | None = None) -> str:
-    """Printable A4 route sheet with outcome tick boxes per stop (``chances`` and
-    ``geocodes`` as for :func:`route_page`)."""
+                geocodes: Mapping[str, Geocode] | None = None,
+                gone: Mapping[int, str] | None = None) -> str:
+    """Printable A4 route sheet with outcome tick boxes per stop (``chances``,
+    ``geocodes`` and ``gone`` as for :func:`route_page`)."""
     return _ENV.get_template("sheet.html.j2").render(
-        **_common(route, settings, links, chances, geocodes))
+        **_common(route, settings, links, chances, geocodes, gone))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from markupsafe import escape
 from sqlalchemy import update
 
 from hausbesuch.gpx import GPX_NS
@@ -62,9 +63,16 @@ def _phone_numbers(page: str) -> dict[str, str]:
 
 
 def _sheet_numbers(page: str) -> dict[str, str]:
-    rows = re.findall(r'<td class="nr">([^<]*)</td>.*?<td class="kunde"><strong>([^<]+)'
+    """Kundennummer -> the number the print sheet shows (struck through or not)."""
+    rows = re.findall(r'<td class="nr">(.*?)</td>.*?<td class="kunde"><strong>([^<]+)'
                       r'</strong>', page, re.S)
-    return {html.unescape(cid): nr for nr, cid in rows}
+    return {html.unescape(cid): _text(nr) for nr, cid in rows}
+
+
+def _sheet_row(page: str, client_id: str) -> str:
+    """The print sheet's table row of the client's stop."""
+    return next(row for row in re.findall(r"<tr class=\"stopp[^\"]*\">.*?</tr>", page, re.S)
+                if f"<strong>{escape(client_id)}</strong>" in row)  # as Jinja escapes
 
 
 def _gpx_numbers(text: str) -> dict[str, str]:
@@ -201,3 +209,52 @@ def test_the_phone_strikes_the_number_of_a_closed_case_through(
         page.screenshot(path=str(SHOTS / "nummern-entfaellt.png"))
         assert errors == []
         ctx.close()
+
+
+def test_the_sheet_and_route_page_call_off_a_closed_case_as_the_phone_does(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """QA 22 F7: a case closed after the plan was made stayed a normal stop on the printed
+    route sheet (tick boxes, no word) and on the route page of the plan's files, while the
+    phone says „Besuch entfällt – nicht hingehen.“ Now both say what the phone says, with
+    the same number struck through; the other stops are as they were."""
+    from hausbesuch import clock
+
+    plan, route = _long_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    with _one_off_one_closed(site, route) as (off, closed):
+        _, _, url = _link(site, route)
+        phone = httpx.get(url, timeout=60).text
+        item = phone.split(f'id="stopp-{closed.client_id}"', 1)[1].split("</li>", 1)[0]
+        said = _text(item.split("data-state", 1)[1].split(">", 1)[1].split("</p>", 1)[0])
+        assert said.startswith("Besuch entfällt – nicht hingehen. Fall „abgeschlossen“ seit")
+        with logged_in(site.url, "kora") as kora:
+            r = kora.get(f"/plaene/{plan.id}/dateien.zip")
+            assert r.status_code == 200, r.text[:300]
+        files = zipfile.ZipFile(io.BytesIO(r.content))
+
+        def read(kind: str) -> str:
+            name = next(n for n in files.namelist()
+                        if n.startswith(kind + "/") and route.slug in n)
+            return files.read(name).decode()
+
+        nr = "2"  # the third stop, the second one called off
+        sheet = read("druck")
+        row = _sheet_row(sheet, closed.client_id)
+        assert f'<td class="nr"><s>{nr}</s></td>' in row, row
+        assert said in _text(row), row  # the phone's words, the case's status and since
+        assert 'class="box"' not in row, row  # no tick boxes for a visit not to make
+        assert "entfallen" in row.split(">", 1)[0]  # struck through and greyed (CSS)
+        for st in route.stops:  # every other stop as it was
+            if st not in (off, closed):
+                other = _sheet_row(sheet, st.client_id)
+                assert 'class="box"' in other and "entfällt" not in other, other
+
+        page = read("routen")
+        item = page.split(f'id="stopp-{closed.position}"', 1)[1].split("</li>", 1)[0]
+        assert "called-off" in page.split(f'id="stopp-{closed.position}"', 1)[0][-60:]
+        assert f"<s>{nr}</s>" in item and f"Entfällt: Stopp {nr}" in _text(item), item
+        assert said in _text(item), item
+        assert "Navigation starten" not in item, item
+        nxt = route.stops[3]
+        item = page.split(f'id="stopp-{nxt.position}"', 1)[1].split("</li>", 1)[0]
+        assert "Navigation starten" in item and "entfällt" not in item, item

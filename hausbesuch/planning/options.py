@@ -87,6 +87,9 @@ class PlanResult:
     #: the stored columns (-> German label) of fields the client list has no column for:
     #: :func:`~hausbesuch.planning.store_result` keeps the stored values of known clients
     absent_columns: dict[str, str] = field(default_factory=dict)
+    #: (team id, day) -> stop position -> why the visit is off, its case closed since the
+    #: plan (:func:`hausbesuch.casework.stops.gone_stops`; a stored plan shown again)
+    gone: dict[Any, dict[int, str]] = field(default_factory=dict)
 
 
 def noop_progress(stage: str, fraction: float) -> None:  # pragma: no cover - default callback

@@ -864,7 +864,7 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
     write_report(result.report_rows, out / "report.csv")
     settings = MapSettings.from_profile(profile)
     result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings,
-                                 chances=result.chances)
+                                 chances=result.chances, gone=result.gone)
     result.out_dir = out
     return result.files
 
@@ -872,7 +872,11 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
 def show_plan(store: Store, plan_id: str, profile: Profile, *,
               osm: str | os.PathLike[str] | None = None) -> PlanResult:
     """A stored plan as a result ready for :func:`write_plan_files` (the same files the
-    ``plan`` run wrote, apart from the creation time)."""
+    ``plan`` run wrote, apart from the creation time). A stop whose case was closed since
+    (and has no outcome of its own) is shown as the phone shows it: its visit is off
+    (:attr:`PlanResult.gone`)."""
+    from hausbesuch.casework.stops import gone_stops
+
     plan = store.load_plan(plan_id)
     if plan.city != profile.name:
         raise UserError(f"Plan {plan_id} gehört zu {plan.city}, nicht zu {profile.name} "
@@ -882,7 +886,9 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     districts = _districts(osm_path, profile, params.get("districts_file"))
     result = PlanResult(plan=plan, districts=districts, plan_id=plan.id,
                         warnings=list(params.get("warnings") or []),
-                        chances=athome.plan_chances(store, profile, plan))
+                        chances=athome.plan_chances(store, profile, plan),
+                        gone={(r.team_id, r.day): g for r in plan.routes
+                              if (g := gone_stops(store, plan.city, r))})
     result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
                                      snap_far=params.get("snap_far") or {})
     return result

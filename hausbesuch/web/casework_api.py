@@ -14,9 +14,13 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.casework import RESULT_LABELS, Casework
+
+# re-exported: the pages' calls into the casework (the rule of a stop that is off)
+from hausbesuch.casework.stops import closed_cases as closed_cases
+from hausbesuch.casework.stops import gone_of as gone_of
+from hausbesuch.casework.stops import outcomes_of_stops as outcomes_of_stops
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
-from hausbesuch.plandata import PlannedStop
 from hausbesuch.store import OutcomeRow, Store
 
 
@@ -101,61 +105,6 @@ def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: st
         store.audit(actor, "festlegung_aufgehoben", city=city, client_id=client_id,
                     plan_id=plan_id, details=old, session=s)
     return True
-
-
-def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop]) -> dict[str, str]:
-    """Per case id of ``stops`` whose case is no longer ``offen`` now (closed or put in
-    Klärung since the plan, or reached at another visit): why its visit does not take
-    place, without the case id („Fall „abgeschlossen“ seit 03.12.2026.“). The phone
-    shows such a stop as called off; :func:`record_outcome` refuses outcomes for it."""
-    from hausbesuch.letters import status_label
-    from hausbesuch.store import ClientRow
-
-    ids = sorted({st.client_id for st in stops})
-    out: dict[str, str] = {}
-    with store.session() as s:
-        for k in range(0, len(ids), 400):
-            for cid, status, since in s.execute(
-                    select(ClientRow.client_id, ClientRow.status, ClientRow.status_since)
-                    .where(ClientRow.city == city, ClientRow.client_id.in_(ids[k:k + 400]),
-                           ClientRow.status != "offen")):
-                when = f" seit {since:%d.%m.%Y}" if since is not None else ""
-                out[cid] = f"Fall „{status_label(status)}“{when}."
-    return out
-
-
-def outcomes_of_stops(store: Store, city: str, day: date,
-                      stops: Sequence[PlannedStop]) -> dict[int, dict[str, Any]]:
-    """The outcome recorded for each stop of a team-day on ``day`` (result, time, note),
-    by the stop's ``position``: the outcome of the stop's own visit (its ``visit_id``).
-    An outcome stored without a visit id, and a stop without one (records of older
-    versions), fall back to the client's newest outcome that day, but never for a stop
-    called off while the client has another stop on the route: an outcome of another
-    visit of the client that day does not make a called-off visit done."""
-    if not stops:
-        return {}
-    with store.session() as s:
-        rows = list(s.scalars(select(OutcomeRow).where(
-            OutcomeRow.city == city, OutcomeRow.day == day,
-            OutcomeRow.client_id.in_(sorted({st.client_id for st in stops})))
-            .order_by(OutcomeRow.recorded_at, OutcomeRow.id)))
-    by_visit = {r.visit_id: r for r in rows if r.visit_id}
-    loose = {r.client_id: r for r in rows if not r.visit_id}  # the newest of each client
-    newest = {r.client_id: r for r in rows}
-    live = {st.client_id for st in stops if not st.called_off}
-    out: dict[int, dict[str, Any]] = {}
-    for st in stops:
-        if st.visit_id and st.visit_id in by_visit:
-            r = by_visit[st.visit_id]
-        elif st.called_off and st.client_id in live:
-            continue  # the client's outcome belongs to its other stop
-        else:
-            r = (loose if st.visit_id else newest).get(st.client_id)
-        if r is not None:
-            out[st.position] = {"result": r.result, "time_min": r.time_min, "note": r.note,
-                                "appointment_at": r.appointment_at,
-                                "recorded_at": r.recorded_at, "source": r.source}
-    return out
 
 
 def outcomes_of_plan(store: Store, city: str, pairs: Sequence[tuple[str, date]]

@@ -135,11 +135,13 @@ def worker_page(request: Request, token: str) -> Response:
     from hausbesuch.athome import stop_chances
 
     chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops)
-    data = _common(route, settings, RouteLinks(), chances,
-                   route_geocodes(web.store, plan_id, route))
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
-    # a case closed (or put in Klärung, or reached) since the plan: its visit is off
+    # a case closed (or put in Klärung, or reached) since the plan: its visit is off (as
+    # on the printed sheet and the route page of the plan's files: gone_of, one rule)
     closed = casework_api.closed_cases(web.store, link.city, route.stops)
+    data = _common(route, settings, RouteLinks(), chances,
+                   route_geocodes(web.store, plan_id, route),
+                   casework_api.gone_of(route.stops, closed, recorded))
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
@@ -152,7 +154,7 @@ def worker_page(request: Request, token: str) -> Response:
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
                   implicit=IMPLICIT, appointment_ahead=MAX_APPOINTMENT_AHEAD_DAYS,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
-                  labels=OUTCOME_LABELS, recorded=recorded, closed=closed,
+                  labels=OUTCOME_LABELS, recorded=recorded,
                   form_key=new_token(16), tour=tour_stamp(route),
                   saved=saved, replan=replan, **data)
 

@@ -1,0 +1,99 @@
+"""Which stops of a stored team-day do not take place any more, read from the store now.
+
+A stop is off when its visit was called off (:attr:`PlannedStop.called_off`, part of the
+stored plan), or when its case is no longer ``offen`` since the plan was made (closed or
+put in Klärung by the coordination, reached at another visit, an outcome such as
+„verzogen“) and no outcome was recorded at this very stop. The phone's route page, the
+printed route sheet and the route page of the plan's files all ask :func:`gone_stops`
+(or :func:`gone_of`), so they agree on which stop is off and why; such a stop keeps its
+number (:attr:`TeamDayRoute.numbers`), shown struck through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from hausbesuch.plandata import PlannedStop, TeamDayRoute
+from hausbesuch.store import OutcomeRow, Store
+
+__all__ = ["closed_cases", "gone_of", "gone_stops", "outcomes_of_stops"]
+
+
+def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop]) -> dict[str, str]:
+    """Per case id of ``stops`` whose case is no longer ``offen`` now (closed or put in
+    Klärung since the plan, or reached at another visit): why its visit does not take
+    place, without the case id („Fall „abgeschlossen“ seit 03.12.2026.“). The phone
+    shows such a stop as called off (:func:`gone_of`);
+    :func:`hausbesuch.web.casework_api.record_outcome` refuses outcomes for it."""
+    from hausbesuch.letters import status_label
+    from hausbesuch.store import ClientRow
+
+    ids = sorted({st.client_id for st in stops})
+    out: dict[str, str] = {}
+    with store.session() as s:
+        for k in range(0, len(ids), 400):
+            for cid, status, since in s.execute(
+                    select(ClientRow.client_id, ClientRow.status, ClientRow.status_since)
+                    .where(ClientRow.city == city, ClientRow.client_id.in_(ids[k:k + 400]),
+                           ClientRow.status != "offen")):
+                when = f" seit {since:%d.%m.%Y}" if since is not None else ""
+                out[cid] = f"Fall „{status_label(status)}“{when}."
+    return out
+
+
+def outcomes_of_stops(store: Store, city: str, day: date,
+                      stops: Sequence[PlannedStop]) -> dict[int, dict[str, Any]]:
+    """The outcome recorded for each stop of a team-day on ``day`` (result, time, note),
+    by the stop's ``position``: the outcome of the stop's own visit (its ``visit_id``).
+    An outcome stored without a visit id, and a stop without one (records of older
+    versions), fall back to the client's newest outcome that day, but never for a stop
+    called off while the client has another stop on the route: an outcome of another
+    visit of the client that day does not make a called-off visit done."""
+    if not stops:
+        return {}
+    with store.session() as s:
+        rows = list(s.scalars(select(OutcomeRow).where(
+            OutcomeRow.city == city, OutcomeRow.day == day,
+            OutcomeRow.client_id.in_(sorted({st.client_id for st in stops})))
+            .order_by(OutcomeRow.recorded_at, OutcomeRow.id)))
+    by_visit = {r.visit_id: r for r in rows if r.visit_id}
+    loose = {r.client_id: r for r in rows if not r.visit_id}  # the newest of each client
+    newest = {r.client_id: r for r in rows}
+    live = {st.client_id for st in stops if not st.called_off}
+    out: dict[int, dict[str, Any]] = {}
+    for st in stops:
+        if st.visit_id and st.visit_id in by_visit:
+            r = by_visit[st.visit_id]
+        elif st.called_off and st.client_id in live:
+            continue  # the client's outcome belongs to its other stop
+        else:
+            r = (loose if st.visit_id else newest).get(st.client_id)
+        if r is not None:
+            out[st.position] = {"result": r.result, "time_min": r.time_min, "note": r.note,
+                                "appointment_at": r.appointment_at,
+                                "recorded_at": r.recorded_at, "source": r.source}
+    return out
+
+
+
+
+def gone_of(stops: Sequence[PlannedStop], closed: Mapping[str, str],
+            recorded: Mapping[int, Any]) -> dict[int, str]:
+    """By stop ``position``: why a stop not called off does not take place (the text of
+    ``closed``, :func:`closed_cases`), for each stop whose case is closed and that has no
+    outcome of its own in ``recorded`` (:func:`outcomes_of_stops`): a visit whose outcome
+    closed the case took place and is shown as done, not as off."""
+    return {s.position: closed[s.client_id] for s in stops
+            if s.client_id in closed and not s.called_off and s.position not in recorded}
+
+
+def gone_stops(store: Store, city: str, route: TeamDayRoute) -> dict[int, str]:
+    """:func:`gone_of` for one team-day of a stored plan, read from the store now."""
+    closed = closed_cases(store, city, route.stops)
+    if not closed:
+        return {}
+    return gone_of(route.stops, closed, outcomes_of_stops(store, city, route.day, route.stops))
