@@ -9,7 +9,8 @@ site of this module's own, SQLite and PostgreSQL):
 - the address page stays within a phone's width when an address has a long word;
 - the plan form refuses a span that began before today;
 - at 390 px: the outcomes table keeps its cells' width, a refused teams upload says so
-  in the first screen, and a plan's team-days need no sideways scrolling.
+  in the first screen, and a plan's team-days, pins, outcomes and day links need no
+  sideways scrolling (each row a block).
 
 Tests that change the site's data (an imported client, a started plan, a recorded outcome)
 come last.
@@ -476,8 +477,9 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
 def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """At 390 px the outcomes page's table (id „ergebnisse“, like the case page's section)
-    scrolls sideways in its box like the other tables: no cell breaks inside a word (the
-    date, the Kundennummer, the note), and the page is not wider than the screen."""
+    keeps its cells' width: no cell breaks inside a word (the date, the Kundennummer, the
+    note), and the page is not wider than the screen. Its rows are blocks on a phone
+    (QA 22 F8; it scrolled sideways in its box before), so nothing scrolls sideways."""
     from playwright.sync_api import sync_playwright
 
     from hausbesuch import clock
@@ -506,9 +508,110 @@ def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
                 f"cells broken inside a word (text, lines, words): {cells}"
             box = page.evaluate("""() => { const s = document.querySelector('#ergebnisse')
                 .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
-            assert box[0] > box[1], f"the table should scroll in its box: {box}"
+            assert box[0] <= box[1], f"the table should need no sideways scrolling: {box}"
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
             assert rec.violations == []
         finally:
             browser.close()
+
+
+#: Where the phone tests of the plan's tables save their screenshots (QA 22 F8).
+SHOTS = Path("/tmp/shots22")
+#: Every control of a table: its buttons, submits and links.
+CONTROLS = "button:not(.default-submit), input[type=submit], a[href]"
+
+
+@pytest.mark.browser
+def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """QA 22 F8: at 390 px the pins table (plan view, „Aufheben“), the outcomes table (the
+    Kundennummer's link) and the day-links table („Widerrufen“) put their controls off the
+    screen, in a box that showed no sign of scrolling sideways. Now each row is a block
+    with the column names as labels: every control lies within the screen's width, the
+    page is not wider than the screen. At 1280 px they are tables as before (head shown,
+    a row's cells side by side)."""
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.store import CaseVisitRow, ClientRow, OutcomeRow
+    from hausbesuch.web import casework_api
+    from hausbesuch.web.links import create_link, revoke
+    from tests.test_web import _outcomes
+
+    plan = _current_plan(site)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route, stop = next((r, s) for r in plan.routes for s in r.stops
+                       if (s.client_id, r.day) not in done and not s.called_off)
+    pinned = next(s.client_id for r in plan.routes for s in r.stops
+                  if s.client_id != stop.client_id and not s.called_off)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    assert casework_api.pin_visit(site.store, CITY, "kora", pinned, plan.id,
+                                  team=route.team_id, day=route.day, minutes=9 * 60) is None
+    _, link = create_link(site.store, plan.id, route.team_id, route.day, actor="test")
+    casework_api.record_outcome(
+        site.store, site.app.state.web.profile(CITY), "test", stop.client_id, route.day,
+        "nicht_angetroffen", time_min=10 * 60, appointment=None,
+        note="Briefkasten leer, Nachbarin sagt: verreist", idempotency_key="ux-390-f8")
+    pages = {  # page, its table, what the table must hold
+        "festlegungen": (f"/plaene/{plan.id}",
+                         "table:has(form[action$='/festlegung-aufheben'])", "Aufheben"),
+        "ergebnisse": (f"/plaene/{plan.id}/ergebnisse", "#ergebnisse", stop.client_id),
+        "tageslinks": (f"/plaene/{plan.id}/links",
+                       "table:has(form[action$='/links/widerrufen'])", "Widerrufen"),
+    }
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    off: dict[str, list] = {}  # page -> controls off the screen
+    labels: dict[str, list] = {}  # page -> the label before a value (CSS ::before)
+    try:
+        with sync_playwright() as pw:
+            browser, page, rec = _phone_page(pw, site)
+            try:
+                for name, (path, table, holds) in pages.items():
+                    page.set_viewport_size({"width": 390, "height": 844})
+                    page.goto(site.url + path)
+                    page.wait_for_load_state("load")
+                    assert holds in page.locator(table).inner_text(), name
+                    page.locator(table).scroll_into_view_if_needed()
+                    page.screenshot(path=str(SHOTS / f"{name}-390.png"))
+                    controls = page.locator(f"{table} tbody").locator(CONTROLS)
+                    assert controls.count() > 0, name
+                    for i in range(controls.count()):
+                        c = controls.nth(i)
+                        box = c.bounding_box()
+                        if box is None or box["x"] < 0 or box["x"] + box["width"] > 390:
+                            off.setdefault(name, []).append((c.inner_text(), box))
+                    width = page.evaluate("() => document.documentElement.scrollWidth")
+                    assert page.evaluate(PAGE_FITS), f"{name}: page is {width} px wide"
+                    # the column's name before a value, for the eye
+                    labels[name] = page.locator(f"{table} tbody td[data-label]").evaluate_all(
+                        "es => es.slice(0, 1).map(e => getComputedStyle(e, '::before')"
+                        ".content)")
+                    # a desk: a table as before, its head shown, a row's cells side by side
+                    page.set_viewport_size({"width": 1280, "height": 900})
+                    assert page.locator(f"{table} thead").is_visible(), name
+                    cells = page.locator(f"{table} tbody tr").first.locator("td")
+                    first, last = cells.first.bounding_box(), cells.last.bounding_box()
+                    assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], \
+                        (name, first, last)
+                    assert set(page.locator(f"{table} tbody td[data-label]").evaluate_all(
+                        "es => es.map(e => getComputedStyle(e, '::before').content)")
+                    ) <= {"none", "normal"}, name
+                # every table checked (each fails without the fix): then the verdict
+                assert off == {}, f"controls off the screen at 390 px: {off}"
+                assert [n for n, v in labels.items()
+                        if not v or v[0] in ("none", "normal", "")] == [], labels
+                assert rec.violations == []
+            finally:
+                browser.close()
+    finally:
+        casework_api.unpin_visit(site.store, CITY, "test", pinned, plan.id)
+        revoke(site.store, link.prefix, actor="test", city=CITY)
+        with site.store.session() as s:  # the shared week as it was for the other tests
+            s.execute(OutcomeRow.__table__.delete().where(
+                OutcomeRow.client_id == stop.client_id, OutcomeRow.day == route.day))
+            s.execute(update(CaseVisitRow).where(
+                CaseVisitRow.client_id == stop.client_id, CaseVisitRow.day == route.day,
+                CaseVisitRow.status == "erledigt").values(status="geplant"))
+            s.get(ClientRow, {"city": CITY, "client_id": stop.client_id}).status = "offen"
