@@ -243,7 +243,7 @@ def test_outcomes_page_counts_and_numbers_as_the_phone(planned_week, tmp_path, m
     assert (f"1 Ergebnis zu {n_all - 1} geplanten Besuchen (1 weiterer entfällt)."
             in page.text), page.text[:2000]
     row = next(r for r in page.text.split("<tr") if f'data-kunde="{later.client_id}"' in r)
-    cells = re.findall(r"<td>([^<]*)</td>", row)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
     assert later.position == 3 and cells[2] == "2", cells  # as on the phone
 
 

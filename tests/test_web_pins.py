@@ -80,15 +80,16 @@ def test_pin_targets_shift_check_table_and_unpin(site: Site, kora: httpx.Client 
         "csrf_token": csrf, "kundennummer": cid, "ziel": target, "uhrzeit": clock})
     assert r.status_code == 303
     page = kora.get(f"/plaene/{plan.id}").text
-    row = page.split(f"<tr><td>{cid}</td>", 1)[1].split("</tr>", 1)[0]
-    assert f"<td>{clock} Uhr</td><td>im Web</td>" in row and "Aufheben" in row
+    row = page.split(f'data-label="Festgelegt">{cid}</td>', 1)[1].split("</tr>", 1)[0]
+    assert (f'data-label="Uhrzeit">{clock} Uhr</td><td role="cell" data-label="Woher">'
+            "im Web</td>") in row and "Aufheben" in row
     # taken back: gone from the table, audited with what it was
     r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
                   data={"csrf_token": csrf, "kundennummer": cid})
     assert r.status_code == 303
     page = kora.get(r.headers["location"]).text
     assert f"Festlegung für {cid} aufgehoben" in page
-    assert f"<tr><td>{cid}</td>" not in page
+    assert f'data-label="Festgelegt">{cid}</td>' not in page
     audit = site.store.audit_rows(client_id=cid, action="festlegung_aufgehoben")[-1]
     assert audit["actor"] == "kora" and audit["details"]["team"] == team
     assert audit["details"]["quelle"] == "web" and audit["details"]["time_min"] == at
