@@ -79,8 +79,6 @@ def outcomes_of_stops(store: Store, city: str, day: date,
     return out
 
 
-
-
 def gone_of(stops: Sequence[PlannedStop], closed: Mapping[str, str],
             recorded: Mapping[int, Any]) -> dict[int, str]:
     """By stop ``position``: why a stop not called off does not take place (the text of
