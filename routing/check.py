@@ -14,7 +14,9 @@ steps and verifies every constraint against the problem directly. Rules:
   the gap holds the travel time plus the breaks taken in it; the reported arrival is
   not earlier than that allows; legs the matrix marks unreachable are never used;
 - every break of the shift is taken exactly once, entirely inside its window, without
-  overlapping a service or another break;
+  overlapping a service or another break; a break may be left out only by a route that
+  is back at its end by the time the break's window opens (the break would fall after
+  the route: not part of it);
 - the reported travel time (and distance) of each route matches the matrices.
 """
 
@@ -169,6 +171,8 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
             if load[k] > c:
                 errs.append(f"{tag}: load {load[k]} > capacity {c} (dimension {k})")
         for b in range(len(shift.breaks)):
+            if b not in breaks_taken and steps[-1].arrival <= shift.breaks[b].window.start:
+                continue  # back before its window opens: no break on the route
             if breaks_taken.get(b, 0) != 1:
                 errs.append(f"{tag}: break {b} taken {breaks_taken.get(b, 0)} times")
         busy.sort()

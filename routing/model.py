@@ -8,7 +8,10 @@ Units and conventions
 - A visit's :class:`TimeWindow` bounds the **start of service** (as in VROOM).
 - A :class:`Break` lies **entirely inside** its window (start >= window.start,
   start + duration <= window.end); VROOM's break windows bound the start, the
-  JSON layer converts.
+  JSON layer converts. A route that is back at its end by the time a break's window
+  opens does not take that break: it would fall after the route (a team back from its
+  morning visits at 09:15 takes no lunch break "on the route" at 12:00, and its route
+  ends at 09:15). A route back any later takes every break of its shift.
 - **Matrices** are square integer arrays indexed by location index, one duration
   matrix (seconds) and optionally one distance matrix (metres) per travel mode.
   A travel time ``>= UNREACHABLE`` (``inf`` included) means "no path": the solver

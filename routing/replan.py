@@ -94,7 +94,8 @@ class Replan:
                     if s.kind == "break" and s.break_index is not None:
                         s = replace(s, break_index=bmap[s.break_index])
                     steps.append(s)
-            else:  # nothing more today: breaks still due, then to the end
+            else:  # nothing more today: breaks still due (unless back before
+                # their window opens, as in routing.schedule), then to the end
                 last = next((s for s in reversed(head) if s.kind != "break"), head[0])
                 e = max(
                     [s.service_start + s.service for s in head if s.kind == "job"]
@@ -104,16 +105,19 @@ class Replan:
                 taken = {s.break_index for s in head if s.kind == "break"}
                 brk = 0
                 sh = veh.shift
+                loc = last.location if last.kind == "job" else veh.start
+                back = e + self.original.duration(veh.team.mode, loc, veh.end)
                 for j in sorted(range(len(sh.breaks)), key=lambda j: sh.breaks[j].window.start):
                     if j in taken:
                         continue
                     b = sh.breaks[j]
+                    if max(back + brk, tb) <= b.window.start:
+                        continue  # back before its window opens: not on the route
                     bs = max(tb, b.window.start)
                     steps.append(Step("break", bs, bs, b.duration, None, None, j))
                     tb = bs + b.duration
                     brk += b.duration
-                loc = last.location if last.kind == "job" else veh.start
-                arrive = max(e + self.original.duration(veh.team.mode, loc, veh.end) + brk, tb)
+                arrive = max(back + brk, tb)
                 steps.append(Step("end", arrive, arrive, 0, veh.end))
             if not any(s.kind == "job" for s in steps):
                 continue

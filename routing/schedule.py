@@ -9,9 +9,14 @@ Semantics (the checker uses the same rules)
 Between the end of one service (or the departure from the start) and the start of the
 next service (or the arrival at the end) lies a *gap*. Breaks assigned to a gap are
 taken inside it, one after the other, each entirely inside its window; travel may be
-split around them, so the gap must hold the travel time plus all its breaks. The
-schedule is the earliest one; then the departure is moved as late as possible
-without delaying the first visit (no needless waiting at the first door).
+split around them, so the gap must hold the travel time plus all its breaks. A break
+of the last gap (before the end) whose window opens only when the team is already back
+(the arrival at the end, without it, is at or before the window's start) is not taken:
+it is not part of the route (a morning route does not wait at the office for its lunch
+break; QA 22 F4). A team back any later takes it, on the way or before it leaves its
+last visit, as any other. The schedule is the earliest one; then the departure is moved
+as late as possible without delaying the first visit (no needless waiting at the first
+door).
 """
 
 from __future__ import annotations
@@ -126,6 +131,8 @@ def _timed(
             brk_steps = []
             for b in in_gap[k]:
                 br = shift.breaks[b]
+                if k == len(visits) and arrival <= br.window.start:
+                    continue  # back before its window opens: the break is not on the route
                 bs = max(tb, br.window.start)
                 if bs > br.latest_start:
                     return None

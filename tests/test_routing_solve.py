@@ -357,6 +357,78 @@ def test_lunch_is_not_put_before_a_free_morning():
     assert first < 9 * h
 
 
+
+def test_a_morning_route_takes_no_lunch_break_after_its_return():
+    """QA 22 F4: one visit at 08:30-08:58, 15 minutes from the office; lunch 30 min
+    starting 12:00-13:00. The team is back at 09:13, before the break window opens: the
+    break is not part of the route (before: a break step 12:00-12:30 and the return at
+    12:30). The VROOM output agrees: no break step, the end's arrival is the return."""
+    from routing.schedule import schedule
+    from routing.vroom_json import solution_to_json
+
+    h = 3600
+    m = line([0, 900])
+    v = Visit("V", 1, service=28 * 60, time_windows=(TimeWindow(8 * h + 1800, 9 * h),))
+    brk = Break(TimeWindow(12 * h, 13 * h + 1800), 1800)
+    p = Problem([v], [team("T", shift=(8 * h, 16 * h), breaks=(brk,))], 1, {"car": m})
+    back = 8 * h + 58 * 60 + 900
+    sol = run(p)
+    (r,) = sol.routes
+    assert [s.kind for s in r.steps] == ["start", "job", "end"]
+    assert r.steps[1].service_start == 8 * h + 1800
+    assert r.steps[-1].arrival == back
+    (veh,) = p.vehicles()
+    for gaps in (None, [1], [0]):  # every timing: the best one takes no break
+        timed = schedule(p, veh, [v], gaps, search=gaps == [0])
+        assert timed.steps[-1].arrival == back, gaps
+    out = solution_to_json(p, sol)
+    (ro,) = out["routes"]
+    assert [s["type"] for s in ro["steps"]] == ["start", "job", "end"]
+    assert ro["steps"][-1]["arrival"] == back
+    assert ro["service"] == out["summary"]["service"] == 28 * 60
+    assert ro["waiting_time"] == 0
+
+
+def test_a_route_back_after_the_break_window_opens_keeps_its_break():
+    """The rule's other side: the last visit ends 11:50 and the way back takes 15 minutes;
+    the team cannot be back before 12:00, so it takes its break on the way (back 12:35),
+    as before. A route with visits before and after lunch keeps its break between them."""
+    h = 3600
+    m = line([0, 900, 1000])
+    v = Visit("V", 1, service=1200, time_windows=(TimeWindow(11 * h + 1800, 11 * h + 1800),))
+    brk = Break(TimeWindow(12 * h, 13 * h + 1800), 1800)
+    p = Problem([v], [team("T", shift=(8 * h, 16 * h), breaks=(brk,))], 1, {"car": m})
+    (r,) = run(p).routes
+    assert [s.kind for s in r.steps] == ["start", "job", "break", "end"]
+    assert r.steps[-1].arrival == 12 * h + 300 + 1800
+    w = Visit("W", 2, service=1200, time_windows=(TimeWindow(14 * h, 14 * h),))
+    p2 = Problem([v, w], [team("T", shift=(8 * h, 16 * h), breaks=(brk,))], 1, {"car": m})
+    (r2,) = run(p2).routes
+    assert [s.kind for s in r2.steps] == ["start", "job", "break", "job", "end"]
+
+
+def test_the_checker_accepts_a_break_left_out_only_before_its_window():
+    """The checker's rule: a break may be missing from a route that is back by the time its
+    window opens, and from no other."""
+    from routing.check import check
+    from routing.model import Route, Solution, Step
+
+    h = 3600
+    m = line([0, 900])
+    v = Visit("V", 1, service=1800)
+    brk = Break(TimeWindow(12 * h, 13 * h), 1800)
+    p = Problem([v], [team("T", shift=(8 * h, 16 * h), breaks=(brk,))], 1, {"car": m})
+
+    def route(job_at: int) -> Solution:
+        end = job_at + 1800 + 900
+        steps = (Step("start", job_at - 900, job_at - 900, 0, 0), Step("job", job_at, job_at,
+                 1800, 1, "V"), Step("end", end, end, 0, 0))
+        return Solution((Route(0, "T", 0, steps, 1800, 0),), ())
+
+    assert check(p, route(8 * h + 900)) == []
+    assert check(p, route(12 * h - 2700)) == []  # back at 12:00 sharp
+    assert any("break 0 taken 0 times" in e for e in check(p, route(12 * h - 2600)))
+
 FRESH_PROCESS_SOLVE = """
 import json, numpy as np
 from routing import Pin, Problem, Shift, Team, TimeWindow, Visit, at
