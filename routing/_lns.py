@@ -25,6 +25,12 @@ breaks must pass the same check without its breaks first (breaks only delay), th
 re-simulated with a greedy placement of its breaks (and, for one break, every gap when
 the greedy one fails). Every route is re-timed by :mod:`routing.schedule`
 afterwards, and the caller keeps the OR-Tools plan if any route does not re-time.
+This phase always takes a break left for the way back, also one whose window opens only
+when the team is back (:mod:`routing.schedule` leaves that one out): a route it accepts
+re-times to the same or an earlier return, and it only misses routes that fit solely
+without such a break (a shift that ends before the break window could close; the app
+gives no shift such a break). Mirroring the rule here cost about a quarter of the
+iterations per second (QA 22 F4).
 """
 
 from __future__ import annotations

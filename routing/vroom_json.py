@@ -50,7 +50,10 @@ type start/job/break/end with ``arrival``, ``duration``, ``service``,
 ``waiting_time``, ``location``, ``location_index``). Unassigned entries also carry ``reason_code``
 and ``reason`` (German); routes carry ``team`` and ``day``. A job's ``setup`` was added
 to its service on reading, so the output has ``setup: 0`` and the sum as ``service``
-(the times are VROOM's; README, "Solver features").
+(the times are VROOM's; README, "Solver features"). A route that is back at its end by
+the time a break's window opens has no step for that break (VROOM would put it before the
+end, the vehicle waiting for the window): the break is not part of the route, its end
+step's ``arrival`` is the real return, and ``service``/``waiting_time`` leave it out.
 
 A key twice in one JSON object is refused (VROOM reads the first occurrence, Python's
 ``json`` the last), and so is an extension of another ``"format"`` than :data:`FORMAT`
