@@ -489,3 +489,44 @@ def test_plan_json_left_out_ids_never_name_another_case():
     cases = {1001, 1002, 1003, 1004, 1005}
     assert got["K-7"] not in cases and got["0099"] not in cases
     assert len(set(got.values())) == len(got) == sol["summary"]["unassigned"] == 5
+
+
+def test_a_day_with_one_morning_visit_shows_no_lunch_break(tmp_path, bad_hersfeld_pbf):
+    """QA 22 F4: a day with one visit showed the lunch break 12:00–12:30 and the return at
+    12:30 although the visit ended before nine. The team is back before the break window
+    opens: the route page, the print sheet, the GPX and the plan data show no break, and
+    the return is the real one (depart + travel + visit time)."""
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.gpx import route_gpx
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.pages import RouteLinks, print_sheet, route_page
+    from hausbesuch.planning import PlanOptions, plan_week
+    from tests.planning_fixtures import HEADER, real_addresses
+
+    profile = load_profile("bad-hersfeld")
+    street, hn, pc, city = real_addresses(load_index(bad_hersfeld_pbf))[0]
+    clients = tmp_path / "kunden.csv"
+    with clients.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(HEADER)
+        w.writerow(["C0001", "Geheimname A", street, hn, pc, city or "Bad Hersfeld",
+                    "01.02.2024", "", "", "", "30", ""])
+    result = plan_week(clients, profile=profile, osm=bad_hersfeld_pbf,
+                       options=PlanOptions(start=START, days=1, time_limit=3, threads=1))
+    (r,) = result.plan.routes
+    (stop,) = r.stops
+    day0 = datetime(r.day.year, r.day.month, r.day.day)
+    assert stop.end < day0 + timedelta(hours=10)
+    assert r.lunch is None
+    assert r.return_ < day0 + timedelta(hours=12)
+    assert (r.return_ - r.depart).total_seconds() == r.travel_s + r.service_s + r.waiting_s
+    assert r.return_ > stop.end
+    links = RouteLinks(map="k.html", page="r.html", sheet="d.html", gpx="g.gpx",
+                       index="i.html")
+    back = f"{r.return_:%H:%M} Uhr"
+    for html in (route_page(r, MapSettings(), links=links),
+                 print_sheet(r, MapSettings(), links=links)):
+        assert "Pause" not in html and 'class="pause"' not in html
+        assert f"Rückkehr zum Start {back}" in html or f"Rückkehr {back}" in html
+    assert f"Rückkehr {r.return_:%H:%M}" in route_gpx(r)
