@@ -263,6 +263,16 @@ def test_outcomes_and_case_visits_are_stored_consistently(cycle):
     # the tries before each visit are shown in the plan (report and stored stops)
     last = cycle["weeks"][-1]["plan"]
     assert any(s.tries_before > 0 for r in last.routes for s in r.stops)
+    # ... and on the route page and the print sheet of its team-day (QA 22 F11: the
+    # sheet left it out)
+    route, stop = next((r, s) for r in last.routes for s in r.stops if s.tries_before > 0)
+    out = cycle["base"] / f"woche{len(WEEKS) - 1}"
+    stem = route.slug
+    said = f"{stop.tries_before + 1}. Versuch"
+    for kind in ("routen", "druck"):
+        page = (out / kind / f"{stem}.html").read_text(encoding="utf-8")
+        row = page[page.index(stop.client_id):][:1500]
+        assert said in row, (kind, row)
 
 
 def test_every_change_is_audited_without_names(cycle):
