@@ -8,7 +8,14 @@ induction by string removals for vehicle routing problems", Transportation Scien
   consecutive visits (sometimes keeping one in the middle: "split string") out of each
   neighbour's route, until a few routes are cut;
 - **recreate**: put the removed visits (and every visit still left out) back one by one,
-  each at its cheapest feasible place, skipping places at random ("blinks");
+  each at its cheapest feasible place, skipping places at random ("blinks"). Visits that
+  must be served (pinned: a team, day, time or position, an agreed appointment, an
+  announced visit; their penalty outweighs every priority sum) always go back first,
+  strictly by priority. The others follow by priority too; while some route has room
+  for more visits, an iteration may instead weigh their priority with random noise, or
+  per second of service (see ``ORDER_MIN``), so that an over-full day can trade one long
+  visit for two shorter ones of a larger priority sum (strictly by priority, the long
+  one went back in first every time);
 - **accept** by simulated annealing, keep the best plan seen.
 
 It works on the whole model, not only on Solomon-type problems: several time windows
@@ -51,6 +58,16 @@ MAX_STRING = 10.0
 SPLIT_RATE = 0.5
 SPLIT_DEPTH = 0.01
 BLINK_RATE = 0.01
+#: Recreate orders of the visits that need not be served (the pinned ones always go back
+#: first, strictly by penalty): 0 strictly by priority (penalty), 1 by priority times a
+#: random factor in [1 - PRIO_NOISE, 1] (one per priority level), 2 the same per second
+#: of service. Each order is drawn with a weight: its recent acceptance rate (exponential
+#: average with ORDER_REACTION), at least ORDER_MIN (strict order) or ORDER_MIN / 4 (the
+#: others). Used only while some route has room for more visits: when every route holds
+#: its maximum, the priority alone decides which visits fit.
+PRIO_NOISE = 0.5
+ORDER_MIN = 0.001
+ORDER_REACTION = 0.01
 #: Annealing temperatures at the start and the end, in mean legs of the start plan.
 TEMP_START = 3.0
 TEMP_END = 0.01
@@ -262,9 +279,13 @@ def _balance_cost(L, bal_coef, bal_target):
 def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_obj,
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
          cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
-         bk_d, adj, dem, dd, mv, did, dcost, n_dist, bR, brl, best_, blst, brcost, bload):
+         bk_d, adj, dem, dd, mv, did, dcost, n_dist, bR, brl, best_, blst, brcost, bload,
+         oscore, must):
     """``n_iter`` ruin-and-recreate iterations; temperature log-linear from t_from to t_to.
 
+    ``oscore`` (3 floats, updated in place): the weights of the recreate orders.
+    ``must`` (per visit): a visit to serve first (a pin), always inserted strictly by
+    penalty before the others, whatever the order drawn for them.
     Returns (current objective, best objective, accepted moves, improvements of best).
     """
     n = R.shape[1] - 1
@@ -286,6 +307,12 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
         na = 0
         ok = True
         new_obj = cur_obj
+        kind = -1  # the order of the recreate step (-1: by priority, not chosen)
+        # every route at its maximum number of visits: the priority decides which fit
+        count_bound = True
+        for v in range(m):
+            if not frozen[v] and rl[v] < maxv[v]:
+                count_bound = False
         # -- ruin ----------------------------------------------------------------
         n_assigned = 0
         n_routes = 0
@@ -394,7 +421,29 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
             pkeys = np.empty(na, np.int64)
             for q in range(na):
                 pkeys[q] = -pen[removed[order[q]]]
-            order = order[np.argsort(pkeys, kind="mergesort")]
+            order = order[np.argsort(pkeys, kind="mergesort")]  # by priority first
+            # How to weigh the priority of the visits that need not be served (see
+            # ORDER_MIN): 0 strictly, 1 with noise, 2 with noise and per second of service.
+            # One noise factor per penalty level: visits of equal priority keep the order
+            # above. The visits to serve first keep their place in front, strictly by
+            # penalty (the stable sort keeps their order).
+            if not count_bound:
+                rk = np.random.random() * (oscore[0] + oscore[1] + oscore[2])
+                kind = 0 if rk < oscore[0] else 1 if rk < oscore[0] + oscore[1] else 2
+            if kind > 0:
+                fkeys = np.empty(na, np.float64)
+                f = 1.0
+                for q in range(na):
+                    c = removed[order[q]]
+                    if must[c]:
+                        fkeys[q] = -np.inf
+                        continue
+                    if q == 0 or pen[c] != pen[removed[order[q - 1]]]:
+                        f = 1.0 - PRIO_NOISE * np.random.random()
+                    fkeys[q] = -float(pen[c]) * f
+                    if kind == 2:
+                        fkeys[q] /= svc[c] + 1.0
+                order = order[np.argsort(fkeys, kind="mergesort")]
             for q in range(na):
                 c = removed[order[q]]
                 best_delta = INF
@@ -491,6 +540,10 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
             new_obj < cur_obj
             or (temp > 0 and new_obj < cur_obj - temp * math.log(np.random.random() + 1e-300))
         )
+        if kind >= 0:
+            gain = 1.0 if accept else 0.0
+            oscore[kind] = max(ORDER_MIN if kind == 0 else ORDER_MIN / 4.0,
+                               (1.0 - ORDER_REACTION) * oscore[kind] + ORDER_REACTION * gain)
         if accept:
             cur_obj = new_obj
             accepted += 1
@@ -817,6 +870,7 @@ def improve(
     routes: every left-out visit is inserted where it fits). ``arrays_out`` (a list)
     receives the problem's arrays, for :func:`fit_matrix` in the same process.
     ``temp_start`` (mean legs) replaces ``TEMP_START``: lower keeps a good start plan.
+    ``stats["order_scores"]``: the final weights of the recreate orders (``ORDER_MIN``).
     """
     n = len(problem.visits)
     m = len(vehicles)
@@ -846,6 +900,10 @@ def improve(
     bufs = (np.zeros_like(R), np.zeros_like(rl), np.zeros_like(est), np.zeros_like(lst),
             np.zeros_like(rcost), np.zeros_like(load))
     _seed_numba(int(seed) & 0x7FFFFFFF)
+    oscore = np.full(3, 0.5)
+    # the visits to serve first: a pin's penalty outweighs every priority sum (see
+    # routing.solve.penalties)
+    must = np.array([v.pin is not None for v in problem.visits], np.bool_)
 
     stall_limit = STALL_BASE + STALL_PER_VISIT * n if stall else None
     last_gain = 0  # iteration count at the last improvement of the best plan
@@ -858,7 +916,7 @@ def improve(
             k, a, b, R, rl, est, lst, rcost, load, posof, where, obj, bestR, bestrl,
             best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, fixlen, A.pen, A.bal_coef,
             A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, A.did,
-            A.dcost, A.n_dist, *bufs,
+            A.dcost, A.n_dist, *bufs, oscore, must,
         )
         if imp and on_improve is not None:
             on_improve(int(best_obj))
@@ -907,6 +965,7 @@ def improve(
                 chunk = max(1, int((deadline - time.monotonic()) / max(stats["_spi"], 1e-7)))
         stats.pop("_spi", None)
     stats["objective"] = int(best_obj)
+    stats["order_scores"] = [round(float(x), 4) for x in oscore]
     out = [[int(x) for x in bestR[v, : bestrl[v]]] for v in range(m)]
     gaps: list[list[int] | None] = []
     for v in range(m):

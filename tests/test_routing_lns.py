@@ -260,3 +260,52 @@ def test_an_unused_team_day_costs_nothing_even_with_a_different_end():
     assert st["start_objective"] == 25
     assert sol.travel == 25 and routes[1] == []
     assert st["objective"] == objective(p, sol)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_over_full_day_serves_two_short_visits_instead_of_one_long(seed):
+    """The day holds the four urgent visits and then either the long visit (priority 60)
+    or both short ones (40 + 40). Inserting strictly by priority puts the long one back
+    first every time; the phase must find the larger sum (80)."""
+    m = np.full((8, 8), 120, np.int64)
+    np.fill_diagonal(m, 0)
+    hour = 3600
+    visits = tuple(Visit(f"A{i}", i, service=hour, priority=90) for i in range(1, 5)) + (
+        Visit("H", 5, service=3 * hour + 1800, priority=60),
+        Visit("M1", 6, service=6000, priority=40),
+        Visit("M2", 7, service=6000, priority=40),
+    )
+    team = Team("A", (Shift(0, TimeWindow(8 * hour, 16 * hour)),), start=0, end=0)
+    p = Problem(visits, (team,), 1, {"car": m})
+    start = [[0, 1, 2, 3, 4]]  # the four urgent visits and the long one: priority 420
+    assert schedule(p, p.vehicles()[0], [visits[i] for i in start[0]]) is not None
+    routes, gaps, st = _lns.improve(p, p.vehicles(), start, penalties(p), iterations=2000,
+                                    seed=seed)
+    assert sorted(routes[0]) == [0, 1, 2, 3, 5, 6]
+    assert check(p, _as_solution(p, routes, gaps)) == []
+    again, _, _ = _lns.improve(p, p.vehicles(), start, penalties(p), iterations=2000,
+                               seed=seed)
+    assert again == routes  # seeded: the same plan
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pinned_visits_go_back_first_and_strictly_by_priority(seed):
+    """Two pinned visits (an agreed appointment, say) of which the day holds only one,
+    and short ordinary visits: whatever order the recreate step draws for the ordinary
+    visits (noise, per second of service), the pinned ones go in first, the more urgent
+    first, so one iteration from empty routes already serves the urgent pinned visit
+    (by priority per second of service the short pinned one would go first and keep it
+    out; by priority with noise, half the time)."""
+    m = np.full((6, 6), 120, np.int64)
+    np.fill_diagonal(m, 0)
+    hour = 3600
+    visits = (
+        Visit("PA", 1, service=6 * hour, priority=90, pin=Pin(team="A")),
+        Visit("PB", 2, service=3 * hour, priority=10, pin=Pin(team="A")),
+    ) + tuple(Visit(f"O{i}", i, service=1200, priority=100) for i in range(3, 6))
+    team = Team("A", (Shift(0, TimeWindow(8 * hour, 16 * hour)),), start=0, end=0)
+    p = Problem(visits, (team,), 1, {"car": m})
+    routes, gaps, st = _lns.improve(p, p.vehicles(), [[]], penalties(p), iterations=1,
+                                    seed=seed)
+    assert 0 in routes[0] and 1 not in routes[0], routes
+    assert check(p, _as_solution(p, routes, gaps)) == []
