@@ -31,7 +31,8 @@ import functools
 import hashlib
 import json
 import logging
-from datetime import date, datetime, time
+import re
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -176,28 +177,52 @@ def service_worker(request: Request, token: str) -> Response:
                     headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route)})
 
 
-def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None:
-    """Minutes after midnight of the phone's visit time (``HH:MM`` or ``YYYY-MM-DDTHH:MM``).
+#: What the phone's form calls the visit time (``zeit``); refusals name it so.
+VISIT_TIME_LABEL = "Uhrzeit des Besuchs"
+#: Minutes a visit time may lie ahead of the server's clock on the visit day (a phone's
+#: clock running a little fast); more is refused.
+VISIT_TIME_AHEAD_MIN = 5
 
-    The phone's clock says when the button was pressed. A moment on another day than the
-    link's (an outcome recorded the next morning) or one still ahead of the server's clock
-    is no time of the visit: None, and the visit's planned time stands in."""
+
+def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None:
+    """Minutes after midnight of the visit time the phone sends (``zeit``): ``HH:MM`` (the
+    form's field, sent without script) or ``YYYY-MM-DDTHH:MM`` (worker.js: the link's day
+    and the field).
+
+    The field says when the visit was (the worker sets it; entered later in the office, it
+    is the planned time or the one typed, not the time of the tap). Refused, naming the
+    field (``feld``: zeit): a text that is no clock time, and on the visit day a time more
+    than :data:`VISIT_TIME_AHEAD_MIN` minutes ahead of the server's clock (real time in
+    Europe/Berlin, :func:`clock.now`; ``HAUSBESUCH_HEUTE`` does not move it). Empty (an
+    older page), or a moment on another day than the link's (an outcome queued by an older
+    version of the page, which sent the time of the tap): None, and the visit's planned
+    start stands in (as the at-home model reads an outcome without time)."""
     text = (text or "").strip()
     if not text:
         return None
+    day_part, _, clock_part = text.rpartition("T")
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", clock_part)
+    moment_day = None
     try:
-        moment = datetime.fromisoformat(text) if "T" in text else None
-        t = moment.time() if moment is not None else time.fromisoformat(text)
+        if day_part:
+            moment_day = date.fromisoformat(day_part)
+        if m is None or int(m[1]) > 23 or int(m[2]) > 59:
+            raise ValueError
     except ValueError:
-        raise UserError(f"Uhrzeit „{text[:40]}“ ist ungültig (erwartet HH:MM).") from None
-    if moment is not None and moment.date() != day:
+        raise CaseworkError(f"{VISIT_TIME_LABEL}: „{text[:40]}“ ist ungültig (erwartet "
+                            "HH:MM, z. B. 09:30).", field="zeit") from None
+    if moment_day is not None and moment_day != day:
         return None
+    minute = int(m[1]) * 60 + int(m[2])
     # the phone's clock is local time (Europe/Berlin, as every time of a plan), whatever
     # zone the server's clock runs in
     now = now or clock.now()
-    if day == now.date() and t.hour * 60 + t.minute > now.hour * 60 + now.minute + 5:
-        return None  # ahead of now (a phone's clock running fast)
-    return t.hour * 60 + t.minute
+    if day == now.date() and minute > now.hour * 60 + now.minute + VISIT_TIME_AHEAD_MIN:
+        raise CaseworkError(
+            f"{VISIT_TIME_LABEL}: {m[1].zfill(2)}:{m[2]} Uhr liegt in der Zukunft (jetzt "
+            f"{now:%H:%M} Uhr). Bitte die Uhrzeit angeben, zu der der Besuch war.",
+            field="zeit")
+    return minute
 
 
 def _recorded_outcome(web: WebContext, link: WorkerLink, route: TeamDayRoute,
