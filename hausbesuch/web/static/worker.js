@@ -48,6 +48,31 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
       pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
+  function minutes(hhmm) {
+    var m = /^(\d{1,2}):(\d{2})$/.exec(String(hhmm || "").trim());
+    return m && +m[1] < 24 && +m[2] < 60 ? +m[1] * 60 + +m[2] : -1;
+  }
+  // the visit time's field of a form: the planned start of the visit (data-geplant), or the
+  // phone's time of day while the page is used on the visit day near the visit (from 60
+  // min before its planned start to 90 min after its planned end: data-von, data-bis), so
+  // that a result entered later (in the office) does not count as a try at that hour.
+  // Once the worker has set a time (or an outcome was tapped with it) it stays: a
+  // correction keeps it.
+  function autoTime(input) {
+    if (!input || input.hasAttribute("data-gesetzt")) return;
+    var d = new Date(), value = input.getAttribute("data-geplant") || "";
+    var now = d.getHours() * 60 + d.getMinutes();
+    if (localStamp(d).slice(0, 10) === body.getAttribute("data-day") &&
+        now >= Number(input.getAttribute("data-von")) &&
+        now <= Number(input.getAttribute("data-bis"))) {
+      value = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    }
+    if (input.value !== value) input.value = value;
+  }
+  function autoTimes() {
+    Array.prototype.forEach.call(
+      document.querySelectorAll("form.outcome-form input[name=zeit]"), autoTime);
+  }
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var a = new Uint8Array(16); crypto.getRandomValues(a);
@@ -81,9 +106,13 @@
   }
   // the appointment's fields of form ``f`` marked as in error (described by the stop's
   // state line, where the reason is written), or unmarked
-  function markAppointment(f, bad) {
-    var st = f.parentNode && f.parentNode.querySelector("[data-state]");
-    [f.termin_datum, f.termin_zeit].forEach(function (input) {
+  function markAppointment(f, bad) { markInputs(f, [f.termin_datum, f.termin_zeit], bad); }
+  // the visit time's field of form ``f`` marked as in error, or unmarked
+  function markTime(f, bad) { markInputs(f, [f.zeit], bad); }
+  function markInputs(f, inputs, bad) {
+    var li = f.closest ? f.closest("li.stop") : f.parentNode;
+    var st = li && li.querySelector("[data-state]");
+    inputs.forEach(function (input) {
       if (!input) return;
       if (bad && st && st.id) {
         input.setAttribute("aria-invalid", "true");
@@ -196,7 +225,11 @@
   function typed() {
     return Array.prototype.some.call(
       document.querySelectorAll("form.outcome-form textarea, form.outcome-form input"),
-      function (el) { return el.type !== "hidden" && el.value.trim() !== ""; });
+      function (el) {
+        // the visit time: only as the worker typed it (not the prefilled or a sent one)
+        if (el.name === "zeit") return el.hasAttribute("data-getippt");
+        return el.type !== "hidden" && el.value.trim() !== "";
+      });
   }
   function tourChanged(stamp) {
     if (closed) return;
@@ -276,6 +309,7 @@
     var li = stopEl(kunde); if (!li) return;
     var form = li.querySelector("form");  // the appointment refused: its fields are marked
     if (form && item.refusedField === "termin") markAppointment(form, true);
+    if (form && item.refusedField === "zeit") markTime(form, true);
     var boxes = li.querySelectorAll(".refused");
     for (var i = 0; i < boxes.length; i++) {
       if (boxes[i].getAttribute("data-key") === item.fields.schluessel) return;
@@ -314,10 +348,16 @@
     });
     box.appendChild(drop);
     var form = li.querySelector("form.outcome-form");
-    li.insertBefore(box, form);
-    // to correct it: the note and the appointment are back in the form (not for an
-    // outcome recorded otherwise: its note is shown above, for the coordination)
+    // before the form, or before the control it is behind (an outcome stored already)
+    var change = li.querySelector("details.change");
+    var anchor = change || form;
+    if (anchor) anchor.parentNode.insertBefore(box, anchor); else li.appendChild(box);
+    // to correct it: the note, the appointment and the visit time are back in the form
+    // (not for an outcome recorded otherwise: its note is shown above, for the coordination)
     if (form && !isKnown(item)) {
+      if (change) change.open = true;
+      var when = String(item.fields.zeit || "").slice(11);
+      if (form.zeit && when) { form.zeit.value = when; form.zeit.setAttribute("data-gesetzt", ""); }
       if (!form.notiz.value) form.notiz.value = item.fields.notiz || "";
       if (!form.termin_datum.value) form.termin_datum.value = item.fields.termin_datum || "";
       if (!form.termin_zeit.value) form.termin_zeit.value = item.fields.termin_zeit || "";
@@ -350,6 +390,7 @@
         }
       });
       if (x.refusedField === "termin") markAppointment(form, false);
+      if (x.refusedField === "zeit") markTime(form, false);
     });
   }
   // recorded again at the stop: the refused outcomes there are replaced
@@ -515,6 +556,12 @@
         setTimeout(function () { if (clicked === b) clicked = null; }, 0);
       });
     });
+    if (f.zeit) {
+      f.zeit.addEventListener("input", function () {
+        f.zeit.setAttribute("data-gesetzt", "");
+        f.zeit.setAttribute("data-getippt", "");
+      });
+    }
     f.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var button = ev.submitter || clicked;
@@ -532,6 +579,27 @@
         return;
       }
       markAppointment(f, false);
+      markTime(f, false);
+      // a copy of the page from before the time field (its "zeit" hidden and empty): the
+      // time of the tap, as that page sent it
+      var legacy = !f.zeit || f.zeit.type === "hidden";
+      if (!legacy) autoTime(f.zeit);  // the moment of the tap decides, not the page's load
+      var nowD = new Date();
+      var visit = legacy ? nowD.getHours() * 60 + nowD.getMinutes() : minutes(f.zeit.value);
+      if (visit < 0) {
+        show(f.kundennummer.value, "Bitte die Uhrzeit des Besuchs angeben (z. B. 09:30).", "");
+        markTime(f, true);
+        f.zeit.focus();
+        return;
+      }
+      if (localStamp(nowD).slice(0, 10) === day &&
+          visit > nowD.getHours() * 60 + nowD.getMinutes() + 5) {
+        show(f.kundennummer.value, "Uhrzeit des Besuchs: " + f.zeit.value + " Uhr liegt in " +
+          "der Zukunft. Bitte die Uhrzeit angeben, zu der der Besuch war.", "");
+        markTime(f, true);
+        f.zeit.focus();
+        return;
+      }
       if (result === "termin_vereinbart" && (!f.termin_datum.value || !f.termin_zeit.value)) {
         show(f.kundennummer.value, "Bitte Datum und Uhrzeit des Termins angeben.", "");
         markAppointment(f, true);
@@ -553,7 +621,9 @@
       }
       dropRefused(f.kundennummer.value);
       var fields = {
-        kundennummer: f.kundennummer.value, ergebnis: result, zeit: localStamp(new Date()),
+        // the visit's day (the link's) and the time of the field: the visit time
+        kundennummer: f.kundennummer.value, ergebnis: result,
+        zeit: legacy ? localStamp(nowD) : day + "T" + f.zeit.value,
         notiz: cleanNote(f.notiz.value), termin_datum: isoDay(f.termin_datum.value) ||
           f.termin_datum.value.trim(), termin_zeit: f.termin_zeit.value,
         schluessel: newKey(), csrf_token: csrf
@@ -589,11 +659,16 @@
         show(fields.kundennummer, "Geändert: " + label + " statt „" + before.label + "“" +
           when + (navigator.onLine ? "wird gesendet …"
             : "wird gesendet, sobald Netz da ist."), "pending");
-      } else {
-        show(fields.kundennummer, "Gespeichert: " + label + when + "wird gesendet …",
-          "pending");
+      } else {  // as the banner: without signal it is sent later (QA 22 F6)
+        show(fields.kundennummer, "Gespeichert: " + label + when + (navigator.onLine
+          ? "wird gesendet …" : "wird gesendet, sobald Netz da ist."), "pending");
       }
       f.notiz.value = "";
+      // the time stays as it was sent: a correction of this stop keeps it
+      if (!legacy) {
+        f.zeit.setAttribute("data-gesetzt", "");
+        f.zeit.removeAttribute("data-getippt");  // sent: nothing typed is lost on a reload
+      }
       flush();
     });
   });
@@ -641,18 +716,29 @@
   })();
   load().forEach(function (item) {
     if (item.refused) { showRefused(item); return; }
+    var when = String(item.fields.zeit || "").slice(11);
     show(item.fields.kundennummer, "Gespeichert: " + item.label +
-      ", wartet auf Netz", "pending");
+      (when ? " (" + when + " Uhr)" : "") + ", wartet auf Netz", "pending");
+    // its visit time is back in the field: a correction of the stop keeps it
+    var li = stopEl(item.fields.kundennummer);
+    var input = li && li.querySelector("form.outcome-form input[name=zeit]");
+    if (input && input.type !== "hidden" && minutes(when) >= 0) {
+      input.value = when;
+      input.setAttribute("data-gesetzt", "");
+    }
   });
+  autoTimes();
   window.addEventListener("online", function () { status(); flush(); });
   window.addEventListener("offline", status);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
+      autoTimes();
       if (expiredNow()) closeExpired(); else checkLink();
     }
   });
   setInterval(function () {
     if (expiredNow()) { closeExpired(); return; }
+    autoTimes();
     flush();
   }, 10000);
   // revoked while the page is open and in view (a lost phone): noticed within a minute
