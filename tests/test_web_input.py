@@ -270,11 +270,14 @@ def test_error_page_on_a_worker_link_leads_back_to_the_route(bare: tuple[str, ob
 
 
 def test_the_phone_time_of_another_day_or_ahead_of_now_is_not_the_visit_time() -> None:
-    """The phone's moment of recording is the visit's time only on the link's day and not
-    ahead of the server's clock; else the planned time stands in (before: the date was
-    ignored, and a time after now was stored)."""
+    """The phone's moment is the visit's time only on the link's day; on another day
+    (queued by an older page) the planned time stands in (before: the date was ignored).
+    A time ahead of the server's clock is refused, naming the field (QA 22 F5: the phone's
+    field „Uhrzeit des Besuchs“ is the worker's, so a future time is a typo; it was
+    dropped for the planned time without a word, and before that stored)."""
     from datetime import date, datetime
 
+    from hausbesuch.casework import CaseworkError
     from hausbesuch.web.pages_worker import _visit_time
 
     day, now = date(2026, 12, 2), datetime(2026, 12, 2, 21, 11)
@@ -282,6 +285,9 @@ def test_the_phone_time_of_another_day_or_ahead_of_now_is_not_the_visit_time() -
     assert _visit_time("14:05", day, now) == 14 * 60 + 5
     assert _visit_time("2025-01-01T23:59", day, now) is None  # another day
     assert _visit_time("2026-12-03T08:10", day, now) is None  # sent the next morning
-    assert _visit_time("2026-12-02T23:59", day, now) is None  # ahead of now
+    with pytest.raises(CaseworkError, match="Uhrzeit des Besuchs: 23:59 Uhr liegt in der "
+                       r"Zukunft \(jetzt 21:11 Uhr\)") as refused:  # ahead of now
+        _visit_time("2026-12-02T23:59", day, now)
+    assert refused.value.field == "zeit"
     assert _visit_time("2026-12-02T21:14", day, now) == 21 * 60 + 14  # a few minutes: a clock
     assert _visit_time("23:59", date(2026, 12, 1), now) == 23 * 60 + 59  # an earlier day

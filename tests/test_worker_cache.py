@@ -661,7 +661,9 @@ def test_outcome_messages_use_german_quotes(site: Site) -> None:
                    data={"kundennummer": kunde, "ergebnis": "angetroffen", "schluessel": "q2",
                          "zeit": bad})
     assert r.status_code == 400
-    assert r.json()["fehler"] == f"Uhrzeit „{bad}“ ist ungültig (erwartet HH:MM)."
+    # the field's name leads (QA 22 F5: the phone has a field „Uhrzeit des Besuchs“)
+    assert r.json()["fehler"] == (f"Uhrzeit des Besuchs: „{bad}“ ist ungültig (erwartet "
+                                  "HH:MM, z. B. 09:30).")
     # without JavaScript: the error page says the same
     r = httpx.post(url + "ergebnis", data={"kundennummer": kunde, "ergebnis": "xyz",
                                            "schluessel": "q3", "csrf_token": csrf})
