@@ -120,6 +120,8 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         _wait_state(page, 1, "Übermittelt: Termin vereinbart")
         assert ax_node(page, state1)["live"] == "polite"
 
+        # stored: the form is behind „Ergebnis ändern“ (QA 22), opened to tap again
+        stop1.locator("details.change > summary").click()
         # another outcome with the appointment still filled in: the fields are marked
         stop1.locator("button[value=angetroffen]").click()
         assert "Ein Termin ist eingetragen" in page.inner_text(state1)

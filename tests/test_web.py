@@ -1904,6 +1904,8 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
         # a tap after the first was sent (its own „verweigert“ closed the case): the
         # server names what is recorded, the phone says it sent that one itself and that
         # only the coordination changes it; it does not ask to record it again
+        # (sent: its form is behind „Ergebnis ändern“, QA 22; opened to tap again)
+        stop(b).locator("details.change > summary").click()
         stop(b).locator("button[value=angetroffen]").click()
         page.wait_for_function(empty_js.replace(".length === 0",
                                                 ".some(x => x.refused)"), timeout=30_000)

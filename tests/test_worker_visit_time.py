@@ -193,6 +193,9 @@ def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
             stop = page.locator(f"#stopp-{first.client_id}")
             stop.locator("button[value=nicht_angetroffen]").click()
             _done(page, first.client_id)
+            # sent from here: the form goes behind the control at once, as after a reload
+            assert stop.locator("details.change:not([open])").count() == 1
+            assert not stop.locator("button[value=angetroffen]").is_visible()
             page.reload()
             stop = page.locator(f"#stopp-{first.client_id}")
             state = stop.locator("[data-state]")

@@ -104,6 +104,33 @@
       st.textContent = base ? base + " " + text : text;
     }
   }
+  // the stop's outcome is stored (sent from here): as on a page made after that, the
+  // outcome stands out and the form goes behind a control „Ergebnis ändern“, so that a
+  // second tap by mistake needs two (the server keeps a stored outcome)
+  var CHANGE_HINT = "Ein gespeichertes Ergebnis ändert nur die Koordination: eine " +
+    "Korrektur bitte dort melden.";
+  function collapse(kunde) {
+    var li = stopEl(kunde); if (!li) return;
+    var form = li.querySelector("form.outcome-form");
+    var st = li.querySelector("[data-state]");
+    if (st) st.classList.add("recorded");
+    if (!form || li.querySelector("details.change")) return;
+    if (form.contains(document.activeElement)) {  // the focus stays with the stop
+      var head = li.querySelector(".stop-head");
+      if (head) { head.setAttribute("tabindex", "-1"); head.focus(); }
+    }
+    var box = document.createElement("details");
+    box.className = "change";
+    var summary = document.createElement("summary");
+    summary.textContent = "Ergebnis ändern";
+    var hint = document.createElement("p");
+    hint.className = "hint";
+    hint.textContent = CHANGE_HINT;
+    box.appendChild(summary);
+    box.appendChild(hint);
+    form.parentNode.insertBefore(box, form);
+    box.appendChild(form);
+  }
   // the appointment's fields of form ``f`` marked as in error (described by the stop's
   // state line, where the reason is written), or unmarked
   function markAppointment(f, bad) { markInputs(f, [f.termin_datum, f.termin_zeit], bad); }
@@ -472,6 +499,7 @@
             " (" + item.fields.zeit.slice(11) + " Uhr)" +
             (data.hinweis ? " " + data.hinweis : ""), "done");
           remember(item);
+          collapse(item.fields.kundennummer);
         } else if (resp.status >= 400 && resp.status < 500 && resp.status !== 408 && resp.status !== 429) {
           // refused (e.g. an appointment the teams cannot keep, already recorded): not sent
           // again by itself, but kept with its note until corrected or discarded
@@ -684,6 +712,7 @@
     if (st && !st.textContent.trim()) {
       show(item.kundennummer, "Übermittelt: " + item.label + " (" +
         String(item.zeit || "").slice(11) + " Uhr)", "done");
+      collapse(item.kundennummer);
     }
   });
   // a queue kept from before (QA 20b #3) may hold two waiting outcomes of one stop: the
