@@ -229,3 +229,55 @@ def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
             ctx.close()
 
     _on_fresh_route(site, monkeypatch, body)
+
+
+@pytest.mark.browser
+def test_a_correction_keeps_the_time_set_and_a_future_time_is_not_queued(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_worker_cache import QUEUE
+
+    def body(route) -> None:  # noqa: ANN001
+        first, second = route.stops[0], route.stops[1]
+        day = route.day.isoformat()
+        with _worker_browser() as browser:
+            ctx, page, errors = _open(browser, site, route, dtime(10, 0))
+            # a time after the phone's clock on the visit day: said at once, not queued
+            stop = page.locator(f"#stopp-{second.client_id}")
+            stop.get_by_label("Uhrzeit des Besuchs").fill("11:30")
+            stop.locator("button[value=angetroffen]").click()
+            assert stop.locator("[data-state]").inner_text() == (
+                "Uhrzeit des Besuchs: 11:30 Uhr liegt in der Zukunft. Bitte die Uhrzeit "
+                "angeben, zu der der Besuch war.")
+            assert stop.get_by_label("Uhrzeit des Besuchs").get_attribute(
+                "aria-invalid") == "true"
+            assert page.evaluate(QUEUE) == []
+            # offline: a time set, a tap, a correction: the correction keeps the time
+            ctx.set_offline(True)
+            stop = page.locator(f"#stopp-{first.client_id}")
+            stop.get_by_label("Uhrzeit des Besuchs").fill("08:15")
+            stop.locator("button[value=nicht_angetroffen]").click()
+            stop.locator("button[value=nachricht_hinterlassen]").click()
+            queued = page.evaluate(QUEUE)
+            assert [(q["fields"]["ergebnis"], q["fields"]["zeit"]) for q in queued] == [
+                ("nachricht_hinterlassen", f"{day}T08:15")]
+            assert "statt „Nicht angetroffen“ (08:15 Uhr)" in \
+                stop.locator("[data-state]").inner_text()
+            # opened again, its sending still failing: the queued time is back in the
+            # field, and a further correction keeps it
+            page.route("**/ergebnis", lambda r: r.abort("internetdisconnected"))
+            ctx.set_offline(False)
+            page.reload()
+            stop = page.locator(f"#stopp-{first.client_id}")
+            assert stop.get_by_label("Uhrzeit des Besuchs").input_value() == "08:15"
+            assert "(08:15 Uhr), wartet auf Netz" in stop.locator("[data-state]").inner_text()
+            page.wait_for_timeout(300)  # the first sending after the load has failed
+            stop.locator("button[value=verweigert]").click()
+            assert [q["fields"]["zeit"] for q in page.evaluate(QUEUE)] == [f"{day}T08:15"]
+            page.unroute("**/ergebnis")
+            _done(page, first.client_id)
+            got = _recorded(site, route, first.client_id)
+            assert [(o["result"], o["time_min"]) for o in got] == [("verweigert", 495)], got
+            assert errors == []
+            ctx.close()
+
+    _on_fresh_route(site, monkeypatch, body)

@@ -3,8 +3,9 @@
 ``GET /w/{token}/`` is the mobile route page of the link's team-day with, per stop, a
 form of outcome buttons and a note field. Without JavaScript the form posts and the page
 comes back. With JavaScript (``worker.js``) an outcome is first written to the phone
-(``localStorage``) with its own idempotency key and the phone's time of the visit, then
-sent; without signal it stays queued and is sent when the connection is back. The server
+(``localStorage``) with its own idempotency key and the visit time (the stop's field
+„Uhrzeit des Besuchs“: the planned start, or the phone's time near the visit, as the worker
+leaves or sets it; not the time of the tap), then sent; without signal it stays queued and is sent when the connection is back. The server
 records each key once, so a retry never doubles an outcome. ``sw.js`` (a service worker
 whose scope is the link) caches the page and its assets for use without signal, and
 only while the link is valid: the page and ``sw.js`` carry the link's end
