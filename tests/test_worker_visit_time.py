@@ -151,10 +151,20 @@ def test_the_server_refuses_a_visit_time_ahead_of_its_clock(
         assert r.status_code == 400
         assert "Uhrzeit des Besuchs: 21:30 Uhr liegt in der Zukunft" in r.text
         assert _recorded(site, route, cid) == []
+        # an evening time is no visit: outside the team's working hours (an hour's margin
+        # for a team running late), refused as a file's row is (QA 22 F5: the phone took
+        # 22:30)
+        r = post(f"{day}T20:30", "evening")
+        assert r.status_code == 400, r.text
+        assert r.json()["feld"] == "zeit", r.text
+        assert r.json()["fehler"].startswith(
+            "Uhrzeit des Besuchs: 20:30 liegt außerhalb der Arbeitszeit der Teams ("), r.text
+        assert _recorded(site, route, cid) == []
         # within five minutes of the clock (a phone's clock a little fast): stored
-        r = post(f"{day}T21:05", "ok")
+        with server_clock(monkeypatch, datetime.combine(route.day, dtime(10, 0), BERLIN)):
+            r = post(f"{day}T10:05", "ok")
         assert r.status_code == 200 and r.json()["ok"] is True, r.text
-        assert [o["time_min"] for o in _recorded(site, route, cid)] == [21 * 60 + 5]
+        assert [o["time_min"] for o in _recorded(site, route, cid)] == [10 * 60 + 5]
 
     _on_fresh_route(site, monkeypatch, body)
 

@@ -1396,8 +1396,14 @@ class Casework:
         visit_id: str | None = None,
         same_details: bool = False,
         only_open: bool = False,
+        hours_margin: int | None = None,
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
+
+        ``hours_margin`` (minutes): the time was typed by a person (a phone's field „Uhrzeit
+        des Besuchs“, QA 22 F5): checked against the team's working hours widened by that
+        margin at both ends (a team running late), as a file's typed time is without one
+        (``same_details``): 22:30 is a typo, and it would pick the wrong half of the day.
 
         ``only_open`` (a field worker's phone): a case that is no longer ``offen`` (closed
         or put in Klärung by the coordination since the plan, or reached at another
@@ -1431,7 +1437,7 @@ class Casework:
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
                                         source, idempotency_key, visit_id, same_details,
-                                        only_open)
+                                        only_open, hours_margin)
         except IntegrityError:
             # the same outcome sent twice at once (two tabs of a link): the first one won
             if idempotency_key:
@@ -1462,14 +1468,15 @@ class Casework:
     def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
                         appointment: datetime | None, note: str | None, source: str,
                         idempotency_key: str | None, visit_id: str | None,
-                        same_details: bool = False, only_open: bool = False
+                        same_details: bool = False, only_open: bool = False,
+                        hours_margin: int | None = None,
                         ) -> tuple[OutcomeRow, bool]:
         today = self.today()
+        typed = time_min is not None and (same_details or hours_margin is not None)
         # the city's working hours of that weekday, for a typed time of a visit whose plan
         # does not name its team's shift: read before the write session (a second session
         # inside it waits for its lock on SQLite until it gives up)
-        hours = (self._working_hours(day.weekday())
-                 if same_details and time_min is not None else None)
+        hours = self._working_hours(day.weekday()) if typed else None
         with self.store.session() as s:
             # the case locked first: of two outcomes for it at once (two phones of a team,
             # a phone and the coordinator's file, the same one sent twice) the second
@@ -1495,8 +1502,8 @@ class Casework:
                     f"{today:%d.%m.%Y}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
                     "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
-            if same_details and time_min is not None:  # a typed time (a phone's is its clock's)
-                self._check_visit_time(s, time_min, visit, hours)
+            if typed:  # a typed time: a file's, or a phone's field (QA 22 F5)
+                self._check_visit_time(s, time_min, visit, hours, hours_margin or 0)
             existing = s.scalar(select(OutcomeRow).where(
                 OutcomeRow.visit_id == visit.visit_id))
             if existing is not None:
@@ -1568,16 +1575,19 @@ class Casework:
         return min(t.shift_start_min for t in teams), max(t.shift_end_min for t in teams)
 
     def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow,
-                          city_hours: tuple[int, int] | None) -> None:
+                          city_hours: tuple[int, int] | None, margin: int = 0) -> None:
         """A visit's time (``Uhrzeit`` of an outcome row) lies in the working hours of the
         team the visit was planned for (its plan's teams; else the city's teams that work
         that weekday, ``city_hours``, read before the session): 22:00 is a typo, and it
         would pick the wrong half of the day for the revisit rule. (The phone's time of
-        sending is not checked: a visit may end after the shift.)"""
+        sending is not checked: a visit may end after the shift.) ``margin`` (minutes)
+        widens the hours at both ends: the phone's field, filled with the phone's time
+        while the team is at the door, may lie a little after the shift when the team
+        runs late."""
         from hausbesuch.fields import format_clock
 
         hours = self._plan_team_hours(s, visit) or city_hours
-        if hours is not None and not hours[0] <= minute <= hours[1]:
+        if hours is not None and not hours[0] - margin <= minute <= hours[1] + margin:
             raise CaseworkError(
                 f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit der Teams "
                 f"({format_clock(hours[0])}–{format_clock(hours[1])} Uhr).", field="uhrzeit")

@@ -29,6 +29,12 @@ def audit(store: Store, actor: str, action: str, **kwargs: Any) -> None:
     store.audit(actor, action, **kwargs)
 
 
+#: How far a phone's visit time may lie outside the team's working hours (minutes): the
+#: field holds the phone's time while the team is at the door, and a team may run late;
+#: 22:30 is no visit (QA 22 F5: the phone took it, a file refused it).
+PHONE_HOURS_MARGIN_MIN = 60
+
+
 def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, day: date,
                    result: str, *, time_min: int | None, appointment: datetime | None,
                    note: str | None, idempotency_key: str) -> bool:
@@ -40,7 +46,8 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
     """
     _row, new = casework(store, profile, actor).record_outcome(
         client_id, day, result, time_min=time_min, appointment=appointment, note=note,
-        source="web", idempotency_key=idempotency_key, only_open=True)
+        source="web", idempotency_key=idempotency_key, only_open=True,
+        hours_margin=PHONE_HOURS_MARGIN_MIN if time_min is not None else None)
     return not new
 
 

@@ -305,6 +305,8 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
     except UserError as exc:  # CaseworkError is one too
         message, field = str(exc), getattr(exc, "field", None)
+        if field == "uhrzeit":  # the casework's check of the hours: the phone's field
+            message, field = f"{VISIT_TIME_LABEL}: {message.removeprefix('Uhrzeit ')}", "zeit"
         # the visit has an outcome already (the phone's own first tap, sent before this
         # one; a colleague's): that is the answer, not "closed" or "record it again"
         known = _recorded_outcome(web, link, route, kundennummer)
