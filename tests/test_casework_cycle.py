@@ -273,6 +273,20 @@ def test_outcomes_and_case_visits_are_stored_consistently(cycle):
         page = (out / kind / f"{stem}.html").read_text(encoding="utf-8")
         row = page[page.index(stop.client_id):][:1500]
         assert said in row, (kind, row)
+    # ... and on the phone, the route page the teams use (QA 22 F11)
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.links import create_link
+
+    web = create_app(cycle["db"], cities=["bad-hersfeld"], run_jobs=False)
+    token, _ = create_link(web.state.web.store, last.id, route.team_id, route.day,
+                           actor="test")
+    with TestClient(web, base_url="https://testserver") as c:
+        phone = c.get(f"/w/{token}/")
+    assert phone.status_code == 200, phone.text[:300]
+    item = phone.text[phone.text.index(f'id="stopp-{stop.client_id}"'):][:2500]
+    assert said in item, item
 
 
 def test_every_change_is_audited_without_names(cycle):
