@@ -83,6 +83,7 @@ __all__ = [
     "Casework",
     "ImportResult",
     "Located",
+    "OutcomeCorrection",
     "OutcomeResult",
     "cli_actor",
     "parse_datetime",
@@ -340,6 +341,29 @@ class OutcomeResult:
     rejected: list[Rejected] = field(default_factory=list)
     #: German notes on recorded rows (an outcome of a case whose data were erased)
     notes: list[str] = field(default_factory=list)
+
+
+#: The start of the reason of a status the outcomes give anew after a correction
+#: (:meth:`Casework.correct_outcome`): such a change counts as the outcomes', not by hand.
+CORRECTED_PREFIX = "Ergebnis berichtigt: "
+
+
+@dataclass
+class OutcomeCorrection:
+    """What :meth:`Casework.correct_outcome` did (times in minutes of the day)."""
+
+    client_id: str
+    day: date
+    old_result: str
+    new_result: str
+    old_time: int | None
+    new_time: int | None
+    status_before: str
+    status_after: str
+    #: False: the outcome already said this (nothing written, nothing audited)
+    changed: bool = True
+    #: a status set by hand after the outcome was recorded stayed
+    status_kept: bool = False
 
 
 def field_reason(name: str, reason: str) -> str:
@@ -1550,6 +1574,192 @@ class Casework:
             if not erased:
                 self._apply_outcomes(s, row, now)
             return out, True
+
+    # ---- the coordination corrects or enters an outcome (Art. 16 GDPR; QA 22 F5/F6)
+
+    def visits_to_enter(self, client_id: str) -> list[tuple[str, date, datetime, str]]:
+        """The case's visits of stored plans up to today that have no outcome (a phone
+        could not send it: the stop moved to another team, the link expired): (visit id,
+        day, planned start, plan id), first first. :meth:`enter_outcome` records one."""
+        today = self.today()
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            done = set(s.scalars(select(OutcomeRow.visit_id).where(
+                OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id)))
+            return [(v.visit_id, v.day, v.start_at, v.plan_id or "?")
+                    for v in s.scalars(select(CaseVisitRow).where(
+                        CaseVisitRow.city == self.city,
+                        CaseVisitRow.client_id == row.client_id,
+                        CaseVisitRow.status == "geplant", CaseVisitRow.day <= today)
+                        .order_by(CaseVisitRow.start_at))
+                    if v.visit_id not in done]
+
+    def enter_outcome(self, client_id: str, visit_id: str, result: str, *, time_min: int,
+                      appointment: datetime | None = None, note: str | None = None
+                      ) -> tuple[OutcomeRow, bool]:
+        """Record, as the coordination, the outcome of a stored plan's visit that has none
+        (:meth:`visits_to_enter`): the checks of a row of an outcomes file (the day not in
+        the future, the time in the team's working hours, an appointment for „Termin
+        vereinbart“ on a working day after the visit) and its consequences and audit
+        (``ergebnis_erfasst``, source ``koordination``): :meth:`record_outcome`."""
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            visit = s.scalar(select(CaseVisitRow).where(
+                CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
+                CaseVisitRow.visit_id == visit_id))
+            if visit is None:
+                raise CaseworkError(f"Kein geplanter Besuch von {row.client_id} mit dieser "
+                                    "Kennung gespeichert.")
+            cid, day = row.client_id, visit.day
+        return self.record_outcome(cid, day, result, time_min=time_min,
+                                   appointment=appointment, note=note, source="koordination",
+                                   visit_id=visit_id, same_details=True)
+
+    def correct_outcome(self, client_id: str, result: str, *, visit_id: str | None = None,
+                        when: date | datetime | None = None, time_min: int | None = None,
+                        appointment: datetime | None = None, note: str | None = None
+                        ) -> OutcomeCorrection:
+        """Correct the recorded outcome of one visit of the case (``visit_id``, or the day
+        ``when``, with the visit's clock time when the day has several): its result, the
+        visit's time (``time_min``, on the visit's day; None keeps it), the appointment of
+        „Termin vereinbart“ and, when given, its note (None keeps it). The new values are
+        checked as an outcomes file's row is (:meth:`_check_visit_time`,
+        :meth:`_check_appointment`). Audited as ``ergebnis_berichtigt`` with the old and
+        new result, time and appointment (never the note's text).
+
+        The case's status follows the corrected outcomes when the outcomes set it: the
+        status is derived anew (:func:`~hausbesuch.casework.rules.directive`) from the
+        status the case had before them (the last status set by hand before the corrected
+        outcome was recorded, else ``offen``), so a „verzogen“ corrected to „nicht
+        angetroffen“ re-opens the case the „verzogen“ put in Klärung, and a third failed
+        try corrected to „angetroffen“ makes it ``erreicht``. A status set by hand after
+        the corrected outcome was recorded stays (the coordination decided it knowing the
+        outcome; :attr:`OutcomeCorrection.status_kept`). An erased case keeps its status
+        and takes no note. A pin of an appointment agreed at the corrected outcome goes
+        with it; a new appointment pins the case as a recorded one does."""
+        from hausbesuch.fields import format_clock
+
+        try:
+            result = parse_result(result)
+        except ValueError as exc:
+            raise CaseworkError(f"Ergebnis: {exc}.", field="ergebnis") from None
+        note = clean_text(note).strip()[:2000] or None if note else None
+        day = when.date() if isinstance(when, datetime) else when
+        minute = when.hour * 60 + when.minute if isinstance(when, datetime) else None
+        # read (without writing) which outcome, for the checks that read the teams: before
+        # the write session (a second session inside it waits for SQLite's lock)
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            cid = row.client_id
+            q = select(OutcomeRow).where(OutcomeRow.city == self.city,
+                                         OutcomeRow.client_id == cid)
+            if visit_id is not None:
+                q = q.where(OutcomeRow.visit_id == visit_id)
+            elif day is not None:
+                q = q.where(OutcomeRow.day == day)
+            found = [o for o in s.scalars(q.order_by(OutcomeRow.time_min, OutcomeRow.id))
+                     if minute is None or o.time_min == minute]
+            what = f"Ergebnis von {cid}" + (f" am {day:%d.%m.%Y}" if day else "") + (
+                f" um {format_clock(minute)} Uhr" if minute is not None else "")
+            target = self._one(found, what, lambda o: format_clock(o.time_min)
+                               if o.time_min is not None else "ohne Uhrzeit")
+            out_id, out_day = target.id, target.day
+        hours = self._working_hours(out_day.weekday()) if time_min is not None else None
+        if result == "termin_vereinbart":
+            if appointment is None:
+                raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen.",
+                                    field="termin")
+            if appointment.date() <= out_day:
+                raise CaseworkError(f"Termin {appointment:%d.%m.%Y %H:%M} liegt nicht nach "
+                                    f"dem Besuchstag {out_day:%d.%m.%Y}.", field="termin")
+            self._check_appointment(appointment, out_day)
+        elif appointment is not None:
+            raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.",
+                                field="termin")
+        with self.store.session() as s:
+            row = self._row(s, cid, lock=True)  # as a phone's outcome: one writer at a time
+            o = s.get(OutcomeRow, out_id)
+            if o is None:  # erased meanwhile (purge of the case)
+                raise CaseworkError(f"Kein {what} gespeichert.")
+            erased = row.erased_at is not None
+            if note is not None:
+                self._no_new_text_if_erased(row, note)
+            visit = s.scalar(select(CaseVisitRow).where(CaseVisitRow.visit_id == o.visit_id)
+                             .limit(1)) if o.visit_id else None
+            if time_min is not None and time_min != o.time_min:
+                if visit is not None:
+                    self._check_visit_time(s, time_min, visit, hours)
+                elif hours is not None and not hours[0] <= time_min <= hours[1]:
+                    raise CaseworkError(
+                        f"Uhrzeit {format_clock(time_min)} liegt außerhalb der Arbeitszeit "
+                        f"der Teams ({format_clock(hours[0])}–{format_clock(hours[1])} Uhr).",
+                        field="uhrzeit")
+            old = (o.result, o.time_min, o.appointment_at)
+            new = (result, o.time_min if time_min is None else time_min, appointment)
+            note_changed = note is not None and note != o.note
+            fix = OutcomeCorrection(client_id=cid, day=o.day, old_result=old[0],
+                                    new_result=result, old_time=old[1], new_time=new[1],
+                                    status_before=row.status, status_after=row.status,
+                                    changed=old != new or note_changed)
+            if not fix.changed:
+                return fix
+            o.result, o.time_min, o.appointment_at = new
+            if note_changed:
+                o.note = note
+            now = clock.now()
+            self.store.audit(self.actor, "ergebnis_berichtigt", city=self.city,
+                             client_id=cid, visit_id=o.visit_id,
+                             plan_id=visit.plan_id if visit is not None else None, details={
+                                 "tag": o.day.isoformat(), "ergebnis_alt": old[0],
+                                 "ergebnis_neu": new[0],
+                                 "uhrzeit_alt": format_clock(old[1]) if old[1] is not None
+                                 else None,
+                                 "uhrzeit_neu": format_clock(new[1]) if new[1] is not None
+                                 else None,
+                                 "termin_alt": old[2].isoformat(timespec="minutes")
+                                 if old[2] else None,
+                                 "termin_neu": new[2].isoformat(timespec="minutes")
+                                 if new[2] else None,
+                                 "notiz_geaendert": note_changed}, session=s)
+            s.flush()
+            if not erased:
+                fix.status_kept = not self._status_after_correction(s, row, o, old[2], now)
+                fix.status_after = row.status
+            return fix
+
+    def _status_after_correction(self, s: Session, row: ClientRow, o: OutcomeRow,
+                                 old_appointment: datetime | None, now: datetime) -> bool:
+        """Derive the case's status and appointment pin anew after ``o`` was corrected
+        (:meth:`correct_outcome`); False when a status set by hand after ``o`` was
+        recorded stays. A status change by the outcomes is the one stored at the moment
+        an outcome was recorded, or one whose reason starts with
+        :data:`CORRECTED_PREFIX`; any other is by hand."""
+        recorded = set(s.scalars(select(OutcomeRow.recorded_at).where(
+            OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id)))
+        history = list(s.scalars(select(StatusHistoryRow).where(
+            StatusHistoryRow.city == self.city, StatusHistoryRow.client_id == row.client_id)
+            .order_by(StatusHistoryRow.changed_at, StatusHistoryRow.id)))
+        by_hand = [h for h in history if h.changed_at not in recorded
+                   and not (h.reason or "").startswith(CORRECTED_PREFIX)]
+        if by_hand and by_hand[-1].changed_at >= o.recorded_at:
+            return False
+        base = by_hand[-1].status if by_hand else row.status if not history else "offen"
+        outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])
+        d = directive(outcomes, status=base, **self.rules_kwargs())
+        if not self._set_status(s, row, d.status, CORRECTED_PREFIX + d.reason, now,
+                                code="ergebnis_berichtigt") and d.by_outcomes:
+            row.status_reason = CORRECTED_PREFIX + d.reason
+        last = max(outcomes, key=lambda x: (x.day, x.time_min or 0))
+        from_this = (row.pin_source == "termin" and old_appointment is not None
+                     and row.pin_day == old_appointment.date()
+                     and row.pin_time_min == old_appointment.hour * 60 + old_appointment.minute)
+        if d.appointment is not None:
+            row.pin_team, row.pin_source = None, "termin"
+            row.pin_day = d.appointment.date()
+            row.pin_time_min = d.appointment.hour * 60 + d.appointment.minute
+        elif from_this or (row.pin_day is not None and row.pin_day <= last.day):
+            row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+        return True
 
     @staticmethod
     def _plan_team_hours(s: Session, visit: CaseVisitRow) -> tuple[int, int] | None:

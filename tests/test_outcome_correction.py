@@ -1,0 +1,138 @@
+"""The coordination corrects a recorded outcome, or enters one a phone could not send
+(QA 22 F5/F6; Art. 16 DSGVO): :meth:`Casework.correct_outcome` and
+:meth:`Casework.enter_outcome` on a real SQLite store with a real plan of Bad Hersfeld.
+Each change is audited with the old and new result and time (never the note), and the
+case's status follows the corrected outcomes when the outcomes set it, not when the
+coordination set it by hand afterwards."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from hausbesuch import clock
+from hausbesuch.casework import Casework, CaseworkError
+from hausbesuch.config import load_profile
+from hausbesuch.store import ClientRow, OutcomeRow, Store
+from tests.test_casework_store import START, _copy_of, base, planned  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def after_week(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(clock.ENV, (START + timedelta(days=7)).isoformat())
+
+
+def _cw(store: Store, actor: str = "cli:kora") -> Casework:
+    return Casework(store, load_profile("bad-hersfeld"), actor=actor)
+
+
+def _status(store: Store, cid: str) -> tuple[str, str]:
+    with store.session() as s:
+        row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": cid})
+        return row.status, row.status_reason
+
+
+def test_a_verzogen_corrected_to_nicht_angetroffen_reopens_the_case(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    db, plan, stops = _copy_of(planned, tmp_path, "berichtigen.sqlite")
+    stop = stops[0]
+    day = stop.start.date()
+    with Store.open(db) as store:
+        cw = _cw(store)
+        cw.record_outcome(stop.client_id, day, "verzogen", note="Briefkasten leer",
+                          source="web", idempotency_key="k1")
+        assert _status(store, stop.client_id)[0] == "in_klaerung"  # by the outcome
+        fix = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day,
+                                 time_min=9 * 60 + 5)
+        assert fix.changed and not fix.status_kept
+        assert (fix.status_before, fix.status_after) == ("in_klaerung", "offen")
+        status, reason = _status(store, stop.client_id)
+        assert status == "offen" and reason.startswith("Ergebnis berichtigt: 1. Versuch")
+        with store.session() as s:
+            o = s.query(OutcomeRow).filter_by(client_id=stop.client_id).one()
+            assert (o.result, o.time_min, o.note) == ("nicht_angetroffen", 545,
+                                                      "Briefkasten leer")
+        st = cw.states([stop.client_id])[0]
+        assert st.directive.failed_tries == 1 and "vormittag" in st.why, st.why
+        rows = store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
+        assert len(rows) == 1 and rows[0]["actor"] == "cli:kora"
+        details = rows[0]["details"]
+        details = json.loads(details) if isinstance(details, str) else details
+        assert details["ergebnis_alt"] == "verzogen"
+        assert details["ergebnis_neu"] == "nicht_angetroffen"
+        assert details["uhrzeit_neu"] == "09:05" and details["tag"] == day.isoformat()
+        assert "Briefkasten" not in json.dumps(rows, default=str)
+        changes = store.audit_rows(client_id=stop.client_id, action="status_geaendert")
+        assert "ergebnis_berichtigt" in json.dumps(changes[-1], default=str)
+        # the same again: nothing written, nothing audited
+        again = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day,
+                                   time_min=545)
+        assert not again.changed
+        assert len(store.audit_rows(action="ergebnis_berichtigt")) == 1
+        # a corrected correction: angetroffen makes it erreicht (the status is the outcomes')
+        fix = cw.correct_outcome(stop.client_id, "angetroffen", when=day)
+        assert fix.status_after == "erreicht" and not fix.status_kept
+
+
+def test_a_status_set_by_hand_after_the_outcome_stays(planned, tmp_path,  # noqa: F811
+                                                       after_week) -> None:
+    db, plan, stops = _copy_of(planned, tmp_path, "von-hand.sqlite")
+    stop = stops[1]
+    day = stop.start.date()
+    with Store.open(db) as store:
+        cw = _cw(store)
+        cw.record_outcome(stop.client_id, day, "verzogen", source="web", idempotency_key="k2")
+        cw.set_status(stop.client_id, "abgeschlossen", "in der Fallverwaltung abgeschlossen")
+        fix = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day)
+        assert fix.changed and fix.status_kept
+        assert _status(store, stop.client_id)[0] == "abgeschlossen"
+
+
+def test_wrong_values_are_refused_naming_the_field_and_change_nothing(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    db, plan, stops = _copy_of(planned, tmp_path, "falsch.sqlite")
+    stop = stops[2]
+    day = stop.start.date()
+    with Store.open(db) as store:
+        cw = _cw(store)
+        cw.record_outcome(stop.client_id, day, "nicht angetroffen", source="web",
+                          idempotency_key="k3")
+        cases = [({"time_min": 22 * 60 + 30}, "uhrzeit", "außerhalb der Arbeitszeit"),
+                 ({"result": "termin vereinbart"}, "termin", "Termins fehlen"),
+                 ({"result": "angetroffen",
+                   "appointment": datetime.combine(day, datetime.min.time())
+                   + timedelta(days=2, hours=10)}, "termin", "nur zum Ergebnis"),
+                 ({"result": "Kaffee"}, "ergebnis", "Ergebnis: unbekanntes Ergebnis")]
+        for kwargs, fieldname, said in cases:
+            kwargs = {"result": "nicht angetroffen", **kwargs}
+            with pytest.raises(CaseworkError) as refused:
+                cw.correct_outcome(stop.client_id, when=day, **kwargs)
+            assert said in str(refused.value) and refused.value.field == fieldname
+        with pytest.raises(CaseworkError, match="Kein Ergebnis von"):
+            cw.correct_outcome(stop.client_id, "angetroffen", when=day + timedelta(days=1))
+        assert not store.audit_rows(action="ergebnis_berichtigt")
+        assert _status(store, stop.client_id)[0] == "offen"
+
+
+def test_the_coordination_enters_an_outcome_a_phone_could_not_send(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    db, plan, stops = _copy_of(planned, tmp_path, "nachtragen.sqlite")
+    stop = stops[3]
+    with Store.open(db) as store:
+        cw = _cw(store)
+        todo = cw.visits_to_enter(stop.client_id)
+        assert [v[1] for v in todo] == [stop.start.date()]
+        with pytest.raises(CaseworkError) as refused:
+            cw.enter_outcome(stop.client_id, todo[0][0], "angetroffen", time_min=23 * 60)
+        assert refused.value.field == "uhrzeit"
+        row, new = cw.enter_outcome(stop.client_id, todo[0][0], "verweigert",
+                                    time_min=10 * 60)
+        assert new and row.source == "koordination" and row.time_min == 600
+        assert _status(store, stop.client_id)[0] == "abgeschlossen"
+        assert cw.visits_to_enter(stop.client_id) == []
+        rows = store.audit_rows(client_id=stop.client_id, action="ergebnis_erfasst")
+        assert rows and rows[-1]["actor"] == "cli:kora"
