@@ -268,7 +268,8 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
     with store.session() as s:
         outcomes = [{"day": o.day, "label": RESULT_LABELS.get(o.result, o.result),
                      "time": format_clock(o.time_min) if o.time_min is not None else "",
-                     "appointment_at": o.appointment_at}
+                     "appointment_at": o.appointment_at, "visit_id": o.visit_id or "",
+                     "result": o.result}
                     for o in s.scalars(select(OutcomeRow).where(
                         OutcomeRow.city == profile.name, OutcomeRow.client_id == known)
                         .order_by(OutcomeRow.id))]
@@ -282,6 +283,9 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         "outcomes": outcomes,
         "ahead": [{"day": day, "start": start, "plan_id": pid}
                   for day, start, pid in cw.visits_ahead(known)],
+        # visits up to today without an outcome: the coordination enters it (QA 22 F6)
+        "to_enter": [{"visit_id": vid, "day": day, "start": start, "plan_id": pid}
+                     for vid, day, start, pid in cw.visits_to_enter(known)],
         "notes": [{"text": text, "plan_id": pid}
                   for text, pid in [*cw.planned_after_close(known),
                                     *cw.appointment_missing_from_plans(known,
@@ -305,3 +309,32 @@ def set_status(store: Store, profile: Profile, actor: str, client_id: str, statu
     cw = casework(store, profile, actor)
     known = cw.case_id(client_id)
     return known, cw.set_status(known, status, reason)
+
+
+def result_choices() -> list[tuple[str, str]]:
+    """(stored result, German label) for the outcome forms of the case page."""
+    from hausbesuch.casework import RESULTS
+
+    return [(r, RESULT_LABELS[r]) for r in RESULTS]
+
+
+def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
+                    visit_id: str, result: str, *, time_min: int,
+                    appointment: datetime | None, note: str | None) -> Any:
+    """The coordination corrects the recorded outcome of the case's visit ``visit_id``
+    (:meth:`Casework.correct_outcome`: audited, the status derived anew); returns its
+    :class:`~hausbesuch.casework.OutcomeCorrection`."""
+    cw = casework(store, profile, actor)
+    return cw.correct_outcome(cw.case_id(client_id), result, visit_id=visit_id,
+                              time_min=time_min, appointment=appointment, note=note)
+
+
+def enter_outcome(store: Store, profile: Profile, actor: str, client_id: str,
+                  visit_id: str, result: str, *, time_min: int,
+                  appointment: datetime | None, note: str | None) -> bool:
+    """The coordination enters the outcome of a visit that has none
+    (:meth:`Casework.enter_outcome`); False when the same outcome was stored already."""
+    cw = casework(store, profile, actor)
+    _row, new = cw.enter_outcome(cw.case_id(client_id), visit_id, result, time_min=time_min,
+                                 appointment=appointment, note=note)
+    return new

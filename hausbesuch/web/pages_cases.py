@@ -23,6 +23,15 @@ router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
 #: Most characters of the reason given with a status (it goes into the status history).
 MAX_REASON = 500
+#: Most characters of an outcome's note typed on the case page.
+MAX_NOTE = 2000
+#: The confirmation after an outcome form (``?ergebnis=…``).
+OUTCOME_SAVED = {
+    "berichtigt": "Ergebnis berichtigt.",
+    "berichtigt-status-bleibt": "Ergebnis berichtigt; der von Hand gesetzte Status bleibt.",
+    "unveraendert": "Das Ergebnis war schon so gespeichert; nichts geändert.",
+    "nachgetragen": "Ergebnis nachgetragen.",
+}
 
 
 def _unknown(request: Request, user: User, client_id: str, exc: CaseworkError) -> str:
@@ -70,7 +79,8 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
 
 
 def _case_page(request: Request, user: User, city: str, client_id: str, *,
-               status: int = 200, error: str | None = None, reason: str = "") -> Response:
+               status: int = 200, error: str | None = None, reason: str = "",
+               outcome_error: dict[str, str] | None = None) -> Response:
     web = ctx(request)
     try:
         case = casework_api.case_view(web.store, web.profile(city), user.name, client_id)
@@ -84,9 +94,89 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
     saved = (f"Status „{case['status_word']}“ gesetzt." if done == "1"
              else f"Der Status war schon „{case['status_word']}“; nichts geändert."
              if done == "0" else None)
+    # after an outcome form: what is stored now (codes from the link, not its text)
+    outcome_done = OUTCOME_SAVED.get(request.query_params.get("ergebnis", ""))
+    if outcome_done:
+        saved = outcome_done + f" Status jetzt: „{case['status_word']}“."
     return render(request, "case.html.j2", status=status, city=city, case=case,
                   statuses=casework_api.status_choices(), saved=saved, error=error,
-                  reason=reason, max_reason=MAX_REASON)
+                  reason=reason, max_reason=MAX_REASON,
+                  results=casework_api.result_choices(), outcome_error=outcome_error or {})
+
+
+@router.post("/fall-ergebnis")
+def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Form(""),
+                 aktion: str = Form(""), besuch: str = Form(""), ergebnis: str = Form(""),
+                 uhrzeit: str = Form(""), termin: str = Form(""), notiz: str = Form(""),
+                 user: User = Depends(require_user)) -> Response:
+    """„Ergebnis berichtigen“ (``aktion=berichtigen``: a recorded outcome) or „Ergebnis
+    nachtragen“ (``aktion=nachtragen``: a visit up to today without one) on the case page:
+    result, the visit's time on its day, an appointment for „Termin vereinbart“, an
+    optional note, as the casework service checks them (the rows of an outcomes file);
+    audited there. A refused entry shows the page again (400) with the message naming
+    the field, next to the visit's form. The case id comes in the form, not the path."""
+    from hausbesuch.clients import parse_clock_minutes
+    from hausbesuch.fields import FieldError, parse_datetime
+
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    client_id = kundennummer.strip()
+    if aktion not in ("berichtigen", "nachtragen"):
+        raise HTTPException(status_code=400, detail="Unbekannte Aktion.")
+    try:
+        if not uhrzeit.strip():
+            raise UserError("Uhrzeit des Besuchs: bitte angeben (z. B. 09:30).")
+        try:
+            minute = parse_clock_minutes(uhrzeit.strip())
+        except FieldError as exc:
+            raise UserError(f"Uhrzeit des Besuchs: {exc}.") from None
+        appointment = None
+        if termin.strip():
+            try:
+                appointment = parse_datetime(termin.strip())
+            except (FieldError, ValueError) as exc:
+                raise UserError(f"Termin: {exc}.") from None
+        if len(notiz) > MAX_NOTE:
+            raise UserError(f"Notiz: höchstens {MAX_NOTE} Zeichen, erhalten {len(notiz)}.")
+        note = notiz.strip() or None
+        if aktion == "berichtigen":
+            fix = casework_api.correct_outcome(
+                web.store, web.profile(city), user.name, client_id, besuch, ergebnis,
+                time_min=minute, appointment=appointment, note=note)
+            done = ("unveraendert" if not fix.changed else "berichtigt-status-bleibt"
+                    if fix.status_kept else "berichtigt")
+            known = fix.client_id
+        else:
+            new = casework_api.enter_outcome(
+                web.store, web.profile(city), user.name, client_id, besuch, ergebnis,
+                time_min=minute, appointment=appointment, note=note)
+            done = "nachgetragen" if new else "unveraendert"
+            known = casework_api.case_id(web.store, web.profile(city), user.name, client_id)
+    except CaseworkError as exc:
+        if "nicht bekannt" in str(exc):  # an unknown case: nothing changed
+            raise HTTPException(status_code=404,
+                                detail=_unknown(request, user, client_id, exc)) from None
+        return _case_page(request, user, city, client_id, status=400, outcome_error={
+            "visit_id": besuch, "text": _named(exc), "field": exc.field or ""})
+    except UserError as exc:
+        text = str(exc)
+        fieldname = ("uhrzeit" if text.startswith("Uhrzeit") else "termin"
+                     if text.startswith("Termin") else "notiz")
+        return _case_page(request, user, city, client_id, status=400, outcome_error={
+            "visit_id": besuch, "text": text, "field": fieldname})
+    return RedirectResponse(_case_url(known, city, ergebnis=done) + "#ergebnisse",
+                            status_code=303)
+
+
+def _named(exc: CaseworkError) -> str:
+    """The casework's message with the form field it is about in front, as the form
+    names it („Uhrzeit des Besuchs: …“), unless the message starts with it."""
+    label = {"uhrzeit": "Uhrzeit des Besuchs", "termin": "Termin", "ergebnis": "Ergebnis",
+             "notiz": "Notiz"}.get(exc.field or "")
+    text = str(exc)
+    if label is None or text.startswith(label.split()[0]):
+        return text
+    return f"{label}: {text}"
 
 
 @router.get("/faelle/{client_id:path}")  # a case id may hold "/"

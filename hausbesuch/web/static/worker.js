@@ -431,7 +431,7 @@
 
   // a recorded outcome is changed by the coordination only (the server's rule)
   var CORRECTION_RULE = "Ein gespeichertes Ergebnis ändert nur die Koordination: die " +
-    "Korrektur bitte dort melden.";
+    "Korrektur bitte dort melden; sie berichtigt es auf der Seite des Falls.";
   // was ``label`` (the outcome the server has recorded for the stop of ``item``) sent from
   // this phone: remembered as sent, or the outcome ``item`` replaced after its sending
   // failed (its answer may have been lost on the way back)

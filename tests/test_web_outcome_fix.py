@@ -1,0 +1,171 @@
+"""„Ergebnis berichtigen“ and „Ergebnis nachtragen“ on the case page (QA 22 F5/F6): the
+phone says a stored outcome is changed only by the coordination, and now the coordination
+can, over real HTTP (CSRF, login, another city refused) and in Chromium at 390 px, on the
+planned Bad Hersfeld week of :mod:`tests.test_web`."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hausbesuch import clock
+from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
+from tests.web_fixtures import PASSWORD, Site, csrf_of, logged_in
+
+SHOTS = Path("/work/notes/shots")
+
+
+def _stops(site: Site) -> list:  # noqa: F811
+    plan = _current_plan(site)
+    return sorted((s for r in plan.routes for s in r.stops
+                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
+
+
+def _text(r: httpx.Response) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", r.text))
+
+
+def _phone_outcome(site: Site, stop, result: str) -> None:  # noqa: ANN001, F811
+    from hausbesuch.web import casework_api
+
+    # as the phone sends it: the tap's moment, 16:00 (QA 22 F5)
+    casework_api.record_outcome(site.store, site.app.state.web.profile(CITY), "link:test",
+                                stop.client_id, stop.start.date(), result, time_min=16 * 60,
+                                appointment=None, note=None,
+                                idempotency_key=f"fix-{stop.client_id}")
+
+
+def _status(site: Site, cid: str) -> str:  # noqa: F811
+    from hausbesuch.store import ClientRow
+
+    with site.store.session() as s:
+        return s.get(ClientRow, {"city": CITY, "client_id": cid}).status
+
+
+def _form(page: str, action: str) -> dict[str, str]:
+    """The hidden fields of the first outcome form of ``action`` on the page."""
+    m = re.search(rf'<form method="post" action="/fall-ergebnis" id="{action}-[^"]*">(.*?)'
+                  "</form>", page, re.S)
+    assert m, page[-3000:]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', m[1]))
+
+
+def test_a_wrong_outcome_is_corrected_on_the_case_page(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    stops = _stops(site)
+    stop = stops[len(stops) // 2]
+    monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
+    _phone_outcome(site, stop, "verzogen")
+    assert _status(site, stop.client_id) == "in_klaerung"
+    url = f"/faelle/{stop.client_id}?stadt={CITY}"
+    with logged_in(site.url, "kora") as kora:
+        page = kora.get(url).text
+        assert "Ergebnis berichtigen" in page
+        fields = _form(page, "berichtigen")
+        base = {**fields, "ergebnis": "nicht_angetroffen", "uhrzeit": "09:10"}
+        # without the form's token: refused, nothing changed
+        r = kora.post("/fall-ergebnis", data={k: v for k, v in base.items()
+                                              if k != "csrf_token"})
+        assert r.status_code == 403
+        # a time outside the working hours: refused naming the field
+        r = kora.post("/fall-ergebnis", data={**base, "uhrzeit": "22:30"})
+        assert r.status_code == 400
+        assert "Uhrzeit 22:30 liegt außerhalb der Arbeitszeit" in _text(r)
+        assert 'name="uhrzeit" type="time" value="16:00" required aria-invalid="true"' in r.text
+        r = kora.post("/fall-ergebnis", data={**base, "ergebnis": "termin_vereinbart"})
+        assert r.status_code == 400 and "Termin vereinbart: Datum und Uhrzeit" in _text(r)
+        assert not site.store.audit_rows(client_id=stop.client_id,
+                                         action="ergebnis_berichtigt")
+        assert _status(site, stop.client_id) == "in_klaerung"
+        r = kora.post("/fall-ergebnis", data=base)
+        assert r.status_code == 303, _text(r)[-800:]
+        shown = _text(kora.get(r.headers["location"]))
+        assert "Ergebnis berichtigt. Status jetzt: „offen“." in shown
+        assert f"Besuch {stop.start:%d.%m.%Y}" in shown or "09:10 Uhr: nicht angetroffen" in shown
+        assert "09:10 Uhr: nicht angetroffen" in shown
+    assert _status(site, stop.client_id) == "offen"
+    rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
+    assert len(rows) == 1 and rows[0]["actor"] == "kora"
+    # the coordinator of another city: the case does not exist for her
+    with logged_in(site.url, "lena") as lena:
+        page = lena.get("/plaene").text
+        r = lena.post("/fall-ergebnis", data={**base, "csrf_token": csrf_of(page),
+                                              "ergebnis": "angetroffen"})
+        assert r.status_code in (403, 404)
+    # not logged in: to the login page, nothing changed
+    with httpx.Client(base_url=site.url, follow_redirects=False) as anon:
+        r = anon.post("/fall-ergebnis", data={**base, "ergebnis": "angetroffen"})
+        assert r.status_code in (303, 401, 403)
+    assert len(site.store.audit_rows(client_id=stop.client_id,
+                                     action="ergebnis_berichtigt")) == 1
+    assert _status(site, stop.client_id) == "offen"
+
+
+def test_an_outcome_the_phone_could_not_send_is_entered(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    stops = _stops(site)
+    stop = stops[len(stops) // 2 + 1]
+    monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
+    with logged_in(site.url, "kora") as kora:
+        page = kora.get(f"/faelle/{stop.client_id}?stadt={CITY}").text
+        assert "Ergebnis nachtragen" in page
+        fields = _form(page, "nachtragen")
+        r = kora.post("/fall-ergebnis", data={**fields, "ergebnis": "", "uhrzeit": "10:00"})
+        assert r.status_code == 400 and "Ergebnis: unbekanntes Ergebnis" in _text(r)
+        r = kora.post("/fall-ergebnis", data={**fields, "ergebnis": "angetroffen",
+                                              "uhrzeit": "10:00"})
+        assert r.status_code == 303, _text(r)[-800:]
+        shown = _text(kora.get(r.headers["location"]))
+        assert "Ergebnis nachgetragen. Status jetzt: „erreicht“." in shown
+    rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_erfasst")
+    assert rows and rows[-1]["actor"] == "kora"
+
+
+@pytest.mark.browser
+def test_the_correction_form_in_chromium_at_390_px(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch, phone_page
+
+    stops = _stops(site)
+    stop = stops[len(stops) // 2 + 2]
+    monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
+    _phone_outcome(site, stop, "nicht_angetroffen")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page, _rec = phone_page(browser)
+            page.goto(site.url + "/anmelden")
+            page.fill("input[name=name]", "kora")
+            page.fill("input[name=passwort]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/plaene")
+            page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
+            page.click("text=Ergebnis berichtigen")
+            form = page.locator("form[action='/fall-ergebnis']").first
+            form.locator("select[name=ergebnis]").select_option("angetroffen")
+            form.locator("input[name=uhrzeit]").fill("09:15")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, width  # nothing wider than the phone
+            page.screenshot(path=str(SHOTS / "berichtigen-formular.png"), full_page=True)
+            form.locator("button[type=submit]").click()
+            page.wait_for_url("**ergebnis=berichtigt**")
+            assert "Ergebnis berichtigt. Status jetzt: „erreicht“." in page.inner_text("body")
+            page.screenshot(path=str(SHOTS / "berichtigen-gespeichert.png"), full_page=True)
+        finally:
+            browser.close()
+    assert _status(site, stop.client_id) == "erreicht"
+
+
+def test_the_phone_says_where_the_coordination_corrects_it(site: Site) -> None:  # noqa: F811
+    """The phone's refusal of a second outcome stays true and says where (QA 22 F6)."""
+    js = httpx.get(site.url + "/static/web/worker.js").text
+    assert ("Ein gespeichertes Ergebnis ändert nur die Koordination: die Korrektur bitte "
+            "dort melden; sie berichtigt es auf der Seite des Falls.") in js.replace(
+        '" +\n    "', "")
