@@ -136,3 +136,40 @@ def test_the_coordination_enters_an_outcome_a_phone_could_not_send(
         assert cw.visits_to_enter(stop.client_id) == []
         rows = store.audit_rows(client_id=stop.client_id, action="ergebnis_erfasst")
         assert rows and rows[-1]["actor"] == "cli:kora"
+
+
+def test_rectify_corrects_result_and_time_on_the_command_line(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    """``hausbesuch rectify ID --outcome TAG --result … --time …`` (QA 22 F6)."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+
+    db, plan, stops = _copy_of(planned, tmp_path, "cli.sqlite")
+    stop = stops[4]
+    day = stop.start.date()
+    with Store.open(db) as store:
+        _cw(store).record_outcome(stop.client_id, day, "nicht angetroffen", time_min=16 * 60,
+                                  source="web", idempotency_key="k5")
+    runner = CliRunner()
+    common = ["--city", "bad-hersfeld", "--db", db]
+    res = runner.invoke(app, ["rectify", stop.client_id, "--outcome", f"{day:%d.%m.%Y}",
+                              "--time", "22:30", *common])
+    assert res.exit_code == 2 and "--time: Uhrzeit 22:30 liegt außerhalb" in res.output, \
+        res.output
+    res = runner.invoke(app, ["rectify", stop.client_id, "--status-change", f"{day:%d.%m.%Y}",
+                              "--result", "angetroffen", *common])
+    assert res.exit_code == 2 and "gehören zu --outcome" in res.output, res.output
+    res = runner.invoke(app, ["rectify", stop.client_id, "--outcome", f"{day:%d.%m.%Y}",
+                              "--time", "08:55", *common])
+    assert res.exit_code == 0, res.output
+    assert (f"Ergebnis von {stop.client_id} am {day:%d.%m.%Y} berichtigt: „nicht angetroffen "
+            "um 16:00 Uhr“ → „nicht angetroffen um 08:55 Uhr“.") in res.output
+    res = runner.invoke(app, ["rectify", stop.client_id, "--outcome", f"{day:%d.%m.%Y}",
+                              "--result", "angetroffen", *common])
+    assert res.exit_code == 0 and "Status: „offen“ → „erreicht“." in res.output, res.output
+    with Store.open(db) as store:
+        assert len(store.audit_rows(client_id=stop.client_id,
+                                    action="ergebnis_berichtigt")) == 2
+        assert all(r["actor"].startswith("cli:") for r in store.audit_rows(
+            client_id=stop.client_id, action="ergebnis_berichtigt"))

@@ -1615,12 +1615,14 @@ class Casework:
                                    appointment=appointment, note=note, source="koordination",
                                    visit_id=visit_id, same_details=True)
 
-    def correct_outcome(self, client_id: str, result: str, *, visit_id: str | None = None,
+    def correct_outcome(self, client_id: str, result: str | None, *,
+                        visit_id: str | None = None,
                         when: date | datetime | None = None, time_min: int | None = None,
                         appointment: datetime | None = None, note: str | None = None
                         ) -> OutcomeCorrection:
         """Correct the recorded outcome of one visit of the case (``visit_id``, or the day
-        ``when``, with the visit's clock time when the day has several): its result, the
+        ``when``, with the visit's clock time when the day has several): its result (None
+        keeps it; so does the appointment of an unchanged result when none is given), the
         visit's time (``time_min``, on the visit's day; None keeps it), the appointment of
         „Termin vereinbart“ and, when given, its note (None keeps it). The new values are
         checked as an outcomes file's row is (:meth:`_check_visit_time`,
@@ -1640,7 +1642,7 @@ class Casework:
         from hausbesuch.fields import format_clock
 
         try:
-            result = parse_result(result)
+            result = parse_result(result) if result is not None else None
         except ValueError as exc:
             raise CaseworkError(f"Ergebnis: {exc}.", field="ergebnis") from None
         note = clean_text(note).strip()[:2000] or None if note else None
@@ -1664,6 +1666,10 @@ class Casework:
             target = self._one(found, what, lambda o: format_clock(o.time_min)
                                if o.time_min is not None else "ohne Uhrzeit")
             out_id, out_day = target.id, target.day
+            if result is None:  # the result stays, e.g. only the time is corrected
+                result = target.result
+            if appointment is None and result == target.result:
+                appointment = target.appointment_at  # an agreed appointment stays
         hours = self._working_hours(out_day.weekday()) if time_min is not None else None
         if result == "termin_vereinbart":
             if appointment is None:

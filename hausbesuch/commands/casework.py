@@ -452,12 +452,25 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             show_default=False)] = None,
         clear: Annotated[bool, typer.Option(
             "--clear", help="Den Text löschen statt ihn zu ersetzen.")] = False,
+        result: Annotated[str | None, typer.Option(
+            "--result", metavar="ERGEBNIS",
+            help="Mit --outcome: das Ergebnis selbst berichtigen (z. B. „angetroffen“); "
+                 "der Status des Falls folgt ihm, außer er wurde danach von Hand gesetzt.",
+            show_default=False)] = None,
+        time: Annotated[str | None, typer.Option(
+            "--time", metavar="HH:MM",
+            help="Mit --outcome: die Uhrzeit des Besuchs berichtigen (an seinem Tag, in der "
+                 "Arbeitszeit der Teams).", show_default=False)] = None,
+        appointment: Annotated[str | None, typer.Option(
+            "--appointment", metavar="TAG UHRZEIT",
+            help="Mit --result „Termin vereinbart“: der vereinbarte Termin.",
+            show_default=False)] = None,
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
-        """Berichtigung (Art. 16 DSGVO, § 84 SGB X): die Notiz eines Besuchsergebnisses
-        oder den Grund einer Statusänderung ersetzen oder löschen (protokolliert ohne den
-        Text)."""
+        """Berichtigung (Art. 16 DSGVO, § 84 SGB X): ein Besuchsergebnis (Ergebnis,
+        Uhrzeit, Notiz) oder den Grund einer Statusänderung berichtigen oder die Notiz oder
+        den Grund löschen (protokolliert mit altem und neuem Ergebnis, ohne Text)."""
         from hausbesuch.casework import CaseworkError
         from hausbesuch.fields import FieldError, parse_datetime, parse_day
 
@@ -465,9 +478,18 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             raise UserError("Entweder --outcome TAG oder --status-change TAG angeben, z. B. "
                             f"hausbesuch rectify {client_id} --outcome 08.12.2026 --text "
                             "\"neuer Text\" (oder --clear).")
-        if (text is None) == (not clear):
+        changes_outcome = result is not None or time is not None or appointment is not None
+        if changes_outcome and outcome is None:
+            raise UserError("--result, --time und --appointment gehören zu --outcome TAG, z. B. "
+                            f"hausbesuch rectify {client_id} --outcome 08.12.2026 --result "
+                            "angetroffen --time 09:15.")
+        if text is not None and clear:
+            raise UserError("Entweder --text TEXT oder --clear angeben, nicht beides.")
+        if text is None and not clear and not changes_outcome:
             raise UserError("Entweder --text TEXT (oder --text - für die Standardeingabe) "
-                            "oder --clear angeben.")
+                            "oder --clear angeben"
+                            + (" (oder mit --outcome: --result, --time)." if outcome is not None
+                               else "."))
         from hausbesuch.casework.rules import parse_status
 
         option = "--outcome" if outcome is not None else "--status-change"
@@ -494,7 +516,47 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
                                    store=cw.store) from None
             new = None if clear else text
-            if outcome is not None:
+            if changes_outcome:
+                from datetime import datetime, timedelta
+
+                from hausbesuch.casework.rules import RESULT_LABELS
+                from hausbesuch.clients import parse_clock_minutes
+                from hausbesuch.fields import format_clock
+
+                try:
+                    minute = parse_clock_minutes(time.strip()) if time else None
+                except FieldError as exc:
+                    raise UserError(f"--time: {exc}.") from None
+                try:
+                    agreed = parse_datetime(appointment.strip()) if appointment else None
+                except (FieldError, ValueError) as exc:
+                    raise UserError(f"--appointment: {exc}.") from None
+                try:
+                    fix = cw.correct_outcome(known, result, when=when, time_min=minute,
+                                             appointment=agreed, note=new)
+                except CaseworkError as exc:
+                    opt = {"uhrzeit": "--time", "termin": "--appointment",
+                           "ergebnis": "--result"}.get(exc.field or "")
+                    raise UserError(f"{opt}: {exc}" if opt else str(exc)) from None
+                if clear:
+                    cw.rectify_outcome_note(known, datetime.combine(
+                        fix.day, datetime.min.time()) + timedelta(minutes=fix.new_time)
+                        if fix.new_time is not None else fix.day, None)
+                at = f"{fix.day:%d.%m.%Y}"
+                if not fix.changed and not clear:
+                    typer.echo(f"Das Ergebnis von {known} am {at} ist schon so gespeichert; "
+                               "nichts geändert.")
+                    return
+                was = RESULT_LABELS[fix.old_result] + (
+                    f" um {format_clock(fix.old_time)} Uhr" if fix.old_time is not None else "")
+                now = RESULT_LABELS[fix.new_result] + (
+                    f" um {format_clock(fix.new_time)} Uhr" if fix.new_time is not None else "")
+                typer.echo(f"Ergebnis von {known} am {at} berichtigt: „{was}“ → „{now}“.")
+                if fix.status_kept:
+                    typer.echo(f"Der von Hand gesetzte Status „{fix.status_after}“ bleibt.")
+                elif fix.status_after != fix.status_before:
+                    typer.echo(f"Status: „{fix.status_before}“ → „{fix.status_after}“.")
+            elif outcome is not None:
                 day, minute = cw.rectify_outcome_note(known, when, new)
                 from hausbesuch.fields import format_clock
 
