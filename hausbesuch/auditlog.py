@@ -40,6 +40,7 @@ ACTION_LABELS: dict[str, str] = {
     "auskunft_erteilt": "Auskunft über den Fall geschrieben (Art. 15 DSGVO)",
     "berichtigt": "Angaben zum Fall berichtigt (Art. 16 DSGVO)",
     "ergebnis_erfasst": "Besuchsergebnis erfasst",
+    "ergebnis_berichtigt": "Besuchsergebnis berichtigt",
     "ergebnisse_eingelesen": "Ergebnisdatei eingelesen",
     "ergebnisse_angezeigt": "Ergebnisse eines Plans angesehen",
     "besuch_geplant": "Besuch geplant",
@@ -267,7 +268,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "role": {"admin": "Administration", "koordination": "Koordination"},
     "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
              "Statusänderung"},
-    "quelle": {"csv": "Datei", "web": "Web", "liste": "Kundenliste",
+    "quelle": {"csv": "Datei", "web": "Web", "liste": "Kundenliste", "koordination": "Koordination",
                "termin": "vereinbarter Termin"},
     "aktion": ACTION_LABELS,
     "ausgabe": {"anzeige": "Anzeige", "csv": "CSV-Datei", "dateien": "Dateien", "web": "Web"},

@@ -624,8 +624,8 @@ IN_FLIGHT = timedelta(seconds=30)
 #: :meth:`Store.changes_since`).
 CASE_CHANGES = frozenset({
     "klient_geaendert", "korrektur_veraltet", "adresse_korrigiert", "status_geaendert",
-    "daten_geloescht", "ergebnis_erfasst", "visit_pinned", "festlegung_aufgehoben",
-    "besuch_entfallen"})
+    "daten_geloescht", "ergebnis_erfasst", "ergebnis_berichtigt", "visit_pinned",
+    "festlegung_aufgehoben", "besuch_entfallen"})
 #: Audit actions that change a city's teams or their days.
 CITY_CHANGES = frozenset({"abwesenheit_eingetragen", "abwesenheit_geloescht",
                           "teams_gespeichert", "teams_zurueckgesetzt"})

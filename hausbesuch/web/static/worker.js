@@ -108,7 +108,7 @@
   // outcome stands out and the form goes behind a control „Ergebnis ändern“, so that a
   // second tap by mistake needs two (the server keeps a stored outcome)
   var CHANGE_HINT = "Ein gespeichertes Ergebnis ändert nur die Koordination: eine " +
-    "Korrektur bitte dort melden.";
+    "Korrektur bitte dort melden; sie berichtigt es auf der Seite des Falls.";
   function collapse(kunde) {
     var li = stopEl(kunde); if (!li) return;
     var form = li.querySelector("form.outcome-form");
