@@ -151,6 +151,49 @@ def _pending(store: Store, city: str, span: Span, today: date
             ahead, [r for r in rows if r.day < min(today, span.start)])
 
 
+def _free_open(states: Iterable[CaseState], busy: Container[str]) -> list[CaseState]:
+    """The cases a plan of a span takes as candidates: open, and no visit still to do in
+    the span or from today on in any plan (``busy``: the keys of :func:`_pending`'s first
+    two): one plan has a case at a time (no double booking)."""
+    return [st for st in states if st.status == "offen" and st.client.id not in busy]
+
+
+def _taken_up(cw: Casework, plan: Plan, span: Span,
+              ids: Sequence[str] | None = None) -> list[CaseState]:
+    """The open cases a re-plan of ``plan`` takes up although the plan does not know them
+    (imported since, or re-opened; QA 22 F9): those a ``plan`` of its span would take
+    (:func:`_free_open`), but not the plan's own (its routes, its lists of cases not
+    planned or rejected: the re-plan keeps or looks at them as before). None once the
+    span is over. ``ids``: only among these."""
+    today = cw.today()
+    if span.last < today:
+        return []
+    in_span, ahead, _ = _pending(cw.store, plan.city, span, today)
+    known = ({st.client_id for r in plan.routes for st in r.stops}
+             | {u.client_id for u in plan.unassigned} | {r.id for r in plan.rejected if r.id})
+    return [st for st in _free_open(cw.states(ids), {**ahead, **in_span})
+            if st.client.id not in known]
+
+
+def open_cases_to_take_up(store: Store, profile: Profile, plan: Plan,
+                          ids: Sequence[str]) -> list[str]:
+    """Those of ``ids`` (case ids) that the next re-plan of ``plan`` takes up although
+    the plan does not know them (:func:`_taken_up`): the web's pin form accepts them."""
+    cw = Casework(store, profile, actor="lesen")  # (reads only)
+    span = Span(plan.start, plan.days, cw.calendar)
+    return [st.client.id for st in _taken_up(cw, plan, span, ids)]
+
+
+def _taken_up_note(ids: Sequence[str]) -> list[str]:
+    """The note of a re-plan that took up open cases its plan did not know (ids only)."""
+    if not ids:
+        return []
+    n = len(ids)
+    shown = ", ".join(ids[:10]) + (" …" if n > 10 else "")
+    what = "offener Fall" if n == 1 else "offene Fälle"
+    return [f"{n} {what} seit dem Plan aufgenommen ({shown})."]
+
+
 def _status_reason(st: CaseState) -> str:
     """Why a case that is not open is not planned ("Status „abgeschlossen“: …"), for the
     plan's outputs (report.csv, overview, plan view): the outcomes' own reason ("verzogen
@@ -534,7 +577,7 @@ def _plan_span(
     busy = {**ahead, **in_span}
     list_ids = {c.id for c in imported.clients} if imported else set()
     row_of = {c.id: c.row for c in imported.clients} if imported else {}
-    pool = [st for st in states if st.status == "offen" and st.client.id not in busy]
+    pool = _free_open(states, busy)
     others = [st for st in states if st.client.id in list_ids
               and not (st.status == "offen" and st.client.id not in busy)]
     if not pool and not busy:  # (then ``others`` are the list's cases that are not open)
@@ -1206,6 +1249,11 @@ def _replan(
     # (and the clients the old plan rejected for their address: fixed since, or not);
     # not those another plan has booked since (they would have two visits)
     pool_ids = list(((moving_ids | free_again) - booked) | (pinned_since - waiting))
+    # and the open cases the plan does not know that `plan` would take now (imported
+    # since, re-opened; QA 22 F9: before, only a pin brought such a case in)
+    new_ids = sorted(st.client.id for st in _taken_up(cw, old, span))
+    pool_ids = sorted(set(pool_ids) | set(new_ids))
+    new_from = max(moment, datetime.combine(cw.today(), datetime.min.time()))
     pin_notes = _pins_not_taken(pins, pinned_since & waiting - moving_ids, unrecorded,
                                 elsewhere)
     states = {st.client.id: st for st in cw.states(pool_ids)}
@@ -1271,8 +1319,9 @@ def _replan(
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
                               pin_team=st.pin_team, pin_day=st.pin_day,
                               pin_time_min=st.pin_time_min, promise=promises.get(c.id),
-                              visit_id=visit_of.get(c.id), not_before=moment,
-                              pin_source=st.pin_source)
+                              visit_id=visit_of.get(c.id), pin_source=st.pin_source,
+                              # (a new case: not before today, as `plan` plans)
+                              not_before=new_from if c.id in new_ids else moment)
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
         elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, absent,
@@ -1312,7 +1361,7 @@ def _replan(
                            + _still_out_notes({(k, w) for k, ws in out_since.items()
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried)
-                           + pin_notes
+                           + pin_notes + _taken_up_note(new_ids)
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
@@ -1377,7 +1426,8 @@ _STALE_NOTE = re.compile(
     r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
     r"|\d+ (?:Fall ist|Fälle sind) nicht mehr offen, aber in Plan "
     r"|\d+ (?:Fall hat|Fälle haben) in Plan .+ schon einen geplanten Besuch "
-    r"|Im Zeitraum (?:ist|sind) schon .+ in Plan .+ eingeplant; ")
+    r"|Im Zeitraum (?:ist|sind) schon .+ in Plan .+ eingeplant; "
+    r"|\d+ offene(?:r Fall| Fälle) seit dem Plan aufgenommen \(")
 
 
 def _moved_note(c: Candidate) -> str:
