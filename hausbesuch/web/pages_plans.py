@@ -356,6 +356,28 @@ def _pins(store: Store, city: str, ids: list[str]
         return {cid: (team, day, minute, source) for cid, team, day, minute, source in rows}
 
 
+def _new_cases(store: Store, profile: Profile, plan, typed: str | None = None  # noqa: ANN001
+               ) -> list[str]:
+    """Open cases ``plan`` does not know that its next re-plan takes up (imported since,
+    re-opened; QA 22 F9: :func:`hausbesuch.planning.workflow.open_cases_to_take_up`, the
+    rule of ``plan``): ``typed`` as the coordinator typed it (its case does not matter),
+    else those pinned into the plan's days (the page lists their pins)."""
+    from sqlalchemy import func
+
+    from hausbesuch.planning.workflow import open_cases_to_take_up
+
+    q = select(ClientRow.client_id).where(ClientRow.city == plan.city,
+                                          ClientRow.status == "offen")
+    if typed is not None:
+        q = q.where(func.lower(ClientRow.client_id) == typed.lower())
+    else:
+        q = q.where(ClientRow.pin_day >= plan.start,
+                    ClientRow.pin_day < plan.start + timedelta(days=plan.days))
+    with store.session() as s:
+        ids = sorted(s.scalars(q))
+    return open_cases_to_take_up(store, profile, plan, ids) if ids else []
+
+
 def _pin_targets(plan, profile) -> list[tuple[str, date]]:  # noqa: ANN001
     """The team-days a visit of ``plan`` can be pinned to: every team of the plan on each
     of its working days in the span (also a team the plan gave no route)."""
@@ -411,6 +433,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         days.setdefault(r.day, []).append(r)
     ids = [s.client_id for r in plan.routes for s in r.stops] + [u.client_id
                                                                   for u in plan.unassigned]
+    ids += _new_cases(web.store, profile, plan)  # pinned in, for the next re-plan
     from hausbesuch.athome import plan_chances
 
     chances = plan_chances(web.store, profile, plan)
@@ -448,9 +471,11 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
 
 
 def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: ANN001
-               uhrzeit: str) -> tuple[str, str, date, int | None]:
+               uhrzeit: str, store: Store) -> tuple[str, str, date, int | None]:
     """The pin form's input read and checked: (Kundennummer as the plan has it, team, day,
-    minutes after midnight or None); :class:`_Refused` names the field in error."""
+    minutes after midnight or None); :class:`_Refused` names the field in error. A case
+    of the plan, or an open case in no plan of its days that its next re-plan takes up
+    (:func:`_new_cases`)."""
     try:
         team, day = _team_day(ziel)
     except ValueError:
@@ -466,10 +491,14 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         alike = [c for c in in_plan if c.casefold() == kundennummer.casefold()]
         kundennummer = alike[0] if len(alike) == 1 else kundennummer
     if kundennummer not in in_plan:
-        raise _Refused(
-            f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
-            "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben.",
-            "kundennummer")
+        new = _new_cases(store, profile, plan, kundennummer)
+        kundennummer = new[0] if len(new) == 1 else kundennummer
+        if len(new) != 1:
+            raise _Refused(
+                f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
+                "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben "
+                "oder einen offenen Fall, der in keinem Plan dieser Tage steht.",
+                "kundennummer")
     minutes = None
     if uhrzeit.strip():
         try:
@@ -506,7 +535,7 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         return _plan_page(request, user, plan_id, status=400, refused=reason)
     try:
         kundennummer, team, day, minutes = _pin_input(plan, web.profile(plan.city),
-                                                      kundennummer, ziel, uhrzeit)
+                                                      kundennummer, ziel, uhrzeit, web.store)
     except _Refused as exc:  # the page again, the form as typed, the field marked
         return _plan_page(request, user, plan_id, status=400, pin={
             "error": str(exc), "field": exc.field, "typed": typed})
@@ -544,7 +573,8 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     # who took the pin back a moment before)
     if reason := replaced_by(web.store, plan_id, "Festlegungen bitte in Plan {newest} aufheben."):
         return _plan_page(request, user, plan_id, status=400, refused=reason)
-    if kundennummer not in in_plan:
+    if kundennummer not in in_plan and kundennummer not in _new_cases(
+            web.store, web.profile(plan.city), plan, kundennummer):
         reason = "Diese Kundennummer gehört nicht zum Plan."
     if reason is None and not casework_api.unpin_visit(web.store, plan.city, user.name,
                                                        kundennummer, plan_id):
