@@ -2470,3 +2470,98 @@ def test_a_later_removal_called_off_says_so_and_span_notes_are_not_repeated(plan
         span = [w for w in plan.params["warnings"] if "von 10:00 bis 11:00 Uhr abgemeldet" in w]
         assert len(span) == 1, plan.params["warnings"]
         assert out.count("von 10:00 bis 11:00 Uhr abgemeldet") == 1, out
+
+
+def test_a_replan_takes_up_open_cases_imported_since_but_none_another_plan_has(
+        base, tmp_path):
+    """QA 22 F9: cases imported after a week was planned never got into its re-plan (the
+    same visits again, the new cases nowhere, no note), while a second plan of the week
+    warned of double booking and pointed back to the re-plan. Now the re-plan takes up
+    the open cases the plan does not know as `plan` would: N1 and N2 (imported since) are
+    planned or listed with a reason and named in the version's note; N3 (planned by a
+    second plan of those days) and N4 (closed) are not; the plan's own visits stay. Once
+    the days are over, a re-plan takes up none."""
+    import shutil
+
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    _, addrs = base
+    db = str(tmp_path / "neu.sqlite")
+    real = addrs[20:30]
+
+    def write(n_new: int) -> Path:
+        path = tmp_path / f"liste-{n_new}.csv"
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh, delimiter=";")
+            w.writerow(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"])
+            rows = [(f"T{i}", a) for i, a in enumerate(real[:6])]
+            rows += [(f"N{k}", real[5 + k]) for k in (3, 1, 2, 4)[:n_new]]
+            for cid, (street, hn, pc, town) in rows:
+                w.writerow([cid, street, hn, pc, town or "Bad Hersfeld"])
+        return path
+
+    before = {clock.ENV: (START - timedelta(days=3)).isoformat()}
+
+    def run(*args: str, env: dict | None = None) -> str:
+        res = runner.invoke(app, [*args, *_common(db)], env=env or before)
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    run("import", str(write(0)))
+    run("plan", "--start", START.isoformat(), "--days", "5", "--out", str(tmp_path / "v1"),
+        "--time-limit", "2", "--threads", "1")
+    with Store.open(db) as store:
+        v1 = store.latest_plan("Bad Hersfeld")
+    assert {s.client_id for r in v1.routes for s in r.stops} == {f"T{i}" for i in range(6)}
+    # N3 comes first and a second plan of the week's last day takes it
+    run("import", str(write(1)))
+    last = START + timedelta(days=4)
+    run("plan", "--start", last.isoformat(), "--days", "1", "--out", str(tmp_path / "zwei"),
+        "--time-limit", "2", "--threads", "1")
+    with Store.open(db) as store:
+        other = store.latest_plan("Bad Hersfeld")
+    assert other.id != v1.id and "N3" in {s.client_id for r in other.routes for s in r.stops}
+    # then N1, N2 and N4 (closed at once)
+    run("import", str(write(4)))
+    run("status", "N4", "--set", "abgeschlossen")
+    shutil.copy(db, f"{db}.vorher")
+    out = run("replan", v1.id, "--from", f"{START} 00:00", "--out", str(tmp_path / "v2"),
+              "--time-limit", "3")
+    with Store.open(db) as store:
+        v2 = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                 key=lambda p: p.version)
+        with store.session() as s:
+            geplant = {(v.client_id, v.plan_id) for v in s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.status == "geplant"))}
+        audited = {a["client_id"] for a in store.audit_rows(action="besuch_geplant")
+                   if a["plan_id"] == v2.id}
+    assert v2.predecessor_id == v1.id
+    stops = {s.client_id for r in v2.routes for s in r.stops}
+    listed = {u.client_id: u.reason for u in v2.unassigned}
+    assert {f"T{i}" for i in range(6)} <= stops  # the plan's own visits stay
+    assert {"N1", "N2"} <= stops | set(listed), (stops, listed)
+    note = "2 offene Fälle seit dem Plan aufgenommen (N1, N2)."
+    assert note in v2.warnings, v2.warnings
+    assert note in out
+    assert "N3" not in stops and "N4" not in stops  # another plan's, and closed
+    assert sum(cid == "N3" for cid, _ in geplant) == 1  # no double booking
+    assert audited == {"N1", "N2"} & stops  # each new visit audited, as a re-plan does
+    # the note is this version's: the next re-plan, with nothing new, does not carry it
+    out = run("replan", v2.id, "--from", f"{START} 00:00", "--out", str(tmp_path / "v3"),
+              "--time-limit", "2")
+    with Store.open(db) as store:
+        v3 = store.latest_plan("Bad Hersfeld")
+    assert v3.predecessor_id == v2.id and not [w for w in v3.warnings if "aufgenommen" in w]
+    # the week over: a re-plan takes up nobody
+    shutil.copy(f"{db}.vorher", db)
+    out = run("replan", v1.id, "--from", f"{START} 00:00", "--out", str(tmp_path / "spaet"),
+              "--time-limit", "2", env={clock.ENV: (START + timedelta(days=10)).isoformat()})
+    with Store.open(db) as store:
+        late = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
+                   key=lambda p: p.version)
+    assert late.predecessor_id == v1.id
+    assert not {"N1", "N2"} & ({s.client_id for r in late.routes for s in r.stops}
+                               | {u.client_id for u in late.unassigned})
+    assert "aufgenommen" not in out

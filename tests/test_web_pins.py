@@ -276,3 +276,64 @@ def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
             assert rec.violations == []
         finally:
             browser.close()
+
+
+# ------------------------------------------------------------------- a new case (QA 22 F9)
+
+
+def test_an_open_case_in_no_plan_can_be_pinned_into_the_week(site: Site,  # noqa: F811
+                                                              kora: httpx.Client) -> None:
+    """QA 22 F9: a case imported after the week was planned was refused („gehört nicht zu
+    diesem Plan“), so the coordinator could not get it into that week. An open case in no
+    plan of those days is taken (typed in any case), listed with the pins and can be taken
+    back; the re-plan takes it up. A closed one is still refused."""
+    import csv
+
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow
+    from hausbesuch.web import casework_api
+
+    with open(site.clients_csv, encoding="utf-8-sig", newline="") as fh:
+        header, first, *_ = list(csv.reader(fh, delimiter=";"))
+    path = site.tmp / "nachgereicht.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows([header, ["NEU901", *first[1:]]])
+    casework_api.import_clients(site.store, site.app.state.web.profile(CITY), str(path), "kora")
+    plan = _current_plan(site)
+    assert "NEU901" not in {s.client_id for r in plan.routes for s in r.stops} | {
+        u.client_id for u in plan.unassigned}
+    page = kora.get(f"/plaene/{plan.id}").text
+    csrf = csrf_of(page)
+    target = _targets(page)[-1]
+    ziel = f"{target[0]}|{target[1].isoformat()}"
+    try:
+        r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+            "csrf_token": csrf, "kundennummer": " neu901 ", "ziel": ziel})
+        assert r.status_code == 303, html.unescape(r.text)[-2000:]
+        assert r.headers["location"].endswith("?verschoben=NEU901#verschieben")
+        assert _pin_of(site, "NEU901") == (target[0], target[1], None, "web")
+        audit = site.store.audit_rows(client_id="NEU901", action="visit_pinned")[-1]
+        assert audit["actor"] == "kora" and audit["plan_id"] == plan.id
+        page = html.unescape(kora.get(r.headers["location"]).text)
+        assert "NEU901 ist festgelegt; „Neu planen“ übernimmt es." in page
+        assert "<tr><td>NEU901</td>" in page  # among the pins, with „Aufheben“
+        r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
+                      data={"csrf_token": csrf, "kundennummer": "NEU901"})
+        assert r.status_code == 303, html.unescape(r.text)[-2000:]
+        assert _pin_of(site, "NEU901") == (None, None, None, None)
+        # closed: refused as before (no re-plan takes it up)
+        with site.store.session() as s:
+            s.execute(update(ClientRow).where(ClientRow.city == CITY,
+                                              ClientRow.client_id == "NEU901")
+                      .values(status="abgeschlossen"))
+        r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+            "csrf_token": csrf, "kundennummer": "NEU901", "ziel": ziel})
+        assert r.status_code == 400
+        assert _pin_of(site, "NEU901") == (None, None, None, None)
+    finally:  # (closed: the shared site's other plans and re-plans leave it out)
+        with site.store.session() as s:
+            s.execute(update(ClientRow).where(ClientRow.city == CITY,
+                                              ClientRow.client_id == "NEU901")
+                      .values(status="abgeschlossen", pin_team=None, pin_day=None,
+                              pin_time_min=None, pin_source=None))
