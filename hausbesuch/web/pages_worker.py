@@ -158,6 +158,7 @@ def worker_page(request: Request, token: str) -> Response:
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
                   labels=OUTCOME_LABELS, recorded=recorded,
                   form_key=new_token(16), tour=tour_stamp(route),
+                  noon=profile.casework.noon_min,
                   saved=saved, replan=replan, **data)
 
 
