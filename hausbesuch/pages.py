@@ -30,7 +30,14 @@ from hausbesuch.maps import (
     mode_label,
     visits_text,
 )
-from hausbesuch.plandata import OUTSIDE, Geocode, Plan, PlannedStop, TeamDayRoute
+from hausbesuch.plandata import (
+    OUTSIDE,
+    Geocode,
+    Plan,
+    PlannedStop,
+    TeamDayRoute,
+    address_in_doubt,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,19 +154,21 @@ WHERE_DOUBT = "Adresse unsicher – vor Ort prüfen"
 
 def location_note(geocode: Geocode | None) -> str:
     """What the field must know about a stop's point, as one short German line (empty
-    when the point is the house): found only at street level (the number is not in the
-    map data), interpolated (a point between known neighbours, or the base number's for
-    "12a"), or found with a note of the geocoder (a street name only similar, a town or
-    postcode that does not fit: ``report.csv``'s „bitte prüfen“). A point set by hand by
-    a coordinator and a coordinate of the list count as exact."""
+    when the point is the house): found in doubt (:func:`address_in_doubt`, the one
+    verdict of the *Adressen* page and ``report.csv``'s „bitte prüfen“: a street name only
+    similar, a town or postcode that does not fit), found only at street level (the number
+    is not in the map data) or interpolated (a point between known neighbours, or the base
+    number's for "12a"). A harmless note of the geocoder (a plain typo it is sure of) says
+    nothing here; a point set by hand by a coordinator and a coordinate of the list count
+    as exact."""
     if geocode is None:
         return ""
+    if address_in_doubt(geocode):
+        return WHERE_DOUBT
     if geocode.quality == "street":
         return WHERE_STREET
     if geocode.quality == "interpolated":
         return WHERE_INTERPOLATED
-    if geocode.quality == "exact" and geocode.reason:
-        return WHERE_DOUBT
     return ""
 
 

@@ -105,6 +105,26 @@ class Geocode:
     match: str
     reason: str
     district: str
+    #: the geocoder's verdict (``geodata.geocode.GeocodeResult.doubt``): found, but a person
+    #: should confirm it (a street name only resembling the one typed, a town or postcode
+    #: that does not fit); False for a point or address a coordinator set. None: a plan
+    #: stored before the verdict was kept (:func:`address_in_doubt` falls back)
+    doubt: bool | None = None
+
+
+def address_in_doubt(geocode: Geocode | None) -> bool:
+    """The one verdict „Adresse unsicher“ / „bitte prüfen“ of every view of a planned
+    client's address (the route page, phone and sheet, ``report.csv``): the geocoder's
+    doubt, as the *Adressen* page and ``hausbesuch addresses`` list it for the coordinator
+    to confirm (confirming stores a fix, which is never in doubt). A found address with a
+    harmless note (a plain typo the geocoder is sure of, a word dropped before the street)
+    is not in doubt: its note is information only. A geocode of a plan stored before the
+    verdict was kept counts as in doubt when found exactly with a note (the rule then)."""
+    if geocode is None or geocode.quality not in ("exact", "interpolated"):
+        return False
+    if geocode.doubt is not None:
+        return geocode.doubt
+    return geocode.quality == "exact" and bool(geocode.reason)
 
 
 @dataclass(frozen=True)

@@ -391,6 +391,9 @@ class GeocodeRow(Base):
     match_text: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     district: Mapped[str] = mapped_column(Text)
+    #: the geocoder's verdict (:attr:`hausbesuch.plandata.Geocode.doubt`); NULL in plans
+    #: stored before migration 0012
+    doubt: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class RouteRow(Base):
@@ -736,7 +739,8 @@ def keep_absent(values: dict[str, Any], row: Any, absent: Mapping[str, str],
 def geocode_from(g: GeocodeRow) -> Geocode:
     """A stored geocode of a plan as the pages use it."""
     return Geocode(client_id=g.client_id, lon=g.lon, lat=g.lat, quality=g.quality,
-                   score=g.score, match=g.match_text, reason=g.reason, district=g.district)
+                   score=g.score, match=g.match_text, reason=g.reason, district=g.district,
+                   doubt=g.doubt)
 
 
 def _client_from(r: _ClientColumns | Row[Any], **more: Any) -> Client:
@@ -1438,7 +1442,8 @@ class Store:
         for i, g in enumerate(plan.geocodes):
             s.add(GeocodeRow(plan_id=plan_id, seq=i, client_id=g.client_id, lon=g.lon,
                              lat=g.lat, quality=g.quality, score=g.score,
-                             match_text=g.match, reason=g.reason, district=g.district))
+                             match_text=g.match, reason=g.reason, district=g.district,
+                             doubt=g.doubt))
         for i, r in enumerate(plan.routes):
             s.add(RouteRow(
                 plan_id=plan_id, seq=i, team_id=r.team_id, team_label=r.team_label,

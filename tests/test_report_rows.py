@@ -36,21 +36,28 @@ def test_a_client_visited_twice_shows_its_last_visit_and_names_the_other() -> No
 
 
 def test_an_address_found_with_a_note_says_so_in_the_report() -> None:
-    """An exact result with a note (another street type, a typo, a town that does not fit)
-    is planned; report.csv says to check it, as the addresses list does."""
+    """An exact result with a note is planned; report.csv says to check it when the
+    geocoder is in doubt (a street name only similar, a town that does not fit), as the
+    addresses list does, and shows a note it is sure of (a plain typo) as information
+    only, as the addresses list does not list it (QA 22 F3: it said „bitte prüfen“ for
+    any note)."""
     plan = sample_plan()
-    stop = plan.routes[0].stops[0]
+    stops = [s for r in plan.routes for s in r.stops]
     from hausbesuch.plandata import Geocode
 
-    geocodes = [Geocode(s.client_id, 9.7, 50.87, "exact", 1.0, "Hüttenweg 6", "", "Mitte")
-                for r in plan.routes for s in r.stops]
-    geocodes[0] = replace(geocodes[0], score=0.85, reason="Straßenart weicht ab: "
+    geocodes = [Geocode(s.client_id, 9.7, 50.87, "exact", 1.0, "Hüttenweg 6", "", "Mitte",
+                        doubt=False) for s in stops]
+    geocodes[0] = replace(geocodes[0], score=0.85, doubt=True, reason="Straßenart weicht ab: "
                           "„Hüttenstraße“ ≈ „Hüttenweg“.")
+    geocodes[1] = replace(geocodes[1], score=0.96, reason="Straßenname unscharf erkannt: "
+                          "„Hütenweg“ ≈ „Hüttenweg“.")
     rows = {r["id"]: r for r in report_rows(replace(plan, geocodes=geocodes))
             if r["status"] == "geplant"}
-    assert rows[stop.client_id]["grund"].startswith("Adresse gefunden, bitte prüfen: "
-                                                    "Straßenart weicht ab")
-    plain = [r for r in rows.values() if r["id"] != stop.client_id]
+    assert rows[stops[0].client_id]["grund"].startswith("Adresse gefunden, bitte prüfen: "
+                                                        "Straßenart weicht ab")
+    assert rows[stops[1].client_id]["grund"].startswith("Adresse gefunden: Straßenname "
+                                                        "unscharf erkannt")
+    plain = [r for r in rows.values() if r["id"] != stops[0].client_id]
     assert plain and not any("bitte prüfen" in r["grund"] for r in plain)
 
 

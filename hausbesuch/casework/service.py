@@ -287,7 +287,7 @@ class Located:
     def geocode(self, district: str) -> Geocode:
         return Geocode(client_id=self.client_id, lon=self.lon, lat=self.lat,
                        quality=self.quality, score=self.score, match=self.match,
-                       reason=self.reason, district=district)
+                       reason=self.reason, district=district, doubt=self.doubt)
 
 
 @dataclass(frozen=True)

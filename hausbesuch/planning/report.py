@@ -20,6 +20,7 @@ from hausbesuch.plandata import (
     Plan,
     PlannedStop,
     TeamDayRoute,
+    address_in_doubt,
 )
 from hausbesuch.planning.builder import window_text
 
@@ -77,14 +78,18 @@ def _called_off(stop: PlannedStop) -> str:
 
 def _address_notes(g: Geocode | None, far_m: float | None) -> list[str]:
     """What a planned client's row says about its address: found only roughly, found
-    with a note to check, far from the nearest way."""
+    in doubt („bitte prüfen“: :func:`address_in_doubt`, the verdict of the *Adressen* page
+    and the route pages), found with a harmless note (information), far from the nearest
+    way."""
     notes = []
+    check = ", bitte prüfen" if address_in_doubt(g) else ""
     if g is not None and g.quality not in ("exact", "manual", "given"):
-        notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden: "
+        notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden{check}: "
                      f"{g.reason}")
     elif g is not None and g.quality == "exact" and g.reason:
-        # found, with a note: another street type, a typo, a town that does not fit
-        notes.append(f"Adresse gefunden, bitte prüfen: {g.reason}")
+        # found, with a note: in doubt (a street name only similar, a town that does not
+        # fit) or not (a plain typo the geocoder is sure of)
+        notes.append(f"Adresse gefunden{check}: {g.reason}")
     if far_m is not None:
         from geodata.snap import max_access_text
 
