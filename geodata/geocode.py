@@ -358,6 +358,7 @@ _HIGHWAY_SKIP = frozenset({"proposed", "construction", "abandoned", "razed", "pl
 #: before the street name alone (0.95) or a near-identical typo are not.
 _DOUBT_FACTOR = 0.93
 _ECHO_MAX = 80  # typed text quoted in a reason is cut to this many characters
+_MAX_CANDIDATES = 5  # places of an ambiguous address offered to pick from
 
 
 def _cut(text: str) -> str:
@@ -383,6 +384,9 @@ class GeocodeResult:
     #: Not found because the town or postcode lies outside the extract's area (another
     #: town's address, or an extract of another town than meant).
     outside: bool = False
+    #: Not found because the map data hold the address at several places far apart
+    #: ("Adresse mehrdeutig"): those places as (lon, lat), for a person to pick one.
+    candidates: tuple[tuple[float, float], ...] = ()
 
     @property
     def found(self) -> bool:
@@ -1062,8 +1066,11 @@ class AddressIndex:
                 hint = "bitte PLZ/Ort angeben"
             else:
                 hint = "die OSM-Daten führen die Adresse mehrfach; bitte Lage prüfen"
+            places = tuple(dict.fromkeys(
+                tuple(round(float(v), 7) for v in self.proj.lonlat(float(x), float(y)))
+                for x, y in xy))[:_MAX_CANDIDATES]
             return GeocodeResult(
-                None, None, UNRESOLVED, 0.0,
+                None, None, UNRESOLVED, 0.0, candidates=places,
                 reason=f"Adresse mehrdeutig: {len(ents)} Orte mit „{_cut(q.street)} {_cut(q.housenumber)}“ "
                 f"im Kartenauszug ({round(spread)} m auseinander); {hint}.",
                 suggestions=sugg)

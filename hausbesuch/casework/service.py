@@ -264,6 +264,10 @@ class Located:
     #: the client has an address fix that no longer applies (the list's address changed
     #: since): located by the list's address, listed until a coordinator confirms it
     fix_set_aside: bool = False
+    #: not found because the map data hold the address at several places far apart: those
+    #: places (lon, lat) for the coordinator to pick one on the map
+    #: (:attr:`geodata.geocode.GeocodeResult.candidates`)
+    candidates: tuple[tuple[float, float], ...] = ()
 
     @property
     def plannable(self) -> bool:
@@ -1270,7 +1274,7 @@ class Casework:
             r = self.index.geocode(c.address)
             out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score), r.match or "",
                                 r.reason or "", tuple(r.suggestions), doubt=r.doubt,
-                                fix_set_aside=fix is not None)
+                                fix_set_aside=fix is not None, candidates=r.candidates)
         return out
 
     def address_problems(self, *, statuses: Sequence[str] = ("offen", "in_klaerung")

@@ -173,8 +173,10 @@ def map_center(store: Store, profile: Profile, actor: str) -> tuple[float, float
 
 
 def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any]]:
-    """Clients whose address is unresolved, street-level or whose fix went stale, with the
-    geocoder's suggestions and the point found (if any) to start the map at."""
+    """Clients whose address is unresolved, street-level, in doubt or whose fix went
+    stale, with the geocoder's suggestions, the point found (if any) to start the map at
+    and, for an address the map data hold at several places, those places (``candidates``:
+    [lat, lon] each) to pick one."""
     from hausbesuch.planning.report import QUALITY_DE
 
     cw = casework(store, profile, actor)
@@ -190,7 +192,9 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
                     "quality_label": QUALITY_DE.get(p.quality, "Adresse"),
                     "reason": p.reason, "suggestions": list(p.suggestions),
                     "stale": p.stale_fix,
-                    "lon": loc.lon if loc else None, "lat": loc.lat if loc else None})
+                    "lon": loc.lon if loc else None, "lat": loc.lat if loc else None,
+                    "candidates": [[lat, lon] for lon, lat in loc.candidates]
+                    if loc and loc.lon is None else []})
     return out
 
 

@@ -22,7 +22,8 @@
   } else {
     map.setView(center.length === 2 && !isNaN(center[0]) ? center : [51, 10], CITY_ZOOM);
   }
-  var marker = null, active = null;
+  var marker = null, active = null, picks = null;
+  var hint = document.getElementById("karten-hinweis");
 
   function point(f) {
     var lat = parseFloat(f.breite.value), lon = parseFloat(f.laenge.value);
@@ -33,23 +34,72 @@
     active.breite.value = latlng.lat.toFixed(6);
     active.laenge.value = latlng.lng.toFixed(6);
   }
-  function activate(f) {
-    forms.forEach(function (x) { x.closest("tr").classList.remove("aktiv"); });
-    active = f;
-    f.closest("tr").classList.add("aktiv");
-    var p = point(f) || [map.getCenter().lat, map.getCenter().lng];
+  function idOf(f) { return f.closest("tr").id.replace(/^adresse-/, ""); }
+  function say(text) { if (hint) hint.textContent = text; }
+  // the places the map data hold an ambiguous address at ([lat, lon] each), or none
+  function candidates(f) {
+    try {
+      var list = JSON.parse(f.getAttribute("data-candidates") || "[]");
+      return Array.isArray(list) ? list.filter(function (c) {
+        return Array.isArray(c) && c.length === 2 && !isNaN(c[0]) && !isNaN(c[1]);
+      }) : [];
+    } catch (e) { return []; }
+  }
+  // the one marker of the active row, at p; made on the first point the row gets
+  function place(p) {
     // named for screen readers with the case id (Leaflet's own alt text is „Marker“)
-    var label = "Punkt der Adresse von " + f.closest("tr").id.replace(/^adresse-/, "");
+    var label = "Punkt der Adresse von " + idOf(active);
     if (!marker) {
       marker = L.marker(p, { draggable: true, title: label, alt: label }).addTo(map);
       marker.on("dragend", function () { put(marker.getLatLng()); });
     } else {
       marker.setLatLng(p);
-      marker.getElement().setAttribute("title", label);
-      marker.getElement().setAttribute("alt", label);
+      if (!map.hasLayer(marker)) marker.addTo(map);
     }
-    if (!point(f)) put(marker.getLatLng());
-    map.setView(p, Math.max(map.getZoom(), 16));
+    marker.getElement().setAttribute("title", label);
+    marker.getElement().setAttribute("alt", label);
+  }
+  function clearPicks() {
+    if (picks) { map.removeLayer(picks); picks = null; }
+  }
+  function activate(f) {
+    forms.forEach(function (x) { x.closest("tr").classList.remove("aktiv"); });
+    active = f;
+    f.closest("tr").classList.add("aktiv");
+    clearPicks();
+    var p = point(f);
+    if (p) {
+      place(p);
+      map.setView(p, Math.max(map.getZoom(), 16));
+      say(idOf(f) + ": die Markierung zeigt den Punkt. Ein Klick in die Karte oder Ziehen " +
+          "der Markierung setzt ihn neu, „Speichern“ übernimmt ihn.");
+    } else {
+      // no point yet: Breite and Länge stay empty until the coordinator clicks (the map's
+      // centre is some other place, perhaps another client's home: QA 22 F1)
+      if (marker) map.removeLayer(marker);
+      var cands = candidates(f);
+      if (cands.length) {
+        picks = L.layerGroup().addTo(map);
+        cands.forEach(function (c, i) {
+          var name = "Möglicher Ort " + (i + 1) + " von " + cands.length;
+          var m = L.circleMarker(c, { radius: 10, weight: 3, color: "#b35c00",
+                                      fillOpacity: 0.4 }).addTo(picks);
+          m.bindTooltip(name, { permanent: true, direction: "top" });
+          m.on("click", function (ev) {
+            L.DomEvent.stop(ev);
+            place(ev.target.getLatLng());
+            put(ev.target.getLatLng());
+            say(idOf(f) + ": " + name + " übernommen. „Speichern“ speichert ihn.");
+          });
+        });
+        map.fitBounds(L.latLngBounds(cands), { maxZoom: 17, padding: [40, 40] });
+        say(idOf(f) + ": die Adresse steht in den Kartendaten an " + cands.length +
+            " Orten. Bitte den richtigen Ort anklicken oder auf der Karte den Hauseingang " +
+            "anklicken.");
+      } else {
+        say(idOf(f) + ": noch kein Punkt. Bitte auf der Karte den Hauseingang anklicken.");
+      }
+    }
     el.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "center" });
   }
   forms.forEach(function (f) {
@@ -57,7 +107,7 @@
   });
   map.on("click", function (ev) {
     if (!active) return;
-    marker.setLatLng(ev.latlng);
+    place(ev.latlng);
     put(ev.latlng);
   });
 })();

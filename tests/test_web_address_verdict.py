@@ -1,0 +1,267 @@
+"""One verdict on a client's address in every view, and the address map of *Adressen*.
+
+QA 22 F3: a street name typed with a plain typo („Pirkheimerstraße 32“ for the
+Pirckheimerstraße of Lauf) was found with the geocoder's note and no doubt, so *Adressen*
+(and ``hausbesuch addresses``) did not list it, while the phone, the sheet and
+``report.csv`` said „Adresse unsicher – vor Ort prüfen“ / „bitte prüfen“ for any note: the
+field was told to check what the coordinator was never asked (and could not) confirm. Now
+the geocoder's doubt is the one verdict, stored with the plan's geocodes; a harmless note
+is information only, and a coordinator's confirmation clears a doubt in the next plan.
+
+QA 22 F1: „Auf der Karte“ for a row without a point filled Breite/Länge at once with the
+map's centre (fitted to the listed points: another client's point), and „Speichern“
+stored it. Now the fields stay empty until the coordinator clicks on the map; the places
+of an ambiguous address are shown to pick one.
+
+A web app of its own over SQLite with a planned week of Lauf a.d. Pegnitz (real OSM
+extract), served on loopback; Chromium at a phone's width.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.web_fixtures import (
+    PASSWORD,
+    csrf_of,
+    live_server,
+    logged_in,
+    planning_week,
+    run_jobs_now,
+)
+
+LAUF = "Lauf a.d. Pegnitz"
+WEEK = planning_week(land="BY")
+TYPO, DOUBT, AMBIGUOUS, STREET = "L-01", "L-02", "L-03", "L-04"
+ROWS = [  # Kundennummer, Straße, Hausnummer, Ort
+    (TYPO, "Pirkheimerstraße", "32", LAUF),  # a plain typo: found, the geocoder is sure
+    (DOUBT, "Stettiner Straße", "12", "Lauf (Bullach)"),  # a district it does not know
+    (AMBIGUOUS, "Troppauer Straße", "3", LAUF),  # two places 127 m apart in the OSM data
+    (STREET, "Vogelhofer Straße", "", LAUF),  # street level: a point, on the street
+    ("L-05", "Erlenstraße", "3", LAUF),
+    ("L-06", "Kunigundenstraße", "27", LAUF),
+    ("L-07", "Heckenweg", "9", LAUF),
+    ("L-08", "Tilsiter Straße", "20", LAUF),
+]
+
+
+@dataclass
+class LaufSite:
+    url: str
+    app: object
+    store: object
+    plan_id: str
+
+
+def _plan(store) -> str:  # noqa: ANN001
+    from hausbesuch.web import jobs
+
+    jobs.submit(store, "plan", LAUF, {"start": WEEK.isoformat(), "days": 5,
+                                      "time_limit": 2.0, "profile": "lauf"}, "lena")
+    return run_jobs_now(store)[0]
+
+
+def _replan(site: LaufSite) -> str:
+    """A new version of the site's plan (the served app's job runner makes it)."""
+    import time
+
+    from hausbesuch.web import jobs
+
+    job_id = jobs.submit(site.store, "replan", LAUF, {
+        "plan_id": site.plan_id, "start": WEEK.isoformat(), "days": 5, "time_limit": 2.0,
+        "profile": "lauf"}, "lena")
+    deadline = time.monotonic() + 240
+    while (job := jobs.get(site.store, job_id)).active:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+    assert job.status == "fertig", job.error
+    return job.plan_id
+
+
+@pytest.fixture(scope="module")
+def lauf_site(tmp_path_factory: pytest.TempPathFactory, lauf_pbf: Path) -> Iterator[LaufSite]:
+    from hausbesuch.web import casework_api
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    tmp = tmp_path_factory.mktemp("web-lauf-verdict")
+    app = create_app(f"sqlite:///{tmp / 'lauf.sqlite'}", cities=["lauf"],
+                     plan_time_limit=2.0)
+    store = app.state.web.store
+    add_user(store, "lena", PASSWORD, role="koordination", city=LAUF)
+    path = tmp / "kunden.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+                    "Kontaktabbruch seit"])
+        for cid, street, number, town in ROWS:
+            w.writerow([cid, f"Testname {cid}", street, number, "91207", town, "01.03.2026"])
+    casework_api.import_clients(store, app.state.web.profile(LAUF), str(path), "lena")
+    plan_id = _plan(store)
+    with live_server(app) as live:
+        yield LaufSite(live.url, app, store, plan_id)
+
+
+def _text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _listed(c: httpx.Client) -> dict[str, str]:
+    """The rows of *Adressen*: case id -> the row's text."""
+    page = c.get("/adressen").text
+    return {m[1]: _text(m[2]) for m in re.finditer(
+        r'<tr id="adresse-([^"]+)" role="row">(.*?)</tr>', page, re.S)}
+
+
+def _phone_notes(site: LaufSite, client_ids: set[str]) -> dict[str, str]:
+    """The phone page's text of each stop of ``client_ids`` in the site's newest plan."""
+    from hausbesuch.web.links import create_link
+
+    plan = site.store.load_plan(site.plan_id)
+    out = {}
+    for r in plan.routes:
+        here = client_ids & {s.client_id for s in r.stops}
+        if not here:
+            continue
+        token, _ = create_link(site.store, site.plan_id, r.team_id, r.day, actor="test")
+        page = httpx.get(f"{site.url}/w/{token}/").text
+        for cid in here:
+            out[cid] = _text(page.split(f'id="stopp-{cid}"', 1)[1].split("</li>", 1)[0])
+    return out
+
+
+def test_a_typo_the_geocoder_is_sure_of_is_nowhere_in_doubt_and_a_doubt_everywhere(
+        lauf_site: LaufSite) -> None:
+    from hausbesuch.pages import WHERE_DOUBT
+    from hausbesuch.planning.report import report_rows
+    from hausbesuch.web import casework_api
+
+    site = lauf_site
+    with logged_in(site.url, "lena") as c:
+        listed = _listed(c)
+    # Adressen (and ``hausbesuch addresses``: the same list) asks to confirm the doubt only
+    assert DOUBT in listed and "bitte prüfen" in listed[DOUBT], listed
+    assert TYPO not in listed, listed[TYPO]
+    problems = casework_api.casework(site.store, site.app.state.web.profile(LAUF),
+                                     "cli:test").address_problems()
+    assert {p.client_id for p in problems} == set(listed)
+    plan = site.store.load_plan(site.plan_id)
+    planned = {s.client_id for r in plan.routes for s in r.stops}
+    assert {TYPO, DOUBT} <= planned
+    # report.csv: the typo's note as information, the doubt to check
+    rows = {r["id"]: r["grund"] for r in report_rows(plan)}
+    assert "Straßenname unscharf erkannt" in rows[TYPO] and "bitte prüfen" not in rows[TYPO]
+    assert rows[TYPO].startswith("Adresse gefunden: "), rows[TYPO]
+    assert rows[DOUBT].startswith("Adresse gefunden, bitte prüfen: Ort „Lauf"), rows[DOUBT]
+    # the phone (the route page and the sheet take the same line): the same verdict
+    notes = _phone_notes(site, {TYPO, DOUBT})
+    assert WHERE_DOUBT not in notes[TYPO], notes[TYPO]
+    assert WHERE_DOUBT in notes[DOUBT], notes[DOUBT]
+
+    # the coordinator confirms the doubt (Vorschlag 1, the match): not listed any more,
+    # and the next plan is sure of it everywhere
+    with logged_in(site.url, "lena") as c:
+        r = c.post(f"/adressen/{DOUBT}", data={"csrf_token": csrf_of(c.get("/adressen").text),
+                                               "stadt": LAUF, "vorschlag": "1"})
+        assert r.status_code == 303
+        assert DOUBT not in _listed(c)
+    site.plan_id = _replan(site)
+    plan = site.store.load_plan(site.plan_id)
+    assert DOUBT in {s.client_id for r in plan.routes for s in r.stops}
+    rows = {r["id"]: r["grund"] for r in report_rows(plan)}
+    assert "bitte prüfen" not in rows[DOUBT], rows[DOUBT]
+    assert WHERE_DOUBT not in _phone_notes(site, {DOUBT})[DOUBT]
+
+
+def test_a_geocode_stored_before_the_verdict_was_kept_is_judged_as_then() -> None:
+    """Plans stored before migration 0012 have no verdict (NULL): an exact match with a
+    note counts as in doubt there, as the pages said when the plan was made."""
+    from hausbesuch.plandata import Geocode, address_in_doubt
+
+    old = Geocode("K1", 9.7, 50.8, "exact", 0.96, "Hüttenweg 6", "Straßenname unscharf "
+                  "erkannt: „Hütenweg“ ≈ „Hüttenweg“.", "Mitte")
+    assert address_in_doubt(old)
+    assert not address_in_doubt(Geocode("K1", 9.7, 50.8, "exact", 1.0, "Hüttenweg 6", "",
+                                        "Mitte"))
+    from dataclasses import replace
+
+    assert not address_in_doubt(replace(old, doubt=False))
+    assert address_in_doubt(replace(old, quality="interpolated", doubt=True))
+    assert not address_in_doubt(replace(old, quality="street", doubt=True))
+    assert not address_in_doubt(None)
+
+
+@pytest.mark.browser
+def test_the_map_leaves_a_row_without_a_point_empty_until_clicked(lauf_site: LaufSite) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch.store import AddressFixRow
+    from tests.browser import CHROMIUM_ARGS, Recorder, require_chromium
+
+    site = lauf_site
+    exe = require_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(exe), headless=True,
+                                     args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE",
+                                  timezone_id="Europe/Berlin", service_workers="block",
+                                  reduced_motion="reduce")  # no smooth scroll under a click
+        rec = Recorder(tile_host="tile.openstreetmap.org")
+        ctx.route("**/*", rec.handle_route)
+        page = ctx.new_page()
+        rec.attach_page(page)
+        page.set_default_timeout(30_000)
+        page.goto(site.url + "/anmelden")
+        page.fill("input[name=name]", "lena")
+        page.fill("input[name=passwort]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/plaene")
+        page.goto(site.url + "/adressen")
+        page.wait_for_selector("#adresskarte .leaflet-control-zoom-in")
+        row = page.locator(f"tr#adresse-{AMBIGUOUS}")
+        street = page.locator(f"tr#adresse-{STREET}")
+        lat, lon = row.locator("input[name=breite]"), row.locator("input[name=laenge]")
+        assert (lat.input_value(), lon.input_value()) == ("", "")
+        # the other row's point first (the map then stands on it), then the row without
+        street.locator("button.show-on-map").click()
+        assert street.locator("input[name=breite]").input_value() != ""
+        row.locator("button.show-on-map").click()
+        assert (lat.input_value(), lon.input_value()) == ("", ""), \
+            "the map's centre was put into a row without a point"
+        hint = page.inner_text("#karten-hinweis")
+        assert f"{AMBIGUOUS}:" in hint and "an 2 Orten" in hint and "Hauseingang" in hint
+        # the two places of the map data are offered: one click takes one
+        places = page.locator("#adresskarte path.leaflet-interactive")
+        assert places.count() == 2
+        assert page.locator("#adresskarte .leaflet-marker-icon").count() == 0
+        # „Speichern“ with the fields empty is refused, nothing stored
+        row.locator("button.primary").click()
+        page.wait_for_selector("#fehlermeldung")
+        assert "Breite und Länge als Zahlen angeben" in page.inner_text("#fehlermeldung")
+        with site.store.session() as s:
+            assert s.get(AddressFixRow, {"city": LAUF, "client_id": AMBIGUOUS}) is None
+        row = page.locator(f"tr#adresse-{AMBIGUOUS}")
+        lat, lon = row.locator("input[name=breite]"), row.locator("input[name=laenge]")
+        row.locator("button.show-on-map").click()
+        assert (lat.input_value(), lon.input_value()) == ("", "")
+        page.locator("#adresskarte path.leaflet-interactive").first.click(force=True)
+        picked = (float(lat.input_value()), float(lon.input_value()))
+        known = [(49.5204022, 11.2550141), (49.5214234, 11.2542049)]
+        assert any(abs(picked[0] - a) < 2e-6 and abs(picked[1] - b) < 2e-6
+                   for a, b in known), picked
+        assert "übernommen" in page.inner_text("#karten-hinweis")
+        # a click elsewhere sets the point there, as before
+        box = page.locator("#adresskarte").bounding_box()
+        page.locator("#adresskarte").click(position={"x": box["width"] * 0.85,
+                                                     "y": box["height"] * 0.3})
+        assert (float(lat.input_value()), float(lon.input_value())) != picked
+        assert not rec.page_errors and not rec.violations, (rec.page_errors, rec.violations)
+        browser.close()
