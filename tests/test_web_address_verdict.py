@@ -265,3 +265,42 @@ def test_the_map_leaves_a_row_without_a_point_empty_until_clicked(lauf_site: Lau
         assert (float(lat.input_value()), float(lon.input_value())) != picked
         assert not rec.page_errors and not rec.violations, (rec.page_errors, rec.violations)
         browser.close()
+
+
+def test_a_case_opened_by_its_number_shows_its_point_to_correct_it(
+        lauf_site: LaufSite) -> None:
+    """QA 22 F2: a point set by hand (wrongly) left *Adressen* and could be corrected only
+    by a detour over the status „in Klärung“. ``/adressen?kundennummer=…`` shows that one
+    case with its stored point, whatever its status, to correct it (the case page's
+    link); an unknown number is 404, a refused fix shows the case's form again."""
+    from hausbesuch.store import AddressFixRow
+
+    site, cid = lauf_site, "L-05"
+    with logged_in(site.url, "lena") as c:
+        csrf = csrf_of(c.get("/adressen").text)
+        wrong = {"csrf_token": csrf, "stadt": LAUF, "breite": "49.524997",
+                 "laenge": "11.267166"}
+        assert c.post(f"/adressen/{cid}", data=wrong).status_code == 303
+        assert cid not in _listed(c)  # „von Hand gesetzt“ counts as reviewed
+        page = c.get(f"/adressen?kundennummer={cid}&stadt={LAUF}")
+        assert page.status_code == 200
+        found = re.findall(r'<tr id="adresse-([^"]+)" role="row">', page.text)
+        assert found == [cid]
+        text = _text(page.text)
+        assert f"Adresse von {cid}" in text and "Punkt von Hand gesetzt" in text
+        assert 'value="49.524997"' in page.text and 'value="11.267166"' in page.text
+        views = [r for r in site.store.audit_rows() if r["action"] == "adressen_angezeigt"]
+        assert views[-1]["details"]["kundennummern"] == [cid]  # the view names the case
+        # the right point replaces the wrong one
+        r = c.post(f"/adressen/{cid}", data={**wrong, "breite": "49.5186", "laenge": "11.2831"})
+        assert r.status_code == 303
+        with site.store.session() as s:
+            fix = s.get(AddressFixRow, {"city": LAUF, "client_id": cid})
+            assert (round(fix.lat, 4), round(fix.lon, 4)) == (49.5186, 11.2831)
+        # a refused fix: the message at the case's own form, not only at the top
+        r = c.post(f"/adressen/{cid}", data={**wrong, "breite": "", "laenge": ""})
+        assert r.status_code == 400
+        assert re.findall(r'<tr id="adresse-([^"]+)" role="row">', r.text)[-1] == cid
+        assert 'href="#adresse-L-05"' in r.text
+        # an unknown number
+        assert c.get("/adressen?kundennummer=L-99").status_code == 404

@@ -198,6 +198,40 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
     return out
 
 
+#: What the address page says of a case's point by where it comes from (:func:`address_row`).
+SOURCE_DE = {"korrektur_punkt": "Punkt von Hand gesetzt",
+             "korrektur_adresse": "Adresse von Hand korrigiert",
+             "liste_koordinate": "Koordinate aus der Liste"}
+
+
+def address_row(store: Store, profile: Profile, actor: str, client_id: str
+                ) -> dict[str, Any]:
+    """One case of the city, whatever its status and however its address was found, as a
+    row of the address page (:func:`unresolved`): to correct a point or an address set
+    before, which the list of addresses to review no longer holds (QA 22 F2).
+    :class:`CaseworkError` for a case id the city does not know."""
+    from hausbesuch.planning.report import QUALITY_DE
+
+    cw = casework(store, profile, actor)
+    cid = cw.case_id(client_id)
+    st = cw.states([cid])[0]
+    loc = cw.locate([st.client])[cid]
+    said = SOURCE_DE.get(loc.source)
+    if loc.source == "korrektur_adresse" and loc.match:
+        said = f"{said}: „{loc.match}“"
+    if said is None:
+        said = (f"gefunden als „{loc.match}“" if loc.match and loc.lon is not None
+                else "")
+        if loc.reason:
+            said = f"{said}; {loc.reason}" if said else loc.reason
+    return {"client_id": cid, "address": st.client.address, "quality": loc.quality,
+            "quality_label": QUALITY_DE.get(loc.quality, "Adresse"), "reason": said,
+            "suggestions": list(loc.offered), "stale": False,
+            "lon": loc.lon, "lat": loc.lat,
+            "candidates": [[lat, lon] for lon, lat in loc.candidates]
+            if loc.lon is None else []}
+
+
 def stored_fix(store: Store, city: str, client_id: str) -> str | None:
     """What the city's case has stored as its address fix, as the page names it: the
     address („Bahnhofstraße 5, 36251 Bad Hersfeld“) or the point (Breite, Länge); None

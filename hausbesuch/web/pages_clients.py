@@ -3,6 +3,7 @@ street-level addresses with a map to set the point, the teams of the city."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import tempfile
@@ -12,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -107,9 +108,13 @@ async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
 
 
 @router.get("/adressen")
-def addresses(request: Request, stadt: str | None = None,
+def addresses(request: Request, stadt: str | None = None, kundennummer: str | None = None,
               user: User = Depends(require_user)) -> Response:
+    """The addresses to review; ``kundennummer``: that one case alone, whatever its status
+    and however its point was set, to correct it (the link of its case page)."""
     city = _city_of(request, user, stadt)
+    if kundennummer is not None and kundennummer.strip():
+        return _addresses_page(request, user, stadt, case=kundennummer.strip())
     key = request.query_params.get("gespeichert")
     # the confirmation of a fix this session has just saved (:func:`_saved_fixes`), shown
     # once; it names what is stored (read back, never text of the link)
@@ -138,13 +143,30 @@ def _saved_fixes(request: Request) -> ShownOnce[tuple[str, str]]:
 
 def _addresses_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
                     saved: tuple[str, str, str] | None = None,
-                    failed: dict[str, str] | None = None) -> Response:
+                    failed: dict[str, str] | None = None,
+                    case: str | None = None) -> Response:
     """The address page; ``failed`` is a fix that was refused: the client id, the German
-    message and the fields as typed (shown again at that client's form)."""
+    message and the fields as typed (shown again at that client's form, also when it is
+    not a row of the list: a case opened by its id); ``case``: that case alone (404 when
+    the city does not know it)."""
+    from hausbesuch.casework import CaseworkError
+    from hausbesuch.web.pages_cases import _unknown
+
     web = ctx(request)
     city = _city_of(request, user, stadt)
     profile = web.profile(city)
-    rows = casework_api.unresolved(web.store, profile, user.name)
+    if case is not None:
+        try:
+            rows = [casework_api.address_row(web.store, profile, user.name, case)]
+        except CaseworkError as exc:
+            raise HTTPException(status_code=404,
+                                detail=_unknown(request, user, case, exc)) from None
+    else:
+        rows = casework_api.unresolved(web.store, profile, user.name)
+        if failed is not None and all(r["client_id"] != failed["client_id"] for r in rows):
+            with contextlib.suppress(CaseworkError):  # a case opened by its id: its
+                rows.append(casework_api.address_row(  # form again, with the message
+                    web.store, profile, user.name, failed["client_id"]))
     # at most pages.MAX_INDEX_ROWS rows, as the plan view's tables (a big city's 14,000
     # addresses made a page of 17 MB that did not load); a refused fix's row always
     cap = pages.MAX_INDEX_ROWS  # read per request
@@ -158,7 +180,7 @@ def _addresses_page(request: Request, user: User, stadt: str | None, *, status: 
     casework_api.audit(web.store, user.name, "adressen_angezeigt", city=city, details={
         "ansicht": "web", SHOWN: shown})
     return render(request, "addresses.html.j2", status=status, city=city, rows=rows,
-                  total=total, more=total - len(rows),
+                  total=total, more=total - len(rows), case=rows[0] if case else None,
                   tile_url=profile.map.tile_url, attribution=profile.map.attribution,
                   depot=casework_api.map_center(web.store, profile, user.name),
                   saved=saved, failed=failed,
