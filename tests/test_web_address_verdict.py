@@ -287,7 +287,7 @@ def test_a_case_opened_by_its_number_shows_its_point_to_correct_it(
         found = re.findall(r'<tr id="adresse-([^"]+)" role="row">', page.text)
         assert found == [cid]
         text = _text(page.text)
-        assert f"Adresse von {cid}" in text and "Punkt von Hand gesetzt" in text
+        assert f"Adresse von {cid}" in text and "von Hand gesetzt" in text
         assert 'value="49.524997"' in page.text and 'value="11.267166"' in page.text
         views = [r for r in site.store.audit_rows() if r["action"] == "adressen_angezeigt"]
         assert views[-1]["details"]["kundennummern"] == [cid]  # the view names the case

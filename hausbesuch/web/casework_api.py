@@ -198,12 +198,6 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
     return out
 
 
-#: What the address page says of a case's point by where it comes from (:func:`address_row`).
-SOURCE_DE = {"korrektur_punkt": "Punkt von Hand gesetzt",
-             "korrektur_adresse": "Adresse von Hand korrigiert",
-             "liste_koordinate": "Koordinate aus der Liste"}
-
-
 def address_row(store: Store, profile: Profile, actor: str, client_id: str
                 ) -> dict[str, Any]:
     """One case of the city, whatever its status and however its address was found, as a
@@ -216,10 +210,12 @@ def address_row(store: Store, profile: Profile, actor: str, client_id: str
     cid = cw.case_id(client_id)
     st = cw.states([cid])[0]
     loc = cw.locate([st.client])[cid]
-    said = SOURCE_DE.get(loc.source)
-    if loc.source == "korrektur_adresse" and loc.match:
-        said = f"{said}: „{loc.match}“"
-    if said is None:
+    if loc.source in ("korrektur_punkt", "liste_koordinate"):
+        said = ""  # the quality's label says it: „von Hand gesetzt“, „Koordinate aus …“
+    elif loc.source == "korrektur_adresse":
+        said = f"Adresse von Hand korrigiert: „{loc.match}“" if loc.match else \
+            "Adresse von Hand korrigiert"
+    else:
         said = (f"gefunden als „{loc.match}“" if loc.match and loc.lon is not None
                 else "")
         if loc.reason:
