@@ -395,6 +395,12 @@ def _address_doubt(client: Client, geocode: Geocode | None) -> str:
         return ""
     if geocode.quality == "street":
         return "Hausnummer nicht in den Kartendaten (nur auf Straßenebene gefunden)"
+    if geocode.doubt is not None:  # the one verdict of every view (plandata)
+        from hausbesuch.plandata import address_in_doubt
+
+        return (f"unsicher gefunden ({geocode.reason.rstrip('.')})"
+                if address_in_doubt(geocode) and geocode.reason else "")
+    # a plan stored before the verdict was kept: judged by the note's words, as then
     if geocode.quality == "exact" and geocode.reason or geocode.quality == "interpolated" \
             and any(w in geocode.reason for w in _DOUBT_WORDS):
         return f"unsicher gefunden ({geocode.reason.rstrip('.')})"
