@@ -282,7 +282,12 @@ def test_a_case_opened_by_its_number_shows_its_point_to_correct_it(
                  "laenge": "11.267166"}
         assert c.post(f"/adressen/{cid}", data=wrong).status_code == 303
         assert cid not in _listed(c)  # „von Hand gesetzt“ counts as reviewed
-        page = c.get(f"/adressen?kundennummer={cid}&stadt={LAUF}")
+        # the case page links to it
+        case = c.get(f"/faelle/{cid}?stadt={LAUF}").text
+        link = re.search(r'<p id="adresse-korrigieren"><a href="([^"]+)">', case)
+        assert link, case
+        page = c.get(link[1].replace("&amp;", "&"))
+        assert page.url.path == "/adressen" and page.url.params["kundennummer"] == cid
         assert page.status_code == 200
         found = re.findall(r'<tr id="adresse-([^"]+)" role="row">', page.text)
         assert found == [cid]
