@@ -116,6 +116,14 @@ def test_an_outcome_the_phone_could_not_send_is_entered(
         fields = _form(page, "nachtragen")
         r = kora.post("/fall-ergebnis", data={**fields, "ergebnis": "", "uhrzeit": "10:00"})
         assert r.status_code == 400 and "Ergebnis: unbekanntes Ergebnis" in _text(r)
+        # a visit no form of the page shows (called off since the page was loaded, or a
+        # stale id): the refusal is said above the forms, not lost (review 22 #3)
+        r = kora.post("/fall-ergebnis", data={**fields, "besuch": "kein-solcher-besuch",
+                                              "ergebnis": "angetroffen", "uhrzeit": "10:00"})
+        assert r.status_code == 400
+        shown = r.text.split('id="ergebnis-fehler"', 1)
+        assert len(shown) == 2 and "Kein geplanter Besuch von" in shown[1][:400], \
+            _text(r)[-800:]
         r = kora.post("/fall-ergebnis", data={**fields, "ergebnis": "angetroffen",
                                               "uhrzeit": "10:00"})
         assert r.status_code == 303, _text(r)[-800:]
