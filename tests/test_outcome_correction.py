@@ -173,3 +173,26 @@ def test_rectify_corrects_result_and_time_on_the_command_line(
                                     action="ergebnis_berichtigt")) == 2
         assert all(r["actor"].startswith("cli:") for r in store.audit_rows(
             client_id=stop.client_id, action="ergebnis_berichtigt"))
+
+
+def test_an_outcome_of_a_visit_still_to_come_today_is_refused(
+        planned, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Review 22 #10: the coordination could enter (or correct to) a visit time still ahead
+    today; the phone refuses such a time. On the visit's day at 09:00 (real clock moved
+    there), 15:00 is refused naming the field, 09:03 is taken."""
+    from tests.fake_clock import server_clock
+
+    db, plan, stops = _copy_of(planned, tmp_path, "voraus.sqlite")
+    stop = stops[3]
+    day = stop.start.date()
+    with Store.open(db) as store, server_clock(
+            monkeypatch, datetime.combine(day, datetime.min.time()).replace(
+                hour=9, tzinfo=clock.ZONE)):
+        cw = _cw(store)
+        (visit,) = cw.visits_to_enter(stop.client_id)
+        with pytest.raises(CaseworkError, match="15:00 liegt in der Zukunft") as refused:
+            cw.enter_outcome(stop.client_id, visit[0], "angetroffen", time_min=15 * 60)
+        assert refused.value.field == "uhrzeit"
+        cw.enter_outcome(stop.client_id, visit[0], "nicht_angetroffen", time_min=9 * 60 + 3)
+        with pytest.raises(CaseworkError, match="14:00 liegt in der Zukunft"):
+            cw.correct_outcome(stop.client_id, None, when=day, time_min=14 * 60)

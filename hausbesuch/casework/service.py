@@ -442,6 +442,25 @@ def closed_case_text(client_id: str, status: str, since: datetime | None) -> str
     return f"{client_id}: Fall „{status_label(status)}“{when}, der Besuch entfällt."
 
 
+#: How far a typed visit time may lie ahead of the clock on its day (a clock a little
+#: fast), as on the phone (``hausbesuch.web.pages_worker``).
+VISIT_TIME_AHEAD_MIN = 5
+
+
+def _not_ahead(day: date, time_min: int | None) -> None:
+    """Refuse a visit's time that lies ahead of now on today's date (review 22 #10: the
+    coordination could enter the outcome of a visit still to come today; the phone refuses
+    such a time)."""
+    if time_min is None:
+        return
+    now = clock.now_on_today()  # (an exercise's day with the real time of day)
+    if day == now.date() and time_min > now.hour * 60 + now.minute + VISIT_TIME_AHEAD_MIN:
+        raise CaseworkError(
+            f"Uhrzeit {time_min // 60:02d}:{time_min % 60:02d} liegt in der Zukunft (jetzt "
+            f"{now:%H:%M} Uhr): ein Ergebnis kann erst nach dem Besuch erfasst werden.",
+            field="uhrzeit")
+
+
 def _closed_case_error(row: ClientRow) -> CaseworkError:
     """A phone's outcome refused for a case no longer ``offen`` (:func:`closed_case_text`)."""
     return CaseworkError(closed_case_text(row.client_id, row.status, row.status_since)
@@ -1615,6 +1634,7 @@ class Casework:
                 raise CaseworkError(f"Kein geplanter Besuch von {row.client_id} mit dieser "
                                     "Kennung gespeichert.")
             cid, day = row.client_id, visit.day
+        _not_ahead(day, time_min)
         return self.record_outcome(cid, day, result, time_min=time_min,
                                    appointment=appointment, note=note, source="koordination",
                                    visit_id=visit_id, same_details=True)
@@ -1675,6 +1695,7 @@ class Casework:
             if appointment is None and result == target.result:
                 appointment = target.appointment_at  # an agreed appointment stays
         hours = self._working_hours(out_day.weekday()) if time_min is not None else None
+        _not_ahead(out_day, time_min)
         if result == "termin_vereinbart":
             if appointment is None:
                 raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen.",
