@@ -258,3 +258,19 @@ def test_the_sheet_and_route_page_call_off_a_closed_case_as_the_phone_does(
         nxt = route.stops[3]
         item = page.split(f'id="stopp-{nxt.position}"', 1)[1].split("</li>", 1)[0]
         assert "Navigation starten" in item and "entfällt" not in item, item
+
+        # a case closed only after the team-day: that day's sheet, written again, keeps
+        # the visit (it was due then; review 22 #8)
+        from datetime import timedelta
+
+        from hausbesuch.store import ClientRow
+
+        with site.store.session() as s:
+            row = s.get(ClientRow, {"city": test_web.CITY, "client_id": closed.client_id})
+            row.status_since = datetime.combine(route.day + timedelta(days=7),
+                                                datetime.min.time())
+        with logged_in(site.url, "kora") as kora:
+            r = kora.get(f"/plaene/{plan.id}/dateien.zip")
+        files = zipfile.ZipFile(io.BytesIO(r.content))
+        row = _sheet_row(read("druck"), closed.client_id)
+        assert 'class="box"' in row and "entfällt" not in row, row

@@ -23,12 +23,16 @@ from hausbesuch.store import OutcomeRow, Store
 __all__ = ["closed_cases", "gone_of", "gone_stops", "outcomes_of_stops"]
 
 
-def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop]) -> dict[str, str]:
+def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
+                 by: date | None = None) -> dict[str, str]:
     """Per case id of ``stops`` whose case is no longer ``offen`` now (closed or put in
     Klärung since the plan, or reached at another visit): why its visit does not take
     place, without the case id („Fall „abgeschlossen“ seit 03.12.2026.“). The phone
     shows such a stop as called off (:func:`gone_of`);
-    :func:`hausbesuch.web.casework_api.record_outcome` refuses outcomes for it."""
+    :func:`hausbesuch.web.casework_api.record_outcome` refuses outcomes for it.
+    ``by`` (the team-day): only cases closed on that day or before it (review 22 #8: the
+    sheet of a day gone by, written again, called off a visit whose case was closed
+    weeks later)."""
     from hausbesuch.letters import status_label
     from hausbesuch.store import ClientRow
 
@@ -40,6 +44,8 @@ def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop]) -> dict[
                     select(ClientRow.client_id, ClientRow.status, ClientRow.status_since)
                     .where(ClientRow.city == city, ClientRow.client_id.in_(ids[k:k + 400]),
                            ClientRow.status != "offen")):
+                if by is not None and since is not None and since.date() > by:
+                    continue  # closed after that day: the visit was due then
                 when = f" seit {since:%d.%m.%Y}" if since is not None else ""
                 out[cid] = f"Fall „{status_label(status)}“{when}."
     return out
@@ -91,7 +97,7 @@ def gone_of(stops: Sequence[PlannedStop], closed: Mapping[str, str],
 
 def gone_stops(store: Store, city: str, route: TeamDayRoute) -> dict[int, str]:
     """:func:`gone_of` for one team-day of a stored plan, read from the store now."""
-    closed = closed_cases(store, city, route.stops)
+    closed = closed_cases(store, city, route.stops, by=route.day)
     if not closed:
         return {}
     return gone_of(route.stops, closed, outcomes_of_stops(store, city, route.day, route.stops))

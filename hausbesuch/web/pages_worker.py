@@ -140,7 +140,7 @@ def worker_page(request: Request, token: str) -> Response:
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     # a case closed (or put in Klärung, or reached) since the plan: its visit is off (as
     # on the printed sheet and the route page of the plan's files: gone_of, one rule)
-    closed = casework_api.closed_cases(web.store, link.city, route.stops)
+    closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
     data = _common(route, settings, RouteLinks(), chances,
                    route_geocodes(web.store, plan_id, route),
                    casework_api.gone_of(route.stops, closed, recorded))
