@@ -243,6 +243,11 @@ DETAIL_LABELS: dict[str, str] = {
     "geleert": "gelöscht",
     "anmeldeversuche": "Anmeldeversuche", "auftraege": "Aufträge",
     "without_teams": "Team abgemeldet", "with_teams": "Team wieder eingeplant",
+    # a corrected outcome (Casework.correct_outcome)
+    "ergebnis_alt": "Ergebnis vorher", "ergebnis_neu": "Ergebnis jetzt",
+    "uhrzeit_alt": "Uhrzeit vorher", "uhrzeit_neu": "Uhrzeit jetzt",
+    "termin_alt": "Termin vorher", "termin_neu": "Termin jetzt",
+    "notiz_geaendert": "Notiz geändert",
 }
 
 
@@ -293,7 +298,9 @@ def _value_labels() -> dict[str, dict[str, str]]:
     from hausbesuch.casework.rules import RESULT_LABELS, STATUS_LABELS
 
     statuses = {code: text.split(" (")[0] for code, text in STATUS_LABELS.items()}
-    return {**VALUE_LABELS, "ergebnis": RESULT_LABELS, "von": statuses, "nach": statuses}
+    return {**VALUE_LABELS, "ergebnis": RESULT_LABELS, "ergebnis_alt": RESULT_LABELS,
+            "ergebnis_neu": RESULT_LABELS, "von": statuses, "nach": statuses,
+            "grund": {**VALUE_LABELS["grund"], "ergebnis_berichtigt": "Ergebnis berichtigt"}}
 
 
 def _detail_value(value: Any) -> str:

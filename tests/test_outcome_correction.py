@@ -68,6 +68,15 @@ def test_a_verzogen_corrected_to_nicht_angetroffen_reopens_the_case(
         assert "Briefkasten" not in json.dumps(rows, default=str)
         changes = store.audit_rows(client_id=stop.client_id, action="status_geaendert")
         assert "ergebnis_berichtigt" in json.dumps(changes[-1], default=str)
+        # the audit view says it in German words, not codes (review 22 #6)
+        from hausbesuch.auditlog import describe
+
+        said = describe(details)
+        assert "Ergebnis vorher: verzogen" in said and "nicht_angetroffen" not in said, said
+        assert "Notiz geändert: nein" in said, said
+        last = changes[-1]["details"]
+        last = json.loads(last) if isinstance(last, str) else last
+        assert "Ergebnis berichtigt" in describe(last), describe(last)
         # the same again: nothing written, nothing audited
         again = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day,
                                    time_min=545)

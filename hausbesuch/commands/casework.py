@@ -552,10 +552,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 now = RESULT_LABELS[fix.new_result] + (
                     f" um {format_clock(fix.new_time)} Uhr" if fix.new_time is not None else "")
                 typer.echo(f"Ergebnis von {known} am {at} berichtigt: „{was}“ → „{now}“.")
+                from hausbesuch.letters import status_label
+
                 if fix.status_kept:
-                    typer.echo(f"Der von Hand gesetzte Status „{fix.status_after}“ bleibt.")
+                    typer.echo("Der von Hand gesetzte Status "
+                               f"„{status_label(fix.status_after)}“ bleibt.")
                 elif fix.status_after != fix.status_before:
-                    typer.echo(f"Status: „{fix.status_before}“ → „{fix.status_after}“.")
+                    typer.echo(f"Status: „{status_label(fix.status_before)}“ → "
+                               f"„{status_label(fix.status_after)}“.")
             elif outcome is not None:
                 day, minute = cw.rectify_outcome_note(known, when, new)
                 from hausbesuch.fields import format_clock
