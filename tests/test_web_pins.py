@@ -317,11 +317,26 @@ def test_an_open_case_in_no_plan_can_be_pinned_into_the_week(site: Site,  # noqa
         assert audit["actor"] == "kora" and audit["plan_id"] == plan.id
         page = html.unescape(kora.get(r.headers["location"]).text)
         assert "NEU901 ist festgelegt; „Neu planen“ übernimmt es." in page
-        assert "<tr><td>NEU901</td>" in page  # among the pins, with „Aufheben“
+        assert '<td role="cell" data-label="Festgelegt">NEU901</td>' in page  # among the
+        # pins, with „Aufheben“
         r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
                       data={"csrf_token": csrf, "kundennummer": "NEU901"})
         assert r.status_code == 303, html.unescape(r.text)[-2000:]
         assert _pin_of(site, "NEU901") == (None, None, None, None)
+        # an appointment agreed with the client is not replaced in passing (review 22 #9)
+        with site.store.session() as s:
+            s.execute(update(ClientRow).where(ClientRow.city == CITY,
+                                              ClientRow.client_id == "NEU901")
+                      .values(pin_day=target[1], pin_time_min=600, pin_source="termin"))
+        r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+            "csrf_token": csrf, "kundennummer": "NEU901", "ziel": ziel})
+        assert r.status_code == 400, html.unescape(r.text)[-2000:]
+        assert (f"Für NEU901 ist ein Termin am {target[1]:%d.%m.%Y} um 10:00 Uhr vereinbart"
+                in html.unescape(r.text))
+        assert _pin_of(site, "NEU901") == (None, target[1], 600, "termin")
+        r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
+                      data={"csrf_token": csrf, "kundennummer": "NEU901"})
+        assert r.status_code == 303 and _pin_of(site, "NEU901") == (None, None, None, None)
         # closed: refused as before (no re-plan takes it up)
         with site.store.session() as s:
             s.execute(update(ClientRow).where(ClientRow.city == CITY,

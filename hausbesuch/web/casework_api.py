@@ -87,6 +87,17 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
             raise LookupError(client_id)
         if row.status != "offen":
             return row.status
+        if row.pin_source == "termin" and (row.pin_day, row.pin_time_min) != (day, minutes):
+            # an appointment agreed with the client is not replaced in passing (review 22
+            # #9: the pin form, which now takes cases from outside the plan too, dropped it
+            # without a word); taking it back first is the deliberate way
+            from hausbesuch.fields import format_clock
+
+            when = (f"{row.pin_day:%d.%m.%Y}" + (f" um {format_clock(row.pin_time_min)} Uhr"
+                                                 if row.pin_time_min is not None else ""))
+            raise UserError(f"Für {row.client_id} ist ein Termin am {when} vereinbart. Hat "
+                            "er sich geändert, bitte erst die Festlegung des Termins "
+                            "aufheben, dann neu festlegen.")
         row.pin_team, row.pin_day, row.pin_time_min = team, day, minutes
         row.pin_source = "web"
         store.audit(actor, "visit_pinned", city=city, client_id=client_id, plan_id=plan_id,
