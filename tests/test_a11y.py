@@ -113,11 +113,13 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         stop1.locator("button[value=termin_vereinbart]").click()
         assert "Gespeichert: Termin vereinbart" in page.inner_text(state1) or \
             "Übermittelt" in page.inner_text(state1)
+        # (once sent, the form moves behind „Ergebnis ändern“: its fields are read after
+        # that move, not while it happens - the tree lookup lost the moved node in CI)
+        _wait_state(page, 1, "Übermittelt: Termin vereinbart")
         for field in ("termin_datum", "termin_zeit"):
             node = ax_node(page, f"{_by_id(stop1.get_attribute('id'))} input[name={field}]")
             assert node.get("invalid") in (None, "false"), (field, node)
             assert not node.get("describedby") and not node.get("description"), (field, node)
-        _wait_state(page, 1, "Übermittelt: Termin vereinbart")
         assert ax_node(page, state1)["live"] == "polite"
 
         # stored: the form is behind „Ergebnis ändern“ (QA 22), opened to tap again
