@@ -2542,7 +2542,8 @@ def test_a_replan_takes_up_open_cases_imported_since_but_none_another_plan_has(
     listed = {u.client_id: u.reason for u in v2.unassigned}
     assert {f"T{i}" for i in range(6)} <= stops  # the plan's own visits stay
     assert {"N1", "N2"} <= stops | set(listed), (stops, listed)
-    note = "2 offene Fälle seit dem Plan aufgenommen (N1, N2)."
+    note = ("2 offene Fälle seit dem Plan aufgenommen (N1, N2): eingeplant oder mit Grund "
+            "als nicht eingeplant aufgeführt.")
     assert note in v2.warnings, v2.warnings
     assert note in out
     assert "N3" not in stops and "N4" not in stops  # another plan's, and closed

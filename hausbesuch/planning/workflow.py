@@ -191,7 +191,10 @@ def _taken_up_note(ids: Sequence[str]) -> list[str]:
     n = len(ids)
     shown = ", ".join(ids[:10]) + (" …" if n > 10 else "")
     what = "offener Fall" if n == 1 else "offene Fälle"
-    return [f"{n} {what} seit dem Plan aufgenommen ({shown})."]
+    # (taken up as candidates: planned, or listed as not planned with the reason; review
+    # 22 #13: the note alone read as "planned")
+    return [f"{n} {what} seit dem Plan aufgenommen ({shown}): eingeplant oder mit Grund "
+            "als nicht eingeplant aufgeführt."]
 
 
 def _status_reason(st: CaseState) -> str:
