@@ -2546,6 +2546,7 @@ def test_a_replan_takes_up_open_cases_imported_since_but_none_another_plan_has(
             "als nicht eingeplant aufgeführt.")
     assert note in v2.warnings, v2.warnings
     assert note in out
+    assert "aus der Liste" not in out, out  # (no list was given to the re-plan)
     assert "N3" not in stops and "N4" not in stops  # another plan's, and closed
     assert sum(cid == "N3" for cid, _ in geplant) == 1  # no double booking
     assert audited == {"N1", "N2"} & stops  # each new visit audited, as a re-plan does

@@ -1298,15 +1298,17 @@ def _replan(
     fresh_geo: dict[str, Geocode] = {}
     fresh_rejected: dict[str, Rejected] = {}
     for st in sorted(pool, key=lambda x: x.client.id):
-        gone = _erased_rejection(st, row_old.get(st.client.id, st.client.row))
+        # (a case taken up as new is no row of a list given to this re-plan: the summary
+        # said „6 Fälle (1 aus der Liste)“)
+        row_old.setdefault(st.client.id, 0 if st.client.id in new_ids else st.client.row)
+        gone = _erased_rejection(st, row_old[st.client.id])
         if gone is not None:  # reopened after its data were erased (the old plan's rounded
             fresh_rejected[st.client.id] = gone  # point is no door to ring at)
             fresh_clients[st.client.id] = replace(st.client, row=gone.row)
             fresh_geo[st.client.id] = _erased_geocode(st.client.id)
             continue
         loc = located[st.client.id]
-        c = _as_corrected(replace(st.client, row=row_old.get(st.client.id, st.client.row)),
-                          loc)
+        c = _as_corrected(replace(st.client, row=row_old[st.client.id]), loc)
         # the old plan's point only for the address it was found for (a client who moved
         # to an address not found is rejected, not visited at the old door)
         same = old_address.get(c.id) == c.address
