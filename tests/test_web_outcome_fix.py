@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
+from datetime import time as dtime
 from pathlib import Path
 
 import httpx
@@ -59,6 +61,10 @@ def test_a_wrong_outcome_is_corrected_on_the_case_page(
     stops = _stops(site)
     stop = stops[len(stops) // 2]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
+    # late on the visit day, whatever the real time: 22:30 is refused for the working
+    # hours, not as a time still ahead (which it is before 22:25 real time)
+    monkeypatch.setattr(clock, "now_on_today", lambda: datetime.combine(
+        stop.start.date(), dtime(23, 50)))
     _phone_outcome(site, stop, "verzogen")
     assert _status(site, stop.client_id) == "in_klaerung"
     url = f"/faelle/{stop.client_id}?stadt={CITY}"
