@@ -205,3 +205,99 @@ def test_an_outcome_of_a_visit_still_to_come_today_is_refused(
         cw.enter_outcome(stop.client_id, visit[0], "nicht_angetroffen", time_min=9 * 60 + 3)
         with pytest.raises(CaseworkError, match="14:00 liegt in der Zukunft"):
             cw.correct_outcome(stop.client_id, None, when=day, time_min=14 * 60)
+
+
+def _later_visit(store: Store, stop, day) -> None:  # noqa: ANN001
+    """A second visit of the stop's case on ``day`` (as a later plan stores one)."""
+    from hausbesuch.store import CaseVisitRow
+
+    t = datetime.combine(day, datetime.min.time())
+    with store.session() as s:
+        s.add(CaseVisitRow(visit_id=f"spaeter-{stop.client_id}", city="Bad Hersfeld",
+                           client_id=stop.client_id, try_no=2, plan_id="20261211-080000-spaet0",
+                           team_id="team-1", day=day, start_at=t.replace(hour=10),
+                           end_at=t.replace(hour=10, minute=30), status="geplant",
+                           created_at=t, updated_at=t))
+
+
+def _early(stops):  # noqa: ANN001, ANN202
+    """Stops of the first three days, so that a second visit fits into the week."""
+    return [st for st in stops if st.start.date() <= START + timedelta(days=2)]
+
+
+def test_a_status_by_hand_changed_again_by_a_later_outcome_is_derived_anew(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    """Review 22 #5: the status was set by hand after o1, then a later outcome o2 changed
+    it. Correcting o1 must not say „der von Hand gesetzte Status bleibt“: the status is
+    o2's, and the outcomes (on the status set by hand) decide it again."""
+    db, plan, stops = _copy_of(planned, tmp_path, "hand-dann-ergebnis.sqlite")
+    stop = _early(stops)[0]
+    day = stop.start.date()
+    with Store.open(db) as store:
+        cw = _cw(store)
+        cw.record_outcome(stop.client_id, day, "nicht angetroffen", source="web",
+                          idempotency_key="h1")
+        cw.set_status(stop.client_id, "in_klaerung", "Adresse prüfen")
+        _later_visit(store, stop, START + timedelta(days=4))
+        cw.record_outcome(stop.client_id, START + timedelta(days=4), "angetroffen",
+                          source="web", idempotency_key="h2")
+        assert _status(store, stop.client_id)[0] == "erreicht"  # by o2
+        fix = cw.correct_outcome(stop.client_id, "nachricht hinterlassen", when=day)
+        assert fix.changed and not fix.status_kept
+        assert (fix.status_before, fix.status_after) == ("erreicht", "erreicht")
+        # a status set by hand after o2 is the last change again: it stays
+        cw.set_status(stop.client_id, "abgeschlossen", "erledigt")
+        fix = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day)
+        assert fix.status_kept and fix.status_after == "abgeschlossen"
+
+
+def test_a_later_failed_try_does_not_reopen_a_case_put_in_klaerung_by_an_outcome(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    """The status is derived as the outcomes derived it when recorded: „verzogen“ put the
+    case in Klärung and the later failed try left it there. Correcting the later try's
+    time must not re-open the case (before: derived from „offen“ at once)."""
+    db, plan, stops = _copy_of(planned, tmp_path, "verzogen-dann-versuch.sqlite")
+    stop = _early(stops)[1]
+    day = stop.start.date()
+    later = START + timedelta(days=4)
+    with Store.open(db) as store:
+        cw = _cw(store)
+        cw.record_outcome(stop.client_id, day, "verzogen", source="web", idempotency_key="v1")
+        _later_visit(store, stop, later)
+        cw.record_outcome(stop.client_id, later, "nicht angetroffen", source="web",
+                          idempotency_key="v2")
+        assert _status(store, stop.client_id)[0] == "in_klaerung"
+        fix = cw.correct_outcome(stop.client_id, None, when=later, time_min=10 * 60 + 40)
+        assert fix.changed and not fix.status_kept
+        assert fix.status_after == "in_klaerung" == _status(store, stop.client_id)[0]
+        # the „verzogen“ corrected to a failed try: the outcomes re-open the case
+        fix = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day)
+        assert (fix.status_before, fix.status_after) == ("in_klaerung", "offen")
+
+
+def test_a_corrected_appointment_moves_its_pin_under_a_status_kept(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    """Review 22 #5: the status set by hand after „Termin vereinbart“ stays, but the pin
+    follows the corrected appointment (before: it stayed on the old one)."""
+    db, plan, stops = _copy_of(planned, tmp_path, "termin-hand.sqlite")
+    stop = _early(stops)[2]
+    day = stop.start.date()
+    first = datetime.combine(START + timedelta(days=8), datetime.min.time()).replace(hour=10)
+    moved = datetime.combine(START + timedelta(days=9), datetime.min.time()).replace(hour=11)
+    with Store.open(db) as store:
+        cw = _cw(store)
+        cw.record_outcome(stop.client_id, day, "termin vereinbart", appointment=first,
+                          source="web", idempotency_key="t1")
+        cw.set_status(stop.client_id, "in_klaerung", "Termin mit Träger abstimmen")
+        fix = cw.correct_outcome(stop.client_id, None, when=day, appointment=moved)
+        assert fix.changed and fix.status_kept and fix.status_after == "in_klaerung"
+        with store.session() as s:
+            row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": stop.client_id})
+            assert (row.pin_source, row.pin_day, row.pin_time_min) == (
+                "termin", moved.date(), 11 * 60)
+        # corrected to a result without appointment: the pin goes, the status stays
+        fix = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day)
+        assert fix.status_kept
+        with store.session() as s:
+            row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": stop.client_id})
+            assert (row.pin_source, row.pin_day, row.status) == (None, None, "in_klaerung")

@@ -366,7 +366,7 @@ class OutcomeCorrection:
     status_after: str
     #: False: the outcome already said this (nothing written, nothing audited)
     changed: bool = True
-    #: a status set by hand after the outcome was recorded stayed
+    #: a status set by hand after the outcome was recorded, and not changed since, stayed
     status_kept: bool = False
 
 
@@ -447,6 +447,12 @@ def closed_case_text(client_id: str, status: str, since: datetime | None) -> str
 VISIT_TIME_AHEAD_MIN = 5
 
 
+def _as_past(o: OutcomeRow) -> PastOutcome:
+    """A stored outcome as the rules read it."""
+    return PastOutcome(day=o.day, result=o.result, time_min=o.time_min,
+                       appointment_at=o.appointment_at)
+
+
 def _not_ahead(day: date, time_min: int | None) -> None:
     """Refuse a visit's time that lies ahead of now on today's date (review 22 #10: the
     coordination could enter the outcome of a visit still to come today; the phone refuses
@@ -519,9 +525,7 @@ class Casework:
             q = q.where(OutcomeRow.client_id.in_(list(ids)))
         out: dict[str, list[PastOutcome]] = {}
         for o in s.scalars(q.order_by(OutcomeRow.id)):
-            out.setdefault(o.client_id, []).append(
-                PastOutcome(day=o.day, result=o.result, time_min=o.time_min,
-                            appointment_at=o.appointment_at))
+            out.setdefault(o.client_id, []).append(_as_past(o))
         return out
 
     def states(self, ids: Sequence[str] | None = None) -> list[CaseState]:
@@ -1654,15 +1658,18 @@ class Casework:
         new result, time and appointment (never the note's text).
 
         The case's status follows the corrected outcomes when the outcomes set it: the
-        status is derived anew (:func:`~hausbesuch.casework.rules.directive`) from the
-        status the case had before them (the last status set by hand before the corrected
-        outcome was recorded, else ``offen``), so a „verzogen“ corrected to „nicht
-        angetroffen“ re-opens the case the „verzogen“ put in Klärung, and a third failed
-        try corrected to „angetroffen“ makes it ``erreicht``. A status set by hand after
-        the corrected outcome was recorded stays (the coordination decided it knowing the
-        outcome; :attr:`OutcomeCorrection.status_kept`). An erased case keeps its status
-        and takes no note. A pin of an appointment agreed at the corrected outcome goes
-        with it; a new appointment pins the case as a recorded one does."""
+        status is derived anew (:func:`~hausbesuch.casework.rules.directive`) as the
+        outcomes derived it when they were recorded, from the last status set by hand
+        (else ``offen``; :meth:`_status_after_correction`), so a „verzogen“ corrected to
+        „nicht angetroffen“ re-opens the case the „verzogen“ put in Klärung, and a third
+        failed try corrected to „angetroffen“ makes it ``erreicht``. A status set by hand
+        after the corrected outcome was recorded stays while it is the case's last status
+        change (the coordination decided it knowing the outcome;
+        :attr:`OutcomeCorrection.status_kept`); once a later outcome changed it, the
+        outcomes decide again. An erased case keeps its status and takes no note. A pin
+        of an appointment agreed at the corrected outcome goes with it, and a new
+        appointment pins the case as a recorded one does, whether the status stays or
+        not."""
         from hausbesuch.fields import format_clock
 
         try:
@@ -1761,35 +1768,39 @@ class Casework:
     def _status_after_correction(self, s: Session, row: ClientRow, o: OutcomeRow,
                                  old_appointment: datetime | None, now: datetime) -> bool:
         """Derive the case's status and appointment pin anew after ``o`` was corrected
-        (:meth:`correct_outcome`); False when a status set by hand after ``o`` was
-        recorded stays. A status change by the outcomes is the one stored at the moment
-        an outcome was recorded, or one whose reason starts with
-        :data:`CORRECTED_PREFIX`; any other is by hand."""
-        recorded = set(s.scalars(select(OutcomeRow.recorded_at).where(
-            OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id)))
+        (:meth:`correct_outcome`); False when the status stays because it was set by hand
+        after ``o`` was recorded and nothing changed it since (the case's last status
+        change is that one). The pin follows the corrected outcomes either way.
+
+        A status change by the outcomes is the one stored at the moment an outcome was
+        recorded, or one whose reason starts with :data:`CORRECTED_PREFIX`; any other is
+        by hand. The status is derived as the outcomes derived it when they were recorded
+        (:meth:`_apply_outcomes`, each on the status it found): from the last status set
+        by hand (else the first status), stepping through the outcomes recorded after it
+        in the order they were recorded, each step seeing the outcomes recorded up to it
+        with their corrected values."""
+        rows = list(s.scalars(select(OutcomeRow).where(
+            OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id)
+            .order_by(OutcomeRow.recorded_at, OutcomeRow.id)))
+        recorded = {r.recorded_at for r in rows}
         history = list(s.scalars(select(StatusHistoryRow).where(
             StatusHistoryRow.city == self.city, StatusHistoryRow.client_id == row.client_id)
             .order_by(StatusHistoryRow.changed_at, StatusHistoryRow.id)))
         by_hand = [h for h in history if h.changed_at not in recorded
                    and not (h.reason or "").startswith(CORRECTED_PREFIX)]
-        if by_hand and by_hand[-1].changed_at >= o.recorded_at:
+        if by_hand and by_hand[-1] is history[-1] and by_hand[-1].changed_at >= o.recorded_at:
+            self._apply_outcomes(s, row, now, old_appointment=old_appointment,
+                                 keep_status=True)
             return False
-        base = by_hand[-1].status if by_hand else row.status if not history else "offen"
-        outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])
-        d = directive(outcomes, status=base, **self.rules_kwargs())
-        if not self._set_status(s, row, d.status, CORRECTED_PREFIX + d.reason, now,
-                                code="ergebnis_berichtigt") and d.by_outcomes:
-            row.status_reason = CORRECTED_PREFIX + d.reason
-        last = max(outcomes, key=lambda x: (x.day, x.time_min or 0))
-        from_this = (row.pin_source == "termin" and old_appointment is not None
-                     and row.pin_day == old_appointment.date()
-                     and row.pin_time_min == old_appointment.hour * 60 + old_appointment.minute)
-        if d.appointment is not None:
-            row.pin_team, row.pin_source = None, "termin"
-            row.pin_day = d.appointment.date()
-            row.pin_time_min = d.appointment.hour * 60 + d.appointment.minute
-        elif from_this or (row.pin_day is not None and row.pin_day <= last.day):
-            row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+        status = by_hand[-1].status if by_hand else row.status if not history else "offen"
+        since = by_hand[-1].changed_at if by_hand else None
+        steps = [r for r in rows if since is None or r.recorded_at > since]
+        kw = self.rules_kwargs()
+        for step in steps[:-1]:  # the last step is _apply_outcomes's
+            upto = rows[:rows.index(step) + 1]
+            status = directive([_as_past(r) for r in upto], status=status, **kw).status
+        self._apply_outcomes(s, row, now, status=status, old_appointment=old_appointment,
+                             corrected=True)
         return True
 
     @staticmethod
@@ -1863,16 +1874,36 @@ class Casework:
                 "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
                 "Termin eintragen.", field="termin")
 
-    def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime) -> Directive:
+    def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime, *,
+                        status: str | None = None, old_appointment: datetime | None = None,
+                        corrected: bool = False, keep_status: bool = False) -> Directive:
+        """Set the case's status and appointment pin from its outcomes: the status
+        :func:`~hausbesuch.casework.rules.directive` derives from them on ``status`` (the
+        status the outcomes find; default the current one, as for an outcome just
+        recorded), unless ``keep_status``; the pin of the appointment the last outcome
+        agreed, and none once the last outcome's day reached the pin's day.
+
+        ``corrected`` (:meth:`correct_outcome`): the status change says so (reason
+        :data:`CORRECTED_PREFIX`, audit code ``ergebnis_berichtigt``), and a pin of the
+        corrected outcome's ``old_appointment`` goes when no outcome agrees it now."""
         outcomes = self._outcomes_of(s, [row.client_id]).get(row.client_id, [])
-        d = directive(outcomes, status=row.status, **self.rules_kwargs())
-        self._set_status(s, row, d.status, d.reason, now)
+        d = directive(outcomes, status=row.status if status is None else status,
+                      **self.rules_kwargs())
+        if not keep_status:
+            reason = CORRECTED_PREFIX + d.reason if corrected else d.reason
+            if not self._set_status(s, row, d.status, reason, now,
+                                    code="ergebnis_berichtigt" if corrected else None) \
+                    and corrected and d.by_outcomes:
+                row.status_reason = reason
         last = max(outcomes, key=lambda o: (o.day, o.time_min or 0))
+        from_this = (row.pin_source == "termin" and old_appointment is not None
+                     and row.pin_day == old_appointment.date()
+                     and row.pin_time_min == old_appointment.hour * 60 + old_appointment.minute)
         if d.appointment is not None:
             row.pin_team, row.pin_source = None, "termin"
             row.pin_day = d.appointment.date()
             row.pin_time_min = d.appointment.hour * 60 + d.appointment.minute
-        elif row.pin_day is not None and row.pin_day <= last.day:
+        elif from_this or (row.pin_day is not None and row.pin_day <= last.day):
             row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
         return d
 
