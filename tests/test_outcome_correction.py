@@ -301,3 +301,47 @@ def test_a_corrected_appointment_moves_its_pin_under_a_status_kept(
         with store.session() as s:
             row = s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": stop.client_id})
             assert (row.pin_source, row.pin_day, row.status) == (None, None, "in_klaerung")
+
+
+def test_a_visit_still_planned_at_the_old_appointment_is_named(
+        planned, tmp_path, after_week) -> None:  # noqa: F811
+    """Review 22 #4: a corrected appointment moves the pin, but a stored plan's visit at
+    the old appointment stays on its route. The correction names it (service and
+    ``hausbesuch rectify``), and says nothing when no plan holds one."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+    from hausbesuch.store import CaseVisitRow
+
+    db, plan, stops = _copy_of(planned, tmp_path, "alter-termin.sqlite")
+    stop = _early(stops)[3]
+    day = stop.start.date()
+    first = datetime.combine(START + timedelta(days=8), datetime.min.time()).replace(hour=10)
+    moved = datetime.combine(START + timedelta(days=9), datetime.min.time()).replace(hour=11)
+    with Store.open(db) as store:
+        cw = _cw(store)
+        cw.record_outcome(stop.client_id, day, "termin vereinbart", appointment=first,
+                          source="web", idempotency_key="a1")
+        fix = cw.correct_outcome(stop.client_id, None, when=day, appointment=moved)
+        assert fix.changed and fix.old_visits == [] and fix.old_visit_notes() == []
+        with store.session() as s:  # a later plan holds the visit at the appointment
+            s.add(CaseVisitRow(visit_id="termin-1", city="Bad Hersfeld",
+                               client_id=stop.client_id, try_no=2,
+                               plan_id="20261214-080000-termin", team_id="team-1",
+                               day=moved.date(), start_at=moved,
+                               end_at=moved + timedelta(minutes=30), status="geplant",
+                               pinned=True, created_at=moved, updated_at=moved))
+    runner = CliRunner()
+    res = runner.invoke(app, ["rectify", stop.client_id, "--outcome", f"{day:%d.%m.%Y}",
+                              "--appointment", f"{first:%d.%m.%Y %H:%M}", "--city",
+                              "bad-hersfeld", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert (f"Der Besuch zum alten Termin am {moved:%d.%m.%Y} um 11:00 Uhr steht noch in "
+            "Plan 20261214-080000-termin: bitte neu planen.") in res.output, res.output
+    with Store.open(db) as store:
+        cw = _cw(store)
+        assert cw.still_planned(stop.client_id, ["termin-1"])[0][2] == \
+            "20261214-080000-termin"
+        # the plan's visit is not at the appointment corrected now: nothing to name
+        fix = cw.correct_outcome(stop.client_id, "nicht angetroffen", when=day)
+        assert fix.changed and fix.old_visits == []

@@ -183,3 +183,66 @@ def test_the_phone_says_where_the_coordination_corrects_it(site: Site) -> None: 
     assert ("Ein gespeichertes Ergebnis ändert nur die Koordination: die Korrektur bitte "
             "dort melden; sie berichtigt es auf der Seite des Falls.") in js.replace(
         '" +\n    "', "")
+
+
+@pytest.mark.browser
+def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Review 22 #4: the coordination moves an agreed appointment on the case page; a
+    stored plan still holds the visit at the old one. The confirmation says so, in
+    Chromium at 390 px (the page reads the visit from the store; the link names its id)."""
+    from datetime import datetime, timedelta
+
+    from playwright.sync_api import sync_playwright
+
+    from hausbesuch.store import CaseVisitRow
+    from hausbesuch.web import casework_api
+    from tests.browser import launch, phone_page
+
+    stops = _stops(site)
+    stop = stops[len(stops) // 2 + 4]
+    day = stop.start.date()
+    monkeypatch.setenv(clock.ENV, (day + timedelta(days=1)).isoformat())
+    profile = site.app.state.web.profile(CITY)
+    cal = casework_api.casework(site.store, profile, "link:test").calendar
+    first = datetime.combine(cal.add_working_days(day, 3), datetime.min.time()).replace(
+        hour=10)
+    moved = datetime.combine(cal.add_working_days(day, 4), datetime.min.time()).replace(
+        hour=11)
+    casework_api.record_outcome(site.store, profile, "link:test", stop.client_id, day,
+                                "termin_vereinbart", time_min=10 * 60, appointment=first,
+                                note=None, idempotency_key=f"alt-{stop.client_id}")
+    with site.store.session() as s:  # the re-plan put the visit at the appointment
+        s.add(CaseVisitRow(visit_id=f"termin-{stop.client_id}", city=CITY,
+                           client_id=stop.client_id, try_no=2, plan_id="20991231-080000-t",
+                           team_id="team-1", day=first.date(), start_at=first,
+                           end_at=first + timedelta(minutes=30), status="geplant",
+                           pinned=True, created_at=first, updated_at=first))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page, _rec = phone_page(browser)
+            page.goto(site.url + "/anmelden")
+            page.fill("input[name=name]", "kora")
+            page.fill("input[name=passwort]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/plaene")
+            page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
+            page.click("text=Ergebnis berichtigen")
+            form = page.locator("form[action='/fall-ergebnis']").first
+            form.locator("input[name=termin]").fill(f"{moved:%Y-%m-%dT%H:%M}")
+            form.locator("button[type=submit]").click()
+            page.wait_for_url("**ergebnis=berichtigt**")
+            body = page.inner_text("body")
+            assert (f"Der Besuch zum alten Termin am {first:%d.%m.%Y} um 10:00 Uhr steht "
+                    "noch in Plan 20991231-080000-t: bitte neu planen.") in body, body[:1500]
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path=str(SHOTS / "statuskorr-alter-termin.png"), full_page=True)
+        finally:
+            browser.close()
+    from hausbesuch.store import ClientRow
+
+    with site.store.session() as s:
+        row = s.get(ClientRow, {"city": CITY, "client_id": stop.client_id})
+        assert (row.pin_day, row.pin_time_min) == (moved.date(), 11 * 60)

@@ -368,6 +368,20 @@ class OutcomeCorrection:
     changed: bool = True
     #: a status set by hand after the outcome was recorded, and not changed since, stayed
     status_kept: bool = False
+    #: stored plans' visits still planned at the outcome's old appointment, which the
+    #: outcome no longer agrees: (visit id, planned start, plan id); the plan keeps
+    #: sending the team there until a re-plan (review 22 #4)
+    old_visits: list[tuple[str, datetime, str]] = field(default_factory=list)
+
+    def old_visit_notes(self) -> list[str]:
+        """German: one sentence per :attr:`old_visits` (:func:`old_visit_note`)."""
+        return [old_visit_note(at, plan) for _vid, at, plan in self.old_visits]
+
+
+def old_visit_note(at: datetime, plan_id: str) -> str:
+    """German: a plan still holds a visit at an appointment that no longer stands."""
+    return (f"Der Besuch zum alten Termin am {at:%d.%m.%Y} um {at:%H:%M} Uhr steht noch in "
+            f"Plan {plan_id}: bitte neu planen.")
 
 
 def field_reason(name: str, reason: str) -> str:
@@ -1763,7 +1777,33 @@ class Casework:
             if not erased:
                 fix.status_kept = not self._status_after_correction(s, row, o, old[2], now)
                 fix.status_after = row.status
+            if old[2] is not None and new[2] != old[2]:
+                fix.old_visits = self._visits_at(s, cid, old[2])
             return fix
+
+    def _visits_at(self, s: Session, client_id: str, at: datetime
+                   ) -> list[tuple[str, datetime, str]]:
+        """Stored plans' visits of the case still planned on ``at``'s day (a visit of an
+        agreed appointment is pinned to its day and time): (visit id, start, plan id)."""
+        return [(v.visit_id, v.start_at, v.plan_id or "?") for v in s.scalars(
+            select(CaseVisitRow).where(
+                CaseVisitRow.city == self.city, CaseVisitRow.client_id == client_id,
+                CaseVisitRow.status == "geplant", CaseVisitRow.day == at.date())
+            .order_by(CaseVisitRow.start_at))]
+
+    def still_planned(self, client_id: str, visit_ids: Sequence[str]
+                      ) -> list[tuple[str, datetime, str]]:
+        """Of these visits of the case, those a stored plan still holds as planned
+        (``geplant``): (visit id, start, plan id). For the confirmation after a corrected
+        appointment (:attr:`OutcomeCorrection.old_visits`), read when the page is shown."""
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            return [(v.visit_id, v.start_at, v.plan_id or "?") for v in s.scalars(
+                select(CaseVisitRow).where(
+                    CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
+                    CaseVisitRow.status == "geplant",
+                    CaseVisitRow.visit_id.in_(list(visit_ids)[:20]))
+                .order_by(CaseVisitRow.start_at))]
 
     def _status_after_correction(self, s: Session, row: ClientRow, o: OutcomeRow,
                                  old_appointment: datetime | None, now: datetime) -> bool:

@@ -455,7 +455,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         result: Annotated[str | None, typer.Option(
             "--result", metavar="ERGEBNIS",
             help="Mit --outcome: das Ergebnis selbst berichtigen (z. B. „angetroffen“); "
-                 "der Status des Falls folgt ihm, außer er wurde danach von Hand gesetzt.",
+                 "der Status des Falls folgt ihm, außer er wurde danach von Hand gesetzt "
+                 "und seither nicht geändert.",
             show_default=False)] = None,
         time: Annotated[str | None, typer.Option(
             "--time", metavar="HH:MM",
@@ -560,6 +561,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 elif fix.status_after != fix.status_before:
                     typer.echo(f"Status: „{status_label(fix.status_before)}“ → "
                                f"„{status_label(fix.status_after)}“.")
+                for line in fix.old_visit_notes():  # review 22 #4
+                    typer.echo(line)
             elif outcome is not None:
                 day, minute = cw.rectify_outcome_note(known, when, new)
                 from hausbesuch.fields import format_clock

@@ -374,6 +374,17 @@ def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
                               time_min=time_min, appointment=appointment, note=note)
 
 
+def old_visit_notes(store: Store, profile: Profile, actor: str, client_id: str,
+                    visit_ids: list[str]) -> list[str]:
+    """German notes for those of ``visit_ids`` (the case's visits at an appointment its
+    corrected outcome no longer agrees) that a stored plan still holds as planned."""
+    from hausbesuch.casework.service import old_visit_note
+
+    cw = casework(store, profile, actor)
+    return [old_visit_note(at, plan) for _vid, at, plan in cw.still_planned(client_id,
+                                                                            visit_ids)]
+
+
 def enter_outcome(store: Store, profile: Profile, actor: str, client_id: str,
                   visit_id: str, result: str, *, time_min: int,
                   appointment: datetime | None, note: str | None) -> bool:

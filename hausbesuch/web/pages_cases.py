@@ -98,6 +98,10 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
     outcome_done = OUTCOME_SAVED.get(request.query_params.get("ergebnis", ""))
     if outcome_done:
         saved = outcome_done + f" Status jetzt: „{case['status_word']}“."
+        ids = [v for v in request.query_params.get("alter_besuch", "").split(",") if v]
+        if ids:  # only what a stored plan still holds now (the link only names visits)
+            saved += "".join(" " + note for note in casework_api.old_visit_notes(
+                web.store, web.profile(city), user.name, case["client_id"], ids))
     return render(request, "case.html.j2", status=status, city=city, case=case,
                   statuses=casework_api.status_choices(), saved=saved, error=error,
                   reason=reason, max_reason=MAX_REASON,
@@ -123,6 +127,7 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
     client_id = kundennummer.strip()
     if aktion not in ("berichtigen", "nachtragen"):
         raise HTTPException(status_code=400, detail="Unbekannte Aktion.")
+    old_visits = ""  # visits at a corrected appointment a stored plan still holds
     try:
         if not uhrzeit.strip():
             raise UserError("Uhrzeit des Besuchs: bitte angeben (z. B. 09:30).")
@@ -146,6 +151,9 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
             done = ("unveraendert" if not fix.changed else "berichtigt-status-bleibt"
                     if fix.status_kept else "berichtigt")
             known = fix.client_id
+            # its id (no name) in the link; the page reads whether it is still planned
+            # (review 22 #4)
+            old_visits = ",".join(vid for vid, _at, _plan in fix.old_visits)
         else:
             new = casework_api.enter_outcome(
                 web.store, web.profile(city), user.name, client_id, besuch, ergebnis,
@@ -164,7 +172,8 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
                      if text.startswith("Termin") else "notiz")
         return _case_page(request, user, city, client_id, status=400, outcome_error={
             "visit_id": besuch, "text": text, "field": fieldname})
-    return RedirectResponse(_case_url(known, city, ergebnis=done) + "#ergebnisse",
+    extra = {"alter_besuch": old_visits} if old_visits else {}
+    return RedirectResponse(_case_url(known, city, ergebnis=done, **extra) + "#ergebnisse",
                             status_code=303)
 
 
