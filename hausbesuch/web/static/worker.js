@@ -53,10 +53,11 @@
     return m && +m[1] < 24 && +m[2] < 60 ? +m[1] * 60 + +m[2] : -1;
   }
   // the visit time's field of a form: the planned start of the visit (data-geplant), or the
-  // phone's time of day while the page is used on the visit day near the visit (from 30
-  // min before its planned start to 30 min after its planned end, in the same half of the
-  // day as the planned start: data-von, data-bis), so that a result entered later (in the
-  // office, or after noon for a morning visit) does not count as a try at that hour.
+  // phone's time of day while the page is used on the visit day near the visit (from 60
+  // min before its planned start to 90 min after its planned end, in the same half of the
+  // day as the planned start and within an hour after the team's planned return:
+  // data-von, data-bis), so that a result entered later (in the office, or after noon
+  // for a morning visit) does not count as a try at that hour.
   // Once the worker has set a time (or an outcome was tapped with it) it stays: a
   // correction keeps it.
   function autoTime(input) {
