@@ -18,6 +18,9 @@ Tables
 ``visits``          the planned stops of each route
 ``unassigned``      valid clients the plan could not hold, with reasons
 ``rejected_rows``   input rows rejected at import, with reasons
+``last_imports``    the last ``import`` of a client list per city: when, by whom, counts
+``import_rejections`` that import's rejected rows (row, id, field, reason without typed
+                    names or addresses), kept until the city's next import
 
 A plan read back with :meth:`Store.load_plan` equals the plan saved: dates, naive datetimes,
 floats (stored as double precision), tuples and the solution JSON (tuples inside the
@@ -472,6 +475,40 @@ class RejectedRow(Base):
     __table_args__ = (_plan_fk(),)
 
     plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    input_row: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    field_name: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class LastImportRow(Base):
+    """The last import of a client list of a city (web upload or ``hausbesuch import``):
+    kept until the city's next import, so that its rejected rows can be read again. No
+    file name (it could name a person)."""
+
+    __tablename__ = "last_imports"
+
+    city: Mapped[str] = mapped_column(String(120), primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    total_rows: Mapped[int] = mapped_column(Integer)
+    new: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+
+
+class ImportRejectionRow(Base):
+    """A row the city's last import rejected: its number, Kundennummer (if any), field
+    and reason. The reason never holds a typed value that could be a name or an address
+    (:func:`hausbesuch.casework.service.stored_reason`)."""
+
+    __tablename__ = "import_rejections"
+    __table_args__ = (ForeignKeyConstraint(["city"], ["last_imports.city"],
+                                           ondelete="CASCADE"),)
+
+    city: Mapped[str] = mapped_column(String(120), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     input_row: Mapped[int] = mapped_column(Integer)
     client_id: Mapped[str | None] = mapped_column(String(200))
@@ -1142,7 +1179,7 @@ class Store:
                     raw.close()
                 return True
             tables = ["clients", "plan_clients", "visits", "unassigned", "geocodes",
-                      "plan_routes", "rejected_rows", "case_status_history", "outcomes",
+                      "plan_routes", "rejected_rows", "import_rejections", "case_status_history", "outcomes",
                       "address_fixes", "web_jobs"]
             files = text("SELECT c.relname, c.relfilenode FROM pg_class c JOIN pg_namespace "
                          "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "

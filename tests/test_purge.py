@@ -815,6 +815,29 @@ def test_the_rejected_rows_of_an_erased_case_are_erased_as_written(history, tmp_
     assert reasons() == {"e01": ["(gelöscht)"], "E01": ["(gelöscht)"]}
 
 
+
+def test_the_last_imports_rejected_rows_of_an_erased_case_go(history, tmp_path):
+    """QA 22 F10: the city's last import keeps its rejected rows; those of an erased case
+    (its id as the list wrote it, "e01" or "E01") are deleted, the others stay."""
+    from sqlalchemy import delete, select
+
+    from hausbesuch.store import ImportRejectionRow, LastImportRow, Store
+
+    db = str(tmp_path / "fall.sqlite")
+    shutil.copy(history["db"], db)
+    with Store.open(db) as store, store.session() as s:
+        s.execute(delete(ImportRejectionRow))
+        s.execute(delete(LastImportRow))
+        s.add(LastImportRow(city="Bad Hersfeld", imported_at=datetime(2026, 12, 1, 9),
+                            imported_by="kora", total_rows=3, new=0, updated=0,
+                            unchanged=0, rejected=3))
+        s.flush()
+        for seq, cid in enumerate(("e01", "E01", "X99")):
+            s.add(ImportRejectionRow(city="Bad Hersfeld", seq=seq, input_row=2 + seq,
+                                     client_id=cid, field_name="datum", reason="Datum fehlt"))
+    run("purge", "E01", "--yes", "--city", "bad-hersfeld", "--db", db)
+    with Store.open(db) as store, store.session() as s:
+        assert s.scalars(select(ImportRejectionRow.client_id)).all() == ["X99"]
 LAUF = "Lauf a.d. Pegnitz"
 
 

@@ -18,6 +18,7 @@ codes and status changes. Per erased client, in one transaction, for its city on
 - ``rejected_rows`` with the case id (compared without case, as written in the list): the
   reason (it may quote the row's values) becomes ``(gelöscht)``; a rejected row without an
   id cannot be told apart and stays with its plan;
+- ``import_rejections`` (the city's last import) with the case id: deleted;
 - ``case_status_history``: the reasons typed with a status become ``(gelöscht)``;
   ``outcomes``: the notes go;
 - ``address_fixes``: deleted;
@@ -45,6 +46,7 @@ from hausbesuch.store import (
     AddressFixRow,
     ClientRow,
     GeocodeRow,
+    ImportRejectionRow,
     OutcomeRow,
     PlanClientRow,
     PlanRow,
@@ -237,6 +239,15 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
             plan_ids.add(row.plan_id)
     if blanked:
         s.execute(update(RejectedRow), blanked)
+    # the city's last import keeps its rejected rows (reasons without typed values): a
+    # row of the erased case goes, as its id was written
+    gone = [row.seq for row in s.execute(
+        select(ImportRejectionRow.seq, ImportRejectionRow.client_id).where(
+            ImportRejectionRow.city == city, ImportRejectionRow.client_id.is_not(None)))
+        if row.client_id.casefold() in folded]
+    if gone:
+        s.execute(delete(ImportRejectionRow).where(ImportRejectionRow.city == city,
+                                                   ImportRejectionRow.seq.in_(gone)))
     counts["web_jobs"] = _erase_job_messages(s, city, out.client_ids)
     out.plan_ids = sorted(plan_ids)
     rows = [audit_values(actor, AUDIT_ERASED, city=city, client_id=cid, details={

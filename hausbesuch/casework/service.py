@@ -24,7 +24,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -32,7 +32,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -62,6 +62,8 @@ from hausbesuch.store import (
     AddressFixRow,
     CaseVisitRow,
     ClientRow,
+    ImportRejectionRow,
+    LastImportRow,
     OutcomeRow,
     PlanClientRow,
     PlanRow,
@@ -1229,8 +1231,35 @@ class Casework:
                     .values(last_listed_at=now))
             if stale:
                 s.execute(update(AddressFixRow), stale)
+            self._keep_last_import(s, result, now, [*existing, *listed], clist.columns)
             self.store.audit_many(audit, session=s)
         return result
+
+    def _keep_last_import(self, s: Session, result: ImportResult, now: datetime,
+                          ids: Collection[str], columns: dict[str, Any]) -> None:
+        """Keep this import's counts and rejected rows as the city's last import (in place
+        of the one before; audited with the import's own row): the *Kundenliste* page
+        shows them until the next import (QA 22 F10). Reasons without typed values that
+        could be names or addresses (:func:`stored_reason`)."""
+        from hausbesuch.clients import FIELD_LABELS
+
+        headers = [h for v in columns.values()
+                   for h in ([v] if isinstance(v, str) else v if isinstance(v, list | tuple)
+                             else ()) if isinstance(h, str)]
+        safe = {*ids, *(r.id for r in result.rejected if r.id), *FIELD_LABELS.values(),
+                *headers}
+        s.execute(delete(ImportRejectionRow).where(ImportRejectionRow.city == self.city))
+        s.execute(delete(LastImportRow).where(LastImportRow.city == self.city))
+        s.add(LastImportRow(city=self.city, imported_at=now, imported_by=self.actor,
+                            total_rows=result.total_rows, new=len(result.new),
+                            updated=len(result.updated), unchanged=len(result.unchanged),
+                            rejected=len(result.rejected)))
+        s.flush()
+        if result.rejected:
+            s.execute(insert(ImportRejectionRow), [
+                {"city": self.city, "seq": i, "input_row": r.row, "client_id": r.id or None,
+                 "field_name": r.field, "reason": stored_reason(r.reason, safe)}
+                for i, r in enumerate(result.rejected)])
 
     def foreign_list_error(self, clients: Sequence[Client]) -> CaseworkError | None:
         """The refusal of a list that belongs to another city, or None (QA 19a #3).
@@ -2089,6 +2118,31 @@ KEPT_WHEN_ABSENT: dict[str, tuple[str, str]] = {
     "besuchsdauer": ("besuchsdauer_min", "Besuchsdauer"),
     "notiz": ("notiz", "Notiz"),
 }
+
+
+#: A quoted part of a reason („…“).
+_QUOTED = re.compile(r"„([^“]*)“")
+#: What stands in a stored reason where a typed value was quoted.
+NOT_STORED = "„…“"
+
+
+def stored_reason(reason: str, safe: Collection[str]) -> str:
+    """A rejected row's reason as the store keeps it (:class:`ImportRejectionRow`): a
+    reason may quote what was typed in the row („Adresse unvollständig: Straße fehlt
+    („Meier, 36251 Bad Hersfeld“)“), and a cell may hold a name or an address where it
+    does not belong. A quoted part stays only when it cannot be one: without any letter
+    (a date, a time, a number, „12-14“) or one of ``safe`` (compared without case: the
+    Kundennummern of the list and of the city, the column labels and the file's column
+    headers); any other stands as „…“."""
+    folded = {t.casefold() for t in safe}
+
+    def keep(m: re.Match[str]) -> str:
+        text = m[1]
+        if not any(ch.isalpha() for ch in text) or text.strip().casefold() in folded:
+            return m[0]
+        return NOT_STORED
+
+    return _QUOTED.sub(keep, unicodedata.normalize("NFC", reason))
 
 
 def absent_columns(columns: dict[str, str]) -> dict[str, str]:
