@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, str] = {
     "korrektur_veraltet": "Adresskorrektur gilt nicht mehr (Adresse geändert)",
     "adresse_korrigiert": "Adresse korrigiert",
     "adressen_angezeigt": "Liste der zu prüfenden Adressen angesehen",
+    "import_ablehnungen_angezeigt": "Abgelehnte Zeilen des letzten Imports angesehen",
     "status_geaendert": "Status geändert",
     "daten_geloescht": "Personenbezogene Daten des Falls gelöscht",
     "sicherung_erstellt": "Sicherung der Datenbank erstellt",

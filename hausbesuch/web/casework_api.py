@@ -155,16 +155,9 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     """Import or update a client list (casework rules: fixes, pins, coordinates); the
     per-row report (ids, fields and reasons; no names). ``name`` is how messages name the
     file (an upload: the name of the file sent, never the temporary path)."""
-    from hausbesuch.clients import FIELD_LABELS
-
     res = casework(store, profile, actor).import_clients(path, name=name)
-    rejected = []
-    for r in sorted(res.rejected, key=lambda r: r.row):
-        label = FIELD_LABELS.get(r.field, r.field)
-        # a reason may begin with its field's label ("Kundennummer: …"): said once, in Feld
-        reason = r.reason.removeprefix(f"{label}:").strip()
-        rejected.append({"zeile": str(r.row), "id": r.id or "", "feld": label,
-                         "grund": reason})
+    rejected = [_rejected_row(r.row, r.id, r.field, r.reason)
+                for r in sorted(res.rejected, key=lambda r: r.row)]
     # a moved client still planned at the old address: the web's way to re-plan, not the
     # command line's (a coordinator in the browser may have none)
     web_notes = {res.replan_hint(text, pid): f"{text}: bitte Plan {pid} unter „Pläne“ "
@@ -175,6 +168,56 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
         "warnings": [web_notes.get(w, w) for w in res.warnings],
         "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
     }
+
+
+def _rejected_row(row: int, client_id: str | None, field: str, reason: str
+                  ) -> dict[str, str]:
+    """A rejected row as the pages show it: Zeile, Kundennummer, Feld (German), Grund."""
+    from hausbesuch.clients import FIELD_LABELS
+
+    label = FIELD_LABELS.get(field, field)
+    # a reason may begin with its field's label ("Kundennummer: …"): said once, in Feld
+    return {"zeile": str(row), "id": client_id or "", "feld": label,
+            "grund": reason.removeprefix(f"{label}:").strip()}
+
+
+def last_import(store: Store, city: str) -> dict[str, Any] | None:
+    """The city's last import of a client list as stored (web upload or ``hausbesuch
+    import``): when (``at``), by whom (``by``), the counts and its rejected rows (as
+    :func:`import_clients` gives them; reasons without typed names or addresses); None
+    before the first import."""
+    from sqlalchemy import select
+
+    from hausbesuch.accountnames import shown_name
+    from hausbesuch.store import ImportRejectionRow, LastImportRow
+
+    with store.session() as s:
+        last = s.get(LastImportRow, city)
+        if last is None:
+            return None
+        rows = s.scalars(select(ImportRejectionRow).where(ImportRejectionRow.city == city)
+                         .order_by(ImportRejectionRow.seq)).all()
+        by = shown_name(last.imported_by.removeprefix("cli:"))
+        if last.imported_by.startswith("cli:"):
+            by += " (Befehlszeile)"
+        return {"at": last.imported_at, "by": by, "total": last.total_rows,
+                "new": last.new, "updated": last.updated, "unchanged": last.unchanged,
+                "rejected_count": last.rejected,
+                "rejected": [_rejected_row(r.input_row, r.client_id, r.field_name, r.reason)
+                             for r in rows]}
+
+
+def rejections_csv(rejected: list[dict[str, str]]) -> str:
+    """The rejected rows of :func:`last_import` as a CSV (semicolons, as German Excel
+    reads it; cells that a spreadsheet would run as a formula made safe)."""
+    import io
+
+    from hausbesuch.safe_cells import write_csv
+
+    out = io.StringIO()
+    write_csv(out, ["Zeile", "Kundennummer", "Feld", "Grund"],
+              [[r["zeile"], r["id"], r["feld"], r["grund"]] for r in rejected])
+    return "\ufeff" + out.getvalue()
 
 
 def map_center(store: Store, profile: Profile, actor: str) -> tuple[float, float] | None:

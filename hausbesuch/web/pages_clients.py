@@ -40,7 +40,34 @@ SUFFIXES = (".csv", ".txt", ".xlsx")
 @router.get("/kunden/import")
 def upload_form(request: Request, stadt: str | None = None,
                 user: User = Depends(require_user)) -> Response:
-    return render(request, "upload.html.j2", city=_city_of(request, user, stadt), report=None)
+    city = _city_of(request, user, stadt)
+    return render(request, "upload.html.j2", city=city, report=None,
+                  last=_last_import(request, user, city))
+
+
+def _last_import(request: Request, user: User, city: str, *,
+                 output: str = "web") -> dict | None:
+    """The city's last import as stored (:func:`casework_api.last_import`); showing its
+    rejected rows is audited with their Kundennummern."""
+    web = ctx(request)
+    last = casework_api.last_import(web.store, city)
+    if last is not None and last["rejected"]:
+        casework_api.audit(web.store, user.name, "import_ablehnungen_angezeigt", city=city,
+                           details={"ausgabe": output,
+                                    SHOWN: [r["id"] for r in last["rejected"] if r["id"]]})
+    return last
+
+
+@router.get("/kunden/ablehnungen.csv")
+def download_rejections(request: Request, stadt: str | None = None,
+                        user: User = Depends(require_user)) -> Response:
+    """The rows the city's last import rejected, as a CSV (row, Kundennummer, field,
+    reason; no names, no addresses)."""
+    city = _city_of(request, user, stadt)
+    last = _last_import(request, user, city, output="csv")
+    return Response(casework_api.rejections_csv(last["rejected"] if last else []),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="ablehnungen.csv"'})
 
 
 class UploadRefused(Exception):
@@ -104,7 +131,8 @@ async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
     except UploadRefused as exc:
         return render(request, "upload.html.j2", status=exc.status, city=city, report=None,
                       error=exc.message)
-    return render(request, "upload.html.j2", city=city, report=report)
+    return render(request, "upload.html.j2", city=city, report=report,
+                  last=casework_api.last_import(web.store, city))
 
 
 @router.get("/adressen")

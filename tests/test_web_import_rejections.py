@@ -1,0 +1,181 @@
+"""The rows an import rejected stay retrievable until the city's next import (QA 22 F10).
+
+The web's upload showed them once, on its result page: leave the page and they were gone,
+and a coordinator interrupted after the upload had no record that clients of the export
+were missing. *Kundenliste* now shows the last import (when, by whom, counts) with its
+rejected rows and a CSV of them; the store keeps no typed value that could be a name or
+an address. Its own app over a fresh SQLite database, served by uvicorn on loopback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tests.web_fixtures import HEADER, NAME_MARK, bare_app, csrf_of, live_server, login
+
+CITY = "Bad Hersfeld"
+#: typed where a date belongs (a shifted export): a reason quotes it
+NAME_IN_DATE = f"{NAME_MARK} Zimmerlein"
+#: an address without its street: the reason quotes the address typed
+TOWN_ONLY = "Hersfelder Nebenweg"
+
+
+def _write(path: Path, index, *, rejected: bool) -> list[str]:  # noqa: ANN001
+    """A list of ten good rows and, with ``rejected``, four bad ones; returns the names."""
+    from hausbesuch.demo import real_addresses
+
+    addrs = real_addresses(index)[:10]
+    rows = [[f"R{i:03d}", f"{NAME_MARK} {chr(65 + i)}", street, hn, pc, town or CITY,
+             "01.01.2024", "", "", "", "30", ""]
+            for i, (street, hn, pc, town) in enumerate(addrs)]
+    if rejected:
+        street, hn, pc, town = addrs[0]
+        rows += [
+            ["R100", f"{NAME_MARK} Datum", street, hn, pc, town or CITY, "31.02.2026",
+             "", "", "", "30", ""],
+            ["R101", f"{NAME_MARK} Schief", street, hn, pc, town or CITY, NAME_IN_DATE,
+             "", "", "", "30", ""],
+            ["", f"{NAME_MARK} Ohne", street, hn, pc, town or CITY, "01.01.2024",
+             "", "", "", "30", ""],
+            ["R102", f"{NAME_MARK} Ohnestraße", "", TOWN_ONLY, "36251", CITY, "01.01.2024",
+             "", "", "", "30", ""],
+        ]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return [r[1] for r in rows]
+
+
+def _upload(kora: httpx.Client, path: Path) -> httpx.Response:
+    csrf = csrf_of(kora.get("/kunden/import").text)
+    with open(path, "rb") as fh:
+        return kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                         files={"datei": (path.name, fh, "text/csv")})
+
+
+def _rejected_table(html: str) -> list[list[str]]:
+    """The rows of the page's table of the last import's rejected rows."""
+    import re
+
+    part = html.split('id="letzter-import"', 1)
+    assert len(part) == 2, "no last import on the page"
+    body = part[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return [re.findall(r"<td>(.*?)</td>", r, re.S) for r in rows if "<td>" in r]
+
+
+@pytest.mark.slow
+def test_rejected_rows_stay_until_the_next_import(tmp_path: Path,
+                                                  bad_hersfeld_pbf: Path) -> None:
+    from geodata.geocode import load_index
+
+    app = bare_app(tmp_path)
+    store = app.state.web.store
+    index = load_index(bad_hersfeld_pbf)
+    names = _write(tmp_path / "liste.csv", index, rejected=True)
+    with live_server(app) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
+        assert login(kora, "kora").status_code == 303
+        before = kora.get("/kunden/import")
+        assert 'id="letzter-import"' not in before.text  # no import yet
+        up = _upload(kora, tmp_path / "liste.csv")
+        assert up.status_code == 200, up.text[-500:]
+        assert "4</strong> abgelehnt" in up.text
+        assert "/kunden/ablehnungen.csv" in up.text
+
+        # leave the page, come back: the rejected rows are listed
+        assert kora.get("/adressen").status_code == 200
+        page = kora.get("/kunden/import")
+        assert page.status_code == 200
+        text = " ".join(page.text.split())
+        assert "Letzter Import am" in text and "von kora" in text
+        assert "10</strong> neu" in text and "4 Zeilen</strong> abgelehnt" in text
+        table = _rejected_table(page.text)
+        assert [(r[0], r[1], r[2]) for r in table] == [
+            ("12", "R100", "Kontaktabbruch seit"), ("13", "R101", "Kontaktabbruch seit"),
+            ("14", "", "Kundennummer"), ("15", "R102", "Adresse")]
+        assert "„31.02.2026“" in table[0][3]  # a date typed wrongly is named
+        assert "fehlt" in table[2][3]
+        assert "Straße fehlt" in table[3][3]
+        for row in table:  # what could be a name or an address stands as „…“
+            assert NAME_MARK not in row[3] and TOWN_ONLY not in row[3], row
+        assert "„…“" in table[1][3] and "„…“" in table[3][3]
+
+        # the CSV has them too, without names
+        got = kora.get(f"/kunden/ablehnungen.csv?stadt={CITY}")
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+        lines = list(csv.reader(io.StringIO(got.text.lstrip("\ufeff")), delimiter=";"))
+        assert lines[0] == ["Zeile", "Kundennummer", "Feld", "Grund"]
+        assert [r[:3] for r in lines[1:]] == [[r[0], r[1], r[2]] for r in table]
+        assert NAME_MARK not in got.text and TOWN_ONLY not in got.text
+
+        # the store's new rows hold no name and no address
+        from hausbesuch.store import ImportRejectionRow, LastImportRow
+
+        with store.session() as s:
+            kept = [(r.input_row, r.client_id, r.field_name, r.reason)
+                    for r in s.scalars(select(ImportRejectionRow))]
+            last = s.get(LastImportRow, CITY)
+        assert len(kept) == 4 and last is not None and last.rejected == 4
+        assert last.imported_by == "kora"
+        for row in kept:
+            for name in names:
+                assert name not in str(row)
+            assert TOWN_ONLY not in str(row) and NAME_MARK not in str(row)
+        # showing and downloading them is audited with the Kundennummern shown
+        views = store.audit_rows(action="import_ablehnungen_angezeigt")
+        assert [v["details"]["ausgabe"] for v in views] == ["web", "csv"]
+        assert views[0]["details"]["kundennummern"] == ["R100", "R101", "R102"]
+
+        # a second import replaces them
+        _write(tmp_path / "liste2.csv", index, rejected=False)
+        assert _upload(kora, tmp_path / "liste2.csv").status_code == 200
+        again = " ".join(kora.get("/kunden/import").text.split())
+        assert "0 Zeilen</strong> abgelehnt" in again and "10</strong> unverändert" in again
+        assert _rejected_table(kora.get("/kunden/import").text) == []
+        with store.session() as s:
+            assert s.scalars(select(ImportRejectionRow)).all() == []
+        got = kora.get(f"/kunden/ablehnungen.csv?stadt={CITY}")
+        assert got.text.lstrip("\ufeff").strip() == "Zeile;Kundennummer;Feld;Grund"
+
+
+def test_stored_reason_keeps_dates_and_ids_and_drops_typed_words() -> None:
+    from hausbesuch.casework.service import stored_reason
+
+    safe = {"L-1010", "Kontaktabbruch seit", "Datum"}
+    assert stored_reason("kein gültiges Datum: „31.02.2026“", safe) == \
+        "kein gültiges Datum: „31.02.2026“"
+    assert stored_reason("Kundennummer „l-1010“ in Zeile 19 doppelt", safe) == \
+        "Kundennummer „l-1010“ in Zeile 19 doppelt"
+    assert stored_reason("Adresse unvollständig: Straße fehlt („Meier, 36251 Bad "
+                         "Hersfeld“)", safe) == "Adresse unvollständig: Straße fehlt („…“)"
+    assert stored_reason("kein gültiges Datum: „Frau Meier“; bitte die Spalte „Datum“",
+                         safe) == "kein gültiges Datum: „…“; bitte die Spalte „Datum“"
+
+
+@pytest.mark.slow
+def test_command_line_import_is_the_last_import_too(tmp_path: Path, bad_hersfeld_pbf: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``hausbesuch import`` keeps its result as the city's last import, as the web's
+    upload does: *Kundenliste* names it (by the command line's user)."""
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+    from hausbesuch.web.casework_api import last_import
+    from tests.cli_helpers import city_db, ok
+
+    monkeypatch.setenv("HAUSBESUCH_USER", "pruefer")
+    _write(tmp_path / "liste.csv", load_index(bad_hersfeld_pbf), rejected=True)
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    ok("import", str(tmp_path / "liste.csv"), *city_db(db))
+    with Store.open(db) as store:
+        last = last_import(store, CITY)
+    assert last is not None
+    assert (last["by"], last["new"], last["rejected_count"]) == ("pruefer (Befehlszeile)",
+                                                                10, 4)
+    assert [r["id"] for r in last["rejected"]] == ["R100", "R101", "", "R102"]
