@@ -67,8 +67,8 @@ def _rejected_table(html: str) -> list[list[str]]:
     part = html.split('id="letzter-import"', 1)
     assert len(part) == 2, "no last import on the page"
     body = part[1].split("</section>", 1)[0]
-    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    return [re.findall(r"<td>(.*?)</td>", r, re.S) for r in rows if "<td>" in r]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    return [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows if "<td" in r]
 
 
 @pytest.mark.slow
