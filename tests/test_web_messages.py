@@ -220,8 +220,8 @@ def test_import_names_the_uploaded_file_and_splits_field_and_reason(
     assert ('<p class="hint" role="note">Kundenliste März.xlsx: Arbeitsblatt „Kunden“ '
             "gelesen; nicht gelesen: „Hinweise“.</p>") in r.text
     assert 'class="error"' not in r.text
-    cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>"
-                       r"</tr>", r.text)
+    cells = re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>"
+                       r"<td[^>]*>([^<]*)</td></tr>", r.text)
     assert len(cells) == 2, r.text
     by_row = {int(row): (cid, feld, grund) for row, cid, feld, grund in cells}
     assert by_row[2][1] == "Kundennummer" and by_row[2][2]
