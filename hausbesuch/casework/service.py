@@ -458,8 +458,9 @@ def closed_case_text(client_id: str, status: str, since: datetime | None) -> str
     return f"{client_id}: Fall „{status_label(status)}“{when}, der Besuch entfällt."
 
 
-#: How far a typed visit time may lie ahead of the clock on its day (a clock a little
-#: fast), as on the phone (``hausbesuch.web.pages_worker``).
+#: Minutes a typed visit time may lie ahead of the clock on its day (a clock running a
+#: little fast); more is refused: on the phone (``hausbesuch.web.pages_worker``) and on
+#: the coordination's forms alike.
 VISIT_TIME_AHEAD_MIN = 5
 
 

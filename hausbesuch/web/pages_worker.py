@@ -42,6 +42,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hausbesuch import clock
 from hausbesuch.casework import RESULT_LABELS, RESULTS, CaseworkError
+from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN
 from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, parse_clock
 from hausbesuch.plandata import TeamDayRoute
@@ -181,9 +182,6 @@ def service_worker(request: Request, token: str) -> Response:
 
 #: What the phone's form calls the visit time (``zeit``); refusals name it so.
 VISIT_TIME_LABEL = "Uhrzeit des Besuchs"
-#: Minutes a visit time may lie ahead of the server's clock on the visit day (a phone's
-#: clock running a little fast); more is refused.
-VISIT_TIME_AHEAD_MIN = 5
 
 
 def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None:
