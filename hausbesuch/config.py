@@ -411,6 +411,9 @@ class CaseRules(_Strict):
     max_failed_tries: int = Field(default=3, ge=1, le=20)
     #: boundary between morning and afternoon for "another time of day"
     noon: Clock = "12:00"
+    #: on the weekday of a failed try, no revisit starts closer than this many minutes to
+    #: the try's time of day, whichever half of the day (0: the half-day rule alone)
+    revisit_min_gap_min: int = Field(default=120, ge=0, le=720)
     #: the town's own days off beyond the Land's holidays: ``"15.08."`` (every year),
     #: ``"15.08. Mariä Himmelfahrt"`` (with its name), ``"08.08.2027"`` (once)
     local_holidays: list[str] = Field(default_factory=list, max_length=60)

@@ -11,7 +11,8 @@ outcome                     effect
 ``verweigert``              status ``abgeschlossen``
 ``verzogen``                status ``in_klaerung``: listed for the coordinator, not planned
 ``nicht_angetroffen``       planned again, not before 2 working days later, and not on
-                            the weekday *and* time of day (morning/afternoon) of a failed try
+                            the weekday *and* time of day (morning/afternoon) of a failed try;
+                            on that weekday not within 120 minutes of its time either
 ``nachricht_hinterlassen``  planned again after 5 working days unless the client got
                             in touch (a later outcome); same weekday/time-of-day rule
 ``termin_vereinbart``       a visit pinned to the agreed date and time
@@ -46,6 +47,7 @@ __all__ = [
     "WorkCalendar",
     "directive",
     "half_of_day",
+    "DAY_S",
     "parse_result",
     "parse_status",
 ]
@@ -81,6 +83,8 @@ FAILED = frozenset({"nicht_angetroffen", "nachricht_hinterlassen"})
 CONTACT = frozenset({"angetroffen", "verweigert", "termin_vereinbart"})
 #: Times of day for the "another weekday or another time of day" rule.
 HALF_DAYS = ("vormittag", "nachmittag")
+#: Seconds of a day (the revisit rule's spans are seconds of the day, as the solver's).
+DAY_S = 86_400
 _WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
                   "Sonntag")
 
@@ -247,6 +251,12 @@ class Directive:
     earliest: date | None = None
     #: (weekday 0-6, half of day) combinations of failed tries: not again
     avoid: frozenset[tuple[int, str]] = frozenset()
+    #: (weekday 0-6, minute of the day) of the failed tries: on that weekday no start
+    #: closer than ``gap_min`` minutes to that time (``[casework] revisit_min_gap_min``)
+    failed_at: frozenset[tuple[int, int]] = frozenset()
+    gap_min: int = 0
+    #: the noon that split :attr:`avoid` into halves (``[casework] noon``)
+    noon_min: int = 12 * 60
     #: a visit pinned to this moment (an agreed appointment)
     appointment: datetime | None = None
     #: failed tries since the last contact
@@ -262,6 +272,72 @@ class Directive:
     def plannable(self) -> bool:
         return self.status == "offen"
 
+    def blocked(self, weekday: int) -> list[tuple[int, int]]:
+        """The starts (closed spans of seconds of the day, merged) the revisit rule forbids
+        on ``weekday``: a half of the day of a failed try on that weekday, and the time
+        less than :attr:`gap_min` minutes before or after the try (a start exactly
+        ``gap_min`` minutes away is allowed). An agreed time is not subject to it (the
+        planner does not ask)."""
+        noon = self.noon_min * 60
+        spans = [(0, noon - 1) if half == HALF_DAYS[0] else (noon, DAY_S - 1)
+                 for wd, half in self.avoid if wd == weekday]
+        if self.gap_min > 0:
+            g = self.gap_min * 60
+            spans += [(max(0, t * 60 - g + 1), min(DAY_S - 1, t * 60 + g - 1))
+                      for wd, t in self.failed_at if wd == weekday]
+        out: list[tuple[int, int]] = []
+        for a, b in sorted(spans):
+            if out and a <= out[-1][1] + 1:
+                out[-1] = (out[-1][0], max(out[-1][1], b))
+            else:
+                out.append((a, b))
+        return out
+
+    def gap_text(self, weekday: int) -> str:
+        """What the minimum distance adds on ``weekday`` beyond its failed half-days, in
+        German („mittwochs nur ab 13:25 Uhr, mindestens 120 Minuten Abstand zu 11:25
+        Uhr“), or "" when it adds nothing (the try lies far from the noon, no gap)."""
+        times = sorted(t for wd, t in self.failed_at if wd == weekday)
+        if self.gap_min <= 0 or not times:
+            return ""
+        halves = Directive(status=self.status, avoid=self.avoid, noon_min=self.noon_min)
+        free = _free(self.blocked(weekday))
+        if free == _free(halves.blocked(weekday)):
+            return ""
+        day = _WEEKDAY_ADVERBS[weekday]
+        if not free:
+            when = f"{day} gar nicht"
+        else:
+            when = f"{day} nur " + " oder ".join(
+                f"ab {_clock_s(a)}" if b >= DAY_S - 1 else
+                f"bis {_clock_s(b)}" if a == 0 else f"{_clock_s(a)}–{_clock_s(b)}"
+                for a, b in free) + " Uhr"
+        at = " und ".join(f"{t // 60:02d}:{t % 60:02d}" for t in times)
+        return f"{when}, mindestens {self.gap_min} Minuten Abstand zu {at} Uhr"
+
+
+_WEEKDAY_ADVERBS = ("montags", "dienstags", "mittwochs", "donnerstags", "freitags",
+                    "samstags", "sonntags")
+
+
+def _free(blocked: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The closed spans of seconds of the day outside ``blocked`` (sorted, merged)."""
+    out, at = [], 0
+    for a, b in blocked:
+        if a > at:
+            out.append((at, a - 1))
+        at = max(at, b + 1)
+    if at <= DAY_S - 1:
+        out.append((at, DAY_S - 1))
+    return out
+
+
+def _clock_s(s: int) -> str:
+    """``HH:MM`` of a second of the day; the last second of a minute reads as the next
+    minute (a span ending at 11:59:59 ends „bis 12:00“)."""
+    m = (s + 1) // 60 if s % 60 == 59 else s // 60
+    return f"{m // 60:02d}:{m % 60:02d}"
+
 
 def _fmt(d: date) -> str:
     return f"{_WEEKDAY_NAMES[d.weekday()][:2]}, {d:%d.%m.%Y}"
@@ -276,9 +352,13 @@ def directive(
     after_message_days: int = 5,
     max_failed_tries: int = 3,
     noon_min: int = 12 * 60,
+    min_gap_min: int = 120,
     status_after: dict[str, str] | None = None,
 ) -> Directive:
     """The next-visit directive of a client from its outcomes (any order) and status.
+
+    ``min_gap_min``: on the weekday of a failed try no start closer than this to the try's
+    time of day (0: only the half-day rule).
 
     ``status`` is the client's stored status before these outcomes are applied; a status
     set by hand (``in_klaerung``, ``abgeschlossen``) stays unless a later outcome changes it.
@@ -301,7 +381,10 @@ def directive(
         (o.day.weekday(), half_of_day(o.time_min, noon_min))
         for o in since_contact if o.time_min is not None
     )
-    base = {"failed_tries": failed, "tries": len(seq), "avoid": avoid}
+    failed_at = frozenset((o.day.weekday(), o.time_min)
+                          for o in since_contact if o.time_min is not None)
+    base = {"failed_tries": failed, "tries": len(seq), "avoid": avoid,
+            "failed_at": failed_at, "gap_min": max(0, min_gap_min), "noon_min": noon_min}
     if last.result in mapping and last.result not in FAILED and last.result != "termin_vereinbart":
         new = mapping[last.result]
         return Directive(status=new, reason=f"{RESULT_LABELS[last.result]} am {_fmt(last.day)}",
@@ -322,8 +405,10 @@ def directive(
             "bitte Adresse und Kontaktweg klären", **base)
     wait = after_message_days if last.result == "nachricht_hinterlassen" else after_miss_days
     earliest = cal.add_working_days(last.day, wait)
+    probe = Directive(status="offen", **base)
     tried = "; ".join(dict.fromkeys(  # "Montagvormittag", each once
         f"{_WEEKDAY_NAMES[o.day.weekday()]}{half_of_day(o.time_min, noon_min)}"
+        + (f" ({gap})" if (gap := probe.gap_text(o.day.weekday())) else "")
         for o in since_contact if o.time_min is not None
     ))
     reason = (f"{failed}. Versuch ohne Kontakt am {_fmt(last.day)} "

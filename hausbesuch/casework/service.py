@@ -533,6 +533,7 @@ class Casework:
         return {"calendar": self.calendar, "after_miss_days": r.after_miss_working_days,
                 "after_message_days": r.after_message_working_days,
                 "max_failed_tries": r.max_failed_tries, "noon_min": r.noon_min,
+                "min_gap_min": r.revisit_min_gap_min,
                 "status_after": dict(r.status_after)}
 
     def _outcomes_of(self, s: Session, ids: Sequence[str] | None = None

@@ -163,6 +163,10 @@ def assemble_unassigned(built: Built, solution: Any) -> list[UnassignedVisit]:
         c = built.candidates[u.visit]
         why = (language_reason(c.client.sprache, built.teams)
                if u.code == "skill" and c.client.sprache else u.reason)
+        if u.code == "time_window" and c.revisit_note:
+            # the windows the solver could not serve are narrowed by the revisit rule
+            why = (f"{why.rstrip('.')} (Regel für erneute Besuche: "
+                   f"{c.revisit_note}).")
         reason = f"{c.pin_note} nicht einplanbar: {why}" if c.pin_note else why
         out.append(UnassignedVisit(c.id, u.code, reason, c.geocode.lon, c.geocode.lat,
                                    c.client.address, c.geocode.district,

@@ -14,13 +14,13 @@ holidays of the profile's Land have no shifts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from hausbesuch.casework.rules import HALF_DAYS, Directive, WorkCalendar
+from hausbesuch.casework.rules import Directive, WorkCalendar
 from hausbesuch.config import GERMANY_MIDDLE, WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
@@ -185,6 +185,9 @@ class Candidate:
     #: a window an announcement letter promised, given up for a later decision (an
     #: appointment, a pin to another day or time): the visit needs a correction letter
     moved_promise: tuple[datetime, datetime] | None = None
+    #: the revisit rule's reason when it narrowed the windows ("" else): the solver's
+    #: reason for a visit left out for its windows names it
+    revisit_note: str = ""
 
     @property
     def id(self) -> str:
@@ -283,8 +286,11 @@ def make_candidate(
 
     d = directive or Directive(status="offen")
     service_s = int((client.besuchsdauer_min or profile.workday.visit_minutes) * 60)
-    noon = profile.casework.noon_min * 60
     tries = d.tries
+    # the rule's halves and distance as the profile says (a directive made elsewhere, e.g.
+    # by a test, with other values would otherwise plan by those)
+    revisit = replace(d, noon_min=profile.casework.noon_min,
+                      gap_min=profile.casework.revisit_min_gap_min)
 
     def unassigned(code: str, reason: str) -> UnassignedVisit:
         return UnassignedVisit(client.id, code, reason, geocode.lon, geocode.lat,
@@ -369,10 +375,12 @@ def make_candidate(
                           f"{what} ({fmt_date(pin_day)}, {format_clock(pin_time_min)} Uhr) "
                           f"liegt vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}.")
     restricted = False
+    by_rule = False  # the revisit rule took starts away on some day
 
-    def day_windows(k: int) -> list[tuple[int, int]]:
-        """The start times (seconds of the day) the visit may have on day ``k``."""
-        nonlocal restricted
+    def day_windows(k: int, rule: bool = True) -> list[tuple[int, int]]:
+        """The start times (seconds of the day) the visit may have on day ``k``
+        (``rule`` False: as if there were no revisit rule)."""
+        nonlocal restricted, by_rule
         wd = span.date(k).weekday()
         iv = [(0, DAY_S - 1)]
         if client.zeitfenster and not agreed:
@@ -386,12 +394,14 @@ def make_candidate(
         if promise is not None:
             restricted = True
             iv = _intersect(iv, [promised_starts(promise)])
-        if (wd, HALF_DAYS[0]) in d.avoid and not agreed:
+        if rule and not agreed and (blocked := revisit.blocked(wd)):
+            # the revisit rule: not the half-day of a failed try on this weekday, nor a
+            # start within ``[casework] revisit_min_gap_min`` of its time
             restricted = True
-            iv = _intersect(iv, [(noon, DAY_S - 1)])
-        if (wd, HALF_DAYS[1]) in d.avoid and not agreed:
-            restricted = True
-            iv = _intersect(iv, [(0, noon - 1)])
+            before = iv
+            for a, b in blocked:
+                iv = _intersect(iv, [(0, a - 1), (b + 1, DAY_S - 1)])
+            by_rule = by_rule or iv != before
         if not_before is not None and span.date(k) == not_before.date():
             restricted = True
             t = not_before.hour * 3600 + not_before.minute * 60
@@ -403,6 +413,10 @@ def make_candidate(
         windows += [(k * DAY_S + a, k * DAY_S + b) for a, b in day_windows(k)]
     windows = _merge(windows)
     if not windows:
+        if (promise is None and (d.avoid or d.failed_at)
+                and any(day_windows(k, rule=False) for k in days)):
+            # the client's windows (or the day) leave starts, the revisit rule takes them
+            return unassigned("revisit_rules", _revisit_reason(client, revisit))
         if promise is not None:
             return unassigned("announced_window_impossible",
                               f"angekündigt ({promise[0]:%d.%m.%Y %H:%M}–{promise[1]:%H:%M}), "
@@ -451,8 +465,22 @@ def make_candidate(
         priority=client_priority(client, span.start),
         pin_team=pin_team, pin_day=span.index(pin_day) if pin_day is not None else None,
         tries_before=tries, visit_id=visit_id, promise=promise, agreed=agreed,
-        moved_promise=moved_promise,
+        moved_promise=moved_promise, revisit_note=d.reason if by_rule else "",
     )
+
+
+def _revisit_reason(client: Client, d: Directive) -> str:
+    """Why the revisit rule leaves no start in the span, in German: the rule (each failed
+    half-day, and the minimum distance to a failed try's time on its weekday), the
+    directive's reason and the client's windows when it has some."""
+    rule = ("nicht am selben Wochentag zur selben Tageszeit (vormittags/nachmittags) wie "
+            "ein Versuch ohne Kontakt"
+            + (f" und dort mindestens {d.gap_min} Minuten Abstand zu dessen Uhrzeit"
+               if d.gap_min > 0 else ""))
+    where = (f"Im Zeitfenster „{window_text(client)}“ bleibt" if client.zeitfenster
+             else "Im Planungszeitraum bleibt")
+    return (f"{where} nach der Regel für erneute Besuche ({rule}) keine Besuchszeit"
+            + (f"; {d.reason}" if d.reason else "") + ".")
 
 
 # --------------------------------------------------------------------------- teams
