@@ -219,6 +219,11 @@ def test_revisits_wait_working_days_and_change_weekday_or_time_of_day(cycle):
             for pday, pstart in vs[:k]:
                 assert (day.weekday(), half_of_day(start.hour * 60 + start.minute)) != (
                     pday.weekday(), half_of_day(pstart.hour * 60 + pstart.minute)), (cid, vs)
+                # and on the same weekday at least revisit_min_gap_min (120) from its time
+                # (an outcome row without a time takes the visit's planned start)
+                if day.weekday() == pday.weekday():
+                    apart = abs((start.hour - pstart.hour) * 60 + start.minute - pstart.minute)
+                    assert apart >= 120, (cid, vs)
             checked += 1
     assert checked >= 5
 
