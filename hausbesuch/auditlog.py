@@ -249,6 +249,7 @@ DETAIL_LABELS: dict[str, str] = {
     "uhrzeit_alt": "Uhrzeit vorher", "uhrzeit_neu": "Uhrzeit jetzt",
     "termin_alt": "Termin vorher", "termin_neu": "Termin jetzt",
     "notiz_geaendert": "Notiz geändert",
+    "notiz_geloescht": "Notiz gelöscht",
 }
 
 

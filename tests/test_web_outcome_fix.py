@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
+from hausbesuch.maps import fmt_date
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import PASSWORD, Site, csrf_of, logged_in
 
@@ -91,8 +92,9 @@ def test_a_wrong_outcome_is_corrected_on_the_case_page(
         assert r.status_code == 303, _text(r)[-800:]
         shown = _text(kora.get(r.headers["location"]))
         assert "Ergebnis berichtigt. Status jetzt: „offen“." in shown
-        assert f"Besuch {stop.start:%d.%m.%Y}" in shown or "09:10 Uhr: nicht angetroffen" in shown
-        assert "09:10 Uhr: nicht angetroffen" in shown
+        # the corrected visit's line: its day and the corrected time and result
+        day = fmt_date(stop.start.date())  # e.g. „Di, 05.01.2027“
+        assert f"Besuch {day}, 09:10 Uhr: nicht angetroffen" in shown
     assert _status(site, stop.client_id) == "offen"
     rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
     assert len(rows) == 1 and rows[0]["actor"] == "kora"
@@ -137,6 +139,94 @@ def test_an_outcome_the_phone_could_not_send_is_entered(
         assert "Ergebnis nachgetragen. Status jetzt: „erreicht“." in shown
     rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_erfasst")
     assert rows and rows[-1]["actor"] == "kora"
+
+
+def _note_of(site: Site, cid: str) -> str | None:  # noqa: F811
+    from sqlalchemy import select
+
+    from hausbesuch.store import OutcomeRow
+
+    with site.store.session() as s:
+        return s.scalar(select(OutcomeRow.note).where(OutcomeRow.city == CITY,
+                                                      OutcomeRow.client_id == cid))
+
+
+def _outcomes_file(site: Site) -> object:  # noqa: F811
+    """What of the database's files could still hold an outcome's old note: SQLite the
+    file's bytes; PostgreSQL the outcomes table's file node (rewritten: a new one)."""
+    from sqlalchemy import text
+
+    if site.kind == "sqlite":
+        return Path(site.store.engine.url.database).read_bytes()
+    with site.store.engine.connect() as c:
+        return c.execute(text("SELECT relfilenode FROM pg_class WHERE relname = 'outcomes' "
+                              "AND relnamespace = current_schema()::regnamespace")).scalar()
+
+
+def _left_in_files(site: Site, before: object, old: str) -> bool:  # noqa: F811
+    """Whether ``old`` (a note's text replaced since ``before`` was read) may still stand
+    in the database's files: on PostgreSQL a dead row version stays until the table is
+    rewritten (review 22 #7)."""
+    now = _outcomes_file(site)
+    if site.kind == "sqlite":
+        return old.encode() in now
+    return now == before
+
+
+def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Review 22 #7: a note replaced through „Ergebnis berichtigen“ does not stay in a
+    dead row version (PostgreSQL: the tables are rewritten, as ``rectify`` does; SQLite
+    zeroes it at once), and the form deletes a stored note („Gespeicherte Notiz
+    löschen“), audited without any text."""
+    import json
+
+    stops = _stops(site)
+    stop = stops[len(stops) // 2 + 3]
+    monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
+    monkeypatch.setattr(clock, "now_on_today", lambda: datetime.combine(
+        stop.start.date(), dtime(23, 50)))
+    old, new = "Hund im Hof Oxq-alt-7391 " * 8, "Klingel defekt Oxq-neu-5502 " * 8
+    from hausbesuch.web import casework_api
+
+    casework_api.record_outcome(site.store, site.app.state.web.profile(CITY), "link:test",
+                                stop.client_id, stop.start.date(), "nicht_angetroffen",
+                                time_min=16 * 60, appointment=None, note=old,
+                                idempotency_key=f"notiz-{stop.client_id}")
+    url = f"/faelle/{stop.client_id}?stadt={CITY}"
+    with logged_in(site.url, "kora") as kora:
+        page = kora.get(url).text
+        assert "nicht angetroffen · mit Notiz" in _text(kora.get(url))
+        assert 'name="notiz_loeschen"' in page
+        base = {**_form(page, "berichtigen"), "ergebnis": "nicht_angetroffen",
+                "uhrzeit": "16:00"}
+        before = _outcomes_file(site)
+        r = kora.post("/fall-ergebnis", data={**base, "notiz": new})
+        assert r.status_code == 303, _text(r)[-800:]
+        assert _note_of(site, stop.client_id) == new.strip()
+        assert not _left_in_files(site, before, old.strip())
+        # a new note and „löschen“ at once: refused, nothing changed
+        r = kora.post("/fall-ergebnis", data={**base, "notiz": "noch eine",
+                                              "notiz_loeschen": "1"})
+        assert r.status_code == 400
+        assert "Notiz: entweder eine neue Notiz eintragen oder die gespeicherte löschen" \
+            in _text(r)
+        assert _note_of(site, stop.client_id) == new.strip()
+        before = _outcomes_file(site)
+        r = kora.post("/fall-ergebnis", data={**base, "notiz": "", "notiz_loeschen": "1"})
+        assert r.status_code == 303, _text(r)[-800:]
+        shown = _text(kora.get(r.headers["location"]))
+        assert "Ergebnis berichtigt." in shown and "mit Notiz" not in shown
+        assert _note_of(site, stop.client_id) is None
+        assert not _left_in_files(site, before, new.strip())
+        # nothing more to delete: the box is gone, the same post changes nothing
+        assert 'name="notiz_loeschen"' not in kora.get(url).text
+        r = kora.post("/fall-ergebnis", data={**base, "notiz": "", "notiz_loeschen": "1"})
+        assert r.status_code == 303 and "ergebnis=unveraendert" in r.headers["location"]
+    rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
+    assert [(r["details"]["notiz_geaendert"], r["details"]["notiz_geloescht"])
+            for r in rows] == [(True, False), (True, True)]
+    assert "Oxq" not in json.dumps(rows, default=str)  # never the text
 
 
 @pytest.mark.browser

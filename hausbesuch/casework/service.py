@@ -374,6 +374,12 @@ class OutcomeCorrection:
     #: outcome no longer agrees: (visit id, planned start, plan id); the plan keeps
     #: sending the team there until a re-plan (review 22 #4)
     old_visits: list[tuple[str, datetime, str]] = field(default_factory=list)
+    #: the outcome's note was replaced or cleared (its old text is to be reclaimed from
+    #: the database's files: :meth:`hausbesuch.store.Store.reclaim`, review 22 #7)
+    note_changed: bool = False
+    #: whether the reclaim after a changed note worked (set by the caller that runs it;
+    #: None: not run, e.g. on SQLite, which zeroes the old text at once)
+    reclaimed: bool | None = None
 
     def old_visit_notes(self) -> list[str]:
         """German: one sentence per :attr:`old_visits` (:func:`old_visit_note`)."""
@@ -1691,16 +1697,19 @@ class Casework:
     def correct_outcome(self, client_id: str, result: str | None, *,
                         visit_id: str | None = None,
                         when: date | datetime | None = None, time_min: int | None = None,
-                        appointment: datetime | None = None, note: str | None = None
-                        ) -> OutcomeCorrection:
+                        appointment: datetime | None = None, note: str | None = None,
+                        clear_note: bool = False) -> OutcomeCorrection:
         """Correct the recorded outcome of one visit of the case (``visit_id``, or the day
         ``when``, with the visit's clock time when the day has several): its result (None
         keeps it; so does the appointment of an unchanged result when none is given), the
         visit's time (``time_min``, on the visit's day; None keeps it), the appointment of
-        „Termin vereinbart“ and, when given, its note (None keeps it). The new values are
+        „Termin vereinbart“ and, when given, its note (None keeps it; ``clear_note``
+        deletes it: :attr:`OutcomeCorrection.note_changed`, whose old text the caller
+        reclaims, as ``rectify`` does, review 22 #7). The new values are
         checked as an outcomes file's row is (:meth:`_check_visit_time`,
         :meth:`_check_appointment`). Audited as ``ergebnis_berichtigt`` with the old and
-        new result, time and appointment (never the note's text).
+        new result, time and appointment and whether the note changed or was cleared
+        (never the note's text).
 
         The case's status follows the corrected outcomes when the outcomes set it: the
         status is derived anew (:func:`~hausbesuch.casework.rules.directive`) as the
@@ -1722,6 +1731,9 @@ class Casework:
         except ValueError as exc:
             raise CaseworkError(f"Ergebnis: {exc}.", field="ergebnis") from None
         note = clean_text(note).strip()[:2000] or None if note else None
+        if clear_note and note is not None:
+            raise CaseworkError("Notiz: entweder eine neue Notiz eintragen oder die "
+                                "gespeicherte löschen, nicht beides.", field="notiz")
         day = when.date() if isinstance(when, datetime) else when
         minute = when.hour * 60 + when.minute if isinstance(when, datetime) else None
         # read (without writing) which outcome, for the checks that read the teams: before
@@ -1779,16 +1791,18 @@ class Casework:
                         field="uhrzeit")
             old = (o.result, o.time_min, o.appointment_at)
             new = (result, o.time_min if time_min is None else time_min, appointment)
-            note_changed = note is not None and note != o.note
+            cleared = clear_note and o.note is not None
+            note_changed = cleared or note is not None and note != o.note
             fix = OutcomeCorrection(client_id=cid, day=o.day, old_result=old[0],
                                     new_result=result, old_time=old[1], new_time=new[1],
                                     status_before=row.status, status_after=row.status,
-                                    changed=old != new or note_changed)
+                                    changed=old != new or note_changed,
+                                    note_changed=note_changed)
             if not fix.changed:
                 return fix
             o.result, o.time_min, o.appointment_at = new
             if note_changed:
-                o.note = note
+                o.note = None if cleared else note
             now = clock.now()
             self.store.audit(self.actor, "ergebnis_berichtigt", city=self.city,
                              client_id=cid, visit_id=o.visit_id,
@@ -1803,7 +1817,8 @@ class Casework:
                                  if old[2] else None,
                                  "termin_neu": new[2].isoformat(timespec="minutes")
                                  if new[2] else None,
-                                 "notiz_geaendert": note_changed}, session=s)
+                                 "notiz_geaendert": note_changed,
+                                 "notiz_geloescht": cleared}, session=s)
             s.flush()
             if not erased:
                 fix.status_kept = not self._status_after_correction(s, row, o, old[2], now)

@@ -357,7 +357,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         outcomes = [{"day": o.day, "label": RESULT_LABELS.get(o.result, o.result),
                      "time": format_clock(o.time_min) if o.time_min is not None else "",
                      "appointment_at": o.appointment_at, "visit_id": o.visit_id or "",
-                     "result": o.result}
+                     "result": o.result, "has_note": bool(o.note)}
                     for o in s.scalars(select(OutcomeRow).where(
                         OutcomeRow.city == profile.name, OutcomeRow.client_id == known)
                         .order_by(OutcomeRow.id))]
@@ -408,13 +408,22 @@ def result_choices() -> list[tuple[str, str]]:
 
 def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
                     visit_id: str, result: str, *, time_min: int,
-                    appointment: datetime | None, note: str | None) -> Any:
+                    appointment: datetime | None, note: str | None,
+                    clear_note: bool = False) -> Any:
     """The coordination corrects the recorded outcome of the case's visit ``visit_id``
-    (:meth:`Casework.correct_outcome`: audited, the status derived anew); returns its
-    :class:`~hausbesuch.casework.OutcomeCorrection`."""
+    (:meth:`Casework.correct_outcome`: audited, the status derived anew; ``clear_note``
+    deletes its note); returns its :class:`~hausbesuch.casework.OutcomeCorrection`. A
+    replaced or deleted note is reclaimed as ``hausbesuch rectify`` does (review 22 #7):
+    PostgreSQL keeps the old text in a dead row version until the tables are rewritten
+    (:meth:`Store.reclaim`; SQLite zeroes it at once, ``secure_delete``);
+    :attr:`~hausbesuch.casework.OutcomeCorrection.reclaimed` says whether that worked."""
     cw = casework(store, profile, actor)
-    return cw.correct_outcome(cw.case_id(client_id), result, visit_id=visit_id,
-                              time_min=time_min, appointment=appointment, note=note)
+    fix = cw.correct_outcome(cw.case_id(client_id), result, visit_id=visit_id,
+                             time_min=time_min, appointment=appointment, note=note,
+                             clear_note=clear_note)
+    if fix.note_changed and store.engine.dialect.name == "postgresql":
+        fix.reclaimed = store.reclaim()
+    return fix
 
 
 def old_visit_notes(store: Store, profile: Profile, actor: str, client_id: str,

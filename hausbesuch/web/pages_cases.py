@@ -32,6 +32,11 @@ OUTCOME_SAVED = {
     "unveraendert": "Das Ergebnis war schon so gespeichert; nichts geändert.",
     "nachgetragen": "Ergebnis nachgetragen.",
 }
+#: Added to the confirmation when the replaced or deleted note could not be removed from
+#: the database's files at once (``?notiz=nicht-verdichtet``; review 22 #7).
+NOTE_NOT_RECLAIMED = ("Hinweis: die alte Notiz steht noch in den Dateien der Datenbank, bis "
+                      "diese verdichtet wird (sie war gerade in Gebrauch). Bitte dem Betrieb "
+                      "melden.")
 
 
 def _unknown(request: Request, user: User, client_id: str, exc: CaseworkError) -> str:
@@ -102,6 +107,8 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
         if ids:  # only what a stored plan still holds now (the link only names visits)
             saved += "".join(" " + note for note in casework_api.old_visit_notes(
                 web.store, web.profile(city), user.name, case["client_id"], ids))
+        if request.query_params.get("notiz") == "nicht-verdichtet":
+            saved += " " + NOTE_NOT_RECLAIMED
     return render(request, "case.html.j2", status=status, city=city, case=case,
                   statuses=casework_api.status_choices(), saved=saved, error=error,
                   reason=reason, max_reason=MAX_REASON,
@@ -112,11 +119,13 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
 def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Form(""),
                  aktion: str = Form(""), besuch: str = Form(""), ergebnis: str = Form(""),
                  uhrzeit: str = Form(""), termin: str = Form(""), notiz: str = Form(""),
+                 notiz_loeschen: str = Form(""),
                  user: User = Depends(require_user)) -> Response:
     """„Ergebnis berichtigen“ (``aktion=berichtigen``: a recorded outcome) or „Ergebnis
     nachtragen“ (``aktion=nachtragen``: a visit up to today without one) on the case page:
     result, the visit's time on its day, an appointment for „Termin vereinbart“, an
-    optional note, as the casework service checks them (the rows of an outcomes file);
+    optional note (berichtigen: empty keeps the stored one, ``notiz_loeschen`` deletes
+    it), as the casework service checks them (the rows of an outcomes file);
     audited there. A refused entry shows the page again (400) with the message naming
     the field, next to the visit's form. The case id comes in the form, not the path."""
     from hausbesuch.clients import parse_clock_minutes
@@ -128,6 +137,7 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
     if aktion not in ("berichtigen", "nachtragen"):
         raise HTTPException(status_code=400, detail="Unbekannte Aktion.")
     old_visits = ""  # visits at a corrected appointment a stored plan still holds
+    extra: dict[str, str] = {}
     try:
         if not uhrzeit.strip():
             raise UserError("Uhrzeit des Besuchs: bitte angeben (z. B. 09:30).")
@@ -147,7 +157,10 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
         if aktion == "berichtigen":
             fix = casework_api.correct_outcome(
                 web.store, web.profile(city), user.name, client_id, besuch, ergebnis,
-                time_min=minute, appointment=appointment, note=note)
+                time_min=minute, appointment=appointment, note=note,
+                clear_note=bool(notiz_loeschen))
+            if fix.reclaimed is False:  # the old text still in the database's files
+                extra["notiz"] = "nicht-verdichtet"
             done = ("unveraendert" if not fix.changed else "berichtigt-status-bleibt"
                     if fix.status_kept else "berichtigt")
             known = fix.client_id
@@ -172,7 +185,8 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
                      if text.startswith("Termin") else "notiz")
         return _case_page(request, user, city, client_id, status=400, outcome_error={
             "visit_id": besuch, "text": text, "field": fieldname})
-    extra = {"alter_besuch": old_visits} if old_visits else {}
+    if old_visits:
+        extra["alter_besuch"] = old_visits
     return RedirectResponse(_case_url(known, city, ergebnis=done, **extra) + "#ergebnisse",
                             status_code=303)
 
