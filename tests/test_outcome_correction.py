@@ -138,6 +138,18 @@ def test_the_coordination_enters_an_outcome_a_phone_could_not_send(
         with pytest.raises(CaseworkError) as refused:
             cw.enter_outcome(stop.client_id, todo[0][0], "angetroffen", time_min=23 * 60)
         assert refused.value.field == "uhrzeit"
+        # the appointment's refusals name their field as a correction's do (review 22 #11:
+        # one check for both; the phone and the form mark the appointment)
+        day = stop.start.date()
+        at = datetime.combine(day, datetime.min.time()) + timedelta(hours=11)
+        for result, appointment, said in [
+                ("termin vereinbart", None, "Termins fehlen"),
+                ("termin vereinbart", at, "liegt nicht nach dem Besuchstag"),
+                ("angetroffen", at + timedelta(days=2), "nur zum Ergebnis")]:
+            with pytest.raises(CaseworkError) as refused:
+                cw.enter_outcome(stop.client_id, todo[0][0], result, time_min=10 * 60,
+                                 appointment=appointment)
+            assert said in str(refused.value) and refused.value.field == "termin"
         row, new = cw.enter_outcome(stop.client_id, todo[0][0], "verweigert",
                                     time_min=10 * 60)
         assert new and row.source == "koordination" and row.time_min == 600

@@ -490,6 +490,24 @@ def _not_ahead(day: date, time_min: int | None) -> None:
             field="uhrzeit")
 
 
+def _appointment_of_result(result: str, appointment: datetime | None, day: date,
+                           missing_hint: str = "") -> None:
+    """An appointment goes with „Termin vereinbart“ and only with it, on a day after the
+    visit's ``day`` (recorded and corrected outcomes alike: review 22 #11; the rest of
+    what makes it one the teams can keep: :meth:`Casework._check_appointment`).
+    ``missing_hint``: where the appointment is typed (an outcomes file's column)."""
+    if result == "termin_vereinbart":
+        if appointment is None:
+            raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen"
+                                f"{missing_hint}.", field="termin")
+        if appointment.date() <= day:
+            raise CaseworkError(f"Termin {appointment:%d.%m.%Y %H:%M} liegt nicht nach dem "
+                                f"Besuchstag {day:%d.%m.%Y}.", field="termin")
+    elif appointment is not None:
+        raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.",
+                            field="termin")
+
+
 def _closed_case_error(row: ClientRow) -> CaseworkError:
     """A phone's outcome refused for a case no longer ``offen`` (:func:`closed_case_text`)."""
     return CaseworkError(closed_case_text(row.client_id, row.status, row.status_since)
@@ -1624,15 +1642,8 @@ class Casework:
                     field="ergebnis")
             if only_open and row.status != "offen":
                 raise _closed_case_error(row)
-            if result == "termin_vereinbart":
-                if appointment is None:
-                    raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen "
-                                        "(Spalte „Termin“, z. B. 2026-12-15 10:00).")
-                if appointment.date() <= day:
-                    raise CaseworkError(f"Termin {appointment:%d.%m.%Y %H:%M} liegt nicht nach "
-                                        f"dem Besuchstag {day:%d.%m.%Y}.")
-            elif appointment is not None:
-                raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.")
+            _appointment_of_result(result, appointment, day, "" if source in (
+                "web", "koordination") else " (Spalte „Termin“, z. B. 2026-12-15 10:00)")
             if time_min is None:
                 time_min = visit.start_at.hour * 60 + visit.start_at.minute
             now = clock.now()
@@ -1760,17 +1771,9 @@ class Casework:
                 appointment = target.appointment_at  # an agreed appointment stays
         hours = self._working_hours(out_day.weekday()) if time_min is not None else None
         _not_ahead(out_day, time_min)
-        if result == "termin_vereinbart":
-            if appointment is None:
-                raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen.",
-                                    field="termin")
-            if appointment.date() <= out_day:
-                raise CaseworkError(f"Termin {appointment:%d.%m.%Y %H:%M} liegt nicht nach "
-                                    f"dem Besuchstag {out_day:%d.%m.%Y}.", field="termin")
+        _appointment_of_result(result, appointment, out_day)
+        if appointment is not None:
             self._check_appointment(appointment, out_day)
-        elif appointment is not None:
-            raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.",
-                                field="termin")
         with self.store.session() as s:
             row = self._row(s, cid, lock=True)  # as a phone's outcome: one writer at a time
             o = s.get(OutcomeRow, out_id)
@@ -1782,13 +1785,7 @@ class Casework:
             visit = s.scalar(select(CaseVisitRow).where(CaseVisitRow.visit_id == o.visit_id)
                              .limit(1)) if o.visit_id else None
             if time_min is not None and time_min != o.time_min:
-                if visit is not None:
-                    self._check_visit_time(s, time_min, visit, hours)
-                elif hours is not None and not hours[0] <= time_min <= hours[1]:
-                    raise CaseworkError(
-                        f"Uhrzeit {format_clock(time_min)} liegt außerhalb der Arbeitszeit "
-                        f"der Teams ({format_clock(hours[0])}–{format_clock(hours[1])} Uhr).",
-                        field="uhrzeit")
+                self._check_visit_time(s, time_min, visit, hours)
             old = (o.result, o.time_min, o.appointment_at)
             new = (result, o.time_min if time_min is None else time_min, appointment)
             cleared = clear_note and o.note is not None
@@ -1912,11 +1909,12 @@ class Casework:
             return None
         return min(t.shift_start_min for t in teams), max(t.shift_end_min for t in teams)
 
-    def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow,
+    def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow | None,
                           city_hours: tuple[int, int] | None, margin: int = 0) -> None:
         """A visit's time (``Uhrzeit`` of an outcome row) lies in the working hours of the
-        team the visit was planned for (its plan's teams; else the city's teams that work
-        that weekday, ``city_hours``, read before the session): 22:00 is a typo, and it
+        team the visit was planned for (its plan's teams; else, or without a ``visit``,
+        the city's teams that work that weekday, ``city_hours``, read before the
+        session): 22:00 is a typo, and it
         would pick the wrong half of the day for the revisit rule. (The phone's time of
         sending is not checked: a visit may end after the shift.) ``margin`` (minutes)
         widens the hours at both ends: the phone's field, filled with the phone's time
@@ -1924,7 +1922,7 @@ class Casework:
         runs late."""
         from hausbesuch.fields import format_clock
 
-        hours = self._plan_team_hours(s, visit) or city_hours
+        hours = (self._plan_team_hours(s, visit) if visit is not None else None) or city_hours
         if hours is not None and not hours[0] - margin <= minute <= hours[1] + margin:
             raise CaseworkError(
                 f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit der Teams "
