@@ -269,10 +269,13 @@ def test_the_correction_form_in_chromium_at_390_px(
 
 def test_the_phone_says_where_the_coordination_corrects_it(site: Site) -> None:  # noqa: F811
     """The phone's refusal of a second outcome stays true and says where (QA 22 F6)."""
-    js = httpx.get(site.url + "/static/web/worker.js").text
-    assert ("Ein gespeichertes Ergebnis ändert nur die Koordination: die Korrektur bitte "
-            "dort melden; sie berichtigt es auf der Seite des Falls.") in js.replace(
-        '" +\n    "', "")
+    from tests.test_web import _make_link
+
+    token, _link = _make_link(site)
+    page = html.unescape(httpx.get(site.url + f"/w/{token}/").text)
+    # the page carries it (worker.js reads it there: one sentence, review 22 #11)
+    assert ('data-korrektur="Ein gespeichertes Ergebnis ändert nur die Koordination: eine '
+            'Korrektur bitte dort melden; sie berichtigt es auf der Seite des Falls."') in page
 
 
 @pytest.mark.browser

@@ -160,6 +160,13 @@ def worker_page(request: Request, token: str) -> Response:
                   labels=OUTCOME_LABELS, recorded=recorded,
                   form_key=new_token(16), tour=tour_stamp(route),
                   noon=profile.casework.noon_min,
+                  correction_hint=CORRECTION_HINT, ahead_min=VISIT_TIME_AHEAD_MIN,
+                  time_before=PHONE_TIME_BEFORE_MIN, time_after=PHONE_TIME_AFTER_MIN,
+                  hours_margin=casework_api.PHONE_HOURS_MARGIN_MIN,
+                  # days from the real date to the server's (an exercise's HAUSBESUCH_HEUTE;
+                  # 0 otherwise): the phone's clock moved by it decides „before the day“,
+                  # also in a copy of the page opened from the phone's cache (QA 22 F12)
+                  day_offset=(clock.today() - clock.now().date()).days,
                   saved=saved, replan=replan, **data)
 
 
@@ -179,6 +186,18 @@ def service_worker(request: Request, token: str) -> Response:
     return Response(body, media_type="application/javascript",
                     headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route)})
 
+
+#: The phone's word on a recorded outcome: under „Ergebnis ändern“ and in the refusal of
+#: a second one. One sentence, rendered into the page; worker.js reads it from the body's
+#: ``data-korrektur`` (review 22 #11).
+CORRECTION_HINT = ("Ein gespeichertes Ergebnis ändert nur die Koordination: eine Korrektur "
+                   "bitte dort melden; sie berichtigt es auf der Seite des Falls.")
+#: The window in which the phone puts its time of day into „Uhrzeit des Besuchs“: from
+#: this many minutes before a visit's planned start to this many after its planned end
+#: (and within :data:`~hausbesuch.web.casework_api.PHONE_HOURS_MARGIN_MIN` after the
+#: team's return: the server's margin); the template computes it per stop.
+PHONE_TIME_BEFORE_MIN = 60
+PHONE_TIME_AFTER_MIN = 90
 
 #: What the phone's form calls the visit time (``zeit``); refusals name it so.
 VISIT_TIME_LABEL = "Uhrzeit des Besuchs"

@@ -109,8 +109,8 @@
   // the stop's outcome is stored (sent from here): as on a page made after that, the
   // outcome stands out and the form goes behind a control „Ergebnis ändern“, so that a
   // second tap by mistake needs two (the server keeps a stored outcome)
-  var CHANGE_HINT = "Ein gespeichertes Ergebnis ändert nur die Koordination: eine " +
-    "Korrektur bitte dort melden; sie berichtigt es auf der Seite des Falls.";
+  // (the sentence is the server's, as the page shows it: pages_worker.CORRECTION_HINT)
+  var CHANGE_HINT = body.getAttribute("data-korrektur") || "";
   function collapse(kunde) {
     var li = stopEl(kunde); if (!li) return;
     var form = li.querySelector("form.outcome-form");
@@ -432,8 +432,7 @@
   }
 
   // a recorded outcome is changed by the coordination only (the server's rule)
-  var CORRECTION_RULE = "Ein gespeichertes Ergebnis ändert nur die Koordination: die " +
-    "Korrektur bitte dort melden; sie berichtigt es auf der Seite des Falls.";
+  var CORRECTION_RULE = CHANGE_HINT;
   // was ``label`` (the outcome the server has recorded for the stop of ``item``) sent from
   // this phone: remembered as sent, or the outcome ``item`` replaced after its sending
   // failed (its answer may have been lost on the way back)
@@ -532,9 +531,22 @@
     });
   }
 
-  // before the team-day the server refuses outcomes: say so before anything is queued
+  // before the team-day the server refuses outcomes: say so before anything is queued.
+  // "Today" is the server's: the phone's date moved by the days the server's day lies
+  // from the real one (an exercise with HAUSBESUCH_HEUTE; 0 otherwise), so that a copy
+  // of the page opened from the phone's cache on a later day still counts the days.
   var day = body.getAttribute("data-day") || "";
-  function early() { return localStamp(new Date()).slice(0, 10) < day; }
+  var dayOffset = Number(body.getAttribute("data-tage-versatz")) || 0;
+  function serverDay() {
+    var d = new Date();
+    d.setDate(d.getDate() + dayOffset);
+    return localStamp(d).slice(0, 10);
+  }
+  function early() { return serverDay() < day; }
+  // minutes a visit time may lie ahead of the phone's clock (the server's
+  // VISIT_TIME_AHEAD_MIN; a page without it leaves the check to the server)
+  var aheadAttr = body.getAttribute("data-voraus");
+  var AHEAD_MIN = aheadAttr === null || aheadAttr === "" ? null : Number(aheadAttr);
   var IMPLICIT = "keine-auswahl";  // the value of the form's default button (Enter)
   var ahead = Number(body.getAttribute("data-appointment-ahead")) || 92;
   // the appointment's day as ISO: the date picker's value, or a German day typed on a
@@ -573,8 +585,30 @@
     }
     return "";
   }
-  var vorab = document.getElementById("vorab");
-  if (vorab) vorab.hidden = !early();
+  // before the day the outcome buttons look and say unavailable (aria-disabled, greyed),
+  // described by the reason beside them; on the day (a page kept open overnight, a copy
+  // from the cache) they are available again. A tap before the day is refused below.
+  function markEarly() {
+    var before = early();
+    var vorab = document.getElementById("vorab");
+    if (vorab) vorab.hidden = !before;
+    Array.prototype.forEach.call(document.querySelectorAll("form.outcome-form"), function (f) {
+      var why = f.querySelector(".vorab-grund");
+      if (why) why.hidden = !before;
+      Array.prototype.forEach.call(f.querySelectorAll("button[name=ergebnis]"), function (b) {
+        if (b.classList.contains("default-submit")) return;
+        if (before) {
+          b.setAttribute("aria-disabled", "true");
+          if (why && why.id) b.setAttribute("aria-describedby", why.id);
+        } else {
+          b.removeAttribute("aria-disabled");
+          b.removeAttribute("aria-describedby");
+        }
+      });
+    });
+  }
+  markEarly();
+  if (early()) setInterval(markEarly, LINK_CHECK_MS);  // the day may begin while it is open
 
   document.querySelectorAll("form.outcome-form").forEach(function (f) {
     // the button that sent the form: SubmitEvent.submitter is missing in older browsers
@@ -622,8 +656,8 @@
         f.zeit.focus();
         return;
       }
-      if (localStamp(nowD).slice(0, 10) === day &&
-          visit > nowD.getHours() * 60 + nowD.getMinutes() + 5) {
+      if (AHEAD_MIN !== null && localStamp(nowD).slice(0, 10) === day &&
+          visit > nowD.getHours() * 60 + nowD.getMinutes() + AHEAD_MIN) {
         show(f.kundennummer.value, "Uhrzeit des Besuchs: " + f.zeit.value + " Uhr liegt in " +
           "der Zukunft. Bitte die Uhrzeit angeben, zu der der Besuch war.", "");
         markTime(f, true);
