@@ -32,13 +32,14 @@ def _text(r: httpx.Response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", r.text))
 
 
-def _phone_outcome(site: Site, stop, result: str) -> None:  # noqa: ANN001, F811
+def _phone_outcome(site: Site, stop, result: str,  # noqa: ANN001, F811
+                   note: str | None = None) -> None:
     from hausbesuch.web import casework_api
 
     # as the phone sends it: the tap's moment, 16:00 (QA 22 F5)
     casework_api.record_outcome(site.store, site.app.state.web.profile(CITY), "link:test",
                                 stop.client_id, stop.start.date(), result, time_min=16 * 60,
-                                appointment=None, note=None,
+                                appointment=None, note=note,
                                 idempotency_key=f"fix-{stop.client_id}")
 
 
@@ -239,7 +240,7 @@ def test_the_correction_form_in_chromium_at_390_px(
     stops = _stops(site)
     stop = stops[len(stops) // 2 + 2]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
-    _phone_outcome(site, stop, "nicht_angetroffen")
+    _phone_outcome(site, stop, "nicht_angetroffen", note="Klingel ohne Schild")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = launch(pw)
@@ -258,6 +259,10 @@ def test_the_correction_form_in_chromium_at_390_px(
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, width  # nothing wider than the phone
             page.screenshot(path=str(SHOTS / "berichtigen-formular.png"), full_page=True)
+            # the stored note can be deleted (review 22 #7); here it stays
+            box = form.locator("input[name=notiz_loeschen]")
+            assert box.is_visible() and not box.is_checked()
+            form.screenshot(path=str(SHOTS / "notes-notiz-loeschen.png"))
             form.locator("button[type=submit]").click()
             page.wait_for_url("**ergebnis=berichtigt**")
             assert "Ergebnis berichtigt. Status jetzt: „erreicht“." in page.inner_text("body")
