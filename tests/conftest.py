@@ -51,6 +51,31 @@ def solver_compiled() -> None:
     routing.prepare()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> object:
+    """argon2id at its lowest cost for new hashes in this process.
+
+    The shipped hasher (``argon2-cffi``'s defaults: 64 MiB, 3 passes, 4 lanes) takes about
+    0.15 s of both cores per hash and per login, and the web tests log in and make
+    accounts some thousand times. Behaviour does not depend on the cost, so hashes made
+    in the test process use the same algorithm at 1 pass over 1 MiB. What stays real:
+    a hash stores its own parameters, so a login against an account made with the
+    shipped cost verifies at that cost (tested), servers started as subprocesses
+    (``hausbesuch serve``) use the shipped hasher, and the shipped parameters are
+    checked against OWASP's minimum
+    (``test_auth_audit::test_the_shipped_password_hash_cost_holds_and_logs_in``, which
+    gets the shipped hasher as this fixture's value).
+    """
+    from argon2 import PasswordHasher
+
+    from hausbesuch.web import auth
+
+    shipped = auth._HASHER
+    auth._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    auth._DUMMY_HASH = auth._HASHER.hash("kein-konto-test")
+    return shipped
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     return _require(SHARED_DATA)

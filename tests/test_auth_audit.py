@@ -141,6 +141,35 @@ def test_failed_login_wrong_password_and_unknown_name(server: Server) -> None:
     _no_password(_auth_rows(server))
 
 
+def test_the_shipped_password_hash_cost_holds_and_logs_in(server: Server,
+                                                          quick_password_hashing: Any
+                                                          ) -> None:
+    """The shipped hasher is argon2id at OWASP's minimum cost or more (19 MiB, 2 passes;
+    ASVS V2.4), and an account whose hash has that cost logs in with its password and
+    not with another. (The test process makes new hashes at the lowest cost,
+    ``conftest.quick_password_hashing``; a hash carries its own parameters, so this login
+    verifies at the shipped cost.)"""
+    from argon2 import Type, extract_parameters
+
+    from hausbesuch.web.auth import add_user
+    from hausbesuch.web.models import UserRow
+
+    shipped = quick_password_hashing
+    assert shipped.type is Type.ID
+    assert shipped.memory_cost >= 19 * 1024 and shipped.time_cost >= 2
+    name = f"kosten{server.kind}"
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    stored = shipped.hash(PASSWORD)
+    with server.store.session() as s:
+        s.execute(update(UserRow).where(UserRow.name == name).values(password_hash=stored))
+    params = extract_parameters(stored)
+    assert (params.memory_cost, params.time_cost) == (shipped.memory_cost, shipped.time_cost)
+    with _client(server) as c:
+        assert login(c, name, WRONG).status_code == 401
+    with _client(server) as c:
+        assert login(c, name).status_code == 303
+
+
 def test_login_and_logout_leave_one_row_each(server: Server) -> None:
     with _client(server) as c:
         before = _auth_rows(server)
