@@ -117,7 +117,9 @@ class CareOf:
     def text(self, client_id: str | None, text: str) -> str:
         """A reason without the c/o lines of the client's address, and without that of
         any address it quotes („…“); a street it quotes as the geocoder read it without
-        the words of a host's name (:attr:`geodata.addresses.ParsedAddress.shown_street`)."""
+        the words of a host's name (:attr:`geodata.addresses.ParsedAddress.shown_street`).
+        A quote that held only what is left out reads „…“ („„Bullach“ kennt der
+        Kartenauszug …“ for „Lauf (Bullach)“, whose bracket may name a host)."""
         if not text:
             return text
         text = unicodedata.normalize("NFC", text)
@@ -125,7 +127,8 @@ class CareOf:
             text = text.replace(f"„{street[0]}“", f"„{street[1]}“")
         for part in self.parts.get(client_id or "", ()):
             text = _drop(text, part)
-        return self._QUOTED.sub(lambda m: f"„{without_care_of(m[1])}“", text)
+        text = self._QUOTED.sub(lambda m: f"„{without_care_of(m[1])}“", text)
+        return text.replace("„“", "„…“")
 
     def unassigned(self, u: UnassignedVisit) -> UnassignedVisit:
         """A visit not planned as an overview shows it: address and reason without c/o."""

@@ -184,6 +184,27 @@ def test_a_reason_quoting_the_street_leaves_the_host_out(lauf_pbf):
     assert "Meier" not in shown and "„Vogelsang“" in shown, shown
 
 
+def test_a_reason_quoting_only_a_left_out_part_keeps_a_sign_of_it(lauf_pbf):
+    """„Lauf (Bullach)“: the extract does not know the district, so the word in brackets
+    may be a host's name and the exports leave it out; the geocoder's reason quotes it
+    alone („„Bullach“ kennt der Kartenauszug …“). The export says „…“ there, not an empty
+    quote („„“ kennt …“, closing 22)."""
+    from datetime import date, datetime
+
+    from geodata.geocode import load_index
+    from hausbesuch.care_of import CareOf
+    from hausbesuch.plandata import Client, Plan
+
+    text = "Marktplatz 5, 91207 Lauf (Bullach)"
+    r = load_index(lauf_pbf).geocode(text)
+    assert "„Bullach“" in r.reason, r.reason  # (the geocoder's own text)
+    plan = Plan(id="p", city="lauf", created_at=datetime(2026, 12, 1), start=date(2026, 12, 7),
+                days=1, clients=[Client(row=2, id="K-1", address=text)])
+    shown = CareOf(plan).text("K-1", r.reason)
+    assert "Bullach" not in shown and "„“" not in shown, shown
+    assert "„…“ kennt der Kartenauszug" in shown, shown
+
+
 # An addition that names a person without a c/o word (closing 11, QA 11d #3): shown only
 # where a c/o line may be, while real additions stay visible everywhere.
 @pytest.mark.parametrize("part", ["Meier", "Quastenhostai", "Anna Meier", "Familie Meier",
