@@ -1973,6 +1973,18 @@ def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
             tmp_path / "auskunft3.txt").read_text(encoding="utf-8")
     code, msg = invoke("disclose", st.client_id, "--out", str(tmp_path), *_common(db))
     assert code == 2 and "das ist ein Ordner" in msg
+    # closing 22: a row of the city's last import rejected under the case's id (any
+    # spelling) is stored data of the case too
+    bad = tmp_path / "liste-zwei.csv"
+    bad.write_text("Kundennummer;Name;Straße;Hausnummer;PLZ;Ort;Kontaktabbruch seit\n"
+                   f"{st.client_id.lower()};Geheim;{st.address};;;;31.02.2026\n",
+                   encoding="utf-8")
+    invoke("import", str(bad), *_common(db))
+    ok("disclose", st.client_id, "--out", str(tmp_path / "auskunft4.txt"), *_common(db))
+    text = (tmp_path / "auskunft4.txt").read_text(encoding="utf-8")
+    part = text.split("Abgelehnte Zeilen der zuletzt eingelesenen Kundenliste\n")[1]
+    assert re.search(r"^Liste vom \d\d\.\d\d\.\d{4} \d\d:\d\d, Zeile 2 "
+                     r"\(Kontaktabbruch seit\): .*31\.02\.2026", part, re.M), part
 
 
 def test_disclose_refuses_a_file_name_that_names_the_case(planned, tmp_path):

@@ -6,7 +6,8 @@ parts, note, languages, time windows, dates, a point given in the list, a fixed 
 status with its reason), the address fixes, the status history, the planned and made
 visits with what letters announced, the outcomes with their notes, the places a plan
 found for the address (with the exact point), what each stored plan keeps of the case as
-the list said then (where it differs) and why a plan did not plan it; and how
+the list said then (where it differs) and why a plan did not plan it, the rows of the
+city's last imported list that were rejected under the case's id; and how
 often the audit log records a view or change of the case, by kind (the staff's names stay
 out: they are the staff's data; ``hausbesuch audit --kundennummer`` shows them to the
 data-protection officer). The file is written for the owner only; writing it is audited
@@ -32,6 +33,8 @@ from hausbesuch.store import (
     CaseVisitRow,
     ClientRow,
     GeocodeRow,
+    ImportRejectionRow,
+    LastImportRow,
     OutcomeRow,
     PlanClientRow,
     PlanRow,
@@ -91,6 +94,11 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
                       for r in s.scalars(select(RejectedRow).where(
                           func.lower(RejectedRow.client_id) == client_id.casefold(),
                           RejectedRow.plan_id.in_(list(plans))))]
+        last_import = s.get(LastImportRow, city)
+        import_rejections = list(s.scalars(select(ImportRejectionRow).where(
+            ImportRejectionRow.city == city,
+            func.lower(ImportRejectionRow.client_id) == client_id.casefold())
+            .order_by(ImportRejectionRow.seq)))
     snapshots.sort(key=lambda cp: (cp[1].created_at, cp[1].id))
     unplanned.sort(key=lambda rp: (rp[1].created_at, rp[1].id))
     geocodes.sort(key=lambda gp: (gp[1].created_at, gp[1].id))
@@ -179,6 +187,12 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         for snap, p in snapshots for values in [_snapshot_values(snap)]])
     lines += _section("Nicht eingeplant oder abgelehnt (je Plan)", [
         f"Plan {p.id} ({_d(p.start)}): {reason}" for reason, p in unplanned])
+    from hausbesuch.clients import FIELD_LABELS
+
+    lines += _section("Abgelehnte Zeilen der zuletzt eingelesenen Kundenliste", [
+        f"Liste vom {_d(last_import.imported_at if last_import else None)}, Zeile "
+        f"{r.input_row} ({label}): {r.reason.removeprefix(f'{label}:').strip()}"
+        for r in import_rejections for label in [FIELD_LABELS.get(r.field_name, r.field_name)]])
     kinds = Counter(auditlog.label(r["action"]) for r in audit)
     lines += _section("Zugriffe laut Protokoll (Ansichten und Änderungen)", [
         f"{n} × {what}" for what, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))])
