@@ -26,12 +26,19 @@
     its node. Without any such node, one district named after the town covers
     the whole hull.
 
+The districts built from an extract (``"osm"`` and ``"fallback"``) are cached on disk
+beside the networks (:func:`districts_cache_path`), keyed by the extract's content
+hash and name and by every option that shapes them; a user file is read each time
+(it is small, and a Shapefile's identity spans several files).
+
 :meth:`Districts.assign` gives every point a district name or the explicit
 label :data:`OUTSIDE` (``"außerhalb"``).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import os
@@ -47,7 +54,7 @@ import osmium
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata.cache import PUBLIC, atomic_write
+from geodata.cache import PUBLIC, atomic_write, cache_dir, cache_key, file_digest
 from geodata.errors import EmptyAreaError, GeodataError
 from geodata.osm import read_objects
 
@@ -69,6 +76,10 @@ PROJECTED_CRS = "EPSG:25832"
 
 #: Buffer (m) around the network hull that bounds the fallback cells.
 HULL_BUFFER_M = 100.0
+
+#: Bump when the building of districts from an extract changes, so that old cache
+#: entries (see :func:`districts_cache_path`) are not reused.
+CACHE_VERSION = 1
 
 #: Name columns tried (case-insensitively, in this order) in a user district file.
 NAME_COLUMN_CANDIDATES = (
@@ -641,6 +652,7 @@ def load_districts(
     source: str = "auto",
     known_names: Sequence[str] | None = None,
     area: BaseGeometry | None = None,
+    use_cache: bool = True,
 ) -> Districts:
     """Load the districts of a town.
 
@@ -669,6 +681,11 @@ def load_districts(
         outside it are dropped, and fallback cells are clipped to it instead of
         the network hull. For a file made by :func:`geodata.download.download_place`
         the downloaded place polygon is used when ``area`` is None.
+    use_cache
+        Districts built from an extract come from the on-disk cache when an entry
+        for the same extract content and options exists (see
+        :func:`districts_cache_path`); False builds them anew and leaves the cache
+        alone. A ``districts_file`` is always read anew.
 
     Raises
     ------
@@ -714,7 +731,102 @@ def load_districts(
 
     if osm_p is None:
         raise DistrictsError("Für Bezirke wird ein OSM-Auszug oder eine Bezirksdatei benötigt.")
+    if not use_cache:
+        return _extract_districts(osm_p, admin_level, network_mode, source, area, town)
+    target = districts_cache_path(
+        osm_p, admin_level=admin_level, network_mode=network_mode, source=source,
+        area=area, town=town,
+    )
+    cached = _read_cached(target)
+    if cached is not None:
+        return cached
+    districts = _extract_districts(osm_p, admin_level, network_mode, source, area, town)
+    _write_cached(target, districts)
+    return districts
 
+
+# --------------------------------------------------------------------------- disk cache
+
+
+def districts_cache_path(
+    osm_path: Path,
+    *,
+    admin_level: int | str,
+    network_mode: str,
+    source: str,
+    area: BaseGeometry | None,
+    town: str | None,
+) -> Path:
+    """Where the districts built from an extract with these options are cached.
+
+    The key holds the extract's content hash and file name (the fallback may name its
+    single district after the file), every option that shapes the result (admin level,
+    network mode, source, the area polygon as a hash of its WKB, the town's name), the
+    module's constants and cache version and the network builder's version (the
+    fallback cells are clipped to the network's hull).
+    """
+    from geodata.network import CACHE_VERSION as NETWORK_VERSION
+
+    area_hash = (
+        None if area is None else hashlib.sha256(shapely.to_wkb(area, hex=False)).hexdigest()
+    )
+    key = cache_key(
+        "districts", CACHE_VERSION, NETWORK_VERSION, file_digest(osm_path), osm_path.name,
+        admin_level, network_mode, source, area_hash, town,
+        FALLBACK_PLACE_TYPES, CORE_PLACE_TYPES, PROJECTED_CRS, HULL_BUFFER_M,
+    )
+    return cache_dir("districts") / f"{key}.json"
+
+
+def _read_cached(path: Path) -> Districts | None:
+    """The districts stored at ``path``, or None when there are none or they are unusable."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("districts cache %s unreadable, rebuilding: %s", path.name, exc)
+        return None
+    try:
+        if data["format"] != CACHE_VERSION:
+            return None
+        geoms = [shapely.from_wkb(base64.b64decode(g, validate=True)) for g in data["wkb"]]
+        return Districts(
+            [str(n) for n in data["names"]], geoms, str(data["source"]),
+            [str(n) for n in data["notes"]],
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
+        log.warning("districts cache %s unusable, rebuilding: %s", path.name, exc)
+        return None
+
+
+def _write_cached(path: Path, districts: Districts) -> None:
+    """Store ``districts`` at ``path`` (atomically, readable by all: public map data only)."""
+    data = {
+        "format": CACHE_VERSION,
+        "source": districts.source,
+        "names": districts.names,
+        "notes": districts.notes,
+        "wkb": [base64.b64encode(shapely.to_wkb(g, hex=False)).decode("ascii")
+                for g in districts.geometries],
+    }
+    try:
+        with atomic_write(path, "w", encoding="utf-8", file_mode=PUBLIC) as fh:
+            json.dump(data, fh, ensure_ascii=False)
+    except OSError as exc:  # a cache that cannot be written costs time, not correctness
+        log.warning("districts cache %s not written: %s", path.name, exc)
+
+
+def _extract_districts(
+    osm_p: Path,
+    admin_level: int,
+    network_mode: str,
+    source: str,
+    area: BaseGeometry | None,
+    town: str | None,
+) -> Districts:
+    """OSM boundaries of an extract, else the fallback cells (no cache)."""
     names, geoms, skipped = _osm_districts(osm_p, admin_level, area)
     notes: list[str] = []
     if skipped:
