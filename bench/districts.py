@@ -13,9 +13,16 @@ and the bench prints per variant: served visits and priority, travel hours, the 
 and maximum number of districts per team-day, the share of visits served outside the
 team's districts, and the travel time against the baseline (same run, same limit).
 
+First it times ``load_districts`` on the extract (and any ``--extract``) in the same run:
+``built`` reads the extract as every plan did before the districts cache
+(``use_cache=False``), ``miss`` builds and writes the cache entry, ``hit`` reads the
+entry; medians of ``--repeat`` calls, and the ratio built / hit. ``--load-only`` stops
+after that.
+
 Usage::
 
     nice python bench/districts.py [--visits 150] [--time-limit 20] [--district-cost 1800]
+    python bench/districts.py --load-only [--extract other.osm.pbf] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -39,6 +46,36 @@ from routing.check import check  # noqa: E402
 from routing.solve import solve  # noqa: E402
 
 
+def time_loading(extract: Path, repeat: int) -> None:
+    """Print the median seconds of load_districts built, missed and hit (same run)."""
+    from geodata.districts import districts_cache_path, load_districts
+
+    def median(fn) -> float:  # type: ignore[no-untyped-def]
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return float(np.median(times))
+
+    load_districts(extract)  # the network (for the fallback's hull) is cached first
+    d = load_districts(extract)
+    entry = districts_cache_path(extract, admin_level=10, network_mode="walk", source="auto",
+                                 area=None, town=None)
+    assert entry.is_file(), entry
+
+    def miss() -> None:
+        entry.unlink()
+        load_districts(extract)
+
+    built = median(lambda: load_districts(extract, use_cache=False))
+    missed = median(miss)
+    hit = median(lambda: load_districts(extract))
+    print(f"load_districts {extract.name} ({d.source}, {len(d)} districts, median of {repeat}): "
+          f"built {built * 1000:.0f} ms, miss {missed * 1000:.0f} ms, hit {hit * 1000:.1f} ms; "
+          f"built/hit {built / hit:.0f}x", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--visits", type=int, default=150)
@@ -47,7 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--district-cost", type=int, default=1800)
     ap.add_argument("--outside-cost", type=int, default=1800)
+    ap.add_argument("--extract", type=Path, action="append", default=[],
+                    help="another extract to time load_districts on (repeatable)")
+    ap.add_argument("--repeat", type=int, default=5, help="calls per loading time")
+    ap.add_argument("--load-only", action="store_true", help="only time load_districts")
     args = ap.parse_args(argv)
+    for extract in (EXTRACT, *args.extract):
+        time_loading(extract, args.repeat)
+    if args.load_only:
+        return 0
     routing.prepare()
     from geodata.districts import load_districts
 
