@@ -50,5 +50,15 @@ status=0
 python3 -m ruff check geodata routing hausbesuch tests bench || status=1
 # Compile the solver's numba code once (~20 s in a fresh clone) before the parallel workers start.
 python3 -c "import routing._lns as m; print(f'solver code ready in {m.warm_up():.1f} s')" || status=1
-python3 -m pytest -n 2 --dist loadfile "$@" || status=$?
+if [ $# -gt 0 ]; then  # what the caller names (a file, -k, -m …), in one run
+  python3 -m pytest -n 2 --dist loadfile "$@" || status=$?
+else
+  # Two stages, both always run: the suite without the tests marked slow (the quick
+  # answer: its target is under 10 minutes on 2 cores), then the slow ones.
+  SECONDS=0
+  python3 -m pytest -n 2 --dist loadfile -m "not slow" || status=$?
+  quick=$SECONDS
+  python3 -m pytest -n 2 --dist loadfile -m slow || status=$?
+  echo "tests without 'slow': ${quick} s; tests marked slow: $((SECONDS - quick)) s"
+fi
 exit $status
