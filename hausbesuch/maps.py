@@ -7,6 +7,10 @@ browser fetches from outside is the tile server named in :class:`MapSettings`.
 Every text that comes from the client list goes through :func:`escape_map_text` before it
 is handed to Folium, because Folium inserts popup and tooltip HTML unescaped into JavaScript
 template literals. Client names never appear: markers carry the pseudonymous client id.
+
+Maps are rendered in one pass (:class:`_OnePassFigure`): branca, Folium's element library,
+would otherwise compile the rendered markup of every element as a Jinja2 template a second
+time, which evaluates ``{{ ... }}`` in any text that reaches a map (see there).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import html
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import branca.element
 import folium
 from branca.element import Figure, MacroElement
 from folium.plugins import Fullscreen, LocateControl
@@ -388,12 +395,87 @@ class _Legend(MacroElement):
         self.position = position
 
 
+# --------------------------------------------------------------------------- one-pass rendering
+
+# Why maps are rendered under _one_pass():
+#
+# branca 0.8 (Folium's element library) renders an element's header/html/script macro and
+# hands the *result* to ``Element(text)`` (``MacroElement.render``, ``Div.render``, and in
+# Folium ``Popup.render``, ``Class.render`` and several in ``folium.features``).
+# ``Element.__init__`` compiles that text as a new Jinja2 template, and the Figure renders
+# it a second time. Two consequences:
+#
+# - template injection: whatever text reached a map (a client id or note in a tooltip or
+#   popup, a district name from OSM or a user's district file, the profile's title) was
+#   evaluated by Jinja2 again. Jinja2 is not sandboxed there: ``{{ ... }}`` in a list cell
+#   could run code on the server that renders the plan (web upload -> plan job -> maps);
+#   ``K-{{7*7}}`` came out as ``K-49``;
+# - speed: compiling thousands of rendered snippets as templates was most of the time
+#   spent rendering a map (118 maps of a replan: ~6 of 9.9 s).
+#
+# Every one of those ``Element(text)`` calls compiles through the module global
+# ``branca.element.Template`` (looked up by ``Element.__init__``), whichever module imported
+# ``Element``. While a map of ours renders, that global is replaced by _literal_template,
+# which keeps the text as it is. Its output equals the second pass's for any text without
+# template syntax: Jinja2 turns each newline (\r\n, \r) into \n and drops one trailing
+# newline, and so does _Literal. Text that does contain ``{{`` now shows as written instead
+# of being evaluated. The swap is undone in ``finally`` and serialised by a lock, so that
+# renders in several threads (the web app's jobs) can never leave it in place. Other code
+# building branca elements meanwhile is unaffected in practice: the only element that
+# compiles a real template from a string at run time, ``branca.element.Div``, is not used
+# here (and an ``Element(text)`` of theirs is literal text anyway).
+
+_ONE_PASS_LOCK = threading.RLock()
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+class _Literal:
+    """Stands in for the Jinja2 template branca would compile from rendered markup: gives
+    the markup back as Jinja2 renders text without template syntax."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, source: object) -> None:
+        lines = _NEWLINE.split(str(source))
+        if lines[-1] == "":  # Jinja2's default keep_trailing_newline=False
+            del lines[-1]
+        self.text = "\n".join(lines)
+
+    def render(self, *args: object, **kwargs: object) -> str:
+        return self.text
+
+
+def _literal_template(source: object, *args: object, **kwargs: object) -> _Literal:
+    return _Literal(source)
+
+
+@contextmanager
+def _one_pass() -> Iterator[None]:
+    """Render branca/Folium elements without compiling rendered markup again (see above)."""
+    with _ONE_PASS_LOCK:
+        original = branca.element.Template
+        branca.element.Template = _literal_template  # type: ignore[assignment,misc]
+        try:
+            yield
+        finally:
+            branca.element.Template = original  # type: ignore[misc]
+
+
+class _OnePassFigure(Figure):
+    """The page of every map built here: renders in one pass (:func:`_one_pass`), also when
+    shown in a notebook (``_repr_html_`` calls :meth:`render`) or saved with ``save``."""
+
+    def render(self, **kwargs: Any) -> str:
+        with _one_pass():
+            return super().render(**kwargs)
+
+
 def _local(pairs: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
     return [(name, f"{prefix}/{path}") for name, path in pairs]
 
 
 def _base_map(settings: MapSettings, assets: str, title: str) -> folium.Map:
-    fig = Figure(title=html.escape(title))  # branca does not escape the title
+    fig = _OnePassFigure(title=html.escape(title))  # branca does not escape the title
     m = folium.Map(
         location=[50.0, 10.0],
         zoom_start=14,
