@@ -146,9 +146,9 @@ class MapSettings:
 
     def attribution_html(self) -> str:
         """The attribution as safe HTML (escaped text, optional link)."""
-        text = html.escape(self.attribution)
+        text = escape_map_text(self.attribution)
         if self.attribution_url:
-            url = html.escape(self.attribution_url, quote=True)
+            url = escape_map_text(self.attribution_url)
             return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{text}</a>'
         return text
 
@@ -226,10 +226,14 @@ def escape_map_text(text: object) -> str:
 
     HTML-escapes, and also turns backslash, backtick and ``$`` into entities: Folium
     places popup and tooltip HTML inside JavaScript template literals, where ``${...}``
-    would run and ``\\x3c`` would become ``<`` before the HTML is parsed.
+    would run and ``\\x3c`` would become ``<`` before the HTML is parsed. Braces become
+    entities too, so that no text can read as Jinja2 syntax (``{{ }}``, ``{% %}``,
+    ``{# #}``) should rendered markup ever be compiled as a template again (see
+    :class:`_OnePassFigure`, which prevents that; this is the second line of defence).
     """
     s = html.escape("" if text is None else str(text), quote=True)
-    return s.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return (s.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+            .replace("{", "&#123;").replace("}", "&#125;"))
 
 
 def fmt_time(t: datetime) -> str:
@@ -475,7 +479,7 @@ def _local(pairs: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
 
 
 def _base_map(settings: MapSettings, assets: str, title: str) -> folium.Map:
-    fig = _OnePassFigure(title=html.escape(title))  # branca does not escape the title
+    fig = _OnePassFigure(title=escape_map_text(title))  # branca does not escape it
     m = folium.Map(
         location=[50.0, 10.0],
         zoom_start=14,
@@ -670,13 +674,13 @@ def route_map(
             folium.PolyLine(
                 _latlon([waypoints[i], waypoints[i + 1]]),
                 color=ROUTE_COLOUR, weight=3, opacity=0.8, dash_array="6 6",
-                tooltip=f"Luftlinie zu {to}",
+                tooltip=escape_map_text(f"Luftlinie zu {to}"),
             ).add_to(lines)  # fmt: skip
             continue
         pts = _latlon(leg)
         folium.PolyLine(pts, color="#ffffff", weight=8, opacity=0.9).add_to(lines)
         folium.PolyLine(
-            pts, color=ROUTE_COLOUR, weight=5, opacity=0.9, tooltip=f"Weg zu {to}"
+            pts, color=ROUTE_COLOUR, weight=5, opacity=0.9, tooltip=escape_map_text(f"Weg zu {to}")
         ).add_to(lines)
 
     stops_fg = folium.FeatureGroup(name="Besuche", show=True).add_to(m)

@@ -218,3 +218,34 @@ def test_plan_pages_show_list_cells_and_district_names_as_written(planned: Path)
     route_maps = "".join(_seen(p.read_text(encoding="utf-8")) for p in maps_[:-1])
     for cid, _street, _hn, note in ROWS:
         assert cid in route_maps and note in route_maps
+
+
+# --------------------------------------------------------------------- the second line
+
+
+def test_escaped_text_survives_a_second_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should rendered markup be compiled again after all (the one-pass guard switched off,
+    as by a future branca), what maps.py hands to Folium still reads as no template:
+    escape_map_text turns braces into entities (ids, notes, districts, title, attribution)."""
+    import contextlib
+
+    monkeypatch.setattr(maps, "_one_pass", contextlib.nullcontext)
+    plan = sample_plan()
+    stop = plan.routes[0].stops[0]
+    route = dataclasses.replace(plan.routes[0], stops=(
+        dataclasses.replace(stop, client_id="Q-{{7*7}}", notiz="NZ-{{6*7}}"),
+        *plan.routes[0].stops[1:]))
+    plan = dataclasses.replace(plan, routes=[route, *plan.routes[1:]], city="Stadt {{5*5}}")
+    d = sample_districts()
+    districts = Districts(("B-{{8*8}}", *d.names[1:]), d.geometries)
+    settings = MapSettings(city="Stadt {{5*5}}", attribution="Quelle {{4*4}}")
+    rm = route_map(route, settings, districts=districts)
+    folium.Marker([50.87, 9.71], tooltip="G-{{3*3}}").add_to(rm)  # not escaped: evaluated
+    pages = [render_map(overview_map(plan, settings, districts=districts)), render_map(rm)]
+    assert "G-9" in pages[1]  # the guard is really off: nothing but the escaping protects
+    for written, evaluated in [("Q-{{7*7}}", "Q-49"), ("Quelle {{4*4}}", "Quelle 16"),
+                               ("B-{{8*8}}", "B-64")]:
+        for page in pages:
+            _assert_literal(page, written, evaluated)
+    _assert_literal(pages[0], "<title>Übersicht Stadt {{5*5}}</title>", "Stadt 25")
+    _assert_literal(pages[1], "NZ-{{6*7}}", "NZ-42")

@@ -183,9 +183,9 @@ def test_settings_defaults_and_validation() -> None:
 
 def test_escape_map_text_neutralises_html_and_js_template_literals() -> None:
     out = escape_map_text("<a href='x'>\"&`${y}\\x3c")
-    for bad in ("<", ">", "'", '"', "`", "$", "\\"):
+    for bad in ("<", ">", "'", '"', "`", "$", "\\", "{", "}"):
         assert bad not in out
-    assert out == "&lt;a href=&#x27;x&#x27;&gt;&quot;&amp;&#96;&#36;{y}&#92;x3c"
+    assert out == "&lt;a href=&#x27;x&#x27;&gt;&quot;&amp;&#96;&#36;&#123;y&#125;&#92;x3c"
     assert escape_map_text(None) == ""
 
 
@@ -227,7 +227,7 @@ def test_route_map_is_offline_numbered_and_escaped() -> None:
     for note in XSS_NOTES:
         assert note not in page
     assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in page
-    assert "&#36;{window.__xss_tpl = 1}&#96;" in page
+    assert "&#36;&#123;window.__xss_tpl = 1&#125;&#96;" in page
     assert "&#92;x3cimg" in page
     for c in plan.clients:
         assert c.name not in page
