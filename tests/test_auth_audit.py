@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 
 from hausbesuch import clock
 from tests.pg import drop_schema, store_url
-from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
+from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login, sqlite_only
 
 CITY = "Bad Hersfeld"
 WRONG = "Falsches-Geheimwort-4711"  # must never appear in the log
@@ -47,7 +47,11 @@ class Server:
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Accounts of two cities and an administrator; the app (default limits) on loopback."""
+    """Accounts of two cities and an administrator; the app (default limits) on loopback.
+
+    On both stores (failed logins, lockouts, sessions and audit rows are stored); the
+    few tests that touch no stored state run on SQLite only
+    (:func:`tests.web_fixtures.sqlite_only`)."""
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
 
@@ -102,6 +106,7 @@ def _no_password(rows: list[dict[str, Any]]) -> None:
         assert WRONG not in dumped and PASSWORD not in dumped, r
 
 
+@sqlite_only("server")
 def test_every_auth_action_has_a_german_label() -> None:
     from hausbesuch.auditlog import ACTION_LABELS
     from hausbesuch.web.auth import AUTH_ACTIONS
@@ -141,6 +146,7 @@ def test_failed_login_wrong_password_and_unknown_name(server: Server) -> None:
     _no_password(_auth_rows(server))
 
 
+@sqlite_only("server")  # logins on both: test_failed_login_wrong_password_and_unknown_name
 def test_the_shipped_password_hash_cost_holds_and_logs_in(server: Server,
                                                           quick_password_hashing: Any
                                                           ) -> None:
@@ -281,6 +287,7 @@ def test_locked_tries_held_back_are_counted_in_the_next_row() -> None:
     assert set(tries._seen) == {("x", "y")}
 
 
+@sqlite_only("server")
 def test_throttles_keep_bounded_memory() -> None:
     from hausbesuch.web.security import OncePer
 
@@ -621,6 +628,7 @@ def test_a_stored_password_that_fails_todays_rules_must_be_changed(server: Serve
     ("\uff4b\uff4f\uff52\uff41", "keine Sonderformen"),  # full-width "kora"
     ("x" * 121, "1 bis 120 Zeichen"),
 ])
+@sqlite_only("server")
 def test_account_names_refused_with_the_rule(typed: str, why: str) -> None:
     from hausbesuch.errors import UserError
     from hausbesuch.web.auth import check_name
@@ -859,6 +867,7 @@ def test_user_list_shows_every_account_and_its_state(server: Server) -> None:
     assert row["actor"] == "cli:tester" and row["details"] == {"anzahl": len(names)}
 
 
+@sqlite_only("server")
 def test_lockout_reasons_keep_their_meaning_in_the_log() -> None:
     """Review 17 L3: rows written before the per-(account, address) limit carry
     ``fehlversuche_konto`` (the account from any address) and still read so; the lock of

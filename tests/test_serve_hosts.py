@@ -28,7 +28,7 @@ import pytest
 from tests.test_web import _current_plan, site  # noqa: F401 - the fixture, used by name
 from tests.test_web_errors import _headers
 from tests.test_web_input import _alert
-from tests.web_fixtures import Site, bare_app, csrf_of, live_server, logged_in
+from tests.web_fixtures import Site, bare_app, csrf_of, live_server, logged_in, sqlite_only
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY = "Bad Hersfeld"
@@ -166,6 +166,7 @@ def test_a_foreign_host_gets_a_german_400_with_the_security_headers(checked: str
 # --------------------------------------------------------------------------- link URLs
 
 
+@sqlite_only()
 def test_link_url_and_qr_follow_base_url_never_the_host_header(
         site: Site) -> None:  # noqa: F811
     web = site.app.state.web

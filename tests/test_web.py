@@ -4,7 +4,9 @@ One planned Bad Hersfeld week per backend (session scope, short solver limit) se
 test. HTTP tests (httpx) cover the security rules: login limits, sessions, CSRF on every
 POST route, headers on every HTML response, roles per object, worker-link scope,
 revocation and expiry, names and XSS payloads in every response. The Chromium tests walk
-the whole flow (desktop) and the field worker's phone, offline and back online.
+the whole flow (desktop) and the field worker's phone, offline and back online. Tests
+whose subject does not depend on the store (headers, what a page says, the phone's script)
+run on the SQLite week only (``sqlite_only``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from tests.web_fixtures import (
     logged_in,
     login,
     run_jobs_now,
+    sqlite_only,
     write_web_client_list,
 )
 
@@ -51,7 +54,11 @@ RAW_PAYLOADS = ("<script>window.__xss", "<img src=x onerror")
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
          bad_hersfeld_pbf: Path) -> Iterator[Site]:
-    """Users, an imported list and a planned week, with the app served on loopback."""
+    """Users, an imported list and a planned week, with the app served on loopback.
+
+    On both stores; tests whose subject does not depend on the store (layout, wording,
+    the phone page's script, refusals before the store) take the SQLite one only
+    (:func:`tests.web_fixtures.sqlite_only`), those of the store's behaviour both."""
     yield from _serve_site(request.param, tmp_path_factory, bad_hersfeld_pbf)
 
 
@@ -135,6 +142,7 @@ def _pages(site: Site) -> list[str]:
 # --------------------------------------------------------------------------- access
 
 
+@sqlite_only()
 def test_coordinator_pages_redirect_to_login(site: Site, http: httpx.Client) -> None:
     for path in [*_pages(site), f"/plaene/{site.plan_id}/dateien.zip", "/"]:
         r = http.get(path)
@@ -142,6 +150,7 @@ def test_coordinator_pages_redirect_to_login(site: Site, http: httpx.Client) -> 
         assert r.headers["location"].startswith("/anmelden?weiter="), path
 
 
+@sqlite_only()
 def test_security_headers_on_every_html_response(site: Site, kora: httpx.Client) -> None:
     token, _ = _make_link(site)
     responses = [kora.get(p) for p in _pages(site)]
@@ -211,6 +220,7 @@ def test_session_cookie_flags_new_id_logout_and_idle(site: Site) -> None:
     assert "Secure" in r.headers["set-cookie"]
 
 
+@sqlite_only()
 def test_over_https_the_session_cookie_has_the_host_prefix_and_hsts_is_sent(
         site: Site) -> None:
     """ASVS V3.4.4 and V14.4.5 (QA 11c #7): over https, directly or behind a TLS proxy
@@ -458,6 +468,7 @@ def _post_routes(site: Site, token: str) -> list[str]:
     return paths
 
 
+@sqlite_only()
 def test_every_post_without_csrf_token_is_refused(site: Site, kora: httpx.Client) -> None:
     token, link = _make_link(site)
     paths = _post_routes(site, token)
@@ -523,6 +534,7 @@ def test_refused_access_is_audited_without_names(site: Site) -> None:
 # --------------------------------------------------------------------------- roles
 
 
+@sqlite_only()
 def test_coordinator_of_another_city_gets_404_for_the_plan(site: Site) -> None:
     token, link = _make_link(site)
     with httpx.Client(base_url=site.url, follow_redirects=False) as lena:
@@ -965,6 +977,7 @@ def _outcomes(site: Site) -> list[dict]:
 # --------------------------------------------------------------------------- names, XSS
 
 
+@sqlite_only()
 def test_no_name_and_no_raw_payload_in_any_response(site: Site, kora: httpx.Client) -> None:
     token, _ = _make_link(site)
     bodies: dict[str, str] = {}
@@ -1090,6 +1103,7 @@ def test_team_absences_on_the_teams_page(site: Site, kora: httpx.Client) -> None
     assert "Abwesenheiten gespeichert" not in r.text
 
 
+@sqlite_only()
 def test_plan_view_lists_the_rejected_cases_with_their_reasons(
         site: Site, kora: httpx.Client) -> None:
     """Every case of the plan is on its page: planned, not planned (reason) or rejected
@@ -1143,6 +1157,7 @@ def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> No
         assert name not in page.text and name not in got.text
 
 
+@sqlite_only()
 def test_uploads_refuse_other_types_and_files_over_20_mb(site: Site, kora: httpx.Client
                                                            ) -> None:
     csrf = csrf_of(kora.get("/teams").text)
@@ -1715,6 +1730,7 @@ def test_worker_command_runs_queued_jobs(site: Site) -> None:
         site.app.state.web.runner.start()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> None:
     """The client whose note carries script: shown as text on the worker page, never run."""
@@ -1742,6 +1758,7 @@ def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> Non
         browser.close()
 
 
+@sqlite_only()  # the revocation on both: test_revoked_expired_and_unknown_links
 @pytest.mark.browser
 def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         site: Site) -> None:
@@ -1797,6 +1814,7 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         browser.close()
 
 
+@sqlite_only()  # storing an outcome on both: test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1931,6 +1949,7 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
         browser.close()
 
 
+@sqlite_only()
 def test_plan_view_caps_its_tables_as_index_html_does(site: Site, kora: httpx.Client,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """QA 16a #5: the plan view lists at most ``pages.MAX_INDEX_ROWS`` unassigned and
@@ -1967,6 +1986,7 @@ def test_plan_view_caps_its_tables_as_index_html_does(site: Site, kora: httpx.Cl
     assert "weitere: vollständig im Bericht" not in text
 
 
+@sqlite_only()  # a plan's round trip on both: test_store.py::test_plan_round_trip_is_identical
 def test_plan_view_and_phone_say_when_a_route_ends_with_its_last_visit(
         site: Site, kora: httpx.Client) -> None:
     """Review 19b #6: a route without its way back (cut by a re-plan before QA 19d #1, or
@@ -2016,6 +2036,9 @@ def test_plan_view_and_phone_say_when_a_route_ends_with_its_last_visit(
         site.store.delete_plan(copy.id)
 
 
+# storing an appointment on both:
+# test_web_outcome_fix.py::test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one
+@sqlite_only()
 def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     """QA 16a #4 (after fix16c): „Termin vereinbart“ on the phone for a later day of the

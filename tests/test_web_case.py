@@ -18,7 +18,7 @@ import pytest
 
 from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, logged_in
+from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, logged_in, sqlite_only
 
 LAUF = "Lauf a.d. Pegnitz"
 
@@ -88,6 +88,7 @@ def test_a_case_is_found_by_its_number_and_shows_status_and_history(
     assert kora.get("/faelle/gibt-es-nicht").status_code == 404
 
 
+@sqlite_only()
 def test_a_wrong_status_or_a_long_reason_is_refused_and_changes_nothing(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     stop = _planned(site)[-2]

@@ -23,7 +23,7 @@ from tests.test_web import (  # noqa: F401 - site: the fixture
     _phone_on_a_stop_without_outcome,
     site,
 )
-from tests.web_fixtures import WEEK, Site, bare_app, csrf_of, live_server, logged_in
+from tests.web_fixtures import WEEK, Site, bare_app, csrf_of, live_server, logged_in, sqlite_only
 
 LONG_DAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
@@ -118,6 +118,9 @@ def test_absence_form_reads_german_days(bare: tuple[str, object],
         f"Abwesenheit: Von: „Fr“ passt nicht zu {first:%d.%m.%Y} (Montag). ")
 
 
+# a link's end on both:
+# test_web.py::test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after
+@sqlite_only()
 def test_link_form_reads_a_german_end_of_validity(site: Site, kora: httpx.Client  # noqa: F811
                                                   ) -> None:
     from hausbesuch.web.data import newest_version
@@ -145,6 +148,9 @@ def test_link_form_reads_a_german_end_of_validity(site: Site, kora: httpx.Client
                               "z. B. 08.12.2026 11:30 oder 2026-12-08 11:30).")
 
 
+# storing an appointment on both:
+# test_web_outcome_fix.py::test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one
+@sqlite_only()
 def test_phone_reads_a_german_appointment_day(site: Site,  # noqa: F811
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from hausbesuch.store import OutcomeRow

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, _make_link, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import Site, bare_app, csrf_of, live_server, logged_in, login
+from tests.web_fixtures import Site, bare_app, csrf_of, live_server, logged_in, login, sqlite_only
 
 #: The text of the exception the test route raises: it must never reach a response.
 SECRET = "Interna-7f3a: /srv/geheim/pfad.py"
@@ -225,6 +225,7 @@ def test_login_still_comes_before_the_form_check(bare: str) -> None:
     assert "Formular ist unvollständig" not in r.text
 
 
+@sqlite_only()
 def test_worker_post_without_a_field_answers_json_to_the_script_html_else(
         site: Site) -> None:  # noqa: F811
     from hausbesuch.web.pages_worker import link_csrf
@@ -270,6 +271,7 @@ def _link_form(site: Site, kora: httpx.Client) -> tuple[str, str, str]:  # noqa:
     return plan_id, page.text, ziel
 
 
+@sqlite_only()
 def test_link_valid_until_with_a_time_zone_is_refused_in_german(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     plan_id, page, ziel = _link_form(site, kora)
@@ -286,6 +288,7 @@ def test_link_valid_until_with_a_time_zone_is_refused_in_german(
         _german(r.text)
 
 
+@sqlite_only()
 def test_link_end_that_is_no_time_is_named_in_german(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     plan_id, page, ziel = _link_form(site, kora)
@@ -297,6 +300,7 @@ def test_link_end_that_is_no_time_is_named_in_german(
     _german(r.text)
 
 
+@sqlite_only()
 def test_long_typed_address_is_echoed_cut_in_the_message(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     page = kora.get("/adressen")
@@ -318,6 +322,7 @@ def test_long_typed_address_is_echoed_cut_in_the_message(
     assert html.unescape(field) == typed[:300]
 
 
+@sqlite_only()
 def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # noqa: F811
                                             ) -> None:
     page = kora.get("/adressen")
@@ -328,6 +333,7 @@ def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # n
     assert _alert(row).startswith("Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden")
 
 
+@sqlite_only()
 def test_a_case_id_with_a_slash_reaches_the_address_fix(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     """Case ids may hold "/" (K/1042); the form posts to /adressen/K%2F1042, which the

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import CITY_PROFILE, START_ISO, WEEK, Site, csrf_of, logged_in
+from tests.web_fixtures import CITY_PROFILE, START_ISO, WEEK, Site, csrf_of, logged_in, sqlite_only
 
 #: never in a coordinator's page: option names of the command line, the server's paths
 FORBIDDEN = ("--set-", "--suggestion", "--start", "--days", "--role", "--teams", "/tmp/",
@@ -57,6 +57,7 @@ def _address_of(row: dict[str, str]) -> str:
 # --------------------------------------------------------------------------- address fixes
 
 
+@sqlite_only()
 def test_address_not_found_is_shown_at_its_form_with_the_input_kept(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     page = kora.get("/adressen")
@@ -71,6 +72,7 @@ def test_address_not_found_is_shown_at_its_form_with_the_input_kept(
     _clean(r.text)
 
 
+@sqlite_only()
 def test_point_outside_is_shown_at_its_form_with_the_input_kept(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     page = kora.get("/adressen")
@@ -98,6 +100,7 @@ def test_point_outside_is_shown_at_its_form_with_the_input_kept(
     _clean(r.text)
 
 
+@sqlite_only()
 def test_cli_keeps_naming_its_options(site: Site) -> None:  # noqa: F811
     from typer.testing import CliRunner
 
@@ -116,6 +119,7 @@ def test_cli_keeps_naming_its_options(site: Site) -> None:  # noqa: F811
     assert r.exit_code == 2 and r.output.startswith("Fehler: --suggestion: "), r.output
 
 
+@sqlite_only()
 def test_address_page_shows_german_qualities_only(site: Site, kora: httpx.Client  # noqa: F811
                                                   ) -> None:
     from hausbesuch.casework import Casework
@@ -146,6 +150,7 @@ def _finished_job_page(kora: httpx.Client, job_url: str) -> str:
     raise AssertionError("job did not finish")
 
 
+@sqlite_only()
 def test_a_span_the_planner_refuses_is_named_on_the_form(site: Site, kora: httpx.Client  # noqa: F811
                                                          ) -> None:
     """The form „Neue Planung“ refuses a span in its own words, on the page, with the values
@@ -173,6 +178,7 @@ def test_a_span_the_planner_refuses_is_named_on_the_form(site: Site, kora: httpx
     assert [j.id for j in jobs.recent(site.store, CITY)] == before
 
 
+@sqlite_only()
 def test_job_page_shows_a_german_date(site: Site, kora: httpx.Client) -> None:  # noqa: F811
     from hausbesuch.web import jobs
 
@@ -201,6 +207,8 @@ def _xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
     return out.getvalue()
 
 
+# importing on both: test_casework_store.py (imports), test_web.py::test_whole_flow_in_chromium
+@sqlite_only()
 def test_import_names_the_uploaded_file_and_splits_field_and_reason(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     from tests.web_fixtures import HEADER
@@ -231,6 +239,7 @@ def test_import_names_the_uploaded_file_and_splits_field_and_reason(
     _clean(r.text)
 
 
+@sqlite_only()
 def test_upload_errors_name_the_uploaded_file(site: Site, kora: httpx.Client  # noqa: F811
                                               ) -> None:
     csrf = csrf_of(kora.get("/teams").text)
@@ -252,6 +261,7 @@ def test_upload_errors_name_the_uploaded_file(site: Site, kora: httpx.Client  # 
         assert "in teams.csv" not in r.text and "Datei teams.csv" not in r.text
 
 
+@sqlite_only()
 def test_no_command_line_text_on_any_coordinator_page(site: Site, kora: httpx.Client  # noqa: F811
                                                       ) -> None:
     p = site.plan_id
@@ -264,6 +274,7 @@ def test_no_command_line_text_on_any_coordinator_page(site: Site, kora: httpx.Cl
         _clean(anon.get("/anmelden").text)
 
 
+@sqlite_only()
 def test_a_confirmation_in_a_link_is_shown_only_for_a_case_of_the_page(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     """The confirmations after a redirect come from the query (?verschoben=K-1): any other
@@ -346,6 +357,7 @@ def test_a_saved_fix_is_confirmed_once_to_the_session_that_saved_it(
         assert probe not in _last_address_view(site) or f'id="adresse-{probe}"' in page
 
 
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  # noqa: F811
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from hausbesuch import clock
@@ -370,6 +382,9 @@ def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  #
 
 
 
+# the address list's audit row on both:
+# test_web.py::test_every_coordinator_view_of_client_data_is_audited
+@sqlite_only()
 def test_the_address_page_lists_at_most_the_cap_and_says_how_many_more(
         site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """QA 17c #3: a big city's 14,000 addresses to check made a page of 17 MB that did not

@@ -17,7 +17,7 @@ import pytest
 from hausbesuch import clock
 from hausbesuch.maps import fmt_date
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import PASSWORD, Site, csrf_of, logged_in
+from tests.web_fixtures import PASSWORD, Site, csrf_of, logged_in, sqlite_only
 
 SHOTS = Path("/work/notes/shots")
 
@@ -230,6 +230,7 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
     assert "Oxq" not in json.dumps(rows, default=str)  # never the text
 
 
+@sqlite_only()  # the correction on both: test_a_wrong_outcome_is_corrected_on_the_case_page
 @pytest.mark.browser
 def test_the_correction_form_in_chromium_at_390_px(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
@@ -272,6 +273,7 @@ def test_the_correction_form_in_chromium_at_390_px(
     assert _status(site, stop.client_id) == "erreicht"
 
 
+@sqlite_only()
 def test_the_phone_says_where_the_coordination_corrects_it(site: Site) -> None:  # noqa: F811
     """The phone's refusal of a second outcome stays true and says where (QA 22 F6)."""
     from tests.test_web import _make_link

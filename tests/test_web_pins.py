@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import Site, csrf_of, logged_in
+from tests.web_fixtures import Site, csrf_of, logged_in, sqlite_only
 
 
 @pytest.fixture
@@ -227,6 +227,7 @@ def test_a_day_over_is_no_pin_target(site: Site, kora: httpx.Client,  # noqa: F8
     assert _pin_of(site, cid) == (None, None, None, None)  # (taken back above)
 
 
+@sqlite_only()  # the refusal on both: test_a_day_over_is_no_pin_target
 @pytest.mark.browser
 def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
                                                monkeypatch: pytest.MonkeyPatch) -> None:

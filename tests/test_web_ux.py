@@ -1,6 +1,7 @@
 """Coordinator pages found wanting in exploratory testing, over real HTTP and in Chromium
 against the planned Bad Hersfeld week of :mod:`tests.test_web` (its ``site`` fixture: a
-site of this module's own, SQLite and PostgreSQL):
+site of this module's own; on SQLite, and for the new link kept in the session on
+PostgreSQL too):
 
 - a plan version a re-plan has replaced offers neither „Neu planen“ nor pinning, and the
   server refuses both at once, naming the newest version;
@@ -33,7 +34,7 @@ from sqlalchemy import func, select
 from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import HEADER, NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
+from tests.web_fixtures import HEADER, NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login, sqlite_only
 
 #: A real German word of 63 letters (a law of Mecklenburg-Vorpommern, 1999-2013), as a street.
 LONG_WORD = "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz"
@@ -65,6 +66,7 @@ def _pin(site: Site, client_id: str) -> tuple:  # noqa: F811
 # --------------------------------------------------------------------------- replaced versions
 
 
+@sqlite_only()
 def test_a_replaced_version_offers_no_replan_and_no_pinning(
         site: Site, kora: httpx.Client, versions: tuple[str, str, str]) -> None:  # noqa: F811
     """The old version's page names the current one (link) and has no form to pin, unpin
@@ -189,6 +191,7 @@ def test_a_new_link_is_shown_to_the_session_that_made_it_only(
 # --------------------------------------------------------------------------- plan form
 
 
+@sqlite_only()
 def test_plan_form_refuses_a_span_that_began_before_today(
         site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """„Erster Tag“ before today is refused on the form (values kept, no job); today is
@@ -250,6 +253,8 @@ def _log_in(page, site: Site) -> None:  # noqa: ANN001, F811
     page.wait_for_url("**/plaene")
 
 
+# making a link on both: test_new_link_is_shown_once_after_a_redirect_without_its_token_in_a_url
+@sqlite_only()
 @pytest.mark.browser
 def test_reloading_the_new_link_page_in_chromium_makes_no_link(site: Site) -> None:  # noqa: F811
     from playwright.sync_api import sync_playwright
@@ -313,6 +318,7 @@ def _phone_page(pw, site: Site):  # noqa: ANN001, ANN202, F811
     return browser, page, rec
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
     """At 390 px each team-day's „In den Außendienst senden“ lies within the screen's width
@@ -349,6 +355,7 @@ def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
             browser.close()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  # noqa: F811
     """After a refused teams upload the phone shows the page's top: the German message is
@@ -379,6 +386,7 @@ def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  
             browser.close()
 
 
+@sqlite_only()  # storing an absence on both: test_web.py::test_team_absences_on_the_teams_page
 def test_absence_answers_are_said_in_the_first_screen(site: Site) -> None:  # noqa: F811
     """The absences form sits far down the teams page: its refusal and its „gespeichert“
     are at the top, where the phone shows the page again (QA 13a: after the teams upload,
@@ -435,6 +443,7 @@ def _import_long_address(site: Site, tmp: Path) -> None:  # noqa: F811
     assert report["rejected"] == [], report
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) -> None:  # noqa: F811
     """At 390 px (a phone) the address page has no horizontal overflow although an address
@@ -473,6 +482,7 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
             browser.close()
 
 
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
@@ -522,6 +532,7 @@ SHOTS = Path("/tmp/shots22")
 CONTROLS = "button:not(.default-submit), input[type=submit], a[href]"
 
 
+@sqlite_only()  # pins on both: test_web_pins.py::test_pin_targets_shift_check_table_and_unpin
 @pytest.mark.browser
 def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

@@ -22,7 +22,7 @@ from tests import test_web
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.test_worker_cache import _fresh_route, _link, _phone
 from tests.test_worker_correction import _undo
-from tests.web_fixtures import Site
+from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
@@ -38,6 +38,7 @@ def _buttons(page, cid: str) -> list[dict]:  # noqa: ANN001
             opacity: Number(getComputedStyle(b).opacity)}))""", f"stopp-{cid}")
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_before_the_day_the_outcome_buttons_look_and_say_unavailable(site: Site) -> None:
     route = _fresh_route(site)
@@ -71,6 +72,7 @@ def test_before_the_day_the_outcome_buttons_look_and_say_unavailable(site: Site)
             ctx.close()
 
 
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_in_an_exercise_the_phone_takes_the_servers_day(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,6 +114,7 @@ def test_in_an_exercise_the_phone_takes_the_servers_day(
         _undo(site, stop.client_id, route.day)
 
 
+@sqlite_only()
 def test_the_correction_sentence_and_the_time_margin_come_from_the_server(
         site: Site) -> None:
     """Review 22 #11: the phone's sentence on a stored outcome and the minutes a visit

@@ -30,7 +30,7 @@ from hausbesuch import clock
 from tests import test_web
 from tests.fake_clock import server_zone
 from tests.test_web import _current_plan, _outcomes
-from tests.web_fixtures import Site
+from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
@@ -174,6 +174,7 @@ def _not_shown_offline(ctx, page, url: str, route) -> None:  # noqa: ANN001
 # --------------------------------------------------------------------------- revoked
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
     """Opened with signal after the revocation: the service worker deletes the link's cache
@@ -200,6 +201,7 @@ def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
         ctx.close()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outcome(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,6 +238,7 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         ctx.close()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> None:
     """A phone lost with the page open, in view and online: nobody touches it. Within the
@@ -299,6 +302,7 @@ def _team_day_dropped(site: Site, route) -> Iterator[None]:  # noqa: ANN001
                       .values(team_id=route.team_id))
 
 
+@sqlite_only()
 def test_service_worker_of_a_dropped_team_day_answers_410(site: Site) -> None:
     """A re-plan dropped the link's team-day: the page answers 410, and so does ``sw.js``,
     whose answer the phone's check reads; a 200 there kept the old route (addresses,
@@ -315,6 +319,7 @@ def test_service_worker_of_a_dropped_team_day_answers_410(site: Site) -> None:
     assert httpx.get(url + "sw.js").status_code == 200
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_open_page_deletes_the_copy_of_a_team_day_a_replan_dropped(site: Site) -> None:
     """The page is open and in view when a re-plan drops its team-day: the minute check
@@ -366,6 +371,7 @@ def _give_back(site: Site, moved: tuple[str, int, int]) -> None:
                   .values(route_seq=route_seq, seq=seq))
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_open_page_learns_that_the_tour_changed(site: Site) -> None:
     """A re-plan moves a stop to another team while the team's page is open (QA 18a #6):
@@ -430,6 +436,7 @@ def test_open_page_learns_that_the_tour_changed(site: Site) -> None:
 # --------------------------------------------------------------------------- expired
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_expired_link_leaves_no_route_on_the_phone(site: Site) -> None:
     """The link's end moved into the past on the server: the next visit with signal gets
@@ -448,6 +455,7 @@ def test_expired_link_leaves_no_route_on_the_phone(site: Site) -> None:
         ctx.close()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_stored_route_is_not_shown_after_the_links_end_without_signal(site: Site) -> None:
     """No contact to the server after the link's end: the service worker refuses its copy
@@ -479,6 +487,7 @@ def test_stored_route_is_not_shown_after_the_links_end_without_signal(site: Site
         ctx.close()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_page_from_the_phones_copy_hides_the_route_after_the_links_end(site: Site) -> None:
     """The page itself checks the link's end when it opens (from the copy, without
@@ -503,6 +512,7 @@ def test_page_from_the_phones_copy_hides_the_route_after_the_links_end(site: Sit
         ctx.close()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_offline_notice_goes_with_the_route_at_the_links_end(site: Site) -> None:
     """The page is open without signal („Kein Netz: … später gesendet“) when the link's
@@ -530,6 +540,7 @@ def test_offline_notice_goes_with_the_route_at_the_links_end(site: Site) -> None
 # --------------------------------------------------------------------------- valid
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_valid_link_works_offline_and_old_copies_are_cleaned(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -603,6 +614,7 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
         ctx.close()
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_outcome_buttons_work_without_submit_event_submitter(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -633,6 +645,7 @@ def test_outcome_buttons_work_without_submit_event_submitter(
 # --------------------------------------------------------------------------- HTTP
 
 
+@sqlite_only()
 def test_service_worker_carries_the_links_end_and_a_content_version(site: Site) -> None:
     from hausbesuch.web.pages_worker import asset_version
 
@@ -646,6 +659,7 @@ def test_service_worker_carries_the_links_end_and_a_content_version(site: Site) 
     assert f'data-valid-until="{_ms(link.valid_until)}"' in page.text
 
 
+@sqlite_only()
 def test_outcome_messages_use_german_quotes(site: Site) -> None:
     route = _fresh_route(site)
     _, _, url = _link(site, route)
@@ -672,6 +686,7 @@ def test_outcome_messages_use_german_quotes(site: Site) -> None:
 
 
 @pytest.mark.parametrize("zone", ["Etc/UTC", "America/New_York", "Pacific/Kiritimati"])
+@sqlite_only()
 def test_links_end_is_berlin_time_whatever_the_servers_zone(site: Site, zone: str) -> None:
     """A link's end is wall-clock time in Europe/Berlin: a server whose clock runs in
     another zone (containers often run in UTC) keeps it neither longer nor shorter, and
@@ -709,6 +724,7 @@ def test_links_end_is_berlin_time_whatever_the_servers_zone(site: Site, zone: st
             assert valid_until_ms(moved) == datetime.fromisoformat(utc).timestamp() * 1000
 
 
+@sqlite_only()
 def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """QA 13c #2: the phone's copy of the page is the one of its last load, so an outcome

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tests import test_web
 from tests.test_worker_cache import _fresh_route, _link
-from tests.web_fixtures import Site
+from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
@@ -51,6 +51,9 @@ def _stop_html(page: str, client_id: str) -> str:
     return page.split(f'id="stopp-{client_id}"', 1)[1].split("</li>", 1)[0]
 
 
+# a closed case refuses an outcome on both:
+# test_concurrency.py::test_a_phone_outcome_never_overrides_the_coordinators_closing
+@sqlite_only()
 def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     from hausbesuch import clock
@@ -120,6 +123,9 @@ def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
                 CaseVisitRow.status == "erledigt").values(status="geplant"))
 
 
+# a closed case refuses an outcome on both:
+# test_concurrency.py::test_a_phone_outcome_never_overrides_the_coordinators_closing
+@sqlite_only()
 @pytest.mark.browser
 def test_an_outcome_queued_before_the_case_closed_can_be_discarded(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

@@ -25,7 +25,7 @@ from tests import test_web
 from tests.test_web_enter import _recorded, _worker_page
 from tests.test_worker_cache import QUEUE, _fresh_route
 from tests.test_worker_cache import _browser as _worker_browser
-from tests.web_fixtures import Site
+from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
@@ -90,6 +90,7 @@ def _on_fresh_stop(site: Site, monkeypatch: pytest.MonkeyPatch, index: int, body
         _undo(site, cid, route.day)
 
 
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_a_correction_tapped_while_the_first_is_in_flight_says_the_rule(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
@@ -139,6 +140,7 @@ def _first(site: Site, route, cid: str) -> None:  # noqa: ANN001
         ctx.close()
 
 
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_a_correction_replaces_a_first_outcome_whose_sending_failed(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

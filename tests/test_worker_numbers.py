@@ -32,7 +32,7 @@ from hausbesuch.gpx import GPX_NS
 from tests import test_web
 from tests.test_web import _current_plan, _outcomes
 from tests.test_worker_cache import _link
-from tests.web_fixtures import Site, logged_in
+from tests.web_fixtures import Site, logged_in, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 SHOTS = Path("/tmp/shots21")
@@ -120,6 +120,8 @@ def _one_off_one_closed(site: Site, route):  # noqa: ANN001, ANN202
             row.status = "offen"
 
 
+# closing a case on both: test_web_case.py::test_a_coordinator_closes_a_case_on_the_phone
+@sqlite_only()
 def test_phone_sheet_map_and_gpx_number_the_stops_alike(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """One visit called off, one case closed: phone, plan view map, print sheet, route map
@@ -180,6 +182,8 @@ def test_phone_sheet_map_and_gpx_number_the_stops_alike(
         assert "✕" in item and "outcome-form" not in item
 
 
+# closing a case on both: test_web_case.py::test_a_coordinator_closes_a_case_on_the_phone
+@sqlite_only()
 @pytest.mark.browser
 def test_the_phone_strikes_the_number_of_a_closed_case_through(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
@@ -211,6 +215,8 @@ def test_the_phone_strikes_the_number_of_a_closed_case_through(
         ctx.close()
 
 
+# closing a case on both: test_web_case.py::test_a_coordinator_closes_a_case_on_the_phone
+@sqlite_only()
 def test_the_sheet_and_route_page_call_off_a_closed_case_as_the_phone_does(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """QA 22 F7: a case closed after the plan was made stayed a normal stop on the printed

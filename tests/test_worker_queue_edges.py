@@ -26,11 +26,12 @@ from tests.test_web_enter import _recorded, _worker_page
 from tests.test_worker_cache import QUEUE
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.test_worker_correction import _hold_first_outcome, _on_fresh_stop, _shot, _wait_for
-from tests.web_fixtures import Site
+from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
 
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_a_refused_first_outcome_goes_once_its_correction_is_stored(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
@@ -85,6 +86,7 @@ def _refused_then_stored(site: Site, route, cid: str) -> None:  # noqa: ANN001
         ctx.close()
 
 
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_a_reload_while_the_first_is_in_flight_keeps_it_the_phones_own(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

@@ -32,7 +32,7 @@ from tests.test_web_enter import _recorded
 from tests.test_worker_cache import OFFLINE_TEXT, _fresh_route, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.test_worker_correction import _undo
-from tests.web_fixtures import Site
+from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
@@ -73,6 +73,8 @@ def _done(page, cid: str) -> None:  # noqa: ANN001
         arg=f"stopp-{cid}", timeout=30_000)
 
 
+# storing a visit time on both: test_the_server_refuses_a_visit_time_ahead_of_its_clock
+@sqlite_only()
 @pytest.mark.browser
 def test_the_phone_stores_the_visit_time_not_the_time_of_the_tap(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,6 +184,7 @@ def test_the_server_refuses_a_visit_time_ahead_of_its_clock(
     _on_fresh_route(site, monkeypatch, body)
 
 
+@sqlite_only()
 @pytest.mark.browser
 def test_a_tap_without_signal_says_it_is_sent_later(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -206,6 +209,7 @@ def test_a_tap_without_signal_says_it_is_sent_later(
     _on_fresh_route(site, monkeypatch, body)
 
 
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @pytest.mark.browser
 def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,6 +258,8 @@ def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
     _on_fresh_route(site, monkeypatch, body)
 
 
+# storing a visit time on both: test_the_server_refuses_a_visit_time_ahead_of_its_clock
+@sqlite_only()
 @pytest.mark.browser
 def test_a_correction_keeps_the_time_set_and_a_future_time_is_not_queued(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,13 +19,14 @@ from tests import test_web
 from tests.test_web import _current_plan
 from tests.test_worker_cache import _fresh_route, _link
 from tests.test_worker_closed import _stop_html
-from tests.web_fixtures import Site
+from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
 NOTES = (WHERE_STREET, WHERE_INTERPOLATED, WHERE_DOUBT)
 
 
+@sqlite_only()
 def test_the_phone_page_says_where_a_point_is_not_the_house(site: Site) -> None:  # noqa: F811
     from hausbesuch.store import GeocodeRow
 

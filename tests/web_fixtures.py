@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from hausbesuch import clock
 
 #: Tests only: plan the fixture's week as if today were this ISO day (not before the real
@@ -96,6 +98,22 @@ def write_web_client_list(path: Path, index, n: int = 40, seed: int = 5) -> list
         w.writerow(HEADER)
         w.writerows(rows)
     return names
+
+
+def sqlite_only(fixture: str = "site") -> pytest.MarkDecorator:
+    """Run a test on the SQLite variant of ``fixture`` only (a fixture parametrized over
+    ``sqlite`` and ``postgresql``, e.g. ``site``): ``@sqlite_only()`` on the test.
+
+    For tests whose subject does not depend on the store: a page's layout at 390 px, what
+    a page says, the phone page's script offline and from its copy, refusals before the
+    store. Their PostgreSQL run only took time. Tests of the store's behaviour (writes
+    and what they leave, transactions, locks, races, uniqueness, sessions and lockouts
+    kept, audit rows, jobs) keep both backends. Where a test on SQLite only writes too,
+    a comment at its mark names the test of the same write that runs on both. The
+    test's id stays ``[sqlite]``; the fixture's instance is shared with the module's
+    other tests on SQLite.
+    """
+    return pytest.mark.parametrize(fixture, ["sqlite"], indirect=True)
 
 
 @dataclass
