@@ -185,3 +185,20 @@ def test_the_weekly_cycle_plans_the_revisit_outside_the_distance(tmp_path, bad_h
     assert not (wed.replace(hour=9, minute=25) < starts[120] < wed.replace(hour=13, minute=25)), \
         starts
     assert wed.replace(hour=12) <= starts[0] < wed.replace(hour=13, minute=25), starts
+
+
+def test_a_window_a_letter_promised_keeps_the_half_day_rule_only() -> None:
+    """Review 23 #3: a letter promised „Mi 16.12., 12–14 Uhr“ (sent before the setting, or
+    before the try on Wednesday 09.12. at 11:25): the promised window stays whole, from
+    12:00 (the half-day rule, as before), not only from 13:25; without the letter the
+    distance holds."""
+    from datetime import datetime
+
+    profile = _profile()
+    d = _directive(profile, (FAILED, 11 * 60 + 25))
+    promise = (datetime(2026, 12, 16, 12, 0), datetime(2026, 12, 16, 14, 0))
+    c = make_candidate(_CLIENT, _WHERE, span=WEEK, profile=profile, directive=d,
+                       promise=promise, visit_id="v-brief")
+    assert _starts_on(c, 2) == [(_hm(12), _hm(14))], _starts_on(c, 2)
+    free = make_candidate(_CLIENT, _WHERE, span=WEEK, profile=profile, directive=d)
+    assert min(a for a, _ in _starts_on(free, 2)) == _hm(13, 25)

@@ -374,6 +374,11 @@ def make_candidate(
         return unassigned("pin_before_replan",
                           f"{what} ({fmt_date(pin_day)}, {format_clock(pin_time_min)} Uhr) "
                           f"liegt vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}.")
+    if promise is not None:
+        # a window an announcement letter promised keeps to the half-day rule as before,
+        # not to the minimum distance: the letter may predate the setting or the try, and
+        # the client was told that window (review 23 #3)
+        revisit = replace(revisit, gap_min=0)
     restricted = False
     by_rule = False  # the revisit rule took starts away on some day
 
