@@ -179,3 +179,27 @@ def test_command_line_import_is_the_last_import_too(tmp_path: Path, bad_hersfeld
     assert (last["by"], last["new"], last["rejected_count"]) == ("pruefer (Befehlszeile)",
                                                                 10, 4)
     assert [r["id"] for r in last["rejected"]] == ["R100", "R101", "", "R102"]
+
+
+def test_disclosure_finds_a_rejected_row_of_an_id_with_non_ascii_letters(sqlite_store) -> None:
+    """Review 23 #8: the disclosure finds the last import's rejected rows of a case in any
+    spelling of its id; on SQLite, ``lower()`` changes only ASCII letters, so the case
+    „öz-12“ missed the row the list spelled „ÖZ-12“."""
+    from datetime import datetime
+
+    from hausbesuch.casework.disclosure import disclosure_text
+    from hausbesuch.store import ClientRow, ImportRejectionRow, LastImportRow
+
+    at = datetime(2026, 12, 4, 9, 30)
+    with sqlite_store.session() as s:
+        s.add(ClientRow(city=CITY, client_id="öz-12", input_row=2, address="Am Markt 1",
+                        created_at=at, updated_at=at))
+        s.add(LastImportRow(city=CITY, imported_at=at, imported_by="cli:kora", total_rows=2,
+                            new=0, updated=0, unchanged=1, rejected=1))
+        s.flush()
+        s.add(ImportRejectionRow(city=CITY, seq=0, input_row=3, client_id="ÖZ-12",
+                                 field_name="kontakt_abbruch_seit",
+                                 reason="Kontaktabbruch seit: kein gültiges Datum: „…“"))
+    text = disclosure_text(sqlite_store, CITY, "öz-12")
+    assert ("Liste vom 04.12.2026 09:30, Zeile 3 (Kontaktabbruch seit): kein gültiges "
+            "Datum: „…“") in text, text

@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hausbesuch import auditlog, clock, pathnames
 from hausbesuch.casework.rules import RESULT_LABELS, STATUS_LABELS
@@ -90,15 +90,18 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
             PlanClientRow.client_id == client_id, PlanClientRow.plan_id.in_(list(plans))))]
         unplanned = [(u.reason, plans[u.plan_id]) for u in s.scalars(select(UnassignedRow).where(
             UnassignedRow.client_id == client_id, UnassignedRow.plan_id.in_(list(plans))))]
+        # a rejected row's id as the list spelled it, compared case-insensitively here:
+        # SQLite's lower() changes only ASCII letters (review 23 #8)
+        key = client_id.casefold()
         unplanned += [(f"abgelehnt ({r.field_name}): {r.reason}", plans[r.plan_id])
                       for r in s.scalars(select(RejectedRow).where(
-                          func.lower(RejectedRow.client_id) == client_id.casefold(),
-                          RejectedRow.plan_id.in_(list(plans))))]
+                          RejectedRow.client_id.is_not(None),
+                          RejectedRow.plan_id.in_(list(plans))))
+                      if r.client_id.casefold() == key]
         last_import = s.get(LastImportRow, city)
-        import_rejections = list(s.scalars(select(ImportRejectionRow).where(
-            ImportRejectionRow.city == city,
-            func.lower(ImportRejectionRow.client_id) == client_id.casefold())
-            .order_by(ImportRejectionRow.seq)))
+        import_rejections = [r for r in s.scalars(select(ImportRejectionRow).where(
+            ImportRejectionRow.city == city, ImportRejectionRow.client_id.is_not(None))
+            .order_by(ImportRejectionRow.seq)) if r.client_id.casefold() == key]
     snapshots.sort(key=lambda cp: (cp[1].created_at, cp[1].id))
     unplanned.sort(key=lambda rp: (rp[1].created_at, rp[1].id))
     geocodes.sort(key=lambda gp: (gp[1].created_at, gp[1].id))
