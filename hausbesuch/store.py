@@ -1158,16 +1158,30 @@ class Store:
                            "current_schema() || ':' || :what || ':' || :city, 0))"),
                       {"what": what, "city": city})
 
-    def reclaim(self) -> bool:
+    #: The tables that hold clients' data (PostgreSQL's :meth:`reclaim` rewrites them).
+    RECLAIM_TABLES = ("clients", "plan_clients", "visits", "unassigned", "geocodes",
+                      "plan_routes", "rejected_rows", "import_rejections",
+                      "case_status_history", "outcomes", "address_fixes", "web_jobs")
+
+    def reclaim(self, tables: Sequence[str] | None = None, *,
+                lock_timeout_s: int = 60) -> bool:
         """Give back the space of deleted and overwritten rows, so that erased data do not
         stay readable in free pages of the file (SQLite: ``VACUUM``) or in dead row
         versions (PostgreSQL: ``VACUUM FULL`` of the tables that hold clients' data, each
-        written to a new file). False when the database could not do it now (another
-        program holds it; on PostgreSQL also a role that does not own the tables)."""
+        written to a new file; ``tables``: only these of :data:`RECLAIM_TABLES`, e.g. the
+        one a correction changed; ``lock_timeout_s``: how long each may wait for its lock,
+        while the rewrite blocks the table for others). False when the database could not
+        do it now (another program holds it; on PostgreSQL also a role that does not own
+        the tables). A row version an open transaction can still see (a backup running)
+        is copied into the new file too: the rewrite is complete only without such."""
         import sqlite3
 
         from sqlalchemy.exc import DBAPIError
 
+        chosen = list(self.RECLAIM_TABLES if tables is None else tables)
+        unknown = [t for t in chosen if t not in self.RECLAIM_TABLES]
+        if unknown:
+            raise ValueError(f"not a table of clients' data: {unknown}")
         try:
             if self.engine.dialect.name == "sqlite":
                 # the driver's own connection: it runs outside a transaction (isolation
@@ -1178,14 +1192,13 @@ class Store:
                 finally:
                     raw.close()
                 return True
-            tables = ["clients", "plan_clients", "visits", "unassigned", "geocodes",
-                      "plan_routes", "rejected_rows", "import_rejections", "case_status_history", "outcomes",
-                      "address_fixes", "web_jobs"]
+            tables = chosen
             files = text("SELECT c.relname, c.relfilenode FROM pg_class c JOIN pg_namespace "
                          "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
                          "AND c.relname = ANY(:t)")
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.exec_driver_sql("SET lock_timeout = '60s'")  # a web request holding one
+                # a web request holding one
+                c.exec_driver_sql(f"SET lock_timeout = '{int(lock_timeout_s)}s'")
                 try:
                     before = dict(c.execute(files, {"t": tables}).all())
                     for table in tables:

@@ -164,6 +164,18 @@ def _outcomes_file(site: Site) -> object:  # noqa: F811
                               "AND relnamespace = current_schema()::regnamespace")).scalar()
 
 
+def _file_node(site: Site, table: str) -> object:  # noqa: F811
+    """PostgreSQL: the table's file node (a rewrite gives a new one); SQLite: None."""
+    from sqlalchemy import text
+
+    if site.kind == "sqlite":
+        return None
+    with site.store.engine.connect() as c:
+        return c.execute(text("SELECT relfilenode FROM pg_class WHERE relname = :t "
+                              "AND relnamespace = current_schema()::regnamespace"),
+                         {"t": table}).scalar()
+
+
 def _left_in_files(site: Site, before: object, old: str) -> bool:  # noqa: F811
     """Whether ``old`` (a note's text replaced since ``before`` was read) may still stand
     in the database's files: on PostgreSQL a dead row version stays until the table is
@@ -202,10 +214,14 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
         base = {**_form(page, "berichtigen"), "ergebnis": "nicht_angetroffen",
                 "uhrzeit": "16:00"}
         before = _outcomes_file(site)
+        clients = _file_node(site, "clients")
         r = kora.post("/fall-ergebnis", data={**base, "notiz": new})
         assert r.status_code == 303, _text(r)[-800:]
         assert _note_of(site, stop.client_id) == new.strip()
         assert not _left_in_files(site, before, old.strip())
+        # review 23 #1: the web rewrites the note's table only, not every table of
+        # clients' data (each rewrite blocks its table for the phones)
+        assert _file_node(site, "clients") == clients
         # a new note and „löschen“ at once: refused, nothing changed
         r = kora.post("/fall-ergebnis", data={**base, "notiz": "noch eine",
                                               "notiz_loeschen": "1"})
@@ -224,9 +240,14 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
         assert 'name="notiz_loeschen"' not in kora.get(url).text
         r = kora.post("/fall-ergebnis", data={**base, "notiz": "", "notiz_loeschen": "1"})
         assert r.status_code == 303 and "ergebnis=unveraendert" in r.headers["location"]
+        # a note added where there was none leaves no old text: nothing is rewritten
+        outcomes = _file_node(site, "outcomes")
+        r = kora.post("/fall-ergebnis", data={**base, "notiz": "Briefkasten voll"})
+        assert r.status_code == 303 and _note_of(site, stop.client_id) == "Briefkasten voll"
+        assert _file_node(site, "outcomes") == outcomes
     rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
     assert [(r["details"]["notiz_geaendert"], r["details"]["notiz_geloescht"])
-            for r in rows] == [(True, False), (True, True)]
+            for r in rows] == [(True, False), (True, True), (True, False)]
     assert "Oxq" not in json.dumps(rows, default=str)  # never the text
 
 

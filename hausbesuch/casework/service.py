@@ -377,6 +377,9 @@ class OutcomeCorrection:
     #: the outcome's note was replaced or cleared (its old text is to be reclaimed from
     #: the database's files: :meth:`hausbesuch.store.Store.reclaim`, review 22 #7)
     note_changed: bool = False
+    #: a stored note was replaced or deleted (not only added): its old text is what a
+    #: reclaim removes from the database's files
+    old_note_dropped: bool = False
     #: whether the reclaim after a changed note worked (set by the caller that runs it;
     #: None: not run, e.g. on SQLite, which zeroes the old text at once)
     reclaimed: bool | None = None
@@ -1794,7 +1797,8 @@ class Casework:
                                     new_result=result, old_time=old[1], new_time=new[1],
                                     status_before=row.status, status_after=row.status,
                                     changed=old != new or note_changed,
-                                    note_changed=note_changed)
+                                    note_changed=note_changed,
+                                    old_note_dropped=note_changed and o.note is not None)
             if not fix.changed:
                 return fix
             o.result, o.time_min, o.appointment_at = new

@@ -414,15 +414,18 @@ def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
     (:meth:`Casework.correct_outcome`: audited, the status derived anew; ``clear_note``
     deletes its note); returns its :class:`~hausbesuch.casework.OutcomeCorrection`. A
     replaced or deleted note is reclaimed as ``hausbesuch rectify`` does (review 22 #7):
-    PostgreSQL keeps the old text in a dead row version until the tables are rewritten
-    (:meth:`Store.reclaim`; SQLite zeroes it at once, ``secure_delete``);
+    PostgreSQL keeps the old text in a dead row version until the table is rewritten
+    (:meth:`Store.reclaim` of ``outcomes`` alone, waiting at most 5 s for its lock;
+    SQLite zeroes it at once, ``secure_delete``);
     :attr:`~hausbesuch.casework.OutcomeCorrection.reclaimed` says whether that worked."""
     cw = casework(store, profile, actor)
     fix = cw.correct_outcome(cw.case_id(client_id), result, visit_id=visit_id,
                              time_min=time_min, appointment=appointment, note=note,
                              clear_note=clear_note)
-    if fix.note_changed and store.engine.dialect.name == "postgresql":
-        fix.reclaimed = store.reclaim()
+    if fix.old_note_dropped and store.engine.dialect.name == "postgresql":
+        # only the table of the note, with a short wait for its lock: the rewrite blocks
+        # the table for the phones meanwhile (``rectify`` rewrites every table)
+        fix.reclaimed = store.reclaim(("outcomes",), lock_timeout_s=5)
     return fix
 
 
