@@ -56,9 +56,17 @@ else
   # Two stages, both always run: the suite without the tests marked slow (the quick
   # answer: its target is under 10 minutes on 2 cores), then the slow ones.
   SECONDS=0
-  python3 -m pytest -n 2 --dist loadfile -m "not slow" || status=$?
+  first=0
+  python3 -m pytest -n 2 --dist loadfile -m "not slow" || first=$?
   quick=$SECONDS
-  python3 -m pytest -n 2 --dist loadfile -m slow || status=$?
-  echo "tests without 'slow': ${quick} s; tests marked slow: $((SECONDS - quick)) s"
+  if [ "$first" -eq 2 ]; then  # interrupted (Ctrl-C) or a usage error: stop here
+    exit 2
+  fi
+  second=0
+  python3 -m pytest -n 2 --dist loadfile -m slow || second=$?
+  echo "tests without 'slow': ${quick} s (exit ${first}); tests marked slow:" \
+    "$((SECONDS - quick)) s (exit ${second})"
+  [ "$first" -eq 0 ] || status=$first
+  [ "$second" -eq 0 ] || status=$second
 fi
 exit $status
