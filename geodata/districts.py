@@ -733,10 +733,14 @@ def load_districts(
         raise DistrictsError("Für Bezirke wird ein OSM-Auszug oder eine Bezirksdatei benötigt.")
     if not use_cache:
         return _extract_districts(osm_p, admin_level, network_mode, source, area, town)
-    target = districts_cache_path(
-        osm_p, admin_level=admin_level, network_mode=network_mode, source=source,
-        area=area, town=town,
-    )
+    try:
+        target = districts_cache_path(
+            osm_p, admin_level=admin_level, network_mode=network_mode, source=source,
+            area=area, town=town,
+        )
+    except OSError as exc:  # no districts folder in the cache (not writable): built anew
+        log.warning("districts cache folder unusable, building without it: %s", exc)
+        return _extract_districts(osm_p, admin_level, network_mode, source, area, town)
     cached = _read_cached(target)
     if cached is not None:
         return cached

@@ -240,3 +240,16 @@ def test_a_user_file_is_read_each_time(lauf_pbf, cache, tmp_path):
     assert first.source == "file" and sorted(first.names) == sorted(lauf.names)
     Districts(["Ganz Lauf"], [shapely.union_all(lauf.geometries)], "file").to_geojson(out)
     assert load_districts(lauf_pbf, districts_file=out).names == ["Ganz Lauf"]
+
+
+def test_a_cache_folder_that_cannot_be_made_builds_without_it(lauf_pbf, cache, reads, tmp_path):
+    """Review 23 #5: the districts' folder of the cache cannot be made (here a file stands
+    in its place; a read-only cache alike): the districts are built and returned, as
+    without the cache, not refused."""
+    reference = built_afresh(tmp_path, lauf_pbf)
+    (cache / "districts").write_text("kein Ordner", encoding="utf-8")
+    reads.update(boundaries=0, places=0)
+    assert_same(load_districts(lauf_pbf), reference)
+    assert_same(load_districts(lauf_pbf), reference)
+    assert reads["boundaries"] == 2  # built each time
+    assert (cache / "districts").read_text(encoding="utf-8") == "kein Ordner"
