@@ -33,6 +33,7 @@ from tests.web_fixtures import (
     PASSWORD,
     csrf_of,
     live_server,
+    log_in_page,
     logged_in,
     planning_week,
     run_jobs_now,
@@ -219,11 +220,7 @@ def test_the_map_leaves_a_row_without_a_point_empty_until_clicked(lauf_site: Lau
         page = ctx.new_page()
         rec.attach_page(page)
         page.set_default_timeout(30_000)
-        page.goto(site.url + "/anmelden")
-        page.fill("input[name=name]", "lena")
-        page.fill("input[name=passwort]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/plaene")
+        log_in_page(page, site.url, "lena")
         page.goto(site.url + "/adressen")
         page.wait_for_selector("#adresskarte .leaflet-control-zoom-in")
         row = page.locator(f"tr#adresse-{AMBIGUOUS}")

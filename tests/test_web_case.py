@@ -18,7 +18,14 @@ import pytest
 
 from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import NAME_MARK, PASSWORD, Site, csrf_of, logged_in, sqlite_only
+from tests.web_fixtures import (
+    NAME_MARK,
+    Site,
+    csrf_of,
+    log_in_page,
+    logged_in,
+    sqlite_only,
+)
 
 LAUF = "Lauf a.d. Pegnitz"
 
@@ -178,11 +185,7 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
         browser = _browser(pw)
         try:
             page, rec = phone_page(browser)
-            page.goto(site.url + "/anmelden")
-            page.fill("input[name=name]", "kora")
-            page.fill("input[name=passwort]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/plaene")
+            log_in_page(page, site.url)
             page.click("header nav >> text=Fälle")
             page.wait_for_url("**/faelle")
             page.fill("input[name=kundennummer]", cid)

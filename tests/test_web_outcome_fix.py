@@ -17,7 +17,7 @@ import pytest
 from hausbesuch import clock
 from hausbesuch.maps import fmt_date
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import PASSWORD, Site, csrf_of, logged_in, sqlite_only
+from tests.web_fixtures import Site, csrf_of, log_in_page, logged_in, sqlite_only
 
 SHOTS = Path("/work/notes/shots")
 
@@ -268,11 +268,7 @@ def test_the_correction_form_in_chromium_at_390_px(
         browser = launch(pw)
         try:
             page, _rec = phone_page(browser)
-            page.goto(site.url + "/anmelden")
-            page.fill("input[name=name]", "kora")
-            page.fill("input[name=passwort]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/plaene")
+            log_in_page(page, site.url)
             page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis berichtigen")
             form = page.locator("form[action='/fall-ergebnis']").first
@@ -344,11 +340,7 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
         browser = launch(pw)
         try:
             page, _rec = phone_page(browser)
-            page.goto(site.url + "/anmelden")
-            page.fill("input[name=name]", "kora")
-            page.fill("input[name=passwort]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/plaene")
+            log_in_page(page, site.url)
             page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis berichtigen")
             form = page.locator("form[action='/fall-ergebnis']").first

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import Site, csrf_of, logged_in, sqlite_only
+from tests.web_fixtures import Site, csrf_of, log_in_page, logged_in, sqlite_only
 
 
 @pytest.fixture
@@ -239,7 +239,6 @@ def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
     from hausbesuch import clock
     from hausbesuch.maps import fmt_date
     from tests.browser import launch, phone_page
-    from tests.web_fixtures import PASSWORD
 
     plan = _current_plan(site)
     with logged_in(site.url, "kora") as c:
@@ -254,11 +253,7 @@ def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
         browser = launch(pw)
         try:
             page, rec = phone_page(browser)
-            page.goto(site.url + "/anmelden")
-            page.fill("input[name=name]", "kora")
-            page.fill("input[name=passwort]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/plaene")
+            log_in_page(page, site.url)
             page.goto(site.url + f"/plaene/{plan.id}#verschieben")
             values = page.eval_on_selector_all("select[name=ziel] option",
                                                "els => els.map(e => e.value)")

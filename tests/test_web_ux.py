@@ -34,7 +34,16 @@ from sqlalchemy import func, select
 from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import HEADER, NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login, sqlite_only
+from tests.web_fixtures import (
+    HEADER,
+    NAME_MARK,
+    WEEK,
+    Site,
+    csrf_of,
+    log_in_page,
+    login,
+    sqlite_only,
+)
 
 #: A real German word of 63 letters (a law of Mecklenburg-Vorpommern, 1999-2013), as a street.
 LONG_WORD = "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz"
@@ -245,14 +254,6 @@ def test_plan_form_refuses_a_span_that_began_before_today(
 _browser = launch
 
 
-def _log_in(page, site: Site) -> None:  # noqa: ANN001, F811
-    page.goto(site.url + "/anmelden")
-    page.fill("input[name=name]", "kora")
-    page.fill("input[name=passwort]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/plaene")
-
-
 # making a link on both: test_new_link_is_shown_once_after_a_redirect_without_its_token_in_a_url
 @sqlite_only()
 @pytest.mark.browser
@@ -269,7 +270,7 @@ def test_reloading_the_new_link_page_in_chromium_makes_no_link(site: Site) -> No
             sent: list[tuple[str, str]] = []
             page.on("request", lambda req: sent.append(
                 (req.url, req.headers.get("referer", ""))))
-            _log_in(page, site)
+            log_in_page(page, site.url)
             page.goto(site.url + f"/plaene/{plan.id}/links")
             before = _link_count(site)
             page.click("form[action$='/links'] button.primary")
@@ -314,7 +315,7 @@ def _phone_page(pw, site: Site):  # noqa: ANN001, ANN202, F811
 
     browser = _browser(pw)
     page, rec = phone_page(browser)
-    _log_in(page, site)
+    log_in_page(page, site.url)
     return browser, page, rec
 
 
@@ -458,7 +459,7 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
         browser = _browser(pw)
         try:
             page, rec = phone_page(browser)
-            _log_in(page, site)
+            log_in_page(page, site.url)
             page.goto(site.url + "/adressen")
             row = page.locator(f"#adresse-{LONG_ID}")
             assert LONG_STREET in row.inner_text()

@@ -181,6 +181,16 @@ class Site:
     db_cli: str  # the database URL as the command line takes it
 
 
+def log_in_page(page, url: str, name: str = "kora") -> None:  # noqa: ANN001
+    """Log ``name`` in through the login form of the app at ``url`` in a Chromium page
+    (Playwright) and wait for the plans page it lands on."""
+    page.goto(url + "/anmelden")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=passwort]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/plaene")
+
+
 def login(client, name: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
     """Log ``client`` (httpx) in; returns the login POST response."""
     import re
