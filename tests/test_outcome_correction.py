@@ -287,6 +287,13 @@ def test_a_later_failed_try_does_not_reopen_a_case_put_in_klaerung_by_an_outcome
         assert (fix.status_before, fix.status_after) == ("in_klaerung", "offen")
 
 
+def _appointments() -> tuple[datetime, datetime]:
+    """An agreed appointment (the plan's start + 8 days, 10:00) and where a correction
+    moves it (+ 9 days, 11:00)."""
+    day = datetime.combine(START, datetime.min.time())
+    return day + timedelta(days=8, hours=10), day + timedelta(days=9, hours=11)
+
+
 def test_a_corrected_appointment_moves_its_pin_under_a_status_kept(
         planned, tmp_path, after_week) -> None:  # noqa: F811
     """Review 22 #5: the status set by hand after „Termin vereinbart“ stays, but the pin
@@ -294,8 +301,7 @@ def test_a_corrected_appointment_moves_its_pin_under_a_status_kept(
     db, plan, stops = _copy_of(planned, tmp_path, "termin-hand.sqlite")
     stop = _early(stops)[2]
     day = stop.start.date()
-    first = datetime.combine(START + timedelta(days=8), datetime.min.time()).replace(hour=10)
-    moved = datetime.combine(START + timedelta(days=9), datetime.min.time()).replace(hour=11)
+    first, moved = _appointments()
     with Store.open(db) as store:
         cw = _cw(store)
         cw.record_outcome(stop.client_id, day, "termin vereinbart", appointment=first,
@@ -328,8 +334,7 @@ def test_a_visit_still_planned_at_the_old_appointment_is_named(
     db, plan, stops = _copy_of(planned, tmp_path, "alter-termin.sqlite")
     stop = _early(stops)[3]
     day = stop.start.date()
-    first = datetime.combine(START + timedelta(days=8), datetime.min.time()).replace(hour=10)
-    moved = datetime.combine(START + timedelta(days=9), datetime.min.time()).replace(hour=11)
+    first, moved = _appointments()
     with Store.open(db) as store:
         cw = _cw(store)
         cw.record_outcome(stop.client_id, day, "termin vereinbart", appointment=first,
