@@ -43,6 +43,7 @@ from tests.web_fixtures import (
     login,
     run_jobs_now,
     sqlite_only,
+    wait_for_job,
     write_web_client_list,
 )
 
@@ -649,14 +650,7 @@ def test_link_valid_until_end_of_its_day_by_default(site: Site) -> None:
 
 
 def _wait_for_job(site: Site, job_id: str) -> str:
-    from hausbesuch.web import jobs
-
-    deadline = time.monotonic() + 240
-    while (job := jobs.get(site.store, job_id)).active:
-        assert time.monotonic() < deadline, job
-        time.sleep(0.3)
-    assert job.status == "fertig", job.error
-    return job.plan_id
+    return wait_for_job(site.store, job_id)
 
 
 def _fresh_clients(site: Site, prefix: str) -> None:

@@ -37,6 +37,7 @@ from tests.web_fixtures import (
     logged_in,
     planning_week,
     run_jobs_now,
+    wait_for_job,
 )
 
 LAUF = "Lauf a.d. Pegnitz"
@@ -72,19 +73,11 @@ def _plan(store) -> str:  # noqa: ANN001
 
 def _replan(site: LaufSite) -> str:
     """A new version of the site's plan (the served app's job runner makes it)."""
-    import time
-
     from hausbesuch.web import jobs
 
-    job_id = jobs.submit(site.store, "replan", LAUF, {
+    return wait_for_job(site.store, jobs.submit(site.store, "replan", LAUF, {
         "plan_id": site.plan_id, "start": WEEK.isoformat(), "days": 5, "time_limit": 2.0,
-        "profile": "lauf"}, "lena")
-    deadline = time.monotonic() + 240
-    while (job := jobs.get(site.store, job_id)).active:
-        assert time.monotonic() < deadline, job
-        time.sleep(0.3)
-    assert job.status == "fertig", job.error
-    return job.plan_id
+        "profile": "lauf"}, "lena"))
 
 
 @pytest.fixture(scope="module")

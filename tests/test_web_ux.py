@@ -23,7 +23,6 @@ import csv
 import html
 import json
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +42,7 @@ from tests.web_fixtures import (
     log_in_page,
     login,
     sqlite_only,
+    wait_for_job,
 )
 
 #: A real German word of 63 letters (a law of Mecklenburg-Vorpommern, 1999-2013), as a street.
@@ -239,13 +239,8 @@ def test_plan_form_refuses_a_span_that_began_before_today(
     r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
                                        "start": monday.isoformat(), "tage": "1"})
     assert r.status_code == 303 and r.headers["location"].startswith("/auftraege/")
-    job_id = r.headers["location"].rsplit("/", 1)[1]
-    deadline = time.monotonic() + 240
-    while (job := jobs.get(site.store, job_id)).active:
-        assert time.monotonic() < deadline, job
-        time.sleep(0.3)
-    assert job.status == "fertig", job.error
-    assert site.store.load_plan(job.plan_id).start == monday
+    plan_id = wait_for_job(site.store, r.headers["location"].rsplit("/", 1)[1])
+    assert site.store.load_plan(plan_id).start == monday
 
 
 # --------------------------------------------------------------------------- Chromium

@@ -218,6 +218,21 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def wait_for_job(store, job_id: str, seconds: float = 240) -> str:  # noqa: ANN001
+    """Wait until the served app's job runner has done job ``job_id`` (at most
+    ``seconds``); it must have finished well (``fertig``). Returns the plan id it made."""
+    import time
+
+    from hausbesuch.web import jobs
+
+    deadline = time.monotonic() + seconds
+    while (job := jobs.get(store, job_id)).active:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+    assert job.status == "fertig", job.error
+    return job.plan_id
+
+
 def run_jobs_now(store) -> list[str]:  # noqa: ANN001
     """Run every waiting job in this thread; returns the plan ids made."""
     from hausbesuch.web.jobs import JobRunner, get
