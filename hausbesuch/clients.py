@@ -184,6 +184,14 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+def rejection_shown(field: str, reason: str) -> tuple[str, str]:
+    """A rejected row's field in German and its reason as pages and texts show them: a
+    reason that begins with its field's label („Kundennummer: …“) says it once, in the
+    field."""
+    label = FIELD_LABELS.get(field, field)
+    return label, reason.removeprefix(f"{label}:").strip()
+
+
 def field_reason(field: str, reason: str) -> str:
     """``<German field label>: <reason>`` (once, also when the reason names the field)."""
     label = FIELD_LABELS.get(field, field)

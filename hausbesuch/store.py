@@ -1178,8 +1178,8 @@ class Store:
 
         from sqlalchemy.exc import DBAPIError
 
-        chosen = list(self.RECLAIM_TABLES if tables is None else tables)
-        unknown = [t for t in chosen if t not in self.RECLAIM_TABLES]
+        tables = list(self.RECLAIM_TABLES if tables is None else tables)
+        unknown = [t for t in tables if t not in self.RECLAIM_TABLES]
         if unknown:
             raise ValueError(f"not a table of clients' data: {unknown}")
         try:
@@ -1192,7 +1192,6 @@ class Store:
                 finally:
                     raw.close()
                 return True
-            tables = chosen
             files = text("SELECT c.relname, c.relfilenode FROM pg_class c JOIN pg_namespace "
                          "n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
                          "AND c.relname = ANY(:t)")

@@ -190,12 +190,12 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         for snap, p in snapshots for values in [_snapshot_values(snap)]])
     lines += _section("Nicht eingeplant oder abgelehnt (je Plan)", [
         f"Plan {p.id} ({_d(p.start)}): {reason}" for reason, p in unplanned])
-    from hausbesuch.clients import FIELD_LABELS
+    from hausbesuch.clients import rejection_shown
 
     lines += _section("Abgelehnte Zeilen der zuletzt eingelesenen Kundenliste", [
         f"Liste vom {_d(last_import.imported_at if last_import else None)}, Zeile "
-        f"{r.input_row} ({label}): {r.reason.removeprefix(f'{label}:').strip()}"
-        for r in import_rejections for label in [FIELD_LABELS.get(r.field_name, r.field_name)]])
+        f"{r.input_row} ({label}): {why}"
+        for r in import_rejections for label, why in [rejection_shown(r.field_name, r.reason)]])
     kinds = Counter(auditlog.label(r["action"]) for r in audit)
     lines += _section("Zugriffe laut Protokoll (Ansichten und Änderungen)", [
         f"{n} × {what}" for what, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))])

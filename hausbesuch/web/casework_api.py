@@ -172,13 +172,12 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
 
 def _rejected_row(row: int, client_id: str | None, field: str, reason: str
                   ) -> dict[str, str]:
-    """A rejected row as the pages show it: Zeile, Kundennummer, Feld (German), Grund."""
-    from hausbesuch.clients import FIELD_LABELS
+    """A rejected row as the pages show it: Zeile, Kundennummer, Feld (German), Grund
+    (:func:`~hausbesuch.clients.rejection_shown`)."""
+    from hausbesuch.clients import rejection_shown
 
-    label = FIELD_LABELS.get(field, field)
-    # a reason may begin with its field's label ("Kundennummer: …"): said once, in Feld
-    return {"zeile": str(row), "id": client_id or "", "feld": label,
-            "grund": reason.removeprefix(f"{label}:").strip()}
+    label, why = rejection_shown(field, reason)
+    return {"zeile": str(row), "id": client_id or "", "feld": label, "grund": why}
 
 
 def last_import(store: Store, city: str) -> dict[str, Any] | None:
