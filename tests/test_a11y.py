@@ -29,10 +29,10 @@ from tests import test_web
 from tests.browser import ax_node
 from tests.test_web_enter import _worker_page
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
-from tests.test_web_ux import _browser, _log_in
+from tests.test_web_ux import _browser
 from tests.test_worker_cache import QUEUE, _fresh_route
 from tests.test_worker_cache import _browser as _worker_browser
-from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of, login
+from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of, log_in_page, login
 
 # the planned Bad Hersfeld week on loopback (session fixture), on SQLite: what the
 # browser does with the pages is the same on either store
@@ -49,7 +49,7 @@ def _coordinator_page(site: Site, **page_options):  # noqa: ANN003, ANN202, F811
         try:
             page = browser.new_page(locale="de-DE", **page_options)
             page.set_default_timeout(30_000)
-            _log_in(page, site)
+            log_in_page(page, site.url)
             yield page
         finally:
             browser.close()

@@ -27,10 +27,10 @@ from sqlalchemy import select
 from tests import test_web
 from tests.test_web import _outcomes
 from tests.test_web_messages import _address_of, _client_rows
-from tests.test_web_ux import _browser, _log_in
+from tests.test_web_ux import _browser
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
-from tests.web_fixtures import HEADER, NAME_MARK, Site
+from tests.web_fixtures import HEADER, NAME_MARK, Site, log_in_page
 
 # the planned Bad Hersfeld week on loopback (session fixture), on SQLite: what the
 # browser does with the pages is the same on either store
@@ -75,7 +75,7 @@ def test_enter_in_the_address_field_stores_the_typed_address(site: Site, tmp_pat
         try:
             page = browser.new_page(locale="de-DE")
             page.set_default_timeout(30_000)
-            _log_in(page, site)
+            log_in_page(page, site.url)
             page.goto(site.url + "/adressen")
             row = page.locator(f"#adresse-{ENTER_ID}")
             assert row.locator("ol.suggestions button").count() >= 1  # the trap is there
@@ -243,7 +243,7 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
         browser = _browser(pw)
         try:
             page, rec = desktop_page(browser)
-            _log_in(page, site)
+            log_in_page(page, site.url)
             rec.reset()
             page.goto(site.url + "/adressen")
             page.wait_for_selector("#adresskarte .leaflet-tile-loaded")
