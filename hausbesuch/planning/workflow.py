@@ -87,18 +87,27 @@ def _suggestion_text(s: Any) -> str:
 def _run_solver(problem: Any, options: PlanOptions, say: Progress,
                 initial: dict[tuple[str, int], list[str]] | None = None) -> Any:
     """Solve with the compiled improvement phase ready (compiled once per installation)."""
+    from hausbesuch.planning import solver_process
     from routing import prepare, ready
 
     if not ready():
         say("Optimierer wird einmalig übersetzt (ca. 20 s)", 0.5)
-    prepare()  # load (or compile) the compiled search before the solver's clock starts
+    child = solver_process.current()  # a server's job: solve beside its process
+    if child is None:
+        prepare()  # load (or compile) the compiled search before the solver's clock starts
     say("Touren optimieren", 0.5)
+
+    def progress(elapsed: float, _obj: Any) -> None:
+        say(_solver_stage(elapsed, options.time_limit),
+            0.5 + 0.4 * min(1.0, elapsed / options.time_limit))
+
+    if child is not None:
+        return child.solve(problem, time_limit=options.time_limit, seed=options.seed,
+                           threads=options.threads, initial=initial, progress=progress)
     from routing.solve import solve
 
     return solve(problem, time_limit=options.time_limit, seed=options.seed,
-                 threads=options.threads, initial=initial,
-                 progress=lambda elapsed, _obj: say(_solver_stage(elapsed, options.time_limit),
-                                                    0.5 + 0.4 * min(1.0, elapsed / options.time_limit)))
+                 threads=options.threads, initial=initial, progress=progress)
 
 
 def _solver_stage(elapsed: float, limit: float) -> str:

@@ -41,6 +41,8 @@ from sqlalchemy import select, update
 from hausbesuch import clock
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
+from hausbesuch.planning import solver_process
+from hausbesuch.planning.solver_process import solving_in
 from hausbesuch.store import Store
 from hausbesuch.web.models import JobRow
 
@@ -218,6 +220,8 @@ class JobRunner:
             self._abandoned.update(ids)
         if not ids:
             return
+        # their solves are of no use now, and would keep the process from ending
+        solver_process.close_shared(kill=True)
         try:
             failed = self._fail_where(JobRow.id.in_(ids), JobRow.worker == self.name,
                                       error=ABANDONED)
@@ -349,7 +353,10 @@ class JobRunner:
                       heartbeat=clock.utc())
 
         try:
-            plan_id = HANDLERS[job.kind](self.store, job, progress)
+            # the solver runs in a child process: OR-Tools holds the interpreter lock
+            # while it searches, and this process serves pages (solver_process)
+            with solving_in(solver_process.shared(self.workers)):
+                plan_id = HANDLERS[job.kind](self.store, job, progress)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
             if job.id in self._abandoned:  # already marked failed and audited by stop()
                 log.info("job %s: stopped after its runner gave it up", job.id)
