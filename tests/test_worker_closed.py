@@ -51,9 +51,10 @@ def _stop_html(page: str, client_id: str) -> str:
     return page.split(f'id="stopp-{client_id}"', 1)[1].split("</li>", 1)[0]
 
 
-# a closed case refuses an outcome on both:
-# test_concurrency.py::test_a_phone_outcome_never_overrides_the_coordinators_closing
-@sqlite_only()
+# On both stores: the refused outcome must leave no row and the case as it was (its
+# refusal is decided under the case's lock, in the write's transaction). No other test
+# covers that refusal on PostgreSQL: in test_concurrency.py's
+# test_a_phone_outcome_never_overrides_the_coordinators_closing the phone comes first.
 def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     from hausbesuch import clock
@@ -123,8 +124,8 @@ def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
                 CaseVisitRow.status == "erledigt").values(status="geplant"))
 
 
-# a closed case refuses an outcome on both:
-# test_concurrency.py::test_a_phone_outcome_never_overrides_the_coordinators_closing
+# an outcome refused for a closed case, nothing stored, on both:
+# test_a_case_closed_since_the_plan_is_called_off_on_the_phone
 @sqlite_only()
 @pytest.mark.browser
 def test_an_outcome_queued_before_the_case_closed_can_be_discarded(
