@@ -469,6 +469,8 @@ def _post_routes(site: Site, token: str) -> list[str]:
     return paths
 
 
+# refused before the store; the refusal's audit row on both:
+# test_refused_access_is_audited_without_names
 @sqlite_only()
 def test_every_post_without_csrf_token_is_refused(site: Site, kora: httpx.Client) -> None:
     token, link = _make_link(site)

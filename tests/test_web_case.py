@@ -95,6 +95,10 @@ def test_a_case_is_found_by_its_number_and_shows_status_and_history(
     assert kora.get("/faelle/gibt-es-nicht").status_code == 404
 
 
+# the three refusals come before the store (form check, CSRF), the same status again
+# writes nothing; a status written and audited on both:
+# test_a_coordinator_closes_a_case_on_the_phone; a refusal inside the status's
+# transaction, the case unchanged, on both: test_the_case_page_says_when_a_cases_data_were_erased
 @sqlite_only()
 def test_a_wrong_status_or_a_long_reason_is_refused_and_changes_nothing(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811

@@ -148,7 +148,8 @@ def test_link_form_reads_a_german_end_of_validity(site: Site, kora: httpx.Client
                               "z. B. 08.12.2026 11:30 oder 2026-12-08 11:30).")
 
 
-# storing an appointment on both:
+# storing an appointment on both (its correction finds the plan's old visit by the
+# stored appointment_at):
 # test_web_outcome_fix.py::test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one
 @sqlite_only()
 def test_phone_reads_a_german_appointment_day(site: Site,  # noqa: F811

@@ -300,6 +300,8 @@ def test_link_end_that_is_no_time_is_named_in_german(
     _german(r.text)
 
 
+# refused by the geocoder before the fix's transaction; the fix stored on both:
+# test_web_messages.py::test_saved_fix_says_what_was_stored
 @sqlite_only()
 def test_long_typed_address_is_echoed_cut_in_the_message(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
@@ -322,6 +324,8 @@ def test_long_typed_address_is_echoed_cut_in_the_message(
     assert html.unescape(field) == typed[:300]
 
 
+# refused by the geocoder before the fix's transaction; the fix stored on both:
+# test_web_messages.py::test_saved_fix_says_what_was_stored
 @sqlite_only()
 def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # noqa: F811
                                             ) -> None:
@@ -333,6 +337,9 @@ def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # n
     assert _alert(row).startswith("Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden")
 
 
+# refused at the case's lookup (unknown id), nothing written; that lookup on both:
+# test_web_case.py::test_a_case_is_found_by_its_number_and_shows_status_and_history,
+# the fix stored on both: test_web_messages.py::test_saved_fix_says_what_was_stored
 @sqlite_only()
 def test_a_case_id_with_a_slash_reaches_the_address_fix(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811

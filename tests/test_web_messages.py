@@ -119,6 +119,8 @@ def test_cli_keeps_naming_its_options(site: Site) -> None:  # noqa: F811
     assert r.exit_code == 2 and r.output.startswith("Fehler: --suggestion: "), r.output
 
 
+# a status with its reason stored and shown on both:
+# test_web_case.py::test_a_coordinator_closes_a_case_on_the_phone
 @sqlite_only()
 def test_address_page_shows_german_qualities_only(site: Site, kora: httpx.Client  # noqa: F811
                                                   ) -> None:

@@ -200,6 +200,8 @@ def test_a_new_link_is_shown_to_the_session_that_made_it_only(
 # --------------------------------------------------------------------------- plan form
 
 
+# refused before the store; a plan made from the form on both:
+# test_web.py::test_two_coordinators_planning_at_once_both_get_their_plan
 @sqlite_only()
 def test_plan_form_refuses_a_span_that_began_before_today(
         site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

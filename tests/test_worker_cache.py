@@ -174,6 +174,7 @@ def _not_shown_offline(ctx, page, url: str, route) -> None:  # noqa: ANN001
 # --------------------------------------------------------------------------- revoked
 
 
+# revocation on both: test_web.py::test_revoked_expired_and_unknown_links
 @sqlite_only()
 @pytest.mark.browser
 def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
@@ -201,6 +202,8 @@ def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
         ctx.close()
 
 
+# refused by the link check of every /w/ route, before the store; revocation on both:
+# test_web.py::test_revoked_expired_and_unknown_links
 @sqlite_only()
 @pytest.mark.browser
 def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outcome(
@@ -238,6 +241,7 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         ctx.close()
 
 
+# revocation on both: test_web.py::test_revoked_expired_and_unknown_links
 @sqlite_only()
 @pytest.mark.browser
 def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> None:
@@ -540,6 +544,7 @@ def test_offline_notice_goes_with_the_route_at_the_links_end(site: Site) -> None
 # --------------------------------------------------------------------------- valid
 
 
+# storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @sqlite_only()
 @pytest.mark.browser
 def test_valid_link_works_offline_and_old_copies_are_cleaned(
@@ -614,6 +619,7 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
         ctx.close()
 
 
+# storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @sqlite_only()
 @pytest.mark.browser
 def test_outcome_buttons_work_without_submit_event_submitter(
@@ -724,6 +730,7 @@ def test_links_end_is_berlin_time_whatever_the_servers_zone(site: Site, zone: st
             assert valid_until_ms(moved) == datetime.fromisoformat(utc).timestamp() * 1000
 
 
+# storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @sqlite_only()
 def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:

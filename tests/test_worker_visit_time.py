@@ -73,7 +73,8 @@ def _done(page, cid: str) -> None:  # noqa: ANN001
         arg=f"stopp-{cid}", timeout=30_000)
 
 
-# storing a visit time on both: test_the_server_refuses_a_visit_time_ahead_of_its_clock
+# a typed visit time stored on both: test_the_server_refuses_a_visit_time_ahead_of_its_clock
+# (10:05 read back as 605), test_web.py::test_outcome_is_recorded_once_per_key (09:41)
 @sqlite_only()
 @pytest.mark.browser
 def test_the_phone_stores_the_visit_time_not_the_time_of_the_tap(
@@ -184,6 +185,7 @@ def test_the_server_refuses_a_visit_time_ahead_of_its_clock(
     _on_fresh_route(site, monkeypatch, body)
 
 
+# storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @sqlite_only()
 @pytest.mark.browser
 def test_a_tap_without_signal_says_it_is_sent_later(
@@ -258,7 +260,8 @@ def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
     _on_fresh_route(site, monkeypatch, body)
 
 
-# storing a visit time on both: test_the_server_refuses_a_visit_time_ahead_of_its_clock
+# a typed visit time stored on both: test_the_server_refuses_a_visit_time_ahead_of_its_clock
+# (10:05 read back as 605), test_web.py::test_outcome_is_recorded_once_per_key (09:41)
 @sqlite_only()
 @pytest.mark.browser
 def test_a_correction_keeps_the_time_set_and_a_future_time_is_not_queued(
