@@ -8,6 +8,15 @@ outcome forms, one audit row per view) and the coordinator's plan view (overview
 all team-days, unassigned). Prints median and 95th percentile against the target of
 200 ms, and the time of a static file on the same server as the baseline (what the
 loopback and the HTTP stack cost alone).
+
+``--during-plan``: then the worker page while the server plans the next weeks, the way a
+plan job of the web app runs (``plan_span`` in a thread of the server): once solving in
+the server's own process (as before session 24) and once in the solver's child process
+(``hausbesuch.planning.solver_process``, what the job runner does); the list then holds
+480 clients, so that each of the two weeks after the first has some 150 to plan. Requests
+every 50 ms
+during each plan; prints median, p95 and the longest wait, and the ratio of the longest
+waits.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ TARGET_MS = 200.0
 PASSWORD = "Kiesel-Laterne-Quitte-47"
 
 
-def _week(tmp: Path, time_limit: float):  # noqa: ANN202
+def _week(tmp: Path, time_limit: float, clients: int = 160):  # noqa: ANN202
     from geodata.geocode import load_index
     from hausbesuch.planning import PlanOptions
     from hausbesuch.planning.workflow import plan_span
@@ -47,7 +56,7 @@ def _week(tmp: Path, time_limit: float):  # noqa: ANN202
     web = app.state.web
     profile = web.profile("Bad Hersfeld")
     index = load_index(SHARED / "osm" / "bad-hersfeld_2021-10-27.osm.pbf")
-    write_web_client_list(tmp / "kunden.csv", index, n=160, seed=9)
+    write_web_client_list(tmp / "kunden.csv", index, n=clients, seed=9)
     casework_api.import_clients(web.store, profile, str(tmp / "kunden.csv"), "bench")
     base = teams_for_profile(profile)[0]
     teams = [TeamConfig(**{**base.__dict__, "id": f"team-{i}", "members": ()})
@@ -79,11 +88,58 @@ def _time(client, path: str, repeat: int) -> list[float]:  # noqa: ANN001
     return out
 
 
+def _during_plan(app, url: str, path: str, first_day, time_limit: float):  # noqa: ANN001, ANN202
+    """The worker page at ``path`` timed while ``plan_span`` plans a week after
+    ``first_day`` in a thread of this (the server's) process: solving here, then in the
+    solver's child process. Returns [(arm, ms), ...]."""
+    import threading
+    from datetime import timedelta
+
+    import httpx
+
+    from hausbesuch.planning import PlanOptions, solver_process
+    from hausbesuch.planning.workflow import plan_span
+
+    web = app.state.web
+    profile = web.profile("Bad Hersfeld")
+    out = []
+    arms = (("solver in the server's process", None),
+            ("solver in its child process", solver_process.shared()))
+    for k, (name, child) in enumerate(arms, start=1):
+        start = first_day - timedelta(days=first_day.weekday()) + timedelta(weeks=k)
+
+        def plan(child=child, start=start) -> None:  # noqa: ANN001
+            with solver_process.solving_in(child):
+                plan_span(web.store, profile, PlanOptions(start=start, days=5,
+                                                          time_limit=time_limit, seed=1,
+                                                          threads=1), actor="bench")
+
+        if child is not None:  # start the child before (a server's first job pays it once)
+            from routing import solomon
+
+            first = SHARED / "vrp" / "solomon" / "R101.txt"
+            child.solve(solomon.load(first)[1], time_limit=0.2, seed=1)
+        th = threading.Thread(target=plan)
+        ms: list[float] = []
+        with httpx.Client(base_url=url, timeout=300) as w:
+            th.start()
+            while th.is_alive():
+                t0 = time.perf_counter()
+                assert w.get(path).status_code == 200
+                ms.append((time.perf_counter() - t0) * 1000.0)
+                time.sleep(0.05)
+        th.join()
+        out.append((name, ms))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--time-limit", type=float, default=20.0,
                     help="solver seconds for the week (default 20)")
+    ap.add_argument("--during-plan", action="store_true",
+                    help="also time the worker page while the server plans (see above)")
     args = ap.parse_args()
     import httpx
 
@@ -91,7 +147,8 @@ def main() -> None:
     from tests.web_fixtures import live_server, login
 
     with tempfile.TemporaryDirectory(prefix="hausbesuch-bench-web-") as tmp:
-        app, plan, plan_s = _week(Path(tmp), args.time_limit)
+        app, plan, plan_s = _week(Path(tmp), args.time_limit,
+                                  clients=900 if args.during_plan else 160)
         visits = sum(len(r.stops) for r in plan.routes)
         teams = len({r.team_id for r in plan.routes})
         busiest = max(plan.routes, key=lambda r: len(r.stops))
@@ -109,12 +166,22 @@ def main() -> None:
                  _time(httpx.Client(base_url=live.url), link_path(token), args.repeat)),
                 (f"plan view ({visits} visits)", _time(c, f"/plaene/{plan.id}", args.repeat)),
             ]
+            during = (_during_plan(app, live.url, link_path(token), plan.routes[0].day,
+                                   args.time_limit) if args.during_plan else [])
         print(f"{'request':32} {'median':>9} {'p95':>9} {'target':>8} {'median/target':>14}")
         for name, ms in rows:
             med = statistics.median(ms)
             p95 = p95_of(ms)
             print(f"{name:32} {med:7.1f} ms {p95:7.1f} ms {TARGET_MS:6.0f} ms "
                   f"{med / TARGET_MS:13.2f}x")
+        if during:
+            print(f"\n{'worker page while the server plans':44} {'requests':>8} {'median':>9} "
+                  f"{'p95':>9} {'longest':>9}")
+            for name, ms in during:
+                print(f"{name:44} {len(ms):8d} {statistics.median(ms):6.1f} ms "
+                      f"{p95_of(ms):6.1f} ms {max(ms):6.0f} ms")
+            (_, here), (_, child) = during
+            print(f"longest wait, child process / server's process: {max(child) / max(here):.2f}")
 
 
 if __name__ == "__main__":
