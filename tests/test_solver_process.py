@@ -101,3 +101,16 @@ def test_a_plan_job_of_the_servers_runner_solves_in_a_child(tmp_path: Path,
     assert shared.solves == before + 1
     assert shared.last_pid not in (None, os.getpid())
     assert solver_process.current() is None  # the runner's thread is back to solving here
+
+
+def test_strg_c_in_the_terminal_leaves_the_child_to_the_server(r101, child) -> None:  # noqa: ANN001
+    """Strg+C reaches the whole process group: the child ignores it (the server ends
+    it), instead of dying with a traceback under the server's messages."""
+    import signal
+
+    child.solve(r101, time_limit=0.3, seed=1)
+    pid = child.last_pid
+    os.kill(pid, signal.SIGINT)
+    time.sleep(0.5)
+    child.solve(r101, time_limit=0.3, seed=1)
+    assert child.last_pid == pid and child.solves == 2

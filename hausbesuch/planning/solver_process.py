@@ -45,9 +45,14 @@ TICK_S = 0.5
 
 def _child_ready() -> None:
     """In the child, at its start: load OR-Tools and the compiled search (or compile it
-    once per installation), so that no solve's clock pays for it."""
+    once per installation), so that no solve's clock pays for it. Strg+C in the terminal
+    reaches the whole process group: the child leaves it to the server, which ends it
+    (otherwise each Strg+C printed the child's traceback under the server's messages)."""
+    import signal
+
     from routing import prepare
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     prepare()
 
 
