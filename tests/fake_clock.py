@@ -64,3 +64,15 @@ def server_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime,
         m.setattr(clock, "datetime", _Datetime)
         m.setattr(clock, "date", _Date)
         yield
+
+
+@contextmanager
+def same_moment(monkeypatch: pytest.MonkeyPatch, page, moment: datetime) -> Iterator[None]:  # noqa: ANN001
+    """A normal working day at ``moment`` (with a zone) for a phone test: the phone's clock
+    (the Playwright ``page``) and the server's (:func:`server_clock`) both stand at it,
+    ``HAUSBESUCH_HEUTE`` unset. One moment for both, as in real use: a test that set the
+    phone's clock on the team-day *and* ``HAUSBESUCH_HEUTE`` (an exercise, whose day the
+    phone takes as today) moved the phone's day twice (review 23 #6)."""
+    page.clock.set_fixed_time(moment.timestamp())
+    with server_clock(monkeypatch, moment):
+        yield

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import time as dtime
@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 
 from hausbesuch import clock
 from tests import test_web
-from tests.fake_clock import server_zone
+from tests.fake_clock import same_moment, server_zone
 from tests.test_web import _current_plan, _outcomes
 from tests.web_fixtures import Site, sqlite_only
 
@@ -207,19 +207,20 @@ def test_revoked_link_leaves_no_route_on_the_phone(site: Site) -> None:
 @sqlite_only()
 @pytest.mark.browser
 def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outcome(
-        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+        site: Site) -> None:
     """The page is open when the link is revoked: sending an outcome gets 410; the outcome
     stays on the phone (blocked, listed with its Kundennummer, 'bitte der Koordination
-    melden'), the route does not: neither in Cache Storage nor on the page."""
+    melden'), the route does not: neither in Cache Storage nor on the page. Only the
+    phone's clock is set (the team-day at 10:05): the server refuses the revoked link
+    whatever its day."""
     from hausbesuch.web.links import revoke
 
     route = _fresh_route(site)
     token, link, url = _link(site, route)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
     with _browser() as browser:
         ctx, page, errors = _phone(browser)
-        _open_with_worker(page, url)
         page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        _open_with_worker(page, url)
         revoke(site.store, link.prefix, actor="test")
         stop = page.locator("li.stop").nth(0)
         stop.locator("button[value=verzogen]").click()
@@ -589,32 +590,31 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
         mine = [n for n in names if n.endswith("-" + url)]
         assert mine == [f"hausbesuch-{version}-{_ms(link.valid_until)}-{url}"]
 
-        # the team-day at 10:05 on the phone; the server takes it as today
-        page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
-        monkeypatch.setenv(clock.ENV, route.day.isoformat())
-        ctx.set_offline(True)
-        page.reload()
-        assert page.locator("li.stop").count() == len(route.stops)
-        assert "alte Kopie" not in page.content()
-        stop = page.locator("li.stop").nth(0)
-        stop.locator("button[value=nicht_angetroffen]").click()
-        assert len(page.evaluate(QUEUE)) == 1
-        # (said once the phone's try to send has failed: asynchronously)
-        page.wait_for_function("() => document.getElementById('warteschlange').textContent"
-                               ".includes('wartet')", timeout=15_000)
-        assert page.inner_text("#warteschlange") == "1 Ergebnis wartet auf Netz."
-        page.wait_for_timeout(500)
-        assert (route.stops[0].client_id, route.day) not in {
-            (o["client_id"], o["day"]) for o in _outcomes(site)}
-        ctx.set_offline(False)
-        page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
-        got = [o for o in _outcomes(site)
-               if (o["client_id"], o["day"]) == (route.stops[0].client_id, route.day)]
-        assert [o["result"] for o in got] == ["nicht_angetroffen"]
-        assert got[0]["time_min"] == 10 * 60 + 5
-        # still kept on the phone while valid
-        stored = page.evaluate(STORED_JS, url)
-        assert len(stored["mine"]) == 1 and url in stored["regs"]
+        # the team-day at 10:05, on the phone and on the server
+        with same_moment(monkeypatch, page, datetime.combine(route.day, dtime(10, 5), BERLIN)):
+            ctx.set_offline(True)
+            page.reload()
+            assert page.locator("li.stop").count() == len(route.stops)
+            assert "alte Kopie" not in page.content()
+            stop = page.locator("li.stop").nth(0)
+            stop.locator("button[value=nicht_angetroffen]").click()
+            assert len(page.evaluate(QUEUE)) == 1
+            # (said once the phone's try to send has failed: asynchronously)
+            page.wait_for_function("() => document.getElementById('warteschlange').textContent"
+                                   ".includes('wartet')", timeout=15_000)
+            assert page.inner_text("#warteschlange") == "1 Ergebnis wartet auf Netz."
+            page.wait_for_timeout(500)
+            assert (route.stops[0].client_id, route.day) not in {
+                (o["client_id"], o["day"]) for o in _outcomes(site)}
+            ctx.set_offline(False)
+            page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
+            got = [o for o in _outcomes(site)
+                   if (o["client_id"], o["day"]) == (route.stops[0].client_id, route.day)]
+            assert [o["result"] for o in got] == ["nicht_angetroffen"]
+            assert got[0]["time_min"] == 10 * 60 + 5
+            # still kept on the phone while valid
+            stored = page.evaluate(STORED_JS, url)
+            assert len(stored["mine"]) == 1 and url in stored["regs"]
         assert errors == []
         ctx.close()
 
@@ -624,16 +624,15 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
 @pytest.mark.browser
 def test_outcome_buttons_work_without_submit_event_submitter(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Safari before 15.4 has no ``SubmitEvent.submitter``: the clicked button is used."""
-    from hausbesuch import clock
-
+    """Safari before 15.4 has no ``SubmitEvent.submitter``: the clicked button is used.
+    (The team-day at 11:20 on the phone and on the server.)"""
     route = _fresh_route(site)
     _, _, url = _link(site, route)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    with _browser() as browser:
+    with _browser() as browser, ExitStack() as stack:
         ctx, page, errors = _phone(browser, service_workers="block")
         page.add_init_script("delete SubmitEvent.prototype.submitter;")
-        page.clock.set_fixed_time(datetime.combine(route.day, dtime(11, 20), BERLIN).timestamp())
+        stack.enter_context(same_moment(monkeypatch, page,
+                                        datetime.combine(route.day, dtime(11, 20), BERLIN)))
         page.goto(url)
         assert page.evaluate("() => !('submitter' in SubmitEvent.prototype)")
         stop = page.locator("li.stop").nth(0)
@@ -737,14 +736,15 @@ def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
     """QA 13c #2: the phone's copy of the page is the one of its last load, so an outcome
     sent since showed its form again when the page was opened without signal (a colleague
     might record the visit twice). The page remembers what it sent while the link is
-    valid: opened without signal, the stop says „Übermittelt“."""
+    valid: opened without signal, the stop says „Übermittelt“. (The team-day at 10:05 on
+    the phone and on the server.)"""
     route = _fresh_route(site)
     token, link, url = _link(site, route)
     first = route.stops[0]
-    with _browser() as browser:
+    with _browser() as browser, ExitStack() as stack:
         ctx, page, errors = _phone(browser)
-        page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
-        monkeypatch.setenv(clock.ENV, route.day.isoformat())
+        stack.enter_context(same_moment(monkeypatch, page,
+                                        datetime.combine(route.day, dtime(10, 5), BERLIN)))
         _open_with_worker(page, url)
         stop = page.locator(f"li#stopp-{first.client_id}")
         stop.locator("button[value=angetroffen]").click()
