@@ -56,6 +56,12 @@ def today() -> date:
                         "z. B. 2027-01-15).") from None
 
 
+def exercise_day() -> date | None:
+    """The day ``HAUSBESUCH_HEUTE`` sets (an exercise: a day that stays as it is while the
+    real clock goes on), or ``None`` when it is not set (today is the real date)."""
+    return today() if os.environ.get(ENV, "").strip() else None
+
+
 def now_on_today() -> datetime:
     """:func:`now` on the day taken as today (:func:`today`): the real clock's time of day
     on the ``HAUSBESUCH_HEUTE`` day when that is set, else simply :func:`now`. For a moment

@@ -34,9 +34,11 @@ def test_the_date_in_berlin_without_the_variable(monkeypatch: pytest.MonkeyPatch
 def test_the_variable_sets_the_day(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(clock.ENV, " 2027-01-15 ")
     assert clock.today() == date(2027, 1, 15)
+    assert clock.exercise_day() == date(2027, 1, 15)  # (the phone page's data-heute)
     monkeypatch.setenv(clock.ENV, "")
     before = _berlin_today()
     assert clock.today() in {before, _berlin_today()}
+    assert clock.exercise_day() is None
 
 
 @pytest.mark.parametrize(("moment", "berlin"), [

@@ -1487,10 +1487,17 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         assert "Noch nicht gespeichert" in stop1.inner_text()
         assert mobile.evaluate("() => localStorage.getItem('hausbesuch-warteschlange:' + "
                                "location.pathname)") is None
-        # the team-day, 9:41 on the phone; the server takes the same day as today
-        visit_at = datetime.combine(route.day, dtime(9, 41), ZoneInfo("Europe/Berlin"))
-        mobile.clock.set_fixed_time(visit_at.timestamp())
+        # the team-day: the exercise moves to it (the server's day); the phone (its real
+        # date, 9:41 its time of day) opens the link with signal in the morning and keeps
+        # the page of that day, which takes the exercise's day as today (a copy of the
+        # Sunday's page stays before the day: the phone cannot know that the exercise moved)
         monkeypatch.setenv(clock.ENV, route.day.isoformat())
+        visit_at = datetime.combine(clock.now().date(), dtime(9, 41), ZoneInfo("Europe/Berlin"))
+        mobile.clock.set_fixed_time(visit_at.timestamp())
+        mobile.reload()
+        mobile.wait_for_function(
+            "(d) => caches.match(location.href.split('?')[0]).then((r) => r ? r.text() : '')"
+            ".then((t) => t.includes('data-heute=\"' + d + '\"'))", arg=route.day.isoformat())
 
         # no signal: the page still opens (service worker), outcomes stay on the phone
         phone.set_offline(True)
@@ -1854,7 +1861,9 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
         watch = _Watch()
         page = ctx.new_page()
         watch.attach(page)
-        page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5),
+        # an exercise (HAUSBESUCH_HEUTE, the server's day): the phone's date is the real
+        # one, only its time of day is held; the page takes the exercise's day as today
+        page.clock.set_fixed_time(datetime.combine(clock.now().date(), dtime(10, 5),
                                                    ZoneInfo("Europe/Berlin")).timestamp())
         page.goto(site.url + f"/w/{token}/")
 
@@ -2067,7 +2076,8 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   timezone_id="Europe/Berlin", service_workers="block")
         page = ctx.new_page()
-        page.clock.set_fixed_time(datetime.combine(route.day, dtime(9, 5),
+        # (an exercise: the phone's real date, its time of day held)
+        page.clock.set_fixed_time(datetime.combine(clock.now().date(), dtime(9, 5),
                                                    ZoneInfo("Europe/Berlin")).timestamp())
         page.goto(site.url + f"/w/{token}/")
         stop = page.locator("li.stop").nth(0)

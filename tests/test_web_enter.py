@@ -95,9 +95,15 @@ def test_enter_in_the_address_field_stores_the_typed_address(site: Site, tmp_pat
 
 
 def _worker_page(site: Site, browser, route, at: dtime):  # noqa: ANN001, ANN202, F811
+    """The phone page of a new link for ``route``, the phone's clock held at ``at``: in an
+    exercise (``HAUSBESUCH_HEUTE``, the server's day, which the page takes as today) on the
+    phone's real date, only its time of day held; else on the team-day."""
+    from hausbesuch import clock
+
     _, _, url = _link(site, route)
     ctx, page, errors = _phone(browser, service_workers="block")
-    page.clock.set_fixed_time(datetime.combine(route.day, at, BERLIN).timestamp())
+    day = route.day if clock.exercise_day() is None else clock.now().date()
+    page.clock.set_fixed_time(datetime.combine(day, at, BERLIN).timestamp())
     page.goto(url)
     return ctx, page, errors
 

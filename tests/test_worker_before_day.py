@@ -3,8 +3,8 @@ real server, with the phone's own (real) clock.
 
 - (a) An exercise (``HAUSBESUCH_HEUTE``): the server shows the page as on the visit day;
   the phone took its own date for the before-the-day check and refused every tap. The
-  page now carries the days the server's day lies from the real date and the phone's date
-  is moved by them.
+  page now carries the exercise's day (``data-heute``), which the phone takes as today
+  (its other checks against the visit day: tests/test_worker_exercise_clock.py).
 - (c) Before the day the outcome buttons looked ready and only refused after a tap; they
   now look and say unavailable (greyed, ``aria-disabled``), described by the German reason
   beside them.

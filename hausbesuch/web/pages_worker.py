@@ -163,10 +163,11 @@ def worker_page(request: Request, token: str) -> Response:
                   correction_hint=CORRECTION_HINT, ahead_min=VISIT_TIME_AHEAD_MIN,
                   time_before=PHONE_TIME_BEFORE_MIN, time_after=PHONE_TIME_AFTER_MIN,
                   hours_margin=casework_api.PHONE_HOURS_MARGIN_MIN,
-                  # days from the real date to the server's (an exercise's HAUSBESUCH_HEUTE;
-                  # 0 otherwise): the phone's clock moved by it decides „before the day“,
-                  # also in a copy of the page opened from the phone's cache (QA 22 F12)
-                  day_offset=(clock.today() - clock.now().date()).days,
+                  # an exercise's day (HAUSBESUCH_HEUTE; None otherwise): the phone takes
+                  # it as today instead of its own date for every check against the visit
+                  # day, also in a copy of the page opened from its cache on a later day
+                  # (QA 22 F12, review 23 #6)
+                  exercise_day=clock.exercise_day(),
                   saved=saved, replan=replan, **data)
 
 

@@ -52,19 +52,30 @@
     var m = /^(\d{1,2}):(\d{2})$/.exec(String(hhmm || "").trim());
     return m && +m[1] < 24 && +m[2] < 60 ? +m[1] * 60 + +m[2] : -1;
   }
+  // "Today" for every check against the visit day (data-day: before the day, the time
+  // field's fill-in, a time still ahead) is the server's. On a normal day that is the
+  // phone's date. In an exercise (HAUSBESUCH_HEUTE) the server's day is a fixed date that
+  // does not follow the real clock (data-heute): the phone takes it with its own time of
+  // day (as the server's clock.now_on_today takes the real time of day). A day offset from
+  // the phone's date would describe the fixed day only on the real day the page was
+  // rendered: a copy opened from the phone's cache a day later would count a day ahead of
+  // the server. An exercise that sets a new day reaches the phone with the next load.
+  var day = body.getAttribute("data-day") || "";
+  var exerciseDay = body.getAttribute("data-heute") || "";
+  function serverDay() { return exerciseDay || localStamp(new Date()).slice(0, 10); }
   // the visit time's field of a form: the planned start of the visit (data-geplant), or the
-  // phone's time of day while the page is used on the visit day near the visit (from 60
-  // min before its planned start to 90 min after its planned end, in the same half of the
-  // day as the planned start and within an hour after the team's planned return:
-  // data-von, data-bis), so that a result entered later (in the office, or after noon
-  // for a morning visit) does not count as a try at that hour.
+  // phone's time of day while the page is used on the visit day (serverDay) near the visit
+  // (from 60 min before its planned start to 90 min after its planned end, in the same
+  // half of the day as the planned start and within an hour after the team's planned
+  // return: data-von, data-bis), so that a result entered later (in the office, or after
+  // noon for a morning visit) does not count as a try at that hour.
   // Once the worker has set a time (or an outcome was tapped with it) it stays: a
   // correction keeps it.
   function autoTime(input) {
     if (!input || input.hasAttribute("data-gesetzt")) return;
     var d = new Date(), value = input.getAttribute("data-geplant") || "";
     var now = d.getHours() * 60 + d.getMinutes();
-    if (localStamp(d).slice(0, 10) === body.getAttribute("data-day") &&
+    if (serverDay() === day &&
         now >= Number(input.getAttribute("data-von")) &&
         now <= Number(input.getAttribute("data-bis"))) {
       value = pad(d.getHours()) + ":" + pad(d.getMinutes());
@@ -531,20 +542,12 @@
     });
   }
 
-  // before the team-day the server refuses outcomes: say so before anything is queued.
-  // "Today" is the server's: the phone's date moved by the days the server's day lies
-  // from the real one (an exercise with HAUSBESUCH_HEUTE; 0 otherwise), so that a copy
-  // of the page opened from the phone's cache on a later day still counts the days.
-  var day = body.getAttribute("data-day") || "";
-  var dayOffset = Number(body.getAttribute("data-tage-versatz")) || 0;
-  function serverDay() {
-    var d = new Date();
-    d.setDate(d.getDate() + dayOffset);
-    return localStamp(d).slice(0, 10);
-  }
+  // before the team-day the server refuses outcomes: say so before anything is queued
+  // ("today" is the server's: serverDay)
   function early() { return serverDay() < day; }
-  // minutes a visit time may lie ahead of the phone's clock (the server's
-  // VISIT_TIME_AHEAD_MIN; a page without it leaves the check to the server)
+  // minutes a visit time may lie ahead of the phone's time of day on the visit day
+  // (serverDay; the server's VISIT_TIME_AHEAD_MIN; a page without it leaves the check to
+  // the server)
   var aheadAttr = body.getAttribute("data-voraus");
   var AHEAD_MIN = aheadAttr === null || aheadAttr === "" ? null : Number(aheadAttr);
   var IMPLICIT = "keine-auswahl";  // the value of the form's default button (Enter)
@@ -656,7 +659,7 @@
         f.zeit.focus();
         return;
       }
-      if (AHEAD_MIN !== null && localStamp(nowD).slice(0, 10) === day &&
+      if (AHEAD_MIN !== null && serverDay() === day &&
           visit > nowD.getHours() * 60 + nowD.getMinutes() + AHEAD_MIN) {
         show(f.kundennummer.value, "Uhrzeit des Besuchs: " + f.zeit.value + " Uhr liegt in " +
           "der Zukunft. Bitte die Uhrzeit angeben, zu der der Besuch war.", "");
@@ -687,7 +690,7 @@
       var fields = {
         // the visit's day (the link's) and the time of the field: the visit time
         kundennummer: f.kundennummer.value, ergebnis: result,
-        zeit: legacy ? localStamp(nowD) : day + "T" + f.zeit.value,
+        zeit: legacy ? serverDay() + localStamp(nowD).slice(10) : day + "T" + f.zeit.value,
         notiz: cleanNote(f.notiz.value), termin_datum: isoDay(f.termin_datum.value) ||
           f.termin_datum.value.trim(), termin_zeit: f.termin_zeit.value,
         schluessel: newKey(), csrf_token: csrf
