@@ -238,3 +238,43 @@ def test_on_a_normal_day_the_phone_takes_its_own_date(
                 ctx.close()
 
     _on_fresh_route(site, body)
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_an_open_page_follows_the_exercise_to_the_visit_day(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exercise is moved from the day before to the visit day while the page is open
+    (nobody touches the phone): within its check of the link every minute the page takes
+    the new day (``sw.js``, header ``X-Heute``): the buttons are ready, the phone's time is
+    filled in, a tap is stored."""
+    def body(route) -> None:  # noqa: ANN001
+        monkeypatch.setenv(clock.ENV, (route.day - timedelta(days=1)).isoformat())
+        near = route.stops[0]
+        at = _at_the_door(route)
+        _, _, url = _link(site, route)
+        with _worker_browser() as browser:
+            ctx, page, errors = _phone(browser, service_workers="block")
+            try:
+                page.clock.install(time=datetime.combine(_real_day(), at, BERLIN).timestamp())
+                page.goto(url)
+                stop = page.locator(f"#stopp-{near.client_id}")
+                field = stop.get_by_label("Uhrzeit des Besuchs")
+                assert page.locator("#vorab").is_visible()
+                assert field.input_value() == f"{near.start:%H:%M}"
+                monkeypatch.setenv(clock.ENV, route.day.isoformat())
+                page.clock.run_for(61_000)  # a minute on the page's clock
+                page.wait_for_function("() => document.getElementById('vorab').hidden")
+                assert stop.locator("button[value=angetroffen]").get_attribute(
+                    "aria-disabled") is None
+                now = (datetime.combine(route.day, at) + timedelta(seconds=61)).time()
+                assert field.input_value() == f"{now:%H:%M}"
+                stop.locator("button[value=angetroffen]").click()
+                _done(page, near.client_id)
+                assert [o["time_min"] for o in _recorded(site, route, near.client_id)] == \
+                    [now.hour * 60 + now.minute]
+                assert not errors, errors
+            finally:
+                ctx.close()
+
+    _on_fresh_route(site, body)

@@ -66,6 +66,10 @@ WORKER_ASSETS = ("/static/web/app.css", "/static/web/unsent.js", "/static/web/wo
 _WEB_DIR = Path(__file__).resolve().parent
 #: Header of ``sw.js``: the :func:`tour_stamp` of the link's team-day as it is now.
 TOUR_HEADER = "X-Tour-Stand"
+#: Header of ``sw.js``: an exercise's day as it is now (:func:`clock.exercise_day`, ISO;
+#: empty without an exercise), so that an open page follows an exercise moved to
+#: another day (the page's ``data-heute`` is the day it was made on).
+DAY_HEADER = "X-Heute"
 
 
 @functools.cache
@@ -184,8 +188,10 @@ def service_worker(request: Request, token: str) -> Response:
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),
         valid_until_ms=valid_until_ms(link))
+    exercise = clock.exercise_day()
     return Response(body, media_type="application/javascript",
-                    headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route)})
+                    headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route),
+                             DAY_HEADER: exercise.isoformat() if exercise else ""})
 
 
 #: The phone's word on a recorded outcome: under „Ergebnis ändern“ and in the refusal of

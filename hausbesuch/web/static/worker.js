@@ -59,7 +59,9 @@
   // day (as the server's clock.now_on_today takes the real time of day). A day offset from
   // the phone's date would describe the fixed day only on the real day the page was
   // rendered: a copy opened from the phone's cache a day later would count a day ahead of
-  // the server. An exercise that sets a new day reaches the phone with the next load.
+  // the server. An exercise moved to another day reaches an open page with its check of
+  // the link every minute (sw.js, header X-Heute: exerciseMoved), a copy from the cache
+  // with the next load with signal.
   var day = body.getAttribute("data-day") || "";
   var exerciseDay = body.getAttribute("data-heute") || "";
   function serverDay() { return exerciseDay || localStamp(new Date()).slice(0, 10); }
@@ -296,12 +298,21 @@
     p.appendChild(b);
     box.appendChild(p);
   }
+  // the exercise's day the server takes as today now ("" once it ended): the checks
+  // against the visit day follow it at once (buttons before the day, the time field)
+  function exerciseMoved(heute) {
+    exerciseDay = heute;
+    markEarly();
+    autoTimes();
+  }
   function checkLink() {
     if (closed || !navigator.onLine) return;
     fetch(scope + "sw.js", { cache: "no-store", credentials: "omit" }).then(function (resp) {
       if (resp.status === 404 || resp.status === 410) { linkGone(); return; }
       var stamp = resp.ok && resp.headers.get("X-Tour-Stand");
       if (stamp && tourShown && stamp !== tourShown) tourChanged(stamp);
+      var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
+      if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
     }, function () { /* no signal: nothing known */ });
   }
   // links of other days on this phone: their copies go after their end, or once the
