@@ -133,6 +133,51 @@ def _during_plan(app, url: str, path: str, first_day, time_limit: float):  # noq
     return out
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def _memory(n: int) -> None:
+    """Resident memory of this (the server's) process after each of ``n`` plan jobs run
+    by the app's job runner: solving here, then in the solver's child process."""
+    from datetime import timedelta
+
+    from hausbesuch.planning import solver_process
+    from hausbesuch.web import jobs
+    from tests.web_fixtures import planning_week, wait_for_job
+
+    for name, here in (("solver in the server's process", True),
+                       ("solver in its child process", False)):
+        with tempfile.TemporaryDirectory(prefix="hausbesuch-bench-mem-") as tmp:
+            app, plan, _ = _week(Path(tmp), 3.0, clients=900)
+            web = app.state.web
+            shared = solver_process.shared
+            if here:  # the runner as before session 24: no child
+                solver_process.shared = lambda workers=1: None  # noqa: ARG005
+            try:
+                runner = jobs.JobRunner(web.store, poll=0.1)
+                runner.start()
+                rss = []
+                for k in range(1, n + 1):
+                    start = planning_week() + timedelta(weeks=k)
+                    job = jobs.submit(web.store, "plan", "Bad Hersfeld",
+                                      {"start": start.isoformat(), "days": 5,
+                                       "time_limit": 3.0, "profile": "bad-hersfeld"}, "bench")
+                    runner.wake()
+                    wait_for_job(web.store, job, seconds=600)
+                    rss.append(_rss_mb())
+                runner.stop()
+            finally:
+                solver_process.shared = shared
+        growth = (rss[-1] - rss[0]) / max(1, n - 1)
+        print(f"{name:32} RSS after each job (MB): {' '.join(f'{m:.0f}' for m in rss)}; "
+              f"growth {growth:.1f} MB per job")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=30)
@@ -140,7 +185,12 @@ def main() -> None:
                     help="solver seconds for the week (default 20)")
     ap.add_argument("--during-plan", action="store_true",
                     help="also time the worker page while the server plans (see above)")
+    ap.add_argument("--memory-jobs", type=int, default=0, metavar="N",
+                    help="only measure the server's memory over N plan jobs (see above)")
     args = ap.parse_args()
+    if args.memory_jobs:
+        _memory(args.memory_jobs)
+        return
     import httpx
 
     from hausbesuch.web.links import create_link, link_path
