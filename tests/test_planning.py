@@ -384,6 +384,61 @@ def test_a_pin_to_a_day_before_the_replan_moment_says_so():
     assert "nach dem 12.12.2026 09:00" in late.reason
 
 
+def test_an_announcement_or_revisit_day_names_the_real_conflict():
+    """QA 24 F2: „Angekündigt erst ab 23.12.2026, nach dem Planungszeitraum (bis
+    25.12.2026)“ for a client pinned to 22.12 (the pin lies before the announcement, inside
+    the span), and „ab 25.12.2026, nach dem Planungszeitraum (bis 25.12.2026)“ for an
+    announcement from the span's last day, a holiday. Each reason names its conflict."""
+    from datetime import date
+
+    from hausbesuch.casework.rules import Directive, WorkCalendar
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode
+    from hausbesuch.planning.builder import Span, make_candidate
+
+    client = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld",
+                    angekuendigt_ab=date(2026, 12, 23))
+    where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")
+    span = Span(date(2026, 12, 21), 5, WorkCalendar("HE"))
+    he = load_profile("bad-hersfeld")
+    assert not hasattr(make_candidate(client, where, span=span, profile=he), "reason")
+    u = make_candidate(client, where, span=span, profile=he, pin_day=date(2026, 12, 22))
+    assert (u.code, u.reason) == (
+        "pin_before_announced", "Datum laut Liste am 22.12.2026 liegt vor dem Tag, ab dem "
+                                "der Besuch angekündigt ist (23.12.2026).")
+    u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 25)), where, span=span,
+                       profile=he)
+    assert (u.code, u.reason) == (
+        "announced_no_working_day", "Angekündigt erst ab 25.12.2026; ab dann bleibt im "
+        "Planungszeitraum (bis 25.12.2026) kein Arbeitstag: Fr 25.12.2026 (Erster "
+        "Weihnachtstag, Feiertag in HE).")
+    u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 25)), where,
+                       span=Span(date(2026, 12, 21), 7, WorkCalendar("HE")), profile=he)
+    assert u.reason.endswith("(bis 27.12.2026) kein Arbeitstag: Fr 25.12.2026 (Erster "
+                             "Weihnachtstag, Feiertag in HE), sonst Wochenende."), u.reason
+    # after the span: as before
+    u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 28)), where, span=span,
+                       profile=he)
+    assert (u.code, u.reason) == (
+        "announced_after_span", "Angekündigt erst ab 28.12.2026, nach dem Planungszeitraum "
+                                "(bis 25.12.2026).")
+    # the revisit day of a failed try: the same pattern
+    plain = replace(client, angekuendigt_ab=None)
+    d = Directive(status="offen", earliest=date(2026, 12, 23),
+                  reason="1. Versuch ohne Kontakt am 18.12.2026 (Nicht angetroffen): "
+                         "frühestens wieder am 23.12.2026")
+    u = make_candidate(plain, where, span=span, profile=he, directive=d,
+                       pin_day=date(2026, 12, 22))
+    assert (u.code, u.reason) == (
+        "pin_before_revisit", "Datum laut Liste am 22.12.2026 liegt vor dem nächsten "
+        f"möglichen Versuch ({d.reason}).")
+    later = replace(d, earliest=date(2026, 12, 28), reason=d.reason.replace("23.12.", "28.12."))
+    u = make_candidate(plain, where, span=span, profile=he, directive=later)
+    assert (u.code, u.reason) == (
+        "revisit_after_span", f"{later.reason}; das liegt nach dem Planungszeitraum "
+                              "(bis 25.12.2026).")
+
+
 def test_a_pin_before_the_span_binds_until_its_day_has_passed():
     """A pin (or appointment) before the span is 'verstrichen' only once its day is before
     today: then the client is planned freely; while it is still ahead the client is no

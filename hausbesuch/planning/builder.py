@@ -320,8 +320,39 @@ def make_candidate(
                           f"{what} am {fmt_date(pin_day)} liegt vor dem Planungszeitraum "
                           f"({span.describe()}) und ist noch nicht vorbei: der Plan jenes "
                           "Tages nimmt den Besuch auf (ihn neu planen).")
-    limits: list[tuple[str, str]] = []  # (code, reason) of each restriction that removed days
+    # (code, reason) of the restriction that removed the last day left (the first to do so)
+    limits: list[tuple[str, str]] = []
     left_from = 0  # the first day of the span the restrictions below leave
+
+    def from_day(first_day: date, code: str, lead: str, pin_why: str) -> None:
+        """Keep the days from ``first_day`` on; when none is left, say why (QA 24 F2): the
+        pinned day lies before it, or it lies after the span, or no working day of the
+        span is left from it on (the holidays named)."""
+        nonlocal days, left_from
+        first = (first_day - span.start).days
+        kept = [x for x in days if x >= first]
+        left_from = max(left_from, first)
+        if days and not kept and not limits:
+            if pin_day is not None:
+                limits.append((f"pin_before_{code}",
+                               f"{what} am {fmt_date(pin_day)} liegt {pin_why}."))
+            elif first_day > span.last:
+                limits.append((f"{code}_after_span",
+                               f"{lead}, nach dem Planungszeitraum (bis {fmt_date(span.last)})."
+                               if code == "announced" else
+                               f"{lead}; das liegt nach dem Planungszeitraum "
+                               f"(bis {fmt_date(span.last)})."))
+            else:
+                off = [span.holiday_text(day, name) for day, name in span.holidays()
+                       if day >= first_day]
+                weekend = any(span.date(x).weekday() >= 5 for x in range(first, span.days))
+                why = (f": {', '.join(off)}" + (", sonst Wochenende" if weekend else "")
+                       if off else " (nur Wochenende)")
+                limits.append((f"{code}_no_working_day",
+                               f"{lead}; ab dann bleibt im Planungszeitraum (bis "
+                               f"{fmt_date(span.last)}) kein Arbeitstag{why}."))
+        days = kept
+
     if pin_day is not None:
         k = span.index(pin_day)
         if k is None:
@@ -335,21 +366,16 @@ def make_candidate(
                               + (f" ({label})" if label else "") + ".")
         days = [k]
     if client.angekuendigt_ab is not None:
-        first = (client.angekuendigt_ab - span.start).days
-        days = [x for x in days if x >= first]
-        left_from = max(left_from, first)
-        limits.append(("announced_after_span",
-                       f"Angekündigt erst ab {fmt_date(client.angekuendigt_ab)}, nach dem "
-                       f"Planungszeitraum (bis {fmt_date(span.last)})."))
+        from_day(client.angekuendigt_ab, "announced",
+                 f"Angekündigt erst ab {fmt_date(client.angekuendigt_ab)}",
+                 "vor dem Tag, ab dem der Besuch angekündigt ist "
+                 f"({fmt_date(client.angekuendigt_ab)})")
     if d.earliest is not None:
-        first = (d.earliest - span.start).days
-        days = [x for x in days if x >= first]
-        left_from = max(left_from, first)
-        limits.append(("revisit_after_span", f"{d.reason}; das liegt nach dem "
-                       f"Planungszeitraum (bis {fmt_date(span.last)})."))
+        lead = d.reason or f"Nächster Versuch erst ab {fmt_date(d.earliest)}"
+        from_day(d.earliest, "revisit", lead, f"vor dem nächsten möglichen Versuch ({lead})")
     if not_before is not None:
         first = (not_before.date() - span.start).days
-        if any(x < first for x in days):
+        if days and not limits and all(x < first for x in days):
             after = f"vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}"
             limits.append(
                 ("pin_before_replan", f"{what} am {fmt_date(pin_day)} liegt {after}.")
