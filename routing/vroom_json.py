@@ -696,15 +696,41 @@ def _problem_from_json(data: dict[str, Any]) -> Problem:
     return Problem(visits, tuple(teams), 1, dur, dist, amounts=next(iter(kinds), "delivery"))
 
 
+def _list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    """``obj[key]`` as a list (missing or null: empty); anything else is refused, naming
+    the field (QA 24 F6: a dict of breaks ended as a Python AttributeError)."""
+    v = obj.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise _e(where, key, f"Liste erwartet, erhalten {_short(v)}.")
+    return v
+
+
+def _choice(obj: Mapping[str, Any], key: str, where: str, allowed: tuple[str, ...]) -> str:
+    """``obj[key]``, one of ``allowed`` (missing or null: the first); any other value is
+    refused (QA 24 F6: "Soft" was read as "hard" without a word)."""
+    v = obj.get(key)
+    if v is None:
+        return allowed[0]
+    if v not in allowed or not isinstance(v, str):
+        choices = " oder ".join(f"'{a}'" for a in allowed)
+        raise _e(where, key, f"{choices} erwartet, erhalten {_short(v)}.")
+    return v
+
+
 def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any]) -> Problem:
     days = _uint(ext, "days", "hausbesuch", 1)
     visits = []
-    for k, v in enumerate(ext.get("visits") or []):
+    for k, v in enumerate(_list(ext, "visits", "hausbesuch")):
         where = f"Besuch {v.get('id', f'#{k + 1}')}" if isinstance(v, dict) else f"Besuch #{k + 1}"
         if not isinstance(v, dict) or not isinstance(v.get("id"), str):
             raise _e(where, "id", "Zeichenkette erwartet.")
         pin = None
-        if isinstance(v.get("pin"), dict):
+        if v.get("pin") is not None and not isinstance(v["pin"], dict):
+            raise _e(where, "pin", "Objekt (team, day, position, window) erwartet, erhalten "
+                                   f"{_short(v['pin'])}.")
+        if v.get("pin") is not None:
             p = v["pin"]
             pin = Pin(
                 team=_str_or_none(p, "team", where),
@@ -733,18 +759,21 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
             )
         )
     teams = []
-    for k, t in enumerate(ext.get("teams") or []):
+    for k, t in enumerate(_list(ext, "teams", "hausbesuch")):
         where = f"Team {t.get('id', f'#{k + 1}')}" if isinstance(t, dict) else f"Team #{k + 1}"
         if not isinstance(t, dict) or not isinstance(t.get("id"), str):
             raise _e(where, "id", "Zeichenkette erwartet.")
         shifts = []
-        for sk, s in enumerate(t.get("shifts") or []):
+        for sk, s in enumerate(_list(t, "shifts", where)):
             sw = f"{where}, Schicht {sk + 1}"
             if not isinstance(s, dict):
                 raise _e(sw, "day", "Objekt erwartet.")
             breaks = []
-            for bk, b in enumerate(s.get("breaks") or []):
+            for bk, b in enumerate(_list(s, "breaks", sw)):
                 bw = f"{sw}, Pause {bk + 1}"
+                if not isinstance(b, dict):
+                    raise _e(sw, f"breaks[{bk}]", "Objekt (window, duration) erwartet, "
+                                                  f"erhalten {_short(b)}.")
                 breaks.append(Break(
                     _window(b.get("window"), bw, "window"), _uint(b, "duration", bw),
                     _uint(b, "id", bw) if b.get("id") is not None else None, _desc(b, bw),
@@ -760,7 +789,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                     max_visits=_uint(s, "max_visits", sw) if s.get("max_visits") is not None else None,
                 )
             )
-        skills = t.get("skills") or []
+        skills = _list(t, "skills", where)
         teams.append(
             Team(
                 id=t["id"],
@@ -778,8 +807,8 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
     return Problem(
         tuple(visits), tuple(teams), days, dur, dist, _uint(ext, "balance", "hausbesuch", 0),
         _uint(ext, "move_cost", "hausbesuch", 0),
-        "pickup" if ext.get("amounts") == "pickup" else "delivery",
-        "soft" if ext.get("responsibility") == "soft" else "hard",
+        _choice(ext, "amounts", "hausbesuch", ("delivery", "pickup")),
+        _choice(ext, "responsibility", "hausbesuch", ("hard", "soft")),
         _uint(ext, "outside_cost", "hausbesuch", 0),
         _uint(ext, "district_cost", "hausbesuch", 0),
         tuple(_strs(ext, "day_names", "hausbesuch")),

@@ -86,6 +86,19 @@ def test_hostile_input_exit_code_message_and_time(path, tmp_path):
         ("break_without_id.json", "Fahrzeug 1, Pause #1, Feld 'id': fehlt"),
         ("windows_overlap.json", "Job 1, Feld 'time_windows': die Zeitfenster [30000, 40000] "
                                  "und [35000, 45000] überschneiden sich"),
+        # QA 24 F6: the project's own section; before, "Soft" read as hard and a pin as a
+        # list was dropped, both without a word, and breaks of another shape ended in
+        # "unerwarteter Aufbau der Eingabe (AttributeError: …)" with no field
+        ("ext_responsibility_capitalised.json",
+         "hausbesuch, Feld 'responsibility': 'hard' oder 'soft' erwartet, erhalten 'Soft'."),
+        ("ext_amounts_unknown.json",
+         "hausbesuch, Feld 'amounts': 'delivery' oder 'pickup' erwartet, erhalten 'Pickup'."),
+        ("ext_pin_as_list.json", "Besuch c, Feld 'pin': Objekt (team, day, position, window) "
+                                 "erwartet, erhalten ['A', 0]."),
+        ("ext_break_not_object.json", "Team A, Schicht 1, Feld 'breaks[0]': Objekt (window, "
+                                      "duration) erwartet, erhalten [43200, 46800]."),
+        ("ext_breaks_not_list.json", "Team A, Schicht 1, Feld 'breaks': Liste erwartet"),
+        ("ext_teams_not_list.json", "hausbesuch, Feld 'teams': Liste erwartet"),
     ],
 )
 def test_bad_values_are_named_by_their_json_path(name, path_text):
