@@ -109,6 +109,13 @@ def _up(sec: int) -> int:
     return -(-int(sec) // 60) * 60
 
 
+def _district(visit: Visit) -> str:
+    """„den Stadtteil Nord“; an empty name (QA 24 F8: „für den Stadtteil  zuständig“)
+    reads „den leeren Stadtteil „““."""
+    d = visit.district or ""
+    return f"den Stadtteil {d}" if d.strip() else f"den leeren Stadtteil „{d}“"
+
+
 def _team_says(problem: Problem, visit: Visit, t: Team) -> tuple[str, str] | None:
     """Why this team cannot take the visit on any day (skills, district under hard
     responsibility, capacity): (code, German sentence), or None."""
@@ -116,7 +123,7 @@ def _team_says(problem: Problem, visit: Visit, t: Team) -> tuple[str, str] | Non
         missing = ", ".join(sorted(visit.skills - t.skills))
         return ("skill", f"Team {t.id} hat die nötige Fähigkeit nicht ({missing}).")
     if problem.responsibility == "hard" and problem.outside(visit, t):
-        return ("district", f"Team {t.id} ist für den Stadtteil {visit.district} nicht "
+        return ("district", f"Team {t.id} ist für {_district(visit)} nicht "
                             "zuständig (Zuständigkeit: hart).")
     if visit.amount and any(
         a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)
@@ -182,14 +189,22 @@ def _pinned_in(problem: Problem, route: Route, index: dict[str, int]) -> list[Vi
     return [problem.visits[index[x]] for x in route.visits if problem.visits[index[x]].pin]
 
 
+def _clashes(visit: Visit, a: int, b: int) -> bool:
+    """Every start the visit's windows allow puts its service over ``[a, b)`` (another
+    visit's time): „zur selben Zeit“ holds. False for a visit without a time."""
+    return bool(visit.time_windows) and all(
+        w.end < b and w.start + visit.service > a for w in visit.time_windows)
+
+
 def _blockers(problem: Problem, routes: Sequence[Route], visit: Visit,
               reach: Sequence[Vehicle], index: dict[str, int], *,
-              pinned: bool = True) -> list[str] | None:
+              pinned: bool = True, clash: list[bool] | None = None) -> list[str] | None:
     """The pinned visits (with ``pinned=False``: the planned visits with time windows or a
     pin) that take the visit's time on every team-day it could have: each one with the visit
     alone in the route fits in neither order. None when some team-day has no such visit
     (then no single other visit is the cause). Without ``pinned`` each is named with its
-    priority against the visit's („höhere Priorität“), or as „fest eingeplant“."""
+    priority against the visit's („höhere Priorität“), or as „fest eingeplant“. ``clash``
+    gets, per visit named, whether the visit's own time overlaps it (:func:`_clashes`)."""
     by_vehicle = {r.vehicle: r for r in routes}
     names = problem.day_names
     found: list[str] = []
@@ -207,15 +222,19 @@ def _blockers(problem: Problem, routes: Sequence[Route], visit: Visit,
             if (schedule(problem, veh, [visit, w], check_static=False) is None
                     and schedule(problem, veh, [w, visit], check_static=False) is None):
                 st = next(s for s in r.steps if s.visit == w.id)
-                # in whole minutes (QA 20a F6), widened: the time named covers the visit
+                # in whole minutes (QA 20a F6), cut as the plan's report shows them
+                # (``%H:%M``; QA 24 F8: the end rounded up read 14:36 where it says 14:35)
                 span = TimeWindow(st.service_start // 60 * 60,
-                                  _up(st.service_start + st.service))
+                                  (st.service_start + st.service) // 60 * 60)
                 rank = "" if pinned else "; " + (
                     "fest eingeplant" if w.pin is not None else
                     "höhere Priorität" if w.priority > visit.priority else
                     "gleiche Priorität" if w.priority == visit.priority else
                     f"niedrigere Priorität: {w.priority} gegenüber {visit.priority}")
                 here.append(f"{w.id} (Team {r.team}, {_window_text(span, names)}{rank})")
+                if clash is not None:
+                    clash.append(_clashes(visit, st.service_start,
+                                          st.service_start + st.service))
         if not here:
             return None
         found += [h for h in here if h not in found]
@@ -259,7 +278,7 @@ def explain(
         problem.outside(visit, veh.team) for veh in skilled
     ):
         who = "Kein Team mit den nötigen Fähigkeiten ist" if visit.skills else "Kein Team ist"
-        return ("district", f"{who} für den Stadtteil {visit.district} zuständig.")
+        return ("district", f"{who} für {_district(visit)} zuständig.")
     if visit.amount and not any(
         all(a <= (veh.team.capacity[k] if k < len(veh.team.capacity) else 0)
             for k, a in enumerate(visit.amount))
@@ -348,20 +367,33 @@ def explain(
             "Schicht.",
         )
     idx = problem.visit_index() if _index is None else _index
-    if visit.pin is not None and visit.pin.position is not None:
+    if visit.pin is not None and visit.pin.position is not None and visit.pin.position > 1:
+        # (position 1 fits alone: the other pins of its route are the cause, below)
         p = visit.pin.position
-        return (
-            "pin",
-            f"Die feste Position {p} ({pin_text}) lässt sich mit den übrigen "
-            f"Vorgaben nicht einhalten: davor müssten {p - 1} andere Besuche passen.",
-        )
+        return ("pin", f"Die feste Position {p} ({pin_text}) lässt sich mit den übrigen "
+                       "Vorgaben nicht einhalten: "
+                       + _position_why(problem, visit, reach))
     if visit.pin is not None:
-        blockers = _blockers(problem, routes, visit, reach, idx)
+        clash: list[bool] = []
+        blockers = _blockers(problem, routes, visit, reach, idx, clash=clash)
         if blockers:
             one = len(blockers) == 1
-            return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: zur "
-                           f"selben Zeit {'ist Besuch' if one else 'sind die Besuche'} "
-                           f"{', '.join(blockers)} fest eingeplant.")
+            if all(clash):
+                return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
+                               f"zur selben Zeit {'ist Besuch' if one else 'sind die Besuche'} "
+                               f"{', '.join(blockers)} fest eingeplant.")
+            # a visit without a time, or one free to be before or after the other (QA 24
+            # F8): no "same time", the two do not fit the shift in either order
+            return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
+                           + (f"mit dem fest eingeplanten Besuch {blockers[0]} passt der "
+                              "Besuch in keiner Reihenfolge in die Schicht." if one else
+                              "mit keinem der fest eingeplanten Besuche "
+                              f"{', '.join(blockers)} passt der Besuch in einer Reihenfolge "
+                              "in die Schicht."))
+        used = _used_up(problem, visit, reach, routes, idx)
+        if used:
+            return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
+                           + " ".join(used))
         in_reach = {veh.index for veh in reach}
         pinned = [w.id for r in routes if r.vehicle in in_reach
                   for w in _pinned_in(problem, r, idx)]
@@ -427,6 +459,129 @@ def _what_binds(problem: Problem, visit: Visit, veh: Vehicle, routes: Sequence[R
     if veh.max_visits is not None and len(ids) >= veh.max_visits:
         return "max_visits"
     return "time"
+
+
+def _ids(ids: Sequence[str]) -> str:
+    return ", ".join(ids)
+
+
+def _used_up(problem: Problem, visit: Visit, reach: Sequence[Vehicle],
+             routes: Sequence[Route], index: dict[str, int]) -> list[str]:
+    """Why a pinned visit that fits its team-days alone is left out, when on every one of
+    them the route has reached its most visits or its capacity (QA 24 F3: before, such a
+    pin was blamed on „Zeit, Arbeitszeit, Pause“): one sentence per team-day, naming the
+    limit and the visits that use it up. Empty when time (or a mix) is what binds."""
+    by_vehicle = {r.vehicle: r for r in routes}
+    out: list[str] = []
+    for veh in reach:
+        r = by_vehicle.get(veh.index)
+        ids = list(r.visits) if r is not None else []
+        binds = _what_binds(problem, visit, veh, routes, index)
+        if binds == "time":
+            return []
+        t, on = veh.team.id, _on(veh.day, problem)
+        pinned = all(problem.visits[index[x]].pin is not None for x in ids)
+        which = (f"fest eingeplant: {_ids(ids)}" if pinned else f"eingeplant: {_ids(ids)}")
+        if binds == "max_visits":
+            n = veh.max_visits
+            sentence = (f"Team {t} macht {on} höchstens {n} "
+                        f"{'Besuch' if n == 1 else 'Besuche'}, "
+                        f"{'er ist' if n == 1 else 'so viele sind'} schon {which}.")
+        else:
+            cap = veh.team.capacity
+            load = [0] * len(cap)
+            for x in ids:
+                for k, a in enumerate(problem.visits[index[x]].amount[:len(load)]):
+                    load[k] += a
+            sentence = (f"Die Kapazität von Team {t} ({_amount(cap)}) ist {on} mit "
+                        f"{_amount(load)} ausgeschöpft ({which}); der Besuch braucht "
+                        f"{_amount(visit.amount)}.")
+        if sentence not in out:
+            out.append(sentence)
+    return out
+
+
+def _position_why(problem: Problem, visit: Visit, reach: Sequence[Vehicle]) -> str:
+    """Why a visit fixed to route position ``p`` fails although it fits a shift alone
+    (QA 24 F4: before, always „davor müssten 1 andere Besuche passen“, also when position 1
+    was held). Per team-day: the visits fixed to the positions before it break the
+    capacity or leave no time for it; or some positions before it are free, and too few
+    other visits could fill them."""
+    assert visit.pin is not None and visit.pin.position is not None
+    p = visit.pin.position
+    assert p > 1
+    names = problem.day_names
+    out: list[str] = []
+    for veh in reach:
+        t, on = veh.team.id, _on(veh.day, problem)
+        held: dict[int, Visit] = {}
+        for w in problem.visits:
+            q = w.pin
+            if (w.id != visit.id and w.id not in problem.conflicts and q is not None
+                    and q.position is not None and q.position < p
+                    and q.team == t and q.day == veh.day):
+                held[q.position] = w
+        free = p - 1 - len(held)
+        if free == 0:
+            before = [held[k] for k in range(1, p)]
+            ids = _ids([w.id for w in before])
+            where = f"Position 1 bis {p - 1}" if p > 2 else "Position 1"
+            them = (f"dem festen Besuch {ids} ({where})" if p == 2 else
+                    f"den festen Besuchen {ids} ({where})")
+            cap = veh.team.capacity
+            load = [0] * len(cap)
+            for w in (*before, visit):
+                for k, a in enumerate(w.amount):
+                    if k < len(load):
+                        load[k] += a
+            if visit.amount and any(load[k] > c for k, c in enumerate(cap)):
+                sentence = (f"Mit {them} braucht die Tour von Team {t} {on} die Menge "
+                            f"{_amount(load)}, die Kapazität ist {_amount(cap)}.")
+            elif schedule(problem, veh, [*before, visit], check_static=False) is None:
+                r = schedule(problem, veh, before, check_static=False)
+                if r is None:
+                    sentence = ((f"Schon der feste Besuch {ids} ({where}) passt" if p == 2
+                                 else f"Schon die festen Besuche {ids} ({where}) passen")
+                                + f" nicht in die Schicht von Team {t} {on}.")
+                else:
+                    st = next(s for s in r.steps if s.visit == before[-1].id)
+                    end = st.service_start + st.service
+                    last = before[-1]
+                    arrive = end + problem.duration(veh.team.mode, last.location,
+                                                    visit.location)
+                    done = TimeWindow(st.service_start // 60 * 60, end // 60 * 60)
+                    after = (f"Nach Besuch {last.id} (Position {p - 1}, Team {t}, "
+                             f"{_window_text(done, names)})")
+                    if visit.time_windows and arrive > max(w.end for w in visit.time_windows):
+                        times = ", ".join(_window_text(w, names, veh.day)
+                                          for w in visit.time_windows)
+                        sentence = f"{after} ist die Uhrzeit des Besuchs ({times}) vorbei."
+                    else:
+                        sentence = (f"{after} passt der Besuch nicht mehr in die Schicht "
+                                    "(Arbeitszeit, Pause).")
+            else:
+                sentence = (f"Mit {them} und den übrigen festen Besuchen der Tour von Team "
+                            f"{t} {on} passt der Besuch nicht (Zeit, Arbeitszeit, Pause).")
+        else:
+            mine = {w.id for w in held.values()}
+            others = [w for w in problem.visits
+                      if w.id != visit.id and w.id not in problem.conflicts
+                      and w.id not in mine and problem.compatible(w, veh)
+                      and (w.pin is None or w.pin.position is None or w.pin.position < p)]
+            some = ("ein anderer Besuch" if free == 1 else f"{free} andere Besuche")
+            more = " noch" if held else ""
+            sentence = (f"Davor {'müsste' if free == 1 else 'müssten'}{more} {some} in die "
+                        f"Tour von Team {t} {on} passen")
+            if len(others) < free:
+                sentence += (", es kommt aber kein anderer Besuch dafür in Frage" if not others
+                             else ", dafür kommt aber nur einer in Frage" if len(others) == 1
+                             else f", dafür kommen aber nur {len(others)} in Frage")
+                sentence += " (Team, Tag, Fähigkeiten, feste Zuordnungen)."
+            else:
+                sentence += "."
+        if sentence not in out:
+            out.append(sentence)
+    return " ".join(out)
 
 
 def _pin_reason(problem: Problem, visit: Visit) -> str:

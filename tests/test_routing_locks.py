@@ -350,3 +350,115 @@ def test_two_visits_pinned_to_one_time_name_each_other():
         "V3", "pin", "Die feste Zuordnung (Team A, Tag 1, 10:00 Uhr) lässt sich nicht "
                      "einhalten: zur selben Zeit ist Besuch V1 (Team A, Tag 1, 10:00 bis 10:45 "
                      "Uhr) fest eingeplant.")
+
+
+def _named_day_team(tid: str = "A", **kw) -> Team:
+    """``tid`` works 08:00-16:00 on day 0 (see :func:`_day_team`), with ``kw``."""
+    from routing import at
+
+    return Team(tid, (Shift(0, TimeWindow(at(0, 8), at(0, 16))),), start=0, end=0, **kw)
+
+
+@pytest.mark.parametrize(
+    ("team_kw", "amount", "text"),
+    [
+        ({"max_visits": 2}, (),
+         "Team A macht am Mi 09.12.2026 höchstens 2 Besuche, so viele sind schon fest "
+         "eingeplant: v1, v2."),
+        ({"capacity": (2,)}, (1,),
+         "Die Kapazität von Team A (2) ist am Mi 09.12.2026 mit 2 ausgeschöpft (fest "
+         "eingeplant: v1, v2); der Besuch braucht 1."),
+    ],
+)
+def test_a_pin_beyond_the_most_visits_or_the_capacity_names_that_limit(team_kw, amount, text):
+    """QA 24 F3 (locks1.py case G; a CLI week with ``max_besuche = 2``): three 10-minute
+    visits pinned to one team-day that allows two read „… lässt sich zusammen mit den
+    festen Besuchen v1, v2 nicht einhalten (Zeit, Arbeitszeit, Pause)“ with the day
+    nearly free. The limit that binds is named."""
+    vs = [Visit(f"v{i}", i, service=600, priority=10 - i, amount=amount,
+                pin=Pin(team="A", day=0)) for i in (1, 2, 3)]
+    p = Problem(vs, [_named_day_team(**team_kw), _named_day_team("B", **team_kw)], 1,
+                {"car": M}, day_names=("Mi 09.12.2026",))
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    (u,) = sol.unassigned
+    assert (u.visit, u.code, u.reason) == (
+        "v3", "pin", f"Die feste Zuordnung (Team A, Mi 09.12.2026) lässt sich nicht "
+                     f"einhalten: {text}")
+
+
+@pytest.mark.parametrize(
+    ("case", "text"),
+    [
+        # position 1 is held by a visit at 14:00, the visit at position 2 is at 09:00
+        ("order", "Nach Besuch p1 (Position 1, Team A, Mi 09.12.2026, 14:00 bis 14:10 Uhr) "
+                  "ist die Uhrzeit des Besuchs (09:00 Uhr) vorbei."),
+        # a frozen prefix whose amounts exceed the capacity
+        ("capacity", "Mit dem festen Besuch a (Position 1) braucht die Tour von Team A am Mi "
+                     "09.12.2026 die Menge 4, die Kapazität ist 3."),
+        # position 2, and the only other visit is pinned to team B
+        ("none", "Davor müsste ein anderer Besuch in die Tour von Team A am Mi 09.12.2026 "
+                 "passen, es kommt aber kein anderer Besuch dafür in Frage (Team, Tag, "
+                 "Fähigkeiten, feste Zuordnungen)."),
+        # position 3, one other visit could come first
+        ("one", "Davor müssten 2 andere Besuche in die Tour von Team A am Mi 09.12.2026 "
+                "passen, dafür kommt aber nur einer in Frage (Team, Tag, Fähigkeiten, feste "
+                "Zuordnungen)."),
+    ],
+)
+def test_a_failed_position_pin_names_what_is_before_it(case, text):
+    """QA 24 F4 (locks1.py cases B, N, J): every failed position pin read „davor müssten
+    1 andere Besuche passen“, also when position 1 was held; the cause is named."""
+    from routing import at
+
+    A = _named_day_team
+    if case == "order":
+        vs = [Visit("p1", 1, service=600, pin=Pin(team="A", day=0, position=1,
+                                                   window=TimeWindow(at(0, 14), at(0, 14)))),
+              Visit("p2", 2, service=600, pin=Pin(team="A", day=0, position=2,
+                                                   window=TimeWindow(at(0, 9), at(0, 9)))),
+              Visit("f", 3, service=600)]
+        teams, pos = [A()], 2
+    elif case == "capacity":
+        vs = [Visit(c, i + 1, service=600, amount=(2,)) for i, c in enumerate("abc")]
+        teams = [Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 16)), fixed=("a", "b")),),
+                      start=0, end=0, capacity=(3,)), A("B", capacity=(3,))]
+        pos = 2
+    else:
+        pos = 2 if case == "none" else 3
+        vs = [Visit("j", 3, service=600, pin=Pin(team="A", day=0, position=pos)),
+              Visit("k", 1, service=600, pin=Pin(team="B"))]
+        vs += [Visit("g", 2, service=600)] if case == "one" else []
+        teams = [A(), A("B")]
+    p = Problem(vs, teams, 1, {"car": M}, day_names=("Mi 09.12.2026",))
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    (u,) = sol.unassigned
+    assert u.code == "pin"
+    assert u.reason.startswith(f"Die feste Position {pos} (Team A, Mi 09.12.2026, Position "
+                               f"{pos}"), u.reason
+    assert u.reason.endswith(f"lässt sich mit den übrigen Vorgaben nicht einhalten: {text}"), \
+        u.reason
+
+
+@pytest.mark.parametrize("from_hour", [None, 8])
+def test_a_pinned_visit_without_a_time_is_not_said_to_clash_at_the_same_time(from_hour):
+    """QA 24 F8: a team-day pin with no time read „zur selben Zeit ist Besuch K-100008 (…
+    13:35 bis 14:36 Uhr) fest eingeplant“: the visit had no time (a re-plan gives it one
+    from its moment on, ``from_hour``), and the end was rounded up while the report
+    (``%H:%M``) says 14:35. Here w is pinned to 11:30 for 59:50 min (until 12:29:50); the
+    4-hour visit fits neither before nor after it."""
+    from routing import at
+
+    tws = (TimeWindow(at(0, from_hour), at(0, 23)),) if from_hour is not None else ()
+    vs = [Visit("w", 1, service=3590, priority=5,
+                pin=Pin(team="A", day=0, window=TimeWindow(at(0, 11, 30), at(0, 11, 30)))),
+          Visit("x", 2, service=4 * 3600, time_windows=tws, pin=Pin(team="A", day=0))]
+    p = Problem(vs, [_named_day_team()], 1, {"car": M}, day_names=("Mi 09.12.2026",))
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    (u,) = sol.unassigned
+    assert (u.visit, u.code, u.reason) == (
+        "x", "pin", "Die feste Zuordnung (Team A, Mi 09.12.2026) lässt sich nicht einhalten: "
+                    "mit dem fest eingeplanten Besuch w (Team A, Mi 09.12.2026, 11:30 bis "
+                    "12:29 Uhr) passt der Besuch in keiner Reihenfolge in die Schicht.")

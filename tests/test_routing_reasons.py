@@ -147,9 +147,11 @@ def test_a_window_taken_by_a_visit_of_higher_priority_is_named_not_full_days():
                         "sich in keiner Reihenfolge nacheinander einplanen.")
     (u,) = _two_in_one_window(50, 50).unassigned
     assert u.code == "time_window" and "; gleiche Priorität)" in u.reason
-    # a visit held from 10:00:15 is named in whole minutes, covering it
+    # a visit held from 10:00:15 to 10:30:15 is named in whole minutes as the plan's
+    # report shows it (``%H:%M``: 10:00 to 10:30; QA 24 F8: before, the end was rounded up
+    # to 10:31, a minute the report never shows)
     (u,) = _two_in_one_window(10, 90, start=36_015).unassigned
-    assert "(Team A, Tag 1, 10:00 bis 10:31 Uhr; höhere Priorität)" in u.reason, u.reason
+    assert "(Team A, Tag 1, 10:00 bis 10:30 Uhr; höhere Priorität)" in u.reason, u.reason
 
 
 def test_a_window_held_by_a_visit_of_lower_priority_says_it_is_lower():
@@ -189,3 +191,16 @@ def test_vroom_json_names_the_visit_that_holds_the_window():
     (u,) = out["unassigned"]
     assert u["id"] == 1 and u["reason_code"] == "time_window"
     assert u["reason"].startswith("Das Zeitfenster überschneidet sich mit dem Besuch 2 ")
+
+
+def test_an_empty_district_is_called_empty():
+    """QA 24 F8: ``Visit(district="")`` read „Kein Team ist für den Stadtteil  zuständig“
+    (two spaces, no name)."""
+    teams = [team("A", districts=frozenset({"Nord"}))]
+    p = Problem([Visit("w", 1, district="")], teams, 1, line([0, 10]))
+    assert why(p, "w") == ("district", "Kein Team ist für den leeren Stadtteil „“ zuständig.")
+    p = Problem([Visit("w", 1, district="", pin=Pin(team="A"))], [*teams, team("B")], 1,
+                line([0, 10]))
+    assert why(p, "w") == (
+        "pin", "Die feste Zuordnung (Team A) ist nicht möglich: Team A ist für den leeren "
+               "Stadtteil „“ nicht zuständig (Zuständigkeit: hart).")
