@@ -249,14 +249,18 @@ def explain(
     checked: bool = True,
     alone: Sequence[bool] | None = None,
     quick: bool = False,
+    fits: Sequence[bool] | None = None,
     _vehicles: Sequence[Vehicle] | None = None,
     _index: dict[str, int] | None = None,
 ) -> tuple[str, str]:
     """Reason code and German sentence for one unassigned visit.
 
-    ``alone[v]`` False proves the visit does not fit vehicle ``v`` even on an empty route
-    (from ``routing._lns.fit_matrix``); it spares the schedule. ``quick`` skips the
-    checks that simulate a route (out of time): such a visit is ``not_checked``.
+    ``alone[v]`` False proves the visit does not fit vehicle ``v`` even on an empty route,
+    ``fits[v]`` False that it fits no position of ``v``'s route as it is (both from
+    ``routing._lns.fit_matrix``); they spare the schedule. ``quick`` skips the checks
+    that simulate a route (out of time): such a visit is ``not_checked``, unless ``fits``
+    proves that no route that could take it has room (then the reason says what is used
+    up, as when the visit was tried everywhere).
     """
     vehicles = problem.vehicles() if _vehicles is None else _vehicles
     teams = problem.teams
@@ -327,7 +331,9 @@ def explain(
             "Der Ort ist über das Wegenetz nicht erreichbar: es gibt keinen Weg vom "
             "Startpunkt der Teams dorthin oder von dort zurück.",
         )
-    if quick:
+    # proven without simulating a route: no route that could take the visit has room
+    no_room = fits is not None and not any(fits[veh.index] for veh in reach)
+    if quick and not (no_room and visit.pin is None):
         return (
             "not_checked",
             "Der Besuch wurde in der verfügbaren Rechenzeit nicht eingeplant.",
@@ -336,6 +342,9 @@ def explain(
     for veh in reach:
         if alone is not None and not alone[veh.index]:
             continue
+        if quick:  # not proven not to fit alone: taken as fitting (the routes are full)
+            alone_ok = True
+            break
         # alone on the route; a position pin cannot be met alone unless it is 1
         if schedule(problem, veh, [visit], check_static=False) is not None:
             alone_ok = True
@@ -403,7 +412,7 @@ def explain(
                            "Arbeitszeit, Pause).")
         return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich in den Touren nicht "
                        "mehr unterbringen (Zeit, Arbeitszeit, Pause).")
-    if not checked:
+    if not (checked or no_room):
         return (
             "not_checked",
             "Der Besuch wurde in der verfügbaren Rechenzeit nicht eingeplant.",
@@ -419,7 +428,7 @@ def explain(
         tail = (f"(Priorität {visit.priority}) passt in keine Tour, ohne einen anderen "
                 "eingeplanten Besuch zu verdrängen.")
     binds = {_what_binds(problem, visit, veh, in_routes, idx) for veh in reach}
-    if binds == {"time"} and visit.time_windows:
+    if binds == {"time"} and visit.time_windows and not quick:
         # QA 20c S3: the day is not full, one planned visit holds the visit's time
         blockers = _blockers(problem, in_routes, visit, reach, idx, pinned=False)
         if blockers:
@@ -648,12 +657,25 @@ def explain_all(
     """Reasons for all unassigned visit indices (``checked``: proven not to fit).
 
     ``alone``: optional bool matrix (unassigned visit in the given order x vehicle),
-    False where the visit provably does not fit the vehicle alone. After ``deadline``
-    (``time.monotonic()``) only the checks without route simulation are made.
+    False where the visit provably does not fit the vehicle alone; given (the compiled
+    search is loaded), the same proof for the routes as they are is made here too, so
+    that a visit no route has room for is told what is used up, also after ``deadline``
+    (``time.monotonic()``), from when on only the checks without route simulation are
+    made (QA 24 F5: on a big week nearly every left-out visit read „in der verfügbaren
+    Rechenzeit nicht eingeplant“, though the routes were full).
     """
     chk = set(checked) if checked is not None else None
     vehicles = problem.vehicles()
     index = problem.visit_index()
+    unassigned = list(unassigned)
+    fits = None
+    if alone is not None and unassigned:
+        from routing._lns import fit_matrix
+
+        lists: list[list[int]] = [[] for _ in vehicles]
+        for r in routes:
+            lists[r.vehicle] = [index[x] for x in r.visits]
+        fits = fit_matrix(problem, vehicles, lists, unassigned)
     out = []
     for q, i in enumerate(unassigned):
         v = problem.visits[i]
@@ -661,6 +683,7 @@ def explain_all(
             problem, routes, v, checked=chk is None or i in chk,
             alone=None if alone is None else alone[q],
             quick=deadline is not None and time.monotonic() > deadline,
+            fits=None if fits is None else fits[q],
             _vehicles=vehicles, _index=index,
         )
         out.append(Unassigned(v.id, code, text))

@@ -204,3 +204,29 @@ def test_an_empty_district_is_called_empty():
     assert why(p, "w") == (
         "pin", "Die feste Zuordnung (Team A) ist nicht möglich: Team A ist für den leeren "
                "Stadtteil „“ nicht zuständig (Zuständigkeit: hart).")
+
+
+def test_out_of_time_a_visit_no_route_has_room_for_is_told_what_is_used_up():
+    """QA 24 F5: once the time for the reasons has run out (``deadline`` passed), a
+    left-out visit read „in der verfügbaren Rechenzeit nicht eingeplant“ even when every
+    route that could take it was full, as on a big week. The compiled proof that it fits
+    no route as it is now names what is used up; a visit that may still fit keeps
+    ``not_checked`` (more time could plan it)."""
+    import numpy as np
+
+    from routing import prepare
+    from routing.reasons import explain_all
+    from routing.schedule import schedule
+
+    prepare()
+    p = Problem([Visit(f"v{i}", i) for i in range(1, 5)], [team("A", max_visits=2)], 1,
+                line([0, 10, 20, 30, 40]))
+    veh = p.vehicles()[0]
+    full = [schedule(p, veh, p.visits[:2])]
+    alone = np.ones((2, 1), dtype=bool)
+    out = explain_all(p, full, [2, 3], checked=[], alone=alone, deadline=0.0)
+    assert [(u.visit, u.code) for u in out] == [("v3", "days_full"), ("v4", "days_full")]
+    assert all("Höchstzahl der Besuche" in u.reason for u in out), out
+    room = [schedule(p, veh, p.visits[:1])]  # one place left: either may still fit
+    out = explain_all(p, room, [2, 3], checked=[], alone=alone, deadline=0.0)
+    assert {u.code for u in out} == {"not_checked"}
