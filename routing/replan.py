@@ -19,7 +19,11 @@ an earlier day. :func:`replan` builds the problem of what is left:
   moving it costs ``move_cost`` (minimal disruption).
 
 :meth:`Replan.merge` puts the history and a solution of the rest together into one
-solution of the original problem (which :func:`routing.check.check` accepts).
+solution of the original problem (which :func:`routing.check.check` accepts). A team-day
+that gets nothing new keeps its planned route when all its visits were begun (a route
+over before ``at`` keeps its times); otherwise it goes back to its end from its last
+begun visit, taking the breaks still due (none of them before ``at``). A ``positions``
+entry of such a team does not show in its route: the route has no step for it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from routing.model import (
     Solution,
     Step,
     TimeWindow,
+    Vehicle,
     _hm,
 )
 
@@ -79,10 +84,16 @@ class Replan:
         for r in rest.routes:
             by_key[(r.team, r.day)] = r
         routes = list(self.past)
+        planned = {(r.team, r.day): r for r in self.previous.routes}
         for key in sorted(set(by_key) | set(self.done), key=lambda k: orig_veh[k].index):
             veh = orig_veh[key]
             head = list(self.done.get(key, ()))
             tail = by_key.get(key)
+            was = planned.get(key)
+            if tail is None and was is not None and was.visits and set(was.visits) <= (
+                    self.done_visits):
+                routes.append(was)  # all its visits begun, nothing new: it stays as planned
+                continue
             steps: list[Step] = list(head)
             if tail is not None:
                 nveh = new_veh[tail.vehicle]
@@ -94,31 +105,8 @@ class Replan:
                     if s.kind == "break" and s.break_index is not None:
                         s = replace(s, break_index=bmap[s.break_index])
                     steps.append(s)
-            else:  # nothing more today: breaks still due (unless back before
-                # their window opens, as in routing.schedule), then to the end
-                last = next((s for s in reversed(head) if s.kind != "break"), head[0])
-                e = max(
-                    [s.service_start + s.service for s in head if s.kind == "job"]
-                    + [head[0].service_start]
-                )
-                tb = max([e] + [s.service_start + s.service for s in head if s.kind == "break"])
-                taken = {s.break_index for s in head if s.kind == "break"}
-                brk = 0
-                sh = veh.shift
-                loc = last.location if last.kind == "job" else veh.start
-                back = e + self.original.duration(veh.team.mode, loc, veh.end)
-                for j in sorted(range(len(sh.breaks)), key=lambda j: sh.breaks[j].window.start):
-                    if j in taken:
-                        continue
-                    b = sh.breaks[j]
-                    if max(back + brk, tb) <= b.window.start:
-                        continue  # back before its window opens: not on the route
-                    bs = max(tb, b.window.start)
-                    steps.append(Step("break", bs, bs, b.duration, None, None, j))
-                    tb = bs + b.duration
-                    brk += b.duration
-                arrive = max(back + brk, tb)
-                steps.append(Step("end", arrive, arrive, 0, veh.end))
+            else:  # some of its visits went elsewhere: back from the last one begun
+                steps += self._way_back(veh, head)
             if not any(s.kind == "job" for s in steps):
                 continue
             locs = [s.location for s in steps if s.kind in ("start", "job", "end")]
@@ -131,6 +119,44 @@ class Replan:
         stats["replan"] = {"at": self.at, "done": sorted(self.done_visits)}
         routes.sort(key=lambda r: r.vehicle)
         return Solution(tuple(routes), rest.unassigned, rest.objective, stats)
+
+    def _way_back(self, veh: Vehicle, head: list[Step]) -> list[Step]:
+        """The rest of a team-day that gets nothing new: from the end of its last begun
+        visit back to the end, with the breaks still due (the rules of routing.schedule
+        and routing.check).
+
+        The way back is the last gap of the route: the breaks the team took after its
+        last visit count in it, as do the breaks not taken yet; these start no earlier
+        than the moment (they did not happen before it) and are left out when the team
+        is back before their window opens. A route that was over before the moment, or
+        whose last visits were all begun, keeps its times.
+        """
+        jobs = [s for s in head if s.kind == "job"]
+        last = jobs[-1] if jobs else head[0]
+        free = last.service_start + last.service
+        loc = last.location if jobs else veh.start
+        travel = self.original.duration(veh.team.mode, loc, veh.end)
+        gap = [s for s in head if s.kind == "break" and s.service_start >= free]
+        brk = sum(s.service for s in gap)
+        last_end = max([free] + [s.service_start + s.service for s in gap])
+        ready = max([free, self.at] + [s.service_start + s.service for s in head
+                                        if s.kind == "break"])
+        taken = {s.break_index for s in head if s.kind == "break"}
+        out: list[Step] = []
+        sh = veh.shift
+        for j in sorted(range(len(sh.breaks)), key=lambda j: sh.breaks[j].window.start):
+            if j in taken:
+                continue
+            b = sh.breaks[j]
+            if max(free + travel + brk, last_end) <= b.window.start:
+                continue  # back before its window opens: not on the route
+            bs = max(ready, b.window.start)
+            out.append(Step("break", bs, bs, b.duration, None, None, j))
+            ready = last_end = bs + b.duration
+            brk += b.duration
+        arrive = max(free + travel + brk, last_end)
+        out.append(Step("end", arrive, arrive, 0, veh.end))
+        return out
 
 
 def _break_map(orig: Shift, new: Shift) -> dict[int, int]:

@@ -8,8 +8,12 @@ the rest back into the plan or reports it with a reason.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from hypothesis import Phase, assume, given, settings
+from hypothesis import strategies as st
 
 from routing import (
     DAY,
@@ -18,13 +22,16 @@ from routing import (
     Pin,
     Problem,
     Shift,
+    Solution,
     Team,
     TimeWindow,
+    Unassigned,
     Visit,
     at,
     replan,
 )
 from routing.check import check
+from routing.schedule import schedule
 from routing.solve import solve
 
 TEAMS = "ABCDE"
@@ -258,3 +265,154 @@ def test_a_moment_that_is_no_time_of_the_span_is_refused(moment):
     with pytest.raises(RoutingInputError, match="Neuplanung: "):
         replan(p, sol, moment)
     assert replan(p, sol, np.int64(at(0, 9))).at == at(0, 9)  # numpy integers are times
+
+
+# --- the way back of a team-day that gets nothing new (QA 24 F1) ----------------------
+
+def _one_team_line(visits, breaks) -> Problem:
+    """Team A, one day 08:00-16:00, office 0; location i is i * 10 minutes away."""
+    m = np.abs(np.subtract.outer(np.arange(4), np.arange(4))).astype(np.int64) * 600
+    team = Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 16)), tuple(breaks)),), start=0, end=0)
+    return Problem(visits, [team], 1, {"car": m})
+
+
+def _nothing_new(rp) -> Solution:
+    """A solution of the rest that plans nothing: every team-day goes the way back."""
+    return Solution((), tuple(Unassigned(v.id, "x", "-") for v in rp.problem.visits))
+
+
+def test_a_route_over_before_the_moment_keeps_its_way_back():
+    """QA 24 F1: visit 08:10-08:40, lunch 08:40-09:10, back at 09:20. Re-planned at 11:00
+    the merged route ended at 09:10 (the way back after the break was left out) and
+    failed routing.check."""
+    p = _one_team_line([Visit("K1", 1, service=1800)],
+                       [Break(TimeWindow(at(0, 8, 30), at(0, 14)), 1800)])
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert [s.kind for s in sol.routes[0].steps] == ["start", "job", "break", "end"]
+    assert sol.routes[0].steps[-1].arrival == at(0, 9, 20)
+    rp = replan(p, sol, at(0, 11))
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    assert merged.routes == sol.routes
+
+
+def test_a_team_taken_out_after_its_lunch_break_still_drives_back():
+    """K1 08:10-08:40, lunch 08:40-09:10, K2 fixed at 12:00. Team A is taken out at 11:00:
+    K2 goes, the team drives back after its break (09:20), not at its end (09:10)."""
+    p = _one_team_line(
+        [Visit("K1", 1, service=1800),
+         Visit("K2", 2, service=1800, time_windows=(TimeWindow(at(0, 12), at(0, 12)),))],
+        [Break(TimeWindow(at(0, 8, 30), at(0, 14)), 1800)])
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert [(s.kind, s.service_start) for s in sol.routes[0].steps[1:3]] == [
+        ("job", at(0, 8, 10)), ("break", at(0, 8, 40))]
+    rp = replan(p, sol, at(0, 11), remove=["A"])
+    rest = solve(rp.problem, time_limit=1, seed=1, threads=1)
+    assert [u.visit for u in rest.unassigned] == ["K2"]
+    merged = rp.merge(rest)
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [(s.kind, s.arrival) for s in r.steps] == [
+        ("start", at(0, 8)), ("job", at(0, 8, 10)), ("break", at(0, 8, 40)),
+        ("end", at(0, 9, 20))]
+
+
+@st.composite
+def _day_and_moment(draw):
+    """One or two teams on a line, up to four visits each in a drawn order, zero to two
+    breaks, a moment from before the day to after it, teams taken out or placed."""
+    n_loc = 6
+    m = np.abs(np.subtract.outer(np.arange(n_loc), np.arange(n_loc))).astype(np.int64)
+    m *= draw(st.sampled_from([60, 300, 900]))
+    breaks = []
+    for _ in range(draw(st.integers(0, 2))):
+        dur = draw(st.sampled_from([600, 1800, 2700]))
+        w0 = at(0, 8) + draw(st.integers(0, 12)) * 1800
+        w1 = min(w0 + dur + draw(st.integers(0, 8)) * 1800, at(0, 18))
+        breaks.append(Break(TimeWindow(w0, w1), dur))
+    n_teams = draw(st.integers(1, 2))
+    teams = [Team(t, (Shift(0, TimeWindow(at(0, 8), at(0, 18)), tuple(breaks)),),
+                  start=0, end=0) for t in "AB"[:n_teams]]
+    visits, orders = [], []
+    for t in range(n_teams):
+        order = []
+        for k in range(draw(st.integers(1, 4))):
+            tws = ()
+            if draw(st.booleans()):
+                w = at(0, 8) + draw(st.integers(0, 14)) * 1800
+                tws = (TimeWindow(w, w + draw(st.integers(0, 4)) * 1800),)
+            order.append(Visit(f"{'AB'[t]}{k}", draw(st.integers(1, n_loc - 1)),
+                               service=draw(st.sampled_from([600, 1800, 2700])),
+                               time_windows=tws))
+        visits += order
+        orders.append(order)
+    p = Problem(visits, teams, 1, {"car": m})
+    moment = at(0, 7) + draw(st.integers(0, 11 * 12)) * 300
+    remove = [t.id for t in teams if draw(st.booleans())]
+    positions = {t.id: (0, moment + draw(st.integers(0, 4)) * 1800)
+                 for t in teams if draw(st.integers(0, 3)) == 0}
+    return p, orders, moment, remove, positions
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(_day_and_moment())
+def test_the_merged_way_back_passes_the_checker_and_keeps_history(case):
+    """Property (QA 24 F1): plans timed by routing.schedule, re-planned at any moment with
+    nothing new for any team. The merge passes routing.check; the visits and breaks begun
+    before the moment keep their times and no other break is put before it; a route all
+    of whose visits were begun keeps every time; any other way back ends as early as the
+    checker allows (a second earlier fails it)."""
+    p, orders, moment, remove, positions = case
+    routes = []
+    for veh, order in zip(p.vehicles(), orders, strict=True):
+        r = schedule(p, veh, order)
+        assume(r is not None)
+        routes.append(r)
+    sol = Solution(tuple(routes), ())
+    assert check(p, sol) == []
+    rp = replan(p, sol, moment, remove=remove, positions=positions)
+    merged = rp.merge(_nothing_new(rp))
+    assert check(p, merged) == []
+    after = {(r.team, r.day): r for r in merged.routes}
+    for r in sol.routes:
+        new = after.get((r.team, r.day))
+        begun = [s for s in r.steps[:-1] if s.service_start < moment]
+        if not any(s.kind == "job" for s in begun):
+            assert new is None  # nothing done that day: no route
+            continue
+        assert [s for s in new.steps[:-1] if s.service_start < moment] == begun
+        if set(r.visits) <= rp.done_visits:
+            assert new == r
+        else:
+            end = new.steps[-1]
+            early = replace(new, steps=new.steps[:-1] + (
+                replace(end, arrival=end.arrival - 1, service_start=end.arrival - 1),))
+            assert check(p, replace(merged, routes=tuple(
+                early if x is new else x for x in merged.routes))) != []
+
+
+def test_a_week_replanned_twice_and_at_its_end_passes_the_checker(week):
+    """QA 24 F1 on the real Bad Hersfeld week: team C out at Wed 11:30, back at the office
+    at 13:00; and a re-plan at the end of Friday. Each merged plan passes routing.check,
+    and routes over before the moment keep their times."""
+    p, sol = week
+    t1, t2 = at(2, 11, 30), at(2, 13)
+    rp = replan(p, sol, t1, remove=["C"])
+    merged = rp.merge(solve(rp.problem, time_limit=3, seed=1, threads=1, initial=rp.initial))
+    assert check(p, merged) == []
+    rp2 = replan(p, merged, t2, positions={"C": (0, t2)})
+    merged2 = rp2.merge(solve(rp2.problem, time_limit=3, seed=1, threads=1,
+                              initial=rp2.initial))
+    assert check(p, merged2) == []
+    again = {(r.team, r.day): r for r in merged2.routes}
+    over = [r for r in merged.routes if r.steps[-1].arrival <= t2]
+    assert any(r.day == 2 and any(s.kind == "break" for s in r.steps) for r in over)
+    for r in over:
+        assert again[(r.team, r.day)] == r
+    rp3 = replan(p, sol, at(4, 23, 59))
+    assert not rp3.problem.visits
+    end = rp3.merge(solve(rp3.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, end) == []
+    assert end.routes == sol.routes
+
