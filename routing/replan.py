@@ -172,6 +172,12 @@ def _break_map(orig: Shift, new: Shift) -> dict[int, int]:
     return out
 
 
+def _whole_seconds(t: object) -> bool:
+    """A time of the span: a finite whole number of seconds (not a bool, not NaN)."""
+    return (not isinstance(t, bool) and isinstance(t, numbers.Real)
+            and math.isfinite(t) and t == int(t))
+
+
 def replan(
     problem: Problem,
     previous: Solution,
@@ -190,15 +196,16 @@ def replan(
         Absolute time of the re-plan (e.g. ``routing.at(2, 11, 30)``); a negative time
         raises :class:`RoutingInputError`.
     positions : mapping team id -> (location index, until)
-        Where a team is and until when it is busy there; overrides what the plan says.
+        Where a team is and until when it is busy there (absolute seconds, a whole
+        number); overrides what the plan says. Anything else (NaN, text, a fraction of
+        a second, not a pair) raises :class:`RoutingInputError`.
     remove : team ids
         Teams that do no further visits today.
     move_cost : int
         Minimal disruption: cost (travel seconds) of moving a visit planned earlier to
         another team-day. 0: re-optimise freely.
     """
-    if (isinstance(at, bool) or not isinstance(at, numbers.Real)
-            or not math.isfinite(at) or at != int(at)):
+    if not _whole_seconds(at):
         raise RoutingInputError(
             f"Neuplanung: Zeitpunkt {at!r} ist keine ganze Zahl von Sekunden ab Tag 1, 00:00 "
             "(z. B. routing.at(0, 11, 30)).")
@@ -214,6 +221,18 @@ def replan(
     for name in list(positions) + list(removed):
         if name not in tids:
             raise RoutingInputError(f"Neuplanung: unbekanntes Team {name}.")
+    for name, pos in list(positions.items()):
+        try:
+            loc, until = pos
+        except (TypeError, ValueError):
+            raise RoutingInputError(
+                f"Neuplanung: Position von Team {name}: erwartet (Ort, beschäftigt bis), "
+                f"erhalten {pos!r}.") from None
+        if not _whole_seconds(until):
+            raise RoutingInputError(
+                f"Neuplanung: Position von Team {name}: 'beschäftigt bis' {until!r} ist keine "
+                "ganze Zahl von Sekunden ab Tag 1, 00:00 (z. B. routing.at(0, 13)).")
+        positions[name] = (loc, int(until))
     vehicles = {(v.team.id, v.day): v for v in problem.vehicles()}
     route_of = {(r.team, r.day): r for r in previous.routes}
 
@@ -267,7 +286,7 @@ def replan(
                 continue
             loc, until, taken = where_now.get(t.id, (None, at, set()))
             if t.id in positions:
-                loc, until = positions[t.id][0], max(at, int(positions[t.id][1]))
+                loc, until = positions[t.id][0], max(at, positions[t.id][1])
             start = max(s.window.start, until)
             if start > s.window.end:  # the shift is over
                 absent[(t.id, s.day)] = (

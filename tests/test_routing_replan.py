@@ -416,3 +416,18 @@ def test_a_week_replanned_twice_and_at_its_end_passes_the_checker(week):
     assert check(p, end) == []
     assert end.routes == sol.routes
 
+
+@pytest.mark.parametrize("until", [float("nan"), float("inf"), 3.5, "13:00", None, True])
+def test_a_position_busy_until_no_time_is_refused(until):
+    """QA 24 F8: a NaN "busy until" raised a bare ValueError from int()."""
+    from routing import RoutingInputError
+
+    p = _small_day()
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    with pytest.raises(RoutingInputError, match="Neuplanung: Position von Team A: "
+                                                "'beschäftigt bis' .* ist keine ganze Zahl"):
+        replan(p, sol, at(0, 11), positions={"A": (0, until)})
+    with pytest.raises(RoutingInputError, match="erwartet \\(Ort, beschäftigt bis\\)"):
+        replan(p, sol, at(0, 11), positions={"A": 3})
+    rp = replan(p, sol, at(0, 11), positions={"A": (0, np.int64(at(0, 12)))})
+    assert rp.problem.teams[0].shifts[0].window.start == at(0, 12)
