@@ -69,6 +69,7 @@ __all__ = [
     "postal_lines",
     "promised_window",
     "record_corrections",
+    "render_letters",
     "render_pdf",
     "run_letters",
     "unprintable_reason",
@@ -579,7 +580,66 @@ def render_pdf(
     """Typeset letters (each from :func:`letter_content`) into one PDF, one letter per page.
 
     ``created`` is the PDF's creation date (default: now); the same inputs give the same
-    bytes.
+    bytes. A sender that does not fit the letterhead or the return line is refused
+    (:class:`SenderTooLong`), a recipient that fits the window in no size too
+    (:class:`AddressTooLong`); see :func:`render_letters`.
+    """
+    return render_letters(profile, letters, title=title, logo=logo, created=created)[0]
+
+
+@dataclass(frozen=True)
+class RecipientFit:
+    """How the template set a letter's recipient: the size in pt, and the address lines
+    (0: the name) that are wider than the window even at the smallest size (8 pt) and
+    wrap; every other line is whole."""
+
+    size: float
+    wrapped: tuple[int, ...] = ()
+
+
+class SenderTooLong(LetterError):
+    """The profile's sender does not fit the letterhead, or its return address not on one
+    line of the address field (names the profile's settings)."""
+
+
+def _sender_refusal(profile: Profile, fit: dict[str, Any]) -> str | None:
+    """Why the profile's sender cannot be printed as DIN 5008 wants it (German, naming the
+    settings of ``[brief]``), or None. ``fit``: the template's sender fit."""
+    sender = _sender(profile)
+    if not fit.get("return_line", True):
+        which = ("die ruecksendeangabe kürzen" if profile.brief.ruecksendeangabe
+                 else "eine kürzere ruecksendeangabe eintragen (sie ersetzt die aus "
+                      "absender und anschrift gebildete), z. B. nur Name, Straße und Ort")
+        return (f"Profil {profile.slug}: die Rücksendeangabe „{sender['return_line']}“ passt "
+                "auch in 6 pt nicht auf eine Zeile über der Anschrift (80 mm, DIN 5008); sie "
+                f"würde umbrochen. Bitte in [brief] {which}, oder absender und anschrift "
+                "kürzen.")
+    if not fit.get("letterhead", True):
+        lines = 1 + len(sender["lines"])
+        return (f"Profil {profile.slug}: der Absender im Briefkopf (absender, abteilung und "
+                f"anschrift in [brief], {lines} Zeilen) passt auch in 8 pt nicht in seinen "
+                "Platz (75 × 22 mm); der Briefkopf würde abgeschnitten, zuerst Postleitzahl "
+                "und Ort. Bitte die Zeilen kürzen oder weniger angeben (die Abteilung steht "
+                "auch im Text; ruecksendeangabe ändert nur die Zeile über der Anschrift).")
+    return None
+
+
+def render_letters(
+    profile: Profile,
+    letters: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    logo: Path | None = None,
+    created: datetime | None = None,
+) -> tuple[bytes, list[RecipientFit]]:
+    """:func:`render_pdf`, and how each letter's recipient was set (:class:`RecipientFit`,
+    in order): the template chooses the largest size that keeps every address line whole
+    inside the window and reports it (``metadata`` labelled ``<hausbesuch-fit>``, read
+    back with a query of the same compilation).
+
+    Raises :class:`SenderTooLong` when the sender does not fit the letterhead (it would be
+    clipped) or the return address not on one line even in 6 pt (it would wrap): nothing
+    of the profile's sender is printed cut or wrapped without a word.
     """
     import typst
 
@@ -594,14 +654,24 @@ def render_pdf(
             data["logo"] = target.name
         try:
             stamp = int((created or clock.now()).replace(tzinfo=clock.ZONE).timestamp())
-            return typst.compile(str(src), root=tmp, sys_inputs={"data": json.dumps(data)},
-                                 ignore_system_fonts=True, timestamp=stamp)
+            compiler = typst.Compiler(str(src), root=tmp, ignore_system_fonts=True,
+                                      sys_inputs={"data": json.dumps(data)})
+            pdf = compiler.compile(timestamp=stamp)
+            fits = [f["value"] for f in json.loads(compiler.query("<hausbesuch-fit>"))]
         except typst.TypstError as exc:  # a bad logo file, typically
             if _TOO_LONG in str(exc):
                 raise AddressTooLong(
                     "Anschrift passt nicht in das Sichtfenster des Umschlags (auch in 8 pt "
                     "mehr als 26,3 mm hoch): bitte Name oder Zusätze kürzen") from None
             raise LetterError(f"Brief kann nicht gesetzt werden: {exc}") from None
+    for fit in fits:
+        if fit.get("part") == "sender" and (why := _sender_refusal(profile, fit)):
+            raise SenderTooLong(why)
+    recipients = [RecipientFit(float(f["size"]), tuple(f.get("wrapped") or ()))
+                  for f in fits if f.get("part") == "recipient"]
+    if not isinstance(pdf, bytes) or len(recipients) != len(letters):  # pragma: no cover
+        raise LetterError("Brief kann nicht gesetzt werden: Satz unvollständig, bitte melden.")
+    return pdf, recipients
 
 
 #: A one-character page per probed character, in the letter's font (with Typst's
@@ -1084,11 +1154,14 @@ def write_letters(
             run.notes.append((a.client_id, f"Anschrift vor dem Versand prüfen: {check}"))
         body = letter_content(profile, a, name=name, address=address, letter_date=when)
         try:
-            pdf = render_pdf(profile, [body], title=f"Hausbesuch {a.client_id}", logo=logo,
-                             created=created)
+            pdf, (fit,) = render_letters(profile, [body], title=f"Hausbesuch {a.client_id}",
+                                         logo=logo, created=created)
         except AddressTooLong as exc:
             run.skipped.append((a.client_id, str(exc)))
             continue
+        if fit.wrapped:
+            run.notes.append((a.client_id,
+                              f"Anschrift vor dem Versand prüfen: {_wrap_words(fit)}"))
         path = out / letter_file(kind, a, twice)
         key = f"{a.client_id} ({a.day:%d.%m.%Y})" if a.client_id in twice else a.client_id
         if key in run.letters or path in run.letters.values():  # never overwrite
@@ -1105,6 +1178,15 @@ def write_letters(
         _write(path, pdf)
         run.team_days[(team, day)] = path
     return run
+
+
+def _wrap_words(fit: RecipientFit) -> str:
+    """What a recipient that wraps even in the smallest size means for the letter, in
+    German (without the address: the terminal shows no name and no address)."""
+    what = ("Name und Anschrift sind" if 0 in fit.wrapped and len(fit.wrapped) > 1
+            else "der Name ist" if 0 in fit.wrapped else "eine Zeile der Anschrift ist")
+    return (f"{what} auch in 8 pt breiter als das Sichtfenster und wird umbrochen "
+            "gedruckt: bitte in der Kundenliste kürzen")
 
 
 def stop_of(plan: Plan, client_id: str, day: date | None = None

@@ -790,6 +790,157 @@ def test_a_long_return_line_stays_on_one_line(planned_week):
     assert "Jobcenter Nürnberger Land" in line and "91207 Lauf a.d. Pegnitz" in line, line
 
 
+def _address_rows(path: Path) -> list[str]:
+    """The lines of the recipient as printed (x 20-105 mm, y 62.7-90 mm), top to bottom:
+    the text pieces of one baseline joined."""
+    page = PdfReader(path).pages[0]
+    height = float(page.mediabox.height)
+    rows: dict[int, list[tuple[float, str]]] = {}
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = (tm[4] * cm[0] + tm[5] * cm[2] + cm[4]) / MM
+            y = (height - (tm[4] * cm[1] + tm[5] * cm[3] + cm[5])) / MM
+            if 20 <= x <= 105 and 62.7 < y < 90:
+                rows.setdefault(round(y * 2), []).append((x, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return [" ".join(t for _, t in sorted(rows[y])) for y in sorted(rows)]
+
+
+def test_every_address_line_stays_whole_in_the_window(planned_week, tmp_path):
+    """QA 24 F1: at 11 pt the address field wrapped "Klausstraße 34, Seitenflügel, Whg.
+    12, 2. OG" / "rechts", so the line above "PLZ Ort" was a fragment, and a name broke as
+    "Müller-" / "Lüdenscheidt". The recipient is set in the largest size at which every
+    line stays whole (read back from the PDF line by line); a line too long even at 8 pt
+    is printed wrapped, and the letter is named for a check before sending."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import write_letters
+    from hausbesuch.plandata import Client
+
+    plan = planned_week.result.plan
+    care, long_name, too_long = [s.client_id for r in plan.routes for s in r.stops][:3]
+    town = dict(postcode="36251", town="Bad Hersfeld")
+    made = {
+        care: Client(row=2, id=care, name="Sommer, Lea", street="Klausstraße",
+                     housenumber="34", address="c/o Pflegeheim Sonnenschein Abteilung "
+                     "Betreutes Wohnen Haus B, Klausstraße 34, Seitenflügel, Whg. 12, 2. OG "
+                     "rechts, 36251 Bad Hersfeld", **town),
+        long_name: Client(row=3, id=long_name, name="Müller-Lüdenscheidt, Hans-Joachim "
+                          "Maximilian Friedrich", street="Breitenstraße", housenumber="23",
+                          address="Breitenstraße 23, 36251 Bad Hersfeld", **town),
+        too_long: Client(row=4, id=too_long, name="Dr. Maximilian Alexander Freiherr von "
+                         "Übermannsdorf-Hohenlohe-Schillingsfürst", street="Breitenstraße",
+                         housenumber="23", address="Breitenstraße 23, 36251 Bad Hersfeld",
+                         **town),
+    }
+    # written as given (no geocoder's match): the lines are those of the test
+    plan = replace(plan, clients=[made.get(x.id, x) for x in plan.clients],
+                   geocodes=[g for g in plan.geocodes if g.client_id not in made])
+    items = [a for a in announcements(plan) if a.client_id in made]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=made)
+    assert _address_rows(run.letters[care]) == [
+        "Lea Sommer", "c/o Pflegeheim Sonnenschein Abteilung Betreutes Wohnen Haus B",
+        "Klausstraße 34, Seitenflügel, Whg. 12, 2. OG rechts", "36251 Bad Hersfeld"]
+    assert _address_rows(run.letters[long_name]) == [
+        "Hans-Joachim Maximilian Friedrich Müller-Lüdenscheidt", "Breitenstraße 23",
+        "36251 Bad Hersfeld"]
+    # too long for one line even in 8 pt: printed (wrapped), named for a check
+    rows = _address_rows(run.letters[too_long])
+    assert rows[-2:] == ["Breitenstraße 23", "36251 Bad Hersfeld"] and len(rows) == 4, rows
+    notes = dict(run.notes)
+    assert set(notes) == {too_long}, run.notes
+    assert notes[too_long] == (
+        "Anschrift vor dem Versand prüfen: der Name ist auch in 8 pt breiter als das "
+        "Sichtfenster und wird umbrochen gedruckt: bitte in der Kundenliste kürzen")
+    assert "Übermannsdorf" not in notes[too_long]  # no name on the terminal
+
+
+def _profile_with_sender(tmp_path: Path, name: str, brief: str) -> Path:
+    """The Bad Hersfeld profile as a file of its own, with ``brief`` as its sender lines."""
+    from tests.conftest import BAD_HERSFELD_PBF
+
+    text = (Path(__file__).resolve().parents[1] / "hausbesuch" / "profiles"
+            / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^file = "osm/[^"]*"', f'file = "{BAD_HERSFELD_PBF}"', text)
+    text = re.sub(r'(?m)^absender = .*\n(?:abteilung = .*\n)?anschrift = .*\n', brief, text)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _letterhead_rows(path: Path) -> list[str]:
+    """The text lines of the letterhead (x >= 125 mm, y 20-45 mm), top to bottom."""
+    page = PdfReader(path).pages[0]
+    height = float(page.mediabox.height)
+    rows: dict[int, list[tuple[float, str]]] = {}
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = (tm[4] * cm[0] + tm[5] * cm[2] + cm[4]) / MM
+            y = (height - (tm[4] * cm[1] + tm[5] * cm[3] + cm[5])) / MM
+            if x >= 124 and 20 <= y <= 45:
+                rows.setdefault(round(y * 2), []).append((x, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return [" ".join(t for _, t in sorted(rows[y])) for y in sorted(rows)]
+
+
+def test_a_sender_too_long_is_refused_not_clipped(planned_week, db, tmp_path):
+    """QA 24 F2: a two-line absender, an abteilung and a three-line anschrift took six lines
+    of the letterhead's 22 mm; the last, "36251 Bad Hersfeld", was clipped without a word,
+    and the return address wrapped at 6 pt. Now the letterhead is set smaller (down to
+    8 pt) until it fits, and a return address that fits no size is refused in German,
+    naming ``ruecksendeangabe`` (exit code 2, no letter, nothing recorded); with one the
+    letter is written, its letterhead whole and the return address on one line."""
+    pid = planned_week.plan_id
+    cid = planned_week.result.plan.routes[0].stops[0].client_id
+    sender = ('absender = "Kommunales Jobcenter Landkreis Hersfeld-Rotenburg"\n'
+              'abteilung = "Aufsuchende Beratung"\n'
+              'anschrift = ["Rathaus, Zimmer 12", "Am Markt 16", "36251 Bad Hersfeld"]\n')
+    long = _profile_with_sender(tmp_path, "lang", sender)
+    res = _letters(pid, db, tmp_path / "briefe", "--clients", cid, "--city", str(long))
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert "passt auch in 6 pt nicht auf eine Zeile" in said, said
+    assert "ruecksendeangabe" in said and "Profil lang" in said
+    assert not (tmp_path / "briefe").exists() and not _announced(db)
+
+    short = _profile_with_sender(tmp_path, "kurz", sender + (
+        'ruecksendeangabe = "Jobcenter Hersfeld-Rotenburg · Am Markt 16 · 36251 Bad '
+        'Hersfeld"\n'))
+    res = _letters(pid, db, tmp_path / "briefe", "--clients", cid, "--city", str(short))
+    assert res.exit_code == 0, res.output
+    pdf = tmp_path / "briefe" / f"brief_{cid}.pdf"
+    assert _letterhead_rows(pdf) == [
+        "Kommunales Jobcenter Landkreis Hersfeld-Rotenburg", "Aufsuchende Beratung",
+        "Rathaus, Zimmer 12", "Am Markt 16", "36251 Bad Hersfeld"]
+    assert list(_return_line_rows(pdf.read_bytes()).values()) == [
+        "Jobcenter Hersfeld-Rotenburg · Am Markt 16 · 36251 Bad Hersfeld"]
+
+
+def test_a_letterhead_that_fits_in_no_size_is_refused(planned_week):
+    """A sender of more lines than the letterhead holds even in 8 pt is refused, naming
+    the settings, instead of printing a letterhead without postcode and town."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import LetterError, letter_content, render_pdf
+
+    base = load_profile("bad-hersfeld")
+    profile = base.model_copy(update={"brief": base.brief.model_copy(update={
+        "anschrift": ["Rathaus", "Eingang B", "Zimmer 12", "Am Markt 16", "Postfach 12 34",
+                      "36251 Bad Hersfeld"],
+        "ruecksendeangabe": "Jobcenter · Am Markt 16 · 36251 Bad Hersfeld"})})
+    a = announcements(planned_week.result.plan)[0]
+    letter = letter_content(profile, a, name="Anna Beispiel",
+                            address=["Am Markt 1", "36251 Bad Hersfeld"], letter_date=BEFORE)
+    with pytest.raises(LetterError) as err:  # before: printed without its last lines
+        render_pdf(profile, [letter], title="t")
+    said = str(err.value)
+    assert said.startswith("Profil bad-hersfeld: der Absender im Briefkopf (absender, "
+                           "abteilung und anschrift in [brief], 8 Zeilen) passt auch in 8 pt "
+                           "nicht"), said
+
+
 # --------------------------------------------------------------------------- moved since the plan
 
 
