@@ -2,8 +2,9 @@
 
 A letter tells a client when the outreach team comes: "am Dienstag, 8. Dezember 2026,
 zwischen 10:00 und 12:00 Uhr". The promised window is centred on the planned start of the
-visit, rounded to full half hours and kept inside the client's own time window
-(:func:`promised_window`); it is recorded in the store and binds every later plan.
+visit, rounded to full half hours and kept inside the client's own time window and the
+team's working day (:func:`promised_window`); it is recorded in the store and binds every
+later plan.
 
 The PDF is typeset by Typst (the ``typst`` package: a self-contained wheel, no browser,
 no system library) from ``templates/letter.typ``. The template receives all content as
@@ -121,7 +122,8 @@ def promised_window(
 
     Centred on ``start`` and rounded to full half hours; if the client has a time window
     on that weekday that holds ``start``, the promised window is moved (and if need be
-    shortened) to lie inside it. The result always contains ``start``.
+    shortened) to lie inside it, and so inside the team's working day (``bounds``). The
+    result always contains ``start``.
 
     Parameters
     ----------
@@ -132,8 +134,11 @@ def promised_window(
     slots : sequence of TimeSlot
         The client's own windows (``Client.zeitfenster``).
     bounds : (datetime, datetime), optional
-        The team's day (departure and return): the window is kept inside it as well, after
-        widening both ends to full half hours.
+        The team's working day (its shift: beginning and end): the window is kept inside
+        it as well. Its ends are taken inwards to the full half hour (a shift from 7:45 to
+        15:15 promises from 8:00 to 15:00), unless that would leave ``start`` outside (a
+        visit planned at 7:50 may be promised from 7:45); a window is never widened
+        beyond the team's day.
     """
     if minutes % 30 or not 30 <= minutes <= 480:
         raise LetterError(
@@ -150,10 +155,12 @@ def promised_window(
     if slot is not None:
         lo, hi = slot.start_min, slot.end_min
     if bounds is not None:
-        b_lo = 30 * ((bounds[0] - day0).total_seconds() // 1800)
-        b_hi = -30 * (-(bounds[1] - day0).total_seconds() // 1800)
-        if b_lo <= s <= b_hi:
-            lo, hi = max(lo, b_lo), min(hi, b_hi)
+        first = (bounds[0] - day0).total_seconds() / 60.0
+        last = (bounds[1] - day0).total_seconds() / 60.0
+        if first <= s <= last:
+            b_lo, b_hi = -30 * (-first // 30), 30 * (last // 30)  # inwards to half hours
+            lo = max(lo, b_lo if b_lo <= s else first)
+            hi = min(hi, b_hi if b_hi >= s else last)
     if a < lo:
         a, b = lo, min(lo + minutes, hi)
     elif b > hi:
@@ -206,6 +213,19 @@ def _folded(clients: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def team_day(plan: Plan, route: TeamDayRoute) -> tuple[datetime, datetime]:
+    """The working day of a route's team: its shift on the route's day as the plan's
+    teams give it (not the route's departure and return: a route that ends at 9:50 does
+    not end the team's day). A plan that does not say: the route's departure and return."""
+    from hausbesuch.teams import plan_shift
+
+    shift = plan_shift(plan.params, route.team_id)
+    if shift is None:
+        return route.depart, route.return_
+    day0 = datetime(route.day.year, route.day.month, route.day.day)
+    return day0 + timedelta(minutes=shift[0]), day0 + timedelta(minutes=shift[1])
+
+
 def announcements(
     plan: Plan,
     *,
@@ -235,7 +255,7 @@ def announcements(
             c = by_id.get(st.client_id)
             window = promised_window(st.start, minutes=window_minutes,
                                      slots=c.zeitfenster if c else (),
-                                     bounds=(r.depart, r.return_))
+                                     bounds=team_day(plan, r))
             out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window,
                                     visitors=members.get(r.team_id) or None,
                                     appointment=is_appointment(st.window_text)))

@@ -417,9 +417,15 @@ def test_no_letter_for_a_visit_with_an_outcome(planned_week, letters_db, letter_
         ("11:50", 120, ((0, 585, 730),), None, ("10:10", "12:10")),  # slot end 12:10
         ("09:50", 120, ((0, 585, 650),), None, ("09:45", "10:50")),  # shortened to the slot
         ("10:20", 120, ((1, 600, 720),), None, ("09:30", "11:30")),  # Tuesday slot: not today
-        ("08:10", 120, (), ("07:55", "15:40"), ("07:30", "09:30")),
-        ("08:35", 120, (), ("08:05", "15:40"), ("08:00", "10:00")),  # not before the team starts
-        ("15:20", 60, (), ("08:00", "15:35"), ("15:00", "16:00")),
+        # the team's day (its shift), taken inwards to half hours: never widened beyond it
+        # (QA 24 F3: a 7:45 shift was promised from 7:30)
+        ("08:10", 120, (), ("07:45", "15:15"), ("08:00", "10:00")),
+        ("08:10", 120, (), ("07:55", "15:40"), ("08:00", "10:00")),
+        ("07:50", 120, (), ("07:45", "15:15"), ("07:45", "09:45")),  # start before 8:00
+        ("08:35", 120, (), ("08:05", "15:40"), ("08:30", "10:30")),  # not before the team starts
+        ("15:20", 60, (), ("08:00", "15:35"), ("14:30", "15:30")),  # nor after it ends
+        ("15:32", 60, (), ("08:00", "15:35"), ("14:35", "15:35")),  # start after 15:30
+        ("09:00", 120, ((0, 540, 660),), ("08:00", "16:00"), ("09:00", "11:00")),
         ("15:20", 30, (), None, ("15:00", "15:30")),
     ],
 )
@@ -436,6 +442,47 @@ def test_promised_window(start, minutes, slots, bounds, expected):
     )
     assert got == (at(expected[0]), at(expected[1]))
     assert got[0] <= at(start) <= got[1]
+
+
+def test_the_window_is_kept_inside_the_teams_day_not_the_route(planned_week):
+    """QA 24 F3: the window was cut to the route's departure and return. A visit at 9:00 of
+    a client with "Mo 9-11" on a route that returns at 9:50 was promised 09:00-10:00
+    (60 minutes, not 120), binding every later plan to that hour; and with a shift from
+    7:45 a window began at 7:30, before the team's day. Now the team's shift (the plan's
+    teams) bounds it."""
+    plan = planned_week.result.plan
+    route = plan.routes[0]
+    stop = route.stops[0]
+    day = datetime(route.day.year, route.day.month, route.day.day)
+
+    def clock_at(h: int, m: int = 0) -> datetime:
+        return day + timedelta(hours=h, minutes=m)
+
+    client = next(c for c in plan.clients if c.id == stop.client_id)
+    client = replace(client, zeitfenster=(
+        TimeSlot(frozenset({route.day.weekday()}), 9 * 60, 11 * 60),))
+
+    def window(start, depart, back, shift=None):
+        teams = [dict(t, **({"shift_start_min": shift[0], "shift_end_min": shift[1]}
+                            if shift and t.get("id") == route.team_id else {}))
+                 for t in plan.params["teams"]]
+        r = replace(route, depart=depart, return_=back, stops=(
+            replace(stop, start=start, end=start + timedelta(minutes=45)),))
+        one = replace(plan, routes=[r], params={**plan.params, "teams": teams},
+                      clients=[client if c.id == client.id else c for c in plan.clients])
+        (a,) = announcements(one)
+        return a.window
+
+    shift = next((t["shift_start_min"], t["shift_end_min"]) for t in plan.params["teams"]
+                 if t["id"] == route.team_id)
+    assert shift[0] <= 8 * 60 and shift[1] >= 11 * 60  # the default day, 8 to 16
+    assert window(clock_at(9), clock_at(8, 54), clock_at(9, 50)) == (clock_at(9), clock_at(11))
+    # a team from 7:45 to 15:15, the visit at 8:10 (a client without a window that day)
+    client = replace(client, zeitfenster=())
+    assert window(clock_at(8, 10), clock_at(7, 45), clock_at(12), (465, 915)) == (
+        clock_at(8), clock_at(10))
+    assert window(clock_at(14, 50), clock_at(7, 45), clock_at(15, 10), (465, 915)) == (
+        clock_at(13), clock_at(15))
 
 
 def _png(path: Path, w: int = 40, h: int = 20) -> None:
