@@ -1133,15 +1133,16 @@ _MATCH_HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
 
 def with_own_number(head: str, number: str) -> str:
     """The street of a geocoder's match as OSM spells it, with the house number as the
-    client (or the coordinator) gave it, normalised (``"6 a"`` -> ``"6a"``): OSM's number
-    may be a range or a list ("2-6", "8;10") that covers the client's house, and the
-    address must carry the number given ("4", "12-14"). ``head``: the match before its
-    postcode and town (``"Bierweg 2-6"``); returned as it is when OSM's number is the
-    one given (compared normalised) or when either number is not read."""
+    client (or the coordinator) gave it, normalised (``"6 a"`` -> ``"6a"``, ``"14A"`` ->
+    ``"14a"``): OSM's number may be a range or a list ("2-6", "8;10") that covers the
+    client's house, and the address must carry the number given ("4", "12-14"); where
+    OSM names the same number in another spelling ("2 a", "14A"), the normalised number
+    given is written too, as the route pages and sheets show it. ``head``: the match
+    before its postcode and town (``"Bierweg 2-6"``); returned as it is when either number
+    is not read."""
     number = housenumber_key(number) if number else ""
     found = parse_address(head)
-    if not (number and found.housenumber and found.street and head.startswith(found.street)) \
-            or (found.housenumber == number and not found.extra):
+    if not (number and found.housenumber and found.street and head.startswith(found.street)):
         return head
     name = head[:len(found.street)]
     if head[len(name):].startswith("."):  # an abbreviation's dot the parser leaves out

@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from geodata.addresses import housenumber_key
 from hausbesuch import clock
 from hausbesuch.cli import app
 from hausbesuch.letters import (
@@ -108,7 +109,10 @@ def test_every_planned_client_gets_exactly_one_letter(planned_week, letter_run):
         assert name in text
         for line in postal_lines(c, geo.get(s.client_id)):
             assert line in text, (line, text)
-        assert c.housenumber in flat and re.search(r"\b36\d{3}\b", flat)
+        # the client's number, normalised where the address was found ("1 a" as "1a")
+        assert (housenumber_key(c.housenumber) if geo[s.client_id].quality in {
+            "exact", "interpolated"} else c.housenumber) in flat, (c.housenumber, flat)
+        assert re.search(r"\b36\d{3}\b", flat)
         assert s.client_id in flat  # information block: Kundennummer
         assert f"Zu Ihnen {who_comes(members[r.team_id] or None)} der" in flat
         day, a, b = _window(text)
@@ -1187,6 +1191,10 @@ def test_letters_of_a_run_that_records_nothing_are_removed(planned_week, tmp_pat
     ("Simonshofer Str. 10, 91207 Lauf", None, "Simonshofer Straße 10"),
     ("Marktplatz 24 A, 91207 Lauf", None, "Marktplatz 24a"),  # interpolated
     ("Marktplatz 24 a, 91207 Lauf", "24 a", "Marktplatz 24a"),  # a number column
+    # the same number in OSM's other spelling (QA 24 F4): the client's, normalised, as on
+    # the route page and sheet, not OSM's "14A"
+    ("Kunigundenstraße 14a, 91207 Lauf", "14a", "Kunigundenstraße 14a"),  # OSM: 14A
+    ("Kunigundenstraße 14 A, 91207 Lauf", None, "Kunigundenstraße 14a"),
     # a Hausnummer cell with an addition (verify 18b N1): the number, then the addition
     ("Simonshofer Straße 8 Hinterhaus, 91207 Lauf", "8 Hinterhaus",
      "Simonshofer Straße 8, Hinterhaus"),
@@ -1209,6 +1217,25 @@ def test_postal_lines_keep_the_clients_house_number(lauf_pbf, address, number, e
                                     r.reason, ""))
     assert lines[0] == expected
     assert lines[-1].startswith(("91207 Lauf", "90607 Rückersdorf"))
+
+
+def test_postal_lines_write_the_clients_number_not_osms_spelling_of_it(bad_hersfeld_pbf):
+    """QA 24 F4: OSM writes "Seilerweg 2 a"; the client's "2a" is what the route page and
+    the sheet show, and the letter writes it so too (before: "Seilerweg 2 a"). Real Bad
+    Hersfeld extract."""
+    from geodata.geocode import load_index
+    from hausbesuch.plandata import Client, Geocode
+
+    index = load_index(bad_hersfeld_pbf)
+    for address, number in (("Seilerweg 2a, 36251 Bad Hersfeld", "2a"),
+                            ("Seilerweg 2 A, 36251 Bad Hersfeld", None)):
+        r = index.geocode(address)
+        assert r.quality == "exact" and r.match.startswith("Seilerweg 2 a"), r.match
+        c = Client(row=2, id="X", address=address, housenumber=number,
+                   street="Seilerweg" if number else None)
+        lines = postal_lines(c, Geocode("X", r.lon, r.lat, r.quality, r.score, r.match,
+                                        r.reason, ""))
+        assert lines == ["Seilerweg 2a", "36251 Bad Hersfeld"], lines
 
 
 def test_an_address_fix_keeps_the_typed_house_number(tmp_path, lauf_pbf):
