@@ -899,6 +899,12 @@ _WRITTEN = re.compile(r"^(?:sammel_)?(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf$")
 _WRITING = re.compile(r"^\.(?:sammel_)?(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf\.tmp$")
 _ONE_LETTER = re.compile(r"^(?:brief|korrektur)_[A-Za-z0-9._-]+\.pdf$")
 _KIND_WORDS = {"brief": "Ankündigungsbriefe", "korrektur": "Korrekturbriefe"}
+_KIND_WORD = {"brief": "Ankündigungsbrief", "korrektur": "Korrekturbrief"}
+
+
+def _kind_count(n: int, kind: str) -> str:
+    """``1 Korrekturbrief``, ``2 Korrekturbriefe``."""
+    return f"{n} {_KIND_WORD[kind] if n == 1 else _KIND_WORDS[kind]}"
 _NEW_DIR, _OLD_DIR = ".neu-", ".alt-"
 
 
@@ -991,7 +997,7 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
                 if _ONE_LETTER.match(f) and not f.startswith(f"{kind}_"):
                     k = f.split("_", 1)[0]
                     counts[k] = counts.get(k, 0) + 1
-            have = " und ".join(f"{n} {_KIND_WORDS[k]}" for k, n in sorted(counts.items()))
+            have = " und ".join(_kind_count(n, k) for k, n in sorted(counts.items()))
             raise LetterError(
                 f"--out {out}: der Ordner enthält {have} eines früheren Laufs; "
                 f"{_KIND_WORDS[kind]} gehören in einen eigenen Ordner. Bitte einen anderen "

@@ -195,6 +195,23 @@ def test_corrections_go_into_a_folder_of_their_own(small, tmp_path):
     assert _files(korr) == before
 
 
+@pytest.mark.parametrize(("old", "kind", "said"), [
+    (["korrektur_K-1.pdf"], "brief", "der Ordner enthält 1 Korrekturbrief eines früheren Laufs; "
+     "Ankündigungsbriefe gehören"),
+    (["brief_K-1.pdf", "sammel_brief_team-1_2026-12-07.pdf"], "korrektur",
+     "der Ordner enthält 1 Ankündigungsbrief eines früheren Laufs; Korrekturbriefe gehören"),
+    (["brief_K-1.pdf", "brief_K-2.pdf"], "korrektur",
+     "der Ordner enthält 2 Ankündigungsbriefe eines früheren Laufs"),
+])
+def test_the_refusal_counts_letters_in_german(tmp_path, old, kind, said):
+    """QA 24 F5: "der Ordner enthält 1 Korrekturbriefe": one letter in the singular."""
+    from hausbesuch.letters import LetterError, check_replace
+
+    with pytest.raises(LetterError) as err:
+        check_replace(tmp_path, old, kind=kind, letters=[f"{kind}_K-9.pdf"], selection=False)
+    assert said in str(err.value), str(err.value)
+
+
 @pytest.mark.parametrize("foreign", ["notiz.txt", "brief_von_hand.pdf", "unterordner/"])
 def test_a_folder_with_files_no_letter_run_wrote_is_left_alone(small, tmp_path, foreign):
     url, plan, _ = small
