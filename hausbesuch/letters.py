@@ -1434,10 +1434,14 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
 
 
 def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *,
-                       actor: str, now: datetime, folder: Path | None = None) -> None:
+                       actor: str, now: datetime, folder: Path | None = None,
+                       dated: date | None = None) -> None:
     """In session ``s``, after correction letters: the promised visits are called off
     (``entfallen``), so that later plans no longer hold them to the old window; each letter
-    is audited."""
+    is audited. The day a visit is called off (``updated_at``, which pages, sheets and
+    exports show as "ENTFÄLLT seit …") is the letter's date (``dated``, default
+    :func:`hausbesuch.clock.today`: ``HAUSBESUCH_HEUTE`` in an exercise, as the letter's
+    date), at the time of ``now``."""
     from hausbesuch.store import CaseVisitRow, lock_clients
 
     # the cases locked: an outcome for one of these visits recorded at this moment comes
@@ -1454,7 +1458,7 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
             continue
         if row.status == "geplant":
             row.status = "entfallen"
-            row.updated_at = now
+            row.updated_at = datetime.combine(dated or clock.today(), now.time())
         details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
                    "bis": _fmt_time(a.window[1]), "team": a.team_id}
         if a.case_status:
@@ -1688,7 +1692,7 @@ def run_letters(
                                 letter_date=letter_date, selection=selection)
             if correction:
                 record_corrections(store, s, plan, run.announcements, actor=actor, now=now,
-                                   folder=out)
+                                   folder=out, dated=letter_date or today)
             else:
                 recorded = bind_announcements(store, s, plan, run.announcements, actor=actor,
                                               now=now, dated=letter_date or today, folder=out)

@@ -609,6 +609,27 @@ def test_replan_keeps_every_announced_visit_in_its_window_or_reports_it(planned_
     assert len(kept) > len(reported)
 
 
+def test_a_visit_the_replan_calls_off_is_off_since_today_as_the_project_counts_it(
+        planned_week, replanned):
+    """QA 24 F6: a visit a re-plan calls off is "ENTFÄLLT seit" the day taken as today
+    (``HAUSBESUCH_HEUTE`` in an exercise, here 1.12.2026, as the letters' date), not the
+    real clock's day."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    url, _, plan = replanned
+    today = clock.today()
+    assert today == date(2026, 12, 1)
+    with Store.open(url) as store:
+        with store.session() as s:
+            off = {v.visit_id: v.updated_at for v in s.query(CaseVisitRow).filter(
+                CaseVisitRow.status == "entfallen")}
+        stops = {st.visit_id: st for r in store.load_plan(planned_week.plan_id).routes
+                 for st in r.stops if st.visit_id in off}
+    assert off and {at.date() for at in off.values()} == {today}, off
+    assert stops and all(st.window_text == f"ENTFÄLLT seit {today:%d.%m.%Y}"
+                         for st in stops.values()), stops
+
+
 def test_correction_letters_after_the_replan(planned_week, replanned):
     url, base, plan = replanned
     reported = {u.client_id for u in plan.unassigned if u.reason.startswith("angekündigt")}

@@ -891,7 +891,9 @@ def save_plan_and_visits(store: Store, plan: Plan, *, actor: str,
                 continue
             v = s.get(CaseVisitRow, vid)
             if v is not None and v.status == "geplant":
-                v.status, v.updated_at, v.plan_id = "entfallen", now, plan.id
+                # the day it is called off is today's as the project counts it (the
+                # exercise's HAUSBESUCH_HEUTE too, as the letters' date): "ENTFÄLLT seit"
+                v.status, v.updated_at, v.plan_id = "entfallen", clock.now_on_today(), plan.id
                 store.audit(actor, "besuch_entfallen", city=plan.city, client_id=v.client_id,
                             plan_id=plan.id, visit_id=vid, session=s)
         if unchanged_since is not None:
