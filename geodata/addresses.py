@@ -1131,18 +1131,20 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
 _MATCH_HEAD_TAIL = re.compile(r"^(?P<head>.+?),\s*(?P<tail>.+)$")
 
 
-def with_own_number(head: str, number: str) -> str:
+def with_own_number(head: str, number: str, *, always: bool = False) -> str:
     """The street of a geocoder's match as OSM spells it, with the house number as the
-    client (or the coordinator) gave it, normalised (``"6 a"`` -> ``"6a"``, ``"14A"`` ->
-    ``"14a"``): OSM's number may be a range or a list ("2-6", "8;10") that covers the
-    client's house, and the address must carry the number given ("4", "12-14"); where
-    OSM names the same number in another spelling ("2 a", "14A"), the normalised number
-    given is written too, as the route pages and sheets show it. ``head``: the match
-    before its postcode and town (``"Bierweg 2-6"``); returned as it is when either number
-    is not read."""
+    client (or the coordinator) gave it, normalised (``"6 a"`` -> ``"6a"``): OSM's number
+    may be a range or a list ("2-6", "8;10") that covers the client's house, and the
+    address must carry the number given ("4", "12-14"). ``head``: the match before its
+    postcode and town (``"Bierweg 2-6"``); returned as it is when either number is not
+    read, and (unless ``always``) when OSM's number is the one given (compared
+    normalised). With ``always`` the number given is written also where OSM spells the
+    same number otherwise ("2 a", "14A" for the client's "2a", "14a"): a letter's
+    address field writes the client's number as the route pages and sheets show it."""
     number = housenumber_key(number) if number else ""
     found = parse_address(head)
-    if not (number and found.housenumber and found.street and head.startswith(found.street)):
+    if not (number and found.housenumber and found.street and head.startswith(found.street)) \
+            or (not always and found.housenumber == number and not found.extra):
         return head
     name = head[:len(found.street)]
     if head[len(name):].startswith("."):  # an abbreviation's dot the parser leaves out

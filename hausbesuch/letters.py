@@ -437,13 +437,14 @@ def _found_street(head: str, client: Client, parsed: Any) -> str:
     """The street line of an address found in the OSM data: :func:`with_own_number` of
     the match's ``head`` (``"Bierweg 2-6"``) and the client's house number as the parser
     read it from the address (``"8"`` of ``"8 Hinterhaus"``: the addition follows the
-    street on its own); a Hausnummer cell only when it is a plain number."""
+    street on its own); a Hausnummer cell only when it is a plain number. The number is
+    always the client's, normalised, also where OSM names the same one otherwise."""
     from geodata.addresses import housenumber_key, with_own_number
 
     number = parsed.housenumber if parsed and parsed.housenumber else ""
     if not number and client.housenumber and _PLAIN_NUMBER.fullmatch(client.housenumber):
         number = housenumber_key(client.housenumber)
-    return with_own_number(head, number)
+    return with_own_number(head, number, always=True)  # "2a", never OSM's "2 a"
 
 
 #: A house number without an addition: ``8``, ``6 a``, ``12-14``, ``3-5a``.
