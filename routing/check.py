@@ -17,6 +17,10 @@ steps and verifies every constraint against the problem directly. Rules:
   overlapping a service or another break; a break may be left out only by a route that
   is back at its end by the time the break's window opens (the break would fall after
   the route: not part of it);
+- a ``position`` step (where :func:`routing.replan` was told a team is: no visit) is a
+  stop at its location: it is reached, left and timed like a visit (its ``service`` is
+  the stay, from its ``service_start``), its legs count in the travel, and it takes no
+  place in the positions of pins or the number of visits;
 - the reported travel time (and distance) of each route matches the matrices.
 """
 
@@ -92,10 +96,17 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
                 pending_breaks.append((b0, b1))
                 busy.append((b0, b1, f"break {st.break_index}"))
                 continue
-            if st.kind not in ("job", "end"):
+            if st.kind not in ("job", "position", "end"):
                 errs.append(f"{tag}: unknown step type {st.kind!r}")
                 continue
-            if st.kind == "job":
+            if st.kind == "position":
+                new_loc = st.location
+                if new_loc is None or not 0 <= new_loc < len(dur):
+                    errs.append(f"{tag}: position step at unknown location {new_loc!r}")
+                    continue
+                if st.service < 0:
+                    errs.append(f"{tag}: position step at {new_loc} lasts {st.service}")
+            elif st.kind == "job":
                 v = visits.get(st.visit or "")
                 if v is None:
                     errs.append(f"{tag}: unknown visit {st.visit!r}")
@@ -133,6 +144,11 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
             loc = new_loc if new_loc is not None else loc
             if st.kind == "end":
                 break
+            if st.kind == "position":
+                busy.append((st.service_start, st.service_start + st.service,
+                             f"position {new_loc}"))
+                free_t = st.service_start + st.service
+                continue
             position += 1
             assert v is not None
             if v.id in served:

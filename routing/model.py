@@ -832,7 +832,9 @@ class Step:
 
     ``arrival`` is when the team gets there; ``service_start`` = arrival + waiting (for a
     break: when it begins). ``visit`` is the visit id for jobs, ``break_index`` the index
-    into the shift's breaks for breaks.
+    into the shift's breaks for breaks. A merged re-plan (:meth:`routing.replan.Replan.merge`)
+    also has ``position`` steps: where the re-plan was told the team is (no visit), its
+    ``service`` the stay there.
     """
 
     kind: str

@@ -5,9 +5,10 @@ visit whose service has begun (done or in progress), every break taken, every ro
 an earlier day. :func:`replan` builds the problem of what is left:
 
 - the visits not yet begun (planned or not) are candidates again, with their pins;
-- today each team starts where it is: at its position (``positions``) or else at the
-  place of its last begun visit, not before that visit ends (nor before ``at``); a
-  shift override (:attr:`Shift.start`) carries the place, the shift window starts then;
+- today each team starts where it is: at its position (``positions``, see below) or
+  else at the place of its last begun visit, not before that visit ends (nor before
+  ``at``); a shift override (:attr:`Shift.start`) carries the place, the shift window
+  starts then;
   breaks already taken are dropped, the others keep what is left of their window;
   ``max_visits`` counts the begun visits (capacities are not reduced: the app does not
   use them);
@@ -22,8 +23,32 @@ an earlier day. :func:`replan` builds the problem of what is left:
 solution of the original problem (which :func:`routing.check.check` accepts). A team-day
 that gets nothing new keeps its planned route when all its visits were begun (a route
 over before ``at`` keeps its times); otherwise it goes back to its end from its last
-begun visit, taking the breaks still due (none of them before ``at``). A ``positions``
-entry of such a team does not show in its route: the route has no step for it.
+begun visit, taking the breaks still due (none of them before ``at``).
+
+A position ``(place, busy until)`` is a stop after the team's history, and the merged
+route shows it as a step of its own, ``Step("position", arrival, arrival, stay, place)``
+(:func:`routing.check.check` times it like a visit and counts its legs in the travel):
+
+- the team goes there from its last begun visit (after the breaks it took since), or,
+  when it began none today, from its start (at its planned departure if that was before
+  ``at``, else when its shift begins); it arrives as early as that allows;
+- it stays until it is free there: ``busy until``, not before ``at`` and not before it
+  can be there (the plan's history wins over a position it leaves no time for: a team
+  placed at its visit's place "until 10:20" while its begun visit runs until 10:30 per
+  plan is free at 10:30);
+- a break still due whose window closes before the team is free there is taken on the
+  way, not before ``at``; the other breaks stay in the problem of the rest;
+- the rest starts there (the shift override) when the team is free, and the stay lasts
+  until the team leaves for its first new visit;
+- a team that gets nothing new goes back from there; when that way back would end after
+  its shift, the stay is cut so that it is back at the shift's end (a plan has no
+  overtime), and when it cannot get there and back within the shift at all, the
+  position is left out (back from its last begun visit). A route that was over before
+  ``at`` and gets nothing new keeps its times: a position then is after its day. A team
+  placed today that did no visit that day has no route.
+
+A place not in the matrix, or not reachable from where the team was, raises
+:class:`RoutingInputError`.
 """
 
 from __future__ import annotations
@@ -31,7 +56,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from routing.errors import RoutingInputError
 from routing.model import (
@@ -46,6 +71,7 @@ from routing.model import (
     TimeWindow,
     Vehicle,
     _hm,
+    reachable,
 )
 
 
@@ -54,7 +80,10 @@ class Replan:
     """The problem of the rest of the span and the history it continues.
 
     ``done`` maps (team, day) to the steps already behind that team-day (start, begun
-    visits, taken breaks; break indices of the original shift).
+    visits, taken breaks; break indices of the original shift). ``stops`` maps the
+    team-days of today's ``positions`` to the steps from that history to the position:
+    the start when nothing was begun, the breaks the stay leaves no room for after it,
+    and the ``position`` step (see the module doc).
     """
 
     original: Problem
@@ -64,6 +93,7 @@ class Replan:
     done: Mapping[tuple[str, int], tuple[Step, ...]]
     done_visits: frozenset[str]
     past: tuple[Route, ...] = ()
+    stops: Mapping[tuple[str, int], tuple[Step, ...]] = field(default_factory=dict)
 
     @property
     def initial(self) -> dict[tuple[str, int], list[str]]:
@@ -85,31 +115,40 @@ class Replan:
             by_key[(r.team, r.day)] = r
         routes = list(self.past)
         planned = {(r.team, r.day): r for r in self.previous.routes}
-        for key in sorted(set(by_key) | set(self.done), key=lambda k: orig_veh[k].index):
+        keys = set(by_key) | set(self.done) | set(self.stops)
+        for key in sorted(keys, key=lambda k: orig_veh[k].index):
             veh = orig_veh[key]
             head = list(self.done.get(key, ()))
+            stop = list(self.stops.get(key, ()))
             tail = by_key.get(key)
             was = planned.get(key)
             if tail is None and was is not None and was.visits and set(was.visits) <= (
-                    self.done_visits):
+                    self.done_visits) and (not stop or was.steps[-1].arrival <= self.at):
                 routes.append(was)  # all its visits begun, nothing new: it stays as planned
                 continue
-            steps: list[Step] = list(head)
+            steps: list[Step] = head + stop
             if tail is not None:
                 nveh = new_veh[tail.vehicle]
                 bmap = _break_map(veh.shift, nveh.shift)
                 body = [s for s in tail.steps if s.kind != "start"]
-                if not head:
+                if not steps:
                     steps.append(tail.steps[0])
+                elif stop:  # it stays there until it leaves for its new visits
+                    pos = steps[-1]
+                    steps[-1] = replace(pos, service=max(
+                        pos.service, tail.steps[0].service_start - pos.service_start))
                 for s in body:
                     if s.kind == "break" and s.break_index is not None:
                         s = replace(s, break_index=bmap[s.break_index])
                     steps.append(s)
-            else:  # some of its visits went elsewhere: back from the last one begun
-                steps += self._way_back(veh, head)
+            elif any(s.kind == "job" for s in head):
+                # some of its visits went elsewhere: back from the last one begun (or from
+                # its position)
+                steps = head + (self._back_from(veh, head, stop) if stop
+                                else self._way_back(veh, head))
             if not any(s.kind == "job" for s in steps):
                 continue
-            locs = [s.location for s in steps if s.kind in ("start", "job", "end")]
+            locs = [s.location for s in steps if s.kind in ("start", "job", "position", "end")]
             mode = veh.team.mode
             legs = list(zip(locs, locs[1:], strict=False))
             travel = sum(self.original.duration(mode, a, b) for a, b in legs)
@@ -119,6 +158,33 @@ class Replan:
         stats["replan"] = {"at": self.at, "done": sorted(self.done_visits)}
         routes.sort(key=lambda r: r.vehicle)
         return Solution(tuple(routes), rest.unassigned, rest.objective, stats)
+
+    def _back_from(self, veh: Vehicle, head: list[Step], stop: list[Step]) -> list[Step]:
+        """The stay at the position and the way back of a team-day that gets nothing new.
+
+        The stay lasts until the team is free there; when the way back from then would end
+        after the shift, the stay is cut to the latest moment that still gets the team back
+        in time (a plan has no overtime). When the team cannot even get there and back
+        within its shift, the position is left out: the team goes back from its last begun
+        visit.
+        """
+        end = veh.shift.window.end
+        pos = stop[-1]
+
+        def back(service: int) -> list[Step]:
+            steps = head + stop[:-1] + [replace(pos, service=service)]
+            return steps[len(head):] + self._way_back(veh, steps)
+
+        out = back(pos.service)
+        if out[-1].arrival <= end:
+            return out
+        if back(0)[-1].arrival > end:
+            return self._way_back(veh, head)
+        lo, hi = 0, pos.service  # back(lo) fits, back(hi) does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if back(mid)[-1].arrival <= end else (lo, mid)
+        return back(lo)
 
     def _way_back(self, veh: Vehicle, head: list[Step]) -> list[Step]:
         """The rest of a team-day that gets nothing new: from the end of its last begun
@@ -131,7 +197,7 @@ class Replan:
         is back before their window opens. A route that was over before the moment, or
         whose last visits were all begun, keeps its times.
         """
-        jobs = [s for s in head if s.kind == "job"]
+        jobs = [s for s in head if s.kind in ("job", "position")]
         last = jobs[-1] if jobs else head[0]
         free = last.service_start + last.service
         loc = last.location if jobs else veh.start
@@ -157,6 +223,59 @@ class Replan:
         arrive = max(free + travel + brk, last_end)
         out.append(Step("end", arrive, arrive, 0, veh.end))
         return out
+
+
+def _stop(problem: Problem, veh: Vehicle, head: tuple[Step, ...], loc: int, until: int,
+          at: int) -> tuple[Step, ...]:
+    """The steps from a team-day's history to its position ``loc`` (see the module doc).
+
+    ``head`` is the history, or the planned start alone when the team began nothing but
+    had left by ``at`` (the stay then follows it; without it the team leaves its start
+    when its shift begins). The team goes there from its last begun visit (or start), after the breaks it took since that visit, and is
+    there as early as routing.check allows; it is free there at ``until``, not before
+    ``at`` nor before it can be there. A break still due whose window closes before the
+    team is free there (no room for it after the stay) is taken on the way, not before
+    ``at`` nor before the team is free of its history. The last step is the stay:
+    ``Step("position", arrival, arrival, stay, loc)``.
+    """
+    sh = veh.shift
+    out: list[Step] = []
+    if len(head) <= 1:  # nothing begun: from its start
+        head = head or (Step("start", sh.window.start, sh.window.start, 0, veh.start),)
+        out.append(head[0])
+    last = [s for s in head if s.kind != "break"][-1]
+    free = last.service_start + last.service
+    frm = last.location if last.kind == "job" else veh.start
+    leg = problem.duration(veh.team.mode, frm, loc)
+    if not reachable(leg):
+        raise RoutingInputError(
+            f"Neuplanung: Position von Team {veh.team.id}: Ort {loc} ist von Ort {frm} aus "
+            "nicht erreichbar.")
+    taken = [s for s in head if s.kind == "break"]
+    gap = [s for s in taken if s.service_start >= free]
+    ready = max([free, at] + [s.service_start + s.service for s in taken])
+    skip = {s.break_index for s in taken}
+    order = sorted(range(len(sh.breaks)), key=lambda j: sh.breaks[j].window.start)
+    pre: list[Step] = []
+    while True:
+        brks = gap + pre
+        reach = max([free + leg + sum(b.service for b in brks)]
+                    + [b.service_start + b.service for b in brks])
+        leave = max(at, until, reach)
+        added = False
+        for j in order:
+            b = sh.breaks[j]
+            if j in skip or b.window.end - max(b.window.start, leave) >= b.duration:
+                continue
+            skip.add(j)  # no room after the stay: on the way, if it fits there at all
+            bs = max(ready, b.window.start)
+            if bs + b.duration <= b.window.end:
+                pre.append(Step("break", bs, bs, b.duration, None, None, j))
+                ready = bs + b.duration
+                added = True
+        if not added:
+            break
+    return (*out, *pre, Step("position", reach, reach, leave - reach, loc))
 
 
 def _break_map(orig: Shift, new: Shift) -> dict[int, int]:
@@ -197,8 +316,9 @@ def replan(
         raises :class:`RoutingInputError`.
     positions : mapping team id -> (location index, until)
         Where a team is and until when it is busy there (absolute seconds, a whole
-        number); overrides what the plan says. Anything else (NaN, text, a fraction of
-        a second, not a pair) raises :class:`RoutingInputError`.
+        number): a stop after its history, shown in the merged route (module doc).
+        Anything else (NaN, text, a fraction of a second, not a pair, a place not in
+        the matrix) raises :class:`RoutingInputError`.
     remove : team ids
         Teams that do no further visits today.
     move_cost : int
@@ -228,11 +348,17 @@ def replan(
             raise RoutingInputError(
                 f"Neuplanung: Position von Team {name}: erwartet (Ort, beschäftigt bis), "
                 f"erhalten {pos!r}.") from None
+        n_loc = len(next(iter(problem.durations.values())))
+        if isinstance(loc, bool) or not isinstance(loc, numbers.Integral) or not (
+                0 <= loc < n_loc):
+            raise RoutingInputError(
+                f"Neuplanung: Position von Team {name}: Ort {loc!r} ist kein Ort der Matrix "
+                f"(0 bis {n_loc - 1}).")
         if not _whole_seconds(until):
             raise RoutingInputError(
                 f"Neuplanung: Position von Team {name}: 'beschäftigt bis' {until!r} ist keine "
                 "ganze Zahl von Sekunden ab Tag 1, 00:00 (z. B. routing.at(0, 13)).")
-        positions[name] = (loc, int(until))
+        positions[name] = (int(loc), int(until))
     vehicles = {(v.team.id, v.day): v for v in problem.vehicles()}
     route_of = {(r.team, r.day): r for r in previous.routes}
 
@@ -269,7 +395,16 @@ def replan(
             done[key] = tuple(head)
         where_now[team] = (last_loc, max(at, free or at), taken)
 
+    def _history(team: str, day: int) -> tuple[Step, ...]:
+        """What a placed team-day did before the moment: its begun steps, or its planned
+        start when it had left by then, or nothing."""
+        r = route_of.get((team, day))
+        if (team, day) in done:
+            return done[(team, day)]
+        return r.steps[:1] if r is not None and r.steps[0].service_start < at else ()
+
     teams = []
+    stops: dict[tuple[str, int], tuple[Step, ...]] = {}
     on = f"am {problem.day_names[today]}" if today < len(problem.day_names) else (
         f"an Tag {today + 1}")
     absent = dict(problem.absent)
@@ -283,10 +418,17 @@ def replan(
                 continue
             if t.id in removed:
                 absent[(t.id, s.day)] = f"fällt {on} ab {_hm(at)} Uhr aus (Neuplanung)"
+                if t.id in positions:  # its way back goes from there
+                    stops[(t.id, s.day)] = _stop(problem, vehicles[(t.id, s.day)],
+                                                 _history(t.id, s.day), *positions[t.id], at)
                 continue
             loc, until, taken = where_now.get(t.id, (None, at, set()))
+            veh = vehicles[(t.id, s.day)]
             if t.id in positions:
-                loc, until = positions[t.id][0], max(at, positions[t.id][1])
+                stop = _stop(problem, veh, _history(t.id, s.day), *positions[t.id], at)
+                stops[(t.id, s.day)] = stop
+                loc, until = stop[-1].location, stop[-1].service_start + stop[-1].service
+                taken = taken | {x.break_index for x in stop if x.kind == "break"}
             start = max(s.window.start, until)
             if start > s.window.end:  # the shift is over
                 absent[(t.id, s.day)] = (
@@ -300,7 +442,6 @@ def replan(
                 w0 = max(b.window.start, start)
                 if b.window.end - w0 >= b.duration:
                     breaks.append(Break(TimeWindow(w0, b.window.end), b.duration))
-            veh = vehicles[(t.id, s.day)]
             n_begun = sum(1 for x in done.get((t.id, s.day), ()) if x.kind == "job")
             left = None if veh.max_visits is None else max(0, veh.max_visits - n_begun)
             shifts.append(
@@ -333,7 +474,8 @@ def replan(
     # every other setting of the problem (districts, amounts, day names, ...) carries over
     new = replace(problem, visits=tuple(visits), teams=tuple(teams), move_cost=move_cost,
                   absent=absent)
-    return Replan(problem, previous, new, at, done, frozenset(done_visits), tuple(past))
+    return Replan(problem, previous, new, at, done, frozenset(done_visits), tuple(past),
+                  stops)
 
 
 __all__ = ["Replan", "replan"]

@@ -1127,7 +1127,7 @@ def solution_to_json(
         timing = _break_timing(problem, mode, veh.start, r.steps)
         waiting_total = 0
         for i, s in enumerate(r.steps):
-            if s.kind in ("job", "end"):
+            if s.kind in ("job", "position", "end"):
                 t = problem.duration(mode, prev_loc, s.location)
                 d = problem.distance(mode, prev_loc, s.location)
                 travel += t if reachable(t) else 0
@@ -1135,7 +1135,7 @@ def solution_to_json(
                 if s.location is not None:
                     prev_loc = s.location
             arrival, waiting, on_way = timing.get(i, (s.arrival, s.waiting, 0))
-            waiting_total += waiting if s.kind in ("job", "break") else 0
+            waiting_total += waiting if s.kind in ("job", "position", "break") else 0
             step: dict[str, Any] = {"type": s.kind}
             if s.kind == "job" and s.visit is not None:
                 step.update(job_text(visits[s.visit]))
@@ -1172,7 +1172,7 @@ def solution_to_json(
             if with_distance:
                 step["distance"] = dist
             steps.append(step)
-        service = sum(s.service for s in r.steps if s.kind in ("job", "break"))
+        service = sum(s.service for s in r.steps if s.kind in ("job", "position", "break"))
         if veh.team.description is not None:
             text = {"description": veh.team.description}
         else:
@@ -1262,7 +1262,7 @@ def _break_timing(problem: Problem, mode: str, start_loc: int | None,
             free, prev_loc = s.service_start, start_loc if s.location is None else s.location
             continue
         if s.kind != "break":
-            if s.kind in ("job", "end"):
+            if s.kind in ("job", "position", "end"):
                 free = s.service_start + s.service
                 if s.location is not None:
                     prev_loc = s.location
@@ -1309,9 +1309,11 @@ def solution_from_json(problem: Problem, data: Mapping[str, Any]) -> Solution:
                 bi = ids.index(bid) if bid in ids else order[min(nbreak, len(order) - 1)]
                 nbreak += 1
                 steps.append(Step("break", arr, arr + wait, serv, None, None, bi))
+            elif kind == "position":  # a re-plan's stop where the team was (no VROOM type)
+                steps.append(Step("position", arr, arr + wait, serv, loc))
             else:
                 steps.append(Step(kind, arr, arr, 0, loc))
-        seq = [s.location for s in steps if s.kind == "job"]
+        seq = [s.location for s in steps if s.kind in ("job", "position")]
         locs = ([veh.start] if veh.start is not None else []) + seq + (
             [veh.end] if veh.end is not None else []
         )

@@ -320,7 +320,9 @@ def test_a_team_taken_out_after_its_lunch_break_still_drives_back():
 @st.composite
 def _day_and_moment(draw):
     """One or two teams on a line, up to four visits each in a drawn order, zero to two
-    breaks, a moment from before the day to after it, teams taken out or placed."""
+    breaks, a moment from before the day to after it, teams taken out or placed anywhere
+    (busy there until up to two hours before or after the moment), the rest planned or
+    not."""
     n_loc = 6
     m = np.abs(np.subtract.outer(np.arange(n_loc), np.arange(n_loc))).astype(np.int64)
     m *= draw(st.sampled_from([60, 300, 900]))
@@ -349,21 +351,43 @@ def _day_and_moment(draw):
     p = Problem(visits, teams, 1, {"car": m})
     moment = at(0, 7) + draw(st.integers(0, 11 * 12)) * 300
     remove = [t.id for t in teams if draw(st.booleans())]
-    positions = {t.id: (0, moment + draw(st.integers(0, 4)) * 1800)
-                 for t in teams if draw(st.integers(0, 3)) == 0}
-    return p, orders, moment, remove, positions
+    positions = {t.id: (draw(st.integers(0, n_loc - 1)),
+                        moment + draw(st.integers(-4, 4)) * 1800)
+                 for t in teams if draw(st.integers(0, 2)) == 0}
+    return p, orders, moment, remove, positions, draw(st.booleans())
+
+
+def _rest_as_planned(rp) -> Solution:
+    """A solution of the rest: each team-day does the rest of its old order (timed by
+    routing.schedule, from where the re-plan starts it) or, when that order does not fit
+    any more, nothing."""
+    left = {v.id: v for v in rp.problem.visits}
+    routes = []
+    for veh in rp.problem.vehicles():
+        order = [left[x] for x in rp.initial.get((veh.team.id, veh.day), ())]
+        r = schedule(rp.problem, veh, order) if order else None
+        if r is not None:
+            routes.append(r)
+    served = {x for r in routes for x in r.visits}
+    return Solution(tuple(routes), tuple(Unassigned(x, "x", "-") for x in left
+                                         if x not in served))
 
 
 @settings(max_examples=300, deadline=None, derandomize=True,
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(_day_and_moment())
 def test_the_merged_way_back_passes_the_checker_and_keeps_history(case):
-    """Property (QA 24 F1): plans timed by routing.schedule, re-planned at any moment with
-    nothing new for any team. The merge passes routing.check; the visits and breaks begun
-    before the moment keep their times and no other break is put before it; a route all
-    of whose visits were begun keeps every time; any other way back ends as early as the
-    checker allows (a second earlier fails it)."""
-    p, orders, moment, remove, positions = case
+    """Property (QA 24 F1, positions): plans timed by routing.schedule, re-planned at any
+    moment, teams placed anywhere, with nothing new for any team or the rest of the old
+    orders. The merge passes routing.check; the visits and breaks begun before the moment
+    keep their times and no other break is put before it; a route all of whose visits
+    were begun keeps every time unless its team was placed while it was on its way; any
+    other way back ends as early as the checker allows (a second earlier fails it). A
+    placed team's route shows its position once, right after its history (and the
+    breaks the stay leaves no room for), staying there until the team is free; its new
+    visits come after it. Only a team with nothing new that cannot get there and back
+    within its shift goes back from its last visit instead."""
+    p, orders, moment, remove, positions, new_visits = case
     routes = []
     for veh, order in zip(p.vehicles(), orders, strict=True):
         r = schedule(p, veh, order)
@@ -372,24 +396,53 @@ def test_the_merged_way_back_passes_the_checker_and_keeps_history(case):
     sol = Solution(tuple(routes), ())
     assert check(p, sol) == []
     rp = replan(p, sol, moment, remove=remove, positions=positions)
-    merged = rp.merge(_nothing_new(rp))
+    rest = _rest_as_planned(rp) if new_visits else _nothing_new(rp)
+    merged = rp.merge(rest)
     assert check(p, merged) == []
     after = {(r.team, r.day): r for r in merged.routes}
+    got_new = {(r.team, r.day) for r in rest.routes}
     for r in sol.routes:
         new = after.get((r.team, r.day))
         begun = [s for s in r.steps[:-1] if s.service_start < moment]
-        if not any(s.kind == "job" for s in begun):
+        if not any(s.kind == "job" for s in begun) and (r.team, r.day) not in got_new:
             assert new is None  # nothing done that day: no route
             continue
-        assert [s for s in new.steps[:-1] if s.service_start < moment] == begun
-        if set(r.visits) <= rp.done_visits:
+        stops = [s for s in new.steps if s.kind == "position"]
+        hist = [s for s in new.steps[:-1] if s.service_start < moment and s.kind != "position"]
+        if any(s.kind == "job" for s in begun) or r.team in positions:
+            assert hist[1:] == begun[1:]
+            assert hist[:1] == begun[:1] or not any(s.kind == "job" for s in begun)
+        if r.team in positions and (r.team, r.day) in got_new:
+            loc, until = positions[r.team]
+            (stay,) = stops
+            k = new.steps.index(stay)
+            assert stay.location == loc
+            assert stay.service_start + stay.service >= max(until, moment)
+            (tail,) = [x for x in rest.routes if (x.team, x.day) == (r.team, r.day)]
+            assert stay.service_start + stay.service == tail.steps[0].service_start
+            assert all(s.kind == "break" for s in new.steps[len(begun) or 1:k])
+            assert all(s.service_start >= stay.service_start + stay.service
+                       for s in new.steps[k + 1:])
+            continue
+        if (r.team, r.day) in got_new:
+            assert not stops
+            continue
+        if set(r.visits) <= rp.done_visits and (
+                r.team not in positions or r.steps[-1].arrival <= moment):
             assert new == r
-        else:
-            end = new.steps[-1]
-            early = replace(new, steps=new.steps[:-1] + (
-                replace(end, arrival=end.arrival - 1, service_start=end.arrival - 1),))
-            assert check(p, replace(merged, routes=tuple(
-                early if x is new else x for x in merged.routes))) != []
+            continue
+        assert len(stops) <= 1 and (not stops or stops[0].location == positions[r.team][0])
+        if r.team in positions and not stops:  # no time to get there and back
+            veh = p.vehicles()[r.vehicle]
+            last = [s for s in new.steps if s.kind == "job"][-1]
+            there = last.service_start + last.service + p.duration(
+                "car", last.location, positions[r.team][0])
+            assert there + p.duration("car", positions[r.team][0], 0) > veh.shift.window.end
+        end = new.steps[-1]
+        early = replace(new, steps=new.steps[:-1] + (
+            replace(end, arrival=end.arrival - 1, service_start=end.arrival - 1),))
+        assert check(p, replace(merged, routes=tuple(
+            early if x is new else x for x in merged.routes))) != []
 
 
 def test_a_week_replanned_twice_and_at_its_end_passes_the_checker(week):
@@ -431,3 +484,152 @@ def test_a_position_busy_until_no_time_is_refused(until):
         replan(p, sol, at(0, 11), positions={"A": 3})
     rp = replan(p, sol, at(0, 11), positions={"A": (0, np.int64(at(0, 12)))})
     assert rp.problem.teams[0].shifts[0].window.start == at(0, 12)
+
+
+# --- a position off the route (QA 24, positions) ----------------------------------------
+
+def _legs(p, r) -> int:
+    locs = [s.location for s in r.steps if s.kind != "break"]
+    return sum(p.duration("car", a, b) for a, b in zip(locs, locs[1:], strict=False))
+
+
+def test_a_team_placed_off_its_route_goes_there_in_the_merged_plan():
+    """Re-planned at 07:00 with team A at place 6 until 09:00 (30 min from the office):
+    the merged route had no step for it (v6 at 09:00 straight from the office, "earliest
+    possible is 34200", travel 1800 against 3600) and failed routing.check. Now A leaves
+    the office at 08:00, is at 6 from 08:30 to 09:00 (a ``position`` step) and then does
+    its new visits; its travel counts the way there."""
+    p = _small_day()
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    rp = replan(p, sol, at(0, 7), positions={"A": (6, at(0, 9))})
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    (r,) = [r for r in merged.routes if r.team == "A"]
+    assert [(s.kind, s.location, s.arrival, s.service) for s in r.steps[:2]] == [
+        ("start", 0, at(0, 8), 0), ("position", 6, at(0, 8, 30), 1800)]
+    assert all(s.service_start >= at(0, 9) for s in r.steps[2:])
+    assert r.travel == _legs(p, r) and p.duration("car", 0, 6) == 1800
+    # a team still at its visit's place past the visit's planned end stays there
+    rp = replan(p, sol, at(0, 10), positions={"A": (6, at(0, 10, 30))})
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    (r,) = [r for r in merged.routes if r.team == "A"]
+    (stay,) = [s for s in r.steps if s.kind == "position"]
+    begun = [s for s in r.steps if s.kind == "job" and s.service_start < at(0, 10)]
+    assert r.steps.index(stay) == len(begun) + 1
+    assert (stay.location, stay.arrival, stay.arrival + stay.service) == (
+        begun[-1].location, begun[-1].service_start + 1800, at(0, 10, 30))
+
+
+def _k1_and_k2_at_noon(k1_window=None) -> tuple[Problem, Solution]:
+    tws = (k1_window,) if k1_window else ()
+    p = _one_team_line(
+        [Visit("K1", 1, service=1800, time_windows=tws),
+         Visit("K2", 2, service=1800, time_windows=(TimeWindow(at(0, 12), at(0, 12)),))], [])
+    return p, solve(p, time_limit=1, seed=1, threads=1)
+
+
+def test_a_placed_team_with_nothing_new_goes_back_from_its_position():
+    """K1 08:10-08:40, K2 at 12:00; at 11:00 team A is taken out and is at place 3 until
+    11:30. Before, its route went back from K1 and did not show place 3. Now it drives
+    there (09:00), stays until 11:30 and is back at 12:00."""
+    p, sol = _k1_and_k2_at_noon()
+    rp = replan(p, sol, at(0, 11), remove=["A"], positions={"A": (3, at(0, 11, 30))})
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [(s.kind, s.location, s.arrival, s.service) for s in r.steps] == [
+        ("start", 0, at(0, 8), 0), ("job", 1, at(0, 8, 10), 1800),
+        ("position", 3, at(0, 9), 9000), ("end", 0, at(0, 12), 0)]
+    assert r.travel == 600 + 1200 + 1800
+
+
+def test_a_stay_past_the_shift_is_cut_and_an_unreachable_one_left_out():
+    """A stay until 17:00 (shift until 16:00) is cut to 15:30, when the team still gets
+    back at 16:00 (a plan has no overtime). A team whose last visit ends at 15:30 cannot
+    get to place 3 and back by 16:00: it goes back from its last visit, as before."""
+    p, sol = _k1_and_k2_at_noon()
+    rp = replan(p, sol, at(0, 11), remove=["A"], positions={"A": (3, at(0, 17))})
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [(s.kind, s.arrival, s.arrival + s.service) for s in r.steps[2:]] == [
+        ("position", at(0, 9), at(0, 15, 30)), ("end", at(0, 16), at(0, 16))]
+    p, sol = _k1_and_k2_at_noon(TimeWindow(at(0, 15), at(0, 15)))
+    assert [s.service_start for s in sol.routes[0].steps if s.visit == "K1"] == [at(0, 15)]
+    rp = replan(p, sol, at(0, 15, 45), remove=["A"], positions={"A": (3, at(0, 15, 45))})
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [s.kind for s in r.steps] == ["start", "job", "job", "end"]
+    assert r.steps[-1].arrival == at(0, 15, 40)
+
+
+def test_a_break_the_stay_leaves_no_room_for_is_taken_on_the_way():
+    """Lunch 30 min in 11:30-12:30. Team A, K1 08:10-08:40, is at place 3 until 12:30
+    (re-planned at 11:00, K2 goes): the lunch cannot follow the stay, so it is taken
+    before (from 11:30, after the drive), and the team is at place 3 from 12:00; it stays
+    there until it leaves for K2 (13:50, at K2 at 14:00)."""
+    p = _one_team_line(
+        [Visit("K1", 1, service=1800),
+         Visit("K2", 2, service=1800, time_windows=(TimeWindow(at(0, 14), at(0, 14)),))],
+        [Break(TimeWindow(at(0, 11, 30), at(0, 12, 30)), 1800)])
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    rp = replan(p, sol, at(0, 11), positions={"A": (3, at(0, 12, 30))})
+    assert rp.problem.teams[0].shifts[0].breaks == ()
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [(s.kind, s.service_start, s.service) for s in r.steps[2:4]] == [
+        ("break", at(0, 11, 30), 1800), ("position", at(0, 12), at(0, 13, 50) - at(0, 12))]
+    assert r.steps[4].visit == "K2" and r.steps[4].arrival == at(0, 14)
+
+
+def test_a_position_step_is_checked_like_a_visit_and_kept_in_vroom_json():
+    """routing.check times a position step like a visit (reached from the step before,
+    its stay ends before the next leg) and counts its legs in the travel; the VROOM output
+    shows it as a step of type "position" and reads it back."""
+    import json
+
+    from routing.vroom_json import solution_from_json, solution_to_json
+
+    p, sol = _k1_and_k2_at_noon()
+    rp = replan(p, sol, at(0, 11), remove=["A"], positions={"A": (3, at(0, 11, 30))})
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    (r,) = merged.routes
+    k = [s.kind for s in r.steps].index("position")
+    stay = r.steps[k]
+
+    def with_stay(new, **route):
+        steps = r.steps[:k] + (new,) + r.steps[k + 1:]
+        return replace(merged, routes=(replace(r, steps=steps, **route),))
+
+    assert check(p, merged) == []
+    early = replace(stay, arrival=stay.arrival - 1, service_start=stay.service_start - 1)
+    assert any("earliest possible" in e for e in check(p, with_stay(early)))
+    longer = replace(stay, service=stay.service + 1)
+    assert any("end  at" in e for e in check(p, with_stay(longer)))
+    assert any("travel" in e for e in check(p, with_stay(stay, travel=r.travel - 1800)))
+    out = solution_to_json(p, merged)
+    (step,) = [s for s in out["routes"][0]["steps"] if s["type"] == "position"]
+    assert (step["location_index"], step["arrival"], step["service"]) == (
+        3, stay.arrival, stay.service)
+    assert out["routes"][0]["duration"] == r.travel
+    back = solution_from_json(p, json.loads(json.dumps(out)))
+    assert back.routes[0].steps == r.steps and back.routes[0].travel == r.travel
+    assert check(p, back) == []
+
+
+def test_a_position_at_no_place_of_the_matrix_is_refused():
+    from routing import RoutingInputError
+
+    p, sol = _k1_and_k2_at_noon()
+    for loc in (4, -1, 2.5, "3", True, None):
+        with pytest.raises(RoutingInputError, match="Position von Team A: Ort .* ist kein "
+                                                    "Ort der Matrix \\(0 bis 3\\)"):
+            replan(p, sol, at(0, 11), positions={"A": (loc, at(0, 12))})
+    m = p.durations["car"].copy()
+    m[1, 3] = UNREACHABLE
+    q = replace(p, durations={"car": m})
+    with pytest.raises(RoutingInputError, match="Ort 3 ist von Ort 1 aus nicht erreichbar"):
+        replan(q, sol, at(0, 11), positions={"A": (3, at(0, 12))})
