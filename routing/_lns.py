@@ -22,8 +22,12 @@ It works on the whole model, not only on Solomon-type problems: several time win
 per visit, service times, shift windows, breaks (taken in the gaps between services, as
 in :mod:`routing.schedule`), capacities, max visits, skills, day ranges and team/day pins
 (an allowed vehicle per visit), drop penalties (a left-out visit costs its penalty, so a
-plan that serves fewer or lower-priority visits is never preferred) and the balance
-cost. A prefix of position-pinned visits (1, 2, ..., k) stays in front, the rest of its
+plan that serves fewer or lower-priority visits is never preferred), the balance cost and
+the span cost (``Problem.span_cost``: each second of a used team-day's shortest length,
+from leaving as late as its earliest return allows to that return, breaks not counted;
+exact in a route's cost, estimated without breaks when choosing an insertion place).
+OR-Tools' phase does not see the span cost (its span would hold the lunch break), so
+this phase alone trades travel for idle time. A prefix of position-pinned visits (1, 2, ..., k) stays in front, the rest of its
 route is searched; routes with other position pins are left as OR-Tools built them.
 
 Time checks of a route without breaks are O(1) per insertion place (earliest service
@@ -199,10 +203,137 @@ def _sim_breaks(v, seq, L, gaps, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, 
 
 
 @njit(cache=True, nogil=True)
+def _sim_dep(v, seq, L, gaps, dep, T, vmode, vs, ve, sh_e, svc, tw_n, tw_s, tw_e, nbk,
+             bk_ws, bk_ls, bk_d):
+    """(return time, summed duration of the breaks taken) of ``seq[:L]`` on vehicle v
+    leaving at ``dep``, break b in gap ``gaps[b]``, with ``routing.schedule``'s rule that
+    a break of the last gap whose window opens only when the team is back is not taken.
+    Return time -1: infeasible."""
+    md = vmode[v]
+    e = dep
+    prev = vs[v]
+    b = 0
+    taken = 0
+    for k in range(L + 1):
+        nxt = seq[k] if k < L else ve[v]
+        t = T[md, prev, nxt]
+        if t >= INF:
+            return -1, 0
+        tb = e
+        arrival = e + t
+        while b < nbk[v] and gaps[b] == k:
+            if k == L and arrival <= bk_ws[v, b]:
+                b += 1
+                continue
+            bs = max(tb, bk_ws[v, b])
+            if bs > bk_ls[v, b]:
+                return -1, 0
+            if bs < arrival:
+                arrival += bk_d[v, b]
+            tb = bs + bk_d[v, b]
+            taken += bk_d[v, b]
+            b += 1
+        ready = max(arrival, tb)
+        if k < L:
+            s = _earliest(tw_n, tw_s, tw_e, nxt, ready)
+            if s < 0:
+                return -1, 0
+            e = s + svc[nxt]
+            prev = nxt
+        else:
+            if ready > sh_e[v]:
+                return -1, 0
+            return ready, taken
+    return -1, 0
+
+
+@njit(cache=True, nogil=True)
+def _span_breaks(v, seq, L, gaps, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, nbk,
+                 bk_ws, bk_ls, bk_d):
+    """Shortest length of the day of ``seq[:L]`` with these break gaps, its breaks not
+    counted: the earliest return, leaving as late as possible for it (as
+    ``routing.schedule`` times a route with a span cost). -1: infeasible."""
+    back, _ = _sim_dep(v, seq, L, gaps, sh_s[v], T, vmode, vs, ve, sh_e, svc, tw_n, tw_s,
+                       tw_e, nbk, bk_ws, bk_ls, bk_d)
+    if back < 0:
+        return -1
+    md = vmode[v]
+    busy = 0
+    prev = vs[v]
+    for k in range(L + 1):
+        nxt = seq[k] if k < L else ve[v]
+        busy += T[md, prev, nxt]
+        if k < L:
+            busy += svc[nxt]
+        prev = nxt
+    lo = sh_s[v]
+    hi = back - busy
+    # without breaks the team could leave no later than the latest schedule back by then
+    t = back
+    nxt = ve[v]
+    for p in range(L - 1, -1, -1):
+        c = seq[p]
+        t = _latest(tw_n, tw_s, tw_e, c, t - T[md, c, nxt] - svc[c])
+        nxt = c
+    if t >= 0 and L > 0:
+        hi = min(hi, t - T[md, vs[v], seq[0]])
+    hi = max(hi, lo)
+    r, k = _sim_dep(v, seq, L, gaps, hi, T, vmode, vs, ve, sh_e, svc, tw_n, tw_s, tw_e, nbk,
+                    bk_ws, bk_ls, bk_d)
+    if r == back:  # the common case: no wait that a later start cannot remove
+        return back - hi - k
+    _, taken = _sim_dep(v, seq, L, gaps, lo, T, vmode, vs, ve, sh_e, svc, tw_n, tw_s, tw_e,
+                        nbk, bk_ws, bk_ls, bk_d)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        r, k = _sim_dep(v, seq, L, gaps, mid, T, vmode, vs, ve, sh_e, svc, tw_n, tw_s, tw_e,
+                        nbk, bk_ws, bk_ls, bk_d)
+        if r == back:
+            lo = mid
+            taken = k
+        else:
+            hi = mid - 1
+    return back - lo - taken
+
+
+@njit(cache=True, nogil=True)
+def _span_plain(v, seq, L, e0, p0, T, vmode, vs, ve, svc, tw_n, tw_s, tw_e):
+    """Shortest length of the day of ``seq[:L]`` without breaks, the first ``p0`` visits'
+    services ending at ``e0`` (the earliest times): forward to the earliest return, then
+    backward to the latest departure that keeps it. -1: infeasible (no check of the
+    shift's end)."""
+    if L == 0:
+        return 0
+    md = vmode[v]
+    e = e0
+    prev = seq[p0 - 1] if p0 > 0 else vs[v]
+    for p in range(p0, L):
+        c = seq[p]
+        s = _earliest(tw_n, tw_s, tw_e, c, e + T[md, prev, c])
+        if s < 0:
+            return -1
+        e = s + svc[c]
+        prev = c
+    back = e + T[md, prev, ve[v]]
+    t = back
+    nxt = ve[v]
+    for p in range(L - 1, -1, -1):
+        c = seq[p]
+        t = _latest(tw_n, tw_s, tw_e, c, t - T[md, c, nxt] - svc[c])
+        if t < 0:
+            return -1
+        nxt = c
+    return back - (t - T[md, vs[v], seq[0]])
+
+
+@njit(cache=True, nogil=True)
 def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh_s, sh_e,
              svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws, bk_ls, bk_d, gapbuf, mv, did, dcost,
-             n_dist):
-    """Recompute the cached times, cost, load and positions of route v. False: infeasible."""
+             n_dist, span_c):
+    """Recompute the cached times, cost, load and positions of route v. False: infeasible.
+
+    With ``span_c`` > 0 the cost includes ``span_c`` per second of the day's shortest
+    length (see :attr:`routing.model.Problem.span_cost`)."""
     md = vmode[v]
     L = rl[v]
     seq = R[v]
@@ -263,8 +394,20 @@ def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh
         lst[v, p] = _latest(tw_n, tw_s, tw_e, c, lst[v, p + 1] - T[md, c, nxt] - svc[c])
         nxt = c
     if nbk[v] > 0:
-        return _sim_breaks(v, seq, L, gapbuf, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s,
-                           tw_e, nbk, bk_ws, bk_ls, bk_d)
+        if not _sim_breaks(v, seq, L, gapbuf, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s,
+                           tw_e, nbk, bk_ws, bk_ls, bk_d):
+            return False
+        if span_c > 0:
+            sp = _span_breaks(v, seq, L, gapbuf, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n,
+                              tw_s, tw_e, nbk, bk_ws, bk_ls, bk_d)
+            if sp < 0:  # only the break rule of the way back differs: the plain length
+                sp = _span_plain(v, seq, L, sh_s[v], 0, T, vmode, vs, ve, svc, tw_n, tw_s,
+                                 tw_e)
+            rcost[v] += span_c * max(sp, 0)
+        return True
+    if span_c > 0:
+        rcost[v] += span_c * max(0, _span_plain(v, seq, L, sh_s[v], 0, T, vmode, vs, ve, svc,
+                                                tw_n, tw_s, tw_e))
     return True
 
 
@@ -280,7 +423,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
          cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
          bk_d, adj, dem, dd, mv, did, dcost, n_dist, bR, brl, best_, blst, brcost, bload,
-         oscore, must):
+         oscore, must, span_c):
     """``n_iter`` ruin-and-recreate iterations; temperature log-linear from t_from to t_to.
 
     ``oscore`` (3 floats, updated in place): the weights of the recreate orders.
@@ -388,7 +531,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 new_obj -= brcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist):
+                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist, span_c):
                     ok = False
                 new_obj += rcost[v] + _balance_cost(w, bal_coef, bal_target)
                 n_cut += 1
@@ -475,6 +618,10 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                                     break
                         if any_d and not same:
                             bal += dcost
+                    old_sp = 0
+                    if span_c > 0 and L > 0:  # the day's length now (without breaks)
+                        old_sp = _span_plain(v, R[v], L, sh_s[v], 0, T, vmode, vs, ve, svc,
+                                             tw_n, tw_s, tw_e)
                     for p in range(fixlen[v], L + 1):
                         if np.random.random() < BLINK_RATE:
                             continue
@@ -493,16 +640,24 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                         s = _earliest(tw_n, tw_s, tw_e, c, e + t1)
                         if s < 0 or s + svc[c] + t2 > lst[v, p]:
                             continue
-                        if nbk[v] > 0:  # the check above ignored the breaks
+                        if nbk[v] > 0 or span_c > 0:
                             for x in range(p):
                                 tmp[x] = R[v, x]
                             tmp[p] = c
                             for x in range(p, L):
                                 tmp[x + 1] = R[v, x]
-                            if not _sim_breaks(v, tmp, L + 1, gapbuf, T, vmode, vs, ve,
-                                               sh_s, sh_e, svc, tw_n, tw_s, tw_e, nbk, bk_ws,
-                                               bk_ls, bk_d):
+                        if span_c > 0:  # the longer day (breaks left out: an estimate)
+                            sp = _span_plain(v, tmp, L + 1, e, p, T, vmode, vs, ve, svc,
+                                             tw_n, tw_s, tw_e)
+                            if sp >= 0:
+                                delta += span_c * (sp - old_sp)
+                            if best_v >= 0 and delta >= best_delta:
                                 continue
+                        # the check above ignored the breaks
+                        if nbk[v] > 0 and not _sim_breaks(v, tmp, L + 1, gapbuf, T, vmode, vs,
+                                                          ve, sh_s, sh_e, svc, tw_n, tw_s,
+                                                          tw_e, nbk, bk_ws, bk_ls, bk_d):
+                            continue
                         best_delta = delta
                         best_v = v
                         best_p = p
@@ -531,7 +686,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 old = rcost[v] + _balance_cost(L, bal_coef, bal_target)
                 if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs,
                                 ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt, nbk, bk_ws,
-                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist):
+                                bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist, span_c):
                     ok = False  # cannot happen: the place was checked
                 new_obj += rcost[v] + _balance_cost(L + 1, bal_coef, bal_target) - old
                 new_obj -= pen[c]
@@ -729,6 +884,7 @@ class _Arrays:
             if v.district is not None:
                 self.did[i] = names.index(v.district)
         self.dcost = int(problem.district_cost) if names else 0
+        self.span_c = int(getattr(problem, "span_cost", 0))
         self.n_dist = max(1, len(names))
         self.bal_coef = int(bal_coef)
         self.bal_target = int(bal_target)
@@ -807,7 +963,7 @@ def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
             frozen[v] = True
         if not _refresh(v, R, rl, est, lst, rcost, load, posof, where, *A.static(), A.amt,
                         A.nbk, A.bk_ws, A.bk_ls, A.bk_d, gapbuf, A.mv, A.did, A.dcost,
-                        A.n_dist):
+                        A.n_dist, A.span_c):
             frozen[v] = True
     return R, rl, est, lst, rcost, load, posof, where, frozen, fixlen
 
@@ -886,7 +1042,17 @@ def improve(
     obj += sum(_balance_cost(int(rl[v]), A.bal_coef, A.bal_target) for v in range(m))
     start_obj = obj
     legs = int(rl.sum()) + int((rl > 0).sum())
-    avg_leg = float(rcost.sum()) / max(1, legs)
+    cost_sum = float(rcost.sum())
+    if A.span_c > 0:  # a leg's travel costs 1 + span_c; the days' service and waits do not
+        cost_sum = 0.0  # count as legs
+        for v in range(m):
+            prev = int(A.vs[v])
+            for p in range(int(rl[v]) + 1):
+                nxt = int(R[v, p]) if p < rl[v] else int(A.ve[v])
+                if rl[v] > 0:
+                    cost_sum += float(A.T[A.vmode[v], prev, nxt]) * (1 + A.span_c)
+                prev = nxt
+    avg_leg = cost_sum / max(1, legs)
     # Temperatures relative to the mean leg of the start plan. The paper's T0 = 100,
     # Tf = 1 are about 10 and 0.1 mean legs on Solomon, for millions of iterations; with
     # the ~10^5 of a 10 s run, 3 and 0.01 mean legs did best on R1/R2/RC1/RC2 samples.
@@ -916,7 +1082,7 @@ def improve(
             k, a, b, R, rl, est, lst, rcost, load, posof, where, obj, bestR, bestrl,
             best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, fixlen, A.pen, A.bal_coef,
             A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, A.did,
-            A.dcost, A.n_dist, *bufs, oscore, must,
+            A.dcost, A.n_dist, *bufs, oscore, must, A.span_c,
         )
         if imp and on_improve is not None:
             on_improve(int(best_obj))

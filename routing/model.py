@@ -460,6 +460,14 @@ class Problem:
     amounts : str
         "delivery" or "pickup": how the visits' amounts read in VROOM's output (load
         falling from the start or rising from zero); the limit is the same.
+    span_cost : int
+        Cost of each second a used team-day lasts, from leaving the start to arriving at
+        the end (travel, service and waiting; breaks taken are not counted), in travel
+        seconds. The departure is free to move later, so only waiting that a later start
+        cannot remove (before an appointment that earlier visits must precede) costs:
+        the solver fills such idle gaps with other visits where it can, and a route is
+        timed with the latest departure that does not delay its return. 0 (default):
+        the pure travel objective (VROOM's).
     move_cost : int
         Minimal disruption: a visit with a ``home`` team-day served on another one costs
         this much (travel seconds); moving it must gain more than that. 0: off.
@@ -492,6 +500,7 @@ class Problem:
     district_cost: int = 0
     day_names: tuple[str, ...] = ()
     absent: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    span_cost: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
@@ -505,6 +514,7 @@ class Problem:
         object.__setattr__(
             self, "district_cost", _int(self.district_cost, "Problem", "district_cost")
         )
+        object.__setattr__(self, "span_cost", _int(self.span_cost, "Problem", "span_cost"))
         if self.responsibility not in ("hard", "soft"):
             raise _err(
                 f"Problem, Feld 'responsibility': 'hard' oder 'soft', nicht {self.responsibility!r}."
@@ -674,6 +684,14 @@ class Problem:
         object.__setattr__(self, "visits", tuple(visits))
         object.__setattr__(self, "_conflicts", conflicts)
 
+    def span_bound(self) -> int:
+        """Largest possible span cost of a plan: every shift used from start to end."""
+        if self.span_cost <= 0:
+            return 0
+        return self.span_cost * sum(
+            s.window.end - s.window.start for t in self.teams for s in t.shifts
+        )
+
     def extra_per_visit(self) -> int:
         """Largest non-travel cost one visit can add (balance, moves, districts)."""
         return self.balance + self.move_cost + self.outside_cost + self.district_cost
@@ -705,6 +723,7 @@ class Problem:
                 i, j = np.unravel_index(int(fin.argmax()), fin.shape)
                 where = (mode, int(i), int(j))
         unit = (n + 2 * n_veh) * max(max_leg, 1) + self.extra_per_visit() * n + 1
+        unit += self.span_bound()
         prio_unit = (n + 1) * unit
         pin_unit = (sum(v.priority for v in self.visits) + 1) * prio_unit + (n + 1) * unit
         total = sum(

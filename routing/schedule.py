@@ -16,7 +16,9 @@ it is not part of the route (a morning route does not wait at the office for its
 break; QA 22 F4). A team back any later takes it, on the way or before it leaves its
 last visit, as any other. The schedule is the earliest one; then the departure is moved
 as late as possible without delaying the first visit (no needless waiting at the first
-door).
+door). With a span cost (:attr:`routing.model.Problem.span_cost`) the departure is
+moved as late as possible without delaying the return (also the visits before an idle
+wait move later: the shortest day of this order).
 """
 
 from __future__ import annotations
@@ -102,6 +104,26 @@ def schedule(
     return best
 
 
+def _latest_departure(run, steps: list[Step], travel: list[int],
+                      visits: Sequence[Visit]) -> list[Step]:
+    """With a span cost (:attr:`Problem.span_cost`): the schedule that leaves as late as
+    possible without a later return, i.e. the shortest day of this order (the visits
+    before an idle wait move later instead of waiting at a door). The return time is
+    non-decreasing in the departure time (windows, breaks), so a bisection finds it."""
+    back = steps[-1].arrival
+    lo = steps[0].arrival  # known good
+    hi = back - sum(travel) - sum(v.service for v in visits)  # no later departure can do
+    best = steps
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        cand = run(mid)
+        if cand is not None and cand[-1].arrival == back:
+            lo, best = mid, cand
+        else:
+            hi = mid - 1
+    return best
+
+
 def _timed(
     problem: Problem, vehicle: Vehicle, visits: Sequence[Visit], gaps: list[int]
 ) -> Route | None:
@@ -177,4 +199,6 @@ def _timed(
                 s.service_start for s in steps if s.kind == "job"
             ]:
                 steps = moved
+        if problem.span_cost > 0:
+            steps = _latest_departure(run, steps, travel, visits)
     return Route(vehicle.index, team.id, vehicle.day, tuple(steps), sum(travel), dist)

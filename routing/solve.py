@@ -6,7 +6,8 @@ Every team-day (shift) is one OR-Tools vehicle. Every visit is optional (a disju
 with a drop penalty built in three layers, so that the objective is lexicographic like
 VROOM's: first the pinned visits, then the sum of priorities of the served visits, then
 the number of served visits, and only then the travel time (plus the optional balance
-cost). The matrices are registered with ``RegisterTransitMatrix`` (no Python callbacks
+cost, and the span cost of :attr:`~routing.model.Problem.span_cost`, which only the
+ruin-and-recreate phase weighs: see there). The matrices are registered with ``RegisterTransitMatrix`` (no Python callbacks
 in the search). Time windows (several per visit), service times, shift windows, breaks
 (``SetBreakIntervalsOfVehicle``), skills and day ranges (allowed vehicles), max visits
 and position pins (a visit-counter dimension) and capacities are hard constraints.
@@ -128,6 +129,7 @@ def penalties(problem: Problem) -> list[int]:
         if fin.size:
             max_leg = max(max_leg, int(fin.max()))
     unit = (n + 2 * len(vehicles)) * max(max_leg, 1) + problem.extra_per_visit() * n + 1
+    unit += problem.span_bound()
     prio_unit = (n + 1) * unit
     pin_unit = (sum(v.priority for v in problem.visits) + 1) * prio_unit + (n + 1) * unit
     out = []
@@ -239,6 +241,10 @@ def _solve_worker(
         [transit_idx[veh.team.mode] for veh in vehicles], horizon, horizon, False, "Time"
     )
     time_dim = routing.GetDimensionOrDie("Time")
+    # No span cost here (Problem.span_cost): OR-Tools' span holds the breaks taken inside
+    # a route, so it pays for a lunch break and cuts routes before noon (1-2 % more travel
+    # in bench/week.py --span-cost 1); the second phase, which decides the plan, weighs
+    # the span without breaks.
     solver = routing.solver()
 
     # Visit counter: positions (pins), max visits, balance.
@@ -779,7 +785,8 @@ def solve(
 
 
 def objective(problem: Problem, solution: Solution) -> int:
-    """The solver's objective for a solution: drop penalties + travel + balance cost."""
+    """The solver's objective for a solution: drop penalties + travel + balance cost
+    (+ the span cost of each used team-day, :attr:`Problem.span_cost`)."""
     pen = penalties(problem)
     idx = problem.visit_index()
     total = sum(pen[idx[u.visit]] for u in solution.unassigned)
@@ -787,6 +794,8 @@ def objective(problem: Problem, solution: Solution) -> int:
     vehicles_all = problem.vehicles()
     vc = visit_costs(problem, vehicles_all)
     for r in solution.routes:
+        if problem.span_cost > 0 and r.visits:
+            total += problem.span_cost * _span(r)
         if vc is not None:
             total += sum(int(vc[idx[x], r.vehicle]) for x in r.visits)
         if problem.district_cost > 0:
@@ -802,6 +811,13 @@ def objective(problem: Problem, solution: Solution) -> int:
             for r in solution.routes:
                 total += problem.balance * max(0, len(r.visits) - target)
     return total
+
+
+def _span(route: Route) -> int:
+    """A route's length for the span cost: from leaving to coming back, breaks not counted
+    (a day that holds the lunch break is no longer for it)."""
+    brk = sum(s.service for s in route.steps if s.kind == "break")
+    return route.steps[-1].arrival - route.steps[0].service_start - brk
 
 
 def default_threads() -> int:

@@ -813,6 +813,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         _uint(ext, "district_cost", "hausbesuch", 0),
         tuple(_strs(ext, "day_names", "hausbesuch")),
         _absent(ext),
+        _uint(ext, "span_cost", "hausbesuch", 0),
     )
 
 
@@ -997,6 +998,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
         "days": problem.days,
         "balance": problem.balance,
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
+        **({"span_cost": problem.span_cost} if problem.span_cost else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
         **({"day_names": list(problem.day_names)} if problem.day_names else {}),
         **({"absent": [[t, d, text] for (t, d), text in sorted(problem.absent.items())]}
