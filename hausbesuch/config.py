@@ -157,6 +157,11 @@ class Workday(_Strict):
     lunch_end: Clock = "13:30"
     lunch_minutes: Annotated[int, Field(ge=0, le=180)] = 30
     visit_minutes: Annotated[int, Field(ge=5, le=480)] = 45
+    #: each second a team's day lasts (from leaving to coming back: travel, visits and
+    #: waiting, not the lunch break) costs this many seconds of travel in the plan's
+    #: objective (``routing.model.Problem.span_cost``): an idle wait at an appointment is
+    #: filled with other visits or the team starts later. 0: travel time only.
+    span_cost: Annotated[int, Field(ge=0, le=10)] = 1
     weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]), min_length=1)
 
     @field_validator("start", "end", "lunch_start", "lunch_end")

@@ -2190,6 +2190,11 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
     day = START + timedelta(days=1)
     at9, at930 = (datetime.combine(day, datetime.min.time()).replace(hour=9, minute=m)
                   for m in (0, 30))
+    # each team has begun its day's first visit when it goes home (the plan decides when
+    # that is: the first visit may lie an hour's walk away)
+    first = {r.team_id: min(s.start for s in r.stops) for r in v1.routes if r.day == day}
+    at9 = max(at9, first["team-1"] + timedelta(minutes=1))
+    at930 = max(at930, at9 + timedelta(minutes=30), first["team-2"] + timedelta(minutes=1))
 
     def replan(plan_id: str, at: datetime, *teams: str, name: str):  # noqa: ANN202
         args = [a for t in teams for a in ("--without-team", t)]
@@ -2198,8 +2203,8 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
     def route(plan, team: str, d: date = day):  # noqa: ANN001, ANN202
         return next((r for r in plan.routes if (r.team_id, r.day) == (team, d)), None)
 
-    note = ("Team team-1 bleibt für den Rest des Di 08.12.2026 abgemeldet (seit 09:00 Uhr, "
-            "Neuplanung Version 2).")
+    note = (f"Team team-1 bleibt für den Rest des Di 08.12.2026 abgemeldet (seit {at9:%H:%M} "
+            "Uhr, Neuplanung Version 2).")
     _, v2 = replan(v1.id, at9, "team-1", name="v2")
     assert v2.version == 2 and note not in v2.warnings
     out, v3 = replan(v2.id, at930, "team-2", name="v3")
@@ -2221,9 +2226,9 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
         params["warnings"] = [w for w in params["warnings"] if w != note]
         s.execute(update(PlanRow).where(PlanRow.id == v3.id)
                   .values(params=json.dumps(params)))
-    out, v4 = replan(v3.id, at930.replace(hour=10), name="v4")
+    out, v4 = replan(v3.id, at930 + timedelta(minutes=30), name="v4")
     assert f"Hinweis: {note}" in out and "Team team-2 bleibt für den Rest des Di 08.12.2026 " \
-        "abgemeldet (seit 09:30 Uhr, Neuplanung Version 3)." in out
+        f"abgemeldet (seit {at930:%H:%M} Uhr, Neuplanung Version 3)." in out
     assert all(s.start < at9 for s in route(v4, "team-1").stops)
     assert all(s.start < at930 for s in route(v4, "team-2").stops)
     # the next day team-1 works again, and no note says otherwise

@@ -675,12 +675,15 @@ def build_problem(
     overrides: dict[tuple[str, int], ShiftOverride] | None = None,
     progress: Progress | None = None,
     move_cost: int = 0,
+    span_cost: int = 0,
 ) -> Built:
     """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
     travel matrices per mode over the street network, visits and team shifts.
 
     ``move_cost`` (seconds of travel): what serving a candidate with a ``home`` on another
-    team-day costs (minimal disruption of a re-plan)."""
+    team-day costs (minimal disruption of a re-plan); ``span_cost``: what each second of a
+    team-day costs (the profile's ``[workday] span_cost``, see
+    :attr:`routing.model.Problem.span_cost`)."""
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
@@ -786,6 +789,7 @@ def build_problem(
     problem = Problem(visits=tuple(visits), teams=tuple(rteams), days=span.days,
                       durations=durations, distances=distances, balance=options.balance,
                       move_cost=move_cost if any(c.home for c in cands) else 0,
+                      span_cost=span_cost,
                       day_names=tuple(f"{WEEKDAYS_DE[span.date(d).weekday()]} "
                                       f"{fmt_date(span.date(d))}" for d in range(span.days)),
                       absent={key: ov.why for key, ov in overrides.items()
