@@ -18,9 +18,17 @@ All three solvers get the same JSON / matrix and time limit:
 
 Prints travel time, visits served, priority served, violations and time for each.
 
+With ``--span-cost N`` it compares instead our solver with and without the span cost
+(:attr:`routing.model.Problem.span_cost`, the app's default is 1) on the same weeks in
+one run: the full week above and lighter weeks (60 and 30 visits, where the teams have
+idle time), seeds ``--seed`` .. ``--seed + --weeks - 1``. It prints per week and in total
+the waiting minutes (inside the routes as timed), travel minutes, visits and priority
+served, and the ratios with/without.
+
 Usage::
 
     nice python bench/week.py [--time-limit 30] [--seed 1] [--threads 2]
+    nice python bench/week.py --span-cost 1 [--weeks 3] [--time-limit 10]
 """
 
 from __future__ import annotations
@@ -192,16 +200,58 @@ def run_pyvrp(problem: Problem, tl: float) -> Solution:
     return Solution(tuple(sorted(routes, key=lambda r: r.vehicle)), un)
 
 
+def _figures(problem: Problem, sol: Solution) -> tuple[int, int, int, int]:
+    """(waiting s, travel s, visits served, priority served) of a checked plan."""
+    errs = check(problem, sol)
+    if errs:
+        raise SystemExit(f"infeasible plan: {errs[:3]}")
+    served = set(sol.served)
+    prio = sum(v.priority for v in problem.visits if v.id in served)
+    return sum(r.waiting for r in sol.routes), sol.travel, len(served), prio
+
+
+def compare_span(args: argparse.Namespace) -> int:
+    """Our solver without and with the span cost on the same weeks (see the module doc)."""
+    print(f"span cost {args.span_cost} vs 0, {args.time_limit:g} s per solve, "
+          f"{args.threads} thread(s), seed 1 (fixed work)")
+    print(f"{'week':14} {'wait min':>15} {'travel min':>15} {'served':>9} {'prio':>11}")
+    total = np.zeros((2, 4), np.int64)
+    for k in range(args.weeks):
+        seed = args.seed + k
+        for n in (150, 60, 30):
+            base = week_problem(seed, n_visits=n)
+            row = []
+            for c in (0, args.span_cost):
+                p = dataclasses.replace(base, span_cost=c)
+                sol = solve(p, time_limit=args.time_limit, threads=args.threads, seed=1)
+                row.append(_figures(p, sol))
+            total += np.array(row, np.int64)
+            (w0, t0, s0, p0), (w1, t1, s1, p1) = row
+            print(f"{f'seed {seed}, {n}':14} {w0 // 60:>7}->{w1 // 60:<7} {t0 // 60:>7}->"
+                  f"{t1 // 60:<7} {s0:>4}->{s1:<4} {p0:>5}->{p1:<5}", flush=True)
+    (w0, t0, s0, p0), (w1, t1, s1, p1) = total
+    print(f"{'total':14} {w0 // 60:>7}->{w1 // 60:<7} {t0 // 60:>7}->{t1 // 60:<7} "
+          f"{s0:>4}->{s1:<4} {p0:>5}->{p1:<5}")
+    print(f"ratios with/without: waiting {w1 / max(w0, 1):.2f}, travel {t1 / max(t0, 1):.3f}, "
+          f"visits {s1 / max(s0, 1):.3f}, priority {p1 / max(p0, 1):.3f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--solvers", default="ours,vroom,pyvrp")
+    ap.add_argument("--span-cost", type=int, default=0,
+                    help="compare ours with this span cost and without (see the module doc)")
+    ap.add_argument("--weeks", type=int, default=3, help="seeds compared with --span-cost")
     args = ap.parse_args(argv)
     import routing
 
     routing.prepare()  # compile/load the solver's numba code outside the timed runs
+    if args.span_cost > 0:
+        return compare_span(args)
     t0 = time.monotonic()
     problem = week_problem(args.seed)
     print(
