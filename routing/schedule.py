@@ -55,10 +55,12 @@ def static_ok(problem: Problem, vehicle: Vehicle, visits: Sequence[Visit]) -> bo
     return all(load[k] <= c for k, c in enumerate(team.capacity))
 
 
-def _lateness(route: Route) -> tuple[int, int]:
+def _lateness(route: Route, span_cost: int = 0) -> tuple[int, int, int]:
     """How late a timing is: its return, then the sum of its service starts (of two timings
-    that return together, the one that does not wait before its visits is better)."""
+    that return together, the one that does not wait before its visits is better). With a
+    span cost the later departure wins before the sum (the shorter day)."""
     return (route.steps[-1].arrival,
+            -route.steps[0].service_start if span_cost > 0 else 0,
             sum(s.service_start for s in route.steps if s.kind == "job"))
 
 
@@ -99,7 +101,8 @@ def schedule(
         for b, g in zip(order, combo, strict=True):
             gaps[b] = g
         r = _timed(problem, vehicle, visits, gaps)
-        if r is not None and (best is None or _lateness(r) < _lateness(best)):
+        if r is not None and (best is None or _lateness(r, problem.span_cost)
+                              < _lateness(best, problem.span_cost)):
             best = r
     return best
 

@@ -7,8 +7,8 @@ with a drop penalty built in three layers, so that the objective is lexicographi
 VROOM's: first the pinned visits, then the sum of priorities of the served visits, then
 the number of served visits, and only then the travel time (plus the optional balance
 cost, and the span cost of :attr:`~routing.model.Problem.span_cost`, which only the
-ruin-and-recreate phase weighs: see there). The matrices are registered with ``RegisterTransitMatrix`` (no Python callbacks
-in the search). Time windows (several per visit), service times, shift windows, breaks
+ruin-and-recreate phase weighs: see there). The matrices are registered with
+``RegisterTransitMatrix`` (no Python callbacks in the search). Time windows (several per visit), service times, shift windows, breaks
 (``SetBreakIntervalsOfVehicle``), skills and day ranges (allowed vehicles), max visits
 and position pins (a visit-counter dimension) and capacities are hard constraints.
 
@@ -545,7 +545,8 @@ def _settle_breaks(problem: Problem, vehicles: list[Vehicle], routes: list[Route
             continue
         better = schedule(problem, veh, [problem.visits[idx[x]] for x in r.visits],
                           check_static=False, search=True)
-        out.append(better if better is not None and _lateness(better) <= _lateness(r) else r)
+        out.append(better if better is not None and _lateness(better, problem.span_cost)
+                   <= _lateness(r, problem.span_cost) else r)
     return out
 
 
