@@ -14,9 +14,14 @@ steps and verifies every constraint against the problem directly. Rules:
   the gap holds the travel time plus the breaks taken in it; the reported arrival is
   not earlier than that allows; legs the matrix marks unreachable are never used;
 - every break of the shift is taken exactly once, entirely inside its window, without
-  overlapping a service or another break; a break may be left out only by a route that
-  is back at its end by the time the break's window opens (the break would fall after
-  the route: not part of it);
+  overlapping a service or another break; a break may be left out only when the team is
+  at its base at every time the break could start, from its window's opening to its
+  latest start (the break falls in the time at the base: not part of the route): back
+  at its end by the time the window opens (after the route), departing from its start
+  at or after the latest start (before the route), or at a ``position`` step at its end
+  place reached by the time the window opens and left at or after the latest start
+  (back at the office between two parts of its day, as a re-plan shows a team that was
+  back and goes out again);
 - a ``position`` step (where :func:`routing.replan` was told a team is: no visit) is a
   stop at its location: it is reached, left and timed like a visit (its ``service`` is
   the stay, from its ``service_start``), its legs count in the travel, and it takes no
@@ -186,9 +191,17 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
         for k, c in enumerate(team.capacity):
             if load[k] > c:
                 errs.append(f"{tag}: load {load[k]} > capacity {c} (dimension {k})")
+        # stays at the end place between two parts of the day (position steps there)
+        at_base = [(st.arrival, st.service_start + st.service) for st in steps
+                   if st.kind == "position" and st.location == end_loc]
         for b in range(len(shift.breaks)):
-            if b not in breaks_taken and steps[-1].arrival <= shift.breaks[b].window.start:
-                continue  # back before its window opens: no break on the route
+            bw = shift.breaks[b]
+            latest = bw.window.end - bw.duration  # its latest start
+            if b not in breaks_taken and (
+                    steps[-1].arrival <= bw.window.start  # back before its window opens
+                    or steps[0].service_start >= latest  # departs when it is too late
+                    or any(a <= bw.window.start and e >= latest for a, e in at_base)):
+                continue  # in the time at the base: no break on the route
             if breaks_taken.get(b, 0) != 1:
                 errs.append(f"{tag}: break {b} taken {breaks_taken.get(b, 0)} times")
         busy.sort()

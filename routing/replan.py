@@ -5,10 +5,10 @@ visit whose service has begun (done or in progress), every break taken, every ro
 an earlier day. :func:`replan` builds the problem of what is left:
 
 - the visits not yet begun (planned or not) are candidates again, with their pins;
-- today each team starts where it is: at its position (``positions``, see below) or
-  else at the place of its last begun visit, not before that visit ends (nor before
-  ``at``); a shift override (:attr:`Shift.start`) carries the place, the shift window
-  starts then;
+- today each team starts where it is: at its position (``positions``, see below), at
+  its end when its route was over before ``at`` (it is back), or else at the place of
+  its last begun visit, not before that visit ends (nor before ``at``); a shift
+  override (:attr:`Shift.start`) carries the place, the shift window starts then;
   breaks already taken are dropped, the others keep what is left of their window;
   ``max_visits`` counts the begun visits (capacities are not reduced: the app does not
   use them);
@@ -23,15 +23,26 @@ an earlier day. :func:`replan` builds the problem of what is left:
 solution of the original problem (which :func:`routing.check.check` accepts). A team-day
 that gets nothing new keeps its planned route when all its visits were begun (a route
 over before ``at`` keeps its times); otherwise it goes back to its end from its last
-begun visit, taking the breaks still due (none of them before ``at``).
+begun visit, taking the breaks still due (none of them before ``at``). A team that was
+back at its end before ``at`` and goes out again shows its return as a stop there,
+``Step("position", back, back, stay, end)``, from when it was back until it leaves for
+its new visits (or its position). A break whose window passed while it was there is not
+part of the route, as for a route back before the window opens (:func:`routing.check.
+check`: the team was at its base for every start the break could have); no break is put
+before ``at``.
 
 A position ``(place, busy until)`` is a stop after the team's history, and the merged
 route shows it as a step of its own, ``Step("position", arrival, arrival, stay, place)``
 (:func:`routing.check.check` times it like a visit and counts its legs in the travel):
 
 - the team goes there from its last begun visit (after the breaks it took since), or,
-  when it began none today, from its start (at its planned departure if that was before
-  ``at``, else when its shift begins); it arrives as early as that allows;
+  when it began none today but had left its start by ``at``, from its start at its
+  planned departure; it arrives as early as that allows;
+- a team at its base (back at its end, or not yet left its start) leaves it as late as
+  still gets it there by ``at`` (by ``busy until`` if earlier), not before it is back
+  nor before its shift begins; a break whose window opens while it is at its base and
+  that it could take neither after the stay keeps it at its base until the break's
+  latest start (the break then falls in the time at the base, not on the route);
 - it stays until it is free there: ``busy until``, not before ``at`` and not before it
   can be there (the plan's history wins over a position it leaves no time for: a team
   placed at its visit's place "until 10:20" while its begun visit runs until 10:30 per
@@ -81,9 +92,10 @@ class Replan:
 
     ``done`` maps (team, day) to the steps already behind that team-day (start, begun
     visits, taken breaks; break indices of the original shift). ``stops`` maps the
-    team-days of today's ``positions`` to the steps from that history to the position:
-    the start when nothing was begun, the breaks the stay leaves no room for after it,
-    and the ``position`` step (see the module doc).
+    team-days of today's ``positions``, and those of teams back at their end before the
+    moment, to the steps from that history to where the team is: the start when nothing
+    was begun, its stay at its end when it was back, the breaks the stay leaves no room
+    for after it, and the ``position`` step (see the module doc).
     """
 
     original: Problem
@@ -226,22 +238,25 @@ class Replan:
 
 
 def _stop(problem: Problem, veh: Vehicle, head: tuple[Step, ...], loc: int, until: int,
-          at: int) -> tuple[Step, ...]:
+          at: int, back: Step | None = None) -> tuple[Step, ...]:
     """The steps from a team-day's history to its position ``loc`` (see the module doc).
 
     ``head`` is the history, or the planned start alone when the team began nothing but
-    had left by ``at`` (the stay then follows it; without it the team leaves its start
-    when its shift begins). The team goes there from its last begun visit (or start), after the breaks it took since that visit, and is
-    there as early as routing.check allows; it is free there at ``until``, not before
+    had left by ``at`` (the stay then follows it). A team at its base (nothing begun and
+    not left, or ``back`` at its end: its route was over before ``at``) goes there as
+    :func:`_from_base` says. Otherwise the team goes there from its last begun visit
+    (or start), after the breaks it took since that visit, and is there as early as
+    routing.check allows; it is free there at ``until``, not before
     ``at`` nor before it can be there. A break still due whose window closes before the
     team is free there (no room for it after the stay) is taken on the way, not before
     ``at`` nor before the team is free of its history. The last step is the stay:
     ``Step("position", arrival, arrival, stay, loc)``.
     """
+    if back is not None or not head:  # at its base: back at its end, or not yet left
+        return _from_base(problem, veh, head, loc, until, at, back)
     sh = veh.shift
     out: list[Step] = []
-    if len(head) <= 1:  # nothing begun: from its start
-        head = head or (Step("start", sh.window.start, sh.window.start, 0, veh.start),)
+    if len(head) == 1:  # nothing begun, but it had left its start: from there
         out.append(head[0])
     last = [s for s in head if s.kind != "break"][-1]
     free = last.service_start + last.service
@@ -276,6 +291,56 @@ def _stop(problem: Problem, veh: Vehicle, head: tuple[Step, ...], loc: int, unti
         if not added:
             break
     return (*out, *pre, Step("position", reach, reach, leave - reach, loc))
+
+
+def _from_base(problem: Problem, veh: Vehicle, head: tuple[Step, ...], loc: int,
+               until: int, at: int, back: Step | None) -> tuple[Step, ...]:
+    """The steps to a position ``loc`` of a team that is at its base: back at its end
+    (``back``: its route was over before ``at``; the stay there is a ``position`` step at
+    its end place) or at its start, nothing begun and not left (the start step).
+
+    The team leaves its base as late as still gets it to ``loc`` by the moment (or by
+    ``until``, if earlier), never before it is there. A break whose window opens while
+    it is at its base is not part of the route when it leaves at or after the break's
+    latest start (routing.check's rule); one it could otherwise take neither after the
+    stay at ``loc`` keeps it at its base until that latest start (no break is put before
+    the moment). With ``loc`` the end place itself, the stay there is one step.
+    """
+    sh = veh.shift
+    if back is not None:
+        base, since = back.location, back.arrival
+        taken = {s.break_index for s in head if s.kind == "break"}
+    else:
+        base, since = veh.start, sh.window.start
+        taken = set()
+    assert base is not None
+    leg = problem.duration(veh.team.mode, base, loc)
+    if not reachable(leg):
+        raise RoutingInputError(
+            f"Neuplanung: Position von Team {veh.team.id}: Ort {loc} ist von Ort {base} aus "
+            "nicht erreichbar.")
+    leave = max(since, min(at, until) - leg)
+    order = sorted(range(len(sh.breaks)), key=lambda j: sh.breaks[j].latest_start)
+    moved = True
+    while moved:
+        moved = False
+        free = max(at, until, leave + leg)
+        for j in order:
+            b = sh.breaks[j]
+            if j in taken or leave >= b.latest_start or (
+                    b.window.end - max(b.window.start, free) >= b.duration):
+                continue  # in the time at its base, or still due after the stay
+            leave = b.latest_start  # at its base for every start the break could have
+            moved = True
+            break
+    reach = leave + leg
+    free = max(at, until, reach)
+    stay = Step("position", reach, reach, free - reach, loc)
+    if back is None:
+        return (Step("start", leave, leave, 0, base), stay)
+    if loc == base:
+        return (replace(back, service=free - back.arrival),)
+    return (replace(back, service=leave - back.arrival), stay)
 
 
 def _break_map(orig: Shift, new: Shift) -> dict[int, int]:
@@ -366,6 +431,7 @@ def replan(
     done_visits: set[str] = set()
     home: dict[str, tuple[str, int]] = {}
     where_now: dict[str, tuple[int | None, int, set[int]]] = {}
+    back: dict[str, Step] = {}  # today's teams back at their end before the moment
     past: list[Route] = []
     for key, r in route_of.items():
         team, day = key
@@ -393,6 +459,9 @@ def replan(
                 home[s.visit or ""] = key
         if len(head) > 1:
             done[key] = tuple(head)
+            if r.steps[-1].arrival <= at:  # back at its end: it is there (its base) now
+                end = r.steps[-1]
+                back[team] = Step("position", end.arrival, end.arrival, 0, end.location)
         where_now[team] = (last_loc, max(at, free or at), taken)
 
     def _history(team: str, day: int) -> tuple[Step, ...]:
@@ -420,12 +489,16 @@ def replan(
                 absent[(t.id, s.day)] = f"fällt {on} ab {_hm(at)} Uhr aus (Neuplanung)"
                 if t.id in positions:  # its way back goes from there
                     stops[(t.id, s.day)] = _stop(problem, vehicles[(t.id, s.day)],
-                                                 _history(t.id, s.day), *positions[t.id], at)
+                                                 _history(t.id, s.day), *positions[t.id], at,
+                                                 back.get(t.id))
                 continue
             loc, until, taken = where_now.get(t.id, (None, at, set()))
             veh = vehicles[(t.id, s.day)]
-            if t.id in positions:
-                stop = _stop(problem, veh, _history(t.id, s.day), *positions[t.id], at)
+            place = positions.get(t.id)
+            if place is None and t.id in back:  # back at its end: it goes out from there
+                place = (back[t.id].location, at)
+            if place is not None:
+                stop = _stop(problem, veh, _history(t.id, s.day), *place, at, back.get(t.id))
                 stops[(t.id, s.day)] = stop
                 loc, until = stop[-1].location, stop[-1].service_start + stop[-1].service
                 taken = taken | {x.break_index for x in stop if x.kind == "break"}

@@ -319,10 +319,12 @@ def test_a_team_taken_out_after_its_lunch_break_still_drives_back():
 
 @st.composite
 def _day_and_moment(draw):
-    """One or two teams on a line, up to four visits each in a drawn order, zero to two
-    breaks, a moment from before the day to after it, teams taken out or placed anywhere
-    (busy there until up to two hours before or after the moment), the rest planned or
-    not."""
+    """One or two teams on a line, up to four visits each in a drawn order (a team may
+    have none), zero to two breaks, a moment from before the day to after it, teams taken
+    out or placed anywhere (busy there until up to two hours before or after the moment),
+    the rest planned or not; up to two new visits that the first plan did not have (each
+    for a drawn team, often in a window after the moment: a team back before a break
+    window, or not out at all, is sent out again after it has passed)."""
     n_loc = 6
     m = np.abs(np.subtract.outer(np.arange(n_loc), np.arange(n_loc))).astype(np.int64)
     m *= draw(st.sampled_from([60, 300, 900]))
@@ -338,7 +340,7 @@ def _day_and_moment(draw):
     visits, orders = [], []
     for t in range(n_teams):
         order = []
-        for k in range(draw(st.integers(1, 4))):
+        for k in range(draw(st.integers(0, 4))):
             tws = ()
             if draw(st.booleans()):
                 w = at(0, 8) + draw(st.integers(0, 14)) * 1800
@@ -348,24 +350,36 @@ def _day_and_moment(draw):
                                time_windows=tws))
         visits += order
         orders.append(order)
-    p = Problem(visits, teams, 1, {"car": m})
     moment = at(0, 7) + draw(st.integers(0, 11 * 12)) * 300
     remove = [t.id for t in teams if draw(st.booleans())]
     positions = {t.id: (draw(st.integers(0, n_loc - 1)),
                         moment + draw(st.integers(-4, 4)) * 1800)
                  for t in teams if draw(st.integers(0, 2)) == 0}
-    return p, orders, moment, remove, positions, draw(st.booleans())
+    new = {}  # new visit -> the team that gets it in the rest
+    for k in range(draw(st.integers(0, 2))):
+        tws = ()
+        if draw(st.integers(0, 2)):
+            w = moment + draw(st.integers(0, 8)) * 1800
+            tws = (TimeWindow(w, w + draw(st.integers(0, 2)) * 1800),)
+        visits.append(Visit(f"N{k}", draw(st.integers(1, n_loc - 1)),
+                            service=draw(st.sampled_from([600, 1800])), time_windows=tws))
+        new[f"N{k}"] = "AB"[draw(st.integers(0, n_teams - 1))]
+    p = Problem(visits, teams, 1, {"car": m})
+    return p, orders, moment, remove, positions, draw(st.integers(0, 2)) > 0, new
 
 
-def _rest_as_planned(rp) -> Solution:
-    """A solution of the rest: each team-day does the rest of its old order (timed by
-    routing.schedule, from where the re-plan starts it) or, when that order does not fit
-    any more, nothing."""
+def _rest_as_planned(rp, new=None) -> Solution:
+    """A solution of the rest: each team-day does the rest of its old order and then the
+    new visits ``new`` gives it (timed by routing.schedule, from where the re-plan starts
+    it); when that does not fit, the rest of its old order alone, else nothing."""
     left = {v.id: v for v in rp.problem.visits}
     routes = []
     for veh in rp.problem.vehicles():
         order = [left[x] for x in rp.initial.get((veh.team.id, veh.day), ())]
-        r = schedule(rp.problem, veh, order) if order else None
+        more = [left[x] for x, t in (new or {}).items() if t == veh.team.id and x in left]
+        r = schedule(rp.problem, veh, order + more) if order + more else None
+        if r is None and order and more:
+            r = schedule(rp.problem, veh, order)
         if r is not None:
             routes.append(r)
     served = {x for r in routes for x in r.visits}
@@ -379,26 +393,36 @@ def _rest_as_planned(rp) -> Solution:
 def test_the_merged_way_back_passes_the_checker_and_keeps_history(case):
     """Property (QA 24 F1, positions): plans timed by routing.schedule, re-planned at any
     moment, teams placed anywhere, with nothing new for any team or the rest of the old
-    orders. The merge passes routing.check; the visits and breaks begun before the moment
-    keep their times and no other break is put before it; a route all of whose visits
-    were begun keeps every time unless its team was placed while it was on its way; any
-    other way back ends as early as the checker allows (a second earlier fails it). A
-    placed team's route shows its position once, right after its history (and the
-    breaks the stay leaves no room for), staying there until the team is free; its new
-    visits come after it. Only a team with nothing new that cannot get there and back
-    within its shift goes back from its last visit instead."""
-    p, orders, moment, remove, positions, new_visits = case
+    orders, with or without visits the first plan did not have. The merge passes
+    routing.check; the visits and breaks begun before the moment keep their times and no
+    other break is put before it; a route all of whose visits were begun keeps every time
+    unless its team was placed while it was on its way; any other way back ends as early
+    as the checker allows (a second earlier fails it). A placed team's route shows its
+    position once, right after its history (and the breaks the stay leaves no room for),
+    staying there until the team is free; its new visits come after it. Only a team with
+    nothing new that cannot get there and back within its shift goes back from its last
+    visit instead. A team back at its end before the moment that goes out again shows its
+    return there (a position step at its end place, from when it was back until it leaves
+    for its new visits or its position; QA 24: before, a break whose window passed while it
+    was back was lost and the merge failed the checker)."""
+    p, orders, moment, remove, positions, planned, new_visits = case
     routes = []
     for veh, order in zip(p.vehicles(), orders, strict=True):
+        if not order:
+            continue  # no route that day
         r = schedule(p, veh, order)
         assume(r is not None)
         routes.append(r)
-    sol = Solution(tuple(routes), ())
+    sol = Solution(tuple(routes), tuple(Unassigned(x, "x", "-") for x in new_visits))
     assert check(p, sol) == []
     rp = replan(p, sol, moment, remove=remove, positions=positions)
-    rest = _rest_as_planned(rp) if new_visits else _nothing_new(rp)
+    rest = _rest_as_planned(rp, new_visits) if planned else _nothing_new(rp)
     merged = rp.merge(rest)
     assert check(p, merged) == []
+    # no break is put before the moment that the first plan did not have there
+    had = {(r.team, s) for r in sol.routes for s in r.steps if s.kind == "break"}
+    assert all((r.team, s) in had for r in merged.routes for s in r.steps
+               if s.kind == "break" and s.service_start < moment)
     after = {(r.team, r.day): r for r in merged.routes}
     got_new = {(r.team, r.day) for r in rest.routes}
     for r in sol.routes:
@@ -408,6 +432,21 @@ def test_the_merged_way_back_passes_the_checker_and_keeps_history(case):
             assert new is None  # nothing done that day: no route
             continue
         stops = [s for s in new.steps if s.kind == "position"]
+        over = r.steps[-1].arrival <= moment and (r.team, r.day) in got_new
+        if over:  # back before the moment, out again: its return is a stop at its end
+            back = new.steps[len(r.steps) - 1]
+            assert new.steps[:len(r.steps) - 1] == r.steps[:-1]
+            assert (back.kind, back.location, back.arrival) == (
+                "position", r.steps[-1].location, r.steps[-1].arrival)
+            # it stays until the moment, or leaves as late as still gets it to its position
+            leave = moment
+            if r.team in positions:
+                loc, until = positions[r.team]
+                leave = min(moment, until) - p.duration("car", back.location, loc)
+            assert back.service_start + back.service >= leave
+            if len(stops) == 2:
+                assert stops[0] is back or stops[0] == back
+                stops = stops[1:]
         hist = [s for s in new.steps[:-1] if s.service_start < moment and s.kind != "position"]
         if any(s.kind == "job" for s in begun) or r.team in positions:
             assert hist[1:] == begun[1:]
@@ -420,12 +459,15 @@ def test_the_merged_way_back_passes_the_checker_and_keeps_history(case):
             assert stay.service_start + stay.service >= max(until, moment)
             (tail,) = [x for x in rest.routes if (x.team, x.day) == (r.team, r.day)]
             assert stay.service_start + stay.service == tail.steps[0].service_start
-            assert all(s.kind == "break" for s in new.steps[len(begun) or 1:k])
+            assert all(s.kind == "break" for s in new.steps[len(begun) or 1:k]
+                       if not (over and s.location == r.steps[-1].location))
             assert all(s.service_start >= stay.service_start + stay.service
                        for s in new.steps[k + 1:])
             continue
         if (r.team, r.day) in got_new:
-            assert not stops
+            assert stops == ([back] if over else [])
+            (tail,) = [x for x in rest.routes if (x.team, x.day) == (r.team, r.day)]
+            assert not over or back.service_start + back.service == tail.steps[0].service_start
             continue
         if set(r.visits) <= rp.done_visits and (
                 r.team not in positions or r.steps[-1].arrival <= moment):
@@ -633,3 +675,94 @@ def test_a_position_at_no_place_of_the_matrix_is_refused():
     q = replace(p, durations={"car": m})
     with pytest.raises(RoutingInputError, match="Ort 3 ist von Ort 1 aus nicht erreichbar"):
         replan(q, sol, at(0, 11), positions={"A": (3, at(0, 12))})
+
+
+# --- a break window that passed while the team was at its base (QA 24, lost break) ------
+
+def _lunch_at_ten() -> tuple[Problem, Solution]:
+    """Lunch 30 min in 10:00-11:00. The first plan has K1 only (08:10-08:40, back at
+    08:50, before the lunch window opens: no break on the route); K2 at 13:00 comes new."""
+    lunch = Break(TimeWindow(at(0, 10), at(0, 11)), 1800)
+    k1 = Visit("K1", 1, service=1800)
+    k2 = Visit("K2", 2, service=1800, time_windows=(TimeWindow(at(0, 13), at(0, 13)),))
+    sol = solve(_one_team_line([k1], [lunch]), time_limit=1, seed=1, threads=1)
+    assert [(s.kind, s.arrival) for s in sol.routes[0].steps] == [
+        ("start", at(0, 8)), ("job", at(0, 8, 10)), ("end", at(0, 8, 50))]
+    return _one_team_line([k1, k2], [lunch]), sol
+
+
+def _merged(p, sol, moment, **kw) -> Solution:
+    rp = replan(p, sol, moment, **kw)
+    return rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+
+
+def _with_step(sol: Solution, k: int, step) -> Solution:
+    (r,) = sol.routes
+    return replace(sol, routes=(replace(r, steps=r.steps[:k] + (step,) + r.steps[k + 1:]),))
+
+
+def test_a_team_back_before_its_lunch_window_and_sent_out_after_it_shows_its_return():
+    """Re-planned at 12:00, K2 goes to team A. The merged route went from K1 straight to
+    K2 without the lunch and failed routing.check ("break 0 taken 0 times"); it also had
+    the team leave from K1's place, where it no longer was. Now it shows the team back at
+    the office from 08:50 until it leaves for K2 at 12:40 (a position step at its end
+    place): the lunch window passed while it was there, so the lunch is not on the route
+    (as for a route back before its window opens), and no break is put before the
+    moment; the travel counts the way back and out again."""
+    p, sol = _lunch_at_ten()
+    merged = _merged(p, sol, at(0, 12))
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [(s.kind, s.location, s.arrival, s.arrival + s.service) for s in r.steps] == [
+        ("start", 0, at(0, 8), at(0, 8)), ("job", 1, at(0, 8, 10), at(0, 8, 40)),
+        ("position", 0, at(0, 8, 50), at(0, 12, 40)), ("job", 2, at(0, 13), at(0, 13, 30)),
+        ("end", 0, at(0, 13, 50), at(0, 13, 50))]
+    assert r.travel == 600 + 600 + 1200 + 1200 == _legs(p, r)
+    # the checker's rule: at the office for every start the lunch could have (10:00 to
+    # 10:30); back any later, or out again any earlier, the team takes it
+    stay = r.steps[2]
+    assert check(p, _with_step(merged, 2, replace(stay, service=at(0, 10, 30) - stay.arrival))) == []
+    left = _with_step(merged, 2, replace(stay, service=at(0, 10, 30) - 1 - stay.arrival))
+    assert any("break 0 taken 0 times" in e for e in check(p, left))
+    late = replace(stay, arrival=at(0, 10) + 1, service_start=at(0, 10) + 1,
+                   service=at(0, 12, 40) - at(0, 10) - 1)
+    assert any("break 0 taken 0 times" in e for e in check(p, _with_step(merged, 2, late)))
+    # elsewhere than at its end place the stay does not count
+    assert any("break 0 taken 0 times" in e
+               for e in check(p, _with_step(merged, 2, replace(stay, location=3))))
+    # re-planned before the lunch window closes, the lunch is still on the route
+    early = _merged(p, sol, at(0, 10, 15))
+    assert check(p, early) == []
+    (r,) = early.routes
+    assert [s.kind for s in r.steps] == ["start", "job", "position", "break", "job", "end"]
+    assert r.steps[3].service_start >= at(0, 10, 15)
+
+
+def test_a_team_at_its_base_while_its_lunch_window_passed_goes_out_without_it():
+    """The same lunch, with K2 new at 13:00: a team that did nothing in the morning leaves
+    its start after the lunch window passed (the lunch is before its route); a team back
+    at 08:50 and placed at place 3 until 12:00 was at the office until 11:30 (as late as
+    still gets it there), then at place 3; placed there until 10:45, it stays at the
+    office until 10:30, the lunch's latest start (the lunch fits neither after the stay
+    nor, being before the moment, anywhere else). Each merge passed routing.check only
+    with a break left out of the route."""
+    p, sol = _lunch_at_ten()
+    merged = _merged(p, Solution((), ()), at(0, 12))
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert r.steps[0].service_start >= at(0, 12) and "break" not in {s.kind for s in r.steps}
+    start = r.steps[0]
+    gone = replace(start, arrival=at(0, 10, 30) - 1, service_start=at(0, 10, 30) - 1)
+    assert any("break 0 taken 0 times" in e for e in check(p, _with_step(merged, 0, gone)))
+    merged = _merged(p, sol, at(0, 12), positions={"A": (3, at(0, 12))})
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [(s.kind, s.location, s.arrival, s.arrival + s.service) for s in r.steps[2:5]] == [
+        ("position", 0, at(0, 8, 50), at(0, 11, 30)), ("position", 3, at(0, 12), at(0, 12, 50)),
+        ("job", 2, at(0, 13), at(0, 13, 30))]
+    merged = _merged(p, sol, at(0, 10, 45), positions={"A": (3, at(0, 10, 45))})
+    assert check(p, merged) == []
+    (r,) = merged.routes
+    assert [(s.kind, s.location, s.arrival, s.arrival + s.service) for s in r.steps[2:4]] == [
+        ("position", 0, at(0, 8, 50), at(0, 10, 30)), ("position", 3, at(0, 11), at(0, 12, 50))]
+    assert "break" not in {s.kind for s in r.steps}

@@ -409,7 +409,9 @@ def test_a_route_back_after_the_break_window_opens_keeps_its_break():
 
 def test_the_checker_accepts_a_break_left_out_only_before_its_window():
     """The checker's rule: a break may be missing from a route that is back by the time its
-    window opens, and from no other."""
+    window opens, and from no other route of this one's kind (one that leaves its start
+    before the break's latest start and stays nowhere at its end place between: see
+    test_routing_replan for those)."""
     from routing.check import check
     from routing.model import Route, Solution, Step
 
