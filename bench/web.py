@@ -13,7 +13,7 @@ loopback and the HTTP stack cost alone).
 plan job of the web app runs (``plan_span`` in a thread of the server): once solving in
 the server's own process (as before session 24) and once in the solver's child process
 (``hausbesuch.planning.solver_process``, what the job runner does); the list then holds
-480 clients, so that each of the two weeks after the first has some 150 to plan. Requests
+900 clients, so that each of the two weeks after the first has enough to plan. Requests
 every 50 ms
 during each plan; prints median, p95 and the longest wait, and the ratio of the longest
 waits.

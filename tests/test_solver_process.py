@@ -103,14 +103,137 @@ def test_a_plan_job_of_the_servers_runner_solves_in_a_child(tmp_path: Path,
     assert solver_process.current() is None  # the runner's thread is back to solving here
 
 
-def test_strg_c_in_the_terminal_leaves_the_child_to_the_server(r101, child) -> None:  # noqa: ANN001
-    """Strg+C reaches the whole process group: the child ignores it (the server ends
-    it), instead of dying with a traceback under the server's messages."""
+def test_strg_c_and_sigterm_to_the_group_leave_the_child_to_the_server(r101, child) -> None:  # noqa: ANN001
+    """Strg+C reaches the whole process group, a service manager's SIGTERM the whole
+    control group: the child ignores both (the server ends it after marking its job),
+    instead of dying with a traceback and failing its job as an internal error."""
     import signal
 
     child.solve(r101, time_limit=0.3, seed=1)
     pid = child.last_pid
     os.kill(pid, signal.SIGINT)
+    os.kill(pid, signal.SIGTERM)
     time.sleep(0.5)
     child.solve(r101, time_limit=0.3, seed=1)
     assert child.last_pid == pid and child.solves == 2
+
+
+def test_a_child_that_dies_in_its_first_solve_is_not_solved_again_here(r101, child) -> None:  # noqa: ANN001
+    """Only a child that never started makes the solve run in this process; one that
+    died while solving (killed, out of memory) fails its solve, as any later one."""
+    import signal
+
+    def kill_when_up() -> None:
+        deadline = time.monotonic() + 60
+        while not child.pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        for pid in child.pids():
+            os.kill(pid, signal.SIGKILL)
+
+    threading.Thread(target=kill_when_up, daemon=True).start()
+    with pytest.raises(RuntimeError, match="child process ended"):
+        child.solve(r101, time_limit=30, seed=None)
+    assert child.solves == 0
+
+
+ORPHAN = """
+import os, signal, sys
+from routing import solomon
+from hausbesuch.planning.solver_process import SolverProcess
+
+if __name__ == "__main__":
+    problem = solomon.load(sys.argv[1])[1]
+    child = SolverProcess()
+    child.solve(problem, time_limit=0.3, seed=1)
+    print(child.last_pid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # the server killed: no close, no exit hooks
+"""
+
+UNGUARDED = """
+import sys
+from routing import solomon
+from hausbesuch.planning.solver_process import SolverProcess
+
+problem = solomon.load(sys.argv[1])[1]
+child = SolverProcess()
+solution = child.solve(problem, time_limit=0.3, seed=1)
+print("geplant", len(solution.routes), child.solves, flush=True)
+"""
+
+
+def _run_script(tmp_path: Path, name: str, text: str, shared_data: Path):  # noqa: ANN202
+    import subprocess
+    import sys
+
+    script = tmp_path / name
+    script.write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, str(script),
+                           str(shared_data / "vrp" / "solomon" / "R101.txt")],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_the_child_ends_with_a_killed_server(tmp_path: Path, shared_data: Path) -> None:
+    done = _run_script(tmp_path, "orphan.py", ORPHAN, shared_data)
+    pid = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    raise AssertionError(f"the solver's child {pid} outlived its killed parent")
+
+
+def test_a_script_without_main_guard_solves_in_its_own_process(tmp_path: Path,
+                                                               shared_data: Path) -> None:
+    """``spawn`` runs the main script again in the child; a script that starts the
+    solve unguarded makes the child fail at its start: the solve runs in the process,
+    with a warning, instead of failing."""
+    done = _run_script(tmp_path, "unguarded.py", UNGUARDED, shared_data)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1].startswith("geplant ")
+    assert done.stdout.strip().splitlines()[-1].endswith(" 0")  # no solve in a child
+    assert "did not start; solving in this process" in done.stderr
+
+
+def test_a_stopped_runner_ends_the_solve_of_its_given_up_job(tmp_path: Path,
+                                                             bad_hersfeld_pbf: Path) -> None:
+    """The server stops while a job solves (60 s limit): the job is marked given up at
+    once and its solve ends with it, the child killed, not solved to its end."""
+    from geodata.geocode import load_index
+    from hausbesuch.web import casework_api, jobs
+    from hausbesuch.web.app import create_app
+    from tests.web_fixtures import CITY_PROFILE, START_ISO, write_web_client_list
+
+    app = create_app(f"sqlite:///{tmp_path / 'j.sqlite'}", cities=[CITY_PROFILE],
+                     run_jobs=False)
+    store = app.state.web.store
+    write_web_client_list(tmp_path / "kunden.csv", load_index(bad_hersfeld_pbf), n=30)
+    casework_api.import_clients(store, app.state.web.profile("Bad Hersfeld"),
+                                str(tmp_path / "kunden.csv"), "kora")
+    job_id = jobs.submit(store, "plan", "Bad Hersfeld",
+                         {"start": START_ISO, "days": 5, "time_limit": 60.0,
+                          "profile": CITY_PROFILE}, "kora")
+    runner = jobs.JobRunner(store, poll=0.05)
+    runner.start()
+    deadline = time.monotonic() + 120
+    while not (jobs.get(store, job_id).stage or "").startswith("Touren optimieren ("):
+        assert time.monotonic() < deadline, jobs.get(store, job_id)
+        time.sleep(0.1)
+    pids = solver_process.shared().pids()
+    assert pids
+    t0 = time.monotonic()
+    runner.stop(timeout=0.2)
+    job = jobs.get(store, job_id)
+    assert job.status == "fehlgeschlagen" and job.error == jobs.ABANDONED, job
+    while runner._running:
+        assert time.monotonic() - t0 < 30, "the given-up job's solve ran on"
+        time.sleep(0.05)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert jobs.get(store, job_id).error == jobs.ABANDONED

@@ -269,6 +269,11 @@ def register(app: typer.Typer) -> None:
             uvicorn.Server(config).run(sockets=[sock])
         finally:
             sock.close()
+            # a second Strg+C ends uvicorn without its shutdown (the runner's stop): the
+            # solver's child would otherwise be waited for until its solve ends
+            from hausbesuch.planning import solver_process
+
+            solver_process.close_shared(kill=True)
 
     @app.command("worker")
     @user_errors

@@ -45,21 +45,56 @@ TICK_S = 0.5
 
 def _child_ready() -> None:
     """In the child, at its start: load OR-Tools and the compiled search (or compile it
-    once per installation), so that no solve's clock pays for it. Strg+C in the terminal
-    reaches the whole process group: the child leaves it to the server, which ends it
-    (otherwise each Strg+C printed the child's traceback under the server's messages)."""
+    once per installation), so that no solve's clock pays for it.
+
+    Strg+C in the terminal reaches the whole process group, a service manager's SIGTERM
+    (systemd) the whole control group: the child ignores both and leaves its end to the
+    server, which ends it (:meth:`SolverProcess.close`) after marking its job as given
+    up; otherwise the child died first, printed its traceback under the server's
+    messages, and its job read as an internal error. A server that dies without closing
+    it (killed, out of memory) takes the child with it (:func:`_end_with_parent`)."""
     import signal
 
     from routing import prepare
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _end_with_parent()
     prepare()
+
+
+def _end_with_parent() -> None:
+    """A thread of the child that ends it when the parent process is gone (its sentinel
+    becomes ready). Without it an orphaned child solved on, then waited for work for
+    ever, holding its memory and the server's output streams. (Linux's
+    ``PR_SET_PDEATHSIG`` would follow the parent *thread* that started the child, a job
+    thread that may end while the server lives.) While OR-Tools searches, the thread
+    runs at its next call back into Python, a second or two later."""
+    from multiprocessing.connection import wait
+
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="hausbesuch-solver-parent", daemon=True).start()
+
+
+def _ping() -> int:
+    return os.getpid()
 
 
 def _child_solve(problem: Any, kwargs: dict[str, Any]) -> tuple[Any, int]:
     from routing.solve import solve
 
     return solve(problem, **kwargs), os.getpid()
+
+
+class _CannotStart(Exception):
+    """The child process did not start (or not answer its first call)."""
 
 
 class SolverProcess:
@@ -72,30 +107,59 @@ class SolverProcess:
         self.workers = max(1, int(workers))
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._cannot_start = False
         #: solves done here, and the process id of the child of the last one
         self.solves = 0
         self.last_pid: int | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
+        """The pool, started when there is none: its first child must answer a call
+        (:class:`_CannotStart` otherwise), so that a child that dies later is told from
+        one that never started."""
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(
+                pool = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=mp.get_context("spawn"),
                     initializer=_child_ready, max_tasks_per_child=SOLVES_PER_CHILD)
+                try:
+                    pool.submit(_ping).result()
+                except BrokenProcessPool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise _CannotStart from None
+                self._pool = pool
             return self._pool
+
+    def pids(self) -> list[int]:
+        """Process ids of the children alive now."""
+        with self._lock:
+            pool = self._pool
+        procs = (getattr(pool, "_processes", None) or {}) if pool is not None else {}
+        return [p.pid for p in list(procs.values()) if p.is_alive()]
 
     def solve(self, problem: Any, *, time_limit: float, seed: int | None = None,
               threads: int = 1, initial: Mapping[tuple[str, int], Sequence[str]] | None = None,
               progress: Callable[[float, int | None], None] | None = None) -> Any:
         """:func:`routing.solve.solve` in a child; ``progress(elapsed, None)`` every
         :data:`TICK_S` seconds while it runs (the parent does not see the solver's
-        objective). An exception of the solver is raised here; a child that died (killed,
-        out of memory) raises :class:`RuntimeError`, and the next solve starts a new one.
-        When no child of this object ever solved and the first cannot start, the solve
-        runs in this process (logged as a warning)."""
+        objective; an error of ``progress`` is logged, the solve goes on). An exception
+        of the solver is raised here; a child that died (killed, out of memory, ended by
+        :meth:`close`) raises :class:`RuntimeError`, and the next solve starts a new one.
+        When a child cannot even start (e.g. a script that starts the server without
+        ``if __name__ == "__main__":``, which ``spawn`` runs again), this object solves
+        in this process from then on (logged as a warning)."""
         kwargs = {"time_limit": time_limit, "seed": seed, "threads": threads,
                   "initial": None if initial is None else {k: list(v) for k, v in initial.items()}}
-        pool = self._executor()
+        if not self._cannot_start:
+            try:
+                pool = self._executor()
+            except _CannotStart:
+                self._cannot_start = True
+                log.warning("the solver's child process did not start; solving in this "
+                            "process (pages may pause while it solves)")
+        if self._cannot_start:
+            from routing.solve import solve
+
+            return solve(problem, progress=progress, **kwargs)
         t0 = time.monotonic()
         try:
             future = pool.submit(_child_solve, problem, kwargs)
@@ -107,23 +171,13 @@ class SolverProcess:
                     if progress is not None:
                         try:
                             progress(time.monotonic() - t0, None)
-                        except BaseException:
-                            self.close(kill=True)  # nobody waits for this solve any more
-                            raise
+                        except Exception:  # e.g. the job's row briefly locked
+                            log.exception("solver progress could not be reported")
         except BrokenProcessPool:
             with self._lock:
-                closed = self._pool is not pool  # close() ended it: this solve is over
-                if not closed:
+                if self._pool is pool:
                     self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
-            if not closed and self.solves == 0:
-                # the child could not even start (e.g. a script that starts the server
-                # without ``if __name__ == "__main__":``, which ``spawn`` runs again)
-                log.warning("the solver's child process did not start; solving in this "
-                            "process (pages may pause while it solves)")
-                from routing.solve import solve
-
-                return solve(problem, progress=progress, **kwargs)
             raise RuntimeError("the solver's child process ended before its solve") from None
         with self._lock:
             self.solves += 1
@@ -131,15 +185,16 @@ class SolverProcess:
         return solution
 
     def close(self, kill: bool = False) -> None:
-        """End the children: after the running solves (or at once, with ``kill``)."""
+        """End the children: once their solves (also those waiting) are done, or with
+        ``kill`` at once (their callers get :class:`RuntimeError`)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is None:
             return
         if kill:
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-        pool.shutdown(wait=not kill, cancel_futures=True)
+                proc.kill()  # SIGKILL: the child ignores SIGTERM (see _child_ready)
+        pool.shutdown(wait=False, cancel_futures=kill)
 
 
 _shared: SolverProcess | None = None
@@ -150,12 +205,14 @@ def shared(workers: int = 1) -> SolverProcess:
     """The process's :class:`SolverProcess` for at least ``workers`` solves at once (job
     runners of one server share its children; a larger ``workers`` replaces it)."""
     global _shared
+    old = None
     with _shared_lock:
         if _shared is None or _shared.workers < workers:
             old, _shared = _shared, SolverProcess(workers)
-            if old is not None:
-                old.close()
-        return _shared
+        new = _shared
+    if old is not None:
+        old.close()  # its solves (running or waiting) finish first
+    return new
 
 
 def close_shared(kill: bool = False) -> None:
