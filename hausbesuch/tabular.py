@@ -60,6 +60,7 @@ import csv
 import datetime as _dt
 import io
 import math
+import os
 import posixpath
 import re
 import unicodedata
@@ -1010,7 +1011,18 @@ def read_table(
     if p.is_dir():
         raise UserError(f"{name} ist ein Ordner, keine Tabellendatei (CSV oder XLSX).")
     try:
-        data = p.read_bytes()
+        with p.open("rb") as fh:
+            head = fh.read(len(_OLE_MAGIC))
+            xlsx = head.startswith(_XLSX_MAGIC)
+            limit = MAX_XLSX_BYTES if xlsx else MAX_CSV_BYTES
+            # refused before it is read: the size a regular file says; a stream (a FIFO,
+            # /dev/stdin) says none and is refused after one byte too many
+            size = os.fstat(fh.fileno()).st_size
+            if size > limit:
+                raise _file_too_big(name, size, limit, xlsx)
+            data = head + fh.read(limit + 1 - len(head))
+            if len(data) > limit:
+                raise _file_too_big(name, None, limit, xlsx)
     except OSError as exc:
         raise UserError(f"Die Datei {name} kann nicht gelesen werden: {exc.strerror or exc}.") from None
     if not data.strip():
@@ -1028,7 +1040,24 @@ def read_table(
             "falsches Format). Bitte als .xlsx oder CSV speichern."
         )
     text, encoding = _decode(data, name)
+    del data  # (the text alone is held while the records are read)
     return _read_csv_text(text, name, encoding, required)
+
+
+#: Most bytes a CSV file may have: five times a list of 100,000 rows with a few dozen
+#: columns and short notes (about 20 MB). A larger file is refused before it is read: its
+#: text, and the cells made of it, take up to four times its bytes each in memory (one
+#: emoji makes Python store a text with 4 bytes a character), so 300 MB took 5 GB.
+MAX_CSV_BYTES = 100 * 1024 * 1024
+
+
+def _file_too_big(name: str, size: int | None, limit: int, xlsx: bool) -> UserError:
+    what = "eine Arbeitsmappe (XLSX)" if xlsx else "eine CSV-Datei"
+    shown = f"ist {_mb(size)} MB groß" if size is not None else "ist größer als erlaubt"
+    return UserError(
+        f"Die Datei {name} {shown}; {what} darf höchstens {_de(limit // (1024 * 1024))} MB "
+        "groß sein (eine Liste von 100.000 Zeilen hat etwa 20 MB). Bitte die Liste "
+        "aufteilen oder unnötige Spalten (lange Notizen) löschen.")
 
 
 #: Encoding label of a file whose lines are partly UTF-8, partly Windows-1252.
@@ -1090,9 +1119,25 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     return "".join(out), (MIXED_ENCODING if utf8 else "cp1252")
 
 
-def _records(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:
-    """Yield (first text line, fields) per CSV record, blank lines included as []."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _lines(text: str, start: int = 0) -> Iterator[str]:
+    """The lines of ``text`` from ``start``, each with its end (``\\r\\n``, ``\\r`` or
+    ``\\n``), as ``io.StringIO(text, newline="")`` yields them, without its copy of the
+    whole text (4 bytes a character)."""
+    pos = start
+    for m in _LINE_END.finditer(text, start):
+        yield text[pos:m.end()]
+        pos = m.end()
+    if pos < len(text):
+        yield text[pos:]
+
+
+def _records(text: str, delimiter: str, start: int = 0) -> Iterable[tuple[int, list[str]]]:
+    """Yield (first text line, fields) per CSV record of ``text`` from ``start``, blank
+    lines included as []."""
+    reader = csv.reader(_lines(text, start), delimiter=delimiter, quotechar='"',
                         doublequote=True, skipinitialspace=False, strict=False)
     last = 0
     try:
@@ -1162,26 +1207,36 @@ def _sniff(text: str, required: Callable[[list[str]], bool] | None = None) -> st
 
 def _read_csv_text(text: str, name: str, encoding: str,
                    required: Callable[[list[str]], bool] | None = None) -> Table:
-    lines_offset = 0
-    first_line, _, rest = text.partition("\n")
+    lines_offset = start = 0
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     m = re.fullmatch(r"\s*sep=(.)\s*", first_line.rstrip("\r"))
     delimiter: str | None = None
     if m:  # Excel's delimiter hint; Excel hides this line, so it is not a row
         delimiter = m.group(1)
-        text = rest
+        start = len(text) if end < 0 else end + 1
         lines_offset = 1
     if delimiter is None:
-        delimiter = _sniff(text, required)
+        delimiter = _sniff(text[start:] if start else text, required)
+    # read record by record: a file with more than MAX_ROWS rows with content is refused
+    # at the first row too many, before the rest is read
+    grid: list[tuple[int, list[str]]] = []
+    line_of: dict[int, int] = {}
+    filled = 0
     try:
-        records = list(_records(text, delimiter))
+        for rownum, (line, rec) in enumerate(_records(text, delimiter, start), 1):
+            cells = [c.strip() for c in rec]
+            if any(cells):
+                filled += 1
+                if filled > MAX_ROWS + 1:  # (+1: the header)
+                    break
+            grid.append((rownum, cells))
+            line_of[rownum] = line + lines_offset
     except UserError as exc:
         raise UserError(f"{name}: {exc}") from None
-    if len(records) > MAX_ROWS + 1 and sum(
-            1 for _, rec in records if any(c.strip() for c in rec)) > MAX_ROWS + 1:
+    if filled > MAX_ROWS + 1:
         raise _too_many_rows(name)
-    grid = [(rownum, [c.strip() for c in rec]) for rownum, (_, rec) in enumerate(records, 1)]
     g = _rows_from_grid(grid, name, fields=True, required=required)
-    line_of = {rownum: line + lines_offset for rownum, (line, _) in enumerate(records, 1)}
     return Table(columns=g.columns, rows=g.rows, row_numbers=g.row_numbers, source=name,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
                  line_numbers=[line_of[r] for r in g.row_numbers],
@@ -1560,6 +1615,9 @@ MAX_SHEET_XML_BYTES = 120 * 1024 * 1024
 MAX_PART_BYTES = 64 * 1024 * 1024
 #: Most bytes all parts of a workbook together may unpack to.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Most bytes a workbook file may have: its parts, packed, cannot be larger than unpacked
+#: (:data:`MAX_UNPACKED_BYTES`); a larger file is refused before it is read.
+MAX_XLSX_BYTES = MAX_UNPACKED_BYTES
 #: Most a part of more than :data:`RATIO_FROM_BYTES` may be compressed (unpacked size
 #: over packed size). Sheets, shared strings and styles written by Excel, LibreOffice or
 #: openpyxl pack 5 to 15 times (measured: 11 for 50,000 rows, 15 for 2 million empty

@@ -231,3 +231,93 @@ def test_a_csv_the_reader_cannot_parse_is_told_in_german(tmp_path: Path) -> None
     assert str(info.value).endswith("Die CSV-Datei ist fehlerhaft (Zeile 2): ein Feld ist "
                                     "länger als 131.072 Zeichen."), str(info.value)
     assert "field" not in str(info.value)
+
+
+def test_a_csv_over_the_byte_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """QA 24 #1: a 300 MB CSV (long notes, one emoji) took 5 GB, a 1.2 GB one 20 GB before
+    „mehr als 100.000 Zeilen“. A CSV over MAX_CSV_BYTES is refused at once, naming its
+    size and the limit; one at the limit is read. (The big file is sparse: made at once.)"""
+    import hausbesuch.tabular as tabular
+
+    big = tmp_path / "gross.csv"
+    with big.open("wb") as fh:
+        fh.write(b"Kundennummer;Adresse\nK-1;Am Markt 16\n")
+        fh.seek(tabular.MAX_CSV_BYTES)  # one byte over the limit
+        fh.write(b"\n")
+    with pytest.raises(UserError, match=r"^Die Datei \S*gross\.csv ist 101 MB groß; eine "
+                                        r"CSV-Datei darf höchstens 100 MB groß sein"):
+        read_table(big)
+    with pytest.raises(UserError, match=r"101 MB groß"):
+        read_clients(big, today=TODAY)
+
+    text = "Kundennummer;Adresse\n" + "".join(f"K-{i};Am Markt {i}\n" for i in range(1, 40))
+    monkeypatch.setattr(tabular, "MAX_CSV_BYTES", len(text.encode()))
+    fits = tmp_path / "passt.csv"
+    fits.write_text(text, encoding="utf-8")
+    assert len(read_table(fits).rows) == 39
+    over = tmp_path / "drueber.csv"
+    over.write_text(text + "K", encoding="utf-8")
+    with pytest.raises(UserError, match=r"drueber\.csv ist 1 MB groß; eine CSV-Datei darf "
+                                        r"höchstens 0 MB"):
+        read_table(over)
+
+
+def test_a_stream_over_the_byte_limit_is_refused_after_one_byte_too_many(tmp_path, monkeypatch):
+    """A FIFO (or /dev/stdin) has no size to look at: it is read up to one byte over the
+    limit, then refused, whatever follows."""
+    import os
+    import threading
+
+    import hausbesuch.tabular as tabular
+
+    monkeypatch.setattr(tabular, "MAX_CSV_BYTES", 1000)
+    fifo = tmp_path / "strom.csv"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        try:
+            with fifo.open("wb") as fh:
+                fh.write(b"Kundennummer;Adresse\n")
+                for i in range(1000):  # ~20 KB: more than the reader takes
+                    fh.write(f"K-{i};Am Markt 1\n".encode())
+        except BrokenPipeError:
+            pass  # the reader stopped reading: what the test wants
+
+    t = threading.Thread(target=write)
+    t.start()
+    try:
+        with pytest.raises(UserError, match=r"strom\.csv ist größer als erlaubt; eine "
+                                            r"CSV-Datei darf höchstens 0 MB"):
+            read_table(fifo)
+    finally:
+        t.join(timeout=10)
+
+
+def test_the_row_limit_stops_reading_at_the_first_row_too_many(tmp_path, monkeypatch):
+    """QA 24 #1: the row limit was checked after every record was read and copied. Now
+    the reading stops at row MAX_ROWS + 2 (header + MAX_ROWS rows + 1): what follows, here
+    a field the CSV reader refuses, is never read."""
+    import hausbesuch.tabular as tabular
+
+    monkeypatch.setattr(tabular, "MAX_ROWS", 5)
+    p = tmp_path / "lang.csv"
+    rows = "".join(f"K-{i};Am Markt 1\n" for i in range(6))
+    p.write_text("Kundennummer;Adresse\n" + rows + "K-9;" + "x" * 200_000 + "\n",
+                 encoding="utf-8")
+    with pytest.raises(UserError, match=r"lang\.csv: mehr als 5 Zeilen mit Inhalt"):
+        read_table(p)
+    # with fewer rows the broken field is reached and named, as before
+    p.write_text("Kundennummer;Adresse\nK-1;Am Markt 1\nK-9;" + "x" * 200_000 + "\n",
+                 encoding="utf-8")
+    with pytest.raises(UserError, match=r"Zeile 3\): ein Feld ist länger als 131\.072"):
+        read_table(p)
+
+
+def test_the_web_upload_limit_is_within_the_readers(tmp_path):
+    """The web takes files up to MAX_UPLOAD; the reader's byte limits are larger, so a
+    file the web takes is never refused for its size by the reader, and the web says its
+    own limit."""
+    import hausbesuch.tabular as tabular
+    from hausbesuch.web import pages_clients
+
+    assert pages_clients.MAX_UPLOAD <= tabular.MAX_CSV_BYTES <= tabular.MAX_XLSX_BYTES

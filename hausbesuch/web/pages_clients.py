@@ -104,7 +104,7 @@ async def _uploaded(datei: UploadFile, suffixes: tuple[str, ...], wrong_type: st
         raise UploadRefused(400, wrong_type)
     data = await datei.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise UploadRefused(413, "Die Datei ist größer als 20 MB.")
+        raise UploadRefused(413, f"Die Datei ist größer als {MAX_UPLOAD // 1024 // 1024} MB.")
     with tempfile.TemporaryDirectory(prefix="hausbesuch-upload-") as tmp:
         path = Path(tmp) / upload_name(datei.filename, stem, suffix)
         path.write_bytes(data)
