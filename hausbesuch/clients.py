@@ -58,6 +58,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
@@ -68,6 +69,7 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     clean_text,
     excel_serial_date,
     format_clock,
+    is_excel_error,
     is_placeholder,
     parse_coordinate,
     parse_date,
@@ -393,6 +395,7 @@ def read_clients(
         address_street,
         read_table,
         shown_columns,
+        shown_header,
     )
 
     today = today or clock.today()
@@ -470,7 +473,14 @@ def read_clients(
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:
             _errors.append((fname, reason))
 
-        if (rownum, id_col) in table.booleans:
+        # cells that hold no value although they are not empty: a spreadsheet's error value
+        # (#NV, #WERT!) or a formula without a stored value; each names its column
+        unreadable = _unreadable_cells(table, rownum, row, used, name_parts, roles)
+        for fname, reason in unreadable.values():
+            fail(fname, reason)
+        if id_col in unreadable:
+            cid = ""
+        elif (rownum, id_col) in table.booleans:
             fail("id", "Kundennummer ist ein Wahrheitswert (ja/nein-Zelle), keine Nummer: "
                        "bitte die Kundennummer als Text oder Zahl eintragen")
             cid = ""
@@ -480,6 +490,12 @@ def read_clients(
                        "die Tabellenkalkulation hat die hinteren Ziffern schon verloren. Bitte "
                        "die Spalte als Text formatieren und die Nummern neu eintragen")
             cid = ""  # the digits left are not the client's id
+        elif (rownum, id_col) in table.date_cells:
+            fail("id", f"Kundennummer ist in Excel als Datum gespeichert ({shorten(cid, 40)}): "
+                       "Excel hat die eingetippte Nummer (z. B. „1-2“) in ein Datum "
+                       f"verwandelt. Bitte die Spalte „{shown_header(id_col)}“ als Text "
+                       "formatieren und die Kundennummer neu eintragen")
+            cid = ""  # not the client's id
         elif not cid:
             fail("id", "Kundennummer fehlt")
         elif len(cid) > MAX_ID_LENGTH:
@@ -497,8 +513,11 @@ def read_clients(
         else:
             first_row[key] = (rownum, cid)
 
-        def cell(fname: str, _row: dict[str, str] = row) -> str:
+        def cell(fname: str, _row: dict[str, str] = row,
+                 _unreadable: Mapping[str, object] = unreadable) -> str:
             col = used.get(fname)
+            if col in _unreadable:
+                return ""  # told above
             text = clean_text(_row.get(col, "")) if col else ""
             # "-", "k. A.", "unbekannt" in an optional field: as if empty
             return "" if fname in _BLANKABLE and is_placeholder(text) else text
@@ -514,7 +533,9 @@ def read_clients(
         unread = ("; eine Zeile beginnt mit einer Anrede und wird nicht gelesen, eine Straße "
                   "darin wurde nicht erkannt: bitte Straße und Hausnummer hinter ein Komma "
                   "oder in eine eigene Zeile schreiben" if salutation else "")
-        if mangled := table.address_problem(rownum, row, roles):  # "12-14" became a date
+        if any(col in unreadable for col in roles.values()):
+            pass  # told above, not as "Adresse fehlt"
+        elif mangled := table.address_problem(rownum, row, roles):  # "12-14" became a date
             fail("adresse", mangled[1])
         elif not address:
             fail("adresse", f"Adresse fehlt{unread}")
@@ -647,6 +668,39 @@ def read_clients(
     result.warnings += [_serial_note(table.source, fname, read)
                         for fname, read in serials.items()]
     return result
+
+
+def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
+                      used: Mapping[str, str], name_parts: Sequence[str],
+                      roles: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """The cells of row ``rownum`` in the columns read (``used``, ``name_parts``) that hold
+    no value although they are not empty, per column: (field, German reason). A
+    spreadsheet's error value (``#NV``, ``#N/A``, ``#WERT!``, :func:`is_excel_error`): the
+    result of a broken formula, in a CSV or XLSX file; and an XLSX formula without a
+    stored value (:attr:`Table.formula_cells`), which reads as empty. Either in the id
+    column would make different people one case (every ``#NV`` the same id). ``table``:
+    the :class:`hausbesuch.tabular.Table` read."""
+    from hausbesuch.tabular import shown_header
+
+    address_cols = set(roles.values())
+    columns = [(f, c) for f, c in used.items() if f != "name_parts"]
+    columns += [("name", c) for c in name_parts]
+    out: dict[str, tuple[str, str]] = {}
+    for fname, col in columns:
+        field_name = "adresse" if col in address_cols else fname
+        text = clean_text(row.get(col, ""))
+        if text and is_excel_error(text):
+            out[col] = (field_name, (
+                f"„{text}“ in Spalte „{shown_header(col)}“ ist ein Fehlerwert der "
+                "Tabellenkalkulation (eine Formel ohne Ergebnis), kein Wert; bitte in der "
+                "Tabelle die Formel prüfen oder den Wert eintragen"))
+        elif (rownum, col) in table.formula_cells and not text:
+            out[col] = (field_name, (
+                f"die Zelle in Spalte „{shown_header(col)}“ enthält eine Formel ohne "
+                "gespeicherten Wert (die Datei wurde von einem Programm geschrieben und nie "
+                "berechnet); bitte die Datei in Excel oder LibreOffice öffnen und wieder "
+                "speichern"))
+    return out
 
 
 #: How many cells :func:`_serial_note` names before it only counts the rest.

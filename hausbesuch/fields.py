@@ -172,6 +172,27 @@ def is_placeholder(text: str) -> bool:
     return _PLACEHOLDER.fullmatch(text.strip()) is not None
 
 
+#: The error values a spreadsheet shows in a cell whose formula has no result, as Excel
+#: writes them into a CSV or an XLSX file, in German and English (``#NV``/``#N/A``,
+#: ``#WERT!``/``#VALUE!``, …), compared in upper case; LibreOffice's ``Err:502`` too.
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+    "#PYTHON!", "#EXTERNAL!",
+    "#WERT!", "#BEZUG!", "#ZAHL!", "#NV", "#ÜBERLAUF!", "#KALK!", "#FELD!", "#BLOCKIERT!",
+    "#VERBINDEN!", "#AUSGELASTET!", "#UNBEKANNT!", "#DATEN_ABRUFEN",
+})
+_LIBREOFFICE_ERROR = re.compile(r"err:\d{3}", re.IGNORECASE)
+
+
+def is_excel_error(text: str) -> bool:
+    """Whether a cell holds a spreadsheet's error value (``#NV``, ``#N/A``, ``#WERT!``,
+    ``#BEZUG!``, ``#DIV/0!``, ``Err:502``, see :data:`EXCEL_ERRORS`): the result of a
+    broken formula (a lookup that found nothing), never a value."""
+    t = text.strip()
+    return t.upper() in EXCEL_ERRORS or _LIBREOFFICE_ERROR.fullmatch(t) is not None
+
+
 #: German weekday names, Monday first, for messages.
 _WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
                   "Sonntag")

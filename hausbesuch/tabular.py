@@ -717,6 +717,9 @@ class Table:
     #: ``14.12.2026``, ``12:30``): in an address column Excel has turned what was typed
     #: (``12-14``) into a date (see :meth:`address_problem`).
     date_cells: set[tuple[int, str]] = field(default_factory=set)
+    #: XLSX: (row number, column) of the cells that hold a formula without a stored value
+    #: (a file written by a program and never calculated): they read as empty, but are not.
+    formula_cells: set[tuple[int, str]] = field(default_factory=set)
     #: How many fields (cells) the header row has, empty ones at its end included.
     header_fields: int = 0
     #: CSV: rows with more fields than the header while other rows fit (row number ->
@@ -1672,6 +1675,19 @@ _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 _MERGE_CELL = re.compile(
     rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d+)"
     rb":\$?([A-Za-z]{1,3})\$?(\d+)[\"']")
+#: A cell element holding a formula and no value: ``<c r="A6"><f>"X-"&amp;"5"</f></c>`` or
+#: with an empty ``<v/>`` (a file written by a program and never calculated; openpyxl
+#: reads it as empty). Not a text formula's empty result (``t="str"`` with ``<v></v>``).
+_NS = rb"(?:[\w.-]+:)?"
+_FORMULA_NO_VALUE = re.compile(
+    rb"<" + _NS + rb"c\s(?![^>]*\bt\s*=\s*[\"']str[\"'])[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,3})"
+    rb"\$?(\d+)[\"'][^>/]*>\s*<" + _NS + rb"f\b(?:[^>]*/>|[^>]*>[^<]*</" + _NS + rb"f\s*>)"
+    rb"\s*(?:<" + _NS + rb"v\s*/>|<" + _NS + rb"v\s*>\s*</" + _NS + rb"v\s*>)?\s*</" + _NS
+    + rb"c\s*>")
+_FORMULA_START = re.compile(rb"<" + _NS + rb"f[\s/>]")
+#: How much of a block's end is read again with the next: a cell element with a formula
+#: cut by the block boundary (a formula has at most 8,192 characters).
+_FORMULA_CARRY = 64 * 1024
 #: How many merged ranges of one column a note lists.
 MERGE_NOTE_RANGES = 10
 
@@ -1848,6 +1864,8 @@ class _SheetFacts(NamedTuple):
 
     hidden: dict[str, set[int]]
     merged: dict[str, list[tuple[int, int, int, int]]]
+    #: (row, column counted from 1) of the cells holding a formula without a stored value
+    formulas: dict[str, set[tuple[int, int]]] = {}
 
 
 def _check_sheet_sizes(data: bytes, name: str) -> _SheetFacts:
@@ -1872,6 +1890,7 @@ def _check_sheet_sizes(data: bytes, name: str) -> _SheetFacts:
     tells neither."""
     hidden: dict[str, set[int]] = {}
     merged: dict[str, list[tuple[int, int, int, int]]] = {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
@@ -1931,8 +1950,15 @@ def _check_sheet_sizes(data: bytes, name: str) -> _SheetFacts:
                 if info.flag_bits & 0x1:
                     continue
                 rows = hidden.setdefault(info.filename, set())
+                unvalued = formulas.setdefault(info.filename, set())
+                keep = b""  # the end of the last block: a cell element cut by the block end
                 with z.open(info) as fh:
                     for block, end in _blocks(fh):
+                        window = keep + block[:end]
+                        keep = window[-_FORMULA_CARRY:]
+                        if b"f" in window and _FORMULA_START.search(window):
+                            for m in _FORMULA_NO_VALUE.finditer(window):
+                                unvalued.add((int(m[2]), _column_number(m[1])))
                         cells += sum(1 for _ in _CELL_TAG.finditer(block, 0, end))
                         if cells > MAX_CELLS:
                             raise _TooManyRows("cells")
@@ -1955,7 +1981,7 @@ def _check_sheet_sizes(data: bytes, name: str) -> _SheetFacts:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
         return _SheetFacts({}, {})  # the reader below says what is wrong with the file
-    return _SheetFacts(hidden, merged)
+    return _SheetFacts(hidden, merged, formulas)
 
 
 def _read_xlsx(data: bytes, name: str,
@@ -2010,11 +2036,14 @@ def _read_xlsx(data: bytes, name: str,
     def cells(kind: str) -> set[tuple[int, str]]:
         return {(r, columns[i]) for r, i, k in marks if k == kind and i < len(columns)}
 
+    formula_cells = {(r, columns[c - 1]) for r, c in facts.formulas.get(part, set())
+                     if c - 1 < len(columns)}
+
     return Table(columns=columns, rows=rows, row_numbers=row_numbers, source=name,
                  encoding="xlsx", delimiter="", line_numbers=list(row_numbers),
                  sheet=chosen, ignored_sheets=[n for n in sheet_names if n != chosen],
                  booleans=cells("bool"), lossy_numbers=cells("lossy"),
-                 date_cells=cells("date"),
+                 date_cells=cells("date"), formula_cells=formula_cells,
                  header_fields=g.header_fields, hidden_sheets=hidden_sheets,
                  hidden_rows=[r for r in row_numbers if r in hidden],
                  header_row=g.header_row, title_rows=g.title_rows,

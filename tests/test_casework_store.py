@@ -2584,3 +2584,30 @@ def test_a_replan_takes_up_open_cases_imported_since_but_none_another_plan_has(
     assert not {"N1", "N2"} & ({s.client_id for r in late.routes for s in r.stops}
                                | {u.client_id for u in late.unassigned})
     assert "aufgenommen" not in out
+
+
+def test_an_excel_error_value_never_merges_two_people_into_one_case(tmp_path):
+    """QA 24 #5: a German Excel export writes ``#NV`` where a lookup found nothing. The
+    first list stored the case „#NV“ (Bernd, Am Markt 16); the next list's „#NV“ (Claudia,
+    Klausstraße 12) overwrote it: „1 aktualisiert“, her name and address on his history.
+    Now each such row is refused with its row and column, and no case „#NV“ exists."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    db = str(tmp_path / "nv.sqlite")
+    head = "Kundennummer;Name;Straße;Hausnummer;Ort\nK-1;Anna A;Ahornweg;1;Bad Hersfeld\n"
+    (tmp_path / "woche1.csv").write_text(head + "#NV;Bernd B;Am Markt;16;Bad Hersfeld\n",
+                                         encoding="utf-8")
+    (tmp_path / "woche2.csv").write_text(head + "#NV;Claudia C;Klausstraße;12;Bad Hersfeld\n"
+                                         "#WERT!;Dora D;Breitenstraße;3;Bad Hersfeld\n",
+                                         encoding="utf-8")
+    out = ok("import", str(tmp_path / "woche1.csv"), *_common(db))
+    assert "1 neu, 0 aktualisiert, 0 unverändert, 1 abgelehnt" in out
+    assert "Zeile 3, Kundennummer: „#NV“ in Spalte „Kundennummer“ ist ein Fehlerwert" in out
+    out = ok("import", str(tmp_path / "woche2.csv"), *_common(db))
+    assert "0 neu, 0 aktualisiert, 1 unverändert, 2 abgelehnt" in out
+    assert "Zeile 4, Kundennummer: „#WERT!“ in Spalte „Kundennummer“" in out
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        assert [s.client.id for s in cw.states()] == ["K-1"]

@@ -321,3 +321,92 @@ def test_the_web_upload_limit_is_within_the_readers(tmp_path):
     from hausbesuch.web import pages_clients
 
     assert pages_clients.MAX_UPLOAD <= tabular.MAX_CSV_BYTES <= tabular.MAX_XLSX_BYTES
+
+
+@pytest.mark.parametrize("error", ["#NV", "#N/A", "#WERT!", "#VALUE!", "#BEZUG!", "#REF!",
+                                   "#DIV/0!", "#NAME?", "#ZAHL!", "#NUM!", "#NULL!",
+                                   "#ÜBERLAUF!", "#SPILL!", "#nv", "Err:502"])
+def test_an_excel_error_value_is_no_id_nor_any_value(tmp_path, error):
+    """QA 24 #5: a German Excel export writes ``#NV`` for a lookup that found nothing;
+    every such row was the one case „#NV“, so a second list's #NV overwrote another person.
+    An error value is refused in the id column and in any column read, naming row and
+    column."""
+    p = tmp_path / "fehler.csv"
+    p.write_text("Kundennummer;Name;Straße;Hausnummer;Ort;Kontaktabbruch seit;Besuchsdauer\n"
+                 f"{error};Bernd B;Am Markt;16;Bad Hersfeld;01.03.2025;45\n"
+                 f"{error};Claudia C;Klausstraße;12;Bad Hersfeld;01.03.2025;45\n"
+                 f"K-3;Dora D;Breitenstraße;{error};Bad Hersfeld;01.03.2025;45\n"
+                 f"K-4;Emil E;Weinstraße;5;Bad Hersfeld;{error};45\n"
+                 f"K-5;{error};Neumarkt;10;Bad Hersfeld;01.03.2025;{error}\n"
+                 "K-6;Frida F;Linggplatz;12;Bad Hersfeld;01.03.2025;45\n", encoding="utf-8")
+    result = read_clients(p, today=TODAY)
+    assert [c.id for c in result.clients] == ["K-6"]
+    got = {r.row: (r.id, r.field, r.reason) for r in result.rejected}
+    said = f"„{error}“ in Spalte „{{}}“ ist ein Fehlerwert der Tabellenkalkulation"
+    for row in (2, 3):  # not "doppelt": neither is an id
+        assert got[row][:2] == (None, "id")
+        assert got[row][2].startswith(said.format("Kundennummer"))
+    assert got[4][:2] == ("K-3", "adresse") and got[4][2].startswith(said.format("Hausnummer"))
+    assert "Adresse fehlt" not in got[4][2]
+    assert got[5][:2] == ("K-4", "kontakt_abbruch_seit")
+    assert got[5][2].startswith(said.format("Kontaktabbruch seit"))
+    assert "Datum" not in got[5][2]  # one reason, not also an unreadable date
+    assert got[6][1] == "name" and said.format("Name") in got[6][2]
+    assert said.format("Besuchsdauer") in got[6][2]
+
+
+def test_excel_error_cells_dates_and_unvalued_formulas_in_a_workbook(tmp_path):
+    """QA 24 #5, #9: an error cell (``#N/A``) in the id column was planned as the case
+    „#N/A“; a date cell there (Excel's ``1-2`` -> 02.01.2025) became the id
+    „02.01.2025“; a formula without a stored value (a file written by a program, never
+    calculated) read as „Kundennummer fehlt“ / „Straße fehlt“. Each is refused, saying
+    what the cell holds."""
+    from datetime import datetime
+
+    p = tmp_path / "typen.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Straße", "Hausnummer", "Ort"])
+    ws.append(["#N/A", "Ahornweg", "1", "Bad Hersfeld"])
+    ws["A2"].data_type = "e"
+    ws.append([datetime(2025, 1, 2), "Neumarkt", "10", "Bad Hersfeld"])
+    ws.append(['="X-"&"005"', "Klausstraße", "12", "Bad Hersfeld"])
+    ws.append(["X-3", '=CONCATENATE("Am ","Markt")', "3", "Bad Hersfeld"])
+    ws.append(["X-4", "Weinstraße", "5", "Bad Hersfeld"])
+    wb.save(p)
+    result = read_clients(p, today=TODAY)
+    assert [c.id for c in result.clients] == ["X-4"]
+    got = {r.row: (r.id, r.field, r.reason) for r in result.rejected}
+    assert got[2][:2] == (None, "id")
+    assert got[2][2].startswith("„#N/A“ in Spalte „Kundennummer“ ist ein Fehlerwert")
+    assert got[3][:2] == (None, "id")
+    assert got[3][2].startswith("Kundennummer ist in Excel als Datum gespeichert (02.01.2025)")
+    formula = "enthält eine Formel ohne gespeicherten Wert"
+    assert got[4][:2] == (None, "id") and formula in got[4][2]
+    assert "in Excel oder LibreOffice öffnen und wieder speichern" in got[4][2]
+    assert "fehlt" not in got[4][2]
+    assert got[5][:2] == ("X-3", "adresse") and formula in got[5][2]
+    assert "Spalte „Straße“" in got[5][2] and "fehlt" not in got[5][2]
+
+
+def test_a_formula_with_an_empty_text_result_is_an_empty_cell(tmp_path):
+    """A formula whose stored result is the empty text (Excel: ``t="str"``, ``<v></v>``)
+    has a value: the cell is empty, as the spreadsheet shows it."""
+    import zipfile
+
+    src = tmp_path / "leer.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Kundennummer", "Adresse", "Notiz"])
+    wb.active.append(["K-1", "Am Markt 16, Bad Hersfeld", "=IF(1,\"\",1)"])
+    wb.save(src)
+    out = tmp_path / "leer2.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="C2">', b'<c r="C2" t="str">').replace(
+                    b"<v />", b"<v></v>").replace(b"<v/>", b"<v></v>")
+                assert b't="str"' in data
+            zout.writestr(info, data)
+    result = read_clients(out, today=TODAY)
+    assert [c.id for c in result.clients] == ["K-1"] and not result.rejected
