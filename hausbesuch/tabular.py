@@ -883,7 +883,7 @@ class Table:
             what = "die Hausnummer neu eintragen" if number else "die Adresse prüfen"
             return role, (f"{label} {said}{typed}: bitte die Spalte „{shown_header(col)}“ "
                           f"in Excel als Text formatieren und {what}")
-        return None
+        return _two_house_numbers(row, roles)
 
     def joined_last(self, rownum: int, keep_apart: Sequence[str] = ()) -> str | None:
         """The last column's text of row ``rownum``, one of :attr:`wide_rows`, with the
@@ -1247,6 +1247,43 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  header_row=g.header_row, title_rows=g.title_rows,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
                  overflow=g.overflow, empty_rows=g.empty_rows)
+
+
+#: A house number at the end of a street cell (``Am Markt 2``, ``Hauptstr.5``,
+#: ``Am Markt 12 - 14``), after a letter: not ``Platz der 3 Linden``.
+_TRAILING_NUMBER = re.compile(
+    r"(?<=[^\W\d_])\.?\s*(\d{1,4}\s?[a-zA-Z]?(?:\s?[-/–]\s?\d{1,4}\s?[a-zA-Z]?)?)\s*$")
+
+
+def _number_key(text: str) -> str:
+    return re.sub(r"\s", "", text).replace("–", "-").casefold()
+
+
+def _two_house_numbers(row: Mapping[str, str],
+                       roles: Mapping[str, str]) -> tuple[str, str] | None:
+    """A row with a house number at the end of its street cell (or of the street part of
+    its address cell) and another in its Hausnummer column (``Am Markt 2`` and ``16``):
+    joined, „Am Markt 2 16“ was found at No. 2 and shown so on the route page, although
+    the list may mean No. 16. Like two addresses in two columns, it is refused: (role,
+    German reason naming both columns); None when they agree or one is empty."""
+    if "hausnummer" not in roles or not ("strasse" in roles or "adresse" in roles):
+        return None
+
+    def cell(role: str) -> str:
+        col = roles.get(role)
+        return str(row.get(col, "") or "").strip() if col else ""
+
+    number = join_housenumber(cell("hausnummer"), cell("zusatz"))
+    role = "strasse" if cell("strasse") else "adresse"
+    street = cell(role).split(",")[0].strip() if role == "adresse" else cell(role)
+    if not number or not street or not (m := _TRAILING_NUMBER.search(street)):
+        return None
+    if _number_key(m[1]) == _number_key(number):
+        return None
+    return "hausnummer", (
+        f"zwei Hausnummern: Spalte „{shown_header(roles[role])}“ „{shorten(street, 60)}“ und "
+        f"Spalte „{shown_header(roles['hausnummer'])}“ „{shorten(number, 20)}“; bitte die "
+        f"Hausnummer nur in die Spalte „{shown_header(roles['hausnummer'])}“ eintragen")
 
 
 @dataclass

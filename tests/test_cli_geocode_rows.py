@@ -98,3 +98,51 @@ def test_the_summary_counts_rows_without_address_apart_and_xlsx_is_refused(
     res = runner.invoke(app, ["geocode", str(src), "--osm", str(lauf_pbf), "--out", str(bad)])
     assert res.exit_code == 2 and not bad.exists()
     assert "geschrieben wird eine CSV-Datei" in res.output and "keine .xlsx-Datei" in res.output
+
+
+def test_a_number_in_the_street_cell_and_another_in_the_number_column_is_refused(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """QA 24 #6: Straße „Am Markt 2“ and Hausnummer „16“ were joined to „Am Markt 2 16“,
+    geocoded as No. 2 („exakt“, no reason) and shown so on the route page, although the
+    list may mean No. 16. Like two addresses in two columns it is refused, naming both
+    cells, by ``geocode`` and by the client reader; the same number twice, a street
+    without a number, a number inside a street's name, and a number only in the street
+    cell are read as before (real Bad Hersfeld extract)."""
+    src = tmp_path / "konflikt.csv"
+    src.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+                   "A1;Am Markt 2;16;36251;Bad Hersfeld\n"
+                   "A2;Am Markt;16;36251;Bad Hersfeld\n"
+                   "A3;Klausstraße 12;12;36251;Bad Hersfeld\n"
+                   "A4;Am Markt 16;;36251;Bad Hersfeld\n"
+                   "A5;Klausstraße 12 - 14;12-14;36251;Bad Hersfeld\n"
+                   "A6;Hauptstr.5;7;36251;Bad Hersfeld\n", encoding="utf-8")
+    rows = _geocode(src, bad_hersfeld_pbf, tmp_path)
+    by_id = {r["Kundennummer"]: r for r in rows}
+    said = ("zwei Hausnummern: Spalte „Straße“ „Am Markt 2“ und Spalte „Hausnummer“ „16“; "
+            "bitte die Hausnummer nur in die Spalte „Hausnummer“ eintragen")
+    assert by_id["A1"]["geo_quality"] == "unresolved" and by_id["A1"]["lat"] == ""
+    assert by_id["A1"]["geo_reason"].startswith(said)
+    assert by_id["A6"]["geo_quality"] == "unresolved"
+    assert "„Hauptstr.5“ und Spalte „Hausnummer“ „7“" in by_id["A6"]["geo_reason"]
+    for cid in ("A2", "A3", "A4"):
+        assert by_id[cid]["geo_quality"] == "exact", by_id[cid]
+    assert "zwei Hausnummern" not in by_id["A5"]["geo_reason"]  # the same range twice
+
+    result = read_clients(src)
+    assert {r.row: (r.id, r.field) for r in result.rejected} == {2: ("A1", "adresse"),
+                                                                  7: ("A6", "adresse")}
+    assert next(r for r in result.rejected if r.row == 2).reason == said
+    addresses = {c.id: c.address for c in result.clients}
+    assert addresses["A3"] == "Klausstraße 12, 36251 Bad Hersfeld"
+    assert not any("Am Markt 2 16" in a for a in addresses.values())
+
+
+def test_a_number_inside_a_street_name_is_no_second_house_number(tmp_path: Path) -> None:
+    """„Platz der 3 Linden“, „Straße des 17. Juni“: the number is part of the name, not a
+    house number; with a Hausnummer column the row is read."""
+    src = tmp_path / "namen.csv"
+    src.write_text("Kundennummer;Straße;Hausnummer;Ort\n"
+                   "B1;Platz der 3 Linden;5;Bad Hersfeld\n"
+                   "B2;Straße des 17. Juni;4;Bad Hersfeld\n", encoding="utf-8")
+    result = read_clients(src)
+    assert [c.id for c in result.clients] == ["B1", "B2"] and not result.rejected
