@@ -665,6 +665,18 @@ def read_clients(
         )
     if joined:
         result.warnings.append(table.joined_note(joined))
+    told = {id_col, *roles.values()}  # there the row is rejected, naming the cell
+    if unvalued := sorted((r, c) for r, c in table.formula_cells if c not in told
+                          and (c in used.values() or c in name_parts)):
+        rows = sorted({r for r, _ in unvalued})
+        cols = ", ".join(f"„{shown_header(c)}“" for c in dict.fromkeys(c for _, c in unvalued))
+        shown_rows = ", ".join(str(r) for r in rows[:10]) + (
+            f" und {len(rows) - 10} weitere" if len(rows) > 10 else "")
+        result.warnings.append(
+            f"{table.source}: {'Zeile' if len(rows) == 1 else 'Zeilen'} {shown_rows}, "
+            f"Spalte {cols}: Formel ohne gespeicherten Wert (die Datei wurde von einem "
+            "Programm geschrieben und nie berechnet), als leer gelesen. Bitte die Datei in "
+            "Excel oder LibreOffice öffnen und wieder speichern.")
     result.warnings += [_serial_note(table.source, fname, read)
                         for fname, read in serials.items()]
     return result
@@ -677,7 +689,8 @@ def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
     no value although they are not empty, per column: (field, German reason). A
     spreadsheet's error value (``#NV``, ``#N/A``, ``#WERT!``, :func:`is_excel_error`): the
     result of a broken formula, in a CSV or XLSX file; and an XLSX formula without a
-    stored value (:attr:`Table.formula_cells`), which reads as empty. Either in the id
+    stored value (:attr:`Table.formula_cells`) in the id or an address column, which read
+    as empty, „fehlt“. Either in the id
     column would make different people one case (every ``#NV`` the same id). ``table``:
     the :class:`hausbesuch.tabular.Table` read."""
     from hausbesuch.tabular import shown_header
@@ -694,7 +707,10 @@ def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
                 f"„{text}“ in Spalte „{shown_header(col)}“ ist ein Fehlerwert der "
                 "Tabellenkalkulation (eine Formel ohne Ergebnis), kein Wert; bitte in der "
                 "Tabelle die Formel prüfen oder den Wert eintragen"))
-        elif (rownum, col) in table.formula_cells and not text:
+        elif (rownum, col) in table.formula_cells and not text and (
+                fname == "id" or col in address_cols):
+            # (elsewhere, a note, a name, it reads as empty as the spreadsheet would show
+            # it before calculating; a warning names the cells, see read_clients)
             out[col] = (field_name, (
                 f"die Zelle in Spalte „{shown_header(col)}“ enthält eine Formel ohne "
                 "gespeicherten Wert (die Datei wurde von einem Programm geschrieben und nie "

@@ -410,3 +410,19 @@ def test_a_formula_with_an_empty_text_result_is_an_empty_cell(tmp_path):
             zout.writestr(info, data)
     result = read_clients(out, today=TODAY)
     assert [c.id for c in result.clients] == ["K-1"] and not result.rejected
+
+
+def test_a_formula_without_a_value_in_a_note_reads_as_empty_with_a_warning(tmp_path):
+    """A note (or a name) that is a formula never calculated rejects no row: it reads as
+    empty, as before, and a warning names the rows and the column."""
+    p = tmp_path / "notiz.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Adresse", "Notiz"])
+    ws.append(["K-1", "Am Markt 16, Bad Hersfeld", '=HYPERLINK("x")'])
+    ws.append(["K-2", "Klausstraße 12, Bad Hersfeld", "Hund"])
+    wb.save(p)
+    result = read_clients(p, today=TODAY)
+    assert [(c.id, c.notiz) for c in result.clients] == [("K-1", None), ("K-2", "Hund")]
+    assert any("Zeile 2, Spalte „Notiz“: Formel ohne gespeicherten Wert" in w
+               and "als leer gelesen" in w for w in result.warnings)
