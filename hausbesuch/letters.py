@@ -877,8 +877,12 @@ def _check_logo(profile: Profile, found: Path) -> None:
 
 def check_out_dir(out: Path) -> Path:
     """Refuse a plan's output folder (or a folder inside one) as the letters' folder."""
-    from hausbesuch.output import plan_folder_around
+    from hausbesuch.output import plan_folder_around, refuse_working_folder
 
+    try:
+        refuse_working_folder(out)
+    except UserError as exc:
+        raise LetterError(str(exc)) from None
     resolved = out.expanduser().resolve()
     if (p := plan_folder_around(resolved)) is not None:
         raise LetterError(
@@ -1027,7 +1031,7 @@ def fresh_folder(out: Path) -> Path:
     """A new hidden folder beside ``out`` (``.<name>.neu-…``, 0700) for a letter run;
     :func:`swap_in` puts it in place of ``out``. Hidden folders of killed runs into the
     same ``out`` (marked, their process gone) are removed first."""
-    from hausbesuch.output import process_alive
+    from hausbesuch.output import process_alive, remove_marked_folder
     from hausbesuch.store import private_dir
 
     parent = out.parent
@@ -1037,7 +1041,7 @@ def fresh_folder(out: Path) -> Path:
             if q.name.startswith((f".{out.name}{_NEW_DIR}", f".{out.name}{_OLD_DIR}")) \
                     and q.is_dir() and not q.is_symlink() and (m := _marker(q)) is not None \
                     and not process_alive(m.get("pid")):
-                shutil.rmtree(q, ignore_errors=True)
+                remove_marked_folder(q, LETTERS_MARKER)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW_DIR}", dir=parent))
     except OSError as exc:
         raise LetterError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
@@ -1077,7 +1081,9 @@ def swap_in(tmp: Path, out: Path, *, plan_id: str, kind: str, selection: bool) -
     except OSError:
         pass
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        from hausbesuch.output import remove_marked_folder
+
+        remove_marked_folder(old, LETTERS_MARKER)  # its marker last: see there
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -1704,7 +1710,9 @@ def run_letters(
     except BaseException:
         # nothing was recorded: no letter of this run may stay to be printed and sent, and
         # the folder keeps the earlier run
-        shutil.rmtree(tmp, ignore_errors=True)
+        from hausbesuch.output import remove_marked_folder
+
+        remove_marked_folder(tmp, LETTERS_MARKER)
         raise
     try:
         swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)

@@ -23,7 +23,10 @@ One folder, one plan
 Killing the run at any moment therefore leaves either the previous complete folder, or
 (between the two renames) none, or the new complete one; never a mix of two plans, never
 a half-written folder under the name. Leftovers of a killed run (hidden ``.neu-``/``.alt-``
-folders carrying our marker) are removed by the next run.
+folders carrying our marker) are removed by the next run into the same folder (``plan``,
+``show``, ``replan``, ``demo``); a folder is removed with its marker last
+(:func:`remove_marked_folder`), so that a run killed while removing still leaves a
+marked, recognisable leftover.
 
 A plan folder carries the marker file :data:`MARKER_FILE` (JSON: plan id, creation time
 and the list of files). A folder that exists, is not empty and is neither marked nor laid
@@ -39,9 +42,10 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -322,6 +326,28 @@ def plan_folder_around(path: str | os.PathLike[str]) -> Path | None:
     return None
 
 
+def refuse_working_folder(out: Path, option: str = "--out") -> None:
+    """Refuse an output folder that is the current working folder or one above it (``.``,
+    ``""``, ``..``, or a path that resolves to one of them): the folder is swapped in by
+    renaming, and the working folder cannot be renamed away (``.``), or would be taken
+    from under the shell that runs the command (with its files deleted as the earlier
+    plan's). Also a path ending in ``..`` or naming the root folder, which cannot be
+    renamed either."""
+    given = os.fspath(out)
+    try:
+        resolved = Path(out).expanduser().resolve()
+        cwd = Path.cwd().resolve()
+    except (OSError, RuntimeError):
+        return
+    if given.strip() in ("", ".") or Path(given).name in ("", "..") \
+            or resolved == cwd or resolved in cwd.parents or resolved.parent == resolved:
+        shown = f"„{given}“" if given.strip() else "(leer)"
+        raise UserError(
+            f"{option} {shown}: der Ausgabeordner muss ein eigener Ordner sein: nicht der "
+            f"aktuelle Arbeitsordner ({cwd}), kein Ordner darüber und keine leere Angabe. "
+            "Bitte einen Ordnernamen angeben, z. B. --out plan.")
+
+
 def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:
     """Check that ``out_dir`` may receive a plan: missing, empty, or a plan folder of ours
     that holds nothing but what its plan wrote.
@@ -334,6 +360,7 @@ def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:
         deleted), or its parent cannot be written.
     """
     out = Path(out_dir)
+    refuse_working_folder(out)
     if out.exists() or out.is_symlink():
         if out.is_symlink() or not out.is_dir():
             raise UserError(f"--out {out}: das ist eine Datei (oder ein Verweis), kein Ordner. "
@@ -361,16 +388,59 @@ def check_plan_folder(out_dir: str | os.PathLike[str]) -> Path:
     return out
 
 
+#: Age after which an empty hidden folder of ours is a leftover (a run killed after its
+#: folder was made and before its marker was written, or at the very end of a removal);
+#: younger, it may be a running run's, about to get its marker.
+EMPTY_LEFTOVER_S = 60
+
+
 def _leftovers(out: Path) -> list[Path]:
     parent = out.absolute().parent
     if not parent.is_dir():
         return []
     found = []
     for p in parent.iterdir():
-        if p.name.startswith((f".{out.name}{_NEW}", f".{out.name}{_OLD}")) and p.is_dir() \
-                and not p.is_symlink() and _is_ours(p) and not _writer_alive(p):
+        if not (p.name.startswith((f".{out.name}{_NEW}", f".{out.name}{_OLD}")) and p.is_dir()
+                and not p.is_symlink()):
+            continue
+        if _is_ours(p) and not _writer_alive(p):
             found.append(p)
+        else:
+            with suppress(OSError):
+                if not any(p.iterdir()) and time.time() - p.stat().st_mtime > EMPTY_LEFTOVER_S:
+                    p.rmdir()  # empty: removing it cannot lose anything
     return found
+
+
+def remove_marked_folder(folder: Path, marker: str = MARKER_FILE) -> None:
+    """Remove a folder of ours (a plan folder renamed away, a run's hidden folder) with its
+    ``marker`` file last: a run killed while it removes leaves a folder that still carries
+    the marker, which the next run into the same folder recognises and removes
+    (:func:`_leftovers`). Removed in any order, a killed removal could leave the other
+    clients' addresses and notes in a hidden folder nobody would ever remove. A folder
+    without the marker (an older plan folder) gets one first."""
+    mark = folder / marker
+    if not mark.is_file() and not mark.is_symlink():
+        with suppress(OSError):
+            mark.write_text(json.dumps({"plan_id": None, "files": None}), encoding="utf-8")
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.name == marker:
+            continue
+        with suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+    with suppress(OSError):
+        os.unlink(mark)
+    with suppress(OSError):
+        os.rmdir(folder)
+    if folder.exists():  # something could not be removed one by one
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _writer_alive(folder: Path) -> bool:
@@ -438,7 +508,7 @@ class PlanFolder:
         self.committed = True
         _fsync_dir(self.out.absolute().parent)
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_marked_folder(old)
         return self.out
 
 
@@ -484,7 +554,7 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
         raise UserError(f"--out {out}: Ordner kann nicht angelegt werden "
                         f"({exc.strerror or exc}).") from None
     for stale in _leftovers(out):  # a run killed before: its hidden folders are ours
-        shutil.rmtree(stale, ignore_errors=True)
+        remove_marked_folder(stale)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW}", dir=parent))
     except OSError as exc:
@@ -500,7 +570,7 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
         yield folder
     finally:
         if not folder.committed:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_marked_folder(tmp)
 
 
 def relocate(files: OutputFiles, new_dir: str | os.PathLike[str]) -> OutputFiles:

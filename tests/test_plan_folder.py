@@ -393,3 +393,111 @@ def test_a_list_of_cases_no_longer_open_is_nothing_to_plan(tmp_path, monkeypatch
         assert store.list_plans("Bad Hersfeld") == []
     assert _tree(out) == before
     assert json.loads((out / MARKER_FILE).read_text(encoding="utf-8"))["plan_id"] == "plan-davor"
+
+
+# --------------------------------------------------------------------------- QA 24h #2, #8
+
+
+@pytest.mark.parametrize("given", [".", "", "..", "sub/..", "CWD", "CWD/..", "/"])
+def test_the_working_folder_or_one_above_is_refused_as_the_output_folder(
+        given, tmp_path, monkeypatch):
+    """QA 24h #2: ``--out .`` ended in ``OSError: [Errno 16] Device or resource busy`` after
+    the plan was stored (the working folder cannot be renamed away); given by its full path,
+    the working folder was renamed away from under the shell, and the folder above with it."""
+    from hausbesuch.letters import LetterError, check_out_dir
+
+    cwd = tmp_path / "arbeit"
+    (cwd / "sub").mkdir(parents=True)
+    monkeypatch.chdir(cwd)
+    out = Path(given.replace("CWD", str(cwd)))
+    with pytest.raises(UserError, match="der Ausgabeordner muss ein eigener Ordner sein"):
+        check_plan_folder(out)
+    with pytest.raises(UserError, match="muss ein eigener Ordner sein"), plan_folder(out):
+        pass
+    with pytest.raises(LetterError, match="muss ein eigener Ordner sein"):  # letters, too
+        check_out_dir(out)
+    assert sorted(os.listdir(tmp_path)) == ["arbeit"] and os.listdir(cwd) == ["sub"]
+    check_plan_folder(Path("plan"))  # a folder of its own in the working folder is fine
+
+
+@pytest.mark.parametrize("command", [
+    ["plan", "KUNDEN", "--city", "bad-hersfeld", "--start", "2026-12-07"],
+    ["show", "p-1"],
+    ["replan", "p-1", "--from", "2026-12-08 11:30"],
+    ["demo", "--city", "bad-hersfeld"],
+])
+@pytest.mark.parametrize("given", [".", ""])
+def test_every_command_writing_a_plan_folder_refuses_the_working_folder_before_any_work(
+        command, given, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+
+    cwd = tmp_path / "arbeit"
+    cwd.mkdir()
+    (tmp_path / "kunden.csv").write_text("Kundennummer;Adresse\nK1;Am Markt 1\n",
+                                         encoding="utf-8")
+    monkeypatch.chdir(cwd)
+    db = tmp_path / "p.db"
+    args = [a.replace("KUNDEN", str(tmp_path / "kunden.csv")) for a in command]
+    res = CliRunner().invoke(app, [*args, "--out", given, "--db", f"sqlite:///{db}"])
+    assert res.exit_code == 2, res.output
+    assert "der Ausgabeordner muss ein eigener Ordner sein: nicht der aktuelle " \
+           "Arbeitsordner" in res.output, res.output
+    assert not db.exists() and os.listdir(cwd) == []  # refused before any work
+
+
+def test_a_killed_removal_leaves_a_marked_leftover_that_the_next_run_removes(tmp_path):
+    """QA 24h #8: the previous plan's folder, renamed to ``.<name>.alt-…``, was removed in
+    any order; a run killed while removing could leave other clients' pages without the
+    marker, and so for good. Killed (SIGKILL) after every single file it removes, the
+    leftover still carries the marker, and the next run into the folder removes it."""
+    out = tmp_path / "woche"
+    script = f"""
+import os, signal, sys
+from pathlib import Path
+from hausbesuch.output import plan_folder
+
+out, nth = Path({str(out)!r}), int(sys.argv[1])
+with plan_folder(out) as folder:
+    for sub in ("routen", "druck"):
+        (folder.path / sub).mkdir()
+        for i in range(4):
+            (folder.path / sub / f"A-{{i}}.html").write_text("Adresse", encoding="utf-8")
+    (folder.path / "index.html").write_text("Plan", encoding="utf-8")
+    if nth:
+        renames, removed = [], []
+
+        def hook(event, args):
+            if event == "os.rename":
+                renames.append(args)
+            elif event in ("os.remove", "os.rmdir") and len(renames) >= 2:
+                removed.append(args)  # the previous folder, moved away, is being removed
+                if len(removed) == nth:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+        sys.addaudithook(hook)
+    folder.commit("p")
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(nth: int) -> int:
+        return subprocess.run([sys.executable, "-c", script, str(nth)], env=env,
+                              timeout=120).returncode
+
+    for nth in range(1, 14):  # 10 files, 2 subfolders and the folder: each moment
+        assert run(0) == 0  # the plan the killed run replaces
+        code = run(nth)
+        assert code == -signal.SIGKILL, nth
+        left = [p for p in tmp_path.iterdir() if p.name.startswith(".woche.alt-")]
+        assert len(left) == 1, nth  # the previous plan's folder, partly removed
+        # it still carries the marker; only the moment before the last rmdir finds it empty
+        assert (left[0] / MARKER_FILE).is_file() or not any(left[0].iterdir()), \
+            (nth, _tree(left[0]))
+        assert (out / MARKER_FILE).is_file()  # the new plan is in place
+        if not any(left[0].iterdir()):  # an empty one goes once it is a minute old
+            os.utime(left[0], (time.time() - 120, time.time() - 120))
+        with plan_folder(out) as folder:  # the next run into the folder removes it
+            (folder.path / "index.html").write_text("Plan", encoding="utf-8")
+            folder.commit("q")
+        assert _hidden_siblings(out) == [], nth
