@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import platformdirs
+
+from geodata.errors import OutputPathError
 
 ENV_VAR = "HAUSBESUCH_CACHE_DIR"
 
@@ -84,6 +87,39 @@ def _make_folders(folder: Path, private: bool) -> None:
         d.mkdir(mode=0o700, exist_ok=True)
 
 
+#: What :func:`refuse_special_target` calls each kind of file that is not a regular one.
+_KINDS = ((stat.S_ISLNK, "ein symbolischer Verweis"), (stat.S_ISDIR, "ein Ordner"),
+          (stat.S_ISFIFO, "eine benannte Pipe (FIFO)"), (stat.S_ISCHR, "eine Gerätedatei"),
+          (stat.S_ISBLK, "eine Gerätedatei"), (stat.S_ISSOCK, "ein Socket"))
+
+
+def refuse_special_target(path: str | os.PathLike[str], option: str | None = None) -> None:
+    """Refuse an output path where something other than a regular file is: a file is
+    written by renaming a new one over the path, which would replace a symbolic link
+    (not the file it points to), a FIFO or a device node (``/dev/null`` as root: for the
+    whole system) by a regular file. A missing path or a regular file passes.
+
+    Raises
+    ------
+    OutputPathError
+        German, naming the path (and ``option`` when given) and what is there.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError:  # unreadable folder, a path too long: writing will say why
+        return
+    if stat.S_ISREG(mode):
+        return
+    kind = next((word for test, word in _KINDS if test(mode)), "keine gewöhnliche Datei")
+    where = f"{option} {os.fspath(path)}" if option else os.fspath(path)
+    raise OutputPathError(
+        f"{where}: das ist {kind}, keine gewöhnliche Datei, und wird nicht ersetzt. Bitte "
+        "einen anderen Dateinamen angeben (eine neue oder eine gewöhnliche Datei)."
+    )
+
+
 @contextmanager
 def atomic_path(
     path: str | os.PathLike[str], *, suffix: str = ".tmp", mode: int = PRIVATE
@@ -97,9 +133,13 @@ def atomic_path(
     owner's only), :data:`PUBLIC` (0644) when the caller says so. The temporary path lies
     in a new folder of the owner's only (0700, removed afterwards), so a writer that
     replaces the file or writes a journal beside it (GDAL, SQLite) shows nothing to others
-    while it writes. Missing folders above a private file are created 0700.
+    while it writes. Missing folders above a private file are created 0700. Where
+    something other than a regular file is at ``path`` (a symbolic link, a FIFO, a device
+    node, a socket, a folder), it is refused before and again just before the rename
+    (:func:`refuse_special_target`): it is never replaced.
     """
     target = Path(path)
+    refuse_special_target(target)  # before any work on it
     _make_folders(target.parent, not mode & 0o077)
     folder = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     tmp = folder / f"{target.name}{suffix}"
@@ -107,6 +147,7 @@ def atomic_path(
         os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         yield tmp
         os.chmod(tmp, mode)
+        refuse_special_target(target)  # put there while it was written
         os.replace(tmp, target)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -35,3 +35,8 @@ class DownloadError(GeodataError):
         super().__init__(message)
         self.reason = message if reason is None else reason
         self.server_problem = server_problem
+
+
+class OutputPathError(GeodataError):
+    """An output file's path names something that is not a regular file (a symbolic
+    link, a FIFO, a device, a socket, a folder): it is never replaced."""

@@ -76,6 +76,7 @@ def register(app: typer.Typer) -> None:
         Quelle: die Bezirksdatei, sonst vollständige OSM-Grenzen auf dem admin_level,
         sonst Ersatzbezirke um die Ortsteil-Knoten des OSM-Auszugs.
         """
+        from geodata.cache import refuse_special_target
         from geodata.districts import load_districts
         from hausbesuch.config import (
             district_options,
@@ -85,6 +86,7 @@ def register(app: typer.Typer) -> None:
             resolve_osm,
         )
 
+        refuse_special_target(out, "--out")  # before the work: a link, a FIFO, a device
         # --osm without --city: the default profile's district settings (Kassel's
         # names and source) do not belong to another town's extract.
         use_profile = city is not None or osm is None

@@ -22,6 +22,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
 
     An existing file is replaced only with ``force``: ``--out`` could name the client list
     or a colleague's workbook."""
+    from geodata.cache import refuse_special_target
     from hausbesuch.casework import cli_actor
     from hausbesuch.commands.geocode import check_writable
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
@@ -37,6 +38,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         raise UserError(f"--out {out}: die Datei gibt es schon; sie würde überschrieben. Bitte "
                         "einen anderen Dateinamen angeben, oder --force, um sie zu ersetzen.")
     if not out.is_dir():  # (a folder is refused by name below)
+        refuse_special_target(out, "--out")  # a link, a FIFO, a device: never replaced
         check_writable(out)  # before the plan is read and the file made
     with Store.open(db, create=False) as store:
         plan = store.load_plan(plan_id)

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from geodata.cache import atomic_write
+from geodata.cache import atomic_write, refuse_special_target
 from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
 from hausbesuch.errors import UserError
 from hausbesuch.safe_cells import write_csv as safe_write_csv
@@ -127,14 +127,17 @@ def check_writable(path: Path, option: str = "--out") -> None:
 def check_target(path: Path, option: str = "--out", example: str = "geokodiert.csv",
                  inputs: Sequence[Path] = ()) -> None:
     """Refuse an output file before any work is done: its folder is missing or cannot be
-    written, it is a folder, or it is one of the command's ``inputs`` (writing would
-    replace the list)."""
+    written, it is a folder, something else that is not a regular file (a symbolic link,
+    a FIFO, a device such as ``/dev/null``: the file is renamed over the path and would
+    replace it), or it is one of the command's ``inputs`` (writing would replace the
+    list)."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise UserError(f"{option}: der Ordner {path.parent} existiert nicht.")
     if path.is_dir():
         raise UserError(f"{option} {path}: das ist ein Ordner; bitte einen Dateinamen angeben "
                         f"(z. B. {example}).")
+    refuse_special_target(path, option)
     for given in inputs:
         if path.exists() and Path(given).exists() and path.samefile(given):
             raise UserError(f"{option} {path}: das ist die eingelesene Datei selbst; sie würde "

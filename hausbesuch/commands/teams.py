@@ -45,6 +45,10 @@ def register(app: typer.Typer) -> None:
 
         if set_from is not None and reset:
             raise UserError("--set und --reset schließen sich aus.")
+        if csv_out is not None:  # before the teams are read or saved
+            from hausbesuch.commands.geocode import check_target
+
+            check_target(csv_out, "--csv", "teams.csv")
         profile = load_profile(city)
         with Store.open(db) as store:
             if set_from is not None:
@@ -58,8 +62,6 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{profile.name}: wieder die Teams des Stadtprofils.")
             now = team_store.current_teams(store, profile)
         if csv_out is not None:
-            if not csv_out.parent.exists():
-                raise UserError(f"--csv: der Ordner {csv_out.parent} existiert nicht.")
             # staff names: the owner's only (0600), whatever the umask
             with atomic_write(csv_out, "w", encoding="utf-8", newline="") as fh:
                 fh.write(team_store.teams_csv(now.teams))
