@@ -64,11 +64,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -341,8 +343,21 @@ _FREE_NUMBERS = frozenset({"location", "start", "end", "speed_factor", "coordina
 _MATRIX_KEYS = frozenset({"durations", "distances", "costs"})
 
 
+#: A lone UTF-16 surrogate (``"\\ud83d"``: valid JSON, e.g. a JavaScript string cut in the
+#: middle of an emoji), which no UTF-8 output can hold.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_error(where: str, what: str, found: re.Match[str]) -> RoutingInputError:
+    return RoutingInputError(
+        f"{where}: {what} enthält ein halbes Zeichen (einzelnes UTF-16-Ersatzzeichen "
+        f"\\u{ord(found.group()):04x}, etwa ein abgeschnittenes Emoji); das lässt sich nicht "
+        "als UTF-8 schreiben. Bitte das Zeichen vollständig angeben oder entfernen.")
+
+
 def check_tree(data: Any) -> None:
-    """Check nesting depth and every number of a parsed input; errors name the JSON path.
+    """Check nesting depth, every number and every text of a parsed input; errors name the
+    JSON path. Texts (and keys) must not hold a lone surrogate (see :data:`_SURROGATE`).
 
     Numbers must be finite; outside coordinates (``location``, ``start``, ``end``) and
     ``speed_factor`` also non-negative integers up to ``MAX_VALUE`` (ids up to 2^64 - 1,
@@ -359,6 +374,8 @@ def check_tree(data: Any) -> None:
             )
         if isinstance(obj, dict):
             for k, v in obj.items():
+                if found := _SURROGATE.search(k):
+                    raise _surrogate_error(path or "Eingabe", "ein Schlüssel", found)
                 p = f"{path}.{k}" if path else str(k)
                 if k in _MATRIX_KEYS and (path.startswith("matrices") or path == ""):
                     continue
@@ -368,7 +385,10 @@ def check_tree(data: Any) -> None:
         elif isinstance(obj, list):
             for i, v in enumerate(obj):
                 stack.append((v, f"{path}[{i}]", depth + 1, key))
-        elif isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        elif isinstance(obj, str):
+            if found := _SURROGATE.search(obj):
+                raise _surrogate_error(path or "Eingabe", "der Text", found)
+        elif isinstance(obj, bool) or obj is None:
             continue
         elif isinstance(obj, int | float):
             where = path or "Eingabe"
@@ -828,12 +848,51 @@ def _absent(ext: Mapping[str, Any]) -> dict[tuple[str, int], str]:
     return out
 
 
-def load_problem(path: str | Path) -> Problem:
-    """Read a problem file (VROOM JSON); German :class:`RoutingInputError` on bad input."""
+#: Largest input read (file or standard input), in bytes: 1,500 jobs with their matrix are
+#: about 13 MB of JSON; 256 MB hold a matrix of about 6,000 locations with durations and
+#: distances. More is refused before it is read whole (``/dev/zero`` or an endless stream
+#: would fill the memory).
+MAX_INPUT_BYTES = 256 * 2**20
+_CHUNK = 2**20
+
+
+def _too_big(name: str) -> RoutingInputError:
+    return RoutingInputError(
+        f"{name}: die Eingabe ist größer als {MAX_INPUT_BYTES // 2**20} MB; so große Probleme "
+        "verarbeitet hausbesuch solve nicht (1.500 Aufträge mit Matrix sind etwa 13 MB).")
+
+
+def read_input(stream: BinaryIO, name: str) -> str:
+    """The text of a problem from a binary stream (a file, standard input, a pipe), read in
+    pieces and refused as soon as it passes :data:`MAX_INPUT_BYTES`; a BOM is dropped.
+
+    Raises
+    ------
+    RoutingInputError
+        Too big, or not UTF-8 text.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+        if size > MAX_INPUT_BYTES:
+            raise _too_big(name)
+        parts.append(chunk)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM is no reason to refuse
+        return b"".join(parts).decode("utf-8-sig")  # a BOM is no reason to refuse
     except UnicodeDecodeError:
-        raise RoutingInputError(f"{path}: die Datei ist kein UTF-8-Text.") from None
+        raise RoutingInputError(f"{name}: kein UTF-8-Text.") from None
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read a problem file (VROOM JSON); German :class:`RoutingInputError` on bad input
+    (also a file larger than :data:`MAX_INPUT_BYTES`, refused before it is read)."""
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if stat.S_ISREG(st.st_mode) and st.st_size > MAX_INPUT_BYTES:
+                raise _too_big(str(path))
+            text = read_input(fh, str(path))
     except FileNotFoundError:
         raise
     except OSError as exc:  # a folder, no permission, ...
@@ -853,8 +912,9 @@ def _unique_keys(pairs: list[tuple[str, Any]], name: str = "Eingabe") -> dict[st
         if key in out:
             ids = [v for k, v in pairs if k == "id" and isinstance(v, int | str)]
             where = f" (im Objekt mit id {ids[0]!r})" if ids else ""
+            shown = key.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate
             raise RoutingInputError(
-                f"{name}: der Schlüssel '{key}' steht zweimal im selben Objekt{where}; VROOM liest "
+                f"{name}: der Schlüssel '{shown}' steht zweimal im selben Objekt{where}; VROOM liest "
                 "den ersten, andere Programme den letzten. Bitte nur einmal angeben."
             )
         out[key] = value

@@ -99,6 +99,12 @@ def test_hostile_input_exit_code_message_and_time(path, tmp_path):
                                       "duration) erwartet, erhalten [43200, 46800]."),
         ("ext_breaks_not_list.json", "Team A, Schicht 1, Feld 'breaks': Liste erwartet"),
         ("ext_teams_not_list.json", "hausbesuch, Feld 'teams': Liste erwartet"),
+        # QA 24h #4: a lone surrogate (an emoji cut in half) is valid JSON but no UTF-8:
+        # solved, then a traceback (UnicodeEncodeError) when the solution was written
+        ("lone_surrogate_job.json", "jobs[1].description: der Text enthält ein halbes "
+                                    "Zeichen (einzelnes UTF-16-Ersatzzeichen \\ud83d"),
+        ("lone_surrogate_vehicle.json", "vehicles[0].description: der Text enthält ein "
+                                        "halbes Zeichen (einzelnes UTF-16-Ersatzzeichen \\ud800"),
     ],
 )
 def test_bad_values_are_named_by_their_json_path(name, path_text):
@@ -146,3 +152,46 @@ def test_1500_jobs_on_one_vehicle_with_one_second_returns_within_5_s(tmp_path):
     busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
     assert data["hausbesuch"]["elapsed"] <= 1.0 + MARGIN_S * busy
     assert elapsed < 5.0 * busy
+
+
+@pytest.mark.parametrize("where", ["stdin", "fifo"])
+def test_an_endless_input_is_refused_at_the_byte_limit_without_reading_it_whole(
+        where, tmp_path):
+    """QA 24h #7: ``solve /dev/zero`` grew to 10 GB. A stream without end (on standard input,
+    or through a FIFO named as the file) is refused once it passes MAX_INPUT_BYTES, with a
+    German message, and the process stays far below reading it whole."""
+    import threading
+
+    from routing.vroom_json import MAX_INPUT_BYTES
+
+    chunk = b" " * 2**20
+    if where == "fifo":
+        target = tmp_path / "problem.json"
+        os.mkfifo(target)
+        args, stdin = [str(target)], subprocess.DEVNULL
+    else:
+        args, stdin = ["-"], subprocess.PIPE
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hausbesuch", "solve", *args, "-t", "0.5"], stdin=stdin,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    cut_off = []
+
+    def feed() -> None:  # four times the limit, unless the reader gives up before
+        try:
+            with (open(target, "wb") if where == "fifo" else proc.stdin) as fh:
+                for _ in range(4 * MAX_INPUT_BYTES // len(chunk)):
+                    fh.write(chunk)
+        except OSError:  # BrokenPipeError: the reader closed its end
+            cut_off.append(True)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    err = proc.stderr.read()  # (not communicate(): it would close standard input)
+    proc.wait(timeout=120)
+    writer.join(timeout=30)
+    assert proc.returncode == 2, err.decode()
+    assert "ist größer als 256 MB" in err.decode(), err.decode()
+    assert "Traceback" not in err.decode()
+    assert not writer.is_alive() and cut_off  # the reader stopped long before the end

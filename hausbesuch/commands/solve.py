@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from geodata.cache import atomic_write
+from geodata.cache import atomic_write, refuse_special_target
 from hausbesuch.commands._common import count, progress_enabled, user_errors
 from hausbesuch.errors import UserError
 from routing.errors import RoutingInputError
@@ -37,16 +37,16 @@ def _check_options(out: Path | None, time_limit: float, seed: int | None,
     if out is not None and out.is_dir():
         raise UserError(f"--out: {out} ist ein Ordner; bitte einen Dateinamen angeben, "
                         f"z. B. {out / 'loesung.json'}.")
-    if out is not None and out.exists() and not out.is_file():
-        raise UserError(f"--out: {out} ist keine gewöhnliche Datei und wird nicht ersetzt.")
+    if out is not None:  # a symbolic link, a FIFO, a device such as /dev/null
+        refuse_special_target(out, "--out")
 
 
 def _read_stdin() -> str:
-    """The problem from standard input (``-``, as VROOM reads it without ``-i``)."""
-    try:
-        return sys.stdin.buffer.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RoutingInputError("Standardeingabe: kein UTF-8-Text.") from None
+    """The problem from standard input (``-``, as VROOM reads it without ``-i``), at most
+    :data:`routing.vroom_json.MAX_INPUT_BYTES`."""
+    from routing.vroom_json import read_input
+
+    return read_input(sys.stdin.buffer, "Standardeingabe")
 
 
 def _write_json(path: Path, data: dict) -> None:
