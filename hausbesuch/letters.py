@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -213,17 +213,62 @@ def _folded(clients: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def team_day(plan: Plan, route: TeamDayRoute) -> tuple[datetime, datetime]:
+def _out_spans(params: Mapping[str, Any] | None, team_id: str,
+               day: date) -> list[tuple[datetime, datetime | None]]:
+    """The spans of ``day`` in which re-plans up to this version took ``team_id`` out:
+    (from, back at; None: the rest of the day). Read from the version's ``teams_out_spans``
+    (every span of the plan's days); a version stored before that set: its ``removed_teams``
+    (each out for the rest of its day), or before those its ``without_teams``, out from its
+    ``replan_from``. Entries that cannot be read are skipped."""
+    p = params or {}
+    rows = p.get("teams_out_spans")
+    if rows is None:
+        rows = p.get("removed_teams")
+    if rows is None and p.get("replan_from"):
+        rows = [{"team": t, "ab": p["replan_from"]} for t in p.get("without_teams") or []]
+    out: list[tuple[datetime, datetime | None]] = []
+    for w in rows if isinstance(rows, list) else []:
+        try:
+            if not isinstance(w, Mapping) or w.get("team") != team_id:
+                continue
+            at = datetime.fromisoformat(w["ab"])
+            back = datetime.fromisoformat(w["bis"]) if w.get("bis") else None
+        except (KeyError, TypeError, ValueError):
+            continue
+        if at.date() == day:
+            out.append((at, back))
+    return sorted(out, key=lambda w: w[0])
+
+
+def team_day(plan: Plan, route: TeamDayRoute,
+             at: datetime | None = None) -> tuple[datetime, datetime]:
     """The working day of a route's team: its shift on the route's day as the plan's
     teams give it (not the route's departure and return: a route that ends at 9:50 does
-    not end the team's day). A plan that does not say: the route's departure and return."""
+    not end the team's day). A plan that does not say: the route's departure and return.
+
+    With ``at`` (a visit's planned start): the part of that shift the team works around
+    ``at``, cut by the spans a re-plan took the team out of that day (:func:`_out_spans`:
+    out from 13:00, the day ends at 13:00; back at 11:00, it begins at 11:00). A team
+    absent for the day (``hausbesuch absence``) has no route on it. A start inside such a
+    span (a visit recorded there): the whole shift."""
     from hausbesuch.teams import plan_shift
 
     shift = plan_shift(plan.params, route.team_id)
     if shift is None:
         return route.depart, route.return_
     day0 = datetime(route.day.year, route.day.month, route.day.day)
-    return day0 + timedelta(minutes=shift[0]), day0 + timedelta(minutes=shift[1])
+    lo, hi = day0 + timedelta(minutes=shift[0]), day0 + timedelta(minutes=shift[1])
+    if at is None:
+        return lo, hi
+    first, last = lo, hi
+    for gone, back in _out_spans(plan.params, route.team_id, route.day):
+        if at < gone:
+            last = min(last, gone)
+        elif back is not None and back <= at:
+            first = max(first, back)
+        else:
+            return lo, hi  # out at ``at``: nothing to cut by
+    return (first, last) if first <= at <= last else (lo, hi)
 
 
 def announcements(
@@ -255,7 +300,7 @@ def announcements(
             c = by_id.get(st.client_id)
             window = promised_window(st.start, minutes=window_minutes,
                                      slots=c.zeitfenster if c else (),
-                                     bounds=team_day(plan, r))
+                                     bounds=team_day(plan, r, st.start))
             out.append(Announcement(st.client_id, r.team_id, r.day, st.start, window,
                                     visitors=members.get(r.team_id) or None,
                                     appointment=is_appointment(st.window_text)))

@@ -645,6 +645,85 @@ def test_correction_letters_after_the_replan(planned_week, replanned):
     assert f"{letters} und {pdfs}(je Team und Tag)" in res.output, res.output
 
 
+def test_the_window_ends_when_a_replan_takes_the_team_out(planned_week, tmp_path):
+    """Review 24 #6: the window was kept inside the team's general shift, not the day as a
+    re-plan left it. A team taken out from a moment keeps its visits before it; a visit
+    planned shortly before that moment was promised a window reaching past it (team out at
+    13:00, a visit at 12:20: 11:30-13:30). Now the window ends by the moment the team went
+    (a real re-plan through the command), still holding the planned start."""
+    from hausbesuch.store import Store
+
+    old = planned_week.result.plan
+    by_id = {c.id: c for c in old.clients}
+    shift = {t["id"]: (t["shift_start_min"], t["shift_end_min"]) for t in old.params["teams"]}
+
+    def free(r, st):  # no window of the client's own that day, well inside the shift
+        day0 = datetime.combine(r.day, datetime.min.time())
+        at = (st.start - day0).total_seconds() / 60
+        return (not any(r.day.weekday() in sl.weekdays for sl in by_id[st.client_id].zeitfenster)
+                and shift[r.team_id][0] + 120 <= at <= shift[r.team_id][1] - 120)
+
+    route, stop = next((r, st) for r in old.routes if r.day == old.start
+                       for st in r.stops if free(r, st))
+    gone = (stop.start + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "plan.db")
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    res = _invoke("replan", planned_week.plan_id, "--db", url, "--from",
+                  f"{gone:%Y-%m-%d %H:%M}", "--without-team", route.team_id,
+                  "--time-limit", "3", "--out", str(tmp_path / "v2"))
+    assert res.exit_code == 0, res.output
+    new_id = re.search(r"^Plan (\S+):", res.output, re.MULTILINE)[1]
+    with Store.open(url) as store:
+        plan = store.load_plan(new_id)
+    assert {"team": route.team_id, "ab": f"{gone:%Y-%m-%dT%H:%M}", "version": 2} in \
+        plan.params["teams_out_spans"]
+    kept = next(r for r in plan.routes if (r.team_id, r.day) == (route.team_id, route.day))
+    assert stop.visit_id in {st.visit_id for st in kept.stops}  # before the moment: kept
+    (a,) = announcements(plan, clients=[stop.client_id])
+    assert a.planned_start == stop.start
+    assert a.window[0] <= stop.start <= a.window[1] <= gone, (stop.start, gone, a.window)
+    assert a.window[1] - a.window[0] == timedelta(minutes=120)  # still the whole window
+    # the route of the same team that day in the first plan: the general shift
+    (b,) = announcements(old, clients=[stop.client_id])
+    assert b.window[1] > gone
+
+
+def test_the_window_keeps_inside_the_part_of_the_day_the_team_works():
+    """Review 24 #6: a team out from 10:00 to 11:00 and again from 14:00 (the spans a
+    version stores, ``teams_out_spans``): a visit at 11:10 is promised from 11:00, not
+    before the team is back; one at 9:40 until 10:00; one at 13:30 until 14:00. A version
+    stored before the spans (``removed_teams``) cuts the day as well."""
+    from hausbesuch.letters import team_day
+    from hausbesuch.plandata import Plan, TeamDayRoute
+
+    day = date(2026, 12, 7)
+
+    def at(hm: str) -> datetime:
+        return datetime.combine(day, datetime.strptime(hm, "%H:%M").time())
+
+    spans = [{"team": "t1", "ab": "2026-12-07T10:00", "version": 2, "bis": "2026-12-07T11:00"},
+             {"team": "t1", "ab": "2026-12-07T14:00", "version": 3},
+             {"team": "t2", "ab": "2026-12-07T09:00", "version": 2},
+             {"team": "t1", "ab": "2026-12-08T09:00", "version": 2}]
+    teams = [{"id": t, "shift_start_min": 480, "shift_end_min": 960} for t in ("t1", "t2")]
+    route = TeamDayRoute(team_id="t1", team_label="", day=day, mode="walk",
+                         start_lonlat=(9.7, 50.9), end_lonlat=(9.7, 50.9), start_label="",
+                         depart=at("08:05"), return_=at("15:40"), stops=(), travel_s=0,
+                         distance_m=0, service_s=0, waiting_s=0)
+    plan = Plan(id="p", city="c", created_at=at("07:00"), start=day, days=1,
+                params={"teams": teams, "teams_out_spans": spans})
+    assert team_day(plan, route) == (at("08:00"), at("16:00"))
+    assert team_day(plan, route, at("09:40")) == (at("08:00"), at("10:00"))
+    assert team_day(plan, route, at("11:10")) == (at("11:00"), at("14:00"))
+    assert team_day(plan, route, at("10:30")) == (at("08:00"), at("16:00"))  # out then
+    for start, window in (("09:40", ("08:00", "10:00")), ("11:10", ("11:00", "13:00")),
+                          ("13:30", ("12:00", "14:00"))):
+        got = promised_window(at(start), bounds=team_day(plan, route, at(start)))
+        assert got == (at(window[0]), at(window[1])), (start, got)
+    plan = replace(plan, params={"teams": teams, "removed_teams": spans[1:2]})
+    assert team_day(plan, route, at("13:30")) == (at("08:00"), at("14:00"))
+
+
 @pytest.mark.postgres
 def test_letters_on_postgresql(planned_week, request, tmp_path):
     """The letter run records announcements and audit rows on PostgreSQL as on SQLite."""
