@@ -190,7 +190,7 @@ def _strs(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
     if v is None:
         return []
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise _e(where, key, "Liste von Zeichenketten erwartet.")
+        raise _e(where, key, f"Liste von Zeichenketten erwartet, erhalten {_short(v)}.")
     return v
 
 
@@ -758,9 +758,9 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 position=_uint(p, "position", where) if p.get("position") is not None else None,
                 window=_window(p["window"], where, "pin.window") if p.get("window") is not None else None,
             )
-        skills = v.get("skills") or []
-        if not isinstance(skills, list):
-            raise _e(where, "skills", "Liste erwartet.")
+        # (as a team's: a list of names; "" or [null] are refused, not read as no skill
+        # or a skill called "None", review 24 #7)
+        skills = _strs(v, "skills", where)
         visits.append(
             Visit(
                 id=v["id"],
@@ -809,7 +809,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                     max_visits=_uint(s, "max_visits", sw) if s.get("max_visits") is not None else None,
                 )
             )
-        skills = _list(t, "skills", where)
+        skills = _strs(t, "skills", where)
         teams.append(
             Team(
                 id=t["id"],

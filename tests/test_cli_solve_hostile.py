@@ -105,6 +105,14 @@ def test_hostile_input_exit_code_message_and_time(path, tmp_path):
                                     "Zeichen (einzelnes UTF-16-Ersatzzeichen \\ud83d"),
         ("lone_surrogate_vehicle.json", "vehicles[0].description: der Text enthält ein "
                                         "halbes Zeichen (einzelnes UTF-16-Ersatzzeichen \\ud800"),
+        # review 24 #7: a visit's "" was read as no skill and entries were not checked
+        # ([1, null] became the skills "1" and "None")
+        ("ext_visit_skills_empty_string.json",
+         "Besuch c, Feld 'skills': Liste von Zeichenketten erwartet, erhalten ''."),
+        ("ext_visit_skill_null.json",
+         "Besuch a, Feld 'skills': Liste von Zeichenketten erwartet, erhalten [None]."),
+        ("ext_team_skill_not_a_name.json",
+         "Team B, Feld 'skills': Liste von Zeichenketten erwartet, erhalten [1, None]."),
     ],
 )
 def test_bad_values_are_named_by_their_json_path(name, path_text):
