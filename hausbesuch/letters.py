@@ -1261,10 +1261,14 @@ def write_letters(
 def _wrap_words(fit: RecipientFit) -> str:
     """What a recipient that wraps even in the smallest size means for the letter, in
     German (without the address: the terminal shows no name and no address)."""
-    what = ("Name und Anschrift sind" if 0 in fit.wrapped and len(fit.wrapped) > 1
-            else "der Name ist" if 0 in fit.wrapped else "eine Zeile der Anschrift ist")
-    return (f"{what} auch in 8 pt breiter als das Sichtfenster und wird umbrochen "
-            "gedruckt: bitte in der Kundenliste kürzen")
+    several = len(fit.wrapped) > 1
+    what = ("Name und Anschrift sind" if 0 in fit.wrapped and several
+            else "der Name ist" if 0 in fit.wrapped
+            else "Zeilen der Anschrift sind" if several
+            else "eine Zeile der Anschrift ist")
+    return (f"{what} auch in 8 pt breiter als das Sichtfenster und "
+            f"{'werden' if several else 'wird'} umbrochen gedruckt: bitte in der "
+            "Kundenliste kürzen")
 
 
 def stop_of(plan: Plan, client_id: str, day: date | None = None

@@ -861,6 +861,47 @@ def test_every_address_line_stays_whole_in_the_window(planned_week, tmp_path):
     assert "Übermannsdorf" not in notes[too_long]  # no name on the terminal
 
 
+@pytest.mark.parametrize(
+    ("wrapped", "what"),
+    [((0,), "der Name ist"), ((2,), "eine Zeile der Anschrift ist"),
+     ((0, 2), "Name und Anschrift sind"),
+     # review 24 #8: two address lines were "eine Zeile der Anschrift ist"
+     ((1, 2), "Zeilen der Anschrift sind"), ((1, 2, 3), "Zeilen der Anschrift sind")],
+)
+def test_the_wrap_note_counts_the_lines(wrapped, what):
+    from hausbesuch.letters import RecipientFit, _wrap_words
+
+    verb = "wird" if len(wrapped) == 1 else "werden"
+    assert _wrap_words(RecipientFit(8.0, wrapped)) == (
+        f"{what} auch in 8 pt breiter als das Sichtfenster und {verb} umbrochen gedruckt: "
+        "bitte in der Kundenliste kürzen")
+
+
+def test_two_address_lines_too_long_are_named_in_the_plural(planned_week, tmp_path):
+    """Review 24 #8: a letter whose two address lines (not the name) wrap even in 8 pt was
+    noted "eine Zeile der Anschrift ist …"; written through the template and read back."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import write_letters
+    from hausbesuch.plandata import Client
+
+    plan = planned_week.result.plan
+    cid = plan.routes[0].stops[0].client_id
+    made = {cid: Client(
+        row=2, id=cid, name="Sommer, Lea", street="Klausstraße", housenumber="34",
+        address="c/o Pflegeheim Sonnenschein Abteilung Betreutes Wohnen und Kurzzeitpflege "
+        "Haus B Eingang Nord, Klausstraße 34, Seitenflügel, Hinterhaus, Whg. 12, 2. OG rechts "
+        "hinten, Eingang Innenhof, 36251 Bad Hersfeld",
+        postcode="36251", town="Bad Hersfeld")}
+    plan = replace(plan, clients=[made.get(x.id, x) for x in plan.clients],
+                   geocodes=[g for g in plan.geocodes if g.client_id not in made])
+    items = [a for a in announcements(plan) if a.client_id in made]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=made)
+    assert dict(run.notes) == {cid: (
+        "Anschrift vor dem Versand prüfen: Zeilen der Anschrift sind auch in 8 pt breiter "
+        "als das Sichtfenster und werden umbrochen gedruckt: bitte in der Kundenliste "
+        "kürzen")}
+
+
 def _profile_with_sender(tmp_path: Path, name: str, brief: str) -> Path:
     """The Bad Hersfeld profile as a file of its own, with ``brief`` as its sender lines."""
     from tests.conftest import BAD_HERSFELD_PBF
