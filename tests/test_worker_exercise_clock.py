@@ -278,3 +278,49 @@ def test_an_open_page_follows_the_exercise_to_the_visit_day(
                 ctx.close()
 
     _on_fresh_route(site, body)
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_a_page_that_is_before_the_day_after_an_exercise_ends_follows_the_real_day(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 24 #9: loaded in an exercise on the visit day (not before the day), the page
+    is before the day once the exercise ends while it is open (the phone's real date lies
+    before the visit day): the buttons are marked unavailable. When the phone's real visit
+    day begins they were never ready again until a reload: the check every minute was only
+    started for a page before the day when loaded. Now it starts when the exercise ends
+    too."""
+    def body(route) -> None:  # noqa: ANN001
+        assert route.day > _real_day()  # the fixture's week lies ahead of the real date
+        monkeypatch.setenv(clock.ENV, route.day.isoformat())
+        near = route.stops[0]
+        at = _at_the_door(route)
+        _, _, url = _link(site, route)
+        button = f"#stopp-{near.client_id} button[value=angetroffen]"
+        with _worker_browser() as browser:
+            ctx, page, errors = _phone(browser, service_workers="block")
+            try:
+                page.clock.install(time=datetime.combine(_real_day(), at, BERLIN).timestamp())
+                page.goto(url)
+                assert page.locator("#vorab").is_hidden()
+                assert page.get_attribute(button, "aria-disabled") is None
+                # the exercise ends: the server's day is the real one, before the visit day
+                monkeypatch.delenv(clock.ENV)
+                page.clock.run_for(61_000)  # its check of the link, once a minute
+                page.wait_for_function("() => !document.getElementById('vorab').hidden")
+                assert page.get_attribute(button, "aria-disabled") == "true"
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SHOTS / "rev24-uebung-beendet-vorab.png"))  # (390 px)
+                # the phone's real visit day begins while the page stays open
+                page.clock.set_system_time(
+                    datetime.combine(route.day, dtime(7, 59), BERLIN).timestamp())
+                page.clock.run_for(61_000)
+                page.wait_for_function("() => document.getElementById('vorab').hidden")
+                assert page.get_attribute(button, "aria-disabled") is None
+                page.screenshot(path=str(SHOTS / "rev24-besuchstag-bereit.png"))
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390
+                assert not errors, errors
+            finally:
+                ctx.close()
+
+    _on_fresh_route(site, body)

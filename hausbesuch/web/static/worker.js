@@ -303,6 +303,7 @@
   function exerciseMoved(heute) {
     exerciseDay = heute;
     markEarly();
+    watchEarly();  // an exercise ended before the visit day: that day may begin while open
     autoTimes();
   }
   function checkLink() {
@@ -621,8 +622,15 @@
       });
     });
   }
+  // before the day, the check every minute: the day may begin while the page is open
+  // (also when it became "before the day" only later, at the end of an exercise: review
+  // 24 #9); one timer, started once
+  var earlyTimer = null;
+  function watchEarly() {
+    if (!earlyTimer && early()) earlyTimer = setInterval(markEarly, LINK_CHECK_MS);
+  }
   markEarly();
-  if (early()) setInterval(markEarly, LINK_CHECK_MS);  // the day may begin while it is open
+  watchEarly();
 
   document.querySelectorAll("form.outcome-form").forEach(function (f) {
     // the button that sent the form: SubmitEvent.submitter is missing in older browsers
