@@ -411,10 +411,30 @@ class ParsedAddress:
 
     @property
     def additions(self) -> tuple[str, ...]:
-        """The rest of :attr:`extra` a letter needs (flat, "Hinterhaus"): no c/o line, no
-        country."""
+        """The rest of :attr:`extra` (flat, "Hinterhaus"): no c/o line, no country, no part
+        naming a person; shown everywhere. (A letter writes :attr:`letter_additions`.)"""
         return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x)
                      and not self._names_person(x))
+
+    @property
+    def letter_care_of(self) -> tuple[str, ...]:
+        """The lines of :attr:`care_of` a letter's address field writes above the street
+        (DIN 5008, like a ``c/o`` line): the ``c/o``/``bei``/``z. Hd.`` lines and the parts
+        that name a person without a hint for the door (``Meier``, ``Familie Meier``,
+        ``Untermieter bei Meier``). A hint for the door that carries a name (``Klingel
+        Sommer``, ``Hinterhaus Meier``, ``2. OG Meier``: :func:`_door_led`) is an addition
+        and follows the street (:attr:`letter_additions`); it still counts as naming a
+        person, so the overviews, the report and the exports leave it out."""
+        return tuple(x for x in self.care_of if not _door_led(x))
+
+    @property
+    def letter_additions(self) -> tuple[str, ...]:
+        """What a letter's address field writes after the street, in the order typed:
+        :attr:`additions` and the parts of :attr:`care_of` that begin with a hint for the
+        door (``Klingel Sommer``, ``Seitenflügel links Wohnung 12 Sommer``)."""
+        named = {x for x in self.care_of if _door_led(x)}
+        plain = set(self.additions)
+        return tuple(x for x in self.extra if x in plain or x in named)
 
     @property
     def street_key(self) -> str:
@@ -495,7 +515,7 @@ _HINT_WORD = re.compile(
     r"|postkasten|postfach|untermieter|untermieterin|mitbewohner|mitbewohnerin"
     r"|links|rechts|li|re|mitte|oben|unten|vorne|vorn|hinten"
     r"|nord|süd|sued|ost|west|gegenüber|gegenueber|seite|rückseite|rueckseite|haupthaus"
-    r"|nebenhaus",
+    r"|nebenhaus|flur|treppenhaus|fahrstuhl|aufzug",
     re.IGNORECASE)
 #: Endings of compound hint words ("Seiteneingang", "Dachgeschoss", "Hinterhaus",
 #: "Nebengebäude", "Kellerwohnung", "Wohncontainer", "Gartenlaube"); -haus, -hof, -bau,
@@ -528,6 +548,12 @@ _HINT_ADJECTIVE = re.compile(
     r"(?:link|recht|hinter|vorder|ober|unter|mittler|erst|zweit|dritt|viert|letzt|separat"
     r"|eigen|seitlich|betreut|möbliert|moebliert|äußer|aeusser|inner|neu|alt)(?:e|er|es|en|em)",
     re.IGNORECASE)
+#: Small words after which a capitalised word is a noun of a phrase, never a name
+#: ("Hinterhaus am Ende des Flurs", "Wohnung im Keller"): a preposition joined to its
+#: article and the genitive article, there before a noun in "-s" only ("des Flurs",
+#: "des Hauses"; "Wohnung des Meier" names him). ("beim Huber", "vom Stein", "zur Linde"
+#: may name a person or begin a street: not here.)
+_PHRASE_WORDS = frozenset({"am", "im", "ans", "ins", "des"})
 #: Words of a name that are written small: "von", "de", "zu", "und" ("Anna und Jan Meier").
 _NAME_PARTICLES = frozenset(
     {"von", "van", "vom", "de", "der", "den", "del", "della", "di", "da", "du", "dos", "zu",
@@ -596,7 +622,8 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
     Yılmaz``, ``von Bülow``, ``Frau Dr. Meier``, ``Klingel: Meier``, ``Untermieter bei
     Meier``. Such a part is treated like a c/o line: shown on the worker's route page, its
     map and print sheet and in the letter, left out of the overviews, the report and the
-    exports.
+    exports (the letter writes one that begins with a hint for the door, ``Klingel
+    Meier``, after the street: :attr:`ParsedAddress.letter_additions`).
 
     The words of the part are sorted into
 
@@ -610,7 +637,9 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
       Eingang``), a building letter after a building word (``Treppe A``, ``Block C``,
       ``Halle B``; :data:`_BUILDING_WORD`), a flat or floor with its number (``Whg. 3``,
       ``2. OG``), and labels of the bell or letterbox (``Klingel``, ``Briefkasten``,
-      ``Name``);
+      ``Name``), and the rooms on the way (``Flur``, ``Treppenhaus``, ``Fahrstuhl``);
+    * nouns of a phrase: a capitalised word after ``am``, ``im``, ``ans``, ``ins``,
+      ``des`` (``Hinterhaus am Ende des Flurs``; :data:`_PHRASE_WORDS`);
     * the rest, which decides nothing: salutations and titles (``Herr``, ``Hr.``, ``Frau``,
       ``Familie``, ``Dr.``, ``Prof.``), particles (``von``, ``de``, ``und``, ``/``,
       ``&``), words in small letters (``bei``, ``an der``), an initial.
@@ -668,6 +697,9 @@ def names_a_person(part: str, place: Callable[[str], bool] | None = None) -> boo
         if len(w) == 1 and i > 0 and (_is_hint(words[i - 1])
                                       or _BUILDING_WORD.fullmatch(words[i - 1])):
             continue  # a building letter: "Haus B", "Treppe A"
+        if i > 0 and words[i - 1] in _PHRASE_WORDS \
+                and (words[i - 1] != "des" or w.endswith("s")):
+            continue  # a noun of a phrase: "am Ende des Flurs", "im Keller" ("des Meier")
         if (_NAME_WORD.fullmatch(w) and w[0].isupper()) or _APOSTROPHE_NAME.fullmatch(w):
             names.append(w)
     if not names:
@@ -688,6 +720,48 @@ def door_hint(part: str) -> bool:
     words = [w.strip(".,:;()") for w in text.split()]
     return any(w and _is_hint(w) for w in words) and not any(
         ch.isdigit() for ch in _FLAT_NUMBER.sub(" ", text))
+
+
+#: Hint words (:data:`_HINT_WORD`, :data:`_HINT_END`) that name no place at the door but
+#: a role, a business or a shelter: a part that begins with one ("Untermieter bei Meier",
+#: "Firma Meier", "Pension Sonne", "Pflegeheim Sonnenschein") addresses its holder like a
+#: ``c/o`` line, above the street (:func:`_door_led`).
+_NOT_DOOR = re.compile(
+    r"untermieter(?:in)?|mitbewohner(?:in)?|hausmeister(?:in)?|pförtner|pfoertner|firma|gmbh"
+    r"|hotel|pension|klinik|station|laden|ladenlokal|büro|buero|praxis|werkstatt|lager|kiosk"
+    r"|gaststätte|gaststaette|wg|wohngruppe|wohnen|jva|awo|drk|empfang|rezeption"
+    r"|sekretariat|verwaltung|postfach|\w*heim|\w*unterkunft|\w*gruppe",
+    re.IGNORECASE)
+
+
+def _door_led(part: str) -> bool:
+    """Whether a part of an address begins with a hint for finding the door: a flat or
+    floor (``Whg. 3``, ``2. OG``, ``Wohnung``), a part of a building (``Hinterhaus``,
+    ``Seitenflügel``, ``Haus B``, ``Aufgang``), an entrance, a position (``links``), the
+    label of a bell or letterbox (``Klingel``, ``Briefkasten``, ``Name an der Klingel``),
+    also after an adjective (``Linker Eingang``). A letter writes such a part after the
+    street even when a name follows (``Klingel Sommer``); a ``c/o`` line, a bare name
+    and a role or business (:data:`_NOT_DOOR`: ``Untermieter bei Meier``, ``Firma
+    Meier``) go above it."""
+    text = " ".join(part.split()).strip("()[]{} ")
+    if not text or _CO_RE.match(text):
+        return False
+    if _FLAT_NUMBER.match(text):
+        return True
+    words = [w.strip(".,;:!?\"'()[]") for w in text.split()]
+    words = [w for w in words if w]
+    if not words:
+        return False
+    first, nxt = words[0], words[1] if len(words) > 1 else ""
+
+    def door(w: str) -> bool:
+        return bool(w) and _is_hint(w) and not _NOT_DOOR.fullmatch(w)
+
+    if _HINT_ADJECTIVE.fullmatch(first) and door(nxt):
+        return True  # "Linker Eingang Meier"
+    if _BUILDING_WORD.fullmatch(first) and re.fullmatch(r"[A-Z]", nxt):
+        return True  # "Block C Meier"
+    return door(first.split("-")[0])
 
 
 #: Words of :data:`_FLAT_RE` that are also names of towns or districts (Hof, Berlin-Mitte).

@@ -662,3 +662,62 @@ def test_a_bare_word_after_the_number_is_still_the_town(text, town):
 
     assert parse_address(text).town == town
     assert parse_address(text).care_of == () and without_care_of(text) == text
+
+
+# Fix 24 (addrparse): capitalised nouns of a phrase or of the way to the door ("am Ende
+# des Flurs", "im Keller", "Fahrstuhl") were read as names, so the addition was left out
+# of the overviews and the letter printed it above the street like a c/o line.
+@pytest.mark.parametrize("part", [
+    "Hinterhaus am Ende des Flurs", "Wohnung im Keller", "Hinterhaus 2. OG Fahrstuhl",
+    "Flur links", "Treppenhaus rechts", "Eingang am Ende des Hofs", "Zimmer ins Gartenhaus"])
+def test_a_noun_of_a_phrase_or_of_the_way_is_no_name(part):
+    from geodata.addresses import names_a_person
+    from hausbesuch.care_of import without_care_of
+
+    assert not names_a_person(part)
+    text = f"Klausstraße 34, {part}, 36251 Bad Hersfeld"
+    a = parse_address(text)
+    assert (a.care_of, a.additions) == ((), (part,)), a
+    assert (a.letter_care_of, a.letter_additions) == ((), (part,))
+    assert without_care_of(text) == text
+
+
+@pytest.mark.parametrize("part", [
+    "Hinterhaus am Ende des Flurs bei Sommer", "Wohnung im Keller Sommer", "Flur Meier",
+    "Fahrstuhl: Meier", "Keller", "Wohnung des Meier", "Zimmer beim Huber"])
+def test_a_name_after_a_phrase_is_still_a_name(part):
+    from geodata.addresses import names_a_person
+    from hausbesuch.care_of import without_care_of
+
+    assert names_a_person(part)
+    assert without_care_of(f"Klausstraße 34, {part}, 36251 Bad Hersfeld") \
+        == "Klausstraße 34, 36251 Bad Hersfeld"
+
+
+# Fix 24 (addrparse): a hint for the door that carries a name ("Klingel Sommer") still
+# names a person (left out of the overviews, the report, the exports), but on the letter
+# it is an addition after the street, not a c/o line above it.
+@pytest.mark.parametrize("part", [
+    "Klingel Sommer", "Klingel: Sommer", "Briefkasten Sommer", "Hinterhaus Meier",
+    "2. OG Meier", "Whg. 3 Meier", "Wohnung Meier", "Name an der Klingel: Meier",
+    "Linker Eingang Meier", "Haus B Meier", "Hinterhaus-Meier", "Hinterhaus (Meier)",
+    "Seitenflügel links Wohnung 12 Klingel Sommer"])
+def test_a_hint_for_the_door_with_a_name_follows_the_street_on_a_letter(part):
+    from hausbesuch.care_of import without_care_of
+
+    for text in (f"Klausstraße 34, {part}, 36251 Bad Hersfeld",
+                 f"Klausstraße 34 {part}, 36251 Bad Hersfeld"):
+        a = parse_address(text)
+        assert a.care_of == (part,), (text, a)  # the privacy rule: it names a person
+        assert (a.letter_care_of, a.letter_additions) == ((), (part,)), text
+        assert without_care_of(text) == "Klausstraße 34, 36251 Bad Hersfeld"
+
+
+@pytest.mark.parametrize("part", [
+    "Meier", "Familie Meier", "Frau Dr. Meier", "Untermieter bei Meier", "Firma Meier",
+    "Meier (Untermieter)", "Meier-Hinterhaus", "Pension Sommer", "c/o Meier", "bei Meier",
+    "z. Hd. Frau Meier"])
+def test_a_name_or_a_care_of_line_stays_above_the_street_on_a_letter(part):
+    a = parse_address(f"Klausstraße 34, Hinterhaus, {part}, 36251 Bad Hersfeld")
+    assert a.care_of == (part,), a
+    assert (a.letter_care_of, a.letter_additions) == ((part,), ("Hinterhaus",))
