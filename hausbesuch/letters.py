@@ -411,14 +411,17 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     as OSM spells it and the client's own house number (never OSM's range or list); a missing postcode or town is taken from the geocoder's match (also at street level).
     Otherwise (not found, a point set by hand, a coordinate from the list) the address as
     given. A ``c/o``/``bei`` line of the address as given comes first (DIN 5008: above the
-    street), an addition like a flat or "Hinterhaus" follows the street; a country is left
-    out (letters go within Germany).
+    street), and so does a bare name without such a word ("Familie Meier"); an addition like
+    a flat or "Hinterhaus" follows the street, also one that carries a name after its hint
+    for the door ("Klingel Sommer", "Seitenflügel links Wohnung 12 Sommer": see
+    :attr:`~geodata.addresses.ParsedAddress.letter_additions`); a country is left out
+    (letters go within Germany).
     """
     from geodata.addresses import parse_address
 
     parsed = parse_address(client.address) if client.address else None
-    care_of = list(parsed.care_of) if parsed else []
-    more = list(parsed.additions) if parsed else []
+    care_of = list(parsed.letter_care_of) if parsed else []
+    more = list(parsed.letter_additions) if parsed else []
     street = " ".join(p for p in (client.street, client.housenumber) if p)
     postcode, town = client.postcode or "", client.town or ""
     if geocode is not None and geocode.quality in {"exact", "interpolated", "street"} \

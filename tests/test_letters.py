@@ -992,6 +992,66 @@ def test_letter_prints_brackets_of_care_of_and_additions_as_typed(planned_week, 
     assert not any("links, Whg" in x for x in lines_b)
 
 
+# Fix 24 (addrparse): an addition after the street with a name in it or a noun of a
+# phrase („Klingel Sommer“, „Seitenflügel links Wohnung 12 Sommer“, „Hinterhaus am Ende
+# des Flurs“) was taken for a c/o line and printed above the street.
+@pytest.mark.parametrize(("address", "expected"), [
+    ("Klausstraße 34 Seitenflügel links Wohnung 12 Sommer, 36251 Bad Hersfeld",
+     ["Klausstraße 34, Seitenflügel links Wohnung 12 Sommer", "36251 Bad Hersfeld"]),
+    ("Klausstraße 34 Seitenflügel links Wohnung 12 Klingel Sommer 36251 Bad Hersfeld",
+     ["Klausstraße 34, Seitenflügel links Wohnung 12 Klingel Sommer", "36251 Bad Hersfeld"]),
+    ("Klausstraße 34, Hinterhaus am Ende des Flurs, 36251 Bad Hersfeld",
+     ["Klausstraße 34, Hinterhaus am Ende des Flurs", "36251 Bad Hersfeld"]),
+    ("Klausstraße 34, Klingel Sommer, 36251 Bad Hersfeld",
+     ["Klausstraße 34, Klingel Sommer", "36251 Bad Hersfeld"]),
+    ("Klausstraße 34, Hinterhaus Meier, 36251 Bad Hersfeld",
+     ["Klausstraße 34, Hinterhaus Meier", "36251 Bad Hersfeld"]),
+    ("c/o Meier, Klausstraße 34, Seitenflügel links, Wohnung 12, Briefkasten Sommer, "
+     "36251 Bad Hersfeld",
+     ["c/o Meier", "Klausstraße 34, Seitenflügel links, Wohnung 12, Briefkasten Sommer",
+      "36251 Bad Hersfeld"]),
+    # a name or a role without a hint for the door stays above the street
+    ("Klausstraße 34, Familie Meier, 36251 Bad Hersfeld",
+     ["Familie Meier", "Klausstraße 34", "36251 Bad Hersfeld"]),
+    ("Klausstraße 34, Untermieter bei Meier, Hinterhaus, 36251 Bad Hersfeld",
+     ["Untermieter bei Meier", "Klausstraße 34, Hinterhaus", "36251 Bad Hersfeld"]),
+    ("Klausstraße 34 bei Sommer, 36251 Bad Hersfeld",
+     ["bei Sommer", "Klausstraße 34", "36251 Bad Hersfeld"]),
+])
+def test_postal_lines_put_an_addition_with_a_name_after_the_street(address, expected):
+    from hausbesuch.plandata import Client, Geocode
+
+    c = Client(row=2, id="X", address=address)
+    found = Geocode("X", 9.7, 50.8, "exact", 1.0, "Klausstraße 34, 36251 Bad Hersfeld", "",
+                    "Mitte")
+    assert postal_lines(c, found) == expected
+
+
+def test_letter_prints_a_bell_label_after_the_street(planned_week, tmp_path):
+    """The letter's address field (the PDF) has a bell label with a name and the additions
+    of a line without commas after the street, and nothing between the client's name and
+    the street (fix 24: „Seitenflügel links Wohnung 12 Klingel Sommer“ stood above it)."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import write_letters
+    from hausbesuch.plandata import Client, Geocode
+
+    plan = planned_week.result.plan
+    a = [s.client_id for r in plan.routes for s in r.stops][0]
+    made = {a: Client(row=2, id=a, name="Lea Sommer", address="Am Markt 13 Seitenflügel "
+                      "links Whg. 12 Klingel Sommer, 36251 Bad Hersfeld")}
+    plan = replace(plan, clients=[made.get(x.id, x) for x in plan.clients],
+                   geocodes=[Geocode(g.client_id, g.lon, g.lat, "exact", 1.0,
+                                     "Am Markt 13, 36251 Bad Hersfeld", "", g.district)
+                             if g.client_id == a else g for g in plan.geocodes])
+    items = [x for x in announcements(plan) if x.client_id == a]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=made)
+    lines = [" ".join(x.split()) for x in _text(run.letters[a]).splitlines()]
+    street = "Am Markt 13, Seitenflügel links Whg. 12 Klingel Sommer"
+    assert street in lines, lines
+    i = lines.index("Lea Sommer")
+    assert lines[i:i + 3] == ["Lea Sommer", street, "36251 Bad Hersfeld"], lines
+
+
 def test_complete_address():
     from hausbesuch.letters import complete_address
 
