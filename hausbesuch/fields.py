@@ -107,19 +107,37 @@ _DROPPED = re.compile(
     "\u2060\u2066-\u2069\ufeff]"
 )
 _SPACES = re.compile(r" {2,}")
+#: Whole terminal escape sequences, so that their parameters do not stay behind when the
+#: control character is dropped („Am Markt<ESC>[2J“ would read as house number „2J“):
+#: a control string (OSC ``ESC ]``, DCS ``ESC P``, SOS ``ESC X``, PM ``ESC ^``, APC
+#: ``ESC _``) up to BEL or ST or the end of the cell, the same with a C1 introducer only
+#: when terminated (U+009E is „ž“ of a broken Windows line read as Latin-1: an unterminated
+#: one drops only itself, as before), CSI (``ESC [`` or C1 U+009B) with its parameter,
+#: intermediate and final bytes, and ``ESC x`` (with intermediate bytes, as ``ESC ( B``).
+_ESCAPES = re.compile(
+    "\x1b[]PX^_][^\x07\x1b\x9c]*(?:\x07|\x9c|\x1b\\\\)?"
+    "|[\x90\x98\x9d-\x9f][^\x07\x1b\x9c]*(?:\x07|\x9c|\x1b\\\\)"
+    "|(?:\x1b\\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
+    "|\x1b[\x20-\x2f]*[\x30-\x7e]"
+)
+_ESCAPE_START = re.compile("[\x1b\x90\x98\x9b\x9d-\x9f]")
 
 
 def clean_text(value: str | None) -> str:
     """Strip control characters (and bidi overrides) from a cell; keep everything else as is.
 
-    Tabs and line breaks become a single space, other control characters are removed,
+    Terminal escape sequences are removed whole (:data:`_ESCAPES`), tabs and line breaks
+    become a single space, other control characters are removed,
     the result is NFC-normalised and stripped. Markup such as ``<script>`` is kept:
     escaping is the renderers' job. (Regular expressions, not a loop per character: a
     list of 50,000 rows passes every cell through here several times.)
     """
     if not value:
         return ""
-    text = _DROPPED.sub("", _SPACE_LIKE.sub(" ", str(value)))
+    text = str(value)
+    if (not text.isascii() or "\x1b" in text) and _ESCAPE_START.search(text):
+        text = _ESCAPES.sub("", text)
+    text = _DROPPED.sub("", _SPACE_LIKE.sub(" ", text))
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if "  " in text:

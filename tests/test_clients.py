@@ -207,6 +207,29 @@ def test_clean_text_strips_controls_but_keeps_markup() -> None:
     assert clean_text("Zo\u200cë") == "Zo\u200cë"  # a joiner that a script needs stays
 
 
+def test_clean_text_removes_whole_terminal_escape_sequences() -> None:
+    # the parameters of a sequence must not stay behind: „[2J“ would read as house number
+    for cell in ("Am Markt\x1b[2J", "Am Markt\x9b2J", "Am Markt\x1b[1;31m", "Am\x1b[0m Markt",
+                 "Am Markt\x1b]0;Titel\x07", "Am Markt\x1b]0;Titel\x1b\\",
+                 "Am Markt\x9d0;Titel\x9c", "Am Markt\x1b(B", "Am Markt\x1b7", "Am Markt\x1b[2"):
+        assert clean_text(cell) == "Am Markt", repr(cell)
+    # a link sequence keeps its text; an unterminated C1 string drops only its introducer
+    assert clean_text("\x1b]8;;https://x.test\x1b\\Am Markt\x1b]8;;\x1b\\") == "Am Markt"
+    assert clean_text("Ko\x9ee\u0301ný") == "Koéný"
+
+
+def test_an_escape_sequence_in_the_street_is_no_house_number(tmp_path: Path) -> None:
+    rows = [good_row(1, Straße="Am Markt\x1b[2J", Hausnummer="16"),
+            good_row(2, Straße="Am Markt\x9b2J", Hausnummer=""),
+            good_row(3, Straße="Am Markt 5\x1b[0m", Hausnummer="")]
+    result = read_clients(write_csv(tmp_path / "kunden.csv", HEADER, rows),
+                          default_duration_min=50, today=TODAY)
+    got = {c.id: (c.street, c.housenumber or "") for c in result.clients}
+    assert got == {"K0001": ("Am Markt", "16"), "K0002": ("Am Markt", ""),
+                   "K0003": ("Am Markt 5", "")}, got
+    assert not any("2J" in c.address.upper() for c in result.clients)
+
+
 def test_parse_skills_splits_normalises_and_drops_german() -> None:
     assert parse_skills("arabisch, Türkisch/ deutsch; ARABISCH") == ("Arabisch", "Türkisch")
     assert parse_skills("Russisch und Ukrainisch") == ("Russisch", "Ukrainisch")
