@@ -188,3 +188,59 @@ def test_point_far_outside_the_extract_is_unreachable(tmp_path, bad_hersfeld_pbf
     stats = json.loads(res.stdout.strip().splitlines()[-1])
     assert stats["snap_warnings"][0]["unreachable"] is True
     assert stats["unreachable_pairs"] == 8
+
+
+def test_out_through_a_symlink_is_refused_before_any_work(tmp_path, bad_hersfeld_pbf):
+    """``--out`` was written with a plain open(): through a symbolic link it overwrote the
+    file the link points to, into a FIFO it wrote (or waited for a reader). Like every other
+    writer it refuses anything at the path that is not a regular file, before any work."""
+    pts = write_points(tmp_path / "p.csv", POINTS)
+    other = tmp_path / "andere.csv"
+    other.write_text("nicht überschreiben\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(other)
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", link)
+    assert res.exit_code == 2, res.output
+    assert f"--out {link}: das ist ein symbolischer Verweis" in res.stderr, res.stderr
+    assert other.read_text(encoding="utf-8") == "nicht überschreiben\n"
+    assert link.is_symlink()
+
+
+def test_out_into_a_fifo_is_refused_before_any_work(tmp_path, bad_hersfeld_pbf):
+    import os
+    import stat
+
+    pts = write_points(tmp_path / "p.csv", POINTS)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    # a reader on the other end, so that a write through the FIFO would not block
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", fifo)
+        try:
+            written = os.read(reader, 65536)
+        except BlockingIOError:
+            written = b""
+    finally:
+        os.close(reader)
+    assert res.exit_code == 2, res.output
+    assert "eine benannte Pipe (FIFO)" in res.stderr, res.stderr
+    assert written == b""
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv", "pipe.csv"]
+
+
+def test_out_replaces_a_regular_file_and_is_private(tmp_path, bad_hersfeld_pbf):
+    import os
+
+    pts = write_points(tmp_path / "p.csv", POINTS)
+    out = tmp_path / "neu" / "m.csv"
+    out.parent.mkdir()
+    out.write_text("alt\n", encoding="utf-8")
+    os.chmod(out, 0o644)
+    res = run("matrix", pts, "--osm", bad_hersfeld_pbf, "--mode", "walk", "--out", out)
+    assert res.exit_code == 0, res.output
+    header, rows = read_matrix(out)
+    assert header == ["id", "a", "b", "c", "d"] and len(rows) == 4
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in out.parent.iterdir()) == ["m.csv"]

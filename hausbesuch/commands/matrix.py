@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from geodata.cache import atomic_write, refuse_special_target
 from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
 from hausbesuch.errors import UserError
 from hausbesuch.safe_cells import write_csv
@@ -127,12 +128,14 @@ def read_points(path: Path) -> Points:
 
 def write_matrix(path: Path, ids: list[str], values: object) -> None:
     """Write the matrix as CSV: header ``id,<id1>,<id2>…``, unreachable cells empty; ids
-    made safe for spreadsheets (:mod:`hausbesuch.safe_cells`)."""
+    made safe for spreadsheets (:mod:`hausbesuch.safe_cells`). Written beside ``path`` and
+    renamed over it (:func:`geodata.cache.atomic_write`, owner only: ids may be case ids);
+    a symbolic link, a FIFO, a device or a folder at ``path`` is refused, never written
+    through."""
     import numpy as np
 
     arr = np.asarray(values)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with atomic_write(path, "w", newline="", encoding="utf-8") as fh:
         write_csv(
             fh, None,
             [["id", *ids],
@@ -201,6 +204,7 @@ def register(app: typer.Typer) -> None:
         from geodata.network import NetworkSettings, check_mode, load_network
         from hausbesuch.config import load_profile, resolve_osm
 
+        refuse_special_target(out, "--out")  # before any work: a link, a FIFO, a device
         if mode is not None:
             check_mode(mode)
         pts = read_points(points)
