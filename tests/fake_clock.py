@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
+from datetime import time as dtime
 
 import pytest
 
@@ -45,9 +46,10 @@ def server_zone(zone: str) -> Iterator[None]:
 
 @contextmanager
 def server_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime,
-                 zone: str = "Etc/UTC") -> Iterator[None]:
+                 zone: str = "Etc/UTC", exercise: bool = False) -> Iterator[None]:
     """:mod:`hausbesuch.clock` on a server in ``zone`` whose clock stands at ``moment``
-    (with a zone); ``HAUSBESUCH_HEUTE`` unset."""
+    (with a zone); ``HAUSBESUCH_HEUTE`` unset, or with ``exercise`` left as the test sets
+    it (an exercise's day then goes with the time of day of ``moment``)."""
 
     class _Datetime(datetime):
         @classmethod
@@ -59,11 +61,24 @@ def server_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime,
         def today(cls) -> date:  # type: ignore[override]
             return moment.astimezone().date()
 
-    monkeypatch.delenv(clock.ENV, raising=False)
+    if not exercise:
+        monkeypatch.delenv(clock.ENV, raising=False)
     with server_zone(zone), monkeypatch.context() as m:
         m.setattr(clock, "datetime", _Datetime)
         m.setattr(clock, "date", _Date)
         yield
+
+
+def exercise_time_of_day(monkeypatch: pytest.MonkeyPatch, at: dtime) -> datetime:
+    """In an exercise (``HAUSBESUCH_HEUTE`` as the test sets it), the server's wall clock
+    (:func:`clock.now`) stands at ``at`` (Berlin) on the real date for the rest of the
+    test, so that its "now" on the exercise's day (:func:`clock.now_on_today`: a visit time
+    ahead of it is refused) does not depend on the time of day the test runs at. UTC
+    (:func:`clock.utc`: session idle time, login tries) runs on: a session opened before
+    does not end by the jump. Returns the moment (with zone)."""
+    moment = datetime.combine(clock.now().date(), at, clock.ZONE)
+    monkeypatch.setattr(clock, "now", lambda: moment.replace(tzinfo=None))
+    return moment
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from sqlalchemy import select, text, update
 
 from hausbesuch import clock
 from hausbesuch.auditlog import label
+from tests.fake_clock import exercise_time_of_day
 from tests.pg import drop_schema, store_url
 from tests.web_fixtures import (
     CITY_PROFILE,
@@ -852,6 +853,7 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
 
     token, link = _make_link(site)
     monkeypatch.setenv(clock.ENV, (link.day - timedelta(days=1)).isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (09:41 is no time ahead of it)
     page = httpx.get(site.url + f"/w/{token}/")
     csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
     import html as html_mod
@@ -955,6 +957,7 @@ def _phone_on_a_stop_without_outcome(site: Site, monkeypatch: pytest.MonkeyPatch
                        if (st.client_id, r.day) not in done)
     token, link = _make_link(site, route.team_id, route.day)
     monkeypatch.setenv(clock.ENV, link.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (a visit time sent is no time ahead)
     page = httpx.get(site.url + f"/w/{token}/")
     csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
     return route, stop, token, link, csrf
@@ -1154,15 +1157,15 @@ def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> No
 
 
 @sqlite_only()
-def test_uploads_refuse_other_types_and_files_over_20_mb(site: Site, kora: httpx.Client
+def test_uploads_refuse_other_types_and_files_over_40_mb(site: Site, kora: httpx.Client
                                                            ) -> None:
     csrf = csrf_of(kora.get("/teams").text)
-    big = b"x" * (20 * 1024 * 1024 + 1)
+    big = b"x" * (40 * 1024 * 1024 + 1)
     for path, name, body, status, says in (
             ("/kunden/import", "liste.pdf", b"%PDF", 400, "CSV- oder XLSX-Datei"),
-            ("/kunden/import", "liste.csv", big, 413, "größer als 20 MB"),
+            ("/kunden/import", "liste.csv", big, 413, "größer als 40 MB"),
             ("/teams/hochladen", "teams.pdf", b"%PDF", 400, "CSV-, XLSX- oder TOML-Datei"),
-            ("/teams/hochladen", "teams.csv", big, 413, "größer als 20 MB")):
+            ("/teams/hochladen", "teams.csv", big, 413, "größer als 40 MB")):
         r = kora.post(path, data={"csrf_token": csrf}, files={"datei": (name, body, "text/csv")})
         assert r.status_code == status and says in r.text, (path, name, r.status_code)
 
@@ -1843,6 +1846,7 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
     a, b, c, d = [s.client_id for s in route.stops if not s.called_off][:4]
     token, link = _make_link(site, route.team_id, route.day)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(10, 5))  # the server's time of day: the phone's
     queue_js = ("() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + "
                 "location.pathname) || '[]')")
     empty_js = queue_js + ".length === 0"
@@ -2068,6 +2072,8 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
                 if s.client_id in (first, second) and s.start == at]
     token, _ = _make_link(site, route.team_id, route.day)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    # the server's time of day: after the phone's tap (09:05) and the form sent at 09:20
+    exercise_time_of_day(monkeypatch, dtime(9, 20))
     hint = (f"Der Termin am {last:%d.%m.%Y} um 10:30 Uhr steht noch in keiner Tour. Die "
             f"Koordination muss den Plan {plan.id} neu planen.")
     with sync_playwright() as pw:

@@ -11,8 +11,9 @@ takes it with its own time of day, also in its cached copy opened on a later rea
 On a normal day (no ``HAUSBESUCH_HEUTE``) the phone's date is today, as before.
 
 Each test fakes one clock: in an exercise the server's day (``HAUSBESUCH_HEUTE``; the
-phone's date stays the real one, only its time of day is held), on a normal day one moment
-for the phone and the server (:func:`tests.fake_clock.same_moment`).
+phone's date stays the real one, only its time of day is held, and the server's real time
+of day with it where a time is stored: :func:`tests.fake_clock.exercise_time_of_day`), on a
+normal day one moment for the phone and the server (:func:`tests.fake_clock.same_moment`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pytest
 
 from hausbesuch import clock
 from tests import test_web
-from tests.fake_clock import same_moment
+from tests.fake_clock import exercise_time_of_day, same_moment
 from tests.test_web_enter import _recorded
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _open_with_worker, _phone
 from tests.test_worker_cache import _browser as _worker_browser
@@ -84,6 +85,7 @@ def test_in_an_exercise_the_phone_fills_in_its_time_and_the_server_stores_it(
         monkeypatch.setenv(clock.ENV, route.day.isoformat())
         near, other = route.stops[:2]
         at = _at_the_door(route)
+        exercise_time_of_day(monkeypatch, at)  # the server's time of day: the phone's
         _, _, url = _link(site, route)
         with _worker_browser() as browser:
             ctx, page, errors = _phone(browser, service_workers="block")
@@ -123,11 +125,13 @@ def test_in_an_exercise_the_phone_fills_in_its_time_and_the_server_stores_it(
 def test_in_an_exercise_the_phone_refuses_a_time_ahead_of_it(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """A time more than 5 minutes after the phone's time of day on the exercise's day is
-    refused on the phone (the server, whose real date is another, let it through)."""
+    refused on the phone (and on the server: test_worker_visit_time.py::
+    test_in_an_exercise_the_server_refuses_a_visit_time_ahead_of_the_exercises_day)."""
     def body(route) -> None:  # noqa: ANN001
         monkeypatch.setenv(clock.ENV, route.day.isoformat())
         near = route.stops[0]
         at = _at_the_door(route)
+        exercise_time_of_day(monkeypatch, at)  # the server's time of day: the phone's
         _, _, url = _link(site, route)
         with _worker_browser() as browser:
             ctx, page, errors = _phone(browser, service_workers="block")
@@ -170,6 +174,7 @@ def test_in_an_exercise_the_phones_copy_on_a_later_day_keeps_the_exercises_day(
         monkeypatch.setenv(clock.ENV, route.day.isoformat())
         near = route.stops[0]
         at = _at_the_door(route)
+        exercise_time_of_day(monkeypatch, at)  # the server's time of day: the phone's
         _, _, url = _link(site, route)
         with _worker_browser() as browser:
             ctx, page, errors = _phone(browser)
@@ -252,6 +257,7 @@ def test_an_open_page_follows_the_exercise_to_the_visit_day(
         monkeypatch.setenv(clock.ENV, (route.day - timedelta(days=1)).isoformat())
         near = route.stops[0]
         at = _at_the_door(route)
+        exercise_time_of_day(monkeypatch, at)  # the server's time of day: the phone's
         _, _, url = _link(site, route)
         with _worker_browser() as browser:
             ctx, page, errors = _phone(browser, service_workers="block")

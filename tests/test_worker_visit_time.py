@@ -185,6 +185,49 @@ def test_the_server_refuses_a_visit_time_ahead_of_its_clock(
     _on_fresh_route(site, monkeypatch, body)
 
 
+def test_in_an_exercise_the_server_refuses_a_visit_time_ahead_of_the_exercises_day(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In an exercise (``HAUSBESUCH_HEUTE``: the visit day, the real date another) the
+    server took the real clock: the visit day was never its today, so a time still ahead
+    was stored (the phone and the coordination's forms refuse it). It takes the exercise's
+    day with the real time of day (:func:`clock.now_on_today`), as they do."""
+    from hausbesuch import clock
+
+    def body(route) -> None:  # noqa: ANN001
+        _, _, url = _link(site, route)
+        cid = route.stops[0].client_id
+        day = route.day.isoformat()
+        monkeypatch.setenv(clock.ENV, day)
+        # the real date three days before the visit day, the real time 10:00
+        real = datetime.combine(route.day - timedelta(days=3), dtime(10, 0), BERLIN)
+        with server_clock(monkeypatch, real, exercise=True):
+            page = httpx.get(url)
+            assert page.status_code == 200
+            csrf = page.text.split('data-csrf="', 1)[1].split('"', 1)[0]
+            headers = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+
+            def post(zeit: str, key: str, json: bool = True) -> httpx.Response:
+                return httpx.post(url + "ergebnis", headers=headers if json else {}, data={
+                    "kundennummer": cid, "ergebnis": "angetroffen", "schluessel": key,
+                    "zeit": zeit, "csrf_token": csrf})
+
+            for zeit in (f"{day}T10:30", "10:06"):
+                r = post(zeit, "ahead-" + zeit.replace(":", ""))
+                assert r.status_code == 400, r.text
+                assert r.json() == {"fehler": f"Uhrzeit des Besuchs: {zeit[-5:]} Uhr liegt "
+                                    "in der Zukunft (jetzt 10:00 Uhr). Bitte die Uhrzeit "
+                                    "angeben, zu der der Besuch war.", "feld": "zeit"}
+            r = post("10:30", "ahead-form", json=False)  # the form sent without script
+            assert r.status_code == 400
+            assert "Uhrzeit des Besuchs: 10:30 Uhr liegt in der Zukunft" in r.text
+            assert _recorded(site, route, cid) == []
+            r = post(f"{day}T10:05", "ok")  # within five minutes of the clock: stored
+            assert r.status_code == 200 and r.json()["ok"] is True, r.text
+        assert [o["time_min"] for o in _recorded(site, route, cid)] == [10 * 60 + 5]
+
+    _on_fresh_route(site, monkeypatch, body)
+
+
 # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
 @sqlite_only()
 @pytest.mark.browser

@@ -218,8 +218,9 @@ def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None
     The field says when the visit was (the worker sets it; entered later in the office, it
     is the planned time or the one typed, not the time of the tap). Refused, naming the
     field (``feld``: zeit): a text that is no clock time, and on the visit day a time more
-    than :data:`VISIT_TIME_AHEAD_MIN` minutes ahead of the server's clock (real time in
-    Europe/Berlin, :func:`clock.now`; ``HAUSBESUCH_HEUTE`` does not move it). Empty (an
+    than :data:`VISIT_TIME_AHEAD_MIN` minutes ahead of the server's clock (real time of day
+    in Europe/Berlin on the day taken as today, :func:`clock.now_on_today`: in an exercise
+    the ``HAUSBESUCH_HEUTE`` day, as the phone and the coordination's forms check). Empty (an
     older page), or a moment on another day than the link's (an outcome queued by an older
     version of the page, which sent the time of the tap): None, and the visit's planned
     start stands in (as the at-home model reads an outcome without time)."""
@@ -242,7 +243,7 @@ def _visit_time(text: str, day: date, now: datetime | None = None) -> int | None
     minute = int(m[1]) * 60 + int(m[2])
     # the phone's clock is local time (Europe/Berlin, as every time of a plan), whatever
     # zone the server's clock runs in
-    now = now or clock.now()
+    now = now or clock.now_on_today()  # (an exercise's day with the real time of day)
     if day == now.date() and minute > now.hour * 60 + now.minute + VISIT_TIME_AHEAD_MIN:
         raise CaseworkError(
             f"{VISIT_TIME_LABEL}: {m[1].zfill(2)}:{m[2]} Uhr liegt in der Zukunft (jetzt "
