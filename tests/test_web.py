@@ -1495,6 +1495,7 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         # the page of that day, which takes the exercise's day as today (a copy of the
         # Sunday's page stays before the day: the phone cannot know that the exercise moved)
         monkeypatch.setenv(clock.ENV, route.day.isoformat())
+        exercise_time_of_day(monkeypatch, dtime(9, 41))  # the server's time of day: the phone's
         visit_at = datetime.combine(clock.now().date(), dtime(9, 41), ZoneInfo("Europe/Berlin"))
         mobile.clock.set_fixed_time(visit_at.timestamp())
         mobile.reload()

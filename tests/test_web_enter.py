@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import test_web
+from tests.fake_clock import exercise_time_of_day
 from tests.test_web import _outcomes
 from tests.test_web_messages import _address_of, _client_rows
 from tests.test_web_ux import _browser
@@ -121,6 +122,7 @@ def test_enter_in_the_appointment_fields_records_no_outcome(
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     client_id = route.stops[0].client_id
     with _worker_browser() as browser:
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
@@ -161,6 +163,7 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     first, second = route.stops[0].client_id, route.stops[1].client_id
     saturday = route.day + timedelta(days=5 - route.day.weekday())
     week_later = route.day + timedelta(days=7)
@@ -294,6 +297,7 @@ def test_a_day_typed_on_a_phone_without_date_picker(
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     first, second = route.stops[0].client_id, route.stops[1].client_id
     week_later = route.day + timedelta(days=7)
     with _worker_browser() as browser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import time as dtime
 from datetime import timedelta
 
 import httpx
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import test_web
+from tests.fake_clock import exercise_time_of_day
 from tests.test_worker_cache import _fresh_route, _link
 from tests.web_fixtures import Site, sqlite_only
 
@@ -62,6 +64,7 @@ def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     closed, reached = route.stops[0].client_id, route.stops[1].client_id
     work = casework_api.casework(site.store, site.app.state.web.profile(test_web.CITY),
                                  "kora")
@@ -144,6 +147,7 @@ def test_an_outcome_queued_before_the_case_closed_can_be_discarded(
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     cid = route.stops[0].client_id
     note = "Nachbarin sagt: verreist"
     work = casework_api.casework(site.store, site.app.state.web.profile(test_web.CITY),

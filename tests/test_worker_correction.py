@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests import test_web
+from tests.fake_clock import exercise_time_of_day
 from tests.test_web_enter import _recorded, _worker_page
 from tests.test_worker_cache import QUEUE, _fresh_route
 from tests.test_worker_cache import _browser as _worker_browser
@@ -83,6 +84,7 @@ def _on_fresh_stop(site: Site, monkeypatch: pytest.MonkeyPatch, index: int, body
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     cid = route.stops[index].client_id
     try:
         body(site, route, cid)
