@@ -12,6 +12,7 @@ real server, with the phone's own (real) clock.
 
 from __future__ import annotations
 
+from datetime import time as dtime
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ import pytest
 
 from hausbesuch import clock
 from tests import test_web
+from tests.fake_clock import exercise_time_of_day
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.test_worker_cache import _fresh_route, _link, _phone
 from tests.test_worker_correction import _undo
@@ -81,11 +83,15 @@ def test_in_an_exercise_the_phone_takes_the_servers_day(
     route = _fresh_route(site)
     stop = route.stops[0]
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    # the phone's real date, the phone's and the server's time of day after the visits
+    # (at night the planned start is a time still ahead, refused on both)
+    evening = exercise_time_of_day(monkeypatch, dtime(21, 0))
     _, _, url = _link(site, route)
     try:
         with _worker_browser() as browser:
             ctx, page, errors = _phone(browser, service_workers="block")
             try:
+                page.clock.set_fixed_time(evening.timestamp())
                 page.goto(url)
                 li = page.locator(f"#stopp-{stop.client_id}")
                 assert not page.locator("#vorab").is_visible()
