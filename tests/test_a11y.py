@@ -60,9 +60,13 @@ def _worker_phone(site: Site, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202,
     """A fresh team-day's worker page on a phone at 10:05 of its day (taken as today):
     (route, browser context, page, the page's script errors)."""
     from hausbesuch import clock
+    from tests.fake_clock import exercise_time_of_day
 
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    # the server's time of day too (its "now" on the exercise's day refuses a visit time
+    # ahead of it: run at night, the phone's 10:05 was ahead)
+    exercise_time_of_day(monkeypatch, dtime(10, 5))
     with _worker_browser() as browser:
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         try:

@@ -378,6 +378,11 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
     db, pid, route, off, other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
     client = other.client_id
     web, token = _worker_link(db, pid, route)
+    # the server's time of day as the phone's (its "now" on the exercise's day refuses a
+    # visit time ahead of it: run at night, the phone's 11:20 was ahead)
+    from tests.fake_clock import exercise_time_of_day
+
+    exercise_time_of_day(monkeypatch, time(11, 20))
     with live_server(web) as live, sync_playwright() as pw:
         browser = launch(pw)
         try:
