@@ -55,6 +55,7 @@ role               accepted headers (examples)
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as _dt
@@ -762,6 +763,10 @@ class Table:
     #: geocode`` writes them back as rows without an address, so its output has every
     #: input row. Empty rows after the last data row are not listed.
     empty_rows: list[int] = field(default_factory=list)
+    #: CSV read as Windows-1252: the text lines (from 1, as :attr:`line_numbers`) from
+    #: which bytes Windows-1252 leaves undefined were left out; :meth:`notes` names their
+    #: rows.
+    undefined_lines: list[int] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -835,7 +840,26 @@ class Table:
                 f"Zeile{'' if one else 'n'}) und {'wurde' if one else 'wurden'} trotzdem "
                 f"eingelesen: bitte prüfen, ob sie geplant werden soll{'' if one else 'en'}; "
                 "sonst aus der Liste löschen.")
+        if self.undefined_lines:
+            out.append(self._undefined_note())
         return out
+
+    def _undefined_note(self) -> str:
+        """The note on the rows from which bytes undefined in Windows-1252 were left out."""
+        rows: list[int] = []
+        header = False
+        for line in self.undefined_lines:
+            i = bisect.bisect_right(self.line_numbers, line) - 1
+            if i < 0:
+                header = True
+            elif (row := self.row_numbers[i]) not in rows:
+                rows.append(row)
+        where = " und ".join(([_row_list(rows)] if rows else [])
+                             + (["die Kopfzeile"] if header else []))
+        return (f"{self.source}: {where} {'enthält' if len(rows) + header == 1 else 'enthalten'} "
+                "Bytes, die in Windows-1252 kein Zeichen sind (0x81, 0x8D, 0x8F, 0x90, 0x9D; "
+                "eine andere Kodierung?); sie wurden ausgelassen, alle anderen Zeichen "
+                "gelesen. Bitte Namen und Adressen dort prüfen.")
 
     def row_problem(self, rownum: int) -> str | None:
         """Why row ``rownum`` cannot be read safely (German, never quoting a cell), or
@@ -1042,9 +1066,11 @@ def read_table(
             f"Die Datei {name} ist keine gültige {p.suffix.lower()}-Datei (beschädigt oder "
             "falsches Format). Bitte als .xlsx oder CSV speichern."
         )
-    text, encoding = _decode(data, name)
+    text, encoding, undefined = _decode(data, name)
     del data  # (the text alone is held while the records are read)
-    return _read_csv_text(text, name, encoding, required)
+    table = _read_csv_text(text, name, encoding, required)
+    table.undefined_lines = undefined
+    return table
 
 
 #: Most bytes a CSV file may have: five times a list of 100,000 rows with a few dozen
@@ -1067,18 +1093,40 @@ def _file_too_big(name: str, size: int | None, limit: int, xlsx: bool) -> UserEr
 MIXED_ENCODING = "gemischt (UTF-8 und Windows-1252)"
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """Text and encoding label of a CSV file's bytes.
+#: The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D).
+CP1252_UNDEFINED = frozenset(b for b in range(0x80, 0xA0)
+                             if bytes([b]).decode("cp1252", "replace") == "\ufffd")
+
+
+def _cp1252_line(line: bytes) -> tuple[str, bool]:
+    """A line of a Windows-1252 file as text, and whether it held one of the
+    :data:`CP1252_UNDEFINED` bytes. Those bytes are left out; every other byte is read as
+    Windows-1252 (not the whole line as Latin-1: its 0x80–0x9F would become C1 control
+    characters, which the cells drop – „–“, „€“, „„“ – or read as the start of a
+    terminal escape sequence that takes the characters after it, as 0x9B „›“ does with
+    the digits of a house number)."""
+    try:
+        return line.decode("cp1252"), False
+    except UnicodeDecodeError:
+        return line.translate(None, _UNDEFINED_BYTES).decode("cp1252"), True
+
+
+_UNDEFINED_BYTES = bytes(sorted(CP1252_UNDEFINED))
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
+    """Text and encoding label of a CSV file's bytes, and the text lines (from 1) from
+    which bytes undefined in Windows-1252 were left out.
 
     UTF-16 with BOM, or without BOM when every other byte of the start is NUL; UTF-8 (with
     or without BOM); else line by line UTF-8 or Windows-1252 (a list pasted together from
-    two exports), Latin-1 for the five bytes Windows-1252 leaves undefined. A file that
-    is mostly NUL bytes or other control bytes is refused as binary; a few NUL bytes in a
-    text (a broken export) are removed.
+    two exports) without the five bytes Windows-1252 leaves undefined
+    (:func:`_cp1252_line`). A file that is mostly NUL bytes or other control bytes is
+    refused as binary; a few NUL bytes in a text (a broken export) are removed.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data.decode("utf-16"), "utf-16", []
         except UnicodeDecodeError:
             raise UserError(f"Die Datei {name} ist kein lesbarer Text (UTF-16 fehlerhaft).") from None
     head = data[:4096]
@@ -1088,7 +1136,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             "utf-16-be" if even > 0.9 * len(head[0::2]) and not odd else None)
         if codec is not None:
             try:
-                return data.decode(codec), codec
+                return data.decode(codec), codec, []
             except UnicodeDecodeError:
                 pass
         raise UserError(
@@ -1099,11 +1147,12 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         data = data.replace(b"\x00", b"")  # stray NUL bytes of a broken export
     try:
         text = data.decode("utf-8-sig")
-        return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+        return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"), []
     except UnicodeDecodeError:
         pass
     lines = data.splitlines(keepends=True)
     out: list[str] = []
+    undefined: list[int] = []
     utf8 = 0
     for i, line in enumerate(lines):
         if i == 0 and line.startswith(b"\xef\xbb\xbf"):
@@ -1114,12 +1163,11 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             continue
         except UnicodeDecodeError:
             pass
-        try:
-            out.append(line.decode("cp1252"))
-        except UnicodeDecodeError:
-            # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
-            out.append(line.decode("latin-1"))
-    return "".join(out), (MIXED_ENCODING if utf8 else "cp1252")
+        decoded, left_out = _cp1252_line(line)
+        out.append(decoded)
+        if left_out:
+            undefined.append(i + 1)
+    return "".join(out), (MIXED_ENCODING if utf8 else "cp1252"), undefined
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")

@@ -182,6 +182,21 @@ def test_mixed_encodings_are_read_line_by_line_with_a_warning(tmp_path):
     assert any("Kodierungen" in w for w in result.warnings)
 
 
+def test_a_cp1252_line_with_an_undefined_byte_keeps_its_house_number(tmp_path):
+    """QA: the Latin-1 fallback of such a line turned 0x9B („›“) into a CSI that took the
+    digits after it: the house number was lost without a word."""
+    p = tmp_path / "k.csv"
+    p.write_bytes(b"Kundennummer;Name;Adresse;Notiz\r\n"
+                  b"K-1;Fa\x81ra;Am Markt 16, 36251 Bad Hersfeld;\x9b2. OG, Haus 5\x967\r\n"
+                  b"K-2;M\xfcller;Am Markt \x9b1, 36251 Bad Hersfeld;\x9d\r\n")
+    result = read_clients(p, today=TODAY)
+    assert [(c.id, c.name, c.address, c.notiz) for c in result.clients] == [
+        ("K-1", "Fara", "Am Markt 16, 36251 Bad Hersfeld", "\u203a2. OG, Haus 5\u20137"),
+        ("K-2", "Müller", "Am Markt \u203a1, 36251 Bad Hersfeld", None)]
+    assert any("Zeilen 2, 3 enthalten Bytes, die in Windows-1252 kein Zeichen sind" in w
+               for w in result.warnings), result.warnings
+
+
 def test_stray_nul_bytes_are_removed_but_binary_files_refused(tmp_path):
     p = tmp_path / "k.csv"
     p.write_bytes(b"Kundennummer;Adresse\r\nN-\x001;Am Markt 16\x00\r\n")

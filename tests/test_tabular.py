@@ -55,6 +55,42 @@ def test_cp1252_detected(tmp_path: Path) -> None:
     assert t.rows == [{"Adresse": "Müllerstraße 5"}]
 
 
+def test_a_line_with_a_byte_undefined_in_cp1252_keeps_its_other_characters(
+        tmp_path: Path) -> None:
+    """QA: a line with one of the five bytes Windows-1252 leaves undefined was read as
+    Latin-1 whole: its 0x9B „›“ became the C1 CSI, which took the house number after it,
+    and „–“, „€“ became control characters that the cells dropped („5–7“ read „57“)."""
+    p = _write(tmp_path, "a.csv", b"Kundennummer;Name;Adresse;Notiz\r\n"
+               b"K-1;Fa\x81ra;Am Markt \x9b16;Haus 5\x967, \x80 \x84ja\x93\r\n"
+               b"K-2;M\xfcller;Am Markt 1;\x9b3\r\n"
+               b"K-3;Mei\x8der\x8f\x90\x9d;Am Markt 2;\x9b4. OG\r\n")
+    t = read_table(p)
+    assert t.encoding == "cp1252"
+    assert t.rows == [
+        {"Kundennummer": "K-1", "Name": "Fara", "Adresse": "Am Markt \u203a16",
+         "Notiz": "Haus 5\u20137, \u20ac \u201eja\u201c"},
+        {"Kundennummer": "K-2", "Name": "Müller", "Adresse": "Am Markt 1", "Notiz": "\u203a3"},
+        {"Kundennummer": "K-3", "Name": "Meier", "Adresse": "Am Markt 2",
+         "Notiz": "\u203a4. OG"}]
+    assert t.undefined_lines == [2, 4]
+    (note,) = t.notes()
+    assert note == (f"{p}: Zeilen 2, 4 enthalten Bytes, die in Windows-1252 kein Zeichen "
+                    "sind (0x81, 0x8D, 0x8F, 0x90, 0x9D; eine andere Kodierung?); sie wurden "
+                    "ausgelassen, alle anderen Zeichen gelesen. Bitte Namen und Adressen dort "
+                    "prüfen.")
+
+
+def test_undefined_cp1252_bytes_are_named_by_row_when_a_cell_spans_lines(
+        tmp_path: Path) -> None:
+    """The note names spreadsheet rows and the header, not text lines."""
+    p = _write(tmp_path, "a.csv", b"sep=;\r\nKundennummer;Adresse;No\x81tiz\r\n"
+               b'K-1;Am Markt 1;"zwei\r\nZeilen"\r\nK-2;Am Markt 2;\x90\x9b7\r\n')
+    t = read_table(p)
+    assert t.columns == ["Kundennummer", "Adresse", "Notiz"]
+    assert t.rows[1]["Notiz"] == "\u203a7"
+    assert t.notes()[0].startswith(f"{p}: Zeile 3 und die Kopfzeile enthalten Bytes")
+
+
 def test_single_column_with_commas_is_not_split(tmp_path: Path) -> None:
     """A one-column list whose addresses contain commas stays one column."""
     p = _write(tmp_path, "a.csv", b"Adresse\nHauptstr. 5, 36251 Bad Hersfeld\nWeg 1, Lauf\n")

@@ -294,6 +294,24 @@ def test_import_report_says_one_row_in_the_singular(kora: httpx.Client) -> None:
     assert "<strong>1 Zeile</strong>:" in r.text and "1 Zeilen" not in r.text
 
 
+def test_upload_of_a_cp1252_line_with_an_undefined_byte_names_its_row(
+        kora: httpx.Client) -> None:
+    """The web's upload reads the list as the command line does (``tabular.read_table``):
+    a Windows-1252 line with a byte that encoding leaves undefined keeps its „›“ and the
+    digits after it, and the report names the row the byte was left out of."""
+    from tests.web_fixtures import HEADER
+
+    csrf = csrf_of(kora.get("/kunden/import").text)
+    body = (";".join(HEADER) + "\r\n").encode() + (
+        b"W-1;Fa\x81ra;Am Markt;1;36251;Bad Hersfeld;01.01.2024;;;;30;\x9b2. OG\r\n")
+    r = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                  files={"datei": ("w.csv", body, "text/csv")})
+    assert r.status_code == 200, r.text[-500:]
+    text = " ".join(html.unescape(r.text).split())
+    assert ("Zeile 2 enthält Bytes, die in Windows-1252 kein Zeichen sind (0x81, 0x8D, "
+            "0x8F, 0x90, 0x9D; eine andere Kodierung?)") in text, text[-1500:]
+
+
 @sqlite_only("bare")
 def test_error_page_on_a_worker_link_leads_back_to_the_route(bare: tuple[str, object]
                                                             ) -> None:
