@@ -410,7 +410,8 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     An address found in the OSM data (exact or interpolated) is written with the street
     as OSM spells it and the client's own house number (never OSM's range or list); a missing postcode or town is taken from the geocoder's match (also at street level).
     Otherwise (not found, a point set by hand, a coordinate from the list) the address as
-    given. A ``c/o``/``bei`` line of the address as given comes first (DIN 5008: above the
+    given (one typed in a single cell cut into lines, postcode and town last:
+    :func:`_typed_lines`). A ``c/o``/``bei`` line of the address as given comes first (DIN 5008: above the
     street), and so does a bare name without such a word ("Familie Meier"); an addition like
     a flat or "Hinterhaus" follows the street, also one that carries a name after its hint
     for the door ("Klingel Sommer", "Seitenflügel links Wohnung 12 Sommer": see
@@ -438,15 +439,59 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
         elif tail:
             town = town or tail
     if not street:
+        if not (postcode or town):
+            typed = _typed_lines(client.address, parsed)
+            if len(typed) >= 2:
+                return typed  # as typed, c/o lines included
         parts = [p.strip() for p in client.address.split(",") if p.strip()]
-        if len(parts) >= 2 and not (postcode or town):
-            return parts  # as typed, c/o lines included
         lines = [p for p in parts if p not in care_of and p not in more]
         street = lines[0] if lines else client.address
     if more and not any(m in street for m in more):
         street = ", ".join([street, *more])
     last = " ".join(p for p in (postcode, town) if p)
     return [*care_of, street, last] if last else [*care_of, street]
+
+
+#: Where a one-cell address is cut into lines: a comma, a semicolon, a dash between
+#: spaces, and before a postcode after a space („Am Markt 5 36251 Bad Hersfeld“).
+_TYPED_CUT = re.compile(r"\s*[,;]\s*|\s+[-–]\s+|\s+(?=(?:D\s*-\s*)?\d{5}\s+\S)")
+
+
+def _typed_lines(address: str, parsed: Any) -> list[str]:
+    """The lines of an address as typed in one cell (not found in the map data, or
+    placed by hand): its parts in the order typed, without a country, and the part with
+    the postcode and town last as „PLZ Ort“ where the parser found both in the cell
+    (also without a comma before the postcode, or typed first: „36251 Bad Hersfeld,
+    Am Markt 5“; „D-36251“ as „36251“)."""
+    from geodata.addresses import _COUNTRY_RE
+
+    parts = [p for p in _TYPED_CUT.split(address or "") if p and not _COUNTRY_RE.match(p)]
+    if parsed is None or not (parsed.postcode and parsed.town):
+        return parts
+    for i, part in enumerate(parts):
+        m = re.fullmatch(rf"(?:D\s*-\s*)?{parsed.postcode}\s+(\S.*)", part)
+        if m:
+            return [*parts[:i], *parts[i + 1:], f"{parsed.postcode} {m[1]}"]
+    return parts
+
+
+def missing_postal(client: Client, lines: Sequence[str]) -> str:
+    """Why the address field ``lines`` of ``client`` cannot be delivered, in German (the
+    reason a letter is not written), or "" when its last line is „PLZ Ort“: what the
+    address lacks (postcode, town or both, as the list's columns and the address cell
+    give them)."""
+    if complete_address(lines):
+        return ""
+    from geodata.addresses import parse_address
+
+    parsed = parse_address(client.address) if client.address else None
+    missing = [what for what, have in (
+        ("Postleitzahl", client.postcode or (parsed.postcode if parsed else "")),
+        ("Ort", client.town or (parsed.town if parsed else ""))) if not have]
+    if missing:
+        return f"Anschrift ohne {' und '.join(missing)}: bitte die Adresse ergänzen"
+    return ("Anschrift ohne eine Zeile „Postleitzahl Ort“ (wie „36251 Bad Hersfeld“): "
+            "bitte die Adresse prüfen")
 
 
 def _address_doubt(client: Client, geocode: Geocode | None) -> str:
@@ -1726,10 +1771,10 @@ def run_letters(
                 "Version schreiben")))
         elif c is None or not letter_name(c.name or ""):
             skipped.append((a.client_id, no_name_reason(c.name or "" if c else "")))
-        elif not complete_address(postal_lines(snapshot.get(a.client_id) or c,
-                                               geocodes.get(a.client_id))):
-            skipped.append((a.client_id, "Anschrift ohne Postleitzahl und Ort: bitte die "
-                                         "Adresse ergänzen"))
+        elif missing := missing_postal(
+                (held := snapshot.get(a.client_id) or c),
+                postal_lines(held, geocodes.get(a.client_id))):
+            skipped.append((a.client_id, missing))
         else:
             named.append(a)
     now = clock.now().replace(microsecond=0)

@@ -1111,6 +1111,46 @@ def test_postal_lines(quality, match, expected):
         == ["Am Markt 1", "36251 Bad Hersfeld"]
 
 
+@pytest.mark.parametrize(("address", "expected"), [
+    ("Hauptstraße 5 36251 Bad Hersfeld", ["Hauptstraße 5", "36251 Bad Hersfeld"]),
+    ("36251 Bad Hersfeld, c/o Meier, Hauptstraße 5",
+     ["c/o Meier", "Hauptstraße 5", "36251 Bad Hersfeld"]),
+    ("Hauptstraße 5, 36251 Bad Hersfeld, Deutschland", ["Hauptstraße 5", "36251 Bad Hersfeld"]),
+    ("Hauptstraße 5; 36251 Bad Hersfeld", ["Hauptstraße 5", "36251 Bad Hersfeld"]),
+    ("Hauptstr. 5 - D-36251 Bad Hersfeld OT Kathus",
+     ["Hauptstr. 5", "36251 Bad Hersfeld OT Kathus"]),
+    ("Hauptstraße 5, Hinterhaus, 36251 Bad Hersfeld",
+     ["Hauptstraße 5", "Hinterhaus", "36251 Bad Hersfeld"]),
+])
+@pytest.mark.parametrize("quality", ["manual", "unresolved", "given"])
+def test_postal_lines_of_a_one_cell_address_not_found(quality, address, expected):
+    """QA: an address in one cell (no Straße/PLZ/Ort columns) that the map data does not
+    hold is written as typed; its postcode and town were the last line only after a
+    comma at the end („Hauptstraße 5 36251 Bad Hersfeld“, a town typed first, a country
+    after it: „Anschrift ohne Postleitzahl und Ort“ though the cell holds both)."""
+    from hausbesuch.letters import complete_address
+    from hausbesuch.plandata import Client, Geocode
+
+    c = Client(row=2, id="X", address=address)
+    lines = postal_lines(c, Geocode("X", 9.7, 50.8, quality, 1.0, "", "", "Mitte"))
+    assert lines == expected
+    assert complete_address(lines)
+
+
+@pytest.mark.parametrize(("address", "missing"), [
+    ("Hauptstraße 5, Bad Hersfeld", "Postleitzahl"),
+    ("Hauptstraße 5 36251", "Ort"),
+    ("Hinter dem Rathaus", "Postleitzahl und Ort"),
+])
+def test_a_one_cell_address_names_what_it_lacks(address, missing):
+    from hausbesuch.letters import missing_postal
+    from hausbesuch.plandata import Client
+
+    c = Client(row=2, id="X", address=address)
+    assert missing_postal(c, postal_lines(c)) == \
+        f"Anschrift ohne {missing}: bitte die Adresse ergänzen"
+
+
 def _copy_db(src_url: str, base: Path) -> str:
     base.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(Path(src_url.removeprefix("sqlite:///")), base / "plan.db")

@@ -1166,3 +1166,44 @@ def test_a_correction_does_not_call_off_a_visit_done_meanwhile(tmp_path):
             record_corrections(store, s, plan, items[1:], actor="test", now=now)
         with store.session() as s:
             assert s.get(CaseVisitRow, "V-open").status == "entfallen"
+
+
+def test_a_one_cell_address_placed_by_hand_gets_its_letter(tmp_path, bad_hersfeld_pbf):
+    """QA: a list with the whole address in one cell (no PLZ/Ort columns), the address not
+    in the map data and placed by hand (``address --set-point``), is planned; its letter
+    was refused as „Anschrift ohne Postleitzahl und Ort“ when the cell had no comma
+    before the postcode, the town first or a country after it. Now the letter takes
+    postcode and town from the cell; only a cell without them is refused, naming what it
+    lacks."""
+    cli = CliRunner(env={clock.ENV: BEFORE.isoformat()})
+
+    def ok(*args: str) -> str:
+        res = cli.invoke(app, list(args), catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    db = ["--city", "bad-hersfeld", "--db", str(tmp_path / "s.sqlite")]
+    (tmp_path / "k.csv").write_text(
+        "Kundennummer;Name;Adresse;Kontaktabbruch seit\n"
+        "B-1;Anna Weiß;Nirgendwoweg 5 36251 Bad Hersfeld;01.03.2025\n"
+        "B-2;Ben Meier;Nirgendwoweg 7, 36251 Bad Hersfeld, Deutschland;01.03.2025\n"
+        "B-3;Cem Şahin;36251 Bad Hersfeld, Nirgendwoweg 9;01.03.2025\n"
+        "B-4;Dora Roth;Nirgendwoweg 11, Bad Hersfeld;01.03.2025\n", encoding="utf-8")
+    ok("import", str(tmp_path / "k.csv"), *db)
+    for cid in ("B-1", "B-2", "B-3", "B-4"):
+        assert "Punkt von Hand gesetzt" in ok("address", cid, "--set-point", "50.8702,9.7089",
+                                               *db)
+    out = ok("plan", *db, "--start", MONDAY.isoformat(), "--days", "1", "--out",
+             str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    assert "4 geplant" in out, out
+    plan_id = re.search(r"Plan (\S+):", out)[1]
+    out = ok("letters", plan_id, "--db", str(tmp_path / "s.sqlite"), "--out",
+             str(tmp_path / "briefe"))
+    assert "Kein Brief für B-4: Anschrift ohne Postleitzahl: bitte die Adresse ergänzen" \
+        in out, out
+    assert "Kein Brief für B-1" not in out and "Kein Brief für B-2" not in out \
+        and "Kein Brief für B-3" not in out, out
+    for cid, street in (("B-1", "Nirgendwoweg 5"), ("B-2", "Nirgendwoweg 7"),
+                        ("B-3", "Nirgendwoweg 9")):
+        text = _text(tmp_path / "briefe" / f"brief_{cid}.pdf")
+        assert f"{street} 36251 Bad Hersfeld" in text and "Deutschland" not in text, text
