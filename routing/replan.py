@@ -29,7 +29,7 @@ back at its end before ``at`` and goes out again shows its return as a stop ther
 its new visits (or its position). A break whose window passed while it was there is not
 part of the route, as for a route back before the window opens (:func:`routing.check.
 check`: the team was at its base for every start the break could have); no break is put
-before ``at``.
+before ``at`` (except on the way to a position the team is at by then, see below).
 
 A position ``(place, busy until)`` is a stop after the team's history, and the merged
 route shows it as a step of its own, ``Step("position", arrival, arrival, stay, place)``
@@ -41,8 +41,10 @@ route shows it as a step of its own, ``Step("position", arrival, arrival, stay, 
 - a team at its base (back at its end, or not yet left its start) leaves it as late as
   still gets it there by ``at`` (by ``busy until`` if earlier), not before it is back
   nor before its shift begins; a break whose window opens while it is at its base and
-  that it could take neither after the stay keeps it at its base until the break's
-  latest start (the break then falls in the time at the base, not on the route);
+  that it could take neither after the stay is taken on the way, ending as it arrives,
+  so that it is there by then; only when its window does not allow that and staying at
+  its base until the break's latest start (the break then falls in the time at the
+  base, not on the route) gets it there sooner does it stay;
 - it stays until it is free there: ``busy until``, not before ``at`` and not before it
   can be there (the plan's history wins over a position it leaves no time for: a team
   placed at its visit's place "until 10:20" while its begun visit runs until 10:30 per
@@ -302,9 +304,13 @@ def _from_base(problem: Problem, veh: Vehicle, head: tuple[Step, ...], loc: int,
     The team leaves its base as late as still gets it to ``loc`` by the moment (or by
     ``until``, if earlier), never before it is there. A break whose window opens while
     it is at its base is not part of the route when it leaves at or after the break's
-    latest start (routing.check's rule); one it could otherwise take neither after the
-    stay at ``loc`` keeps it at its base until that latest start (no break is put before
-    the moment). With ``loc`` the end place itself, the stay there is one step.
+    latest start (routing.check's rule). One it could otherwise take neither after the
+    stay at ``loc`` is taken on the way, ending when the team is at ``loc`` (it leaves
+    that much earlier), so that the team is there by the moment; only when the break's
+    window does not allow that either and staying at its base until the break's latest
+    start gets it there sooner does it stay there (before, it always stayed, and reached
+    ``loc`` after the moment it was said to be there). With ``loc`` the end place itself,
+    the stay there is one step (the team is at its position all along).
     """
     sh = veh.shift
     if back is not None:
@@ -334,13 +340,59 @@ def _from_base(problem: Problem, veh: Vehicle, head: tuple[Step, ...], loc: int,
             moved = True
             break
     reach = leave + leg
+    pre: list[Step] = []
+    if loc != base and reach > max(since + leg, min(at, until)):  # late for a break
+        way = _breaks_on_the_way(sh, taken, since, leg, min(at, until), max(at, until))
+        if way is not None and way[1] < reach:
+            leave, reach, pre = way
     free = max(at, until, reach)
     stay = Step("position", reach, reach, free - reach, loc)
     if back is None:
-        return (Step("start", leave, leave, 0, base), stay)
+        return (Step("start", leave, leave, 0, base), *pre, stay)
     if loc == base:
         return (replace(back, service=free - back.arrival),)
-    return (replace(back, service=leave - back.arrival), stay)
+    return (replace(back, service=leave - back.arrival), *pre, stay)
+
+
+def _breaks_on_the_way(sh: Shift, taken: set[int], since: int, leg: int, by: int,
+                       free: int) -> tuple[int, int, list[Step]] | None:
+    """A team at its base since ``since`` that is to be at a place ``leg`` away by ``by``
+    and free there at ``free``: the breaks due that fit neither after ``free`` nor in its
+    time at its base, taken on the way (the last one ending when it arrives), and when it
+    leaves and arrives; None when a break does not fit in its window so."""
+    def after(j: int, t: int) -> bool:  # break j fits after the team is free at t
+        b = sh.breaks[j]
+        return b.window.end - max(b.window.start, t) >= b.duration
+
+    due: list[int] = []
+    while True:
+        brk = sum(sh.breaks[j].duration for j in due)
+        leave = max(since, by - leg - brk)
+        more = [j for j in range(len(sh.breaks)) if j not in taken and j not in due
+                and leave < sh.breaks[j].latest_start
+                and not after(j, max(free, leave + leg + brk))]
+        if not more:
+            break
+        due += more
+    due.sort(key=lambda j: (sh.breaks[j].window.start, j))
+    ready, starts = leave, []
+    for j in due:  # as early as they can be ...
+        bs = max(ready, sh.breaks[j].window.start)
+        if bs > sh.breaks[j].latest_start:
+            return None
+        starts.append(bs)
+        ready = bs + sh.breaks[j].duration
+    reach = max(leave + leg + sum(sh.breaks[j].duration for j in due), ready)
+    if any(j not in taken and j not in due and leave < sh.breaks[j].latest_start
+           and not after(j, max(free, reach)) for j in range(len(sh.breaks))):
+        return None  # a break pushed later has no room after the stay any more
+    nxt = reach
+    for k in reversed(range(len(due))):  # ... then as late: the last one ends on arrival
+        b = sh.breaks[due[k]]
+        starts[k] = max(starts[k], min(b.latest_start, nxt - b.duration))
+        nxt = starts[k]
+    return leave, reach, [Step("break", bs, bs, sh.breaks[j].duration, None, None, j)
+                          for j, bs in zip(due, starts, strict=True)]
 
 
 def _break_map(orig: Shift, new: Shift) -> dict[int, int]:

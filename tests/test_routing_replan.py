@@ -742,10 +742,8 @@ def test_a_team_at_its_base_while_its_lunch_window_passed_goes_out_without_it():
     """The same lunch, with K2 new at 13:00: a team that did nothing in the morning leaves
     its start after the lunch window passed (the lunch is before its route); a team back
     at 08:50 and placed at place 3 until 12:00 was at the office until 11:30 (as late as
-    still gets it there), then at place 3; placed there until 10:45, it stays at the
-    office until 10:30, the lunch's latest start (the lunch fits neither after the stay
-    nor, being before the moment, anywhere else). Each merge passed routing.check only
-    with a break left out of the route."""
+    still gets it there), then at place 3. Each merge passed routing.check only with a
+    break left out of the route."""
     p, sol = _lunch_at_ten()
     merged = _merged(p, Solution((), ()), at(0, 12))
     assert check(p, merged) == []
@@ -760,9 +758,29 @@ def test_a_team_at_its_base_while_its_lunch_window_passed_goes_out_without_it():
     assert [(s.kind, s.location, s.arrival, s.arrival + s.service) for s in r.steps[2:5]] == [
         ("position", 0, at(0, 8, 50), at(0, 11, 30)), ("position", 3, at(0, 12), at(0, 12, 50)),
         ("job", 2, at(0, 13), at(0, 13, 30))]
-    merged = _merged(p, sol, at(0, 10, 45), positions={"A": (3, at(0, 10, 45))})
-    assert check(p, merged) == []
-    (r,) = merged.routes
-    assert [(s.kind, s.location, s.arrival, s.arrival + s.service) for s in r.steps[2:4]] == [
-        ("position", 0, at(0, 8, 50), at(0, 10, 30)), ("position", 3, at(0, 11), at(0, 12, 50))]
-    assert "break" not in {s.kind for s in r.steps}
+
+
+def test_a_team_placed_from_its_base_is_there_by_the_moment_and_lunches_on_the_way():
+    """Re-planned at 10:45 with team A at place 3 (30 min away) until 10:45, its lunch
+    (30 min in 10:00-11:00) not taken: it fits neither after the stay nor at the office
+    (it would have to stay there until 10:30). Before, the team stayed at the office until
+    10:30 and reached place 3 at 11:00, a quarter of an hour after the moment it was said
+    to be there (and its new visits could begin only then). Now it leaves in time, takes
+    its lunch on the way (10:15-10:45, ending as it arrives) and is at place 3 at 10:45;
+    so too a team that had not left its start."""
+    p, sol = _lunch_at_ten()
+    for prev in (sol, Solution((), ())):
+        rp = replan(p, prev, at(0, 10, 45), positions={"A": (3, at(0, 10, 45))})
+        (stay,) = [s for s in rp.stops[("A", 0)] if s.location == 3]
+        assert stay.arrival == at(0, 10, 45)
+        assert rp.problem.teams[0].shifts[0].window.start == at(0, 10, 45)
+        merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+        assert check(p, merged) == []
+        (r,) = merged.routes
+        k = [s.kind for s in r.steps].index("break")
+        assert [(s.kind, s.location, s.arrival, s.arrival + s.service)
+                for s in r.steps[k:k + 2]] == [
+            ("break", None, at(0, 10, 15), at(0, 10, 45)),
+            ("position", 3, at(0, 10, 45), at(0, 12, 50))]
+        assert r.steps[k - 1].service_start + r.steps[k - 1].service == at(0, 9, 45)
+        assert r.travel == _legs(p, r)
