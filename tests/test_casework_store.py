@@ -2649,3 +2649,47 @@ def test_an_excel_error_value_never_merges_two_people_into_one_case(tmp_path):
     with Store.open(db) as store:
         cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
         assert [s.client.id for s in cw.states()] == ["K-1"]
+
+
+def test_a_replan_counts_the_visits_kept_against_the_teams_daily_limit(base, tmp_path):
+    """A team with ``max_besuche = 4``: the visits a re-plan keeps before its moment, and
+    those with an outcome after it, count against the day's limit (before, the re-plan
+    gave the rest of the day the whole limit again: 3 kept visits plus up to 4 new)."""
+    from hausbesuch.store import Store
+
+    d, _ = base
+    db = str(tmp_path / "limit.sqlite")
+    teams = tmp_path / "teams.toml"
+    teams.write_text('[defaults]\nmax_besuche = 4\n\n[[team]]\nid = "team-1"\n\n'
+                     '[[team]]\nid = "team-2"\n', encoding="utf-8")
+    ok("import", str(d / "kunden.csv"), *_common(db))
+    ok("plan", *_common(db), "--start", START.isoformat(), "--days", "5", "--teams",
+       str(teams), "--out", str(tmp_path / "v1"), "--time-limit", "4", "--threads", "1")
+    with Store.open(db) as store:
+        old = store.latest_plan("Bad Hersfeld")
+    full = sorted((r for r in old.routes if len(r.stops) == 4), key=lambda r: (r.day, r.team_id))
+    # the moment: just after the third visit of a full team-day began (three are kept)
+    today = full[0]
+    moment = today.stops[2].start + timedelta(minutes=1)
+    # a full team-day after the moment's with outcomes of its first two visits (kept at
+    # their times, the rest of that day planned again)
+    later = next(r for r in full if r.day > today.day)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n" + "".join(
+        f"{s.client_id};{s.start:%d.%m.%Y};{s.start:%H:%M};nicht angetroffen\n"
+        for s in later.stops[:2]), encoding="utf-8")
+    assert "2 erfasst" in ok("outcomes", str(rows), *_common(db))
+    ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out", str(tmp_path / "v2"),
+       "--time-limit", "4", *_common(db))
+    with Store.open(db) as store:
+        new = store.latest_plan("Bad Hersfeld")
+    assert new.version == 2
+    # more clients than the teams may visit: the limit, not the work, bounds the days
+    assert len(new.unassigned) > 10
+    per_day = {(r.team_id, r.day): [s.client_id for s in r.stops] for r in new.routes}
+    kept = [s.client_id for s in today.stops[:3]]
+    assert per_day[(today.team_id, today.day)][:3] == kept
+    done = [s.client_id for s in later.stops[:2]]
+    assert set(done) <= set(per_day[(later.team_id, later.day)])
+    for key, ids in per_day.items():
+        assert len(ids) <= 4, (key, ids)

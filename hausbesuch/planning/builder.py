@@ -624,7 +624,9 @@ class ShiftOverride:
     the day), with or without the lunch break still to take; end by ``end_s`` (seconds
     of the day: a team taken out from then on, back at its end point by then);
     ``removed``: no shift, and ``why`` says why as a reason words it after "Team A"
-    ("ist am … abwesend")."""
+    ("ist am … abwesend"); ``kept``: the visits the team-day keeps from the plan
+    re-planned (before the moment, or with an outcome), which count against the team's
+    ``max_visits_per_day``."""
 
     place: tuple[float, float] | None = None
     start_s: int | None = None
@@ -632,6 +634,7 @@ class ShiftOverride:
     lunch: bool = True
     removed: bool = False
     why: str | None = None
+    kept: int = 0
 
 
 # --------------------------------------------------------------------------- the problem
@@ -781,6 +784,10 @@ def build_problem(
             kw: dict[str, Any] = {}
             if (t.id, d) in shift_start_loc:
                 kw["start"] = shift_start_loc[(t.id, d)]
+            if t.max_visits_per_day and ov is not None and ov.kept:
+                # a re-plan: the visits the team-day keeps count against its limit (before,
+                # the rest of the day got the whole limit again)
+                kw["max_visits"] = max(0, t.max_visits_per_day - ov.kept)
             shifts.append(Shift(day=d, window=TimeWindow(begin, end), breaks=breaks, **kw))
         rteams.append(Team(
             id=t.id, shifts=tuple(shifts), start=depot_loc[2 * ti], end=depot_loc[2 * ti + 1],

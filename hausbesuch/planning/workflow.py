@@ -1222,7 +1222,7 @@ def _replan(
                 start_s = max(resume, last.end) - midnight
                 ov = ShiftOverride(place=(last.lon, last.lat),
                                    start_s=int(start_s.total_seconds()),
-                                   lunch=before.lunch is None)
+                                   lunch=before.lunch is None, kept=len(before.stops))
             elif k == day_index:
                 start_s = resume - midnight
                 ov = ShiftOverride(start_s=int(start_s.total_seconds()))
