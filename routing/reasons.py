@@ -310,8 +310,12 @@ def explain(
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
     if not allowed:
         return ("pin", _pin_reason(problem, visit))
+    zero = [veh for veh in allowed if veh.max_visits == 0]
     allowed = [veh for veh in allowed if veh.max_visits != 0]
     if not allowed:
+        said = [_limit_sentence(problem, veh) for veh in zero if _kept_before(veh)]
+        if len(said) == len(zero):  # a re-plan: the visits kept have used up each day
+            return ("max_visits", " ".join(dict.fromkeys(said)))
         return (
             "max_visits",
             "Die Schichten, die den Besuch übernehmen könnten, erlauben keinen Besuch "
@@ -474,6 +478,30 @@ def _ids(ids: Sequence[str]) -> str:
     return ", ".join(ids)
 
 
+def _kept_before(veh: Vehicle) -> int:
+    """The visits a re-plan keeps on the team-day (begun before its moment, or done):
+    what its shift's ``max_visits`` takes off the team's (0 when the shift sets none)."""
+    full, left = veh.team.max_visits, veh.shift.max_visits
+    return full - left if full is not None and left is not None and left < full else 0
+
+
+def _limit_sentence(problem: Problem, veh: Vehicle, which: str | None = None) -> str:
+    """The team's most visits of the day, used up by the visits a re-plan keeps (and by
+    ``which``, those planned after them): a re-plan from 10:00 of a team that makes at
+    most 4 visits a day and did 3 before then gives the rest of the day 1 (not 0, nor
+    „höchstens 1 Besuch“ as though that were the team's limit)."""
+    full, left, before = veh.team.max_visits, veh.max_visits, _kept_before(veh)
+    assert full is not None and left is not None
+    head = (f"Team {veh.team.id} macht {_on(veh.day, problem)} höchstens {full} "
+            f"{'Besuch' if full == 1 else 'Besuche'}; "
+            f"{before} davon {'lag' if before == 1 else 'lagen'} vor dem Zeitpunkt der "
+            f"Neuplanung oder {'ist' if before == 1 else 'sind'} schon erledigt")
+    if not left or which is None:
+        return head + "."
+    return (head + f", {'der übrige ist' if left == 1 else f'die übrigen {left} sind'} "
+            f"schon {which}.")
+
+
 def _used_up(problem: Problem, visit: Visit, reach: Sequence[Vehicle],
              routes: Sequence[Route], index: dict[str, int]) -> list[str]:
     """Why a pinned visit that fits its team-days alone is left out, when on every one of
@@ -491,7 +519,9 @@ def _used_up(problem: Problem, visit: Visit, reach: Sequence[Vehicle],
         t, on = veh.team.id, _on(veh.day, problem)
         pinned = all(problem.visits[index[x]].pin is not None for x in ids)
         which = (f"fest eingeplant: {_ids(ids)}" if pinned else f"eingeplant: {_ids(ids)}")
-        if binds == "max_visits":
+        if binds == "max_visits" and _kept_before(veh):
+            sentence = _limit_sentence(problem, veh, which)
+        elif binds == "max_visits":
             n = veh.max_visits
             sentence = (f"Team {t} macht {on} höchstens {n} "
                         f"{'Besuch' if n == 1 else 'Besuche'}, "

@@ -388,6 +388,37 @@ def test_a_pin_beyond_the_most_visits_or_the_capacity_names_that_limit(team_kw, 
 
 
 @pytest.mark.parametrize(
+    ("left", "pins", "code", "text"),
+    [
+        (1, 2, "pin", "Die feste Zuordnung (Team A, Mi 09.12.2026) lässt sich nicht einhalten: "
+         "Team A macht am Mi 09.12.2026 höchstens 4 Besuche; 3 davon lagen vor dem "
+         "Zeitpunkt der Neuplanung oder sind schon erledigt, der übrige ist schon fest "
+         "eingeplant: v1."),
+        (0, 1, "max_visits", "Team A macht am Mi 09.12.2026 höchstens 4 Besuche; 4 davon "
+         "lagen vor dem Zeitpunkt der Neuplanung oder sind schon erledigt."),
+    ],
+)
+def test_a_pin_beyond_the_visits_a_replan_leaves_the_day_names_those_kept(left, pins, code,
+                                                                          text):
+    """A re-plan gives a team-day the visits its limit leaves after those it keeps (the
+    shift's ``max_visits``, 4 less 3 kept): a pin beyond it names the team's limit and the
+    visits kept (before: „höchstens 1 Besuch“ as though that were the team's limit, or
+    with none left „Höchstzahl der Besuche 0, Feld 'max_tasks' bzw. 'max_visits'“)."""
+    from routing import at
+
+    vs = [Visit(f"v{i}", i, service=600, priority=10 - i, pin=Pin(team="A", day=0))
+          for i in range(1, pins + 1)]
+    rest = Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 16)), max_visits=left),),
+                start=0, end=0, max_visits=4)
+    p = Problem(vs, [rest, _named_day_team("B", max_visits=4)], 1, {"car": M},
+                day_names=("Mi 09.12.2026",))
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    (u,) = sol.unassigned
+    assert (u.visit, u.code, u.reason) == (f"v{pins}", code, text)
+
+
+@pytest.mark.parametrize(
     ("case", "text"),
     [
         # position 1 is held by a visit at 14:00, the visit at position 2 is at 09:00
