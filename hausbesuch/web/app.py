@@ -55,7 +55,7 @@ from hausbesuch.web.auth import (
     lookup_session,
 )
 from hausbesuch.web.models import SecretRow
-from hausbesuch.web.security import SecurityHeaders, content_security_policy
+from hausbesuch.web.security import SecurityHeaders, content_security_policy, parsed_form
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,6 @@ PATH_LABELS = {"client_id": "Kundennummer", "plan_id": "Plan", "job_id": "Auftra
 #: form fields (all but tab, line feed and carriage return: a note has several lines).
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _CONTROL_FORM = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _control_refused(label: str | None, where: str = "") -> HTTPException:
@@ -266,9 +265,9 @@ async def refuse_control_characters(request: Request) -> None:
                                    " in der Adresse der Seite")
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if not request.headers.get("content-type", "").startswith(_FORM_TYPES):
-        return
-    form = await request.form()  # parsed once: the handler and the CSRF check reuse it
+    # every body Starlette parses as a form (the type in any case, with any parameters),
+    # as the handler gets it: parsed once, the handler and the CSRF check reuse it
+    form = await parsed_form(request)
     for name, value in form.multi_items():
         if _CONTROL.search(name) or (isinstance(value, str) and _CONTROL_FORM.search(value)):
             raise _control_refused(_safe_label(name, FIELD_LABELS))

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from fastapi import HTTPException, Request
+from starlette.datastructures import FormData
 
 #: Form field and header that carry the CSRF token.
 CSRF_FIELD = "csrf_token"
@@ -68,12 +69,20 @@ async def submitted_csrf(request: Request) -> str | None:
     header = request.headers.get(CSRF_HEADER)
     if header:
         return header
-    ctype = request.headers.get("content-type", "")
-    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
-        value = form.get(CSRF_FIELD)
-        return value if isinstance(value, str) else None
-    return None
+    value = (await parsed_form(request)).get(CSRF_FIELD)
+    return value if isinstance(value, str) else None
+
+
+async def parsed_form(request: Request) -> FormData:
+    """The request's form exactly as the handlers get it (parsed once, then reused).
+
+    Starlette decides what a form is: a body whose media type is
+    ``application/x-www-form-urlencoded`` or ``multipart/form-data`` in any case and with
+    any parameters (RFC 9110: media types are case-insensitive); any other body is an
+    empty form and is not read. The checks (control characters, the CSRF token) ask this,
+    not the header's spelling, so a field they skip is a field no handler sees (a
+    ``Content-Type`` with capitals passed the checks while the handler stored the form)."""
+    return await request.form()
 
 
 async def csrf_protect(request: Request) -> None:
@@ -95,11 +104,9 @@ async def csrf_protect(request: Request) -> None:
         # a form of a page left open past the session's end (idle, logged out elsewhere):
         # to the login, as a page would be, not "CSRF" (nothing is done either way); the
         # city the form was for leads back to that city's page after the login
-        ctype = request.headers.get("content-type", "")
-        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            city = (await request.form()).get("stadt")
-            if isinstance(city, str) and city.strip():
-                request.state.form_city = city.strip()[:120]
+        city = (await parsed_form(request)).get("stadt")
+        if isinstance(city, str) and city.strip():
+            request.state.form_city = city.strip()[:120]
         raise LoginRequired()
     audit_refused(request, "Formular-Token (CSRF) fehlt oder ist falsch")
     raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "
