@@ -1987,6 +1987,34 @@ def test_disclose_writes_everything_stored_about_a_case(planned, tmp_path):
                      r"\(Kontaktabbruch seit\): .*31\.02\.2026", part, re.M), part
 
 
+def test_control_characters_stored_by_an_older_version_are_shown_not_sent(planned, tmp_path):
+    """QA 25 (web F1): a status reason, a note or an address that holds a NUL or an escape
+    sequence (stored by an older version, whose web filter let a form with a capitalised
+    Content-Type pass) is printed by ``status`` and written by
+    ``disclose`` with the control characters as ``\\u…``: nothing reaches the terminal that
+    it would execute (``ESC [2J`` clears the screen, an OSC sets the window title)."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import OutcomeRow, StatusHistoryRow, Store
+
+    db, _plan, st = _first_visit_noted(planned, tmp_path, "steuer.sqlite", "Notiz", "Grund")
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(StatusHistoryRow).where(StatusHistoryRow.client_id == st.client_id)
+                  .values(reason="A\x00B\x1b[2J\x1b]0;titel\x07C"))
+        s.execute(update(OutcomeRow).where(OutcomeRow.client_id == st.client_id)
+                  .values(note="Klingel\x1b[31m rot"))
+    out = ok("status", st.client_id, *_common(db))
+    assert "\x1b" not in out and "\x00" not in out and "\x07" not in out, repr(out)
+    assert "A\\u0000B\\u001b[2J\\u001b]0;titel\\u0007C" in out, out
+    target = tmp_path / "auskunft.txt"
+    ok("disclose", st.client_id, "--out", str(target), *_common(db))
+    text = target.read_text(encoding="utf-8")
+    assert "\x1b" not in text and "\x00" not in text and "\x07" not in text, repr(text)
+    assert "A\\u0000B\\u001b[2J\\u001b]0;titel\\u0007C" in text, text
+    assert "Klingel\\u001b[31m rot" in text, text
+    assert "\n" in text  # the lines of the file stay lines
+
+
 def test_disclose_refuses_a_file_name_that_names_the_case(planned, tmp_path):
     """QA 19a #6: the audit row of a disclosure keeps the file's path, and the audit log
     outlives the case's erasure: „Auskunft Jan Hoffmann Elisabeth-Selbert-Strasse 7.txt“

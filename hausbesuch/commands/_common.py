@@ -49,6 +49,26 @@ OsmOption = Annotated[
 ]
 
 
+def printable(value: object) -> str:
+    """Stored free text on one line of the terminal: control, format and line-separator
+    characters written as ``\\u…`` (a row written by an older version, or through a way
+    in that let them pass, cannot forge a line of the output or send escape sequences)."""
+    import unicodedata
+
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in (
+        "Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp") else ch for ch in str(value))
+
+
+def visible_controls(text: str) -> str:
+    """A text of several lines (a file to read, a terminal that shows it): its control
+    characters but line feed and tab written as ``\\u…``, so that a NUL or an escape
+    sequence in stored text is shown as such and does nothing."""
+    import re
+
+    return re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}",
+                  text)
+
+
 def unknown_case(client_id: str, city: str, hint: str = "",
                  store: Store | None = None) -> UserError:
     """The error for a case id the city does not know (the same for every command);

@@ -19,6 +19,7 @@ from hausbesuch.commands._common import (
     DbOption,
     count,
     parse_day_option,
+    printable,
     unknown_case,
     user_errors,
 )
@@ -112,17 +113,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"Protokoll {where}: {count(len(rows), 'Eintrag', 'Einträge')}")
         typer.echo("Zeit | Person | Aktion | Kundennummer | Plan | Angaben")
         for r in rows:
-            typer.echo(" | ".join(_printable(r[k]) for k in (
+            typer.echo(" | ".join(printable(r[k]) for k in (
                 "zeit", "person", "aktion", "kundennummer", "plan", "angaben")))
         if hint:
             typer.echo(hint)
-
-
-def _printable(value: object) -> str:
-    """A field on one line of the terminal: control, format and line-separator characters
-    written as ``\\u…`` (a row written by an older version, whose person held a line
-    break, cannot forge a line of the output or send escape sequences)."""
-    import unicodedata
-
-    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in (
-        "Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp") else ch for ch in str(value))

@@ -24,9 +24,11 @@ from hausbesuch.commands._common import (
     audit_files,
     count,
     parse_moment_option,
+    printable,
     profile_for_plan,
     unknown_case,
     user_errors,
+    visible_controls,
 )
 from hausbesuch.errors import UserError
 
@@ -278,10 +280,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             return
         typer.echo(f"{_addresses(len(rows))} zu prüfen:")
         for p in problems:
-            typer.echo(f"{p.client_id}: {p.address} ({quality_label(p.quality)}): "
-                       f"{p.reason}")
+            typer.echo(f"{p.client_id}: {printable(p.address)} ({quality_label(p.quality)}): "
+                       f"{printable(p.reason)}")
             for k, s in enumerate(p.suggestions, start=1):
-                typer.echo(f"    Vorschlag {k}: {s}")
+                typer.echo(f"    Vorschlag {k}: {printable(s)}")
         typer.echo("Korrigieren: hausbesuch address KUNDENNUMMER --suggestion N | "
                    "--set-address \"…\" | --set-point BREITE,LÄNGE")
 
@@ -407,7 +409,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         why = st.why
         if unchanged:
             typer.echo(f"Der Status war schon „{_status_word(st.status)}“; nichts geändert.")
-        typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}" + (f"; {why}" if why else ""))
+        typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}"
+                   + (f"; {printable(why)}" if why else ""))
         if st.pin_day or st.pin_team:
             source = PIN_SOURCES.get(st.pin_source or "", "")
             pin_at = (f"{st.pin_time_min // 60:02d}:{st.pin_time_min % 60:02d} Uhr"
@@ -417,9 +420,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                                                st.pin_day and f"{st.pin_day:%d.%m.%Y}", pin_at)
                                    if x))
         for at, status, why, who in history:
-            typer.echo(f"  {at:%d.%m.%Y %H:%M} {_status_word(status)}: {why} ({who})")
+            typer.echo(f"  {at:%d.%m.%Y %H:%M} {_status_word(status)}: {printable(why)} "
+                       f"({printable(who)})")
         for o in outcomes:
-            typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {o['label']}")
+            typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {printable(o['label'])}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
         for text, _ in missing:
@@ -616,7 +620,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             refuse_named_path(cw.store, cw.city, known, out)
             text = disclosure_text(cw.store, cw.city, known)
             with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+                fh.write(visible_controls(text))
             cw.store.audit(cw.actor, AUDIT_DISCLOSURE, city=cw.city, client_id=known,
                            details=audit_details(out.resolve()))
         typer.echo(f"Auskunft zu {known} geschrieben: {out.resolve()} (enthält Name und "
