@@ -946,6 +946,52 @@ def test_outcome_sent_at_once_from_two_tabs_is_stored_once_and_answered_as_such(
     assert len(rows) == 1 and rows[0]["note"] == "Klingel defekt"
 
 
+def test_a_key_sent_again_with_another_case_or_result_is_refused_not_called_a_repeat(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 25 (web F2): the phone's key (``schluessel``) names one sending of one outcome.
+    The same key with another case or another result is no repeat: it was answered
+    „ok, doppelt“ while nothing was stored, and the phone showed „Übermittelt“ and
+    dropped the outcome. It is refused (400, JSON naming the key, as the phone keeps a
+    refusal with its reason); the same sending again stays „doppelt“."""
+    from hausbesuch import clock
+
+    plan = _current_plan(site)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route, (a, b) = next((r, [st for st in r.stops if (st.client_id, r.day) not in done][:2])
+                         for r in reversed(plan.routes)
+                         if sum((st.client_id, r.day) not in done for st in r.stops) >= 2)
+    token, link = _make_link(site, route.team_id, route.day)
+    monkeypatch.setenv(clock.ENV, link.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    page = httpx.get(site.url + f"/w/{token}/")
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    hdr = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+    url = site.url + f"/w/{token}/ergebnis"
+    data = {"kundennummer": a.client_id, "ergebnis": "nicht_angetroffen",
+            "zeit": f"{link.day}T09:30", "schluessel": "gebunden-1"}
+    assert httpx.post(url, data=data, headers=hdr).json() == {"ok": True, "doppelt": False}
+    assert httpx.post(url, data=data, headers=hdr).json() == {"ok": True, "doppelt": True}
+    # the same key, the same case, another result: the recorded one is named
+    r = httpx.post(url, data={**data, "ergebnis": "verzogen"}, headers=hdr)
+    assert r.status_code == 400 and r.json()["feld"] == "erfasst", r.text
+    # the same key for another stop of the day: refused, nothing claimed as stored
+    r = httpx.post(url, headers=hdr, data={**data, "kundennummer": b.client_id,
+                                           "ergebnis": "angetroffen", "zeit": f"{link.day}T09:40"})
+    assert r.status_code == 400, r.text
+    assert r.json() == {"fehler": "Der Schlüssel dieser Meldung gehört zu einer anderen, schon "
+                        "gespeicherten Meldung (ein anderer Fall oder ein anderes Ergebnis); "
+                        "dieses Ergebnis wurde nicht gespeichert. Bitte das Ergebnis noch "
+                        "einmal antippen.", "feld": "schluessel"}, r.text
+    rows = {o["client_id"]: o for o in _outcomes(site) if o["day"] == link.day}
+    assert rows[a.client_id]["result"] == "nicht_angetroffen"
+    assert b.client_id not in rows
+    # tapped again (a new key): stored
+    r = httpx.post(url, headers=hdr, data={**data, "kundennummer": b.client_id,
+                                           "ergebnis": "angetroffen", "zeit": f"{link.day}T09:40",
+                                           "schluessel": "gebunden-2"})
+    assert r.json() == {"ok": True, "doppelt": False}, r.text
+
+
 def _phone_on_a_stop_without_outcome(site: Site, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
     """The day link of the last team-day with a stop that has no outcome yet, opened as
     on that day (taken as today): (route, stop, token, link, the page's CSRF token)."""

@@ -434,6 +434,23 @@ def _same_as_recorded(prev: OutcomeRow, time_min: int | None, appointment: datet
                             "übernommen.", field="notiz")
 
 
+def _same_sending(prev: OutcomeRow, client_id: str, day: date, result: str,
+                  appointment: datetime | None) -> None:
+    """An outcome found under the key of this one must be the same sending: the same case,
+    day, result and appointment. A key names one sending of one outcome; the same key with
+    another case or result is no repeat (QA 25 web F2: it was answered "schon erfasst"
+    while nothing was stored, and the phone dropped the outcome). Its time and note are
+    not compared: a phone's queued outcome may take the note of one it replaced
+    (worker.js ``supersede``) after a sending whose answer was lost."""
+    if (prev.client_id, prev.day, prev.result) == (client_id, day, result) and (
+            appointment is None or appointment == prev.appointment_at):
+        return
+    raise CaseworkError(
+        "Der Schlüssel dieser Meldung gehört zu einer anderen, schon gespeicherten Meldung "
+        "(ein anderer Fall oder ein anderes Ergebnis); dieses Ergebnis wurde nicht "
+        "gespeichert. Bitte das Ergebnis noch einmal antippen.", field="schluessel")
+
+
 class CaseworkError(UserError):
     """A casework action that cannot be done (German message; exit code 2 on the CLI).
 
@@ -1568,13 +1585,14 @@ class Casework:
                     prev = s.scalar(select(OutcomeRow).where(
                         OutcomeRow.idempotency_key == idempotency_key))
                 if prev is not None:
+                    _same_sending(prev, self.case_id(client_id), day, result, appointment)
                     return prev, False
             raise
 
     def _refuse_closed(self, client_id: str, idempotency_key: str | None) -> None:
         """``only_open``: refuse a case that is no longer ``offen`` (German, naming its
-        status), unless the outcome was recorded before under ``idempotency_key`` (a
-        phone sending again: that stays "schon erfasst")."""
+        status), unless the outcome of this case was recorded before under
+        ``idempotency_key`` (a phone sending again: that stays "schon erfasst")."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             if row.status == "offen":
@@ -1584,8 +1602,9 @@ class Casework:
             # here and stays "schon erfasst" (read the other way round, the key could be
             # missed and the new status seen: QA 18 verify-a N1)
             if idempotency_key and s.scalar(select(OutcomeRow.id).where(
-                    OutcomeRow.idempotency_key == idempotency_key)) is not None:
-                return
+                    OutcomeRow.idempotency_key == idempotency_key,
+                    OutcomeRow.client_id == row.client_id)) is not None:
+                return  # (a key of another case is no repeat of this one: refused)
             raise _closed_case_error(row)
 
     def _record_outcome(self, client_id: str, day: date, result: str, time_min: int | None,
@@ -1610,6 +1629,7 @@ class Casework:
                 prev = s.scalar(select(OutcomeRow).where(
                     OutcomeRow.idempotency_key == idempotency_key))
                 if prev is not None:
+                    _same_sending(prev, row.client_id, day, result, appointment)
                     if same_details:
                         _same_as_recorded(prev, time_min, appointment, note)
                     return prev, False
