@@ -237,3 +237,66 @@ def test_a_stopped_runner_ends_the_solve_of_its_given_up_job(tmp_path: Path,
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     assert jobs.get(store, job_id).error == jobs.ABANDONED
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_serve_stopped_after_a_plan_job_leaves_no_semaphore_behind(
+        tmp_path: Path, bad_hersfeld_pbf: Path, stop: str) -> None:
+    """QA 25 (web): ``serve`` stopped by a signal after a plan job printed Python's warning
+    „There appear to be 5 leaked semaphore objects“: uvicorn raises the signal again once
+    it has shut down, the process ended before ``serve``'s own cleanup, and the queues of
+    the solver's pool were never released. The real command, stopped as Strg+C and a
+    service manager stop it: no warning, and the child is gone."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+    from hausbesuch.web import casework_api, jobs
+    from hausbesuch.web.app import create_app
+    from tests.web_fixtures import CITY_PROFILE, START_ISO, write_web_client_list
+
+    db = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    app = create_app(db, cities=[CITY_PROFILE], run_jobs=False)
+    store = app.state.web.store
+    write_web_client_list(tmp_path / "kunden.csv", load_index(bad_hersfeld_pbf), n=12)
+    casework_api.import_clients(store, app.state.web.profile("Bad Hersfeld"),
+                                str(tmp_path / "kunden.csv"), "kora")
+    job_id = jobs.submit(store, "plan", "Bad Hersfeld", {
+        "start": START_ISO, "days": 2, "time_limit": 1.0, "profile": CITY_PROFILE}, "kora")
+    store.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hausbesuch", "serve", "--db", db, "--city", CITY_PROFILE,
+         "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        with Store.open(db) as watch:
+            while (job := jobs.get(watch, job_id)).active:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, job
+                time.sleep(0.3)
+        assert job.status == "fertig", job.error
+        children = [int(p) for task in Path(f"/proc/{proc.pid}/task").iterdir()
+                    for p in (task / "children").read_text().split()]
+        assert children  # the solver's child (and the resource tracker)
+        proc.send_signal(getattr(signal, stop))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert "leaked semaphore" not in err, err
+    assert "Traceback" not in err, err
+    for pid in children:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} outlived the server"

@@ -266,7 +266,7 @@ def register(app: typer.Typer) -> None:
         reach = f"; für die Teams: {base}/" if base else ""
         typer.echo(f"hausbesuch läuft auf http://{host}:{port}/{reach} (Beenden mit Strg+C)")
         try:
-            uvicorn.Server(config).run(sockets=[sock])
+            _server_class(uvicorn)(config).run(sockets=[sock])
         finally:
             sock.close()
             # a second Strg+C ends uvicorn without its shutdown (the runner's stop): the
@@ -487,3 +487,27 @@ def register(app: typer.Typer) -> None:
                        "https://hausbesuch.example.de).", err=True)
         typer.echo(f"Gültig bis {made.valid_until:%d.%m.%Y %H:%M} Uhr; widerrufen mit: "
                    f"hausbesuch link --revoke {made.prefix}")
+
+
+def _server_class(uvicorn):  # noqa: ANN001, ANN202 - the module, imported by serve
+    """uvicorn's server that ends the solver's child before the process ends.
+
+    Stopped by a signal (Strg+C, a service manager's SIGTERM), uvicorn raises that signal
+    again once it has shut down, so that the process ends as killed by it: no ``finally``
+    of ``serve`` and no exit handler runs after that. The child and the queues of its pool
+    are therefore ended here, after the app's shutdown (its job runner marks the jobs it
+    gives up); otherwise the semaphores of the queues stayed behind and Python's resource
+    tracker warned about „leaked semaphore objects“ at every stop after a plan job."""
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None) -> None:  # noqa: ANN001
+            import asyncio
+
+            from hausbesuch.planning import solver_process
+
+            try:
+                await super().shutdown(sockets=sockets)
+            finally:
+                await asyncio.to_thread(solver_process.close_shared, kill=True)
+
+    return Server

@@ -21,6 +21,7 @@ command line does.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -186,15 +187,22 @@ class SolverProcess:
 
     def close(self, kill: bool = False) -> None:
         """End the children: once their solves (also those waiting) are done, or with
-        ``kill`` at once (their callers get :class:`RuntimeError`)."""
+        ``kill`` at once (their callers get :class:`RuntimeError`). With ``kill`` this
+        returns when the pool has ended and its queues are closed and released: their
+        semaphores are unlinked now, not by an exit handler that a process ended by a
+        signal never runs (Python's resource tracker then warned about them)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is None:
             return
-        if kill:
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.kill()  # SIGKILL: the child ignores SIGTERM (see _child_ready)
-        pool.shutdown(wait=False, cancel_futures=kill)
+        if not kill:
+            pool.shutdown(wait=False)
+            return
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.kill()  # SIGKILL: the child ignores SIGTERM (see _child_ready)
+        pool.shutdown(wait=True, cancel_futures=True)  # the children are gone: at once
+        del pool
+        gc.collect()  # the queues' semaphores are unlinked as they are collected
 
 
 _shared: SolverProcess | None = None
