@@ -1629,9 +1629,9 @@ class Casework:
                 prev = s.scalar(select(OutcomeRow).where(
                     OutcomeRow.idempotency_key == idempotency_key))
                 if prev is not None:
-                    _same_sending(prev, row.client_id, day, result, appointment)
-                    if same_details:
+                    if same_details:  # (a file's key: a changed field is named)
                         _same_as_recorded(prev, time_min, appointment, note)
+                    _same_sending(prev, row.client_id, day, result, appointment)
                     return prev, False
             # a case whose data were erased (a paper sheet that comes late): the outcome
             # counts (statistics, the at-home model), its note is not kept and the case
