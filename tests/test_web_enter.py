@@ -49,7 +49,7 @@ def _import_with_suggestions(site: Site, tmp: Path) -> None:  # noqa: F811
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
         w.writerow(HEADER)
-        w.writerow([ENTER_ID, f"{NAME_MARK} Enter", "Bahnhof", "1", "36251", "Bad Hersfeld",
+        w.writerow([ENTER_ID, f"{NAME_MARK} Taste", "Bahnhof", "1", "36251", "Bad Hersfeld",
                     "01.02.2024", "", "", "", "30", ""])
     report = casework_api.import_clients(site.store, site.app.state.web.profile(CITY),
                                          str(path), "test")
@@ -241,7 +241,7 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
         w = csv.writer(fh, delimiter=";")
         w.writerow(HEADER)
         for k, row in enumerate((rows[0], rows[-1]), start=1):
-            w.writerow([f"KARTE-{k}", f"{NAME_MARK} Karte", row["Straße"], row["Hausnummer"],
+            w.writerow([f"KARTE-{k}", f"{NAME_MARK} Zweig", row["Straße"], row["Hausnummer"],
                         row["PLZ"], row["Ort"], "01.02.2024", "", "", "", "30", ""])
     profile = site.app.state.web.profile(CITY)
     casework_api.import_clients(site.store, profile, str(path), "test")

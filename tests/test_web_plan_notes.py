@@ -57,8 +57,9 @@ def _write_list(path: Path, index) -> None:  # noqa: ANN001
         w = csv.writer(fh, delimiter=";")
         w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
                     "Zeitfenster", "Datum", "Uhrzeit"])
-        for (cid, window, day, at), (street, hn, pc, town) in zip(rows, addrs, strict=True):
-            w.writerow([cid, f"Geheimname {cid}", street, hn, pc, town or CITY, window, day,
+        for k, ((cid, window, day, at), (street, hn, pc, town)) in enumerate(
+                zip(rows, addrs, strict=True)):  # a name that is not the id („N-OUT“ is)
+            w.writerow([cid, f"Geheimname {k:03d}", street, hn, pc, town or CITY, window, day,
                         at])
 
 
