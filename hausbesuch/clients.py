@@ -36,7 +36,10 @@ last column is the note and only it can have overflowed, a ``;`` typed in the no
 the extra fields are joined back to the note and a warning names the row, see
 :meth:`hausbesuch.tabular.Table.joined_last`); the ID is missing, too long, a boolean cell of a workbook,
 or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
-``K-100004``; the later rows are rejected and the reason names both rows); the address or its
+``K-100004``; the later rows are rejected and the reason names both rows); the ID carries a
+name (:func:`id_name_problem`: the row's own name in it, or letters of a name without a
+digit; the row is then kept without its ID, so that no report, page or audit row shows
+it); the address or its
 street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; an
 address cell is a date Excel made of what was typed (``12-14`` stored as 14.12.2026, see
 :meth:`hausbesuch.tabular.Table.address_problem`); a date cannot be read or does not exist
@@ -349,6 +352,63 @@ def _two_addresses(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
         return ""
     return (f"zwei Anschriften: Spalte „{roles['adresse']}“ „{shorten(full, 60)}“ und Spalte "
             f"„{roles['strasse']}“ „{shorten(street, 60)}“; bitte nur eine ausfüllen")
+
+
+#: Words of a name column that name no one (salutations, particles, placeholders).
+_NOT_NAME_WORDS = frozenset({
+    "frau", "herr", "herrn", "familie", "fam", "von", "van", "der", "den", "dem", "des",
+    "del", "zum", "zur", "und", "geb", "nicht", "bekannt", "unbekannt", "keine", "angabe",
+})
+#: Letters only (any script), as words: what a name is made of.
+_LETTERS = re.compile(r"[^\W\d_]+")
+#: A word of a name: letters, joined by a hyphen, an apostrophe or a dot ("Müller-Lüdenscheidt",
+#: "O'Neil", "St.Clair"); not a token with digits or signs (a formula typed into the name).
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’.][^\W\d_]+)*\.?")
+#: An id of letters alone, with what separates the parts of a name (space, comma, hyphen,
+#: apostrophe, dot): "Anna Meier", "Meier, Anna".
+_NAME_LIKE = re.compile(r"[^\W\d_]+(?:[ \t,.'’\-]+[^\W\d_]*)*")
+
+
+def _folded(text: str) -> str:
+    """``text`` compared without case, umlauts/ß spelling or accents („Müller“ as
+    „mueller“, „Łukasz“ as „lukasz“)."""
+    import unicodedata
+
+    text = text.casefold().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue",
+                                                   "ß": "ss", "ł": "l", "ø": "o"}))
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
+def id_name_problem(cid: str, name: str | None) -> str:
+    """The German reason for an id that evidently carries a person's name, or "".
+
+    Names never go into maps, URLs, file names or the audit log, and the id goes into all
+    of them. Refused are an id that contains a word of three letters or more of the row's
+    own name (``Meier-4711`` with the name „Anna Meier“; compared without case,
+    umlauts/ß spelling or accents; a word of the name is letters only, not a formula typed
+    into it), and an id without any digit made of letters and the separators of a name,
+    with a word of three letters or more, written in words (``Anna Meier``,
+    ``MEIER, ANNA``) or with small letters (``Müller``): a Kundennummer (``123A456789``), a
+    BG-Nummer (``12345BG1234567``) or a case number (``K-1042``) has digits, and a code of
+    capitals without a space (``W-OUT``, ``TAGE``) passes. The reason quotes neither the id
+    nor the name."""
+    advice = ("bitte die pseudonyme Kundennummer aus der Fachanwendung eintragen, keinen "
+              "Namen")
+    runs = _LETTERS.findall(_folded(cid))
+    words = {w for token in re.split(r"[\s,;]+", name or "") if _NAME_WORD.fullmatch(token)
+             for w in _LETTERS.findall(_folded(token))
+             if len(w) >= 3 and w not in _NOT_NAME_WORDS}
+    if any(w in run for w in words for run in runs):
+        return f"Kundennummer enthält den Namen des Kunden: {advice}"
+    if not any(c.isdigit() for c in cid) and _NAME_LIKE.fullmatch(cid.strip()) \
+            and any(len(run) >= 3 for run in runs) \
+            and (re.search(r"[\s,]", cid.strip()) or any(c.islower() for c in cid)):
+        return (f"Kundennummer sieht aus wie ein Name (nur Buchstaben, keine Ziffer): {advice} "
+                "(ist die Spalte richtig zugeordnet?)")
+    return ""
+
+
 def read_clients(
     path: str | Path,
     *,
@@ -458,9 +518,13 @@ def read_clients(
             note = table.joined_last(rownum, keep_apart=names) if note_last else None
             if note is None:
                 shown = shorten(cid, MAX_ID_LENGTH) if id_first else ""
+                if shown and (name_in_id := id_name_problem(cid, _name(
+                        clean_text(row.get(used.get("name", ""), "")),
+                        [clean_text(row.get(c, "")) for c in name_parts]))):
+                    problem, shown = f"{problem}; {name_in_id}", ""  # a name: not shown
                 result.rejected.append(Rejected(row=rownum, id=shown or None, field="felder",
                                                 reason=problem))
-                if id_first and cid and len(cid) <= MAX_ID_LENGTH:
+                if shown and len(cid) <= MAX_ID_LENGTH:
                     # its id still counts: a later row of the same case is a duplicate,
                     # as it would be after a row that could be read (QA 19a #2)
                     first_row.setdefault(cid.casefold(), (rownum, cid))
@@ -478,6 +542,17 @@ def read_clients(
         unreadable = _unreadable_cells(table, rownum, row, used, name_parts, roles)
         for fname, reason in unreadable.values():
             fail(fname, reason)
+
+        def cell(fname: str, _row: dict[str, str] = row,
+                 _unreadable: Mapping[str, object] = unreadable) -> str:
+            col = used.get(fname)
+            if col in _unreadable:
+                return ""  # told above
+            text = clean_text(_row.get(col, "")) if col else ""
+            # "-", "k. A.", "unbekannt" in an optional field: as if empty
+            return "" if fname in _BLANKABLE and is_placeholder(text) else text
+
+        name = _name(cell("name"), [clean_text(row.get(c, "")) for c in name_parts])
         if id_col in unreadable:
             cid = ""
         elif (rownum, id_col) in table.booleans:
@@ -501,6 +576,9 @@ def read_clients(
         elif len(cid) > MAX_ID_LENGTH:
             fail("id", f"Kundennummer zu lang ({len(cid)} Zeichen, höchstens {MAX_ID_LENGTH})")
             cid = shorten(cid, MAX_ID_LENGTH)
+        elif name_in_id := id_name_problem(cid, name):
+            fail("id", name_in_id)
+            cid = ""  # a name: neither shown nor kept (report, audit, stored rejections)
         elif (key := cid.casefold()) in first_row:
             first, written = first_row[key]
             notes = [] if written == cid else [
@@ -513,16 +591,6 @@ def read_clients(
         else:
             first_row[key] = (rownum, cid)
 
-        def cell(fname: str, _row: dict[str, str] = row,
-                 _unreadable: Mapping[str, object] = unreadable) -> str:
-            col = used.get(fname)
-            if col in _unreadable:
-                return ""  # told above
-            text = clean_text(_row.get(col, "")) if col else ""
-            # "-", "k. A.", "unbekannt" in an optional field: as if empty
-            return "" if fname in _BLANKABLE and is_placeholder(text) else text
-
-        name = _name(cell("name"), [clean_text(row.get(c, "")) for c in name_parts])
         # the name tells an addition addressing the client from one naming another person
         address = clean_text(address_from_row(row, roles, client_name=name))
         if len(address) > MAX_ADDRESS_LENGTH:

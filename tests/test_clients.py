@@ -815,3 +815,127 @@ def test_import_and_plan_reject_the_second_row_of_a_shifted_pair(tmp_path: Path,
     assert {z: r["status"] for z, r in report.items()} == {
         "2": "abgelehnt", "3": "geplant", "4": "abgelehnt", "5": "geplant", "6": "abgelehnt"}
     assert "Zeile 2 ist ebenfalls abgelehnt" in report["4"]["grund"], report["4"]
+
+
+# ------------------------------------------------------------------ ids that carry a name
+
+#: What the refused rows below must never show: the client's name.
+_NAME_PARTS = ("Meier", "Anna", "Müller", "Mueller", "MUELLER", "Jürgen", "Schmidt")
+
+
+def _no_name_shown(result: ClientList) -> None:
+    for r in result.rejected:
+        for part in _NAME_PARTS:
+            assert part.casefold() not in (r.id or "").casefold(), r
+            assert part.casefold() not in r.reason.casefold(), r
+
+
+def test_an_id_that_carries_the_clients_name_is_refused_without_quoting_it(
+        tmp_path: Path) -> None:
+    """QA 25: the Kundennummer goes into maps, pages, file names, URLs and the audit log. An
+    id that contains the row's own name (compared without case or umlaut spelling), or that
+    has no digit and is made of a name's letters (a mis-mapped column, a case-management
+    export with the name in the id column), is refused; the refusal shows neither the id
+    nor the name. Real ids (Kundennummer, BG-Nummer, the project's sample ids) pass."""
+    named = "Kundennummer enthält den Namen des Kunden: bitte die pseudonyme Kundennummer " \
+            "aus der Fachanwendung eintragen, keinen Namen"
+    looks = "Kundennummer sieht aus wie ein Name (nur Buchstaben, keine Ziffer): bitte " \
+            "die pseudonyme Kundennummer aus der Fachanwendung eintragen, keinen Namen " \
+            "(ist die Spalte richtig zugeordnet?)"
+    ids = [("Meier-4711", "Anna Meier"), ("Anna Meier", ""), ("Müller, Jürgen", ""),
+           ("MUELLER-12", "Jürgen Müller"), ("k1042anna", "Meier, Anna"),
+           ("Anna Meier", "Anna Meier"),  # a second time: not „doppelt“ quoting it
+           ("123A456789", "Anna Meier"), ("12345BG1234567", "Bg Meier"), ("K-1042", "Kai Ali"),
+           ("C0001", "Testname 1"), ("S00001", ""), ("W037", "Frau Wu"), ("BH-001", "Bh Meier"),
+           ("K 7", "Ka Li"), ("AB", ""), ("W-OUT", ""), ("MEIER, ANNA", ""), ("Meier", "")]
+    path = write_csv(tmp_path / "kunden.csv",
+                     ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"],
+                     [[cid, name, "Am Markt", "16", "36251", "Bad Hersfeld"]
+                      for cid, name in ids])
+    result = read_clients(path, today=TODAY)
+    assert [c.id for c in result.clients] == [
+        "123A456789", "12345BG1234567", "K-1042", "C0001", "S00001", "W037", "BH-001", "K 7",
+        "AB", "W-OUT"]
+    assert rejected_rows(result) == {2: (None, "id", named), 3: (None, "id", looks),
+                                     4: (None, "id", looks), 5: (None, "id", named),
+                                     6: (None, "id", named), 7: (None, "id", named),
+                                     18: (None, "id", looks), 19: (None, "id", looks)}
+    _no_name_shown(result)
+
+    # split name columns (Nachname, Vorname) are the row's name as well
+    path = write_csv(tmp_path / "geteilt.csv",
+                     ["Kundennummer", "Nachname", "Vorname", "Adresse"],
+                     [["schmidt-7", "Schmidt", "Anna", "Am Markt 16"],
+                      ["K-8", "Schmidt", "Anna", "Am Markt 16"]])
+    result = read_clients(path, today=TODAY)
+    assert [c.id for c in result.clients] == ["K-8"]
+    assert rejected_rows(result) == {2: (None, "id", named)}
+    _no_name_shown(result)
+
+
+def test_a_shifted_row_whose_id_is_a_name_does_not_show_it(tmp_path: Path) -> None:
+    """A comma-separated list with „Meier, Anna“ unquoted in the id column: the row has a
+    field too many and is rejected for it; its id („Meier“) is not shown and claims
+    nothing (before, the report's Kundennummer column showed the surname)."""
+    path = tmp_path / "kunden.csv"
+    path.write_text(_SHIFTED_HEADER
+                    + "Meier, Anna,,Breitenstraße,21,36251,Bad Hersfeld,\n"
+                    + "K-2,,Breitenstraße,4,36251,Bad Hersfeld,\n"
+                    + "Meier,,Breitenstraße,5,36251,Bad Hersfeld,\n",
+                    encoding="utf-8")
+    result = read_clients(path, today=TODAY)
+    assert [c.id for c in result.clients] == ["K-2"]
+    rej = rejected_rows(result)
+    assert rej[2][:2] == (None, "felder") and "Zeile 2 hat 8 Felder" in rej[2][2]
+    assert rej[2][2].endswith("Kundennummer sieht aus wie ein Name (nur Buchstaben, keine "
+                              "Ziffer): bitte die pseudonyme Kundennummer aus der "
+                              "Fachanwendung eintragen, keinen Namen (ist die Spalte "
+                              "richtig zugeordnet?)"), rej[2]
+    assert rej[4][:2] == (None, "id") and "doppelt" not in rej[4][2]
+    _no_name_shown(result)
+
+
+def test_import_refuses_an_id_with_the_name_and_shows_the_name_nowhere(
+        tmp_path: Path, bad_hersfeld_pbf) -> None:
+    """QA 25 through ``hausbesuch import``: rows whose Kundennummer is the client's name
+    (or contains it) are refused; neither the output, the report (its ``id`` column),
+    the stored rejections of the last import nor the audit log name the client."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from geodata.geocode import load_index
+    from hausbesuch import clock
+    from hausbesuch.cli import app
+    from hausbesuch.store import ClientRow, ImportRejectionRow, Store
+    from tests.planning_fixtures import real_addresses
+
+    (s1, h1, *_), (s2, h2, *_) = real_addresses(load_index(bad_hersfeld_pbf))[:2]
+    path = write_csv(tmp_path / "kunden.csv",
+                     ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"],
+                     [["K-1042", "Anna Meier", s1, h1, "36251", "Bad Hersfeld"],
+                      ["Meier-4711", "Anna Meier", s2, h2, "36251", "Bad Hersfeld"],
+                      ["Müller, Jürgen", "", s2, h2, "36251", "Bad Hersfeld"]])
+    runner = CliRunner(env={clock.ENV: "2026-12-03", "HAUSBESUCH_USER": "pruefer"})
+    db = tmp_path / "fall.sqlite"
+    res = runner.invoke(app, ["import", str(path), "--city", "bad-hersfeld", "--db", str(db),
+                              "--report", str(tmp_path / "bericht.csv")],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "1 neu" in res.output and "2 abgelehnt" in res.output, res.output
+    assert "Kundennummer enthält den Namen des Kunden" in res.output, res.output
+    assert "Kundennummer sieht aus wie ein Name" in res.output, res.output
+    with open(tmp_path / "bericht.csv", encoding="utf-8-sig", newline="") as fh:
+        report = {r["zeile"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert {z: (r["id"], r["status"]) for z, r in report.items()} == {
+        "2": ("K-1042", "neu"), "3": ("", "abgelehnt"), "4": ("", "abgelehnt")}
+    with Store.open(str(db)) as store:
+        with store.session() as s:
+            assert [r.client_id for r in s.query(ClientRow)] == ["K-1042"]
+            stored = [(r.client_id, r.reason) for r in s.query(ImportRejectionRow)]
+        audit = json.dumps(store.audit_rows(), default=str, ensure_ascii=False)
+    assert [cid for cid, _ in stored] == [None, None]
+    shown = "\n".join([res.output, (tmp_path / "bericht.csv").read_text("utf-8-sig"),
+                       *(reason for _, reason in stored), audit])
+    for part in ("Meier", "Müller", "Jürgen", "Anna"):
+        assert part not in shown, part
