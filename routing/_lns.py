@@ -412,6 +412,24 @@ def _refresh(v, R, rl, est, lst, rcost, load, posof, where, T, vmode, vs, ve, sh
 
 
 @njit(cache=True, nogil=True)
+def _team_count(rl, vteam, t):
+    """Visits of team ``t`` over the span (the lengths of its vehicles' routes)."""
+    s = 0
+    for v in range(rl.shape[0]):
+        if vteam[v] == t:
+            s += rl[v]
+    return s
+
+
+@njit(cache=True, nogil=True)
+def _team_cost(cnt, tb_coef, share):
+    """The team balance cost of a team with ``cnt`` visits and the given share."""
+    if tb_coef <= 0 or share >= cnt:
+        return 0
+    return tb_coef * (cnt - share)
+
+
+@njit(cache=True, nogil=True)
 def _balance_cost(L, bal_coef, bal_target):
     if bal_coef <= 0 or bal_target >= L:
         return 0
@@ -423,12 +441,14 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
          cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
          bk_d, adj, dem, dd, mv, did, dcost, n_dist, bR, brl, best_, blst, brcost, bload,
-         oscore, must, span_c):
+         oscore, must, span_c, tb_coef, vteam, tshare):
     """``n_iter`` ruin-and-recreate iterations; temperature log-linear from t_from to t_to.
 
     ``oscore`` (3 floats, updated in place): the weights of the recreate orders.
     ``must`` (per visit): a visit to serve first (a pin), always inserted strictly by
     penalty before the others, whatever the order drawn for them.
+    ``tb_coef``, ``vteam``, ``tshare``: the team balance (``Problem.team_balance``): each
+    visit a team (``vteam`` per vehicle) has above its share ``tshare`` costs ``tb_coef``.
     Returns (current objective, best objective, accepted moves, improvements of best).
     """
     n = R.shape[1] - 1
@@ -440,6 +460,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
     removed_mark = np.zeros(n, np.bool_)
     tmp = np.empty(n + 1, np.int64)
     gapbuf = np.zeros(max(1, bk_ws.shape[1]), np.int64)
+    tcnt = np.zeros(tshare.shape[0], np.int64)
     keys = np.empty(n, np.float64)
     accepted = 0
     improved = 0
@@ -534,6 +555,11 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                                 bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist, span_c):
                     ok = False
                 new_obj += rcost[v] + _balance_cost(w, bal_coef, bal_target)
+                if tb_coef > 0 and w != L:
+                    tv = vteam[v]
+                    after = _team_count(rl, vteam, tv)
+                    new_obj += _team_cost(after, tb_coef, tshare[tv]) - _team_cost(
+                        after - w + L, tb_coef, tshare[tv])
                 n_cut += 1
         # every visit still left out gets a chance too
         for c in range(n):
@@ -592,6 +618,11 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 best_delta = INF
                 best_v = -1
                 best_p = -1
+                if tb_coef > 0:  # the teams' visits now (rl changes only by insertions)
+                    for t in range(tcnt.shape[0]):
+                        tcnt[t] = 0
+                    for v in range(m):
+                        tcnt[vteam[v]] += rl[v]
                 for v in range(m):
                     if frozen[v] or not allowed[c, v] or rl[v] + 1 > maxv[v]:
                         continue
@@ -606,6 +637,10 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                     L = rl[v]
                     bal = _balance_cost(L + 1, bal_coef, bal_target) - _balance_cost(
                         L, bal_coef, bal_target)
+                    if tb_coef > 0:
+                        tv = vteam[v]
+                        bal += _team_cost(tcnt[tv] + 1, tb_coef, tshare[tv]) - _team_cost(
+                            tcnt[tv], tb_coef, tshare[tv])
                     if dcost > 0 and did[c] >= 0 and L > 0:  # a new district here?
                         any_d = False
                         same = False
@@ -689,6 +724,11 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                                 bk_ls, bk_d, gapbuf, mv, did, dcost, n_dist, span_c):
                     ok = False  # cannot happen: the place was checked
                 new_obj += rcost[v] + _balance_cost(L + 1, bal_coef, bal_target) - old
+                if tb_coef > 0:
+                    tv = vteam[v]
+                    cnt = _team_count(rl, vteam, tv)
+                    new_obj += _team_cost(cnt, tb_coef, tshare[tv]) - _team_cost(
+                        cnt - 1, tb_coef, tshare[tv])
                 new_obj -= pen[c]
         # -- accept or restore --------------------------------------------------
         accept = ok and (
@@ -888,6 +928,9 @@ class _Arrays:
         self.n_dist = max(1, len(names))
         self.bal_coef = int(bal_coef)
         self.bal_target = int(bal_target)
+        from routing.solve import team_shares
+
+        self.tb_coef, self.vteam, self.tshare = team_shares(problem, vehicles)
         B = max([1] + [len(veh.shift.breaks) for veh in vehicles])
         self.nbk = np.zeros(m, np.int64)
         self.bk_ws = np.zeros((m, B), np.int64)
@@ -1040,6 +1083,9 @@ def improve(
             allowed[i, :] = False  # position pins stay where OR-Tools put them
     obj = int(rcost.sum()) + int(A.pen[where < 0].sum())
     obj += sum(_balance_cost(int(rl[v]), A.bal_coef, A.bal_target) for v in range(m))
+    if A.tb_coef > 0:
+        obj += sum(int(_team_cost(int(rl[A.vteam == t].sum()), A.tb_coef, int(A.tshare[t])))
+                   for t in range(len(A.tshare)))
     start_obj = obj
     legs = int(rl.sum()) + int((rl > 0).sum())
     cost_sum = float(rcost.sum())
@@ -1082,7 +1128,8 @@ def improve(
             k, a, b, R, rl, est, lst, rcost, load, posof, where, obj, bestR, bestrl,
             best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, fixlen, A.pen, A.bal_coef,
             A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, A.did,
-            A.dcost, A.n_dist, *bufs, oscore, must, A.span_c,
+            A.dcost, A.n_dist, *bufs, oscore, must, A.span_c, A.tb_coef, A.vteam,
+            A.tshare,
         )
         if imp and on_improve is not None:
             on_improve(int(best_obj))

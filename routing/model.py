@@ -448,7 +448,16 @@ class Problem:
     balance : int
         Optional weight for balancing visits across team-days: each visit above the
         even share ``ceil(visits / team-days)`` in a route costs ``balance`` (in units
-        of travel seconds). 0 switches balancing off.
+        of travel seconds). 0 switches balancing off. This spreads visits over the
+        days as much as over the teams (a team-day is a team-day): to share the work
+        among the teams use ``team_balance``.
+    team_balance : int
+        Optional weight for sharing the visits among the teams: each visit a team serves
+        in the span above its share costs ``team_balance`` (travel seconds). A team's
+        share is the servable visits times its part of the span's working time (shift
+        windows less breaks), rounded up: a team absent on a day or with shorter shifts
+        has a smaller share. Only the ruin-and-recreate phase, which decides the plan,
+        weighs it. Serving visits (and priorities) still comes first. 0: off.
     responsibility : str
         "hard": a team with ``districts`` serves visits of those districts only;
         "soft": it may serve others at ``outside_cost`` each (travel seconds).
@@ -501,6 +510,7 @@ class Problem:
     day_names: tuple[str, ...] = ()
     absent: Mapping[tuple[str, int], str] = field(default_factory=dict)
     span_cost: int = 0
+    team_balance: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
@@ -515,6 +525,9 @@ class Problem:
             self, "district_cost", _int(self.district_cost, "Problem", "district_cost")
         )
         object.__setattr__(self, "span_cost", _int(self.span_cost, "Problem", "span_cost"))
+        object.__setattr__(
+            self, "team_balance", _int(self.team_balance, "Problem", "team_balance")
+        )
         if self.responsibility not in ("hard", "soft"):
             raise _err(
                 f"Problem, Feld 'responsibility': 'hard' oder 'soft', nicht {self.responsibility!r}."
@@ -694,7 +707,8 @@ class Problem:
 
     def extra_per_visit(self) -> int:
         """Largest non-travel cost one visit can add (balance, moves, districts)."""
-        return self.balance + self.move_cost + self.outside_cost + self.district_cost
+        return (self.balance + self.team_balance + self.move_cost + self.outside_cost
+                + self.district_cost)
 
     def outside(self, visit: Visit, team: Team) -> bool:
         """The visit's district is not among the team's (a team without districts: never)."""

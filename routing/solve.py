@@ -511,6 +511,34 @@ def _balance_terms(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, int]
     return problem.balance, math.ceil(servable / len(vehicles))
 
 
+def team_shares(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, np.ndarray, np.ndarray]:
+    """(cost per visit over a team's share, team index per vehicle, share per team) of
+    :attr:`Problem.team_balance`.
+
+    A team's share of the servable visits is proportional to its working time in the
+    span (its shifts' windows less their breaks), rounded up: a team absent on a day or
+    with shorter shifts has a smaller share, and none without shifts.
+    """
+    vteam = np.array([veh.team_index for veh in vehicles], np.int64)
+    n_teams = max(1, len(problem.teams))
+    share = np.zeros(n_teams, np.int64)
+    if problem.team_balance <= 0 or not vehicles:
+        return 0, vteam, share
+    work = np.zeros(n_teams, np.float64)
+    for veh in vehicles:
+        w = veh.shift.window
+        work[veh.team_index] += max(0, w.end - w.start - sum(b.duration for b in veh.shift.breaks))
+    servable = sum(
+        1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
+    )
+    total = float(work.sum())
+    if total <= 0:
+        return 0, vteam, share
+    for t in range(n_teams):
+        share[t] = math.ceil(servable * work[t] / total - 1e-9)
+    return problem.team_balance, vteam, share
+
+
 def _timed_routes(problem, vehicles, routes, break_gaps, break_starts):
     """Re-time every route (``schedule``): (routes, all re-timed); None for a failed one."""
     from routing.schedule import schedule
@@ -787,7 +815,8 @@ def solve(
 
 def objective(problem: Problem, solution: Solution) -> int:
     """The solver's objective for a solution: drop penalties + travel + balance cost
-    (+ the span cost of each used team-day, :attr:`Problem.span_cost`)."""
+    (+ the span cost of each used team-day, :attr:`Problem.span_cost`, and the team
+    balance cost, :attr:`Problem.team_balance`)."""
     pen = penalties(problem)
     idx = problem.visit_index()
     total = sum(pen[idx[u.visit]] for u in solution.unassigned)
@@ -811,6 +840,14 @@ def objective(problem: Problem, solution: Solution) -> int:
             target = math.ceil(servable / len(vehicles))
             for r in solution.routes:
                 total += problem.balance * max(0, len(r.visits) - target)
+    if problem.team_balance > 0:
+        coef, _, share = team_shares(problem, vehicles_all)
+        if coef > 0:
+            ti = {t.id: k for k, t in enumerate(problem.teams)}
+            count = np.zeros(len(share), np.int64)
+            for r in solution.routes:
+                count[ti[r.team]] += len(r.visits)
+            total += sum(coef * max(0, int(c) - int(s)) for c, s in zip(count, share, strict=True))
     return total
 
 

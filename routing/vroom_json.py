@@ -40,7 +40,7 @@ holds the full model (teams, days, skill names, day ranges, pins, team-days take
 with the reason they give, :attr:`Problem.absent`). When it is present
 it is authoritative; the VROOM keys are a view of it for VROOM: day ranges and day pins
 become job time windows, team pins an extra skill per team, skill names integers.
-Position pins and ``balance`` have no VROOM equivalent. ``pure=True`` omits the
+Position pins, ``balance`` and ``team_balance`` have no VROOM equivalent. ``pure=True`` omits the
 extra key.
 
 Output
@@ -834,6 +834,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         tuple(_strs(ext, "day_names", "hausbesuch")),
         _absent(ext),
         _uint(ext, "span_cost", "hausbesuch", 0),
+        _uint(ext, "team_balance", "hausbesuch", 0),
     )
 
 
@@ -1059,6 +1060,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
         "balance": problem.balance,
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
         **({"span_cost": problem.span_cost} if problem.span_cost else {}),
+        **({"team_balance": problem.team_balance} if problem.team_balance else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
         **({"day_names": list(problem.day_names)} if problem.day_names else {}),
         **({"absent": [[t, d, text] for (t, d), text in sorted(problem.absent.items())]}
