@@ -148,6 +148,10 @@ class DistrictSettings(_Strict):
     names: list[str] = Field(default_factory=list)
 
 
+#: The default of ``[workday] balance_minutes`` (measured with ``bench/week.py --balance``).
+BALANCE_MINUTES = 10
+
+
 class Workday(_Strict):
     """The default working day of a team."""
 
@@ -162,6 +166,12 @@ class Workday(_Strict):
     #: objective (``routing.model.Problem.span_cost``): an idle wait at an appointment is
     #: filled with other visits or the team starts later. 0: travel time only.
     span_cost: Annotated[int, Field(ge=0, le=10)] = 1
+    #: each visit a team has in the plan's span above its share (the visits that can be
+    #: planned, in proportion to the team's working time in the span) costs this many
+    #: minutes of travel in the plan's objective (``routing.model.Problem.team_balance``):
+    #: the teams share the work instead of one taking all while another stays idle.
+    #: Serving visits (and urgent ones) still comes first. 0: off.
+    balance_minutes: Annotated[int, Field(ge=0, le=60)] = BALANCE_MINUTES
     weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]), min_length=1)
 
     @field_validator("start", "end", "lunch_start", "lunch_end")

@@ -2218,11 +2218,11 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
     day = START + timedelta(days=1)
     at9, at930 = (datetime.combine(day, datetime.min.time()).replace(hour=9, minute=m)
                   for m in (0, 30))
-    # each team has begun its day's first visit when it goes home (the plan decides when
-    # that is: the first visit may lie an hour's walk away)
+    # each team has begun its day's first visit when it goes home (the plan in force then
+    # decides when that is: the first visit may lie an hour's walk away, and the first
+    # replan may start team-2's day later)
     first = {r.team_id: min(s.start for s in r.stops) for r in v1.routes if r.day == day}
     at9 = max(at9, first["team-1"] + timedelta(minutes=1))
-    at930 = max(at930, at9 + timedelta(minutes=30), first["team-2"] + timedelta(minutes=1))
 
     def replan(plan_id: str, at: datetime, *teams: str, name: str):  # noqa: ANN202
         args = [a for t in teams for a in ("--without-team", t)]
@@ -2235,6 +2235,8 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
             "Uhr, Neuplanung Version 2).")
     _, v2 = replan(v1.id, at9, "team-1", name="v2")
     assert v2.version == 2 and note not in v2.warnings
+    at930 = max(at930, at9 + timedelta(minutes=30),
+                min(_starts(v2, "team-2", day)) + timedelta(minutes=1))
     out, v3 = replan(v2.id, at930, "team-2", name="v3")
     assert f"Hinweis: {note}" in out and note in v3.warnings
     assert sorted(v3.params["without_teams"]) == ["team-1", "team-2"]

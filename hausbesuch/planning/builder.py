@@ -679,6 +679,7 @@ def build_problem(
     progress: Progress | None = None,
     move_cost: int = 0,
     span_cost: int = 0,
+    team_balance: int = 0,
 ) -> Built:
     """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
     travel matrices per mode over the street network, visits and team shifts.
@@ -686,7 +687,9 @@ def build_problem(
     ``move_cost`` (seconds of travel): what serving a candidate with a ``home`` on another
     team-day costs (minimal disruption of a re-plan); ``span_cost``: what each second of a
     team-day costs (the profile's ``[workday] span_cost``, see
-    :attr:`routing.model.Problem.span_cost`)."""
+    :attr:`routing.model.Problem.span_cost`); ``team_balance`` (seconds of travel): what each
+    visit a team has above its share of the span's visits costs (the profile's
+    ``[workday] balance_minutes``, see :attr:`routing.model.Problem.team_balance`)."""
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
@@ -796,7 +799,7 @@ def build_problem(
     problem = Problem(visits=tuple(visits), teams=tuple(rteams), days=span.days,
                       durations=durations, distances=distances, balance=options.balance,
                       move_cost=move_cost if any(c.home for c in cands) else 0,
-                      span_cost=span_cost,
+                      span_cost=span_cost, team_balance=team_balance,
                       day_names=tuple(f"{WEEKDAYS_DE[span.date(d).weekday()]} "
                                       f"{fmt_date(span.date(d))}" for d in range(span.days)),
                       absent={key: ov.why for key, ov in overrides.items()
