@@ -25,10 +25,18 @@ idle time), seeds ``--seed`` .. ``--seed + --weeks - 1``. It prints per week and
 the waiting minutes (inside the routes as timed), travel minutes, visits and priority
 served, and the ratios with/without.
 
+With ``--balance N`` it compares our solver with the app's objective (span cost 1) without
+and with the team balance of N minutes (:attr:`routing.model.Problem.team_balance`, the
+app's ``[workday] balance_minutes``) on the same weeks: 150, 60 and 30 visits with three
+teams and 30 visits with two, seeds ``--seed`` .. ``--seed + --weeks - 1``. It prints per
+week the visits per team, travel minutes, visits and priority served, and in total the
+ratios with/without and the largest gap between the teams' visits.
+
 Usage::
 
     nice python bench/week.py [--time-limit 30] [--seed 1] [--threads 2]
     nice python bench/week.py --span-cost 1 [--weeks 3] [--time-limit 10]
+    nice python bench/week.py --balance 10 [--weeks 3] [--time-limit 10]
 """
 
 from __future__ import annotations
@@ -237,6 +245,46 @@ def compare_span(args: argparse.Namespace) -> int:
     return 0
 
 
+def _team_counts(problem: Problem, sol: Solution) -> list[int]:
+    count = {t.id: 0 for t in problem.teams}
+    for r in sol.routes:
+        count[r.team] += len(r.visits)
+    return list(count.values())
+
+
+def compare_balance(args: argparse.Namespace) -> int:
+    """Our solver (span cost 1) without and with the team balance on the same weeks."""
+    print(f"team balance {args.balance} min vs 0 (span cost 1), {args.time_limit:g} s per "
+          f"solve, {args.threads} thread(s), seed 1 (fixed work)")
+    print(f"{'week':18} {'visits per team':>27} {'travel min':>15} {'served':>9} {'prio':>11}")
+    total = np.zeros((2, 3), np.int64)
+    gaps = [0, 0]
+    for k in range(args.weeks):
+        seed = args.seed + k
+        for n, teams in ((150, "ABC"), (60, "ABC"), (30, "ABC"), (30, "AB")):
+            base = dataclasses.replace(week_problem(seed, n_visits=n, teams=teams), span_cost=1)
+            row, counts = [], []
+            for c in (0, args.balance * 60):
+                p = dataclasses.replace(base, team_balance=c)
+                sol = solve(p, time_limit=args.time_limit, threads=args.threads, seed=1)
+                _, t, s, pr = _figures(p, sol)
+                row.append((t, s, pr))
+                counts.append(_team_counts(p, sol))
+            total += np.array(row, np.int64)
+            for i in (0, 1):
+                gaps[i] = max(gaps[i], max(counts[i]) - min(counts[i]))
+            (t0, s0, p0), (t1, s1, p1) = row
+            per = f"{'/'.join(map(str, counts[0]))}->{'/'.join(map(str, counts[1]))}"
+            print(f"{f'seed {seed}, {n}, {len(teams)} teams':18} {per:>27} {t0 // 60:>7}->"
+                  f"{t1 // 60:<7} {s0:>4}->{s1:<4} {p0:>5}->{p1:<5}", flush=True)
+    (t0, s0, p0), (t1, s1, p1) = total
+    print(f"{'total':18} {'':>27} {t0 // 60:>7}->{t1 // 60:<7} {s0:>4}->{s1:<4} {p0:>5}->{p1:<5}")
+    print(f"ratios with/without: travel {t1 / max(t0, 1):.3f}, visits {s1 / max(s0, 1):.3f}, "
+          f"priority {p1 / max(p0, 1):.3f}; largest gap between teams' visits in a week "
+          f"{gaps[0]} -> {gaps[1]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--time-limit", type=float, default=30.0)
@@ -245,13 +293,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--solvers", default="ours,vroom,pyvrp")
     ap.add_argument("--span-cost", type=int, default=0,
                     help="compare ours with this span cost and without (see the module doc)")
-    ap.add_argument("--weeks", type=int, default=3, help="seeds compared with --span-cost")
+    ap.add_argument("--weeks", type=int, default=3,
+                    help="seeds compared with --span-cost or --balance")
+    ap.add_argument("--balance", type=int, default=0,
+                    help="compare ours with this team balance (minutes) and without")
     args = ap.parse_args(argv)
     import routing
 
     routing.prepare()  # compile/load the solver's numba code outside the timed runs
     if args.span_cost > 0:
         return compare_span(args)
+    if args.balance > 0:
+        return compare_balance(args)
     t0 = time.monotonic()
     problem = week_problem(args.seed)
     print(
