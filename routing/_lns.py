@@ -774,22 +774,22 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
 
 
 @njit(cache=True, nogil=True)
-def _fit_matrix(cands, R, rl, est, lst, load, frozen, fixlen, T, vmode, vs, ve, sh_s, sh_e,
-                svc, tw_n, tw_s, tw_e, amt, cap, maxv, allowed, nbk, bk_ws, bk_ls, bk_d):
-    """out[q, v]: visit cands[q] may fit somewhere into route v as it stands.
+def _fit_matrix(cands, vsel, R, rl, est, lst, load, frozen, fixlen, T, vmode, vs, ve, sh_s,
+                sh_e, svc, tw_n, tw_s, tw_e, amt, cap, maxv, allowed, nbk, bk_ws, bk_ls, bk_d):
+    """out[q, j]: visit cands[q] may fit somewhere into route vsel[j] as it stands.
 
     Exact (same rules as ``routing.schedule``) for a vehicle with at most one break;
     True ("try it") for a frozen vehicle or one with several breaks.
     """
-    m = R.shape[0]
-    out = np.zeros((cands.shape[0], m), np.bool_)
+    out = np.zeros((cands.shape[0], vsel.shape[0]), np.bool_)
     tmp = np.empty(R.shape[1] + 1, np.int64)
     gapbuf = np.zeros(max(1, bk_ws.shape[1]), np.int64)
     for q in range(cands.shape[0]):
         c = cands[q]
-        for v in range(m):
+        for j in range(vsel.shape[0]):
+            v = vsel[j]
             if frozen[v] or nbk[v] > 1:
-                out[q, v] = True
+                out[q, j] = True
                 continue
             if not allowed[c, v] or rl[v] + 1 > maxv[v]:
                 continue
@@ -821,7 +821,7 @@ def _fit_matrix(cands, R, rl, est, lst, load, frozen, fixlen, T, vmode, vs, ve, 
                     if not _sim_breaks(v, tmp, L + 1, gapbuf, T, vmode, vs, ve, sh_s, sh_e,
                                        svc, tw_n, tw_s, tw_e, nbk, bk_ws, bk_ls, bk_d):
                         continue
-                out[q, v] = True
+                out[q, j] = True
                 break
     return out
 
@@ -968,8 +968,9 @@ class _Arrays:
                 self.tw_n, self.tw_s, self.tw_e)
 
 
-def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
-    """The search state of ``routes``: arrays, cached times and the frozen vehicles.
+def _load_routes(problem, A: _Arrays, routes: list[list[int]], only=None):
+    """The search state of ``routes``: arrays, cached times and the frozen vehicles
+    (``only``: of these vehicles; the others' times and flags are left unset).
 
     Position pins that form a prefix (positions 1..k at the route's first k places, e.g.
     a frozen prefix of visits already done) stay where they are: ``fixlen[v] = k`` and
@@ -993,7 +994,7 @@ def _load_routes(problem, A: _Arrays, routes: list[list[int]]):
     frozen = np.zeros(m, np.bool_)
     fixlen = np.zeros(m, np.int64)
     gapbuf = np.zeros(A.bk_ws.shape[1], np.int64)
-    for v in range(m):
+    for v in range(m) if only is None else only:
         pos = [
             p for p, c in enumerate(routes[v])
             if problem.visits[c].pin is not None and problem.visits[c].pin.position is not None
@@ -1017,7 +1018,8 @@ def fit_arrays(problem, vehicles) -> _Arrays:
 
 
 def fit_matrix(
-    problem, vehicles, routes: list[list[int]], candidates: list[int], arrays=None
+    problem, vehicles, routes: list[list[int]], candidates: list[int], arrays=None,
+    only: list[int] | None = None,
 ) -> np.ndarray:
     """For each candidate visit and vehicle: may the visit fit into that route as it is?
 
@@ -1025,13 +1027,18 @@ def fit_matrix(
     :mod:`routing.schedule`: compatibility, max visits, capacity, time windows, shift,
     one break); True means "fits, or not decided here" (a route with a position pin or
     several breaks, a position-pinned visit). Used to skip hopeless insertion tries.
+    ``only``: decide these vehicles only; the columns are then ``only``'s, in its order
+    (a re-check after a move changed a few routes).
     """
     A = arrays if arrays is not None else fit_arrays(problem, vehicles)
     st = A.static()
-    R, rl, est, lst, rcost, load, posof, where, frozen, fixlen = _load_routes(problem, A, routes)
+    R, rl, est, lst, rcost, load, posof, where, frozen, fixlen = _load_routes(
+        problem, A, routes, only)
     cands = np.array(candidates, dtype=np.int64)
-    out = _fit_matrix(cands, R, rl, est, lst, load, frozen, fixlen, *st, A.amt, A.cap, A.maxv,
-                      A.allowed, A.nbk, A.bk_ws, A.bk_ls, A.bk_d)
+    vsel = np.arange(len(vehicles), dtype=np.int64) if only is None else np.array(
+        only, dtype=np.int64)
+    out = _fit_matrix(cands, vsel, R, rl, est, lst, load, frozen, fixlen, *st, A.amt, A.cap,
+                      A.maxv, A.allowed, A.nbk, A.bk_ws, A.bk_ls, A.bk_d)
     for q, c in enumerate(candidates):
         pin = problem.visits[c].pin
         if pin is not None and pin.position is not None:

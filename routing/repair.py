@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from routing.model import Problem, Route, Vehicle, Visit
 from routing.schedule import _timed, schedule, static_ok
 
@@ -76,10 +78,17 @@ def repair(
 ) -> tuple[list[Route], list[int], int, set[int]]:
     """Insert / swap unassigned visits (indices) into ``routes``.
 
-    ``may_fit(visits) -> bool array (len(visits), vehicles)`` may be given to skip
-    insertion tries that cannot succeed (``routing._lns.fit_matrix``: False is a proof);
-    it is asked once, about the routes as given, and a route that a move changed is
-    always tried again.
+    ``may_fit(visits, routes, only=None) -> bool array (len(visits), vehicles)`` may be
+    given to skip insertion tries that cannot succeed (``routing._lns.fit_matrix``: False
+    is a proof); ``routes`` are the visit indices per vehicle as they stand, ``only`` the
+    vehicles to decide (the columns are then ``only``'s). It is asked about every left-out
+    visit once and, after a move changed routes, again about those routes, so that an
+    insertion pass tries only what may fit (a big week: thousands of left-out visits,
+    each tried in Python at every position of every changed route, ran out of time).
+
+    With a ``deadline``, the swaps stop early enough to leave the insertion pass that must
+    follow them (twice the time the last pass took): when the time is up, every left-out
+    visit has been tried (or proven not to fit) in the routes as they are.
 
     Returns the new routes, the still unassigned visit indices, the number of moves and
     the set of unassigned indices proven not to fit by single insertion (``checked``):
@@ -100,20 +109,43 @@ def repair(
         v = problem.visits[i]
         return (-(v.pin is not None), -v.priority, i)
 
-    hopeless: set[tuple[int, int]] = set()  # (visit, vehicle) proven not to fit
-    changed: set[int] = set()  # vehicles whose route a move has changed since then
-    if may_fit is not None and unassigned:
-        fits = may_fit(list(unassigned))
-        for q, i in enumerate(unassigned):
-            for vi in range(len(vehicles)):
-                if not fits[q, vi]:
-                    hopeless.add((i, vi))
+    m = len(vehicles)
+    # fit[i, v] False: proven that visit i fits no position of vehicle v's route, unless v
+    # is in ``changed`` (its route changed since); asked[i]: row i has been asked at all
+    fit = np.ones((len(problem.visits), m), dtype=bool)
+    asked = np.zeros(len(problem.visits), dtype=bool)
+    changed: set[int] = set()
+    out_now: set[int] = set(unassigned)  # the visits not in a route at the moment
+
+    def reprove() -> None:
+        """Ask ``may_fit`` about the visits never asked and the routes changed since."""
+        if may_fit is None:
+            return
+        new = sorted(i for i in out_now if not asked[i])
+        old = sorted(i for i in out_now if asked[i])
+        if not new and not (old and changed):
+            return
+        cur = [[idx[w.id] for w in seqs[v.index]] for v in vehicles]
+        if new:
+            fit[new] = may_fit(new, cur)
+            asked[new] = True
+        if old and changed:
+            ch = sorted(changed)
+            fit[np.ix_(old, ch)] = may_fit(old, cur, ch)
+        changed.clear()
+
+    def moved(vi: int, r: Route) -> None:
+        by_vehicle[vi] = r
+        seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
+        changed.add(vi)
 
     def insert(i: int) -> bool:
         visit = problem.visits[i]
         best: tuple[int, int, Route] | None = None
+        if changed or not asked[i]:
+            reprove()
         for veh in vehicles:
-            if (i, veh.index) in hopeless and veh.index not in changed:
+            if not fit[i, veh.index] and veh.index not in changed:
                 continue
             res = try_insert(problem, veh, seqs[veh.index], by_vehicle.get(veh.index), visit)
             if res is not None and (best is None or res[0] < best[0]):
@@ -121,17 +153,16 @@ def repair(
         if best is None:
             return False
         _, vi, r = best
-        by_vehicle[vi] = r
-        seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
-        changed.add(vi)
+        moved(vi, r)
+        out_now.discard(i)
         return True
 
-    def swap_in(i: int) -> int | None:
+    def swap_in(i: int, until: float | None) -> int | None:
         """Put visit i in place of one planned visit of lower priority; return that one."""
         visit = problem.visits[i]
         swap: tuple[tuple[int, int], int, int, Route] | None = None
         for veh in vehicles:
-            if deadline is not None and time.monotonic() > deadline:
+            if until is not None and time.monotonic() > until:
                 return None  # out of time: no swap (the visit keeps its 'days_full' proof)
             seq = seqs[veh.index]
             if not seq or not problem.compatible(visit, veh):
@@ -152,25 +183,28 @@ def repair(
         if swap is None:
             return None
         _, vi, wi, r = swap
-        by_vehicle[vi] = r
-        seqs[vi] = [problem.visits[idx[x]] for x in r.visits]
-        changed.add(vi)
+        moved(vi, r)
+        out_now.discard(i)
+        out_now.add(wi)
+        asked[wi] = False  # its proofs, if any, are older than its time in the route
         return wi
 
     # Single insertions first, for every left-out visit (highest priority first): cheap,
     # and it is what proves a visit does not fit (its reason). Repeated after swaps, since
-    # a swap changes routes. Both stop at the deadline; a visit not tried in the last
-    # insertion pass is not proven (its reason says "not checked").
+    # a swap changes routes. Both stop at the deadline, the swaps earlier (they leave the
+    # insertion pass after them its time); a visit not tried in the last insertion pass
+    # is not proven (its reason says "not checked").
     left = sorted(unassigned, key=key)
     untried: set[int] = set()
     while True:
         still = []
+        t_pass = time.monotonic()
         for k, i in enumerate(left):
             if deadline is not None and time.monotonic() > deadline:
-                # out of time: what fit_matrix proved hopeless everywhere stays proven
+                # out of time: what may_fit proves hopeless everywhere stays proven
+                reprove()
                 for j in left[k:]:
-                    if any((j, vi) not in hopeless or vi in changed
-                           for vi in range(len(vehicles))):
+                    if fit[j].any() or changed:
                         untried.add(j)
                     still.append(j)
                 break
@@ -181,13 +215,16 @@ def repair(
         left = still
         if untried:
             break
+        until = None
+        if deadline is not None:
+            until = deadline - 2 * (time.monotonic() - t_pass) - 0.005
         swapped = False
         for i in list(left):
-            if deadline is not None and time.monotonic() > deadline:
+            if until is not None and time.monotonic() > until:
                 break
             if i not in left:
                 continue
-            out_i = swap_in(i)
+            out_i = swap_in(i, until)
             if out_i is None:
                 continue
             moves += 1

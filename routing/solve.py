@@ -748,7 +748,6 @@ def solve(
                 routes.append(r)
                 used.update(plan[vi])
     unassigned_idx = [i for i in range(len(problem.visits)) if i not in used]
-    vidx = problem.visit_index()
     may_fit = None
     arrays = None
     if lns_ready and unassigned_idx:
@@ -757,12 +756,9 @@ def solve(
         arrays = next((r.arrays for r in results if r.arrays is not None), None)
         if arrays is None:
             arrays = fit_arrays(problem, vehicles)
-        seqs = [[] for _ in vehicles]
-        for r in routes:
-            seqs[r.vehicle] = [vidx[v] for v in r.visits]
 
-        def may_fit(cands: list[int]):
-            return fit_matrix(problem, vehicles, seqs, cands, arrays)
+        def may_fit(cands: list[int], seqs: list[list[int]], only: list[int] | None = None):
+            return fit_matrix(problem, vehicles, seqs, cands, arrays, only)
 
     hard = t0 + time_limit
     routes, unassigned_idx, moves, checked = repair(
