@@ -252,6 +252,7 @@ def explain(
     fits: Sequence[bool] | None = None,
     _vehicles: Sequence[Vehicle] | None = None,
     _index: dict[str, int] | None = None,
+    _ids: dict[int, tuple[str, ...]] | None = None,
 ) -> tuple[str, str]:
     """Reason code and German sentence for one unassigned visit.
 
@@ -423,7 +424,8 @@ def explain(
         )
     allowed_ids = {veh.index for veh in reach}
     in_routes = [r for r in routes if r.vehicle in allowed_ids]
-    prios = [problem.visits[idx[x]].priority for r in in_routes for x in r.visits]
+    ids_of = _ids if _ids is not None else {r.vehicle: r.visits for r in routes}
+    prios = [problem.visits[idx[x]].priority for vi in allowed_ids for x in ids_of.get(vi, ())]
     if prios and min(prios) >= visit.priority:
         rank = ("; die eingeplanten Besuche der passenden Teams haben gleiche oder höhere "
                 "Priorität.")
@@ -431,7 +433,8 @@ def explain(
     else:
         tail = (f"(Priorität {visit.priority}) passt in keine Tour, ohne einen anderen "
                 "eingeplanten Besuch zu verdrängen.")
-    binds = {_what_binds(problem, visit, veh, in_routes, idx) for veh in reach}
+    binds = {_what_binds(problem, visit, veh, in_routes, idx, ids_of.get(veh.index, ()))
+             for veh in reach}
     if binds == {"time"} and visit.time_windows and not quick:
         # QA 20c S3: the day is not full, one planned visit holds the visit's time
         blockers = _blockers(problem, in_routes, visit, reach, idx, pinned=False)
@@ -456,11 +459,13 @@ def explain(
 
 
 def _what_binds(problem: Problem, visit: Visit, veh: Vehicle, routes: Sequence[Route],
-                index: dict[str, int]) -> str:
+                index: dict[str, int], ids: Sequence[str] | None = None) -> str:
     """What a team-day has used up for the visit: its capacity ("capacity", the visit's
-    amount no longer fits the load), its number of visits ("max_visits") or else "time"."""
-    r = next((r for r in routes if r.vehicle == veh.index), None)
-    ids = r.visits if r is not None else ()
+    amount no longer fits the load), its number of visits ("max_visits") or else "time".
+    ``ids``: the visits of the team-day's route, when known (else found in ``routes``)."""
+    if ids is None:
+        r = next((r for r in routes if r.vehicle == veh.index), None)
+        ids = r.visits if r is not None else ()
     cap = veh.team.capacity
     if visit.amount and cap:
         load = [0] * len(cap)
@@ -683,6 +688,7 @@ def explain_all(
     *,
     alone: Any = None,
     deadline: float | None = None,
+    arrays: Any = None,
 ) -> list[Unassigned]:
     """Reasons for all unassigned visit indices (``checked``: proven not to fit).
 
@@ -692,7 +698,8 @@ def explain_all(
     that a visit no route has room for is told what is used up, also after ``deadline``
     (``time.monotonic()``), from when on only the checks without route simulation are
     made (QA 24 F5: on a big week nearly every left-out visit read „in der verfügbaren
-    Rechenzeit nicht eingeplant“, though the routes were full).
+    Rechenzeit nicht eingeplant“, though the routes were full). ``arrays``: those of
+    ``routing._lns.fit_arrays`` when the caller has them (spares building them again).
     """
     chk = set(checked) if checked is not None else None
     vehicles = problem.vehicles()
@@ -705,7 +712,8 @@ def explain_all(
         lists: list[list[int]] = [[] for _ in vehicles]
         for r in routes:
             lists[r.vehicle] = [index[x] for x in r.visits]
-        fits = fit_matrix(problem, vehicles, lists, unassigned)
+        fits = fit_matrix(problem, vehicles, lists, unassigned, arrays)
+    ids_of = {r.vehicle: r.visits for r in routes}
     out = []
     for q, i in enumerate(unassigned):
         v = problem.visits[i]
@@ -714,7 +722,7 @@ def explain_all(
             alone=None if alone is None else alone[q],
             quick=deadline is not None and time.monotonic() > deadline,
             fits=None if fits is None else fits[q],
-            _vehicles=vehicles, _index=index,
+            _vehicles=vehicles, _index=index, _ids=ids_of,
         )
         out.append(Unassigned(v.id, code, text))
     return out

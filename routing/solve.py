@@ -81,6 +81,11 @@ MIN_VISITS_PER_WORKER = 10
 #: the search time, the plan is built by the ruin-and-recreate phase alone.
 BUILD_S_PER_ENTRY = 1.5e-7
 BUILD_SHARE = 0.25
+#: Seconds the reasons take per left-out visit, and per left-out visit and team-day
+#: (measured: 0.7 s for 1,700 left-out visits and 40 team-days, bench/bigweek.py); the
+#: insertions and swaps stop in time for them.
+REASONS_S_PER_VISIT = 0.0002
+REASONS_S_PER_VISIT_VEHICLE = 0.00001
 #: The whole :func:`solve` returns by ``time_limit + MARGIN_S`` (every stage after the
 #: search checks the deadline; only work linear in the input size is not interruptible).
 MARGIN_S = 0.5
@@ -761,12 +766,16 @@ def solve(
             return fit_matrix(problem, vehicles, seqs, cands, arrays, only)
 
     hard = t0 + time_limit
+    t_retime = time.monotonic()
     routes, unassigned_idx, moves, checked = repair(
         problem, routes, unassigned_idx, may_fit=may_fit,
-        # leave time for the reasons (about 0.2 ms per left-out visit with the proofs)
-        deadline=hard - 0.1 - 0.0002 * len(unassigned_idx),
+        # leave time for the reasons (per left-out visit: a base and a share per team-day)
+        deadline=hard - 0.1 - len(unassigned_idx) * (
+            REASONS_S_PER_VISIT + REASONS_S_PER_VISIT_VEHICLE * len(vehicles)),
     )
+    t_repair = time.monotonic()
     routes = _settle_breaks(problem, vehicles, routes)
+    t_settle = time.monotonic()
     alone = None
     if lns_ready and unassigned_idx:
         from routing._lns import fit_arrays, fit_matrix
@@ -775,7 +784,8 @@ def solve(
             arrays = fit_arrays(problem, vehicles)
         alone = fit_matrix(problem, vehicles, [[] for _ in vehicles], unassigned_idx, arrays)
     unassigned = explain_all(
-        problem, routes, unassigned_idx, checked, alone=alone, deadline=hard + MARGIN_S / 2
+        problem, routes, unassigned_idx, checked, alone=alone, deadline=hard + MARGIN_S / 2,
+        arrays=arrays,
     )
     elapsed = time.monotonic() - t0
     stats: dict[str, Any] = {
@@ -784,6 +794,14 @@ def solve(
         "time_limit": time_limit,
         "elapsed": round(elapsed, 3),
         "search_elapsed": round(t_search, 3),
+        # seconds of each stage after the search: re-timing the plan, insertions and
+        # swaps, the final break placement, the reasons
+        "post_elapsed": {
+            "retime": round(t_retime - t0 - t_search, 3),
+            "repair": round(t_repair - t_retime, 3),
+            "settle": round(t_settle - t_repair, 3),
+            "reasons": round(t0 + elapsed - t_settle, 3),
+        },
         "workers": [
             {
                 "worker": r.worker,
