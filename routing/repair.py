@@ -17,6 +17,14 @@ import numpy as np
 from routing.model import Problem, Route, Vehicle, Visit
 from routing.schedule import _timed, schedule, static_ok
 
+#: The swaps stop this many times the last insertion pass's time before the deadline,
+#: so that the insertion pass after them completes (0: they run to the deadline, as
+#: before QA 25; ``bench/bigweek.py --compare-repair`` sets it so for comparison).
+SWAP_RESERVE = 2.0
+#: Ask ``may_fit`` again about routes a move changed (False: such a route is tried in
+#: Python for every left-out visit, as before QA 25; for the same comparison).
+REPROVE_CHANGED = True
+
 
 def _gaps_of(route: Route | None) -> list[int] | None:
     if route is None:
@@ -122,7 +130,7 @@ def repair(
         if may_fit is None:
             return
         new = sorted(i for i in out_now if not asked[i])
-        old = sorted(i for i in out_now if asked[i])
+        old = sorted(i for i in out_now if asked[i]) if REPROVE_CHANGED else []
         if not new and not (old and changed):
             return
         cur = [[idx[w.id] for w in seqs[v.index]] for v in vehicles]
@@ -132,7 +140,8 @@ def repair(
         if old and changed:
             ch = sorted(changed)
             fit[np.ix_(old, ch)] = may_fit(old, cur, ch)
-        changed.clear()
+        if REPROVE_CHANGED:
+            changed.clear()
 
     def moved(vi: int, r: Route) -> None:
         by_vehicle[vi] = r
@@ -217,7 +226,8 @@ def repair(
             break
         until = None
         if deadline is not None:
-            until = deadline - 2 * (time.monotonic() - t_pass) - 0.005
+            until = deadline - SWAP_RESERVE * (time.monotonic() - t_pass) - (
+                0.005 if SWAP_RESERVE else 0.0)
         swapped = False
         for i in list(left):
             if until is not None and time.monotonic() > until:
