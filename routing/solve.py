@@ -767,11 +767,14 @@ def solve(
 
     hard = t0 + time_limit
     t_retime = time.monotonic()
+    # leave time for the reasons (per left-out visit: a base and a share per team-day),
+    # but at least half of what is left to the insertions (a list of 50,000 rows: the
+    # reasons turn quick at the deadline, a visit that fits must not stay out untried)
+    reasons_s = len(unassigned_idx) * (
+        REASONS_S_PER_VISIT + REASONS_S_PER_VISIT_VEHICLE * len(vehicles))
     routes, unassigned_idx, moves, checked = repair(
         problem, routes, unassigned_idx, may_fit=may_fit,
-        # leave time for the reasons (per left-out visit: a base and a share per team-day)
-        deadline=hard - 0.1 - len(unassigned_idx) * (
-            REASONS_S_PER_VISIT + REASONS_S_PER_VISIT_VEHICLE * len(vehicles)),
+        deadline=max(hard - 0.1 - reasons_s, t_retime + 0.5 * (hard - 0.1 - t_retime)),
     )
     t_repair = time.monotonic()
     routes = _settle_breaks(problem, vehicles, routes)
