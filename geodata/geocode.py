@@ -57,6 +57,7 @@ from rapidfuzz.distance import OSA
 from scipy.spatial import cKDTree
 
 from geodata.addresses import (
+    _PERSON_LEAD,
     ParsedAddress,
     expand_housenumber,
     housenumber_key,
@@ -351,6 +352,53 @@ _PLACE_RADIUS_M = {
 
 _HIGHWAY_SKIP = frozenset({"proposed", "construction", "abandoned", "razed", "platform",
                            "bus_stop", "elevator", "services", "rest_area"})
+
+
+#: Adjectives that begin street names ("Obere Bergstraße", "Alte Nürnberger Straße"),
+#: normalised (:func:`normalize_text`), with their endings: words typed before a street of
+#: the extract that are part of another street's name, not a person's (QA 25 F1).
+_NAME_ADJECTIVES = frozenset(
+    stem + end
+    for stem in ("ober", "unter", "alt", "neu", "klein", "gross", "hinter", "vorder", "inner",
+                 "aeusser", "mittler", "lang", "kurz", "hoh", "breit", "hohl", "krumm", "eng",
+                 "schmal", "schoen", "nieder", "hoch", "west", "ost", "nord", "sued", "gruen",
+                 "rot", "weiss", "schwarz", "gelb", "blau", "dick", "tief", "still", "gut")
+    for end in ("e", "er", "es", "en")) | {"hohe", "hoher", "hohes", "hohen", "ob", "unt",
+                                           "alt", "neu", "gr", "kl"}
+#: Endings of place names ("Heuchling", "Petersberg", "Kotzenhof", "Wetzendorf"), whose
+#: adjective in "-er" begins a street's name ("Heuchlinger Hauptstraße").
+_PLACE_ENDINGS = ("berg", "burg", "dorf", "hof", "hofen", "feld", "felden", "bach", "hausen",
+                  "heim", "ing", "ingen", "stadt", "staedt", "au", "tal", "thal", "wald",
+                  "furt", "ried", "roth", "rode", "reuth", "bruck", "brueck", "brunn", "born",
+                  "weiler", "kirchen", "stein", "muehl", "schlag", "grund", "leben", "lohe",
+                  "loh", "see", "haus", "kamp", "brunnen", "ach", "winkel")
+
+
+def _place_adjective(word: str) -> bool:
+    """Whether a normalised word is a place's adjective in "-er" ("heuchlinger",
+    "petersberger", "kotzenhofer"): a place name with a place's ending and something before
+    it (not a surname such as "berger", "hofer", "bacher")."""
+    if not word.endswith("er") or not word.isalpha():
+        return False
+    stem = word[:-2]
+    return any(stem.endswith(e) and len(stem) >= len(e) + 3 for e in _PLACE_ENDINGS)
+
+
+def _name_marked(q: ParsedAddress) -> bool:
+    """Whether something marks words before the street as a person's name: a ``c/o`` line
+    whose name the parser cut off the street ("bei Anna Meier Vogelsang 5",
+    :attr:`ParsedAddress.host_run`, or one with a name of the street's first words) or a
+    salutation or title first ("Frau Meier Vogelsang 5")."""
+    if q.host_run:
+        return True
+    words = q.street.split()
+    if words and _PERSON_LEAD.match(words[0]):
+        return True
+    for line in q.care_of:
+        name = line.split()[1:]
+        if name and words[:1] == name[-1:]:
+            return True
+    return False
 
 
 #: A street found only with a town or postcode that does not fit (factor 0.9) or by a
@@ -831,14 +879,31 @@ class AddressIndex:
         notes: list[str] = []
         factor = 1.0
         clusters, rejected = self._clusters_for(q.street_key, q)
+        #: a street that the typed name without its first word(s) names, where those
+        #: words look like part of the street's name ("Obere", "Heuchlinger"): offered,
+        #: never found (QA 25 F1)
+        name_cut: tuple[str, list[int]] | None = None
         if not clusters and not rejected:
             # words apart by spaces only: a hyphen joins them into one name
             # ("Johannes-Brahms-Straße" is not the Brahmsstraße)
             words = q.street.split()
+            marked = _name_marked(q)
             for k in range(1, min(4, len(words))):
                 tail = street_key(" ".join(words[k:]))
                 if len(tail) >= 4:
-                    clusters, rejected = self._clusters_for(tail, q)
+                    clusters, tail_rejected = self._clusters_for(tail, q)
+                    if not clusters and tail_rejected and name_cut is None \
+                            and not marked and self._street_words(words[:k]):
+                        # "Untere Bergstraße, Rückersdorf": Lauf's Bergstraße is offered
+                        name_cut = " ".join(words[:k]), tail_rejected
+                    if clusters and not marked and self._street_words(words[:k]):
+                        # "Obere Bergstraße" is no Bergstraße, "Heuchlinger Hauptstraße"
+                        # no Hauptstraße of the town: without a c/o line or a salutation
+                        # such words belong to the street's name; the whole name is
+                        # matched fuzzily below, the shorter street only offered
+                        name_cut = " ".join(words[:k]), clusters
+                        clusters = []
+                        break
                     if clusters and _spaced_compound(words[k:], self.clusters[clusters[0]].name):
                         # "Johannes Brahms Straße": a name typed with spaces, its type a
                         # word of its own, where the street found is one word
@@ -851,17 +916,26 @@ class AddressIndex:
                             prefer=clusters)
                     if clusters:  # not quoted: the words may be a name (a host's, or
                         # the client's typed into the address)
-                        notes.append(f"{k} {'Wort' if k == 1 else 'Wörter'} vor dem "
-                                     "Straßennamen ignoriert.")
-                        factor *= 0.95
+                        if marked:
+                            notes.append(f"{k} {'Wort' if k == 1 else 'Wörter'} vor dem "
+                                         "Straßennamen ignoriert.")
+                            factor *= 0.95
+                        else:
+                            # no c/o line, no salutation says they are a name: they may
+                            # be part of a street the extract lacks (QA 25 F1)
+                            notes.append(f"{k} {'Wort' if k == 1 else 'Wörter'} vor dem "
+                                         "Straßennamen ignoriert (ohne c/o-Vermerk; bitte "
+                                         "prüfen, ob sie zum Straßennamen gehören).")
+                            factor *= 0.9
                         break
         if not clusters and not rejected:
             clusters, ratio, fuzzy_name, kind = self._fuzzy_clusters(q)
+            also = name_cut[1] if name_cut else []  # offered after the fuzzy ones
             if clusters and kind == "several":
                 return self._unresolved(
                     q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht eindeutig: "
                     f"„{fuzzy_name}“ passen; bitte die gemeinte Straße angeben.",
-                    prefer=clusters)
+                    prefer=clusters + also)
             if clusters and kind == "short":
                 # a short form of the export ("Weinberg" for "Am Weinberg", "Heinr.-…")
                 notes.append(f"Straßenname verkürzt: „{_cut(q.street)}“ = „{fuzzy_name}“.")
@@ -876,9 +950,13 @@ class AddressIndex:
                 return self._unresolved(
                     q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. Ähnlich: "
                     f"„{fuzzy_name}“ ({why}); bitte prüfen, ob diese Straße gemeint ist.",
-                    prefer=clusters)
+                    prefer=clusters + also)
             elif clusters:
                 factor *= 0.8 + 0.2 * (ratio - _FUZZY_MIN) / (100 - _FUZZY_MIN)
+                if name_cut:
+                    # "Oberer Bergstraße" ≈ Obere Bergstraße, though a Bergstraße is
+                    # there too: a person should look (QA 25 F1)
+                    factor = min(factor, 0.9)
                 if _other_ending(street_fuzzy_key(q.street), street_fuzzy_key(fuzzy_name)):
                     # "Breite Straße" for the Breitenstraße: another street in many towns,
                     # so the answer must not look certain
@@ -897,6 +975,12 @@ class AddressIndex:
                     ", nicht in "
                     f"{' '.join(p for p in (q.postcode, q.town) if p)}.",
                     prefer=rejected)
+            if name_cut:
+                return self._unresolved(
+                    q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. Ähnlich: "
+                    f"„{self.clusters[name_cut[1][0]].name}“ (ohne „{_cut(name_cut[0])}“ am "
+                    "Anfang, vielleicht eine andere Straße); bitte prüfen, ob diese Straße "
+                    "gemeint ist.", prefer=name_cut[1])
             if hit := self._hyphen_tail(q):
                 cut, tail_clusters = hit
                 return self._unresolved(
@@ -930,8 +1014,25 @@ class AddressIndex:
             factor *= 0.9
         found = self._with_number(q, clusters, factor, notes)
         if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED):
+            # also at street level: a guessed street ("Steyrer Straße" ≈ Sternerstraße) is
+            # no street the field may search for the number (QA 25 F6)
             return replace(found, doubt=True)
         return found
+
+    def _street_words(self, words: Sequence[str]) -> bool:
+        """Whether words typed before a street of the extract look like part of a street's
+        name rather than a person's: an adjective that begins street names ("Obere",
+        "Alte", "Kleine", "Hintere": :data:`_NAME_ADJECTIVES`) or a place's adjective in
+        "-er" ("Heuchlinger", "Kotzenhofer", "Nürnberger": :func:`_place_adjective`, or a
+        place the extract knows with "-er": "Laufer")."""
+        for w in words:
+            n = normalize_text(w.strip(".,"))
+            if n in _NAME_ADJECTIVES or _place_adjective(n):
+                return True
+            if w[:1].isupper() and n.endswith("er") and len(n) > 5 \
+                    and self._town_known(w.strip(".,")[:-2]):
+                return True
+        return False
 
     def _hyphen_tail(self, q: ParsedAddress) -> tuple[str, list[int]] | None:
         """A street named by the end of a hyphenated name ("Brahmsstraße" for a typed

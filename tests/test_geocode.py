@@ -755,3 +755,59 @@ def test_a_replaced_letter_is_no_typing_error_at_any_length(typed: str, known: s
     from geodata.geocode import _is_typing_error
 
     assert _is_typing_error(typed, known) is is_typo
+
+
+# QA 25 F1: a word before a street that belongs to another street's name (an adjective
+# such as „Obere“, „Alte“, „Kleine“, a place's adjective such as „Heuchlinger“) was
+# dropped as if it named a person, and the rest found `exact` at another street.
+@pytest.mark.parametrize("which,typed,offered,cut", [
+    ("lauf", "Untere Bergstraße 5, 91207 Lauf", "Bergstraße 5,", "Untere"),
+    ("lauf", "Untere Bergstraße 5, Rückersdorf", "Bergstraße 5,", "Untere"),
+    ("lauf", "Alte Nürnberger Straße 12, Lauf", "Nürnberger Straße 12,", "Alte"),
+    ("lauf", "Kleine Industriestraße 3", "Industriestraße 3,", "Kleine"),
+    ("lauf", "Neue Gartenstraße 5", "Gartenstraße 5,", "Neue"),
+    ("lauf", "Innere Hersbrucker Str. 7", "Hersbrucker Straße 7,", "Innere"),
+    ("lauf", "Kotzenhofer Breslauer Straße 5, Lauf", "Breslauer Straße 5,", "Kotzenhofer"),
+    ("bh", "Heuchlinger Hauptstraße 16", "Hauptstraße 16,", "Heuchlinger"),
+    ("bh", "Petersberger Hauptstraße 16", "Hauptstraße 16,", "Petersberger"),
+    ("bh", "Große Hauptstraße 16", "Hauptstraße 16,", "Große"),
+])
+def test_a_word_of_another_streets_name_is_not_dropped(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, offered: str,
+        cut: str) -> None:
+    r = (bh if which == "bh" else lauf).geocode(typed)
+    assert r.quality == UNRESOLVED and r.lon is None, r
+    assert r.suggestions and r.suggestions[0].startswith(offered), r
+    assert f"(ohne „{cut}“ am Anfang, vielleicht eine andere Straße)" in r.reason, r.reason
+
+
+@pytest.mark.parametrize("typed", ["Oberer Bergstraße 35", "Oberer Bergstraße 35, 90607 Rückersdorf"])
+def test_an_adjective_in_another_case_finds_its_own_street(lauf: AddressIndex, typed: str) -> None:
+    """QA 25 F1: „Oberer Bergstraße“ is Rückersdorf's Obere Bergstraße (n4419551255), not
+    Lauf's Bergstraße; with Rückersdorf named it was refused with the false message that the
+    street exists only in Lauf. Found, in doubt, since a Bergstraße is there too."""
+    r = lauf.geocode(typed)
+    assert r.quality == EXACT and r.match.startswith("Obere Bergstraße 35, 90607"), r
+    assert r.doubt, r
+    assert abs(r.lat - 49.50) < 0.01 and abs(r.lon - 11.25) < 0.01, r
+    r5 = lauf.geocode(typed.replace("35", "5"))
+    assert r5.found and r5.match.startswith("Obere Bergstraße"), r5
+    assert "nur in 91207" not in r5.reason, r5
+
+
+def test_a_name_without_a_c_o_line_before_the_street_is_dropped_in_doubt(
+        bh: AddressIndex, lauf: AddressIndex) -> None:
+    """QA 25 F1: without a c/o line or a salutation, words before a street of the extract
+    may be part of a street it lacks: still dropped where they look like a name, but the
+    answer is in doubt; with a marker it is not."""
+    plain = lauf.geocode("Anna Meier Brahmsstraße 3, 91207 Lauf")
+    assert plain.quality == EXACT and plain.doubt, plain
+    assert "bitte prüfen" in plain.reason and "Meier" not in plain.reason, plain
+    for marked in ("c/o Anna Meier Brahmsstraße 3, 91207 Lauf",
+                   "Frau Meier Brahmsstraße 3, 91207 Lauf"):
+        r = lauf.geocode(marked)
+        assert r.quality == EXACT and not r.doubt, r
+    r = bh.geocode("bei Anna Meier Vogelsang 1, 36251 Bad Hersfeld")
+    assert r.quality == EXACT and not r.doubt, r
+    assert "1 Wort vor dem Straßennamen ignoriert." in r.reason, r
+
