@@ -1013,7 +1013,7 @@ class AddressIndex:
             notes.append(town_note)
             factor *= 0.9
         found = self._with_number(q, clusters, factor, notes)
-        if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED):
+        if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED, STREET):
             # also at street level: a guessed street ("Steyrer Straße" ≈ Sternerstraße) is
             # no street the field may search for the number (QA 25 F6)
             return replace(found, doubt=True)

@@ -507,6 +507,9 @@ def _address_doubt(client: Client, geocode: Geocode | None) -> str:
         return "keine Hausnummer"
     if geocode is None:
         return ""
+    if geocode.quality == "street" and geocode.doubt and geocode.reason:
+        # the street itself is a guess, not only the number missing (QA 25 F6)
+        return f"unsicher gefunden, nur auf Straßenebene ({geocode.reason.rstrip('.')})"
     if geocode.quality == "street":
         return "Hausnummer nicht in den Kartendaten (nur auf Straßenebene gefunden)"
     if geocode.doubt is not None:  # the one verdict of every view (plandata)

@@ -119,11 +119,16 @@ def address_in_doubt(geocode: Geocode | None) -> bool:
     to confirm (confirming stores a fix, which is never in doubt). A found address with a
     harmless note (a plain typo the geocoder is sure of, a word dropped before the street)
     is not in doubt: its note is information only. A geocode of a plan stored before the
-    verdict was kept counts as in doubt when found exactly with a note (the rule then)."""
-    if geocode is None or geocode.quality not in ("exact", "interpolated"):
+    verdict was kept counts as in doubt when found exactly with a note (the rule then). A
+    street-level point is in doubt when the geocoder says so: the street itself is only a
+    guess (a name merely similar to the one typed, a town that does not fit; QA 25 F6),
+    not only the house number missing from the map data."""
+    if geocode is None or geocode.quality not in ("exact", "interpolated", "street"):
         return False
     if geocode.doubt is not None:
         return geocode.doubt
+    if geocode.quality == "street":
+        return False
     return geocode.quality == "exact" and bool(geocode.reason)
 
 

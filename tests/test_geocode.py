@@ -811,3 +811,21 @@ def test_a_name_without_a_c_o_line_before_the_street_is_dropped_in_doubt(
     assert r.quality == EXACT and not r.doubt, r
     assert "1 Wort vor dem Straßennamen ignoriert." in r.reason, r
 
+
+def test_a_guessed_street_at_street_level_is_in_doubt(bh: AddressIndex,
+                                                      lauf: AddressIndex) -> None:
+    """QA 25 F6: „Steyrer Straße 3“ is placed at street level on the Sternerstraße, a name
+    only similar; with Nr. 1, which that street has, the same guess was in doubt, at street
+    level it was not."""
+    r = bh.geocode("Steyrer Straße 3, 36251 Bad Hersfeld")
+    assert r.quality == STREET and "Sternerstraße" in r.match, r
+    assert r.doubt, r
+    assert bh.geocode("Steyrer Straße 1, 36251 Bad Hersfeld").doubt
+    # „Oberer Bergstraße 5“ (QA 25 F1): Rückersdorf's Obere Bergstraße at street level, a
+    # guess while Lauf has a Bergstraße 5
+    r = lauf.geocode("Oberer Bergstraße 5")
+    assert r.quality == STREET and r.match.startswith("Obere Bergstraße"), r
+    assert r.doubt, r
+    # a street found as typed, the number missing: no doubt about the street
+    r = bh.geocode("Dudenstraße 999, 36251 Bad Hersfeld")
+    assert r.quality == STREET and not r.doubt, r

@@ -1539,3 +1539,12 @@ def test_a_letter_whose_address_may_not_arrive_is_named_for_a_check():
     assert _address_doubt(with_number, replace(g("exact", typo), doubt=False)) == ""
     assert _address_doubt(with_number, replace(g("exact", typo), doubt=True)) == (
         f"unsicher gefunden ({typo.rstrip('.')})")
+    # QA 25 F6: a street-level point on a guessed street is no street to search the
+    # number in: the letter says the address is uncertain, not only that the number is
+    # missing from the map data
+    guessed = ("Straßenname unscharf erkannt: „Steyrer Straße“ ≈ „Sternerstraße“. "
+               "Hausnummer 4 nicht gefunden (bekannt: Nr. 1): Punkt auf der Straße.")
+    assert _address_doubt(with_number, replace(g("street", guessed), doubt=True)) == (
+        f"unsicher gefunden, nur auf Straßenebene ({guessed.rstrip('.')})")
+    assert "nur auf Straßenebene" in _address_doubt(
+        with_number, replace(g("street", "Hausnummer 4 nicht gefunden."), doubt=False))

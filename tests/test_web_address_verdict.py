@@ -189,7 +189,11 @@ def test_a_geocode_stored_before_the_verdict_was_kept_is_judged_as_then() -> Non
 
     assert not address_in_doubt(replace(old, doubt=False))
     assert address_in_doubt(replace(old, quality="interpolated", doubt=True))
-    assert not address_in_doubt(replace(old, quality="street", doubt=True))
+    # QA 25 F6: a street-level point on a guessed street is in doubt when the geocoder
+    # says so; a street-level point whose only problem is the missing number is not
+    assert address_in_doubt(replace(old, quality="street", doubt=True))
+    assert not address_in_doubt(replace(old, quality="street", doubt=False))
+    assert not address_in_doubt(replace(old, quality="street", doubt=None))
     assert not address_in_doubt(None)
 
 
