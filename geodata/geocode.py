@@ -1013,11 +1013,49 @@ class AddressIndex:
             notes.append(town_note)
             factor *= 0.9
         found = self._with_number(q, clusters, factor, notes)
+        # a way without any address (a track, a path: "Heroldsberger Mühlenweg") where a
+        # street of a near-identical name nearby has the house (QA 25 F5)
+        if found.quality == STREET and q.number_key and not any(
+                self.clusters[c].entries for c in clusters) and (
+                twin := self._numbered_twin(q, clusters, factor, notes)):
+            return replace(twin, doubt=True) if twin.found else twin
         if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED, STREET):
             # also at street level: a guessed street ("Steyrer Straße" ≈ Sternerstraße) is
             # no street the field may search for the number (QA 25 F6)
             return replace(found, doubt=True)
         return found
+
+    def _numbered_twin(self, q: ParsedAddress, clusters: list[int], factor: float,
+                       notes: list[str]) -> GeocodeResult | None:
+        """The house a street of a near-identical name (a typing error apart, such as a
+        Fugen-"en": "Heroldsberger Mühlenweg" / "Heroldsberger Mühlweg") holds with the
+        query's number, within 1.5 km of the street found, where that street holds no
+        address at all (a forest track of the name); None unless exactly one such street
+        has it. The answer is in doubt and says why (QA 25 F5)."""
+        cl = self.clusters[clusters[0]]
+        fk = street_fuzzy_key(cl.name)
+        hn = q.number_key
+        twins: dict[str, tuple[list[int], list[int]]] = {}
+        for other, _, _ in process.extract(fk, list(self.fuzzy_keys), scorer=fuzz.ratio,
+                                           limit=8, score_cutoff=_FUZZY_MIN):
+            if other == fk or not (_is_typing_error(fk, other) or _is_typing_error(other, fk)):
+                continue
+            for k in self.fuzzy_keys[other]:
+                if k == cl.key:
+                    continue
+                cands = self._fitting(q, k)
+                ents = [e for e in self.exact.get((k, hn), []) if self.e_cluster[e] in cands
+                        and any(_dist_to_cluster(self.clusters[c], self.e_xy[e]) <= 1500.0
+                                for c in clusters)]
+                if ents:
+                    twins[k] = (ents, cands)
+        if len(twins) != 1:
+            return None
+        ((key, (ents, cands)),) = twins.items()
+        name = self.clusters[self.e_cluster[ents[0]]].name
+        note = (f"„{cl.name}“ hat im Kartenauszug keine Hausnummern; Nr. {hn} gefunden am "
+                f"ähnlich benannten „{name}“ in der Nähe; bitte prüfen.")
+        return self._exact(q, ents, min(factor, 0.9), [*notes, note], cands)
 
     def _street_words(self, words: Sequence[str]) -> bool:
         """Whether words typed before a street of the extract look like part of a street's

@@ -829,3 +829,18 @@ def test_a_guessed_street_at_street_level_is_in_doubt(bh: AddressIndex,
     # a street found as typed, the number missing: no doubt about the street
     r = bh.geocode("Dudenstraße 999, 36251 Bad Hersfeld")
     assert r.quality == STREET and not r.doubt, r
+
+
+def test_a_way_without_addresses_gives_way_to_a_near_twin_with_the_number(
+        lauf: AddressIndex) -> None:
+    """QA 25 F5: „Heroldsberger Mühlenweg 5“ was placed at street level on the forest track
+    of that name (w202751533, no addresses), 500 m from Heroldsberger Mühlweg 5, which was
+    neither used nor offered. The house of the near-identical street is found, in doubt,
+    and the reason says why."""
+    track = lauf.geocode("Heroldsberger Mühlenweg")  # no number: the way itself
+    r = lauf.geocode("Heroldsberger Mühlenweg 5")
+    assert r.quality == EXACT and r.match.startswith("Heroldsberger Mühlweg 5,"), r
+    assert r.doubt and "keine Hausnummern" in r.reason, r
+    right = lauf.geocode("Heroldsberger Mühlweg 5")
+    assert (r.lon, r.lat) == (right.lon, right.lat) and not right.doubt, (r, right)
+    assert _metres(r.lon, r.lat, track.lon, track.lat) > 200, (r, track)
