@@ -1012,6 +1012,9 @@ class AddressIndex:
         if town_note:
             notes.append(town_note)
             factor *= 0.9
+        elif len(clusters) == 1 and (d_note := self._district_note(q, clusters[0])):
+            notes.append(d_note)
+            factor = min(factor, 0.9)
         found = self._with_number(q, clusters, factor, notes)
         # a way without any address (a track, a path: "Heroldsberger Mühlenweg") where a
         # street of a near-identical name nearby has the house (QA 25 F5)
@@ -1303,6 +1306,13 @@ class AddressIndex:
         postcode / town (a nearby village name alone is a weaker hint)."""
         if len(cands) < 2:
             return cands
+        if (d := self._named_district(q)) and len(
+                in_d := [c for c in cands if self._in_district(d, c)]) < len(cands) and in_d:
+            # "Buchenweg 5, 36251 Bad Hersfeld-Unterhaun": the Ortsteil the extract knows
+            # decides between the Buchenweg of Bad Hersfeld and that of Hauneck (Unterhaun),
+            # before the postcode does; a postcode or town that does not fit the street
+            # chosen puts the answer in doubt (QA 25 F2)
+            return in_d
         if q.postcode:
             by_pc = [c for c in cands if q.postcode in self.clusters[c].postcodes]
             in_town = [c for c in cands if q.town_names and self._strong_town(q, c)]
@@ -1317,6 +1327,48 @@ class AddressIndex:
             if strong:
                 cands = strong
         return cands
+
+    def _named_district(self, q: ParsedAddress) -> str:
+        """The Ortsteil the query names besides its town ("Bad Hersfeld-Unterhaun", "… OT
+        Unterhaun", "… (Unterhaun)"), or "" (none, or the town alone)."""
+        d = q.district
+        if not d or q.town_typed or town_key(d) == town_key(q.town):
+            return ""  # (brackets the town's qualifier may be: see _resolve's town note)
+        if not self._town_known(d) and any(
+                town_qualifiers_agree(town_key(d), qual) for _, qual, _ in self.town_set
+                if qual):
+            return ""  # "Lauf-Pegnitz": the qualifier of "Lauf a.d.Pegnitz"
+        return d
+
+    def _in_district(self, district: str, c: int) -> bool:
+        """Whether a street lies in or by the named Ortsteil (its addresses' city or
+        suburb, or a place of that name nearby)."""
+        return self._town_matches(district, self.clusters[c].town_set)
+
+    def _district_note(self, q: ParsedAddress, c: int) -> str:
+        """Why the Ortsteil the query names does not fit the street found (QA 25 F2): it
+        is a place of the extract the street does not lie in („Dudenstr. 5, Bad
+        Hersfeld-Sorga“), or no place of the extract („Lindenweg 5, Bad
+        Hersfeld-Friedlos“: Friedlos belongs to Ludwigsau); or the street lies in the
+        Ortsteil but not in the town named with it („Buchenweg 5, Bad Hersfeld-Unterhaun“:
+        Unterhaun is in Hauneck); "" when it fits."""
+        d = self._named_district(q)
+        if not d:
+            return ""
+        where = self._cluster_town(c) or "einem anderen Ort"
+        if not self._town_known(d):
+            return (f"Ortsteil „{_cut(d)}“ kennt der Kartenauszug nicht; die Straße liegt in "
+                    f"{where}.")
+        if not self._in_district(d, c):
+            return f"Ortsteil „{_cut(d)}“ passt nicht: die Straße liegt in {where}."
+        cl = self.clusters[c]
+        main = [t for t in q.town_names if t and town_key(t) != town_key(d)
+                and not self._town_matches(t, _town_set([d]))]
+        if main and cl.strong_set and not any(self._town_matches(t, cl.strong_set)
+                                              for t in main):
+            return (f"Ort „{_cut(q.town)}“ passt nicht genau: Ortsteil „{_cut(d)}“ gehört zu "
+                    f"{where}.")
+        return ""
 
     def _only_near(self, q: ParsedAddress, c: int) -> bool:
         """Whether the query's town fits the street only as a place nearby, while the

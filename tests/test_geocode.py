@@ -844,3 +844,34 @@ def test_a_way_without_addresses_gives_way_to_a_near_twin_with_the_number(
     right = lauf.geocode("Heroldsberger Mühlweg 5")
     assert (r.lon, r.lat) == (right.lon, right.lat) and not right.doubt, (r, right)
     assert _metres(r.lon, r.lat, track.lon, track.lat) > 200, (r, track)
+
+
+@pytest.mark.parametrize("typed", [
+    "Buchenweg 5, 36251 Bad Hersfeld-Unterhaun",
+    "Buchenweg 5, 36251 Bad Hersfeld OT Unterhaun",
+    "Buchenweg 5, 36251 Bad Hersfeld (Unterhaun)",
+])
+def test_an_ortsteil_of_the_extract_decides_between_two_streets(bh: AddressIndex,
+                                                               typed: str) -> None:
+    """QA 25 F2: Bad Hersfeld and Hauneck both have a Buchenweg 5 (w178669524, 2.26 km from
+    n1302664161 in Unterhaun, Hauneck 36282). The Ortsteil named decided nothing: the
+    postcode put it in Bad Hersfeld, exact and not in doubt. The Ortsteil decides; the
+    postcode and town that do not fit it put the answer in doubt."""
+    r = bh.geocode(typed)
+    assert r.quality == EXACT and r.match.startswith("Buchenweg 5, 36282 Hauneck"), r
+    assert r.doubt and "Unterhaun" in r.reason, r
+    plain = bh.geocode("Buchenweg 5, 36251 Bad Hersfeld")
+    assert plain.match.startswith("Buchenweg 5, 36251 Bad Hersfeld") and not plain.doubt, plain
+    assert _metres(r.lon, r.lat, plain.lon, plain.lat) > 2000
+
+
+@pytest.mark.parametrize("typed,district", [
+    ("Dudenstr. 5, Bad Hersfeld-Sorga", "Sorga"),  # an Ortsteil the street is not in
+    ("Dudenstr. 5, 36251 Bad Hersfeld OT Sorga", "Sorga"),
+    ("Lindenweg 5, Bad Hersfeld-Friedlos", "Friedlos"),  # Friedlos is in Ludwigsau
+])
+def test_an_ortsteil_that_does_not_fit_the_street_puts_it_in_doubt(
+        bh: AddressIndex, typed: str, district: str) -> None:
+    r = bh.geocode(typed)
+    assert r.quality == EXACT and r.doubt, r
+    assert f"Ortsteil „{district}“" in r.reason, r
