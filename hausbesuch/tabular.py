@@ -125,6 +125,10 @@ ADDRESS_SYNONYMS: dict[str, tuple[str, ...]] = {
             "municipality", "locality"),
     "plz_ort": ("plz ort", "plz/ort", "plz und ort", "plz wohnort", "plz stadt",
                 "postleitzahl ort", "postleitzahl und ort", "zip city", "postcode city"),
+    # the Ortsteil of the town: written after it as "OT …", so that the geocoder may tell
+    # two streets of one name apart by it (QA 25 F2); not "Stadtteil", "Bezirk": lists
+    # use those for their own areas
+    "ortsteil": ("ortsteil", "ot", "ortsteilname"),
 }
 
 #: Accepted header names of the client id column (Kundennummer, pseudonym, ...).
@@ -239,7 +243,8 @@ def _address_columns_cached(columns: tuple[str, ...]) -> tuple[tuple[str, str], 
     if named is not None:
         used.add(named)
     # Specific roles first so that e.g. "PLZ Ort" is not also taken for something else.
-    for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort"):
+    for role in ("plz_ort", "zusatz", "adresse", "strasse", "hausnummer", "plz", "ort",
+                 "ortsteil"):
         if role == "adresse" and block:
             continue
         col = find_column([c for c in columns if c not in used], ADDRESS_SYNONYMS[role])
@@ -581,6 +586,11 @@ def address_from_row(row: Mapping[str, str], columns: Sequence[str] | Mapping[st
             part.casefold() in t.casefold() for t in tail_parts
         ):
             tail_parts.append(part)
+    ortsteil = cell("ortsteil")
+    if ortsteil and not is_placeholder(ortsteil) and not re.search(
+            rf"(?<!\w){re.escape(ortsteil)}(?!\w)", " ".join([head, *tail_parts]), re.IGNORECASE):
+        # "Buchenweg 5, 36251 Bad Hersfeld OT Unterhaun"; alone: "Buchenweg 5, OT Unterhaun"
+        tail_parts.append(f"OT {ortsteil}")
     tail = " ".join(tail_parts)
     addition = _addition(row, roles, client_name)
     if _NUMBER_SUFFIX.fullmatch(addition) and re.search(r"(?<![0-9])\d{1,4}$", head):

@@ -146,3 +146,28 @@ def test_a_number_inside_a_street_name_is_no_second_house_number(tmp_path: Path)
                    "B2;Straße des 17. Juni;4;Bad Hersfeld\n", encoding="utf-8")
     result = read_clients(src)
     assert [c.id for c in result.clients] == ["B1", "B2"] and not result.rejected
+
+
+def test_an_ortsteil_column_decides_between_two_streets_of_one_name(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """QA 25 F2: split columns with an „Ortsteil“ column: „Buchenweg;5;;;Unterhaun“ was
+    „Adresse mehrdeutig … bitte PLZ/Ort angeben“ (the column was not read), with
+    „36251;Bad Hersfeld;Unterhaun“ the Buchenweg 5 of Bad Hersfeld, exact and sure. The
+    Ortsteil goes with the address („OT Unterhaun“) and decides: Hauneck's Buchenweg 5
+    (Unterhaun), in doubt where postcode and town say Bad Hersfeld."""
+    src = tmp_path / "liste.csv"
+    src.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Ortsteil\n"
+                   "S1;Buchenweg;5;;;Unterhaun\n"
+                   "S2;Buchenweg;5;36251;Bad Hersfeld;Unterhaun\n"
+                   "S3;Buchenweg;5;36251;Bad Hersfeld;\n", encoding="utf-8")
+    rows = _geocode(src, bad_hersfeld_pbf, tmp_path)
+    assert [r["geo_quality"] for r in rows] == ["exact"] * 3, rows
+    assert rows[0]["geo_match"].startswith("Buchenweg 5, 36282 Hauneck"), rows[0]
+    assert rows[0]["geo_reason"] == "", rows[0]
+    assert rows[1]["geo_match"].startswith("Buchenweg 5, 36282 Hauneck"), rows[1]
+    assert "Ortsteil „Unterhaun“" in rows[1]["geo_reason"], rows[1]
+    assert rows[2]["geo_match"].startswith("Buchenweg 5, 36251 Bad Hersfeld"), rows[2]
+    # the column stays as it was, and the client list reads the same address
+    assert [r["Ortsteil"] for r in rows] == ["Unterhaun", "Unterhaun", ""]
+    clients = read_clients(src).clients
+    assert clients[1].address == "Buchenweg 5, 36251 Bad Hersfeld OT Unterhaun", clients[1]
