@@ -1069,7 +1069,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             kept.append(p)
     if not kept and parts:  # only a c/o line: keep it, the matcher may find a street in it
         kept = [_CO_RE.sub("", parts[0]).strip()]
-    parts = kept
+    parts = _number_first(kept)
 
     postcode = town = district = ""
     # Postcode (5 digits, optionally "D-"), with the town after it in the same part.
@@ -1199,6 +1199,56 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         host_run=host_run,
         town_typed=town_typed if town_typed != _clean(town) else "",
     )
+
+
+#: A part that is only a house number, perhaps with its word ("5", "Nr. 5", "Hausnummer 5a").
+_NUMBER_PART = re.compile(
+    r"(?:(?:nr|no|hausnr|hausnummer|hnr)\.?\s*)?(\d{1,4}(?:\s?[a-zA-Z])?)", re.IGNORECASE)
+#: A part that begins with a house number before the street ("Nr. 5 Dudenstraße", "12
+#: Albrecht-Dürer-Str."): the number (a word "Nr." before it), then the rest.
+_NUMBER_FIRST = re.compile(
+    r"(?P<nr>(?:nr|no|hausnr|hausnummer|hnr)\.?\s*)?(?P<num>\d{1,4}(?:\s?[a-zA-Z](?![^\W\d_]))?)"
+    r"\s+(?P<rest>[^\W\d_].*)", re.IGNORECASE)
+
+
+def _street_like(part: str) -> int | None:
+    """Where a part without digits that names a street ends: the index of the last word
+    of its name (the first word that is a street type, "Dudenstraße", "Albrecht-Dürer-Str.",
+    "Lindenweg"), or None when no word is one."""
+    words = part.split()
+    return next((k for k, w in enumerate(words) if STREET_TYPE_ALONE.search(w.rstrip(",")))
+                , None)
+
+
+def _number_first(parts: list[str]) -> list[str]:
+    """The parts of an address with a house number typed before its street put after it
+    (QA 25 F4): ``"Nr. 5 Dudenstraße"`` and ``"12 Dudenstraße"`` -> ``"Dudenstraße 5"``
+    (what follows the street's type word stays after the number: "5 Dudenstraße Bad
+    Hersfeld" -> "Dudenstraße 5 Bad Hersfeld"); a part that is only the number ("Nr. 5",
+    "Hausnummer 5", "12") next to a part that is a street joins it (``"Dudenstraße, Nr. 5"``,
+    ``"12, Dudenstraße"``). A street is a part without digits with a street type word
+    (:data:`STREET_TYPE_ALONE`); nothing else moves."""
+    if any(_find_number(p) is not None and not _NUMBER_PART.fullmatch(p)
+           and not _NUMBER_FIRST.fullmatch(p) for p in parts):
+        return parts  # a street with its number after it: as typed
+    out = list(parts)
+    for i, p in enumerate(out):
+        m = _NUMBER_FIRST.fullmatch(p)
+        if m and not _DIGIT.search(m["rest"]) and (k := _street_like(m["rest"])) is not None:
+            words = m["rest"].split()
+            out[i] = " ".join([*words[:k + 1], m["num"], *words[k + 1:]])
+            return out
+    for i, p in enumerate(out):
+        m = _NUMBER_PART.fullmatch(p)
+        if not m:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(out) and not _DIGIT.search(out[j]) \
+                    and _street_like(out[j]) is not None:
+                out[j] = f"{out[j]} {m[1]}"
+                del out[i]
+                return out
+    return out
 
 
 #: A geocoder's match: the street and number, then postcode and town after the first comma.

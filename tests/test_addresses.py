@@ -361,3 +361,21 @@ def test_a_town_named_with_neu_gross_or_nieder_is_another_town(typed, other):
     # a district named so is one name too, no bare "Nieder" (review 18b #5)
     assert parse_address("Hauptstr 5, Frankfurt-Nieder-Eschbach").town_names == (
         "Frankfurt-Nieder-Eschbach", "Frankfurt", "Nieder-Eschbach")
+
+
+@pytest.mark.parametrize("text,street,number,town", [
+    ("Nr. 5 Dudenstraße, Bad Hersfeld", "Dudenstraße", "5", "Bad Hersfeld"),
+    ("Dudenstraße, Nr. 5, Bad Hersfeld", "Dudenstraße", "5", "Bad Hersfeld"),
+    ("Dudenstraße, Hausnummer 5a, Bad Hersfeld", "Dudenstraße", "5a", "Bad Hersfeld"),
+    ("12, Dudenstraße, Bad Hersfeld", "Dudenstraße", "12", "Bad Hersfeld"),
+    ("12 Albrecht-Dürer-Str., Lauf", "Albrecht-Dürer-Str", "12", "Lauf"),
+    ("5 Dudenstraße Bad Hersfeld", "Dudenstraße", "5", "Bad Hersfeld"),
+    # as before: the number after the street, a lone number after it, a flat's number
+    ("Hauptstr., 5", "Hauptstr", "5", ""),
+    ("Am Markt 16, 2, 36251 Bad Hersfeld", "Am Markt", "16", "Bad Hersfeld"),
+])
+def test_a_house_number_before_the_street_is_the_streets(text: str, street: str, number: str,
+                                                        town: str) -> None:
+    """QA 25 F4: „Nr. 5 Dudenstraße“, „Dudenstraße, Nr. 5“, „12 Dudenstraße“."""
+    a = parse_address(text)
+    assert (a.street, a.housenumber, a.town) == (street, number, town), a

@@ -875,3 +875,28 @@ def test_an_ortsteil_that_does_not_fit_the_street_puts_it_in_doubt(
     r = bh.geocode(typed)
     assert r.quality == EXACT and r.doubt, r
     assert f"Ortsteil „{district}“" in r.reason, r
+
+
+@pytest.mark.parametrize("typed", [
+    "Nr. 5 Dudenstraße, Bad Hersfeld",
+    "Dudenstraße, Nr. 5, Bad Hersfeld",
+    "Dudenstraße, Hausnummer 5, Bad Hersfeld",
+    "5, Dudenstraße, 36251 Bad Hersfeld",
+    "5 Dudenstraße, Bad Hersfeld",
+    "5 Dudenstraße Bad Hersfeld",
+])
+def test_a_house_number_before_the_street_or_apart_with_nr_is_read(bh: AddressIndex,
+                                                                    typed: str) -> None:
+    """QA 25 F4: a number before the street, or in its own part with „Nr.“, was „keine
+    Straße erkannt“, or taken for a name before the street („1 Wort vor dem Straßennamen
+    ignoriert. Keine Hausnummer angegeben“)."""
+    r = bh.geocode(typed)
+    right = bh.geocode("Dudenstraße 5, 36251 Bad Hersfeld")
+    assert r.quality == EXACT and r.match == right.match and not r.doubt, r
+    assert (r.lon, r.lat) == (right.lon, right.lat)
+
+
+def test_a_house_number_before_a_street_of_lauf_is_read(lauf: AddressIndex) -> None:
+    r = lauf.geocode("12 Albrecht-Dürer-Str., Lauf")
+    assert r.quality == EXACT and r.match.startswith("Albrecht-Dürer-Straße 12,"), r
+    assert "Wort vor dem Straßennamen" not in r.reason, r
