@@ -363,8 +363,7 @@ _NAME_ADJECTIVES = frozenset(
                  "aeusser", "mittler", "lang", "kurz", "hoh", "breit", "hohl", "krumm", "eng",
                  "schmal", "schoen", "nieder", "hoch", "west", "ost", "nord", "sued", "gruen",
                  "rot", "weiss", "schwarz", "gelb", "blau", "dick", "tief", "still", "gut")
-    for end in ("e", "er", "es", "en")) | {"hohe", "hoher", "hohes", "hohen", "ob", "unt",
-                                           "alt", "neu", "gr", "kl"}
+    for end in ("", "e", "er", "es", "en")) | {"ob", "unt", "gr", "kl", "mittel"}
 #: Endings of place names ("Heuchling", "Petersberg", "Kotzenhof", "Wetzendorf"), whose
 #: adjective in "-er" begins a street's name ("Heuchlinger Hauptstraße").
 _PLACE_ENDINGS = ("berg", "burg", "dorf", "hof", "hofen", "feld", "felden", "bach", "hausen",
@@ -896,7 +895,13 @@ class AddressIndex:
                             and not marked and self._street_words(words[:k]):
                         # "Untere Bergstraße, Rückersdorf": Lauf's Bergstraße is offered
                         name_cut = " ".join(words[:k]), tail_rejected
-                    if clusters and not marked and self._street_words(words[:k]):
+                    if clusters and not marked and self._street_words(words[:k]) and (
+                            placed := self._in_named_place(words[:k], clusters)):
+                        # "Unterhauner Hauptstraße": the Hauptstraße of Unterhaun, as the
+                        # adjective says, in doubt (the extract may lack a street of the
+                        # whole name)
+                        clusters = placed
+                    elif clusters and not marked and self._street_words(words[:k]):
                         # "Obere Bergstraße" is no Bergstraße, "Heuchlinger Hauptstraße"
                         # no Hauptstraße of the town: without a c/o line or a salutation
                         # such words belong to the street's name; the whole name is
@@ -1059,6 +1064,19 @@ class AddressIndex:
         note = (f"„{cl.name}“ hat im Kartenauszug keine Hausnummern; Nr. {hn} gefunden am "
                 f"ähnlich benannten „{name}“ in der Nähe; bitte prüfen.")
         return self._exact(q, ents, min(factor, 0.9), [*notes, note], cands)
+
+    def _in_named_place(self, words: Sequence[str], clusters: list[int]) -> list[int]:
+        """The streets of ``clusters`` that lie in the place whose adjective ``words`` are
+        ("Unterhauner" of Unterhaun, "Heuchlinger" of Heuchling: a city or suburb of the
+        street's own addresses, not only a place nearby), [] when a word is no such
+        adjective or no street lies there."""
+        out = list(clusters)
+        for w in words:
+            n = w.strip(".,")
+            if not n.endswith("er") or len(n) < 6 or normalize_text(n) in _NAME_ADJECTIVES:
+                return []
+            out = [c for c in out if self._town_matches(n[:-2], self.clusters[c].strong_set)]
+        return out
 
     def _street_words(self, words: Sequence[str]) -> bool:
         """Whether words typed before a street of the extract look like part of a street's
@@ -1334,6 +1352,8 @@ class AddressIndex:
         d = q.district
         if not d or q.town_typed or town_key(d) == town_key(q.town):
             return ""  # (brackets the town's qualifier may be: see _resolve's town note)
+        if town_tokens(d) and town_tokens(d) == town_tokens(q.town.replace("-", " ")):
+            return ""  # "Bad-Hersfeld": no Ortsteil "Hersfeld"
         if not self._town_known(d) and any(
                 town_qualifiers_agree(town_key(d), qual) for _, qual, _ in self.town_set
                 if qual):

@@ -900,3 +900,21 @@ def test_a_house_number_before_a_street_of_lauf_is_read(lauf: AddressIndex) -> N
     r = lauf.geocode("12 Albrecht-Dürer-Str., Lauf")
     assert r.quality == EXACT and r.match.startswith("Albrecht-Dürer-Straße 12,"), r
     assert "Wort vor dem Straßennamen" not in r.reason, r
+
+
+def test_a_place_adjective_of_the_streets_own_place_reads_it_in_doubt(
+        bh: AddressIndex, lauf: AddressIndex) -> None:
+    """QA 25 F1 follow-up: „Unterhauner Hauptstraße 40“ names the Hauptstraße of Unterhaun
+    (Hauneck), whose own addresses say Unterhaun: found there, in doubt (the extract may
+    lack a street of the whole name); „Heuchlinger Hauptstraße 16“ in Bad Hersfeld names no
+    place of that Hauptstraße: unresolved. A bare „Ober“ begins a street as „Obere“ does.
+    „Bad-Hersfeld“ names no Ortsteil „Hersfeld“ (QA 25 F2)."""
+    r = bh.geocode("Unterhauner Hauptstraße 40")
+    assert r.quality == EXACT and r.match.startswith("Hauptstraße 40, 36282 Hauneck"), r
+    assert r.doubt, r
+    assert bh.geocode("Heuchlinger Hauptstraße 16").quality == UNRESOLVED
+    r = lauf.geocode("Ober Bergstraße 5")
+    assert not r.match.startswith("Bergstraße"), r
+    assert r.doubt or r.quality == UNRESOLVED, r
+    r = bh.geocode("Dudenstr. 5, Bad-Hersfeld")
+    assert r.quality == EXACT and not r.doubt and r.reason == "", r
