@@ -1030,6 +1030,14 @@ class AddressIndex:
         if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED, STREET):
             # also at street level: a guessed street ("Steyrer Straße" ≈ Sternerstraße) is
             # no street the field may search for the number (QA 25 F6)
+            others = [c for c in self.by_key.get(self.clusters[clusters[0]].key, ())
+                      if c not in clusters]
+            if others and self._named_district(q):
+                # "Buchenweg 5, 36251 Bad Hersfeld-Unterhaun": the street of the same name
+                # in the other place is offered, for a person to pick (QA 25 F2)
+                return replace(found, doubt=True, suggestions=tuple(
+                    x for x in self._suggest(q, prefer=others)[:len(others)]
+                    if x != found.match))
             return replace(found, doubt=True)
         return found
 

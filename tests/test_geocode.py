@@ -860,6 +860,8 @@ def test_an_ortsteil_of_the_extract_decides_between_two_streets(bh: AddressIndex
     r = bh.geocode(typed)
     assert r.quality == EXACT and r.match.startswith("Buchenweg 5, 36282 Hauneck"), r
     assert r.doubt and "Unterhaun" in r.reason, r
+    # the Buchenweg 5 of Bad Hersfeld is offered, for a person to pick
+    assert r.suggestions == ("Buchenweg 5, 36251 Bad Hersfeld",), r
     plain = bh.geocode("Buchenweg 5, 36251 Bad Hersfeld")
     assert plain.match.startswith("Buchenweg 5, 36251 Bad Hersfeld") and not plain.doubt, plain
     assert _metres(r.lon, r.lat, plain.lon, plain.lat) > 2000
