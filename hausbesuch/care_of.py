@@ -4,7 +4,10 @@ The worker's route page, the printed sheet and the letter need that line (it is 
 bell); the overviews, the report and the exports do not, and leave it out. So it is with
 an addition that names a person without such a word (``Meier``, ``Familie Meier``, as an
 ``Adresszusatz`` column or a part of a one-line address writes it; the rule is
-:func:`geodata.addresses.names_a_person`).
+:func:`geodata.addresses.names_a_person`), with the words before the street that the
+geocoder read past (``Anna Meier Linggplatz 7``: its note „2 Wörter vor dem Straßennamen
+ignoriert“, kept with the plan) and with the words of the client's own name (the list's
+``Name`` column) wherever the address holds them (:class:`CareOf`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ import unicodedata
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from hausbesuch.plandata import Plan, Rejected, UnassignedVisit
+from hausbesuch.plandata import Client, Geocode, Plan, Rejected, UnassignedVisit
 
 if TYPE_CHECKING:
     from geodata.addresses import ParsedAddress
 
-__all__ = ["CareOf", "without_care_of"]
+__all__ = ["CareOf", "without_care_of", "without_own_name"]
 
 
 #: What separates the parts of an address as typed: a comma, a semicolon, a line break,
@@ -29,6 +32,14 @@ _BEFORE = r"(?:[,;\n|/–—]|(?<=\s)-)"
 _AFTER = r"(?:[,;\n|/–—]|-(?=\s))"
 #: A postcode after a part without a comma: "Am Markt 16, Meier 36251 Bad Hersfeld".
 _POSTCODE = r"(?:D\s?-?\s?)?\d{5}(?!\d)"
+
+
+#: The geocoder's note that it read the street from a later word of the street as parsed
+#: (``geodata.geocode``: „2 Wörter vor dem Straßennamen ignoriert“, also „… (ohne
+#: c/o-Vermerk; …)“): the words before it are no part of the street, most likely a name.
+_DROPPED_NOTE = re.compile(r"(?<!\d)(\d{1,2}) (?:Wort|Wörter) vor dem Straßennamen ignoriert")
+#: A word of an address as typed: letters, joined by a hyphen or an apostrophe.
+_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
 #: Between two words of a part: spaces, or quotes the parser left out.
@@ -56,6 +67,7 @@ def _drop(text: str, part: str) -> str:
         (rf"\s+{p}(?=\s*{_AFTER})", ""),  # after the street, before a comma
         (rf"({_BEFORE})\s*{p}\s+(?={_POSTCODE})", r"\1 "),  # "…, Meier 36251 …"
         (rf"\s+{p}(?=\s+{_POSTCODE})", ""),  # "Am Markt 16 Meier 36251 …"
+        (rf"(^|[\n„(])[ \t]*{p}[ \t]+(?=\S)", r"\1"),  # before the street: "Meier Vogelsang 5"
         (rf"(?:\s|{_BEFORE})*{p}", ""),  # last, or alone
     )
     dropped = False
@@ -95,24 +107,130 @@ def without_care_of(address: str) -> str:
     return out.strip(" \t\n,;|/") if out != address else address
 
 
+def _read_past(parsed: ParsedAddress, geocode: Geocode | None) -> str:
+    """The words before the street that the geocoder read past (its note „2 Wörter vor
+    dem Straßennamen ignoriert“): the first words of the street as parsed, as the
+    geocoder parsed the same address; "" without such a note or a found answer."""
+    if geocode is None or geocode.quality not in ("exact", "interpolated", "street"):
+        return ""
+    m = _DROPPED_NOTE.search(geocode.reason or "")
+    words = parsed.street.split()
+    if not m or not 0 < int(m[1]) < len(words):
+        return ""
+    return " ".join(words[: int(m[1])])
+
+
+def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
+    """The runs of words of ``address`` (apart by spaces only) that are words of the
+    client's own ``name`` (three letters or more, no particle or salutation: ``Hannelore
+    Quaschning`` of „Quaschning, Hannelore“; compared without case and umlaut spelling),
+    as typed. A word of ``keep`` (the street and town the geocoder found) is the
+    address's own: a client Berg at „Am Berg 5“."""
+    from hausbesuch.pathnames import NAME_FILLERS, _words, name_words
+
+    names = name_words(name)
+    if not names or not address:
+        return []
+    runs: list[list[tuple[re.Match[str], bool]]] = []
+    run: list[tuple[re.Match[str], bool]] = []
+    for m in _TOKEN.finditer(address):
+        forms = _words(m[0], stripped=True)
+        named = any(w in names for w in forms)
+        if any(w in keep for w in forms) or not forms \
+                or not all(w in names or w in NAME_FILLERS for w in forms) \
+                or (not named and not run):  # a particle only within a name ("von")
+            run = []
+            continue
+        if not run or not address[run[-1][0].end():m.start()].isspace():
+            run = []  # a run is the words between two commas, numbers or other words
+            runs.append(run)
+        run.append((m, named))
+    for r in runs:
+        while r and not r[-1][1]:  # no particle after the name ("Meier zum")
+            r.pop()
+    return list(dict.fromkeys(address[r[0][0].start():r[-1][0].end()] for r in runs if r))
+
+
+def _own_names(client: Client, geocode: Geocode | None) -> list[str]:
+    """The runs of words of the client's own name in its address (:func:`_own_name_runs`),
+    a word of the street and town the geocoder found (``geocode.match``) aside."""
+    from hausbesuch.pathnames import _words
+
+    address = unicodedata.normalize("NFC", client.address or "")
+    parsed = _parse(address)
+    found = (geocode.match if geocode is not None and geocode.quality != "unresolved"
+             else "")
+    keep = set(_words(" ".join([found, parsed.town, parsed.district]), stripped=True))
+    return _own_name_runs(address, unicodedata.normalize("NFC", client.name or ""), keep)
+
+
+def without_own_name(client: Client, geocode: Geocode | None) -> str:
+    """The client's address without the words of its own name (the list's ``Name``
+    column) typed into it without a salutation („Hannelore Quaschning Linggplatz 7“ of
+    „Quaschning, Hannelore“): what a planned visit keeps as its address, so that the
+    worker's route page, its map, print sheet and GPX carry no name of the client either
+    (as a salutation line naming the client is left out when the list is read); a c/o line
+    and a third person's name stay there (they may be on the bell)."""
+    address = client.address or ""
+    runs = _own_names(client, geocode) if address.strip() else []
+    if not runs:
+        return address
+    text = unicodedata.normalize("NFC", address)
+    for part in runs:
+        text = _drop(text, part)
+    text = text.strip(" \t\n,;|/")
+    return text if any(ch.isalpha() for ch in text) else address
+
+
 class CareOf:
-    """Takes the ``c/o`` lines of the plan's clients out of exported texts."""
+    """Takes the ``c/o`` lines of the plan's clients out of exported texts, and the other
+    words of their addresses that name a person: the words before the street that the
+    geocoder read past (kept with the plan as its note, so also where the plan is drawn
+    again without the extract: ``show``, ``export``, the web app) and the words of the
+    client's own name (the list's ``Name`` column, kept in the database). The worker's
+    route page, its map and sheet and the letter show the address as typed."""
 
     _QUOTED = re.compile(r"„([^“]*)“")
 
     def __init__(self, plan: Plan) -> None:
         self.parts: dict[str, tuple[str, ...]] = {}
+        #: per client: the words of its address that name a person without a marker
+        #: (:func:`_read_past`, :func:`_own_name_runs`), left out after the c/o lines
+        self.names: dict[str, tuple[str, ...]] = {}
         #: per client: the street as the geocoder's reasons quote it („Meier Vogelsang“)
         #: and as shown („Vogelsang“), when a c/o line's name runs into the street
         self.streets: dict[str, tuple[str, str]] = {}
+        geocodes = {g.client_id: g for g in plan.geocodes}
         for c in plan.clients:
             if not c.address or not c.address.strip():
                 continue
             parsed = _parse(unicodedata.normalize("NFC", c.address))
             if parsed.care_of:
                 self.parts[c.id] = parsed.care_of
+            if names := self._names(c, parsed, geocodes.get(c.id)):
+                self.names[c.id] = names
+                self.parts[c.id] = (*self.parts.get(c.id, ()), *names)
             if parsed.shown_street != parsed.street:
                 self.streets[c.id] = (parsed.street, parsed.shown_street)
+
+    @staticmethod
+    def _names(c: Client, parsed: ParsedAddress, geocode: Geocode | None
+               ) -> tuple[str, ...]:
+        past = _read_past(parsed, geocode)
+        return tuple(dict.fromkeys(x for x in (past, *_own_names(c, geocode)) if x))
+
+    def address(self, client_id: str | None, address: str) -> str:
+        """A client's address as the overviews, the report and the exports show it: without
+        its c/o lines (:func:`without_care_of`), the words before the street the geocoder
+        read past and the words of the client's own name."""
+        out = without_care_of(address)
+        names = self.names.get(client_id or "")
+        if not names or not out:
+            return out
+        text = unicodedata.normalize("NFC", out)
+        for part in names:
+            text = _drop(text, part)
+        return text.strip(" \t\n,;|/") if text != out else out
 
     def text(self, client_id: str | None, text: str) -> str:
         """A reason without the c/o lines of the client's address, and without that of
@@ -132,7 +250,7 @@ class CareOf:
 
     def unassigned(self, u: UnassignedVisit) -> UnassignedVisit:
         """A visit not planned as an overview shows it: address and reason without c/o."""
-        return replace(u, address=without_care_of(u.address),
+        return replace(u, address=self.address(u.client_id, u.address),
                        reason=self.text(u.client_id, u.reason))
 
     def rejected(self, r: Rejected) -> Rejected:

@@ -439,6 +439,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     summary.column_dimensions["N"].width = 26
 
     _sheet(wb, "Bericht", *_report_table(report))
+    care_of = CareOf(plan)
     used = {"übersicht", "bericht"}
     for r in routes:
         _sheet(
@@ -448,7 +449,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
              "Angekündigt bis", "Entfällt", "Entfällt seit"],
             [[s.position, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text,
-              without_care_of(s.address),
+              care_of.address(s.client_id, s.address),
               s.district, s.tries_before,
               *_promise_cells(promises.get(s.visit_id)),
               _yes_no(s.called_off), s.called_off_since or ""]

@@ -37,7 +37,7 @@ from folium.template import Template
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from hausbesuch.care_of import CareOf, without_care_of
+from hausbesuch.care_of import CareOf
 from hausbesuch.errors import UserError
 from hausbesuch.fields import WEEKDAYS_DE, count
 from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
@@ -838,6 +838,7 @@ def overview_map(
 
     planned = folium.FeatureGroup(name="Geplante Besuche", show=True).add_to(m)
     points: list[tuple[float, float]] = []
+    care_of = CareOf(plan)  # the overview: addresses without a name (c/o, read past, own)
     for r in routes_sorted:
         href = route_pages.get(r.slug)
         for s, nr in zip(r.stops, r.numbers, strict=True):
@@ -852,7 +853,7 @@ def overview_map(
                         f"<b>{e(s.client_id)}</b> · entfällt",
                         f"{e(r.team_id)}, {fmt_date(r.day)}, <s>{fmt_time(s.start)} Uhr</s>",
                         e(s.window_text) if s.window_text else "entfällt",
-                        e(without_care_of(s.address)),
+                        e(care_of.address(s.client_id, s.address)),
                     ]), max_width=300),
                     tooltip=folium.Tooltip(f"{e(s.client_id)} · entfällt"),
                 ).add_to(planned)  # fmt: skip
@@ -861,7 +862,7 @@ def overview_map(
                 f"<b>{e(s.client_id)}</b> · geplant",
                 f"{e(r.team_id)}, {fmt_date(r.day)}, Nr. {nr}, {fmt_time(s.start)} Uhr",
                 f"Zeitfenster: {e(s.window_text) if s.window_text else 'ganztägig'}",
-                e(without_care_of(s.address)),  # the overview: no host's name
+                e(care_of.address(s.client_id, s.address)),  # the overview: no host's name
                 f"Bezirk: {e(s.district or OUTSIDE)}",
             ]
             if href:
@@ -882,7 +883,6 @@ def overview_map(
     if len(shown) < len(plan.unassigned):
         name += f" ({len(shown)} von {len(plan.unassigned)} gezeigt, alle in report.csv)"
     unassigned = folium.FeatureGroup(name=name, show=True).add_to(m)
-    care_of = CareOf(plan)
     for u in shown:
         lon, lat = check_lonlat(u.lon, u.lat, f"nicht eingeplant {u.client_id}")
         points.append((lon, lat))
@@ -896,7 +896,7 @@ def overview_map(
         body = [
             f"<b>{e(u.client_id)}</b> · nicht eingeplant",
             f"Grund: {e(care_of.text(u.client_id, u.reason))}",
-            e(without_care_of(u.address)),
+            e(care_of.address(u.client_id, u.address)),
             f"Bezirk: {e(u.district or OUTSIDE)}",
         ]
         folium.Marker(

@@ -721,3 +721,85 @@ def test_a_name_or_a_care_of_line_stays_above_the_street_on_a_letter(part):
     a = parse_address(f"Klausstraße 34, Hinterhaus, {part}, 36251 Bad Hersfeld")
     assert a.care_of == (part,), a
     assert (a.letter_care_of, a.letter_additions) == ((part,), ("Hinterhaus",))
+
+
+def _care_of(rows, geocodes=()):  # noqa: ANN001, ANN202
+    from datetime import date, datetime
+
+    from hausbesuch.care_of import CareOf
+    from hausbesuch.plandata import Client, Plan
+
+    clients = [Client(row=i + 2, id=cid, name=name, address=addr)
+               for i, (cid, name, addr) in enumerate(rows)]
+    return CareOf(Plan(id="p", city="bad-hersfeld", created_at=datetime(2026, 12, 1),
+                       start=date(2026, 12, 7), days=1, clients=clients,
+                       geocodes=list(geocodes)))
+
+
+def test_the_clients_own_name_leaves_the_overview_without_geocodes():
+    """QA 25 outputs F1: the words of the client's own name (the list's ``Name`` column)
+    typed into the address, with no c/o line or salutation, are left out of what the
+    overviews show, also without any geocode (a plan drawn again without the extract) and
+    from a reason quoting the address; a word of the name that is the street's or the
+    town's own stays where the geocoder found that street („Am Berg 5“ of a client Berg)."""
+    from hausbesuch.plandata import Geocode
+
+    care_of = _care_of([
+        ("N-1", "Quaschning, Hannelore", "Hannelore Quaschning Linggplatz 7, 36251 Bad Hersfeld"),
+        ("N-2", "Dr. Jürgen Müller", "Linggplatz 7, 36251 Bad Hersfeld, Mueller"),
+        ("N-3", "Anna Berg", "Am Berg 5, 36251 Bad Hersfeld"),
+        ("N-4", "von Weizsäcker, Richard", "Richard von Weizsäcker Am Markt 2, Bad Hersfeld"),
+        ("N-5", "Hans Meier", "Hans-Meier-Straße 3, 36251 Bad Hersfeld"),
+    ], [Geocode("N-3", 9.7, 50.8, "exact", 1.0, "Am Berg 5, 36251 Bad Hersfeld", "", "x"),
+        Geocode("N-5", 9.7, 50.8, "exact", 1.0, "Hans-Meier-Straße 3, 36251 Bad Hersfeld",
+                "", "x")])
+    assert care_of.address("N-1", "Hannelore Quaschning Linggplatz 7, 36251 Bad Hersfeld") \
+        == "Linggplatz 7, 36251 Bad Hersfeld"
+    assert care_of.address("N-2", "Linggplatz 7, 36251 Bad Hersfeld, Mueller") \
+        == "Linggplatz 7, 36251 Bad Hersfeld"
+    assert care_of.address("N-3", "Am Berg 5, 36251 Bad Hersfeld") \
+        == "Am Berg 5, 36251 Bad Hersfeld"
+    assert care_of.address("N-4", "Richard von Weizsäcker Am Markt 2, Bad Hersfeld") \
+        == "Am Markt 2, Bad Hersfeld"
+    assert care_of.address("N-5", "Hans-Meier-Straße 3, 36251 Bad Hersfeld") \
+        == "Hans-Meier-Straße 3, 36251 Bad Hersfeld"
+    assert care_of.text("N-1", "Straße „Hannelore Quaschning Linggplatz“ nicht gefunden.") \
+        == "Straße „Linggplatz“ nicht gefunden."
+
+
+def test_words_the_geocoder_read_past_leave_the_overview():
+    """The words before the street that the geocoder read past (its note, kept with the
+    plan) are left out of what the overviews show, whoever they name; without such a note
+    (an address not found, a plan without geocodes) a third person's unmarked name cannot
+    be told from the street and stays."""
+    from hausbesuch.plandata import Geocode
+
+    text = "Ludmilla Wendehals Rittergasse 5, 36251 Bad Hersfeld"
+    note = ("2 Wörter vor dem Straßennamen ignoriert (ohne c/o-Vermerk; bitte prüfen, ob sie "
+            "zum Straßennamen gehören).")
+    found = Geocode("N-1", 9.7, 50.8, "exact", 0.9, "Rittergasse 5, 36251 Bad Hersfeld", note,
+                    "x", doubt=True)
+    assert _care_of([("N-1", "Brandtner, Olaf", text)], [found]).address("N-1", text) \
+        == "Rittergasse 5, 36251 Bad Hersfeld"
+    assert _care_of([("N-1", "Brandtner, Olaf", text)]).address("N-1", text) == text
+
+
+def test_a_planned_visit_keeps_no_own_name_but_a_hosts():
+    """What a planned visit keeps as its address (the route page's, its map's, sheet's and
+    GPX's): the address without the client's own name typed into it, with a c/o line and
+    a third person's unmarked name (they may be on the bell); an address that would be
+    left without a word keeps what was typed."""
+    from hausbesuch.care_of import without_own_name
+    from hausbesuch.plandata import Client
+
+    def shown(name, address):  # noqa: ANN001, ANN202
+        return without_own_name(Client(row=2, id="N-1", name=name, address=address), None)
+
+    assert shown("Quaschning, Hannelore", "Hannelore Quaschning Linggplatz 7, 36251 Bad Hersfeld") \
+        == "Linggplatz 7, 36251 Bad Hersfeld"
+    assert shown("Brandtner, Olaf", "Olaf Brandtner, Rittergasse 1, 36251 Bad Hersfeld") \
+        == "Rittergasse 1, 36251 Bad Hersfeld"
+    assert shown("Brandtner, Olaf", "c/o Meier, Ludmilla Wendehals Rittergasse 5") \
+        == "c/o Meier, Ludmilla Wendehals Rittergasse 5"
+    assert shown("Brandtner, Olaf", "Rittergasse 1") == "Rittergasse 1"
+    assert shown("Rittergasse", "Rittergasse") == "Rittergasse"

@@ -482,3 +482,105 @@ def test_a_file_name_with_a_clients_name_is_refused(planned_week, tmp_path):
     folder.mkdir()
     res = run(folder / "plan-woche.xlsx")
     assert res.exit_code == 0, res.output
+
+
+def test_a_name_typed_before_the_street_reaches_no_overview(bad_hersfeld_pbf, tmp_path,
+                                                            monkeypatch):
+    """QA 25 outputs F1: a person's name typed before the street without a c/o line or a
+    salutation („Hannelore Quaschning Linggplatz 7“: the client's own name from the
+    ``Name`` column; „Ludmilla Wendehals Rittergasse 5“: somebody else's) is read past by
+    the geocoder („2 Wörter vor dem Straßennamen ignoriert“). A real plan of Bad Hersfeld
+    with such rows, exported and drawn again after the extract is gone from the process:
+    neither the workbook, the GeoPackage, index.html, report.csv, the overview map nor the
+    web app's plan view holds the names; the address is shown from the street on. The own
+    name also leaves a reason that quotes an address not found. Before, the workbook's
+    team-day sheet and the overview map showed „Hannelore Quaschning Linggplatz 7, …“.
+    The client's own name leaves the route page too (as a salutation line naming the
+    client does); a third person's stays there, as a c/o line does."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    import geodata.geocode
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week, store_result
+    from tests.planning_fixtures import START
+
+    rows = [
+        ("N-1", "Quaschning, Hannelore", "Hannelore Quaschning Linggplatz 7, 36251 Bad Hersfeld"),
+        ("N-2", "Brandtner, Olaf", "Ludmilla Wendehals Rittergasse 5, 36251 Bad Hersfeld"),
+        ("N-3", "Kowalczyk, Edeltraud",
+         "Edeltraud Kowalczyk Nirgendwoweg 7, 36251 Bad Hersfeld"),
+        ("N-4", "Przybilla, Gernot", "Rittergasse 1, Przybilla, 36251 Bad Hersfeld"),
+    ]
+    names = ["Hannelore", "Quaschning", "Ludmilla", "Wendehals", "Edeltraud", "Kowalczyk",
+             "Przybilla"]
+    clients = tmp_path / "kunden.csv"
+    clients.write_text("Kundennummer;Name;Adresse;Kontaktabbruch seit\n" + "".join(
+        f"{cid};{name};{addr};01.03.2025\n" for cid, name, addr in rows), encoding="utf-8")
+    profile = load_profile("bad-hersfeld")
+    result = plan_week(clients, profile=profile, osm=bad_hersfeld_pbf,
+                       options=PlanOptions(start=START, days=1, time_limit=1, seed=3, threads=1))
+    plan = result.plan
+    planned = {s.client_id: s for r in plan.routes for s in r.stops}
+    assert set(planned) == {"N-1", "N-2", "N-4"}, (plan.unassigned, plan.rejected)
+    geo = {g.client_id: g for g in plan.geocodes}
+    assert "2 Wörter vor dem Straßennamen ignoriert" in geo["N-1"].reason
+    assert "2 Wörter vor dem Straßennamen ignoriert" in geo["N-2"].reason
+    assert any("Kowalczyk" in r.reason for r in plan.rejected)  # the reason quotes it
+    db = f"sqlite:///{tmp_path / 'plan.db'}"
+    plan_id = store_result(result, profile, db)
+    # drawn again later, without the extract: the geocoder's reading kept with the plan
+    monkeypatch.setattr(geodata.geocode, "_LOADED", {})
+    for fmt in ("xlsx", "gpkg"):
+        res = CliRunner().invoke(app, ["export", plan_id, "--db", db, "--format", fmt,
+                                       "--out", str(tmp_path / f"plan.{fmt}")])
+        assert res.exit_code == 0, res.output
+    wb = load_workbook(tmp_path / "plan.xlsx")
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None]
+    assert not [c for c in cells if any(n in c for n in names)]
+    sheet = wb.worksheets[2]
+    header = [c.value for c in sheet[1]]
+    shown = {row[1]: row[header.index("Adresse")]
+             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert shown == {"N-1": "Linggplatz 7, 36251 Bad Hersfeld",
+                     "N-2": "Rittergasse 5, 36251 Bad Hersfeld",
+                     "N-4": "Rittergasse 1, 36251 Bad Hersfeld"}
+    report = {row[1]: row for row in wb["Bericht"].iter_rows(min_row=2, values_only=True)}
+    assert "Nirgendwoweg" in report["N-3"][-1]
+    raw = (tmp_path / "plan.gpkg").read_bytes()
+    assert not [n for n in names if n.encode() in raw]
+    un = gpd.read_file(tmp_path / "plan.gpkg", layer="nicht_eingeplant")
+    assert "Nirgendwoweg" in dict(zip(un["kundennummer"], un["grund"], strict=True))["N-3"]
+    res = CliRunner().invoke(app, ["show", plan_id, "--db", db, "--out", str(tmp_path / "ordner")])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "ordner"
+    for name in ("index.html", "report.csv", "uebersicht.html"):
+        text = (folder / name).read_text(encoding="utf-8-sig")
+        assert not [n for n in names if n in text], name
+    overview = (folder / "uebersicht.html").read_text(encoding="utf-8")
+    assert "Linggplatz 7, 36251 Bad Hersfeld" in overview
+    assert "Rittergasse 5, 36251 Bad Hersfeld" in overview
+    # the worker's route page, its map, sheet and GPX keep a third person's name (it may
+    # be on the bell, as a c/o line), never the client's own
+    files = [p for sub in ("routen", "karten", "druck", "gpx") for p in (folder / sub).iterdir()]
+    assert len(files) >= 4
+    pages = " ".join(p.read_text(encoding="utf-8") for p in files)
+    route_pages = " ".join(p.read_text(encoding="utf-8") for p in (folder / "routen").iterdir())
+    assert "Ludmilla Wendehals Rittergasse 5" in route_pages
+    assert not [n for n in ("Hannelore", "Quaschning", "Przybilla") if n in pages]
+    assert "Linggplatz 7, 36251 Bad Hersfeld" in pages
+    # the web app's plan view is an overview too
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, login
+
+    web = create_app(db, cities=["bad-hersfeld"], plan_time_limit=1.0)
+    add_user(web.state.web.store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
+    tc = TestClient(web, base_url="https://testserver")
+    assert login(tc, "kora").status_code in (200, 303)
+    view = tc.get(f"/plaene/{plan_id}")
+    assert view.status_code == 200 and "N-3" in view.text
+    assert not [n for n in names if n in view.text]

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from hausbesuch.care_of import without_own_name
 from hausbesuch.plandata import PlannedStop, TeamDayRoute, UnassignedVisit
 from hausbesuch.planning.builder import Built, Span
 from hausbesuch.planning.options import DAY_S
@@ -83,7 +84,8 @@ def assemble_routes(
                     client_id=c.id, position=len(stops) + 1, arrival=at(st.arrival),
                     start=at(st.service_start), end=at(st.service_start + st.service),
                     lon=float(c.geocode.lon), lat=float(c.geocode.lat),  # type: ignore[arg-type]
-                    address=c.client.address, district=c.geocode.district,
+                    # never the client's own name, also on the route page
+                    address=without_own_name(c.client, c.geocode), district=c.geocode.district,
                     window_text=c.window_text, notiz=c.client.notiz or "",
                     visit_id=vid, tries_before=c.tries_before,
                 ))

@@ -67,6 +67,30 @@ def window_clients(store: Store, plan_id: str) -> list[Client]:
             .order_by(PlanClientRow.seq))]
 
 
+def with_clients(store: Store, plan: Plan, ids: list[str]) -> Plan:
+    """``plan`` (the light form of :func:`plan_overview`) with the client snapshot and the
+    geocodes of these clients only: what :class:`hausbesuch.care_of.CareOf` needs to leave
+    the names out of the rows the plan view shows (the client's own name, the words
+    before the street the geocoder read past), not the whole snapshot."""
+    from dataclasses import replace
+
+    from hausbesuch.store import _client_from
+
+    wanted = sorted({i for i in ids if i})
+    clients: list[Client] = []
+    geocodes: list[Geocode] = []
+    with store.session() as s:
+        for k in range(0, len(wanted), 500):  # a bound list SQLite takes
+            part = wanted[k:k + 500]
+            clients += [_client_from(r) for r in s.scalars(
+                select(PlanClientRow).where(PlanClientRow.plan_id == plan.id,
+                                            PlanClientRow.client_id.in_(part)))]
+            geocodes += [geocode_from(g) for g in s.scalars(
+                select(GeocodeRow).where(GeocodeRow.plan_id == plan.id,
+                                         GeocodeRow.client_id.in_(part)))]
+    return replace(plan, clients=clients, geocodes=geocodes)
+
+
 def plan_legs(store: Store, plan_id: str) -> dict[tuple[str, date], list[list[list[float]]]]:
     """The street geometry of a plan's routes, per (team, day): per leg a list of
     [lon, lat] (a leg the network could not draw has fewer than two points)."""

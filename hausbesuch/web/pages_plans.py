@@ -48,6 +48,7 @@ from hausbesuch.web.data import (
     plan_overview,
     replaced_by,
     window_clients,
+    with_clients,
 )
 from hausbesuch.web.forms import form_date, form_moment
 from hausbesuch.web.links import (
@@ -437,13 +438,16 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     from hausbesuch.athome import plan_chances
 
     chances = plan_chances(web.store, profile, plan)
-    care_of = CareOf(plan)  # an overview: reasons without a c/o line (a third person's name)
     # at most pages.MAX_INDEX_ROWS rows per table, as on index.html (a big city's 1,700
     # unassigned visits made a page of 1 MB); visits left out over the capacity come last,
     # the headings keep the full counts and report.csv in the ZIP has every row
     cap = pages.MAX_INDEX_ROWS  # read per request
     unassigned = sorted(plan.unassigned, key=lambda u: (u.code == "over_capacity", u.client_id))
     rejected = sorted(plan.rejected, key=lambda r: r.row)
+    # an overview: addresses and reasons without a c/o line (a third person's name), the
+    # client's own name or words the geocoder read past before the street
+    care_of = CareOf(with_clients(web.store, plan, [u.client_id for u in unassigned[:cap]]
+                                  + [r.id or "" for r in rejected[:cap]]))
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
     newest = newest_version(web.store, plan_id)
