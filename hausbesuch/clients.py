@@ -384,10 +384,11 @@ def id_name_problem(cid: str, name: str | None) -> str:
     """The German reason for an id that evidently carries a person's name, or "".
 
     Names never go into maps, URLs, file names or the audit log, and the id goes into all
-    of them. Refused are an id that contains a word of three letters or more of the row's
-    own name (``Meier-4711`` with the name „Anna Meier“; compared without case,
-    umlauts/ß spelling or accents; a word of the name is letters only, not a formula typed
-    into it), and an id without any digit made of letters and the separators of a name,
+    of them. Refused are an id that contains a word of four letters or more of the row's
+    own name (``Meier-4711`` with the name „Anna Meier“, also „Anna (Meier)“; compared
+    without case, umlauts/ß spelling or accents; a word of the name is letters only, not a
+    formula typed into it; a word of three letters is left alone, since a code like
+    ``OST-4711`` or ``HEF-1042`` may share it with a name by chance), and an id without any digit made of letters and the separators of a name,
     with a word of three letters or more, written in words (``Anna Meier``,
     ``MEIER, ANNA``) or with small letters (``Müller``): a Kundennummer (``123A456789``), a
     BG-Nummer (``12345BG1234567``) or a case number (``K-1042``) has digits, and a code of
@@ -396,9 +397,9 @@ def id_name_problem(cid: str, name: str | None) -> str:
     advice = ("bitte die pseudonyme Kundennummer aus der Fachanwendung eintragen, keinen "
               "Namen")
     runs = _LETTERS.findall(_folded(cid))
-    words = {w for token in re.split(r"[\s,;]+", name or "") if _NAME_WORD.fullmatch(token)
-             for w in _LETTERS.findall(_folded(token))
-             if len(w) >= 3 and w not in _NOT_NAME_WORDS}
+    words = {w for token in re.split(r"[\s,;/()\[\]]+", name or "")
+             if _NAME_WORD.fullmatch(token) for w in _LETTERS.findall(_folded(token))
+             if len(w) >= 4 and w not in _NOT_NAME_WORDS}
     if any(w in run for w in words for run in runs):
         return f"Kundennummer enthält den Namen des Kunden: {advice}"
     if not any(c.isdigit() for c in cid) and _NAME_LIKE.fullmatch(cid.strip()) \
@@ -517,7 +518,7 @@ def read_clients(
         if problem := table.row_problem(rownum):  # more fields than the header: shifted
             note = table.joined_last(rownum, keep_apart=names) if note_last else None
             if note is None:
-                shown = shorten(cid, MAX_ID_LENGTH) if id_first else ""
+                shown = cid if id_first and len(cid) <= MAX_ID_LENGTH else ""
                 if shown and (name_in_id := id_name_problem(cid, _name(
                         clean_text(row.get(used.get("name", ""), "")),
                         [clean_text(row.get(c, "")) for c in name_parts]))):
@@ -575,7 +576,10 @@ def read_clients(
             fail("id", "Kundennummer fehlt")
         elif len(cid) > MAX_ID_LENGTH:
             fail("id", f"Kundennummer zu lang ({len(cid)} Zeichen, höchstens {MAX_ID_LENGTH})")
-            cid = shorten(cid, MAX_ID_LENGTH)
+            # not shown: so long a cell is no id but something else (an address, a name, a
+            # note: a column mapped wrongly), and the report, the page and the audit log
+            # would carry it
+            cid = ""
         elif name_in_id := id_name_problem(cid, name):
             fail("id", name_in_id)
             cid = ""  # a name: neither shown nor kept (report, audit, stored rejections)

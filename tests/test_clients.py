@@ -873,6 +873,31 @@ def test_an_id_that_carries_the_clients_name_is_refused_without_quoting_it(
     _no_name_shown(result)
 
 
+def test_an_id_too_long_or_with_a_name_in_brackets_is_not_shown_a_short_word_is_no_name(
+        tmp_path: Path) -> None:
+    """Review 25 #1/#6: an id over 64 characters was refused as too long before the name
+    check and shown cut to 64 characters (an address with a name in a column mapped
+    wrongly reached the report, the page and the audit log); now such a cell is not shown.
+    A name in brackets („Meier (Schmidt)“) is the row's name too. A word of three letters
+    („Ost“) is left alone: a code like ``OST-4711`` may share it with a name by chance."""
+    long_id = "Anna Quaschning Linggplatz 7 36251 Bad Hersfeld Telefon 06621 123456 mobil"
+    path = write_csv(tmp_path / "kunden.csv",
+                     ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"],
+                     [[long_id, "Anna Quaschning", "Am Markt", "16", "36251", "Bad Hersfeld"],
+                      ["SCHMIDT-1", "Meier (Schmidt)", "Am Markt", "16", "36251",
+                       "Bad Hersfeld"],
+                      ["OST-4711", "Kim Ost", "Am Markt", "16", "36251", "Bad Hersfeld"]])
+    result = read_clients(path, today=TODAY)
+    assert [c.id for c in result.clients] == ["OST-4711"]
+    rows = rejected_rows(result)
+    assert rows[2] == (None, "id", f"Kundennummer zu lang ({len(long_id)} Zeichen, höchstens 64)")
+    assert rows[3][:2] == (None, "id") and rows[3][2].startswith(
+        "Kundennummer enthält den Namen des Kunden"), rows
+    for r in result.rejected:
+        assert "quaschning" not in f"{r.id} {r.reason}".casefold(), r
+        assert "schmidt" not in f"{r.id} {r.reason}".casefold(), r
+
+
 def test_a_shifted_row_whose_id_is_a_name_does_not_show_it(tmp_path: Path) -> None:
     """A comma-separated list with „Meier, Anna“ unquoted in the id column: the row has a
     field too many and is rejected for it; its id („Meier“) is not shown and claims
