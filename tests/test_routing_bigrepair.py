@@ -6,12 +6,12 @@ Before, the repair step after the search spent its time on swaps and never came 
 last insertion pass: visits that fitted a route as it stood stayed out, honestly marked
 ``not_checked``. Now every left-out visit is tried in the final routes (checked here
 with the plain Python insertion of :func:`routing.repair.try_insert` at every position
-of every route), and the call still returns within its time limit and margin.
+of every route). (How long the call takes against its limit is measured in
+``bench/bigweek.py --compare-repair``, not asserted here: the project's tests hold no
+wall-clock limits, and CI runs two of them at a time on two cores.)
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ import pytest
 from routing.check import check
 from routing.model import UNREACHABLE
 from routing.repair import try_insert
-from routing.solve import MARGIN_S, solve
+from routing.solve import solve
 
 pytestmark = pytest.mark.slow
 
@@ -69,12 +69,9 @@ def test_a_big_week_leaves_out_no_visit_that_fits(bad_hersfeld_pbf):
 
     dur = _walk_matrix(bad_hersfeld_pbf, N_VISITS + 1, seed=1)
     problem = week(dur, N_VISITS, 1, teams=8, days=5, max_visits=None)
-    t = time.monotonic()
     sol = solve(problem, time_limit=TIME_LIMIT, threads=2)
-    wall = time.monotonic() - t
     assert check(problem, sol) == []
     codes = [u.code for u in sol.unassigned]
     assert codes.count("not_checked") == 0, sol.stats.get("post_elapsed")
     assert len(codes) > 1000  # a week holds far fewer visits than candidates
     assert _insertable(problem, sol) == []
-    assert wall <= TIME_LIMIT + MARGIN_S, sol.stats.get("post_elapsed")
