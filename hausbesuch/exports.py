@@ -17,6 +17,10 @@ GeoPackage layers (EPSG:4326, lon/lat):
                       (address not found, …) with an empty geometry and ``grund_code``
                       ``abgelehnt_<field>``
 
+A version a re-plan has replaced (:attr:`Plan.replaced`) says so: the column ``ersetzt``
+of ``besuche`` and ``touren`` (empty for the newest version) and the row „Achtung“ of the
+workbook's ``Übersicht``.
+
 Workbook sheets: ``Übersicht`` (the plan and one line per team-day), ``Bericht`` (the report,
 one line per input row) and one sheet per team-day. Dates and times are real date/time
 cells; every sheet has widths, a frozen header and an autofilter. No cell is ever a formula:
@@ -111,19 +115,25 @@ def _route_line(route: TeamDayRoute) -> list[tuple[float, float]]:
 
 def promises_of(store: Any, plan: Plan) -> Promises:
     """The windows announcement letters promised for the visits of a plan, per visit id
-    (a client with two visits in the plan, one called off, has a promise for each)."""
+    (a client with two visits in the plan, one called off, has a promise for each), each
+    only when it is for the day the plan visits on."""
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow
 
-    ids = [s.visit_id for r in plan.routes for s in r.stops if s.visit_id]
+    days = {s.visit_id: r.day for r in plan.routes for s in r.stops if s.visit_id}
+    ids = sorted(days)
     out: Promises = {}
     with store.session() as sess:
         for k in range(0, len(ids), 500):
             q = select(CaseVisitRow).where(CaseVisitRow.visit_id.in_(ids[k:k + 500]),
                                            CaseVisitRow.promised_start.is_not(None))
             for v in sess.scalars(q):
-                out[v.visit_id] = (v.promised_start, v.promised_end)
+                # only a promise for the stop's own day (QA 25 F2: a re-plan moved the
+                # visit to another day, where a letter announced it; the replaced
+                # version's row on the old day must not carry that window)
+                if v.promised_start.date() == days[v.visit_id]:
+                    out[v.visit_id] = (v.promised_start, v.promised_end)
     return out
 
 
@@ -168,6 +178,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                 "entfaellt": _yes_no(s.called_off),
                 "entfaellt_seit": pd.Timestamp(s.called_off_since) if s.called_off_since
                 else None,
+                "ersetzt": plan.replaced,
             })
             visit_geoms.append(Point(s.lon, s.lat))
             counts = off_by_district if s.called_off else planned_by_district
@@ -179,7 +190,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
             "rueckkehr": None if r.ends_open else r.return_,
             "wegezeit_min": round(r.travel_s / 60),
             "besuchszeit_min": round(r.service_s / 60), "wartezeit_min": round(r.waiting_s / 60),
-            "strecke_km": round(r.distance_m / 1000, 2),
+            "strecke_km": round(r.distance_m / 1000, 2), "ersetzt": plan.replaced,
         })
         route_geoms.append(LineString(_route_line(r)))
     unassigned, un_geoms = [], []
@@ -217,7 +228,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                          ["plan_id", "kundennummer", "besuch_id", "team", "datum", "position",
                           "ankunft", "beginn", "ende", "besuch_min", "zeitfenster", "stadtteil",
                           "angekuendigt_von", "angekuendigt_bis", "entfaellt",
-                          "entfaellt_seit"],
+                          "entfaellt_seit", "ersetzt"],
                          {"datum": "datetime64[ms]", "ankunft": "datetime64[ms]",
                           "beginn": "datetime64[ms]", "ende": "datetime64[ms]",
                           "position": "int32", "besuch_min": "int32",
@@ -227,7 +238,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         "touren": frame(routes, route_geoms,
                         ["plan_id", "team", "datum", "modus", "besuche", "entfallen", "abfahrt",
                          "rueckkehr", "wegezeit_min", "besuchszeit_min", "wartezeit_min",
-                         "strecke_km"],
+                         "strecke_km", "ersetzt"],
                         {"datum": "datetime64[ms]", "abfahrt": "datetime64[ms]",
                          "rueckkehr": "datetime64[ms]", "besuche": "int32",
                          "entfallen": "int32"}),
@@ -419,7 +430,9 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         [14, 12, 9, 10, 9, 9, 14, 16, 14, 12, 14],
     )
     # the plan's key figures to the right of the team-day table
-    facts: list[tuple[str, Any]] = [
+    # a version a re-plan has replaced says so first (QA 25 F2)
+    facts: list[tuple[str, Any]] = [("Achtung", plan.replaced)] if plan.replaced else []
+    facts += [
         ("Plan", plan.id), ("Stadt", plan.city), ("Erstellt", plan.created_at),
         ("Erster Tag", plan.start), ("Letzter Tag", date.fromordinal(last)),
         ("Version", plan.version), ("Team-Tage", len(routes)),

@@ -217,9 +217,9 @@ def write_outputs(
         _write(rf.map, render_map(m))
         off = (gone or {}).get((route.team_id, route.day))
         _write(rf.page, route_page(route, settings, links=links, chances=chances,
-                                   geocodes=geocodes, gone=off))
+                                   geocodes=geocodes, gone=off, replaced=plan.replaced))
         _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
-                                     geocodes=geocodes, gone=off))
+                                     geocodes=geocodes, gone=off, replaced=plan.replaced))
         _write(rf.gpx, route_gpx(route))
         route_files.append(rf)
         index_routes.append(

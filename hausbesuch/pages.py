@@ -213,10 +213,11 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
 def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
             chances: Mapping[tuple[str, datetime], object] | None = None,
             geocodes: Mapping[str, Geocode] | None = None,
-            gone: Mapping[int, str] | None = None) -> dict:
+            gone: Mapping[int, str] | None = None, replaced: str = "") -> dict:
     from hausbesuch.athome import VisitChances
 
     return {
+        "replaced": replaced,
         "chances": VisitChances(chances or {}),
         "route": route,
         "settings": settings,
@@ -236,7 +237,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
 def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
                chances: Mapping[tuple[str, datetime], object] | None = None,
                geocodes: Mapping[str, Geocode] | None = None,
-               gone: Mapping[int, str] | None = None) -> str:
+               gone: Mapping[int, str] | None = None, replaced: str = "") -> str:
     """Mobile route page: ordered stops with times, address, window, note and
     "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps).
 
@@ -247,19 +248,21 @@ def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
     ``gone``: by stop position, why a stop whose case was closed since the plan does not
     take place (:func:`hausbesuch.casework.stops.gone_stops`): shown as on the phone,
     its number struck through, „Besuch entfällt – nicht hingehen.“ and why.
+    ``replaced``: for a plan version a re-plan replaced, the sentence saying so
+    (:func:`hausbesuch.versions.replaced_note`), shown first on the page.
     """
     return _ENV.get_template("route.html.j2").render(
-        **_common(route, settings, links, chances, geocodes, gone))
+        **_common(route, settings, links, chances, geocodes, gone, replaced))
 
 
 def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
                 chances: Mapping[tuple[str, datetime], object] | None = None,
                 geocodes: Mapping[str, Geocode] | None = None,
-                gone: Mapping[int, str] | None = None) -> str:
+                gone: Mapping[int, str] | None = None, replaced: str = "") -> str:
     """Printable A4 route sheet with outcome tick boxes per stop (``chances``,
-    ``geocodes`` and ``gone`` as for :func:`route_page`)."""
+    ``geocodes``, ``gone`` and ``replaced`` as for :func:`route_page`)."""
     return _ENV.get_template("sheet.html.j2").render(
-        **_common(route, settings, links, chances, geocodes, gone))
+        **_common(route, settings, links, chances, geocodes, gone, replaced))
 
 
 @dataclass(frozen=True)
@@ -307,6 +310,7 @@ def index_page(
         rejected_rows=[care_of.rejected(r) for r in rejected[:MAX_INDEX_ROWS]],
         rejected_more=max(0, len(rejected) - MAX_INDEX_ROWS),
         plan=plan,
+        replaced=plan.replaced,
         settings=settings,
         days=days,
         end=end,

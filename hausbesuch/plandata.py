@@ -269,3 +269,7 @@ class Plan:
     #: German notes for the coordinator (sheet read, teams that cannot visit, visits left
     #: out over the capacity); shown in the CLI output and on index.html
     warnings: list[str] = field(default_factory=list)
+    #: for a version a re-plan has replaced, the sentence saying so and naming the newest
+    #: (:func:`hausbesuch.versions.replaced_note`; set when a stored plan is shown or
+    #: exported): index, route pages, print sheets and exports say it first
+    replaced: str = ""

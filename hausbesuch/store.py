@@ -911,7 +911,8 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
     """The stops of stored visit rows, in their order, each with the window a letter
     promised since the plan was made (:func:`announced_windows`)."""
     since: dict[str, date] = {}
-    announced = announced_windows(s, [v.visit_id for v in visit_rows], called_off_since=since)
+    announced = announced_windows(s, [v.visit_id for v in visit_rows], called_off_since=since,
+                                  days={v.visit_id: v.day for v in visit_rows if v.visit_id})
     return [PlannedStop(
         client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
@@ -938,7 +939,8 @@ def _shown_window(planned: str, announced: str | None) -> str:
 
 
 def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
-                      called_off_since: dict[str, date] | None = None) -> dict[str, str]:
+                      called_off_since: dict[str, date] | None = None,
+                      days: Mapping[str, date] | None = None) -> dict[str, str]:
     """The windows letters promised for these case visits (``visit id -> "angekündigt:
     08:00–10:00 Uhr (Brief vom …)"``): a letter is written after its plan, so the plan's
     stops are shown with what was promised since (route page, print sheet, map, the
@@ -946,7 +948,10 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
     since (``entfallen``: a cancellation letter, a re-plan that dropped it) says
     "ENTFÄLLT seit 04.12.2026" instead (the pages add „Besuch entfällt – nicht hingehen.“
     once, beside it), and its day goes into ``called_off_since`` (visit id -> day) when
-    given."""
+    given. ``days`` (visit id -> the day of the stop shown): a promise for another day is
+    left out (QA 25 F2: a re-plan moved the case visit to another day and a letter announced
+    it there; the replaced version's stop on its old day showed that window without a date,
+    as if promised for it), and the stop shows the client's own windows."""
     ids = sorted({v for v in visit_ids if v})
     out: dict[str, str] = {}
     for k in range(0, len(ids), 500):
@@ -961,7 +966,7 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
                 out[vid] = f"{CALLED_OFF} seit {since:%d.%m.%Y}"  # say so
                 if called_off_since is not None:
                     called_off_since[vid] = since.date()
-            else:
+            elif days is None or days.get(vid) in (None, ps.date()):
                 out[vid] = announced_text(ps, pe, at)
     return out
 

@@ -772,6 +772,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                             details={"ausgabe": "dateien", "ordner": str(out.resolve())})
                 folder.commit(plan_id)
         typer.echo(f"Plan {plan_id} geschrieben: {(out / 'index.html').resolve()}")
+        if result.plan.replaced:  # an older version: its files say so too
+            typer.echo(f"Achtung: {result.plan.replaced}")
 
     @app.command("replan")
     @user_errors

@@ -17,8 +17,9 @@ FORMATS = ("gpkg", "xlsx")
 
 
 def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
-               force: bool = False) -> Path:
-    """Write the export of a stored plan; returns the file written.
+               force: bool = False) -> tuple[Path, str]:
+    """Write the export of a stored plan; returns the file written and, for a version a
+    re-plan has replaced, the sentence saying so (also in the file), else "".
 
     An existing file is replaced only with ``force``: ``--out`` could name the client list
     or a colleague's workbook."""
@@ -28,6 +29,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.output import plan_folder_around
     from hausbesuch.store import Store
+    from hausbesuch.versions import replaced_note
 
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: erlaubt sind {', '.join(FORMATS)}.")
@@ -42,6 +44,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         check_writable(out)  # before the plan is read and the file made
     with Store.open(db, create=False) as store:
         plan = store.load_plan(plan_id)
+        plan.replaced = replaced_note(store, plan.id)
         _refuse_named_file(out, plan, fmt)
         promises = promises_of(store, plan)
         if fmt == "gpkg":
@@ -50,7 +53,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
             path = write_xlsx(plan, out, promises=promises)
         store.audit(cli_actor(), "plan_exportiert", city=plan.city, plan_id=plan_id,
                     details={"format": fmt, "datei": str(Path(path).resolve())})
-        return path
+        return path, plan.replaced
 
 
 def _refuse_named_file(out: Path, plan: Plan, fmt: str) -> None:
@@ -87,5 +90,7 @@ def register(app: typer.Typer) -> None:
         """Einen gespeicherten Plan exportieren: GeoPackage (Besuche, Touren, Stadtteile, nicht
         Eingeplante; EPSG:4326) oder Excel-Arbeitsmappe (Übersicht, Bericht, ein Blatt je
         Team und Tag). Ohne Namen."""
-        path = run_export(plan, fmt=fmt.lower(), out=out, db=db, force=force)
+        path, replaced = run_export(plan, fmt=fmt.lower(), out=out, db=db, force=force)
         typer.echo(f"Export geschrieben: {path.resolve()}")
+        if replaced:  # an older version: the file says so too
+            typer.echo(f"Achtung: {replaced}")

@@ -932,10 +932,13 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     """A stored plan as a result ready for :func:`write_plan_files` (the same files the
     ``plan`` run wrote, apart from the creation time). A stop whose case was closed since
     (and has no outcome of its own) is shown as the phone shows it: its visit is off
-    (:attr:`PlanResult.gone`)."""
+    (:attr:`PlanResult.gone`). A version a re-plan has replaced says so
+    (:attr:`Plan.replaced`)."""
     from hausbesuch.casework.stops import gone_stops
+    from hausbesuch.versions import replaced_note
 
     plan = store.load_plan(plan_id)
+    plan.replaced = replaced_note(store, plan.id)
     if plan.city != profile.name:
         raise UserError(f"Plan {plan_id} gehört zu {plan.city}, nicht zu {profile.name} "
                         f"(--city angeben).")
