@@ -8,7 +8,8 @@ the address (:func:`without_care_of`); the worker's route pages and the letters 
 
 GeoPackage layers (EPSG:4326, lon/lat):
 
-``besuche``           points: one per planned visit (case id, team, day, position, times,
+``besuche``           points: one per planned visit (case id, team, day, position: the
+                      number the pages show, none for a visit called off; times,
                       the window announced by letter, ``entfaellt`` ``ja``/``nein`` and
                       ``entfaellt_seit``: a visit called off since the plan was made)
 ``touren``            lines: one per team-day, the street-following path of its legs
@@ -27,7 +28,8 @@ cells; every sheet has widths, a frozen header and an autofilter. No cell is eve
 see :func:`xlsx_value`.
 
 A visit called off since the plan was made (:attr:`PlannedStop.called_off`, a case closed
-after its announcement) stays in the visit layer and on its team-day's sheet, marked
+after its announcement), and one whose case was closed since without a call-off
+(:attr:`PlannedStop.gone`, ``entfaellt_seit`` the day of the status), stays in the visit layer and on its team-day's sheet, marked
 (``entfaellt``/„Entfällt“ ja, and the day since), but is not counted among the visits, as
 on the pages („11 Besuche, 1 weiterer entfällt“): ``touren``/„Übersicht“ count the visits
 still to do (``besuche``) and those called off (``entfallen``), ``stadtteile`` likewise;
@@ -54,6 +56,7 @@ from hausbesuch.plandata import (
     STATUS_REJECTED,
     STATUS_UNASSIGNED,
     Plan,
+    PlannedStop,
     TeamDayRoute,
 )
 from hausbesuch.safe_cells import is_formula_like, safe_cell
@@ -166,22 +169,21 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     planned_by_district: dict[str, int] = {}
     off_by_district: dict[str, int] = {}
     for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
-        for s in r.stops:
+        for s, nr in zip(r.stops, r.numbers, strict=True):
             visits.append({
                 "plan_id": plan.id, "kundennummer": s.client_id, "besuch_id": s.visit_id,
-                "team": r.team_id, "datum": pd.Timestamp(r.day), "position": s.position,
+                "team": r.team_id, "datum": pd.Timestamp(r.day), "position": nr,
                 "ankunft": s.arrival, "beginn": s.start, "ende": s.end,
                 "besuch_min": round((s.end - s.start).total_seconds() / 60),
                 "zeitfenster": s.window_text, "stadtteil": s.district,
                 "angekuendigt_von": promises.get(s.visit_id, (None, None))[0],
                 "angekuendigt_bis": promises.get(s.visit_id, (None, None))[1],
-                "entfaellt": _yes_no(s.called_off),
-                "entfaellt_seit": pd.Timestamp(s.called_off_since) if s.called_off_since
-                else None,
+                "entfaellt": _yes_no(s.off),
+                "entfaellt_seit": pd.Timestamp(_off_since(s)) if _off_since(s) else None,
                 "ersetzt": plan.replaced,
             })
             visit_geoms.append(Point(s.lon, s.lat))
-            counts = off_by_district if s.called_off else planned_by_district
+            counts = off_by_district if s.off else planned_by_district
             counts[s.district] = counts.get(s.district, 0) + 1
         routes.append({
             "plan_id": plan.id, "team": r.team_id, "datum": pd.Timestamp(r.day),
@@ -231,7 +233,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                           "entfaellt_seit", "ersetzt"],
                          {"datum": "datetime64[ms]", "ankunft": "datetime64[ms]",
                           "beginn": "datetime64[ms]", "ende": "datetime64[ms]",
-                          "position": "int32", "besuch_min": "int32",
+                          "position": "Int32", "besuch_min": "int32",
                           "angekuendigt_von": "datetime64[ms]",
                           "angekuendigt_bis": "datetime64[ms]",
                           "entfaellt_seit": "datetime64[ms]"}),
@@ -394,6 +396,12 @@ def _yes_no(flag: bool) -> str:
     return "ja" if flag else "nein"
 
 
+def _off_since(s: PlannedStop) -> date | None:
+    """The day a visit that does not take place went off: called off, or its case left
+    ``offen`` (:attr:`PlannedStop.gone`)."""
+    return s.called_off_since if s.called_off else s.gone_since if s.gone else None
+
+
 def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None = None,
                promises: Promises | None = None) -> Path:
     """Write the plan's workbook (see the module docstring); replaces an existing file.
@@ -460,13 +468,13 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
             ["Position", "Kundennummer", "Datum", "Ankunft", "Beginn", "Ende", "Besuch (min)",
              "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
              "Angekündigt bis", "Entfällt", "Entfällt seit"],
-            [[s.position, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
+            [[nr, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text,
               care_of.address(s.client_id, s.address),
               s.district, s.tries_before,
               *_promise_cells(promises.get(s.visit_id)),
-              _yes_no(s.called_off), s.called_off_since or ""]
-             for s in r.stops],
+              _yes_no(s.off), _off_since(s) or ""]
+             for s, nr in zip(r.stops, r.numbers, strict=True)],
             [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 9, 13],
         )
     with atomic_path(out) as tmp:  # the owner's only (0600)

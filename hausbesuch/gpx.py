@@ -69,16 +69,16 @@ def track_points(route: TeamDayRoute) -> list[tuple[float, float]]:
 
 def track_segments(route: TeamDayRoute) -> list[list[tuple[float, float]]]:
     """The track in pieces (one ``trkseg`` each): :func:`track_points` without the legs to
-    and from a stop called off since the plan was made (the way from the stop before to
+    and from a stop called off since the plan was made (or whose case was closed since) (the way from the stop before to
     the one after is not computed here: a gap between two pieces). One piece, the whole
     track, while nothing is called off."""
-    if all(not s.called_off for s in route.stops):
+    if all(not s.off for s in route.stops):
         return [track_points(route)]
     way = [route.start_lonlat, *((s.lon, s.lat) for s in route.stops), route.end_lonlat]
     pieces: list[list[tuple[float, float]]] = [[]]
     for i in range(len(way) - 1):
-        if (i < len(route.stops) and route.stops[i].called_off) or (
-                i > 0 and route.stops[i - 1].called_off):
+        if (i < len(route.stops) and route.stops[i].off) or (
+                i > 0 and route.stops[i - 1].off):
             if pieces[-1]:
                 pieces.append([])
             continue
@@ -99,7 +99,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     Contents, in schema order: ``metadata`` (with the OSM attribution: ``copyright``
     under the ODbL and a ``link`` to openstreetmap.org/copyright); waypoints ``Start`` and one per stop
     (name ``"03 K-1001"``, planned times and window in ``desc``; a stop called off:
-    ``"ENTFÄLLT K-1001"``, type ``entfällt``); a ``rte`` through start, the stops still
+    ``"ENTFÄLLT K-1001"``, type ``entfällt``; a stop whose case was closed since, which
+    keeps its number: ``"ENTFÄLLT 03 K-1001"``); a ``rte`` through start, the stops still
     to visit and end (apps such as OsmAnd navigate it point by point); a ``trk`` with the
     street-following line (:func:`track_segments`).
 
@@ -157,6 +158,12 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
             _sub(w, "desc", f"Besuch entfällt – nicht hingehen (war {fmt_time(s.start)} Uhr)")
             _sub(w, "type", "entfällt")
             continue
+        if s.gone:  # its case closed since the plan: off, but it keeps its number
+            _sub(w, "name", f"ENTFÄLLT {nr:02d} {s.client_id}")
+            _sub(w, "desc", f"Besuch entfällt – nicht hingehen. {s.gone} "
+                            f"(war {fmt_time(s.start)} Uhr)")
+            _sub(w, "type", "entfällt")
+            continue
         _sub(w, "name", f"{nr:02d} {s.client_id}")
         desc = f"Ankunft {fmt_time(s.arrival)}, Besuch {fmt_time(s.start)}–{fmt_time(s.end)}"
         if s.window_text:
@@ -175,7 +182,7 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     p = _pt(rte, "rtept", *start)
     _sub(p, "name", "Start")
     for s, nr in zip(route.stops, numbers, strict=True):
-        if nr is not None:  # a stop called off is no point to navigate to
+        if not s.off:  # a stop called off (or its case closed) is no point to navigate to
             p = _pt(rte, "rtept", s.lon, s.lat)
             _sub(p, "name", f"{nr:02d} {s.client_id}")
     p = _pt(rte, "rtept", *end)

@@ -546,10 +546,12 @@ def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None
     """A stop's popup; one called off since the plan was made (``number`` None) says so,
     with its old time and address struck through and no navigation link."""
     e = escape_map_text
-    if stop.called_off:
+    if stop.off:  # called off (✕), or its case closed since (it keeps its number)
+        head = "✕" if stop.called_off else f"{stop.position if number is None else number}."
+        said = "Besuch entfällt – nicht hingehen." + (f" {stop.gone}" if stop.gone else "")
         parts = [
-            f"<b>✕ {e(stop.client_id)}</b>",
-            '<span class="hb-off-text">Besuch entfällt – nicht hingehen.</span>',
+            f"<b>{head} {e(stop.client_id)}</b>",
+            f'<span class="hb-off-text">{e(said)}</span>',
             f"<s>Besuch {fmt_time(stop.start)}–{fmt_time(stop.end)}</s>",
             f"Zeitfenster: {e(stop.window_text) if stop.window_text else 'ganztägig'}",
             f"<s>{e(stop.address)}</s>",
@@ -656,8 +658,8 @@ def route_map(
         to = f"Stopp {numbers[i]}" if i < len(route.stops) else "Ziel"
         # a leg to or from a stop called off since the plan was made: the team need not
         # walk it (the way from the stop before to the one after is not computed here)
-        if (i < len(route.stops) and route.stops[i].called_off) or (
-                i > 0 and route.stops[i - 1].called_off):
+        if (i < len(route.stops) and route.stops[i].off) or (
+                i > 0 and route.stops[i - 1].off):
             if waypoints[i] == waypoints[i + 1]:
                 continue
             detour = True
@@ -690,6 +692,12 @@ def route_map(
                    f'{_pin_text("✕", f"entfällt: {s.client_id}")}</div>')
             cls = "hb-plain hb-stop-off"
             tip = f"entfällt: {escape_map_text(s.client_id)} (war {fmt_time(s.start)})"
+        elif s.gone:  # its case closed since: grey, its number struck through
+            pin = (f'<div class="hb-stop-pin hb-off">'
+                   f'{_pin_text(f"<s>{nr}</s>", f"entfällt: Stopp {nr}, {s.client_id}")}</div>')
+            cls = "hb-plain hb-stop-off"
+            tip = (f"entfällt: {nr}. {escape_map_text(s.client_id)} "
+                   f"(war {fmt_time(s.start)})")
         else:
             pin, cls = f'<div class="hb-stop-pin">{nr}</div>', "hb-plain hb-stop"
             tip = f"{nr}. {escape_map_text(s.client_id)} · {fmt_time(s.start)}"
@@ -700,7 +708,7 @@ def route_map(
             popup=folium.Popup(_stop_popup(s, route, page_href=page_href, number=nr),
                                max_width=300),
             tooltip=folium.Tooltip(tip),
-            **({"z_index_offset": -1000} if s.called_off else {}),  # under a stop to visit
+            **({"z_index_offset": -1000} if s.off else {}),  # under a stop to visit
         ).add_to(stops_fg)
 
     depot_fg = folium.FeatureGroup(name="Start und Ziel", show=True).add_to(m)
@@ -845,14 +853,15 @@ def overview_map(
             lon, lat = check_lonlat(s.lon, s.lat, f"Route {r.slug}, Stopp {s.client_id}")
             points.append((lon, lat))
             colour = colours.get(s.district or OUTSIDE, OUTSIDE_COLOUR)
-            if s.called_off:  # since the plan was made: a hollow grey ring, no number
+            if s.off:  # called off, or its case closed since: a hollow grey ring
                 folium.CircleMarker(
                     [lat, lon], radius=6, color=OFF_COLOUR, weight=2, dash_array="2 3",
                     fill=True, fill_color="#ffffff", fill_opacity=0.9,
                     popup=folium.Popup("<br>".join([
                         f"<b>{e(s.client_id)}</b> · entfällt",
                         f"{e(r.team_id)}, {fmt_date(r.day)}, <s>{fmt_time(s.start)} Uhr</s>",
-                        e(s.window_text) if s.window_text else "entfällt",
+                        e(s.gone) if s.gone else e(s.window_text) if s.window_text
+                        else "entfällt",
                         e(care_of.address(s.client_id, s.address)),
                     ]), max_width=300),
                     tooltip=folium.Tooltip(f"{e(s.client_id)} · entfällt"),

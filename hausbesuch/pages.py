@@ -179,8 +179,9 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
     and the lunch break at its place in the day. A stop called off since the plan was made
     has no number (``nr`` None) and is no origin of the next stop's directions: the team
     comes from the stop before it. ``gone``: by stop position, why a stop whose case was
-    closed since the plan does not take place (:func:`hausbesuch.casework.stops.gone_of`);
-    such a stop keeps its number and says why (``gone``, else None)."""
+    closed since the plan does not take place (:func:`hausbesuch.casework.stops.gone_of`;
+    or the stop's own :attr:`PlannedStop.gone`); such a stop keeps its number and says
+    why (``gone``, else None), and is no origin of the next stop's directions either."""
     geocodes = geocodes or {}
     gone = gone or {}
     items: list[dict] = []
@@ -200,10 +201,10 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
                 "nav": nav_links(prev, s, route.mode, settings),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
                 "where": location_note(geocodes.get(s.client_id)),
-                "gone": None if s.called_off else gone.get(s.position),
+                "gone": None if s.called_off else (gone.get(s.position) or s.gone or None),
             }
         )
-        if not s.called_off:
+        if not (s.called_off or items[-1]["gone"]):
             prev = (s.lon, s.lat)
     if lunch is not None:
         items.append({"kind": "lunch", "start": lunch[0], "end": lunch[1]})

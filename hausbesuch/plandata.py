@@ -154,6 +154,21 @@ class PlannedStop:
     called_off: bool = False
     #: the day it was called off (``case_visits.updated_at``), when known
     called_off_since: date | None = None
+    #: why the visit does not take place though it was not called off: its case is no
+    #: longer ``offen`` since the plan was made („Fall „abgeschlossen“ seit 03.12.2026.“,
+    #: :func:`hausbesuch.casework.stops.mark_gone`, set when a stored plan is shown or
+    #: exported). Every output treats it as off (not counted, no route point, marked in
+    #: the report and the exports) but, unlike a visit called off, it keeps its number,
+    #: struck through, as on the phone
+    gone: str = ""
+    #: the day its case left ``offen``, when known
+    gone_since: date | None = None
+
+    @property
+    def off(self) -> bool:
+        """Whether the visit does not take place: called off, or its case closed since
+        the plan (:attr:`gone`)."""
+        return self.called_off or bool(self.gone)
 
 
 @dataclass(frozen=True)
@@ -189,9 +204,10 @@ class TeamDayRoute:
     @property
     def to_visit(self) -> tuple[PlannedStop, ...]:
         """The stops still to visit: every stop but those called off since the plan was
-        made (:attr:`PlannedStop.called_off`), which stay on the stored route until a
-        re-plan. What pages, maps and GPX count as the day's visits."""
-        return tuple(s for s in self.stops if not s.called_off)
+        made (:attr:`PlannedStop.called_off`) and those whose case was closed since
+        (:attr:`PlannedStop.gone`), which stay on the stored route until a re-plan. What
+        pages, maps, GPX, the report and the exports count as the day's visits."""
+        return tuple(s for s in self.stops if not s.off)
 
     @property
     def ends_open(self) -> bool:
@@ -218,8 +234,10 @@ class TeamDayRoute:
     @property
     def numbers(self) -> tuple[int | None, ...]:
         """The number each stop is shown with (in the order of ``stops``): its place among
-        the stops still to visit (1, 2, …), None for a stop called off. Equal to
-        ``position`` while nothing is called off; anchors and files keep ``position``."""
+        the stops not called off (1, 2, …), None for a stop called off; a stop whose case
+        was closed since (:attr:`PlannedStop.gone`) keeps its number (the phone strikes it
+        through). Equal to ``position`` while nothing is called off; anchors keep
+        ``position``. The one numbering of every output, the exports and the report too."""
         out: list[int | None] = []
         n = 0
         for s in self.stops:

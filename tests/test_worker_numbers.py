@@ -80,9 +80,11 @@ def _gpx_numbers(text: str) -> dict[str, str]:
     out = {}
     for w in root.findall("g:wpt", {"g": GPX_NS}):
         name = w.findtext("g:name", namespaces={"g": GPX_NS})
-        m = re.fullmatch(r"(\d\d|ENTFÄLLT) (.+)", name or "")
+        # „03 K-1“; „ENTFÄLLT K-1“ (called off); „ENTFÄLLT 03 K-1“ (its case closed: off,
+        # keeping its number, QA 25 F3)
+        m = re.fullmatch(r"(?:ENTFÄLLT )?(\d\d) (.+)|ENTFÄLLT (.+)", name or "")
         if m:
-            out[m[2]] = "✕" if m[1] == "ENTFÄLLT" else str(int(m[1]))
+            out[m[2] or m[3]] = "✕" if m[3] else str(int(m[1]))
     return out
 
 

@@ -17,14 +17,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hausbesuch.plandata import PlannedStop, TeamDayRoute
+from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
 from hausbesuch.store import OutcomeRow, Store
 
-__all__ = ["closed_cases", "gone_of", "gone_stops", "outcomes_of_stops"]
+__all__ = ["closed_cases", "gone_of", "gone_stops", "mark_gone", "outcomes_of_stops"]
 
 
 def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
-                 by: date | None = None) -> dict[str, str]:
+                 by: date | None = None, *,
+                 since_of: dict[str, date] | None = None) -> dict[str, str]:
     """Per case id of ``stops`` whose case is no longer ``offen`` now (closed or put in
     Klärung since the plan, or reached at another visit): why its visit does not take
     place, without the case id („Fall „abgeschlossen“ seit 03.12.2026.“). The phone
@@ -32,7 +33,7 @@ def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
     :func:`hausbesuch.web.casework_api.record_outcome` refuses outcomes for it.
     ``by`` (the team-day): only cases closed on that day or before it (review 22 #8: the
     sheet of a day gone by, written again, called off a visit whose case was closed
-    weeks later)."""
+    weeks later). ``since_of``, when given, gets the day each case left ``offen``."""
     from hausbesuch.letters import status_label
     from hausbesuch.store import ClientRow
 
@@ -48,6 +49,8 @@ def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
                     continue  # closed after that day: the visit was due then
                 when = f" seit {since:%d.%m.%Y}" if since is not None else ""
                 out[cid] = f"Fall „{status_label(status)}“{when}."
+                if since_of is not None and since is not None:
+                    since_of[cid] = since.date()
     return out
 
 
@@ -101,3 +104,25 @@ def gone_stops(store: Store, city: str, route: TeamDayRoute) -> dict[int, str]:
     if not closed:
         return {}
     return gone_of(route.stops, closed, outcomes_of_stops(store, city, route.day, route.stops))
+
+
+def mark_gone(store: Store, plan: Plan) -> Plan:
+    """The plan with each stop of :func:`gone_stops` marked (:attr:`PlannedStop.gone` and
+    ``gone_since``), as ``show`` and ``export`` write it: the GPX file, the maps, the
+    counts, ``report.csv`` and both exports then treat such a visit as off, as the route
+    page, the print sheet and the phone do (QA 25 F3). Routes without such a stop are
+    kept as they are."""
+    from dataclasses import replace
+
+    routes = []
+    for r in plan.routes:
+        since: dict[str, date] = {}
+        closed = closed_cases(store, plan.city, r.stops, by=r.day, since_of=since)
+        gone = gone_of(r.stops, closed, outcomes_of_stops(store, plan.city, r.day, r.stops)
+                       ) if closed else {}
+        if gone:
+            r = replace(r, stops=tuple(
+                replace(s, gone=gone[s.position], gone_since=since.get(s.client_id))
+                if s.position in gone else s for s in r.stops))
+        routes.append(r)
+    return replace(plan, routes=routes)

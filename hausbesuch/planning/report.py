@@ -71,7 +71,11 @@ def _field_reason(name: str, reason: str) -> str:
 
 
 def _called_off(stop: PlannedStop) -> str:
-    """„entfällt“, with the day it was called off when known."""
+    """„entfällt“, with the day it was called off when known; for a visit whose case was
+    closed since the plan (:attr:`PlannedStop.gone`) why: „entfällt: Fall
+    „abgeschlossen“ seit 05.12.2026.“"""
+    if not stop.called_off and stop.gone:
+        return f"entfällt: {stop.gone}"
     since = stop.called_off_since
     return f"entfällt seit {since:%d.%m.%Y}" if since else "entfällt"
 
@@ -111,7 +115,7 @@ def _other_visits(visits: list[tuple[TeamDayRoute, PlannedStop]],
                   but: PlannedStop | None = None) -> list[str]:
     """„weiterer Besuch im Plan: …“ for each of a client's visits but ``but``."""
     return [f"weiterer Besuch im Plan: {r.day:%d.%m.%Y} {s.start:%H:%M} "
-            f"(Team {r.team_id}{', ' + _called_off(s) if s.called_off else ''})"
+            f"(Team {r.team_id}{', ' + _called_off(s) if s.off else ''})"
             for r, s in sorted(visits, key=lambda rs: rs[1].start) if s is not but]
 
 
@@ -120,7 +124,9 @@ def report_rows(
 ) -> list[dict[str, str]]:
     """One row per client of the plan: planned, unassigned (reason), rejected (reason) or
     called off (``entfallen``: every visit of the client in the plan was called off since
-    the plan was made, :attr:`PlannedStop.called_off`).
+    the plan was made, :attr:`PlannedStop.called_off`, or its case was closed since,
+    :attr:`PlannedStop.gone`). ``position`` is the number the stop is shown with
+    (:attr:`TeamDayRoute.numbers`: without a gap after a visit called off, none for it).
 
     ``geo_qualitaet`` is the German name of the geocoding quality (``exakt``, ``von Hand
     gesetzt``, …; :data:`QUALITY_DE`), as people read it in the CSV and the workbook.
@@ -139,8 +145,12 @@ def report_rows(
     for r in plan.routes:
         for s in r.stops:
             visits.setdefault(s.client_id, []).append((r, s))
-    planned = {cid: max([rs for rs in v if not rs[1].called_off] or v,
+    planned = {cid: max([rs for rs in v if not rs[1].off] or v,
                         key=lambda rs: rs[1].start) for cid, v in visits.items()}
+    # the number each stop is shown with on the pages, maps, GPX and the phone (one
+    # numbering, QA 25 F4): none for a visit called off
+    shown = {(r.team_id, r.day, s.position): nr
+             for r in plan.routes for s, nr in zip(r.stops, r.numbers, strict=True)}
     moment = replan_moment(plan)
     unassigned = {u.client_id: u for u in plan.unassigned}
     rows: list[dict[str, str]] = []
@@ -167,15 +177,16 @@ def report_rows(
                        versuche_bisher=str(u.tries_before))
         elif c.id in planned:
             r, s = planned[c.id]
+            nr = shown[(r.team_id, r.day, s.position)]
             row.update(
-                status=STATUS_CALLED_OFF if s.called_off else STATUS_PLANNED,
+                status=STATUS_CALLED_OFF if s.off else STATUS_PLANNED,
                 team=r.team_id, datum=r.day.isoformat(),
-                position=str(s.position), ankunft=s.arrival.strftime("%H:%M"),
+                position="" if nr is None else str(nr), ankunft=s.arrival.strftime("%H:%M"),
                 beginn=s.start.strftime("%H:%M"), ende=s.end.strftime("%H:%M"),
                 versuche_bisher=str(s.tries_before),
             )
-            notes = [_called_off(s)] if s.called_off else []
-            if not s.called_off and (outside := outside_window(c, s, moment)):
+            notes = [_called_off(s)] if s.off else []
+            if not s.off and (outside := outside_window(c, s, moment)):
                 notes.append(f"Hinweis: {outside}")
             notes += _address_notes(g, snap_far.get(c.id))
             notes += _other_visits(visits[c.id], but=s)

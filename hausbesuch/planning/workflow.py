@@ -934,14 +934,16 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     (and has no outcome of its own) is shown as the phone shows it: its visit is off
     (:attr:`PlanResult.gone`). A version a re-plan has replaced says so
     (:attr:`Plan.replaced`)."""
-    from hausbesuch.casework.stops import gone_stops
+    from hausbesuch.casework.stops import mark_gone
     from hausbesuch.versions import replaced_note
 
     plan = store.load_plan(plan_id)
-    plan.replaced = replaced_note(store, plan.id)
     if plan.city != profile.name:
         raise UserError(f"Plan {plan_id} gehört zu {plan.city}, nicht zu {profile.name} "
                         f"(--city angeben).")
+    # a stop whose case was closed since is off in every file (gone, QA 25 F3)
+    plan = mark_gone(store, plan)
+    plan.replaced = replaced_note(store, plan.id)
     params = plan.params or {}
     osm_path = resolve_osm(profile, osm or params.get("osm"))
     districts = _districts(osm_path, profile, params.get("districts_file"))
@@ -949,7 +951,7 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
                         warnings=list(params.get("warnings") or []),
                         chances=athome.plan_chances(store, profile, plan),
                         gone={(r.team_id, r.day): g for r in plan.routes
-                              if (g := gone_stops(store, plan.city, r))})
+                              if (g := {s.position: s.gone for s in r.stops if s.gone})})
     result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
                                      snap_far=params.get("snap_far") or {})
     return result
