@@ -173,7 +173,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
             visits.append({
                 "plan_id": plan.id, "kundennummer": s.client_id, "besuch_id": s.visit_id,
                 "team": r.team_id, "datum": pd.Timestamp(r.day), "position": nr,
-                "ankunft": s.arrival, "beginn": s.start, "ende": s.end,
+                "ankunft": _minute(s.arrival), "beginn": _minute(s.start),
+                "ende": _minute(s.end),
                 "besuch_min": round((s.end - s.start).total_seconds() / 60),
                 "zeitfenster": s.window_text, "stadtteil": s.district,
                 "angekuendigt_von": promises.get(s.visit_id, (None, None))[0],
@@ -188,8 +189,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         routes.append({
             "plan_id": plan.id, "team": r.team_id, "datum": pd.Timestamp(r.day),
             "modus": r.mode, "besuche": len(r.to_visit),
-            "entfallen": len(r.stops) - len(r.to_visit), "abfahrt": r.depart,
-            "rueckkehr": None if r.ends_open else r.return_,
+            "entfallen": len(r.stops) - len(r.to_visit), "abfahrt": _minute(r.depart),
+            "rueckkehr": None if r.ends_open else _minute(r.return_),
             "wegezeit_min": round(r.travel_s / 60),
             "besuchszeit_min": round(r.service_s / 60), "wartezeit_min": round(r.waiting_s / 60),
             "strecke_km": round(r.distance_m / 1000, 2), "ersetzt": plan.replaced,
@@ -388,6 +389,12 @@ def _promise_cells(p: tuple[datetime, datetime] | None) -> tuple[time | str, tim
     return (p[0].time(), p[1].time()) if p else ("", "")
 
 
+def _minute(t: datetime) -> datetime:
+    """A time as the pages, ``report.csv`` and the Bericht show it: to the minute, cut
+    (08:03:35 is 08:03), so that every sheet holds the same value (QA 25 F8)."""
+    return t.replace(second=0, microsecond=0)
+
+
 def _minutes(seconds: float) -> int:
     return round(seconds / 60)
 
@@ -432,7 +439,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         ["Team", "Datum", "Besuche", "Entfallen", "Abfahrt", "Rückkehr", "Wegezeit (min)",
          "Besuchszeit (min)", "Wartezeit (min)", "Strecke (km)", "Verkehrsmittel"],
         [[r.team_id, r.day, len(r.to_visit), len(r.stops) - len(r.to_visit),
-          r.depart.time(), None if r.ends_open else r.return_.time(),
+          _minute(r.depart).time(), None if r.ends_open else _minute(r.return_).time(),
           _minutes(r.travel_s), _minutes(r.service_s), _minutes(r.waiting_s),
           round(r.distance_m / 1000, 2), mode_label(r.mode)] for r in routes],
         [14, 12, 9, 10, 9, 9, 14, 16, 14, 12, 14],
@@ -468,7 +475,8 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
             ["Position", "Kundennummer", "Datum", "Ankunft", "Beginn", "Ende", "Besuch (min)",
              "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
              "Angekündigt bis", "Entfällt", "Entfällt seit"],
-            [[nr, s.client_id, r.day, s.arrival.time(), s.start.time(), s.end.time(),
+            [[nr, s.client_id, r.day, _minute(s.arrival).time(), _minute(s.start).time(),
+              _minute(s.end).time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text,
               care_of.address(s.client_id, s.address),
               s.district, s.tries_before,

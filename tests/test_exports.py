@@ -45,7 +45,7 @@ def test_geopackage_layers_types_and_crs(planned_week, exported):
     for row in visits.itertuples():
         r, s = stops[row.kundennummer]
         assert (row.team, row.datum.date(), row.position) == (r.team_id, r.day, s.position)
-        assert row.beginn.to_pydatetime() == s.start.replace(microsecond=0)
+        assert row.beginn.to_pydatetime() == s.start.replace(second=0, microsecond=0)
         assert (row.geometry.x, row.geometry.y) == pytest.approx((s.lon, s.lat))
 
     routes = layers["touren"]
@@ -584,3 +584,36 @@ def test_a_name_typed_before_the_street_reaches_no_overview(bad_hersfeld_pbf, tm
     view = tc.get(f"/plaene/{plan_id}")
     assert view.status_code == 200 and "N-3" in view.text
     assert not [n for n in names if n in view.text]
+
+
+def test_times_are_stored_to_the_minute_the_pages_show(planned_week, exported):
+    """QA 25 F8: the team-day sheets and the Übersicht stored the solver's times with
+    seconds (08:03:35) while the Bericht stored the minute (08:03): a lookup between the
+    sheets failed. Every time cell is now the minute the pages show (cut, not rounded:
+    08:03:35 is „08:03“ on the route page), in the GeoPackage too."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    plan = planned_week.result.plan
+    stops = [s for r in plan.routes for s in r.stops]
+    assert any(s.arrival.second or s.end.second for s in stops)  # the solver's seconds
+    wb = load_workbook(exported["xlsx"])
+    times = [c.value for ws in wb.worksheets for row in ws.iter_rows(min_row=2) for c in row
+             if isinstance(c.value, (time, datetime)) and c.column_letter != "N"]
+    assert times and all(t.second == 0 and t.microsecond == 0 for t in times)
+    report = {r[1]: r for r in wb["Bericht"].iter_rows(min_row=2, values_only=True)
+              if r[2] == "geplant"}
+    first = sorted(plan.routes, key=lambda r: (r.day, r.team_id))[0]
+    sheet = wb[wb.sheetnames[2]]
+    head = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        cid = row[head.index("Kundennummer")]
+        s = next(s for s in first.stops if s.client_id == cid)
+        assert row[head.index("Ankunft")] == report[cid][6] == time.fromisoformat(
+            f"{s.arrival:%H:%M}")
+        assert row[head.index("Ende")] == report[cid][8]
+    for layer, cols in (("besuche", ("ankunft", "beginn", "ende")),
+                        ("touren", ("abfahrt", "rueckkehr"))):
+        gdf = gpd.read_file(exported["gpkg"], layer=layer)
+        for col in cols:
+            assert (gdf[col].dropna().dt.second == 0).all(), (layer, col)
