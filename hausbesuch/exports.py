@@ -14,9 +14,10 @@ GeoPackage layers (EPSG:4326, lon/lat):
                       ``entfaellt_seit``: a visit called off since the plan was made)
 ``touren``            lines: one per team-day, the street-following path of its legs
 ``stadtteile``        (multi)polygons: the city's districts with planned/unassigned counts
-``nicht_eingeplant``  points: the cases not planned, with reason; the cases the plan rejected
-                      (address not found, …) with an empty geometry and ``grund_code``
-                      ``abgelehnt_<field>``
+``nicht_eingeplant``  points: the cases not planned, with reason; the rows the plan rejected
+                      (address not found, a duplicate id, …) with an empty geometry and
+                      ``grund_code`` ``abgelehnt_<field>``; ``zeile`` (the input row) and
+                      ``status`` (``nicht_eingeplant``/``abgelehnt``) as in report.csv
 
 A version a re-plan has replaced (:attr:`Plan.replaced`) says so: the column ``ersetzt``
 of ``besuche`` and ``touren`` (empty for the newest version) and the row „Achtung“ of the
@@ -199,8 +200,13 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     unassigned, un_geoms = [], []
     un_by_district: dict[str, int] = {}
     care_of = CareOf(plan)
+    # the input row and status of report.csv (QA 25 F10): a row rejected for a duplicate
+    # id names the id of a case the plan holds, and must not read as that case not planned
+    rows = {c.id: c.row for c in plan.clients if c.row}
     for u in plan.unassigned:
-        unassigned.append({"plan_id": plan.id, "kundennummer": u.client_id, "grund_code": u.code,
+        unassigned.append({"plan_id": plan.id, "kundennummer": u.client_id,
+                           "zeile": rows.get(u.client_id), "status": STATUS_UNASSIGNED,
+                           "grund_code": u.code,
                            "grund": care_of.text(u.client_id, u.reason),
                            "stadtteil": u.district})
         un_geoms.append(Point(u.lon, u.lat) if u.lon is not None and u.lat is not None else None)
@@ -210,6 +216,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         if rj.id and rj.id not in listed:
             listed.add(rj.id)
             unassigned.append({"plan_id": plan.id, "kundennummer": rj.id,
+                               "zeile": rj.row or None, "status": STATUS_REJECTED,
                                "grund_code": f"abgelehnt_{rj.field}",
                                "grund": care_of.text(rj.id, rj.reason),
                                "stadtteil": ""})
@@ -250,8 +257,9 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                             {"geplant": "int32", "entfallen": "int32",
                              "nicht_eingeplant": "int32"}),
         "nicht_eingeplant": frame(unassigned, un_geoms,
-                                  ["plan_id", "kundennummer", "grund_code", "grund", "stadtteil"],
-                                  {}),
+                                  ["plan_id", "kundennummer", "zeile", "status", "grund_code",
+                                   "grund", "stadtteil"],
+                                  {"zeile": "Int32"}),
     }
     with atomic_path(out, suffix=".gpkg") as tmp:  # the owner's only (0600), as it is written
         for name, gdf in layers.items():

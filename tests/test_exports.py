@@ -617,3 +617,30 @@ def test_times_are_stored_to_the_minute_the_pages_show(planned_week, exported):
         gdf = gpd.read_file(exported["gpkg"], layer=layer)
         for col in cols:
             assert (gdf[col].dropna().dt.second == 0).all(), (layer, col)
+
+
+def test_a_row_rejected_for_a_duplicate_id_is_told_apart_from_a_case_not_planned(
+        planned_week, exported):
+    """QA 25 F10: a row rejected for a duplicate id was listed in ``nicht_eingeplant``
+    under the id of the case the plan visits, like a case not planned: a join on the
+    Kundennummer marked the case both. Each row now carries its input row and the status
+    of report.csv (``abgelehnt`` / ``nicht_eingeplant``), as report.csv does."""
+    import csv
+
+    import geopandas as gpd
+
+    un = gpd.read_file(exported["gpkg"], layer="nicht_eingeplant")
+    visits = gpd.read_file(exported["gpkg"], layer="besuche")
+    with open(planned_week.out_dir / "report.csv", encoding="utf-8-sig") as fh:
+        report = list(csv.DictReader(fh, delimiter=";"))
+    by_row = {int(r["zeile"]): r for r in report if r["zeile"]}
+    twice = un[un["kundennummer"].isin(set(visits["kundennummer"]))]
+    assert len(twice)  # the duplicate id of a case the plan holds
+    for row in twice.itertuples():
+        assert row.status == "abgelehnt" and row.grund_code == "abgelehnt_id", row
+        assert by_row[int(row.zeile)]["status"] == "abgelehnt"
+        assert by_row[int(row.zeile)]["id"] == row.kundennummer
+    for row in un.itertuples():
+        assert row.status in ("abgelehnt", "nicht_eingeplant"), row
+        assert row.status == by_row[int(row.zeile)]["status"], row
+        assert row.grund_code.startswith("abgelehnt_") == (row.status == "abgelehnt")
