@@ -450,3 +450,26 @@ def test_a_route_whose_last_visit_is_0_s_from_its_end_point_is_not_open() -> Non
     assert dataclasses.replace(route, legs=(), return_=last.end).ends_open
     assert not dataclasses.replace(route, legs=()).ends_open
     assert not dataclasses.replace(route, legs=(), stops=()).ends_open
+
+
+def test_readme_says_what_the_navigation_links_carry() -> None:
+    """QA 25 F9: the README said „Navigation links carry coordinates only“ while the
+    ``geo:`` link also carries the case id (its label in the navigation app). The README
+    now says what each link carries, and the links do exactly that: the ``geo:`` link the
+    coordinates and the case id, the openstreetmap.org and Google links coordinates only,
+    none a name or an address."""
+    from hausbesuch.pages import nav_links
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    bullet = " ".join(readme.split("- Navigation links carry", 1)[1].split("\n- ", 1)[0].split())
+    assert not bullet.startswith("coordinates only"), bullet
+    assert "pseudonymous case id" in bullet and "label" in bullet, bullet
+    assert "coordinates only" in bullet  # (said of the web links)
+    route = sample_plan().routes[0]
+    stop = route.stops[0]
+    links = nav_links(route.start_lonlat, stop, route.mode,
+                      MapSettings(osm_directions_links=True, google_maps_links=True))
+    assert links.geo == (f"geo:{stop.lat:.6f},{stop.lon:.6f}?q={stop.lat:.6f},"
+                         f"{stop.lon:.6f}({stop.client_id})")
+    for web in (links.osm, links.google):
+        assert stop.client_id not in unquote(web) and stop.address.split()[0] not in web
