@@ -333,12 +333,27 @@ def _sheet(wb: Any, title: str, header: Sequence[str], rows: Iterable[Sequence[A
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+def _shortened(text: str, room: int) -> str:
+    """``text`` in at most ``room`` characters: its start and its end (where team ids
+    differ: „…_0001“) around „…“."""
+    if len(text) <= room:
+        return text
+    head = (room - 1) // 2
+    return text[:head] + "…" + text[len(text) - (room - 1 - head):]
+
+
 def _team_day_title(r: TeamDayRoute, used: set[str]) -> str:
-    base = _SHEET_BAD.sub("_", f"{r.team_id} {r.day:%d.%m.%Y}")[:31].strip("'") or "Tour"
-    title, k = base, 2
+    """A team-day sheet's name (Excel: at most 31 characters, unique regardless of case):
+    the team and the date, „team-1 08.12.2026“; a long team id is shortened in its middle,
+    so that the date and the id's start and end stay („Team_Süd_…ienst_0001 08.12.2026“,
+    QA 25 F5); a name taken already gets „(2)“ before the date. The sheet's Team and Datum
+    columns hold the full values."""
+    day = f" {r.day:%d.%m.%Y}"
+    team = _SHEET_BAD.sub("_", r.team_id).strip("'").strip() or "Tour"
+    title, k = _shortened(team, 31 - len(day)) + day, 2
     while title.lower() in used:
         suffix = f" ({k})"
-        title, k = base[: 31 - len(suffix)] + suffix, k + 1
+        title, k = _shortened(team, 31 - len(day) - len(suffix)) + suffix + day, k + 1
     used.add(title.lower())
     return title
 
@@ -480,10 +495,12 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     for r in routes:
         _sheet(
             wb, _team_day_title(r, used),
-            ["Position", "Kundennummer", "Datum", "Ankunft", "Beginn", "Ende", "Besuch (min)",
+            ["Position", "Kundennummer", "Datum", "Team", "Ankunft", "Beginn", "Ende",
+             "Besuch (min)",
              "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
              "Angekündigt bis", "Entfällt", "Entfällt seit"],
-            [[nr, s.client_id, r.day, _minute(s.arrival).time(), _minute(s.start).time(),
+            [[nr, s.client_id, r.day, r.team_id, _minute(s.arrival).time(),
+              _minute(s.start).time(),
               _minute(s.end).time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text,
               care_of.address(s.client_id, s.address),
@@ -491,7 +508,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
               *_promise_cells(promises.get(s.visit_id)),
               _yes_no(s.off), _off_since(s) or ""]
              for s, nr in zip(r.stops, r.numbers, strict=True)],
-            [9, 14, 12, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 9, 13],
+            [9, 14, 12, 14, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 9, 13],
         )
     with atomic_path(out) as tmp:  # the owner's only (0600)
         wb.save(tmp)

@@ -644,3 +644,32 @@ def test_a_row_rejected_for_a_duplicate_id_is_told_apart_from_a_case_not_planned
         assert row.status in ("abgelehnt", "nicht_eingeplant"), row
         assert row.status == by_row[int(row.zeile)]["status"], row
         assert row.grund_code.startswith("abgelehnt_") == (row.status == "abgelehnt")
+
+
+def test_long_team_ids_keep_team_and_date_in_the_sheet_names(planned_week, tmp_path):
+    """QA 25 F5: team ids of up to 40 characters made sheet names cut at 31 characters
+    („Team_Süd_Äußerer_Ring_Aussendie“, „… (2)“), without team or date, and the sheets had
+    no Team column. Now each name keeps the date and the start and end of the team id,
+    unique, and each team-day sheet has the full team id and date in columns."""
+    from openpyxl import load_workbook
+
+    plan = planned_week.result.plan
+    routes = plan.routes
+    teams = sorted({r.team_id for r in routes})
+    assert len(teams) >= 2
+    long = {t: f"Team_Süd_Äußerer_Ring_Aussendienst_{k:04d}" for k, t in enumerate(teams, 1)}
+    long[teams[0]] = "Team_Süd_Äußerer_Ring_Aussendienst_Ost_1"  # 40 characters
+    hacked = replace(plan, routes=[replace(r, team_id=long[r.team_id]) for r in routes])
+    path = write_xlsx(hacked, tmp_path / "lang.xlsx")
+    wb = load_workbook(path)
+    names = wb.sheetnames[2:]
+    assert len(names) == len(routes) == len({n.lower() for n in names})
+    for r, name in zip(sorted(hacked.routes, key=lambda r: (r.day, r.team_id)), names,
+                       strict=True):
+        assert len(name) <= 31 and name.endswith(f" {r.day:%d.%m.%Y}"), name
+        assert name.startswith("Team_Süd_") and r.team_id[-4:] in name, (name, r.team_id)
+        ws = wb[name]
+        head = [c.value for c in ws[1]]
+        rows = list(ws.iter_rows(min_row=2, values_only=True))
+        assert {row[head.index("Team")] for row in rows} == {r.team_id}
+        assert {row[head.index("Datum")].date() for row in rows} == {r.day}
