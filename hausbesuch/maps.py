@@ -613,6 +613,7 @@ def route_map(
     assets: str = f"../{ASSETS_DIRNAME}",
     links: Sequence[tuple[str, str]] = (),
     page_href: str | None = None,
+    replaced: str = "",
 ) -> folium.Map:
     """Folium map of one team-day: street-following legs, numbered stops, depot.
 
@@ -631,6 +632,9 @@ def route_map(
         Navigation links shown in the legend (e.g. back to the overview).
     page_href : str, optional
         Relative URL of the mobile route page; popups link to the stop there.
+    replaced : str, optional
+        For a plan version a re-plan replaced, the sentence saying so
+        (:func:`hausbesuch.versions.replaced_note`), first in the legend.
 
     Raises
     ------
@@ -758,7 +762,9 @@ def route_map(
     )
     legend = (
         f"<details open><summary>{e(route.team_id)} · {fmt_date(route.day)}</summary>"
-        f"<div>{e(summary)}</div><ul>{''.join(rows)}</ul>"
+        + (f'<div class="hb-off-text" role="alert"><strong>{e(replaced)}</strong></div>'
+           if replaced else "")
+        + f"<div>{e(summary)}</div><ul>{''.join(rows)}</ul>"
         + (f"<div>{link_html}</div>" if link_html else "")
         + "</details>"
     )

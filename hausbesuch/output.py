@@ -213,6 +213,7 @@ def write_outputs(
             assets=up,
             links=[("Routenliste", links.page), ("Übersicht", links.index)],  # type: ignore[list-item]
             page_href=links.page,
+            replaced=plan.replaced,
         )
         _write(rf.map, render_map(m))
         off = (gone or {}).get((route.team_id, route.day))
