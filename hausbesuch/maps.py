@@ -761,8 +761,11 @@ def route_map(
         f"{mode_label(route.mode)} · {fmt_km(route.distance_m)}"
     )
     legend = (
-        f"<details open><summary>{e(route.team_id)} · {fmt_date(route.day)}</summary>"
-        + (f'<div class="hb-off-text" role="alert"><strong>{e(replaced)}</strong></div>'
+        f"<details open><summary>{e(route.team_id)} · {fmt_date(route.day)}"
+        # (said in the summary too: a phone shows the legend folded)
+        + ('<strong style="color:#b00020"> · nicht mehr gültig</strong>' if replaced else "")
+        + "</summary>"
+        + (f'<div role="alert" style="color:#b00020"><strong>{e(replaced)}</strong></div>'
            if replaced else "")
         + f"<div>{e(summary)}</div><ul>{''.join(rows)}</ul>"
         + (f"<div>{link_html}</div>" if link_html else "")
