@@ -355,15 +355,18 @@ _HIGHWAY_SKIP = frozenset({"proposed", "construction", "abandoned", "razed", "pl
 
 
 #: Adjectives that begin street names ("Obere Bergstraße", "Alte Nürnberger Straße"),
-#: normalised (:func:`normalize_text`), with their endings: words typed before a street of
-#: the extract that are part of another street's name, not a person's (QA 25 F1).
+#: normalised (:func:`normalize_text`), in their inflected forms only: words typed before a
+#: street of the extract that are part of another street's name, not a person's (QA 25
+#: F1). The bare stems are common surnames ("Klaus Alt", "Kim Lang", "Anna Klein": review
+#: 25 #3) and are left out, apart from "Ober"/"Unter" ("Ober Bergstraße"); so are the
+#: abbreviations ("Ob.", "Gr.").
 _NAME_ADJECTIVES = frozenset(
     stem + end
     for stem in ("ober", "unter", "alt", "neu", "klein", "gross", "hinter", "vorder", "inner",
                  "aeusser", "mittler", "lang", "kurz", "hoh", "breit", "hohl", "krumm", "eng",
                  "schmal", "schoen", "nieder", "hoch", "west", "ost", "nord", "sued", "gruen",
                  "rot", "weiss", "schwarz", "gelb", "blau", "dick", "tief", "still", "gut")
-    for end in ("", "e", "er", "es", "en")) | {"ob", "unt", "gr", "kl", "mittel"}
+    for end in ("e", "er", "es", "en")) | {"ober", "unter", "ob", "unt", "gr", "kl", "mittel"}
 #: Endings of place names ("Heuchling", "Petersberg", "Kotzenhof", "Wetzendorf"), whose
 #: adjective in "-er" begins a street's name ("Heuchlinger Hauptstraße").
 _PLACE_ENDINGS = ("berg", "burg", "dorf", "hof", "hofen", "feld", "felden", "bach", "hausen",
@@ -1088,18 +1091,26 @@ class AddressIndex:
 
     def _street_words(self, words: Sequence[str]) -> bool:
         """Whether words typed before a street of the extract look like part of a street's
-        name rather than a person's: an adjective that begins street names ("Obere",
-        "Alte", "Kleine", "Hintere": :data:`_NAME_ADJECTIVES`) or a place's adjective in
-        "-er" ("Heuchlinger", "Kotzenhofer", "Nürnberger": :func:`_place_adjective`, or a
-        place the extract knows with "-er": "Laufer")."""
-        for w in words:
-            n = normalize_text(w.strip(".,"))
-            if n in _NAME_ADJECTIVES or _place_adjective(n):
-                return True
-            if w[:1].isupper() and n.endswith("er") and len(n) > 5 \
-                    and self._town_known(w.strip(".,")[:-2]):
-                return True
-        return False
+        name rather than a person's: each of them (so the word directly before the street
+        too; a first name is none: "Anna Steinberger", "Kim Lang" are a person's, review 25
+        #3) an adjective that begins street names ("Obere", "Alte", "Kleine", "Hintere":
+        :data:`_NAME_ADJECTIVES`) or a place's adjective in "-er" of a place the extract
+        knows ("Kotzenhofer", "Laufer", "Petersberger"). A word alone before the street may
+        also be one of a place the extract lacks, by its ending ("Heuchlinger":
+        :func:`_place_adjective`); with a word before it such a word is a surname
+        ("Anna Steinberger", "Hans Rosenberger")."""
+        return bool(words) and all(self._street_word(w, alone=len(words) == 1)
+                                   for w in words)
+
+    def _street_word(self, word: str, *, alone: bool) -> bool:
+        """One word of :meth:`_street_words`."""
+        w = word.strip(".,")
+        n = normalize_text(w)
+        if n in _NAME_ADJECTIVES:
+            return True
+        if w[:1].isupper() and n.endswith("er") and len(n) > 5 and self._town_known(w[:-2]):
+            return True
+        return alone and _place_adjective(n)
 
     def _hyphen_tail(self, q: ParsedAddress) -> tuple[str, list[int]] | None:
         """A street named by the end of a hyphenated name ("Brahmsstraße" for a typed

@@ -920,3 +920,27 @@ def test_a_place_adjective_of_the_streets_own_place_reads_it_in_doubt(
     assert r.doubt or r.quality == UNRESOLVED, r
     r = bh.geocode("Dudenstr. 5, Bad-Hersfeld")
     assert r.quality == EXACT and not r.doubt and r.reason == "", r
+
+
+@pytest.mark.parametrize("which,typed,found", [
+    ("bh", "Anna Steinberger Linggplatz 7, 36251 Bad Hersfeld", "Linggplatz 7,"),
+    ("bh", "Hans Rosenberger Dudenstraße 5, 36251 Bad Hersfeld", "Dudenstraße 5,"),
+    ("bh", "Anna Neuhauser Linggplatz 7, 36251 Bad Hersfeld", "Linggplatz 7,"),
+    ("bh", "Klaus Alt Linggplatz 7, 36251 Bad Hersfeld", "Linggplatz 7,"),
+    ("bh", "Kim Lang Dudenstraße 5, 36251 Bad Hersfeld", "Dudenstraße 5,"),
+    ("bh", "Anna Klein Dudenstraße 5, 36251 Bad Hersfeld", "Dudenstraße 5,"),
+    ("bh", "Kim Lange Dudenstraße 5, 36251 Bad Hersfeld", "Dudenstraße 5,"),
+    ("lauf", "Anna Steinberger Brahmsstraße 3, 91207 Lauf", "Brahmsstraße 3,"),
+])
+def test_a_surname_before_the_street_is_no_word_of_its_name(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, found: str) -> None:
+    """Review 25 #3: common surnames („Lang“, „Alt“, „Klein“, „…berger“, „…hauser“) typed
+    with a first name before a street are a person's, not an adjective of another street's
+    name: the street is found, in doubt, as before QA 25 F1, and the reason quotes none of
+    the words left out (they may be a third person's name and reach the overviews)."""
+    r = (bh if which == "bh" else lauf).geocode(typed)
+    assert r.quality == EXACT and r.match.startswith(found), r
+    assert r.doubt, r
+    assert "2 Wörter vor dem Straßennamen ignoriert" in r.reason, r
+    for word in typed.split()[:2]:
+        assert word not in r.reason, r
