@@ -42,6 +42,34 @@ _DROPPED_NOTE = re.compile(r"(?<!\d)(\d{1,2}) (?:Wort|Wörter) vor dem Straßenn
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
+#: Kinds of street, compared forms (:func:`hausbesuch.pathnames._words`): a word typed
+#: directly before one is the street's name („Müller Straße 12“, „Hans Sachs Str. 3“), and
+#: a street found that ends in one („Müllerstraße“, „Goetheweg“) protects its name's words
+#: (``geodata.geocode._STREET_TYPES``, and „Str.“).
+_STREET_KINDS = ("strasse", "str", "weg", "gasse", "platz", "allee", "ring", "pfad", "steig",
+                 "damm", "ufer", "chaussee", "promenade", "stieg", "graben", "wall", "zeile",
+                 "gang", "winkel")
+
+
+def _street_forms(words: list[str]) -> set[str]:
+    """Compared words of a street found, and each of them without the kind of street
+    written into it (``muellerstrasse`` -> ``mueller``, ``goetheweg`` -> ``goethe``)."""
+    out = set(words)
+    for w in words:
+        for kind in _STREET_KINDS:
+            if w.endswith(kind) and len(w) - len(kind) >= 3:
+                out.add(w[: -len(kind)])
+    return out
+
+
+def _a_street_kind(token: str) -> bool:
+    """Whether a word as typed is a bare kind of street („Straße“, „Str“, „Weg“)."""
+    from hausbesuch.pathnames import _words
+
+    forms = _words(token)
+    return len(forms) == 1 and forms[0] in _STREET_KINDS
+
+
 #: Between two words of a part: spaces, or quotes the parser left out.
 _GAP = r'[\s"“”„«»]+'
 
@@ -125,7 +153,9 @@ def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
     client's own ``name`` (three letters or more, no particle or salutation: ``Hannelore
     Quaschning`` of „Quaschning, Hannelore“; compared without case and umlaut spelling),
     as typed. A word of ``keep`` (the street and town the geocoder found) is the
-    address's own: a client Berg at „Am Berg 5“."""
+    address's own: a client Berg at „Am Berg 5“; so is a run typed directly before a bare
+    kind of street: a client Müller at „Müller Straße 12“, Hans Sachs at „Hans Sachs Str.
+    3“ (review 25 #2)."""
     from hausbesuch.pathnames import NAME_FILLERS, _words, name_words
 
     names = name_words(name)
@@ -148,6 +178,9 @@ def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
     for r in runs:
         while r and not r[-1][1]:  # no particle after the name ("Meier zum")
             r.pop()
+        if r and (after := re.match(rf"[ \t]+({_TOKEN.pattern})", address[r[-1][0].end():])) \
+                and _a_street_kind(after[1]):
+            r.clear()  # the street's name: "Müller Straße 12"
     return list(dict.fromkeys(address[r[0][0].start():r[-1][0].end()] for r in runs if r))
 
 
@@ -160,7 +193,8 @@ def _own_names(client: Client, geocode: Geocode | None) -> list[str]:
     parsed = _parse(address)
     found = (geocode.match if geocode is not None and geocode.quality != "unresolved"
              else "")
-    keep = set(_words(" ".join([found, parsed.town, parsed.district]), stripped=True))
+    keep = _street_forms(_words(" ".join([found, parsed.town, parsed.district]),
+                                stripped=True))
     return _own_name_runs(address, unicodedata.normalize("NFC", client.name or ""), keep)
 
 
@@ -179,7 +213,10 @@ def without_own_name(client: Client, geocode: Geocode | None) -> str:
     for part in runs:
         text = _drop(text, part)
     text = text.strip(" \t\n,;|/")
-    return text if any(ch.isalpha() for ch in text) else address
+    first = _TOKEN.search(text)
+    if first is None or (first.start() == 0 and _a_street_kind(first[0])):
+        return address  # nothing but a kind of street left of its name: "Straße 12"
+    return text
 
 
 class CareOf:

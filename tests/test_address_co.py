@@ -803,3 +803,40 @@ def test_a_planned_visit_keeps_no_own_name_but_a_hosts():
         == "c/o Meier, Ludmilla Wendehals Rittergasse 5"
     assert shown("Brandtner, Olaf", "Rittergasse 1") == "Rittergasse 1"
     assert shown("Rittergasse", "Rittergasse") == "Rittergasse"
+
+
+@pytest.mark.parametrize("name,typed,found", [
+    ("Müller, Hans", "Müller Straße 12, 13353 Berlin", "Müllerstraße 12, 13353 Berlin"),
+    ("Goethe, Karl", "Goethe Weg 5, 36251 Bad Hersfeld", "Goetheweg 5, 36251 Bad Hersfeld"),
+    ("Hans Sachs", "Hans Sachs Str. 3, 36251 Bad Hersfeld",
+     "Hans-Sachs-Straße 3, 36251 Bad Hersfeld"),
+    ("Hans Sachs", "Hans Sachs Str. 3, 36251 Bad Hersfeld", ""),
+    ("Linde, Anna", "Linde  Gasse 4, 36251 Bad Hersfeld", ""),
+])
+def test_a_surname_that_is_the_streets_name_stays_in_the_address(name, typed, found):
+    """Review 25 #2: a client's surname typed as the first half of its street's name
+    („Müller Straße 12“, found as the Müllerstraße; „Goethe Weg 5“) is the street's, not
+    the client's name: the route page, sheet and GPX (the planned visit's address) and the
+    overviews keep it; no address is left starting with a bare „Straße 12“. Also where the
+    address was not found: a word directly before a kind of street is the street's."""
+    from hausbesuch.care_of import without_own_name
+    from hausbesuch.plandata import Client, Geocode
+
+    geocode = (Geocode("N-1", 9.7, 50.8, "exact", 1.0, found, "", "x") if found
+               else Geocode("N-1", None, None, "unresolved", 0.0, "", "nicht gefunden", ""))
+    client = Client(row=2, id="N-1", name=name, address=typed)
+    assert without_own_name(client, geocode) == typed
+    assert _care_of([("N-1", name, typed)], [geocode]).address("N-1", typed) == typed
+
+
+def test_an_own_name_before_a_street_found_is_still_left_out():
+    """The own name before a street of another name is still left out (review 25 #2 keeps
+    only the street's words): „Karl Goethe Linggplatz 7“ of a client Goethe."""
+    from hausbesuch.care_of import without_own_name
+    from hausbesuch.plandata import Client, Geocode
+
+    typed = "Karl Goethe Linggplatz 7, 36251 Bad Hersfeld"
+    geocode = Geocode("N-1", 9.7, 50.8, "exact", 0.9, "Linggplatz 7, 36251 Bad Hersfeld",
+                      "", "x")
+    assert without_own_name(Client(row=2, id="N-1", name="Goethe, Karl", address=typed),
+                            geocode) == "Linggplatz 7, 36251 Bad Hersfeld"
