@@ -2734,3 +2734,25 @@ def test_a_replan_counts_the_visits_kept_against_the_teams_daily_limit(base, tmp
     assert set(done) <= set(per_day[(later.team_id, later.day)])
     for key, ids in per_day.items():
         assert len(ids) <= 4, (key, ids)
+
+
+def test_a_list_that_adds_the_clients_own_name_to_the_address_needs_no_replan(
+        planned, base, tmp_path):
+    """Review 25 #4: a stop keeps its address without the client's own name
+    (``without_own_name``), so a list whose address for the client holds its name
+    („Geheim Dudenstraße 5“ of a client „Geheim P012“) where the plan visits the same
+    address without it was compared unlike with like and said „Adresse geändert, aber …
+    noch an der alten Adresse eingeplant“: the address is compared without the name on
+    both sides, no re-plan is asked for. A real move still is (see the test above)."""
+    copy, plan, stops = _copy_of(planned, tmp_path, "eigenname.sqlite")
+    d, addrs = base
+    st = next(s for s in sorted(stops, key=lambda s: s.start) if s.start.date() > START)
+    i = int(st.client_id[1:])
+    street = addrs[i][0]
+    assert street in st.address and "Geheim" not in st.address, st
+    write_list(tmp_path / "name.csv", addrs, moved={st.client_id: f"Geheim {street}"})
+    today = CliRunner(env={clock.ENV: START.isoformat()})
+    res = today.invoke(app, ["import", str(tmp_path / "name.csv"), *_common(copy)],
+                       catch_exceptions=False)
+    assert res.exit_code == 0 and "1 aktualisiert" in res.output, res.output
+    assert "Adresse geändert" not in res.output, res.output

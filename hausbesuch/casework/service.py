@@ -62,6 +62,7 @@ from hausbesuch.store import (
     AddressFixRow,
     CaseVisitRow,
     ClientRow,
+    GeocodeRow,
     ImportRejectionRow,
     LastImportRow,
     OutcomeRow,
@@ -72,6 +73,7 @@ from hausbesuch.store import (
     VisitRow,
     _client_from,
     audit_values,
+    geocode_from,
     keep_absent,
     lock_clients,
 )
@@ -163,11 +165,24 @@ class PurgeResult:
 def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     """Whether the stop of ``visit`` in the plan version that holds it goes to the
     address the list now gives for ``c`` (the same words and, when the list gives a point,
-    that point within a few metres)."""
+    that point within a few metres). A stop keeps its address without the words of the
+    client's own name (:func:`hausbesuch.care_of.without_own_name`, as the plan found the
+    address: its geocode), so the list's address is compared so too (review 25 #4); a
+    stop of a plan stored before kept them, and is compared with the address as given."""
+    from hausbesuch.care_of import without_own_name
+
     stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
                                            VisitRow.visit_id == visit.visit_id).limit(1))
-    if stop is None or " ".join(stop.address.split()).casefold() != " ".join(
-            c.address.split()).casefold():
+    if stop is None:
+        return False
+    g = s.scalar(select(GeocodeRow).where(GeocodeRow.plan_id == visit.plan_id,
+                                          GeocodeRow.client_id == stop.client_id).limit(1))
+
+    def same(a: str) -> bool:
+        return " ".join(stop.address.split()).casefold() == " ".join(a.split()).casefold()
+
+    if not same(c.address) and not same(without_own_name(
+            c, geocode_from(g) if g is not None else None)):
         return False
     return c.lat is None or c.lon is None or (
         abs(stop.lat - c.lat) < 5e-5 and abs(stop.lon - c.lon) < 5e-5)
