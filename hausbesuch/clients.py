@@ -397,7 +397,7 @@ def id_name_problem(cid: str, name: str | None) -> str:
     advice = ("bitte die pseudonyme Kundennummer aus der Fachanwendung eintragen, keinen "
               "Namen")
     runs = _LETTERS.findall(_folded(cid))
-    words = {w for token in re.split(r"[\s,;/()\[\]]+", name or "")
+    words = {w for token in re.split(r"[\s,;()\[\]]+", name or "")
              if _NAME_WORD.fullmatch(token) for w in _LETTERS.findall(_folded(token))
              if len(w) >= 4 and w not in _NOT_NAME_WORDS}
     if any(w in run for w in words for run in runs):

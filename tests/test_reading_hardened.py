@@ -163,11 +163,14 @@ def test_huge_address_is_rejected_and_not_echoed_in_full(tmp_path):
     assert MAX_ADDRESS_LENGTH < 1000
 
 
-def test_id_of_100000_characters_is_cut_in_the_rejection(tmp_path):
+def test_id_of_100000_characters_is_not_shown_in_the_rejection(tmp_path):
+    """So long a cell is no id (review 25 #1: it may be an address with a name): the
+    rejection names the row and the length, not the cell."""
     p = tmp_path / "k.csv"
     p.write_text(f"Kundennummer;Adresse\n{'=' * 100_000};Am Markt 16\n", encoding="utf-8")
     (rej,) = read_clients(p, today=TODAY).rejected
-    assert rej.field == "id" and len(rej.id) <= 64 and len(rej.reason) < 200
+    assert rej.field == "id" and rej.id is None and len(rej.reason) < 200
+    assert rej.reason == "Kundennummer zu lang (100000 Zeichen, höchstens 64)"
 
 
 def test_mixed_encodings_are_read_line_by_line_with_a_warning(tmp_path):
