@@ -236,6 +236,31 @@ def test_without_care_of(address, expected):
     assert without_care_of(address) == expected
 
 
+def _one_day_stored(rows, pbf, tmp_path):  # noqa: ANN001, ANN202
+    """A real one-day plan of Bad Hersfeld for ``rows`` (case id, name, address), stored:
+    (plan, database URL, plan id)."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning import PlanOptions, plan_week, store_result
+    from tests.planning_fixtures import START
+
+    clients = tmp_path / "kunden.csv"
+    clients.write_text("Kundennummer;Name;Adresse;Kontaktabbruch seit\n" + "".join(
+        f"{cid};{name};{addr};01.03.2025\n" for cid, name, addr in rows), encoding="utf-8")
+    profile = load_profile("bad-hersfeld")
+    result = plan_week(clients, profile=profile, osm=pbf,
+                       options=PlanOptions(start=START, days=1, time_limit=1, seed=3, threads=1))
+    db = f"sqlite:///{tmp_path / 'plan.db'}"
+    return result.plan, db, store_result(result, profile, db)
+
+
+def _export_both(plan_id: str, db: str, tmp_path) -> None:  # noqa: ANN001
+    """``export`` of the plan as ``plan.xlsx`` and ``plan.gpkg`` in ``tmp_path``."""
+    for fmt in ("xlsx", "gpkg"):
+        res = CliRunner().invoke(app, ["export", plan_id, "--db", db, "--format", fmt,
+                                       "--out", str(tmp_path / f"plan.{fmt}")])
+        assert res.exit_code == 0, res.output
+
+
 def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
     """A c/o or "bei" line names a third person (the host): a real plan of Bad Hersfeld
     with such lines, one of them at a street that does not exist, exported: the workbook's
@@ -246,9 +271,7 @@ def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
     from openpyxl import load_workbook
 
     from geodata.geocode import load_index
-    from hausbesuch.config import load_profile
-    from hausbesuch.planning import PlanOptions, plan_week, store_result
-    from tests.planning_fixtures import START, real_addresses
+    from tests.planning_fixtures import real_addresses
 
     index = load_index(bad_hersfeld_pbf)
     (s1, n1, _, _), (s2, n2, _, _), (s3, n3, _, _) = real_addresses(index)[:3]
@@ -259,22 +282,11 @@ def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
         ("K-4", "Dora Kern", f"{s3} {n3} c/o Przybylski, 36251 Bad Hersfeld"),
     ]
     hosts = ["Yilmaz", "Grünwald-Okafor", "Lindqvist", "Przybylski"]
-    clients = tmp_path / "kunden.csv"
-    clients.write_text("Kundennummer;Name;Adresse;Kontaktabbruch seit\n" + "".join(
-        f"{cid};{name};{addr};01.03.2025\n" for cid, name, addr in rows), encoding="utf-8")
-    profile = load_profile("bad-hersfeld")
-    result = plan_week(clients, profile=profile, osm=bad_hersfeld_pbf,
-                       options=PlanOptions(start=START, days=1, time_limit=1, seed=3, threads=1))
-    plan = result.plan
+    plan, db, plan_id = _one_day_stored(rows, bad_hersfeld_pbf, tmp_path)
     planned = {s.client_id: s for r in plan.routes for s in r.stops}
     assert set(planned) == {"K-2", "K-3", "K-4"}, plan.unassigned
     assert any("Yilmaz" in r.reason for r in plan.rejected)  # the reason quotes the address
-    db = f"sqlite:///{tmp_path / 'plan.db'}"
-    plan_id = store_result(result, profile, db)
-    for fmt in ("xlsx", "gpkg"):
-        res = CliRunner().invoke(app, ["export", plan_id, "--db", db, "--format", fmt,
-                                       "--out", str(tmp_path / f"plan.{fmt}")])
-        assert res.exit_code == 0, res.output
+    _export_both(plan_id, db, tmp_path)
     wb = load_workbook(tmp_path / "plan.xlsx")
     cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
              if c.value is not None]
@@ -501,9 +513,6 @@ def test_a_name_typed_before_the_street_reaches_no_overview(bad_hersfeld_pbf, tm
     from openpyxl import load_workbook
 
     import geodata.geocode
-    from hausbesuch.config import load_profile
-    from hausbesuch.planning import PlanOptions, plan_week, store_result
-    from tests.planning_fixtures import START
 
     rows = [
         ("N-1", "Quaschning, Hannelore", "Hannelore Quaschning Linggplatz 7, 36251 Bad Hersfeld"),
@@ -514,27 +523,16 @@ def test_a_name_typed_before_the_street_reaches_no_overview(bad_hersfeld_pbf, tm
     ]
     names = ["Hannelore", "Quaschning", "Ludmilla", "Wendehals", "Edeltraud", "Kowalczyk",
              "Przybilla"]
-    clients = tmp_path / "kunden.csv"
-    clients.write_text("Kundennummer;Name;Adresse;Kontaktabbruch seit\n" + "".join(
-        f"{cid};{name};{addr};01.03.2025\n" for cid, name, addr in rows), encoding="utf-8")
-    profile = load_profile("bad-hersfeld")
-    result = plan_week(clients, profile=profile, osm=bad_hersfeld_pbf,
-                       options=PlanOptions(start=START, days=1, time_limit=1, seed=3, threads=1))
-    plan = result.plan
+    plan, db, plan_id = _one_day_stored(rows, bad_hersfeld_pbf, tmp_path)
     planned = {s.client_id: s for r in plan.routes for s in r.stops}
     assert set(planned) == {"N-1", "N-2", "N-4"}, (plan.unassigned, plan.rejected)
     geo = {g.client_id: g for g in plan.geocodes}
     assert "2 Wörter vor dem Straßennamen ignoriert" in geo["N-1"].reason
     assert "2 Wörter vor dem Straßennamen ignoriert" in geo["N-2"].reason
     assert any("Kowalczyk" in r.reason for r in plan.rejected)  # the reason quotes it
-    db = f"sqlite:///{tmp_path / 'plan.db'}"
-    plan_id = store_result(result, profile, db)
     # drawn again later, without the extract: the geocoder's reading kept with the plan
     monkeypatch.setattr(geodata.geocode, "_LOADED", {})
-    for fmt in ("xlsx", "gpkg"):
-        res = CliRunner().invoke(app, ["export", plan_id, "--db", db, "--format", fmt,
-                                       "--out", str(tmp_path / f"plan.{fmt}")])
-        assert res.exit_code == 0, res.output
+    _export_both(plan_id, db, tmp_path)
     wb = load_workbook(tmp_path / "plan.xlsx")
     cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
              if c.value is not None]
