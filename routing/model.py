@@ -136,7 +136,10 @@ class Shift:
     None keeps the team's. ``fixed`` is a frozen route prefix: visit ids that open this
     team-day's route in this order (visits already done or announced); the problem turns
     them into position pins 1, 2, ... ``max_visits`` replaces the team's for this shift
-    (a re-plan: what is left of the day's visits).
+    (a re-plan: what is left of the day's visits). ``kept`` is how many visits the
+    team-day holds outside this problem (a re-plan's visits begun before its moment or
+    done): the reasons say that they use up the team's limit. It changes no route; a
+    shift's own lower ``max_visits`` without ``kept`` is simply its limit.
     """
 
     day: int
@@ -146,6 +149,7 @@ class Shift:
     end: int | None = None
     fixed: tuple[str, ...] = ()
     max_visits: int | None = None
+    kept: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
@@ -154,6 +158,7 @@ class Shift:
         where = f"Schicht an Tag {self.day}"
         if self.max_visits is not None:
             object.__setattr__(self, "max_visits", _int(self.max_visits, where, "max_visits"))
+        object.__setattr__(self, "kept", _int(self.kept, where, "kept"))
         for name in ("start", "end"):
             v = getattr(self, name)
             if v is not None:

@@ -484,10 +484,12 @@ def _ids(ids: Sequence[str]) -> str:
 
 
 def _kept_before(veh: Vehicle) -> int:
-    """The visits a re-plan keeps on the team-day (begun before its moment, or done):
-    what its shift's ``max_visits`` takes off the team's (0 when the shift sets none)."""
-    full, left = veh.team.max_visits, veh.shift.max_visits
-    return full - left if full is not None and left is not None and left < full else 0
+    """The visits a re-plan keeps on the team-day (begun before its moment, or done), as
+    its shift says (``Shift.kept``); 0 for a shift whose own lower limit is just its limit
+    (review 25: this was inferred from any shift limit below the team's)."""
+    if veh.team.max_visits is None or veh.shift.max_visits is None:
+        return 0
+    return veh.shift.kept
 
 
 def _limit_sentence(problem: Problem, veh: Vehicle, which: str | None = None) -> str:

@@ -574,7 +574,7 @@ def replan(
                     s.day, TimeWindow(start, s.window.end), tuple(breaks),
                     start=loc if loc is not None else veh.start, end=veh.end,
                     fixed=tuple(x for x in s.fixed if x not in done_visits),
-                    max_visits=left,
+                    max_visits=left, kept=s.kept + n_begun,
                 )
             )
         teams.append(replace(t, shifts=tuple(shifts)))

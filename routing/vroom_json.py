@@ -807,6 +807,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                     end=_uint(s, "end_index", sw) if s.get("end_index") is not None else None,
                     fixed=tuple(str(x) for x in _strs(s, "fixed", sw)),
                     max_visits=_uint(s, "max_visits", sw) if s.get("max_visits") is not None else None,
+                    kept=_uint(s, "kept", sw) if s.get("kept") is not None else 0,
                 )
             )
         skills = _strs(t, "skills", where)
@@ -1118,6 +1119,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         **({"start_index": s.start} if s.start is not None else {}),
                         **({"fixed": list(s.fixed)} if s.fixed else {}),
                         **({"max_visits": s.max_visits} if s.max_visits is not None else {}),
+                        **({"kept": s.kept} if s.kept else {}),
                         **({"end_index": s.end} if s.end is not None else {}),
                     }
                     for s in t.shifts

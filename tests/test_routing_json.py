@@ -64,6 +64,21 @@ def test_round_trip_keeps_the_model():
     assert np.array_equal(q.durations["walk"], p.durations["walk"])
 
 
+def test_round_trip_keeps_a_replans_shift():
+    """A re-plan's shift (a later start, its own limit, the visits it keeps) comes back as
+    it went out: the kept count tells the reasons why the limit is lower."""
+    from dataclasses import replace
+
+    p = week_problem()
+    nord = p.teams[0]
+    s0 = replace(nord.shifts[0], window=TimeWindow(at(0, 11), at(0, 15)), start=3,
+                 fixed=("K-003",), max_visits=2, kept=3)
+    p = replace(p, teams=(replace(nord, shifts=(s0, *nord.shifts[1:])), *p.teams[1:]))
+    q = problem_from_json(json.loads(json.dumps(problem_to_json(p))))
+    assert q.teams == p.teams
+    assert q.teams[0].shifts[0].kept == 3
+
+
 @pytest.mark.parametrize("pure", [False, True])
 def test_pyvroom_accepts_what_we_write_and_its_plan_passes_our_checker(tmp_path, pure):
     """pyvroom loads our JSON (with and without the extra key); VROOM's plan respects the

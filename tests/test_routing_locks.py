@@ -408,9 +408,38 @@ def test_a_pin_beyond_the_visits_a_replan_leaves_the_day_names_those_kept(left, 
 
     vs = [Visit(f"v{i}", i, service=600, priority=10 - i, pin=Pin(team="A", day=0))
           for i in range(1, pins + 1)]
-    rest = Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 16)), max_visits=left),),
+    rest = Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 16)), max_visits=left,
+                            kept=4 - left),),
                 start=0, end=0, max_visits=4)
     p = Problem(vs, [rest, _named_day_team("B", max_visits=4)], 1, {"car": M},
+                day_names=("Mi 09.12.2026",))
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    (u,) = sol.unassigned
+    assert (u.visit, u.code, u.reason) == (f"v{pins}", code, text)
+
+
+@pytest.mark.parametrize(
+    ("left", "pins", "code", "text"),
+    [
+        (1, 2, "pin", "Die feste Zuordnung (Team A, Mi 09.12.2026) lässt sich nicht einhalten: "
+         "Team A macht am Mi 09.12.2026 höchstens 1 Besuch, er ist schon fest eingeplant: v1."),
+        (0, 1, "max_visits", "Die Schichten, die den Besuch übernehmen könnten, erlauben "
+         "keinen Besuch (Höchstzahl der Besuche 0, Feld 'max_tasks' bzw. 'max_visits')."),
+    ],
+)
+def test_a_shifts_own_lower_limit_is_not_told_as_visits_kept_by_a_replan(left, pins, code,
+                                                                          text):
+    """A library user's shift that allows fewer visits than its team's day (a short day)
+    keeps nothing from a re-plan: its limit is just its limit (review 25: any shift limit
+    below the team's was told as „… davon lagen vor dem Zeitpunkt der Neuplanung“)."""
+    from routing import at
+
+    vs = [Visit(f"v{i}", i, service=600, priority=10 - i, pin=Pin(team="A", day=0))
+          for i in range(1, pins + 1)]
+    short = Team("A", (Shift(0, TimeWindow(at(0, 8), at(0, 16)), max_visits=left),),
+                 start=0, end=0, max_visits=4)
+    p = Problem(vs, [short, _named_day_team("B", max_visits=4)], 1, {"car": M},
                 day_names=("Mi 09.12.2026",))
     sol = solve(p, time_limit=1, seed=1, threads=1)
     assert check(p, sol) == []

@@ -791,6 +791,7 @@ def build_problem(
                 # a re-plan: the visits the team-day keeps count against its limit (before,
                 # the rest of the day got the whole limit again)
                 kw["max_visits"] = max(0, t.max_visits_per_day - ov.kept)
+                kw["kept"] = ov.kept
             shifts.append(Shift(day=d, window=TimeWindow(begin, end), breaks=breaks, **kw))
         rteams.append(Team(
             id=t.id, shifts=tuple(shifts), start=depot_loc[2 * ti], end=depot_loc[2 * ti + 1],
