@@ -93,8 +93,14 @@ def track_segments(route: TeamDayRoute) -> list[list[tuple[float, float]]]:
     return [p for p in pieces if p]
 
 
-def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
+def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str = "") -> str:
     """GPX 1.1 document (UTF-8 text with XML declaration) for one team-day.
+
+    ``replaced``: for a plan version a re-plan replaced, the sentence saying so
+    (:func:`hausbesuch.versions.replaced_note`, as the route page and the sheet show it):
+    it opens the ``desc`` of ``metadata``, of the ``rte`` and of the ``trk``, which is
+    what navigation apps show of a file (a team with the older file on its phone reads
+    that it is no longer valid).
 
     Contents, in schema order: ``metadata`` (with the OSM attribution: ``copyright``
     under the ODbL and a ``link`` to openstreetmap.org/copyright); waypoints ``Start`` and one per stop
@@ -130,13 +136,10 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
     title = f"Route {route.team_id}, {fmt_date(route.day)}"
     meta = _sub(root, "metadata")
     _sub(meta, "name", title)
-    _sub(
-        meta,
-        "desc",
-        f"{visits_text(route)}, Start {fmt_time(route.depart)}, "
-        + ("Tour endet nach dem letzten Besuch" if route.ends_open
-           else f"Rückkehr {fmt_time(route.return_)}"),
-    )
+    summary = (f"{visits_text(route)}, Start {fmt_time(route.depart)}, "
+               + ("Tour endet nach dem letzten Besuch" if route.ends_open
+                  else f"Rückkehr {fmt_time(route.return_)}"))
+    _sub(meta, "desc", f"{replaced} {summary}" if replaced else summary)
     # GPX 1.1 metadataType order: name, desc, author, copyright, link, time, …
     rights = _sub(meta, "copyright", author=OSM_AUTHOR)
     _sub(rights, "license", ODBL_URL)
@@ -179,6 +182,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
 
     rte = _sub(root, "rte")
     _sub(rte, "name", title)
+    if replaced:  # rteType: name, cmt, desc, …
+        _sub(rte, "desc", replaced)
     p = _pt(rte, "rtept", *start)
     _sub(p, "name", "Start")
     for s, nr in zip(route.stops, numbers, strict=True):
@@ -190,6 +195,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch") -> str:
 
     trk = _sub(root, "trk")
     _sub(trk, "name", title)
+    if replaced:  # trkType: name, cmt, desc, …, trkseg
+        _sub(trk, "desc", replaced)
     for piece in track_segments(route):
         seg = _sub(trk, "trkseg")
         for lon, lat in piece:

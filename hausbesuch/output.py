@@ -221,7 +221,7 @@ def write_outputs(
                                    geocodes=geocodes, gone=off, replaced=plan.replaced))
         _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
                                      geocodes=geocodes, gone=off, replaced=plan.replaced))
-        _write(rf.gpx, route_gpx(route))
+        _write(rf.gpx, route_gpx(route, replaced=plan.replaced))
         route_files.append(rf)
         index_routes.append(
             IndexRoute(

@@ -77,6 +77,33 @@ def test_show_of_a_replaced_version_says_so_everywhere(versions):
         assert "nicht mehr g\\u00fcltig" not in f.read_text(encoding="utf-8"), f
 
 
+def test_the_gpx_of_a_replaced_version_says_so(versions):
+    """The GPX files of the older version (what a navigation app on a team's phone shows
+    of a file: its description, its route's and its track's) say that it is replaced, in
+    the words of the route pages; in GPX 1.1 schema order. The newest version's do not."""
+    import xml.etree.ElementTree as ET
+
+    from hausbesuch.gpx import GPX_NS
+    from tests.test_gpx import _check_order
+
+    ns = {"g": GPX_NS}
+    db, v1, v2, base = versions
+    says = SAYS.format(new=v2.id)
+    for plan, expected in ((v1, says), (v2, "")):
+        folder = base / f"gpx-{plan.id}"
+        _show(db, plan.id, folder)
+        files = sorted((folder / "gpx").glob("*.gpx"))
+        assert len(files) == len(plan.routes)
+        for f in files:
+            root = ET.fromstring(f.read_bytes())
+            _check_order(root)
+            meta = root.findtext("g:metadata/g:desc", namespaces=ns)
+            assert meta.startswith(expected) and "Besuch" in meta, (f, meta)
+            assert ("Ersetzt" in meta) == bool(expected), (f, meta)
+            for kind in ("rte", "trk"):
+                assert (root.findtext(f"g:{kind}/g:desc", namespaces=ns) or "") == expected, f
+
+
 def test_export_of_a_replaced_version_says_so(versions):
     import geopandas as gpd
     from openpyxl import load_workbook
