@@ -456,3 +456,73 @@ def test_pages_say_nicht_hingehen_once_with_the_day_since(planned_week, tmp_path
         assert "Besuch entfällt – nicht hingehen." in text, where
         assert text.count(since) == 1, (where, text)
     assert stop.window_text == since  # also in the maps' popups, GPX and exports
+
+
+def _one_closed(planned_week, tmp_path):  # noqa: ANN001, ANN202
+    """A copy of the planned week whose third stop of a route (4 stops or more, each of
+    its own client) has its case closed („abgeschlossen“, with history and audit) on
+    04.12.2026, before the week: (db, plan id, route, closed stop, stops in the plan)."""
+    import shutil
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    from hausbesuch.casework.service import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import ClientRow, Store
+
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    pid = planned_week.plan_id
+    with Store.open(db) as store:
+        plan = store.load_plan(pid)
+        route = next(r for r in plan.routes if len(r.stops) >= 4
+                     and len({s.client_id for s in r.stops}) == len(r.stops))
+        closed = route.stops[2]
+        assert Casework(store, load_profile("bad-hersfeld"), actor="test").set_status(
+            closed.client_id, "abgeschlossen", "in der Fallverwaltung abgeschlossen")
+        with store.session() as s:  # the day it was closed: before the week, whenever run
+            s.execute(update(ClientRow).where(ClientRow.client_id == closed.client_id)
+                      .values(status_since=datetime(2026, 12, 4, 9, 0)))
+    return db, pid, route, closed, sum(len(r.stops) for r in plan.routes)
+
+
+CLOSED_TEXT = "Fall „abgeschlossen“ seit 04.12.2026."  # as the plan's files say it
+
+
+def test_web_plan_view_treats_a_closed_case_as_off_as_the_files_do(planned_week, tmp_path):
+    """A stop whose case was closed after the plan was made: the plan's files, the sheet
+    and the phone call it off (hausbesuch.casework.stops); the web app's plan view counted
+    it among the visits of its team-day and drew it as a stop to visit. Now it is counted
+    apart (entfallen), keeps its number struck through with the reason the files give,
+    and its map marker is off."""
+    db, pid, route, closed, n_all = _one_closed(planned_week, tmp_path)
+    view = _coordinator_get(db, f"/plaene/{pid}")
+    assert view.status_code == 200
+    assert f"{n_all - 1} Besuche in " in view.text and " · 1 entfallen · " in view.text
+    row = next(r for r in re.split(r"<tr[ >]", view.text) if f"{closed.client_id} (" in r
+               and 'data-label="Reihenfolge"' in r)
+    assert (f"<td role=\"cell\" data-label=\"Besuche\">{len(route.stops) - 1} "
+            "<span class=\"muted\">(+1 entfallen)</span></td>") in row
+    assert (f'<span class="stopid called-off"><s>3. {closed.client_id} '
+            f"({closed.start:%H:%M})</s></span> entfällt: {CLOSED_TEXT}") in row, row
+    # the others keep their numbers (no gap is closed: the phone shows it struck through)
+    numbers = re.findall(r'<span class="stopid">(\d+)\. ', row)
+    assert numbers == [str(i) for i in range(1, len(route.stops) + 1) if i != 3]
+    data = json.loads(view.text.split('id="plandaten">', 1)[1].split("</script>", 1)[0])
+    stops = next(r["stops"] for r in data["routes"]
+                 if r["team"] == route.team_id and r["day"] == route.day.isoformat())
+    assert stops[2][2:] == [3, closed.client_id, True]
+    assert [s[2] for s in stops if not s[4]] == [1, 2, *range(4, len(route.stops) + 1)]
+    if "Chance auf Kontakt" in view.text:  # no chance for a visit that does not take place
+        assert f"<strong>{closed.client_id}</strong><br>" not in view.text
+
+
+def test_outcomes_page_does_not_await_a_visit_of_a_closed_case(planned_week, tmp_path):
+    """The *Ergebnisse* page counted a visit whose case was closed since the plan among
+    the planned visits awaiting an outcome; now it counts it apart, as entfallen."""
+    db, pid, _route, _closed, n_all = _one_closed(planned_week, tmp_path)
+    page = _coordinator_get(db, f"/plaene/{pid}/ergebnisse")
+    assert page.status_code == 200
+    assert (f"0 Ergebnisse zu {n_all - 1} geplanten Besuchen (1 weiterer entfällt)."
+            in page.text), page.text[:2000]

@@ -305,9 +305,10 @@ def _map_data(plan, paths: dict) -> dict:  # noqa: ANN001
         colour = ROUTE_PALETTE[keys.index(r.team_id) % len(ROUTE_PALETTE)]
         routes.append({
             "team": r.team_id, "day": r.day.isoformat(), "colour": colour,
-            # [lat, lon, number, case id, called off]: a stop called off since the plan
-            # was made has no number (it stays on the stored route until a re-plan)
-            "stops": [[s.lat, s.lon, nr, s.client_id, s.called_off]
+            # [lat, lon, number, case id, off]: a stop called off since the plan was
+            # made has no number (it stays on the stored route until a re-plan); one whose
+            # case was closed since (PlannedStop.gone) is off too but keeps its number
+            "stops": [[s.lat, s.lon, nr, s.client_id, s.off]
                       for s, nr in zip(r.stops, r.numbers, strict=True)],
             "path": paths.get((r.team_id, r.day), []),
         })
@@ -426,8 +427,12 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     values), shown at its form with status 400; ``refused``: a refused re-plan, shown at
     the top with status 400; ``replan``: a re-plan whose teams were refused (``error``,
     ``field``, ``typed``), shown at its form with status 400."""
+    from hausbesuch.casework.stops import mark_gone
+
     web = ctx(request)
-    plan = _plan_for(request, user, plan_id)
+    # a stop whose case was closed since the plan (and has no outcome of its own) is off,
+    # as in the plan's files and on the phone: not counted, marked „entfällt“ (gone)
+    plan = mark_gone(web.store, _plan_for(request, user, plan_id))
     profile = web.profile(plan.city)
     days: dict[date, list] = {}
     for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
@@ -811,8 +816,12 @@ def revoke_link(request: Request, plan_id: str, praefix: str = Form(...),
 
 @router.get("/plaene/{plan_id}/ergebnisse")
 def outcomes(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
+    from hausbesuch.casework.stops import mark_gone
+
     web = ctx(request)
-    plan = _plan_for(request, user, plan_id)
+    # a visit whose case was closed since the plan is off (gone), as in the plan's files:
+    # not counted among the visits awaiting an outcome
+    plan = mark_gone(web.store, _plan_for(request, user, plan_id))
     pairs = [(s.client_id, r.day) for r in plan.routes for s in r.stops]
     # each visit with the number the worker's page shows (a called-off stop has none: ✕),
     # the stop to visit before a called-off one of the same client and day

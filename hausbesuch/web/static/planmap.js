@@ -32,13 +32,16 @@
       : r.stops.map(function (s) { return [s[0], s[1]]; });
     if (line.length > 1) L.polyline(line, { color: r.colour, weight: 3, opacity: .7 }).addTo(group);
     r.stops.forEach(function (s) {
-      // s = [lat, lon, number, case id, called off]; a stop called off: hollow, grey
+      // s = [lat, lon, number, case id, off]; a stop off: hollow, grey (called off: no
+      // number; its case closed since the plan: it keeps its number, as in the files)
       var m = s[4]
         ? L.circleMarker([s[0], s[1]], { radius: 6, color: "#9aa0a6", dashArray: "2 3",
                                           fillColor: "#fff", fillOpacity: .9 })
         : L.circleMarker([s[0], s[1]], { radius: 7, color: r.colour, fillOpacity: .85 });
-      m.bindTooltip(document.createTextNode(s[4] ? s[3] + " entfällt (" + name + ")"
-                                                 : s[2] + ". " + s[3] + " (" + name + ")"));
+      m.bindTooltip(document.createTextNode(
+        (!s[4] ? s[2] + ". " + s[3] : s[2] === null ? s[3] + " entfällt"
+                                                    : "entfällt: " + s[2] + ". " + s[3])
+        + " (" + name + ")"));
       m.addTo(group);
       bounds.push([s[0], s[1]]);
     });
