@@ -885,6 +885,10 @@ class AddressIndex:
         #: words look like part of the street's name ("Obere", "Heuchlinger"): offered,
         #: never found (QA 25 F1)
         name_cut: tuple[str, list[int]] | None = None
+        #: the cut is one word that is a place's adjective only by its shape, before the
+        #: one street of its name in the town ("Steinberger Linggplatz"): a surname, if
+        #: the whole name matches no street even fuzzily
+        lone_er = False
         if not clusters and not rejected:
             # words apart by spaces only: a hyphen joins them into one name
             # ("Johannes-Brahms-Straße" is not the Brahmsstraße)
@@ -910,6 +914,8 @@ class AddressIndex:
                         # such words belong to the street's name; the whole name is
                         # matched fuzzily below, the shorter street only offered
                         name_cut = " ".join(words[:k]), clusters
+                        lone_er = (k == 1 and len(clusters) == 1
+                                   and not self._street_word(words[0], alone=False))
                         clusters = []
                         break
                     if clusters and _spaced_compound(words[k:], self.clusters[clusters[0]].name):
@@ -975,6 +981,15 @@ class AddressIndex:
                 else:
                     notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ "
                                  f"„{fuzzy_name}“.")
+        if not clusters and not rejected and name_cut and lone_er:
+            # "Steinberger Linggplatz 7": a word alone in "-er" of no place the extract
+            # knows, before the one street of that name in the town, and neither the
+            # whole name nor a look-alike of it is a street: a surname typed before the
+            # street, dropped as "Anna Steinberger" is, in doubt
+            clusters = name_cut[1]
+            notes.append("1 Wort vor dem Straßennamen ignoriert (ohne c/o-Vermerk; bitte "
+                         "prüfen, ob es zum Straßennamen gehört).")
+            factor *= 0.9
         if not clusters:
             if rejected:
                 where = ", ".join(sorted({self._cluster_town(c) for c in rejected} - {""}))

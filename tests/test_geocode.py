@@ -944,3 +944,51 @@ def test_a_surname_before_the_street_is_no_word_of_its_name(
     assert "2 Wörter vor dem Straßennamen ignoriert" in r.reason, r
     for word in typed.split()[:2]:
         assert word not in r.reason, r
+
+
+@pytest.mark.parametrize("which,typed,found", [
+    ("bh", "Steinberger Linggplatz 7, 36251 Bad Hersfeld", "Linggplatz 7, 36251"),
+    ("bh", "Steinberger Linggplatz 7", "Linggplatz 7, 36251"),
+    ("bh", "Rosenberger Dudenstraße 5, 36251 Bad Hersfeld", "Dudenstraße 5, 36251"),
+    ("lauf", "Steinberger Brahmsstraße 3, 91207 Lauf", "Brahmsstraße 3, 91207"),
+    ("lauf", "Rosenberger Kunigundenstraße 12", "Kunigundenstraße 12, 91207"),
+])
+def test_a_lone_surname_in_er_before_the_one_street_of_its_name_is_dropped_in_doubt(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, found: str) -> None:
+    """Session 26: a surname typed alone before the street („Steinberger Linggplatz 7“)
+    ends in „-er“ as a place's adjective does („Heuchlinger Hauptstraße“) and was left
+    unresolved. Where the word names no place the extract knows, the street after it is
+    the one street of its name in the town, and neither the whole name nor a look-alike
+    is a street, it is a name before the street: dropped, in doubt, the word unquoted."""
+    r = (bh if which == "bh" else lauf).geocode(typed)
+    assert r.quality == EXACT and r.match.startswith(found), r
+    assert r.doubt, r
+    assert "1 Wort vor dem Straßennamen ignoriert (ohne c/o-Vermerk" in r.reason, r
+    assert typed.split()[0] not in r.reason, r
+
+
+@pytest.mark.parametrize("which,typed,kept", [
+    # the street after the word is in two places: a village's street (QA 25 F1)
+    ("bh", "Heuchlinger Hauptstraße 16", "Heuchlinger"),
+    # the adjective of a place the extract knows
+    ("bh", "Petersberger Hauptstraße 16, 36251 Bad Hersfeld", "Petersberger"),
+    ("lauf", "Kotzenhofer Breslauer Straße 5, Lauf", "Kotzenhofer"),
+])
+def test_a_place_adjective_before_a_street_is_still_not_dropped(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, kept: str) -> None:
+    r = (bh if which == "bh" else lauf).geocode(typed)
+    assert r.quality == UNRESOLVED, r
+    assert f"(ohne „{kept}“ am Anfang, vielleicht eine andere Straße)" in r.reason, r
+
+
+@pytest.mark.parametrize("which,typed,match", [
+    ("bh", "Hersfelder Straße 3, 36251 Bad Hersfeld", "Hersfelder Straße, 36251"),
+    ("lauf", "Nürnberger Straße 35", "Nürnberger Straße 35, 91207"),
+    ("lauf", "Heuchlinger Hauptstraße 5", "Heuchlinger Hauptstraße 5, 91207"),
+    ("lauf", "Heroldsberger Mühlweg 5", "Heroldsberger Mühlweg 5, 91207"),
+])
+def test_a_street_name_beginning_in_er_keeps_that_word(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, match: str) -> None:
+    r = (bh if which == "bh" else lauf).geocode(typed)
+    assert r.found and r.match.startswith(match) and not r.doubt, r
+    assert "Wort vor dem Straßennamen" not in r.reason, r
