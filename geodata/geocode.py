@@ -1163,8 +1163,25 @@ class AddressIndex:
                     ents = [e for e in self.covered.get((key, h), []) if self.e_cluster[e] in cset]
                     src = "covered"
                 if ents:
-                    return self._exact(q, ents, factor * f * (0.97 if src == "covered" else 1.0),
-                                       notes + ([why] if why else []), clusters)
+                    held = {self.e_cluster[e] for e in ents}
+                    others = [c for c in clusters if c not in held]
+                    if others:
+                        # "Hauptstraße 40" without a town: Hauneck's Hauptstraße has Nr. 40
+                        # mapped, Bad Hersfeld's does not; that says what OSM holds, not
+                        # where the client lives: found, in doubt, the other one offered
+                        # (QA 25 F3)
+                        where = ", ".join(sorted({self._cluster_town(c) for c in others}
+                                                 - {""})) or "einem anderen Ort"
+                        why = " ".join(x for x in (why, (
+                            f"Straße „{_cut(q.street)}“ gibt es auch in {where} (dort Nr. "
+                            f"{h} nicht im Kartenauszug); bitte PLZ/Ort prüfen.")) if x)
+                    sure = factor * f * (0.97 if src == "covered" else 1.0)
+                    found = self._exact(q, ents, min(sure, 0.9) if others else sure,
+                                        notes + ([why] if why else []), clusters)
+                    if others and found.found:
+                        return replace(found, doubt=True, suggestions=tuple(
+                            self._suggest(q, prefer=others)[:len(others)]))
+                    return found
         if len(clusters) > 1:
             towns = sorted({self._cluster_town(c) for c in clusters} - {""})
             ask = (f"PLZ {q.postcode} und Ort „{_cut(q.town)}“ widersprechen sich; bitte prüfen"

@@ -992,3 +992,31 @@ def test_a_street_name_beginning_in_er_keeps_that_word(
     r = (bh if which == "bh" else lauf).geocode(typed)
     assert r.found and r.match.startswith(match) and not r.doubt, r
     assert "Wort vor dem Straßennamen" not in r.reason, r
+
+
+@pytest.mark.parametrize("which,typed,found,other", [
+    # Bad Hersfeld's Hauptstraße has Nr. 16 and 36 mapped, Hauneck's Nr. 37-60
+    ("bh", "Hauptstraße 40", "Hauptstraße 40, 36282 Hauneck", "Hauptstraße, 36251 Bad Hersfeld"),
+    ("bh", "Hauptstraße 16", "Hauptstraße 16, 36251 Bad Hersfeld", "Hauptstraße, 36282 Hauneck"),
+    ("bh", "Buchenweg 40", "Buchenweg 40, 36251 Bad Hersfeld", "Buchenweg, 36282 Hauneck"),
+    # Bad Hersfeld's Rosenweg holds no address at all
+    ("bh", "Rosenweg 5", "Rosenweg 5, 36282 Hauneck", "Rosenweg, 36251 Bad Hersfeld"),
+    ("lauf", "Weinbergstraße 3", "Weinbergstraße 3, 91207 Lauf", "Weinbergstraße, 90607 Rückersdorf"),
+])
+def test_a_street_of_two_places_without_a_town_is_not_decided_by_the_number_alone(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, found: str,
+        other: str) -> None:
+    """QA 25 F3: a street two municipalities of the extract have, typed without postcode or
+    town, was `exact` and not in doubt in the one whose number OSM happens to map: that
+    says what the map holds, not where the client lives. Found, in doubt, the street of
+    the other place offered; with the town named, certain as before."""
+    idx = bh if which == "bh" else lauf
+    r = idx.geocode(typed)
+    assert r.quality == EXACT and r.match.startswith(found), r
+    assert r.doubt and r.score <= 0.9, r
+    assert "gibt es auch in" in r.reason and "bitte PLZ/Ort prüfen" in r.reason, r
+    assert r.suggestions == (other,), r
+    town = found.split(", ", 1)[1].split(" (")[0]
+    sure = idx.geocode(f"{typed}, {town}")
+    assert sure.quality == EXACT and not sure.doubt and sure.reason == "", sure
+    assert (sure.lon, sure.lat) == (r.lon, r.lat)
