@@ -232,7 +232,7 @@ _HN_DROP = re.compile(r"[^0-9a-z½/\-;,]")
 #: is Nr. 121, building 2)
 _HN_HALF = re.compile(r"(\d)(?:\s*1\u20442|\s+1/2)(?!\d)")
 #: two numbers joined by "+", "&", "und", "u.": read as the range they name
-_HN_AND = re.compile(r"(\d[a-z]?)\s*(?:\+|&|\bund\b|\bu\.?)\s*(?=\d)")
+_HN_AND = re.compile(r"(\d[a-z]?)\s*(?:\+|&|\bund\b|(?<![a-z])u\.?)\s*(?=\d)")
 
 
 @lru_cache(maxsize=65536)
@@ -414,7 +414,7 @@ class ParsedAddress:
         """The rest of :attr:`extra` (flat, "Hinterhaus"): no c/o line, no country, no part
         naming a person; shown everywhere. (A letter writes :attr:`letter_additions`.)"""
         return tuple(x for x in self.extra if not _CO_RE.match(x) and not _COUNTRY_RE.match(x)
-                     and not self._names_person(x))
+                     and not _REGION_RE.match(x) and not self._names_person(x))
 
     @property
     def letter_care_of(self) -> tuple[str, ...]:
@@ -489,6 +489,26 @@ _CO_RE = re.compile(
     re.IGNORECASE,
 )
 _COUNTRY_RE = re.compile(r"^(?:deutschland|germany|bundesrepublik deutschland|brd|de|d)$", re.I)
+#: A German state or Bavarian/Hessian administrative region typed after the town ("…, Bad
+#: Hersfeld, Hessen", "…, Lauf, Mittelfranken"): no town, dropped as a country is (QA 25
+#: F7). Names that are towns too (Berlin, Hamburg, Bremen, Brandenburg, Kassel) are not
+#: listed; one is dropped only after a town (:func:`_region_after_town`).
+_REGION_RE = re.compile(
+    r"^(?:(?:freistaat|bundesland|land|regierungsbezirk|reg\.?\s*-?\s*bez\.?|bezirk)\s+)?"
+    r"(?:baden[-\s]?w(?:ü|ue)rttemberg|bayern|hessen|mecklenburg[-\s]?vorpommern|niedersachsen"
+    r"|nordrhein[-\s]?westfalen|nrw|rheinland[-\s]?pfalz|saarland|sachsen|sachsen[-\s]?anhalt"
+    r"|schleswig[-\s]?holstein|th(?:ü|ue)ringen|mittelfranken|oberfranken|unterfranken"
+    r"|oberbayern|niederbayern|oberpfalz|schwaben|franken|nordhessen|osthessen|mittelhessen"
+    r"|s(?:ü|ue)dhessen)\.?$", re.I)
+
+
+def _region_after_town(parts: Sequence[str], i: int) -> bool:
+    """Whether ``parts[i]`` names a state or region (:data:`_REGION_RE`) after a part that
+    can hold the town: a postcode, or a part without digits ("Bad Hersfeld"); alone after
+    the street ("Weg 1, Sachsen") it may be the town (Sachsen b. Ansbach)."""
+    return bool(_REGION_RE.match(parts[i])) and (
+        any(_POSTCODE_RE.search(q) for q in parts[:i])
+        or any(not _DIGIT.search(q) for q in parts[1:i]))
 _FLAT_RE = re.compile(
     r"\b(?:whg|wohnung|app|apt|appartement|apartment|zi|zimmer|etage|stock|zimmernr)\b\.?\s*"
     r"(?:nr\.?\s*)?[\w/-]*"
@@ -769,12 +789,27 @@ _TOWN_LIKE = frozenset({"hof", "mitte"})
 _POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-])", re.IGNORECASE)
 _POSTCODE4_RE = re.compile(r"^(?:(?:D|DE)\s?-\s?)?(\d{4})\s+(?=[^\W\d_])", re.IGNORECASE)
 # A house number: digits, an optional single suffix letter, an optional range/slash part.
+# ("5 u. 7" is Nr. 5 and 7, not Nr. 5u: QA 25 F7)
 _NUMBER_RE = re.compile(
-    r"(?P<num>\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?(?:\s*½|\s+1/2(?!\d))?"
-    r"(?:\s*(?:-|–|/|\bbis\b|\+|&|\bu\.?|\bund\b)\s*\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
+    r"(?P<num>\d{1,4}(?:\s*(?![uU]\.?\s*\d)[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?(?:\s*½|\s+1/2(?!\d))?"
+    r"(?:\s*(?:-|–|/|\bbis\b|\+|&|(?<![a-zA-Z])[uU]\.?(?=\s*\d)|\bund\b)\s*\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
     r"|\s*-\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?)"
     r"(?![\d])"
 )
+#: A placeholder typed for a missing house number after the street ("ohne", "o. Nr.",
+#: "ohne Hausnummer", "k. A.", "keine"): the street without a number (QA 25 F7).
+_NO_NUMBER_RE = re.compile(
+    r"\s+(?:ohne(?:\s+(?:nr|nummer|hausnr|hausnummer|hnr)\.?)?|o\.\s*(?:nr|hnr|hausnr)\.?"
+    r"|onr\.?|k\.\s*a\.?|keine(?:\s+(?:nr|nummer|hausnr|hausnummer)\.?)?)\s*$", re.IGNORECASE)
+
+
+def no_number_typed(cell: str) -> bool:
+    """Whether a house-number cell says there is none: empty, only punctuation ("-",
+    "/"), or a placeholder ("ohne", "o. Nr.", "k. A.")."""
+    text = cell.strip(_STRAY)
+    return not text or (not _DIGIT.search(text) and bool(_NO_NUMBER_RE.fullmatch(" " + cell.strip())))
+
+
 _NR_PREFIX_RE = re.compile(r"\s*(?:nr|no|hausnr|hausnummer|hnr)\s*\.?\s*$", re.IGNORECASE)
 _STRAY = " \t.,;:-_/\\|*#+~'\"`´()[]{}<>!?"
 
@@ -1055,7 +1090,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     parts = [q for p in s.split(",") for q in _split_inner_co(_clean(p))]
     parts = [p for p in parts if p]
     kept: list[str] = []
-    for p in parts:
+    for i, p in enumerate(parts):
         m_co = _CO_RE.match(p)
         has_number = m_co is not None and _find_number(_CO_RE.sub("", p)) is not None
         # "Bei der Kirche 3" is a street (a c/o line "bei Meier" has no house number)
@@ -1063,7 +1098,7 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         only_number = has_number and not any(
             _find_number(q) for q in parts if q is not p)
         co_line = m_co and not street_like and not only_number
-        if co_line or _COUNTRY_RE.match(p):
+        if co_line or _COUNTRY_RE.match(p) or _region_after_town(parts, i):
             extra.append(p)
         else:
             kept.append(p)
@@ -1154,6 +1189,8 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
                 town = q  # "Kassel-Wehlheiden, Wilhelmshöher Allee 73"
             else:
                 extra.append(q)
+    if not number:  # "Breitenstraße ohne", "… o. Nr.": no number, not part of the name
+        street = _NO_NUMBER_RE.sub("", street)
     street = _clean(_NR_PREFIX_RE.sub("", street))
     host_run: tuple[str, ...] = ()
     m_co = _CO_RE.match(street)

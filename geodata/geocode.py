@@ -61,6 +61,7 @@ from geodata.addresses import (
     ParsedAddress,
     expand_housenumber,
     housenumber_key,
+    no_number_typed,
     normalize_text,
     parse_address,
     split_housenumber,
@@ -1767,6 +1768,8 @@ def _parsed_from_mapping(m: Mapping[str, str]) -> ParsedAddress:
 
     street = get("street", "strasse", "straße", "adresse", "address")
     number = get("housenumber", "hausnummer", "number")
+    if no_number_typed(number):  # "-", "ohne", "o. Nr.": no number (QA 25 F7)
+        number = ""
     postcode = get("postcode", "plz")
     town = get("town", "ort", "city")
     line = ", ".join(p for p in (f"{street} {number}".strip(), f"{postcode} {town}".strip()) if p)

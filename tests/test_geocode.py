@@ -1020,3 +1020,45 @@ def test_a_street_of_two_places_without_a_town_is_not_decided_by_the_number_alon
     sure = idx.geocode(f"{typed}, {town}")
     assert sure.quality == EXACT and not sure.doubt and sure.reason == "", sure
     assert (sure.lon, sure.lat) == (r.lon, r.lat)
+
+
+@pytest.mark.parametrize("which,typed,match", [
+    ("bh", "Dudenstr. 5, Bad Hersfeld, Hessen", "Dudenstraße 5, 36251 Bad Hersfeld"),
+    ("bh", "Dudenstr. 5, 36251 Bad Hersfeld, Nordhessen", "Dudenstraße 5, 36251 Bad Hersfeld"),
+    ("lauf", "Kunigundenstraße 12, Lauf a.d.Pegnitz, Mittelfranken",
+     "Kunigundenstraße 12, 91207 Lauf"),
+    ("lauf", "Kunigundenstraße 12, 91207 Lauf, Freistaat Bayern",
+     "Kunigundenstraße 12, 91207 Lauf"),
+])
+def test_a_state_or_region_after_the_town_is_no_town(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str, match: str) -> None:
+    """QA 25 F7: „…, Bad Hersfeld, Hessen“ was refused („Ort „Hessen“ liegt nicht im Gebiet
+    des Kartenauszugs“) while „…, Deutschland“ was read. A state or region after a town is
+    dropped as the country is; alone after the street it is still taken for the town."""
+    r = (bh if which == "bh" else lauf).geocode(typed)
+    assert r.quality == EXACT and r.match.startswith(match) and not r.doubt, r
+    assert bh.geocode("Dudenstr. 5, Kassel, Hessen").outside
+    assert bh.geocode("Dudenstr. 5, Hessen").quality == UNRESOLVED
+
+
+@pytest.mark.parametrize("typed", ["Dudenstraße 5 u. 7", "Dudenstraße 5u. 7",
+                                   "Dudenstraße 5 U. 7, 36251 Bad Hersfeld"])
+def test_u_between_two_house_numbers_is_and(bh: AddressIndex, typed: str) -> None:
+    """QA 25 F7: „5 u. 7“ was read as Nr. „5u“ (interpolated, „Hausnummer 5u nicht im
+    Kartenauszug“), while „5 und 7“ gave Nr. 5."""
+    r = bh.geocode(typed)
+    right = bh.geocode("Dudenstraße 5 und 7")
+    assert r.quality == EXACT and r.match == right.match == "Dudenstraße 5, 36251 Bad Hersfeld", r
+    assert bh.geocode("Dudenstraße 5u").match.startswith("Dudenstraße 5u"), "a letter stays one"
+
+
+@pytest.mark.parametrize("number", ["ohne", "o. Nr.", "ohne Nr.", "k. A.", "-"])
+def test_a_placeholder_for_a_missing_house_number_is_no_number(bh: AddressIndex,
+                                                                number: str) -> None:
+    """QA 25 F7: „ohne“ in the Hausnummer column gave „Straße „Breitenstraße ohne“ nicht
+    gefunden“, „o. Nr.“ a fuzzy street „Breitenstraße o“; both say there is no number."""
+    for r in (bh.geocode(f"Breitenstraße {number}, 36251 Bad Hersfeld"),
+              bh.geocode({"strasse": "Breitenstraße", "hausnummer": number, "plz": "36251",
+                          "ort": "Bad Hersfeld"})):
+        assert r.quality == STREET and r.match == "Breitenstraße, 36251 Bad Hersfeld", r
+        assert r.reason == "Keine Hausnummer angegeben: Punkt auf der Straße.", r
