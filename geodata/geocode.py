@@ -1165,7 +1165,11 @@ class AddressIndex:
                     src = "covered"
                 if ents:
                     held = {self.e_cluster[e] for e in ents}
-                    others = [c for c in clusters if c not in held]
+                    # (a street in pieces within one town is one street: only another
+                    # town's street of the name makes the number no proof)
+                    towns = {self._cluster_town(c) for c in held}
+                    others = [c for c in clusters
+                              if c not in held and self._cluster_town(c) not in towns]
                     if others:
                         # "Hauptstraße 40" without a town: Hauneck's Hauptstraße has Nr. 40
                         # mapped, Bad Hersfeld's does not; that says what OSM holds, not
