@@ -2720,11 +2720,16 @@ def test_a_replan_counts_the_visits_kept_against_the_teams_daily_limit(base, tmp
         f"{s.client_id};{s.start:%d.%m.%Y};{s.start:%H:%M};nicht angetroffen\n"
         for s in later.stops[:2]), encoding="utf-8")
     assert "2 erfasst" in ok("outcomes", str(rows), *_common(db))
+    # QA 26 F8: a re-plan may be held to one search process and given a seed
+    bad = CliRunner().invoke(app, ["replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}",
+                                   "--threads", "0", *_common(db)])
+    assert bad.exit_code == 2 and "--threads: zwischen 1 und" in bad.output, bad.output
     ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out", str(tmp_path / "v2"),
-       "--time-limit", "4", *_common(db))
+       "--time-limit", "4", "--threads", "1", "--seed", "7", *_common(db))
     with Store.open(db) as store:
         new = store.latest_plan("Bad Hersfeld")
     assert new.version == 2
+    assert (new.params["options"]["threads"], new.params["options"]["seed"]) == (1, 7)
     # more clients than the teams may visit: the limit, not the work, bounds the days
     assert len(new.unassigned) > 10
     per_day = {(r.team_id, r.day): [s.client_id for s in r.stops] for r in new.routes}

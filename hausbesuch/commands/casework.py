@@ -792,6 +792,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                                                  "Dateien der neuen Version.")] = None,
         time_limit: Annotated[float | None, typer.Option(
             "--time-limit", help="Rechenzeit in Sekunden (Standard: wie der Plan).")] = None,
+        seed: Annotated[int | None, typer.Option(
+            "--seed", help="Zufallsstartwert (Standard: wie der Plan).")] = None,
+        threads: Annotated[int | None, typer.Option(
+            "--threads", help="Parallele Suchprozesse (Standard: wie der Plan).")] = None,
         city: CityOption = None,
         osm: OsmOption = None,
         db: DbOption = None,
@@ -814,7 +818,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                                        store.plan_profile(plan_id))
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), with_teams=with_team or (),
-                            time_limit=time_limit, osm=osm)
+                            time_limit=time_limit, osm=osm, threads=threads, seed=seed)
             target = out or Path(f"plan-{result.plan_id}")
             with plan_folder(target) as folder:
                 write_plan_files(result, folder.path, profile)

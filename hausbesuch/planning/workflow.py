@@ -1022,6 +1022,8 @@ def replan(
     time_limit: float | None = None,
     osm: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    threads: int | None = None,
+    seed: int | None = None,
 ) -> PlanResult:
     """A new version of a plan: every visit before ``moment`` (and every visit with an
     outcome) stays as it was; the rest of the span is re-optimized from where each team is
@@ -1031,12 +1033,14 @@ def replan(
     moment on, for the moment's day), absent team-days left out. Disruption is minimal: the old plan is the solver's start and a
     visit moves to another team-day only when that serves more (or more urgent) visits or
     saves more than :data:`REPLAN_MOVE_COST_S` of travel. One at a time with the city's
-    other plans (:meth:`Store.planning_lock`).
+    other plans (:meth:`Store.planning_lock`). ``time_limit``, ``threads`` and ``seed``
+    replace the plan's own for this re-plan (None keeps them).
     """
     with store.planning_lock(profile.name):
         return _attempts(lambda say: _replan(
             store, plan_id, profile, moment=moment, actor=actor, without_teams=without_teams,
-            with_teams=with_teams, time_limit=time_limit, osm=osm, progress=say), progress)
+            with_teams=with_teams, time_limit=time_limit, osm=osm, progress=say,
+            threads=threads, seed=seed), progress)
 
 
 T = TypeVar("T")
@@ -1072,6 +1076,8 @@ def _replan(
     osm: str | os.PathLike[str] | None,
     progress: Progress | None,
     with_teams: Sequence[str] = (),
+    threads: int | None = None,
+    seed: int | None = None,
 ) -> PlanResult:
     say = progress or noop_progress
     # what changes after this moment is found before the version is stored
@@ -1087,6 +1093,10 @@ def _replan(
     options = PlanOptions.from_dict(params["options"])
     if time_limit is not None:
         options = replace(options, time_limit=time_limit)
+    if threads is not None:
+        options = replace(options, threads=threads)
+    if seed is not None:
+        options = replace(options, seed=seed)
     span_end = datetime.combine(old.start + timedelta(days=old.days), datetime.min.time())
     span_start = datetime.combine(old.start, datetime.min.time())
     if not span_start <= moment < span_end:
