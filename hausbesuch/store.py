@@ -1664,14 +1664,23 @@ class Store:
         plans = self.list_plans(city)
         return self.load_plan(plans[0].id) if plans else None
 
-    def delete_plan(self, plan_id: str, *, actor: str = SYSTEM_ACTOR) -> bool:
-        """Delete a plan and everything belonging to it; False when there was none."""
-        with self.session() as s:
-            city = s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
-            done = self._delete_plan(s, plan_id)
-            if done:
-                self.audit(actor, "plan_geloescht", city=city, plan_id=plan_id, session=s)
-            return done
+    def delete_plan(self, plan_id: str, *, actor: str = SYSTEM_ACTOR,
+                    session: Session | None = None,
+                    details: dict[str, Any] | None = None) -> bool:
+        """Delete a plan and everything belonging to it (audited, with ``details``); False
+        when there was none. ``session``: within that transaction. What the casework
+        still needs of a plan version is checked by
+        :func:`hausbesuch.versions.delete_plan_version`, not here."""
+        if session is None:
+            with self.session() as s:
+                return self.delete_plan(plan_id, actor=actor, session=s, details=details)
+        s = session
+        city = s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
+        done = self._delete_plan(s, plan_id)
+        if done:
+            self.audit(actor, "plan_geloescht", city=city, plan_id=plan_id,
+                       details=details, session=s)
+        return done
 
     @staticmethod
     def _delete_plan(s: Session, plan_id: str) -> bool:

@@ -4,17 +4,40 @@ A re-plan stores a new version pointing to its predecessor (``plans.predecessor_
 the web app and the day links already follow the newest version. The files of an older
 version (``hausbesuch show``, ``export``, the web app's download) say that they are no
 longer valid, from when, and which version to use instead: :func:`replaced_note`.
+
+One version can be deleted (``hausbesuch delete-plan``, :func:`delete_plan_version`) when
+the casework needs nothing of it any more. A case visit (``case_visits``) names the plan
+version that holds it; outcomes name the visit, and what a recorded visit was (its stop's
+address, the team's hours) is read from that version. So a version is kept while a case
+visit names it that is
+
+- still to do (``geplant``): the version is the valid one for that team-day; a re-plan
+  moves the open visits to its new version, after which this one can go;
+- recorded (``erledigt``): its outcome refers to this version, for good (``purge``
+  erases the personal data in it instead);
+- called off after a letter announced it (``entfallen`` with ``announced_at``): the
+  correction letter is found through this version's line of versions.
+
+A version is also kept while day links made on it are valid and no later version takes
+them over. When it goes, the later versions that named it as predecessor name its
+predecessor instead (the line of versions, which letters and day links follow, stays
+whole), its day links are moved to the next version, and a visit it called off without a
+letter keeps no plan. The deletion is audited (plan id and counts, never a name).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
-__all__ = ["replaced_note"]
+from hausbesuch.errors import UserError
+
+__all__ = ["PlanDeletion", "delete_plan_version", "replaced_note"]
 
 
 def replaced_note(store: Any, plan_id: str) -> str:
@@ -51,3 +74,132 @@ def replaced_note(store: Any, plan_id: str) -> str:
              if first_moment else "")
     return (f"Ersetzt durch Version {newest_version} (Plan {current}{since}): nicht mehr "
             f"gültig, bitte Version {newest_version} verwenden.")
+
+
+#: how many team-days a refusal names before "…"
+_SHOWN = 5
+
+
+@dataclass
+class PlanDeletion:
+    """What :func:`delete_plan_version` deletes (or, in a dry run, would delete)."""
+
+    plan_id: str
+    city: str
+    version: int
+    start: date
+    days: int
+    visits: int  # the stops of its routes
+    predecessor_id: str | None
+    successors: list[str] = field(default_factory=list)  # now naming ``predecessor_id``
+    links_moved: int = 0  # day links moved to the next version
+    released: int = 0  # visits it called off without a letter (they keep no plan)
+    done: bool = False  # False: a dry run
+
+
+def _team_days(rows: Sequence[tuple[str, date]]) -> str:
+    from hausbesuch.fields import count
+
+    days = sorted(set(rows), key=lambda r: (r[1], r[0]))
+    shown = ", ".join(f"Team {team} am {day:%d.%m.%Y}" for team, day in days[:_SHOWN])
+    return (f"{count(len(days), 'Team-Tag', 'Team-Tage')}: " + shown
+            + (" …" if len(days) > _SHOWN else ""))
+
+
+def delete_plan_version(store: Any, plan_id: str, *, actor: str,
+                        dry_run: bool = True) -> PlanDeletion:
+    """Delete one stored plan version if the casework needs nothing of it (module text);
+    else a German :class:`UserError` naming each reason and what to do. Checked and done
+    in one transaction, one at a time with the city's plans (:meth:`Store.planning_lock`).
+    """
+    from sqlalchemy import func, update
+
+    from hausbesuch import clock
+    from hausbesuch.fields import count
+    from hausbesuch.store import CaseVisitRow, PlanRow, VisitRow, lock_changes
+    from hausbesuch.web.models import WorkerLinkRow
+
+    with store.session() as s:
+        p = s.get(PlanRow, plan_id)
+        if p is None:
+            raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ (siehe "
+                            "hausbesuch plans).")
+        city = p.city
+    with store.planning_lock(city), store.session() as s:
+        lock_changes(s, city, exclusive=True)  # (PostgreSQL: no outcome in between)
+        p = s.get(PlanRow, plan_id)
+        if p is None:  # deleted while this waited for the lock
+            raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ (siehe "
+                            "hausbesuch plans).")
+        if p.status == "laeuft":
+            raise UserError(f"Plan {plan_id} wird gerade erstellt; bitte warten, bis der "
+                            "Planungsauftrag fertig ist.")
+        held = list(s.execute(select(CaseVisitRow.status, CaseVisitRow.team_id,
+                                     CaseVisitRow.day, CaseVisitRow.announced_at,
+                                     CaseVisitRow.visit_id)
+                              .where(CaseVisitRow.plan_id == plan_id)))
+        successors = list(s.scalars(select(PlanRow.id).where(PlanRow.predecessor_id == plan_id)
+                                    .order_by(PlanRow.created_at, PlanRow.id)))
+        links = list(s.scalars(select(WorkerLinkRow).where(WorkerLinkRow.plan_id == plan_id)))
+        now = clock.now()
+        valid = [k for k in links if k.revoked_at is None and k.valid_until >= now]
+        reasons = []
+        open_ = [(r.team_id, r.day) for r in held if r.status == "geplant"]
+        if open_:
+            reasons.append(
+                f"er ist die gültige Version für {count(len(open_), 'offenen Besuch', 'offene Besuche')} "
+                f"({_team_days(open_)}). Erst die Ergebnisse erfassen (hausbesuch outcomes "
+                f"DATEI) oder den Plan neu planen (hausbesuch replan {plan_id} --from …): "
+                "die neue Version übernimmt die offenen Besuche, danach lässt sich diese "
+                "löschen")
+        recorded = [(r.team_id, r.day) for r in held if r.status == "erledigt"]
+        if recorded:
+            reasons.append(
+                f"{count(len(recorded), 'Besuch', 'Besuche')} mit erfasstem Ergebnis "
+                f"({_team_days(recorded)}) gehören zu dieser Version; die Ergebnisse "
+                "beziehen sich auf sie und bleiben für Statistik und Protokoll. Diese "
+                "Version bleibt; personenbezogene Daten abgeschlossener Fälle löscht "
+                "hausbesuch purge, auch in diesem Plan")
+        announced = [(r.team_id, r.day) for r in held
+                     if r.status == "entfallen" and r.announced_at is not None]
+        if announced:
+            reasons.append(
+                f"{count(len(announced), 'per Brief angekündigter Besuch', 'per Brief angekündigte Besuche')} "
+                f"wurde{'n' if len(announced) > 1 else ''} mit dieser Version abgesagt "
+                f"({_team_days(announced)}); den Korrekturbrief findet hausbesuch letters "
+                "über sie. Diese Version bleibt")
+        if valid and not successors:
+            reasons.append(
+                f"{count(len(valid), 'Tageslink ist', 'Tageslinks sind')} für ihn noch "
+                "gültig. Erst im Web widerrufen (Plan → Tageslinks) oder ablaufen lassen")
+        if reasons:
+            raise UserError(f"Plan {plan_id} (Version {p.version}) wird nicht gelöscht: "
+                            + "; ".join(reasons) + ".")
+        visits = s.scalar(select(func.count()).select_from(VisitRow)
+                          .where(VisitRow.plan_id == plan_id)) or 0
+        released = [r.visit_id for r in held if r.status == "entfallen"]
+        result = PlanDeletion(plan_id=plan_id, city=city, version=int(p.version),
+                              start=p.start, days=int(p.days), visits=int(visits),
+                              predecessor_id=p.predecessor_id, successors=successors,
+                              links_moved=len(links) if successors else 0,
+                              released=len(released))
+        if dry_run:
+            return result
+        if successors:  # the line of versions stays whole
+            s.execute(update(PlanRow).where(PlanRow.predecessor_id == plan_id)
+                      .values(predecessor_id=p.predecessor_id))
+            # a link made on this version follows its re-plans: it shows the same routes
+            # from the next version on
+            s.execute(update(WorkerLinkRow).where(WorkerLinkRow.plan_id == plan_id)
+                      .values(plan_id=successors[0]))
+        if released:
+            s.execute(update(CaseVisitRow).where(CaseVisitRow.plan_id == plan_id,
+                                                 CaseVisitRow.status == "entfallen")
+                      .values(plan_id=None))
+        store.delete_plan(plan_id, actor=actor, session=s, details={
+            "version": result.version, "vorgaenger": result.predecessor_id,
+            "nachfolger": successors, "besuche": result.visits,
+            "tageslinks_verschoben": result.links_moved,
+            "abgesagte_besuche_ohne_plan": result.released})
+        result.done = True
+        return result

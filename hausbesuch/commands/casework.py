@@ -1,5 +1,5 @@
 """The weekly casework cycle on the store: ``import``, ``addresses``, ``address``,
-``outcomes``, ``status``, ``purge``, ``plans``, ``show`` and ``replan``.
+``outcomes``, ``status``, ``purge``, ``plans``, ``show``, ``delete-plan`` and ``replan``.
 
 All of them work on the database (``--db``, default: SQLite in the user data directory)
 for one city profile (``--city``); every change is audited with the acting person
@@ -55,12 +55,13 @@ FIX_OPTIONS = {"address": "--set-address", "point": "--set-point",
                "suggestion": "--suggestion"}
 
 
-def _echo_copies(copies: list) -> None:  # noqa: ANN001 - hausbesuch.auditlog.Copy
-    """The copies of erased cases' data outside the database, newest :data:`MAX_LINES`."""
+def _echo_copies(copies: list, who: str = "purge erreicht sie nicht") -> None:  # noqa: ANN001 - hausbesuch.auditlog.Copy
+    """The copies of erased cases' data outside the database, newest :data:`MAX_LINES`;
+    ``who``: the command that does not reach them."""
     if not copies:
         return
-    typer.echo(f"Kopien außerhalb der Datenbank laut Protokoll ({len(copies)}; purge "
-               "erreicht sie nicht, bitte löschen oder neu schreiben):")
+    typer.echo(f"Kopien außerhalb der Datenbank laut Protokoll ({len(copies)}; {who}, "
+               "bitte löschen oder neu schreiben):")
     for c in copies[-MAX_LINES:]:
         typer.echo(f"  {c.line()}")
     if len(copies) > MAX_LINES:
@@ -775,6 +776,47 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if result.plan.replaced:  # an older version: its files say so too
             typer.echo(f"Achtung: {result.plan.replaced}")
 
+    @app.command("delete-plan")
+    @user_errors
+    def delete_plan_cmd(
+        plan_id: PlanArgument,
+        yes: Annotated[bool, typer.Option(
+            "--yes", help="Ohne Rückfrage löschen.")] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Eine Version eines gespeicherten Plans löschen (z. B. eine ersetzte oder
+        versehentlich erstellte), wenn die Fallarbeit nichts mehr von ihr braucht.
+
+        Abgelehnt (Rückgabewert 2) wird die gültige Version eines Team-Tags mit offenen
+        Besuchen (erst Ergebnisse erfassen oder neu planen), eine Version mit Besuchen,
+        deren Ergebnisse erfasst sind, eine Version, mit der per Brief angekündigte Besuche
+        abgesagt wurden, und eine Version mit gültigen Tageslinks ohne neuere Version.
+        Spätere Versionen verweisen danach auf den Vorgänger der gelöschten. Ohne --yes
+        wird vorher gefragt.
+        """
+        from hausbesuch.auditlog import copies_of
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.store import Store
+        from hausbesuch.versions import delete_plan_version
+
+        with Store.open(db, create=False) as store:
+            found = delete_plan_version(store, plan_id, actor=cli_actor(), dry_run=True)
+            _echo_plan_deletion(found)
+            if not yes and not _confirmed(f"Plan {plan_id} löschen?"):
+                typer.echo("Nichts gelöscht.")
+                raise typer.Exit(1)
+            # checked again in the deleting transaction (something may have changed)
+            done = delete_plan_version(store, plan_id, actor=cli_actor(), dry_run=False)
+            copies = copies_of(store, done.city, [], [plan_id])
+        typer.echo(f"Plan {plan_id} (Version {done.version}) gelöscht."
+                   + (f" Vorgänger von Plan {', '.join(done.successors)} ist nun "
+                      + (f"Plan {done.predecessor_id}." if done.predecessor_id
+                         else "keiner.")
+                      if done.successors else ""))
+        # its files written before still hold names and addresses
+        _echo_copies(copies, "delete-plan löscht sie nicht, sie enthalten Namen und "
+                     "Anschriften")
+
     @app.command("replan")
     @user_errors
     def replan_cmd(
@@ -827,6 +869,33 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
         for line in summary_lines(result, result.plan_id or "", target):
             typer.echo(line)
+
+
+def _echo_plan_deletion(d) -> None:  # noqa: ANN001 - hausbesuch.versions.PlanDeletion
+    from datetime import timedelta
+
+    last = d.start + timedelta(days=d.days - 1)
+    typer.echo(f"Zu löschen: Plan {d.plan_id} ({d.city}, {d.start:%d.%m.%Y}–{last:%d.%m.%Y}, "
+               f"Version {d.version}, {count(d.visits, 'geplanter Besuch', 'geplante Besuche')})"
+               + (f"; ersetzt durch {', '.join(d.successors)}" if d.successors else "") + ".")
+    if d.links_moved:
+        typer.echo(f"  {count(d.links_moved, 'Tageslink geht', 'Tageslinks gehen')} auf "
+                   f"Plan {d.successors[0]} über.")
+    if d.released:
+        typer.echo(f"  {count(d.released, 'ohne Brief abgesagter Besuch verliert', 'ohne Brief abgesagte Besuche verlieren')} "
+                   "den Verweis auf diesen Plan.")
+
+
+def _confirmed(question: str) -> bool:
+    """A „ja“ (j, ja, y, yes) typed to ``question``; anything else, or no input, is no."""
+    import click
+
+    try:
+        answer = typer.prompt(f"{question} (ja/nein)", default="nein", show_default=False)
+    except click.exceptions.Abort:
+        typer.echo("")
+        return False
+    return answer.strip().casefold() in ("j", "ja", "y", "yes")
 
 
 def _actor() -> str:
