@@ -410,6 +410,29 @@ def old_visit_note(at: datetime, plan_id: str) -> str:
             f"Plan {plan_id}: bitte neu planen.")
 
 
+def id_may_be_shown(client_id: str) -> bool:
+    """Whether a typed case id that the city does not know may be quoted in a message: not
+    when it looks like a person's name (:func:`hausbesuch.clients.id_name_problem`: letters
+    and a name's separators, no digit), which a mistyped id column or argument may be;
+    refusals land in terminals and logs. A well-formed unknown id („K-1099“) may be."""
+    from hausbesuch.clients import id_name_problem
+
+    return not id_name_problem(client_id, None)
+
+
+#: what a refusal adds for an unknown id it does not repeat (:func:`id_may_be_shown`)
+NAME_LIKE_ID = ("sieht aus wie ein Name und wird darum nicht wiederholt (bitte die "
+                "pseudonyme Kundennummer aus der Fachanwendung angeben)")
+
+
+def unknown_id(client_id: str, city: str) -> str:
+    """„Kundennummer „K-1099“ ist in Kassel nicht bekannt“, or, for an id that looks like a
+    name (:func:`id_may_be_shown`), the same without the id and why."""
+    if id_may_be_shown(client_id):
+        return f"Kundennummer „{client_id}“ ist in {city} nicht bekannt"
+    return f"Die angegebene Kundennummer ist in {city} nicht bekannt; sie {NAME_LIKE_ID}"
+
+
 def field_reason(name: str, reason: str) -> str:
     """German ``field: reason`` for client-list and outcome-file fields."""
     from hausbesuch.clients import field_reason as client_field_reason
@@ -2118,6 +2141,12 @@ class Casework:
                                  else "id" if "nicht bekannt" in str(exc)
                                  else "termin" if "Termin" in str(exc)
                                  else "datum")
+                    if fieldname == "id" and not id_may_be_shown(cid):
+                        # a name typed into the id column: the row and column, not the name
+                        raise _RowError(
+                            "id", f"Kundennummer: der Eintrag der Spalte „{found['id']}“ ist "
+                            f"in {self.city} nicht bekannt; er {NAME_LIKE_ID}; ist die Spalte "
+                            "richtig zugeordnet?", shown=False) from None
                     raise _RowError(fieldname, str(exc).rstrip(".")) from None
                 if new:
                     res.recorded.append((rownum, cid, result))
@@ -2139,8 +2168,8 @@ class Casework:
                 else:
                     res.duplicates.append((rownum, cid))
             except _RowError as exc:
-                res.rejected.append(Rejected(row=rownum, id=cid or None, field=exc.field,
-                                             reason=exc.reason))
+                res.rejected.append(Rejected(row=rownum, id=cid if cid and exc.shown else None,
+                                             field=exc.field, reason=exc.reason))
         self.store.audit(self.actor, "ergebnisse_eingelesen", city=self.city, details={
             "zeilen": res.total_rows, "erfasst": len(res.recorded),
             "schon_erfasst": len(res.duplicates), "abgelehnt": len(res.rejected)})
@@ -2219,9 +2248,11 @@ def kept_note(kept: dict[str, int]) -> str:
 
 
 class _RowError(Exception):
-    def __init__(self, field: str, reason: str) -> None:
+    """A row's refusal; ``shown``: whether its typed id may be repeated with it."""
+
+    def __init__(self, field: str, reason: str, *, shown: bool = True) -> None:
         super().__init__(reason)
-        self.field, self.reason = field, reason
+        self.field, self.reason, self.shown = field, reason, shown
 
 
 def _parsed(field: str, parse: Callable[[str], T], text: str,

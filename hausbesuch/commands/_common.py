@@ -76,8 +76,12 @@ def unknown_case(client_id: str, city: str, hint: str = "",
     cities that hold cases besides ``city`` are named (a forgotten ``--city``; when
     ``city`` has none, in the words of :func:`hausbesuch.othercities.other_cities_hint`);
     without the store, or with no other city, a short „(andere Stadt: --city angeben)“.
-    Each says „--city angeben“ once (review 19b)."""
-    unknown = f"Kundennummer „{client_id}“ ist in {city} nicht bekannt"
+    Each says „--city angeben“ once (review 19b). An id that looks like a name is not
+    repeated (:func:`hausbesuch.casework.service.unknown_id`): a name typed where the id
+    belongs must not land in the terminal or a log."""
+    from hausbesuch.casework.service import unknown_id
+
+    unknown = unknown_id(client_id, city)
     if store is not None:
         from hausbesuch.othercities import cities_with_cases, named_cities, other_cities_hint
 
