@@ -85,6 +85,7 @@ ACTION_LABELS: dict[str, str] = {
     "sitzung_abgelaufen": "Sitzung abgelaufen (zu lange inaktiv oder Höchstdauer erreicht)",
     "passwortwechsel_verlangt": "Neues Passwort verlangt (das bisherige entspricht nicht den "
                                 "Regeln)",
+    "sitzungen_beendet": "Andere Sitzungen des eigenen Kontos beendet (Meine Sitzungen)",
     "protokoll_gelesen": "Protokoll gelesen",
     "konten_angezeigt": "Liste der Benutzerkonten angesehen",
 }
@@ -237,7 +238,7 @@ DETAIL_LABELS: dict[str, str] = {
     "vorgaenger": "Vorgänger", "von": "von", "nach": "nach", "ip": "IP-Adresse",
     "grund": "Grund", "time_min": "Uhrzeit", "weitere_versuche": "weitere Versuche (nicht einzeln protokolliert)",
     "plaene": "Pläne", "ergebnisnotizen": "Notizen zu Ergebnissen",
-    "adresskorrekturen": "Adresskorrekturen",
+    "adresskorrekturen": "Adresskorrekturen", "umfang": "Beendet", "anzahl": "Anzahl",
     "sperre_aufgehoben": "Anmeldesperre aufgehoben (gelöschte Fehlversuche)",
     "vor": "Einträge vor", "tage": "Frist in Tagen", "datei": "Datei", "feld": "Feld",
     "ordner": "Ordner",
@@ -273,6 +274,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "hoechstdauer": "Höchstdauer erreicht", "leerlauf": "zu lange inaktiv",
     },
     "role": {"admin": "Administration", "koordination": "Koordination"},
+    "umfang": {"eine": "eine andere Sitzung", "alle_anderen": "alle anderen Sitzungen"},
     "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
              "Statusänderung"},
     "quelle": {"csv": "Datei", "web": "Web", "liste": "Kundenliste", "koordination": "Koordination",

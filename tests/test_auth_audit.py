@@ -31,7 +31,7 @@ CITY = "Bad Hersfeld"
 WRONG = "Falsches-Geheimwort-4711"  # must never appear in the log
 REFUSED = "Benutzername oder Passwort falsch."
 AUTH = ("anmeldung", "anmeldung_fehlgeschlagen", "anmeldung_gesperrt", "abmeldung",
-        "sitzung_abgelaufen", "passwortwechsel_verlangt")
+        "sitzung_abgelaufen", "passwortwechsel_verlangt", "sitzungen_beendet")
 
 
 @dataclass

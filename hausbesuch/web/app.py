@@ -24,7 +24,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -538,7 +538,14 @@ def _templates() -> Jinja2Templates:
     t.env.globals["q"] = lambda s: quote(str(s), safe="")
     t.env.filters["date_iso_de"] = _date_iso_de
     t.env.filters["web_reason"] = web_reason
+    t.env.filters["utc_de"] = _utc_de
     return t
+
+
+def _utc_de(moment: datetime) -> str:
+    """A moment stored in UTC without a zone (``clock.utc``: sessions) as the pages show
+    times, in the Jobcenters' zone: ``05.12.2026 14:03``."""
+    return moment.replace(tzinfo=UTC).astimezone(clock.ZONE).strftime("%d.%m.%Y %H:%M")
 
 
 

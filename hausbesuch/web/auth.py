@@ -33,7 +33,9 @@
   subscriber holds a whole /64, and would otherwise get a fresh budget per address).
 - Every authentication decision is a row of the audit log (:data:`AUTH_ACTIONS`): login,
   failed login (with a reason code; the person sees the same message for a wrong password
-  and an unknown name), lockout, logout and a session ended by its idle or absolute limit.
+  and an unknown name), lockout, logout, a session ended by its idle or absolute limit,
+  and other sessions of one's own account ended on „Meine Sitzungen“ (after the password
+  was typed again, checked as a login is).
   The actor is the account; an attempt with a name no account has is recorded as
   :data:`UNKNOWN_ACTOR`, without the typed name (a password typed into the wrong field
   must not land in the log). ``details`` hold the client's IP address (the peer address
@@ -93,7 +95,7 @@ from hausbesuch.web.models import (
     SessionRow,
     UserRow,
 )
-from hausbesuch.web.security import OncePer, new_token, token_hash
+from hausbesuch.web.security import OncePer, derived_token, new_token, same, token_hash
 
 #: The session cookie over plain http (loopback: ``hausbesuch serve`` without a proxy).
 SESSION_COOKIE = "hb_session"
@@ -107,8 +109,10 @@ AUDIT_LOGIN_LOCKED = "anmeldung_gesperrt"
 AUDIT_LOGOUT = "abmeldung"
 AUDIT_SESSION_EXPIRED = "sitzung_abgelaufen"
 AUDIT_PASSWORD_WEAK = "passwortwechsel_verlangt"
+#: Other sessions of one's own account ended on „Meine Sitzungen“ (ASVS V3.3.4).
+AUDIT_SESSIONS_ENDED = "sitzungen_beendet"
 AUTH_ACTIONS = (AUDIT_LOGIN, AUDIT_LOGIN_FAILED, AUDIT_LOGIN_LOCKED, AUDIT_LOGOUT,
-                AUDIT_SESSION_EXPIRED, AUDIT_PASSWORD_WEAK)
+                AUDIT_SESSION_EXPIRED, AUDIT_PASSWORD_WEAK, AUDIT_SESSIONS_ENDED)
 #: The actor of login attempts with a name no account has (it holds a space, so it is
 #: never an account name).
 UNKNOWN_ACTOR = "unbekanntes Konto"
@@ -850,14 +854,75 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
 # --------------------------------------------------------------------------- sessions
 
 
-def start_session(store: Store, user: User) -> tuple[str, str]:
-    """A new session for ``user``: returns (cookie token, CSRF token)."""
+def start_session(store: Store, user: User, agent: str | None = None) -> tuple[str, str]:
+    """A new session for ``user``: returns (cookie token, CSRF token). ``agent``: the
+    browser's short description (:func:`hausbesuch.web.useragent.describe`), never the
+    ``User-Agent`` header itself."""
     token, csrf = new_token(32), new_token(32)
     now = clock.utc()
     with store.session() as s:
         s.add(SessionRow(id_hash=token_hash(token), user_name=user.name, csrf_token=csrf,
-                         created_at=now, last_seen=now))
+                         created_at=now, last_seen=now, agent=agent))
     return token, csrf
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session of an account as „Meine Sitzungen“ shows it."""
+
+    key: str  # what the page's form names it by (:func:`session_key`), not its id hash
+    started: datetime  # UTC
+    last_seen: datetime  # UTC
+    agent: str | None  # the browser's short description (None: not known)
+    current: bool  # the session of the request that asks
+
+
+def session_key(secret: str, id_hash: str) -> str:
+    """The name a session has in the page's form: an HMAC of its id hash under the
+    server's ``secret`` (the stored hash itself stays in the database; a key of another
+    account's session ends nothing, :func:`end_own_sessions` looks among the account's
+    own)."""
+    return derived_token(secret, "sitzung:" + id_hash)[:32]
+
+
+def own_sessions(store: Store, user: User, token: str | None, limits: Limits,
+                 secret: str) -> list[SessionInfo]:
+    """The live sessions of ``user``'s account (not ended by their idle or absolute limit),
+    the one of ``token`` (the asking request's) first, then the most recently active."""
+    now = clock.utc()
+    mine = token_hash(token) if token and len(token) <= 200 else None
+    with store.session() as s:
+        rows = s.scalars(select(SessionRow).where(SessionRow.user_name == user.name)).all()
+        live = [r for r in rows if now <= min(_session_ends(r, limits))]
+        out = [SessionInfo(key=session_key(secret, r.id_hash), started=r.created_at,
+                           last_seen=r.last_seen, agent=r.agent,
+                           current=mine is not None and r.id_hash == mine) for r in live]
+    return sorted(out, key=lambda i: (not i.current, -i.last_seen.timestamp()))
+
+
+def end_own_sessions(store: Store, user: User, token: str | None, secret: str, *,
+                     key: str | None = None, address: str | None = None) -> int:
+    """End sessions of ``user``'s account other than the one of ``token``: the one whose
+    :func:`session_key` is ``key``, or with ``key`` None all of them. Audited
+    (:data:`AUDIT_SESSIONS_ENDED`, the account as actor, with its city, the peer
+    ``address``, how many and ``umfang``) in the same transaction when any ended.
+    Returns how many ended (0: none, e.g. the key's session ended meanwhile)."""
+    mine = token_hash(token) if token and len(token) <= 200 else ""
+    with store.session() as s:
+        others = [h for h in s.scalars(select(SessionRow.id_hash).where(
+            SessionRow.user_name == user.name)) if h != mine]
+        if key is not None:
+            others = [h for h in others if same(session_key(secret, h), key[:64])]
+        if not others:
+            return 0
+        ended = s.execute(delete(SessionRow).where(SessionRow.id_hash.in_(others))).rowcount
+        if ended:
+            details: dict[str, object] = {
+                **_auth_details(address, None), "anzahl": int(ended),
+                "umfang": "eine" if key is not None else "alle_anderen"}
+            store.audit(user.name, AUDIT_SESSIONS_ENDED, city=user.city, details=details,
+                        session=s)
+        return int(ended)
 
 
 def end_session(store: Store, token: str | None) -> bool:

@@ -49,6 +49,10 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen: Mapped[datetime] = mapped_column(DateTime)
+    #: the browser as „Meine Sitzungen“ names it („Chrome auf Android“; words of
+    #: ``hausbesuch.web.useragent`` only, never the ``User-Agent`` header itself); None:
+    #: not known (made before migration 0014, or a header naming no known browser)
+    agent: Mapped[str | None] = mapped_column(String(60))
 
 
 class LoginAttemptRow(Base):

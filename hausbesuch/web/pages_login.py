@@ -25,7 +25,9 @@ from hausbesuch.web.auth import (
     audit_auth,
     check_login,
     check_password,
+    end_own_sessions,
     end_session,
+    own_sessions,
     require_new_password_if_weak,
     require_user,
     session_time_left,
@@ -34,6 +36,7 @@ from hausbesuch.web.auth import (
     touch_session,
 )
 from hausbesuch.web.security import csrf_protect, new_token, pre_login_cookie
+from hausbesuch.web.useragent import describe
 
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
@@ -117,7 +120,8 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
         return _login_page(request, status=401, weiter=weiter, name=name,
                            error="Benutzername oder Passwort falsch.")
     end_session(web.store, request.cookies.get(session_cookie(request)))  # never reuse an old id
-    token, _csrf = start_session(web.store, user)
+    token, _csrf = start_session(web.store, user,
+                                 describe(request.headers.get("user-agent")))
     audit_auth(web.store, AUDIT_LOGIN, user, address=peer)
     log.info("login: account=%r address=%s", user.name, peer)
     user = require_new_password_if_weak(web.store, user, passwort)
@@ -183,6 +187,63 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
                        "anmelden.")
     _drop_session_cookie(request, resp)
     return resp
+
+
+#: The page „Meine Sitzungen“ (ASVS V3.3.4); its form posts to the same address.
+SESSIONS_PAGE = "/konto/sitzungen"
+
+
+def _sessions_page(request: Request, user: User, *, status: int = 200,
+                   error: str | None = None, done: str | None = None) -> Response:
+    web = ctx(request)
+    sessions = own_sessions(web.store, user, request.cookies.get(session_cookie(request)),
+                            web.limits, web.secret)
+    return render(request, "sessions.html.j2", status=status, sessions=sessions,
+                  others=sum(not x.current for x in sessions), error=error, done=done)
+
+
+@router.get(SESSIONS_PAGE)
+def sessions_list(request: Request, user: User = Depends(require_user)) -> Response:
+    """„Meine Sitzungen“: the account's live sessions (started, last active, browser),
+    this one marked; the others can be ended here."""
+    return _sessions_page(request, user)
+
+
+@router.post(SESSIONS_PAGE)
+def end_sessions(request: Request, aktuell: str = Form(""), sitzung: str = Form(""),
+                 user: User = Depends(require_user)) -> Response:
+    """End one other session of the account (``sitzung``: its key on the page) or all
+    others (``sitzung`` = ``alle``). The password is checked as a login is (failures
+    count towards the lock, as on the password page); this session stays (it ends with
+    „Abmelden“). Audited by :func:`end_own_sessions`."""
+    web = ctx(request)
+    if not sitzung:
+        return _sessions_page(request, user, status=400,
+                              error="Bitte eine Sitzung zum Beenden wählen.")
+    try:
+        check_login(web.store, user.name, aktuell, _peer(request), web.limits)
+    except LoginLimited:
+        return _retry_after(web.limits.window_minutes, _sessions_page(
+            request, user, status=429, error="Zu viele fehlgeschlagene Versuche. Bitte in "
+            f"{web.limits.window_minutes} Minuten noch einmal versuchen."))
+    except LoginRefused:
+        return _sessions_page(request, user, status=400,
+                              error="Das Passwort stimmt nicht. Es wurde keine Sitzung "
+                              "beendet.")
+    every = sitzung == "alle"
+    ended = end_own_sessions(web.store, user, request.cookies.get(session_cookie(request)),
+                             web.secret, key=None if every else sitzung,
+                             address=_peer(request))
+    log.info("sessions ended: account=%r count=%d", user.name, ended)
+    if not ended:
+        done = ("Es gab keine andere Sitzung mehr zu beenden." if every else
+                "Diese Sitzung gab es nicht mehr (schon beendet oder abgelaufen); es wurde "
+                "keine Sitzung beendet.")
+    elif ended == 1:
+        done = "1 Sitzung beendet. Sie ist ab sofort abgemeldet."
+    else:
+        done = f"{ended} Sitzungen beendet. Sie sind ab sofort abgemeldet."
+    return _sessions_page(request, user, done=done)
 
 
 @passive_router.get("/sitzung/stand")
