@@ -174,10 +174,12 @@ def _page_of_action(request: Request) -> str:
 
 
 def load_session(request: Request) -> None:
-    """Dependency of every coordinator page: put the session's user and CSRF token on state."""
+    """Dependency of every coordinator page: put the session's user and CSRF token on state.
+    A HEAD request (the login page only, ``pages_login.HEAD_PAGES``) does not count as
+    activity of the session."""
     web = ctx(request)
     cookie = request.cookies.get(session_cookie(request))
-    found = lookup_session(web.store, cookie, web.limits)
+    found = lookup_session(web.store, cookie, web.limits, touch=request.method != "HEAD")
     request.state.user = found[0] if found else None
     # a session cookie whose session has ended (idle, expired, logged out)
     request.state.session_ended = bool(cookie) and not found

@@ -83,7 +83,15 @@ def _retry_after(minutes: int, resp: Response) -> Response:
     return resp
 
 
-@router.get("/anmelden")
+#: Pages that answer HEAD as GET without a body (monitoring, link checks): only these,
+#: whose GET has no side effect (nothing audited, nothing shown once, the session not
+#: touched: :func:`hausbesuch.web.app.load_session`). Every other page answers HEAD with
+#: 405: a data page's GET is audited as a view and may show a message once, and a HEAD
+#: must neither skip that audit nor do it for a view that shows nothing.
+HEAD_PAGES = ("/anmelden",)
+
+
+@router.api_route("/anmelden", methods=["GET", "HEAD"])
 def login_form(request: Request, weiter: str = "/plaene", abgelaufen: str = "") -> Response:
     if request.state.user is not None:
         return RedirectResponse(_safe_next(weiter), status_code=303)
