@@ -12,7 +12,10 @@ address, the team's hours) is read from that version. So a version is kept while
 visit names it that is
 
 - still to do (``geplant``): the version is the valid one for that team-day; a re-plan
-  moves the open visits to its new version, after which this one can go;
+  moves the open visits to its new version, after which this one can go. A plan made by
+  mistake goes with its open visits (their cases stay open for the next plan): a first
+  version that no re-plan followed, none of whose visits a letter announced, and none
+  begun by now (such a visit may have taken place: its outcome comes first);
 - recorded (``erledigt``): its outcome refers to this version, for good (``purge``
   erases the personal data in it instead);
 - called off after a letter announced it (``entfallen`` with ``announced_at``): the
@@ -94,6 +97,7 @@ class PlanDeletion:
     successors: list[str] = field(default_factory=list)  # now naming ``predecessor_id``
     links_moved: int = 0  # day links moved to the next version
     released: int = 0  # visits it called off without a letter (they keep no plan)
+    dropped: int = 0  # open visits of a plan made by mistake, deleted with it
     done: bool = False  # False: a dry run
 
 
@@ -112,7 +116,7 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
     else a German :class:`UserError` naming each reason and what to do. Checked and done
     in one transaction, one at a time with the city's plans (:meth:`Store.planning_lock`).
     """
-    from sqlalchemy import func, update
+    from sqlalchemy import delete, func, update
 
     from hausbesuch import clock
     from hausbesuch.fields import count
@@ -136,7 +140,7 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
                             "Planungsauftrag fertig ist.")
         held = list(s.execute(select(CaseVisitRow.status, CaseVisitRow.team_id,
                                      CaseVisitRow.day, CaseVisitRow.announced_at,
-                                     CaseVisitRow.visit_id)
+                                     CaseVisitRow.visit_id, CaseVisitRow.start_at)
                               .where(CaseVisitRow.plan_id == plan_id)))
         successors = list(s.scalars(select(PlanRow.id).where(PlanRow.predecessor_id == plan_id)
                                     .order_by(PlanRow.created_at, PlanRow.id)))
@@ -145,7 +149,14 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
         valid = [k for k in links if k.revoked_at is None and k.valid_until >= now]
         reasons = []
         open_ = [(r.team_id, r.day) for r in held if r.status == "geplant"]
-        if open_:
+        # a plan made by mistake (a first version, never re-planned, nothing announced,
+        # no visit begun by now): its open visits go with it, their cases stay open
+        begun = clock.now_on_today()
+        dropped = [r.visit_id for r in held if r.status == "geplant"] if (
+            open_ and p.predecessor_id is None and not successors
+            and all(r.announced_at is None for r in held)
+            and all(r.start_at > begun for r in held if r.status == "geplant")) else []
+        if open_ and not dropped:
             reasons.append(
                 f"er ist die gültige Version für {count(len(open_), 'offenen Besuch', 'offene Besuche')} "
                 f"({_team_days(open_)}). Erst die Ergebnisse erfassen (hausbesuch outcomes "
@@ -182,7 +193,7 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
                               start=p.start, days=int(p.days), visits=int(visits),
                               predecessor_id=p.predecessor_id, successors=successors,
                               links_moved=len(links) if successors else 0,
-                              released=len(released))
+                              released=len(released), dropped=len(dropped))
         if dry_run:
             return result
         if successors:  # the line of versions stays whole
@@ -192,6 +203,9 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
             # from the next version on
             s.execute(update(WorkerLinkRow).where(WorkerLinkRow.plan_id == plan_id)
                       .values(plan_id=successors[0]))
+        if dropped:
+            s.execute(delete(CaseVisitRow).where(CaseVisitRow.plan_id == plan_id,
+                                                 CaseVisitRow.status == "geplant"))
         if released:
             s.execute(update(CaseVisitRow).where(CaseVisitRow.plan_id == plan_id,
                                                  CaseVisitRow.status == "entfallen")
@@ -200,6 +214,7 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
             "version": result.version, "vorgaenger": result.predecessor_id,
             "nachfolger": successors, "besuche": result.visits,
             "tageslinks_verschoben": result.links_moved,
-            "abgesagte_besuche_ohne_plan": result.released})
+            "abgesagte_besuche_ohne_plan": result.released,
+            "offene_besuche_verworfen": result.dropped})
         result.done = True
         return result

@@ -182,3 +182,45 @@ def test_an_unknown_plan_is_refused(weeks, tmp_path):
     db = _copy(weeks, tmp_path)
     _, err = _delete(db, "20261201-000000-abcdef", "--yes", code=2)
     assert "Kein gespeicherter Plan" in err, err
+
+
+def test_a_plan_made_by_mistake_goes_with_its_open_visits(tmp_path, bad_hersfeld_pbf):
+    """A first version that no re-plan followed, nothing of it announced or due yet (the
+    wrong week planned): deleted with its open visits, whose cases stay open and are
+    planned again by the next plan. Once a visit of it is due, it is refused (the visit
+    may have taken place: its outcome comes first)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from geodata.geocode import load_index
+    from hausbesuch.store import AuditRow, CaseVisitRow, Store
+
+    addrs = random.Random(15).sample(real_addresses(load_index(bad_hersfeld_pbf)), 6)
+    _write_list(tmp_path / "kunden.csv", addrs)
+    db = str(tmp_path / "fall.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    run("import", str(tmp_path / "kunden.csv"), *common)
+    plan = ["plan", *common, "--start", WEEK2.isoformat(), "--days", "5", "--time-limit",
+            "1", "--threads", "1"]
+    run(*plan, "--out", str(tmp_path / "falsch"))
+    ((mistake, _, _),) = _versions(db, WEEK2)
+    with Store.open(db) as store, store.session() as s:
+        planned = {v.client_id for v in s.scalars(select(CaseVisitRow))}
+    assert planned
+    # a visit of it due (the clock on its second day): refused
+    later = (WEEK2 + timedelta(days=1)).isoformat()
+    due = CliRunner(env={clock.ENV: later, "HAUSBESUCH_USER": "pruefer"}).invoke(
+        app, ["delete-plan", mistake, "--yes", "--db", db])
+    assert due.exit_code == 2 and "offene Besuche" in due.stderr, due.output
+    out, _ = _delete(db, mistake, "--yes")
+    assert "offene Besuche entfallen mit ihm" in out, out
+    assert mistake not in _plan_ids(db)
+    with Store.open(db) as store, store.session() as s:
+        assert list(s.scalars(select(CaseVisitRow))) == []
+        (row,) = s.scalars(select(AuditRow).where(AuditRow.action == "plan_geloescht"))
+        assert json.loads(row.details)["offene_besuche_verworfen"] == len(planned)
+    # the cases are open again: the next plan takes them up
+    run(*plan, "--out", str(tmp_path / "richtig"))
+    with Store.open(db) as store, store.session() as s:
+        assert {v.client_id for v in s.scalars(select(CaseVisitRow))} == planned

@@ -881,6 +881,9 @@ def _echo_plan_deletion(d) -> None:  # noqa: ANN001 - hausbesuch.versions.PlanDe
     if d.links_moved:
         typer.echo(f"  {count(d.links_moved, 'Tageslink geht', 'Tageslinks gehen')} auf "
                    f"Plan {d.successors[0]} über.")
+    if d.dropped:
+        typer.echo(f"  {count(d.dropped, 'offener Besuch entfällt', 'offene Besuche entfallen')} "
+                   "mit ihm; die Fälle bleiben offen und kommen in den nächsten Plan.")
     if d.released:
         typer.echo(f"  {count(d.released, 'ohne Brief abgesagter Besuch verliert', 'ohne Brief abgesagte Besuche verlieren')} "
                    "den Verweis auf diesen Plan.")
