@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from hausbesuch.namewords import NAME_FILLERS, street_forms, words
+from hausbesuch.pathnames import name_words
 from hausbesuch.plandata import Client, Geocode, Plan, Rejected, UnassignedVisit
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ _DROPPED_NOTE = re.compile(r"(?<!\d)(\d{1,2}) (?:Wort|Wörter) vor dem Straßenn
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
-#: Kinds of street, compared forms (:func:`hausbesuch.pathnames._words`): a word typed
+#: Kinds of street, compared forms (:func:`hausbesuch.namewords.words`): a word typed
 #: directly before one is the street's name („Müller Straße 12“, „Hans Sachs Str. 3“), and
 #: a street found that ends in one („Müllerstraße“, „Goetheweg“) protects its name's words
 #: (``geodata.geocode._STREET_TYPES``, and „Str.“).
@@ -53,20 +55,15 @@ _STREET_KINDS = ("strasse", "str", "weg", "gasse", "platz", "allee", "ring", "pf
 
 def _street_forms(words: list[str]) -> set[str]:
     """Compared words of a street found, and each of them without the kind of street
-    written into it (``muellerstrasse`` -> ``mueller``, ``goetheweg`` -> ``goethe``)."""
-    out = set(words)
-    for w in words:
-        for kind in _STREET_KINDS:
-            if w.endswith(kind) and len(w) - len(kind) >= 3:
-                out.add(w[: -len(kind)])
-    return out
+    written into it (``muellerstrasse`` -> ``mueller``, ``goetheweg`` -> ``goethe``; any
+    of :data:`_STREET_KINDS`, three letters left: :func:`hausbesuch.namewords.street_forms`
+    as a file name's street words are read, with more kinds and a shorter stem)."""
+    return street_forms(words, kinds=_STREET_KINDS, min_stem=3)
 
 
 def _a_street_kind(token: str) -> bool:
     """Whether a word as typed is a bare kind of street („Straße“, „Str“, „Weg“)."""
-    from hausbesuch.pathnames import _words
-
-    forms = _words(token)
+    forms = words(token)
     return len(forms) == 1 and forms[0] in _STREET_KINDS
 
 
@@ -156,15 +153,13 @@ def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
     address's own: a client Berg at „Am Berg 5“; so is a run typed directly before a bare
     kind of street: a client Müller at „Müller Straße 12“, Hans Sachs at „Hans Sachs Str.
     3“ (review 25 #2)."""
-    from hausbesuch.pathnames import NAME_FILLERS, _words, name_words
-
     names = name_words(name)
     if not names or not address:
         return []
     runs: list[list[tuple[re.Match[str], bool]]] = []
     run: list[tuple[re.Match[str], bool]] = []
     for m in _TOKEN.finditer(address):
-        forms = _words(m[0], stripped=True)
+        forms = words(m[0], both_spellings=True)
         named = any(w in names for w in forms)
         if any(w in keep for w in forms) or not forms \
                 or not all(w in names or w in NAME_FILLERS for w in forms) \
@@ -187,14 +182,12 @@ def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
 def _own_names(client: Client, geocode: Geocode | None) -> list[str]:
     """The runs of words of the client's own name in its address (:func:`_own_name_runs`),
     a word of the street and town the geocoder found (``geocode.match``) aside."""
-    from hausbesuch.pathnames import _words
-
     address = unicodedata.normalize("NFC", client.address or "")
     parsed = _parse(address)
     found = (geocode.match if geocode is not None and geocode.quality != "unresolved"
              else "")
-    keep = _street_forms(_words(" ".join([found, parsed.town, parsed.district]),
-                                stripped=True))
+    keep = _street_forms(words(" ".join([found, parsed.town, parsed.district]),
+                               both_spellings=True))
     return _own_name_runs(address, unicodedata.normalize("NFC", client.name or ""), keep)
 
 

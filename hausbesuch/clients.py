@@ -354,30 +354,11 @@ def _two_addresses(row: Mapping[str, str], roles: Mapping[str, str]) -> str:
             f"„{roles['strasse']}“ „{shorten(street, 60)}“; bitte nur eine ausfüllen")
 
 
-#: Words of a name column that name no one (salutations, particles, placeholders).
-_NOT_NAME_WORDS = frozenset({
-    "frau", "herr", "herrn", "familie", "fam", "von", "van", "der", "den", "dem", "des",
-    "del", "zum", "zur", "und", "geb", "nicht", "bekannt", "unbekannt", "keine", "angabe",
-})
 #: Letters only (any script), as words: what a name is made of.
 _LETTERS = re.compile(r"[^\W\d_]+")
-#: A word of a name: letters, joined by a hyphen, an apostrophe or a dot ("Müller-Lüdenscheidt",
-#: "O'Neil", "St.Clair"); not a token with digits or signs (a formula typed into the name).
-_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’.][^\W\d_]+)*\.?")
 #: An id of letters alone, with what separates the parts of a name (space, comma, hyphen,
 #: apostrophe, dot): "Anna Meier", "Meier, Anna".
 _NAME_LIKE = re.compile(r"[^\W\d_]+(?:[ \t,.'’\-]+[^\W\d_]*)*")
-
-
-def _folded(text: str) -> str:
-    """``text`` compared without case, umlauts/ß spelling or accents („Müller“ as
-    „mueller“, „Łukasz“ as „lukasz“)."""
-    import unicodedata
-
-    text = text.casefold().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue",
-                                                   "ß": "ss", "ł": "l", "ø": "o"}))
-    return "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c))
 
 
 def id_name_problem(cid: str, name: str | None) -> str:
@@ -396,10 +377,11 @@ def id_name_problem(cid: str, name: str | None) -> str:
     nor the name."""
     advice = ("bitte die pseudonyme Kundennummer aus der Fachanwendung eintragen, keinen "
               "Namen")
-    runs = _LETTERS.findall(_folded(cid))
-    words = {w for token in re.split(r"[\s,;()\[\]]+", name or "")
-             if _NAME_WORD.fullmatch(token) for w in _LETTERS.findall(_folded(token))
-             if len(w) >= 4 and w not in _NOT_NAME_WORDS}
+    from hausbesuch.namewords import ID_FILLERS, fold, name_words
+
+    runs = _LETTERS.findall(fold(cid, strokes=True))
+    words = name_words(name, min_letters=4, fillers=ID_FILLERS, written_words=True,
+                       strokes=True)
     if any(w in run for w in words for run in runs):
         return f"Kundennummer enthält den Namen des Kunden: {advice}"
     if not any(c.isdigit() for c in cid) and _NAME_LIKE.fullmatch(cid.strip()) \

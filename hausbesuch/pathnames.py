@@ -17,15 +17,15 @@ every folder of a path outside it is. A path is looked at as typed and as the lo
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-#: Words of a name that name nobody: particles, forms of address, titles.
-NAME_FILLERS = frozenset({
-    "von", "van", "der", "den", "dem", "des", "die", "und", "zu", "zum", "zur", "vom", "del",
-    "della", "frau", "herr", "herrn", "familie", "fam", "geb", "dr", "prof", "med", "dipl",
-})
+from hausbesuch import namewords
+from hausbesuch.namewords import NAME_FILLERS
+
+__all__ = ["NAME_FILLERS", "co_words", "name_words", "named_in_path", "safe_file_part",
+           "street_words"]
+
 #: Words of a street that name no street: kinds of street, prepositions, articles.
 STREET_FILLERS = frozenset({
     "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer", "pfad",
@@ -40,45 +40,28 @@ _STREET_ENDINGS = ("strasse", "str")
 #: Fewest letters of a word that counts.
 MIN_LETTERS = 3
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_SHARP_S = str.maketrans({"ß": "ss"})
-_CAMEL = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _plain(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(ch))
-
-
 def _words(text: str, *, stripped: bool = False) -> list[str]:
-    """The words of ``text``, compared forms: case folded, umlauts spelled out, accents
-    dropped; split at everything that is no letter and at a capital inside a word. With
-    ``stripped``, each word with umlauts also in the form with their accents dropped
-    (``müller`` as ``mueller`` and ``muller``): the forms a stored word may take in a
-    file name."""
-    out = []
-    for word in _WORD.findall(_CAMEL.sub(" ", text)):
-        folded = word.casefold()
-        out.append(_plain(folded.translate(_UMLAUTS)))
-        if stripped and (bare := _plain(folded.translate(_SHARP_S))) != out[-1]:
-            out.append(bare)
-    return out
+    """The words of ``text``, compared forms, split also at a capital inside a word; with
+    ``stripped`` in both spellings: the forms a stored word may take in a file name
+    (:func:`hausbesuch.namewords.words`)."""
+    return namewords.words(text, camel_split=True, both_spellings=stripped)
 
 
 def _forms(word: str) -> set[str]:
     """A word, and a street word without its written-in kind (``bahnhofstrasse`` ->
-    ``bahnhof``)."""
-    out = {word}
-    for ending in _STREET_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            out.add(word[: -len(ending)])
-    return out
+    ``bahnhof``; four letters must be left: :func:`hausbesuch.namewords.street_forms`)."""
+    return namewords.street_forms([word], kinds=_STREET_ENDINGS, min_stem=4)
 
 
 def name_words(name: str | None) -> set[str]:
-    return {w for w in _words(name or "", stripped=True)
-            if len(w) >= MIN_LETTERS and w not in NAME_FILLERS}
+    """The words of a client's name as a file name or an address may hold them: three
+    letters or more, split at a capital inside a word, in both spellings of umlauts
+    (:func:`hausbesuch.namewords.name_words`)."""
+    return namewords.name_words(name, min_letters=MIN_LETTERS, fillers=NAME_FILLERS,
+                                camel_split=True, both_spellings=True)
 
 
 def street_words(street: str | None, address: str | None = None) -> set[str]:
@@ -150,7 +133,7 @@ def co_words(address: str | None) -> set[str]:
         words: set[str] = set()
         institution = False
         for word in _WORD.findall(extra):  # "JobCenter" as one word
-            whole = _plain(word.casefold().translate(_UMLAUTS))
+            whole = namewords.fold(word)
             if any(_institution(w) for w in (whole, *_words(word))):
                 institution = True
             else:
