@@ -24,7 +24,8 @@ from hausbesuch.plandata import Client, Geocode, Plan, Rejected, UnassignedVisit
 if TYPE_CHECKING:
     from geodata.addresses import ParsedAddress
 
-__all__ = ["CareOf", "without_care_of", "without_own_name"]
+__all__ = ["CareOf", "own_name_before_street", "own_name_note", "without_care_of",
+           "without_own_name"]
 
 
 #: What separates the parts of an address as typed: a comma, a semicolon, a line break,
@@ -210,6 +211,43 @@ def without_own_name(client: Client, geocode: Geocode | None) -> str:
     if first is None or (first.start() == 0 and _a_street_kind(first[0])):
         return address  # nothing but a kind of street left of its name: "Straße 12"
     return text
+
+
+#: The note of an address whose street the client's own name was typed before („Anna Meier
+#: Breitenstraße 5“ of a client „Meier, Anna“): the address was looked up without those
+#: words (:func:`own_name_before_street`). As the geocoder's own note, it names how many
+#: words, never which (:data:`_DROPPED_NOTE` reads it, so the exports leave them out).
+OWN_NAME_NOTE = "{n} {words} vor dem Straßennamen ignoriert (Name des Kunden)."
+
+
+def own_name_note(n: int) -> str:
+    return OWN_NAME_NOTE.format(n=n, words="Wort" if n == 1 else "Wörter")
+
+
+def own_name_before_street(address: str, name: str | None) -> tuple[str, int] | None:
+    """The address as typed without the client's own name typed before its street („Anna
+    Meier Breitenstraße 5, 36251 Bad Hersfeld“ of „Meier, Anna“ -> „Breitenstraße 5, 36251
+    Bad Hersfeld“), and how many words (as the parser counts them) were left out; None
+    when the address does not begin with words of the name (:func:`_own_name_runs`: three
+    letters or more, particles only between them), or when what follows is no street with
+    a house number (a bare kind of street, „Müller Straße 12“ of a client Müller, is the
+    street's own name)."""
+    from geodata.addresses import parse_address
+
+    text = unicodedata.normalize("NFC", address or "").lstrip()
+    if not text:
+        return None
+    for run in _own_name_runs(text, unicodedata.normalize("NFC", name or ""), set()):
+        if not text.startswith(run) or not text[len(run):len(run) + 1].isspace():
+            continue
+        rest = text[len(run):].lstrip()
+        first = _TOKEN.match(rest)
+        parsed = parse_address(rest)
+        if first is None or _a_street_kind(first[0]) or not parsed.street \
+                or not parsed.housenumber:
+            return None
+        return rest, len(run.split())
+    return None
 
 
 class CareOf:

@@ -1421,11 +1421,37 @@ class Casework:
                 out[c.id] = Located(c.id, c.lon, c.lat, "given", 1.0, "Koordinate aus der Liste",
                                     "Koordinate aus der Liste", source="liste_koordinate")
                 continue
-            r = self.index.geocode(c.address)
+            r = self._looked_up(c)
             out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score), r.match or "",
                                 r.reason or "", tuple(r.suggestions), doubt=r.doubt,
                                 fix_set_aside=fix is not None, candidates=r.candidates)
         return out
+
+    def _looked_up(self, c: Client) -> Any:
+        """The geocoder's answer for the list's address of ``c``. An address that begins
+        with the client's own name before its street („Anna Meier Breitenstraße 5“ of
+        „Meier, Anna“: :func:`hausbesuch.care_of.own_name_before_street`; the geocoder
+        does not see the ``Name`` column, and would read past the words in doubt) is
+        looked up without it when the geocoder, reading the address as typed, read past
+        just those words before the street: it resolves as the bare address does, with
+        the note „2 Wörter vor dem Straßennamen ignoriert (Name des Kunden).“ in place
+        of the geocoder's (how many words, never which; it leaves them out of the
+        overviews and exports as the geocoder's note does)."""
+        from dataclasses import replace
+
+        from hausbesuch.care_of import _DROPPED_NOTE, own_name_before_street, own_name_note
+
+        r = self.index.geocode(c.address)
+        bare = own_name_before_street(c.address, c.name) if r.quality in (
+            "exact", "interpolated", "street") else None
+        if bare is None or not (m := _DROPPED_NOTE.search(r.reason or "")) \
+                or int(m[1]) != bare[1]:
+            return r
+        found = self.index.geocode(bare[0])
+        if found.quality not in ("exact", "interpolated", "street") or found.lon is None:
+            return r
+        return replace(found, reason=" ".join(
+            x for x in (own_name_note(bare[1]), found.reason or "") if x))
 
     def address_problems(self, *, statuses: Sequence[str] = ("offen", "in_klaerung")
                          ) -> list[AddressProblem]:

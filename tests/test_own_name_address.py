@@ -1,0 +1,107 @@
+"""A client's own name typed before the street in the address cell („Ludmilla Wendehals
+Breitenstraße 57“ of the client „Ludmilla Wendehals“): the geocoder does not see the
+``Name`` column, read past the words in doubt and the address said „Adresse unsicher“.
+The casework layer looks the address up without them (``Casework.locate``), as the bare
+address is found, and notes how many words it left out, never which.
+
+Through the real import path: a list in a CSV file, ``hausbesuch import``, ``addresses``
+and ``plan`` against the real Bad Hersfeld extract and a real SQLite store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+
+from tests.cli_helpers import ClockedCli, city_db
+
+pytestmark = pytest.mark.slow
+
+MONDAY = date(2026, 12, 7)
+cli = ClockedCli(MONDAY)
+NAMES = ("Ludmilla", "Wendehals", "Gisela", "Quaschning")
+LIST = (
+    "Kundennummer;Name;Adresse;Kontaktabbruch seit\n"
+    "N-1;Ludmilla Wendehals;Ludmilla Wendehals Breitenstraße 57, 36251 Bad Hersfeld;01.03.2025\n"
+    "N-2;Quaschning, Gisela;Quaschning Breitenstraße 5, 36251 Bad Hersfeld;01.03.2025\n"
+    "B-1;Karl Kunz;Breitenstraße 57, 36251 Bad Hersfeld;01.03.2025\n"
+    "B-2;Eva Kunz;Breitenstraße 5, 36251 Bad Hersfeld;01.03.2025\n"
+    # a client Müller at „Müller Straße“ (no such street here): its name stays the street's
+    "M-1;Hans Müller;Müller Straße 12, 36251 Bad Hersfeld;01.03.2025\n"
+)
+
+
+def _text_files(folder):  # noqa: ANN001, ANN202
+    return {p: p.read_text(encoding="utf-8", errors="replace") for p in folder.rglob("*")
+            if p.is_file() and p.suffix in {".html", ".csv", ".gpx", ".json", ".txt", ".js",
+                                            ".geojson", ".md"}}
+
+
+def test_own_name_before_the_street_resolves_like_the_bare_address(tmp_path, bad_hersfeld_pbf):
+    from hausbesuch.casework.service import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    db = str(tmp_path / "s.sqlite")
+    (tmp_path / "k.csv").write_text(LIST, encoding="utf-8")
+    out = cli.ok("import", str(tmp_path / "k.csv"), *city_db(db))
+    assert "5 neu" in out, out
+    problems = cli.ok("addresses", *city_db(db))
+    plan_out = cli.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "1",
+                      "--out", str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        clients = {st.client.id: st.client for st in cw.states()}
+        loc = cw.locate(list(clients.values()))
+    for named, bare, words in (("N-1", "B-1", 2), ("N-2", "B-2", 1)):
+        a, b = loc[named], loc[bare]
+        assert (a.lon, a.lat, a.quality, a.match) == (b.lon, b.lat, b.quality, b.match), (a, b)
+        assert not a.doubt and a.quality in ("exact", "interpolated"), a
+        note = f"{words} {'Wort' if words == 1 else 'Wörter'} vor dem Straßennamen ignoriert"
+        assert a.reason == f"{note} (Name des Kunden). {b.reason}".strip(), a.reason
+        assert named not in problems, problems  # not listed as an address to check
+    assert "M-1" in problems  # „Müller Straße“ is not taken for a name before a street
+    assert loc["M-1"].quality not in ("exact", "interpolated")
+
+    # the name is in no output, no file of the plan, no audit row, no stored reason
+    files = _text_files(tmp_path / "plan")
+    assert any(p.name == "report.csv" for p in files), sorted(files)
+    report = next(t for p, t in files.items() if p.name == "report.csv")
+    assert "Adresse unsicher" not in "".join(
+        line for line in report.splitlines() if "N-1" in line or "N-2" in line), report
+    con = sqlite3.connect(db)
+    try:
+        audit = "\n".join(map(repr, con.execute("SELECT * FROM audit_log")))
+        geocodes = "\n".join(map(repr, con.execute("SELECT * FROM geocodes")))
+        stops = "\n".join(map(repr, con.execute("SELECT * FROM visits")))
+    finally:
+        con.close()
+    assert "Name des Kunden" in geocodes, geocodes  # the note is kept with the plan
+    assert "Breitenstraße 57" in stops and "Breitenstraße 5," in stops, stops  # planned
+    for name in NAMES:
+        for where, text in (("import", out), ("addresses", problems), ("plan", plan_out),
+                            ("audit", audit), ("geocodes", geocodes), ("visits", stops), *files.items()):
+            assert name not in text, (name, where)
+
+
+@pytest.mark.parametrize(("address", "name", "bare"), [
+    ("Anna Meier Breitenstraße 5, 36251 Bad Hersfeld", "Meier, Anna",
+     ("Breitenstraße 5, 36251 Bad Hersfeld", 2)),
+    ("Meier Breitenstraße 5", "Anna Meier", ("Breitenstraße 5", 1)),
+    ("Anna von Meier Breitenstraße 5", "Anna von Meier", ("Breitenstraße 5", 3)),
+    ("Müller Straße 12", "Hans Müller", None),  # the street's own name
+    ("Hans Sachs Str. 3", "Hans Sachs", None),
+    ("Am Berg 5", "Karl Berg", None),  # the name is no first word
+    ("Vogelsang 5, 36251 Bad Hersfeld", "Anna Vogelsang", None),  # no street after it
+    ("Meier 5, 36251 Bad Hersfeld", "Anna Meier", None),
+    ("von Meier Breitenstraße 5", "Anna Meier", None),  # a particle begins no name
+    ("Breitenstraße 5", "Anna Meier", None),
+    ("Anna Meier Breitenstraße 5", None, None),
+])
+def test_own_name_before_street_only_before_a_street(address, name, bare):
+    from hausbesuch.care_of import own_name_before_street
+
+    assert own_name_before_street(address, name) == bare
