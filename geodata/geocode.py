@@ -245,6 +245,16 @@ def _lead_stripped(words: list[str]) -> list[str]:
     return words[i:] if 0 < i < len(words) else []
 
 
+def _abbreviates(stem: str, word: str) -> bool:
+    """Whether a word cut off with a dot (its ``stem`` without the dot) writes ``word``
+    short: the word's start ("Heinr." for Heinrich, "J." for Johann), or, from two letters
+    on, letters of the word in their order from its first one, as German contracts titles
+    ("Pfr." for Pfarrer, "Bgm." for Bürgermeister; QA 25 F7)."""
+    if word.startswith(stem):
+        return True
+    return len(stem) >= 2 and stem[0] == word[0] and _is_subsequence(stem[1:], word[1:])
+
+
 @lru_cache(maxsize=65536)
 def _short_form(typed: str, known: str) -> tuple[str, bool]:
     """What a typed street name shortens in the known one, the way case-management exports
@@ -266,8 +276,9 @@ def _short_form(typed: str, known: str) -> tuple[str, bool]:
         for i, w in enumerate(typed_words):
             stem = w[:-1]
             if (w.endswith(".") and i < len(words) and len(words[i]) > len(stem)
-                    and words[i].startswith(stem) and not _NOT_A_NAME_ABBR.fullmatch(w)):
-                expanded.append(words[i])  # "heinr." is "heinrich", "d." is "der"
+                    and _abbreviates(stem, words[i]) and not _NOT_A_NAME_ABBR.fullmatch(w)):
+                # "heinr." is "heinrich", "d." is "der", "pfr." is "pfarrer"
+                expanded.append(words[i])
                 abbreviated = True
             else:
                 expanded.append(w)
@@ -1555,6 +1566,22 @@ class AddressIndex:
                     by_rest[street_fuzzy_key(" ".join(rest))].append(fk)
             index = self._pool_memo[("stripped", *memo_key)] = dict(by_rest)
         cands.update(index.get(qk, ()))
+        typed_words = _WORD.findall(normalize_text(q.street))
+        if any(w.endswith(".") and not _NOT_A_NAME_ABBR.fullmatch(w) for w in typed_words):
+            # a name of initials ("J.-S.-Bach-Str.") is too short to look like the whole
+            # one ("Johann-Sebastian-Bach-Straße") by its score: the streets with every
+            # word typed out, too (QA 25 F7)
+            full = {w for w in typed_words if not w.endswith(".") and len(w) >= 3
+                    and street_fuzzy_key(w) not in _STREET_TYPES}
+            if full:
+                by_word = self._pool_memo.get(("words", *memo_key))
+                if by_word is None:
+                    by_word = defaultdict(set)
+                    for fk, keys in pool.items():
+                        for w in _WORD.findall(normalize_text(self._key_name(keys[0]))):
+                            by_word[w].add(fk)
+                    by_word = self._pool_memo[("words", *memo_key)] = dict(by_word)
+                cands.update(set.intersection(*(by_word.get(w, set()) for w in full)))
         for sk, _, _ in process.extract(qk, list(index), scorer=fuzz.ratio, limit=5,
                                         score_cutoff=75):
             cands.update(index[sk])

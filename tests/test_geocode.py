@@ -1062,3 +1062,27 @@ def test_a_placeholder_for_a_missing_house_number_is_no_number(bh: AddressIndex,
                           "ort": "Bad Hersfeld"})):
         assert r.quality == STREET and r.match == "Breitenstraße, 36251 Bad Hersfeld", r
         assert r.reason == "Keine Hausnummer angegeben: Punkt auf der Straße.", r
+
+
+@pytest.mark.parametrize("typed,truth", [
+    ("Pfr.-Lotz-Str. 5", "Pfarrer-Lotz-Straße 5, 36251"),  # a title contracted
+    ("Pfr. Lotz Str. 5, 36251 Bad Hersfeld", "Pfarrer-Lotz-Straße 5, 36251"),
+    ("J.-S.-Bach-Str. 12", "Johann-Sebastian-Bach-Straße 12, 36251"),  # initials
+    ("J. S. Bach Straße 12", "Johann-Sebastian-Bach-Straße 12, 36251"),
+])
+def test_a_contracted_title_and_initials_are_the_street(bh: AddressIndex, typed: str,
+                                                         truth: str) -> None:
+    """QA 25 F7: „Pfr.“ writes „Pfarrer“ with letters of it, not its start, and
+    „J.-S.-Bach-Str.“ scored too low against the whole name to be compared at all: both
+    were `unresolved`. Each word cut off with a dot stands for the word at its place, the
+    rest typed as the street has it, so the one street fits."""
+    from geodata.geocode import _short_form
+
+    r = bh.geocode(typed)
+    assert r.quality == EXACT and r.match.startswith(truth), r
+    assert "Straßenname verkürzt" in r.reason, r
+    assert _short_form("Pfr.-Lotz-Str.", "Pfarrer-Lotz-Straße") == ("abbrev", True)
+    # letters out of order, another first letter, or a word too few are no short form
+    assert _short_form("Prf.-Lotz-Str.", "Pfarrer-Lotz-Straße")[0] == ""
+    assert _short_form("Fr.-Lotz-Str.", "Pfarrer-Lotz-Straße")[0] == ""
+    assert bh.geocode("S.-Bach-Str. 12").quality == UNRESOLVED
