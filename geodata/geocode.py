@@ -1023,6 +1023,16 @@ class AddressIndex:
                     f"„{self.clusters[tail_clusters[0]].name}“ (ohne „{_cut(cut)}“ am Anfang, "
                     "vielleicht eine andere Straße); bitte prüfen, ob diese Straße gemeint ist.",
                     prefer=tail_clusters)
+            if longer := self._longer_names(q):
+                # "Stephanstr." for the Heinrich-von-Stephan-Straße, "Hauptstraße, Lauf"
+                # for Heuchlinger/Kuhnhofer/Wetzendorfer Hauptstraße: offered, never
+                # found (a street of the short name may be meant; QA 25 F7)
+                names = list(dict.fromkeys(self.clusters[c].name for c in longer))
+                which = "diese Straße" if len(names) == 1 else "eine davon"
+                return self._unresolved(
+                    q, f"Straße „{_cut(q.street)}“ im Kartenauszug nicht gefunden. Ähnlich: "
+                    f"„{'“, „'.join(names)}“ (mit mehr Wörtern am Anfang, vielleicht eine "
+                    f"andere Straße); bitte prüfen, ob {which} gemeint ist.", prefer=longer)
             return self._unresolved(q, f"Straße „{_cut(q.street)}“ nicht gefunden.")
         pen_notes: list[str] = []
         for c in clusters:
@@ -1151,6 +1161,27 @@ class AddressIndex:
                 if clusters:
                     return "-".join(parts[:k]) + "-", clusters
         return None
+
+    def _longer_names(self, q: ParsedAddress) -> list[int]:
+        """The streets fitting postcode and town whose name ends in the whole typed name,
+        with more words before it: a surname for a person's full name ("Stephanstr." for
+        the Heinrich-von-Stephan-Straße, "Scheurlstr." for the Von-Scheurl-Straße), or a
+        street of a village's name ("Hauptstraße" for the Heuchlinger Hauptstraße). At
+        most :data:`_MAX_CANDIDATES` streets, by name."""
+        index = self._pool_memo.get(("ends",))
+        if index is None:
+            by_end: dict[str, list[str]] = defaultdict(list)
+            for key in self.by_key:
+                words = _WORD.findall(normalize_text(self._key_name(key)))
+                for j in range(1, len(words)):
+                    end = street_fuzzy_key(" ".join(words[j:]))
+                    if len(end) >= 6 and end not in _STREET_TYPES:
+                        by_end[end].append(key)
+            index = self._pool_memo[("ends",)] = dict(by_end)
+        out: list[int] = []
+        for key in sorted(index.get(street_fuzzy_key(q.street), ()), key=self._key_name):
+            out.extend(c for c in self._fitting(q, key) if c not in out)
+        return out[:_MAX_CANDIDATES]
 
     def _with_number(self, q: ParsedAddress, clusters: list[int], factor: float,
                      notes: list[str]) -> GeocodeResult:

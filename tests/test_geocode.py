@@ -1086,3 +1086,27 @@ def test_a_contracted_title_and_initials_are_the_street(bh: AddressIndex, typed:
     assert _short_form("Prf.-Lotz-Str.", "Pfarrer-Lotz-Straße")[0] == ""
     assert _short_form("Fr.-Lotz-Str.", "Pfarrer-Lotz-Straße")[0] == ""
     assert bh.geocode("S.-Bach-Str. 12").quality == UNRESOLVED
+
+
+@pytest.mark.parametrize("which,typed,offered", [
+    ("bh", "Stephanstr. 4", ["Heinrich-von-Stephan-Straße 4,"]),
+    ("lauf", "Scheurlstr. 3", ["Von-Scheurl-Straße 3,"]),
+    ("lauf", "Hauptstraße 1, 91207 Lauf", ["Heuchlinger Hauptstraße 1,",
+                                            "Kuhnhofer Hauptstraße,", "Wetzendorfer Hauptstraße,"]),
+])
+def test_a_name_that_ends_a_longer_street_name_offers_that_street(
+        bh: AddressIndex, lauf: AddressIndex, which: str, typed: str,
+        offered: list[str]) -> None:
+    """QA 25 F7: a surname alone for a person's whole name („Stephanstr.“ for the
+    Heinrich-von-Stephan-Straße) or a „Hauptstraße“ where the town has only villages'
+    Hauptstraßen was unresolved with unrelated suggestions. It stays unresolved (a street
+    of the short name may be meant, one the extract lacks), but the streets whose name
+    ends in the typed one come first and the reason names them."""
+    r = (bh if which == "bh" else lauf).geocode(typed)
+    assert r.quality == UNRESOLVED and r.lon is None, r
+    assert len(r.suggestions) >= len(offered), r
+    for o, s in zip(offered, r.suggestions, strict=False):
+        assert s.startswith(o), r
+        name = o.rstrip(",").removesuffix(" 1").removesuffix(" 3").removesuffix(" 4")
+        assert f"„{name}“" in r.reason, r
+    assert "mit mehr Wörtern am Anfang" in r.reason, r
