@@ -1067,6 +1067,9 @@ class AddressIndex:
                 self.clusters[c].entries for c in clusters) and (
                 twin := self._numbered_twin(q, clusters, factor, notes)):
             return replace(twin, doubt=True) if twin.found else twin
+        if found.quality in (INTERPOLATED, STREET) and q.number_key and len(clusters) == 1 and (
+                twin := self._spelling_twin(q, clusters[0], factor, notes)):
+            found = twin
         if factor < _DOUBT_FACTOR and found.quality in (EXACT, INTERPOLATED, STREET):
             # also at street level: a guessed street ("Steyrer Straße" ≈ Sternerstraße) is
             # no street the field may search for the number (QA 25 F6)
@@ -1112,6 +1115,34 @@ class AddressIndex:
         note = (f"„{cl.name}“ hat im Kartenauszug keine Hausnummern; Nr. {hn} gefunden am "
                 f"ähnlich benannten „{name}“ in der Nähe; bitte prüfen.")
         return self._exact(q, ents, min(factor, 0.9), [*notes, note], cands)
+
+    def _spelling_twin(self, q: ParsedAddress, c: int, factor: float,
+                       notes: list[str]) -> GeocodeResult | None:
+        """The house a street of the same name in another spelling of "ä" ("Zur
+        Klosterschenke" / "Zur Klosterschänke": one lane OSM names both ways) holds with
+        the query's number, within :data:`_CLUSTER_RADIUS_M` of the street found in the
+        same town, where that street lacks it; None unless exactly one such street has it.
+        The reason names the other spelling (QA 25 F7)."""
+        cl = self.clusters[c]
+        fk = street_fuzzy_key(cl.name)
+        plain = fk.replace("ae", "e")
+        hits: dict[str, list[int]] = {}
+        for other in self.fuzzy_keys:
+            if other == fk or other.replace("ae", "e") != plain:
+                continue
+            for k in self.fuzzy_keys[other]:
+                ents = [e for e in self.exact.get((k, q.number_key), [])
+                        if self._cluster_town(self.e_cluster[e]) == self._cluster_town(c)
+                        and _dist_to_cluster(cl, self.e_xy[e]) <= _CLUSTER_RADIUS_M]
+                if ents:
+                    hits[k] = ents
+        if len(hits) != 1:
+            return None
+        ((key, ents),) = hits.items()
+        name = self.clusters[self.e_cluster[ents[0]]].name
+        note = (f"Nr. {q.number_key} gefunden an „{name}“ (andere Schreibweise von "
+                f"„{cl.name}“, gleich daneben).")
+        return self._exact(q, ents, factor * 0.95, [*notes, note], [self.e_cluster[ents[0]]])
 
     def _in_named_place(self, words: Sequence[str], clusters: list[int]) -> list[int]:
         """The streets of ``clusters`` that lie in the place whose adjective ``words`` are

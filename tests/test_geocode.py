@@ -1110,3 +1110,18 @@ def test_a_name_that_ends_a_longer_street_name_offers_that_street(
         name = o.rstrip(",").removesuffix(" 1").removesuffix(" 3").removesuffix(" 4")
         assert f"„{name}“" in r.reason, r
     assert "mit mehr Wörtern am Anfang" in r.reason, r
+
+
+def test_a_spelling_of_ae_as_e_is_the_same_lane(bh: AddressIndex) -> None:
+    """QA 25 F7: OSM names one lane of Bad Hersfeld „Zur Klosterschänke“ (Nr. 3, 3a) and
+    „Zur Klosterschenke“ (Nr. 1–4), about 70 m apart. „Zur Klosterschänke 1“ was placed at
+    street level on the other piece; the number is found on the piece spelt the other
+    way, and the reason says so. A number neither piece has stays at street level."""
+    for typed, truth in [("Zur Klosterschänke 1, Bad Hersfeld", "Zur Klosterschenke 1, 36251"),
+                         ("Zur Klosterschenke 3a", "Zur Klosterschänke 3a, 36251")]:
+        r = bh.geocode(typed)
+        assert r.quality == EXACT and r.match.startswith(truth), r
+        assert "andere Schreibweise" in r.reason, r
+        ref = bh.geocode(truth.split(",")[0])
+        assert _metres(r.lon, r.lat, ref.lon, ref.lat) < 1.0
+    assert bh.geocode("Zur Klosterschänke 9").quality == STREET
