@@ -949,9 +949,11 @@ class AddressIndex:
                         else:
                             # no c/o line, no salutation says they are a name: they may
                             # be part of a street the extract lacks (QA 25 F1)
+                            which = ("es zum Straßennamen gehört" if k == 1
+                                     else "sie zum Straßennamen gehören")
                             notes.append(f"{k} {'Wort' if k == 1 else 'Wörter'} vor dem "
                                          "Straßennamen ignoriert (ohne c/o-Vermerk; bitte "
-                                         "prüfen, ob sie zum Straßennamen gehören).")
+                                         f"prüfen, ob {which}).")
                             factor *= 0.9
                         break
         if not clusters and not rejected:

@@ -1125,3 +1125,15 @@ def test_a_spelling_of_ae_as_e_is_the_same_lane(bh: AddressIndex) -> None:
         ref = bh.geocode(truth.split(",")[0])
         assert _metres(r.lon, r.lat, ref.lon, ref.lat) < 1.0
     assert bh.geocode("Zur Klosterschänke 9").quality == STREET
+
+
+def test_one_word_dropped_before_the_street_is_said_in_the_singular(lauf: AddressIndex) -> None:
+    """One word dropped before the street, with no c/o line, asks whether „es“ belongs to
+    the street's name, as the note for a lone word in „-er“ does; two words ask about
+    „sie“."""
+    one = lauf.geocode("Meier Bergstraße 5, 91207 Lauf")
+    assert one.quality == EXACT and one.doubt, one
+    assert "1 Wort vor dem Straßennamen ignoriert" in one.reason, one
+    assert "ob es zum Straßennamen gehört" in one.reason, one
+    two = lauf.geocode("Anna Meier Bergstraße 5, 91207 Lauf")
+    assert "ob sie zum Straßennamen gehören" in two.reason, two
