@@ -364,14 +364,20 @@ def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  #
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from hausbesuch import clock
     from hausbesuch.casework import Casework
+    from hausbesuch.casework.stops import mark_gone
     from hausbesuch.web import casework_api
 
     plan = site.store.load_plan(p := site.plan_id)
     stops = [(s.client_id, r.day) for r in plan.routes for s in r.stops]
-    total = len(stops)
+    # a stop whose case an earlier test closed or put in Klärung is off, counted apart
+    marked = mark_gone(site.store, plan)
+    total = sum(len(r.to_visit) for r in marked.routes)
+    off = len(stops) - total
+    rest = ("" if not off else " (1 weiterer entfällt)" if off == 1
+            else f" ({off} weitere entfallen)") + "."
     profile = site.app.state.web.profile(CITY)
     shown = kora.get(f"/plaene/{p}/ergebnisse").text
-    assert f"0 Ergebnisse zu {total} geplanten Besuchen." in shown
+    assert f"0 Ergebnisse zu {total} geplanten Besuchen{rest}" in shown
     monkeypatch.setenv(clock.ENV, max(day for _, day in stops).isoformat())  # after the week
     # two stops of cases still open (a test before set one of the plan's cases in_klaerung;
     # which stops come first, the plan decides)
@@ -383,7 +389,7 @@ def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  #
                                     idempotency_key=f"messages-{k}")
         shown = kora.get(f"/plaene/{p}/ergebnisse").text
         word = "Ergebnis" if k == 1 else "Ergebnisse"
-        assert f"{k} {word} zu {total} geplanten Besuchen." in shown
+        assert f"{k} {word} zu {total} geplanten Besuchen{rest}" in shown
         assert 'data-label="Quelle">Handy</td>' in shown and ">web</td>" not in shown
         _clean(shown)
 
