@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from hausbesuch import clock
+from hausbesuch.caseids import id_key, lookalike, shown_id
 from hausbesuch.errors import UserError
 from hausbesuch.fields import (  # re-exported: the parsers used to live here
     EARLIEST_DATE,
@@ -487,7 +488,7 @@ def read_clients(
             f"{' im Arbeitsblatt „' + table.sheet + '“' if table.sheet else ''}). "
             "Es gibt nichts zu planen."
         )
-    first_row: dict[str, tuple[int, str]] = {}  # casefolded id -> (row, id as written)
+    first_row: dict[str, tuple[int, str]] = {}  # id_key -> (row, id as written)
     id_first = columns.index(id_col) == 0  # the first cell of a shifted row is still the id
     # a note as the header's last column: a delimiter typed in it makes the row wider
     note_last = columns and used.get("notiz") == columns[-1]
@@ -510,7 +511,7 @@ def read_clients(
                 if shown and len(cid) <= MAX_ID_LENGTH:
                     # its id still counts: a later row of the same case is a duplicate,
                     # as it would be after a row that could be read (QA 19a #2)
-                    first_row.setdefault(cid.casefold(), (rownum, cid))
+                    first_row.setdefault(id_key(cid), (rownum, cid))
                 continue
             row = {**row, used["notiz"]: note}  # only the note overflowed: joined back
             joined.append(rownum)
@@ -565,9 +566,11 @@ def read_clients(
         elif name_in_id := id_name_problem(cid, name):
             fail("id", name_in_id)
             cid = ""  # a name: neither shown nor kept (report, audit, stored rejections)
-        elif (key := cid.casefold()) in first_row:
+        elif (key := id_key(cid)) in first_row:
             first, written = first_row[key]
             notes = [] if written == cid else [
+                f"als {shown_id(written)}; hier {shown_id(cid)}: ähnlich aussehende Zeichen "
+                "werden nicht unterschieden"] if lookalike(cid, written) else [
                 f"als „{written}“; Groß-/Kleinschreibung wird nicht unterschieden"]
             if any(r.row == first for r in result.rejected):  # neither row is taken
                 notes.append(f"Zeile {first} ist ebenfalls abgelehnt")

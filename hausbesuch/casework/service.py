@@ -199,6 +199,9 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: ids of the list that are a stored case's id but for look-alike characters (QA 26
+    #: F1): id as listed -> id as stored (which stays)
+    lookalikes: dict[str, str] = field(default_factory=dict)
     #: clients whose address fix no longer applies (the source address changed)
     stale_fixes: list[str] = field(default_factory=list)
     #: the valid clients of the list, in input order
@@ -248,6 +251,12 @@ class ImportResult:
             for r in self.rejected
         ]
         rows.sort(key=lambda r: int(r["zeile"]))
+        for row in rows:  # how a look-alike id differs from the stored one (QA 26 F1)
+            if row["status"] != "abgelehnt" and (stored := self.lookalikes.get(row["id"])):
+                from hausbesuch.caseids import stored_as
+
+                row["grund"] = "; ".join(filter(None, [stored_as(row["id"], stored),
+                                                       row["grund"]]))
         return rows
 
 
@@ -915,11 +924,16 @@ class Casework:
                 "Vorsilbe." if twins else "")
 
     def _row_ci(self, s: Session, client_id: str) -> ClientRow | None:
-        """Case-insensitive look-up (ids are compared without case)."""
-        rows = list(s.scalars(select(ClientRow).where(
-            ClientRow.city == self.city,
-            func.lower(ClientRow.client_id) == client_id.casefold())))
-        return rows[0] if len(rows) == 1 else None
+        """Look-up by :func:`hausbesuch.caseids.id_key`: without case, look-alike spaces,
+        dashes and full-width letters taken as the plain ones (QA 26 F1), compared in
+        Python (SQLite's ``lower()`` folds ASCII only); None unless one case has it."""
+        from hausbesuch.caseids import id_key
+
+        key = id_key(client_id)
+        ids = [k for k in s.scalars(select(ClientRow.client_id).where(
+            ClientRow.city == self.city)) if id_key(k) == key]
+        return s.get(ClientRow, {"city": self.city, "client_id": ids[0]}) \
+            if len(ids) == 1 else None
 
     # ---- erasure
 
@@ -1119,6 +1133,7 @@ class Casework:
         client is listed by ``hausbesuch addresses`` again. ``name`` is how messages name
         the file (default: the path; an upload: the name of the file sent).
         """
+        from hausbesuch.caseids import id_key, lookalike, stored_as
         from hausbesuch.clients import read_clients
         from hausbesuch.store import _client_values
 
@@ -1160,7 +1175,9 @@ class Casework:
                     select(ClientRow.__table__).where(ClientRow.city == city)
                     .order_by(ClientRow.client_id).with_for_update())
             }
-            folded = {k.casefold(): k for k in existing}
+            folded: dict[str, str] = {}  # id_key -> stored id (QA 26 F1: look-alikes)
+            for k in existing:
+                folded.setdefault(id_key(k), k)
             fixes = {
                 f.client_id: f for f in s.execute(
                     select(AddressFixRow.client_id, AddressFixRow.source_address,
@@ -1168,8 +1185,8 @@ class Casework:
             }
             # visits still to come and visits done on a pinned day, of the listed clients
             # that are stored: a moved client's planned visit, a list pin already served
-            keys = sorted({c.id if c.id in existing else folded[c.id.casefold()]
-                           for c in valid if c.id in existing or c.id.casefold() in folded})
+            keys = sorted({c.id if c.id in existing else folded[id_key(c.id)]
+                           for c in valid if c.id in existing or id_key(c.id) in folded})
             ahead: dict[str, list[CaseVisitRow]] = {}
             done_on: set[tuple[str, date]] = set()
             for i in range(0, len(keys), 900):
@@ -1188,8 +1205,11 @@ class Casework:
                 if (n := _id_number(k)) is not None:
                     number_keys.setdefault(n, k)
             for c in valid:
-                key = c.id if c.id in existing else folded.get(c.id.casefold(), c.id)
+                key = c.id if c.id in existing else folded.get(id_key(c.id), c.id)
                 row = existing.get(key)
+                if row is not None and lookalike(c.id, key):  # the stored id stays
+                    result.lookalikes[c.id] = key
+                    result.warnings.append(f"Zeile {c.row}: {stored_as(c.id, key)}.")
                 if row is None and (n := _id_number(c.id)) is not None:
                     twin = number_keys.get(n)
                     if twin is not None and (twin.isdigit() or c.id.isdigit()):
@@ -1287,10 +1307,10 @@ class Casework:
                 result.warnings.append(result.replan_hint(text, v.plan_id or "?"))
             result.rejected.sort(key=lambda r: r.row)
             result.clients = [c for c in valid if c.row not in twins]
-            listed = {k.casefold() for k in [*(c.id for c in valid), *twin_ids,
-                                             *(r.id for r in result.rejected if r.id)]}
+            listed = {id_key(k) for k in [*(c.id for c in valid), *twin_ids,
+                                          *(r.id for r in result.rejected if r.id)]}
             result.absent = sorted(k for k, r in existing.items()
-                                   if r.status == "offen" and k.casefold() not in listed)
+                                   if r.status == "offen" and id_key(k) not in listed)
             audit.append(audit_values(actor, "import", city=city, details={
                 "zeilen": result.total_rows, "neu": len(result.new),
                 "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
@@ -1308,7 +1328,7 @@ class Casework:
             for same in by_columns.values():
                 s.execute(update(ClientRow), same)
             # every stored case the list holds (also in a refused row: it is in the export)
-            held = sorted(k for k in existing if k.casefold() in listed)
+            held = sorted(k for k in existing if id_key(k) in listed)
             for i in range(0, len(held), 900):
                 s.execute(update(ClientRow).where(
                     ClientRow.city == city, ClientRow.client_id.in_(held[i:i + 900]))
@@ -2104,6 +2124,7 @@ class Casework:
                              source: str = "csv") -> OutcomeResult:
         """Record the outcomes of a CSV/XLSX file, row by row; bad rows are rejected with
         row, field and reason, the good rows are recorded."""
+        from hausbesuch.caseids import id_key
         from hausbesuch.clients import FieldError, clean_text, parse_clock_minutes, time_conflict
         from hausbesuch.fields import parse_date_time
         from hausbesuch.tabular import ID_SYNONYMS, find_column, read_table
@@ -2154,7 +2175,7 @@ class Casework:
                 result = _parsed("ergebnis", parse_result, cell("ergebnis"), ValueError)
                 appointment = (_parsed("termin", parse_datetime, cell("termin"), ValueError,
                                        "Termin") if cell("termin") else None)
-                key = f"{source}:{self.city}:{cid.casefold()}:{day.isoformat()}:{result}"
+                key = f"{source}:{self.city}:{id_key(cid)}:{day.isoformat()}:{result}"
                 try:
                     _, new = self.record_outcome(cid, day, result, time_min=time_min,
                                                  appointment=appointment,

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from hausbesuch import athome, clock
+from hausbesuch.caseids import id_key
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import (
@@ -587,10 +588,11 @@ def _plan_span(
     today = cw.today()
     in_span, ahead, overdue = _pending(store, profile.name, span, today)
     busy = {**ahead, **in_span}
-    list_ids = {c.id for c in imported.clients} if imported else set()
-    row_of = {c.id: c.row for c in imported.clients} if imported else {}
+    # the list's ids by id_key: a case stored as "Q-101" is listed as "q-101" or "Ｑ-101"
+    list_ids = {id_key(c.id) for c in imported.clients} if imported else set()
+    row_of = {id_key(c.id): c.row for c in imported.clients} if imported else {}
     pool = _free_open(states, busy)
-    others = [st for st in states if st.client.id in list_ids
+    others = [st for st in states if id_key(st.client.id) in list_ids
               and not (st.status == "offen" and st.client.id not in busy)]
     if not pool and not busy:  # (then ``others`` are the list's cases that are not open)
         # on the command line only: the web reaches its own city's cases only and has no
@@ -608,9 +610,9 @@ def _plan_span(
     # a rejected row of an erased case that is done quotes what was erased: not kept
     from hausbesuch.casework.erasure import ERASABLE, ERASED
 
-    gone = {st.client.id.casefold() for st in states
+    gone = {id_key(st.client.id) for st in states
             if st.erased_at is not None and st.status in ERASABLE}
-    rejected = [replace(r, reason=ERASED) if r.id and r.id.casefold() in gone else r
+    rejected = [replace(r, reason=ERASED) if r.id and id_key(r.id) in gone else r
                 for r in rejected]
     unassigned: list[UnassignedVisit] = []
     snapshot = []
@@ -620,7 +622,7 @@ def _plan_span(
     other_ids = {st.client.id for st in others}
     for st in pool + others:
         if st.erased_at is not None:
-            c = replace(st.client, row=row_of.get(st.client.id, 0))
+            c = replace(st.client, row=row_of.get(id_key(st.client.id), 0))
             snapshot.append(c)
             geocodes.append(_erased_geocode(c.id))
             if c.id in other_ids:  # done, and listed: its status says why
@@ -631,7 +633,7 @@ def _plan_span(
                 rejected.append(_erased_rejection(st, c.row))  # type: ignore[arg-type]
             continue
         loc = located[st.client.id]
-        c = _as_corrected(replace(st.client, row=row_of.get(st.client.id, 0)), loc)
+        c = _as_corrected(replace(st.client, row=row_of.get(id_key(st.client.id), 0)), loc)
         snapshot.append(c)
         g = loc.geocode(district_of.get(c.id, OUTSIDE))
         geocodes.append(g)
