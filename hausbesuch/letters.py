@@ -36,6 +36,7 @@ from typing import Any
 
 from geodata.cache import atomic_write
 from hausbesuch import clock
+from hausbesuch.caseids import id_key
 from hausbesuch.config import LetterSettings, Profile, resolve_data_file
 from hausbesuch.errors import UserError
 from hausbesuch.plandata import (
@@ -206,10 +207,11 @@ def who_comes(visitors: int | None) -> str:
 
 def _folded(clients: Iterable[str]) -> dict[str, str]:
     """``{case id folded: case id as given}`` (first spelling wins): case ids are compared
-    without regard to case, as everywhere else."""
+    by :func:`hausbesuch.caseids.id_key` (without case, look-alike spaces and dashes), as
+    everywhere else."""
     out: dict[str, str] = {}
     for cid in clients:
-        out.setdefault(cid.strip().casefold(), cid.strip())
+        out.setdefault(id_key(cid.strip()), cid.strip())
     return out
 
 
@@ -293,7 +295,7 @@ def announcements(
     last = {st.client_id: (r.day, st.start) for r in routes for st in r.stops}
     for r in routes:
         for st in r.stops:
-            if wanted is not None and st.client_id.casefold() not in wanted:
+            if wanted is not None and id_key(st.client_id) not in wanted:
                 continue
             if last[st.client_id] != (r.day, st.start):
                 continue  # one letter per client: its last visit of the plan
@@ -305,8 +307,8 @@ def announcements(
                                     visitors=members.get(r.team_id) or None,
                                     appointment=is_appointment(st.window_text)))
     if wanted is not None:
-        got = {a.client_id.casefold() for a in out}
-        stored = {c.id.casefold(): c.id for c in plan.clients}  # the stored spelling
+        got = {id_key(a.client_id) for a in out}
+        stored = {id_key(c.id): c.id for c in plan.clients}  # the stored spelling
         missing = [stored.get(key, cid) for key, cid in wanted.items() if key not in got]
         if missing:
             raise LetterError(
@@ -1722,7 +1724,7 @@ def run_letters(
         items = broken_promises(store, plan)
         if clients is not None:
             wanted = _folded(clients)
-            items = [a for a in items if a.client_id.casefold() in wanted]
+            items = [a for a in items if id_key(a.client_id) in wanted]
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
     kind, selection = ("korrektur" if correction else "brief"), clients is not None

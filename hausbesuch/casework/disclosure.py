@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hausbesuch import auditlog, clock, pathnames
+from hausbesuch.caseids import id_key
 from hausbesuch.casework.rules import RESULT_LABELS, STATUS_LABELS
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
@@ -91,17 +92,18 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         unplanned = [(u.reason, plans[u.plan_id]) for u in s.scalars(select(UnassignedRow).where(
             UnassignedRow.client_id == client_id, UnassignedRow.plan_id.in_(list(plans))))]
         # a rejected row's id as the list spelled it, compared case-insensitively here:
-        # SQLite's lower() changes only ASCII letters (review 23 #8)
-        key = client_id.casefold()
+        # SQLite's lower() changes only ASCII letters (review 23 #8); look-alike spaces and
+        # dashes are the same id (hausbesuch.caseids, QA 26 F1)
+        key = id_key(client_id)
         unplanned += [(f"abgelehnt ({r.field_name}): {r.reason}", plans[r.plan_id])
                       for r in s.scalars(select(RejectedRow).where(
                           RejectedRow.client_id.is_not(None),
                           RejectedRow.plan_id.in_(list(plans))))
-                      if r.client_id.casefold() == key]
+                      if id_key(r.client_id) == key]
         last_import = s.get(LastImportRow, city)
         import_rejections = [r for r in s.scalars(select(ImportRejectionRow).where(
             ImportRejectionRow.city == city, ImportRejectionRow.client_id.is_not(None))
-            .order_by(ImportRejectionRow.seq)) if r.client_id.casefold() == key]
+            .order_by(ImportRejectionRow.seq)) if id_key(r.client_id) == key]
     snapshots.sort(key=lambda cp: (cp[1].created_at, cp[1].id))
     unplanned.sort(key=lambda rp: (rp[1].created_at, rp[1].id))
     geocodes.sort(key=lambda gp: (gp[1].created_at, gp[1].id))

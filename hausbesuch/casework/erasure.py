@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from hausbesuch.caseids import id_key
 from hausbesuch.store import (
     AddressFixRow,
     ClientRow,
@@ -223,16 +224,16 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
             tally("address_fixes", cid)
         s.execute(delete(AddressFixRow).where(AddressFixRow.city == city,
                                               AddressFixRow.client_id.in_(ids)))
-    # a rejected row names the id as it was written ("e01", "Ä01" for "ä01"): compared
-    # without case in Python (SQLite's lower() folds ASCII only)
-    folded = {c.casefold(): c for c in out.client_ids}
+    # a rejected row names the id as it was written ("e01", "Ä01" for "ä01", "E\u00a001"):
+    # compared by id_key in Python (SQLite's lower() folds ASCII only)
+    folded = {id_key(c): c for c in out.client_ids}
     blanked = []
     for row in s.execute(select(RejectedRow.plan_id, RejectedRow.seq,
                                 RejectedRow.client_id)
                          .where(RejectedRow.plan_id.in_(plans),
                                 RejectedRow.client_id.is_not(None),
                                 RejectedRow.reason != ERASED)):
-        cid = folded.get(row.client_id.casefold())
+        cid = folded.get(id_key(row.client_id))
         if cid is not None:
             blanked.append({"plan_id": row.plan_id, "seq": row.seq, "reason": ERASED})
             tally("rejected_rows", cid, plan_id=row.plan_id)
@@ -244,7 +245,7 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
     gone = [row.seq for row in s.execute(
         select(ImportRejectionRow.seq, ImportRejectionRow.client_id).where(
             ImportRejectionRow.city == city, ImportRejectionRow.client_id.is_not(None)))
-        if row.client_id.casefold() in folded]
+        if id_key(row.client_id) in folded]
     if gone:
         s.execute(delete(ImportRejectionRow).where(ImportRejectionRow.city == city,
                                                    ImportRejectionRow.seq.in_(gone)))

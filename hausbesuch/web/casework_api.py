@@ -330,14 +330,15 @@ def case_id(store: Store, profile: Profile, actor: str, client_id: str) -> str:
 
 
 def case_cities(store: Store, client_id: str) -> set[str]:
-    """The cities that hold a case with this id (as typed, or without regard to case)."""
-    from sqlalchemy import func
-
+    """The cities that hold a case with this id (as typed, or by
+    :func:`hausbesuch.caseids.id_key`: without case, look-alike spaces and dashes)."""
+    from hausbesuch.caseids import id_key
     from hausbesuch.store import ClientRow
 
+    key = id_key(client_id)
     with store.session() as s:
-        return set(s.scalars(select(ClientRow.city).where(
-            func.lower(ClientRow.client_id) == client_id.casefold())))
+        return {city for city, cid in s.execute(select(ClientRow.city, ClientRow.client_id))
+                if id_key(cid) == key}
 
 
 def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.care_of import CareOf
+from hausbesuch.caseids import id_key
 from hausbesuch.config import Profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
@@ -362,21 +363,20 @@ def _new_cases(store: Store, profile: Profile, plan, typed: str | None = None  #
                ) -> list[str]:
     """Open cases ``plan`` does not know that its next re-plan takes up (imported since,
     re-opened; QA 22 F9: :func:`hausbesuch.planning.workflow.open_cases_to_take_up`, the
-    rule of ``plan``): ``typed`` as the coordinator typed it (its case does not matter),
-    else those pinned into the plan's days (the page lists their pins)."""
-    from sqlalchemy import func
-
+    rule of ``plan``): ``typed`` as the coordinator typed it (its case and look-alike
+    spaces and dashes do not matter: :func:`hausbesuch.caseids.id_key`), else those
+    pinned into the plan's days (the page lists their pins)."""
     from hausbesuch.planning.workflow import open_cases_to_take_up
 
     q = select(ClientRow.client_id).where(ClientRow.city == plan.city,
                                           ClientRow.status == "offen")
-    if typed is not None:
-        q = q.where(func.lower(ClientRow.client_id) == typed.lower())
-    else:
+    if typed is None:
         q = q.where(ClientRow.pin_day >= plan.start,
                     ClientRow.pin_day < plan.start + timedelta(days=plan.days))
     with store.session() as s:
         ids = sorted(s.scalars(q))
+    if typed is not None:
+        ids = [k for k in ids if id_key(k) == id_key(typed)]
     return open_cases_to_take_up(store, profile, plan, ids) if ids else []
 
 
@@ -497,7 +497,7 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         u.client_id for u in plan.unassigned}
     kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
     if kundennummer not in in_plan:  # typed in another case (k-1042): the one it names
-        alike = [c for c in in_plan if c.casefold() == kundennummer.casefold()]
+        alike = [c for c in in_plan if id_key(c) == id_key(kundennummer)]
         kundennummer = alike[0] if len(alike) == 1 else kundennummer
     if kundennummer not in in_plan:
         new = _new_cases(store, profile, plan, kundennummer)
