@@ -216,6 +216,20 @@ class ImportResult:
     #: the stored columns (-> German label) of fields the list has no column for: a known
     #: case keeps them as stored (:func:`absent_columns`)
     absent_columns: dict[str, str] = field(default_factory=dict)
+    #: listed cases whose stored status is not ``offen`` (id as listed -> status): a plan
+    #: does not take them; the import says so (QA 26 F3), as ``plan LISTE`` does
+    not_open: dict[str, str] = field(default_factory=dict)
+
+    def not_open_reason(self, client_id: str, *, command: bool = True) -> str:
+        """Why a listed case is not planned (:attr:`not_open`), in the words of ``plan
+        LISTE`` (Status „…“: wird nicht geplant), with how to reopen it: the command line
+        (``command``) or the case's page."""
+        from hausbesuch.casework.rules import STATUS_LABELS
+
+        status = self.not_open[client_id]
+        how = (f"wieder öffnen mit „hausbesuch status {client_id} --set offen“" if command
+               else "wieder öffnen: beim Fall den Status „offen“ setzen")
+        return f"Status „{STATUS_LABELS.get(status, status)}“: wird nicht geplant; {how}"
 
     @staticmethod
     def replan_hint(text: str, plan_id: str) -> str:
@@ -239,10 +253,14 @@ class ImportResult:
         status = {cid: "neu" for cid in self.new}
         status.update({cid: "aktualisiert" for cid in self.updated})
         status.update({cid: "unverändert" for cid in self.unchanged})
+        def why(cid: str) -> str:
+            return "; ".join(
+                ([self.not_open_reason(cid)] if cid in self.not_open else [])
+                + (["Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"]
+                   if cid in self.stale_fixes else []))
+
         rows = [
-            {"zeile": str(c.row), "id": c.id, "status": status[c.id],
-             "grund": ("Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"
-                       if c.id in self.stale_fixes else "")}
+            {"zeile": str(c.row), "id": c.id, "status": status[c.id], "grund": why(c.id)}
             for c in self.clients if c.id in status
         ]
         rows += [
@@ -1253,6 +1271,8 @@ class Casework:
                                               details={"zeile": c.row}))
                     result.new.append(c.id)
                     continue
+                if row.status != "offen":  # stays as it is: not planned (QA 26 F3)
+                    result.not_open[c.id] = row.status
                 if row.erased_at is not None and row.status in ERASABLE:
                     # its data were erased and the case is done: the list does not bring
                     # them back (reopen it first: status offen, then import again)

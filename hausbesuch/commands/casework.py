@@ -211,6 +211,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                    f"{len(res.updated)} aktualisiert, {len(res.unchanged)} unverändert, "
                    f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected)
+        if res.not_open:  # listed, but a plan does not take them (QA 26 F3)
+            typer.echo("Nicht geplant (Status nicht „offen“):")
+            for cid in list(res.not_open)[:MAX_LINES]:
+                typer.echo(f"  {cid}: {res.not_open_reason(cid)}")
+            if len(res.not_open) > MAX_LINES:
+                typer.echo(f"  … und {len(res.not_open) - MAX_LINES} weitere (siehe --report).")
         if note := res.absent_note():
             typer.echo(f"{note} Schließen mit „hausbesuch status KUNDENNUMMER --set "
                        "abgeschlossen“.")

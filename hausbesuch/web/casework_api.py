@@ -165,7 +165,8 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     return {
         "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
         "unchanged": len(res.unchanged),
-        "warnings": [web_notes.get(w, w) for w in res.warnings],
+        "warnings": [web_notes.get(w, w) for w in res.warnings]
+        + [f"{cid}: {res.not_open_reason(cid, command=False)}." for cid in res.not_open],
         "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
     }
 

@@ -1,0 +1,60 @@
+"""What the casework commands say after an import (QA 26): a listed case that stays closed
+is named with how to reopen it (import output and ``--report``), a street suggestion keeps
+the client's house number, and ``address`` on a case whose row the import rejected says so.
+Real SQLite, the real Bad Hersfeld extract, the command line as users run it."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import ClockedCli, city_db
+
+pytestmark = pytest.mark.slow
+
+cli = ClockedCli(date(2026, 12, 7))
+invoke, ok = cli.invoke, cli.ok
+
+
+def _list(path: Path, rows: list[tuple[str, str]]) -> Path:
+    path.write_text("Kundennummer;Adresse\n" + "".join(f"{cid};{a}\n" for cid, a in rows),
+                    encoding="utf-8")
+    return path
+
+
+def _report(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+
+
+def test_a_listed_case_that_is_not_open_is_named_with_how_to_reopen_it(tmp_path,
+                                                                       bad_hersfeld_pbf):
+    """QA 26 F3: a closed case read in again (at a new address) and a reached one read in
+    unchanged were „aktualisiert“/„unverändert“ without a word, and then appeared in no
+    plan's report. The import names them as ``plan LISTE`` does, with the status command."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    town = "36251 Bad Hersfeld"
+    first = [("K-1", f"Breitenstraße 24, {town}"), ("K-2", f"Dudenstraße 5, {town}"),
+             ("K-3", f"Klausstraße 12, {town}")]
+    ok("import", str(_list(tmp_path / "a.csv", first)), *db)
+    ok("status", "K-1", "--set", "abgeschlossen", "--reason", "Fall beendet", *db)
+    ok("status", "K-2", "--set", "erreicht", *db)
+    again = [("K-1", f"Hainstraße 2, {town}"), *first[1:]]
+    report = tmp_path / "bericht.csv"
+    out = ok("import", str(_list(tmp_path / "b.csv", again)), *db, "--report", str(report))
+    assert "1 aktualisiert, 2 unverändert" in out, out
+    k1 = ("Status „abgeschlossen“: wird nicht geplant; wieder öffnen mit „hausbesuch status "
+          "K-1 --set offen“")
+    k2 = ("Status „erreicht (Kontakt hergestellt)“: wird nicht geplant; wieder öffnen mit "
+          "„hausbesuch status K-2 --set offen“")
+    assert f"  K-1: {k1}" in out and f"  K-2: {k2}" in out, out
+    assert "K-3:" not in out, out  # open: planned, nothing to say
+    rows = _report(report)
+    assert (rows["K-1"]["status"], rows["K-1"]["grund"]) == ("aktualisiert", k1)
+    assert (rows["K-2"]["status"], rows["K-2"]["grund"]) == ("unverändert", k2)
+    assert rows["K-3"]["grund"] == ""
+    # the free text typed with the status stays with the case
+    assert "Fall beendet" not in out and "Fall beendet" not in report.read_text("utf-8-sig")
