@@ -6,6 +6,7 @@ Real SQLite, the real Bad Hersfeld extract, the command line as users run it."""
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 
@@ -58,3 +59,31 @@ def test_a_listed_case_that_is_not_open_is_named_with_how_to_reopen_it(tmp_path,
     assert rows["K-3"]["grund"] == ""
     # the free text typed with the status stays with the case
     assert "Fall beendet" not in out and "Fall beendet" not in report.read_text("utf-8-sig")
+
+
+def test_a_street_suggestion_keeps_the_house_number_given(tmp_path, bad_hersfeld_pbf):
+    """QA 26 F4: „Brahmsstraße 8“ (no such street) and the suggestion „Johannes-Brahms-
+    Straße“: the fix is No. 8 there (interpolated between 4 and 12), not the street's
+    middle; No. 3, which the street does not have, stays on the street and the plan's
+    reason says that number was not found, not „Keine Hausnummer angegeben“."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    town = "36251 Bad Hersfeld"
+    ok("import", str(_list(tmp_path / "a.csv", [("S-8", f"Brahmsstraße 8, {town}"),
+                                                 ("S-3", f"Brahmsstraße 3, {town}")])), *db)
+    listed = ok("addresses", *db)
+    m = re.search(r"Vorschlag (\d): Johannes-Brahms-Straße, 36251 Bad Hersfeld", listed)
+    assert m, listed
+    out8 = ok("address", "S-8", "--suggestion", m[1], *db)
+    assert "Johannes-Brahms-Straße 8, 36251 Bad Hersfeld" in out8, out8
+    lat, lon = (float(x) for x in re.search(r"bei ([\d.]+), ([\d.]+)", out8).groups())
+    assert abs(lat - 50.87325) < 2e-4 and abs(lon - 9.68078) < 2e-4, out8
+    out3 = ok("address", "S-3", "--suggestion", m[1], *db)
+    assert "nur auf Straßenebene: Hausnummer 3 nicht gefunden" in out3, out3
+    plan = tmp_path / "plan"
+    ok("plan", *db, "--start", "2026-12-07", "--days", "1", "--out", str(plan),
+       "--time-limit", "1", "--threads", "1")
+    rows = _report(plan / "report.csv")
+    assert rows["S-8"]["geo_qualitaet"] == "interpoliert", rows["S-8"]
+    assert rows["S-3"]["geo_qualitaet"] == "auf Straßenebene", rows["S-3"]
+    assert "Hausnummer 3 nicht gefunden" in rows["S-3"]["grund"], rows["S-3"]
+    assert "Keine Hausnummer angegeben" not in rows["S-3"]["grund"], rows["S-3"]

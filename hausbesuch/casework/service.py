@@ -36,7 +36,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from geodata.addresses import match_with_own_number
+from geodata.addresses import housenumber_key, match_with_own_number, parse_address
 from hausbesuch import clock
 from hausbesuch.accountnames import ACTOR_ENV, shown_name  # ACTOR_ENV re-exported
 from hausbesuch.casework.erasure import ERASABLE, erased_note
@@ -276,6 +276,18 @@ class ImportResult:
                 row["grund"] = "; ".join(filter(None, [stored_as(row["id"], stored),
                                                        row["grund"]]))
         return rows
+
+
+def with_typed_number(suggestion: str, given: str) -> str | None:
+    """A street suggestion without a house number ("Johannes-Brahms-Straße, 36251 Bad
+    Hersfeld") with the number of the client's address ``given`` ("Brahmsstraße 8, …"):
+    "Johannes-Brahms-Straße 8, 36251 Bad Hersfeld" (QA 26 F4: taking the suggestion lost
+    the number). None when the suggestion has a number or the address has none."""
+    number = parse_address(given).housenumber
+    if not number or parse_address(suggestion).housenumber:
+        return None
+    head, sep, tail = suggestion.partition(",")
+    return f"{head.rstrip()} {housenumber_key(number)}{sep}{tail}"
 
 
 def _id_number(client_id: str) -> str | None:
@@ -1585,6 +1597,13 @@ class Casework:
         elif address is not None:
             address = address.strip()
             r = self.index.geocode(address)
+            if suggestion is not None and r.quality in PLANNABLE_QUALITIES and (
+                    numbered := with_typed_number(address, client.address)) is not None:
+                # a street suggestion: at the client's house number (found or interpolated;
+                # else on the street, and the reason names the number not found)
+                rn = self.index.geocode(numbered)
+                if rn.quality in PLANNABLE_QUALITIES and rn.lon is not None:
+                    address, r = numbered, rn
             if r.quality not in PLANNABLE_QUALITIES or r.lon is None:
                 why = (r.reason or "keine Übereinstimmung").rstrip(".")
                 if suggestion is not None:  # a suggestion that does not resolve either

@@ -333,7 +333,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                     raise
                 raise UserError(f"{FIX_OPTIONS[exc.field]}: {exc.reason}") from None
         typer.echo(f"Gespeichert: {loc.client_id} liegt jetzt bei {loc.lat:.6f}, {loc.lon:.6f} "
-                   f"({loc.match}).")
+                   f"({loc.match})" + (f"; nur auf Straßenebene: {loc.reason}"
+                                       if loc.quality == "street" and loc.reason else "."))
 
     @app.command("outcomes")
     @user_errors
