@@ -87,3 +87,26 @@ def test_a_street_suggestion_keeps_the_house_number_given(tmp_path, bad_hersfeld
     assert rows["S-3"]["geo_qualitaet"] == "auf Straßenebene", rows["S-3"]
     assert "Hausnummer 3 nicht gefunden" in rows["S-3"]["grund"], rows["S-3"]
     assert "Keine Hausnummer angegeben" not in rows["S-3"]["grund"], rows["S-3"]
+
+
+def test_address_of_a_row_the_import_rejected_says_so(tmp_path, bad_hersfeld_pbf):
+    """QA 26 F5: ``address`` on a case whose row the last import rejected said „nicht
+    bekannt (zuerst die Kundenliste einlesen)“; it names the row, field and reason. And
+    ``--suggestion`` on a case found exactly says why there are none."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    ok("import", str(_list(tmp_path / "a.csv", [("N-3", "36251 Bad Hersfeld"),
+                                                 ("N-4", "Breitenstraße 1, 36251 Bad "
+                                                  "Hersfeld")])), *db)
+    for args in (["--set-point", "50.8675,9.7071"], ["--suggestion", "1"]):
+        code, out = invoke("address", "n-3", *args, *db)
+        assert code == 2, out
+        assert "zuerst die Kundenliste einlesen" not in out, out
+        assert ("hat ihre Zeile abgelehnt (Zeile 2, Adresse: Adresse unvollständig: Straße "
+                "fehlt") in out, out
+        assert "Bitte in der Liste korrigieren und neu einlesen." in out, out
+    code, out = invoke("address", "N-9", "--set-point", "50.8675,9.7071", *db)
+    assert code == 2 and "zuerst die Kundenliste einlesen" in out, out  # really unknown
+    code, out = invoke("address", "N-4", "--suggestion", "1", *db)
+    assert code == 2, out
+    assert ("--suggestion: für Kundennummer „N-4“ gibt es keine: die Adresse ist gefunden "
+            "(exakt).") in out, out

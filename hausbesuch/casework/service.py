@@ -1564,11 +1564,26 @@ class Casework:
             raise CaseworkError("Genau eine Korrektur angeben: eine Adresse, einen Punkt "
                                 "oder einen Vorschlag.")
         with self.store.session() as s:
-            row = self._row(s, client_id)
+            try:
+                row = self._row(s, client_id)
+            except CaseworkError:
+                # not stored because the last import rejected its row (QA 26 F5)
+                if (why := self._rejected_at_import(s, client_id)) is not None:
+                    raise CaseworkError(why) from None
+                raise
             client = self._client(row)
             self._no_fix_if_erased(row)
         if suggestion is not None:
             loc = self.locate([client])[client.id]
+            if not loc.offered and loc.plannable:  # found: nothing to choose (QA 26 F5)
+                from hausbesuch.planning.report import quality_label
+
+                how = quality_label(loc.quality) + (
+                    ", durch eine frühere Korrektur" if loc.source == "korrektur_adresse"
+                    else "")
+                reason = (f"für Kundennummer „{client.id}“ gibt es keine: die Adresse ist "
+                          f"gefunden ({how}). Ändern: eine Adresse oder einen Punkt angeben.")
+                raise CaseworkError(f"Vorschläge {reason}", field="suggestion", reason=reason)
             if not loc.offered:
                 reason = (f"für Kundennummer „{client.id}“ gibt es keine (stattdessen "
                           "eine Adresse oder einen Punkt angeben).")
@@ -1635,6 +1650,24 @@ class Casework:
                              details={"art": "punkt" if point is not None else "adresse"},
                              session=s)
         return self.locate([client])[client.id]
+
+    def _rejected_at_import(self, s: Session, client_id: str) -> str | None:
+        """Why a case id the city does not know is not stored: its row was rejected by the
+        city's last import (row, field, reason as stored), and what to do; else None."""
+        key = read_back(client_id.strip()).casefold()
+        hit = s.execute(
+            select(ImportRejectionRow.input_row, ImportRejectionRow.field_name,
+                   ImportRejectionRow.reason, LastImportRow.imported_at)
+            .join(LastImportRow, LastImportRow.city == ImportRejectionRow.city)
+            .where(ImportRejectionRow.city == self.city,
+                   func.lower(ImportRejectionRow.client_id) == key)
+            .order_by(ImportRejectionRow.seq)).first()
+        if hit is None:
+            return None
+        return (f"Kundennummer „{client_id}“ ist in {self.city} nicht gespeichert: der letzte "
+                f"Import ({hit.imported_at:%d.%m.%Y %H:%M}) hat ihre Zeile abgelehnt (Zeile "
+                f"{hit.input_row}, {field_reason(hit.field_name, hit.reason)}). Bitte in der "
+                "Liste korrigieren und neu einlesen.")
 
     @staticmethod
     def _no_fix_if_erased(row: ClientRow) -> None:
