@@ -810,6 +810,36 @@ def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
     assert "08:00 ist der Schichtbeginn der Teams (08:00 Uhr)" in lines[4]
 
 
+def test_an_appointment_whose_visit_ends_after_the_shift_is_recorded_with_a_hint(planned,
+                                                                                  tmp_path):
+    """QA 26 F7: „Termin vereinbart“ at 15:50 with a 45-minute visit ends after the shift
+    (16:00): recorded, but the next plan could not hold it and nothing said so at entry.
+    A „Hinweis“ names the end and the latest start; a visit that fits gets none."""
+    import shutil
+
+    from hausbesuch.config import load_profile
+
+    src, plan = planned
+    db = str(tmp_path / "spaet.sqlite")
+    shutil.copy(src, db)
+    (a, day_a), (b, day_b) = [(s.client_id, r.day) for r in plan.routes for s in r.stops
+                              if s.client_id not in PINS][:2]
+    path = tmp_path / "ergebnisse.csv"
+    path.write_text("Kundennummer;Datum;Ergebnis;Termin\n"
+                    f"{a};{day_a:%d.%m.%Y};Termin vereinbart;22.12.2026 15:50\n"
+                    f"{b};{day_b:%d.%m.%Y};Termin vereinbart;22.12.2026 10:00\n",
+                    encoding="utf-8")
+    out = ok("outcomes", str(path), *_common(db))  # (today is 21.12.2026)
+    assert "2 erfasst" in out, out
+    minutes = load_profile("bad-hersfeld").workday.visit_minutes  # (no Besuchsdauer column)
+    end, latest = 15 * 60 + 50 + minutes, 16 * 60 - minutes
+    assert (f"Hinweis: Zeile 2 ({a}): der vereinbarte Termin am 22.12.2026 um 15:50 Uhr ist "
+            f"erfasst, aber der Besuch ({minutes} Min.) endet erst um {end // 60:02d}:"
+            f"{end % 60:02d} Uhr, nach dem Schichtende der Teams (16:00 Uhr)") in out, out
+    assert f"Beginn spätestens {latest // 60:02d}:{latest % 60:02d} Uhr" in out, out
+    assert f"Zeile 3 ({b})" not in out, out
+
+
 def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_path):
     """Planning the week after a plan whose visits still lie ahead leaves those clients
     out (named in a 'Hinweis'); once their day has passed without an outcome, they are

@@ -2138,6 +2138,29 @@ class Casework:
                 "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
                 "Termin eintragen.", field="termin")
 
+    def appointment_past_shift(self, client_id: str, at: datetime) -> str | None:
+        """A German note when the visit of an appointment agreed for ``at`` (its start and
+        the client's Besuchsdauer) ends after the shift of the teams that work that
+        weekday: it is recorded (:meth:`_check_appointment` took its start), but no plan
+        can hold it (QA 26 F7); None when it fits."""
+        from hausbesuch.fields import format_clock
+
+        hours = self._working_hours(at.weekday())
+        if hours is None:
+            return None
+        with self.store.session() as s:
+            minutes = (self._row(s, client_id).besuchsdauer_min
+                       or self.profile.workday.visit_minutes)
+        start, last = at.hour * 60 + at.minute, hours[1]
+        if start + minutes <= last:
+            return None
+        return (f"der vereinbarte Termin am {at:%d.%m.%Y} um {at:%H:%M} Uhr ist erfasst, aber "
+                f"der Besuch ({minutes} Min.) endet erst um {format_clock(start + minutes)} "
+                f"Uhr, nach dem Schichtende der Teams ({format_clock(last)} Uhr): so kann ihn "
+                "keine Planung aufnehmen. Bitte mit der Kundin oder dem Kunden einen früheren "
+                f"Termin vereinbaren (Beginn spätestens {format_clock(last - minutes)} Uhr, "
+                "mit dem Rückweg früher).")
+
     def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime, *,
                         status: str | None = None, old_appointment: datetime | None = None,
                         corrected: bool = False, keep_status: bool = False) -> Directive:
@@ -2277,6 +2300,8 @@ class Casework:
                             "vorbei; bitte mit der Kundin oder dem Kunden einen neuen Termin "
                             "vereinbaren (die nächste Planung plant den Fall frei ein).")
                     elif appointment is not None:
+                        if late := self.appointment_past_shift(cid, appointment):
+                            res.notes.append(f"Zeile {rownum} ({cid}): {late}")
                         # a stored plan covers its day but not the visit: QA 16a #4
                         res.notes += [f"Zeile {rownum} ({cid}): {text}."
                                       for text, _ in self.appointment_missing_from_plans(cid)]
