@@ -110,3 +110,36 @@ def test_address_of_a_row_the_import_rejected_says_so(tmp_path, bad_hersfeld_pbf
     assert code == 2, out
     assert ("--suggestion: für Kundennummer „N-4“ gibt es keine: die Adresse ist gefunden "
             "(exakt).") in out, out
+
+
+def test_the_web_upload_names_a_listed_case_that_is_not_open(tmp_path, bad_hersfeld_pbf):
+    """QA 26 F3 on the web's *Kundenliste*: the upload's result names the closed case and
+    how to reopen it there (no command line)."""
+    import httpx
+
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from tests.web_fixtures import bare_app, csrf_of, live_server, login
+
+    app = bare_app(tmp_path)
+    path = _list(tmp_path / "liste.csv", [("W-1", "Breitenstraße 24, 36251 Bad Hersfeld"),
+                                          ("W-2", "Dudenstraße 5, 36251 Bad Hersfeld")])
+
+    def upload(kora: httpx.Client) -> str:
+        csrf = csrf_of(kora.get("/kunden/import").text)
+        with open(path, "rb") as fh:
+            res = kora.post("/kunden/import", data={"csrf_token": csrf,
+                                                    "stadt": "Bad Hersfeld"},
+                            files={"datei": (path.name, fh, "text/csv")})
+        assert res.status_code == 200, res.text[-500:]
+        return " ".join(res.text.split())
+
+    with live_server(app) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
+        assert login(kora, "kora").status_code == 303
+        assert "wird nicht geplant" not in upload(kora)
+        Casework(app.state.web.store, load_profile("bad-hersfeld"),
+                 actor="test").set_status("W-1", "abgeschlossen")
+        page = upload(kora)
+    assert ("W-1: Status „abgeschlossen“: wird nicht geplant; wieder öffnen: unter „Fälle“ "
+            "den Status „offen“ setzen.") in page, page[-2000:]
+    assert "W-2: Status" not in page

@@ -223,12 +223,12 @@ class ImportResult:
     def not_open_reason(self, client_id: str, *, command: bool = True) -> str:
         """Why a listed case is not planned (:attr:`not_open`), in the words of ``plan
         LISTE`` (Status „…“: wird nicht geplant), with how to reopen it: the command line
-        (``command``) or the case's page."""
+        (``command``) or the web's *Fälle* page."""
         from hausbesuch.casework.rules import STATUS_LABELS
 
         status = self.not_open[client_id]
         how = (f"wieder öffnen mit „hausbesuch status {client_id} --set offen“" if command
-               else "wieder öffnen: beim Fall den Status „offen“ setzen")
+               else "wieder öffnen: unter „Fälle“ den Status „offen“ setzen")
         return f"Status „{STATUS_LABELS.get(status, status)}“: wird nicht geplant; {how}"
 
     @staticmethod
