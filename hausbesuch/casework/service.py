@@ -1664,7 +1664,9 @@ class Casework:
             .order_by(ImportRejectionRow.seq)).first()
         if hit is None:
             return None
-        return (f"Kundennummer „{client_id}“ ist in {self.city} nicht gespeichert: der letzte "
+        said = (f"Kundennummer „{client_id}“" if id_may_be_shown(client_id)
+                else "Die angegebene Kundennummer")
+        return (f"{said} ist in {self.city} nicht gespeichert: der letzte "
                 f"Import ({hit.imported_at:%d.%m.%Y %H:%M}) hat ihre Zeile abgelehnt (Zeile "
                 f"{hit.input_row}, {field_reason(hit.field_name, hit.reason)}). Bitte in der "
                 "Liste korrigieren und neu einlesen.")
