@@ -437,13 +437,15 @@ def read_clients(
         address_columns,
         address_from_row,
         address_street,
+        client_header_name,
         read_table,
         shown_columns,
         shown_header,
     )
 
     today = today or clock.today()
-    table = read_table(path, required=_has_required_columns, name=name)
+    table = read_table(path, required=_has_required_columns, name=name,
+                       known=client_header_name)  # a header over two rows (QA 26 F2)
     columns = list(table.columns)
     id_col = _find(columns, ID_SYNONYMS)
     if id_col is None:

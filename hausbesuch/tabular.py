@@ -88,6 +88,7 @@ __all__ = [
     "address_from_row",
     "address_lines",
     "address_street",
+    "client_header_name",
     "find_column",
     "normalize_header",
     "read_table",
@@ -746,6 +747,10 @@ class Table:
     hidden_rows: list[int] = field(default_factory=list)
     #: The row number of the header row (1 unless title rows stand above it).
     header_row: int = 1
+    #: The second row of a header written over two rows (group headings such as
+    #: „Anschrift“ in :attr:`header_row`, the column names below them), read with it as
+    #: one header; 0 when the header is one row (see ``read_table``'s ``known``).
+    header_row_2: int = 0
     #: The non-empty rows above the header, taken as titles and not read (only when
     #: ``read_table``'s ``required`` found the header below them).
     title_rows: list[int] = field(default_factory=list)
@@ -800,6 +805,13 @@ class Table:
                 f"{self.source}: die Kopfzeile steht{where} in Zeile {self.header_row}; "
                 f"{_row_list(self.title_rows)} darüber "
                 f"{'wurde' if one else 'wurden'} als Titel übersprungen.")
+        if self.header_row_2:
+            out.append(
+                f"{self.source}: die Kopfzeile steht{where} in Zeilen {self.header_row} und "
+                f"{self.header_row_2} (Überschriften über mehreren Spalten in Zeile "
+                f"{self.header_row}, Spaltennamen in Zeile {self.header_row_2}); beide wurden "
+                f"als eine Kopfzeile gelesen: {shown_columns(self.columns)}. Die Daten "
+                f"beginnen in Zeile {self.header_row_2 + 1}.")
         if self.house_numbers is not None:
             k, street, renamed = self.house_numbers
             out.append(
@@ -1024,7 +1036,7 @@ SHEET_NAMES: tuple[str, ...] = (
 
 def read_table(
     path: str | Path, *, required: Callable[[list[str]], bool] | None = None,
-    name: str | None = None,
+    name: str | None = None, known: Callable[[str], bool] | None = None,
 ) -> Table:
     """Read a CSV or XLSX file into a :class:`Table`.
 
@@ -1032,7 +1044,10 @@ def read_table(
     header names and says whether the sheet has the columns needed (see the module
     docstring for the order in which sheets are tried). ``name`` is how messages and
     :attr:`Table.source` name the file (default: the path); an upload gives the name of
-    the file sent, never the server's temporary path.
+    the file sent, never the server's temporary path. ``known`` says whether a cell is a
+    column name the caller reads (:func:`client_header_name`): with it, a header written
+    over two rows (group headings above the column names) is read as one, or the file
+    refused when that cannot be told safely (see :func:`_second_header_row`).
 
     Raises
     ------
@@ -1065,7 +1080,7 @@ def read_table(
     if not data.strip():
         raise UserError(f"Die Datei {name} ist leer.")
     if data.startswith(_XLSX_MAGIC):
-        return _read_xlsx(data, name, required)
+        return _read_xlsx(data, name, required, known)
     if data.startswith(_OLE_MAGIC):
         raise UserError(
             f"Die Datei {name} ist im alten Excel-Format (.xls). Bitte in Excel als .xlsx "
@@ -1078,7 +1093,7 @@ def read_table(
         )
     text, encoding, undefined = _decode(data, name)
     del data  # (the text alone is held while the records are read)
-    table = _read_csv_text(text, name, encoding, required)
+    table = _read_csv_text(text, name, encoding, required, known)
     table.undefined_lines = undefined
     return table
 
@@ -1267,7 +1282,8 @@ def _sniff(text: str, required: Callable[[list[str]], bool] | None = None) -> st
 
 
 def _read_csv_text(text: str, name: str, encoding: str,
-                   required: Callable[[list[str]], bool] | None = None) -> Table:
+                   required: Callable[[list[str]], bool] | None = None,
+                   known: Callable[[str], bool] | None = None) -> Table:
     lines_offset = start = 0
     end = text.find("\n")
     first_line = text if end < 0 else text[:end]
@@ -1297,12 +1313,13 @@ def _read_csv_text(text: str, name: str, encoding: str,
         raise UserError(f"{name}: {exc}") from None
     if filled > MAX_ROWS + 1:
         raise _too_many_rows(name)
-    g = _rows_from_grid(grid, name, fields=True, required=required)
+    g = _rows_from_grid(grid, name, fields=True, required=required, known=known)
     return Table(columns=g.columns, rows=g.rows, row_numbers=g.row_numbers, source=name,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
                  line_numbers=[line_of[r] for r in g.row_numbers],
                  header_fields=g.header_fields, wide_rows=g.wide_rows,
-                 header_row=g.header_row, title_rows=g.title_rows,
+                 header_row=g.header_row, header_row_2=g.header_row_2,
+                 title_rows=g.title_rows,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
                  overflow=g.overflow, empty_rows=g.empty_rows)
 
@@ -1359,6 +1376,7 @@ class _Grid:
     trailing_rows: list[int] = field(default_factory=list)
     overflow: dict[int, list[str]] = field(default_factory=dict)
     empty_rows: list[int] = field(default_factory=list)
+    header_row_2: int = 0
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -1468,9 +1486,69 @@ def _header_index(grid: Sequence[tuple[int, list[str]]],
     return first if first is not None else 0
 
 
+#: Least column names the row below the header must hold for a header over two rows
+#: (:func:`_second_header_row`), and least of them under empty header cells for a row
+#: that also holds values (digits) to be refused rather than read as a client.
+SECOND_HEADER_NAMES = 2
+
+
+def _second_header_row(grid: Sequence[tuple[int, list[str]]], start: int, name: str,
+                       known: Callable[[str], bool] | None,
+                       required: Callable[[list[str]], bool] | None
+                       ) -> tuple[list[str], int] | None:
+    """A header written over two rows: group headings in the header row (``Anschrift``
+    merged over Straße…Ort, ``Besuch`` over Datum and Uhrzeit, ``Kundennummer`` merged
+    down) and the column names in the row right below it. Returns the header as one row
+    (a column's name from the lower row, else the heading above it) and the lower row's
+    number, or None when the row below is no header row.
+
+    The lower row is a header row when it holds :data:`SECOND_HEADER_NAMES` or more
+    names ``known`` (the caller's column names, see :func:`client_header_name`), one of
+    them under an empty cell of the header row (a merged cell reads as empty beside its
+    first), and no other cell with a digit (a client's row has its Kundennummer, house
+    number, PLZ). A client row with a word like „Straße“ or „Ort“ in it (a name, a street
+    of that name) is one: it has digits, or not two such words under empty headings.
+
+    Raises UserError (German, naming the row, quoting only column names) when the row
+    holds such names under two or more empty headings but also cells with digits, or when
+    the header read as one row lacks ``required``'s columns: read either way, the list
+    would lose its house numbers, PLZ, Ort and dates, or a row of names would be a client.
+    """
+    if known is None or start + 1 >= len(grid):
+        return None
+    top, upper = grid[start]
+    below, lower = grid[start + 1]
+    if below != top + 1 or not any(lower):
+        return None
+    names = [i for i, c in enumerate(lower) if c and known(c)]
+    under_empty = [i for i in names if i >= len(upper) or not upper[i]]
+    if len(names) < SECOND_HEADER_NAMES or not under_empty:
+        return None
+    values = any(c and i not in names and any(ch.isdigit() for ch in c)
+                 for i, c in enumerate(lower))
+    shown = ", ".join(f"„{shown_header(lower[i])}“" for i in names[:8])
+    ask = (f"{name}: Kopfzeile über zwei Zeilen? Zeile {below} enthält Spaltennamen ({shown}) "
+           f"unter leeren oder verbundenen Zellen von Zeile {top}")
+    fix = ("Die Liste wird nicht eingelesen (sonst fehlten Hausnummer, PLZ, Ort oder "
+           "Termine). Bitte die Spaltennamen in eine Zeile schreiben (jede Spalte mit ihrem "
+           "eigenen Namen) und die andere Kopfzeile löschen.")
+    if values:
+        if len(under_empty) < SECOND_HEADER_NAMES:
+            return None  # a client's row with a word like „Straße“ in it
+        raise UserError(f"{ask}, aber auch Zellen mit Ziffern wie eine Datenzeile. {fix}")
+    width = max(len(upper), len(lower))
+    combined = [(lower[i] if i < len(lower) else "") or (upper[i] if i < len(upper) else "")
+                for i in range(width)]
+    if required is not None and not required([c for c in combined if c]):
+        raise UserError(f"{ask}; beide zusammen gelesen fehlt aber die Spalte der "
+                        f"Kundennummer oder der Adresse. {fix}")
+    return combined, below
+
+
 def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
                     fields: bool = False,
-                    required: Callable[[list[str]], bool] | None = None) -> _Grid:
+                    required: Callable[[list[str]], bool] | None = None,
+                    known: Callable[[str], bool] | None = None) -> _Grid:
     """Header, rows and row numbers from (row number, cells) pairs; empty rows skipped.
 
     The first non-empty row is the header, or with ``required`` the first within
@@ -1480,13 +1558,15 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     a CSV file), a row with more fields than the header while other rows fit is not
     widened but listed in ``wide_rows``: a delimiter in a field without quotes shifted its
     cells; when every row is wider than the header, the header is short and the table is
-    widened as before.
+    widened as before. With ``known``, a header over two rows is read as one
+    (:func:`_second_header_row`; its lower row is ``header_row_2``).
     """
     header: list[str] | None = None
     columns: list[str] = []
     data: list[tuple[int, list[str]]] = []
     header_row = 0
     start = _header_index(grid, required)
+    second = _second_header_row(grid, start, name, known, required)
     titles = [rownum for rownum, cells in grid[:start] if any(cells)]
     empty: list[int] = []  # empty rows between data rows (Table.empty_rows)
     pending: list[int] = []  # empty rows since the last data row
@@ -1503,9 +1583,11 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
                     f"Die Datei {name} hat {len(cells)} Spalten in der Kopfzeile (höchstens "
                     f"{MAX_COLUMNS}, so viele wie Excel). Ist das Trennzeichen richtig?"
                 )
-            header = cells
+            header = cells if second is None else second[0]
             columns = _clean_header(header, name)
             continue
+        if second is not None and rownum == second[1]:
+            continue  # the header's second row
         empty += pending
         pending = []
         data.append((rownum, cells))
@@ -1549,7 +1631,8 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     columns, rows, numbers = _house_number_column(columns, rows, unnamed)
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
-                 trailing_rows=trailing, overflow=overflow, empty_rows=empty)
+                 trailing_rows=trailing, overflow=overflow, empty_rows=empty,
+                 header_row_2=second[1] if second is not None else 0)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.
@@ -2080,7 +2163,8 @@ def _check_sheet_sizes(data: bytes, name: str) -> _SheetFacts:
 
 
 def _read_xlsx(data: bytes, name: str,
-               required: Callable[[list[str]], bool] | None = None) -> Table:
+               required: Callable[[list[str]], bool] | None = None,
+               known: Callable[[str], bool] | None = None) -> Table:
     import openpyxl  # imported lazily: CSV users do not pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -2114,10 +2198,13 @@ def _read_xlsx(data: bytes, name: str,
     part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
     fills: list[tuple[int, int, int, bool]] = []
     if facts.merged.get(part) and grid:
-        top, header = grid[_header_index(grid, required)]
+        start = _header_index(grid, required)
+        top, header = grid[start]
+        if second := _second_header_row(grid, start, name, known, required):
+            header, top = second  # (merged cells of both header rows are not filled)
         shared = shared_columns(header)
         fills = _fill_merged(grid, marks, facts.merged[part], top, shared.__contains__)
-    g = _rows_from_grid(grid, name, required=required)
+    g = _rows_from_grid(grid, name, required=required, known=known)
     columns, rows, row_numbers = g.columns, g.rows, g.row_numbers
     chosen = ws.title if ws is not None else ""
     hidden = facts.hidden.get(part, set())
@@ -2141,7 +2228,8 @@ def _read_xlsx(data: bytes, name: str,
                  date_cells=cells("date"), formula_cells=formula_cells,
                  header_fields=g.header_fields, hidden_sheets=hidden_sheets,
                  hidden_rows=[r for r in row_numbers if r in hidden],
-                 header_row=g.header_row, title_rows=g.title_rows,
+                 header_row=g.header_row, header_row_2=g.header_row_2,
+                 title_rows=g.title_rows,
                  house_numbers=g.house_numbers, empty_rows=g.empty_rows,
                  merged_fills={c: sorted(v) for c, v in merged_fills.items()},
                  merged_kept={c: sorted(v) for c, v in merged_kept.items()})
@@ -2242,6 +2330,25 @@ def _shared_keys() -> frozenset[str]:
     # a line of an address block ("Adresszeile 1", "Anschrift Zeile 1") may hold a name
     return frozenset(k for k in keys if not (
         (m := _BLOCK_HEADER.fullmatch(k)) and (m["n"] or m["stem"] in _LINE_STEMS)))
+
+
+@lru_cache(maxsize=1)
+def _client_header_keys() -> frozenset[str]:
+    from hausbesuch.clients import FIELD_SYNONYMS, NAME_PART_SYNONYMS  # (it imports this)
+
+    words = [*ID_SYNONYMS, *ADDITION_HEADERS]
+    words += [s for syns in ADDRESS_SYNONYMS.values() for s in syns]
+    words += [s for syns in FIELD_SYNONYMS.values() for s in syns]
+    words += [s for syns in NAME_PART_SYNONYMS for s in syns]
+    return frozenset(k for k in map(normalize_header, words) if k)
+
+
+def client_header_name(cell: str) -> bool:
+    """Whether ``cell`` is a column name of a client list (Kundennummer, Name, Straße,
+    Hausnummer, PLZ, Ort, Datum, Uhrzeit, …, or a line of an address block such as
+    „Adresse 2“): ``read_table``'s ``known`` for a client list."""
+    key = normalize_header(cell)
+    return key in _client_header_keys() or _BLOCK_HEADER.fullmatch(key) is not None
 
 
 def shared_by_rows(header: str) -> bool:

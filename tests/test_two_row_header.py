@@ -1,0 +1,167 @@
+"""A client list whose header stands in two rows (QA 26 F2): group headings in row 1
+(„Anschrift“ merged over Straße…Ort, „Besuch“ over Datum and Uhrzeit, „Kundennummer“ and
+„Name“ merged down), the column names in row 2. Row 1 alone has an id and an address
+column, so it was taken as the header: row 2 was rejected as a client without
+Kundennummer, every client was stored with the street only (no number, PLZ, Ort) and the
+list's pins were dropped. Now both rows are read as one header, with a note; a list whose
+two header rows cannot be told apart from data is refused as a whole, naming row 2; and a
+client row that merely holds a word like „Straße“ is still a client.
+
+Through the real import (``hausbesuch import``) on real SQLite and the Bad Hersfeld
+profile's real streets.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import func, select
+
+from hausbesuch.store import ClientRow, Store
+from hausbesuch.tabular import read_table
+from tests.cli_helpers import ClockedCli, city_db
+
+TODAY = date(2026, 12, 7)
+cli = ClockedCli(TODAY)
+
+GROUPS = ["Kundennummer", "Name", "Anschrift", "", "", "", "Besuch", ""]
+NAMES = ["", "", "Straße", "Hausnummer", "PLZ", "Ort", "Datum", "Uhrzeit"]
+CLIENTS = [
+    ["M-1", "Mia Muster", "Breitenstraße", "24", "36251", "Bad Hersfeld", "08.12.2026", "10:00"],
+    ["M-2", "Max Muster", "Dudenstraße", "5", "36251", "Bad Hersfeld", "", ""],
+    ["M-3", "Moritz Muster", "Klausstraße", "12", "36251", "Bad Hersfeld", "", ""],
+]
+EXPECTED = {
+    "M-1": ("Breitenstraße", "24", "36251", "Bad Hersfeld"),
+    "M-2": ("Dudenstraße", "5", "36251", "Bad Hersfeld"),
+    "M-3": ("Klausstraße", "12", "36251", "Bad Hersfeld"),
+}
+
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _xlsx(path: Path, rows: list[list[str]], merged: list[str]) -> Path:
+    """A workbook as an export writes it: numbers as numbers, merged header cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Kunden"
+    for row in rows:
+        ws.append([int(c) if c.isdigit() else (c or None) for c in row])
+    for ref in merged:
+        ws.merge_cells(ref)
+    wb.save(path)
+    return path
+
+
+def _clients(db: str) -> dict[str, ClientRow]:
+    with Store.open(db) as store, store.session() as s:
+        rows = {r.client_id: r for r in s.scalars(select(ClientRow))}
+        s.expunge_all()
+        return rows
+
+
+def _count(db: str) -> int:
+    with Store.open(db) as store, store.session() as s:
+        return s.scalar(select(func.count()).select_from(ClientRow)) or 0
+
+
+def _assert_read_whole(db: str, out: str, source: Path) -> None:
+    assert "3 neu" in out and "0 abgelehnt" in out, out
+    assert "Kundennummer fehlt" not in out, out
+    assert (f"{source}: die Kopfzeile steht in Zeilen 1 und 2 (Überschriften über mehreren "
+            "Spalten in Zeile 1, Spaltennamen in Zeile 2); beide wurden als eine Kopfzeile "
+            "gelesen: „Kundennummer“, „Name“, „Straße“, „Hausnummer“, „PLZ“, „Ort“, "
+            "„Datum“, „Uhrzeit“. Die Daten beginnen in Zeile 3.") in out, out
+    assert "Spalten ohne Auswertung" not in out, out
+    assert "Adressen zu prüfen" not in out, out  # each found in Bad Hersfeld's map
+    rows = _clients(db)
+    assert {k: (r.street, r.housenumber, r.postcode, r.town) for k, r in rows.items()} \
+        == EXPECTED
+    assert rows["M-1"].address == "Breitenstraße 24, 36251 Bad Hersfeld"
+    assert {k: r.input_row for k, r in rows.items()} == {"M-1": 3, "M-2": 4, "M-3": 5}
+    assert (rows["M-1"].pin_day, rows["M-1"].pin_time_min) == (date(2026, 12, 8), 600)
+    assert "festgelegt laut Liste: 08.12.2026, 10:00 Uhr" in cli.ok(
+        "status", "M-1", *city_db(db))
+
+
+def test_a_workbook_with_merged_group_headings_is_read_with_both_header_rows(tmp_path):
+    db = str(tmp_path / "hdr2x.sqlite")
+    path = _xlsx(tmp_path / "liste.xlsx", [GROUPS, NAMES, *CLIENTS],
+                 ["A1:A2", "B1:B2", "C1:F1", "G1:H1"])
+    out = cli.ok("import", str(path), *city_db(db))
+    _assert_read_whole(db, out, path)
+
+
+def test_a_csv_with_a_two_row_header_is_read_with_both_header_rows(tmp_path):
+    db = str(tmp_path / "hdr2c.sqlite")
+    path = _csv(tmp_path / "liste.csv", [GROUPS, NAMES, *CLIENTS])
+    out = cli.ok("import", str(path), *city_db(db))
+    _assert_read_whole(db, out, path)
+
+
+def test_a_second_header_row_that_also_holds_values_refuses_the_list(tmp_path):
+    """Row 2 has column names under the empty cells of „Anschrift“ and a cell with digits:
+    header or client, it cannot be told. Nothing is stored."""
+    db = str(tmp_path / "hdr2v.sqlite")
+    names = ["", "", "Straße", "Hausnummer", "PLZ", "Ort", "Datum", "Uhrzeit"]
+    for path in (
+        _csv(tmp_path / "liste.csv", [[*GROUPS, "Telefon"], [*names, "Telefon 1"], *CLIENTS]),
+        _xlsx(tmp_path / "liste.xlsx", [[*GROUPS, "Telefon"], [*names, "Tel. 2"], *CLIENTS],
+              ["A1:A2", "B1:B2", "C1:F1", "G1:H1"]),
+    ):
+        code, out = cli.invoke("import", str(path), *city_db(db))
+        assert code != 0, out
+        assert (f"{path}: Kopfzeile über zwei Zeilen? Zeile 2 enthält Spaltennamen („Straße“, "
+                "„Hausnummer“, „PLZ“, „Ort“, „Datum“, „Uhrzeit“) unter leeren oder "
+                "verbundenen Zellen von Zeile 1") in out, out
+        assert "Bitte die Spaltennamen in eine Zeile schreiben" in out, out
+        assert _count(db) == 0
+
+
+def test_two_header_rows_without_an_id_column_together_refuse_the_list(tmp_path):
+    """„Kundennummer“ over „Nr.“ and „Name“: the lower row's „Nr.“ (a house number's
+    header) wins, so the header read as one has no Kundennummer: refused, not read with
+    street-only addresses."""
+    db = str(tmp_path / "hdr2n.sqlite")
+    path = _csv(tmp_path / "liste.csv", [
+        ["Kundennummer", "", "Anschrift", "", "", ""],
+        ["Nr.", "Name", "Straße", "Hausnummer", "PLZ", "Ort"],
+        [*CLIENTS[0][:6]],
+    ])
+    code, out = cli.invoke("import", str(path), *city_db(db))
+    assert code != 0, out
+    assert "Kopfzeile über zwei Zeilen? Zeile 2 enthält Spaltennamen" in out, out
+    assert "fehlt aber die Spalte der Kundennummer oder der Adresse" in out, out
+    assert _count(db) == 0
+
+
+def test_a_client_row_holding_header_words_stays_a_client(tmp_path):
+    """The first client is named „Strasse“ (a surname) and has „Hinweis“ in a column
+    without heading: two words a header could hold, one under an empty heading. It has a
+    Kundennummer, a house number and a PLZ: a client, read as before, with no note about
+    a second header row."""
+    db = str(tmp_path / "words.sqlite")
+    path = _csv(tmp_path / "liste.csv", [
+        ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", ""],
+        ["K-1", "Strasse", "Breitenstraße", "24", "36251", "Bad Hersfeld", "Hinweis"],
+        ["K-2", "Max Muster", "Dudenstraße", "5", "36251", "Bad Hersfeld", ""],
+    ])
+    out = cli.ok("import", str(path), *city_db(db))
+    assert "2 neu" in out and "0 abgelehnt" in out, out
+    assert "Kopfzeile" not in out, out
+    rows = _clients(db)
+    assert (rows["K-1"].name, rows["K-1"].address, rows["K-1"].input_row) \
+        == ("Strasse", "Breitenstraße 24, 36251 Bad Hersfeld", 2)
+
+
+def test_a_client_list_header_is_one_row_for_other_readers(tmp_path):
+    """Only a caller that names its columns (``known``) reads two header rows: a teams
+    file or an outcomes file is read as before."""
+    path = _csv(tmp_path / "liste.csv", [GROUPS, NAMES, *CLIENTS])
+    table = read_table(path)
+    assert table.header_row_2 == 0 and table.row_numbers == [2, 3, 4, 5]
