@@ -138,6 +138,9 @@
     box.className = "change";
     var summary = document.createElement("summary");
     summary.textContent = "Ergebnis ändern";
+    // named with its stop („Ergebnis ändern: Stopp 2 · W001“), as on a page made later
+    var named = li.querySelector(".navlinks a[data-stopp]");
+    if (named) summary.setAttribute("aria-label", "Ergebnis ändern" + named.getAttribute("data-stopp"));
     var hint = document.createElement("p");
     hint.className = "hint";
     hint.textContent = CHANGE_HINT;
