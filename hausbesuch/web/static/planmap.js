@@ -62,4 +62,8 @@
   L.control.layers(null, layers, { collapsed: true }).addTo(map);
   window.hausbesuchGermanControls(map);
   if (bounds.length) map.fitBounds(bounds, { padding: [20, 20] }); else map.setView([51, 10], 6);
+  // the drawing of lines and circles is no unnamed image for a screen reader: the region
+  // is described by the table of team-days, which holds every stop in order
+  var drawing = el.querySelector(".leaflet-overlay-pane svg");
+  if (drawing) drawing.setAttribute("aria-hidden", "true");
 })();
