@@ -1,0 +1,208 @@
+"""What a screen reader gets, read from the accessibility tree Chromium builds (CDP
+``Accessibility.getFullAXTree``), for the four pages a screen reader user meets most:
+the login, the worker's day page behind a link (phone), the coordinator's plan and the
+static route page of a team-day (``routen/*.html``).
+
+Each page: ``lang="de"``, the landmarks (banner, main; navigation where there is a menu),
+one h1 and no skipped heading level, every control with a name, and no two links of one
+name leading to different places (a list of the page's links must say where each goes).
+Beyond that, what :mod:`tests.test_a11y` does not check already:
+
+- login: a refused login is read with the focused name field (an alert already in the
+  page when it loads is not announced by every reader);
+- worker page and route page: the stops are one ordered list, a heading per stop in the
+  order of their numbers; „Navigation starten“ (and „Ergebnis ändern“) name their stop;
+- plan: the map's drawing is no unnamed image, the map region is described by the table
+  that holds its stops; the pin form's team-day field has a name of its own (not „auf“).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests import test_web
+from tests.test_a11y import _coordinator_page, _worker_phone
+from tests.web_fixtures import Site
+
+site = test_web.sqlite_site
+
+pytestmark = pytest.mark.browser
+
+#: Roles a user operates (each needs a name).
+_CONTROLS = {"button", "link", "textbox", "combobox", "checkbox", "radio", "spinbutton",
+             "searchbox", "listbox", "slider", "switch", "DisclosureTriangle"}
+_LANDMARKS = {"banner", "main", "navigation", "contentinfo", "complementary", "region",
+              "search", "form"}
+
+
+def _tree(page) -> list[dict]:  # noqa: ANN001
+    """The page's accessibility tree (not ignored nodes) in document order: role, name,
+    description, heading level, the link's URL, and its parent's index."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Accessibility.enable")
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        cdp.detach()
+    out = []
+    for n in nodes:
+        if n.get("ignored"):
+            continue
+        props = {p["name"]: p["value"].get("value") for p in n.get("properties", [])}
+        out.append({"id": n["nodeId"], "parent": n.get("parentId"),
+                    "role": n.get("role", {}).get("value"),
+                    "name": (n.get("name", {}).get("value") or "").strip(),
+                    "description": n.get("description", {}).get("value") or "",
+                    "level": props.get("level"), "url": props.get("url")})
+    return out
+
+
+def _check_page(page, *, navigation: str | None = None) -> list[dict]:  # noqa: ANN001
+    """The checks every page passes (see the module's docstring); returns the tree."""
+    assert page.evaluate("document.documentElement.lang") == "de"
+    tree = _tree(page)
+    roles = [n["role"] for n in tree]
+    assert roles.count("main") == 1 and roles.count("banner") == 1, \
+        [r for r in roles if r in _LANDMARKS]
+    if navigation:
+        assert [n["name"] for n in tree if n["role"] == "navigation"] == [navigation]
+    levels = [int(n["level"]) for n in tree if n["role"] == "heading"]
+    assert levels.count(1) == 1 and levels[0] == 1, levels
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels  # none skipped
+    unnamed = [n["role"] for n in tree if n["role"] in _CONTROLS and not n["name"]]
+    assert unnamed == [], unnamed
+    # a link's name says where it goes: one name, one target (a page's own filter, such
+    # as „?stadt=…“, is the same place)
+    targets: dict[str, set[str]] = {}
+    for n in tree:
+        if n["role"] == "link":
+            targets.setdefault(n["name"], set()).add(n["url"].split("?")[0] if
+                                                     n["url"].startswith("http") else n["url"])
+    assert {k: v for k, v in targets.items() if len(v) > 1} == {}
+    return tree
+
+
+def _stop_list(tree: list[dict]) -> list[str]:
+    """The headings inside the listitems of the page's list of stops, in order."""
+    by_id = {n["id"]: n for n in tree}
+
+    def item_of(n: dict) -> dict | None:
+        while n is not None and n["role"] != "listitem":
+            n = by_id.get(n["parent"])
+        return n
+
+    heads = [n for n in tree if n["role"] == "heading" and n["level"] == 2]
+    items = [item_of(h) for h in heads]
+    assert all(items), "a stop's heading outside the list"
+    lists = {by_id[i["parent"]]["role"] for i in items}
+    assert lists == {"list"}, lists
+    return [h["name"] for h in heads]
+
+
+def test_login_page_reads_and_a_refused_login_is_heard(site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_web_ux import _browser
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(locale="de-DE")
+            page.goto(f"{site.url}/anmelden")
+            tree = _check_page(page)
+            assert [n["name"] for n in tree if n["role"] == "heading"] == ["Anmelden"]
+            named = [(n["role"], n["name"]) for n in tree if n["role"] in _CONTROLS]
+            assert ("textbox", "Benutzername") in named and ("textbox", "Passwort") in named
+            assert ("button", "Anmelden") in named
+            # refused: the alert is there, and read with the name field the page focuses
+            page.fill("input[name=name]", "niemand-da")
+            page.fill("input[name=passwort]", "falsches-passwort-1")
+            page.click("button[type=submit]")
+            page.wait_for_selector("[role=alert]")
+            assert page.get_by_role("alert").inner_text() == "Benutzername oder Passwort falsch."
+            assert page.evaluate("document.activeElement.name") == "name"
+            field = next(n for n in _tree(page) if n["role"] == "textbox"
+                         and n["name"] == "Benutzername")
+            assert field["description"] == "Benutzername oder Passwort falsch.", field
+            _check_page(page)
+        finally:
+            browser.close()
+
+
+def test_worker_day_page_reads_stop_by_stop(site: Site,  # noqa: F811
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    with _worker_phone(site, monkeypatch) as (route, ctx, page, errors):
+        tree = _check_page(page)
+        [title] = [n["name"] for n in tree if n["role"] == "heading" and n["level"] == 1]
+        assert title.startswith(f"{route.team_id} · "), title
+        heads = _stop_list(tree)
+        stops = [s for s in route.stops if not s.called_off]
+        assert len(heads) == len(route.stops)
+        numbers = [int(re.match(r"Stopp (\d+) · \d\d:\d\d Uhr · ", h)[1]) for h in heads]
+        assert numbers == list(range(1, len(stops) + 1)), heads
+        nav = [n["name"] for n in tree if n["role"] == "link"
+               and n["name"].startswith("Navigation starten")]
+        assert nav == [f"Navigation starten: Stopp {i} · {s.client_id}"
+                       for i, s in enumerate(stops, 1)], nav
+        # an outcome sent: „Ergebnis ändern“ names its stop, here and on the page made later
+        stop1 = page.locator("li.stop").nth(0)
+        stop1.locator("button[value=nicht_angetroffen]").click()
+        page.wait_for_function("() => document.getElementById('zustand-1')"
+                               ".textContent.includes('Übermittelt')", timeout=30_000)
+        want = f"Ergebnis ändern: Stopp 1 · {stops[0].client_id}"
+        assert [n["name"] for n in _tree(page) if n["role"] == "DisclosureTriangle"] == [want]
+        page.reload()
+        tree = _check_page(page)
+        assert [n["name"] for n in tree if n["role"] == "DisclosureTriangle"] == [want]
+        assert errors == []
+
+
+def test_plan_view_reads_with_its_map_described_by_the_table(site: Site) -> None:  # noqa: F811
+    with _coordinator_page(site) as page:
+        page.goto(f"{site.url}/plaene/{site.plan_id}")
+        page.goto(page.url)  # the newest version
+        page.wait_for_selector("#karte path.leaflet-interactive")
+        tree = _check_page(page, navigation="Hauptmenü")
+        by_id = {n["id"]: n for n in tree}
+        [region] = [n for n in tree if n["role"] == "region" and n["name"] == "Karte des Plans"]
+        assert region["description"] == ("Die Besuche der Karte stehen in ihrer Reihenfolge "
+                                          "in der Tabelle „Team-Tage“."), region
+
+        def inside(n: dict, root: dict) -> bool:
+            while n is not None and n is not root:
+                n = by_id.get(n["parent"])
+            return n is root
+
+        # nothing in the map a reader announces as an image without a name
+        pictures = [n for n in tree if n["role"] in ("image", "img", "SvgRoot", "graphics-document", "graphics-symbol")
+                    and inside(n, region)]
+        assert [n for n in pictures if not n["name"]] == [], pictures
+        # the pin form's fields each named on their own
+        fields = {n["name"] for n in tree if n["role"] in ("textbox", "combobox")}
+        assert "auf Team und Tag" in fields and "auf" not in fields, fields
+
+
+def test_static_route_page_reads_stop_by_stop(tmp_path) -> None:  # noqa: ANN001
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import write_outputs
+    from tests.browser import chromium_context, serve_directory
+    from tests.test_maps import sample_plan
+
+    plan = sample_plan()
+    route = plan.routes[0]
+    written = write_outputs(plan, tmp_path / "aus")
+    with serve_directory(written.out_dir) as url, \
+            chromium_context(MapSettings().tile_host) as (ctx, rec):
+        page = ctx.new_page()
+        page.goto(f"{url}/routen/{written.by_slug(route.slug).page.name}")
+        tree = _check_page(page, navigation="Ansichten")
+        heads = _stop_list(tree)
+        assert heads == [f"Stopp {i} · {s.start:%H:%M} Uhr · {s.client_id}"
+                         for i, s in enumerate(route.stops, 1)], heads
+        nav = [n["name"] for n in tree if n["role"] == "link"
+               and n["name"].startswith("Navigation starten")]
+        assert nav == [f"Navigation starten: Stopp {i} · {s.client_id}"
+                       for i, s in enumerate(route.stops, 1)], nav
+        assert rec.page_errors == []
