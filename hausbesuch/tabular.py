@@ -645,7 +645,8 @@ def _name_words(text: str) -> set[str]:
     import unicodedata
 
     out: set[str] = set()
-    for w in re.findall(r"[^\W\d_]+", text.casefold()):
+    # a capital dotted İ casefolds to "i" + U+0307, which no word holds: İlhan is Ilhan
+    for w in re.findall(r"[^\W\d_]+", text.casefold().replace("i\u0307", "i")):
         if w in _NOT_A_NAME or len(w) < 2:
             continue
         for form in (w.translate(_NAME_FOLD), w.replace("ı", "i")):

@@ -188,7 +188,10 @@ def test_a_salutation_addition_naming_someone_else_is_kept(tmp_path: Path) -> No
                     # the client's name spelt another way (review 13 #7): still the client
                     "S-7;Jürgen Müller;Am Markt;16;Herrn Mueller;36251;Bad Hersfeld\n"
                     "S-8;Mehmet Yılmaz;Am Markt;16;Herrn Yilmaz;36251;Bad Hersfeld\n"
-                    "S-9;Anna Weiß;Am Markt;16;Frau Weiss;36251;Bad Hersfeld\n",
+                    "S-9;Anna Weiß;Am Markt;16;Frau Weiss;36251;Bad Hersfeld\n"
+                    # a capital dotted İ (casefolded to i + U+0307) against a plain I
+                    "S-10;İlhan Kaya;Am Markt;16;Herrn Ilhan Kaya;36251;Bad Hersfeld\n"
+                    "S-11;Ilhan Kaya;Am Markt;16;Herrn İlhan;36251;Bad Hersfeld\n",
                     encoding="utf-8")
     res = read_clients(path, today=date(2026, 12, 1))
     assert not res.rejected
@@ -202,7 +205,9 @@ def test_a_salutation_addition_naming_someone_else_is_kept(tmp_path: Path) -> No
         "S-6": "Am Markt 16, z. Hd. Herrn Dr. von Bülow, 36251 Bad Hersfeld",
         "S-7": "Am Markt 16, 36251 Bad Hersfeld",
         "S-8": "Am Markt 16, 36251 Bad Hersfeld",
-        "S-9": "Am Markt 16, 36251 Bad Hersfeld"}
+        "S-9": "Am Markt 16, 36251 Bad Hersfeld",
+        "S-10": "Am Markt 16, 36251 Bad Hersfeld",
+        "S-11": "Am Markt 16, 36251 Bad Hersfeld"}
     # the person on the bell stays out of the overviews, as a bare name does
     assert without_care_of(got["S-1"]) == "Am Markt 16, 36251 Bad Hersfeld"
     assert without_care_of(got["S-6"]) == "Am Markt 16, 36251 Bad Hersfeld"
