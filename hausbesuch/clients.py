@@ -72,6 +72,7 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     FieldError,
     clean_text,
     excel_serial_date,
+    excel_serial_day,
     format_clock,
     is_excel_error,
     is_placeholder,
@@ -106,6 +107,7 @@ __all__ = [
     "parse_time_windows",
     "priority_from_months",
     "read_clients",
+    "serial_note",
 ]
 
 #: An announcement letter dated further ahead than this (days) is taken for a typo.
@@ -608,11 +610,8 @@ def read_clients(
                       ) -> tuple[date, str]:
             """The date of a date cell and, for an Excel serial read as one, a remark
             for a reason (``(„45632“ als Excel-Datum gelesen)``); "" otherwise."""
-            if (value := excel_serial_date(text)) is None:
+            if (value := excel_serial_day(text)) is None:
                 return parse_date(text, today=today), ""
-            if value < EARLIEST_DATE:
-                raise FieldError(f"Datum unplausibel (vor {EARLIEST_DATE:%d.%m.%Y}): "
-                                 f"„{text}“ als Excel-Datumszahl wäre {value:%d.%m.%Y}")
             _serials.append((fname, _rownum, text, value))
             return value, f" („{text}“ als Excel-Datum gelesen)"
 
@@ -736,7 +735,8 @@ def read_clients(
             f"Spalte {cols}: Formel ohne gespeicherten Wert (die Datei wurde von einem "
             "Programm geschrieben und nie berechnet), als leer gelesen. Bitte die Datei in "
             "Excel oder LibreOffice öffnen und wieder speichern.")
-    result.warnings += [_serial_note(table.source, fname, read)
+    result.warnings += [serial_note(table.source, FIELD_LABELS.get(fname, fname),
+                                   [(n, text, f"{value:%d.%m.%Y}") for n, text, value in read])
                         for fname, read in serials.items()]
     return result
 
@@ -778,20 +778,23 @@ def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
     return out
 
 
-#: How many cells :func:`_serial_note` names before it only counts the rest.
+#: How many cells :func:`serial_note` names before it only counts the rest.
 _SERIALS_NAMED = 10
 
 
-def _serial_note(source: str, fname: str, read: Sequence[tuple[int, str, date]]) -> str:
-    """A German note naming the cells of a date column read as Excel date serials."""
-    label = FIELD_LABELS.get(fname, fname)
-    named = [f"Zeile {row}, {label}: {text} als Excel-Datum gelesen ({value:%d.%m.%Y})"
+def serial_note(source: str, label: str, read: Sequence[tuple[int, str, str]], *,
+                kind: str = "Datum") -> str:
+    """A German note naming the cells of a column read as Excel serials: ``read`` holds
+    (row, the cell's text, what it was read as), ``kind`` is what the column should be
+    formatted as („Datum“ or „Uhrzeit“). The client list's date columns and the outcome
+    file's Datum, Uhrzeit and Termin say so alike."""
+    named = [f"Zeile {row}, {label}: {text} als Excel-{kind} gelesen ({value})"
              for row, text, value in read[:_SERIALS_NAMED]]
     if len(read) > _SERIALS_NAMED:
         named.append(f"und {len(read) - _SERIALS_NAMED} weitere")
     cells = "Die Zelle ist" if len(read) == 1 else "Die Zellen sind"
-    return (f"{source}: " + "; ".join(named) + f". {cells} als Zahl statt als Datum "
-            "formatiert; bitte prüfen und die Spalte in Excel als Datum formatieren.")
+    return (f"{source}: " + "; ".join(named) + f". {cells} als Zahl statt als {kind} "
+            f"formatiert; bitte prüfen und die Spalte in Excel als {kind} formatieren.")
 
 
 def parse_clock_minutes(text: str) -> int:

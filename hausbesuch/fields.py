@@ -13,6 +13,8 @@ function                   accepts (examples)
                            ``12.2026``, ``2026-12``, ``Mo, 07.12.2026`` (the weekday is
                            checked)
 :func:`excel_serial_date`  ``45632`` (a date cell formatted as a number) -> 06.12.2024
+:func:`excel_serial_time`  ``0,4027778`` (a time cell formatted as a number) -> 09:40,
+                           ``46363,4027778`` -> 07.12.2026 09:40
 :func:`parse_clock`        ``14:30``, ``14.30``, ``14 Uhr``, ``14:30 Uhr``, ``8h`` ->
                            :class:`datetime.time`
 :func:`parse_clock_minutes`  the same, as minutes after midnight; ``24:00`` allowed
@@ -55,6 +57,8 @@ __all__ = [
     "FieldError",
     "clean_text",
     "excel_serial_date",
+    "excel_serial_day",
+    "excel_serial_time",
     "looks_swapped",
     "lonlat_problem",
     "parse_clock",
@@ -304,6 +308,59 @@ def excel_serial_date(text: str) -> date | None:
     if m is None or not EXCEL_SERIAL_RANGE[0] <= (n := int(m[1])) <= EXCEL_SERIAL_RANGE[1]:
         return None
     return _EXCEL_EPOCH + timedelta(days=n)
+
+
+def excel_serial_day(text: str) -> date | None:
+    """:func:`excel_serial_date`, refusing a serial that stands for a day before
+    :data:`EARLIEST_DATE` (a number in a date column that is no date: a typo, an id).
+
+    Raises
+    ------
+    FieldError
+        For a serial before :data:`EARLIEST_DATE`, naming the day it would be.
+    """
+    if (value := excel_serial_date(text)) is not None and value < EARLIEST_DATE:
+        raise FieldError(f"Datum unplausibel (vor {EARLIEST_DATE:%d.%m.%Y}): "
+                         f"„{_quote(text.strip())}“ als Excel-Datumszahl wäre {value:%d.%m.%Y}")
+    return value
+
+
+#: An Excel time or date-time serial as a cell formatted "Standard" shows it (in a CSV
+#: export too): a time alone is the fraction of the day (``0,4027778`` = 09:40), a
+#: date-time the day's serial with that fraction (``46363,4027778``).
+_RE_SERIAL_FRACTION = re.compile(r"(?:0|(\d{5}))[.,](\d+)")
+#: How far (in minutes) a fraction may lie from a whole minute and be read as it: an
+#: export shortens the fraction (``0,4027778``), a time with seconds is no plan's time.
+_SERIAL_MINUTE_TOLERANCE = 1 / 60
+
+
+def excel_serial_time(text: str) -> tuple[date | None, int] | None:
+    """An Excel time serial (``0,4027778`` -> (None, 580), 09:40) or date-time serial
+    (``46363,4027778`` -> (07.12.2026, 580)), or None when the text is neither (a whole
+    serial is :func:`excel_serial_date`'s). The caller says that it read it so.
+
+    Raises
+    ------
+    FieldError
+        For a fraction that is no whole minute (``0,123`` would be 02:57:07: no time
+        typed into a cell) or a day before :data:`EARLIEST_DATE`, naming the reading.
+    """
+    raw = text.strip()
+    m = _RE_SERIAL_FRACTION.fullmatch(raw)
+    if m is None or len(m[2]) > 17:
+        return None
+    day = None
+    if m[1] is not None and (day := excel_serial_day(m[1])) is None:
+        return None  # (a number of days out of the serials' range)
+    exact = float("0." + m[2]) * 24 * 60
+    minutes = round(exact)
+    if abs(exact - minutes) > _SERIAL_MINUTE_TOLERANCE or minutes >= 24 * 60:
+        seconds = round(exact * 60)
+        shown = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        raise FieldError(f"„{_quote(raw)}“ als Excel-Uhrzeit wäre {shown}, keine volle "
+                         "Minute: bitte die Spalte in Excel als Uhrzeit formatieren "
+                         "(z. B. 09:40)")
+    return day, minutes
 
 
 class NotADayError(FieldError):

@@ -2791,3 +2791,84 @@ def test_a_list_that_adds_the_clients_own_name_to_the_address_needs_no_replan(
                        catch_exceptions=False)
     assert res.exit_code == 0 and "1 aktualisiert" in res.output, res.output
     assert "Adresse geändert" not in res.output, res.output
+
+
+def _serial(day: date) -> int:
+    """Excel's date serial of ``day`` (1900 date system)."""
+    return (day - date(1899, 12, 30)).days
+
+
+def test_excel_serials_in_an_outcomes_file_are_read_with_a_note(planned, tmp_path):
+    """QA 26 F6: a Datum formatted as a number (``46363``, a numeric cell or text in a
+    CSV), an unformatted time (``0,4027778`` = 09:40) and an unformatted date-time in
+    Termin were refused, while the client list reads date serials with a note. They are
+    read as the list reads them, a note naming row and column; what stays ambiguous (a
+    fraction that is no whole minute, a Termin serial without a time) is refused."""
+    import shutil
+
+    import openpyxl
+    from sqlalchemy import select
+
+    from hausbesuch.store import OutcomeRow, Store
+
+    src, plan = planned
+    stops = sorted((s for r in plan.routes for s in r.stops if s.client_id not in PINS),
+                   key=lambda s: s.start)[:5]
+    a, b, c, d, e = stops
+    minute = {s.client_id: s.start.hour * 60 + s.start.minute for s in stops}
+    appointment = datetime(2026, 12, 22, 10, 0)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin"])
+    ws.append([a.client_id, _serial(a.start.date()), minute[a.client_id] / 1440,
+               "nicht angetroffen", None])  # numeric cells, formatted "Standard"
+    ws.append([b.client_id, str(_serial(b.start.date())), None, "Termin vereinbart",
+               _serial(appointment.date()) + 600 / 1440])  # text serial; date-time serial
+    ws.append([c.client_id, _serial(c.start.date()), None, "Termin vereinbart",
+               _serial(appointment.date())])  # a Termin without its time
+    ws.append([d.client_id, _serial(d.start.date()), 0.123, "nicht angetroffen", None])
+    ws.append([e.client_id, _serial(e.start.date()) + minute[e.client_id] / 1440, None,
+               "angetroffen", None])  # a date-time serial in Datum: the visit's time
+    path = tmp_path / "ergebnisse.xlsx"
+    book.save(path)
+    db = str(tmp_path / "serial.sqlite")
+    shutil.copy(_pristine(src), db)
+    out = ok("outcomes", str(path), *_common(db))
+    assert "3 erfasst" in out and "2 abgelehnt" in out, out
+    clock_a = f"{minute[a.client_id] // 60:02d}:{minute[a.client_id] % 60:02d}"
+    assert (f"Zeile 2, Datum: {_serial(a.start.date())} als Excel-Datum gelesen "
+            f"({a.start:%d.%m.%Y}); Zeile 3, Datum: {_serial(b.start.date())} als "
+            f"Excel-Datum gelesen ({b.start:%d.%m.%Y})") in out, out
+    assert f"Zeile 2, Uhrzeit: {str(minute[a.client_id] / 1440).replace('.', ',')} als " \
+           f"Excel-Uhrzeit gelesen ({clock_a})" in out, out
+    assert "Die Zelle ist als Zahl statt als Uhrzeit formatiert" in out, out
+    assert "Zeile 3, Termin: " in out and "als Excel-Datum gelesen (22.12.2026 10:00)" in out
+    assert (f"Zeile 4 ({c.client_id}), Termin: „{_serial(appointment.date())}“ als "
+            "Excel-Datum wäre 22.12.2026: die Uhrzeit des Termins fehlt") in out, out
+    assert (f"Zeile 5 ({d.client_id}), Uhrzeit: „0,123“ als Excel-Uhrzeit wäre "
+            "02:57:07, keine volle Minute") in out, out
+    assert "Zeile 6, Datum: " in out, out
+    with Store.open(db) as store, store.session() as s:
+        got = {o.client_id: (o.day, o.time_min, o.appointment_at)
+               for o in s.scalars(select(OutcomeRow))}
+    assert got == {
+        a.client_id: (a.start.date(), minute[a.client_id], None),
+        b.client_id: (b.start.date(), minute[b.client_id], appointment),
+        e.client_id: (e.start.date(), minute[e.client_id], None)}, got
+
+    # the same as text in a CSV export; a refused row names the serial it read
+    csv_path = tmp_path / "ergebnisse.csv"
+    csv_path.write_text(
+        "Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+        f"{c.client_id};{_serial(c.start.date())};"
+        f"{str(minute[c.client_id] / 1440).replace('.', ',')[:9]};nicht angetroffen\n"
+        f"{d.client_id};{_serial(d.start.date()) + 1};;nicht angetroffen\n",
+        encoding="utf-8")
+    out = ok("outcomes", str(csv_path), *_common(db))
+    assert "1 erfasst" in out and "1 abgelehnt" in out, out
+    assert f"Zeile 2, Datum: {_serial(c.start.date())} als Excel-Datum gelesen" in out, out
+    assert (f"„{_serial(d.start.date()) + 1}“ in Datum als Excel-Datum "
+            f"{d.start.date() + timedelta(days=1):%d.%m.%Y} gelesen") in out, out
+    with Store.open(db) as store, store.session() as s:
+        o = s.scalar(select(OutcomeRow).where(OutcomeRow.client_id == c.client_id))
+        assert (o.day, o.time_min) == (c.start.date(), minute[c.client_id])

@@ -254,3 +254,28 @@ def test_every_land_has_its_holidays_and_name() -> None:
     assert set(fields.LAENDER) == set(germany.subdivisions) - {"Augsburg"}
     assert fields.land_name("NW") == "Nordrhein-Westfalen"
     assert all(fields.parse_land(name) == code for code, name in fields.LAENDER.items())
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0,4027778", (None, 580)), ("0.4027777777777778", (None, 580)), ("0,5", (None, 720)),
+    ("46363,4027778", (date(2026, 12, 7), 580)), ("46363.5", (date(2026, 12, 7), 720)),
+    ("46363", None), ("9,5", None), (",5", None), ("1,5", None), ("19999,5", None),
+    ("0", None), ("0,4027778 Uhr", None)])
+def test_excel_serial_time(text: str, expected: tuple[date | None, int] | None) -> None:
+    """An unformatted Excel time is the fraction of the day (QA 26 F6); a whole number
+    is :func:`excel_serial_date`'s, ``9,5`` no serial."""
+    assert fields.excel_serial_time(text) == expected
+
+
+@pytest.mark.parametrize(("text", "reading"), [("0,123", "02:57:07"), ("0,99999", "23:59:59"),
+                                               ("46363,0001", "00:00:09")])
+def test_an_excel_time_that_is_no_whole_minute_is_refused(text: str, reading: str) -> None:
+    with pytest.raises(FieldError, match=f"als Excel-Uhrzeit wäre {reading}, keine volle Minute"):
+        fields.excel_serial_time(text)
+
+
+def test_an_excel_serial_before_the_earliest_date_is_refused() -> None:
+    with pytest.raises(FieldError, match=r"Datum unplausibel \(vor 01.01.1990\): „30000“ als "
+                                         r"Excel-Datumszahl wäre 18.02.1982"):
+        fields.excel_serial_day("30000")
+    assert fields.excel_serial_day("46363") == date(2026, 12, 7)

@@ -2222,8 +2222,19 @@ class Casework:
         """Record the outcomes of a CSV/XLSX file, row by row; bad rows are rejected with
         row, field and reason, the good rows are recorded."""
         from hausbesuch.caseids import id_key
-        from hausbesuch.clients import FieldError, clean_text, parse_clock_minutes, time_conflict
-        from hausbesuch.fields import parse_date_time
+        from hausbesuch.clients import (
+            FieldError,
+            clean_text,
+            parse_clock_minutes,
+            serial_note,
+            time_conflict,
+        )
+        from hausbesuch.fields import (
+            excel_serial_day,
+            excel_serial_time,
+            format_clock,
+            parse_date_time,
+        )
         from hausbesuch.tabular import ID_SYNONYMS, find_column, read_table
 
         self.today()  # a bad HAUSBESUCH_HEUTE is named before any row
@@ -2248,10 +2259,59 @@ class Casework:
                 "Kundennummer; Datum; optional Uhrzeit; Ergebnis; optional Termin; optional "
                 f"Notiz. Vorhanden: {', '.join(cols) or 'keine'}.")
         res = OutcomeResult(source=table.source, total_rows=len(table.rows))
+        # cells read as Excel serials: (label, kind) -> [(row, text, read as)], for a note
+        serials: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         for rownum, row in zip(table.row_numbers, table.rows, strict=True):
             def cell(key: str, _row: dict[str, str] = row) -> str:
                 col = found[key]
                 return clean_text(_row.get(col, "")) if col else ""
+
+            row_serials: list[tuple[str, str, str, str]] = []  # (label, kind, text, read)
+
+            def _serial_date_time(text: str, _read: list[tuple[str, str, str, str]]
+                                  = row_serials) -> tuple[date, int | None]:
+                if (whole := excel_serial_day(text)) is not None:
+                    _read.append(("Datum", "Datum", text, f"{whole:%d.%m.%Y}"))
+                    return whole, None
+                if (both := excel_serial_time(text)) is not None and both[0] is not None:
+                    _read.append(("Datum", "Datum", text,
+                                  f"{both[0]:%d.%m.%Y} {format_clock(both[1])}"))
+                    return both[0], both[1] or None  # 00:00: a date only, as in text
+                return parse_date_time(text)
+
+            def _serial_clock(text: str, _read: list[tuple[str, str, str, str]]
+                              = row_serials) -> int:
+                try:
+                    typed = parse_clock_minutes(text)
+                except FieldError:
+                    both = excel_serial_time(text)  # (its own refusal: no whole minute)
+                    if both is None or both[0] is not None:  # (a date-time: no clock)
+                        raise
+                    _read.append(("Uhrzeit", "Uhrzeit", text, format_clock(both[1])))
+                    return both[1]
+                try:
+                    both = excel_serial_time(text)
+                except FieldError:
+                    return typed  # "0.12": no Excel time, 00:12 as typed
+                if both is None or both[1] == typed:
+                    return typed
+                raise FieldError(  # "0.40": 00:40 typed, or an Excel time of 09:36?
+                    f"„{text}“ ist mehrdeutig: {format_clock(typed)} Uhr oder als "
+                    f"Excel-Uhrzeit {format_clock(both[1])} Uhr? Bitte die Uhrzeit als "
+                    "hh:mm eintragen")
+
+            def _serial_datetime(text: str, _read: list[tuple[str, str, str, str]]
+                                 = row_serials) -> datetime:
+                if (whole := excel_serial_day(text)) is not None:
+                    raise FieldError(f"„{text}“ als Excel-Datum wäre {whole:%d.%m.%Y}: die "
+                                     "Uhrzeit des Termins fehlt (erwartet z. B. "
+                                     f"{whole:%d.%m.%Y} 10:00)")
+                if (both := excel_serial_time(text)) is not None and both[0] is not None:
+                    at = datetime.combine(both[0], datetime.min.time()) + timedelta(
+                        minutes=both[1])
+                    _read.append(("Termin", "Datum", text, f"{at:%d.%m.%Y %H:%M}"))
+                    return at
+                return parse_datetime(text)
 
             cid = cell("id")
             try:
@@ -2260,17 +2320,19 @@ class Casework:
                 if not cid:
                     raise _RowError("id", "Kundennummer fehlt")
                 # a time in the Datum cell ("16.12.2026 08:10", a date-time cell) is the
-                # time of the visit unless the Uhrzeit cell says another
-                day, time_min = _parsed("datum", parse_date_time, cell("datum"), FieldError,
-                                        "Datum")
+                # time of the visit unless the Uhrzeit cell says another; Excel serials
+                # (a cell formatted as a number) are read as the client list reads them,
+                # and named (QA 26 F6)
+                day, time_min = _parsed("datum", _serial_date_time, cell("datum"),
+                                        FieldError, "Datum")
                 if cell("uhrzeit"):
-                    in_time = _parsed("uhrzeit", parse_clock_minutes, cell("uhrzeit"),
+                    in_time = _parsed("uhrzeit", _serial_clock, cell("uhrzeit"),
                                       FieldError, "Uhrzeit")
                     if time_min is not None and in_time != time_min:
                         raise _RowError("uhrzeit", time_conflict(time_min, in_time))
                     time_min = in_time
                 result = _parsed("ergebnis", parse_result, cell("ergebnis"), ValueError)
-                appointment = (_parsed("termin", parse_datetime, cell("termin"), ValueError,
+                appointment = (_parsed("termin", _serial_datetime, cell("termin"), ValueError,
                                        "Termin") if cell("termin") else None)
                 key = f"{source}:{self.city}:{id_key(cid)}:{day.isoformat()}:{result}"
                 try:
@@ -2314,8 +2376,16 @@ class Casework:
                 else:
                     res.duplicates.append((rownum, cid))
             except _RowError as exc:
+                # a serial read is named with the reason: the day refused may be its reading
+                read = "".join(f" („{text}“ in {label} als Excel-{kind} {value} gelesen)"
+                               for label, kind, text, value in row_serials)
                 res.rejected.append(Rejected(row=rownum, id=cid if cid and exc.shown else None,
-                                             field=exc.field, reason=exc.reason))
+                                             field=exc.field, reason=exc.reason + read))
+                continue
+            for label, kind, text, value in row_serials:
+                serials.setdefault((label, kind), []).append((rownum, text, value))
+        res.notes += [serial_note(table.source, label, read, kind=kind)
+                      for (label, kind), read in serials.items()]
         self.store.audit(self.actor, "ergebnisse_eingelesen", city=self.city, details={
             "zeilen": res.total_rows, "erfasst": len(res.recorded),
             "schon_erfasst": len(res.duplicates), "abgelehnt": len(res.rejected)})
