@@ -2163,6 +2163,23 @@ class Casework:
                 f"Termin vereinbaren (Beginn spätestens {format_clock(last - minutes)} Uhr, "
                 "mit dem Rückweg früher).")
 
+    def agreed_appointment_past_shift(self, client_id: str) -> str | None:
+        """:meth:`appointment_past_shift` for the case's appointment agreed at the door
+        (its pin from „Termin vereinbart“), as a sentence of its own („Der vereinbarte
+        Termin …“); None without one, for one already over or one that fits. The web says
+        it where an appointment is entered (the case page, the phone's outcome form)."""
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            if (row.pin_source != "termin" or row.pin_day is None
+                    or row.pin_time_min is None or row.erased_at is not None):
+                return None
+            cid = row.client_id
+            at = datetime.combine(row.pin_day, datetime.min.time()) + timedelta(
+                minutes=row.pin_time_min)
+        if _past(at, self.today()) or (late := self.appointment_past_shift(cid, at)) is None:
+            return None
+        return late[:1].upper() + late[1:]
+
     def _apply_outcomes(self, s: Session, row: ClientRow, now: datetime, *,
                         status: str | None = None, old_appointment: datetime | None = None,
                         corrected: bool = False, keep_status: bool = False) -> Directive:

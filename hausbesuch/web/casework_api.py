@@ -375,11 +375,20 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         # visits up to today without an outcome: the coordination enters it (QA 22 F6)
         "to_enter": [{"visit_id": vid, "day": day, "start": start, "plan_id": pid}
                      for vid, day, start, pid in cw.visits_to_enter(known)],
+        # an appointment whose visit ends after the shift: no plan can hold it (QA 26 F7)
+        "late": cw.agreed_appointment_past_shift(known),
         "notes": [{"text": text, "plan_id": pid}
                   for text, pid in [*cw.planned_after_close(known),
                                     *cw.appointment_missing_from_plans(known,
                                                                        command=False)]],
     }
+
+
+def appointment_past_shift(store: Store, profile: Profile, actor: str,
+                           client_id: str) -> str | None:
+    """The German note when the case's agreed appointment ends after the teams' shift
+    (:meth:`Casework.agreed_appointment_past_shift`), for the phone after its outcome."""
+    return casework(store, profile, actor).agreed_appointment_past_shift(client_id)
 
 
 def plans_missing_appointment(store: Store, profile: Profile, actor: str,

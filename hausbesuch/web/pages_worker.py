@@ -363,6 +363,11 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             f"keiner Tour. Die Koordination muss den Plan {pid} neu planen."
             for pid in casework_api.plans_missing_appointment(
                 web.store, web.profile(link.city), _actor(link), kundennummer))
+        # its visit ends after the shift: no plan can hold it; the team is still at the
+        # door and can agree an earlier time (QA 26 F7)
+        if late := casework_api.appointment_past_shift(
+                web.store, web.profile(link.city), _actor(link), kundennummer):
+            hint = f"{late} {hint}".strip()
     if wants_json:
         return JSONResponse({"ok": True, "doppelt": duplicate, **({"hinweis": hint} if hint
                                                                    else {})})

@@ -1,0 +1,176 @@
+"""Outcomes entered on the web (QA 26): an agreed appointment whose visit ends after the
+teams' shift is named after saving, on the case page and on the phone, as ``hausbesuch
+outcomes`` names it (F7); the case page's visits without an outcome show a visit whose
+case was closed on or before its day as „entfällt“, as the plan's files and the phone do.
+Over real HTTP against the planned Bad Hersfeld week of :mod:`tests.test_web`, pages in
+Chromium at 390 px."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from datetime import time as dtime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hausbesuch import clock
+from tests.fake_clock import exercise_time_of_day
+from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
+from tests.test_worker_cache import _fresh_route, _link
+from tests.web_fixtures import Site, log_in_page, logged_in, sqlite_only
+
+SHOTS = Path("/work/notes/shots")
+
+
+def _text(body: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def _stops(site: Site) -> list:  # noqa: F811
+    plan = _current_plan(site)
+    return sorted((s for r in plan.routes for s in r.stops
+                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
+
+
+def _form(page: str, visit_id: str) -> dict[str, str]:
+    m = re.search(rf'<form method="post" action="/fall-ergebnis" id="nachtragen-'
+                  rf'{re.escape(visit_id)}">(.*?)</form>', page, re.S)
+    assert m, _text(page)[-2000:]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', m[1]))
+
+
+@contextmanager
+def _kept(site: Site, *ids: str) -> Iterator[None]:  # noqa: F811
+    """The shared week as it was for the other tests: the cases' status, pin and
+    outcomes, and their visits planned again."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import CaseVisitRow, ClientRow, OutcomeRow
+
+    cols = ("status", "status_since", "status_reason", "pin_team", "pin_day",
+            "pin_time_min", "pin_source")
+    with site.store.session() as s:
+        before = {cid: {c: getattr(s.get(ClientRow, {"city": CITY, "client_id": cid}), c)
+                        for c in cols} for cid in ids}
+    try:
+        yield
+    finally:
+        with site.store.session() as s:
+            for cid, values in before.items():
+                row = s.get(ClientRow, {"city": CITY, "client_id": cid})
+                for c, v in values.items():
+                    setattr(row, c, v)
+            s.execute(OutcomeRow.__table__.delete().where(OutcomeRow.client_id.in_(ids)))
+            s.execute(update(CaseVisitRow).where(
+                CaseVisitRow.client_id.in_(ids), CaseVisitRow.status == "erledigt")
+                .values(status="geplant"))
+
+
+def _working_day_after(site: Site, day: date, n: int) -> date:  # noqa: F811
+    from hausbesuch.web import casework_api
+
+    cw = casework_api.casework(site.store, site.app.state.web.profile(CITY), "test")
+    return cw.calendar.add_working_days(day, n)
+
+
+def _visit_id(site: Site, cid: str, day: date) -> str:  # noqa: F811
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    with site.store.session() as s:
+        return s.scalar(select(CaseVisitRow.visit_id).where(
+            CaseVisitRow.client_id == cid, CaseVisitRow.day == day,
+            CaseVisitRow.status == "geplant"))
+
+
+LATE = "nach dem Schichtende der Teams"
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """F7 follow-up: „Termin vereinbart“ for 15:50 entered on the case page is saved, and
+    the page it returns to says that the visit ends after the shift and by when it must
+    start (in Chromium at 390 px); one at 10:00 gets no such note."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch, phone_page
+
+    stops = _stops(site)
+    late, fits = stops[-1], stops[-2]
+    day = max(late.start.date(), fits.start.date())
+    monkeypatch.setenv(clock.ENV, day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
+    when = _working_day_after(site, day, 2)
+    with _kept(site, late.client_id, fits.client_id):
+        with logged_in(site.url, "kora") as kora:
+            url = f"/faelle/{fits.client_id}?stadt={CITY}"
+            fields = _form(kora.get(url).text, _visit_id(site, fits.client_id,
+                                                         fits.start.date()))
+            r = kora.post("/fall-ergebnis", data={
+                **fields, "ergebnis": "termin_vereinbart", "uhrzeit": "10:00",
+                "termin": f"{when:%Y-%m-%d}T10:00"})
+            assert r.status_code == 303, _text(r.text)[-800:]
+            shown = kora.get(r.headers["location"]).text
+            assert "Ergebnis nachgetragen" in _text(shown) and LATE not in _text(shown)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            try:
+                page, _rec = phone_page(browser)
+                log_in_page(page, site.url)
+                page.goto(site.url + f"/faelle/{late.client_id}?stadt={CITY}#ergebnisse")
+                page.click("text=Ergebnis nachtragen")
+                form = page.locator("form[action='/fall-ergebnis']").first
+                form.locator("select[name=ergebnis]").select_option("termin_vereinbart")
+                form.locator("input[name=uhrzeit]").fill("10:00")
+                form.locator("input[name=termin]").fill(f"{when:%Y-%m-%d}T15:50")
+                form.locator("button[type=submit]").click()
+                page.wait_for_url("**ergebnis=nachgetragen**")
+                note = page.inner_text("#termin-nach-schicht")
+                assert (f"Der vereinbarte Termin am {when:%d.%m.%Y} um 15:50 Uhr ist "
+                        "erfasst, aber der Besuch") in note, note
+                assert LATE in note and "Beginn spätestens" in note, note
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390
+                page.screenshot(path=str(SHOTS / "outcomes2-fall-termin-nach-schicht.png"),
+                                full_page=True)
+            finally:
+                browser.close()
+
+
+@sqlite_only()
+def test_the_phone_names_an_appointment_that_ends_after_the_shift(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """F7 follow-up: the phone's outcome form („Termin vereinbart“ for 15:50) is stored,
+    and its answer carries the note the page shows after „Übermittelt“ (the team is still
+    at the door and can agree an earlier time); one at 10:00 carries none."""
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    when = _working_day_after(site, route.day, 2)
+    late, fits = route.stops[0].client_id, route.stops[1].client_id
+    with _kept(site, late, fits):
+        _token, _l, url = _link(site, route)
+        page = httpx.get(url).text
+        csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
+        headers = {"X-CSRF-Token": csrf, "Accept": "application/json"}
+        answers = {}
+        for cid, at in ((late, "15:50"), (fits, "10:00")):
+            r = httpx.post(url + "ergebnis", headers=headers, data={
+                "kundennummer": cid, "ergebnis": "termin_vereinbart",
+                "schluessel": f"spaet-{cid}", "termin_datum": when.isoformat(),
+                "termin_zeit": at})
+            assert r.status_code == 200, r.text
+            answers[cid] = r.json()
+        hint = answers[late].get("hinweis", "")
+        assert hint.startswith(f"Der vereinbarte Termin am {when:%d.%m.%Y} um 15:50 Uhr ist "
+                               "erfasst, aber der Besuch"), answers
+        assert LATE in hint and "früheren Termin vereinbaren" in hint, hint
+        assert LATE not in answers[fits].get("hinweis", ""), answers
