@@ -11,7 +11,7 @@ number (:attr:`TeamDayRoute.numbers`), shown struck through.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
 from hausbesuch.store import OutcomeRow, Store
 
-__all__ = ["closed_cases", "gone_of", "gone_stops", "mark_gone", "outcomes_of_stops"]
+__all__ = ["closed_cases", "closed_ids", "gone_of", "gone_stops", "mark_gone", "outcomes_of_stops"]
 
 
 def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
@@ -34,10 +34,17 @@ def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
     ``by`` (the team-day): only cases closed on that day or before it (review 22 #8: the
     sheet of a day gone by, written again, called off a visit whose case was closed
     weeks later). ``since_of``, when given, gets the day each case left ``offen``."""
+    return closed_ids(store, city, {st.client_id for st in stops}, by, since_of=since_of)
+
+
+def closed_ids(store: Store, city: str, client_ids: Iterable[str], by: date | None = None,
+               *, since_of: dict[str, date] | None = None) -> dict[str, str]:
+    """:func:`closed_cases` for case ids (the case page's visits without an outcome, which
+    are no stops of a loaded plan)."""
     from hausbesuch.letters import status_label
     from hausbesuch.store import ClientRow
 
-    ids = sorted({st.client_id for st in stops})
+    ids = sorted(set(client_ids))
     out: dict[str, str] = {}
     with store.session() as s:
         for k in range(0, len(ids), 400):

@@ -349,6 +349,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
     stored plan covering its day (no name, no address). Raises
     :class:`CaseworkError` for an id the city does not know."""
     from hausbesuch.casework.rules import STATUS_LABELS
+    from hausbesuch.casework.stops import closed_ids
     from hausbesuch.fields import format_clock
 
     cw = casework(store, profile, actor)
@@ -372,8 +373,13 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         "outcomes": outcomes,
         "ahead": [{"day": day, "start": start, "plan_id": pid}
                   for day, start, pid in cw.visits_ahead(known)],
-        # visits up to today without an outcome: the coordination enters it (QA 22 F6)
-        "to_enter": [{"visit_id": vid, "day": day, "start": start, "plan_id": pid}
+        # visits up to today without an outcome: the coordination enters it (QA 22 F6);
+        # one whose case was closed on or before its day is off („gone“), as the plan's
+        # files, the phone and the plan's outcomes page say (QA 26): it awaits no outcome.
+        # The coordination may still record one (record_outcome refuses a closed case
+        # only from the phone), so its form stays, named so
+        "to_enter": [{"visit_id": vid, "day": day, "start": start, "plan_id": pid,
+                      "gone": closed_ids(store, profile.name, [known], by=day).get(known)}
                      for vid, day, start, pid in cw.visits_to_enter(known)],
         # an appointment whose visit ends after the shift: no plan can hold it (QA 26 F7)
         "late": cw.agreed_appointment_past_shift(known),
