@@ -22,7 +22,7 @@ from hausbesuch import clock
 from tests.fake_clock import exercise_time_of_day
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.test_worker_cache import _fresh_route, _link
-from tests.web_fixtures import Site, log_in_page, logged_in, sqlite_only
+from tests.web_fixtures import Site, coordinator_on_phone, logged_in, sqlite_only
 
 SHOTS = Path("/work/notes/shots")
 
@@ -99,10 +99,6 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
     """F7 follow-up: „Termin vereinbart“ for 15:50 entered on the case page is saved, and
     the page it returns to says that the visit ends after the shift and by when it must
     start (in Chromium at 390 px); one at 10:00 gets no such note."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch, phone_page
-
     stops = _stops(site)
     late, fits = stops[-1], stops[-2]
     day = max(late.start.date(), fits.start.date())
@@ -121,28 +117,22 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
             shown = kora.get(r.headers["location"]).text
             assert "Ergebnis nachgetragen" in _text(shown) and LATE not in _text(shown)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            try:
-                page, _rec = phone_page(browser)
-                log_in_page(page, site.url)
-                page.goto(site.url + f"/faelle/{late.client_id}?stadt={CITY}#ergebnisse")
-                page.click("text=Ergebnis nachtragen")
-                form = page.locator("form[action='/fall-ergebnis']").first
-                form.locator("select[name=ergebnis]").select_option("termin_vereinbart")
-                form.locator("input[name=uhrzeit]").fill("10:00")
-                form.locator("input[name=termin]").fill(f"{when:%Y-%m-%d}T15:50")
-                form.locator("button[type=submit]").click()
-                page.wait_for_url("**ergebnis=nachgetragen**")
-                note = page.inner_text("#termin-nach-schicht")
-                assert (f"Der vereinbarte Termin am {when:%d.%m.%Y} um 15:50 Uhr ist "
-                        "erfasst, aber der Besuch") in note, note
-                assert LATE in note and "Beginn spätestens" in note, note
-                assert page.evaluate("document.documentElement.scrollWidth") <= 390
-                page.screenshot(path=str(SHOTS / "outcomes2-fall-termin-nach-schicht.png"),
-                                full_page=True)
-            finally:
-                browser.close()
+        with coordinator_on_phone(site.url) as page:
+            page.goto(site.url + f"/faelle/{late.client_id}?stadt={CITY}#ergebnisse")
+            page.click("text=Ergebnis nachtragen")
+            form = page.locator("form[action='/fall-ergebnis']").first
+            form.locator("select[name=ergebnis]").select_option("termin_vereinbart")
+            form.locator("input[name=uhrzeit]").fill("10:00")
+            form.locator("input[name=termin]").fill(f"{when:%Y-%m-%d}T15:50")
+            form.locator("button[type=submit]").click()
+            page.wait_for_url("**ergebnis=nachgetragen**")
+            note = page.inner_text("#termin-nach-schicht")
+            assert (f"Der vereinbarte Termin am {when:%d.%m.%Y} um 15:50 Uhr ist "
+                    "erfasst, aber der Besuch") in note, note
+            assert LATE in note and "Beginn spätestens" in note, note
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path=str(SHOTS / "outcomes2-fall-termin-nach-schicht.png"),
+                            full_page=True)
 
 
 @sqlite_only()
@@ -186,11 +176,9 @@ def test_a_visit_of_a_case_closed_by_its_day_is_off_on_the_case_page(
     outcome. The coordination may still record one (record_outcome refuses closed cases
     only from the phone), so its form stays, named so. A case closed after the visit day
     keeps the visit in „Ohne Ergebnis“."""
-    from playwright.sync_api import sync_playwright
 
     from hausbesuch.store import ClientRow
     from hausbesuch.web import casework_api
-    from tests.browser import launch, phone_page
 
     stops = _stops(site)
     off, due = stops[-3], stops[-4]
@@ -216,26 +204,20 @@ def test_a_visit_of_a_case_closed_by_its_day_is_off_on_the_case_page(
             assert "Ohne Ergebnis" in shown and "entfällt" not in shown, shown[-1500:]
             assert "Ergebnis nachtragen" in shown and "Trotzdem" not in shown
         SHOTS.mkdir(parents=True, exist_ok=True)
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            try:
-                page, _rec = phone_page(browser)
-                log_in_page(page, site.url)
-                page.goto(site.url + f"/faelle/{off.client_id}?stadt={CITY}#ergebnisse")
-                assert "entfällt: Fall „abgeschlossen“" in page.inner_text("#entfallen")
-                assert page.evaluate("document.documentElement.scrollWidth") <= 390
-                page.screenshot(path=str(SHOTS / "outcomes2-fall-entfaellt.png"),
-                                full_page=True)
-                # what record_outcome allows the coordination: an outcome for it is taken
-                page.click("text=Trotzdem Ergebnis nachtragen")
-                form = page.locator("#entfallen form[action='/fall-ergebnis']").first
-                form.locator("select[name=ergebnis]").select_option("nicht_angetroffen")
-                form.locator("input[name=uhrzeit]").fill(f"{off.start:%H:%M}")
-                form.locator("button[type=submit]").click()
-                page.wait_for_url("**ergebnis=nachgetragen**")
-                assert "Entfallen" not in page.inner_text("#ergebnisse")
-            finally:
-                browser.close()
+        with coordinator_on_phone(site.url) as page:
+            page.goto(site.url + f"/faelle/{off.client_id}?stadt={CITY}#ergebnisse")
+            assert "entfällt: Fall „abgeschlossen“" in page.inner_text("#entfallen")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path=str(SHOTS / "outcomes2-fall-entfaellt.png"),
+                            full_page=True)
+            # what record_outcome allows the coordination: an outcome for it is taken
+            page.click("text=Trotzdem Ergebnis nachtragen")
+            form = page.locator("#entfallen form[action='/fall-ergebnis']").first
+            form.locator("select[name=ergebnis]").select_option("nicht_angetroffen")
+            form.locator("input[name=uhrzeit]").fill(f"{off.start:%H:%M}")
+            form.locator("button[type=submit]").click()
+            page.wait_for_url("**ergebnis=nachgetragen**")
+            assert "Entfallen" not in page.inner_text("#ergebnisse")
         with site.store.session() as s:  # a failed try keeps the closed case closed
             assert s.get(ClientRow, {"city": CITY, "client_id": off.client_id}).status \
                 == "abgeschlossen"

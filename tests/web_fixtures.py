@@ -191,6 +191,24 @@ def log_in_page(page, url: str, name: str = "kora") -> None:  # noqa: ANN001
     page.wait_for_url("**/plaene")
 
 
+@contextmanager
+def coordinator_on_phone(url: str, name: str = "kora") -> Iterator[object]:
+    """A Chromium page at phone size (:func:`tests.browser.phone_page`) with ``name``
+    logged in to the app at ``url`` (:func:`log_in_page`); the browser closes after."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch, phone_page
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page, _rec = phone_page(browser)
+            log_in_page(page, url, name)
+            yield page
+        finally:
+            browser.close()
+
+
 def login(client, name: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
     """Log ``client`` (httpx) in; returns the login POST response."""
     import re
