@@ -73,6 +73,7 @@ from hausbesuch.fields import (  # re-exported: the parsers used to live here
     clean_text,
     excel_serial_date,
     excel_serial_day,
+    excel_serial_time,
     format_clock,
     is_excel_error,
     is_placeholder,
@@ -498,8 +499,9 @@ def read_clients(
     note_last = columns and used.get("notiz") == columns[-1]
     names = [c for c in (used.get("name"), *name_parts) if c]
     joined: list[int] = []
-    # date cells read as Excel date serials: field -> [(row, text, date)], for a warning
-    serials: dict[str, list[tuple[int, str, date]]] = {}
+    # cells read as Excel serials: (field, Datum/Uhrzeit) -> [(row, text, read as)], for
+    # a warning
+    serials: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
         if problem := table.row_problem(rownum):  # more fields than the header: shifted
@@ -520,7 +522,8 @@ def read_clients(
             row = {**row, used["notiz"]: note}  # only the note overflowed: joined back
             joined.append(rownum)
         errors: list[tuple[str, str]] = []
-        row_serials: list[tuple[str, int, str, date]] = []  # Excel date serials read
+        # Excel serials read: (field, row, the cell's text, read as, Datum/Uhrzeit)
+        row_serials: list[tuple[str, int, str, str, str]] = []
 
         def fail(fname: str, reason: str, _errors: list[tuple[str, str]] = errors) -> None:
             _errors.append((fname, reason))
@@ -606,13 +609,13 @@ def read_clients(
             fail("adresse", conflict)
 
         def read_date(fname: str, text: str, _rownum: int = rownum,
-                      _serials: list[tuple[str, int, str, date]] = row_serials
+                      _serials: list[tuple[str, int, str, str, str]] = row_serials
                       ) -> tuple[date, str]:
             """The date of a date cell and, for an Excel serial read as one, a remark
             for a reason (``(„45632“ als Excel-Datum gelesen)``); "" otherwise."""
             if (value := excel_serial_day(text)) is None:
                 return parse_date(text, today=today), ""
-            _serials.append((fname, _rownum, text, value))
+            _serials.append((fname, _rownum, text, f"{value:%d.%m.%Y}", "Datum"))
             return value, f" („{text}“ als Excel-Datum gelesen)"
 
         kontakt: date | None = None
@@ -671,15 +674,26 @@ def read_clients(
         datum_time: int | None = None  # a time in the Datum cell ("08.12.2026 10:00")
         if text := cell("datum"):
             try:
-                if excel_serial_date(text) is None:
-                    pin_day, datum_time = parse_date_time(text, today=today)
-                else:
+                if excel_serial_date(text) is not None:
                     pin_day, _ = read_date("datum", text)
+                elif (both := excel_serial_time(text)) is not None and both[0] is not None:
+                    # a date-time serial (46363,4027778): the day and the agreed time, as
+                    # the outcome file reads it
+                    pin_day, datum_time = both[0], both[1] or None  # 00:00: a date only
+                    row_serials.append(("datum", rownum, text, f"{both[0]:%d.%m.%Y}" + (
+                        f" {format_clock(both[1])}" if both[1] else ""), "Datum"))
+                else:
+                    pin_day, datum_time = parse_date_time(text, today=today)
             except FieldError as exc:
                 fail("datum", f"Datum: {exc}")
         if text := cell("uhrzeit"):
             try:
-                pin_time = parse_clock_minutes(text)
+                # an unformatted Excel time (0,4027778 = 09:40) is read with a note, as
+                # the outcome file reads it; what is ambiguous ("0.40") is refused
+                pin_time, serial = clock_or_serial(text)
+                if serial:
+                    row_serials.append(("uhrzeit", rownum, text, format_clock(pin_time),
+                                        "Uhrzeit"))
             except FieldError as exc:
                 fail("uhrzeit", f"Uhrzeit: {exc}")
             if pin_day is None and "datum" not in [f for f, _ in errors]:
@@ -699,8 +713,8 @@ def read_clients(
                 )
             )
             continue
-        for fname, n, text, value in row_serials:  # named in a warning
-            serials.setdefault(fname, []).append((n, text, value))
+        for fname, n, text, value, kind in row_serials:  # named in a warning
+            serials.setdefault((fname, kind), []).append((n, text, value))
         result.clients.append(
             Client(
                 row=rownum,
@@ -735,9 +749,9 @@ def read_clients(
             f"Spalte {cols}: Formel ohne gespeicherten Wert (die Datei wurde von einem "
             "Programm geschrieben und nie berechnet), als leer gelesen. Bitte die Datei in "
             "Excel oder LibreOffice öffnen und wieder speichern.")
-    result.warnings += [serial_note(table.source, FIELD_LABELS.get(fname, fname),
-                                   [(n, text, f"{value:%d.%m.%Y}") for n, text, value in read])
-                        for fname, read in serials.items()]
+    result.warnings += [serial_note(table.source, FIELD_LABELS.get(fname, fname), read,
+                                    kind=kind)
+                        for (fname, kind), read in serials.items()]
     return result
 
 
@@ -802,6 +816,37 @@ def parse_clock_minutes(text: str) -> int:
     minutes after midnight; ``24:00`` is refused (:func:`hausbesuch.fields.parse_clock_minutes`
     without ``end_of_day``)."""
     return _clock_minutes_of(text, end_of_day=False)
+
+
+def clock_or_serial(text: str) -> tuple[int, bool]:
+    """A clock time as :func:`parse_clock_minutes` reads it, or an unformatted Excel time
+    (``0,4027778`` = 09:40, :func:`hausbesuch.fields.excel_serial_time`): (minutes, whether
+    it was read as an Excel time, for the caller's :func:`serial_note`). The client list's
+    and the outcome file's Uhrzeit read it alike.
+
+    Raises
+    ------
+    FieldError
+        For neither; for a fraction that is no whole minute (``0,123``); for a date-time
+        serial (no clock time); and for a text both readings take differently (``0.40``:
+        00:40 typed, or 09:36 as an Excel time?), naming both.
+    """
+    try:
+        typed = parse_clock_minutes(text)
+    except FieldError:
+        both = excel_serial_time(text)  # (its own refusal: no whole minute)
+        if both is None or both[0] is not None:  # (a date-time: no clock)
+            raise
+        return both[1], True
+    try:
+        both = excel_serial_time(text)
+    except FieldError:
+        return typed, False  # "0.12": no Excel time, 00:12 as typed
+    if both is None or both[1] == typed:
+        return typed, False
+    raise FieldError(  # "0.40": 00:40 typed, or an Excel time of 09:36?
+        f"„{text}“ ist mehrdeutig: {format_clock(typed)} Uhr oder als Excel-Uhrzeit "
+        f"{format_clock(both[1])} Uhr? Bitte die Uhrzeit als hh:mm eintragen")
 
 
 def _name(full: str, parts: list[str]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -726,6 +727,75 @@ def test_excel_date_serials_in_date_columns_are_read_and_named(tmp_path: Path) -
             f"{path}: Zeile 3, Angekündigt ab: 46000 als Excel-Datum gelesen (09.12.2025). "
             "Die Zelle ist als Zahl statt als Datum formatiert; bitte prüfen und die Spalte in "
             "Excel als Datum formatieren."], result.warnings
+
+
+def test_excel_time_fractions_in_the_pin_uhrzeit_are_read_as_the_outcome_file_reads_them(
+        tmp_path: Path) -> None:
+    """A pin's Uhrzeit formatted „Standard“ shows Excel's fraction of the day
+    (``0,4027778`` = 09:40): the row was rejected („keine Uhrzeit“) while the outcome file
+    reads it (QA 26 F6 follow-up). It is read with the same note; a fraction that is no
+    whole minute and a text both readings take differently (``0.40``) are refused naming
+    the readings, and a date-time serial in Datum carries the pin's time."""
+    header = HEADER + ["Datum", "Uhrzeit"]
+    day = 46369  # 13.12.2026
+
+    def row(i: int, datum: object, uhrzeit: object) -> list[object]:
+        return [*good_row(i), datum, uhrzeit]
+
+    rows: list[list[object]] = [
+        row(1, str(day), "0,4027778"),       # 09:40, as a CSV export writes it
+        row(2, "14.12.2026", "0.4375"),      # 10:30
+        row(3, "14.12.2026", "0,123"),       # 02:57:07: no whole minute
+        row(4, "14.12.2026", "0.40"),        # 00:40 typed, or 09:36?
+        row(5, "14.12.2026", "10:00"),
+        row(6, f"{day},625", ""),            # 13.12.2026 15:00 in the Datum cell
+        row(7, "14.12.2026", f"{day},4375"),  # a date-time: no clock time
+    ]
+    csv_path = tmp_path / "k.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(header)
+        w.writerows(rows)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(header)
+    for r in rows:  # numbers in the workbook, as Excel stores an unformatted cell
+        cells = list(r)
+        for i in (-2, -1):
+            if isinstance(cells[i], str) and re.fullmatch(r"\d+([.,]\d+)?", cells[i]) and (
+                    cells[i] != "0.40"):
+                cells[i] = float(cells[i].replace(",", "."))
+        ws.append([None if c == "" else c for c in cells])
+    xlsx_path = tmp_path / "k.xlsx"
+    book.save(xlsx_path)
+    for path in (csv_path, xlsx_path):
+        result = read_clients(path, today=TODAY)
+        ok = by_id(result)
+        assert sorted(ok) == ["K0001", "K0002", "K0005", "K0006"], result.rejected
+        assert (ok["K0001"].pin_day, ok["K0001"].pin_time_min) == (date(2026, 12, 13), 580)
+        assert ok["K0002"].pin_time_min == 630
+        assert ok["K0005"].pin_time_min == 600
+        assert (ok["K0006"].pin_day, ok["K0006"].pin_time_min) == (date(2026, 12, 13), 900)
+        rej = rejected_rows(result)
+        assert sorted(rej) == [4, 5, 8], rej
+        assert rej[4][1:] == ("uhrzeit", "Uhrzeit: „0,123“ als Excel-Uhrzeit wäre 02:57:07, "
+                              "keine volle Minute: bitte die Spalte in Excel als Uhrzeit "
+                              "formatieren (z. B. 09:40)"), rej[4]
+        assert rej[5][1:] == ("uhrzeit", "Uhrzeit: „0.40“ ist mehrdeutig: 00:40 Uhr oder als "
+                              "Excel-Uhrzeit 09:36 Uhr? Bitte die Uhrzeit als hh:mm "
+                              "eintragen"), rej[5]
+        assert rej[8][1] == "uhrzeit" and "keine Uhrzeit" in rej[8][2], rej[8]
+        clock_notes = [w for w in result.warnings if "Excel-Uhrzeit gelesen" in w]
+        shown = ("0,4027778", "0.4375") if path == csv_path else ("0,4027778", "0,4375")
+        assert clock_notes == [
+            f"{path}: Zeile 2, Uhrzeit: {shown[0]} als Excel-Uhrzeit gelesen (09:40); Zeile "
+            f"3, Uhrzeit: {shown[1]} als Excel-Uhrzeit gelesen (10:30). Die Zellen sind als "
+            "Zahl statt als Uhrzeit formatiert; bitte prüfen und die Spalte in Excel als "
+            "Uhrzeit formatieren."], result.warnings
+        date_notes = [w for w in result.warnings if "als Excel-Datum gelesen" in w]
+        assert len(date_notes) == 1, result.warnings
+        assert "Zeile 2, Datum: " in date_notes[0] and "(13.12.2026)" in date_notes[0]
+        assert "Zeile 7, Datum: " in date_notes[0] and "(13.12.2026 15:00)" in date_notes[0]
 
 
 # ------------------------------------------------------------------ a shifted row's id

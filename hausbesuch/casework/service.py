@@ -2242,7 +2242,7 @@ class Casework:
         from hausbesuch.clients import (
             FieldError,
             clean_text,
-            parse_clock_minutes,
+            clock_or_serial,
             serial_note,
             time_conflict,
         )
@@ -2298,24 +2298,10 @@ class Casework:
 
             def _serial_clock(text: str, _read: list[tuple[str, str, str, str]]
                               = row_serials) -> int:
-                try:
-                    typed = parse_clock_minutes(text)
-                except FieldError:
-                    both = excel_serial_time(text)  # (its own refusal: no whole minute)
-                    if both is None or both[0] is not None:  # (a date-time: no clock)
-                        raise
-                    _read.append(("Uhrzeit", "Uhrzeit", text, format_clock(both[1])))
-                    return both[1]
-                try:
-                    both = excel_serial_time(text)
-                except FieldError:
-                    return typed  # "0.12": no Excel time, 00:12 as typed
-                if both is None or both[1] == typed:
-                    return typed
-                raise FieldError(  # "0.40": 00:40 typed, or an Excel time of 09:36?
-                    f"„{text}“ ist mehrdeutig: {format_clock(typed)} Uhr oder als "
-                    f"Excel-Uhrzeit {format_clock(both[1])} Uhr? Bitte die Uhrzeit als "
-                    "hh:mm eintragen")
+                minutes, serial = clock_or_serial(text)
+                if serial:
+                    _read.append(("Uhrzeit", "Uhrzeit", text, format_clock(minutes)))
+                return minutes
 
             def _serial_datetime(text: str, _read: list[tuple[str, str, str, str]]
                                  = row_serials) -> datetime:
