@@ -143,3 +143,40 @@ def test_the_web_upload_names_a_listed_case_that_is_not_open(tmp_path, bad_hersf
     assert ("W-1: Status „abgeschlossen“: wird nicht geplant; wieder öffnen: unter „Fälle“ "
             "den Status „offen“ setzen.") in page, page[-2000:]
     assert "W-2: Status" not in page
+
+
+def test_a_street_level_fix_shows_the_corrected_street_with_its_number(tmp_path,
+                                                                        bad_hersfeld_pbf):
+    """F4 follow-up: „Brahmsstraße 3“ (no such street) fixed with the suggestion „Johannes-
+    Brahms-Straße“ is stored as „Johannes-Brahms-Straße 3“, whose number OSM does not map
+    (Nr. 4–12): the pin is on the street. The route page, the printed sheet, the overview
+    and the visit the phone page shows carried the list's „Brahmsstraße 3“ beside that pin;
+    they show the corrected street with the number, as for a fix found to the house."""
+    import sqlite3
+
+    db_file = tmp_path / "f.sqlite"
+    db = city_db(str(db_file))
+    town = "36251 Bad Hersfeld"
+    ok("import", str(_list(tmp_path / "a.csv", [("S-3", f"Brahmsstraße 3, {town}"),
+                                                 ("S-9", f"Breitenstraße 24, {town}")])), *db)
+    listed = ok("addresses", *db)
+    m = re.search(r"Vorschlag (\d): Johannes-Brahms-Straße, 36251 Bad Hersfeld", listed)
+    assert m, listed
+    out = ok("address", "S-3", "--suggestion", m[1], *db)
+    assert "nur auf Straßenebene: Hausnummer 3 nicht gefunden" in out, out  # not mapped
+    plan = tmp_path / "plan"
+    ok("plan", *db, "--start", "2026-12-07", "--days", "1", "--out", str(plan),
+       "--time-limit", "1", "--threads", "1")
+    assert _report(plan / "report.csv")["S-3"]["geo_qualitaet"] == "auf Straßenebene"
+    shown = f"Johannes-Brahms-Straße 3, {town}"
+    pages = {p.parent.name: p for p in [*plan.glob("routen/*.html"), *plan.glob("druck/*.html")]
+             if "S-3" in p.read_text("utf-8")}
+    assert sorted(pages) == ["druck", "routen"], pages  # S-3's route page and sheet
+    for page in [*pages.values(), plan / "uebersicht.html"]:
+        text = page.read_text("utf-8")
+        assert shown in text, page
+        assert not re.search(r"(?<![-\w])Brahmsstraße 3", text), page
+    with sqlite3.connect(db_file) as con:  # what the phone page shows of the stop
+        (address,) = con.execute("SELECT address FROM visits WHERE client_id = 'S-3'"
+                                 ).fetchone()
+    assert address == shown, address

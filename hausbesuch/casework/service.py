@@ -324,6 +324,9 @@ class Located:
     #: places (lon, lat) for the coordinator to pick one on the map
     #: (:attr:`geodata.geocode.GeocodeResult.candidates`)
     candidates: tuple[tuple[float, float], ...] = ()
+    #: the address of a fix by text (``source`` korrektur_adresse) as stored, with the
+    #: house number typed or taken with a suggestion; "" otherwise
+    fix_address: str = ""
 
     @property
     def plannable(self) -> bool:
@@ -1467,7 +1470,8 @@ class Casework:
                         match = match_with_own_number(match, address)  # "Bierweg 2-6"
                     out[c.id] = Located(c.id, r.lon, r.lat, r.quality, float(r.score),
                                         match, r.reason or "",
-                                        tuple(r.suggestions), source="korrektur_adresse")
+                                        tuple(r.suggestions), source="korrektur_adresse",
+                                        fix_address=address)
                     continue
             if c.lon is not None and c.lat is not None:
                 out[c.id] = Located(c.id, c.lon, c.lat, "given", 1.0, "Koordinate aus der Liste",

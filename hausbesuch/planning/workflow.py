@@ -1003,13 +1003,25 @@ def _as_corrected(client: Client, loc: Any) -> Client:
     found exactly, its address is the corrected one as OSM spells it (route pages, sheets,
     letters), not the list's, with the house number the coordinator typed, never OSM's
     range or list covering it ("Bierweg 4", not "Bierweg 2-6": the match of
-    :meth:`hausbesuch.casework.Casework.locate`); otherwise unchanged (a point set by
-    hand keeps the list's words, the only ones there are)."""
-    if (loc.source == "korrektur_adresse" and loc.plannable and loc.match
-            and loc.quality in {"exact", "interpolated"}):
-        return replace(client, address=loc.match, street=None, housenumber=None,
-                       postcode=None, town=None)
-    return client
+    :meth:`hausbesuch.casework.Casework.locate`). A fix found only at street level (its
+    house number not in OSM: „Johannes-Brahms-Straße 3“ taken as a suggestion for the
+    list's „Brahmsstraße 3“, a street that does not exist) shows OSM's street with the
+    fix's number, not the list's street beside the pin; without a number in the fix the
+    list's words stay. Otherwise unchanged (a point set by hand keeps the list's words,
+    the only ones there are)."""
+    from hausbesuch.casework.service import with_typed_number
+
+    if not (loc.source == "korrektur_adresse" and loc.plannable and loc.match):
+        return client
+    if loc.quality in {"exact", "interpolated"}:
+        address = loc.match
+    elif loc.quality == "street" and (
+            numbered := with_typed_number(loc.match, getattr(loc, "fix_address", ""))):
+        address = numbered
+    else:
+        return client
+    return replace(client, address=address, street=None, housenumber=None, postcode=None,
+                   town=None)
 
 
 def replan(
