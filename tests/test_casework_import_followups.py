@@ -180,3 +180,31 @@ def test_a_street_level_fix_shows_the_corrected_street_with_its_number(tmp_path,
         (address,) = con.execute("SELECT address FROM visits WHERE client_id = 'S-3'"
                                  ).fetchone()
     assert address == shown, address
+
+
+def test_a_closed_case_that_moves_with_a_visit_ahead_gets_no_replan_hint(tmp_path,
+                                                                        bad_hersfeld_pbf):
+    """A closed case with a visit still ahead, read in at a new address, was told „bitte
+    neu planen (hausbesuch replan …)“ beside the note that it is not open and will not be
+    planned. It is told that the visit ahead is off; an open case that moves keeps the
+    re-plan hint."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    town = "36251 Bad Hersfeld"
+    first = [("K-1", f"Breitenstraße 24, {town}"), ("K-2", f"Dudenstraße 5, {town}")]
+    ok("import", str(_list(tmp_path / "a.csv", first)), *db)
+    plan = tmp_path / "plan"
+    out = ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out", str(plan),
+             "--time-limit", "1", "--threads", "1")
+    pid = re.search(r"Plan (\S+):", out)[1]
+    ok("status", "K-1", "--set", "abgeschlossen", *db)
+    moved = [("K-1", f"Hainstraße 2, {town}"), ("K-2", f"Klausstraße 12, {town}")]
+    out = ok("import", str(_list(tmp_path / "b.csv", moved)), *db)
+    k1 = [line for line in out.splitlines() if "K-1:" in line]
+    assert any("Status „abgeschlossen“: wird nicht geplant" in line for line in k1), out
+    assert not any("replan" in line or "neu planen" in line for line in k1), out
+    assert any(re.search(r"K-1: Adresse geändert; der Besuch am 08\.12\.2026 um \d\d:\d\d "
+                         rf"Uhr \(Plan {pid}\) an der alten Adresse entfällt, da der Fall "
+                         "nicht offen ist\\.", line) for line in k1), out
+    assert re.search(rf"K-2: Adresse geändert, aber am 08\.12\.2026 um \d\d:\d\d Uhr noch an "
+                     rf"der alten Adresse eingeplant \(Plan {pid}\); bitte neu planen "
+                     rf"\(hausbesuch replan {pid} --from …\)\.", out), out

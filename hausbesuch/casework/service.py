@@ -1335,6 +1335,15 @@ class Casework:
                           if not _visits_address(s, v, c)), None)
                 if v is None:
                     continue
+                if c.id in result.not_open:
+                    # not planned (its own note says so): the visit ahead is called off
+                    # on the route page, sheet and phone (stops.closed_cases); a re-plan
+                    # for the new address would not take the case either
+                    result.warnings.append(
+                        f"{key}: Adresse geändert; der Besuch am {v.day:%d.%m.%Y} um "
+                        f"{v.start_at:%H:%M} Uhr (Plan {v.plan_id}) an der alten Adresse "
+                        "entfällt, da der Fall nicht offen ist.")
+                    continue
                 text = (f"{key}: Adresse geändert, aber am {v.day:%d.%m.%Y} um "
                         f"{v.start_at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan "
                         f"{v.plan_id})")
