@@ -171,3 +171,51 @@ def test_an_ortsteil_column_decides_between_two_streets_of_one_name(
     assert [r["Ortsteil"] for r in rows] == ["Unterhaun", "Unterhaun", ""]
     clients = read_clients(src).clients
     assert clients[1].address == "Buchenweg 5, 36251 Bad Hersfeld OT Unterhaun", clients[1]
+
+
+def test_a_header_over_two_rows_is_written_as_one_header_row(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """QA 26 F2 follow-up: the client list reads a header over two rows („Anschrift“ over
+    Straße…Ort, the column names below), but ``geocode`` took row 1 alone: the row of
+    column names was geocoded as an address and every address kept its street only (no
+    number, PLZ, Ort). The two rows are read as one header, written as the output's header
+    row with the column names; every data row follows in order; a second header row that
+    also holds values is refused with the client list's message."""
+    groups = ["Kundennummer", "Anschrift", "", "", ""]
+    names = ["", "Straße", "Hausnummer", "PLZ", "Ort"]
+    data = [["M-1", "Breitenstraße", "24", "36251", "Bad Hersfeld"],
+            ["M-2", "Dudenstraße", "5", "36251", "Bad Hersfeld"]]
+    src = tmp_path / "zwei.csv"
+    src.write_text("\n".join(";".join(r) for r in [groups, names, *data]) + "\n",
+                   encoding="utf-8")
+    book = openpyxl.Workbook()
+    ws = book.active
+    for r in [groups, names, *data]:
+        ws.append([int(c) if c.isdigit() else (c or None) for c in r])
+    ws.merge_cells("B1:E1")
+    ws.merge_cells("A1:A2")
+    xlsx = tmp_path / "zwei.xlsx"
+    book.save(xlsx)
+    for path in (src, xlsx):
+        out = tmp_path / f"{path.stem}-{path.suffix[1:]}.csv"
+        res = runner.invoke(app, ["geocode", str(path), "--osm", str(bad_hersfeld_pbf),
+                                  "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        assert "beide wurden als eine Kopfzeile gelesen" in res.output, res.output
+        with open(out, encoding="utf-8-sig", newline="") as fh:
+            lines = list(csv.reader(fh, delimiter=";"))
+        assert lines[0][:5] == ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"], lines
+        assert [r[:5] for r in lines[1:]] == data, lines
+        got = {r[0]: r[lines[0].index("geo_quality")] for r in lines[1:]}
+        assert got == {"M-1": "exact", "M-2": "exact"}, lines
+
+    bad = tmp_path / "werte.csv"
+    bad.write_text("\n".join(";".join(r) for r in [
+        groups, ["K-9", "Straße", "Hausnummer", "PLZ", "Ort"], *data]) + "\n",
+        encoding="utf-8")
+    out = tmp_path / "werte-out.csv"
+    res = runner.invoke(app, ["geocode", str(bad), "--osm", str(bad_hersfeld_pbf),
+                              "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "Kopfzeile über zwei Zeilen? Zeile 2 enthält Spaltennamen" in res.output, res.output
+    assert not out.exists()

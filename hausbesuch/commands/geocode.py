@@ -200,10 +200,17 @@ def register(app: typer.Typer) -> None:
 
         Jede Eingabezeile erscheint in der Ausgabe, in derselben Reihenfolge, mit allen
         Spalten plus lat, lon, geo_quality, geo_score, geo_match, geo_reason und district.
+        Eine Kopfzeile über zwei Zeilen (Überschriften über den Spaltennamen) wird als
+        eine Kopfzeile geschrieben.
         """
         from geodata.errors import GeodataError
         from geodata.geocode import load_index
-        from hausbesuch.tabular import MIXED_ENCODING, address_columns, read_table
+        from hausbesuch.tabular import (
+            MIXED_ENCODING,
+            address_columns,
+            client_header_name,
+            read_table,
+        )
 
         def has_address(columns: list[str]) -> bool:
             try:
@@ -215,7 +222,11 @@ def register(app: typer.Typer) -> None:
         # fail on a bad input or output before the slow steps
         check_csv_name(out)
         check_target(out, inputs=[input])
-        table = read_table(input, required=has_address)
+        # a header over two rows (group headings above the column names) is read as one,
+        # as the client list reads it: the output's header row holds the column names of
+        # the second row, which is not geocoded as an address; refused as the list is
+        # when that row also holds values (QA 26 F2 follow-up)
+        table = read_table(input, required=has_address, known=client_header_name)
         address_columns(table.columns, source=table.source)
         for note in table.notes():  # sheet read, title rows, hidden rows, …
             typer.echo(f"Hinweis: {note}", err=True)
