@@ -484,7 +484,9 @@ class Problem:
         the pure travel objective (VROOM's).
     move_cost : int
         Minimal disruption: a visit with a ``home`` team-day served on another one costs
-        this much (travel seconds); moving it must gain more than that. 0: off.
+        this much (travel seconds); moving it must gain more than that. When the home
+        team-day has no shift (its team is out that day), another team on the same day
+        costs half. 0: off.
     day_names : sequence of str
         How reasons name the days (e.g. their dates); empty: "Tag 1", "Tag 2", ...
     absent : mapping (team id, day) -> str

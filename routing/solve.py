@@ -454,7 +454,11 @@ MAX_VEHICLE_MATRIX_ENTRIES = 20_000_000
 
 def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
     """Per visit and vehicle the cost of serving it there, beyond travel: ``move_cost``
-    away from its home team-day, ``outside_cost`` outside the team's districts (soft)."""
+    away from its home team-day, ``outside_cost`` outside the team's districts (soft).
+    A visit whose home team-day has no shift any more (its team taken out that day) must
+    move anyway: another team on that day costs half, so the visit stays on its day where
+    a team there has room, rather than go to a later day for a little less travel (QA 26:
+    the visits of a team taken out at noon went to Thursday beside an idle team)."""
     moving = problem.move_cost > 0 and any(v.home is not None for v in problem.visits)
     outside = problem.responsibility == "soft" and problem.outside_cost > 0 and any(
         t.districts for t in problem.teams
@@ -468,6 +472,10 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
             out[i, :] = problem.move_cost
             if tuple(v.home) in vid:
                 out[i, vid[tuple(v.home)]] = 0
+            else:
+                for vi, veh in enumerate(vehicles):
+                    if veh.day == v.home[1]:
+                        out[i, vi] = problem.move_cost // 2
         if outside and v.district is not None:
             for vi, veh in enumerate(vehicles):
                 if problem.outside(v, veh.team):

@@ -170,6 +170,27 @@ def test_a_visit_moves_only_when_that_gains_more_than_the_move_cost(move_cost, t
     assert sol.route_of("x").team == team
 
 
+@pytest.mark.parametrize(("move_cost", "team", "day"), [(0, "A", 1), (300, "B", 0),
+                                                         (1200, "B", 0)])
+def test_a_visit_whose_team_day_is_gone_stays_on_its_day_where_a_team_has_room(
+        move_cost, team, day):
+    """'x' at 10, home A on day 0, when A has no shift that day (taken out). B on day 0
+    (at 0): 0 -> 10 -> 0 is 20 s; A on day 1 (at 11): 2 s. Without a move cost the 18 s
+    decide (day 1); with one, another team on the home day costs half of it (QA 26: the
+    visits of a team taken out went to a later day beside an idle team)."""
+    pos = [0, 10, 11]
+    m = np.abs(np.subtract.outer(pos, pos)).astype(np.int64)
+    teams = [
+        Team("A", (Shift(1, TimeWindow(DAY, DAY + 1000)),), start=2, end=2),
+        Team("B", (Shift(0, TimeWindow(0, 1000)),), start=0, end=0),
+    ]
+    p = Problem([Visit("x", 1, home=("A", 0))], teams, 2, {"car": m}, move_cost=move_cost)
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    r = sol.route_of("x")
+    assert (r.team, r.day) == (team, day)
+
+
 def test_warm_start_from_the_previous_plan(week):
     """The rest of the old plan seeds the search: at least as much priority served."""
     p, sol = week
