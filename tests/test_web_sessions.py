@@ -65,6 +65,11 @@ def _keys(page: str) -> list[str]:
     return [k for k in re.findall(r'name="sitzung" value="([^"]+)"', page) if k != "alle"]
 
 
+def _checked(page: str) -> list[str]:
+    """The values of the page's checked radio buttons „sitzung“."""
+    return re.findall(r'name="sitzung" value="([^"]+)" required checked', page)
+
+
 def _end(c: httpx.Client, which: str, password: str = PASSWORD,
          token: str | None = None) -> httpx.Response:
     page = c.get("/konto/sitzungen")
@@ -130,8 +135,14 @@ def test_another_session_is_listed_and_ended_for_real(bare) -> None:  # noqa: AN
             assert s.scalar(select(func.count()).select_from(LoginAttemptRow)) == 1
         assert [x["action"] for x in store.audit_rows()[before:]] == [
             "anmeldung_fehlgeschlagen"]
+        # the session chosen stays chosen, the password field empty (QA 26 F10)
+        assert _checked(r.text) == [keys[0]], _checked(r.text)
+        assert 'name="aktuell" type="password" value' not in r.text
         assert _end(mine, keys[0], token="").status_code == 403  # no CSRF token
         assert _end(mine, keys[0], token="falsch").status_code == 403
+        assert _alive(other)
+        r = _end(mine, "alle", password="Falsches-Geheimwort-4712")
+        assert r.status_code == 400 and _checked(r.text) == ["alle"], _checked(r.text)
         assert _alive(other)
 
         r = _end(mine, keys[0])

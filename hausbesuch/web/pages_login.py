@@ -202,12 +202,17 @@ SESSIONS_PAGE = "/konto/sitzungen"
 
 
 def _sessions_page(request: Request, user: User, *, status: int = 200,
-                   error: str | None = None, done: str | None = None) -> Response:
+                   error: str | None = None, done: str | None = None,
+                   chosen: str = "") -> Response:
+    """The page; ``chosen``: the session (its key, or ``alle``) chosen in a refused form,
+    selected again (QA 26 F10: a wrong password cleared it; the password field stays
+    empty)."""
     web = ctx(request)
     sessions = own_sessions(web.store, user, request.cookies.get(session_cookie(request)),
                             web.limits, web.secret)
     return render(request, "sessions.html.j2", status=status, sessions=sessions,
-                  others=sum(not x.current for x in sessions), error=error, done=done)
+                  others=sum(not x.current for x in sessions), error=error, done=done,
+                  chosen=chosen)
 
 
 @router.get(SESSIONS_PAGE)
@@ -233,11 +238,11 @@ def end_sessions(request: Request, aktuell: str = Form(""), sitzung: str = Form(
     except LoginLimited:
         return _retry_after(web.limits.window_minutes, _sessions_page(
             request, user, status=429, error="Zu viele fehlgeschlagene Versuche. Bitte in "
-            f"{web.limits.window_minutes} Minuten noch einmal versuchen."))
+            f"{web.limits.window_minutes} Minuten noch einmal versuchen.", chosen=sitzung))
     except LoginRefused:
         return _sessions_page(request, user, status=400,
                               error="Das Passwort stimmt nicht. Es wurde keine Sitzung "
-                              "beendet.")
+                              "beendet.", chosen=sitzung)
     every = sitzung == "alle"
     ended = end_own_sessions(web.store, user, request.cookies.get(session_cookie(request)),
                              web.secret, key=None if every else sitzung,
