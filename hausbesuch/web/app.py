@@ -173,6 +173,22 @@ def _page_of_action(request: Request) -> str:
     return "/plaene"
 
 
+#: Forms whose address is no page and lies under none: the page they belong to.
+FORM_PAGES = {"/fall-ergebnis": "/faelle"}
+
+
+def page_of_form(request: Request) -> str | None:
+    """Where a GET of a form's address (POST only) is sent (303): the page the form
+    belongs to (:func:`_page_of_action`, :data:`FORM_PAGES`). A page shown after a refused
+    form stands at the form's address; reopened from the history or the address bar it
+    answered a bare 405 (QA 26 F9). None for a worker link's address (its error page
+    leads back to the route) and for any other method (HEAD stays 405: only the login
+    page answers it)."""
+    if request.method != "GET" or request.url.path.startswith("/w/"):
+        return None
+    return FORM_PAGES.get(request.url.path) or _page_of_action(request)
+
+
 def load_session(request: Request) -> None:
     """Dependency of every coordinator page: put the session's user and CSRF token on state.
     A HEAD request (the login page only, ``pages_login.HEAD_PAGES``) does not count as
@@ -743,6 +759,8 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405 and (page := page_of_form(request)) is not None:
+            return RedirectResponse(page, status_code=303)
         resp = error_page(request, exc.status_code, _german_detail(exc.status_code, exc.detail))
         resp.headers.update(exc.headers or {})  # e.g. the Allow of a 405
         return resp
