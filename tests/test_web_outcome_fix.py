@@ -85,7 +85,8 @@ def test_a_wrong_outcome_is_corrected_on_the_case_page(
         r = kora.post("/fall-ergebnis", data={**base, "uhrzeit": "22:30"})
         assert r.status_code == 400
         assert "Uhrzeit 22:30 liegt außerhalb der Arbeitszeit" in _text(r)
-        assert 'name="uhrzeit" type="time" value="16:00" required aria-invalid="true"' in r.text
+        # the form shown again holds the time as typed (QA 26 F2; before, the stored one)
+        assert 'name="uhrzeit" type="time" value="22:30" required aria-invalid="true"' in r.text
         r = kora.post("/fall-ergebnis", data={**base, "ergebnis": "termin_vereinbart"})
         assert r.status_code == 400 and "Termin vereinbart: Datum und Uhrzeit" in _text(r)
         assert not site.store.audit_rows(client_id=stop.client_id,

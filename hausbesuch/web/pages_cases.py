@@ -137,6 +137,12 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
     if aktion not in ("berichtigen", "nachtragen"):
         raise HTTPException(status_code=400, detail="Unbekannte Aktion.")
     old_visits = ""  # visits at a corrected appointment a stored plan still holds
+    # a refused form is shown again with what was typed, so that only the field named
+    # needs fixing (QA 26 F2: it fell back to the stored values, and a message about an
+    # appointment stood next to a form without one)
+    typed = {"ergebnis": ergebnis[:40], "uhrzeit": uhrzeit.strip()[:20],
+             "termin": termin.strip()[:40], "notiz": notiz[:MAX_NOTE],
+             "notiz_loeschen": bool(notiz_loeschen)}
     extra: dict[str, str] = {}
     try:
         if not uhrzeit.strip():
@@ -178,13 +184,14 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
             raise HTTPException(status_code=404,
                                 detail=_unknown(request, user, client_id, exc)) from None
         return _case_page(request, user, city, client_id, status=400, outcome_error={
-            "visit_id": besuch, "text": _named(exc), "field": exc.field or ""})
+            "visit_id": besuch, "text": _named(exc), "field": exc.field or "",
+            "typed": typed})
     except UserError as exc:
         text = str(exc)
         fieldname = ("uhrzeit" if text.startswith("Uhrzeit") else "termin"
                      if text.startswith("Termin") else "notiz")
         return _case_page(request, user, city, client_id, status=400, outcome_error={
-            "visit_id": besuch, "text": text, "field": fieldname})
+            "visit_id": besuch, "text": text, "field": fieldname, "typed": typed})
     if old_visits:
         extra["alter_besuch"] = old_visits
     return RedirectResponse(_case_url(known, city, ergebnis=done, **extra) + "#ergebnisse",
