@@ -1511,7 +1511,8 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
                      encoding="utf-8")
     code, out = invoke("outcomes", str(third), *_common(copy))
     assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit: Uhrzeit 22:00 liegt außerhalb "
-                          "der Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out
+                          "der Arbeitszeit von „team-1“ (08:00–16:00 Uhr, eine Stunde "
+                          "Spielraum)") in out, out
 
 
 def test_an_outcome_row_saying_what_the_phone_sent_is_already_recorded(planned, tmp_path):
@@ -1588,7 +1589,8 @@ def test_a_bad_output_file_is_refused_before_any_work(base, tmp_path):
 def test_a_typed_time_is_checked_against_the_visits_own_team(planned, tmp_path):
     """The Uhrzeit of an outcome row lies in the shift of the team the visit was planned
     for, as the plan stored it (a plan made with --teams may work longer than the city's
-    stored teams): 16:30 is accepted for a team working until 17:00, refused for one
+    stored teams), widened by an hour at both ends as on the phone (QA 26 F3):
+    17:30 is accepted for a team working until 17:00, refused for one
     working until 16:00."""
     import json as _json
 
@@ -1611,13 +1613,13 @@ def test_a_typed_time_is_checked_against_the_visits_own_team(planned, tmp_path):
     other = next(s for t, s in stops if t == "team-2")
     rows = tmp_path / "erg.csv"
     rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
-                    f"{late.client_id};{late.start:%d.%m.%Y};16:30;nicht angetroffen\n"
-                    f"{other.client_id};{other.start:%d.%m.%Y};16:30;nicht angetroffen\n",
+                    f"{late.client_id};{late.start:%d.%m.%Y};17:30;nicht angetroffen\n"
+                    f"{other.client_id};{other.start:%d.%m.%Y};17:30;nicht angetroffen\n",
                     encoding="utf-8")
     code, out = invoke("outcomes", str(rows), *_common(copy))
     assert "1 erfasst" in out and "1 abgelehnt" in out, out
-    assert (f"Zeile 3 ({other.client_id}), Uhrzeit: Uhrzeit 16:30 liegt außerhalb der "
-            "Arbeitszeit der Teams (08:00–16:00 Uhr)") in out, out
+    assert (f"Zeile 3 ({other.client_id}), Uhrzeit: Uhrzeit 17:30 liegt außerhalb der "
+            "Arbeitszeit von „team-2“ (08:00–16:00 Uhr, eine Stunde Spielraum)") in out, out
 
 
 def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, tmp_path):

@@ -553,6 +553,13 @@ class CaseworkError(UserError):
 
 #: An agreed appointment lies at most this many days after the visit it was agreed at.
 MAX_APPOINTMENT_AHEAD_DAYS = 92
+#: How far a typed visit time may lie outside the working hours of the visit's team
+#: (minutes), at both ends: a team running late. One rule for every typed time
+#: (:meth:`Casework._check_visit_time`): the phone's field „Uhrzeit des Besuchs“, the case
+#: page's „Ergebnis berichtigen“ / „nachtragen“ and an outcomes file's ``Uhrzeit`` (QA 22
+#: F5; QA 26 F3: the phone took 15:30 for a team working until 15:00, the coordination's
+#: forms refused it); 22:30 is still a typo.
+VISIT_TIME_MARGIN_MIN = 60
 
 
 def closed_case_text(client_id: str, status: str, since: datetime | None) -> str:
@@ -1710,14 +1717,14 @@ class Casework:
         visit_id: str | None = None,
         same_details: bool = False,
         only_open: bool = False,
-        hours_margin: int | None = None,
+        check_time: bool = False,
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
 
-        ``hours_margin`` (minutes): the time was typed by a person (a phone's field „Uhrzeit
-        des Besuchs“, QA 22 F5): checked against the team's working hours widened by that
-        margin at both ends (a team running late), as a file's typed time is without one
-        (``same_details``): 22:30 is a typo, and it would pick the wrong half of the day.
+        ``check_time``: ``time_min`` was typed by a person (a phone's field „Uhrzeit des
+        Besuchs“, QA 22 F5): checked against the team's working hours as a file's typed
+        time is (``same_details``; :meth:`_check_visit_time`, one rule for both): 22:30 is
+        a typo, and it would pick the wrong half of the day.
 
         ``only_open`` (a field worker's phone): a case that is no longer ``offen`` (closed
         or put in Klärung by the coordination since the plan, or reached at another
@@ -1751,7 +1758,7 @@ class Casework:
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
                                         source, idempotency_key, visit_id, same_details,
-                                        only_open, hours_margin)
+                                        only_open, check_time)
         except IntegrityError:
             # the same outcome sent twice at once (two tabs of a link): the first one won
             if idempotency_key:
@@ -1785,10 +1792,10 @@ class Casework:
                         appointment: datetime | None, note: str | None, source: str,
                         idempotency_key: str | None, visit_id: str | None,
                         same_details: bool = False, only_open: bool = False,
-                        hours_margin: int | None = None,
+                        check_time: bool = False,
                         ) -> tuple[OutcomeRow, bool]:
         today = self.today()
-        typed = time_min is not None and (same_details or hours_margin is not None)
+        typed = time_min is not None and (same_details or check_time)
         # the city's working hours of that weekday, for a typed time of a visit whose plan
         # does not name its team's shift: read before the write session (a second session
         # inside it waits for its lock on SQLite until it gives up)
@@ -1820,7 +1827,7 @@ class Casework:
                     "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
             if typed:  # a typed time: a file's, or a phone's field (QA 22 F5)
-                self._check_visit_time(s, time_min, visit, hours, hours_margin or 0)
+                self._check_visit_time(s, time_min, visit, hours)
             existing = s.scalar(select(OutcomeRow).where(
                 OutcomeRow.visit_id == visit.visit_id))
             if existing is not None:
@@ -2108,23 +2115,26 @@ class Casework:
         return min(t.shift_start_min for t in teams), max(t.shift_end_min for t in teams)
 
     def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow | None,
-                          city_hours: tuple[int, int] | None, margin: int = 0) -> None:
-        """A visit's time (``Uhrzeit`` of an outcome row) lies in the working hours of the
-        team the visit was planned for (its plan's teams; else, or without a ``visit``,
-        the city's teams that work that weekday, ``city_hours``, read before the
-        session): 22:00 is a typo, and it
-        would pick the wrong half of the day for the revisit rule. (The phone's time of
-        sending is not checked: a visit may end after the shift.) ``margin`` (minutes)
-        widens the hours at both ends: the phone's field, filled with the phone's time
-        while the team is at the door, may lie a little after the shift when the team
-        runs late."""
+                          city_hours: tuple[int, int] | None) -> None:
+        """A typed visit time (the phone's field, the case page's forms, ``Uhrzeit`` of an
+        outcome row: one rule for all) lies in the working hours of the team the visit was
+        planned for (its plan's teams; else, or without a ``visit``, the city's teams that
+        work that weekday, ``city_hours``, read before the session), widened by
+        :data:`VISIT_TIME_MARGIN_MIN` at both ends (a team running late): 22:00 is a
+        typo, and it would pick the wrong half of the day for the revisit rule. (The
+        phone's time of sending is not checked: a visit may end after the shift.)"""
         from hausbesuch.fields import format_clock
 
-        hours = (self._plan_team_hours(s, visit) if visit is not None else None) or city_hours
+        team_hours = self._plan_team_hours(s, visit) if visit is not None else None
+        hours = team_hours or city_hours
+        margin = VISIT_TIME_MARGIN_MIN
         if hours is not None and not hours[0] - margin <= minute <= hours[1] + margin:
+            whose = (f"von „{visit.team_id}“" if team_hours is not None and visit is not None
+                     else "der Teams")
             raise CaseworkError(
-                f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit der Teams "
-                f"({format_clock(hours[0])}–{format_clock(hours[1])} Uhr).", field="uhrzeit")
+                f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit {whose} "
+                f"({format_clock(hours[0])}–{format_clock(hours[1])} Uhr, eine Stunde "
+                "Spielraum).", field="uhrzeit")
 
     def _check_appointment(self, at: datetime, day: date) -> None:
         """An agreed appointment the teams can keep: a working day (no weekend, no public

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.casework import RESULT_LABELS, Casework
+from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN
 
 # re-exported: the pages' calls into the casework (the rule of a stop that is off)
 from hausbesuch.casework.stops import closed_cases as closed_cases
@@ -29,10 +30,10 @@ def audit(store: Store, actor: str, action: str, **kwargs: Any) -> None:
     store.audit(actor, action, **kwargs)
 
 
-#: How far a phone's visit time may lie outside the team's working hours (minutes): the
-#: field holds the phone's time while the team is at the door, and a team may run late;
-#: 22:30 is no visit (QA 22 F5: the phone took it, a file refused it).
-PHONE_HOURS_MARGIN_MIN = 60
+#: How far a typed visit time may lie outside the team's working hours (minutes): the
+#: casework's one rule for the phone, the case page's forms and an outcomes file (QA 22
+#: F5, QA 26 F3); the phone's page uses it to fill its field.
+PHONE_HOURS_MARGIN_MIN = VISIT_TIME_MARGIN_MIN
 
 
 def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, day: date,
@@ -47,7 +48,7 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
     _row, new = casework(store, profile, actor).record_outcome(
         client_id, day, result, time_min=time_min, appointment=appointment, note=note,
         source="web", idempotency_key=idempotency_key, only_open=True,
-        hours_margin=PHONE_HOURS_MARGIN_MIN if time_min is not None else None)
+        check_time=time_min is not None)
     return not new
 
 
