@@ -538,14 +538,17 @@ class CaseworkError(UserError):
     ``point``, ``suggestion`` for :meth:`Casework.fix_address`) and ``reason`` is the
     message without naming it: each front names the input its own way (the command line
     by its option, e.g. ``--set-address: <reason>``). The message itself names the input
-    in plain German (``Adresse …``, ``Punkt …``) and never an option.
+    in plain German (``Adresse …``, ``Punkt …``) and never an option. ``suggestions``:
+    what the geocoder offers instead of an address that was not found (named in the
+    message too), for a front that lets the user pick one.
     """
 
     def __init__(self, message: str, *, field: str | None = None,
-                 reason: str | None = None) -> None:
+                 reason: str | None = None, suggestions: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.field = field
         self.reason = message if reason is None else reason
+        self.suggestions = tuple(suggestions)
 
 
 # --------------------------------------------------------------------------- the service
@@ -1572,9 +1575,13 @@ class Casework:
 
     def fix_address(self, client_id: str, *, address: str | None = None,
                     point: tuple[float, float] | None = None,
-                    suggestion: int | None = None) -> Located:
+                    suggestion: int | None = None,
+                    suggested_for: str | None = None) -> Located:
         """Store a coordinator's fix for a client: an address text, a point ``(lon, lat)``
-        or the ``suggestion``-th (1-based) suggestion of the geocoder.
+        or the ``suggestion``-th (1-based) suggestion of the geocoder. ``suggested_for``:
+        ``address`` is a suggestion the geocoder made for that typed address (in the
+        :attr:`CaseworkError.suggestions` of its refusal): a street suggestion is taken at
+        the typed house number, as a stored suggestion at the client's.
 
         Raises
         ------
@@ -1635,8 +1642,9 @@ class Casework:
         elif address is not None:
             address = address.strip()
             r = self.index.geocode(address)
-            if suggestion is not None and r.quality in PLANNABLE_QUALITIES and (
-                    numbered := with_typed_number(address, client.address)) is not None:
+            picked = suggestion is not None or suggested_for is not None
+            if picked and r.quality in PLANNABLE_QUALITIES and (numbered := with_typed_number(
+                    address, suggested_for or client.address)) is not None:
                 # a street suggestion: at the client's house number (found or interpolated;
                 # else on the street, and the reason names the number not found)
                 rn = self.index.geocode(numbered)
@@ -1651,7 +1659,8 @@ class Casework:
                                         reason=reason)
                 hint = f" Vorschläge: {'; '.join(r.suggestions)}" if r.suggestions else ""
                 reason = f"„{address}“ wurde nicht gefunden ({why}).{hint}"
-                raise CaseworkError(f"Adresse {reason}", field="address", reason=reason)
+                raise CaseworkError(f"Adresse {reason}", field="address", reason=reason,
+                                    suggestions=r.suggestions)
         now = clock.now()
         with self.store.session() as s:
             # locked: a purge erasing the case now (or one that did while the address was

@@ -213,6 +213,7 @@ FIELD_LABELS = {
     "kundennummer": "Kundennummer", "ergebnis": "Ergebnis", "ziel": "Team-Tag",
     "uhrzeit": "Uhrzeit", "gueltig_bis": "Gültig bis", "praefix": "Link",
     "adresse": "Adresse", "breite": "Breite", "laenge": "Länge", "vorschlag": "Vorschlag",
+    "vorschlag_adresse": "Vorschlag",
     "team": "Team", "von": "Von", "bis": "Bis", "name": "Name", "passwort": "Passwort",
     "zeit": "Uhrzeit", "termin_datum": "Datum des Termins",
     "termin_zeit": "Uhrzeit des Termins", "notiz": "Notiz", "schluessel": "Schlüssel",

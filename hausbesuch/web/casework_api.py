@@ -302,10 +302,12 @@ def stored_fix(store: Store, city: str, client_id: str) -> str | None:
 
 def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
                 point: tuple[float, float] | None = None, address: str | None = None,
-                suggestion: int | None = None) -> None:
-    """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion."""
+                suggestion: int | None = None, suggested_for: str | None = None) -> None:
+    """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion
+    (its number; or its text, ``address``, offered for the typed ``suggested_for``)."""
     casework(store, profile, actor).fix_address(client_id, point=point, address=address,
-                                                suggestion=suggestion)
+                                                suggestion=suggestion,
+                                                suggested_for=suggested_for)
 
 
 # --------------------------------------------------------------------------- one case

@@ -256,15 +256,22 @@ def _echo_capped(message: str, typed: str) -> str:
 
 @router.post("/adressen/{client_id:path}")  # a case id may hold "/"
 def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
-        adresse: str = Form(""), vorschlag: str = Form(""), stadt: str = Form(""),
-        user: User = Depends(require_user)) -> Response:
+        adresse: str = Form(""), vorschlag: str = Form(""), vorschlag_adresse: str = Form(""),
+        stadt: str = Form(""), user: User = Depends(require_user)) -> Response:
     """Store a fix: a suggestion (its number), an address text, or the point of the map.
     A refused fix shows the address page again (400) with the message at that client's
-    form and the fields as typed."""
+    form and the fields as typed; an address not found, with what the geocoder suggests
+    for it as the row's buttons (``vorschlag_adresse``: its text, taken at the typed
+    house number; QA 26 F6: they were text only, and the buttons offered the stored
+    address's suggestions)."""
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
     try:
-        if vorschlag.strip():
+        if vorschlag_adresse.strip():
+            kwargs = {"address": vorschlag_adresse.strip()[:300],
+                      "suggested_for": adresse.strip()[:300] or None}
+            what = "vorschlag"
+        elif vorschlag.strip():
             try:
                 kwargs: dict = {"suggestion": int(vorschlag)}
             except ValueError:
@@ -277,9 +284,14 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
                 web.store, web.profile(city), user.name))}, "punkt"
         casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
     except UserError as exc:
+        offered = [x[:300] for x in getattr(exc, "suggestions", ())[:10]]
+        message = str(exc)
+        if offered:  # the buttons of the row show them: the message points there
+            message = message.split(" Vorschläge: ", 1)[0] + " Vorschläge siehe unten."
         return _addresses_page(request, user, city, status=400, failed={
-            "client_id": client_id, "message": _echo_capped(str(exc), adresse.strip()),
-            "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40]})
+            "client_id": client_id, "message": _echo_capped(message, adresse.strip()),
+            "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40],
+            "suggestions": offered})
     key = _saved_fixes(request).put(_session_key(request), city, (client_id, what))
     return RedirectResponse(f"/adressen?gespeichert={key}&stadt={quote(city, safe='')}",
                             status_code=303)
