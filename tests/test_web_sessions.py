@@ -253,7 +253,17 @@ def test_sessions_page_at_390_px(bare) -> None:  # noqa: ANN001
             assert page.evaluate(width) <= 390
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "web-sessions.png"), full_page=True)
-            page.check("input[aria-label^='Beenden: Firefox auf Windows']")
+            chosen = "input[aria-label^='Beenden: Firefox auf Windows']"
+            page.check(chosen)
+            # a wrong password: refused, the choice stays (QA 26 F10), the field empty
+            page.fill("input[name=aktuell]", "Falsches-Geheimwort-4713")
+            page.click("#beenden")
+            page.wait_for_selector("#fehlermeldung")
+            assert page.is_checked(chosen)
+            assert page.input_value("input[name=aktuell]") == ""
+            assert page.evaluate(width) <= 390
+            page.screenshot(path=str(SHOTS / "webforms-sitzungen-falsches-pw.png"),
+                            full_page=True)
             page.fill("input[name=aktuell]", PASSWORD)
             page.click("#beenden")
             page.wait_for_selector("#beendet")
