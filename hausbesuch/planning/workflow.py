@@ -1651,6 +1651,31 @@ def teams_out(store: Store, plan: Plan, moment: datetime) -> list[str]:
     return sorted({t for t, d in spells if d == moment.date()})
 
 
+def team_out_at(store: Store, plan: Plan, team: str, day: date, minute: int | None,
+                moment: datetime) -> tuple[datetime, datetime | None] | None:
+    """The absence (from, back at; None: the rest of the day) of ``team`` on ``day`` that
+    re-plans up to ``plan`` took it out for (:func:`_removed_earlier`) and that a re-plan
+    from ``moment`` would plan around, when it covers ``minute`` (minutes after midnight;
+    None: any time the re-plan could still give the team that day); None when the team is
+    there. As :func:`replan` reads them: on the moment's day a team out for the rest of
+    the day from a time still to come is taken out from the moment on. For a pin the
+    next re-plan could not take up (QA 26 F1)."""
+    spells = _in_force(_removed_earlier(store, plan), moment,
+                       day + timedelta(days=1)).get((team, day), [])
+    if not spells:
+        return None
+    if day == moment.date() and spells[0][2] is None:
+        return spells[0][0], None  # (replan: out from the moment on)
+    midnight = datetime.combine(day, datetime.min.time())
+    if minute is None:  # only a rest-of-day absence that began by then leaves nothing
+        since = max(moment, midnight)
+        return next(((at, back) for at, _, back in spells if back is None and at <= since),
+                    None)
+    at_pin = midnight + timedelta(minutes=minute)
+    return next(((at, back) for at, _, back in spells
+                 if at <= at_pin and (back is None or back > at_pin)), None)
+
+
 def _still_out_notes(
         out: Iterable[tuple[tuple[str, date], tuple[datetime, int, datetime | None]]],
         version: int,

@@ -67,20 +67,65 @@ def past_pin_day(day: date) -> str | None:
             "späteren Tag wählen.")
 
 
+def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
+                minutes: int | None) -> tuple[str, str] | None:
+    """Why the next re-plan of ``plan`` (its newest version) could not take up a pin of a
+    visit to ``team`` on ``day`` (``minutes`` after midnight, or None): (German message
+    that says what to do, the pin form's field in error), or None when it could. The one
+    check of every pin the web stores (:func:`pin_visit`; the plan page's form): a day
+    over (:func:`past_pin_day`), a time of today before the moment *Neu planen* plans from
+    (:func:`hausbesuch.web.planjobs.replan_moment`), a team taken out then (*Team
+    abmelden*: :func:`hausbesuch.planning.workflow.team_out_at`). QA 26 F1: such pins were
+    accepted with „„Neu planen“ übernimmt es“, and the next re-plan dropped the visit
+    from the week."""
+    from hausbesuch.fields import format_clock
+    from hausbesuch.maps import fmt_date
+    from hausbesuch.planning.workflow import team_out_at
+    from hausbesuch.web.planjobs import replan_moment
+
+    if (why := past_pin_day(day)) is not None:
+        return why, "ziel"
+    moment = replan_moment(plan.start)
+    if minutes is not None and day == moment.date() and minutes < (
+            moment.hour * 60 + moment.minute):
+        return (f"Uhrzeit {format_clock(minutes)} ist heute ({fmt_date(day)}) schon vorbei "
+                f"(jetzt {moment:%H:%M} Uhr): „Neu planen“ plant ab jetzt. Bitte eine "
+                "spätere Uhrzeit eintragen, die Uhrzeit leer lassen oder einen späteren "
+                "Tag wählen.", "uhrzeit")
+    out = team_out_at(store, plan, team, day, minutes, moment)
+    if out is None:
+        return None
+    at, back = out
+    whole = at.hour == 0 and at.minute == 0
+    if back is None:
+        span = "den ganzen Tag" if whole else f"ab {at:%H:%M} Uhr für den Rest des Tages"
+        return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet („Team "
+                "abmelden“ beim Neu planen): dort lässt sich kein Besuch festlegen. Bitte "
+                "ein anderes Team oder einen anderen Tag wählen, oder das Team erst mit "
+                "„Neu planen“ → „Team wieder einplanen“ zurückholen.", "ziel")
+    span = f"bis {back:%H:%M} Uhr" if whole else f"von {at:%H:%M} bis {back:%H:%M} Uhr"
+    return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet: zu der Uhrzeit "
+            f"lässt sich bei ihm kein Besuch festlegen. Bitte eine Uhrzeit ab "
+            f"{back:%H:%M} Uhr, ein anderes Team oder einen anderen Tag wählen.", "uhrzeit")
+
+
 def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str, *,
-              team: str, day: date, minutes: int | None) -> str | None:
+              team: str, day: date, minutes: int | None, plan: Any = None) -> str | None:  # noqa: ANN401
     """Pin the case's next visit to a team-day (optionally a start minute) for the next
     re-plan; audited (``visit_pinned``). Returns the case's status when it is no longer
     ``offen`` (nothing written: a re-plan could not take the pin up), else None.
 
     The case is locked first (:func:`hausbesuch.store.lock_clients`): a coordinator
     closing it at the same moment comes either before (the pin is refused) or after.
-    Raises :class:`LookupError` for an unknown case and :class:`UserError` for a day
-    before today (:func:`past_pin_day`; nothing written)."""
+    Raises :class:`LookupError` for an unknown case and :class:`UserError` for a pin the
+    next re-plan could not take up (:func:`pin_refusal`: a day over, a time of today
+    already over, a team taken out then; nothing written). ``plan``: the plan of
+    ``plan_id`` when the caller has it loaded."""
     from hausbesuch.store import ClientRow, lock_clients
 
-    if (why := past_pin_day(day)) is not None:
-        raise UserError(why)
+    if (why := pin_refusal(store, plan if plan is not None else store.load_plan(plan_id),
+                           team, day, minutes)) is not None:
+        raise UserError(why[0])
     with store.session() as s:
         lock_clients(s, city, [client_id])
         row = s.get(ClientRow, {"city": city, "client_id": client_id})

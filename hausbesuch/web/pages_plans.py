@@ -467,7 +467,9 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
         # pins only on today and later days (QA 22 F3): a day over is no target
-        team_days=[(t, d) for t, d in _pin_targets(plan, profile) if d >= clock.today()],
+        # ... nor a team-day its team was taken out of (QA 26 F1)
+        team_days=[(t, d) for t, d in _pin_targets(plan, profile) if d >= clock.today()
+                   and casework_api.pin_refusal(web.store, plan, t, d, None) is None],
         today=clock.today(), clock=format_clock,
         moved=own_id(request.query_params.get("verschoben"), ids),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
@@ -525,6 +527,10 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
                 f"Uhrzeit {format_clock(minutes)} ist der Schichtbeginn von „{team}“: dann "
                 "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
                 "Uhrzeit eintragen.", "uhrzeit")
+    # a time of today already over, a team taken out then (QA 26 F1): the one check of
+    # every pin (casework_api.pin_visit runs it again)
+    if (why := casework_api.pin_refusal(store, plan, team, day, minutes)) is not None:
+        raise _Refused(*why)
     return kundennummer, team, day, minutes
 
 
@@ -550,7 +556,8 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
             "error": str(exc), "field": exc.field, "typed": typed})
     try:
         closed = casework_api.pin_visit(web.store, plan.city, user.name, kundennummer,
-                                        plan_id, team=team, day=day, minutes=minutes)
+                                        plan_id, team=team, day=day, minutes=minutes,
+                                        plan=plan)
     except LookupError:
         raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.") from None
     except UserError as exc:  # the day passed since the form was checked (midnight)
