@@ -607,7 +607,8 @@ def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> No
     page = kora.get(f"/plaene/{site.plan_id}/links")
     assert link.prefix in page.text and token not in page.text
     r = kora.post(f"/plaene/{site.plan_id}/links/widerrufen",
-                  data={"csrf_token": csrf_of(page.text), "praefix": link.prefix})
+                  data={"csrf_token": csrf_of(page.text), "praefix": link.prefix,
+                        "bestaetigt": "ja"})
     assert r.status_code == 303
     assert httpx.get(site.url + f"/w/{token}/").status_code == 410
     assert httpx.get(site.url + f"/w/{token}/sw.js").status_code == 410
@@ -718,7 +719,8 @@ def test_link_of_an_earlier_version_is_listed_and_revoked_on_the_current_one(
     assert httpx.get(site.url + f"/w/{other_token}/").status_code == 200
     assert len(site.store.audit_rows(action="worker_link_revoked")) == before
     r = kora.post(f"/plaene/{new}/links/widerrufen",
-                  data={"csrf_token": csrf_of(page.text), "praefix": prefix})
+                  data={"csrf_token": csrf_of(page.text), "praefix": prefix,
+                        "bestaetigt": "ja"})
     assert r.status_code == 303
     assert httpx.get(site.url + f"/w/{token}/").status_code == 410
     row = site.store.audit_rows(action="worker_link_revoked")[-1]

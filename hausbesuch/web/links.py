@@ -139,9 +139,11 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
 
 
 def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None,
-           plan_ids: set[str] | None = None) -> WorkerLink:
+           plan_ids: set[str] | None = None, find_only: bool = False) -> WorkerLink:
     """Revoke the one link whose token starts with ``prefix`` (at least 6 characters),
-    only among the links of ``city`` and of the plan versions ``plan_ids`` when given."""
+    only among the links of ``city`` and of the plan versions ``plan_ids`` when given.
+    ``find_only``: the link that would be revoked, nothing changed (the web's
+    confirmation step names it; the same refusals)."""
     prefix = prefix.strip()
     if len(prefix) < MIN_REVOKE_PREFIX:
         raise UserError(f"Bitte mindestens {MIN_REVOKE_PREFIX} Zeichen des Links angeben.")
@@ -159,7 +161,7 @@ def revoke(store: Store, prefix: str, *, actor: str, city: str | None = None,
         if len(rows) > 1:
             raise UserError(f"Mehrere Links beginnen mit „{prefix}“: bitte mehr Zeichen angeben.")
         row = rows[0]
-        if row.revoked_at is None:
+        if row.revoked_at is None and not find_only:
             row.revoked_at, row.revoked_by = clock.now(), actor
         return _link(row)
 

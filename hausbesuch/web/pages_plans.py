@@ -730,16 +730,20 @@ def _session_key(request: Request) -> str:
 
 
 def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
-                gone: bool = False, refused: dict | None = None) -> Response:
+                gone: bool = False, refused: dict | None = None,
+                confirm: WorkerLink | None = None, revoked: str = "") -> Response:
     """The links page of a plan version: the links of its whole family (made on this or
     another version, they show the newest version's routes); new links on the newest.
     ``new`` is a link just made (shown once); ``gone`` says that the new link asked for
     has been shown already (or waited too long); ``refused``: a link refused (``error``,
-    ``field``, the ``typed`` values), shown at the form with status 400."""
+    ``field``, the ``typed`` values), shown at the form with status 400; ``confirm``: a
+    link whose *Widerrufen* waits for its confirmation; ``revoked``: the prefix of a link
+    just revoked (said when it is one of the list's, revoked)."""
     web = ctx(request)
     links = links_of_plan(web.store, plan.id)
+    done = next((k for k in links if k.prefix == revoked and k.state == "widerrufen"), None)
     return render(request, "links.html.j2", status=400 if refused else 200,
-                  refused=refused, plan=plan, links=links,
+                  refused=refused, plan=plan, links=links, confirm=confirm, revoked=done,
                   states=listed_states(web.store, plan.id, links), new=new, gone=gone,
                   team_days=_team_days(plan),
                   newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER,
@@ -747,13 +751,14 @@ def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
 
 
 @router.get("/plaene/{plan_id}/links")
-def link_list(request: Request, plan_id: str, neu: str = "",
+def link_list(request: Request, plan_id: str, neu: str = "", widerrufen: str = "",
               user: User = Depends(require_user)) -> Response:
     """The links page; with ``neu`` (the id :func:`make_link` redirected with) it shows
-    the new link once."""
+    the new link once; with ``widerrufen`` (a link's prefix, from :func:`revoke_link`) it
+    says that the link was revoked."""
     plan = _plan_for(request, user, plan_id)
     if not neu:
-        return _links_page(request, plan)
+        return _links_page(request, plan, revoked=widerrufen)
     item = _new_links(request).take(neu, _session_key(request), plan_id)
     if item is None:
         return _links_page(request, plan, gone=True)
@@ -805,20 +810,31 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
 
 @router.post("/plaene/{plan_id}/links/widerrufen")
 def revoke_link(request: Request, plan_id: str, praefix: str = Form(...),
-                user: User = Depends(require_user)) -> Response:
-    """Revoke a link of the plan's family (also one made on an earlier version)."""
+                bestaetigt: str = Form(""), user: User = Depends(require_user)) -> Response:
+    """Revoke a link of the plan's family (also one made on an earlier version). First the
+    links page asks to confirm, naming team and day (QA 26 F5: one click revoked it, and
+    the team's phone loses its route for good); ``bestaetigt=ja`` (that form's button)
+    revokes and redirects to the page that says so."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
+    confirmed = bestaetigt == "ja"
     try:
         link = revoke(web.store, praefix, actor=user.name, city=plan.city,
-                      plan_ids=plan_family(web.store, plan_id))
+                      plan_ids=plan_family(web.store, plan_id), find_only=not confirmed)
     except UserError as exc:  # e.g. revoked by a colleague a moment before
         return _links_page(request, plan,
                            refused={"error": str(exc), "field": None, "typed": {}})
+    if not confirmed:
+        if link.state == "widerrufen":  # (a colleague, or a second tab, a moment before)
+            return _links_page(request, plan, refused={
+                "error": f"Der Tageslink {link.prefix} ist schon widerrufen.", "field": None,
+                "typed": {}})
+        return _links_page(request, plan, confirm=link)
     casework_api.audit(web.store, user.name, "worker_link_revoked", city=plan.city,
                        plan_id=link.plan_id, details={"link": link.prefix, "team": link.team_id,
                                                       "day": link.day.isoformat()})
-    return RedirectResponse(f"/plaene/{plan_id}/links", status_code=303)
+    return RedirectResponse(f"/plaene/{quote(plan_id)}/links?widerrufen="
+                            f"{quote(link.prefix, safe='')}#link-widerrufen", status_code=303)
 
 
 @router.get("/plaene/{plan_id}/ergebnisse")
