@@ -34,6 +34,16 @@
     active.breite.value = latlng.lat.toFixed(6);
     active.laenge.value = latlng.lng.toFixed(6);
   }
+  function german(x) { return x.toFixed(4).replace(".", ","); }
+  // a point set by a click into the map or by dragging the marker: the status line says
+  // so (QA 26 F7: it kept saying „noch kein Punkt“ while the fields were filled)
+  function setByHand(latlng) {
+    if (!active) return;
+    place(latlng);
+    put(latlng);
+    say(idOf(active) + ": Punkt gesetzt (" + german(latlng.lat) + " / " + german(latlng.lng) +
+        "). „Speichern“ übernimmt ihn.");
+  }
   function idOf(f) { return f.closest("tr").id.replace(/^adresse-/, ""); }
   function say(text) { if (hint) hint.textContent = text; }
   // the places the map data hold an ambiguous address at ([lat, lon] each), or none
@@ -51,7 +61,7 @@
     var label = "Punkt der Adresse von " + idOf(active);
     if (!marker) {
       marker = L.marker(p, { draggable: true, title: label, alt: label }).addTo(map);
-      marker.on("dragend", function () { put(marker.getLatLng()); });
+      marker.on("dragend", function () { setByHand(marker.getLatLng()); });
     } else {
       marker.setLatLng(p);
       if (!map.hasLayer(marker)) marker.addTo(map);
@@ -105,9 +115,5 @@
   forms.forEach(function (f) {
     f.querySelector(".show-on-map").addEventListener("click", function () { activate(f); });
   });
-  map.on("click", function (ev) {
-    if (!active) return;
-    place(ev.latlng);
-    put(ev.latlng);
-  });
+  map.on("click", function (ev) { setByHand(ev.latlng); });
 })();
