@@ -390,7 +390,7 @@ def test_outcome_count_in_singular_and_plural(site: Site, kora: httpx.Client,  #
         shown = kora.get(f"/plaene/{p}/ergebnisse").text
         word = "Ergebnis" if k == 1 else "Ergebnisse"
         assert f"{k} {word} zu {total} geplanten Besuchen{rest}" in shown
-        assert 'data-label="Quelle">Handy</td>' in shown and ">web</td>" not in shown
+        assert 'data-label="Quelle">Telefon</td>' in shown and ">web</td>" not in shown
         _clean(shown)
 
 

@@ -77,6 +77,17 @@ RESULT_LABELS = {
     "verweigert": "verweigert",
     "termin_vereinbart": "Termin vereinbart",
 }
+
+
+def result_label(result: str) -> str:
+    """A result as a choice, a button or a table cell names it: :data:`RESULT_LABELS`
+    capitalised („Nicht angetroffen“), the same on the phone, *Ergebnisse* and the case
+    page (QA 26 F8: „nicht angetroffen“ there). An unknown code as it is. In a sentence
+    („Ergebnis erfasst: „nicht angetroffen““) :data:`RESULT_LABELS` as they are."""
+    label = RESULT_LABELS.get(result, result)
+    return label[:1].upper() + label[1:]
+
+
 #: Failed tries: nobody was met.
 FAILED = frozenset({"nicht_angetroffen", "nachricht_hinterlassen"})
 #: Someone was met (the client answered the door).

@@ -930,12 +930,15 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
 
 
 def show_plan(store: Store, plan_id: str, profile: Profile, *,
-              osm: str | os.PathLike[str] | None = None) -> PlanResult:
+              osm: str | os.PathLike[str] | None = None,
+              reason_text: Callable[[str], str] | None = None) -> PlanResult:
     """A stored plan as a result ready for :func:`write_plan_files` (the same files the
     ``plan`` run wrote, apart from the creation time). A stop whose case was closed since
     (and has no outcome of its own) is shown as the phone shows it: its visit is off
     (:attr:`PlanResult.gone`). A version a re-plan has replaced says so
-    (:attr:`Plan.replaced`)."""
+    (:attr:`Plan.replaced`). ``reason_text``: how the stored reasons of rejected rows and
+    unassigned visits and the plan's notes are said in the files (the web's ZIP: without
+    the command line's hints, QA 26 F8); None: as stored (the command line's files)."""
     from hausbesuch.casework.stops import mark_gone
     from hausbesuch.versions import replaced_note
 
@@ -943,6 +946,12 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     if plan.city != profile.name:
         raise UserError(f"Plan {plan_id} gehört zu {plan.city}, nicht zu {profile.name} "
                         f"(--city angeben).")
+    if reason_text is not None:
+        said = reason_text
+        plan = replace(
+            plan, rejected=[replace(r, reason=said(r.reason)) for r in plan.rejected],
+            unassigned=[replace(u, reason=said(u.reason)) for u in plan.unassigned],
+            warnings=[said(w) for w in plan.warnings])
     # a stop whose case was closed since is off in every file (gone, QA 25 F3)
     plan = mark_gone(store, plan)
     plan.replaced = replaced_note(store, plan.id)

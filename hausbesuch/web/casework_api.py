@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from hausbesuch import clock
-from hausbesuch.casework import RESULT_LABELS, Casework
+from hausbesuch.casework import Casework
+from hausbesuch.casework.rules import result_label
 from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN
 
 # re-exported: the pages' calls into the casework (the rule of a stop that is off)
@@ -404,7 +405,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
     known = cw.case_id(client_id)
     st = cw.states([known])[0]
     with store.session() as s:
-        outcomes = [{"day": o.day, "label": RESULT_LABELS.get(o.result, o.result),
+        outcomes = [{"day": o.day, "label": result_label(o.result),
                      "time": format_clock(o.time_min) if o.time_min is not None else "",
                      "appointment_at": o.appointment_at, "visit_id": o.visit_id or "",
                      "result": o.result, "has_note": bool(o.note)}
@@ -464,10 +465,11 @@ def set_status(store: Store, profile: Profile, actor: str, client_id: str, statu
 
 
 def result_choices() -> list[tuple[str, str]]:
-    """(stored result, German label) for the outcome forms of the case page."""
+    """(stored result, German label) for the outcome forms of the case page, labelled
+    as on the phone and *Ergebnisse* (:func:`~hausbesuch.casework.rules.result_label`)."""
     from hausbesuch.casework import RESULTS
 
-    return [(r, RESULT_LABELS[r]) for r in RESULTS]
+    return [(r, result_label(r)) for r in RESULTS]
 
 
 def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,

@@ -299,13 +299,18 @@ def _plan_paths(store: Store, plan) -> dict:  # noqa: ANN001
 
 def _map_data(plan, paths: dict) -> dict:  # noqa: ANN001
     """The plan view's map: per team-day its stops and its path along the streets (from
-    the stored legs; a leg without geometry as a straight line), unassigned points."""
+    the stored legs; a leg without geometry as a straight line), unassigned points; the
+    team-days in day order, each named with its German day (the map's layer list: QA 26
+    F8, ISO days out of order), and ``teams`` the colour of each team (the map's key)."""
+    from hausbesuch.maps import fmt_date
+
     routes = []
     keys = sorted({r.team_id for r in plan.routes})
-    for r in plan.routes:
+    for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
         colour = ROUTE_PALETTE[keys.index(r.team_id) % len(ROUTE_PALETTE)]
         routes.append({
-            "team": r.team_id, "day": r.day.isoformat(), "colour": colour,
+            "team": r.team_id, "day": r.day.isoformat(), "day_label": fmt_date(r.day),
+            "colour": colour,
             # [lat, lon, number, case id, off]: a stop called off since the plan was
             # made has no number (it stays on the stored route until a re-plan); one whose
             # case was closed since (PlannedStop.gone) is off too but keeps its number
@@ -315,7 +320,8 @@ def _map_data(plan, paths: dict) -> dict:  # noqa: ANN001
         })
     unassigned = [[u.lat, u.lon, u.client_id] for u in plan.unassigned
                   if u.lat is not None and u.lon is not None]
-    return {"routes": routes, "unassigned": unassigned}
+    teams = [[t, ROUTE_PALETTE[k % len(ROUTE_PALETTE)]] for k, t in enumerate(keys)]
+    return {"routes": routes, "unassigned": unassigned, "teams": teams}
 
 
 def _path(route, legs: list) -> list[list[float]]:  # noqa: ANN001
@@ -878,7 +884,10 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
     buf = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="hausbesuch-zip-") as tmp:
         out = Path(tmp)
-        write_plan_files(show_plan(web.store, plan_id, profile), out, profile)
+        # the stored reasons in the web's words („Korrigieren unter „Adressen““, not the
+        # command line's `hausbesuch address …`: QA 26 F8)
+        write_plan_files(show_plan(web.store, plan_id, profile, reason_text=web_reason),
+                         out, profile)
         # unpacked, it is a plan folder whose other files a later plan keeps
         write_marker(out, plan_id)
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -41,7 +41,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hausbesuch import clock
-from hausbesuch.casework import RESULT_LABELS, RESULTS, CaseworkError
+from hausbesuch.casework import RESULTS, CaseworkError
+from hausbesuch.casework.rules import result_label
 from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN
 from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, parse_clock
@@ -56,7 +57,7 @@ from hausbesuch.web.security import csrf_protect, derived_token, new_token
 log = logging.getLogger(__name__)
 
 #: The six outcomes of the casework store, labelled as buttons (capitalised).
-OUTCOMES = tuple((r, RESULT_LABELS[r][:1].upper() + RESULT_LABELS[r][1:]) for r in RESULTS)
+OUTCOMES = tuple((r, result_label(r)) for r in RESULTS)
 OUTCOME_LABELS = dict(OUTCOMES)
 #: The value of the form's default button, out of view: what the browser sends for Enter in
 #: a field (its implicit submission uses the first submit button). No outcome.

@@ -25,7 +25,7 @@
   var bounds = [];
   var layers = {};
   data.routes.forEach(function (r) {
-    var name = r.team + " · " + r.day;
+    var name = r.team + " · " + (r.day_label || r.day);
     var group = L.layerGroup();
     // the path along the streets (start, stops, end); straight between stops without it
     var line = r.path && r.path.length > 1 ? r.path
