@@ -98,7 +98,7 @@ def test_a_wrong_outcome_is_corrected_on_the_case_page(
         assert "Ergebnis berichtigt. Status jetzt: „offen“." in shown
         # the corrected visit's line: its day and the corrected time and result
         day = fmt_date(stop.start.date())  # e.g. „Di, 05.01.2027“
-        assert f"Besuch {day}, 09:10 Uhr: nicht angetroffen" in shown
+        assert f"Besuch {day}, 09:10 Uhr: Nicht angetroffen" in shown
     assert _status(site, stop.client_id) == "offen"
     rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
     assert len(rows) == 1 and rows[0]["actor"] == "kora"
@@ -214,7 +214,7 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
     url = f"/faelle/{stop.client_id}?stadt={CITY}"
     with logged_in(site.url, "kora") as kora:
         page = kora.get(url).text
-        assert "nicht angetroffen · mit Notiz" in _text(kora.get(url))
+        assert "Nicht angetroffen · mit Notiz" in _text(kora.get(url))
         assert 'name="notiz_loeschen"' in page
         base = {**_form(page, "berichtigen"), "ergebnis": "nicht_angetroffen",
                 "uhrzeit": "16:00"}
