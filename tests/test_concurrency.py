@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from hausbesuch import absences, team_store
+from hausbesuch import absences, clock, team_store
 from hausbesuch.casework import Casework, CaseworkError
 from hausbesuch.config import load_profile
 from hausbesuch.store import (
@@ -377,19 +377,26 @@ def test_the_first_teams_uploaded_by_two_coordinators_at_once(tmp_path, request)
 
 
 @pytest.mark.postgres
-def test_a_pin_set_while_the_case_is_closed_is_refused(tmp_path, request):
+def test_a_pin_set_while_the_case_is_closed_is_refused(tmp_path, request, monkeypatch):
     """A coordinator closes the case while another pins its visit on the plan page: the
     pin waits for the closing and is refused (before, it read the case as open and was
     stored on a closed case, which no re-plan takes up)."""
+    from hausbesuch.plandata import Plan
     from hausbesuch.web import casework_api
 
     db = _db("postgresql", tmp_path, request)
     _seed(db)
+    # the plan page's plan, as it has it loaded (a first version: no team taken out), so
+    # that the pin's own checks (casework_api.pin_refusal) pass and only the case decides
+    plan = Plan(id="plan-1", city=CITY, created_at=datetime(2026, 12, 1, 8, 0), start=DAY,
+                days=5)
+    monkeypatch.setenv(clock.ENV, (DAY - timedelta(days=1)).isoformat())  # DAY is ahead
     r = _in_two(
         db, ("anna", lambda store: _casework(store, "anna").set_status(
             CASE, "abgeschlossen", "Fall übergeben")),
         ("bert", lambda store: casework_api.pin_visit(
-            store, CITY, "bert", CASE, "plan-1", team="team-1", day=DAY, minutes=600)))
+            store, CITY, "bert", CASE, "plan-1", team="team-1", day=DAY, minutes=600,
+            plan=plan)))
     assert not r.errors, r.errors
     assert r.results["bert"] == "abgeschlossen"
     with Store.open(db) as store, store.session() as s:
