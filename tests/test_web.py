@@ -123,6 +123,13 @@ def _current_plan(site: Site):  # noqa: ANN202
     return site.store.load_plan(newest_version(site.store, site.plan_id))
 
 
+def current_stops(site: Site) -> list:
+    """The stops of the fixture's clients (``W000``…) in the newest version, by start."""
+    plan = _current_plan(site)
+    return sorted((s for r in plan.routes for s in r.stops
+                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
+
+
 def _make_link(site: Site, team: str | None = None, day: date | None = None,
                plan_id: str | None = None) -> tuple[str, object]:
     """A link for a team-day of the plan's newest version (or of ``plan_id``), made with

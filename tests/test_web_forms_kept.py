@@ -19,23 +19,15 @@ import pytest
 from hausbesuch import clock
 from tests.fake_clock import exercise_time_of_day
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
+from tests.test_web import current_stops as _stops
 from tests.test_web_outcome_late import _kept
 from tests.web_fixtures import Site, coordinator_on_phone, csrf_of, logged_in, sqlite_only
+from tests.web_fixtures import page_text as _text
 
 SHOTS = Path("/work/notes/shots")
 #: W024's street with a typo: the geocoder finds nothing and suggests the real one first
 TYPO = "An der Waxth 3, 36251 Bad Hersfeld"
 REAL = "An der Warth 3, 36251 Bad Hersfeld"
-
-
-def _text(body: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
-
-
-def _stops(site: Site) -> list:  # noqa: F811
-    plan = _current_plan(site)
-    return sorted((s for r in plan.routes for s in r.stops
-                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
 
 
 def _outcome_form(page: str, action: str) -> str:

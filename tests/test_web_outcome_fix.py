@@ -18,15 +18,10 @@ from hausbesuch import clock
 from hausbesuch.maps import fmt_date
 from tests.fake_clock import exercise_time_of_day
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
+from tests.test_web import current_stops as _stops
 from tests.web_fixtures import Site, csrf_of, log_in_page, logged_in, sqlite_only
 
 SHOTS = Path("/work/notes/shots")
-
-
-def _stops(site: Site) -> list:  # noqa: F811
-    plan = _current_plan(site)
-    return sorted((s for r in plan.routes for s in r.stops
-                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
 
 
 def _text(r: httpx.Response) -> str:

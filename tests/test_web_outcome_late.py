@@ -7,7 +7,6 @@ Chromium at 390 px."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,20 +20,12 @@ import pytest
 from hausbesuch import clock
 from tests.fake_clock import exercise_time_of_day
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
+from tests.test_web import current_stops as _stops
 from tests.test_worker_cache import _fresh_route, _link
 from tests.web_fixtures import Site, coordinator_on_phone, logged_in, sqlite_only
+from tests.web_fixtures import page_text as _text
 
 SHOTS = Path("/work/notes/shots")
-
-
-def _text(body: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
-
-
-def _stops(site: Site) -> list:  # noqa: F811
-    plan = _current_plan(site)
-    return sorted((s for r in plan.routes for s in r.stops
-                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
 
 
 def _form(page: str, visit_id: str) -> dict[str, str]:

@@ -191,6 +191,14 @@ def log_in_page(page, url: str, name: str = "kora") -> None:  # noqa: ANN001
     page.wait_for_url("**/plaene")
 
 
+def page_text(body: str) -> str:
+    """A page's HTML as the text it shows: tags out, entities read, white space as one."""
+    import html
+    import re
+
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
 @contextmanager
 def coordinator_on_phone(url: str, name: str = "kora") -> Iterator[object]:
     """A Chromium page at phone size (:func:`tests.browser.phone_page`) with ``name``
