@@ -61,6 +61,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    sql,
     text,
 )
 from sqlalchemy.engine import URL, Row, make_url
@@ -723,6 +724,21 @@ def dialect_insert(s: Session, model: Any) -> Any:
 
 #: Child tables of a plan, in deletion order.
 _PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, PlanClientRow)
+
+#: The web app's day links (``web_worker_links``, made by migration 0003; the model is
+#: ``hausbesuch.web.models.WorkerLinkRow``) as far as a plan's deletion needs them: they
+#: name a plan version by id. Reached by name, as :mod:`hausbesuch.casework.erasure`
+#: reaches ``web_jobs``: the web app depends on the store, never the reverse
+#: (tests/test_layers.py checks both, and these columns against the model).
+DAY_LINKS = sql.table("web_worker_links", sql.column("plan_id", String),
+                      sql.column("revoked_at", DateTime), sql.column("valid_until", DateTime))
+
+
+def no_plan_message(plan_id: str, *, hint: bool = True) -> str:
+    """The German message for a plan id that names no stored plan; ``hint``: with where
+    to find the stored ones (the command line's ``hausbesuch plans``)."""
+    return (f"Kein gespeicherter Plan mit der Kennung „{plan_id}“"
+            + (" (siehe hausbesuch plans)." if hint else "."))
 
 
 # --------------------------------------------------------------------------- conversions
@@ -1546,8 +1562,7 @@ class Store:
         with self.session() as s:
             p = s.get(PlanRow, plan_id)
             if p is None:
-                raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ "
-                                 "(siehe hausbesuch plans).")
+                raise StoreError(no_plan_message(plan_id))
 
             def rows(model: Any, *order: Any) -> Sequence[Any]:
                 return s.scalars(
@@ -1628,8 +1643,7 @@ class Store:
         with self.session() as s:
             value = s.scalar(select(column).where(PlanRow.id == plan_id))
         if value is None:
-            raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ "
-                             "(siehe hausbesuch plans).")
+            raise StoreError(no_plan_message(plan_id))
         return value
 
     def plan_city(self, plan_id: str) -> str:
@@ -1656,7 +1670,7 @@ class Store:
             row = s.execute(select(PlanRow.version, PlanRow.predecessor_id)
                             .where(PlanRow.id == plan_id)).first()
         if row is None:
-            raise StoreError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
+            raise StoreError(no_plan_message(plan_id, hint=False))
         return int(row[0]), row[1]
 
     def latest_plan(self, city: str | None = None) -> Plan | None:
@@ -1664,18 +1678,38 @@ class Store:
         plans = self.list_plans(city)
         return self.load_plan(plans[0].id) if plans else None
 
+    @staticmethod
+    def day_links(s: Session, plan_id: str) -> tuple[int, int]:
+        """(all, still valid now) of the web app's day links made on ``plan_id``
+        (:data:`DAY_LINKS`): valid is neither revoked nor expired by :func:`clock.now`."""
+        now = clock.now()
+        valid = (DAY_LINKS.c.revoked_at.is_(None)) & (DAY_LINKS.c.valid_until >= now)
+        every, live = s.execute(select(func.count(), func.count(case((valid, 1))))
+                                .select_from(DAY_LINKS)
+                                .where(DAY_LINKS.c.plan_id == plan_id)).one()
+        return int(every or 0), int(live or 0)
+
     def delete_plan(self, plan_id: str, *, actor: str = SYSTEM_ACTOR,
                     session: Session | None = None,
-                    details: dict[str, Any] | None = None) -> bool:
+                    details: dict[str, Any] | None = None,
+                    links_to: str | None = None) -> bool:
         """Delete a plan and everything belonging to it (audited, with ``details``); False
-        when there was none. ``session``: within that transaction. What the casework
-        still needs of a plan version is checked by
+        when there was none. ``session``: within that transaction. ``links_to``: the
+        version the plan's day links (:data:`DAY_LINKS`) now belong to (they follow the
+        re-plans of the version they were made on); without it they stay as they are,
+        naming the deleted id until ``cleanup`` (a phone that still opens one is told it
+        was revoked or has expired, and that use is audited). What the casework still
+        needs of a plan version, and that no link of it is still valid, is checked by
         :func:`hausbesuch.versions.delete_plan_version`, not here."""
         if session is None:
             with self.session() as s:
-                return self.delete_plan(plan_id, actor=actor, session=s, details=details)
+                return self.delete_plan(plan_id, actor=actor, session=s, details=details,
+                                        links_to=links_to)
         s = session
         city = s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
+        if links_to is not None:
+            s.execute(DAY_LINKS.update().where(DAY_LINKS.c.plan_id == plan_id)
+                      .values(plan_id=links_to))
         done = self._delete_plan(s, plan_id)
         if done:
             self.audit(actor, "plan_geloescht", city=city, plan_id=plan_id,

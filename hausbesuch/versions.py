@@ -120,21 +120,18 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
 
     from hausbesuch import clock
     from hausbesuch.fields import count
-    from hausbesuch.store import CaseVisitRow, PlanRow, VisitRow, lock_changes
-    from hausbesuch.web.models import WorkerLinkRow
+    from hausbesuch.store import CaseVisitRow, PlanRow, VisitRow, lock_changes, no_plan_message
 
     with store.session() as s:
         p = s.get(PlanRow, plan_id)
         if p is None:
-            raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ (siehe "
-                            "hausbesuch plans).")
+            raise UserError(no_plan_message(plan_id))
         city = p.city
     with store.planning_lock(city), store.session() as s:
         lock_changes(s, city, exclusive=True)  # (PostgreSQL: no outcome in between)
         p = s.get(PlanRow, plan_id)
         if p is None:  # deleted while this waited for the lock
-            raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“ (siehe "
-                            "hausbesuch plans).")
+            raise UserError(no_plan_message(plan_id))
         if p.status == "laeuft":
             raise UserError(f"Plan {plan_id} wird gerade erstellt; bitte warten, bis der "
                             "Planungsauftrag fertig ist.")
@@ -144,9 +141,7 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
                               .where(CaseVisitRow.plan_id == plan_id)))
         successors = list(s.scalars(select(PlanRow.id).where(PlanRow.predecessor_id == plan_id)
                                     .order_by(PlanRow.created_at, PlanRow.id)))
-        links = list(s.scalars(select(WorkerLinkRow).where(WorkerLinkRow.plan_id == plan_id)))
-        now = clock.now()
-        valid = [k for k in links if k.revoked_at is None and k.valid_until >= now]
+        links, valid = store.day_links(s, plan_id)
         reasons = []
         open_ = [(r.team_id, r.day) for r in held if r.status == "geplant"]
         # a plan made by mistake (a first version, never re-planned, nothing announced,
@@ -181,7 +176,7 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
                 "über sie. Diese Version bleibt")
         if valid and not successors:
             reasons.append(
-                f"{count(len(valid), 'Tageslink ist', 'Tageslinks sind')} für ihn noch "
+                f"{count(valid, 'Tageslink ist', 'Tageslinks sind')} für ihn noch "
                 "gültig. Erst im Web widerrufen (Plan → Tageslinks) oder ablaufen lassen")
         if reasons:
             raise UserError(f"Plan {plan_id} (Version {p.version}) wird nicht gelöscht: "
@@ -192,17 +187,13 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
         result = PlanDeletion(plan_id=plan_id, city=city, version=int(p.version),
                               start=p.start, days=int(p.days), visits=int(visits),
                               predecessor_id=p.predecessor_id, successors=successors,
-                              links_moved=len(links) if successors else 0,
+                              links_moved=links if successors else 0,
                               released=len(released), dropped=len(dropped))
         if dry_run:
             return result
         if successors:  # the line of versions stays whole
             s.execute(update(PlanRow).where(PlanRow.predecessor_id == plan_id)
                       .values(predecessor_id=p.predecessor_id))
-            # a link made on this version follows its re-plans: it shows the same routes
-            # from the next version on
-            s.execute(update(WorkerLinkRow).where(WorkerLinkRow.plan_id == plan_id)
-                      .values(plan_id=successors[0]))
         if dropped:
             s.execute(delete(CaseVisitRow).where(CaseVisitRow.plan_id == plan_id,
                                                  CaseVisitRow.status == "geplant"))
@@ -210,7 +201,10 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
             s.execute(update(CaseVisitRow).where(CaseVisitRow.plan_id == plan_id,
                                                  CaseVisitRow.status == "entfallen")
                       .values(plan_id=None))
-        store.delete_plan(plan_id, actor=actor, session=s, details={
+        # a link made on this version follows its re-plans: it shows the same routes from
+        # the next version on
+        store.delete_plan(plan_id, actor=actor, session=s,
+                          links_to=successors[0] if successors else None, details={
             "version": result.version, "vorgaenger": result.predecessor_id,
             "nachfolger": successors, "besuche": result.visits,
             "tageslinks_verschoben": result.links_moved,

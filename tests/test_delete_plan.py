@@ -213,6 +213,19 @@ def test_a_plan_made_by_mistake_goes_with_its_open_visits(tmp_path, bad_hersfeld
     due = CliRunner(env={clock.ENV: later, "HAUSBESUCH_USER": "pruefer"}).invoke(
         app, ["delete-plan", mistake, "--yes", "--db", db])
     assert due.exit_code == 2 and "offene Besuche" in due.stderr, due.output
+    # a day link still valid on it (no later version takes it over): refused until revoked
+    from hausbesuch.web.links import create_link, revoke
+    from hausbesuch.web.models import WorkerLinkRow
+
+    with Store.open(db) as store, store.session() as s:
+        team, day = s.execute(select(CaseVisitRow.team_id, CaseVisitRow.day)).first()
+    with Store.open(db) as store:
+        _, link = create_link(store, mistake, team, day, actor="pruefer")
+    _, err = _delete(db, mistake, "--yes", code=2)
+    assert "1 Tageslink ist für ihn noch gültig" in err, err
+    assert mistake in _plan_ids(db)
+    with Store.open(db) as store:
+        revoke(store, link.prefix, actor="pruefer")
     out, _ = _delete(db, mistake, "--yes")
     assert "offene Besuche entfallen mit ihm" in out, out
     assert mistake not in _plan_ids(db)
@@ -220,6 +233,9 @@ def test_a_plan_made_by_mistake_goes_with_its_open_visits(tmp_path, bad_hersfeld
         assert list(s.scalars(select(CaseVisitRow))) == []
         (row,) = s.scalars(select(AuditRow).where(AuditRow.action == "plan_geloescht"))
         assert json.loads(row.details)["offene_besuche_verworfen"] == len(planned)
+        # the revoked link stays until cleanup (a phone opening it is told it was revoked)
+        (kept,) = s.scalars(select(WorkerLinkRow))
+        assert (kept.plan_id, kept.revoked_at is not None) == (mistake, True)
     # the cases are open again: the next plan takes them up
     run(*plan, "--out", str(tmp_path / "richtig"))
     with Store.open(db) as store, store.session() as s:

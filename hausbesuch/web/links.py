@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
-from hausbesuch.store import PlanRow, RouteRow, Store
+from hausbesuch.store import PlanRow, RouteRow, Store, no_plan_message
 from hausbesuch.web.data import newest_version, replaced_by
 from hausbesuch.web.models import WorkerLinkRow
 from hausbesuch.web.security import OncePer, new_token, token_hash
@@ -117,7 +117,7 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
     with store.session() as s:
         plan = s.get(PlanRow, plan_id)
         if plan is None:
-            raise UserError(f"Kein gespeicherter Plan mit der Kennung „{plan_id}“.")
+            raise UserError(no_plan_message(plan_id, hint=False))
     if reason := replaced_by(store, plan_id, "Tageslinks bitte für Plan {newest} erzeugen "
                              "(sie folgen auch späteren Neuplanungen)."):
         raise UserError(reason)
