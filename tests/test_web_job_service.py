@@ -178,11 +178,14 @@ def test_a_failed_replan_points_to_its_plan_and_an_active_job_hides_the_next_ste
     from fastapi.testclient import TestClient
 
     from hausbesuch.web import jobs
+    from tests.test_store import make_plan
 
     app = _app(f"sqlite:///{tmp_path / 'r.sqlite'}")
     store = app.state.web.store
+    # a plan whose re-plan fails (stored without its casework: nothing to re-plan from)
+    plan_id = store.save_plan(make_plan("p-stehtda", city="Bad Hersfeld"))
     job_id = jobs.submit(store, "replan", "Bad Hersfeld",
-                         {"plan_id": "p-gibtsnicht", "start": START_ISO}, "kora")
+                         {"plan_id": plan_id, "start": START_ISO}, "kora")
     with TestClient(app, base_url="https://testserver") as c:
         assert login(c, "kora").status_code in (200, 303)
         page = c.get(f"/auftraege/{job_id}").text  # waiting: the bar, the step hidden
@@ -193,7 +196,12 @@ def test_a_failed_replan_points_to_its_plan_and_an_active_job_hides_the_next_ste
         page = c.get(f"/auftraege/{job_id}").text
         assert "<progress" not in page
         weiter = re.search(r'<div id="weiter">(.*?)</div>', page, re.S).group(1)
-        assert 'href="/plaene/p-gibtsnicht"' in weiter and "„Neu planen“" in weiter
+        assert 'href="/plaene/p-stehtda"' in weiter and "„Neu planen“" in weiter
+        # its plan deleted since: the plan list's „Planung starten“ instead
+        store.delete_plan(plan_id)
+        weiter = re.search(r'<div id="weiter">(.*?)</div>',
+                           c.get(f"/auftraege/{job_id}").text, re.S).group(1)
+        assert "/plaene/p-stehtda" not in weiter and 'href="/plaene"' in weiter, weiter
 
 
 @pytest.mark.postgres

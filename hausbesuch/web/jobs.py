@@ -43,7 +43,7 @@ from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
 from hausbesuch.planning import solver_process
 from hausbesuch.planning.solver_process import solving_in
-from hausbesuch.store import Store
+from hausbesuch.store import PlanRow, Store
 from hausbesuch.web.models import JobRow
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,10 @@ class Job:
     created_by: str
     created_at: datetime
     finished_at: datetime | None
+    #: the plan it made was deleted since (``hausbesuch delete-plan``): the job stays, as
+    #: a record of who planned what and when, but links to no plan (read by :func:`get`
+    #: and :func:`recent`; False where the job was read without looking)
+    plan_deleted: bool = False
 
     @property
     def status_label(self) -> str:
@@ -127,11 +131,17 @@ class Job:
         return list(self.params.get(SHOWN) or ()) if self.status == FAILED else []
 
 
-def _job(row: JobRow) -> Job:
+def _job(row: JobRow, plan_there: object = True) -> Job:
     return Job(id=row.id, kind=row.kind, city=row.city, params=json.loads(row.params or "{}"),
                status=row.status, stage=row.stage, progress=row.progress, plan_id=row.plan_id,
                error=row.error, created_by=row.created_by, created_at=row.created_at,
-               finished_at=row.finished_at)
+               finished_at=row.finished_at,
+               plan_deleted=row.plan_id is not None and plan_there is None)
+
+
+def _with_plan() -> Any:
+    """Jobs with the id of their plan when it is still stored (None: deleted since)."""
+    return select(JobRow, PlanRow.id).outerjoin(PlanRow, PlanRow.id == JobRow.plan_id)
 
 
 def submit(store: Store, kind: str, city: str, params: dict[str, Any], actor: str) -> str:
@@ -148,16 +158,16 @@ def submit(store: Store, kind: str, city: str, params: dict[str, Any], actor: st
 
 def get(store: Store, job_id: str) -> Job | None:
     with store.session() as s:
-        row = s.get(JobRow, job_id)
-        return _job(row) if row is not None else None
+        found = s.execute(_with_plan().where(JobRow.id == job_id)).first()
+        return _job(*found) if found is not None else None
 
 
 def recent(store: Store, city: str | None, limit: int = 20) -> list[Job]:
     with store.session() as s:
-        q = select(JobRow).order_by(JobRow.created_at.desc()).limit(limit)
+        q = _with_plan().order_by(JobRow.created_at.desc()).limit(limit)
         if city is not None:
             q = q.where(JobRow.city == city)
-        return [_job(r) for r in s.scalars(q)]
+        return [_job(row, there) for row, there in s.execute(q)]
 
 
 class JobRunner:

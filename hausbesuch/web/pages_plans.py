@@ -28,7 +28,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
 from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
-from hausbesuch.store import ClientRow, Store, StoreError
+from hausbesuch.store import ClientRow, PlanRow, Store, StoreError
 from hausbesuch.teams import plan_shift
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import (
@@ -215,18 +215,20 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
     check_city(request, user, job.city)
     _audit_job_view(request, user, job)
-    return render(request, "job.html.j2", job=job, **_next_step(job),
+    return render(request, "job.html.j2", job=job, **_next_step(web.store, job),
                   no_service=no_service_hint(web) if job.status == jobs.WAITING else "")
 
 
-def _next_step(job: jobs.Job) -> dict:
+def _next_step(store: Store, job: jobs.Job) -> dict:
     """What a failed job's page offers (also rendered hidden while the job is active, for
     job.js to show if it fails): for a plan, starting it again with its first day and days
     (``restart``; not for a first day that has passed: then the plan list's form), for a
     re-plan its plan's page with „Neu planen“ (``replan_of``)."""
     start = job.params.get("start")
-    if job.kind == "replan":
-        return {"replan_of": job.params.get("plan_id")}
+    if job.kind == "replan":  # (a plan deleted since: none; the plan list is offered)
+        of = job.params.get("plan_id")
+        with store.session() as s:
+            return {"replan_of": of if of and s.get(PlanRow, of) is not None else None}
     again = bool(start and job.params.get("days")
                  and not clock.past_start(date.fromisoformat(start)))
     return {"restart": again}
@@ -262,7 +264,8 @@ def job_state(request: Request, job_id: str) -> Response:
     return JSONResponse({
         "status": job.status, "status_label": job.status_label, "active": job.active,
         "stage": job.stage if job.active else "", "progress": job.progress,
-        "percent": round(job.progress * 100), "plan_id": job.plan_id, "error": job.error,
+        "percent": round(job.progress * 100),
+        "plan_id": None if job.plan_deleted else job.plan_id, "error": job.error,
         "hinweis": no_service_hint(web) if job.status == jobs.WAITING else "",
     }, headers={"Cache-Control": "no-store"})
 
