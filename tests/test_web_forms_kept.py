@@ -199,6 +199,11 @@ def test_a_forms_address_opened_as_a_page_leads_to_its_page(site: Site) -> None:
             r = kora.get(path)
             assert r.status_code == 303 and r.headers["location"] == page, (path, r)
             assert kora.get(page).status_code == 200, page
+            # the city chosen goes along (closing 26: the redirect dropped it)
+            r = kora.get(f"{path}?stadt=Bad%20Hersfeld")
+            assert r.status_code == 303, (path, r)
+            assert r.headers["location"] == f"{page}?stadt=Bad%20Hersfeld", (path, r)
+            assert kora.get(r.headers["location"]).status_code == 200, page
         assert kora.head("/adressen/W010").status_code == 405
         assert kora.post("/fall-ergebnis", data={"aktion": "nachtragen"}).status_code == 403
     with httpx.Client(base_url=site.url, follow_redirects=False) as anon:

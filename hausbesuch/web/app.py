@@ -181,12 +181,16 @@ def page_of_form(request: Request) -> str | None:
     """Where a GET of a form's address (POST only) is sent (303): the page the form
     belongs to (:func:`_page_of_action`, :data:`FORM_PAGES`). A page shown after a refused
     form stands at the form's address; reopened from the history or the address bar it
-    answered a bare 405 (QA 26 F9). None for a worker link's address (its error page
-    leads back to the route) and for any other method (HEAD stays 405: only the login
-    page answers it)."""
+    answered a bare 405 (QA 26 F9). The city chosen (``?stadt=``, an admin's choice among
+    several) goes along, so the page is that city's. None for a worker link's address
+    (its error page leads back to the route) and for any other method (HEAD stays 405:
+    only the login page answers it)."""
     if request.method != "GET" or request.url.path.startswith("/w/"):
         return None
-    return FORM_PAGES.get(request.url.path) or _page_of_action(request)
+    page = FORM_PAGES.get(request.url.path) or _page_of_action(request)
+    if city := request.query_params.get("stadt"):
+        page += f"?stadt={quote(city, safe='')}"
+    return page
 
 
 def load_session(request: Request) -> None:
