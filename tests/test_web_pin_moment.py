@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import httpx
 import pytest
@@ -123,3 +123,95 @@ def test_a_pin_before_now_or_to_a_team_taken_out_is_refused(
     assert [(r.team_id, r.day, f"{s.start:%H:%M}") for r in new.routes for s in r.stops
             if s.client_id == cid] == [("team-1", monday, "14:00")]
     assert cid not in {u.client_id for u in new.unassigned}
+
+
+def test_a_pin_too_soon_to_reach_is_refused(
+        notes_site: tuple[str, object, str], kora: httpx.Client,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing 26: a pin at "now" was accepted, yet no team can be at a door by then. A
+    time of today is refused when it lies less than ``MIN_PIN_LEAD_MIN`` minutes ahead,
+    or before the team could be there over the straight line from where it is
+    (``earliest_visit_start``: here the end of the visit it is in), naming the earliest
+    time; that time is taken."""
+    from hausbesuch import clock
+    from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start
+    from hausbesuch.web.data import newest_version
+
+    _, store, first = notes_site
+    plan = store.load_plan(newest_version(store, first))
+    monday = plan.start
+    # the clock one minute into the first visit of a Monday route (a visit of 30 min)
+    route = next(r for r in sorted(plan.routes, key=lambda r: r.team_id)
+                 if r.day == monday and r.to_visit)
+    busy = route.to_visit[0]
+    moment = busy.start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    assert busy.end > moment + timedelta(minutes=MIN_PIN_LEAD_MIN)
+    monkeypatch.setenv(clock.ENV, monday.isoformat())
+    monkeypatch.setattr(clock, "now", lambda: datetime.combine(date.today(), moment.time()))
+    # a case of another route of the day, or a later one of this route: the team comes over
+    st = next((s for r in plan.routes if r.day == monday and r is not route
+               for s in r.to_visit), route.to_visit[-1])
+    assert st is not busy
+    cid, team = st.client_id, route.team_id
+    before = _pin_of(store, cid)
+    earliest, where = earliest_visit_start(plan, team, monday, moment, (st.lon, st.lat))
+    assert where == "vom laufenden Besuch" and earliest >= busy.end, (earliest, where)
+    target = f"{team}|{monday.isoformat()}"
+    now = f"{moment:%H:%M}"
+    for uhrzeit in (now, f"{moment + timedelta(minutes=MIN_PIN_LEAD_MIN):%H:%M}",
+                    f"{earliest - timedelta(minutes=1):%H:%M}"):
+        page = kora.get(f"/plaene/{plan.id}").text
+        r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+            "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": target,
+            "uhrzeit": uhrzeit})
+        assert r.status_code == 400, (uhrzeit, r.status_code)
+        said = _alert(r.text)
+        assert said.startswith(
+            f"Uhrzeit {uhrzeit} ist zu knapp (jetzt {now} Uhr): „{team}“ kann frühestens "
+            "gegen "), said
+        assert "(vom laufenden Besuch aus, in Luftlinie gerechnet)" in said, said
+        assert f'name="uhrzeit" value="{uhrzeit}" aria-invalid="true"' in r.text
+        assert _pin_of(store, cid) == before
+    suggested = re.search(r"Bitte eine Uhrzeit ab (\d\d:\d\d) Uhr", said).group(1)
+    assert f"{earliest:%H:%M}" <= suggested, (suggested, earliest)
+    page = kora.get(f"/plaene/{plan.id}").text
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": target,
+        "uhrzeit": suggested})
+    assert r.status_code == 303, _alert(r.text)
+    assert _pin_of(store, cid)[:3] == (team, monday, int(suggested[:2]) * 60
+                                       + int(suggested[3:]))
+
+
+def test_the_reach_estimate_is_never_later_than_the_planned_routes(
+        notes_site: tuple[str, object, str]) -> None:  # noqa: F811
+    """The estimate is a lower bound: over every team-day of the real plan (street
+    travel times) and moments through the day, each visit the plan starts at least
+    ``MIN_PIN_LEAD_MIN`` minutes after the moment is not before the estimate for its
+    own team and place; so a pin the planner could reach is never refused."""
+    from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start
+
+    _, store, first = notes_site
+    plan = store.load_plan(first)
+    checked = 0
+    for r in plan.routes:
+        for hour in range(7, 17):
+            for minute in (0, 20, 40):
+                moment = datetime.combine(r.day, time(hour, minute))
+                for st in r.to_visit:
+                    if st.start < moment + timedelta(minutes=MIN_PIN_LEAD_MIN):
+                        continue
+                    earliest, _ = earliest_visit_start(plan, r.team_id, r.day, moment,
+                                                       (st.lon, st.lat))
+                    assert earliest <= st.start, (r.team_id, r.day, moment, st.client_id,
+                                                  earliest, st.start)
+                    checked += 1
+    assert checked > 50, checked
+    # a team in a visit is free when it ends: the way decides, from that visit
+    r = next(r for r in plan.routes if r.to_visit)
+    st = r.to_visit[0]
+    moment = st.start + timedelta(minutes=1)
+    assert st.end > moment + timedelta(minutes=MIN_PIN_LEAD_MIN)
+    earliest, where = earliest_visit_start(plan, r.team_id, r.day, moment,
+                                           (st.lon + 0.01, st.lat))  # ~700 m east
+    assert where == "vom laufenden Besuch" and earliest > st.end, (earliest, where, st.end)

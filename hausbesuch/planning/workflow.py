@@ -1685,6 +1685,54 @@ def team_out_at(store: Store, plan: Plan, team: str, day: date, minute: int | No
                  if at <= at_pin and (back is None or back > at_pin)), None)
 
 
+#: The least time between now and a pinned visit today (minutes): the coordinator still
+#: starts „Neu planen“, the plan is made and the phone fetches its new route; only then can
+#: the team set out.
+MIN_PIN_LEAD_MIN = 15
+#: The top speeds (km/h) of :func:`earliest_visit_start`'s estimate, per mode: those of the
+#: street network (:class:`geodata.network.NetworkSettings`: walking and cycling at one
+#: speed on every way), and for a car the German motorway's advisory speed, above every
+#: default of the network's roads (a car is never faster over the straight line).
+TOP_KMH = {"walk": 4.5, "bike": 15.0, "drive": 130.0}
+
+
+def earliest_visit_start(plan: Plan, team: str, day: date, moment: datetime,
+                         place: tuple[float, float] | None
+                         ) -> tuple[datetime, str] | None:
+    """The earliest moment a re-plan from ``moment`` could begin a visit at ``place``
+    (lon, lat; None: not known) with ``team`` on ``day``, the moment's day, and where the
+    team comes from when the way decides it (German: „vom Ausgangspunkt“, „vom laufenden
+    Besuch“, „vom letzten Besuch“, „vom Endpunkt“; "" when the lead does); None on
+    another day. A lower bound that never refuses what a re-plan
+    could plan: :data:`MIN_PIN_LEAD_MIN` after ``moment``, and no sooner than the team
+    can be there over the straight line at :data:`TOP_KMH` of its route's mode from
+    where the re-plan starts it (:mod:`routing.replan`): from the end of its last visit
+    begun by ``moment``, from its end point once its route is over, else from its start
+    at its departure. A team with no route that day: the lead only. A pin at "now" was
+    accepted and could not be reached (closing 26)."""
+    from geodata.network import haversine_m
+
+    if day != moment.date():
+        return None
+    floor = moment + timedelta(minutes=MIN_PIN_LEAD_MIN)
+    route = next((r for r in plan.routes if r.team_id == team and r.day == day), None)
+    if route is None or place is None:
+        return floor, ""
+    begun = [st for st in route.to_visit if st.start <= moment]
+    if route.return_ <= moment:
+        origin, free, where = route.end_lonlat, moment, "vom Endpunkt"
+    elif begun:
+        last = begun[-1]
+        origin, free, where = (last.lon, last.lat), max(moment, last.end), "vom laufenden Besuch"
+        if last.end <= moment:
+            where = "vom letzten Besuch"
+    else:
+        origin, free, where = route.start_lonlat, route.depart, "vom Ausgangspunkt"
+    metres = float(haversine_m(origin[0], origin[1], place[0], place[1]))
+    travel = timedelta(hours=metres / 1000.0 / TOP_KMH.get(route.mode, TOP_KMH["drive"]))
+    return (free + travel, where) if free + travel > floor else (floor, "")
+
+
 def _still_out_notes(
         out: Iterable[tuple[tuple[str, date], tuple[datetime, int, datetime | None]]],
         version: int,

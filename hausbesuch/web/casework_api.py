@@ -7,7 +7,7 @@ casework API changes, only this module follows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -69,7 +69,7 @@ def past_pin_day(day: date) -> str | None:
 
 
 def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
-                minutes: int | None) -> tuple[str, str] | None:
+                minutes: int | None, client_id: str | None = None) -> tuple[str, str] | None:
     """Why the next re-plan of ``plan`` (its newest version) could not take up a pin of a
     visit to ``team`` on ``day`` (``minutes`` after midnight, or None): (German message
     that says what to do, the pin form's field in error), or None when it could. The one
@@ -78,10 +78,13 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     (:func:`hausbesuch.web.planjobs.replan_moment`), a team taken out then (*Team
     abmelden*: :func:`hausbesuch.planning.workflow.team_out_at`). QA 26 F1: such pins were
     accepted with „„Neu planen“ übernimmt es“, and the next re-plan dropped the visit
-    from the week."""
+    from the week. A time of today the team cannot reach by then is refused too: at least
+    :data:`~hausbesuch.planning.workflow.MIN_PIN_LEAD_MIN` minutes ahead and the way from
+    where the team is (:func:`~hausbesuch.planning.workflow.earliest_visit_start`, to the
+    place the plan has for ``client_id``; closing 26: a pin at "now" was accepted)."""
     from hausbesuch.fields import format_clock
     from hausbesuch.maps import fmt_date
-    from hausbesuch.planning.workflow import team_out_at
+    from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start, team_out_at
     from hausbesuch.web.planjobs import replan_moment
 
     if (why := past_pin_day(day)) is not None:
@@ -94,6 +97,19 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
                 "spätere Uhrzeit eintragen, die Uhrzeit leer lassen oder einen späteren "
                 "Tag wählen.", "uhrzeit")
     out = team_out_at(store, plan, team, day, minutes, moment)
+    if out is None and minutes is not None and (reach := earliest_visit_start(
+            plan, team, day, moment, _place_in(plan, client_id))) is not None:
+        earliest, where = reach
+        if minutes * 60 < (earliest - datetime.combine(day, time.min)).total_seconds():
+            at = _up_to_5_min(earliest)
+            how = (f"„{team}“ kann frühestens gegen {at:%H:%M} Uhr dort sein ({where} aus, "
+                   "in Luftlinie gerechnet)" if where else
+                   f"ein Besuch lässt sich frühestens {MIN_PIN_LEAD_MIN} Minuten nach jetzt "
+                   "festlegen")
+            return (f"Uhrzeit {format_clock(minutes)} ist zu knapp (jetzt {moment:%H:%M} "
+                    f"Uhr): {how}. „Neu planen“ muss erst laufen und das Team den neuen "
+                    f"Plan erhalten. Bitte eine Uhrzeit ab {at:%H:%M} Uhr eintragen, die "
+                    "Uhrzeit leer lassen oder einen späteren Tag wählen.", "uhrzeit")
     if out is None:
         return None
     at, back = out
@@ -108,6 +124,26 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet: zu der Uhrzeit "
             f"lässt sich bei ihm kein Besuch festlegen. Bitte eine Uhrzeit ab "
             f"{back:%H:%M} Uhr, ein anderes Team oder einen anderen Tag wählen.", "uhrzeit")
+
+
+def _place_in(plan: Any, client_id: str | None) -> tuple[float, float] | None:  # noqa: ANN401
+    """Where ``plan`` has the case's address (lon, lat): a stop's place or an unassigned
+    visit's; None when it has none."""
+    if client_id is None:
+        return None
+    for r in plan.routes:
+        for st in r.stops:
+            if st.client_id == client_id:
+                return st.lon, st.lat
+    return next(((u.lon, u.lat) for u in plan.unassigned if u.client_id == client_id
+                 and u.lon is not None and u.lat is not None), None)
+
+
+def _up_to_5_min(at: datetime) -> datetime:
+    """``at`` rounded up to the next full five minutes (a time to suggest)."""
+    at = at.replace(microsecond=0) + (timedelta(seconds=1) if at.microsecond else timedelta())
+    over = (at.minute % 5) * 60 + at.second
+    return at + timedelta(seconds=300 - over) if over else at
 
 
 def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str, *,
@@ -125,7 +161,7 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     from hausbesuch.store import ClientRow, lock_clients
 
     if (why := pin_refusal(store, plan if plan is not None else store.load_plan(plan_id),
-                           team, day, minutes)) is not None:
+                           team, day, minutes, client_id)) is not None:
         raise UserError(why[0])
     with store.session() as s:
         lock_clients(s, city, [client_id])

@@ -538,7 +538,8 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
                 "Uhrzeit eintragen.", "uhrzeit")
     # a time of today already over, a team taken out then (QA 26 F1): the one check of
     # every pin (casework_api.pin_visit runs it again)
-    if (why := casework_api.pin_refusal(store, plan, team, day, minutes)) is not None:
+    if (why := casework_api.pin_refusal(store, plan, team, day, minutes,
+                                        kundennummer)) is not None:
         raise _Refused(*why)
     return kundennummer, team, day, minutes
 
