@@ -1639,6 +1639,30 @@ class Store:
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.saved_at.desc(), PlanRow.id)
             return [PlanInfo(*row) for row in s.execute(q)]
 
+    def visits_now(self, city: str) -> dict[str, tuple[int, int, int]]:
+        """Per stored plan of ``city``: its visits as they stand now, counted as the plan's
+        page counts them (:attr:`hausbesuch.plandata.PlannedStop.off`,
+        :func:`hausbesuch.casework.stops.mark_gone`): (still to visit, done, off). Done: its
+        case visit has an outcome (``erledigt``). Off: called off since the plan was made
+        (``entfallen``: a re-plan, a cancellation), or its case no longer ``offen`` by the
+        visit's day and no outcome of its own. One query for the whole list (QA 26 F4)."""
+        closed = (ClientRow.status != "offen") & (
+            ClientRow.status_since.is_(None) | (func.date(ClientRow.status_since) <= VisitRow.day))
+        kind = case((CaseVisitRow.status == "entfallen", "off"),
+                    (CaseVisitRow.status == "erledigt", "done"),
+                    (closed, "off"), else_="open")
+        out: dict[str, list[int]] = {}
+        with self.session() as s:
+            q = (select(VisitRow.plan_id, kind, func.count())
+                 .join(PlanRow, PlanRow.id == VisitRow.plan_id)
+                 .outerjoin(CaseVisitRow, CaseVisitRow.visit_id == VisitRow.visit_id)
+                 .outerjoin(ClientRow, (ClientRow.city == PlanRow.city)
+                            & (ClientRow.client_id == VisitRow.client_id))
+                 .where(PlanRow.city == city).group_by(VisitRow.plan_id, kind))
+            for plan_id, what, n in s.execute(q):
+                out.setdefault(plan_id, [0, 0, 0])[("open", "done", "off").index(what)] += n
+        return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+
     def _plan_column(self, plan_id: str, column: Any) -> Any:
         with self.session() as s:
             value = s.scalar(select(column).where(PlanRow.id == plan_id))

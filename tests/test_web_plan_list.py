@@ -1,15 +1,33 @@
 """QA 26 F4: the plan list (*Pläne*) gave the figures of the moment a plan was made
 („Besuche 35“) while the plan's page recounted („31 Besuche … 4 entfallen“), unlabelled.
-The list now says that its figures are those „bei Erstellung“ and that the plan's page
-counts the visits called off since. Over real HTTP against :mod:`tests.test_web`."""
+The list labels those „bei Erstellung“ and, beside them, counts each plan's visits as
+they stand now as the plan's page does („Stand jetzt“: open, with an outcome, off;
+closing 26: it only labelled). Over real HTTP against :mod:`tests.test_web`, and against
+an app of this module's own with an outcome, a closed case and a re-plan."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
 
 from tests.test_web import site  # noqa: F401 - the fixture, by name
-from tests.web_fixtures import Site, logged_in, sqlite_only
+from tests.web_fixtures import (
+    WEEK,
+    Site,
+    bare_app,
+    live_server,
+    logged_in,
+    run_jobs_now,
+    sqlite_only,
+    write_web_client_list,
+)
+
+CITY = "Bad Hersfeld"
 
 
 @sqlite_only()
@@ -20,11 +38,82 @@ def test_the_plan_list_labels_its_figures_as_those_of_the_plans_making(
     table = page.split("<h2>Gespeicherte Pläne</h2>", 1)[1]
     heads = re.findall(r"<th>([^<]*)</th>", table.split("</thead>", 1)[0])
     assert heads == ["Plan", "Zeitraum", "Erstellt", "Team-Tage", "Besuche bei Erstellung",
-                     "Nicht eingeplant"], heads
+                     "Stand jetzt", "Nicht eingeplant"], heads
     note = re.search(r'<p class="muted" id="zahlen-bei-erstellung">(.*?)</p>', table)
-    assert note and "bei Erstellung des Plans" in note.group(1) and "entfallen" in note.group(1)
+    assert note and "„Bei Erstellung“" in note.group(1) and "entfallen" in note.group(1)
     assert 'aria-describedby="zahlen-bei-erstellung"' in table
     info = next(p for p in site.store.list_plans() if p.id == site.plan_id)
     row = table.split(f'<a href="/plaene/{site.plan_id}">', 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td>(\d+)</td>", row) == [str(info.routes), str(info.visits),
                                                   str(info.unassigned)], row
+
+
+@pytest.fixture(scope="module")
+def changed_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
+                 ) -> Iterator[tuple[str, object, list[str]]]:
+    """A week planned (3 days), then on its Monday at 18:00 an outcome recorded for its
+    first visit and the case of its last visit closed, then re-planned from that moment:
+    the app's URL, its store and the two versions."""
+    from geodata.geocode import load_index
+    from hausbesuch import clock
+    from hausbesuch.web import casework_api, jobs
+
+    tmp = tmp_path_factory.mktemp("web-plan-list-now")
+    app = bare_app(tmp, plan_time_limit=1.0)
+    store = app.state.web.store
+    profile = app.state.web.profile(CITY)
+    write_web_client_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf), n=14, seed=26)
+    casework_api.import_clients(store, profile, str(tmp / "liste.csv"), "kora")
+    params = {"start": WEEK.isoformat(), "days": 3, "time_limit": 1.0,
+              "profile": "bad-hersfeld"}
+    jobs.submit(store, "plan", CITY, params, "kora")
+    (v1,) = run_jobs_now(store)
+    plan = store.load_plan(v1)
+    stops = sorted((s for r in plan.routes for s in r.stops), key=lambda s: s.start)
+    assert len(stops) > 3 and stops[0].start.date() == WEEK, stops
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(clock.ENV, WEEK.isoformat())
+        mp.setattr(clock, "now", lambda: datetime.combine(date.today(), time(18, 0)))
+        done = stops[0]
+        casework_api.record_outcome(
+            store, profile, "kora", done.client_id, WEEK, "nicht_angetroffen",
+            time_min=done.start.hour * 60 + done.start.minute, appointment=None, note=None,
+            idempotency_key="liste-jetzt-1")
+        casework_api.set_status(store, profile, "kora", stops[-1].client_id,
+                                "abgeschlossen", "Test: verzogen")
+        jobs.submit(store, "replan", CITY, {**params, "plan_id": v1}, "kora")
+        (v2,) = run_jobs_now(store)
+    with live_server(app) as live:
+        yield live.url, store, [v1, v2]
+
+
+def _as_the_page_counts(store, plan_id: str) -> tuple[int, int, int]:  # noqa: ANN001
+    """(to visit, with an outcome, off) as the plan's page and its Ergebnisse count."""
+    from hausbesuch.casework.stops import mark_gone, outcomes_of_stops
+
+    plan = mark_gone(store, store.load_plan(plan_id))
+    open_ = done = off = 0
+    for r in plan.routes:
+        recorded = outcomes_of_stops(store, plan.city, r.day, r.stops)
+        off += len(r.stops) - len(r.to_visit)
+        done += sum(1 for s in r.to_visit if s.position in recorded)
+        open_ += sum(1 for s in r.to_visit if s.position not in recorded)
+    return open_, done, off
+
+
+def test_the_plan_list_shows_the_visits_as_they_stand_now(changed_week) -> None:  # noqa: ANN001
+    url, store, versions = changed_week
+    counted = store.visits_now(CITY)
+    with logged_in(url, "kora") as kora:
+        page = html.unescape(kora.get("/plaene").text)
+    table = page.split("<h2>Gespeicherte Pläne</h2>", 1)[1]
+    for info in store.list_plans(CITY):
+        now = _as_the_page_counts(store, info.id)
+        assert counted[info.id] == now, (info.id, counted[info.id], now)
+        assert sum(now) == info.visits  # every visit of the plan's making, once
+        row = table.split(f'<a href="/plaene/{info.id}">', 1)[1].split("</tr>", 1)[0]
+        assert (f'<td class="stand">{now[0]} offen · {now[1]} mit Ergebnis · {now[2]} '
+                "entfallen</td>") in row, row
+    v1 = _as_the_page_counts(store, versions[0])
+    # the first version: the outcome and the closed case's visit (off) counted now
+    assert v1[1] >= 1 and v1[2] >= 1, v1

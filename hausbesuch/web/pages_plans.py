@@ -134,7 +134,7 @@ def _plans_page(request: Request, city: str, *, start: str, days: str, error: st
     recent = jobs.recent(web.store, city)
     waiting = any(j.status == jobs.WAITING for j in recent)
     return render(request, "plans.html.j2", status, plans=web.store.list_plans(city), city=city,
-                  jobs=recent, default_start=start, default_days=days,
+                  visits_now=web.store.visits_now(city), jobs=recent, default_start=start, default_days=days,
                   max_days=MAX_DAYS, error=error, field=field,
                   earliest_start=clock.today().isoformat(),
                   no_service=no_service_hint(web) if waiting else "",
