@@ -215,3 +215,28 @@ def test_the_reach_estimate_is_never_later_than_the_planned_routes(
     earliest, where = earliest_visit_start(plan, r.team_id, r.day, moment,
                                            (st.lon + 0.01, st.lat))  # ~700 m east
     assert where == "vom laufenden Besuch" and earliest > st.end, (earliest, where, st.end)
+
+
+def test_a_pin_that_cannot_be_reached_within_the_shift_names_no_time(
+        notes_site: tuple[str, object, str], monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Ten minutes before the shift ends, a pin five minutes before its end is too soon,
+    and no later time of that day is left: the message offers none."""
+    from hausbesuch import clock
+    from hausbesuch.teams import plan_shift
+    from hausbesuch.web import casework_api
+    from hausbesuch.web.data import newest_version
+
+    _, store, first = notes_site
+    plan = store.load_plan(newest_version(store, first))
+    monday = plan.start
+    team = sorted({r.team_id for r in plan.routes if r.day == monday})[0]
+    end = plan_shift(plan.params, team)[1]
+    now = time((end - 10) // 60, (end - 10) % 60)
+    monkeypatch.setenv(clock.ENV, monday.isoformat())
+    monkeypatch.setattr(clock, "now", lambda: datetime.combine(date.today(), now))
+    why, field = casework_api.pin_refusal(store, plan, team, monday, end - 5)
+    assert field == "uhrzeit" and "ist zu knapp" in why, why
+    assert why.endswith("Heute ist das in der Arbeitszeit nicht mehr zu schaffen: bitte die "
+                        "Uhrzeit leer lassen, ein anderes Team oder einen späteren Tag "
+                        "wählen."), why
+    assert "Bitte eine Uhrzeit ab" not in why

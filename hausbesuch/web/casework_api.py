@@ -85,6 +85,7 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     from hausbesuch.fields import format_clock
     from hausbesuch.maps import fmt_date
     from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start, team_out_at
+    from hausbesuch.teams import plan_shift
     from hausbesuch.web.planjobs import replan_moment
 
     if (why := past_pin_day(day)) is not None:
@@ -106,10 +107,16 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
                    "in Luftlinie gerechnet)" if where else
                    f"ein Besuch lässt sich frühestens {MIN_PIN_LEAD_MIN} Minuten nach jetzt "
                    "festlegen")
+            shift = plan_shift(plan.params, team)
+            late = at.date() != day or (shift is not None
+                                        and at.hour * 60 + at.minute >= shift[1])
+            ask = ("Heute ist das in der Arbeitszeit nicht mehr zu schaffen: bitte die "
+                   "Uhrzeit leer lassen, ein anderes Team oder einen späteren Tag wählen."
+                   if late else f"Bitte eine Uhrzeit ab {at:%H:%M} Uhr eintragen, die "
+                   "Uhrzeit leer lassen oder einen späteren Tag wählen.")
             return (f"Uhrzeit {format_clock(minutes)} ist zu knapp (jetzt {moment:%H:%M} "
                     f"Uhr): {how}. „Neu planen“ muss erst laufen und das Team den neuen "
-                    f"Plan erhalten. Bitte eine Uhrzeit ab {at:%H:%M} Uhr eintragen, die "
-                    "Uhrzeit leer lassen oder einen späteren Tag wählen.", "uhrzeit")
+                    f"Plan erhalten. {ask}", "uhrzeit")
     if out is None:
         return None
     at, back = out
