@@ -342,6 +342,18 @@ für die Beratung und geben sie nicht an Dritte weiter.
 """
 
 
+#: Placeholders with a value only in a correction or cancellation letter (which refers to
+#: the first letter): refused in ``betreff``, ``anrede`` and ``text``.
+CORRECTION_ONLY_PLACEHOLDERS = frozenset({"angekuendigt_am"})
+
+
+def _placeholder_names(text: str) -> set[str]:
+    """The placeholders of a text already checked by :func:`_check_placeholders`."""
+    import string
+
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+
+
 def _check_placeholders(text: str) -> str:
     import string
 
@@ -410,6 +422,20 @@ class LetterSettings(_Strict):
     @classmethod
     def _placeholders(cls, v: str) -> str:
         return _check_placeholders(v)
+
+    @field_validator("betreff", "anrede", "text")
+    @classmethod
+    def _first_letter(cls, v: str) -> str:
+        """The first announcement (and the salutation every letter shares) knows no earlier
+        letter: ``{angekuendigt_am}`` would print empty („angekündigt am , …“, QA 27 F4)."""
+        if "angekuendigt_am" in _placeholder_names(v):
+            raise ValueError(
+                "Platzhalter {angekuendigt_am} (Datum des ersten Briefs) hat im "
+                "Ankündigungsbrief keinen Wert, er bliebe leer; er gilt nur in "
+                "korrektur_betreff, korrektur_text, absage_betreff und absage_text. Erlaubt "
+                "hier: " + ", ".join("{" + k + "}" for k in LETTER_PLACEHOLDERS
+                                     if k not in CORRECTION_ONLY_PLACEHOLDERS))
+        return v
 
 
 class CaseRules(_Strict):

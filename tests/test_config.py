@@ -230,6 +230,31 @@ def test_letter_placeholders_with_a_format_spec_are_refused(tmp_path, key, text,
     assert f"Platzhalter {shown}: Formatangaben" in msg and f"bitte nur {bare} schreiben" in msg
 
 
+@pytest.mark.parametrize("key", ["betreff", "anrede", "text"])
+def test_the_first_letters_texts_refuse_the_date_of_an_earlier_letter(tmp_path, key):
+    """``{angekuendigt_am}`` has a value only in a correction or cancellation letter: in
+    the first announcement's texts (and the salutation all letters share) it printed empty
+    („angekündigt am , S-05“, QA 27 F4); it is refused, naming the field and the keys where
+    it belongs."""
+    msg = _refused(tmp_path, _BASE + _DEPOT + "[brief]\ntelefon = \"06621 1\"\n"
+                   f"{key} = 'angekündigt am {{angekuendigt_am}}, {{kundennummer}}'\n")
+    assert f"Feld 'brief.{key}'" in msg
+    assert ("Platzhalter {angekuendigt_am} (Datum des ersten Briefs) hat im Ankündigungsbrief "
+            "keinen Wert") in msg
+    assert "korrektur_betreff, korrektur_text, absage_betreff und absage_text" in msg
+    allowed = msg.split("Erlaubt hier:")[1].split("(Wert:")[0]
+    assert "{kundennummer}" in allowed and "{angekuendigt_am}" not in allowed
+
+
+@pytest.mark.parametrize("key", ["korrektur_betreff", "korrektur_text", "absage_betreff",
+                                 "absage_text"])
+def test_correction_texts_keep_the_date_of_the_first_letter(tmp_path, key):
+    p = tmp_path / "ok.toml"
+    p.write_text(_BASE + _DEPOT + "[brief]\ntelefon = \"06621 1\"\n"
+                 f"{key} = 'Schreiben vom {{angekuendigt_am}}'\n", encoding="utf-8")
+    assert getattr(load_profile(p).brief, key) == "Schreiben vom {angekuendigt_am}"
+
+
 def test_an_unknown_placeholder_is_named_before_its_format_spec(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text(_BASE + _DEPOT + "[brief]\nanrede = 'Guten Tag {nam!r},'\n", encoding="utf-8")
