@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.cache import atomic_write
-from hausbesuch import clock
+from hausbesuch import clock, namewords
 from hausbesuch.caseids import id_key
 from hausbesuch.config import LetterSettings, Profile, resolve_data_file
 from hausbesuch.errors import UserError
@@ -340,28 +340,79 @@ def letter_name(name: str) -> str:
     Client lists often give the name as "Nachname, Vorname" (and joined split name
     columns so): a name with exactly one comma is turned round, "Weiß, Anna" becomes
     "Anna Weiß" (a side left empty, or a placeholder such as "-", is dropped with the
-    comma). Any other name is written as stored; nothing is guessed from it (no gender,
-    no title). A name that is an export's placeholder (:func:`is_name_placeholder`), as a
-    whole or on both sides of the comma, is no name: "".
+    comma); an Anrede or title in front of the surname stays in front: "Frau Öztürk-Çelik,
+    Ayşe" becomes "Frau Ayşe Öztürk-Çelik" (QA 27 F3). Any other name is written as
+    stored; nothing is guessed from it (no gender, no title). A name that is an export's
+    placeholder (:func:`is_name_placeholder`), as a whole or on both sides of the comma,
+    is no name: "", and so is a name with no word left after its framing words,
+    salutations and titles („Frau“, „Herrn“, „Familie“, „Frau Dr.“, „z. Hd. Frau“, „Herr
+    und Frau“: :func:`_leading`; QA 27 F2): a letter to it greets nobody and does not reach
+    the client.
     """
     text = name.strip()
     if is_name_placeholder(text):
         return ""  # "-", "k. A.", "unbekannt": an export's "no name", not a name
-    if text.count(",") != 1:
-        return text
-    last, first = (" ".join(p.split()) for p in text.split(","))
-    return " ".join(p for p in (first, last) if p and not is_name_placeholder(p))
+    if text.count(",") == 1:
+        last, first = (" ".join(p.split()) for p in text.split(","))
+        lead, last = _leading(last, keep_last=True)
+        text = " ".join(p for p in (lead, first, last) if p and not is_name_placeholder(p))
+    _, rest = _leading(text, keep_last=False)
+    return text if rest and not is_name_placeholder(rest) else ""
 
 
 def no_name_reason(name: str) -> str:
     """Why a client gets no letter for its name (:func:`letter_name` is empty): none is
-    stored, or it is a placeholder of an export (quoted: a placeholder is no personal
-    data)."""
+    stored, it is a placeholder of an export (quoted: a placeholder is no personal data),
+    or it holds only an Anrede or a title (not quoted: „Frau“ or „Dr.“ of a client is
+    personal data)."""
     text = " ".join(name.split())
     if not text.replace(",", "").strip():
         return "kein Name gespeichert"
-    return (f"Name ist ein Platzhalter („{text}“), kein Name gespeichert: bitte den Namen "
-            "in der Kundenliste eintragen")
+    sides = text.split(",") if text.count(",") == 1 else [text]
+    if all(is_name_placeholder(p) for p in sides):
+        return (f"Name ist ein Platzhalter („{text}“), kein Name gespeichert: bitte den "
+                "Namen in der Kundenliste eintragen")
+    return ("Name enthält nur eine Anrede oder einen Titel (wie „Frau“, „Herrn“, "
+            "„Familie“, „Dr.“), keinen Namen: bitte den Namen in der Kundenliste eintragen")
+
+
+#: "und", "u." between two salutations: the word after them is no surname.
+_JOINING = frozenset({"und", "u"})
+
+
+def _salutation_word(token: str) -> bool:
+    """Whether a word of a name as written addresses or titles its person („Frau“,
+    „Herrn“, „Dr.“, „u.“: :data:`hausbesuch.namewords.SALUTATION_WORDS`)."""
+    found = namewords.words(token, camel_split=False)
+    return bool(found) and all(w in namewords.SALUTATION_WORDS for w in found)
+
+
+def _leading(text: str, *, keep_last: bool) -> tuple[str, str]:
+    """``text`` cut into its leading framing words (:data:`_FRAMING`), salutations and
+    titles (:func:`_salutation_word`), with a sign between them („&“, „-“), and the rest:
+    ``("z. Hd. Frau Dr.", "Öztürk")`` of „z. Hd. Frau Dr. Öztürk“, ``("Frau", "")`` of
+    „Frau“. With ``keep_last`` the last word always stays in the rest. A last „Herr“
+    after a salutation or title is a surname („Frau Herr“), not after „und“ („Frau und
+    Herr“)."""
+    head: list[str] = []
+    rest = " ".join(text.split())
+    while rest:
+        if (m := _FRAMING.match(rest)) is not None:
+            head.append(rest[:m.end()].strip())
+            rest = rest[m.end():].lstrip()
+            continue
+        token, _, after = rest.partition(" ")
+        if keep_last and not after:
+            break
+        found = namewords.words(token, camel_split=False)
+        if found and not _salutation_word(token):
+            break
+        if found == ["herr"] and not after and head and _salutation_word(head[-1]) \
+                and not set(namewords.words(head[-1], camel_split=False)) & _JOINING:
+            break  # the surname Herr: "Frau Herr"
+        head.append(token)
+        rest = after
+    return " ".join(head), rest
 
 
 #: A framing word before the Anrede of a name stored for a Serienbrief ("z. Hd. Herrn
@@ -380,6 +431,10 @@ def _anrede(word: str) -> str:
     return "Frau" if word.casefold() == "frau" else "Herr"
 
 
+#: The accusative of the address field, as a word of its own: "Herr" in a salutation.
+_HERRN = re.compile(r"(?<![\w-])herrn(?![\w-])", re.IGNORECASE)
+
+
 def salutation_name(name: str) -> str:
     """The name as the salutation and the texts write it (``{name}``): a name as
     :func:`letter_name` writes it, with a leading form of address in the nominative and
@@ -387,8 +442,13 @@ def salutation_name(name: str) -> str:
     field (An, An die, z. Hd., zu Händen): "Frau Müller" is greeted "Guten Tag Frau
     Müller,", "Herrn Dr. Max Mustermann" "Guten Tag Herr Dr. Max Mustermann,",
     "z. Hd. Herrn Meier" "Guten Tag Herr Meier,"; "Familie Şahin" stays, "Herrn und Frau
-    Müller" becomes "Herr und Frau Müller". A name that is nothing but such words stays
-    as it is."""
+    Müller" becomes "Herr und Frau Müller". "Herrn" is "Herr" wherever it stands ("Frau
+    Müller und Herrn Meier": "Frau Müller und Herr Meier"). A name that is nothing but
+    such words (which gets no letter: :func:`letter_name`) keeps its words."""
+    return _HERRN.sub("Herr", _salutation(name))
+
+
+def _salutation(name: str) -> str:
     text = name
     while (m := _FRAMING.match(text)) is not None and text[m.end():].strip():
         text = text[m.end():].lstrip()

@@ -30,13 +30,21 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 
-__all__ = ["ID_FILLERS", "NAME_FILLERS", "fold", "name_words", "street_forms", "words"]
+__all__ = ["ID_FILLERS", "NAME_FILLERS", "SALUTATION_WORDS", "fold", "name_words",
+           "street_forms", "words"]
 
 #: Words of a name that name nobody: particles, forms of address, titles (a file name,
 #: an address).
 NAME_FILLERS = frozenset({
     "von", "van", "der", "den", "dem", "des", "die", "und", "zu", "zum", "zur", "vom", "del",
     "della", "frau", "herr", "herrn", "familie", "fam", "geb", "dr", "prof", "med", "dipl",
+})
+#: Words of a name that address or title its person and name nobody (a letter's name):
+#: salutations, their abbreviations, academic titles and the words joining two salutations
+#: („Herr und Frau“, „Frau u. Herrn“). No particle: „Zu“, „Van“ and „Del“ are surnames too.
+SALUTATION_WORDS = frozenset({
+    "frau", "herr", "herrn", "familie", "fam", "eheleute", "fr", "hr", "dr", "prof", "med",
+    "dipl", "ing", "und", "u",
 })
 #: Words of a name column that name no one when an id is checked: salutations,
 #: particles, placeholders („nicht bekannt“, „unbekannt“, „keine Angabe“).

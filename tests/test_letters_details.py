@@ -237,6 +237,32 @@ def test_the_letter_date_is_todays_by_the_clock(planned_week, tmp_path, monkeypa
     ("Keine, Anna", "Anna Keine"),
     ("Ohne, Peter", "Peter Ohne"),
     ("Na", "Na"),
+    # an Anrede or title before the surname stays in front (QA 27 F3)
+    ("Frau Öztürk-Çelik, Ayşe", "Frau Ayşe Öztürk-Çelik"),
+    ("Herrn Dr. Müller, Hans", "Herrn Dr. Hans Müller"),
+    ("z. Hd. Frau Demir, Ayşe", "z. Hd. Frau Ayşe Demir"),
+    ("von Weizsäcker, Richard", "Richard von Weizsäcker"),  # a particle is no Anrede
+    ("zu Guttenberg, Karl", "Karl zu Guttenberg"),
+    ("Herr, Anna", "Anna Herr"),  # the surname Herr
+    ("Frau Herr, Anna", "Frau Anna Herr"),
+    ("An, Thi", "Thi An"),
+    # nothing but an Anrede, a title or framing words is no name (QA 27 F2)
+    ("Frau", ""),
+    ("Herrn", ""),
+    ("Familie", ""),
+    ("Frau Dr.", ""),
+    ("z. Hd. Frau", ""),
+    ("Herr und Frau", ""),
+    ("Herr & Frau", ""),
+    ("Frau u. Herrn", ""),
+    ("Herr Prof. Dr. med.", ""),
+    ("Frau k. A.", ""),
+    ("Frau, -", ""),
+    ("-, Herrn", ""),
+    ("Frau Herr", "Frau Herr"),  # a surname after the Anrede
+    ("Herr Zu", "Herr Zu"),  # particles are surnames too
+    ("Frau A.", "Frau A."),
+    ("Eheleute Müller", "Eheleute Müller"),
 ])
 def test_letter_name(stored, written):
     assert letter_name(stored) == written
@@ -259,7 +285,10 @@ def test_letter_name(stored, written):
     ("Frau u. Herrn Müller", "Frau und Herr Müller"),
     ("An Nguyen", "An Nguyen"),  # An is a given name too
     ("Frauke Herrmann", "Frauke Herrmann"),
-    ("Herrn", "Herrn"),  # nothing but the word: as stored
+    ("Herrn", "Herr"),  # nothing but the word (no letter: letter_name) still nominative
+    ("Frau Müller und Herrn Meier", "Frau Müller und Herr Meier"),  # QA 27 F2
+    ("Herrn Dr. Hans Müller", "Herr Dr. Hans Müller"),
+    ("Anna Meyer-Herrnhut", "Anna Meyer-Herrnhut"),
     ("Anna Weiß", "Anna Weiß"),
 ])
 def test_salutation_name_keeps_the_anrede_without_framing(written, greeted):
@@ -304,6 +333,44 @@ def test_placeholder_and_anrede_names(planned_week, db, tmp_path):
     assert run.skipped == [(stops[0], "Name ist ein Platzhalter („k. A.“), kein Name "
                                       "gespeichert: bitte den Namen in der Kundenliste "
                                       "eintragen")]
+
+
+def test_names_of_only_an_anrede_get_no_letter(planned_week, db, tmp_path):
+    """A name that is only an Anrede, a title or framing words („Frau“, „Herrn“, „Familie“,
+    „Frau Dr.“, „z. Hd. Frau“, „Herr und Frau“) gets no letter, saying why and naming the
+    row, like an empty name or „k. A.“ (before: a letter with that word as the address
+    line, greeting „Guten Tag Herrn,“, „Guten Tag Familie,“; QA 27 F2). An Anrede before
+    the surname of „Nachname, Vorname“ stays in front (was „Ayşe Frau Öztürk-Çelik“, QA 27
+    F3), and „Herrn“ is „Herr“ wherever the salutation holds it."""
+    stops = [s.client_id for r in planned_week.result.plan.routes for s in r.stops][:9]
+    empty = ["Frau", "Herrn", "Familie", "Frau Dr.", "z. Hd. Frau", "Herr und Frau"]
+    names = dict(zip(stops, [*empty, "Frau Öztürk-Çelik, Ayşe", "Frau Müller und Herrn Meier",
+                             "Herrn Dr. Müller, Hans"], strict=True))
+    _set_names(db, names)
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ",".join(stops))
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    for cid in stops[:6]:
+        assert not (out / f"brief_{cid}.pdf").exists(), cid
+        assert (f"Kein Brief für {cid}: Name enthält nur eine Anrede oder einen Titel") in said
+    assert "keinen Namen: bitte den Namen in der Kundenliste eintragen" in said
+    # the stored Anrede of a client is not shown (the message's examples aside)
+    assert not any(f"„{n}“" in said for n in empty[3:])
+    for cid, address, greeted in zip(stops[6:], [
+            "Frau Ayşe Öztürk-Çelik", "Frau Müller und Herrn Meier", "Herrn Dr. Hans Müller"], [
+            "Frau Ayşe Öztürk-Çelik", "Frau Müller und Herr Meier", "Herr Dr. Hans Müller"],
+            strict=True):
+        path = out / f"brief_{cid}.pdf"
+        text = _text(path)
+        assert f"Guten Tag {greeted}," in text, text
+        assert "Guten Tag Herrn" not in text
+        assert _address_lines(path)[0] == address
+    team_days = sorted(out.glob("sammel_brief_*.pdf"))
+    assert team_days
+    for path in team_days:
+        assert not re.search(r"Guten Tag (?:Frau|Herrn|Familie|Frau Dr\.|Herr und Frau),",
+                             _text(path))
 
 
 def test_surname_first_names_are_turned_round(planned_week, db, tmp_path):
