@@ -483,7 +483,7 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     from geodata.addresses import parse_address
 
     parsed = parse_address(client.address) if client.address else None
-    care_of = list(parsed.letter_care_of) if parsed else []
+    care_of = [x for x in parsed.letter_care_of if not _bare_marker(x)] if parsed else []
     more = list(parsed.letter_additions) if parsed else []
     street = " ".join(p for p in (client.street, client.housenumber) if p)
     postcode, town = client.postcode or "", client.town or ""
@@ -502,16 +502,27 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
             town = town or tail
     if not street:
         if not (postcode or town):
-            typed = _typed_lines(client.address, parsed)
+            typed = [x for x in _typed_lines(client.address, parsed) if not _bare_marker(x)]
             if len(typed) >= 2:
                 return typed  # as typed, c/o lines included
         parts = [p.strip() for p in client.address.split(",") if p.strip()]
-        lines = [p for p in parts if p not in care_of and p not in more]
+        lines = [p for p in parts if p not in care_of and p not in more
+                 and not _bare_marker(p)]
         street = lines[0] if lines else client.address
     if more and not any(m in street for m in more):
         street = ", ".join([street, *more])
     last = " ".join(p for p in (postcode, town) if p)
     return [*care_of, street, last] if last else [*care_of, street]
+
+
+def _bare_marker(line: str) -> bool:
+    """Whether a c/o line is a marker without a name („c/o“, „bei“, „z. Hd.“, „c/o -“): it
+    names nobody to hand the letter to, and an address line of its own only puzzles the
+    post (QA 27 F3)."""
+    from geodata.addresses import _CO_RE
+
+    m = _CO_RE.match(line.strip())
+    return m is not None and not re.search(r"[^\W\d_]", line.strip()[m.end():])
 
 
 #: Where a one-cell address is cut into lines: a comma, a semicolon, a dash between

@@ -992,6 +992,52 @@ def test_letter_prints_brackets_of_care_of_and_additions_as_typed(planned_week, 
     assert not any("links, Whg" in x for x in lines_b)
 
 
+@pytest.mark.parametrize(("address", "expected"), [
+    ("Klausstraße 12, c/o, 36251 Bad Hersfeld", ["Klausstraße 12", "36251 Bad Hersfeld"]),
+    ("c/o, Klausstraße 12, 36251 Bad Hersfeld", ["Klausstraße 12", "36251 Bad Hersfeld"]),
+    ("Klausstraße 12, bei, 36251 Bad Hersfeld", ["Klausstraße 12", "36251 Bad Hersfeld"]),
+    ("Klausstraße 12, z. Hd., 36251 Bad Hersfeld", ["Klausstraße 12", "36251 Bad Hersfeld"]),
+    ("Klausstraße 12, c/o -, 36251 Bad Hersfeld", ["Klausstraße 12", "36251 Bad Hersfeld"]),
+])
+def test_postal_lines_leave_out_a_bare_care_of(address, expected):
+    """A ``c/o`` (``bei``, ``z. Hd.``) without a name names nobody to hand the letter to:
+    not printed as an address line of its own (QA 27 F3), found or typed."""
+    from hausbesuch.plandata import Client, Geocode
+
+    c = Client(row=2, id="X", address=address)
+    found = Geocode("X", 9.7, 50.8, "exact", 1.0, "Klausstraße 12, 36251 Bad Hersfeld", "",
+                    "Mitte")
+    assert postal_lines(c, found) == expected
+    assert postal_lines(c, None) == expected  # as typed
+    named = Client(row=2, id="X", address=address.replace(", c/o -,", ", c/o Meier,"))
+    if named.address != address:  # a c/o with a name stays, above the street
+        assert postal_lines(named, found) == ["c/o Meier", *expected]
+
+
+def test_letter_leaves_out_a_bare_care_of(planned_week, tmp_path):
+    """An Adresszusatz „c/o“ with no name after it is not printed above the street (it was,
+    as a line „c/o“ of its own: QA 27 F3)."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import write_letters
+    from hausbesuch.plandata import Client, Geocode
+
+    plan = planned_week.result.plan
+    a = [s.client_id for r in plan.routes for s in r.stops][0]
+    made = {a: Client(row=2, id=a, name="-, Anna", address="Klausstraße 12, c/o, 36251 Bad "
+                      "Hersfeld", street="Klausstraße", housenumber="12", postcode="36251",
+                      town="Bad Hersfeld")}
+    plan = replace(plan, clients=[made.get(x.id, x) for x in plan.clients],
+                   geocodes=[Geocode(g.client_id, g.lon, g.lat, "exact", 1.0,
+                                     "Klausstraße 12, 36251 Bad Hersfeld", "", g.district)
+                             if g.client_id == a else g for g in plan.geocodes])
+    items = [x for x in announcements(plan) if x.client_id in made]
+    run = write_letters(plan, items, load_profile("bad-hersfeld"), tmp_path, master=made)
+    lines = [" ".join(x.split()) for x in _text(run.letters[a]).splitlines()]
+    assert "Anna" in lines, lines
+    assert "c/o" not in lines, lines
+    assert lines.index("Anna") + 1 == lines.index("Klausstraße 12"), lines
+
+
 # Fix 24 (addrparse): an addition after the street with a name in it or a noun of a
 # phrase („Klingel Sommer“, „Seitenflügel links Wohnung 12 Sommer“, „Hinterhaus am Ende
 # des Flurs“) was taken for a c/o line and printed above the street.
