@@ -71,7 +71,7 @@ def _left(st: Store) -> dict[str, list[str]]:
 
 
 def test_cleanup_deletes_what_has_aged_out_and_keeps_the_rest(store: Store) -> None:  # noqa: F811
-    from hausbesuch.retention import cleanup
+    from hausbesuch.web.retention import cleanup
 
     _web_rows(store)
     before = _left(store)
@@ -98,8 +98,8 @@ def test_the_audit_log_ages_out_only_through_its_gate(store: Store) -> None:  # 
     from sqlalchemy import delete
     from sqlalchemy.exc import DBAPIError
 
-    from hausbesuch.retention import audit_cutoff, cleanup
     from hausbesuch.store import AuditPruneGateRow, AuditRow
+    from hausbesuch.web.retention import audit_cutoff, cleanup
 
     cutoff = audit_cutoff(365)
     _audit_at(store, cutoff - timedelta(days=30), 3)
@@ -142,7 +142,7 @@ def test_the_audit_log_ages_out_only_through_its_gate(store: Store) -> None:  # 
 
 
 def test_audit_retention_below_the_minimum_is_refused() -> None:
-    from hausbesuch.retention import MIN_AUDIT_DAYS, audit_cutoff
+    from hausbesuch.web.retention import MIN_AUDIT_DAYS, audit_cutoff
 
     with pytest.raises(ValueError):
         audit_cutoff(MIN_AUDIT_DAYS - 1)
@@ -153,7 +153,7 @@ def test_audit_retention_below_the_minimum_is_refused() -> None:
 def test_the_audit_age_follows_the_real_clock_not_an_exercise_day(tmp_path, monkeypatch):
     """Review 16 #2: with ``HAUSBESUCH_HEUTE`` half a year ahead (an exercise, a
     simulation), ``cleanup --audit-days 90`` deleted every row, today's too."""
-    from hausbesuch.retention import cleanup
+    from hausbesuch.web.retention import cleanup
 
     with Store.open(f"sqlite:///{tmp_path / 'a.sqlite'}") as st:
         _audit_at(st, clock.now(), 3)
@@ -166,8 +166,8 @@ def test_the_audit_age_follows_the_real_clock_not_an_exercise_day(tmp_path, monk
 @pytest.mark.postgres
 def test_finished_queue_rows_go_on_postgresql(pg_schema) -> None:  # noqa: F811
     """``hausbesuch worker`` leaves Procrastinate's rows of finished jobs behind."""
-    from hausbesuch.retention import cleanup
     from hausbesuch.web import pgqueue
+    from hausbesuch.web.retention import cleanup
 
     url, schema = pg_schema
     with Store.open(url, schema=schema) as pg:
@@ -194,9 +194,9 @@ def test_killed_workers_queue_rows_go_when_their_job_is_over(pg_schema) -> None:
     """QA 19e #10: a Procrastinate row left ``doing`` (worker killed) or ``todo`` goes at
     ``cleanup`` once its web job is finished or gone and the row is older than 30 days;
     one whose web job still waits or runs stays."""
-    from hausbesuch.retention import cleanup
     from hausbesuch.web import jobs, pgqueue, planjobs  # noqa: F401  (the job kinds)
     from hausbesuch.web.models import JobRow
+    from hausbesuch.web.retention import cleanup
 
     url, schema = pg_schema
     with Store.open(url, schema=schema) as pg:

@@ -1,5 +1,5 @@
 """``hausbesuch cleanup``: delete what the store keeps only for a while
-(:mod:`hausbesuch.retention`): old login sessions, failed logins, expired worker links,
+(:mod:`hausbesuch.web.retention`): old login sessions, failed logins, expired worker links,
 finished jobs, and, when asked, audit rows older than the Jobcenter's retention period."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import typer
 
 from hausbesuch.commands._common import DbOption, user_errors
 from hausbesuch.fields import count
-from hausbesuch.retention import KEEP_DAYS, MIN_AUDIT_DAYS
+from hausbesuch.web.retention import KEEP_DAYS, MIN_AUDIT_DAYS
 
 
 def register(app: typer.Typer) -> None:
@@ -32,8 +32,8 @@ def register(app: typer.Typer) -> None:
         Planungsaufträge; mit --audit-days auch alte Protokolleinträge. Falldaten löscht
         hausbesuch purge."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.retention import cleanup
         from hausbesuch.store import Store
+        from hausbesuch.web.retention import cleanup
 
         with Store.open(db, create=False) as store:
             result = cleanup(store, actor=cli_actor(), audit_days=audit_days,

@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 MESSAGE = "audit_log is append-only"
-#: The youngest cutoff the gate honours: a day below ``hausbesuch.retention.MIN_AUDIT_DAYS``
+#: The youngest cutoff the gate honours: a day below ``hausbesuch.web.retention.MIN_AUDIT_DAYS``
 #: (90), because the app counts days on the German date and the database's clock may be
 #: UTC (SQLite) or the server's zone: at 00:30 German time the German date is a day ahead.
 FLOOR_DAYS = 89

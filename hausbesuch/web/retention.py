@@ -1,5 +1,9 @@
 """Retention: what the store keeps only for a while (``hausbesuch cleanup``).
 
+It lives in the web app because most of what ages out are the web app's own tables
+(sessions, failed logins, day links, jobs, its PostgreSQL queue): the core never imports
+the web app (tests/test_layers.py).
+
 Two kinds of rows age out:
 
 - **Housekeeping of the web app**, always: login sessions and failed logins a day after
