@@ -1546,6 +1546,52 @@ def _second_header_row(grid: Sequence[tuple[int, list[str]]], start: int, name: 
     return combined, below
 
 
+def _header_row_above(grid: Sequence[tuple[int, list[str]]], start: int,
+                      known: Callable[[str], bool] | None
+                      ) -> tuple[int, tuple[list[str], int]] | None:
+    """A header written over two rows whose upper row has no id column: group headings
+    (``Person`` over Kundennummer and Name, ``Anschrift`` over Straße…Ort) beside column
+    names merged down (``Datum``, ``Uhrzeit``, ``Notiz``), the other column names in the
+    row below. :func:`_header_index` takes the lower row as the header and the upper one
+    as a title, so the columns named only in the upper row were lost (a list's pins).
+
+    The upper row (right above ``start``, with no row between) is one when it holds a
+    column name ``known`` above an empty cell of the header row and no cell with a digit
+    (a title such as „Fallliste, Stand 01.12.2026“ or „12 Fälle“ is none). Returns (the
+    upper row's index in ``grid``, (the header as one row, the lower row's number)), as
+    :func:`_second_header_row` does, or None."""
+    if known is None or start == 0:
+        return None
+    below, lower = grid[start]
+    top, upper = grid[start - 1]
+    if top != below - 1 or not any(upper):
+        return None
+    if any(any(ch.isdigit() for ch in c) for c in upper):
+        return None
+    if not any(c and known(c) and (i >= len(lower) or not lower[i])
+               for i, c in enumerate(upper)):
+        return None
+    width = max(len(upper), len(lower))
+    combined = [(lower[i] if i < len(lower) else "") or (upper[i] if i < len(upper) else "")
+                for i in range(width)]
+    return start - 1, (combined, below)
+
+
+def _find_header(grid: Sequence[tuple[int, list[str]]], name: str,
+                 known: Callable[[str], bool] | None,
+                 required: Callable[[list[str]], bool] | None
+                 ) -> tuple[int, tuple[list[str], int] | None]:
+    """Index in ``grid`` of the (first) header row and, for a header over two rows, the
+    header read as one row and the lower row's number (:func:`_second_header_row`,
+    :func:`_header_row_above`)."""
+    start = _header_index(grid, required)
+    if second := _second_header_row(grid, start, name, known, required):
+        return start, second
+    if above := _header_row_above(grid, start, known):
+        return above
+    return start, None
+
+
 def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
                     fields: bool = False,
                     required: Callable[[list[str]], bool] | None = None,
@@ -1560,14 +1606,13 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     widened but listed in ``wide_rows``: a delimiter in a field without quotes shifted its
     cells; when every row is wider than the header, the header is short and the table is
     widened as before. With ``known``, a header over two rows is read as one
-    (:func:`_second_header_row`; its lower row is ``header_row_2``).
+    (:func:`_find_header`; its lower row is ``header_row_2``).
     """
     header: list[str] | None = None
     columns: list[str] = []
     data: list[tuple[int, list[str]]] = []
     header_row = 0
-    start = _header_index(grid, required)
-    second = _second_header_row(grid, start, name, known, required)
+    start, second = _find_header(grid, name, known, required)
     titles = [rownum for rownum, cells in grid[:start] if any(cells)]
     empty: list[int] = []  # empty rows between data rows (Table.empty_rows)
     pending: list[int] = []  # empty rows since the last data row
@@ -2199,9 +2244,9 @@ def _read_xlsx(data: bytes, name: str,
     part = str(getattr(ws, "_worksheet_path", "") or "").lstrip("/")
     fills: list[tuple[int, int, int, bool]] = []
     if facts.merged.get(part) and grid:
-        start = _header_index(grid, required)
+        start, second = _find_header(grid, name, known, required)
         top, header = grid[start]
-        if second := _second_header_row(grid, start, name, known, required):
+        if second:
             header, top = second  # (merged cells of both header rows are not filled)
         shared = shared_columns(header)
         fills = _fill_merged(grid, marks, facts.merged[part], top, shared.__contains__)

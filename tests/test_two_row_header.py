@@ -20,7 +20,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from hausbesuch.store import ClientRow, Store
-from hausbesuch.tabular import read_table
+from hausbesuch.tabular import client_header_name, read_table
 from tests.cli_helpers import ClockedCli, city_db
 
 TODAY = date(2026, 12, 7)
@@ -165,3 +165,68 @@ def test_a_client_list_header_is_one_row_for_other_readers(tmp_path):
     path = _csv(tmp_path / "liste.csv", [GROUPS, NAMES, *CLIENTS])
     table = read_table(path)
     assert table.header_row_2 == 0 and table.row_numbers == [2, 3, 4, 5]
+
+
+#: Row 1 without an id column: „Person“ over Kundennummer and Name, „Anschrift“ over
+#: Straße…Ort, „Datum“ and „Uhrzeit“ merged down (empty in row 2).
+GROUPS_NO_ID = ["Person", "", "Anschrift", "", "", "", "Datum", "Uhrzeit"]
+NAMES_WITH_ID = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "", ""]
+
+
+def _assert_read_from_row(db: str, out: str, source: Path, top: int) -> None:
+    """The clients read with both header rows (``top`` and the row below it)."""
+    assert "3 neu" in out and "0 abgelehnt" in out, out
+    assert (f"{source}: die Kopfzeile steht in Zeilen {top} und {top + 1} (Überschriften über "
+            f"mehreren Spalten in Zeile {top}, Spaltennamen in Zeile {top + 1}); beide wurden "
+            "als eine Kopfzeile gelesen: „Kundennummer“, „Name“, „Straße“, „Hausnummer“, "
+            f"„PLZ“, „Ort“, „Datum“, „Uhrzeit“. Die Daten beginnen in Zeile {top + 2}.") in out, out
+    assert "Spalten ohne Auswertung" not in out, out
+    rows = _clients(db)
+    assert {k: (r.street, r.housenumber, r.postcode, r.town) for k, r in rows.items()} \
+        == EXPECTED
+    assert (rows["M-1"].pin_day, rows["M-1"].pin_time_min) == (date(2026, 12, 8), 600)
+    assert "festgelegt laut Liste: 08.12.2026, 10:00 Uhr" in cli.ok(
+        "status", "M-1", *city_db(db))
+
+
+def test_group_headings_without_an_id_column_are_read_as_the_header_s_upper_row(tmp_path):
+    """Row 1 has no Kundennummer, so it was skipped as a title: „Datum“ and „Uhrzeit“,
+    named only there, became „Spalte 7/8“ without evaluation and M-1's pin was dropped.
+    Now both rows are one header, in a workbook (merged cells) and in a CSV."""
+    for kind, path in (
+        ("x", _xlsx(tmp_path / "liste.xlsx", [GROUPS_NO_ID, NAMES_WITH_ID, *CLIENTS],
+                    ["A1:B1", "C1:F1", "G1:G2", "H1:H2"])),
+        ("c", _csv(tmp_path / "liste.csv", [GROUPS_NO_ID, NAMES_WITH_ID, *CLIENTS])),
+    ):
+        db = str(tmp_path / f"noid{kind}.sqlite")
+        out = cli.ok("import", str(path), *city_db(db))
+        _assert_read_from_row(db, out, path, 1)
+        assert "als Titel übersprungen" not in out, out
+
+
+def test_a_title_above_group_headings_without_an_id_column_stays_a_title(tmp_path):
+    """„Fallliste, Stand 01.12.2026“ above the two header rows: a title (it has digits),
+    the two rows below it the header."""
+    db = str(tmp_path / "noidt.sqlite")
+    path = _xlsx(tmp_path / "liste.xlsx",
+                 [["Fallliste, Stand 01.12.2026"], GROUPS_NO_ID, NAMES_WITH_ID, *CLIENTS],
+                 ["A2:B2", "C2:F2", "G2:G3", "H2:H3"])
+    out = cli.ok("import", str(path), *city_db(db))
+    _assert_read_from_row(db, out, path, 2)
+    assert f"{path}: die Kopfzeile steht in Zeile 2; Zeile 1 darüber wurde als Titel " \
+           "übersprungen." in out, out
+
+
+def test_a_title_right_above_a_one_row_header_stays_a_title(tmp_path):
+    """A title with a date right above a header with empty cells, and a title of column
+    words over a full header: neither is read as a header row."""
+    for title, header in (
+        (["Stand 01.12.2026", "", "", "", "", "", "Datum"], NAMES_WITH_ID),
+        (["Person", "", "Anschrift"], [*NAMES_WITH_ID[:6], "Datum", "Uhrzeit"]),
+    ):
+        path = _csv(tmp_path / "liste.csv", [title, header, *CLIENTS])
+        table = read_table(path, required=lambda h: "Kundennummer" in h,
+                           known=client_header_name)
+        assert (table.header_row, table.header_row_2, table.title_rows) == (2, 0, [1])
+        assert table.columns[:6] == NAMES_WITH_ID[:6]
+        assert table.row_numbers == [3, 4, 5]
