@@ -182,9 +182,12 @@ def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
 
 def _own_names(client: Client, geocode: Geocode | None) -> list[str]:
     """The runs of words of the client's own name in its address (:func:`_own_name_runs`),
-    a word of the street and town the geocoder found (``geocode.match``) aside."""
+    a word of the street and town the geocoder found (``geocode.match``) aside, and of
+    the town and district as parsed: of the address after the own name and a comma when
+    it begins so („Meier, Breitenstraße 5“, whose town as parsed is „Meier“)."""
     address = unicodedata.normalize("NFC", client.address or "")
-    parsed = _parse(address)
+    bare = own_name_before_street(address, client.name, comma=True)
+    parsed = _parse(bare[0] if bare is not None else address)
     found = (geocode.match if geocode is not None and geocode.quality != "unresolved"
              else "")
     keep = _street_forms(words(" ".join([found, parsed.town, parsed.district]),
@@ -224,23 +227,30 @@ def own_name_note(n: int) -> str:
     return OWN_NAME_NOTE.format(n=n, words="Wort" if n == 1 else "Wörter")
 
 
-def own_name_before_street(address: str, name: str | None) -> tuple[str, int] | None:
+def own_name_before_street(address: str, name: str | None, *, comma: bool = False
+                           ) -> tuple[str, int] | None:
     """The address as typed without the client's own name typed before its street („Anna
     Meier Breitenstraße 5, 36251 Bad Hersfeld“ of „Meier, Anna“ -> „Breitenstraße 5, 36251
     Bad Hersfeld“), and how many words (as the parser counts them) were left out; None
     when the address does not begin with words of the name (:func:`_own_name_runs`: three
     letters or more, particles only between them), or when what follows is no street with
     a house number (a bare kind of street, „Müller Straße 12“ of a client Müller, is the
-    street's own name)."""
+    street's own name).
+
+    With ``comma``, the name is one followed by a comma instead („Meier, Breitenstraße 5“):
+    without a town after the street the parser reads „Meier“ as the town. Only the
+    client's own name is left out: „Am Markt, Breitenstraße 5“ keeps „Am Markt“ (of a
+    client Markt too: the part does not begin with the name)."""
     from geodata.addresses import parse_address
 
     text = unicodedata.normalize("NFC", address or "").lstrip()
     if not text:
         return None
     for run in _own_name_runs(text, unicodedata.normalize("NFC", name or ""), set()):
-        if not text.startswith(run) or not text[len(run):len(run) + 1].isspace():
+        after = re.match(r"[ \t]*,\s*" if comma else r"\s", text[len(run):])
+        if not text.startswith(run) or after is None:
             continue
-        rest = text[len(run):].lstrip()
+        rest = text[len(run) + after.end():].lstrip()
         first = _TOKEN.match(rest)
         parsed = parse_address(rest)
         if first is None or _a_street_kind(first[0]) or not parsed.street \

@@ -105,3 +105,84 @@ def test_own_name_before_street_only_before_a_street(address, name, bare):
     from hausbesuch.care_of import own_name_before_street
 
     assert own_name_before_street(address, name) == bare
+
+
+COMMA_NAMES = ("Ludmilla", "Wendehals", "Meier")
+COMMA_LIST = (
+    "Kundennummer;Name;Adresse;Kontaktabbruch seit\n"
+    # the own name and a comma, no town: the parser read the name as the town
+    "N-1;Ludmilla Wendehals;Ludmilla Wendehals, Breitenstraße 57;01.03.2025\n"
+    "N-2;Anna Meier;Meier, Breitenstraße 5;01.03.2025\n"
+    "B-1;Karl Kunz;Breitenstraße 57;01.03.2025\n"
+    "B-2;Eva Kunz;Breitenstraße 5;01.03.2025\n"
+    # a real part of the address before the comma stays, also of a client named Markt
+    "A-1;Karl Kunz;Am Markt, Breitenstraße 57;01.03.2025\n"
+    "A-2;Anna Markt;Am Markt, Breitenstraße 57;01.03.2025\n"
+)
+
+
+def test_own_name_and_a_comma_before_the_street_resolves_like_the_bare_address(
+        tmp_path, bad_hersfeld_pbf):
+    """„Meier, Breitenstraße 5“ of the client Anna Meier, no town: the geocoder took
+    „Meier“ for the town („Ort „Meier“ liegt nicht im Gebiet …“), the address was not
+    found, and a list of such rows was refused as another city's, quoting the names. Now
+    it is looked up without the name, as the bare address; „Am Markt, …“ keeps its part."""
+    from hausbesuch.casework.service import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    db = str(tmp_path / "s.sqlite")
+    (tmp_path / "k.csv").write_text(COMMA_LIST, encoding="utf-8")
+    out = cli.ok("import", str(tmp_path / "k.csv"), *city_db(db))
+    assert "6 neu" in out, out
+    problems = cli.ok("addresses", *city_db(db))
+    plan_out = cli.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "1",
+                      "--out", str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
+        clients = {st.client.id: st.client for st in cw.states()}
+        loc = cw.locate(list(clients.values()))
+    for named, bare, words in (("N-1", "B-1", 2), ("N-2", "B-2", 1)):
+        a, b = loc[named], loc[bare]
+        assert (a.lon, a.lat, a.quality, a.match) == (b.lon, b.lat, b.quality, b.match), (a, b)
+        assert not a.doubt and a.quality in ("exact", "interpolated"), a
+        note = f"{words} {'Wort' if words == 1 else 'Wörter'} vor dem Straßennamen ignoriert"
+        assert a.reason == f"{note} (Name des Kunden). {b.reason}".strip(), a.reason
+        assert named not in problems, problems
+    for kept in ("A-1", "A-2"):  # „Am Markt“ is no name of the client: not left out
+        assert loc[kept].quality == "unresolved", loc[kept]
+        assert f"{kept}: Am Markt, Breitenstraße 57 (nicht gefunden)" in problems, problems
+
+    files = _text_files(tmp_path / "plan")
+    report = next(t for p, t in files.items() if p.name == "report.csv")
+    assert "Adresse „Am Markt, Breitenstraße 57“ nicht gefunden" in report, report
+    con = sqlite3.connect(db)
+    try:
+        audit = "\n".join(map(repr, con.execute("SELECT * FROM audit_log")))
+        geocodes = "\n".join(map(repr, con.execute("SELECT * FROM geocodes")))
+        stops = "\n".join(map(repr, con.execute("SELECT * FROM visits")))
+    finally:
+        con.close()
+    assert "'Breitenstraße 57'" in stops and "'Breitenstraße 5'" in stops, stops
+    for name in COMMA_NAMES:
+        for where, text in (("import", out), ("addresses", problems), ("plan", plan_out),
+                            ("audit", audit), ("geocodes", geocodes), ("visits", stops),
+                            *files.items()):
+            assert name not in text, (name, where)
+
+
+@pytest.mark.parametrize(("address", "name", "bare"), [
+    ("Meier, Breitenstraße 5", "Anna Meier", ("Breitenstraße 5", 1)),
+    ("Anna Meier , Breitenstraße 5, 36251 Bad Hersfeld", "Meier, Anna",
+     ("Breitenstraße 5, 36251 Bad Hersfeld", 2)),
+    ("Am Markt, Breitenstraße 5", "Anna Markt", None),  # the part does not begin with it
+    ("Am Markt, Breitenstraße 5", "Karl Kunz", None),
+    ("Meier, Vogelsang", "Anna Meier", None),  # no street with a number after it
+    ("Meier Breitenstraße 5", "Anna Meier", None),  # no comma: the other form
+    ("Meier, Breitenstraße 5", None, None),
+])
+def test_own_name_and_comma_only_before_a_street(address, name, bare):
+    from hausbesuch.care_of import own_name_before_street
+
+    assert own_name_before_street(address, name, comma=True) == bare

@@ -1434,12 +1434,21 @@ class Casework:
         rows from the neighbourhood. The lookups are memoised by the index, so that
         ``addresses``, ``plan`` and the web's address page find them done. There is no
         override: a city whose clients mostly live outside its extract needs a larger
-        extract (the rows would not be found anyway).
+        extract (the rows would not be found anyway). An address whose town as parsed is
+        the client's own name before a comma („Meier, Breitenstraße 5“) counts as it is
+        found without it (:meth:`_looked_up`), and so is never quoted.
         """
         from geodata.addresses import parse_address
+        from hausbesuch.care_of import own_name_before_street
+
+        def outside_area(c: Client) -> bool:
+            if not self.index.geocode(c.address).outside:
+                return False
+            bare = own_name_before_street(c.address, c.name, comma=True)
+            return bare is None or self.index.geocode(bare[0]).outside
 
         looked_up = [c for c in clients if c.lon is None or c.lat is None]
-        outside = [c for c in looked_up if self.index.geocode(c.address).outside]
+        outside = [c for c in looked_up if outside_area(c)]
         if len(outside) < FOREIGN_LIST_MIN_ROWS or 2 * len(outside) <= len(looked_up):
             return None
         postcodes: dict[str, int] = {}
@@ -1514,19 +1523,30 @@ class Casework:
         just those words before the street: it resolves as the bare address does, with
         the note „2 Wörter vor dem Straßennamen ignoriert (Name des Kunden).“ in place
         of the geocoder's (how many words, never which; it leaves them out of the
-        overviews and exports as the geocoder's note does)."""
+        overviews and exports as the geocoder's note does).
+
+        So is the own name followed by a comma („Meier, Breitenstraße 5“), which the
+        geocoder reads as the town when none follows the street, when the address as
+        typed is not found exactly or interpolated without doubt and the bare address is
+        found better."""
         from dataclasses import replace
 
         from hausbesuch.care_of import _DROPPED_NOTE, own_name_before_street, own_name_note
 
+        found_kinds = ("exact", "interpolated", "street")
         r = self.index.geocode(c.address)
-        bare = own_name_before_street(c.address, c.name) if r.quality in (
-            "exact", "interpolated", "street") else None
-        if bare is None or not (m := _DROPPED_NOTE.search(r.reason or "")) \
-                or int(m[1]) != bare[1]:
+        bare = own_name_before_street(c.address, c.name) if r.quality in found_kinds else None
+        if bare is not None and (m := _DROPPED_NOTE.search(r.reason or "")) \
+                and int(m[1]) == bare[1]:
+            found = self.index.geocode(bare[0])
+        elif (r.quality not in ("exact", "interpolated") or r.doubt) and (
+                bare := own_name_before_street(c.address, c.name, comma=True)):
+            found = self.index.geocode(bare[0])
+            if r.quality == "street" and not r.doubt and found.quality == "street":
+                return r  # not found better
+        else:
             return r
-        found = self.index.geocode(bare[0])
-        if found.quality not in ("exact", "interpolated", "street") or found.lon is None:
+        if found.quality not in found_kinds or found.lon is None:
             return r
         return replace(found, reason=" ".join(
             x for x in (own_name_note(bare[1]), found.reason or "") if x))
