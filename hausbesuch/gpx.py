@@ -93,6 +93,20 @@ def track_segments(route: TeamDayRoute) -> list[list[tuple[float, float]]]:
     return [p for p in pieces if p]
 
 
+#: The version a replaced note names (:func:`hausbesuch.versions.replaced_note`).
+_NEWEST = re.compile(r"Ersetzt durch Version (\d+)")
+
+
+def replaced_title(title: str, replaced: str) -> str:
+    """``title`` as the ``name`` of a replaced version's GPX file, route and track: begun
+    with „ERSETZT durch Version 2 –“ (a phone's GPX app lists tracks and routes by name
+    and shows no ``desc`` there), like a waypoint called off („ENTFÄLLT K-1001“)."""
+    if not replaced:
+        return title
+    m = _NEWEST.search(replaced)
+    return f"ERSETZT durch Version {m[1]} – {title}" if m else f"ERSETZT – {title}"
+
+
 def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str = "") -> str:
     """GPX 1.1 document (UTF-8 text with XML declaration) for one team-day.
 
@@ -100,7 +114,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str
     (:func:`hausbesuch.versions.replaced_note`, as the route page and the sheet show it):
     it opens the ``desc`` of ``metadata``, of the ``rte`` and of the ``trk``, which is
     what navigation apps show of a file (a team with the older file on its phone reads
-    that it is no longer valid).
+    that it is no longer valid), and their ``name`` begins with „ERSETZT durch Version N
+    –“ (:func:`replaced_title`: the lists of tracks and routes show names only).
 
     Contents, in schema order: ``metadata`` (with the OSM attribution: ``copyright``
     under the ODbL and a ``link`` to openstreetmap.org/copyright); waypoints ``Start`` and one per stop
@@ -133,7 +148,7 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str
             "xsi:schemaLocation": f"{GPX_NS} {GPX_SCHEMA}",
         },
     )
-    title = f"Route {route.team_id}, {fmt_date(route.day)}"
+    title = replaced_title(f"Route {route.team_id}, {fmt_date(route.day)}", replaced)
     meta = _sub(root, "metadata")
     _sub(meta, "name", title)
     summary = (f"{visits_text(route)}, Start {fmt_time(route.depart)}, "

@@ -151,3 +151,14 @@ def test_gpx_carries_the_osm_attribution_and_licence() -> None:
     link = meta.find("g:link", NS)
     assert link.get("href") == "https://www.openstreetmap.org/copyright"
     assert "OpenStreetMap" in link.findtext("g:text", namespaces=NS)
+
+
+def test_replaced_title_names_the_newest_version():
+    from hausbesuch.gpx import replaced_title
+
+    title = "Route team-1, Mo, 07.12.2026"
+    assert replaced_title(title, "") == title
+    assert replaced_title(title, "Ersetzt durch Version 3 (Plan p-3): nicht mehr gültig, "
+                                 "bitte Version 3 verwenden.") \
+        == "ERSETZT durch Version 3 – Route team-1, Mo, 07.12.2026"
+    assert replaced_title(title, "nicht mehr gültig") == f"ERSETZT – {title}"

@@ -102,6 +102,11 @@ def test_the_gpx_of_a_replaced_version_says_so(versions):
             assert ("Ersetzt" in meta) == bool(expected), (f, meta)
             for kind in ("rte", "trk"):
                 assert (root.findtext(f"g:{kind}/g:desc", namespaces=ns) or "") == expected, f
+            # the name is what a phone's GPX app lists of a track or a route
+            for where in ("metadata", "rte", "trk"):
+                name = root.findtext(f"g:{where}/g:name", namespaces=ns)
+                head = "ERSETZT durch Version 2 – Route team-" if expected else "Route team-"
+                assert name.startswith(head), (f, where, name)
 
 
 def test_export_of_a_replaced_version_says_so(versions):
