@@ -23,6 +23,7 @@ import re
 import pytest
 
 from tests import test_web
+from tests.browser import ax_node
 from tests.test_a11y import _coordinator_page, _worker_phone
 from tests.web_fixtures import Site
 
@@ -206,3 +207,50 @@ def test_static_route_page_reads_stop_by_stop(tmp_path) -> None:  # noqa: ANN001
         assert nav == [f"Navigation starten: Stopp {i} · {s.client_id}"
                        for i, s in enumerate(route.stops, 1)], nav
         assert rec.page_errors == []
+
+
+def _focused_state(page, element_id: str, text: str) -> None:  # noqa: ANN001
+    """The element ``element_id`` holds ``text`` and has the keyboard focus, in the DOM
+    and in Chromium's accessibility tree (what a screen reader reads where it is)."""
+    page.wait_for_function(
+        "([id, t]) => document.activeElement && document.activeElement.id === id"
+        " && document.activeElement.textContent.includes(t)",
+        arg=[element_id, text], timeout=30_000)
+    node = ax_node(page, f"#{element_id}")
+    assert node["role"] == "status" and node.get("focused") is True, node
+
+
+def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """„Gespeichert“/„Übermittelt“ after a tap, and „Ergebnis … gespeichert“ on the page a
+    form sent without the script leads to: each a status that also takes the focus (a
+    status already in a page when it loads is not announced, and a live region alone is
+    not heard by every reader while the focus stays on the tapped button)."""
+    with _worker_phone(site, monkeypatch) as (route, ctx, page, errors):
+        stops = [s for s in route.stops if not s.called_off]
+        stop1 = page.locator("li.stop").nth(0)
+        stop1.locator("button[value=nicht_angetroffen]").click()
+        _focused_state(page, "zustand-1", "Übermittelt: Nicht angetroffen")
+        # without signal: „Gespeichert: …, wird gesendet, sobald Netz da ist.“
+        ctx.set_offline(True)
+        page.wait_for_function("() => document.getElementById('netz').textContent !== ''")
+        page.locator("li.stop").nth(1).locator("button[value=nicht_angetroffen]").click()
+        _focused_state(page, "zustand-2", "Gespeichert: Nicht angetroffen")
+        ctx.set_offline(False)
+        assert errors == []
+        url = page.url
+        # the same page without the script: the form is sent, the page says it saved
+        plain = ctx.browser.new_context(java_script_enabled=False, locale="de-DE",
+                                        service_workers="block")
+        try:
+            phone = plain.new_page()
+            phone.goto(url)
+            third = phone.locator("li.stop").nth(2)
+            third.locator("button[value=nicht_angetroffen]").click()
+            phone.wait_for_url("**gespeichert=**")
+            assert phone.inner_text("p.ok") == (
+                f"Ergebnis für {stops[2].client_id} gespeichert.")
+            node = ax_node(phone, "p.ok")
+            assert node["role"] == "status" and node.get("focused") is True, node
+        finally:
+            plain.close()

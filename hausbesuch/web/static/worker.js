@@ -124,16 +124,22 @@
   // second tap by mistake needs two (the server keeps a stored outcome)
   // (the sentence is the server's, as the page shows it: pages_worker.CORRECTION_HINT)
   var CHANGE_HINT = body.getAttribute("data-korrektur") || "";
+  // the focus on the stop's state line, which says what became of the outcome just
+  // tapped („Gespeichert: …“, „Übermittelt: …“): a screen reader reads it where the
+  // worker is (a live region alone is not heard by every reader, nor while the focus
+  // moves; WCAG 4.1.3), and the next Tab leads on within the stop
+  function confirmFocus(li) {
+    if (!li) return;
+    var st = li.querySelector("[data-state]") || li.querySelector(".stop-head");
+    if (st) { st.setAttribute("tabindex", "-1"); st.focus(); }
+  }
   function collapse(kunde) {
     var li = stopEl(kunde); if (!li) return;
     var form = li.querySelector("form.outcome-form");
     var st = li.querySelector("[data-state]");
     if (st) st.classList.add("recorded");
     if (!form || li.querySelector("details.change")) return;
-    if (form.contains(document.activeElement)) {  // the focus stays with the stop
-      var head = li.querySelector(".stop-head");
-      if (head) { head.setAttribute("tabindex", "-1"); head.focus(); }
-    }
+    if (form.contains(document.activeElement)) confirmFocus(li);  // stays with the stop
     var box = document.createElement("details");
     box.className = "change";
     var summary = document.createElement("summary");
@@ -752,6 +758,7 @@
         show(fields.kundennummer, "Gespeichert: " + label + when + (navigator.onLine
           ? "wird gesendet …" : "wird gesendet, sobald Netz da ist."), "pending");
       }
+      if (f.contains(document.activeElement)) confirmFocus(stopEl(fields.kundennummer));
       f.notiz.value = "";
       // the time stays as it was sent: a correction of this stop keeps it
       if (!legacy) {
