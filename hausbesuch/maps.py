@@ -358,6 +358,18 @@ class _MapExtras(MacroElement):
               a.title = p[1]; a.setAttribute("aria-label", p[1]);
             });
           });
+          // the locate control is an <a> without href: a button for keyboard and reader
+          c.querySelectorAll(".leaflet-control-locate a").forEach(function (a) {
+            a.setAttribute("role", "button"); a.setAttribute("tabindex", "0");
+            a.setAttribute("aria-label", a.title);
+            a.addEventListener("keydown", function (ev) {
+              if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); a.click(); }
+            });
+          });
+          // the drawing of the lines is no unnamed image for a screen reader: the stops
+          // are the map's pins (buttons), the way is the route page's list
+          var drawing = c.querySelector(".leaflet-overlay-pane svg");
+          if (drawing) drawing.setAttribute("aria-hidden", "true");
         }, 0);
         {% endmacro %}
         """
@@ -605,6 +617,11 @@ def _depot_marker(lonlat: tuple[float, float], letter: str, label: str, tip: str
     )
 
 
+def route_map_heading(route: TeamDayRoute) -> str:
+    """The heading of a team-day's map page (:func:`render_map`)."""
+    return f"Karte {route.team_id} · {fmt_date(route.day, long=True)}"
+
+
 def route_map(
     route: TeamDayRoute,
     settings: MapSettings,
@@ -754,6 +771,9 @@ def route_map(
             f'<li><span class="hb-sw-line" style="border-top-style:dotted;'
             f'border-color:{OFF_COLOUR}"></span>Weg über einen entfallenen Besuch</li>')
     link_html = " · ".join(f'<a href="{e(href)}" target="_top">{e(lbl)}</a>' for lbl, href in links)
+    if link_html:  # the views of the team-day, named as on its route page and sheet
+        link_html = f'<nav aria-label="Ansichten">{link_html}</nav>'
+
     summary = (
         f"{visits_text(route)} · "
         f"{fmt_time(route.depart)}–{fmt_time(route.return_)}"
@@ -768,7 +788,7 @@ def route_map(
         + (f'<div role="alert" style="color:#b00020"><strong>{e(replaced)}</strong></div>'
            if replaced else "")
         + f"<div>{e(summary)}</div><ul>{''.join(rows)}</ul>"
-        + (f"<div>{link_html}</div>" if link_html else "")
+        + link_html
         + "</details>"
     )
     _Legend(legend).add_to(m)
@@ -998,8 +1018,12 @@ VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scal
 _VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>')
 
 
-def render_map(m: folium.Map) -> str:
+def render_map(m: folium.Map, *, heading: str = "") -> str:
     """Render a map built here into a complete German HTML page.
+
+    With ``heading`` (:func:`route_map_heading`), the page has the landmarks and the
+    heading a screen reader jumps by, as the route page and the print sheet: a banner
+    holding the heading (read only: the map fills the screen) and the map as ``main``.
 
     Raises
     ------
@@ -1012,6 +1036,11 @@ def render_map(m: folium.Map) -> str:
     # Folium's header forbids zooming (maximum-scale=1.0, user-scalable=no): a phone must
     # be able to enlarge the legend and the popups (WCAG 1.4.4)
     page = _VIEWPORT.sub(VIEWPORT_META, page, count=1)
+    if heading:
+        page = page.replace(
+            "<body>", f'<body>\n<header><h1 style="{_READ_ONLY}">{escape_map_text(heading)}'
+                      '</h1></header>\n<main style="height:100%">', 1)
+        page = page.replace("</body>", "</main>\n</body>", 1)
     remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
     if remote:
         raise RuntimeError(f"map would load remote assets: {remote}")

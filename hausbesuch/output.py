@@ -62,6 +62,7 @@ from hausbesuch.maps import (
     overview_map,
     render_map,
     route_map,
+    route_map_heading,
     vendor_dir,
 )
 from hausbesuch.pages import IndexRoute, RouteLinks, index_page, print_sheet, route_page
@@ -215,7 +216,7 @@ def write_outputs(
             page_href=links.page,
             replaced=plan.replaced,
         )
-        _write(rf.map, render_map(m))
+        _write(rf.map, render_map(m, heading=route_map_heading(route)))
         off = (gone or {}).get((route.team_id, route.day))
         _write(rf.page, route_page(route, settings, links=links, chances=chances,
                                    geocodes=geocodes, gone=off, replaced=plan.replaced))

@@ -1,7 +1,8 @@
 """What a screen reader gets, read from the accessibility tree Chromium builds (CDP
-``Accessibility.getFullAXTree``), for the four pages a screen reader user meets most:
-the login, the worker's day page behind a link (phone), the coordinator's plan and the
-static route page of a team-day (``routen/*.html``).
+``Accessibility.getFullAXTree``), for the pages a screen reader user meets most: the
+login, the worker's day page behind a link (phone), the coordinator's plan and the static
+pages of a team-day: its route page, print sheet and map (``routen/``, ``druck/``,
+``karten/*.html``).
 
 Each page: ``lang="de"``, the landmarks (banner, main; navigation where there is a menu),
 one h1 and no skipped heading level, every control with a name, and no two links of one
@@ -13,7 +14,10 @@ Beyond that, what :mod:`tests.test_a11y` does not check already:
 - worker page and route page: the stops are one ordered list, a heading per stop in the
   order of their numbers; „Navigation starten“ (and „Ergebnis ändern“) name their stop;
 - plan: the map's drawing is no unnamed image, the map region is described by the table
-  that holds its stops; the pin form's team-day field has a name of its own (not „auf“).
+  that holds its stops; the pin form's team-day field has a name of its own (not „auf“);
+- worker page: an outcome's confirmation („Gespeichert“, „Übermittelt“, and the page a
+  form sent without the script leads to) takes the focus;
+- route map: no unnamed image, the locate control a button.
 """
 
 from __future__ import annotations
@@ -254,3 +258,58 @@ def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
             assert node["role"] == "status" and node.get("focused") is True, node
         finally:
             plain.close()
+
+
+def test_print_sheet_and_route_map_read_by_landmark_and_heading(tmp_path) -> None:  # noqa: ANN001
+    """The print sheet and the route map of a team-day (``druck/``, ``karten/``) pass the
+    checks of every page: the sheet had no banner and an unnamed navigation, the map no
+    landmark nor heading at all, and its locate control was a link without a target that
+    no keyboard reached. The sheet's table has its column headers; the map's
+    drawing is no unnamed image, its pins are named buttons, and its links to the other
+    views are a navigation „Ansichten“."""
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import write_outputs
+    from tests.browser import chromium_context, serve_directory
+    from tests.test_maps import sample_plan
+
+    plan = sample_plan()
+    route = plan.routes[0]
+    written = write_outputs(plan, tmp_path / "aus")
+    files = written.by_slug(route.slug)
+    day = f"{route.day:%d.%m.%Y}"
+    with serve_directory(written.out_dir) as url, \
+            chromium_context(MapSettings().tile_host) as (ctx, rec):
+        page = ctx.new_page()
+        page.goto(f"{url}/druck/{files.sheet.name}")
+        tree = _check_page(page, navigation="Ansichten")
+        [title] = [n["name"] for n in tree if n["role"] == "heading"]
+        assert title.startswith(f"Laufzettel {route.team_id} · ") and day in title, title
+        assert [n["name"] for n in tree if n["role"] == "columnheader"] == [
+            "Nr.", "Zeit", "Kunde / Adresse / Notiz", "Zeitfenster", "Ergebnis", "Bemerkung"]
+
+        page.goto(f"{url}/karten/{files.map.name}")
+        page.wait_for_selector(".hb-stop")
+        page.wait_for_function("() => document.querySelector('.leaflet-overlay-pane svg')"
+                               ".getAttribute('aria-hidden') === 'true'")
+        page.click(".hb-legend summary")  # (folded on a phone: its links are read opened)
+        tree = _check_page(page, navigation="Ansichten")
+        [title] = [n["name"] for n in tree if n["role"] == "heading"]
+        assert title.startswith(f"Karte {route.team_id} · ") and day in title, title
+        by_id = {n["id"]: n for n in tree}
+
+        def within(n: dict, role: str) -> bool:
+            while n is not None and n["role"] != role:
+                n = by_id.get(n["parent"])
+            return n is not None
+
+        pictures = [n for n in tree if n["role"] in ("image", "img", "SvgRoot",
+                                                       "graphics-document", "graphics-symbol")]
+        assert [n for n in pictures if not n["name"]] == [], pictures
+        buttons = [n["name"] for n in tree if n["role"] == "button" and within(n, "main")]
+        assert [str(i) for i in range(1, len(route.stops) + 1)] == buttons[:len(route.stops)]
+        # the locate control (an <a> without href) is a button a keyboard reaches
+        assert ("button", "Meinen Standort zeigen") in {(n["role"], n["name"]) for n in tree}
+        assert page.get_attribute(".leaflet-control-locate a", "tabindex") == "0"
+        links = {n["name"] for n in tree if n["role"] == "link" and within(n, "navigation")}
+        assert links == {"Routenliste", "Übersicht"}, links
+        assert rec.page_errors == []
