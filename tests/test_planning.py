@@ -468,6 +468,42 @@ def test_a_pin_before_the_span_binds_until_its_day_has_passed():
                       date(2026, 12, 12)) == "laut Liste 11.12.2026"
 
 
+@pytest.mark.parametrize("hour", [14, 10])  # outside the window; inside it (was pinned)
+def test_a_passed_appointment_plays_no_part_beside_a_letters_window(hour):
+    """QA 27 F1: an appointment (27.11., 14:00) passed without being planned; the next
+    week's plan placed the client freely (07.12., 08:01) and a letter promised 08:00–10:00.
+    A re-plan kept the old appointment's time with the letter's day: the visit was dropped
+    („das Fenster passt nicht (mehr)“) and a needless cancellation written, or, with the
+    old time inside the window (10:00), pinned to exactly that time. The letter's window
+    binds, the passed appointment does not."""
+    from datetime import date
+
+    from hausbesuch.casework.rules import PastOutcome, WorkCalendar, directive
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode
+    from hausbesuch.planning.builder import Candidate, Span, make_candidate
+
+    client = Client(row=2, id="F-01", address="Am Markt 20, 36251 Bad Hersfeld")
+    where = Geocode("F-01", 9.7068, 50.8681, "exact", 1.0, "Am Markt 20", "", "Innenstadt")
+    span = Span(date(2026, 12, 7), 5, WorkCalendar("HE"))
+    profile = load_profile("bad-hersfeld")
+    promise = (datetime(2026, 12, 7, 8, 0), datetime(2026, 12, 7, 10, 0))
+    d = directive([PastOutcome(date(2026, 11, 23), "termin_vereinbart", 9 * 60,
+                               datetime(2026, 11, 27, hour, 0))],
+                  calendar=WorkCalendar("HE"))
+    assert d.appointment is not None
+    # as `replan` calls it (no today; its moment before the week's first visit)
+    c = make_candidate(client, where, span=span, profile=profile, directive=d,
+                       promise=promise, visit_id="v-brief",
+                       not_before=datetime(2026, 12, 7, 7, 0))
+    assert isinstance(c, Candidate), (hour, c)
+    assert c.windows == ((8 * 3600, 10 * 3600),), (hour, c.windows)
+    assert (c.earliest_day, c.latest_day, c.pin_day) == (0, 0, 0)
+    assert c.promise == promise and c.visit_id == "v-brief" and c.moved_promise is None
+    assert c.pin_note == "Angekündigter Besuch am 07.12.2026, 08:00–10:00 Uhr", c.pin_note
+    assert "Termin" not in c.agreed, c.agreed
+
+
 def test_the_solver_stage_never_counts_past_its_limit() -> None:
     """QA 16a #8: the job page said „Touren optimieren (6 von 4 s)“ while the solver's last
     rounds ran past the limit."""

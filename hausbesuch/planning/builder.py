@@ -300,6 +300,12 @@ def make_candidate(
     appointment = d.appointment
     if appointment is not None:
         pin_day, pin_time_min = appointment.date(), appointment.hour * 60 + appointment.minute
+    if pin_day is not None and pin_day < _passed_before(span, today):
+        # passed (see passed_pin()): no longer binds, also not beside a letter's window (the
+        # letter was written for the visit planned freely in its place; before, a passed
+        # appointment's time was kept with the letter's day, and the visit was dropped or
+        # pinned to that time, QA 27 F1)
+        pin_day = pin_time_min = pin_team = appointment = None
     moved_promise = None
     if promise is not None and pin_day is not None and pin_day >= span.start:
         a, b = promised_starts(promise)
@@ -313,9 +319,7 @@ def make_candidate(
     what = ("Vereinbarter Termin" if appointment is not None
             else "Angekündigter Besuch" if promise is not None
             else "Festlegung im Web" if pin_source == "web" else "Datum laut Liste")
-    if pin_day is not None and promise is None and pin_day < _passed_before(span, today):
-        pin_day = pin_time_min = pin_team = appointment = None  # passed: see passed_pin()
-    elif pin_day is not None and promise is None and pin_day < span.start:
+    if pin_day is not None and promise is None and pin_day < span.start:
         return unassigned("pin_before_span",
                           f"{what} am {fmt_date(pin_day)} liegt vor dem Planungszeitraum "
                           f"({span.describe()}) und ist noch nicht vorbei: der Plan jenes "
