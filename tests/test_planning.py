@@ -291,6 +291,51 @@ def test_a_window_that_the_rest_of_a_replanned_span_misses_names_that_rest():
     assert "liegt an keinem möglichen Tag (09.12.2026–11.12.2026)" in u.reason, u.reason
 
 
+def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause():
+    """QA 27 F8: a re-plan from Tuesday 08.12. 11:30 said of a client seen only on Tuesdays
+    10–12 „liegt an keinem möglichen Tag (08.12.2026–11.12.2026)“, Tuesday being in it.
+    After a failed try on a Tuesday morning the revisit rule is the cause (as the re-plan
+    from 10:30 said); without one, the re-plan's moment is."""
+    from datetime import date
+
+    from hausbesuch.casework.rules import PastOutcome, WorkCalendar, directive
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode, TimeSlot
+    from hausbesuch.planning.builder import Span, make_candidate
+
+    client = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld",
+                    zeitfenster=(TimeSlot(frozenset({1}), 600, 720, "Di 10-12"),))
+    where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")
+    span = Span(date(2026, 12, 7), 5, WorkCalendar("HE"))
+    profile = load_profile("bad-hersfeld")
+    moment = datetime(2026, 12, 8, 11, 30)
+    tried = directive([PastOutcome(date(2026, 11, 24), "nicht_angetroffen", 10 * 60 + 10)],
+                      calendar=WorkCalendar("HE"))
+    for at in (moment, moment.replace(hour=10, minute=30)):
+        u = make_candidate(client, where, span=span, profile=profile, directive=tried,
+                           not_before=at)
+        assert u.code == "revisit_rules", (at, u)
+        assert u.reason.startswith("Im Zeitfenster „Di 10-12“ bleibt nach der Regel für "
+                                   "erneute Besuche"), u.reason
+        assert "nicht erneut Dienstagvormittag" in u.reason, u.reason
+    u = make_candidate(client, where, span=span, profile=profile, not_before=moment)
+    assert (u.code, u.reason) == (
+        "window_before_replan", "Das Zeitfenster „Di 10-12“ lässt am Di 08.12.2026 nach der "
+        "Neuplanung ab 11:30 Uhr keine Besuchszeit mehr und liegt an keinem weiteren "
+        "möglichen Tag (09.12.2026–11.12.2026); der Fall bleibt offen für den nächsten Plan.")
+    # a failed try on a Tuesday at 13:00: the rule took the starts from 11:01, the moment
+    # the rest; both named
+    late = directive([PastOutcome(date(2026, 11, 24), "nicht_angetroffen", 13 * 60)],
+                     calendar=WorkCalendar("HE"))
+    u = make_candidate(client, where, span=span, profile=profile, directive=late,
+                       not_before=moment)
+    assert u.code == "window_before_replan", u
+    assert u.reason.startswith("Das Zeitfenster „Di 10-12“ lässt am Di 08.12.2026 nach der "
+                               "Neuplanung ab 11:30 Uhr keine Besuchszeit mehr und liegt an "
+                               "keinem weiteren möglichen Tag (09.12.2026–11.12.2026); "
+                               f"{late.reason}; "), u.reason
+
+
 def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     """QA 13a #7: a span over 6 January in Bavaria: the holiday got no tours but was named
     nowhere, and a client whose only window falls on it got a vague reason."""

@@ -412,9 +412,10 @@ def make_candidate(
     restricted = False
     by_rule = False  # the revisit rule took starts away on some day
 
-    def day_windows(k: int, rule: bool = True) -> list[tuple[int, int]]:
+    def day_windows(k: int, rule: bool = True, moment: bool = True) -> list[tuple[int, int]]:
         """The start times (seconds of the day) the visit may have on day ``k``
-        (``rule`` False: as if there were no revisit rule)."""
+        (``rule`` False: as if there were no revisit rule; ``moment`` False: as if the
+        re-plan's moment took nothing of its day)."""
         nonlocal restricted, by_rule
         wd = span.date(k).weekday()
         iv = [(0, DAY_S - 1)]
@@ -437,7 +438,7 @@ def make_candidate(
             for a, b in blocked:
                 iv = _intersect(iv, [(0, a - 1), (b + 1, DAY_S - 1)])
             by_rule = by_rule or iv != before
-        if not_before is not None and span.date(k) == not_before.date():
+        if moment and not_before is not None and span.date(k) == not_before.date():
             restricted = True
             t = not_before.hour * 3600 + not_before.minute * 60
             iv = _intersect(iv, [(t, DAY_S - 1)])
@@ -448,10 +449,32 @@ def make_candidate(
         windows += [(k * DAY_S + a, k * DAY_S + b) for a, b in day_windows(k)]
     windows = _merge(windows)
     if not windows:
-        if (promise is None and (d.avoid or d.failed_at)
-                and any(day_windows(k, rule=False) for k in days)):
-            # the client's windows (or the day) leave starts, the revisit rule takes them
+        # the days on which the client's windows (or the day) leave starts before the
+        # revisit rule and the re-plan's moment take theirs
+        free = [k for k in days if day_windows(k, rule=False, moment=False)]
+        if (free and promise is None and (d.avoid or d.failed_at)
+                and (any(day_windows(k, rule=False) for k in free)
+                     or not any(day_windows(k, moment=False) for k in free))):
+            # the revisit rule takes the starts the moment leaves, or all of them by
+            # itself (then it is the cause that lasts beyond the re-plan's day)
             return unassigned("revisit_rules", _revisit_reason(client, revisit))
+        if free and promise is None and not_before is not None and client.zeitfenster:
+            # the re-plan's moment took the rest of its day's window (QA 27 F8: before,
+            # „liegt an keinem möglichen Tag (08.12.2026–11.12.2026)“ with Tuesday 08.12 in
+            # it); the revisit rule named when it took starts there too
+            ruled = any(day_windows(k, moment=False) != day_windows(k, rule=False,
+                                                                      moment=False)
+                        for k in free)
+            later = [fmt_date(span.date(k)) for k in sorted(days) if k not in free]
+            return unassigned(
+                "window_before_replan",
+                f"Das Zeitfenster „{window_text(client)}“ lässt am "
+                f"{WEEKDAYS_DE[not_before.weekday()]} {fmt_date(not_before.date())} nach der "
+                f"Neuplanung ab {not_before:%H:%M} Uhr keine Besuchszeit mehr"
+                + (" und liegt an keinem weiteren möglichen Tag ("
+                   + "–".join(dict.fromkeys((later[0], later[-1]))) + ")" if later else "")
+                + (f"; {d.reason}" if ruled and d.reason else "")
+                + "; der Fall bleibt offen für den nächsten Plan.")
         if promise is not None:
             return unassigned("announced_window_impossible",
                               f"angekündigt ({promise[0]:%d.%m.%Y %H:%M}–{promise[1]:%H:%M}), "
