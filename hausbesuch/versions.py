@@ -40,7 +40,36 @@ from sqlalchemy import select
 
 from hausbesuch.errors import UserError
 
-__all__ = ["PlanDeletion", "delete_plan_version", "replaced_note"]
+__all__ = ["PlanDeletion", "delete_plan_version", "newest_version", "replaced_by",
+           "replaced_note"]
+
+
+def newest_version(store: Any, plan_id: str) -> str:
+    """The newest re-plan of ``plan_id`` (following successors), or ``plan_id`` itself."""
+    from hausbesuch.store import PlanRow
+
+    seen = {plan_id}
+    current = plan_id
+    with store.session() as s:
+        while True:
+            nxt = s.scalars(select(PlanRow.id).where(PlanRow.predecessor_id == current)
+                            .order_by(PlanRow.created_at.desc())).first()
+            if nxt is None or nxt in seen:
+                return current
+            seen.add(nxt)
+            current = nxt
+
+
+def replaced_by(store: Any, plan_id: str, what: str) -> str | None:
+    """None for a plan's newest version; for a version a re-plan has replaced, the German
+    reason a change there is refused (the web's pages, ``link``, ``letters``): it names the
+    newest version, not the next one, which may be replaced too (QA 27 F7), and, with
+    ``what`` (``{newest}`` is filled in), where the change is done instead."""
+    newest = newest_version(store, plan_id)
+    if newest == plan_id:
+        return None
+    return (f"Plan {plan_id} wurde bereits neu geplant; aktuell ist Plan {newest}. "
+            + what.format(newest=newest))
 
 
 def replaced_note(store: Any, plan_id: str) -> str:

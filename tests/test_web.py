@@ -118,7 +118,7 @@ def kora(site: Site) -> Iterator[httpx.Client]:
 
 def _current_plan(site: Site):  # noqa: ANN202
     """The newest version of the fixture's plan (the browser flow re-plans it)."""
-    from hausbesuch.web.data import newest_version
+    from hausbesuch.versions import newest_version
 
     return site.store.load_plan(newest_version(site.store, site.plan_id))
 

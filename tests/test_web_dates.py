@@ -123,7 +123,7 @@ def test_absence_form_reads_german_days(bare: tuple[str, object],
 @sqlite_only()
 def test_link_form_reads_a_german_end_of_validity(site: Site, kora: httpx.Client  # noqa: F811
                                                   ) -> None:
-    from hausbesuch.web.data import newest_version
+    from hausbesuch.versions import newest_version
     from hausbesuch.web.models import WorkerLinkRow
 
     plan_id = newest_version(site.store, site.plan_id)

@@ -264,7 +264,7 @@ def kora(site: Site) -> Iterator[httpx.Client]:  # noqa: F811
 
 def _link_form(site: Site, kora: httpx.Client) -> tuple[str, str, str]:  # noqa: F811
     """(newest plan id, its links page, the first team-day of the form's choice)."""
-    from hausbesuch.web.data import newest_version
+    from hausbesuch.versions import newest_version
 
     plan_id = newest_version(site.store, site.plan_id)
     page = kora.get(f"/plaene/{plan_id}/links")

@@ -54,8 +54,8 @@ def test_a_pin_before_now_or_to_a_team_taken_out_is_refused(
     from hausbesuch import clock
     from hausbesuch.errors import UserError
     from hausbesuch.maps import fmt_date
+    from hausbesuch.versions import newest_version
     from hausbesuch.web import casework_api
-    from hausbesuch.web.data import newest_version
 
     _, store, first = notes_site
     plan = store.load_plan(newest_version(store, first))

@@ -182,8 +182,8 @@ def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
     next re-plan says that it stays out; *Team wieder einplanen* brings it back and says
     so. An unknown team, or one not taken out, is refused at the form; nothing is
     queued. Audited with the team names."""
+    from hausbesuch.versions import newest_version
     from hausbesuch.web import jobs
-    from hausbesuch.web.data import newest_version
 
     _, store, first = notes_site
     plan_id = newest_version(store, first)
@@ -263,8 +263,8 @@ def test_a_replan_job_refused_for_its_teams_says_so_in_the_forms_words(
         notes_site: tuple[str, object, str]) -> None:
     """A job that finds its team no longer out (it runs after midnight, or another
     re-plan came first) fails with the form's field, not the command line's option."""
+    from hausbesuch.versions import newest_version
     from hausbesuch.web import jobs
-    from hausbesuch.web.data import newest_version
     from hausbesuch.web.jobs import JobRunner
 
     _, store, first = notes_site
@@ -288,8 +288,8 @@ def test_a_plan_whose_span_is_over_offers_no_replan(
     page says so in German instead of the form, a POST is refused and queues nothing,
     and a job still queued says „Der Zeitpunkt …“."""
     from hausbesuch import clock
+    from hausbesuch.versions import newest_version
     from hausbesuch.web import jobs
-    from hausbesuch.web.data import newest_version
     from hausbesuch.web.jobs import JobRunner
 
     _, store, first = notes_site

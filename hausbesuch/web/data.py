@@ -106,31 +106,6 @@ def plan_city(store: Store, plan_id: str) -> str | None:
         return s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
 
 
-def replaced_by(store: Store, plan_id: str, what: str) -> str | None:
-    """None for a plan's newest version; for a version a re-plan has replaced, the German
-    reason a change there is refused: it names the newest version and, with ``what``
-    (``{newest}`` is filled in), where the change is done instead."""
-    newest = newest_version(store, plan_id)
-    if newest == plan_id:
-        return None
-    return (f"Plan {plan_id} wurde bereits neu geplant; aktuell ist Plan {newest}. "
-            + what.format(newest=newest))
-
-
-def newest_version(store: Store, plan_id: str) -> str:
-    """The newest re-plan of ``plan_id`` (following successors), or ``plan_id`` itself."""
-    seen = {plan_id}
-    current = plan_id
-    with store.session() as s:
-        while True:
-            nxt = s.scalars(select(PlanRow.id).where(PlanRow.predecessor_id == current)
-                            .order_by(PlanRow.created_at.desc())).first()
-            if nxt is None or nxt in seen:
-                return current
-            seen.add(nxt)
-            current = nxt
-
-
 def plan_overview(store: Store, plan_id: str) -> Plan | None:
     """A stored plan for the plan view: routes with stops (no leg geometry), unassigned and
     rejected; no client snapshot, geocodes or solver output (the view shows none of them)."""

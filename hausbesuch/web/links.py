@@ -27,7 +27,7 @@ from sqlalchemy import select
 from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.store import PlanRow, RouteRow, Store, no_plan_message
-from hausbesuch.web.data import newest_version, replaced_by
+from hausbesuch.versions import newest_version, replaced_by
 from hausbesuch.web.models import WorkerLinkRow
 from hausbesuch.web.security import OncePer, new_token, token_hash
 

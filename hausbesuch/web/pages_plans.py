@@ -30,6 +30,7 @@ from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, PlanRow, Store, StoreError
 from hausbesuch.teams import plan_shift
+from hausbesuch.versions import newest_version, replaced_by
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import (
     ECHO_SHORT,
@@ -43,11 +44,9 @@ from hausbesuch.web.app import (
 )
 from hausbesuch.web.auth import User, audit_refused, check_city, lookup_session, require_user
 from hausbesuch.web.data import (
-    newest_version,
     plan_city,
     plan_legs,
     plan_overview,
-    replaced_by,
     window_clients,
     with_clients,
 )

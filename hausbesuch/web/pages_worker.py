@@ -47,9 +47,10 @@ from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN
 from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, parse_clock
 from hausbesuch.plandata import TeamDayRoute
+from hausbesuch.versions import newest_version
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import WebContext, ctx, own_id, render
-from hausbesuch.web.data import load_route, newest_version, route_geocodes
+from hausbesuch.web.data import load_route, route_geocodes
 from hausbesuch.web.forms import form_date
 from hausbesuch.web.links import WorkerLink, resolve
 from hausbesuch.web.security import csrf_protect, derived_token, new_token
