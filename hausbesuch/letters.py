@@ -1654,16 +1654,14 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
 
 
 def _check_newest(store: Any, plan: Plan) -> None:
-    """Refuse a plan that a re-plan has replaced: its times are no longer the plan."""
-    from sqlalchemy import select
+    """Refuse a plan that a re-plan has replaced: its times are no longer the plan. The
+    refusal names the newest version, as ``link`` does (before, the direct successor,
+    which may be replaced too: QA 27 F7)."""
+    from hausbesuch.versions import replaced_by
 
-    from hausbesuch.store import PlanRow
-
-    with store.session() as s:
-        newer = s.scalar(select(PlanRow.id).where(PlanRow.predecessor_id == plan.id))
-    if newer:
-        raise LetterError(f"Plan {plan.id} wurde durch Plan {newer} ersetzt: Briefe bitte "
-                          f"für {newer} schreiben (hausbesuch letters {newer} …).")
+    if reason := replaced_by(store, plan.id, "Briefe bitte für Plan {newest} schreiben "
+                                             "(hausbesuch letters {newest} …)."):
+        raise LetterError(reason)
 
 
 #: Two points this close (metres) are one place: the geocoder gives one house one point.

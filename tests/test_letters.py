@@ -385,8 +385,37 @@ def test_correction_letters_for_exactly_the_broken_promises(planned_week, letter
     assert res.exit_code == 0 and "Keine angekündigten Besuche" in res.output
     # the replaced version gets no letters any more
     res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "alt"))
-    assert res.exit_code == 2 and f"durch Plan {newer.id} ersetzt" in res.output
+    assert res.exit_code == 2 and f"aktuell ist Plan {newer.id}" in res.output
     assert not (base / "alt").exists()
+
+
+def test_a_replaced_version_names_the_newest_version_for_its_letters(planned_week, letters_db):
+    """QA 27 F7: `letters` on a replaced version named its direct successor, itself
+    replaced (following the hint led to another refusal); `link` names the newest. Both
+    name the newest now, for announcements and corrections alike."""
+    from hausbesuch.store import Store
+
+    base = letters_db[1] / "drei_versionen"
+    base.mkdir()
+    shutil.copyfile(letters_db[1] / "plan.db", base / "plan.db")
+    url = f"sqlite:///{base / 'plan.db'}"
+    plan, first = planned_week.result.plan, planned_week.plan_id
+    v2 = replace(plan, id=f"{first}-v2", version=2, predecessor_id=first)
+    v3 = replace(plan, id=f"{first}-v3", version=3, predecessor_id=v2.id)
+    with Store.open(url) as store:
+        store.save_plan(v2)
+        store.save_plan(v3)
+    for old, extra in ((first, ()), (v2.id, ()), (first, ("--correction",))):
+        out = base / f"alt-{len(extra)}"
+        res = _invoke("letters", old, "--db", url, "--out", str(out), *extra)
+        said = " ".join(res.output.split())
+        assert res.exit_code == 2, res.output
+        assert (f"Plan {old} wurde bereits neu geplant; aktuell ist Plan {v3.id}. Briefe "
+                f"bitte für Plan {v3.id} schreiben (hausbesuch letters {v3.id} …).") in said, said
+        assert old == v2.id or v2.id not in said, said
+        assert not out.exists()
+    res = _invoke("letters", v3.id, "--db", url, "--out", str(base / "neu"), "--correction")
+    assert res.exit_code == 0, res.output
 
 
 def test_no_letter_for_a_visit_with_an_outcome(planned_week, letters_db, letter_run):
