@@ -1274,3 +1274,60 @@ def test_a_one_cell_address_placed_by_hand_gets_its_letter(tmp_path, bad_hersfel
                         ("B-3", "Nirgendwoweg 9")):
         text = _text(tmp_path / "briefe" / f"brief_{cid}.pdf")
         assert f"{street} 36251 Bad Hersfeld" in text and "Deutschland" not in text, text
+
+
+@pytest.mark.slow
+def test_an_announced_visit_of_a_client_whose_appointment_passed_stays_planned(
+        tmp_path, bad_hersfeld_pbf):
+    """QA 27 F1, through the commands: an appointment agreed for 27.11. 14:00 passed
+    without being planned; the next week's plan placed the client freely and a letter
+    announced it. A re-plan before the week (nothing changed) dropped the visit („das
+    Fenster passt nicht (mehr)“) and `letters --correction` wrote an Absage. Now the visit
+    stays in its promised window and there is nothing to correct."""
+    from hausbesuch.store import Store
+
+    def cli(today: date):  # noqa: ANN202
+        runner = CliRunner(env={clock.ENV: today.isoformat()})
+
+        def ok(*args: str) -> str:
+            res = runner.invoke(app, list(args), catch_exceptions=False)
+            assert res.exit_code == 0, res.output
+            return res.output
+        return ok
+
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    db = ["--city", "bad-hersfeld", "--db", str(tmp_path / "s.sqlite")]
+    run = ["--time-limit", "1", "--threads", "1"]
+    (tmp_path / "k.csv").write_text(
+        "Kundennummer;Name;Straße;Hausnummer;PLZ;Ort\n"
+        "F-01;Anna Beispiel;Breitenstraße;1;36251;Bad Hersfeld\n", encoding="utf-8")
+    cli(date(2026, 11, 20))("import", str(tmp_path / "k.csv"), *db)
+    cli(date(2026, 11, 20))("plan", *db, "--start", "2026-11-23", "--days", "5", "--out",
+                            str(tmp_path / "w1"), *run)
+    with Store.open(url) as store:
+        first = store.latest_plan("Bad Hersfeld")
+    visit = first.routes[0].stops[0]
+    (tmp_path / "erg.csv").write_text(
+        "Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n"
+        f"F-01;{visit.start:%d.%m.%Y};{visit.start:%H:%M};termin_vereinbart;"
+        "27.11.2026 14:00\n", encoding="utf-8")
+    cli(date(2026, 11, 27))("outcomes", str(tmp_path / "erg.csv"), *db)
+    out = cli(date(2026, 12, 4))("plan", *db, "--start", "2026-12-07", "--days", "5",
+                                 "--out", str(tmp_path / "w2"), *run)
+    assert "daher frei eingeplant: F-01 (Termin 27.11.2026)" in out, out
+    plan_id = re.search(r"Plan (\S+):", out)[1]
+    cli(date(2026, 12, 4))("letters", plan_id, "--db", url, "--out", str(tmp_path / "briefe"))
+    out = cli(date(2026, 12, 7))("replan", plan_id, "--db", url, "--from", "2026-12-07 07:00",
+                                 "--out", str(tmp_path / "w2b"), *run)
+    new_id = re.search(r"^Plan (\S+):", out, re.MULTILINE)[1]
+    with Store.open(url) as store:
+        plan = store.load_plan(new_id)
+    assert not plan.unassigned, plan.unassigned
+    stop = next(s for r in plan.routes for s in r.stops if s.client_id == "F-01")
+    window = re.match(r"angekündigt: (\d\d:\d\d)–(\d\d:\d\d) Uhr", stop.window_text)
+    assert window, stop.window_text
+    assert window[1] <= f"{stop.start:%H:%M}" <= window[2], (stop.start, stop.window_text)
+    out = cli(date(2026, 12, 7))("letters", new_id, "--db", url, "--out",
+                                 str(tmp_path / "korr"), "--correction")
+    assert "0 Korrekturbriefe" in out or "Keine angekündigten Besuche" in out, out
+    assert not list((tmp_path / "korr").glob("korrektur_*.pdf"))
