@@ -135,7 +135,7 @@ def test_a_pin_too_soon_to_reach_is_refused(
     time; that time is taken."""
     from hausbesuch import clock
     from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start
-    from hausbesuch.web.data import newest_version
+    from hausbesuch.versions import newest_version
 
     _, store, first = notes_site
     plan = store.load_plan(newest_version(store, first))
@@ -223,8 +223,8 @@ def test_a_pin_that_cannot_be_reached_within_the_shift_names_no_time(
     and no later time of that day is left: the message offers none."""
     from hausbesuch import clock
     from hausbesuch.teams import plan_shift
+    from hausbesuch.versions import newest_version
     from hausbesuch.web import casework_api
-    from hausbesuch.web.data import newest_version
 
     _, store, first = notes_site
     plan = store.load_plan(newest_version(store, first))
