@@ -238,6 +238,11 @@ class ContactModel:
     #: distinct clients with a try, per band: per district, and in the city
     district_people: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     city_people: np.ndarray | None = field(default=None, repr=False)
+    #: per (district, client), the client's raw tries and contacts there by band
+    #: (``[(tries, contacts), band]``): what :meth:`reasons` leaves out of the district's
+    #: and the city's figure shown beside the client's own tries
+    client_in_district: dict[tuple[str, str], np.ndarray] = field(default_factory=dict,
+                                                                  repr=False)
     _district_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _client_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -280,6 +285,7 @@ class ContactModel:
         pdn: dict[str, np.ndarray] = {}
         people: dict[str, list[set[str]]] = {}
         city_people: list[set[str]] = [set() for _ in bands]
+        own: dict[tuple[str, str], np.ndarray] = {}
         for r, hit in evidence:
             w, b = r.day.weekday(), band_of(int(r.minute), bands, s.noon_min)  # type: ignore[arg-type]
             district = r.district or ""
@@ -294,6 +300,7 @@ class ContactModel:
                 x[w, b] += add * hit
                 n[w, b] += add
             people.setdefault(district, [set() for _ in bands])[b].add(r.case_id)
+            own.setdefault((district, r.case_id), np.zeros((2, nb)))[:, b] += (1, hit)
             city_people[b].add(r.case_id)
             half = c_halves.setdefault(r.case_id, np.zeros((2, 2), dtype=int))
             half[0 if int(r.minute) < s.noon_min else 1] += (1, hit)  # type: ignore[operator]
@@ -314,7 +321,8 @@ class ContactModel:
                     s.client_strength_default, city_rate, client_halves=c_halves,
                     city_pool=(pool_x, pool_n), district_pool={k: (pdx[k], pdn[k]) for k in pdx},
                     district_people={k: np.array([len(p) for p in v]) for k, v in people.items()},
-                    city_people=np.array([len(p) for p in city_people]))
+                    city_people=np.array([len(p) for p in city_people]),
+                    client_in_district=own)
         # client level: strength from how clients differ from their district within a
         # half of the day (the unit of a routine)
         c_keys = sorted(cx)
@@ -419,10 +427,15 @@ class ContactModel:
     def reasons(self, client_id: str, district: str | None, band: int,
                 weekday: int | None = None) -> list[str]:
         """The evidence behind a chance, as short German phrases: the client's own tries
-        by the half of the day they started in (:attr:`ModelSettings.noon_min`), and the
-        contact rate in the band in the district (else the city), as the model counts it
-        (each person's tries together at most ``client_pool_cap``), with the number of
-        visits and, when some were repeated tries of the same people, of persons. With
+        by the half of the day they started in (:attr:`ModelSettings.noon_min`), with
+        „Kontakt“ for any contact (angetroffen, verweigert, Termin vereinbart), and the
+        contact rate in the band in the district (else the city) of the *other* people,
+        as the model counts it (each person's tries together at most
+        ``client_pool_cap``), with the number of visits and, when some were repeated
+        tries of the same people, of persons. The client's own tries are left out of that
+        figure (they are told before it), and the figure is left out when the rest is
+        thinner than :data:`AREA_MIN_PEOPLE` persons or :data:`AREA_MIN_VISITS` visits:
+        then the city stands in for the district, and nothing for the city. With
         ``weekday``: when the neutral starting value still makes up at least
         :data:`THIN_EVIDENCE` of the estimate (:meth:`prior_share`), it says so."""
         parts: list[str] = []
@@ -435,28 +448,57 @@ class ContactModel:
                 if hits == 0:
                     parts.append(f"{tries} {noun} {word} ohne Erfolg")
                 else:
-                    parts.append(f"{tries} {noun} {word}, {hits}-mal angetroffen")
+                    parts.append(f"{tries} {noun} {word}, {hits}-mal Kontakt")
         label = band_label(self.bands[band])
+        area = None
         if district and district in self.district_tries:
-            n_b = int(self.district_tries[district][:, band].sum())
-            if n_b:
-                px, pn = self._district_evidence(district)
-                share = px[:, band].sum() / pn[:, band].sum()
-                people = self.district_people.get(district)
-                parts.append(f"im Bezirk {label} {_pct(share)} angetroffen "
-                             f"({_visits(n_b, None if people is None else int(people[band]))})")
-        if not any(p.startswith("im Bezirk") for p in parts):
-            n_c = int(self.city_tries[:, band].sum())
-            if n_c:
-                px, pn = self._city_evidence()
-                share = px[:, band].sum() / pn[:, band].sum()
-                people = self.city_people
-                parts.append(f"in der Stadt {label} {_pct(share)} angetroffen "
-                             f"({_visits(n_c, None if people is None else int(people[band]))})")
+            px, pn = self._district_evidence(district)
+            area = self._others(client_id, [district], band, self.district_tries[district],
+                                px, pn, self.district_people.get(district))
+            if area is not None:
+                parts.append(f"im Bezirk {label} {area}")
+        if area is None:
+            px, pn = self._city_evidence()
+            area = self._others(client_id, list(self.district_tries), band, self.city_tries,
+                                px, pn, self.city_people)
+            if area is not None:
+                parts.append(f"in der Stadt {label} {area}")
         if weekday is not None and self.n_records and \
                 self.prior_share(client_id, district, weekday, band) >= THIN_EVIDENCE:
             parts.append(f"wenig Erfahrung: Ausgangswert {_pct(self.settings.prior_rate)}")
         return parts
+
+    def _others(self, client_id: str, districts: Sequence[str], band: int,
+                tries: np.ndarray, pool_x: np.ndarray, pool_n: np.ndarray,
+                people: np.ndarray | None) -> str | None:
+        """„64 % angetroffen (11 Besuche bei 8 Personen)“: the area's (a district's or
+        the city's) contact share in ``band`` without the client's own tries, or None
+        when what remains is thinner than :data:`AREA_MIN_PEOPLE` persons or
+        :data:`AREA_MIN_VISITS` visits (a share of one or two other people's visits is
+        no evidence a worker should read as the district's)."""
+        n = float(tries[:, band].sum())
+        x_pool, n_pool = float(pool_x[:, band].sum()), float(pool_n[:, band].sum())
+        persons = None if people is None else int(people[band])
+        total = self.client_tries.get(client_id)
+        if total is not None:
+            weight = min(1.0, self.settings.client_pool_cap / float(total.sum()))
+            seen = False
+            for d in districts:
+                mine = self.client_in_district.get((d, client_id))
+                if mine is None or not mine[0, band]:
+                    continue
+                n -= mine[0, band]
+                n_pool -= weight * mine[0, band]
+                x_pool -= weight * mine[1, band]
+                seen = True
+            if seen and persons is not None:
+                persons -= 1
+        visits = int(round(n))
+        if visits < AREA_MIN_VISITS or n_pool <= 1e-9 or \
+                (persons is not None and persons < AREA_MIN_PEOPLE):
+            return None
+        share = min(1.0, max(0.0, x_pool / n_pool))
+        return f"{_pct(share)} angetroffen ({_visits(visits, persons)})"
 
     def prior_share(self, client_id: str, district: str | None, weekday: int, band: int
                     ) -> float:
@@ -504,6 +546,12 @@ def _pct(p: float) -> str:
 #: the share of the neutral starting value in an estimate from which the explanation
 #: says „wenig Erfahrung“ (:meth:`ContactModel.prior_share`)
 THIN_EVIDENCE = 0.5
+
+#: the least a district's (else the city's) figure beside a client's own tries must rest
+#: on once the client's own tries are left out: visits of at least this many other
+#: persons, and at least this many visits in the band (:meth:`ContactModel.reasons`)
+AREA_MIN_PEOPLE = 2
+AREA_MIN_VISITS = 5
 
 
 def _visits(n: int, people: int | None) -> str:
@@ -649,7 +697,8 @@ def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> VisitChan
 
     ``stops`` are objects with ``client_id``, ``district`` and ``start`` (a datetime), as
     :class:`hausbesuch.plandata.PlannedStop`. Empty when the model has learned nothing
-    yet (a neutral guess is no information for a worker). A stop at a time agreed with
+    yet (a neutral guess is no information for a worker), and nothing for a stop called
+    off or of a case closed since the plan (``called_off``, ``gone``). A stop at a time agreed with
     the client (its ``window_text`` says ``Termin vereinbart: …``) gets no estimate but
     ``appointment`` set: the pages say „Termin vereinbart“ instead of a chance.
     """
@@ -659,6 +708,8 @@ def visit_chances(model: ContactModel | None, stops: Iterable[Any]) -> VisitChan
     if model is None or model.n_records == 0:
         return out
     for s in stops:
+        if getattr(s, "called_off", False) or getattr(s, "gone", ""):
+            continue  # a visit that does not take place has no chance (QA 27 F6)
         if is_appointment(getattr(s, "window_text", "") or ""):
             out[(s.client_id, s.start)] = VisitChance(math.nan, APPOINTMENT, appointment=True)
             continue
@@ -702,7 +753,37 @@ def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable
     if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
         return VisitChances()
     model = model_for_city(store, profile, until=created_at)
-    return visit_chances(model, stops)
+    done = recorded_visits(store, profile.name, until=created_at)
+    return visit_chances(model, (s for s in stops if not _is_done(s, done)))
+
+
+def recorded_visits(store: Any, city: str, *, until: datetime | None = None
+                    ) -> tuple[set[str], set[tuple[str, date]]]:
+    """The visits with an outcome recorded up to ``until`` (as :func:`records_from_store`
+    counts a moment): their visit ids, and (client id, day) of outcomes stored without
+    one. A re-plan keeps the visits already made in its routes; their chance would be
+    rated on their own outcome, so the pages show none for them (QA 27 F6)."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import OutcomeRow
+
+    if until is not None and until.microsecond == 0:
+        until = until + timedelta(seconds=1) - timedelta(microseconds=1)
+    with store.session() as s:
+        rows = s.execute(
+            select(OutcomeRow.visit_id, OutcomeRow.client_id, OutcomeRow.day)
+            .where(OutcomeRow.city == city,
+                   *(() if until is None else (OutcomeRow.recorded_at <= until,)))
+        ).all()
+    ids = {v for v, _, _ in rows if v}
+    loose = {(c, d) for v, c, d in rows if not v}
+    return ids, loose
+
+
+def _is_done(stop: Any, done: tuple[set[str], set[tuple[str, date]]]) -> bool:
+    ids, loose = done
+    visit_id = getattr(stop, "visit_id", "")
+    return (bool(visit_id) and visit_id in ids) or (stop.client_id, stop.start.date()) in loose
 
 
 # --------------------------------------------------------------------------- planning

@@ -472,6 +472,9 @@ def test_a_client_visited_twice_has_a_chance_per_visit() -> None:
     recs = [rec(first.client_id, first.district, day - timedelta(days=7), 12 * 60 + 5,
                 "nicht_angetroffen"),
             rec("X1", first.district, day - timedelta(days=7), 10 * 60, "angetroffen")]
+    # enough other people in both bands for the district's figure (QA 27 F5)
+    recs += [rec(f"{p}{k}", first.district, day - timedelta(days=7 + k), m, "angetroffen")
+             for p, m in (("X", 10 * 60), ("Y", 12 * 60 + 30)) for k in range(2, 7)]
     chances = visit_chances(ContactModel.fit(recs), twice.stops)
     at_ten, at_noon = chances.of(agreed), chances.of(made)
     assert "10–12 Uhr" in at_ten.text and "12–14 Uhr" in at_noon.text, (at_ten, at_noon)

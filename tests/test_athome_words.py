@@ -41,7 +41,7 @@ def test_own_tries_are_told_by_their_own_time_not_by_the_band() -> None:
     one = ContactModel.fit([rec("C", 600, "nicht_angetroffen"), rec("C", 900, "angetroffen")],
                            bands=[(480, 960)])
     assert one.reasons("C", "X", 0)[:2] == ["1 Versuch vormittags ohne Erfolg",
-                                            "1 Versuch nachmittags, 1-mal angetroffen"]
+                                            "1 Versuch nachmittags, 1-mal Kontakt"]
     assert one.chance("C", "X", 0, 0) == pytest.approx(0.5)
     gap = ContactModel.fit([rec("A", 735, "nicht_angetroffen")], GAPPED)
     assert gap.reasons("A", "X", 1)[0] == "1 Versuch nachmittags ohne Erfolg"

@@ -1,0 +1,212 @@
+"""QA 27 (letters and the field view): what the at-home texts say and where.
+
+- F5: the district's figure beside a client's own tries was the client's own record
+  („2 Versuche nachmittags ohne Erfolg; im Bezirk 12–14 Uhr 0 % angetroffen (2 Besuche bei
+  1 Person)“). It now counts the other people only, and is left out when they are fewer
+  than two persons or five visits in the band (the city stands in, else nothing).
+- F6: no chance on a stop called off or of a visit whose outcome the plan knew (a re-plan
+  keeps the visits made: they were rated on their own outcome); „Kontakt“ for a contact
+  that was not „angetroffen“; one format on the print sheet too.
+
+Model texts on hand-made records; the pages on a copy of the real planned Bad Hersfeld
+week (tests/planning_fixtures.py), outcomes recorded and re-planned through the command
+line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from hausbesuch.athome import (
+    ContactModel,
+    ContactRecord,
+    VisitChance,
+    VisitChances,
+    visit_chances,
+)
+from hausbesuch.maps import MapSettings
+from hausbesuch.pages import RouteLinks, print_sheet, route_page
+from tests.cli_helpers import ClockedCli
+from tests.test_maps import sample_plan
+
+MONDAY = date(2026, 11, 23)
+
+
+def rec(cid: str, district: str, minute: int, result: str, days: int = 0) -> ContactRecord:
+    return ContactRecord(cid, district, MONDAY + timedelta(days=days), minute, result)
+
+
+def _area(words: list[str]) -> str | None:
+    return next((w for w in words if w.startswith(("im Bezirk", "in der Stadt"))), None)
+
+
+# --------------------------------------------------------------------------- F5
+
+
+def test_a_district_of_the_client_alone_shows_no_district_figure() -> None:
+    """The audit's S-02: district „Hohe Luft“ holds S-02 (two failed tries 12–14 Uhr) and
+    S-06 (two failed tries 14–16 Uhr). The district part told S-02's own tries again."""
+    recs = [rec("S-02", "Hohe Luft", 12 * 60 + 30, "nicht_angetroffen", d) for d in (0, 7)]
+    recs += [rec("S-06", "Hohe Luft", 15 * 60, "nicht_angetroffen", d) for d in (1, 8)]
+    model = ContactModel.fit(recs)
+    words = model.reasons("S-02", "Hohe Luft", 2, 2)
+    assert words[0] == "2 Versuche nachmittags ohne Erfolg"
+    assert _area(words) is None, words  # neither the district nor the city: only S-02
+    assert not any("Besuche bei 1 Person" in w for w in words), words
+    # the chance itself is the model's as before: the client's tries lower it
+    assert model.chance("S-02", "Hohe Luft", 2, 2) < 0.5
+
+
+def test_the_district_figure_counts_the_other_people_only() -> None:
+    """Client C failed four times 8–10 Uhr in a district where six others opened in five
+    of six visits: the figure is theirs, 83 % of 6 visits, not 50 % of 10 at 7 persons."""
+    recs = [rec("C", "Mitte", 9 * 60, "nicht_angetroffen", d) for d in range(4)]
+    recs += [rec(f"N{k}", "Mitte", 9 * 60, "angetroffen" if k < 5 else "nicht_angetroffen", k)
+             for k in range(6)]
+    model = ContactModel.fit(recs)
+    words = model.reasons("C", "Mitte", 0, 0)
+    assert words[0] == "4 Versuche vormittags ohne Erfolg"
+    assert _area(words) == "im Bezirk 8–10 Uhr 83 % angetroffen (6 Besuche)", words
+    # somebody without tries of their own sees the whole district, C counted at most twice
+    assert _area(model.reasons("NEU", "Mitte", 0, 0)) == \
+        "im Bezirk 8–10 Uhr 62 % angetroffen (10 Besuche bei 7 Personen)"
+
+
+def test_thin_district_evidence_gives_way_to_the_city() -> None:
+    """Fewer than AREA_MIN_VISITS visits of others (or fewer than AREA_MIN_PEOPLE persons)
+    in the district: the city's figure (without the client) stands in; at the threshold
+    the district's is shown."""
+    from hausbesuch.athome import AREA_MIN_PEOPLE, AREA_MIN_VISITS
+
+    assert (AREA_MIN_PEOPLE, AREA_MIN_VISITS) == (2, 5)
+    city = [rec(f"O{k}", "Ost", 9 * 60, "angetroffen" if k % 2 else "nicht_angetroffen", k)
+            for k in range(8)]
+    few = [rec(f"N{k}", "Mitte", 9 * 60, "angetroffen", k) for k in range(4)]
+    own = [rec("C", "Mitte", 9 * 60, "nicht_angetroffen")]
+    words = ContactModel.fit(city + few + own).reasons("C", "Mitte", 0, 0)
+    assert _area(words) == "in der Stadt 8–10 Uhr 67 % angetroffen (12 Besuche)", words
+    five = few + [rec("N4", "Mitte", 9 * 60, "angetroffen", 4)]
+    words = ContactModel.fit(city + five + own).reasons("C", "Mitte", 0, 0)
+    assert _area(words) == "im Bezirk 8–10 Uhr 100 % angetroffen (5 Besuche)", words
+    # five visits of one other person: not the district's either
+    one = [rec("N0", "Mitte", 9 * 60, "angetroffen", k) for k in range(5)]
+    words = ContactModel.fit(city + one + own).reasons("C", "Mitte", 0, 0)
+    assert _area(words).startswith("in der Stadt 8–10 Uhr"), words
+
+
+# --------------------------------------------------------------------------- F6
+
+
+def test_a_contact_that_was_not_angetroffen_is_told_as_kontakt() -> None:
+    """„1 Versuch vormittags, 1-mal angetroffen“ was said of a „Termin vereinbart“."""
+    model = ContactModel.fit([rec("Q", "X", 9 * 60, "termin_vereinbart"),
+                              rec("R", "X", 15 * 60, "verweigert")])
+    assert model.reasons("Q", "X", 0)[0] == "1 Versuch vormittags, 1-mal Kontakt"
+    assert model.reasons("R", "X", 3)[0] == "1 Versuch nachmittags, 1-mal Kontakt"
+    assert not any("mal angetroffen" in w for c in ("Q", "R")
+                   for w in model.reasons(c, "X", 0))
+
+
+def _route_second_off():
+    plan = sample_plan()
+    r = plan.routes[0]
+    stops = list(r.stops)
+    stops[1] = dataclasses.replace(stops[1], called_off=True)
+    return dataclasses.replace(r, stops=tuple(stops))
+
+
+def test_no_chance_for_a_called_off_stop_on_any_page() -> None:
+    """The route page showed „Chance auf Kontakt: 32 % …“ right before „Besuch entfällt –
+    nicht hingehen.“ (the print sheet did not). Neither the chances nor the pages give one
+    now; the print sheet writes the chance as the other pages do."""
+    route = _route_second_off()
+    off = route.stops[1]
+    recs = [rec(s.client_id, s.district, 9 * 60, "nicht_angetroffen") for s in route.stops]
+    recs += [rec(f"N{k}", "Z", 10 * 60, "angetroffen", k) for k in range(8)]
+    model = ContactModel.fit(recs)
+    got = visit_chances(model, route.stops)
+    assert got.of(off) is None and got.of(route.stops[0]) is not None
+    gone = SimpleNamespace(client_id="G", district="Z", start=off.start, gone="Fall geschlossen")
+    assert visit_chances(model, [gone]).of(gone) is None
+    # a page given a chance for it all the same (a plan's chances made before the call-off)
+    chances = VisitChances({(s.client_id, s.start): VisitChance(0.24, "ein Grund")
+                            for s in route.stops})
+    page = route_page(route, MapSettings(), links=RouteLinks(), chances=chances)
+    item = page.split(f'id="stopp-{off.position}"', 1)[1].split("</li>", 1)[0]
+    assert "Besuch entfällt – nicht hingehen." in item
+    assert "Chance" not in item and "24 %" not in item, item
+    assert page.count("Chance auf Kontakt: <strong>24 %</strong> · ein Grund") == \
+        len(route.stops) - 1
+    sheet = print_sheet(route, MapSettings(), links=RouteLinks(), chances=chances)
+    assert sheet.count("Chance auf Kontakt: 24 % · ein Grund") == len(route.stops) - 1
+    assert "Chance auf Kontakt 24 %:" not in sheet
+
+
+# --------------------------------------------------------------------------- real week
+
+START = date(2026, 12, 7)
+MOMENT = datetime(2026, 12, 8, 11, 30)
+cli = ClockedCli(START + timedelta(days=14))
+
+
+@pytest.fixture(scope="module")
+def replanned(planned_week, tmp_path_factory):
+    """The real week with Monday's visits and team-1's first Tuesday visit recorded, then
+    re-planned from Tue 11:30 without team-1: (db, v1, v2, folder of v2's files, the
+    team-1 Tuesday stop done)."""
+    from hausbesuch.store import Store
+
+    base = tmp_path_factory.mktemp("qa27")
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), base / "p.db")
+    db = f"sqlite:///{base / 'p.db'}"
+    with Store.open(db) as store:
+        v1 = store.load_plan(planned_week.plan_id)
+    tue = next(r for r in v1.routes if r.team_id == "team-1" and r.day == MOMENT.date())
+    done = tue.stops[0]
+    assert done.start < MOMENT - timedelta(minutes=30)
+    results = ("nicht_angetroffen", "angetroffen", "nachricht_hinterlassen")
+    lines = ["Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz"]
+    for r in v1.routes:
+        if r.day == START:
+            lines += [f"{s.client_id};{r.day.isoformat()};{s.start:%H:%M};{results[i % 3]};;"
+                      for i, s in enumerate(r.stops)]
+    lines.append(f"{done.client_id};{tue.day.isoformat()};{done.start:%H:%M};"
+                 "nicht_angetroffen;;")
+    (base / "erg.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cli.ok("outcomes", str(base / "erg.csv"), "--city", "bad-hersfeld", "--db", db)
+    out = cli.ok("replan", v1.id, "--from", f"{MOMENT:%Y-%m-%d %H:%M}", "--without-team",
+                 "team-1", "--out", str(base / "v2"), "--time-limit", "1", "--city",
+                 "bad-hersfeld", "--db", db)
+    assert "Neue Version 2" in out
+    with Store.open(db) as store:
+        new = next(p.id for p in store.list_plans("Bad Hersfeld") if p.id != v1.id)
+        v2 = store.load_plan(new)
+    return db, v1, v2, base / "v2", done
+
+
+def test_visits_with_an_outcome_the_plan_knew_show_no_chance(replanned):
+    """F6: after the re-plan the visits made (Monday, team-1's first Tuesday stop) stay in
+    the routes; their chance was rated on their own outcome („1 Versuch vormittags,
+    1-mal angetroffen“ of the visit itself). Now they have none; the visits to come do."""
+    from hausbesuch.athome import plan_chances
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    db, _v1, v2, out, done = replanned
+    with Store.open(db) as store:
+        chances = plan_chances(store, load_profile("bad-hersfeld"), v2)
+    stops = [(r, s) for r in v2.routes for s in r.stops]
+    made = [s for r, s in stops if r.day == START] + [done]
+    assert done in [s for _, s in stops]
+    assert all(chances.of(s) is None for s in made)
+    later = [s for r, s in stops if r.day > MOMENT.date() and not s.off]
+    assert later and all(chances.of(s) is not None for s in later)
+    page = (out / "routen" / f"team-1_{MOMENT.date().isoformat()}.html").read_text("utf-8")
+    item = page.split(f'id="stopp-{done.position}"', 1)[1].split("</li>", 1)[0]
+    assert done.client_id in item and "Chance auf Kontakt" not in item, item
