@@ -65,7 +65,14 @@ from hausbesuch.maps import (
     route_map_heading,
     vendor_dir,
 )
-from hausbesuch.pages import IndexRoute, RouteLinks, index_page, print_sheet, route_page
+from hausbesuch.pages import (
+    IndexRoute,
+    RouteLinks,
+    index_page,
+    print_sheet,
+    route_page,
+    team_out_note,
+)
 from hausbesuch.plandata import Plan
 
 MAPS_DIR = "karten"
@@ -219,7 +226,9 @@ def write_outputs(
         _write(rf.map, render_map(m, heading=route_map_heading(route)))
         off = (gone or {}).get((route.team_id, route.day))
         _write(rf.page, route_page(route, settings, links=links, chances=chances,
-                                   geocodes=geocodes, gone=off, replaced=plan.replaced))
+                                   geocodes=geocodes, gone=off, replaced=plan.replaced,
+                                   out_note=team_out_note(plan.params, route.team_id,
+                                                          route.day)))
         _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
                                      geocodes=geocodes, gone=off, replaced=plan.replaced))
         _write(rf.gpx, route_gpx(route, replaced=plan.replaced))

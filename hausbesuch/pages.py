@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -211,14 +212,40 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
     return items
 
 
+def team_out_note(params: Mapping[str, Any] | None, team_id: str, day: date) -> str:
+    """The line a team-day's route page and phone show when re-plans took the team out
+    on that day (the spans the plan's index and the web plan view name, read from the
+    version's parameters: :func:`hausbesuch.letters._out_spans`), e.g. „Ab 10:00 Uhr
+    abgemeldet: die weiteren Besuche des Tages übernimmt ein anderes Team oder sie
+    bleiben offen.“; "" when the team was not taken out (QA 27 F9)."""
+    from hausbesuch.letters import _out_spans
+
+    lines = []
+    for at, back in _out_spans(params, team_id, day):
+        whole = at.hour == 0 and at.minute == 0
+        if back is None:
+            lines.append("Den ganzen Tag abgemeldet." if whole else
+                         f"Ab {at:%H:%M} Uhr abgemeldet: die weiteren Besuche des Tages "
+                         "übernimmt ein anderes Team oder sie bleiben offen.")
+        elif whole:
+            lines.append(f"Bis {back:%H:%M} Uhr abgemeldet: die Besuche davor übernimmt "
+                         "ein anderes Team oder sie bleiben offen.")
+        else:
+            lines.append(f"Von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet: die Besuche "
+                         "dazwischen übernimmt ein anderes Team oder sie bleiben offen.")
+    return " ".join(lines)
+
+
 def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
             chances: Mapping[tuple[str, datetime], object] | None = None,
             geocodes: Mapping[str, Geocode] | None = None,
-            gone: Mapping[int, str] | None = None, replaced: str = "") -> dict:
+            gone: Mapping[int, str] | None = None, replaced: str = "",
+            out_note: str = "") -> dict:
     from hausbesuch.athome import VisitChances
 
     return {
         "replaced": replaced,
+        "out_note": out_note,
         "chances": VisitChances(chances or {}),
         "route": route,
         "settings": settings,
@@ -238,7 +265,8 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
 def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
                chances: Mapping[tuple[str, datetime], object] | None = None,
                geocodes: Mapping[str, Geocode] | None = None,
-               gone: Mapping[int, str] | None = None, replaced: str = "") -> str:
+               gone: Mapping[int, str] | None = None, replaced: str = "",
+               out_note: str = "") -> str:
     """Mobile route page: ordered stops with times, address, window, note and
     "Navigation starten" links (``geo:``, openstreetmap.org, optionally Google Maps).
 
@@ -251,9 +279,10 @@ def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
     its number struck through, „Besuch entfällt – nicht hingehen.“ and why.
     ``replaced``: for a plan version a re-plan replaced, the sentence saying so
     (:func:`hausbesuch.versions.replaced_note`), shown first on the page.
+    ``out_note``: that re-plans took the team out that day (:func:`team_out_note`).
     """
     return _ENV.get_template("route.html.j2").render(
-        **_common(route, settings, links, chances, geocodes, gone, replaced))
+        **_common(route, settings, links, chances, geocodes, gone, replaced, out_note))
 
 
 def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,

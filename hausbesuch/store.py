@@ -1674,6 +1674,15 @@ class Store:
         """The city of a stored plan (StoreError when there is no such plan)."""
         return self._plan_column(plan_id, PlanRow.city)
 
+    def plan_params(self, plan_id: str) -> dict:
+        """The stored parameters of a plan (teams, options, re-plan spans; ``{}`` when
+        they cannot be read)."""
+        try:
+            params = json.loads(self._plan_column(plan_id, PlanRow.params) or "{}")
+        except ValueError:
+            return {}
+        return params if isinstance(params, dict) else {}
+
     def plan_profile(self, plan_id: str) -> str | None:
         """The profile a stored plan was made with (a shipped short name or a file path,
         :func:`hausbesuch.config.profile_ref`); None for plans of older versions."""

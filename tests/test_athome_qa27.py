@@ -7,6 +7,7 @@
 - F6: no chance on a stop called off or of a visit whose outcome the plan knew (a re-plan
   keeps the visits made: they were rated on their own outcome); „Kontakt“ for a contact
   that was not „angetroffen“; one format on the print sheet too.
+- F9: a team a re-plan took out for the rest of a day: its route page and phone say so.
 
 Model texts on hand-made records; the pages on a copy of the real planned Bad Hersfeld
 week (tests/planning_fixtures.py), outcomes recorded and re-planned through the command
@@ -148,6 +149,28 @@ def test_no_chance_for_a_called_off_stop_on_any_page() -> None:
     assert "Chance auf Kontakt 24 %:" not in sheet
 
 
+# --------------------------------------------------------------------------- F9 (unit)
+
+
+def test_team_out_note_reads_the_spans_of_the_version() -> None:
+    from hausbesuch.pages import team_out_note
+
+    params = {"teams_out_spans": [
+        {"team": "team-1", "ab": "2026-12-11T10:00", "version": 3},
+        {"team": "team-2", "ab": "2026-12-11T00:00", "version": 3},
+        {"team": "team-3", "ab": "2026-12-11T10:00", "bis": "2026-12-11T12:00", "version": 2},
+    ]}
+    day = date(2026, 12, 11)
+    assert team_out_note(params, "team-1", day) == (
+        "Ab 10:00 Uhr abgemeldet: die weiteren Besuche des Tages übernimmt ein anderes Team "
+        "oder sie bleiben offen.")
+    assert team_out_note(params, "team-2", day) == "Den ganzen Tag abgemeldet."
+    assert team_out_note(params, "team-3", day).startswith("Von 10:00 bis 12:00 Uhr abgemeldet")
+    assert team_out_note(params, "team-1", day + timedelta(days=1)) == ""
+    assert team_out_note(params, "team-4", day) == ""
+    assert team_out_note({}, "team-1", day) == ""
+
+
 # --------------------------------------------------------------------------- real week
 
 START = date(2026, 12, 7)
@@ -210,3 +233,33 @@ def test_visits_with_an_outcome_the_plan_knew_show_no_chance(replanned):
     page = (out / "routen" / f"team-1_{MOMENT.date().isoformat()}.html").read_text("utf-8")
     item = page.split(f'id="stopp-{done.position}"', 1)[1].split("</li>", 1)[0]
     assert done.client_id in item and "Chance auf Kontakt" not in item, item
+
+
+def test_the_route_page_and_phone_of_a_team_taken_out_say_so(replanned, monkeypatch):
+    """F9: team-1's Tuesday after the re-plan from 11:30 without it: its route page and
+    its phone showed the stops left and „Rückkehr zum Start …“ without a word why."""
+    from fastapi.testclient import TestClient
+
+    from hausbesuch import clock
+    from hausbesuch.web.links import link_path
+    from tests.test_called_off import _worker_link
+
+    db, v1, v2, out, _done = replanned
+    says = ("Ab 11:30 Uhr abgemeldet: die weiteren Besuche des Tages übernimmt ein anderes "
+            "Team oder sie bleiben offen.")
+    day = MOMENT.date().isoformat()
+    page = (out / "routen" / f"team-1_{day}.html").read_text("utf-8")
+    assert f'<p class="teamout" id="abgemeldet">{says}</p>' in page
+    for other in (out / "routen").glob("*.html"):
+        if other.name != f"team-1_{day}.html":
+            assert "abgemeldet" not in other.read_text("utf-8"), other.name
+    monkeypatch.setenv(clock.ENV, day)
+    route = next(r for r in v2.routes if r.team_id == "team-1" and r.day == MOMENT.date())
+    web, token = _worker_link(db, v2.id, route)
+    with TestClient(web) as c:
+        phone = c.get(link_path(token)).text
+    assert f'id="abgemeldet"><strong>{says}</strong></p>' in phone
+    other = next(r for r in v2.routes if r.team_id != "team-1" and r.day == MOMENT.date())
+    web, token = _worker_link(db, v2.id, other)
+    with TestClient(web) as c:
+        assert 'id="abgemeldet"' not in c.get(link_path(token)).text

@@ -137,7 +137,7 @@ def worker_page(request: Request, token: str) -> Response:
     if route is None:  # the plan was deleted under the link, or the team-day dropped
         raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
     from hausbesuch.maps import MapSettings
-    from hausbesuch.pages import RouteLinks, _common
+    from hausbesuch.pages import RouteLinks, _common, team_out_note
 
     profile = web.profile(link.city)
     settings = MapSettings.from_profile(profile)
@@ -150,7 +150,9 @@ def worker_page(request: Request, token: str) -> Response:
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
     data = _common(route, settings, RouteLinks(), chances,
                    route_geocodes(web.store, plan_id, route),
-                   casework_api.gone_of(route.stops, closed, recorded))
+                   casework_api.gone_of(route.stops, closed, recorded),
+                   out_note=team_out_note(web.store.plan_params(plan_id), link.team_id,
+                                          link.day))
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
