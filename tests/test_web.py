@@ -2150,7 +2150,9 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
                                ".textContent.startsWith('Übermittelt')", timeout=30_000)
         state = stop.locator("[data-state]").inner_text()
         browser.close()
-    assert state == f"Übermittelt: Termin vereinbart (09:05 Uhr) {hint}", state
+    # the agreed appointment is echoed (QA 27): the worker can check what was sent
+    assert state == (f"Übermittelt: Termin vereinbart (09:05 Uhr), Termin am "
+                     f"{last:%d.%m.%Y} um 10:30 Uhr {hint}"), state
     assert "hausbesuch replan" not in state
     # without script: the page the form comes back to says it too
     page = httpx.get(site.url + f"/w/{token}/")
@@ -2163,6 +2165,9 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
     back = html_lib.unescape(httpx.get(site.url + f"/w/{token}/{sent.headers['location']}").text)
     assert (f"Ergebnis für {second} gespeichert. Der vereinbarte Termin steht noch in keiner "
             f"Tour. Die Koordination muss den Plan {plan.id} neu planen.") in back, back
+    # the stop's line names the appointment stored, as the phone's „Übermittelt“ does
+    assert (f"Erfasst: Termin vereinbart (09:20 Uhr), Termin am {last:%d.%m.%Y} um 10:30 Uhr"
+            in back), back
     # the case page names the plan and how to re-plan it in the browser
     case = re.sub(r"<[^>]+>", "", html_lib.unescape(kora.get(
         f"/faelle/{quote(first)}", params={"stadt": CITY}).text))  # the text, no links

@@ -372,9 +372,11 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
         if late := casework_api.appointment_past_shift(
                 web.store, web.profile(link.city), _actor(link), kundennummer):
             hint = f"{late} {hint}".strip()
-    if wants_json:
-        return JSONResponse({"ok": True, "doppelt": duplicate, **({"hinweis": hint} if hint
-                                                                   else {})})
+    if wants_json:  # "termin": the appointment as stored, for the phone to echo (QA 27)
+        return JSONResponse({"ok": True, "doppelt": duplicate,
+                             **({"hinweis": hint} if hint else {}),
+                             **({"termin": f"{appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr"}
+                                if appointment is not None else {})})
     return RedirectResponse(f"./?gespeichert={quote(kundennummer, safe='')}",
                             status_code=303)
 

@@ -37,10 +37,21 @@
   function sentList() {
     try { return JSON.parse(localStorage.getItem(sentKey) || "[]"); } catch (e) { return []; }
   }
-  function remember(item) {
+  // the agreed appointment of an outcome sent, as the line „Übermittelt …“ echoes it
+  // (QA 27): the server's reading of it (``termin`` of its answer), else the fields sent
+  function appointmentEcho(fields, data) {
+    if (data && data.termin) return ", Termin am " + data.termin;
+    if (!fields.termin_datum || !fields.termin_zeit) return "";
+    return ", Termin am " + hausbesuchUnsent.dayDe(fields.termin_datum) + " um " +
+      fields.termin_zeit + " Uhr";
+  }
+  function remember(item, data) {
     var list = sentList();
-    list.push({ kundennummer: item.fields.kundennummer, label: item.label,
-                zeit: item.fields.zeit });
+    var entry = { kundennummer: item.fields.kundennummer, label: item.label,
+                  zeit: item.fields.zeit };
+    var termin = appointmentEcho(item.fields, data);
+    if (termin) entry.termin = termin;
+    list.push(entry);
     localStorage.setItem(sentKey, JSON.stringify(list.slice(-200)));
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -529,9 +540,9 @@
           save(load().filter(function (x) { return !sameKey(x, item); }));
           // a note of the server (an appointment no route holds yet) follows the line
           show(item.fields.kundennummer, "Übermittelt: " + item.label +
-            " (" + item.fields.zeit.slice(11) + " Uhr)" +
+            " (" + item.fields.zeit.slice(11) + " Uhr)" + appointmentEcho(item.fields, data) +
             (data.hinweis ? " " + data.hinweis : ""), "done");
-          remember(item);
+          remember(item, data);
           collapse(item.fields.kundennummer);
         } else if (resp.status >= 400 && resp.status < 500 && resp.status !== 408 && resp.status !== 429) {
           // refused (e.g. an appointment the teams cannot keep, already recorded): not sent
@@ -779,7 +790,7 @@
     var st = li && li.querySelector("[data-state]");
     if (st && !st.textContent.trim()) {
       show(item.kundennummer, "Übermittelt: " + item.label + " (" +
-        String(item.zeit || "").slice(11) + " Uhr)", "done");
+        String(item.zeit || "").slice(11) + " Uhr)" + (item.termin || ""), "done");
       collapse(item.kundennummer);
     }
   });
