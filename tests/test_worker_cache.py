@@ -764,3 +764,37 @@ def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
                          "zeit": f"{route.day.isoformat()}T10:05"}]
         assert errors == []
         ctx.close()
+
+
+@sqlite_only()
+def test_a_sent_appointment_is_echoed_also_in_the_copy_without_signal(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 27: „Übermittelt: Termin vereinbart (09:50 Uhr)“ did not say which appointment
+    was sent. The line names it, as the server stored it, also when the page's copy is
+    opened again without signal."""
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    first = next(s for s in route.stops if re.fullmatch(r"[\w-]+", s.client_id))
+    agreed = route.day + timedelta(days=7)
+    says = (f"Übermittelt: Termin vereinbart (10:05 Uhr), Termin am {agreed:%d.%m.%Y} um "
+            "11:30 Uhr")
+    with _browser() as browser, ExitStack() as stack:
+        ctx, page, errors = _phone(browser)
+        stack.enter_context(same_moment(monkeypatch, page,
+                                        datetime.combine(route.day, dtime(10, 5), BERLIN)))
+        _open_with_worker(page, url)
+        stop = page.locator(f"li#stopp-{first.client_id}")
+        stop.locator("input[name=termin_datum]").fill(agreed.isoformat())
+        stop.locator("input[name=termin_zeit]").fill("11:30")
+        stop.locator("button[value=termin_vereinbart]").click()
+        page.wait_for_function(
+            "(id) => document.getElementById(id).classList.contains('done')",
+            arg=f"stopp-{first.client_id}")
+        assert stop.locator("[data-state]").inner_text().startswith(says)
+        ctx.set_offline(True)
+        page.reload()
+        again = page.locator(f"li#stopp-{first.client_id} [data-state]").inner_text()
+        assert again.startswith(says) or again.startswith(
+            says.replace("Übermittelt", "Erfasst")), again
+        assert errors == []
+        ctx.close()
