@@ -82,13 +82,20 @@ def test_point_outside_is_shown_at_its_form_with_the_input_kept(
                                           "breite": "9.7069", "laenge": "50.868"})
     assert r.status_code == 400
     row = _row(r.text, "W010")
-    assert "Punkt (Breite 9.70690, Länge 50.86800) liegt außerhalb des Kartenausschnitts " \
+    assert "Punkt (Breite 9.7069, Länge 50.868) liegt außerhalb des Kartenausschnitts " \
            "von Bad Hersfeld; Breite und Länge vertauscht?" in row
     assert 'value="9.7069"' in row and 'value="50.868"' in row
     _clean(r.text)
+    # typed with decimal commas (Berlin): echoed as typed, not as "52.52000" (QA 26 web F8)
+    r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY,
+                                          "breite": " 52,52", "laenge": "13,405 "})
+    assert r.status_code == 400
+    assert "Punkt (Breite 52,52, Länge 13,405) liegt außerhalb" in _row(r.text, "W010")
+    _clean(r.text)
     for data, says in (({"breite": "abc", "laenge": "9.7"}, "Breite und Länge als Zahlen"),
                        ({"breite": "nan", "laenge": "9.7"}, "Breite und Länge als Zahlen"),
-                       ({"breite": "123", "laenge": "9.7"}, "keine Koordinaten"),
+                       ({"breite": "123,5", "laenge": "9,7"},
+                        "Breite 123,5 und Länge 9,7 sind keine Koordinaten"),
                        ({"vorschlag": "99"}, "Vorschl")):
         r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY, **data})
         assert r.status_code == 400 and says in _row(r.text, "W010"), (data, r.text[-600:])

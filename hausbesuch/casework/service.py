@@ -1596,12 +1596,15 @@ class Casework:
     def fix_address(self, client_id: str, *, address: str | None = None,
                     point: tuple[float, float] | None = None,
                     suggestion: int | None = None,
-                    suggested_for: str | None = None) -> Located:
+                    suggested_for: str | None = None,
+                    point_as_typed: tuple[str, str] | None = None) -> Located:
         """Store a coordinator's fix for a client: an address text, a point ``(lon, lat)``
         or the ``suggestion``-th (1-based) suggestion of the geocoder. ``suggested_for``:
         ``address`` is a suggestion the geocoder made for that typed address (in the
         :attr:`CaseworkError.suggestions` of its refusal): a street suggestion is taken at
         the typed house number, as a stored suggestion at the client's.
+        ``point_as_typed``: the point's (Breite, Länge) as the user typed them (a form's
+        „52,52“); a refusal echoes them so, not as ``52.52000`` (QA 26 web F8).
 
         Raises
         ------
@@ -1654,8 +1657,9 @@ class Casework:
             lon, lat = point
             if not self.inside_extract(lon, lat):
                 where = f"liegt außerhalb des Kartenausschnitts von {self.city}"
+                said_lat, said_lon = point_as_typed or (f"{lat:.5f}", f"{lon:.5f}")
                 raise CaseworkError(
-                    f"Punkt (Breite {lat:.5f}, Länge {lon:.5f}) {where}; Breite und Länge "
+                    f"Punkt (Breite {said_lat}, Länge {said_lon}) {where}; Breite und Länge "
                     "vertauscht?", field="point",
                     reason=f"{lat:.5f},{lon:.5f} {where} (Reihenfolge: BREITE,LÄNGE, z. B. "
                     f"{self.profile.point_example(self.index.geocode)}).")

@@ -391,12 +391,15 @@ def stored_fix(store: Store, city: str, client_id: str) -> str | None:
 
 def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
                 point: tuple[float, float] | None = None, address: str | None = None,
-                suggestion: int | None = None, suggested_for: str | None = None) -> None:
+                suggestion: int | None = None, suggested_for: str | None = None,
+                point_as_typed: tuple[str, str] | None = None) -> None:
     """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion
-    (its number; or its text, ``address``, offered for the typed ``suggested_for``)."""
+    (its number; or its text, ``address``, offered for the typed ``suggested_for``);
+    ``point_as_typed``: the form's Breite and Länge as typed, for a refusal's echo."""
     casework(store, profile, actor).fix_address(client_id, point=point, address=address,
                                                 suggestion=suggestion,
-                                                suggested_for=suggested_for)
+                                                suggested_for=suggested_for,
+                                                point_as_typed=point_as_typed)
 
 
 # --------------------------------------------------------------------------- one case

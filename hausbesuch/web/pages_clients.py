@@ -232,9 +232,16 @@ def _form_point(breite: str, laenge: str,
         raise UserError(f"Breite und Länge als Zahlen angeben (z. B. {at[0]:.4f} und "
                         f"{at[1]:.4f}), eine Adresse eingeben oder einen Vorschlag wählen.")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise UserError(f"Breite {lat:g} und Länge {lon:g} sind keine Koordinaten (Breite "
-                        "von -90 bis 90, Länge von -180 bis 180).")
+        raise UserError(f"Breite {_as_typed(breite)} und Länge {_as_typed(laenge)} sind keine "
+                        "Koordinaten (Breite von -90 bis 90, Länge von -180 bis 180).")
     return lon, lat
+
+
+def _as_typed(number: str) -> str:
+    """A number of the point form as the user typed it („52,52“, not ``52.52000``), for a
+    refusal's echo; cut to 20 characters."""
+    number = number.strip()
+    return number if len(number) <= 20 else number[:20] + "…"
 
 
 #: Most characters of a typed address a message about it repeats (then „…“).
@@ -281,7 +288,8 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
             kwargs, what = {"address": adresse.strip()}, "adresse"
         else:
             kwargs, what = {"point": _form_point(breite, laenge, lambda: casework_api.map_center(
-                web.store, web.profile(city), user.name))}, "punkt"
+                web.store, web.profile(city), user.name)),
+                "point_as_typed": (_as_typed(breite), _as_typed(laenge))}, "punkt"
         casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
     except UserError as exc:
         offered = [x[:300] for x in getattr(exc, "suggestions", ())[:10]]
