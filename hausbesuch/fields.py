@@ -85,6 +85,11 @@ EARLIEST_DATE = date(1990, 1, 1)
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
+def format_day(d: date) -> str:
+    """A day with its weekday, as every page and message writes it: ``Sa, 12.12.2026``."""
+    return f"{WEEKDAYS_DE[d.weekday()]}, {d:%d.%m.%Y}"
+
+
 def format_clock(minutes: int) -> str:
     """Minutes after midnight as a clock time: ``510`` -> ``"08:30"``."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -631,10 +631,10 @@ def _fmt_time(t: datetime) -> str:
 
 
 def _window_words(window: tuple[datetime, datetime]) -> str:
-    """``Mo 07.12.2026, 10:00–12:00 Uhr``: a promised window in a note."""
-    from hausbesuch.fields import WEEKDAYS_DE
+    """``Mo, 07.12.2026, 10:00–12:00 Uhr``: a promised window in a note."""
+    from hausbesuch.fields import format_day
 
-    return (f"{WEEKDAYS_DE[window[0].weekday()]} {window[0]:%d.%m.%Y}, "
+    return (f"{format_day(window[0].date())}, "
             f"{_fmt_time(window[0])}–{_fmt_time(window[1])} Uhr")
 
 

@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 
 from hausbesuch.care_of import CareOf
 from hausbesuch.errors import UserError
-from hausbesuch.fields import WEEKDAYS_DE, count
+from hausbesuch.fields import WEEKDAYS_DE, count, format_day
 from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
@@ -242,8 +242,9 @@ def fmt_time(t: datetime) -> str:
 
 def fmt_date(d: date, *, long: bool = False) -> str:
     """German date with weekday, e.g. ``Mo, 07.12.2026`` (long: ``Montag, 07.12.2026``)."""
-    names = WEEKDAYS_LONG if long else WEEKDAYS_SHORT
-    return f"{names[d.weekday()]}, {d.strftime('%d.%m.%Y')}"
+    if not long:
+        return format_day(d)
+    return f"{WEEKDAYS_LONG[d.weekday()]}, {d:%d.%m.%Y}"
 
 
 def fmt_duration(seconds: float) -> str:

@@ -188,7 +188,7 @@ def test_a_replan_makes_the_holiday_notes_of_its_own_profile(listed_db, tmp_path
     assert 'land = "HE"' in text
     bavarian.write_text(text.replace('land = "HE"', 'land = "BY"'), encoding="utf-8")
     db = str(tmp_path / "h.sqlite")
-    note = "Mi 06.01.2027 (Heilige Drei Könige, Feiertag in BY): an dem Tag keine Touren."
+    note = "Mi, 06.01.2027 (Heilige Drei Könige, Feiertag in BY): an dem Tag keine Touren."
     ok("import", str(listed_db / "kunden.csv"), "--city", "bad-hersfeld", "--db", db)
     ok("plan", "--city", str(bavarian), "--db", db, "--start", "2027-01-04", "--days", "5",
        "--out", str(tmp_path / "v1"), "--time-limit", "1", "--threads", "1")

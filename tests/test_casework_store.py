@@ -802,7 +802,7 @@ def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
     assert "Zeile 8 (" not in out, out  # the appointment of the 22nd lies ahead
     lines = [x.strip() for x in out.splitlines() if x.strip().startswith("Zeile")]
     assert [x.split(", ", 1)[1].split(":", 1)[0] for x in lines] == ["Termin"] * 5, lines
-    assert "So 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]
+    assert "So, 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]
     assert "kein Arbeitstag (Feiertag: Erster Weihnachtstag)" in lines[1]
     assert "22:00 liegt außerhalb der Arbeitszeit der Teams (08:00–16:00 Uhr)" in lines[2]
     assert "(Jahr vertippt?)" in lines[3]
@@ -1686,7 +1686,7 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
     assert rows[cid]["stadtteil"] == geo[cid].district
     assert rows["F-P"]["status"] == "nicht_eingeplant"
     assert rows["F-Q"]["status"] == "nicht_eingeplant"
-    assert rows["F-Q"]["grund"].endswith("Team team-2 fällt am Di 08.12.2026 ab 11:30 Uhr aus "
+    assert rows["F-Q"]["grund"].endswith("Team team-2 fällt am Di, 08.12.2026 ab 11:30 Uhr aus "
                                          "(Neuplanung)."), rows["F-Q"]
     assert rows["F-P"]["grund"] == ("Datum laut Liste (08.12.2026, 07:00 Uhr) liegt vor "
                                     "der Neuplanung ab 08.12.2026 11:30."), rows["F-P"]
@@ -2264,7 +2264,7 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
     def route(plan, team: str, d: date = day):  # noqa: ANN001, ANN202
         return next((r for r in plan.routes if (r.team_id, r.day) == (team, d)), None)
 
-    note = (f"Team team-1 bleibt für den Rest des Di 08.12.2026 abgemeldet (seit {at9:%H:%M} "
+    note = (f"Team team-1 bleibt für den Rest des Di, 08.12.2026 abgemeldet (seit {at9:%H:%M} "
             "Uhr, Neuplanung Version 2).")
     _, v2 = replan(v1.id, at9, "team-1", name="v2")
     assert v2.version == 2 and note not in v2.warnings
@@ -2290,7 +2290,7 @@ def test_a_second_replan_of_the_day_keeps_the_team_taken_out_before(planned, tmp
         s.execute(update(PlanRow).where(PlanRow.id == v3.id)
                   .values(params=json.dumps(params)))
     out, v4 = replan(v3.id, at930 + timedelta(minutes=30), name="v4")
-    assert f"Hinweis: {note}" in out and "Team team-2 bleibt für den Rest des Di 08.12.2026 " \
+    assert f"Hinweis: {note}" in out and "Team team-2 bleibt für den Rest des Di, 08.12.2026 " \
         f"abgemeldet (seit {at930:%H:%M} Uhr, Neuplanung Version 3)." in out
     assert all(s.start < at9 for s in route(v4, "team-1").stops)
     assert all(s.start < at930 for s in route(v4, "team-2").stops)
@@ -2320,7 +2320,7 @@ def test_a_replan_from_an_earlier_day_keeps_a_team_taken_out_for_a_later_day(pla
     starts = _starts
 
     assert any(t >= gone for t in starts(v1, "team-1", wed))  # (else the test shows nothing)
-    note = ("Team team-1 bleibt für den Rest des Mi 09.12.2026 abgemeldet (seit 11:30 Uhr, "
+    note = ("Team team-1 bleibt für den Rest des Mi, 09.12.2026 abgemeldet (seit 11:30 Uhr, "
             "Neuplanung Version 2).")
     _, v2 = replan(v1.id, gone, "team-1", name="v2")
     assert all(t < gone for t in starts(v2, "team-1", wed))
@@ -2374,16 +2374,16 @@ def test_a_team_taken_out_is_brought_back_with_with_team(planned, tmp_path):
     assert "ist am 08.12.2026 in Plan" in refused(v3.id, tue10, "--with-team", "team-1")
     back = gone.replace(hour=13, minute=10)
     out, v4 = run(v3.id, back, "--with-team", "team-1", name="v4")
-    assert "Team team-1 ist ab Mi 09.12.2026 13:10 Uhr wieder eingeplant" in out, out
-    thursday = ("Team team-1 bleibt für den Rest des Do 10.12.2026 abgemeldet (seit 10:00 "
+    assert "Team team-1 ist ab Mi, 09.12.2026 13:10 Uhr wieder eingeplant" in out, out
+    thursday = ("Team team-1 bleibt für den Rest des Do, 10.12.2026 abgemeldet (seit 10:00 "
                 "Uhr, Neuplanung Version 3).")
-    assert f"Hinweis: {thursday}" in out and "Mi 09.12.2026 abgemeldet" not in out
+    assert f"Hinweis: {thursday}" in out and "Mi, 09.12.2026 abgemeldet" not in out
     assert v4.params["removed_teams"] == [{"team": "team-1", "ab": "2026-12-10T10:00",
                                            "version": 3}]
     assert all(t < thu10 for t in _starts(v4, "team-1", thu10.date()))
     # the next re-plan of Wednesday does not take the removal from version 2 again
     out, v5 = run(v4.id, back.replace(hour=14), name="v5")
-    assert "Mi 09.12.2026 abgemeldet" not in out and f"Hinweis: {thursday}" in out
+    assert "Mi, 09.12.2026 abgemeldet" not in out and f"Hinweis: {thursday}" in out
     assert not [w for w in v5.warnings if "wieder eingeplant" in w]  # (said once)
 
 
@@ -2412,7 +2412,7 @@ def test_a_team_brought_back_gets_the_visits_its_removal_left_open(planned, tmp_
                            "--without-team", "team-2")
     assert {u.client_id for u in v2.unassigned} == late
     out, v3 = _replan_newest(db, tmp_path / "v3", v2.id, at(10, 30), "--with-team", "team-1")
-    assert "Team team-1 ist ab Fr 11.12.2026 10:30 Uhr wieder eingeplant" in out, out
+    assert "Team team-1 ist ab Fr, 11.12.2026 10:30 Uhr wieder eingeplant" in out, out
     again = friday(v3, "team-1")
     got = {c for c, t in again if t >= at(10, 30)}
     # it takes up the open visits (both teams' afternoons in its one: as many as fit), and
@@ -2448,10 +2448,10 @@ def test_the_replan_that_takes_a_team_out_says_so_itself(planned, tmp_path):
     def at(hour: int, minute: int = 0) -> datetime:
         return datetime.combine(tue, datetime.min.time()).replace(hour=hour, minute=minute)
 
-    taken = ("Team team-1 ist am Di 08.12.2026 ab 09:00 Uhr für den Rest des Tages "
+    taken = ("Team team-1 ist am Di, 08.12.2026 ab 09:00 Uhr für den Rest des Tages "
              "abgemeldet (diese Neuplanung, Version 2); seine Besuche ab dann sind neu "
              "verteilt oder offen.")
-    stays = ("Team team-1 bleibt für den Rest des Di 08.12.2026 abgemeldet (seit 09:00 Uhr, "
+    stays = ("Team team-1 bleibt für den Rest des Di, 08.12.2026 abgemeldet (seit 09:00 Uhr, "
              "Neuplanung Version 2).")
     out, v2 = _replan_newest(db, tmp_path / "v2", v1.id, at(9), "--without-team", "team-1")
     assert v2.version == 2 and f"Hinweis: {taken}" in out, out
@@ -2460,7 +2460,7 @@ def test_the_replan_that_takes_a_team_out_says_so_itself(planned, tmp_path):
     assert f"Hinweis: {stays}" in out and taken not in out, out
     assert [w for w in v3.warnings if "team-1" in w] == [stays], v3.warnings
     out, v4 = _replan_newest(db, tmp_path / "v4", v3.id, at(10), "--with-team", "team-1")
-    assert "Team team-1 ist ab Di 08.12.2026 10:00 Uhr wieder eingeplant (vorher " \
+    assert "Team team-1 ist ab Di, 08.12.2026 10:00 Uhr wieder eingeplant (vorher " \
         "abgemeldet)." in out, out
     assert taken not in out and stays not in out
     assert not [w for w in v4.warnings if "für den Rest" in w], v4.warnings
@@ -2496,7 +2496,7 @@ def test_an_agreed_time_outside_the_clients_window_is_planned_and_said(base, tmp
     assert f"Hinweis: {hint}" in out["grund"], out
     assert rows["W-IN"]["beginn"] == "14:00" and "Zeitfenster" not in rows["W-IN"]["grund"]
     assert rows["W-FREE"]["status"] == "geplant" and "Zeitfenster" not in rows["W-FREE"]["grund"]
-    note = f"W-OUT ({out['team']}, Di 08.12.2026): {hint}."
+    note = f"W-OUT ({out['team']}, Di, 08.12.2026): {hint}."
     assert f"Hinweis: {note}" in res.output
     index = (tmp_path / "v1" / "index.html").read_text(encoding="utf-8")
     assert note in index
@@ -2551,7 +2551,7 @@ def test_a_team_brought_back_is_out_only_between_its_removal_and_its_return(plan
     assert busy(v5, at(8), at(10)) == busy(v4, at(8), at(10))
     assert v5.params["removed_teams"] == [{"team": "team-1", "ab": "2026-12-08T10:00",
                                            "version": 2, "bis": "2026-12-08T11:00"}]
-    assert "Team team-1 ist am Di 08.12.2026 von 10:00 bis 11:00 Uhr abgemeldet" in out, out
+    assert "Team team-1 ist am Di, 08.12.2026 von 10:00 bis 11:00 Uhr abgemeldet" in out, out
     # from 10:30 (while it is out): nothing until its return at 11:00
     _, v5b = run(v5.id, at(10).replace(minute=30), name="v5b")
     assert not busy(v5b, at(10), at(11))
@@ -2566,7 +2566,7 @@ def test_a_team_brought_back_is_out_only_between_its_removal_and_its_return(plan
     # return that day is planned by a re-plan from Tuesday)
     out, v9 = run(v8.id, at(12, START), name="v9")
     assert not busy(v9, at(10), at(23))
-    assert "Team team-1 ist am Di 08.12.2026 von 10:00 bis 11:00 Uhr abgemeldet" in out, out
+    assert "Team team-1 ist am Di, 08.12.2026 von 10:00 bis 11:00 Uhr abgemeldet" in out, out
     # the web's and the next re-plan's chain: a re-plan from Tuesday 11:30 brings it back
     _, v10 = run(v9.id, at(11).replace(minute=30), name="v10")
     assert not busy(v10, at(14), at(23))
@@ -2587,7 +2587,7 @@ def test_a_later_removal_called_off_says_so_and_span_notes_are_not_repeated(plan
 
     _, v2 = _replan_newest(db, tmp_path / "v2", v1.id, at(14), "--without-team", "team-1")
     out, v3 = _replan_newest(db, tmp_path / "v3", v2.id, at(9), "--with-team", "team-1")
-    assert "Die Abmeldung von Team team-1 ab 14:00 Uhr am Di 08.12.2026 ist aufgehoben." in out
+    assert "Die Abmeldung von Team team-1 ab 14:00 Uhr am Di, 08.12.2026 ist aufgehoben." in out
     assert "wieder eingeplant" not in out, out
     assert not v3.params["removed_teams"], v3.params["removed_teams"]
     # out from 10:00 to 11:00, then two more re-plans: the span's note once in each

@@ -279,3 +279,20 @@ def test_an_excel_serial_before_the_earliest_date_is_refused() -> None:
                                          r"Excel-Datumszahl wäre 18.02.1982"):
         fields.excel_serial_day("30000")
     assert fields.excel_serial_day("46363") == date(2026, 12, 7)
+
+
+def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
+    """QA 26 web F8: appointment messages wrote „Sa 12.12.2026“, the pages „Mo, 07.12.2026“."""
+    from hausbesuch.casework.rules import _fmt
+    from hausbesuch.fields import format_day
+    from hausbesuch.maps import fmt_date
+
+    d = date(2026, 12, 12)
+    assert format_day(d) == fmt_date(d) == _fmt(d) == "Sa, 12.12.2026"
+    assert fmt_date(d, long=True) == "Samstag, 12.12.2026"
+    # a replan still knows the notes of plans stored before the comma (it makes them anew)
+    from hausbesuch.planning.workflow import _REMADE_NOTE
+
+    for day in ("Di 08.12.2026", "Di, 08.12.2026"):
+        assert _REMADE_NOTE.match(f"Team team-1 ist am {day} ab 09:00 Uhr für den Rest des "
+                                  "Tages abgemeldet (Neuplanung Version 2).")

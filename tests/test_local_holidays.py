@@ -45,7 +45,7 @@ def test_local_holidays_are_no_working_days_and_are_named(tmp_path: Path, lauf_p
     span = Span(date(2028, 8, 14), 5, cal)
     assert [span.date(k) for k in span.work_days] == [
         date(2028, 8, 14), date(2028, 8, 16), date(2028, 8, 17), date(2028, 8, 18)]
-    assert _holiday_notes(span) == ["Di 15.08.2028 (Mariä Himmelfahrt, Feiertag laut Profil): "
+    assert _holiday_notes(span) == ["Di, 15.08.2028 (Mariä Himmelfahrt, Feiertag laut Profil): "
                                     "an dem Tag keine Touren."]
 
 
@@ -80,5 +80,5 @@ def test_a_span_of_local_holidays_only_is_refused_naming_them(tmp_path: Path, la
     cal = _profile(tmp_path, lauf_pbf, '["15.08. Mariä Himmelfahrt"]').casework.calendar()
     with pytest.raises(UserError) as info:
         Span(date(2028, 8, 15), 1, cal).require_work_days()
-    assert "(nur Wochenende oder Feiertage: Di 15.08.2028 (Mariä Himmelfahrt, Feiertag " \
+    assert "(nur Wochenende oder Feiertage: Di, 15.08.2028 (Mariä Himmelfahrt, Feiertag " \
            "laut Profil))" in str(info.value), info.value

@@ -349,16 +349,16 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
 
     span = Span(date(2027, 1, 4), 5, WorkCalendar("BY"))
     assert _holiday_notes(span) == [
-        "Mi 06.01.2027 (Heilige Drei Könige, Feiertag in BY): an dem Tag keine Touren."]
+        "Mi, 06.01.2027 (Heilige Drei Könige, Feiertag in BY): an dem Tag keine Touren."]
     assert _holiday_notes(Span(date(2027, 1, 4), 5, WorkCalendar("HE"))) == []
     assert _holiday_notes(Span(date(2026, 12, 21), 7, WorkCalendar("HE"))) == [
-        "Fr 25.12.2026 (Erster Weihnachtstag, Feiertag in HE): an dem Tag keine Touren."]
+        "Fr, 25.12.2026 (Erster Weihnachtstag, Feiertag in HE): an dem Tag keine Touren."]
     wednesday = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld",
                        zeitfenster=(TimeSlot(frozenset({2}), 780, 900, "Mi 13-15"),))
     where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")
     u = make_candidate(wednesday, where, span=span, profile=load_profile("bad-hersfeld"))
     assert u.code == "window_outside_span"
-    assert u.reason.endswith("; kein Arbeitstag: Mi 06.01.2027 (Heilige Drei Könige, "
+    assert u.reason.endswith("; kein Arbeitstag: Mi, 06.01.2027 (Heilige Drei Könige, "
                              "Feiertag in BY)."), u.reason
     thursday = replace(wednesday, zeitfenster=(TimeSlot(frozenset({3}), 780, 780, "Do 13"),))
     u = make_candidate(thursday, where, span=span, profile=load_profile("bad-hersfeld"))
@@ -385,7 +385,7 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     # Monday, and the holiday before it is no longer named
     monday = replace(short, zeitfenster=(TimeSlot(frozenset({0}), 480, 600, "Mo 8-10"),))
     u = make_candidate(monday, where, span=week, profile=he)
-    assert u.reason.endswith("; kein Arbeitstag: Mo 29.03.2027 (Ostermontag, Feiertag in "
+    assert u.reason.endswith("; kein Arbeitstag: Mo, 29.03.2027 (Ostermontag, Feiertag in "
                              "HE)."), u.reason
     u = make_candidate(monday, where, span=week, profile=he,
                        not_before=datetime(2027, 3, 30, 7, 0))
@@ -395,7 +395,7 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     mixed = replace(short, zeitfenster=(TimeSlot(frozenset({0}), 480, 600, "Mo 8-10"),
                                         TimeSlot(frozenset({1}), 480, 510, "Di 8-8:30")))
     u = make_candidate(mixed, where, span=week, profile=he)
-    assert u.reason.endswith("; kein Arbeitstag: Mo 29.03.2027 (Ostermontag, Feiertag in "
+    assert u.reason.endswith("; kein Arbeitstag: Mo, 29.03.2027 (Ostermontag, Feiertag in "
                              "HE)."), u.reason
     # a pin to the holiday names it
     u = make_candidate(short, where, span=week, profile=he, pin_day=date(2027, 3, 29))
@@ -455,11 +455,11 @@ def test_an_announcement_or_revisit_day_names_the_real_conflict():
                        profile=he)
     assert (u.code, u.reason) == (
         "announced_no_working_day", "Angekündigt erst ab 25.12.2026; ab dann bleibt im "
-        "Planungszeitraum (bis 25.12.2026) kein Arbeitstag: Fr 25.12.2026 (Erster "
+        "Planungszeitraum (bis 25.12.2026) kein Arbeitstag: Fr, 25.12.2026 (Erster "
         "Weihnachtstag, Feiertag in HE).")
     u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 25)), where,
                        span=Span(date(2026, 12, 21), 7, WorkCalendar("HE")), profile=he)
-    assert u.reason.endswith("(bis 27.12.2026) kein Arbeitstag: Fr 25.12.2026 (Erster "
+    assert u.reason.endswith("(bis 27.12.2026) kein Arbeitstag: Fr, 25.12.2026 (Erster "
                              "Weihnachtstag, Feiertag in HE), sonst Wochenende."), u.reason
     # after the span: as before
     u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 28)), where, span=span,

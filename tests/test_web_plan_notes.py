@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.fields import format_day
 from tests.web_fixtures import (
     WEEK,
     bare_app,
@@ -108,7 +108,7 @@ def test_the_plan_view_shows_the_plans_notes_with_an_agreed_time_outside_the_win
     page = kora.get(f"/plaene/{plan_id}")
     assert page.status_code == 200
     notes = _notes(page.text)
-    said = (f"N-OUT ({out[0].team_id}, {WEEKDAYS_DE[TUESDAY.weekday()]} {TUESDAY:%d.%m.%Y}): "
+    said = (f"N-OUT ({out[0].team_id}, {format_day(TUESDAY)}): "
             "festgelegte Zeit 10:00 Uhr liegt außerhalb des Zeitfensters „Di 14-16“.")
     assert said in notes, notes
     # the same notes as the command line shows (``Hinweis: …``), in its order
@@ -231,7 +231,7 @@ def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
     assert audit["details"]["without_teams"] == [team] and "with_teams" not in audit["details"]
     assert "Geheimname" not in json.dumps(audit, default=str)
     page = kora.get(f"/plaene/{v2_id}").text
-    day = f"{WEEKDAYS_DE[monday.weekday()]} {monday:%d.%m.%Y}"
+    day = format_day(monday)
     # the version that takes it out says so itself (QA 22 F1: only later ones did)
     # (made before the day began: the whole day, not "ab 00:00 Uhr")
     taken = (f"Team {team} ist am {day} den ganzen Tag abgemeldet (diese Neuplanung, "

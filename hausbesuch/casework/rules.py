@@ -351,7 +351,9 @@ def _clock_s(s: int) -> str:
 
 
 def _fmt(d: date) -> str:
-    return f"{_WEEKDAY_NAMES[d.weekday()][:2]}, {d:%d.%m.%Y}"
+    from hausbesuch.fields import format_day
+
+    return format_day(d)
 
 
 def directive(

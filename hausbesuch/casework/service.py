@@ -2174,9 +2174,9 @@ class Casework:
         holiday of the Land), within the working hours of a team that works that weekday
         and after their start (at it the teams only set out), at most
         :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
-        from hausbesuch.fields import WEEKDAYS_DE, format_clock
+        from hausbesuch.fields import format_clock, format_day
 
-        when = f"Termin {WEEKDAYS_DE[at.weekday()]} {at:%d.%m.%Y %H:%M}"
+        when = f"Termin {format_day(at.date())} {at:%H:%M}"
         if (at.date() - day).days > MAX_APPOINTMENT_AHEAD_DAYS:
             raise CaseworkError(f"{when} liegt mehr als {MAX_APPOINTMENT_AHEAD_DAYS} Tage nach "
                                 f"dem Besuch am {day:%d.%m.%Y} (Jahr vertippt?).", field="termin")

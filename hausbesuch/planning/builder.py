@@ -23,7 +23,7 @@ import numpy as np
 from hausbesuch.casework.rules import Directive, WorkCalendar
 from hausbesuch.config import GERMANY_MIDDLE, WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
-from hausbesuch.fields import format_clock
+from hausbesuch.fields import format_clock, format_day
 from hausbesuch.plandata import (
     Client,
     Geocode,
@@ -132,10 +132,10 @@ class Span:
         return out
 
     def holiday_text(self, day: date, name: str) -> str:
-        """``Mi 06.01.2027 (Heilige Drei Könige, Feiertag in BY)``."""
+        """``Mi, 06.01.2027 (Heilige Drei Könige, Feiertag in BY)``."""
         label = self.calendar.holiday_label(day) or (
             f"{name}, Feiertag in {self.calendar.land or 'Deutschland'}")
-        return f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)} ({label})"
+        return f"{format_day(day)} ({label})"
 
     def require_work_days(self, change: str = "Bitte --start oder --days ändern.") -> None:
         """Raise a German error when the span has no working day at all; ``change`` ends
@@ -146,7 +146,7 @@ class Span:
         for d in range(self.days):
             day = self.date(d)
             label = self.calendar.holiday_label(day)
-            free.append(f"{WEEKDAYS_DE[day.weekday()]} {fmt_date(day)}"
+            free.append(format_day(day)
                         + (f" ({label})" if label else ""))
         what = (f"Der {self.describe()} ist kein Arbeitstag" if self.days == 1 else
                 f"Der Zeitraum {self.describe()} enthält keinen Arbeitstag")
@@ -828,8 +828,7 @@ def build_problem(
                       durations=durations, distances=distances, balance=options.balance,
                       move_cost=move_cost if any(c.home for c in cands) else 0,
                       span_cost=span_cost, team_balance=team_balance,
-                      day_names=tuple(f"{WEEKDAYS_DE[span.date(d).weekday()]} "
-                                      f"{fmt_date(span.date(d))}" for d in range(span.days)),
+                      day_names=tuple(format_day(span.date(d)) for d in range(span.days)),
                       absent={key: ov.why for key, ov in overrides.items()
                               if ov.removed and ov.why})
     return Built(problem=problem, candidates={c.id: c for c in cands}, teams=list(teams),

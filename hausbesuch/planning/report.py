@@ -9,7 +9,7 @@ from pathlib import Path
 
 from geodata.cache import atomic_write
 from hausbesuch.care_of import CareOf
-from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.fields import format_day
 from hausbesuch.plandata import (
     STATUS_CALLED_OFF,
     STATUS_PLANNED,
@@ -264,7 +264,7 @@ def plan_notes(plan: Plan) -> list[str]:
         for s in r.to_visit:
             c = clients.get(s.client_id)
             if c is not None and (outside := outside_window(c, s, moment)):
-                day = f"{WEEKDAYS_DE[r.day.weekday()]} {r.day:%d.%m.%Y}"
+                day = format_day(r.day)
                 notes.append(f"{s.client_id} ({r.team_id}, {day}): {outside}.")
     return notes
 

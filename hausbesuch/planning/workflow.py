@@ -33,14 +33,13 @@ from hausbesuch.caseids import id_key
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS
 from hausbesuch.config import (
-    WEEKDAYS_DE,
     Profile,
     district_options,
     profile_ref,
     resolve_osm,
 )
 from hausbesuch.errors import CasesRefused, UserError
-from hausbesuch.fields import count, format_clock
+from hausbesuch.fields import count, format_clock, format_day
 from hausbesuch.othercities import other_cities_hint
 from hausbesuch.plandata import (
     OUTSIDE,
@@ -320,7 +319,7 @@ def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Sp
         k = span.index(day)
         if team in ids and k is not None and span.is_work(k):
             out[(team, k)] = ShiftOverride(
-                removed=True, why=f"ist am {WEEKDAYS_DE[day.weekday()]} {fmt_date(day)} "
+                removed=True, why=f"ist am {format_day(day)} "
                 "abwesend (eingetragen)")
     return out
 
@@ -1247,7 +1246,7 @@ def _replan(
             gone = out_since.get((t.id, d), [])
             if k == day_index and gone and gone[0][2] is None:
                 overrides[(t.id, k)] = ShiftOverride(
-                    removed=True, why=f"fällt am {WEEKDAYS_DE[d.weekday()]} {fmt_date(d)} "
+                    removed=True, why=f"fällt am {format_day(d)} "
                     f"ab {gone[0][0]:%H:%M} Uhr aus (Neuplanung)")
                 continue
             midnight = datetime.combine(d, datetime.min.time())
@@ -1459,18 +1458,18 @@ def _replan(
 #: ``land`` was required (QA 18b #4).
 _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
-    r"|\w\w \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
+    r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
     r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: "
-    r"|Team .+ bleibt für den Rest des \w\w \d\d\.\d\d\.\d{4} abgemeldet \(seit "
-    r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant "
-    r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} von \d\d:\d\d bis \d\d:\d\d Uhr abgemeldet "
-    r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} ab \d\d:\d\d Uhr für den Rest des Tages abgemeldet "
-    r"|Team .+ (?:ist|bleibt) am \w\w \d\d\.\d\d\.\d{4} den ganzen Tag abgemeldet "
-    r"|Team .+ ist am \w\w \d\d\.\d\d\.\d{4} bis \d\d:\d\d Uhr abgemeldet "
-    r"|Team .+ ist ab \w\w \d\d\.\d\d\.\d{4} wieder eingeplant "
-    r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w \d\d\.\d\d\.\d{4} ist aufgehoben\.$")
+    r"|Team .+ bleibt für den Rest des \w\w,? \d\d\.\d\d\.\d{4} abgemeldet \(seit "
+    r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant "
+    r"|Team .+ ist am \w\w,? \d\d\.\d\d\.\d{4} von \d\d:\d\d bis \d\d:\d\d Uhr abgemeldet "
+    r"|Team .+ ist am \w\w,? \d\d\.\d\d\.\d{4} ab \d\d:\d\d Uhr für den Rest des Tages abgemeldet "
+    r"|Team .+ (?:ist|bleibt) am \w\w,? \d\d\.\d\d\.\d{4} den ganzen Tag abgemeldet "
+    r"|Team .+ ist am \w\w,? \d\d\.\d\d\.\d{4} bis \d\d:\d\d Uhr abgemeldet "
+    r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} wieder eingeplant "
+    r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed
@@ -1742,7 +1741,7 @@ def _still_out_notes(
     version said nothing of it, only later ones did), or by an earlier one for the rest of
     a day or until they came back: they stay out."""
     def note(t: str, at: datetime, v: int, back: datetime | None) -> str:
-        day = f"{WEEKDAYS_DE[at.weekday()]} {fmt_date(at.date())}"
+        day = format_day(at.date())
         # a re-plan made before the day began (the web's moment of a plan not started
         # yet is midnight) takes the team out for the whole day, not "ab 00:00 Uhr"
         whole = at.hour == 0 and at.minute == 0
@@ -1774,7 +1773,7 @@ def _back_notes(teams: Iterable[str], moment: datetime, carried: Spells) -> list
     """The notes of the teams a re-plan brings back (``with_teams``) from its moment: back
     at work when out at the moment; a removal later that day called off (review 21 #6:
     that team was not out at the moment)."""
-    day = f"{WEEKDAYS_DE[moment.weekday()]} {fmt_date(moment.date())}"
+    day = format_day(moment.date())
     notes = []
     for t in sorted(teams):
         spells = carried.get((t, moment.date()), [])
