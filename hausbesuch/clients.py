@@ -201,10 +201,17 @@ def rejection_shown(field: str, reason: str) -> tuple[str, str]:
     return label, reason.removeprefix(f"{label}:").strip()
 
 
+def starts_with_label(reason: str, label: str) -> bool:
+    """Whether ``reason`` begins with the field's ``label`` as a word („Kundennummer:
+    …“, „Kundennummer fehlt“, „Termin Sa, 12.12.2026 …“): a prefix would say it twice."""
+    return reason == label or reason.startswith((f"{label}:", f"{label} "))
+
+
 def field_reason(field: str, reason: str) -> str:
-    """``<German field label>: <reason>`` (once, also when the reason names the field)."""
+    """``<German field label>: <reason>`` (once, also when the reason begins with the
+    field's name: „Kundennummer fehlt“, not „Kundennummer: Kundennummer fehlt“)."""
     label = FIELD_LABELS.get(field, field)
-    return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
+    return reason if starts_with_label(reason, label) else f"{label}: {reason}"
 
 
 def time_conflict(in_date: int, in_time: int) -> str:

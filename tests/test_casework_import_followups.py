@@ -101,7 +101,7 @@ def test_address_of_a_row_the_import_rejected_says_so(tmp_path, bad_hersfeld_pbf
         code, out = invoke("address", "n-3", *args, *db)
         assert code == 2, out
         assert "zuerst die Kundenliste einlesen" not in out, out
-        assert ("hat ihre Zeile abgelehnt (Zeile 2, Adresse: Adresse unvollständig: Straße "
+        assert ("hat ihre Zeile abgelehnt (Zeile 2, Adresse unvollständig: Straße "
                 "fehlt") in out, out
         assert "Bitte in der Liste korrigieren und neu einlesen." in out, out
     code, out = invoke("address", "N-9", "--set-point", "50.8675,9.7071", *db)

@@ -801,8 +801,10 @@ def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
             "Termin vereinbaren") in out, out
     assert "Zeile 8 (" not in out, out  # the appointment of the 22nd lies ahead
     lines = [x.strip() for x in out.splitlines() if x.strip().startswith("Zeile")]
-    assert [x.split(", ", 1)[1].split(":", 1)[0] for x in lines] == ["Termin"] * 5, lines
-    assert "So, 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]
+    # each names the field once (it read „Termin: Termin So 13.12.2026 …“)
+    assert [x.split(", ", 1)[1].split(" ", 1)[0] for x in lines] == ["Termin"] * 5, lines
+    assert "Termin: Termin" not in out, out
+    assert ", Termin So, 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]
     assert "kein Arbeitstag (Feiertag: Erster Weihnachtstag)" in lines[1]
     assert "22:00 liegt außerhalb der Arbeitszeit der Teams (08:00–16:00 Uhr)" in lines[2]
     assert "(Jahr vertippt?)" in lines[3]
@@ -1510,7 +1512,7 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
                      f"{c.client_id};{c.start:%d.%m.%Y};22:00;nicht angetroffen\n",
                      encoding="utf-8")
     code, out = invoke("outcomes", str(third), *_common(copy))
-    assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit: Uhrzeit 22:00 liegt außerhalb "
+    assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit 22:00 liegt außerhalb "
                           "der Arbeitszeit von „team-1“ (08:00–16:00 Uhr, eine Stunde "
                           "Spielraum)") in out, out
 
@@ -1618,7 +1620,7 @@ def test_a_typed_time_is_checked_against_the_visits_own_team(planned, tmp_path):
                     encoding="utf-8")
     code, out = invoke("outcomes", str(rows), *_common(copy))
     assert "1 erfasst" in out and "1 abgelehnt" in out, out
-    assert (f"Zeile 3 ({other.client_id}), Uhrzeit: Uhrzeit 17:30 liegt außerhalb der "
+    assert (f"Zeile 3 ({other.client_id}), Uhrzeit 17:30 liegt außerhalb der "
             "Arbeitszeit von „team-2“ (08:00–16:00 Uhr, eine Stunde Spielraum)") in out, out
 
 

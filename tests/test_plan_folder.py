@@ -329,7 +329,7 @@ def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists
     assert again.returncode == 2, again.stdout + again.stderr
     assert again.stderr.startswith("Fehler: Nichts zu planen: von den offenen Fällen in Bad "
                                    "Hersfeld wurde keine Adresse gefunden"), again.stderr
-    assert "Zeile 2 (Y-1), Adresse: Adresse „Gibtsnichtweg 7" in again.stderr
+    assert "Zeile 2 (Y-1), Adresse „Gibtsnichtweg 7" in again.stderr
 
     assert _assert_complete(out) == first_id and _tree(out) == before
     plans = subprocess.run([sys.executable, "-m", "hausbesuch", "plans", "--city",

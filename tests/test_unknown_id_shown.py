@@ -50,14 +50,17 @@ def test_outcomes_name_the_row_and_column_not_a_name_typed_as_id(db, tmp_path):
         w.writerow([NAME, "08.12.2026", "angetroffen"])  # row 2: a name in the id column
         w.writerow(["K-1099", "08.12.2026", "angetroffen"])  # row 3: a mistyped id
         w.writerow(["zwackelmann", "08.12.2026", "angetroffen"])  # row 4: a surname alone
+        w.writerow(["", "08.12.2026", "angetroffen"])  # row 5: no id
     res = _run("outcomes", str(path), "--city", "bad-hersfeld", "--db", db, code=2)
     text = res.stdout + res.stderr
     assert NAME not in text and "zwackelmann" not in text.casefold(), text
     assert ("Zeile 2, Kundennummer: der Eintrag der Spalte „Kunden-Nr“ ist in Bad Hersfeld "
             "nicht bekannt; er sieht aus wie ein Name und wird darum nicht wiederholt") in text
     assert "Zeile 4, Kundennummer: der Eintrag der Spalte „Kunden-Nr“ ist in Bad" in text
+    # the field named once (it read „Kundennummer: Kundennummer fehlt“, QA 26 casework F2)
+    assert "Zeile 5, Kundennummer fehlt" in text and "Kundennummer: Kundennummer" not in text
     # a well-formed unknown id is still quoted, so it can be found and corrected
-    assert "Zeile 3 (K-1099), Kundennummer: Kundennummer „K-1099“ ist in Bad Hersfeld nicht " \
+    assert "Zeile 3 (K-1099), Kundennummer „K-1099“ ist in Bad Hersfeld nicht " \
         "bekannt" in text, text
     with Store.open(db) as store:
         rows = store.audit_rows(city="Bad Hersfeld")

@@ -478,10 +478,11 @@ def unknown_id(client_id: str, city: str) -> str:
 def field_reason(name: str, reason: str) -> str:
     """German ``field: reason`` for client-list and outcome-file fields."""
     from hausbesuch.clients import field_reason as client_field_reason
+    from hausbesuch.clients import starts_with_label
 
     if name in _OUTCOME_LABELS:
         label = _OUTCOME_LABELS[name]
-        return reason if reason.startswith(f"{label}:") else f"{label}: {reason}"
+        return reason if starts_with_label(reason, label) else f"{label}: {reason}"
     return client_field_reason(name, reason)
 
 
