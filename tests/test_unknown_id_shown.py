@@ -74,3 +74,28 @@ def test_status_does_not_repeat_a_name_typed_as_id(db):
             "ein Name und wird darum nicht wiederholt") in res.stderr, res.stderr
     res = _run("status", "K-1099", "--city", "bad-hersfeld", "--db", db, code=2)
     assert "Kundennummer „K-1099“ ist in Bad Hersfeld nicht bekannt" in res.stderr, res.stderr
+
+
+def test_purge_does_not_repeat_a_name_typed_as_id(db):
+    """A name among the ids of ``purge`` is told by its place, not repeated; a
+    well-formed unknown id still is."""
+    from hausbesuch.store import Store
+
+    res = _run("purge", NAME, "K-1099", "--city", "bad-hersfeld", "--db", db, code=2)
+    text = res.stdout + res.stderr
+    assert NAME not in text and "zwackelmann" not in text.casefold(), text
+    assert ("Angabe 1 bleibt: Die angegebene Kundennummer ist in Bad Hersfeld nicht "
+            "bekannt; sie sieht aus wie ein Name") in text, text
+    assert "K-1099 bleibt: Kundennummer „K-1099“ ist in Bad Hersfeld nicht bekannt" in text
+    with Store.open(db) as store:
+        rows = store.audit_rows(city="Bad Hersfeld")
+    assert not any("zwackelmann" in str(r).casefold() for r in rows)
+
+
+def test_a_casework_refusal_does_not_repeat_a_name_typed_as_id(db):
+    """Every command that looks a case up (here ``address``, ``disclose``) says the same."""
+    for args in (["address", NAME, "--set-point", "50.8675,9.7071"],
+                 ["disclose", NAME, "--out", "auskunft.txt"]):
+        res = _run(*args, "--city", "bad-hersfeld", "--db", db, code=2)
+        assert NAME not in res.stdout + res.stderr, (args, res.stderr)
+        assert "Die angegebene Kundennummer ist in Bad Hersfeld nicht bekannt" in res.stderr

@@ -88,11 +88,20 @@ def test_a_case_is_found_by_its_number_and_shows_status_and_history(
     rows = site.store.audit_rows(client_id=stop.client_id, action="fall_angezeigt")
     assert len(rows) == shown + 1 and rows[-1]["actor"] == "kora" and rows[-1]["city"] == CITY
     # an unknown number: German, with the hint for lost leading zeros' kind of typo
-    r = kora.post("/faelle", data={"csrf_token": csrf, "kundennummer": "gibt-es-nicht"})
+    r = kora.post("/faelle", data={"csrf_token": csrf, "kundennummer": "GIBT-9999"})
     assert r.status_code == 404
-    assert kora.post("/faelle", data={"kundennummer": "gibt-es-nicht"}).status_code == 403
-    assert "Kundennummer „gibt-es-nicht“ ist in Bad Hersfeld nicht bekannt" in _text(r)
-    assert kora.get("/faelle/gibt-es-nicht").status_code == 404
+    assert kora.post("/faelle", data={"kundennummer": "GIBT-9999"}).status_code == 403
+    assert "Kundennummer „GIBT-9999“ ist in Bad Hersfeld nicht bekannt" in _text(r)
+    assert 'value="GIBT-9999"' in r.text  # kept in the field, to correct it
+    assert kora.get("/faelle/GIBT-9999").status_code == 404
+    # a name typed as the number is neither repeated nor kept in the field (privacy)
+    for typed in ("Quirinella Zwackelmann", "gibt-es-nicht"):
+        r = kora.post("/faelle", data={"csrf_token": csrf, "kundennummer": typed})
+        assert r.status_code == 404 and typed.casefold() not in r.text.casefold(), r.text
+        assert ("Die angegebene Kundennummer ist in Bad Hersfeld nicht bekannt; sie sieht "
+                "aus wie ein Name") in _text(r)
+    r = kora.get("/faelle/Zwackelmann")  # typed into the address bar
+    assert r.status_code == 404 and "Zwackelmann" not in r.text
 
 
 # the three refusals come before the store (form check, CSRF), the same status again

@@ -155,6 +155,8 @@ class PurgeResult:
     #: for the days given (``absent_days``): set to ``abgeschlossen`` first; per case id
     #: the moment a list last held it
     to_close: dict[str, datetime] = field(default_factory=dict)
+    #: the cases left: (case id; an unknown one that looks like a name as „Angabe N“, its
+    #: place among the ids given; German reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     erased: Any = None
     #: whether the database gave back the space of what was erased (see
@@ -950,9 +952,11 @@ class Casework:
         if row is None and (plain := read_back(client_id)) != client_id:
             row = self._row_unlocked(s, plain)  # "'000123" copied from a report or typed in Excel
         if row is None:
+            # an id that looks like a name is not repeated (the web's case search, the
+            # commands): refusals land in terminals, pages and logs
             raise CaseworkError(
-                f"Kundennummer „{client_id}“ ist in {self.city} nicht bekannt "
-                f"(zuerst die Kundenliste einlesen).{self.twin_hint(client_id, s)}"
+                f"{unknown_id(client_id, self.city)} (zuerst die Kundenliste einlesen)."
+                f"{self.twin_hint(client_id, s)}"
             )
         return row
 
@@ -1029,8 +1033,8 @@ class Casework:
                     try:
                         given.append((raw, self._row(s, raw), ""))
                     except CaseworkError:
-                        given.append((raw, None, f"Kundennummer „{raw}“ ist in {self.city} "
-                                      f"nicht bekannt.{self.twin_hint(raw, s)}"))
+                        given.append((raw, None, f"{unknown_id(raw, self.city)}."
+                                      f"{self.twin_hint(raw, s)}"))
                 rows = [r for _, r, _ in given if r is not None]
             else:
                 found: dict[str, ClientRow] = {}
@@ -1078,9 +1082,12 @@ class Casework:
                     ahead[v.client_id] = v  # the first visit ahead wins
             unwritten = self._corrections_due(s, chosen, today)
             seen: set[str] = set()
-            for raw, r, unknown in given:
+            for pos, (raw, r, unknown) in enumerate(given, 1):
                 if r is None:
-                    result.skipped.append((raw, unknown))
+                    # an id that looks like a name is named by its place among the ids
+                    # given, not repeated (:func:`id_may_be_shown`)
+                    result.skipped.append((raw if id_may_be_shown(raw)
+                                           else f"Angabe {pos}", unknown))
                     continue
                 cid = r.client_id
                 if cid in seen:  # the same case given twice ("k-1" and "K-1")

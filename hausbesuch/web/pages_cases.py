@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hausbesuch.casework import CaseworkError
+from hausbesuch.casework.service import id_may_be_shown
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, echo, load_session, render
@@ -78,8 +79,11 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
     try:
         known = casework_api.case_id(web.store, web.profile(city), user.name, typed)
     except CaseworkError as exc:
+        # an unknown id that looks like a name is neither repeated in the message nor
+        # put back into the field (casework.service.id_may_be_shown)
         return render(request, "case.html.j2", status=404, city=city, case=None,
-                      typed=echo(typed), error=_unknown(request, user, typed, exc))
+                      typed=echo(typed) if id_may_be_shown(typed) else "",
+                      error=_unknown(request, user, typed, exc))
     return RedirectResponse(_case_url(known, city), status_code=303)
 
 
