@@ -104,6 +104,11 @@ def test_address_of_a_row_the_import_rejected_says_so(tmp_path, bad_hersfeld_pbf
         assert ("hat ihre Zeile abgelehnt (Zeile 2, Adresse unvollständig: Straße "
                 "fehlt") in out, out
         assert "Bitte in der Liste korrigieren und neu einlesen." in out, out
+    # the id as the look-up reads it (caseids.id_key): an en dash or a full-width letter
+    # names the rejected row too (it was told as unknown)
+    for typed in ("N\u20133", "\uff2e-3"):
+        code, out = invoke("address", typed, "--set-point", "50.8675,9.7071", *db)
+        assert code == 2 and "hat ihre Zeile abgelehnt (Zeile 2, Adresse" in out, (typed, out)
     code, out = invoke("address", "N-9", "--set-point", "50.8675,9.7071", *db)
     assert code == 2 and "zuerst die Kundenliste einlesen" in out, out  # really unknown
     code, out = invoke("address", "N-4", "--suggestion", "1", *db)

@@ -1718,14 +1718,20 @@ class Casework:
     def _rejected_at_import(self, s: Session, client_id: str) -> str | None:
         """Why a case id the city does not know is not stored: its row was rejected by the
         city's last import (row, field, reason as stored), and what to do; else None."""
-        key = read_back(client_id.strip()).casefold()
-        hit = s.execute(
-            select(ImportRejectionRow.input_row, ImportRejectionRow.field_name,
-                   ImportRejectionRow.reason, LastImportRow.imported_at)
+        from hausbesuch.caseids import id_key
+
+        # the one rule of ids (case, look-alike spaces, dashes, full-width letters;
+        # compared in Python, as SQLite's lower() folds ASCII only)
+        key = id_key(read_back(client_id.strip()))
+        hit = next((r for r in s.execute(
+            select(ImportRejectionRow.client_id, ImportRejectionRow.input_row,
+                   ImportRejectionRow.field_name, ImportRejectionRow.reason,
+                   LastImportRow.imported_at)
             .join(LastImportRow, LastImportRow.city == ImportRejectionRow.city)
             .where(ImportRejectionRow.city == self.city,
-                   func.lower(ImportRejectionRow.client_id) == key)
-            .order_by(ImportRejectionRow.seq)).first()
+                   ImportRejectionRow.client_id.is_not(None))
+            .order_by(ImportRejectionRow.seq))
+            if id_key(read_back(r.client_id.strip())) == key), None)
         if hit is None:
             return None
         said = (f"Kundennummer „{client_id}“" if id_may_be_shown(client_id)
