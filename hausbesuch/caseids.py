@@ -17,6 +17,10 @@ them (an id is stored as written), so every comparison of ids goes through
   soft hyphen, bidi marks) are dropped: they do not show at all;
 - every dash or hyphen (category Pd: U+2010 to U+2015, the figure dash, ...) and the
   minus sign U+2212 is ``-``.
+- a Cyrillic or Greek letter drawn exactly like a Latin one is that Latin letter
+  (:data:`_LATIN_TWINS`: Cyrillic „К“ in „К-55“ is „K“, Greek „Ο“ is „O“); only these
+  few, capitals and small letters apart (Greek „Ν“ is „N“, „ν“ is „v“), not Unicode's whole
+  confusables list, which also takes „0“ for „O“ and „rn“ for „m“, as ids may differ so.
 
 The key is computed in Python, not stored: a look-up that misses the id as written
 compares the keys of the city's ids (:meth:`hausbesuch.casework.Casework._row_ci`). No
@@ -30,6 +34,29 @@ import unicodedata
 
 #: Dashes that are not in category Pd but read as one.
 _MORE_DASHES = "\u2212\u2043"
+#: Cyrillic and Greek letters that look exactly like a Latin letter: that letter. Checked
+#: for a small explicit table instead of a library: ``confusable_homoglyphs`` detects
+#: (lists homoglyphs of Unicode's confusables.txt), it does not fold, and that list also
+#: takes digits and letter pairs for one another.
+_LATIN_TWINS = {
+    # Cyrillic capitals
+    "\u0410": "A", "\u0412": "B", "\u0415": "E", "\u041a": "K", "\u041c": "M",
+    "\u041d": "H", "\u041e": "O", "\u0420": "P", "\u0421": "C", "\u0422": "T",
+    "\u0423": "Y", "\u0425": "X", "\u0405": "S", "\u0406": "I", "\u0408": "J",
+    "\u04ae": "Y", "\u04c0": "I", "\u051a": "Q", "\u051c": "W",
+    # Cyrillic small letters
+    "\u0430": "a", "\u0435": "e", "\u043e": "o", "\u0440": "p", "\u0441": "c",
+    "\u0443": "y", "\u0445": "x", "\u0455": "s", "\u0456": "i", "\u0458": "j",
+    "\u04bb": "h", "\u0501": "d", "\u051b": "q", "\u051d": "w", "\u04cf": "l",
+    # Greek capitals
+    "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0396": "Z", "\u0397": "H",
+    "\u0399": "I", "\u039a": "K", "\u039c": "M", "\u039d": "N", "\u039f": "O",
+    "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X",
+    # Greek small letters
+    "\u03bf": "o", "\u03bd": "v", "\u03c1": "p", "\u03b1": "a",
+}
+_TWIN_TABLE = str.maketrans(_LATIN_TWINS)
+
 #: How a message names a look-alike character (dative, after „mit“).
 _NAMES = {
     "\u00a0": "geschütztem Leerzeichen",
@@ -51,10 +78,11 @@ _NAMES = {
 def id_key(cid: str) -> str:
     """The form in which two case ids are the same case (see the module's rule):
     ``id_key("K\\u00a055") == id_key("k 55")``, ``id_key("K–78") == "k-78"``,
-    ``id_key("Ｑ\\u2011101") == "q-101"``."""
+    ``id_key("Ｑ\\u2011101") == "q-101"``, ``id_key("\\u041a-55") == "k-55"`` (Cyrillic К)."""
     if cid.isascii() and cid.isprintable():  # the usual id: only case and spaces
         return " ".join(cid.lower().split())
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cid).casefold())
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize(
+        "NFKC", cid).translate(_TWIN_TABLE).casefold())
     out: list[str] = []
     for ch in folded:
         cat = unicodedata.category(ch)
@@ -74,6 +102,9 @@ def _odd(ch: str) -> str | None:
         return None
     if ch in _NAMES:
         return _NAMES[ch]
+    if ch in _LATIN_TWINS:
+        script = "kyrillischem" if "\u0400" <= ch <= "\u052f" else "griechischem"
+        return f"{script} „{ch}“ (statt „{_LATIN_TWINS[ch]}“)"
     cat = unicodedata.category(ch)
     if ch.isspace() or cat[0] == "Z":
         return "besonderem Leerzeichen"

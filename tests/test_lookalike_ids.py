@@ -178,3 +178,37 @@ def test_the_web_lookup_finds_the_case_by_a_lookalike_id(twice: dict) -> None:
         profile = load_profile("bad-hersfeld")
         assert casework_api.case_id(store, profile, "tester", f"k{NBSP}55") == "K 55"
         assert casework_api.case_cities(store, f"{WIDE_Q}{EN_DASH}101") == {"Bad Hersfeld"}
+
+
+CYRILLIC_K, GREEK_NU = "\u041a", "\u039d"
+
+
+@pytest.mark.parametrize("a, b", [
+    (f"{CYRILLIC_K}-55", "K-55"), ("\u0420\u0415-7", "PE-7"), (f"{GREEK_NU}-3", "n-3"),
+    ("\u043e-1", "O-1"), ("\u03bd-2", "V-2"),
+])
+def test_cyrillic_and_greek_twins_of_latin_letters_have_one_key(a: str, b: str) -> None:
+    assert id_key(a) == id_key(b)
+
+
+def test_letters_that_only_resemble_keep_their_keys() -> None:
+    """Only letters drawn alike: Cyrillic „П“ is no „N“, a digit no letter."""
+    assert id_key("\u041f-1") != id_key("N-1") and id_key("K-O1") != id_key("K-01")
+    assert "kyrillischem „К“ (statt „K“) (U+041A) an Stelle 1" in shown_id(f"{CYRILLIC_K}-55")
+
+
+def test_a_cyrillic_lookalike_id_updates_the_stored_case(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """„K-55“, then „К-55“ with a Cyrillic К (copied from a Cyrillic keyboard or text):
+    one case, stored as first typed; the note shows the letter; status finds it."""
+    db = str(tmp_path / "fall.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    cli("import", str(write_list(tmp_path / "eins.csv", [
+        ("K-55", "Am Markt 1, 36251 Bad Hersfeld")])), *common)
+    out = cli("import", str(write_list(tmp_path / "zwei.csv", [
+        (f"{CYRILLIC_K}-55", "Linggplatz 7, 36251 Bad Hersfeld")])), *common)
+    assert "0 neu" in out and "1 aktualisiert" in out, out
+    assert stored_ids(db) == ["K-55"]
+    assert "kyrillischem „К“ (statt „K“) (U+041A) an Stelle 1 ist der gespeicherte Fall " \
+           "„K-55“" in out, out
+    assert cli("status", f"{CYRILLIC_K}-55", *common).startswith("K-55: offen")
