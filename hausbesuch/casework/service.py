@@ -954,10 +954,9 @@ class Casework:
         if row is None:
             # an id that looks like a name is not repeated (the web's case search, the
             # commands): refusals land in terminals, pages and logs
+            first = " (zuerst die Kundenliste einlesen)" if id_may_be_shown(client_id) else ""
             raise CaseworkError(
-                f"{unknown_id(client_id, self.city)} (zuerst die Kundenliste einlesen)."
-                f"{self.twin_hint(client_id, s)}"
-            )
+                f"{unknown_id(client_id, self.city)}{first}.{self.twin_hint(client_id, s)}")
         return row
 
     def twin_hint(self, client_id: str, s: Session | None = None) -> str:
