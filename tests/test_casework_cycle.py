@@ -130,7 +130,7 @@ def test_bad_outcome_rows_are_rejected_with_row_field_and_reason(cycle):
     for week in cycle["weeks"]:
         out = week["outcomes"]
         assert f"{len(week['rows'])} erfasst" in out and "5 abgelehnt" in out
-        assert "Zeile 5 (UNBEKANNT-1), Kundennummer:" in out and "nicht bekannt" in out
+        assert "Zeile 5 (UNBEKANNT-1), Kundennummer „UNBEKANNT-1“ ist in" in out and "nicht bekannt" in out
         assert "Zeile 6" in out and "keinen geplanten Besuch" in out
         assert "Zeile 7" in out and "Datum:" in out
         assert "Zeile 8" in out and "Ergebnis:" in out and "unbekanntes Ergebnis" in out
