@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -43,8 +44,10 @@ def test_exactly_the_bad_rows_are_rejected_with_reasons(planned_week):
     from hausbesuch.clients import FIELD_LABELS
 
     for i, (_kind, field) in BAD_ROWS.items():
-        label = FIELD_LABELS[field]  # German field labels, not internal names
-        assert rows[i]["grund"].startswith(f"{label}:"), rows[i]
+        label = FIELD_LABELS[field]  # German field labels, not internal names, named once
+        # („Adresse fehlt“, „Datum: …“; not „Adresse: Adresse fehlt“)
+        assert re.match(rf"{re.escape(label)}\b", rows[i]["grund"]), rows[i]
+        assert not rows[i]["grund"].startswith(f"{label}: {label}"), rows[i]
         assert len(rows[i]["grund"]) > len(label) + 10
     # an unknown street says so and offers suggestions where there are any
     assert "nicht gefunden" in rows[58]["grund"]
@@ -320,7 +323,7 @@ def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause()
         assert "nicht erneut Dienstagvormittag" in u.reason, u.reason
     u = make_candidate(client, where, span=span, profile=profile, not_before=moment)
     assert (u.code, u.reason) == (
-        "window_before_replan", "Das Zeitfenster „Di 10-12“ lässt am Di 08.12.2026 nach der "
+        "window_before_replan", "Das Zeitfenster „Di 10-12“ lässt am Di, 08.12.2026 nach der "
         "Neuplanung ab 11:30 Uhr keine Besuchszeit mehr und liegt an keinem weiteren "
         "möglichen Tag (09.12.2026–11.12.2026); der Fall bleibt offen für den nächsten Plan.")
     # a failed try on a Tuesday at 13:00: the rule took the starts from 11:01, the moment
@@ -330,7 +333,7 @@ def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause()
     u = make_candidate(client, where, span=span, profile=profile, directive=late,
                        not_before=moment)
     assert u.code == "window_before_replan", u
-    assert u.reason.startswith("Das Zeitfenster „Di 10-12“ lässt am Di 08.12.2026 nach der "
+    assert u.reason.startswith("Das Zeitfenster „Di 10-12“ lässt am Di, 08.12.2026 nach der "
                                "Neuplanung ab 11:30 Uhr keine Besuchszeit mehr und liegt an "
                                "keinem weiteren möglichen Tag (09.12.2026–11.12.2026); "
                                f"{late.reason}; "), u.reason

@@ -469,7 +469,7 @@ def make_candidate(
             return unassigned(
                 "window_before_replan",
                 f"Das Zeitfenster „{window_text(client)}“ lässt am "
-                f"{WEEKDAYS_DE[not_before.weekday()]} {fmt_date(not_before.date())} nach der "
+                f"{format_day(not_before.date())} nach der "
                 f"Neuplanung ab {not_before:%H:%M} Uhr keine Besuchszeit mehr"
                 + (" und liegt an keinem weiteren möglichen Tag ("
                    + "–".join(dict.fromkeys((later[0], later[-1]))) + ")" if later else "")
