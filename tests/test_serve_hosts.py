@@ -251,3 +251,40 @@ def test_serve_with_insecure_http_starts_warns_and_checks_hosts_by_base_url(
     assert f"für die Teams: {BASE}/" in out
     assert "Warnung: --insecure-http" in " ".join(err.split()), err
     assert "ohne --base-url" not in err
+
+
+def test_the_bound_socket_accepts_connections_before_the_banner() -> None:
+    """QA 27 deploy F6: ``serve`` says „läuft“ right after :func:`_bind`; a connection made
+    then must not be refused (it was: the socket was bound, uvicorn listened later)."""
+    from hausbesuch.commands.web import _bind
+
+    port = _free_port()
+    sock = _bind("127.0.0.1", port)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+    finally:
+        sock.close()
+
+
+def test_serve_answers_a_request_sent_as_soon_as_it_says_it_runs(tmp_path: Path) -> None:
+    """A start script that waits for „hausbesuch läuft auf …“ and then asks at once gets the
+    page (QA 27 deploy F6: now and then „Couldn't connect to server“)."""
+    from hausbesuch.store import Store
+
+    db = tmp_path / "hb.sqlite"
+    Store.open(db).close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hausbesuch", "serve", "--db", str(db), "--city", "bad-hersfeld",
+         "--port", str(port), "--no-worker"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "hausbesuch läuft auf" in line, (line, proc.poll())
+        answer = httpx.get(f"http://127.0.0.1:{port}/anmelden", timeout=60)
+        assert answer.status_code == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)

@@ -51,8 +51,10 @@ def _resolve(host: str, port: int):  # noqa: ANN202
 
 
 def _bind(host: str, port: int):  # noqa: ANN202
-    """A socket bound to ``host``:``port`` (as uvicorn binds it), or a German
-    :class:`UserError` naming the option."""
+    """A socket bound to ``host``:``port`` (as uvicorn binds it) and listening, or a German
+    :class:`UserError` naming the option. Listening before ``serve`` says „läuft“: a start
+    script or health check that connects as soon as the line appears is not refused (the
+    kernel holds the connection until uvicorn accepts it)."""
     import errno
     import socket
 
@@ -61,6 +63,7 @@ def _bind(host: str, port: int):  # noqa: ANN202
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        sock.listen(2048)  # uvicorn's default backlog; uvicorn listens again, harmlessly
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
@@ -254,7 +257,8 @@ def register(app: typer.Typer) -> None:
         application = create_app(db, cities=city or None, run_jobs=not no_worker,
                                  plan_time_limit=time_limit,
                                  base_url=base, allowed_hosts=allowed)
-        # bound before the banner: a busy port or an address this machine lacks is told
+        # bound and listening before the banner (which then means "accepting"): a busy
+        # port or an address this machine lacks is told
         # in German instead of „läuft“ followed by uvicorn's English error
         sock = _bind(host, port)
         configure_logging()
