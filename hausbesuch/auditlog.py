@@ -36,6 +36,9 @@ ACTION_LABELS: dict[str, str] = {
     "daten_geloescht": "Personenbezogene Daten des Falls gelöscht",
     "sicherung_erstellt": "Sicherung der Datenbank erstellt",
     "protokoll_gekuerzt": "Protokoll gekürzt (alte Einträge gelöscht)",
+    "zugaenge_nach_wiederherstellung_geschlossen": "Zugänge nach Wiederherstellung "
+                                                   "geschlossen (alle Tageslinks widerrufen, "
+                                                   "alle Sitzungen beendet)",
     "aufgeraeumt": "Abgelaufenes gelöscht (Sitzungen, Anmeldeversuche, Tageslinks, Aufträge)",
     "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
     "auskunft_erteilt": "Auskunft über den Fall geschrieben (Art. 15 DSGVO)",

@@ -113,3 +113,72 @@ def test_a_link_placed_in_the_folder_does_not_receive_the_copy(tmp_path: Path) -
     assert res.exit_code == 0, res.output
     assert theirs.read_text() == "fremd"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600 and not target.is_symlink()
+
+
+def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: Path) -> None:
+    """QA 27 deploy F1: a restored backup holds the day links revoked and the sessions ended
+    since as valid; ``after-restore --yes`` revokes every link and ends every session,
+    audited, and names what is to be redone by hand (accounts, passwords, erasures)."""
+    import shutil
+    from datetime import datetime, timedelta
+
+    from fastapi import HTTPException
+
+    from hausbesuch import clock
+    from hausbesuch.store import Store
+    from hausbesuch.web.auth import Limits, User, lookup_session, start_session
+    from hausbesuch.web.links import resolve
+    from hausbesuch.web.models import WorkerLinkRow
+    from hausbesuch.web.security import new_token, token_hash
+
+    live = tmp_path / "fall.sqlite"
+    db = f"sqlite:///{live}"
+    done = runner.invoke(app, ["user", "add", "dora", "--role", "admin", "--password-stdin",
+                               "--db", db], input="Sehr-geheim-2026-lang\n")
+    assert done.exit_code == 0, done.output
+    token = new_token(32)
+    with Store.open(db) as store:
+        with store.session() as s:  # a link as „hausbesuch link“ stores it (no plan needed here)
+            now = clock.now()
+            s.add(WorkerLinkRow(token_hash=token_hash(token), prefix=token[:8], city="Bad Hersfeld",
+                                plan_id="plan-1", team_id="team-nord", day=now.date(),
+                                valid_until=now + timedelta(hours=6), created_by="cli:admin",
+                                created_at=now))
+        cookie, _csrf = start_session(store, User(name="dora", role="admin", city=None))
+    backup = tmp_path / "vor-widerruf.sqlite"
+    assert runner.invoke(app, ["backup", str(backup), "--db", db]).exit_code == 0
+    # after the backup: the phone is lost, the staff member left
+    done = runner.invoke(app, ["link", "--revoke", token[:8], "--db", db])
+    assert done.exit_code == 0, done.output
+    assert runner.invoke(app, ["user", "disable", "dora", "--db", db]).exit_code == 0
+
+    restored = tmp_path / "wiederhergestellt.sqlite"
+    shutil.copy(backup, restored)
+    rdb = f"sqlite:///{restored}"
+    with Store.open(rdb, create=False) as store:  # what the restore brings back
+        assert resolve(store, token).team_id == "team-nord"
+        assert lookup_session(store, cookie, Limits()) is not None
+
+    dry = runner.invoke(app, ["after-restore", "--db", rdb])
+    assert dry.exit_code == 0, dry.output
+    said = " ".join(dry.output.split())
+    assert "Probelauf: 1 Tageslink zu widerrufen, 1 Anmeldesitzung zu beenden" in said, said
+    with Store.open(rdb, create=False) as store:
+        assert resolve(store, token).team_id == "team-nord"
+
+    done = runner.invoke(app, ["after-restore", "--yes", "--db", rdb])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "1 Tageslink widerrufen, 1 Anmeldesitzung beendet" in said, said
+    assert "hausbesuch user disable NAME" in said and "hausbesuch user password NAME" in said
+    assert "hausbesuch purge" in said
+    with Store.open(rdb, create=False) as store:
+        with pytest.raises(HTTPException) as gone:
+            resolve(store, token)
+        assert gone.value.status_code == 410
+        assert lookup_session(store, cookie, Limits()) is None
+        rows = [r for r in store.audit_rows()
+                if r["action"] == "zugaenge_nach_wiederherstellung_geschlossen"]
+    assert len(rows) == 1 and rows[0]["actor"] == "cli:admin"
+    assert rows[0]["details"] == {"tageslinks": 1, "sitzungen": 1}
+    assert isinstance(rows[0]["at"], datetime)

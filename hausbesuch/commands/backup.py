@@ -7,6 +7,11 @@ connection writes meanwhile). The copy is written next to its target, checked
 (``PRAGMA integrity_check``), readable by its owner only (it holds every client's name
 and address) and then moved into place; the backup is audited. PostgreSQL has its own
 tools (``pg_dump``).
+
+``hausbesuch after-restore`` closes what a restored backup opens again: the day links
+revoked and the sessions ended since the backup are in it as they were then, so it
+revokes every day link and ends every web session (audited), and names what the operator
+has to redo by hand (accounts locked and passwords set since, erasures since).
 """
 
 from __future__ import annotations
@@ -25,6 +30,32 @@ from hausbesuch.errors import UserError
 
 #: Audit action of a backup.
 AUDIT_BACKUP = "sicherung_erstellt"
+#: Audit action of ``after-restore``: every day link revoked, every web session ended.
+AUDIT_AFTER_RESTORE = "zugaenge_nach_wiederherstellung_geschlossen"
+
+
+def close_access(store, *, actor: str, dry_run: bool) -> tuple[int, int]:  # noqa: ANN001
+    """Revoke every day link not yet revoked and end every web session of ``store`` (a
+    restored database holds those revoked or ended after its backup as valid); audited
+    (:data:`AUDIT_AFTER_RESTORE`, the counts) in the same transaction. Returns (links,
+    sessions): what was (with ``dry_run``: would be) revoked and ended."""
+    from sqlalchemy import delete, func, select, update
+
+    from hausbesuch import clock
+    from hausbesuch.web.models import SessionRow, WorkerLinkRow
+
+    open_links = WorkerLinkRow.revoked_at.is_(None)
+    with store.session() as s:
+        if dry_run:
+            links = s.scalar(select(func.count()).select_from(WorkerLinkRow).where(open_links))
+            sessions = s.scalar(select(func.count()).select_from(SessionRow))
+            return int(links or 0), int(sessions or 0)
+        links = s.execute(update(WorkerLinkRow).where(open_links).values(
+            revoked_at=clock.now(), revoked_by=actor)).rowcount
+        sessions = s.execute(delete(SessionRow)).rowcount
+        store.audit(actor, AUDIT_AFTER_RESTORE, session=s,
+                    details={"tageslinks": int(links), "sitzungen": int(sessions)})
+        return int(links), int(sessions)
 
 
 def backup_sqlite(store, target: Path) -> int:  # noqa: ANN001 - a hausbesuch.store.Store
@@ -98,3 +129,40 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"Gesichert nach {target} ({size / 1_000_000:.1f} MB). Die Sicherung "
                    "enthält Namen und Anschriften: sicher aufbewahren und nach der "
                    "Löschfrist löschen (hausbesuch purge erreicht sie nicht).")
+
+    @app.command("after-restore")
+    @user_errors
+    def after_restore_cmd(
+        yes: Annotated[bool, typer.Option(
+            "--yes", help="Wirklich widerrufen und beenden (ohne: nur anzeigen, was "
+            "geschähe).")] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Nach dem Zurückspielen einer Sicherung: alle Tageslinks widerrufen und alle
+        Anmeldesitzungen beenden (die Sicherung enthält sie so, wie sie damals galten,
+        auch seither widerrufene), und nennen, was von Hand zu wiederholen ist."""
+        from hausbesuch.casework import cli_actor
+        from hausbesuch.fields import count
+        from hausbesuch.store import Store
+
+        with Store.open(db, create=False) as store:
+            links, sessions = close_access(store, actor=cli_actor(), dry_run=not yes)
+        what = (f"{count(links, 'Tageslink', 'Tageslinks')} "
+                f"{'widerrufen' if yes else 'zu widerrufen'}, "
+                f"{count(sessions, 'Anmeldesitzung', 'Anmeldesitzungen')} "
+                f"{'beendet' if yes else 'zu beenden'}")
+        if not yes:
+            typer.echo(f"Probelauf: {what}; nichts geändert. Zum Ausführen mit --yes "
+                       "wiederholen.")
+            return
+        typer.echo(f"{what} (Protokoll: „Zugänge nach Wiederherstellung "
+                   "geschlossen“). Neue Tageslinks: hausbesuch link PLAN TEAM TAG oder auf "
+                   "der Planseite; alle müssen sich neu anmelden.")
+        typer.echo(
+            "Von Hand zu wiederholen, was seit der Sicherung geschah (das Protokoll der alten "
+            "Datenbank zeigt es, z. B. hausbesuch audit --ohne-stadt --von TAG_DER_SICHERUNG): "
+            "Konten, die seither gesperrt wurden, wieder sperren (hausbesuch user disable "
+            "NAME); Passwörter, die seither neu gesetzt wurden, erneut setzen (hausbesuch user "
+            "password NAME); Löschungen wiederholen (hausbesuch purge mit denselben Fristen "
+            "und für die einzeln gelöschten Fälle). Den Stand der Konten zeigt hausbesuch "
+            "user list.")
