@@ -1013,9 +1013,11 @@ class Store:
             PostgreSQL only: use (and create) this schema instead of ``public``; for
             separate data sets in one database, and for tests.
         create
-            False: an SQLite file that does not exist is an error (a command that only
-            reads or changes what is stored must not make an empty database, folders
-            included, from a mistyped ``--db``).
+            False: an SQLite file that does not exist, or a PostgreSQL database (schema)
+            without hausbesuch's tables, is an error (a command that only reads or changes
+            what is stored must not make an empty database, folders included, from a
+            mistyped ``--db``, nor fill an empty PostgreSQL database meant for
+            ``pg_restore``).
 
         Raises
         ------
@@ -1067,6 +1069,14 @@ class Store:
                     f"Datenbank nicht erreichbar: {_safe(parsed)} ({reason(exc)})"
                 ) from None
             conn.close()
+            if not create and backend == "postgresql" and not store._set_up():
+                # an empty database stays empty: a later pg_restore into it must not meet
+                # a schema (and audit rows) made by a command that only looked
+                raise StoreError(
+                    f"Die Datenbank {_safe(parsed)} ist leer: noch nicht von hausbesuch "
+                    "eingerichtet (Tippfehler in --db oder HAUSBESUCH_DB?). Eine neue "
+                    "Datenbank richten „hausbesuch import“, „hausbesuch plan“ und "
+                    "„hausbesuch serve“ ein; eine Sicherung vorher mit pg_restore einspielen.")
             if schema is not None:
                 with engine.begin() as conn:
                     # serialised: concurrent CREATE SCHEMA IF NOT EXISTS can collide
@@ -1082,6 +1092,14 @@ class Store:
             engine.dispose()
             raise
         return store
+
+    def _set_up(self) -> bool:
+        """Whether the database (the schema of the connection's search path) has the
+        migrations' table, i.e. some version of hausbesuch set it up."""
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            return inspect(conn).has_table("alembic_version")
 
     def check_writable(self) -> None:
         """Refuse a database this process cannot write (a read-only file or folder, a

@@ -177,6 +177,46 @@ def test_account_link_and_worker_commands_make_no_empty_database(tmp_path: Path)
     assert code == 0 and missing.exists(), out
 
 
+def test_reading_commands_leave_an_empty_postgresql_database_empty(request) -> None:  # noqa: ANN001
+    """QA 27 deploy F2: on PostgreSQL ``plans`` or ``user list`` run on an empty database
+    (e.g. to check the URL before a ``pg_restore``) made the whole schema and an audit row,
+    so that the restore into it half-failed. They refuse in German and leave it empty;
+    ``user add`` (like ``import``, ``plan``, ``serve``) still sets it up."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from tests.pg import pg_url, schema_url
+
+    schema = f"t_leer_{uuid.uuid4().hex[:12]}"
+    url = schema_url(pg_url(), schema, request)
+
+    def tables() -> list[str]:
+        eng = create_engine(url)
+        try:
+            with eng.connect() as c:
+                return list(c.execute(text(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                    ":s"), {"s": schema}).scalars())
+        finally:
+            eng.dispose()
+
+    for args in (["plans", "--city", "bad-hersfeld"], ["user", "list"],
+                 ["audit", "--ohne-stadt"], ["link", "--revoke", "AbCdEf12"]):
+        code, out = run(*args, "--db", url)
+        said = " ".join(out.split())
+        assert code == 2 and "ist leer: noch nicht von hausbesuch eingerichtet" in said, \
+            (args, said)
+        assert "pg_restore" in said and "Traceback" not in said
+    assert tables() == []
+    code, out = run("user", "add", "kora", "--role", "admin", "--password-stdin", "--db", url,
+                    stdin="Ziege-Fahrrad-Wolke-93\n")
+    assert code == 0, out
+    assert "alembic_version" in tables() and "audit_log" in tables()
+    code, out = run("user", "list", "--db", url)
+    assert code == 0 and "kora" in out, out
+
+
 # ------------------------------------------------------------------ serve's address
 
 
