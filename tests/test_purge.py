@@ -958,3 +958,18 @@ def test_absent_days_in_a_city_without_cases_has_nothing_to_delete(history, tmp_
             out = run("purge", "--absent-days", "1", "--closed-days", "0", *common)
             assert "Nichts zu löschen." in out, out
     assert cases() == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_on_postgresql_purge_says_it_cannot_know_the_backups(history, tmp_path, backend,
+                                                             request):
+    """QA 27 deploy F3: on PostgreSQL no backup is ever recorded (``hausbesuch backup`` sends
+    to ``pg_dump``), so the list of copies never names one; ``purge`` says so, in the dry
+    run and after erasing. On SQLite the backups of ``hausbesuch backup`` are listed."""
+    db = _copy(history, backend, tmp_path, request)
+    common = ["--city", "bad-hersfeld", "--db", db]
+    for extra in ((), ("--yes",)):
+        said = " ".join(run("purge", "E00", *extra, *common).split())
+        assert ("Sicherungen mit pg_dump kennt hausbesuch nicht" in said) \
+            == (backend == "postgresql"), said

@@ -68,6 +68,13 @@ def _echo_copies(copies: list, who: str = "purge erreicht sie nicht") -> None:  
         typer.echo(f"  … und {len(copies) - MAX_LINES} ältere (hausbesuch audit).")
 
 
+#: What ``purge`` says on PostgreSQL of backups (``hausbesuch backup`` is for SQLite; a
+#: ``pg_dump`` is not recorded in the audit log, so its list of copies never names one).
+PG_DUMPS_UNKNOWN = ("Sicherungen mit pg_dump kennt hausbesuch nicht (nur „hausbesuch backup“ "
+                    "unter SQLite wird protokolliert): sie enthalten die Daten dieser Fälle, "
+                    "bis sie nach der Löschfrist gelöscht werden.")
+
+
 def _stdin_value(value: str | None, option: str = "") -> str | None:
     """A value given as „-“ is read from standard input (its lines joined by spaces): an
     address, a point or a typed reason stays out of the command line, where other users
@@ -675,6 +682,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             copies = copies_of(cw.store, cw.city, result.to_erase,
                                result.erased.plan_ids if result.erased is not None else
                                cw.plans_holding(result.to_erase))
+            on_postgresql = cw.store.engine.dialect.name == "postgresql"
         for cid, why in result.skipped[:MAX_LINES]:
             typer.echo(f"  {cid} bleibt: {why}")
         if len(result.skipped) > MAX_LINES:
@@ -707,6 +715,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"Zu löschen: Daten von {n} ({shown}{more}). Probelauf: nichts "
                        "gelöscht; zum Löschen mit --yes wiederholen.")
             _echo_copies(copies)
+            if on_postgresql:
+                typer.echo(PG_DUMPS_UNKNOWN)
             return
         plans = result.erased.plan_ids
         where = f", auch in {count(len(plans), 'Plan', 'Plänen')}" if plans else ""
@@ -719,6 +729,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        "oder löschen: " + ", ".join(plans[:MAX_LINES])
                        + (" …" if len(plans) > MAX_LINES else ""))
         _echo_copies(copies)
+        if on_postgresql:
+            typer.echo(PG_DUMPS_UNKNOWN)
 
     @app.command("plans")
     @user_errors
