@@ -91,9 +91,8 @@ def test_an_existing_target_or_a_missing_folder_is_refused(tmp_path: Path) -> No
 
 @pytest.mark.postgres
 def test_postgresql_is_sent_to_pg_dump(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    from tests.pg import pg_url, schema_url
-
     from hausbesuch.store import Store
+    from tests.pg import pg_url, schema_url
 
     db = schema_url(pg_url(), "t_backup", request)
     Store.open(db).close()  # set up (an empty database is refused before: QA 27 deploy F2)
