@@ -430,9 +430,21 @@ def test_an_erased_case_stays_erased_until_it_is_reopened_and_listed_again(histo
             return {s.client.id: s for s in _states(store, load_profile("bad-hersfeld"))}["E01"]
 
     assert e01().client.name is None and e01().client.address == "(gelöscht)"
-    out = run("import", str(history["dir"] / "kunden.csv"), *common)
+    out = run("import", str(history["dir"] / "kunden.csv"), "--report",
+              str(tmp_path / "bericht.csv"), *common)
     assert "2 Fälle mit gelöschten Daten (erreicht oder abgeschlossen) nicht wieder " \
            "eingelesen: E01, E04." in out, out
+    # QA 27 deploy F4: the summary and the report account for them apart from „unverändert“,
+    # with both steps to take a case up again, as the note above says
+    assert "unverändert, 2 nicht wieder eingelesen (Daten gelöscht), " in out, out
+    report = (tmp_path / "bericht.csv").read_text(encoding="utf-8-sig").splitlines()
+    for cid in ("E01", "E04"):
+        row = next(ln for ln in report if f";{cid};" in ln)
+        assert ";nicht_eingelesen;" in row and "Die Daten des Falls wurden am " in row, row
+        assert (f"nicht wieder eingelesen; zum Bearbeiten den Status auf „offen“ setzen "
+                f"(hausbesuch status {cid} --set offen), dann die Liste erneut einlesen") \
+            in row, row
+        assert "unverändert" not in row, row
     assert e01().client.name is None and _name(1) not in _all_text(db)
     # a paper sheet that comes late: the outcome counts, its note is not kept, the case
     # stays closed without an appointment to keep

@@ -221,6 +221,18 @@ class ImportResult:
     #: listed cases whose stored status is not ``offen`` (id as listed -> status): a plan
     #: does not take them; the import says so (QA 26 F3), as ``plan LISTE`` does
     not_open: dict[str, str] = field(default_factory=dict)
+    #: listed cases whose data were erased and that are done (id as listed -> when erased):
+    #: the row was not read (counted in :attr:`unchanged`, the stored case did not change)
+    erased_kept: dict[str, datetime] = field(default_factory=dict)
+
+    def erased_reason(self, client_id: str) -> str:
+        """Why a row of :attr:`erased_kept` was not read, and the two steps to take the
+        case up again (as the import's note and the web upload page say them)."""
+        from hausbesuch.casework.erasure import erased_note
+
+        return (f"{erased_note(self.erased_kept[client_id])}: nicht wieder eingelesen; zum "
+                f"Bearbeiten den Status auf „offen“ setzen (hausbesuch status {client_id} "
+                "--set offen), dann die Liste erneut einlesen")
 
     def not_open_reason(self, client_id: str, *, command: bool = True) -> str:
         """Why a listed case is not planned (:attr:`not_open`), in the words of ``plan
@@ -251,11 +263,16 @@ class ImportResult:
                 "auch hier abgeschlossen wird.")
 
     def report_rows(self) -> list[dict[str, str]]:
-        """One row per input row: ``neu`` / ``aktualisiert`` / ``unverändert`` / ``abgelehnt``."""
+        """One row per input row: ``neu`` / ``aktualisiert`` / ``unverändert`` /
+        ``nicht_eingelesen`` (data erased, :attr:`erased_kept`) / ``abgelehnt``."""
         status = {cid: "neu" for cid in self.new}
         status.update({cid: "aktualisiert" for cid in self.updated})
         status.update({cid: "unverändert" for cid in self.unchanged})
+        status.update({cid: "nicht_eingelesen" for cid in self.erased_kept})
+
         def why(cid: str) -> str:
+            if cid in self.erased_kept:
+                return self.erased_reason(cid)
             return "; ".join(
                 ([self.not_open_reason(cid)] if cid in self.not_open else [])
                 + (["Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"]
@@ -1312,6 +1329,7 @@ class Casework:
                     # its data were erased and the case is done: the list does not bring
                     # them back (reopen it first: status offen, then import again)
                     erased_kept.append(key)
+                    result.erased_kept[c.id] = row.erased_at
                     result.unchanged.append(c.id)
                     continue
                 keep_absent(values, row, absent, kept)  # a column the list lacks: kept

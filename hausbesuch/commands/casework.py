@@ -215,8 +215,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        "--city angeben (das Profil dieser Stadt).")
         typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source} für {where}: "
                    f"{len(res.new)} neu, "
-                   f"{len(res.updated)} aktualisiert, {len(res.unchanged)} unverändert, "
-                   f"{len(res.rejected)} abgelehnt.")
+                   f"{len(res.updated)} aktualisiert, "
+                   f"{len(res.unchanged) - len(res.erased_kept)} unverändert, "
+                   + (f"{len(res.erased_kept)} nicht wieder eingelesen (Daten gelöscht), "
+                      if res.erased_kept else "")
+                   + f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected)
         if res.not_open:  # listed, but a plan does not take them (QA 26 F3)
             typer.echo("Nicht geplant (Status nicht „offen“):")
