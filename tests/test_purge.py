@@ -652,6 +652,17 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
     # neither a number of days nor ids: the message names both options
     msg = run("purge", *common, code=2, today=today)
     assert "--closed-days" in msg and "--absent-days" in msg, msg
+    # QA 27 deploy F5: a later plan with a list that holds such a case again names the real
+    # reason, not „von Hand gesetzt“ (nobody set it by hand; the reason holds no name)
+    out_dir = tmp_path / "danach"
+    run("plan", str(history["dir"] / "kunden.csv"), *common, "--start",
+        (today + timedelta(days=14)).isoformat(), "--days", "2", "--out", str(out_dir),
+        "--time-limit", "2", "--threads", "1", today=today)
+    report = (out_dir / "report.csv").read_text(encoding="utf-8-sig").splitlines()
+    line = next(row for row in report if re.search(rf"\b{gone[0]}\b", row))
+    assert ("Status „abgeschlossen“: wird nicht geplant (automatisch abgeschlossen: nicht mehr "
+            "in der Kundenliste, zuletzt am 01.10.2026)") in line, line
+    assert "von Hand" not in line, line
 
 
 def test_purge_names_the_copies_outside_the_database(history, tmp_path):

@@ -94,6 +94,20 @@ __all__ = [
 ]
 
 
+#: The reason ``purge --absent-days`` gives a case it closes (fixed text, no name: it may
+#: be shown wherever the status is), and how it is recognised again.
+ABSENT_REASON = "nicht mehr in der Kundenliste (zuletzt am {day:%d.%m.%Y})"
+_ABSENT_REASON_RE = re.compile(
+    r"nicht mehr in der Kundenliste \(zuletzt am (\d\d\.\d\d\.\d{4})\)")
+
+
+def absent_since(reason: str | None) -> str | None:
+    """The day („03.03.2027“) a case was last listed when ``reason`` is the one
+    ``purge --absent-days`` stored on closing it (:data:`ABSENT_REASON`), else None."""
+    m = _ABSENT_REASON_RE.fullmatch(reason or "")
+    return m.group(1) if m else None
+
+
 #: Geocoder qualities that can be planned; ``manual`` = a point set by a coordinator,
 #: ``given`` = a coordinate from the client list.
 PLANNABLE_QUALITIES = ("exact", "interpolated", "street", "manual", "given")
@@ -1144,8 +1158,7 @@ class Casework:
                 result.erased = erase(s, self.city, result.to_erase, actor=self.actor, at=at)
                 # the reason of that closing names no person: it stays readable
                 for cid, listed_at in result.to_close.items():
-                    reason = ("nicht mehr in der Kundenliste (zuletzt am "
-                              f"{listed_at:%d.%m.%Y})")
+                    reason = ABSENT_REASON.format(day=listed_at)
                     s.execute(update(ClientRow).where(
                         ClientRow.city == self.city, ClientRow.client_id == cid)
                         .values(status_reason=reason))

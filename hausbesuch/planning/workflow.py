@@ -211,11 +211,17 @@ def _status_reason(st: CaseState) -> str:
     plan's outputs (report.csv, overview, plan view): the outcomes' own reason ("verzogen
     am …") when they set the status; a status set by hand says only that: the reason typed
     with it is free text (it may name a person) and stays with the case (``status``, the
-    web app's case page)."""
+    web app's case page). A case ``purge --absent-days`` closed says so: that reason is a
+    fixed text without a name."""
+    from hausbesuch.casework.service import absent_since
+
     reason = f"Status „{STATUS_LABELS[st.status]}“: wird nicht geplant"
     d = st.directive
     if d.by_outcomes and d.status == st.status and d.reason:
         return f"{reason} ({d.reason})."
+    if st.status == "abgeschlossen" and (day := absent_since(st.client_status_reason)):
+        return (f"{reason} (automatisch abgeschlossen: nicht mehr in der Kundenliste, "
+                f"zuletzt am {day}).")
     return f"{reason} (von Hand gesetzt; der Grund steht beim Fall)."
 
 
