@@ -160,7 +160,9 @@ def register(app: typer.Typer) -> None:
                    "der Planseite; alle müssen sich neu anmelden.")
         typer.echo(
             "Von Hand zu wiederholen, was seit der Sicherung geschah (das Protokoll der alten "
-            "Datenbank zeigt es, z. B. hausbesuch audit --ohne-stadt --von TAG_DER_SICHERUNG): "
+            "Datenbank zeigt es: hausbesuch audit --aktion user_disabled, user_password_set "
+            "bzw. daten_geloescht --von TAG_DER_SICHERUNG, je Stadt mit --city, für "
+            "Administratoren mit --ohne-stadt): "
             "Konten, die seither gesperrt wurden, wieder sperren (hausbesuch user disable "
             "NAME); Passwörter, die seither neu gesetzt wurden, erneut setzen (hausbesuch user "
             "password NAME); Löschungen wiederholen (hausbesuch purge mit denselben Fristen "
