@@ -126,6 +126,13 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
         "csrf_token": csrf, "kundennummer": "K-GIBT-ES-NICHT", "ziel": target})
     assert r.status_code == 400
     assert "Kundennummer „K-GIBT-ES-NICHT“ gehört nicht zu diesem Plan" in html.unescape(r.text)
+    # a name typed into the field is neither repeated nor put back into the field
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": "Erika Mustermann", "ziel": target})
+    assert r.status_code == 400
+    assert "Die angegebene Kundennummer gehört nicht zu diesem Plan; sie sieht aus wie ein " \
+        "Name" in html.unescape(r.text)
+    assert "Mustermann" not in r.text
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
         "csrf_token": csrf, "kundennummer": f"  {cid.lower()} ", "ziel": target})
     assert r.status_code == 303, r.text

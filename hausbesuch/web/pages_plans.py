@@ -23,6 +23,7 @@ from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.care_of import CareOf
 from hausbesuch.caseids import id_key
+from hausbesuch.casework.service import NAME_LIKE_ID, id_may_be_shown
 from hausbesuch.config import Profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
@@ -513,6 +514,9 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         new = _new_cases(store, profile, plan, kundennummer)
         kundennummer = new[0] if len(new) == 1 else kundennummer
         if len(new) != 1:
+            if not id_may_be_shown(kundennummer):  # not repeated (closing 26: unknown_id)
+                raise _Refused("Die angegebene Kundennummer gehört nicht zu diesem Plan; sie "
+                               f"{NAME_LIKE_ID}.", "kundennummer")
             raise _Refused(
                 f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
                 "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben "
@@ -551,7 +555,9 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     Only on the newest version of a plan (400 on a replaced one)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
-    typed = {"kundennummer": kundennummer, "ziel": ziel, "uhrzeit": uhrzeit}
+    # a typed id that looks like a name is not put back into the field (as the case search)
+    typed = {"kundennummer": kundennummer if id_may_be_shown(kundennummer.strip()) else "",
+             "ziel": ziel, "uhrzeit": uhrzeit}
     if reason := replaced_by(web.store, plan_id,
                              "Besuche bitte in Plan {newest} verschieben oder festlegen."):
         # replaced since the page was loaded: the page again (it has no pin form now),
