@@ -225,12 +225,13 @@ def write_outputs(
         )
         _write(rf.map, render_map(m, heading=route_map_heading(route)))
         off = (gone or {}).get((route.team_id, route.day))
+        out_note = team_out_note(plan.params, route.team_id, route.day)
         _write(rf.page, route_page(route, settings, links=links, chances=chances,
                                    geocodes=geocodes, gone=off, replaced=plan.replaced,
-                                   out_note=team_out_note(plan.params, route.team_id,
-                                                          route.day)))
+                                   out_note=out_note))
         _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
-                                     geocodes=geocodes, gone=off, replaced=plan.replaced))
+                                     geocodes=geocodes, gone=off, replaced=plan.replaced,
+                                     out_note=out_note))
         _write(rf.gpx, route_gpx(route, replaced=plan.replaced))
         route_files.append(rf)
         index_routes.append(

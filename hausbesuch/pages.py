@@ -288,11 +288,12 @@ def route_page(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
 def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
                 chances: Mapping[tuple[str, datetime], object] | None = None,
                 geocodes: Mapping[str, Geocode] | None = None,
-                gone: Mapping[int, str] | None = None, replaced: str = "") -> str:
+                gone: Mapping[int, str] | None = None, replaced: str = "",
+                out_note: str = "") -> str:
     """Printable A4 route sheet with outcome tick boxes per stop (``chances``,
-    ``geocodes``, ``gone`` and ``replaced`` as for :func:`route_page`)."""
+    ``geocodes``, ``gone``, ``replaced`` and ``out_note`` as for :func:`route_page`)."""
     return _ENV.get_template("sheet.html.j2").render(
-        **_common(route, settings, links, chances, geocodes, gone, replaced))
+        **_common(route, settings, links, chances, geocodes, gone, replaced, out_note))
 
 
 @dataclass(frozen=True)

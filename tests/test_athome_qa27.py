@@ -250,7 +250,9 @@ def test_the_route_page_and_phone_of_a_team_taken_out_say_so(replanned, monkeypa
     day = MOMENT.date().isoformat()
     page = (out / "routen" / f"team-1_{day}.html").read_text("utf-8")
     assert f'<p class="teamout" id="abgemeldet">{says}</p>' in page
-    for other in (out / "routen").glob("*.html"):
+    sheet = (out / "druck" / f"team-1_{day}.html").read_text("utf-8")  # printed anew too
+    assert f'<p class="teamout" id="abgemeldet">{says}</p>' in sheet
+    for other in [*(out / "routen").glob("*.html"), *(out / "druck").glob("*.html")]:
         if other.name != f"team-1_{day}.html":
             assert "abgemeldet" not in other.read_text("utf-8"), other.name
     monkeypatch.setenv(clock.ENV, day)
