@@ -217,6 +217,50 @@ def test_the_reach_estimate_is_never_later_than_the_planned_routes(
     assert where == "vom laufenden Besuch" and earliest > st.end, (earliest, where, st.end)
 
 
+def test_a_team_not_out_yet_is_ready_at_its_shift_start_not_at_its_departure(
+        notes_site: tuple[str, object, str]) -> None:  # noqa: F811
+    """Review 27: the schedule puts a route's departure as late as its first visit allows
+    (a window from 10:00: off at 09:50), but a re-plan starts a team that has begun no
+    visit at its start at the later of now and its shift's start. Five minutes into the
+    shift, a place 130 m from the start was „frühestens gegen 09:55 Uhr“; the lead
+    decides. Once departed, the departure stays the bound."""
+    import dataclasses
+
+    from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start
+    from hausbesuch.teams import plan_shift
+
+    _, store, first = notes_site
+    plan = store.load_plan(first)
+    r = next(r for r in plan.routes if r.to_visit)
+    begin = datetime.combine(r.day, time()) + timedelta(minutes=plan_shift(
+        plan.params, r.team_id)[0])
+    # the same route with its first visit in a window from two hours into the shift: off
+    # as late as that allows (its stops two hours later)
+    two = timedelta(hours=2)
+    late = dataclasses.replace(
+        r, depart=r.depart + two, return_=r.return_ + two,
+        stops=tuple(dataclasses.replace(st, start=st.start + two, end=st.end + two)
+                    for st in r.stops))
+    assert late.to_visit[0].start > begin + timedelta(minutes=MIN_PIN_LEAD_MIN + 5)
+    plan = dataclasses.replace(plan, routes=[late if x is r else x for x in plan.routes])
+    near = (r.start_lonlat[0] + 0.0015, r.start_lonlat[1])  # ~100 m east of the start
+    moment = begin + timedelta(minutes=5)
+    assert earliest_visit_start(plan, r.team_id, r.day, moment, near) == (
+        moment + timedelta(minutes=MIN_PIN_LEAD_MIN), "")
+    # before the shift begins: from its start at the shift's start
+    early = begin - timedelta(minutes=30)
+    at, where = earliest_visit_start(plan, r.team_id, r.day, early, near)
+    assert where == "vom Ausgangspunkt" and begin < at < begin + timedelta(minutes=5), at
+    # departed, no visit begun yet: the departure is the smaller bound
+    gone = late.depart + timedelta(seconds=20)  # (its first stop is 40 s away)
+    assert gone < late.to_visit[0].start
+    far = (near[0] + 0.05, near[1])  # ~3.5 km away
+    at, where = earliest_visit_start(plan, r.team_id, r.day, gone, far)
+    ready, _ = earliest_visit_start(plan, r.team_id, r.day, early, far)
+    assert where == "vom Ausgangspunkt" and at - late.depart == ready - begin, (at, ready)
+    assert at > gone + timedelta(minutes=MIN_PIN_LEAD_MIN)  # the way decides, not the lead
+
+
 def test_a_pin_that_cannot_be_reached_within_the_shift_names_no_time(
         notes_site: tuple[str, object, str], monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """Ten minutes before the shift ends, a pin five minutes before its end is too soon,

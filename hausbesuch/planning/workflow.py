@@ -22,7 +22,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,6 +76,7 @@ from hausbesuch.store import (
     VisitRow,
     lock_changes,
 )
+from hausbesuch.teams import plan_shift
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
 
@@ -1713,7 +1714,8 @@ def earliest_visit_start(plan: Plan, team: str, day: date, moment: datetime,
     can be there over the straight line at :data:`TOP_KMH` of its route's mode from
     where the re-plan starts it (:mod:`routing.replan`): from the end of its last visit
     begun by ``moment``, from its end point once its route is over, else from its start
-    at its departure. A team with no route that day: the lead only. A pin at "now" was
+    at the later of ``moment`` and its shift's start (at its departure if that was
+    earlier). A team with no route that day: the lead only. A pin at "now" was
     accepted and could not be reached (closing 26)."""
     from geodata.network import haversine_m
 
@@ -1732,7 +1734,15 @@ def earliest_visit_start(plan: Plan, team: str, day: date, moment: datetime,
         if last.end <= moment:
             where = "vom letzten Besuch"
     else:
-        origin, free, where = route.start_lonlat, route.depart, "vom Ausgangspunkt"
+        # not out yet: a re-plan starts the team at its start at the later of now and its
+        # shift's start (routing.replan), not at the old route's departure, which the
+        # schedule put as late as its first visit allowed (review 27: a team standing by
+        # its start at 08:05 was told „frühestens gegen 09:55 Uhr“); departed without a
+        # visit begun: its departure, the smaller bound
+        shift = plan_shift(getattr(plan, "params", None), team)
+        ready = (moment if shift is None
+                 else max(moment, datetime.combine(day, time.min) + timedelta(minutes=shift[0])))
+        origin, free, where = route.start_lonlat, min(route.depart, ready), "vom Ausgangspunkt"
     metres = float(haversine_m(origin[0], origin[1], place[0], place[1]))
     travel = timedelta(hours=metres / 1000.0 / TOP_KMH.get(route.mode, TOP_KMH["drive"]))
     return (free + travel, where) if free + travel > floor else (floor, "")
