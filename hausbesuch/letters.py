@@ -1295,6 +1295,9 @@ class LetterRun:
     #: (client id, German note) on letters written: a visit called off because its case
     #: is no longer open, an address to check before sending (:func:`_address_doubt`)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: False when the run wrote no letter and found no earlier run in ``out_dir``: no folder
+    #: was made (an empty folder would only carry the social-data notice, QA 24 T1)
+    folder_made: bool = True
 
 
 def write_letters(
@@ -1885,6 +1888,15 @@ def run_letters(
 
         remove_marked_folder(tmp, LETTERS_MARKER)
         raise
+    if not run.letters and not old_files:
+        # nothing written and nothing of an earlier run to replace: no folder that only
+        # says it holds social data (QA 24 T1, QA 27)
+        from hausbesuch.output import remove_marked_folder
+
+        remove_marked_folder(tmp, LETTERS_MARKER)
+        run.out_dir, run.folder_made = out, False
+        run.skipped = skipped + run.skipped
+        return run
     try:
         swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
     except (OSError, LetterError) as exc:

@@ -382,7 +382,7 @@ def test_correction_letters_for_exactly_the_broken_promises(planned_week, letter
             == sorted(broken)
     # called off: a second correction run finds nothing more to correct
     res = _invoke("letters", newer.id, "--db", url, "--out", str(base / "k2"), "--correction")
-    assert res.exit_code == 0 and "Keine angekündigten Besuche" in res.output
+    assert res.exit_code == 0 and "Keine Korrekturbriefe nötig" in res.output
     # the replaced version gets no letters any more
     res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "alt"))
     assert res.exit_code == 2 and f"aktuell ist Plan {newer.id}" in res.output
@@ -1264,7 +1264,8 @@ def test_a_correction_for_one_plan_leaves_another_plan_of_the_week_alone(
     res = _invoke("letters", other.id, "--db", url, "--out", str(tmp_path / "k"),
                   "--correction")
     assert res.exit_code == 0, res.output
-    assert "Keine angekündigten Besuche, die der Plan nicht mehr hält." in res.output
+    assert ("Keine Korrekturbriefe nötig: kein angekündigter Besuch, den der Plan nicht mehr "
+            "hält") in res.output
     assert not list((tmp_path / "k").glob("*korrektur*.pdf"))
     with Store.open(url) as store:
         assert visits(store) == before

@@ -159,9 +159,9 @@ def test_no_letter_at_all_after_the_week(planned_week, db, tmp_path):
     out = tmp_path / "briefe"
     res = _letters(planned_week.plan_id, db, out, "--clients", cid.lower(), today=after)
     assert res.exit_code == 0, res.output
-    assert "0 Briefe und 0 Sammel-PDFs" in res.output
+    assert "Keine Briefe geschrieben; kein Ordner angelegt" in res.output
     assert f"Kein Brief für {cid}: Besuch am {r.day:%d.%m.%Y} liegt vor heute" in res.output
-    assert not list(out.glob("*.pdf"))
+    assert not out.exists()  # no folder holding only the social-data notice (QA 24 T1)
     assert not _announced(db)
 
 
@@ -188,7 +188,7 @@ def test_correction_letters_only_for_visits_not_yet_past(planned_week, db, tmp_p
     assert [p.name for p in out.glob("korrektur_*.pdf")] == [f"korrektur_{wednesday}.pdf"]
     assert "1 Korrekturbrief und 1 Sammel-PDF " in res.output
     assert f"Kein Brief für {monday}: Besuch am 07.12.2026 liegt vor heute" in res.output
-    assert "Keine angekündigten Besuche" not in res.output
+    assert "Keine Korrekturbriefe nötig" not in res.output
     text = _text(out / f"korrektur_{wednesday}.pdf")
     assert _letter_date(text) == "08.12.2026"
     with Store.open(db) as store:
@@ -629,7 +629,7 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     assert rows == {closed: "entfallen", unclear: "entfallen", fine: "geplant"}
     assert audit[closed]["fallstatus"] == "abgeschlossen" and set(audit) == {closed, unclear}
     res = _letters(pid, db, tmp_path / "k2", "--correction")
-    assert res.exit_code == 0 and "Keine angekündigten Besuche" in res.output
+    assert res.exit_code == 0 and "Keine Korrekturbriefe nötig" in res.output
 
     # the pages written from the store say the visit is off (route, sheet, worker's page)
     with Store.open(db) as store:

@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -267,3 +267,29 @@ def test_the_hidden_folder_of_a_killed_run_is_removed(small, tmp_path):
     other.mkdir()
     assert _letters(plan.id, url, tmp_path / "briefe").exit_code == 0
     assert not killed.exists() and running.exists() and other.exists()
+
+
+def test_a_run_that_writes_nothing_makes_no_folder(small, tmp_path):
+    """QA 24 T1, QA 27: a correction run with nothing to correct created a folder holding
+    only LIESMICH.txt and the marker (labelled as social data, holding none) and said
+    "0 Korrekturbriefe". Now it makes no folder and says that no correction is needed; an
+    announcement run whose visits all lie in the past makes none either."""
+    url, plan, _ = small
+    assert _letters(plan.id, url, tmp_path / "briefe").exit_code == 0
+    korr = tmp_path / "korrektur"
+    res = _letters(plan.id, url, korr, "--correction")  # the plan keeps every promise
+    assert res.exit_code == 0, res.output
+    assert not korr.exists()
+    assert ("Keine Korrekturbriefe nötig: kein angekündigter Besuch, den der Plan nicht mehr "
+            "hält; kein Ordner angelegt") in " ".join(res.output.split())
+    assert "0 Korrekturbriefe" not in res.output
+    # every visit lies before today: nothing written, no folder, each visit named
+    later = plan.start + timedelta(days=plan.days + 7)
+    late_dir = tmp_path / "spaet"
+    res = CliRunner(env={clock.ENV: later.isoformat()}).invoke(
+        app, ["letters", plan.id, "--db", url, "--out", str(late_dir)])
+    assert res.exit_code == 0, res.output
+    assert "Keine Briefe geschrieben; kein Ordner angelegt" in res.output
+    assert "liegt vor heute" in res.output
+    assert not late_dir.exists()
+    _no_hidden_folders(tmp_path)

@@ -64,15 +64,22 @@ def register(app: typer.Typer) -> None:
         n, k = len(run.letters), len(run.team_days)
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")
         per = "nur der Auswahl, je Team und Tag" if wanted is not None else "je Team und Tag"
-        typer.echo(f"{n} {what} und {k} Sammel-PDF{'' if k == 1 else 's'} ({per}) "
-                   f"in {run.out_dir}")
+        if not run.folder_made:  # nothing written: no folder holding only the notice
+            typer.echo(("Keine Korrekturbriefe nötig: kein angekündigter Besuch, den der Plan "
+                        "nicht mehr hält" if correction and not run.skipped else
+                        f"Keine {'Korrekturbriefe' if correction else 'Briefe'} geschrieben")
+                       + f"; kein Ordner angelegt ({run.out_dir}).")
+        else:
+            typer.echo(f"{n} {what} und {k} Sammel-PDF{'' if k == 1 else 's'} ({per}) "
+                       f"in {run.out_dir}")
+            if correction and not run.letters and not run.skipped:
+                typer.echo("Keine Korrekturbriefe nötig: kein angekündigter Besuch, den der "
+                           "Plan nicht mehr hält.")
         if run.replaced:
             shown = ", ".join(run.replaced[:10]) + (
                 f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
             typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
-        if correction and not run.letters and not run.skipped:
-            typer.echo("Keine angekündigten Besuche, die der Plan nicht mehr hält.")
         for cid, note in run.notes:
             typer.echo(f"{cid}: {note}")
         for cid, reason in run.skipped:
