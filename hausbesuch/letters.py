@@ -56,10 +56,12 @@ __all__ = [
     "LetterError",
     "LetterRun",
     "announcements",
+    "arrival_day",
     "bind_announcements",
     "broken_promises",
     "check_out_dir",
     "first_promises",
+    "late_lines",
     "letter_content",
     "letter_fields",
     "letter_name",
@@ -74,12 +76,14 @@ __all__ = [
     "render_letters",
     "render_pdf",
     "run_letters",
+    "too_late",
     "unprintable_reason",
     "write_letters",
 ]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "letter.typ"
 FONT = "Libertinus Serif"
+WEEKDAYS_SHORT = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
           "Oktober", "November", "Dezember")
@@ -1295,6 +1299,12 @@ class LetterRun:
     #: (client id, German note) on letters written: a visit called off because its case
     #: is no longer open, an address to check before sending (:func:`_address_doubt`)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: (client id, day of the visit, kind) of letters written whose visit lies before the
+    #: day the post brings the letter (:func:`too_late`); kind ``brief`` or ``korrektur``
+    late: list[tuple[str, date, str]] = field(default_factory=list)
+    #: the letters' date, and the day the post brings them (``postlaufzeit_werktage`` later)
+    dated: date | None = None
+    arrives: date | None = None
     #: False when the run wrote no letter and found no earlier run in ``out_dir``: no folder
     #: was made (an empty folder would only carry the social-data notice, QA 24 T1)
     folder_made: bool = True
@@ -1335,6 +1345,7 @@ def write_letters(
     _write(out / NOTICE_FILE, NOTICE.encode("utf-8"))
     logo = _logo(profile)
     when = letter_date or clock.today()
+    arrives = arrival_day(profile, when)
     created = clock.now().replace(microsecond=0)
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
@@ -1374,6 +1385,8 @@ def write_letters(
         _write(path, pdf)
         run.letters[key] = path
         run.announcements.append(a)
+        if a.day < arrives:
+            run.late.append((a.client_id, a.day, kind))
         groups.setdefault((a.team_id, a.day), []).append(body)
     for (team, day), bodies in sorted(groups.items()):
         pdf = render_pdf(profile, bodies, title=f"Hausbesuche {team} {day.isoformat()}",
@@ -1382,7 +1395,46 @@ def write_letters(
         path = out / f"sammel_{kind}_{_stem(team)}_{day.isoformat()}{suffix}.pdf"
         _write(path, pdf)
         run.team_days[(team, day)] = path
+    run.dated, run.arrives = when, arrives
+    if run.late:  # the folder's notice lists them too: whoever prints them sees it
+        _write(out / NOTICE_FILE, (NOTICE + "\n" + "\n".join(late_lines(run, profile))
+                                   + "\n").encode("utf-8"))
     return run
+
+
+def arrival_day(profile: Profile, letter_date: date) -> date:
+    """The day the post brings a letter dated ``letter_date``: ``[brief]
+    postlaufzeit_werktage`` working days later (Monday to Friday, without the holidays of
+    the profile's ``[casework]``)."""
+    return profile.casework.calendar().add_working_days(
+        letter_date, profile.brief.postlaufzeit_werktage)
+
+
+def too_late(client_id: str, day: date, kind: str) -> str:
+    """The German line for a letter that reaches the client after the visit it is about
+    (case id only, never a name)."""
+    when = f"{WEEKDAYS_SHORT[day.weekday()]}, {day:%d.%m.%Y}"
+    if kind == "korrektur":  # the client would wait in vain for the visit called off
+        return (f"Absage kommt zu spät für den angekündigten Besuch am {when} "
+                f"({client_id}): bitte anrufen und absagen.")
+    return (f"Brief kommt zu spät für den Besuch am {when} ({client_id}): bitte anrufen "
+            "oder den Besuch verschieben.")
+
+
+def late_lines(run: LetterRun, profile: Profile) -> list[str]:
+    """What the command and ``LIESMICH.txt`` say about the letters the post brings too
+    late: a heading with the letter date and the delivery time, then one line each."""
+    if not run.late or run.dated is None or run.arrives is None:
+        return []
+    n, days, dated, arrives = (len(run.late), profile.brief.postlaufzeit_werktage,
+                               run.dated, run.arrives)
+    head = (f"Achtung: {n} {'Brief kommt' if n == 1 else 'Briefe kommen'} per Post zu spät "
+            f"(Brief vom {dated:%d.%m.%Y}, Postlaufzeit {days} "
+            f"{'Werktag' if days == 1 else 'Werktage'}: im Briefkasten am "
+            f"{WEEKDAYS_SHORT[arrives.weekday()]}, {arrives:%d.%m.%Y}; "
+            "[brief] postlaufzeit_werktage im Profil):")
+    return [head, *(too_late(cid, day, kind) for cid, day, kind in sorted(
+        run.late, key=lambda x: (x[1], id_key(x[0]))))]
 
 
 def _wrap_words(fit: RecipientFit) -> str:

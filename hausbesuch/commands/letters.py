@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         Sammel-PDF je Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten
         für jeden späteren Plan."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.letters import run_letters
+        from hausbesuch.letters import late_lines, run_letters
         from hausbesuch.store import Store
 
         wanted = _client_list(clients)
@@ -80,6 +80,8 @@ def register(app: typer.Typer) -> None:
                 f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
             typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
+        for line in late_lines(run, profile):  # case ids only, as every line here
+            typer.echo(line)
         for cid, note in run.notes:
             typer.echo(f"{cid}: {note}")
         for cid, reason in run.skipped:
