@@ -173,3 +173,27 @@ def test_a_window_announced_for_another_day_is_not_shown_on_the_old_stop(version
     assert "angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)" in item, item
     assert von.to_pydatetime() == datetime.combine(route.day, datetime.min.time()).replace(
         hour=8)
+
+
+def test_plans_says_which_version_follows_which_and_which_is_current(versions, tmp_path):
+    """QA 27: ``plans`` wrote „2 (ersetzt 20261205-…)“, which reads as „replaced by“ while
+    it meant „replaces“, and no row said which version to use. Now each version says the
+    one it follows, and whether it is current or which newest version replaced it."""
+    from dataclasses import replace
+
+    from hausbesuch.store import Store
+
+    db0, v1, v2, _ = versions
+    shutil.copyfile(Path(db0.removeprefix("sqlite:///")), tmp_path / "p.db")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    v3 = replace(v2, id=f"{v2.id}-v3", version=3, predecessor_id=v2.id)
+    with Store.open(db) as store:
+        store.save_plan(v3)
+    rows = {line.split(" | ")[0]: line.split(" | ")[3]
+            for line in cli.ok("plans", "--city", "bad-hersfeld", "--db", db).splitlines()
+            if " | " in line and not line.startswith("Kennung")}
+    assert rows == {
+        v1.id: f"1 (ersetzt durch Version 3: {v3.id})",
+        v2.id: f"2, folgt auf {v1.id} (ersetzt durch Version 3: {v3.id})",
+        v3.id: f"3, folgt auf {v2.id} (aktuell)",
+    }

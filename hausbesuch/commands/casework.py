@@ -178,6 +178,29 @@ def _parse_point(text: str, example: Callable[[], str]) -> tuple[float, float]:
     return lon, lat
 
 
+def version_words(plan_id: str, versions: dict[str, tuple[int, str | None]]) -> str:
+    """The column „Version“ of ``hausbesuch plans``: the number, the version it follows and
+    whether it is the one to use: „1 (aktuell)“, „2, folgt auf 20261205-…-3548be (aktuell)“,
+    „1 (ersetzt durch Version 3: 20261208-…)“ (the newest of its line, as the files of a
+    replaced version name it). ``versions``: (version, predecessor) of the plans listed.
+    Before, „2 (ersetzt 20261205-…)“ read as „replaced by“ and no row said which was
+    current (QA 27)."""
+    version, pred = versions[plan_id]
+    followers: dict[str, list[str]] = {}
+    for pid, (_, before) in versions.items():
+        if before is not None:
+            followers.setdefault(before, []).append(pid)
+    newest, seen = plan_id, {plan_id}
+    while nxt := [f for f in sorted(followers.get(newest, []),
+                                    key=lambda f: versions[f][0]) if f not in seen]:
+        newest = nxt[-1]
+        seen.add(newest)
+    said = f"{version}" + (f", folgt auf {pred}" if pred else "")
+    if newest == plan_id:
+        return f"{said} (aktuell)"
+    return f"{said} (ersetzt durch Version {versions[newest][0]}: {newest})"
+
+
 def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per command
     @app.command("import")
     @user_errors
@@ -763,12 +786,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         typer.echo("Kennung | Stadt | Zeitraum | Version | Team-Tage | Besuche | nicht "
                    "eingeplant | abgelehnt | erstellt")
         for p in plans:
-            version, pred = versions[p.id]
             last = p.start + timedelta(days=p.days - 1)
             typer.echo(f"{p.id} | {p.city} | {p.start:%d.%m.%Y}–{last:%d.%m.%Y} | "
-                       f"{version}" + (f" (ersetzt {pred})" if pred else "")
-                       + f" | {p.routes} | {p.visits} | {p.unassigned} | {p.rejected} | "
-                       f"{p.created_at:%d.%m.%Y %H:%M}")
+                       f"{version_words(p.id, versions)} | {p.routes} | {p.visits} | "
+                       f"{p.unassigned} | {p.rejected} | {p.created_at:%d.%m.%Y %H:%M}")
 
     @app.command("show")
     @user_errors
