@@ -194,6 +194,9 @@ class Announcement:
     #: the visit's time was agreed with the client at a visit (``Termin vereinbart``):
     #: the client knows it; no announcement letter
     appointment: bool = False
+    #: an announcement printed again: the date of the first letter, which the client has
+    #: (whether the post brings it in time is judged by that one, :func:`arrival_day`)
+    first_letter: date | None = None
 
 
 _COUNT_WORDS = ("eine", "zwei", "drei", "vier", "fünf", "sechs")
@@ -1385,7 +1388,8 @@ def write_letters(
         _write(path, pdf)
         run.letters[key] = path
         run.announcements.append(a)
-        if a.day < arrives:
+        if a.day < (arrives if a.first_letter is None or a.first_letter >= when
+                    else arrival_day(profile, a.first_letter)):
             run.late.append((a.client_id, a.day, kind))
         groups.setdefault((a.team_id, a.day), []).append(body)
     for (team, day), bodies in sorted(groups.items()):
@@ -1432,7 +1436,7 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
             f"(Brief vom {dated:%d.%m.%Y}, Postlaufzeit {days} "
             f"{'Werktag' if days == 1 else 'Werktage'}: im Briefkasten am "
             f"{WEEKDAYS_SHORT[arrives.weekday()]}, {arrives:%d.%m.%Y}; "
-            "[brief] postlaufzeit_werktage im Profil):")
+            "einstellbar im Profil, [brief] postlaufzeit_werktage):")
     return [head, *(too_late(cid, day, kind) for cid, day, kind in sorted(
         run.late, key=lambda x: (x[1], id_key(x[0]))))]
 
@@ -1509,8 +1513,10 @@ def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[An
     rows = _visit_rows(s, plan.city, (a.client_id for a in items))
     out = []
     for a in items:
-        window = _promised_before(_match_visit(rows.get(a.client_id, []), a, plan))
-        out.append(a if window is None else replace(a, window=window))
+        row = _match_visit(rows.get(a.client_id, []), a, plan)
+        window = _promised_before(row)
+        out.append(a if window is None else replace(
+            a, window=window, first_letter=row.announced_at.date()))
     return out
 
 

@@ -96,6 +96,31 @@ def test_letters_written_in_time_say_nothing(planned_week, db, tmp_path):
     assert "zu spät" not in (out / "LIESMICH.txt").read_text(encoding="utf-8")
 
 
+def test_a_letter_printed_again_is_judged_by_the_first_letter(planned_week, db, tmp_path):
+    """The visits announced on Tuesday 01.12. (in time) and printed again on Friday 04.12.
+    are not listed: the client has the first letter. A Monday visit first announced on
+    Friday is."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    plan = planned_week.result.plan
+    monday = sorted({s.client_id for r in plan.routes if r.day == MONDAY for s in r.stops})
+    assert len(monday) >= 2
+    assert _letters(planned_week.plan_id, db, tmp_path / "briefe",
+                    today=date(2026, 12, 1)).exit_code == 0
+    fresh = monday[0]  # as if its first letter had not been written
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(CaseVisitRow).where(CaseVisitRow.client_id == fresh).values(
+            announced_at=None, promised_start=None, promised_end=None))
+    res = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", today=FRIDAY_BEFORE)
+    assert res.exit_code == 0, res.output
+    said = _flat(res.output)
+    assert "Achtung: 1 Brief kommt per Post zu spät" in said
+    assert f"Brief kommt zu spät für den Besuch am Mo, 07.12.2026 ({fresh})" in said
+    assert not any(f"({cid}): bitte anrufen" in said for cid in monday[1:])
+
+
 def test_a_correction_on_the_day_before_asks_to_phone(planned_week, db, tmp_path):
     """A correction dated Tuesday 08.12. for the visit promised on Wednesday 09.12. reaches
     the client on Thursday: the client would wait in vain. The command says to phone."""
