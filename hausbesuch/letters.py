@@ -39,6 +39,7 @@ from hausbesuch import clock, namewords
 from hausbesuch.caseids import id_key
 from hausbesuch.config import LetterSettings, Profile, resolve_data_file
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_day
 from hausbesuch.plandata import (
     Client,
     Geocode,
@@ -83,7 +84,6 @@ __all__ = [
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "letter.typ"
 FONT = "Libertinus Serif"
-WEEKDAYS_SHORT = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
           "Oktober", "November", "Dezember")
@@ -639,8 +639,6 @@ def _fmt_time(t: datetime) -> str:
 
 def _window_words(window: tuple[datetime, datetime]) -> str:
     """``Mo, 07.12.2026, 10:00–12:00 Uhr``: a promised window in a note."""
-    from hausbesuch.fields import format_day
-
     return (f"{format_day(window[0].date())}, "
             f"{_fmt_time(window[0])}–{_fmt_time(window[1])} Uhr")
 
@@ -1417,7 +1415,7 @@ def arrival_day(profile: Profile, letter_date: date) -> date:
 def too_late(client_id: str, day: date, kind: str) -> str:
     """The German line for a letter that reaches the client after the visit it is about
     (case id only, never a name)."""
-    when = f"{WEEKDAYS_SHORT[day.weekday()]}, {day:%d.%m.%Y}"
+    when = format_day(day)
     if kind == "korrektur":  # the client would wait in vain for the visit called off
         return (f"Absage kommt zu spät für den angekündigten Besuch am {when} "
                 f"({client_id}): bitte anrufen und absagen.")
@@ -1435,7 +1433,7 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
     head = (f"Achtung: {n} {'Brief kommt' if n == 1 else 'Briefe kommen'} per Post zu spät "
             f"(Brief vom {dated:%d.%m.%Y}, Postlaufzeit {days} "
             f"{'Werktag' if days == 1 else 'Werktage'}: im Briefkasten am "
-            f"{WEEKDAYS_SHORT[arrives.weekday()]}, {arrives:%d.%m.%Y}; "
+            f"{format_day(arrives)}; "
             "einstellbar im Profil, [brief] postlaufzeit_werktage):")
     return [head, *(too_late(cid, day, kind) for cid, day, kind in sorted(
         run.late, key=lambda x: (x[1], id_key(x[0]))))]
