@@ -721,7 +721,10 @@ def route_map(
             tip = (f"entfällt: {nr}. {escape_map_text(s.client_id)} "
                    f"(war {fmt_time(s.start)})")
         else:
-            pin, cls = f'<div class="hb-stop-pin">{nr}</div>', "hb-plain hb-stop"
+            # the number shown; the button read as „Stopp 1 · K-1001 · 08:15 Uhr“
+            name = f"Stopp {nr} · {s.client_id} · {fmt_time(s.start)} Uhr"
+            pin = f'<div class="hb-stop-pin">{_pin_text(str(nr), name)}</div>'
+            cls = "hb-plain hb-stop"
             tip = f"{nr}. {escape_map_text(s.client_id)} · {fmt_time(s.start)}"
         folium.Marker(
             [s.lat, s.lon],

@@ -306,7 +306,10 @@ def test_print_sheet_and_route_map_read_by_landmark_and_heading(tmp_path) -> Non
                                                        "graphics-document", "graphics-symbol")]
         assert [n for n in pictures if not n["name"]] == [], pictures
         buttons = [n["name"] for n in tree if n["role"] == "button" and within(n, "main")]
-        assert [str(i) for i in range(1, len(route.stops) + 1)] == buttons[:len(route.stops)]
+        # each pin read as its stop, not as the bare number it shows
+        assert buttons[:len(route.stops)] == [
+            f"Stopp {i} · {s.client_id} · {s.start:%H:%M} Uhr"
+            for i, s in enumerate(route.stops, 1)], buttons
         # the locate control (an <a> without href) is a button a keyboard reaches
         assert ("button", "Meinen Standort zeigen") in {(n["role"], n["name"]) for n in tree}
         assert page.get_attribute(".leaflet-control-locate a", "tabindex") == "0"

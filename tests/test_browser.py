@@ -107,8 +107,13 @@ def test_route_map_in_chromium(browser, base_url: str, written: OutputFiles) -> 
     # the depot's pin shows „S“ and is named as its tooltip says (not „S“ read aloud)
     depot = ax_node(page, ".leaflet-marker-icon.hb-depot")
     assert depot["role"] == "button" and depot["name"].startswith("Start 0"), depot
-    labels = page.locator(".hb-stop .hb-stop-pin").all_inner_texts()
+    # a stop's pin shows its number and is read as the stop, case id and time it stands for
+    labels = page.locator(".hb-stop .hb-stop-pin [aria-hidden=true]").all_inner_texts()
     assert labels == [str(s.position) for s in route.stops]
+    first = ax_node(page, ".leaflet-marker-icon.hb-stop")
+    stop = route.stops[0]
+    assert first["role"] == "button", first
+    assert first["name"] == f"Stopp 1 · {stop.client_id} · {stop.start:%H:%M} Uhr", first
     # Street-following route drawn as SVG paths (casing + line per leg, dashed straight leg).
     assert page.locator("path.leaflet-interactive").count() >= len(route.legs)
     for sel in (".leaflet-control-layers", ".leaflet-control-zoom-fullscreen",

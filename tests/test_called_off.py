@@ -107,8 +107,11 @@ def test_route_map_draws_a_called_off_stop_and_its_legs_apart() -> None:
     page = render_map(route_map(route, MapSettings(), page_href="../routen/x.html"))
     assert page.count('"className": "hb-plain hb-stop"') == 4
     assert page.count('"className": "hb-plain hb-stop-off"') == 1
-    pins = re.findall(r'hb-stop-pin\\"\\u003e(\d+)\\u003c', page)
+    pins = re.findall(r'hb-stop-pin\\"\\u003e\\u003cspan aria-hidden=\\"true\\"\\u003e(\d+)\\u003c',
+                      page)
     assert pins == ["1", "2", "3", "4"]
+    # read by the number it shows now: K-1003 is the second stop to go to
+    assert f"Stopp 2 \\u00b7 K-1003 \\u00b7 {route.stops[2].start:%H:%M} Uhr" in page
     assert _js("4 Besuche, 1 weiterer entfällt · ") in page
     # no navigation link in its popup: one per stop to visit
     assert page.count("Navigation starten") == 4

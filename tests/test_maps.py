@@ -194,6 +194,13 @@ def test_geo_uri_carries_coordinates_and_encoded_id_only() -> None:
     assert geo_uri(9.7, 50.87, "K 1005&Co") == "geo:50.870000,9.700000?q=50.870000,9.700000(K%201005%26Co)"
 
 
+def _stop_pins(page: str) -> list[str]:
+    """The HTML of the pins of the stops to visit on a rendered route map, in order."""
+    icons = re.findall(r'L\.divIcon\(\{\s*"html": ("(?:[^"\\]|\\.)*"),.*?"className": "([^"]*)"',
+                       page, re.S)
+    return [json.loads(h) for h, cls in icons if cls == "hb-plain hb-stop"]
+
+
 def test_route_map_is_offline_numbered_and_escaped() -> None:
     plan = sample_plan()
     route = plan.routes[0]
@@ -211,8 +218,15 @@ def test_route_map_is_offline_numbered_and_escaped() -> None:
     # One numbered DivIcon per stop, one depot marker (start = end).
     assert page.count('"className": "hb-plain hb-stop"') == len(route.stops)
     assert page.count('"className": "hb-plain hb-depot"') == 1
-    for s in route.stops:
-        assert f'"\\u003cdiv class=\\"hb-stop-pin\\"\\u003e{s.position}\\u003c/div\\u003e"' in page
+    # each pin shows its number (hidden from screen readers) and is read by the case id
+    # and time the number stands for, never a name
+    pins = _stop_pins(page)
+    read_only = ('position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);'
+                 'white-space:nowrap')
+    assert pins == [f'<div class="hb-stop-pin"><span aria-hidden="true">{s.position}</span>'
+                    f'<span style="{read_only}">Stopp {s.position} · {escape_map_text(s.client_id)} · '
+                    f'{s.start:%H:%M} Uhr</span></div>' for s in route.stops]
+    assert not any(name in "".join(pins) for name in CLIENT_NAMES)
     # Plugins, layer control, legend, attribution, German strings.
     assert "L.control.fullscreen" in page and "L.control.locate" in page
     assert "L.control.layers" in page and "hb-legend" in page

@@ -115,8 +115,12 @@ def test_route_maps_of_the_planned_week(browser, base_url: str, week) -> None:
         assert page.locator(".leaflet-marker-icon.hb-stop").count() == len(route.stops)
         assert page.locator(".leaflet-marker-icon.hb-depot").count() == n_depots
         assert page.locator(".leaflet-marker-icon").count() == len(route.stops) + n_depots
-        labels = page.locator(".hb-stop .hb-stop-pin").all_inner_texts()
+        labels = page.locator(".hb-stop .hb-stop-pin [aria-hidden=true]").all_inner_texts()
         assert labels == [str(s.position) for s in route.stops]
+        # what a screen reader reads for each pin: the stop, its case id and time
+        names = page.locator(".hb-stop .hb-stop-pin span:not([aria-hidden])").all_text_contents()
+        assert names == [f"Stopp {s.position} · {s.client_id} · {s.start:%H:%M} Uhr"
+                         for s in route.stops]
         # street-following legs: at least one drawn path per leg
         assert page.locator("path.leaflet-interactive").count() >= len(route.stops) + 1
         assert _xss_flags(page) == dict.fromkeys(XSS_FLAGS)
