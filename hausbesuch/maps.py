@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -826,6 +826,16 @@ def _add_districts(
         ).add_to(fg)
 
 
+def overview_map_heading(plan: Plan) -> str:
+    """The heading of a plan's overview map page (:func:`render_map`), e.g.
+    ``Übersichtskarte Bad Hersfeld · Montag, 07.12.2026 bis Freitag, 11.12.2026``."""
+    end = plan.start + timedelta(days=max(plan.days, 1) - 1)
+    span = fmt_date(plan.start, long=True)
+    if end != plan.start:
+        span += f" bis {fmt_date(end, long=True)}"
+    return " · ".join(p for p in (f"Übersichtskarte {plan.city}".strip(), span) if p)
+
+
 #: Most unassigned visits drawn on the overview map (the rest is listed in report.csv).
 MAX_UNASSIGNED_MARKERS = 2_000
 
@@ -1025,9 +1035,10 @@ _VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>')
 def render_map(m: folium.Map, *, heading: str = "") -> str:
     """Render a map built here into a complete German HTML page.
 
-    With ``heading`` (:func:`route_map_heading`), the page has the landmarks and the
-    heading a screen reader jumps by, as the route page and the print sheet: a banner
-    holding the heading (read only: the map fills the screen) and the map as ``main``.
+    With ``heading`` (:func:`route_map_heading`, :func:`overview_map_heading`), the page
+    has the landmarks and the heading a screen reader jumps by, as the route page and the
+    print sheet: a banner holding the heading (read only: the map fills the screen) and
+    the map as ``main``.
 
     Raises
     ------

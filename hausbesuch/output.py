@@ -60,6 +60,7 @@ from hausbesuch.maps import (
     MapSettings,
     as_districts,
     overview_map,
+    overview_map_heading,
     render_map,
     route_map,
     route_map_heading,
@@ -247,7 +248,7 @@ def write_outputs(
     overview = out / OVERVIEW_FILE
     pages_by_slug = {ir.route.slug: ir.page for ir in index_routes}
     om = overview_map(plan, settings, districts=dist, assets=ASSETS_DIRNAME, route_pages=pages_by_slug)
-    _write(overview, render_map(om))
+    _write(overview, render_map(om, heading=overview_map_heading(plan)))
 
     downloads = {label: name for name, label in DOWNLOADS.items() if (out / name).is_file()}
     index = out / INDEX_FILE

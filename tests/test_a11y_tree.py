@@ -2,7 +2,7 @@
 ``Accessibility.getFullAXTree``), for the pages a screen reader user meets most: the
 login, the worker's day page behind a link (phone), the coordinator's plan and the static
 pages of a team-day: its route page, print sheet and map (``routen/``, ``druck/``,
-``karten/*.html``).
+``karten/*.html``), and a plan's overview map (``uebersicht.html``).
 
 Each page: ``lang="de"``, the landmarks (banner, main; navigation where there is a menu),
 one h1 and no skipped heading level, every control with a name, and no two links of one
@@ -17,7 +17,8 @@ Beyond that, what :mod:`tests.test_a11y` does not check already:
   that holds its stops; the pin form's team-day field has a name of its own (not „auf“);
 - worker page: an outcome's confirmation („Gespeichert“, „Übermittelt“, and the page a
   form sent without the script leads to) takes the focus;
-- route map: no unnamed image, the locate control a button.
+- route map: no unnamed image, the locate control a button, a stop's pin read as its stop;
+- overview map: no unnamed image, its heading read only.
 """
 
 from __future__ import annotations
@@ -315,4 +316,48 @@ def test_print_sheet_and_route_map_read_by_landmark_and_heading(tmp_path) -> Non
         assert page.get_attribute(".leaflet-control-locate a", "tabindex") == "0"
         links = {n["name"] for n in tree if n["role"] == "link" and within(n, "navigation")}
         assert links == {"Routenliste", "Übersicht"}, links
+        assert rec.page_errors == []
+
+
+def test_overview_map_reads_by_landmark_and_heading(tmp_path) -> None:  # noqa: ANN001
+    """The overview map of a plan (``uebersicht.html``) passes the checks of every page,
+    as the route map does: it had no landmark and no heading. The heading (read only)
+    names the city and the days; the map is the main, its drawing no unnamed image, the
+    pins of the visits not planned buttons named by case id."""
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import write_outputs
+    from tests.browser import chromium_context, serve_directory
+    from tests.test_maps import sample_plan
+
+    plan = sample_plan()
+    written = write_outputs(plan, tmp_path / "aus")
+    with serve_directory(written.out_dir) as url, \
+            chromium_context(MapSettings().tile_host) as (ctx, rec):
+        page = ctx.new_page()
+        page.goto(f"{url}/{written.overview_map.name}")
+        page.wait_for_selector(".hb-depot")
+        page.wait_for_function("() => document.querySelector('.leaflet-overlay-pane svg')"
+                               ".getAttribute('aria-hidden') === 'true'")
+        tree = _check_page(page)
+        [title] = [n["name"] for n in tree if n["role"] == "heading"]
+        assert title == ("Übersichtskarte Bad Hersfeld · Montag, 07.12.2026 bis "
+                         "Freitag, 11.12.2026"), title
+        # read only: the map fills the screen
+        box = page.locator("h1").bounding_box()
+        assert box is not None and box["width"] <= 1 and box["height"] <= 1, box
+        by_id = {n["id"]: n for n in tree}
+
+        def within(n: dict, role: str) -> bool:
+            while n is not None and n["role"] != role:
+                n = by_id.get(n["parent"])
+            return n is not None
+
+        pictures = [n for n in tree if n["role"] in ("image", "img", "SvgRoot",
+                                                       "graphics-document", "graphics-symbol")]
+        assert [n for n in pictures if not n["name"]] == [], pictures
+        buttons = {n["name"] for n in tree if n["role"] == "button" and within(n, "main")}
+        for u in plan.unassigned:
+            if u.lon is not None:
+                assert f"{u.client_id} · nicht eingeplant" in buttons, buttons
+        assert "Meinen Standort zeigen" in buttons
         assert rec.page_errors == []

@@ -22,6 +22,7 @@ from hausbesuch.maps import (
     escape_map_text,
     geo_uri,
     overview_map,
+    overview_map_heading,
     render_map,
     route_map,
     vendor_dir,
@@ -293,6 +294,19 @@ def test_overview_marks_planned_and_unassigned_differently_by_district() -> None
     assert "Woche ausgelastet &lt;b&gt;fett&lt;/b&gt;" in page
     for c in plan.clients:
         assert c.name not in page
+
+
+def test_overview_map_heading_names_city_and_days_and_is_escaped() -> None:
+    plan = sample_plan()
+    assert overview_map_heading(plan) == (
+        "Übersichtskarte Bad Hersfeld · Montag, 07.12.2026 bis Freitag, 11.12.2026")
+    one = dataclasses.replace(plan, city="<b>Ort</b>", days=1)
+    assert overview_map_heading(one) == "Übersichtskarte <b>Ort</b> · Montag, 07.12.2026"
+    page = render_map(overview_map(one, MapSettings()), heading=overview_map_heading(one))
+    assert ("<header><h1 style=\"position:absolute;width:1px;height:1px;overflow:hidden;"
+            "clip:rect(0 0 0 0);white-space:nowrap\">Übersichtskarte &lt;b&gt;Ort&lt;/b&gt; · "
+            "Montag, 07.12.2026</h1></header>") in page
+    assert page.count("<main") == 1 and "</main>\n</body>" in page
 
 
 def test_as_districts_accepts_geojson_pairs_and_checks_crs() -> None:
