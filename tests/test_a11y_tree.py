@@ -225,6 +225,13 @@ def _focused_state(page, element_id: str, text: str) -> None:  # noqa: ANN001
     assert node["role"] == "status" and node.get("focused") is True, node
 
 
+def _focus_ring(page) -> tuple[str, float]:  # noqa: ANN001
+    """The outline the focused element shows: its style and width in CSS pixels."""
+    style, width = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                                 " return [s.outlineStyle, s.outlineWidth]; }")
+    return style, float(width.removesuffix("px"))
+
+
 def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """„Gespeichert“/„Übermittelt“ after a tap, and „Ergebnis … gespeichert“ on the page a
@@ -236,11 +243,15 @@ def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
         stop1 = page.locator("li.stop").nth(0)
         stop1.locator("button[value=nicht_angetroffen]").click()
         _focused_state(page, "zustand-1", "Übermittelt: Nicht angetroffen")
+        # and it shows where the focus is, also after a tap (Chromium draws no ring of its
+        # own for a focus moved after a pointer tap; WCAG 2.4.7)
+        assert _focus_ring(page) == ("solid", 3.0), _focus_ring(page)
         # without signal: „Gespeichert: …, wird gesendet, sobald Netz da ist.“
         ctx.set_offline(True)
         page.wait_for_function("() => document.getElementById('netz').textContent !== ''")
         page.locator("li.stop").nth(1).locator("button[value=nicht_angetroffen]").click()
         _focused_state(page, "zustand-2", "Gespeichert: Nicht angetroffen")
+        assert _focus_ring(page) == ("solid", 3.0), _focus_ring(page)
         ctx.set_offline(False)
         assert errors == []
         url = page.url
@@ -257,6 +268,7 @@ def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
                 f"Ergebnis für {stops[2].client_id} gespeichert.")
             node = ax_node(phone, "p.ok")
             assert node["role"] == "status" and node.get("focused") is True, node
+            assert _focus_ring(phone) == ("solid", 3.0), _focus_ring(phone)
         finally:
             plain.close()
 
