@@ -47,9 +47,10 @@ def _status(site: Site, cid: str) -> str:  # noqa: F811
 
 
 def _form(page: str, action: str) -> dict[str, str]:
-    """The hidden fields of the first outcome form of ``action`` on the page."""
-    m = re.search(rf'<form method="post" action="/fall-ergebnis" id="{action}-[^"]*">(.*?)'
-                  "</form>", page, re.S)
+    """The hidden fields of the first outcome form of ``action`` on the page (its address
+    keeps the page's ``?stadt=``)."""
+    m = re.search(rf'<form method="post" action="/fall-ergebnis(?:\?stadt=Bad%20Hersfeld)?" '
+                  rf'id="{action}-[^"]*">(.*?)</form>', page, re.S)
     assert m, page[-3000:]
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', m[1]))
 
@@ -272,7 +273,7 @@ def test_the_correction_form_in_chromium_at_390_px(
             log_in_page(page, site.url)
             page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis berichtigen")
-            form = page.locator("form[action='/fall-ergebnis']").first
+            form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
             form.locator("select[name=ergebnis]").select_option("angetroffen")
             form.locator("input[name=uhrzeit]").fill("09:15")
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -344,7 +345,7 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
             log_in_page(page, site.url)
             page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis berichtigen")
-            form = page.locator("form[action='/fall-ergebnis']").first
+            form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
             form.locator("input[name=termin]").fill(f"{moved:%Y-%m-%dT%H:%M}")
             form.locator("button[type=submit]").click()
             page.wait_for_url("**ergebnis=berichtigt**")

@@ -29,8 +29,8 @@ SHOTS = Path("/work/notes/shots")
 
 
 def _form(page: str, visit_id: str) -> dict[str, str]:
-    m = re.search(rf'<form method="post" action="/fall-ergebnis" id="nachtragen-'
-                  rf'{re.escape(visit_id)}">(.*?)</form>', page, re.S)
+    m = re.search(rf'<form method="post" action="/fall-ergebnis(?:\?stadt=Bad%20Hersfeld)?" '
+                  rf'id="nachtragen-{re.escape(visit_id)}">(.*?)</form>', page, re.S)
     assert m, _text(page)[-2000:]
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', m[1]))
 
@@ -111,7 +111,7 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
         with coordinator_on_phone(site.url) as page:
             page.goto(site.url + f"/faelle/{late.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis nachtragen")
-            form = page.locator("form[action='/fall-ergebnis']").first
+            form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
             form.locator("select[name=ergebnis]").select_option("termin_vereinbart")
             form.locator("input[name=uhrzeit]").fill("10:00")
             form.locator("input[name=termin]").fill(f"{when:%Y-%m-%d}T15:50")
@@ -203,7 +203,7 @@ def test_a_visit_of_a_case_closed_by_its_day_is_off_on_the_case_page(
                             full_page=True)
             # what record_outcome allows the coordination: an outcome for it is taken
             page.click("text=Trotzdem Ergebnis nachtragen")
-            form = page.locator("#entfallen form[action='/fall-ergebnis']").first
+            form = page.locator("#entfallen form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
             form.locator("select[name=ergebnis]").select_option("nicht_angetroffen")
             form.locator("input[name=uhrzeit]").fill(f"{off.start:%H:%M}")
             form.locator("button[type=submit]").click()

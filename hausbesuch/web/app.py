@@ -35,7 +35,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -187,10 +187,24 @@ def page_of_form(request: Request) -> str | None:
     only the login page answers it)."""
     if request.method != "GET" or request.url.path.startswith("/w/"):
         return None
-    page = FORM_PAGES.get(request.url.path) or _page_of_action(request)
-    if city := request.query_params.get("stadt"):
-        page += f"?stadt={quote(city, safe='')}"
-    return page
+    return with_city(FORM_PAGES.get(request.url.path) or _page_of_action(request), request)
+
+
+def with_city(path: str, request: Request | None) -> str:
+    """``path`` with the city of ``request``'s address (``?stadt=``, an admin's choice
+    among several), if it names one. The templates build their forms' addresses with it
+    (``form_action``): the page shown after a refused form stands at the form's address,
+    and reloaded or reopened it is still the city's page, not the default city's."""
+    city = request.query_params.get("stadt") if request is not None else None
+    if not city:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}stadt={quote(city, safe='')}"
+
+
+@pass_context
+def _form_action(context: Any, path: str) -> str:
+    """Template global ``form_action(path)``: :func:`with_city` for the page's request."""
+    return with_city(path, context.get("request"))
 
 
 def load_session(request: Request) -> None:
@@ -559,6 +573,7 @@ def _templates() -> Jinja2Templates:
     t = Jinja2Templates(env=env)
     t.env.filters.update(PAGES_ENV.filters)
     t.env.globals["q"] = lambda s: quote(str(s), safe="")
+    t.env.globals["form_action"] = _form_action
     t.env.filters["date_iso_de"] = _date_iso_de
     t.env.filters["web_reason"] = web_reason
     t.env.filters["utc_de"] = _utc_de
