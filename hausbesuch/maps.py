@@ -716,7 +716,7 @@ def route_map(
             tip = f"entfällt: {escape_map_text(s.client_id)} (war {fmt_time(s.start)})"
         elif s.gone:  # its case closed since: grey, its number struck through
             pin = (f'<div class="hb-stop-pin hb-off">'
-                   f'{_pin_text(f"<s>{nr}</s>", f"entfällt: Stopp {nr}, {s.client_id}")}</div>')
+                   f'{_pin_text(f"<s>{nr}</s>", f"entfällt: Stopp {nr} · {s.client_id}")}</div>')
             cls = "hb-plain hb-stop-off"
             tip = (f"entfällt: {nr}. {escape_map_text(s.client_id)} "
                    f"(war {fmt_time(s.start)})")
