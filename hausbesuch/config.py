@@ -287,7 +287,7 @@ LETTER_PLACEHOLDERS = {
     "telefon": "Telefonnummer",
     "telefonzeiten": "Telefonzeiten",
     "email": "E-Mail-Adresse",
-    "angekuendigt_am": "Datum des ersten Briefs (nur im Korrekturbrief)",
+    "angekuendigt_am": "Datum des früheren Briefs (nur im Korrektur-, Absage- und Folgebrief)",
 }
 
 DEFAULT_LETTER_TEXT = """\
@@ -342,8 +342,36 @@ für die Beratung und geben sie nicht an Dritte weiter.
 """
 
 
-#: Placeholders with a value only in a correction or cancellation letter (which refers to
-#: the first letter): refused in ``betreff``, ``anrede`` and ``text``.
+#: The text of a follow-up announcement (``folge_text``): a client whose earlier announced
+#: visit was called off, or whom a visit already met (an outcome ``angetroffen``,
+#: ``verweigert`` or ``termin_vereinbart``), is not greeted as someone not yet met. It
+#: promises what the first text promises, nothing the client has not been told.
+DEFAULT_FOLLOW_UP_TEXT = """\
+wir haben einen neuen Termin für einen Hausbesuch bei Ihnen geplant:
+
+**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
+
+Zu Ihnen {wer_kommt} der Aufsuchenden Beratung; den Dienstausweis zeigen wir Ihnen \
+gern. Wir möchten mit Ihnen besprechen, wie es Ihnen geht und wobei wir Sie unterstützen \
+können.
+
+Der Besuch ist freiwillig. Wenn Sie nicht zu Hause sind oder uns nicht hereinbitten möchten, \
+entstehen Ihnen dadurch keine Nachteile.
+
+Passt Ihnen der Termin nicht? Dann rufen Sie uns bitte an: {telefon} ({telefonzeiten}). Wir \
+vereinbaren gern einen anderen Termin, auf Wunsch auch im Jobcenter oder an einem anderen Ort.
+
+Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
+für die Beratung und geben sie nicht an Dritte weiter. Auskunft über Ihre gespeicherten Daten \
+erhalten Sie bei Ihrer Ansprechperson.
+"""
+
+
+#: Placeholders with a value only in a letter that refers to an earlier one (correction,
+#: cancellation, follow-up): refused in ``betreff``, ``anrede`` and ``text``. In a
+#: follow-up letter it is the date of the case's last earlier letter; a letter run that
+#: would write a follow-up for a case without one (met at the door, never announced)
+#: refuses to start (:func:`hausbesuch.letters.run_letters`).
 CORRECTION_ONLY_PLACEHOLDERS = frozenset({"angekuendigt_am"})
 
 
@@ -413,6 +441,10 @@ class LetterSettings(_Strict):
     korrektur_text: str = DEFAULT_CORRECTION_TEXT
     absage_betreff: str = "Absage: Ihr Hausbesuch am {wochentag}, {datum}"
     absage_text: str = DEFAULT_CANCELLATION_TEXT
+    #: the announcement of a client whose earlier announced visit was called off or who
+    #: was met at a visit before (:func:`hausbesuch.letters.follow_ups`)
+    folge_betreff: str = "Neuer Termin: Ihr Hausbesuch am {wochentag}, {datum}"
+    folge_text: str = DEFAULT_FOLLOW_UP_TEXT
     gruss: str = "Mit freundlichen Grüßen"
     unterschrift: list[str] = Field(default_factory=lambda: ["Ihr Team der Aufsuchenden Beratung"])
     fusszeile: str = ""
@@ -422,7 +454,7 @@ class LetterSettings(_Strict):
     postlaufzeit_werktage: int = Field(default=2, ge=0, le=10)
 
     @field_validator("betreff", "anrede", "text", "korrektur_betreff", "korrektur_text",
-                     "absage_betreff", "absage_text")
+                     "absage_betreff", "absage_text", "folge_betreff", "folge_text")
     @classmethod
     def _placeholders(cls, v: str) -> str:
         return _check_placeholders(v)
@@ -436,7 +468,8 @@ class LetterSettings(_Strict):
             raise ValueError(
                 "Platzhalter {angekuendigt_am} (Datum des ersten Briefs) hat im "
                 "Ankündigungsbrief keinen Wert, er bliebe leer; er gilt nur in "
-                "korrektur_betreff, korrektur_text, absage_betreff und absage_text. Erlaubt "
+                "korrektur_betreff, korrektur_text, absage_betreff, absage_text, "
+                "folge_betreff und folge_text. Erlaubt "
                 "hier: " + ", ".join("{" + k + "}" for k in LETTER_PLACEHOLDERS
                                      if k not in CORRECTION_ONLY_PLACEHOLDERS))
         return v

@@ -220,6 +220,7 @@ def test_toml_times_are_read_as_clock_times(tmp_path):
         ("korrektur_text", "Hallo {name:>300}", "{name:>300}", "{name}"),
         ("absage_text", "Hallo {name:>300}", "{name:>300}", "{name}"),
         ("absage_betreff", "Absage {datum:%d}", "{datum:%d}", "{datum}"),
+        ("folge_text", "Neu am {datum:%d}", "{datum:%d}", "{datum}"),
         ("text", "Am {datum!s:{von}} kommen wir.", "{datum!s:{von}}", "{datum}"),
     ],
 )
@@ -241,13 +242,14 @@ def test_the_first_letters_texts_refuse_the_date_of_an_earlier_letter(tmp_path, 
     assert f"Feld 'brief.{key}'" in msg
     assert ("Platzhalter {angekuendigt_am} (Datum des ersten Briefs) hat im Ankündigungsbrief "
             "keinen Wert") in msg
-    assert "korrektur_betreff, korrektur_text, absage_betreff und absage_text" in msg
+    assert ("korrektur_betreff, korrektur_text, absage_betreff, absage_text, folge_betreff "
+            "und folge_text") in msg
     allowed = msg.split("Erlaubt hier:")[1].split("(Wert:")[0]
     assert "{kundennummer}" in allowed and "{angekuendigt_am}" not in allowed
 
 
 @pytest.mark.parametrize("key", ["korrektur_betreff", "korrektur_text", "absage_betreff",
-                                 "absage_text"])
+                                 "absage_text", "folge_betreff", "folge_text"])
 def test_correction_texts_keep_the_date_of_the_first_letter(tmp_path, key):
     p = tmp_path / "ok.toml"
     p.write_text(_BASE + _DEPOT + "[brief]\ntelefon = \"06621 1\"\n"
