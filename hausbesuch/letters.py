@@ -37,7 +37,7 @@ from typing import Any
 from geodata.cache import atomic_write
 from hausbesuch import clock, namewords
 from hausbesuch.caseids import id_key
-from hausbesuch.config import LetterSettings, Profile, resolve_data_file
+from hausbesuch.config import LetterSettings, Profile, _placeholder_names, resolve_data_file
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_day
 from hausbesuch.plandata import (
@@ -197,6 +197,13 @@ class Announcement:
     #: an announcement printed again: the date of the first letter, which the client has
     #: (whether the post brings it in time is judged by that one, :func:`arrival_day`)
     first_letter: date | None = None
+    #: an announcement to a client whose earlier announced visit was called off or who was
+    #: met at a visit before (:func:`follow_ups`): the profile's ``folge_betreff`` and
+    #: ``folge_text``, not the first letter's greeting of someone not yet met
+    follow_up: bool = False
+    #: for a follow-up: the date of the case's last earlier letter (``{angekuendigt_am}``),
+    #: None when there is none (a client met at the door without a letter)
+    earlier_letter: date | None = None
 
 
 _COUNT_WORDS = ("eine", "zwei", "drei", "vier", "fünf", "sechs")
@@ -662,8 +669,8 @@ def letter_fields(
         "telefon": settings.telefon,
         "telefonzeiten": settings.telefonzeiten,
         "email": settings.email,
-        "angekuendigt_am": announcement.announced_on.strftime("%d.%m.%Y")
-        if announcement.announced_on else "",
+        "angekuendigt_am": when.strftime("%d.%m.%Y")
+        if (when := announcement.announced_on or announcement.earlier_letter) else "",
     }
 
 
@@ -738,6 +745,7 @@ def letter_content(
     sender = _sender(profile)
     values = letter_fields(s, announcement, name=name, sender=sender["name"])
     correction = announcement.announced_on is not None
+    follow = announcement.follow_up and not correction
     info = [["Kundennummer", announcement.client_id],
             ["Ansprechperson", s.ansprechpartner],
             ["Telefon", s.telefon]]
@@ -751,10 +759,12 @@ def letter_content(
         "remarks": [],
         "info": [[k, breakable(v)] for k, v in info],
         "subject": (s.absage_betreff if announcement.case_status
-                    else s.korrektur_betreff if correction else s.betreff).format_map(values),
+                    else s.korrektur_betreff if correction
+                    else s.folge_betreff if follow else s.betreff).format_map(values),
         "salutation": breakable(s.anrede.format_map(values)),
         "paragraphs": _paragraphs(s.absage_text if announcement.case_status
-                                  else s.korrektur_text if correction else s.text, values),
+                                  else s.korrektur_text if correction
+                                  else s.folge_text if follow else s.text, values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
         "footnote": s.fusszeile,
@@ -1303,6 +1313,8 @@ class LetterRun:
     #: (client id, day of the visit, kind) of letters written whose visit lies before the
     #: day the post brings the letter (:func:`too_late`); kind ``brief`` or ``korrektur``
     late: list[tuple[str, date, str]] = field(default_factory=list)
+    #: case ids of the letters written with the follow-up text (``folge_text``)
+    follow_ups: list[str] = field(default_factory=list)
     #: the letters' date, and the day the post brings them (``postlaufzeit_werktage`` later)
     dated: date | None = None
     arrives: date | None = None
@@ -1386,6 +1398,8 @@ def write_letters(
         _write(path, pdf)
         run.letters[key] = path
         run.announcements.append(a)
+        if a.follow_up and not a.announced_on:
+            run.follow_ups.append(a.client_id)
         if a.day < (arrives if a.first_letter is None or a.first_letter >= when
                     else arrival_day(profile, a.first_letter)):
             run.late.append((a.client_id, a.day, kind))
@@ -1437,6 +1451,18 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
             "einstellbar im Profil, [brief] postlaufzeit_werktage):")
     return [head, *(too_late(cid, day, kind) for cid, day, kind in sorted(
         run.late, key=lambda x: (x[1], id_key(x[0]))))]
+
+
+def follow_up_line(run: LetterRun) -> str:
+    """What the command says about the letters written with the follow-up text (case ids
+    only, never a name), or ``""``."""
+    ids = sorted(run.follow_ups, key=id_key)
+    if not ids:
+        return ""
+    n = len(ids)
+    return (f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem Folgetext ([brief] folge_betreff "
+            "und folge_text: früherer angekündigter Besuch abgesagt oder schon Kontakt): "
+            + _shown(ids, 20))
 
 
 def _wrap_words(fit: RecipientFit) -> str:
@@ -1516,6 +1542,62 @@ def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[An
         out.append(a if window is None else replace(
             a, window=window, first_letter=row.announced_at.date()))
     return out
+
+
+def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announcement]:
+    """``items`` with :attr:`Announcement.follow_up` set for a client who is no stranger
+    (read only, in session ``s``): one with an earlier announced visit that was called off
+    (another case visit with ``announced_at`` and status ``entfallen``), or with a recorded
+    outcome of contact (:data:`hausbesuch.casework.rules.CONTACT`: ``angetroffen``,
+    ``verweigert``, ``termin_vereinbart``). Such a letter takes the profile's
+    ``folge_betreff``/``folge_text``; its :attr:`Announcement.earlier_letter` is the date
+    of the case's last letter for another visit, where there is one. A letter printed
+    again for the same visit gets the same text: its own visit is not counted."""
+    from sqlalchemy import select
+
+    from hausbesuch.casework.rules import CONTACT
+    from hausbesuch.store import OutcomeRow
+
+    ids = sorted({a.client_id for a in items})
+    rows = _visit_rows(s, plan.city, ids)
+    met: set[str] = set()
+    for k in range(0, len(ids), 500):
+        met.update(s.scalars(select(OutcomeRow.client_id).where(
+            OutcomeRow.city == plan.city, OutcomeRow.client_id.in_(ids[k:k + 500]),
+            OutcomeRow.result.in_(sorted(CONTACT)))))
+    out = []
+    for a in items:
+        mine = rows.get(a.client_id, [])
+        this = _match_visit(mine, a, plan)
+        earlier = [r for r in mine if r is not this and r.announced_at is not None]
+        called_off = any(r.status == "entfallen" for r in earlier)
+        if not called_off and a.client_id not in met:
+            out.append(a)
+            continue
+        last = max((r.announced_at for r in earlier), default=None)
+        out.append(replace(a, follow_up=True,
+                           earlier_letter=last.date() if last is not None else None))
+    return out
+
+
+def _earlier_date_refusal(profile: Profile, items: Sequence[Announcement]) -> str | None:
+    """Why the follow-up texts cannot be written for ``items`` (German), or None: they use
+    ``{angekuendigt_am}`` and a follow-up goes to a client without an earlier letter (met
+    at the door, never announced), where it would print empty."""
+    s = profile.brief
+    keys = [k for k in ("folge_betreff", "folge_text")
+            if "angekuendigt_am" in _placeholder_names(getattr(s, k))]
+    bare = sorted({a.client_id for a in items if a.follow_up and a.earlier_letter is None},
+                  key=id_key)
+    if not keys or not bare:
+        return None
+    return (f"Profil {profile.slug}: [brief] {' und '.join(keys)} "
+            f"{'nutzt' if len(keys) == 1 else 'nutzen'} den Platzhalter {{angekuendigt_am}} "
+            "(Datum des früheren Briefs), aber "
+            f"{_shown(bare)} {'hat' if len(bare) == 1 else 'haben'} keinen früheren Brief "
+            "(Kontakt beim Besuch, kein angekündigter Besuch): der Platzhalter bliebe leer. "
+            "Bitte {angekuendigt_am} dort weglassen; der Folgebrief gilt auch für Fälle, "
+            "die schon angetroffen wurden. Es wurde kein Brief geschrieben.")
 
 
 def bind_announcements(
@@ -1919,7 +2001,9 @@ def run_letters(
             # audits nothing)
             if not correction:
                 fresh = {a.client_id: a.window for a in named}
-                named = first_promises(s, plan, named)
+                named = follow_ups(s, plan, first_promises(s, plan, named))
+                if why := _earlier_date_refusal(profile, named):
+                    raise LetterError(why)
                 # a visit announced before keeps its first window, whatever the window
                 # length asked now: said, so a shorter window asked is not taken as
                 # printed (QA 20b)
