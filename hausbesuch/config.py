@@ -375,7 +375,7 @@ erhalten Sie bei Ihrer Ansprechperson.
 CORRECTION_ONLY_PLACEHOLDERS = frozenset({"angekuendigt_am"})
 
 
-def _placeholder_names(text: str) -> set[str]:
+def placeholder_names(text: str) -> set[str]:
     """The placeholders of a text already checked by :func:`_check_placeholders`."""
     import string
 
@@ -464,7 +464,7 @@ class LetterSettings(_Strict):
     def _first_letter(cls, v: str) -> str:
         """The first announcement (and the salutation every letter shares) knows no earlier
         letter: ``{angekuendigt_am}`` would print empty („angekündigt am , …“, QA 27 F4)."""
-        if "angekuendigt_am" in _placeholder_names(v):
+        if "angekuendigt_am" in placeholder_names(v):
             raise ValueError(
                 "Platzhalter {angekuendigt_am} (Datum des ersten Briefs) hat im "
                 "Ankündigungsbrief keinen Wert, er bliebe leer; er gilt nur in "

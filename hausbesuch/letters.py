@@ -37,7 +37,7 @@ from typing import Any
 from geodata.cache import atomic_write
 from hausbesuch import clock, namewords
 from hausbesuch.caseids import id_key
-from hausbesuch.config import LetterSettings, Profile, _placeholder_names, resolve_data_file
+from hausbesuch.config import LetterSettings, Profile, placeholder_names, resolve_data_file
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_day
 from hausbesuch.plandata import (
@@ -1586,7 +1586,7 @@ def _earlier_date_refusal(profile: Profile, items: Sequence[Announcement]) -> st
     at the door, never announced), where it would print empty."""
     s = profile.brief
     keys = [k for k in ("folge_betreff", "folge_text")
-            if "angekuendigt_am" in _placeholder_names(getattr(s, k))]
+            if "angekuendigt_am" in placeholder_names(getattr(s, k))]
     bare = sorted({a.client_id for a in items if a.follow_up and a.earlier_letter is None},
                   key=id_key)
     if not keys or not bare:
