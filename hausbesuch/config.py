@@ -342,8 +342,8 @@ für die Beratung und geben sie nicht an Dritte weiter.
 """
 
 
-#: The text of a follow-up announcement (``folge_text``): a client whose earlier announced
-#: visit was called off, or whom a visit already met (an outcome ``angetroffen``,
+#: The text of a follow-up announcement (``folge_text``): a client who had a letter for an
+#: earlier visit (called off since, or nobody opened), or whom a visit already met (an outcome ``angetroffen``,
 #: ``verweigert`` or ``termin_vereinbart``), is not greeted as someone not yet met. It
 #: promises what the first text promises, nothing the client has not been told.
 DEFAULT_FOLLOW_UP_TEXT = """\

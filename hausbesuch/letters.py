@@ -1461,7 +1461,7 @@ def follow_up_line(run: LetterRun) -> str:
         return ""
     n = len(ids)
     return (f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem Folgetext ([brief] folge_betreff "
-            "und folge_text: früherer angekündigter Besuch abgesagt oder schon Kontakt): "
+            "und folge_text: schon ein Brief zu einem anderen Besuch oder schon Kontakt): "
             + _shown(ids, 20))
 
 
@@ -1546,9 +1546,9 @@ def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[An
 
 def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announcement]:
     """``items`` with :attr:`Announcement.follow_up` set for a client who is no stranger
-    (read only, in session ``s``): one with an earlier announced visit that was called off
-    (another case visit with ``announced_at`` and status ``entfallen``), or with a recorded
-    outcome of contact (:data:`hausbesuch.casework.rules.CONTACT`: ``angetroffen``,
+    (read only, in session ``s``): one who had a letter for another visit before (another
+    case visit with ``announced_at``: called off since, or visited and nobody opened, the
+    common case of a revisit), or with a recorded outcome of contact (:data:`hausbesuch.casework.rules.CONTACT`: ``angetroffen``,
     ``verweigert``, ``termin_vereinbart``). Such a letter takes the profile's
     ``folge_betreff``/``folge_text``; its :attr:`Announcement.earlier_letter` is the date
     of the case's last letter for another visit, where there is one. A letter printed
@@ -1570,8 +1570,7 @@ def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announ
         mine = rows.get(a.client_id, [])
         this = _match_visit(mine, a, plan)
         earlier = [r for r in mine if r is not this and r.announced_at is not None]
-        called_off = any(r.status == "entfallen" for r in earlier)
-        if not called_off and a.client_id not in met:
+        if not earlier and a.client_id not in met:
             out.append(a)
             continue
         last = max((r.announced_at for r in earlier), default=None)

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from hausbesuch import clock
+from hausbesuch.caseids import id_key
 from hausbesuch.cli import app
 
 TODAY = date(2026, 12, 1)  # the Tuesday before the planned week: every letter in time
@@ -58,26 +59,42 @@ def _flat(text: str) -> str:
 def _three(planned_week) -> tuple[str, str, str]:
     """Three clients the plan visits on Wednesday: one with a visit called off, one met at
     the door, one new."""
+    return _four(planned_week)[:3]
+
+
+def _four(planned_week) -> tuple[str, str, str, str]:
+    """As :func:`_three`, and a fourth: announced and visited before, nobody opened."""
     plan = planned_week.result.plan
     ids = [s.client_id for r in plan.routes if r.day == WEDNESDAY for s in r.stops]
-    assert len(ids) >= 3
-    return ids[0], ids[1], ids[2]
+    assert len(ids) >= 4
+    return ids[0], ids[1], ids[2], ids[3]
 
 
-def _history(url: str, *, called_off: str | None = None, met: str | None = None) -> None:
+def _history(url: str, *, called_off: str | None = None, met: str | None = None,
+             not_home: str | None = None) -> None:
     """An earlier plan's visit of ``called_off``, announced by a letter of 20.11.2026 and
-    called off; an outcome ``angetroffen`` of ``met`` on 23.11.2026 (without a letter)."""
+    called off; an outcome ``angetroffen`` of ``met`` on 23.11.2026 (without a letter); a
+    visit of ``not_home`` announced by a letter of 20.11.2026 and made on 25.11.2026,
+    ``nicht_angetroffen``."""
     from hausbesuch.store import CaseVisitRow, OutcomeRow, Store
 
     with Store.open(url) as store, store.session() as s:
-        if called_off:
+        for n, (cid, status) in enumerate(((called_off, "entfallen"),
+                                           (not_home, "erledigt")), start=1):
+            if not cid:
+                continue
             s.add(CaseVisitRow(
-                visit_id="frueher-1", city="Bad Hersfeld", client_id=called_off, try_no=1,
+                visit_id=f"frueher-{n}", city="Bad Hersfeld", client_id=cid, try_no=1,
                 plan_id="frueherer-plan", team_id="team-1", day=date(2026, 11, 25),
                 start_at=datetime(2026, 11, 25, 10, 15), end_at=datetime(2026, 11, 25, 11),
-                status="entfallen", pinned=False, announced_at=datetime(2026, 11, 20, 9, 0),
+                status=status, pinned=False, announced_at=datetime(2026, 11, 20, 9, 0),
                 promised_start=datetime(2026, 11, 25, 10), promised_end=datetime(2026, 11, 25, 12),
                 created_at=datetime(2026, 11, 18, 9), updated_at=datetime(2026, 11, 23, 9)))
+        if not_home:
+            s.add(OutcomeRow(city="Bad Hersfeld", client_id=not_home, day=date(2026, 11, 25),
+                             time_min=10 * 60 + 15, result="nicht_angetroffen",
+                             recorded_by="test", recorded_at=datetime(2026, 11, 25, 12),
+                             source="csv", visit_id="frueher-2"))
         if met:
             s.add(OutcomeRow(city="Bad Hersfeld", client_id=met, day=date(2026, 11, 23),
                              time_min=10 * 60, result="angetroffen", recorded_by="test",
@@ -96,29 +113,29 @@ def _profile(tmp_path: Path, extra: str) -> Path:
 
 def test_a_client_whose_announced_visit_was_called_off_gets_the_follow_up_text(
         planned_week, db, tmp_path):
-    off, met, new = _three(planned_week)
-    _history(db, called_off=off, met=met)
+    off, met, new, tried = _four(planned_week)
+    _history(db, called_off=off, met=met, not_home=tried)
     out = tmp_path / "briefe"
-    res = _letters(planned_week.plan_id, db, out, "--clients", f"{off},{met},{new}")
+    res = _letters(planned_week.plan_id, db, out, "--clients", f"{off},{met},{new},{tried}")
     assert res.exit_code == 0, res.output
     first = _text(out / f"brief_{new}.pdf")
     assert FIRST_WORDS in first and "Neuer Termin" not in first
     assert "Ihr Hausbesuch am Mittwoch, 09.12.2026" in first
-    for cid in (off, met):
+    for cid in (off, met, tried):  # (tried: a revisit after nobody opened)
         letter = _text(out / f"brief_{cid}.pdf")
         assert "Neuer Termin: Ihr Hausbesuch am Mittwoch, 09.12.2026" in letter, cid
         assert FOLLOW_WORDS in letter and "am Mittwoch, 9. Dezember 2026, zwischen" in letter
         assert "kennenlernen" not in letter
         assert "Passt Ihnen der Termin nicht?" in letter  # how to reschedule, as always
     said = _flat(res.output)
-    assert ("2 Briefe mit dem Folgetext ([brief] folge_betreff und folge_text: früherer "
-            "angekündigter Besuch abgesagt oder schon Kontakt): "
-            + ", ".join(sorted((off, met)))) in said
+    assert ("3 Briefe mit dem Folgetext ([brief] folge_betreff und folge_text: schon ein "
+            "Brief zu einem anderen Besuch oder schon Kontakt): "
+            + ", ".join(sorted((off, met, tried), key=id_key))) in said
     names = {c.name for c in planned_week.result.plan.clients if c.name}
     assert not [n for n in names if n in res.output]
     # the team-day's bundle carries the same texts
     bundle = _text(next(out.glob("sammel_brief_*_2026-12-09_auswahl.pdf")))
-    assert bundle.count("Neuer Termin: Ihr Hausbesuch") == 2 and bundle.count(FIRST_WORDS) == 1
+    assert bundle.count("Neuer Termin: Ihr Hausbesuch") == 3 and bundle.count(FIRST_WORDS) == 1
     # printed again (another folder): the same visit keeps its follow-up text
     again = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", "--clients", off)
     assert again.exit_code == 0, again.output
