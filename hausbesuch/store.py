@@ -1660,23 +1660,36 @@ class Store:
     def visits_now(self, city: str) -> dict[str, tuple[int, int, int]]:
         """Per stored plan of ``city``: its visits as they stand now, counted as the plan's
         page counts them (:attr:`hausbesuch.plandata.PlannedStop.off`,
-        :func:`hausbesuch.casework.stops.mark_gone`): (still to visit, done, off). Done: its
-        case visit has an outcome (``erledigt``). Off: called off since the plan was made
-        (``entfallen``: a re-plan, a cancellation), or its case no longer ``offen`` by the
-        visit's day and no outcome of its own. One query for the whole list (QA 26 F4)."""
+        :func:`hausbesuch.casework.stops.mark_gone`): (still to visit, done, off). Off:
+        called off since the plan was made (``entfallen``: a re-plan, a cancellation).
+        Done: an outcome on the stop's own day, as
+        :func:`hausbesuch.casework.stops.outcomes_of_stops` finds it: one of its own visit,
+        or one stored without a visit id, or any of the client for a stop without one
+        (review 27 #3: the case visit's ``erledigt`` counted a replaced version's stop as
+        done when a re-plan had moved that visit to another day and it was done there).
+        Off as well: its case no longer ``offen`` by the visit's day and no such outcome.
+        One query for the whole list (QA 26 F4)."""
         closed = (ClientRow.status != "offen") & (
             ClientRow.status_since.is_(None) | (func.date(ClientRow.status_since) <= VisitRow.day))
+        no_visit = (VisitRow.visit_id.is_(None)) | (VisitRow.visit_id == "")
+        recorded = select(OutcomeRow.id).where(
+            OutcomeRow.city == PlanRow.city, OutcomeRow.day == VisitRow.day,
+            OutcomeRow.client_id == VisitRow.client_id,
+            OutcomeRow.visit_id.is_(None) | (OutcomeRow.visit_id == "") | no_visit
+            | (OutcomeRow.visit_id == VisitRow.visit_id)).exists()
         kind = case((CaseVisitRow.status == "entfallen", "off"),
-                    (CaseVisitRow.status == "erledigt", "done"),
+                    (recorded, "done"),
                     (closed, "off"), else_="open")
         out: dict[str, list[int]] = {}
         with self.session() as s:
-            q = (select(VisitRow.plan_id, kind, func.count())
-                 .join(PlanRow, PlanRow.id == VisitRow.plan_id)
-                 .outerjoin(CaseVisitRow, CaseVisitRow.visit_id == VisitRow.visit_id)
-                 .outerjoin(ClientRow, (ClientRow.city == PlanRow.city)
-                            & (ClientRow.client_id == VisitRow.client_id))
-                 .where(PlanRow.city == city).group_by(VisitRow.plan_id, kind))
+            each = (select(VisitRow.plan_id, kind.label("kind"))
+                    .join(PlanRow, PlanRow.id == VisitRow.plan_id)
+                    .outerjoin(CaseVisitRow, CaseVisitRow.visit_id == VisitRow.visit_id)
+                    .outerjoin(ClientRow, (ClientRow.city == PlanRow.city)
+                               & (ClientRow.client_id == VisitRow.client_id))
+                    .where(PlanRow.city == city).subquery())
+            q = (select(each.c.plan_id, each.c.kind, func.count())
+                 .group_by(each.c.plan_id, each.c.kind))
             for plan_id, what, n in s.execute(q):
                 out.setdefault(plan_id, [0, 0, 0])[("open", "done", "off").index(what)] += n
         return {k: (v[0], v[1], v[2]) for k, v in out.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -117,3 +117,65 @@ def test_the_plan_list_shows_the_visits_as_they_stand_now(changed_week) -> None:
     v1 = _as_the_page_counts(store, versions[0])
     # the first version: the outcome and the closed case's visit (off) counted now
     assert v1[1] >= 1 and v1[2] >= 1, v1
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
+                                                              marks=pytest.mark.postgres)])
+def moved_visit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                bad_hersfeld_pbf: Path) -> Iterator[tuple[object, list[str], str]]:
+    """Review 27 #3: a week planned (3 days); on the Friday before, a Monday visit pinned
+    to Tuesday and the week re-planned, so that the case visit (its id kept) lies on
+    Tuesday in the second version; on Tuesday its outcome recorded. The store, the two
+    versions and the moved visit's id; on SQLite and on PostgreSQL."""
+    import uuid
+
+    from geodata.geocode import load_index
+    from hausbesuch import clock
+    from hausbesuch.web import casework_api, jobs
+    from tests.pg import pg_url, schema_url
+
+    tmp = tmp_path_factory.mktemp("web-plan-list-moved")
+    url = (None if request.param == "sqlite"
+           else schema_url(pg_url(), f"t_moved_{uuid.uuid4().hex[:12]}", request))
+    app = bare_app(tmp, url, plan_time_limit=1.0)
+    store = app.state.web.store
+    profile = app.state.web.profile(CITY)
+    write_web_client_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf), n=14, seed=26)
+    casework_api.import_clients(store, profile, str(tmp / "liste.csv"), "kora")
+    params = {"start": WEEK.isoformat(), "days": 3, "time_limit": 1.0,
+              "profile": "bad-hersfeld"}
+    jobs.submit(store, "plan", CITY, params, "kora")
+    (v1,) = run_jobs_now(store)
+    first, later = WEEK, WEEK + timedelta(days=1)
+    route, moved = next((r, s) for r in store.load_plan(v1).routes if r.day == first
+                        for s in r.stops)
+    with pytest.MonkeyPatch.context() as mp:  # the Friday before the week
+        mp.setenv(clock.ENV, (WEEK - timedelta(days=3)).isoformat())
+        mp.setattr(clock, "now", lambda: datetime.combine(date.today(), time(18, 0)))
+        casework_api.pin_visit(store, CITY, "kora", moved.client_id, v1, team=route.team_id,
+                               day=later, minutes=None)
+        jobs.submit(store, "replan", CITY, {**params, "plan_id": v1}, "kora")
+        (v2,) = run_jobs_now(store)
+    there = next(s for r in store.load_plan(v2).routes if r.day == later
+                 for s in r.stops if s.client_id == moved.client_id)
+    assert there.visit_id == moved.visit_id, (there, moved)  # the same case visit, moved
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(clock.ENV, later.isoformat())
+        mp.setattr(clock, "now", lambda: datetime.combine(date.today(), time(18, 0)))
+        casework_api.record_outcome(
+            store, profile, "kora", moved.client_id, later, "nicht_angetroffen",
+            time_min=there.start.hour * 60 + there.start.minute, appointment=None,
+            note=None, idempotency_key="liste-verschoben-1")
+    yield store, [v1, v2], moved.visit_id
+
+
+def test_a_visit_moved_and_done_on_another_day_is_not_done_in_the_old_version(
+        moved_visit) -> None:  # noqa: ANN001
+    """The case visit is ``erledigt`` (on Tuesday); the first version's stop on Monday
+    has no outcome of its day, so its page shows it still to visit, and so must the list."""
+    store, (v1, v2), visit_id = moved_visit
+    counted = store.visits_now(CITY)
+    for plan_id in (v1, v2):
+        assert counted[plan_id] == _as_the_page_counts(store, plan_id), plan_id
+    assert counted[v2][1] == 1  # done on Tuesday in the version that has it there
+    assert counted[v1][1] == 0  # not in the version that had it on Monday

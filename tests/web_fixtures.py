@@ -124,14 +124,14 @@ class LiveServer:
     thread: threading.Thread
 
 
-def bare_app(folder: Path, **options):  # noqa: ANN003, ANN201
-    """An app over a new SQLite database in ``folder`` for Bad Hersfeld, with no job
-    runner and no plan, and the account ``kora`` (:data:`PASSWORD`); ``options`` go to
-    :func:`hausbesuch.web.app.create_app`."""
+def bare_app(folder: Path, url: str | None = None, **options):  # noqa: ANN003, ANN201
+    """An app over a new SQLite database in ``folder`` (or the empty database of ``url``)
+    for Bad Hersfeld, with no job runner and no plan, and the account ``kora``
+    (:data:`PASSWORD`); ``options`` go to :func:`hausbesuch.web.app.create_app`."""
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
 
-    app = create_app(f"sqlite:///{folder / 'bare.sqlite'}", cities=[CITY_PROFILE],
+    app = create_app(url or f"sqlite:///{folder / 'bare.sqlite'}", cities=[CITY_PROFILE],
                      run_jobs=False, **options)
     add_user(app.state.web.store, "kora", PASSWORD, role="koordination",
              city="Bad Hersfeld")
