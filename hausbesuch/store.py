@@ -106,6 +106,19 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SYSTEM_ACTOR = "system"
 _PG_LOCK_KEY = 0x4B5542  # advisory lock id serialising concurrent migrations on PostgreSQL
 
+#: The only commands that make a new SQLite file or set up an empty PostgreSQL database
+#: (``Store.open(create=True)``); every other command refuses both (review 27 #4: one
+#: list, named alike by the refusals and the README's Storage section).
+CREATING_COMMANDS = ("import", "plan", "serve", "user add")
+
+
+def creating_commands_text() -> str:
+    """:data:`CREATING_COMMANDS` as German text: „hausbesuch import“, … und „hausbesuch
+    user add“."""
+    named = [f"„hausbesuch {c}“" for c in CREATING_COMMANDS]
+    return ", ".join(named[:-1]) + " und " + named[-1]
+
+
 
 class StoreError(UserError):
     """The database cannot be opened or used (German message, URL without password)."""
@@ -1051,8 +1064,8 @@ class Store:
                 and not db_file.startswith("file:") and not Path(db_file).expanduser().exists():
             raise StoreError(
                 f"Die Datenbank {db_file} gibt es nicht (Tippfehler in --db oder "
-                "HAUSBESUCH_DB?). Eine neue Datenbank legen „hausbesuch import“ und "
-                "„hausbesuch plan“ an.")
+                f"HAUSBESUCH_DB?). Eine neue Datenbank legen nur {creating_commands_text()} "
+                "an.")
         try:
             engine = _make_engine(parsed, schema)
         except (ArgumentError, ImportError) as exc:  # e.g. an unknown driver "sqlite+xyz"
@@ -1075,8 +1088,9 @@ class Store:
                 raise StoreError(
                     f"Die Datenbank {_safe(parsed)} ist leer: noch nicht von hausbesuch "
                     "eingerichtet (Tippfehler in --db oder HAUSBESUCH_DB?). Eine neue "
-                    "Datenbank richten „hausbesuch import“, „hausbesuch plan“ und "
-                    "„hausbesuch serve“ ein; eine Sicherung vorher mit pg_restore einspielen.")
+                    f"Datenbank richten nur {creating_commands_text()} ein. Eine Sicherung "
+                    "wird mit pg_restore eingespielt, bevor ein hausbesuch-Befehl diese "
+                    "Datenbank benutzt.")
             if schema is not None:
                 with engine.begin() as conn:
                     # serialised: concurrent CREATE SCHEMA IF NOT EXISTS can collide

@@ -15,7 +15,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hausbesuch.cli import app
-from hausbesuch.store import Store, describe_db_error
+from hausbesuch.store import CREATING_COMMANDS, Store, creating_commands_text, describe_db_error
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,6 +171,19 @@ def test_account_link_and_worker_commands_make_no_empty_database(tmp_path: Path)
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "gibt es nicht" in done.stderr, done.stderr
     assert not missing.parent.exists()
+    # review 27 #4: the teams (a look, their CSV, a new set) and an absence neither
+    teams_csv = tmp_path / "teams.csv"
+    teams_csv.write_text("team_id;mitglieder;modus;von;bis\nteam-1;A, B;walk;08:00;16:00\n",
+                         encoding="utf-8")
+    for args in (["teams", "--city", "bad-hersfeld"],
+                 ["teams", "--city", "bad-hersfeld", "--csv", str(tmp_path / "t.csv")],
+                 ["teams", "--city", "bad-hersfeld", "--set", str(teams_csv)],
+                 ["absence", "add", "team-1", "21.12.2026", "--city", "bad-hersfeld"]):
+        code, out = run(*args, "--db", str(missing))
+        said = " ".join(out.split())
+        assert code == 2 and f"Die Datenbank {missing} gibt es nicht" in said, (args, out)
+        assert creating_commands_text() in said, said
+    assert not missing.parent.exists()
     # user add makes the database, as before
     code, out = run("user", "add", "kora", "--role", "admin", "--password-stdin", "--db",
                     str(missing), stdin="Ziege-Fahrrad-Wolke-93\n")
@@ -202,12 +215,17 @@ def test_reading_commands_leave_an_empty_postgresql_database_empty(request) -> N
             eng.dispose()
 
     for args in (["plans", "--city", "bad-hersfeld"], ["user", "list"],
-                 ["audit", "--ohne-stadt"], ["link", "--revoke", "AbCdEf12"]):
+                 ["audit", "--ohne-stadt"], ["link", "--revoke", "AbCdEf12"],
+                 # review 27 #4: a look at the teams and an absence set it up too
+                 ["teams", "--city", "bad-hersfeld"],
+                 ["absence", "add", "team-1", "21.12.2026", "--city", "bad-hersfeld"]):
         code, out = run(*args, "--db", url)
         said = " ".join(out.split())
         assert code == 2 and "ist leer: noch nicht von hausbesuch eingerichtet" in said, \
             (args, said)
-        assert "pg_restore" in said and "Traceback" not in said
+        assert creating_commands_text() in said, said
+        assert ("Eine Sicherung wird mit pg_restore eingespielt, bevor ein hausbesuch-Befehl "
+                "diese Datenbank benutzt.") in said and "Traceback" not in said
     assert tables() == []
     code, out = run("user", "add", "kora", "--role", "admin", "--password-stdin", "--db", url,
                     stdin="Ziege-Fahrrad-Wolke-93\n")
@@ -215,6 +233,23 @@ def test_reading_commands_leave_an_empty_postgresql_database_empty(request) -> N
     assert "alembic_version" in tables() and "audit_log" in tables()
     code, out = run("user", "list", "--db", url)
     assert code == 0 and "kora" in out, out
+
+
+def test_the_readme_names_the_commands_that_set_a_database_up_as_the_refusals_do() -> None:
+    """Review 27 #4: the refusals, the README's Storage paragraph and its restore paragraph
+    gave three different lists of the commands that set a database up."""
+    import re
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    named = ", ".join(f"`{c}`" for c in CREATING_COMMANDS[:-1]) + f" and `{CREATING_COMMANDS[-1]}`"
+    assert f"Only {named} make a new SQLite file or set up an empty PostgreSQL database;" \
+        in text
+    assert f"before the restore: {named} would set up an empty schema" in text
+    refusing = text.split("set up an empty PostgreSQL database; the commands that read", 1)[1]
+    refusing = refusing.split(") refuse", 1)[0]
+    listed = set(re.findall(r"`([a-z-]+(?: [a-z]+)?)`", refusing))
+    assert {"teams", "absence add"} <= listed, listed
+    assert not set(CREATING_COMMANDS) & listed, listed
 
 
 # ------------------------------------------------------------------ serve's address

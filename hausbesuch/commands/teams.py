@@ -50,7 +50,9 @@ def register(app: typer.Typer) -> None:
 
             check_target(csv_out, "--csv", "teams.csv")
         profile = load_profile(city)
-        with Store.open(db) as store:
+        # not a command that sets a database up (review 27 #4: a look at the teams made
+        # the schema in a database meant for pg_restore)
+        with Store.open(db, create=False) as store:
             if set_from is not None:
                 teams = team_store.save_teams(store, profile, set_from, actor=cli_actor())
                 typer.echo(f"{count(len(teams), 'Team', 'Teams')} für {profile.name} "
