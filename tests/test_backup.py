@@ -184,3 +184,41 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
     assert len(rows) == 1 and rows[0]["actor"] == "cli:admin"
     assert rows[0]["details"] == {"tageslinks": 1, "sitzungen": 1}
     assert isinstance(rows[0]["at"], datetime)
+
+
+def test_after_restore_names_one_copyable_audit_command_per_action(tmp_path: Path) -> None:
+    """Review 27 #6: the hint read „--aktion user_disabled, user_password_set bzw.
+    daten_geloescht“, which ``audit`` refuses (one code per --aktion), and did not say that
+    the log to read is the OLD database's. Each line it prints now runs as it stands, with
+    the placeholders filled in, on the old database."""
+    import shutil
+
+    from hausbesuch import clock
+
+    old = tmp_path / "alt.sqlite"
+    db = f"sqlite:///{old}"
+    done = runner.invoke(app, ["user", "add", "dora", "--role", "admin", "--password-stdin",
+                               "--db", db], input="Sehr-geheim-2026-lang\n")
+    assert done.exit_code == 0, done.output
+    backup = tmp_path / "sicherung.sqlite"
+    assert runner.invoke(app, ["backup", str(backup), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["user", "disable", "dora", "--db", db]).exit_code == 0
+    restored = tmp_path / "wiederhergestellt.sqlite"
+    shutil.copy(backup, restored)
+    done = runner.invoke(app, ["after-restore", "--yes", "--db", f"sqlite:///{restored}"])
+    assert done.exit_code == 0, done.output
+    assert "Protokoll der ALTEN Datenbank" in " ".join(done.output.split())
+    lines = [ln.split() for ln in done.output.splitlines()
+             if ln.strip().startswith("hausbesuch audit")]
+    assert [ln[ln.index("--aktion") + 1] for ln in lines] == [
+        "user_disabled", "user_password_set", "daten_geloescht"], lines
+    day = clock.today().strftime("%d.%m.%Y")
+    shown = {}
+    for ln in lines:
+        args = [{"ALTE_DB": db, "TAG_DER_SICHERUNG": day}.get(a, a) for a in ln[1:]]
+        at = args.index("--city")
+        args[at:at + 2] = ["--ohne-stadt"]  # dora is an administrator
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)
+        shown[args[args.index("--aktion") + 1]] = res.output
+    assert "dora" in shown["user_disabled"], shown

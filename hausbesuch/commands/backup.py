@@ -34,6 +34,24 @@ AUDIT_BACKUP = "sicherung_erstellt"
 AUDIT_AFTER_RESTORE = "zugaenge_nach_wiederherstellung_geschlossen"
 
 
+#: The audit actions whose entries in the old database's log name what to redo by hand.
+REDO_ACTIONS = ("user_disabled", "user_password_set", "daten_geloescht")
+#: What ``after-restore`` says is to be redone by hand: one ``audit`` command per action
+#: (``--aktion`` takes one code; review 27 #6), read from the OLD database (the default
+#: ``--db`` is now the restored one, whose log ends with the backup).
+REDO_BY_HAND = (
+    "Von Hand zu wiederholen, was seit der Sicherung geschah. Das Protokoll der ALTEN "
+    "Datenbank zeigt es (--db auf die alte Datenbank richten, nicht auf die "
+    "wiederhergestellte; je Stadt mit --city STADT, für Administratoren statt dessen "
+    "--ohne-stadt):\n"
+    + "".join(f"  hausbesuch audit --db ALTE_DB --aktion {a} --von TAG_DER_SICHERUNG "
+              "--city STADT\n" for a in REDO_ACTIONS)
+    + "Konten, die seither gesperrt wurden, wieder sperren (hausbesuch user disable NAME); "
+    "Passwörter, die seither neu gesetzt wurden, erneut setzen (hausbesuch user password "
+    "NAME); Löschungen wiederholen (hausbesuch purge mit denselben Fristen und für die "
+    "einzeln gelöschten Fälle). Den Stand der Konten zeigt hausbesuch user list.")
+
+
 def close_access(store, *, actor: str, dry_run: bool) -> tuple[int, int]:  # noqa: ANN001
     """Revoke every day link not yet revoked and end every web session of ``store`` (a
     restored database holds those revoked or ended after its backup as valid); audited
@@ -158,13 +176,4 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{what} (Protokoll: „Zugänge nach Wiederherstellung "
                    "geschlossen“). Neue Tageslinks: hausbesuch link PLAN TEAM TAG oder auf "
                    "der Planseite; alle müssen sich neu anmelden.")
-        typer.echo(
-            "Von Hand zu wiederholen, was seit der Sicherung geschah (das Protokoll der alten "
-            "Datenbank zeigt es: hausbesuch audit --aktion user_disabled, user_password_set "
-            "bzw. daten_geloescht --von TAG_DER_SICHERUNG, je Stadt mit --city, für "
-            "Administratoren mit --ohne-stadt): "
-            "Konten, die seither gesperrt wurden, wieder sperren (hausbesuch user disable "
-            "NAME); Passwörter, die seither neu gesetzt wurden, erneut setzen (hausbesuch user "
-            "password NAME); Löschungen wiederholen (hausbesuch purge mit denselben Fristen "
-            "und für die einzeln gelöschten Fälle). Den Stand der Konten zeigt hausbesuch "
-            "user list.")
+        typer.echo(REDO_BY_HAND)
