@@ -182,7 +182,8 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
         rows = [r for r in store.audit_rows()
                 if r["action"] == "zugaenge_nach_wiederherstellung_geschlossen"]
     assert len(rows) == 1 and rows[0]["actor"] == "cli:admin"
-    assert rows[0]["details"] == {"tageslinks": 1, "sitzungen": 1}
+    assert rows[0]["details"] == {"tageslinks": 1, "sitzungen": 1, "planungen": 0,
+                                  "warteschlange": 0}
     assert isinstance(rows[0]["at"], datetime)
 
 
@@ -222,3 +223,73 @@ def test_after_restore_names_one_copyable_audit_command_per_action(tmp_path: Pat
         assert res.exit_code == 0, (args, res.output)
         shown[args[args.index("--aktion") + 1]] = res.output
     assert "dora" in shown["user_disabled"], shown
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql",
+                                                         marks=pytest.mark.postgres)])
+def test_after_restore_ends_the_planning_jobs_the_backup_held_waiting_or_running(
+        tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> None:
+    """Review 27 #14: a backup taken while a plan was computed restores its job as
+    „läuft“ (no process runs it) and a waiting one that a runner would start again; on
+    PostgreSQL also their queue rows (``todo``/``doing``). ``after-restore --yes`` marks
+    them failed with a German reason, audited in the same transaction, ends the queue
+    rows, and leaves nothing for a runner to claim; the dry run counts them."""
+    from sqlalchemy import text
+
+    from hausbesuch.store import Store
+    from hausbesuch.web import jobs, planjobs  # noqa: F401 - planjobs: the job kinds
+
+    if kind == "sqlite":
+        db = f"sqlite:///{tmp_path / 'wiederhergestellt.sqlite'}"
+    else:
+        import uuid
+
+        from tests.pg import pg_url, schema_url
+
+        db = schema_url(pg_url(), f"t_restore_{uuid.uuid4().hex[:12]}", request)
+    params = {"start": "2026-12-07", "days": 1}
+    with Store.open(db) as store:  # as the backup held it
+        running = jobs.submit(store, "plan", "Bad Hersfeld", params, "kora")
+        waiting = jobs.submit(store, "replan", "Bad Hersfeld", {**params, "plan_id": "p-1"},
+                              "kora")
+        assert jobs.JobRunner(store).claim(running).id == running
+        if kind == "postgresql":
+            from hausbesuch.web import pgqueue
+
+            queue = pgqueue.make_app(store)
+            pgqueue.defer(queue, running)
+            pgqueue.defer(queue, waiting)
+            with store.session() as s:  # a worker had fetched the first
+                s.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE "
+                               "args->>'job_id' = :j"), {"j": running})
+
+    dry = runner.invoke(app, ["after-restore", "--db", db])
+    assert dry.exit_code == 0, dry.output
+    assert "2 wartende oder laufende Planungen abzubrechen" in " ".join(dry.output.split())
+    with Store.open(db, create=False) as store:
+        assert jobs.get(store, waiting).status == jobs.WAITING
+
+    done = runner.invoke(app, ["after-restore", "--yes", "--db", db])
+    assert done.exit_code == 0, done.output
+    assert "2 wartende oder laufende Planungen abgebrochen" in " ".join(done.output.split())
+    from hausbesuch.commands.backup import RESTORE_ABORTED
+
+    with Store.open(db, create=False) as store:
+        for job_id in (running, waiting):
+            job = jobs.get(store, job_id)
+            assert job.status == jobs.FAILED and job.error == RESTORE_ABORTED, job
+            assert job.finished_at is not None
+        assert jobs.JobRunner(store).claim() is None
+        rows = store.audit_rows()
+        failed = [r for r in rows if r["action"] == "plan_job_failed"]
+        assert sorted(r["details"]["job"] for r in failed) == sorted([running, waiting])
+        assert all(r["details"]["grund"] == "wiederherstellung" for r in failed)
+        assert {r["plan_id"] for r in failed} == {None, "p-1"}
+        (closed,) = [r for r in rows if r["action"] == "zugaenge_nach_wiederherstellung_geschlossen"]
+        assert closed["details"]["planungen"] == 2
+        if kind == "postgresql":
+            with store.session() as s:
+                states = dict(s.execute(text(
+                    "SELECT args->>'job_id', status::text FROM procrastinate_jobs")).all())
+            assert states == {running: "failed", waiting: "cancelled"}, states
+            assert closed["details"]["warteschlange"] == 2

@@ -10,15 +10,19 @@ tools (``pg_dump``).
 
 ``hausbesuch after-restore`` closes what a restored backup opens again: the day links
 revoked and the sessions ended since the backup are in it as they were then, so it
-revokes every day link and ends every web session (audited), and names what the operator
-has to redo by hand (accounts locked and passwords set since, erasures since).
+revokes every day link and ends every web session, marks the planning jobs it held as
+waiting or running as failed (and ends their queue rows on PostgreSQL), all audited, and
+names what the operator has to redo by hand (accounts locked and passwords set since,
+erasures since).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -52,28 +56,72 @@ REDO_BY_HAND = (
     "einzeln gelöschten Fälle). Den Stand der Konten zeigt hausbesuch user list.")
 
 
-def close_access(store, *, actor: str, dry_run: bool) -> tuple[int, int]:  # noqa: ANN001
+#: The reason of a planning job a restored backup held as waiting or running (review 27
+#: #14): no process runs it, and none may run it again on the restored database.
+RESTORE_ABORTED = ("Abgebrochen: durch die Wiederherstellung einer Sicherung; bitte neu "
+                   "starten, falls noch nötig.")
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What ``after-restore`` closed (with ``dry_run``: would close)."""
+
+    links: int  # day links revoked
+    sessions: int  # web sessions ended
+    jobs: int  # planning jobs (web_jobs) waiting or running, marked failed
+    queued: int  # their rows in PostgreSQL's job queue (Procrastinate), ended
+
+
+def close_access(store, *, actor: str, dry_run: bool) -> Closed:  # noqa: ANN001
     """Revoke every day link not yet revoked and end every web session of ``store`` (a
-    restored database holds those revoked or ended after its backup as valid); audited
-    (:data:`AUDIT_AFTER_RESTORE`, the counts) in the same transaction. Returns (links,
-    sessions): what was (with ``dry_run``: would be) revoked and ended."""
-    from sqlalchemy import delete, func, select, update
+    restored database holds those revoked or ended after its backup as valid); mark every
+    planning job still waiting or running as failed (:data:`RESTORE_ABORTED`, each audited
+    ``plan_job_failed`` with ``grund`` „wiederherstellung“) and, on PostgreSQL, end its
+    queue rows (``todo`` cancelled, ``doing`` failed), so that no restored job is shown as
+    running or run again; audited (:data:`AUDIT_AFTER_RESTORE`, the counts), all in the
+    same transaction."""
+    from sqlalchemy import delete, func, select, text, update
 
     from hausbesuch import clock
-    from hausbesuch.web.models import SessionRow, WorkerLinkRow
+    from hausbesuch.web.jobs import FAILED, RUNNING, WAITING
+    from hausbesuch.web.models import JobRow, SessionRow, WorkerLinkRow
+    from hausbesuch.web.pgqueue import QUEUE
 
     open_links = WorkerLinkRow.revoked_at.is_(None)
+    live_jobs = JobRow.status.in_((WAITING, RUNNING))
+    queue_where = ("FROM procrastinate_jobs WHERE queue_name = :queue "
+                   "AND status IN ('todo', 'doing')")
     with store.session() as s:
+        has_queue = (s.bind.dialect.name == "postgresql" and s.scalar(
+            text("SELECT to_regclass('procrastinate_jobs')")) is not None)
         if dry_run:
             links = s.scalar(select(func.count()).select_from(WorkerLinkRow).where(open_links))
             sessions = s.scalar(select(func.count()).select_from(SessionRow))
-            return int(links or 0), int(sessions or 0)
+            jobs = s.scalar(select(func.count()).select_from(JobRow).where(live_jobs))
+            queued = s.scalar(text(f"SELECT count(*) {queue_where}"),
+                              {"queue": QUEUE}) if has_queue else 0
+            return Closed(int(links or 0), int(sessions or 0), int(jobs or 0),
+                          int(queued or 0))
         links = s.execute(update(WorkerLinkRow).where(open_links).values(
             revoked_at=clock.now(), revoked_by=actor)).rowcount
         sessions = s.execute(delete(SessionRow)).rowcount
+        rows = s.scalars(select(JobRow).where(live_jobs).order_by(JobRow.id)).all()
+        for row in rows:
+            row.status, row.finished_at, row.error = FAILED, clock.now(), RESTORE_ABORTED
+            plan_id = (json.loads(row.params or "{}") or {}).get("plan_id")
+            store.audit(actor, "plan_job_failed", city=row.city, plan_id=plan_id,
+                        details={"job": row.id, "grund": "wiederherstellung"}, session=s)
+        queued = 0
+        if has_queue:
+            queued = s.execute(text(
+                "UPDATE procrastinate_jobs SET status = CASE status WHEN 'todo' THEN "
+                "'cancelled'::procrastinate_job_status ELSE 'failed'::procrastinate_job_status "
+                f"END {queue_where.replace('FROM procrastinate_jobs ', '', 1)}"),
+                {"queue": QUEUE}).rowcount
         store.audit(actor, AUDIT_AFTER_RESTORE, session=s,
-                    details={"tageslinks": int(links), "sitzungen": int(sessions)})
-        return int(links), int(sessions)
+                    details={"tageslinks": int(links), "sitzungen": int(sessions),
+                             "planungen": len(rows), "warteschlange": int(queued)})
+        return Closed(int(links), int(sessions), len(rows), int(queued))
 
 
 def backup_sqlite(store, target: Path) -> int:  # noqa: ANN001 - a hausbesuch.store.Store
@@ -158,17 +206,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Nach dem Zurückspielen einer Sicherung: alle Tageslinks widerrufen und alle
         Anmeldesitzungen beenden (die Sicherung enthält sie so, wie sie damals galten,
-        auch seither widerrufene), und nennen, was von Hand zu wiederholen ist."""
+        auch seither widerrufene), Planungen abbrechen, die sie als wartend oder laufend
+        enthält, und nennen, was von Hand zu wiederholen ist."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.fields import count
         from hausbesuch.store import Store
 
         with Store.open(db, create=False) as store:
-            links, sessions = close_access(store, actor=cli_actor(), dry_run=not yes)
-        what = (f"{count(links, 'Tageslink', 'Tageslinks')} "
+            closed = close_access(store, actor=cli_actor(), dry_run=not yes)
+        what = (f"{count(closed.links, 'Tageslink', 'Tageslinks')} "
                 f"{'widerrufen' if yes else 'zu widerrufen'}, "
-                f"{count(sessions, 'Anmeldesitzung', 'Anmeldesitzungen')} "
+                f"{count(closed.sessions, 'Anmeldesitzung', 'Anmeldesitzungen')} "
                 f"{'beendet' if yes else 'zu beenden'}")
+        if closed.jobs or closed.queued:  # a backup taken while a plan was computed
+            planning = count(closed.jobs, "wartende oder laufende Planung",
+                             "wartende oder laufende Planungen")
+            what += f", {planning} {'abgebrochen' if yes else 'abzubrechen'}"
         if not yes:
             typer.echo(f"Probelauf: {what}; nichts geändert. Zum Ausführen mit --yes "
                        "wiederholen.")
