@@ -412,6 +412,50 @@ def test_an_old_plan_is_written_again_without_the_erased_cases_data(history, tmp
     assert "bitte prüfen" not in row, row
 
 
+def test_the_web_upload_counts_erased_cases_apart_as_the_import_does(history, tmp_path):
+    """Review 27 #9: the web upload page counted the listed cases whose data were erased as
+    „unverändert“ („12 unverändert“), where ``import`` says „10 unverändert, 2 nicht wieder
+    eingelesen (Daten gelöscht)“. The same list, once on the command line and once in the
+    browser (over real HTTP), on two copies of the same database: the same figures."""
+    import html
+
+    import httpx
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
+
+    figures = re.compile(r"(\d+) neu, (\d+) aktualisiert, (\d+) unverändert, (?:(\d+) nicht "
+                         r"wieder eingelesen \(Daten gelöscht\), )?(\d+) abgelehnt")
+    said = {}
+    for where in ("cli", "web"):
+        db = str(tmp_path / f"{where}.sqlite")
+        shutil.copy(history["db"], db)
+        run("purge", "E01", "E04", "--yes", "--city", "bad-hersfeld", "--db", db)
+        if where == "cli":
+            out = run("import", str(history["dir"] / "kunden.csv"), "--city", "bad-hersfeld",
+                      "--db", db)
+        else:
+            web = create_app(f"sqlite:///{db}", cities=[CITY_PROFILE], run_jobs=False)
+            add_user(web.state.web.store, "kora", PASSWORD, role="koordination",
+                     city="Bad Hersfeld")
+            with live_server(web) as live, httpx.Client(base_url=live.url,
+                                                        timeout=120) as kora:
+                assert login(kora, "kora").status_code == 303
+                csrf = csrf_of(kora.get("/kunden/import").text)
+                with open(history["dir"] / "kunden.csv", "rb") as fh:
+                    page = kora.post("/kunden/import", data={"csrf_token": csrf},
+                                     files={"datei": ("kunden.csv", fh, "text/csv")})
+                assert page.status_code == 200, page.text[-500:]
+            text = html.unescape(page.text).split('id="bericht"', 1)[1]
+            out = " ".join(re.sub(r"<[^>]+>", "", text).split())
+        found = figures.search(" ".join(out.split()))
+        assert found, out
+        said[where] = found.groups()
+    assert said["web"] == said["cli"], said
+    assert said["web"][3] == "2", said
+
+
 def test_an_erased_case_stays_erased_until_it_is_reopened_and_listed_again(history, tmp_path):
     """The weekly import does not bring back the data of an erased case that is done, nor
     does a late outcome, an address fix or the list's rejected row; reopened, the case is

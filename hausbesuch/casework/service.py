@@ -239,9 +239,17 @@ class ImportResult:
     #: the row was not read (counted in :attr:`unchanged`, the stored case did not change)
     erased_kept: dict[str, datetime] = field(default_factory=dict)
 
+    @property
+    def unchanged_read(self) -> int:
+        """How many rows were read and left their case unchanged: :attr:`unchanged`
+        without :attr:`erased_kept`, which the import and the web upload page count apart
+        („nicht wieder eingelesen (Daten gelöscht)“; review 27 #9)."""
+        return sum(1 for cid in self.unchanged if cid not in self.erased_kept)
+
     def erased_reason(self, client_id: str) -> str:
         """Why a row of :attr:`erased_kept` was not read, and the two steps to take the
-        case up again (as the import's note and the web upload page say them)."""
+        case up again (as the import's report says them; the import's note and the web
+        upload page name the cases and the steps once for all)."""
         from hausbesuch.casework.erasure import erased_note
 
         return (f"{erased_note(self.erased_kept[client_id])}: nicht wieder eingelesen; zum "

@@ -239,7 +239,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         typer.echo(f"{count(res.total_rows, 'Zeile', 'Zeilen')} aus {res.source} für {where}: "
                    f"{len(res.new)} neu, "
                    f"{len(res.updated)} aktualisiert, "
-                   f"{len(res.unchanged) - len(res.erased_kept)} unverändert, "
+                   f"{res.unchanged_read} unverändert, "
                    + (f"{len(res.erased_kept)} nicht wieder eingelesen (Daten gelöscht), "
                       if res.erased_kept else "")
                    + f"{len(res.rejected)} abgelehnt.")

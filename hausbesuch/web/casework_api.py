@@ -254,7 +254,7 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
                  "öffnen und dort „Neu planen“." for text, pid in res.moved_ahead}
     return {
         "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
-        "unchanged": len(res.unchanged),
+        "unchanged": res.unchanged_read, "erased_kept": len(res.erased_kept),
         "warnings": [web_notes.get(w, w) for w in res.warnings]
         + [f"{cid}: {res.not_open_reason(cid, command=False)}." for cid in res.not_open],
         "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
