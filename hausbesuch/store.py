@@ -107,9 +107,11 @@ SYSTEM_ACTOR = "system"
 _PG_LOCK_KEY = 0x4B5542  # advisory lock id serialising concurrent migrations on PostgreSQL
 
 #: The only commands that make a new SQLite file or set up an empty PostgreSQL database
-#: (``Store.open(create=True)``); every other command refuses both (review 27 #4: one
-#: list, named alike by the refusals and the README's Storage section).
-CREATING_COMMANDS = ("import", "plan", "serve", "user add")
+#: (``Store.open(create=True)``): those that enter the first data of a new installation
+#: (clients, a plan, the web app, an account, its teams, an absence); every other command,
+#: a look at the teams too, refuses both (review 27 #4: one list, named alike by the
+#: refusals and the README's Storage section).
+CREATING_COMMANDS = ("import", "plan", "serve", "user add", "teams --set", "absence add")
 
 
 def creating_commands_text() -> str:

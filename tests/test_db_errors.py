@@ -171,14 +171,10 @@ def test_account_link_and_worker_commands_make_no_empty_database(tmp_path: Path)
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "gibt es nicht" in done.stderr, done.stderr
     assert not missing.parent.exists()
-    # review 27 #4: the teams (a look, their CSV, a new set) and an absence neither
-    teams_csv = tmp_path / "teams.csv"
-    teams_csv.write_text("team_id;mitglieder;modus;von;bis\nteam-1;A, B;walk;08:00;16:00\n",
-                         encoding="utf-8")
+    # review 27 #4: a look at the teams (their CSV, a reset) neither
     for args in (["teams", "--city", "bad-hersfeld"],
                  ["teams", "--city", "bad-hersfeld", "--csv", str(tmp_path / "t.csv")],
-                 ["teams", "--city", "bad-hersfeld", "--set", str(teams_csv)],
-                 ["absence", "add", "team-1", "21.12.2026", "--city", "bad-hersfeld"]):
+                 ["teams", "--city", "bad-hersfeld", "--reset"]):
         code, out = run(*args, "--db", str(missing))
         said = " ".join(out.split())
         assert code == 2 and f"Die Datenbank {missing} gibt es nicht" in said, (args, out)
@@ -216,9 +212,8 @@ def test_reading_commands_leave_an_empty_postgresql_database_empty(request) -> N
 
     for args in (["plans", "--city", "bad-hersfeld"], ["user", "list"],
                  ["audit", "--ohne-stadt"], ["link", "--revoke", "AbCdEf12"],
-                 # review 27 #4: a look at the teams and an absence set it up too
-                 ["teams", "--city", "bad-hersfeld"],
-                 ["absence", "add", "team-1", "21.12.2026", "--city", "bad-hersfeld"]):
+                 # review 27 #4: a look at the teams set it up too
+                 ["teams", "--city", "bad-hersfeld"]):
         code, out = run(*args, "--db", url)
         said = " ".join(out.split())
         assert code == 2 and "ist leer: noch nicht von hausbesuch eingerichtet" in said, \
@@ -248,7 +243,7 @@ def test_the_readme_names_the_commands_that_set_a_database_up_as_the_refusals_do
     refusing = text.split("set up an empty PostgreSQL database; the commands that read", 1)[1]
     refusing = refusing.split(") refuse", 1)[0]
     listed = set(re.findall(r"`([a-z-]+(?: [a-z]+)?)`", refusing))
-    assert {"teams", "absence add"} <= listed, listed
+    assert {"teams", "absence list"} <= listed, listed
     assert not set(CREATING_COMMANDS) & listed, listed
 
 

@@ -118,10 +118,9 @@ def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
     (tmp_path / "teams.toml").write_text(TEAMS_TOML, encoding="utf-8")
     db = str(tmp_path / "f.sqlite")
     common = ["--city", "bad-hersfeld", "--db", db]
-    # teams are set on a database import (plan, serve, user add) set up (review 27 #4)
-    res = run("teams", "--set", str(tmp_path / "teams.toml"), *common)
+    # a look at the teams sets no database up (review 27 #4); --set does, the first step
+    res = run("teams", *common)
     assert res.exit_code == 2 and "gibt es nicht" in res.output
-    ok("import", str(tmp_path / "kunden.csv"), *common)
     assert "2 Teams für Bad Hersfeld gespeichert" in ok("teams", "--set",
                                                         str(tmp_path / "teams.toml"), *common)
     shown = ok("teams", *common)
@@ -129,6 +128,7 @@ def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
     ok("absence", "add", "sued", "15.12.2026", *common)  # stored team ids are known
     res = run("absence", "add", "team-1", "15.12.2026", *common)
     assert res.exit_code == 2 and "gibt es nicht" in res.output
+    ok("import", str(tmp_path / "kunden.csv"), *common)
     ok("plan", *common, "--start", "2026-12-14", "--days", "3", "--out", str(tmp_path / "p"),
        "--time-limit", "1", "--threads", "1")
     with Store.open(db) as s:
@@ -164,9 +164,6 @@ tage = ["Mo", "Mi", "Fr"]
 sprachen = ["Russisch"]
 """, encoding="utf-8")
     common = ["--city", "bad-hersfeld", "--db", str(tmp_path / "t.sqlite")]
-    from hausbesuch.store import Store
-
-    Store.open(tmp_path / "t.sqlite").close()  # set up, as import, plan, serve or user add do
     ok("teams", "--set", str(tmp_path / "teams.toml"), *common)
     shown = {line.split(":")[0].strip(): line for line in ok("teams", *common).splitlines()}
     # review 19b #4: the extra parts are joined with „; “, consecutive days are a range,

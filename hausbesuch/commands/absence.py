@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
         profile = load_profile(city)
         start, last = parse_day_option(first, "VON"), parse_day_option(until, "--bis")
-        with Store.open(db, create=False) as store:  # not one that sets a database up
+        with Store.open(db) as store:  # may set one up (store.CREATING_COMMANDS)
             n = absences.add(store, profile.name, team, start, last,
                              teams=city_teams(store, profile, teams), actor=cli_actor())
         span = f"am {start:%d.%m.%Y}" if last in (None, start) else \

@@ -50,9 +50,10 @@ def register(app: typer.Typer) -> None:
 
             check_target(csv_out, "--csv", "teams.csv")
         profile = load_profile(city)
-        # not a command that sets a database up (review 27 #4: a look at the teams made
-        # the schema in a database meant for pg_restore)
-        with Store.open(db, create=False) as store:
+        # only --set sets a database up (teams entered first on a new installation); a look
+        # at the teams does not (review 27 #4: it made the schema in a database meant for
+        # pg_restore)
+        with Store.open(db, create=set_from is not None) as store:
             if set_from is not None:
                 teams = team_store.save_teams(store, profile, set_from, actor=cli_actor())
                 typer.echo(f"{count(len(teams), 'Team', 'Teams')} für {profile.name} "
