@@ -411,7 +411,7 @@ class ContactModel:
     def explain(self, client_id: str, district: str | None, weekday: int, band: int) -> str:
         """Why the model gives this chance, in German, for a coordinator or a worker.
 
-        Example: ``"2 Versuche vormittags ohne Erfolg; im Bezirk 14–16 Uhr 64 % angetroffen
+        Example: ``"2 Versuche vormittags ohne Erfolg; im Bezirk 14–16 Uhr 64 % mit Kontakt
         (11 Besuche)"``.
         """
         from hausbesuch.config import WEEKDAYS_DE
@@ -471,7 +471,7 @@ class ContactModel:
     def _others(self, client_id: str, districts: Sequence[str], band: int,
                 tries: np.ndarray, pool_x: np.ndarray, pool_n: np.ndarray,
                 people: np.ndarray | None) -> str | None:
-        """„64 % angetroffen (11 Besuche bei 8 Personen)“: the area's (a district's or
+        """„64 % mit Kontakt (11 Besuche bei 8 Personen)“: the area's (a district's or
         the city's) contact share in ``band`` without the client's own tries, or None
         when what remains is thinner than :data:`AREA_MIN_PEOPLE` persons or
         :data:`AREA_MIN_VISITS` visits (a share of one or two other people's visits is
@@ -498,7 +498,7 @@ class ContactModel:
                 (persons is not None and persons < AREA_MIN_PEOPLE):
             return None
         share = min(1.0, max(0.0, x_pool / n_pool))
-        return f"{_pct(share)} angetroffen ({_visits(visits, persons)})"
+        return f"{_pct(share)} mit Kontakt ({_visits(visits, persons)})"
 
     def prior_share(self, client_id: str, district: str | None, weekday: int, band: int
                     ) -> float:

@@ -73,10 +73,10 @@ def test_the_district_figure_counts_the_other_people_only() -> None:
     model = ContactModel.fit(recs)
     words = model.reasons("C", "Mitte", 0, 0)
     assert words[0] == "4 Versuche vormittags ohne Erfolg"
-    assert _area(words) == "im Bezirk 8–10 Uhr 83 % angetroffen (6 Besuche)", words
+    assert _area(words) == "im Bezirk 8–10 Uhr 83 % mit Kontakt (6 Besuche)", words
     # somebody without tries of their own sees the whole district, C counted at most twice
     assert _area(model.reasons("NEU", "Mitte", 0, 0)) == \
-        "im Bezirk 8–10 Uhr 62 % angetroffen (10 Besuche bei 7 Personen)"
+        "im Bezirk 8–10 Uhr 62 % mit Kontakt (10 Besuche bei 7 Personen)"
 
 
 def test_thin_district_evidence_gives_way_to_the_city() -> None:
@@ -91,10 +91,10 @@ def test_thin_district_evidence_gives_way_to_the_city() -> None:
     few = [rec(f"N{k}", "Mitte", 9 * 60, "angetroffen", k) for k in range(4)]
     own = [rec("C", "Mitte", 9 * 60, "nicht_angetroffen")]
     words = ContactModel.fit(city + few + own).reasons("C", "Mitte", 0, 0)
-    assert _area(words) == "in der Stadt 8–10 Uhr 67 % angetroffen (12 Besuche)", words
+    assert _area(words) == "in der Stadt 8–10 Uhr 67 % mit Kontakt (12 Besuche)", words
     five = few + [rec("N4", "Mitte", 9 * 60, "angetroffen", 4)]
     words = ContactModel.fit(city + five + own).reasons("C", "Mitte", 0, 0)
-    assert _area(words) == "im Bezirk 8–10 Uhr 100 % angetroffen (5 Besuche)", words
+    assert _area(words) == "im Bezirk 8–10 Uhr 100 % mit Kontakt (5 Besuche)", words
     # five visits of one other person: not the district's either
     one = [rec("N0", "Mitte", 9 * 60, "angetroffen", k) for k in range(5)]
     words = ContactModel.fit(city + one + own).reasons("C", "Mitte", 0, 0)
@@ -112,6 +112,17 @@ def test_a_contact_that_was_not_angetroffen_is_told_as_kontakt() -> None:
     assert model.reasons("R", "X", 3)[0] == "1 Versuch nachmittags, 1-mal Kontakt"
     assert not any("mal angetroffen" in w for c in ("Q", "R")
                    for w in model.reasons(c, "X", 0))
+
+
+def test_the_area_figure_is_a_contact_share_and_says_so() -> None:
+    """Review 27 #5: the district's figure counts refusals and appointments as contact, as
+    the client's own „1-mal Kontakt“ does; it read „… 100 % angetroffen“ where nobody was
+    „angetroffen“ at all."""
+    recs = [rec(f"N{k}", "Mitte", 9 * 60, "verweigert" if k % 2 else "termin_vereinbart", k)
+            for k in range(6)]
+    words = ContactModel.fit(recs).reasons("NEU", "Mitte", 0, 0)
+    assert _area(words) == "im Bezirk 8–10 Uhr 100 % mit Kontakt (6 Besuche)", words
+    assert not any("angetroffen" in w for w in words), words
 
 
 def _route_second_off():
