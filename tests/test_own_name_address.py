@@ -186,3 +186,34 @@ def test_own_name_and_comma_only_before_a_street(address, name, bare):
     from hausbesuch.care_of import own_name_before_street
 
     assert own_name_before_street(address, name, comma=True) == bare
+
+
+def _answer(quality: str, doubt: bool = False):  # noqa: ANN202
+    from geodata.geocode import GeocodeResult
+
+    found = quality != "unresolved"
+    return GeocodeResult(9.7 if found else None, 50.9 if found else None, quality,
+                         1.0 if found else 0.0, doubt=doubt)
+
+
+@pytest.mark.parametrize(("typed", "bare", "swap"), [
+    (("unresolved",), ("interpolated",), True),  # the name read as the town
+    (("unresolved",), ("street",), True),
+    (("street",), ("street",), False),
+    (("street", True), ("street",), True),
+    (("street", True), ("street", True), False),
+    (("interpolated", True), ("exact",), True),
+    (("interpolated", True), ("interpolated",), True),
+    # review 27 #7: a doubtful exact or interpolated hit was given up for a worse one
+    (("exact", True), ("street",), False),
+    (("exact", True), ("interpolated",), False),
+    (("interpolated", True), ("street",), False),
+    (("exact", True), ("unresolved",), False),
+])
+def test_the_comma_form_swaps_only_for_an_address_found_better(typed, bare, swap):
+    """„Meier, Breitenstraße 5“: the bare address replaces the typed one's answer only when
+    it is found at a finer level, or as fine and without the doubt, as the docstring of
+    ``Casework._looked_up`` says."""
+    from hausbesuch.casework.service import found_better
+
+    assert found_better(_answer(*bare), _answer(*typed)) is swap

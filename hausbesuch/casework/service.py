@@ -666,6 +666,23 @@ def _closed_case_error(row: ClientRow) -> CaseworkError:
                          + " Ergebnis bitte der Koordination melden.")
 
 
+#: How well an address was found, best last (an unresolved one ranks below all).
+_FOUND_RANK = ("street", "interpolated", "exact")
+
+
+def found_better(found: Any, than: Any) -> bool:
+    """Whether the geocoder's answer ``found`` is really better than ``than``: found at a
+    finer level (``exact`` over ``interpolated`` over ``street``), or at the same level
+    where ``than`` was in doubt and ``found`` is not. Never a worse or equal one: a doubtful
+    exact hit is not given up for the middle of the street."""
+    def rank(r: Any) -> int:
+        return _FOUND_RANK.index(r.quality) + 1 if r.quality in _FOUND_RANK else 0
+
+    if rank(found) != rank(than):
+        return rank(found) > rank(than)
+    return rank(found) > 0 and than.doubt and not found.doubt
+
+
 class Casework:
     """Casework of one city on a store, acting as ``actor``."""
 
@@ -1588,8 +1605,8 @@ class Casework:
         elif (r.quality not in ("exact", "interpolated") or r.doubt) and (
                 bare := own_name_before_street(c.address, c.name, comma=True)):
             found = self.index.geocode(bare[0])
-            if r.quality == "street" and not r.doubt and found.quality == "street":
-                return r  # not found better
+            if not found_better(found, r):
+                return r
         else:
             return r
         if found.quality not in found_kinds or found.lon is None:
