@@ -339,6 +339,21 @@ def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause()
                                f"{late.reason}; "), u.reason
 
 
+def test_the_days_a_window_misses_are_named_without_a_day_it_allows():
+    """Review 27 #8: „liegt an keinem weiteren möglichen Tag (09.12.2026–11.12.2026)“ was
+    printed from the first and the last day not allowed, a Thursday the window allowed
+    in between. A range only where no allowed day lies in it; else the days one by one."""
+    from datetime import date
+
+    from hausbesuch.planning.builder import days_named
+
+    tue, wed, thu, fri = (date(2026, 12, d) for d in (8, 9, 10, 11))
+    assert days_named([wed, fri], [tue, thu]) == "09.12.2026, 11.12.2026"
+    assert days_named([wed, thu, fri], [tue]) == "09.12.2026–11.12.2026"
+    assert days_named([fri], [tue, thu]) == "11.12.2026"
+    assert days_named([thu, wed], [tue, fri]) == "09.12.2026–10.12.2026"
+
+
 def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     """QA 13a #7: a span over 6 January in Bavaria: the holiday got no tours but was named
     nowhere, and a client whose only window falls on it got a vague reason."""

@@ -53,6 +53,18 @@ def fmt_date(d: date) -> str:
     return d.strftime("%d.%m.%Y")
 
 
+def days_named(meant: Sequence[date], others: Sequence[date]) -> str:
+    """The days ``meant``, in German: as a range „09.12.2026–11.12.2026“ when none of the
+    ``others`` lies within it, else one by one („09.12.2026, 11.12.2026“), so that no day
+    of ``others`` is named with them (review 27 #8)."""
+    meant = sorted(meant)
+    if not meant:
+        return ""
+    if any(meant[0] < d < meant[-1] for d in others):
+        return ", ".join(fmt_date(d) for d in meant)
+    return "–".join(dict.fromkeys((fmt_date(meant[0]), fmt_date(meant[-1]))))
+
+
 def slot_text(slot: TimeSlot) -> str:
     days = ",".join(WEEKDAYS_DE[d] for d in sorted(slot.weekdays))
     return f"{days} {format_clock(slot.start_min)}-{format_clock(slot.end_min)}"
@@ -465,14 +477,14 @@ def make_candidate(
             ruled = any(day_windows(k, moment=False) != day_windows(k, rule=False,
                                                                       moment=False)
                         for k in free)
-            later = [fmt_date(span.date(k)) for k in sorted(days) if k not in free]
+            later = days_named([span.date(k) for k in sorted(days) if k not in free],
+                               [span.date(k) for k in free])
             return unassigned(
                 "window_before_replan",
                 f"Das Zeitfenster „{window_text(client)}“ lässt am "
                 f"{format_day(not_before.date())} nach der "
                 f"Neuplanung ab {not_before:%H:%M} Uhr keine Besuchszeit mehr"
-                + (" und liegt an keinem weiteren möglichen Tag ("
-                   + "–".join(dict.fromkeys((later[0], later[-1]))) + ")" if later else "")
+                + (f" und liegt an keinem weiteren möglichen Tag ({later})" if later else "")
                 + (f"; {d.reason}" if ruled and d.reason else "")
                 + "; der Fall bleibt offen für den nächsten Plan.")
         if promise is not None:
