@@ -93,21 +93,20 @@ def track_segments(route: TeamDayRoute) -> list[list[tuple[float, float]]]:
     return [p for p in pieces if p]
 
 
-#: The version a replaced note names (:func:`hausbesuch.versions.replaced_note`).
-_NEWEST = re.compile(r"Ersetzt durch Version (\d+)")
-
-
-def replaced_title(title: str, replaced: str) -> str:
+def replaced_title(title: str, replaced: str, version: int | None = None) -> str:
     """``title`` as the ``name`` of a replaced version's GPX file, route and track: begun
-    with „ERSETZT durch Version 2 –“ (a phone's GPX app lists tracks and routes by name
-    and shows no ``desc`` there), like a waypoint called off („ENTFÄLLT K-1001“)."""
+    with „ERSETZT durch Version 2 –“ (``version``: the newest version's number, as
+    :func:`hausbesuch.versions.replacement` gives it; a phone's GPX app lists tracks and
+    routes by name and shows no ``desc`` there), like a waypoint called off („ENTFÄLLT
+    K-1001“)."""
     if not replaced:
         return title
-    m = _NEWEST.search(replaced)
-    return f"ERSETZT durch Version {m[1]} – {title}" if m else f"ERSETZT – {title}"
+    return (f"ERSETZT durch Version {version} – {title}" if version is not None
+            else f"ERSETZT – {title}")
 
 
-def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str = "") -> str:
+def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str = "",
+              replaced_version: int | None = None) -> str:
     """GPX 1.1 document (UTF-8 text with XML declaration) for one team-day.
 
     ``replaced``: for a plan version a re-plan replaced, the sentence saying so
@@ -115,7 +114,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str
     it opens the ``desc`` of ``metadata``, of the ``rte`` and of the ``trk``, which is
     what navigation apps show of a file (a team with the older file on its phone reads
     that it is no longer valid), and their ``name`` begins with „ERSETZT durch Version N
-    –“ (:func:`replaced_title`: the lists of tracks and routes show names only).
+    –“ (:func:`replaced_title` with ``replaced_version``: the lists of tracks and routes
+    show names only).
 
     Contents, in schema order: ``metadata`` (with the OSM attribution: ``copyright``
     under the ODbL and a ``link`` to openstreetmap.org/copyright); waypoints ``Start`` and one per stop
@@ -148,7 +148,8 @@ def route_gpx(route: TeamDayRoute, *, creator: str = "hausbesuch", replaced: str
             "xsi:schemaLocation": f"{GPX_NS} {GPX_SCHEMA}",
         },
     )
-    title = replaced_title(f"Route {route.team_id}, {fmt_date(route.day)}", replaced)
+    title = replaced_title(f"Route {route.team_id}, {fmt_date(route.day)}", replaced,
+                           replaced_version)
     meta = _sub(root, "metadata")
     _sub(meta, "name", title)
     summary = (f"{visits_text(route)}, Start {fmt_time(route.depart)}, "

@@ -233,7 +233,8 @@ def write_outputs(
         _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
                                      geocodes=geocodes, gone=off, replaced=plan.replaced,
                                      out_note=out_note))
-        _write(rf.gpx, route_gpx(route, replaced=plan.replaced))
+        _write(rf.gpx, route_gpx(route, replaced=plan.replaced,
+                                        replaced_version=plan.replaced_version))
         route_files.append(rf)
         index_routes.append(
             IndexRoute(

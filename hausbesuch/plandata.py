@@ -291,3 +291,5 @@ class Plan:
     #: (:func:`hausbesuch.versions.replaced_note`; set when a stored plan is shown or
     #: exported): index, route pages, print sheets and exports say it first
     replaced: str = ""
+    #: the newest version's number when :attr:`replaced` is set (the GPX names say it)
+    replaced_version: int | None = None

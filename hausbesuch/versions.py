@@ -41,23 +41,33 @@ from sqlalchemy import select
 from hausbesuch.errors import UserError
 
 __all__ = ["PlanDeletion", "delete_plan_version", "newest_version", "replaced_by",
-           "replaced_note"]
+           "replaced_note", "replacement", "successors"]
+
+
+def successors(store: Any, plan_id: str) -> list[tuple[str, int]]:
+    """The re-plans that followed ``plan_id``, as ``(plan id, version)``, each the newest
+    re-plan of the one before, the newest last; empty for a plan without successor."""
+    from hausbesuch.store import PlanRow
+
+    seen = {plan_id}
+    chain: list[tuple[str, int]] = []
+    current = plan_id
+    with store.session() as s:
+        while True:
+            nxt = s.execute(select(PlanRow.id, PlanRow.version)
+                            .where(PlanRow.predecessor_id == current)
+                            .order_by(PlanRow.created_at.desc())).first()
+            if nxt is None or nxt[0] in seen:
+                return chain
+            seen.add(nxt[0])
+            chain.append((nxt[0], int(nxt[1])))
+            current = nxt[0]
 
 
 def newest_version(store: Any, plan_id: str) -> str:
     """The newest re-plan of ``plan_id`` (following successors), or ``plan_id`` itself."""
-    from hausbesuch.store import PlanRow
-
-    seen = {plan_id}
-    current = plan_id
-    with store.session() as s:
-        while True:
-            nxt = s.scalars(select(PlanRow.id).where(PlanRow.predecessor_id == current)
-                            .order_by(PlanRow.created_at.desc())).first()
-            if nxt is None or nxt in seen:
-                return current
-            seen.add(nxt)
-            current = nxt
+    chain = successors(store, plan_id)
+    return chain[-1][0] if chain else plan_id
 
 
 def replaced_by(store: Any, plan_id: str, what: str) -> str | None:
@@ -72,40 +82,36 @@ def replaced_by(store: Any, plan_id: str, what: str) -> str | None:
             + what.format(newest=newest))
 
 
-def replaced_note(store: Any, plan_id: str) -> str:
+def replacement(store: Any, plan_id: str) -> tuple[str, int | None]:
     """For a plan version a re-plan has replaced, one German sentence naming the newest
     version and the moment from which the first re-plan planned anew: „Ersetzt durch
     Version 2 (Plan …; Neuplanung ab Di, 08.12.2026 11:30 Uhr): nicht mehr gültig, bitte
-    Version 2 verwenden.“ Empty for the newest version (and a plan without successor)."""
+    Version 2 verwenden.“, and the newest version's number (the GPX names take it from
+    here, not from the sentence). ``("", None)`` for the newest version (and a plan
+    without successor)."""
     from hausbesuch.maps import fmt_date
     from hausbesuch.store import PlanRow
 
-    seen = {plan_id}
-    current, first_moment = plan_id, None
-    newest_version = None
+    chain = successors(store, plan_id)
+    if not chain:
+        return "", None
     with store.session() as s:
-        while True:
-            nxt = s.execute(select(PlanRow.id, PlanRow.version, PlanRow.params)
-                            .where(PlanRow.predecessor_id == current)
-                            .order_by(PlanRow.created_at.desc())).first()
-            if nxt is None or nxt[0] in seen:
-                break
-            seen.add(nxt[0])
-            current, newest_version = nxt[0], int(nxt[1])
-            if first_moment is None:
-                try:
-                    at = (json.loads(nxt[2] or "{}") or {}).get("replan_from")
-                    first_moment = datetime.fromisoformat(at) if at else None
-                except (ValueError, TypeError, AttributeError):
-                    first_moment = None
-                if first_moment is None:
-                    first_moment = False  # (looked once: none stored)
-    if current == plan_id:
-        return ""
+        params = s.scalar(select(PlanRow.params).where(PlanRow.id == chain[0][0]))
+    try:
+        at = (json.loads(params or "{}") or {}).get("replan_from")
+        first_moment = datetime.fromisoformat(at) if at else None
+    except (ValueError, TypeError, AttributeError):
+        first_moment = None
+    newest, version = chain[-1]
     since = (f"; Neuplanung ab {fmt_date(first_moment.date())} {first_moment:%H:%M} Uhr"
              if first_moment else "")
-    return (f"Ersetzt durch Version {newest_version} (Plan {current}{since}): nicht mehr "
-            f"gültig, bitte Version {newest_version} verwenden.")
+    return (f"Ersetzt durch Version {version} (Plan {newest}{since}): nicht mehr "
+            f"gültig, bitte Version {version} verwenden.", version)
+
+
+def replaced_note(store: Any, plan_id: str) -> str:
+    """The sentence of :func:`replacement` alone (empty for the newest version)."""
+    return replacement(store, plan_id)[0]
 
 
 #: how many team-days a refusal names before "…"

@@ -154,11 +154,15 @@ def test_gpx_carries_the_osm_attribution_and_licence() -> None:
 
 
 def test_replaced_title_names_the_newest_version():
+    """Review 27 #11: the number is passed, not read back out of the German sentence
+    (a reworded sentence left the names without it)."""
     from hausbesuch.gpx import replaced_title
 
     title = "Route team-1, Mo, 07.12.2026"
     assert replaced_title(title, "") == title
     assert replaced_title(title, "Ersetzt durch Version 3 (Plan p-3): nicht mehr gültig, "
-                                 "bitte Version 3 verwenden.") \
+                                 "bitte Version 3 verwenden.", 3) \
         == "ERSETZT durch Version 3 – Route team-1, Mo, 07.12.2026"
+    assert replaced_title(title, "Nicht mehr gültig: neu ist Version 4.", 4) \
+        == f"ERSETZT durch Version 4 – {title}"
     assert replaced_title(title, "nicht mehr gültig") == f"ERSETZT – {title}"

@@ -30,7 +30,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.output import plan_folder_around
     from hausbesuch.store import Store
-    from hausbesuch.versions import replaced_note
+    from hausbesuch.versions import replacement
 
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: erlaubt sind {', '.join(FORMATS)}.")
@@ -46,7 +46,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     with Store.open(db, create=False) as store:
         # a stop whose case was closed since is off, as on the pages (QA 25 F3)
         plan = mark_gone(store, store.load_plan(plan_id))
-        plan.replaced = replaced_note(store, plan.id)
+        plan.replaced, plan.replaced_version = replacement(store, plan.id)
         _refuse_named_file(out, plan, fmt)
         promises = promises_of(store, plan)
         if fmt == "gpkg":

@@ -946,7 +946,7 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     unassigned visits and the plan's notes are said in the files (the web's ZIP: without
     the command line's hints, QA 26 F8); None: as stored (the command line's files)."""
     from hausbesuch.casework.stops import mark_gone
-    from hausbesuch.versions import replaced_note
+    from hausbesuch.versions import replacement
 
     plan = store.load_plan(plan_id)
     if plan.city != profile.name:
@@ -960,7 +960,7 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
             warnings=[said(w) for w in plan.warnings])
     # a stop whose case was closed since is off in every file (gone, QA 25 F3)
     plan = mark_gone(store, plan)
-    plan.replaced = replaced_note(store, plan.id)
+    plan.replaced, plan.replaced_version = replacement(store, plan.id)
     params = plan.params or {}
     osm_path = resolve_osm(profile, osm or params.get("osm"))
     districts = _districts(osm_path, profile, params.get("districts_file"))
