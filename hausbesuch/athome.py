@@ -752,32 +752,53 @@ def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable
     of a worker's page)."""
     if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
         return VisitChances()
+    stops = list(stops)
     model = model_for_city(store, profile, until=created_at)
-    done = recorded_visits(store, profile.name, until=created_at)
+    done = recorded_visits(store, profile.name, until=created_at, stops=stops)
     return visit_chances(model, (s for s in stops if not _is_done(s, done)))
 
 
-def recorded_visits(store: Any, city: str, *, until: datetime | None = None
+#: ids per ``IN (…)`` of :func:`recorded_visits` (well below SQLite's parameter limit)
+_CHUNK = 400
+
+
+def recorded_visits(store: Any, city: str, *, until: datetime | None = None,
+                    stops: Iterable[Any] | None = None
                     ) -> tuple[set[str], set[tuple[str, date]]]:
     """The visits with an outcome recorded up to ``until`` (as :func:`records_from_store`
     counts a moment): their visit ids, and (client id, day) of outcomes stored without
     one. A re-plan keeps the visits already made in its routes; their chance would be
-    rated on their own outcome, so the pages show none for them (QA 27 F6)."""
-    from sqlalchemy import select
+    rated on their own outcome, so the pages show none for them (QA 27 F6).
+
+    With ``stops``: only the outcomes that can concern them are read (those naming one of
+    their visits, and those without a visit of their clients), not every outcome of the
+    city each time a page is built (review 27 #13)."""
+    from sqlalchemy import or_, select
 
     from hausbesuch.store import OutcomeRow
 
     if until is not None and until.microsecond == 0:
         until = until + timedelta(seconds=1) - timedelta(microseconds=1)
+    base = select(OutcomeRow.visit_id, OutcomeRow.client_id, OutcomeRow.day).where(
+        OutcomeRow.city == city, *(() if until is None else (OutcomeRow.recorded_at <= until,)))
+    if stops is None:
+        queries = [base]
+    else:
+        stops = list(stops)
+        visit_ids = sorted({v for s in stops if (v := getattr(s, "visit_id", ""))})
+        clients = sorted({s.client_id for s in stops})
+        loose = or_(OutcomeRow.visit_id.is_(None), OutcomeRow.visit_id == "")
+        queries = [base.where(OutcomeRow.visit_id.in_(visit_ids[k:k + _CHUNK]))
+                   for k in range(0, len(visit_ids), _CHUNK)]
+        queries += [base.where(loose, OutcomeRow.client_id.in_(clients[k:k + _CHUNK]))
+                    for k in range(0, len(clients), _CHUNK)]
+    rows = []
     with store.session() as s:
-        rows = s.execute(
-            select(OutcomeRow.visit_id, OutcomeRow.client_id, OutcomeRow.day)
-            .where(OutcomeRow.city == city,
-                   *(() if until is None else (OutcomeRow.recorded_at <= until,)))
-        ).all()
+        for q in queries:
+            rows += s.execute(q).all()
     ids = {v for v, _, _ in rows if v}
-    loose = {(c, d) for v, c, d in rows if not v}
-    return ids, loose
+    loose_days = {(c, d) for v, c, d in rows if not v}
+    return ids, loose_days
 
 
 def _is_done(stop: Any, done: tuple[set[str], set[tuple[str, date]]]) -> bool:

@@ -246,6 +246,28 @@ def test_visits_with_an_outcome_the_plan_knew_show_no_chance(replanned):
     assert done.client_id in item and "Chance auf Kontakt" not in item, item
 
 
+def test_recorded_visits_reads_only_the_outcomes_of_the_stops_asked(replanned):
+    """Review 27 #13: the pages' chances read every outcome of the city to tell a handful
+    of stops apart. With the stops given only theirs are read, and they are the same."""
+    from hausbesuch.athome import recorded_visits
+    from hausbesuch.store import Store
+
+    db, _v1, v2, _out, done = replanned
+    tuesday = [s for r in v2.routes if r.team_id == "team-1" and r.day == MOMENT.date()
+               for s in r.stops]
+    assert done in tuesday
+    with Store.open(db) as store:
+        every = recorded_visits(store, "Bad Hersfeld", until=v2.created_at)
+        mine = recorded_visits(store, "Bad Hersfeld", until=v2.created_at, stops=tuesday)
+        none = recorded_visits(store, "Bad Hersfeld", until=v2.created_at, stops=[])
+    assert len(every[0]) + len(every[1]) > 1  # Monday's outcomes are there too
+    assert mine == ({s.visit_id for s in tuesday} & every[0],
+                    {(c, d) for c, d in every[1] if c in {s.client_id for s in tuesday}})
+    assert (done.visit_id in mine[0]) or ((done.client_id, MOMENT.date()) in mine[1])
+    assert mine[0] <= {s.visit_id for s in tuesday}
+    assert none == (set(), set())
+
+
 def test_the_route_page_and_phone_of_a_team_taken_out_say_so(replanned, monkeypatch):
     """F9: team-1's Tuesday after the re-plan from 11:30 without it: its route page and
     its phone showed the stops left and „Rückkehr zum Start …“ without a word why."""
