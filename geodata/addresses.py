@@ -36,6 +36,7 @@ __all__ = [
     "STREET_TYPE_ALONE",
     "STREET_WORD",
     "ParsedAddress",
+    "care_of_marker",
     "door_hint",
     "expand_housenumber",
     "extract_place",
@@ -488,6 +489,14 @@ _CO_RE = re.compile(
     r"wohnhaft\s+bei|p\.\s*a(?:dr)?\.?|per\s+adresse|postfach|pf\.)(?=[\s.:]|$)",
     re.IGNORECASE,
 )
+
+
+def care_of_marker(line: str) -> re.Match[str] | None:
+    """The c/o marker a line begins with („c/o“, „bei“, „z. Hd.“, „wohnhaft bei“, „p. A.“,
+    „Postfach“ …), as a match (its end is where the name after it begins), or None."""
+    return _CO_RE.match(line)
+
+
 _COUNTRY_RE = re.compile(r"^(?:deutschland|germany|bundesrepublik deutschland|brd|de|d)$", re.I)
 #: A German state or Bavarian/Hessian administrative region typed after the town ("…, Bad
 #: Hersfeld, Hessen", "…, Lauf, Mittelfranken"): no town, dropped as a country is (QA 25

@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -229,33 +229,6 @@ def _folded(clients: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _out_spans(params: Mapping[str, Any] | None, team_id: str,
-               day: date) -> list[tuple[datetime, datetime | None]]:
-    """The spans of ``day`` in which re-plans up to this version took ``team_id`` out:
-    (from, back at; None: the rest of the day). Read from the version's ``teams_out_spans``
-    (every span of the plan's days); a version stored before that set: its ``removed_teams``
-    (each out for the rest of its day), or before those its ``without_teams``, out from its
-    ``replan_from``. Entries that cannot be read are skipped."""
-    p = params or {}
-    rows = p.get("teams_out_spans")
-    if rows is None:
-        rows = p.get("removed_teams")
-    if rows is None and p.get("replan_from"):
-        rows = [{"team": t, "ab": p["replan_from"]} for t in p.get("without_teams") or []]
-    out: list[tuple[datetime, datetime | None]] = []
-    for w in rows if isinstance(rows, list) else []:
-        try:
-            if not isinstance(w, Mapping) or w.get("team") != team_id:
-                continue
-            at = datetime.fromisoformat(w["ab"])
-            back = datetime.fromisoformat(w["bis"]) if w.get("bis") else None
-        except (KeyError, TypeError, ValueError):
-            continue
-        if at.date() == day:
-            out.append((at, back))
-    return sorted(out, key=lambda w: w[0])
-
-
 def team_day(plan: Plan, route: TeamDayRoute,
              at: datetime | None = None) -> tuple[datetime, datetime]:
     """The working day of a route's team: its shift on the route's day as the plan's
@@ -263,11 +236,12 @@ def team_day(plan: Plan, route: TeamDayRoute,
     not end the team's day). A plan that does not say: the route's departure and return.
 
     With ``at`` (a visit's planned start): the part of that shift the team works around
-    ``at``, cut by the spans a re-plan took the team out of that day (:func:`_out_spans`:
+    ``at``, cut by the spans a re-plan took the team out of that day
+    (:func:`hausbesuch.teams.out_spans`:
     out from 13:00, the day ends at 13:00; back at 11:00, it begins at 11:00). A team
     absent for the day (``hausbesuch absence``) has no route on it. A start inside such a
     span (a visit recorded there): the whole shift."""
-    from hausbesuch.teams import plan_shift
+    from hausbesuch.teams import out_spans, plan_shift
 
     shift = plan_shift(plan.params, route.team_id)
     if shift is None:
@@ -277,7 +251,7 @@ def team_day(plan: Plan, route: TeamDayRoute,
     if at is None:
         return lo, hi
     first, last = lo, hi
-    for gone, back in _out_spans(plan.params, route.team_id, route.day):
+    for gone, back in out_spans(plan.params, route.team_id, route.day):
         if at < gone:
             last = min(last, gone)
         elif back is not None and back <= at:
@@ -533,9 +507,9 @@ def _bare_marker(line: str) -> bool:
     """Whether a c/o line is a marker without a name („c/o“, „bei“, „z. Hd.“, „c/o -“): it
     names nobody to hand the letter to, and an address line of its own only puzzles the
     post (QA 27 F3)."""
-    from geodata.addresses import _CO_RE
+    from geodata.addresses import care_of_marker
 
-    m = _CO_RE.match(line.strip())
+    m = care_of_marker(line.strip())
     return m is not None and not re.search(r"[^\W\d_]", line.strip()[m.end():])
 
 

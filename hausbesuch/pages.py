@@ -215,14 +215,14 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
 def team_out_note(params: Mapping[str, Any] | None, team_id: str, day: date) -> str:
     """The line a team-day's route page and phone show when re-plans took the team out
     on that day (the spans the plan's index and the web plan view name, read from the
-    version's parameters: :func:`hausbesuch.letters._out_spans`), e.g. „Ab 10:00 Uhr
+    version's parameters: :func:`hausbesuch.teams.out_spans`), e.g. „Ab 10:00 Uhr
     abgemeldet: die weiteren Besuche des Tages übernimmt ein anderes Team oder sie
     bleiben offen.“; "" when the team was not taken out (QA 27 F9)."""
-    from hausbesuch.letters import _out_spans
+    from hausbesuch.teams import from_midnight, out_spans
 
     lines = []
-    for at, back in _out_spans(params, team_id, day):
-        whole = at.hour == 0 and at.minute == 0
+    for at, back in out_spans(params, team_id, day):
+        whole = from_midnight(at)
         if back is None:
             lines.append("Den ganzen Tag abgemeldet." if whole else
                          f"Ab {at:%H:%M} Uhr abgemeldet: die weiteren Besuche des Tages "

@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -686,3 +686,38 @@ def plan_shift(params: Mapping[str, Any] | None, team_id: str) -> tuple[int, int
             if isinstance(a, int) and isinstance(b, int):
                 return a, b
     return None
+
+
+def out_spans(params: Mapping[str, Any] | None, team_id: str,
+              day: date) -> list[tuple[datetime, datetime | None]]:
+    """The spans of ``day`` in which re-plans up to a version took ``team_id`` out, read
+    from that version's ``params``: (from, back at; None: the rest of the day). Read from
+    the version's ``teams_out_spans`` (every span of the plan's days); a version stored
+    before that set: its ``removed_teams`` (each out for the rest of its day), or before
+    those its ``without_teams``, out from its ``replan_from``. Entries that cannot be read
+    are skipped. The letters, the route pages and the phone read them from here."""
+    p = params or {}
+    rows = p.get("teams_out_spans")
+    if rows is None:
+        rows = p.get("removed_teams")
+    if rows is None and p.get("replan_from"):
+        rows = [{"team": t, "ab": p["replan_from"]} for t in p.get("without_teams") or []]
+    out: list[tuple[datetime, datetime | None]] = []
+    for w in rows if isinstance(rows, list) else []:
+        try:
+            if not isinstance(w, Mapping) or w.get("team") != team_id:
+                continue
+            at = datetime.fromisoformat(w["ab"])
+            back = datetime.fromisoformat(w["bis"]) if w.get("bis") else None
+        except (KeyError, TypeError, ValueError):
+            continue
+        if at.date() == day:
+            out.append((at, back))
+    return sorted(out, key=lambda w: w[0])
+
+
+def from_midnight(at: datetime) -> bool:
+    """Whether a team taken out at ``at`` went before its day began: a re-plan made before
+    the day (the web's moment of a plan not started yet is midnight) takes the team out
+    from the start of the day, said „den ganzen Tag“ or „bis …“, never „ab 00:00 Uhr“."""
+    return at.hour == 0 and at.minute == 0

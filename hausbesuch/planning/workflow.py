@@ -76,7 +76,7 @@ from hausbesuch.store import (
     VisitRow,
     lock_changes,
 )
-from hausbesuch.teams import plan_shift
+from hausbesuch.teams import from_midnight, plan_shift
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
 
@@ -1758,9 +1758,7 @@ def _still_out_notes(
     a day or until they came back: they stay out."""
     def note(t: str, at: datetime, v: int, back: datetime | None) -> str:
         day = format_day(at.date())
-        # a re-plan made before the day began (the web's moment of a plan not started
-        # yet is midnight) takes the team out for the whole day, not "ab 00:00 Uhr"
-        whole = at.hour == 0 and at.minute == 0
+        whole = from_midnight(at)  # not "ab 00:00 Uhr"
         if v == version and back is None:
             if whole:
                 return (f"Team {t} ist am {day} den ganzen Tag abgemeldet (diese "
@@ -1794,7 +1792,7 @@ def _back_notes(teams: Iterable[str], moment: datetime, carried: Spells) -> list
     for t in sorted(teams):
         spells = carried.get((t, moment.date()), [])
         if any(at <= moment for at, _, _ in spells):
-            since = "" if moment.hour == 0 and moment.minute == 0 else f" {moment:%H:%M} Uhr"
+            since = "" if from_midnight(moment) else f" {moment:%H:%M} Uhr"
             notes.append(f"Team {t} ist ab {day}{since} wieder eingeplant (vorher abgemeldet).")
         notes += [f"Die Abmeldung von Team {t} ab {at:%H:%M} Uhr am {day} ist aufgehoben."
                   for at, _, _ in spells if at > moment]

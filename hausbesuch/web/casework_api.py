@@ -85,7 +85,7 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     from hausbesuch.fields import format_clock
     from hausbesuch.maps import fmt_date
     from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start, team_out_at
-    from hausbesuch.teams import plan_shift
+    from hausbesuch.teams import from_midnight, plan_shift
     from hausbesuch.web.planjobs import replan_moment
 
     if (why := past_pin_day(day)) is not None:
@@ -120,7 +120,7 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     if out is None:
         return None
     at, back = out
-    whole = at.hour == 0 and at.minute == 0
+    whole = from_midnight(at)
     if back is None:
         span = "den ganzen Tag" if whole else f"ab {at:%H:%M} Uhr für den Rest des Tages"
         return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet („Team "
