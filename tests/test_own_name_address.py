@@ -39,23 +39,29 @@ def _text_files(folder):  # noqa: ANN001, ANN202
                                             ".geojson", ".md"}}
 
 
-def test_own_name_before_the_street_resolves_like_the_bare_address(tmp_path, bad_hersfeld_pbf):
+def _imported_and_planned(tmp_path, listed: str, new: int):  # noqa: ANN001, ANN202
+    """The list ``listed`` imported (``new`` rows new), ``addresses`` and a one-day plan
+    run through the command line on a real SQLite store: (db, what import, addresses and
+    plan said, each client's place as ``Casework.locate`` gives it)."""
     from hausbesuch.casework.service import Casework
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
 
     db = str(tmp_path / "s.sqlite")
-    (tmp_path / "k.csv").write_text(LIST, encoding="utf-8")
+    (tmp_path / "k.csv").write_text(listed, encoding="utf-8")
     out = cli.ok("import", str(tmp_path / "k.csv"), *city_db(db))
-    assert "5 neu" in out, out
+    assert f"{new} neu" in out, out
     problems = cli.ok("addresses", *city_db(db))
     plan_out = cli.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "1",
                       "--out", str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
-
     with Store.open(db) as store:
         cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
-        clients = {st.client.id: st.client for st in cw.states()}
-        loc = cw.locate(list(clients.values()))
+        loc = cw.locate([st.client for st in cw.states()])
+    return db, out, problems, plan_out, loc
+
+
+def test_own_name_before_the_street_resolves_like_the_bare_address(tmp_path, bad_hersfeld_pbf):
+    db, out, problems, plan_out, loc = _imported_and_planned(tmp_path, LIST, 5)
     for named, bare, words in (("N-1", "B-1", 2), ("N-2", "B-2", 1)):
         a, b = loc[named], loc[bare]
         assert (a.lon, a.lat, a.quality, a.match) == (b.lon, b.lat, b.quality, b.match), (a, b)
@@ -127,22 +133,7 @@ def test_own_name_and_a_comma_before_the_street_resolves_like_the_bare_address(
     „Meier“ for the town („Ort „Meier“ liegt nicht im Gebiet …“), the address was not
     found, and a list of such rows was refused as another city's, quoting the names. Now
     it is looked up without the name, as the bare address; „Am Markt, …“ keeps its part."""
-    from hausbesuch.casework.service import Casework
-    from hausbesuch.config import load_profile
-    from hausbesuch.store import Store
-
-    db = str(tmp_path / "s.sqlite")
-    (tmp_path / "k.csv").write_text(COMMA_LIST, encoding="utf-8")
-    out = cli.ok("import", str(tmp_path / "k.csv"), *city_db(db))
-    assert "6 neu" in out, out
-    problems = cli.ok("addresses", *city_db(db))
-    plan_out = cli.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "1",
-                      "--out", str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
-
-    with Store.open(db) as store:
-        cw = Casework(store, load_profile("bad-hersfeld"), actor="test")
-        clients = {st.client.id: st.client for st in cw.states()}
-        loc = cw.locate(list(clients.values()))
+    db, out, problems, plan_out, loc = _imported_and_planned(tmp_path, COMMA_LIST, 6)
     for named, bare, words in (("N-1", "B-1", 2), ("N-2", "B-2", 1)):
         a, b = loc[named], loc[bare]
         assert (a.lon, a.lat, a.quality, a.match) == (b.lon, b.lat, b.quality, b.match), (a, b)

@@ -216,8 +216,9 @@ def test_serve_on_a_network_address_without_proxy_is_refused(tmp_path: Path) -> 
     assert "läuft" not in done.stdout
 
 
-def test_serve_with_insecure_http_starts_warns_and_checks_hosts_by_base_url(
-        tmp_path: Path) -> None:
+def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, int]:
+    """``hausbesuch serve`` on a fresh SQLite store in ``tmp_path``, on a free port, without
+    the worker, with ``args`` added: the process (its output as text) and the port."""
     from hausbesuch.store import Store
 
     db = tmp_path / "hb.sqlite"
@@ -226,9 +227,14 @@ def test_serve_with_insecure_http_starts_warns_and_checks_hosts_by_base_url(
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "hausbesuch", "serve", "--db", str(db), "--city", "bad-hersfeld",
-         "--host", "0.0.0.0", "--port", str(port), "--insecure-http", "--no-worker",
-         "--base-url", BASE],
+         "--port", str(port), "--no-worker", *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, port
+
+
+def test_serve_with_insecure_http_starts_warns_and_checks_hosts_by_base_url(
+        tmp_path: Path) -> None:
+    proc, port = _serve(tmp_path, "--host", "0.0.0.0", "--insecure-http", "--base-url", BASE)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
@@ -270,16 +276,7 @@ def test_the_bound_socket_accepts_connections_before_the_banner() -> None:
 def test_serve_answers_a_request_sent_as_soon_as_it_says_it_runs(tmp_path: Path) -> None:
     """A start script that waits for „hausbesuch läuft auf …“ and then asks at once gets the
     page (QA 27 deploy F6: now and then „Couldn't connect to server“)."""
-    from hausbesuch.store import Store
-
-    db = tmp_path / "hb.sqlite"
-    Store.open(db).close()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hausbesuch", "serve", "--db", str(db), "--city", "bad-hersfeld",
-         "--port", str(port), "--no-worker"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, port = _serve(tmp_path)
     try:
         line = proc.stdout.readline()
         assert "hausbesuch läuft auf" in line, (line, proc.poll())

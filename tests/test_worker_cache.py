@@ -122,6 +122,20 @@ def _open_with_worker(page, url: str) -> dict:  # noqa: ANN001
     return stored
 
 
+@contextmanager
+def _phone_at_five_past_ten(monkeypatch: pytest.MonkeyPatch, route, url: str
+                            ) -> Iterator[tuple]:  # noqa: ANN001
+    """A phone (browser context, page, the page's errors) on the team-day at 10:05, on the
+    phone and on the server, with ``url`` opened with signal and kept by the service
+    worker."""
+    with _browser() as browser, ExitStack() as stack:
+        ctx, page, errors = _phone(browser)
+        stack.enter_context(same_moment(monkeypatch, page,
+                                        datetime.combine(route.day, dtime(10, 5), BERLIN)))
+        _open_with_worker(page, url)
+        yield ctx, page, errors
+
+
 def _assert_nothing_kept(page, url: str, token: str) -> None:  # noqa: ANN001
     """No cache and no service worker of the link on the phone (``page``: same origin)."""
     page.wait_for_function(
@@ -741,11 +755,7 @@ def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
     route = _fresh_route(site)
     token, link, url = _link(site, route)
     first = route.stops[0]
-    with _browser() as browser, ExitStack() as stack:
-        ctx, page, errors = _phone(browser)
-        stack.enter_context(same_moment(monkeypatch, page,
-                                        datetime.combine(route.day, dtime(10, 5), BERLIN)))
-        _open_with_worker(page, url)
+    with _phone_at_five_past_ten(monkeypatch, route, url) as (ctx, page, errors):
         stop = page.locator(f"li#stopp-{first.client_id}")
         stop.locator("button[value=angetroffen]").click()
         page.wait_for_function(
@@ -778,11 +788,7 @@ def test_a_sent_appointment_is_echoed_also_in_the_copy_without_signal(
     agreed = route.day + timedelta(days=7)
     says = (f"Übermittelt: Termin vereinbart (10:05 Uhr), Termin am {agreed:%d.%m.%Y} um "
             "11:30 Uhr")
-    with _browser() as browser, ExitStack() as stack:
-        ctx, page, errors = _phone(browser)
-        stack.enter_context(same_moment(monkeypatch, page,
-                                        datetime.combine(route.day, dtime(10, 5), BERLIN)))
-        _open_with_worker(page, url)
+    with _phone_at_five_past_ten(monkeypatch, route, url) as (ctx, page, errors):
         stop = page.locator(f"li#stopp-{first.client_id}")
         stop.locator("input[name=termin_datum]").fill(agreed.isoformat())
         stop.locator("input[name=termin_zeit]").fill("11:30")
