@@ -290,9 +290,9 @@ LETTER_PLACEHOLDERS = {
     "angekuendigt_am": "Datum des früheren Briefs (nur im Korrektur-, Absage- und Folgebrief)",
 }
 
-DEFAULT_LETTER_TEXT = """\
-wir möchten Sie gern persönlich kennenlernen und besuchen Sie deshalb zu Hause:
-
+#: What every announcement says after its opening line: when, who comes, voluntary, how
+#: to change the date, data protection (the first and the follow-up text share it).
+_ANNOUNCEMENT_BODY = """\
 **am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
 
 Zu Ihnen {wer_kommt} der Aufsuchenden Beratung; den Dienstausweis zeigen wir Ihnen \
@@ -309,6 +309,11 @@ Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwe
 für die Beratung und geben sie nicht an Dritte weiter. Auskunft über Ihre gespeicherten Daten \
 erhalten Sie bei Ihrer Ansprechperson.
 """
+
+DEFAULT_LETTER_TEXT = """\
+wir möchten Sie gern persönlich kennenlernen und besuchen Sie deshalb zu Hause:
+
+""" + _ANNOUNCEMENT_BODY
 
 DEFAULT_CORRECTION_TEXT = """\
 mit unserem Schreiben vom {angekuendigt_am} haben wir Ihnen einen Hausbesuch angekündigt:
@@ -343,28 +348,13 @@ für die Beratung und geben sie nicht an Dritte weiter.
 
 
 #: The text of a follow-up announcement (``folge_text``): a client who had a letter for an
-#: earlier visit (called off since, or nobody opened), or whom a visit already met (an outcome ``angetroffen``,
-#: ``verweigert`` or ``termin_vereinbart``), is not greeted as someone not yet met. It
-#: promises what the first text promises, nothing the client has not been told.
+#: earlier visit (called off since, or nobody opened), or whom a visit already met (an
+#: outcome ``angetroffen``, ``verweigert`` or ``termin_vereinbart``), is not greeted as
+#: someone not yet met. It promises what the first text promises, nothing more.
 DEFAULT_FOLLOW_UP_TEXT = """\
 wir haben einen neuen Termin für einen Hausbesuch bei Ihnen geplant:
 
-**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**
-
-Zu Ihnen {wer_kommt} der Aufsuchenden Beratung; den Dienstausweis zeigen wir Ihnen \
-gern. Wir möchten mit Ihnen besprechen, wie es Ihnen geht und wobei wir Sie unterstützen \
-können.
-
-Der Besuch ist freiwillig. Wenn Sie nicht zu Hause sind oder uns nicht hereinbitten möchten, \
-entstehen Ihnen dadurch keine Nachteile.
-
-Passt Ihnen der Termin nicht? Dann rufen Sie uns bitte an: {telefon} ({telefonzeiten}). Wir \
-vereinbaren gern einen anderen Termin, auf Wunsch auch im Jobcenter oder an einem anderen Ort.
-
-Datenschutz: Ihre Daten unterliegen dem Sozialgeheimnis (§ 35 SGB I). Wir verwenden sie nur \
-für die Beratung und geben sie nicht an Dritte weiter. Auskunft über Ihre gespeicherten Daten \
-erhalten Sie bei Ihrer Ansprechperson.
-"""
+""" + _ANNOUNCEMENT_BODY
 
 
 #: Placeholders with a value only in a letter that refers to an earlier one (correction,
