@@ -90,6 +90,26 @@ def _check_page(page, *, navigation: str | None = None) -> list[dict]:  # noqa: 
     return tree
 
 
+#: Roles a reader announces as a picture: each needs a name.
+_PICTURES = ("image", "img", "SvgRoot", "graphics-document", "graphics-symbol")
+
+
+def _within(tree: list[dict], n: dict | None, role: str) -> bool:
+    """Whether node ``n`` of ``tree`` lies inside a node of ``role``."""
+    by_id = {x["id"]: x for x in tree}
+    while n is not None and n["role"] != role:
+        n = by_id.get(n["parent"])
+    return n is not None
+
+
+def _map_buttons(tree: list[dict]) -> list[str]:
+    """The names of the buttons in the map page's main (its pins first), after checking that
+    no picture is unnamed."""
+    pictures = [n for n in tree if n["role"] in _PICTURES]
+    assert [n for n in pictures if not n["name"]] == [], pictures
+    return [n["name"] for n in tree if n["role"] == "button" and _within(tree, n, "main")]
+
+
 def _stop_list(tree: list[dict]) -> list[str]:
     """The headings inside the listitems of the page's list of stops, in order."""
     by_id = {n["id"]: n for n in tree}
@@ -182,8 +202,7 @@ def test_plan_view_reads_with_its_map_described_by_the_table(site: Site) -> None
             return n is root
 
         # nothing in the map a reader announces as an image without a name
-        pictures = [n for n in tree if n["role"] in ("image", "img", "SvgRoot", "graphics-document", "graphics-symbol")
-                    and inside(n, region)]
+        pictures = [n for n in tree if n["role"] in _PICTURES and inside(n, region)]
         assert [n for n in pictures if not n["name"]] == [], pictures
         # the pin form's fields each named on their own
         fields = {n["name"] for n in tree if n["role"] in ("textbox", "combobox")}
@@ -308,17 +327,7 @@ def test_print_sheet_and_route_map_read_by_landmark_and_heading(tmp_path) -> Non
         tree = _check_page(page, navigation="Ansichten")
         [title] = [n["name"] for n in tree if n["role"] == "heading"]
         assert title.startswith(f"Karte {route.team_id} · ") and day in title, title
-        by_id = {n["id"]: n for n in tree}
-
-        def within(n: dict, role: str) -> bool:
-            while n is not None and n["role"] != role:
-                n = by_id.get(n["parent"])
-            return n is not None
-
-        pictures = [n for n in tree if n["role"] in ("image", "img", "SvgRoot",
-                                                       "graphics-document", "graphics-symbol")]
-        assert [n for n in pictures if not n["name"]] == [], pictures
-        buttons = [n["name"] for n in tree if n["role"] == "button" and within(n, "main")]
+        buttons = _map_buttons(tree)
         # each pin read as its stop, not as the bare number it shows
         assert buttons[:len(route.stops)] == [
             f"Stopp {i} · {s.client_id} · {s.start:%H:%M} Uhr"
@@ -326,7 +335,7 @@ def test_print_sheet_and_route_map_read_by_landmark_and_heading(tmp_path) -> Non
         # the locate control (an <a> without href) is a button a keyboard reaches
         assert ("button", "Meinen Standort zeigen") in {(n["role"], n["name"]) for n in tree}
         assert page.get_attribute(".leaflet-control-locate a", "tabindex") == "0"
-        links = {n["name"] for n in tree if n["role"] == "link" and within(n, "navigation")}
+        links = {n["name"] for n in tree if n["role"] == "link" and _within(tree, n, "navigation")}
         assert links == {"Routenliste", "Übersicht"}, links
         assert rec.page_errors == []
 
@@ -357,17 +366,7 @@ def test_overview_map_reads_by_landmark_and_heading(tmp_path) -> None:  # noqa: 
         # read only: the map fills the screen
         box = page.locator("h1").bounding_box()
         assert box is not None and box["width"] <= 1 and box["height"] <= 1, box
-        by_id = {n["id"]: n for n in tree}
-
-        def within(n: dict, role: str) -> bool:
-            while n is not None and n["role"] != role:
-                n = by_id.get(n["parent"])
-            return n is not None
-
-        pictures = [n for n in tree if n["role"] in ("image", "img", "SvgRoot",
-                                                       "graphics-document", "graphics-symbol")]
-        assert [n for n in pictures if not n["name"]] == [], pictures
-        buttons = {n["name"] for n in tree if n["role"] == "button" and within(n, "main")}
+        buttons = set(_map_buttons(tree))
         for u in plan.unassigned:
             if u.lon is not None:
                 assert f"{u.client_id} · nicht eingeplant" in buttons, buttons

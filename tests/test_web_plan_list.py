@@ -48,26 +48,39 @@ def test_the_plan_list_labels_its_figures_as_those_of_the_plans_making(
                                                   str(info.unassigned)], row
 
 
+#: The web job's settings of the week planned (three days from :data:`WEEK`).
+PARAMS = {"start": WEEK.isoformat(), "days": 3, "time_limit": 1.0, "profile": "bad-hersfeld"}
+
+
+def _planned_week(tmp: Path, url: str | None, bad_hersfeld_pbf: Path) -> tuple[object, str]:
+    """A web app on ``url`` (None: SQLite in ``tmp``) with 14 clients imported and three
+    days from :data:`WEEK` planned by a web job: the app and the plan's id."""
+    from geodata.geocode import load_index
+    from hausbesuch.web import casework_api, jobs
+
+    app = bare_app(tmp, url, plan_time_limit=1.0)
+    store = app.state.web.store
+    write_web_client_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf), n=14, seed=26)
+    casework_api.import_clients(store, app.state.web.profile(CITY), str(tmp / "liste.csv"),
+                                "kora")
+    jobs.submit(store, "plan", CITY, PARAMS, "kora")
+    (v1,) = run_jobs_now(store)
+    return app, v1
+
+
 @pytest.fixture(scope="module")
 def changed_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
                  ) -> Iterator[tuple[str, object, list[str]]]:
     """A week planned (3 days), then on its Monday at 18:00 an outcome recorded for its
     first visit and the case of its last visit closed, then re-planned from that moment:
     the app's URL, its store and the two versions."""
-    from geodata.geocode import load_index
     from hausbesuch import clock
     from hausbesuch.web import casework_api, jobs
 
     tmp = tmp_path_factory.mktemp("web-plan-list-now")
-    app = bare_app(tmp, plan_time_limit=1.0)
+    app, v1 = _planned_week(tmp, None, bad_hersfeld_pbf)
     store = app.state.web.store
     profile = app.state.web.profile(CITY)
-    write_web_client_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf), n=14, seed=26)
-    casework_api.import_clients(store, profile, str(tmp / "liste.csv"), "kora")
-    params = {"start": WEEK.isoformat(), "days": 3, "time_limit": 1.0,
-              "profile": "bad-hersfeld"}
-    jobs.submit(store, "plan", CITY, params, "kora")
-    (v1,) = run_jobs_now(store)
     plan = store.load_plan(v1)
     stops = sorted((s for r in plan.routes for s in r.stops), key=lambda s: s.start)
     assert len(stops) > 3 and stops[0].start.date() == WEEK, stops
@@ -81,7 +94,7 @@ def changed_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Pat
             idempotency_key="liste-jetzt-1")
         casework_api.set_status(store, profile, "kora", stops[-1].client_id,
                                 "abgeschlossen", "Test: verzogen")
-        jobs.submit(store, "replan", CITY, {**params, "plan_id": v1}, "kora")
+        jobs.submit(store, "replan", CITY, {**PARAMS, "plan_id": v1}, "kora")
         (v2,) = run_jobs_now(store)
     with live_server(app) as live:
         yield live.url, store, [v1, v2]
@@ -129,7 +142,6 @@ def moved_visit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     versions and the moved visit's id; on SQLite and on PostgreSQL."""
     import uuid
 
-    from geodata.geocode import load_index
     from hausbesuch import clock
     from hausbesuch.web import casework_api, jobs
     from tests.pg import pg_url, schema_url
@@ -137,15 +149,9 @@ def moved_visit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     tmp = tmp_path_factory.mktemp("web-plan-list-moved")
     url = (None if request.param == "sqlite"
            else schema_url(pg_url(), f"t_moved_{uuid.uuid4().hex[:12]}", request))
-    app = bare_app(tmp, url, plan_time_limit=1.0)
+    app, v1 = _planned_week(tmp, url, bad_hersfeld_pbf)
     store = app.state.web.store
     profile = app.state.web.profile(CITY)
-    write_web_client_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf), n=14, seed=26)
-    casework_api.import_clients(store, profile, str(tmp / "liste.csv"), "kora")
-    params = {"start": WEEK.isoformat(), "days": 3, "time_limit": 1.0,
-              "profile": "bad-hersfeld"}
-    jobs.submit(store, "plan", CITY, params, "kora")
-    (v1,) = run_jobs_now(store)
     first, later = WEEK, WEEK + timedelta(days=1)
     route, moved = next((r, s) for r in store.load_plan(v1).routes if r.day == first
                         for s in r.stops)
@@ -154,7 +160,7 @@ def moved_visit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         mp.setattr(clock, "now", lambda: datetime.combine(date.today(), time(18, 0)))
         casework_api.pin_visit(store, CITY, "kora", moved.client_id, v1, team=route.team_id,
                                day=later, minutes=None)
-        jobs.submit(store, "replan", CITY, {**params, "plan_id": v1}, "kora")
+        jobs.submit(store, "replan", CITY, {**PARAMS, "plan_id": v1}, "kora")
         (v2,) = run_jobs_now(store)
     there = next(s for r in store.load_plan(v2).routes if r.day == later
                  for s in r.stops if s.client_id == moved.client_id)
