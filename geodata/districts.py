@@ -79,7 +79,7 @@ HULL_BUFFER_M = 100.0
 
 #: Bump when the building of districts from an extract changes, so that old cache
 #: entries (see :func:`districts_cache_path`) are not reused.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 #: Name columns tried (case-insensitively, in this order) in a user district file.
 NAME_COLUMN_CANDIDATES = (
@@ -634,7 +634,11 @@ def _fallback_districts(
         geoms.append(_reproject(clipped, to_wgs))
     notes.append(
         f"Keine Bezirksgrenzen verfügbar: {len(set(names))} Ersatzbezirke um die Ortsteil-Knoten "
-        "des OSM-Auszugs gebildet."
+        "des OSM-Auszugs gebildet. Die Namen sind nur ungefähr: jede Adresse erhält den Namen "
+        "des nächsten Ortsteil-Knotens, eine Kernstadt ohne eigene Knoten auch die Namen "
+        "umliegender Dörfer (sogar solcher einer Nachbargemeinde). Genaue Stadtteile: eine "
+        "Bezirksdatei im Profil angeben ([districts] source = \"file\", "
+        "file = \"stadtteile.geojson\")."
     )
     return names, geoms, notes
 

@@ -105,6 +105,15 @@ def test_fallback_names_are_real_place_nodes(extract, fallback):
     assert any("Ersatzbezirke" in n for n in fallback.notes)
 
 
+def test_fallback_note_says_names_are_approximate_and_names_the_file_source(fallback):
+    """QA 27 F5: the cells' names can be wrong for most of a town; the note says so and
+    names the profile setting that gives real Stadtteile."""
+    note = next(n for n in fallback.notes if "Ersatzbezirke" in n)
+    assert "nur ungefähr" in note
+    assert "Kernstadt" in note
+    assert '[districts] source = "file"' in note
+
+
 def test_fallback_cells_partition_the_hull(fallback):
     geoms = [utm(g) for g in fallback.geometries]
     assert all(g.is_valid and g.area > 0 for g in geoms)
