@@ -522,12 +522,18 @@ def test_the_template_profile_loads_with_the_teams_file_keys(tmp_path):
     from hausbesuch.teams import default_teams
 
     p = tmp_path / "jobcenter-musterstadt.toml"
-    p.write_text((PROFILE_DIR / "vorlage.toml.example").read_text(encoding="utf-8"),
-                 encoding="utf-8")
+    text = (PROFILE_DIR / "vorlage.toml.example").read_text(encoding="utf-8")
+    # the example teams and the Land are commented out: the user fills them in (QA 27 F1)
+    lines = text.split("\n")
+    start = lines.index('# [[teams]]')
+    end = lines.index("[casework]")
+    lines[start:end] = [line.removeprefix("# ").removeprefix("#") for line in lines[start:end]]
+    text = "\n".join(lines).replace('\n# land = "BY"\n', '\nland = "BY"\n')
+    p.write_text(text, encoding="utf-8")
     profile = load_profile(p)
     assert "vorlage" not in available_profiles()
     assert (profile.name, profile.casework.land, profile.depot.address) == (
-        "Musterstadt", "HE", "Am Markt 1, 12345 Musterstadt")
+        "Musterstadt", "BY", "Am Markt 1, 12345 Musterstadt")
     # no example sender, phone or e-mail reaches a real letter (QA 18 verify-b N6)
     brief = profile.brief
     assert (brief.absender, brief.anschrift, brief.telefon, brief.email) == ("", [], "", "")
@@ -536,6 +542,26 @@ def test_the_template_profile_loads_with_the_teams_file_keys(tmp_path):
     assert (one.shift_start_min, one.shift_end_min) == (480, 960)
     assert (two.shift_start_min, two.shift_end_min, two.mode, two.max_visits_per_day) == (
         450, 930, "bike", 6)
+
+
+def test_the_template_with_only_name_extract_and_depot_is_refused_naming_land(tmp_path):
+    # QA 27 F1: the template came with land = "HE" filled in, so a Bavarian town that set
+    # only what the README calls required planned on Hessian holidays, silently
+    from hausbesuch.config import PROFILE_DIR
+
+    text = (PROFILE_DIR / "vorlage.toml.example").read_text(encoding="utf-8")
+    for old, new in (('name = "Musterstadt"', 'name = "Lauf an der Pegnitz"'),
+                     ('file = "osm/musterstadt.osm.pbf"', 'file = "lauf.osm.pbf"'),
+                     ('name = "Jobcenter Musterstadt"', 'name = "Jobcenter Lauf"'),
+                     ('address = "Am Markt 1, 12345 Musterstadt"',
+                      'address = "Röntgenstraße 22, 91207 Lauf an der Pegnitz"')):
+        assert old in text
+        text = text.replace(old, new, 1)
+    message = _refused(tmp_path, text, "jobcenter-lauf.toml")
+    assert message.startswith("Ungültiges Profil jobcenter-lauf.toml: Feld 'casework.land' ")
+    assert 'z. B. [casework] land = "BY"' in message
+    # no example team of the template is planned as if it were real
+    assert not re.search(r"^\[\[teams\]\]", text, re.M)
 
 
 @pytest.mark.parametrize(
