@@ -32,10 +32,12 @@ def _days(first: date, last: date | None) -> list[date]:
     return [first + timedelta(days=k) for k in range(n)]
 
 
-def _check_team(team_id: str, teams: Collection[str]) -> str:
+def _check_team(team_id: str, teams: Collection[str], city: str) -> str:
     by_fold = {t.casefold(): t for t in teams}
-    if team_id.casefold() not in by_fold:
-        raise UserError(f"Team „{team_id}“ gibt es nicht (Teams: {', '.join(sorted(teams))}).")
+    if team_id.casefold() not in by_fold:  # the city named: a forgotten --city (QA 27 F4)
+        raise UserError(f"Team „{team_id}“ gibt es nicht (Stadt {city}, Teams: "
+                        f"{', '.join(sorted(teams))}). Gehört es zu einer anderen Stadt, "
+                        "mit --city deren Profil angeben.")
     return by_fold[team_id.casefold()]
 
 
@@ -50,7 +52,7 @@ def add(store: Any, city: str, team_id: str, first: date, last: date | None = No
     from hausbesuch.store import TeamAbsenceRow, dialect_insert
 
     workdays = {t.id: t.weekdays for t in teams if not isinstance(t, str)}
-    team_id = _check_team(team_id, [t if isinstance(t, str) else t.id for t in teams])
+    team_id = _check_team(team_id, [t if isinstance(t, str) else t.id for t in teams], city)
     days = _days(first, last)
     if team_id in workdays:
         works = workdays[team_id]

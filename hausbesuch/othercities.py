@@ -71,3 +71,26 @@ def other_cities_hint(store: Store, city: str, cities: list[str] | None = None, 
     return (f"{first}Die Datenbank enthält {what} von: "
             f"{named} – --city angeben (das Profil dieser Stadt). Wurde der Name (name) im "
             f"Profil geändert, sind die {what} unter dem alten Namen gespeichert.")
+
+
+def default_city_guard(store: Store, city: str, given: str | None, what: str) -> str:
+    """For a command that stores ``what`` (teams, absences) for ``city``: when ``city``
+    has no case but the store holds cases of other cities (QA 27 F4: the README's
+    ``teams --set teams.csv`` without ``--city`` saved Kassel's teams into Lauf's
+    database), refuse if ``given`` is None (the default city, no ``--city``) by raising
+    :class:`hausbesuch.errors.UserError`, else return a German warning ("" when all is
+    well). Both name the city used and how to choose another."""
+    from hausbesuch.errors import UserError
+
+    cities = cities_with_cases(store)
+    if city in cities or not cities:
+        return ""
+    named = named_cities(cities)
+    if given is None:
+        raise UserError(
+            f"Ohne --city gilt die Standardstadt {city}, für die die Datenbank keine Fälle "
+            f"enthält, nur Fälle von: {named}. Nichts gespeichert: bitte mit --city "
+            f"(Kurzname oder PFAD.toml) das Profil der Stadt angeben, für die {what} "
+            "gelten sollen.")
+    return (f"Hinweis: {what} gelten für {city} (--city {given}); die Datenbank enthält "
+            f"keine Fälle von {city}, nur von: {named}. Ist das die richtige Stadt?")

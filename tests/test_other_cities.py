@@ -231,3 +231,45 @@ def test_an_unknown_case_number_says_once_where_else_to_look(tmp_path, bad_hersf
     text = " ".join(res.output.split())
     assert res.exit_code == 2 and text.count("--city") == 1, text
     assert "„H-9“ ist in Bad Hersfeld nicht bekannt (andere Stadt: --city angeben)." in text
+
+
+def test_teams_and_absences_without_city_in_another_citys_database(tmp_path,
+                                                                  bad_hersfeld_pbf):
+    # QA 27 F4: the README's „teams --set teams.csv“ and „absence add team-2 …“ (no
+    # --city) stored Kassel's teams and absences into a database holding only another
+    # city's cases, silently; the plan of that city then ignored the absence
+    from hausbesuch.store import CityTeamsRow, Store, TeamAbsenceRow
+
+    db = str(tmp_path / "f.sqlite")
+    ok("import", str(_clients(tmp_path, bad_hersfeld_pbf)), "--city", "bad-hersfeld",
+       "--db", db)
+    (tmp_path / "teams.csv").write_text("id;mitglieder\nrad;Frau A\naltstadt;Herr B\n",
+                                        encoding="utf-8")
+    refused = ("Ohne --city gilt die Standardstadt Kassel, für die die Datenbank keine "
+               "Fälle enthält, nur Fälle von: Bad Hersfeld. Nichts gespeichert: bitte mit "
+               "--city")
+    for args in (["teams", "--set", str(tmp_path / "teams.csv")],
+                 ["absence", "add", "team-2", "21.12.2026"]):
+        res = run(*args, "--db", db)
+        assert res.exit_code == 2, res.output
+        assert refused in " ".join(res.output.split()), res.output
+    with Store.open(db) as s, s.session() as session:
+        assert session.query(TeamAbsenceRow).count() == 0
+        assert session.query(CityTeamsRow).count() == 0
+    out = ok("teams", "--db", db)  # a look is not refused but says so
+    assert "Die Datenbank enthält Fälle von: Bad Hersfeld – --city angeben" in out, out
+    out = ok("absence", "list", "--db", db)
+    assert out.startswith("Keine Abwesenheiten für Kassel eingetragen. Die Datenbank "
+                          "enthält Fälle von: Bad Hersfeld"), out
+    # with --city given the other city's data are stored, with a warning
+    out = ok("absence", "add", "team-2", "21.12.2026", "--city", "lauf", "--db", db)
+    assert "Hinweis: die Abwesenheiten gelten für Lauf a.d. Pegnitz (--city lauf)" in out
+    assert "(1 Tag neu eingetragen)" in out
+    # the city's own database: no hint; an unknown team names the city it was looked for in
+    res = run("absence", "add", "rad", "21.12.2026", "--city", "bad-hersfeld", "--db", db)
+    assert res.exit_code == 2
+    assert ("Team „rad“ gibt es nicht (Stadt Bad Hersfeld, Teams: team-1, team-2). Gehört "
+            "es zu einer anderen Stadt, mit --city deren Profil angeben.") in " ".join(
+                res.output.split()), res.output
+    out = ok("absence", "add", "team-2", "21.12.2026", "--city", "bad-hersfeld", "--db", db)
+    assert "Hinweis" not in out, out

@@ -51,6 +51,11 @@ def register(app: typer.Typer) -> None:
         profile = load_profile(city)
         start, last = parse_day_option(first, "VON"), parse_day_option(until, "--bis")
         with Store.open(db) as store:  # may set one up (store.CREATING_COMMANDS)
+            from hausbesuch.othercities import default_city_guard
+
+            # refused for the default city in another city's database (QA 27 F4)
+            if warning := default_city_guard(store, profile.name, city, "die Abwesenheiten"):
+                typer.echo(warning, err=True)
             n = absences.add(store, profile.name, team, start, last,
                              teams=city_teams(store, profile, teams), actor=cli_actor())
         span = f"am {start:%d.%m.%Y}" if last in (None, start) else \
@@ -94,8 +99,13 @@ def register(app: typer.Typer) -> None:
         last = parse_day_option(until, "--bis") or start + timedelta(days=365)
         with Store.open(db, create=False) as store:
             found = absences.ranges(absences.listed(store, profile.name, start, last))
+            if not found:
+                from hausbesuch.othercities import other_cities_hint
+
+                hint = other_cities_hint(store, profile.name, lead=False)
         if not found:
-            typer.echo("Keine Abwesenheiten eingetragen.")
+            typer.echo(f"Keine Abwesenheiten für {profile.name} eingetragen."
+                       + (f" {hint}" if hint else ""))
             return
         for team, a, b in found:
             typer.echo(f"{team}: {a:%d.%m.%Y}" + (f"–{b:%d.%m.%Y}" if b != a else ""))

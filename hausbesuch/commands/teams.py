@@ -54,6 +54,14 @@ def register(app: typer.Typer) -> None:
         # at the teams does not (review 27 #4: it made the schema in a database meant for
         # pg_restore)
         with Store.open(db, create=set_from is not None) as store:
+            from hausbesuch.othercities import default_city_guard, other_cities_hint
+
+            if set_from is not None or reset:  # refused for the default city (QA 27 F4)
+                if warning := default_city_guard(store, profile.name, city, "die Teams"):
+                    typer.echo(warning, err=True)
+            elif hint := other_cities_hint(store, profile.name, lead=False):
+                typer.echo(f"Hinweis: die Teams von {profile.name} werden gezeigt. {hint}",
+                           err=True)
             if set_from is not None:
                 teams = team_store.save_teams(store, profile, set_from, actor=cli_actor())
                 typer.echo(f"{count(len(teams), 'Team', 'Teams')} für {profile.name} "
