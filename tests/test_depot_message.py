@@ -69,3 +69,37 @@ def test_import_with_an_extract_of_another_city_than_the_profile_is_refused(
     ok = CliRunner().invoke(app, ["import", str(src), "--city", "lauf", "--osm", str(lauf_pbf),
                                   "--db", db])
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_depot_point_outside_the_extract_names_the_depot_and_the_area(lauf_pbf):
+    """QA 27 F6: a depot given by lat/lon outside the extract (Hersbruck's, Lauf's
+    extract) was reported as „Team altstadt, Start … (Länge und Breite vertauscht?)“."""
+    from dataclasses import replace
+
+    from hausbesuch.planning.builder import team_place_problems
+    from hausbesuch.teams import default_teams
+
+    index = load_index(lauf_pbf)
+    profile = load_profile("lauf")
+
+    def depot_at(lat: float, lon: float) -> str:
+        p = profile.model_copy(update={"depots": [profile.depot.model_copy(
+            update={"lat": lat, "lon": lon})]})
+        with pytest.raises(UserError) as info:
+            depot_lonlat(p, index)
+        return str(info.value)
+
+    msg = depot_at(49.5081, 11.43)
+    assert msg.startswith("Der Standort „Beispiel-Standort Rathaus Lauf“ (depots[0] im "
+                          "Profil, lat = 49.5081, lon = 11.43) liegt außerhalb des "
+                          "OSM-Auszugs (Gebiet 49."), msg
+    assert re.search(r"\(Gebiet 49\.\d\d–49\.\d\d N, 11\.\d\d–11\.\d\d O\): passen Auszug "
+                     r"\(\[osm\]\) und Stadt zusammen\?", msg), msg
+    assert "vertauscht" not in msg and "Team" not in msg
+    # swapped coordinates (a profile written by hand past the check): then it says so
+    assert "(Länge und Breite vertauscht?)" in depot_at(11.2793, 49.5182)
+    # a team's own start outside: „vertauscht?“ only when the swapped point is inside
+    team = default_teams(profile)[0]
+    far, = team_place_problems([replace(team, start_lonlat=(11.43, 49.5081))], index)
+    assert "außerhalb der Kartendaten der Stadt (Gebiet 49." in far and "vertauscht" not in far
+    # (swapped team coordinates are refused when the teams are read: tests/test_teams.py)

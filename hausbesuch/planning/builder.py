@@ -580,9 +580,35 @@ def team_from_dict(d: dict[str, Any]) -> Any:
     return TeamConfig(**kw)
 
 
+def extract_area(index: Any) -> str:
+    """The extract's area as messages name it, „Gebiet 49.50–49.53 N, 11.25–11.31 O“: the
+    box around its address points ("" for an index without addresses)."""
+    xy = getattr(index, "e_xy", None)
+    proj = getattr(index, "proj", None)
+    if xy is None or proj is None or len(xy) == 0:
+        return ""
+    lon0, lat0 = proj.lonlat(*(float(v) for v in xy.min(axis=0)))
+    lon1, lat1 = proj.lonlat(*(float(v) for v in xy.max(axis=0)))
+    return f"Gebiet {lat0:.2f}–{lat1:.2f} N, {lon0:.2f}–{lon1:.2f} O"
+
+
+def _swap_hint(index: Any, lon: float, lat: float) -> str:
+    """„ (Länge und Breite vertauscht?)“ when the point with lon and lat swapped lies in
+    the extract, else "" (QA 27 F6: a point simply outside is not swapped)."""
+    return " (Länge und Breite vertauscht?)" if index.covers(lat, lon) else ""
+
+
 def depot_lonlat(profile: Profile, index: Any) -> tuple[float, float]:
     d = profile.depot
     if d.lon is not None and d.lat is not None:
+        if not index.covers(d.lon, d.lat):
+            # the profile's point, not a team's (QA 27 F6: „Team altstadt, Start …“)
+            area = extract_area(index)
+            raise UserError(
+                f"Der Standort „{d.name}“ (depots[0] im Profil, lat = {d.lat}, lon = {d.lon}) "
+                f"liegt außerhalb des OSM-Auszugs{' (' + area + ')' if area else ''}"
+                f"{_swap_hint(index, d.lon, d.lat)}: passen Auszug ([osm]) und Stadt "
+                "zusammen? Bitte den Punkt oder den Auszug im Profil prüfen.")
         return (d.lon, d.lat)
     res = index.geocode(d.address)
     if res.quality in ("exact", "interpolated") and res.lon is not None:
@@ -626,9 +652,11 @@ def _team_place(index: Any, address: str | None, lonlat: tuple[float, float] | N
     if lonlat is not None:
         lon, lat = float(lonlat[0]), float(lonlat[1])
         if not index.covers(lon, lat):
+            area = extract_area(index)
             raise UserError(f"{what}: der Punkt (Länge {lon:.5f}, Breite {lat:.5f}) liegt "
-                            "außerhalb der Kartendaten der Stadt. Bitte den Punkt prüfen "
-                            "(Länge und Breite vertauscht?).")
+                            "außerhalb der Kartendaten der Stadt"
+                            f"{' (' + area + ')' if area else ''}. Bitte den Punkt prüfen"
+                            f"{_swap_hint(index, lon, lat)}.")
         return (lon, lat)
     if address is None:
         raise UserError(f"{what}: weder Adresse noch Koordinate angegeben.")
