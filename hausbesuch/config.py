@@ -850,17 +850,35 @@ def shared_data_dirs() -> list[Path]:
     return out
 
 
-def resolve_data_file(profile: Profile, name: str) -> Path | None:
-    """Find a profile-relative data file; ``None`` when it exists nowhere."""
+def data_file_places(profile: Profile, name: str) -> list[tuple[Path, str]]:
+    """Where a profile's data file ``name`` is looked for, in this order, each with how
+    messages name the place: beside the profile, in the current folder, in the shared
+    data folders (``HAUSBESUCH_SHARED_DATA``); an absolute path only as it is."""
     p = Path(name).expanduser()
     if p.is_absolute():
-        return p if p.exists() else None
-    bases = [Path(profile.origin), Path.cwd(), *shared_data_dirs()]
-    for base in bases:
-        cand = base / p
+        return [(p, "")]
+    return ([(Path(profile.origin) / p, "neben dem Profil"),
+             (Path.cwd() / p, "im aktuellen Ordner")]
+            + [(base / p, "im gemeinsamen Datenordner") for base in shared_data_dirs()])
+
+
+def resolve_data_file(profile: Profile, name: str) -> Path | None:
+    """Find a profile-relative data file; ``None`` when it exists nowhere."""
+    for cand, _ in data_file_places(profile, name):
         if cand.exists():
             return cand
     return None
+
+
+def _looked_for(profile: Profile, name: str) -> str:
+    """The German list of the places a missing data file was looked for (QA 27 F8)."""
+    places = data_file_places(profile, name)
+    if len(places) == 1:
+        return f"gesucht: {places[0][0]}"
+    return "gesucht: " + "; ".join(f"{path} ({where})" for path, where in places) + \
+        (" – den gemeinsamen Datenordner bestimmt HAUSBESUCH_SHARED_DATA"
+         if not os.environ.get("HAUSBESUCH_DATA_DIR")
+         and not os.environ.get("HAUSBESUCH_SHARED_DATA") else "")
 
 
 def resolve_osm(
@@ -885,7 +903,9 @@ def resolve_osm(
         if not profile.osm.place:
             raise ProfileError(
                 f"Die OSM-Datei des Profils „{profile.slug}“ wurde nicht gefunden: "
-                f"{profile.osm.file}. Mit --osm DATEI eine andere angeben."
+                f"{profile.osm.file} ({_looked_for(profile, profile.osm.file)}). Bitte "
+                "[osm] file im Profil prüfen (ein absoluter Pfad ist am sichersten) oder mit "
+                "--osm DATEI eine andere angeben."
             )
     from geodata.download import DownloadError, download_place
 

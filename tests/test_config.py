@@ -607,3 +607,32 @@ def test_an_unbalanced_brace_is_explained_in_german(tmp_path, text, why):
     msg = _refused(tmp_path, _BASE + _DEPOT + f"[brief]\ntelefon = \"06621 1\"\ntext = '{text}'\n")
     assert "Feld 'brief.text'" in msg and f"Platzhalter nicht lesbar ({why})" in msg, msg
     assert "encountered" not in msg and "format string" not in msg and "expected" not in msg
+
+
+def test_a_missing_extract_says_where_it_was_looked_for(tmp_path, monkeypatch):
+    # QA 27 F8: „… wurde nicht gefunden: osm/lauf.osm.pbf.“ did not say where it looked
+    (tmp_path / "jc").mkdir()
+    (tmp_path / "daten").mkdir()
+    p = tmp_path / "jc" / "fehlt.toml"
+    p.write_text('name = "X"\n[casework]\nland = "BY"\n[osm]\nfile = "osm/lauf.osm.pbf"\n'
+                 + _DEPOT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HAUSBESUCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("HAUSBESUCH_SHARED_DATA", str(tmp_path / "daten"))
+    with pytest.raises(ProfileError) as info:
+        resolve_osm(load_profile(p))
+    msg = " ".join(str(info.value).split())
+    assert msg.startswith("Die OSM-Datei des Profils „fehlt“ wurde nicht gefunden: "
+                          "osm/lauf.osm.pbf (gesucht: "
+                          f"{tmp_path / 'jc' / 'osm' / 'lauf.osm.pbf'} (neben dem Profil); "
+                          f"{tmp_path / 'osm' / 'lauf.osm.pbf'} (im aktuellen Ordner); "
+                          f"{tmp_path / 'daten' / 'osm' / 'lauf.osm.pbf'} (im gemeinsamen "
+                          "Datenordner"), msg
+    assert "--osm DATEI" in msg
+    # an absolute path: just that one
+    absent = tmp_path / "nirgends.osm.pbf"
+    p.write_text(p.read_text(encoding="utf-8").replace("osm/lauf.osm.pbf", str(absent)),
+                 encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        resolve_osm(load_profile(p))
+    assert f"(gesucht: {absent})" in str(info.value)
