@@ -103,3 +103,96 @@ def test_a_depot_point_outside_the_extract_names_the_depot_and_the_area(lauf_pbf
     far, = team_place_problems([replace(team, start_lonlat=(11.43, 49.5081))], index)
     assert "außerhalb der Kartendaten der Stadt (Gebiet 49." in far and "vertauscht" not in far
     # (swapped team coordinates are refused when the teams are read: tests/test_teams.py)
+
+
+def _lauf_profile_copy(tmp_path, extract, *, name=None, depot=None):
+    """The shipped Lauf profile as a user's own file, with its ``[osm] file`` set to
+    ``extract`` (and, if given, another town's name and depot address)."""
+    from hausbesuch.config import PROFILE_DIR
+
+    text = (PROFILE_DIR / "lauf.toml").read_text(encoding="utf-8")
+    text = text.replace('file = "osm/lauf-an-der-pegnitz_2020-01-15.osm.pbf"',
+                        f'file = "{extract}"')
+    if name is not None:
+        text = text.replace('name = "Lauf a.d. Pegnitz"', f'name = "{name}"')
+    if depot is not None:
+        text = text.replace('address = "Urlasstraße 22, 91207 Lauf an der Pegnitz"',
+                            f'address = "{depot}"')
+    path = tmp_path / f"{name or 'lauf'}-eigen.toml".lower()
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _lauf_list(tmp_path):
+    src = tmp_path / "k.csv"
+    src.write_text("Kundennummer;Name;Adresse\nL-1;Probe, Paula;Marktplatz 1, 91207 Lauf\n"
+                   "L-2;Probe, Peter;Hirschberger Straße 4, 91207 Lauf\n", encoding="utf-8")
+    return src
+
+
+def _stored(db):
+    from hausbesuch.store import AddressFixRow, ClientRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        return s.query(ClientRow).count(), s.query(AddressFixRow).count()
+
+
+def test_a_profile_whose_own_extract_is_of_another_town_is_refused(
+        tmp_path, lauf_pbf, bad_hersfeld_pbf):
+    """QA 27 F2: a Lauf profile whose ``[osm] file`` is Bad Hersfeld's extract passed every
+    check (a wrong --osm is refused); ``addresses`` offered Bad Hersfeld's streets and
+    ``address --suggestion`` stored a point 250 km away. Now import, addresses and address
+    refuse it, naming the profile's file and the town, and nothing is stored."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+
+    (tmp_path / "ok").mkdir()
+    right = _lauf_profile_copy(tmp_path / "ok", lauf_pbf)
+    wrong = _lauf_profile_copy(tmp_path, bad_hersfeld_pbf)
+    src, db = _lauf_list(tmp_path), str(tmp_path / "s.sqlite")
+    runner = CliRunner()
+
+    def refused(args, stored):
+        res = runner.invoke(app, [*args, "--city", str(wrong), "--db", db])
+        assert res.exit_code == 2, (args, res.output)
+        text = " ".join(res.output.split())
+        assert (f"Der OSM-Auszug des Profils ({bad_hersfeld_pbf}, unter [osm] file in "
+                f"{wrong}) enthält den Standort von Lauf a.d. Pegnitz nicht (Beispiel-"
+                "Standort Rathaus Lauf, Urlasstraße 22, 91207 Lauf an der Pegnitz)") in text, text
+        assert "36251" not in text and "Gespeichert" not in text, text
+        assert _stored(db) == stored
+
+    refused(["import", str(src)], (0, 0))
+    ok = runner.invoke(app, ["import", str(src), "--city", str(right), "--db", db])
+    assert ok.exit_code == 0, ok.output
+    refused(["addresses"], (2, 0))
+    refused(["address", "L-2", "--suggestion", "1"], (2, 0))
+    fine = runner.invoke(app, ["addresses", "--city", str(right), "--db", db])
+    assert fine.exit_code == 0 and "36251" not in fine.output, fine.output
+
+
+def test_import_for_a_town_outside_the_profiles_extract_stores_nothing(tmp_path, lauf_pbf):
+    """QA 27 F3: a Hersbruck profile with Lauf's extract: ``import`` stored the cases and
+    only ``plan`` refused, while the same extract given as --osm was refused before
+    anything was stored. Now both refuse before storing."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+
+    profile = _lauf_profile_copy(tmp_path, lauf_pbf, name="Hersbruck",
+                                 depot="Amberger Straße 2, 91217 Hersbruck")
+    src = tmp_path / "k.csv"
+    src.write_text("Kundennummer;Name;Adresse\nH-1;Probe, Paula;Marktplatz 1, 91217 Hersbruck\n",
+                   encoding="utf-8")
+    for extra in ([], ["--osm", str(lauf_pbf)]):
+        db = str(tmp_path / f"s{len(extra)}.sqlite")
+        res = CliRunner().invoke(app, ["import", str(src), "--city", str(profile), "--db", db,
+                                       *extra])
+        assert res.exit_code == 2, res.output
+        text = " ".join(res.output.split())
+        assert "(Beispiel-Standort Rathaus Lauf, Amberger Straße 2, 91217 Hersbruck" in text
+        if not extra:
+            assert f"Der OSM-Auszug des Profils ({lauf_pbf}, unter [osm] file in {profile}) " \
+                   "enthält den Standort von Hersbruck nicht" in text, text
+        assert _stored(db) == (0, 0)
