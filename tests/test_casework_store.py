@@ -118,6 +118,9 @@ def test_planning_a_span_that_a_plan_covers_warns(planned, tmp_path):
              str(tmp_path / "noch"), "--time-limit", "2", "--threads", "1")
     assert f"in Plan {plan.id} eingeplant" in out and "doppelt verplant" in out
     assert f"„Neu planen“ auf seiner Seite im Web, „replan {plan.id} --from …“" in out
+    # QA 27 F7: the usual reason for a second plan of the week is named
+    assert "Änderungen an einem Plan (etwa eine danach korrigierte Adresse) besser als " \
+           "neue Version dieses Plans" in " ".join(out.split())
     from hausbesuch.store import Store
 
     with Store.open(db) as store:

@@ -739,8 +739,8 @@ def _plan_span(
         params["warnings"].append(
             f"Im Zeitraum {'ist' if n == 1 else 'sind'} schon {count(n, 'Besuch', 'Besuche')} "
             f"in Plan {pid} eingeplant; dieser Plan kommt "
-            "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan besser "
-            "als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
+            "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan (etwa "
+            "eine danach korrigierte Adresse) besser als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
             f"„replan {pid} --from …“ auf der Kommandozeile.")
     params["warnings"] += _older_plans_in_span(store, profile.name, span)
     kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
