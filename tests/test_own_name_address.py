@@ -60,8 +60,9 @@ def _imported_and_planned(tmp_path, listed: str, new: int):  # noqa: ANN001, ANN
     return db, out, problems, plan_out, loc
 
 
-def test_own_name_before_the_street_resolves_like_the_bare_address(tmp_path, bad_hersfeld_pbf):
-    db, out, problems, plan_out, loc = _imported_and_planned(tmp_path, LIST, 5)
+def _like_the_bare_addresses(loc, problems) -> None:  # noqa: ANN001
+    """N-1 (two name words) and N-2 (one) found as their bare addresses B-1 and B-2, the
+    words counted in the reason, and not listed as addresses to check."""
     for named, bare, words in (("N-1", "B-1", 2), ("N-2", "B-2", 1)):
         a, b = loc[named], loc[bare]
         assert (a.lon, a.lat, a.quality, a.match) == (b.lon, b.lat, b.quality, b.match), (a, b)
@@ -69,6 +70,11 @@ def test_own_name_before_the_street_resolves_like_the_bare_address(tmp_path, bad
         note = f"{words} {'Wort' if words == 1 else 'Wörter'} vor dem Straßennamen ignoriert"
         assert a.reason == f"{note} (Name des Kunden). {b.reason}".strip(), a.reason
         assert named not in problems, problems  # not listed as an address to check
+
+
+def test_own_name_before_the_street_resolves_like_the_bare_address(tmp_path, bad_hersfeld_pbf):
+    db, out, problems, plan_out, loc = _imported_and_planned(tmp_path, LIST, 5)
+    _like_the_bare_addresses(loc, problems)
     assert "M-1" in problems  # „Müller Straße“ is not taken for a name before a street
     assert loc["M-1"].quality not in ("exact", "interpolated")
 
@@ -134,13 +140,7 @@ def test_own_name_and_a_comma_before_the_street_resolves_like_the_bare_address(
     found, and a list of such rows was refused as another city's, quoting the names. Now
     it is looked up without the name, as the bare address; „Am Markt, …“ keeps its part."""
     db, out, problems, plan_out, loc = _imported_and_planned(tmp_path, COMMA_LIST, 6)
-    for named, bare, words in (("N-1", "B-1", 2), ("N-2", "B-2", 1)):
-        a, b = loc[named], loc[bare]
-        assert (a.lon, a.lat, a.quality, a.match) == (b.lon, b.lat, b.quality, b.match), (a, b)
-        assert not a.doubt and a.quality in ("exact", "interpolated"), a
-        note = f"{words} {'Wort' if words == 1 else 'Wörter'} vor dem Straßennamen ignoriert"
-        assert a.reason == f"{note} (Name des Kunden). {b.reason}".strip(), a.reason
-        assert named not in problems, problems
+    _like_the_bare_addresses(loc, problems)
     for kept in ("A-1", "A-2"):  # „Am Markt“ is no name of the client: not left out
         assert loc[kept].quality == "unresolved", loc[kept]
         assert f"{kept}: Am Markt, Breitenstraße 57 (nicht gefunden)" in problems, problems
