@@ -13,19 +13,16 @@ command; the letters are read back with pypdf.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.caseids import id_key
-from hausbesuch.cli import app
+from tests import test_letters_details as details
 
-TODAY = date(2026, 12, 1)  # the Tuesday before the planned week: every letter in time
+TODAY = details.BEFORE  # the Tuesday before the planned week: every letter in time
 WEDNESDAY = date(2026, 12, 9)
 FIRST_WORDS = "wir möchten Sie gern persönlich kennenlernen"
 FOLLOW_WORDS = "wir haben einen neuen Termin für einen Hausbesuch bei Ihnen geplant"
@@ -37,19 +34,11 @@ def _today(monkeypatch):
     monkeypatch.setenv(clock.ENV, TODAY.isoformat())
 
 
-@pytest.fixture
-def db(planned_week, tmp_path) -> str:
-    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "plan.db")
-    return f"sqlite:///{tmp_path / 'plan.db'}"
-
-
-def _letters(plan_id: str, url: str, out: Path, *args: str):
-    return CliRunner(env={clock.ENV: TODAY.isoformat()}).invoke(
-        app, ["letters", plan_id, "--db", url, "--out", str(out), *args])
-
-
-def _text(path: Path) -> str:
-    return " ".join("\n".join(p.extract_text() for p in PdfReader(path).pages).split())
+# the letters tests' copy of the planned week, the command run on a day (by default
+# TODAY, their day before the week) and a PDF's text
+db = details.db
+_letters = details._letters
+_text = details._text
 
 
 def _flat(text: str) -> str:

@@ -15,16 +15,12 @@ read back with pypdf.
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from hausbesuch import clock
-from hausbesuch.cli import app
+from tests import test_letters_details as details
 
 MONDAY = date(2026, 12, 7)  # the planned week's first day (tests/planning_fixtures.py)
 FRIDAY_BEFORE = date(2026, 12, 4)
@@ -35,19 +31,10 @@ def _today_before_the_week(monkeypatch):
     monkeypatch.setenv(clock.ENV, FRIDAY_BEFORE.isoformat())
 
 
-@pytest.fixture
-def db(planned_week, tmp_path) -> str:
-    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), tmp_path / "plan.db")
-    return f"sqlite:///{tmp_path / 'plan.db'}"
-
-
-def _letters(plan_id: str, url: str, out: Path, *args: str, today: date):
-    return CliRunner(env={clock.ENV: today.isoformat()}).invoke(
-        app, ["letters", plan_id, "--db", url, "--out", str(out), *args])
-
-
-def _text(path: Path) -> str:
-    return " ".join("\n".join(p.extract_text() for p in PdfReader(path).pages).split())
+# the letters tests' copy of the planned week, the command run on a day and a PDF's text
+db = details.db
+_letters = details._letters
+_text = details._text
 
 
 def _flat(text: str) -> str:
