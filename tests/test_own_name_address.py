@@ -60,6 +60,17 @@ def _imported_and_planned(tmp_path, listed: str, new: int):  # noqa: ANN001, ANN
     return db, out, problems, plan_out, loc
 
 
+def _stored(db: str) -> tuple[str, str, str]:
+    """The audit log, the plan's geocodes and its stops of the SQLite file ``db``, each
+    row's repr on a line (to search for names)."""
+    con = sqlite3.connect(db)
+    try:
+        return tuple("\n".join(map(repr, con.execute(f"SELECT * FROM {table}")))
+                     for table in ("audit_log", "geocodes", "visits"))  # type: ignore[return-value]
+    finally:
+        con.close()
+
+
 def _like_the_bare_addresses(loc, problems) -> None:  # noqa: ANN001
     """N-1 (two name words) and N-2 (one) found as their bare addresses B-1 and B-2, the
     words counted in the reason, and not listed as addresses to check."""
@@ -84,13 +95,7 @@ def test_own_name_before_the_street_resolves_like_the_bare_address(tmp_path, bad
     report = next(t for p, t in files.items() if p.name == "report.csv")
     assert "Adresse unsicher" not in "".join(
         line for line in report.splitlines() if "N-1" in line or "N-2" in line), report
-    con = sqlite3.connect(db)
-    try:
-        audit = "\n".join(map(repr, con.execute("SELECT * FROM audit_log")))
-        geocodes = "\n".join(map(repr, con.execute("SELECT * FROM geocodes")))
-        stops = "\n".join(map(repr, con.execute("SELECT * FROM visits")))
-    finally:
-        con.close()
+    audit, geocodes, stops = _stored(db)
     assert "Name des Kunden" in geocodes, geocodes  # the note is kept with the plan
     assert "Breitenstraße 57" in stops and "Breitenstraße 5," in stops, stops  # planned
     for name in NAMES:
@@ -148,13 +153,7 @@ def test_own_name_and_a_comma_before_the_street_resolves_like_the_bare_address(
     files = _text_files(tmp_path / "plan")
     report = next(t for p, t in files.items() if p.name == "report.csv")
     assert "Adresse „Am Markt, Breitenstraße 57“ nicht gefunden" in report, report
-    con = sqlite3.connect(db)
-    try:
-        audit = "\n".join(map(repr, con.execute("SELECT * FROM audit_log")))
-        geocodes = "\n".join(map(repr, con.execute("SELECT * FROM geocodes")))
-        stops = "\n".join(map(repr, con.execute("SELECT * FROM visits")))
-    finally:
-        con.close()
+    audit, geocodes, stops = _stored(db)
     assert "'Breitenstraße 57'" in stops and "'Breitenstraße 5'" in stops, stops
     for name in COMMA_NAMES:
         for where, text in (("import", out), ("addresses", problems), ("plan", plan_out),
