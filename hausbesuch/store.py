@@ -513,6 +513,9 @@ class LastImportRow(Base):
     updated: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
+    #: listed cases whose data were erased and that are done: not read again (counted
+    #: apart from ``unchanged`` since migration 0015; 0 in imports kept before it)
+    erased_kept: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class ImportRejectionRow(Base):

@@ -1476,8 +1476,9 @@ class Casework:
         s.execute(delete(LastImportRow).where(LastImportRow.city == self.city))
         s.add(LastImportRow(city=self.city, imported_at=now, imported_by=self.actor,
                             total_rows=result.total_rows, new=len(result.new),
-                            updated=len(result.updated), unchanged=len(result.unchanged),
-                            rejected=len(result.rejected)))
+                            updated=len(result.updated), unchanged=result.unchanged_read,
+                            rejected=len(result.rejected),
+                            erased_kept=len(result.erased_kept)))
         s.flush()
         if result.rejected:
             s.execute(insert(ImportRejectionRow), [

@@ -292,7 +292,7 @@ def last_import(store: Store, city: str) -> dict[str, Any] | None:
             by += " (Befehlszeile)"
         return {"at": last.imported_at, "by": by, "total": last.total_rows,
                 "new": last.new, "updated": last.updated, "unchanged": last.unchanged,
-                "rejected_count": last.rejected,
+                "erased_kept": last.erased_kept, "rejected_count": last.rejected,
                 "rejected": [_rejected_row(r.input_row, r.client_id, r.field_name, r.reason)
                              for r in rows]}
 
