@@ -359,9 +359,9 @@ wir haben einen neuen Termin für einen Hausbesuch bei Ihnen geplant:
 
 #: Placeholders with a value only in a letter that refers to an earlier one (correction,
 #: cancellation, follow-up): refused in ``betreff``, ``anrede`` and ``text``. In a
-#: follow-up letter it is the date of the case's last earlier letter; a letter run that
-#: would write a follow-up for a case without one (met at the door, never announced)
-#: refuses to start (:func:`hausbesuch.letters.run_letters`).
+#: follow-up letter it is the date of the case's last earlier letter; a follow-up for a
+#: case without one (met at the door, never announced) then takes the first text
+#: (:func:`hausbesuch.letters.follow_up_text`), the run's other letters are written as usual.
 CORRECTION_ONLY_PLACEHOLDERS = frozenset({"angekuendigt_am"})
 
 

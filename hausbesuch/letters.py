@@ -202,7 +202,8 @@ class Announcement:
     #: ``folge_text``, not the first letter's greeting of someone not yet met
     follow_up: bool = False
     #: for a follow-up: the date of the case's last earlier letter (``{angekuendigt_am}``),
-    #: None when there is none (a client met at the door without a letter)
+    #: None when there is none (a client met at the door without a letter; where the
+    #: follow-up texts use the date, that letter takes the first text: :func:`follow_up_text`)
     earlier_letter: date | None = None
 
 
@@ -719,7 +720,7 @@ def letter_content(
     sender = _sender(profile)
     values = letter_fields(s, announcement, name=name, sender=sender["name"])
     correction = announcement.announced_on is not None
-    follow = announcement.follow_up and not correction
+    follow = not correction and follow_up_text(profile, announcement)
     info = [["Kundennummer", announcement.client_id],
             ["Ansprechperson", s.ansprechpartner],
             ["Telefon", s.telefon]]
@@ -1289,6 +1290,9 @@ class LetterRun:
     late: list[tuple[str, date, str]] = field(default_factory=list)
     #: case ids of the letters written with the follow-up text (``folge_text``)
     follow_ups: list[str] = field(default_factory=list)
+    #: case ids of follow-ups written with the first text instead: the follow-up texts
+    #: use ``{angekuendigt_am}`` and the case has no earlier letter (:func:`follow_up_text`)
+    undated: list[str] = field(default_factory=list)
     #: the letters' date, and the day the post brings them (``postlaufzeit_werktage`` later)
     dated: date | None = None
     arrives: date | None = None
@@ -1373,7 +1377,7 @@ def write_letters(
         run.letters[key] = path
         run.announcements.append(a)
         if a.follow_up and not a.announced_on:
-            run.follow_ups.append(a.client_id)
+            (run.follow_ups if follow_up_text(profile, a) else run.undated).append(a.client_id)
         if a.day < (arrives if a.first_letter is None or a.first_letter >= when
                     else arrival_day(profile, a.first_letter)):
             run.late.append((a.client_id, a.day, kind))
@@ -1427,16 +1431,28 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
         run.late, key=lambda x: (x[1], id_key(x[0]))))]
 
 
-def follow_up_line(run: LetterRun) -> str:
-    """What the command says about the letters written with the follow-up text (case ids
-    only, never a name), or ``""``."""
-    ids = sorted(run.follow_ups, key=id_key)
-    if not ids:
-        return ""
-    n = len(ids)
-    return (f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem Folgetext ([brief] folge_betreff "
-            "und folge_text: schon ein Brief zu einem anderen Besuch oder schon Kontakt): "
-            + _shown(ids, 20))
+def follow_up_lines(run: LetterRun, profile: Profile) -> list[str]:
+    """What the command says about the letters written with the follow-up text, and about
+    the follow-ups written with the first text because they have no earlier letter to
+    date (:func:`follow_up_text`); case ids only, never a name."""
+    out = []
+    if ids := sorted(run.follow_ups, key=id_key):
+        n = len(ids)
+        out.append(f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem Folgetext ([brief] "
+                   "folge_betreff und folge_text: schon ein Brief zu einem anderen Besuch "
+                   "oder schon Kontakt): " + _shown(ids, 20))
+    if ids := sorted(run.undated, key=id_key):
+        n, keys = len(ids), _dated_follow_up_keys(profile)
+        case, has, gets = (("dieser Fall", "hat", "bekäme") if n == 1
+                           else ("diese Fälle", "haben", "bekämen"))
+        out.append(
+            f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem Text des ersten Briefs ([brief] "
+            f"betreff und text) statt des Folgetexts: {_shown(ids, 20)}. Grund: [brief] "
+            f"{' und '.join(keys)} {'nutzt' if len(keys) == 1 else 'nutzen'} den Platzhalter "
+            f"{{angekuendigt_am}} (Datum des früheren Briefs), aber {case} {has} keinen "
+            "früheren Brief (nur Kontakt beim Besuch); der Platzhalter bliebe leer. Ohne "
+            f"{{angekuendigt_am}} dort {gets} auch {case} den Folgetext.")
+    return out
 
 
 def _wrap_words(fit: RecipientFit) -> str:
@@ -1553,24 +1569,22 @@ def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announ
     return out
 
 
-def _earlier_date_refusal(profile: Profile, items: Sequence[Announcement]) -> str | None:
-    """Why the follow-up texts cannot be written for ``items`` (German), or None: they use
-    ``{angekuendigt_am}`` and a follow-up goes to a client without an earlier letter (met
-    at the door, never announced), where it would print empty."""
-    s = profile.brief
-    keys = [k for k in ("folge_betreff", "folge_text")
-            if "angekuendigt_am" in placeholder_names(getattr(s, k))]
-    bare = sorted({a.client_id for a in items if a.follow_up and a.earlier_letter is None},
-                  key=id_key)
-    if not keys or not bare:
-        return None
-    return (f"Profil {profile.slug}: [brief] {' und '.join(keys)} "
-            f"{'nutzt' if len(keys) == 1 else 'nutzen'} den Platzhalter {{angekuendigt_am}} "
-            "(Datum des früheren Briefs), aber "
-            f"{_shown(bare)} {'hat' if len(bare) == 1 else 'haben'} keinen früheren Brief "
-            "(Kontakt beim Besuch, kein angekündigter Besuch): der Platzhalter bliebe leer. "
-            "Bitte {angekuendigt_am} dort weglassen; der Folgebrief gilt auch für Fälle, "
-            "die schon angetroffen wurden. Es wurde kein Brief geschrieben.")
+def _dated_follow_up_keys(profile: Profile) -> list[str]:
+    """The follow-up texts of ``[brief]`` that use ``{angekuendigt_am}``."""
+    return [k for k in ("folge_betreff", "folge_text")
+            if "angekuendigt_am" in placeholder_names(getattr(profile.brief, k))]
+
+
+def follow_up_text(profile: Profile, a: Announcement) -> bool:
+    """Is ``a`` (a follow-up, :func:`follow_ups`) written with ``folge_betreff`` and
+    ``folge_text``? Not when they use ``{angekuendigt_am}`` and the case has no earlier
+    letter (met at the door, never announced): the date would print empty. That letter
+    takes the first letter's ``betreff`` and ``text`` instead, the profile's own words,
+    which use no such date (the config refuses it there); the command names it by case
+    id (:func:`follow_up_lines`). Every other letter of the run is written as usual: one
+    case's missing date stops no other letter."""
+    return a.follow_up and (a.earlier_letter is not None
+                            or not _dated_follow_up_keys(profile))
 
 
 def bind_announcements(
@@ -1975,8 +1989,6 @@ def run_letters(
             if not correction:
                 fresh = {a.client_id: a.window for a in named}
                 named = follow_ups(s, plan, first_promises(s, plan, named))
-                if why := _earlier_date_refusal(profile, named):
-                    raise LetterError(why)
                 # a visit announced before keeps its first window, whatever the window
                 # length asked now: said, so a shorter window asked is not taken as
                 # printed (QA 20b)

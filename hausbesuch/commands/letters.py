@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         Sammel-PDF je Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten
         für jeden späteren Plan."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.letters import follow_up_line, late_lines, run_letters
+        from hausbesuch.letters import follow_up_lines, late_lines, run_letters
         from hausbesuch.store import Store
 
         wanted = _client_list(clients)
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
         for line in late_lines(run, profile):  # case ids only, as every line here
             typer.echo(line)
-        if line := follow_up_line(run):
+        for line in follow_up_lines(run, profile):
             typer.echo(line)
         for cid, note in run.notes:
             typer.echo(f"{cid}: {note}")
