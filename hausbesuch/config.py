@@ -360,8 +360,8 @@ wir haben einen neuen Termin für einen Hausbesuch bei Ihnen geplant:
 #: Placeholders with a value only in a letter that refers to an earlier one (correction,
 #: cancellation, follow-up): refused in ``betreff``, ``anrede`` and ``text``. In a
 #: follow-up letter it is the date of the case's last earlier letter; a follow-up for a
-#: case without one (met at the door, never announced) then takes the first text
-#: (:func:`hausbesuch.letters.follow_up_text`), the run's other letters are written as usual.
+#: case without one (met at the door, never announced) then takes the built-in follow-up
+#: texts (:func:`hausbesuch.letters.follow_up_text`), the run's other letters as usual.
 CORRECTION_ONLY_PLACEHOLDERS = frozenset({"angekuendigt_am"})
 
 

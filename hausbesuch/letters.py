@@ -37,7 +37,13 @@ from typing import Any
 from geodata.cache import atomic_write
 from hausbesuch import clock, namewords
 from hausbesuch.caseids import id_key
-from hausbesuch.config import LetterSettings, Profile, placeholder_names, resolve_data_file
+from hausbesuch.config import (
+    DEFAULT_FOLLOW_UP_TEXT,
+    LetterSettings,
+    Profile,
+    placeholder_names,
+    resolve_data_file,
+)
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_day
 from hausbesuch.plandata import (
@@ -175,6 +181,11 @@ def promised_window(
 
 # --------------------------------------------------------------------------- content
 
+
+#: The built-in follow-up subject (``[brief] folge_betreff``'s default): with the built-in
+#: text, a follow-up whose own texts would print ``{angekuendigt_am}`` empty
+#: (:func:`follow_up_text`)
+DEFAULT_FOLLOW_UP_SUBJECT: str = LetterSettings.model_fields["folge_betreff"].default
 
 @dataclass(frozen=True)
 class Announcement:
@@ -720,7 +731,11 @@ def letter_content(
     sender = _sender(profile)
     values = letter_fields(s, announcement, name=name, sender=sender["name"])
     correction = announcement.announced_on is not None
-    follow = not correction and follow_up_text(profile, announcement)
+    follow = not correction and announcement.follow_up
+    # the profile's follow-up texts, or (their date would print empty) the built-in ones
+    folge_betreff, folge_text = ((s.folge_betreff, s.folge_text)
+                                 if follow_up_text(profile, announcement)
+                                 else (DEFAULT_FOLLOW_UP_SUBJECT, DEFAULT_FOLLOW_UP_TEXT))
     info = [["Kundennummer", announcement.client_id],
             ["Ansprechperson", s.ansprechpartner],
             ["Telefon", s.telefon]]
@@ -735,11 +750,11 @@ def letter_content(
         "info": [[k, breakable(v)] for k, v in info],
         "subject": (s.absage_betreff if announcement.case_status
                     else s.korrektur_betreff if correction
-                    else s.folge_betreff if follow else s.betreff).format_map(values),
+                    else folge_betreff if follow else s.betreff).format_map(values),
         "salutation": breakable(s.anrede.format_map(values)),
         "paragraphs": _paragraphs(s.absage_text if announcement.case_status
                                   else s.korrektur_text if correction
-                                  else s.folge_text if follow else s.text, values),
+                                  else folge_text if follow else s.text, values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
         "footnote": s.fusszeile,
@@ -1446,12 +1461,12 @@ def follow_up_lines(run: LetterRun, profile: Profile) -> list[str]:
         case, has, gets = (("dieser Fall", "hat", "bekäme") if n == 1
                            else ("diese Fälle", "haben", "bekämen"))
         out.append(
-            f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem Text des ersten Briefs ([brief] "
-            f"betreff und text) statt des Folgetexts: {_shown(ids, 20)}. Grund: [brief] "
+            f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem eingebauten Folgetext (ohne "
+            f"Datum eines früheren Briefs) statt des eigenen: {_shown(ids, 20)}. Grund: [brief] "
             f"{' und '.join(keys)} {'nutzt' if len(keys) == 1 else 'nutzen'} den Platzhalter "
             f"{{angekuendigt_am}} (Datum des früheren Briefs), aber {case} {has} keinen "
             "früheren Brief (nur Kontakt beim Besuch); der Platzhalter bliebe leer. Ohne "
-            f"{{angekuendigt_am}} dort {gets} auch {case} den Folgetext.")
+            f"{{angekuendigt_am}} dort {gets} auch {case} den eigenen Folgetext.")
     return out
 
 
@@ -1579,10 +1594,11 @@ def follow_up_text(profile: Profile, a: Announcement) -> bool:
     """Is ``a`` (a follow-up, :func:`follow_ups`) written with ``folge_betreff`` and
     ``folge_text``? Not when they use ``{angekuendigt_am}`` and the case has no earlier
     letter (met at the door, never announced): the date would print empty. That letter
-    takes the first letter's ``betreff`` and ``text`` instead, the profile's own words,
-    which use no such date (the config refuses it there); the command names it by case
-    id (:func:`follow_up_lines`). Every other letter of the run is written as usual: one
-    case's missing date stops no other letter."""
+    takes the built-in follow-up texts instead (:data:`DEFAULT_FOLLOW_UP_SUBJECT`,
+    :data:`~hausbesuch.config.DEFAULT_FOLLOW_UP_TEXT`: a new appointment, no earlier
+    letter named), not the first text, whose greeting is for someone not yet met; the
+    command names it by case id (:func:`follow_up_lines`). Every other letter of the run
+    is written as usual: one case's missing date stops no other letter."""
     return a.follow_up and (a.earlier_letter is not None
                             or not _dated_follow_up_keys(profile))
 

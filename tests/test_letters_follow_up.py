@@ -5,8 +5,8 @@ and status ``entfallen``), or who was met at a visit (outcome ``angetroffen``,
 ``verweigert`` or ``termin_vereinbart``), gets the profile's ``folge_betreff`` and
 ``folge_text`` („Neuer Termin: …“), not the first text („wir möchten Sie gern persönlich
 kennenlernen“). ``{angekuendigt_am}`` in the follow-up texts is the date of the earlier
-letter; a follow-up for a case without one (met at the door) takes the first text instead,
-named by case id, and the run's other letters are written as usual.
+letter; a follow-up for a case without one (met at the door) takes the built-in follow-up
+texts instead, named by case id, and the run's other letters are written as usual.
 
 Each test writes into its own copy of the planned week's SQLite database, through the
 command; the letters are read back with pypdf.
@@ -149,11 +149,11 @@ DATED = ('folge_betreff = "Neuer Termin (Schreiben vom {angekuendigt_am}): {datu
          'Besuch angekündigt. Neu: **{datum}**."""\n')
 
 
-def test_a_follow_up_without_an_earlier_letter_takes_the_first_text_and_stops_no_other(
+def test_a_follow_up_without_an_earlier_letter_takes_the_built_in_text_and_stops_no_other(
         planned_week, db, tmp_path):
     """The follow-up texts use ``{angekuendigt_am}``; a client met at the door has no
-    earlier letter: that one letter takes the first text (no empty date), the run is not
-    refused, the other follow-ups name the date, and the command says so by case id."""
+    earlier letter: that one letter takes the built-in follow-up texts (no empty date, not
+    the greeting of someone not yet met), the run is not refused, the other follow-ups name the date, and the command says so by case id."""
     off, met, new, tried = _four(planned_week)
     _history(db, called_off=off, met=met, not_home=tried)
     profile = _profile(tmp_path, DATED)
@@ -166,26 +166,34 @@ def test_a_follow_up_without_an_earlier_letter_takes_the_first_text_and_stops_no
         assert "Neuer Termin (Schreiben vom 20.11.2026): 09.12.2026" in letter, cid
         assert "mit unserem Schreiben vom 20.11.2026 hatten wir Ihnen einen Besuch" in letter
         assert "kennenlernen" not in letter
-    for cid in (met, new):  # no earlier letter: the announcement's text, nothing empty
-        letter = _text(out / f"brief_{cid}.pdf")
-        assert "Ihr Hausbesuch am Mittwoch, 09.12.2026" in letter, cid
-        assert FIRST_WORDS in letter and "am Mittwoch, 9. Dezember 2026, zwischen" in letter
-        assert "Schreiben vom" not in letter and "Neuer Termin" not in letter
+    # met at the door, no earlier letter: the built-in follow-up (a new appointment, no
+    # date of a letter), not the greeting of someone not yet met, nothing printed empty
+    letter = _text(out / f"brief_{met}.pdf")
+    assert "Neuer Termin: Ihr Hausbesuch am Mittwoch, 09.12.2026" in letter
+    assert "wir haben einen neuen Termin für einen Hausbesuch bei Ihnen geplant" in letter
+    assert "am Mittwoch, 9. Dezember 2026, zwischen" in letter
+    assert "Schreiben vom" not in letter and FIRST_WORDS not in letter
+    letter = _text(out / f"brief_{new}.pdf")  # never met, never written to: the first text
+    assert "Ihr Hausbesuch am Mittwoch, 09.12.2026" in letter
+    assert FIRST_WORDS in letter and "am Mittwoch, 9. Dezember 2026, zwischen" in letter
+    assert "Schreiben vom" not in letter and "Neuer Termin" not in letter
     said = _flat(res.output)
     assert ("2 Briefe mit dem Folgetext ([brief] folge_betreff und folge_text: schon ein "
             "Brief zu einem anderen Besuch oder schon Kontakt): "
             + ", ".join(sorted((off, tried), key=id_key))) in said
-    assert (f"1 Brief mit dem Text des ersten Briefs ([brief] betreff und text) statt des "
-            f"Folgetexts: {met}. Grund: [brief] folge_betreff und folge_text nutzen den "
+    assert (f"1 Brief mit dem eingebauten Folgetext (ohne Datum eines früheren Briefs) "
+            f"statt des eigenen: {met}. Grund: [brief] folge_betreff und folge_text nutzen den "
             "Platzhalter {angekuendigt_am} (Datum des früheren Briefs), aber dieser Fall hat "
             "keinen früheren Brief (nur Kontakt beim Besuch); der Platzhalter bliebe leer. "
-            "Ohne {angekuendigt_am} dort bekäme auch dieser Fall den Folgetext.") in said
-    assert new not in said.split("Folgetexts:")[1]
+            "Ohne {angekuendigt_am} dort bekäme auch dieser Fall den eigenen Folgetext.") \
+        in said
+    assert new not in said.split("statt des eigenen:")[1]
     names = {c.name for c in planned_week.result.plan.clients if c.name}
     assert not [n for n in names if n in res.output]
     bundle = _text(next(out.glob("sammel_brief_*_2026-12-09_auswahl.pdf")))
     assert bundle.count("Schreiben vom 20.11.2026): 09.12.2026") == 2
-    assert bundle.count(FIRST_WORDS) == 2 and "Schreiben vom )" not in bundle
+    assert bundle.count(FIRST_WORDS) == 1 and "Schreiben vom )" not in bundle
+    assert bundle.count("wir haben einen neuen Termin für einen Hausbesuch") == 1
     # every letter is recorded as announced, the met client's too
     from sqlalchemy import select
 
@@ -196,12 +204,12 @@ def test_a_follow_up_without_an_earlier_letter_takes_the_first_text_and_stops_no
             CaseVisitRow.plan_id == planned_week.plan_id,
             CaseVisitRow.announced_at.is_not(None))))
     assert {off, met, new, tried} <= announced
-    # printed again: the met client's visit keeps its (first) text, and says so again
+    # printed again: the met client's visit keeps the built-in text, and says so again
     again = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", "--clients", met,
                      "--city", str(profile))
     assert again.exit_code == 0, again.output
-    assert FIRST_WORDS in _text(tmp_path / "nachdruck" / f"brief_{met}.pdf")
-    assert f"statt des Folgetexts: {met}." in _flat(again.output)
+    assert "wir haben einen neuen Termin" in _text(tmp_path / "nachdruck" / f"brief_{met}.pdf")
+    assert f"statt des eigenen: {met}." in _flat(again.output)
 
 
 def test_a_wrong_placeholder_in_the_follow_up_text_is_refused_in_german(
