@@ -1724,6 +1724,12 @@ class Store:
         """The city of a stored plan (StoreError when there is no such plan)."""
         return self._plan_column(plan_id, PlanRow.city)
 
+    def plan_span(self, plan_id: str) -> tuple[date, int]:
+        """The first day and the number of days of a stored plan (StoreError when there is
+        no such plan)."""
+        return self._plan_column(plan_id, PlanRow.start), self._plan_column(plan_id,
+                                                                            PlanRow.days)
+
     def plan_params(self, plan_id: str) -> dict:
         """The stored parameters of a plan (teams, options, re-plan spans; ``{}`` when
         they cannot be read)."""

@@ -226,6 +226,58 @@ def test_planning_twice_into_one_folder_leaves_only_the_second_plan(tmp_path, tw
     assert _hidden_siblings(out) == []
 
 
+def test_the_pages_of_a_plan_in_force_on_the_same_days_are_not_replaced(tmp_path, two_lists):
+    """Review 27: ``plan`` into the folder of the plan in force for the same days replaced
+    its route pages, sheets and GPX, while that plan stayed in force (the teams' pages
+    gone, a second plan's in their place). Refused before the work, naming the plan and
+    how to change it or write its pages again; ``show`` of that plan and its ``replan``
+    still write there; a plan of other days does, with a note while the first still runs."""
+    a, _, b, ids_b = two_lists
+    out, db = tmp_path / "plan", tmp_path / "p.db"
+    env = {**os.environ, "HAUSBESUCH_HEUTE": "2026-12-04"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "hausbesuch", *args, "--db",
+                               f"sqlite:///{db}"], capture_output=True, text=True,
+                              timeout=300, env=env)
+
+    def plan(clients: Path, start: str, days: int) -> subprocess.CompletedProcess:
+        return run("plan", str(clients), "--city", "bad-hersfeld", "--start", start,
+                   "--days", str(days), "--time-limit", "1", "--threads", "1", "--out", str(out))
+
+    assert plan(a, "2026-12-07", 2).returncode == 0
+    first = _assert_complete(out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    refused = plan(b, "2026-12-08", 2)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert (f"der Ordner enthält die Seiten von Plan {first} (Mo, 07.12.2026 bis Di, "
+            "08.12.2026), der für diese Tage gilt") in said, said
+    assert f"„hausbesuch replan {first} --from …“" in said
+    assert f"„hausbesuch show {first} --out ORDNER“" in said
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not any(i in run("plans", "--city", "bad-hersfeld").stdout for i in ids_b)
+    assert run("plans", "--city", "bad-hersfeld").stdout.count("(aktuell)") == 1
+    # the plan itself may be written there again, and its new version too
+    shown = run("show", first, "--out", str(out))
+    assert shown.returncode == 0, shown.stderr
+    again = run("replan", first, "--from", "2026-12-08T07:00", "--out", str(out),
+                "--time-limit", "1", "--threads", "1")
+    assert again.returncode == 0, again.stderr
+    newest = _assert_complete(out)
+    assert newest != first
+    # the first version, replaced, no longer holds its folder against another plan
+    # (it is the newest version's folder now); a plan of other days writes there and says
+    # whose pages it replaced while they are still in force
+    later = plan(b, "2026-12-10", 1)
+    assert later.returncode == 0, later.stderr
+    assert (f"Hinweis: der Ordner {out} enthielt die Seiten von Plan {newest} (Mo, "
+            "07.12.2026 bis Di, 08.12.2026), der noch gilt; sie sind durch diesen Plan "
+            f"ersetzt. Erneut schreiben: „hausbesuch show {newest} --out ORDNER“.") \
+        in " ".join(later.stdout.split())
+    assert _assert_complete(out) not in (first, newest)
+
+
 def test_plan_refuses_a_foreign_folder_before_any_work(tmp_path, two_lists):
     a = two_lists[0]
     out = tmp_path / "Eigene Dateien"

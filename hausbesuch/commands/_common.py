@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -233,3 +233,53 @@ def audit_files(store, actor: str, city: str, plan_id: str, folder: Path) -> Non
     store.audit(actor, "plandateien_geschrieben", city=city, plan_id=plan_id,
                 details={"ordner": str(Path(folder).resolve())})
 
+
+
+def refuse_pages_of_a_plan_in_force(store: Store, out: Path, start: Any, days: int, *,
+                                    own: Collection[str] = ()) -> str | None:
+    """Refuse to write a plan's files into ``out`` when it holds the pages of another
+    stored plan that is still in force on one of the days ``start`` … ``start + days - 1``
+    (its newest version, finished): writing there would replace the route pages, sheets
+    and GPX the teams of those days use, while that plan stays the one in force (review
+    27: ``plan`` into the folder of the current plan of the same days). A folder of a
+    past plan, of a replaced or deleted version, of a plan of another database, or of
+    one of ``own`` (the plan shown again; the versions a re-plan replaces) is written as
+    before. Call before the long work. Returns the note to print after writing when the
+    folder held the pages of a plan in force on other days from today on (its pages are
+    replaced; :command:`show` writes them again), else None."""
+    import json
+    from datetime import timedelta
+
+    from hausbesuch.fields import format_day
+    from hausbesuch.output import MARKER_FILE
+    from hausbesuch.store import PlanRow
+    from hausbesuch.versions import newest_version
+
+    try:
+        held = json.loads((out / MARKER_FILE).read_text(encoding="utf-8")).get("plan_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(held, str) or held in own:
+        return None
+    with store.session() as s:
+        row = s.get(PlanRow, held)
+        if row is None or row.status != "fertig":
+            return None
+        first, last = row.start, row.start + timedelta(days=row.days - 1)
+    if newest_version(store, held) != held:
+        return None
+    if last < start or first > start + timedelta(days=days - 1):
+        from hausbesuch import clock
+
+        if last < clock.today():
+            return None
+        return (f"Hinweis: der Ordner {out} enthielt die Seiten von Plan {held} "
+                f"({format_day(first)} bis {format_day(last)}), der noch gilt; sie sind durch "
+                f"diesen Plan ersetzt. Erneut schreiben: „hausbesuch show {held} --out "
+                "ORDNER“.")
+    raise UserError(
+        f"--out {out}: der Ordner enthält die Seiten von Plan {held} ({format_day(first)} bis "
+        f"{format_day(last)}), der für diese Tage gilt; sie würden durch diesen Plan "
+        "ersetzt. Bitte einen anderen Ordner angeben. Jenen Plan ändern: „hausbesuch "
+        f"replan {held} --from …“; seine Dateien erneut schreiben: „hausbesuch show {held} "
+        "--out ORDNER“.")

@@ -26,6 +26,7 @@ from hausbesuch.commands._common import (
     parse_moment_option,
     printable,
     profile_for_plan,
+    refuse_pages_of_a_plan_in_force,
     unknown_case,
     user_errors,
     visible_controls,
@@ -835,6 +836,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             profile = profile_for_plan(city, store.plan_city(plan_id),
                                        store.plan_profile(plan_id))
             result = show_plan(store, plan_id, profile, osm=osm)
+            refuse_pages_of_a_plan_in_force(store, out, result.plan.start, result.plan.days,
+                                            own={plan_id})
             with plan_folder(out) as folder:
                 write_plan_files(result, folder.path, profile)
                 store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
@@ -926,6 +929,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         with Store.open(db, create=False) as store:
             profile = profile_for_plan(city, store.plan_city(plan_id),
                                        store.plan_profile(plan_id))
+            if out is not None:  # the folder of the plan replaced is written, not another's
+                refuse_pages_of_a_plan_in_force(store, out, *store.plan_span(plan_id),
+                                                own={plan_id})
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), with_teams=with_team or (),
                             time_limit=time_limit, osm=osm, threads=threads, seed=seed)

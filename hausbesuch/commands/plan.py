@@ -53,7 +53,7 @@ def run_plan(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hausbesuch.casework import cli_actor
-    from hausbesuch.commands._common import audit_files
+    from hausbesuch.commands._common import audit_files, refuse_pages_of_a_plan_in_force
     from hausbesuch.config import load_profile
     from hausbesuch.output import check_plan_folder, plan_folder, relocate
     from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
@@ -73,6 +73,7 @@ def run_plan(
         transient=True,
         disable=quiet,
     ) as bar:
+        replaced_pages = refuse_pages_of_a_plan_in_force(store, out, start, days)
         task = bar.add_task("Planung", total=1.0)
 
         def progress(stage: str, fraction: float) -> None:
@@ -92,6 +93,8 @@ def run_plan(
         result.out_dir = out
         if result.files is not None:
             result.files = relocate(result.files, out)
+    if replaced_pages:  # the pages of a plan still in force on other days
+        typer.echo(replaced_pages)
     return result, plan_id  # type: ignore[return-value]
 
 
