@@ -353,6 +353,70 @@ def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
             browser.close()
 
 
+#: The plan list's tables (/plaene) and the German label each value must carry on a phone.
+PLAN_LIST_TABLES = {
+    "#auftraege": ["Gestartet", "Von", "Art", "Stand", "Plan"],
+    "#gespeicherte-plaene": ["Plan", "Zeitraum", "Erstellt", "Team-Tage",
+                             "Besuche bei Erstellung", "Stand jetzt", "Nicht eingeplant"],
+}
+#: Per cell of a table (``sel``): its label before the value (CSS ::before, its text only),
+#: whether it lies within the screen's width, and its text.
+CELLS_JS = """(sel) => [...document.querySelectorAll(sel + ' tbody td')].map(td => {
+  const b = td.getBoundingClientRect();
+  const c = getComputedStyle(td, '::before').content;  // '"Plan: " / ""' or 'none'
+  return [(c.match(/^"([^"]*)"/) || [null, c])[1],
+          b.left >= 0 && b.right <= window.innerWidth, td.innerText.trim()];
+})"""
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_plan_list_tables_fit_a_phone(site: Site) -> None:  # noqa: F811
+    """At 390 px the plan list's tables (planning jobs, stored plans) scrolled sideways in
+    their boxes (seven columns, „Stand jetzt“ off to the right). Now each row is a block
+    like the pins' and outcomes' (table.stack): no box and not the page scrolls sideways,
+    every cell lies within the screen, its column's German name before its value. At
+    1280 px they are tables as before."""
+    from playwright.sync_api import sync_playwright
+
+    plan = _current_plan(site)
+    with sync_playwright() as pw:
+        browser, page, rec = _phone_page(pw, site)
+        try:
+            page.goto(site.url + "/plaene")
+            page.wait_for_load_state("load")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "plaene-390.png"), full_page=True)
+            assert plan.id in page.locator("#gespeicherte-plaene").inner_text()
+            for table, names in PLAN_LIST_TABLES.items():
+                assert page.locator(f"{table} thead th").all_inner_texts() == names, table
+                boxes = page.evaluate(f"""() => {{ const s = document.querySelector('{table}')
+                    .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }}""")
+                assert boxes[0] <= boxes[1], f"{table} scrolls sideways in its box: {boxes}"
+                cells = page.evaluate(CELLS_JS, table)
+                rows = page.locator(f"{table} tbody tr").count()
+                assert rows > 0 and len(cells) == rows * len(names), (table, cells)
+                # every value within the screen, its column's name before it
+                assert [c for c in cells if not c[1]] == [], f"{table}: cells off screen"
+                labels = [c[0] for c in cells[:len(names)]]
+                assert labels == [f"{n}: " for n in names], (table, labels)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+            # the screen reader keeps the column headers (the head is out of view only)
+            assert page.locator("#gespeicherte-plaene").get_attribute("role") == "table"
+            # a desk: tables with their heads, a row's cells side by side, no labels
+            page.set_viewport_size({"width": 1280, "height": 900})
+            for table in PLAN_LIST_TABLES:
+                assert page.locator(f"{table} thead").is_visible(), table
+                cells = page.locator(f"{table} tbody tr").first.locator("td")
+                first, last = cells.first.bounding_box(), cells.last.bounding_box()
+                assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], table
+                assert {c[0] for c in page.evaluate(CELLS_JS, table)} <= {"none", "normal"}
+            assert rec.violations == []
+        finally:
+            browser.close()
+
+
 @sqlite_only()
 @pytest.mark.browser
 def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  # noqa: F811
