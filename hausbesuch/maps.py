@@ -1032,13 +1032,25 @@ VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scal
 _VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>')
 
 
+#: A map page shown in a frame (the overview in the plan's ``index.html``, under its h2
+#: „Übersichtskarte“, the frame named by its title) is part of that page for a screen
+#: reader: its own h1, banner and main would be a second h1 and landmarks of the index.
+#: Framed, the page drops them (its heading only repeats the frame's name and the index's
+#: h2); opened on its own (its link „Karte im ganzen Fenster öffnen“) it keeps them.
+#: Run while the page is parsed, before the map: nothing shifts.
+_EMBEDDED_JS = (
+    '<script>if (window.self !== window.top) {'
+    ' document.getElementById("hb-kopf").remove();'
+    ' document.getElementById("hb-karte").removeAttribute("role"); }</script>')
+
+
 def render_map(m: folium.Map, *, heading: str = "") -> str:
     """Render a map built here into a complete German HTML page.
 
     With ``heading`` (:func:`route_map_heading`, :func:`overview_map_heading`), the page
     has the landmarks and the heading a screen reader jumps by, as the route page and the
     print sheet: a banner holding the heading (read only: the map fills the screen) and
-    the map as ``main``.
+    the map as ``main``; shown in a frame, the page drops both (:data:`_EMBEDDED_JS`).
 
     Raises
     ------
@@ -1053,9 +1065,10 @@ def render_map(m: folium.Map, *, heading: str = "") -> str:
     page = _VIEWPORT.sub(VIEWPORT_META, page, count=1)
     if heading:
         page = page.replace(
-            "<body>", f'<body>\n<header><h1 style="{_READ_ONLY}">{escape_map_text(heading)}'
-                      '</h1></header>\n<main style="height:100%">', 1)
-        page = page.replace("</body>", "</main>\n</body>", 1)
+            "<body>", f'<body>\n<header id="hb-kopf"><h1 style="{_READ_ONLY}">'
+                      f'{escape_map_text(heading)}</h1></header>\n'
+                      f'<div id="hb-karte" role="main" style="height:100%">\n{_EMBEDDED_JS}', 1)
+        page = page.replace("</body>", "</div>\n</body>", 1)
     remote = [u for u in _ASSET_REF.findall(page) if urlsplit(u).scheme or u.startswith("//")]
     if remote:
         raise RuntimeError(f"map would load remote assets: {remote}")

@@ -18,7 +18,10 @@ Beyond that, what :mod:`tests.test_a11y` does not check already:
 - worker page: an outcome's confirmation („Gespeichert“, „Übermittelt“, and the page a
   form sent without the script leads to) takes the focus;
 - route map: no unnamed image, the locate control a button, a stop's pin read as its stop;
-- overview map: no unnamed image, its heading read only.
+- overview map: no unnamed image, its heading read only;
+- a plan's ``index.html``: one h1, one banner and main with the overview map's frame
+  read as part of it (the framed map page drops its own), the frame named by where its
+  visits are as text, and those tables hold every visit the map draws.
 """
 
 from __future__ import annotations
@@ -371,4 +374,88 @@ def test_overview_map_reads_by_landmark_and_heading(tmp_path) -> None:  # noqa: 
             if u.lon is not None:
                 assert f"{u.client_id} · nicht eingeplant" in buttons, buttons
         assert "Meinen Standort zeigen" in buttons
+        assert rec.page_errors == []
+
+
+def _tree_with_frames(page) -> list[dict]:  # noqa: ANN001
+    """The page's tree as a screen reader reads it: each frame's document (its own tree,
+    CDP ``frameId``) in place of its ``Iframe`` node, nodes tagged with their frame."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        children = cdp.send("Page.getFrameTree")["frameTree"].get("childFrames", [])
+    finally:
+        cdp.detach()
+    out: list[dict] = []
+    frames = iter(children)
+    for n in _tree(page):
+        out.append({**n, "frame": "top"})
+        if n["role"] == "Iframe":
+            frame = next(frames)["frame"]
+            cdp = page.context.new_cdp_session(page)
+            try:
+                cdp.send("Accessibility.enable")
+                nodes = cdp.send("Accessibility.getFullAXTree",
+                                 {"frameId": frame["id"]})["nodes"]
+            finally:
+                cdp.detach()
+            for m in nodes:
+                if m.get("ignored"):
+                    continue
+                props = {p["name"]: p["value"].get("value") for p in m.get("properties", [])}
+                out.append({"role": m.get("role", {}).get("value"),
+                            "name": (m.get("name", {}).get("value") or "").strip(),
+                            "level": props.get("level"), "frame": frame["url"]})
+    assert next(frames, None) is None, "a frame without its Iframe node"
+    return out
+
+
+def test_plan_index_reads_with_one_h1_and_its_map_frame_named(tmp_path) -> None:  # noqa: ANN001
+    """A plan's ``index.html`` embeds the overview map (``uebersicht.html``) in a frame; a
+    reader reads the frame's document as part of the page, and the map page's own h1,
+    banner and main made a second h1 and second landmarks there. Framed, the map page
+    drops them: the index has one h1, one banner, one main, no skipped level. The map's
+    planned visits are a drawing (hidden from readers); the frame's name says they are
+    text in the tables „Besuche“ and „Nicht eingeplant“, which hold every visit drawn.
+    Opened on its own the map page keeps its h1 and landmarks."""
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import write_outputs
+    from tests.browser import chromium_context, serve_directory
+    from tests.test_maps import sample_plan
+
+    plan = sample_plan()
+    written = write_outputs(plan, tmp_path / "aus")
+    with serve_directory(written.out_dir) as url, \
+            chromium_context(MapSettings().tile_host, viewport=(1280, 900)) as (ctx, rec):
+        page = ctx.new_page()
+        page.goto(f"{url}/{written.index.name}")
+        page.wait_for_load_state("load")  # the frame's document as well
+        page.frame_locator("iframe").locator(".hb-depot").first.wait_for()
+        tree = _tree_with_frames(page)
+        assert {n["frame"] for n in tree} == {"top", f"{url}/{written.overview_map.name}"}
+        heads = [(int(n["level"]), n["name"], n["frame"] == "top")
+                 for n in tree if n["role"] == "heading"]
+        assert [h for h in heads if h[0] == 1] == [(1, "Besuchsplan Bad Hersfeld", True)], heads
+        levels = [h[0] for h in heads]
+        assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:],
+                                                                  strict=False)), heads
+        roles = [n["role"] for n in tree]
+        assert roles.count("main") == 1 and roles.count("banner") == 1, \
+            [(n["role"], n["frame"]) for n in tree if n["role"] in _LANDMARKS]
+        # the frame: named by its map and where its visits are as text
+        [frame] = [n["name"] for n in tree if n["role"] == "Iframe"]
+        assert frame.startswith("Übersichtskarte") and "„Besuche“" in frame \
+            and "„Nicht eingeplant“" in frame, frame
+        # … and those tables hold every visit the map draws (planned ones: hidden drawing)
+        shown = {n["name"] for n in tree if n["frame"] == "top" and n["role"] == "cell"}
+        for r in plan.routes:
+            for s in r.stops:
+                assert any(c.startswith(s.client_id) for c in shown), s.client_id
+        for u in plan.unassigned:
+            assert u.client_id in shown, u.client_id
+        # on its own the map page is a page with its heading and landmarks
+        page.goto(f"{url}/{written.overview_map.name}")
+        page.wait_for_selector(".hb-depot")
+        alone = _tree(page)
+        assert [n["level"] for n in alone if n["role"] == "heading"] == [1]
+        assert {"banner", "main"} <= {n["role"] for n in alone}
         assert rec.page_errors == []
