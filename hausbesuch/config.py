@@ -131,7 +131,7 @@ class Depot(_Strict):
         # whose start is the depot
         if self.lon is not None and self.lat is not None and looks_swapped(self.lon, self.lat):
             raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {"problems": [(
-                "lat'/'lon", f"lat = {self.lat}, lon = {self.lon} sehen vertauscht aus: in "
+                ("lat", "lon"), f"lat = {self.lat}, lon = {self.lon} sehen vertauscht aus: in "
                              "Deutschland ist lat (Breite) etwa 47 bis 55, lon (Länge) etwa "
                              "6 bis 15")], "text": "vertauscht"})
         return self
@@ -400,7 +400,7 @@ def _check_placeholders(text: str) -> str:
         if spec or conv:
             written = "{" + f + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
             raise ValueError(
-                f"Platzhalter {written}: Formatangaben (nach ':' oder '!') sind nicht erlaubt; "
+                f"Platzhalter {written}: Formatangaben (nach „:“ oder „!“) sind nicht erlaubt; "
                 f"bitte nur {{{f}}} schreiben"
             )
     return text
@@ -725,7 +725,7 @@ def _also_known(loc: tuple[Any, ...]) -> str:
              for f, info in TeamDefault.model_fields.items()}
     for keys in names.values():
         if loc[2] in keys:
-            return f" – doppelt: '{keys[0]}' und '{keys[-1]}' meinen dasselbe"
+            return f" – doppelt: „{keys[0]}“ und „{keys[-1]}“ meinen dasselbe"
     known = ", ".join("/".join(dict.fromkeys(k)) for k in names.values())
     return (f" – bekannt in [[teams]] des Profils: {known}; alles Weitere (tage, start, "
             "mittag …) in einer Teams-Datei (--teams)")
@@ -753,7 +753,7 @@ def _misplaced(loc: tuple[Any, ...]) -> str:
     if len(loc) >= 2 and key in Profile.model_fields:
         header = sections[loc[0]][0] if loc[0] in sections else f"[{loc[0]}]"
         return (f" – nach der Überschrift {header} gehört in TOML jede Zeile zu dieser "
-                f"Tabelle, '{key}' also vor die erste Tabelle")
+                f"Tabelle, „{key}“ also vor die erste Tabelle")
     homes = [header for name, (header, model) in sections.items()
              if key in model.model_fields and name != loc[0]]
     return f" – gehört unter {' oder '.join(homes)}" if homes else ""
@@ -764,12 +764,19 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
 
 
+def _problem_fields(prefix: str, field: str | tuple[str, ...]) -> str:
+    """The field(s) a problem of a section names, in German quotes: ``„workday.start“``,
+    two fields of one entry as ``„depots[0].lat“/„lon“``."""
+    first, *rest = (field,) if isinstance(field, str) else field
+    return "/".join([f"„{prefix + '.' if prefix else ''}{first}“"] + [f"„{f}“" for f in rest])
+
+
 def _german(err: dict[str, Any]) -> str:
     loc = _field_name(tuple(err["loc"])) or "(Profil)"
     kind = err["type"]
     if kind == FIELD_PROBLEMS:
         prefix = _field_name(tuple(err["loc"]))
-        return "; ".join(f"Feld '{prefix + '.' if prefix else ''}{field}': {msg}"
+        return "; ".join(f"Feld {_problem_fields(prefix, field)}: {msg}"
                          for field, msg in err["ctx"]["problems"])
     if kind in _GERMAN_ERRORS:
         msg = _GERMAN_ERRORS[kind]
@@ -799,7 +806,7 @@ def _german(err: dict[str, Any]) -> str:
         loc = "casework.land"
     if kind == "missing" and loc in _MISSING_EXAMPLES:
         hint = f": {_MISSING_EXAMPLES[loc]}"
-    return f"Feld '{loc}' {msg}{shown}{hint}"
+    return f"Feld „{loc}“ {msg}{shown}{hint}"
 
 
 def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
@@ -810,7 +817,7 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     for key in ("slug", "origin"):  # derived from the path; a file must not set them
         if key in raw:
             raise ProfileError(
-                f"Ungültiges Profil {path.name}: Feld '{key}' ist kein bekanntes Feld "
+                f"Ungültiges Profil {path.name}: Feld „{key}“ ist kein bekanntes Feld "
                 "(Kurzname und Ordner eines Profils ergeben sich aus dem Dateipfad)."
             )
     raw["slug"] = path.stem

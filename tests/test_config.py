@@ -55,18 +55,18 @@ def test_profile_by_path(tmp_path: Path, lauf_pbf):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('name = "X"\n[osm]\nfile = "a.pbf"\n', "Feld 'depots' fehlt"),
+        ('name = "X"\n[osm]\nfile = "a.pbf"\n', "Feld „depots“ fehlt"),
         ('name = "X"\n[osm]\n[[depots]]\nname="a"\naddress="b"\n', "weder 'file' noch 'place'"),
         ('name = "X"\ndefault_mode = "fly"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n',
-         "Feld 'default_mode' muss einer dieser Werte sein"),
+         "Feld „default_mode“ muss einer dieser Werte sein"),
         ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n[workday]\nstart = "8 Uhr"\n',
-         "Feld 'workday.start'"),
+         "Feld „workday.start“"),
         ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n[workday]\nstart="17:00"\n',
          "Ende des Arbeitstags"),
         ('name = "X"\ncolour = 1\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\n',
-         "Feld 'colour' ist kein bekanntes Feld"),
+         "Feld „colour“ ist kein bekanntes Feld"),
         ('name = "X"\n[osm]\nplace = "X"\n[[depots]]\nname="a"\naddress="b"\nlat = 123\n',
-         r"Feld 'depots\[0\]\.lat' muss höchstens 90"),
+         r"Feld „depots\[0\]\.lat“ muss höchstens 90"),
         ("name = \n", "kein gültiges TOML"),
     ],
 )
@@ -100,7 +100,7 @@ def test_slug_and_origin_come_from_the_path_only(tmp_path, key, value):
     p = tmp_path / "meine-stadt.toml"
     p.write_text(f'name = "X"\n{key} = "{value}"\n[osm]\nplace = "X"\n'
                  '[[depots]]\nname="a"\naddress="b"\n', encoding="utf-8")
-    with pytest.raises(ProfileError, match=f"meine-stadt.toml: Feld '{key}' ist kein bekanntes Feld"):
+    with pytest.raises(ProfileError, match=f"meine-stadt.toml: Feld „{key}“ ist kein bekanntes Feld"):
         load_profile(p)
 
 
@@ -112,19 +112,19 @@ _WORKDAY = ('name = "X"\n[casework]\nland = "HE"\n[osm]\nplace = "X"\n[[depots]]
     ("body", "messages"),
     [
         ('lunch_start = "17:00"\nlunch_end = "18:00"\nlunch_minutes = 120\n',
-         ["Feld 'workday.lunch_start': das Mittagspausen-Fenster 17:00–18:00 liegt nicht im "
+         ["Feld „workday.lunch_start“: das Mittagspausen-Fenster 17:00–18:00 liegt nicht im "
           "Arbeitstag 08:00–16:00",
-          "Feld 'workday.lunch_minutes': 120 Minuten Pause passen nicht in das Fenster "
+          "Feld „workday.lunch_minutes“: 120 Minuten Pause passen nicht in das Fenster "
           "17:00–18:00 (60 Minuten)"]),
         ('lunch_start = "12:00"\nlunch_end = "12:30"\nlunch_minutes = 45\n',
-         ["Feld 'workday.lunch_minutes': 45 Minuten"]),
-        ('end = "13:00"\n', ["Feld 'workday.lunch_end': das Mittagspausen-Fenster 12:00–13:30 "
+         ["Feld „workday.lunch_minutes“: 45 Minuten"]),
+        ('end = "13:00"\n', ["Feld „workday.lunch_end“: das Mittagspausen-Fenster 12:00–13:30 "
                              "endet nach dem Arbeitstag 08:00–13:00"]),
-        ('start = "06:00"\nend = "11:00"\n', ["Feld 'workday.lunch_start'"]),
-        ('weekdays = []\n', ["Feld 'workday.weekdays' darf nicht leer sein"]),
-        ('lunch_start = "12:00"\nlunch_end = "11:00"\n', ["Feld 'workday.lunch_end'"]),
+        ('start = "06:00"\nend = "11:00"\n', ["Feld „workday.lunch_start“"]),
+        ('weekdays = []\n', ["Feld „workday.weekdays“ darf nicht leer sein"]),
+        ('lunch_start = "12:00"\nlunch_end = "11:00"\n', ["Feld „workday.lunch_end“"]),
         ('start = "08:00"\nend = "09:00"\nlunch_minutes = 0\nvisit_minutes = 90\n',
-         ["Feld 'workday.visit_minutes': ein Besuch von 90 Minuten"]),
+         ["Feld „workday.visit_minutes“: ein Besuch von 90 Minuten"]),
     ],
 )
 def test_workday_mistakes_are_named(tmp_path, body, messages):
@@ -149,48 +149,48 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
     ("body", "message"),
     [
         (_BASE + _DEPOT + "[workday]\nvisit_minutes = 45.5\n",
-         "Feld 'workday.visit_minutes' muss eine ganze Zahl sein (Wert: 45.5)"),
+         "Feld „workday.visit_minutes“ muss eine ganze Zahl sein (Wert: 45.5)"),
         (_BASE + 'default_mode = "car"\n' + _DEPOT, 'ist kein bekanntes Feld (Wert: "car") – nach '
-         "der Überschrift [osm] gehört in TOML jede Zeile zu dieser Tabelle, 'default_mode' also "
+         "der Überschrift [osm] gehört in TOML jede Zeile zu dieser Tabelle, „default_mode“ also "
          "vor die erste Tabelle"),
         ('name = "X"\ndefault_mode = "car"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'default_mode' muss einer dieser Werte sein: \"walk\", \"bike\" oder \"drive\" "
+         "Feld „default_mode“ muss einer dieser Werte sein: \"walk\", \"bike\" oder \"drive\" "
          '(Wert: "car")'),
         (_BASE + _DEPOT + "[workday]\nstart = 2026-12-07\n",
-         "Feld 'workday.start' muss Text in Anführungszeichen sein, z. B. \"08:00\" (Wert: 2026-12-07)"),
+         "Feld „workday.start“ muss Text in Anführungszeichen sein, z. B. \"08:00\" (Wert: 2026-12-07)"),
         (_BASE + _DEPOT + "[workday]\nstart = 08:00:30\n",
-         "Feld 'workday.start' muss eine Uhrzeit ohne Sekunden sein, z. B. \"08:00\""),
-        ('name = "   "\n[osm]\nplace = "X"\n' + _DEPOT, "Feld 'name' darf nicht leer sein"),
-        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld 'depots[0].address' darf nicht leer"),
-        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld 'depots[0].name' darf nicht leer"),
-        ('name = "X"\nosm = 5\n' + _DEPOT, "Feld 'osm' muss eine Tabelle sein (Wert: 5)"),
+         "Feld „workday.start“ muss eine Uhrzeit ohne Sekunden sein, z. B. \"08:00\""),
+        ('name = "   "\n[osm]\nplace = "X"\n' + _DEPOT, "Feld „name“ darf nicht leer sein"),
+        (_BASE + '[[depots]]\nname = "a"\naddress = ""\n', "Feld „depots[0].address“ darf nicht leer"),
+        (_BASE + '[[depots]]\nname = " "\naddress = "b"\n', "Feld „depots[0].name“ darf nicht leer"),
+        ('name = "X"\nosm = 5\n' + _DEPOT, "Feld „osm“ muss eine Tabelle sein (Wert: 5)"),
         # values in TOML's spelling, not Python's (True, 'BY', ['Mo', 3], {'a': 1})
         (_BASE + _DEPOT + "[map]\ngoogle_maps_links = \"ja\"\n",
-         "Feld 'map.google_maps_links' muss true oder false sein (Wert: \"ja\")"),
+         "Feld „map.google_maps_links“ muss true oder false sein (Wert: \"ja\")"),
         (_BASE + _DEPOT + "[workday]\nstart = true\n",
-         "Feld 'workday.start' muss ein Text sein (Wert: true)"),
+         "Feld „workday.start“ muss ein Text sein (Wert: true)"),
         (_BASE + _DEPOT + '[workday]\nstart = "8 Uhr"\n',
-         "Feld 'workday.start' keine Uhrzeit im Format HH:MM (Wert: \"8 Uhr\")"),
+         "Feld „workday.start“ keine Uhrzeit im Format HH:MM (Wert: \"8 Uhr\")"),
         (_NO_LAND + _DEPOT + "[casework]\nland = [\"BY\"]\n",
-         "Feld 'casework.land' muss ein Text sein (Wert: [\"BY\"])"),
+         "Feld „casework.land“ muss ein Text sein (Wert: [\"BY\"])"),
         (_BASE + _DEPOT + "x = [{a = 1, \"b c\" = \"d\"}]\n",
-         "Feld 'depots[0].x' ist kein bekanntes Feld (Wert: [{a = 1, \"b c\" = \"d\"}])"),
+         "Feld „depots[0].x“ ist kein bekanntes Feld (Wert: [{a = 1, \"b c\" = \"d\"}])"),
         (_BASE + _DEPOT + '[workday]\nweekdays = ["Mo", 3]\n',
-         "Feld 'workday.weekdays' jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "Feld „workday.weekdays“ jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
          "(Wert: [\"Mo\", 3])"),
         (_BASE + _DEPOT + '[workday]\nweekdays = [["Mo"]]\n',
-         "Feld 'workday.weekdays' jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "Feld „workday.weekdays“ jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
          "(Wert: [[\"Mo\"]])"),
         (_BASE + _DEPOT + "[workday]\nweekdays = {a = 1}\n",
-         "Feld 'workday.weekdays' muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
+         "Feld „workday.weekdays“ muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
          "Texten, z. B. [\"Mo\", \"Di\"]"),
         (_BASE + _DEPOT + "[workday]\nweekdays = true\n",
-         "Feld 'workday.weekdays' muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
+         "Feld „workday.weekdays“ muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
          "Texten, z. B. [\"Mo\", \"Di\"] (Wert: true)"),
         (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
-         "Feld 'erreichbarkeit.prior_rate' muss kleiner als 1.0 sein"),
+         "Feld „erreichbarkeit.prior_rate“ muss kleiner als 1.0 sein"),
         (_NO_LAND + _DEPOT + "[casework]\nland = \"HE\"\nstatus_after = 5\n",
-         "Feld 'casework.status_after' muss eine Tabelle sein"),
+         "Feld „casework.status_after“ muss eine Tabelle sein"),
     ],
 )
 def test_profile_messages_are_german(tmp_path, body, message):
@@ -211,6 +211,35 @@ def test_toml_times_are_read_as_clock_times(tmp_path):
     assert prof.depot.name == "Rathaus"
 
 
+#: An ASCII-quoted name in a message (``'brief.text'``, ``'lon'``, ``':'``).
+_ASCII_QUOTED = re.compile(r"'[^'\s]{1,40}'")
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        ('name = "X"\n[osm]\nfile = "a.pbf"\n', ["„depots“ fehlt", "„casework.land“ fehlt"]),
+        ('slug = "x"\n' + _BASE + _DEPOT, ["Feld „slug“ ist kein bekanntes Feld"]),
+        (_BASE + _DEPOT + "[brief]\ntext = 'Hallo {name!r}'\n",
+         ["Feld „brief.text“", "(nach „:“ oder „!“)"]),
+        (_BASE + _DEPOT + "lat = 9.7\nlon = 50.9\n", ["Feld „depots[0].lat“/„lon“: "]),
+        (_BASE + _DEPOT + '[workday]\nstart = "16:00"\nend = "08:00"\n',
+         ["Feld „workday.end“: "]),
+        (_BASE + "default_mode = \"walk\"\n" + _DEPOT,
+         ["Feld „osm.default_mode“", "„default_mode“ also vor die erste Tabelle"]),
+        (_BASE + _DEPOT + '[[teams]]\nid = "T1"\nmitglieder = ["A"]\nmembers = ["B"]\n',
+         ["Feld „teams[0].mitglieder“", "„members“ und „mitglieder“ meinen dasselbe"]),
+    ],
+)
+def test_a_profile_error_quotes_its_fields_in_german(tmp_path, body, names):
+    # German user text quotes with „…“ (as the teams file's messages do); the profile's
+    # messages wrote Feld 'brief.text', 'lat'/'lon', 'members' und 'mitglieder'
+    msg = _refused(tmp_path, body)
+    for name in names:
+        assert name in msg, (name, msg)
+    assert _ASCII_QUOTED.findall(msg) == [], msg
+
+
 @pytest.mark.parametrize(
     ("key", "text", "shown", "bare"),
     [
@@ -227,7 +256,7 @@ def test_toml_times_are_read_as_clock_times(tmp_path):
 def test_letter_placeholders_with_a_format_spec_are_refused(tmp_path, key, text, shown, bare):
     # a format spec or conversion passed the check and crashed `letters` with a traceback
     msg = _refused(tmp_path, _BASE + _DEPOT + f"[brief]\ntelefon = \"06621 1\"\n{key} = '{text}'\n")
-    assert f"Feld 'brief.{key}'" in msg
+    assert f"Feld „brief.{key}“" in msg
     assert f"Platzhalter {shown}: Formatangaben" in msg and f"bitte nur {bare} schreiben" in msg
 
 
@@ -239,7 +268,7 @@ def test_the_first_letters_texts_refuse_the_date_of_an_earlier_letter(tmp_path, 
     it belongs."""
     msg = _refused(tmp_path, _BASE + _DEPOT + "[brief]\ntelefon = \"06621 1\"\n"
                    f"{key} = 'angekündigt am {{angekuendigt_am}}, {{kundennummer}}'\n")
-    assert f"Feld 'brief.{key}'" in msg
+    assert f"Feld „brief.{key}“" in msg
     assert ("Platzhalter {angekuendigt_am} (Datum des ersten Briefs) hat im Ankündigungsbrief "
             "keinen Wert") in msg
     assert ("korrektur_betreff, korrektur_text, absage_betreff, absage_text, folge_betreff "
@@ -325,20 +354,20 @@ def test_toml_mistakes_in_a_profile_are_german(tmp_path, body, message):
         # backslashes that are valid TOML escapes (\t, \b, \n) loaded as a tab, a backspace
         # and a line break in the path, and the file was then "not found"
         (_BASE + 'file = "C:\\test\\bh.pbf"\n' + _DEPOT,
-         "Feld 'osm.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "Feld „osm.file“ enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
          "schreiben (file = \"C:/test/bh.pbf\") oder in einfachen Anführungszeichen "
          "(file = 'C:\\test\\bh.pbf')"),
         (_BASE + 'file = "D:\\neu\\bh.pbf"\n' + _DEPOT,
-         "Feld 'osm.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "Feld „osm.file“ enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
          "schreiben (file = \"D:/neu/bh.pbf\")"),
         (_BASE + 'file = "osm\\bh.pbf"\n' + _DEPOT,
-         "Feld 'osm.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "Feld „osm.file“ enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
          "schreiben oder in einfachen Anführungszeichen ('C:\\Daten\\…')"),
         (_BASE + _DEPOT + '[districts]\nfile = "D:\\neu\\bezirke.geojson"\n',
-         "Feld 'districts.file' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit "
+         "Feld „districts.file“ enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit "
          "„/“ schreiben (file = \"D:/neu/bezirke.geojson\")"),
         (_LETTER + 'logo = "C:\\temp\\bild.png"\n',
-         "Feld 'brief.logo' enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
+         "Feld „brief.logo“ enthält ein Steuerzeichen – ein „\\“ in einem Text: Pfade mit „/“ "
          "schreiben (logo = \"C:/temp/bild.png\")"),
     ],
 )
@@ -378,7 +407,7 @@ def test_a_profile_not_saved_as_utf8_names_the_line(tmp_path):
 def test_swapped_depot_coordinates_are_named_in_the_profile(tmp_path):
     # they were blamed on every team's „start“/„ende“ at planning time, in the teams file
     assert _refused(tmp_path, _BASE + _DEPOT + "lat = 11.27\nlon = 49.51\n", "lauf-jc.toml") == (
-        "Ungültiges Profil lauf-jc.toml: Feld 'depots[0].lat'/'lon': lat = 11.27, lon = 49.51 "
+        "Ungültiges Profil lauf-jc.toml: Feld „depots[0].lat“/„lon“: lat = 11.27, lon = 49.51 "
         "sehen vertauscht aus: in Deutschland ist lat (Breite) etwa 47 bis 55, lon (Länge) "
         "etwa 6 bis 15")
     p = tmp_path / "lauf-jc.toml"
@@ -413,14 +442,14 @@ def test_profile_reads_what_a_teams_file_reads(tmp_path, section, body, attr, ex
     ("section", "body", "message"),
     [
         ("casework", 'land = "Bavaria"',
-         "Feld 'casework.land' unbekanntes Bundesland „Bavaria“ (erwartet das Kürzel, z. B. HE, "
+         "Feld „casework.land“ unbekanntes Bundesland „Bavaria“ (erwartet das Kürzel, z. B. HE, "
          "BY, NW, oder den Namen, z. B. Hessen, Bayern)"),
         ("workday", 'weekdays = ["Montag", "Feiertag"]',
-         "Feld 'workday.weekdays' „Feiertag“ ist kein Wochentag"),
+         "Feld „workday.weekdays“ „Feiertag“ ist kein Wochentag"),
         ("erreichbarkeit", 'bands = ["8-10", "10"]',
-         "Feld 'erreichbarkeit.bands' kein Zeitraum: „10“"),
+         "Feld „erreichbarkeit.bands“ kein Zeitraum: „10“"),
         ("erreichbarkeit", 'bands = ["10-8"]',
-         "Feld 'erreichbarkeit.bands' das Zeitband „10-8“ endet nicht nach seinem Beginn"),
+         "Feld „erreichbarkeit.bands“ das Zeitband „10-8“ endet nicht nach seinem Beginn"),
     ],
 )
 def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, body, message):
@@ -433,24 +462,24 @@ def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, b
     ("body", "message"),
     [
         ('name = "X"\ngoogle_maps_links = true\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'google_maps_links' ist kein bekanntes Feld (Wert: true) – gehört unter [map]"),
+         "Feld „google_maps_links“ ist kein bekanntes Feld (Wert: true) – gehört unter [map]"),
         (_BASE + _DEPOT + '[brief]\ntelefon = "09123 1"\nland = "BY"\n',
-         "Feld 'brief.land' ist kein bekanntes Feld (Wert: \"BY\") – gehört unter [casework]"),
+         "Feld „brief.land“ ist kein bekanntes Feld (Wert: \"BY\") – gehört unter [casework]"),
         (_BASE + _DEPOT + '[workday]\nbands = ["8-10"]\n',
-         "Feld 'workday.bands' ist kein bekanntes Feld (Wert: [\"8-10\"]) – gehört unter "
+         "Feld „workday.bands“ ist kein bekanntes Feld (Wert: [\"8-10\"]) – gehört unter "
          "[erreichbarkeit]"),
         ('name = "X"\nfile = "a.pbf"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'file' ist kein bekanntes Feld (Wert: \"a.pbf\") – gehört unter [osm] oder "
+         "Feld „file“ ist kein bekanntes Feld (Wert: \"a.pbf\") – gehört unter [osm] oder "
          "[districts]"),
         (_BASE + _DEPOT + "visit_minutes = 40\n",
-         "Feld 'depots[0].visit_minutes' ist kein bekanntes Feld (Wert: 40) – gehört unter "
+         "Feld „depots[0].visit_minutes“ ist kein bekanntes Feld (Wert: 40) – gehört unter "
          "[workday]"),
         # [districts] source clashed with the profile's own file path (a derived field):
         # „Kurzname und Ordner … ergeben sich aus dem Dateipfad“, or no hint at all
         ('name = "X"\nsource = "file"\n[osm]\nplace = "X"\n' + _DEPOT,
-         "Feld 'source' ist kein bekanntes Feld (Wert: \"file\") – gehört unter [districts]"),
+         "Feld „source“ ist kein bekanntes Feld (Wert: \"file\") – gehört unter [districts]"),
         (_BASE + _DEPOT + '[workday]\nsource = "file"\n',
-         "Feld 'workday.source' ist kein bekanntes Feld (Wert: \"file\") – gehört unter "
+         "Feld „workday.source“ ist kein bekanntes Feld (Wert: \"file\") – gehört unter "
          "[districts]"),
     ],
 )
@@ -474,12 +503,12 @@ def test_the_profile_file_is_kept_apart_from_the_profile_keys(tmp_path):
     for key in ("profile_file", "_profile_file"):
         p.write_text(f'name = "X"\n{key} = "/etc/x.toml"\n[osm]\nplace = "X"\n' + _DEPOT,
                      encoding="utf-8")
-        with pytest.raises(ProfileError, match=f"Feld '{key}' ist kein bekanntes Feld"):
+        with pytest.raises(ProfileError, match=f"Feld „{key}“ ist kein bekanntes Feld"):
             load_profile(p)
 
 
 _LAND_MISSING = (
-    "Feld 'casework.land' fehlt: das Bundesland für die Feiertage, z. B. [casework] "
+    "Feld „casework.land“ fehlt: das Bundesland für die Feiertage, z. B. [casework] "
     'land = "BY" oder land = "Bayern" (erlaubt: das Kürzel BW, BY, BE, BB, HB, HH, HE, MV, '
     "NI, NW, RP, SL, SN, ST, SH, TH oder der Name des Landes)")
 
@@ -512,7 +541,7 @@ def test_plan_and_teams_refuse_a_profile_without_land(tmp_path):
                              "--out", str(tmp_path / "plan")]):
         res = run(*args, *common)
         assert res.exit_code == 2, res.output
-        assert "Ungültiges Profil hersfeld-eigen.toml: Feld 'casework.land' fehlt" in res.output
+        assert "Ungültiges Profil hersfeld-eigen.toml: Feld „casework.land“ fehlt" in res.output
         assert not (tmp_path / "plan").exists()
 
 
@@ -558,7 +587,7 @@ def test_the_template_with_only_name_extract_and_depot_is_refused_naming_land(tm
         assert old in text
         text = text.replace(old, new, 1)
     message = _refused(tmp_path, text, "jobcenter-lauf.toml")
-    assert message.startswith("Ungültiges Profil jobcenter-lauf.toml: Feld 'casework.land' ")
+    assert message.startswith("Ungültiges Profil jobcenter-lauf.toml: Feld „casework.land“ ")
     assert 'z. B. [casework] land = "BY"' in message
     # no example team of the template is planned as if it were real
     assert not re.search(r"^\[\[teams\]\]", text, re.M)
@@ -568,14 +597,14 @@ def test_the_template_with_only_name_extract_and_depot_is_refused_naming_land(tm
     ("team", "message"),
     [
         ('mitglieder = ["A"]\nmembers = ["B"]\n',
-         "Feld 'teams[0].mitglieder' ist kein bekanntes Feld (Wert: [\"A\"]) – doppelt: "
-         "'members' und 'mitglieder' meinen dasselbe"),
+         "Feld „teams[0].mitglieder“ ist kein bekanntes Feld (Wert: [\"A\"]) – doppelt: "
+         "„members“ und „mitglieder“ meinen dasselbe"),
         ('tage = "Mo-Mi"\n',
-         "Feld 'teams[0].tage' ist kein bekanntes Feld (Wert: \"Mo-Mi\") – bekannt in "
+         "Feld „teams[0].tage“ ist kein bekanntes Feld (Wert: \"Mo-Mi\") – bekannt in "
          "[[teams]] des Profils: id, members/mitglieder, skills/sprachen, shift/schicht, "
          "mode/modus, max_visits_per_day/max_besuche; alles Weitere (tage, start, mittag …) "
          "in einer Teams-Datei (--teams)"),
-        ('schicht = "16-8"\n', "Feld 'teams[0].schicht' das Zeitband „16-8“ endet nicht nach"),
+        ('schicht = "16-8"\n', "Feld „teams[0].schicht“ das Zeitband „16-8“ endet nicht nach"),
     ],
 )
 def test_profile_teams_name_the_keys_they_know(tmp_path, team, message):
@@ -583,7 +612,7 @@ def test_profile_teams_name_the_keys_they_know(tmp_path, team, message):
 
 
 def test_a_profile_without_a_depot_gets_an_example(tmp_path):
-    assert "Feld 'depots' fehlt: der Standort, an dem die Touren beginnen, z. B. [[depots]] " \
+    assert "Feld „depots“ fehlt: der Standort, an dem die Touren beginnen, z. B. [[depots]] " \
         'name = "Jobcenter", address = "Am Markt 1, 12345 Musterstadt"' in _refused(
             tmp_path, _BASE)
 
@@ -594,7 +623,7 @@ def test_an_empty_land_is_refused_like_a_missing_one(tmp_path: Path, lauf_pbf) -
     text = _refused(tmp_path, f'name = "X"\n[osm]\nfile = "{lauf_pbf}"\n'
                     '[[depots]]\nname = "JC"\naddress = "Marktplatz 1, 91207 Lauf"\n'
                     '[casework]\nland = " "\n')
-    assert "Feld 'casework.land' ist leer: das Bundesland für die Feiertage" in text, text
+    assert "Feld „casework.land“ ist leer: das Bundesland für die Feiertage" in text, text
 
 
 @pytest.mark.parametrize(("text", "why"), [
@@ -605,7 +634,7 @@ def test_an_empty_land_is_refused_like_a_missing_one(tmp_path: Path, lauf_pbf) -
 def test_an_unbalanced_brace_is_explained_in_german(tmp_path, text, why):
     # Python's English message ("Single '}' encountered in format string") was shown (QA 19b #7)
     msg = _refused(tmp_path, _BASE + _DEPOT + f"[brief]\ntelefon = \"06621 1\"\ntext = '{text}'\n")
-    assert "Feld 'brief.text'" in msg and f"Platzhalter nicht lesbar ({why})" in msg, msg
+    assert "Feld „brief.text“" in msg and f"Platzhalter nicht lesbar ({why})" in msg, msg
     assert "encountered" not in msg and "format string" not in msg and "expected" not in msg
 
 

@@ -36,7 +36,7 @@ def test_profile_slug_cannot_reach_the_casework_database(data_dir, tmp_path, lau
     )
     res = CliRunner().invoke(app, ["demo", "--city", str(prof), "--out", str(tmp_path / "out")])
     assert res.exit_code == 2, res.output
-    assert "Feld 'slug' ist kein bekanntes Feld" in res.output
+    assert "Feld „slug“ ist kein bekanntes Feld" in res.output
     assert (data_dir / "hausbesuch.sqlite").read_text(encoding="utf-8") == PRECIOUS
     assert sorted(p.name for p in data_dir.iterdir()) == ["hausbesuch.sqlite"]
 
