@@ -616,6 +616,40 @@ def test_a_stored_password_that_fails_todays_rules_must_be_changed(server: Serve
         assert r.status_code == 303 and r.headers["location"] == "/plaene"
 
 
+def test_a_password_hashed_before_normalisation_still_logs_in(server: Server) -> None:
+    """QA 28 #1: passwords are hashed and verified in NFKC („Ｋａｆｆｅｅ“ is „Kaffee“, a
+    no-break space a space). An account whose hash was made from the password as typed
+    (as before: written here with the hasher directly, not normalised) still logs in
+    with it; that login stores the hash of the normal form, so that the ASCII form logs in
+    from then on too. A wrong password still fails, and the account is not sent to the
+    password page (its password passes today's rules)."""
+    from hausbesuch.web import auth
+    from hausbesuch.web.models import UserRow
+
+    for name, typed, normal in (
+            (f"breit{server.kind}", "Ｋａｆｆｅｅ－Ｔａｓｓｅ－Ｂｌａｕ", "Kaffee-Tasse-Blau"),
+            (f"nbsp{server.kind}", "Zitrone\u00a0Falter\u00a0Wolke", "Zitrone Falter Wolke")):
+        auth.add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+        with server.store.session() as s:
+            s.execute(update(UserRow).where(UserRow.name == name)
+                      .values(password_hash=auth._HASHER.hash(typed)))
+        with _client(server) as c:  # the old hash knows the typed form only
+            assert login(c, name, normal).status_code == 401
+            assert login(c, name, WRONG).status_code == 401
+        with _client(server) as c:
+            r = login(c, name, typed)
+            assert (r.status_code, r.headers["location"]) == (303, "/plaene"), name
+        with server.store.session() as s:
+            stored = s.get(UserRow, name).password_hash
+        assert auth._HASHER.verify(stored, normal)  # hashed again, in the normal form
+        for password in (normal, typed):
+            with _client(server) as c:
+                r = login(c, name, password)
+                assert (r.status_code, r.headers["location"]) == (303, "/plaene"), password
+        with _client(server) as c:
+            assert login(c, name, WRONG).status_code == 401
+
+
 @pytest.mark.parametrize("typed, why", [
     ("kora\u200b", "unsichtbaren Zeichen oder Steuerzeichen (Zeichen 5 ist U+200B)"),
     ("x\x1b[2Jevil", "Steuerzeichen (Zeichen 2 ist U+001B)"),

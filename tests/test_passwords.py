@@ -4,7 +4,9 @@
 city as a whole word (an admin's: every shipped city's), a shipped city's name alone or
 "hausbesuch", one short part repeated, one run, and one on
 the list of common passwords or made of one or two of its words with digits and signs only,
-also with one or two characters more (QA 17a F3).
+also with one or two characters more (QA 17a F3); one or two characters padded with
+spaces, signs or invisible characters, runs with more and keyboard walks, and full-width
+forms as their ASCII form (QA 28 #1).
 The account form, ``user add`` and ``user password`` all go through it (tests/test_web.py).
 """
 
@@ -191,3 +193,94 @@ def test_a_long_password_is_checked_quickly() -> None:
         with contextlib.suppress(UserError):
             check_password(password)
     assert time.perf_counter() - started < 1.0
+
+
+# QA 28 #1 (ASVS V2.1): each of these was accepted; one or two characters padded with
+# spaces (also no-break and zero-width ones), signs or nothing but a run or a keyboard walk
+@pytest.mark.parametrize(("password", "why"), [
+    ("           a", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("a           ", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("!!!!!!!!!!!a", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("-----------a", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("a-----------", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("            !", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("ab          ", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("\u00a0" * 11 + "a", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("\u3000" * 11 + "a", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("\t" * 11 + "ab", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    ("Abc-Abc-Cab-Bca", "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+    # invisible characters do not count at all, not even towards the length
+    ("\u200b" * 11 + "a", "mindestens 12 Zeichen; unsichtbare Zeichen zählen nicht"),
+    ("\u200b\u00ad\u200e\u2060" * 3 + "a", "mindestens 12 Zeichen; unsichtbare"),
+    ("\u200b" * 24 + "Passwort2024!", "zu leicht zu erraten"),
+    # a run with one or two characters more
+    ("12345678901a", "fortlaufende Folge"),
+    ("x123456789012", "fortlaufende Folge"),
+    ("ab1234567890", "fortlaufende Folge"),
+    # keyboard walks: QWERTY, German QWERTZ (with its umlauts), the number pad
+    ("zaq12wsxcde3", "Folge benachbarter Tasten"),
+    ("yaq12wsxcde3", "Folge benachbarter Tasten"),
+    ("poiuztrewq12", "Folge benachbarter Tasten"),
+    ("ÜPOIUZTREWQ!", "Folge benachbarter Tasten"),
+    ("ölkjhgfdsa12", "Folge benachbarter Tasten"),
+    ("mnbvcxy-1234", "Folge benachbarter Tasten"),
+    ("qaywsxedcrfv", "Folge benachbarter Tasten"),
+    ("3edc4rfv5tgb", "Folge benachbarter Tasten"),
+    ("!QAY2wsx§EDC", "Folge benachbarter Tasten"),
+    ("789456123012", "Folge benachbarter Tasten"),
+    # walks on the list of common passwords keep its message
+    ("qwertzuiop12", "zu leicht zu erraten"),
+    ("1qay-2wsx-3edc-4", "zu leicht zu erraten"),
+    # full-width forms are their ASCII form (NFKC): as "Passwort2024!" is
+    ("Ｐａｓｓｗｏｒｔ２０２４！", "zu leicht zu erraten"),
+    ("ｚａｑ１２ｗｓｘｃｄｅ３", "Folge benachbarter Tasten"),
+    ("ｑｗｅｒｔｚｕｉｏｐ１２", "zu leicht zu erraten"),
+])
+def test_padded_runs_and_keyboard_walks_are_refused(password: str, why: str) -> None:
+    with pytest.raises(UserError) as err:
+        check_password(password, name="anna", city="Bad Hersfeld")
+    assert why in str(err.value), str(err.value)
+    if "mindestens 12 Zeichen" not in why:
+        assert "Tipp: mehrere Wörter" in str(err.value)
+
+
+@pytest.mark.parametrize("password", [
+    "Pferd Batterie Heftklammer", "Tasse Wolke Fahrrad", "ich laufe gern im Regen",
+    "Kaffee\u00a0Tasse\u00a0Blau",  # no-break spaces between the words
+    "Zitrone\u3000Falter\u3000Wolke",  # ideographic spaces
+    "Ｇａｒｔｅｎｚｗｅｒｇ－Ａｍｐｅｌ－Ｗｏｌｋｅ",  # full-width: „Gartenzwerg-Ampel-Wolke“
+    "Wert Tresor Rede Ampel",  # words with neighbouring keys (wert, tres) are no walk
+    "Käsebrötchen Süßigkeit", "Straße am Fluss 17", "9 Kühe auf 3 Wiesen",
+    "839201746583", "504918273645",  # random digits: no run, no walk
+])
+def test_passphrases_with_spaces_and_other_scripts_are_taken(password: str) -> None:
+    check_password(password, name="anna", city="Bad Hersfeld")
+
+
+@pytest.mark.parametrize(("wide", "ascii"), [
+    ("Ｐａｓｓｗｏｒｔ２０２４！", "Passwort2024!"),
+    ("ＡＮＮＡ－Ｋａｆｆｅｅ－７", "ANNA-Kaffee-7"),
+    ("１２３４５６７８９０１２", "123456789012"),
+    ("ｋａｆｆｅｅｔａｓｓｅ－ｂｌａｕ", "kaffeetasse-blau"),
+])
+def test_a_full_width_password_is_checked_as_its_ascii_form(wide: str, ascii: str) -> None:
+    """NFKC: the full-width „Ｐａｓｓｗｏｒｔ２０２４！“ was taken while „Passwort2024!“ was
+    refused (QA 28 #1); now both get the same answer."""
+    answers = []
+    for password in (wide, ascii):
+        try:
+            check_password(password, name="anna", city="Bad Hersfeld")
+            answers.append(None)
+        except UserError as err:
+            answers.append(str(err))
+    assert answers[0] == answers[1]
+
+
+def test_a_password_is_hashed_in_its_normal_form() -> None:
+    """The hash is of the NFKC form: the full-width and the ASCII form verify both."""
+    from hausbesuch.web.auth import _verify, hash_password
+
+    stored = hash_password("Ｋａｆｆｅｅ－Ｔａｓｓｅ－Ｂｌａｕ")
+    assert _verify(stored, "Kaffee-Tasse-Blau") == (True, False)
+    assert _verify(stored, "Ｋａｆｆｅｅ－Ｔａｓｓｅ－Ｂｌａｕ") == (True, False)
+    assert _verify(stored, "Kaffee-Tasse-Blau!") == (False, False)

@@ -376,7 +376,10 @@ def test_an_account_gets_a_new_password_and_is_enabled_again(site: Site) -> None
         assert r.exit_code == 2 and "mindestens 12 Zeichen" in r.output, r.output
         # checked with the account's name and city (ASVS V2.1.7)
         for easy, why in ((f"{name}-Kaffee-7", "den Benutzernamen nicht"),
-                          ("Hersfeld-Kaffee-7", "Namen der Stadt („Bad Hersfeld“)")):
+                          ("Hersfeld-Kaffee-7", "Namen der Stadt („Bad Hersfeld“)"),
+                          (" " * 11 + "a", "mindestens 6 verschiedene"),  # QA 28 #1
+                          ("\u200b" * 11 + "a", "unsichtbare Zeichen zählen nicht"),
+                          ("Ｐａｓｓｗｏｒｔ２０２４！", "zu leicht zu erraten")):
             r = runner.invoke(cli, ["user", "password", name, "--password-stdin", "--db",
                                     site.db_cli], input=easy + "\n")
             assert r.exit_code == 2 and why in r.output, r.output
@@ -439,6 +442,16 @@ def test_a_coordinator_changes_her_own_password(site: Site) -> None:
                  "Namen der Stadt („Bad Hersfeld“)"),
                 ((PASSWORD, "annaannaanna", "annaannaanna"), "wiederholt nur"),
                 ((PASSWORD, "Passwort2024!", "Passwort2024!"), "zu leicht zu erraten"),
+                # QA 28 #1: one character padded; a full-width form is its ASCII form
+                ((PASSWORD, " " * 11 + "a", " " * 11 + "a"),
+                 "mindestens 6 verschiedene Buchstaben oder Ziffern"),
+                ((PASSWORD, "\u200b" * 11 + "a", "\u200b" * 11 + "a"),
+                 "unsichtbare Zeichen zählen nicht"),
+                ((PASSWORD, "Ｐａｓｓｗｏｒｔ２０２４！", "Ｐａｓｓｗｏｒｔ２０２４！"),
+                 "zu leicht zu erraten"),
+                ((PASSWORD, "zaq12wsxcde3", "zaq12wsxcde3"), "Folge benachbarter Tasten"),
+                ((PASSWORD, "ｒｉｃｈｔｉｇ－ｌａｎｇｅｓ－ｐａｓｓｗｏｒｔ",
+                  "ｒｉｃｈｔｉｇ－ｌａｎｇｅｓ－ｐａｓｓｗｏｒｔ"), "vom bisherigen unterscheiden"),
                 ((PASSWORD, PASSWORD, PASSWORD), "vom bisherigen unterscheiden")):
             r = change(cur, a, b)
             assert r.status_code == 400 and msg in html_mod.unescape(r.text), (msg, r.text)
@@ -1293,7 +1306,13 @@ def test_cli_user_and_link(site: Site) -> None:
              "Namen der Stadt („Bad Hersfeld“)"),
             (["weak4", "--role", "admin"], "123456789012", "fortlaufende Folge"),
             (["weak5", "--role", "admin"], "Hausbesuch#2024", "„hausbesuch“ nicht"),
-            (["weak6", "--role", "admin"], "hallo1234567", "zu leicht zu erraten")):
+            (["weak6", "--role", "admin"], "hallo1234567", "zu leicht zu erraten"),
+            # QA 28 #1: one character padded, a run or keyboard walk with more
+            (["weak7", "--role", "admin"], "!!!!!!!!!!!a", "mindestens 6 verschiedene"),
+            (["weak8", "--role", "admin"], "\u00a0" * 11 + "a", "mindestens 6 verschiedene"),
+            (["weak9", "--role", "admin"], "12345678901a", "fortlaufende Folge"),
+            (["weak10", "--role", "admin"], "zaq12wsxcde3", "benachbarter Tasten"),
+            (["weak11", "--role", "admin"], "Ｐａｓｓｗｏｒｔ２０２４！", "zu leicht zu erraten")):
         r = runner.invoke(cli, ["user", "add", *args, "--password-stdin", "--db", db],
                           input=easy + "\n")
         assert r.exit_code == 2 and why in r.output, (easy, r.output)

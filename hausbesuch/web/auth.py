@@ -3,11 +3,20 @@
 - Passwords are hashed with argon2id (``argon2-cffi``'s defaults: 64 MiB, 3 passes).
   Unknown accounts are checked against a dummy hash, so that the answer time does not
   tell which accounts exist.
-- A new password (an account made, a password set or changed) has at least 12 characters,
+- A password is checked, hashed and verified in NFKC (:func:`normal_password`: the
+  full-width „Ｐａｓｓｗｏｒｔ２０２４！“ is „Passwort2024!“); a hash made before, from the
+  password as typed, is tried with that form once and then hashed again in the normal
+  form (:func:`_verify`).
+- A new password (an account made, a password set or changed) has at least 12 characters
+  (invisible format and control characters such as the zero-width space do not count),
   at most :data:`MAX_PASSWORD` (256; a login with a longer one fails without hashing it),
   and is not easy to guess (ASVS V2.1.7, :func:`check_password`): it does not contain the
-  account's name, its city (or a shipped profile's) or "hausbesuch", is not one short part repeated or a run such
-  as ``123456789012`` (also with one or two characters after it), and is not on the
+  account's name, its city (or a shipped profile's) or "hausbesuch", has at least
+  :data:`MIN_DISTINCT` different letters and digits (spaces of any kind, signs and
+  invisible characters are padding: ``"           a"``, ``"!!!!!!!!!!!a"``), is not one
+  short part repeated, a run such as ``123456789012`` (also with one or two characters
+  before or after it) or a keyboard walk (``zaq12wsxcde3``, QWERTZ, QWERTY and the number
+  pad: :func:`_keyboard_walk`), and is not on the
   project's list of common passwords (``common_passwords.txt``: whole passwords, and words
   that with digits and signs only make one), also not with one or two characters more
   (``Passwort2024!x``; for list words: letters before or after them, when the digits and
@@ -66,6 +75,7 @@ import functools
 import ipaddress
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -124,6 +134,9 @@ _HASHER = PasswordHasher()  # argon2id
 _DUMMY_HASH = _HASHER.hash("kein-konto-" + new_token(8))
 #: ASVS level 2 (V2.1.1): at least 12 characters; any characters, but not only spaces.
 MIN_PASSWORD = 12
+#: At least this many different letters and digits (folded; spaces, signs and invisible
+#: characters do not count): "           a" or "!!!!!!!!!!!a" is one character padded.
+MIN_DISTINCT = 6
 #: At most this many characters (ASVS V2.1.2 asks for 64 at least): a longer password is
 #: refused before any check, and a login with one fails without hashing it, so that a
 #: megabyte typed into the form costs no time (the checks are not all linear).
@@ -185,8 +198,31 @@ class LoginLimited(Exception):
 # --------------------------------------------------------------------------- accounts
 
 
+def normal_password(password: str) -> str:
+    """``password`` in NFKC, as it is checked, hashed and verified: a full-width
+    „Ｐａｓｓｗｏｒｔ２０２４！“ is „Passwort2024!“, a no-break space a space (ASVS V2.1.5: any
+    printable Unicode, compared in one form)."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    """The argon2id hash of ``password`` in its :func:`normal_password` form."""
+    return _HASHER.hash(normal_password(password))
+
+
+def _verify(stored: str, password: str) -> tuple[bool, bool]:
+    """(does ``password`` match the hash ``stored``, did it match only as typed): its
+    :func:`normal_password` form is tried first, then, when it differs, the password as
+    typed once (hashes made before passwords were normalised, which the caller hashes
+    again in the normal form)."""
+    normal = normal_password(password)
+    for candidate in dict.fromkeys((normal, password)):
+        try:
+            if _HASHER.verify(stored, candidate):
+                return True, candidate != normal
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            continue
+    return False, False
 
 
 def _same_key(s: Session, name: str, *, typed: bool = False) -> list[str]:
@@ -456,6 +492,67 @@ def _run(text: str) -> bool:
                                  for step in (1, -1))
 
 
+def _near_run(compact: str, extra: int = EXTRA_CHARACTERS) -> bool:
+    """Is ``compact`` one :func:`_run` with at most ``extra`` further characters before or
+    after it (``12345678901a``, ``x123456789012``)?"""
+    n = len(compact)
+    return any(_run(compact[i:n - j]) for i in range(extra + 1)
+               for j in range(extra + 1 - i) if n - i - j > 2)
+
+
+#: Keyboards whose walks a password must not be: rows without shift, each with its left
+#: edge in key widths (a staggered keyboard: German QWERTZ with its umlauts, English
+#: QWERTY), and the number pad (a grid; its 0 two keys wide: ``00``).
+_KEYBOARDS: tuple[tuple[tuple[str, float], ...], ...] = (
+    (("1234567890ß", 0.0), ("qwertzuiopü", 0.5), ("asdfghjklöä", 0.75), ("yxcvbnm", 1.25)),
+    (("1234567890", 0.0), ("qwertyuiop", 0.5), ("asdfghjkl", 0.75), ("zxcvbnm", 1.25)),
+    (("789", 0.0), ("456", 0.0), ("123", 0.0), ("00", 0.0)),
+)
+#: Shortest stretch of neighbouring keys that counts towards a walk (``wert`` is one; a
+#: password is a walk only when such stretches make up all of it but one or two keys).
+WALK_KEYS = 3
+
+
+@functools.cache
+def _neighbours(board: int) -> dict[str, frozenset[str]]:
+    """Key → the keys beside it on ``_KEYBOARDS[board]``: in its row the next ones; in the
+    row above or below those less than one key width away (the number pad: the one right
+    above or below, no diagonals, so that only some 0.3 % of random 12-digit passwords are
+    walks)."""
+    keys = [(ch, row, x + k) for row, (chars, x) in enumerate(_KEYBOARDS[board])
+            for k, ch in enumerate(chars)]
+    pad = board == len(_KEYBOARDS) - 1
+    near: dict[str, set[str]] = {}
+    for a, ra, xa in keys:
+        for b, rb, xb in keys:
+            dr, dx = abs(ra - rb), abs(xa - xb)
+            if a != b and (dr == 0 and dx <= 1 or dr == 1 and dx <= (0.5 if pad else 0.75)):
+                near.setdefault(a, set()).add(b)
+    return {k: frozenset(v) for k, v in near.items()}
+
+
+def _keyboard_walk(text: str, extra: int = EXTRA_CHARACTERS) -> bool:
+    """Are the letters and digits of ``text`` (lower case, signs and spaces dropped) on one
+    of :data:`_KEYBOARDS` stretches of at least :data:`WALK_KEYS` neighbouring keys, but for
+    at most ``extra`` of them (``zaq12wsxcde3``, ``1qay-2wsx-3edc``, ``qwertzuiop12``,
+    ``789456123012``)?"""
+    keys = [ch for ch in text.lower() if ch.isalnum()]
+    if len(keys) < MIN_DISTINCT:
+        return False
+    for board in range(len(_KEYBOARDS)):
+        near = _neighbours(board)
+        walked = stretch = 0
+        for k, ch in enumerate(keys):
+            stretch = stretch + 1 if k and ch in near.get(keys[k - 1], ()) else 1
+            if stretch == WALK_KEYS:
+                walked += WALK_KEYS
+            elif stretch > WALK_KEYS:
+                walked += 1
+        if walked >= len(keys) - extra:
+            return True
+    return False
+
+
 @functools.cache
 def _shipped_cities() -> dict[str, str]:
     """Short name → display name of the shipped city profiles (``bad-hersfeld`` →
@@ -508,10 +605,21 @@ def _names_place(words: list[str], place: str) -> bool:
     return False
 
 
+def _visible(password: str) -> str:
+    """``password`` as its rules read it: every space character (no-break, ideographic,
+    tab) a space, invisible format and control characters (zero-width space, soft
+    hyphen, direction marks) dropped, so that they neither count towards the length nor
+    hide a weak password."""
+    return "".join(" " if ch.isspace() else ch for ch in password
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def check_password(password: str, *, name: str | None = None,
                    city: str | None = None) -> None:
     """Refuse (German :class:`UserError`) a new password that is too short, of spaces only
-    or easy to guess (ASVS V2.1.7): one that contains the account's ``name`` (3 or more
+    or easy to guess (ASVS V2.1.7). It is read in its :func:`normal_password` form with
+    every space character a space and invisible format and control characters dropped
+    (:func:`_visible`). Refused: one that contains the account's ``name`` (3 or more
     letters and digits; without case, spaces and signs); one that names the account's
     ``city`` (its display name or short name; for an account without a city every shipped
     city) as a whole word: the whole name, or a word of 4 or more letters of it, as a word of
@@ -519,17 +627,26 @@ def check_password(password: str, *, name: str | None = None,
     but the name of a shipped city, whosever account it is (``bad-hersfeld``); one that
     contains "hausbesuch"; one that is one short part repeated
     (``annaannaanna``, also with signs, digits or one or two letters after it:
-    ``abc123abc123x``) or one run (``123456789012``); one on the list of common passwords,
+    ``abc123abc123x``) or one run (``123456789012``, also with one or two characters
+    before or after it: ``12345678901a``); one with fewer than :data:`MIN_DISTINCT`
+    different letters and digits (``"           a"``, ``"!!!!!!!!!!!a"``); one on the list
+    of common passwords,
     or made of one or two of its words with digits and signs only (``Passwort2024!``),
     also with up to :data:`EXTRA_CHARACTERS` further characters (a whole password of the
     list: anywhere; list words: letters before or after them, as cracking rules add them:
     ``Passwort2024!x``, ``xPasswort2024!``, or a letter alone between them, and only when
     the digits and signs form at most :data:`EXTRA_RUNS` runs, :func:`_few_words`:
-    ``8#Hund$4!x9@Q2`` and ``Maus im Haus 2024!`` are taken)."""
+    ``8#Hund$4!x9@Q2`` and ``Maus im Haus 2024!`` are taken); and one that is a keyboard
+    walk (:func:`_keyboard_walk`: ``zaq12wsxcde3``, ``poiuztrewq12``, ``789456123012``)."""
     if len(password) > MAX_PASSWORD:  # first: the checks below are not all linear
         raise UserError(f"Das Passwort darf höchstens {MAX_PASSWORD} Zeichen haben.")
+    typed, password = password, _visible(normal_password(password))
+    if len(password) > MAX_PASSWORD:  # NFKC made it longer ("ﷺ" is 18 characters)
+        raise UserError(f"Das Passwort darf höchstens {MAX_PASSWORD} Zeichen haben.")
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen.")
+        raise UserError(f"Das Passwort braucht mindestens {MIN_PASSWORD} Zeichen"
+                        + ("; unsichtbare Zeichen zählen nicht." if len(typed) >= MIN_PASSWORD
+                           else "."))
     if not password.strip():
         raise UserError("Das Passwort darf nicht nur aus Leerzeichen bestehen.")
     folded, compact = _fold(password), _compact(password)
@@ -557,9 +674,13 @@ def check_password(password: str, *, name: str | None = None,
            for t in (folded, compact, *cores) if len(t) >= MIN_PASSWORD // 2):
         raise UserError("Das Passwort wiederholt nur eine kurze Zeichenfolge (wie "
                         "„annaannaanna“ oder „123412341234“)." + _EASY_TIP)
-    if _run(compact):
+    if _near_run(compact):
         raise UserError("Das Passwort ist eine fortlaufende Folge (wie „123456789012“ oder "
-                        "„abcdefghijkl“)." + _EASY_TIP)
+                        "„abcdefghijkl“), auch mit ein oder zwei Zeichen mehr." + _EASY_TIP)
+    if len(set(compact)) < MIN_DISTINCT:
+        raise UserError(f"Das Passwort braucht mindestens {MIN_DISTINCT} verschiedene "
+                        "Buchstaben oder Ziffern; Leerzeichen, Satzzeichen und unsichtbare "
+                        "Zeichen zählen dafür nicht." + _EASY_TIP)
     words, whole = common_passwords()
     plain = _deleet(password)  # "P@ssw0rd12345" is "Password12345"
     if _near_whole(compact, whole) or _near_whole(_compact(plain), whole) or any(
@@ -568,6 +689,10 @@ def check_password(password: str, *, name: str | None = None,
                         "häufiger Passwörter oder besteht nur aus einem oder zwei häufigen "
                         "Wörtern mit Ziffern oder Zeichen, auch mit ein oder zwei Zeichen "
                         "mehr (wie „Passwort2024!“ oder „Passwort2024!x“)." + _EASY_TIP)
+    # after the list: its keyboard patterns ("qwertz123456") keep its message
+    if _keyboard_walk(password):
+        raise UserError("Das Passwort ist eine Folge benachbarter Tasten (wie "
+                        "„qwertzuiop12“ oder „1qay2wsx3edc“)." + _EASY_TIP)
 
 
 @dataclass(frozen=True)
@@ -828,11 +953,9 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     with store.session() as s:
         row = find_account(s, name)
         stored = row.password_hash if row is not None else _DUMMY_HASH
-        ok = False
-        try:  # a password longer than any may be is wrong: not hashed (MAX_PASSWORD)
-            ok = len(password) <= MAX_PASSWORD and _HASHER.verify(stored, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
+        ok = legacy = False
+        if len(password) <= MAX_PASSWORD:  # a longer one is wrong: not hashed
+            ok, legacy = _verify(stored, password)
         refused = row is None or row.disabled or not ok
         account = row.name if row is not None else None
         if refused:  # the claimed row stays: it is the failure
@@ -843,8 +966,8 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         raise LoginRefused()
     with store.session() as s:
         row = s.get(UserRow, account)
-        if _HASHER.check_needs_rehash(row.password_hash):
-            row.password_hash = hash_password(password)
+        if legacy or _HASHER.check_needs_rehash(row.password_hash):
+            row.password_hash = hash_password(password)  # in the normal form
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == key,
                                                 LoginAttemptRow.address == where))
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < since))

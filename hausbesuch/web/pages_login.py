@@ -27,6 +27,7 @@ from hausbesuch.web.auth import (
     check_password,
     end_own_sessions,
     end_session,
+    normal_password,
     own_sessions,
     require_new_password_if_weak,
     require_user,
@@ -178,7 +179,7 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
         check_password(neu, name=user.name, city=user.city)
     except UserError as exc:
         return again(400, str(exc), "neu")
-    if neu == aktuell:
+    if normal_password(neu) == normal_password(aktuell):  # "Ｐａｓｓ…" is "Pass…"
         return again(400, "Das neue Passwort muss sich vom bisherigen unterscheiden.", "neu")
     try:
         check_login(web.store, user.name, aktuell, _peer(request), web.limits)
