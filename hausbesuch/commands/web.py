@@ -336,8 +336,9 @@ def register(app: typer.Typer) -> None:
             "--password-stdin", help="Passwort aus der Standardeingabe lesen statt abzufragen.")] = False,
         db: DbOption = None,
     ) -> None:
-        """Ein Konto anlegen (Passwort mit mindestens 12 Zeichen, ohne Benutzernamen, Stadt und
-        „hausbesuch“, kein häufiges Passwort)."""
+        """Ein Konto anlegen (Passwort mit mindestens 12 Zeichen und 6 verschiedenen Buchstaben
+        oder Ziffern, ohne Benutzernamen, Stadt und „hausbesuch“, keine Folge, keine
+        Tastenfolge, kein häufiges Passwort)."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.config import load_profile
         from hausbesuch.web.auth import add_user, check_name
@@ -406,8 +407,9 @@ def register(app: typer.Typer) -> None:
             "--password-stdin", help="Passwort aus der Standardeingabe lesen statt abzufragen.")] = False,
         db: DbOption = None,
     ) -> None:
-        """Einem Konto ein neues Passwort geben (mindestens 12 Zeichen, ohne Benutzernamen,
-        Stadt und „hausbesuch“, kein häufiges Passwort) und alle seine Sitzungen beenden."""
+        """Einem Konto ein neues Passwort geben (mindestens 12 Zeichen und 6 verschiedene
+        Buchstaben oder Ziffern, ohne Benutzernamen, Stadt und „hausbesuch“, keine Folge,
+        keine Tastenfolge, kein häufiges Passwort) und alle seine Sitzungen beenden."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.web.auth import set_password, shown_name
 
