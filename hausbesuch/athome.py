@@ -39,9 +39,12 @@ nothing (the plan is exactly the plan without the model).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -643,6 +646,53 @@ def model_for_city(store: Any, profile: Any, *, until: datetime | None = None) -
                             profile.erreichbarkeit.band_minutes(), settings_from_profile(profile))
 
 
+#: fitted models the pages reuse (:func:`shown_model`), newest use last; a few only: one
+#: per city and plan moment in use, each a few MB with a few thousand clients
+_SHOWN_MODELS: OrderedDict[tuple[Any, ...], ContactModel] = OrderedDict()
+_SHOWN_MODELS_MAX = 4
+_SHOWN_LOCK = threading.Lock()
+
+
+def _records_digest(records: Sequence[ContactRecord]) -> str:
+    """A digest of exactly what :meth:`ContactModel.fit` reads of ``records``, in order."""
+    return hashlib.sha256(repr([(r.case_id, r.district, r.day.toordinal(), r.minute, r.result)
+                                for r in records]).encode("utf-8")).hexdigest()
+
+
+def shown_model(store: Any, profile: Any, *, until: datetime | None = None) -> ContactModel:
+    """:func:`model_for_city` for the pages, fitted once and reused while its input stays.
+
+    The outcomes are read each time (one query); the fit, the costly part with a few
+    thousand outcomes, is kept per database, city, bands, settings and a digest of the
+    records read. The records are the fit's whole input, so any new, corrected or removed
+    outcome, a new or deleted plan that moves a case to another district, a visit's time
+    changed: anything that would change the model changes the key, whoever wrote it (the
+    web app, a command, another process). The cached model is shared between requests:
+    callers must not change it (:func:`planning_model` and the benches fit their own)."""
+    records = records_from_store(store, profile.name, until=until)
+    bands = tuple((int(a), int(b)) for a, b in profile.erreichbarkeit.band_minutes())
+    settings = settings_from_profile(profile)
+    key = (str(store.url), profile.name, bands, settings, _records_digest(records))
+    with _SHOWN_LOCK:
+        model = _SHOWN_MODELS.get(key)
+        if model is not None:
+            _SHOWN_MODELS.move_to_end(key)
+            return model
+    model = ContactModel.fit(records, bands, settings)  # outside the lock: requests go on
+    with _SHOWN_LOCK:
+        _SHOWN_MODELS[key] = model
+        _SHOWN_MODELS.move_to_end(key)
+        while len(_SHOWN_MODELS) > _SHOWN_MODELS_MAX:
+            _SHOWN_MODELS.popitem(last=False)
+    return model
+
+
+def clear_shown_models() -> None:
+    """Forget the pages' fitted models (:func:`shown_model`)."""
+    with _SHOWN_LOCK:
+        _SHOWN_MODELS.clear()
+
+
 # --------------------------------------------------------------------------- display
 
 
@@ -753,7 +803,7 @@ def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable
     if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
         return VisitChances()
     stops = list(stops)
-    model = model_for_city(store, profile, until=created_at)
+    model = shown_model(store, profile, until=created_at)
     done = recorded_visits(store, profile.name, until=created_at, stops=stops)
     return visit_chances(model, (s for s in stops if not _is_done(s, done)))
 
