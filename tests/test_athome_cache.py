@@ -148,3 +148,45 @@ def test_two_cities_do_not_share_a_model(week, fits):
     assert here[0] and all(h == here[0] for h in here)
     assert all(t == {} for t in there)
     assert len(fits) == 2
+
+
+def test_a_deleted_plan_that_gave_the_districts_refits(week, fits):
+    """The districts come from the city's newest plan: deleting it moves every case out
+    of its district, which changes the model although no outcome changed."""
+    from hausbesuch.athome import records_from_store
+
+    store, profile, plan, cw = week
+    _record_monday(cw, plan)
+    stops = _stops(plan)
+    before = stop_chances(store, profile, LATER, stops)
+    assert {r.district for r in records_from_store(store, profile.name)} - {""}
+    assert store.delete_plan(plan.id, actor="test")
+    assert {r.district for r in records_from_store(store, profile.name)} == {""}
+    after = stop_chances(store, profile, LATER, stops)
+    assert len(fits) == 2, "a deleted plan did not refit"
+    assert after != before
+    assert after == _fresh(store, profile, stops)
+
+
+def test_the_kept_models_are_few_and_shared_by_threads(week, fits):
+    """At most a few models are kept (the oldest goes); requests in threads at once get
+    the same chances."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hausbesuch import athome
+
+    store, profile, plan, cw = week
+    _record_monday(cw, plan)
+    stops = _stops(plan)
+    for k in range(athome._SHOWN_MODELS_MAX + 3):  # other settings: other models
+        other = profile.model_copy(update={"erreichbarkeit": profile.erreichbarkeit.model_copy(
+            update={"prior_rate": 0.3 + 0.05 * k})})
+        stop_chances(store, other, LATER, stops)
+        assert len(athome._SHOWN_MODELS) <= athome._SHOWN_MODELS_MAX
+    clear_shown_models()
+    n = len(fits)
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(lambda _: stop_chances(store, profile, LATER, stops), range(12)))
+    assert got[0] and all(g == got[0] for g in got)
+    assert len(fits) - n <= 6  # at most one fit per thread racing the first
+    assert stop_chances(store, profile, LATER, stops) == got[0] and len(fits) - n <= 6
