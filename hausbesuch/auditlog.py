@@ -274,6 +274,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "fehlversuche_konto_alle_adressen": "zu viele Fehlversuche für das Konto von allen "
                                             "IP-Adressen zusammen",
         "fehlversuche_adresse": "zu viele Fehlversuche von der IP-Adresse",
+        "fehlversuche_geraet": "zu viele Fehlversuche mit dem Gerätecookie dieses Browsers",
         "hoechstdauer": "Höchstdauer erreicht", "leerlauf": "zu lange inaktiv",
     },
     "role": {"admin": "Administration", "koordination": "Koordination"},

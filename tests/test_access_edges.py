@@ -105,12 +105,13 @@ def test_a_coordination_account_needs_a_city(bare, tmp_path: Path) -> None:  # n
 
 
 def test_the_documented_login_and_session_limits() -> None:
-    from hausbesuch.web.auth import MIN_PASSWORD, Limits, check_password
+    from hausbesuch.web.auth import DEVICE_DAYS, MIN_PASSWORD, Limits, check_password
 
     limits = Limits()
     assert (limits.max_failures, limits.max_failures_account,
             limits.max_failures_per_address, limits.window_minutes) == (10, 100, 50, 15)
     assert (limits.idle_minutes, limits.absolute_hours) == (30, 12)
+    assert limits.max_failures_device == 10 and DEVICE_DAYS == 180  # README: device cookie
     assert MIN_PASSWORD == 12
     with pytest.raises(UserError, match="mindestens 12 Zeichen"):
         check_password("Xq7!vbn#Lp2")  # 11 characters, no words

@@ -437,6 +437,193 @@ def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
     _no_password(_auth_rows(server))
 
 
+# ---- QA 28 #2: device cookies (OWASP "device cookie") against lockout as denial of service
+
+DEVICE = "hb_geraet"
+
+
+def _lock_account(server: Server, name: str) -> None:
+    """Failed logins for ``name`` spread over many addresses, each below its own limit,
+    up to the account-wide limit (as a guesser who knows the name makes them)."""
+    from hausbesuch.web.auth import login_key
+    from hausbesuch.web.models import LoginAttemptRow
+
+    limits = server.app.state.web.limits
+    spread = limits.max_failures - 1
+    with server.store.session() as s:
+        now = clock.utc()
+        for i in range(limits.max_failures_account):
+            s.add(LoginAttemptRow(at=now, user_name=login_key(name),
+                                  address=f"10.9.{i // spread}.1"))
+
+
+def _browser(server: Server, device: str | None = None) -> httpx.Client:
+    """A browser without a session; with ``device``, that device cookie."""
+    c = _client(server)
+    if device is not None:
+        c.cookies.set(DEVICE, device, domain="127.0.0.1", path="/")
+    return c
+
+
+def _device_of(c: httpx.Client) -> str:
+    return next(ck.value for ck in c.cookies.jar if ck.name == DEVICE)
+
+
+def _set_cookie(r: httpx.Response, name: str) -> dict[str, str]:
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith(name + "="))
+    return {k.strip().lower(): v for k, _, v in
+            (a.partition("=") for a in cookie.split(";")[1:])}
+
+
+def test_a_browser_that_logged_in_before_is_not_locked_out_with_the_account(
+        server: Server) -> None:
+    """QA 28 #2 (ASVS V2.2.1): 100 failed logins spread over many addresses lock the
+    account for every browser that never logged in to it (429, also with the right
+    password), but not for the owner's browser that did: its device cookie lets it in
+    (303), and its login neither lifts the lock for others nor needs an administrator.
+    The cookie is HttpOnly, SameSite=Strict, long-lived, and holds no name."""
+    name = f"dora{server.kind}"
+    from hausbesuch.web.auth import add_user
+
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    with _browser(server) as owner:
+        r = login(owner, name)
+        assert r.status_code == 303
+        attrs = _set_cookie(r, DEVICE)
+        assert "httponly" in attrs and attrs["samesite"].lower() == "strict", attrs
+        assert attrs["path"] == "/" and int(attrs["max-age"]) >= 90 * 24 * 3600, attrs
+        token = _device_of(owner)
+        assert name not in token and len(token) >= 40
+        assert owner.post("/abmelden", data={"csrf_token": csrf_of(
+            owner.get("/plaene").text)}).status_code == 303
+
+        _lock_account(server, name)
+        before = _auth_rows(server)
+        with _browser(server) as fresh:  # a browser that never logged in: the lock holds
+            r = login(fresh, name)
+            assert r.status_code == 429 and "Zu viele" in r.text
+        assert [(x["action"], x["details"]["grund"]) for x in _new_rows(server, before)] == [
+            ("anmeldung_gesperrt", "fehlversuche_konto_alle_adressen")]
+        r = login(owner, name)  # the owner's browser logs in all the same
+        assert r.status_code == 303 and r.headers["location"] == "/plaene"
+        assert owner.get("/plaene").status_code == 200
+        assert _device_of(owner) == token  # the same device, kept
+    with _browser(server) as fresh:  # her login lifted the lock for no one else
+        assert login(fresh, name).status_code == 429
+    _no_password(_auth_rows(server))
+
+
+def test_another_accounts_or_a_made_up_device_cookie_does_not_pass_the_lock(
+        server: Server) -> None:
+    """A device cookie counts for the account it was set for only: kora's cookie (stolen
+    or a colleague's browser), a made-up one, or the owner's with one character changed
+    are no device cookie for a locked account (429); the owner's own lets her in."""
+    name = f"dana{server.kind}"
+    from hausbesuch.web.auth import add_user
+
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    with _browser(server) as c:
+        assert login(c, "kora").status_code == 303
+        kora_device = _device_of(c)
+    with _browser(server) as c:
+        assert login(c, name).status_code == 303
+        own = _device_of(c)
+    _lock_account(server, name)
+    tampered = own[:-1] + ("A" if own[-1] != "A" else "B")
+    for forged in (kora_device, tampered, "A" * 43, own.upper(), ""):
+        with _browser(server, forged) as c:
+            assert login(c, name).status_code == 429, forged
+    with _browser(server, own) as c:
+        assert login(c, name).status_code == 303
+    # kora's browser is hers: it logs in to her account, not to the locked one
+    with _browser(server, kora_device) as c:
+        assert login(c, name).status_code == 429
+        assert login(c, "kora").status_code == 303
+
+
+def test_failures_with_a_device_cookie_lock_that_device_only(server: Server) -> None:
+    """Failed logins with a valid device cookie count for that device (10: it is refused,
+    audited ``fehlversuche_geraet``), not for the account from the address: another
+    browser at the same address logs in, and its login gives the device no fresh tries."""
+    name = f"dina{server.kind}"
+    from hausbesuch.web.auth import add_user
+
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    limits = server.app.state.web.limits
+    with _browser(server) as c:
+        assert login(c, name).status_code == 303
+        device = _device_of(c)
+    with _browser(server, device) as thief:  # a stolen cookie, or the owner mistyping
+        for _ in range(limits.max_failures_device):
+            assert login(thief, name, WRONG).status_code == 401
+        before = _auth_rows(server)
+        r = login(thief, name)  # refused before the password is looked at
+        assert r.status_code == 429 and "Zu viele" in r.text
+        assert [(x["action"], x["actor"], x["details"]["grund"])
+                for x in _new_rows(server, before)] == [
+            ("anmeldung_gesperrt", name, "fehlversuche_geraet")]
+    with _browser(server) as other:  # same address, no device cookie: not locked out
+        assert login(other, name).status_code == 303
+    with _browser(server, device) as thief:  # still locked: that login lifted nothing
+        assert login(thief, name).status_code == 429
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+
+    r = CliRunner(env={"HAUSBESUCH_USER": "tester"}).invoke(
+        cli, ["user", "list", "--db", server.db_cli])
+    assert next(line.split(" | ")[3] for line in r.output.splitlines()
+                if line.startswith(f"{name} | ")) == "aktiv", r.output
+    _no_password(_auth_rows(server))
+
+
+def test_a_new_password_or_a_disabled_account_forgets_the_device_cookies(
+        server: Server) -> None:
+    """A device cookie stops counting when the account's password changes (on the page
+    or by ``user password``) or the account is disabled: a lost phone's cookie must
+    not outlast them. The browser earns a new one at its next login."""
+    from hausbesuch.web.auth import add_user, disable_user, enable_user, set_password
+
+    name = f"dirk{server.kind}"
+    add_user(server.store, name, PASSWORD, role="koordination", city=CITY)
+    new = "Gartenzwerg-Ampel-Wolke"
+    with _browser(server) as owner:
+        assert login(owner, name).status_code == 303
+        old = _device_of(owner)
+        _lock_account(server, name)
+        page = owner.get("/konto/passwort")
+        r = owner.post("/konto/passwort", data={"csrf_token": csrf_of(page.text),
+                                                 "aktuell": PASSWORD, "neu": new,
+                                                 "wiederholung": new})
+        # (the current password is checked with the device cookie: the lock lets it pass)
+        assert r.status_code == 200 and "Passwort geändert" in r.text
+    _lock_account(server, name)  # (a new password lifted the lock: lock it again)
+    with _browser(server, old) as c:
+        assert login(c, name, new).status_code == 429
+
+    set_password(server.store, name, PASSWORD, actor="tester")  # lifts the lock
+    with _browser(server) as c:
+        assert login(c, name).status_code == 303
+        second = _device_of(c)
+    _lock_account(server, name)
+    with _browser(server, second) as c:  # valid until ...
+        assert login(c, name).status_code == 303
+    set_password(server.store, name, PASSWORD, actor="tester")  # ... `user password`
+    _lock_account(server, name)
+    with _browser(server, second) as c:
+        assert login(c, name).status_code == 429
+
+    set_password(server.store, name, PASSWORD, actor="tester")
+    with _browser(server) as c:
+        assert login(c, name).status_code == 303
+        third = _device_of(c)
+    disable_user(server.store, name, actor="tester")
+    enable_user(server.store, name, actor="tester")
+    _lock_account(server, name)
+    with _browser(server, third) as c:
+        assert login(c, name).status_code == 429
+
+
 @pytest.mark.parametrize("column, age, reason", [
     ("last_seen", timedelta(minutes=31), "leerlauf"),
     ("created_at", timedelta(hours=13), "hoechstdauer"),

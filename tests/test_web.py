@@ -279,6 +279,13 @@ def test_over_https_the_session_cookie_has_the_host_prefix_and_hsts_is_sent(
         assert "secure" in attrs and "httponly" in attrs and attrs["path"] == "/", cookie
         assert "domain" not in attrs
         assert not any(c.startswith("hb_session=") for c in r.headers.get_list("set-cookie"))
+        # the device cookie (QA 28 #2) likewise: Secure, Path=/, no Domain, Strict
+        device = next(c for c in r.headers.get_list("set-cookie")
+                      if c.startswith("__Host-hb_geraet="))
+        dattrs = attributes(device)
+        assert "secure" in dattrs and "httponly" in dattrs and dattrs["path"] == "/", device
+        assert dattrs["samesite"].lower() == "strict" and "domain" not in dattrs, device
+        assert not any(c.startswith("hb_geraet=") for c in r.headers.get_list("set-cookie"))
         sid = cookie.split(";")[0].split("=", 1)[1]
         # read under the same name; a cookie of the plain name is not the session over https
         own = {**forwarded, "Cookie": f"__Host-hb_session={sid}"}

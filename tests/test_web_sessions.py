@@ -24,7 +24,8 @@ CITY = "Bad Hersfeld"
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/131.0.0.0 Mobile Safari/537.36")
 DESK_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
-#: the lock of this module's app: 3 failed logins of one account from one address
+#: the lock of this module's app: 3 failed logins of one account from one address, or
+#: with one device cookie
 MAX_FAILURES = 3
 SHOTS = Path("/work/notes/shots")
 
@@ -34,7 +35,8 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object
     from hausbesuch.web.auth import add_user
 
     app = bare_app(tmp_path_factory.mktemp("web-sessions"),
-                   limits=Limits(max_failures=MAX_FAILURES))
+                   limits=Limits(max_failures=MAX_FAILURES,
+                                 max_failures_device=MAX_FAILURES))
     for name in ("kurt", "karl", "kim"):
         add_user(app.state.web.store, name, PASSWORD, role="koordination", city=CITY)
     with live_server(app) as live:
@@ -223,7 +225,22 @@ def test_wrong_passwords_here_lock_the_account_as_logins_do(bare) -> None:  # no
             r = _end(mine, key)  # locked: the right password is not checked either
             assert r.status_code == 429 and r.headers["retry-after"] == "900", r.headers
             assert _alive(other)
-            with _client(url) as third:  # a login of the account from here is locked too
+            # a login with this browser's device cookie is locked too (QA 28 #2: the tries
+            # carried it, and count for this device) ...
+            with _client(url) as third:
+                third.cookies.set("hb_geraet", mine.cookies.get("hb_geraet"),
+                                  domain="127.0.0.1", path="/")
+                assert login(third, "kim").status_code == 429
+            with _client(url) as fourth:  # ... but not another browser's from here
+                assert login(fourth, "kim").status_code == 303
+        # without a device cookie the tries count for the account from this address
+        with _logged_in(url, "kim") as mine:
+            mine.cookies.delete("hb_geraet")
+            key = _keys(mine.get("/konto/sitzungen").text)[0]
+            for _ in range(MAX_FAILURES):
+                assert _end(mine, key, password="Falsches-Geheimwort-4711").status_code == 400
+            assert _end(mine, key).status_code == 429
+            with _client(url) as third:
                 assert login(third, "kim").status_code == 429
     finally:
         with store.session() as s:

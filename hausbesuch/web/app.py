@@ -45,7 +45,9 @@ from hausbesuch.config import Profile, load_profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.store import Store
 from hausbesuch.web.auth import (
+    DEVICE_COOKIE,
     PASSWORD_PAGE,
+    SECURE_DEVICE_COOKIE,
     SECURE_SESSION_COOKIE,
     SESSION_COOKIE,
     Limits,
@@ -142,6 +144,12 @@ def session_cookie(request: Request) -> str:
     """The session cookie's name for this request: ``__Host-hb_session`` when cookies are
     ``Secure`` (https), else ``hb_session``; set and read under the same name."""
     return SECURE_SESSION_COOKIE if secure_request(request) else SESSION_COOKIE
+
+
+def device_cookie(request: Request) -> str:
+    """The device cookie's name for this request (:func:`hausbesuch.web.auth.remember_device`):
+    ``__Host-hb_geraet`` when cookies are ``Secure`` (https), else ``hb_geraet``."""
+    return SECURE_DEVICE_COOKIE if secure_request(request) else DEVICE_COOKIE
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

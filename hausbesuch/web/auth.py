@@ -40,6 +40,17 @@
   fresh budget of tries, nor reset the count over all addresses. An address is counted
   as :func:`address_key` gives it: an IPv6 address by its /64 network (one host or
   subscriber holds a whole /64, and would otherwise get a fresh budget per address).
+- Device cookies (OWASP "device cookie", QA 28 #2): the account-wide limit would let anyone
+  who knows a name lock its owner out from every address (100 tries spread over many
+  addresses, repeated every window). So a successful login sets a device cookie
+  (:func:`remember_device`: a random 256-bit token, HttpOnly, ``SameSite=Strict``, over
+  https ``Secure`` and named :data:`SECURE_DEVICE_COOKIE`; the table keeps its SHA-256 and
+  the account, the token holds nothing), valid :data:`DEVICE_DAYS` days after the last
+  login with it. A try carrying the device cookie of the typed account is counted per
+  device (``max_failures_device`` lock that browser only) and per address for any names,
+  and is not refused by the account's limits (per address and over all addresses); a try
+  without one (another browser, another account's or a made-up cookie) is refused by them
+  as before. Setting a password and disabling the account forget its device cookies.
 - Every authentication decision is a row of the audit log (:data:`AUTH_ACTIONS`): login,
   failed login (with a reason code; the person sees the same message for a wrong password
   and an unknown name), lockout, logout, a session ended by its idle or absolute limit,
@@ -101,6 +112,7 @@ from hausbesuch.store import Store
 from hausbesuch.web.models import (
     ROLE_ADMIN,
     ROLES,
+    DeviceRow,
     LoginAttemptRow,
     SessionRow,
     UserRow,
@@ -111,6 +123,14 @@ from hausbesuch.web.security import OncePer, derived_token, new_token, same, tok
 SESSION_COOKIE = "hb_session"
 #: The session cookie over https (``Secure``, ``Path=/``, no ``Domain``: ASVS V3.4.4).
 SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
+
+#: The device cookie (OWASP "device cookie", QA 28 #2) over plain http: set at a successful
+#: login, it lets this browser log in to that account while the account is locked out.
+DEVICE_COOKIE = "hb_geraet"
+#: Its name over https (``Secure``, ``Path=/``, no ``Domain``, as the session cookie's).
+SECURE_DEVICE_COOKIE = "__Host-" + DEVICE_COOKIE
+#: A device cookie lasts this long after the last login with it (cookie and table).
+DEVICE_DAYS = 180
 
 #: Audit actions of authentication decisions (German labels in hausbesuch.auditlog).
 AUDIT_LOGIN = "anmeldung"
@@ -175,8 +195,11 @@ class Limits:
     one client address lock that address out of that account (429, also for the right
     password); ``max_failures_account`` for one account name from all addresses together
     lock the account for every address; ``max_failures_per_address`` from one client
-    address for any names lock that address out of every account. Each lasts until the
-    window has passed (or, for the first two, an administrator lifts it).
+    address for any names lock that address out of every account. Tries that carry a
+    valid device cookie of the account are counted per device instead of the first two:
+    ``max_failures_device`` lock that browser out of the account, and neither of the two
+    locks refuses them. Each lasts until the window has passed (or, for the per-account
+    ones, an administrator lifts it).
     """
 
     idle_minutes: int = 30
@@ -184,6 +207,7 @@ class Limits:
     max_failures: int = 10  # per account name from one client address
     max_failures_account: int = 100  # per account name from all addresses together
     max_failures_per_address: int = 50  # per client address, any names (offices share one)
+    max_failures_device: int = 10  # per device cookie (a browser that logged in before)
     window_minutes: int = 15
 
 
@@ -726,7 +750,8 @@ def _lockout(s: Session, name: str, limits: Limits) -> tuple[int, int]:
     since = clock.utc() - timedelta(minutes=limits.window_minutes)
     per_address = [int(n) for n in s.scalars(
         select(func.count()).select_from(LoginAttemptRow).where(
-            LoginAttemptRow.user_name.in_(_failure_keys(name)), LoginAttemptRow.at >= since)
+            LoginAttemptRow.user_name.in_(_failure_keys(name)), LoginAttemptRow.at >= since,
+            LoginAttemptRow.device.is_(None))
         .group_by(LoginAttemptRow.address))]
     recent = sum(per_address)
     if recent >= limits.max_failures_account:
@@ -758,7 +783,7 @@ def _change_details(row: UserRow, lifted: int) -> dict[str, object]:
 def set_password(store: Store, name: str, password: str, *, actor: str,
                  limits: Limits | None = None) -> AccountChange:
     """Give an account a new password (a leaked one, a forgotten one), end all its
-    sessions and lift its login lockout (:func:`_lift_lockout`: the colleague who forgot
+    sessions, forget its device cookies (:func:`remember_device`) and lift its login lockout (:func:`_lift_lockout`: the colleague who forgot
     it logs in at once), audited (``user_password_set``, with the account's city and, when
     it was locked out, ``sperre_aufgehoben``: the failed logins that locked it) in the same
     transaction. The
@@ -770,6 +795,7 @@ def set_password(store: Store, name: str, password: str, *, actor: str,
         row.password_changed_at = clock.now()
         row.must_change_password = False
         s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
+        s.execute(delete(DeviceRow).where(DeviceRow.user_name == row.name))
         lifted = _lift_lockout(s, row.name, limits or Limits())
         store.audit(actor, "user_password_set", city=row.city,
                     details=_change_details(row, lifted), session=s)
@@ -800,7 +826,8 @@ def enable_user(store: Store, name: str, *, actor: str,
 
 
 def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
-    """Disable an account and end its sessions; returns the account.
+    """Disable an account, end its sessions and forget its device cookies (enabled again,
+    its browsers earn new ones at their next login); returns the account.
 
     With ``actor`` the change is audited (``user_disabled``, with the account's city, so
     that the city's Protokoll shows it) in the same transaction.
@@ -809,6 +836,7 @@ def disable_user(store: Store, name: str, *, actor: str | None = None) -> User:
         row = _account(s, name)
         row.disabled = True
         s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
+        s.execute(delete(DeviceRow).where(DeviceRow.user_name == row.name))
         if actor is not None:
             store.audit(actor, "user_disabled", city=row.city,
                         details={"user": row.name, "role": row.role}, session=s)
@@ -854,19 +882,27 @@ _LOCKED = OncePer(LOCKED_AUDIT_EVERY)
 
 @dataclass(frozen=True)
 class _Failures:
-    """Failed logins within the window (tries being checked included)."""
+    """Failed logins within the window (tries being checked included). ``pair`` and
+    ``account`` count tries without a valid device cookie only, ``device`` those with the
+    device cookie of the try being checked (``None``: it carries none)."""
 
     pair: int  # for the account name from this address
     account: int  # for the account name from all addresses
     address: int  # from this address, any names
+    device: int | None = None  # with this device cookie
 
     def over(self, limits: Limits, slack: int = 0) -> str | None:
-        """The audit reason of the first limit reached (``slack`` 1: passed), else None."""
-        if self.pair >= limits.max_failures + slack:
+        """The audit reason of the first limit reached (``slack`` 1: passed), else None.
+        A try with a valid device cookie meets the device's limit instead of the two of
+        the account: failed logins of others cannot lock its owner's browser out."""
+        if self.device is not None:
+            if self.device >= limits.max_failures_device + slack:
+                return "fehlversuche_geraet"
+        elif self.pair >= limits.max_failures + slack:
             # not "fehlversuche_konto": rows of that code were written when the per-account
             # limit counted all addresses, and keep that meaning (its label)
             return "fehlversuche_konto_adresse"
-        if self.account >= limits.max_failures_account + slack:
+        elif self.account >= limits.max_failures_account + slack:
             return "fehlversuche_konto_alle_adressen"
         if self.address >= limits.max_failures_per_address + slack:
             return "fehlversuche_adresse"
@@ -890,16 +926,63 @@ def address_key(address: str) -> str:
     return address
 
 
-def _failures(store: Store, key: str, address: str, since: datetime) -> _Failures:
+def _failures(store: Store, key: str, address: str, since: datetime,
+              device: str | None = None) -> _Failures:
     def count(s: Session, *where: ColumnElement[bool]) -> int:
         return int(s.scalar(select(func.count()).select_from(LoginAttemptRow).where(
             LoginAttemptRow.at >= since, *where)) or 0)
 
+    untrusted = LoginAttemptRow.device.is_(None)
     with store.session() as s:
         return _Failures(
-            pair=count(s, LoginAttemptRow.user_name == key, LoginAttemptRow.address == address),
-            account=count(s, LoginAttemptRow.user_name == key),
-            address=count(s, LoginAttemptRow.address == address))
+            pair=count(s, LoginAttemptRow.user_name == key, LoginAttemptRow.address == address,
+                       untrusted),
+            account=count(s, LoginAttemptRow.user_name == key, untrusted),
+            address=count(s, LoginAttemptRow.address == address),
+            device=None if device is None else count(s, LoginAttemptRow.device == device))
+
+
+def _device_key(token: str | None) -> str | None:
+    """What a device cookie's ``token`` is stored under (None: no plausible token)."""
+    return token_hash(token) if token and len(token) <= 200 else None
+
+
+def _valid_device(store: Store, key: str, token: str | None) -> str | None:
+    """The stored hash of the device cookie ``token`` when it is valid for the account
+    name :func:`login_key` ``key`` (set at a login to that account, used within
+    :data:`DEVICE_DAYS`, not forgotten since by a new password or a disabled account);
+    else None: another account's, a made-up or an expired one counts as none. One lookup
+    whether the typed account exists or not (the answer time does not tell)."""
+    hashed = _device_key(token)
+    if hashed is None:
+        return None
+    with store.session() as s:
+        row = s.get(DeviceRow, hashed)
+        if (row is None or row.last_used < clock.utc() - timedelta(days=DEVICE_DAYS)
+                or login_key(row.user_name) != key):
+            return None
+        return hashed
+
+
+def remember_device(store: Store, user: User, token: str | None) -> str:
+    """After a successful login of ``user``: the device cookie this browser keeps (OWASP
+    "device cookie"). The cookie's ``token`` when it is valid for this account (its last
+    use moves to now), else a new random 256-bit token whose SHA-256 is stored with the
+    account name (a browser that had another account's cookie gets one for this
+    account). The token holds nothing about the account or the person; expired device
+    rows are deleted here."""
+    now = clock.utc()
+    hashed = _device_key(token)
+    with store.session() as s:
+        s.execute(delete(DeviceRow).where(DeviceRow.last_used < now - timedelta(days=DEVICE_DAYS)))
+        row = s.get(DeviceRow, hashed) if hashed is not None else None
+        if row is not None and row.user_name == user.name:
+            row.last_used = now
+            return str(token)
+        token = new_token(32)
+        s.add(DeviceRow(id_hash=token_hash(token), user_name=user.name, created_at=now,
+                        last_used=now))
+        return token
 
 
 def _limited(store: Store, name: str, key: str, address: str, where: str,
@@ -914,17 +997,24 @@ def _limited(store: Store, name: str, key: str, address: str, where: str,
     return LoginLimited()
 
 
-def check_login(store: Store, name: str, password: str, address: str, limits: Limits) -> User:
+def check_login(store: Store, name: str, password: str, address: str, limits: Limits,
+                device: str | None = None) -> User:
     """The account for a correct login; raises :class:`LoginLimited` or :class:`LoginRefused`.
 
     Failed logins are counted per account name from this address, per account name from
     all addresses and per address (:class:`Limits`); at any limit the try is refused
-    before the password is checked. The try is counted (a row of ``web_login_attempts``)
+    before the password is checked. A try whose ``device`` cookie is valid for the typed
+    account (:func:`remember_device`) is counted per device and per address instead: the
+    account's two limits (reached by others' guessing) do not refuse it, the device's own
+    and the address's do; a device cookie of another account, a made-up or an expired
+    one counts as none. The try is counted (a row of ``web_login_attempts``)
     before the password is checked, and the counts are read again after it: of tries that
     arrive at the same time, at most each limit get their password checked, however many
     threads serve them (for one address and for all addresses together). A correct login
     removes the rows of its account from its own address (not those of other addresses:
-    a guesser there gets no fresh budget, and the count over all addresses goes on).
+    a guesser there gets no fresh budget, and the count over all addresses goes on), and
+    with a device cookie those of its device; a device's rows only so (a login without it
+    gives a stolen device cookie no fresh tries).
     The rows keep the SHA-256 of the typed name's
     :func:`name_key` (:func:`login_key`), never the name; the account is found by
     :func:`find_account`. A refused or limited try is audited here; the caller audits the login
@@ -937,15 +1027,16 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
     where = address_key(address)  # counted by (an IPv6 address: its /64)
     now = clock.utc()
     since = now - timedelta(minutes=limits.window_minutes)
-    reason = _failures(store, key, where, since).over(limits)
+    trusted = _valid_device(store, key, device)
+    reason = _failures(store, key, where, since, trusted).over(limits)
     if reason is not None:
         raise _limited(store, name, key, address, where, reason)
     with store.session() as s:  # claim the try, committed before the slow hash check
-        claim = LoginAttemptRow(at=now, user_name=key, address=where)
+        claim = LoginAttemptRow(at=now, user_name=key, address=where, device=trusted)
         s.add(claim)
         s.flush()
         claim_id = claim.id
-    reason = _failures(store, key, where, since).over(limits, slack=1)
+    reason = _failures(store, key, where, since, trusted).over(limits, slack=1)
     if reason is not None:
         with store.session() as s:  # others came first: this one is not checked
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == claim_id))
@@ -969,7 +1060,10 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         if legacy or _HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)  # in the normal form
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name == key,
-                                                LoginAttemptRow.address == where))
+                                                LoginAttemptRow.address == where,
+                                                LoginAttemptRow.device.is_(None)))
+        if trusted is not None:  # and its device's, from any address
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.device == trusted))
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < since))
         return User(name=row.name, role=row.role, city=row.city)
 

@@ -65,6 +65,24 @@ class LoginAttemptRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     user_name: Mapped[str] = mapped_column(String(120), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
+    #: the SHA-256 of the device cookie the try carried, valid for the typed account
+    #: (``auth.check_login``: counted per device, not towards the account's limits); None:
+    #: a try without one (made before migration 0016 too)
+    device: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class DeviceRow(Base):
+    """A browser that logged in to an account (OWASP "device cookie"): the cookie carries a
+    random token, the table its SHA-256 and the account it was set for. Its tries are
+    counted per device and not refused by the account's lockout (``auth.check_login``);
+    deleted when the account's password is set or the account is disabled."""
+
+    __tablename__ = "web_devices"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(120), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    last_used: Mapped[datetime] = mapped_column(DateTime)  # UTC, the last login with it
 
 
 class WorkerLinkRow(Base):

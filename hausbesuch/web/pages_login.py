@@ -13,10 +13,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hausbesuch.errors import UserError
-from hausbesuch.web.app import ctx, load_session, render, secure_request, session_cookie
+from hausbesuch.web.app import (
+    ctx,
+    device_cookie,
+    load_session,
+    render,
+    secure_request,
+    session_cookie,
+)
 from hausbesuch.web.auth import (
     AUDIT_LOGIN,
     AUDIT_LOGOUT,
+    DEVICE_DAYS,
     PASSWORD_PAGE,
     LoginLimited,
     LoginRefused,
@@ -29,6 +37,7 @@ from hausbesuch.web.auth import (
     end_session,
     normal_password,
     own_sessions,
+    remember_device,
     require_new_password_if_weak,
     require_user,
     session_time_left,
@@ -61,6 +70,11 @@ def _drop_session_cookie(request: Request, resp: Response) -> None:
 
 def _peer(request: Request) -> str:
     return request.client.host if request.client else "unbekannt"
+
+
+def _device(request: Request) -> str | None:
+    """The device cookie the request carries (checked by :func:`check_login`)."""
+    return request.cookies.get(device_cookie(request))
 
 
 def _login_page(request: Request, *, status: int = 200, error: str | None = None,
@@ -115,7 +129,7 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
     web = ctx(request)
     peer = _peer(request)
     try:
-        user = check_login(web.store, name, passwort, peer, web.limits)
+        user = check_login(web.store, name, passwort, peer, web.limits, _device(request))
     except LoginLimited:
         # no typed name in the log: it may be a password typed into the wrong field (the
         # audit row names the account when it exists)
@@ -139,6 +153,12 @@ def login(request: Request, name: str = Form(""), passwort: str = Form(""),
     resp.set_cookie(session_cookie(request), token, httponly=True, samesite="lax",
                     secure=secure_request(request), path="/")
     secure = secure_request(request)
+    # this browser may log in to this account while others' failed logins lock it
+    # (``Path=/``: the ``__Host-`` prefix needs it, and the password checks of
+    # „Passwort ändern“ and „Meine Sitzungen“ count it as the login does)
+    resp.set_cookie(device_cookie(request), remember_device(web.store, user, _device(request)),
+                    max_age=DEVICE_DAYS * 24 * 3600, httponly=True, samesite="strict",
+                    secure=secure, path="/")
     resp.delete_cookie(pre_login_cookie(request), path="/" if secure else "/anmelden",
                        secure=secure, httponly=True, samesite="strict")
     return resp
@@ -182,7 +202,8 @@ def change_password(request: Request, aktuell: str = Form(""), neu: str = Form("
     if normal_password(neu) == normal_password(aktuell):  # "Ｐａｓｓ…" is "Pass…"
         return again(400, "Das neue Passwort muss sich vom bisherigen unterscheiden.", "neu")
     try:
-        check_login(web.store, user.name, aktuell, _peer(request), web.limits)
+        check_login(web.store, user.name, aktuell, _peer(request), web.limits,
+                    _device(request))
     except LoginLimited:
         return _retry_after(web.limits.window_minutes, again(
             429, "Zu viele fehlgeschlagene Versuche. Bitte in "
@@ -235,7 +256,8 @@ def end_sessions(request: Request, aktuell: str = Form(""), sitzung: str = Form(
         return _sessions_page(request, user, status=400,
                               error="Bitte eine Sitzung zum Beenden wählen.")
     try:
-        check_login(web.store, user.name, aktuell, _peer(request), web.limits)
+        check_login(web.store, user.name, aktuell, _peer(request), web.limits,
+                    _device(request))
     except LoginLimited:
         return _retry_after(web.limits.window_minutes, _sessions_page(
             request, user, status=429, error="Zu viele fehlgeschlagene Versuche. Bitte in "
