@@ -130,7 +130,7 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
     from hausbesuch.store import Store
     from hausbesuch.web.auth import Limits, User, lookup_session, start_session
     from hausbesuch.web.links import resolve
-    from hausbesuch.web.models import WorkerLinkRow
+    from hausbesuch.web.models import DeviceRow, WorkerLinkRow
     from hausbesuch.web.security import new_token, token_hash
 
     live = tmp_path / "fall.sqlite"
@@ -146,6 +146,9 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
                                 plan_id="plan-1", team_id="team-nord", day=now.date(),
                                 valid_until=now + timedelta(hours=6), created_by="cli:admin",
                                 created_at=now))
+            # dora's browser logged in before (its device cookie passes the account's lock)
+            s.add(DeviceRow(id_hash=token_hash(new_token(32)), user_name="dora",
+                            created_at=now, last_used=now))
         cookie, _csrf = start_session(store, User(name="dora", role="admin", city=None))
     backup = tmp_path / "vor-widerruf.sqlite"
     assert runner.invoke(app, ["backup", str(backup), "--db", db]).exit_code == 0
@@ -164,14 +167,16 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
     dry = runner.invoke(app, ["after-restore", "--db", rdb])
     assert dry.exit_code == 0, dry.output
     said = " ".join(dry.output.split())
-    assert "Probelauf: 1 Tageslink zu widerrufen, 1 Anmeldesitzung zu beenden" in said, said
+    assert ("Probelauf: 1 Tageslink zu widerrufen, 1 Anmeldesitzung zu beenden, 1 "
+            "angemeldeter Browser zu vergessen") in said, said
     with Store.open(rdb, create=False) as store:
         assert resolve(store, token).team_id == "team-nord"
 
     done = runner.invoke(app, ["after-restore", "--yes", "--db", rdb])
     assert done.exit_code == 0, done.output
     said = " ".join(done.output.split())
-    assert "1 Tageslink widerrufen, 1 Anmeldesitzung beendet" in said, said
+    assert ("1 Tageslink widerrufen, 1 Anmeldesitzung beendet, 1 angemeldeter Browser "
+            "vergessen") in said, said
     assert "hausbesuch user disable NAME" in said and "hausbesuch user password NAME" in said
     assert "hausbesuch purge" in said
     with Store.open(rdb, create=False) as store:
@@ -179,11 +184,13 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
             resolve(store, token)
         assert gone.value.status_code == 410
         assert lookup_session(store, cookie, Limits()) is None
+        with store.session() as s:  # disabled after the backup: no browser of hers passes
+            assert s.query(DeviceRow).count() == 0
         rows = [r for r in store.audit_rows()
                 if r["action"] == "zugaenge_nach_wiederherstellung_geschlossen"]
     assert len(rows) == 1 and rows[0]["actor"] == "cli:admin"
     assert rows[0]["details"] == {"tageslinks": 1, "sitzungen": 1, "planungen": 0,
-                                  "warteschlange": 0}
+                                  "warteschlange": 0, "geraete": 1}
     assert isinstance(rows[0]["at"], datetime)
 
 

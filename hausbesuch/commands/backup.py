@@ -70,6 +70,9 @@ class Closed:
     sessions: int  # web sessions ended
     jobs: int  # planning jobs (web_jobs) waiting or running, marked failed
     queued: int  # their rows in PostgreSQL's job queue (Procrastinate), ended
+    #: browsers' device cookies forgotten (the backup holds those forgotten since, e.g. at
+    #: a password change, as valid: they would pass the account's login lock)
+    devices: int = 0
 
 
 def close_access(store, *, actor: str, dry_run: bool) -> Closed:  # noqa: ANN001
@@ -84,7 +87,7 @@ def close_access(store, *, actor: str, dry_run: bool) -> Closed:  # noqa: ANN001
 
     from hausbesuch import clock
     from hausbesuch.web.jobs import FAILED, RUNNING, WAITING
-    from hausbesuch.web.models import JobRow, SessionRow, WorkerLinkRow
+    from hausbesuch.web.models import DeviceRow, JobRow, SessionRow, WorkerLinkRow
     from hausbesuch.web.pgqueue import QUEUE
 
     open_links = WorkerLinkRow.revoked_at.is_(None)
@@ -100,11 +103,13 @@ def close_access(store, *, actor: str, dry_run: bool) -> Closed:  # noqa: ANN001
             jobs = s.scalar(select(func.count()).select_from(JobRow).where(live_jobs))
             queued = s.scalar(text(f"SELECT count(*) {queue_where}"),
                               {"queue": QUEUE}) if has_queue else 0
+            devices = s.scalar(select(func.count()).select_from(DeviceRow))
             return Closed(int(links or 0), int(sessions or 0), int(jobs or 0),
-                          int(queued or 0))
+                          int(queued or 0), int(devices or 0))
         links = s.execute(update(WorkerLinkRow).where(open_links).values(
             revoked_at=clock.now(), revoked_by=actor)).rowcount
         sessions = s.execute(delete(SessionRow)).rowcount
+        devices = s.execute(delete(DeviceRow)).rowcount
         rows = s.scalars(select(JobRow).where(live_jobs).order_by(JobRow.id)).all()
         for row in rows:
             row.status, row.finished_at, row.error = FAILED, clock.now(), RESTORE_ABORTED
@@ -120,8 +125,9 @@ def close_access(store, *, actor: str, dry_run: bool) -> Closed:  # noqa: ANN001
                 {"queue": QUEUE}).rowcount
         store.audit(actor, AUDIT_AFTER_RESTORE, session=s,
                     details={"tageslinks": int(links), "sitzungen": int(sessions),
-                             "planungen": len(rows), "warteschlange": int(queued)})
-        return Closed(int(links), int(sessions), len(rows), int(queued))
+                             "planungen": len(rows), "warteschlange": int(queued),
+                             "geraete": int(devices)})
+        return Closed(int(links), int(sessions), len(rows), int(queued), int(devices))
 
 
 def backup_sqlite(store, target: Path) -> int:  # noqa: ANN001 - a hausbesuch.store.Store
@@ -222,6 +228,9 @@ def register(app: typer.Typer) -> None:
             planning = count(closed.jobs, "wartende oder laufende Planung",
                              "wartende oder laufende Planungen")
             what += f", {planning} {'abgebrochen' if yes else 'abzubrechen'}"
+        if closed.devices:  # browsers that logged in before: they pass no lock any more
+            what += (f", {count(closed.devices, 'angemeldeter Browser', 'angemeldete Browser')}"
+                     f" {'vergessen' if yes else 'zu vergessen'}")
         if not yes:
             typer.echo(f"Probelauf: {what}; nichts geändert. Zum Ausführen mit --yes "
                        "wiederholen.")
