@@ -64,7 +64,7 @@ def _job_rows(page: str) -> dict[str, str]:
     """The job table's rows by job id: the row's HTML."""
     body = page.split("<h2>Planungsaufträge</h2>", 1)[1].split("</table>", 1)[0]
     return {m.group(1): m.group(0) for m in re.finditer(
-        r'<tr><td><a href="/auftraege/([0-9a-f]+)">.*?</tr>', body, re.S)}
+        r'<tr[^>]*><td[^>]*><a href="/auftraege/([0-9a-f]+)">.*?</tr>', body, re.S)}
 
 
 def test_a_job_whose_plan_was_deleted_says_so_and_links_to_no_plan(
