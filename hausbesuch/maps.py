@@ -491,11 +491,19 @@ def _local(pairs: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
     return [(name, f"{prefix}/{path}") for name, path in pairs]
 
 
+#: The zoom a route or overview map opens at, at most: a tile of zoom 14 is about 1.5 km
+#: wide in Germany (a part of the town, thousands of households); the view covers a few
+#: of them. At 15-19 a tile shows a few streets or one block, and the tile server would
+#: learn, with the viewer's address and the time, which blocks a team visits (QA 28 F5:
+#: a team-day of close stops opened at zoom 18). Zooming in on purpose stays possible.
+INITIAL_MAX_ZOOM = 14
+
+
 def _base_map(settings: MapSettings, assets: str, title: str) -> folium.Map:
     fig = _OnePassFigure(title=escape_map_text(title))  # branca does not escape it
     m = folium.Map(
         location=[50.0, 10.0],
-        zoom_start=14,
+        zoom_start=INITIAL_MAX_ZOOM,
         tiles=None,
         max_zoom=settings.max_zoom,
         control_scale=False,
@@ -547,7 +555,8 @@ def _fit(m: folium.Map, points: Iterable[tuple[float, float]]) -> None:
     lons = [p[1] for p in pts]
     m.location = [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2]
     if len(pts) > 1 and (max(lats) > min(lats) or max(lons) > min(lons)):
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(24, 24))
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(24, 24),
+                     max_zoom=INITIAL_MAX_ZOOM)
 
 
 def _latlon(line: Sequence[tuple[float, float]]) -> list[list[float]]:

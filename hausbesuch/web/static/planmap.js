@@ -2,6 +2,11 @@
 // unassigned in grey.
 (function () {
   "use strict";
+  // the map opens over all points at most at this zoom: a tile of zoom 14 is about 1.5 km
+  // wide here, a part of the town with thousands of households; at 15-19 the tiles show a
+  // few streets or one block, and the tile server would learn (with the office's address
+  // and the time) which blocks a team-day visits. Zooming in further is the user's choice.
+  var AREA_ZOOM = 14;
   var el = document.getElementById("karte");
   var dataEl = document.getElementById("plandaten");
   if (!el || !dataEl || !window.L) return;
@@ -61,7 +66,7 @@
   }
   L.control.layers(null, layers, { collapsed: true }).addTo(map);
   window.hausbesuchGermanControls(map);
-  if (bounds.length) map.fitBounds(bounds, { padding: [20, 20] }); else map.setView([51, 10], 6);
+  if (bounds.length) map.fitBounds(bounds, { maxZoom: AREA_ZOOM, padding: [20, 20] }); else map.setView([51, 10], 6);
   // the drawing of lines and circles is no unnamed image for a screen reader: the region
   // is described by the table of team-days, which holds every stop in order
   var drawing = el.querySelector(".leaflet-overlay-pane svg");
