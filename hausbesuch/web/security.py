@@ -7,6 +7,10 @@ double-submit token (a random HttpOnly cookie, ``SameSite=Strict``, echoed in th
 Worker links carry no cookie at all; their POSTs carry a token derived from the link
 (HMAC of the server secret and the link's hash), so a page from another site cannot post
 outcomes for a link it does not know either.
+
+Defence in depth beside the tokens (:func:`foreign_origin`): an unsafe request that the
+browser marks as sent by another site (``Sec-Fetch-Site: cross-site``) or whose ``Origin``
+is another origin than the app's own is refused before its token is looked at.
 """
 
 from __future__ import annotations
@@ -85,14 +89,82 @@ async def parsed_form(request: Request) -> FormData:
     return await request.form()
 
 
+def _origin_key(scheme: str, netloc: str) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` of an origin, the port None when it is the scheme's
+    default; None for anything that is no http(s) origin."""
+    from urllib.parse import urlsplit
+
+    from hausbesuch.web.app import host_name
+
+    scheme = scheme.lower()
+    if scheme not in ("http", "https") or not netloc or any(c in netloc for c in "/?#@\\"):
+        return None
+    try:
+        port = urlsplit(f"//{netloc}").port
+    except ValueError:
+        return None
+    host = host_name(netloc)
+    if not host:
+        return None
+    return scheme, host, None if port == {"http": 80, "https": 443}[scheme] else port
+
+
+def own_origin(request: Request, origin: str) -> bool:
+    """Whether the ``Origin`` header ``origin`` is the app's own origin: the request's own
+    (its scheme, which ``serve --proxy`` takes from the TLS proxy's ``X-Forwarded-Proto``,
+    and its ``Host``), or the origin of ``serve --base-url``. An https origin of the same
+    host is the app's own as well when the request came in over plain http: TLS ended
+    before the app (a proxy without ``--proxy``); the other way round (an http page posting
+    to the https app) is refused."""
+    scheme, sep, netloc = origin.strip().partition("://")
+    key = _origin_key(scheme, netloc) if sep else None
+    if key is None:
+        return False
+    here = _origin_key(request.url.scheme, request.headers.get("host", ""))
+    if here is not None and (key == here or (key[0], here[0]) == ("https", "http")
+                             and key[1:] == here[1:]):
+        return True
+    base = request.app.state.web.extra.get("base_url")
+    if base:
+        b_scheme, _, b_netloc = str(base).partition("://")
+        return key == _origin_key(b_scheme, b_netloc.split("/", 1)[0])
+    return False
+
+
+def foreign_origin(request: Request) -> str | None:
+    """Why an unsafe request comes from another site (a German reason for the audit), or
+    None: the browser says ``Sec-Fetch-Site: cross-site``, or the ``Origin`` header names
+    another origin than :func:`own_origin`'s.
+
+    No ``Origin`` (an old browser, curl, a script of the office) and ``Origin: null``
+    decide nothing: the token does. ``null`` is what Chromium sends with a form of the
+    app's own pages, whose ``Referrer-Policy: no-referrer`` hides the origin of a POST
+    (Fetch standard); ``Sec-Fetch-Site`` is sent all the same and says ``same-origin``."""
+    if request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
+        return "Anfrage von einer fremden Website (Sec-Fetch-Site: cross-site)"
+    origin = request.headers.get("origin")
+    if origin is not None and origin.strip() != "null" and not own_origin(request, origin):
+        return "Anfrage von einer fremden Website (Origin)"
+    return None
+
+
 async def csrf_protect(request: Request) -> None:
-    """Refuse (403) an unsafe request whose CSRF token is missing or wrong.
+    """Refuse (403) an unsafe request from another site (:func:`foreign_origin`) or whose
+    CSRF token is missing or wrong.
 
     The expected token is put on ``request.state.csrf_expected`` by the session lookup
     (coordinator pages) or by the worker-link lookup; the login form uses its own cookie.
     """
     if request.method in SAFE_METHODS:
         return
+    foreign = foreign_origin(request)
+    if foreign is not None:
+        from hausbesuch.web.auth import audit_refused
+
+        audit_refused(request, foreign)
+        raise HTTPException(status_code=403, detail="Diese Anfrage kam von einer fremden "
+                            "Website und wurde abgelehnt. Bitte das Formular auf der Seite "
+                            "von hausbesuch selbst senden.")
     expected = getattr(request.state, "csrf_expected", None)
     if expected is None:
         expected = request.cookies.get(pre_login_cookie(request))
