@@ -240,7 +240,7 @@ def test_over_https_the_session_cookie_has_the_host_prefix_and_hsts_is_sent(
     from fastapi.testclient import TestClient
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-    hsts = "max-age=31536000"
+    hsts = "max-age=31536000; includeSubDomains"  # QA 28 F8
 
     def attributes(set_cookie: str) -> dict[str, str]:
         return {k.strip().lower(): v for k, _, v in

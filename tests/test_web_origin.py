@@ -9,6 +9,7 @@
   decides.
 - Real Chromium posts the app's own forms (login, „Angemeldet bleiben“ by fetch) and
   they pass.
+- HSTS over https says ``includeSubDomains``.
 
 The app runs over a real SQLite database, served by uvicorn on loopback (the browser
 test) or in process through Starlette's test client (headers a browser would not let a
@@ -163,3 +164,13 @@ def test_chromium_posts_the_apps_own_forms(served) -> None:  # noqa: ANN001
     assert rec.violations == [], rec.violations
     assert ("/anmelden", "null") in seen, seen
     assert ("/sitzung/verlaengern", served.url) in seen, seen
+
+
+def test_hsts_includes_subdomains(tmp_path: Path) -> None:
+    app = bare_app(tmp_path)
+    tc = TestClient(app, base_url="https://testserver")
+    for path in ("/anmelden", "/static/web/app.css", "/gibt-es-nicht"):
+        assert tc.get(path).headers["strict-transport-security"] == \
+            "max-age=31536000; includeSubDomains"
+    assert "strict-transport-security" not in TestClient(
+        app, base_url="http://testserver").get("/anmelden").headers
