@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import re
 import unicodedata
@@ -78,6 +79,7 @@ from hausbesuch.store import (
     lock_clients,
 )
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 __all__ = [
@@ -593,6 +595,16 @@ class CaseworkError(UserError):
         self.suggestions = tuple(suggestions)
 
 
+class ForeignExtractError(CaseworkError):
+    """The extract does not hold the profile's depot: it covers another area than the
+    city's (:meth:`Casework.check_extract`). ``given``: the extract was given in place of
+    the profile's own (``--osm``), whose front words the message its own way."""
+
+    def __init__(self, message: str, *, given: bool) -> None:
+        super().__init__(message)
+        self.given = given
+
+
 # --------------------------------------------------------------------------- the service
 
 
@@ -711,9 +723,76 @@ class Casework:
 
     @cached_property
     def index(self) -> Any:
+        """The extract's address index; :class:`ForeignExtractError` when the extract is
+        one chosen by hand that does not hold the profile's depot (:meth:`check_extract`):
+        nothing is geocoded in, and so nothing stored from, another area's map."""
         from geodata.geocode import load_index
 
-        return load_index(self.osm_path)
+        index = load_index(self.osm_path)
+        if self._chosen_extract():
+            self._refuse_foreign(index)
+        return index
+
+    def check_extract(self) -> None:
+        """Refuse, before anything is read or stored, an extract that does not hold the
+        profile's depot: one given in place of the profile's (``osm``; QA 18b #3: the
+        profile of another city stored the list's cases under that city's name) or the
+        profile's own local ``[osm] file`` (QA 27 F2: a wrong file there offered another
+        town's suggestions and stored a fix 250 km away; F3: a town outside the extract
+        had its cases stored and was refused only by ``plan``). A download of the
+        profile's place is that place by construction and is not fetched just to check
+        it. Every geocoding use of :attr:`index` checks the same (the web's import and
+        address fixes too, QA 28); this reads the extract at once."""
+        if self._chosen_extract():
+            _ = self.index
+
+    def _chosen_extract(self) -> bool:
+        """Whether the extract is one chosen by hand, which may be the wrong one: given
+        (``osm``), or the profile's local ``[osm] file`` that is there."""
+        from hausbesuch.config import resolve_data_file
+
+        return self._osm_override is not None or (
+            bool(self.profile.osm.file)
+            and resolve_data_file(self.profile, self.profile.osm.file) is not None)
+
+    def _refuse_foreign(self, index: Any) -> None:
+        depot = self.profile.depot
+        if depot.lon is not None and depot.lat is not None:
+            inside = index.covers(depot.lon, depot.lat, EXTRACT_MARGIN_M)
+        else:
+            inside = not index.geocode(depot.address).outside
+        if inside:
+            return
+        from hausbesuch.config import resolve_data_file
+
+        own = self.profile.osm.file and resolve_data_file(self.profile, self.profile.osm.file)
+        given = self._osm_override is not None and (
+            not own or Path(own).resolve() != self.osm_path.resolve())
+        place = f"({depot.name}, {depot.address})"
+        if given:  # (the web gives none: only the command line's --osm)
+            which = ("Stadtprofil (--city) und OSM-Auszug (--osm)"
+                     if self.actor.startswith("cli:") else "Stadtprofil und OSM-Auszug")
+            raise ForeignExtractError(
+                f"Der OSM-Auszug {self.osm_path.name} enthält den Standort von {self.city} "
+                f"nicht {place}: passen {which} zusammen? Es wurde nichts gespeichert.",
+                given=True)
+        if not self.actor.startswith("cli:"):
+            # the coordinator in the browser sees no server path and cannot change the
+            # profile: the path goes to the server log only (as a missing extract's)
+            log.warning("the OSM extract of %s (%s) does not hold its depot", self.city,
+                        self.osm_path)
+            raise ForeignExtractError(
+                f"Die Kartendaten (OSM-Auszug) für {self.city} enthalten den Standort von "
+                f"{self.city} nicht {place}: der Auszug deckt eine andere Gegend ab. Bitte "
+                "die Administration informieren (im Stadtprofil unter [osm] file den Auszug "
+                f"von {self.city} angeben). Es wurde nichts gespeichert.", given=False)
+        named = self.profile.osm.file or self.osm_path.name
+        source = self.profile.profile_file or self.profile.slug
+        raise ForeignExtractError(
+            f"Der OSM-Auszug des Profils ({named}, unter [osm] file in {source}) enthält den "
+            f"Standort von {self.city} nicht {place}: der Auszug deckt eine andere Gegend "
+            f"ab. Bitte im Profil unter [osm] file den Auszug von {self.city} angeben (oder "
+            "mit --osm DATEI). Es wurde nichts gespeichert.", given=False)
 
     def inside_extract(self, lon: float, lat: float) -> bool:
         """Whether a point lies within the extract (its address points plus a margin)."""
@@ -1245,6 +1324,7 @@ class Casework:
         from hausbesuch.clients import read_clients
         from hausbesuch.store import _client_values
 
+        self.check_extract()  # another area's extract: nothing read, nothing stored
         clist = read_clients(path, today=today or self.today(), name=name)
         result = ImportResult(source=clist.source, total_rows=clist.total_rows,
                               rejected=list(clist.rejected), warnings=list(clist.warnings))
@@ -1620,6 +1700,7 @@ class Casework:
         """Clients (of these statuses) whose address is unresolved, street-level, found in
         doubt (:attr:`Located.doubt`) or whose fix went stale, with the geocoder's
         suggestions."""
+        self.check_extract()  # another area's map offers another town's suggestions
         states = [st for st in self.states() if st.status in statuses]
         with self.store.session() as s:
             stale = {
@@ -1680,6 +1761,7 @@ class Casework:
         if given != 1:
             raise CaseworkError("Genau eine Korrektur angeben: eine Adresse, einen Punkt "
                                 "oder einen Vorschlag.")
+        self.check_extract()  # a fix from another area's map would lie far away
         with self.store.session() as s:
             try:
                 row = self._row(s, client_id)

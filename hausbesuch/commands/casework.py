@@ -99,57 +99,39 @@ def _casework(db: str | None, city: str | None, osm: Path | None = None,  # type
     (``create``), the other commands refuse a database that is not there. ``extract``:
     the command geocodes (``import``, ``addresses``, ``address``), so the extract – from
     ``--osm`` or the profile's local ``[osm] file`` – must hold the profile's depot before
-    anything is read or stored; ``--osm`` is checked in any case."""
+    anything is read or stored (:meth:`Casework.check_extract`, which every geocoding use
+    of the casework checks too); ``--osm`` is checked in any case."""
     from hausbesuch.casework import Casework, cli_actor
+    from hausbesuch.casework.service import ForeignExtractError
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
 
     profile = load_profile(city)
     with Store.open(db, create=create) as store:
         cw = Casework(store, profile, actor=cli_actor(), osm=osm)
-        if osm is not None or (extract and _own_extract(profile)):  # before anything is stored
-            _depot_in_extract(cw, osm, city)
-        yield cw
+        try:
+            if osm is not None or extract:  # before anything is stored
+                cw.check_extract()
+            yield cw
+        except ForeignExtractError as exc:
+            raise osm_refusal(exc, osm, city, profile) from None
 
 
-def _own_extract(profile) -> bool:  # noqa: ANN001 - hausbesuch.config.Profile
-    """Whether the profile's extract is a local ``[osm] file`` that is there (one chosen
-    by hand, which may be the wrong one); a download of the profile's place is that place
-    by construction, and is not fetched just to check it (``addresses`` of a city without
-    cases reads no extract)."""
-    from hausbesuch.config import resolve_data_file
-
-    return bool(profile.osm.file) and resolve_data_file(profile, profile.osm.file) is not None
-
-
-def _depot_in_extract(cw, osm: Path | None, city: str | None) -> None:  # noqa: ANN001
-    """Refuse an extract that does not hold the profile's depot. ``--osm`` (``osm``): the
-    profile of another city (without ``--city``: Kassel) would store the list's cases
-    under that city's name and plan from its depot (QA 18b #3). The profile's own
-    ``[osm] file`` (``osm`` None): a wrong extract there offered another town's
-    suggestions and stored a fix 250 km away (QA 27 F2); a town outside the extract had
-    its cases stored by ``import`` and refused only by ``plan`` (QA 27 F3)."""
-    depot = cw.profile.depot
-    if depot.lon is not None and depot.lat is not None:
-        inside = cw.inside_extract(depot.lon, depot.lat)
-    else:
-        inside = not cw.index.geocode(depot.address).outside
-    if inside:
-        return
-    if osm is not None:
-        which = ("ohne --city gilt das Profil von Kassel" if city is None
-                 else f"Profil {cw.profile.name}")
-        raise UserError(
-            f"Der OSM-Auszug {osm.name} enthält den Standort des Stadtprofils nicht "
-            f"({depot.name}, {depot.address}; {which}). Bitte --city mit dem Profil der "
-            "Stadt dieses Auszugs angeben.")
-    named = cw.profile.osm.file or cw.osm_path.name
-    source = cw.profile.profile_file or cw.profile.slug
-    raise UserError(
-        f"Der OSM-Auszug des Profils ({named}, unter [osm] file in {source}) enthält den "
-        f"Standort von {cw.profile.name} nicht ({depot.name}, {depot.address}): der Auszug "
-        f"deckt eine andere Gegend ab. Bitte im Profil unter [osm] file den Auszug von "
-        f"{cw.profile.name} angeben (oder mit --osm DATEI). Es wurde nichts gespeichert.")
+def osm_refusal(exc: Exception, osm: Path | None, city: str | None,
+                profile) -> Exception:  # noqa: ANN001 - hausbesuch.config.Profile
+    """The command line's words for a :class:`ForeignExtractError` of an extract given
+    with ``--osm`` (``osm``): the profile of another city (without ``--city``: Kassel)
+    would store the list's cases under that city's name and plan from its depot (QA 18b
+    #3); ``exc`` itself for the profile's own extract."""
+    if osm is None or not getattr(exc, "given", False):
+        return exc
+    depot = profile.depot
+    which = ("ohne --city gilt das Profil von Kassel" if city is None
+             else f"Profil {profile.name}")
+    return UserError(
+        f"Der OSM-Auszug {osm.name} enthält den Standort des Stadtprofils nicht "
+        f"({depot.name}, {depot.address}; {which}). Bitte --city mit dem Profil der "
+        "Stadt dieses Auszugs angeben.")
 
 
 def _echo_rejected(rejected: list, what: str = "abgelehnt",  # type: ignore[type-arg]

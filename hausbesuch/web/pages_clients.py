@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
-from hausbesuch.config import GERMANY_MIDDLE
+from hausbesuch.config import GERMANY_MIDDLE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
@@ -180,15 +180,40 @@ def _addresses_page(request: Request, user: User, stadt: str | None, *, status: 
     message and the fields as typed (shown again at that client's form, also when it is
     not a row of the list: a case opened by its id); ``case``: that case alone (404 when
     the city does not know it)."""
-    from hausbesuch.casework import CaseworkError
-    from hausbesuch.web.pages_cases import _unknown
+    from hausbesuch.casework.service import ForeignExtractError
 
     web = ctx(request)
     city = _city_of(request, user, stadt)
     profile = web.profile(city)
+    try:
+        return _addresses_shown(request, user, city, profile, status=status, saved=saved,
+                                failed=failed, case=case)
+    except ForeignExtractError as exc:
+        # the city's extract covers another area (its profile names another town's
+        # file): no case, no suggestion, no map from it; the message says so, nothing
+        # is shown, stored or audited (QA 28)
+        return render(request, "addresses.html.j2", status=503 if status == 200 else status,
+                      city=city, rows=[], total=0, more=0, case=None,
+                      tile_url=profile.map.tile_url, attribution=profile.map.attribution,
+                      depot=None, saved=None, failed=None, failed_here=False,
+                      refused=str(exc))
+
+
+def _addresses_shown(request: Request, user: User, city: str, profile: Profile, *, status: int,
+                     saved: tuple[str, str, str] | None, failed: dict[str, str] | None,
+                     case: str | None) -> Response:
+    """The address page of :func:`_addresses_page` (its arguments) over the city's
+    extract; :class:`ForeignExtractError` when that covers another area."""
+    from hausbesuch.casework import CaseworkError
+    from hausbesuch.casework.service import ForeignExtractError
+    from hausbesuch.web.pages_cases import _unknown
+
+    web = ctx(request)
     if case is not None:
         try:
             rows = [casework_api.address_row(web.store, profile, user.name, case)]
+        except ForeignExtractError:
+            raise
         except CaseworkError as exc:
             raise HTTPException(status_code=404,
                                 detail=_unknown(request, user, case, exc)) from None

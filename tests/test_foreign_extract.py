@@ -1,0 +1,108 @@
+"""QA 28: the check that the extract holds the profile's depot lives in the casework.
+
+It lived in the command line only (QA 27 F2/F3): the web's upload of a client list and
+its address fixes used the casework directly, so a profile whose ``[osm] file`` is
+another town's extract stored that town's cases and offered addresses 250 km away. Real
+app, real SQLite, the real extracts of Lauf and Bad Hersfeld.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from hausbesuch.cli import app as cli_app
+from tests.test_depot_message import _lauf_list, _lauf_profile_copy
+from tests.web_fixtures import PASSWORD, csrf_of, live_server, login, page_text
+
+CITY = "Lauf a.d. Pegnitz"
+#: the change actions neither refusal may audit
+CHANGES = {"import", "kunden_importiert", "adresse_korrigiert"}
+
+
+def _cli(*args: str) -> str:
+    res = CliRunner().invoke(cli_app, list(args))
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def _stored(db: Path) -> tuple[list[str], int]:
+    from hausbesuch.store import AddressFixRow, ClientRow, Store
+
+    with Store.open(str(db)) as store, store.session() as s:
+        return (sorted(c.client_id for c in s.query(ClientRow)),
+                s.query(AddressFixRow).count())
+
+
+def test_the_web_refuses_a_profile_whose_extract_is_of_another_town(
+        tmp_path: Path, lauf_pbf: Path, bad_hersfeld_pbf: Path) -> None:
+    """A Lauf profile whose ``[osm] file`` is Bad Hersfeld's extract: the web's upload,
+    its address page and its address fix show the German message (no 500), store
+    nothing and audit no change; the same database with the right extract works."""
+    from hausbesuch.store import Store
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    (tmp_path / "ok").mkdir()
+    right = _lauf_profile_copy(tmp_path / "ok", lauf_pbf)
+    wrong = _lauf_profile_copy(tmp_path, bad_hersfeld_pbf)
+    db = tmp_path / "s.sqlite"
+    _cli("import", str(_lauf_list(tmp_path)), "--city", str(right), "--db", str(db))
+    assert _stored(db) == (["L-1", "L-2"], 0)
+    more = tmp_path / "neu.csv"
+    more.write_text("Kundennummer;Name;Adresse\nL-3;Probe, Petra;Marktplatz 3, 91207 Lauf\n",
+                    encoding="utf-8")
+    message = (f"Die Kartendaten (OSM-Auszug) für {CITY} enthalten den Standort von {CITY} "
+               "nicht (Beispiel-Standort Rathaus Lauf, Urlasstraße 22, 91207 Lauf an der "
+               "Pegnitz): der Auszug deckt eine andere Gegend ab. Bitte die Administration "
+               "informieren")
+
+    web = create_app(f"sqlite:///{db}", cities=[str(wrong)], run_jobs=False)
+    store: Store = web.state.web.store
+    add_user(store, "kora", PASSWORD, role="koordination", city=CITY)
+    before = len(store.audit_rows())
+    with live_server(web) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
+        assert login(kora, "kora").status_code == 303
+        csrf = csrf_of(kora.get("/kunden/import").text)
+        with open(more, "rb") as fh:
+            up = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                           files={"datei": ("neu.csv", fh, "text/csv")})
+        assert up.status_code == 400, up.text[-800:]
+        text = page_text(up.text)
+        assert message in text and "Es wurde nichts gespeichert." in text, text
+        # no server path and no option of the command line on the page
+        assert str(bad_hersfeld_pbf) not in up.text and str(wrong) not in up.text
+        assert "--osm" not in text
+
+        page = kora.get(f"/adressen?stadt={CITY}")
+        assert page.status_code == 503, page.text[-800:]
+        text = page_text(page.text)
+        assert message in text and "36251" not in text and "Bad Hersfeld" not in text, text
+        assert 'id="adressen"' not in page.text  # no table, no form
+
+        fixed = kora.post("/adressen/L-2", data={
+            "csrf_token": csrf_of(kora.get("/kunden/import").text), "stadt": CITY,
+            "vorschlag": "1"})
+        assert fixed.status_code == 400, fixed.text[-800:]
+        text = page_text(fixed.text)
+        assert message in text and "36251" not in text, text
+        one = kora.get(f"/adressen?stadt={CITY}&kundennummer=L-2")
+        assert one.status_code == 503 and message in page_text(one.text)
+    assert _stored(db) == (["L-1", "L-2"], 0)
+    actions = [r["action"] for r in store.audit_rows()[before:]]
+    assert not CHANGES & set(actions) and "adressen_angezeigt" not in actions, actions
+    assert all(r["client_id"] is None for r in store.audit_rows()[before:])
+
+    # the same database with the right extract: the upload is stored
+    good = create_app(f"sqlite:///{db}", cities=[str(right)], run_jobs=False)
+    with live_server(good) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
+        assert login(kora, "kora").status_code == 303
+        csrf = csrf_of(kora.get("/kunden/import").text)
+        with open(more, "rb") as fh:
+            up = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
+                           files={"datei": ("neu.csv", fh, "text/csv")})
+        assert up.status_code == 200, up.text[-800:]
+        assert kora.get(f"/adressen?stadt={CITY}").status_code == 200
+    assert _stored(db)[0] == ["L-1", "L-2", "L-3"]
