@@ -8,6 +8,7 @@ app, real SQLite, the real extracts of Lauf and Bad Hersfeld.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -106,3 +107,29 @@ def test_the_web_refuses_a_profile_whose_extract_is_of_another_town(
         assert up.status_code == 200, up.text[-800:]
         assert kora.get(f"/adressen?stadt={CITY}").status_code == 200
     assert _stored(db)[0] == ["L-1", "L-2", "L-3"]
+
+
+def _monday() -> date:
+    from tests.web_fixtures import planning_week
+
+    return planning_week(land="BY")
+
+
+def test_plan_with_an_extract_of_another_city_than_the_profile_stores_nothing(
+        tmp_path: Path, lauf_pbf: Path) -> None:
+    """``plan LISTE --osm lauf.pbf`` without --city imported Lauf's list as Kassel's cases
+    before the depot was found outside the extract (``import`` refused it since QA 18b
+    #3); now the import inside ``plan`` refuses it in the same words, storing nothing."""
+    from hausbesuch.store import ClientRow, Store
+
+    db = str(tmp_path / "s.sqlite")
+    res = CliRunner().invoke(cli_app, [
+        "plan", str(_lauf_list(tmp_path)), "--osm", str(lauf_pbf), "--db", db, "--start",
+        _monday().isoformat(), "--days", "1", "--out", str(tmp_path / "plan")])
+    assert res.exit_code == 2, res.output
+    with Store.open(db) as store, store.session() as s:
+        assert [(c.city, c.client_id) for c in s.query(ClientRow)] == []
+    text = " ".join(res.output.split())
+    assert ("enthält den Standort des Stadtprofils nicht (Jobcenter Stadt Kassel, "
+            "Lewinskistraße 4, 34127 Kassel; ohne --city gilt das Profil von Kassel). Bitte "
+            "--city mit dem Profil der Stadt dieses Auszugs angeben.") in text, text

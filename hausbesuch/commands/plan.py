@@ -53,7 +53,9 @@ def run_plan(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hausbesuch.casework import cli_actor
+    from hausbesuch.casework.service import ForeignExtractError
     from hausbesuch.commands._common import audit_files, refuse_pages_of_a_plan_in_force
+    from hausbesuch.commands.casework import osm_refusal
     from hausbesuch.config import load_profile
     from hausbesuch.output import check_plan_folder, plan_folder, relocate
     from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
@@ -79,9 +81,12 @@ def run_plan(
         def progress(stage: str, fraction: float) -> None:
             bar.update(task, description=stage, completed=fraction)
 
-        result = plan_span(store, profile, options, actor=cli_actor(), teams=team_list,
-                           clients_path=clients, osm=osm, districts_file=districts,
-                           progress=progress)
+        try:
+            result = plan_span(store, profile, options, actor=cli_actor(), teams=team_list,
+                               clients_path=clients, osm=osm, districts_file=districts,
+                               progress=progress)
+        except ForeignExtractError as exc:  # --osm of another city than the profile's
+            raise osm_refusal(exc, osm, city, profile) from None
         plan_id = result.plan_id
         with plan_folder(out) as folder:
             bar.update(task, description="Dateien schreiben")
