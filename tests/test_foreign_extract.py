@@ -2,13 +2,14 @@
 
 It lived in the command line only (QA 27 F2/F3): the web's upload of a client list and
 its address fixes used the casework directly, so a profile whose ``[osm] file`` is
-another town's extract stored that town's cases and offered addresses 250 km away. Real
-app, real SQLite, the real extracts of Lauf and Bad Hersfeld.
+another town's extract stored that town's cases and offered addresses 250 km away. And
+a fix stored with such an extract before the check (an old database) was used as it
+was. Real app, real SQLite, the real extracts of Lauf and Bad Hersfeld.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,8 @@ from tests.test_depot_message import _lauf_list, _lauf_profile_copy
 from tests.web_fixtures import PASSWORD, csrf_of, live_server, login, page_text
 
 CITY = "Lauf a.d. Pegnitz"
+#: a point in Bad Hersfeld's old town, 250 km from Lauf (Breite, Länge)
+HERSFELD_POINT = (50.8686, 9.7078)
 #: the change actions neither refusal may audit
 CHANGES = {"import", "kunden_importiert", "adresse_korrigiert"}
 
@@ -113,6 +116,70 @@ def _monday() -> date:
     from tests.web_fixtures import planning_week
 
     return planning_week(land="BY")
+
+
+def test_a_stored_fix_outside_the_extract_is_listed_and_not_planned(
+        tmp_path: Path, lauf_pbf: Path) -> None:
+    """A fix stored with another area's extract (an old database: a point and an address
+    in Bad Hersfeld for cases of Lauf): ``addresses`` lists both as to be fixed again,
+    ``plan`` rejects both with that reason and plans the others; a new fix counts."""
+    from hausbesuch import clock
+    from hausbesuch.store import AddressFixRow, ClientRow, Store
+
+    right = _lauf_profile_copy(tmp_path, lauf_pbf)
+    db = tmp_path / "s.sqlite"
+    src = _lauf_list(tmp_path)
+    src.write_text(src.read_text(encoding="utf-8")
+                   + "L-3;Probe, Petra;Marktplatz 3, 91207 Lauf\n", encoding="utf-8")
+    common = ["--city", str(right), "--db", str(db)]
+    _cli("import", str(src), *common)
+    with Store.open(str(db)) as store, store.session() as s:  # as an old database has them
+        for cid, point, address in (("L-1", HERSFELD_POINT, None),
+                                    ("L-2", None, "Breitenstraße 5, 36251 Bad Hersfeld")):
+            row = s.get(ClientRow, {"city": CITY, "client_id": cid})
+            s.add(AddressFixRow(city=CITY, client_id=cid, source_address=row.address,
+                                address=address, lat=point and point[0],
+                                lon=point and point[1], fixed_by="cli:alt",
+                                fixed_at=clock.now(), stale=False))
+
+    listed = " ".join(_cli("addresses", *common).split())
+    outside = (f"Die gespeicherte Korrektur ({{}}) liegt außerhalb des OSM-Auszugs von {CITY} "
+               "und gilt nicht (gespeichert mit dem Auszug einer anderen Gegend?): bitte die "
+               "Adresse neu korrigieren")
+    assert "2 Adressen zu prüfen" in listed, listed
+    assert "L-1: Marktplatz 1, 91207 Lauf (nicht gefunden): " + outside.format(
+        "der von Hand gesetzte Punkt") in listed, listed
+    assert "L-2: Hirschberger Straße 4, 91207 Lauf (nicht gefunden): " + outside.format(
+        "die korrigierte Adresse") in listed, listed
+    assert "L-3" not in listed
+
+    monday = _monday()
+    _cli("plan", *common, "--start", monday.isoformat(), "--days", "1", "--out",
+         str(tmp_path / "plan"), "--time-limit", "2", "--threads", "1")
+    with Store.open(str(db)) as store:
+        plan = store.latest_plan(CITY)
+    assert plan is not None
+    planned = {s.client_id for r in plan.routes for s in r.stops}
+    assert planned == {"L-3"}, planned
+    why = {r.id: r.reason for r in plan.rejected}
+    assert set(why) >= {"L-1", "L-2"}, why
+    assert outside.format("der von Hand gesetzte Punkt") in why["L-1"], why
+    assert "hausbesuch address L-1 --set-address" in why["L-1"], why
+    assert outside.format("die korrigierte Adresse") in why["L-2"], why
+
+    # fixed again: a point of Lauf; the list's address (Vorschlag 1): both planned
+    assert "Vorschlag 1 übernimmt die Adresse der Liste" in listed
+    _cli("address", "L-1", "--set-point", "49.5103,11.2794", *common)
+    _cli("address", "L-2", "--suggestion", "1", *common)
+    assert "Alle Adressen" in _cli("addresses", *common)
+    with Store.open(str(db)) as store, store.session() as s:
+        fix = s.get(AddressFixRow, {"city": CITY, "client_id": "L-2"})
+        assert "91207" in fix.address and fix.lon is None, fix.address
+    _cli("plan", *common, "--start", (monday + timedelta(weeks=1)).isoformat(), "--days", "1",
+         "--out", str(tmp_path / "plan2"), "--time-limit", "2", "--threads", "1")
+    with Store.open(str(db)) as store:
+        plan = store.latest_plan(CITY)
+    assert {"L-1", "L-2"} <= {s.client_id for r in plan.routes for s in r.stops}
 
 
 def test_plan_with_an_extract_of_another_city_than_the_profile_stores_nothing(

@@ -370,6 +370,10 @@ class Located:
     #: the address of a fix by text (``source`` korrektur_adresse) as stored, with the
     #: house number typed or taken with a suggestion; "" otherwise
     fix_address: str = ""
+    #: the client's address fix lies outside the city's extract (stored with another
+    #: area's extract, before :meth:`Casework.check_extract`): not used, the case is not
+    #: plannable and listed for a new fix (``reason`` says so)
+    fix_outside: bool = False
 
     @property
     def plannable(self) -> bool:
@@ -1634,12 +1638,18 @@ class Casework:
             if fix is not None and not fix[3] and fix[4] == c.address:
                 address, lon, lat = fix[0], fix[1], fix[2]
                 if lon is not None and lat is not None:
+                    if not self.inside_extract(lon, lat):
+                        out[c.id] = self._fix_outside(c, "korrektur_punkt")
+                        continue
                     out[c.id] = Located(c.id, lon, lat, "manual", 1.0,
                                         address or "Punkt von Hand gesetzt",
                                         "von Hand gesetzt", source="korrektur_punkt")
                     continue
                 if address:
                     r = self.index.geocode(address)
+                    if r.outside:  # its town or postcode is not in the extract
+                        out[c.id] = self._fix_outside(c, "korrektur_adresse", address)
+                        continue
                     match = r.match or ""
                     if match and r.quality in FOUND_QUALITIES:  # "Bierweg 4", not OSM's
                         match = match_with_own_number(match, address)  # "Bierweg 2-6"
@@ -1657,6 +1667,26 @@ class Casework:
                                 r.reason or "", tuple(r.suggestions), doubt=r.doubt,
                                 fix_set_aside=fix is not None, candidates=r.candidates)
         return out
+
+    def _fix_outside(self, c: Client, source: str, address: str = "") -> Located:
+        """Where ``c`` is when its address fix lies outside the extract (QA 28: stored
+        with another area's extract before the extract was checked): nowhere, with why
+        and what the geocoder suggests for the list's address, to fix it again; never the
+        stored place, which may lie 250 km away."""
+        what = "der von Hand gesetzte Punkt" if source == "korrektur_punkt" else \
+            "die korrigierte Adresse"
+        r = self._looked_up(c)
+        offered = tuple(r.suggestions)
+        reason = (f"Die gespeicherte Korrektur ({what}) liegt außerhalb des OSM-Auszugs von "
+                  f"{self.city} und gilt nicht (gespeichert mit dem Auszug einer anderen "
+                  "Gegend?): bitte die Adresse neu korrigieren")
+        if r.quality in FOUND_QUALITIES and r.match and r.lon is not None and not r.doubt:
+            # the list's address is found: taking it is one choice (Vorschlag 1)
+            offered = (r.match, *(x for x in offered if x != r.match))
+            reason += "; Vorschlag 1 übernimmt die Adresse der Liste"
+        return Located(c.id, None, None, "unresolved", 0.0, "", reason, offered,
+                       source=source, fix_address=address, candidates=tuple(r.candidates),
+                       fix_outside=True)
 
     def _looked_up(self, c: Client) -> Any:
         """The geocoder's answer for the list's address of ``c``. An address that begins
@@ -1713,7 +1743,9 @@ class Casework:
             loc = located[st.client.id]
             if st.status == "in_klaerung":
                 shown, reason = st.client.address, f"in Klärung: {st.client_status_reason}"
-                if loc.source.startswith("korrektur"):  # e.g. the new address after a move
+                if loc.fix_outside:
+                    reason += f"; {loc.reason}"
+                elif loc.source.startswith("korrektur"):  # e.g. the new address after a move
                     if loc.source == "korrektur_adresse" and loc.match:
                         shown = loc.match
                     reason += ("; Adresse korrigiert: ist der Fall geklärt, den Status "
@@ -1722,7 +1754,7 @@ class Casework:
                                           loc.suggestions, st.client.id in stale))
             elif st.client.id in stale or (loc.quality in REVIEW_QUALITIES
                                            and not loc.source.startswith("korrektur")
-                                           ) or loc.doubt:
+                                           ) or loc.doubt or loc.fix_outside:
                 # a coordinator's own fix counts as reviewed, also when street-level
                 reason = loc.reason or ("nur die Straße gefunden" if loc.quality == "street"
                                         else "nicht gefunden")

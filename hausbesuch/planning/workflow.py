@@ -433,6 +433,10 @@ def _address_rejected(c: Client, loc: Any) -> Rejected:
     hint = ""
     if loc.suggestions:
         hint = " Vorschläge: " + "; ".join(_suggestion_text(s) for s in loc.suggestions[:3])
+    if getattr(loc, "fix_outside", False):  # a fix from another area's map (QA 28)
+        return Rejected(row=c.row, id=c.id, field="adresse",
+                        reason=f"Adresse „{c.address}“: {loc.reason.rstrip('.')}. "
+                        f"{_fix_hint(c.id)}" + hint)
     return Rejected(
         row=c.row, id=c.id, field="adresse",
         reason=f"Adresse „{c.address}“ nicht gefunden: "

@@ -354,7 +354,9 @@ def address_row(store: Store, profile: Profile, actor: str, client_id: str
     cid = cw.case_id(client_id)
     st = cw.states([cid])[0]
     loc = cw.locate([st.client])[cid]
-    if loc.source in ("korrektur_punkt", "liste_koordinate"):
+    if loc.fix_outside:  # a fix from another area's map: not used (QA 28)
+        said = loc.reason
+    elif loc.source in ("korrektur_punkt", "liste_koordinate"):
         said = ""  # the quality's label says it: „von Hand gesetzt“, „Koordinate aus …“
     elif loc.source == "korrektur_adresse":
         said = f"Adresse von Hand korrigiert: „{loc.match}“" if loc.match else \
