@@ -2134,8 +2134,9 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     """QA 16a #4 (after fix16c): „Termin vereinbart“ on the phone for a later day of the
     stored plan, which does not hold it: the phone's state line (Chromium) and, without
-    script, the page after sending say that the coordination must re-plan that plan (no
-    command line); the case page names the plan with its „Neu planen“."""
+    script, the page after sending say that the coordination plans it (QA 28 F8: no plan
+    id, no task for the team); the case page names the plan with its „Neu planen“, and
+    the plan page and *Ergebnisse* list the appointments waiting for it."""
     import html as html_lib
     from zoneinfo import ZoneInfo
 
@@ -2156,8 +2157,7 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
     # the server's time of day: after the phone's tap (09:05) and the form sent at 09:20
     exercise_time_of_day(monkeypatch, dtime(9, 20))
-    hint = (f"Der Termin am {last:%d.%m.%Y} um 10:30 Uhr steht noch in keiner Tour. Die "
-            f"Koordination muss den Plan {plan.id} neu planen.")
+    hint = "Termin übermittelt; die Koordination plant ihn ein."
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
                                      args=CHROMIUM_ARGS)
@@ -2179,7 +2179,7 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
     # the agreed appointment is echoed (QA 27): the worker can check what was sent
     assert state == (f"Übermittelt: Termin vereinbart (09:05 Uhr), Termin am "
                      f"{last:%d.%m.%Y} um 10:30 Uhr {hint}"), state
-    assert "hausbesuch replan" not in state
+    assert "hausbesuch replan" not in state and plan.id not in state
     # without script: the page the form comes back to says it too
     page = httpx.get(site.url + f"/w/{token}/")
     csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
@@ -2189,8 +2189,8 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         "csrf_token": csrf})
     assert sent.status_code == 303, sent.text
     back = html_lib.unescape(httpx.get(site.url + f"/w/{token}/{sent.headers['location']}").text)
-    assert (f"Ergebnis für {second} gespeichert. Der vereinbarte Termin steht noch in keiner "
-            f"Tour. Die Koordination muss den Plan {plan.id} neu planen.") in back, back
+    assert f"Ergebnis für {second} gespeichert. {hint}" in back, back
+    assert plan.id not in back
     # the stop's line names the appointment stored, as the phone's „Übermittelt“ does
     assert (f"Erfasst: Termin vereinbart (09:20 Uhr), Termin am {last:%d.%m.%Y} um 10:30 Uhr"
             in back), back
@@ -2201,6 +2201,31 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         in case, case
     assert f"der ihn nicht enthält: Plan {plan.id} öffnen und dort „Neu planen“." in case
     assert "hausbesuch replan" not in case
+    # the coordination sees both waiting on the plan page and on *Ergebnisse* (QA 28 F8)
+    from hausbesuch.fields import format_day
+
+    for path in (f"/plaene/{plan.id}", f"/plaene/{plan.id}/ergebnisse"):
+        shown = kora.get(path).text  # (tags off before unescaping: an id may hold "<")
+        box = re.search(r'<section class="card" id="termine-neu-planen".*?</section>', shown,
+                        re.S)
+        assert box, path
+        text = html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", box[0])))
+        assert (f"2 vereinbarte Termine warten auf „Neu planen“ von Plan {plan.id}:") in text, text
+        for cid in sorted((first, second)):
+            assert f"{cid}: Termin {format_day(last)}, 10:30 Uhr" in text, text
+    from pathlib import Path
+
+    from tests.web_fixtures import coordinator_on_phone
+
+    shots = Path("/work/notes/shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with coordinator_on_phone(site.url) as phone:  # the plan page at 390 px
+        for path, name in ((f"/plaene/{plan.id}", "plan"),
+                           (f"/plaene/{plan.id}/ergebnisse", "ergebnisse")):
+            phone.goto(site.url + path)
+            phone.locator("#termine-neu-planen").scroll_into_view_if_needed()
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            phone.screenshot(path=str(shots / f"phone1-{name}-termine-neu-planen.png"))
 
 
 def test_an_expired_link_is_listed_as_expired_and_offers_no_revocation(

@@ -38,6 +38,9 @@ from tests.web_fixtures import HEADER, NAME_MARK, Site, log_in_page
 site = test_web.sqlite_site
 CITY = test_web.CITY
 BERLIN = ZoneInfo("Europe/Berlin")
+#: The phone's answer to an appointment on the visit day itself (QA 28 F7).
+SAME_DAY = ("Ein Termin am selben Tag geht nur über die Koordination: bitte „Nicht "
+            "angetroffen“ mit Notiz erfassen und die Koordination anrufen.")
 ENTER_ID = "ENTER-1"
 
 
@@ -171,9 +174,19 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
     with _worker_browser() as browser:
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         stop1, stop2 = page.locator("li.stop").nth(0), page.locator("li.stop").nth(1)
-        # checked on the phone before anything is queued: not after the visit day
+        # checked on the phone before anything is queued: the visit day itself needs the
+        # coordination, and the phone says what to do instead (QA 28 F7)
         stop2.locator("input[name=termin_datum]").fill(route.day.isoformat())
         stop2.locator("input[name=termin_zeit]").fill("11:00")
+        stop2.locator("button[value=termin_vereinbart]").click()
+        assert stop2.locator("[data-state]").inner_text() == SAME_DAY
+        assert page.evaluate(QUEUE) == []
+        stop2.locator("h2").evaluate("(h) => h.scrollIntoView({block: 'start'})")
+        Path("/work/notes/shots").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path="/work/notes/shots/phone1-termin-heute.png")
+        # a day before the visit day keeps its own reason
+        stop2.locator("input[name=termin_datum]").fill(
+            (route.day - timedelta(days=1)).isoformat())
         stop2.locator("button[value=termin_vereinbart]").click()
         assert "liegt nicht nach dem Besuchstag" in stop2.inner_text()
         assert page.evaluate(QUEUE) == []
@@ -318,7 +331,7 @@ def test_a_day_typed_on_a_phone_without_date_picker(
         # the visit day itself is checked on the phone as with the picker
         stop1.locator("input[name=termin_datum]").fill(f"{route.day:%d.%m.%Y}")
         stop1.locator("button[value=termin_vereinbart]").click()
-        assert "liegt nicht nach dem Besuchstag" in stop1.inner_text()
+        assert SAME_DAY in stop1.inner_text()
         assert page.evaluate(QUEUE) == []
 
         stop1.locator("input[name=termin_datum]").fill(

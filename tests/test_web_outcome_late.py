@@ -126,35 +126,148 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
                             full_page=True)
 
 
+def _latest_start(site: Site, cid: str, when: date) -> tuple[int, int, int]:  # noqa: F811
+    """(visit minutes of the case, the teams' shift end on ``when``, the latest start that
+    fits), in minutes: the rule the phone's refusal names."""
+    from hausbesuch.store import ClientRow
+    from hausbesuch.team_store import base_teams
+
+    profile = site.app.state.web.profile(CITY)
+    with site.store.session() as s:
+        minutes = (s.get(ClientRow, {"city": CITY, "client_id": cid}).besuchsdauer_min
+                   or profile.workday.visit_minutes)
+    last = max(t.shift_end_min for t in base_teams(site.store, profile)
+               if when.weekday() in t.weekdays)
+    return minutes, last, last - minutes
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 @sqlite_only()
-def test_the_phone_names_an_appointment_that_ends_after_the_shift(
+def test_the_phone_refuses_an_appointment_that_ends_after_the_shift_before_storing(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    """F7 follow-up: the phone's outcome form („Termin vereinbart“ for 15:50) is stored,
-    and its answer carries the note the page shows after „Übermittelt“ (the team is still
-    at the door and can agree an earlier time); one at 10:00 carries none."""
+    """QA 28 F1 (was QA 26 F7's "save and warn" on the phone too): „Termin vereinbart“
+    sent from the phone for a time whose visit ends after the teams' shift is refused
+    (400, ``feld`` termin) before anything is stored, naming the shift's end and the
+    latest start; the visit stays open, so the worker still at the door agrees another
+    time, and that one is stored. (The coordination's forms and ``hausbesuch outcomes``
+    still save and warn: the case page's test above.)"""
+    from hausbesuch.fields import format_day
+
     route = _fresh_route(site)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
     exercise_time_of_day(monkeypatch, dtime(21, 0))
     when = _working_day_after(site, route.day, 2)
-    late, fits = route.stops[0].client_id, route.stops[1].client_id
-    with _kept(site, late, fits):
+    cid = route.stops[0].client_id
+    minutes, last, latest = _latest_start(site, cid, when)
+    late = last - minutes + 15  # starts within the shift, ends 15 minutes after it
+    with _kept(site, cid):
         _token, _l, url = _link(site, route)
         page = httpx.get(url).text
         csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
         headers = {"X-CSRF-Token": csrf, "Accept": "application/json"}
-        answers = {}
-        for cid, at in ((late, "15:50"), (fits, "10:00")):
-            r = httpx.post(url + "ergebnis", headers=headers, data={
-                "kundennummer": cid, "ergebnis": "termin_vereinbart",
-                "schluessel": f"spaet-{cid}", "termin_datum": when.isoformat(),
-                "termin_zeit": at})
-            assert r.status_code == 200, r.text
-            answers[cid] = r.json()
-        hint = answers[late].get("hinweis", "")
-        assert hint.startswith(f"Der vereinbarte Termin am {when:%d.%m.%Y} um 15:50 Uhr ist "
-                               "erfasst, aber der Besuch"), answers
-        assert LATE in hint and "früheren Termin vereinbaren" in hint, hint
-        assert LATE not in answers[fits].get("hinweis", ""), answers
+
+        def send(at: str, key: str) -> httpx.Response:
+            return httpx.post(url + "ergebnis", headers=headers, data={
+                "kundennummer": cid, "ergebnis": "termin_vereinbart", "schluessel": key,
+                "termin_datum": when.isoformat(), "termin_zeit": at})
+
+        r = send(_hhmm(late), "spaet-1")
+        assert r.status_code == 400, r.text
+        assert r.json() == {"fehler": (
+            f"Termin {format_day(when)} {_hhmm(late)} Uhr: der Besuch ({minutes} Min.) endet "
+            f"nach Schichtende {_hhmm(last)} Uhr; bitte spätestens {_hhmm(latest)} Uhr "
+            "vereinbaren."), "feld": "termin"}, r.json()
+        assert _visit_id(site, cid, route.day) is not None  # nothing stored: still planned
+        # the latest start itself fits: agreed at the door, stored
+        r = send(_hhmm(latest), "spaet-2")
+        assert r.status_code == 200, r.text
+        assert r.json()["termin"] == f"{when:%d.%m.%Y} um {_hhmm(latest)} Uhr", r.json()
+        assert _visit_id(site, cid, route.day) is None  # recorded („erledigt“)
+
+
+@sqlite_only()
+def test_the_phone_refuses_a_same_day_appointment_with_the_way_forward(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """QA 28 F7: „Termin vereinbart“ for later on the visit day itself (sent without the
+    page's check: the form without script, an older page) is refused naming what to do
+    instead (the coordination pins a visit for later today), not only „liegt nicht nach
+    dem Besuchstag“; nothing is stored."""
+    from tests.test_web_enter import SAME_DAY
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(10, 0))
+    cid = route.stops[0].client_id
+    with _kept(site, cid):
+        _token, _l, url = _link(site, route)
+        page = httpx.get(url).text
+        csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
+        data = {"kundennummer": cid, "ergebnis": "termin_vereinbart",
+                "termin_datum": route.day.isoformat(), "termin_zeit": "14:30"}
+        r = httpx.post(url + "ergebnis", headers={"X-CSRF-Token": csrf,
+                                                  "Accept": "application/json"},
+                       data={**data, "schluessel": "heute-1"})
+        assert (r.status_code, r.json()) == (400, {"fehler": SAME_DAY, "feld": "termin"})
+        r = httpx.post(url + "ergebnis", data={**data, "schluessel": "heute-2",
+                                               "csrf_token": csrf})  # (no script)
+        assert r.status_code == 400 and SAME_DAY in _text(r.text), r.text[-800:]
+        assert _visit_id(site, cid, route.day) is not None  # nothing stored
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """QA 28 F1 in Chromium at 390 px: the page knows the teams' shift and the stop's
+    visit length, so „Termin vereinbart“ for a time whose visit ends after the shift is
+    refused on the phone, in the server's words, before anything is queued or sent; the
+    field is marked and the worker can agree another time (which is sent)."""
+    from hausbesuch.fields import format_day
+    from tests.test_web_enter import _worker_page
+    from tests.test_worker_cache import QUEUE
+    from tests.test_worker_cache import _browser as _worker_browser
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    when = _working_day_after(site, route.day, 2)
+    stop0 = route.stops[0]
+    cid = stop0.client_id
+    minutes, last, latest = _latest_start(site, cid, when)
+    assert (stop0.end - stop0.start).total_seconds() == minutes * 60  # the page's length
+    late = last - minutes + 15
+    posts: list[str] = []
+    with _kept(site, cid), _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        page.on("request", lambda rq: posts.append(rq.url) if rq.method == "POST" else None)
+        stop = page.locator(f"#stopp-{cid}")
+        stop.locator("input[name=termin_datum]").fill(when.isoformat())
+        stop.locator("input[name=termin_zeit]").fill(_hhmm(late))
+        stop.locator("button[value=termin_vereinbart]").click()
+        text = stop.locator("[data-state]").inner_text()
+        assert text == (f"Termin {format_day(when)} {_hhmm(late)} Uhr: der Besuch ({minutes} "
+                        f"Min.) endet nach Schichtende {_hhmm(last)} Uhr; bitte spätestens "
+                        f"{_hhmm(latest)} Uhr vereinbaren."), text
+        assert page.evaluate(QUEUE) == [] and posts == []
+        assert stop.locator("input[name=termin_datum]").get_attribute("aria-invalid") == "true"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        # the stop from its heading: the refusal above its fields, the fields marked
+        stop.locator("h2").evaluate("(h) => h.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(SHOTS / "phone1-termin-nach-schicht.png"), full_page=False)
+        # another time agreed at the door: sent and stored
+        stop.locator("input[name=termin_zeit]").fill(_hhmm(latest))
+        stop.locator("button[value=termin_vereinbart]").click()
+        page.wait_for_function(
+            "(id) => document.getElementById(id).classList.contains('done')",
+            arg=f"stopp-{cid}", timeout=30_000)
+        assert "Übermittelt: Termin vereinbart" in stop.locator("[data-state]").inner_text()
+        assert _visit_id(site, cid, route.day) is None
+        assert errors == []
+        ctx.close()
 
 
 @sqlite_only()

@@ -1935,8 +1935,16 @@ class Casework:
         same_details: bool = False,
         only_open: bool = False,
         check_time: bool = False,
+        refuse_past_shift: bool = False,
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
+
+        ``refuse_past_shift`` (a field worker's phone, QA 28 F1): an agreed appointment
+        whose visit ends after the teams' shift (:meth:`past_shift_refusal`) is refused
+        before anything is stored, naming the latest start: the team is still at the door
+        and can agree another time. Elsewhere (the coordination's forms, ``hausbesuch
+        outcomes``: a paper sheet comes late, refusing would lose the outcome) it is
+        stored and named afterwards (:meth:`appointment_past_shift`, QA 26 F7).
 
         ``check_time``: ``time_min`` was typed by a person (a phone's field „Uhrzeit des
         Besuchs“, QA 22 F5): checked against the team's working hours as a file's typed
@@ -1972,6 +1980,8 @@ class Casework:
         if result == "termin_vereinbart" and appointment is not None \
                 and appointment.date() > day:
             self._check_appointment(appointment, day)  # reads the teams: before writing
+            if refuse_past_shift and (why := self.past_shift_refusal(client_id, appointment)):
+                raise CaseworkError(why, field="termin")
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
                                         source, idempotency_key, visit_id, same_details,
@@ -2383,22 +2393,54 @@ class Casework:
                 "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
                 "Termin eintragen.", field="termin")
 
-    def appointment_past_shift(self, client_id: str, at: datetime) -> str | None:
-        """A German note when the visit of an appointment agreed for ``at`` (its start and
-        the client's Besuchsdauer) ends after the shift of the teams that work that
-        weekday: it is recorded (:meth:`_check_appointment` took its start), but no plan
-        can hold it (QA 26 F7); None when it fits."""
-        from hausbesuch.fields import format_clock
-
+    def _past_shift(self, client_id: str, at: datetime) -> tuple[int, int, int, int] | None:
+        """(start, visit minutes, first shift start, last shift end) in minutes when the
+        visit of an appointment agreed for ``at`` (its start and the client's
+        Besuchsdauer) ends after the shift of the teams that work that weekday; None when
+        it fits (or no team works that day: :meth:`_check_appointment` says so)."""
         hours = self._working_hours(at.weekday())
         if hours is None:
             return None
         with self.store.session() as s:
             minutes = (self._row(s, client_id).besuchsdauer_min
                        or self.profile.workday.visit_minutes)
-        start, last = at.hour * 60 + at.minute, hours[1]
-        if start + minutes <= last:
+        start = at.hour * 60 + at.minute
+        if start + minutes <= hours[1]:
             return None
+        return start, minutes, hours[0], hours[1]
+
+    def past_shift_refusal(self, client_id: str, at: datetime) -> str | None:
+        """Why a phone's „Termin vereinbart“ for ``at`` is refused (QA 28 F1): its visit
+        ends after the teams' shift; German, with the latest start that fits („Termin
+        Do, 10.12.2026 15:45 Uhr: der Besuch (60 Min.) endet nach Schichtende 16:00 Uhr;
+        bitte spätestens 15:00 Uhr vereinbaren.“), the rule of
+        :meth:`appointment_past_shift` (the shift's end less the Besuchsdauer). None when
+        it fits."""
+        from hausbesuch.fields import format_clock, format_day
+
+        found = self._past_shift(client_id, at)
+        if found is None:
+            return None
+        _start, minutes, first, last = found
+        head = (f"Termin {format_day(at.date())} {at:%H:%M} Uhr: der Besuch ({minutes} Min.) "
+                f"endet nach Schichtende {format_clock(last)} Uhr; ")
+        if last - minutes <= first:  # (longer than the shift; the shift's start is refused)
+            return head + ("an diesem Tag passt er in keine Schicht. Bitte einen anderen "
+                           "Tag vereinbaren oder die Koordination anrufen.")
+        return head + f"bitte spätestens {format_clock(last - minutes)} Uhr vereinbaren."
+
+    def appointment_past_shift(self, client_id: str, at: datetime) -> str | None:
+        """A German note when the visit of an appointment agreed for ``at`` (its start and
+        the client's Besuchsdauer) ends after the shift of the teams that work that
+        weekday: it is recorded (:meth:`_check_appointment` took its start), but no plan
+        can hold it (QA 26 F7; the phone refuses it instead: :meth:`past_shift_refusal`);
+        None when it fits."""
+        from hausbesuch.fields import format_clock
+
+        found = self._past_shift(client_id, at)
+        if found is None:
+            return None
+        start, minutes, _first, last = found
         return (f"der vereinbarte Termin am {at:%d.%m.%Y} um {at:%H:%M} Uhr ist erfasst, aber "
                 f"der Besuch ({minutes} Min.) endet erst um {format_clock(start + minutes)} "
                 f"Uhr, nach dem Schichtende der Teams ({format_clock(last)} Uhr): so kann ihn "

@@ -44,12 +44,14 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
 
     Raises :class:`hausbesuch.casework.CaseworkError` (German) for an outcome the casework
     refuses (e.g. a second one for the same visit, an appointment before the visit, a
-    case no longer ``offen``: the phone shows its visit as called off).
+    case no longer ``offen``: the phone shows its visit as called off; an appointment
+    whose visit ends after the teams' shift, before anything is stored: the team is still
+    at the door and agrees another time, QA 28 F1).
     """
     _row, new = casework(store, profile, actor).record_outcome(
         client_id, day, result, time_min=time_min, appointment=appointment, note=note,
         source="web", idempotency_key=idempotency_key, only_open=True,
-        check_time=time_min is not None)
+        check_time=time_min is not None, refuse_past_shift=True)
     return not new
 
 
@@ -487,19 +489,49 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
     }
 
 
-def appointment_past_shift(store: Store, profile: Profile, actor: str,
-                           client_id: str) -> str | None:
-    """The German note when the case's agreed appointment ends after the teams' shift
-    (:meth:`Casework.agreed_appointment_past_shift`), for the phone after its outcome."""
-    return casework(store, profile, actor).agreed_appointment_past_shift(client_id)
-
-
 def plans_missing_appointment(store: Store, profile: Profile, actor: str,
                               client_id: str) -> list[str]:
     """The stored plans (newest versions) whose span holds the case's appointment agreed
     at the door but not the visit: only their re-plan plans it (QA 16a #4)."""
     return [pid for _, pid in casework(store, profile, actor).appointment_missing_from_plans(
         client_id, command=False)]
+
+
+def team_shifts(store: Store, profile: Profile) -> dict[int, tuple[int, int]]:
+    """{weekday (0 Monday): (first start, last end) in minutes} of the city's teams that
+    work it: the hours :meth:`Casework.past_shift_refusal` checks an appointment against,
+    for the phone to check before queueing (QA 28 F1)."""
+    from hausbesuch.team_store import base_teams
+
+    teams = base_teams(store, profile)
+    return {wd: (min(t.shift_start_min for t in on), max(t.shift_end_min for t in on))
+            for wd in range(7) if (on := [t for t in teams if wd in t.weekdays])}
+
+
+def appointments_to_replan(store: Store, profile: Profile, actor: str, plan_id: str,
+                           start: date, days: int) -> list[tuple[str, datetime]]:
+    """The appointments agreed at the door (the cases' pins from „Termin vereinbart“) on
+    a day of the plan ``plan_id`` (the newest version of its family, spanning ``start``
+    and ``days``) that it does not hold: (case id, appointment), first first. Only its
+    re-plan plans them (:meth:`Casework.appointment_missing_from_plans`); the plan page
+    and *Ergebnisse* list them for the coordination (QA 28 F8: only the phone and the
+    case page said so)."""
+    from hausbesuch.store import ClientRow
+
+    end = start + timedelta(days=max(days, 1) - 1)
+    with store.session() as s:
+        pins = [(cid, datetime.combine(day, time()) + timedelta(minutes=minute))
+                for cid, day, minute in s.execute(
+                    select(ClientRow.client_id, ClientRow.pin_day, ClientRow.pin_time_min)
+                    .where(ClientRow.city == profile.name, ClientRow.pin_source == "termin",
+                           ClientRow.pin_day >= start, ClientRow.pin_day <= end,
+                           ClientRow.pin_time_min.is_not(None),
+                           ClientRow.erased_at.is_(None)))]
+    cw = casework(store, profile, actor)
+    found = [(cid, at) for cid, at in pins
+             if any(pid == plan_id for _, pid in cw.appointment_missing_from_plans(
+                 cid, command=False))]
+    return sorted(found, key=lambda x: (x[1], x[0]))
 
 
 def set_status(store: Store, profile: Profile, actor: str, client_id: str, status: str,

@@ -424,6 +424,18 @@ def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
     return [web_reason(n) for n in notes]
 
 
+def _to_replan(store: Store, profile: Profile, user: User, plan, newest: str  # noqa: ANN001
+               ) -> list[tuple[str, str]]:
+    """(case id, „Do, 10.12.2026, 10:00 Uhr“) of each appointment agreed at the door on a
+    day of the plan that its newest version does not hold: only its „Neu planen“ plans
+    it (QA 28 F8; :func:`casework_api.appointments_to_replan`)."""
+    from hausbesuch.fields import format_day
+
+    return [(cid, f"{format_day(at.date())}, {at:%H:%M} Uhr")
+            for cid, at in casework_api.appointments_to_replan(
+                store, profile, user.name, newest, plan.start, plan.days)]
+
+
 @router.get("/plaene/{plan_id}")
 def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     return _plan_page(request, user, plan_id)
@@ -468,6 +480,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
+        to_replan=_to_replan(web.store, profile, user, plan, newest),
         # the re-plan form is the newest version's only
         replan_teams=_replan_teams(web.store, plan) if newest == plan.id else None,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
@@ -876,8 +889,10 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
     casework_api.audit(web.store, user.name, "ergebnisse_angezeigt", city=plan.city,
                        plan_id=plan_id, details={"ansicht": "web"})
     to_visit = sum(len(r.to_visit) for r in plan.routes)
+    newest = newest_version(web.store, plan_id)
     return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=to_visit,
-                  called_off=len(pairs) - to_visit)
+                  called_off=len(pairs) - to_visit, newest=newest,
+                  to_replan=_to_replan(web.store, web.profile(plan.city), user, plan, newest))
 
 
 @router.get("/plaene/{plan_id}/dateien.zip")

@@ -176,7 +176,9 @@ def worker_page(request: Request, token: str) -> Response:
                   # day, also in a copy of the page opened from its cache on a later day
                   # (QA 22 F12, review 23 #6)
                   exercise_day=clock.exercise_day(),
-                  saved=saved, replan=replan, **data)
+                  saved=saved, replan=replan, to_plan=APPOINTMENT_TO_PLAN,
+                  same_day=SAME_DAY_APPOINTMENT,
+                  shifts=casework_api.team_shifts(web.store, profile), **data)
 
 
 @router.get("/sw.js")
@@ -203,6 +205,17 @@ def service_worker(request: Request, token: str) -> Response:
 #: ``data-korrektur`` (review 22 #11).
 CORRECTION_HINT = ("Ein gespeichertes Ergebnis ändert nur die Koordination: eine Korrektur "
                    "bitte dort melden; sie berichtigt es auf der Seite des Falls.")
+#: The phone's refusal of an appointment on the visit's own day (QA 28 F7). The phone
+#: does not pin a visit for later today: that needs a re-plan of the running day (the
+#: coordination's *Besuch verschieben oder festlegen*, at least
+#: :data:`~hausbesuch.planning.workflow.MIN_PIN_LEAD_MIN` minutes ahead, then *Neu
+#: planen*), so the worker records the visit and calls.
+SAME_DAY_APPOINTMENT = ("Ein Termin am selben Tag geht nur über die Koordination: bitte "
+                        "„Nicht angetroffen“ mit Notiz erfassen und die Koordination "
+                        "anrufen.")
+#: The phone's word after an appointment that no stored plan's route holds yet (QA 28
+#: F8): the coordination re-plans (its plan page lists the appointment).
+APPOINTMENT_TO_PLAN = "Termin übermittelt; die Koordination plant ihn ein."
 #: The window in which the phone puts its time of day into „Uhrzeit des Besuchs“: from
 #: this many minutes before a visit's planned start to this many after its planned end
 #: (and within :data:`~hausbesuch.web.casework_api.PHONE_HOURS_MARGIN_MIN` after the
@@ -326,6 +339,8 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
                             "Termins leeren.")
         appointment = (_appointment(termin_datum, termin_zeit)
                        if ergebnis == "termin_vereinbart" else None)
+        if appointment is not None and appointment.date() == link.day:
+            raise CaseworkError(SAME_DAY_APPOINTMENT, field="termin")
         key = "".join(ch for ch in schluessel if ch.isalnum() or ch in "-_")[:40]
         if not key:
             raise UserError("Schlüssel der Meldung fehlt.")
@@ -359,19 +374,13 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
                                 status_code=400)
         raise HTTPException(status_code=400, detail=message) from None
     # an appointment for a day of a stored plan that lacks it: only a re-plan of that
-    # plan plans it; the phone says so (no command line: the coordination re-plans)
+    # plan plans it; the coordination does (its plan page and *Ergebnisse* list it), the
+    # phone only says that it will (QA 28 F8: it named the plan's id, a task not the team's).
+    # (One ending after the shift is refused above, before storing: QA 28 F1.)
     hint = ""
-    if appointment is not None:
-        hint = " ".join(
-            f"Der Termin am {appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr steht noch in "
-            f"keiner Tour. Die Koordination muss den Plan {pid} neu planen."
-            for pid in casework_api.plans_missing_appointment(
-                web.store, web.profile(link.city), _actor(link), kundennummer))
-        # its visit ends after the shift: no plan can hold it; the team is still at the
-        # door and can agree an earlier time (QA 26 F7)
-        if late := casework_api.appointment_past_shift(
-                web.store, web.profile(link.city), _actor(link), kundennummer):
-            hint = f"{late} {hint}".strip()
+    if appointment is not None and casework_api.plans_missing_appointment(
+            web.store, web.profile(link.city), _actor(link), kundennummer):
+        hint = APPOINTMENT_TO_PLAN
     if wants_json:  # "termin": the appointment as stored, for the phone to echo (QA 27)
         return JSONResponse({"ok": True, "doppelt": duplicate,
                              **({"hinweis": hint} if hint else {}),

@@ -601,7 +601,34 @@
   }
   // the server's rules on the appointment's day that the phone can check before queueing
   // (``typed``: the field as typed; a text it cannot read is left to the server)
-  function appointmentProblem(typed) {
+  // the teams' shift per weekday (0 Monday: [first start, last end] in minutes; the
+  // server's rule of appointment_past_shift) and the SAME_DAY message (pages_worker)
+  var SHIFTS = {};
+  try { SHIFTS = JSON.parse(body.getAttribute("data-schichten") || "{}") || {}; } catch (e) { SHIFTS = {}; }
+  var SAME_DAY = body.getAttribute("data-termin-heute") || "";
+  function hhmm(m) { return (m < 600 ? "0" : "") + Math.floor(m / 60) + ":" + (m % 60 < 10 ? "0" : "") + (m % 60); }
+  // an appointment whose visit (``minutes``, the stop's Besuchsdauer) ends after the
+  // teams' shift that day: refused before anything is queued, with the latest start (QA
+  // 28 F1; the server refuses it too, in the same words). A start outside the hours is
+  // left to the server (it names the hours).
+  function pastShift(iso, timeText, minutes) {
+    var m = /^(\d{1,2}):(\d{2})/.exec(String(timeText || "").trim());
+    if (!m || !(minutes > 0)) return "";
+    var wd = (new Date(Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10))).getUTCDay() + 6) % 7;
+    var hours = SHIFTS[String(wd)];
+    if (!hours) return "";
+    var start = +m[1] * 60 + +m[2], first = hours[0], last = hours[1];
+    if (start <= first || start >= last || start + minutes <= last) return "";
+    var head = "Termin " + ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"][wd] + ", " + dayDe(iso) +
+      " " + hhmm(start) + " Uhr: der Besuch (" + minutes + " Min.) endet nach Schichtende " +
+      hhmm(last) + " Uhr; ";
+    if (last - minutes <= first) {
+      return head + "an diesem Tag passt er in keine Schicht. Bitte einen anderen Tag " +
+        "vereinbaren oder die Koordination anrufen.";
+    }
+    return head + "bitte spätestens " + hhmm(last - minutes) + " Uhr vereinbaren.";
+  }
+  function appointmentProblem(typed, timeText, minutes) {
     if (!String(typed || "").trim()) return "Bitte ein Datum des Termins angeben.";
     var iso = isoDay(typed);
     if (!iso) return "";
@@ -609,6 +636,8 @@
       return "Termin am: „" + String(typed).trim() + "“ ist kein gültiges Datum " +
         "(z. B. 31.12.2026).";
     }
+    // today's appointment: only the coordination can pin a visit for later today (QA 28 F7)
+    if (iso === day && SAME_DAY) return SAME_DAY;
     if (iso <= day) {
       return "Termin " + dayDe(iso) + " liegt nicht nach dem Besuchstag " + dayDe(day) + ".";
     }
@@ -618,7 +647,7 @@
       return "Termin " + dayDe(iso) + " liegt mehr als " + ahead + " Tage nach dem Besuch am " +
         dayDe(day) + " (Jahr vertippt?).";
     }
-    return "";
+    return pastShift(iso, timeText, minutes);
   }
   // before the day the outcome buttons look and say unavailable (aria-disabled, greyed),
   // described by the reason beside them; on the day (a page kept open overnight, a copy
@@ -718,7 +747,8 @@
         markAppointment(f, true);
         return;
       }
-      var problem = result === "termin_vereinbart" && appointmentProblem(f.termin_datum.value);
+      var problem = result === "termin_vereinbart" && appointmentProblem(
+        f.termin_datum.value, f.termin_zeit.value, Number(f.getAttribute("data-dauer")) || 0);
       if (problem) {
         show(f.kundennummer.value, problem, "");
         markAppointment(f, true);
