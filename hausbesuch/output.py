@@ -74,7 +74,7 @@ from hausbesuch.pages import (
     route_page,
     team_out_note,
 )
-from hausbesuch.plandata import Plan
+from hausbesuch.plandata import Plan, TeamDayRoute
 
 MAPS_DIR = "karten"
 PAGES_DIR = "routen"
@@ -230,11 +230,9 @@ def write_outputs(
         _write(rf.page, route_page(route, settings, links=links, chances=chances,
                                    geocodes=geocodes, gone=off, replaced=plan.replaced,
                                    out_note=out_note))
-        _write(rf.sheet, print_sheet(route, settings, links=links, chances=chances,
-                                     geocodes=geocodes, gone=off, replaced=plan.replaced,
-                                     out_note=out_note))
-        _write(rf.gpx, route_gpx(route, replaced=plan.replaced,
-                                        replaced_version=plan.replaced_version))
+        _write(rf.sheet, team_day_sheet(plan, route, settings, links=links, chances=chances,
+                                        gone=gone, geocodes=geocodes))
+        _write(rf.gpx, team_day_gpx(plan, route))
         route_files.append(rf)
         index_routes.append(
             IndexRoute(
@@ -260,6 +258,28 @@ def write_outputs(
     return OutputFiles(
         out_dir=out, index=index, overview_map=overview, assets=assets, routes=tuple(route_files)
     )
+
+
+def team_day_sheet(plan: Plan, route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks,
+                   chances: Mapping[tuple[str, datetime], Any] | None = None,
+                   gone: Mapping[tuple[str, date], Mapping[int, str]] | None = None,
+                   geocodes: Mapping[str, Any] | None = None) -> str:
+    """The print sheet (Laufzettel) of one team-day of ``plan``, as :func:`write_outputs`
+    writes it to ``druck/<slug>.html`` (``chances`` and ``gone`` as there; ``geocodes``:
+    :attr:`Plan.geocodes` by client id, read from ``plan`` when not given). The web app
+    serves the same sheet per team-day (``/plaene/{id}/druck/{team}/{tag}``)."""
+    if geocodes is None:
+        geocodes = {g.client_id: g for g in plan.geocodes}
+    return print_sheet(route, settings, links=links, chances=chances, geocodes=geocodes,
+                       gone=(gone or {}).get((route.team_id, route.day)),
+                       replaced=plan.replaced,
+                       out_note=team_out_note(plan.params, route.team_id, route.day))
+
+
+def team_day_gpx(plan: Plan, route: TeamDayRoute) -> str:
+    """The GPX of one team-day of ``plan``, as :func:`write_outputs` writes it to
+    ``gpx/<slug>.gpx`` (a replaced version says so)."""
+    return route_gpx(route, replaced=plan.replaced, replaced_version=plan.replaced_version)
 
 
 # --------------------------------------------------------------------------------------

@@ -941,14 +941,17 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
 
 def show_plan(store: Store, plan_id: str, profile: Profile, *,
               osm: str | os.PathLike[str] | None = None,
-              reason_text: Callable[[str], str] | None = None) -> PlanResult:
+              reason_text: Callable[[str], str] | None = None,
+              with_districts: bool = True) -> PlanResult:
     """A stored plan as a result ready for :func:`write_plan_files` (the same files the
     ``plan`` run wrote, apart from the creation time). A stop whose case was closed since
     (and has no outcome of its own) is shown as the phone shows it: its visit is off
     (:attr:`PlanResult.gone`). A version a re-plan has replaced says so
     (:attr:`Plan.replaced`). ``reason_text``: how the stored reasons of rejected rows and
     unassigned visits and the plan's notes are said in the files (the web's ZIP: without
-    the command line's hints, QA 26 F8); None: as stored (the command line's files)."""
+    the command line's hints, QA 26 F8); None: as stored (the command line's files).
+    ``with_districts=False``: without the district outlines (read from the OSM extract),
+    for the files of one team-day (print sheet, GPX), which do not show them."""
     from hausbesuch.casework.stops import mark_gone
     from hausbesuch.versions import replacement
 
@@ -966,8 +969,10 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     plan = mark_gone(store, plan)
     plan.replaced, plan.replaced_version = replacement(store, plan.id)
     params = plan.params or {}
-    osm_path = resolve_osm(profile, osm or params.get("osm"))
-    districts = _districts(osm_path, profile, params.get("districts_file"))
+    districts = None
+    if with_districts:
+        osm_path = resolve_osm(profile, osm or params.get("osm"))
+        districts = _districts(osm_path, profile, params.get("districts_file"))
     result = PlanResult(plan=plan, districts=districts, plan_id=plan.id,
                         warnings=list(params.get("warnings") or []),
                         chances=athome.plan_chances(store, profile, plan),
