@@ -57,6 +57,8 @@ ACTION_LABELS: dict[str, str] = {
     "plan_geloescht": "Plan gelöscht",
     "plan_angezeigt": "Plan angesehen",
     "plan_files_downloaded": "Plandateien heruntergeladen",
+    "laufzettel_angezeigt": "Laufzettel eines Team-Tags angesehen (Web)",
+    "gpx_heruntergeladen": "GPX eines Team-Tags heruntergeladen",
     "plandateien_geschrieben": "Plandateien geschrieben",
     "plan_exportiert": "Plan exportiert",
     "plan_job_started": "Planung gestartet",
@@ -101,7 +103,8 @@ PLAN_ACTIONS = frozenset({
 })
 #: Actions about one team-day of a plan (details ``team`` and ``day``).
 TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_created", "worker_link_revoked",
-                              "worker_link_refused"})
+                              "worker_link_refused", "laufzettel_angezeigt",
+                              "gpx_heruntergeladen"})
 #: The details key that lists the case ids a list view showed.
 SHOWN = "kundennummern"
 #: How the reading of rows without a city is named (details ``stadt``; the web form's value).
@@ -380,7 +383,8 @@ class Copy:
 
 #: Actions whose rows name a copy of a plan's data (details ``ordner`` or ``datei``).
 _PLAN_COPIES = {"plandateien_geschrieben": "Plandateien", "plan_angezeigt": "Plandateien",
-                "plan_exportiert": "Export", "plan_files_downloaded": "ZIP im Browser"}
+                "plan_exportiert": "Export", "plan_files_downloaded": "ZIP im Browser",
+                "gpx_heruntergeladen": "GPX im Browser"}
 #: Actions whose rows name a copy of one case's data.
 _CASE_COPIES = {"auskunft_erteilt": "Auskunft", "brief_erstellt": "Ankündigungsbrief",
                 "korrekturbrief_erstellt": "Korrekturbrief"}
@@ -438,7 +442,10 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
                 ", Ordner unbekannt" if where is None else "")
         else:
             what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
-            if where is None and action != "plan_files_downloaded":
+            if action in TEAM_DAY_ACTIONS:  # one team-day's file (its cases may not be in it)
+                what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']}, {d.get('team')} {d.get('day')})"
+            if where is None and action not in ("plan_files_downloaded",
+                                                "gpx_heruntergeladen"):
                 what += ", Ordner unbekannt"
         found.pop((what, where), None)
         found[(what, where)] = Copy(r["at"], what, where)

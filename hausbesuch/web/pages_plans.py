@@ -4,6 +4,7 @@ and planning jobs with their progress."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tempfile
@@ -921,3 +922,125 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
     web.store.audit(user.name, "plan_files_downloaded", city=plan.city, plan_id=plan_id)
     return Response(buf.getvalue(), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="plan-{plan_id}.zip"'})
+
+
+# --------------------------------------------------------------------------- one team-day
+
+#: Where the print sheet's styles are served (the app's CSP allows styles from this
+#: server only: the written sheet's inline ``<style>`` is taken out and linked instead).
+SHEET_CSS_PATH = "/druck/laufzettel.css"
+#: The inline styles of a written page, and its own CSP's allowance of them.
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_INLINE_STYLES = "style-src 'unsafe-inline'"
+
+
+@functools.lru_cache(maxsize=1)
+def _sheet_css() -> str:
+    """The print sheet's styles: those of ``sheet.html.j2`` (its base's and its own),
+    rendered from the template itself with an empty title and body, so that they are
+    exactly the ``<style>`` of every sheet :func:`hausbesuch.output.team_day_sheet`
+    renders (checked when a sheet is served)."""
+    from hausbesuch.pages import _ENV
+
+    page = _ENV.from_string('{% extends "sheet.html.j2" %}{% block title %}{% endblock %}'
+                            "{% block body %}{% endblock %}").render()
+    found = _STYLE.findall(page)
+    if len(found) != 1:  # (the template changed: the sheet would be served unstyled)
+        raise RuntimeError("print sheet: expected one <style> element")
+    return found[0]
+
+
+def _css_version() -> str:
+    import hashlib
+
+    return hashlib.sha256(_sheet_css().encode()).hexdigest()[:12]
+
+
+def _sheet_for_web(page: str) -> str:
+    """A written print sheet as the web app serves it under its CSP (scripts and styles
+    from this server only): its ``<style>`` replaced by a link to :data:`SHEET_CSS_PATH`,
+    and its own CSP (no scripts at all, inline styles) allowing that stylesheet instead
+    of inline styles. Nothing else of the page changes."""
+    found = list(_STYLE.finditer(page))
+    if len(found) != 1 or found[0].group(1) != _sheet_css() or _INLINE_STYLES not in page:
+        # a sheet whose styles depend on its content: never served half-styled
+        raise RuntimeError("print sheet: its styles are not the template's")
+    m = found[0]
+    link = f'<link rel="stylesheet" href="{SHEET_CSS_PATH}?v={_css_version()}">'
+    page = page[:m.start()] + link + page[m.end():]
+    return page.replace(_INLINE_STYLES, "style-src 'self'", 1)
+
+
+@router.get(SHEET_CSS_PATH)
+def sheet_css() -> Response:
+    """The print sheet's styles (no data of anyone; cached as the static files are)."""
+    return Response(_sheet_css(), media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _team_day_files(request: Request, user: User, plan_id: str, team: str, tag: str):  # noqa: ANN202
+    """(plan, route) of one team-day of a stored plan, prepared as ``hausbesuch show`` and
+    *Dateien (ZIP)* prepare it (:func:`hausbesuch.planning.workflow.show_plan`: a stop
+    whose case was closed since is off, a replaced version says so); 404 for a plan of
+    another city (audited), an unknown plan, day or team-day."""
+    from hausbesuch.planning.workflow import show_plan
+
+    web = ctx(request)
+    city = plan_city(web.store, plan_id)
+    if city is None:
+        raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
+    check_city(request, user, city)
+    try:
+        day = date.fromisoformat(tag)
+    except ValueError:
+        raise HTTPException(status_code=404, detail="Diesen Team-Tag gibt es nicht.") from None
+    result = show_plan(web.store, plan_id, web.profile(city), reason_text=web_reason,
+                       with_districts=False)
+    route = next((r for r in result.plan.routes if (r.team_id, r.day) == (team, day)), None)
+    if route is None:
+        raise HTTPException(status_code=404, detail="Diesen Team-Tag gibt es in diesem Plan "
+                                                    "nicht.")
+    return result, route
+
+
+@router.get("/plaene/{plan_id}/druck/{team}/{tag}")
+def team_day_sheet(request: Request, plan_id: str, team: str, tag: str,
+                   user: User = Depends(require_user)) -> Response:
+    """The print sheet (Laufzettel) of one team-day, the same as *Dateien (ZIP)* has in
+    ``druck/`` (:func:`hausbesuch.output.team_day_sheet`), rendered from the stored plan;
+    a replaced version shows the replacement note, as in the ZIP. Audited
+    (``laufzettel_angezeigt``: plan, team, day)."""
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import team_day_sheet as sheet
+    from hausbesuch.pages import RouteLinks
+
+    web = ctx(request)
+    result, route = _team_day_files(request, user, plan_id, team, tag)
+    page = sheet(result.plan, route, MapSettings.from_profile(web.profile(result.plan.city)),
+                 links=RouteLinks(index=f"/plaene/{quote(plan_id)}"), chances=result.chances,
+                 gone=result.gone)
+    casework_api.audit(web.store, user.name, "laufzettel_angezeigt", city=result.plan.city,
+                       plan_id=plan_id, details={"team": route.team_id,
+                                                 "day": route.day.isoformat()})
+    return Response(_sheet_for_web(page), media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.get("/plaene/{plan_id}/gpx/{team}/{tag}")
+def team_day_gpx(request: Request, plan_id: str, team: str, tag: str,
+                 user: User = Depends(require_user)) -> Response:
+    """The GPX of one team-day, the same as *Dateien (ZIP)* has in ``gpx/``, as a download
+    named by team and day only (``team-nord_2026-12-07.gpx``). Audited
+    (``gpx_heruntergeladen``: plan, team, day)."""
+    from hausbesuch.output import safe_stem
+    from hausbesuch.output import team_day_gpx as gpx
+
+    web = ctx(request)
+    result, route = _team_day_files(request, user, plan_id, team, tag)
+    text = gpx(result.plan, route)
+    casework_api.audit(web.store, user.name, "gpx_heruntergeladen", city=result.plan.city,
+                       plan_id=plan_id, details={"team": route.team_id,
+                                                 "day": route.day.isoformat()})
+    return Response(text, media_type="application/gpx+xml; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{safe_stem(route.slug)}.gpx"',
+        "Cache-Control": "no-store"})
