@@ -246,6 +246,10 @@ class ContactModel:
     #: and the city's figure shown beside the client's own tries
     client_in_district: dict[tuple[str, str], np.ndarray] = field(default_factory=dict,
                                                                   repr=False)
+    #: districts that cover the whole town (a city whose district set is one district: no
+    #: district boundaries and no place nodes, :func:`town_wide_districts`): their figure
+    #: is the town's, and the explanations say „in der Stadt“, not „im Bezirk“
+    town_wide: frozenset[str] = frozenset()
     _district_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _client_rate: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -257,8 +261,11 @@ class ContactModel:
         records: Iterable[ContactRecord],
         bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
         settings: ModelSettings | None = None,
+        *,
+        town_wide: Iterable[str] = (),
     ) -> ContactModel:
-        """Fit the model from one city's records (records without evidence are skipped)."""
+        """Fit the model from one city's records (records without evidence are skipped).
+        ``town_wide``: the districts that cover the whole town (:attr:`town_wide`)."""
         s = settings or ModelSettings()
         bands = tuple((int(a), int(b)) for a, b in bands)
         if not bands or any(b <= a for a, b in bands) or any(
@@ -325,7 +332,7 @@ class ContactModel:
                     city_pool=(pool_x, pool_n), district_pool={k: (pdx[k], pdn[k]) for k in pdx},
                     district_people={k: np.array([len(p) for p in v]) for k, v in people.items()},
                     city_people=np.array([len(p) for p in city_people]),
-                    client_in_district=own)
+                    client_in_district=own, town_wide=frozenset(town_wide))
         # client level: strength from how clients differ from their district within a
         # half of the day (the unit of a routine)
         c_keys = sorted(cx)
@@ -414,8 +421,8 @@ class ContactModel:
     def explain(self, client_id: str, district: str | None, weekday: int, band: int) -> str:
         """Why the model gives this chance, in German, for a coordinator or a worker.
 
-        Example: ``"2 Versuche vormittags ohne Erfolg; im Bezirk 14–16 Uhr 64 % mit Kontakt
-        (11 Besuche)"``.
+        Example: ``"Mi 14–16 Uhr: Chance 38 %. 2 Versuche vormittags ohne Erfolg; im Bezirk
+        Mo–Fr 14–16 Uhr 64 % mit Kontakt (11 Besuche)"``.
         """
         from hausbesuch.config import WEEKDAYS_DE
 
@@ -432,15 +439,21 @@ class ContactModel:
         """The evidence behind a chance, as short German phrases: the client's own tries
         by the half of the day they started in (:attr:`ModelSettings.noon_min`), with
         „Kontakt“ for any contact (angetroffen, verweigert, Termin vereinbart), and the
-        contact rate in the band in the district (else the city) of the *other* people,
-        as the model counts it (each person's tries together at most
-        ``client_pool_cap``), with the number of visits and, when some were repeated
-        tries of the same people, of persons. The client's own tries are left out of that
-        figure (they are told before it), and the figure is left out when the rest is
-        thinner than :data:`AREA_MIN_PEOPLE` persons or :data:`AREA_MIN_VISITS` visits:
-        then the city stands in for the district, and nothing for the city. With
-        ``weekday``: when the neutral starting value still makes up at least
-        :data:`THIN_EVIDENCE` of the estimate (:meth:`prior_share`), it says so."""
+        contact rate in the band in the district (else the city), as the model counts it
+        (each person's tries together at most ``client_pool_cap``), with the weekdays its
+        visits were on, the number of visits and, when some were repeated tries of the
+        same people, of persons (:meth:`_area`).
+
+        That figure is the area's, the same for every visit of the area in the band (two
+        stops of one page never show two figures for „im Bezirk 8–10 Uhr“): it counts
+        the client's own tries too, as the other people's. It is left out when the *other*
+        people's visits are thinner than :data:`AREA_MIN_PEOPLE` persons or
+        :data:`AREA_MIN_VISITS` visits (a figure that is mostly the client's own record
+        is no district evidence): then the city stands in for the district, and nothing
+        for the city. A district that covers the whole town (:attr:`town_wide`) is the
+        city: „in der Stadt“. With ``weekday``: when the neutral starting value still
+        makes up at least :data:`THIN_EVIDENCE` of the estimate (:meth:`prior_share`),
+        it says „noch kaum Erfahrungswerte“."""
         parts: list[str] = []
         if client_id in self.client_halves:
             for word, (tries, hits) in zip(HALF_WORDS, self.client_halves[client_id].tolist(),
@@ -452,56 +465,53 @@ class ContactModel:
                     parts.append(f"{tries} {noun} {word} ohne Erfolg")
                 else:
                     parts.append(f"{tries} {noun} {word}, {hits}-mal Kontakt")
-        label = band_label(self.bands[band])
         area = None
-        if district and district in self.district_tries:
+        if district and district in self.district_tries and district not in self.town_wide:
             px, pn = self._district_evidence(district)
-            area = self._others(client_id, [district], band, self.district_tries[district],
-                                px, pn, self.district_people.get(district))
+            area = self._area(client_id, [district], band, self.district_tries[district],
+                              px, pn, self.district_people.get(district))
             if area is not None:
-                parts.append(f"im Bezirk {label} {area}")
+                parts.append(f"im Bezirk {area}")
         if area is None:
             px, pn = self._city_evidence()
-            area = self._others(client_id, list(self.district_tries), band, self.city_tries,
-                                px, pn, self.city_people)
+            area = self._area(client_id, list(self.district_tries), band, self.city_tries,
+                              px, pn, self.city_people)
             if area is not None:
-                parts.append(f"in der Stadt {label} {area}")
+                parts.append(f"in der Stadt {area}")
         if weekday is not None and self.n_records and \
                 self.prior_share(client_id, district, weekday, band) >= THIN_EVIDENCE:
-            parts.append(f"wenig Erfahrung: Ausgangswert {_pct(self.settings.prior_rate)}")
+            parts.append(THIN_WORDS)
         return parts
 
-    def _others(self, client_id: str, districts: Sequence[str], band: int,
-                tries: np.ndarray, pool_x: np.ndarray, pool_n: np.ndarray,
-                people: np.ndarray | None) -> str | None:
-        """„64 % mit Kontakt (11 Besuche bei 8 Personen)“: the area's (a district's or
-        the city's) contact share in ``band`` without the client's own tries, or None
-        when what remains is thinner than :data:`AREA_MIN_PEOPLE` persons or
+    def _area(self, client_id: str, districts: Sequence[str], band: int,
+              tries: np.ndarray, pool_x: np.ndarray, pool_n: np.ndarray,
+              people: np.ndarray | None) -> str | None:
+        """„Mo–Mi 8–10 Uhr 64 % mit Kontakt (11 Besuche bei 8 Personen)“: the area's (a
+        district's or the city's) contact share in ``band``, the weekdays its visits were
+        on, its visits and persons, all of them, the client's own included: the same
+        words for every client of the area. None when the visits of the *other* people
+        (without the client's) are thinner than :data:`AREA_MIN_PEOPLE` persons or
         :data:`AREA_MIN_VISITS` visits (a share of one or two other people's visits is
         no evidence a worker should read as the district's)."""
         n = float(tries[:, band].sum())
         x_pool, n_pool = float(pool_x[:, band].sum()), float(pool_n[:, band].sum())
         persons = None if people is None else int(people[band])
-        total = self.client_tries.get(client_id)
-        if total is not None:
-            weight = min(1.0, self.settings.client_pool_cap / float(total.sum()))
-            seen = False
-            for d in districts:
-                mine = self.client_in_district.get((d, client_id))
-                if mine is None or not mine[0, band]:
-                    continue
-                n -= mine[0, band]
-                n_pool -= weight * mine[0, band]
-                x_pool -= weight * mine[1, band]
+        others_n, others_persons = n, persons
+        seen = False
+        for d in districts:
+            mine = self.client_in_district.get((d, client_id))
+            if mine is not None and mine[0, band]:
+                others_n -= mine[0, band]
                 seen = True
-            if seen and persons is not None:
-                persons -= 1
-        visits = int(round(n))
-        if visits < AREA_MIN_VISITS or n_pool <= 1e-9 or \
-                (persons is not None and persons < AREA_MIN_PEOPLE):
+        if seen and others_persons is not None:
+            others_persons -= 1
+        if int(round(others_n)) < AREA_MIN_VISITS or n_pool <= 1e-9 or \
+                (others_persons is not None and others_persons < AREA_MIN_PEOPLE):
             return None
         share = min(1.0, max(0.0, x_pool / n_pool))
-        return f"{_pct(share)} mit Kontakt ({_visits(visits, persons)})"
+        days = [w for w in range(tries.shape[0]) if tries[w, band] > 0]
+        return (f"{weekday_span(days)} {band_label(self.bands[band])} {_pct(share)} "
+                f"mit Kontakt ({_visits(int(round(n)), persons)})")
 
     def prior_share(self, client_id: str, district: str | None, weekday: int, band: int
                     ) -> float:
@@ -547,14 +557,38 @@ def _pct(p: float) -> str:
 
 
 #: the share of the neutral starting value in an estimate from which the explanation
-#: says „wenig Erfahrung“ (:meth:`ContactModel.prior_share`)
+#: says :data:`THIN_WORDS` (:meth:`ContactModel.prior_share`)
 THIN_EVIDENCE = 0.5
+#: what the explanation says then: the estimate rests on few outcomes and is still
+#: mostly the neutral starting value (``prior_rate``); plain words for the field
+THIN_WORDS = "noch kaum Erfahrungswerte"
 
 #: the least a district's (else the city's) figure beside a client's own tries must rest
 #: on once the client's own tries are left out: visits of at least this many other
 #: persons, and at least this many visits in the band (:meth:`ContactModel.reasons`)
 AREA_MIN_PEOPLE = 2
 AREA_MIN_VISITS = 5
+
+
+def weekday_span(days: Sequence[int]) -> str:
+    """Weekdays (0 = Monday) in short German: ``[0]`` → „Mo“, ``[0, 2]`` → „Mo, Mi“,
+    ``[0, 1, 2, 4]`` → „Mo–Mi, Fr“ (three or more days in a row as a span)."""
+    from hausbesuch.fields import WEEKDAYS_DE
+
+    days = sorted(set(days))
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    words: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            words.append(f"{WEEKDAYS_DE[run[0]]}–{WEEKDAYS_DE[run[-1]]}")
+        else:
+            words += [WEEKDAYS_DE[d] for d in run]
+    return ", ".join(words)
 
 
 def _visits(n: int, people: int | None) -> str:
@@ -629,6 +663,19 @@ def records_from_store(store: Any, city: str, *, until: datetime | None = None
     return out
 
 
+def town_wide_districts(store: Any, city: str) -> frozenset[str]:
+    """The city's districts that cover the whole town: its one district when the store
+    holds a single district for it (a profile without district boundaries or place
+    nodes: one district named after the town), else none. Reads the names only."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import DistrictRow
+
+    with store.session() as s:
+        names = set(s.scalars(select(DistrictRow.name).where(DistrictRow.city == city)))
+    return frozenset(names) if len(names) == 1 else frozenset()
+
+
 def settings_from_profile(profile: Any) -> ModelSettings:
     """:class:`ModelSettings` from a profile's ``[erreichbarkeit]`` section."""
     r = profile.erreichbarkeit
@@ -643,7 +690,8 @@ def model_for_city(store: Any, profile: Any, *, until: datetime | None = None) -
     """The fitted model of the profile's city from the store's outcomes of that city
     (``until``: recorded up to that moment)."""
     return ContactModel.fit(records_from_store(store, profile.name, until=until),
-                            profile.erreichbarkeit.band_minutes(), settings_from_profile(profile))
+                            profile.erreichbarkeit.band_minutes(), settings_from_profile(profile),
+                            town_wide=town_wide_districts(store, profile.name))
 
 
 #: fitted models the pages reuse (:func:`shown_model`), newest use last; a few only: one
@@ -663,7 +711,8 @@ def shown_model(store: Any, profile: Any, *, until: datetime | None = None) -> C
     """:func:`model_for_city` for the pages, fitted once and reused while its input stays.
 
     The outcomes are read each time (one query); the fit, the costly part with a few
-    thousand outcomes, is kept per database, city, bands, settings and a digest of the
+    thousand outcomes, is kept per database, city, bands, settings, the districts that
+    cover the whole town (:func:`town_wide_districts`, words only) and a digest of the
     records read. The records are the fit's whole input, so any new, corrected or removed
     outcome, a new or deleted plan that moves a case to another district, a visit's time
     changed: anything that would change the model changes the key, whoever wrote it (the
@@ -672,13 +721,14 @@ def shown_model(store: Any, profile: Any, *, until: datetime | None = None) -> C
     records = records_from_store(store, profile.name, until=until)
     bands = tuple((int(a), int(b)) for a, b in profile.erreichbarkeit.band_minutes())
     settings = settings_from_profile(profile)
-    key = (str(store.url), profile.name, bands, settings, _records_digest(records))
+    town_wide = town_wide_districts(store, profile.name)
+    key = (str(store.url), profile.name, bands, settings, town_wide, _records_digest(records))
     with _SHOWN_LOCK:
         model = _SHOWN_MODELS.get(key)
         if model is not None:
             _SHOWN_MODELS.move_to_end(key)
             return model
-    model = ContactModel.fit(records, bands, settings)  # outside the lock: requests go on
+    model = ContactModel.fit(records, bands, settings, town_wide=town_wide)  # outside the lock
     with _SHOWN_LOCK:
         _SHOWN_MODELS[key] = model
         _SHOWN_MODELS.move_to_end(key)

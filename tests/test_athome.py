@@ -80,7 +80,7 @@ def test_own_failed_tries_weigh_most_and_are_explained() -> None:
     assert model.chance("C1", "Mitte", 2, 3) > model.chance("C1", "Mitte", 2, 0)
     text = model.explain("C1", "Mitte", 2, 3)
     assert "2 Versuche vormittags ohne Erfolg" in text
-    assert "im Bezirk 14–16 Uhr 60 % mit Kontakt (10 Besuche)" in text
+    assert "im Bezirk Mo–Fr 14–16 Uhr 60 % mit Kontakt (10 Besuche)" in text
     assert text.startswith("Mi 14–16 Uhr: Chance ")
     # an unknown client of the district gets the district's rate, an unknown district the city's
     assert model.chance("NEU", "Mitte", 0, 0) == pytest.approx(district_morning)

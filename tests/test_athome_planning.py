@@ -189,7 +189,8 @@ def test_outcomes_change_the_plan_and_pages_explain_the_chance(town, second_week
     text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
     n_stops = len(stops["modell"])
     assert text.count("Chance auf Kontakt: <strong>") == n_stops
-    assert re.search(r"im Bezirk \d+–\d+ Uhr \d+ % mit Kontakt \(\d+ Besuche?\)", text)
+    assert re.search(r"im Bezirk (?:Mo|Di|Mi|Do|Fr|Sa|So)[^ ]*(?: \w\w[^ ]*)* \d+–\d+ Uhr "
+                     r"\d+ % mit Kontakt \(\d+ Besuche?\)", text)
     sheets = "\n".join(p.read_text(encoding="utf-8")
                        for p in sorted((folder / "druck").glob("*.html")))
     assert sheets.count("Chance auf Kontakt: ") == n_stops  # one format (QA 27 F6)

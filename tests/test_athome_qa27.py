@@ -2,8 +2,10 @@
 
 - F5: the district's figure beside a client's own tries was the client's own record
   („2 Versuche nachmittags ohne Erfolg; im Bezirk 12–14 Uhr 0 % angetroffen (2 Besuche bei
-  1 Person)“). It now counts the other people only, and is left out when they are fewer
-  than two persons or five visits in the band (the city stands in, else nothing).
+  1 Person)“). It is left out when the other people are fewer than two persons or five
+  visits in the band (the city stands in, else nothing). (QA 27 made the figure count the
+  other people only; QA 28 F12 made it the district's again, the same for every client of
+  a page: see tests/test_athome_qa28.py.)
 - F6: no chance on a stop called off or of a visit whose outcome the plan knew (a re-plan
   keeps the visits made: they were rated on their own outcome); „Kontakt“ for a contact
   that was not „angetroffen“; one format on the print sheet too.
@@ -64,25 +66,27 @@ def test_a_district_of_the_client_alone_shows_no_district_figure() -> None:
     assert model.chance("S-02", "Hohe Luft", 2, 2) < 0.5
 
 
-def test_the_district_figure_counts_the_other_people_only() -> None:
+def test_the_district_figure_is_shown_on_the_other_peoples_visits() -> None:
     """Client C failed four times 8–10 Uhr in a district where six others opened in five
-    of six visits: the figure is theirs, 83 % of 6 visits, not 50 % of 10 at 7 persons."""
+    of six visits: the others are enough for a figure. Since QA 28 F12 it is the
+    district's, C's tries counted (at most as two visits), the same as a client without
+    tries sees: 62 % of 10 visits at 7 persons (QA 27: the others', 83 % of 6)."""
     recs = [rec("C", "Mitte", 9 * 60, "nicht_angetroffen", d) for d in range(4)]
     recs += [rec(f"N{k}", "Mitte", 9 * 60, "angetroffen" if k < 5 else "nicht_angetroffen", k)
              for k in range(6)]
     model = ContactModel.fit(recs)
     words = model.reasons("C", "Mitte", 0, 0)
     assert words[0] == "4 Versuche vormittags ohne Erfolg"
-    assert _area(words) == "im Bezirk 8–10 Uhr 83 % mit Kontakt (6 Besuche)", words
-    # somebody without tries of their own sees the whole district, C counted at most twice
-    assert _area(model.reasons("NEU", "Mitte", 0, 0)) == \
-        "im Bezirk 8–10 Uhr 62 % mit Kontakt (10 Besuche bei 7 Personen)"
+    assert _area(words) == "im Bezirk Mo–Sa 8–10 Uhr 62 % mit Kontakt (10 Besuche bei 7 " \
+        "Personen)", words
+    # somebody without tries of their own sees the same, C counted at most twice
+    assert _area(model.reasons("NEU", "Mitte", 0, 0)) == _area(words)
 
 
 def test_thin_district_evidence_gives_way_to_the_city() -> None:
     """Fewer than AREA_MIN_VISITS visits of others (or fewer than AREA_MIN_PEOPLE persons)
-    in the district: the city's figure (without the client) stands in; at the threshold
-    the district's is shown."""
+    in the district: the city's figure stands in; at the threshold the district's is
+    shown (both with the client's own try since QA 28 F12)."""
     from hausbesuch.athome import AREA_MIN_PEOPLE, AREA_MIN_VISITS
 
     assert (AREA_MIN_PEOPLE, AREA_MIN_VISITS) == (2, 5)
@@ -91,14 +95,14 @@ def test_thin_district_evidence_gives_way_to_the_city() -> None:
     few = [rec(f"N{k}", "Mitte", 9 * 60, "angetroffen", k) for k in range(4)]
     own = [rec("C", "Mitte", 9 * 60, "nicht_angetroffen")]
     words = ContactModel.fit(city + few + own).reasons("C", "Mitte", 0, 0)
-    assert _area(words) == "in der Stadt 8–10 Uhr 67 % mit Kontakt (12 Besuche)", words
+    assert _area(words) == "in der Stadt Mo–So 8–10 Uhr 62 % mit Kontakt (13 Besuche)", words
     five = few + [rec("N4", "Mitte", 9 * 60, "angetroffen", 4)]
     words = ContactModel.fit(city + five + own).reasons("C", "Mitte", 0, 0)
-    assert _area(words) == "im Bezirk 8–10 Uhr 100 % mit Kontakt (5 Besuche)", words
+    assert _area(words) == "im Bezirk Mo–Fr 8–10 Uhr 83 % mit Kontakt (6 Besuche)", words
     # five visits of one other person: not the district's either
     one = [rec("N0", "Mitte", 9 * 60, "angetroffen", k) for k in range(5)]
     words = ContactModel.fit(city + one + own).reasons("C", "Mitte", 0, 0)
-    assert _area(words).startswith("in der Stadt 8–10 Uhr"), words
+    assert _area(words).startswith("in der Stadt Mo–So 8–10 Uhr"), words
 
 
 # --------------------------------------------------------------------------- F6
@@ -121,7 +125,7 @@ def test_the_area_figure_is_a_contact_share_and_says_so() -> None:
     recs = [rec(f"N{k}", "Mitte", 9 * 60, "verweigert" if k % 2 else "termin_vereinbart", k)
             for k in range(6)]
     words = ContactModel.fit(recs).reasons("NEU", "Mitte", 0, 0)
-    assert _area(words) == "im Bezirk 8–10 Uhr 100 % mit Kontakt (6 Besuche)", words
+    assert _area(words) == "im Bezirk Mo–Sa 8–10 Uhr 100 % mit Kontakt (6 Besuche)", words
     assert not any("angetroffen" in w for w in words), words
 
 
