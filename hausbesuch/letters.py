@@ -214,7 +214,8 @@ class Announcement:
     follow_up: bool = False
     #: for a follow-up: the date of the case's last earlier letter (``{angekuendigt_am}``),
     #: None when there is none (a client met at the door without a letter; where the
-    #: follow-up texts use the date, that letter takes the first text: :func:`follow_up_text`)
+    #: follow-up texts use the date, that letter takes the built-in ones:
+    #: :func:`follow_up_text`)
     earlier_letter: date | None = None
 
 
@@ -1305,8 +1306,9 @@ class LetterRun:
     late: list[tuple[str, date, str]] = field(default_factory=list)
     #: case ids of the letters written with the follow-up text (``folge_text``)
     follow_ups: list[str] = field(default_factory=list)
-    #: case ids of follow-ups written with the first text instead: the follow-up texts
-    #: use ``{angekuendigt_am}`` and the case has no earlier letter (:func:`follow_up_text`)
+    #: case ids of follow-ups written with the built-in follow-up texts instead: the
+    #: profile's use ``{angekuendigt_am}`` and the case has no earlier letter
+    #: (:func:`follow_up_text`)
     undated: list[str] = field(default_factory=list)
     #: the letters' date, and the day the post brings them (``postlaufzeit_werktage`` later)
     dated: date | None = None
@@ -1448,8 +1450,8 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
 
 def follow_up_lines(run: LetterRun, profile: Profile) -> list[str]:
     """What the command says about the letters written with the follow-up text, and about
-    the follow-ups written with the first text because they have no earlier letter to
-    date (:func:`follow_up_text`); case ids only, never a name."""
+    the follow-ups written with the built-in follow-up texts because they have no
+    earlier letter to date (:func:`follow_up_text`); case ids only, never a name."""
     out = []
     if ids := sorted(run.follow_ups, key=id_key):
         n = len(ids)

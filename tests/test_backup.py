@@ -168,15 +168,15 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
     assert dry.exit_code == 0, dry.output
     said = " ".join(dry.output.split())
     assert ("Probelauf: 1 Tageslink zu widerrufen, 1 Anmeldesitzung zu beenden, 1 "
-            "angemeldeter Browser zu vergessen") in said, said
+            "Gerätekennung von Browsern früherer Anmeldungen zu löschen") in said, said
     with Store.open(rdb, create=False) as store:
         assert resolve(store, token).team_id == "team-nord"
 
     done = runner.invoke(app, ["after-restore", "--yes", "--db", rdb])
     assert done.exit_code == 0, done.output
     said = " ".join(done.output.split())
-    assert ("1 Tageslink widerrufen, 1 Anmeldesitzung beendet, 1 angemeldeter Browser "
-            "vergessen") in said, said
+    assert ("1 Tageslink widerrufen, 1 Anmeldesitzung beendet, 1 Gerätekennung von Browsern "
+            "früherer Anmeldungen gelöscht") in said, said
     assert "hausbesuch user disable NAME" in said and "hausbesuch user password NAME" in said
     assert "hausbesuch purge" in said
     with Store.open(rdb, create=False) as store:

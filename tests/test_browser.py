@@ -11,7 +11,6 @@ and executed script, so the passing checks are not vacuous.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,13 +21,13 @@ import pytest
 from hausbesuch.maps import MapSettings, render_map, route_map
 from hausbesuch.output import OutputFiles, write_outputs
 from tests.browser import ax_node, chromium_context, require_chromium, serve_directory
+from tests.shots import shoot
 from tests.test_maps import CLIENT_NAMES, sample_districts, sample_plan
 
 pytestmark = pytest.mark.browser
 
 TILE_HOST = MapSettings().tile_host
 XSS_FLAGS = ("__xss", "__xss_img", "__xss_tpl", "__xss_hex", "__xss_addr")
-SHOTS = Path(os.environ["HAUSBESUCH_SCREENSHOTS"]) if os.environ.get("HAUSBESUCH_SCREENSHOTS") else None
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +55,7 @@ def browser(written: OutputFiles):
 
 
 def _shot(page, name: str) -> None:
-    if SHOTS is not None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name), full_page=not name.startswith("karte"))
+    shoot(page, name, full_page=not name.startswith("karte"))
 
 
 def _xss_flags(frame) -> dict[str, object]:

@@ -31,6 +31,7 @@ from hausbesuch import clock
 from hausbesuch.auditlog import label
 from tests.fake_clock import exercise_time_of_day
 from tests.pg import drop_schema, store_url
+from tests.shots import shoot
 from tests.web_fixtures import (
     CITY_PROFILE,
     NAME_MARK,
@@ -1932,7 +1933,6 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
     queue_js = ("() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + "
                 "location.pathname) || '[]')")
     empty_js = queue_js + ".length === 0"
-    shots = os.environ.get("HAUSBESUCH_SHOTS")  # screenshots of the stops, to look at
 
     def result(cid: str) -> list[str]:
         return [o["result"] for o in _outcomes(site) if (o["client_id"], o["day"]) ==
@@ -1990,9 +1990,7 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
                                   "angetroffen“ (10:05 Uhr)"), state_a
         assert "sobald Netz da ist" in state_a
         assert page.inner_text("#warteschlange") == "2 Ergebnisse warten auf Netz."
-        if shots:
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            stop(a).screenshot(path=str(Path(shots) / "1-offline-geaendert.png"))
+        shoot(stop(a), "1-offline-geaendert.png")
         page.wait_for_timeout(500)
         assert result(a) == result(b) == []
 
@@ -2008,8 +2006,7 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
             assert text.startswith(f"Übermittelt: {label}"), text
         assert "nicht angenommen" not in page.inner_text("main")
         assert page.inner_text("#warteschlange") == ""
-        if shots:
-            stop(a).screenshot(path=str(Path(shots) / "2-online-uebermittelt.png"))
+        shoot(stop(a), "2-online-uebermittelt.png")
 
         # a tap after the first was sent (its own „verweigert“ closed the case): the
         # server names what is recorded, the phone says it sent that one itself and that
@@ -2026,8 +2023,7 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
         assert page.inner_text("#warteschlange") == (
             "1 Änderung nicht übernommen: bitte der Koordination melden.")
         assert result(b) == ["verweigert"]
-        if shots:
-            stop(b).screenshot(path=str(Path(shots) / "3-schon-erfasst.png"))
+        shoot(stop(b), "3-schon-erfasst.png")
         # the same button as recorded: sent (the refused correction is replaced)
         stop(c).locator("button[value=nicht_angetroffen]").click()
         stop(b).locator("button[value=verweigert]").click()
@@ -2213,19 +2209,31 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         assert (f"2 vereinbarte Termine warten auf „Neu planen“ von Plan {plan.id}:") in text, text
         for cid in sorted((first, second)):
             assert f"{cid}: Termin {format_day(last)}, 10:30 Uhr" in text, text
-    from pathlib import Path
+    # a case closed by hand keeps its appointment, but no re-plan plans it: not listed
+    # (review 28 #2), nor named on its case page as waiting for one
+    from hausbesuch.config import load_profile
+    from hausbesuch.web.casework_api import set_status
+
+    set_status(site.store, load_profile(CITY_PROFILE), "test", first, "abgeschlossen",
+               "erledigt")
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", kora.get(f"/plaene/{plan.id}").text))
+    assert f"1 vereinbarter Termin wartet auf „Neu planen“ von Plan {plan.id}:" in \
+        " ".join(text.split()), text
+    assert f"{first}: Termin" not in text and f"{second}: Termin" in text
+    case = re.sub(r"<[^>]+>", "", html_lib.unescape(kora.get(
+        f"/faelle/{quote(first)}", params={"stadt": CITY}).text))
+    assert "der ihn nicht enthält" not in case
+    set_status(site.store, load_profile(CITY_PROFILE), "test", first, "offen", "wieder offen")
 
     from tests.web_fixtures import coordinator_on_phone
 
-    shots = Path("/work/notes/shots")
-    shots.mkdir(parents=True, exist_ok=True)
     with coordinator_on_phone(site.url) as phone:  # the plan page at 390 px
         for path, name in ((f"/plaene/{plan.id}", "plan"),
                            (f"/plaene/{plan.id}/ergebnisse", "ergebnisse")):
             phone.goto(site.url + path)
             phone.locator("#termine-neu-planen").scroll_into_view_if_needed()
             assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-            phone.screenshot(path=str(shots / f"phone1-{name}-termine-neu-planen.png"))
+            shoot(phone, f"phone1-{name}-termine-neu-planen.png")
 
 
 def test_an_expired_link_is_listed_as_expired_and_offers_no_revocation(

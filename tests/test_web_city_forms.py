@@ -11,14 +11,12 @@ profiles, in Chromium at 390 px.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from tests.shots import shoot
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, LiveServer, coordinator_on_phone, live_server
-
-SHOTS = Path("/work/notes/shots")
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +70,7 @@ def test_a_refused_form_of_the_second_city_reopens_as_its_page(two_cities: LiveS
         assert page.inner_text("h1") == f"Teams · {other}"
         assert page.url == f"{url}/teams/abwesenheit?stadt={city_q}", page.url
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "a11ymap-stadt-abgelehnt.png"), full_page=True)
+        shoot(page, "a11ymap-stadt-abgelehnt.png", full_page=True)
         # the refused page's forms keep the city as well (a second try is for it too)
         form = page.locator("form:has(input[name=von])")
         assert form.get_attribute("action") == f"/teams/abwesenheit?stadt={city_q}"

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from tests import test_web
 from tests.fake_clock import exercise_time_of_day
+from tests.shots import shoot
 from tests.test_web import _outcomes
 from tests.test_web_messages import _address_of, _client_rows
 from tests.test_web_ux import _browser
@@ -39,8 +40,9 @@ site = test_web.sqlite_site
 CITY = test_web.CITY
 BERLIN = ZoneInfo("Europe/Berlin")
 #: The phone's answer to an appointment on the visit day itself (QA 28 F7).
-SAME_DAY = ("Ein Termin am selben Tag geht nur über die Koordination: bitte „Nicht "
-            "angetroffen“ mit Notiz erfassen und die Koordination anrufen.")
+SAME_DAY = ("Ein Termin am selben Tag geht nur über die Koordination: bitte jetzt noch kein "
+            "Ergebnis erfassen, sondern die Koordination anrufen; sie legt den Besuch für "
+            "heute fest.")
 ENTER_ID = "ENTER-1"
 
 
@@ -182,8 +184,7 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
         assert stop2.locator("[data-state]").inner_text() == SAME_DAY
         assert page.evaluate(QUEUE) == []
         stop2.locator("h2").evaluate("(h) => h.scrollIntoView({block: 'start'})")
-        Path("/work/notes/shots").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path="/work/notes/shots/phone1-termin-heute.png")
+        shoot(page, "phone1-termin-heute.png")
         # a day before the visit day keeps its own reason
         stop2.locator("input[name=termin_datum]").fill(
             (route.day - timedelta(days=1)).isoformat())

@@ -11,20 +11,19 @@ import html
 import re
 from datetime import datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 
 import httpx
 import pytest
 
 from hausbesuch import clock
 from tests.fake_clock import exercise_time_of_day
+from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.test_web import current_stops as _stops
 from tests.test_web_outcome_late import _kept
 from tests.web_fixtures import Site, coordinator_on_phone, csrf_of, logged_in, sqlite_only
 from tests.web_fixtures import page_text as _text
 
-SHOTS = Path("/work/notes/shots")
 #: W024's street with a typo: the geocoder finds nothing and suggests the real one first
 TYPO = "An der Waxth 3, 36251 Bad Hersfeld"
 REAL = "An der Warth 3, 36251 Bad Hersfeld"
@@ -223,7 +222,6 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
     stop = stops[len(stops) // 2 - 4]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
     exercise_time_of_day(monkeypatch, dtime(21, 0))
-    SHOTS.mkdir(parents=True, exist_ok=True)
     width = "document.documentElement.scrollWidth"
     with _kept(site, stop.client_id), coordinator_on_phone(site.url) as page:
         page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
@@ -239,7 +237,7 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
         assert form.locator("input[name=notiz]").input_value() == "Karte in Briefkasten"
         assert form.locator("select[name=ergebnis]").input_value() == "nachricht_hinterlassen"
         assert page.evaluate(width) <= 390
-        page.screenshot(path=str(SHOTS / "webforms-nachtragen-fehler.png"), full_page=True)
+        shoot(page, "webforms-nachtragen-fehler.png", full_page=True)
         # the address bar: the form's address again leads to the cases page
         page.goto(site.url + "/fall-ergebnis")
         assert page.url.endswith("/faelle"), page.url
@@ -250,6 +248,6 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
         buttons = page.locator("#vorschlaege-W010 button").all_inner_texts()
         assert buttons and buttons[0] == REAL, buttons
         assert page.evaluate(width) <= 390
-        page.screenshot(path=str(SHOTS / "webforms-adresse-vorschlaege.png"), full_page=True)
+        shoot(page, "webforms-adresse-vorschlaege.png", full_page=True)
         page.goto(site.url + "/adressen/W010")  # reopened: the address page
         assert page.url.endswith("/adressen"), page.url

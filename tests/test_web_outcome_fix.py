@@ -17,11 +17,10 @@ import pytest
 from hausbesuch import clock
 from hausbesuch.maps import fmt_date
 from tests.fake_clock import exercise_time_of_day
+from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.test_web import current_stops as _stops
 from tests.web_fixtures import Site, csrf_of, log_in_page, logged_in, sqlite_only
-
-SHOTS = Path("/work/notes/shots")
 
 
 def _text(r: httpx.Response) -> str:
@@ -265,7 +264,6 @@ def test_the_correction_form_in_chromium_at_390_px(
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
     exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     _phone_outcome(site, stop, "nicht_angetroffen", note="Klingel ohne Schild")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = launch(pw)
         try:
@@ -278,15 +276,15 @@ def test_the_correction_form_in_chromium_at_390_px(
             form.locator("input[name=uhrzeit]").fill("09:15")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, width  # nothing wider than the phone
-            page.screenshot(path=str(SHOTS / "berichtigen-formular.png"), full_page=True)
+            shoot(page, "berichtigen-formular.png", full_page=True)
             # the stored note can be deleted (review 22 #7); here it stays
             box = form.locator("input[name=notiz_loeschen]")
             assert box.is_visible() and not box.is_checked()
-            form.screenshot(path=str(SHOTS / "notes-notiz-loeschen.png"))
+            shoot(form, "notes-notiz-loeschen.png")
             form.locator("button[type=submit]").click()
             page.wait_for_url("**ergebnis=berichtigt**")
             assert "Ergebnis berichtigt. Status jetzt: „erreicht“." in page.inner_text("body")
-            page.screenshot(path=str(SHOTS / "berichtigen-gespeichert.png"), full_page=True)
+            shoot(page, "berichtigen-gespeichert.png", full_page=True)
         finally:
             browser.close()
     assert _status(site, stop.client_id) == "erreicht"
@@ -337,7 +335,6 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
                            team_id="team-1", day=first.date(), start_at=first,
                            end_at=first + timedelta(minutes=30), status="geplant",
                            pinned=True, created_at=first, updated_at=first))
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = launch(pw)
         try:
@@ -353,7 +350,7 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
             assert (f"Der Besuch zum alten Termin am {first:%d.%m.%Y} um 10:00 Uhr steht "
                     "noch in Plan 20991231-080000-t: bitte neu planen.") in body, body[:1500]
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.screenshot(path=str(SHOTS / "statuskorr-alter-termin.png"), full_page=True)
+            shoot(page, "statuskorr-alter-termin.png", full_page=True)
         finally:
             browser.close()
     from hausbesuch.store import ClientRow

@@ -12,20 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 
 import httpx
 import pytest
 
 from hausbesuch import clock
 from tests.fake_clock import exercise_time_of_day
+from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.test_web import current_stops as _stops
 from tests.test_worker_cache import _fresh_route, _link
 from tests.web_fixtures import Site, coordinator_on_phone, logged_in, sqlite_only
 from tests.web_fixtures import page_text as _text
-
-SHOTS = Path("/work/notes/shots")
 
 
 def _form(page: str, visit_id: str) -> dict[str, str]:
@@ -107,7 +105,6 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
             assert r.status_code == 303, _text(r.text)[-800:]
             shown = kora.get(r.headers["location"]).text
             assert "Ergebnis nachgetragen" in _text(shown) and LATE not in _text(shown)
-        SHOTS.mkdir(parents=True, exist_ok=True)
         with coordinator_on_phone(site.url) as page:
             page.goto(site.url + f"/faelle/{late.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis nachtragen")
@@ -122,7 +119,7 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
                     "erfasst, aber der Besuch") in note, note
             assert LATE in note and "Beginn spätestens" in note, note
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.screenshot(path=str(SHOTS / "outcomes2-fall-termin-nach-schicht.png"),
+            shoot(page, "outcomes2-fall-termin-nach-schicht.png",
                             full_page=True)
 
 
@@ -254,10 +251,9 @@ def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
         assert page.evaluate(QUEUE) == [] and posts == []
         assert stop.locator("input[name=termin_datum]").get_attribute("aria-invalid") == "true"
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        SHOTS.mkdir(parents=True, exist_ok=True)
         # the stop from its heading: the refusal above its fields, the fields marked
         stop.locator("h2").evaluate("(h) => h.scrollIntoView({block: 'start'})")
-        page.screenshot(path=str(SHOTS / "phone1-termin-nach-schicht.png"), full_page=False)
+        shoot(page, "phone1-termin-nach-schicht.png", full_page=False)
         # another time agreed at the door: sent and stored
         stop.locator("input[name=termin_zeit]").fill(_hhmm(latest))
         stop.locator("button[value=termin_vereinbart]").click()
@@ -307,12 +303,11 @@ def test_a_visit_of_a_case_closed_by_its_day_is_off_on_the_case_page(
             shown = _text(kora.get(f"/faelle/{due.client_id}?stadt={CITY}").text)
             assert "Ohne Ergebnis" in shown and "entfällt" not in shown, shown[-1500:]
             assert "Ergebnis nachtragen" in shown and "Trotzdem" not in shown
-        SHOTS.mkdir(parents=True, exist_ok=True)
         with coordinator_on_phone(site.url) as page:
             page.goto(site.url + f"/faelle/{off.client_id}?stadt={CITY}#ergebnisse")
             assert "entfällt: Fall „abgeschlossen“" in page.inner_text("#entfallen")
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.screenshot(path=str(SHOTS / "outcomes2-fall-entfaellt.png"),
+            shoot(page, "outcomes2-fall-entfaellt.png",
                             full_page=True)
             # what record_outcome allows the coordination: an outcome for it is taken
             page.click("text=Trotzdem Ergebnis nachtragen")

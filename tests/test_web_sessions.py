@@ -11,13 +11,13 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from hausbesuch.web.auth import Limits
+from tests.shots import shoot
 from tests.web_fixtures import PASSWORD, bare_app, csrf_of, live_server, login
 
 CITY = "Bad Hersfeld"
@@ -27,7 +27,6 @@ DESK_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Fi
 #: the lock of this module's app: 3 failed logins of one account from one address, or
 #: with one device cookie
 MAX_FAILURES = 3
-SHOTS = Path("/work/notes/shots")
 
 
 @pytest.fixture(scope="module")
@@ -268,8 +267,7 @@ def test_sessions_page_at_390_px(bare) -> None:  # noqa: ANN001
             assert page.locator("#diese-sitzung").inner_text().count("diese Sitzung") == 1
             width = "document.documentElement.scrollWidth"
             assert page.evaluate(width) <= 390
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "web-sessions.png"), full_page=True)
+            shoot(page, "web-sessions.png", full_page=True)
             chosen = "input[aria-label^='Beenden: Firefox auf Windows']"
             page.check(chosen)
             # a wrong password: refused, the choice stays (QA 26 F10), the field empty
@@ -279,7 +277,7 @@ def test_sessions_page_at_390_px(bare) -> None:  # noqa: ANN001
             assert page.is_checked(chosen)
             assert page.input_value("input[name=aktuell]") == ""
             assert page.evaluate(width) <= 390
-            page.screenshot(path=str(SHOTS / "webforms-sitzungen-falsches-pw.png"),
+            shoot(page, "webforms-sitzungen-falsches-pw.png",
                             full_page=True)
             page.fill("input[name=aktuell]", PASSWORD)
             page.click("#beenden")

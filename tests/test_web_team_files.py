@@ -24,10 +24,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.shots import shoot
 from tests.test_web import _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import NAME_MARK, Site, live_server, logged_in, login, sqlite_only
 
-SHOTS = Path("/work/notes/shots")
 GPX_NS = {"g": "http://www.topografix.com/GPX/1/1"}
 
 
@@ -174,8 +174,7 @@ def test_sheet_renders_in_chromium_under_the_csp(site: Site) -> None:  # noqa: F
             page.goto(site.url + f"/plaene/{plan.id}")
             link = page.get_by_role("link", name=f"Laufzettel drucken: {route.team_id}").first
             link.scroll_into_view_if_needed()
-            if SHOTS.is_dir():
-                page.screenshot(path=str(SHOTS / "teamfiles-plan-links.png"))
+            shoot(page, "teamfiles-plan-links.png")
             console.clear()
             page.goto(site.url + sheet_path)
             page.wait_for_load_state("load")
@@ -184,8 +183,7 @@ def test_sheet_renders_in_chromium_under_the_csp(site: Site) -> None:  # noqa: F
             assert box.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
             assert page.locator("header.kopf").evaluate(
                 "e => getComputedStyle(e).maxWidth") != "none"
-            if SHOTS.is_dir():
-                page.screenshot(path=str(SHOTS / "teamfiles-laufzettel.png"), full_page=True)
+            shoot(page, "teamfiles-laufzettel.png", full_page=True)
         finally:
             browser.close()
     bad = [m for m in console if "Content Security Policy" in m or m.startswith("error")]

@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.browser import launch
+from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import (
@@ -385,8 +386,7 @@ def test_plan_list_tables_fit_a_phone(site: Site) -> None:  # noqa: F811
         try:
             page.goto(site.url + "/plaene")
             page.wait_for_load_state("load")
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "plaene-390.png"), full_page=True)
+            shoot(page, "plaene-390.png", full_page=True)
             assert plan.id in page.locator("#gespeicherte-plaene").inner_text()
             for table, names in PLAN_LIST_TABLES.items():
                 assert page.locator(f"{table} thead th").all_inner_texts() == names, table
@@ -589,7 +589,6 @@ def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
 
 
 #: Where the phone tests of the plan's tables save their screenshots (QA 22 F8).
-SHOTS = Path("/tmp/shots22")
 #: Every control of a table: its buttons, submits and links.
 CONTROLS = "button:not(.default-submit), input[type=submit], a[href]"
 
@@ -637,7 +636,6 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
         "tageslinks": (f"/plaene/{plan.id}/links",
                        "table:has(form[action$='/links/widerrufen'])", "Widerrufen"),
     }
-    SHOTS.mkdir(parents=True, exist_ok=True)
     off: dict[str, list] = {}  # page -> controls off the screen
     labels: dict[str, list] = {}  # page -> the label before a value (CSS ::before)
     try:
@@ -650,7 +648,7 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
                     page.wait_for_load_state("load")
                     assert holds in page.locator(table).inner_text(), name
                     page.locator(table).scroll_into_view_if_needed()
-                    page.screenshot(path=str(SHOTS / f"{name}-390.png"))
+                    shoot(page, f"{name}-390.png")
                     controls = page.locator(f"{table} tbody").locator(CONTROLS)
                     assert controls.count() > 0, name
                     for i in range(controls.count()):

@@ -13,7 +13,6 @@ real server, with the phone's own (real) clock.
 from __future__ import annotations
 
 from datetime import time as dtime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ import pytest
 from hausbesuch import clock
 from tests import test_web
 from tests.fake_clock import exercise_time_of_day
+from tests.shots import shoot
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.test_worker_cache import _fresh_route, _link, _phone
 from tests.test_worker_correction import _undo
@@ -28,7 +28,6 @@ from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
-SHOTS = Path("/work/notes/shots")
 REASON = "Noch nicht möglich: Ergebnisse können ab dem Besuchstag"
 
 
@@ -61,8 +60,7 @@ def test_before_the_day_the_outcome_buttons_look_and_say_unavailable(site: Site)
                        and b["opacity"] < 1 for b in buttons), buttons
             assert page.locator("#vorab").is_visible()
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            li.screenshot(path=str(SHOTS / "notes-vor-dem-besuchstag.png"))
+            shoot(li, "notes-vor-dem-besuchstag.png")
             # a tap anyway: refused on the phone with the reason, nothing queued or sent
             li.locator("button[value=angetroffen]").click(force=True)  # (aria-disabled)
             assert "ab dem Besuchstag" in li.locator("[data-state]").inner_text()
@@ -104,7 +102,7 @@ def test_in_an_exercise_the_phone_takes_the_servers_day(
                     arg=f"stopp-{stop.client_id}", timeout=30_000)
                 assert "Übermittelt: Nicht angetroffen" in li.locator(
                     "[data-state]").inner_text()
-                li.screenshot(path=str(SHOTS / "notes-uebung-am-besuchstag.png"))
+                shoot(li, "notes-uebung-am-besuchstag.png")
                 assert not errors, errors
             finally:
                 ctx.close()

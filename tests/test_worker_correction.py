@@ -17,12 +17,12 @@ The page sends one outcome at a time, so the correction waits for the first's an
 from __future__ import annotations
 
 from datetime import time as dtime
-from pathlib import Path
 
 import pytest
 
 from tests import test_web
 from tests.fake_clock import exercise_time_of_day
+from tests.shots import shoot
 from tests.test_web_enter import _recorded, _worker_page
 from tests.test_worker_cache import QUEUE, _fresh_route
 from tests.test_worker_cache import _browser as _worker_browser
@@ -30,7 +30,6 @@ from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
-SHOTS = Path("/tmp/shots21")
 
 
 def _hold_first_outcome(page):  # noqa: ANN001, ANN202
@@ -73,8 +72,7 @@ def _undo(site: Site, client_id: str, day) -> None:  # noqa: ANN001
 
 
 def _shot(page, name: str) -> None:  # noqa: ANN001
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=False)
+    shoot(page, name, full_page=False)
 
 
 def _on_fresh_stop(site: Site, monkeypatch: pytest.MonkeyPatch, index: int, body) -> None:  # noqa: ANN001

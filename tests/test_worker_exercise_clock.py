@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +27,7 @@ import pytest
 from hausbesuch import clock
 from tests import test_web
 from tests.fake_clock import exercise_time_of_day, same_moment
+from tests.shots import shoot
 from tests.test_web_enter import _recorded
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _open_with_worker, _phone
 from tests.test_worker_cache import _browser as _worker_browser
@@ -37,7 +37,6 @@ from tests.web_fixtures import Site, sqlite_only
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
 BERLIN = ZoneInfo("Europe/Berlin")
-SHOTS = Path("/work/notes/shots")
 AHEAD = ("Uhrzeit des Besuchs: {} Uhr liegt in der Zukunft. Bitte die Uhrzeit angeben, zu "
          "der der Besuch war.")
 
@@ -96,8 +95,7 @@ def test_in_an_exercise_the_phone_fills_in_its_time_and_the_server_stores_it(
                 stop = page.locator(f"#stopp-{near.client_id}")
                 field = stop.get_by_label("Uhrzeit des Besuchs")
                 assert field.input_value() == f"{at:%H:%M}", (at, near.start)
-                SHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SHOTS / "clock-uebung-uhrzeit.png"))  # (390 px)
+                shoot(page, "clock-uebung-uhrzeit.png")  # (390 px)
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390
                 # far from its visit the other stop keeps its planned start
                 far = page.locator(f"#stopp-{other.client_id}").get_by_label(
@@ -315,15 +313,14 @@ def test_a_page_that_is_before_the_day_after_an_exercise_ends_follows_the_real_d
                 page.clock.run_for(61_000)  # its check of the link, once a minute
                 page.wait_for_function("() => !document.getElementById('vorab').hidden")
                 assert page.get_attribute(button, "aria-disabled") == "true"
-                SHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SHOTS / "rev24-uebung-beendet-vorab.png"))  # (390 px)
+                shoot(page, "rev24-uebung-beendet-vorab.png")  # (390 px)
                 # the phone's real visit day begins while the page stays open
                 page.clock.set_system_time(
                     datetime.combine(route.day, dtime(7, 59), BERLIN).timestamp())
                 page.clock.run_for(61_000)
                 page.wait_for_function("() => document.getElementById('vorab').hidden")
                 assert page.get_attribute(button, "aria-disabled") is None
-                page.screenshot(path=str(SHOTS / "rev24-besuchstag-bereit.png"))
+                shoot(page, "rev24-besuchstag-bereit.png")
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390
                 assert not errors, errors
             finally:

@@ -21,7 +21,6 @@ import xml.etree.ElementTree as ET
 import zipfile
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,12 +29,12 @@ from sqlalchemy import update
 
 from hausbesuch.gpx import GPX_NS
 from tests import test_web
+from tests.shots import shoot
 from tests.test_web import _current_plan, _outcomes
 from tests.test_worker_cache import _link
 from tests.web_fixtures import Site, logged_in, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
-SHOTS = Path("/tmp/shots21")
 
 
 def _long_route(site: Site):  # noqa: ANN202
@@ -213,9 +212,8 @@ def test_the_phone_strikes_the_number_of_a_closed_case_through(
         assert head["name"].startswith("Entfällt: Stopp 2 ·"), head
         nums = page.locator("li.stop h2 .num").all_inner_texts()
         assert nums[:4] == ["1", "✕", "2", "3"], nums
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("li.stop").nth(1).scroll_into_view_if_needed()
-        page.screenshot(path=str(SHOTS / "nummern-entfaellt.png"))
+        shoot(page, "nummern-entfaellt.png")
         assert errors == []
         ctx.close()
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -28,6 +27,7 @@ import pytest
 
 from tests import test_web
 from tests.fake_clock import server_clock
+from tests.shots import shoot
 from tests.test_web_enter import _recorded
 from tests.test_worker_cache import OFFLINE_TEXT, _fresh_route, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
@@ -37,7 +37,6 @@ from tests.web_fixtures import Site, sqlite_only
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
 BERLIN = ZoneInfo("Europe/Berlin")
-SHOTS = Path("/work/notes/shots")
 #: the server's clock on the team-day: late, after every planned visit
 EVENING = dtime(21, 0)
 
@@ -102,9 +101,8 @@ def test_the_phone_stores_the_visit_time_not_the_time_of_the_tap(
                     assert bis < 720, (s, bis)
                 else:
                     assert von >= 720, (s, von)
-            SHOTS.mkdir(parents=True, exist_ok=True)
             stop.scroll_into_view_if_needed()
-            stop.screenshot(path=str(SHOTS / "phone-uhrzeit.png"))
+            shoot(stop, "phone-uhrzeit.png")
             stop.locator("button[value=nicht_angetroffen]").click()
             _done(page, far.client_id)
             got = _recorded(site, route, far.client_id)
@@ -284,11 +282,11 @@ def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
                                 ).is_visible()
             assert page.locator(f"#stopp-{other.client_id} details").count() == 0
             stop.scroll_into_view_if_needed()
-            stop.screenshot(path=str(SHOTS / "phone-erfasst.png"))
+            shoot(stop, "phone-erfasst.png")
             change.locator("summary").click()
             assert stop.locator("button[value=angetroffen]").is_visible()
             assert "ändert nur die Koordination" in change.inner_text()
-            stop.screenshot(path=str(SHOTS / "phone-erfasst-offen.png"))
+            shoot(stop, "phone-erfasst-offen.png")
             # a change sent from there: the server's rule, shown at the stop
             stop.locator("button[value=angetroffen]").click()
             page.wait_for_function(

@@ -1039,7 +1039,8 @@ class Casework:
         with self.store.session() as s:
             row = self._row(s, client_id)
             if (row.pin_source != "termin" or row.pin_day is None
-                    or row.pin_time_min is None or row.erased_at is not None):
+                    or row.pin_time_min is None or row.erased_at is not None
+                    or row.status != "offen"):  # a re-plan does not plan a closed case
                 return []
             cid, day = row.client_id, row.pin_day
             at = datetime.combine(day, datetime.min.time()) + timedelta(

@@ -229,8 +229,8 @@ def register(app: typer.Typer) -> None:
                              "wartende oder laufende Planungen")
             what += f", {planning} {'abgebrochen' if yes else 'abzubrechen'}"
         if closed.devices:  # browsers that logged in before: they pass no lock any more
-            what += (f", {count(closed.devices, 'angemeldeter Browser', 'angemeldete Browser')}"
-                     f" {'vergessen' if yes else 'zu vergessen'}")
+            what += (f", {count(closed.devices, 'Gerätekennung', 'Gerätekennungen')} von "
+                     f"Browsern früherer Anmeldungen {'gelöscht' if yes else 'zu löschen'}")
         if not yes:
             typer.echo(f"Probelauf: {what}; nichts geändert. Zum Ausführen mit --yes "
                        "wiederholen.")

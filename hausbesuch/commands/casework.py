@@ -818,14 +818,16 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             profile = profile_for_plan(city, store.plan_city(plan_id),
                                        store.plan_profile(plan_id))
             result = show_plan(store, plan_id, profile, osm=osm)
-            refuse_pages_of_a_plan_in_force(store, out, result.plan.start, result.plan.days,
-                                            own={plan_id})
+            replaced_pages = refuse_pages_of_a_plan_in_force(
+                store, out, result.plan.start, result.plan.days, own={plan_id})
             with plan_folder(out) as folder:
                 write_plan_files(result, folder.path, profile)
                 store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
                             details={"ausgabe": "dateien", "ordner": str(out.resolve())})
                 folder.commit(plan_id)
         typer.echo(f"Plan {plan_id} geschrieben: {(out / 'index.html').resolve()}")
+        if replaced_pages:  # the pages of a plan still in force on other days
+            typer.echo(replaced_pages)
         if result.plan.replaced:  # an older version: its files say so too
             typer.echo(f"Achtung: {result.plan.replaced}")
 
@@ -908,12 +910,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
         if out is not None:
             check_plan_folder(out)
+        replaced_pages = None
         with Store.open(db, create=False) as store:
             profile = profile_for_plan(city, store.plan_city(plan_id),
                                        store.plan_profile(plan_id))
             if out is not None:  # the folder of the plan replaced is written, not another's
-                refuse_pages_of_a_plan_in_force(store, out, *store.plan_span(plan_id),
-                                                own={plan_id})
+                replaced_pages = refuse_pages_of_a_plan_in_force(
+                    store, out, *store.plan_span(plan_id), own={plan_id})
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), with_teams=with_team or (),
                             time_limit=time_limit, osm=osm, threads=threads, seed=seed)
@@ -925,6 +928,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
         for line in summary_lines(result, result.plan_id or "", target):
             typer.echo(line)
+        if replaced_pages:  # the pages of a plan still in force on other days
+            typer.echo(replaced_pages)
 
 
 def _echo_plan_deletion(d) -> None:  # noqa: ANN001 - hausbesuch.versions.PlanDeletion

@@ -525,7 +525,7 @@ def appointments_to_replan(store: Store, profile: Profile, actor: str, plan_id: 
                     select(ClientRow.client_id, ClientRow.pin_day, ClientRow.pin_time_min)
                     .where(ClientRow.city == profile.name, ClientRow.pin_source == "termin",
                            ClientRow.pin_day >= start, ClientRow.pin_day <= end,
-                           ClientRow.pin_time_min.is_not(None),
+                           ClientRow.pin_time_min.is_not(None), ClientRow.status == "offen",
                            ClientRow.erased_at.is_(None)))]
     cw = casework(store, profile, actor)
     found = [(cid, at) for cid, at in pins

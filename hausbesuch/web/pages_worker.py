@@ -209,10 +209,12 @@ CORRECTION_HINT = ("Ein gespeichertes Ergebnis ändert nur die Koordination: ein
 #: does not pin a visit for later today: that needs a re-plan of the running day (the
 #: coordination's *Besuch verschieben oder festlegen*, at least
 #: :data:`~hausbesuch.planning.workflow.MIN_PIN_LEAD_MIN` minutes ahead, then *Neu
-#: planen*), so the worker records the visit and calls.
+#: planen*), so the worker records nothing yet and calls: the door was opened, so „Nicht
+#: angetroffen“ would teach the at-home model a wrong try and count towards Klärung
+#: (review 28 #1); the outcome is recorded at the visit the coordination fixes.
 SAME_DAY_APPOINTMENT = ("Ein Termin am selben Tag geht nur über die Koordination: bitte "
-                        "„Nicht angetroffen“ mit Notiz erfassen und die Koordination "
-                        "anrufen.")
+                        "jetzt noch kein Ergebnis erfassen, sondern die Koordination "
+                        "anrufen; sie legt den Besuch für heute fest.")
 #: The phone's word after an appointment that no stored plan's route holds yet (QA 28
 #: F8): the coordination re-plans (its plan page lists the appointment).
 APPOINTMENT_TO_PLAN = "Termin übermittelt; die Koordination plant ihn ein."
