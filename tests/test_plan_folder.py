@@ -296,21 +296,25 @@ def test_plan_refuses_a_foreign_folder_before_any_work(tmp_path, two_lists):
 @pytest.mark.slow
 def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path, two_lists):
     """SIGKILL during reading, solving, writing, storing and swapping: afterwards ``out`` is
-    the previous complete plan, the new complete plan, or absent; never a mix."""
+    the previous complete plan, the new complete plan, or absent; never a mix. Each run
+    has a database of its own: in one database the plan in the folder would be in force
+    on the same days, and ``plan`` refuses to replace its pages (review 27)."""
     a, ids_a, b, ids_b = two_lists
-    out, db = tmp_path / "plan", tmp_path / "p.db"
-    res = subprocess.run(_plan_args(a, out, db, 2), capture_output=True, text=True, timeout=300)
+    out = tmp_path / "plan"
+    dbs = iter(tmp_path / f"p{k}.db" for k in range(100))
+    res = subprocess.run(_plan_args(a, out, next(dbs), 2), capture_output=True, text=True,
+                         timeout=300)
     assert res.returncode == 0, res.stderr
     t0 = time.monotonic()
-    res = subprocess.run(_plan_args(b, tmp_path / "probe", db, 2), capture_output=True,
-                         text=True, timeout=300)
+    res = subprocess.run(_plan_args(b, tmp_path / "probe", next(dbs), 2),
+                         capture_output=True, text=True, timeout=300)
     full = time.monotonic() - t0
     assert res.returncode == 0
     outcomes = []
     # fixed fractions of a full run, and the moment the hidden folder appears (writing)
     moments = [("frac", f) for f in (0.4, 0.8, 0.95)] + [("writing", 0.0), ("writing", 0.15)]
     for kind, value in moments:
-        proc = subprocess.Popen(_plan_args(b, out, db, 2), stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(_plan_args(b, out, next(dbs), 2), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         start = time.monotonic()
         if kind == "frac":
@@ -331,12 +335,13 @@ def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path
         assert ids in (set(ids_a), set(ids_b)), "a folder mixing two plans"
         outcomes.append("old" if ids == set(ids_a) else "new")
         if ids == set(ids_b):  # start the next try from the previous plan again
-            res = subprocess.run(_plan_args(a, out, db, 2), capture_output=True, text=True,
-                                 timeout=300)
+            res = subprocess.run(_plan_args(a, out, next(dbs), 2), capture_output=True,
+                                 text=True, timeout=300)
             assert res.returncode == 0
     assert "old" in outcomes, outcomes  # at least one kill hit before the swap
     # the next run cleans up whatever the killed ones left beside the folder
-    res = subprocess.run(_plan_args(b, out, db, 1), capture_output=True, text=True, timeout=300)
+    res = subprocess.run(_plan_args(b, out, next(dbs), 1), capture_output=True, text=True,
+                         timeout=300)
     assert res.returncode == 0
     _assert_complete(out)
     assert _hidden_siblings(out) == []
