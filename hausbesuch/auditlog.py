@@ -285,7 +285,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
              "Statusänderung"},
     "quelle": {"csv": "Datei", "web": "Web", "liste": "Kundenliste", "koordination": "Koordination",
-               "termin": "vereinbarter Termin"},
+               "termin": "vereinbarter Termin", "telefon": "Telefon (eigene Korrektur)"},
     "aktion": ACTION_LABELS,
     "ausgabe": {"anzeige": "Anzeige", "csv": "CSV-Datei", "dateien": "Dateien", "web": "Web"},
     "art": {"punkt": "Punkt", "adresse": "Adresse"},

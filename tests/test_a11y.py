@@ -133,7 +133,12 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         assert "Ein Termin ist eingetragen" in page.inner_text(state1)
         node = ax_node(page, f"{_by_id(stop1.get_attribute('id'))} input[name=termin_datum]")
         assert node["invalid"] == "true" and node["describedby"] == [state1[1:]], node
-        # the same stop once more: the server refuses it - announced assertively
+        # the same stop once more, after the minutes in which the phone may change its own
+        # outcome (QA 28 F2): the server refuses it - announced assertively
+        from hausbesuch import clock
+
+        later = clock.now() + timedelta(minutes=6)
+        monkeypatch.setattr(clock, "now", lambda: later)
         date1.fill("")
         stop1.locator("input[name=termin_zeit]").fill("")
         stop1.locator("button[value=angetroffen]").click()

@@ -878,6 +878,12 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
     assert len(site.store.audit_rows(action="worker_link_created")) == n_audit
 
 
+def _plain(answer: dict) -> dict:
+    """The phone's answer to an outcome stored, without how long it may still change it
+    (``aendern_s``, ``aendern_hinweis``: QA 28 F2)."""
+    return {k: v for k, v in answer.items() if not k.startswith("aendern_")}
+
+
 def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     from hausbesuch import clock
 
@@ -907,8 +913,10 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
     assert '<p id="vorab" class="hint" hidden>' in page.text
     first = httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr)
     again = httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr)
-    assert first.json() == {"ok": True, "doppelt": False}
-    assert again.json() == {"ok": True, "doppelt": True}
+    # (stored: the phone may change it for 5 minutes, QA 28 F2)
+    assert first.json()["aendern_s"] == 300
+    assert _plain(first.json()) == {"ok": True, "doppelt": False}
+    assert _plain(again.json()) == {"ok": True, "doppelt": True}
     rows = [r for r in _outcomes(site) if r["client_id"] == cid and r["day"] == link.day]
     assert len(rows) == 1 and rows[0]["time_min"] == 9 * 60 + 41
     # without JavaScript: a plain form post comes back to the page
@@ -916,12 +924,17 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
                    data={**data, "kundennummer": other, "schluessel": "einmal-2",
                          "csrf_token": csrf})
     assert r.status_code == 303 and r.headers["location"].startswith("./?gespeichert=")
-    # a second, different outcome for the same visit is refused, naming the recorded one
+    # a second, different outcome for the same visit, after the phone's 5 minutes (within
+    # them it replaces its own: test_worker_own_outcome.py) is refused, naming the
+    # recorded one
+    later = clock.now() + timedelta(minutes=6)
+    monkeypatch.setattr(clock, "now", lambda: later)
     r = httpx.post(site.url + f"/w/{token}/ergebnis", headers=hdr,
                    data={**data, "schluessel": "einmal-4", "ergebnis": "angetroffen"})
     assert r.status_code == 400 and r.json() == {
-        "fehler": "Schon erfasst: „Nicht angetroffen“. Eine Änderung bitte der Koordination "
-                  "melden.", "feld": "erfasst", "erfasst": "Nicht angetroffen"}, r.text
+        "fehler": "Schon erfasst: „Nicht angetroffen“ (von diesem Telefon). Die 5 Minuten "
+                  "zum Ändern sind vorbei: eine Änderung bitte der Koordination melden.",
+        "feld": "erfasst", "erfasst": "Nicht angetroffen"}, r.text
     # the same statement under another key (a button tapped twice): it is recorded
     for extra in ({}, {"notiz": ""}):
         r = httpx.post(site.url + f"/w/{token}/ergebnis", headers=hdr,
@@ -999,8 +1012,10 @@ def test_a_key_sent_again_with_another_case_or_result_is_refused_not_called_a_re
     url = site.url + f"/w/{token}/ergebnis"
     data = {"kundennummer": a.client_id, "ergebnis": "nicht_angetroffen",
             "zeit": f"{link.day}T09:30", "schluessel": "gebunden-1"}
-    assert httpx.post(url, data=data, headers=hdr).json() == {"ok": True, "doppelt": False}
-    assert httpx.post(url, data=data, headers=hdr).json() == {"ok": True, "doppelt": True}
+    assert _plain(httpx.post(url, data=data, headers=hdr).json()) == {"ok": True,
+                                                                      "doppelt": False}
+    assert _plain(httpx.post(url, data=data, headers=hdr).json()) == {"ok": True,
+                                                                      "doppelt": True}
     # the same key, the same case, another result: the recorded one is named
     r = httpx.post(url, data={**data, "ergebnis": "verzogen"}, headers=hdr)
     assert r.status_code == 400 and r.json()["feld"] == "erfasst", r.text
@@ -1019,7 +1034,7 @@ def test_a_key_sent_again_with_another_case_or_result_is_refused_not_called_a_re
     r = httpx.post(url, headers=hdr, data={**data, "kundennummer": b.client_id,
                                            "ergebnis": "angetroffen", "zeit": f"{link.day}T09:40",
                                            "schluessel": "gebunden-2"})
-    assert r.json() == {"ok": True, "doppelt": False}, r.text
+    assert _plain(r.json()) == {"ok": True, "doppelt": False}, r.text
 
 
 def _phone_on_a_stop_without_outcome(site: Site, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
@@ -1624,7 +1639,7 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
                  return await r.json(); }""",
             [got[0]["client_id"], key, mobile.get_attribute("body", "data-csrf"),
              f"{route.day.isoformat()}T09:00"])
-        assert again == {"ok": True, "doppelt": True}
+        assert _plain(again) == {"ok": True, "doppelt": True}
         assert len([o for o in _outcomes(site) if o["day"] == route.day]) == 2
         mobile.reload()
         assert "Erfasst: Nicht angetroffen" in mobile.locator("li.stop").nth(0).inner_text()
@@ -2011,7 +2026,10 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
         # a tap after the first was sent (its own „verweigert“ closed the case): the
         # server names what is recorded, the phone says it sent that one itself and that
         # only the coordination changes it; it does not ask to record it again
-        # (sent: its form is behind „Ergebnis ändern“, QA 22; opened to tap again)
+        # (sent: its form is behind „Ergebnis ändern“, QA 22; opened to tap again),
+        # after the 5 minutes in which the phone changes its own outcome (QA 28 F2)
+        later = clock.now() + timedelta(minutes=6)
+        monkeypatch.setattr(clock, "now", lambda: later)
         stop(b).locator("details.change > summary").click()
         stop(b).locator("button[value=angetroffen]").click()
         page.wait_for_function(empty_js.replace(".length === 0",

@@ -266,6 +266,15 @@ def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
             # sent from here: the form goes behind the control at once, as after a reload
             assert stop.locator("details.change:not([open])").count() == 1
             assert not stop.locator("button[value=angetroffen]").is_visible()
+            # for 5 minutes the phone may change its own outcome (QA 28 F2:
+            # test_worker_own_outcome.py); six minutes later only the coordination
+            assert stop.locator("details.change > summary").inner_text() == "Ergebnis ändern"
+            from datetime import timedelta
+
+            from hausbesuch import clock
+
+            later = clock.now() + timedelta(minutes=6)
+            monkeypatch.setattr(clock, "now", lambda: later)
             page.reload()
             stop = page.locator(f"#stopp-{first.client_id}")
             state = stop.locator("[data-state]")
@@ -275,7 +284,8 @@ def test_a_stored_outcome_stands_out_and_its_change_is_behind_a_control(
                 assert not stop.locator(f"button[value={name}]").is_visible()
             assert not stop.locator("textarea[name=notiz]").is_visible()
             change = stop.locator("details.change")
-            assert change.locator("summary").inner_text() == "Ergebnis ändern"
+            assert change.locator("summary").inner_text() == \
+                "Falsch erfasst? Korrektur bei der Koordination melden"
             assert not stop.get_by_label("Uhrzeit des Besuchs").is_visible()
             # a stop without outcome keeps its form in view
             assert page.locator(f"#stopp-{other.client_id} button[value=angetroffen]"

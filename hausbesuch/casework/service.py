@@ -2141,7 +2141,8 @@ class Casework:
                         visit_id: str | None = None,
                         when: date | datetime | None = None, time_min: int | None = None,
                         appointment: datetime | None = None, note: str | None = None,
-                        clear_note: bool = False) -> OutcomeCorrection:
+                        clear_note: bool = False, source: str | None = None
+                        ) -> OutcomeCorrection:
         """Correct the recorded outcome of one visit of the case (``visit_id``, or the day
         ``when``, with the visit's clock time when the day has several): its result (None
         keeps it; so does the appointment of an unchanged result when none is given), the
@@ -2152,7 +2153,9 @@ class Casework:
         checked as an outcomes file's row is (:meth:`_check_visit_time`,
         :meth:`_check_appointment`). Audited as ``ergebnis_berichtigt`` with the old and
         new result, time and appointment and whether the note changed or was cleared
-        (never the note's text).
+        (never the note's text); ``source`` (e.g. ``telefon``: the phone that sent the
+        outcome replaces it within its correction window) goes into the audit as
+        ``quelle``.
 
         The case's status follows the corrected outcomes when the outcomes set it: the
         status is derived anew (:func:`~hausbesuch.casework.rules.directive`) as the
@@ -2248,7 +2251,8 @@ class Casework:
                                  "termin_neu": new[2].isoformat(timespec="minutes")
                                  if new[2] else None,
                                  "notiz_geaendert": note_changed,
-                                 "notiz_geloescht": cleared}, session=s)
+                                 "notiz_geloescht": cleared,
+                                 **({"quelle": source} if source else {})}, session=s)
             s.flush()
             if not erased:
                 fix.status_kept = not self._status_after_correction(s, row, o, old[2], now)

@@ -91,7 +91,9 @@ def outcomes_of_stops(store: Store, city: str, day: date,
         if r is not None:
             out[st.position] = {"result": r.result, "time_min": r.time_min, "note": r.note,
                                 "appointment_at": r.appointment_at,
-                                "recorded_at": r.recorded_at, "source": r.source}
+                                "recorded_at": r.recorded_at, "source": r.source,
+                                "recorded_by": r.recorded_by, "visit_id": r.visit_id,
+                                "key": r.idempotency_key}
     return out
 
 

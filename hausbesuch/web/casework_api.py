@@ -555,8 +555,9 @@ def result_choices() -> list[tuple[str, str]]:
 def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
                     visit_id: str, result: str, *, time_min: int,
                     appointment: datetime | None, note: str | None,
-                    clear_note: bool = False) -> Any:
-    """The coordination corrects the recorded outcome of the case's visit ``visit_id``
+                    clear_note: bool = False, source: str | None = None) -> Any:
+    """The coordination (or, ``source`` telefon, the phone that sent it, within its
+    correction window) corrects the recorded outcome of the case's visit ``visit_id``
     (:meth:`Casework.correct_outcome`: audited, the status derived anew; ``clear_note``
     deletes its note); returns its :class:`~hausbesuch.casework.OutcomeCorrection`. A
     replaced or deleted note is reclaimed as ``hausbesuch rectify`` does (review 22 #7):
@@ -567,7 +568,7 @@ def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
     cw = casework(store, profile, actor)
     fix = cw.correct_outcome(cw.case_id(client_id), result, visit_id=visit_id,
                              time_min=time_min, appointment=appointment, note=note,
-                             clear_note=clear_note)
+                             clear_note=clear_note, source=source)
     if fix.old_note_dropped and store.engine.dialect.name == "postgresql":
         # only the table of the note, with a short wait for its lock: the rewrite blocks
         # the table for the phones meanwhile (``rectify`` rewrites every table)

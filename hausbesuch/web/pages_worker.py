@@ -33,7 +33,7 @@ import hashlib
 import json
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -169,6 +169,12 @@ def worker_page(request: Request, token: str) -> Response:
                   form_key=new_token(16), tour=tour_stamp(route),
                   noon=profile.casework.noon_min,
                   correction_hint=CORRECTION_HINT, ahead_min=VISIT_TIME_AHEAD_MIN,
+                  correction_summary=CORRECTION_SUMMARY,
+                  # the stops whose outcome this phone may still change (QA 28 F2):
+                  # position -> (seconds left, the line that says until when)
+                  changeable={pos: (left, correction_open_hint(left))
+                              for pos, rec in recorded.items()
+                              if (left := correction_left_s(link, rec))},
                   time_before=PHONE_TIME_BEFORE_MIN, time_after=PHONE_TIME_AFTER_MIN,
                   hours_margin=casework_api.PHONE_HOURS_MARGIN_MIN,
                   # an exercise's day (HAUSBESUCH_HEUTE; None otherwise): the phone takes
@@ -218,6 +224,34 @@ SAME_DAY_APPOINTMENT = ("Ein Termin am selben Tag geht nur über die Koordinatio
 #: The phone's word after an appointment that no stored plan's route holds yet (QA 28
 #: F8): the coordination re-plans (its plan page lists the appointment).
 APPOINTMENT_TO_PLAN = "Termin übermittelt; die Koordination plant ihn ein."
+#: Minutes in which the phone (the same link) may replace an outcome it sent itself (QA 28
+#: F2: a mis-tap „Angetroffen“ for „Nicht angetroffen“ in the rain was final): counted
+#: from the moment the outcome was stored (:func:`clock.now`), audited as
+#: ``ergebnis_berichtigt`` with ``quelle`` telefon. After that only the coordination.
+PHONE_CORRECTION_MIN = 5
+#: The control above the form of a stored outcome, once the phone may no longer change it.
+CORRECTION_SUMMARY = "Falsch erfasst? Korrektur bei der Koordination melden"
+
+
+def correction_left_s(link: WorkerLink, known: dict) -> int:
+    """Seconds in which the phone of ``link`` may still replace the recorded outcome
+    ``known`` (:func:`~hausbesuch.casework.stops.outcomes_of_stops`' dict): only its own
+    (sent by this link) within :data:`PHONE_CORRECTION_MIN` minutes of storing; else 0."""
+    if known.get("source") != "web" or known.get("recorded_by") != _actor(link) \
+            or known.get("recorded_at") is None:
+        return 0
+    left = PHONE_CORRECTION_MIN * 60 - (clock.now() - known["recorded_at"]).total_seconds()
+    return max(0, int(left))
+
+
+def correction_open_hint(left_s: int) -> str:
+    """The line under „Ergebnis ändern“ while the phone may still change its outcome."""
+    until = clock.now() + timedelta(seconds=left_s)
+    return (f"Noch bis {until:%H:%M} Uhr kann dieses Telefon das Ergebnis selbst ändern "
+            f"({PHONE_CORRECTION_MIN} Minuten nach dem Senden); danach nur die "
+            "Koordination.")
+
+
 #: The window in which the phone puts its time of day into „Uhrzeit des Besuchs“: from
 #: this many minutes before a visit's planned start to this many after its planned end
 #: (and within :data:`~hausbesuch.web.casework_api.PHONE_HOURS_MARGIN_MIN` after the
@@ -325,6 +359,7 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
     web = ctx(request)
     link: WorkerLink = request.state.link
     wants_json = "application/json" in request.headers.get("accept", "")
+    correcting, replaced, own = False, "", None
     route = load_route(web.store, newest_version(web.store, link.plan_id), link.team_id,
                        link.day)
     if route is None or kundennummer not in {s.client_id for s in route.stops}:
@@ -346,17 +381,36 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
         key = "".join(ch for ch in schluessel if ch.isalnum() or ch in "-_")[:40]
         if not key:
             raise UserError("Schlüssel der Meldung fehlt.")
-        duplicate = casework_api.record_outcome(
-            web.store, web.profile(link.city), _actor(link), kundennummer, link.day, ergebnis,
-            time_min=_visit_time(zeit, link.day), appointment=appointment,
-            note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
+        time_min = _visit_time(zeit, link.day)
+        # the phone's own outcome, stored minutes ago, and this one says something else:
+        # a correction (a mis-tap), within PHONE_CORRECTION_MIN of storing (QA 28 F2); a
+        # note typed with the first stays when this one brings none
+        own = _recorded_outcome(web, link, route, kundennummer)
+        # (the key of the stored outcome with another result is no correction: refused
+        # below, as a key names one sending)
+        if own is not None and own.get("visit_id") and correction_left_s(link, own) and \
+                own.get("key") != f"{link.prefix}-{key}" and \
+                not _same_statement(own, ergebnis, termin_datum, termin_zeit, notiz):
+            correcting = True
+            casework_api.correct_outcome(
+                web.store, web.profile(link.city), _actor(link), kundennummer,
+                own["visit_id"], ergebnis, time_min=time_min, appointment=appointment,
+                note=notiz.strip()[:2000] or None, source="telefon")
+            replaced = OUTCOME_LABELS.get(own["result"], own["result"])
+            duplicate = False
+        else:
+            duplicate = casework_api.record_outcome(
+                web.store, web.profile(link.city), _actor(link), kundennummer, link.day,
+                ergebnis, time_min=time_min, appointment=appointment,
+                note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
     except UserError as exc:  # CaseworkError is one too
         message, field = str(exc), getattr(exc, "field", None)
         if field == "uhrzeit":  # the casework's check of the hours: the phone's field
             message, field = f"{VISIT_TIME_LABEL}: {message.removeprefix('Uhrzeit ')}", "zeit"
         # the visit has an outcome already (the phone's own first tap, sent before this
         # one; a colleague's): that is the answer, not "closed" or "record it again"
-        known = _recorded_outcome(web, link, route, kundennummer)
+        # (a correction refused for what it says: its own reason, e.g. the appointment)
+        known = None if correcting else _recorded_outcome(web, link, route, kundennummer)
         extra: dict[str, str] = {}
         if known is not None:
             if _same_statement(known, ergebnis, termin_datum, termin_zeit, notiz):
@@ -367,6 +421,10 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
                                         status_code=303)
             label = OUTCOME_LABELS.get(known["result"], known["result"])
             message = f"Schon erfasst: „{label}“. Eine Änderung bitte der Koordination melden."
+            if known.get("recorded_by") == _actor(link) and known.get("source") == "web":
+                message = (f"Schon erfasst: „{label}“ (von diesem Telefon). Die "
+                           f"{PHONE_CORRECTION_MIN} Minuten zum Ändern sind vorbei: eine "
+                           "Änderung bitte der Koordination melden.")
             field = "erfasst"
             extra = {"erfasst": label}
         if wants_json:  # "feld": the input the refusal is about (the page marks it);
@@ -383,8 +441,20 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
     if appointment is not None and casework_api.plans_missing_appointment(
             web.store, web.profile(link.city), _actor(link), kundennummer):
         hint = APPOINTMENT_TO_PLAN
+    # how long the phone may still change it (its own outcome, stored now or minutes ago)
+    stored = _recorded_outcome(web, link, route, kundennummer)
+    left = correction_left_s(link, stored) if stored is not None else 0
     if wants_json:  # "termin": the appointment as stored, for the phone to echo (QA 27)
+        # "statt": the phone's own outcome this one replaced; "aendern_s": seconds left
+        # in which the phone may change it; "aendern_hinweis": the line that says so
         return JSONResponse({"ok": True, "doppelt": duplicate,
+                             **({"statt": replaced} if replaced else {}),
+                             # the replaced outcome's note stays (this one brought none)
+                             **({"notiz_bleibt": True} if replaced and own and own["note"]
+                                and not notiz.strip() else {}),
+                             "aendern_s": left,
+                             **({"aendern_hinweis": correction_open_hint(left)}
+                                if left else {}),
                              **({"hinweis": hint} if hint else {}),
                              **({"termin": f"{appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr"}
                                 if appointment is not None else {})})

@@ -10,6 +10,8 @@
   if (!box) return;
   // what was sent from this phone is of no use any more: gone with the link
   localStorage.removeItem("hausbesuch-gesendet:" + location.pathname);
+  // drafts typed and never tapped (worker.js, QA 28 F5): nothing to report, gone at once
+  localStorage.removeItem("hausbesuch-entwurf:" + location.pathname);
   function load() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
   }

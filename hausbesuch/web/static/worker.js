@@ -51,8 +51,67 @@
                   zeit: item.fields.zeit };
     var termin = appointmentEcho(item.fields, data);
     if (termin) entry.termin = termin;
+    // the phone may change it until then (the server's answer: seconds left, the line)
+    if (data && data.aendern_s > 0) {
+      entry.bis = Date.now() + data.aendern_s * 1000;
+      entry.hinweis = data.aendern_hinweis || "";
+    }
+    // a correction replaces what was sent before for the stop
+    list = list.filter(function (x) { return x.kundennummer !== entry.kundennummer; });
     list.push(entry);
     localStorage.setItem(sentKey, JSON.stringify(list.slice(-200)));
+  }
+  // drafts: what is typed into a stop's form and not yet tapped (note, visit time,
+  // appointment), per stop, so that a reload, a tab the phone discarded or a switch to the
+  // navigation app loses nothing (QA 28 F5). Only in this phone's storage under the link,
+  // never sent nor put into an address; deleted once the stop's outcome is queued, and
+  // with the route when the link ends or is gone.
+  var draftKey = "hausbesuch-entwurf:" + location.pathname;
+  var DRAFT_FIELDS = ["notiz", "zeit", "termin_datum", "termin_zeit"];
+  function drafts() {
+    try { return JSON.parse(localStorage.getItem(draftKey) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function saveDrafts(d) {
+    if (Object.keys(d).length) localStorage.setItem(draftKey, JSON.stringify(d));
+    else localStorage.removeItem(draftKey);
+  }
+  function keepDraft(f) {
+    if (closed) return;  // the route is off the page: nothing is kept of it
+    var d = drafts(), entry = {}, kunde = f.kundennummer.value;
+    DRAFT_FIELDS.forEach(function (name) {
+      var input = f[name];
+      if (!input || input.type === "hidden" || !String(input.value).trim()) return;
+      // the visit time only as the worker typed it (not the prefilled one)
+      if (name === "zeit" && !input.hasAttribute("data-getippt")) return;
+      entry[name] = input.value;
+    });
+    if (Object.keys(entry).length) d[kunde] = entry; else delete d[kunde];
+    saveDrafts(d);
+  }
+  function dropDraft(kunde) {
+    var d = drafts();
+    if (kunde in d) { delete d[kunde]; saveDrafts(d); }
+  }
+  // the drafts back into their forms (empty fields only); those of stops no longer on the
+  // page (a re-plan moved them) go
+  function restoreDrafts() {
+    var d = drafts(), changed = false;
+    Object.keys(d).forEach(function (kunde) {
+      var li = stopEl(kunde), f = li && li.querySelector("form.outcome-form");
+      if (!f) { delete d[kunde]; changed = true; return; }
+      DRAFT_FIELDS.forEach(function (name) {
+        var input = f[name], value = d[kunde][name];
+        if (!input || !value || input.type === "hidden") return;
+        if (name === "zeit") {
+          input.value = value;
+          input.setAttribute("data-gesetzt", "");
+          input.setAttribute("data-getippt", "");
+        } else if (!input.value) {
+          input.value = value;
+        }
+      });
+    });
+    if (changed) saveDrafts(d);
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function localStamp(d) {
@@ -124,6 +183,7 @@
     li.classList.remove("done", "pending"); if (cls) li.classList.add(cls);
     var st = li.querySelector("[data-state]");
     if (st) {
+      st.classList.remove("refusal");  // (showRefused marks its own)
       st.setAttribute("aria-live", urgent ? "assertive" : "polite");
       // a stop called off since (data-base: why) keeps saying so before the news
       var base = st.getAttribute("data-base");
@@ -144,27 +204,135 @@
     var st = li.querySelector("[data-state]") || li.querySelector(".stop-head");
     if (st) { st.setAttribute("tabindex", "-1"); st.focus(); }
   }
-  function collapse(kunde) {
+  // the phone may replace its own outcome for a few minutes after it was stored (the
+  // server's PHONE_CORRECTION_MIN, QA 28 F2): ``leftS`` seconds left (0: no more) and the
+  // server's line saying until when; after that the control says who corrects it
+  var CHANGE_TITLE = body.getAttribute("data-korrektur-titel") || "Ergebnis ändern";
+  function changeControl(li, box, leftS, hintText) {
+    var summary = box.querySelector("summary"), hint = box.querySelector("p.hint");
+    var open = leftS > 0;
+    var title = open ? "Ergebnis ändern" : CHANGE_TITLE;
+    // named with its stop („Ergebnis ändern: Stopp 2 · W001“), as on a page made later
+    var named = li.querySelector(".navlinks a[data-stopp]");
+    if (summary) {
+      summary.textContent = title;
+      if (named) summary.setAttribute("aria-label", title + named.getAttribute("data-stopp"));
+    }
+    if (hint) hint.textContent = open && hintText ? hintText : CHANGE_HINT;
+    if (box.changeTimer) { clearTimeout(box.changeTimer); box.changeTimer = null; }
+    if (open) {
+      box.changeTimer = setTimeout(function () { changeControl(li, box, 0, ""); }, leftS * 1000);
+    }
+  }
+  function collapse(kunde, leftS, hintText) {
     var li = stopEl(kunde); if (!li) return;
     var form = li.querySelector("form.outcome-form");
     var st = li.querySelector("[data-state]");
     if (st) st.classList.add("recorded");
-    if (!form || li.querySelector("details.change")) return;
+    if (!form) return;
+    var box = li.querySelector("details.change");
+    if (box) { box.open = false; changeControl(li, box, leftS || 0, hintText); return; }
     if (form.contains(document.activeElement)) confirmFocus(li);  // stays with the stop
-    var box = document.createElement("details");
+    box = document.createElement("details");
     box.className = "change";
     var summary = document.createElement("summary");
-    summary.textContent = "Ergebnis ändern";
-    // named with its stop („Ergebnis ändern: Stopp 2 · W001“), as on a page made later
-    var named = li.querySelector(".navlinks a[data-stopp]");
-    if (named) summary.setAttribute("aria-label", "Ergebnis ändern" + named.getAttribute("data-stopp"));
     var hint = document.createElement("p");
     hint.className = "hint";
-    hint.textContent = CHANGE_HINT;
     box.appendChild(summary);
     box.appendChild(hint);
     form.parentNode.insertBefore(box, form);
     box.appendChild(form);
+    changeControl(li, box, leftS || 0, hintText);
+  }
+  // the note of the stop's outcome waiting on the phone, under its state line („Notiz: …“,
+  // with „Notiz löschen“): the form's field is emptied once queued, and a correction
+  // without a note keeps it (QA 28 F4)
+  function showQueuedNote(kunde) {
+    var li = stopEl(kunde); if (!li) return;
+    var item = null;
+    load().forEach(function (x) {
+      if (!x.refused && !x.blocked && x.fields.kundennummer === kunde) item = x;
+    });
+    var el = li.querySelector(".queued-note");
+    if (!item || !item.fields.notiz) { if (el) el.parentNode.removeChild(el); return; }
+    if (!el) {
+      el = document.createElement("div");
+      el.className = "queued-note";
+      var st = li.querySelector("[data-state]");
+      if (st) st.parentNode.insertBefore(el, st.nextSibling); else li.appendChild(el);
+    }
+    el.textContent = "";
+    var p = document.createElement("p");
+    p.className = "note";
+    p.textContent = "Notiz: " + item.fields.notiz;
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "danger"; b.textContent = "Notiz löschen";
+    b.setAttribute("aria-label", "Notiz löschen: " + kunde);
+    b.addEventListener("click", function () {
+      save(load().map(function (x) {
+        if (sameKey(x, item)) x.fields.notiz = "";
+        return x;
+      }));
+      var head = li.querySelector(".stop-head");
+      if (head && el.contains(document.activeElement)) {
+        head.setAttribute("tabindex", "-1");
+        head.focus();
+      }
+      showQueuedNote(kunde);
+      var st = li.querySelector("[data-state]");
+      if (st) show(kunde, st.textContent.replace(/ ?Notiz bleibt erhalten\.$/, "") +
+        " Notiz gelöscht.", li.classList.contains("done") ? "done" : "pending");
+    });
+    el.appendChild(p);
+    el.appendChild(b);
+  }
+  // F3: outcomes kept on the phone whose stop is no longer on this page (a re-plan moved it
+  // to another team): listed below the header with „Verwerfen“, the Kundennummer only and
+  // a note as „mit Notiz“ (as unsent.js lists them on a link that is gone)
+  var orphansShown = null;
+  function showOrphans() {
+    var q = load().filter(function (x) { return !stopEl(x.fields.kundennummer); });
+    var sig = q.map(function (x) { return x.fields.schluessel + (x.fields.notiz ? "+" : ""); })
+      .join(",");
+    if (sig === orphansShown) return;
+    orphansShown = sig;
+    var box = document.getElementById("nicht-auf-route");
+    if (!q.length) { if (box) box.parentNode.removeChild(box); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "nicht-auf-route";
+      box.className = "orphans";
+      var main = document.querySelector("main");  // at its top, right below the header
+      if (!main) return;
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = "";
+    var list = document.createElement("ul");
+    q.forEach(function (item) {
+      var f = item.fields, zeit = String(f.zeit || "").slice(11);
+      var li = document.createElement("li");
+      var p = document.createElement("p");
+      p.className = "error";
+      p.textContent = "Nicht mehr auf Ihrer Route: " + f.kundennummer + " – bitte der " +
+        "Koordination melden (" + item.label + (zeit ? ", " + zeit + " Uhr" : "") +
+        (f.notiz ? ", mit Notiz" : "") + (item.refused ? ", nicht angenommen" : "") + ").";
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "danger"; b.textContent = "Verwerfen";
+      b.setAttribute("aria-label", "Verwerfen: " + item.label + " für " + f.kundennummer);
+      b.addEventListener("click", function () {
+        save(load().filter(function (x) { return !sameKey(x, item); }));
+        var h1 = document.querySelector("h1");
+        if (h1 && box.contains(document.activeElement)) {
+          h1.setAttribute("tabindex", "-1");
+          h1.focus();
+        }
+        status();
+      });
+      li.appendChild(p);
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
   }
   // the appointment's fields of form ``f`` marked as in error (described by the stop's
   // state line, where the reason is written), or unmarked
@@ -186,7 +354,9 @@
     });
   }
   function status() {
-    var q = load();
+    var q = closed ? load() : load().filter(function (x) {  // (listed in showOrphans)
+      return !!stopEl(x.fields.kundennummer);
+    });
     var n = q.filter(function (x) { return !x.blocked && !x.refused; }).length;
     var r = q.filter(function (x) { return x.refused && !isKnown(x); }).length;
     var k = q.filter(isKnown).length;  // another outcome is recorded: nothing to record again
@@ -205,7 +375,7 @@
       var text = navigator.onLine || closed ? "" : OFFLINE_TEXT;
       if (banner.textContent !== text) banner.textContent = text;
     }
-    if (closed) showUnsent();
+    if (closed) showUnsent(); else showOrphans();
   }
 
   // ---- what the phone keeps of links: only while they are valid
@@ -255,10 +425,13 @@
     if (closed) return;
     closed = true;
     localStorage.removeItem(sentKey);
+    localStorage.removeItem(draftKey);  // typed, never tapped: nothing to report
     forgetScope(scope);
     var main = document.querySelector("main");
     var head = document.querySelector("header.top");
     if (head) head.parentNode.removeChild(head);
+    var orphans = document.getElementById("nicht-auf-route");  // listed with the rest below
+    if (orphans) orphans.parentNode.removeChild(orphans);
     if (main) {
       main.textContent = "";
       var p = document.createElement("p");
@@ -281,8 +454,10 @@
   // (once per new stamp), else it asks for a reload with a button.
   var tourShown = body.getAttribute("data-tour") || "";
   var TOUR_TEXT = "Die Tour wurde geändert – bitte neu laden.";
-  var TYPED_LOST = "Eingetippte, noch nicht gespeicherte Angaben gehen beim Neuladen " +
-    "verloren. Trotzdem neu laden?";
+  // (what is typed stays on the phone as a draft: QA 28 F5; not for a stop the change
+  // took off this route)
+  var TYPED_LOST = "Eingetippte Angaben zu Besuchen, die nicht mehr auf Ihrer Route " +
+    "stehen, gehen beim Neuladen verloren; die übrigen bleiben erhalten. Trotzdem neu laden?";
   var reloadKey = "hausbesuch-neu-geladen:" + location.pathname;
   function typed() {
     return Array.prototype.some.call(
@@ -371,13 +546,19 @@
   // and its note until it is recorded again (corrected) or discarded
   function showRefused(item) {
     var kunde = item.fields.kundennummer;
+    var stateEl = stopEl(kunde) && stopEl(kunde).querySelector("[data-state]");
+    showQueuedNote(kunde);  // (its note is in its box below now)
     if (isKnown(item)) {
       show(kunde, "„" + item.label + "“ nicht übernommen. " + item.refused, "pending", true);
+      var ctl = stopEl(kunde) && stopEl(kunde).querySelector("details.change");
+      if (ctl) changeControl(stopEl(kunde), ctl, 0, "");
     } else {
       show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Es bleibt " +
         "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending",
         true);
     }
+    // a refusal is no success: not in the green box of a recorded outcome (QA 28 F2)
+    if (stateEl) { stateEl.classList.remove("recorded"); stateEl.classList.add("refusal"); }
     var li = stopEl(kunde); if (!li) return;
     var form = li.querySelector("form");  // the appointment refused: its fields are marked
     if (form && item.refusedField === "termin") markAppointment(form, true);
@@ -503,8 +684,10 @@
     q.splice(at, 0, later);
     save(q);
     show(item.fields.kundennummer, "Geändert: " + later.label + " statt „" + first.label +
-      "“ (" + later.fields.zeit.slice(11) + " Uhr), wird gesendet, sobald Netz da ist.",
-      "pending");
+      "“ (" + later.fields.zeit.slice(11) + " Uhr), wird gesendet, sobald Netz da ist." +
+      (later.fields.notiz && later.fields.notiz === first.fields.notiz
+        ? " Notiz bleibt erhalten." : ""), "pending");
+    showQueuedNote(item.fields.kundennummer);
   }
 
   function flush() {
@@ -539,11 +722,16 @@
           dropReplaced(item);
           save(load().filter(function (x) { return !sameKey(x, item); }));
           // a note of the server (an appointment no route holds yet) follows the line
-          show(item.fields.kundennummer, "Übermittelt: " + item.label +
+          // "statt": the phone's own outcome it replaced (within the minutes it may)
+          show(item.fields.kundennummer, (data.statt ? "Geändert: " + item.label + " statt „" +
+            data.statt + "“" : "Übermittelt: " + item.label) +
             " (" + item.fields.zeit.slice(11) + " Uhr)" + appointmentEcho(item.fields, data) +
+            (data.statt ? ", übermittelt." : "") +
+            (data.notiz_bleibt ? " Notiz bleibt erhalten." : "") +
             (data.hinweis ? " " + data.hinweis : ""), "done");
           remember(item, data);
-          collapse(item.fields.kundennummer);
+          collapse(item.fields.kundennummer, data.aendern_s, data.aendern_hinweis);
+          showQueuedNote(item.fields.kundennummer);
         } else if (resp.status >= 400 && resp.status < 500 && resp.status !== 408 && resp.status !== 429) {
           // refused (e.g. an appointment the teams cannot keep, already recorded): not sent
           // again by itself, but kept with its note until corrected or discarded
@@ -697,6 +885,9 @@
         f.zeit.setAttribute("data-getippt", "");
       });
     }
+    // what is typed stays on the phone until it is tapped (drafts, QA 28 F5)
+    f.addEventListener("input", function () { keepDraft(f); });
+    f.addEventListener("change", function () { keepDraft(f); });
     f.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var button = ev.submitter || clicked;
@@ -786,21 +977,26 @@
       if (at < 0) q.push(entry); else q.splice(at, 0, entry);
       save(q);
       var when = " (" + fields.zeit.slice(11) + " Uhr), ";
+      dropDraft(fields.kundennummer);  // queued: the draft has served
+      // the note of the outcome it replaces stays when this tap brings none (README)
+      var kept = before && before.fields.notiz && !cleanNote(f.notiz.value).trim()
+        ? " Notiz bleibt erhalten." : "";
       if (inflight && inflight.label !== label) {
-        // the first may be stored by now: then only the coordination changes it
+        // the first may be stored by now: the phone may still change it for a few minutes
         show(fields.kundennummer, "„" + inflight.label + "“ wird gerade gesendet; die " +
-          "Korrektur „" + label + "“ folgt danach. Ist „" + inflight.label + "“ schon " +
-          "gespeichert, ändert es nur die Koordination.", "pending");
+          "Korrektur „" + label + "“ folgt danach." + (inflight.fields.notiz &&
+          !fields.notiz ? " Notiz bleibt erhalten." : ""), "pending");
       } else if (before && before.label !== label) {
         show(fields.kundennummer, "Geändert: " + label + " statt „" + before.label + "“" +
           when + (navigator.onLine ? "wird gesendet …"
-            : "wird gesendet, sobald Netz da ist."), "pending");
+            : "wird gesendet, sobald Netz da ist.") + kept, "pending");
       } else {  // as the banner: without signal it is sent later (QA 22 F6)
         show(fields.kundennummer, "Gespeichert: " + label + when + (navigator.onLine
           ? "wird gesendet …" : "wird gesendet, sobald Netz da ist."), "pending");
       }
       if (f.contains(document.activeElement)) confirmFocus(stopEl(fields.kundennummer));
       f.notiz.value = "";
+      showQueuedNote(fields.kundennummer);
       // the time stays as it was sent: a correction of this stop keeps it
       if (!legacy) {
         f.zeit.setAttribute("data-gesetzt", "");
@@ -821,7 +1017,8 @@
     if (st && !st.textContent.trim()) {
       show(item.kundennummer, "Übermittelt: " + item.label + " (" +
         String(item.zeit || "").slice(11) + " Uhr)" + (item.termin || ""), "done");
-      collapse(item.kundennummer);
+      var left = item.bis ? Math.floor((item.bis - Date.now()) / 1000) : 0;
+      collapse(item.kundennummer, left > 0 ? left : 0, item.hinweis);
     }
   });
   // a queue kept from before (QA 20b #3) may hold two waiting outcomes of one stop: the
@@ -864,7 +1061,18 @@
       input.value = when;
       input.setAttribute("data-gesetzt", "");
     }
+    showQueuedNote(item.fields.kundennummer);
   });
+  restoreDrafts();
+  // the page's own controls of outcomes this phone may still change: closed when the
+  // minutes are over (the server's count at the page's making)
+  Array.prototype.forEach.call(document.querySelectorAll("details.change[data-aendern-s]"),
+    function (box) {
+      var li = box.closest("li.stop");
+      var hint = box.querySelector("p.hint");
+      if (li) changeControl(li, box, Number(box.getAttribute("data-aendern-s")) || 0,
+                            hint ? hint.textContent : "");
+    });
   autoTimes();
   window.addEventListener("online", function () { status(); flush(); });
   window.addEventListener("offline", status);

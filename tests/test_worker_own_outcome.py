@@ -1,0 +1,274 @@
+"""The worker's phone and its own outcomes (QA 28 field findings 2-5), driven in Debian's
+Chromium against the real server (real SQLite, nothing of the server mocked).
+
+- F2: the first tap was final. The phone now replaces its own outcome within
+  ``PHONE_CORRECTION_MIN`` minutes of storing it (audited as ``ergebnis_berichtigt`` with
+  ``quelle`` telefon, old and new result, no note text); after that the control reads
+  „Falsch erfasst? Korrektur bei der Koordination melden“, and a tap is refused in a box
+  that no longer looks like the green „recorded“ one.
+- F4: a correction made offline kept the first outcome's note silently. The queued note
+  now stands under the state („Notiz: …“), a correction says „Notiz bleibt erhalten“, and
+  „Notiz löschen“ removes it before it is sent.
+- F5: a half-typed note (visit time, appointment) was lost on a reload. Drafts stay on
+  the phone per stop under the link's key until the outcome is queued, and go with the
+  route when the link is revoked.
+- F3: a refused outcome of a stop a re-plan moved to another team was counted but shown
+  nowhere. It is listed below the header with „Verwerfen“ (Kundennummer only; the note as
+  „mit Notiz“).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+
+import pytest
+
+from tests import test_web
+from tests.test_web_enter import BERLIN, _recorded, _worker_page
+from tests.test_worker_cache import QUEUE, _link, _phone
+from tests.test_worker_cache import _browser as _worker_browser
+from tests.test_worker_correction import _on_fresh_stop
+from tests.web_fixtures import Site, sqlite_only
+
+site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+
+SHOTS = Path("/work/notes/shots")
+DRAFTS = ("() => JSON.parse(localStorage.getItem('hausbesuch-entwurf:' + location.pathname)"
+          " || 'null')")
+
+
+def _shot(page, name: str) -> None:  # noqa: ANN001
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"phone2-{name}.png"), full_page=False)
+
+
+def _state_has(page, cid: str, text: str) -> None:  # noqa: ANN001
+    page.wait_for_function(
+        "([id, t]) => document.querySelector('#' + id + ' [data-state]').innerText.includes(t)",
+        arg=[f"stopp-{cid}", text])
+
+
+# --------------------------------------------------------------------------- F2
+
+
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_the_phone_changes_its_own_outcome_for_five_minutes_then_only_the_coordination(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    _on_fresh_stop(site, monkeypatch, 2,
+                   lambda s, route, cid: _own_correction(s, route, cid, monkeypatch))
+
+
+def _own_correction(site: Site, route, cid: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from hausbesuch import clock
+
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        stop = page.locator(f"#stopp-{cid}")
+        state = stop.locator("[data-state]")
+        stop.locator("textarea[name=notiz]").fill("Kurz an der Tür gesprochen")
+        stop.locator("button[value=angetroffen]").click()  # the mis-tap
+        _state_has(page, cid, "Übermittelt: Angetroffen")
+        change = stop.locator("details.change")
+        assert change.locator("summary").inner_text() == "Ergebnis ändern"
+        # the server's clock stands at 21:00 (exercise_time_of_day): 5 minutes from then
+        assert "Noch bis 21:05 Uhr kann dieses Telefon das Ergebnis selbst ändern" in \
+            stop.locator("details.change > p.hint").text_content()
+        change.locator("summary").click()
+        stop.scroll_into_view_if_needed()
+        _shot(page, "f2-aendern-offen")
+        stop.locator("button[value=nicht_angetroffen]").click()
+        _state_has(page, cid, "Geändert:")
+        text = state.inner_text()
+        assert "Geändert: Nicht angetroffen statt „Angetroffen“" in text, text
+        assert "Notiz bleibt erhalten" in text, text  # the second brought none
+        got = _recorded(site, route, cid)
+        assert [o["result"] for o in got] == ["nicht_angetroffen"], got
+        assert got[0]["note"] == "Kurz an der Tür gesprochen"
+        rows = [r for r in site.store.audit_rows(client_id=cid, action="ergebnis_berichtigt")
+                if r["actor"].startswith("link:")]
+        assert rows, "the phone's correction is not audited"
+        details = rows[-1]["details"]
+        assert details["quelle"] == "telefon"
+        assert (details["ergebnis_alt"], details["ergebnis_neu"]) == ("angetroffen",
+                                                                     "nicht_angetroffen")
+        assert "gesprochen" not in str(details)  # never the note's text
+        # the phone's list of what it sent holds the correction, not the mis-tap
+        sent = page.evaluate("() => JSON.parse(localStorage.getItem('hausbesuch-gesendet:' "
+                             "+ location.pathname))")
+        assert [x["label"] for x in sent if x["kundennummer"] == cid] == ["Nicht angetroffen"]
+
+        # six minutes later (the server's clock): the page made now says who corrects it
+        later = clock.now() + timedelta(minutes=6)
+        monkeypatch.setattr(clock, "now", lambda: later)
+        page.reload()
+        stop = page.locator(f"#stopp-{cid}")
+        state = stop.locator("[data-state]")
+        change = stop.locator("details.change")
+        assert change.locator("summary").inner_text() == \
+            "Falsch erfasst? Korrektur bei der Koordination melden"
+        change.locator("summary").click()
+        stop.locator("button[value=verweigert]").click()
+        page.wait_for_function(
+            "(id) => document.getElementById(id).querySelector('.refused') !== null",
+            arg=f"stopp-{cid}")
+        text = state.inner_text()
+        assert "„Verweigert“ nicht übernommen" in text, text
+        assert "ändert nur die Koordination" in text, text
+        # a refusal, not the green box of a recorded outcome
+        assert "recorded" not in (state.get_attribute("class") or "")
+        assert "refusal" in (state.get_attribute("class") or "")
+        assert [o["result"] for o in _recorded(site, route, cid)] == ["nicht_angetroffen"]
+        stop.scroll_into_view_if_needed()
+        _shot(page, "f2-nach-fuenf-minuten-abgelehnt")
+        assert errors == []
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- F4
+
+
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_a_correction_made_offline_says_the_note_stays_and_can_delete_it(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    _on_fresh_stop(site, monkeypatch, 3, _offline_note)
+
+
+def _offline_note(site: Site, route, cid: str) -> None:  # noqa: ANN001
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        stop = page.locator(f"#stopp-{cid}")
+        state = stop.locator("[data-state]")
+        ctx.set_offline(True)
+        stop.locator("textarea[name=notiz]").fill("Gespräch geführt, Folgetermin im Jobcenter")
+        stop.locator("button[value=angetroffen]").click()
+        note = stop.locator(".queued-note")
+        assert "Notiz: Gespräch geführt, Folgetermin im Jobcenter" in note.inner_text()
+        assert stop.locator("textarea[name=notiz]").input_value() == ""
+        stop.locator("button[value=nicht_angetroffen]").click()
+        text = state.inner_text()
+        assert "Geändert: Nicht angetroffen statt „Angetroffen“" in text, text
+        assert "Notiz bleibt erhalten" in text, text
+        assert "Notiz: Gespräch geführt" in note.inner_text()
+        stop.scroll_into_view_if_needed()
+        _shot(page, "f4-notiz-bleibt")
+        note.locator("button", has_text="Notiz löschen").click()
+        assert stop.locator(".queued-note").count() == 0
+        assert "Notiz gelöscht" in state.inner_text()
+        queued = page.evaluate(QUEUE)
+        assert len(queued) == 1 and queued[0]["fields"]["notiz"] == ""
+        ctx.set_offline(False)
+        page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
+        got = _recorded(site, route, cid)
+        assert [(o["result"], o["note"]) for o in got] == [("nicht_angetroffen", None)], got
+        assert errors == []
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- F5
+
+
+@sqlite_only()  # revocation on both: test_web.py::test_revoked_expired_and_unknown_links
+@pytest.mark.browser
+def test_a_half_typed_note_survives_a_reload_and_goes_once_tapped_or_revoked(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    _on_fresh_stop(site, monkeypatch, 4, _drafts)
+
+
+def _drafts(site: Site, route, cid: str) -> None:  # noqa: ANN001
+    from hausbesuch.web.links import revoke
+
+    _, link, url = _link(site, route)
+    other = next(s.client_id for s in route.stops if s.client_id != cid and not s.called_off)
+    appt = (route.day + timedelta(days=7)).isoformat()
+    with _worker_browser() as browser:
+        ctx, page, errors = _phone(browser, service_workers="block")
+        page.clock.set_fixed_time(datetime.combine(datetime.now(BERLIN).date(), dtime(10, 5),
+                                                   BERLIN).timestamp())
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url + " " + (r.post_data or "")))
+        page.goto(url)
+        stop = page.locator(f"#stopp-{cid}")
+        stop.locator("textarea[name=notiz]").fill("Halb getippt an der Tür")
+        stop.locator("input[name=zeit]").fill("09:20")
+        stop.locator("input[name=termin_datum]").fill(appt)
+        stop.locator("input[name=termin_zeit]").fill("10:00")
+        page.reload()  # (a tab the phone discarded, the switch to the navigation app)
+        stop = page.locator(f"#stopp-{cid}")
+        assert stop.locator("textarea[name=notiz]").input_value() == "Halb getippt an der Tür"
+        assert stop.locator("input[name=zeit]").input_value() == "09:20"
+        assert stop.locator("input[name=termin_datum]").input_value() == appt
+        assert stop.locator("input[name=termin_zeit]").input_value() == "10:00"
+        stop.scroll_into_view_if_needed()
+        _shot(page, "f5-entwurf-nach-neuladen")
+        # the worker settles on another outcome: the appointment cleared, then the tap
+        stop.locator("input[name=termin_datum]").fill("")
+        stop.locator("input[name=termin_zeit]").fill("")
+        stop.locator("button[value=nachricht_hinterlassen]").click()
+        page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
+        assert page.evaluate(DRAFTS) is None  # queued (and sent): the draft is gone
+        got = _recorded(site, route, cid)
+        assert [(o["result"], o["time_min"], o["note"]) for o in got] == [
+            ("nachricht_hinterlassen", 9 * 60 + 20, "Halb getippt an der Tür")], got
+        # a draft of another stop, then the link is revoked: it goes with the route
+        page.locator(f"#stopp-{other} textarea[name=notiz]").fill("Noch nicht fertig")
+        assert page.evaluate(DRAFTS) == {other: {"notiz": "Noch nicht fertig"}}
+        revoke(site.store, link.prefix, actor="test")
+        page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        page.wait_for_selector("#linkende")
+        assert page.evaluate(DRAFTS) is None
+        # drafts never leave the phone: in no request, no address
+        assert not [r for r in requests if "Noch nicht fertig" in r or "Halb getippt" in r
+                    and "/ergebnis" not in r]
+        assert errors == []
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- F3
+
+
+@pytest.mark.browser
+def test_an_outcome_of_a_stop_moved_off_the_route_is_listed_with_verwerfen(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from hausbesuch import clock
+    from tests.fake_clock import exercise_time_of_day
+    from tests.test_worker_cache import _current_plan, _fresh_route
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    on_page = {s.client_id for s in route.stops}
+    moved = next(s.client_id for r in _current_plan(site).routes for s in r.stops
+                 if s.client_id not in on_page and s.client_id.isalnum())
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        # what the page kept of an outcome refused before a re-plan moved its stop to
+        # another team (the shape worker.js stores: a holiday appointment refused)
+        page.evaluate("""([cid, day]) => localStorage.setItem(
+            'hausbesuch-warteschlange:' + location.pathname, JSON.stringify([{
+              fields: {kundennummer: cid, ergebnis: 'termin_vereinbart', zeit: day + 'T09:20',
+                       notiz: 'Sohn öffnet, Mutter krank', termin_datum: '2027-12-25',
+                       termin_zeit: '10:00', schluessel: 'k-moved-1'},
+              label: 'Termin vereinbart',
+              refused: 'Termin Sa, 25.12.2027 10:00: Feiertag (Erster Weihnachtstag).',
+              refusedField: 'termin'}]))""", [moved, route.day.isoformat()])
+        page.reload()
+        box = page.locator("#nicht-auf-route")
+        text = box.inner_text()
+        assert f"Nicht mehr auf Ihrer Route: {moved} – bitte der Koordination melden" in text
+        assert "mit Notiz" in text
+        assert "Mutter krank" not in page.inner_text("body")  # the note is not shown
+        # below the header, before the stops
+        assert page.evaluate("() => document.querySelector('main').firstElementChild.id"
+                             ) == "nicht-auf-route"
+        # counted there, not in the line asking to record it again at a stop
+        assert "neu erfassen" not in page.inner_text("#warteschlange")
+        _shot(page, "f3-nicht-mehr-auf-route")
+        box.locator("button", has_text="Verwerfen").click()
+        assert page.locator("#nicht-auf-route").count() == 0
+        assert page.evaluate(QUEUE) == []
+        assert errors == []
+        ctx.close()
