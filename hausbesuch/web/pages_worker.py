@@ -421,7 +421,8 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
                                         status_code=303)
             label = OUTCOME_LABELS.get(known["result"], known["result"])
             message = f"Schon erfasst: „{label}“. Eine Änderung bitte der Koordination melden."
-            if known.get("recorded_by") == _actor(link) and known.get("source") == "web":
+            if known.get("recorded_by") == _actor(link) and known.get("source") == "web" \
+                    and not correction_left_s(link, known):
                 message = (f"Schon erfasst: „{label}“ (von diesem Telefon). Die "
                            f"{PHONE_CORRECTION_MIN} Minuten zum Ändern sind vorbei: eine "
                            "Änderung bitte der Koordination melden.")
