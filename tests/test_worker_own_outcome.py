@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 
 import pytest
 
 from tests import test_web
+from tests.shots import shoot
 from tests.test_web_enter import BERLIN, _recorded, _worker_page
 from tests.test_worker_cache import QUEUE, _link, _phone
 from tests.test_worker_cache import _browser as _worker_browser
@@ -34,14 +34,12 @@ from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
-SHOTS = Path("/work/notes/shots")
 DRAFTS = ("() => JSON.parse(localStorage.getItem('hausbesuch-entwurf:' + location.pathname)"
           " || 'null')")
 
 
 def _shot(page, name: str) -> None:  # noqa: ANN001
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"phone2-{name}.png"), full_page=False)
+    shoot(page, f"phone2-{name}.png", full_page=False)
 
 
 def _state_has(page, cid: str, text: str) -> None:  # noqa: ANN001
