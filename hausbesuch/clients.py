@@ -38,8 +38,9 @@ the extra fields are joined back to the note and a warning names the row, see
 or repeats an earlier row's ID, compared without regard to case (``k-100004`` repeats
 ``K-100004``; the later rows are rejected and the reason names both rows); the ID carries a
 name (:func:`id_name_problem`: the row's own name in it, or letters of a name without a
-digit; the row is then kept without its ID, so that no report, page or audit row shows
-it); the address or its
+digit), the row's street (:func:`id_street_problem`) or has not the form of a Kundennummer
+(:func:`id_form_problem`: the profile's pattern, else no five letters in a row; the row
+is then kept without its ID, so that no report, page or audit row shows it); the address or its
 street is missing, or the address is longer than :data:`MAX_ADDRESS_LENGTH` characters; an
 address cell is a date Excel made of what was typed (``12-14`` stored as 14.12.2026, see
 :meth:`hausbesuch.tabular.Table.address_problem`); a date cannot be read or does not exist
@@ -55,6 +56,7 @@ The visit priority is :func:`priority_from_months` of the months since contact b
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -403,6 +405,105 @@ def id_name_problem(cid: str, name: str | None) -> str:
     return ""
 
 
+#: Most letters in a row an id may hold when the profile sets no ``kundennummer_muster``:
+#: a Kundennummer (``123A456789``), a BG-Nummer (``12345BG1234567``) or a case number
+#: (``K-1042``) has digits and few letters; five letters in a row spell a word, a name
+#: (``Meier 12``, ``Schroeder-8``) or a street.
+MAX_ID_LETTER_RUN = 4
+#: What every refusal of an id that reveals a person or a place advises.
+_ID_ADVICE = "bitte die pseudonyme Kundennummer aus der Fachanwendung eintragen"
+
+
+def _compact(text: str) -> str:
+    """``text`` folded (:func:`hausbesuch.namewords.fold`) with only its letters and
+    digits: ``Am Ring 5`` -> ``amring5``."""
+    from hausbesuch.namewords import fold
+
+    return re.sub(r"[\W_]+", "", fold(text, strokes=True))
+
+
+def id_street_problem(cid: str, street: str | None, housenumber: str | None = None) -> str:
+    """The German reason for an id that carries the row's own street, or "".
+
+    Refused are an id that contains a word of four letters or more of the street
+    (:func:`hausbesuch.pathnames.street_words`: compared without case, umlauts/ß spelling
+    or accents; ``Weinstrasse-21`` and ``WEIN-21`` for „Weinstraße 21“; a kind of street
+    written alone, ``Straße``, ``Weg``, ``Ring``, is no word of it), and an id that
+    contains the street with its house number, also when the street has no such word
+    (``Ring5`` or ``Am-Ring-5`` for „Am Ring 5“; ``Hauptstr5`` for „Hauptstraße 5“). The
+    reason quotes neither the id nor the street."""
+    if not street or not _LETTERS.search(cid):
+        return ""
+    from hausbesuch.namewords import fold
+
+    words, forms = _street_parts(street)
+    reason = (f"Kundennummer enthält die Straße der Anschrift: {_ID_ADVICE}, keine Anschrift "
+              "(sie steht in Adressen, Karten und im Protokoll)")
+    folded = fold(cid, strokes=True)
+    if any(w in run for run in _LETTERS.findall(folded) for w in words):
+        return reason
+    number = _compact(housenumber or "")
+    packed = re.sub(r"[\W_]+", "", folded)
+    if number and number in packed and any(
+            re.search(re.escape(f + number) + r"(?![0-9])", packed) for f in forms):
+        return reason
+    return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _street_parts(street: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What :func:`id_street_problem` looks for of a street (many rows share one): its
+    words of four letters or more, and its forms before a house number (``amring``,
+    ``ring``; ``hauptstrasse``, ``hauptstr``, ``haupt``)."""
+    from hausbesuch.namewords import fold
+    from hausbesuch.pathnames import street_words
+
+    words = frozenset(w for w in street_words(street) if len(w) >= 4)
+    whole = _compact(street)
+    forms = {whole, re.sub(r"strasse$", "str", whole), re.sub(r"strasse$", "", whole)}
+    if (last := _LETTERS.findall(fold(street, strokes=True))[-1:]) and len(last[0]) >= 3:
+        forms.add(last[0])
+    return words, frozenset(f for f in forms if f)
+
+
+def id_form_problem(cid: str, pattern: re.Pattern[str] | None = None,
+                    example: str = "") -> str:
+    """The German reason for an id not of the form a Kundennummer has, or "".
+
+    With the profile's ``[casework] kundennummer_muster`` (``pattern``) the whole id must
+    match it (:func:`re.fullmatch`); the reason names the form by the profile's
+    ``kundennummer_beispiel`` (``example``), else by a sentence. Without a pattern an id
+    with more than :data:`MAX_ID_LETTER_RUN` letters in a row is refused. The reason
+    never quotes the id."""
+    if pattern is not None:
+        if pattern.fullmatch(cid):
+            return ""
+        form = (f"erwartet wird eine Nummer wie „{example}“" if example else
+                "erwartet wird das Format, das im Stadtprofil unter [casework] "
+                "kundennummer_muster festgelegt ist")
+        return (f"Kundennummer hat nicht das Format der Fachanwendung ({form}): {_ID_ADVICE}, "
+                "keinen Namen und keine Anschrift")
+    if any(len(run) > MAX_ID_LETTER_RUN for run in _LETTERS.findall(cid)):
+        return (f"Kundennummer enthält {MAX_ID_LETTER_RUN + 1} oder mehr Buchstaben "
+                f"hintereinander (wie ein Name oder eine Straße): {_ID_ADVICE}, keinen Namen "
+                "und keine Anschrift; hat die Fachanwendung Nummern mit längeren "
+                "Buchstabenfolgen, kann die Koordination ihr Format im Stadtprofil unter "
+                "[casework] kundennummer_muster festlegen")
+    return ""
+
+
+def id_problem(cid: str, name: str | None, *, street: str | None = None,
+               housenumber: str | None = None, pattern: re.Pattern[str] | None = None,
+               example: str = "") -> str:
+    """The German reason for an id that may not stand in URLs, file names, map labels and
+    the audit log, or "": it carries the row's name (:func:`id_name_problem`), its street
+    (:func:`id_street_problem`) or is not of the form of a Kundennummer
+    (:func:`id_form_problem`). A row refused so is kept without its id: no report, page,
+    stored rejection or audit row shows it."""
+    return (id_name_problem(cid, name) or id_street_problem(cid, street, housenumber)
+            or id_form_problem(cid, pattern, example))
+
+
 def read_clients(
     path: str | Path,
     *,
@@ -410,6 +511,8 @@ def read_clients(
     today: date | None = None,
     allow_empty: bool = False,
     name: str | None = None,
+    id_pattern: str | re.Pattern[str] | None = None,
+    id_example: str = "",
 ) -> ClientList:
     """Read and validate a client list (CSV or XLSX).
 
@@ -426,6 +529,11 @@ def read_clients(
         Accept a list without data rows (header only); by default that is a UserError.
     name
         How messages name the file (default: the path; an upload: the name sent).
+    id_pattern, id_example
+        The form of a Kundennummer (the profile's ``[casework] kundennummer_muster`` and
+        ``kundennummer_beispiel``): an id that does not match it whole is refused, naming
+        the example (:func:`id_form_problem`); without a pattern, an id with five letters
+        in a row is.
 
     Returns
     -------
@@ -441,6 +549,7 @@ def read_clients(
         When the file cannot be read, the ID or address column is missing, or the list
         has no data rows (unless ``allow_empty``).
     """
+    from geodata.addresses import parse_address
     from hausbesuch.tabular import (
         ID_SYNONYMS,
         MIXED_ENCODING,
@@ -454,6 +563,8 @@ def read_clients(
     )
 
     today = today or clock.today()
+    form = re.compile(id_pattern) if isinstance(id_pattern, str) and id_pattern else (
+        id_pattern or None)
     table = read_table(path, required=_has_required_columns, name=name,
                        known=client_header_name)  # a header over two rows (QA 26 F2)
     columns = list(table.columns)
@@ -515,10 +626,16 @@ def read_clients(
             note = table.joined_last(rownum, keep_apart=names) if note_last else None
             if note is None:
                 shown = cid if id_first and len(cid) <= MAX_ID_LENGTH else ""
-                if shown and (name_in_id := id_name_problem(cid, _name(
-                        clean_text(row.get(used.get("name", ""), "")),
-                        [clean_text(row.get(c, "")) for c in name_parts]))):
-                    problem, shown = f"{problem}; {name_in_id}", ""  # a name: not shown
+                if shown:
+                    at = parse_address(
+                        clean_text(address_from_row(row, roles))[:MAX_ADDRESS_LENGTH])
+                    if name_in_id := id_problem(
+                            cid, _name(clean_text(row.get(used.get("name", ""), "")),
+                                       [clean_text(row.get(c, "")) for c in name_parts]),
+                            street=at.street, housenumber=at.housenumber, pattern=form,
+                            example=id_example):
+                        # a name, an address, not a Kundennummer: not shown
+                        problem, shown = f"{problem}; {name_in_id}", ""
                 result.rejected.append(Rejected(row=rownum, id=shown or None, field="felder",
                                                 reason=problem))
                 if shown and len(cid) <= MAX_ID_LENGTH:
@@ -551,6 +668,9 @@ def read_clients(
             return "" if fname in _BLANKABLE and is_placeholder(text) else text
 
         name = _name(cell("name"), [clean_text(row.get(c, "")) for c in name_parts])
+        # the name tells an addition addressing the client from one naming another person
+        address = clean_text(address_from_row(row, roles, client_name=name))
+        own = parse_address(address[:MAX_ADDRESS_LENGTH])  # the street an id must not carry
         if id_col in unreadable:
             cid = ""
         elif (rownum, id_col) in table.booleans:
@@ -577,9 +697,13 @@ def read_clients(
             # note: a column mapped wrongly), and the report, the page and the audit log
             # would carry it
             cid = ""
-        elif name_in_id := id_name_problem(cid, name):
+        elif name_in_id := id_problem(cid, name, street=own.street,
+                                      housenumber=own.housenumber, pattern=form,
+                                      example=id_example):
             fail("id", name_in_id)
-            cid = ""  # a name: neither shown nor kept (report, audit, stored rejections)
+            # a name, an address, not a Kundennummer: neither shown nor kept (report,
+            # audit, stored rejections)
+            cid = ""
         elif (key := id_key(cid)) in first_row:
             first, written = first_row[key]
             notes = [] if written == cid else [
@@ -594,8 +718,6 @@ def read_clients(
         else:
             first_row[key] = (rownum, cid)
 
-        # the name tells an addition addressing the client from one naming another person
-        address = clean_text(address_from_row(row, roles, client_name=name))
         if len(address) > MAX_ADDRESS_LENGTH:
             fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
                             f"{MAX_ADDRESS_LENGTH}): „{shorten(address, 80)}“")

@@ -489,6 +489,42 @@ class CaseRules(_Strict):
     status_after: dict[str, Literal["offen", "erreicht", "in_klaerung", "abgeschlossen"]] = Field(
         default_factory=lambda: {"angetroffen": "erreicht", "verweigert": "abgeschlossen",
                                  "verzogen": "in_klaerung", "fehlversuche": "in_klaerung"})
+    #: the form of a Kundennummer in the case-management software, a regular expression
+    #: the whole id of a list row must match (:func:`re.fullmatch`), e.g.
+    #: ``'[0-9]{3}[A-Z][0-9]{6}'``; empty: an id with five letters in a row is refused
+    #: (:func:`hausbesuch.clients.id_form_problem`)
+    kundennummer_muster: str = Field(default="", max_length=500)
+    #: a made-up id of that form, named in the reason of a refused row (never a real one)
+    kundennummer_beispiel: str = Field(default="", max_length=64)
+
+    @field_validator("kundennummer_muster")
+    @classmethod
+    def _id_pattern(cls, v: str) -> str:
+        id_pattern(v)
+        return v
+
+    @model_validator(mode="after")
+    def _id_example(self) -> CaseRules:
+        problem = ""
+        form = id_pattern(self.kundennummer_muster)
+        if self.kundennummer_beispiel and form is None:
+            problem = ("gilt nur mit kundennummer_muster: bitte das Format der Kundennummern "
+                       "als regulären Ausdruck angeben, z. B. kundennummer_muster = "
+                       "'[0-9]{3}[A-Z][0-9]{6}'")
+        elif form is not None and self.kundennummer_beispiel \
+                and not form.fullmatch(self.kundennummer_beispiel):
+            problem = (f"„{self.kundennummer_beispiel}“ passt nicht zu kundennummer_muster: "
+                       "das Beispiel muss das erwartete Format zeigen")
+        if problem:
+            raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {"problems": [(
+                "kundennummer_beispiel", problem)], "text": problem})
+        return self
+
+    def id_form(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`hausbesuch.clients.read_clients`: the compiled
+        ``kundennummer_muster`` (None without one) and the ``kundennummer_beispiel``."""
+        return {"id_pattern": id_pattern(self.kundennummer_muster),
+                "id_example": self.kundennummer_beispiel}
 
     @field_validator("noon")
     @classmethod
@@ -521,6 +557,22 @@ class CaseRules(_Strict):
     def noon_min(self) -> int:
         t = parse_clock(self.noon)
         return t.hour * 60 + t.minute
+
+
+def id_pattern(text: str) -> re.Pattern[str] | None:
+    """``[casework] kundennummer_muster`` compiled (None when empty); German error for a
+    pattern Python cannot read, naming the place of the mistake."""
+    if not text.strip():
+        return None
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        where = f" an Stelle {exc.pos + 1}" if exc.pos is not None else ""
+        raise ValueError(
+            f"ist kein gültiger regulärer Ausdruck (Fehler{where}; Python meldet: "
+            f"{exc.msg}); z. B. '[0-9]{{3}}[A-Z][0-9]{{6}}' für „123A456789“ oder "
+            "'K-[0-9]+' für „K-1042“ (in einfachen Anführungszeichen, damit TOML "
+            "Backslashes nicht deutet)") from None
 
 
 _RE_LOCAL_HOLIDAY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?(?:\s+(\D.*))?")

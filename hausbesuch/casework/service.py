@@ -1330,7 +1330,8 @@ class Casework:
         from hausbesuch.store import _client_values
 
         self.check_extract()  # another area's extract: nothing read, nothing stored
-        clist = read_clients(path, today=today or self.today(), name=name)
+        clist = read_clients(path, today=today or self.today(), name=name,
+                             **self.profile.casework.id_form())
         result = ImportResult(source=clist.source, total_rows=clist.total_rows,
                               rejected=list(clist.rejected), warnings=list(clist.warnings))
         valid: list[Client] = []
@@ -1556,7 +1557,7 @@ class Casework:
                    for h in ([v] if isinstance(v, str) else v if isinstance(v, list | tuple)
                              else ()) if isinstance(h, str)]
         safe = {*ids, *(r.id for r in result.rejected if r.id), *FIELD_LABELS.values(),
-                *headers}
+                *headers, *filter(None, [self.profile.casework.kundennummer_beispiel])}
         s.execute(delete(ImportRejectionRow).where(ImportRejectionRow.city == self.city))
         s.execute(delete(LastImportRow).where(LastImportRow.city == self.city))
         s.add(LastImportRow(city=self.city, imported_at=now, imported_by=self.actor,
