@@ -87,14 +87,18 @@ def test_formula_list_plans_and_no_cell_written_starts_a_formula(formula_plan):
     cells = read_cells(out / "report.csv")
     # the hostile ids are there, neutralised and readable
     assert "'=cmd|'/C calc'!A0" in cells
-    assert any(c.startswith("'=HYPERLINK(") for c in cells)
     with (out / "report.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert len(rows) == 24  # every input row once
+    # an id with five letters in a row (=HYPERLINK(…)) is no Kundennummer: refused and,
+    # like a name, written nowhere (QA 28 F3), so it cannot start a formula either
+    hyperlink = [r for r in rows if r["zeile"] in {"2", "3"}]
+    assert [(r["id"], r["status"]) for r in hyperlink] == [("", "abgelehnt")] * 2, hyperlink
+    assert not any("HYPERLINK" in c for c in cells if c.lstrip("'").startswith(("=", "+")))
     status = {r["id"]: r["status"] for r in rows}
     # rows with formulas only in id, name and note are valid clients (not rejected)
     assert status["'=cmd|'/C calc'!A0"] != "abgelehnt"
-    assert sum(s == "abgelehnt" for s in status.values()) >= 10
+    assert sum(r["status"] == "abgelehnt" for r in rows) >= 10  # rows: refused ids are ""
 
 
 def test_formula_list_pages_show_ids_as_text(formula_plan):
