@@ -285,9 +285,13 @@ def visits_text(route: TeamDayRoute) -> str:
     return text
 
 
-def geo_uri(lon: float, lat: float, label: str) -> str:
-    """``geo:`` URI that OsmAnd and Organic Maps open; carries coordinates and the id only."""
-    return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(label, safe='')})"
+def geo_uri(lon: float, lat: float, number: int | None) -> str:
+    """``geo:`` URI that OsmAnd and Organic Maps open: the coordinates and, as the target's
+    label, the stop's number as the page shows it („Stopp 1“), never the case id (QA 28
+    F16: a phone whose ``geo:`` handler is an online map app sends the label on); without a
+    number, the coordinates only."""
+    uri = f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}"
+    return uri if number is None else f"{uri}({quote(f'Stopp {int(number)}', safe='')})"
 
 
 def _path_points(route: TeamDayRoute) -> list[tuple[float, float]]:
@@ -592,7 +596,8 @@ def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None
         parts.append(f"Bezirk: {e(stop.district)}")
     if stop.notiz:
         parts.append(f"Notiz: {e(stop.notiz)}")
-    links = [f'<a href="{e(geo_uri(stop.lon, stop.lat, stop.client_id))}">Navigation starten</a>']
+    nav = geo_uri(stop.lon, stop.lat, stop.position if number is None else number)
+    links = [f'<a href="{e(nav)}">Navigation starten</a>']
     if page_href:
         links.append(f'<a href="{e(page_href)}#stopp-{stop.position}" target="_top">Routenliste</a>')
     parts.append(" · ".join(links))

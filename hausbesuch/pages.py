@@ -99,12 +99,14 @@ class NavLinks:
 
 
 def nav_links(
-    origin: tuple[float, float], stop: PlannedStop, mode: str, settings: MapSettings
+    origin: tuple[float, float], stop: PlannedStop, mode: str, settings: MapSettings,
+    number: int | None = None,
 ) -> NavLinks:
-    """Links to start navigation to ``stop`` coming from ``origin`` (``(lon, lat)``)."""
+    """Links to start navigation to ``stop`` coming from ``origin`` (``(lon, lat)``); the
+    ``geo:`` link's label is the stop's ``number`` as the page shows it („Stopp 1“)."""
     dest = (stop.lon, stop.lat)
     return NavLinks(
-        geo=geo_uri(stop.lon, stop.lat, stop.client_id),
+        geo=geo_uri(stop.lon, stop.lat, number),
         osm=osm_directions_url(origin, dest, mode) if settings.osm_directions_links else None,
         google=google_maps_url(origin, dest, mode) if settings.google_maps_links else None,
     )
@@ -199,7 +201,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
                 "kind": "stop",
                 "stop": s,
                 "nr": nr,
-                "nav": nav_links(prev, s, route.mode, settings),
+                "nav": nav_links(prev, s, route.mode, settings, nr),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
                 "where": location_note(geocodes.get(s.client_id)),
                 "gone": None if s.called_off else (gone.get(s.position) or s.gone or None),

@@ -190,9 +190,14 @@ def test_escape_map_text_neutralises_html_and_js_template_literals() -> None:
     assert escape_map_text(None) == ""
 
 
-def test_geo_uri_carries_coordinates_and_encoded_id_only() -> None:
-    assert geo_uri(9.7125, 50.8712, "K-1001") == "geo:50.871200,9.712500?q=50.871200,9.712500(K-1001)"
-    assert geo_uri(9.7, 50.87, "K 1005&Co") == "geo:50.870000,9.700000?q=50.870000,9.700000(K%201005%26Co)"
+def test_geo_uri_carries_coordinates_and_the_stop_number_only() -> None:
+    """QA 28 F16: the target's label is the stop's number as the page shows it, not the
+    case id (an online map app set as the phone's ``geo:`` handler sends it on)."""
+    assert geo_uri(9.7125, 50.8712, 1) == "geo:50.871200,9.712500?q=50.871200,9.712500(Stopp%201)"
+    assert geo_uri(9.7, 50.87, 12) == "geo:50.870000,9.700000?q=50.870000,9.700000(Stopp%2012)"
+    assert geo_uri(9.7, 50.87, None) == "geo:50.870000,9.700000?q=50.870000,9.700000"
+    with pytest.raises(ValueError):
+        geo_uri(9.7, 50.87, "K-1001")  # type: ignore[arg-type]
 
 
 def _stop_pins(page: str) -> list[str]:

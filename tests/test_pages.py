@@ -87,7 +87,8 @@ def test_route_page_lists_stops_in_order_with_navigation_links() -> None:
         ll = f"{s.lat:.6f},{s.lon:.6f}"
         m = re.fullmatch(r"geo:([^?]+)\?q=([^()]+)\((.*)\)", uri)
         assert m and m.group(1) == ll and m.group(2) == ll
-        assert unquote(m.group(3)) == s.client_id
+        # the stop's number as the page shows it, not the case id (QA 28 F16)
+        assert unquote(m.group(3)) == f"Stopp {s.position}"
     # off by default: no online routing service sees two clients' points on a tap
     assert _external(p.refs) == geo, _external(p.refs)
     assert "OpenStreetMap</a>" not in html
@@ -463,13 +464,17 @@ def test_readme_says_what_the_navigation_links_carry() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     bullet = " ".join(readme.split("- Navigation links carry", 1)[1].split("\n- ", 1)[0].split())
     assert not bullet.startswith("coordinates only"), bullet
-    assert "pseudonymous case id" in bullet and "label" in bullet, bullet
+    # QA 28 F16: the label is the stop's number, no longer the case id; the deployment
+    # note asks for an offline app as the phones' default for geo: links
+    assert "stop's number" in bullet and "label" in bullet, bullet
+    assert "never a case id" in bullet and "offline navigation app" in bullet, bullet
     assert "coordinates only" in bullet  # (said of the web links)
     route = sample_plan().routes[0]
     stop = route.stops[0]
     links = nav_links(route.start_lonlat, stop, route.mode,
-                      MapSettings(osm_directions_links=True, google_maps_links=True))
+                      MapSettings(osm_directions_links=True, google_maps_links=True), 1)
     assert links.geo == (f"geo:{stop.lat:.6f},{stop.lon:.6f}?q={stop.lat:.6f},"
-                         f"{stop.lon:.6f}({stop.client_id})")
+                         f"{stop.lon:.6f}(Stopp%201)")
+    assert stop.client_id not in links.geo
     for web in (links.osm, links.google):
         assert stop.client_id not in unquote(web) and stop.address.split()[0] not in web
