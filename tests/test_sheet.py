@@ -61,7 +61,8 @@ def test_sheet_offers_the_six_accepted_results_and_an_appointment_field(
                 text.casefold() for _, text in OUTCOMES]
             text = " ".join(re.sub(r"<[^>]+>", " ", cell).split())
             assert text.endswith("Termin vereinbart Termin am um Uhr"), text
-            assert cell.count('class="blank') == 2  # a line for the date, one for the time
+            # a line for the visit's time (QA 28 F11), one for the date, one for the time
+            assert cell.count('class="blank') == 3
     planned = sum(len(r.stops) for r in planned_week.result.plan.routes)
     assert stops == planned > 0
 
