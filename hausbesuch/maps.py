@@ -589,11 +589,15 @@ def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None
     parts = [
         f"<b>{stop.position if number is None else number}. {e(stop.client_id)}</b>",
         f"Ankunft {fmt_time(stop.arrival)} · Besuch {fmt_time(stop.start)}–{fmt_time(stop.end)}",
-        f"Zeitfenster: {e(stop.window_text) if stop.window_text else 'ganztägig'}",
+        e(stop.window_line),
         e(stop.address),
     ]
     if stop.district:
         parts.append(f"Bezirk: {e(stop.district)}")
+    if stop.try_label:
+        parts.append(e(stop.try_label))
+    if stop.facts:  # „Sprache: Türkisch · Brief vom Fr, 27.11.2026“, as on the pages
+        parts.append(e(" · ".join(stop.facts)))
     if stop.notiz:
         parts.append(f"Notiz: {e(stop.notiz)}")
     nav = geo_uri(stop.lon, stop.lat, stop.position if number is None else number)

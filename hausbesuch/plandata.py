@@ -8,6 +8,7 @@ store keeps; everything rendered uses the pseudonymous ``Client.id``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -79,6 +80,10 @@ def appointment_text(at: datetime) -> str:
     """The window of a visit at a time agreed with the client: ``Termin vereinbart:
     10:00 Uhr``."""
     return f"{APPOINTMENT}: {at:%H:%M} Uhr"
+
+
+#: :func:`appointment_text` at the start of a window: the time, and what follows it
+_APPOINTMENT_RE = re.compile(rf"{APPOINTMENT}: (\d\d:\d\d) Uhr(.*)\Z", re.S)
 
 
 def is_appointment(window_text: str) -> bool:
@@ -163,6 +168,70 @@ class PlannedStop:
     gone: str = ""
     #: the day its case left ``offen``, when known
     gone_since: date | None = None
+    #: languages the visit needs (the client's ``Sprache`` in the plan's snapshot; why a
+    #: team with that skill got the client): the pages say „Sprache: Türkisch“
+    sprache: tuple[str, ...] = ()
+    #: the date of the announcement letter of the client list (``Angekündigt ab``): the
+    #: pages say „Brief vom Fr, 27.11.2026“
+    angekuendigt_ab: date | None = None
+    #: failed tries since the client's last contact before this visit (the count of the
+    #: revisit rule, :attr:`hausbesuch.casework.rules.Directive.failed_tries`); None when
+    #: not known (:attr:`try_label` then counts :attr:`tries_before`)
+    failed_before: int | None = None
+    #: the day an appointment this visit keeps was agreed at the door (the day of the
+    #: outcome „Termin vereinbart“), when known
+    agreed_on: date | None = None
+
+    @property
+    def try_label(self) -> str:
+        """„2. Versuch“ for a visit after failed tries since the last contact (the revisit
+        rule counts these: after three the case goes to *in Klärung*), „Folgebesuch“ for
+        one after a contact (an agreed appointment), "" for a first visit."""
+        if self.failed_before is None:
+            return f"{self.tries_before + 1}. Versuch" if self.tries_before else ""
+        if self.failed_before:
+            return f"{self.failed_before + 1}. Versuch"
+        return "Folgebesuch" if self.tries_before else ""
+
+    @property
+    def window_shown(self) -> str:
+        """The stop's window as the pages show it (the sheet's column „Zeitfenster“): as
+        given („Di 10-12“), „ganztägig“, or for a time agreed with the client „Vereinbarter
+        Termin 10:00 Uhr (am Mo, 07.12.2026 an der Tür vereinbart)“ (without the bracket
+        when the day is not known; a letter's window announcing it stays behind it)."""
+        m = _APPOINTMENT_RE.match(self.window_text)
+        if m is None:
+            return self.window_text or "ganztägig"
+        from hausbesuch.fields import format_day
+
+        line = f"Vereinbarter Termin {m[1]} Uhr"
+        if self.agreed_on is not None:
+            line += f" (am {format_day(self.agreed_on)} an der Tür vereinbart)"
+        return line + m[2]
+
+    @property
+    def window_line(self) -> str:
+        """:attr:`window_shown` in a line of the phone, the route page and the route map:
+        „Zeitfenster: Di 10-12“, or the agreed appointment's line as it is (it says
+        „Termin“ once: QA 28 F13)."""
+        shown = self.window_shown
+        return shown if _APPOINTMENT_RE.match(self.window_text) else f"Zeitfenster: {shown}"
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """What the team needs at the door besides the address, in the words of every page
+        (phone, route page, sheet, route map): „Sprache: Türkisch“, „Brief vom Fr,
+        27.11.2026“ (the list's letter date; not again when the window already names a
+        letter of that day). No names."""
+        from hausbesuch.fields import format_day
+
+        out = []
+        if self.sprache:
+            out.append("Sprache: " + ", ".join(self.sprache))
+        if self.angekuendigt_ab is not None and \
+                f"Brief vom {self.angekuendigt_ab:%d.%m.%Y}" not in self.window_text:
+            out.append(f"Brief vom {format_day(self.angekuendigt_ab)}")
+        return tuple(out)
 
     @property
     def off(self) -> bool:

@@ -941,13 +941,66 @@ def _leg_count(legs: Any) -> Any:
     return case((legs == "[]", 0), else_=joins + 1)
 
 
+def _door_facts(s: Session, visit_rows: Sequence[VisitRow]) -> dict[tuple[str, int], dict]:
+    """What the pages say of stored stops beyond the visit row, by (plan id, visit seq):
+    the client's ``sprache`` and ``angekuendigt_ab`` from the plan's snapshot of the list,
+    and from the client's outcomes before the visit (not its own) the failed tries since
+    the last contact and the day an appointment the stop keeps was agreed
+    (:attr:`PlannedStop.failed_before`, :attr:`PlannedStop.agreed_on`)."""
+    from hausbesuch.casework.rules import PastOutcome, directive
+
+    out: dict[tuple[str, int], dict] = {}
+    by_plan: dict[str, list[VisitRow]] = {}
+    for v in visit_rows:
+        by_plan.setdefault(v.plan_id, []).append(v)
+    for plan_id, rows in by_plan.items():
+        city = s.scalar(select(PlanRow.city).where(PlanRow.id == plan_id))
+        ids = sorted({v.client_id for v in rows})
+        snap: dict[str, tuple[Any, date | None]] = {}
+        past: dict[str, list[OutcomeRow]] = {}
+        for k in range(0, len(ids), 500):
+            chunk = ids[k:k + 500]
+            for cid, sprache, letter in s.execute(select(
+                    PlanClientRow.client_id, PlanClientRow.sprache, PlanClientRow.angekuendigt_ab)
+                    .where(PlanClientRow.plan_id == plan_id,
+                           PlanClientRow.client_id.in_(chunk))):
+                snap[cid] = (sprache, letter)
+            for o in s.scalars(select(OutcomeRow).where(OutcomeRow.city == city,
+                                                        OutcomeRow.client_id.in_(chunk))):
+                past.setdefault(o.client_id, []).append(o)
+        for v in rows:
+            sprache, letter = snap.get(v.client_id, ("[]", None))
+            facts: dict[str, Any] = {"sprache": tuple(_loads(sprache) or ()),
+                                     "angekuendigt_ab": letter}
+            start_min = v.start_at.hour * 60 + v.start_at.minute
+            before = [PastOutcome(day=o.day, result=o.result, time_min=o.time_min,
+                                  appointment_at=o.appointment_at)
+                      for o in past.get(v.client_id, ())
+                      if (o.visit_id is None or o.visit_id != v.visit_id)
+                      and (o.day, o.time_min if o.time_min is not None else -1)
+                      < (v.day, start_min)]
+            if before:
+                d = directive(before)
+                facts["failed_before"] = d.failed_tries
+                if d.appointment is not None and d.appointment.date() == v.day \
+                        and is_appointment(v.window_text):
+                    facts["agreed_on"] = d.agreed_on
+            elif not v.tries_before:
+                facts["failed_before"] = 0
+            out[(v.plan_id, v.seq)] = facts
+    return out
+
+
 def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedStop]:
     """The stops of stored visit rows, in their order, each with the window a letter
-    promised since the plan was made (:func:`announced_windows`)."""
+    promised since the plan was made (:func:`announced_windows`) and what the pages say
+    of the client at the door (:func:`_door_facts`)."""
     since: dict[str, date] = {}
     announced = announced_windows(s, [v.visit_id for v in visit_rows], called_off_since=since,
                                   days={v.visit_id: v.day for v in visit_rows if v.visit_id})
+    facts = _door_facts(s, visit_rows)
     return [PlannedStop(
+        **facts.get((v.plan_id, v.seq), {}),
         client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
         window_text=_shown_window(v.window_text, announced.get(v.visit_id or "")),

@@ -73,8 +73,8 @@ def test_the_profile_noon_splits_the_tries_as_the_revisit_rules_do() -> None:
 
 def test_an_agreed_appointment_shows_no_chance_on_any_page() -> None:
     """A stop at a time agreed with the client showed „Chance auf Kontakt 51 %“: the
-    appointment is the better information. Route page, print sheet: „Termin vereinbart“
-    and no percentage; the other stop keeps its chance."""
+    appointment is the better information. Route page, print sheet: the appointment (in
+    the window's one line, QA 28 F13) and no percentage; the other stop keeps its chance."""
     from dataclasses import replace
 
     from hausbesuch.maps import MapSettings
@@ -95,8 +95,10 @@ def test_an_agreed_appointment_shows_no_chance_on_any_page() -> None:
     for html_text in (route_page(route, MapSettings(), links=RouteLinks(), chances=chances),
                       print_sheet(route, MapSettings(), links=RouteLinks(), chances=chances)):
         assert html_text.count("Chance auf Kontakt") == len(route.stops) - 1
-        assert '<span class="chance">Termin vereinbart</span>' in html_text or \
-            '<div class="meta chance"><strong>Termin vereinbart</strong></div>' in html_text
+        # the window says the appointment, once (QA 28 F13: the chance line repeated it)
+        assert f"Vereinbarter Termin {first.start:%H:%M} Uhr" in html_text
+        assert 'class="chance">Termin vereinbart' not in html_text
+        assert "<strong>Termin vereinbart</strong>" not in html_text
 
 
 def test_web_plan_view_and_worker_page_show_the_appointment() -> None:
@@ -123,7 +125,9 @@ def test_web_plan_view_and_worker_page_show_the_appointment() -> None:
     worker = (WEB_DIR / "templates" / "worker.html.j2").read_text(encoding="utf-8")
     line = next(x for x in worker.splitlines() if "chances.of(s)" in x)
     pages = [env.from_string(line).render(chances=chances, s=s) for s in stops]
-    assert "<strong>Termin vereinbart</strong>" in pages[0]
+    # the worker's page says the appointment in the stop's window line, not again here
+    # (QA 28 F13); the coordinator's plan view keeps it in its table of chances
+    assert "Termin vereinbart" not in pages[0]
     assert "Chance auf Kontakt" not in pages[0] and "nan" not in pages[0]
     assert "Chance auf Kontakt: <strong>42 %</strong>" in pages[1]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -272,7 +273,10 @@ def test_outcomes_and_case_visits_are_stored_consistently(cycle, tmp_path):
     assert any(s.tries_before > 0 for r in last.routes for s in r.stops)
     # ... and on the route page and the print sheet of its team-day (QA 22 F11: the
     # sheet left it out)
-    route, stop = next((r, s) for r in last.routes for s in r.stops if s.tries_before > 0)
+    # (a visit after failed tries only: every try before it failed; QA 28 F13: a visit
+    # after a contact, the agreed appointment, is a „Folgebesuch“, tested below)
+    route, stop = next((r, s) for r in last.routes for s in r.stops
+                       if s.tries_before > 0 and kind_of(s.client_id) in ("nie_da", "nachricht"))
     out = cycle["base"] / f"woche{len(WEEKS) - 1}"
     stem = route.slug
     said = f"{stop.tries_before + 1}. Versuch"
@@ -280,6 +284,32 @@ def test_outcomes_and_case_visits_are_stored_consistently(cycle, tmp_path):
         page = (out / kind / f"{stem}.html").read_text(encoding="utf-8")
         row = page[page.index(stop.client_id):][:1500]
         assert said in row, (kind, row)
+    # the agreed appointments of the weeks: one line saying when it was agreed, no try
+    # count (QA 28 F13)
+    from hausbesuch.fields import format_day
+
+    agreed = 0
+    for w, week in enumerate(cycle["weeks"]):
+        for r in week["plan"].routes:
+            for s in r.stops:
+                when = cycle["appointments"].get(s.client_id)
+                if when is None or s.start != when:
+                    continue
+                prev = cycle["weeks"][w - 1]["plan"]
+                made = next(pr.day for pr in prev.routes for ps in pr.stops
+                            if ps.client_id == s.client_id)
+                line = (f"Vereinbarter Termin {when:%H:%M} Uhr (am {format_day(made)} an "
+                        "der Tür vereinbart)")
+                for kind in ("routen", "druck"):
+                    page = (cycle["base"] / f"woche{w}" / kind / f"{r.slug}.html").read_text(
+                        encoding="utf-8")
+                    row = page[page.index(s.client_id):]
+                    # the stop's own item or row, without the sheet's outcome boxes
+                    row = re.split(r'</li>|class="ergebnis"', row, maxsplit=1)[0]
+                    assert line in row and "Folgebesuch" in row, (kind, row)
+                    assert "Termin vereinbart" not in row and "Versuch" not in row, (kind, row)
+                agreed += 1
+    assert agreed >= 3
     # ... and on the phone, the route page the teams use (QA 22 F11)
     from fastapi.testclient import TestClient
 

@@ -681,8 +681,16 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
     # the pages show the agreed time as the visit's window (not the client's 'ganztägig')
     assert visits[1][1].window_text == "Termin vereinbart: 10:30 Uhr"
     page = (tmp_path / "neu" / "routen").glob("*.html")
-    assert any("Zeitfenster: Termin vereinbart: 10:30 Uhr" in p.read_text(encoding="utf-8")
-               for p in page)
+    # in one line saying when it was agreed, a follow-up visit, not a try (QA 28 F13)
+    from hausbesuch.fields import format_day
+
+    line = (f"Vereinbarter Termin 10:30 Uhr (am {format_day(first.start.date())} an der Tür "
+            "vereinbart) · Bezirk: ")
+    texts = [p.read_text(encoding="utf-8") for p in page]
+    item = next(t for t in texts if line in t)
+    item = item[item.index(line):].split("</li>", 1)[0]
+    assert "Folgebesuch" in item and "Versuch" not in item, item
+    assert "Termin vereinbart" not in item, item
     assert first.client_id not in {u.client_id for u in new.unassigned}
     with Store.open(copy) as store:
         from hausbesuch.store import CaseVisitRow

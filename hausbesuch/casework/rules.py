@@ -270,6 +270,8 @@ class Directive:
     noon_min: int = 12 * 60
     #: a visit pinned to this moment (an agreed appointment)
     appointment: datetime | None = None
+    #: the day :attr:`appointment` was agreed (the outcome's day)
+    agreed_on: date | None = None
     #: failed tries since the last contact
     failed_tries: int = 0
     #: every try so far (any outcome)
@@ -407,7 +409,7 @@ def directive(
             return Directive(status="offen", reason="Termin vereinbart, aber ohne Datum",
                              **base)
         return Directive(
-            status="offen", appointment=last.appointment_at,
+            status="offen", appointment=last.appointment_at, agreed_on=last.day,
             reason=f"Termin vereinbart für {_fmt(last.appointment_at.date())}, "
             f"{last.appointment_at:%H:%M} Uhr", **base)
     # a failed try

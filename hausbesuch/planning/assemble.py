@@ -88,6 +88,8 @@ def assemble_routes(
                     address=without_own_name(c.client, c.geocode), district=c.geocode.district,
                     window_text=c.window_text, notiz=c.client.notiz or "",
                     visit_id=vid, tries_before=c.tries_before,
+                    sprache=c.client.sprache, angekuendigt_ab=c.client.angekuendigt_ab,
+                    failed_before=c.failed_before, agreed_on=c.agreed_on,
                 ))
             elif st.kind == "break":
                 lunch = (at(st.service_start), at(st.service_start + st.service))

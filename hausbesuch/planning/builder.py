@@ -183,6 +183,10 @@ class Candidate:
     pin_team: str | None = None
     pin_day: int | None = None
     tries_before: int = 0
+    #: failed tries since the last contact (:attr:`Directive.failed_tries`)
+    failed_before: int = 0
+    #: the day the appointment this candidate keeps was agreed, when it keeps one
+    agreed_on: date | None = None
     #: the case visit this candidate continues (a re-plan keeps visit ids)
     visit_id: str | None = None
     #: a window promised by an announcement letter (binding): (start, end)
@@ -535,6 +539,9 @@ def make_candidate(
         priority=client_priority(client, span.start),
         pin_team=pin_team, pin_day=span.index(pin_day) if pin_day is not None else None,
         tries_before=tries, visit_id=visit_id, promise=promise, agreed=agreed,
+        failed_before=d.failed_tries,
+        agreed_on=d.agreed_on if appointment is not None and appointment == d.appointment
+        else None,
         moved_promise=moved_promise, revisit_note=d.reason if by_rule else "",
     )
 
