@@ -168,19 +168,23 @@ class PlannedStop:
     gone: str = ""
     #: the day its case left ``offen``, when known
     gone_since: date | None = None
+    # What the pages say of the client at the door (QA 28 F6, F13). Not the visit's own
+    # data: planning takes them from the client and its outcomes, a stored plan reads
+    # them back from its snapshot of the list and the outcomes before the visit (the
+    # visit row does not keep them), so they take no part in comparing stops.
     #: languages the visit needs (the client's ``Sprache`` in the plan's snapshot; why a
     #: team with that skill got the client): the pages say „Sprache: Türkisch“
-    sprache: tuple[str, ...] = ()
+    sprache: tuple[str, ...] = field(default=(), compare=False)
     #: the date of the announcement letter of the client list (``Angekündigt ab``): the
     #: pages say „Brief vom Fr, 27.11.2026“
-    angekuendigt_ab: date | None = None
+    angekuendigt_ab: date | None = field(default=None, compare=False)
     #: failed tries since the client's last contact before this visit (the count of the
     #: revisit rule, :attr:`hausbesuch.casework.rules.Directive.failed_tries`); None when
     #: not known (:attr:`try_label` then counts :attr:`tries_before`)
-    failed_before: int | None = None
+    failed_before: int | None = field(default=None, compare=False)
     #: the day an appointment this visit keeps was agreed at the door (the day of the
     #: outcome „Termin vereinbart“), when known
-    agreed_on: date | None = None
+    agreed_on: date | None = field(default=None, compare=False)
 
     @property
     def try_label(self) -> str:

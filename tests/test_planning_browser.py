@@ -153,7 +153,7 @@ def test_route_pages_of_the_planned_week(browser, base_url: str, week) -> None:
         nav = page.locator("a", has_text="Navigation starten")
         assert nav.count() == len(route.stops)
         hrefs = nav.evaluate_all("els => els.map(e => e.getAttribute('href'))")
-        for href, s in zip(hrefs, route.stops, strict=True):
+        for href, s, nr in zip(hrefs, route.stops, route.numbers, strict=True):
             m = re.fullmatch(r"geo:(-?\d+\.\d+),(-?\d+\.\d+)\?q=(-?\d+\.\d+),(-?\d+\.\d+)\((.*)\)",
                              href)
             assert m, href
@@ -161,7 +161,7 @@ def test_route_pages_of_the_planned_week(browser, base_url: str, week) -> None:
             assert float(lat) == pytest.approx(s.lat, abs=1e-6)
             assert float(lon) == pytest.approx(s.lon, abs=1e-6)
             assert (qlat, qlon) == (lat, lon)
-            assert label == s.client_id
+            assert label == f"Stopp%20{nr}"  # the stop's number, not its case id (QA 28 F16)
 
         all_links = page.locator("a").evaluate_all(
             "els => els.map(e => e.getAttribute('href') + ' ' + e.innerText)")
