@@ -270,3 +270,62 @@ def test_an_outcome_of_a_stop_moved_off_the_route_is_listed_with_verwerfen(
         assert page.evaluate(QUEUE) == []
         assert errors == []
         ctx.close()
+
+
+# --------------------------------------------------------------------------- review 28b
+
+
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+def test_a_correction_names_what_it_replaces_and_never_overwrites_anothers(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Review 28b #1, #2: within the five minutes the link's correction replaced whatever
+    was stored: the coordination's correction made since, or an outcome another tab (or
+    the pair's other phone, or a tap queued offline earlier) sends on top. A correction
+    names the result it replaces (``statt``, the phone's own sent one); any other is
+    refused as before („Schon erfasst“), and the stored outcome stays."""
+    _on_fresh_stop(site, monkeypatch, 3, _names_what_it_replaces)
+
+
+def _names_what_it_replaces(site: Site, route, cid: str) -> None:  # noqa: ANN001
+    import re
+
+    import httpx
+    from sqlalchemy import select
+
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import OutcomeRow
+    from hausbesuch.web import casework_api
+    from tests.web_fixtures import CITY_PROFILE
+
+    _, _, url = _link(site, route)
+    csrf = re.search(r'data-csrf="([^"]+)"', httpx.get(url, timeout=60).text).group(1)
+
+    def send(result: str, key: str, statt: str = "") -> httpx.Response:
+        return httpx.post(url + "ergebnis", timeout=60, headers={"Accept": "application/json"},
+                          data={"kundennummer": cid, "ergebnis": result, "schluessel": key,
+                                "zeit": f"{route.day}T10:05", "csrf_token": csrf,
+                                **({"statt": statt} if statt else {})})
+
+    def stored() -> list[str]:
+        return [o["result"] for o in _recorded(site, route, cid)]
+
+    assert send("angetroffen", "r28b-1").status_code == 200
+    # another tab (it knows of no stored outcome): refused, the first stays
+    other = send("nicht_angetroffen", "r28b-2")
+    assert other.status_code == 400 and "Schon erfasst" in other.json()["fehler"], other.text
+    assert stored() == ["angetroffen"]
+    # the phone's own correction, naming what it replaces: taken
+    own = send("nicht_angetroffen", "r28b-3", statt="angetroffen")
+    assert own.status_code == 200 and own.json().get("statt") == "Angetroffen", own.text
+    assert stored() == ["nicht_angetroffen"]
+    # the coordination corrects it; the phone, still within its minutes, names its own
+    # (now replaced) result: refused, the coordination's stays
+    with site.store.session() as s:
+        visit = s.scalar(select(OutcomeRow.visit_id).where(
+            OutcomeRow.client_id == cid, OutcomeRow.day == route.day))
+    casework_api.correct_outcome(site.store, load_profile(CITY_PROFILE), "kora", cid, visit,
+                                 "verweigert", time_min=10 * 60 + 5, appointment=None,
+                                 note=None)
+    late = send("angetroffen", "r28b-4", statt="nicht_angetroffen")
+    assert late.status_code == 400 and "Schon erfasst" in late.json()["fehler"], late.text
+    assert stored() == ["verweigert"]

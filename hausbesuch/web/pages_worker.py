@@ -355,7 +355,7 @@ def _appointment(day_text: str, time_text: str) -> datetime:
 def record(request: Request, token: str, kundennummer: str = Form(...),
            ergebnis: str = Form(...), zeit: str = Form(""), termin_datum: str = Form(""),
            termin_zeit: str = Form(""), notiz: str = Form(""),
-           schluessel: str = Form("")) -> Response:
+           schluessel: str = Form(""), statt: str = Form("")) -> Response:
     web = ctx(request)
     link: WorkerLink = request.state.link
     wants_json = "application/json" in request.headers.get("accept", "")
@@ -387,8 +387,12 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
         # note typed with the first stays when this one brings none
         own = _recorded_outcome(web, link, route, kundennummer)
         # (the key of the stored outcome with another result is no correction: refused
-        # below, as a key names one sending)
+        # below, as a key names one sending). ``statt``: the result the phone knows it
+        # replaces; a correction only of that (review 28b #1, #2): not of a result the
+        # coordination has corrected since, nor from a second tab, the colleague's phone
+        # or a tap queued offline before the outcome was stored (they name none)
         if own is not None and own.get("visit_id") and correction_left_s(link, own) and \
+                statt and statt == own.get("result") and \
                 own.get("key") != f"{link.prefix}-{key}" and \
                 not _same_statement(own, ergebnis, termin_datum, termin_zeit, notiz):
             correcting = True

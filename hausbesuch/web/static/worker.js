@@ -48,7 +48,7 @@
   function remember(item, data) {
     var list = sentList();
     var entry = { kundennummer: item.fields.kundennummer, label: item.label,
-                  zeit: item.fields.zeit };
+                  zeit: item.fields.zeit, ergebnis: item.fields.ergebnis };
     var termin = appointmentEcho(item.fields, data);
     if (termin) entry.termin = termin;
     // the phone may change it until then (the server's answer: seconds left, the line)
@@ -973,6 +973,22 @@
         return !same;
       });
       if (before && !fields.notiz && before.fields.notiz) fields.notiz = before.fields.notiz;
+      // the result this tap replaces on the server, if this phone stored it minutes ago
+      // (the server corrects only that one: not one the coordination changed since, nor
+      // one stored by another phone or tab; review 28b)
+      var prior = "";
+      if (inflight) prior = inflight.fields.ergebnis;
+      else if (before) prior = before.fields.statt || "";
+      else {
+        sentList().forEach(function (x) {
+          if (x.kundennummer === fields.kundennummer && x.ergebnis && x.bis > Date.now())
+            prior = x.ergebnis;
+        });
+        var open = !prior && stopEl(fields.kundennummer);
+        var change = open && open.querySelector("details.change[data-ergebnis]");
+        if (change) prior = change.getAttribute("data-ergebnis");
+      }
+      if (prior) fields.statt = prior;
       var entry = { fields: fields, label: label };
       if (at < 0) q.push(entry); else q.splice(at, 0, entry);
       save(q);
