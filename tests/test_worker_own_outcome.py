@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from datetime import time as dtime
+from urllib.parse import unquote_plus
 
 import pytest
 
@@ -194,7 +195,23 @@ def _drafts(site: Site, route, cid: str) -> None:  # noqa: ANN001
         stop.locator("input[name=zeit]").fill("09:20")
         stop.locator("input[name=termin_datum]").fill(appt)
         stop.locator("input[name=termin_zeit]").fill("10:00")
+        # the drafts of two other links on this phone: one whose link has ended (never
+        # opened again), one still running (review 28b #3)
+        page.evaluate("""() => {
+            const past = String(Date.now() - 60000), later = String(Date.now() + 3600000);
+            localStorage.setItem('hausbesuch-entwurf:/w/vorbei/', '{"K-1": {"notiz": "alt"}}');
+            localStorage.setItem('hausbesuch-entwurf-bis:/w/vorbei/', past);
+            localStorage.setItem('hausbesuch-entwurf:/w/morgen/', '{"K-2": {"notiz": "neu"}}');
+            localStorage.setItem('hausbesuch-entwurf-bis:/w/morgen/', later);
+        }""")
         page.reload()  # (a tab the phone discarded, the switch to the navigation app)
+        kept = page.evaluate("() => [localStorage.getItem('hausbesuch-entwurf:/w/vorbei/'), "
+                             "localStorage.getItem('hausbesuch-entwurf-bis:/w/vorbei/'), "
+                             "localStorage.getItem('hausbesuch-entwurf:/w/morgen/')]")
+        assert kept == [None, None, '{"K-2": {"notiz": "neu"}}'], kept
+        # this link's drafts carry its end too (the page's data-valid-until)
+        assert page.evaluate("() => localStorage.getItem('hausbesuch-entwurf-bis:' + "
+                             "location.pathname) === document.body.dataset.validUntil")
         stop = page.locator(f"#stopp-{cid}")
         assert stop.locator("textarea[name=notiz]").input_value() == "Halb getippt an der Tür"
         assert stop.locator("input[name=zeit]").input_value() == "09:20"
@@ -218,9 +235,15 @@ def _drafts(site: Site, route, cid: str) -> None:  # noqa: ANN001
         page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
         page.wait_for_selector("#linkende")
         assert page.evaluate(DRAFTS) is None
-        # drafts never leave the phone: in no request, no address
-        assert not [r for r in requests if "Noch nicht fertig" in r or "Halb getippt" in r
-                    and "/ergebnis" not in r]
+        # drafts never leave the phone: in no request, no address (the form data read
+        # decoded: the phone sends it URL-encoded, "Noch+nicht+fertig"; review 28b #4); the
+        # note typed first went out once tapped, with its outcome only
+        sent = [unquote_plus(r) for r in requests]
+        assert not [r for r in sent if "Noch nicht fertig" in r]
+        assert not [r for r in sent if "Halb getippt" in r and "/ergebnis" not in r]
+        assert [r for r in sent if "Halb getippt" in r], sent  # (the check can see it)
+        assert page.evaluate("() => localStorage.getItem('hausbesuch-entwurf-bis:' + "
+                             "location.pathname)") is None
         assert errors == []
         ctx.close()
 

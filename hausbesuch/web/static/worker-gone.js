@@ -12,6 +12,7 @@
   localStorage.removeItem("hausbesuch-gesendet:" + location.pathname);
   // drafts typed and never tapped (worker.js, QA 28 F5): nothing to report, gone at once
   localStorage.removeItem("hausbesuch-entwurf:" + location.pathname);
+  localStorage.removeItem("hausbesuch-entwurf-bis:" + location.pathname);
   function load() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
   }

@@ -67,13 +67,35 @@
   // never sent nor put into an address; deleted once the stop's outcome is queued, and
   // with the route when the link ends or is gone.
   var draftKey = "hausbesuch-entwurf:" + location.pathname;
+  // beside the drafts of a link: the end of the link (ms), so that any link page opened
+  // later deletes the drafts of links that have ended, also of one never opened again
+  // (review 28b #3: typed notes must not outlive their link on the phone)
+  var DRAFT_END = "hausbesuch-entwurf-bis:";
   var DRAFT_FIELDS = ["notiz", "zeit", "termin_datum", "termin_zeit"];
   function drafts() {
     try { return JSON.parse(localStorage.getItem(draftKey) || "{}") || {}; } catch (e) { return {}; }
   }
   function saveDrafts(d) {
-    if (Object.keys(d).length) localStorage.setItem(draftKey, JSON.stringify(d));
-    else localStorage.removeItem(draftKey);
+    if (Object.keys(d).length) {
+      localStorage.setItem(draftKey, JSON.stringify(d));
+      if (validUntil > 0) localStorage.setItem(DRAFT_END + location.pathname, String(validUntil));
+    } else {
+      localStorage.removeItem(draftKey);
+      localStorage.removeItem(DRAFT_END + location.pathname);
+    }
+  }
+  // the drafts of every link whose end has passed (by this phone's clock), with their marks
+  function dropEndedDrafts() {
+    var ended = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf(DRAFT_END) === 0 && Number(localStorage.getItem(k)) < Date.now())
+        ended.push(k.slice(DRAFT_END.length));
+    }
+    ended.forEach(function (path) {
+      localStorage.removeItem("hausbesuch-entwurf:" + path);
+      localStorage.removeItem(DRAFT_END + path);
+    });
   }
   function keepDraft(f) {
     if (closed) return;  // the route is off the page: nothing is kept of it
@@ -426,6 +448,7 @@
     closed = true;
     localStorage.removeItem(sentKey);
     localStorage.removeItem(draftKey);  // typed, never tapped: nothing to report
+    localStorage.removeItem(DRAFT_END + location.pathname);
     forgetScope(scope);
     var main = document.querySelector("main");
     var head = document.querySelector("header.top");
@@ -1079,6 +1102,7 @@
     }
     showQueuedNote(item.fields.kundennummer);
   });
+  dropEndedDrafts();
   restoreDrafts();
   // the page's own controls of outcomes this phone may still change: closed when the
   // minutes are over (the server's count at the page's making)
