@@ -384,7 +384,10 @@ class Copy:
 #: Actions whose rows name a copy of a plan's data (details ``ordner`` or ``datei``).
 _PLAN_COPIES = {"plandateien_geschrieben": "Plandateien", "plan_angezeigt": "Plandateien",
                 "plan_exportiert": "Export", "plan_files_downloaded": "ZIP im Browser",
-                "gpx_heruntergeladen": "GPX im Browser"}
+                "gpx_heruntergeladen": "GPX im Browser",
+                # a team-day's sheet opened in the browser: printed or saved as PDF (review
+                # 28b #9), a copy as the GPX is
+                "laufzettel_angezeigt": "Laufzettel im Browser (gedruckt?)"}
 #: Actions whose rows name a copy of one case's data.
 _CASE_COPIES = {"auskunft_erteilt": "Auskunft", "brief_erstellt": "Ankündigungsbrief",
                 "korrekturbrief_erstellt": "Korrekturbrief"}
@@ -444,8 +447,8 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
             what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
             if action in TEAM_DAY_ACTIONS:  # one team-day's file (its cases may not be in it)
                 what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']}, {d.get('team')} {d.get('day')})"
-            if where is None and action not in ("plan_files_downloaded",
-                                                "gpx_heruntergeladen"):
+            if where is None and action not in ("plan_files_downloaded", "gpx_heruntergeladen",
+                                                "laufzettel_angezeigt"):
                 what += ", Ordner unbekannt"
         found.pop((what, where), None)
         found[(what, where)] = Copy(r["at"], what, where)

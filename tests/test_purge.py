@@ -770,6 +770,15 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
         named = [c.what for c in copies_of(store, "Bad Hersfeld", [], ["P-alt", "P-web"])
                  if c.what.startswith("Plandateien")]
     assert named == ["Plandateien (Plan P-alt), Ordner unbekannt"], named
+    # a team-day's sheet and GPX of the web (review 28b #9: the sheet was not named)
+    with Store.open(db) as store:
+        for action in ("laufzettel_angezeigt", "gpx_heruntergeladen"):
+            store.audit("kora", action, city="Bad Hersfeld", plan_id="P-web",
+                        details={"team": "team-1", "day": "2026-12-07"})
+        web = sorted(c.what for c in copies_of(store, "Bad Hersfeld", [], ["P-web"])
+                     if "im Browser" in c.what)
+    assert web == ["GPX im Browser (Plan P-web, team-1 2026-12-07)",
+                   "Laufzettel im Browser (gedruckt?) (Plan P-web, team-1 2026-12-07)"], web
     # an address list written with a case names it; views on the screen do not (rows as
     # `addresses` writes them)
     with Store.open(db) as store:
