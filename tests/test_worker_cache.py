@@ -775,10 +775,12 @@ def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
         assert "done" in (again.get_attribute("class") or "")
         sent = page.evaluate("() => JSON.parse(localStorage.getItem('hausbesuch-gesendet:' "
                              "+ location.pathname))")
-        # (no note; "bis", "hinweis": until when the phone may change it, QA 28 F2)
+        # (no note; "bis", "hinweis": until when the phone may change it, QA 28 F2;
+        # "ergebnis": the result a correction names as the one it replaces, review 28b)
         assert [{k: v for k, v in x.items() if k not in ("bis", "hinweis")}
                 for x in sent] == [{"kundennummer": first.client_id, "label": "Angetroffen",
-                                    "zeit": f"{route.day.isoformat()}T10:05"}]
+                                    "zeit": f"{route.day.isoformat()}T10:05",
+                                    "ergebnis": "angetroffen"}]
         assert errors == []
         ctx.close()
 
