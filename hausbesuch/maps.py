@@ -255,6 +255,15 @@ def fmt_duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+def fmt_minutes(seconds: float) -> str:
+    """A duration as the phone's page and the messages write it: ``16 Min.``,
+    ``1 Std. 05 Min.`` (QA 28 F19: „Wegzeit 16 min“ beside „(60 Min.)“)."""
+    minutes = int(round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} Min."
+    return f"{minutes // 60} Std. {minutes % 60:02d} Min."
+
+
 def fmt_km(metres: float) -> str:
     """German decimal comma: ``12,3 km``."""
     return f"{metres / 1000:.1f}".replace(".", ",") + " km"

@@ -111,11 +111,13 @@ def test_worker_page_announces_what_happens_to_an_outcome(
             assert node["describedby"] == [state1[1:]], (field, node)
             assert node["description"] == "Bitte Datum und Uhrzeit des Termins angeben.", node
         assert date1.evaluate("e => e === document.activeElement")
-        # fixed: the fields lose the marks, „Gespeichert“ and „Übermittelt“ are announced
+        # fixed: the fields lose the marks, „Auf dem Telefon gespeichert“ and „Übermittelt“
+        # are announced
         date1.fill((route.day + timedelta(days=7)).isoformat())
         stop1.locator("input[name=termin_zeit]").fill("10:00")
         stop1.locator("button[value=termin_vereinbart]").click()
-        assert "Gespeichert: Termin vereinbart" in page.inner_text(state1) or \
+        assert "Auf dem Telefon gespeichert (noch nicht gesendet): Termin vereinbart" in \
+            page.inner_text(state1) or \
             "Übermittelt" in page.inner_text(state1)
         # (once sent, the form moves behind „Ergebnis ändern“: its fields are read after
         # that move, not while it happens - the tree lookup lost the moved node in CI)
@@ -175,7 +177,8 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         assert "Kein Netz" in page.inner_text("#netz")
         assert ax_node(page, "#netz")["live"] == "polite"
         stop2.locator("button[value=nicht_angetroffen]").click()
-        assert "Gespeichert: Nicht angetroffen" in page.inner_text(state2)
+        assert "Auf dem Telefon gespeichert (noch nicht gesendet): Nicht angetroffen" in \
+            page.inner_text(state2)
         assert ax_node(page, state2)["live"] == "polite"
         page.wait_for_function(
             "() => document.getElementById('warteschlange').textContent.includes('wartet')")

@@ -268,11 +268,13 @@ def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
         # and it shows where the focus is, also after a tap (Chromium draws no ring of its
         # own for a focus moved after a pointer tap; WCAG 2.4.7)
         assert _focus_ring(page) == ("solid", 3.0), _focus_ring(page)
-        # without signal: „Gespeichert: …, wird gesendet, sobald Netz da ist.“
+        # without signal: „Auf dem Telefon gespeichert (noch nicht gesendet): …, wird
+        # gesendet, sobald Netz da ist.“
         ctx.set_offline(True)
         page.wait_for_function("() => document.getElementById('netz').textContent !== ''")
         page.locator("li.stop").nth(1).locator("button[value=nicht_angetroffen]").click()
-        _focused_state(page, "zustand-2", "Gespeichert: Nicht angetroffen")
+        _focused_state(page, "zustand-2",
+                       "Auf dem Telefon gespeichert (noch nicht gesendet): Nicht angetroffen")
         assert _focus_ring(page) == ("solid", 3.0), _focus_ring(page)
         ctx.set_offline(False)
         assert errors == []

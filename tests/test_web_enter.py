@@ -206,7 +206,7 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
         for stop in (stop1, stop2):
             text = stop.inner_text()
             assert "nicht angenommen:" in text and "kein Arbeitstag" in text, text
-            assert "Es bleibt auf diesem Telefon; bitte korrigieren" in text, text
+            assert "Das Ergebnis bleibt auf diesem Telefon; bitte korrigieren" in text, text
             assert "Notiz: " + note in text
         queued = page.evaluate(QUEUE)
         assert len(queued) == 2 and all("kein Arbeitstag" in q["refused"] for q in queued)

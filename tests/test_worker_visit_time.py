@@ -239,7 +239,8 @@ def test_a_tap_without_signal_says_it_is_sent_later(
             stop = page.locator(f"#stopp-{cid}")
             stop.locator("button[value=angetroffen]").click()
             state = stop.locator("[data-state]").inner_text()
-            assert state == (f"Gespeichert: Angetroffen ({route.stops[0].start:%H:%M} Uhr), "
+            assert state == ("Auf dem Telefon gespeichert (noch nicht gesendet): Angetroffen "
+                             f"({route.stops[0].start:%H:%M} Uhr), "
                              "wird gesendet, sobald Netz da ist."), state
             assert page.inner_text("#netz") == OFFLINE_TEXT
             # back online: sent, with the time shown

@@ -87,6 +87,13 @@ def asset_version() -> str:
     return h.hexdigest()[:12]
 
 
+#: How far past a link's end the phone's clock must be before the phone deletes the route
+#: by itself, without signal (ms). With signal the server's answer decides (404/410): a
+#: phone whose clock is wrong (set by hand, a zone after travel) keeps a valid route
+#: (QA 28 F14). worker.js and sw.js read it from the page and the script.
+LINK_END_MARGIN_MS = 3_600_000
+
+
 def valid_until_ms(link: WorkerLink) -> int:
     """The link's end as milliseconds since 1970, for the phone's clock (``valid_until`` is
     wall-clock time in Europe/Berlin, :data:`clock.ZONE`, whatever the server's zone)."""
@@ -165,6 +172,7 @@ def worker_page(request: Request, token: str) -> Response:
     return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
                   implicit=IMPLICIT, appointment_ahead=MAX_APPOINTMENT_AHEAD_DAYS,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
+                  end_margin_ms=LINK_END_MARGIN_MS,
                   labels=OUTCOME_LABELS, recorded=recorded,
                   form_key=new_token(16), tour=tour_stamp(route),
                   noon=profile.casework.noon_min,
@@ -199,7 +207,7 @@ def service_worker(request: Request, token: str) -> Response:
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),
-        valid_until_ms=valid_until_ms(link))
+        valid_until_ms=valid_until_ms(link), end_margin_ms=LINK_END_MARGIN_MS)
     exercise = clock.exercise_day()
     return Response(body, media_type="application/javascript",
                     headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route),

@@ -15,9 +15,19 @@
   var scope = new URL(".", location.href).toString();  // the service worker's scope
   var validUntil = Number(body.getAttribute("data-valid-until")) || 0;  // ms since 1970
   var CACHE_PREFIX = "hausbesuch-";
-  var EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon gelöscht.";
+  // what to do next is part of both notices (QA 28 F14)
+  var NEW_LINK = " Bitte bei der Koordination einen neuen Link anfordern.";
+  var EXPIRED_TEXT = "Dieser Link ist abgelaufen. Die Daten wurden von diesem Telefon " +
+    "gelöscht." + NEW_LINK;
   var GONE_TEXT = "Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht " +
-    "und ist ohne Netz nicht mehr abrufbar.";
+    "und ist ohne Netz nicht mehr abrufbar." + NEW_LINK;
+  // the phone's clock may be wrong (set by hand, a zone after travel): with signal the
+  // server decides whether the link has ended (404/410); without, the phone's clock, once
+  // it is this far past the link's end (QA 28 F14; the server's LINK_END_MARGIN_MS)
+  var END_MARGIN_MS = Number(body.getAttribute("data-spielraum")) || 0;
+  // an outcome kept on the phone, not yet on the server („Gespeichert ist …“ says what
+  // the server holds; QA 28 F19)
+  var QUEUED = "Auf dem Telefon gespeichert (noch nicht gesendet): ";
   var OFFLINE_TEXT = "Kein Netz: Ergebnisse werden auf dem Telefon gespeichert und später gesendet.";
   //: how often an open page in view asks the server whether its link is still valid
   var LINK_CHECK_MS = 60000;
@@ -434,7 +444,16 @@
       function (resp) { return resp.status !== 404 && resp.status !== 410; },
       function () { return true; });  // no signal: nothing known
   }
-  function expiredNow() { return validUntil > 0 && Date.now() > validUntil; }
+  // past the link's end by the phone's clock (the server may still say it is valid)
+  function pastEnd() { return validUntil > 0 && Date.now() > validUntil; }
+  // past the link's end and the margin by the phone's clock: without signal that decides
+  function expiredNow() { return validUntil > 0 && Date.now() > validUntil + END_MARGIN_MS; }
+  // the link's end has passed by the phone's clock: the server is asked (it clears the
+  // route on 404/410), and only without an answer the phone's clock with the margin decides
+  function checkEnd() {
+    if (closed || !pastEnd()) return;
+    if (navigator.onLine) checkLink(); else if (expiredNow()) closeExpired();
+  }
 
   // the outcomes not sent, once the route is off the page (unsent.js)
   function showUnsent() {
@@ -443,7 +462,7 @@
   }
   // the link has ended or is gone: delete the copy and take every stop (addresses, times,
   // notes) off the page; only the notice and the outcomes not sent stay
-  function closeRoute(id, text) {
+  function closeRoute(id, text, title) {
     if (closed) return;
     closed = true;
     localStorage.removeItem(sentKey);
@@ -457,6 +476,9 @@
     if (orphans) orphans.parentNode.removeChild(orphans);
     if (main) {
       main.textContent = "";
+      var h = document.createElement("h1");  // the page's heading went with the header
+      h.textContent = title;
+      main.appendChild(h);
       var p = document.createElement("p");
       p.id = id; p.className = "error"; p.setAttribute("role", "alert");
       p.textContent = text;
@@ -468,9 +490,9 @@
     status();  // the offline banner goes, the outcomes not sent are listed
   }
   // the link's end has passed (by the phone's clock)
-  function closeExpired() { closeRoute("abgelaufen", EXPIRED_TEXT); }
+  function closeExpired() { closeRoute("abgelaufen", EXPIRED_TEXT, "Link abgelaufen"); }
   // the server says the link is gone (revoked, expired, unknown)
-  function linkGone() { closeRoute("linkende", GONE_TEXT); }
+  function linkGone() { closeRoute("linkende", GONE_TEXT, "Link ungültig"); }
   // the server's stamp of the team-day's stops (sw.js, header X-Tour-Stand) differs from
   // the page's own: a re-plan moved stops (or a note or time changed) since the page was
   // made. The page reloads itself when nothing is typed and nothing waits to be sent
@@ -532,7 +554,9 @@
       if (stamp && tourShown && stamp !== tourShown) tourChanged(stamp);
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
-    }, function () { /* no signal: nothing known */ });
+    }, function () {  // no answer: the phone's clock decides, with the margin
+      if (expiredNow()) closeExpired();
+    });
   }
   // links of other days on this phone: their copies go after their end, or once the
   // server says they are gone
@@ -544,7 +568,11 @@
         var s = c ? c.scope : n.slice(n.indexOf("-http") + 1);  // an older name: no end known
         if (s === scope || seen[s] || s.indexOf("http") !== 0) return;
         seen[s] = true;
-        if (c && c.until < Date.now()) { forgetScope(s); return; }
+        // without signal by the phone's clock (with the margin), else the server decides
+        if (c && !navigator.onLine && c.until + END_MARGIN_MS < Date.now()) {
+          forgetScope(s);
+          return;
+        }
         if (navigator.onLine) {
           linkAlive(s).then(function (alive) { if (!alive) forgetScope(s); });
         }
@@ -576,8 +604,8 @@
       var ctl = stopEl(kunde) && stopEl(kunde).querySelector("details.change");
       if (ctl) changeControl(stopEl(kunde), ctl, 0, "");
     } else {
-      show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Es bleibt " +
-        "auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending",
+      show(kunde, "„" + item.label + "“ nicht angenommen: " + item.refused + " Das Ergebnis " +
+        "bleibt auf diesem Telefon; bitte korrigieren und neu erfassen oder verwerfen.", "pending",
         true);
     }
     // a refusal is no success: not in the green box of a recorded outcome (QA 28 F2)
@@ -1030,7 +1058,7 @@
           when + (navigator.onLine ? "wird gesendet …"
             : "wird gesendet, sobald Netz da ist.") + kept, "pending");
       } else {  // as the banner: without signal it is sent later (QA 22 F6)
-        show(fields.kundennummer, "Gespeichert: " + label + when + (navigator.onLine
+        show(fields.kundennummer, QUEUED + label + when + (navigator.onLine
           ? "wird gesendet …" : "wird gesendet, sobald Netz da ist."), "pending");
       }
       if (f.contains(document.activeElement)) confirmFocus(stopEl(fields.kundennummer));
@@ -1045,7 +1073,8 @@
     });
   });
 
-  if (expiredNow()) {  // opened from the phone's copy after the link's end
+  // opened from the phone's copy, without signal, after the link's end (and the margin)
+  if (!navigator.onLine && expiredNow()) {
     closeExpired();
     tidyOthers();
     return;
@@ -1091,7 +1120,7 @@
   load().forEach(function (item) {
     if (item.refused) { showRefused(item); return; }
     var when = String(item.fields.zeit || "").slice(11);
-    show(item.fields.kundennummer, "Gespeichert: " + item.label +
+    show(item.fields.kundennummer, QUEUED + item.label +
       (when ? " (" + when + " Uhr)" : "") + ", wartet auf Netz", "pending");
     // its visit time is back in the field: a correction of the stop keeps it
     var li = stopEl(item.fields.kundennummer);
@@ -1119,11 +1148,11 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
       autoTimes();
-      if (expiredNow()) closeExpired(); else checkLink();
+      checkLink();  // (also for the link's end: the server decides, see checkEnd)
     }
   });
   setInterval(function () {
-    if (expiredNow()) { closeExpired(); return; }
+    if (!navigator.onLine && expiredNow()) { closeExpired(); return; }
     autoTimes();
     flush();
   }, 10000);
@@ -1134,6 +1163,7 @@
   status();
   flush();
   tidyOthers();
+  checkEnd();  // past the link's end by the phone's clock: the server is asked first
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js").catch(function () { /* page works without */ });
