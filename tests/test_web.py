@@ -40,6 +40,7 @@ from tests.web_fixtures import (
     WEEK,
     Site,
     csrf_of,
+    links_open,
     live_server,
     logged_in,
     login,
@@ -501,8 +502,10 @@ def _post_routes(site: Site, token: str) -> list[str]:
 # refused before the store; the refusal's audit row on both:
 # test_refused_access_is_audited_without_names
 @sqlite_only()
-def test_every_post_without_csrf_token_is_refused(site: Site, kora: httpx.Client) -> None:
+def test_every_post_without_csrf_token_is_refused(site: Site, kora: httpx.Client,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     token, link = _make_link(site)
+    links_open(monkeypatch, link.day)
     paths = _post_routes(site, token)
     assert len(paths) >= 10
     before = site.store.audit_rows()
@@ -591,9 +594,10 @@ def test_coordinator_of_another_city_gets_404_for_the_plan(site: Site) -> None:
 # --------------------------------------------------------------------------- worker links
 
 
-def test_worker_link_shows_its_team_day_only(site: Site) -> None:
+def test_worker_link_shows_its_team_day_only(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     plan = _current_plan(site)
     token, link = _make_link(site)
+    links_open(monkeypatch, link.day)
     route = next(r for r in plan.routes if (r.team_id, r.day) == (link.team_id, link.day))
     others = {s.client_id for r in plan.routes for s in r.stops} - {
         s.client_id for s in route.stops}
@@ -625,12 +629,14 @@ def test_worker_link_shows_its_team_day_only(site: Site) -> None:
                for v in views)
 
 
-def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client) -> None:
+def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from hausbesuch import clock
     from hausbesuch.web.models import WorkerLinkRow
     from hausbesuch.web.security import token_hash
 
     token, link = _make_link(site)
+    links_open(monkeypatch, link.day)
     assert httpx.get(site.url + f"/w/{token}/").status_code == 200
     page = kora.get(f"/plaene/{site.plan_id}/links")
     assert link.prefix in page.text and token not in page.text
@@ -723,13 +729,16 @@ def versions(site: Site) -> tuple[str, str, str]:
 
 
 def test_link_of_an_earlier_version_is_listed_and_revoked_on_the_current_one(
-        site: Site, kora: httpx.Client, versions: tuple[str, str, str]) -> None:
+        site: Site, kora: httpx.Client, versions: tuple[str, str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A link made before a re-plan shows the new version's route: the new version's
     Tageslinks page lists it and revokes it (audited); the old page lists the same links."""
     old, new, token = versions
     prefix = token[:8]
+    links_open(monkeypatch, date.fromisoformat(START_ISO))  # (both links' day)
     assert httpx.get(site.url + f"/w/{token}/").status_code == 200
     other_token, other = _make_link(site)  # a link of another plan of the city
+    assert other.day == date.fromisoformat(START_ISO)
     page = kora.get(f"/plaene/{new}/links")
     assert page.status_code == 200
     assert f'name="praefix" value="{prefix}"' in page.text
@@ -759,7 +768,9 @@ def test_link_of_an_earlier_version_is_listed_and_revoked_on_the_current_one(
 
 
 def test_link_whose_team_day_a_replan_dropped_is_listed_so(site: Site,
-                                                          kora: httpx.Client) -> None:
+                                                          kora: httpx.Client,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          ) -> None:
     """A team falls out for a day (absence) and the plan is re-planned: the link made for
     that team-day is listed as "Team-Tag nicht mehr im Plan" (not as valid), opening it
     says the day plan is gone, and it can still be revoked; the other links stay valid."""
@@ -775,6 +786,7 @@ def test_link_whose_team_day_a_replan_dropped_is_listed_so(site: Site,
     gone, kept = routes[0], routes[1]
     gone_token, gone_link = _make_link(site, gone.team_id, gone.day, plan_id=old)
     kept_token, kept_link = _make_link(site, kept.team_id, kept.day, plan_id=old)
+    links_open(monkeypatch, min(gone.day, kept.day))
     absences.add(site.store, CITY, gone.team_id, gone.day, teams=[r.team_id for r in routes],
                  actor="test")
     try:
@@ -1298,7 +1310,7 @@ def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -
 # --------------------------------------------------------------------------- CLI
 
 
-def test_cli_user_and_link(site: Site) -> None:
+def test_cli_user_and_link(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from hausbesuch.cli import app as cli
@@ -1376,6 +1388,10 @@ def test_cli_user_and_link(site: Site) -> None:
     path = re.search(r"Pfad: (/w/\S+/)", r.output).group(1)
     url = re.search(r"Link: (\S+)", r.output).group(1)
     assert url == site.url + path
+    # it says from when it works (QA 28 F4): from 00:00 of the day before
+    eve = route.day - timedelta(days=1)
+    assert f"Gültig ab {eve:%d.%m.%Y} 00:00 Uhr (vorher zeigt er keine Daten)" in r.output
+    links_open(monkeypatch, route.day)
     assert httpx.get(url).status_code == 200
     # six characters are enough (as the help says); "_" of a token is no wildcard
     r = runner.invoke(cli, ["link", "--revoke", path[3:9], "--db", db])
@@ -1836,7 +1852,8 @@ def test_worker_command_runs_queued_jobs(site: Site) -> None:
 
 @sqlite_only()
 @pytest.mark.browser
-def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> None:
+def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The client whose note carries script: shown as text on the worker page, never run."""
     from playwright.sync_api import sync_playwright
 
@@ -1845,6 +1862,7 @@ def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> Non
     plan = _current_plan(site)
     route = next(r for r in plan.routes for st in r.stops if "<script>" in st.notiz)
     token, _ = _make_link(site, route.team_id, route.day)
+    links_open(monkeypatch, route.day)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
                                      args=CHROMIUM_ARGS)
@@ -1865,7 +1883,7 @@ def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site) -> Non
 @sqlite_only()  # the revocation on both: test_revoked_expired_and_unknown_links
 @pytest.mark.browser
 def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
-        site: Site) -> None:
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     from zoneinfo import ZoneInfo
 
     from playwright.sync_api import sync_playwright
@@ -1878,6 +1896,7 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
     route = next(r for r in plan.routes
                  if r.stops and all((s.client_id, r.day) not in done for s in r.stops))
     token, link = _make_link(site, route.team_id, route.day)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())  # the phone's day (below)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
                                      args=CHROMIUM_ARGS)
@@ -2093,7 +2112,7 @@ def test_plan_view_caps_its_tables_as_index_html_does(site: Site, kora: httpx.Cl
 
 @sqlite_only()  # a plan's round trip on both: test_store.py::test_plan_round_trip_is_identical
 def test_plan_view_and_phone_say_when_a_route_ends_with_its_last_visit(
-        site: Site, kora: httpx.Client) -> None:
+        site: Site, kora: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     """Review 19b #6: a route without its way back (cut by a re-plan before QA 19d #1, or
     no path to its end point) showed „08:00–11:13“ in the plan view and on the phone as
     if the team were back when its last visit ends; both say that the range ends with the
@@ -2130,6 +2149,8 @@ def test_plan_view_and_phone_say_when_a_route_ends_with_its_last_visit(
         for route, shown in ((cut, True), (near, False)):
             token, _ = create_link(site.store, copy.id, route.team_id, route.day,
                                    actor="test")
+            # (its link opens from the day before: QA 28 F4)
+            monkeypatch.setenv(clock.ENV, (route.day - timedelta(days=1)).isoformat())
             phone = html_lib.unescape(httpx.get(site.url + f"/w/{token}/").text)
             plain = f"{route.depart:%H:%M}–{route.return_:%H:%M} Uhr"
             assert (f"{plain}{ends} ·" in phone) is shown

@@ -272,3 +272,17 @@ def run_jobs_now(store) -> list[str]:  # noqa: ANN001
             raise RuntimeError(f"job failed: {done.error}")
         made.append(done.plan_id)
     return made
+
+
+def links_open(monkeypatch, day) -> None:  # noqa: ANN001
+    """Worker links of ``day`` open their team-day (QA 28 F4: from 00:00 of the day before,
+    read on :func:`hausbesuch.clock.now_on_today`): unless the test has set a day taken as
+    today (``HAUSBESUCH_HEUTE``), it is the day before ``day``, so the page still shows the
+    day ahead as before that rule."""
+    import os
+    from datetime import timedelta
+
+    from hausbesuch import clock
+
+    if not os.environ.get(clock.ENV, "").strip():
+        monkeypatch.setenv(clock.ENV, (day - timedelta(days=1)).isoformat())

@@ -447,7 +447,8 @@ def register(app: typer.Typer) -> None:
         day: Annotated[str | None, typer.Argument(metavar="TAG", help="Tag, z. B. 2026-12-08.")] = None,
         valid_until: Annotated[str | None, typer.Option(
             "--valid-until", help="Gültig bis, z. B. \"2026-12-08 20:00\" (Standard: Ende des Tages; "
-            "erlaubt: nach Beginn des Tages bis höchstens wenige Tage danach).")] = None,
+            "erlaubt: nach Beginn des Tages bis höchstens wenige Tage danach). Der Link gilt ab "
+            "0:00 Uhr am Tag vor TAG.")] = None,
         revoke: Annotated[str | None, typer.Option(
             "--revoke", help="Den Link widerrufen, der mit diesen Zeichen beginnt (mindestens 6).")] = None,
         base_url: Annotated[str | None, typer.Option(
@@ -491,7 +492,8 @@ def register(app: typer.Typer) -> None:
                        "diesem Rechner erreichbar ist; für die Telefone die Adresse angeben, "
                        "unter der die Teams den Server erreichen (--base-url "
                        "https://hausbesuch.example.de).", err=True)
-        typer.echo(f"Gültig bis {made.valid_until:%d.%m.%Y %H:%M} Uhr; widerrufen mit: "
+        typer.echo(f"Gültig ab {made.valid_from:%d.%m.%Y %H:%M} Uhr (vorher zeigt er keine Daten) "
+                   f"bis {made.valid_until:%d.%m.%Y %H:%M} Uhr; widerrufen mit: "
                    f"hausbesuch link --revoke {made.prefix}")
 
 

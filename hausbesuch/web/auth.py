@@ -1224,6 +1224,35 @@ def touch_session(store: Store, token: str | None) -> None:
             row.last_seen = clock.utc()
 
 
+#: A sensitive action (*Link erzeugen*) asks for the password again when the session's
+#: login or last password confirmation is older than this (ASVS V3.7.1, QA 28 F6).
+FRESH_AUTH_MINUTES = 10
+
+
+def session_fresh(store: Store, token: str | None) -> bool:
+    """Whether the session of ``token`` logged in or confirmed its password in the last
+    :data:`FRESH_AUTH_MINUTES` (False without a session)."""
+    if not token or len(token) > 200:
+        return False
+    with store.session() as s:
+        row = s.get(SessionRow, token_hash(token))
+        if row is None:
+            return False
+        proved = row.fresh_auth_at or row.created_at
+    return clock.utc() - proved <= timedelta(minutes=FRESH_AUTH_MINUTES)
+
+
+def mark_fresh(store: Store, token: str | None) -> None:
+    """The session of ``token`` has just proved its password (checked by
+    :func:`check_login`): it counts as fresh for :data:`FRESH_AUTH_MINUTES`."""
+    if not token or len(token) > 200:
+        return
+    with store.session() as s:
+        row = s.get(SessionRow, token_hash(token))
+        if row is not None:
+            row.fresh_auth_at = clock.utc()
+
+
 class LoginRequired(Exception):
     """Raised by :func:`require_user`; the app answers with a redirect to the login."""
 

@@ -4,8 +4,11 @@ The token has 256 random bits (43 URL-safe characters); the table keeps its SHA-
 its first :data:`PREFIX_LEN` characters (to name it when revoking; the rest stays secret).
 A link is valid until the end of its day (23:59:59 in Europe/Berlin, :data:`clock.ZONE`)
 unless another moment is given: after the start of its day and at most until the end of the
-:data:`MAX_VALID_DAYS_AFTER`-th day after it. It can be revoked at any time and gives
-access to nothing but its team-day. Its end is wall-clock time in :data:`clock.ZONE`
+:data:`MAX_VALID_DAYS_AFTER`-th day after it. It opens no data before :func:`valid_from`
+(00:00 of the calendar day before its team-day: the pair can look at tomorrow's route and
+the phone can keep its offline copy the evening before; QA 28 F4: a link made days ahead
+and forwarded showed the addresses at once). The start is derived from the team-day, not
+stored. It can be revoked at any time and gives access to nothing but its team-day. Its end is wall-clock time in :data:`clock.ZONE`
 without a zone, and it is compared with :func:`clock.now`, so a server whose clock runs in
 UTC keeps a link neither longer nor shorter than it says.
 
@@ -37,6 +40,31 @@ MIN_REVOKE_PREFIX = 6
 #: Friday's link until Monday evening), so that outcomes recorded on the phone without
 #: signal can still be sent; never longer.
 MAX_VALID_DAYS_AFTER = 3
+#: A link opens its team-day from 00:00 of this many calendar days before it (the evening
+#: before, the team looks at its route and the phone loads its offline copy, ``sw.js``).
+VALID_DAYS_BEFORE = 1
+
+
+def valid_from(day: date) -> datetime:
+    """The moment a link of ``day`` starts to open its team-day: 00:00 of the calendar day
+    before (:data:`VALID_DAYS_BEFORE`), wall clock in :data:`clock.ZONE`."""
+    return datetime.combine(day - timedelta(days=VALID_DAYS_BEFORE), time(0, 0))
+
+
+def link_now() -> datetime:
+    """The moment compared with a link's start (:func:`valid_from`): :func:`clock.now`, in
+    an exercise (``HAUSBESUCH_HEUTE``) the real time of day on the exercise's day
+    (:func:`clock.now_on_today`), so that an exercise's links open by the exercise's
+    days. (Their end stays on the real clock: no exercise keeps a link longer.)"""
+    return clock.now_on_today()
+
+
+_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
+
+def moment_de(moment: datetime) -> str:
+    """``Sonntag, 06.12.2026, 0:00 Uhr``: a link's start as pages and the CLI say it."""
+    return f"{_WEEKDAYS[moment.weekday()]}, {moment:%d.%m.%Y}, {moment.hour}:{moment:%M} Uhr"
 
 
 @dataclass(frozen=True)
@@ -51,6 +79,16 @@ class WorkerLink:
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+
+    @property
+    def valid_from(self) -> datetime:
+        """When the link starts to open its team-day (:func:`valid_from`)."""
+        return valid_from(self.day)
+
+    @property
+    def not_yet(self) -> bool:
+        """Valid, but before its start (:func:`valid_from`): it opens no data yet."""
+        return self.state == "gültig" and link_now() < self.valid_from
 
     @property
     def state(self) -> str:
@@ -204,11 +242,19 @@ def listed_states(store: Store, plan_id: str, links: list[WorkerLink]) -> dict[s
         routes = {(team, day) for team, day in s.execute(
             select(RouteRow.team_id, RouteRow.day).where(RouteRow.plan_id == newest))}
     return {k.prefix: NO_ROUTE if k.state == "gültig" and (k.team_id, k.day) not in routes
+            else f"gültig ab {k.valid_from:%d.%m.%Y %H:%M}" if k.not_yet
             else k.state for k in links}
 
 
 def resolve(store: Store, token: str) -> WorkerLink:
-    """The link of ``token``: 404 when unknown, 410 when revoked or expired."""
+    """The link of ``token``: 404 when unknown, 410 when revoked or expired, 403 before its
+    start (:func:`valid_from`; audited as a refused use, reason ``noch_nicht_gueltig``).
+
+    403, not 404/410: the link is not gone (the phone's service worker deletes its copy
+    and unregisters on 404/410, and the page lists outcomes not sent as lost), and not 425
+    (that is TLS early data, which clients may retry by themselves) or 409 (a conflict of
+    the request with the resource's state, which the client could resolve). The service
+    worker keeps only a 200 as the day's page, so the refusal is never cached."""
     if not token or len(token) > 100:
         raise HTTPException(status_code=404, detail="Link unbekannt.")
     with store.session() as s:
@@ -221,7 +267,18 @@ def resolve(store: Store, token: str) -> WorkerLink:
     if why is not None:
         _audit_refused(store, link, why)
         raise HTTPException(status_code=410, detail=_GONE[why])
+    if link_now() < link.valid_from:
+        _audit_refused(store, link, "noch_nicht_gueltig")
+        raise HTTPException(status_code=403, detail=not_yet_message(link))
     return link
+
+
+def not_yet_message(link: WorkerLink) -> str:
+    """What the link's page says before its start: from when it works, nothing of the
+    team-day but its date."""
+    return (f"Dieser Link gilt ab {moment_de(link.valid_from)} (am Tag vor dem Einsatz am "
+            f"{_WEEKDAYS[link.day.weekday()]}, {link.day:%d.%m.%Y}). Vorher zeigt er keine "
+            "Daten; bitte dann noch einmal öffnen.")
 
 
 #: What a page says of a link that is gone, by the reason the audit row gives.
@@ -235,9 +292,10 @@ _refused_audited = OncePer(REFUSED_AUDIT_EVERY)
 
 
 def _audit_refused(store: Store, link: WorkerLink, why: str) -> None:
-    """Audit the use of a revoked or expired link (a lost phone still in use is what a
-    coordinator must see), at most once per link in :data:`REFUSED_AUDIT_EVERY`."""
-    if _refused_audited.take(link.token_hash) is None:
+    """Audit the use of a revoked or expired link, or of one before its start (a lost
+    phone still in use, a forwarded link opened early, is what a coordinator must see), at
+    most once per link and reason in :data:`REFUSED_AUDIT_EVERY`."""
+    if _refused_audited.take((link.token_hash, why)) is None:
         return
     store.audit(f"link:{link.prefix}", "worker_link_refused", city=link.city,
                 plan_id=link.plan_id, details={"team": link.team_id,

@@ -53,6 +53,10 @@ class SessionRow(Base):
     #: ``hausbesuch.web.useragent`` only, never the ``User-Agent`` header itself); None:
     #: not known (made before migration 0014, or a header naming no known browser)
     agent: Mapped[str | None] = mapped_column(String(60))
+    #: when the session last proved its password (UTC): a password confirmation
+    #: (``auth.mark_fresh``); None: none since its login (``created_at`` counts; migration
+    #: 0016)
+    fresh_auth_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class LoginAttemptRow(Base):

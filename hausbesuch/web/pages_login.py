@@ -35,6 +35,7 @@ from hausbesuch.web.auth import (
     check_password,
     end_own_sessions,
     end_session,
+    mark_fresh,
     normal_password,
     own_sessions,
     remember_device,
@@ -75,6 +76,30 @@ def _peer(request: Request) -> str:
 def _device(request: Request) -> str | None:
     """The device cookie the request carries (checked by :func:`check_login`)."""
     return request.cookies.get(device_cookie(request))
+
+
+def confirm_password(request: Request, user: User, password: str) -> tuple[int, str] | None:
+    """A sensitive action's password check for the logged-in ``user`` (QA 28 F6), the
+    same way as a login (:func:`check_login`: failures count towards the lock and are
+    audited). None when it is right (the session then counts as freshly confirmed,
+    :func:`mark_fresh`); else (status, German message) of the refusal: 400 for a wrong
+    password, 429 at the limit (answer it through :func:`retry_after`)."""
+    web = ctx(request)
+    try:
+        check_login(web.store, user.name, password, _peer(request), web.limits,
+                    _device(request))
+    except LoginLimited:
+        return 429, ("Zu viele fehlgeschlagene Versuche. Bitte in "
+                     f"{web.limits.window_minutes} Minuten noch einmal versuchen.")
+    except LoginRefused:
+        return 400, "Das Passwort stimmt nicht."
+    mark_fresh(web.store, request.cookies.get(session_cookie(request)))
+    return None
+
+
+def retry_after(request: Request, resp: Response) -> Response:
+    """``resp`` (a 429 of :func:`confirm_password`) with the ``Retry-After`` of the limit."""
+    return _retry_after(ctx(request).limits.window_minutes, resp)
 
 
 def _login_page(request: Request, *, status: int = 200, error: str | None = None,
@@ -266,6 +291,7 @@ def end_sessions(request: Request, aktuell: str = Form(""), sitzung: str = Form(
         return _sessions_page(request, user, status=400,
                               error="Das Passwort stimmt nicht. Es wurde keine Sitzung "
                               "beendet.", chosen=sitzung)
+    mark_fresh(web.store, request.cookies.get(session_cookie(request)))  # it proved it
     every = sitzung == "alle"
     ended = end_own_sessions(web.store, user, request.cookies.get(session_cookie(request)),
                              web.secret, key=None if every else sitzung,

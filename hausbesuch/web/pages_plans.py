@@ -44,7 +44,15 @@ from hausbesuch.web.app import (
     session_cookie,
     web_reason,
 )
-from hausbesuch.web.auth import User, audit_refused, check_city, lookup_session, require_user
+from hausbesuch.web.auth import (
+    FRESH_AUTH_MINUTES,
+    User,
+    audit_refused,
+    check_city,
+    lookup_session,
+    require_user,
+    session_fresh,
+)
 from hausbesuch.web.data import (
     plan_city,
     plan_legs,
@@ -64,7 +72,7 @@ from hausbesuch.web.links import (
     revoke,
 )
 from hausbesuch.web.models import JobRow
-from hausbesuch.web.pages_login import passive_router
+from hausbesuch.web.pages_login import confirm_password, passive_router, retry_after
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.planjobs import check_span
 from hausbesuch.web.planservice import no_service_hint
@@ -770,13 +778,16 @@ def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
     just revoked (said when it is one of the list's, revoked)."""
     web = ctx(request)
     links = links_of_plan(web.store, plan.id)
+    # the form asks for the password when the login or last confirmation is not fresh
+    reauth = not session_fresh(web.store, request.cookies.get(session_cookie(request)))
     done = next((k for k in links if k.prefix == revoked and k.state == "widerrufen"), None)
     return render(request, "links.html.j2", status=400 if refused else 200,
                   refused=refused, plan=plan, links=links, confirm=confirm, revoked=done,
                   states=listed_states(web.store, plan.id, links), new=new, gone=gone,
                   team_days=_team_days(plan),
                   newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER,
-                  new_link_minutes=NEW_LINK_SECONDS // 60)
+                  new_link_minutes=NEW_LINK_SECONDS // 60, reauth=reauth,
+                  fresh_minutes=FRESH_AUTH_MINUTES)
 
 
 @router.get("/plaene/{plan_id}/links")
@@ -797,16 +808,34 @@ def link_list(request: Request, plan_id: str, neu: str = "", widerrufen: str = "
 
 @router.post("/plaene/{plan_id}/links")
 def make_link(request: Request, plan_id: str, ziel: str = Form(...),
-              gueltig_bis: str = Form(""), user: User = Depends(require_user)) -> Response:
+              gueltig_bis: str = Form(""), passwort: str = Form(""),
+              user: User = Depends(require_user)) -> Response:
     """Make a worker link and redirect (303) to the links page that shows it once; the
-    token stays on the server (:func:`_new_links`), never in the redirect's URL."""
+    token stays on the server (:func:`_new_links`), never in the redirect's URL.
+
+    A link is bearer access to a team-day's addresses (QA 28 F6, ASVS V3.7.1): unless the
+    session logged in or confirmed its password in the last
+    :data:`~hausbesuch.web.auth.FRESH_AUTH_MINUTES`, the form asks for the password
+    (``passwort``), checked as a login is (:func:`confirm_password`: failures count
+    towards the lock); a password sent is always checked."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
 
-    def refused(msg: str, field: str | None) -> Response:
-        # the page again, the form as typed, the field in error marked
-        return _links_page(request, plan, refused={
+    def refused(msg: str, field: str | None, status: int = 400) -> Response:
+        # the page again, the form as typed (never the password), the field marked
+        resp = _links_page(request, plan, refused={
             "error": msg, "field": field, "typed": {"ziel": ziel, "gueltig_bis": gueltig_bis}})
+        resp.status_code = status
+        return retry_after(request, resp) if status == 429 else resp
+
+    if passwort or not session_fresh(web.store, request.cookies.get(session_cookie(request))):
+        if not passwort:
+            return refused(f"Die Anmeldung ist länger als {FRESH_AUTH_MINUTES} Minuten her: "
+                           "bitte zum Erzeugen des Links das Passwort eingeben.", "passwort",
+                           status=403)
+        if (failed := confirm_password(request, user, passwort)) is not None:
+            status, msg = failed
+            return refused(f"{msg} Es wurde kein Link erzeugt.", "passwort", status=status)
 
     try:
         team, day = _team_day(ziel)
