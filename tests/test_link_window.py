@@ -149,3 +149,39 @@ def test_making_a_link_with_a_fresh_login_asks_nothing(site: Site,  # noqa: F811
     r = kora.post(path, data={"csrf_token": csrf_of(page), "ziel": ziel})
     assert r.status_code == 303, r.status_code
     assert _links(site) == made + 1
+
+
+@pytest.mark.browser
+def test_the_phone_keeps_nothing_of_a_link_opened_too_early(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """In Chromium with its service worker: opened two days before its team-day, the link
+    shows the German notice, registers no service worker and leaves nothing in Cache
+    Storage; opened the day before, the service worker keeps the route for use without
+    signal."""
+    from tests.test_worker_cache import STORED_JS, _browser, _phone
+
+    token, link = _make_link(site)
+    url = f"{site.url}/w/{token}/"
+    stops = _stops(site, link)
+    monkeypatch.setenv(clock.ENV, (link.day - timedelta(days=2)).isoformat())
+    with _browser() as browser:
+        _ctx, page, errors = _phone(browser)
+        r = page.goto(url)
+        assert r.status == 403, r.status
+        assert page.locator("p[role=alert]").inner_text().startswith("Dieser Link gilt ab ")
+        assert page.locator("li.stop").count() == 0
+        for s in stops:
+            assert s.client_id not in page.content()
+        page.wait_for_timeout(500)
+        stored = page.evaluate(STORED_JS, url)
+        assert stored["mine"] == [] and url not in stored["regs"], stored
+        assert not any(token in u for u in stored["urls"]), stored
+        # the day before: the route, kept by the service worker
+        monkeypatch.setenv(clock.ENV, (link.day - timedelta(days=1)).isoformat())
+        r = page.goto(url)
+        assert r.status == 200, r.status
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        stored = page.evaluate(STORED_JS, url)
+        assert len(stored["mine"]) == 1 and url in stored["urls"], stored
+        assert page.locator("li.stop").count() >= 1
+        assert errors == []

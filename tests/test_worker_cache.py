@@ -30,7 +30,7 @@ from hausbesuch import clock
 from tests import test_web
 from tests.fake_clock import same_moment, server_zone
 from tests.test_web import _current_plan, _outcomes
-from tests.web_fixtures import Site, sqlite_only
+from tests.web_fixtures import Site, links_open, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
@@ -70,12 +70,32 @@ def _fresh_route(site: Site, skip: tuple = ()):  # noqa: ANN202
                 and all((s.client_id, r.day) not in done for s in r.stops))
 
 
-def _link(site: Site, route) -> tuple[str, object, str]:  # noqa: ANN001
-    """(token, link, url) of a new link for ``route``'s team-day, valid until its end."""
+#: The test's monkeypatch (:func:`_test_monkeypatch`), for :func:`_link`.
+_monkeypatch: pytest.MonkeyPatch | None = None
+
+
+@pytest.fixture(autouse=True)
+def _test_monkeypatch(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Lets :func:`_link` open the link it makes (:func:`tests.web_fixtures.links_open`)."""
+    global _monkeypatch
+    _monkeypatch = monkeypatch
+    yield
+    _monkeypatch = None
+
+
+def _link(site: Site, route, *, on_its_day: bool = False) -> tuple[str, object, str]:  # noqa: ANN001
+    """(token, link, url) of a new link for ``route``'s team-day, valid until its end; it
+    opens the team-day now (QA 28 F4: from the day before; :func:`links_open` sets the
+    day taken as today to the day before when the server's clock stands earlier; with
+    ``on_its_day`` to the team-day itself, for a test that sets only the phone's clock on
+    it: the page then tells the phone the same day)."""
     from hausbesuch.web.links import create_link
 
     token, link = create_link(site.store, _current_plan(site).id, route.team_id, route.day,
                               actor="test")
+    if on_its_day:
+        _monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    links_open(_monkeypatch, route.day)
     return token, link, f"{site.url}/w/{token}/"
 
 
@@ -232,7 +252,7 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
     from hausbesuch.web.links import revoke
 
     route = _fresh_route(site)
-    token, link, url = _link(site, route)
+    token, link, url = _link(site, route, on_its_day=True)
     with _browser() as browser:
         ctx, page, errors = _phone(browser)
         page.clock.set_fixed_time(datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
@@ -270,7 +290,7 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
     from hausbesuch.web.links import revoke
 
     route = _fresh_route(site)
-    token, link, url = _link(site, route)
+    token, link, url = _link(site, route, on_its_day=True)
     with _browser() as browser:
         ctx, page, errors = _phone(browser)
         page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())

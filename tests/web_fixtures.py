@@ -276,13 +276,14 @@ def run_jobs_now(store) -> list[str]:  # noqa: ANN001
 
 def links_open(monkeypatch, day) -> None:  # noqa: ANN001
     """Worker links of ``day`` open their team-day (QA 28 F4: from 00:00 of the day before,
-    read on :func:`hausbesuch.clock.now_on_today`): unless the test has set a day taken as
-    today (``HAUSBESUCH_HEUTE``), it is the day before ``day``, so the page still shows the
-    day ahead as before that rule."""
-    import os
+    read on :func:`hausbesuch.clock.now_on_today`): when the server's clock as it stands
+    (a day ``HAUSBESUCH_HEUTE`` or a test's server clock) lies before that, the day taken
+    as today becomes the day before ``day``, so the page still shows the day ahead as
+    before that rule."""
     from datetime import timedelta
 
     from hausbesuch import clock
+    from hausbesuch.web.links import link_now, valid_from
 
-    if not os.environ.get(clock.ENV, "").strip():
+    if link_now() < valid_from(day):
         monkeypatch.setenv(clock.ENV, (day - timedelta(days=1)).isoformat())
