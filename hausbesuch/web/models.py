@@ -55,7 +55,7 @@ class SessionRow(Base):
     agent: Mapped[str | None] = mapped_column(String(60))
     #: when the session last proved its password (UTC): a password confirmation
     #: (``auth.mark_fresh``); None: none since its login (``created_at`` counts; migration
-    #: 0016)
+    #: 0017)
     fresh_auth_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 

@@ -5,8 +5,8 @@ password again unless the session's login or its last password confirmation is a
 ``auth.FRESH_AUTH_MINUTES`` old. The moment is kept in UTC; sessions started before this
 version have none, and their login (``created_at``) counts.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
