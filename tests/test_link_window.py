@@ -149,6 +149,9 @@ def test_making_a_link_with_a_fresh_login_asks_nothing(site: Site,  # noqa: F811
     r = kora.post(path, data={"csrf_token": csrf_of(page), "ziel": ziel})
     assert r.status_code == 303, r.status_code
     assert _links(site) == made + 1
+    # the same session 11 minutes after its login: asked
+    _age_session(site, kora, 11)
+    assert 'name="passwort"' in kora.get(path).text
 
 
 @pytest.mark.browser
