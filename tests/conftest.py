@@ -122,3 +122,14 @@ def sqlite_store(tmp_path: Path):
 
     with Store.open(tmp_path / "store.sqlite") as s:
         yield s
+
+
+@pytest.fixture(autouse=True)
+def _links_open_monkeypatch(monkeypatch: pytest.MonkeyPatch) -> object:
+    """The test's monkeypatch for :func:`tests.web_fixtures.links_open` (a link made by a
+    test helper opens its team-day: QA 28 F4)."""
+    from tests import web_fixtures
+
+    web_fixtures.current_monkeypatch = monkeypatch
+    yield
+    web_fixtures.current_monkeypatch = None

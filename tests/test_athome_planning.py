@@ -239,7 +239,7 @@ def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
     from hausbesuch.web.auth import add_user
     from hausbesuch.web.links import create_link
     from hausbesuch.web.models import WorkerLinkRow
-    from tests.web_fixtures import PASSWORD, live_server, login
+    from tests.web_fixtures import PASSWORD, links_open, live_server, login
 
     db = second_week["modell"][0]
     app = create_app(f"sqlite:///{db}", cities=[str(town["modell"])], plan_time_limit=2.0)
@@ -255,6 +255,7 @@ def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
     morning = datetime.combine(route.day, time(6, 0))
     token, link = create_link(store, plan.id, route.team_id, route.day, actor="test",
                               now=max(morning, clock.now()))
+    links_open(None, route.day)  # it opens now (QA 28 F4)
     if link.valid_until <= clock.now() + timedelta(minutes=10):
         with store.session() as s:
             s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)

@@ -25,6 +25,7 @@ from hausbesuch import clock
 from hausbesuch.casework.rules import WorkCalendar, half_of_day
 from hausbesuch.cli import app
 from tests.planning_fixtures import write_client_list
+from tests.web_fixtures import links_open
 
 pytestmark = pytest.mark.slow
 
@@ -323,6 +324,7 @@ def test_outcomes_and_case_visits_are_stored_consistently(cycle, tmp_path):
     web = create_app(str(copy), cities=["bad-hersfeld"], run_jobs=False)
     token, _ = create_link(web.state.web.store, last.id, route.team_id, route.day,
                            actor="test")
+    links_open(None, route.day)  # it opens now (QA 28 F4)
     with TestClient(web, base_url="https://testserver") as c:
         phone = c.get(f"/w/{token}/")
     assert phone.status_code == 200, phone.text[:300]

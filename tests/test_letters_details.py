@@ -34,6 +34,7 @@ from hausbesuch.letters import (
     letter_name,
     salutation_name,
 )
+from tests.web_fixtures import links_open
 
 MM = 72 / 25.4
 MONDAY = date(2026, 12, 7)  # the planned week's first day (tests/planning_fixtures.py)
@@ -653,6 +654,7 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     with TestClient(web) as c:
         token, _ = create_link(web.state.web.store, pid, route.team_id, route.day, actor="t",
                                now=datetime.combine(route.day, datetime.min.time()))
+        links_open(None, route.day)  # it opens now (QA 28 F4)
         page = c.get(link_path(token))
     assert page.status_code == 200
     # (a called-off stop's id holds its position: the Kundennummer's is the live stop's)

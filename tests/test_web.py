@@ -135,13 +135,17 @@ def current_stops(site: Site) -> list:
 def _make_link(site: Site, team: str | None = None, day: date | None = None,
                plan_id: str | None = None) -> tuple[str, object]:
     """A link for a team-day of the plan's newest version (or of ``plan_id``), made with
-    the clock and valid until the end of its day (the fixture's week lies ahead)."""
+    the clock and valid until the end of its day (the fixture's week lies ahead); it opens
+    its team-day now (:func:`links_open`: the day taken as today is the day before when
+    the clock stands earlier)."""
     from hausbesuch.web.links import create_link
 
     plan = site.store.load_plan(plan_id) if plan_id else _current_plan(site)
     route = next(r for r in plan.routes if r.stops and (team is None or r.team_id == team)
                  and (day is None or r.day == day))
-    return create_link(site.store, plan.id, route.team_id, route.day, actor="test")
+    made = create_link(site.store, plan.id, route.team_id, route.day, actor="test")
+    links_open(None, route.day)  # it opens its team-day now (QA 28 F4: from the day before)
+    return made
 
 
 def _pages(site: Site) -> list[str]:

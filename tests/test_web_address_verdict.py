@@ -32,6 +32,7 @@ import pytest
 from tests.web_fixtures import (
     PASSWORD,
     csrf_of,
+    links_open,
     live_server,
     log_in_page,
     logged_in,
@@ -126,6 +127,7 @@ def _phone_notes(site: LaufSite, client_ids: set[str]) -> dict[str, str]:
         if not here:
             continue
         token, _ = create_link(site.store, site.plan_id, r.team_id, r.day, actor="test")
+        links_open(None, r.day)  # it opens now (QA 28 F4)
         page = httpx.get(f"{site.url}/w/{token}/").text
         for cid in here:
             out[cid] = _text(page.split(f'id="stopp-{cid}"', 1)[1].split("</li>", 1)[0])

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hausbesuch import clock
-from tests import test_web
+from tests import test_web, web_fixtures
 from tests.fake_clock import same_moment, server_zone
 from tests.test_web import _current_plan, _outcomes
 from tests.web_fixtures import Site, links_open, sqlite_only
@@ -70,19 +70,6 @@ def _fresh_route(site: Site, skip: tuple = ()):  # noqa: ANN202
                 and all((s.client_id, r.day) not in done for s in r.stops))
 
 
-#: The test's monkeypatch (:func:`_test_monkeypatch`), for :func:`_link`.
-_monkeypatch: pytest.MonkeyPatch | None = None
-
-
-@pytest.fixture(autouse=True)
-def _test_monkeypatch(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Lets :func:`_link` open the link it makes (:func:`tests.web_fixtures.links_open`)."""
-    global _monkeypatch
-    _monkeypatch = monkeypatch
-    yield
-    _monkeypatch = None
-
-
 def _link(site: Site, route, *, on_its_day: bool = False) -> tuple[str, object, str]:  # noqa: ANN001
     """(token, link, url) of a new link for ``route``'s team-day, valid until its end; it
     opens the team-day now (QA 28 F4: from the day before; :func:`links_open` sets the
@@ -94,8 +81,8 @@ def _link(site: Site, route, *, on_its_day: bool = False) -> tuple[str, object, 
     token, link = create_link(site.store, _current_plan(site).id, route.team_id, route.day,
                               actor="test")
     if on_its_day:
-        _monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    links_open(_monkeypatch, route.day)
+        web_fixtures.current_monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    links_open(None, route.day)
     return token, link, f"{site.url}/w/{token}/"
 
 

@@ -18,6 +18,7 @@ normal day one moment for the phone and the server (:func:`tests.fake_clock.same
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ import pytest
 
 from hausbesuch import clock
 from tests import test_web
-from tests.fake_clock import exercise_time_of_day, same_moment
+from tests.fake_clock import exercise_time_of_day, same_moment, server_clock
 from tests.shots import shoot
 from tests.test_web_enter import _recorded
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _open_with_worker, _phone
@@ -293,7 +294,8 @@ def test_a_page_that_is_before_the_day_after_an_exercise_ends_follows_the_real_d
     before the visit day): the buttons are marked unavailable. When the phone's real visit
     day begins they were never ready again until a reload: the check every minute was only
     started for a page before the day when loaded. Now it starts when the exercise ends
-    too."""
+    too. (The phone's and the server's real day is the day before the visit day: earlier
+    the link opens nothing, QA 28 F4.)"""
     def body(route) -> None:  # noqa: ANN001
         assert route.day > _real_day()  # the fixture's week lies ahead of the real date
         monkeypatch.setenv(clock.ENV, route.day.isoformat())
@@ -301,15 +303,17 @@ def test_a_page_that_is_before_the_day_after_an_exercise_ends_follows_the_real_d
         at = _at_the_door(route)
         _, _, url = _link(site, route)
         button = f"#stopp-{near.client_id} button[value=angetroffen]"
-        with _worker_browser() as browser:
+        with _worker_browser() as browser, ExitStack() as ended:
             ctx, page, errors = _phone(browser, service_workers="block")
             try:
-                page.clock.install(time=datetime.combine(_real_day(), at, BERLIN).timestamp())
+                eve = datetime.combine(route.day - timedelta(days=1), at, BERLIN)
+                page.clock.install(time=eve.timestamp())
                 page.goto(url)
                 assert page.locator("#vorab").is_hidden()
                 assert page.get_attribute(button, "aria-disabled") is None
                 # the exercise ends: the server's day is the real one, before the visit day
-                monkeypatch.delenv(clock.ENV)
+                # (server_clock unsets HAUSBESUCH_HEUTE)
+                ended.enter_context(server_clock(monkeypatch, eve))
                 page.clock.run_for(61_000)  # its check of the link, once a minute
                 page.wait_for_function("() => !document.getElementById('vorab').hidden")
                 assert page.get_attribute(button, "aria-disabled") == "true"

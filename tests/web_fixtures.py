@@ -274,6 +274,10 @@ def run_jobs_now(store) -> list[str]:  # noqa: ANN001
     return made
 
 
+#: The running test's monkeypatch (set by ``tests/conftest.py``), for :func:`links_open`.
+current_monkeypatch = None
+
+
 def links_open(monkeypatch, day) -> None:  # noqa: ANN001
     """Worker links of ``day`` open their team-day (QA 28 F4: from 00:00 of the day before,
     read on :func:`hausbesuch.clock.now_on_today`): when the server's clock as it stands
@@ -285,5 +289,6 @@ def links_open(monkeypatch, day) -> None:  # noqa: ANN001
     from hausbesuch import clock
     from hausbesuch.web.links import link_now, valid_from
 
+    monkeypatch = monkeypatch or current_monkeypatch
     if link_now() < valid_from(day):
         monkeypatch.setenv(clock.ENV, (day - timedelta(days=1)).isoformat())
