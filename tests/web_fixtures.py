@@ -289,6 +289,8 @@ def links_open(monkeypatch, day) -> None:  # noqa: ANN001
     from hausbesuch import clock
 
     monkeypatch = monkeypatch or current_monkeypatch
+    if monkeypatch is None:  # a session fixture's link: the test that opens it opens it
+        return
     # the rule as the tests state it (not imported: hausbesuch.web.links.valid_from)
     if clock.now_on_today() < datetime.combine(day - timedelta(days=1), time(0, 0)):
         monkeypatch.setenv(clock.ENV, (day - timedelta(days=1)).isoformat())
