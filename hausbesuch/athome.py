@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from hausbesuch.fields import count, format_clock
+from hausbesuch.fields import count, format_clock, weekday_span
 
 #: Outcomes in which somebody opened the door.
 CONTACT = frozenset({"angetroffen", "verweigert", "termin_vereinbart"})
@@ -570,25 +570,6 @@ AREA_MIN_PEOPLE = 2
 AREA_MIN_VISITS = 5
 
 
-def weekday_span(days: Sequence[int]) -> str:
-    """Weekdays (0 = Monday) in short German: ``[0]`` → „Mo“, ``[0, 2]`` → „Mo, Mi“,
-    ``[0, 1, 2, 4]`` → „Mo–Mi, Fr“ (three or more days in a row as a span)."""
-    from hausbesuch.fields import WEEKDAYS_DE
-
-    days = sorted(set(days))
-    runs: list[list[int]] = []
-    for d in days:
-        if runs and d == runs[-1][-1] + 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    words: list[str] = []
-    for run in runs:
-        if len(run) >= 3:
-            words.append(f"{WEEKDAYS_DE[run[0]]}–{WEEKDAYS_DE[run[-1]]}")
-        else:
-            words += [WEEKDAYS_DE[d] for d in run]
-    return ", ".join(words)
 
 
 def _visits(n: int, people: int | None) -> str:

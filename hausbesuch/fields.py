@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -88,6 +89,24 @@ WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 def format_day(d: date) -> str:
     """A day with its weekday, as every page and message writes it: ``Sa, 12.12.2026``."""
     return f"{WEEKDAYS_DE[d.weekday()]}, {d:%d.%m.%Y}"
+
+
+def weekday_span(days: Iterable[int]) -> str:
+    """Weekdays (0 = Monday) in short German: three or more consecutive days as a range
+    („Mo–Do“, „Mo–Mi, Fr“), the others one by one („Mo, Mi, Fr“)."""
+    runs: list[list[int]] = []
+    for d in sorted(set(days)):
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{WEEKDAYS_DE[run[0]]}–{WEEKDAYS_DE[run[-1]]}")
+        else:
+            parts.extend(WEEKDAYS_DE[d] for d in run)
+    return ", ".join(parts)
 
 
 def format_clock(minutes: int) -> str:

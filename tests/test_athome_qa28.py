@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from hausbesuch import athome
+from hausbesuch import athome, fields
 from hausbesuch.athome import (
     ContactModel,
     ContactRecord,
@@ -122,12 +122,12 @@ def test_the_figure_says_the_weekdays_it_comes_from() -> None:
     model = ContactModel.fit(_district_of_nine())
     stop = _stop("NEU", "Mitte", 2, 9)
     assert _area(visit_chances(model, [stop]).of(stop).text).startswith("im Bezirk Mo 8–10 Uhr ")
-    assert athome.weekday_span([0]) == "Mo"
-    assert athome.weekday_span([2, 0]) == "Mo, Mi"
-    assert athome.weekday_span([0, 1]) == "Mo, Di"
-    assert athome.weekday_span([0, 1, 2, 4]) == "Mo–Mi, Fr"
-    assert athome.weekday_span(range(5)) == "Mo–Fr"
-    assert athome.weekday_span([0, 2, 3, 4, 6]) == "Mo, Mi–Fr, So"
+    assert fields.weekday_span([0]) == "Mo"
+    assert fields.weekday_span([2, 0]) == "Mo, Mi"
+    assert fields.weekday_span([0, 1]) == "Mo, Di"
+    assert fields.weekday_span([0, 1, 2, 4]) == "Mo–Mi, Fr"
+    assert fields.weekday_span(range(5)) == "Mo–Fr"
+    assert fields.weekday_span([0, 2, 3, 4, 6]) == "Mo, Mi–Fr, So"
 
 
 def test_the_store_tells_a_town_of_one_district(sqlite_store) -> None:

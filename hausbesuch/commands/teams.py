@@ -14,6 +14,7 @@ import typer
 
 from hausbesuch.commands._common import CityOption, DbOption, count, user_errors
 from hausbesuch.errors import UserError
+from hausbesuch.fields import weekday_span
 
 if TYPE_CHECKING:
     from hausbesuch.teams import TeamConfig
@@ -91,24 +92,6 @@ def register(app: typer.Typer) -> None:
                           else "") + "".join(f"; {x}" for x in _more(t, profile.depot.address)))
 
 
-def _days(days: list[int]) -> str:
-    """Weekdays (0 = Monday, sorted) in short German: three or more consecutive days as a
-    range („Mo–Do“, „Mo–Mi, Fr“), the others one by one („Mo, Mi, Fr“)."""
-    from hausbesuch.fields import WEEKDAYS_DE
-
-    runs: list[list[int]] = []
-    for d in days:
-        if runs and d == runs[-1][-1] + 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    parts: list[str] = []
-    for run in runs:
-        if len(run) >= 3:
-            parts.append(f"{WEEKDAYS_DE[run[0]]}–{WEEKDAYS_DE[run[-1]]}")
-        else:
-            parts.extend(WEEKDAYS_DE[d] for d in run)
-    return ", ".join(parts)
 
 
 def _more(t: TeamConfig, depot: str | None) -> list[str]:
@@ -121,7 +104,7 @@ def _more(t: TeamConfig, depot: str | None) -> list[str]:
     out = []
     days = sorted(t.weekdays)
     if days != list(range(5)):
-        out.append("Tage: " + _days(days))
+        out.append("Tage: " + weekday_span(days))
 
     def place(address: str | None, lonlat: tuple[float, float] | None) -> str | None:
         if address:
