@@ -64,6 +64,7 @@ def test_a_link_opens_no_data_before_the_day_before_its_team_day(
     for s in stops:
         assert s.client_id not in r.text and s.address not in html.unescape(r.text)
     assert "Zurück zur Route" not in text
+    assert re.search(r"<h1>Noch nicht gültig</h1>", r.text), r.text  # not „Nicht erlaubt“
     # the service worker and the outcome form are refused the same way
     assert httpx.get(site.url + f"/w/{token}/sw.js").status_code == 403
     refused = site.store.audit_rows(action="worker_link_refused")[before:]

@@ -648,13 +648,20 @@ def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client,
                   data={"csrf_token": csrf_of(page.text), "praefix": link.prefix,
                         "bestaetigt": "ja"})
     assert r.status_code == 303
-    assert httpx.get(site.url + f"/w/{token}/").status_code == 410
+    gone = httpx.get(site.url + f"/w/{token}/")
+    assert gone.status_code == 410
+    # the page says the way on, as the phone's own notices do (QA 28 field F14)
+    assert "Dieser Link wurde widerrufen. Bitte bei der Koordination einen neuen Link " \
+           "anfordern." in gone.text, gone.text
     assert httpx.get(site.url + f"/w/{token}/sw.js").status_code == 410
     token2, link2 = _make_link(site)
     with site.store.session() as s:
         s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == token_hash(token2))
                   .values(valid_until=clock.now() - timedelta(seconds=1)))
-    assert httpx.get(site.url + f"/w/{token2}/").status_code == 410
+    gone = httpx.get(site.url + f"/w/{token2}/")
+    assert gone.status_code == 410
+    assert "Dieser Link ist abgelaufen. Bitte bei der Koordination einen neuen Link " \
+           "anfordern." in gone.text, gone.text
     other = "A" if token2[-1] != "A" else "B"
     assert httpx.get(site.url + f"/w/{token2[:-1]}{other}/").status_code == 404
     assert httpx.get(site.url + "/w/" + "A" * 43 + "/").status_code == 404

@@ -376,13 +376,14 @@ def error_page(request: Request, status: int, message: str) -> Response:
     # /w/<token>/ergebnis; the token is not written into the page), unless the link is gone
     on_link = re.fullmatch(r"/w/[^/]+/[^/]*", request.url.path) is not None
     back = "./" if on_link and status not in (404, 410) else None
-    if status == 403 and re.fullmatch(r"/w/[^/]+/", request.url.path):
+    early = status == 403 and re.fullmatch(r"/w/[^/]+/", request.url.path) is not None
+    if early:
         back = None  # the route page itself refused (a link before its start)
     # the route page of a link that is gone: outcomes the phone never sent are listed
     # (worker-gone.js reads them from the phone's storage), so that none is lost unseen
     unsent = status in (404, 410) and re.fullmatch(r"/w/[^/]+/", request.url.path) is not None
     return render(request, "error.html.j2", status=status, message=message, code=status,
-                  back=back, unsent=unsent)
+                  back=back, unsent=unsent, early=early)
 
 
 def _fallback_page(message: str) -> HTMLResponse:

@@ -282,7 +282,11 @@ def not_yet_message(link: WorkerLink) -> str:
 
 
 #: What a page says of a link that is gone, by the reason the audit row gives.
-_GONE = {"widerrufen": "Dieser Link wurde widerrufen.", "abgelaufen": "Dieser Link ist abgelaufen."}
+#: (Both say the way on, as the phone's own notices do: QA 28 field F14.)
+_GONE = {"widerrufen": "Dieser Link wurde widerrufen. Bitte bei der Koordination einen neuen "
+                       "Link anfordern.",
+         "abgelaufen": "Dieser Link ist abgelaufen. Bitte bei der Koordination einen neuen "
+                       "Link anfordern."}
 
 
 #: A refused use of the same link is audited at most once in this time (a phone retrying
