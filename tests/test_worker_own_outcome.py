@@ -352,3 +352,35 @@ def _names_what_it_replaces(site: Site, route, cid: str) -> None:  # noqa: ANN00
     late = send("angetroffen", "r28b-4", statt="nicht_angetroffen")
     assert late.status_code == 400 and "Schon erfasst" in late.json()["fehler"], late.text
     assert stored() == ["verweigert"]
+
+
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_no_notiz_loeschen_while_the_outcome_is_on_its_way(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Review 28b #5: „Notiz löschen“ was offered while the outcome was being sent; its
+    note reached the server and the page said „Notiz gelöscht“. On its way, the note is
+    shown without the button; the answer lost (no signal), it is back."""
+    _on_fresh_stop(site, monkeypatch, 0, _note_on_its_way)
+
+
+def _note_on_its_way(site: Site, route, cid: str) -> None:  # noqa: ANN001
+    from tests.test_worker_correction import _hold_first_outcome, _wait_for
+
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        held = _hold_first_outcome(page)
+        stop = page.locator(f"#stopp-{cid}")
+        stop.locator("textarea[name=notiz]").fill("Nachbarin sagt: Montag da")
+        stop.locator("button[value=nachricht_hinterlassen]").click()
+        _wait_for(page, held)
+        note = stop.locator(".queued-note")
+        note.wait_for()
+        assert "Notiz: Nachbarin sagt: Montag da" in note.inner_text()
+        assert note.locator("button", has_text="Notiz löschen").count() == 0
+        held[0].abort()  # no signal: the answer never comes, the outcome waits again
+        page.wait_for_function(
+            "(id) => document.getElementById(id).querySelector('.queued-note button')",
+            arg=f"stopp-{cid}", timeout=30_000)
+        assert note.locator("button", has_text="Notiz löschen").count() == 1
+        ctx.close()

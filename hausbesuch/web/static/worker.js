@@ -297,6 +297,10 @@
     var p = document.createElement("p");
     p.className = "note";
     p.textContent = "Notiz: " + item.fields.notiz;
+    el.appendChild(p);
+    // on its way to the server now: the note goes with it, it cannot be taken back here
+    // (review 28b #5: „Notiz gelöscht“ was said of a note then stored)
+    if (item.fields.schluessel === sendingKey) return;
     var b = document.createElement("button");
     b.type = "button"; b.className = "danger"; b.textContent = "Notiz löschen";
     b.setAttribute("aria-label", "Notiz löschen: " + kunde);
@@ -315,7 +319,6 @@
       if (st) show(kunde, st.textContent.replace(/ ?Notiz bleibt erhalten\.$/, "") +
         " Notiz gelöscht.", li.classList.contains("done") ? "done" : "pending");
     });
-    el.appendChild(p);
     el.appendChild(b);
   }
   // F3: outcomes kept on the phone whose stop is no longer on this page (a re-plan moved it
@@ -748,6 +751,7 @@
     sending = true;
     var item = q[0];
     sendingKey = item.fields.schluessel;
+    showQueuedNote(item.fields.kundennummer);  // its note is on its way: no „Notiz löschen“
     var form = new URLSearchParams();
     Object.keys(item.fields).forEach(function (k) { form.append(k, item.fields[k]); });
     fetch(endpoint, {
@@ -809,6 +813,7 @@
     }).catch(function () {
       sending = false; sendingKey = null;
       supersede(item);
+      showQueuedNote(item.fields.kundennummer);  // waiting again: its note may be deleted
       status();
     });
   }
