@@ -206,6 +206,11 @@ def main() -> None:
         # is refused)
         token, _ = create_link(app.state.web.store, plan.id, busiest.team_id, busiest.day,
                                actor="bench")
+        # served as on its team-day (an exercise day): a link opens from the day before
+        # its team-day only, and the planned week lies ahead
+        from hausbesuch import clock
+
+        os.environ[clock.ENV] = busiest.day.isoformat()
         print(f"week: 5 teams available, {teams} used, {len(plan.routes)} team-days, {visits} planned visits, "
               f"{len(plan.unassigned)} unassigned (planned in {plan_s:.1f} s)")
         with live_server(app) as live, httpx.Client(base_url=live.url) as c:
