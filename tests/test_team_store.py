@@ -183,6 +183,6 @@ sprachen = ["Russisch"]
     ([0, 1, 3, 4, 5], "Mo, Di, Do–Sa")])
 def test_the_summary_writes_consecutive_days_as_a_range(days, shown):
     """Three or more consecutive days read as a range, the others one by one (review 19b #4)."""
-    from hausbesuch.commands.teams import _days
+    from hausbesuch.fields import weekday_span as _days
 
     assert _days(days) == shown
