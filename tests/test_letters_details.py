@@ -60,8 +60,13 @@ def _letters(plan_id: str, url: str, out: Path, *args: str, today: date = BEFORE
         app, ["letters", plan_id, "--db", url, "--out", str(out), *args])
 
 
+def _flat(text: str) -> str:
+    """``text`` on one line, each run of white space one space (a command's output)."""
+    return " ".join(text.split())
+
+
 def _text(path: Path) -> str:
-    return " ".join("\n".join(p.extract_text() for p in PdfReader(path).pages).split())
+    return _flat("\n".join(p.extract_text() for p in PdfReader(path).pages))
 
 
 def _announced_day(text: str) -> date:

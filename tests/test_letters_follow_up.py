@@ -36,14 +36,11 @@ def _today(monkeypatch):
 
 
 # the letters tests' copy of the planned week, the command run on a day (by default
-# TODAY, their day before the week) and a PDF's text
+# TODAY, their day before the week), a PDF's text and the command's output on one line
 db = details.db
 _letters = details._letters
 _text = details._text
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
+_flat = details._flat
 
 
 def _three(planned_week) -> tuple[str, str, str]:

@@ -31,14 +31,12 @@ def _today_before_the_week(monkeypatch):
     monkeypatch.setenv(clock.ENV, FRIDAY_BEFORE.isoformat())
 
 
-# the letters tests' copy of the planned week, the command run on a day and a PDF's text
+# the letters tests' copy of the planned week, the command run on a day, a PDF's text
+# and the command's output on one line
 db = details.db
 _letters = details._letters
 _text = details._text
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
+_flat = details._flat
 
 
 def test_letters_for_monday_written_on_friday_are_named_too_late(planned_week, db, tmp_path):
