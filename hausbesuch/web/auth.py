@@ -1193,16 +1193,22 @@ def _session_ends(row: SessionRow, limits: Limits) -> tuple[datetime, datetime]:
             row.created_at + timedelta(hours=limits.absolute_hours))
 
 
+def _session_row(s: Session, token: str | None) -> SessionRow | None:
+    """The stored session of the cookie value ``token`` in ``s``, or None (none given, one
+    longer than any we hand out, or no such session)."""
+    if not token or len(token) > 200:
+        return None
+    return s.get(SessionRow, token_hash(token))
+
+
 def session_time_left(store: Store, token: str | None, limits: Limits) -> tuple[int, bool] | None:
     """(seconds until the session of ``token`` ends, whether an action extends it), read
     without touching the session (asking does not count as activity); ``None`` when there
     is no live session. It ends by its idle limit unless its absolute limit comes first,
     which no action moves."""
-    if not token or len(token) > 200:
-        return None
     now = clock.utc()
     with store.session() as s:
-        row = s.get(SessionRow, token_hash(token))
+        row = _session_row(s, token)
         user = s.get(UserRow, row.user_name) if row is not None else None
         if row is None or user is None or user.disabled:
             return None
@@ -1216,10 +1222,8 @@ def session_time_left(store: Store, token: str | None, limits: Limits) -> tuple[
 def touch_session(store: Store, token: str | None) -> None:
     """Mark the session of ``token`` active now (the user asked to stay logged in);
     :func:`lookup_session` only does so when the last mark is older than 30 seconds."""
-    if not token or len(token) > 200:
-        return
     with store.session() as s:
-        row = s.get(SessionRow, token_hash(token))
+        row = _session_row(s, token)
         if row is not None:
             row.last_seen = clock.utc()
 
@@ -1232,10 +1236,8 @@ FRESH_AUTH_MINUTES = 10
 def session_fresh(store: Store, token: str | None) -> bool:
     """Whether the session of ``token`` logged in or confirmed its password in the last
     :data:`FRESH_AUTH_MINUTES` (False without a session)."""
-    if not token or len(token) > 200:
-        return False
     with store.session() as s:
-        row = s.get(SessionRow, token_hash(token))
+        row = _session_row(s, token)
         if row is None:
             return False
         proved = row.fresh_auth_at or row.created_at
@@ -1245,10 +1247,8 @@ def session_fresh(store: Store, token: str | None) -> bool:
 def mark_fresh(store: Store, token: str | None) -> None:
     """The session of ``token`` has just proved its password (checked by
     :func:`check_login`): it counts as fresh for :data:`FRESH_AUTH_MINUTES`."""
-    if not token or len(token) > 200:
-        return
     with store.session() as s:
-        row = s.get(SessionRow, token_hash(token))
+        row = _session_row(s, token)
         if row is not None:
             row.fresh_auth_at = clock.utc()
 
