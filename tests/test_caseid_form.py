@@ -209,7 +209,7 @@ def test_web_upload_refuses_them_and_the_rejections_and_their_audit_do_not_name_
         tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
     """The audit's upload: ``Schroeder-8`` was stored and the rejected ``Schroeder 7``
     stood in ``ablehnungen.csv`` and in the audit row ``import_ablehnungen_angezeigt``."""
-    from tests.web_fixtures import bare_app, csrf_of, live_server, login
+    from tests.web_fixtures import bare_app, live_server, login, upload_list
 
     path = _write(tmp_path / "liste.csv", [
         _row("Schroeder-8", "Bahnhofstraße", "1"), _row("Schroeder 7", "Bahnhofstraße", "3"),
@@ -219,10 +219,7 @@ def test_web_upload_refuses_them_and_the_rejections_and_their_audit_do_not_name_
     store = app.state.web.store
     with live_server(app) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
         assert login(kora, "kora").status_code == 303
-        csrf = csrf_of(kora.get("/kunden/import").text)
-        with open(path, "rb") as fh:
-            up = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
-                           files={"datei": (path.name, fh, "text/csv")})
+        up = upload_list(kora, path, CITY)
         assert up.status_code == 200, up.text[-500:]
         assert "1</strong> neu" in up.text and "3</strong> abgelehnt" in up.text, up.text
         page = kora.get("/kunden/import")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from hausbesuch.cli import app as cli_app
 from tests.test_depot_message import _lauf_list, _lauf_profile_copy
-from tests.web_fixtures import PASSWORD, csrf_of, live_server, login, page_text
+from tests.web_fixtures import PASSWORD, csrf_of, live_server, login, page_text, upload_list
 
 CITY = "Lauf a.d. Pegnitz"
 #: a point in Bad Hersfeld's old town, 250 km from Lauf (Breite, Länge)
@@ -69,10 +69,7 @@ def test_the_web_refuses_a_profile_whose_extract_is_of_another_town(
     before = len(store.audit_rows())
     with live_server(web) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
         assert login(kora, "kora").status_code == 303
-        csrf = csrf_of(kora.get("/kunden/import").text)
-        with open(more, "rb") as fh:
-            up = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
-                           files={"datei": ("neu.csv", fh, "text/csv")})
+        up = upload_list(kora, more, CITY)
         assert up.status_code == 400, up.text[-800:]
         text = page_text(up.text)
         assert message in text and "Es wurde nichts gespeichert." in text, text
@@ -103,10 +100,7 @@ def test_the_web_refuses_a_profile_whose_extract_is_of_another_town(
     good = create_app(f"sqlite:///{db}", cities=[str(right)], run_jobs=False)
     with live_server(good) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
         assert login(kora, "kora").status_code == 303
-        csrf = csrf_of(kora.get("/kunden/import").text)
-        with open(more, "rb") as fh:
-            up = kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
-                           files={"datei": ("neu.csv", fh, "text/csv")})
+        up = upload_list(kora, more, CITY)
         assert up.status_code == 200, up.text[-800:]
         assert kora.get(f"/adressen?stadt={CITY}").status_code == 200
     assert _stored(db)[0] == ["L-1", "L-2", "L-3"]

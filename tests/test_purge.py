@@ -423,7 +423,7 @@ def test_the_web_upload_counts_erased_cases_apart_as_the_import_does(history, tm
 
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
-    from tests.web_fixtures import CITY_PROFILE, PASSWORD, csrf_of, live_server, login
+    from tests.web_fixtures import CITY_PROFILE, PASSWORD, live_server, login, upload_list
 
     figures = re.compile(r"(\d+) neu, (\d+) aktualisiert, (\d+) unverändert, (?:(\d+) nicht "
                          r"wieder eingelesen \(Daten gelöscht\), )?(\d+) abgelehnt")
@@ -442,10 +442,7 @@ def test_the_web_upload_counts_erased_cases_apart_as_the_import_does(history, tm
             with live_server(web) as live, httpx.Client(base_url=live.url,
                                                         timeout=120) as kora:
                 assert login(kora, "kora").status_code == 303
-                csrf = csrf_of(kora.get("/kunden/import").text)
-                with open(history["dir"] / "kunden.csv", "rb") as fh:
-                    page = kora.post("/kunden/import", data={"csrf_token": csrf},
-                                     files={"datei": ("kunden.csv", fh, "text/csv")})
+                page = upload_list(kora, history["dir"] / "kunden.csv")
                 assert page.status_code == 200, page.text[-500:]
             text = html.unescape(page.text).split('id="bericht"', 1)[1]
             out = " ".join(re.sub(r"<[^>]+>", "", text).split())

@@ -17,7 +17,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.web_fixtures import HEADER, NAME_MARK, bare_app, csrf_of, live_server, login
+from tests.web_fixtures import (
+    HEADER,
+    NAME_MARK,
+    bare_app,
+    live_server,
+    login,
+    upload_list,
+)
 
 CITY = "Bad Hersfeld"
 #: typed where a date belongs (a shifted export): a reason quotes it
@@ -54,10 +61,7 @@ def _write(path: Path, index, *, rejected: bool) -> list[str]:  # noqa: ANN001
 
 
 def _upload(kora: httpx.Client, path: Path) -> httpx.Response:
-    csrf = csrf_of(kora.get("/kunden/import").text)
-    with open(path, "rb") as fh:
-        return kora.post("/kunden/import", data={"csrf_token": csrf, "stadt": CITY},
-                         files={"datei": (path.name, fh, "text/csv")})
+    return upload_list(kora, path, CITY)
 
 
 def _rejected_table(html: str) -> list[list[str]]:

@@ -244,6 +244,16 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def upload_list(client, path: Path, city: str | None = None):  # noqa: ANN001, ANN201
+    """Upload the client list ``path`` on the *Kundenliste* page as a coordinator does
+    (``client``: an httpx client logged in; ``city``: the form's ``stadt``, if any)."""
+    csrf = csrf_of(client.get("/kunden/import").text)
+    with open(path, "rb") as fh:
+        return client.post("/kunden/import",
+                           data={"csrf_token": csrf, **({"stadt": city} if city else {})},
+                           files={"datei": (path.name, fh, "text/csv")})
+
+
 def wait_for_job(store, job_id: str, seconds: float = 240) -> str:  # noqa: ANN001
     """Wait until the served app's job runner has done job ``job_id`` (at most
     ``seconds``); it must have finished well (``fertig``). Returns the plan id it made."""
