@@ -73,6 +73,14 @@ def base_teams(store: Any, profile: Profile) -> list[TeamConfig]:
     return current_teams(store, profile).teams
 
 
+def working_hours(store: Any, profile: Profile) -> dict[int, tuple[int, int]]:
+    """{weekday (0 Monday): (first start, last end) in minutes} of the city's teams that
+    work it (:func:`base_teams`); a weekday no team works is not in it."""
+    teams = base_teams(store, profile)
+    return {wd: (min(t.shift_start_min for t in on), max(t.shift_end_min for t in on))
+            for wd in range(7) if (on := [t for t in teams if wd in t.weekdays])}
+
+
 def city_teams(store: Any, profile: Profile, path: str | Path | None = None
                ) -> list[TeamConfig]:
     """The teams of a run: ``path`` if given, else the stored teams, else the profile's;

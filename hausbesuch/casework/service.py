@@ -2340,12 +2340,9 @@ class Casework:
 
     def _working_hours(self, weekday: int) -> tuple[int, int] | None:
         """(first start, last end) in minutes of the teams that work this weekday."""
-        from hausbesuch.team_store import base_teams
+        from hausbesuch.team_store import working_hours
 
-        teams = [t for t in base_teams(self.store, self.profile) if weekday in t.weekdays]
-        if not teams:
-            return None
-        return min(t.shift_start_min for t in teams), max(t.shift_end_min for t in teams)
+        return working_hours(self.store, self.profile).get(weekday)
 
     def _check_visit_time(self, s: Session, minute: int, visit: CaseVisitRow | None,
                           city_hours: tuple[int, int] | None) -> None:

@@ -501,11 +501,9 @@ def team_shifts(store: Store, profile: Profile) -> dict[int, tuple[int, int]]:
     """{weekday (0 Monday): (first start, last end) in minutes} of the city's teams that
     work it: the hours :meth:`Casework.past_shift_refusal` checks an appointment against,
     for the phone to check before queueing (QA 28 F1)."""
-    from hausbesuch.team_store import base_teams
+    from hausbesuch.team_store import working_hours
 
-    teams = base_teams(store, profile)
-    return {wd: (min(t.shift_start_min for t in on), max(t.shift_end_min for t in on))
-            for wd in range(7) if (on := [t for t in teams if wd in t.weekdays])}
+    return working_hours(store, profile)
 
 
 def appointments_to_replan(store: Store, profile: Profile, actor: str, plan_id: str,
