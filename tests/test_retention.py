@@ -60,6 +60,27 @@ def _web_rows(st: Store) -> None:
                          created_at=old, finished_at=finished, heartbeat=beat))
 
 
+def _devices(st: Store) -> None:
+    """Device cookies (``web_devices``): one last used just over
+    :data:`~hausbesuch.web.auth.DEVICE_DAYS` days ago (expired: goes), one just under (stays).
+    """
+    from hausbesuch.web.auth import DEVICE_DAYS
+    from hausbesuch.web.models import DeviceRow
+
+    utc = clock.utc()
+    with st.session() as s:
+        for key, days in (("expired", DEVICE_DAYS + 0.1), ("valid", DEVICE_DAYS - 0.1)):
+            at = utc - timedelta(days=days)
+            s.add(DeviceRow(id_hash=key, user_name="kora", created_at=at, last_used=at))
+
+
+def _device_keys(st: Store) -> list[str]:
+    from hausbesuch.web.models import DeviceRow
+
+    with st.session() as s:
+        return sorted(s.scalars(select(DeviceRow.id_hash)))
+
+
 def _left(st: Store) -> dict[str, list[str]]:
     from hausbesuch.web.models import JobRow, LoginAttemptRow, SessionRow, WorkerLinkRow
 
@@ -85,11 +106,29 @@ def test_cleanup_deletes_what_has_aged_out_and_keeps_the_rest(store: Store) -> N
                             "links": ["lately", "live"], "jobs": ["fresh", "stuck"]}
     row = store.audit_rows(action="aufgeraeumt")[-1]
     assert row["actor"] == "admin"
-    assert row["details"] == {"sitzungen": 1, "anmeldeversuche": 1,
-                                          "tageslinks": 2, "auftraege": 4}
+    assert row["details"] == {"sitzungen": 1, "anmeldeversuche": 1, "geraete": 0,
+                              "tageslinks": 2, "auftraege": 4}
     again = cleanup(store, actor="admin", dry_run=False)  # nothing more: nothing audited
     assert again.housekeeping == 0
     assert len(store.audit_rows(action="aufgeraeumt")) == 1
+
+
+def test_cleanup_deletes_expired_device_cookies(store: Store) -> None:  # noqa: F811
+    """Closing 28: a login deletes expired device rows, but a server nobody logs in to
+    kept them (they name staff members' accounts); cleanup deletes them, counted in a dry
+    run, audited with the other housekeeping (``geraete``), the valid one stays."""
+    from hausbesuch.web.retention import cleanup
+
+    _devices(store)
+    dry = cleanup(store, actor="admin")
+    assert dry.devices == 1 and dry.housekeeping == 1
+    assert _device_keys(store) == ["expired", "valid"]
+    done = cleanup(store, actor="admin", dry_run=False)
+    assert done.devices == 1
+    assert _device_keys(store) == ["valid"]
+    row = store.audit_rows(action="aufgeraeumt")[-1]
+    assert row["details"]["geraete"] == 1 and row["actor"] == "admin"
+    assert cleanup(store, actor="admin", dry_run=False).housekeeping == 0
 
 
 def test_the_audit_log_ages_out_only_through_its_gate(store: Store) -> None:  # noqa: F811
@@ -236,12 +275,14 @@ def test_cleanup_command(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'fall.sqlite'}"
     with Store.open(db) as st:
         _web_rows(st)
+        _devices(st)
         _audit_at(st, datetime(2024, 3, 5, 9, 0), 5)
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "30"])
     assert res.exit_code == 2 and "mindestens 90 erwartet" in res.output, res.output
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365"])
     assert res.exit_code == 0, res.output
-    assert ("Zu löschen: 1 Anmeldesitzung; 1 fehlgeschlagene Anmeldung; 2 Tageslinks (seit "
+    assert ("Zu löschen: 1 Anmeldesitzung; 1 fehlgeschlagene Anmeldung; 1 Gerätecookie (seit "
+            "über 180 Tagen ohne Anmeldung abgelaufen); 2 Tageslinks (seit "
             "über 30 Tagen abgelaufen oder widerrufen); 4 Planungsaufträge (seit über 30 "
             "Tagen beendet oder ohne Lebenszeichen); 5 Protokolleinträge vom 05.03.2024 bis vor dem "
             f"{clock.today() - timedelta(days=365):%d.%m.%Y}.") in res.output
@@ -250,6 +291,8 @@ def test_cleanup_command(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert res.output.startswith("Gelöscht: 1 Anmeldesitzung;")
     assert "Protokoll gekürzt" in res.output
+    with Store.open(db) as st:
+        assert _device_keys(st) == ["valid"]
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365", "--yes"])
     assert res.output.startswith("Nichts zu löschen. Das Protokoll hat keine Einträge vor dem")
     res = runner.invoke(app, ["audit", "--db", db, "--ohne-stadt"])  # no city: the whole log

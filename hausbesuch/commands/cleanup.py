@@ -1,5 +1,6 @@
 """``hausbesuch cleanup``: delete what the store keeps only for a while
-(:mod:`hausbesuch.web.retention`): old login sessions, failed logins, expired worker links,
+(:mod:`hausbesuch.web.retention`): old login sessions, failed logins, expired device
+cookies, expired worker links,
 finished jobs, and, when asked, audit rows older than the Jobcenter's retention period."""
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ def register(app: typer.Typer) -> None:
         ] = False,
         db: DbOption = None,
     ) -> None:
-        """Abgelaufenes löschen: alte Anmeldesitzungen und Anmeldeversuche, seit 30 Tagen
+        """Abgelaufenes löschen: alte Anmeldesitzungen und Anmeldeversuche, abgelaufene
+        Gerätecookies (180 Tage ohne Anmeldung), seit 30 Tagen
         abgelaufene oder widerrufene Tageslinks, seit 30 Tagen beendete
         Planungsaufträge; mit --audit-days auch alte Protokolleinträge. Falldaten löscht
         hausbesuch purge."""
         from hausbesuch.casework import cli_actor
         from hausbesuch.store import Store
+        from hausbesuch.web.auth import DEVICE_DAYS
         from hausbesuch.web.retention import cleanup
 
         with Store.open(db, create=False) as store:
@@ -41,6 +44,9 @@ def register(app: typer.Typer) -> None:
         parts = [(result.sessions, "Anmeldesitzung", "Anmeldesitzungen"),
                  (result.login_attempts, "fehlgeschlagene Anmeldung",
                   "fehlgeschlagene Anmeldungen"),
+                 (result.devices, f"Gerätecookie (seit über {DEVICE_DAYS} Tagen ohne "
+                  "Anmeldung abgelaufen)", f"Gerätecookies (seit über {DEVICE_DAYS} Tagen "
+                  "ohne Anmeldung abgelaufen)"),
                  (result.links, f"Tageslink (seit über {KEEP_DAYS} Tagen abgelaufen oder "
                   "widerrufen)", f"Tageslinks (seit über {KEEP_DAYS} Tagen abgelaufen oder "
                   "widerrufen)"),

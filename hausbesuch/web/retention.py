@@ -8,11 +8,13 @@ Two kinds of rows age out:
 
 - **Housekeeping of the web app**, always: login sessions and failed logins a day after
   they were made (a session lives at most 12 hours, a failed login counts for 15
-  minutes), worker links :data:`KEEP_DAYS` days after they expired or were revoked, and
+  minutes), device cookies (``web_devices``) once they expired, :data:`DEVICE_DAYS
+  <hausbesuch.web.auth.DEVICE_DAYS>` days after the last login with them (a login
+  deletes them too, but a server nobody logs in to any more keeps them), worker links :data:`KEEP_DAYS` days after they expired or were revoked, and
   planning jobs :data:`KEEP_DAYS` days after they finished or, never finished, were last
   heard of (with their Procrastinate rows on PostgreSQL, also those a killed worker left
   ``doing``). None of them is of use after
-  that; sessions, logins and links name staff members, and an expired link still says
+  that; sessions, logins, devices and links name staff members, and an expired link still says
   which team went where on a day.
 - **The audit log**, only when asked (``audit_days``, at least :data:`MIN_AUDIT_DAYS`): the
   rows older than that many days before the real clock's today. How long the log is kept is the
@@ -51,6 +53,7 @@ class CleanupResult:
 
     sessions: int = 0
     login_attempts: int = 0
+    devices: int = 0  # expired device cookies (``web_devices``)
     links: int = 0
     jobs: int = 0
     queue_jobs: int | None = None  # Procrastinate rows (PostgreSQL only; None: not counted)
@@ -61,7 +64,7 @@ class CleanupResult:
 
     @property
     def housekeeping(self) -> int:
-        return self.sessions + self.login_attempts + self.links + self.jobs
+        return self.sessions + self.login_attempts + self.devices + self.links + self.jobs
 
 
 def audit_cutoff(audit_days: int) -> datetime:
@@ -76,7 +79,14 @@ def audit_cutoff(audit_days: int) -> datetime:
 def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
             dry_run: bool = True) -> CleanupResult:
     """Delete (or, with ``dry_run``, count) what has aged out; see the module's text."""
-    from hausbesuch.web.models import JobRow, LoginAttemptRow, SessionRow, WorkerLinkRow
+    from hausbesuch.web.auth import DEVICE_DAYS
+    from hausbesuch.web.models import (
+        DeviceRow,
+        JobRow,
+        LoginAttemptRow,
+        SessionRow,
+        WorkerLinkRow,
+    )
 
     now = clock.now()
     # sessions and failed logins store UTC (clock.utc: they measure how long ago)
@@ -85,6 +95,9 @@ def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
     wheres = {
         "sessions": (SessionRow, [SessionRow.created_at < login_edge]),
         "login_attempts": (LoginAttemptRow, [LoginAttemptRow.at < login_edge]),
+        # expired as auth.remember_device and auth._valid_device count it (UTC as well)
+        "devices": (DeviceRow, [DeviceRow.last_used
+                                < clock.utc() - timedelta(days=DEVICE_DAYS)]),
         "links": (WorkerLinkRow, [or_(WorkerLinkRow.valid_until < edge,
                                       WorkerLinkRow.revoked_at < edge)]),
         # finished 30 days ago, or never finished and silent for 30 days (a server killed
@@ -105,6 +118,7 @@ def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
         if not dry_run and result.housekeeping:
             store.audit(actor, AUDIT_CLEANUP, details={
                 "sitzungen": result.sessions, "anmeldeversuche": result.login_attempts,
+                "geraete": result.devices,
                 "tageslinks": result.links, "auftraege": result.jobs}, session=s)
     if store.engine.dialect.name == "postgresql":
         result.queue_jobs = _queue_jobs(store, dry_run=dry_run)
