@@ -570,11 +570,35 @@ def test_failures_with_a_device_cookie_lock_that_device_only(server: Server) -> 
 
     from hausbesuch.cli import app as cli
 
-    r = CliRunner(env={"HAUSBESUCH_USER": "tester"}).invoke(
-        cli, ["user", "list", "--db", server.db_cli])
-    assert next(line.split(" | ")[3] for line in r.output.splitlines()
-                if line.startswith(f"{name} | ")) == "aktiv", r.output
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+
+    def state() -> str:
+        r = runner.invoke(cli, ["user", "list", "--db", server.db_cli])
+        assert r.exit_code == 0, r.output
+        assert device not in r.output and _device_key(device) not in r.output
+        return next(line.split(" | ")[3] for line in r.output.splitlines()
+                    if line.startswith(f"{name} | "))
+
+    # closing 28: the administrator sees the browser's lock (not the cookie) ...
+    assert state() == (f"Anmeldesperre für 1 Browser mit Gerätecookie "
+                       f"({limits.max_failures_device} Fehlversuche)")
+    # ... and `user enable` lifts it (it had answered „nicht gesperrt“ and lifted nothing)
+    r = runner.invoke(cli, ["user", "enable", name, "--db", server.db_cli])
+    assert r.exit_code == 0, r.output
+    assert (f"war nicht gesperrt. Die Anmeldesperre nach {limits.max_failures_device} "
+            "fehlgeschlagenen Anmeldungen ist aufgehoben") in r.output, r.output
+    assert server.store.audit_rows(action="user_enabled")[-1]["details"] == {
+        "user": name, "role": "koordination", "sperre_aufgehoben": limits.max_failures_device}
+    assert state() == "aktiv"
+    with _browser(server, device) as owner:
+        assert login(owner, name).status_code == 303
     _no_password(_auth_rows(server))
+
+
+def _device_key(token: str) -> str:
+    from hausbesuch.web.security import token_hash
+
+    return token_hash(token)
 
 
 def test_a_new_password_or_a_disabled_account_forgets_the_device_cookies(

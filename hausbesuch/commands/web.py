@@ -378,6 +378,10 @@ def register(app: typer.Typer) -> None:
                       f"{'Adresse' if a.locked_addresses == 1 else 'Adressen'} "
                       f"({a.locked_by} Fehlversuche; andere Adressen melden sich an)",
                  a.locked_by),
+                # a browser locked out by its device cookie (never the cookie itself)
+                (f"Anmeldesperre für {a.locked_devices} Browser mit Gerätecookie "
+                 f"({a.device_failures} Fehlversuche)",
+                 a.locked_devices),
                 ("neues Passwort verlangt", a.must_change)) if on] or ["aktiv"]
             last = f"{a.last_login:%d.%m.%Y %H:%M}" if a.last_login else "–"
             typer.echo(f"{shown_name(a.name)} | {roles.get(a.role, a.role)} | "

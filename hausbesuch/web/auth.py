@@ -334,6 +334,11 @@ class Account:
     #: addresses locked out of it (by ``max_failures`` each); 0 with ``locked_by``: all
     #: addresses, by the account-wide limit
     locked_addresses: int = 0
+    #: browsers locked out of it by their device cookie (``max_failures_device`` each,
+    #: :func:`check_login`), and the failed logins that lock them; the account's other
+    #: browsers still log in
+    locked_devices: int = 0
+    device_failures: int = 0
 
 
 def list_users(store: Store, *, actor: str, limits: Limits | None = None) -> list[Account]:
@@ -354,7 +359,9 @@ def list_users(store: Store, *, actor: str, limits: Limits | None = None) -> lis
                        password_changed_at=r.password_changed_at,
                        last_login=logins.get(r.name),
                        **dict(zip(("locked_by", "locked_addresses"),
-                                  _lockout(s, r.name, limits), strict=True)))
+                                  _lockout(s, r.name, limits), strict=True)),
+                       **dict(zip(("device_failures", "locked_devices"),
+                                  _device_lockout(s, r.name, limits), strict=True)))
                for r in s.scalars(select(UserRow).order_by(UserRow.name))]
         store.audit(actor, "konten_angezeigt", details={"anzahl": len(out)}, session=s)
     return out
@@ -739,9 +746,25 @@ def _failure_keys(name: str) -> set[str]:
 def _locked_by(s: Session, name: str, limits: Limits) -> int:
     """How many failed logins lock account ``name`` out now: those within the window (from
     all addresses), if some address reached ``max_failures`` for it or all of them together
-    ``max_failures_account`` (:func:`check_login`); 0 when it is not locked out, for any
-    address. ``limits`` are the server's (the command line knows the defaults only)."""
-    return _lockout(s, name, limits)[0]
+    ``max_failures_account`` (:func:`check_login`), and those of each browser whose device
+    cookie reached ``max_failures_device`` (:func:`_device_lockout`); 0 when it is not
+    locked out, for any address or browser. ``limits`` are the server's (the command line
+    knows the defaults only)."""
+    return _lockout(s, name, limits)[0] + _device_lockout(s, name, limits)[0]
+
+
+def _device_lockout(s: Session, name: str, limits: Limits) -> tuple[int, int]:
+    """(failed logins that lock browsers out of account ``name`` by their device cookie,
+    how many browsers): tries within the window with a valid device cookie of the account
+    count per device (:func:`check_login`), ``max_failures_device`` lock that browser.
+    Nothing of the cookie is returned."""
+    since = clock.utc() - timedelta(minutes=limits.window_minutes)
+    locking = [int(n) for n in s.scalars(
+        select(func.count()).select_from(LoginAttemptRow).where(
+            LoginAttemptRow.user_name.in_(_failure_keys(name)), LoginAttemptRow.at >= since,
+            LoginAttemptRow.device.is_not(None))
+        .group_by(LoginAttemptRow.device)) if n >= limits.max_failures_device]
+    return sum(locking), len(locking)
 
 
 def _lockout(s: Session, name: str, limits: Limits) -> tuple[int, int]:
@@ -765,7 +788,9 @@ def _lift_lockout(s: Session, name: str, limits: Limits) -> int:
     (older ones too); the throttle of its audit rows (:data:`_LOCKED`) is forgotten in
     this process (only a server's own; the command line cannot reach it, which only
     holds back repeated audit rows). Returns :func:`_locked_by` before (0: there was no
-    lockout). The limit per client address (an office's shared address) stays."""
+    lockout). A browser's lockout by its device cookie is lifted with it (its failed
+    logins carry the account's name key too). The limit per client address (an office's
+    shared address) stays."""
     locked = _locked_by(s, name, limits)
     keys = _failure_keys(name)
     s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.user_name.in_(keys)))
