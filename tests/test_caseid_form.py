@@ -233,3 +233,43 @@ def test_web_upload_refuses_them_and_the_rejections_and_their_audit_do_not_name_
     views = store.audit_rows(action="import_ablehnungen_angezeigt")
     assert len(views) >= 2 and all(v["details"]["kundennummern"] == [] for v in views), views
     _never_quoted(json.dumps(store.audit_rows(), default=str, ensure_ascii=False), hidden)
+
+
+def test_the_web_case_search_echoes_only_what_the_import_would_take(tmp_path: Path) -> None:
+    """Closing 28: an unknown id typed into the case search was repeated in the message
+    and kept in the field when only the name check refused it, so ``Weinstrasse-21`` and
+    ``Meier 12`` (a street, a surname: the import refuses them) stood on the page. Now
+    the import's id rules decide (:func:`hausbesuch.clients.id_problem`): five letters in
+    a row, or, with the profile's ``kundennummer_muster``, every id not of its form."""
+    from tests.web_fixtures import bare_app, csrf_of, live_server, login
+
+    def search(app, typed: str) -> str:  # noqa: ANN001
+        with live_server(app) as live, httpx.Client(base_url=live.url, timeout=60) as kora:
+            assert login(kora, "kora").status_code == 303
+            page = kora.get("/faelle").text
+            r = kora.post("/faelle", data={"csrf_token": csrf_of(page), "kundennummer": typed})
+            assert r.status_code == 404, r.text[-300:]
+            return r.text
+
+    plain = bare_app(tmp_path)  # no pattern: five letters in a row are refused
+    for typed in [*REVEALING, "Quirinella Zwackelmann"]:
+        text = search(plain, typed)
+        _never_quoted(text, [typed])
+        assert "Die angegebene Kundennummer ist in Bad Hersfeld nicht bekannt; sie sieht " \
+            "aus wie ein Name oder eine Anschrift" in text, text
+    text = search(plain, "K-1099")  # a well-formed id: quoted, and kept in the field
+    assert "Kundennummer „K-1099“ ist in Bad Hersfeld nicht bekannt" in text
+    assert 'value="K-1099"' in text
+
+    profile = _profile(tmp_path, "kundennummer_muster = '[0-9]{3}[A-Z][0-9]{6}'")
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD
+
+    pattern = create_app(f"sqlite:///{tmp_path / 'muster.sqlite'}", cities=[str(profile)],
+                         run_jobs=False)
+    add_user(pattern.state.web.store, "kora", PASSWORD, role="koordination", city=CITY)
+    text = search(pattern, "K-1099")  # not of the city's form: not quoted
+    _never_quoted(text, ["K-1099"])
+    text = search(pattern, "987Z654321")
+    assert "Kundennummer „987Z654321“ ist in Bad Hersfeld nicht bekannt" in text

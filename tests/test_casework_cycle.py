@@ -97,7 +97,7 @@ def cycle(tmp_path_factory, bad_hersfeld_pbf):
                          s.start.strftime("%H:%M") if len(rows) % 3 else "", result, termin,
                          "Karte eingeworfen" if kind == "nachricht" else ""])
         bad = [
-            ["UNBEKANNT-1", start.strftime("%d.%m.%Y"), "", "angetroffen", "", ""],
+            ["UNB-9001", start.strftime("%d.%m.%Y"), "", "angetroffen", "", ""],
             [stops[0][1].client_id, "01.01.2020", "", "angetroffen", "", ""],  # no visit then
             [stops[1][1].client_id, "32.12.2026", "", "angetroffen", "", ""],  # no such date
             [stops[2][1].client_id, stops[2][0].day.strftime("%d.%m.%Y"), "", "vielleicht",
@@ -132,7 +132,7 @@ def test_bad_outcome_rows_are_rejected_with_row_field_and_reason(cycle):
     for week in cycle["weeks"]:
         out = week["outcomes"]
         assert f"{len(week['rows'])} erfasst" in out and "5 abgelehnt" in out
-        assert "Zeile 5 (UNBEKANNT-1), Kundennummer „UNBEKANNT-1“ ist in" in out and "nicht bekannt" in out
+        assert "Zeile 5 (UNB-9001), Kundennummer „UNB-9001“ ist in" in out and "nicht bekannt" in out
         assert "Zeile 6" in out and "keinen geplanten Besuch" in out
         assert "Zeile 7" in out and "Datum:" in out
         assert "Zeile 8" in out and "Ergebnis:" in out and "unbekanntes Ergebnis" in out

@@ -474,7 +474,7 @@ def test_an_address_found_in_doubt_is_listed_until_confirmed(base, tmp_path):
     (["address", "NIEMAND", "--set-point", "50.8690,9.7050"], "nicht bekannt"),
     (["address", "P020"], "Genau eine Korrektur"),
     (["status", "P020", "--set", "vielleicht"], "--set:"),
-    (["status", "NIEMAND"], "„NIEMAND“ ist in Bad Hersfeld nicht bekannt (andere Stadt"),
+    (["status", "NIE-0001"], "„NIE-0001“ ist in Bad Hersfeld nicht bekannt (andere Stadt"),
     (["plan", "--start", "2026-12-26", "--days", "2", "--out", "{tmp}/y"], "keinen Arbeitstag"),
 ])
 def test_bad_arguments_exit_2_and_change_nothing(planned, tmp_path, args, needle):

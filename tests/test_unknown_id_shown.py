@@ -55,7 +55,8 @@ def test_outcomes_name_the_row_and_column_not_a_name_typed_as_id(db, tmp_path):
     text = res.stdout + res.stderr
     assert NAME not in text and "zwackelmann" not in text.casefold(), text
     assert ("Zeile 2, Kundennummer: der Eintrag der Spalte „Kunden-Nr“ ist in Bad Hersfeld "
-            "nicht bekannt; er sieht aus wie ein Name und wird darum nicht wiederholt") in text
+            "nicht bekannt; er sieht aus wie ein Name oder eine Anschrift und wird darum "
+            "nicht wiederholt") in text
     assert "Zeile 4, Kundennummer: der Eintrag der Spalte „Kunden-Nr“ ist in Bad" in text
     # the field named once (it read „Kundennummer: Kundennummer fehlt“, QA 26 casework F2)
     assert "Zeile 5, Kundennummer fehlt" in text and "Kundennummer: Kundennummer" not in text
@@ -71,7 +72,8 @@ def test_status_does_not_repeat_a_name_typed_as_id(db):
     res = _run("status", NAME, "--city", "bad-hersfeld", "--db", db, code=2)
     assert NAME not in res.stdout + res.stderr, res.stderr
     assert ("Die angegebene Kundennummer ist in Bad Hersfeld nicht bekannt; sie sieht aus wie "
-            "ein Name und wird darum nicht wiederholt") in res.stderr, res.stderr
+            "ein Name oder eine Anschrift und wird darum nicht wiederholt") in res.stderr, \
+        res.stderr
     res = _run("status", "K-1099", "--city", "bad-hersfeld", "--db", db, code=2)
     assert "Kundennummer „K-1099“ ist in Bad Hersfeld nicht bekannt" in res.stderr, res.stderr
 

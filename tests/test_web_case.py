@@ -99,7 +99,7 @@ def test_a_case_is_found_by_its_number_and_shows_status_and_history(
         r = kora.post("/faelle", data={"csrf_token": csrf, "kundennummer": typed})
         assert r.status_code == 404 and typed.casefold() not in r.text.casefold(), r.text
         assert ("Die angegebene Kundennummer ist in Bad Hersfeld nicht bekannt; sie sieht "
-                "aus wie ein Name") in _text(r) and ") (" not in _text(r)  # one bracket
+                "aus wie ein Name oder eine Anschrift") in _text(r) and ") (" not in _text(r)
     r = kora.get("/faelle/Zwackelmann")  # typed into the address bar
     assert r.status_code == 404 and "Zwackelmann" not in r.text
 

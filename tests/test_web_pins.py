@@ -123,9 +123,9 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
     route = next(r for r in plan.routes if r.team_id in teams)
     target = f"{route.team_id}|{route.day.isoformat()}"
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
-        "csrf_token": csrf, "kundennummer": "K-GIBT-ES-NICHT", "ziel": target})
+        "csrf_token": csrf, "kundennummer": "K-GIBT-ES-NIX", "ziel": target})
     assert r.status_code == 400
-    assert "Kundennummer „K-GIBT-ES-NICHT“ gehört nicht zu diesem Plan" in html.unescape(r.text)
+    assert "Kundennummer „K-GIBT-ES-NIX“ gehört nicht zu diesem Plan" in html.unescape(r.text)
     # a name typed into the field is neither repeated nor put back into the field
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
         "csrf_token": csrf, "kundennummer": "Erika Mustermann", "ziel": target})
@@ -133,6 +133,13 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
     assert "Die angegebene Kundennummer gehört nicht zu diesem Plan; sie sieht aus wie ein " \
         "Name" in html.unescape(r.text)
     assert "Mustermann" not in r.text
+    # nor a street with a number, which the import refuses as an id (closing 28)
+    r = kora.post(f"/plaene/{plan.id}/verschieben", data={
+        "csrf_token": csrf, "kundennummer": "Weinstrasse-21", "ziel": target})
+    assert r.status_code == 400
+    assert "Die angegebene Kundennummer gehört nicht zu diesem Plan; sie sieht aus wie ein " \
+        "Name oder eine Anschrift" in html.unescape(r.text)
+    assert "weinstrasse" not in r.text.casefold()
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
         "csrf_token": csrf, "kundennummer": f"  {cid.lower()} ", "ziel": target})
     assert r.status_code == 303, r.text

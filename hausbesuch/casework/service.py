@@ -499,25 +499,33 @@ def old_visit_note(at: datetime, plan_id: str) -> str:
             f"Plan {plan_id}: bitte neu planen.")
 
 
-def id_may_be_shown(client_id: str) -> bool:
-    """Whether a typed case id that the city does not know may be quoted in a message: not
-    when it looks like a person's name (:func:`hausbesuch.clients.id_name_problem`: letters
-    and a name's separators, no digit), which a mistyped id column or argument may be;
-    refusals land in terminals and logs. A well-formed unknown id („K-1099“) may be."""
-    from hausbesuch.clients import id_name_problem
+def id_may_be_shown(client_id: str, pattern: re.Pattern[str] | None = None) -> bool:
+    """Whether a typed case id that the city does not know may be quoted in a message or
+    put back into a form: only when the import would take it as an id
+    (:func:`hausbesuch.clients.id_problem`, the rules of the list's id column): not when
+    it looks like a person's name (letters and a name's separators, no digit), nor, with
+    the city's ``[casework] kundennummer_muster`` (``pattern``), when it does not match it,
+    nor, without one, when it has five letters or more in a row (a name or a street:
+    ``Weinstrasse-21``, ``Meier 12``). A mistyped id column or argument may hold any of
+    them, and refusals land in terminals, pages and logs. (No row belongs to an unknown
+    id, so no row's own name or street is compared.) A well-formed unknown id („K-1099“)
+    may be quoted."""
+    from hausbesuch.clients import id_problem
 
-    return not id_name_problem(client_id, None)
+    return not id_problem(client_id, None, pattern=pattern)
 
 
 #: what a refusal adds for an unknown id it does not repeat (:func:`id_may_be_shown`)
-NAME_LIKE_ID = ("sieht aus wie ein Name und wird darum nicht wiederholt (bitte die "
-                "pseudonyme Kundennummer aus der Fachanwendung angeben)")
+NAME_LIKE_ID = ("sieht aus wie ein Name oder eine Anschrift und wird darum nicht "
+                "wiederholt (bitte die pseudonyme Kundennummer aus der Fachanwendung "
+                "angeben)")
 
 
-def unknown_id(client_id: str, city: str) -> str:
-    """„Kundennummer „K-1099“ ist in Kassel nicht bekannt“, or, for an id that looks like a
-    name (:func:`id_may_be_shown`), the same without the id and why."""
-    if id_may_be_shown(client_id):
+def unknown_id(client_id: str, city: str, pattern: re.Pattern[str] | None = None) -> str:
+    """„Kundennummer „K-1099“ ist in Kassel nicht bekannt“, or, for an id that may not be
+    quoted (:func:`id_may_be_shown` with the city's id ``pattern``), the same without the
+    id and why."""
+    if id_may_be_shown(client_id, pattern):
         return f"Kundennummer „{client_id}“ ist in {city} nicht bekannt"
     return f"Die angegebene Kundennummer ist in {city} nicht bekannt; sie {NAME_LIKE_ID}"
 
@@ -716,6 +724,9 @@ class Casework:
         self._osm_override = osm
         rules = profile.casework
         self.calendar = rules.calendar()
+        #: the city's ``[casework] kundennummer_muster`` (None: none); what an unknown id
+        #: must match to be quoted (:func:`id_may_be_shown`), as a list row's id must
+        self.id_pattern: re.Pattern[str] | None = rules.id_form()["id_pattern"]
 
     # ---- geodata (offline)
 
@@ -1094,9 +1105,11 @@ class Casework:
         if row is None:
             # an id that looks like a name is not repeated (the web's case search, the
             # commands): refusals land in terminals, pages and logs
-            first = " (zuerst die Kundenliste einlesen)" if id_may_be_shown(client_id) else ""
+            first = (" (zuerst die Kundenliste einlesen)"
+                     if id_may_be_shown(client_id, self.id_pattern) else "")
             raise CaseworkError(
-                f"{unknown_id(client_id, self.city)}{first}.{self.twin_hint(client_id, s)}")
+                f"{unknown_id(client_id, self.city, self.id_pattern)}{first}."
+                f"{self.twin_hint(client_id, s)}")
         return row
 
     def twin_hint(self, client_id: str, s: Session | None = None) -> str:
@@ -1172,7 +1185,8 @@ class Casework:
                     try:
                         given.append((raw, self._row(s, raw), ""))
                     except CaseworkError:
-                        given.append((raw, None, f"{unknown_id(raw, self.city)}."
+                        given.append((raw, None,
+                                      f"{unknown_id(raw, self.city, self.id_pattern)}."
                                       f"{self.twin_hint(raw, s)}"))
                 rows = [r for _, r, _ in given if r is not None]
             else:
@@ -1225,7 +1239,7 @@ class Casework:
                 if r is None:
                     # an id that looks like a name is named by its place among the ids
                     # given, not repeated (:func:`id_may_be_shown`)
-                    result.skipped.append((raw if id_may_be_shown(raw)
+                    result.skipped.append((raw if id_may_be_shown(raw, self.id_pattern)
                                            else f"Angabe {pos}", unknown))
                     continue
                 cid = r.client_id
@@ -1906,7 +1920,7 @@ class Casework:
             if id_key(read_back(r.client_id.strip())) == key), None)
         if hit is None:
             return None
-        said = (f"Kundennummer „{client_id}“" if id_may_be_shown(client_id)
+        said = (f"Kundennummer „{client_id}“" if id_may_be_shown(client_id, self.id_pattern)
                 else "Die angegebene Kundennummer")
         return (f"{said} ist in {self.city} nicht gespeichert: der letzte "
                 f"Import ({hit.imported_at:%d.%m.%Y %H:%M}) hat ihre Zeile abgelehnt (Zeile "
@@ -2638,7 +2652,7 @@ class Casework:
                                  else "id" if "nicht bekannt" in str(exc)
                                  else "termin" if "Termin" in str(exc)
                                  else "datum")
-                    if fieldname == "id" and not id_may_be_shown(cid):
+                    if fieldname == "id" and not id_may_be_shown(cid, self.id_pattern):
                         # a name typed into the id column: the row and column, not the name
                         raise _RowError(
                             "id", f"Kundennummer: der Eintrag der Spalte „{found['id']}“ ist "

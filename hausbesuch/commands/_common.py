@@ -16,6 +16,8 @@ from hausbesuch.fields import count  # noqa: F401  (the commands' helper)
 from hausbesuch.safe_cells import shorten
 
 if TYPE_CHECKING:
+    import re
+
     from hausbesuch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,18 +72,19 @@ def visible_controls(text: str) -> str:
 
 
 def unknown_case(client_id: str, city: str, hint: str = "",
-                 store: Store | None = None) -> UserError:
+                 store: Store | None = None,
+                 pattern: re.Pattern[str] | None = None) -> UserError:
     """The error for a case id the city does not know (the same for every command);
     ``hint``: :meth:`hausbesuch.casework.Casework.twin_hint`. With the ``store``, the
     cities that hold cases besides ``city`` are named (a forgotten ``--city``; when
     ``city`` has none, in the words of :func:`hausbesuch.othercities.other_cities_hint`);
     without the store, or with no other city, a short „(andere Stadt: --city angeben)“.
     Each says „--city angeben“ once (review 19b). An id that looks like a name is not
-    repeated (:func:`hausbesuch.casework.service.unknown_id`): a name typed where the id
-    belongs must not land in the terminal or a log."""
+    repeated (:func:`hausbesuch.casework.service.unknown_id`, with the city's id
+    ``pattern``): a name typed where the id belongs must not land in the terminal or a log."""
     from hausbesuch.casework.service import unknown_id
 
-    unknown = unknown_id(client_id, city)
+    unknown = unknown_id(client_id, city, pattern)
     if store is not None:
         from hausbesuch.othercities import cities_with_cases, named_cities, other_cities_hint
 

@@ -84,7 +84,8 @@ def register(app: typer.Typer) -> None:
                     known = cw.case_id(client_id)
                 except CaseworkError:
                     raise unknown_case(client_id, profile.name,
-                                       cw.twin_hint(client_id), store=store) from None
+                                       cw.twin_hint(client_id), store=store,
+                                       pattern=cw.id_pattern) from None
                 flt = replace(flt, client_id=known)
             rows = auditlog.table_rows(auditlog.read(store, flt))
             # a forgotten --city (the default Kassel): the cities that have entries; the

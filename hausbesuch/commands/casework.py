@@ -443,7 +443,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 known = cw.case_id(client_id)
             except CaseworkError:
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
-                                   store=cw.store) from None
+                                   store=cw.store, pattern=cw.id_pattern) from None
             unchanged = new is not None and not cw.set_status(known, new, reason)
             st = cw.states([known])[0]
             history = cw.status_history(known)
@@ -568,7 +568,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 known = cw.case_id(client_id)
             except CaseworkError:
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
-                                   store=cw.store) from None
+                                   store=cw.store, pattern=cw.id_pattern) from None
             new = None if clear else text
             if changes_outcome:
                 from datetime import datetime, timedelta
@@ -665,7 +665,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 known = cw.case_id(client_id)
             except CaseworkError:
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
-                                   store=cw.store) from None
+                                   store=cw.store, pattern=cw.id_pattern) from None
             refuse_named_path(cw.store, cw.city, known, out)
             text = disclosure_text(cw.store, cw.city, known)
             with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:

@@ -79,10 +79,12 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
     try:
         known = casework_api.case_id(web.store, web.profile(city), user.name, typed)
     except CaseworkError as exc:
-        # an unknown id that looks like a name is neither repeated in the message nor
-        # put back into the field (casework.service.id_may_be_shown)
+        # an unknown id the list's import would refuse (a name, a street, five letters
+        # in a row, not the city's kundennummer_muster) is neither repeated in the message
+        # nor put back into the field (casework.service.id_may_be_shown)
+        pattern = web.profile(city).casework.id_form()["id_pattern"]
         return render(request, "case.html.j2", status=404, city=city, case=None,
-                      typed=echo(typed) if id_may_be_shown(typed) else "",
+                      typed=echo(typed) if id_may_be_shown(typed, pattern) else "",
                       error=_unknown(request, user, typed, exc))
     return RedirectResponse(_case_url(known, city), status_code=303)
 

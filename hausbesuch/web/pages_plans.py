@@ -536,7 +536,8 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         new = _new_cases(store, profile, plan, kundennummer)
         kundennummer = new[0] if len(new) == 1 else kundennummer
         if len(new) != 1:
-            if not id_may_be_shown(kundennummer):  # not repeated (closing 26: unknown_id)
+            # not repeated (closing 26: unknown_id; closing 28: the import's id rules)
+            if not id_may_be_shown(kundennummer, profile.casework.id_form()["id_pattern"]):
                 raise _Refused("Die angegebene Kundennummer gehört nicht zu diesem Plan; sie "
                                f"{NAME_LIKE_ID}.", "kundennummer")
             raise _Refused(
@@ -578,7 +579,9 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     # a typed id that looks like a name is not put back into the field (as the case search)
-    typed = {"kundennummer": kundennummer if id_may_be_shown(kundennummer.strip()) else "",
+    pattern = web.profile(plan.city).casework.id_form()["id_pattern"]
+    typed = {"kundennummer": kundennummer if id_may_be_shown(kundennummer.strip(), pattern)
+             else "",
              "ziel": ziel, "uhrzeit": uhrzeit}
     if reason := replaced_by(web.store, plan_id,
                              "Besuche bitte in Plan {newest} verschieben oder festlegen."):
