@@ -189,3 +189,18 @@ def test_the_phone_keeps_nothing_of_a_link_opened_too_early(
         assert len(stored["mine"]) == 1 and url in stored["urls"], stored
         assert page.locator("li.stop").count() >= 1
         assert errors == []
+
+
+def test_revoking_a_link_with_a_stale_login_asks_nothing(site: Site,  # noqa: F811
+                                                         kora: httpx.Client) -> None:
+    """Revoking protects the clients (a lost phone, a forwarded link): it must work at
+    once, also in a session whose login is hours old, and asks for no password (README,
+    Security)."""
+    token, link = _make_link(site)
+    _age_session(site, kora, 180)
+    path = f"/plaene/{site.plan_id}/links"
+    page = kora.get(path).text
+    r = kora.post(f"{path}/widerrufen", data={"csrf_token": csrf_of(page),
+                                             "praefix": link.prefix, "bestaetigt": "ja"})
+    assert r.status_code == 303, page_text(r.text)
+    assert httpx.get(site.url + f"/w/{token}/").status_code == 410

@@ -16,7 +16,8 @@ from hausbesuch.casework.service import id_may_be_shown
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, echo, load_session, render
-from hausbesuch.web.auth import User, audit_refused, require_user
+from hausbesuch.web.auth import FRESH_AUTH_MINUTES, User, audit_refused, require_user
+from hausbesuch.web.pages_login import fresh_or_confirmed, needs_password, retry_after
 from hausbesuch.web.pages_plans import _city_of
 from hausbesuch.web.security import csrf_protect
 
@@ -91,7 +92,12 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
 
 def _case_page(request: Request, user: User, city: str, client_id: str, *,
                status: int = 200, error: str | None = None, reason: str = "",
-               outcome_error: dict[str, str] | None = None) -> Response:
+               outcome_error: dict[str, str] | None = None, chosen: str = "",
+               password_refused: bool = False) -> Response:
+    """The case page; ``chosen``: the status chosen in a refused form (else the case's);
+    its status form asks for the password when the session is not fresh
+    (:func:`~hausbesuch.web.pages_login.needs_password`) or the one sent was refused
+    (``password_refused``: the field is marked)."""
     web = ctx(request)
     try:
         case = casework_api.case_view(web.store, web.profile(city), user.name, client_id)
@@ -117,8 +123,10 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
             saved += " " + NOTE_NOT_RECLAIMED
     return render(request, "case.html.j2", status=status, city=city, case=case,
                   statuses=casework_api.status_choices(), saved=saved, error=error,
-                  reason=reason, max_reason=MAX_REASON,
-                  results=casework_api.result_choices(), outcome_error=outcome_error or {})
+                  reason=reason, max_reason=MAX_REASON, chosen=chosen,
+                  results=casework_api.result_choices(), outcome_error=outcome_error or {},
+                  reauth=password_refused or needs_password(request),
+                  password_refused=password_refused, fresh_minutes=FRESH_AUTH_MINUTES)
 
 
 @router.post("/fall-ergebnis")
@@ -226,16 +234,27 @@ def case_page(request: Request, client_id: str, stadt: str | None = None,
 
 @router.post("/faelle/{client_id:path}")
 def set_case_status(request: Request, client_id: str, status: str = Form(""),
-                    grund: str = Form(""), stadt: str = Form(""),
+                    grund: str = Form(""), stadt: str = Form(""), passwort: str = Form(""),
                     user: User = Depends(require_user)) -> Response:
     """Set the case's status (``offen``, ``erreicht``, ``in_klaerung``, ``abgeschlossen``)
     with an optional reason; a refused entry shows the page again (400) with the
-    message and the reason as typed."""
+    message and the reason as typed. A status decides whether the case is planned and,
+    once closed, when its data are erased: unless the session logged in or confirmed its
+    password in the last :data:`~hausbesuch.web.auth.FRESH_AUTH_MINUTES`, the password
+    is asked first (ASVS V3.7.1; :func:`fresh_or_confirmed`, checked as a login)."""
     from hausbesuch.casework.rules import parse_status
 
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
     reason = grund.strip()
+    if (failed := fresh_or_confirmed(request, user, passwort,
+                                     "zum Setzen des Status")) is not None:
+        code, msg = failed
+        resp = _case_page(request, user, city, client_id, status=code,
+                          error=msg if code == 403 else f"{msg} Der Status wurde nicht "
+                          "geändert.", reason=reason[:MAX_REASON], chosen=status,
+                          password_refused=True)
+        return retry_after(request, resp) if code == 429 else resp
     try:
         try:
             new = parse_status(status)

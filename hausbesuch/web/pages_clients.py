@@ -23,8 +23,9 @@ from hausbesuch.config import GERMANY_MIDDLE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
-from hausbesuch.web.auth import User, require_user
+from hausbesuch.web.auth import FRESH_AUTH_MINUTES, User, require_user
 from hausbesuch.web.forms import form_date
+from hausbesuch.web.pages_login import fresh_or_confirmed, needs_password, retry_after
 from hausbesuch.web.pages_plans import _city_of, _session_key
 from hausbesuch.web.security import ShownOnce, csrf_protect, shown_once
 
@@ -40,12 +41,23 @@ UPLOAD_PATHS = ("/kunden/import", "/teams/hochladen")
 SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
+def _upload_page(request: Request, city: str, *, status: int = 200,
+                 error: str | None = None, password_refused: bool = False,
+                 **context: object) -> Response:
+    """The Kundenliste page; its form asks for the password when the session is not fresh
+    (:func:`~hausbesuch.web.pages_login.needs_password`) or the one sent was refused
+    (``password_refused``: the field is marked, not the file's)."""
+    return render(request, "upload.html.j2", status=status, city=city, error=error,
+                  reauth=password_refused or needs_password(request),
+                  password_refused=password_refused, fresh_minutes=FRESH_AUTH_MINUTES,
+                  **context)
+
+
 @router.get("/kunden/import")
 def upload_form(request: Request, stadt: str | None = None,
                 user: User = Depends(require_user)) -> Response:
     city = _city_of(request, user, stadt)
-    return render(request, "upload.html.j2", city=city, report=None,
-                  last=_last_import(request, user, city))
+    return _upload_page(request, city, report=None, last=_last_import(request, user, city))
 
 
 def _last_import(request: Request, user: User, city: str, *,
@@ -116,9 +128,22 @@ async def _uploaded(datei: UploadFile, suffixes: tuple[str, ...], wrong_type: st
 
 @router.post("/kunden/import")
 async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
-                 user: User = Depends(require_user)) -> Response:
+                 passwort: str = Form(""), user: User = Depends(require_user)) -> Response:
+    """Import an uploaded client list. It writes the city's cases (new ones, changed
+    addresses, cases no longer on the list): unless the session logged in or confirmed
+    its password in the last :data:`~hausbesuch.web.auth.FRESH_AUTH_MINUTES`, the
+    password is asked first (ASVS V3.7.1; :func:`fresh_or_confirmed`, checked as a login,
+    before the file is looked at)."""
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
+    # (the password check hashes: in a worker thread as the import, not on the event loop)
+    if (failed := await run_in_threadpool(fresh_or_confirmed, request, user, passwort,
+                                          "zum Einlesen der Kundenliste")) is not None:
+        status, msg = failed
+        resp = _upload_page(request, city, status=status, report=None, password_refused=True,
+                            error=msg if status == 403 else
+                            f"{msg} Die Liste wurde nicht eingelesen.")
+        return retry_after(request, resp) if status == 429 else resp
     try:
         async with _uploaded(datei, SUFFIXES, "Bitte eine CSV- oder XLSX-Datei hochladen.",
                              "liste") as path:
@@ -129,13 +154,11 @@ async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
                     casework_api.import_clients, web.store, web.profile(city), str(path),
                     user.name, name=path.name)
             except UserError as exc:
-                return render(request, "upload.html.j2", status=400, city=city, report=None,
-                              error=str(exc))
+                return _upload_page(request, city, status=400, report=None, error=str(exc))
     except UploadRefused as exc:
-        return render(request, "upload.html.j2", status=exc.status, city=city, report=None,
-                      error=exc.message)
-    return render(request, "upload.html.j2", city=city, report=report,
-                  last=casework_api.last_import(web.store, city))
+        return _upload_page(request, city, status=exc.status, report=None, error=exc.message)
+    return _upload_page(request, city, report=report,
+                        last=casework_api.last_import(web.store, city))
 
 
 @router.get("/adressen")

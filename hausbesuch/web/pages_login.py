@@ -25,6 +25,7 @@ from hausbesuch.web.auth import (
     AUDIT_LOGIN,
     AUDIT_LOGOUT,
     DEVICE_DAYS,
+    FRESH_AUTH_MINUTES,
     PASSWORD_PAGE,
     LoginLimited,
     LoginRefused,
@@ -41,6 +42,7 @@ from hausbesuch.web.auth import (
     remember_device,
     require_new_password_if_weak,
     require_user,
+    session_fresh,
     session_time_left,
     set_password,
     start_session,
@@ -95,6 +97,33 @@ def confirm_password(request: Request, user: User, password: str) -> tuple[int, 
         return 400, "Das Passwort stimmt nicht."
     mark_fresh(web.store, request.cookies.get(session_cookie(request)))
     return None
+
+
+def needs_password(request: Request) -> bool:
+    """Whether a sensitive action asks for the password first (QA 28 F6, ASVS V3.7.1):
+    the session neither logged in nor confirmed its password in the last
+    :data:`~hausbesuch.web.auth.FRESH_AUTH_MINUTES` (:func:`session_fresh`). The forms of
+    those actions show the password field when this holds."""
+    return not session_fresh(ctx(request).store, request.cookies.get(session_cookie(request)))
+
+
+def fresh_or_confirmed(request: Request, user: User, password: str,
+                       action: str) -> tuple[int, str] | None:
+    """The re-authentication of a sensitive action (*Link erzeugen*, *Hochladen und
+    einlesen* of a client list, *Status setzen* of a case): None when it may go on, that
+    is the session is fresh (:func:`needs_password` is False) and no ``password`` was
+    sent, or the ``password`` sent is right (:func:`confirm_password`: checked as a login,
+    failures count towards the lock; a password sent is always checked). Else (status,
+    German message): 403 when it is needed and missing (``action`` says what it is needed
+    for, „zum Erzeugen des Links“), 400 for a wrong one, 429 at the limit (answer it
+    through :func:`retry_after`). A protective action (revoking a link) does not ask:
+    see the README's Security section."""
+    if not password:
+        if not needs_password(request):
+            return None
+        return 403, (f"Die Anmeldung ist länger als {FRESH_AUTH_MINUTES} Minuten her: bitte "
+                     f"{action} das Passwort eingeben.")
+    return confirm_password(request, user, password)
 
 
 def retry_after(request: Request, resp: Response) -> Response:

@@ -51,7 +51,6 @@ from hausbesuch.web.auth import (
     check_city,
     lookup_session,
     require_user,
-    session_fresh,
 )
 from hausbesuch.web.data import (
     plan_city,
@@ -72,7 +71,12 @@ from hausbesuch.web.links import (
     revoke,
 )
 from hausbesuch.web.models import JobRow
-from hausbesuch.web.pages_login import confirm_password, passive_router, retry_after
+from hausbesuch.web.pages_login import (
+    fresh_or_confirmed,
+    needs_password,
+    passive_router,
+    retry_after,
+)
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
 from hausbesuch.web.planjobs import check_span
 from hausbesuch.web.planservice import no_service_hint
@@ -782,7 +786,7 @@ def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
     web = ctx(request)
     links = links_of_plan(web.store, plan.id)
     # the form asks for the password when the login or last confirmation is not fresh
-    reauth = not session_fresh(web.store, request.cookies.get(session_cookie(request)))
+    reauth = needs_password(request)
     done = next((k for k in links if k.prefix == revoked and k.state == "widerrufen"), None)
     return render(request, "links.html.j2", status=400 if refused else 200,
                   refused=refused, plan=plan, links=links, confirm=confirm, revoked=done,
@@ -819,7 +823,7 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
     A link is bearer access to a team-day's addresses (QA 28 F6, ASVS V3.7.1): unless the
     session logged in or confirmed its password in the last
     :data:`~hausbesuch.web.auth.FRESH_AUTH_MINUTES`, the form asks for the password
-    (``passwort``), checked as a login is (:func:`confirm_password`: failures count
+    (``passwort``), checked as a login is (:func:`fresh_or_confirmed`: failures count
     towards the lock); a password sent is always checked."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
@@ -831,14 +835,11 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
         resp.status_code = status
         return retry_after(request, resp) if status == 429 else resp
 
-    if passwort or not session_fresh(web.store, request.cookies.get(session_cookie(request))):
-        if not passwort:
-            return refused(f"Die Anmeldung ist länger als {FRESH_AUTH_MINUTES} Minuten her: "
-                           "bitte zum Erzeugen des Links das Passwort eingeben.", "passwort",
-                           status=403)
-        if (failed := confirm_password(request, user, passwort)) is not None:
-            status, msg = failed
-            return refused(f"{msg} Es wurde kein Link erzeugt.", "passwort", status=status)
+    if (failed := fresh_or_confirmed(request, user, passwort,
+                                      "zum Erzeugen des Links")) is not None:
+        status, msg = failed
+        return refused(msg if status == 403 else f"{msg} Es wurde kein Link erzeugt.",
+                       "passwort", status=status)
 
     try:
         team, day = _team_day(ziel)
