@@ -114,6 +114,49 @@ def format_clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def format_moment(moment: datetime) -> str:
+    """A day and clock time as the pages write them: ``Sa, 12.12.2026, 10:00 Uhr``."""
+    return f"{format_day(moment.date())}, {moment:%H:%M} Uhr"
+
+
+def _span_words(start: int, end: int) -> str:
+    if start == 0 and end == 24 * 60:
+        return "ganztägig"
+    if end == 24 * 60:
+        return f"ab {format_clock(start)}"
+    if start == 0:
+        return f"bis {format_clock(end)}"
+    return f"{format_clock(start)}–{format_clock(end)}"
+
+
+def format_window(text: str) -> str:
+    """A client's time window as typed (``Do 13:30-16``, ``werktags ab 14``) in the words
+    of the pages: ``Do 13:30–16:00 Uhr``, ``Mo–Fr ab 14:00 Uhr``; windows of the same days
+    share them (``Mo 09:00–11:00, 14:00–16:00 Uhr``), others follow after „;“. A text the
+    parser does not read, or one with a remark in brackets, stays as typed (nothing of it
+    is lost)."""
+    if not text or "(" in text:
+        return text
+    try:
+        slots = parse_time_windows(text)
+    except FieldError:
+        return text
+    groups: list[tuple[frozenset[int], list[str]]] = []
+    for slot in slots:
+        words = _span_words(slot.start_min, slot.end_min)
+        if groups and groups[-1][0] == slot.weekdays:
+            groups[-1][1].append(words)
+        else:
+            groups.append((slot.weekdays, [words]))
+    parts = []
+    for days, spans in groups:
+        line = ", ".join(spans)
+        if spans != ["ganztägig"]:
+            line += " Uhr"
+        parts.append(line if len(days) == 7 else f"{weekday_span(days)} {line}")
+    return "; ".join(parts) if parts else text
+
+
 def count(n: int, one: str, many: str) -> str:
     """``n`` with the German noun in its number: ``count(1, "Zeile", "Zeilen")`` is
     "1 Zeile", ``count(0, "Zeile", "Zeilen")`` "0 Zeilen"."""

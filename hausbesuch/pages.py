@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from hausbesuch.care_of import CareOf
-from hausbesuch.fields import count
+from hausbesuch.fields import count, format_moment
 from hausbesuch.maps import (
     MapSettings,
     check_lonlat,
@@ -122,6 +122,9 @@ class RouteLinks:
     sheet: str | None = None
     gpx: str | None = None
     index: str | None = None
+    #: the name of the ``index`` link after its target: the plan's overview in its files,
+    #: the plan's page on the web („Zum Plan“)
+    index_label: str = "Übersicht"
 
 
 _ENV = Environment(
@@ -136,6 +139,7 @@ _ENV.filters.update(
     time=fmt_time,
     date_de=fmt_date,
     date_long=lambda d: fmt_date(d, long=True),
+    moment_de=format_moment,  # „Do, 10.12.2026, 15:45 Uhr“
     duration=fmt_duration,
     minutes_de=fmt_minutes,
     km=fmt_km,
@@ -191,7 +195,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
     gone = gone or {}
     items: list[dict] = []
     prev = route.start_lonlat
-    lunch = route.lunch
+    lunch = None if lunch_first(route) else route.lunch  # then in the start's line
     for s, nr in zip(route.stops, route.numbers, strict=True):
         check_lonlat(s.lon, s.lat, f"Route {route.slug}, Stopp {s.position} ({s.client_id})")
         if lunch is not None and lunch[0] <= s.arrival:
@@ -214,6 +218,24 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
     if lunch is not None:
         items.append({"kind": "lunch", "start": lunch[0], "end": lunch[1]})
     return items
+
+
+def lunch_first(route: TeamDayRoute) -> bool:
+    """Whether the team-day's lunch break comes before the team sets out (it begins at
+    the start, e.g. a re-plan from 12:59 with the break due): the pages then say so in
+    the start's line (:func:`start_line`) instead of a break after it (QA 28 F19)."""
+    return route.lunch is not None and route.lunch[0] <= route.depart
+
+
+def start_line(route: TeamDayRoute) -> str:
+    """The first line of a team-day's stops: „Start 08:00 Uhr: Rathaus“, or with the
+    break before setting out „Start 13:29 Uhr (vorher Pause 12:59–13:29 Uhr): Rathaus“
+    (not „Start 12:59 Uhr“ and straight into „Pause 12:59–13:29 Uhr“)."""
+    if lunch_first(route):
+        pause, start = route.lunch  # type: ignore[misc]
+        return (f"Start {fmt_time(start)} Uhr (vorher Pause {fmt_time(pause)}–"
+                f"{fmt_time(start)} Uhr): {route.start_label}")
+    return f"Start {fmt_time(route.depart)} Uhr: {route.start_label}"
 
 
 def team_out_note(params: Mapping[str, Any] | None, team_id: str, day: date) -> str:
@@ -255,6 +277,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
         "settings": settings,
         "links": links,
         "items": _timeline(route, settings, geocodes, gone),
+        "start_line": start_line(route),
         "visits": visits_text(route),
         "same_end": route.end_lonlat == route.start_lonlat,
         "home_osm": osm_directions_url(

@@ -199,14 +199,17 @@ class PlannedStop:
 
     @property
     def window_shown(self) -> str:
-        """The stop's window as the pages show it (the sheet's column „Zeitfenster“): as
-        given („Di 10-12“), „ganztägig“, or for a time agreed with the client „Vereinbarter
-        Termin 10:00 Uhr (am Mo, 07.12.2026 an der Tür vereinbart)“ (without the bracket
-        when the day is not known; a letter's window announcing it stays behind it)."""
+        """The stop's window as the pages show it (the sheet's column „Zeitfenster“): the
+        given one in the pages' words („Di 10-12“ as „Di 10:00–12:00 Uhr“:
+        :func:`hausbesuch.fields.format_window`), „ganztägig“, or for a time agreed with
+        the client „Vereinbarter Termin 10:00 Uhr (am Mo, 07.12.2026 an der Tür
+        vereinbart)“ (without the bracket when the day is not known; a letter's window
+        announcing it stays behind it)."""
+        from hausbesuch.fields import format_day, format_window
+
         m = _APPOINTMENT_RE.match(self.window_text)
         if m is None:
-            return self.window_text or "ganztägig"
-        from hausbesuch.fields import format_day
+            return format_window(self.window_text) or "ganztägig"
 
         line = f"Vereinbarter Termin {m[1]} Uhr"
         if self.agreed_on is not None:

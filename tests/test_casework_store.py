@@ -815,12 +815,13 @@ def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
     # each names the field once (it read „Termin: Termin So 13.12.2026 …“)
     assert [x.split(", ", 1)[1].split(" ", 1)[0] for x in lines] == ["Termin"] * 5, lines
     assert "Termin: Termin" not in out, out
-    assert ", Termin So, 13.12.2026 10:00: kein Arbeitstag (Wochenende)" in lines[0]
+    # the moment as the pages write it: weekday, comma, „Uhr“ (QA 28 F19)
+    assert ", Termin So, 13.12.2026, 10:00 Uhr: kein Arbeitstag (Wochenende)" in lines[0]
     assert "kein Arbeitstag (Feiertag: Erster Weihnachtstag)" in lines[1]
-    assert "22:00 liegt außerhalb der Arbeitszeit der Teams (08:00–16:00 Uhr)" in lines[2]
+    assert "22:00 Uhr liegt außerhalb der Arbeitszeit der Teams (08:00–16:00 Uhr)" in lines[2]
     assert "(Jahr vertippt?)" in lines[3]
     # at the start of the shift the teams only set out: no door can be reached then
-    assert "08:00 ist der Schichtbeginn der Teams (08:00 Uhr)" in lines[4]
+    assert "08:00 Uhr ist der Schichtbeginn der Teams (08:00 Uhr)" in lines[4]
 
 
 def test_an_appointment_whose_visit_ends_after_the_shift_is_recorded_with_a_hint(planned,
@@ -1924,7 +1925,7 @@ def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned,
                     f"{a};08.12.2026;Termin vereinbart;17.12.2026 10:30\n"
                     f"{b};08.12.2026;Termin vereinbart;22.12.2026 10:30\n", encoding="utf-8")
     out = run("outcomes", str(rows))
-    hint = (f"Termin am 17.12.2026 10:30 fällt in den gespeicherten Plan {week.id} "
+    hint = (f"Termin am Do, 17.12.2026, 10:30 Uhr fällt in den gespeicherten Plan {week.id} "
             "(14.–18.12.2026), der ihn nicht enthält: bitte diesen Plan neu planen "
             f"(hausbesuch replan {week.id} --from …).")
     assert "2 erfasst" in out and f"Hinweis: Zeile 2 ({a}): {hint}" in out, out
@@ -1943,7 +1944,7 @@ def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned,
     rows.write_text("Kundennummer;Datum;Ergebnis;Termin\n"
                     f"{c};08.12.2026;Termin vereinbart;16.12.2026 11:00\n", encoding="utf-8")
     out = run("outcomes", str(rows))
-    assert (f"Hinweis: Zeile 2 ({c}): Termin am 16.12.2026 11:00 fällt in den gespeicherten "
+    assert (f"Hinweis: Zeile 2 ({c}): Termin am Mi, 16.12.2026, 11:00 Uhr fällt in den gespeicherten "
             f"Plan {newest.id} (14.–18.12.2026)") in out, out
     assert week.id not in out, out
 

@@ -296,3 +296,26 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     for day in ("Di 08.12.2026", "Di, 08.12.2026"):
         assert _REMADE_NOTE.match(f"Team team-1 ist am {day} ab 09:00 Uhr für den Rest des "
                                   "Tages abgemeldet (Neuplanung Version 2).")
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("Do 13:30-16", "Do 13:30–16:00 Uhr"),  # QA 28 F19: shown raw on the phone's list
+    ("Di 10-12", "Di 10:00–12:00 Uhr"),
+    ("werktags ab 14", "Mo–Fr ab 14:00 Uhr"),
+    ("Mo 9-11, 14-16", "Mo 09:00–11:00, 14:00–16:00 Uhr"),
+    ("Mo 9-11, Do 14-16", "Mo 09:00–11:00 Uhr; Do 14:00–16:00 Uhr"),
+    ("10-12", "10:00–12:00 Uhr"),
+    ("bis 12 Uhr", "bis 12:00 Uhr"),
+    # kept as typed: a remark (it would be lost), and what the parser does not read
+    ("Di 10-12 (nach Absprache)", "Di 10-12 (nach Absprache)"),
+    ("angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)",
+     "angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)"),
+    ("Termin vereinbart: 10:00 Uhr", "Termin vereinbart: 10:00 Uhr"),
+    ("", ""),
+])
+def test_format_window_writes_a_typed_window_in_the_pages_words(typed: str, shown: str) -> None:
+    assert fields.format_window(typed) == shown
+
+
+def test_format_moment_is_the_pages_day_and_time() -> None:
+    assert fields.format_moment(datetime(2026, 12, 12, 10, 0)) == "Sa, 12.12.2026, 10:00 Uhr"

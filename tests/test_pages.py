@@ -76,7 +76,9 @@ def test_route_page_lists_stops_in_order_with_navigation_links() -> None:
     for s in route.stops:
         assert f"{s.start:%H:%M} Uhr" in text and f"Ankunft {s.arrival:%H:%M}" in text
         assert s.address in text
-    assert "Zeitfenster: Di 10-12" in text and "Zeitfenster: ganztägig" in text
+    # the window typed „Di 10-12“ in the pages' words (QA 28 F19)
+    assert "Zeitfenster: Di 10:00–12:00 Uhr" in text and "Zeitfenster: ganztägig" in text
+    assert "Di 10-12" not in text
     assert html.count('">Navigation starten</a>') == len(route.stops)
     # Lunch break sits after stop 3 and before stop 4.
     assert text.index("K-1003") < text.index("Pause") < text.index("K-1004")
@@ -478,3 +480,25 @@ def test_readme_says_what_the_navigation_links_carry() -> None:
     assert stop.client_id not in links.geo
     for web in (links.osm, links.google):
         assert stop.client_id not in unquote(web) and stop.address.split()[0] not in web
+
+
+def test_a_break_before_setting_out_is_named_in_the_start_line() -> None:
+    """A team-day whose break begins when the team sets out (a re-plan from 12:59 with
+    the break due) reads „Start 13:29 Uhr (vorher Pause 12:59–13:29 Uhr)“ on the route
+    page and the sheet, not „Start 12:59 Uhr“ and straight into „Pause 12:59–13:29 Uhr“
+    (QA 28 F19); a break later in the day stays at its place after „Start 08:00 Uhr“."""
+    from datetime import datetime
+
+    route = sample_plan().routes[0]
+    late = dataclasses.replace(route, depart=datetime(2026, 12, 8, 12, 59),
+                               lunch=(datetime(2026, 12, 8, 12, 59), datetime(2026, 12, 8, 13, 29)))
+    first = f"Start 13:29 Uhr (vorher Pause 12:59–13:29 Uhr): {route.start_label}"
+    for render in (route_page, print_sheet):
+        text = "".join(_parse(render(late, MapSettings(), links=LINKS)).text)
+        assert first in text, render.__name__
+        assert "Start 12:59" not in text and text.count("12:59–13:29") == 1
+    html = route_page(late, MapSettings(), links=LINKS)
+    assert '<li class="pause">' not in html
+    text = "".join(_parse(route_page(route, MapSettings(), links=LINKS)).text)
+    assert f"Start 08:00 Uhr: {route.start_label}" in text
+    assert text.index("Start 08:00") < text.index("K-1003") < text.index("Pause 10:56–11:26 Uhr")

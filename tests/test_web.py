@@ -2241,15 +2241,22 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
     assert (f"Erfasst: Termin vereinbart (09:20 Uhr), Termin am {last:%d.%m.%Y} um 10:30 Uhr"
             in back), back
     # the case page names the plan and how to re-plan it in the browser
-    case = re.sub(r"<[^>]+>", "", html_lib.unescape(kora.get(
-        f"/faelle/{quote(first)}", params={"stadt": CITY}).text))  # the text, no links
-    assert (f"Termin am {last:%d.%m.%Y} 10:30 fällt in den gespeicherten Plan {plan.id}")\
-        in case, case
-    assert f"der ihn nicht enthält: Plan {plan.id} öffnen und dort „Neu planen“." in case
-    assert "hausbesuch replan" not in case
-    # the coordination sees both waiting on the plan page and on *Ergebnisse* (QA 28 F8)
     from hausbesuch.fields import format_day
 
+    case = re.sub(r"<[^>]+>", "", html_lib.unescape(kora.get(
+        f"/faelle/{quote(first)}", params={"stadt": CITY}).text))  # the text, no links
+    assert (f"Termin am {format_day(last)}, 10:30 Uhr fällt in den gespeicherten Plan {plan.id}")\
+        in case, case
+    assert f"der ihn nicht enthält: Plan {plan.id} öffnen und dort „Neu planen“." in case
+    # the appointment in the pages' words on the case page and *Ergebnisse* alike (QA 28
+    # F19: „10.12.2026 15:45“ there, „Do, 10.12.2026, 15:45 Uhr“ here)
+    assert f"(Termin {format_day(last)}, 10:30 Uhr)" in case, case
+    assert f"Festgelegt: {format_day(last)}, 10:30 Uhr" in case, case
+    results = html_lib.unescape(kora.get(f"/plaene/{plan.id}/ergebnisse").text)
+    row = results.split(f'data-kunde="{first}"', 1)[1].split("</tr>", 1)[0]
+    assert f'data-label="Termin">{format_day(last)}, 10:30 Uhr<' in row, row
+    assert "hausbesuch replan" not in case
+    # the coordination sees both waiting on the plan page and on *Ergebnisse* (QA 28 F8)
     for path in (f"/plaene/{plan.id}", f"/plaene/{plan.id}/ergebnisse"):
         shown = kora.get(path).text  # (tags off before unescaping: an id may hold "<")
         box = re.search(r'<section class="card" id="termine-neu-planen".*?</section>', shown,

@@ -55,6 +55,8 @@ from hausbesuch.errors import UserError
 from hausbesuch.fields import (  # parse_datetime re-exported: one parser for all
     clean_text,
     count,
+    format_day,
+    format_moment,
     parse_datetime,
 )
 from hausbesuch.plandata import Client, Geocode, Rejected
@@ -558,8 +560,8 @@ def _same_as_recorded(prev: OutcomeRow, time_min: int | None, appointment: datet
             raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.",
                                 field="termin")
         raise CaseworkError(
-            f"{was}, mit Termin {prev.appointment_at:%d.%m.%Y %H:%M}; der Termin "
-            f"{appointment:%d.%m.%Y %H:%M} wird nicht übernommen (ein erfasstes Ergebnis "
+            f"{was}, mit Termin {format_moment(prev.appointment_at)}; der Termin "
+            f"{format_moment(appointment)} wird nicht übernommen (ein erfasstes Ergebnis "
             "bleibt; den neuen Termin im Web unter „Verschieben“ festlegen).", field="termin")
     if time_min is not None and prev.time_min is not None and time_min != prev.time_min:
         raise CaseworkError(
@@ -677,8 +679,8 @@ def _appointment_of_result(result: str, appointment: datetime | None, day: date,
             raise CaseworkError("Termin vereinbart: Datum und Uhrzeit des Termins fehlen"
                                 f"{missing_hint}.", field="termin")
         if appointment.date() <= day:
-            raise CaseworkError(f"Termin {appointment:%d.%m.%Y %H:%M} liegt nicht nach dem "
-                                f"Besuchstag {day:%d.%m.%Y}.", field="termin")
+            raise CaseworkError(f"Termin {format_moment(appointment)} liegt nicht nach dem "
+                                f"Besuchstag {format_day(day)}.", field="termin")
     elif appointment is not None:
         raise CaseworkError("Ein Termin gehört nur zum Ergebnis „Termin vereinbart“.",
                             field="termin")
@@ -1039,8 +1041,8 @@ class Casework:
         """German notes for an appointment agreed at the door („Termin vereinbart“, the
         case's pin) on a day that an already stored plan of the city covers, when no such
         plan holds a visit of the case at that moment: ``(text, plan id)`` per covering
-        plan, the text without the case id and full stop ("Termin am 17.12.2026 10:30 fällt
-        in den gespeicherten Plan … (14.–18.12.2026), der ihn nicht enthält: bitte diesen
+        plan, the text without the case id and full stop ("Termin am Do, 17.12.2026, 10:30 Uhr
+        fällt in den gespeicherten Plan … (14.–18.12.2026), der ihn nicht enthält: bitte diesen
         Plan neu planen (hausbesuch replan … --from …)"): only a re-plan of that plan plans
         the appointment (a new plan for its days would book the teams twice). Only the
         newest version of a plan counts (a re-plan that holds the visit answers for the
@@ -1074,7 +1076,7 @@ class Casework:
         if held:
             return []
         how = ": bitte diesen Plan neu planen (hausbesuch replan {} --from …)"
-        return [(f"Termin am {at:%d.%m.%Y %H:%M} fällt in den gespeicherten Plan "
+        return [(f"Termin am {format_moment(at)} fällt in den gespeicherten Plan "
                  f"{p.id} ({_period(p.start, p.start + timedelta(days=max(p.days, 1) - 1))}), "
                  f"der ihn nicht enthält" + (how.format(p.id) if command else ""), p.id)
                 for p in plans]
@@ -2385,12 +2387,12 @@ class Casework:
         holiday of the Land), within the working hours of a team that works that weekday
         and after their start (at it the teams only set out), at most
         :data:`MAX_APPOINTMENT_AHEAD_DAYS` after the visit (a mistyped year)."""
-        from hausbesuch.fields import format_clock, format_day
+        from hausbesuch.fields import format_clock
 
-        when = f"Termin {format_day(at.date())} {at:%H:%M}"
+        when = f"Termin {format_moment(at)}"  # „Termin Sa, 12.12.2026, 10:00 Uhr“
         if (at.date() - day).days > MAX_APPOINTMENT_AHEAD_DAYS:
             raise CaseworkError(f"{when} liegt mehr als {MAX_APPOINTMENT_AHEAD_DAYS} Tage nach "
-                                f"dem Besuch am {day:%d.%m.%Y} (Jahr vertippt?).", field="termin")
+                                f"dem Besuch am {format_day(day)} (Jahr vertippt?).", field="termin")
         if not self.calendar.is_working_day(at.date()):
             name = self.calendar.holiday_name(at.date())
             raise CaseworkError(f"{when}: kein Arbeitstag ("
@@ -2429,17 +2431,17 @@ class Casework:
     def past_shift_refusal(self, client_id: str, at: datetime) -> str | None:
         """Why a phone's „Termin vereinbart“ for ``at`` is refused (QA 28 F1): its visit
         ends after the teams' shift; German, with the latest start that fits („Termin
-        Do, 10.12.2026 15:45 Uhr: der Besuch (60 Min.) endet nach Schichtende 16:00 Uhr;
+        Do, 10.12.2026, 15:45 Uhr: der Besuch (60 Min.) endet nach Schichtende 16:00 Uhr;
         bitte spätestens 15:00 Uhr vereinbaren.“), the rule of
         :meth:`appointment_past_shift` (the shift's end less the Besuchsdauer). None when
         it fits."""
-        from hausbesuch.fields import format_clock, format_day
+        from hausbesuch.fields import format_clock
 
         found = self._past_shift(client_id, at)
         if found is None:
             return None
         _start, minutes, first, last = found
-        head = (f"Termin {format_day(at.date())} {at:%H:%M} Uhr: der Besuch ({minutes} Min.) "
+        head = (f"Termin {format_moment(at)}: der Besuch ({minutes} Min.) "
                 f"endet nach Schichtende {format_clock(last)} Uhr; ")
         if last - minutes <= first:  # (longer than the shift; the shift's start is refused)
             return head + ("an diesem Tag passt er in keine Schicht. Bitte einen anderen "

@@ -442,9 +442,9 @@ def _to_replan(store: Store, profile: Profile, user: User, plan, newest: str  # 
     """(case id, „Do, 10.12.2026, 10:00 Uhr“) of each appointment agreed at the door on a
     day of the plan that its newest version does not hold: only its „Neu planen“ plans
     it (QA 28 F8; :func:`casework_api.appointments_to_replan`)."""
-    from hausbesuch.fields import format_day
+    from hausbesuch.fields import format_moment
 
-    return [(cid, f"{format_day(at.date())}, {at:%H:%M} Uhr")
+    return [(cid, format_moment(at))
             for cid, at in casework_api.appointments_to_replan(
                 store, profile, user.name, newest, plan.start, plan.days)]
 
@@ -1050,7 +1050,8 @@ def team_day_sheet(request: Request, plan_id: str, team: str, tag: str,
     web = ctx(request)
     result, route = _team_day_files(request, user, plan_id, team, tag)
     page = sheet(result.plan, route, MapSettings.from_profile(web.profile(result.plan.city)),
-                 links=RouteLinks(index=f"/plaene/{quote(plan_id)}"), chances=result.chances,
+                 links=RouteLinks(index=f"/plaene/{quote(plan_id)}",
+                                  index_label="Zum Plan"), chances=result.chances,
                  gone=result.gone)
     casework_api.audit(web.store, user.name, "laufzettel_angezeigt", city=result.plan.city,
                        plan_id=plan_id, details={"team": route.team_id,
