@@ -1170,8 +1170,8 @@ def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(pla
     out = run("status", closed.client_id, "--set", "abgeschlossen", "--reason",
               "in Fallverwaltung abgeschlossen")
     says = (f"Hinweis: {closed.client_id} ist noch am {at:%d.%m.%Y} um {at:%H:%M} Uhr "
-            f"eingeplant (Plan {pid}); das Handy zeigt den Besuch als entfallen, ein schon "
-            f"gedrucktes Tourblatt nicht: bitte neu planen (hausbesuch replan {pid} --from …).")
+            f"eingeplant (Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein schon "
+            f"gedruckter Laufzettel nicht: bitte neu planen (hausbesuch replan {pid} --from …).")
     assert says in out, out
     assert says in run("status", closed.client_id)  # (shown again while it holds)
     assert "eingeplant" not in run("status", still_open.client_id)  # an open case: planned

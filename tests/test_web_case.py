@@ -219,8 +219,8 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
                              r"Fallverwaltung abgeschlossen \(kora\)", history), history
             note = page.inner_text("p.hint")
             assert note == (f"{cid} ist noch am {at:%d.%m.%Y} um {at:%H:%M} Uhr eingeplant "
-                            f"(Plan {pid}); das Handy zeigt den Besuch als entfallen, ein "
-                            "schon gedrucktes Tourblatt nicht: bitte neu planen: Plan "
+                            f"(Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein "
+                            "schon gedruckter Laufzettel nicht: bitte neu planen: Plan "
                             f"{pid} öffnen und dort "
                             "„Neu planen“."), note
             assert page.get_attribute("p.hint a", "href") == f"/plaene/{pid}"

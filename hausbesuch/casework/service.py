@@ -1020,8 +1020,8 @@ class Casework:
     def planned_after_close(self, client_id: str) -> list[tuple[str, str]]:
         """German notes for a case that is no longer open but still has a visit ahead on
         a team's route: ``(text, plan id)`` per visit, the text without a full stop
-        ("000011 ist noch am 11.12.2026 um 10:30 Uhr eingeplant (Plan …); das Handy zeigt
-        den Besuch als entfallen, ein schon gedrucktes Tourblatt nicht: bitte neu
+        ("000011 ist noch am 11.12.2026 um 10:30 Uhr eingeplant (Plan …); das Telefon zeigt
+        den Besuch als entfallen, ein schon gedruckter Laufzettel nicht: bitte neu
         planen"); each front adds how to re-plan. Setting a status calls no visit off in
         the store: the visit stays on the stored route until that plan is re-planned (the
         re-plan calls it off, ``entfallen``), but the phone and every file written again
@@ -1032,8 +1032,8 @@ class Casework:
         if status == "offen":
             return []
         return [(f"{cid} ist noch am {day:%d.%m.%Y} um {start:%H:%M} Uhr eingeplant "
-                 f"(Plan {pid}); das Handy zeigt den Besuch als entfallen, ein schon "
-                 "gedrucktes Tourblatt nicht: bitte neu planen", pid)
+                 f"(Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein schon "
+                 "gedruckter Laufzettel nicht: bitte neu planen", pid)
                 for day, start, pid in self.visits_ahead(cid)]
 
     def appointment_missing_from_plans(self, client_id: str, *, command: bool = True
