@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
+from hausbesuch.fields import format_day
 from tests.test_web import _make_link, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import PASSWORD, Site, csrf_of, logged_in, page_text
 
@@ -75,7 +76,7 @@ def test_a_link_opens_no_data_before_the_day_before_its_team_day(
     assert len(site.store.audit_rows(action="worker_link_view")) == views
     # the links page says from when it works
     listed = page_text(kora.get(f"/plaene/{site.plan_id}/links").text)
-    assert f"gültig ab {eve:%d.%m.%Y} 00:00" in listed
+    assert f"gültig ab {format_day(eve)}, 00:00 Uhr" in listed  # with its weekday
     # from the day before: the route
     monkeypatch.setenv(clock.ENV, eve.isoformat())
     r = httpx.get(site.url + f"/w/{token}/")

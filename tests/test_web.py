@@ -1401,7 +1401,11 @@ def test_cli_user_and_link(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     assert url == site.url + path
     # it says from when it works (QA 28 F4): from 00:00 of the day before
     eve = route.day - timedelta(days=1)
-    assert f"Gültig ab {eve:%d.%m.%Y} 00:00 Uhr (vorher zeigt er keine Daten)" in r.output
+    # with its weekday, as every page writes a day (QA 28 F19)
+    from hausbesuch.fields import format_day
+
+    assert (f"Gültig ab {format_day(eve)}, 00:00 Uhr (vorher zeigt er keine Daten) bis "
+            f"{format_day(route.day)}, ") in r.output, r.output
     links_open(monkeypatch, route.day)
     assert httpx.get(url).status_code == 200
     # six characters are enough (as the help says); "_" of a token is no wildcard

@@ -9,6 +9,7 @@ import typer
 
 from hausbesuch.commands._common import parse_day_option, parse_moment_option, user_errors
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_moment
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
@@ -496,8 +497,8 @@ def register(app: typer.Typer) -> None:
                        "diesem Rechner erreichbar ist; für die Telefone die Adresse angeben, "
                        "unter der die Teams den Server erreichen (--base-url "
                        "https://hausbesuch.example.de).", err=True)
-        typer.echo(f"Gültig ab {made.valid_from:%d.%m.%Y %H:%M} Uhr (vorher zeigt er keine Daten) "
-                   f"bis {made.valid_until:%d.%m.%Y %H:%M} Uhr; widerrufen mit: "
+        typer.echo(f"Gültig ab {format_moment(made.valid_from)} (vorher zeigt er keine Daten) "
+                   f"bis {format_moment(made.valid_until)}; widerrufen mit: "
                    f"hausbesuch link --revoke {made.prefix}")
 
 

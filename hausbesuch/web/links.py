@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_moment
 from hausbesuch.store import PlanRow, RouteRow, Store, no_plan_message
 from hausbesuch.versions import newest_version, replaced_by
 from hausbesuch.web.models import WorkerLinkRow
@@ -242,7 +243,7 @@ def listed_states(store: Store, plan_id: str, links: list[WorkerLink]) -> dict[s
         routes = {(team, day) for team, day in s.execute(
             select(RouteRow.team_id, RouteRow.day).where(RouteRow.plan_id == newest))}
     return {k.prefix: NO_ROUTE if k.state == "gültig" and (k.team_id, k.day) not in routes
-            else f"gültig ab {k.valid_from:%d.%m.%Y %H:%M}" if k.not_yet
+            else f"gültig ab {format_moment(k.valid_from)}" if k.not_yet
             else k.state for k in links}
 
 
