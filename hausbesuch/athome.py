@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from hausbesuch.fields import count, format_clock, weekday_span
+from hausbesuch.plandata import OUTSIDE
 
 #: Outcomes in which somebody opened the door.
 CONTACT = frozenset({"angetroffen", "verweigert", "termin_vereinbart"})
@@ -470,8 +471,9 @@ class ContactModel:
             px, pn = self._district_evidence(district)
             area = self._area(client_id, [district], band, self.district_tries[district],
                               px, pn, self.district_people.get(district))
-            if area is not None:
-                parts.append(f"im Bezirk {area}")
+            if area is not None:  # (the visits outside every district are no „Bezirk“)
+                parts.append(f"{'außerhalb der Bezirke' if district == OUTSIDE else 'im Bezirk'} "
+                             f"{area}")
         if area is None:
             px, pn = self._city_evidence()
             area = self._area(client_id, list(self.district_tries), band, self.city_tries,

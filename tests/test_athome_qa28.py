@@ -196,3 +196,19 @@ def test_one_figure_per_district_and_band_in_a_real_plan(planned_week, tmp_path)
     assert own > 10 and any(len([s for s in nxt if (s.district, model.band_at(
         s.start.hour * 60 + s.start.minute)) == k]) > 1 for k in seen), (seen, own)
     assert all(len(v) == 1 for v in seen.values()), {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def test_the_visits_outside_the_districts_are_not_called_a_district() -> None:
+    """QA 28 F19: the visits outside every district are kept as one area
+    (:data:`hausbesuch.plandata.OUTSIDE`, „außerhalb“); its figure read „im Bezirk …“. It
+    says „außerhalb der Bezirke …“; a district keeps „im Bezirk“."""
+    from hausbesuch.plandata import OUTSIDE
+
+    recs = [rec(f"N{k}", OUTSIDE, 9 * 60, "angetroffen" if k % 3 else "nicht_angetroffen",
+                k % 5) for k in range(9)]
+    recs += [rec(f"M{k}", "Mitte", 9 * 60, "angetroffen", k % 5) for k in range(9)]
+    model = ContactModel.fit(recs)
+    words = model.reasons("NEU", OUTSIDE, 0, 0)
+    assert "außerhalb der Bezirke Mo–Fr 8–10 Uhr 67 % mit Kontakt (9 Besuche)" in words, words
+    assert not any("im Bezirk" in w for w in words), words
+    assert any(w.startswith("im Bezirk Mo–Fr 8–10 Uhr") for w in model.reasons("NEU", "Mitte", 0, 0))
