@@ -74,12 +74,15 @@ def test_route_page_lists_stops_in_order_with_navigation_links() -> None:
     pos = [text.index(s.client_id) for s in route.stops]
     assert pos == sorted(pos)
     for s in route.stops:
-        assert f"{s.start:%H:%M} Uhr" in text and f"Ankunft {s.arrival:%H:%M}" in text
+        assert f"{s.start:%H:%M} Uhr" in text and f"Ankunft {s.arrival:%H:%M} Uhr" in text
+        # the times of the meta line with „Uhr“, as the phone writes them (QA 28 F19)
+        assert f"Besuch {s.start:%H:%M}–{s.end:%H:%M} Uhr" in text
         assert s.address in text
     # the window typed „Di 10-12“ in the pages' words (QA 28 F19)
     assert "Zeitfenster: Di 10:00–12:00 Uhr" in text and "Zeitfenster: ganztägig" in text
     assert "Di 10-12" not in text
     assert html.count('">Navigation starten</a>') == len(route.stops)
+    assert re.search(r"Wegzeit \d+ (Std\. \d\d )?Min\.", text), text  # as on the phone
     # Lunch break sits after stop 3 and before stop 4.
     assert text.index("K-1003") < text.index("Pause") < text.index("K-1004")
 
