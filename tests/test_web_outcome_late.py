@@ -117,7 +117,7 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
             note = page.inner_text("#termin-nach-schicht")
             assert (f"Der vereinbarte Termin am {when:%d.%m.%Y} um 15:50 Uhr ist "
                     "erfasst, aber der Besuch") in note, note
-            assert LATE in note and "Beginn spätestens" in note, note
+            assert LATE in note and "Termin vereinbaren, spätestens " in note, note
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             shoot(page, "outcomes2-fall-termin-nach-schicht.png",
                             full_page=True)

@@ -2464,8 +2464,7 @@ class Casework:
                 f"der Besuch ({minutes} Min.) endet erst um {format_clock(start + minutes)} "
                 f"Uhr, nach dem Schichtende der Teams ({format_clock(last)} Uhr): so kann ihn "
                 "keine Planung aufnehmen. Bitte mit der Kundin oder dem Kunden einen früheren "
-                f"Termin vereinbaren (Beginn spätestens {format_clock(last - minutes)} Uhr, "
-                "mit dem Rückweg früher).")
+                f"Termin vereinbaren, spätestens {format_clock(last - minutes)} Uhr.")
 
     def agreed_appointment_past_shift(self, client_id: str) -> str | None:
         """:meth:`appointment_past_shift` for the case's appointment agreed at the door
