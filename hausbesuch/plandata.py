@@ -8,6 +8,7 @@ store keeps; everything rendered uses the pseudonymous ``Client.id``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -309,20 +310,23 @@ class TeamDayRoute:
 
     @property
     def numbers(self) -> tuple[int | None, ...]:
-        """The number each stop is shown with (in the order of ``stops``): its place among
-        the stops not called off (1, 2, …), None for a stop called off; a stop whose case
-        was closed since (:attr:`PlannedStop.gone`) keeps its number (the phone strikes it
-        through). Equal to ``position`` while nothing is called off; anchors keep
-        ``position``. The one numbering of every output, the exports and the report too."""
-        out: list[int | None] = []
-        n = 0
-        for s in self.stops:
-            if s.called_off:
-                out.append(None)
-            else:
-                n += 1
-                out.append(n)
-        return tuple(out)
+        """The number each stop is shown with (in the order of ``stops``): its
+        ``position`` less the stops called off with a lower one, None for a stop called
+        off; a stop whose case was closed since (:attr:`PlannedStop.gone`) keeps its
+        number (the phone strikes it through). Equal to ``position`` while nothing is
+        called off; anchors keep ``position``. The one numbering of every output, the
+        exports and the report too.
+
+        A plan numbers its stops 1, 2, … in their order. A re-plan keeps the number each
+        kept stop (begun by the moment, or done) had in the version it replaces, and the
+        stops it plans anew take, in their order, the numbers left free (QA 28 F10: the
+        first two stops and „Stopp 8“, done early, keep 1, 2 and 8, as on the morning's
+        sheet; the stops after them are 3, 4, … and 9 …): a stop done out of order keeps
+        its number among the others, and a team-day whose stops went elsewhere may leave
+        a number out."""
+        off = sorted(s.position for s in self.stops if s.called_off)
+        return tuple(None if s.called_off else s.position - bisect.bisect_left(off, s.position)
+                     for s in self.stops)
 
 
 @dataclass(frozen=True)

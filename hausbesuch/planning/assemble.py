@@ -8,6 +8,7 @@ that every view (maps, GPX, pages, exports) can be written again from the store 
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -76,12 +77,15 @@ def assemble_routes(
         before = kept.pop((team.id, day), None)
         stops: list[PlannedStop] = list(before.stops) if before else []
         lunch = before.lunch if before else None
+        # the kept stops keep their numbers (``position``); the new ones take, in their
+        # order, the numbers left free (QA 28 F10; :attr:`TeamDayRoute.numbers`)
+        free = (n for n in itertools.count(1) if n not in {s.position for s in stops})
         for st in route.steps:
             if st.kind == "job":
                 c = built.candidates[st.visit]
                 vid = visit_ids.get(c.id) or c.visit_id or new_visit_id()
                 stops.append(PlannedStop(
-                    client_id=c.id, position=len(stops) + 1, arrival=at(st.arrival),
+                    client_id=c.id, position=next(free), arrival=at(st.arrival),
                     start=at(st.service_start), end=at(st.service_start + st.service),
                     lon=float(c.geocode.lon), lat=float(c.geocode.lat),  # type: ignore[arg-type]
                     # never the client's own name, also on the route page
@@ -117,6 +121,14 @@ def assemble_routes(
     return routes
 
 
+def last_begun(stops: Sequence[PlannedStop]) -> PlannedStop:
+    """The stop of a re-plan's kept visits the team began last (the latest start; of two
+    alike, the later in the list): where it is and from when it goes on. The kept visits
+    stand in the order of the version re-planned, which keeps their numbers (a visit done
+    out of that order, before its planned time, is kept at the time it took place)."""
+    return max(enumerate(stops), key=lambda k_st: (k_st[1].start, k_st[0]))[1]
+
+
 def with_way_back(built: Built, route: TeamDayRoute) -> TeamDayRoute:
     """A route cut by a re-plan (its first visits kept, nothing after them: the team is
     removed for the rest of the day, or the solver gave it nothing more) with its way back
@@ -130,7 +142,7 @@ def with_way_back(built: Built, route: TeamDayRoute) -> TeamDayRoute:
     net = built.nets.get(built.mode_of.get(route.team_id, route.mode))
     if ti is None or net is None:
         return route
-    last = route.stops[-1]
+    last = last_begun(route.stops)
     end = built.places[built.depot_loc[2 * ti + 1]]
     tm = travel_matrix(net, [last.lon], [last.lat],
                        targets=([end[0]], [end[1]]), distances=True)

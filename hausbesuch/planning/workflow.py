@@ -51,7 +51,7 @@ from hausbesuch.plandata import (
     TeamDayRoute,
     UnassignedVisit,
 )
-from hausbesuch.planning.assemble import assemble_routes, assemble_unassigned
+from hausbesuch.planning.assemble import assemble_routes, assemble_unassigned, last_begun
 from hausbesuch.planning.builder import (
     Candidate,
     ShiftOverride,
@@ -994,13 +994,18 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
                 lunch: tuple[datetime, datetime] | None) -> TeamDayRoute:
     """The first visits of a route as a route of their own, with its own figures: travel,
     waiting and visit time of those visits, the distance of their legs, no way back yet
-    (the route ends with the last of them). A re-plan keeps it and plans on from there."""
+    (the route ends with the last of them in time). A re-plan keeps it and plans on from
+    there. ``head`` stands in the route's order; each of its stops keeps the number it
+    was shown with in ``r`` (:attr:`TeamDayRoute.numbers`) as its ``position``."""
     from geodata.network import haversine_m
 
     travel = waiting = service = 0.0
-    where = {st.visit_id or id(st): i for i, st in enumerate(r.stops)}
-    idx = [where[st.visit_id or id(st)] for st in head]
-    head = [replace(st, position=k + 1) for k, st in enumerate(head)]
+    # (a stop stored without a visit id by its position in ``r``)
+    where: dict[str | int, int] = {st.visit_id or st.position: i for i, st in enumerate(r.stops)}
+    idx = [where[st.visit_id or st.position] for st in head]
+    numbers = r.numbers
+    head = [replace(st, position=numbers[i] or st.position) for i, st in zip(idx, head,
+                                                                              strict=True)]
     for i, st in zip(idx, head, strict=True):  # each kept visit with the leg to it
         prev = r.stops[i - 1].end if i else r.depart
         if st.start < prev:  # kept at the time it took place, before its place in the plan
@@ -1017,7 +1022,7 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
                        for leg in legs for a, b in zip(leg, leg[1:], strict=False))
     else:  # a route read without its geometry: its distance in the share of its travel
         distance = r.distance_m * travel / r.travel_s if r.travel_s else 0.0
-    return replace(r, stops=tuple(head), return_=head[-1].end, lunch=lunch,
+    return replace(r, stops=tuple(head), return_=last_begun(head).end, lunch=lunch,
                    travel_s=int(round(travel)), waiting_s=int(round(waiting)),
                    service_s=int(round(service)), distance_m=int(round(distance)), legs=legs)
 
@@ -1222,35 +1227,42 @@ def _replan(
         off = [st for st in r.stops if st.visit_id in called_off]
         off_clients.update(st.client_id for st in off)  # its case says what comes next
         if r.day < moment.date():  # earlier days stay whole, but for what was called off
+            # (each stop with the number it was shown with)
             kept[(r.team_id, r.day)] = r if not off else replace(r, stops=tuple(
-                replace(st, position=k + 1) for k, st in enumerate(
-                    st for st in r.stops if st.visit_id not in called_off)))
+                replace(st, position=nr or st.position)
+                for st, nr in zip(r.stops, r.numbers, strict=True)
+                if st.visit_id not in called_off))
             continue
         # (a team taken out later that day by the version re-planned keeps its visits
         # until then: a re-plan from an earlier moment does not take them away)
         gone = out_since.get((r.team_id, r.day))
         cut = max(moment, gone[0][0]) if gone and r.day == moment.date() else moment
-        head = [st for st in r.stops if st.start < cut and st.visit_id not in called_off]
         go = [st for st in r.stops if st.start >= cut and st.visit_id not in recorded
               and st.visit_id not in called_off]
         moving += [(st.client_id, st.visit_id) for st in go]
         for st in go:  # minimal disruption: each visit's team-day is its home
             home_of[st.client_id] = (r.team_id, span.index(r.day))
             initial.setdefault((r.team_id, span.index(r.day)), []).append(st.client_id)
-        # a recorded visit planned after the moment: done before it (out of the plan's
+        # the visits kept: those begun by the moment (the plan's history) and those with a
+        # recorded outcome, in the order of this version, each with the number it was
+        # shown with (the morning's sheet and phone: QA 28 F10; before, they were put in
+        # the order of their times, and a visit done early took the number of another).
+        # A recorded visit planned after the moment: done before it (out of the plan's
         # order) it is kept at the time it took place and does not hold up the team; done
         # after it (a replan from a past moment) it stays at its time, and its team-day is
         # planned on from its end (before: pinned to its exact minute, and dropped when the
         # moment left too little time to get there)
+        head = []
         for st in r.stops:
-            if st.start >= cut and st.visit_id in recorded:
+            if st.visit_id in called_off or not (st.start < cut or st.visit_id in recorded):
+                continue
+            if st.start >= cut:
                 at = done_at.get(st.visit_id)
                 if at is not None and at < moment:
                     st = replace(st, arrival=at, start=at, end=at + (st.end - st.start))
-                head.append(st)
-        head.sort(key=lambda st: st.start)
+            head.append(st)
         if head:  # the moment's day, or recorded visits after the moment
-            end = max(moment, head[-1].end)
+            end = max([moment] + [st.end for st in head])
             kept[(r.team_id, r.day)] = _head_route(
                 r, head, r.lunch if r.lunch and r.lunch[0] < end else None)
     for t in team_list:
@@ -1272,7 +1284,7 @@ def _replan(
                 gone = gone[1:]
             ov: ShiftOverride | None = None
             if before is not None and before.stops:
-                last = before.stops[-1]
+                last = last_begun(before.stops)  # where the team is, from when
                 start_s = max(resume, last.end) - midnight
                 ov = ShiftOverride(place=(last.lon, last.lat),
                                    start_s=int(start_s.total_seconds()),
