@@ -183,16 +183,21 @@ def location_note(geocode: Geocode | None) -> str:
 
 def _timeline(route: TeamDayRoute, settings: MapSettings,
               geocodes: Mapping[str, Geocode] | None = None,
-              gone: Mapping[int, str] | None = None) -> list[dict]:
+              gone: Mapping[int, str] | None = None,
+              done: Mapping[int, str] | None = None) -> list[dict]:
     """Stops with their number, navigation links and :func:`location_note` (``where``),
     and the lunch break at its place in the day. A stop called off since the plan was made
     has no number (``nr`` None) and is no origin of the next stop's directions: the team
     comes from the stop before it. ``gone``: by stop position, why a stop whose case was
     closed since the plan does not take place (:func:`hausbesuch.casework.stops.gone_of`;
     or the stop's own :attr:`PlannedStop.gone`); such a stop keeps its number and says
-    why (``gone``, else None), and is no origin of the next stop's directions either."""
+    why (``gone``, else None), and is no origin of the next stop's directions either.
+    ``done``: by stop position, what a stop with a recorded outcome says instead of its
+    planned visit (:func:`hausbesuch.casework.stops.done_of`; or the stop's own
+    :attr:`PlannedStop.done`): „erledigt 09:40 Uhr: Verweigert“ (``done``, else None)."""
     geocodes = geocodes or {}
     gone = gone or {}
+    done = done or {}
     items: list[dict] = []
     prev = route.start_lonlat
     lunch = None if lunch_first(route) else route.lunch  # then in the start's line
@@ -211,6 +216,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
                 "wait": wait if wait >= timedelta(minutes=1) else None,
                 "where": location_note(geocodes.get(s.client_id)),
                 "gone": None if s.called_off else (gone.get(s.position) or s.gone or None),
+                "done": None if s.called_off else (done.get(s.position) or s.done or None),
             }
         )
         if not (s.called_off or items[-1]["gone"]):
@@ -266,7 +272,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
             chances: Mapping[tuple[str, datetime], object] | None = None,
             geocodes: Mapping[str, Geocode] | None = None,
             gone: Mapping[int, str] | None = None, replaced: str = "",
-            out_note: str = "") -> dict:
+            out_note: str = "", done: Mapping[int, str] | None = None) -> dict:
     from hausbesuch.athome import VisitChances
 
     return {
@@ -276,7 +282,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
         "route": route,
         "settings": settings,
         "links": links,
-        "items": _timeline(route, settings, geocodes, gone),
+        "items": _timeline(route, settings, geocodes, gone, done),
         "start_line": start_line(route),
         "visits": visits_text(route),
         "same_end": route.end_lonlat == route.start_lonlat,
@@ -318,7 +324,9 @@ def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks
                 gone: Mapping[int, str] | None = None, replaced: str = "",
                 out_note: str = "") -> str:
     """Printable A4 route sheet with outcome tick boxes per stop (``chances``,
-    ``geocodes``, ``gone``, ``replaced`` and ``out_note`` as for :func:`route_page`)."""
+    ``geocodes``, ``gone``, ``replaced`` and ``out_note`` as for :func:`route_page`); a
+    stop with an outcome recorded (:attr:`PlannedStop.done`) shows it ticked instead,
+    with no boxes to fill in again."""
     return _ENV.get_template("sheet.html.j2").render(
         **_common(route, settings, links, chances, geocodes, gone, replaced, out_note))
 

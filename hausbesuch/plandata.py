@@ -169,6 +169,12 @@ class PlannedStop:
     gone: str = ""
     #: the day its case left ``offen``, when known
     gone_since: date | None = None
+    #: the outcome recorded at this stop, as the pages say it instead of a planned visit
+    #: window: „erledigt 09:40 Uhr: Verweigert“ (:func:`hausbesuch.casework.stops.
+    #: done_text`; set when a stored plan is shown or exported, :func:`hausbesuch.casework.
+    #: stops.mark_done`; QA 28 F10). "" for a stop without one. Read from the outcomes,
+    #: not part of the visit, so it takes no part in comparing stops
+    done: str = field(default="", compare=False)
     # What the pages say of the client at the door (QA 28 F6, F13). Not the visit's own
     # data: planning takes them from the client and its outcomes, a stored plan reads
     # them back from its snapshot of the list and the outcomes before the visit (the

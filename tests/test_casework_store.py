@@ -1458,7 +1458,9 @@ def test_a_visit_done_before_its_planned_time_does_not_hold_up_the_team(planned,
     """The team did the last visit of its day early (recorded before the moment); a replan
     from the moment keeps that visit at the time it took place and plans the rest of the
     team-day from the moment on (not only after the visit's planned end, which left the
-    day empty)."""
+    day empty). It keeps its number and its place among the visits kept, and the
+    re-plan's print sheet says it is done, with no boxes to fill (QA 28 F10: it took the
+    number of the next stop, and its sheet asked for its outcome again)."""
     from hausbesuch.store import Store
 
     copy, _, _ = _copy_of(planned, tmp_path, "frueh.sqlite")
@@ -1487,8 +1489,28 @@ def test_a_visit_done_before_its_planned_time_does_not_hold_up_the_team(planned,
     assert kept.start == done and kept.visit_id == late.visit_id, kept
     between = [s for s in day.stops if moment <= s.start < late.start]
     assert len(between) >= 2, [(s.client_id, s.start) for s in day.stops]
-    assert [s.position for s in day.stops] == list(range(1, len(day.stops) + 1))
-    assert [s.start for s in day.stops] == sorted(s.start for s in day.stops)
+    # it keeps its number (QA 28 F10: the morning's sheet and the phone agree); the visits
+    # planned anew take the numbers left free, in their order
+    before = dict(zip((s.client_id for s in route.stops), route.numbers, strict=True))
+    held = {s.client_id for s in route.stops if s.start < moment} | {late.client_id}
+    shown = [(s.client_id, s.position) for s in day.stops]
+    assert all(nr == before[c] for c, nr in shown if c in held), shown
+    taken = {before[c] for c in held}
+    others = [nr for c, nr in shown if c not in held]
+    assert others == [k for k in range(1, len(shown) + len(taken) + 1)
+                      if k not in taken][:len(others)], shown
+    # (so the visits kept stand in the plan's order, the one done early among them; the
+    # visits planned anew follow, in the order of their times, from the moment on)
+    assert [c for c, _ in shown[:len(held)]] == [s.client_id for s in route.stops
+                                                 if s.client_id in held], shown
+    rest = [s.start for s in day.stops[len(held):]]
+    assert rest == sorted(rest) and rest[0] >= moment, rest
+    # the re-plan's print sheet says it is done and asks for no outcome again
+    sheet = (tmp_path / "neu" / "druck" / f"{day.slug}.html").read_text(encoding="utf-8")
+    row = next(r for r in re.findall(r'<tr class="stopp[^"]*">.*?</tr>', sheet, re.S)
+               if f"<strong>{late.client_id}</strong>" in r)
+    assert f"erledigt {done:%H:%M} Uhr" in row and "Nicht angetroffen" in row, row
+    assert 'class="box"' not in row, row
 
 
 def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(planned,

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
 from hausbesuch.store import OutcomeRow, Store
 
-__all__ = ["closed_cases", "closed_ids", "gone_of", "gone_stops", "mark_gone", "outcomes_of_stops"]
+__all__ = ["closed_cases", "closed_ids", "done_of", "done_text", "gone_of", "gone_stops",
+           "mark_done", "mark_gone", "outcomes_of_stops"]
 
 
 def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
@@ -133,5 +134,44 @@ def mark_gone(store: Store, plan: Plan) -> Plan:
             r = replace(r, stops=tuple(
                 replace(s, gone=gone[s.position], gone_since=since.get(s.client_id))
                 if s.position in gone else s for s in r.stops))
+        routes.append(r)
+    return replace(plan, routes=routes)
+
+
+def done_text(recorded: Mapping[str, Any]) -> str:
+    """What the pages say of a stop with a recorded outcome (``recorded``: one of
+    :func:`outcomes_of_stops`) instead of its planned visit: „erledigt 09:40 Uhr:
+    Verweigert“, the time the visit took place (the phone's „Uhrzeit des Besuchs“, the
+    outcome file's „Uhrzeit“); „erledigt: Verweigert“ when none was given (QA 28 F10)."""
+    from hausbesuch.casework.rules import result_label
+
+    t = recorded.get("time_min")
+    when = f" {t // 60:02d}:{t % 60:02d} Uhr" if t is not None else ""
+    return f"erledigt{when}: {result_label(recorded['result'])}"
+
+
+def done_of(stops: Sequence[PlannedStop], recorded: Mapping[int, Mapping[str, Any]]
+            ) -> dict[int, str]:
+    """By stop ``position``: :func:`done_text` of each stop not called off with an outcome
+    in ``recorded`` (:func:`outcomes_of_stops`)."""
+    return {s.position: done_text(recorded[s.position]) for s in stops
+            if s.position in recorded and not s.called_off}
+
+
+def mark_done(store: Store, plan: Plan) -> Plan:
+    """The plan with each stop that has an outcome recorded marked
+    (:attr:`PlannedStop.done`, :func:`done_of`), as ``show``, ``export``, the web's
+    files and print sheet and a re-plan's files write it: the route page and the print
+    sheet then say „erledigt 09:40 Uhr: Verweigert“ instead of a planned visit, and the
+    sheet shows the outcome ticked, without boxes to fill in again (QA 28 F10). Only
+    outcomes of the stop's own day count; routes without one are kept as they are."""
+    from dataclasses import replace
+
+    routes = []
+    for r in plan.routes:
+        done = done_of(r.stops, outcomes_of_stops(store, plan.city, r.day, r.stops))
+        if done:
+            r = replace(r, stops=tuple(replace(s, done=done[s.position])
+                                       if s.position in done else s for s in r.stops))
         routes.append(r)
     return replace(plan, routes=routes)

@@ -946,13 +946,14 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     """A stored plan as a result ready for :func:`write_plan_files` (the same files the
     ``plan`` run wrote, apart from the creation time). A stop whose case was closed since
     (and has no outcome of its own) is shown as the phone shows it: its visit is off
-    (:attr:`PlanResult.gone`). A version a re-plan has replaced says so
+    (:attr:`PlanResult.gone`); one with an outcome says „erledigt 09:40 Uhr: …“
+    (:attr:`PlannedStop.done`). A version a re-plan has replaced says so
     (:attr:`Plan.replaced`). ``reason_text``: how the stored reasons of rejected rows and
     unassigned visits and the plan's notes are said in the files (the web's ZIP: without
     the command line's hints, QA 26 F8); None: as stored (the command line's files).
     ``with_districts=False``: without the district outlines (read from the OSM extract),
     for the files of one team-day (print sheet, GPX), which do not show them."""
-    from hausbesuch.casework.stops import mark_gone
+    from hausbesuch.casework.stops import mark_done, mark_gone
     from hausbesuch.versions import replacement
 
     plan = store.load_plan(plan_id)
@@ -965,8 +966,9 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
             plan, rejected=[replace(r, reason=said(r.reason)) for r in plan.rejected],
             unassigned=[replace(u, reason=said(u.reason)) for u in plan.unassigned],
             warnings=[said(w) for w in plan.warnings])
-    # a stop whose case was closed since is off in every file (gone, QA 25 F3)
-    plan = mark_gone(store, plan)
+    # a stop whose case was closed since is off in every file (gone, QA 25 F3); one with
+    # an outcome recorded says so instead of its planned visit (done, QA 28 F10)
+    plan = mark_done(store, mark_gone(store, plan))
     plan.replaced, plan.replaced_version = replacement(store, plan.id)
     params = plan.params or {}
     districts = None
@@ -1475,6 +1477,11 @@ def _replan(
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving],
                          unchanged_since=marker)
+    # its files (``replan --out``) say of the visits done „erledigt 09:40 Uhr: …“, as
+    # ``show`` does (QA 28 F10)
+    from hausbesuch.casework.stops import mark_done
+
+    result.plan = mark_done(store, result.plan)
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
     return result

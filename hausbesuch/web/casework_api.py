@@ -19,6 +19,7 @@ from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN
 
 # re-exported: the pages' calls into the casework (the rule of a stop that is off)
 from hausbesuch.casework.stops import closed_cases as closed_cases
+from hausbesuch.casework.stops import done_of as done_of
 from hausbesuch.casework.stops import gone_of as gone_of
 from hausbesuch.casework.stops import outcomes_of_stops as outcomes_of_stops
 from hausbesuch.config import Profile

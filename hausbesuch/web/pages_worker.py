@@ -159,7 +159,9 @@ def worker_page(request: Request, token: str) -> Response:
                    route_geocodes(web.store, plan_id, route),
                    casework_api.gone_of(route.stops, closed, recorded),
                    out_note=team_out_note(web.store.plan_params(plan_id), link.team_id,
-                                          link.day))
+                                          link.day),
+                   # „erledigt 09:40 Uhr: Verweigert“ instead of the planned visit (QA 28 F10)
+                   done=casework_api.done_of(route.stops, recorded))
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
                        plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
