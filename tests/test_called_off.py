@@ -410,6 +410,10 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
             assert "✕" not in heading["name"], heading
             before = gone.inner_text()
             assert "Besuch entfällt – nicht hingehen." in before
+            # the phone's time of day typed in (it fills in by itself only on the stop
+            # planned nearest it, QA 28 F15)
+            live_stop.locator("input[name=zeit]").fill(
+                page.evaluate("() => new Date().toTimeString().slice(0, 5)"))
             live_stop.locator("button[value=nicht_angetroffen]").click()
             page.wait_for_function(
                 "() => document.querySelectorAll('li.stop')[2].innerText"

@@ -224,7 +224,7 @@ def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
     field is marked and the worker can agree another time (which is sent)."""
     from hausbesuch.fields import format_day
     from tests.test_web_enter import _worker_page
-    from tests.test_worker_cache import QUEUE
+    from tests.test_worker_cache import QUEUE, _visit_time
     from tests.test_worker_cache import _browser as _worker_browser
 
     route = _fresh_route(site)
@@ -241,6 +241,7 @@ def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         page.on("request", lambda rq: posts.append(rq.url) if rq.method == "POST" else None)
         stop = page.locator(f"#stopp-{cid}")
+        _visit_time(stop)
         stop.locator("input[name=termin_datum]").fill(when.isoformat())
         stop.locator("input[name=termin_zeit]").fill(_hhmm(late))
         stop.locator("button[value=termin_vereinbart]").click()

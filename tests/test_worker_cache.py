@@ -86,6 +86,12 @@ def _link(site: Site, route, *, on_its_day: bool = False) -> tuple[str, object, 
     return token, link, f"{site.url}/w/{token}/"
 
 
+def _visit_time(stop, hhmm: str = "10:05") -> None:  # noqa: ANN001
+    """The worker types the visit time into ``stop``'s form: the phone's time fills in
+    by itself only on the open stop planned nearest to it (QA 28 F15)."""
+    stop.locator("input[name=zeit]").fill(hhmm)
+
+
 def _set_valid_until(site: Site, token: str, until: datetime) -> None:
     from hausbesuch.web.models import WorkerLinkRow
     from hausbesuch.web.security import token_hash
@@ -246,6 +252,7 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         _open_with_worker(page, url)
         revoke(site.store, link.prefix, actor="test")
         stop = page.locator("li.stop").nth(0)
+        _visit_time(stop)
         stop.locator("button[value=verzogen]").click()
         page.wait_for_selector("#linkende")
         assert page.inner_text("#linkende") == GONE_TEXT
@@ -285,6 +292,7 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
         # the outcome's POST fails (the connection dropped just then): it stays queued
         page.route("**/ergebnis", lambda r: r.abort("internetdisconnected"))
         stop = page.locator("li.stop").nth(0)
+        _visit_time(stop)
         stop.locator("textarea[name=notiz]").fill("Nachbarin: verreist")
         stop.locator("button[value=nicht_angetroffen]").click()
         page.wait_for_function(f"() => ({QUEUE})().length === 1")
@@ -632,6 +640,7 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
             assert page.locator("li.stop").count() == len(route.stops)
             assert "alte Kopie" not in page.content()
             stop = page.locator("li.stop").nth(0)
+            _visit_time(stop)
             stop.locator("button[value=nicht_angetroffen]").click()
             assert len(page.evaluate(QUEUE)) == 1
             # (said once the phone's try to send has failed: asynchronously)
@@ -778,6 +787,7 @@ def test_a_sent_outcome_shows_as_recorded_in_the_copy_without_signal(
     first = route.stops[0]
     with _phone_at_five_past_ten(monkeypatch, route, url) as (ctx, page, errors):
         stop = page.locator(f"li#stopp-{first.client_id}")
+        _visit_time(stop)
         stop.locator("button[value=angetroffen]").click()
         page.wait_for_function(
             "(id) => document.getElementById(id).classList.contains('done')",
@@ -815,6 +825,7 @@ def test_a_sent_appointment_is_echoed_also_in_the_copy_without_signal(
             "11:30 Uhr")
     with _phone_at_five_past_ten(monkeypatch, route, url) as (ctx, page, errors):
         stop = page.locator(f"li#stopp-{first.client_id}")
+        _visit_time(stop)
         stop.locator("input[name=termin_datum]").fill(agreed.isoformat())
         stop.locator("input[name=termin_zeit]").fill("11:30")
         stop.locator("button[value=termin_vereinbart]").click()

@@ -142,7 +142,7 @@ def test_an_outcome_queued_before_the_case_closed_can_be_discarded(
     from hausbesuch import clock
     from hausbesuch.web import casework_api
     from tests.test_web_enter import _worker_page
-    from tests.test_worker_cache import QUEUE
+    from tests.test_worker_cache import QUEUE, _visit_time
     from tests.test_worker_cache import _browser as _worker_browser
 
     route = _fresh_route(site)
@@ -156,6 +156,7 @@ def test_an_outcome_queued_before_the_case_closed_can_be_discarded(
         with _worker_browser() as browser:
             ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
             stop = page.locator(f"#stopp-{cid}")
+            _visit_time(stop)  # (the phone's time only on the stop planned nearest it)
             ctx.set_offline(True)
             stop.locator("textarea[name=notiz]").fill(note)
             stop.locator("button[value=angetroffen]").click()

@@ -26,7 +26,7 @@ from tests import test_web
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web_enter import _recorded, _worker_page
-from tests.test_worker_cache import QUEUE, _fresh_route
+from tests.test_worker_cache import QUEUE, _fresh_route, _visit_time
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import Site, sqlite_only
 
@@ -110,6 +110,7 @@ def _first(site: Site, route, cid: str, monkeypatch: pytest.MonkeyPatch) -> None
         held = _hold_first_outcome(page)
         stop = page.locator(f"#stopp-{cid}")
         state = stop.locator("[data-state]")
+        _visit_time(stop)
         stop.locator("button[value=nicht_angetroffen]").click()
         _wait_for(page, held)
         stop.locator("textarea[name=notiz]").fill("Doch da, kam gerade")
@@ -166,6 +167,7 @@ def _second(site: Site, route, cid: str) -> None:  # noqa: ANN001
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         held = _hold_first_outcome(page)
         stop = page.locator(f"#stopp-{cid}")
+        _visit_time(stop)
         stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
         stop.locator("button[value=nicht_angetroffen]").click()
         _wait_for(page, held)

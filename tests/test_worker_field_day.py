@@ -11,7 +11,8 @@ Debian's Chromium against the real server:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from tests import test_web
 from tests.shots import shoot
 from tests.test_worker_cache import _browser, _fresh_route, _link, _ms, _phone
+from tests.test_worker_visit_time import _on_fresh_route
 from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
@@ -111,3 +113,59 @@ def test_a_phone_clock_past_the_links_end_does_not_wipe_a_route_the_server_holds
         shoot(page, "phone3-abgelaufen.png")
         assert errors == []
         ctx.close()
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_only_the_stop_nearest_now_takes_the_phones_time(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    def body(route) -> None:  # noqa: ANN001
+        starts = [s.start.hour * 60 + s.start.minute for s in route.stops]
+        with _browser() as browser:
+            ctx, page, errors = _phone(browser, service_workers="block")
+            # a moment held by the windows of several stops: a little after the third
+            # stop's planned start (the windows reach 90 min past each visit)
+            at_min = starts[min(2, len(starts) - 1)] + 4
+            at = dtime(at_min // 60, at_min % 60)
+            page.clock.set_fixed_time(datetime.combine(route.day, at, BERLIN).timestamp())
+            _, _, url = _link(site, route)
+            page.goto(url)
+            fields = page.locator("li.stop:not(.called-off) input[name=zeit]")
+            rows = []
+            for i in range(fields.count()):
+                f = fields.nth(i)
+                von, bis = (int(f.get_attribute(a)) for a in ("data-von", "data-bis"))
+                planned = f.get_attribute("data-geplant")
+                rows.append((f, planned, von <= at_min <= bis))
+            held = [r for r in rows if r[2]]
+            assert len(held) >= 2, [(r[1], r[2]) for r in rows]  # the case of QA 28 F15
+            nearest = min(held, key=lambda r: abs(
+                int(r[1][:2]) * 60 + int(r[1][3:]) - at_min))
+            for f, planned, inside in rows:
+                li = f.locator("xpath=ancestor::li[1]")
+                hint = li.locator(".zeit-hinweis")
+                if f == nearest[0]:
+                    assert f.input_value() == f"{at:%H:%M}", planned
+                    assert hint.count() == 0 or not hint.is_visible()
+                elif inside:  # near its visit too, but another stop is nearer: empty
+                    assert f.input_value() == "", planned
+                    assert hint.inner_text() == "Bitte die Uhrzeit des Besuchs eintragen."
+                else:
+                    assert f.input_value() == planned
+            early = next(r for r in held if r is not nearest)[0]
+            li = early.locator("xpath=ancestor::li[1]")
+            li.scroll_into_view_if_needed()
+            shoot(page, "phone3-uhrzeit.png")
+            # tapped without a time: asked for it, nothing queued
+            li.locator("button[value=angetroffen]").click()
+            assert li.locator("[data-state]").inner_text() == \
+                "Bitte die Uhrzeit des Besuchs angeben (z. B. 09:30)."
+            # typed: the hint goes, the time stays
+            early.fill("08:05")
+            assert not li.locator(".zeit-hinweis").is_visible()
+            page.clock.run_for(11_000)  # the page's look at the clock every 10 s
+            assert early.input_value() == "08:05"
+            assert errors == []
+            ctx.close()
+
+    _on_fresh_route(site, monkeypatch, body)

@@ -28,7 +28,7 @@ import pytest
 from tests import test_web
 from tests.shots import shoot
 from tests.test_web_enter import BERLIN, _recorded, _worker_page
-from tests.test_worker_cache import QUEUE, _link, _phone
+from tests.test_worker_cache import QUEUE, _link, _phone, _visit_time
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.test_worker_correction import _on_fresh_stop
 from tests.web_fixtures import Site, sqlite_only
@@ -141,6 +141,7 @@ def _offline_note(site: Site, route, cid: str) -> None:  # noqa: ANN001
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         stop = page.locator(f"#stopp-{cid}")
         state = stop.locator("[data-state]")
+        _visit_time(stop)
         ctx.set_offline(True)
         stop.locator("textarea[name=notiz]").fill("Gespräch geführt, Folgetermin im Jobcenter")
         stop.locator("button[value=angetroffen]").click()
@@ -371,6 +372,7 @@ def _note_on_its_way(site: Site, route, cid: str) -> None:  # noqa: ANN001
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         held = _hold_first_outcome(page)
         stop = page.locator(f"#stopp-{cid}")
+        _visit_time(stop)
         stop.locator("textarea[name=notiz]").fill("Nachbarin sagt: Montag da")
         stop.locator("button[value=nachricht_hinterlassen]").click()
         _wait_for(page, held)

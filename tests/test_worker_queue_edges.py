@@ -23,7 +23,7 @@ import pytest
 
 from tests import test_web
 from tests.test_web_enter import _recorded, _worker_page
-from tests.test_worker_cache import QUEUE
+from tests.test_worker_cache import QUEUE, _visit_time
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.test_worker_correction import _hold_first_outcome, _on_fresh_stop, _shot, _wait_for
 from tests.web_fixtures import Site, sqlite_only
@@ -44,6 +44,7 @@ def _refused_then_stored(site: Site, route, cid: str) -> None:  # noqa: ANN001
         held = _hold_first_outcome(page)
         stop = page.locator(f"#stopp-{cid}")
         state = stop.locator("[data-state]")
+        _visit_time(stop)
         # an appointment at 22:00: the phone cannot know the teams' hours, the server refuses
         stop.locator("input[name=termin_datum]").fill((route.day + timedelta(days=7)).isoformat())
         stop.locator("input[name=termin_zeit]").fill("22:00")
@@ -101,6 +102,7 @@ def _reload_in_flight(site: Site, route, cid: str, monkeypatch: pytest.MonkeyPat
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         held = _hold_first_outcome(page)
         stop = page.locator(f"#stopp-{cid}")
+        _visit_time(stop)
         stop.locator("textarea[name=notiz]").fill("Klingel defekt")
         stop.locator("button[value=nicht_angetroffen]").click()
         _wait_for(page, held)

@@ -173,22 +173,70 @@
   // half of the day as the planned start and within an hour after the team's planned
   // return: data-von, data-bis), so that a result entered later (in the office, or after
   // noon for a morning visit) does not count as a try at that hour.
+  // The windows of stops close together overlap (at 09:58 those of stops planned at
+  // 08:00, 08:46 and 09:17): only one open stop takes the phone's time, the one whose
+  // planned start is nearest to it; the others in their window stay empty, so that the
+  // worker types the time in (QA 28 F15: a stop entered late took the same "now").
   // Once the worker has set a time (or an outcome was tapped with it) it stays: a
   // correction keeps it.
-  function autoTime(input) {
+  function nowMinutes() { var d = new Date(); return d.getHours() * 60 + d.getMinutes(); }
+  function inWindow(input, now) {
+    return now >= Number(input.getAttribute("data-von")) &&
+      now <= Number(input.getAttribute("data-bis"));
+  }
+  // a field of a stop still to be recorded (not done, not waiting, not called off)
+  function openStop(input) {
+    var li = input.closest("li.stop");
+    return input.type !== "hidden" && !!li && !li.classList.contains("done") &&
+      !li.classList.contains("pending") && !li.classList.contains("called-off");
+  }
+  // the one field that takes the phone's time now (null: none): of the open stops whose
+  // window holds it, the one planned nearest to it, also when the worker has typed a time
+  // there (then no field takes it: the worker is at that stop)
+  function nowTarget() {
+    if (serverDay() !== day) return null;
+    var now = nowMinutes(), best = null, bestGap = 0;
+    Array.prototype.forEach.call(
+      document.querySelectorAll("form.outcome-form input[name=zeit]"), function (input) {
+        if (!openStop(input) || !inWindow(input, now)) return;
+        var gap = Math.abs(now - minutes(input.getAttribute("data-geplant")));
+        if (best === null || gap < bestGap) { best = input; bestGap = gap; }
+      });
+    return best;
+  }
+  function autoTime(input, target) {
     if (!input || input.hasAttribute("data-gesetzt")) return;
+    if (target === undefined) target = nowTarget();
     var d = new Date(), value = input.getAttribute("data-geplant") || "";
-    var now = d.getHours() * 60 + d.getMinutes();
-    if (serverDay() === day &&
-        now >= Number(input.getAttribute("data-von")) &&
-        now <= Number(input.getAttribute("data-bis"))) {
+    // the hint right after the field's label (not in it: the field's name stays)
+    var label = input.closest("label"), hint = null;
+    if (label && label.nextElementSibling &&
+        label.nextElementSibling.classList.contains("zeit-hinweis")) {
+      hint = label.nextElementSibling;
+    }
+    var empty = false;
+    var near = serverDay() === day && inWindow(input, nowMinutes());
+    if (input === target || (near && !openStop(input))) {
+      // (the form of a stop recorded already, behind its control: as before)
       value = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    } else if (near) {
+      value = "";  // near the visit, but another stop is nearer: the worker says when
+      empty = true;
     }
     if (input.value !== value) input.value = value;
+    if (empty && !hint && label) {
+      hint = document.createElement("p");
+      hint.className = "hint zeit-hinweis";
+      hint.textContent = "Bitte die Uhrzeit des Besuchs eintragen.";
+      label.parentNode.insertBefore(hint, label.nextSibling);
+    }
+    if (hint) hint.hidden = !empty;
   }
   function autoTimes() {
+    var target = nowTarget();
     Array.prototype.forEach.call(
-      document.querySelectorAll("form.outcome-form input[name=zeit]"), autoTime);
+      document.querySelectorAll("form.outcome-form input[name=zeit]"),
+      function (input) { autoTime(input, target); });
   }
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -939,6 +987,8 @@
       f.zeit.addEventListener("input", function () {
         f.zeit.setAttribute("data-gesetzt", "");
         f.zeit.setAttribute("data-getippt", "");
+        var label = f.zeit.closest("label"), hint = label && label.nextElementSibling;
+        if (hint && hint.classList.contains("zeit-hinweis")) hint.hidden = true;
       });
     }
     // what is typed stays on the phone until it is tapped (drafts, QA 28 F5)
