@@ -19,7 +19,9 @@ whether the team-day's stops changed since the page was made (a re-plan moved st
 between teams, a coordinator changed a note): ``sw.js`` answers with the header
 :data:`TOUR_HEADER`, the :func:`tour_stamp` of the day's current route, which the page
 compares with its own (``data-tour``) and then asks for a reload (or reloads itself when
-nothing is typed and nothing waits to be sent). The cache name holds :func:`asset_version` (a hash of the
+nothing is typed and nothing waits to be sent). It also carries the team's state
+(:data:`TEAM_HEADER`: taken out or back in, which need not change the stops). The cache
+name holds :func:`asset_version` (a hash of the
 service worker and its assets), so a new version replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
@@ -33,6 +35,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -72,6 +75,11 @@ TOUR_HEADER = "X-Tour-Stand"
 #: empty without an exercise), so that an open page follows an exercise moved to
 #: another day (the page's ``data-heute`` is the day it was made on).
 DAY_HEADER = "X-Heute"
+#: Header of ``sw.js``: the team's state that day as the page says it (:func:`phone_team_note`,
+#: percent-encoded UTF-8: a header is Latin-1), so that an open page shows the team taken
+#: out or back in (*Team wieder einplanen*) without a reload (QA 28 F20): the stops may
+#: not change at all, so the :data:`TOUR_HEADER` does not tell.
+TEAM_HEADER = "X-Team-Stand"
 
 
 @functools.cache
@@ -112,6 +120,28 @@ def tour_stamp(route: TeamDayRoute) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def phone_team_note(params: dict | None, route: TeamDayRoute,
+                    gone: Collection[int] = ()) -> str:
+    """The phone's line on the team's state that day: :func:`~hausbesuch.pages.team_out_note`
+    and, once the team is back in (its last span out has an end), when: „Wieder eingeplant
+    ab 10:09 Uhr.“, with „; derzeit keine weiteren Besuche.“ when the route holds no visit
+    from then on (not called off, not ``gone``: positions of cases closed since), so that
+    an idle team knows it has nothing to do now (QA 28 F20)."""
+    from hausbesuch.pages import team_out_note
+    from hausbesuch.teams import out_spans
+
+    note = team_out_note(params, route.team_id, route.day)
+    spans = out_spans(params, route.team_id, route.day)
+    back = spans[-1][1] if spans else None
+    if back is None:
+        return note
+    later = [s for s in route.stops if not s.called_off and s.position not in gone
+             and s.start >= back]
+    again = (f"Wieder eingeplant ab {back:%H:%M} Uhr; derzeit keine weiteren Besuche."
+             if not later else f"Wieder eingeplant ab {back:%H:%M} Uhr.")
+    return f"{note} {again}".strip()
+
+
 def link_csrf(secret: str, link: WorkerLink) -> str:
     """The CSRF token of a worker link's forms (derived, so it needs no session)."""
     return derived_token(secret, "worker-link:" + link.token_hash)
@@ -144,7 +174,7 @@ def worker_page(request: Request, token: str) -> Response:
     if route is None:  # the plan was deleted under the link, or the team-day dropped
         raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
     from hausbesuch.maps import MapSettings
-    from hausbesuch.pages import RouteLinks, _common, team_out_note
+    from hausbesuch.pages import RouteLinks, _common
 
     profile = web.profile(link.city)
     settings = MapSettings.from_profile(profile)
@@ -155,11 +185,10 @@ def worker_page(request: Request, token: str) -> Response:
     # a case closed (or put in Klärung, or reached) since the plan: its visit is off (as
     # on the printed sheet and the route page of the plan's files: gone_of, one rule)
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
+    gone = casework_api.gone_of(route.stops, closed, recorded)
+    out_note = phone_team_note(web.store.plan_params(plan_id), route, gone)
     data = _common(route, settings, RouteLinks(), chances,
-                   route_geocodes(web.store, plan_id, route),
-                   casework_api.gone_of(route.stops, closed, recorded),
-                   out_note=team_out_note(web.store.plan_params(plan_id), link.team_id,
-                                          link.day),
+                   route_geocodes(web.store, plan_id, route), gone, out_note=out_note,
                    # „erledigt 09:40 Uhr: Verweigert“ instead of the planned visit (QA 28 F10)
                    done=casework_api.done_of(route.stops, recorded))
     casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
@@ -202,10 +231,15 @@ def service_worker(request: Request, token: str) -> Response:
     web = ctx(request)
     link: WorkerLink = request.state.link
     # what the page's check every minute compares with the stamp it was made with
-    route = load_route(web.store, newest_version(web.store, link.plan_id), link.team_id,
-                       link.day)
+    plan_id = newest_version(web.store, link.plan_id)
+    route = load_route(web.store, plan_id, link.team_id, link.day)
     if route is None:  # as the page: the phone's check deletes its copy (QA 19b #5)
         raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
+    # the team's state, as the page would show it now
+    recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
+    closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
+    note = phone_team_note(web.store.plan_params(plan_id), route,
+                           casework_api.gone_of(route.stops, closed, recorded))
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),
@@ -213,7 +247,8 @@ def service_worker(request: Request, token: str) -> Response:
     exercise = clock.exercise_day()
     return Response(body, media_type="application/javascript",
                     headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route),
-                             DAY_HEADER: exercise.isoformat() if exercise else ""})
+                             DAY_HEADER: exercise.isoformat() if exercise else "",
+                             TEAM_HEADER: quote(note, safe="")})
 
 
 #: The phone's word on a recorded outcome: under „Ergebnis ändern“ and in the refusal of

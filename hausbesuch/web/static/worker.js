@@ -597,12 +597,59 @@
     watchEarly();  // an exercise ended before the visit day: that day may begin while open
     autoTimes();
   }
+  // the team's state as the server says it now (sw.js, header X-Team-Stand): taken out,
+  // or back in by *Team wieder einplanen*, while the stops stayed as they were (QA 28
+  // F20). The line below the header follows it, and a banner says what is new.
+  var teamShown = body.getAttribute("data-team") || "";
+  function teamChanged(text) {
+    if (closed || text === teamShown) return;
+    teamShown = text;
+    var line = document.getElementById("abgemeldet");
+    if (!text) {
+      if (line) line.parentNode.removeChild(line);
+    } else {
+      if (!line) {
+        line = document.createElement("p");
+        line.id = "abgemeldet"; line.className = "hint teamout";
+        var main = document.querySelector("main"), before = document.getElementById("vorab");
+        if (before) before.parentNode.insertBefore(line, before);
+        else if (main) main.insertBefore(line, main.firstChild);
+      }
+      line.textContent = "";
+      var strong = document.createElement("strong");
+      strong.textContent = text;
+      line.appendChild(strong);
+    }
+    var box = document.getElementById("teamwechsel");
+    if (!box) return;
+    box.textContent = "";
+    if (!text) return;
+    var p = document.createElement("p");
+    p.className = "hint";
+    p.textContent = "Neu: " + text + " ";
+    var ok = document.createElement("button");
+    ok.type = "button"; ok.textContent = "Verstanden";
+    ok.addEventListener("click", function () {
+      var h1 = document.querySelector("h1");
+      if (h1) { h1.setAttribute("tabindex", "-1"); h1.focus(); }
+      box.textContent = "";
+    });
+    p.appendChild(ok);
+    box.appendChild(p);
+  }
+  function header(resp, name) {  // a percent-encoded header (null: none, or unreadable)
+    var v = resp.ok ? resp.headers.get(name) : null;
+    if (v === null) return null;
+    try { return decodeURIComponent(v); } catch (e) { return null; }
+  }
   function checkLink() {
     if (closed || !navigator.onLine) return;
     fetch(scope + "sw.js", { cache: "no-store", credentials: "omit" }).then(function (resp) {
       if (resp.status === 404 || resp.status === 410) { linkGone(); return; }
       var stamp = resp.ok && resp.headers.get("X-Tour-Stand");
       if (stamp && tourShown && stamp !== tourShown) tourChanged(stamp);
+      var team = header(resp, "X-Team-Stand");  // null: an older server
+      if (team !== null) teamChanged(team);
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
     }, function () {  // no answer: the phone's clock decides, with the margin

@@ -1,0 +1,163 @@
+"""What an open phone page learns by its check every minute besides the stops (QA 28 field
+finding 20), driven in Debian's Chromium against the real server.
+
+- F20: *Team wieder einplanen* takes a team back in without changing its stops: the tour
+  stamp stayed the same, and the open page said nothing until reloaded by hand. ``sw.js``
+  now carries the team's state (header ``X-Team-Stand``); the page updates its line and
+  shows a banner, and an idle team reads „Wieder eingeplant ab … Uhr; derzeit keine
+  weiteren Besuche.“.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from datetime import time as dtime
+
+import pytest
+from sqlalchemy import update
+
+from tests import test_web
+from tests.fake_clock import exercise_time_of_day
+from tests.shots import shoot
+from tests.test_web import _current_plan
+from tests.test_web_enter import BERLIN
+from tests.test_worker_cache import _browser, _fresh_route, _link, _phone
+from tests.web_fixtures import Site, sqlite_only
+
+site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
+
+
+def _open(browser, url: str, day, at: dtime):  # noqa: ANN001, ANN202
+    """A phone (context, page, errors) with its clock running from ``at`` on ``day``."""
+    ctx, page, errors = _phone(browser, service_workers="block")
+    page.clock.install(time=datetime.combine(day, at, BERLIN).timestamp())
+    page.goto(url)
+    return ctx, page, errors
+
+
+def _state(page, cid: str) -> str:  # noqa: ANN001
+    return page.locator(f"#stopp-{cid} [data-state]").inner_text()
+
+
+# --------------------------------------------------------------------------- F20
+
+
+def _set_spans(site: Site, plan_id: str, spans: list[dict] | None) -> None:
+    """The plan's stored spans of teams taken out (as a re-plan stores them)."""
+    from hausbesuch.store import PlanRow
+
+    params = site.store.plan_params(plan_id)
+    if spans is None:
+        params.pop("teams_out_spans", None)
+    else:
+        params["teams_out_spans"] = spans
+    with site.store.session() as s:
+        s.execute(update(PlanRow).where(PlanRow.id == plan_id)
+                  .values(params=json.dumps(params)))
+
+
+def test_the_phone_says_when_a_team_is_back_in_and_whether_visits_follow(site: Site) -> None:
+    """The line of the phone: „Wieder eingeplant ab …“ once the last span out has an end,
+    with „derzeit keine weiteren Besuche“ only when no visit of the route starts then or
+    later (called-off visits and cases closed since do not count)."""
+    from dataclasses import replace
+
+    from hausbesuch.web.pages_worker import phone_team_note
+
+    route = next(r for r in _current_plan(site).routes if len(r.stops) >= 2)
+    team = route.team_id
+    last = route.stops[-1].start
+
+    def spans(*rows: tuple[datetime, datetime | None]) -> dict:
+        return {"teams_out_spans": [{"team": team, "ab": a.isoformat(),
+                                     **({"bis": b.isoformat()} if b else {})}
+                                    for a, b in rows]}
+
+    at = last - timedelta(minutes=30)
+    out = phone_team_note(spans((at, None)), route)
+    assert out == (f"Ab {at:%H:%M} Uhr abgemeldet: die weiteren Besuche des Tages übernimmt "
+                   "ein anderes Team oder sie bleiben offen.")
+    back = last + timedelta(minutes=2)
+    assert phone_team_note(spans((at, back)), route) == (
+        f"Von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet: die Besuche dazwischen übernimmt "
+        f"ein anderes Team oder sie bleiben offen. Wieder eingeplant ab {back:%H:%M} Uhr; "
+        "derzeit keine weiteren Besuche.")
+    early = last - timedelta(minutes=5)
+    assert phone_team_note(spans((at - timedelta(minutes=60), early)), route).endswith(
+        f"Wieder eingeplant ab {early:%H:%M} Uhr.")
+    # the one visit after the return called off, or its case closed: none to come
+    gone = replace(route, stops=(*route.stops[:-1], replace(route.stops[-1], called_off=True)))
+    assert phone_team_note(spans((at - timedelta(minutes=60), early)), gone).endswith(
+        "derzeit keine weiteren Besuche.")
+    assert phone_team_note(spans((at - timedelta(minutes=60), early)), route,
+                           gone={route.stops[-1].position}).endswith(
+        "derzeit keine weiteren Besuche.")
+    # out again after being back: no „wieder eingeplant“
+    assert "Wieder" not in phone_team_note(spans((at - timedelta(minutes=60), early),
+                                                 (back, None)), route)
+    assert phone_team_note({}, route) == ""
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_an_open_phone_learns_that_its_team_is_back_in(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The team is out while its page is open; *Team wieder einplanen* takes it back in
+    after its last visit. Within the minute check the page says so, in its line below the
+    header and in a banner (an alert), without a reload: the stops did not change."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    plan_id = _current_plan(site).id
+    before = site.store.plan_params(plan_id).get("teams_out_spans")
+    last = route.stops[-1].start
+    at, back = last - timedelta(minutes=2), last + timedelta(minutes=2)
+    team = route.team_id
+    out_note = (f"Ab {at:%H:%M} Uhr abgemeldet: die weiteren Besuche des Tages übernimmt "
+                "ein anderes Team oder sie bleiben offen.")
+    back_note = (f"Von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet: die Besuche dazwischen "
+                 "übernimmt ein anderes Team oder sie bleiben offen. Wieder eingeplant ab "
+                 f"{back:%H:%M} Uhr; derzeit keine weiteren Besuche.")
+    try:
+        _set_spans(site, plan_id, [{"team": team, "ab": at.isoformat()}])
+        _, _, url = _link(site, route)
+        with _browser() as browser:
+            ctx, page, errors = _open(browser, url, route.day,
+                                      (back + timedelta(minutes=3)).time())
+            loads: list[str] = []
+            page.on("load", lambda: loads.append(page.url))
+            assert page.inner_text("#abgemeldet") == out_note
+            assert page.inner_text("#teamwechsel") == ""
+            page.locator("li.stop textarea[name=notiz]").first.fill("Hund im Hof")
+            _set_spans(site, plan_id, [{"team": team, "ab": at.isoformat(),
+                                        "bis": back.isoformat()}])
+            page.clock.run_for(61_000)
+            page.wait_for_function(
+                "() => document.getElementById('teamwechsel').innerText.length > 0")
+            assert page.inner_text("#teamwechsel p") == f"Neu: {back_note} Verstanden"
+            assert page.get_attribute("#teamwechsel", "role") == "alert"
+            assert page.inner_text("#abgemeldet") == back_note
+            assert page.locator("#abgemeldet").count() == 1
+            assert page.inner_text("#tourwechsel") == ""  # the stops are the same
+            assert loads == []  # no reload: the typed note stays in its field
+            assert page.locator("li.stop textarea[name=notiz]").first.input_value() == \
+                "Hund im Hof"
+            shoot(page, "phone-f20-wieder-eingeplant.png", full_page=False)
+            # said once; „Verstanden“ closes the banner, the line stays
+            page.get_by_role("button", name="Verstanden").click()
+            assert page.inner_text("#teamwechsel") == ""
+            page.clock.run_for(61_000)
+            page.wait_for_timeout(300)
+            assert page.inner_text("#teamwechsel") == ""
+            assert page.inner_text("#abgemeldet") == back_note
+            # a page made now says the same
+            page.locator("li.stop textarea[name=notiz]").first.fill("")
+            page.reload()
+            assert page.inner_text("#abgemeldet") == back_note
+            assert errors == []
+            ctx.close()
+    finally:
+        _set_spans(site, plan_id, before)
