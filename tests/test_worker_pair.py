@@ -1,11 +1,17 @@
 """What an open phone page learns by its check every minute besides the stops (QA 28 field
-finding 20), driven in Debian's Chromium against the real server.
+findings 20 and 21), driven in Debian's Chromium against the real server.
 
 - F20: *Team wieder einplanen* takes a team back in without changing its stops: the tour
   stamp stayed the same, and the open page said nothing until reloaded by hand. ``sw.js``
   now carries the team's state (header ``X-Team-Stand``); the page updates its line and
   shows a banner, and an idle team reads „Wieder eingeplant ab … Uhr; derzeit keine
   weiteren Besuche.“.
+- F21: both staff of a pair open the same link. The second phone did not learn what the
+  first recorded (the check compared only the stops), and its refused tap on such a stop
+  was counted as „Änderung nicht übernommen: bitte der Koordination melden“. ``sw.js`` now
+  carries the outcomes recorded (header ``X-Erfasst``): the other phone marks those stops
+  „Erfasst (anderes Telefon): …“, and a refused duplicate reads „Vom anderen Telefon schon
+  erfasst“.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from tests import test_web
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web import _current_plan
-from tests.test_web_enter import BERLIN
+from tests.test_web_enter import BERLIN, _recorded
 from tests.test_worker_cache import _browser, _fresh_route, _link, _phone
+from tests.test_worker_correction import _undo
 from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
@@ -161,3 +168,96 @@ def test_an_open_phone_learns_that_its_team_is_back_in(
             ctx.close()
     finally:
         _set_spans(site, plan_id, before)
+
+
+# --------------------------------------------------------------------------- F21
+
+
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_the_pairs_second_phone_learns_what_the_first_recorded(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both staff open the team's link. A records „Angetroffen“; B, open and online, marks
+    the stop within its minute check („Erfasst (anderes Telefon): Angetroffen (10:05
+    Uhr)“), its buttons behind the control. A stop A recorded just before B tapped it is
+    refused on B as „Vom anderen Telefon schon erfasst“, counted so, not as a change to
+    report. A's own outcome stays „Übermittelt“ on A, and only A may change it in its 5
+    minutes, also on pages made anew."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    first, second = route.stops[0].client_id, route.stops[1].client_id
+    _, _, url = _link(site, route)
+    try:
+        with _browser() as browser:
+            ctx_a, a, errors_a = _open(browser, url, route.day, dtime(10, 5))
+            ctx_b, b, errors_b = _open(browser, url, route.day, dtime(10, 5))
+            assert _state(b, first) == ""
+            stop = a.locator(f"#stopp-{first}")
+            stop.locator("input[name=zeit]").fill("10:05")
+            stop.locator("button[value=angetroffen]").click()
+            a.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
+                                arg=f"stopp-{first}")
+            b.clock.run_for(61_000)
+            b.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
+                                arg=f"stopp-{first}")
+            assert _state(b, first) == "Erfasst (anderes Telefon): Angetroffen (10:05 Uhr)"
+            change = b.locator(f"#stopp-{first} details.change")
+            assert change.locator("summary").inner_text() == \
+                "Falsch erfasst? Korrektur bei der Koordination melden"
+            assert change.get_attribute("open") is None
+            assert change.get_attribute("data-ergebnis") is None  # B corrects nothing of A's
+            b.locator(f"#stopp-{first}").scroll_into_view_if_needed()
+            shoot(b, "phone-f21-anderes-telefon.png", full_page=False)
+            # A's page, the same minute later: its own outcome, not the other phone's
+            a.clock.run_for(61_000)
+            a.wait_for_timeout(500)
+            assert _state(a, first).startswith("Übermittelt: Angetroffen (10:05 Uhr)")
+
+            # A records the second stop; B taps it before its next check
+            stop = a.locator(f"#stopp-{second}")
+            stop.locator("input[name=zeit]").fill("10:05")
+            stop.locator("button[value=angetroffen]").click()
+            a.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
+                                arg=f"stopp-{second}")
+            stop = b.locator(f"#stopp-{second}")
+            stop.locator("input[name=zeit]").fill("10:06")
+            stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
+            stop.locator("button[value=nicht_angetroffen]").click()
+            b.wait_for_function(
+                "(id) => document.getElementById(id).querySelector('.refused') !== null",
+                arg=f"stopp-{second}")
+            text = _state(b, second)
+            assert text == ("„Nicht angetroffen“ nicht übernommen. Vom anderen Telefon schon "
+                            "erfasst: „Angetroffen“ (10:05 Uhr). Bitte verwerfen; nur wenn Ihr "
+                            "Ergebnis oder Ihre Notiz etwas anderes sagt, der Koordination "
+                            "melden."), text
+            assert b.inner_text("#warteschlange") == \
+                "1 Ergebnis vom anderen Telefon schon erfasst: bitte prüfen und verwerfen."
+            assert "Änderung" not in b.inner_text("#warteschlange")
+            # kept with its note and „Verwerfen“, also after a reload
+            b.reload()
+            assert b.inner_text("#warteschlange") == \
+                "1 Ergebnis vom anderen Telefon schon erfasst: bitte prüfen und verwerfen."
+            assert "Briefkasten voll" in b.locator(f"#stopp-{second} .refused").inner_text()
+            # the page made now offers B no change of A's outcome: the server counts the
+            # link's outcome as the phone's own for 5 minutes, B's phone knows it is not
+            change = b.locator(f"#stopp-{first} details.change")
+            assert change.locator("summary").inner_text() == \
+                "Falsch erfasst? Korrektur bei der Koordination melden"
+            assert change.get_attribute("data-ergebnis") is None
+            a.reload()  # A's own, sent from there: A may still change it
+            assert a.locator(f"#stopp-{first} details.change summary").inner_text() == \
+                "Ergebnis ändern"
+            b.locator(f"#stopp-{second} .refused").get_by_role("button").click()
+            assert b.inner_text("#warteschlange") == ""
+            assert [o["result"] for o in _recorded(site, route, second)] == ["angetroffen"]
+            assert [o["result"] for o in _recorded(site, route, first)] == ["angetroffen"]
+            assert errors_a == [] and errors_b == []
+            ctx_a.close()
+            ctx_b.close()
+    finally:
+        _undo(site, first, route.day)
+        _undo(site, second, route.day)

@@ -20,8 +20,9 @@ between teams, a coordinator changed a note): ``sw.js`` answers with the header
 :data:`TOUR_HEADER`, the :func:`tour_stamp` of the day's current route, which the page
 compares with its own (``data-tour``) and then asks for a reload (or reloads itself when
 nothing is typed and nothing waits to be sent). It also carries the team's state
-(:data:`TEAM_HEADER`: taken out or back in, which need not change the stops). The cache
-name holds :func:`asset_version` (a hash of the
+(:data:`TEAM_HEADER`: taken out or back in, which need not change the stops) and the
+outcomes recorded (:data:`RECORDED_HEADER`: the pair's other phone on the same link marks
+the stops the first recorded). The cache name holds :func:`asset_version` (a hash of the
 service worker and its assets), so a new version replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
@@ -80,6 +81,10 @@ DAY_HEADER = "X-Heute"
 #: out or back in (*Team wieder einplanen*) without a reload (QA 28 F20): the stops may
 #: not change at all, so the :data:`TOUR_HEADER` does not tell.
 TEAM_HEADER = "X-Team-Stand"
+#: Header of ``sw.js``: the outcomes recorded for the team-day's stops (:func:`recorded_list`,
+#: percent-encoded JSON), so that the pair's second phone on the same link marks the stops
+#: the first one recorded (QA 28 F21). Kundennummer, outcome and time only (no note).
+RECORDED_HEADER = "X-Erfasst"
 
 
 @functools.cache
@@ -140,6 +145,35 @@ def phone_team_note(params: dict | None, route: TeamDayRoute,
     again = (f"Wieder eingeplant ab {back:%H:%M} Uhr; derzeit keine weiteren Besuche."
              if not later else f"Wieder eingeplant ab {back:%H:%M} Uhr.")
     return f"{note} {again}".strip()
+
+
+def recorded_list(link: WorkerLink, route: TeamDayRoute,
+                  recorded: dict[int, dict]) -> list[dict[str, str | bool]]:
+    """The outcomes recorded for the stops to visit of ``route`` (``recorded``:
+    :func:`~hausbesuch.casework.stops.outcomes_of_stops`), as the phone's minute check reads
+    them: Kundennummer (``k``), the outcome's label (``e``), the visit time (``z``, „10:05“
+    or empty), the agreed appointment as the page echoes it (``t``), and whether it came
+    through this link (``l``: this phone or the pair's other one; else the coordination
+    or another team). No note."""
+    out: list[dict[str, str | bool]] = []
+    for s in route.stops:
+        rec = recorded.get(s.position)
+        if rec is None or s.called_off:
+            continue
+        t = rec["time_min"]
+        appt = rec["appointment_at"]
+        out.append({"k": s.client_id, "e": OUTCOME_LABELS.get(rec["result"], rec["result"]),
+                    "z": f"{t // 60:02d}:{t % 60:02d}" if t is not None else "",
+                    "t": (f", Termin am {appt:%d.%m.%Y} um {appt:%H:%M} Uhr"
+                          if appt is not None else ""),
+                    "l": _via_link(link, rec)})
+    return out
+
+
+def _via_link(link: WorkerLink, known: dict) -> bool:
+    """Whether the recorded outcome ``known`` was sent through ``link`` (by this phone or
+    the other phone of the pair that opened the same link)."""
+    return known.get("source") == "web" and known.get("recorded_by") == _actor(link)
 
 
 def link_csrf(secret: str, link: WorkerLink) -> str:
@@ -235,11 +269,13 @@ def service_worker(request: Request, token: str) -> Response:
     route = load_route(web.store, plan_id, link.team_id, link.day)
     if route is None:  # as the page: the phone's check deletes its copy (QA 19b #5)
         raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
-    # the team's state, as the page would show it now
+    # the team's state and the outcomes recorded, as the page would show them now
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
     note = phone_team_note(web.store.plan_params(plan_id), route,
                            casework_api.gone_of(route.stops, closed, recorded))
+    outcomes = json.dumps(recorded_list(link, route, recorded), ensure_ascii=False,
+                          separators=(",", ":"))
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),
@@ -248,7 +284,8 @@ def service_worker(request: Request, token: str) -> Response:
     return Response(body, media_type="application/javascript",
                     headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route),
                              DAY_HEADER: exercise.isoformat() if exercise else "",
-                             TEAM_HEADER: quote(note, safe="")})
+                             TEAM_HEADER: quote(note, safe=""),
+                             RECORDED_HEADER: quote(outcomes, safe="")})
 
 
 #: The phone's word on a recorded outcome: under „Ergebnis ändern“ and in the refusal of
@@ -470,13 +507,18 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
                                         status_code=303)
             label = OUTCOME_LABELS.get(known["result"], known["result"])
             message = f"Schon erfasst: „{label}“. Eine Änderung bitte der Koordination melden."
-            if known.get("recorded_by") == _actor(link) and known.get("source") == "web" \
-                    and not correction_left_s(link, known):
+            if _via_link(link, known) and not correction_left_s(link, known):
                 message = (f"Schon erfasst: „{label}“ (von diesem Telefon). Die "
                            f"{PHONE_CORRECTION_MIN} Minuten zum Ändern sind vorbei: eine "
                            "Änderung bitte der Koordination melden.")
             field = "erfasst"
-            extra = {"erfasst": label}
+            # and when, and whether through this link (the pair's other phone opened the
+            # same link: the phone tells its own outcome from that one, QA 28 F21)
+            t = known["time_min"]
+            extra = {"erfasst": label,
+                     **({"erfasst_zeit": f"{t // 60:02d}:{t % 60:02d}"} if t is not None
+                        else {}),
+                     **({"erfasst_link": "1"} if _via_link(link, known) else {})}
         if wants_json:  # "feld": the input the refusal is about (the page marks it);
             # "erfasst": the outcome recorded (the page tells its own first tap from a
             # colleague's: a correction tapped while the first was on its way)

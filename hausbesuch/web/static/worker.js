@@ -442,14 +442,20 @@
     });
     var n = q.filter(function (x) { return !x.blocked && !x.refused; }).length;
     var r = q.filter(function (x) { return x.refused && !isKnown(x); }).length;
-    var k = q.filter(isKnown).length;  // another outcome is recorded: nothing to record again
+    // another outcome is recorded: nothing to record again; by the pair's other phone
+    // (QA 28 F21) it is no change of this phone's to report
+    var o = q.filter(function (x) { return isKnown(x) && x.other; }).length;
+    var k = q.filter(isKnown).length - o;
     var el = document.getElementById("warteschlange");  // a live region: written only when
     var queued = (!n ? "" : n === 1 ? "1 Ergebnis wartet auf Netz. "  // it changes (read once)
       : n + " Ergebnisse warten auf Netz. ") + (!r ? "" : r === 1
       ? "1 Ergebnis wurde nicht angenommen: bitte neu erfassen oder verwerfen. "
       : r + " Ergebnisse wurden nicht angenommen: bitte neu erfassen oder verwerfen. ") +
-      (!k ? "" : k === 1 ? "1 Änderung nicht übernommen: bitte der Koordination melden."
-        : k + " Änderungen nicht übernommen: bitte der Koordination melden.");
+      (!k ? "" : k === 1 ? "1 Änderung nicht übernommen: bitte der Koordination melden. "
+        : k + " Änderungen nicht übernommen: bitte der Koordination melden. ") +
+      (!o ? "" : o === 1 ? "1 Ergebnis vom anderen Telefon schon erfasst: bitte prüfen und " +
+        "verwerfen." : o + " Ergebnisse vom anderen Telefon schon erfasst: bitte prüfen " +
+        "und verwerfen.");
     queued = queued.trim();
     if (el && el.textContent !== queued) el.textContent = queued;
     var banner = document.getElementById("netz");  // rendered always: a live region
@@ -637,6 +643,26 @@
     p.appendChild(ok);
     box.appendChild(p);
   }
+  // the outcomes recorded for the stops now (sw.js, header X-Erfasst): a stop this page
+  // shows as open, with nothing of this phone waiting or sent for it, was recorded
+  // elsewhere - through this link by the pair's other phone (``l``), else by the
+  // coordination: marked as a page made now would, its form behind the control, so that
+  // the pair does not walk to a door the colleague has done (QA 28 F21)
+  function recordedElsewhere(list) {
+    if (closed || !list || !list.forEach) return;
+    var queued = {}, sent = {};
+    load().forEach(function (x) { queued[x.fields.kundennummer] = true; });
+    sentList().forEach(function (x) { sent[x.kundennummer] = true; });
+    list.forEach(function (r) {
+      var li = r && stopEl(r.k);
+      if (!li || li.classList.contains("done") || li.classList.contains("pending") ||
+          li.classList.contains("called-off") || queued[r.k] || sent[r.k]) return;
+      show(r.k, (r.l ? "Erfasst (anderes Telefon): " : "Erfasst: ") + r.e +
+        (r.z ? " (" + r.z + " Uhr)" : "") + (r.t || ""), "done");
+      collapse(r.k, 0, "");
+      autoTimes();  // that stop no longer takes the phone's time
+    });
+  }
   function header(resp, name) {  // a percent-encoded header (null: none, or unreadable)
     var v = resp.ok ? resp.headers.get(name) : null;
     if (v === null) return null;
@@ -650,6 +676,10 @@
       if (stamp && tourShown && stamp !== tourShown) tourChanged(stamp);
       var team = header(resp, "X-Team-Stand");  // null: an older server
       if (team !== null) teamChanged(team);
+      var outcomes = header(resp, "X-Erfasst");
+      if (outcomes !== null) {
+        try { recordedElsewhere(JSON.parse(outcomes)); } catch (e) { /* unreadable */ }
+      }
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
     }, function () {  // no answer: the phone's clock decides, with the margin
@@ -685,6 +715,10 @@
   // before a correction; a colleague's): the server's answer names it, and a change goes
   // through the coordination, not by recording again
   function isKnown(x) { return !!x.refused && x.refusedField === "erfasst"; }
+  // ... and recorded by the pair's other phone (the same link): no change to report
+  var OTHER_PHONE = "Vom anderen Telefon schon erfasst";
+  var OTHER_PHONE_TODO = "Bitte verwerfen; nur wenn Ihr Ergebnis oder Ihre Notiz etwas " +
+    "anderes sagt, der Koordination melden.";
   // waiting to be sent (not refused, not kept back, not on its way right now)
   function waiting(x) {
     return !x.blocked && !x.refused && x.fields.schluessel !== sendingKey;
@@ -889,16 +923,24 @@
           var field = data.feld || null;  // e.g. "termin": an appointment the teams cannot keep
           // recorded already, and it is what this phone sent for the stop (a correction
           // tapped while the first was on its way, or after): not a colleague's outcome
+          var other = false;  // recorded by the pair's other phone (the same link)
           if (field === "erfasst" && data.erfasst && ownOutcome(item, data.erfasst)) {
             reason = "Gespeichert ist „" + data.erfasst + "“ (von diesem Telefon gesendet). " +
               CORRECTION_RULE;
+          } else if (field === "erfasst" && data.erfasst && data.erfasst_link) {
+            // not a change of this phone's: the colleague was first (QA 28 F21)
+            other = true;
+            reason = OTHER_PHONE + ": „" + data.erfasst + "“" +
+              (data.erfasst_zeit ? " (" + data.erfasst_zeit + " Uhr)" : "") + ". " +
+              OTHER_PHONE_TODO;
           }
           save(load().map(function (x) {
-            if (sameKey(x, item)) { x.refused = reason; x.refusedField = field; }
+            if (sameKey(x, item)) { x.refused = reason; x.refusedField = field; x.other = other; }
             return x;
           }));
           item.refused = reason;
           item.refusedField = field;
+          item.other = other;
           showRefused(item);
         } else {
           throw new Error("server " + resp.status);
@@ -1237,12 +1279,25 @@
   restoreDrafts();
   // the page's own controls of outcomes this phone may still change: closed when the
   // minutes are over (the server's count at the page's making)
+  // The server counts an outcome sent through this link as the phone's own; the pair's
+  // other phone may have opened the same link: only an outcome this phone remembers as
+  // sent is its to change (QA 28 F21; the server replaces only the result named)
   Array.prototype.forEach.call(document.querySelectorAll("details.change[data-aendern-s]"),
     function (box) {
       var li = box.closest("li.stop");
       var hint = box.querySelector("p.hint");
-      if (li) changeControl(li, box, Number(box.getAttribute("data-aendern-s")) || 0,
-                            hint ? hint.textContent : "");
+      if (!li) return;
+      var kunde = li.getAttribute("data-kunde"), result = box.getAttribute("data-ergebnis");
+      var mine = sentList().some(function (x) {
+        return x.kundennummer === kunde && (!x.ergebnis || x.ergebnis === result);
+      });
+      if (!mine) {
+        box.removeAttribute("data-ergebnis");
+        changeControl(li, box, 0, "");
+        return;
+      }
+      changeControl(li, box, Number(box.getAttribute("data-aendern-s")) || 0,
+                    hint ? hint.textContent : "");
     });
   autoTimes();
   window.addEventListener("online", function () { status(); flush(); });
