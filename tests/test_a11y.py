@@ -30,7 +30,7 @@ from tests.browser import ax_node
 from tests.test_web_enter import _worker_page
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.test_web_ux import _browser
-from tests.test_worker_cache import QUEUE, _fresh_route
+from tests.test_worker_cache import QUEUE, _fresh_route, _visit_time
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of, log_in_page, login
 
@@ -100,6 +100,9 @@ def test_worker_page_announces_what_happens_to_an_outcome(
             assert node["role"] == "status" and node["live"] == "polite", (sel, node)
             assert not node["ignored"], (sel, node)
 
+        # (the phone's time fills in only the stop planned nearest it: QA 28 F15)
+        _visit_time(stop1)
+        _visit_time(stop2)
         # „Termin vereinbart“ without date and time: announced, fields marked and described
         date1 = stop1.locator("input[name=termin_datum]")
         stop1.locator("button[value=termin_vereinbart]").click()

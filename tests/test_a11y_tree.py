@@ -33,6 +33,7 @@ import pytest
 from tests import test_web
 from tests.browser import ax_node
 from tests.test_a11y import _coordinator_page, _worker_phone
+from tests.test_worker_cache import _visit_time
 from tests.web_fixtures import Site
 
 site = test_web.sqlite_site
@@ -177,6 +178,7 @@ def test_worker_day_page_reads_stop_by_stop(site: Site,  # noqa: F811
                        for i, s in enumerate(stops, 1)], nav
         # an outcome sent: „Ergebnis ändern“ names its stop, here and on the page made later
         stop1 = page.locator("li.stop").nth(0)
+        _visit_time(stop1)  # (the phone's time fills in only the stop planned nearest it)
         stop1.locator("button[value=nicht_angetroffen]").click()
         page.wait_for_function("() => document.getElementById('zustand-1')"
                                ".textContent.includes('Übermittelt')", timeout=30_000)
@@ -263,6 +265,7 @@ def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
     with _worker_phone(site, monkeypatch) as (route, ctx, page, errors):
         stops = [s for s in route.stops if not s.called_off]
         stop1 = page.locator("li.stop").nth(0)
+        _visit_time(stop1)  # (the phone's time fills in only the stop planned nearest it)
         stop1.locator("button[value=nicht_angetroffen]").click()
         _focused_state(page, "zustand-1", "Übermittelt: Nicht angetroffen")
         # and it shows where the focus is, also after a tap (Chromium draws no ring of its
@@ -272,6 +275,7 @@ def test_a_saved_outcome_takes_the_focus_on_the_phone(site: Site,  # noqa: F811
         # gesendet, sobald Netz da ist.“
         ctx.set_offline(True)
         page.wait_for_function("() => document.getElementById('netz').textContent !== ''")
+        _visit_time(page.locator("li.stop").nth(1))
         page.locator("li.stop").nth(1).locator("button[value=nicht_angetroffen]").click()
         _focused_state(page, "zustand-2",
                        "Auf dem Telefon gespeichert (noch nicht gesendet): Nicht angetroffen")

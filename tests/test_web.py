@@ -118,6 +118,15 @@ def kora(site: Site) -> Iterator[httpx.Client]:
         yield c
 
 
+def _visit_time(stop, hhmm: str | None = None) -> None:  # noqa: ANN001
+    """The worker types the visit time into ``stop``'s form (default: the phone's time of
+    day): the phone's time fills in by itself only on the open stop planned nearest to it
+    (QA 28 F15)."""
+    if hhmm is None:
+        hhmm = stop.page.evaluate("() => new Date().toTimeString().slice(0, 5)")
+    stop.locator("input[name=zeit]").fill(hhmm)
+
+
 def _current_plan(site: Site):  # noqa: ANN202
     """The newest version of the fixture's plan (the browser flow re-plans it)."""
     from hausbesuch.versions import newest_version
@@ -957,7 +966,9 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
     assert r.status_code == 400 and r.json() == {
         "fehler": "Schon erfasst: „Nicht angetroffen“ (von diesem Telefon). Die 5 Minuten "
                   "zum Ändern sind vorbei: eine Änderung bitte der Koordination melden.",
-        "feld": "erfasst", "erfasst": "Nicht angetroffen"}, r.text
+        "feld": "erfasst", "erfasst": "Nicht angetroffen",
+        # when, and through this link (the pair's other phone may have sent it: QA 28 F21)
+        "erfasst_zeit": "09:41", "erfasst_link": "1"}, r.text
     # the same statement under another key (a button tapped twice): it is recorded
     for extra in ({}, {"notiz": ""}):
         r = httpx.post(site.url + f"/w/{token}/ergebnis", headers=hdr,
@@ -1637,8 +1648,10 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         mobile.wait_for_selector("li.stop")
         assert not mobile.is_visible("#vorab")
         stop1.locator("textarea[name=notiz]").fill("Nachbarin sagt: verreist")
+        _visit_time(stop1)  # (the phone's time fills in only the stop planned nearest it)
         stop1.locator("button[value=nicht_angetroffen]").click()
         stop2 = mobile.locator("li.stop").nth(1)
+        _visit_time(stop2)
         appt = route.day + timedelta(days=7)  # the same weekday a week later
         stop2.locator("input[name=termin_datum]").fill(appt.isoformat())
         stop2.locator("input[name=termin_zeit]").fill("10:30")
@@ -1923,6 +1936,7 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
                                                    ZoneInfo("Europe/Berlin")).timestamp())
         page.goto(site.url + f"/w/{token}/")
         ctx.set_offline(True)
+        _visit_time(page.locator("li.stop").nth(0))
         page.locator("li.stop").nth(0).locator("button[value=verzogen]").click()
         revoke(site.store, link.prefix, actor="test")
         ctx.set_offline(False)
@@ -2025,6 +2039,8 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
 
         ctx.set_offline(True)
         stop(a).locator("textarea[name=notiz]").fill("Nachbarin sagt: verreist")
+        _visit_time(stop(a))
+        _visit_time(stop(b))
         stop(a).locator("button[value=nicht_angetroffen]").click()
         stop(a).locator("button[value=nachricht_hinterlassen]").click()  # a correction
         stop(b).locator("button[value=verweigert]").click()
@@ -2219,6 +2235,7 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
                                                    ZoneInfo("Europe/Berlin")).timestamp())
         page.goto(site.url + f"/w/{token}/")
         stop = page.locator("li.stop").nth(0)
+        _visit_time(stop)
         stop.locator("input[name=termin_datum]").fill(last.isoformat())
         stop.locator("input[name=termin_zeit]").fill("10:30")
         stop.locator("button[value=termin_vereinbart]").click()

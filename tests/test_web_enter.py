@@ -30,7 +30,7 @@ from tests.shots import shoot
 from tests.test_web import _outcomes
 from tests.test_web_messages import _address_of, _client_rows
 from tests.test_web_ux import _browser
-from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone
+from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone, _visit_time
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import HEADER, NAME_MARK, Site, log_in_page
 
@@ -132,6 +132,7 @@ def test_enter_in_the_appointment_fields_records_no_outcome(
     with _worker_browser() as browser:
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         stop = page.locator("li.stop").nth(0)
+        _visit_time(stop)  # (the phone's time fills in only the stop planned nearest it)
         stop.locator("input[name=termin_datum]").fill((route.day + timedelta(days=7)).isoformat())
         stop.locator("input[name=termin_zeit]").fill("10:00")
         stop.locator("input[name=termin_zeit]").press("Enter")
@@ -176,6 +177,8 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
     with _worker_browser() as browser:
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         stop1, stop2 = page.locator("li.stop").nth(0), page.locator("li.stop").nth(1)
+        _visit_time(stop1)
+        _visit_time(stop2)
         # checked on the phone before anything is queued: the visit day itself needs the
         # coordination, and the phone says what to do instead (QA 28 F7)
         stop2.locator("input[name=termin_datum]").fill(route.day.isoformat())
@@ -320,6 +323,8 @@ def test_a_day_typed_on_a_phone_without_date_picker(
         page.evaluate("() => document.querySelectorAll('input[name^=termin_]')"
                       ".forEach(function (i) { i.type = 'text'; })")
         stop1, stop2 = page.locator("li.stop").nth(0), page.locator("li.stop").nth(1)
+        _visit_time(stop1)
+        _visit_time(stop2)
         stop1.locator("input[name=termin_datum]").fill("   ")  # spaces are no day
         stop1.locator("input[name=termin_zeit]").fill("10:00")
         stop1.locator("button[value=termin_vereinbart]").click()

@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from hausbesuch import clock
 from tests import test_web, web_fixtures
 from tests.fake_clock import same_moment, server_zone
-from tests.test_web import _current_plan, _outcomes
+from tests.test_web import _current_plan, _outcomes, _visit_time  # noqa: F401 (used by others)
 from tests.web_fixtures import Site, links_open, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
@@ -84,12 +84,6 @@ def _link(site: Site, route, *, on_its_day: bool = False) -> tuple[str, object, 
         web_fixtures.current_monkeypatch.setenv(clock.ENV, route.day.isoformat())
     links_open(None, route.day)
     return token, link, f"{site.url}/w/{token}/"
-
-
-def _visit_time(stop, hhmm: str = "10:05") -> None:  # noqa: ANN001
-    """The worker types the visit time into ``stop``'s form: the phone's time fills in
-    by itself only on the open stop planned nearest to it (QA 28 F15)."""
-    stop.locator("input[name=zeit]").fill(hhmm)
 
 
 def _set_valid_until(site: Site, token: str, until: datetime) -> None:

@@ -155,7 +155,7 @@ def test_only_the_stop_nearest_now_takes_the_phones_time(
             early = next(r for r in held if r is not nearest)[0]
             li = early.locator("xpath=ancestor::li[1]")
             li.scroll_into_view_if_needed()
-            shoot(page, "phone3-uhrzeit.png")
+            shoot(page, "phone-f15-uhrzeit.png")
             # tapped without a time: asked for it, nothing queued
             li.locator("button[value=angetroffen]").click()
             assert li.locator("[data-state]").inner_text() == \
