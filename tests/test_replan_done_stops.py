@@ -110,6 +110,13 @@ def test_done_stops_after_a_replan_keep_their_numbers_and_read_as_done(
     kept_last = next(s for s in day.stops if s.client_id == last.client_id)
     assert kept_last.start == datetime.combine(monday, datetime.min.time()) + timedelta(
         minutes=done_last)  # (still kept at the time it took place: it held nobody up)
+    # the list stands in the order the team went (review 29: kept in the version's order,
+    # the map's line went back to the door visited early, and a second re-plan counted
+    # the second visit's time as travel): the map, the directions and a re-plan read it so
+    starts = [s.start for s in day.stops]
+    assert starts == sorted(starts), [(s.client_id, f"{s.start:%H:%M}") for s in day.stops]
+    assert [s.client_id for s in day.stops][:3] == [one.client_id, last.client_id,
+                                                    two.client_id]
 
     # the phone (the morning's link follows the new version)
     page = httpx.get(f"{url}/w/{token}/", timeout=60).text
@@ -170,3 +177,24 @@ def test_done_stops_after_a_replan_keep_their_numbers_and_read_as_done(
         shoot(pg, "donestops-sheet.png", full_page=True)
         assert errors == []
         ctx.close()
+
+    # a second re-plan once the next stop has begun, nothing else changed: the kept
+    # part's travel and distance stay those of the way the team went (before: +41 min
+    # and +630 m, the second visit's time counted as travel)
+    third = next(s for s in day.stops if s.client_id not in {one.client_id,
+                                                              two.client_id,
+                                                              last.client_id})
+    later_moment = third.start + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now",
+                        lambda: datetime.combine(date.today(), later_moment.time()))
+    v3 = _replan(kora, store, v2)
+    day3 = next(r for r in store.load_plan(v3).routes
+                if (r.team_id, r.day) == (route.team_id, monday))
+    kept3 = [s.client_id for s in day3.stops][:4]
+    assert kept3 == [one.client_id, last.client_id, two.client_id, third.client_id]
+    head2 = day.stops[:4]
+    assert [s.client_id for s in head2] == kept3
+    # the kept part of v3 is v2's first four stops: its travel cannot exceed v2's whole
+    # day, and its line is v2's line to them (the way the team went)
+    assert day3.travel_s <= day.travel_s + 60, (day.travel_s, day3.travel_s)
+    assert day3.legs[:4] == day.legs[:4]

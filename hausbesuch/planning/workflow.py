@@ -997,8 +997,9 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
     """The first visits of a route as a route of their own, with its own figures: travel,
     waiting and visit time of those visits, the distance of their legs, no way back yet
     (the route ends with the last of them in time). A re-plan keeps it and plans on from
-    there. ``head`` stands in the route's order; each of its stops keeps the number it
-    was shown with in ``r`` (:attr:`TeamDayRoute.numbers`) as its ``position``."""
+    there. ``head`` holds stops of ``r``; each keeps the number it was shown with in ``r``
+    (:attr:`TeamDayRoute.numbers`) as its ``position``, and they stand in the order of
+    their times."""
     from geodata.network import haversine_m
 
     travel = waiting = service = 0.0
@@ -1008,6 +1009,13 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
     numbers = r.numbers
     head = [replace(st, position=numbers[i] or st.position) for i, st in zip(idx, head,
                                                                               strict=True)]
+    # in the order the team went (a visit done early stands where it took place), as the
+    # map's line, the directions, the way on and a later re-plan read the list; the
+    # numbers are the positions (review 29: kept in the version's order, the line sent
+    # the team back to a door visited before, and a second re-plan counted a visit's time
+    # as travel)
+    pairs = sorted(zip(idx, head, strict=True), key=lambda p: p[1].start)
+    idx, head = [i for i, _ in pairs], [st for _, st in pairs]
     for i, st in zip(idx, head, strict=True):  # each kept visit with the leg to it
         prev = r.stops[i - 1].end if i else r.depart
         if st.start < prev:  # kept at the time it took place, before its place in the plan
@@ -1246,9 +1254,9 @@ def _replan(
             home_of[st.client_id] = (r.team_id, span.index(r.day))
             initial.setdefault((r.team_id, span.index(r.day)), []).append(st.client_id)
         # the visits kept: those begun by the moment (the plan's history) and those with a
-        # recorded outcome, in the order of this version, each with the number it was
-        # shown with (the morning's sheet and phone: QA 28 F10; before, they were put in
-        # the order of their times, and a visit done early took the number of another).
+        # recorded outcome, each with the number it was shown with (the morning's sheet
+        # and phone: QA 28 F10; before, a visit done early took the number of another),
+        # in the order of their times (_head_route).
         # A recorded visit planned after the moment: done before it (out of the plan's
         # order) it is kept at the time it took place and does not hold up the team; done
         # after it (a replan from a past moment) it stays at its time, and its team-day is
